@@ -1,0 +1,104 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database, SqlRunner } from './database.ts';
+import { RapportError } from '../errors.ts';
+
+/** prisma/migrations, resolved from this file so it works from any working directory. */
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+
+/** Arbitrary constant shared by every Rapport process: the advisory lock that serialises migrations. */
+const MIGRATION_LOCK_KEY = 7_270_737_001;
+
+export interface MigrationFile {
+  name: string;
+  sql: string;
+  /** sha256 hex of the file, as `prisma migrate deploy` computes it. */
+  checksum: string;
+}
+
+export interface MigrateResult {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+/** Lists the migrations in Prisma's layout, oldest first. */
+export function readMigrations(dir = MIGRATIONS_DIR): MigrationFile[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'migration.sql')))
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+// Same table and columns `prisma migrate deploy` creates, so either tool can take over later.
+const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`;
+
+/**
+ * Applies pending migrations, each in its own transaction, recording them in `_prisma_migrations`.
+ * On PostgreSQL an advisory lock makes concurrent starters wait for each other instead of racing.
+ * A migration that failed earlier (row without finished_at) stops the run with instructions, like Prisma.
+ */
+export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
+  const migrations = readMigrations(dir);
+  return db.withSession(async (session) => {
+    if (db.kind === 'postgres') await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      return await applyPending(session, migrations);
+    } finally {
+      if (db.kind === 'postgres') await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  });
+}
+
+async function applyPending(session: SqlRunner, migrations: MigrationFile[]): Promise<MigrateResult> {
+  await session.exec(BOOKKEEPING);
+  const rows = await session.query<{ migration_name: string; finished_at: Date | null; rolled_back_at: Date | null }>(
+    'SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations"',
+  );
+  const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
+  if (failed) {
+    throw new RapportError(
+      'conflict',
+      `Migration ${failed.migration_name} failed earlier and was not rolled back. Fix the database by hand, then mark it ` +
+        'rolled back (UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = ...) and start again.',
+    );
+  }
+  const done = new Set(rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => r.migration_name));
+  const result: MigrateResult = { applied: [], alreadyApplied: [] };
+  for (const m of migrations) {
+    if (done.has(m.name)) {
+      result.alreadyApplied.push(m.name);
+      continue;
+    }
+    const id = randomUUID();
+    await session.exec('BEGIN');
+    try {
+      await session.query(
+        'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)',
+        [id, m.checksum, m.name],
+      );
+      await session.exec(m.sql);
+      await session.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+      await session.exec('COMMIT');
+    } catch (err) {
+      await session.exec('ROLLBACK');
+      throw new RapportError('unavailable', `Migration ${m.name} failed and was rolled back: ${(err as Error).message}`);
+    }
+    result.applied.push(m.name);
+  }
+  return result;
+}

@@ -1,0 +1,27 @@
+import type { Database } from './database.ts';
+import { openPglite } from './open-pglite.ts';
+import { openPostgres } from './open-postgres.ts';
+import { migrate } from './migrate.ts';
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL; when absent, PGlite under dataDir. */
+  databaseUrl?: string;
+  /** Data dir for PGlite; undefined with no databaseUrl = in-memory PGlite (tests). */
+  dataDir?: string;
+  /** Apply pending migrations after opening. Default true. */
+  migrate?: boolean;
+}
+
+/** Opens the configured database and (by default) brings its schema up to date. */
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+  if (opts.migrate !== false) {
+    try {
+      await migrate(db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+  return db;
+}

@@ -1,0 +1,39 @@
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/client.ts';
+import type { Database, SqlRunner } from './database.ts';
+
+/** Opens a PostgreSQL database through a connection pool shared by Prisma and raw SQL. */
+export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Fail fast with the driver's own message (wrong host, auth, missing database).
+  const probe = await pool.connect();
+  probe.release();
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const runner = (client: pg.Pool | pg.PoolClient): SqlRunner => ({
+    async exec(text) {
+      await client.query(text);
+    },
+    async query<T>(text: string, params: unknown[] = []) {
+      const res = await client.query(text, params);
+      return res.rows as T[];
+    },
+  });
+  return {
+    kind: 'postgres',
+    prisma,
+    sql: runner(pool),
+    async withSession(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn(runner(client));
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
