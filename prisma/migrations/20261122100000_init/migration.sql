@@ -5,7 +5,7 @@ CREATE TYPE "ChannelKind" AS ENUM ('slack', 'teams', 'email', 'console', 'call',
 CREATE TYPE "Direction" AS ENUM ('inbound', 'outbound', 'internal');
 
 -- CreateEnum
-CREATE TYPE "FollowUpStatus" AS ENUM ('open', 'done', 'snoozed', 'dismissed');
+CREATE TYPE "FollowUpStatus" AS ENUM ('suggested', 'open', 'done', 'snoozed', 'dismissed');
 
 -- CreateEnum
 CREATE TYPE "FollowUpSource" AS ENUM ('suggested', 'manual');
@@ -120,6 +120,7 @@ CREATE TABLE "FollowUp" (
     "status" "FollowUpStatus" NOT NULL DEFAULT 'open',
     "source" "FollowUpSource" NOT NULL,
     "priority" TEXT NOT NULL DEFAULT 'normal',
+    "reason" TEXT,
     "remindTarget" TEXT,
     "messageRef" TEXT,
     "escalatedAt" TIMESTAMPTZ(3),

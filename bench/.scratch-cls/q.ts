@@ -1,0 +1,21 @@
+import fs from 'node:fs';
+import { Featurizer, DEFAULT_FEATURIZER_CONFIG } from '../../src/classifier/featurizer.js';
+import { toSparseMatrix } from '../../src/classifier/sparse-vector.js';
+import { linearSvmBackend } from '../../src/classifier/backends/linear-svm.backend.js';
+const d = JSON.parse(fs.readFileSync('/work/shared/data/clinc150/data_full.json', 'utf8'));
+const cfg = { ...DEFAULT_FEATURIZER_CONFIG, ...JSON.parse(process.argv[2] ?? '{}') };
+const svmOpts = JSON.parse(process.argv[3] ?? '{}');
+const labels = [...new Set(d.train.map((x: any) => x[1]))].sort() as string[];
+const li = new Map(labels.map((l, i) => [l, i]));
+const t0 = performance.now();
+const { featurizer, vectors } = Featurizer.fit(d.train.map((x: any) => x[0]), cfg);
+const t1 = performance.now();
+const m = toSparseMatrix(vectors, featurizer.dimension);
+const cls = Int32Array.from(d.train.map((x: any) => li.get(x[1])!));
+const svm = linearSvmBackend.train(m, cls, labels.length, svmOpts);
+const t2 = performance.now();
+let ok = 0; const out = new Float64Array(labels.length);
+const t3 = performance.now();
+for (const [t, l] of d.test) { svm.decision(featurizer.transform(t), out); let b = 0; for (let c = 1; c < out.length; c++) if (out[c] > out[b]) b = c; if (labels[b] === l) ok++; }
+const t4 = performance.now();
+console.log(JSON.stringify(cfg), JSON.stringify(svmOpts), 'dim', featurizer.dimension, 'acc', (ok / d.test.length).toFixed(4), 'feat s', ((t1 - t0) / 1000).toFixed(2), 'svm s', ((t2 - t1) / 1000).toFixed(2), 'pred/s', (d.test.length / (t4 - t3) * 1000).toFixed(0), 'rss', (process.memoryUsage().rss / 1e6).toFixed(0));

@@ -1,0 +1,38 @@
+import type { Reply } from '../src/commands/reply-model.ts';
+
+/**
+ * Where a message goes: "<platform>:<address>", e.g. "console:team", "slack:T123/C456",
+ * "slack:T123/C456/1700000000.000100" (a thread), "teams:<conversation id>".
+ */
+export type Target = string;
+
+/** Errors a connector maps its platform's failures to; the delivery job decides retry or give up from the code. */
+export type DeliveryErrorCode = 'temporary' | 'auth' | 'not_found' | 'rate_limited' | 'unknown';
+
+export class DeliveryError extends Error {
+  constructor(
+    readonly code: DeliveryErrorCode,
+    message: string,
+    /** For rate_limited: how long the platform asked us to wait. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface ConnectorHealth {
+  ok: boolean;
+  /** One sentence: "connected as @rapport", "authentication failed: check SLACK_BOT_TOKEN". */
+  detail: string;
+}
+
+/** Every chat platform implements this; the same reply models render on each. */
+export interface ChatConnector {
+  /** Target prefix this connector owns ("slack", "teams", "console"). */
+  readonly platform: string;
+  post(target: Target, reply: Reply): Promise<{ externalId: string }>;
+  /** Replaces a message posted earlier (button clicked, state changed). */
+  update(target: Target, externalId: string, reply: Reply): Promise<void>;
+  health(): Promise<ConnectorHealth>;
+}

@@ -1,0 +1,147 @@
+import { ClassifierError } from './classifier-error.js';
+import type { SparseVector } from './sparse-vector.js';
+import { tokenizeTerms, type TermForm } from './tokenizer.js';
+
+/** Featurizer settings; stored verbatim in the model artifact so prediction featurizes identically. */
+export interface FeaturizerConfig {
+  /** Word normalisation, see {@link TermForm}. Default `stem`. */
+  readonly termForm: TermForm;
+  /** Mark words in a negated span as `not_<word>` (unigrams only). Default `true`. */
+  readonly negation: boolean;
+  /** Longest word n-gram. Default `2` (unigrams and bigrams). */
+  readonly maxNgram: number;
+  /** Character n-grams inside word boundaries, `[min, max]`, or `null` for none. Default `null`. */
+  readonly charNgrams: readonly [number, number] | null;
+  /** Upper bound on the feature space; the most frequent features are kept. Default `200000`. */
+  readonly maxFeatures: number;
+  /** Drop features seen in fewer training messages than this. Default `1`. */
+  readonly minDocumentFrequency: number;
+  /** Use `1 + ln(tf)` instead of raw counts. Default `true`. */
+  readonly sublinearTf: boolean;
+}
+
+/** Defaults chosen on CLINC150 validation data (see bench/classifier.bench.ts). */
+export const DEFAULT_FEATURIZER_CONFIG: FeaturizerConfig = {
+  termForm: 'stem',
+  negation: true,
+  maxNgram: 2,
+  charNgrams: null,
+  maxFeatures: 200_000,
+  minDocumentFrequency: 1,
+  sublinearTf: true,
+};
+
+/** What a fitted featurizer needs to be rebuilt: config, vocabulary in index order and IDF weights. */
+export interface FeaturizerState {
+  readonly config: FeaturizerConfig;
+  readonly vocabulary: string[];
+  readonly idf: number[];
+}
+
+/** Raw feature strings of one message with their counts. */
+export function extractFeatures(text: string, config: FeaturizerConfig): Map<string, number> {
+  const { terms, unigrams } = tokenizeTerms(text, config);
+  const counts = new Map<string, number>();
+  const add = (f: string) => counts.set(f, (counts.get(f) ?? 0) + 1);
+  for (const u of unigrams) add(u);
+  for (let n = 2; n <= config.maxNgram; n++) {
+    for (let i = 0; i + n <= terms.length; i++) add(terms.slice(i, i + n).join(' '));
+  }
+  if (config.charNgrams) {
+    const [lo, hi] = config.charNgrams;
+    for (const t of terms) {
+      const padded = ` ${t} `;
+      for (let n = lo; n <= hi; n++) {
+        for (let i = 0; i + n <= padded.length; i++) add(`#${padded.slice(i, i + n)}`);
+      }
+    }
+  }
+  return counts;
+}
+
+/**
+ * TF-IDF featurizer over wink-nlp terms: word 1..n-grams (+ optional char n-grams), a vocabulary
+ * bounded by `maxFeatures`, sublinear TF, smoothed IDF (`ln((1+N)/(1+df)) + 1`) and L2
+ * normalisation. A vocabulary rather than the hashing trick: no collisions, and the fitted
+ * vocabulary is what bounds the weight matrix (features never seen in training get zero weight
+ * anyway).
+ */
+export class Featurizer {
+  private readonly index: Map<string, number>;
+
+  private constructor(
+    readonly config: FeaturizerConfig,
+    private readonly vocabulary: string[],
+    private readonly idf: Float32Array,
+  ) {
+    this.index = new Map(vocabulary.map((f, i) => [f, i]));
+  }
+
+  /** Number of features (columns). */
+  get dimension(): number {
+    return this.vocabulary.length;
+  }
+
+  /** Learns vocabulary and IDF from training texts; also returns their vectors to avoid a second pass. */
+  static fit(texts: readonly string[], config: FeaturizerConfig = DEFAULT_FEATURIZER_CONFIG): { featurizer: Featurizer; vectors: SparseVector[] } {
+    if (texts.length === 0) throw new ClassifierError('DATASET_EMPTY', 'There are no training messages; add some examples and try again.');
+    const perText = texts.map((t) => extractFeatures(t, config));
+    const df = new Map<string, number>();
+    for (const counts of perText) for (const f of counts.keys()) df.set(f, (df.get(f) ?? 0) + 1);
+    let kept = [...df.entries()].filter(([, d]) => d >= config.minDocumentFrequency);
+    if (kept.length > config.maxFeatures) {
+      kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      kept = kept.slice(0, config.maxFeatures);
+    }
+    kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const n = texts.length;
+    const idf = new Float32Array(kept.length);
+    kept.forEach(([, d], i) => (idf[i] = Math.log((1 + n) / (1 + d)) + 1));
+    const featurizer = new Featurizer(config, kept.map(([f]) => f), idf);
+    return { featurizer, vectors: perText.map((c) => featurizer.vectorize(c)) };
+  }
+
+  /** Rebuilds a fitted featurizer from {@link Featurizer.toState} output. */
+  static fromState(state: FeaturizerState): Featurizer {
+    if (state.vocabulary.length !== state.idf.length) {
+      throw new ClassifierError('MODEL_INVALID', 'The model file is damaged: vocabulary and IDF sizes differ. Retrain the model.');
+    }
+    return new Featurizer({ ...DEFAULT_FEATURIZER_CONFIG, ...state.config }, state.vocabulary, Float32Array.from(state.idf));
+  }
+
+  toState(): FeaturizerState {
+    return { config: this.config, vocabulary: this.vocabulary, idf: Array.from(this.idf) };
+  }
+
+  /** The L2-normalised TF-IDF vector of one message. */
+  transform(text: string): SparseVector {
+    return this.vectorize(extractFeatures(text, this.config));
+  }
+
+  private vectorize(counts: Map<string, number>): SparseVector {
+    const pairs: number[] = [];
+    for (const [f, c] of counts) {
+      const i = this.index.get(f);
+      if (i !== undefined) pairs.push(i, this.config.sublinearTf ? 1 + Math.log(c) : c);
+    }
+    const m = pairs.length / 2;
+    const order = new Int32Array(m);
+    for (let k = 0; k < m; k++) order[k] = k;
+    order.sort((a, b) => pairs[2 * a] - pairs[2 * b]);
+    const indices = new Int32Array(m);
+    const values = new Float32Array(m);
+    let norm = 0;
+    for (let k = 0; k < m; k++) {
+      const i = pairs[2 * order[k]];
+      const v = pairs[2 * order[k] + 1] * this.idf[i];
+      indices[k] = i;
+      values[k] = v;
+      norm += v * v;
+    }
+    if (norm > 0) {
+      const s = 1 / Math.sqrt(norm);
+      for (let k = 0; k < m; k++) values[k] *= s;
+    }
+    return { indices, values };
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Platform-neutral replies. Commands return these; each connector renders them (Block Kit,
+ * Adaptive Card, HTML in the console). Keep them plain data: they are stored and queued as JSON.
+ */
+export interface Reply {
+  /** Plain-text summary; also the notification / fallback text. Always set. */
+  text: string;
+  /** Optional heading. */
+  title?: string;
+  /** Facts shown as label: value pairs. */
+  fields?: ReplyField[];
+  /** Lists of items, each with its own text, fields and buttons (follow-ups, records, matches). */
+  sections?: ReplySection[];
+  /** Buttons for the reply as a whole. */
+  buttons?: ReplyButton[];
+  /** `ephemeral`: only the person who asked sees it (where the platform allows); `channel`: everyone. Default ephemeral. */
+  visibility?: 'ephemeral' | 'channel';
+  /** How the reply is styled; `error` replies explain what to do next. */
+  tone?: 'info' | 'success' | 'warning' | 'error';
+  /** Free-form context line, e.g. "Updated by Jo at 10:42". */
+  footer?: string;
+}
+
+export interface ReplyField {
+  label: string;
+  value: string;
+}
+
+export interface ReplySection {
+  title?: string;
+  text?: string;
+  fields?: ReplyField[];
+  buttons?: ReplyButton[];
+}
+
+/**
+ * A button runs a command of the shared grammar as the person who clicks it (`command`),
+ * so a click behaves exactly like typing that command. `choices` turns it into a menu
+ * (e.g. Snooze → 1 h / tomorrow 9:00 / next week), each choice with its own command.
+ */
+export interface ReplyButton {
+  label: string;
+  command: string;
+  style?: 'primary' | 'danger';
+  /** Ask "are you sure?" with this text before running. */
+  confirm?: string;
+  choices?: Array<{ label: string; command: string }>;
+  /**
+   * The button needs free text (custom snooze time, new due date, reassign to whom): the platform
+   * shows an input and appends what was typed to `command`.
+   */
+  input?: { placeholder: string };
+}
