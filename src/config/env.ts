@@ -17,6 +17,11 @@ export interface Config {
   redisUrl: string;
   /** Whether REDIS_URL was given explicitly (then Rapport never starts a private redis-server). */
   redisUrlExplicit: boolean;
+  /**
+   * Env `RAPPORT_PRIVATE_REDIS`: `auto` (default: start a private redis-server under the data dir when REDIS_URL is
+   * unset and nothing answers at 127.0.0.1:6379), `always` (always start one; isolated demos and tests), `never`.
+   */
+  privateRedis: 'auto' | 'always' | 'never';
   /** BullMQ key prefix. Env `RAPPORT_QUEUE_PREFIX`, default `{rapport}` (hash tag keeps a queue's keys in one Redis Cluster slot). */
   queuePrefix: string;
   /** Env `RAPPORT_ROLE`: `all` (default), `web` (HTTP + connectors) or `worker` (jobs only). */
@@ -111,6 +116,11 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const privateRedis = str('RAPPORT_PRIVATE_REDIS') ?? 'auto';
+  if (privateRedis !== 'auto' && privateRedis !== 'always' && privateRedis !== 'never') {
+    problems.push(`RAPPORT_PRIVATE_REDIS must be auto, always or never (got "${privateRedis}").`);
+  }
+
   const timezone = str('RAPPORT_TIMEZONE') ?? 'UTC';
   if (!isValidTimezone(timezone)) problems.push(`RAPPORT_TIMEZONE "${timezone}" is not an IANA timezone such as Europe/Berlin or America/New_York.`);
 
@@ -128,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     redisUrl: redisUrl ?? 'redis://127.0.0.1:6379',
     redisUrlExplicit: redisUrl !== undefined,
+    privateRedis: privateRedis === 'always' || privateRedis === 'never' ? privateRedis : 'auto',
     queuePrefix: str('RAPPORT_QUEUE_PREFIX') ?? '{rapport}',
     role,
     timezone,

@@ -21,6 +21,8 @@ export interface MigrationFile {
 export interface MigrateResult {
   applied: string[];
   alreadyApplied: string[];
+  /** Applied migrations whose file changed since (Prisma warns about these too): never edit an applied migration. */
+  modified: string[];
 }
 
 /** Lists the migrations in Prisma's layout, oldest first. */
@@ -66,8 +68,8 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<Migra
 
 async function applyPending(session: SqlRunner, migrations: MigrationFile[]): Promise<MigrateResult> {
   await session.exec(BOOKKEEPING);
-  const rows = await session.query<{ migration_name: string; finished_at: Date | null; rolled_back_at: Date | null }>(
-    'SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations"',
+  const rows = await session.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
+    'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
   );
   const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
   if (failed) {
@@ -77,11 +79,12 @@ async function applyPending(session: SqlRunner, migrations: MigrationFile[]): Pr
         'rolled back (UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = ...) and start again.',
     );
   }
-  const done = new Set(rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => r.migration_name));
-  const result: MigrateResult = { applied: [], alreadyApplied: [] };
+  const done = new Map(rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => [r.migration_name, r.checksum]));
+  const result: MigrateResult = { applied: [], alreadyApplied: [], modified: [] };
   for (const m of migrations) {
     if (done.has(m.name)) {
       result.alreadyApplied.push(m.name);
+      if (done.get(m.name) !== m.checksum) result.modified.push(m.name);
       continue;
     }
     const id = randomUUID();

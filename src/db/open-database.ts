@@ -10,6 +10,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Apply pending migrations after opening. Default true. */
   migrate?: boolean;
+  /** Told about applied migrations whose file has changed since. */
+  onModifiedMigrations?: (names: string[]) => void;
 }
 
 /** Opens the configured database and (by default) brings its schema up to date. */
@@ -17,7 +19,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
   if (opts.migrate !== false) {
     try {
-      await migrate(db);
+      const result = await migrate(db);
+      if (result.modified.length > 0) opts.onModifiedMigrations?.(result.modified);
     } catch (err) {
       await db.close();
       throw err;

@@ -1,0 +1,23 @@
+import { createLogger } from '../../src/logger.ts';
+import type { CliCommand } from '../cli.ts';
+import { startProcess } from '../start-process.ts';
+
+/** `rapport start`: runs until SIGTERM/SIGINT, then shuts down in order and exits 0. */
+export const startCommand: CliCommand = async (_argv, getConfig) => {
+  const config = getConfig();
+  const logger = createLogger(config.logLevel);
+  const running = await startProcess(config, logger);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      running.shutdown(signal).then((inTime) => {
+        process.exitCode = inTime ? 0 : 1;
+        resolve();
+      });
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  // Anything still holding the event loop (a stuck socket) must not keep a stopped bot alive.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
+  return Number(process.exitCode ?? 0);
+};

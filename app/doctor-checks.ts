@@ -1,0 +1,14 @@
+import type { Config } from '../src/config/env.ts';
+
+export interface DoctorResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do about it, shown when not ok. */
+  fix?: string;
+}
+
+export type DoctorCheck = (config: Config) => Promise<DoctorResult>;
+
+/** Checks contributed by connectors and jobs (Slack auth, IMAP login, failed jobs, ...). */
+export const doctorChecks: DoctorCheck[] = [];

@@ -1,0 +1,62 @@
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../src/logger.ts';
+import { httpMetrics } from './metrics.ts';
+import { runReadinessChecks, type ReadinessCheck } from './readiness.ts';
+
+export interface HttpServerOptions {
+  logger: Logger;
+  metrics: Registry;
+  readiness: () => ReadinessCheck[];
+  /**
+   * `starting`: only /healthz, /readyz and /metrics answer (others 503); `draining` (shutting down):
+   * /readyz answers 503 so a load balancer stops sending traffic.
+   */
+  phase: () => 'starting' | 'running' | 'draining';
+}
+
+/**
+ * The bot's HTTP app: /healthz (alive), /readyz (dependencies, JSON), /metrics (Prometheus).
+ * Connectors mount their routes on it (console, /slack/events, /api/messages).
+ * No global body parser: Slack and Bot Framework verify signatures over the raw body themselves.
+ */
+export function createHttpApp(opts: HttpServerOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(httpMetrics(opts.metrics));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const report = await runReadinessChecks(opts.readiness());
+    const phase = opts.phase();
+    const status = phase !== 'running' ? phase : report.ok ? 'ready' : 'not_ready';
+    res.status(status === 'ready' ? 200 : 503).json({ status, ...report });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', opts.metrics.contentType);
+    res.send(await opts.metrics.metrics());
+  });
+
+  app.use((_req, res, next) => {
+    if (opts.phase() !== 'starting') return next();
+    res.status(503).set('Retry-After', '2').json({ error: 'starting', message: 'Rapport is starting; try again in a few seconds.' });
+  });
+
+  return app;
+}
+
+/** Final handlers, mounted after every connector: 404 and a JSON error without stack traces. */
+export function finishHttpApp(app: Express, logger: Logger): void {
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'No such page. Try /console, /healthz or /readyz.' });
+  });
+  app.use((err: Error, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    logger.error({ err, path: req.path }, 'unhandled HTTP error');
+    if (!res.headersSent) res.status(500).json({ error: 'internal', message: 'Something went wrong; the error was logged.' });
+  });
+}

@@ -1,0 +1,141 @@
+import type { Server } from 'node:http';
+import type { Config } from '../src/config/env.ts';
+import type { Logger } from '../src/logger.ts';
+import type { Database } from '../src/db/database.ts';
+import { openDatabase } from '../src/db/open-database.ts';
+import { publishUrlInLock } from '../src/db/data-dir-lock.ts';
+import { connectRedis } from '../src/redis/connect-redis.ts';
+import { resolveRedis } from '../src/redis/resolve-redis.ts';
+import { createHttpApp, finishHttpApp } from './http-server.ts';
+import { createMetricsRegistry } from './metrics.ts';
+import type { ReadinessCheck } from './readiness.ts';
+import type { Component, ComponentFactory, Runtime } from './runtime.ts';
+import { componentFactories } from './components.ts';
+
+export interface RunningProcess {
+  runtime: Runtime;
+  url: string;
+  /** Orderly shutdown; resolves true when everything stopped within the bound. */
+  shutdown(reason: string): Promise<boolean>;
+}
+
+/**
+ * Starts a Rapport process for its role. The HTTP server listens first so /healthz (alive) answers
+ * while the database opens; /readyz and every other route answer 503 until the database (migrated),
+ * Redis and the components (connectors for `web`, workers for `worker`, both for `all`) are up.
+ */
+export async function startProcess(config: Config, logger: Logger, factories: ComponentFactory[] = componentFactories): Promise<RunningProcess> {
+  const started = Date.now();
+  const metrics = createMetricsRegistry(config.role);
+  const components: Component[] = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
+  let phase: 'starting' | 'running' | 'draining' = 'starting';
+  let db: Database | undefined;
+  let runtime: Runtime | undefined;
+  let privateRedisInUse = false;
+
+  const baseChecks = (): ReadinessCheck[] => [
+    {
+      name: 'database',
+      check: async () => {
+        if (!db) return { ok: false, detail: 'opening' };
+        await db.sql.query('SELECT 1');
+        return { ok: true, detail: db.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL' };
+      },
+    },
+    {
+      name: 'redis',
+      check: async () => {
+        if (!runtime) return { ok: false, detail: 'connecting' };
+        const ok = (await runtime.redis.ping()) === 'PONG';
+        return { ok, detail: privateRedisInUse ? 'private redis-server' : 'connected' };
+      },
+    },
+  ];
+  const app = createHttpApp({
+    logger,
+    metrics,
+    readiness: () => [...baseChecks(), ...components.flatMap((c) => c.readiness ?? [])],
+    phase: () => phase,
+  });
+  const server = await listen(app, config.port, config.host);
+  const address = server.address() as { port: number };
+  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${address.port}`;
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+
+  try {
+    db = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onModifiedMigrations: (names) =>
+        logger.warn({ migrations: names }, 'applied migrations were edited afterwards; their changes are not in this database. Add a new migration instead.'),
+    });
+    const openedDb = db;
+    cleanups.push(() => openedDb.close());
+    const resolved = await resolveRedis(config, logger);
+    if (resolved.privateRedis) {
+      privateRedisInUse = true;
+      cleanups.push(() => resolved.privateRedis!.stop());
+    }
+    const redis = connectRedis(resolved.url);
+    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+    cleanups.unshift(() => redis.quit().catch(() => redis.disconnect()));
+
+    runtime = { config, logger, db, redisUrl: resolved.url, redis, metrics, app };
+    for (const factory of factories) {
+      const component = await factory(runtime);
+      if (component) components.push(component);
+    }
+    finishHttpApp(app, logger);
+  } catch (err) {
+    await closeServer();
+    for (const c of components) await c.stop().catch(() => {});
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    throw err;
+  }
+
+  phase = 'running';
+  if (db.kind === 'pglite') publishUrlInLock(config.dataDir, url);
+  logger.info({ url, role: config.role, database: db.kind, components: components.map((c) => c.name), ms: Date.now() - started }, 'Rapport is up');
+
+  let stopping: Promise<boolean> | undefined;
+  const shutdown = (reason: string): Promise<boolean> => {
+    stopping ??= (async () => {
+      phase = 'draining';
+      logger.info({ reason }, 'shutting down');
+      const closed = closeServer();
+      const work = (async () => {
+        // Components are listed intake first (connectors), then workers: stop them in that order.
+        for (const c of components) {
+          await c.stop().catch((err) => logger.error({ err, component: c.name }, 'component failed to stop'));
+        }
+        await closed;
+      })();
+      const inTime = await Promise.race([
+        work.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
+      ]);
+      if (!inTime) {
+        logger.warn({ boundMs: config.shutdownTimeoutMs }, 'in-flight work did not finish in time; closing anyway');
+        server.closeAllConnections();
+      }
+      for (const cleanup of cleanups) await cleanup().catch((err) => logger.error({ err }, 'cleanup failed'));
+      logger.info('stopped');
+      return inTime;
+    })();
+    return stopping;
+  };
+  return { runtime: runtime!, url, shutdown };
+}
+
+function listen(app: Runtime['app'], port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}

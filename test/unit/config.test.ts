@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError } from '../../src/config/env.ts';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('starts with zero configuration: PGlite, local Redis, port 3000, role all', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, redisUrl: 'redis://127.0.0.1:6379', role: 'all', timezone: 'UTC', logLevel: 'info', queuePrefix: '{rapport}' });
+    expect(c.dataDir).toMatch(/\/data$/);
+    expect(c.slack).toBeUndefined();
+    expect(c.teams).toBeUndefined();
+  });
+
+  it('collects every problem in plain words', () => {
+    expect(
+      problems({ PORT: '70000', DATABASE_URL: 'mysql://x', REDIS_URL: 'localhost:6379', RAPPORT_ROLE: 'boss', LOG_LEVEL: 'loud', RAPPORT_TIMEZONE: 'Nowhere/City' }),
+    ).toEqual([
+      'PORT must be a whole number between 0 and 65535, got "70000".',
+      'DATABASE_URL must start with postgresql:// (got "mysql://x"); leave it unset to use the embedded database.',
+      'REDIS_URL must start with redis:// or rediss:// (got "localhost:6379").',
+      'RAPPORT_ROLE must be one of all, web, worker (got "boss").',
+      'RAPPORT_TIMEZONE "Nowhere/City" is not an IANA timezone such as Europe/Berlin or America/New_York.',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud").',
+    ]);
+  });
+
+  it('refuses split roles on the single-process embedded database', () => {
+    expect(problems({ RAPPORT_ROLE: 'web' })[0]).toContain('RAPPORT_ROLE=web needs a shared PostgreSQL database: set DATABASE_URL.');
+    expect(problems({ RAPPORT_ROLE: 'worker', DATABASE_URL: 'postgresql://db/rapport' })).toEqual([]);
+  });
+
+  it('never echoes a password back', () => {
+    expect(problems({ DATABASE_URL: 'mysql://u:secret@h/db' })[0]).not.toContain('secret');
+  });
+
+  it('enables connectors by their credentials and checks they are complete', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack?.botToken).toBe('xoxb-1');
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxp-user' })).toEqual([
+      'SLACK_BOT_TOKEN must be a bot token starting with xoxb-.',
+      'Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
+    ]);
+    expect(problems({ MICROSOFT_APP_ID: 'abc' })).toEqual(['MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.']);
+  });
+});
