@@ -44,7 +44,8 @@ export function extractFeatures(text: string, config: FeaturizerConfig): Map<str
   const counts = new Map<string, number>();
   const add = (f: string) => counts.set(f, (counts.get(f) ?? 0) + 1);
   for (const u of unigrams) add(u);
-  for (let n = 2; n <= config.maxNgram; n++) {
+  if (config.maxNgram >= 2) for (let i = 0; i + 1 < terms.length; i++) add(`${terms[i]} ${terms[i + 1]}`);
+  for (let n = 3; n <= config.maxNgram; n++) {
     for (let i = 0; i + n <= terms.length; i++) add(terms.slice(i, i + n).join(' '));
   }
   if (config.charNgrams) {
@@ -85,20 +86,47 @@ export class Featurizer {
   /** Learns vocabulary and IDF from training texts; also returns their vectors to avoid a second pass. */
   static fit(texts: readonly string[], config: FeaturizerConfig = DEFAULT_FEATURIZER_CONFIG): { featurizer: Featurizer; vectors: SparseVector[] } {
     if (texts.length === 0) throw new ClassifierError('DATASET_EMPTY', 'There are no training messages; add some examples and try again.');
-    const perText = texts.map((t) => extractFeatures(t, config));
-    const df = new Map<string, number>();
-    for (const counts of perText) for (const f of counts.keys()) df.set(f, (df.get(f) ?? 0) + 1);
-    let kept = [...df.entries()].filter(([, d]) => d >= config.minDocumentFrequency);
+    // Provisional ids while counting keep memory flat: 15k messages as Maps of strings cost ~100 MB.
+    const provisional = new Map<string, number>();
+    const df: number[] = [];
+    const perText = texts.map((t) => {
+      const counts = extractFeatures(t, config);
+      const ids = new Int32Array(counts.size);
+      const tfs = new Float32Array(counts.size);
+      let k = 0;
+      for (const [f, c] of counts) {
+        let id = provisional.get(f);
+        if (id === undefined) {
+          id = provisional.size;
+          provisional.set(f, id);
+          df.push(0);
+        }
+        df[id]++;
+        ids[k] = id;
+        tfs[k++] = c;
+      }
+      return { ids, tfs };
+    });
+    let kept = [...provisional.entries()].filter(([, id]) => df[id] >= config.minDocumentFrequency);
     if (kept.length > config.maxFeatures) {
-      kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      kept.sort((a, b) => df[b[1]] - df[a[1]] || (a[0] < b[0] ? -1 : 1));
       kept = kept.slice(0, config.maxFeatures);
     }
     kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const n = texts.length;
     const idf = new Float32Array(kept.length);
-    kept.forEach(([, d], i) => (idf[i] = Math.log((1 + n) / (1 + d)) + 1));
+    const finalIndex = new Int32Array(provisional.size).fill(-1);
+    kept.forEach(([, id], i) => {
+      idf[i] = Math.log((1 + n) / (1 + df[id])) + 1;
+      finalIndex[id] = i;
+    });
     const featurizer = new Featurizer(config, kept.map(([f]) => f), idf);
-    return { featurizer, vectors: perText.map((c) => featurizer.vectorize(c)) };
+    const vectors = perText.map(({ ids, tfs }) => {
+      const weightOf = new Map<number, number>();
+      for (let k = 0; k < ids.length; k++) if (finalIndex[ids[k]] >= 0) weightOf.set(finalIndex[ids[k]], tfs[k]);
+      return featurizer.weigh(weightOf);
+    });
+    return { featurizer, vectors };
   }
 
   /** Rebuilds a fitted featurizer from {@link Featurizer.toState} output. */
@@ -119,28 +147,30 @@ export class Featurizer {
   }
 
   private vectorize(counts: Map<string, number>): SparseVector {
-    const pairs: number[] = [];
+    const termFrequency = new Map<number, number>();
     for (const [f, c] of counts) {
       const i = this.index.get(f);
-      if (i !== undefined) pairs.push(i, this.config.sublinearTf ? 1 + Math.log(c) : c);
+      if (i !== undefined) termFrequency.set(i, c);
     }
-    const m = pairs.length / 2;
-    const order = new Int32Array(m);
-    for (let k = 0; k < m; k++) order[k] = k;
-    order.sort((a, b) => pairs[2 * a] - pairs[2 * b]);
-    const indices = new Int32Array(m);
-    const values = new Float32Array(m);
+    return this.weigh(termFrequency);
+  }
+
+  /** TF-IDF weights and L2 normalisation for term frequencies keyed by feature index. */
+  private weigh(termFrequency: Map<number, number>): SparseVector {
+    // A numeric typed-array sort without a comparator is several times faster than one with.
+    const indices = Int32Array.from(termFrequency.keys()).sort();
+    const values = new Float32Array(indices.length);
+    const sublinear = this.config.sublinearTf;
     let norm = 0;
-    for (let k = 0; k < m; k++) {
-      const i = pairs[2 * order[k]];
-      const v = pairs[2 * order[k] + 1] * this.idf[i];
-      indices[k] = i;
+    for (let k = 0; k < indices.length; k++) {
+      const tf = termFrequency.get(indices[k])!;
+      const v = (sublinear ? 1 + Math.log(tf) : tf) * this.idf[indices[k]];
       values[k] = v;
       norm += v * v;
     }
     if (norm > 0) {
       const s = 1 / Math.sqrt(norm);
-      for (let k = 0; k < m; k++) values[k] *= s;
+      for (let k = 0; k < values.length; k++) values[k] *= s;
     }
     return { indices, values };
   }

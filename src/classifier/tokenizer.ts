@@ -46,7 +46,7 @@ export function tokenizeTerms(text: string, options: TokenizerOptions): Tokenize
   const its = nlp.its;
   const tokens = nlp.readDoc(text).tokens();
   const types = tokens.out(its.type) as string[];
-  const forms = tokens.out(options.termForm === 'lemma' ? its.lemma : its.normal) as string[];
+  const forms = (options.termForm === 'lemma' ? tokens.out(its.lemma as unknown as typeof its.normal) : tokens.out(its.normal)) as string[];
   const negated = options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined;
   const stem = options.termForm === 'stem' ? winkStemmer() : undefined;
   const terms: string[] = [];

@@ -106,12 +106,14 @@ class LinearSvm implements TrainedSvm {
 
   decision(x: SparseVector, out = new Float64Array(this.classCount)): Float64Array {
     const k = this.classCount;
-    for (let c = 0; c < k; c++) out[c] = this.biases[c];
+    const weights = this.weights;
+    const biases = this.biases;
+    for (let c = 0; c < k; c++) out[c] = biases[c];
     const { indices, values } = x;
     for (let p = 0; p < indices.length; p++) {
       const base = indices[p] * k;
       const v = values[p];
-      for (let c = 0; c < k; c++) out[c] += v * this.weights[base + c];
+      for (let c = 0; c < k; c++) out[c] += v * weights[base + c];
     }
     return out;
   }
@@ -163,8 +165,8 @@ export const linearSvmBackend: SvmBackend & { train(data: SparseMatrix, classes:
     if (!Number.isInteger(classCount) || !Number.isInteger(columns) || bytes.byteLength !== expected) {
       throw new ClassifierError('MODEL_INVALID', `The model weights are damaged (expected ${expected} bytes, found ${bytes.byteLength}); retrain the model.`);
     }
-    const copy = new Float32Array(bytes.byteLength / 4);
-    new Uint8Array(copy.buffer).set(bytes);
+    // Zero-copy when the bytes are 4-byte aligned (they are when they came from serialize()).
+    const copy = bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : new Float32Array(bytes.slice().buffer);
     return new LinearSvm(classCount, columns, copy.subarray(0, columns * classCount), copy.subarray(columns * classCount));
   },
 };

@@ -1,0 +1,110 @@
+/** Platt sigmoid `P(correct | margin) = 1 / (1 + exp(a·margin + b))`, plus the abstain threshold. */
+export interface Calibration {
+  readonly a: number;
+  readonly b: number;
+  /** Below this calibrated confidence the classifier answers `unclassified`. */
+  readonly threshold: number;
+}
+
+/** A calibrated probability from a margin. */
+export function plattProbability(margin: number, calibration: Pick<Calibration, 'a' | 'b'>): number {
+  const f = margin * calibration.a + calibration.b;
+  // Written both ways round so exp never overflows.
+  return f >= 0 ? Math.exp(-f) / (1 + Math.exp(-f)) : 1 / (1 + Math.exp(f));
+}
+
+/**
+ * Fits Platt's sigmoid to held-out margins (Platt 1999 with the Lin–Lin–Weng 2007 Newton method and
+ * target smoothing). `positive[i]` says whether the prediction with margin `margins[i]` was right.
+ * Margins must come from data the SVM did not train on (cross-validation folds or a held-out set);
+ * training margins are overconfident.
+ */
+export function fitPlatt(margins: ArrayLike<number>, positive: ArrayLike<boolean>): { a: number; b: number } {
+  const n = margins.length;
+  let prior1 = 0;
+  for (let i = 0; i < n; i++) if (positive[i]) prior1++;
+  const prior0 = n - prior1;
+  const hi = (prior1 + 1) / (prior1 + 2);
+  const lo = 1 / (prior0 + 2);
+  const t = new Float64Array(n);
+  for (let i = 0; i < n; i++) t[i] = positive[i] ? hi : lo;
+  let a = 0;
+  let b = Math.log((prior0 + 1) / (prior1 + 1));
+  const sigma = 1e-12;
+  const objective = (A: number, B: number) => {
+    let f = 0;
+    for (let i = 0; i < n; i++) {
+      const v = margins[i] * A + B;
+      f += v >= 0 ? t[i] * v + Math.log1p(Math.exp(-v)) : (t[i] - 1) * v + Math.log1p(Math.exp(v));
+    }
+    return f;
+  };
+  let fval = objective(a, b);
+  for (let iter = 0; iter < 100; iter++) {
+    let h11 = sigma;
+    let h22 = sigma;
+    let h21 = 0;
+    let g1 = 0;
+    let g2 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = margins[i] * a + b;
+      const p = v >= 0 ? Math.exp(-v) / (1 + Math.exp(-v)) : 1 / (1 + Math.exp(v));
+      const q = 1 - p;
+      const d2 = p * q;
+      h11 += margins[i] * margins[i] * d2;
+      h22 += d2;
+      h21 += margins[i] * d2;
+      const d1 = t[i] - p;
+      g1 += margins[i] * d1;
+      g2 += d1;
+    }
+    if (Math.abs(g1) < 1e-5 && Math.abs(g2) < 1e-5) break;
+    const det = h11 * h22 - h21 * h21;
+    const dA = -(h22 * g1 - h21 * g2) / det;
+    const dB = -(-h21 * g1 + h11 * g2) / det;
+    const gd = g1 * dA + g2 * dB;
+    let step = 1;
+    while (step >= 1e-10) {
+      const na = a + step * dA;
+      const nb = b + step * dB;
+      const nf = objective(na, nb);
+      if (nf < fval + 1e-4 * step * gd) {
+        a = na;
+        b = nb;
+        fval = nf;
+        break;
+      }
+      step /= 2;
+    }
+    if (step < 1e-10) break;
+  }
+  return { a, b };
+}
+
+/**
+ * Picks the abstain threshold on held-out predictions: the confidence cut that best separates
+ * predictions that were right (should be answered) from wrong ones and out-of-scope messages
+ * (should be `unclassified`). Ties go to the lower threshold so fewer messages are left unlabelled.
+ *
+ * @param maxThreshold - never abstain above this confidence. Default `0.9`.
+ */
+export function chooseAbstainThreshold(confidences: ArrayLike<number>, correct: ArrayLike<boolean>, maxThreshold = 0.9): number {
+  const order = Array.from({ length: confidences.length }, (_, i) => i).sort((x, y) => confidences[x] - confidences[y]);
+  // Threshold 0 answers everything: agreement = number of correct predictions.
+  let agreement = 0;
+  for (let i = 0; i < correct.length; i++) if (correct[i]) agreement++;
+  let best = agreement;
+  let bestThreshold = 0;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    if (confidences[i] > maxThreshold) break;
+    agreement += correct[i] ? -1 : 1; // this prediction now abstains
+    const next = k + 1 < order.length ? confidences[order[k + 1]] : 1;
+    if (next === confidences[i]) continue;
+    if (agreement > best) {
+      best = agreement;
+      bestThreshold = Math.min((confidences[i] + next) / 2, maxThreshold);
+    }
+  }
+  return bestThreshold;
+}

@@ -1,0 +1,61 @@
+import { svmBackendByName } from './backends/backend-registry.js';
+import { plattProbability } from './calibration.js';
+import { ClassifierError } from './classifier-error.js';
+import { Featurizer } from './featurizer.js';
+import { UNCLASSIFIED } from './labeled-example.js';
+import type { ModelArtifact } from './model-artifact.js';
+
+/** The answer for one message. */
+export interface Classification {
+  /** Best label, or `unclassified` when `confidence` is below the model's abstain threshold. */
+  readonly label: string;
+  /** Best label even when abstaining (for review screens and evaluation). */
+  readonly topLabel: string;
+  /** Calibrated probability that `topLabel` is right. */
+  readonly confidence: number;
+  /** Calibrated one-vs-rest probability per label. */
+  readonly scores: Record<string, number>;
+}
+
+/** A loaded model ready to classify. */
+export interface Classifier {
+  readonly version: string;
+  readonly labels: readonly string[];
+  readonly threshold: number;
+  classify(text: string): Classification;
+  /** Like {@link Classifier.classify} without the per-label scores; the fast path for bulk work. */
+  classifyTop(text: string): { label: string; topLabel: string; confidence: number };
+}
+
+/** Builds a classifier from an artifact (decodes weights once; classification then allocates little). */
+export function loadClassifier(artifact: ModelArtifact): Classifier {
+  const featurizer = Featurizer.fromState(artifact.featurizer);
+  const svm = svmBackendByName(artifact.backend).load(artifact.weights, artifact.weightsShape);
+  const labels = artifact.labels;
+  if (svm.classCount !== labels.length) {
+    throw new ClassifierError('MODEL_INVALID', `Model ${artifact.version} has ${labels.length} labels but weights for ${svm.classCount}; retrain it.`);
+  }
+  const { calibration } = artifact;
+  const margins = new Float64Array(labels.length);
+
+  const top = (text: string) => {
+    svm.decision(featurizer.transform(text), margins);
+    let best = 0;
+    for (let c = 1; c < margins.length; c++) if (margins[c] > margins[best]) best = c;
+    const confidence = plattProbability(margins[best], calibration);
+    return { label: confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED, topLabel: labels[best], confidence };
+  };
+
+  return {
+    version: artifact.version,
+    labels,
+    threshold: calibration.threshold,
+    classifyTop: top,
+    classify(text) {
+      const answer = top(text);
+      const scores: Record<string, number> = {};
+      labels.forEach((l, c) => (scores[l] = plattProbability(margins[c], calibration)));
+      return { ...answer, scores };
+    },
+  };
+}

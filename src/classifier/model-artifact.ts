@@ -1,0 +1,106 @@
+import type { SvmBackendName } from './backends/svm-backend.js';
+import type { Calibration } from './calibration.js';
+import { ClassifierError } from './classifier-error.js';
+import type { EvaluationReport } from './evaluate.js';
+import type { FeaturizerState } from './featurizer.js';
+
+/** Bump when the artifact layout changes incompatibly; {@link parseModelArtifact} refuses other versions. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Quality figures stored with a model (what `rapport model show` prints and retraining compares). */
+export interface ModelMetrics {
+  /** k-fold cross-validation on the training data (top label, no abstaining). */
+  readonly crossValidation?: { readonly k: number; readonly accuracy: number; readonly macroF1: number };
+  /** Evaluation on a held-out set with the abstain threshold applied. */
+  readonly heldOut?: EvaluationReport;
+}
+
+/** What the model was trained on, for audit and for `model show`. */
+export interface TrainingSummary {
+  readonly examples: number;
+  readonly perLabel: Record<string, number>;
+  readonly corrections?: number;
+  readonly seed: number;
+  readonly trainSeconds: number;
+  readonly source?: string;
+}
+
+/** A trained model. Weights stay bytes in memory (a CLINC150 model is 16 MB); JSON files hold them as base64. */
+export interface ModelArtifact {
+  readonly formatVersion: number;
+  /** Unique version string, e.g. `crm-default-1` or `2024-05-01T10-00-00Z-linear`. */
+  readonly version: string;
+  readonly backend: SvmBackendName;
+  readonly labels: string[];
+  readonly featurizer: FeaturizerState;
+  /** Backend weights (the `Model.weights` Bytes column). */
+  readonly weights: Uint8Array;
+  readonly weightsShape: Record<string, number | string>;
+  readonly calibration: Calibration;
+  readonly metrics: ModelMetrics;
+  readonly trainingSummary: TrainingSummary;
+  readonly createdAt: string;
+}
+
+/** Serialises an artifact (to a file or an HTTP body). */
+export function serializeModelArtifact(artifact: ModelArtifact): string {
+  return JSON.stringify({ ...artifact, weights: Buffer.from(artifact.weights.buffer, artifact.weights.byteOffset, artifact.weights.byteLength).toString('base64') });
+}
+
+/** Parses and sanity-checks an artifact; a damaged or foreign file becomes a `MODEL_INVALID` error. */
+export function parseModelArtifact(json: string): ModelArtifact {
+  let value: Omit<Partial<ModelArtifact>, 'weights'> & { weights?: unknown };
+  try {
+    value = JSON.parse(json) as typeof value;
+  } catch {
+    throw new ClassifierError('MODEL_INVALID', 'The model file is not valid JSON; point --model at a file written by `rapport train`.');
+  }
+  if (value.formatVersion !== MODEL_FORMAT_VERSION || !value.version || !Array.isArray(value.labels) || !value.featurizer || typeof value.weights !== 'string' || !value.calibration) {
+    throw new ClassifierError('MODEL_INVALID', `The model file is not a Rapport model of format ${MODEL_FORMAT_VERSION}; retrain it with \`rapport train\`.`);
+  }
+  return { ...(value as Omit<ModelArtifact, 'weights'>), weights: new Uint8Array(Buffer.from(value.weights, 'base64')) };
+}
+
+/** The row shape of the Prisma `Model` table. */
+export interface ModelRow {
+  version: string;
+  backend: string;
+  labels: string[];
+  /** Featurizer state plus what prediction needs besides the weights (calibration, weight shape, format). */
+  featurizer: { formatVersion: number; state: FeaturizerState; calibration: Calibration; weightsShape: Record<string, number | string>; createdAt: string };
+  metrics: ModelMetrics;
+  trainingSummary: TrainingSummary;
+  weights: Uint8Array;
+  active: boolean;
+}
+
+/** Maps an artifact onto a `Model` row (`active` is the store's decision, so it is passed in). */
+export function artifactToRow(artifact: ModelArtifact, active: boolean): ModelRow {
+  return {
+    version: artifact.version,
+    backend: artifact.backend,
+    labels: artifact.labels,
+    featurizer: { formatVersion: artifact.formatVersion, state: artifact.featurizer, calibration: artifact.calibration, weightsShape: artifact.weightsShape, createdAt: artifact.createdAt },
+    metrics: artifact.metrics,
+    trainingSummary: artifact.trainingSummary,
+    weights: artifact.weights,
+    active,
+  };
+}
+
+/** Rebuilds an artifact from a `Model` row. */
+export function rowToArtifact(row: Omit<ModelRow, 'active'>): ModelArtifact {
+  return {
+    formatVersion: row.featurizer.formatVersion,
+    version: row.version,
+    backend: row.backend as ModelArtifact['backend'],
+    labels: row.labels,
+    featurizer: row.featurizer.state,
+    weights: row.weights,
+    weightsShape: row.featurizer.weightsShape,
+    calibration: row.featurizer.calibration,
+    metrics: row.metrics,
+    trainingSummary: row.trainingSummary,
+    createdAt: row.featurizer.createdAt,
+  };
+}
