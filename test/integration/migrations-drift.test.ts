@@ -45,8 +45,8 @@ describe.each(TEST_DATABASE_KINDS)('SQL migrations on %s', (kind) => {
   it('applies every migration once, and a second run is a no-op', async () => {
     const names = migrationDirectories();
     expect(names.length).toBeGreaterThan(0);
-    expect(firstRun).toEqual({ applied: names, alreadyApplied: [] });
-    expect(await migrate(test.db)).toEqual({ applied: [], alreadyApplied: names });
+    expect(firstRun).toEqual({ applied: names, alreadyApplied: [], modified: [] });
+    expect(await migrate(test.db)).toEqual({ applied: [], alreadyApplied: names, modified: [] });
   });
 
   it('records one finished row per migration with the sha256 of its file', async () => {
