@@ -1,0 +1,71 @@
+import type { Logger } from '../logger.ts';
+import { RapportError, userMessage } from '../errors.ts';
+import { findOrCreateRep } from '../services/reps.service.ts';
+import type { CommandContext } from './command-context.ts';
+import type { CommandDeps, HandlerContext } from './command-deps.ts';
+import { parseCommand, USAGE } from './parse-command.ts';
+import type { Reply } from './reply-model.ts';
+import { CustomerNotResolved } from './resolve-customer.ts';
+import { handleLog } from './handlers/log.handler.ts';
+import { handleLookup } from './handlers/lookup.handler.ts';
+import { handleFollowUpChange, handleFollowUps, handleRemind } from './handlers/follow-ups.handler.ts';
+import { handleExport, handleForget, handleLabel, handleLink, handleUnlink } from './handlers/customer-admin.handler.ts';
+import { helpReply, unknownCommandReply } from './handlers/help.handler.ts';
+
+export type { CommandDeps } from './command-deps.ts';
+
+/**
+ * Runs one chat command (the same grammar in Slack, Teams, the console and `rapport exec`) as the
+ * context's actor and returns the reply model. Never throws: every failure becomes a `tone: 'error'`
+ * reply with a sentence that says what to do next; unexpected errors are logged when `logger` is given.
+ */
+export async function executeCommand(text: string, ctx: CommandContext, deps: CommandDeps & { logger?: Logger }): Promise<Reply> {
+  try {
+    const cmd = parseCommand(text);
+    if (cmd.kind === 'help') return helpReply(cmd.topic);
+    if (cmd.kind === 'unknown') return unknownCommandReply(cmd);
+    const rep = await findOrCreateRep(deps.db.prisma, ctx.actor);
+    const h: HandlerContext = {
+      ctx,
+      deps,
+      rep,
+      audit: { repId: rep.id, platform: ctx.actor.platform },
+      timeZone: ctx.actor.timezone || rep.timezone || 'UTC',
+    };
+    switch (cmd.kind) {
+      case 'log':
+        return await handleLog(cmd, h);
+      case 'lookup':
+        return await handleLookup(cmd, h);
+      case 'followups':
+        return await handleFollowUps(cmd, h);
+      case 'remind':
+        return await handleRemind(cmd, h);
+      case 'done':
+      case 'dismiss':
+      case 'accept':
+      case 'snooze':
+      case 'assign':
+        return await handleFollowUpChange(cmd, h);
+      case 'label':
+        return await handleLabel(cmd, h);
+      case 'link':
+        return await handleLink(cmd, h);
+      case 'unlink':
+        return await handleUnlink(cmd, h);
+      case 'forget':
+        return await handleForget(cmd, h);
+      case 'export':
+        return await handleExport(cmd, h);
+    }
+  } catch (err) {
+    if (err instanceof CustomerNotResolved) return err.reply;
+    if (!(err instanceof RapportError)) deps.logger?.error({ err, command: text.slice(0, 200) }, 'command failed');
+    const command = err instanceof RapportError ? (err.details.command as keyof typeof USAGE | undefined) : undefined;
+    return {
+      tone: 'error',
+      text: userMessage(err),
+      buttons: command ? [{ label: `help ${command}`, command: `help ${command}` }] : undefined,
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { closestWords } from '../../domain/edit-distance.ts';
+import { COMMAND_WORDS, USAGE, type Command } from '../parse-command.ts';
+import type { Reply } from '../reply-model.ts';
+
+const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
+  log: [
+    'Records a conversation with a customer. Quote names with spaces: log "Acme Ltd" "Called Jo, wants a quote".',
+    'Unquoted works too: log acme Called Jo, wants a quote',
+    'Options: --via call (default note), --at "yesterday 3pm", --follow-up "friday 10am". An unknown customer asks before creating it (--new creates it).',
+  ],
+  lookup: ['Shows a customer card: contacts, last 5 conversations with their labels, open follow-ups.', 'Search by company, contact name, email or domain; typos are fine: lookup acem, find jo@acme.com'],
+  followups: ['Lists follow-ups with Done / Snooze / Reassign / Dismiss buttons. Default: yours.', 'followups today · followups overdue · followups all · followups acme'],
+  remind: ['Sets a follow-up for you: remind acme friday 10am send the quote', 'Dates: "tomorrow 9am", "next Tuesday", "in 3 days", "friday" (9:00 in your timezone).'],
+  snooze: ['snooze 12 tomorrow 9am · snooze 12 in 2 hours'],
+  assign: ['assign 12 @jo (or their email)'],
+  link: ['Binds this channel to a customer: conversations here are logged to it, its reminders are posted here. "unlink" undoes it.'],
+  forget: ['Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again.'],
+  export: ['Everything stored about a customer, as JSON (default) or CSV: export acme csv'],
+  label: ['Corrects the label of a record (used by the Correct button): label <record id> quote_request'],
+};
+
+/** `help [command]`: all commands, or one command with examples. */
+export function helpReply(topic?: string): Reply {
+  const kind = topic ? COMMAND_WORDS[topic.toLowerCase()] : undefined;
+  if (topic && kind && kind !== 'unknown') {
+    const key = kind as keyof typeof USAGE;
+    return { tone: 'info', title: `help ${topic}`, text: [USAGE[key], ...(DETAILS[key] ?? [])].join('\n') };
+  }
+  const lines = Object.values(USAGE);
+  return {
+    tone: topic ? 'warning' : 'info',
+    title: 'Rapport commands',
+    text: `${topic ? `There is no command "${topic}".\n` : ''}${lines.join('\n')}\nType "help <command>" for examples.`,
+    buttons: [
+      { label: 'My follow-ups', command: 'followups' },
+      { label: 'Help: log', command: 'help log' },
+    ],
+  };
+}
+
+/** An unknown command word: "did you mean" the nearest command(s), then the list. */
+export function unknownCommandReply(cmd: Extract<Command, { kind: 'unknown' }>): Reply {
+  const suggestions = closestWords(cmd.word.toLowerCase(), Object.keys(COMMAND_WORDS), 2).slice(0, 2);
+  const help = helpReply();
+  return {
+    ...help,
+    tone: 'warning',
+    title: `I don't know "${cmd.word}"`,
+    text: `${suggestions.length ? `Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?\n\n` : ''}${help.text}`,
+    buttons: suggestions.map((s) => ({ label: `help ${s}`, command: `help ${s}` })),
+  };
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { formatInZone } from '../../domain/zoned-time.ts';
+import { parseWhen } from '../../domain/parse-when.ts';
+import { normalizeDomain, normalizeEmail } from '../../domain/normalize-company-name.ts';
+import { createCustomer } from '../../services/create-customer.service.ts';
+import { logCommunication } from '../../services/log-communication.service.ts';
+import { confidentMatch, lookupCustomer } from '../../services/lookup-customer.service.ts';
+import { assertNotErased, type TombstoneKey } from '../../services/tombstones.service.ts';
+import type { Command } from '../parse-command.ts';
+import type { HandlerContext } from '../command-deps.ts';
+import type { Reply } from '../reply-model.ts';
+import { q, resolveCustomer } from '../resolve-customer.ts';
+import { followUpButtons } from '../follow-up-view.ts';
+
+type LogCommand = Extract<Command, { kind: 'log' }>;
+
+/** `log <customer> <text> [--via] [--at] [--follow-up] [--new]`: records a conversation, never inventing a customer silently. */
+export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Reply> {
+  const { ctx, deps, timeZone } = h;
+  const occurredAt = cmd.at ? parseWhen(cmd.at, ctx.now, timeZone, { allowPast: true }) : ctx.now;
+  const followUpAt = cmd.followUp ? parseWhen(cmd.followUp, ctx.now, timeZone) : undefined;
+
+  let companyId: string | undefined;
+  let companyName = '';
+  let text = '';
+  for (const split of cmd.customer.splits) {
+    if (!split.rest) continue;
+    const match = confidentMatch(await lookupCustomer(deps.db, split.customer, { exactOnly: true }), { requireExact: true });
+    if (match) {
+      ({ companyId, companyName } = match);
+      text = split.rest;
+      break;
+    }
+  }
+  if (!companyId) {
+    // Nothing matched exactly: the name is the quoted one, or the first word.
+    const fallback = cmd.customer.splits[cmd.customer.splits.length - 1];
+    await assertNotErased(deps.db, erasureKeys(fallback.customer));
+    const again = (name: string, extra = '') => `log ${q(name)} ${q(fallback.rest)}${flagText(cmd)}${extra}`;
+    if (cmd.createNew) {
+      const company = await createCustomer(deps.db.prisma, fallback.customer, h.audit);
+      companyId = company.id;
+      companyName = company.name;
+      text = fallback.rest;
+    } else {
+      await resolveCustomer(h, fallback.customer, {
+        requireExact: true,
+        commandFor: (name) => again(name),
+        extraButtons: [{ label: `Create customer “${fallback.customer}”`, command: again(fallback.customer, ' --new'), confirm: `Create a new customer called “${fallback.customer}”?` }],
+        notFound: {
+          tone: 'warning',
+          text: `No customer called "${fallback.customer}" yet. Create it and log this note?`,
+          buttons: [{ label: `Create “${fallback.customer}” and log`, command: again(fallback.customer, ' --new'), style: 'primary' }],
+          footer: 'Misspelt? Type the command again with the right name, or "lookup <name>" to search.',
+        },
+      });
+      throw new Error('unreachable: resolveCustomer returns only confident matches');
+    }
+  }
+
+  const result = await logCommunication(
+    deps.db,
+    {
+      companyId: companyId!,
+      text,
+      channelKind: cmd.via ?? 'note',
+      occurredAt,
+      sourceKey: `${ctx.actor.platform}:command:${ctx.requestKey ?? randomUUID()}`,
+      repId: h.rep.id,
+      repName: h.rep.name,
+      actor: h.audit,
+      followUpAt,
+      fallbackRemindTarget: ctx.channel?.target,
+    },
+    deps.hooks,
+  );
+  const fields = [
+    { label: 'Customer', value: companyName },
+    { label: 'Via', value: result.record.channelKind },
+    { label: 'When', value: formatInZone(result.record.startedAt, timeZone) },
+  ];
+  if (result.followUp) fields.push({ label: 'Follow-up', value: `#${result.followUp.number} due ${formatInZone(result.followUp.dueAt, timeZone)}` });
+  return {
+    tone: 'success',
+    title: result.created ? `Logged for ${companyName}` : `Already logged for ${companyName}`,
+    text: result.created
+      ? `Logged a ${result.record.channelKind} for ${companyName.replace(/\.$/, '')}.${result.followUp ? ` Follow-up #${result.followUp.number} is set.` : ''}`
+      : `This request was already logged for ${companyName}; nothing new was written.`,
+    fields,
+    buttons: [{ label: 'Open customer', command: `lookup ${q(companyName)}` }, ...(result.followUp ? followUpButtons(result.followUp) : [])],
+    footer: `Record ${result.record.id}`,
+  };
+}
+
+/** Keys of the typed customer that an erasure would have tombstoned. */
+function erasureKeys(typed: string): TombstoneKey[] {
+  // The company name is checked when creating (createCustomer); a name alone may still prefix-match a live customer.
+  const keys: TombstoneKey[] = [];
+  const email = normalizeEmail(typed);
+  if (email) keys.push({ kind: 'email', value: email }, { kind: 'domain', value: email.slice(email.indexOf('@') + 1) });
+  const domain = normalizeDomain(typed);
+  if (domain) keys.push({ kind: 'domain', value: domain });
+  return keys;
+}
+
+function flagText(cmd: LogCommand): string {
+  let s = '';
+  if (cmd.via) s += ` --via ${cmd.via === 'console' ? 'chat' : cmd.via}`;
+  if (cmd.at) s += ` --at ${cmd.at}`;
+  if (cmd.followUp) s += ` --follow-up ${cmd.followUp}`;
+  return s;
+}

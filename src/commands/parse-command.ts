@@ -1,0 +1,215 @@
+import type { ChannelKind } from '../db/generated/enums.ts';
+import { RapportError } from '../errors.ts';
+import { tokenizeCommand, type CommandToken } from '../domain/tokenize-command.ts';
+
+/**
+ * A customer written without quotes may be several words, and where the name ends is only known once
+ * it is looked up: `splits` lists the readings, longest name first ("acme corp", "called jo") then
+ * ("acme", "corp called jo"). A quoted name has exactly one reading.
+ */
+export interface CustomerPhrase {
+  splits: Array<{ customer: string; rest: string }>;
+  quoted: boolean;
+}
+
+export type FollowUpScope = 'mine' | 'today' | 'overdue' | 'all';
+
+/** A parsed chat command. */
+export type Command =
+  | { kind: 'log'; customer: CustomerPhrase; via?: ChannelKind; at?: string; followUp?: string; createNew: boolean }
+  | { kind: 'lookup'; query: string }
+  | { kind: 'followups'; scope: FollowUpScope }
+  | { kind: 'followups'; scope: 'customer'; customer: string }
+  | { kind: 'remind'; customer: CustomerPhrase }
+  | { kind: 'done' | 'dismiss' | 'accept'; number: number }
+  | { kind: 'snooze'; number: number; when: string }
+  | { kind: 'assign'; number: number; rep: string }
+  | { kind: 'label'; recordId: string; label: string }
+  | { kind: 'link'; customer: string }
+  | { kind: 'unlink' }
+  | { kind: 'forget'; customer: string; confirmToken?: string }
+  | { kind: 'export'; customer: string; format: 'json' | 'csv' }
+  | { kind: 'help'; topic?: string }
+  | { kind: 'unknown'; word: string };
+
+/** Command words and their aliases. */
+export const COMMAND_WORDS: Record<string, Command['kind']> = {
+  log: 'log',
+  lookup: 'lookup',
+  find: 'lookup',
+  followups: 'followups',
+  'follow-ups': 'followups',
+  remind: 'remind',
+  done: 'done',
+  snooze: 'snooze',
+  assign: 'assign',
+  dismiss: 'dismiss',
+  accept: 'accept',
+  label: 'label',
+  link: 'link',
+  unlink: 'unlink',
+  forget: 'forget',
+  export: 'export',
+  help: 'help',
+};
+
+const VIA: Record<string, ChannelKind> = { call: 'call', phone: 'call', meeting: 'meeting', email: 'email', mail: 'email', chat: 'console', note: 'note' };
+
+/** Most words of an unquoted customer name tried when splitting it from the text that follows. */
+const MAX_NAME_WORDS = 4;
+
+/**
+ * Parses one command line (without the "/crm" or @mention prefix; a leading "/crm" is ignored).
+ * @throws RapportError invalid_input with the command's usage when arguments are missing or malformed.
+ */
+export function parseCommand(input: string): Command {
+  const line = input.trim().replace(/^\/crm\b\s*/i, '');
+  const tokens = tokenizeCommand(line);
+  if (tokens.length === 0) return { kind: 'help' };
+  const word = tokens[0].value.toLowerCase();
+  const kind = tokens[0].quoted ? undefined : COMMAND_WORDS[word];
+  const args = tokens.slice(1);
+  const restText = (from: CommandToken[]) => textOf(line, from);
+  switch (kind) {
+    case undefined:
+      return { kind: 'unknown', word: tokens[0].value };
+    case 'help':
+      return { kind: 'help', topic: args[0]?.value.toLowerCase() };
+    case 'lookup':
+      if (args.length === 0) throw usage('lookup');
+      return { kind: 'lookup', query: restText(args) };
+    case 'log': {
+      const { positional, flags } = splitFlags(line, args, ['via', 'at', 'follow-up', 'new']);
+      const via = flags.get('via');
+      if (via !== undefined && !VIA[via.toLowerCase()]) {
+        throw new RapportError('invalid_input', `--via must be one of call, meeting, email, chat, note (got "${via}").`);
+      }
+      if (flags.get('at') === '' || flags.get('follow-up') === '') throw new RapportError('invalid_input', '--at and --follow-up need a time, e.g. --follow-up "friday 10am".');
+      const customer = customerPhrase(line, positional, 1);
+      if (customer.splits.every((s) => s.rest === '')) throw usage('log');
+      return {
+        kind: 'log',
+        customer,
+        via: via === undefined ? undefined : VIA[via.toLowerCase()],
+        at: flags.get('at'),
+        followUp: flags.get('follow-up'),
+        createNew: flags.has('new'),
+      };
+    }
+    case 'followups': {
+      if (args.length === 0) return { kind: 'followups', scope: 'mine' };
+      const scope = args[0].value.toLowerCase();
+      if (args.length === 1 && !args[0].quoted && (scope === 'mine' || scope === 'today' || scope === 'overdue' || scope === 'all')) {
+        return { kind: 'followups', scope };
+      }
+      return { kind: 'followups', scope: 'customer', customer: restText(args) };
+    }
+    case 'remind': {
+      if (args.length < 3) throw usage('remind');
+      return { kind: 'remind', customer: customerPhrase(line, args, 2) };
+    }
+    case 'done':
+    case 'dismiss':
+    case 'accept':
+      if (args.length !== 1) throw usage(kind);
+      return { kind, number: followUpNumber(args[0].value, kind) };
+    case 'snooze':
+      if (args.length < 2) throw usage('snooze');
+      return { kind: 'snooze', number: followUpNumber(args[0].value, 'snooze'), when: restText(args.slice(1)) };
+    case 'assign':
+      if (args.length !== 2) throw usage('assign');
+      return { kind: 'assign', number: followUpNumber(args[0].value, 'assign'), rep: args[1].value };
+    case 'label':
+      if (args.length < 2) throw usage('label');
+      return { kind: 'label', recordId: args[0].value, label: restText(args.slice(1)) };
+    case 'link':
+      if (args.length === 0) throw usage('link');
+      return { kind: 'link', customer: restText(args) };
+    case 'unlink':
+      return { kind: 'unlink' };
+    case 'forget': {
+      const { positional, flags } = splitFlags(line, args, ['confirm']);
+      if (positional.length === 0) throw usage('forget');
+      return { kind: 'forget', customer: textOf(line, positional), confirmToken: flags.get('confirm') };
+    }
+    case 'export': {
+      if (args.length === 0) throw usage('export');
+      const last = args[args.length - 1].value.toLowerCase();
+      const hasFormat = args.length > 1 && !args[args.length - 1].quoted && (last === 'json' || last === 'csv');
+      const nameTokens = hasFormat ? args.slice(0, -1) : args;
+      return { kind: 'export', customer: restText(nameTokens), format: hasFormat ? (last as 'json' | 'csv') : 'json' };
+    }
+    default:
+      return { kind: 'unknown', word: tokens[0].value };
+  }
+}
+
+/** One-line usage of each command, shown in errors and help. */
+export const USAGE: Record<Exclude<Command['kind'], 'unknown'>, string> = {
+  log: 'log <customer> <what happened> [--via call|meeting|email|chat|note] [--at <when>] [--follow-up <when>]',
+  lookup: 'lookup <customer, contact, email or domain>   (alias: find)',
+  followups: 'followups [mine|today|overdue|all|<customer>]',
+  remind: 'remind <customer> <when> <what>',
+  done: 'done <follow-up #>',
+  snooze: 'snooze <follow-up #> <when>',
+  assign: 'assign <follow-up #> <@rep>',
+  dismiss: 'dismiss <follow-up #>',
+  accept: 'accept <follow-up #>',
+  label: 'label <record id> <label>',
+  link: 'link <customer>',
+  unlink: 'unlink',
+  forget: 'forget <customer>',
+  export: 'export <customer> [json|csv]',
+  help: 'help [command]',
+};
+
+function usage(kind: keyof typeof USAGE): RapportError {
+  return new RapportError('invalid_input', `Usage: ${USAGE[kind]}`, { command: kind });
+}
+
+function followUpNumber(text: string, kind: keyof typeof USAGE): number {
+  const n = Number(text.replace(/^#/, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new RapportError('invalid_input', `"${text}" is not a follow-up number. Usage: ${USAGE[kind]}`);
+  return n;
+}
+
+/** The original text covered by tokens; a single quoted token gives its content without quotes. */
+function textOf(line: string, tokens: CommandToken[]): string {
+  if (tokens.length === 0) return '';
+  if (tokens.length === 1 && tokens[0].quoted) return tokens[0].value;
+  return line.slice(tokens[0].start, tokens[tokens.length - 1].end).trim();
+}
+
+/** Separates `--name value words` flags (a value runs until the next flag) from the positional words before them. */
+function splitFlags(line: string, tokens: CommandToken[], known: string[]): { positional: CommandToken[]; flags: Map<string, string> } {
+  const flags = new Map<string, string>();
+  const isFlag = (t: CommandToken) => !t.quoted && /^--?[a-z]/i.test(t.value) && t.value.startsWith('--');
+  const first = tokens.findIndex(isFlag);
+  const positional = first === -1 ? tokens : tokens.slice(0, first);
+  if (first === -1) return { positional, flags };
+  let i = first;
+  while (i < tokens.length) {
+    const name = tokens[i].value.slice(2).toLowerCase().replace(/^followup$/, 'follow-up');
+    if (!known.includes(name)) {
+      throw new RapportError('invalid_input', `Unknown option "${tokens[i].value}". Options here: ${known.map((k) => `--${k}`).join(', ')}.`);
+    }
+    let j = i + 1;
+    while (j < tokens.length && !isFlag(tokens[j])) j++;
+    flags.set(name, textOf(line, tokens.slice(i + 1, j)));
+    i = j;
+  }
+  return { positional, flags };
+}
+
+/** Readings of "<customer> <rest>": a quoted first word is the name; else 1..4 words, longest first. */
+function customerPhrase(line: string, tokens: CommandToken[], minRestWords: number): CustomerPhrase {
+  if (tokens.length === 0) return { splits: [], quoted: false };
+  if (tokens[0].quoted) return { quoted: true, splits: [{ customer: tokens[0].value, rest: textOf(line, tokens.slice(1)) }] };
+  const splits: CustomerPhrase['splits'] = [];
+  const maxWords = Math.max(1, Math.min(MAX_NAME_WORDS, tokens.length - Math.max(minRestWords, 1)));
+  for (let n = maxWords; n >= 1; n--) {
+    if (tokens.slice(0, n).some((t) => t.quoted)) continue;
+    splits.push({ customer: line.slice(tokens[0].start, tokens[n - 1].end), rest: textOf(line, tokens.slice(n)) });
+  }
+  return { quoted: false, splits };
+}

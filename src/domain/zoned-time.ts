@@ -1,0 +1,63 @@
+/** Offset of an IANA timezone from UTC at an instant, in minutes east of UTC (New York in winter: -300). */
+export function timezoneOffsetMinutes(timeZone: string, at: Date): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+}
+
+/** Wall-clock date and time in a timezone. `month` is 1-12. */
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+}
+
+/**
+ * The instant a wall-clock time names in a timezone. In a DST gap (02:30 on a spring-forward night)
+ * the time moves forward by the gap; in an overlap the earlier instant is taken.
+ */
+export function zonedWallClockToInstant(wall: WallClock, timeZone: string): Date {
+  const guess = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
+  const first = timezoneOffsetMinutes(timeZone, new Date(guess));
+  let instant = guess - first * 60_000;
+  const second = timezoneOffsetMinutes(timeZone, new Date(instant));
+  if (second !== first) instant = guess - second * 60_000;
+  return new Date(instant);
+}
+
+/** The wall clock of an instant in a timezone. */
+export function instantToWallClock(at: Date, timeZone: string): WallClock {
+  const shifted = new Date(at.getTime() + timezoneOffsetMinutes(timeZone, at) * 60_000);
+  return {
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth() + 1,
+    day: shifted.getUTCDate(),
+    hour: shifted.getUTCHours(),
+    minute: shifted.getUTCMinutes(),
+  };
+}
+
+/** "Tue 10 Mar 09:00" in the given timezone, for replies. */
+export function formatInZone(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+}

@@ -1,0 +1,83 @@
+import type { ChannelKind, Classification } from '../db/generated/client.ts';
+import type { Database } from '../db/database.ts';
+import { RapportError } from '../errors.ts';
+import { ACTIVE_STATUSES, type FollowUpWithCompany } from './follow-ups.service.ts';
+
+/** One record as shown on a card or timeline: its first message, its current label. */
+export interface RecordSummary {
+  id: string;
+  channelKind: ChannelKind;
+  subject: string | null;
+  startedAt: Date;
+  lastMessageAt: Date;
+  /** The label reps see: a correction wins over the classifier's label. */
+  label: string | null;
+  labelCorrected: boolean;
+  messages: Array<{ id: string; authorName: string | null; text: string; sentAt: Date; direction: string }>;
+}
+
+export interface CustomerCard {
+  company: { id: string; name: string; domains: string[] };
+  contacts: Array<{ id: string; name: string; emails: string[] }>;
+  records: RecordSummary[];
+  recordCount: number;
+  followUps: FollowUpWithCompany[];
+}
+
+/** The label to show for a record: latest classification, its correction first. */
+export function effectiveLabel(classifications: Pick<Classification, 'label' | 'correctedLabel'>[]): { label: string | null; corrected: boolean } {
+  const latest = classifications[0];
+  if (!latest) return { label: null, corrected: false };
+  return latest.correctedLabel ? { label: latest.correctedLabel, corrected: true } : { label: latest.label, corrected: false };
+}
+
+/**
+ * A customer with contacts, its latest records (newest first, `recordLimit`, default 5, each with up to
+ * `messageLimit` messages, default 1) and its active follow-ups.
+ * @throws RapportError not_found for an unknown company id.
+ */
+export async function getCustomerCard(db: Database, companyId: string, opts: { recordLimit?: number; messageLimit?: number } = {}): Promise<CustomerCard> {
+  const company = await db.prisma.company.findUnique({
+    where: { id: companyId },
+    select: { id: true, name: true, domains: true, contacts: { select: { id: true, name: true, emails: true }, orderBy: { name: 'asc' }, take: 50 } },
+  });
+  if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
+  const [records, recordCount, followUps] = await Promise.all([
+    db.prisma.communicationRecord.findMany({
+      where: { companyId },
+      orderBy: { lastMessageAt: 'desc' },
+      take: opts.recordLimit ?? 5,
+      include: {
+        messages: { orderBy: { sentAt: 'asc' }, take: opts.messageLimit ?? 1, select: { id: true, authorName: true, text: true, sentAt: true, direction: true } },
+        classifications: { orderBy: { createdAt: 'desc' }, take: 1, select: { label: true, correctedLabel: true } },
+      },
+    }),
+    db.prisma.communicationRecord.count({ where: { companyId } }),
+    db.prisma.followUp.findMany({
+      where: { companyId, status: { in: ACTIVE_STATUSES } },
+      include: { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } },
+      orderBy: { dueAt: 'asc' },
+      take: 20,
+    }),
+  ]);
+  const { contacts, ...rest } = company;
+  return {
+    company: rest,
+    contacts,
+    recordCount,
+    followUps,
+    records: records.map((r) => {
+      const { label, corrected } = effectiveLabel(r.classifications);
+      return {
+        id: r.id,
+        channelKind: r.channelKind,
+        subject: r.subject,
+        startedAt: r.startedAt,
+        lastMessageAt: r.lastMessageAt,
+        label,
+        labelCorrected: corrected,
+        messages: r.messages.map((m) => ({ ...m, direction: String(m.direction) })),
+      };
+    }),
+  };
+}

@@ -1,0 +1,96 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import { RapportError } from '../errors.ts';
+import { writeAudit, type AuditActor } from './audit.service.ts';
+import { tombstoneHash, type TombstoneKey } from './tombstones.service.ts';
+
+/**
+ * The token `forget <customer> --confirm <token>` must carry. Derived from the company's id and
+ * creation time, the rep asking and the UTC day, so it cannot be guessed from a name, reused for
+ * another customer or by another rep, and expires at the end of the next day.
+ */
+export function forgetConfirmationToken(company: { id: string; createdAt: Date }, repId: string, day: Date): string {
+  const utcDay = day.toISOString().slice(0, 10);
+  return createHash('sha256').update(`forget\n${company.id}\n${company.createdAt.toISOString()}\n${repId}\n${utcDay}`).digest('hex').slice(0, 16);
+}
+
+/** True when `token` is today's or yesterday's confirmation token for this company and rep. */
+export function isValidForgetToken(company: { id: string; createdAt: Date }, repId: string, now: Date, token: string): boolean {
+  const given = Buffer.from(token.trim().toLowerCase());
+  return [0, 1].some((daysAgo) => {
+    const expected = Buffer.from(forgetConfirmationToken(company, repId, new Date(now.getTime() - daysAgo * 86_400_000)));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
+
+export interface EraseResult {
+  auditId: string;
+  counts: Record<string, number>;
+}
+
+/**
+ * GDPR erasure of one customer: deletes the company with its contacts, records, messages,
+ * classifications, follow-ups, channel links and training examples, and keeps only sha256 hashes of its
+ * keys (emails, domains, name, platform ids, source keys) as tombstones so no importer brings it back.
+ * The audit entry holds counts and hashes, no personal data. One transaction: all or nothing.
+ * @throws RapportError not_found when the company does not exist.
+ */
+export async function eraseCustomer(db: Database, companyId: string, actor: AuditActor): Promise<EraseResult> {
+  return db.prisma.$transaction(
+    async (tx) => {
+      const company = await tx.company.findUnique({
+        where: { id: companyId },
+        include: { contacts: true, records: { select: { id: true, sourceKey: true } } },
+      });
+      if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
+      const recordIds = company.records.map((r) => r.id);
+      const messages = await tx.message.findMany({
+        where: { OR: [{ recordId: { in: recordIds } }, { contactId: { in: company.contacts.map((c) => c.id) } }] },
+        select: { id: true, externalId: true, authorEmail: true, direction: true, recordId: true },
+      });
+      const keys: TombstoneKey[] = [{ kind: 'company', value: company.normalizedName }];
+      for (const d of company.domains) keys.push({ kind: 'domain', value: d });
+      for (const c of company.contacts) {
+        for (const e of c.emails) keys.push({ kind: 'email', value: e });
+        for (const p of c.platformUserIds) keys.push({ kind: 'platform-user', value: p });
+      }
+      for (const r of company.records) keys.push({ kind: 'source', value: r.sourceKey });
+      for (const m of messages) {
+        if (!recordIds.includes(m.recordId)) continue;
+        keys.push({ kind: 'message', value: m.externalId });
+        if (m.authorEmail && m.direction === 'inbound') keys.push({ kind: 'email', value: m.authorEmail });
+      }
+      const hashes = [...new Map(keys.map((k) => [tombstoneHash(k), k.kind])).entries()];
+
+      const counts = {
+        contacts: company.contacts.length,
+        records: recordIds.length,
+        messages: messages.filter((m) => recordIds.includes(m.recordId)).length,
+        classifications: await tx.classification.count({ where: { recordId: { in: recordIds } } }),
+        followUps: await tx.followUp.count({ where: { OR: [{ companyId }, { recordId: { in: recordIds } }] } }),
+        channelLinks: await tx.channelLink.count({ where: { companyId } }),
+        labeledExamples: (await tx.labeledExample.deleteMany({ where: { recordId: { in: recordIds } } })).count,
+        tombstones: hashes.length,
+      };
+      // Messages of this customer's contacts inside other customers' conversations lose the author link and address.
+      await tx.message.updateMany({
+        where: { contactId: { in: company.contacts.map((c) => c.id) }, recordId: { notIn: recordIds } },
+        data: { contactId: null, authorEmail: null, authorName: null },
+      });
+      await tx.company.delete({ where: { id: companyId } }); // cascades to contacts, records, messages, classifications, follow-ups, links
+
+      const auditId = await writeAudit(tx, {
+        action: 'customer.erase',
+        actor,
+        subject: companyId,
+        details: { counts, nameHash: tombstoneHash({ kind: 'company', value: company.normalizedName }) },
+      });
+      await tx.tombstone.createMany({
+        data: hashes.map(([keyHash, kind]) => ({ keyHash, kind, auditId })),
+        skipDuplicates: true,
+      });
+      return { auditId, counts };
+    },
+    { timeout: 60_000 },
+  );
+}

@@ -1,0 +1,83 @@
+import type { Database } from '../db/database.ts';
+import { RapportError } from '../errors.ts';
+import { writeAudit, type AuditActor } from './audit.service.ts';
+
+export type ExportFormat = 'json' | 'csv';
+
+/** Everything Rapport stores about one customer (GDPR access request), as plain JSON-able data. */
+export interface CustomerExport {
+  exportedAt: string;
+  company: Record<string, unknown>;
+  contacts: unknown[];
+  records: unknown[];
+  followUps: unknown[];
+  channelLinks: unknown[];
+  labeledExamples: unknown[];
+  auditLog: unknown[];
+}
+
+/**
+ * Collects every row about the customer: company, contacts, records with messages and
+ * classifications, follow-ups, channel links, training examples and audit entries about it.
+ * Writes an audit entry (who exported, counts). Used by `export` in chat and by the CLI.
+ * @throws RapportError not_found for an unknown company id.
+ */
+export async function exportCustomer(db: Database, companyId: string, actor: AuditActor | undefined, now = new Date()): Promise<CustomerExport> {
+  const company = await db.prisma.company.findUnique({ where: { id: companyId } });
+  if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
+  const [contacts, records, followUps, channelLinks] = await Promise.all([
+    db.prisma.contact.findMany({ where: { companyId }, orderBy: { createdAt: 'asc' } }),
+    db.prisma.communicationRecord.findMany({
+      where: { companyId },
+      orderBy: { startedAt: 'asc' },
+      include: { messages: { orderBy: { sentAt: 'asc' } }, classifications: { orderBy: { createdAt: 'asc' } } },
+    }),
+    db.prisma.followUp.findMany({ where: { companyId }, orderBy: { number: 'asc' } }),
+    db.prisma.channelLink.findMany({ where: { companyId } }),
+  ]);
+  const recordIds = records.map((r) => r.id);
+  const [labeledExamples, auditLog] = await Promise.all([
+    db.prisma.labeledExample.findMany({ where: { recordId: { in: recordIds } } }),
+    db.prisma.auditLog.findMany({
+      where: { subject: { in: [companyId, ...recordIds, ...followUps.map((f) => f.id), ...channelLinks.map((l) => l.id)] } },
+      orderBy: { createdAt: 'asc' },
+    }),
+  ]);
+  if (actor) {
+    await writeAudit(db.prisma, { action: 'customer.export', actor, subject: companyId, details: { records: records.length, contacts: contacts.length } });
+  }
+  return { exportedAt: now.toISOString(), company, contacts, records, followUps, channelLinks, labeledExamples, auditLog };
+}
+
+/** The export as text: pretty JSON, or CSV with one row per message (records without messages get one row). */
+export function formatCustomerExport(data: CustomerExport, format: ExportFormat): string {
+  if (format === 'json') return JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
+  const header = ['company', 'record_id', 'channel', 'subject', 'label', 'message_id', 'sent_at', 'direction', 'author', 'text'];
+  const rows: string[][] = [];
+  for (const r of data.records as Array<Record<string, any>>) {
+    const cls = r.classifications.at(-1);
+    const label = cls ? (cls.correctedLabel ?? cls.label) : '';
+    const msgs = r.messages.length > 0 ? r.messages : [undefined];
+    for (const m of msgs) {
+      rows.push([
+        String(data.company.name),
+        r.id,
+        r.channelKind,
+        r.subject ?? '',
+        label,
+        m?.id ?? '',
+        m ? new Date(m.sentAt).toISOString() : '',
+        m?.direction ?? '',
+        m?.authorName ?? m?.authorEmail ?? '',
+        m?.text ?? '',
+      ]);
+    }
+  }
+  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+function csvCell(value: string): string {
+  // Quote always; neutralise spreadsheet formulas (a cell starting with = + - @ runs in Excel).
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return `"${safe.replace(/"/g, '""')}"`;
+}

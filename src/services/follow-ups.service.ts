@@ -1,0 +1,172 @@
+import type { FollowUp, FollowUpStatus, Prisma } from '../db/generated/client.ts';
+import type { Database } from '../db/database.ts';
+import { RapportError } from '../errors.ts';
+import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
+import { writeAudit, type AuditActor } from './audit.service.ts';
+import { reminderTargetFor } from './channel-links.service.ts';
+import type { PipelineHooks } from './pipeline-hooks.ts';
+
+/** States in which a follow-up still needs someone's attention. */
+export const ACTIVE_STATUSES: FollowUpStatus[] = ['suggested', 'open', 'snoozed'];
+
+export type FollowUpWithCompany = FollowUp & { company: { id: string; name: string } | null; assignee: { id: string; name: string } | null };
+
+const withCompany = { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } } as const;
+
+export interface CreateFollowUpInput {
+  companyId: string;
+  title: string;
+  dueAt: Date;
+  assigneeRepId: string;
+  actor: AuditActor;
+  /** Where the reminder goes when the customer has no linked channel. */
+  fallbackRemindTarget?: string;
+}
+
+/** Creates a manual follow-up (`remind`), assigned to the rep; its reminder is scheduled through `hooks`. */
+export async function createFollowUp(db: Database, input: CreateFollowUpInput, hooks: PipelineHooks): Promise<FollowUpWithCompany> {
+  const title = input.title.trim();
+  if (!title) throw new RapportError('invalid_input', 'Say what to follow up on, e.g. remind acme friday "send the quote".');
+  if (title.length > 500) throw new RapportError('invalid_input', `A follow-up title is at most 500 characters (this one has ${title.length}).`);
+  const followUp = await db.prisma.$transaction(async (tx) => {
+    const created = await tx.followUp.create({
+      data: {
+        companyId: input.companyId,
+        title,
+        dueAt: input.dueAt,
+        assigneeRepId: input.assigneeRepId,
+        status: 'open',
+        source: 'manual',
+        remindTarget: (await reminderTargetFor(tx, input.companyId)) ?? input.fallbackRemindTarget ?? null,
+      },
+      include: withCompany,
+    });
+    await writeAudit(tx, { action: 'followup.create', actor: input.actor, subject: created.id, details: { companyId: input.companyId, number: created.number } });
+    return created;
+  });
+  await hooks.followUpChanged(followUp.id);
+  return followUp;
+}
+
+/** A change a rep makes to a follow-up by its number. */
+export type FollowUpChange =
+  | { kind: 'done' }
+  | { kind: 'dismiss' }
+  | { kind: 'accept' }
+  | { kind: 'snooze'; until: Date }
+  | { kind: 'assign'; repId: string };
+
+const ALLOWED_FROM: Record<FollowUpChange['kind'], FollowUpStatus[]> = {
+  done: ['open', 'snoozed', 'suggested'],
+  dismiss: ['open', 'snoozed', 'suggested'],
+  accept: ['suggested'],
+  snooze: ['open', 'snoozed', 'suggested'],
+  assign: ['open', 'snoozed', 'suggested'],
+};
+
+export interface FollowUpChangeResult {
+  followUp: FollowUpWithCompany;
+  /** False when the follow-up already was in the requested state (a repeated click): nothing written. */
+  changed: boolean;
+}
+
+/**
+ * Applies done / dismiss / accept / snooze / assign to the follow-up with this number, in one
+ * transaction with its audit entry; then tells the pipeline so the reminder is moved or cancelled.
+ * Repeating a change that already happened (Done clicked twice) is harmless.
+ * @throws RapportError not_found for an unknown number, conflict for a change its state does not allow.
+ */
+export async function changeFollowUp(db: Database, number: number, change: FollowUpChange, actor: AuditActor, hooks: PipelineHooks): Promise<FollowUpChangeResult> {
+  const result = await db.prisma.$transaction(async (tx) => {
+    const current = await tx.followUp.findUnique({ where: { number }, include: withCompany });
+    if (!current) throw new RapportError('not_found', `There is no follow-up #${number}. Type "followups" to see yours.`);
+    if (isAlreadyApplied(current, change)) return { followUp: current, changed: false };
+    if (!ALLOWED_FROM[change.kind].includes(current.status)) {
+      throw new RapportError('conflict', `Follow-up #${number} is ${current.status}; it cannot be ${pastTense(change.kind)} any more.`);
+    }
+    const data: Prisma.FollowUpUpdateInput = {};
+    switch (change.kind) {
+      case 'done':
+        Object.assign(data, { status: 'done', completedAt: new Date() });
+        break;
+      case 'dismiss':
+        data.status = 'dismissed';
+        break;
+      case 'accept':
+        data.status = 'open';
+        break;
+      case 'snooze':
+        Object.assign(data, { status: 'snoozed', dueAt: change.until, escalatedAt: null });
+        break;
+      case 'assign':
+        data.assignee = { connect: { id: change.repId } };
+        break;
+    }
+    const followUp = await tx.followUp.update({ where: { id: current.id }, data, include: withCompany });
+    await writeAudit(tx, {
+      action: `followup.${change.kind}`,
+      actor,
+      subject: current.id,
+      details: { number, from: current.status, to: followUp.status, ...(change.kind === 'assign' ? { repId: change.repId } : {}), ...(change.kind === 'snooze' ? { until: change.until.toISOString() } : {}) },
+    });
+    return { followUp, changed: true };
+  });
+  if (result.changed) await hooks.followUpChanged(result.followUp.id);
+  return result;
+}
+
+function isAlreadyApplied(f: FollowUp, change: FollowUpChange): boolean {
+  switch (change.kind) {
+    case 'done':
+      return f.status === 'done';
+    case 'dismiss':
+      return f.status === 'dismissed';
+    case 'accept':
+      return f.status === 'open';
+    case 'snooze':
+      return f.status === 'snoozed' && f.dueAt.getTime() === change.until.getTime();
+    case 'assign':
+      return f.assigneeRepId === change.repId;
+  }
+}
+
+function pastTense(kind: FollowUpChange['kind']): string {
+  return { done: 'marked done', dismiss: 'dismissed', accept: 'accepted', snooze: 'snoozed', assign: 'reassigned' }[kind];
+}
+
+/** Which follow-ups `followups` lists. */
+export type FollowUpFilter =
+  | { kind: 'mine'; repId: string }
+  | { kind: 'today'; repId: string; timeZone: string; now: Date }
+  | { kind: 'overdue'; now: Date }
+  | { kind: 'all' }
+  | { kind: 'customer'; companyId: string };
+
+/** Active follow-ups matching the filter, soonest due first (at most `limit`, default 25). */
+export async function listFollowUps(db: Database, filter: FollowUpFilter, limit = 25): Promise<FollowUpWithCompany[]> {
+  const where: Prisma.FollowUpWhereInput = { status: { in: ACTIVE_STATUSES } };
+  switch (filter.kind) {
+    case 'mine':
+      where.assigneeRepId = filter.repId;
+      break;
+    case 'today': {
+      const wall = instantToWallClock(filter.now, filter.timeZone);
+      const tomorrow = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
+      where.assigneeRepId = filter.repId;
+      where.dueAt = {
+        lt: zonedWallClockToInstant({ year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate(), hour: 0, minute: 0 }, filter.timeZone),
+      };
+      break;
+    }
+    case 'overdue':
+      where.dueAt = { lt: filter.now };
+      where.status = { in: ['open', 'snoozed'] };
+      break;
+    case 'all':
+      break;
+    case 'customer':
+      where.companyId = filter.companyId;
+      break;
+  }
+  return db.prisma.followUp.findMany({ where, include: withCompany, orderBy: [{ dueAt: 'asc' }, { number: 'asc' }], take: limit });
+}

@@ -1,0 +1,120 @@
+import type { ChannelKind, CommunicationRecord, FollowUp, Message } from '../db/generated/client.ts';
+import type { Database } from '../db/database.ts';
+import { RapportError } from '../errors.ts';
+import { writeAudit, type AuditActor } from './audit.service.ts';
+import type { PipelineHooks } from './pipeline-hooks.ts';
+import { isUniqueViolation } from './prisma-executor.ts';
+import { reminderTargetFor } from './channel-links.service.ts';
+
+/** Longest note a rep can log in one command, in characters. */
+export const MAX_LOG_TEXT_CHARS = 4000;
+
+export interface LogCommunicationInput {
+  companyId: string;
+  text: string;
+  /** How the conversation happened. Default `note`. */
+  channelKind?: ChannelKind;
+  /** When it happened. Default: now. */
+  occurredAt: Date;
+  /** Idempotency key: a second call with the same key returns the first record and writes nothing. */
+  sourceKey: string;
+  repId: string;
+  repName: string;
+  actor: AuditActor;
+  /** Also create a follow-up due at this time, assigned to the rep. */
+  followUpAt?: Date;
+  /** Where that follow-up's reminder goes when the customer has no linked channel (the channel the command came from). */
+  fallbackRemindTarget?: string;
+}
+
+export interface LogCommunicationResult {
+  record: CommunicationRecord;
+  message: Message;
+  followUp?: FollowUp;
+  /** False when the source key was logged before and nothing new was written. */
+  created: boolean;
+}
+
+/**
+ * Records a conversation (one CommunicationRecord with one Message) and, optionally, its follow-up,
+ * all in one transaction with the audit entry. Idempotent by `sourceKey`. Enqueues classification
+ * through `hooks` after commit.
+ * @throws RapportError invalid_input for empty or too long text.
+ */
+export async function logCommunication(db: Database, input: LogCommunicationInput, hooks: PipelineHooks): Promise<LogCommunicationResult> {
+  const text = input.text.trim();
+  if (!text) throw new RapportError('invalid_input', 'Say what happened, e.g. log acme "Called Jo, wants a quote".');
+  if (text.length > MAX_LOG_TEXT_CHARS) {
+    throw new RapportError('invalid_input', `That note is ${text.length} characters; the limit is ${MAX_LOG_TEXT_CHARS}. Shorten it or split it into two logs.`);
+  }
+  const existing = await findExisting(db, input.sourceKey);
+  if (existing) return existing;
+  let result: LogCommunicationResult;
+  try {
+    result = await db.prisma.$transaction(async (tx) => {
+      const record = await tx.communicationRecord.create({
+        data: {
+          companyId: input.companyId,
+          channelKind: input.channelKind ?? 'note',
+          subject: text.split('\n')[0].slice(0, 80),
+          sourceKey: input.sourceKey,
+          loggedByRepId: input.repId,
+          startedAt: input.occurredAt,
+          lastMessageAt: input.occurredAt,
+        },
+      });
+      const message = await tx.message.create({
+        data: {
+          recordId: record.id,
+          externalId: `${input.sourceKey}#1`,
+          direction: 'internal',
+          authorName: input.repName,
+          text,
+          cleanText: text,
+          sentAt: input.occurredAt,
+        },
+      });
+      let followUp: FollowUp | undefined;
+      if (input.followUpAt) {
+        followUp = await tx.followUp.create({
+          data: {
+            companyId: input.companyId,
+            recordId: record.id,
+            title: text.split('\n')[0].slice(0, 200),
+            dueAt: input.followUpAt,
+            assigneeRepId: input.repId,
+            status: 'open',
+            source: 'manual',
+            remindTarget: (await reminderTargetFor(tx, input.companyId)) ?? input.fallbackRemindTarget ?? null,
+          },
+        });
+      }
+      await writeAudit(tx, {
+        action: 'record.log',
+        actor: input.actor,
+        subject: record.id,
+        details: { companyId: input.companyId, messageId: message.id, followUpId: followUp?.id ?? null },
+      });
+      return { record, message, followUp, created: true };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      const raced = await findExisting(db, input.sourceKey); // a retry of the same request committed first
+      if (raced) return raced;
+    }
+    throw err;
+  }
+  await hooks.recordLogged(result.record.id, result.message.id);
+  if (result.followUp) await hooks.followUpChanged(result.followUp.id);
+  return result;
+}
+
+async function findExisting(db: Database, sourceKey: string): Promise<LogCommunicationResult | undefined> {
+  const record = await db.prisma.communicationRecord.findUnique({
+    where: { sourceKey },
+    include: { messages: { orderBy: { sentAt: 'asc' }, take: 1 }, followUps: { orderBy: { createdAt: 'asc' }, take: 1 } },
+  });
+  if (!record) return undefined;
+  const { messages, followUps, ...rest } = record;
+  return { record: rest, message: messages[0], followUp: followUps[0], created: false };
+}

@@ -1,0 +1,17 @@
+/**
+ * What the command layer tells the background pipeline after a write has committed. The BullMQ
+ * pipeline implements this (enqueue classification, reschedule reminders); services never import
+ * bullmq themselves, so the domain core runs and tests without Redis.
+ */
+export interface PipelineHooks {
+  /** A communication record got a new message: enqueue its classification. */
+  recordLogged(recordId: string, messageId: string): Promise<void>;
+  /** A follow-up was created, rescheduled, reassigned or closed: (re)schedule or cancel its reminder. */
+  followUpChanged(followUpId: string): Promise<void>;
+}
+
+/** Hooks that do nothing: tests, and `rapport exec` when no pipeline runs in the process. */
+export const noopPipelineHooks: PipelineHooks = {
+  async recordLogged() {},
+  async followUpChanged() {},
+};

@@ -1,0 +1,9 @@
+import type { Prisma, PrismaClient } from '../db/generated/client.ts';
+
+/** Either the Prisma client or the client of an open transaction: services take this to compose in one transaction. */
+export type PrismaExecutor = PrismaClient | Prisma.TransactionClient;
+
+/** True for Prisma's unique-constraint violation (P2002), the signal that a concurrent request wrote first. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+}
