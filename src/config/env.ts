@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Which parts of Rapport a process runs. */
@@ -38,6 +39,10 @@ export interface Config {
   consoleToken: string | undefined;
   slack: SlackConfig | undefined;
   teams: TeamsConfig | undefined;
+  /** IMAP mailboxes to sync; empty when none is configured. See {@link MailboxConfig}. */
+  imap: MailboxConfig[];
+  /** Env `RAPPORT_INTERNAL_DOMAINS` (comma list): your own domains; mail from them is outbound. Default: none (each mailbox's own domain always counts). */
+  internalDomains: string[];
 }
 
 export interface SlackConfig {
@@ -130,6 +135,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const slack = readSlack(str, problems);
   const teams = readTeams(str, problems);
+  const imap = readMailboxes(str, int, problems);
+  const internalDomains = (str('RAPPORT_INTERNAL_DOMAINS') ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
 
   const config: Config = {
     port,
@@ -148,6 +155,8 @@ export function loadConfig(env: Env = process.env): Config {
     consoleToken: str('RAPPORT_CONSOLE_TOKEN'),
     slack,
     teams,
+    imap,
+    internalDomains,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -172,6 +181,109 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
   if (c.apiUrl && !/^https?:\/\//.test(c.apiUrl)) problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.');
   return c;
 }
+
+/** One IMAP mailbox Rapport syncs (a support or sales inbox). */
+export interface MailboxConfig {
+  /** The mailbox address: key of its sync cursor, its lock and its email ChannelLink. Default: the login user when it is an address. */
+  address: string;
+  /** Env `IMAP_HOST`. */
+  host: string;
+  /** Env `IMAP_PORT`, default 993 when secure, else 143. */
+  port: number;
+  /** Env `IMAP_SECURE`: TLS from the start (true, default) or STARTTLS when offered (false). */
+  secure: boolean;
+  /** Env `IMAP_USER`. */
+  user: string;
+  /** Env `IMAP_PASSWORD`; one of password and accessToken is set. */
+  password: string | undefined;
+  /** Env `IMAP_ACCESS_TOKEN`: OAuth2 access token (XOAUTH2) instead of a password. */
+  accessToken: string | undefined;
+  /** Env `IMAP_FOLDERS` (comma list), default `INBOX`. */
+  folders: string[];
+  /** Env `IMAP_SINCE_DAYS`, default 30: the first sync (and a resync) imports mail whose INTERNALDATE is this recent. */
+  sinceDays: number;
+  /** Env `IMAP_POLL_SECONDS`, default 60: poll interval without IDLE, and how often an IDLE is refreshed. */
+  pollSeconds: number;
+  /** Env `IMAP_SKIP_LISTS`, default true: skip mailing-list mail (List-Id). */
+  skipLists: boolean;
+  /** Env `IMAP_MARK_SEEN`, default false: set \Seen on imported mail (otherwise the mailbox is opened read-only). */
+  markSeen: boolean;
+  /** Env `IMAP_MAX_MESSAGE_MB`, default 20: larger messages are logged with headers only. */
+  maxMessageBytes: number;
+}
+
+/**
+ * IMAP mailboxes from `IMAP_*` (one mailbox) and/or `RAPPORT_MAILBOXES` (a JSON file with an array of
+ * objects whose keys are the MailboxConfig fields; missing fields take the `IMAP_*` values and defaults).
+ */
+function readMailboxes(str: (n: string) => string | undefined, int: (n: string, f: number, min: number, max: number) => number, problems: string[]): MailboxConfig[] {
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}").`);
+    return fallback;
+  };
+  const secure = bool('IMAP_SECURE', true);
+  const base = {
+    host: str('IMAP_HOST'),
+    port: int('IMAP_PORT', secure ? 993 : 143, 1, 65535),
+    secure,
+    user: str('IMAP_USER'),
+    password: str('IMAP_PASSWORD'),
+    accessToken: str('IMAP_ACCESS_TOKEN'),
+    folders: (str('IMAP_FOLDERS') ?? 'INBOX').split(',').map((f) => f.trim()).filter(Boolean),
+    sinceDays: int('IMAP_SINCE_DAYS', 30, 0, 36500),
+    pollSeconds: int('IMAP_POLL_SECONDS', 60, 1, 3600),
+    skipLists: bool('IMAP_SKIP_LISTS', true),
+    markSeen: bool('IMAP_MARK_SEEN', false),
+    maxMessageBytes: int('IMAP_MAX_MESSAGE_MB', 20, 1, 1024) * 1024 * 1024,
+  };
+  const raw: Array<Record<string, unknown>> = [];
+  const file = str('RAPPORT_MAILBOXES');
+  if (file) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(resolve(file), 'utf8'));
+      if (!Array.isArray(parsed)) problems.push(`RAPPORT_MAILBOXES file ${file} must hold a JSON array of mailboxes, e.g. [{"host":"imap.example.com","user":"support@example.com","password":"..."}].`);
+      else raw.push(...parsed);
+    } catch (err) {
+      problems.push(`RAPPORT_MAILBOXES file ${file} could not be read as JSON: ${(err as Error).message}.`);
+    }
+  }
+  if (base.host || base.user) raw.unshift({});
+  const mailboxes: MailboxConfig[] = [];
+  raw.forEach((entry, i) => {
+    const where = i === 0 && (base.host || base.user) ? 'IMAP_*' : `RAPPORT_MAILBOXES entry ${base.host || base.user ? i : i + 1}`;
+    const pick = <T>(key: string, fallback: T): T => (entry[key] === undefined ? fallback : (entry[key] as T));
+    const m: MailboxConfig = {
+      host: pick('host', base.host ?? ''),
+      port: pick('port', entry.secure === false && entry.port === undefined ? 143 : base.port),
+      secure: pick('secure', base.secure),
+      user: pick('user', base.user ?? ''),
+      password: pick('password', base.password),
+      accessToken: pick('accessToken', base.accessToken),
+      folders: pick('folders', base.folders),
+      sinceDays: pick('sinceDays', base.sinceDays),
+      pollSeconds: pick('pollSeconds', base.pollSeconds),
+      skipLists: pick('skipLists', base.skipLists),
+      markSeen: pick('markSeen', base.markSeen),
+      maxMessageBytes: entry.maxMessageMb === undefined ? base.maxMessageBytes : Number(entry.maxMessageMb) * 1024 * 1024,
+      address: '',
+    };
+    m.address = String(pick('address', m.user)).trim().toLowerCase();
+    if (!m.host) problems.push(`${where}: the IMAP server is missing; set IMAP_HOST (or "host"), e.g. imap.example.com.`);
+    if (!m.user) problems.push(`${where}: the IMAP login is missing; set IMAP_USER (or "user"), e.g. support@example.com.`);
+    if (!m.password && !m.accessToken) problems.push(`${where}: set IMAP_PASSWORD (or IMAP_ACCESS_TOKEN for OAuth2) for ${m.user || 'the mailbox'}.`);
+    if (!Number.isInteger(m.port) || m.port < 1 || m.port > 65535) problems.push(`${where}: port must be a whole number between 1 and 65535.`);
+    if (!Array.isArray(m.folders) || m.folders.length === 0) problems.push(`${where}: folders must list at least one folder such as INBOX.`);
+    if (!/^[^\s@]+@[^\s@]+$/.test(m.address)) problems.push(`${where}: "${m.address}" is not an email address; set "address" to the mailbox's address.`);
+    if (mailboxes.some((x) => x.address === m.address)) problems.push(`${where}: mailbox ${m.address} is listed twice.`);
+    mailboxes.push(m);
+  });
+  return mailboxes;
+}
+
 
 function readTeams(str: (n: string) => string | undefined, problems: string[]): TeamsConfig | undefined {
   const enabled = str('MICROSOFT_APP_ID') !== undefined || str('TEAMS_ENABLED') === 'true';
