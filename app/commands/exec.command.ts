@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import type { Config } from '../../src/config/env.ts';
+import type { CommandContext } from '../../src/commands/command-context.ts';
+import { executeCommand } from '../../src/commands/execute-command.ts';
+import { parseCommand } from '../../src/commands/parse-command.ts';
+import { renderReplyText } from '../../src/commands/render-reply-text.ts';
+import type { Reply } from '../../src/commands/reply-model.ts';
+import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { exportCustomer, formatCustomerExport } from '../../src/services/export-customer.service.ts';
+import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
+import { noopPipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { findOrCreateRep } from '../../src/services/reps.service.ts';
+
+const USAGE = 'Usage: rapport exec [--as <rep name or email>] [--json] "<command>"   e.g. rapport exec "lookup acme"';
+
+/**
+ * `rapport exec`: runs one chat command and prints the reply (text, or the Reply as JSON with --json).
+ * With the embedded database and a running Rapport, the command goes to that process's HTTP API (the
+ * data dir is locked to it); otherwise the database is opened here. `export` prints the full export
+ * however large. Returns the exit code: 0, 1 for an error reply, 2 for bad usage.
+ */
+export async function runExecCommand(argv: string[], config: Config, out: NodeJS.WritableStream): Promise<number> {
+  let as: string | undefined;
+  let json = false;
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') json = true;
+    else if (a === '--as') as = argv[++i];
+    else if (a.startsWith('--as=')) as = a.slice(5);
+    else if (a === '--help' || a === '-h') {
+      out.write(`${USAGE}\n`);
+      return 0;
+    } else {
+      words.push(...argv.slice(i)); // everything from the first non-option word is the command
+      break;
+    }
+  }
+  const text = words.join(' ').trim();
+  if (!text || (as !== undefined && !as.trim())) {
+    out.write(`${USAGE}\n`);
+    return 2;
+  }
+  const user = as?.trim() || userInfo().username || 'cli';
+  const print = (reply: Reply) => {
+    out.write(json ? `${JSON.stringify(reply, null, 2)}\n` : `${renderReplyText(reply)}\n`);
+    return reply.tone === 'error' ? 1 : 0;
+  };
+
+  if (!config.databaseUrl) {
+    const holder = readDataDirLock(config.dataDir);
+    if (holder) {
+      if (!holder.url) {
+        return print({ tone: 'error', text: `Rapport (pid ${holder.pid}) holds the embedded database but is not serving HTTP yet; try again in a few seconds.` });
+      }
+      return print(await viaRunningProcess(holder.url, text, user, config.consoleToken));
+    }
+  }
+
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const ctx: CommandContext = {
+      actor: { platform: 'console', platformUserId: user, displayName: user, email: user.includes('@') ? user : undefined, timezone: config.timezone },
+      now: new Date(),
+      requestKey: `cli:${randomUUID()}`,
+    };
+    const parsed = safeParse(text);
+    if (parsed?.kind === 'export') {
+      // The CLI is where large exports go: print everything, not the chat-sized summary.
+      const match = confidentMatch(await lookupCustomer(db, parsed.customer));
+      if (match) {
+        const rep = await findOrCreateRep(db.prisma, ctx.actor);
+        const data = await exportCustomer(db, match.companyId, { repId: rep.id, platform: 'console' }, ctx.now);
+        out.write(json ? `${JSON.stringify(data, null, 2)}\n` : formatCustomerExport(data, parsed.format));
+        return 0;
+      }
+    }
+    return print(await executeCommand(text, ctx, { db, hooks: noopPipelineHooks }));
+  } finally {
+    await db.close();
+  }
+}
+
+function safeParse(text: string) {
+  try {
+    return parseCommand(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function viaRunningProcess(url: string, text: string, user: string, token: string | undefined): Promise<Reply> {
+  try {
+    const res = await fetch(new URL('/api/command', url), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID(), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ text, user }),
+    });
+    const body = (await res.json()) as Reply & { error?: string };
+    return body.text ? body : { tone: 'error', text: body.error ?? `Rapport answered HTTP ${res.status}.` };
+  } catch (err) {
+    return { tone: 'error', text: `Could not reach the running Rapport at ${url} (${(err as Error).message}). Is it still running?` };
+  }
+}

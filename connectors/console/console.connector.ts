@@ -1,0 +1,71 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { Reply } from '../../src/commands/reply-model.ts';
+import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
+
+/** One message of the console's "team channel". */
+export interface ConsoleFeedEntry {
+  externalId: string;
+  target: Target;
+  reply: Reply;
+  postedAt: string;
+  updatedAt?: string;
+}
+
+export interface ConsoleConnectorOptions {
+  /** How many posts are kept for new page loads. Default 200. */
+  keep?: number;
+}
+
+/**
+ * The zero-config chat platform: posts go into an in-memory "team channel" feed that the console page
+ * receives live over SSE. Targets are "console:<channel>" (reminders use "console:team").
+ */
+export class ConsoleConnector implements ChatConnector {
+  readonly platform = 'console';
+  private readonly entries: ConsoleFeedEntry[] = [];
+  private readonly events = new EventEmitter();
+  private readonly keep: number;
+
+  constructor(opts: ConsoleConnectorOptions = {}) {
+    this.keep = opts.keep ?? 200;
+    this.events.setMaxListeners(0); // one listener per open console tab
+  }
+
+  async post(target: Target, reply: Reply): Promise<{ externalId: string }> {
+    this.checkTarget(target);
+    const entry: ConsoleFeedEntry = { externalId: randomUUID(), target, reply, postedAt: new Date().toISOString() };
+    this.entries.push(entry);
+    if (this.entries.length > this.keep) this.entries.splice(0, this.entries.length - this.keep);
+    this.events.emit('feed', { type: 'post', entry });
+    return { externalId: entry.externalId };
+  }
+
+  async update(target: Target, externalId: string, reply: Reply): Promise<void> {
+    this.checkTarget(target);
+    const entry = this.entries.find((e) => e.externalId === externalId);
+    if (!entry) throw new DeliveryError('not_found', `Console message ${externalId} is no longer in the feed.`);
+    entry.reply = reply;
+    entry.updatedAt = new Date().toISOString();
+    this.events.emit('feed', { type: 'update', entry });
+  }
+
+  async health(): Promise<ConnectorHealth> {
+    return { ok: true, detail: `console feed with ${this.entries.length} message(s), ${this.events.listenerCount('feed')} viewer(s)` };
+  }
+
+  /** The kept messages, oldest first. */
+  feed(): ConsoleFeedEntry[] {
+    return [...this.entries];
+  }
+
+  /** Calls `listener` for each post and update; returns the unsubscribe function. */
+  subscribe(listener: (event: { type: 'post' | 'update'; entry: ConsoleFeedEntry }) => void): () => void {
+    this.events.on('feed', listener);
+    return () => this.events.off('feed', listener);
+  }
+
+  private checkTarget(target: Target): void {
+    if (!target.startsWith('console:')) throw new DeliveryError('not_found', `The console connector cannot post to "${target}".`);
+  }
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Request, type Response } from 'express';
+import type { CommandContext } from '../../src/commands/command-context.ts';
+import type { Reply } from '../../src/commands/reply-model.ts';
+import type { Database } from '../../src/db/database.ts';
+import { RapportError, userMessage } from '../../src/errors.ts';
+import { getCustomerCard } from '../../src/services/customer-card.service.ts';
+import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
+import { ConsoleConnector } from './console.connector.ts';
+import { consoleAccess } from './console-access.ts';
+
+const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+
+export interface ConsoleRouterDeps {
+  /** Runs a command of the shared grammar (src/commands/execute-command.ts bound to the process's deps). */
+  executeCommand: (text: string, ctx: CommandContext) => Promise<Reply>;
+  db: Database;
+  /** When set, non-local clients may use the console with this bearer token; unset = localhost only. */
+  consoleToken?: string;
+  /** IANA timezone console users type dates in (RAPPORT_TIMEZONE). */
+  timezone: string;
+  /** The connector whose feed is the "team channel". Default: a new one (reachable as `router.connector`). */
+  connector?: ConsoleConnector;
+}
+
+/**
+ * The local web console: `/console` (chat + team channel), `/console/timeline?customer=`, static assets,
+ * and the JSON API `/api/command`, `/api/channel/stream` (SSE), `/api/customers/:id/timeline`.
+ * Mount at `/`.
+ */
+export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & { connector: ConsoleConnector } {
+  const connector = deps.connector ?? new ConsoleConnector();
+  const router = express.Router() as express.Router & { connector: ConsoleConnector };
+  router.connector = connector;
+  const access = consoleAccess(deps.consoleToken);
+  router.use(['/console', '/api/command', '/api/channel', '/api/customers'], access);
+
+  const page = (file: string, type: string) => (_req: Request, res: Response) => {
+    res.type(type).set('Cache-Control', 'no-store').sendFile(join(PUBLIC_DIR, file));
+  };
+  router.get('/console', page('index.html', 'html'));
+  router.get('/console/timeline', page('timeline.html', 'html'));
+  router.get('/console/app.js', page('app.js', 'js'));
+  router.get('/console/render-reply.js', page('render-reply.js', 'js'));
+  router.get('/console/timeline.js', page('timeline.js', 'js'));
+  router.get('/console/style.css', page('style.css', 'css'));
+
+  router.post('/api/command', express.json({ limit: '64kb' }), async (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as { text?: unknown; user?: unknown; requestKey?: unknown };
+    if (typeof body.text !== 'string' || body.text.trim() === '') {
+      res.status(400).json({ tone: 'error', text: 'Send {"text": "<command>"}, e.g. {"text": "help"}.' } satisfies Reply);
+      return;
+    }
+    const user = typeof body.user === 'string' && body.user.trim() ? body.user.trim().slice(0, 80) : 'console';
+    const requestKey = req.get('idempotency-key') ?? (typeof body.requestKey === 'string' ? body.requestKey : randomUUID());
+    const ctx: CommandContext = {
+      actor: { platform: 'console', platformUserId: user, displayName: user, timezone: deps.timezone },
+      channel: { platform: 'console', channelRef: 'team', target: 'console:team' },
+      now: new Date(),
+      requestKey: `console:${requestKey}`,
+    };
+    const reply = await deps.executeCommand(body.text, ctx);
+    // Replies meant for everyone also appear in the team channel, as they would in Slack or Teams.
+    if (reply.visibility === 'channel') await connector.post('console:team', { ...reply, footer: reply.footer ?? `by ${user}` });
+    res.json(reply);
+  });
+
+  router.get('/api/channel/stream', (req: Request, res: Response) => {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    send('snapshot', connector.feed());
+    const unsubscribe = connector.subscribe((e) => send(e.type, e.entry));
+    const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
+  });
+
+  router.get('/api/customers/:id/timeline', async (req: Request, res: Response) => {
+    try {
+      const key = String(req.params.id);
+      let companyId = key;
+      if (!/^[0-9a-f-]{36}$/i.test(key)) {
+        const match = confidentMatch(await lookupCustomer(deps.db, key));
+        if (!match) throw new RapportError('not_found', `No single customer matches "${key}"; use "lookup" in the console to pick one.`);
+        companyId = match.companyId;
+      }
+      res.json(await getCustomerCard(deps.db, companyId, { recordLimit: 200, messageLimit: 50 }));
+    } catch (err) {
+      const code = err instanceof RapportError ? err.code : 'unknown';
+      res.status(code === 'not_found' ? 404 : code === 'unknown' ? 500 : 400).json({ error: userMessage(err) });
+    }
+  });
+  return router;
+}

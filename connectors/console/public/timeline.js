@@ -1,0 +1,46 @@
+import { authHeaders, el } from '/console/render-reply.js';
+
+const params = new URLSearchParams(window.location.search);
+const customer = params.get('customer') ?? '';
+const nameNode = document.getElementById('company-name');
+const summary = document.getElementById('summary');
+const timeline = document.getElementById('timeline');
+const followups = document.getElementById('followups');
+const when = (iso) => new Date(iso).toLocaleString();
+
+async function load() {
+  if (!customer) {
+    summary.textContent = 'Open a customer from "lookup" in the console, or add ?customer=<name or id> to the address.';
+    return;
+  }
+  const res = await fetch(`/api/customers/${encodeURIComponent(customer)}/timeline`, { headers: authHeaders() });
+  const data = await res.json();
+  if (!res.ok) {
+    summary.textContent = data.error ?? `HTTP ${res.status}`;
+    return;
+  }
+  document.title = `${data.company.name} · Rapport`;
+  nameNode.textContent = data.company.name;
+  const contacts = data.contacts.map((c) => (c.emails.length ? `${c.name} <${c.emails.join(', ')}>` : c.name)).join('; ');
+  summary.replaceChildren(
+    el('div', '', `${data.recordCount} record(s)${data.company.domains.length ? ` · ${data.company.domains.join(', ')}` : ''}`),
+    el('div', 'muted', contacts ? `Contacts: ${contacts}` : 'No contacts yet'),
+  );
+  followups.replaceChildren(
+    ...(data.followUps.length
+      ? data.followUps.map((f) => el('li', 'reply followup', `#${f.number} ${f.title} · due ${when(f.dueAt)} · ${f.status}`))
+      : [el('li', 'muted', 'None')]),
+  );
+  timeline.replaceChildren(
+    ...(data.records.length
+      ? data.records.map((r) => {
+          const item = el('li', 'reply record');
+          item.dataset.recordId = r.id;
+          item.append(el('div', 'meta', `${when(r.lastMessageAt)} · ${r.channelKind}${r.label ? ` · ${r.label}${r.labelCorrected ? ' (corrected)' : ''}` : ''}`));
+          for (const m of r.messages) item.append(el('div', 'message', `${m.authorName ? `${m.authorName}: ` : ''}${m.text}`));
+          return item;
+        })
+      : [el('li', 'muted', 'Nothing logged yet.')]),
+  );
+}
+load();
