@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { ClassifierError } from './classifier-error.js';
+import type { LabeledExample } from './labeled-example.js';
+
+/** Where the text and label live in a CSV header or JSONL object. */
+export interface DatasetColumns {
+  /** Column / key holding the message. Default `text`. */
+  readonly textColumn?: string;
+  /** Column / key holding the label. Default `label`. */
+  readonly labelColumn?: string;
+}
+
+/** Splits CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes, CRLF) into rows. */
+export function parseCsv(content: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < content.length; i++) {
+    const ch = content[i];
+    if (quoted) {
+      if (ch === '"' && content[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && content[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (quoted) throw new ClassifierError('DATASET_MALFORMED', 'The CSV file ends inside a quoted field; check for an unclosed double quote.');
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
+}
+
+function fromCsv(content: string, name: string, textColumn: string, labelColumn: string): LabeledExample[] {
+  const [header, ...rows] = parseCsv(content.replace(/^\uFEFF/, ''));
+  if (!header) throw new ClassifierError('DATASET_EMPTY', `${name} is empty; it needs a header row and at least one example.`);
+  const names = header.map((h) => h.trim());
+  const textAt = names.indexOf(textColumn);
+  const labelAt = names.indexOf(labelColumn);
+  for (const [column, at, flag] of [[textColumn, textAt, '--text-column'], [labelColumn, labelAt, '--label-column']] as const) {
+    if (at < 0) throw new ClassifierError('DATASET_MISSING_COLUMN', `${name} has no "${column}" column (found: ${names.join(', ')}); name the right one with ${flag}.`);
+  }
+  return rows.map((r) => ({ text: r[textAt] ?? '', label: (r[labelAt] ?? '').trim() }));
+}
+
+function fromJsonl(content: string, name: string, textColumn: string, labelColumn: string): LabeledExample[] {
+  const examples: LabeledExample[] = [];
+  content.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new ClassifierError('DATASET_MALFORMED', `${name} line ${i + 1} is not valid JSON; each line must be an object like {"text": "...", "label": "..."}.`);
+    }
+    for (const [key, flag] of [[textColumn, '--text-column'], [labelColumn, '--label-column']] as const) {
+      if (typeof value[key] !== 'string') throw new ClassifierError('DATASET_MISSING_COLUMN', `${name} line ${i + 1} has no string "${key}" field; name the right one with ${flag}.`);
+    }
+    examples.push({ text: value[textColumn] as string, label: (value[labelColumn] as string).trim() });
+  });
+  return examples;
+}
+
+/**
+ * Parses labelled examples from CSV (with header) or JSONL text. Rows with an empty text or label
+ * are an error rather than silently skipped, so a wrong column choice is noticed.
+ *
+ * @param format - `csv` or `jsonl`; default: `jsonl` when `name` ends in .jsonl/.ndjson/.json, else `csv`.
+ */
+export function parseDataset(content: string, name: string, columns: DatasetColumns = {}, format?: 'csv' | 'jsonl'): LabeledExample[] {
+  const textColumn = columns.textColumn ?? 'text';
+  const labelColumn = columns.labelColumn ?? 'label';
+  const kind = format ?? (['.jsonl', '.ndjson', '.json'].includes(extname(name).toLowerCase()) ? 'jsonl' : 'csv');
+  const examples = kind === 'jsonl' ? fromJsonl(content, name, textColumn, labelColumn) : fromCsv(content, name, textColumn, labelColumn);
+  if (examples.length === 0) throw new ClassifierError('DATASET_EMPTY', `${name} has no examples; add rows with a text and a label.`);
+  const blank = examples.findIndex((e) => e.text.trim() === '' || e.label === '');
+  if (blank >= 0) throw new ClassifierError('DATASET_MALFORMED', `${name} example ${blank + 1} has an empty text or label; fill it in or remove the row.`);
+  return examples;
+}
+
+/** Reads a CSV or JSONL dataset file; see {@link parseDataset}. */
+export function readDataset(path: string, columns: DatasetColumns = {}): LabeledExample[] {
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch {
+    throw new ClassifierError('DATASET_EMPTY', `Cannot read ${path}; check the path passed to --data.`);
+  }
+  return parseDataset(content, path, columns);
+}
+
+/** Fails when `examples` use labels the model was not trained on (evaluation would be meaningless). */
+export function assertKnownLabels(examples: readonly LabeledExample[], modelLabels: readonly string[]): void {
+  const known = new Set(modelLabels);
+  const unseen = [...new Set(examples.map((e) => e.label).filter((l) => !known.has(l)))];
+  if (unseen.length > 0) {
+    throw new ClassifierError(
+      'DATASET_UNSEEN_LABELS',
+      `The data uses label${unseen.length > 1 ? 's' : ''} the model was not trained on: ${unseen.join(', ')}. The model knows: ${modelLabels.join(', ')}. Retrain with these labels or fix the data.`,
+    );
+  }
+}

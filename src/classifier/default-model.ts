@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { parseDataset } from './dataset-reader.js';
+import { evaluatePredictions } from './evaluate.js';
+import { loadClassifier } from './classifier.js';
+import type { LabeledExample } from './labeled-example.js';
+import type { ModelArtifact } from './model-artifact.js';
+import { trainModel } from './train.js';
+
+/** Labels of the default CRM model. */
+export const CRM_LABELS = ['need', 'feedback', 'issue', 'purchase', 'churn', 'scheduling', 'other'] as const;
+
+/** Version string of the model built from the shipped seed set (bump when the seed data changes). */
+export const DEFAULT_MODEL_VERSION = 'crm-default-1';
+
+const dataFile = (name: string) => new URL(`./training-data/${name}`, import.meta.url);
+
+/** The synthetic seed training set shipped with Rapport (see training-data/README.md). */
+export function loadSeedExamples(): LabeledExample[] {
+  return parseDataset(readFileSync(dataFile('crm-seed.jsonl'), 'utf8'), 'crm-seed.jsonl');
+}
+
+/** The separately written held-out evaluation set. */
+export function loadHeldOutExamples(): LabeledExample[] {
+  return parseDataset(readFileSync(dataFile('crm-heldout.jsonl'), 'utf8'), 'crm-heldout.jsonl');
+}
+
+/**
+ * Builds the default CRM model from the seed set: linear backend, 3-fold calibration, evaluated on
+ * the held-out set (stored in `metrics.heldOut`). Takes well under a second, so the app builds it at
+ * first start instead of shipping weights.
+ */
+export function buildDefaultModel(): ModelArtifact {
+  const heldOut = loadHeldOutExamples();
+  const artifact = trainModel(loadSeedExamples(), { version: DEFAULT_MODEL_VERSION, source: 'crm-seed.jsonl (synthetic)' });
+  const classifier = loadClassifier(artifact);
+  const report = evaluatePredictions(heldOut.map((e) => e.label), heldOut.map((e) => classifier.classifyTop(e.text).label));
+  return { ...artifact, metrics: { ...artifact.metrics, heldOut: report } };
+}

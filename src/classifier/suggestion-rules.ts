@@ -1,0 +1,110 @@
+import { UNCLASSIFIED } from './labeled-example.js';
+import type { MessageEntity } from './entities.js';
+
+/** How urgent a suggested follow-up is. */
+export type FollowUpPriority = 'low' | 'normal' | 'high';
+
+/** When a suggestion is due: a fixed offset, business hours, or the date the message mentions. */
+export type DueOffset = { readonly hours: number } | { readonly businessHours: number } | { readonly days: number } | 'mentioned-date';
+
+/** One row of the rule table. The first row whose conditions all hold wins. */
+export interface SuggestionRule {
+  readonly label: string;
+  /** Only when sentiment is at most this (e.g. `-0.3` for clearly negative). */
+  readonly maxSentiment?: number;
+  /** Only when the message mentions a resolvable date. */
+  readonly needsDate?: boolean;
+  /** Only when confidence is at least this. Default: any. */
+  readonly minConfidence?: number;
+  readonly text: string;
+  readonly priority: FollowUpPriority;
+  readonly due: DueOffset;
+}
+
+/** A follow-up the bot proposes; a person accepts, edits or dismisses it. */
+export interface FollowUpSuggestion {
+  readonly text: string;
+  readonly priority: FollowUpPriority;
+  readonly dueAt: Date;
+  readonly rule: number;
+}
+
+/** Input of {@link suggestFollowUp}. */
+export interface SuggestionInput {
+  readonly label: string;
+  readonly confidence: number;
+  readonly sentiment: number;
+  readonly entities: readonly MessageEntity[];
+  /** Date resolved from the message (see analyzeMessage), if any. */
+  readonly mentionedDate?: Date | null;
+  readonly now: Date;
+  /** IANA zone for business hours. Default `UTC`. */
+  readonly timezone?: string;
+}
+
+/** The shipped rule table; pass your own to {@link suggestFollowUp} to change it. `other` and `unclassified` get nothing. */
+export const DEFAULT_SUGGESTION_RULES: readonly SuggestionRule[] = [
+  { label: 'issue', maxSentiment: -0.3, text: 'Call back today', priority: 'high', due: { businessHours: 4 } },
+  { label: 'issue', text: 'Reply about the problem', priority: 'normal', due: { businessHours: 8 } },
+  { label: 'purchase', needsDate: true, text: 'Send the quote', priority: 'high', due: 'mentioned-date' },
+  { label: 'purchase', text: 'Send the quote', priority: 'normal', due: { businessHours: 16 } },
+  { label: 'churn', text: 'Call to understand why they want to leave', priority: 'high', due: { businessHours: 4 } },
+  { label: 'scheduling', needsDate: true, text: 'Confirm the meeting', priority: 'normal', due: 'mentioned-date' },
+  { label: 'scheduling', text: 'Propose meeting times', priority: 'normal', due: { businessHours: 8 } },
+  { label: 'need', text: 'Answer the request', priority: 'normal', due: { businessHours: 16 } },
+  { label: 'feedback', text: 'Thank them for the feedback', priority: 'low', due: { days: 3 } },
+];
+
+/** Business hours are 09:00–17:00, Monday–Friday, in the given zone. */
+const OPEN_HOUR = 9;
+const CLOSE_HOUR = 17;
+
+function localParts(date: Date, timezone: string): { weekday: number; hour: number; minute: number } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }).formatToParts(date);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '0';
+  return { weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday')), hour: Number(get('hour')), minute: Number(get('minute')) };
+}
+
+/** `now` plus `hours` of business time, minute by minute through closed periods (at most a few weeks). */
+export function addBusinessHours(now: Date, hours: number, timezone = 'UTC'): Date {
+  let remaining = Math.round(hours * 60);
+  let t = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  while (remaining > 0) {
+    const { weekday, hour } = localParts(t, timezone);
+    const open = weekday >= 1 && weekday <= 5 && hour >= OPEN_HOUR && hour < CLOSE_HOUR;
+    // Skip closed time an hour at a time (only whole-hour zones are exact; fine for a due date).
+    if (!open) {
+      const { minute } = localParts(t, timezone);
+      t = new Date(t.getTime() + (60 - minute) * 60_000);
+      continue;
+    }
+    t = new Date(t.getTime() + 60_000);
+    remaining--;
+  }
+  return t;
+}
+
+/**
+ * Picks the follow-up for a classified message from a rule table (first match wins). Pure: the
+ * same input always gives the same suggestion; `null` for `other`, `unclassified` or no match.
+ */
+export function suggestFollowUp(input: SuggestionInput, rules: readonly SuggestionRule[] = DEFAULT_SUGGESTION_RULES): FollowUpSuggestion | null {
+  if (input.label === UNCLASSIFIED) return null;
+  const date = input.mentionedDate && input.mentionedDate.getTime() > input.now.getTime() ? input.mentionedDate : null;
+  const index = rules.findIndex(
+    (r) =>
+      r.label === input.label &&
+      (r.maxSentiment === undefined || input.sentiment <= r.maxSentiment) &&
+      (!r.needsDate || date !== null) &&
+      (r.minConfidence === undefined || input.confidence >= r.minConfidence),
+  );
+  if (index < 0) return null;
+  const rule = rules[index];
+  const tz = input.timezone ?? 'UTC';
+  let dueAt: Date;
+  if (rule.due === 'mentioned-date') dueAt = date ?? addBusinessHours(input.now, 8, tz);
+  else if ('businessHours' in rule.due) dueAt = addBusinessHours(input.now, rule.due.businessHours, tz);
+  else if ('hours' in rule.due) dueAt = new Date(input.now.getTime() + rule.due.hours * 3_600_000);
+  else dueAt = new Date(input.now.getTime() + rule.due.days * 86_400_000);
+  return { text: rule.text, priority: rule.priority, dueAt, rule: index };
+}
