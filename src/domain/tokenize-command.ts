@@ -27,9 +27,7 @@ export function tokenizeCommand(input: string): CommandToken[] {
       let j = i + 1;
       let end = -1;
       while (j < input.length) {
-        const k = input.indexOf(close, j);
-        const alt = close === '”' ? input.indexOf('"', j) : -1; // “...“ or “..." typed on mixed keyboards
-        const at = k === -1 ? alt : alt === -1 ? k : Math.min(k, alt);
+        const at = input.indexOf(close, j);
         if (at === -1) break;
         if (at + 1 >= input.length || /\s/.test(input[at + 1])) {
           end = at;

@@ -1,0 +1,242 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import { executeCommand } from '../../../src/commands/execute-command.ts';
+import type { CommandContext } from '../../../src/commands/command-context.ts';
+import type { Reply } from '../../../src/commands/reply-model.ts';
+import { lookupCustomer } from '../../../src/services/lookup-customer.service.ts';
+import { isTombstoned } from '../../../src/services/tombstones.service.ts';
+import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
+import { normalizeCompanyName, normalizePersonName } from '../../../src/domain/normalize-company-name.ts';
+
+const NOW = new Date('2026-11-23T15:00:00Z'); // Monday
+
+describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
+  let t: TestDatabase;
+  const calls: string[] = [];
+  const hooks: PipelineHooks = {
+    async recordLogged(recordId, messageId) {
+      calls.push(`recordLogged:${recordId}:${messageId}`);
+    },
+    async followUpChanged(id) {
+      calls.push(`followUpChanged:${id}`);
+    },
+  };
+  let key = 0;
+  const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
+    actor: { platform: 'console', platformUserId: 'alice', displayName: 'Alice', timezone: 'America/New_York' },
+    channel: { platform: 'console', channelRef: 'team', target: 'console:team' },
+    now: NOW,
+    requestKey: `req-${kind}-${key++}`,
+    ...over,
+  });
+  const run = (text: string, over: Partial<CommandContext> = {}): Promise<Reply> => executeCommand(text, ctx(over), { db: t.db, hooks });
+  const sectionCommands = (r: Reply) => (r.sections ?? []).flatMap((s) => (s.buttons ?? []).map((b) => b.command));
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    const companies: Array<[string, string[]]> = [
+      ['ACME Corp.', ['acme.com']],
+      ['Acme Widgets Ltd', ['acmewidgets.io']],
+      ['Globex Corporation', ['globex.com']],
+      ['Initech GmbH', []],
+      ['Umbrella Industries', ['umbrella.example']],
+      ['Stark Industries', []],
+      ['Wayne Enterprises', ['wayne.co']],
+    ];
+    for (const [name, domains] of companies) {
+      await t.db.prisma.company.create({ data: { name, normalizedName: normalizeCompanyName(name), domains } });
+    }
+    const globex = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'Globex Corporation' } });
+    const acme = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'ACME Corp.' } });
+    await t.db.prisma.contact.createMany({
+      data: [
+        { companyId: globex.id, name: 'Hank Scorpio', normalizedName: normalizePersonName('Hank Scorpio'), emails: ['hank@globex.com'] },
+        { companyId: acme.id, name: 'Jo Miller', normalizedName: normalizePersonName('Jo Miller'), emails: ['jo@acme.com'], platformUserIds: ['slack:T1/U99'] },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it('ranks lookups: suffixes, typos, domains, emails and contact names', async () => {
+    const top = async (q: string) => (await lookupCustomer(t.db, q))[0]?.companyName;
+    expect(await top('acme corp')).toBe('ACME Corp.');
+    expect(await top('ACME, Inc.')).toBe('ACME Corp.');
+    expect(await top('acme')).toBe('ACME Corp.'); // exact beats the "Acme Widgets" prefix
+    expect(await top('acem')).toBe('ACME Corp.'); // transposition
+    expect(await top('globx')).toBe('Globex Corporation');
+    expect(await top('umbrela industires')).toBe('Umbrella Industries'); // two typos
+    expect(await top('initech')).toBe('Initech GmbH');
+    expect(await top('acmewidgets.io')).toBe('Acme Widgets Ltd');
+    expect(await top('https://www.globex.com/contact')).toBe('Globex Corporation');
+    expect(await top('Hank@Globex.com')).toBe('Globex Corporation');
+    expect(await top('hank scorpio')).toBe('Globex Corporation');
+    expect(await top('acme wid')).toBe('Acme Widgets Ltd');
+    expect(await lookupCustomer(t.db, 'zzzqqq')).toEqual([]);
+    const industries = await lookupCustomer(t.db, 'industries');
+    expect(industries.map((m) => m.companyName).sort()).toEqual(['Stark Industries', 'Umbrella Industries']);
+  });
+
+  it('lookup shows a card for a clear match and a pick list for several', async () => {
+    const card = await run('lookup globx');
+    expect(card.title).toBe('Globex Corporation');
+    expect(card.fields?.find((f) => f.label === 'Contacts')?.value).toContain('hank@globex.com');
+    const pick = await run('find industries');
+    expect(pick.title).toBe('Which customer?');
+    expect(sectionCommands(pick).sort()).toEqual(['lookup "Stark Industries"', 'lookup "Umbrella Industries"']);
+  });
+
+  it('logs quoted and unquoted, idempotently by request key, and enqueues classification', async () => {
+    calls.length = 0;
+    const first = await run('log acme Called Jo, wants a quote --via call', { requestKey: 'same-request' });
+    expect(first.tone).toBe('success');
+    const again = await run('log acme Called Jo, wants a quote --via call', { requestKey: 'same-request' });
+    expect(again.title).toMatch(/^Already logged/);
+    const records = await t.db.prisma.communicationRecord.findMany({ where: { sourceKey: 'console:command:same-request' }, include: { messages: true } });
+    expect(records).toHaveLength(1);
+    expect(records[0].channelKind).toBe('call');
+    expect(records[0].messages.map((m) => m.text)).toEqual(['Called Jo, wants a quote']);
+    expect(calls.filter((c) => c.startsWith('recordLogged'))).toHaveLength(1);
+
+    const quoted = await run('log "Acme Widgets Ltd" "Demo went well" --at yesterday 3pm --follow-up friday 10am');
+    expect(quoted.tone).toBe('success');
+    const rec = await t.db.prisma.communicationRecord.findFirstOrThrow({ where: { subject: 'Demo went well' }, include: { followUps: true, company: true } });
+    expect(rec.company?.name).toBe('Acme Widgets Ltd');
+    expect(rec.startedAt.toISOString()).toBe('2026-11-22T20:00:00.000Z'); // 3pm EST
+    expect(rec.followUps[0].dueAt.toISOString()).toBe('2026-11-27T15:00:00.000Z'); // Friday 10am EST
+    const audit = await t.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'record.log', subject: rec.id } });
+    const rep = await t.db.prisma.rep.findFirstOrThrow({ where: { platformUserIds: { has: 'console:alice' } } });
+    expect(audit).toMatchObject({ actor: rep.id, platform: 'console' });
+    expect(rep.timezone).toBe('America/New_York');
+  });
+
+  it('never creates a customer silently, and rejects bad input without writing', async () => {
+    const before = await t.db.prisma.communicationRecord.count();
+    const unknown = await run('log "Hooli XYZ" Met at the fair');
+    expect(unknown.tone).toBe('warning');
+    expect(unknown.buttons?.[0].command).toBe('log "Hooli XYZ" "Met at the fair" --new');
+    expect(await t.db.prisma.company.count({ where: { name: 'Hooli XYZ' } })).toBe(0);
+    const typo = await run('log acem Called again');
+    expect(sectionCommands(typo)).toContain('log "ACME Corp." "Called again"');
+    const tooLong = await run(`log acme ${'x'.repeat(4001)}`);
+    expect(tooLong).toMatchObject({ tone: 'error' });
+    expect(tooLong.text).toContain('4000');
+    const past = await run('log acme hi --follow-up yesterday 5pm');
+    expect(past.tone).toBe('error');
+    expect(past.text).toMatch(/in the past.*tomorrow 9am/);
+    expect(await t.db.prisma.communicationRecord.count()).toBe(before);
+    const created = await run(unknown.buttons![0].command);
+    expect(created.tone).toBe('success');
+    expect(await t.db.prisma.company.count({ where: { name: 'Hooli XYZ' } })).toBe(1);
+  });
+
+  it('remind, followups and the follow-up buttons change state', async () => {
+    const reminded = await run('remind globex tomorrow 9am send the contract');
+    expect(reminded.title).toMatch(/^Follow-up #\d+ set/);
+    const number = Number(/#(\d+)/.exec(reminded.title!)![1]);
+    const f = await t.db.prisma.followUp.findUniqueOrThrow({ where: { number } });
+    expect(f).toMatchObject({ title: 'send the contract', status: 'open', source: 'manual', remindTarget: 'console:team' });
+    expect(f.dueAt.toISOString()).toBe('2026-11-24T14:00:00.000Z');
+    const list = await run('followups');
+    expect(sectionCommands(list)).toContain(`done ${number}`);
+    const globexList = await run('followups globex');
+    expect(globexList.sections?.map((s) => s.title)).toEqual([`#${number} send the contract`]);
+    expect((await run(`snooze ${number} tomorrow 9:00`)).tone).toBe('success');
+    expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { number } })).status).toBe('snoozed');
+    // Bob must exist as a rep before he can be assigned.
+    expect((await run(`assign ${number} @bob`)).tone).toBe('error');
+    await run('help', { actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'Asia/Tokyo' } });
+    await run('followups', { actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'Asia/Tokyo' } });
+    expect((await run(`assign ${number} @bob`)).tone).toBe('success');
+    const done = await run(`done ${number}`);
+    expect(done.sections?.[0].fields).toContainEqual({ label: 'Status', value: 'done' });
+    expect(sectionCommands(done)).toEqual([]);
+    expect((await run(`done ${number}`)).text).toMatch(/already done/);
+    expect((await run(`snooze ${number} friday`)).tone).toBe('error');
+    expect((await run('done 99999')).text).toMatch(/no follow-up #99999/);
+    const actions = await t.db.prisma.auditLog.findMany({ where: { subject: f.id }, orderBy: { createdAt: 'asc' } });
+    expect(actions.map((a) => a.action)).toEqual(['followup.create', 'followup.snooze', 'followup.assign', 'followup.done']);
+  });
+
+  it('accept and label correct the pipeline suggestions', async () => {
+    const acme = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'ACME Corp.' } });
+    const record = await t.db.prisma.communicationRecord.findFirstOrThrow({ where: { companyId: acme.id }, include: { messages: true } });
+    await t.db.prisma.classification.create({ data: { recordId: record.id, messageId: record.messages[0].id, label: 'other', confidence: 0.6, modelVersion: 'test' } });
+    const suggestion = await t.db.prisma.followUp.create({ data: { companyId: acme.id, recordId: record.id, title: 'Send quote', dueAt: new Date('2026-11-25T15:00:00Z'), status: 'suggested', source: 'suggested' } });
+    expect((await run(`accept ${suggestion.number}`)).tone).toBe('success');
+    expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { id: suggestion.id } })).status).toBe('open');
+    const labelled = await run(`label ${record.id} quote_request`);
+    expect(labelled.tone).toBe('success');
+    const cls = await t.db.prisma.classification.findFirstOrThrow({ where: { recordId: record.id } });
+    expect(cls.correctedLabel).toBe('quote_request');
+    expect(await t.db.prisma.labeledExample.findMany({ where: { recordId: record.id } })).toMatchObject([{ label: 'quote_request', source: 'correction' }]);
+    const card = await run('lookup acme');
+    expect(card.sections?.some((s) => s.title?.includes('quote_request (corrected)'))).toBe(true);
+  });
+
+  it('link and unlink the current channel; unknown commands suggest the nearest', async () => {
+    expect((await run('link globex')).tone).toBe('success');
+    expect(await t.db.prisma.channelLink.count({ where: { platform: 'console', channelRef: 'team' } })).toBe(1);
+    expect((await run('unlink')).tone).toBe('success');
+    expect((await run('unlink')).tone).toBe('error');
+    const unknown = await run('lokup acme');
+    expect(unknown.text).toMatch(/Did you mean "lookup"/);
+  });
+
+  it('export returns everything about the customer', async () => {
+    const reply = await run('export globex json');
+    const data = JSON.parse(reply.text);
+    expect(data.company.name).toBe('Globex Corporation');
+    expect(data.contacts[0].emails).toEqual(['hank@globex.com']);
+    expect(data.followUps.length).toBeGreaterThan(0);
+    expect((await run('export globex csv')).text.split('\r\n')[0]).toContain('"record_id"');
+  });
+
+  it('forget needs a confirmation, erases every trace and refuses a re-log', async () => {
+    const acme = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'ACME Corp.' } });
+    const recordIds = (await t.db.prisma.communicationRecord.findMany({ where: { companyId: acme.id } })).map((r) => r.id);
+    expect(recordIds.length).toBeGreaterThan(0);
+    await run('link acme corp');
+    const ask = await run('forget acme corp');
+    expect(ask.tone).toBe('warning');
+    const command = ask.buttons![0].command;
+    expect(command).toMatch(/^forget "ACME Corp\." --confirm [0-9a-f]{16}$/);
+    // The token is bound to this customer and this rep.
+    expect((await run(command.replace('"ACME Corp."', '"Globex Corporation"'))).tone).toBe('error');
+    expect((await run(command, { actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'UTC' } })).tone).toBe('error');
+    expect(await t.db.prisma.company.count({ where: { id: acme.id } })).toBe(1);
+
+    const erased = await run(command);
+    expect(erased.title).toBe('Customer erased');
+    const count = (rows: Array<Record<string, unknown>>) => rows.length;
+    expect(await t.db.prisma.company.count({ where: { id: acme.id } })).toBe(0);
+    expect(await t.db.prisma.contact.count({ where: { companyId: acme.id } })).toBe(0);
+    expect(await t.db.prisma.contact.count({ where: { emails: { has: 'jo@acme.com' } } })).toBe(0);
+    expect(await t.db.prisma.communicationRecord.count({ where: { id: { in: recordIds } } })).toBe(0);
+    expect(await t.db.prisma.message.count({ where: { recordId: { in: recordIds } } })).toBe(0);
+    expect(await t.db.prisma.classification.count({ where: { recordId: { in: recordIds } } })).toBe(0);
+    expect(await t.db.prisma.followUp.count({ where: { OR: [{ companyId: acme.id }, { recordId: { in: recordIds } }] } })).toBe(0);
+    expect(await t.db.prisma.channelLink.count({ where: { companyId: acme.id } })).toBe(0);
+    expect(await t.db.prisma.labeledExample.count({ where: { recordId: { in: recordIds } } })).toBe(0);
+    // No table still holds the customer's name, domain, email or texts anywhere (audit log included).
+    const tables = ['Company', 'Contact', 'CommunicationRecord', 'Message', 'Classification', 'FollowUp', 'ChannelLink', 'LabeledExample', 'Tombstone', 'AuditLog'];
+    for (const table of tables) {
+      const rows = await t.db.sql.query(`SELECT * FROM "${table}" t WHERE t::text ILIKE '%acme.com%' OR t::text ILIKE '%jo miller%' OR t::text ILIKE '%Called Jo%' OR t::text ILIKE '%ACME Corp%'`);
+      expect(count(rows), table).toBe(0);
+    }
+    const audit = await t.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'customer.erase' } });
+    expect(audit.details).toMatchObject({ counts: { records: recordIds.length, contacts: 1 } });
+    expect(await isTombstoned(t.db, [{ kind: 'email', value: 'JO@acme.com' }])).toBe(true);
+    expect(await isTombstoned(t.db, [{ kind: 'domain', value: 'acme.com' }])).toBe(true);
+    expect(await isTombstoned(t.db, [{ kind: 'platform-user', value: 'slack:T1/U99' }])).toBe(true);
+    expect(await isTombstoned(t.db, [{ kind: 'email', value: 'hank@globex.com' }])).toBe(false);
+
+    for (const again of ['log jo@acme.com Called back --new', 'log acme.com Called back --new', 'log "ACME Corp." Called back --new', 'log jo@acme.com Called back']) {
+      const reply = await run(again);
+      expect(reply.tone, again).toBe('error');
+      expect(reply.text).toMatch(/erased on request/);
+    }
+    expect(await t.db.prisma.company.count({ where: { normalizedName: 'acme' } })).toBe(0);
+  });
+});

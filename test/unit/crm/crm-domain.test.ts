@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeCompanyName, normalizeDomain, normalizeEmail } from '../../../src/domain/normalize-company-name.ts';
+import { editDistance, closestWords } from '../../../src/domain/edit-distance.ts';
+import { tokenizeCommand, quoteArgument } from '../../../src/domain/tokenize-command.ts';
+import { parseWhen, parseLeadingWhen } from '../../../src/domain/parse-when.ts';
+import { parseCommand } from '../../../src/commands/parse-command.ts';
+import { renderReplyText } from '../../../src/commands/render-reply-text.ts';
+
+describe('normalizeCompanyName', () => {
+  it.each([
+    ['ACME Corp.', 'acme'],
+    ['Acme, Inc.', 'acme'],
+    ['acme llc', 'acme'],
+    ['Müller GmbH & Co. KG', 'muller'],
+    ['Globex S.A.', 'globex'],
+    ['Initech B.V.', 'initech'],
+    ['The Widget Company Ltd', 'widget'],
+    ['Co', 'co'],
+    ['Johnson & Johnson', 'johnson and johnson'],
+  ])('%s -> %s', (input, expected) => expect(normalizeCompanyName(input)).toBe(expected));
+
+  it('recognises emails and domains', () => {
+    expect(normalizeEmail(' Jo@ACME.com ')).toBe('jo@acme.com');
+    expect(normalizeEmail('acme')).toBeUndefined();
+    expect(normalizeDomain('https://www.Acme.com/about')).toBe('acme.com');
+    expect(normalizeDomain('Acme Ltd')).toBeUndefined();
+  });
+});
+
+describe('editDistance', () => {
+  it('counts substitutions, insertions and transpositions', () => {
+    expect(editDistance('acme', 'acme')).toBe(0);
+    expect(editDistance('acme', 'amce')).toBe(1);
+    expect(editDistance('globex', 'glbex')).toBe(1);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('kitten', 'sitting', 1)).toBe(2);
+    expect(closestWords('lgo', ['log', 'lookup', 'link'])).toEqual(['log']);
+  });
+});
+
+describe('tokenizeCommand', () => {
+  it('groups straight, single and smart quotes and keeps apostrophes inside words', () => {
+    const values = (s: string) => tokenizeCommand(s).map((t) => [t.value, t.quoted]);
+    expect(values('log "Acme Ltd" "Called Jo"')).toEqual([['log', false], ['Acme Ltd', true], ['Called Jo', true]]);
+    expect(values("log 'Acme Ltd' hi")).toEqual([['log', false], ['Acme Ltd', true], ['hi', false]]);
+    expect(values('log “Acme Ltd” hi')).toEqual([['log', false], ['Acme Ltd', true], ['hi', false]]);
+    expect(values("log O'Brien called")).toEqual([['log', false], ["O'Brien", false], ['called', false]]);
+    expect(values('log "unclosed quote')).toEqual([['log', false], ['"unclosed', false], ['quote', false]]);
+  });
+  it('quoteArgument round-trips through the tokenizer', () => {
+    for (const v of ['Acme Ltd', 'say "hi" now', 'plain', "it's"]) {
+      expect(tokenizeCommand(quoteArgument(v))[0].value).toBe(v);
+    }
+  });
+});
+
+describe('parseCommand', () => {
+  it('reads quoted and unquoted log forms and flags', () => {
+    const quoted = parseCommand('log "Acme Ltd" "Called Jo" --via call --follow-up next tuesday 10am');
+    expect(quoted).toMatchObject({ kind: 'log', via: 'call', followUp: 'next tuesday 10am', createNew: false, customer: { quoted: true, splits: [{ customer: 'Acme Ltd', rest: 'Called Jo' }] } });
+    const unquoted = parseCommand('log acme Called Jo, wants a quote');
+    expect(unquoted.kind === 'log' && unquoted.customer.splits.at(-1)).toEqual({ customer: 'acme', rest: 'Called Jo, wants a quote' });
+    expect(unquoted.kind === 'log' && unquoted.customer.splits[0].customer).toBe('acme Called Jo, wants');
+  });
+  it('rejects bad arguments with usage', () => {
+    expect(() => parseCommand('log acme')).toThrow(/Usage: log/);
+    expect(() => parseCommand('log acme hi --via pigeon')).toThrow(/--via must be one of/);
+    expect(() => parseCommand('done x')).toThrow(/not a follow-up number/);
+    expect(() => parseCommand('log acme hi --bogus')).toThrow(/Unknown option "--bogus"/);
+  });
+  it('knows aliases, scopes and unknown words', () => {
+    expect(parseCommand('find jo@acme.com')).toEqual({ kind: 'lookup', query: 'jo@acme.com' });
+    expect(parseCommand('followups overdue')).toEqual({ kind: 'followups', scope: 'overdue' });
+    expect(parseCommand('followups Acme Ltd')).toEqual({ kind: 'followups', scope: 'customer', customer: 'Acme Ltd' });
+    expect(parseCommand('/crm snooze #4 tomorrow 9am')).toEqual({ kind: 'snooze', number: 4, when: 'tomorrow 9am' });
+    expect(parseCommand('export "Acme Ltd" csv')).toEqual({ kind: 'export', customer: 'Acme Ltd', format: 'csv' });
+    expect(parseCommand('forget acme --confirm abc')).toEqual({ kind: 'forget', customer: 'acme', confirmToken: 'abc' });
+    expect(parseCommand('lgo acme hi')).toEqual({ kind: 'unknown', word: 'lgo' });
+  });
+});
+
+describe('parseWhen in the rep timezone', () => {
+  // Thursday 5 March 2026, 15:00 UTC = 10:00 in New York (EST), Friday 00:00 in Tokyo.
+  const now = new Date('2026-03-05T15:00:00Z');
+  it('New York', () => {
+    expect(parseWhen('tomorrow 9am', now, 'America/New_York').toISOString()).toBe('2026-03-06T14:00:00.000Z');
+    expect(parseWhen('friday', now, 'America/New_York').toISOString()).toBe('2026-03-06T14:00:00.000Z');
+    expect(parseWhen('in 3 days', now, 'America/New_York').toISOString()).toBe('2026-03-08T13:00:00.000Z'); // 9:00 EDT after the DST switch
+    expect(parseWhen('in 2 hours', now, 'America/New_York').toISOString()).toBe('2026-03-05T17:00:00.000Z');
+  });
+  it('Tokyo', () => {
+    // In Tokyo it is already Friday 00:00, so "tomorrow" is Saturday and "friday" is today 9:00.
+    expect(parseWhen('tomorrow 9am', now, 'Asia/Tokyo').toISOString()).toBe('2026-03-07T00:00:00.000Z');
+    expect(parseWhen('friday', now, 'Asia/Tokyo').toISOString()).toBe('2026-03-06T00:00:00.000Z');
+    expect(parseWhen('next tuesday 14:00', now, 'Asia/Tokyo').toISOString()).toBe('2026-03-10T05:00:00.000Z');
+  });
+  it('keeps wall-clock time across the DST change (US springs forward on 8 March 2026)', () => {
+    // Said on Saturday 7 March at 10:00 EST (UTC-5); Monday 9:00 is EDT (UTC-4).
+    const saturday = new Date('2026-03-07T15:00:00Z');
+    expect(parseWhen('monday 9am', saturday, 'America/New_York').toISOString()).toBe('2026-03-09T13:00:00.000Z');
+    expect(parseWhen('tomorrow 9am', saturday, 'America/New_York').toISOString()).toBe('2026-03-08T13:00:00.000Z');
+  });
+  it('friday said on a Friday afternoon is next Friday', () => {
+    const fridayAfternoon = new Date('2026-03-06T20:00:00Z'); // 15:00 EST
+    expect(parseWhen('friday', fridayAfternoon, 'America/New_York').toISOString()).toBe('2026-03-13T13:00:00.000Z');
+  });
+  it('rejects past and unreadable dates with examples', () => {
+    expect(() => parseWhen('yesterday', now, 'America/New_York')).toThrow(/in the past.*tomorrow 9am/);
+    expect(() => parseWhen('whenever', now, 'America/New_York')).toThrow(/could not read "whenever".*tomorrow 9am/);
+    expect(parseWhen('yesterday 3pm', now, 'America/New_York', { allowPast: true }).toISOString()).toBe('2026-03-04T20:00:00.000Z');
+  });
+  it('splits a leading date from the text after it', () => {
+    expect(parseLeadingWhen('tomorrow 9:00 send the quote', now, 'Asia/Tokyo')).toMatchObject({ matched: 'tomorrow 9:00', rest: 'send the quote' });
+    expect(parseLeadingWhen('send the quote friday', now, 'Asia/Tokyo')).toBeUndefined();
+  });
+});
+
+describe('renderReplyText', () => {
+  it('shows buttons as the commands they run', () => {
+    const text = renderReplyText({
+      tone: 'success',
+      title: 'Done',
+      text: 'ok',
+      sections: [{ title: '#1 Call', buttons: [{ label: 'Done', command: 'done 1' }, { label: 'Snooze', command: 'snooze 1', choices: [{ label: '1 h', command: 'snooze 1 in 1 hour' }] }] }],
+    });
+    expect(text).toContain('✓ Done');
+    expect(text).toContain('[Done → done 1]');
+    expect(text).toContain('1 h → snooze 1 in 1 hour');
+  });
+});
