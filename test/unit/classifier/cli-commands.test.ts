@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runEvaluateCommand } from '../../../src/classifier/cli/evaluate.command.js';
+import { runTrainCommand } from '../../../src/classifier/cli/train.command.js';
+import { InMemoryModelStore } from '../../../src/classifier/model-store.js';
+import { TOY_EXAMPLES } from './toy-data.js';
+
+function sink() {
+  const chunks: string[] = [];
+  return { write: (c: string) => chunks.push(c), text: () => chunks.join('') };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'rapport-classifier-cli-'));
+const data = join(dir, 'toy.csv');
+writeFileSync(data, `message,intent\n${TOY_EXAMPLES.map((e) => `"${e.text}",${e.label}`).join('\n')}\n`);
+
+describe('train and evaluate commands', () => {
+  it('trains to a file and evaluates it as one JSON object', async () => {
+    const out = sink();
+    const model = join(dir, 'model.json');
+    expect(await runTrainCommand(['--data', data, '--text-column', 'message', '--label-column', 'intent', '--cv', '3', '--out', model], out)).toBe(0);
+    expect(out.text()).toMatch(/3-fold cross-validation: accuracy/);
+    const json = sink();
+    expect(await runEvaluateCommand(['--data', data, '--model', model, '--text-column', 'message', '--label-column', 'intent', '--json'], json)).toBe(0);
+    const report = JSON.parse(json.text());
+    expect(report).toMatchObject({ n: TOY_EXAMPLES.length, accuracy: 1, macroF1: 1 });
+    expect(Object.keys(report.perClass).sort()).toEqual(['billing', 'bug', 'meeting']);
+    expect(report.confusion.matrix).toHaveLength(3);
+  });
+
+  it('activates through the model store and evaluates the active model and a version', async () => {
+    const store = new InMemoryModelStore();
+    expect(await runTrainCommand(['--data', data, '--text-column', 'message', '--label-column', 'intent', '--activate'], sink(), sink(), store)).toBe(0);
+    const [info] = await store.list();
+    expect(info.active).toBe(true);
+    const out = sink();
+    expect(await runEvaluateCommand(['--data', data, '--text-column', 'message', '--label-column', 'intent', '--model', info.version], out, out, store)).toBe(0);
+    expect(out.text()).toMatch(/Accuracy 1\.000/);
+  });
+
+  it('turns bad input into one sentence and exit code 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--data', data, '--out', join(dir, 'x.json')], /no "text" column \(found: message, intent\)/],
+      [['--data', join(dir, 'missing.csv'), '--out', 'x.json'], /Cannot read/],
+      [['--out', 'x.json'], /--data FILE is required/],
+      [['--data', data, '--backend', 'quantum', '--out', 'x.json'], /Unknown backend "quantum"/],
+      [['--nope'], /Unknown option '--nope'/],
+    ];
+    for (const [args, message] of cases) {
+      const err = sink();
+      expect(await runTrainCommand(args, sink(), err)).toBe(2);
+      expect(err.text()).toMatch(message);
+      expect(err.text()).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('refuses to evaluate labels the model never saw', async () => {
+    const model = join(dir, 'model2.json');
+    await runTrainCommand(['--data', data, '--text-column', 'message', '--label-column', 'intent', '--out', model], sink());
+    const other = join(dir, 'other.jsonl');
+    writeFileSync(other, '{"text":"refund please","label":"refunds"}\n');
+    const err = sink();
+    expect(await runEvaluateCommand(['--data', other, '--model', model], sink(), err)).toBe(2);
+    expect(err.text()).toMatch(/not trained on: refunds/);
+  });
+});

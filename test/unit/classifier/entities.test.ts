@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeMessage } from '../../../src/classifier/entities.js';
+
+const now = new Date('2026-11-18T10:00:00Z'); // a Wednesday
+
+describe('message entities', () => {
+  it('finds dates, times, durations, money, email, phone and URL', () => {
+    const { entities } = analyzeMessage('Call me tomorrow at 3pm on +1 555 123 4567 or anna@example.com, budget $5,000 for 2 weeks, see https://example.com/pricing', now);
+    const types = new Set(entities.map((e) => e.type));
+    for (const t of ['DATE', 'TIME', 'DURATION', 'MONEY', 'EMAIL', 'PHONE', 'URL']) expect(types).toContain(t);
+    expect(entities).toContainEqual({ type: 'EMAIL', value: 'anna@example.com' });
+  });
+
+  it('resolves a mentioned date in the given time zone', () => {
+    expect(analyzeMessage('Can we talk tomorrow at 3pm?', now, 'Europe/Berlin').mentionedDate).toEqual(new Date('2026-11-19T14:00:00Z'));
+    expect(analyzeMessage('Please send the quote by Friday', now).mentionedDate?.getUTCDay()).toBe(5);
+    expect(analyzeMessage('Thanks for the help', now).mentionedDate).toBeNull();
+  });
+
+  it('scores sentiment: negative complaints below positive praise', () => {
+    const bad = analyzeMessage('This is terrible, awful service and I am furious', now).sentiment;
+    const good = analyzeMessage('Great job, we love it, thank you!', now).sentiment;
+    expect(bad).toBeLessThan(0);
+    expect(good).toBeGreaterThan(0);
+  });
+});
