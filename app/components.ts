@@ -1,7 +1,13 @@
 import type { ComponentFactory } from './runtime.ts';
+import { pipelineComponentFactories } from '../jobs/index.ts';
+import { consoleComponent } from './chat.component.ts';
+
+const pipeline = pipelineComponentFactories();
 
 /**
- * The parts a process may run, in start order. Each factory decides from the role and the
- * configuration whether it applies. Connectors (intake) come before workers; shutdown runs in reverse.
+ * The parts a process may run, in start order: the pipeline's queues first (everything else enqueues
+ * through them), then workers (they begin taking jobs in `start()`, once every connector is
+ * registered), then connectors (intake). Each factory decides from the role and the configuration
+ * whether it applies. Shutdown runs in reverse, so intake stops first.
  */
-export const componentFactories: ComponentFactory[] = [];
+export const componentFactories: ComponentFactory[] = [pipeline.queues, pipeline.workers, consoleComponent];

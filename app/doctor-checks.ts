@@ -1,4 +1,5 @@
 import type { Config } from '../src/config/env.ts';
+import { failedJobsDoctorCheck } from '../jobs/failed-jobs.doctor.ts';
 
 export interface DoctorResult {
   name: string;
@@ -11,4 +12,4 @@ export interface DoctorResult {
 export type DoctorCheck = (config: Config) => Promise<DoctorResult>;
 
 /** Checks contributed by connectors and jobs (Slack auth, IMAP login, failed jobs, ...). */
-export const doctorChecks: DoctorCheck[] = [];
+export const doctorChecks: DoctorCheck[] = [failedJobsDoctorCheck];

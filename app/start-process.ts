@@ -11,6 +11,8 @@ import { createMetricsRegistry } from './metrics.ts';
 import type { ReadinessCheck } from './readiness.ts';
 import type { Component, ComponentFactory, Runtime } from './runtime.ts';
 import { componentFactories } from './components.ts';
+import { noopPipelineHooks } from '../src/services/pipeline-hooks.ts';
+import { ConnectorRegistry } from '../connectors/connector-registry.ts';
 
 export interface RunningProcess {
   runtime: Runtime;
@@ -85,15 +87,16 @@ export async function startProcess(config: Config, logger: Logger, factories: Co
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     cleanups.unshift(() => redis.quit().catch(() => redis.disconnect()));
 
-    runtime = { config, logger, db, redisUrl: resolved.url, redis, metrics, app };
+    runtime = { config, logger, db, redisUrl: resolved.url, redis, metrics, app, hooks: noopPipelineHooks, registry: new ConnectorRegistry() };
     for (const factory of factories) {
       const component = await factory(runtime);
       if (component) components.push(component);
     }
+    for (const c of components) await c.start?.();
     finishHttpApp(app, logger);
   } catch (err) {
     await closeServer();
-    for (const c of components) await c.stop().catch(() => {});
+    for (const c of [...components].reverse()) await c.stop().catch(() => {});
     for (const cleanup of cleanups) await cleanup().catch(() => {});
     throw err;
   }
@@ -109,8 +112,8 @@ export async function startProcess(config: Config, logger: Logger, factories: Co
       logger.info({ reason }, 'shutting down');
       const closed = closeServer();
       const work = (async () => {
-        // Components are listed intake first (connectors), then workers: stop them in that order.
-        for (const c of components) {
+        // Reverse start order: intake (connectors) stops first, then workers, then the queues they feed.
+        for (const c of [...components].reverse()) {
           await c.stop().catch((err) => logger.error({ err, component: c.name }, 'component failed to stop'));
         }
         await closed;

@@ -31,7 +31,16 @@ export interface ConnectorHealth {
 export interface ChatConnector {
   /** Target prefix this connector owns ("slack", "teams", "console"). */
   readonly platform: string;
-  post(target: Target, reply: Reply): Promise<{ externalId: string }>;
+  /**
+   * Posts a new message. `idempotencyKey` travels with the message where the platform can carry it
+   * (Slack message metadata, console feed) so that {@link findPosted} can find it again.
+   */
+  post(target: Target, reply: Reply, opts?: { idempotencyKey?: string }): Promise<{ externalId: string }>;
+  /**
+   * After a crash between posting and recording the post, finds the message posted with this key,
+   * if the platform lets us look (Slack: channel history with metadata). Absent = cannot tell.
+   */
+  findPosted?(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined>;
   /** Replaces a message posted earlier (button clicked, state changed). */
   update(target: Target, externalId: string, reply: Reply): Promise<void>;
   health(): Promise<ConnectorHealth>;

@@ -35,6 +35,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Worker concurrency per queue. Env `RAPPORT_WORKER_CONCURRENCY`, default 8. */
   workerConcurrency: number;
+  /** Background pipeline settings. */
+  pipeline: PipelineConfig;
   /** Token that lets non-local clients use /console and /api. Env `RAPPORT_CONSOLE_TOKEN`; unset = localhost only. */
   consoleToken: string | undefined;
   slack: SlackConfig | undefined;
@@ -43,6 +45,23 @@ export interface Config {
   imap: MailboxConfig[];
   /** Env `RAPPORT_INTERNAL_DOMAINS` (comma list): your own domains; mail from them is outbound. Default: none (each mailbox's own domain always counts). */
   internalDomains: string[];
+}
+
+export interface PipelineConfig {
+  /** Where suggestions, digests and notices go when a customer has no linked channel. Env `RAPPORT_DEFAULT_CHANNEL`, default `console:team`. */
+  defaultTarget: string;
+  /** Escalate a follow-up still open this long after it was due (once). Env `RAPPORT_ESCALATE_AFTER_HOURS`, default 24. */
+  escalateAfterMs: number;
+  /** Local time of the daily digest, HH:MM. Env `RAPPORT_DIGEST_TIME`, default `09:00`. */
+  digestTime: string;
+  /** Cron pattern of the nightly retrain (in RAPPORT_TIMEZONE). Env `RAPPORT_RETRAIN_CRON`, default `0 3 * * *`. */
+  retrainCron: string;
+  /** How often the reconciler re-derives Redis schedules from the database. Env `RAPPORT_RECONCILE_SECONDS`, default 300. */
+  reconcileIntervalMs: number;
+  /** BullMQ job lock; a killed worker's job is retried after about this long. Env `RAPPORT_JOB_LOCK_MS`, default 30000. */
+  lockDurationMs: number;
+  /** How often workers check for stalled jobs. Env `RAPPORT_STALLED_INTERVAL_MS`, default 30000. */
+  stalledIntervalMs: number;
 }
 
 export interface SlackConfig {
@@ -133,6 +152,22 @@ export function loadConfig(env: Env = process.env): Config {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${levels.join(', ')} (got "${logLevel}").`);
 
+  const digestTime = str('RAPPORT_DIGEST_TIME') ?? '09:00';
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(digestTime)) problems.push(`RAPPORT_DIGEST_TIME must be a 24-hour time like 09:00 (got "${digestTime}").`);
+  const defaultTarget = str('RAPPORT_DEFAULT_CHANNEL') ?? 'console:team';
+  if (!/^(console|slack|teams):.+/.test(defaultTarget)) problems.push(`RAPPORT_DEFAULT_CHANNEL must look like console:team, slack:T123/C456 or teams:<conversation id> (got "${defaultTarget}").`);
+  const retrainCron = str('RAPPORT_RETRAIN_CRON') ?? '0 3 * * *';
+  if (retrainCron.split(/\s+/).length < 5) problems.push(`RAPPORT_RETRAIN_CRON must be a cron pattern like "0 3 * * *" (got "${retrainCron}").`);
+  const pipeline: PipelineConfig = {
+    defaultTarget,
+    escalateAfterMs: int('RAPPORT_ESCALATE_AFTER_HOURS', 24, 0, 24 * 90) * 3_600_000,
+    digestTime,
+    retrainCron,
+    reconcileIntervalMs: int('RAPPORT_RECONCILE_SECONDS', 300, 5, 86_400) * 1000,
+    lockDurationMs: int('RAPPORT_JOB_LOCK_MS', 30_000, 1_000, 600_000),
+    stalledIntervalMs: int('RAPPORT_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
+  };
+
   const slack = readSlack(str, problems);
   const teams = readTeams(str, problems);
   const imap = readMailboxes(str, int, problems);
@@ -152,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     shutdownTimeoutMs: int('RAPPORT_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workerConcurrency: int('RAPPORT_WORKER_CONCURRENCY', 8, 1, 256),
+    pipeline,
     consoleToken: str('RAPPORT_CONSOLE_TOKEN'),
     slack,
     teams,

@@ -1,0 +1,28 @@
+import type { ChatConnector, ConnectorHealth, Target } from './chat-connector.ts';
+import { DeliveryError } from './chat-connector.ts';
+
+/** The chat connectors enabled in this process, found by a target's platform prefix. */
+export class ConnectorRegistry {
+  private readonly byPlatform = new Map<string, ChatConnector>();
+
+  register(connector: ChatConnector): void {
+    this.byPlatform.set(connector.platform, connector);
+  }
+
+  get platforms(): string[] {
+    return [...this.byPlatform.keys()];
+  }
+
+  /** The connector that posts to `target`. @throws DeliveryError not_found when that platform is not enabled here. */
+  forTarget(target: Target): ChatConnector {
+    const platform = target.split(':', 1)[0];
+    const connector = this.byPlatform.get(platform);
+    if (!connector) throw new DeliveryError('not_found', `No ${platform} connector is enabled in this process (target ${target}).`);
+    return connector;
+  }
+
+  async health(): Promise<Record<string, ConnectorHealth>> {
+    const entries = await Promise.all([...this.byPlatform].map(async ([p, c]) => [p, await c.health().catch((e: Error) => ({ ok: false, detail: e.message }))] as const));
+    return Object.fromEntries(entries);
+  }
+}

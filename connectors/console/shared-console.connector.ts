@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { Reply } from '../../src/commands/reply-model.ts';
+import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
+import type { ConsoleFeedEntry } from './console.connector.ts';
+
+type FeedEvent = { type: 'post' | 'update'; entry: ConsoleFeedEntry };
+
+/**
+ * The console's "team channel" shared through Redis, so that a worker process can post a reminder
+ * that the web process shows live: entries live in a Redis hash (newest `keep` kept), changes are
+ * published on a channel every process mirrors. Idempotency keys map to message ids, so a delivery
+ * retried after a crash finds its message instead of posting it twice.
+ */
+export class SharedConsoleConnector implements ChatConnector {
+  readonly platform = 'console';
+  private readonly mirror: ConsoleFeedEntry[] = [];
+  private readonly events = new EventEmitter();
+  private subscriber: Redis | undefined;
+  private readonly keys: { entries: string; order: string; idempotency: string; channel: string };
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly keep = 200,
+  ) {
+    // One hash tag: all feed keys in one Redis Cluster slot, so MULTI works there too.
+    const base = `${prefix}:console:{feed}`;
+    this.keys = { entries: `${base}:entries`, order: `${base}:order`, idempotency: `${base}:keys`, channel: `${base}:events` };
+    this.events.setMaxListeners(0);
+  }
+
+  /** Loads the kept feed and follows other processes' posts. Call once in processes that serve the console. */
+  async follow(): Promise<void> {
+    const ids = await this.redis.lrange(this.keys.order, -this.keep, -1);
+    const raw = ids.length > 0 ? await this.redis.hmget(this.keys.entries, ...ids) : [];
+    this.mirror.splice(0, this.mirror.length, ...raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as ConsoleFeedEntry));
+    this.subscriber = this.redis.duplicate();
+    this.subscriber.on('error', () => {});
+    await this.subscriber.subscribe(this.keys.channel);
+    this.subscriber.on('message', (_channel, message) => this.apply(JSON.parse(message) as FeedEvent));
+  }
+
+  async stop(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+
+  async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {
+    this.checkTarget(target);
+    if (opts.idempotencyKey) {
+      const existing = await this.findPosted(target, opts.idempotencyKey);
+      if (existing) return existing;
+    }
+    const entry: ConsoleFeedEntry = { externalId: randomUUID(), target, reply, postedAt: new Date().toISOString() };
+    const tx = this.redis
+      .multi()
+      .hset(this.keys.entries, entry.externalId, JSON.stringify(entry))
+      .rpush(this.keys.order, entry.externalId);
+    if (opts.idempotencyKey) tx.hset(this.keys.idempotency, opts.idempotencyKey, entry.externalId);
+    await tx.publish(this.keys.channel, JSON.stringify({ type: 'post', entry } satisfies FeedEvent)).exec();
+    await this.trim();
+    return { externalId: entry.externalId };
+  }
+
+  async update(target: Target, externalId: string, reply: Reply): Promise<void> {
+    this.checkTarget(target);
+    const raw = await this.redis.hget(this.keys.entries, externalId);
+    if (!raw) throw new DeliveryError('not_found', `Console message ${externalId} is no longer in the feed.`);
+    const entry: ConsoleFeedEntry = { ...(JSON.parse(raw) as ConsoleFeedEntry), reply, updatedAt: new Date().toISOString() };
+    await this.redis
+      .multi()
+      .hset(this.keys.entries, externalId, JSON.stringify(entry))
+      .publish(this.keys.channel, JSON.stringify({ type: 'update', entry } satisfies FeedEvent))
+      .exec();
+  }
+
+  async findPosted(_target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined> {
+    const id = await this.redis.hget(this.keys.idempotency, idempotencyKey);
+    return id ? { externalId: id } : undefined;
+  }
+
+  async health(): Promise<ConnectorHealth> {
+    return { ok: true, detail: `console feed with ${this.mirror.length} message(s), ${this.events.listenerCount('feed')} viewer(s)` };
+  }
+
+  /** The kept messages, oldest first (this process's mirror). */
+  feed(): ConsoleFeedEntry[] {
+    return [...this.mirror];
+  }
+
+  subscribe(listener: (event: FeedEvent) => void): () => void {
+    this.events.on('feed', listener);
+    return () => this.events.off('feed', listener);
+  }
+
+  private apply(event: FeedEvent): void {
+    const i = this.mirror.findIndex((e) => e.externalId === event.entry.externalId);
+    if (i >= 0) this.mirror[i] = event.entry;
+    else if (event.type === 'post') this.mirror.push(event.entry);
+    if (this.mirror.length > this.keep) this.mirror.splice(0, this.mirror.length - this.keep);
+    this.events.emit('feed', event);
+  }
+
+  private async trim(): Promise<void> {
+    const excess = (await this.redis.llen(this.keys.order)) - this.keep * 2;
+    if (excess <= 0) return;
+    const old = await this.redis.lrange(this.keys.order, 0, excess - 1);
+    await this.redis.multi().ltrim(this.keys.order, excess, -1).hdel(this.keys.entries, ...old).exec();
+  }
+
+  private checkTarget(target: Target): void {
+    if (!target.startsWith('console:')) throw new DeliveryError('not_found', `The console connector cannot post to "${target}".`);
+  }
+}

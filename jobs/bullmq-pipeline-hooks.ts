@@ -1,0 +1,40 @@
+import type { Redis } from 'ioredis';
+import type { Database } from '../src/db/database.ts';
+import type { PipelineHooks } from '../src/services/pipeline-hooks.ts';
+import { QueueName } from './queue-names.ts';
+import type { PipelineQueues } from './queues.ts';
+import type { ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
+import { jobId } from './job-ids.ts';
+import { syncReminder } from './reminder-schedule.ts';
+
+/**
+ * The pipeline side of the command layer's hooks: a logged message is queued for classification;
+ * a changed follow-up gets its reminder rescheduled and its last posted card refreshed in place.
+ */
+export function bullmqPipelineHooks(db: Database, redis: Redis, queues: PipelineQueues): PipelineHooks {
+  return {
+    async recordLogged(recordId, messageId) {
+      const data: ClassifyCommunicationData = { recordId, messageId };
+      await queues[QueueName.ClassifyCommunication].add('classify', data, { jobId: jobId('classify', messageId) });
+    },
+    async followUpChanged(followUpId) {
+      await syncReminder(db, redis, queues, followUpId);
+      const f = await db.prisma.followUp.findUnique({ where: { id: followUpId }, select: { messageRef: true, updatedAt: true } });
+      if (f?.messageRef) {
+        const { target, externalId } = parseMessageRef(f.messageRef);
+        const data: DeliverMessageData = { key: jobId('refresh', followUpId, f.updatedAt.getTime()), kind: 'refresh', target, followUpId, externalId };
+        await queues[QueueName.DeliverMessage].add('refresh', data, { jobId: data.key });
+      }
+    },
+  };
+}
+
+/** FollowUp.messageRef is "<target>|<platform message id>". */
+export function formatMessageRef(target: string, externalId: string): string {
+  return `${target}|${externalId}`;
+}
+
+export function parseMessageRef(ref: string): { target: string; externalId: string } {
+  const at = ref.lastIndexOf('|');
+  return { target: ref.slice(0, at), externalId: ref.slice(at + 1) };
+}

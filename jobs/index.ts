@@ -1,0 +1,62 @@
+import type { Component, ComponentFactory, Runtime } from '../app/runtime.ts';
+import { QueueName } from './queue-names.ts';
+import { createQueues, closeQueues, type PipelineQueues } from './queues.ts';
+import { bullmqPipelineHooks } from './bullmq-pipeline-hooks.ts';
+import { QueueMetrics } from './queue-metrics.ts';
+import { TargetRateLimiter } from './target-rate-limiter.ts';
+import { ActiveClassifier } from './active-classifier.ts';
+import { createWorkers } from './workers.ts';
+import type { PipelineDeps } from './pipeline-deps.ts';
+import { reconcileSchedules } from './reconcile-schedules.job.ts';
+
+/**
+ * The pipeline's two components. `queues` runs in every role (web processes enqueue, workers
+ * consume) and installs the BullMQ hooks on the runtime; `workers` runs in roles `all` and `worker`.
+ */
+export function pipelineComponentFactories(): { queues: ComponentFactory; workers: ComponentFactory } {
+  let queues: PipelineQueues | undefined;
+  let metrics: QueueMetrics | undefined;
+  return {
+    async queues(runtime: Runtime): Promise<Component> {
+      queues = createQueues(runtime.redis, runtime.config.queuePrefix);
+      metrics = new QueueMetrics(runtime.metrics, queues);
+      runtime.hooks = bullmqPipelineHooks(runtime.db, runtime.redis, queues);
+      const q = queues;
+      return { name: 'queues', stop: () => closeQueues(q) };
+    },
+    async workers(runtime: Runtime): Promise<Component | undefined> {
+      if (runtime.config.role === 'web' || !queues || !metrics) return undefined;
+      const { config, logger } = runtime;
+      const deps: PipelineDeps = {
+        db: runtime.db,
+        redis: runtime.redis,
+        queues,
+        registry: runtime.registry,
+        limiter: new TargetRateLimiter(runtime.redis, `${config.queuePrefix}:rapport`),
+        classifier: new ActiveClassifier(runtime.db, logger.child({ module: 'classifier' })),
+        settings: { timezone: config.timezone, ...config.pipeline },
+        logger: logger.child({ module: 'jobs' }),
+      };
+      const workers = createWorkers(
+        deps,
+        { redisUrl: runtime.redisUrl, prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.pipeline.lockDurationMs, stalledIntervalMs: config.pipeline.stalledIntervalMs },
+        metrics,
+        deps.logger,
+      );
+      return {
+        name: 'workers',
+        async start() {
+          workers.run();
+          // Load (or build, on a new database) the model now rather than on the first message.
+          deps.classifier.get().catch((err: Error) => deps.logger.error({ err: err.message }, 'could not load the classifier model'));
+          reconcileSchedules(deps).then(
+            (report) => deps.logger.info(report, 'schedules reconciled with the database'),
+            (err: Error) => deps.logger.error({ err: err.message }, 'reconcile failed; the periodic run will retry'),
+          );
+          await deps.queues[QueueName.ReconcileSchedules].upsertJobScheduler('reconcile', { every: config.pipeline.reconcileIntervalMs }, { name: 'reconcile', data: {} });
+        },
+        stop: () => workers.close(),
+      };
+    },
+  };
+}

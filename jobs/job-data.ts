@@ -1,0 +1,49 @@
+/**
+ * Job payloads carry ids only: every handler reloads the rows and returns early when the state has
+ * moved on, so a rerun, a duplicate or a job that outlived its follow-up is harmless.
+ */
+
+export interface ClassifyCommunicationData {
+  recordId: string;
+  messageId: string;
+}
+
+/** What a delivery posts; the reply is built from the database when the job runs, not when it was queued. */
+export type DeliveryKind = 'suggestion' | 'reminder' | 'escalation' | 'digest' | 'refresh' | 'notice';
+
+export interface DeliverMessageData {
+  /** Idempotency key stored in the Delivery table: the same key is posted at most once. */
+  key: string;
+  kind: DeliveryKind;
+  /** Where to post ("console:team", "slack:T1/C2", ...). For `refresh`, the message's own target. */
+  target: string;
+  followUpId?: string;
+  /** For `notice`: the AuditLog row whose `details.text` is posted (retrain results and similar). */
+  auditId?: string;
+  /** For `refresh`: the platform message id to update in place. */
+  externalId?: string;
+}
+
+export interface FollowUpReminderData {
+  followUpId: string;
+  /** The due time this job was scheduled for; a follow-up rescheduled since makes the job a no-op. */
+  dueEpochMs: number;
+}
+
+export interface EscalateOverdueData {
+  followUpId: string;
+  dueEpochMs: number;
+}
+
+export interface DailyDigestData {
+  /** The channel to digest ("console:team", "slack:T1/C2"). */
+  target: string;
+  timezone: string;
+}
+
+export interface RetrainModelData {
+  /** Who asked ("schedule" for the nightly run). */
+  requestedBy: string;
+}
+
+export type ReconcileSchedulesData = Record<string, never>;

@@ -1,0 +1,33 @@
+import type { Redis } from 'ioredis';
+import type { Database } from '../src/db/database.ts';
+import type { Logger } from '../src/logger.ts';
+import type { ConnectorRegistry } from '../connectors/connector-registry.ts';
+import type { PipelineQueues } from './queues.ts';
+import type { TargetRateLimiter } from './target-rate-limiter.ts';
+import type { ActiveClassifier } from './active-classifier.ts';
+
+/** Pipeline settings (from Config), with their defaults documented in the README. */
+export interface PipelineSettings {
+  /** Default timezone for cards and digests. */
+  timezone: string;
+  /** Where suggestions go when the customer has no linked channel. Default "console:team". */
+  defaultTarget: string;
+  /** How long after its due time an open follow-up is escalated (once). Default 24 h. */
+  escalateAfterMs: number;
+  /** Local time of the daily digest, "HH:MM". Default "09:00". */
+  digestTime: string;
+  /** Cron pattern of the nightly retrain. Default "0 3 * * *". */
+  retrainCron: string;
+}
+
+/** What every job handler may use. Built once per worker process. */
+export interface PipelineDeps {
+  db: Database;
+  redis: Redis;
+  queues: PipelineQueues;
+  registry: ConnectorRegistry;
+  limiter: TargetRateLimiter;
+  classifier: ActiveClassifier;
+  settings: PipelineSettings;
+  logger: Logger;
+}

@@ -1,0 +1,80 @@
+import type { Prisma } from './generated/client.ts';
+import type { Database } from './database.ts';
+import { ClassifierError } from '../classifier/classifier-error.ts';
+import { artifactToRow, rowToArtifact, type ModelArtifact, type ModelRow } from '../classifier/model-artifact.ts';
+import type { ModelStore, StoredModelInfo } from '../classifier/model-store.ts';
+
+/** The classifier's model store on the `Model` table: versions are never overwritten; exactly one is active. */
+export class PrismaModelStore implements ModelStore {
+  constructor(private readonly db: Database) {}
+
+  async save(artifact: ModelArtifact, options: { activate?: boolean } = {}): Promise<void> {
+    const row = artifactToRow(artifact, false);
+    try {
+      await this.db.prisma.model.create({
+        data: {
+          version: row.version,
+          backend: row.backend,
+          labels: row.labels,
+          featurizer: row.featurizer as unknown as Prisma.InputJsonValue,
+          metrics: row.metrics as unknown as Prisma.InputJsonValue,
+          trainingSummary: row.trainingSummary as unknown as Prisma.InputJsonValue,
+          weights: Buffer.from(row.weights.buffer, row.weights.byteOffset, row.weights.byteLength) as unknown as Uint8Array<ArrayBuffer>,
+          active: false,
+        },
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'P2002') {
+        throw new ClassifierError('MODEL_INVALID', `Model version "${artifact.version}" already exists; versions are never overwritten.`);
+      }
+      throw err;
+    }
+    if (options.activate) await this.activate(artifact.version);
+  }
+
+  async get(version: string): Promise<ModelArtifact> {
+    const row = await this.db.prisma.model.findUnique({ where: { version } });
+    if (!row) throw new ClassifierError('MODEL_NOT_FOUND', `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`);
+    return toArtifact(row);
+  }
+
+  async getActive(): Promise<ModelArtifact | null> {
+    const row = await this.db.prisma.model.findFirst({ where: { active: true } });
+    return row ? toArtifact(row) : null;
+  }
+
+  async activeVersion(): Promise<string | null> {
+    const row = await this.db.prisma.model.findFirst({ where: { active: true }, select: { version: true } });
+    return row?.version ?? null;
+  }
+
+  async activate(version: string): Promise<void> {
+    // One statement, so concurrent activations can never leave two active rows.
+    const rows = await this.db.sql.query<{ n: number }>(
+      `WITH changed AS (UPDATE "Model" SET active = (version = $1) WHERE active OR version = $1 RETURNING version) SELECT count(*)::int AS n FROM changed WHERE version = $1`,
+      [version],
+    );
+    if (rows[0]?.n !== 1) throw new ClassifierError('MODEL_NOT_FOUND', `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`);
+  }
+
+  async list(): Promise<StoredModelInfo[]> {
+    const rows = await this.db.prisma.model.findMany({ orderBy: { createdAt: 'asc' }, select: { version: true, backend: true, labels: true, active: true, createdAt: true, metrics: true } });
+    return rows.map((r) => {
+      const m = r.metrics as ModelRow['metrics'];
+      const macroF1 = m.heldOut?.macroF1 ?? m.crossValidation?.macroF1;
+      return { version: r.version, backend: r.backend, labels: r.labels, active: r.active, createdAt: r.createdAt.toISOString(), ...(macroF1 !== undefined ? { macroF1 } : {}) };
+    });
+  }
+}
+
+function toArtifact(row: { version: string; backend: string; labels: string[]; featurizer: unknown; metrics: unknown; trainingSummary: unknown; weights: Uint8Array }): ModelArtifact {
+  return rowToArtifact({
+    version: row.version,
+    backend: row.backend,
+    labels: row.labels,
+    featurizer: row.featurizer as ModelRow['featurizer'],
+    metrics: row.metrics as ModelRow['metrics'],
+    trainingSummary: row.trainingSummary as ModelRow['trainingSummary'],
+    weights: new Uint8Array(row.weights),
+  });
+}

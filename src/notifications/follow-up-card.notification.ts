@@ -1,0 +1,99 @@
+import type { Database } from '../db/database.ts';
+import type { Reply, ReplyButton } from '../commands/reply-model.ts';
+import { followUpButtons } from '../commands/follow-up-view.ts';
+import { formatInZone } from '../domain/zoned-time.ts';
+
+/** Why a follow-up card is being posted; decides its heading and buttons. */
+export type FollowUpCardPurpose = 'suggestion' | 'reminder' | 'escalation' | 'refresh';
+
+/** Labels a rep can switch a suggestion to with "Change label". */
+export const CORRECTABLE_LABELS = ['need', 'feedback', 'issue', 'purchase', 'churn', 'scheduling', 'other'];
+
+/**
+ * The card for a follow-up in its current state: a suggestion (Accept / Change due / Dismiss /
+ * Change label), a reminder or escalation (Done / Snooze / Reassign), or once closed, what happened
+ * and who did it (no buttons). Returns undefined when the follow-up no longer exists (erased).
+ */
+export async function buildFollowUpCard(db: Database, followUpId: string, purpose: FollowUpCardPurpose, timeZone: string, now = new Date()): Promise<Reply | undefined> {
+  const f = await db.prisma.followUp.findUnique({
+    where: { id: followUpId },
+    include: {
+      company: { select: { name: true } },
+      assignee: { select: { name: true, platformUserIds: true } },
+      record: { select: { id: true, subject: true, messages: { orderBy: { sentAt: 'desc' }, take: 1, select: { cleanText: true } } } },
+      classification: { select: { label: true, confidence: true, correctedLabel: true } },
+    },
+  });
+  if (!f) return undefined;
+  const customer = f.company?.name ?? 'unknown customer';
+  const due = formatInZone(f.dueAt, timeZone);
+  const excerpt = f.record?.messages[0]?.cleanText ?? f.record?.subject ?? '';
+  const label = f.classification ? (f.classification.correctedLabel ?? f.classification.label) : undefined;
+  const fields = [
+    { label: 'Customer', value: customer },
+    { label: 'Due', value: due + (isOverdue(f.status, f.dueAt, now) ? ' (overdue)' : '') },
+    { label: 'Priority', value: f.priority },
+    { label: 'Assignee', value: f.assignee?.name ?? 'nobody' },
+  ];
+  if (label) fields.push({ label: 'Label', value: `${label}${f.classification?.correctedLabel ? ' (corrected)' : ` (${Math.round((f.classification?.confidence ?? 0) * 100)}%)`}` });
+
+  if (f.status === 'done' || f.status === 'dismissed') {
+    const by = await lastActor(db, f.id);
+    const when = formatInZone(f.completedAt ?? f.updatedAt, timeZone);
+    return {
+      title: `#${f.number} ${f.title}`,
+      text: `${f.status === 'done' ? 'Done' : 'Dismissed'}: #${f.number} ${f.title} (${customer})`,
+      fields: fields.filter((x) => x.label !== 'Due'),
+      footer: `${f.status === 'done' ? 'Marked done' : 'Dismissed'}${by ? ` by ${by}` : ''} at ${when}`,
+      tone: 'success',
+      visibility: 'channel',
+    };
+  }
+
+  const buttons: ReplyButton[] = followUpButtons(f);
+  if (f.status === 'suggested') {
+    buttons.splice(1, 0, { label: 'Change due', command: `due ${f.number}`, input: { placeholder: 'e.g. friday 14:00, in 3 days' } });
+    if (f.record) {
+      buttons.push({
+        label: 'Change label',
+        command: `label ${f.record.id}`,
+        choices: CORRECTABLE_LABELS.filter((l) => l !== label).map((l) => ({ label: l, command: `label ${f.record!.id} ${l}` })),
+      });
+    }
+  }
+  const heading =
+    f.status === 'suggested'
+      ? `Suggested follow-up for ${customer}`
+      : purpose === 'escalation'
+        ? `Overdue follow-up for ${customer}`
+        : purpose === 'reminder'
+          ? `Reminder: follow up with ${customer}`
+          : `Follow-up for ${customer}`;
+  const mention = purpose === 'escalation' && f.assignee ? ` ${mentionOf(f.assignee)}` : '';
+  return {
+    title: heading,
+    text: `${heading}: #${f.number} ${f.title}, due ${due}.${mention}${excerpt ? `\n> ${excerpt.slice(0, 300)}` : ''}`,
+    fields,
+    sections: [{ title: `#${f.number} ${f.title}`, text: f.reason ?? (excerpt ? excerpt.slice(0, 300) : undefined) }],
+    buttons,
+    tone: purpose === 'escalation' ? 'warning' : 'info',
+    visibility: 'channel',
+    footer: f.status === 'snoozed' ? `Snoozed until ${due}` : undefined,
+  };
+}
+
+function isOverdue(status: string, dueAt: Date, now: Date): boolean {
+  return (status === 'open' || status === 'snoozed') && dueAt.getTime() < now.getTime();
+}
+
+/** "@Jo" rendered per platform by the connector; here the neutral form with the platform id kept for connectors. */
+function mentionOf(assignee: { name: string; platformUserIds: string[] }): string {
+  return `@${assignee.name}`;
+}
+
+async function lastActor(db: Database, followUpId: string): Promise<string | undefined> {
+  const entry = await db.prisma.auditLog.findFirst({ where: { subject: followUpId, actor: { not: null } }, orderBy: { createdAt: 'desc' } });
+  if (!entry?.actor) return undefined;
+  const rep = await db.prisma.rep.findUnique({ where: { id: entry.actor }, select: { name: true } });
+  return rep?.name;
+}
