@@ -61,8 +61,11 @@ export async function lookupCustomer(db: Database, query: string, opts: LookupOp
   if (!email && !(domain && found.length > 0)) {
     const name = normalizeCompanyName(domain ? domain.split('.')[0] : query);
     const person = normalizePersonName(query);
-    if (opts.exactOnly) found.push(...(await matchExactNames(db, name, person)));
-    else {
+    // Exact names (btree) first: when the name or a contact's name matches exactly, the similarity
+    // search cannot rank anything above it, so skip its cost.
+    const exact = await matchExactNames(db, name, person);
+    found.push(...exact);
+    if (!opts.exactOnly && exact.length === 0) {
       if (name.length >= 2) found.push(...(await matchNames(db, name, person, false)));
       // Short names with a typo fall under pg_trgm's default threshold; retry looser when nothing is close.
       if (name.length >= 3 && !found.some((m) => m.score >= 400)) found.push(...(await matchNames(db, name, person, true)));
@@ -115,8 +118,12 @@ async function matchNames(db: Database, name: string, person: string, loose: boo
     WHERE ct."normalizedName" = $1 OR ct."normalizedName" LIKE $2 OR ct."normalizedName" % $1
     ORDER BY (ct."normalizedName" = $1) DESC, sim DESC LIMIT 20`;
   const run = async (sql: SqlRunner) => {
-    const companies = await sql.query<NameRow>(companySql, [name, `${name}%`]);
-    const contacts = await sql.query<NameRow>(contactSql, [person, `${person}%`]);
+    // Two statements in parallel on PostgreSQL's pool; PGlite serialises them anyway.
+    // The loose pass is for short company names with a typo; contact names keep the normal threshold.
+    const [companies, contacts] = await Promise.all([
+      sql.query<NameRow>(companySql, [name, `${name}%`]),
+      loose ? Promise.resolve([] as NameRow[]) : sql.query<NameRow>(contactSql, [person, `${person}%`]),
+    ]);
     return { companies, contacts };
   };
   const { companies, contacts } = loose
