@@ -143,7 +143,18 @@ export class Featurizer {
 
   /** The L2-normalised TF-IDF vector of one message. */
   transform(text: string): SparseVector {
-    return this.vectorize(extractFeatures(text, this.config));
+    // Hot path (prediction): look features up while generating them, skipping the string-keyed count map.
+    if (this.config.maxNgram > 2 || this.config.charNgrams) return this.vectorize(extractFeatures(text, this.config));
+    const { terms, unigrams } = tokenizeTerms(text, this.config);
+    const termFrequency = new Map<number, number>();
+    const index = this.index;
+    const add = (f: string) => {
+      const i = index.get(f);
+      if (i !== undefined) termFrequency.set(i, (termFrequency.get(i) ?? 0) + 1);
+    };
+    for (const u of unigrams) add(u);
+    if (this.config.maxNgram === 2) for (let i = 0; i + 1 < terms.length; i++) add(`${terms[i]} ${terms[i + 1]}`);
+    return this.weigh(termFrequency);
   }
 
   private vectorize(counts: Map<string, number>): SparseVector {
