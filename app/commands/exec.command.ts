@@ -6,6 +6,7 @@ import { executeCommand } from '../../src/commands/execute-command.ts';
 import { parseCommand } from '../../src/commands/parse-command.ts';
 import { renderReplyText } from '../../src/commands/render-reply-text.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
+import { quoteArgument } from '../../src/domain/tokenize-command.ts';
 import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { exportCustomer, formatCustomerExport } from '../../src/services/export-customer.service.ts';
@@ -38,7 +39,9 @@ export async function runExecCommand(argv: string[], config: Config, out: NodeJS
       break;
     }
   }
-  const text = words.join(' ').trim();
+  // `rapport exec "log 'Acme Ltd' hi"` arrives as one word; `rapport exec log "Acme Ltd" hi` as several,
+  // with the shell's quotes gone: quote multi-word arguments again so the grammar sees the same words.
+  const text = (words.length === 1 ? words[0] : words.map((w) => (/\s/.test(w) ? quoteArgument(w) : w)).join(' ')).trim();
   if (!text || (as !== undefined && !as.trim())) {
     out.write(`${USAGE}\n`);
     return 2;
