@@ -2,6 +2,7 @@ import { executeCommand } from '../src/commands/execute-command.ts';
 import type { CommandContext } from '../src/commands/command-context.ts';
 import type { Reply } from '../src/commands/reply-model.ts';
 import { createConsoleRouter } from '../connectors/console/console.router.ts';
+import { SharedConsoleConnector } from '../connectors/console/shared-console.connector.ts';
 import type { Component, Runtime } from './runtime.ts';
 
 /** Runs a chat command with this process's database and pipeline hooks: the one entry point every connector uses. */
@@ -11,22 +12,27 @@ export function commandRunner(runtime: Runtime): (text: string, ctx: CommandCont
 }
 
 /**
- * The local web console: always on in processes that serve users (roles all and web), so Rapport can
- * be tried without any Slack or Teams credentials; bound to localhost unless RAPPORT_CONSOLE_TOKEN is set.
+ * The local web console. Its "team channel" lives in Redis, so worker processes post reminders to it
+ * and every web process shows them live. The page is served by processes that serve users (roles all
+ * and web), so Rapport can be tried without Slack or Teams credentials; it is bound to localhost unless
+ * RAPPORT_CONSOLE_TOKEN is set.
  */
 export async function consoleComponent(runtime: Runtime): Promise<Component | undefined> {
-  if (runtime.config.role === 'worker') return undefined;
+  const connector = new SharedConsoleConnector(runtime.redis, runtime.config.queuePrefix);
+  runtime.registry.register(connector);
+  if (runtime.config.role === 'worker') return { name: 'console-poster', stop: async () => {} };
+  await connector.follow();
   const router = createConsoleRouter({
     executeCommand: commandRunner(runtime),
     db: runtime.db,
     consoleToken: runtime.config.consoleToken,
     timezone: runtime.config.timezone,
+    connector,
   });
-  runtime.registry.register(router.connector);
   runtime.app.use(router);
   return {
     name: 'console',
-    readiness: [{ name: 'console', check: () => router.connector.health() }],
-    async stop() {},
+    readiness: [{ name: 'console', check: () => connector.health() }],
+    stop: () => connector.stop(),
   };
 }

@@ -17,11 +17,17 @@ export interface ConsoleConnectorOptions {
   keep?: number;
 }
 
+/** What the console page needs from a feed: post replies, read the kept messages, follow changes. */
+export interface ConsoleFeed extends ChatConnector {
+  feed(): ConsoleFeedEntry[];
+  subscribe(listener: (event: { type: 'post' | 'update'; entry: ConsoleFeedEntry }) => void): () => void;
+}
+
 /**
  * The zero-config chat platform: posts go into an in-memory "team channel" feed that the console page
  * receives live over SSE. Targets are "console:<channel>" (reminders use "console:team").
  */
-export class ConsoleConnector implements ChatConnector {
+export class ConsoleConnector implements ConsoleFeed {
   readonly platform = 'console';
   private readonly entries: ConsoleFeedEntry[] = [];
   private readonly events = new EventEmitter();

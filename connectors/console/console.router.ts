@@ -8,7 +8,7 @@ import type { Database } from '../../src/db/database.ts';
 import { RapportError, userMessage } from '../../src/errors.ts';
 import { getCustomerCard } from '../../src/services/customer-card.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
-import { ConsoleConnector } from './console.connector.ts';
+import { ConsoleConnector, type ConsoleFeed } from './console.connector.ts';
 import { consoleAccess } from './console-access.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -22,7 +22,7 @@ export interface ConsoleRouterDeps {
   /** IANA timezone console users type dates in (RAPPORT_TIMEZONE). */
   timezone: string;
   /** The connector whose feed is the "team channel". Default: a new one (reachable as `router.connector`). */
-  connector?: ConsoleConnector;
+  connector?: ConsoleFeed;
 }
 
 /**
@@ -30,9 +30,9 @@ export interface ConsoleRouterDeps {
  * and the JSON API `/api/command`, `/api/channel/stream` (SSE), `/api/customers/:id/timeline`.
  * Mount at `/`.
  */
-export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & { connector: ConsoleConnector } {
+export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & { connector: ConsoleFeed } {
   const connector = deps.connector ?? new ConsoleConnector();
-  const router = express.Router() as express.Router & { connector: ConsoleConnector };
+  const router = express.Router() as express.Router & { connector: ConsoleFeed };
   router.connector = connector;
   const access = consoleAccess(deps.consoleToken);
   router.use(['/console', '/api/command', '/api/channel', '/api/customers'], access);

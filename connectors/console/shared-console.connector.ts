@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Reply } from '../../src/commands/reply-model.ts';
-import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
-import type { ConsoleFeedEntry } from './console.connector.ts';
+import { DeliveryError, type ConnectorHealth, type Target } from '../chat-connector.ts';
+import type { ConsoleFeed, ConsoleFeedEntry } from './console.connector.ts';
 
 type FeedEvent = { type: 'post' | 'update'; entry: ConsoleFeedEntry };
 
@@ -13,7 +13,7 @@ type FeedEvent = { type: 'post' | 'update'; entry: ConsoleFeedEntry };
  * published on a channel every process mirrors. Idempotency keys map to message ids, so a delivery
  * retried after a crash finds its message instead of posting it twice.
  */
-export class SharedConsoleConnector implements ChatConnector {
+export class SharedConsoleConnector implements ConsoleFeed {
   readonly platform = 'console';
   private readonly mirror: ConsoleFeedEntry[] = [];
   private readonly events = new EventEmitter();
