@@ -1,0 +1,58 @@
+import { Counter } from 'prom-client';
+import type { Component, ComponentFactory } from '../../app/runtime.ts';
+import { connectRedis } from '../../src/redis/connect-redis.ts';
+import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { MailboxSync } from './mailbox-sync.ts';
+
+export { MailboxSync } from './mailbox-sync.ts';
+export { imapDoctorCheck } from './imap.doctor.ts';
+export { importCommand } from './import.command.ts';
+
+/**
+ * Runs one MailboxSync per configured mailbox in roles `all` and `worker` (never `web`): whichever
+ * process holds a mailbox's Redis lock syncs it, the others stand by and take over within the lock
+ * TTL. Returns undefined when no mailbox is configured.
+ */
+export const imapComponentFactory: ComponentFactory = async (runtime) => {
+  const { config } = runtime;
+  if (config.imap.length === 0 || config.role === 'web') return undefined;
+  const hooks: PipelineHooks = runtime.hooks ?? noopPipelineHooks;
+  const logged = new Counter({ name: 'rapport_email_messages_total', help: 'Emails seen by the IMAP sync, by mailbox and outcome (logged, duplicate, skipped, failed)', labelNames: ['mailbox', 'outcome'], registers: [runtime.metrics] });
+  const skipped = new Counter({ name: 'rapport_email_skipped_total', help: 'Emails not logged, by mailbox and reason (auto-reply, bounce, mailing-list, spam, tombstoned, internal-only, ...)', labelNames: ['mailbox', 'reason'], registers: [runtime.metrics] });
+  // Its own connection: the lock must not queue behind slow commands on the shared one.
+  const redis = connectRedis(runtime.redisUrl);
+  const syncs = config.imap.map(
+    (mailbox) =>
+      new MailboxSync(mailbox, {
+        db: runtime.db,
+        redis,
+        hooks,
+        logger: runtime.logger,
+        internalDomains: config.internalDomains,
+        lockPrefix: config.queuePrefix,
+        onOutcome: (mb, o) => {
+          logged.inc({ mailbox: mb, outcome: o.status });
+          if (o.status === 'skipped') skipped.inc({ mailbox: mb, reason: o.reason });
+        },
+      }),
+  );
+  for (const s of syncs) s.start();
+  const component: Component & { syncs: MailboxSync[] } = {
+    name: 'imap',
+    syncs,
+    readiness: syncs.map((s) => ({
+      name: `imap:${s.config.address}`,
+      async check() {
+        const st = s.status;
+        if (st.state === 'standby') return { ok: true, detail: 'another process holds the mailbox lock and syncs it' };
+        if (st.lastError) return { ok: false, detail: st.lastError };
+        return { ok: true, detail: `${st.state}${st.mode ? ` (${st.mode})` : ''}; last sync ${st.lastSyncAt?.toISOString() ?? 'not yet'}; logged ${st.counts.logged}` };
+      },
+    })),
+    async stop() {
+      await Promise.all(syncs.map((s) => s.stop()));
+      redis.disconnect();
+    },
+  };
+  return component;
+};

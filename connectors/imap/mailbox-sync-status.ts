@@ -1,0 +1,26 @@
+import type { EmailSkipReason } from '../../src/domain/email-skip-rules.ts';
+
+/** What one mailbox's syncer is doing; read by /readyz, `rapport doctor` and the tests. */
+export interface MailboxSyncStatus {
+  mailbox: string;
+  /** `standby`: another process holds the mailbox lock; `watching`: synced, waiting for IDLE/poll. */
+  state: 'starting' | 'standby' | 'syncing' | 'watching' | 'retrying' | 'stopped';
+  holdsLock: boolean;
+  /** How new mail is noticed: IDLE when the server offers it, else polling every IMAP_POLL_SECONDS. */
+  mode: 'idle' | 'poll' | undefined;
+  lastSyncAt: Date | undefined;
+  /** The last error as a sentence saying what to do; cleared by the next successful sync. */
+  lastError: string | undefined;
+  lastErrorCode: string | undefined;
+  counts: {
+    logged: number;
+    duplicates: number;
+    /** Messages that kept failing to be written and were passed over after 3 tries. */
+    failed: number;
+    skipped: Partial<Record<EmailSkipReason, number>>;
+  };
+}
+
+export function newMailboxSyncStatus(mailbox: string): MailboxSyncStatus {
+  return { mailbox, state: 'starting', holdsLock: false, mode: undefined, lastSyncAt: undefined, lastError: undefined, lastErrorCode: undefined, counts: { logged: 0, duplicates: 0, failed: 0, skipped: {} } };
+}

@@ -1,0 +1,283 @@
+import { ImapFlow, type FetchMessageObject } from 'imapflow';
+import type { Redis } from 'ioredis';
+import type { MailboxConfig } from '../../src/config/env.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { EmailSkipReason } from '../../src/domain/email-skip-rules.ts';
+import { isFreeMailDomain } from '../../src/domain/email-participants.ts';
+import { emailDomain } from '../../src/domain/normalize-company-name.ts';
+import type { Logger } from '../../src/logger.ts';
+import { logEmail, type LogEmailOutcome } from '../../src/services/log-email.service.ts';
+import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { MailboxLock } from './mailbox-lock.ts';
+import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
+import { parseEmailSource } from './parse-email-source.ts';
+import { parseImapError } from './parse-imap-error.ts';
+
+export interface MailboxSyncDeps {
+  db: Database;
+  /** Connection for the mailbox lock. */
+  redis: Redis;
+  hooks: PipelineHooks;
+  logger: Logger;
+  /** RAPPORT_INTERNAL_DOMAINS; the mailbox's own domain is added unless it is a free-mail domain. */
+  internalDomains: readonly string[];
+  /** Lock key prefix. Default `{rapport}`. */
+  lockPrefix?: string;
+  /** Lock TTL, ms: bound on how long a dead syncer blocks a takeover. Default 30000. */
+  lockTtlMs?: number;
+  /** Messages fetched and logged per batch; the cursor advances after each. Default 50. */
+  batchSize?: number;
+  /** Backoff bounds for reconnects, ms. Default 1000 and 60000. */
+  backoffMs?: { min: number; max: number };
+  /** Called with every outcome (metrics). */
+  onOutcome?: (mailbox: string, outcome: LogEmailOutcome | { status: 'failed' }) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Keeps one mailbox's folders logged: holds the mailbox's Redis lock, syncs every folder from its
+ * cursor (UIDVALIDITY + last UID), then waits for new mail with IDLE (or polls every
+ * IMAP_POLL_SECONDS where IDLE is missing) and reconnects with exponential backoff and jitter.
+ * Messages are fetched with BODY.PEEK and the folder is opened read-only unless IMAP_MARK_SEEN.
+ */
+export class MailboxSync {
+  readonly status: MailboxSyncStatus;
+  private readonly lock: MailboxLock;
+  private readonly internalDomains: string[];
+  private stopping = false;
+  private abandoned = false;
+  /** Set by a wake that came while no one waited (new mail during a sync), so the next wait returns at once. */
+  private woken = false;
+  private loop: Promise<void> | undefined;
+  private readonly clients = new Set<ImapFlow>();
+  private readonly wakers = new Set<() => void>();
+  private readonly failures = new Map<string, number>();
+  private readonly log: Logger;
+
+  constructor(
+    readonly config: MailboxConfig,
+    private readonly deps: MailboxSyncDeps,
+  ) {
+    this.status = newMailboxSyncStatus(config.address);
+    this.log = deps.logger.child({ module: 'imap', mailbox: config.address });
+    this.lock = new MailboxLock(deps.redis, config.address, { prefix: deps.lockPrefix, ttlMs: deps.lockTtlMs, onLost: () => this.onLockLost() });
+    const own = emailDomain(config.address);
+    this.internalDomains = [...new Set([...deps.internalDomains, ...(isFreeMailDomain(own) ? [] : [own])])];
+  }
+
+  /** Starts syncing in the background (returns at once). */
+  start(): void {
+    this.loop ??= this.run().catch((err) => this.log.error({ err }, 'mailbox sync loop failed'));
+  }
+
+  /** Finishes the batch in progress, closes the connections and releases the lock. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeAll();
+    await this.loop;
+    this.status.state = 'stopped';
+  }
+
+  /** Like a crash: stops without releasing the lock (tests of takeover). */
+  async abandon(): Promise<void> {
+    this.lock.abandon();
+    this.abandoned = true;
+    this.stopping = true;
+    for (const c of this.clients) c.close();
+    this.wakeAll();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let acquired = false;
+      try {
+        acquired = await this.lock.tryAcquire();
+      } catch (err) {
+        this.fail(err, 'Redis is unreachable, so the mailbox lock cannot be taken; check REDIS_URL.');
+      }
+      this.status.holdsLock = acquired;
+      if (!acquired) {
+        if (this.status.state !== 'retrying') this.status.state = 'standby';
+        await this.wait(Math.max(100, Math.floor(this.lock.ttlMs / 3)));
+        continue;
+      }
+      this.log.info('holding the mailbox lock; syncing');
+      await Promise.all(this.config.folders.map((f) => this.runFolder(f)));
+    }
+    if (!this.abandoned) await this.lock.release();
+    this.status.holdsLock = false;
+  }
+
+  private onLockLost(): void {
+    this.log.warn('lost the mailbox lock (another process took over or Redis was unreachable); stopping this syncer');
+    this.status.holdsLock = false;
+    for (const c of this.clients) c.close();
+    this.wakeAll();
+  }
+
+  private async runFolder(folder: string): Promise<void> {
+    let attempt = 0;
+    while (!this.stopping && this.lock.held) {
+      const client = this.newClient();
+      this.clients.add(client);
+      client.on('error', (err) => this.log.debug({ err }, 'imap connection error'));
+      try {
+        await client.connect();
+        await client.mailboxOpen(folder, { readOnly: !this.config.markSeen });
+        client.on('exists', () => this.wakeAll());
+        client.on('close', () => this.wakeAll());
+        this.status.mode = client.capabilities.has('IDLE') ? 'idle' : 'poll';
+        while (!this.stopping && this.lock.held && client.usable) {
+          this.status.state = 'syncing';
+          await this.syncFolder(client, folder);
+          attempt = 0;
+          this.status.state = 'watching';
+          this.status.lastError = this.status.lastErrorCode = undefined;
+          // A fetch breaks IDLE by itself; the periodic wake refreshes IDLE and doubles as a safety poll.
+          if (this.status.mode === 'idle') void client.idle().catch(() => undefined);
+          await this.wait(this.config.pollSeconds * 1000);
+        }
+      } catch (err) {
+        if (this.stopping || !this.lock.held) break;
+        const coded = this.fail(err, undefined, folder);
+        await this.saveError(folder, coded);
+        const { min, max } = this.deps.backoffMs ?? { min: 1000, max: 60_000 };
+        const delay = Math.min(max, min * 2 ** attempt) * (0.5 + Math.random() * 0.5);
+        attempt++;
+        this.status.state = 'retrying';
+        this.log.warn({ code: coded.code, delayMs: Math.round(delay) }, coded.message);
+        await this.wait(delay);
+      } finally {
+        this.clients.delete(client);
+        if (client.usable) await client.logout().catch(() => client.close());
+        else client.close();
+      }
+    }
+  }
+
+  private newClient(): ImapFlow {
+    const c = this.config;
+    return new ImapFlow({
+      host: c.host,
+      port: c.port,
+      secure: c.secure,
+      auth: c.accessToken ? { user: c.user, accessToken: c.accessToken } : { user: c.user, pass: c.password },
+      logger: false,
+      disableAutoIdle: true,
+      clientInfo: { name: 'Rapport' },
+      connectionTimeout: 30_000,
+    });
+  }
+
+  /** Fetches and logs everything after the cursor, batch by batch; the cursor advances after each batch. */
+  private async syncFolder(client: ImapFlow, folder: string): Promise<void> {
+    const box = client.mailbox;
+    if (!box) throw new Error('mailbox not selected');
+    // Without IDLE the server reports new mail only in answer to a command: NOOP collects it.
+    if (this.status.mode === 'poll') await client.noop();
+    const key = { mailbox: this.config.address, folder };
+    const cursor = await this.deps.db.prisma.mailboxCursor.findUnique({ where: { mailbox_folder: key } });
+    const resync = cursor !== null && cursor.uidValidity !== box.uidValidity;
+    if (resync) this.log.warn({ folder, was: String(cursor.uidValidity), now: String(box.uidValidity) }, 'UIDVALIDITY changed: resyncing the folder; Message-IDs already logged are skipped as duplicates');
+    const lastUid = cursor && !resync ? cursor.lastUid : 0;
+    const since = new Date(Date.now() - this.config.sinceDays * 86_400_000);
+    const range = lastUid > 0 ? `${lastUid + 1}:*` : this.config.sinceDays > 0 ? { since } : '1:*';
+    const found = box.exists === 0 ? [] : await client.fetchAll(range, { uid: true, size: true, internalDate: true }, { uid: true });
+    const pending = found.filter((m) => m.uid > lastUid).sort((a, b) => a.uid - b.uid);
+    let handled = lastUid;
+    const save = () =>
+      this.deps.db.prisma.mailboxCursor.upsert({
+        where: { mailbox_folder: key },
+        create: { ...key, uidValidity: box.uidValidity, lastUid: handled, highestModseq: box.highestModseq ?? null, lastSyncAt: new Date() },
+        update: { uidValidity: box.uidValidity, lastUid: handled, highestModseq: box.highestModseq ?? null, lastSyncAt: new Date(), lastError: null },
+      });
+    const batchSize = this.deps.batchSize ?? 50;
+    for (let i = 0; i < pending.length && !this.stopping && this.lock.held; i += batchSize) {
+      const batch = pending.slice(i, i + batchSize);
+      const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
+      const small = batch.filter((m) => (m.size ?? 0) <= this.config.maxMessageBytes);
+      const fetched = new Map<number, FetchMessageObject>();
+      if (small.length > 0) for (const m of await client.fetchAll(small.map((m) => m.uid).join(','), { uid: true, source: true, internalDate: true }, { uid: true })) fetched.set(m.uid, m);
+      if (big.length > 0) for (const m of await client.fetchAll(big.map((m) => m.uid).join(','), { uid: true, headers: true, internalDate: true, size: true }, { uid: true })) fetched.set(m.uid, m);
+      try {
+        for (const meta of batch) {
+          const m = fetched.get(meta.uid);
+          if (m) await this.handleMessage(m, meta, folder);
+          handled = meta.uid;
+        }
+      } finally {
+        await save();
+      }
+      if (this.config.markSeen) await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
+    }
+    if (pending.length === 0 || resync || !cursor) await save();
+    this.status.lastSyncAt = new Date();
+  }
+
+  private async handleMessage(m: FetchMessageObject, meta: FetchMessageObject, folder: string): Promise<void> {
+    const internalDate = m.internalDate ? new Date(m.internalDate) : undefined;
+    const origin = { mailbox: this.config.address, folder, uid: m.uid };
+    const failKey = `${folder}:${m.uid}`;
+    try {
+      const email = await parseEmailSource(m.source ?? m.headers ?? Buffer.alloc(0), origin, {
+        maxMessageBytes: this.config.maxMessageBytes,
+        fallbackDate: internalDate,
+        sizeBytes: meta.size,
+      });
+      const outcome = await logEmail(this.deps.db, email, { internalDomains: this.internalDomains, skipLists: this.config.skipLists, hooks: this.deps.hooks });
+      this.count(outcome);
+      this.failures.delete(failKey);
+    } catch (err) {
+      const n = (this.failures.get(failKey) ?? 0) + 1;
+      this.failures.set(failKey, n);
+      if (n < 3) throw err; // the cursor stays before this message; the reconnect retries it
+      this.log.error({ err, uid: m.uid, folder }, 'message failed 3 times; passing over it');
+      this.status.counts.failed++;
+      this.deps.onOutcome?.(this.config.address, { status: 'failed' });
+    }
+  }
+
+  private count(outcome: LogEmailOutcome): void {
+    const c = this.status.counts;
+    if (outcome.status === 'logged') c.logged++;
+    else if (outcome.status === 'duplicate') c.duplicates++;
+    else c.skipped[outcome.reason as EmailSkipReason] = (c.skipped[outcome.reason] ?? 0) + 1;
+    this.deps.onOutcome?.(this.config.address, outcome);
+  }
+
+  private fail(err: unknown, message?: string, folder?: string) {
+    const coded = parseImapError(err, this.config, folder);
+    this.status.lastError = message ?? coded.message;
+    this.status.lastErrorCode = coded.code;
+    return coded;
+  }
+
+  private async saveError(folder: string, err: Error): Promise<void> {
+    await this.deps.db.prisma.mailboxCursor
+      .updateMany({ where: { mailbox: this.config.address, folder }, data: { lastError: err.message.slice(0, 500) } })
+      .catch(() => undefined);
+  }
+
+  private wait(ms: number): Promise<void> {
+    if (this.stopping || this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
+  }
+
+  private wakeAll(): void {
+    if (this.wakers.size === 0) this.woken = true;
+    for (const w of [...this.wakers]) w();
+  }
+}

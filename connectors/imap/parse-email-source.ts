@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
+import type { EmailOrigin, EmailParticipant, InboundEmail } from '../../src/domain/email-message.ts';
+import { normalizeMessageId, parseMessageIdList } from '../../src/domain/email-threading.ts';
+import { normalizeEmail } from '../../src/domain/normalize-company-name.ts';
+
+export interface ParseEmailOptions {
+  /** Messages larger than this are logged with headers only. Default 20 MB (IMAP_MAX_MESSAGE_MB). */
+  maxMessageBytes?: number;
+  /** HTML parts longer than this many characters are not converted to text. Default 2,000,000. */
+  maxHtmlLengthToParse?: number;
+  /** Date to use when the Date header is missing or unreadable (the server's INTERNALDATE). */
+  fallbackDate?: Date;
+  /** The real size of the message when `source` holds the headers only (IMAP fetch of an oversize message). */
+  sizeBytes?: number;
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * Parses a raw RFC 5322 message into an {@link InboundEmail}. Never throws for bad MIME: mailparser is
+ * lenient, and whatever it cannot read ends up as an empty body with a `bodyNote`. A message over
+ * `maxMessageBytes` (or passed as headers only) keeps its headers and says why the body is missing.
+ */
+export async function parseEmailSource(source: Buffer, origin: EmailOrigin, opts: ParseEmailOptions = {}): Promise<InboundEmail> {
+  const max = opts.maxMessageBytes ?? 20 * MB;
+  const size = opts.sizeBytes ?? source.length;
+  let bodyNote: string | undefined;
+  let input = source;
+  if (size > max) {
+    input = headerBlock(source);
+    bodyNote = `Body not stored: the message is ${(size / MB).toFixed(1)} MB, ${((size - max) / MB).toFixed(1)} MB over the ${(max / MB).toFixed(0)} MB limit (IMAP_MAX_MESSAGE_MB).`;
+  }
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(input, {
+      maxHtmlLengthToParse: opts.maxHtmlLengthToParse ?? 2_000_000,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+      skipTextLinks: true,
+      keepCidLinks: true,
+      checksumAlgo: 'sha256',
+    });
+  } catch (err) {
+    // Fall back to the header block alone so the message is still recorded with who/when/subject.
+    parsed = await simpleParser(headerBlock(source), { skipTextToHtml: true, checksumAlgo: 'sha256' });
+    bodyNote = `Body not stored: it could not be parsed (${(err as Error).message}).`;
+  }
+  const headers: Record<string, string> = {};
+  for (const line of parsed.headerLines) {
+    if (headers[line.key] !== undefined) continue;
+    const value = parsed.headers.get(line.key);
+    headers[line.key] = typeof value === 'string' ? value : line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  }
+  const ct = parsed.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  const contentType = ct?.value ? `${ct.value}${ct.params?.['report-type'] ? `; report-type=${ct.params['report-type']}` : ''}` : 'text/plain';
+  const text = bodyNote && input !== source ? '' : (parsed.text ?? '').trim();
+  return {
+    messageId: normalizeMessageId(parsed.messageId),
+    inReplyTo: parseMessageIdList(parsed.inReplyTo)[0],
+    references: parseMessageIdList(parsed.references),
+    subject: (parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
+    from: participants(parsed.from)[0],
+    to: participants(parsed.to),
+    cc: participants(parsed.cc),
+    sentAt: validDate(parsed.date) ?? opts.fallbackDate ?? new Date(),
+    headers,
+    contentType: contentType.toLowerCase(),
+    text,
+    attachments: parsed.attachments.map((a) => ({
+      name: a.filename,
+      contentType: a.contentType,
+      size: a.size,
+      sha256: a.checksum || createHash('sha256').update(a.content).digest('hex'),
+    })),
+    bodyNote,
+    sizeBytes: size,
+    origin,
+  };
+}
+
+/** The header section of a raw message (up to the first empty line). */
+export function headerBlock(source: Buffer): Buffer {
+  const crlf = source.indexOf('\r\n\r\n');
+  const lf = source.indexOf('\n\n');
+  const cut = [crlf >= 0 ? crlf + 4 : -1, lf >= 0 ? lf + 2 : -1].filter((n) => n > 0);
+  return cut.length > 0 ? source.subarray(0, Math.min(...cut)) : Buffer.concat([source, Buffer.from('\r\n\r\n')]);
+}
+
+function participants(header: AddressObject | AddressObject[] | undefined): EmailParticipant[] {
+  const list = Array.isArray(header) ? header : header ? [header] : [];
+  const flat = (a: EmailAddress): EmailAddress[] => (a.group ? a.group.flatMap(flat) : [a]);
+  const out: EmailParticipant[] = [];
+  for (const a of list.flatMap((h) => h.value).flatMap(flat)) {
+    const email = normalizeEmail(a.address ?? '');
+    if (email && !out.some((p) => p.email === email)) out.push({ email, name: (a.name ?? '').trim() });
+  }
+  return out;
+}
+
+function validDate(d: Date | undefined): Date | undefined {
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
+}

@@ -1,0 +1,33 @@
+import type { InboundEmail } from './email-message.ts';
+
+/** Why an email is not logged. Each reason is counted (metric and per-mailbox counter). */
+export type EmailSkipReason = 'auto-reply' | 'bounce' | 'mailing-list' | 'spam' | 'tombstoned' | 'internal-only' | 'no-sender' | 'unparseable';
+
+export const EMAIL_SKIP_REASONS: EmailSkipReason[] = ['auto-reply', 'bounce', 'mailing-list', 'spam', 'tombstoned', 'internal-only', 'no-sender', 'unparseable'];
+
+export interface SkipRuleOptions {
+  /** Skip mail with a List-Id header. Default true (IMAP_SKIP_LISTS). */
+  skipLists?: boolean;
+}
+
+/**
+ * The header-only skip rules, in order: spam flag, bounce (mailer-daemon/postmaster sender or a
+ * multipart/report delivery status), auto-reply (Auto-Submitted other than "no", X-Autoreply,
+ * X-Autorespond, Precedence bulk/junk/auto_reply), mailing list (List-Id). Returns undefined for mail
+ * that should be logged. Tombstones need the database and are checked by the service.
+ */
+export function headerSkipReason(email: Pick<InboundEmail, 'headers' | 'from' | 'contentType'>, opts: SkipRuleOptions = {}): EmailSkipReason | undefined {
+  const h = email.headers;
+  if (/^\s*yes\b/i.test(h['x-spam-flag'] ?? '')) return 'spam';
+  const local = email.from?.email.split('@')[0] ?? '';
+  if (/^(mailer-daemon|postmaster)$/i.test(local)) return 'bounce';
+  if (/^multipart\/report\b/i.test(email.contentType) && /report-type\s*=\s*"?(delivery-status|disposition-notification)/i.test(email.contentType)) return 'bounce';
+  const autoSubmitted = (h['auto-submitted'] ?? '').trim().toLowerCase();
+  if (autoSubmitted !== '' && autoSubmitted !== 'no') return 'auto-reply';
+  if (h['x-autoreply'] !== undefined || h['x-autorespond'] !== undefined || h['x-autoreply-from'] !== undefined) return 'auto-reply';
+  const precedence = (h['precedence'] ?? '').trim().toLowerCase();
+  if (precedence === 'bulk' || precedence === 'junk' || precedence === 'auto_reply') return 'auto-reply';
+  if ((opts.skipLists ?? true) && (h['list-id'] !== undefined || precedence === 'list')) return 'mailing-list';
+  if (!email.from) return 'no-sender';
+  return undefined;
+}

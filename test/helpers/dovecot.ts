@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFile, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
+
+/** A throwaway Dovecot IMAP server on a free loopback port with passwd-file users and maildirs. */
+export interface DovecotServer {
+  host: string;
+  port: number;
+  dir: string;
+  /** Creates a user (login = address) with a random password; returns it. */
+  addUser(address?: string): Promise<{ user: string; password: string }>;
+  /** Maildir of a user (INBOX is its root). */
+  mailDir(user: string): string;
+  /** An authenticated imapflow client for delivering test mail. */
+  client(user: { user: string; password: string }): Promise<ImapFlow>;
+  stop(): Promise<void>;
+}
+
+const MAIL_UID = 8; // Debian's `mail` user: Dovecot refuses to deliver mail as root.
+
+export interface StartDovecotOptions {
+  /** Advertise IDLE (default true). False hides it so clients fall back to polling. */
+  idle?: boolean;
+}
+
+/** Starts Dovecot with a generated configuration (ssl = no, plaintext auth allowed on loopback). */
+export async function startDovecot(opts: StartDovecotOptions = {}): Promise<DovecotServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'rapport-dovecot-'));
+  await chmod(dir, 0o755);
+  for (const d of ['run', 'state', 'mail']) await mkdir(join(dir, d), { mode: 0o755 });
+  await chown(join(dir, 'mail'), MAIL_UID, MAIL_UID);
+  await writeFile(join(dir, 'passwd'), '');
+  await chmod(join(dir, 'passwd'), 0o644);
+  const port = await freePort();
+  const caps = opts.idle === false ? 'IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE UIDPLUS CONDSTORE ESEARCH MOVE NAMESPACE UNSELECT' : '';
+  const conf = `
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+instance_name = rapport-${randomBytes(4).toString('hex')}
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+login_trusted_networks = 127.0.0.0/8
+auth_mechanisms = plain login
+first_valid_uid = ${MAIL_UID}
+mail_location = maildir:${dir}/mail/%u
+mail_max_userip_connections = 200
+log_path = ${dir}/dovecot.log
+default_login_user = dovenull
+default_internal_user = dovecot
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${dir}/passwd
+}
+userdb {
+  driver = static
+  args = uid=${MAIL_UID} gid=${MAIL_UID} home=${dir}/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+protocol imap {
+  ${caps ? `imap_capability = ${caps}` : ''}
+  imap_idle_notify_interval = 2 mins
+}
+`;
+  await writeFile(join(dir, 'dovecot.conf'), conf);
+  await chmod(join(dir, 'dovecot.conf'), 0o644);
+  const child: ChildProcess = spawn('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  child.stdout?.on('data', (d) => (stderr += d));
+  const started = Date.now();
+  while (!(await portOpen(port))) {
+    if (child.exitCode !== null || Date.now() - started > 15_000) {
+      const log = await readFile(join(dir, 'dovecot.log'), 'utf8').catch(() => '');
+      child.kill('SIGKILL');
+      throw new Error(`Dovecot did not start: ${stderr}\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    host: '127.0.0.1',
+    port,
+    dir,
+    async addUser(address) {
+      const user = address ?? `u${randomBytes(5).toString('hex')}@support.example`;
+      const password = randomBytes(8).toString('hex');
+      await appendFile(join(dir, 'passwd'), `${user}:{PLAIN}${password}::::::\n`);
+      return { user, password };
+    },
+    mailDir: (user) => join(dir, 'mail', user),
+    async client(u) {
+      const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user: u.user, pass: u.password }, logger: false, disableAutoIdle: true });
+      c.on('error', () => undefined);
+      await c.connect();
+      return c;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}

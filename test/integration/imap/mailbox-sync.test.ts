@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { MailboxSync, type MailboxSyncDeps } from '../../../connectors/imap/mailbox-sync.ts';
+import type { MailboxConfig } from '../../../src/config/env.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
+import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
+import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+
+const logger = createLogger('silent');
+let dovecot: DovecotServer;
+let pollingDovecot: DovecotServer;
+const redises: Redis[] = [];
+
+beforeAll(async () => {
+  [dovecot, pollingDovecot] = await Promise.all([startDovecot(), startDovecot({ idle: false })]);
+});
+afterAll(async () => {
+  for (const r of redises) r.disconnect();
+  await Promise.all([dovecot?.stop(), pollingDovecot?.stop()]);
+});
+
+/** Records every recordLogged call, to prove each message reaches the pipeline exactly once. */
+function recordingHooks(): PipelineHooks & { calls: string[] } {
+  const calls: string[] = [];
+  return { calls, async recordLogged(_r, m) { calls.push(m); }, async followUpChanged() {} };
+}
+
+async function setup(kind: 'pglite' | 'postgres', server = dovecot, overrides: Partial<MailboxConfig> = {}) {
+  const account = await server.addUser();
+  const mailbox: MailboxConfig = {
+    address: account.user, host: server.host, port: server.port, secure: false, user: account.user, password: account.password, accessToken: undefined,
+    folders: ['INBOX'], sinceDays: 30, pollSeconds: 30, skipLists: true, markSeen: false, maxMessageBytes: 20 * 1024 * 1024, ...overrides,
+  };
+  const tdb: TestDatabase = await createTestDatabase(kind);
+  const redis = connectRedis('redis://127.0.0.1:6379');
+  redises.push(redis);
+  const hooks = recordingHooks();
+  const deps: MailboxSyncDeps = { db: tdb.db, redis, hooks, logger, internalDomains: ['support.example'], lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`, lockTtlMs: 1500, backoffMs: { min: 100, max: 1000 } };
+  const client = await server.client(account);
+  const syncs: MailboxSync[] = [];
+  const newSync = (extra: Partial<MailboxSyncDeps> = {}) => {
+    const s = new MailboxSync(mailbox, { ...deps, ...extra });
+    syncs.push(s);
+    s.start();
+    return s;
+  };
+  const messages = () => tdb.db.prisma.message.findMany({ orderBy: { sentAt: 'asc' } });
+  const dispose = async () => {
+    await Promise.all(syncs.map((s) => s.stop()));
+    await client.logout().catch(() => undefined);
+    await tdb.dispose();
+  };
+  const mailDir = () => server.mailDir(account.user);
+  return { account, mailbox, tdb, db: tdb.db, hooks, deps, client, newSync, messages, dispose, mailDir };
+}
+
+describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
+  it('logs a new message noticed by IDLE as a record of the sender\'s company', async () => {
+    const t = await setup(kind);
+    try {
+      const sync = t.newSync();
+      await waitFor(async () => sync.status.state === 'watching', 10_000, 'first sync');
+      expect(sync.status.mode).toBe('idle');
+      const started = Date.now();
+      await t.client.append('INBOX', buildEmail({ from: 'Jo Doe <jo@acme-corp.com>', subject: 'Broken export', body: 'Export fails.\n\nOn Mon, Jo wrote:\n> old' }));
+      const [msg] = await waitFor(async () => { const m = await t.messages(); return m.length > 0 && m; }, 5000, 'message via IDLE');
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(msg.direction).toBe('inbound');
+      expect(msg.cleanText).toBe('Export fails.');
+      const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({ where: { id: msg.recordId }, include: { company: true } });
+      expect(record.channelKind).toBe('email');
+      expect(record.company?.domains).toEqual(['acme-corp.com']);
+      expect(record.company?.name).toBe('Acme Corp');
+      expect(t.hooks.calls).toEqual([msg.id]);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('falls back to polling when the server has no IDLE', async () => {
+    const t = await setup(kind, pollingDovecot, { pollSeconds: 1 });
+    try {
+      const sync = t.newSync();
+      await waitFor(async () => sync.status.state === 'watching', 10_000, 'first sync');
+      expect(sync.status.mode).toBe('poll');
+      await t.client.append('INBOX', buildEmail({ from: 'ann@globex.com' }));
+      await waitFor(async () => (await t.messages()).length === 1, 5000, 'message via polling');
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('joins a thread of three replies into one record, by headers and by subject', async () => {
+    const t = await setup(kind);
+    try {
+      await t.client.append('INBOX', buildEmail({ from: 'jo@initech.com', messageId: 'root@initech.com', subject: 'TPS report format' }));
+      await t.client.append('INBOX', buildEmail({ from: 'Support <help@support.example>', to: 'jo@initech.com', messageId: 'r1@support.example', inReplyTo: 'root@initech.com', references: ['root@initech.com'], subject: 'Re: TPS report format' }));
+      await t.client.append('INBOX', buildEmail({ from: 'jo@initech.com', messageId: 'r2@initech.com', inReplyTo: 'r1@support.example', references: ['root@initech.com', 'r1@support.example'], subject: 'RE: TPS report format' }));
+      // A client that dropped the headers: joins by subject + participant.
+      await t.client.append('INBOX', buildEmail({ from: 'jo@initech.com', messageId: 'r3@initech.com', subject: 'AW: Re: TPS report format' }));
+      t.newSync();
+      const msgs = await waitFor(async () => { const m = await t.messages(); return m.length === 4 && m; }, 10_000, '4 messages');
+      expect(new Set(msgs.map((m) => m.recordId)).size).toBe(1);
+      expect(msgs.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound', 'inbound']);
+      const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({ where: { id: msgs[0].recordId } });
+      expect(record.sourceKey).toBe('email:<root@initech.com>');
+      expect(record.threadingNote).toContain('joined by subject "tps report format"');
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('loses and doubles nothing when stopped in the middle of a sync and started again', async () => {
+    const t = await setup(kind);
+    try {
+      for (let i = 0; i < 12; i++) await t.client.append('INBOX', buildEmail({ from: `c${i}@customer${i}.com`, subject: `Case ${i}` }));
+      const first = t.newSync({ batchSize: 3 });
+      await waitFor(async () => (await t.messages()).length >= 3, 10_000, 'first batch');
+      await first.stop();
+      const afterStop = (await t.messages()).length;
+      expect(afterStop).toBeLessThan(12);
+      t.newSync({ batchSize: 3 });
+      await waitFor(async () => (await t.messages()).length === 12, 10_000, 'all 12');
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await t.messages()).length).toBe(12);
+      expect(new Set(t.hooks.calls).size).toBe(12);
+      expect(t.hooks.calls.length).toBe(12);
+      const cursor = await t.db.prisma.mailboxCursor.findFirstOrThrow();
+      expect(cursor.lastUid).toBe(12);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('resyncs after a UIDVALIDITY change without duplicating messages', async () => {
+    const t = await setup(kind);
+    try {
+      for (let i = 0; i < 3; i++) await t.client.append('INBOX', buildEmail({ from: `jo@umbrella.com`, subject: `Order ${i}` }));
+      const first = t.newSync();
+      await waitFor(async () => (await t.messages()).length === 3, 10_000, '3 messages');
+      await first.stop();
+      await t.client.logout();
+      const before = await t.db.prisma.mailboxCursor.findFirstOrThrow();
+      await new Promise((r) => setTimeout(r, 1100)); // Dovecot derives UIDVALIDITY from the clock
+      const dir = t.mailDir();
+      for (const f of await readdir(dir)) if (f.startsWith('dovecot')) await rm(join(dir, f), { force: true });
+      const c2 = await dovecot.client(t.account);
+      await c2.append('INBOX', buildEmail({ from: 'jo@umbrella.com', subject: 'Order 3' }));
+      await c2.logout();
+      const second = t.newSync();
+      await waitFor(async () => (await t.messages()).length === 4, 10_000, '4 messages');
+      await waitFor(async () => second.status.state === 'watching', 10_000, 'resync done');
+      expect(second.status.counts.duplicates).toBe(3);
+      const after = await t.db.prisma.mailboxCursor.findFirstOrThrow();
+      expect(after.uidValidity).not.toBe(before.uidValidity);
+      expect(t.hooks.calls.length).toBe(4);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('logs each message once with two syncers on one mailbox, and the standby takes over when the holder dies', async () => {
+    const t = await setup(kind);
+    const second = kind === 'postgres' ? await (await import('../../../src/db/open-database.ts')).openDatabase({ databaseUrl: t.tdb.url, migrate: false }) : t.db;
+    const redis2 = connectRedis('redis://127.0.0.1:6379');
+    redises.push(redis2);
+    try {
+      for (let i = 0; i < 10; i++) await t.client.append('INBOX', buildEmail({ from: `p${i}@hooli.com` }));
+      const a = t.newSync({ batchSize: 2 });
+      const b = t.newSync({ db: second, redis: redis2, batchSize: 2 });
+      await waitFor(async () => (await t.messages()).length === 10, 10_000, '10 messages');
+      expect([a.status.holdsLock, b.status.holdsLock].filter(Boolean).length).toBe(1);
+      const [holder, standby] = a.status.holdsLock ? [a, b] : [b, a];
+      expect(standby.status.state).toBe('standby');
+      expect(t.hooks.calls.length).toBe(10);
+      await holder.abandon();
+      await t.client.append('INBOX', buildEmail({ from: 'late@hooli.com' }));
+      const died = Date.now();
+      await waitFor(async () => (await t.messages()).length === 11, 10_000, 'takeover');
+      expect(Date.now() - died).toBeLessThan(1500 + 1500);
+      expect(standby.status.holdsLock).toBe(true);
+      expect(t.hooks.calls.length).toBe(11);
+    } finally {
+      await t.dispose();
+      if (second !== t.db) await second.close();
+    }
+  });
+});
