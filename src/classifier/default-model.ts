@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseDataset } from './dataset-reader.js';
 import { evaluatePredictions } from './evaluate.js';
@@ -9,10 +10,15 @@ import { trainModel } from './train.js';
 /** Labels of the default CRM model. */
 export const CRM_LABELS = ['need', 'feedback', 'issue', 'purchase', 'churn', 'scheduling', 'other'] as const;
 
-/** Version string of the model built from the shipped seed set (bump when the seed data changes). */
-export const DEFAULT_MODEL_VERSION = 'crm-default-1';
-
 const dataFile = (name: string) => new URL(`./training-data/${name}`, import.meta.url);
+
+/**
+ * Version string of the model built from the shipped seed set: `crm-default-<hash of the seed file>`,
+ * so every worker building it names it the same, and changed seed data gives a new version.
+ */
+export function defaultModelVersion(): string {
+  return `crm-default-${createHash('sha256').update(readFileSync(dataFile('crm-seed.jsonl'))).digest('hex').slice(0, 10)}`;
+}
 
 /** The synthetic seed training set shipped with Rapport (see training-data/README.md). */
 export function loadSeedExamples(): LabeledExample[] {
@@ -31,7 +37,7 @@ export function loadHeldOutExamples(): LabeledExample[] {
  */
 export function buildDefaultModel(): ModelArtifact {
   const heldOut = loadHeldOutExamples();
-  const artifact = trainModel(loadSeedExamples(), { version: DEFAULT_MODEL_VERSION, source: 'crm-seed.jsonl (synthetic)' });
+  const artifact = trainModel(loadSeedExamples(), { version: defaultModelVersion(), source: 'crm-seed.jsonl (synthetic)' });
   const classifier = loadClassifier(artifact);
   const report = evaluatePredictions(heldOut.map((e) => e.label), heldOut.map((e) => classifier.classifyTop(e.text).label));
   return { ...artifact, metrics: { ...artifact.metrics, heldOut: report } };
