@@ -9,6 +9,7 @@ const QUOTE_START: RegExp[] = [
   /^(on|am|le|el|op|den|på)\s.{0,300}\s(wrote|schrieb|a écrit|escribió|schreef|skrev)\s*:\s*$/i,
   /^(from|von|de|van|från|fra)\s*:\s.+$/i, // only counted when a Sent/Date/To line follows, see isHeaderBlock
   /^-{5,}\s*forwarded message\s*-{5,}$/i,
+  /^(am|le|el|op|den)\s.{0,200}\s(schrieb|a écrit|escribió|schreef|skrev)\s.{0,200}:\s*$/i, // German & co. put the name after the verb
   /^begin forwarded message:\s*$/i,
 ];
 
