@@ -66,3 +66,25 @@ describe('train and evaluate commands', () => {
     expect(err.text()).toMatch(/not trained on: refunds/);
   });
 });
+
+describe('model command', () => {
+  it('lists, shows and activates versions, and explains unknown ones', async () => {
+    const { runModelCommand } = await import('../../../src/classifier/cli/model.command.js');
+    const { trainModel } = await import('../../../src/classifier/train.js');
+    const store = new InMemoryModelStore();
+    await store.save(trainModel(TOY_EXAMPLES, { version: 'v1' }), { activate: true });
+    await store.save(trainModel(TOY_EXAMPLES, { version: 'v2' }));
+    const list = sink();
+    expect(await runModelCommand(['list'], store, list)).toBe(0);
+    expect(list.text()).toMatch(/^\* v1/m);
+    expect(await runModelCommand(['activate', 'v2'], store, sink())).toBe(0);
+    expect(await store.activeVersion()).toBe('v2');
+    const show = sink();
+    expect(await runModelCommand(['show', 'v2', '--json'], store, show)).toBe(0);
+    expect(JSON.parse(show.text())).toMatchObject({ version: 'v2', backend: 'linear', labels: ['billing', 'bug', 'meeting'] });
+    const err = sink();
+    expect(await runModelCommand(['activate', 'v9'], store, sink(), err)).toBe(2);
+    expect(err.text()).toMatch(/no model version "v9"/);
+    expect(await runModelCommand(['frobnicate'], store, sink(), sink())).toBe(2);
+  });
+});
