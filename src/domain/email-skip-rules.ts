@@ -13,7 +13,8 @@ export interface SkipRuleOptions {
 /**
  * The header-only skip rules, in order: spam flag, bounce (mailer-daemon/postmaster sender or a
  * multipart/report delivery status), auto-reply (Auto-Submitted other than "no", X-Autoreply,
- * X-Autorespond, Precedence bulk/junk/auto_reply), mailing list (List-Id). Returns undefined for mail
+ * X-Autorespond), mailing list (List-Id, which wins over the Precedence: bulk lists also send), then
+ * Precedence bulk/junk/auto_reply as auto-reply. Returns undefined for mail
  * that should be logged. Tombstones need the database and are checked by the service.
  */
 export function headerSkipReason(email: Pick<InboundEmail, 'headers' | 'from' | 'contentType'>, opts: SkipRuleOptions = {}): EmailSkipReason | undefined {
@@ -26,8 +27,9 @@ export function headerSkipReason(email: Pick<InboundEmail, 'headers' | 'from' | 
   if (autoSubmitted !== '' && autoSubmitted !== 'no') return 'auto-reply';
   if (h['x-autoreply'] !== undefined || h['x-autorespond'] !== undefined || h['x-autoreply-from'] !== undefined) return 'auto-reply';
   const precedence = (h['precedence'] ?? '').trim().toLowerCase();
+  // Lists send "Precedence: bulk" too: List-Id decides first, so IMAP_SKIP_LISTS=false keeps list mail.
+  if (h['list-id'] !== undefined || precedence === 'list') return (opts.skipLists ?? true) ? 'mailing-list' : undefined;
   if (precedence === 'bulk' || precedence === 'junk' || precedence === 'auto_reply') return 'auto-reply';
-  if ((opts.skipLists ?? true) && (h['list-id'] !== undefined || precedence === 'list')) return 'mailing-list';
   if (!email.from) return 'no-sender';
   return undefined;
 }
