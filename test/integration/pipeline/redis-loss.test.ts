@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrivateRedis, type PrivateRedis } from '../../../src/redis/private-redis-server.ts';
+import { createCustomer } from '../../../src/services/create-customer.service.ts';
+import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
+import { findOrCreateRep } from '../../../src/services/reps.service.ts';
+import { reconcileSchedules } from '../../../jobs/reconcile-schedules.job.ts';
+import { QueueName } from '../../../jobs/queue-names.ts';
+import { eventually, startPipelineHarness } from '../../helpers/pipeline-harness.ts';
+
+// FLUSHALL needs a Redis of its own: the shared one serves the other test files.
+let redis: PrivateRedis;
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rapport-redis-loss-'));
+  redis = await startPrivateRedis(dir);
+});
+afterAll(async () => {
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Redis loss', () => {
+  it('loses no reminder: after FLUSHALL the reconciler rebuilds every schedule from the database and each reminder fires once', async () => {
+    const h = await startPipelineHarness('postgres', { redisUrl: redis.url });
+    try {
+      const db = h.test.db;
+      const actor = { platform: 'console' as const, platformUserId: 'jo', displayName: 'Jo', timezone: 'UTC' };
+      const rep = await findOrCreateRep(db.prisma, actor);
+      const audit = { repId: rep.id, platform: 'console' };
+      const company = await createCustomer(db.prisma, 'Initech', audit);
+      const now = Date.now();
+      // 20 due soon (they pass their due time while Redis is empty), 20 due later, 5 already done.
+      const soon = [];
+      for (let i = 0; i < 20; i++) soon.push(await createFollowUp(db, { companyId: company.id, title: `Soon ${i}`, dueAt: new Date(now + 1_500 + i * 10), assigneeRepId: rep.id, actor: audit, fallbackRemindTarget: 'console:team' }, h.hooks));
+      const later = [];
+      for (let i = 0; i < 20; i++) later.push(await createFollowUp(db, { companyId: company.id, title: `Later ${i}`, dueAt: new Date(now + 4_000 + i * 10), assigneeRepId: rep.id, actor: audit, fallbackRemindTarget: 'console:team' }, h.hooks));
+      for (let i = 0; i < 5; i++) {
+        const f = await createFollowUp(db, { companyId: company.id, title: `Closed ${i}`, dueAt: new Date(now + 2_000), assigneeRepId: rep.id, actor: audit, fallbackRemindTarget: 'console:team' }, h.hooks);
+        await db.prisma.followUp.update({ where: { id: f.id }, data: { status: 'done' } });
+      }
+      await h.stopWorkers();
+      expect(await h.queues[QueueName.FollowUpReminder].getDelayedCount()).toBe(45);
+
+      await h.redis.flushall();
+      expect(await h.queues[QueueName.FollowUpReminder].getDelayedCount()).toBe(0);
+      await new Promise((r) => setTimeout(r, 2_000)); // the "soon" ones are now overdue with no job anywhere
+
+      const report = await reconcileSchedules(h.deps);
+      expect(report.orphansRemoved).toBe(0);
+      expect(report.remindersAdded).toBe(20); // the later ones; the overdue ones fire now
+      expect(report.escalationsArmed).toBe(20);
+      h.startWorkers();
+
+      const titles = () => h.console.feed().filter((e) => e.reply.title?.startsWith('Reminder')).map((e) => e.reply.sections?.[0]?.title ?? '');
+      await eventually('40 reminders', async () => titles().length >= 40, 20_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const posted = titles();
+      expect(posted.length).toBe(40);
+      expect(new Set(posted).size).toBe(40);
+      expect(posted.some((t) => t.includes('Closed'))).toBe(false);
+
+      // A second reconcile finds everything in order and removes an orphan nobody owns.
+      await h.queues[QueueName.FollowUpReminder].add('remind', { followUpId: '00000000-0000-0000-0000-000000000000', dueEpochMs: now + 60_000 }, { jobId: 'reminder-00000000-0000-0000-0000-000000000000-1', delay: 60_000 });
+      const again = await reconcileSchedules(h.deps);
+      expect(again).toMatchObject({ remindersAdded: 0, orphansRemoved: 1 });
+    } finally {
+      await h.dispose();
+    }
+  });
+});
