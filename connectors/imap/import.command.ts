@@ -20,7 +20,7 @@ export interface ImportEmailFilesOptions {
   db: Database;
   /** One mbox file. */
   mbox?: string;
-  /** A directory of .eml files (one message each). */
+  /** A directory of .eml files (one message each; other files are ignored). */
   emlDir?: string;
   internalDomains: readonly string[];
   skipLists?: boolean;
@@ -48,7 +48,7 @@ export async function importEmailFiles(opts: ImportEmailFilesOptions): Promise<I
     for await (const msg of readMbox(opts.mbox)) await one(msg, opts.mbox);
   }
   if (opts.emlDir) {
-    const names = (await readdir(opts.emlDir)).filter((n) => !n.startsWith('.')).sort();
+    const names = (await readdir(opts.emlDir)).filter((n) => /\.eml$/i.test(n)).sort();
     for (const n of names) {
       const path = join(opts.emlDir, n);
       if ((await stat(path)).isFile()) await one(await readFile(path), path);
