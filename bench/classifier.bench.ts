@@ -60,7 +60,7 @@ const peakRssMb = process.resourceUsage().maxRSS / 1024;
 console.log(`CLINC150 linear (dual CD, L2-loss, C=1), ${runs} runs, ${train.length} train / ${test.length} test / ${oosTest.length} oos_test`);
 console.log(`  in-scope accuracy (top label)     ${fmt(top.accuracy)}`);
 console.log(`  in-scope macro-F1 (top label)     ${fmt(top.macroF1)}`);
-console.log(`  abstain threshold (val+oos_val)   ${fmt(artifact.calibration.threshold)}`);
+console.log(`  abstain threshold (val+oos_val)   ${fmt(artifact.calibration.threshold, 4)}  (Platt a=${fmt(artifact.calibration.a)}, b=${fmt(artifact.calibration.b)})`);
 console.log(`  in-scope accuracy with abstain    ${fmt(withAbstain.accuracy)}`);
 console.log(`  oos recall at threshold           ${fmt(oosRecall)}`);
 console.log(`  train seconds (median)            ${fmt(median(trainTimes), 2)}   [${trainTimes.map((t) => fmt(t, 2)).join(', ')}]`);

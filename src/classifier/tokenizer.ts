@@ -20,6 +20,7 @@ export interface TokenizedText {
 // Token types whose surface form carries no intent; the type itself does ("they sent an email").
 const PLACEHOLDER_TYPES = new Set(['number', 'ordinal', 'email', 'url', 'time', 'mention', 'hashtag', 'emoji', 'emoticon']);
 const DROPPED_TYPES = new Set(['punctuation', 'symbol', 'tabCRLF']);
+const CLITIC = /^(.+?)('s|'re|'ve|'ll|'d|'m|n't)$/;
 
 // Stemming a word costs ~10 µs; messages reuse a small vocabulary, so a bounded memo pays for itself.
 const STEM_CACHE_LIMIT = 200_000;
@@ -46,20 +47,29 @@ export function tokenizeTerms(text: string, options: TokenizerOptions): Tokenize
   const its = nlp.its;
   const tokens = nlp.readDoc(text).tokens();
   const types = tokens.out(its.type) as string[];
-  const forms = (options.termForm === 'lemma' ? tokens.out(its.lemma as unknown as typeof its.normal) : tokens.out(its.normal)) as string[];
+  const forms = ((options.termForm === 'lemma' ? tokens.out(its.lemma as unknown as typeof its.normal) : tokens.out(its.normal)) as string[]).map((f) => f.replace(/\u2019/g, "'"));
   const negated = options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined;
   const stem = options.termForm === 'stem' ? winkStemmer() : undefined;
   const terms: string[] = [];
   const unigrams: string[] = [];
+  const push = (term: string, isNegated: boolean) => {
+    terms.push(term);
+    unigrams.push(isNegated ? `not_${term}` : term);
+  };
   for (let i = 0; i < types.length; i++) {
     const type = types[i];
     if (DROPPED_TYPES.has(type)) continue;
-    let term: string;
-    if (PLACEHOLDER_TYPES.has(type)) term = `<${type}>`;
-    else if (stem) term = stemOf(forms[i], stem);
-    else term = forms[i];
-    terms.push(term);
-    unigrams.push(negated && negated[i] ? `not_${term}` : term);
+    const isNegated = negated !== undefined && negated[i];
+    if (PLACEHOLDER_TYPES.has(type)) {
+      push(`<${type}>`, isNegated);
+      continue;
+    }
+    // wink learns unknown words as it reads: after seeing "tony's," once it keeps "tony's" whole,
+    // before that it splits "tony" + "'s". Splitting clitics ourselves keeps the terms (and so the
+    // model) independent of what the process has read before.
+    const clitic = CLITIC.exec(forms[i]);
+    const parts = clitic ? [clitic[1], clitic[2] === "n't" ? 'not' : clitic[2]] : [forms[i]];
+    for (const part of parts) push(stem ? stemOf(part, stem) : part, isNegated);
   }
   return { terms, unigrams };
 }
