@@ -40,10 +40,10 @@ export interface FeaturizerState {
 
 /** Raw feature strings of one message with their counts. */
 export function extractFeatures(text: string, config: FeaturizerConfig): Map<string, number> {
-  const { terms, unigrams } = tokenizeTerms(text, config);
+  const { terms, negated } = tokenizeTerms(text, config);
   const counts = new Map<string, number>();
   const add = (f: string) => counts.set(f, (counts.get(f) ?? 0) + 1);
-  for (const u of unigrams) add(u);
+  terms.forEach((t, i) => add(negated[i] ? `not_${t}` : t));
   if (config.maxNgram >= 2) for (let i = 0; i + 1 < terms.length; i++) add(`${terms[i]} ${terms[i + 1]}`);
   for (let n = 3; n <= config.maxNgram; n++) {
     for (let i = 0; i + n <= terms.length; i++) add(terms.slice(i, i + n).join(' '));
@@ -60,6 +60,40 @@ export function extractFeatures(text: string, config: FeaturizerConfig): Map<str
   return counts;
 }
 
+/** Feature indices by term id, for the prediction hot path. */
+interface TermLookup {
+  readonly termIds: Map<string, number>;
+  readonly termCount: number;
+  readonly unigram: Int32Array;
+  readonly negatedUnigram: Int32Array;
+  /** Key `firstId * termCount + secondId`. */
+  readonly bigram: Map<number, number>;
+}
+
+function buildTermLookup(vocabulary: readonly string[]): TermLookup {
+  const termIds = new Map<string, number>();
+  const idOf = (t: string) => {
+    let id = termIds.get(t);
+    if (id === undefined) termIds.set(t, (id = termIds.size));
+    return id;
+  };
+  const unigrams: [number, number, boolean][] = [];
+  const bigrams: [number, number, number][] = [];
+  vocabulary.forEach((f, index) => {
+    const space = f.indexOf(' ');
+    if (space >= 0) bigrams.push([idOf(f.slice(0, space)), idOf(f.slice(space + 1)), index]);
+    else if (f.startsWith('not_') && f.length > 4) unigrams.push([idOf(f.slice(4)), index, true]);
+    else unigrams.push([idOf(f), index, false]);
+  });
+  const termCount = termIds.size;
+  const unigram = new Int32Array(termCount).fill(-1);
+  const negatedUnigram = new Int32Array(termCount).fill(-1);
+  for (const [id, index, isNegated] of unigrams) (isNegated ? negatedUnigram : unigram)[id] = index;
+  const bigram = new Map<number, number>();
+  for (const [a, b, index] of bigrams) bigram.set(a * termCount + b, index);
+  return { termIds, termCount, unigram, negatedUnigram, bigram };
+}
+
 /**
  * TF-IDF featurizer over wink-nlp terms: word 1..n-grams (+ optional char n-grams), a vocabulary
  * bounded by `maxFeatures`, sublinear TF, smoothed IDF (`ln((1+N)/(1+df)) + 1`) and L2
@@ -69,6 +103,7 @@ export function extractFeatures(text: string, config: FeaturizerConfig): Map<str
  */
 export class Featurizer {
   private readonly index: Map<string, number>;
+  private lookup: TermLookup | undefined;
 
   private constructor(
     readonly config: FeaturizerConfig,
@@ -143,18 +178,51 @@ export class Featurizer {
 
   /** The L2-normalised TF-IDF vector of one message. */
   transform(text: string): SparseVector {
-    // Hot path (prediction): look features up while generating them, skipping the string-keyed count map.
     if (this.config.maxNgram > 2 || this.config.charNgrams) return this.vectorize(extractFeatures(text, this.config));
-    const { terms, unigrams } = tokenizeTerms(text, this.config);
-    const termFrequency = new Map<number, number>();
-    const index = this.index;
-    const add = (f: string) => {
-      const i = index.get(f);
-      if (i !== undefined) termFrequency.set(i, (termFrequency.get(i) ?? 0) + 1);
-    };
-    for (const u of unigrams) add(u);
-    if (this.config.maxNgram === 2) for (let i = 0; i + 1 < terms.length; i++) add(`${terms[i]} ${terms[i + 1]}`);
-    return this.weigh(termFrequency);
+    // Hot path (prediction, unigrams + bigrams): terms map to ids once; bigrams are looked up by a
+    // numeric key instead of building "a b" strings. About twice as fast as the generic path.
+    const lookup = (this.lookup ??= buildTermLookup(this.vocabulary));
+    const { terms, negated } = tokenizeTerms(text, this.config);
+    const found = new Int32Array(terms.length * 2);
+    let n = 0;
+    let previous = -1;
+    for (let i = 0; i < terms.length; i++) {
+      const id = lookup.termIds.get(terms[i]) ?? -1;
+      if (id >= 0) {
+        const u = negated[i] ? lookup.negatedUnigram[id] : lookup.unigram[id];
+        if (u >= 0) found[n++] = u;
+        if (previous >= 0 && this.config.maxNgram === 2) {
+          const b = lookup.bigram.get(previous * lookup.termCount + id);
+          if (b !== undefined) found[n++] = b;
+        }
+      }
+      previous = id;
+    }
+    // Sorted, so equal features are adjacent: run lengths are the term frequencies.
+    const sorted = found.subarray(0, n).sort();
+    let distinct = 0;
+    for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) distinct++;
+    const indices = new Int32Array(distinct);
+    const values = new Float32Array(distinct);
+    const sublinear = this.config.sublinearTf;
+    let norm = 0;
+    for (let k = 0, out = 0; k < n; out++) {
+      const feature = sorted[k];
+      let tf = 0;
+      while (k < n && sorted[k] === feature) {
+        tf++;
+        k++;
+      }
+      const v = (sublinear ? 1 + Math.log(tf) : tf) * this.idf[feature];
+      indices[out] = feature;
+      values[out] = v;
+      norm += v * v;
+    }
+    if (norm > 0) {
+      const scale = 1 / Math.sqrt(norm);
+      for (let k = 0; k < distinct; k++) values[k] *= scale;
+    }
+    return { indices, values };
   }
 
   private vectorize(counts: Map<string, number>): SparseVector {

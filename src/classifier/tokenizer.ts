@@ -11,10 +11,10 @@ export interface TokenizerOptions {
   readonly negation: boolean;
 }
 
-/** One message as terms: `terms` for n-grams, `unigrams` with negation marking applied. */
+/** One message as terms, and which of them sit in a negated span (unigrams become `not_<term>`). */
 export interface TokenizedText {
   readonly terms: string[];
-  readonly unigrams: string[];
+  readonly negated: boolean[];
 }
 
 // Token types whose surface form carries no intent; the type itself does ("they sent an email").
@@ -51,10 +51,10 @@ export function tokenizeTerms(text: string, options: TokenizerOptions): Tokenize
   const negated = options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined;
   const stem = options.termForm === 'stem' ? winkStemmer() : undefined;
   const terms: string[] = [];
-  const unigrams: string[] = [];
+  const negatedTerms: boolean[] = [];
   const push = (term: string, isNegated: boolean) => {
     terms.push(term);
-    unigrams.push(isNegated ? `not_${term}` : term);
+    negatedTerms.push(isNegated);
   };
   for (let i = 0; i < types.length; i++) {
     const type = types[i];
@@ -67,9 +67,9 @@ export function tokenizeTerms(text: string, options: TokenizerOptions): Tokenize
     // wink learns unknown words as it reads: after seeing "tony's," once it keeps "tony's" whole,
     // before that it splits "tony" + "'s". Splitting clitics ourselves keeps the terms (and so the
     // model) independent of what the process has read before.
-    const clitic = CLITIC.exec(forms[i]);
+    const clitic = forms[i].includes("'") ? CLITIC.exec(forms[i]) : null;
     const parts = clitic ? [clitic[1], clitic[2] === "n't" ? 'not' : clitic[2]] : [forms[i]];
     for (const part of parts) push(stem ? stemOf(part, stem) : part, isNegated);
   }
-  return { terms, unigrams };
+  return { terms, negated: negatedTerms };
 }

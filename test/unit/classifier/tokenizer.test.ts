@@ -11,10 +11,22 @@ describe('tokenizer', () => {
   });
 
   it('lowercases, stems, marks negated words and replaces emails and numbers by their type', () => {
-    const { terms, unigrams } = tokenizeTerms("We DON'T want the Invoices, mail anna@example.com about 42 seats", DEFAULT_FEATURIZER_CONFIG);
+    const { terms, negated } = tokenizeTerms("We DON'T want the Invoices, mail anna@example.com about 42 seats", DEFAULT_FEATURIZER_CONFIG);
     expect(terms).toEqual(['we', 'do', 'not', 'want', 'the', 'invoic', 'mail', '<email>', 'about', '<number>', 'seat']);
-    expect(unigrams).toContain('not_want');
-    expect(unigrams).toContain('not_invoic');
-    expect(unigrams).not.toContain('not_mail');
+    const negatedTerms = terms.filter((_, i) => negated[i]);
+    expect(negatedTerms).toEqual(['want', 'the', 'invoic']);
+  });
+});
+
+describe('featurizer', () => {
+  it('gives the same vector on the fast prediction path as on the training path', async () => {
+    const { Featurizer } = await import('../../../src/classifier/featurizer.js');
+    const texts = ["we don't want the invoice", 'send the invoice today', 'the demo is not working today', 'book a demo'];
+    const { featurizer, vectors } = Featurizer.fit(texts);
+    texts.forEach((t, i) => {
+      const v = featurizer.transform(t);
+      expect(Array.from(v.indices)).toEqual(Array.from(vectors[i].indices));
+      expect(Array.from(v.values)).toEqual(Array.from(vectors[i].values));
+    });
   });
 });
