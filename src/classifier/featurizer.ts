@@ -200,29 +200,16 @@ export class Featurizer {
     }
     // Sorted, so equal features are adjacent: run lengths are the term frequencies.
     const sorted = found.subarray(0, n).sort();
-    let distinct = 0;
-    for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) distinct++;
-    const indices = new Int32Array(distinct);
-    const values = new Float32Array(distinct);
-    const sublinear = this.config.sublinearTf;
-    let norm = 0;
-    for (let k = 0, out = 0; k < n; out++) {
-      const feature = sorted[k];
-      let tf = 0;
-      while (k < n && sorted[k] === feature) {
-        tf++;
-        k++;
+    const indices: number[] = [];
+    const tf: number[] = [];
+    for (let k = 0; k < n; k++) {
+      if (k > 0 && sorted[k] === sorted[k - 1]) tf[tf.length - 1]++;
+      else {
+        indices.push(sorted[k]);
+        tf.push(1);
       }
-      const v = (sublinear ? 1 + Math.log(tf) : tf) * this.idf[feature];
-      indices[out] = feature;
-      values[out] = v;
-      norm += v * v;
     }
-    if (norm > 0) {
-      const scale = 1 / Math.sqrt(norm);
-      for (let k = 0; k < distinct; k++) values[k] *= scale;
-    }
-    return { indices, values };
+    return this.tfidf(Int32Array.from(indices), tf);
   }
 
   private vectorize(counts: Map<string, number>): SparseVector {
@@ -234,22 +221,25 @@ export class Featurizer {
     return this.weigh(termFrequency);
   }
 
-  /** TF-IDF weights and L2 normalisation for term frequencies keyed by feature index. */
   private weigh(termFrequency: Map<number, number>): SparseVector {
     // A numeric typed-array sort without a comparator is several times faster than one with.
     const indices = Int32Array.from(termFrequency.keys()).sort();
+    return this.tfidf(indices, Array.from(indices, (i) => termFrequency.get(i)!));
+  }
+
+  /** TF-IDF weights and L2 normalisation; `indices` ascending and distinct, `tf` aligned with them. */
+  private tfidf(indices: Int32Array, tf: ArrayLike<number>): SparseVector {
     const values = new Float32Array(indices.length);
     const sublinear = this.config.sublinearTf;
     let norm = 0;
     for (let k = 0; k < indices.length; k++) {
-      const tf = termFrequency.get(indices[k])!;
-      const v = (sublinear ? 1 + Math.log(tf) : tf) * this.idf[indices[k]];
+      const v = (sublinear ? 1 + Math.log(tf[k]) : tf[k]) * this.idf[indices[k]];
       values[k] = v;
       norm += v * v;
     }
     if (norm > 0) {
-      const s = 1 / Math.sqrt(norm);
-      for (let k = 0; k < values.length; k++) values[k] *= s;
+      const scale = 1 / Math.sqrt(norm);
+      for (let k = 0; k < values.length; k++) values[k] *= scale;
     }
     return { indices, values };
   }

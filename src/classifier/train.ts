@@ -8,7 +8,7 @@ import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from './
 import type { LabeledExample } from './labeled-example.js';
 import { MODEL_FORMAT_VERSION, type ModelArtifact, type ModelMetrics } from './model-artifact.js';
 import { seededRandom, shuffleInPlace } from './seeded-random.js';
-import { selectRows, toSparseMatrix, type SparseMatrix, type SparseVector } from './sparse-vector.js';
+import { rowOf, selectRows, toSparseMatrix, type SparseMatrix, type SparseVector } from './sparse-vector.js';
 
 /** Options of {@link trainModel}. */
 export interface TrainModelOptions {
@@ -70,9 +70,7 @@ function foldMargins(data: SparseMatrix, classes: Int32Array, labelCount: number
     const svm = train(selectRows(data, outFold), Int32Array.from(outFold, (i) => classes[i]));
     const held = selectRows(data, inFold);
     inFold.forEach((i, r) => {
-      const start = held.rowStart[r];
-      const x = { indices: held.indices.subarray(start, held.rowStart[r + 1]), values: held.values.subarray(start, held.rowStart[r + 1]) };
-      const best = topOf(svm, x, scratch);
+      const best = topOf(svm, rowOf(held, r), scratch);
       margins.push(scratch[best]);
       correct.push(best === classes[i]);
     });

@@ -1,7 +1,7 @@
 import SVM from 'ml-svm';
 import { ClassifierError } from '../classifier-error.js';
 import { seededRandom } from '../seeded-random.js';
-import type { SparseMatrix, SparseVector } from '../sparse-vector.js';
+import { rowOf, type SparseMatrix, type SparseVector } from '../sparse-vector.js';
 import type { SvmBackend, SvmTrainOptions, TrainedSvm } from './svm-backend.js';
 
 /**
@@ -83,11 +83,7 @@ export const mlSvmBackend: SvmBackend & { train(data: SparseMatrix, classes: Int
       .sort((a, b) => a - b);
     const position = new Map(columns.map((c, i) => [c, i]));
     const dense: number[][] = [];
-    for (let r = 0; r < data.rows; r++) {
-      const start = data.rowStart[r];
-      const end = data.rowStart[r + 1];
-      dense.push(densify({ indices: data.indices.subarray(start, end), values: data.values.subarray(start, end) }, position, columns.length));
-    }
+    for (let r = 0; r < data.rows; r++) dense.push(densify(rowOf(data, r), position, columns.length));
     const models: MlSvmPayload['models'] = [];
     for (let c = 0; c < classCount; c++) {
       const svm = new SVM({
