@@ -73,6 +73,8 @@ export async function startProcess(config: Config, logger: Logger, factories: Co
     db = await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
+      poolSize: config.databasePoolSize,
+      onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection dropped; the pool will reconnect'),
       onModifiedMigrations: (names) =>
         logger.warn({ migrations: names }, 'applied migrations were edited afterwards; their changes are not in this database. Add a new migration instead.'),
     });

@@ -14,6 +14,8 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL connection string; when absent the embedded PGlite database under dataDir is used. Env `DATABASE_URL`. */
   databaseUrl: string | undefined;
+  /** PostgreSQL connections per process. Env `DATABASE_POOL_SIZE`, default 10. */
+  databasePoolSize: number;
   /** Redis connection string. Env `REDIS_URL`, default `redis://127.0.0.1:6379`. */
   redisUrl: string;
   /** Whether REDIS_URL was given explicitly (then Rapport never starts a private redis-server). */
@@ -178,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     dataDir: resolve(str('RAPPORT_DATA_DIR') ?? './data'),
     databaseUrl,
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 500),
     redisUrl: redisUrl ?? 'redis://127.0.0.1:6379',
     redisUrlExplicit: redisUrl !== undefined,
     privateRedis: privateRedis === 'always' || privateRedis === 'never' ? privateRedis : 'auto',

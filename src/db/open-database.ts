@@ -10,13 +10,17 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Apply pending migrations after opening. Default true. */
   migrate?: boolean;
+  /** PostgreSQL connections per process. Default 10. */
+  poolSize?: number;
+  /** Told when the server drops an idle connection (restart, failover); the pool replaces it. */
+  onConnectionError?: (err: Error) => void;
   /** Told about applied migrations whose file has changed since. */
   onModifiedMigrations?: (names: string[]) => void;
 }
 
 /** Opens the configured database and (by default) brings its schema up to date. */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
-  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolSize, opts.onConnectionError) : await openPglite(opts.dataDir);
   if (opts.migrate !== false) {
     try {
       const result = await migrate(db);

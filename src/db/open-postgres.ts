@@ -4,8 +4,11 @@ import { PrismaClient } from './generated/client.ts';
 import type { Database, SqlRunner } from './database.ts';
 
 /** Opens a PostgreSQL database through a connection pool shared by Prisma and raw SQL. */
-export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+export async function openPostgres(url: string, poolSize = 10, onIdleError?: (err: Error) => void): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection dropped by the server (restart, failover, admin kill) must not crash the
+  // process: the pool discards it and the next query opens a fresh one.
+  pool.on('error', (err) => onIdleError?.(err));
   // Fail fast with the driver's own message (wrong host, auth, missing database).
   const probe = await pool.connect();
   probe.release();

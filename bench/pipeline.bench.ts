@@ -1,0 +1,249 @@
+/**
+ * Pipeline throughput and reminder lateness. Run: npm run bench:pipeline
+ *   RAPPORT_BENCH_RECORDS (default 10000), RAPPORT_BENCH_REMINDERS (default 10000), RAPPORT_BENCH_SKIP_PGLITE=1.
+ *
+ * Part 1 — log N records through the service (as a connector would), measure until all are classified:
+ *   records/s and log-to-classification latency p50/p99, on PostgreSQL with 1 and 2 worker processes
+ *   (`rapport start` with RAPPORT_ROLE=worker) and on PGlite with in-process workers (PGlite serves one
+ *   process, so "2 worker processes" does not exist there).
+ * Part 2 — M reminders due within the same minute across 100 channels, delivered to a recording
+ *   connector: lateness (posted - due) p50/p99 without platform limits; then with Slack's limit
+ *   (1 message/s per channel) enforced by the recording connector (it answers 429 when exceeded):
+ *   count of 429s, delivered, and how long the last one took.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Registry } from 'prom-client';
+import type { Database } from '../src/db/database.ts';
+import { openDatabase } from '../src/db/open-database.ts';
+import { createLogger } from '../src/logger.ts';
+import { connectRedis } from '../src/redis/connect-redis.ts';
+import { logCommunication } from '../src/services/log-communication.service.ts';
+import { findOrCreateRep } from '../src/services/reps.service.ts';
+import type { Reply } from '../src/commands/reply-model.ts';
+import { DeliveryError, type ChatConnector } from '../connectors/chat-connector.ts';
+import { ConnectorRegistry } from '../connectors/connector-registry.ts';
+import { SharedConsoleConnector } from '../connectors/console/shared-console.connector.ts';
+import { ActiveClassifier } from '../jobs/active-classifier.ts';
+import { bullmqPipelineHooks } from '../jobs/bullmq-pipeline-hooks.ts';
+import { QueueMetrics } from '../jobs/queue-metrics.ts';
+import { closeQueues, createQueues } from '../jobs/queues.ts';
+import { TargetRateLimiter } from '../jobs/target-rate-limiter.ts';
+import { createWorkers } from '../jobs/workers.ts';
+import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
+import { createScratchPostgres } from '../test/helpers/test-database.ts';
+import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../test/helpers/spawn-rapport.ts';
+
+const RECORDS = Number(process.env.RAPPORT_BENCH_RECORDS ?? 10_000);
+const REMINDERS = Number(process.env.RAPPORT_BENCH_REMINDERS ?? 10_000);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const logger = createLogger('silent');
+
+const TEXTS = [
+  'The dashboard keeps crashing, we are really unhappy',
+  'Can you send us a quote for 50 more seats by Friday?',
+  'Thanks, the onboarding session was great and the team loves it',
+  'We are thinking about moving to a competitor when the contract ends',
+  'Could we set up a call next Tuesday at 3pm to go through the roadmap?',
+  'Do you support single sign-on with Okta?',
+  'Invoice 2231 attached, please forward to accounts payable',
+];
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => { for (let i = next++; i < items.length; i = next++) await fn(items[i], i); }));
+}
+
+async function seedCompanies(db: Database, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = await db.prisma.company.create({ data: { name: `Bench Customer ${i}`, normalizedName: `bench customer ${i}` } });
+    ids.push(c.id);
+  }
+  return ids;
+}
+
+/** Part 1: log RECORDS records and wait until every one is classified. */
+async function classifyRun(label: string, db: Database, prefix: string, startWorkers: () => Promise<() => Promise<void>>): Promise<void> {
+  const redis = connectRedis(REDIS_URL);
+  const queues = createQueues(redis, prefix);
+  const hooks = bullmqPipelineHooks(db, redis, queues);
+  // Build the default model before the clock starts (workers load it from the database).
+  await new ActiveClassifier(db, logger).get();
+  const rep = await findOrCreateRep(db.prisma, { platform: 'console', platformUserId: 'bench', displayName: 'Bench', timezone: 'UTC' });
+  const companies = await seedCompanies(db, 100);
+  const stop = await startWorkers();
+  const run = randomBytes(3).toString('hex');
+  const t0 = performance.now();
+  await pool(Array.from({ length: RECORDS }, (_, i) => i), 16, async (i) => {
+    await logCommunication(db, {
+      companyId: companies[i % companies.length], text: `${TEXTS[i % TEXTS.length]} (#${i})`, occurredAt: new Date(), sourceKey: `bench:${run}:${i}`,
+      repId: rep.id, repName: rep.name, actor: { repId: rep.id, platform: 'console' },
+    }, hooks);
+  });
+  const logMs = performance.now() - t0;
+  for (;;) {
+    const [{ n }] = await db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM "Classification"');
+    if (n >= RECORDS) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const totalMs = performance.now() - t0;
+  const rows = await db.sql.query<{ ms: number }>(
+    'SELECT EXTRACT(EPOCH FROM (c."createdAt" - m."createdAt")) * 1000 AS ms FROM "Classification" c JOIN "Message" m ON m.id = c."messageId"',
+  );
+  const lat = rows.map((r) => Number(r.ms));
+  console.log(
+    `${label.padEnd(34)} ${RECORDS} records: logged in ${(logMs / 1000).toFixed(1)} s, all classified after ${(totalMs / 1000).toFixed(1)} s = ` +
+      `${(RECORDS / (totalMs / 1000)).toFixed(0)} records/s end to end; log->classified p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}`,
+  );
+  await stop();
+  await closeQueues(queues);
+  const keys = await redis.keys(`${prefix}*`);
+  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+  await redis.quit();
+}
+
+function inProcessWorkers(db: Database, prefix: string, registry = new ConnectorRegistry(), limits?: ConstructorParameters<typeof TargetRateLimiter>[2]) {
+  return async () => {
+    const redis = connectRedis(REDIS_URL);
+    const queues = createQueues(redis, prefix);
+    const console_ = new SharedConsoleConnector(redis, prefix);
+    if (!registry.platforms.includes('console')) registry.register(console_);
+    const deps: PipelineDeps = {
+      db, redis, queues, registry, logger,
+      limiter: new TargetRateLimiter(redis, `${prefix}:rapport`, limits),
+      classifier: new ActiveClassifier(db, logger),
+      settings: { timezone: 'UTC', defaultTarget: 'console:team', escalateAfterMs: 24 * 3_600_000, digestTime: '09:00', retrainCron: '0 3 * * *' },
+    };
+    const workers = createWorkers(deps, { redisUrl: REDIS_URL, prefix, concurrency: 16, lockDurationMs: 30_000, stalledIntervalMs: 30_000 }, new QueueMetrics(new Registry(), queues), logger);
+    workers.run();
+    return async () => {
+      await workers.close();
+      await closeQueues(queues);
+      await redis.quit();
+    };
+  };
+}
+
+function workerProcesses(url: string, prefix: string, count: number, dataDir: string) {
+  return async () => {
+    const procs: SpawnedRapport[] = [];
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      const p = spawnRapport(['start'], { RAPPORT_ROLE: 'worker', DATABASE_URL: url, REDIS_URL, RAPPORT_QUEUE_PREFIX: prefix, PORT: String(port), RAPPORT_DATA_DIR: dataDir, LOG_LEVEL: 'error', RAPPORT_WORKER_CONCURRENCY: '16' });
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, p);
+      procs.push(p);
+    }
+    return async () => {
+      for (const p of procs) p.child.kill('SIGTERM');
+      await Promise.all(procs.map((p) => p.exited));
+    };
+  };
+}
+
+/** A chat platform on this machine: records every post; optionally enforces 1 message/s per channel like Slack. */
+class RecordingConnector implements ChatConnector {
+  readonly posts: Array<{ target: string; at: number; key?: string }> = [];
+  rejected = 0;
+  private readonly lastByTarget = new Map<string, number>();
+  constructor(readonly platform: string, private readonly perChannelIntervalMs = 0) {}
+  async post(target: string, _reply: Reply, opts: { idempotencyKey?: string } = {}) {
+    const now = Date.now();
+    if (this.perChannelIntervalMs > 0) {
+      const last = this.lastByTarget.get(target) ?? 0;
+      if (now - last < this.perChannelIntervalMs) {
+        this.rejected++;
+        throw new DeliveryError('rate_limited', 'HTTP 429 from the recording server', this.perChannelIntervalMs - (now - last));
+      }
+      this.lastByTarget.set(target, now);
+    }
+    this.posts.push({ target, at: now, key: opts.idempotencyKey });
+    return { externalId: `m${this.posts.length}` };
+  }
+  async update() {}
+  async health() { return { ok: true, detail: 'recording' }; }
+}
+
+/** Part 2: REMINDERS follow-ups due within one minute across 100 channels. */
+async function reminderRun(label: string, db: Database, platform: 'slack', perChannelIntervalMs: number, withLimiter: boolean): Promise<void> {
+  const prefix = `{rapport-bench-${randomBytes(3).toString('hex')}}`;
+  const recorder = new RecordingConnector(platform, perChannelIntervalMs);
+  const registry = new ConnectorRegistry();
+  registry.register(recorder);
+  const redis = connectRedis(REDIS_URL);
+  const queues = createQueues(redis, prefix);
+  const hooks = bullmqPipelineHooks(db, redis, queues);
+  const rep = await findOrCreateRep(db.prisma, { platform: 'console', platformUserId: 'bench', displayName: 'Bench', timezone: 'UTC' });
+  const company = await db.prisma.company.create({ data: { name: `Reminder Bench ${prefix}`, normalizedName: `reminder bench ${prefix}` } });
+  const start = Date.now() + 20_000;
+  const due = new Map<string, number>();
+  const rows = Array.from({ length: REMINDERS }, (_, i) => ({
+    companyId: company.id, title: `Bench reminder ${i}`, dueAt: new Date(start + Math.floor((i / REMINDERS) * 60_000)), status: 'open' as const,
+    source: 'manual' as const, assigneeRepId: rep.id, remindTarget: `${platform}:T1/C${i % 100}`,
+  }));
+  await db.prisma.followUp.createMany({ data: rows });
+  const created = await db.prisma.followUp.findMany({ where: { companyId: company.id }, select: { id: true, dueAt: true } });
+  for (const f of created) due.set(f.id, f.dueAt.getTime());
+  await pool(created, 16, async (f) => hooks.followUpChanged(f.id));
+  const stop = await inProcessWorkers(db, prefix, registry, withLimiter ? undefined : {})();
+  const deadline = start + 60_000 + (perChannelIntervalMs > 0 ? (REMINDERS / 100) * perChannelIntervalMs + 60_000 : 30_000);
+  while (recorder.posts.length < REMINDERS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const sent = await db.prisma.delivery.findMany({ where: { key: { startsWith: 'reminder-' }, status: 'sent' }, select: { key: true, updatedAt: true } });
+  const lateness = recorder.posts.map((p) => p.at - (due.get(p.key!.slice('reminder-'.length, 'reminder-'.length + 36)) ?? p.at));
+  const last = Math.max(...recorder.posts.map((p) => p.at)) - (start + 60_000);
+  console.log(
+    `${label.padEnd(34)} ${recorder.posts.length}/${REMINDERS} delivered (${sent.length} recorded sent), ` +
+      (perChannelIntervalMs > 0 ? `429s: ${recorder.rejected}, last one ${(last / 1000).toFixed(0)} s after the minute ended (100 channels at 1/s need ≥ ${REMINDERS / 100 - 60} s)` : `lateness p50 ${fmt(pct(lateness, 50))}, p99 ${fmt(pct(lateness, 99))}, max ${fmt(Math.max(...lateness))}`),
+  );
+  await stop();
+  await closeQueues(queues);
+  const keys = await redis.keys(`${prefix}*`);
+  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+  await redis.quit();
+  await db.prisma.followUp.deleteMany({ where: { companyId: company.id } });
+  await db.prisma.delivery.deleteMany({ where: { key: { startsWith: 'reminder-' } } });
+}
+
+async function main() {
+  console.log(`bench:pipeline on ${new Date().toISOString()}, node ${process.version}`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'rapport-bench-'));
+  try {
+    console.log('\n== Part 1: log -> classified');
+    for (const workers of [1, 2]) {
+      const scratch = await createScratchPostgres();
+      const db = await openDatabase({ databaseUrl: scratch.url });
+      const prefix = `{rapport-bench-${randomBytes(3).toString('hex')}}`;
+      await classifyRun(`PostgreSQL, ${workers} worker process(es)`, db, prefix, workerProcesses(scratch.url, prefix, workers, dataDir));
+      await db.close();
+      await scratch.drop();
+    }
+    if (process.env.RAPPORT_BENCH_SKIP_PGLITE !== '1') {
+      const db = await openDatabase({});
+      const prefix = `{rapport-bench-${randomBytes(3).toString('hex')}}`;
+      await classifyRun('PGlite, in-process workers', db, prefix, inProcessWorkers(db, prefix));
+      await db.close();
+    }
+
+    console.log('\n== Part 2: reminders due within one minute across 100 channels (PostgreSQL, in-process workers)');
+    const scratch = await createScratchPostgres();
+    const db = await openDatabase({ databaseUrl: scratch.url });
+    await reminderRun('no platform limit', db, 'slack', 0, false);
+    await reminderRun('Slack limit 1/s per channel, limiter on', db, 'slack', 1_000, true);
+    await db.close();
+    await scratch.drop();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
+process.exit(0);
