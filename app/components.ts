@@ -1,6 +1,7 @@
 import type { ComponentFactory } from './runtime.ts';
 import { pipelineComponentFactories } from '../jobs/index.ts';
 import { consoleComponent } from './chat.component.ts';
+import { imapComponentFactory } from '../connectors/imap/index.ts';
 
 const pipeline = pipelineComponentFactories();
 
@@ -10,4 +11,4 @@ const pipeline = pipelineComponentFactories();
  * registered), then connectors (intake). Each factory decides from the role and the configuration
  * whether it applies. Shutdown runs in reverse, so intake stops first.
  */
-export const componentFactories: ComponentFactory[] = [pipeline.queues, pipeline.workers, consoleComponent];
+export const componentFactories: ComponentFactory[] = [pipeline.queues, pipeline.workers, consoleComponent, imapComponentFactory];

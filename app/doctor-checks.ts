@@ -1,5 +1,6 @@
 import type { Config } from '../src/config/env.ts';
 import { failedJobsDoctorCheck } from '../jobs/failed-jobs.doctor.ts';
+import { imapDoctorCheck } from '../connectors/imap/index.ts';
 
 export interface DoctorResult {
   name: string;
@@ -12,4 +13,4 @@ export interface DoctorResult {
 export type DoctorCheck = (config: Config) => Promise<DoctorResult>;
 
 /** Checks contributed by connectors and jobs (Slack auth, IMAP login, failed jobs, ...). */
-export const doctorChecks: DoctorCheck[] = [failedJobsDoctorCheck];
+export const doctorChecks: DoctorCheck[] = [imapDoctorCheck, failedJobsDoctorCheck];

@@ -6,6 +6,8 @@ import { jobId } from './job-ids.ts';
 import { REMINDABLE, reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
 
 export interface ReconcileReport {
+  /** Messages whose classify job was lost (Redis flushed, written by a CLI without Redis) and were queued again. */
+  classificationsQueued: number;
   remindersAdded: number;
   orphansRemoved: number;
   escalationsArmed: number;
@@ -22,7 +24,8 @@ const PAGE = 2_000;
  * a customer link (plus the default channel) has its daily-digest scheduler.
  */
 export async function reconcileSchedules(deps: PipelineDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { remindersAdded: 0, orphansRemoved: 0, escalationsArmed: 0, digestSchedules: 0 };
+  const report: ReconcileReport = { classificationsQueued: 0, remindersAdded: 0, orphansRemoved: 0, escalationsArmed: 0, digestSchedules: 0 };
+  report.classificationsQueued = await requeueUnclassified(deps);
   const reminders = deps.queues[QueueName.FollowUpReminder];
   const scheduled = new Map<string, { remove(): Promise<void> }>();
   for (const job of await reminders.getJobs(['delayed', 'waiting', 'prioritized'])) if (job?.id) scheduled.set(job.id, job);
@@ -81,6 +84,25 @@ export async function reconcileSchedules(deps: PipelineDeps): Promise<ReconcileR
   const retrain: RetrainModelData = { requestedBy: 'schedule' };
   await deps.queues[QueueName.RetrainModel].upsertJobScheduler('retrain-nightly', { pattern: deps.settings.retrainCron, tz: deps.settings.timezone }, { name: 'retrain', data: retrain });
   return report;
+}
+
+/**
+ * Customer messages older than a minute without a classification lost their job somewhere; queue them
+ * again (deterministic ids make this a no-op for jobs still waiting). Oldest first, a bounded batch per run.
+ */
+async function requeueUnclassified(deps: PipelineDeps): Promise<number> {
+  const rows = await deps.db.sql.query<{ id: string; recordId: string }>(
+    `SELECT m.id, m."recordId" FROM "Message" m
+      WHERE m.direction <> 'outbound' AND m."createdAt" < $1
+        AND NOT EXISTS (SELECT 1 FROM "Classification" c WHERE c."recordId" = m."recordId" AND c."messageId" = m.id)
+      ORDER BY m."createdAt" LIMIT 5000`,
+    [new Date(Date.now() - 60_000)],
+  );
+  if (rows.length === 0) return 0;
+  await deps.queues[QueueName.ClassifyCommunication].addBulk(
+    rows.map((r) => ({ name: 'classify', data: { recordId: r.recordId, messageId: r.id }, opts: { jobId: jobId('classify', r.id) } })),
+  );
+  return rows.length;
 }
 
 async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {

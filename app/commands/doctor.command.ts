@@ -3,7 +3,7 @@ import { openDatabase } from '../../src/db/open-database.ts';
 import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
 import { redisAnswers } from '../../src/redis/connect-redis.ts';
 import { redisServerOnPath } from '../../src/redis/private-redis-server.ts';
-import type { CliCommand } from '../cli.ts';
+import type { CliCommand } from '../cli-registry.ts';
 import { doctorChecks, type DoctorCheck, type DoctorResult } from '../doctor-checks.ts';
 
 /**

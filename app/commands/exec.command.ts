@@ -11,7 +11,8 @@ import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { exportCustomer, formatCustomerExport } from '../../src/services/export-customer.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
-import { noopPipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import type { Database } from '../../src/db/database.ts';
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 
 const USAGE = 'Usage: rapport exec [--as <rep name or email>] [--json] "<command>"   e.g. rapport exec "lookup acme"';
@@ -22,7 +23,12 @@ const USAGE = 'Usage: rapport exec [--as <rep name or email>] [--json] "<command
  * data dir is locked to it); otherwise the database is opened here. `export` prints the full export
  * however large. Returns the exit code: 0, 1 for an error reply, 2 for bad usage.
  */
-export async function runExecCommand(argv: string[], config: Config, out: NodeJS.WritableStream): Promise<number> {
+export async function runExecCommand(
+  argv: string[],
+  config: Config,
+  out: NodeJS.WritableStream,
+  openHooks: (db: Database) => Promise<{ hooks: PipelineHooks; close(): Promise<void> }> = async () => ({ hooks: noopPipelineHooks, close: async () => {} }),
+): Promise<number> {
   let as: string | undefined;
   let json = false;
   const words: string[] = [];
@@ -80,7 +86,12 @@ export async function runExecCommand(argv: string[], config: Config, out: NodeJS
         return 0;
       }
     }
-    return print(await executeCommand(text, ctx, { db, hooks: noopPipelineHooks }));
+    const pipeline = await openHooks(db);
+    try {
+      return print(await executeCommand(text, ctx, { db, hooks: pipeline.hooks }));
+    } finally {
+      await pipeline.close();
+    }
   } finally {
     await db.close();
   }

@@ -9,6 +9,8 @@ import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import { reconcileSchedules } from '../../../jobs/reconcile-schedules.job.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { eventually, startPipelineHarness } from '../../helpers/pipeline-harness.ts';
+import { logCommunication } from '../../../src/services/log-communication.service.ts';
+import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 
 // FLUSHALL needs a Redis of its own: the shared one serves the other test files.
 let redis: PrivateRedis;
@@ -66,6 +68,26 @@ describe('Redis loss', () => {
       await h.queues[QueueName.FollowUpReminder].add('remind', { followUpId: '00000000-0000-0000-0000-000000000000', dueEpochMs: now + 60_000 }, { jobId: 'reminder-00000000-0000-0000-0000-000000000000-1', delay: 60_000 });
       const again = await reconcileSchedules(h.deps);
       expect(again).toMatchObject({ remindersAdded: 0, orphansRemoved: 1 });
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it('classifies records whose classify job never reached Redis (written without Redis, or flushed)', async () => {
+    const h = await startPipelineHarness('pglite', { redisUrl: redis.url });
+    try {
+      const db = h.test.db;
+      const actor = { platform: 'console' as const, platformUserId: 'jo', displayName: 'Jo', timezone: 'UTC' };
+      const rep = await findOrCreateRep(db.prisma, actor);
+      const company = await createCustomer(db.prisma, 'Massive Dynamic', { repId: rep.id, platform: 'console' });
+      const logged = await logCommunication(db, { companyId: company.id, text: 'We want to cancel our subscription at the end of the month', occurredAt: new Date(), sourceKey: 'offline-1', repId: rep.id, repName: rep.name, actor: { repId: rep.id, platform: 'console' } }, noopPipelineHooks);
+      // Younger than a minute: a job may still be on its way, so the reconciler leaves it alone.
+      expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
+      await db.prisma.message.update({ where: { id: logged.message.id }, data: { createdAt: new Date(Date.now() - 120_000) } });
+      expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(1);
+      const c = await eventually('the classification', async () => db.prisma.classification.findFirst({ where: { messageId: logged.message.id } }));
+      expect(c.label).toBe('churn');
+      expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
     } finally {
       await h.dispose();
     }
