@@ -1,6 +1,8 @@
 /**
  * Pipeline throughput and reminder lateness. Run: npm run bench:pipeline
- *   RAPPORT_BENCH_RECORDS (default 10000), RAPPORT_BENCH_REMINDERS (default 10000), RAPPORT_BENCH_SKIP_PGLITE=1.
+ *   RAPPORT_BENCH_RECORDS (default 10000), RAPPORT_BENCH_REMINDERS (default 10000), RAPPORT_BENCH_SKIP_PGLITE=1,
+ *   RAPPORT_BENCH_RUNS (default 1: runs per configuration; medians printed at the end),
+ *   RAPPORT_BENCH_WORKERS (default "1,2": PostgreSQL worker process counts), RAPPORT_BENCH_PARTS (default "1,2").
  *
  * Part 1 — log N records through the service (as a connector would), measure until all are classified:
  *   records/s and log-to-classification latency p50/p99, on PostgreSQL with 1 and 2 worker processes
@@ -40,7 +42,19 @@ import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../tes
 const RECORDS = Number(process.env.RAPPORT_BENCH_RECORDS ?? 10_000);
 const REMINDERS = Number(process.env.RAPPORT_BENCH_REMINDERS ?? 10_000);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RUNS = Number(process.env.RAPPORT_BENCH_RUNS ?? 1);
+const WORKER_COUNTS = (process.env.RAPPORT_BENCH_WORKERS ?? '1,2').split(',').map(Number);
+const PARTS = new Set((process.env.RAPPORT_BENCH_PARTS ?? '1,2').split(','));
 const logger = createLogger('silent');
+
+/** Figures of every run, per configuration, for the medians printed at the end. */
+const results = new Map<string, Record<string, number[]>>();
+function record(config: string, figures: Record<string, number>): void {
+  const r = results.get(config) ?? {};
+  for (const [k, v] of Object.entries(figures)) (r[k] ??= []).push(v);
+  results.set(config, r);
+}
+const median = (xs: number[]) => pct(xs, 50);
 
 const TEXTS = [
   'The dashboard keeps crashing, we are really unhappy',
@@ -101,6 +115,7 @@ async function classifyRun(label: string, db: Database, prefix: string, startWor
     'SELECT EXTRACT(EPOCH FROM (c."createdAt" - m."createdAt")) * 1000 AS ms FROM "Classification" c JOIN "Message" m ON m.id = c."messageId"',
   );
   const lat = rows.map((r) => Number(r.ms));
+  record(label, { 'records/s': RECORDS / (totalMs / 1000), 'p50 ms': pct(lat, 50), 'p99 ms': pct(lat, 99), 'log s': logMs / 1000 });
   console.log(
     `${label.padEnd(34)} ${RECORDS} records: logged in ${(logMs / 1000).toFixed(1)} s, all classified after ${(totalMs / 1000).toFixed(1)} s = ` +
       `${(RECORDS / (totalMs / 1000)).toFixed(0)} records/s end to end; log->classified p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}`,
@@ -200,6 +215,9 @@ async function reminderRun(label: string, db: Database, platform: 'slack', perCh
   const sent = await db.prisma.delivery.findMany({ where: { key: { startsWith: 'reminder-' }, status: 'sent' }, select: { key: true, updatedAt: true } });
   const lateness = recorder.posts.map((p) => p.at - (due.get(p.key!.slice('reminder-'.length, 'reminder-'.length + 36)) ?? p.at));
   const last = Math.max(...recorder.posts.map((p) => p.at)) - (start + 60_000);
+  record(label, perChannelIntervalMs > 0
+    ? { delivered: recorder.posts.length, '429s': recorder.rejected, 'last s after minute': last / 1000 }
+    : { delivered: recorder.posts.length, 'p50 ms': pct(lateness, 50), 'p99 ms': pct(lateness, 99), 'max ms': Math.max(...lateness) });
   console.log(
     `${label.padEnd(34)} ${recorder.posts.length}/${REMINDERS} delivered (${sent.length} recorded sent), ` +
       (perChannelIntervalMs > 0 ? `429s: ${recorder.rejected}, last one ${(last / 1000).toFixed(0)} s after the minute ended (100 channels at 1/s need ≥ ${REMINDERS / 100 - 60} s)` : `lateness p50 ${fmt(pct(lateness, 50))}, p99 ${fmt(pct(lateness, 99))}, max ${fmt(Math.max(...lateness))}`),
@@ -213,33 +231,49 @@ async function reminderRun(label: string, db: Database, platform: 'slack', perCh
   await db.prisma.delivery.deleteMany({ where: { key: { startsWith: 'reminder-' } } });
 }
 
+async function part1(dataDir: string): Promise<void> {
+  console.log('\n== Part 1: log -> classified');
+  for (const workers of WORKER_COUNTS) {
+    const scratch = await createScratchPostgres();
+    const db = await openDatabase({ databaseUrl: scratch.url });
+    const prefix = `{rapport-bench-${randomBytes(3).toString('hex')}}`;
+    await classifyRun(`PostgreSQL, ${workers} worker process(es)`, db, prefix, workerProcesses(scratch.url, prefix, workers, dataDir));
+    await db.close();
+    await scratch.drop();
+  }
+  if (process.env.RAPPORT_BENCH_SKIP_PGLITE !== '1') {
+    const db = await openDatabase({});
+    const prefix = `{rapport-bench-${randomBytes(3).toString('hex')}}`;
+    await classifyRun('PGlite, in-process workers', db, prefix, inProcessWorkers(db, prefix));
+    await db.close();
+  }
+}
+
+async function part2(): Promise<void> {
+  console.log('\n== Part 2: reminders due within one minute across 100 channels (PostgreSQL, in-process workers)');
+  const scratch = await createScratchPostgres();
+  const db = await openDatabase({ databaseUrl: scratch.url });
+  await reminderRun('no platform limit', db, 'slack', 0, false);
+  await reminderRun('Slack limit 1/s per channel, limiter on', db, 'slack', 1_000, true);
+  await db.close();
+  await scratch.drop();
+}
+
 async function main() {
   console.log(`bench:pipeline on ${new Date().toISOString()}, node ${process.version}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'rapport-bench-'));
   try {
-    console.log('\n== Part 1: log -> classified');
-    for (const workers of [1, 2]) {
-      const scratch = await createScratchPostgres();
-      const db = await openDatabase({ databaseUrl: scratch.url });
-      const prefix = `{rapport-bench-${randomBytes(3).toString('hex')}}`;
-      await classifyRun(`PostgreSQL, ${workers} worker process(es)`, db, prefix, workerProcesses(scratch.url, prefix, workers, dataDir));
-      await db.close();
-      await scratch.drop();
+    for (let run = 1; run <= RUNS; run++) {
+      if (RUNS > 1) console.log(`\n### run ${run} of ${RUNS}`);
+      if (PARTS.has('1')) await part1(dataDir);
+      if (PARTS.has('2')) await part2();
     }
-    if (process.env.RAPPORT_BENCH_SKIP_PGLITE !== '1') {
-      const db = await openDatabase({});
-      const prefix = `{rapport-bench-${randomBytes(3).toString('hex')}}`;
-      await classifyRun('PGlite, in-process workers', db, prefix, inProcessWorkers(db, prefix));
-      await db.close();
+    if (RUNS > 1) {
+      console.log(`\n== Medians of ${RUNS} runs`);
+      for (const [config, figures] of results) {
+        console.log(`${config.padEnd(40)} ${Object.entries(figures).map(([k, v]) => `${k} ${median(v).toFixed(k === 'log s' || k.startsWith('last') ? 1 : 0)}`).join(', ')}`);
+      }
     }
-
-    console.log('\n== Part 2: reminders due within one minute across 100 channels (PostgreSQL, in-process workers)');
-    const scratch = await createScratchPostgres();
-    const db = await openDatabase({ databaseUrl: scratch.url });
-    await reminderRun('no platform limit', db, 'slack', 0, false);
-    await reminderRun('Slack limit 1/s per channel, limiter on', db, 'slack', 1_000, true);
-    await db.close();
-    await scratch.drop();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

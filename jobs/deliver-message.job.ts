@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Reply } from '../src/commands/reply-model.ts';
-import { buildFollowUpCard } from '../src/notifications/follow-up-card.notification.ts';
+import { renderFollowUpCard, type FollowUpCardPurpose } from '../src/notifications/follow-up-card.notification.ts';
+import { claimDelivery, recordDeliverySent, setDeliveryStatus } from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
@@ -23,12 +24,15 @@ export interface DeliveryOutcome {
 export async function deliverMessage(job: Job<DeliverMessageData>, token: string | undefined, deps: PipelineDeps): Promise<DeliveryOutcome> {
   const { db, registry, limiter } = deps;
   const d = job.data;
-  const row = await db.prisma.delivery.upsert({ where: { key: d.key }, create: { key: d.key, target: d.target }, update: {} });
+  const cardKind = d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation' || d.kind === 'refresh';
+  // One statement: the idempotency row, the channel's timezone and (for cards) everything the card shows.
+  const row = await claimDelivery(db.sql, d.key, d.target, cardKind ? d.followUpId : undefined);
   if (row.status === 'sent') return { status: 'already-sent', externalId: row.externalId ?? undefined };
 
-  const reply = await buildReply(d, deps);
+  const tz = row.channelTimezone ?? deps.settings.timezone;
+  const reply = cardKind ? (row.card ? await renderFollowUpCard(db, row.card, d.kind as FollowUpCardPurpose, tz) : undefined) : await buildOtherReply(d, deps, tz);
   if (!reply) {
-    await db.prisma.delivery.update({ where: { key: d.key }, data: { status: 'skipped' } });
+    await setDeliveryStatus(db.sql, d.key, 'skipped');
     return { status: 'nothing-to-send' };
   }
   const connector = registry.forTarget(d.target);
@@ -44,23 +48,23 @@ export async function deliverMessage(job: Job<DeliverMessageData>, token: string
     throw new DelayedError();
   }
 
-  await db.prisma.delivery.update({ where: { key: d.key }, data: { status: 'posting', attempts: { increment: 1 } } });
+  await setDeliveryStatus(db.sql, d.key, 'posting');
   try {
     if (d.kind === 'refresh') {
       await connector.update(d.target, d.externalId!, reply);
-      return recordSent(deps, d, d.externalId!);
+      return await recordSent(deps, d, d.externalId!);
     }
     const { externalId } = await connector.post(d.target, reply, { idempotencyKey: d.key });
     return await recordSent(deps, d, externalId);
   } catch (err) {
     if (!(err instanceof DeliveryError)) throw err; // uncertain: stays `posting`, retried with backoff
-    await db.prisma.delivery.update({ where: { key: d.key }, data: { status: 'pending', lastError: err.message } });
+    await setDeliveryStatus(db.sql, d.key, 'pending', err.message);
     if (err.code === 'rate_limited') {
       await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 1_000), token);
       throw new DelayedError();
     }
     if (err.code === 'auth' || err.code === 'not_found') {
-      await db.prisma.delivery.update({ where: { key: d.key }, data: { status: 'failed' } });
+      await setDeliveryStatus(db.sql, d.key, 'failed');
       throw new UnrecoverableError(err.message);
     }
     throw err;
@@ -68,22 +72,15 @@ export async function deliverMessage(job: Job<DeliverMessageData>, token: string
 }
 
 async function recordSent(deps: PipelineDeps, d: DeliverMessageData, externalId: string): Promise<DeliveryOutcome> {
-  await deps.db.prisma.delivery.update({ where: { key: d.key }, data: { status: 'sent', externalId, lastError: null } });
-  if (d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation')) {
-    // Later clicks and state changes update this message in place.
-    await deps.db.prisma.followUp.updateMany({ where: { id: d.followUpId }, data: { messageRef: formatMessageRef(d.target, externalId) } });
-  }
+  // Later clicks and state changes update a follow-up's posted message in place.
+  const followUp = d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation') ? { id: d.followUpId, messageRef: formatMessageRef(d.target, externalId) } : undefined;
+  await recordDeliverySent(deps.db.sql, d.key, externalId, followUp);
   return { status: 'sent', externalId };
 }
 
-async function buildReply(d: DeliverMessageData, deps: PipelineDeps): Promise<Reply | undefined> {
-  const tz = await targetTimezone(deps, d.target);
+/** Replies that are not follow-up cards: digests and notices. */
+async function buildOtherReply(d: DeliverMessageData, deps: PipelineDeps, tz: string): Promise<Reply | undefined> {
   switch (d.kind) {
-    case 'suggestion':
-    case 'reminder':
-    case 'escalation':
-    case 'refresh':
-      return d.followUpId ? buildFollowUpCard(deps.db, d.followUpId, d.kind, tz) : undefined;
     case 'digest':
       return buildDigest(deps.db, d.target, tz);
     case 'notice': {
@@ -92,11 +89,7 @@ async function buildReply(d: DeliverMessageData, deps: PipelineDeps): Promise<Re
       const text = (entry?.details as { text?: string } | null)?.text;
       return text ? { text, visibility: 'channel' } : undefined;
     }
+    default:
+      return undefined;
   }
-}
-
-async function targetTimezone(deps: PipelineDeps, target: string): Promise<string> {
-  const [platform, ...rest] = target.split(':');
-  const link = await deps.db.prisma.channelLink.findFirst({ where: { platform: platform as never, channelRef: rest.join(':'), timezone: { not: null } }, select: { timezone: true } });
-  return link?.timezone ?? deps.settings.timezone;
 }

@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import type { Reply, ReplyButton } from '../commands/reply-model.ts';
 import { followUpButtons } from '../commands/follow-up-view.ts';
 import { formatInZone } from '../domain/zoned-time.ts';
+import { readFollowUpCard, type FollowUpCardData } from '../db/follow-up-card.repository.ts';
 
 /** Why a follow-up card is being posted; decides its heading and buttons. */
 export type FollowUpCardPurpose = 'suggestion' | 'reminder' | 'escalation' | 'refresh';
@@ -15,19 +16,18 @@ export const CORRECTABLE_LABELS = ['need', 'feedback', 'issue', 'purchase', 'chu
  * and who did it (no buttons). Returns undefined when the follow-up no longer exists (erased).
  */
 export async function buildFollowUpCard(db: Database, followUpId: string, purpose: FollowUpCardPurpose, timeZone: string, now = new Date()): Promise<Reply | undefined> {
-  const f = await db.prisma.followUp.findUnique({
-    where: { id: followUpId },
-    include: {
-      company: { select: { name: true } },
-      assignee: { select: { name: true, platformUserIds: true } },
-      record: { select: { id: true, subject: true, messages: { orderBy: { sentAt: 'desc' }, take: 1, select: { cleanText: true } } } },
-      classification: { select: { label: true, confidence: true, correctedLabel: true } },
-    },
-  });
-  if (!f) return undefined;
-  const customer = f.company?.name ?? 'unknown customer';
+  const f = await readFollowUpCard(db.sql, followUpId);
+  return f ? renderFollowUpCard(db, f, purpose, timeZone, now) : undefined;
+}
+
+/**
+ * The card for follow-up data already loaded (see readFollowUpCard); reads the database again only
+ * for a closed follow-up, to say who closed it.
+ */
+export async function renderFollowUpCard(db: Database, f: FollowUpCardData, purpose: FollowUpCardPurpose, timeZone: string, now = new Date()): Promise<Reply> {
+  const customer = f.companyName ?? 'unknown customer';
   const due = formatInZone(f.dueAt, timeZone);
-  const excerpt = f.record?.messages[0]?.cleanText ?? f.record?.subject ?? '';
+  const excerpt = f.record?.latestText ?? f.record?.subject ?? '';
   const label = f.classification ? (f.classification.correctedLabel ?? f.classification.label) : undefined;
   const fields = [
     { label: 'Customer', value: customer },

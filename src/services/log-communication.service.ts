@@ -1,10 +1,10 @@
 import type { ChannelKind, CommunicationRecord, FollowUp, Message } from '../db/generated/client.ts';
 import type { Database } from '../db/database.ts';
 import { RapportError } from '../errors.ts';
-import { writeAudit, type AuditActor } from './audit.service.ts';
+import type { AuditActor } from './audit.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
-import { isUniqueViolation } from './prisma-executor.ts';
-import { reminderTargetFor } from './channel-links.service.ts';
+import { insertLoggedRecord } from '../db/communication-record.repository.ts';
+import { isUniqueViolationError } from '../db/sql-errors.ts';
 
 /** Longest note a rep can log in one command, in characters. */
 export const MAX_LOG_TEXT_CHARS = 4000;
@@ -37,7 +37,7 @@ export interface LogCommunicationResult {
 
 /**
  * Records a conversation (one CommunicationRecord with one Message) and, optionally, its follow-up,
- * all in one transaction with the audit entry. Idempotent by `sourceKey`. Enqueues classification
+ * all in one statement with the audit entry (atomic, one round trip). Idempotent by `sourceKey`. Enqueues classification
  * through `hooks` after commit.
  * @throws RapportError invalid_input for empty or too long text.
  */
@@ -47,58 +47,31 @@ export async function logCommunication(db: Database, input: LogCommunicationInpu
   if (text.length > MAX_LOG_TEXT_CHARS) {
     throw new RapportError('invalid_input', `That note is ${text.length} characters; the limit is ${MAX_LOG_TEXT_CHARS}. Shorten it or split it into two logs.`);
   }
-  const existing = await findExisting(db, input.sourceKey);
-  if (existing) return existing;
+  // Optimistic: one statement inserts everything unless the source key exists; only a repeat (or a
+  // race with one) pays for the second read.
   let result: LogCommunicationResult;
   try {
-    result = await db.prisma.$transaction(async (tx) => {
-      const record = await tx.communicationRecord.create({
-        data: {
-          companyId: input.companyId,
-          channelKind: input.channelKind ?? 'note',
-          subject: text.split('\n')[0].slice(0, 80),
-          sourceKey: input.sourceKey,
-          loggedByRepId: input.repId,
-          startedAt: input.occurredAt,
-          lastMessageAt: input.occurredAt,
-        },
-      });
-      const message = await tx.message.create({
-        data: {
-          recordId: record.id,
-          externalId: `${input.sourceKey}#1`,
-          direction: 'internal',
-          authorName: input.repName,
-          text,
-          cleanText: text,
-          sentAt: input.occurredAt,
-        },
-      });
-      let followUp: FollowUp | undefined;
-      if (input.followUpAt) {
-        followUp = await tx.followUp.create({
-          data: {
-            companyId: input.companyId,
-            recordId: record.id,
-            title: text.split('\n')[0].slice(0, 200),
-            dueAt: input.followUpAt,
-            assigneeRepId: input.repId,
-            status: 'open',
-            source: 'manual',
-            remindTarget: (await reminderTargetFor(tx, input.companyId)) ?? input.fallbackRemindTarget ?? null,
-          },
-        });
-      }
-      await writeAudit(tx, {
-        action: 'record.log',
-        actor: input.actor,
-        subject: record.id,
-        details: { companyId: input.companyId, messageId: message.id, followUpId: followUp?.id ?? null },
-      });
-      return { record, message, followUp, created: true };
+    const inserted = await insertLoggedRecord(db.sql, {
+      companyId: input.companyId,
+      channelKind: input.channelKind ?? 'note',
+      subject: text.split('\n')[0].slice(0, 80),
+      sourceKey: input.sourceKey,
+      repId: input.repId,
+      occurredAt: input.occurredAt,
+      messageExternalId: `${input.sourceKey}#1`,
+      authorName: input.repName,
+      text,
+      audit: { actor: input.actor.repId ?? null, platform: input.actor.platform ?? null },
+      followUp: input.followUpAt ? { title: text.split('\n')[0].slice(0, 200), dueAt: input.followUpAt, fallbackRemindTarget: input.fallbackRemindTarget ?? null } : undefined,
     });
+    if (!inserted) {
+      const existing = await findExisting(db, input.sourceKey);
+      if (existing) return existing;
+      throw new Error(`record ${input.sourceKey} conflicted but cannot be read back`); // erased in between; the caller retries
+    }
+    result = { ...inserted, created: true };
   } catch (err) {
-    if (isUniqueViolation(err)) {
+    if (isUniqueViolationError(err)) {
       const raced = await findExisting(db, input.sourceKey); // a retry of the same request committed first
       if (raced) return raced;
     }

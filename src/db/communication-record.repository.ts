@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { ChannelKind, CommunicationRecord, FollowUp, Message } from './generated/client.ts';
+import type { SqlRunner } from './database.ts';
+
+/** What {@link insertLoggedRecord} writes: one record, its first message, optionally a follow-up, and the audit entry. */
+export interface LoggedRecordRow {
+  companyId: string;
+  channelKind: ChannelKind;
+  subject: string;
+  sourceKey: string;
+  repId: string;
+  occurredAt: Date;
+  messageExternalId: string;
+  authorName: string;
+  text: string;
+  audit: { actor: string | null; platform: string | null };
+  followUp?: { title: string; dueAt: Date; fallbackRemindTarget: string | null };
+}
+
+// One statement, so one round trip and atomic without BEGIN/COMMIT: the record is inserted unless its
+// sourceKey exists (then nothing at all is written and no row comes back); the message, follow-up and
+// audit entry hang off the inserted record. The follow-up's target is the customer's most recently
+// linked channel, as reminderTargetFor() picks it.
+const INSERT_LOGGED_RECORD = `
+WITH rec AS (
+  INSERT INTO "CommunicationRecord" (id, "companyId", "channelKind", subject, "sourceKey", "loggedByRepId", "startedAt", "lastMessageAt", "createdAt", "updatedAt")
+  VALUES ($1::uuid, $2::uuid, $3::"ChannelKind", $4, $5, $6::uuid, $7, $7, $8, $8)
+  ON CONFLICT ("sourceKey") DO NOTHING
+  RETURNING *
+), msg AS (
+  INSERT INTO "Message" (id, "recordId", "externalId", direction, "authorName", text, "cleanText", "sentAt", "createdAt", "updatedAt")
+  SELECT $9::uuid, rec.id, $10, 'internal'::"Direction", $11, $12, $12, $7, $8, $8 FROM rec
+  RETURNING *
+), fu AS (
+  INSERT INTO "FollowUp" (id, "companyId", "recordId", title, "dueAt", "assigneeRepId", status, source, "remindTarget", "createdAt", "updatedAt")
+  SELECT $13::uuid, rec."companyId", rec.id, $14, $15::timestamptz, rec."loggedByRepId", 'open'::"FollowUpStatus", 'manual'::"FollowUpSource",
+    COALESCE((SELECT l.platform::text || ':' || l."channelRef" FROM "ChannelLink" l WHERE l."companyId" = rec."companyId" ORDER BY l."updatedAt" DESC LIMIT 1), $16),
+    $8, $8
+  FROM rec WHERE $13::uuid IS NOT NULL
+  RETURNING *
+), audit AS (
+  INSERT INTO "AuditLog" (id, action, actor, platform, subject, details, "createdAt")
+  SELECT $17::uuid, 'record.log', $18, $19, rec.id::text,
+    jsonb_build_object('companyId', rec."companyId", 'messageId', $9::text, 'followUpId', (SELECT fu.id::text FROM fu)), $8
+  FROM rec
+)
+SELECT row_to_json(rec.*) AS record, (SELECT row_to_json(msg.*) FROM msg) AS message, (SELECT row_to_json(fu.*) FROM fu) AS "followUp" FROM rec`;
+
+const RECORD_DATES = ['startedAt', 'lastMessageAt', 'createdAt', 'updatedAt'] as const;
+const MESSAGE_DATES = ['sentAt', 'createdAt', 'updatedAt'] as const;
+const FOLLOW_UP_DATES = ['dueAt', 'escalatedAt', 'completedAt', 'createdAt', 'updatedAt'] as const;
+
+/** row_to_json gives timestamps as strings; the rows callers get are the ones Prisma would return. */
+function withDates<T>(row: Record<string, unknown>, keys: readonly string[]): T {
+  for (const k of keys) if (typeof row[k] === 'string') row[k] = new Date(row[k] as string);
+  return row as T;
+}
+
+/**
+ * Inserts a logged conversation in one statement. Returns undefined when `sourceKey` was logged
+ * before (nothing is written then); throws the driver's unique violation (23505) only when another
+ * key collides (e.g. the message's external id).
+ */
+export async function insertLoggedRecord(sql: SqlRunner, row: LoggedRecordRow, now = new Date()): Promise<{ record: CommunicationRecord; message: Message; followUp?: FollowUp } | undefined> {
+  const rows = await sql.query<{ record: Record<string, unknown>; message: Record<string, unknown>; followUp: Record<string, unknown> | null }>(INSERT_LOGGED_RECORD, [
+    randomUUID(), row.companyId, row.channelKind, row.subject, row.sourceKey, row.repId, row.occurredAt, now,
+    randomUUID(), row.messageExternalId, row.authorName, row.text,
+    row.followUp ? randomUUID() : null, row.followUp?.title ?? null, row.followUp?.dueAt ?? null, row.followUp?.fallbackRemindTarget ?? null,
+    randomUUID(), row.audit.actor, row.audit.platform,
+  ]);
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    record: withDates<CommunicationRecord>(r.record, RECORD_DATES),
+    message: withDates<Message>(r.message, MESSAGE_DATES),
+    followUp: r.followUp ? withDates<FollowUp>(r.followUp, FOLLOW_UP_DATES) : undefined,
+  };
+}

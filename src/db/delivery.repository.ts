@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { SqlRunner } from './database.ts';
+import { FOLLOW_UP_CARD_COLUMNS, FOLLOW_UP_CARD_JOINS, followUpCardFromRow, type FollowUpCardData } from './follow-up-card.repository.ts';
+
+/** The Delivery row of a key, and what a delivery needs to build its message, read in one statement. */
+export interface ClaimedDelivery {
+  status: string;
+  externalId: string | null;
+  /** The linked channel's own timezone, if it has one. */
+  channelTimezone: string | null;
+  /** The follow-up's card data, when a follow-up was asked for, the delivery is not sent yet, and it still exists. */
+  card: FollowUpCardData | undefined;
+}
+
+const PLATFORMS = new Set(['slack', 'teams', 'email', 'console']);
+
+// The insert sees no row that the SELECT half could (one snapshot), so exactly one half returns the
+// row, except when a concurrent insert of the same key commits in between: then neither does and
+// the caller asks again.
+const CLAIM = `
+WITH ins AS (
+  INSERT INTO "Delivery" (id, key, target, "createdAt", "updatedAt") VALUES ($1::uuid, $2, $3, $4::timestamptz, $4::timestamptz)
+  ON CONFLICT (key) DO NOTHING
+  RETURNING status, "externalId"
+), d AS (
+  SELECT status, "externalId" FROM ins
+  UNION ALL
+  SELECT status, "externalId" FROM "Delivery" WHERE key = $2
+)
+SELECT d.status, d."externalId",
+  (SELECT l.timezone FROM "ChannelLink" l WHERE l.platform = $6::"Platform" AND l."channelRef" = $7 AND l.timezone IS NOT NULL LIMIT 1) AS "channelTimezone",
+  ${FOLLOW_UP_CARD_COLUMNS}
+FROM d
+LEFT JOIN "FollowUp" f ON f.id = $5::uuid AND d.status <> 'sent'
+${FOLLOW_UP_CARD_JOINS}
+LIMIT 1`;
+
+/**
+ * Creates the Delivery row of `key` unless it exists, and returns its state together with the
+ * target channel's timezone and (for follow-up deliveries not yet sent) the follow-up's card data.
+ */
+export async function claimDelivery(sql: SqlRunner, key: string, target: string, followUpId: string | undefined, now = new Date()): Promise<ClaimedDelivery> {
+  const colon = target.indexOf(':');
+  const platform = colon > 0 ? target.slice(0, colon) : target;
+  const params = [randomUUID(), key, target, now, followUpId ?? null, PLATFORMS.has(platform) ? platform : null, colon > 0 ? target.slice(colon + 1) : ''];
+  for (let attempt = 0; ; attempt++) {
+    const [row] = await sql.query<Record<string, unknown>>(CLAIM, params);
+    if (row) {
+      return {
+        status: row.status as string,
+        externalId: (row.externalId as string | null) ?? null,
+        channelTimezone: (row.channelTimezone as string | null) ?? null,
+        card: followUpCardFromRow(row),
+      };
+    }
+    if (attempt >= 2) throw new Error(`delivery ${key} could be neither created nor read`);
+  }
+}
+
+/** Moves a delivery to `status`; `posting` also counts an attempt. */
+export async function setDeliveryStatus(sql: SqlRunner, key: string, status: 'posting' | 'pending' | 'failed' | 'skipped', lastError?: string): Promise<void> {
+  if (status === 'posting') {
+    await sql.query(`UPDATE "Delivery" SET status = 'posting', attempts = attempts + 1, "updatedAt" = $2 WHERE key = $1`, [key, new Date()]);
+  } else if (lastError !== undefined) {
+    await sql.query(`UPDATE "Delivery" SET status = $2, "lastError" = $3, "updatedAt" = $4 WHERE key = $1`, [key, status, lastError, new Date()]);
+  } else {
+    await sql.query(`UPDATE "Delivery" SET status = $2, "updatedAt" = $3 WHERE key = $1`, [key, status, new Date()]);
+  }
+}
+
+/**
+ * Records a delivery as sent and, when it posted a follow-up's card, remembers the message on the
+ * follow-up (so later changes update it in place), in one statement.
+ */
+export async function recordDeliverySent(sql: SqlRunner, key: string, externalId: string, followUp?: { id: string; messageRef: string }): Promise<void> {
+  await sql.query(
+    `WITH d AS (UPDATE "Delivery" SET status = 'sent', "externalId" = $2, "lastError" = NULL, "updatedAt" = $3::timestamptz WHERE key = $1)
+     UPDATE "FollowUp" SET "messageRef" = $4, "updatedAt" = $3::timestamptz WHERE id = $5::uuid`,
+    [key, externalId, new Date(), followUp?.messageRef ?? null, followUp?.id ?? null],
+  );
+}
