@@ -1,0 +1,149 @@
+import { ErrorCode, WebClient, type WebAPICallError } from '@slack/web-api';
+import type { Reply } from '../../src/commands/reply-model.ts';
+import type { Logger } from '../../src/logger.ts';
+import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
+import { renderBlocks } from './render-blocks.ts';
+import { slackLogger } from './slack-logger.ts';
+
+/** event_type of the message metadata every pipeline post carries; findPosted looks for it. */
+export const DELIVERY_EVENT_TYPE = 'rapport_delivery';
+
+/** How far back findPosted reads a channel: a crash is recovered within minutes, not days. */
+const FIND_POSTED_WINDOW_MS = 24 * 3_600_000;
+
+export interface SlackTarget {
+  teamId: string;
+  channelId: string;
+  /** Thread to reply in, when the target names one. */
+  threadTs?: string;
+}
+
+/** Parses "slack:T1/C2" or "slack:T1/C2/1700000000.000100". @throws DeliveryError not_found for anything else. */
+export function parseSlackTarget(target: Target): SlackTarget {
+  const m = /^slack:([^/]+)\/([^/]+)(?:\/(\d+\.\d+))?$/.exec(target);
+  if (!m) throw new DeliveryError('not_found', `"${target}" is not a Slack target (expected slack:<team>/<channel>).`);
+  return { teamId: m[1], channelId: m[2], threadTs: m[3] };
+}
+
+/**
+ * A Web API client for posting on behalf of the delivery job: no retries of its own (the job owns
+ * retries, backoff and the idempotency record) and rate limits reported instead of waited out, so
+ * one 429 does not hold a worker slot while Slack cools down.
+ */
+export function createPostingClient(opts: { token: string; apiUrl?: string; timeoutMs?: number; logger?: Logger }): WebClient {
+  return new WebClient(opts.token, {
+    ...(opts.logger ? { logger: slackLogger(opts.logger) } : {}),
+    slackApiUrl: slackApiUrl(opts.apiUrl),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: opts.timeoutMs ?? 10_000,
+  });
+}
+
+/** The Web API base URL with the trailing slash the WebClient expects. */
+export function slackApiUrl(apiUrl: string | undefined): string | undefined {
+  if (!apiUrl) return undefined;
+  return apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
+}
+
+/**
+ * Slack behind the ChatConnector contract: reply models go out as Block Kit through chat.postMessage
+ * (with the delivery key as message metadata) and chat.update; Slack's errors come back as the
+ * delivery codes the job decides on. Single-workspace: one bot token for every team in a target.
+ */
+export class SlackConnector implements ChatConnector {
+  readonly platform = 'slack';
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly logger?: Logger,
+  ) {}
+
+  async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {
+    const t = parseSlackTarget(target);
+    const res = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: t.channelId,
+        ...(t.threadTs ? { thread_ts: t.threadTs } : {}),
+        ...renderBlocks(reply),
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(opts.idempotencyKey ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { key: opts.idempotencyKey } } } : {}),
+      }),
+    );
+    if (!res.ts) throw new DeliveryError('temporary', 'Slack accepted the message but returned no timestamp.');
+    return { externalId: res.ts };
+  }
+
+  async findPosted(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined> {
+    const t = parseSlackTarget(target);
+    const oldest = String((Date.now() - FIND_POSTED_WINDOW_MS) / 1000);
+    const res = await this.call('conversations.history', () =>
+      t.threadTs
+        ? this.client.conversations.replies({ channel: t.channelId, ts: t.threadTs, include_all_metadata: true, oldest, limit: 200 })
+        : this.client.conversations.history({ channel: t.channelId, include_all_metadata: true, oldest, limit: 200 }),
+    );
+    // The typed response declares event_payload as {}: it is whatever we posted, { key }.
+    const found = res.messages?.find((m) => m.metadata?.event_type === DELIVERY_EVENT_TYPE && (m.metadata.event_payload as { key?: string } | undefined)?.key === idempotencyKey);
+    return found?.ts ? { externalId: found.ts } : undefined;
+  }
+
+  async update(target: Target, externalId: string, reply: Reply): Promise<void> {
+    const t = parseSlackTarget(target);
+    await this.call('chat.update', () => this.client.chat.update({ channel: t.channelId, ts: externalId, ...renderBlocks(reply) }));
+  }
+
+  async health(): Promise<ConnectorHealth> {
+    try {
+      const res = await this.client.auth.test();
+      return { ok: true, detail: `connected as @${res.user ?? 'unknown'} in ${res.team ?? 'the workspace'}` };
+    } catch (err) {
+      const e = toDeliveryError(err);
+      return { ok: false, detail: e.code === 'auth' ? 'authentication failed: check SLACK_BOT_TOKEN' : e.message };
+    }
+  }
+
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = toDeliveryError(err);
+      this.logger?.warn({ method, code: e.code, err: e.message, retryAfterMs: e.retryAfterMs }, 'Slack Web API call failed');
+      throw e;
+    }
+  }
+}
+
+const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'no_permission', 'missing_scope', 'team_access_not_granted', 'ekm_access_denied']);
+const NOT_FOUND_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'message_not_found', 'cant_update_message', 'thread_not_found']);
+const TEMPORARY_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
+/**
+ * Maps a Web API failure to a delivery code: rate limits (with Retry-After), auth failures and
+ * missing channels/messages stop or delay the job; 5xx and network errors are retried.
+ */
+export function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = err as Partial<WebAPICallError> & { data?: { error?: string }; retryAfter?: number; statusCode?: number; message?: string };
+  switch (e.code) {
+    case ErrorCode.RateLimitedError:
+      return new DeliveryError('rate_limited', 'Slack rate-limited this call.', Math.max(1, e.retryAfter ?? 1) * 1000);
+    case ErrorCode.PlatformError: {
+      const code = e.data?.error ?? 'unknown';
+      if (code === 'ratelimited') return new DeliveryError('rate_limited', 'Slack rate-limited this call.', 1000);
+      if (AUTH_ERRORS.has(code)) return new DeliveryError('auth', `Slack refused the bot token (${code}): check SLACK_BOT_TOKEN and the app's scopes.`);
+      if (NOT_FOUND_ERRORS.has(code)) return new DeliveryError('not_found', `Slack cannot find the channel or message (${code}); invite @Rapport to the channel or relink it.`);
+      if (TEMPORARY_ERRORS.has(code)) return new DeliveryError('temporary', `Slack had a temporary problem (${code}).`);
+      return new DeliveryError('unknown', `Slack rejected the call (${code}).`);
+    }
+    case ErrorCode.HTTPError:
+      if (e.statusCode === 429) return new DeliveryError('rate_limited', 'Slack rate-limited this call.', 1000);
+      if (e.statusCode === 401 || e.statusCode === 403) return new DeliveryError('auth', `Slack answered HTTP ${e.statusCode}: check SLACK_BOT_TOKEN.`);
+      if (e.statusCode === 404) return new DeliveryError('not_found', 'Slack answered HTTP 404: check SLACK_API_URL.');
+      return new DeliveryError('temporary', `Slack answered HTTP ${e.statusCode}.`);
+    case ErrorCode.RequestError:
+      return new DeliveryError('temporary', `Could not reach Slack: ${e.message ?? 'network error'}.`);
+    default:
+      return new DeliveryError('unknown', `Slack call failed: ${e.message ?? String(err)}`);
+  }
+}

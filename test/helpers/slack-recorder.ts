@@ -1,0 +1,159 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the bot sent: a Web API method ("chat.postMessage") or a response_url path ("respond/abc"). */
+export interface RecordedCall {
+  method: string;
+  body: Record<string, unknown>;
+  token?: string;
+}
+
+export interface RecordedMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown[];
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  thread_ts?: string;
+  edited?: boolean;
+}
+
+/** A failure to answer the next call of a method with. */
+export type InjectedFailure = { status: 429; retryAfterSeconds: number } | { status: number } | { error: string };
+
+/**
+ * A local stand-in for https://slack.com/api/: answers the Web API methods the connector uses the way
+ * Slack does, keeps the channel's messages (with metadata) so conversations.history can return them,
+ * records every call (form or JSON bodies, JSON-encoded fields decoded), and fails on request.
+ * Any path outside /api/ is treated as a response_url and recorded as `respond/<rest>`.
+ */
+export class SlackRecorder {
+  readonly calls: RecordedCall[] = [];
+  readonly messages: RecordedMessage[] = [];
+  private readonly failures = new Map<string, InjectedFailure[]>();
+  private server?: Server;
+  private seq = 0;
+  /** What users.info answers for any user. */
+  userTimezone = 'Europe/Berlin';
+
+  /** Starts listening on a free port; returns the Web API base URL (for SLACK_API_URL). */
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `${this.baseUrl}/api/`;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  /** A response_url the bot can answer a command or click on. */
+  responseUrl(id: string): string {
+    return `${this.baseUrl}/respond/${id}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve());
+      this.server?.closeAllConnections();
+    });
+  }
+
+  /** The next call of `method` fails this way (queue several to fail several calls). */
+  failNext(method: string, failure: InjectedFailure): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await new Promise<string>((resolve) => {
+      let data = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (data += c));
+      req.on('end', () => resolve(data));
+    });
+    const url = new URL(req.url ?? '/', 'http://x');
+    const isApi = url.pathname.startsWith('/api/');
+    const method = isApi ? url.pathname.slice('/api/'.length) : url.pathname.slice(1);
+    const body = parseBody(raw, String(req.headers['content-type'] ?? ''));
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? (body.token as string | undefined);
+    this.calls.push({ method, body, token });
+
+    const failure = this.failures.get(method)?.shift();
+    if (failure) {
+      if ('error' in failure) return send(res, 200, { ok: false, error: failure.error });
+      if (failure.status === 429) res.setHeader('Retry-After', String((failure as { retryAfterSeconds: number }).retryAfterSeconds));
+      return send(res, failure.status, { ok: false, error: failure.status === 429 ? 'ratelimited' : 'http_error' });
+    }
+    send(res, 200, isApi ? this.answer(method, body) : { ok: true });
+  }
+
+  private answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'rapport', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' };
+      case 'chat.postMessage': {
+        const ts = `1700000000.${String(++this.seq).padStart(6, '0')}`;
+        const message: RecordedMessage = {
+          channel: String(body.channel),
+          ts,
+          text: body.text as string | undefined,
+          blocks: body.blocks as unknown[] | undefined,
+          metadata: body.metadata as RecordedMessage['metadata'],
+          thread_ts: body.thread_ts as string | undefined,
+        };
+        this.messages.push(message);
+        return { ok: true, channel: message.channel, ts, message: { type: 'message', text: message.text, ts } };
+      }
+      case 'chat.update': {
+        const message = this.messages.find((m) => m.channel === body.channel && m.ts === body.ts);
+        if (!message) return { ok: false, error: 'message_not_found' };
+        Object.assign(message, { text: body.text, blocks: body.blocks, edited: true });
+        return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
+      }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `1700000001.${String(++this.seq).padStart(6, '0')}` };
+      case 'conversations.history': {
+        const withMetadata = body.include_all_metadata === true || body.include_all_metadata === 'true';
+        const messages = this.messages
+          .filter((m) => m.channel === body.channel && !m.thread_ts)
+          .reverse()
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages, has_more: false };
+      }
+      case 'users.info':
+        return { ok: true, user: { id: body.user, name: `user-${String(body.user).toLowerCase()}`, real_name: `User ${body.user}`, tz: this.userTimezone, profile: { display_name: `user-${String(body.user).toLowerCase()}` } } };
+      case 'views.open':
+        return { ok: true, view: { id: `V${++this.seq}` } };
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+function parseBody(raw: string, contentType: string): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    // The WebClient sends arrays and objects (blocks, metadata) as JSON strings inside the form.
+    out[k] = /^[[{]/.test(v) ? safeJson(v) : v === 'true' ? true : v === 'false' ? false : v;
+  }
+  return out;
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
