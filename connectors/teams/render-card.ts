@@ -1,0 +1,125 @@
+import type { Reply, ReplyButton, ReplyField } from '../../src/commands/reply-model.ts';
+
+/** The `verb` of every Action.Execute Rapport renders; the invoke handler ignores other verbs. */
+export const RAPPORT_VERB = 'rapport';
+
+/**
+ * What a Rapport button carries back in `value.action.data` (Action.Execute) or `value` (Action.Submit):
+ * the command to run as the clicker, and for buttons that need free text the id of the input whose
+ * value is appended to it (Teams merges the card's input values into the same object).
+ */
+export interface RapportActionData {
+  rapport: string;
+  /** Id of the Input.Text whose value is appended to `rapport`. */
+  rapportInput?: string;
+  /** Id of the Input.ChoiceSet whose value is the whole command (`rapport` is then empty). */
+  rapportChoice?: string;
+  [inputId: string]: unknown;
+}
+
+/** A JSON Adaptive Card (schema 1.5, the version Teams renders on desktop and mobile). */
+export type AdaptiveCardJson = Record<string, unknown> & { type: 'AdaptiveCard'; version: string; body: unknown[] };
+
+type Element = Record<string, unknown>;
+
+/** More choices than this become a dropdown (Input.ChoiceSet) instead of a row of buttons. */
+const MAX_CHOICE_BUTTONS = 5;
+
+const TONE_COLOR: Record<NonNullable<Reply['tone']>, string> = { info: 'Default', success: 'Good', warning: 'Warning', error: 'Attention' };
+
+/**
+ * Renders a reply model as an Adaptive Card 1.5: title, text, a FactSet for fields, a Container per
+ * section (its own facts and buttons), the footer as subtle text. Every button becomes an
+ * Action.Execute with `{ rapport: command }`; `choices` become an Action.ShowCard with one button per
+ * choice (a dropdown and a submit button when there are many); `input` becomes an Action.ShowCard with
+ * an Input.Text whose value is appended to the command; `confirm` asks in an Action.ShowCard first.
+ * Text from users and customers is made inert for Teams markdown (no surprise links, lists or bold).
+ */
+export function renderAdaptiveCard(reply: Reply): AdaptiveCardJson {
+  const ids = { next: 0 };
+  const body: Element[] = [];
+  if (reply.title) {
+    body.push({ type: 'TextBlock', text: inertMarkdown(reply.title), size: 'Large', weight: 'Bolder', wrap: true, color: TONE_COLOR[reply.tone ?? 'info'] });
+  }
+  body.push({ type: 'TextBlock', text: inertMarkdown(reply.text), wrap: true, ...(reply.title ? {} : { color: TONE_COLOR[reply.tone ?? 'info'] }) });
+  if (reply.fields?.length) body.push(factSet(reply.fields));
+  for (const section of reply.sections ?? []) {
+    const items: Element[] = [];
+    if (section.title) items.push({ type: 'TextBlock', text: inertMarkdown(section.title), weight: 'Bolder', wrap: true });
+    if (section.text) items.push({ type: 'TextBlock', text: inertMarkdown(section.text), wrap: true, spacing: 'Small' });
+    if (section.fields?.length) items.push(factSet(section.fields));
+    if (section.buttons?.length) items.push({ type: 'ActionSet', actions: section.buttons.map((b) => renderButton(b, ids)) });
+    // An empty Container is invalid; a section with nothing to show is skipped.
+    if (items.length) body.push({ type: 'Container', separator: true, spacing: 'Medium', items });
+  }
+  if (reply.footer) body.push({ type: 'TextBlock', text: inertMarkdown(reply.footer), isSubtle: true, size: 'Small', wrap: true, spacing: 'Medium' });
+  const card: AdaptiveCardJson = { type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body };
+  if (reply.buttons?.length) card.actions = reply.buttons.map((b) => renderButton(b, ids));
+  // Teams uses the fallback text in notifications and for clients that cannot render the card.
+  card.fallbackText = reply.text;
+  return card;
+}
+
+/** The command a clicked Rapport button asks for, with the typed text appended; undefined when `data` is not ours. */
+export function commandFromActionData(data: unknown): string | undefined {
+  if (!data || typeof data !== 'object') return undefined;
+  const d = data as Partial<RapportActionData>;
+  if (typeof d.rapport !== 'string') return undefined;
+  if (typeof d.rapportChoice === 'string') {
+    const chosen = d[d.rapportChoice];
+    return typeof chosen === 'string' && chosen.trim() !== '' ? chosen : undefined;
+  }
+  if (d.rapport.trim() === '') return undefined;
+  if (typeof d.rapportInput !== 'string') return d.rapport;
+  const typed = d[d.rapportInput];
+  return typeof typed === 'string' && typed.trim() !== '' ? `${d.rapport} ${typed.trim()}` : d.rapport;
+}
+
+function factSet(fields: ReplyField[]): Element {
+  return { type: 'FactSet', facts: fields.map((f) => ({ title: inertMarkdown(f.label), value: inertMarkdown(f.value) })) };
+}
+
+function execute(title: string, data: RapportActionData, style?: ReplyButton['style']): Element {
+  const action: Element = { type: 'Action.Execute', title, verb: RAPPORT_VERB, data };
+  if (style === 'primary') action.style = 'positive';
+  if (style === 'danger') action.style = 'destructive';
+  return action;
+}
+
+function showCard(title: string, body: Element[], actions: Element[]): Element {
+  return { type: 'Action.ShowCard', title, card: { type: 'AdaptiveCard', body, actions } };
+}
+
+function renderButton(button: ReplyButton, ids: { next: number }): Element {
+  const id = () => `rapport-input-${++ids.next}`;
+  if (button.choices?.length) {
+    if (button.choices.length <= MAX_CHOICE_BUTTONS) {
+      return showCard(button.label, [], button.choices.map((c) => execute(c.label, { rapport: c.command })));
+    }
+    // A dropdown whose value is the chosen command; the submit button runs it.
+    const inputId = id();
+    const choiceSet = { type: 'Input.ChoiceSet', id: inputId, label: button.label, style: 'compact', isRequired: true, errorMessage: 'Pick one.', value: button.choices[0].command, choices: button.choices.map((c) => ({ title: c.label, value: c.command })) };
+    return showCard(button.label, [choiceSet], [execute('OK', { rapport: '', rapportChoice: inputId }, button.style)]);
+  }
+  if (button.input) {
+    const inputId = id();
+    const input = { type: 'Input.Text', id: inputId, label: button.label, placeholder: button.input.placeholder, isRequired: true, errorMessage: 'Type something first.' };
+    return showCard(button.label, [input], [execute('OK', { rapport: button.command, rapportInput: inputId }, button.style)]);
+  }
+  if (button.confirm) {
+    return showCard(button.label, [{ type: 'TextBlock', text: inertMarkdown(button.confirm), wrap: true }], [execute(`Yes, ${button.label.toLowerCase()}`, { rapport: button.command }, button.style ?? 'danger')]);
+  }
+  return execute(button.label, { rapport: button.command }, button.style);
+}
+
+/**
+ * Makes text show literally under Teams' markdown: emphasis, links, code and line-start markers
+ * (headings, quotes, lists) are backslash-escaped; single line breaks become paragraph breaks, which
+ * is how a TextBlock shows a new line. Nothing is HTML-escaped: cards are not HTML.
+ */
+export function inertMarkdown(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/([\\`*_[\]~<])/g, '\\$1').replace(/^(\s*)([#>+-])(?=\s|$)/, '$1\\$2').replace(/^(\s*\d+)\.(?=\s|$)/, '$1\\.'))
+    .join('\n\n');
+}

@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AdaptiveCard, SerializationContext, ValidationEvent } from 'adaptivecards';
+
+/**
+ * Problems the `adaptivecards` library finds in a card: unknown element or action types, bad property
+ * values, duplicate ids, missing required properties. Empty = the card is valid.
+ */
+export function adaptiveCardProblems(json: unknown): string[] {
+  const card = new AdaptiveCard();
+  const context = new SerializationContext();
+  card.parse(json, context);
+  const problems: string[] = [];
+  for (let i = 0; i < context.eventCount; i++) {
+    const e = context.getEventAt(i);
+    problems.push(`${ValidationEvent[e.event]}: ${e.message}`);
+  }
+  for (const e of card.validateProperties().validationEvents) problems.push(`${ValidationEvent[e.event]}: ${e.message}`);
+  return problems;
+}
+
+/** One Bot Connector call the bot made. */
+export interface RecordedCall {
+  method: 'POST' | 'PUT';
+  conversationId: string;
+  /** The activity replied to (POST .../activities/{id}) or replaced (PUT). */
+  activityId?: string;
+  /** The id the recorder answered with (new activities) or the replaced one. */
+  answeredId: string;
+  activity: Record<string, unknown>;
+}
+
+/** A failure to answer the next call with, to exercise the connector's error mapping. */
+export interface InjectedFailure {
+  status: number;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A local stand-in for the Bot Connector service (the activity's `serviceUrl`): answers
+ * POST /v3/conversations/{id}/activities (send), POST .../activities/{activityId} (reply) and
+ * PUT .../activities/{activityId} (update) with activity ids, and records every call.
+ */
+export class TeamsRecorder {
+  readonly calls: RecordedCall[] = [];
+  private readonly failures: InjectedFailure[] = [];
+  private server: Server | undefined;
+  private counter = 0;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** The next calls fail with these statuses, in order. */
+  failNext(...failures: InjectedFailure[]): void {
+    this.failures.push(...failures);
+  }
+
+  /** Calls that carried an Adaptive Card, with the card. */
+  cards(): Array<RecordedCall & { card: Record<string, unknown> }> {
+    return this.calls.flatMap((c) => {
+      const attachment = (c.activity.attachments as Array<{ contentType: string; content: Record<string, unknown> }> | undefined)?.find(
+        (a) => a.contentType === 'application/vnd.microsoft.card.adaptive',
+      );
+      return attachment ? [{ ...c, card: attachment.content }] : [];
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
+    const method = req.method === 'PUT' ? 'PUT' : req.method === 'POST' ? 'POST' : undefined;
+    if (!match || !method) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NotFound', message: req.url } }));
+      return;
+    }
+    const failure = this.failures.shift();
+    if (failure) {
+      res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers }).end(JSON.stringify({ error: { code: 'Injected', message: `injected ${failure.status}` } }));
+      return;
+    }
+    const conversationId = decodeURIComponent(match[1]);
+    const activityId = match[2] ? decodeURIComponent(match[2]) : undefined;
+    const answeredId = method === 'PUT' ? activityId! : `activity-${++this.counter}`;
+    const activity = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+    this.calls.push({ method, conversationId, activityId, answeredId, activity });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: answeredId }));
+  }
+}
