@@ -60,6 +60,12 @@ export class TeamsRecorder {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** Forgets recorded calls and failures not used up yet. */
+  reset(): void {
+    this.calls.length = 0;
+    this.failures.length = 0;
+  }
+
   /** The next calls fail with these statuses, in order. */
   failNext(...failures: InjectedFailure[]): void {
     this.failures.push(...failures);

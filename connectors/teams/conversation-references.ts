@@ -1,0 +1,30 @@
+import type { ConversationReference } from 'botbuilder';
+import type { Database } from '../../src/db/database.ts';
+
+/**
+ * Stores where Teams told us the bot lives (installation, conversation update, any message), so that
+ * reminders and digests can be posted there later without a user turn. One ChannelLink row per
+ * conversation; a link to a customer made with `link` is kept.
+ */
+export async function saveConversationReference(db: Database, reference: Partial<ConversationReference>): Promise<void> {
+  const conversationId = reference.conversation?.id;
+  if (!conversationId) return;
+  // The id of the activity that brought the reference would turn later posts into replies to it.
+  const { activityId: _activityId, ...stored } = reference;
+  const conversationRef = JSON.parse(JSON.stringify(stored)) as object;
+  await db.prisma.channelLink.upsert({
+    where: { platform_channelRef: { platform: 'teams', channelRef: conversationId } },
+    create: { platform: 'teams', channelRef: conversationId, companyId: null, conversationRef },
+    update: { conversationRef },
+  });
+}
+
+/** The stored reference for a conversation id, or undefined when Teams never told us about it. */
+export async function loadConversationReference(db: Database, conversationId: string): Promise<Partial<ConversationReference> | undefined> {
+  const link = await db.prisma.channelLink.findUnique({
+    where: { platform_channelRef: { platform: 'teams', channelRef: conversationId } },
+    select: { conversationRef: true },
+  });
+  const ref = link?.conversationRef as Partial<ConversationReference> | null | undefined;
+  return ref?.conversation?.id && ref.serviceUrl ? ref : undefined;
+}

@@ -1,0 +1,116 @@
+import { CardFactory, MessageFactory, type Activity, TurnContext, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import type { Reply } from '../../src/commands/reply-model.ts';
+import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
+import { renderAdaptiveCard } from './render-card.ts';
+
+/** Finds the stored ConversationReference for a Teams conversation id (ChannelLink.conversationRef). */
+export type ConversationReferenceLookup = (conversationId: string) => Promise<Partial<ConversationReference> | undefined>;
+
+/** The Teams message for a reply: the Adaptive Card, with the plain text as the notification summary. */
+export function cardActivity(reply: Reply): Partial<Activity> {
+  const activity = MessageFactory.attachment(CardFactory.adaptiveCard(renderAdaptiveCard(reply)));
+  activity.summary = reply.text.slice(0, 200);
+  return activity;
+}
+
+/**
+ * Posts and updates Adaptive Cards in Teams conversations proactively (reminders, suggestions,
+ * digests), through the Bot Connector service the stored ConversationReference points at.
+ * Targets are `teams:<conversation id>`; the reference is stored when Teams tells the bot about the
+ * conversation (installation, conversation update, any message).
+ */
+export class TeamsConnector implements ChatConnector {
+  readonly platform = 'teams';
+
+  constructor(
+    private readonly adapter: CloudAdapter,
+    /** MICROSOFT_APP_ID; empty in local Emulator mode (no tokens on outgoing calls). */
+    private readonly appId: string,
+    private readonly lookup: ConversationReferenceLookup,
+  ) {}
+
+  async post(target: Target, reply: Reply): Promise<{ externalId: string }> {
+    let externalId: string | undefined;
+    await this.inConversation(target, async (context, reference) => {
+      // Sent through the adapter rather than context.sendActivity, which would make the post a reply to
+      // the continuation activity's made-up id (a reply thread under nothing).
+      const activity = TurnContext.applyConversationReference(cardActivity(reply), reference);
+      const [response] = await context.adapter.sendActivities(context, [activity]);
+      externalId = response?.id;
+    });
+    if (!externalId) throw new DeliveryError('unknown', `Teams accepted the message for ${target} but returned no activity id.`);
+    return { externalId };
+  }
+
+  async update(target: Target, externalId: string, reply: Reply): Promise<void> {
+    await this.inConversation(target, async (context) => {
+      await context.updateActivity({ ...cardActivity(reply), id: externalId });
+    });
+  }
+
+  async health(): Promise<ConnectorHealth> {
+    // Teams has no cheap "who am I" call; credentials are checked on the first post (and 401s are reported as auth).
+    return { ok: true, detail: this.appId ? `configured as app ${this.appId}` : 'local Emulator mode (no app id)' };
+  }
+
+  private async inConversation(target: Target, logic: (context: TurnContext, reference: Partial<ConversationReference>) => Promise<void>): Promise<void> {
+    const conversationId = parseTeamsTarget(target);
+    const reference = await this.lookup(conversationId);
+    if (!reference) {
+      throw new DeliveryError('not_found', `Rapport does not know the Teams conversation ${conversationId} yet: add the app to that chat or team (or send it a message there) first.`);
+    }
+    try {
+      await this.adapter.continueConversationAsync(this.appId, reference, (context) => logic(context, reference));
+    } catch (err) {
+      throw toDeliveryError(err, target);
+    }
+  }
+}
+
+/** The conversation id in `teams:<conversation id>`. @throws DeliveryError not_found for another platform's target. */
+export function parseTeamsTarget(target: Target): string {
+  if (!target.startsWith('teams:') || target.length === 'teams:'.length) throw new DeliveryError('not_found', `"${target}" is not a Teams target (teams:<conversation id>).`);
+  return target.slice('teams:'.length);
+}
+
+/**
+ * Maps a Bot Connector failure to a delivery code: 429 rate_limited (with Retry-After), 401/403 auth,
+ * 404 not_found, 412 (concurrent update), 5xx and network errors temporary. The SDK's HTTP pipeline
+ * has already retried 5xx (exponential, 3 times) and waited out 429s itself (Retry-After, 3 times)
+ * before an error reaches us, so these are the failures that outlasted those retries.
+ */
+export function toDeliveryError(err: unknown, target: Target): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const status = statusOf(err);
+  const detail = err instanceof Error ? err.message : String(err);
+  if (status === 429) return new DeliveryError('rate_limited', `Teams rate-limited posts to ${target}.`, retryAfterMs(err) ?? 1_000);
+  if (status === 401 || status === 403) return new DeliveryError('auth', `Teams refused the bot's credentials (${status}): check MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID.`);
+  if (status === 404) return new DeliveryError('not_found', `Teams no longer has ${target} or that message (the bot may have been removed).`);
+  if (status === 412 || (status !== undefined && status >= 500)) return new DeliveryError('temporary', `Teams answered ${status} for ${target}: ${detail}`);
+  if (status === undefined && isNetworkError(err)) return new DeliveryError('temporary', `Could not reach Teams for ${target}: ${detail}`);
+  return new DeliveryError('unknown', `Teams failed for ${target}${status ? ` (${status})` : ''}: ${detail}`);
+}
+
+type HttpishError = { statusCode?: unknown; status?: unknown; code?: unknown; response?: { status?: unknown; headers?: unknown } };
+
+function statusOf(err: unknown): number | undefined {
+  const e = err as HttpishError | undefined;
+  const s = e?.statusCode ?? e?.response?.status ?? e?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function retryAfterMs(err: unknown): number | undefined {
+  const headers = (err as HttpishError | undefined)?.response?.headers as { get?: (n: string) => string | undefined } | Record<string, string> | undefined;
+  if (!headers) return undefined;
+  const raw = typeof headers.get === 'function' ? headers.get('retry-after') : (headers as Record<string, string>)['retry-after'];
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function isNetworkError(err: unknown): boolean {
+  const code = (err as HttpishError | undefined)?.code;
+  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|REQUEST_SEND_ERROR|UND_ERR_.*)$/.test(code);
+}
