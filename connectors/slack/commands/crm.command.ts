@@ -1,0 +1,29 @@
+import type { App } from '@slack/bolt';
+import { DeliveryError } from '../../chat-connector.ts';
+import { answerViaResponseUrl, type SlackListenerDeps } from '../slack-request.ts';
+
+/** The slash command in manifest.json. */
+export const CRM_COMMAND = '/crm';
+
+/**
+ * `/crm <text>`: acknowledged at once (Slack gives 3 seconds), then run as a command of the shared
+ * grammar. The reply goes to the requester only, unless the command answers for the channel
+ * (visibility 'channel'); when the bot may not post there it tells the requester how to fix that.
+ */
+export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
+  app.command(CRM_COMMAND, async ({ command, ack }) => {
+    await ack();
+    const req = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id };
+    const reply = await deps.run(command.text.trim() || 'help', await deps.contextFor(req));
+    if (reply.visibility === 'channel') {
+      try {
+        await deps.connector.post(`slack:${req.teamId}/${req.channelId}`, reply);
+        return;
+      } catch (err) {
+        if (!(err instanceof DeliveryError) || err.code !== 'not_found') throw err;
+        reply.footer = `Only you can see this: invite @Rapport to this channel (/invite @Rapport) to share answers here.`;
+      }
+    }
+    await answerViaResponseUrl(command.response_url, reply, 'ephemeral');
+  });
+}

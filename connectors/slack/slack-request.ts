@@ -1,0 +1,101 @@
+import type { WebClient } from '@slack/web-api';
+import type { CommandContext } from '../../src/commands/command-context.ts';
+import type { Reply } from '../../src/commands/reply-model.ts';
+import type { Logger } from '../../src/logger.ts';
+import type { SlackConnector } from './slack.connector.ts';
+import { renderBlocks } from './render-blocks.ts';
+
+/** What every Slack listener needs; built once by the component. */
+export interface SlackListenerDeps {
+  /** Runs a command of the shared grammar (app/chat.component.ts commandRunner). */
+  run(text: string, ctx: CommandContext): Promise<Reply>;
+  /** Builds the command context for a Slack user in a channel. */
+  contextFor(req: SlackRequest): Promise<CommandContext>;
+  connector: SlackConnector;
+  client: WebClient;
+  logger: Logger;
+}
+
+/** Where a command or click came from. */
+export interface SlackRequest {
+  teamId: string;
+  userId: string;
+  channelId?: string;
+  /** Slack's trigger_id: the same for a retried delivery of one command or click. */
+  triggerId: string;
+}
+
+interface CachedUser {
+  timezone: string;
+  displayName?: string;
+  expiresAt: number;
+}
+
+const USER_CACHE_MS = 3_600_000;
+const USER_CACHE_MAX = 5_000;
+
+/**
+ * Command contexts from Slack requests: actor `<team>/<user>`, the user's timezone from users.info
+ * (cached for an hour; the default timezone when Slack cannot say), the channel as a target, and the
+ * trigger id as the request key so a retried command or click never writes twice.
+ */
+export function slackContextBuilder(client: WebClient, defaultTimezone: string, logger: Logger): (req: SlackRequest) => Promise<CommandContext> {
+  const users = new Map<string, CachedUser>();
+  const lookup = async (teamId: string, userId: string): Promise<CachedUser> => {
+    const key = `${teamId}/${userId}`;
+    const hit = users.get(key);
+    if (hit && hit.expiresAt > Date.now()) return hit;
+    let user: CachedUser;
+    try {
+      const res = await client.users.info({ user: userId });
+      user = { timezone: res.user?.tz || defaultTimezone, displayName: res.user?.profile?.display_name || res.user?.real_name || res.user?.name, expiresAt: Date.now() + USER_CACHE_MS };
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, user: key }, 'users.info failed; using the default timezone');
+      return { timezone: defaultTimezone, expiresAt: 0 };
+    }
+    if (users.size >= USER_CACHE_MAX) users.clear();
+    users.set(key, user);
+    return user;
+  };
+  return async (req) => {
+    const user = await lookup(req.teamId, req.userId);
+    return {
+      actor: { platform: 'slack', platformUserId: `${req.teamId}/${req.userId}`, displayName: user.displayName, timezone: user.timezone },
+      channel: req.channelId ? { platform: 'slack', channelRef: `${req.teamId}/${req.channelId}`, target: `slack:${req.teamId}/${req.channelId}` } : undefined,
+      now: new Date(),
+      requestKey: `slack:${req.teamId}:${req.triggerId}`,
+    };
+  };
+}
+
+/**
+ * Answers through a response_url (valid 30 minutes, 5 uses): ephemeral to the requester, or in place
+ * of the message that carried the click.
+ */
+export async function answerViaResponseUrl(responseUrl: string, reply: Reply, mode: 'ephemeral' | 'replace'): Promise<void> {
+  const body = mode === 'replace' ? { replace_original: true, ...renderBlocks(reply) } : { response_type: 'ephemeral', replace_original: false, ...renderBlocks(reply) };
+  const res = await fetch(responseUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+}
+
+/**
+ * After a click or a modal submission: the pipeline refreshes a follow-up's tracked card itself
+ * (followUpChanged), so the clicker only gets the result ephemerally; the clicker's own ephemeral
+ * result is replaced in place; any other message (a digest, a list in the channel) stays as it is
+ * for everyone else and the clicker gets the result ephemerally.
+ */
+export async function answerClick(
+  deps: SlackListenerDeps,
+  req: SlackRequest,
+  click: { command: string; messageTs?: string; ephemeralMessage: boolean; responseUrl?: string },
+): Promise<Reply> {
+  const reply = await deps.run(click.command, await deps.contextFor(req));
+  const replaceInPlace = click.ephemeralMessage && reply.tone !== 'error' && click.responseUrl !== undefined;
+  if (replaceInPlace) {
+    await answerViaResponseUrl(click.responseUrl!, reply, 'replace');
+    return reply;
+  }
+  if (click.responseUrl) await answerViaResponseUrl(click.responseUrl, reply, 'ephemeral');
+  else if (req.channelId) await deps.client.chat.postEphemeral({ channel: req.channelId, user: req.userId, ...renderBlocks(reply) });
+  return reply;
+}

@@ -1,0 +1,207 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/env.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import { eventually } from '../../helpers/pipeline-harness.ts';
+import { SlackRecorder, type RecordedCall, type RecordedMessage } from '../../helpers/slack-recorder.ts';
+
+const SECRET = 'test-signing-secret-0123456789';
+const TEAM = 'T1';
+const TEAM_CHANNEL = 'CTEAM';
+
+/** Signs like Slack: v0=HMAC-SHA256(secret, "v0:<timestamp>:<raw body>"). */
+function sign(body: string, timestamp: number, secret = SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+interface Block {
+  type: string;
+  text?: { text: string };
+  elements?: Array<{ type: string; action_id: string; value?: string; text?: { type: 'plain_text'; text: string }; placeholder?: { text: string } }>;
+}
+
+const buttonsOf = (m: RecordedMessage | RecordedCall['body']) => ((m.blocks ?? []) as Block[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+const blocksText = (m: RecordedMessage) => JSON.stringify(m.blocks);
+
+describe('Slack end to end: signed requests through Bolt, the real pipeline on PGlite, a recording Web API', () => {
+  const slack = new SlackRecorder();
+  const logLines: string[] = [];
+  let proc: RunningProcess;
+  let dataDir: string;
+  let prefix: string;
+  let triggers = 0;
+
+  beforeAll(async () => {
+    const apiUrl = await slack.start();
+    dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-'));
+    prefix = `{rapport-slack-${randomBytes(4).toString('hex')}}`;
+    const config = loadConfig({
+      RAPPORT_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RAPPORT_QUEUE_PREFIX: prefix,
+      RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${TEAM_CHANNEL}`,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_API_URL: apiUrl,
+      LOG_LEVEL: 'info',
+    });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    proc = await startProcess(config, createLogger('info', sink));
+  });
+
+  afterAll(async () => {
+    if (proc) {
+      const redis = proc.runtime.redis;
+      const keys = await redis.keys(`${prefix}*`);
+      await proc.shutdown('test done');
+      // The shared Redis: remove this test's queues (the process closed its own connection).
+      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
+      const cleaner = connectRedis('redis://127.0.0.1:6379');
+      const left = [...new Set([...keys, ...(await cleaner.keys(`${prefix}*`))])];
+      if (left.length > 0) await cleaner.del(...left);
+      await cleaner.quit();
+    }
+    await slack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function postSigned(body: string, contentType = 'application/x-www-form-urlencoded', opts: { timestamp?: number; secret?: string; headers?: Record<string, string> } = {}) {
+    const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
+    const headers = { 'Content-Type': contentType, 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': sign(body, ts, opts.secret), ...opts.headers };
+    return fetch(`${proc.url}/slack/events`, { method: 'POST', headers, body });
+  }
+
+  function slashCommand(text: string, opts: { user?: string; channel?: string; triggerId?: string } = {}) {
+    const triggerId = opts.triggerId ?? `trigger-${++triggers}`;
+    const form = new URLSearchParams({
+      token: 'legacy',
+      team_id: TEAM,
+      team_domain: 'acme',
+      channel_id: opts.channel ?? 'CSALES',
+      channel_name: 'sales',
+      user_id: opts.user ?? 'U1',
+      user_name: 'jo',
+      command: '/crm',
+      text,
+      api_app_id: 'A1',
+      response_url: slack.responseUrl(`command-${triggerId}`),
+      trigger_id: triggerId,
+    });
+    return { body: form.toString(), responsePath: `respond/command-${triggerId}` };
+  }
+
+  function click(message: RecordedMessage, buttonLabel: string, user: string) {
+    const button = buttonsOf(message).find((e) => e.text?.text === buttonLabel);
+    if (!button) throw new Error(`no ${buttonLabel} button in ${blocksText(message)}`);
+    const triggerId = `trigger-${++triggers}`;
+    const payload = {
+      type: 'block_actions',
+      team: { id: TEAM, domain: 'acme' },
+      user: { id: user, username: user.toLowerCase(), team_id: TEAM },
+      api_app_id: 'A1',
+      token: 'legacy',
+      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+      trigger_id: triggerId,
+      channel: { id: message.channel, name: 'team' },
+      message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks },
+      response_url: slack.responseUrl(`click-${triggerId}`),
+      actions: [{ type: 'button', action_id: button.action_id, block_id: 'b', text: button.text, value: button.value, action_ts: String(Date.now() / 1000) }],
+    };
+    return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), responsePath: `respond/click-${triggerId}` };
+  }
+
+  const deliveries = (key: string) => slack.messages.filter((m) => m.metadata?.event_payload.key === key);
+
+  it('log -> suggestion with buttons -> Accept -> card updated -> reminder -> Done -> card shows done; a retried command logs once', async () => {
+    const db = proc.runtime.db;
+    const cmd = slashCommand('log acme "The dashboard keeps crashing, we are really unhappy" --new');
+    const started = Date.now();
+    const res = await postSigned(cmd.body);
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3_000); // acknowledged within Slack's 3 seconds
+
+    const answer = await eventually('the ephemeral answer to /crm', async () => slack.callsTo(cmd.responsePath)[0]);
+    expect(answer.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(answer.body.text)).toMatch(/acme/i);
+
+    // Slack retries a command it thinks timed out with the same trigger id: nothing is logged twice.
+    expect((await postSigned(cmd.body)).status).toBe(200);
+    await eventually('the answer to the retried command', async () => slack.callsTo(cmd.responsePath).length === 2);
+    expect(await db.prisma.communicationRecord.count()).toBe(1);
+    expect(await db.prisma.message.count()).toBe(1);
+
+    const suggestion = await eventually('the suggestion in the team channel', async () => slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Suggested follow-up/.test(m.text ?? '') ));
+    const followUp = await db.prisma.followUp.findFirstOrThrow();
+    expect(followUp.status).toBe('suggested');
+    expect(followUp.messageRef).toBe(`slack:${TEAM}/${TEAM_CHANNEL}|${suggestion.ts}`);
+    expect(suggestion.metadata?.event_type).toBe('rapport_delivery');
+    expect(buttonsOf(suggestion).map((b) => b.text?.text)).toEqual(expect.arrayContaining(['Accept', 'Dismiss']));
+    expect(buttonsOf(suggestion).find((b) => b.text?.text === 'Accept')?.value).toBe(`accept ${followUp.number}`);
+    const actor = await db.prisma.rep.findFirstOrThrow();
+    expect(actor).toMatchObject({ platformUserIds: [`slack:${TEAM}/U1`], timezone: 'Europe/Berlin', name: 'user-u1' }); // users.info tz and name
+
+    // Accept, clicked by U2 in the channel.
+    const accept = click(suggestion, 'Accept', 'U2');
+    expect((await postSigned(accept.body)).status).toBe(200);
+    await eventually('the follow-up to open', async () => (await db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status === 'open');
+    const acceptAnswer = await eventually('the ephemeral result of the click', async () => slack.callsTo(accept.responsePath)[0]);
+    expect(acceptAnswer.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    await eventually('the suggestion card updated in place without Accept', async () =>
+      slack.callsTo('chat.update').some((c) => c.body.ts === suggestion.ts && !buttonsOf(c.body).some((b) => b.text?.text === 'Accept')),
+    );
+
+    // Make it due now: the reminder is posted with Done / Snooze / Reassign.
+    await db.prisma.followUp.update({ where: { id: followUp.id }, data: { dueAt: new Date(Date.now() + 500) } });
+    await proc.runtime.hooks.followUpChanged(followUp.id);
+    const reminder = await eventually('the reminder in the team channel', async () => slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Reminder/.test(blocksText(m))));
+    expect(buttonsOf(reminder).map((b) => b.text?.text ?? b.placeholder?.text)).toEqual(expect.arrayContaining(['Done', 'Snooze']));
+
+    // Done, clicked by U3: the reminder card now says who closed it, with no buttons.
+    const done = click(reminder, 'Done', 'U3');
+    expect((await postSigned(done.body)).status).toBe(200);
+    const updated = await eventually('the reminder card to show Done', async () => (reminder.edited && /Marked done/.test(blocksText(reminder)) ? reminder : undefined));
+    expect(buttonsOf(updated)).toEqual([]);
+    expect(blocksText(updated)).toContain('user-u3');
+    expect((await db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status).toBe('done');
+    // Every post happened once.
+    expect(slack.messages.filter((m) => m.channel === TEAM_CHANNEL).map((m) => m.ts)).toEqual([suggestion.ts, reminder.ts]);
+  });
+
+  it('waits out a 429 from chat.postMessage and then posts exactly once', async () => {
+    slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 });
+    const before = slack.callsTo('chat.postMessage').length;
+    const cmd = slashCommand('log "Globex" "We are cancelling our contract, very disappointed" --new');
+    expect((await postSigned(cmd.body)).status).toBe(200);
+    const posted = await eventually('the suggestion for Globex', async () => slack.messages.find((m) => /Globex/.test(m.text ?? '')), 20_000);
+    const key = posted.metadata!.event_payload.key as string;
+    expect(deliveries(key)).toHaveLength(1);
+    const attempts = slack.callsTo('chat.postMessage').slice(before).filter((c) => (c.body.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key === key);
+    expect(attempts).toHaveLength(2); // the 429, then the post after Retry-After
+  });
+
+  it('rejects forged, stale and malformed requests with 401, logs them, and runs nothing', async () => {
+    const before = slack.calls.length;
+    const cmd = slashCommand('log acme "should never be logged"');
+    const forged = await postSigned(cmd.body, undefined, { secret: 'not-the-secret' });
+    const stale = await postSigned(cmd.body, undefined, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const unsigned = await postSigned(cmd.body, undefined, { headers: { 'X-Slack-Signature': 'garbage' } });
+    const noTimestamp = await fetch(`${proc.url}/slack/events`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Slack-Signature': 'v0=00' }, body: cmd.body });
+    expect([forged.status, stale.status, unsigned.status, noTimestamp.status]).toEqual([401, 401, 401, 401]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slack.calls.slice(before)).toEqual([]);
+    expect(await proc.runtime.db.prisma.message.count({ where: { text: { contains: 'should never be logged' } } })).toBe(0);
+    expect(logLines.filter((l) => l.includes('Request verification failed')).length).toBeGreaterThanOrEqual(4);
+  });
+});
