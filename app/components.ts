@@ -2,6 +2,7 @@ import type { ComponentFactory } from './runtime.ts';
 import { pipelineComponentFactories } from '../jobs/index.ts';
 import { consoleComponent } from './chat.component.ts';
 import { imapComponentFactory } from '../connectors/imap/index.ts';
+import { teamsComponent } from '../connectors/teams/teams.component.ts';
 import { slackComponent } from '../connectors/slack/slack.component.ts';
 
 const pipeline = pipelineComponentFactories();
@@ -12,4 +13,4 @@ const pipeline = pipelineComponentFactories();
  * registered), then connectors (intake). Each factory decides from the role and the configuration
  * whether it applies. Shutdown runs in reverse, so intake stops first.
  */
-export const componentFactories: ComponentFactory[] = [pipeline.queues, pipeline.workers, consoleComponent, slackComponent, imapComponentFactory];
+export const componentFactories: ComponentFactory[] = [pipeline.queues, pipeline.workers, consoleComponent, teamsComponent, slackComponent, imapComponentFactory];

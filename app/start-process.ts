@@ -104,7 +104,6 @@ export async function startProcess(config: Config, logger: Logger, factories: Co
   }
 
   // Say plainly when credentials are set for a platform this version cannot talk to yet.
-  if (config.teams) logger.warn('Microsoft Teams credentials are set, but this version has no Teams connector yet: nothing connects to Teams.');
   phase = 'running';
   if (db.kind === 'pglite') publishUrlInLock(config.dataDir, url);
   logger.info({ url, role: config.role, database: db.kind, components: components.map((c) => c.name), ms: Date.now() - started }, 'Rapport is up');

@@ -22,8 +22,10 @@ export type AdaptiveCardJson = Record<string, unknown> & { type: 'AdaptiveCard';
 
 type Element = Record<string, unknown>;
 
+/** Actions a row may hold (the Adaptive Card host default; Teams shows no more either). */
+const MAX_ACTIONS = 5;
 /** More choices than this become a dropdown (Input.ChoiceSet) instead of a row of buttons. */
-const MAX_CHOICE_BUTTONS = 5;
+const MAX_CHOICE_BUTTONS = MAX_ACTIONS;
 
 const TONE_COLOR: Record<NonNullable<Reply['tone']>, string> = { info: 'Default', success: 'Good', warning: 'Warning', error: 'Attention' };
 
@@ -48,13 +50,13 @@ export function renderAdaptiveCard(reply: Reply): AdaptiveCardJson {
     if (section.title) items.push({ type: 'TextBlock', text: inertMarkdown(section.title), weight: 'Bolder', wrap: true });
     if (section.text) items.push({ type: 'TextBlock', text: inertMarkdown(section.text), wrap: true, spacing: 'Small' });
     if (section.fields?.length) items.push(factSet(section.fields));
-    if (section.buttons?.length) items.push({ type: 'ActionSet', actions: section.buttons.map((b) => renderButton(b, ids)) });
+    if (section.buttons?.length) items.push({ type: 'ActionSet', actions: actionRow(section.buttons, ids) });
     // An empty Container is invalid; a section with nothing to show is skipped.
     if (items.length) body.push({ type: 'Container', separator: true, spacing: 'Medium', items });
   }
   if (reply.footer) body.push({ type: 'TextBlock', text: inertMarkdown(reply.footer), isSubtle: true, size: 'Small', wrap: true, spacing: 'Medium' });
   const card: AdaptiveCardJson = { type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body };
-  if (reply.buttons?.length) card.actions = reply.buttons.map((b) => renderButton(b, ids));
+  if (reply.buttons?.length) card.actions = actionRow(reply.buttons, ids);
   // Teams uses the fallback text in notifications and for clients that cannot render the card.
   card.fallbackText = reply.text;
   return card;
@@ -73,6 +75,13 @@ export function commandFromActionData(data: unknown): string | undefined {
   if (typeof d.rapportInput !== 'string') return d.rapport;
   const typed = d[d.rapportInput];
   return typeof typed === 'string' && typed.trim() !== '' ? `${d.rapport} ${typed.trim()}` : d.rapport;
+}
+
+/** Buttons beyond what a row holds go behind a "More" ShowCard (which may nest again). */
+function actionRow(buttons: ReplyButton[], ids: { next: number }): Element[] {
+  if (buttons.length <= MAX_ACTIONS) return buttons.map((b) => renderButton(b, ids));
+  const shown = buttons.slice(0, MAX_ACTIONS - 1).map((b) => renderButton(b, ids));
+  return [...shown, showCard('More…', [], actionRow(buttons.slice(MAX_ACTIONS - 1), ids))];
 }
 
 function factSet(fields: ReplyField[]): Element {

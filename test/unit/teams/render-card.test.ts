@@ -95,6 +95,15 @@ describe('renderAdaptiveCard', () => {
     expect(renderAdaptiveCard({ text: 'x', sections: [{}] }).body).toHaveLength(1);
   });
 
+  it('puts buttons beyond five behind a "More" ShowCard, in reply and section rows', () => {
+    const buttons = Array.from({ length: 7 }, (_, i) => ({ label: `B${i}`, command: `cmd ${i}` }));
+    const card = renderAdaptiveCard({ text: 'many', buttons, sections: [{ title: 's', buttons }] });
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    const actions = card.actions as Action[];
+    expect(actions.map((a) => a.title)).toEqual(['B0', 'B1', 'B2', 'B3', 'More…']);
+    expect(actions[4].card!.actions.map((a) => commandFromActionData(a.data))).toEqual(['cmd 4', 'cmd 5', 'cmd 6']);
+  });
+
   it('rejects action data that is not a Rapport command', () => {
     expect(commandFromActionData(undefined)).toBeUndefined();
     expect(commandFromActionData({ other: 'x' })).toBeUndefined();

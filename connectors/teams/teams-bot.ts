@@ -1,0 +1,114 @@
+import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import type { CommandContext } from '../../src/commands/command-context.ts';
+import type { Reply } from '../../src/commands/reply-model.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { Logger } from '../../src/logger.ts';
+import { isValidTimezone } from '../../src/config/env.ts';
+import { buildFollowUpCard } from '../../src/notifications/follow-up-card.notification.ts';
+import { userMessage } from '../../src/errors.ts';
+import { cardActivity } from './teams.connector.ts';
+import { commandFromActionData, RAPPORT_VERB, renderAdaptiveCard } from './render-card.ts';
+import { saveConversationReference } from './conversation-references.ts';
+
+export interface TeamsBotDeps {
+  /** Runs a command of the shared grammar (app/chat.component.ts commandRunner). */
+  executeCommand: (text: string, ctx: CommandContext) => Promise<Reply>;
+  db: Database;
+  /** RAPPORT_TIMEZONE, for users whose client does not send its timezone. */
+  timezone: string;
+  logger: Logger;
+}
+
+/**
+ * Rapport in Teams: a message (with the @mention removed) runs as a command and is answered with a
+ * card; a card button (Action.Execute invoke, or Action.Submit message) runs its command as the
+ * clicker and updates the clicked card in place; installation and conversation updates store the
+ * ConversationReference so reminders can be posted there later.
+ */
+export class TeamsBot extends TeamsActivityHandler {
+  constructor(private readonly deps: TeamsBotDeps) {
+    super();
+    this.onMessage(async (context, next) => {
+      await this.remember(context);
+      const submitted = commandFromActionData(context.activity.value);
+      if (submitted) await this.onSubmit(context, submitted);
+      else await this.onCommandText(context);
+      await next();
+    });
+    this.onConversationUpdate(async (context, next) => {
+      await this.remember(context);
+      await next();
+    });
+    this.onInstallationUpdate(async (context, next) => {
+      if (context.activity.action !== 'remove' && context.activity.action !== 'remove-upgrade') await this.remember(context);
+      await next();
+    });
+  }
+
+  /** Action.Execute: the invoke response carries the card that replaces the clicked one. */
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const command = invokeValue.action.verb === RAPPORT_VERB ? commandFromActionData(invokeValue.action.data) : undefined;
+    if (!command) return message(400, 'This button does not belong to Rapport.');
+    const reply = await this.runCommand(context, command);
+    if (reply.tone === 'error') return message(200, reply.text); // the card stays as it was; Teams shows the sentence
+    const card = (await this.refreshedFollowUpCard(context)) ?? reply;
+    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderAdaptiveCard(card) };
+  }
+
+  private async onCommandText(context: TurnContext): Promise<void> {
+    const text = (TurnContext.removeRecipientMention(context.activity) ?? '').trim();
+    if (!text) return;
+    await context.sendActivity(cardActivity(await this.runCommand(context, text)));
+  }
+
+  /** Action.Submit (older clients): run the command, then refresh the clicked card or answer with a new one. */
+  private async onSubmit(context: TurnContext, command: string): Promise<void> {
+    const reply = await this.runCommand(context, command);
+    const refreshed = reply.tone === 'error' ? undefined : await this.refreshedFollowUpCard(context);
+    if (refreshed && context.activity.replyToId) await context.updateActivity({ ...cardActivity(refreshed), id: context.activity.replyToId });
+    else await context.sendActivity(cardActivity(reply));
+  }
+
+  private async runCommand(context: TurnContext, text: string): Promise<Reply> {
+    const a = context.activity;
+    const ctx: CommandContext = {
+      actor: {
+        platform: 'teams',
+        platformUserId: a.from.aadObjectId ?? a.from.id,
+        displayName: a.from.name,
+        timezone: this.timezoneOf(context),
+      },
+      channel: { platform: 'teams', channelRef: a.conversation.id, target: `teams:${a.conversation.id}` },
+      now: new Date(),
+      // Teams re-sends an activity it got no answer for with the same id: the same key never logs twice.
+      requestKey: `teams:${a.id}`,
+    };
+    try {
+      return await this.deps.executeCommand(text, ctx);
+    } catch (err) {
+      this.deps.logger.error({ err, activityId: a.id }, 'Teams command failed');
+      return { tone: 'error', text: userMessage(err) };
+    }
+  }
+
+  /** The follow-up card the clicked message shows (its FollowUp.messageRef), in its current state. */
+  private async refreshedFollowUpCard(context: TurnContext): Promise<Reply | undefined> {
+    const { replyToId, conversation } = context.activity;
+    if (!replyToId) return undefined;
+    const followUp = await this.deps.db.prisma.followUp.findFirst({ where: { messageRef: `teams:${conversation.id}|${replyToId}` }, select: { id: true } });
+    return followUp ? buildFollowUpCard(this.deps.db, followUp.id, 'refresh', this.timezoneOf(context)) : undefined;
+  }
+
+  private timezoneOf(context: TurnContext): string {
+    const tz = context.activity.localTimezone;
+    return tz && isValidTimezone(tz) ? tz : this.deps.timezone;
+  }
+
+  private async remember(context: TurnContext): Promise<void> {
+    await saveConversationReference(this.deps.db, TurnContext.getConversationReference(context.activity));
+  }
+}
+
+function message(statusCode: number, text: string): AdaptiveCardInvokeResponse {
+  return { statusCode, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> };
+}

@@ -1,0 +1,64 @@
+import express, { type Request, type Response } from 'express';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConfigurationServiceClientCredentialFactory } from 'botbuilder';
+import type { TeamsConfig } from '../../src/config/env.ts';
+import type { Component, Runtime } from '../../app/runtime.ts';
+import { commandRunner } from '../../app/chat.component.ts';
+import { loadConversationReference } from './conversation-references.ts';
+import { TeamsConnector } from './teams.connector.ts';
+import { TeamsBot } from './teams-bot.ts';
+
+/** Where Teams (Azure Bot Service) and the Bot Framework Emulator send activities. */
+export const TEAMS_MESSAGES_PATH = '/api/messages';
+
+/**
+ * The Microsoft Teams connector. Every role registers it for posting (workers deliver reminders);
+ * roles all and web also receive activities at /api/messages. With MICROSOFT_APP_ID the SDK checks
+ * every request's JWT (issuer, audience = app id, signing keys from Microsoft's OpenID metadata);
+ * without it (TEAMS_ENABLED=true) nothing is authenticated, so only requests from this machine are
+ * accepted: the local Bot Framework Emulator mode.
+ */
+export async function teamsComponent(runtime: Runtime): Promise<Component | undefined> {
+  const teams = runtime.config.teams;
+  if (!teams) return undefined;
+  const logger = runtime.logger.child({ module: 'teams' });
+  const adapter = new CloudAdapter(teamsAuthentication(teams));
+  adapter.onTurnError = async (context, err) => {
+    logger.error({ err, activityType: context.activity.type, activityId: context.activity.id }, 'Teams turn failed');
+    // An invoke must still answer: a failed click shows this sentence instead of a spinner that never ends.
+    if (context.activity.type !== 'invoke') await context.sendActivity('Something went wrong on Rapport\'s side; the error was logged. Try again in a minute.').catch(() => {});
+  };
+  const connector = new TeamsConnector(adapter, teams.appId ?? '', (id) => loadConversationReference(runtime.db, id));
+  runtime.registry.register(connector);
+  if (runtime.config.role === 'worker') return { name: 'teams-poster', stop: async () => {} };
+
+  const bot = new TeamsBot({ executeCommand: commandRunner(runtime), db: runtime.db, timezone: runtime.config.timezone, logger });
+  const localOnly = !teams.appId;
+  runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
+    if (localOnly && !isLoopback(req.socket.remoteAddress)) {
+      res.status(401).json({ error: 'unauthorized', message: 'Teams runs without MICROSOFT_APP_ID (Emulator mode) and accepts local requests only.' });
+      return;
+    }
+    await adapter.process(req, res, (context) => bot.run(context));
+  });
+  if (localOnly) logger.warn('Teams runs without MICROSOFT_APP_ID: /api/messages is unauthenticated and accepts requests from this machine only (Bot Framework Emulator mode).');
+  else logger.info({ appId: teams.appId, appType: teams.appType }, 'Teams connector listening at /api/messages; every request must carry a valid Bot Framework token');
+  return { name: 'teams', readiness: [{ name: 'teams', check: () => connector.health() }], stop: async () => {} };
+}
+
+/** Incoming JWT validation and outgoing token acquisition for the app; no app id = both disabled. */
+export function teamsAuthentication(teams: TeamsConfig): ConfigurationBotFrameworkAuthentication {
+  const settings = {
+    MicrosoftAppId: teams.appId,
+    MicrosoftAppPassword: teams.appPassword,
+    MicrosoftAppType: teams.appType,
+    MicrosoftAppTenantId: teams.appType === 'SingleTenant' ? teams.tenantId : undefined,
+  };
+  const credentials = teams.appId
+    ? new ConfigurationServiceClientCredentialFactory({ ...settings, MicrosoftAppPassword: teams.appPassword })
+    : new ConfigurationServiceClientCredentialFactory({});
+  return new ConfigurationBotFrameworkAuthentication(settings, credentials);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}

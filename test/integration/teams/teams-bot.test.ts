@@ -1,0 +1,183 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/env.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import { eventually } from '../../helpers/pipeline-harness.ts';
+import { adaptiveCardProblems, TeamsRecorder } from '../../helpers/teams-recorder.ts';
+
+const CONVERSATION = '19:sales@thread.tacv2';
+const BOT = { id: '28:rapport-bot', name: 'Rapport' };
+
+interface Started {
+  proc: RunningProcess;
+  dispose(): Promise<void>;
+}
+
+async function startRapport(env: Record<string, string>): Promise<Started> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rapport-teams-'));
+  const prefix = `{rapport-teams-${randomBytes(4).toString('hex')}}`;
+  const config = loadConfig({ PORT: '0', RAPPORT_DATA_DIR: dataDir, RAPPORT_QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent', ...env });
+  const proc = await startProcess(config, createLogger('silent'));
+  return {
+    proc,
+    async dispose() {
+      const redis = proc.runtime.redis.duplicate();
+      await proc.shutdown('test over');
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('Teams bot in a real process (Emulator mode, no app id)', () => {
+  const recorder = new TeamsRecorder();
+  let rapport: Started;
+  const jo = { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo' };
+  const sam = { id: '29:sam', name: 'Sam Rep', aadObjectId: 'aad-sam' };
+
+  beforeAll(async () => {
+    await recorder.start();
+    rapport = await startRapport({ TEAMS_ENABLED: 'true', RAPPORT_DEFAULT_CHANNEL: `teams:${CONVERSATION}` });
+  });
+  afterAll(async () => {
+    await rapport?.dispose();
+    await recorder.stop();
+  });
+
+  const activity = (fields: Record<string, unknown>) => ({
+    id: randomUUID(),
+    channelId: 'msteams',
+    serviceUrl: recorder.url,
+    timestamp: new Date().toISOString(),
+    conversation: { id: CONVERSATION, conversationType: 'channel', isGroup: true },
+    recipient: BOT,
+    from: jo,
+    channelData: { tenant: { id: 'tenant-1' } },
+    ...fields,
+  });
+  const send = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${rapport.proc.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  };
+  const message = (text: string, from = jo) =>
+    activity({ type: 'message', from, text: `<at>Rapport</at> ${text}`, entities: [{ type: 'mention', text: '<at>Rapport</at>', mentioned: BOT }], localTimezone: 'Europe/Berlin' });
+  const click = (command: string, replyToId: string, from = jo) =>
+    activity({ type: 'invoke', name: 'adaptiveCard/action', from, replyToId, value: { action: { type: 'Action.Execute', verb: 'rapport', data: { rapport: command } } } });
+  const db = () => rapport.proc.runtime.db.prisma;
+  const cardWith = (text: string, method: 'POST' | 'PUT' = 'POST') => recorder.cards().find((c) => c.method === method && JSON.stringify(c.card).includes(text));
+
+  it('stores the conversation when the bot is added, so it can post there without a user turn', async () => {
+    const res = await send(activity({ type: 'conversationUpdate', membersAdded: [BOT] }));
+    expect(res.status).toBe(200);
+    const link = await db().channelLink.findUniqueOrThrow({ where: { platform_channelRef: { platform: 'teams', channelRef: CONVERSATION } } });
+    expect(link.companyId).toBeNull();
+    expect(link.conversationRef).toMatchObject({ serviceUrl: recorder.url, conversation: { id: CONVERSATION }, bot: BOT });
+  });
+
+  it('runs a message as a command without the @mention, answers with a valid card, and never logs a re-sent activity twice', async () => {
+    const incoming = message('log acme "The dashboard keeps crashing, we are really unhappy" --new');
+    expect((await send(incoming)).status).toBe(200);
+    const reply = recorder.calls.at(-1)!;
+    expect(reply).toMatchObject({ method: 'POST', conversationId: CONVERSATION, activityId: incoming.id });
+    const card = recorder.cards().at(-1)!.card;
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(JSON.stringify(card)).toMatch(/acme/i);
+
+    expect((await send(incoming)).status).toBe(200); // Teams retries an activity it got no answer for
+    expect(await db().communicationRecord.count()).toBe(1);
+  });
+
+  it('posts the suggestion proactively, updates it on Accept, fires the reminder when due and closes it on Done', async () => {
+    const suggestion = await eventually('the suggestion card posted to the conversation', async () => cardWith('Suggested follow-up for'));
+    expect(suggestion.activityId).toBeUndefined(); // a new message in the channel, not a reply
+    expect(adaptiveCardProblems(suggestion.card)).toEqual([]);
+    const followUp = await eventually('the suggestion recorded on the follow-up', async () => {
+      const f = await db().followUp.findFirst();
+      return f?.messageRef ? f : undefined;
+    });
+    expect(followUp.messageRef).toBe(`teams:${CONVERSATION}|${suggestion.answeredId}`);
+    expect(JSON.stringify(suggestion.card)).toContain(`"rapport":"accept ${followUp.number}"`);
+
+    // Accept: the invoke answers with the refreshed card that replaces the clicked one.
+    const accepted = await send(click(`accept ${followUp.number}`, suggestion.answeredId));
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    const acceptedCard = accepted.body!.value as Record<string, unknown>;
+    expect(adaptiveCardProblems(acceptedCard)).toEqual([]);
+    expect(JSON.stringify(acceptedCard)).not.toContain('"title":"Accept"');
+    expect(JSON.stringify(acceptedCard)).toContain('"title":"Done"');
+    expect((await db().followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status).toBe('open');
+
+    // Due in a second: the reminder card arrives in the conversation.
+    await db().followUp.update({ where: { id: followUp.id }, data: { dueAt: new Date(Date.now() + 1_000) } });
+    await rapport.proc.runtime.hooks.followUpChanged(followUp.id);
+    const reminder = await eventually('the reminder card', async () => cardWith('Reminder: follow up with'));
+    expect(adaptiveCardProblems(reminder.card)).toEqual([]);
+
+    // Done, clicked by someone else: the reminder card shows who closed it and has no buttons left.
+    const done = await send(click(`done ${followUp.number}`, reminder.answeredId, sam));
+    expect(done.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    const doneCard = JSON.stringify(done.body!.value);
+    expect(doneCard).toContain('Marked done by Sam Rep');
+    expect(doneCard).not.toContain('Action.Execute');
+    expect((await db().followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status).toBe('done');
+    // The pipeline refreshes the posted card too (other clients, other devices).
+    const refreshed = await eventually('the reminder card updated in place', async () =>
+      recorder.cards().find((c) => c.method === 'PUT' && c.activityId === reminder.answeredId && JSON.stringify(c.card).includes('Marked done')),
+    );
+    expect(adaptiveCardProblems(refreshed.card)).toEqual([]);
+  });
+
+  it('answers a click that is not a Rapport command with 400 and a failing command with its sentence, leaving the card alone', async () => {
+    const foreign = await send(activity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'other', data: {} } } }));
+    expect(foreign.body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.activity.message' });
+    const failing = await send(click('done 9999', 'no-such-card'));
+    expect(failing.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
+    expect(String(failing.body!.value)).toMatch(/9999/);
+  });
+
+  it('runs an Action.Submit click (message with value.rapport) and answers with a card', async () => {
+    const before = recorder.calls.length;
+    expect((await send(activity({ type: 'message', value: { rapport: 'help' } }))).status).toBe(200);
+    const answer = recorder.cards().slice(-1)[0];
+    expect(recorder.calls.length).toBe(before + 1);
+    expect(adaptiveCardProblems(answer.card)).toEqual([]);
+  });
+});
+
+describe('Teams with MICROSOFT_APP_ID: the SDK authenticates every request', () => {
+  let rapport: Started;
+  beforeAll(async () => {
+    rapport = await startRapport({ MICROSOFT_APP_ID: '00000000-0000-0000-0000-00000000a11d', MICROSOFT_APP_PASSWORD: 'not-a-real-secret' });
+  });
+  afterAll(async () => {
+    await rapport?.dispose();
+  });
+
+  const post = (headers: Record<string, string>) =>
+    fetch(`${rapport.proc.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ type: 'message', id: 'a1', channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', conversation: { id: 'c1' }, from: { id: 'u1' }, recipient: { id: 'b1' }, text: 'help' }),
+    });
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+  it('rejects a request without a token with 401 and runs nothing', async () => {
+    expect((await post({})).status).toBe(401);
+    expect(await rapport.proc.runtime.db.prisma.channelLink.count()).toBe(0);
+  });
+
+  it('rejects a forged token (self-made, untrusted issuer) with 401', async () => {
+    const forged = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'forged' })}.${b64({ iss: 'https://evil.example', aud: '00000000-0000-0000-0000-00000000a11d', exp: Math.floor(Date.now() / 1000) + 600 })}.${b64('sig')}`;
+    expect((await post({ authorization: `Bearer ${forged}` })).status).toBe(401);
+    expect((await post({ authorization: 'Bearer not.a.jwt' })).status).toBe(401);
+    expect(await rapport.proc.runtime.db.prisma.channelLink.count()).toBe(0);
+  });
+});
