@@ -14,7 +14,7 @@
  *   count of 429s, delivered, and how long the last one took.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -86,6 +86,38 @@ async function seedCompanies(db: Database, n: number): Promise<string[]> {
   return ids;
 }
 
+/** CPU time (ms) per process group on Linux, from /proc: where a record's CPU goes. Empty elsewhere. */
+function cpuSnapshot(): Map<number, { group: string; ms: number }> {
+  const snap = new Map<number, { group: string; ms: number }>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return snap;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const group = Number(pid) === process.pid ? 'bench process' : cmd.includes('bin/rapport.js') ? 'worker processes' : stat.includes('(postgres)') ? 'postgres' : stat.includes('(redis-server)') ? 'redis' : undefined;
+      if (!group) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      snap.set(Number(pid), { group, ms: (Number(f[11]) + Number(f[12])) * 10 }); // utime + stime, in 10 ms ticks
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return snap;
+}
+
+function cpuPerRecord(before: Map<number, { group: string; ms: number }>, records: number): string {
+  const groups = new Map<string, number>();
+  for (const [pid, now] of cpuSnapshot()) groups.set(now.group, (groups.get(now.group) ?? 0) + now.ms - (before.get(pid)?.ms ?? 0));
+  if (groups.size === 0) return '';
+  const total = [...groups.values()].reduce((a, b) => a + b, 0);
+  return `  CPU per record: ${[...groups].map(([g, ms]) => `${g} ${(ms / records).toFixed(2)} ms`).join(', ')}; total ${(total / records).toFixed(2)} ms`;
+}
+
 /** Part 1: log RECORDS records and wait until every one is classified. */
 async function classifyRun(label: string, db: Database, prefix: string, startWorkers: () => Promise<() => Promise<void>>): Promise<void> {
   const redis = connectRedis(REDIS_URL);
@@ -97,6 +129,7 @@ async function classifyRun(label: string, db: Database, prefix: string, startWor
   const companies = await seedCompanies(db, 100);
   const stop = await startWorkers();
   const run = randomBytes(3).toString('hex');
+  const cpuBefore = cpuSnapshot();
   const t0 = performance.now();
   await pool(Array.from({ length: RECORDS }, (_, i) => i), 16, async (i) => {
     await logCommunication(db, {
@@ -111,6 +144,7 @@ async function classifyRun(label: string, db: Database, prefix: string, startWor
     await new Promise((r) => setTimeout(r, 100));
   }
   const totalMs = performance.now() - t0;
+  const cpu = cpuPerRecord(cpuBefore, RECORDS);
   const rows = await db.sql.query<{ ms: number }>(
     'SELECT EXTRACT(EPOCH FROM (c."createdAt" - m."createdAt")) * 1000 AS ms FROM "Classification" c JOIN "Message" m ON m.id = c."messageId"',
   );
@@ -118,7 +152,7 @@ async function classifyRun(label: string, db: Database, prefix: string, startWor
   record(label, { 'records/s': RECORDS / (totalMs / 1000), 'p50 ms': pct(lat, 50), 'p99 ms': pct(lat, 99), 'log s': logMs / 1000 });
   console.log(
     `${label.padEnd(34)} ${RECORDS} records: logged in ${(logMs / 1000).toFixed(1)} s, all classified after ${(totalMs / 1000).toFixed(1)} s = ` +
-      `${(RECORDS / (totalMs / 1000)).toFixed(0)} records/s end to end; log->classified p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}`,
+      `${(RECORDS / (totalMs / 1000)).toFixed(0)} records/s end to end; log->classified p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}\n${cpu}`,
   );
   await stop();
   await closeQueues(queues);
