@@ -103,7 +103,6 @@ export async function startProcess(config: Config, logger: Logger, factories: Co
     throw err;
   }
 
-  // Say plainly when credentials are set for a platform this version cannot talk to yet.
   phase = 'running';
   if (db.kind === 'pglite') publishUrlInLock(config.dataDir, url);
   logger.info({ url, role: config.role, database: db.kind, components: components.map((c) => c.name), ms: Date.now() - started }, 'Rapport is up');
