@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFile, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,10 +31,8 @@ export interface StartDovecotOptions {
 export async function startDovecot(opts: StartDovecotOptions = {}): Promise<DovecotServer> {
   const dir = await mkdtemp(join(tmpdir(), 'rapport-dovecot-'));
   await chmod(dir, 0o755);
-  for (const d of ['run', 'state', 'mail']) await mkdir(join(dir, d), { mode: 0o755 });
+  for (const d of ['run', 'state', 'mail', 'passwd.d']) await mkdir(join(dir, d), { mode: 0o755 });
   await chown(join(dir, 'mail'), MAIL_UID, MAIL_UID);
-  await writeFile(join(dir, 'passwd'), '');
-  await chmod(join(dir, 'passwd'), 0o644);
   const port = await freePort();
   const caps = opts.idle === false ? 'IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE UIDPLUS CONDSTORE ESEARCH MOVE NAMESPACE UNSELECT' : '';
   const conf = `
@@ -53,9 +51,12 @@ mail_max_userip_connections = 200
 log_path = ${dir}/dovecot.log
 default_login_user = dovenull
 default_internal_user = dovecot
+# One passwd file per user: passwd-file re-reads a changed file at most once a second, so with one
+# shared file a user added right after another login was refused (flaky "Command failed" on LOGIN).
+# A file Dovecot has never opened is always read fresh.
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${dir}/passwd
+  args = scheme=PLAIN username_format=%u ${dir}/passwd.d/%u
 }
 userdb {
   driver = static
@@ -93,6 +94,12 @@ protocol imap {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  const client = async (u: { user: string; password: string }) => {
+    const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user: u.user, pass: u.password }, logger: false, disableAutoIdle: true });
+    c.on('error', () => undefined);
+    await c.connect();
+    return c;
+  };
   return {
     host: '127.0.0.1',
     port,
@@ -100,16 +107,18 @@ protocol imap {
     async addUser(address) {
       const user = address ?? `u${randomBytes(5).toString('hex')}@support.example`;
       const password = randomBytes(8).toString('hex');
-      await appendFile(join(dir, 'passwd'), `${user}:{PLAIN}${password}::::::\n`);
+      const file = join(dir, 'passwd.d', user);
+      await writeFile(file, `${user}:{PLAIN}${password}::::::\n`);
+      await chmod(file, 0o644);
+      // Warm-up: log in and open INBOX once, so Dovecot has created the user's maildir before a test's
+      // first APPEND races the sync's first SELECT.
+      const c = await client({ user, password });
+      await c.mailboxOpen('INBOX');
+      await c.logout();
       return { user, password };
     },
     mailDir: (user) => join(dir, 'mail', user),
-    async client(u) {
-      const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user: u.user, pass: u.password }, logger: false, disableAutoIdle: true });
-      c.on('error', () => undefined);
-      await c.connect();
-      return c;
-    },
+    client,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
