@@ -4,7 +4,8 @@ import type { CliCommand } from '../../app/cli-registry.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import type { Database } from '../../src/db/database.ts';
 import { RapportError } from '../../src/errors.ts';
-import { logEmail } from '../../src/services/log-email.service.ts';
+import type { InboundEmail } from '../../src/domain/email-message.ts';
+import { EmailCustomerCache, logEmails, type LogEmailOutcome, type LogEmailsResult } from '../../src/services/log-email.service.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { readMbox } from './mbox-reader.ts';
 import { parseEmailSource } from './parse-email-source.ts';
@@ -23,26 +24,58 @@ export interface ImportEmailFilesOptions {
   /** A directory of .eml files (one message each; other files are ignored). */
   emlDir?: string;
   internalDomains: readonly string[];
+  /** Skip mailing-list mail (List-Id). Default true. */
   skipLists?: boolean;
+  /** Messages larger than this are logged with headers only. Default 20 MB. */
   maxMessageBytes?: number;
+  /**
+   * Told about every logged message after its batch committed, so imported mail is queued for
+   * classification like synced mail. Default {@link noopPipelineHooks} (nothing is queued).
+   */
   hooks?: PipelineHooks;
+  /** Messages written per transaction. Default 100. */
+  batchSize?: number;
   /** Name recorded as the message's origin mailbox. Default `import`. */
   mailbox?: string;
 }
 
-/** Runs the IMAP pipeline (parse, skip rules, threading, customer matching) over mbox or .eml files. */
+/**
+ * Runs the IMAP pipeline (parse, skip rules, threading, customer matching) over mbox or .eml files,
+ * in batches of `batchSize` messages per transaction. A message that cannot be parsed or written is
+ * counted under `failures` and the rest go on.
+ */
 export async function importEmailFiles(opts: ImportEmailFilesOptions): Promise<ImportCounts> {
   const counts: ImportCounts = { logged: 0, duplicates: 0, failures: 0, skipped: {} };
+  const tally = (outcome: LogEmailOutcome) => {
+    if (outcome.status === 'logged') counts.logged++;
+    else if (outcome.status === 'duplicate') counts.duplicates++;
+    else counts.skipped[outcome.reason] = (counts.skipped[outcome.reason] ?? 0) + 1;
+  };
+  const logOptions = { internalDomains: opts.internalDomains, skipLists: opts.skipLists, hooks: opts.hooks ?? noopPipelineHooks, customers: new EmailCustomerCache() };
+  let batch: InboundEmail[] = [];
+  const flush = async () => {
+    let rest = batch;
+    batch = [];
+    while (rest.length > 0) {
+      let result: LogEmailsResult;
+      try {
+        result = await logEmails(opts.db, rest, logOptions);
+      } catch (error) {
+        result = { outcomes: [], failure: { index: 0, error } };
+      }
+      result.outcomes.forEach(tally);
+      if (!result.failure) break;
+      counts.failures++;
+      rest = rest.slice(result.failure.index + 1);
+    }
+  };
   const one = async (source: Buffer, file: string) => {
     try {
-      const email = await parseEmailSource(source, { mailbox: opts.mailbox ?? 'import', file }, { maxMessageBytes: opts.maxMessageBytes });
-      const outcome = await logEmail(opts.db, email, { internalDomains: opts.internalDomains, skipLists: opts.skipLists, hooks: opts.hooks ?? noopPipelineHooks });
-      if (outcome.status === 'logged') counts.logged++;
-      else if (outcome.status === 'duplicate') counts.duplicates++;
-      else counts.skipped[outcome.reason] = (counts.skipped[outcome.reason] ?? 0) + 1;
+      batch.push(await parseEmailSource(source, { mailbox: opts.mailbox ?? 'import', file }, { maxMessageBytes: opts.maxMessageBytes }));
     } catch {
       counts.failures++;
     }
+    if (batch.length >= (opts.batchSize ?? 100)) await flush();
   };
   if (opts.mbox) {
     for await (const msg of readMbox(opts.mbox)) await one(msg, opts.mbox);
@@ -54,6 +87,7 @@ export async function importEmailFiles(opts: ImportEmailFilesOptions): Promise<I
       if ((await stat(path)).isFile()) await one(await readFile(path), path);
     }
   }
+  await flush();
   return counts;
 }
 

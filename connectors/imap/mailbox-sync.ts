@@ -6,7 +6,8 @@ import type { EmailSkipReason } from '../../src/domain/email-skip-rules.ts';
 import { isFreeMailDomain } from '../../src/domain/email-participants.ts';
 import { emailDomain } from '../../src/domain/normalize-company-name.ts';
 import type { Logger } from '../../src/logger.ts';
-import { logEmail, type LogEmailOutcome } from '../../src/services/log-email.service.ts';
+import type { InboundEmail } from '../../src/domain/email-message.ts';
+import { EmailCustomerCache, logEmails, type LogEmailOutcome, type LogEmailsResult } from '../../src/services/log-email.service.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { MailboxLock } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
@@ -194,6 +195,7 @@ export class MailboxSync {
         update: { uidValidity: box.uidValidity, lastUid: handled, highestModseq: box.highestModseq ?? null, lastSyncAt: new Date(), lastError: null },
       });
     const batchSize = this.deps.batchSize ?? 50;
+    const customers = new EmailCustomerCache();
     for (let i = 0; i < pending.length && !this.stopping && this.lock.held; i += batchSize) {
       const batch = pending.slice(i, i + batchSize);
       const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
@@ -202,11 +204,7 @@ export class MailboxSync {
       if (small.length > 0) for (const m of await client.fetchAll(small.map((m) => m.uid).join(','), { uid: true, source: true, internalDate: true }, { uid: true })) fetched.set(m.uid, m);
       if (big.length > 0) for (const m of await client.fetchAll(big.map((m) => m.uid).join(','), { uid: true, headers: true, internalDate: true, size: true }, { uid: true })) fetched.set(m.uid, m);
       try {
-        for (const meta of batch) {
-          const m = fetched.get(meta.uid);
-          if (m) await this.handleMessage(m, meta, folder);
-          handled = meta.uid;
-        }
+        await this.logBatch(batch, fetched, folder, customers, (uid) => (handled = uid));
       } finally {
         await save();
       }
@@ -216,27 +214,63 @@ export class MailboxSync {
     this.status.lastSyncAt = new Date();
   }
 
-  private async handleMessage(m: FetchMessageObject, meta: FetchMessageObject, folder: string): Promise<void> {
-    const internalDate = m.internalDate ? new Date(m.internalDate) : undefined;
-    const origin = { mailbox: this.config.address, folder, uid: m.uid };
-    const failKey = `${folder}:${m.uid}`;
-    try {
-      const email = await parseEmailSource(m.source ?? m.headers ?? Buffer.alloc(0), origin, {
-        maxMessageBytes: this.config.maxMessageBytes,
-        fallbackDate: internalDate,
-        sizeBytes: meta.size,
+  /**
+   * Parses and logs one fetched batch in UID order, all of it in one transaction. A message that
+   * fails leaves the cursor before it (`advance`) and throws, so the reconnect retries it; on its
+   * third failure it is counted as failed and passed over. UIDs that vanished before the fetch are
+   * passed over.
+   */
+  private async logBatch(batch: FetchMessageObject[], fetched: Map<number, FetchMessageObject>, folder: string, customers: EmailCustomerCache, advance: (uid: number) => void): Promise<void> {
+    const items = batch.filter((meta) => fetched.has(meta.uid)).map((meta) => ({ meta, m: fetched.get(meta.uid)! }));
+    for (let start = 0; start < items.length; ) {
+      const emails: InboundEmail[] = [];
+      let failure: LogEmailsResult['failure'];
+      for (let k = start; k < items.length && !failure; k++) {
+        try {
+          emails.push(await this.parse(items[k].m, items[k].meta, folder));
+        } catch (error) {
+          failure = { index: k - start, error };
+        }
+      }
+      let result: LogEmailsResult;
+      try {
+        result = await logEmails(this.deps.db, emails, { internalDomains: this.internalDomains, skipLists: this.config.skipLists, hooks: this.deps.hooks, customers });
+      } catch (error) {
+        result = { outcomes: [], failure: { index: 0, error } };
+      }
+      result.outcomes.forEach((o, k) => {
+        this.count(o);
+        this.failures.delete(`${folder}:${items[start + k].meta.uid}`);
       });
-      const outcome = await logEmail(this.deps.db, email, { internalDomains: this.internalDomains, skipLists: this.config.skipLists, hooks: this.deps.hooks });
-      this.count(outcome);
-      this.failures.delete(failKey);
-    } catch (err) {
-      const n = (this.failures.get(failKey) ?? 0) + 1;
-      this.failures.set(failKey, n);
-      if (n < 3) throw err; // the cursor stays before this message; the reconnect retries it
-      this.log.error({ err, uid: m.uid, folder }, 'message failed 3 times; passing over it');
-      this.status.counts.failed++;
-      this.deps.onOutcome?.(this.config.address, { status: 'failed' });
+      failure = result.failure ?? failure;
+      if (!failure) break;
+      const uid = items[start + failure.index].meta.uid;
+      advance(uid - 1);
+      this.passOver(folder, uid, failure.error);
+      advance(uid);
+      start += failure.index + 1;
     }
+    if (batch.length > 0) advance(batch[batch.length - 1].uid);
+  }
+
+  private parse(m: FetchMessageObject, meta: FetchMessageObject, folder: string): Promise<InboundEmail> {
+    return parseEmailSource(m.source ?? m.headers ?? Buffer.alloc(0), { mailbox: this.config.address, folder, uid: m.uid }, {
+      maxMessageBytes: this.config.maxMessageBytes,
+      fallbackDate: m.internalDate ? new Date(m.internalDate) : undefined,
+      sizeBytes: meta.size,
+    });
+  }
+
+  /** Throws `err` for the first two failures of a message; on the third, counts it as failed and returns. */
+  private passOver(folder: string, uid: number, err: unknown): void {
+    const failKey = `${folder}:${uid}`;
+    const n = (this.failures.get(failKey) ?? 0) + 1;
+    this.failures.set(failKey, n);
+    if (n < 3) throw err; // the cursor stays before this message; the reconnect retries it
+    this.failures.delete(failKey);
+    this.log.error({ err, uid, folder }, 'message failed 3 times; passing over it');
+    this.status.counts.failed++;
+    this.deps.onOutcome?.(this.config.address, { status: 'failed' });
   }
 
   private count(outcome: LogEmailOutcome): void {

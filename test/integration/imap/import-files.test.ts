@@ -17,9 +17,13 @@ describe.each(TEST_DATABASE_KINDS)('rapport import on %s', (kind) => {
     await writeFile(join(dir, 'a.eml'), a);
     const t = await createTestDatabase(kind);
     try {
-      const counts = await importEmailFiles({ db: t.db, mbox: join(dir, 'inbox.mbox'), emlDir: dir, internalDomains: [] });
+      const queued: string[] = [];
+      const hooks = { async recordLogged(_recordId: string, messageId: string) { queued.push(messageId); }, async followUpChanged() {} };
+      const counts = await importEmailFiles({ db: t.db, mbox: join(dir, 'inbox.mbox'), emlDir: dir, internalDomains: [], hooks });
       expect(counts).toEqual({ logged: 2, duplicates: 1, failures: 0, skipped: { 'mailing-list': 1 } });
       const msgs = await t.db.prisma.message.findMany();
+      // Imported mail reaches the pipeline (classification) once per logged message.
+      expect(queued.sort()).toEqual(msgs.map((m) => m.id).sort());
       expect(new Set(msgs.map((m) => m.recordId)).size).toBe(1);
       expect(msgs.find((m) => m.externalId === 'email:<a@acme.com>')?.text).toContain('From the start, thanks');
     } finally {
