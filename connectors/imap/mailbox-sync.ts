@@ -196,19 +196,31 @@ export class MailboxSync {
       });
     const batchSize = this.deps.batchSize ?? 50;
     const customers = new EmailCustomerCache();
-    for (let i = 0; i < pending.length && !this.stopping && this.lock.held; i += batchSize) {
-      const batch = pending.slice(i, i + batchSize);
+    const fetchBatch = async (batch: FetchMessageObject[]) => {
       const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
       const small = batch.filter((m) => (m.size ?? 0) <= this.config.maxMessageBytes);
       const fetched = new Map<number, FetchMessageObject>();
       if (small.length > 0) for (const m of await client.fetchAll(small.map((m) => m.uid).join(','), { uid: true, source: true, internalDate: true }, { uid: true })) fetched.set(m.uid, m);
       if (big.length > 0) for (const m of await client.fetchAll(big.map((m) => m.uid).join(','), { uid: true, headers: true, internalDate: true, size: true }, { uid: true })) fetched.set(m.uid, m);
-      try {
-        await this.logBatch(batch, fetched, folder, customers, (uid) => (handled = uid));
-      } finally {
-        await save();
+      return fetched;
+    };
+    // The next batch is fetched while this one is written: IMAP and the database overlap.
+    let next = pending.length > 0 ? fetchBatch(pending.slice(0, batchSize)) : undefined;
+    try {
+      for (let i = 0; i < pending.length && !this.stopping && this.lock.held; i += batchSize) {
+        const batch = pending.slice(i, i + batchSize);
+        const fetched = await next!;
+        next = i + batchSize < pending.length ? fetchBatch(pending.slice(i + batchSize, i + 2 * batchSize)) : undefined;
+        try {
+          await this.logBatch(batch, fetched, folder, customers, (uid) => (handled = uid));
+        } finally {
+          await save();
+        }
+        if (this.config.markSeen) await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
       }
-      if (this.config.markSeen) await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
+    } finally {
+      // A prefetch left over by a stop or an error must not become an unhandled rejection.
+      await next?.catch(() => undefined);
     }
     if (pending.length === 0 || resync || !cursor) await save();
     this.status.lastSyncAt = new Date();
