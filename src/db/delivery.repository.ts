@@ -57,10 +57,21 @@ export async function claimDelivery(sql: SqlRunner, key: string, target: string,
   }
 }
 
-/** Moves a delivery to `status`; `posting` also counts an attempt. */
-export async function setDeliveryStatus(sql: SqlRunner, key: string, status: 'posting' | 'pending' | 'failed' | 'skipped', lastError?: string): Promise<void> {
+/**
+ * Moves a delivery to `status`; `posting` also counts an attempt, and `not-posting` takes that back
+ * (the post did not happen after all: no rate-limit slot), restoring `previousStatus`.
+ */
+export async function setDeliveryStatus(
+  sql: SqlRunner,
+  key: string,
+  status: 'posting' | 'not-posting' | 'pending' | 'failed' | 'skipped',
+  lastError?: string,
+  previousStatus?: string,
+): Promise<void> {
   if (status === 'posting') {
     await sql.query(`UPDATE "Delivery" SET status = 'posting', attempts = attempts + 1, "updatedAt" = $2 WHERE key = $1`, [key, new Date()]);
+  } else if (status === 'not-posting') {
+    await sql.query(`UPDATE "Delivery" SET status = $2, attempts = attempts - 1, "updatedAt" = $3 WHERE key = $1`, [key, previousStatus ?? 'pending', new Date()]);
   } else if (lastError !== undefined) {
     await sql.query(`UPDATE "Delivery" SET status = $2, "lastError" = $3, "updatedAt" = $4 WHERE key = $1`, [key, status, lastError, new Date()]);
   } else {
