@@ -45,6 +45,7 @@ export async function executeCommand(text: string, ctx: CommandContext, deps: Co
       case 'dismiss':
       case 'accept':
       case 'snooze':
+      case 'due':
       case 'assign':
         return await handleFollowUpChange(cmd, h);
       case 'label':

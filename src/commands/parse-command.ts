@@ -23,6 +23,7 @@ export type Command =
   | { kind: 'remind'; customer: CustomerPhrase }
   | { kind: 'done' | 'dismiss' | 'accept'; number: number }
   | { kind: 'snooze'; number: number; when: string }
+  | { kind: 'due'; number: number; when: string }
   | { kind: 'assign'; number: number; rep: string }
   | { kind: 'label'; recordId: string; label: string }
   | { kind: 'link'; customer: string }
@@ -42,6 +43,7 @@ export const COMMAND_WORDS: Record<string, Command['kind']> = {
   remind: 'remind',
   done: 'done',
   snooze: 'snooze',
+  due: 'due',
   assign: 'assign',
   dismiss: 'dismiss',
   accept: 'accept',
@@ -116,6 +118,9 @@ export function parseCommand(input: string): Command {
     case 'snooze':
       if (args.length < 2) throw usage('snooze');
       return { kind: 'snooze', number: followUpNumber(args[0].value, 'snooze'), when: restText(args.slice(1)) };
+    case 'due':
+      if (args.length < 2) throw usage('due');
+      return { kind: 'due', number: followUpNumber(args[0].value, 'due'), when: restText(args.slice(1)) };
     case 'assign':
       if (args.length !== 2) throw usage('assign');
       return { kind: 'assign', number: followUpNumber(args[0].value, 'assign'), rep: args[1].value };
@@ -152,6 +157,7 @@ export const USAGE: Record<Exclude<Command['kind'], 'unknown'>, string> = {
   remind: 'remind <customer> <when> <what>',
   done: 'done <follow-up #>',
   snooze: 'snooze <follow-up #> <when>',
+  due: 'due <follow-up #> <when>',
   assign: 'assign <follow-up #> <@rep>',
   dismiss: 'dismiss <follow-up #>',
   accept: 'accept <follow-up #>',

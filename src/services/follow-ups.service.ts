@@ -5,6 +5,7 @@ import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-tim
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import { reminderTargetFor } from './channel-links.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
+import { isUniqueViolation } from './prisma-executor.ts';
 
 /** States in which a follow-up still needs someone's attention. */
 export const ACTIVE_STATUSES: FollowUpStatus[] = ['suggested', 'open', 'snoozed'];
@@ -21,16 +22,44 @@ export interface CreateFollowUpInput {
   actor: AuditActor;
   /** Where the reminder goes when the customer has no linked channel. */
   fallbackRemindTarget?: string;
+  /**
+   * Idempotency key of the request (e.g. "slack:command:<trigger id>"): a retried request with the same
+   * key returns the follow-up the first one created and writes nothing. Default: none (always creates).
+   */
+  requestKey?: string;
 }
 
-/** Creates a manual follow-up (`remind`), assigned to the rep; its reminder is scheduled through `hooks`. */
-export async function createFollowUp(db: Database, input: CreateFollowUpInput, hooks: PipelineHooks): Promise<FollowUpWithCompany> {
+/** A created follow-up; `created` is false when its request key was seen before and nothing was written. */
+export type CreatedFollowUp = FollowUpWithCompany & { created: boolean };
+
+/**
+ * Creates a manual follow-up (`remind`), assigned to the rep; its reminder is scheduled through `hooks`.
+ * Idempotent by `requestKey`, also when two retries race (the unique key decides which one wrote).
+ */
+export async function createFollowUp(db: Database, input: CreateFollowUpInput, hooks: PipelineHooks): Promise<CreatedFollowUp> {
   const title = input.title.trim();
   if (!title) throw new RapportError('invalid_input', 'Say what to follow up on, e.g. remind acme friday "send the quote".');
   if (title.length > 500) throw new RapportError('invalid_input', `A follow-up title is at most 500 characters (this one has ${title.length}).`);
-  const followUp = await db.prisma.$transaction(async (tx) => {
+  const earlier = () => (input.requestKey ? db.prisma.followUp.findUnique({ where: { requestKey: input.requestKey }, include: withCompany }) : null);
+  const existing = await earlier();
+  if (existing) return { ...existing, created: false };
+  let followUp: FollowUpWithCompany;
+  try {
+    followUp = await insertFollowUp(db, input, title);
+  } catch (err) {
+    const winner = isUniqueViolation(err) ? await earlier() : null;
+    if (winner) return { ...winner, created: false };
+    throw err;
+  }
+  await hooks.followUpChanged(followUp.id);
+  return { ...followUp, created: true };
+}
+
+async function insertFollowUp(db: Database, input: CreateFollowUpInput, title: string): Promise<FollowUpWithCompany> {
+  return db.prisma.$transaction(async (tx) => {
     const created = await tx.followUp.create({
       data: {
+        requestKey: input.requestKey ?? null,
         companyId: input.companyId,
         title,
         dueAt: input.dueAt,
@@ -44,8 +73,6 @@ export async function createFollowUp(db: Database, input: CreateFollowUpInput, h
     await writeAudit(tx, { action: 'followup.create', actor: input.actor, subject: created.id, details: { companyId: input.companyId, number: created.number } });
     return created;
   });
-  await hooks.followUpChanged(followUp.id);
-  return followUp;
 }
 
 /** A change a rep makes to a follow-up by its number. */
@@ -54,6 +81,8 @@ export type FollowUpChange =
   | { kind: 'dismiss' }
   | { kind: 'accept' }
   | { kind: 'snooze'; until: Date }
+  /** A new due date; the state stays (a suggestion is still waiting for Accept). */
+  | { kind: 'due'; dueAt: Date }
   | { kind: 'assign'; repId: string };
 
 const ALLOWED_FROM: Record<FollowUpChange['kind'], FollowUpStatus[]> = {
@@ -61,6 +90,7 @@ const ALLOWED_FROM: Record<FollowUpChange['kind'], FollowUpStatus[]> = {
   dismiss: ['open', 'snoozed', 'suggested'],
   accept: ['suggested'],
   snooze: ['open', 'snoozed', 'suggested'],
+  due: ['open', 'snoozed', 'suggested'],
   assign: ['open', 'snoozed', 'suggested'],
 };
 
@@ -71,7 +101,7 @@ export interface FollowUpChangeResult {
 }
 
 /**
- * Applies done / dismiss / accept / snooze / assign to the follow-up with this number, in one
+ * Applies done / dismiss / accept / snooze / due / assign to the follow-up with this number, in one
  * transaction with its audit entry; then tells the pipeline so the reminder is moved or cancelled.
  * Repeating a change that already happened (Done clicked twice) is harmless.
  * @throws RapportError not_found for an unknown number, conflict for a change its state does not allow.
@@ -98,6 +128,10 @@ export async function changeFollowUp(db: Database, number: number, change: Follo
       case 'snooze':
         Object.assign(data, { status: 'snoozed', dueAt: change.until, escalatedAt: null });
         break;
+      case 'due':
+        // A new due date re-arms the overdue escalation.
+        Object.assign(data, { dueAt: change.dueAt, escalatedAt: null });
+        break;
       case 'assign':
         data.assignee = { connect: { id: change.repId } };
         break;
@@ -107,7 +141,14 @@ export async function changeFollowUp(db: Database, number: number, change: Follo
       action: `followup.${change.kind}`,
       actor,
       subject: current.id,
-      details: { number, from: current.status, to: followUp.status, ...(change.kind === 'assign' ? { repId: change.repId } : {}), ...(change.kind === 'snooze' ? { until: change.until.toISOString() } : {}) },
+      details: {
+        number,
+        from: current.status,
+        to: followUp.status,
+        ...(change.kind === 'assign' ? { repId: change.repId } : {}),
+        ...(change.kind === 'snooze' ? { until: change.until.toISOString() } : {}),
+        ...(change.kind === 'due' ? { dueAt: change.dueAt.toISOString(), previousDueAt: current.dueAt.toISOString() } : {}),
+      },
     });
     return { followUp, changed: true };
   });
@@ -125,13 +166,15 @@ function isAlreadyApplied(f: FollowUp, change: FollowUpChange): boolean {
       return f.status === 'open';
     case 'snooze':
       return f.status === 'snoozed' && f.dueAt.getTime() === change.until.getTime();
+    case 'due':
+      return ACTIVE_STATUSES.includes(f.status) && f.dueAt.getTime() === change.dueAt.getTime();
     case 'assign':
       return f.assigneeRepId === change.repId;
   }
 }
 
 function pastTense(kind: FollowUpChange['kind']): string {
-  return { done: 'marked done', dismiss: 'dismissed', accept: 'accepted', snooze: 'snoozed', assign: 'reassigned' }[kind];
+  return { done: 'marked done', dismiss: 'dismissed', accept: 'accepted', snooze: 'snoozed', due: 'rescheduled', assign: 'reassigned' }[kind];
 }
 
 /** Which follow-ups `followups` lists. */

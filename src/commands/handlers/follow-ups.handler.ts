@@ -79,25 +79,40 @@ export async function handleRemind(cmd: Extract<Command, { kind: 'remind' }>, h:
   }
   const followUp = await createFollowUp(
     h.deps.db,
-    { companyId: chosen.companyId, title: chosen.reading.title, dueAt: chosen.reading.at, assigneeRepId: h.rep.id, actor: h.audit, fallbackRemindTarget: h.ctx.channel?.target },
+    {
+      companyId: chosen.companyId,
+      title: chosen.reading.title,
+      dueAt: chosen.reading.at,
+      assigneeRepId: h.rep.id,
+      actor: h.audit,
+      fallbackRemindTarget: h.ctx.channel?.target,
+      // Same key shape as `log`: a retried Slack/Teams/console request returns the first follow-up.
+      requestKey: h.ctx.requestKey ? `${h.ctx.actor.platform}:command:${h.ctx.requestKey}` : undefined,
+    },
     h.deps.hooks,
   );
+  const when = formatInZone(followUp.dueAt, h.timeZone);
   return {
     tone: 'success',
-    title: `Follow-up #${followUp.number} set`,
-    text: `I'll remind you about ${chosen.companyName} on ${formatInZone(followUp.dueAt, h.timeZone)}: ${followUp.title}`,
+    title: followUp.created ? `Follow-up #${followUp.number} set` : `Follow-up #${followUp.number} already set`,
+    text: followUp.created
+      ? `I'll remind you about ${chosen.companyName} on ${when}: ${followUp.title}`
+      : `This request already set follow-up #${followUp.number} (${when}: ${followUp.title}); nothing new was written.`,
     sections: [followUpSection(followUp, h.timeZone, h.ctx.now)],
   };
 }
 
-type ChangeCommand = Extract<Command, { kind: 'done' | 'dismiss' | 'accept' | 'snooze' | 'assign' }>;
+type ChangeCommand = Extract<Command, { kind: 'done' | 'dismiss' | 'accept' | 'snooze' | 'due' | 'assign' }>;
 
-/** `done`, `dismiss`, `accept`, `snooze`, `assign` on a follow-up number. */
+/** `done`, `dismiss`, `accept`, `snooze`, `due`, `assign` on a follow-up number. */
 export async function handleFollowUpChange(cmd: ChangeCommand, h: HandlerContext): Promise<Reply> {
   let change: FollowUpChange;
   switch (cmd.kind) {
     case 'snooze':
       change = { kind: 'snooze', until: parseWhen(cmd.when, h.ctx.now, h.timeZone) };
+      break;
+    case 'due':
+      change = { kind: 'due', dueAt: parseWhen(cmd.when, h.ctx.now, h.timeZone) };
       break;
     case 'assign':
       change = { kind: 'assign', repId: (await resolveRepMention(h.deps.db.prisma, cmd.rep, h.ctx.actor.platform)).id };
@@ -111,6 +126,7 @@ export async function handleFollowUpChange(cmd: ChangeCommand, h: HandlerContext
     dismiss: 'dismissed',
     accept: 'accepted',
     snooze: `snoozed until ${formatInZone(followUp.dueAt, h.timeZone)}`,
+    due: `due ${formatInZone(followUp.dueAt, h.timeZone)}`,
     assign: `assigned to ${followUp.assignee?.name ?? 'nobody'}`,
   };
   return {

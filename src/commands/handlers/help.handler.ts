@@ -12,6 +12,7 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
   followups: ['Lists follow-ups with Done / Snooze / Reassign / Dismiss buttons. Default: yours.', 'followups today · followups overdue · followups all · followups acme'],
   remind: ['Sets a follow-up for you: remind acme friday 10am send the quote', 'Dates: "tomorrow 9am", "next Tuesday", "in 3 days", "friday" (9:00 in your timezone).'],
   snooze: ['snooze 12 tomorrow 9am · snooze 12 in 2 hours'],
+  due: ['Moves when a follow-up is due, keeping its state (the "Change due" button on suggestions): due 12 friday 14:00 · due 12 in 3 days'],
   assign: ['assign 12 @jo (or their email)'],
   link: ['Binds this channel to a customer: conversations here are logged to it, its reminders are posted here. "unlink" undoes it.'],
   forget: ['Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again.'],

@@ -77,6 +77,13 @@ describe('parseCommand', () => {
     expect(parseCommand('forget acme --confirm abc')).toEqual({ kind: 'forget', customer: 'acme', confirmToken: 'abc' });
     expect(parseCommand('lgo acme hi')).toEqual({ kind: 'unknown', word: 'lgo' });
   });
+  it('parses due, the command behind the "Change due" button', () => {
+    expect(parseCommand('due 12 friday 14:00')).toEqual({ kind: 'due', number: 12, when: 'friday 14:00' });
+    expect(parseCommand('/crm due #7 in 3 days')).toEqual({ kind: 'due', number: 7, when: 'in 3 days' });
+    // The button sends "due N" and the rep's input is appended; without it there is no date to use.
+    expect(() => parseCommand('due 12')).toThrow(/Usage: due <follow-up #> <when>/);
+    expect(() => parseCommand('due soon friday')).toThrow(/"soon" is not a follow-up number/);
+  });
 });
 
 describe('parseWhen in the rep timezone', () => {
