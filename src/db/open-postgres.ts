@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/client.ts';
@@ -18,7 +19,9 @@ export async function openPostgres(url: string, poolSize = 10, onIdleError?: (er
       await client.query(text);
     },
     async query<T>(text: string, params: unknown[] = []) {
-      const res = await client.query(text, params);
+      // Parameterised queries are named prepared statements, so each connection plans a hot query
+      // once instead of on every call (planning was ~1.4 ms of PostgreSQL CPU per pipelined record).
+      const res = params.length > 0 ? await client.query({ name: statementName(text), text, values: params }) : await client.query(text);
       return res.rows as T[];
     },
   });
@@ -39,4 +42,14 @@ export async function openPostgres(url: string, poolSize = 10, onIdleError?: (er
       await pool.end();
     },
   };
+}
+
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `rapport_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return name;
 }
