@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Message_authorEmail_sentAt_idx" ON "Message"("authorEmail", "sentAt");
