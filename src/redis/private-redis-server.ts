@@ -1,6 +1,6 @@
+import { freePort } from '../net/free-port.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { RapportError } from '../errors.ts';
 import { redisAnswers } from './connect-redis.ts';
@@ -56,13 +56,3 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
   throw new RapportError('unavailable', `redis-server did not start on port ${port}; run it by hand to see why, or set REDIS_URL.`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -1,5 +1,6 @@
+import { freePort } from '../../src/net/free-port.ts';
+export { freePort };
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const RAPPORT_BIN = fileURLToPath(new URL('../../bin/rapport.js', import.meta.url));
@@ -36,14 +37,3 @@ export async function waitForHttp(url: string, timeoutMs: number, proc?: Spawned
   throw new Error(`${url} did not answer within ${timeoutMs} ms${proc ? `:\n${proc.output()}` : ''}`);
 }
 
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
