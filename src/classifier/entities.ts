@@ -1,4 +1,5 @@
 import * as chrono from 'chrono-node';
+import { timezoneOffsetMinutes } from '../domain/zoned-time.ts';
 import { winkFor } from './wink-instance.js';
 
 /** Entity types the classifier reports (wink-nlp names). */
@@ -25,10 +26,7 @@ const PHONE = /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,
 
 /** UTC offset in minutes of an IANA zone at `at` (chrono-node takes offsets, not zone names). */
 export function zoneOffsetMinutes(timezone: string, at: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' }).formatToParts(at);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+  return timezoneOffsetMinutes(timezone, at);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { UNCLASSIFIED } from './labeled-example.js';
+import { cachedDateTimeFormat } from '../domain/zoned-time.ts';
 import type { MessageEntity } from './entities.js';
 
 /** How urgent a suggested follow-up is. */
@@ -60,7 +61,7 @@ const OPEN_HOUR = 9;
 const CLOSE_HOUR = 17;
 
 function localParts(date: Date, timezone: string): { weekday: number; hour: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }).formatToParts(date);
+  const parts = cachedDateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }).formatToParts(date);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '0';
   return { weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday')), hour: Number(get('hour')), minute: Number(get('minute')) };
 }

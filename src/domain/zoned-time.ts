@@ -1,6 +1,22 @@
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An Intl.DateTimeFormat, built once per locale and options: building one costs about 0.1 ms of CPU
+ * (timezone data lookup), which showed up as the biggest item in a worker's profile.
+ */
+export function cachedDateTimeFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** Offset of an IANA timezone from UTC at an instant, in minutes east of UTC (New York in winter: -300). */
 export function timezoneOffsetMinutes(timeZone: string, at: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const parts = cachedDateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',
@@ -51,7 +67,7 @@ export function instantToWallClock(at: Date, timeZone: string): WallClock {
 
 /** "Tue 10 Mar 09:00" in the given timezone, for replies. */
 export function formatInZone(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
+  return cachedDateTimeFormat('en-GB', {
     timeZone,
     weekday: 'short',
     day: 'numeric',
