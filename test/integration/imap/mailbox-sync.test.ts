@@ -120,9 +120,15 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
     const t = await setup(kind);
     try {
       for (let i = 0; i < 12; i++) await t.client.append('INBOX', buildEmail({ from: `c${i}@customer${i}.com`, subject: `Case ${i}` }));
-      const first = t.newSync({ batchSize: 3 });
-      await waitFor(async () => (await t.messages()).length >= 3, 10_000, 'first batch');
-      await first.stop();
+      // Hold the first sync inside its first batch (the hook runs after each commit), stop it there.
+      let release = () => {};
+      const gate = new Promise<void>((r) => (release = r));
+      const gated: PipelineHooks = { ...t.hooks, async recordLogged(r, m) { await t.hooks.recordLogged(r, m); if (t.hooks.calls.length === 3) await gate; } };
+      const first = t.newSync({ batchSize: 3, hooks: gated });
+      await waitFor(async () => t.hooks.calls.length >= 3, 10_000, 'first batch');
+      const stopping = first.stop();
+      release();
+      await stopping;
       const afterStop = (await t.messages()).length;
       expect(afterStop).toBeLessThan(12);
       t.newSync({ batchSize: 3 });
