@@ -40,6 +40,8 @@ export async function classifyCommunication(job: Job<ClassifyCommunicationData>,
   const reasonFor = (label: string, confidence: number) =>
     `Labelled ${label} (${Math.round(confidence * 100)}% confident)${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
   const owner = { companyId, recordId, assigneeRepId: message.loggedByRepId };
+  // Without a linked channel: the default channel of the mailbox the email came from, else the global one.
+  const defaultTarget = (message.mailbox && deps.settings.mailboxChannels?.[message.mailbox]) || deps.settings.defaultTarget;
 
   if (!message.classification) {
     const classifier = await deps.classifier.get();
@@ -49,7 +51,7 @@ export async function classifyCommunication(job: Job<ClassifyCommunicationData>,
       db.sql,
       { ...owner, messageId, label: result.label, confidence: result.confidence, scores: result.scores, sentiment: analysis.sentiment, entities: analysis.entities, modelVersion: classifier.version },
       suggestion && companyId && !message.pendingSuggestion
-        ? { title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(result.label, result.confidence), defaultTarget: deps.settings.defaultTarget }
+        ? { title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(result.label, result.confidence), defaultTarget }
         : undefined,
       now,
     );
@@ -80,7 +82,7 @@ export async function classifyCommunication(job: Job<ClassifyCommunicationData>,
     if (message.pendingSuggestion) return { status: 'already-classified', label };
     followUp =
       (await insertSuggestionFor(db.sql, classification.id, { companyId, recordId, assigneeRepId: message.loggedByRepId }, {
-        title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(label, classification.confidence), defaultTarget: deps.settings.defaultTarget,
+        title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(label, classification.confidence), defaultTarget,
       })) ?? (await readSuggestionOf(db.sql, classification.id));
     if (!followUp) return { status: 'already-classified', label }; // another suggestion became pending meanwhile
   }

@@ -34,7 +34,11 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         registry: runtime.registry,
         limiter: new TargetRateLimiter(runtime.redis, `${config.queuePrefix}:rapport`),
         classifier: new ActiveClassifier(runtime.db, logger.child({ module: 'classifier' })),
-        settings: { timezone: config.timezone, ...config.pipeline },
+        settings: {
+          timezone: config.timezone,
+          ...config.pipeline,
+          mailboxChannels: Object.fromEntries(config.imap.filter((m) => m.defaultChannel).map((m) => [m.address, m.defaultChannel!])),
+        },
         logger: logger.child({ module: 'jobs' }),
       };
       const workers = createWorkers(

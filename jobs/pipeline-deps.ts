@@ -12,6 +12,8 @@ export interface PipelineSettings {
   timezone: string;
   /** Where suggestions go when the customer has no linked channel. Default "console:team". */
   defaultTarget: string;
+  /** Per mailbox address, where suggestions for customers first met in that mailbox go instead of `defaultTarget`. */
+  mailboxChannels?: Record<string, string>;
   /** How long after its due time an open follow-up is escalated (once). Default 24 h. */
   escalateAfterMs: number;
   /** Local time of the daily digest, "HH:MM". Default "09:00". */

@@ -249,6 +249,11 @@ export interface MailboxConfig {
   markSeen: boolean;
   /** Env `IMAP_MAX_MESSAGE_MB`, default 20: larger messages are logged with headers only. */
   maxMessageBytes: number;
+  /**
+   * Env `IMAP_DEFAULT_CHANNEL` (file key `defaultChannel`): where suggestions and reminders for this mailbox's
+   * customers go when the customer has no linked channel, e.g. `slack:T1/C2`. Default: RAPPORT_DEFAULT_CHANNEL.
+   */
+  defaultChannel?: string;
 }
 
 /**
@@ -278,6 +283,7 @@ function readMailboxes(str: (n: string) => string | undefined, int: (n: string, 
     skipLists: bool('IMAP_SKIP_LISTS', true),
     markSeen: bool('IMAP_MARK_SEEN', false),
     maxMessageBytes: int('IMAP_MAX_MESSAGE_MB', 20, 1, 1024) * 1024 * 1024,
+    defaultChannel: str('IMAP_DEFAULT_CHANNEL'),
   };
   const raw: Array<Record<string, unknown>> = [];
   const file = str('RAPPORT_MAILBOXES');
@@ -308,6 +314,7 @@ function readMailboxes(str: (n: string) => string | undefined, int: (n: string, 
       skipLists: pick('skipLists', base.skipLists),
       markSeen: pick('markSeen', base.markSeen),
       maxMessageBytes: entry.maxMessageMb === undefined ? base.maxMessageBytes : Number(entry.maxMessageMb) * 1024 * 1024,
+      defaultChannel: pick('defaultChannel', base.defaultChannel),
       address: '',
     };
     m.address = String(pick('address', m.user)).trim().toLowerCase();
@@ -317,6 +324,9 @@ function readMailboxes(str: (n: string) => string | undefined, int: (n: string, 
     if (!Number.isInteger(m.port) || m.port < 1 || m.port > 65535) problems.push(`${where}: port must be a whole number between 1 and 65535.`);
     if (!Array.isArray(m.folders) || m.folders.length === 0) problems.push(`${where}: folders must list at least one folder such as INBOX.`);
     if (!/^[^\s@]+@[^\s@]+$/.test(m.address)) problems.push(`${where}: "${m.address}" is not an email address; set "address" to the mailbox's address.`);
+    if (m.defaultChannel !== undefined && !/^(console|slack|teams):.+/.test(String(m.defaultChannel))) {
+      problems.push(`${where}: the default channel must look like console:team, slack:T123/C456 or teams:<conversation id> (got "${m.defaultChannel}").`);
+    }
     if (mailboxes.some((x) => x.address === m.address)) problems.push(`${where}: mailbox ${m.address} is listed twice.`);
     mailboxes.push(m);
   });

@@ -9,6 +9,8 @@ export interface MessageToClassify {
   direction: 'inbound' | 'outbound' | 'internal';
   companyId: string | null;
   loggedByRepId: string | null;
+  /** The mailbox an email came from (Message.metadata.origin.mailbox), for its default channel. */
+  mailbox: string | null;
   /** The stored classification of this record and message, when a previous run wrote it. */
   classification: { id: string; label: string; correctedLabel: string | null; confidence: number; sentiment: number | null; createdAt: Date } | null;
   /** The suggestion that classification produced, if any. */
@@ -39,6 +41,7 @@ const PENDING = `EXISTS (SELECT 1 FROM "FollowUp" p WHERE p."companyId" = r."com
 
 const READ = `
 SELECT m.id AS "messageId", m."recordId", m."cleanText", m.direction::text AS direction, r."companyId", r."loggedByRepId",
+  m.metadata->'origin'->>'mailbox' AS mailbox,
   c.id AS "classificationId", c.label, c."correctedLabel", c.confidence, c.sentiment, c."createdAt" AS "classifiedAt",
   f.id AS "followUpId", f.status::text AS "followUpStatus", f."remindTarget",
   ${PENDING} AS "pendingSuggestion"
@@ -59,6 +62,7 @@ export async function readMessageToClassify(sql: SqlRunner, messageId: string): 
     direction: row.direction as MessageToClassify['direction'],
     companyId: (row.companyId as string | null) ?? null,
     loggedByRepId: (row.loggedByRepId as string | null) ?? null,
+    mailbox: (row.mailbox as string | null) ?? null,
     classification: row.classificationId
       ? {
           id: row.classificationId as string,
