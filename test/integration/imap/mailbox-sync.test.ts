@@ -116,6 +116,23 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
     }
   });
 
+  it('leaves flags alone by default and sets \\Seen only with IMAP_MARK_SEEN', async () => {
+    for (const markSeen of [false, true]) {
+      const t = await setup(kind, dovecot, { markSeen });
+      try {
+        await t.client.append('INBOX', buildEmail({ from: 'Jo Doe <jo@flags-corp.com>', subject: `Flags ${markSeen}` }));
+        const sync = t.newSync();
+        await waitFor(async () => (await t.messages()).length === 1, 10_000, 'the message');
+        await sync.stop();
+        await t.client.mailboxOpen('INBOX');
+        const msg = await t.client.fetchOne('1', { flags: true }, { uid: true });
+        expect(msg && msg.flags ? msg.flags.has('\\Seen') : false).toBe(markSeen);
+      } finally {
+        await t.dispose();
+      }
+    }
+  });
+
   it('loses and doubles nothing when stopped in the middle of a sync and started again', async () => {
     const t = await setup(kind);
     try {
