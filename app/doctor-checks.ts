@@ -1,6 +1,7 @@
 import type { Config } from '../src/config/env.ts';
 import { failedJobsDoctorCheck } from '../jobs/failed-jobs.doctor.ts';
 import { imapDoctorCheck } from '../connectors/imap/index.ts';
+import { mailboxStatusDoctorCheck } from './mailbox-status.doctor.ts';
 
 export interface DoctorResult {
   name: string;
@@ -13,4 +14,4 @@ export interface DoctorResult {
 export type DoctorCheck = (config: Config) => Promise<DoctorResult>;
 
 /** Checks contributed by connectors and jobs (Slack auth, IMAP login, failed jobs, ...). */
-export const doctorChecks: DoctorCheck[] = [imapDoctorCheck, failedJobsDoctorCheck];
+export const doctorChecks: DoctorCheck[] = [imapDoctorCheck, mailboxStatusDoctorCheck, failedJobsDoctorCheck];
