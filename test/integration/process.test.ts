@@ -127,3 +127,33 @@ describe('rapport start (real process)', () => {
     expect(out).toContain('RAPPORT_TIMEZONE "Mars/Olympus" is not an IANA timezone');
   });
 });
+
+describe("the README's first command", () => {
+  it('npm start starts the bot', async () => {
+    const port = await freePort();
+    const { spawn } = await import('node:child_process');
+    const root = new URL('../..', import.meta.url).pathname;
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, RAPPORT_DATA_DIR: tempDir(), PORT: String(port), LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+      detached: true,
+    });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
+    // The whole group got SIGTERM: npm itself ends by the signal, the bot underneath drains and exits 0.
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+    expect(code === 0 || signal === 'SIGTERM').toBe(true);
+    // ...and the bot stops listening within the shutdown bound.
+    const deadline = Date.now() + 15_000;
+    let up = true;
+    while (up && Date.now() < deadline) {
+      up = await fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false);
+      if (up) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(up).toBe(false);
+  });
+});
