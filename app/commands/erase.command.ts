@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import type { CliCommand } from '../cli-registry.ts';
 import { runExecCommand } from './exec.command.ts';
@@ -26,7 +27,6 @@ export const eraseCommand: CliCommand = async (argv, config) => {
 
 async function capture(run: (out: NodeJS.WritableStream) => Promise<number>): Promise<{ code: number; raw: string; reply?: Reply }> {
   let raw = '';
-  const { Writable } = await import('node:stream');
   const out = new Writable({
     write(chunk, _enc, cb) {
       raw += chunk;

@@ -58,8 +58,10 @@ export class SharedConsoleConnector implements ConsoleFeed {
       .hset(this.keys.entries, entry.externalId, JSON.stringify(entry))
       .rpush(this.keys.order, entry.externalId);
     if (opts.idempotencyKey) tx.hset(this.keys.idempotency, opts.idempotencyKey, entry.externalId);
-    await tx.publish(this.keys.channel, JSON.stringify({ type: 'post', entry } satisfies FeedEvent)).exec();
-    await this.trim();
+    const results = await tx.publish(this.keys.channel, JSON.stringify({ type: 'post', entry } satisfies FeedEvent)).exec();
+    // RPUSH (the second command) answers the list length: trim only when it grew past twice `keep`.
+    const length = Number(results?.[1]?.[1] ?? 0);
+    if (length > this.keep * 2) await this.trim(length);
     return { externalId: entry.externalId };
   }
 
@@ -102,9 +104,8 @@ export class SharedConsoleConnector implements ConsoleFeed {
     this.events.emit('feed', event);
   }
 
-  private async trim(): Promise<void> {
-    const excess = (await this.redis.llen(this.keys.order)) - this.keep * 2;
-    if (excess <= 0) return;
+  private async trim(length: number): Promise<void> {
+    const excess = length - this.keep * 2;
     const old = await this.redis.lrange(this.keys.order, 0, excess - 1);
     await this.redis.multi().ltrim(this.keys.order, excess, -1).hdel(this.keys.entries, ...old).exec();
   }

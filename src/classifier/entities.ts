@@ -24,11 +24,6 @@ const KEPT = new Set<string>(['DATE', 'TIME', 'DURATION', 'MONEY', 'EMAIL', 'PHO
 // wink's lite model has no PHONE entity; numbers with separators of phone-like length are caught here.
 const PHONE = /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4}/g;
 
-/** UTC offset in minutes of an IANA zone at `at` (chrono-node takes offsets, not zone names). */
-export function zoneOffsetMinutes(timezone: string, at: Date): number {
-  return timezoneOffsetMinutes(timezone, at);
-}
-
 /**
  * Extracts entities and sentiment with wink-nlp (pipeline `sbd`, `negation`, `sentiment`, `ner`
  * only) and resolves dates with chrono-node relative to `referenceDate` in `timezone`.
@@ -45,7 +40,7 @@ export function analyzeMessage(text: string, referenceDate: Date = new Date(), t
   for (const match of text.match(PHONE) ?? []) {
     if (match.replace(/\D/g, '').length >= 7) entities.push({ type: 'PHONE', value: match.trim() });
   }
-  const offset = typeof timezone === 'number' ? timezone : zoneOffsetMinutes(timezone, referenceDate);
+  const offset = typeof timezone === 'number' ? timezone : timezoneOffsetMinutes(timezone, referenceDate) /* chrono-node takes offsets, not zone names */;
   const parsed = chrono.parse(text, { instant: referenceDate, timezone: offset }, { forwardDate: true });
   const first = parsed.find((p) => p.start.date().getTime() >= referenceDate.getTime() - 86_400_000);
   return { entities, sentiment: doc.out(nlp.its.sentiment) as unknown as number, mentionedDate: first ? first.start.date() : null };
