@@ -8,7 +8,8 @@ const dir = mkdtempSync(join(tmpdir(), 'rapport-erase-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function rapport(...args: string[]) {
-  const p = spawnRapport(args, { RAPPORT_DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' } // no Redis: nothing queued in the shared one);
+  // No Redis: exec then queues nothing in the shared one (the reconciler would classify later).
+  const p = spawnRapport(args, { RAPPORT_DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' });
   const code = await p.exited;
   return { code, out: p.output() };
 }
