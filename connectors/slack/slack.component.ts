@@ -5,9 +5,7 @@ import type { Component, Runtime } from '../../app/runtime.ts';
 import { createPostingClient, slackApiUrl, SlackConnector } from './slack.connector.ts';
 import { slackLogger } from './slack-logger.ts';
 import { slackContextBuilder, type SlackListenerDeps } from './slack-request.ts';
-import { registerCrmCommand } from './commands/crm.command.ts';
-import { registerRapportActions } from './actions/rapport.action.ts';
-import { registerInputView } from './views/input.view.ts';
+import { registerSlackListeners } from './slack-listeners.ts';
 
 /** Where Slack sends slash commands, interactivity and events (manifest.json request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -61,9 +59,7 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     client,
     logger,
   };
-  registerCrmCommand(app, deps);
-  registerRapportActions(app, deps);
-  registerInputView(app, deps);
+  registerSlackListeners(app, deps);
   runtime.app.use(receiver.router);
 
   return {

@@ -1,0 +1,54 @@
+import type { App } from '@slack/bolt';
+import { ACTION_PREFIX, INPUT_VIEW_ID } from './render-blocks.ts';
+import type { SlackListenerDeps } from './slack-request.ts';
+import { CRM_COMMAND, registerCrmCommand } from './commands/crm.command.ts';
+import { registerRapportActions } from './actions/rapport.action.ts';
+import { registerInputView } from './views/input.view.ts';
+
+/**
+ * Everything Rapport listens to in Slack, by kind. manifest.json must declare exactly what needs a
+ * declaration (commands, shortcuts, bot events, options for external selects) and
+ * test/unit/slack/manifest.test.ts checks both directions. Whoever adds a listener adds its id here
+ * and registers it in {@link registerSlackListeners}: one place for HTTP and Socket Mode alike.
+ */
+export interface SlackListenerIds {
+  /** Slash commands (manifest features.slash_commands). */
+  commands: string[];
+  /** Message shortcuts' callback_ids (manifest features.shortcuts, type "message"). */
+  messageShortcuts: string[];
+  /** Global shortcuts' callback_ids (manifest features.shortcuts, type "global"). */
+  globalShortcuts: string[];
+  /** Block action_ids; a trailing `*` means a prefix (Rapport's generated buttons `rapport:<n>`). Not declared in the manifest. */
+  actions: string[];
+  /** Modal callback_ids (view_submission / view_closed). Not declared in the manifest. */
+  views: string[];
+  /** action_ids of external selects whose options Rapport serves (needs interactivity.message_menu_options_url). */
+  options: string[];
+  /** Events API event types (manifest settings.event_subscriptions.bot_events, message.* as "message"). */
+  events: string[];
+}
+
+/**
+ * The listeners {@link registerSlackListeners} registers. Keep in step with the registration below;
+ * the manifest test reads this list.
+ */
+export const SLACK_LISTENERS: SlackListenerIds = {
+  commands: [CRM_COMMAND],
+  messageShortcuts: [],
+  globalShortcuts: [],
+  actions: [`${ACTION_PREFIX}*`],
+  views: [INPUT_VIEW_ID],
+  options: [],
+  events: [],
+};
+
+/**
+ * Registers every Slack listener on an App. The component calls it once for whichever receiver the
+ * configuration picks (HTTP with a signing secret, or Socket Mode with an app token), so both modes
+ * answer the same commands, clicks and events.
+ */
+export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
+  registerCrmCommand(app, deps);
+  registerRapportActions(app, deps);
+  registerInputView(app, deps);
+}
