@@ -5,6 +5,9 @@ import type { Reply } from '../../src/commands/reply-model.ts';
 import { DeliveryError, type ConnectorHealth, type Target } from '../chat-connector.ts';
 import type { ConsoleFeed, ConsoleFeedEntry } from './console.connector.ts';
 
+/** A feed entry as kept in Redis: with the key it was posted under, so trimming can forget that too. */
+type StoredEntry = ConsoleFeedEntry & { idempotencyKey?: string };
+
 type FeedEvent = { type: 'post' | 'update'; entry: ConsoleFeedEntry };
 
 /**
@@ -52,7 +55,7 @@ export class SharedConsoleConnector implements ConsoleFeed {
       const existing = await this.findPosted(target, opts.idempotencyKey);
       if (existing) return existing;
     }
-    const entry: ConsoleFeedEntry = { externalId: randomUUID(), target, reply, postedAt: new Date().toISOString() };
+    const entry: StoredEntry = { externalId: randomUUID(), target, reply, postedAt: new Date().toISOString(), idempotencyKey: opts.idempotencyKey };
     const tx = this.redis
       .multi()
       .hset(this.keys.entries, entry.externalId, JSON.stringify(entry))
@@ -104,10 +107,19 @@ export class SharedConsoleConnector implements ConsoleFeed {
     this.events.emit('feed', event);
   }
 
+  /** Drops the oldest entries and their idempotency keys, so neither hash grows without bound. */
   private async trim(length: number): Promise<void> {
     const excess = length - this.keep * 2;
     const old = await this.redis.lrange(this.keys.order, 0, excess - 1);
-    await this.redis.multi().ltrim(this.keys.order, excess, -1).hdel(this.keys.entries, ...old).exec();
+    if (old.length === 0) return;
+    const raw = await this.redis.hmget(this.keys.entries, ...old);
+    const keys = raw.flatMap((r) => {
+      const key = r ? (JSON.parse(r) as StoredEntry).idempotencyKey : undefined;
+      return key ? [key] : [];
+    });
+    const tx = this.redis.multi().ltrim(this.keys.order, excess, -1).hdel(this.keys.entries, ...old);
+    if (keys.length > 0) tx.hdel(this.keys.idempotency, ...keys);
+    await tx.exec();
   }
 
   private checkTarget(target: Target): void {

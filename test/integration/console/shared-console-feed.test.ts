@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SharedConsoleConnector } from '../../../connectors/console/shared-console.connector.ts';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
+
+const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const prefix = `{rapport-test-${randomBytes(4).toString('hex')}}`;
+
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+describe('shared console feed (real Redis)', () => {
+  it('a retried post with the same idempotency key finds the first message instead of posting again', async () => {
+    const feed = new SharedConsoleConnector(redis, `${prefix}:a`, 5);
+    const first = await feed.post('console:team', { text: 'Reminder: call Acme' }, { idempotencyKey: 'reminder:1' });
+    const again = await feed.post('console:team', { text: 'Reminder: call Acme' }, { idempotencyKey: 'reminder:1' });
+    expect(again.externalId).toBe(first.externalId);
+    expect(await redis.llen(`${prefix}:a:console:{feed}:order`)).toBe(1);
+  });
+
+  it('trimming old messages also forgets their idempotency keys, so neither hash grows without bound', async () => {
+    const keep = 5;
+    const feed = new SharedConsoleConnector(redis, `${prefix}:b`, keep);
+    const base = `${prefix}:b:console:{feed}`;
+    for (let i = 0; i < 40; i++) await feed.post('console:team', { text: `message ${i}` }, { idempotencyKey: `k${i}` });
+    expect(await redis.hlen(`${base}:entries`)).toBeLessThanOrEqual(keep * 2 + 1);
+    expect(await redis.hlen(`${base}:keys`)).toBeLessThanOrEqual(keep * 2 + 1);
+    expect(await feed.findPosted('console:team', 'k0')).toBeUndefined();
+    const newest = await feed.findPosted('console:team', 'k39');
+    expect(newest).toBeDefined();
+    expect(await redis.hget(`${base}:entries`, newest!.externalId)).toContain('message 39');
+  });
+});
