@@ -3,7 +3,7 @@ import { formatInZone } from '../../domain/zoned-time.ts';
 import { parseWhen } from '../../domain/parse-when.ts';
 import { normalizeDomain, normalizeEmail } from '../../domain/normalize-company-name.ts';
 import { createCustomer } from '../../services/create-customer.service.ts';
-import { logCommunication } from '../../services/log-communication.service.ts';
+import { logCommunication, type LogCommunicationResult } from '../../services/log-communication.service.ts';
 import { confidentMatch, lookupCustomer } from '../../services/lookup-customer.service.ts';
 import { assertNotErased, type TombstoneKey } from '../../services/tombstones.service.ts';
 import type { Command } from '../parse-command.ts';
@@ -74,6 +74,11 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
     },
     deps.hooks,
   );
+  return loggedReply(result, companyName, timeZone);
+}
+
+/** The answer to a log, typed or from a form: what was recorded, when, and its follow-up with buttons. */
+export function loggedReply(result: LogCommunicationResult, companyName: string, timeZone: string): Reply {
   const fields = [
     { label: 'Customer', value: companyName },
     { label: 'Via', value: result.record.channelKind },

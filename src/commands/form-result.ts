@@ -1,0 +1,61 @@
+import { RapportError, userMessage } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { findOrCreateRep } from '../services/reps.service.ts';
+import type { CommandContext } from './command-context.ts';
+import type { CommandDeps, HandlerContext } from './command-deps.ts';
+import type { Reply } from './reply-model.ts';
+
+/**
+ * What submitting a form (a Slack modal, later a Teams task module) gives back: per-field sentences
+ * to show next to the inputs with nothing written, or the reply to tell the user what happened.
+ */
+export type FormResult<Field extends string> = { ok: false; errors: Partial<Record<Field, string>> } | { ok: true; reply: Reply };
+
+/** A calendar date typed in a form, "YYYY-MM-DD" (what date pickers send). */
+export interface LocalDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+/** Reads "YYYY-MM-DD"; undefined for anything else (including 2026-02-30). */
+export function parseLocalDate(text: string | undefined | null): LocalDate | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text?.trim() ?? '');
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
+  return { year, month, day };
+}
+
+/** "YYYY-MM-DD" of a date (for a date picker's initial_date). */
+export function formatLocalDate(d: LocalDate): string {
+  return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+/** -1, 0 or 1 as `a` is before, the same day as, or after `b`. */
+export function compareLocalDates(a: LocalDate, b: LocalDate): number {
+  return Math.sign((a.year - b.year) * 10_000 + (a.month - b.month) * 100 + (a.day - b.day));
+}
+
+/**
+ * The handler context a form runs with: the same rep, audit actor and timezone a typed command of
+ * this actor would get (see executeCommand).
+ */
+export async function formHandlerContext(ctx: CommandContext, deps: CommandDeps): Promise<HandlerContext> {
+  const rep = await findOrCreateRep(deps.db.prisma, ctx.actor);
+  return { ctx, deps, rep, audit: { repId: rep.id, platform: ctx.actor.platform }, timeZone: ctx.actor.timezone || rep.timezone || 'UTC' };
+}
+
+/**
+ * Runs a form's write like executeCommand runs a command: a failure after validation (an erased
+ * customer, the database away) becomes an error reply with a sentence, never a thrown stack trace.
+ */
+export async function replyOnFailure<Field extends string>(work: () => Promise<FormResult<Field>>, logger?: Logger): Promise<FormResult<Field>> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof RapportError)) logger?.error({ err }, 'form submission failed');
+    return { ok: true, reply: { tone: 'error', text: userMessage(err) } };
+  }
+}

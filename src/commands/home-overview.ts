@@ -1,0 +1,72 @@
+import type { Prisma } from '../db/generated/client.ts';
+import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
+import type { FollowUpWithCompany } from '../services/follow-ups.service.ts';
+import type { CommandContext } from './command-context.ts';
+import type { CommandDeps } from './command-deps.ts';
+import { followUpSection } from './follow-up-view.ts';
+import { formHandlerContext } from './form-result.ts';
+import type { ReplySection } from './reply-model.ts';
+
+/** One list of a rep's home page: its items (with the usual buttons) and how many more there are. */
+export interface HomeList {
+  key: 'overdue' | 'today' | 'open' | 'suggestions';
+  title: string;
+  /** What to say when the list is empty. */
+  empty: string;
+  items: ReplySection[];
+  /** Matching follow-ups beyond `items` (shown as "and N more"). */
+  more: number;
+  /** The command that lists all of them. */
+  moreCommand: string;
+}
+
+export interface HomeOverviewOptions {
+  /** Most items per list. Default 8 (four lists of 8 stay under Slack's 100 blocks per view). */
+  perList?: number;
+  /** Suggestions newer than this count as recent. Default 7 days. */
+  suggestionsSinceMs?: number;
+  /**
+   * remindTarget prefixes of the rep's channels (e.g. "slack:T1/"): suggestions posted there are
+   * listed besides the ones assigned to the rep.
+   */
+  channelTargetPrefixes?: string[];
+}
+
+const include = { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } } as const;
+
+/**
+ * A rep's home page, platform-neutral: overdue follow-ups, the ones due later today, the rest of
+ * their open ones, and recent suggestions for them or their channels. Each list is capped; the
+ * sections carry the same buttons as everywhere else (Done, Snooze, Accept, Dismiss...).
+ */
+export async function homeOverview(ctx: CommandContext, deps: CommandDeps, opts: HomeOverviewOptions = {}): Promise<HomeList[]> {
+  const h = await formHandlerContext(ctx, deps);
+  const perList = opts.perList ?? 8;
+  const now = ctx.now;
+  const wall = instantToWallClock(now, h.timeZone);
+  const next = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
+  const endOfToday = zonedWallClockToInstant({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }, h.timeZone);
+  const mine: Prisma.FollowUpWhereInput = { assigneeRepId: h.rep.id, status: { in: ['open', 'snoozed'] } };
+  const since = new Date(now.getTime() - (opts.suggestionsSinceMs ?? 7 * 86_400_000));
+  const channels = (opts.channelTargetPrefixes ?? []).map((p) => ({ remindTarget: { startsWith: p } }));
+
+  const list = async (key: HomeList['key'], where: Prisma.FollowUpWhereInput, orderBy: Prisma.FollowUpOrderByWithRelationInput[], text: Omit<HomeList, 'key' | 'items' | 'more'>): Promise<HomeList> => {
+    const [rows, total] = await Promise.all([
+      deps.db.prisma.followUp.findMany({ where, include, orderBy, take: perList }) as Promise<FollowUpWithCompany[]>,
+      deps.db.prisma.followUp.count({ where }),
+    ]);
+    return { key, ...text, items: rows.map((f) => followUpSection(f, h.timeZone, now)), more: Math.max(0, total - rows.length) };
+  };
+  const byDue = [{ dueAt: 'asc' as const }, { number: 'asc' as const }];
+  return Promise.all([
+    list('overdue', { ...mine, dueAt: { lt: now } }, byDue, { title: 'Overdue', empty: 'Nothing overdue.', moreCommand: 'followups overdue' }),
+    list('today', { ...mine, dueAt: { gte: now, lt: endOfToday } }, byDue, { title: 'Due today', empty: 'Nothing else due today.', moreCommand: 'followups today' }),
+    list('open', { ...mine, dueAt: { gte: endOfToday } }, byDue, { title: 'Your open follow-ups', empty: 'No later follow-ups. Add one with the “New follow-up” shortcut or "remind".', moreCommand: 'followups mine' }),
+    list(
+      'suggestions',
+      { status: 'suggested', createdAt: { gte: since }, OR: [{ assigneeRepId: h.rep.id }, ...channels] },
+      [{ createdAt: 'desc' }, { number: 'desc' }],
+      { title: 'Recent suggestions', empty: 'No new suggestions this week.', moreCommand: 'followups all' },
+    ),
+  ]);
+}
