@@ -4,6 +4,7 @@ import type { SlackListenerDeps } from './slack-request.ts';
 import { CRM_COMMAND, registerCrmCommand } from './commands/crm.command.ts';
 import { registerRapportActions } from './actions/rapport.action.ts';
 import { registerInputView } from './views/input.view.ts';
+import { registerUninstallEvents, UNINSTALL_EVENTS } from './events/app-uninstalled.event.ts';
 
 /**
  * Everything Rapport listens to in Slack, by kind. manifest.json must declare exactly what needs a
@@ -39,7 +40,7 @@ export const SLACK_LISTENERS: SlackListenerIds = {
   actions: [`${ACTION_PREFIX}*`],
   views: [INPUT_VIEW_ID],
   options: [],
-  events: [],
+  events: [...UNINSTALL_EVENTS],
 };
 
 /**
@@ -51,4 +52,5 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   registerCrmCommand(app, deps);
   registerRapportActions(app, deps);
   registerInputView(app, deps);
+  registerUninstallEvents(app, deps);
 }

@@ -12,8 +12,20 @@ export interface SlackListenerDeps {
   /** Builds the command context for a Slack user in a channel. */
   contextFor(req: SlackRequest): Promise<CommandContext>;
   connector: SlackConnector;
-  client: WebClient;
+  /**
+   * The Web API client for a workspace (its own bot token in OAuth mode). Inside a listener, Bolt's
+   * `client` argument is the same thing for the requesting workspace.
+   */
+  clientFor(teamId: string): Promise<WebClient>;
+  /** Installed per workspace by OAuth (SLACK_CLIENT_ID); absent with one SLACK_BOT_TOKEN. */
+  installations?: SlackInstallations;
   logger: Logger;
+}
+
+/** What the uninstall and revoke listeners may do to stored installations. */
+export interface SlackInstallations {
+  /** Deletes the installation of a workspace or org (its tokens stop working). */
+  remove(q: { teamId?: string; enterpriseId?: string; isEnterpriseInstall: boolean }): Promise<void>;
 }
 
 /** Where a command or click came from. */
@@ -39,7 +51,7 @@ const USER_CACHE_MAX = 5_000;
  * (cached for an hour; the default timezone when Slack cannot say), the channel as a target, and the
  * trigger id as the request key so a retried command or click never writes twice.
  */
-export function slackContextBuilder(client: WebClient, defaultTimezone: string, logger: Logger): (req: SlackRequest) => Promise<CommandContext> {
+export function slackContextBuilder(clientFor: (teamId: string) => Promise<WebClient>, defaultTimezone: string, logger: Logger): (req: SlackRequest) => Promise<CommandContext> {
   const users = new Map<string, CachedUser>();
   const lookup = async (teamId: string, userId: string): Promise<CachedUser> => {
     const key = `${teamId}/${userId}`;
@@ -47,7 +59,7 @@ export function slackContextBuilder(client: WebClient, defaultTimezone: string, 
     if (hit && hit.expiresAt > Date.now()) return hit;
     let user: CachedUser;
     try {
-      const res = await client.users.info({ user: userId });
+      const res = await (await clientFor(teamId)).users.info({ user: userId });
       user = { timezone: res.user?.tz || defaultTimezone, displayName: res.user?.profile?.display_name || res.user?.real_name || res.user?.name, expiresAt: Date.now() + USER_CACHE_MS };
     } catch (err) {
       logger.warn({ err: (err as Error).message, user: key }, 'users.info failed; using the default timezone');
@@ -96,6 +108,6 @@ export async function answerClick(
     return reply;
   }
   if (click.responseUrl) await answerViaResponseUrl(click.responseUrl, reply, 'ephemeral');
-  else if (req.channelId) await deps.client.chat.postEphemeral({ channel: req.channelId, user: req.userId, ...renderBlocks(reply) });
+  else if (req.channelId) await (await deps.clientFor(req.teamId)).chat.postEphemeral({ channel: req.channelId, user: req.userId, ...renderBlocks(reply) });
   return reply;
 }

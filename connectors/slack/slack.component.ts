@@ -1,42 +1,52 @@
-import { App, ExpressReceiver } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
+import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { commandRunner } from '../../app/chat.component.ts';
 import type { Component, Runtime } from '../../app/runtime.ts';
-import { createPostingClient, slackApiUrl, SlackConnector } from './slack.connector.ts';
+import type { SlackConfig } from '../../src/config/env.ts';
+import type { Logger } from '../../src/logger.ts';
+import { SlackConnector } from './slack.connector.ts';
+import { installedWorkspaceClients, singleWorkspaceClients, slackApiUrl } from './slack-clients.ts';
+import { SlackInstallationStore } from './installation-store.ts';
+import { installCallbackPages } from './install-pages.ts';
 import { slackLogger } from './slack-logger.ts';
 import { slackContextBuilder, type SlackListenerDeps } from './slack-request.ts';
 import { registerSlackListeners } from './slack-listeners.ts';
+import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
 
 /** Where Slack sends slash commands, interactivity and events (manifest.json request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
+/** Where Slack sends people back after they approve an install, unless SLACK_REDIRECT_URI names another path. */
+export const SLACK_OAUTH_REDIRECT_PATH = '/slack/oauth_redirect';
+
 /**
- * Slack, single workspace (SLACK_BOT_TOKEN), HTTP mode (SLACK_SIGNING_SECRET). Every role registers
- * the connector, because workers post suggestions, reminders and digests; roles all and web also
- * mount Bolt's receiver on the bot's HTTP server at /slack/events, where Bolt verifies each request's
- * signature (stale, forged or unsigned requests get 401 and a warning in the log) before any listener runs.
+ * Slack in one of three set-ups, all answering the same listeners (slack-listeners.ts):
+ * - one workspace over HTTP: SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET;
+ * - many workspaces over HTTP: SLACK_CLIENT_ID/SECRET + SLACK_STATE_SECRET + SLACK_SIGNING_SECRET, with
+ *   the OAuth install pages on the bot's HTTP server and each workspace's token in SlackInstallation;
+ * - development: SLACK_BOT_TOKEN + SLACK_APP_TOKEN (no signing secret), over a Socket Mode WebSocket.
+ * Every role registers the connector, because workers post suggestions, reminders and digests; roles
+ * all and web also receive. Over HTTP Bolt verifies each request's signature before any listener runs.
  */
 export async function slackComponent(runtime: Runtime): Promise<Component | undefined> {
   const config = runtime.config.slack;
   if (!config) return undefined;
   const logger = runtime.logger.child({ module: 'slack' });
-  if (!config.botToken) {
-    logger.warn('Slack OAuth installs (SLACK_CLIENT_ID) are not supported yet: set SLACK_BOT_TOKEN for one workspace. Slack stays off.');
-    return undefined;
-  }
-  const connector = new SlackConnector(createPostingClient({ token: config.botToken, apiUrl: config.apiUrl, logger }), logger);
+  const clientOpts = { apiUrl: config.apiUrl, logger };
+  const store = config.botToken ? undefined : new SlackInstallationStore(runtime.db, logger);
+  const clients = store ? installedWorkspaceClients(store, clientOpts) : singleWorkspaceClients(config.botToken!, clientOpts);
+  const connector = new SlackConnector(clients, logger);
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: async () => {} };
-  if (!config.signingSecret) {
-    logger.warn('Slack Socket Mode (SLACK_APP_TOKEN without SLACK_SIGNING_SECRET) is not supported yet: Rapport posts to Slack but receives no commands or clicks.');
-    return { name: 'slack-poster', stop: async () => {} };
-  }
 
   const boltLogger = slackLogger(logger);
-  const receiver = new ExpressReceiver({ signingSecret: config.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger, processBeforeResponse: false });
-  const app = new App({ token: config.botToken, receiver, logger: boltLogger, clientOptions: { slackApiUrl: slackApiUrl(config.apiUrl) } });
-  // Reads (users.info) and modals may retry on their own; posts go through the connector's client.
-  const client = new WebClient(config.botToken, { slackApiUrl: slackApiUrl(config.apiUrl), logger: boltLogger, retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 } });
+  const receiver = createReceiver(config, store, logger);
+  const app = new App({
+    ...(config.botToken ? { token: config.botToken } : {}),
+    receiver,
+    logger: boltLogger,
+    // The `client` Bolt hands a listener: a person is waiting, so a couple of quick retries at most.
+    clientOptions: { slackApiUrl: slackApiUrl(config.apiUrl), retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 } },
+  });
 
   const inFlight = new Set<Promise<unknown>>();
   app.use(async ({ next }) => {
@@ -49,24 +59,66 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     }
   });
   app.error(async (err) => {
-    logger.error({ err }, 'Slack listener failed');
+    logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
 
   const deps: SlackListenerDeps = {
     run: commandRunner(runtime),
-    contextFor: slackContextBuilder(client, runtime.config.timezone, logger),
+    contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger),
     connector,
-    client,
+    clientFor: clients.reading,
+    ...(store ? { installations: store } : {}),
     logger,
   };
   registerSlackListeners(app, deps);
-  runtime.app.use(receiver.router);
 
+  if (receiver instanceof ExpressReceiver) {
+    runtime.app.use(receiver.router);
+    if (store) logger.info({ installPath: config.installPath }, 'Slack OAuth installs: each workspace installs Rapport from the install path');
+  }
+  const socket = receiver instanceof SocketModeReceiver ? receiver : undefined;
   return {
     name: 'slack',
+    start: socket
+      ? async () => {
+          await socket.start();
+          logger.info('Slack Socket Mode connected (development set-up)');
+        }
+      : undefined,
     // Requests Slack already sent are answered after their ack; let them finish.
     stop: async () => {
+      if (socket) await socket.stop().catch((err: Error) => logger.warn({ err: err.message }, 'Slack Socket Mode did not close cleanly'));
       await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/** HTTP (with the OAuth install routes when there is no bot token) or Socket Mode without a signing secret. */
+function createReceiver(config: SlackConfig, store: SlackInstallationStore | undefined, logger: Logger): Receiver {
+  const boltLogger = slackLogger(logger);
+  const clientOptions = { slackApiUrl: slackApiUrl(config.apiUrl) };
+  if (!config.signingSecret) {
+    // env.ts allows this only with SLACK_APP_TOKEN and SLACK_BOT_TOKEN.
+    return new SocketModeReceiver({ appToken: config.appToken!, logger: boltLogger, installerOptions: { clientOptions } });
+  }
+  if (config.appToken) logger.info('SLACK_APP_TOKEN is ignored: SLACK_SIGNING_SECRET is set, so Slack talks to Rapport over HTTP');
+  const oauth = store
+    ? {
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+        stateSecret: config.stateSecret,
+        installationStore: store,
+        scopes: [...SLACK_BOT_SCOPES],
+        ...(config.redirectUri ? { redirectUri: config.redirectUri } : {}),
+        installerOptions: {
+          installPath: config.installPath,
+          redirectUriPath: config.redirectUri ? new URL(config.redirectUri).pathname : SLACK_OAUTH_REDIRECT_PATH,
+          // Straight to Slack's consent screen with a fresh state cookie; no landing page of ours.
+          directInstall: true,
+          clientOptions,
+          callbackOptions: installCallbackPages(config.installPath, logger),
+        },
+      }
+    : {};
+  return new ExpressReceiver({ signingSecret: config.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger, processBeforeResponse: false, ...oauth });
 }

@@ -3,7 +3,7 @@ import type { Reply } from '../../src/commands/reply-model.ts';
 import type { Logger } from '../../src/logger.ts';
 import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
 import { renderBlocks } from './render-blocks.ts';
-import { slackLogger } from './slack-logger.ts';
+import { singleWorkspaceClientsOf, type SlackWorkspaceClients } from './slack-clients.ts';
 
 /** event_type of the message metadata every pipeline post carries; findPosted looks for it. */
 export const DELIVERY_EVENT_TYPE = 'rapport_delivery';
@@ -25,44 +25,31 @@ export function parseSlackTarget(target: Target): SlackTarget {
   return { teamId: m[1], channelId: m[2], threadTs: m[3] };
 }
 
-/**
- * A Web API client for posting on behalf of the delivery job: no retries of its own (the job owns
- * retries, backoff and the idempotency record) and rate limits reported instead of waited out, so
- * one 429 does not hold a worker slot while Slack cools down.
- */
-export function createPostingClient(opts: { token: string; apiUrl?: string; timeoutMs?: number; logger?: Logger }): WebClient {
-  return new WebClient(opts.token, {
-    ...(opts.logger ? { logger: slackLogger(opts.logger) } : {}),
-    slackApiUrl: slackApiUrl(opts.apiUrl),
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: opts.timeoutMs ?? 10_000,
-  });
-}
-
-/** The Web API base URL with the trailing slash the WebClient expects. */
-export function slackApiUrl(apiUrl: string | undefined): string | undefined {
-  if (!apiUrl) return undefined;
-  return apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
-}
+// Moved to slack-clients.ts; re-exported for the callers that import them from here.
+export { createPostingClient, slackApiUrl } from './slack-clients.ts';
 
 /**
  * Slack behind the ChatConnector contract: reply models go out as Block Kit through chat.postMessage
  * (with the delivery key as message metadata) and chat.update; Slack's errors come back as the
- * delivery codes the job decides on. Single-workspace: one bot token for every team in a target.
+ * delivery codes the job decides on. The token per target's workspace comes from `clients`: one bot
+ * token for every workspace, or each workspace's OAuth installation (an uninstalled workspace fails
+ * as `auth`, which the delivery job does not retry).
  */
 export class SlackConnector implements ChatConnector {
   readonly platform = 'slack';
+  private readonly clients: SlackWorkspaceClients;
 
   constructor(
-    private readonly client: WebClient,
+    clients: WebClient | SlackWorkspaceClients,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.clients = clients instanceof WebClient ? singleWorkspaceClientsOf(clients) : clients;
+  }
 
   async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {
     const t = parseSlackTarget(target);
-    const res = await this.call('chat.postMessage', () =>
-      this.client.chat.postMessage({
+    const res = await this.call(t.teamId, 'chat.postMessage', (client) =>
+      client.chat.postMessage({
         channel: t.channelId,
         ...(t.threadTs ? { thread_ts: t.threadTs } : {}),
         ...renderBlocks(reply),
@@ -78,10 +65,10 @@ export class SlackConnector implements ChatConnector {
   async findPosted(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined> {
     const t = parseSlackTarget(target);
     const oldest = String((Date.now() - FIND_POSTED_WINDOW_MS) / 1000);
-    const res = await this.call('conversations.history', () =>
+    const res = await this.call(t.teamId, 'conversations.history', (client) =>
       t.threadTs
-        ? this.client.conversations.replies({ channel: t.channelId, ts: t.threadTs, include_all_metadata: true, oldest, limit: 200 })
-        : this.client.conversations.history({ channel: t.channelId, include_all_metadata: true, oldest, limit: 200 }),
+        ? client.conversations.replies({ channel: t.channelId, ts: t.threadTs, include_all_metadata: true, oldest, limit: 200 })
+        : client.conversations.history({ channel: t.channelId, include_all_metadata: true, oldest, limit: 200 }),
     );
     // The typed response declares event_payload as {}: it is whatever we posted, { key }.
     const found = res.messages?.find((m) => m.metadata?.event_type === DELIVERY_EVENT_TYPE && (m.metadata.event_payload as { key?: string } | undefined)?.key === idempotencyKey);
@@ -90,25 +77,26 @@ export class SlackConnector implements ChatConnector {
 
   async update(target: Target, externalId: string, reply: Reply): Promise<void> {
     const t = parseSlackTarget(target);
-    await this.call('chat.update', () => this.client.chat.update({ channel: t.channelId, ts: externalId, ...renderBlocks(reply) }));
+    await this.call(t.teamId, 'chat.update', (client) => client.chat.update({ channel: t.channelId, ts: externalId, ...renderBlocks(reply) }));
   }
 
   async health(): Promise<ConnectorHealth> {
     try {
-      const res = await this.client.auth.test();
-      return { ok: true, detail: `connected as @${res.user ?? 'unknown'} in ${res.team ?? 'the workspace'}` };
+      return await this.clients.health();
     } catch (err) {
       const e = toDeliveryError(err);
       return { ok: false, detail: e.code === 'auth' ? 'authentication failed: check SLACK_BOT_TOKEN' : e.message };
     }
   }
 
-  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(teamId: string, method: string, fn: (client: WebClient) => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await fn(await this.clients.posting(teamId));
     } catch (err) {
       const e = toDeliveryError(err);
-      this.logger?.warn({ method, code: e.code, err: e.message, retryAfterMs: e.retryAfterMs }, 'Slack Web API call failed');
+      // A refused token may be stale (reinstalled since): look it up afresh next time.
+      if (e.code === 'auth') this.clients.forget(teamId);
+      this.logger?.warn({ method, team: teamId, code: e.code, err: e.message, retryAfterMs: e.retryAfterMs }, 'Slack Web API call failed');
       throw e;
     }
   }
@@ -131,7 +119,7 @@ export function toDeliveryError(err: unknown): DeliveryError {
     case ErrorCode.PlatformError: {
       const code = e.data?.error ?? 'unknown';
       if (code === 'ratelimited') return new DeliveryError('rate_limited', 'Slack rate-limited this call.', 1000);
-      if (AUTH_ERRORS.has(code)) return new DeliveryError('auth', `Slack refused the bot token (${code}): check SLACK_BOT_TOKEN and the app's scopes.`);
+      if (AUTH_ERRORS.has(code)) return new DeliveryError('auth', `Slack refused the bot token (${code}): check SLACK_BOT_TOKEN (or reinstall Rapport in that workspace) and the app's scopes.`);
       if (NOT_FOUND_ERRORS.has(code)) return new DeliveryError('not_found', `Slack cannot find the channel or message (${code}); invite @Rapport to the channel or relink it.`);
       if (TEMPORARY_ERRORS.has(code)) return new DeliveryError('temporary', `Slack had a temporary problem (${code}).`);
       return new DeliveryError('unknown', `Slack rejected the call (${code}).`);

@@ -71,14 +71,22 @@ export interface SlackConfig {
   signingSecret: string | undefined;
   /** Env `SLACK_BOT_TOKEN` (single-workspace mode). */
   botToken: string | undefined;
-  /** Env `SLACK_APP_TOKEN` (Socket Mode). */
+  /** Env `SLACK_APP_TOKEN` (Socket Mode, used when there is no SLACK_SIGNING_SECRET). */
   appToken: string | undefined;
-  /** Env `SLACK_CLIENT_ID` / `SLACK_CLIENT_SECRET` / `SLACK_STATE_SECRET` (multi-workspace OAuth). */
+  /** Env `SLACK_CLIENT_ID` / `SLACK_CLIENT_SECRET` / `SLACK_STATE_SECRET` (multi-workspace OAuth, when SLACK_BOT_TOKEN is unset). */
   clientId: string | undefined;
   clientSecret: string | undefined;
   stateSecret: string | undefined;
   /** Env `SLACK_API_URL`: Web API base URL, default Slack's. */
   apiUrl: string | undefined;
+  /** Env `SLACK_INSTALL_PATH`: where people start an OAuth install on the bot's HTTP server. Default `/slack/install`. */
+  installPath: string;
+  /**
+   * Env `SLACK_REDIRECT_URI`: the public OAuth redirect URL registered with the app, e.g.
+   * `https://rapport.example.com/slack/oauth_redirect`; its path is served. Default: unset (Slack uses the
+   * app's only redirect URL; the path served is `/slack/oauth_redirect`).
+   */
+  redirectUri: string | undefined;
 }
 
 export interface TeamsConfig {
@@ -210,6 +218,8 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     clientSecret: str('SLACK_CLIENT_SECRET'),
     stateSecret: str('SLACK_STATE_SECRET'),
     apiUrl: str('SLACK_API_URL'),
+    installPath: str('SLACK_INSTALL_PATH') ?? '/slack/install',
+    redirectUri: str('SLACK_REDIRECT_URI'),
   };
   if (!c.signingSecret && !c.botToken && !c.appToken && !c.clientId) return undefined;
   if (c.botToken && !c.botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must be a bot token starting with xoxb-.');
@@ -218,6 +228,9 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
   if (!c.botToken && !c.clientId) problems.push('Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (OAuth install).');
   if (c.clientId && (!c.clientSecret || !c.stateSecret)) problems.push('Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.');
   if (c.apiUrl && !/^https?:\/\//.test(c.apiUrl)) problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.');
+  if (c.clientId && !c.botToken && !c.signingSecret) problems.push('Slack OAuth installs (SLACK_CLIENT_ID) need HTTP mode: set SLACK_SIGNING_SECRET (Socket Mode is for one development workspace with SLACK_BOT_TOKEN).');
+  if (!c.installPath.startsWith('/')) problems.push(`SLACK_INSTALL_PATH must be a path starting with / (got "${c.installPath}").`);
+  if (c.redirectUri && !/^https?:\/\/[^/]+\/./.test(c.redirectUri)) problems.push(`SLACK_REDIRECT_URI must be the full public URL of the OAuth redirect, such as https://rapport.example.com/slack/oauth_redirect (got "${c.redirectUri}").`);
   return c;
 }
 

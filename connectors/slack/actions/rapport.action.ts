@@ -8,7 +8,7 @@ import { answerClick, type SlackListenerDeps } from '../slack-request.ts';
  * needs text first opens a small modal (views/input.view.ts finishes it).
  */
 export function registerRapportActions(app: App, deps: SlackListenerDeps): void {
-  app.action<BlockAction>(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, action }) => {
+  app.action<BlockAction>(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, action, client }) => {
     await ack();
     const command = commandOf(action);
     if (!command) return;
@@ -17,7 +17,7 @@ export function registerRapportActions(app: App, deps: SlackListenerDeps): void 
     const messageTs = body.message?.ts ?? (body.container.message_ts as string | undefined);
     if (action.action_id.endsWith(INPUT_SUFFIX)) {
       const label = action.type === 'button' ? action.text.text.replace(/…$/, '') : 'Rapport';
-      await deps.client.views.open({
+      await client.views.open({
         trigger_id: body.trigger_id,
         view: renderInputModal({
           title: label,

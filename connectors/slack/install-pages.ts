@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExpressReceiverOptions, Installation } from '@slack/bolt';
+import type { Logger } from '../../src/logger.ts';
+
+/** @slack/oauth's CallbackOptions, reached through Bolt (Rapport does not depend on @slack/oauth directly). */
+type CallbackOptions = NonNullable<NonNullable<ExpressReceiverOptions['installerOptions']>['callbackOptions']>;
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(res: ServerResponse, status: number, title: string, sentence: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(sentence)}</p></body></html>`);
+}
+
+/** Why an OAuth redirect was refused, in words a person installing the app can act on. */
+function failureSentence(code: string | undefined, installPath: string): string {
+  switch (code) {
+    case 'slack_oauth_invalid_state':
+    case 'slack_oauth_missing_state':
+      return `This install link was not started here, was opened in another browser, or has expired (after 10 minutes). Start again at ${installPath}.`;
+    case 'slack_oauth_missing_code':
+      return `Slack did not send an authorization code. Start again at ${installPath}.`;
+    case 'slack_oauth_installer_authorization_error':
+      return `The installation was cancelled or Slack refused it. Start again at ${installPath} if you meant to install Rapport.`;
+    default:
+      return `Slack did not complete the installation. Start again at ${installPath}; if it fails again, check SLACK_CLIENT_ID and SLACK_CLIENT_SECRET and the bot's log.`;
+  }
+}
+
+/**
+ * The pages a person sees at the end of an OAuth install: which workspace Rapport was installed in,
+ * or why the redirect was refused (bad or missing state, cancelled) and where to start again.
+ * Failures are logged with their code only: the redirect's query string carries the one-time code.
+ */
+export function installCallbackPages(installPath: string, logger: Logger): CallbackOptions {
+  return {
+    success: (installation: Installation, _options, _req: IncomingMessage, res: ServerResponse) => {
+      const where = installation.isEnterpriseInstall ? (installation.enterprise?.name ?? 'your organization') : (installation.team?.name ?? 'your workspace');
+      page(res, 200, 'Rapport is installed', `Rapport is now installed in ${where}. Invite @Rapport to a channel and type /crm help to start.`);
+    },
+    failure: (error, _options, _req: IncomingMessage, res: ServerResponse) => {
+      const code = (error as { code?: string }).code;
+      logger.warn({ code, err: error.message }, 'Slack OAuth install refused');
+      page(res, 400, 'Rapport was not installed', failureSentence(code, installPath));
+    },
+  };
+}

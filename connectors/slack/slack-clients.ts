@@ -1,0 +1,102 @@
+import { WebClient } from '@slack/web-api';
+import type { Logger } from '../../src/logger.ts';
+import { DeliveryError, type ConnectorHealth } from '../chat-connector.ts';
+import type { SlackInstallationStore } from './installation-store.ts';
+import { slackLogger } from './slack-logger.ts';
+
+/**
+ * Web API clients per Slack workspace: one bot token for every workspace (SLACK_BOT_TOKEN), or each
+ * workspace's own token from its OAuth installation.
+ */
+export interface SlackWorkspaceClients {
+  /** For posts and updates: no retries of its own (the delivery job owns retries). @throws DeliveryError auth when Rapport is not installed there. */
+  posting(teamId: string): Promise<WebClient>;
+  /** For reads and modals while answering a request: a couple of quick retries. @throws DeliveryError auth when Rapport is not installed there. */
+  reading(teamId: string): Promise<WebClient>;
+  /** Slack refused this workspace's token: look it up again next time (it may have been reinstalled). */
+  forget(teamId: string): void;
+  health(): Promise<ConnectorHealth>;
+}
+
+interface ClientOptions {
+  apiUrl?: string;
+  logger?: Logger;
+  timeoutMs?: number;
+}
+
+/**
+ * A Web API client for posting on behalf of the delivery job: no retries of its own (the job owns
+ * retries, backoff and the idempotency record) and rate limits reported instead of waited out, so
+ * one 429 does not hold a worker slot while Slack cools down.
+ */
+export function createPostingClient(opts: { token: string } & ClientOptions): WebClient {
+  return new WebClient(opts.token, {
+    ...(opts.logger ? { logger: slackLogger(opts.logger) } : {}),
+    slackApiUrl: slackApiUrl(opts.apiUrl),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: opts.timeoutMs ?? 10_000,
+  });
+}
+
+/** Reads (users.info) and modals may retry on their own: a person is waiting for the answer. */
+export function createReadingClient(opts: { token: string } & ClientOptions): WebClient {
+  return new WebClient(opts.token, {
+    ...(opts.logger ? { logger: slackLogger(opts.logger) } : {}),
+    slackApiUrl: slackApiUrl(opts.apiUrl),
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+  });
+}
+
+/** The Web API base URL with the trailing slash the WebClient expects. */
+export function slackApiUrl(apiUrl: string | undefined): string | undefined {
+  if (!apiUrl) return undefined;
+  return apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
+}
+
+/** One bot token (SLACK_BOT_TOKEN) for every workspace a target names. */
+export function singleWorkspaceClients(token: string, opts: ClientOptions = {}): SlackWorkspaceClients {
+  const reading = createReadingClient({ token, ...opts });
+  return { ...singleWorkspaceClientsOf(createPostingClient({ token, ...opts })), reading: async () => reading };
+}
+
+/** Wraps one existing posting client (tests, and callers that built their own). */
+export function singleWorkspaceClientsOf(client: WebClient): SlackWorkspaceClients {
+  return {
+    posting: async () => client,
+    reading: async () => client,
+    forget: () => {},
+    async health() {
+      const res = await client.auth.test();
+      return { ok: true, detail: `connected as @${res.user ?? 'unknown'} in ${res.team ?? 'the workspace'}` };
+    },
+  };
+}
+
+/**
+ * Each workspace's own bot token from the installation store (OAuth installs). Clients are kept per
+ * token, so a reinstall (new token) gets fresh clients and an uninstalled workspace gets none.
+ */
+export function installedWorkspaceClients(store: SlackInstallationStore, opts: ClientOptions = {}): SlackWorkspaceClients {
+  const byToken = new Map<string, { posting: WebClient; reading: WebClient }>();
+  const clientsFor = async (teamId: string) => {
+    const token = await store.botTokenForTeam(teamId);
+    if (!token) throw new DeliveryError('auth', `Rapport is not installed in Slack workspace ${teamId} (it was uninstalled, or never installed): install it again at /slack/install.`);
+    let clients = byToken.get(token);
+    if (!clients) {
+      if (byToken.size >= 1_000) byToken.clear();
+      clients = { posting: createPostingClient({ token, ...opts }), reading: createReadingClient({ token, ...opts }) };
+      byToken.set(token, clients);
+    }
+    return clients;
+  };
+  return {
+    posting: async (teamId) => (await clientsFor(teamId)).posting,
+    reading: async (teamId) => (await clientsFor(teamId)).reading,
+    forget: (teamId) => store.forgetTeam(teamId),
+    async health() {
+      const n = await store.count();
+      return n > 0 ? { ok: true, detail: `installed in ${n} Slack workspace${n === 1 ? '' : 's'} or org${n === 1 ? '' : 's'}` } : { ok: true, detail: 'not installed in any Slack workspace yet: open /slack/install' };
+    },
+  };
+}
