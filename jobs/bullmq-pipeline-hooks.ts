@@ -17,6 +17,11 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
       const data: ClassifyCommunicationData = { recordId, messageId };
       await queues[QueueName.ClassifyCommunication].add('classify', data, { jobId: jobId('classify', messageId) });
     },
+    async messageEdited(recordId, messageId, editedAt) {
+      // A job id of its own per edit: the first classification's job may still be kept as completed.
+      const data: ClassifyCommunicationData = { recordId, messageId };
+      await queues[QueueName.ClassifyCommunication].add('classify', data, { jobId: jobId('classify', messageId, editedAt.getTime()) });
+    },
     async followUpChanged(followUpId) {
       await syncReminder(db, redis, queues, followUpId);
       const f = await db.prisma.followUp.findUnique({ where: { id: followUpId }, select: { messageRef: true, updatedAt: true } });

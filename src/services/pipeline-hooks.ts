@@ -6,6 +6,12 @@
 export interface PipelineHooks {
   /** A communication record got a new message: enqueue its classification. */
   recordLogged(recordId: string, messageId: string): Promise<void>;
+  /**
+   * A logged message's text changed (a chat edit) and its old classification was removed: classify it
+   * again. Optional; without it `recordLogged` is called, which may be a no-op while the first
+   * classification job is still remembered.
+   */
+  messageEdited?(recordId: string, messageId: string, editedAt: Date): Promise<void>;
   /** A follow-up was created, rescheduled, reassigned or closed: (re)schedule or cancel its reminder. */
   followUpChanged(followUpId: string): Promise<void>;
 }

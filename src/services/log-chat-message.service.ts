@@ -1,0 +1,226 @@
+import type { Database } from '../db/database.ts';
+import { insertChatMessage } from '../db/chat-message.repository.ts';
+import { normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
+import { writeAudit, type AuditActor } from './audit.service.ts';
+import type { PipelineHooks } from './pipeline-hooks.ts';
+import { platformUserKey } from './reps.service.ts';
+import { findTombstonedKeys, type TombstoneKey } from './tombstones.service.ts';
+
+/** Chat platforms whose channels are auto-logged. */
+export type ChatPlatform = 'slack' | 'teams' | 'console';
+
+/** Who wrote a chat message. */
+export interface ChatAuthor {
+  /** The platform's user id, e.g. "T1/U2" for Slack (stored as "slack:T1/U2"). */
+  platformUserId: string;
+  name?: string;
+  email?: string;
+  /** Bot and app messages are never logged. */
+  isBot: boolean;
+}
+
+/** One message seen in an auto-logged chat channel. */
+export interface ChatMessageInput {
+  platform: ChatPlatform;
+  /** The channel as stored in ChannelLink.channelRef ("T1/C2" for Slack, the conversation id for Teams). */
+  channelRef: string;
+  /** The thread's root message id (Slack: thread_ts, or the message's own ts when it is top-level). One thread is one record. */
+  threadKey: string;
+  /** The message's id, unique within the channel (Slack: ts). Same key again = same message (Events API retries). */
+  messageKey: string;
+  author: ChatAuthor;
+  /**
+   * `outbound` for our own people (same workspace/tenant), `inbound` for the customer's. Outbound messages
+   * are kept but not classified.
+   */
+  direction: 'inbound' | 'outbound';
+  /** The rep behind an outbound author, when known; the record's first one becomes its owner. */
+  repId?: string;
+  /** The message as the platform sent it (mrkdwn, HTML), kept verbatim. */
+  text: string;
+  /** Plain text for the classifier (mentions and links resolved). Default: `text`. */
+  cleanText?: string;
+  sentAt: Date;
+  /** The customer the channel belongs to. */
+  companyId: string;
+  /** Extra platform data kept on Message.metadata (ids, never secrets). */
+  metadata?: Record<string, unknown>;
+}
+
+export type ChatLogOutcome =
+  | { status: 'logged'; recordId: string; messageId: string; newRecord: boolean }
+  | { status: 'duplicate'; recordId: string; messageId: string }
+  | { status: 'skipped'; reason: ChatSkipReason };
+
+/** Why a message was not logged: a bot wrote it, it has no text, the customer was erased, or the company is gone. */
+export type ChatSkipReason = 'bot' | 'empty' | 'erased' | 'unknown-company';
+
+/** The record key of a chat thread: "<platform>:<channelRef>/<threadKey>", e.g. "slack:T1/C2/1700000000.000100". */
+export function chatSourceKey(platform: ChatPlatform, channelRef: string, threadKey: string): string {
+  return `${platform}:${channelRef}/${threadKey}`;
+}
+
+/** Message.externalId of a chat message: "<platform>:<channelRef>/<messageKey>". */
+export function chatMessageExternalId(platform: ChatPlatform, channelRef: string, messageKey: string): string {
+  return `${platform}:${channelRef}/${messageKey}`;
+}
+
+const SUBJECT_CHARS = 80;
+
+/**
+ * Logs one chat message into its thread's CommunicationRecord (a top-level message starts one, replies
+ * append), idempotently by message key: the same event delivered four times is one message. Bot
+ * messages, empty text, erased customers (tombstoned thread, message, author or author email) and
+ * deleted companies are skipped with the reason and write nothing. An inbound author becomes (or is
+ * matched to) a Contact of the company. After commit, `hooks.recordLogged` queues classification.
+ * Text of any length is kept whole: a chat message is never refused for its size.
+ */
+export async function logChatMessage(db: Database, input: ChatMessageInput, hooks: PipelineHooks): Promise<ChatLogOutcome> {
+  if (input.author.isBot) return { status: 'skipped', reason: 'bot' };
+  const text = input.text.trim();
+  const cleanText = (input.cleanText ?? input.text).trim();
+  if (!text && !cleanText) return { status: 'skipped', reason: 'empty' };
+
+  const sourceKey = chatSourceKey(input.platform, input.channelRef, input.threadKey);
+  const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
+  const authorKey = platformUserKey(input.platform, input.author.platformUserId);
+  const email = input.author.email ? normalizeEmail(input.author.email) : undefined;
+
+  const existing = await db.prisma.message.findUnique({ where: { externalId }, select: { id: true, recordId: true } });
+  if (existing) return { status: 'duplicate', recordId: existing.recordId, messageId: existing.id };
+
+  const keys: TombstoneKey[] = [
+    { kind: 'source', value: sourceKey },
+    { kind: 'message', value: externalId },
+    { kind: 'platform-user', value: authorKey },
+  ];
+  if (email && input.direction === 'inbound') keys.push({ kind: 'email', value: email });
+  if ((await findTombstonedKeys(db.prisma, keys)).length > 0) return { status: 'skipped', reason: 'erased' };
+
+  const company = await db.prisma.company.findUnique({ where: { id: input.companyId }, select: { id: true } });
+  if (!company) return { status: 'skipped', reason: 'unknown-company' };
+
+  const contactId = input.direction === 'inbound' ? await contactFor(db, input.companyId, authorKey, input.author.name, email) : null;
+  let inserted;
+  try {
+    inserted = await insertChatMessage(db.sql, {
+      companyId: input.companyId,
+      channelKind: input.platform,
+      sourceKey,
+      subject: (cleanText || text).split('\n')[0].slice(0, SUBJECT_CHARS),
+      externalId,
+      direction: input.direction,
+      contactId,
+      repId: input.repId ?? null,
+      authorName: input.author.name ?? null,
+      authorEmail: email ?? null,
+      text: text || cleanText,
+      cleanText: cleanText || text,
+      sentAt: input.sentAt,
+      metadata: { ...input.metadata, author: authorKey },
+      audit: { actor: input.repId ?? null, platform: input.platform },
+    });
+  } catch (err) {
+    // The company was erased between the check and the insert.
+    if ((err as { code?: unknown }).code === '23503') return { status: 'skipped', reason: 'unknown-company' };
+    throw err;
+  }
+  if (!inserted.created) return { status: 'duplicate', recordId: inserted.recordId, messageId: inserted.messageId };
+  await hooks.recordLogged(inserted.recordId, inserted.messageId);
+  return { status: 'logged', recordId: inserted.recordId, messageId: inserted.messageId, newRecord: inserted.newRecord };
+}
+
+/** Concurrent deliveries of one author's first messages share one contact lookup-or-create in this process. */
+const contactsInFlight = new Map<string, Promise<string>>();
+
+async function contactFor(db: Database, companyId: string, authorKey: string, name: string | undefined, email: string | undefined): Promise<string> {
+  const flightKey = `${companyId}|${authorKey}`;
+  const pending = contactsInFlight.get(flightKey);
+  if (pending) return pending;
+  const work = (async () => {
+    const byId = await db.prisma.contact.findFirst({ where: { platformUserIds: { has: authorKey } }, select: { id: true } });
+    if (byId) return byId.id;
+    if (email) {
+      const byEmail = await db.prisma.contact.findFirst({ where: { emails: { has: email } }, orderBy: { createdAt: 'asc' }, select: { id: true } });
+      if (byEmail) {
+        await db.prisma.contact.update({ where: { id: byEmail.id }, data: { platformUserIds: { push: authorKey } } });
+        return byEmail.id;
+      }
+    }
+    const display = name?.trim() || email || authorKey;
+    const created = await db.prisma.contact.create({
+      data: { companyId, name: display, normalizedName: normalizePersonName(display), emails: email ? [email] : [], platformUserIds: [authorKey] },
+      select: { id: true },
+    });
+    return created.id;
+  })();
+  contactsInFlight.set(flightKey, work);
+  try {
+    return await work;
+  } finally {
+    contactsInFlight.delete(flightKey);
+  }
+}
+
+/** Identifies a logged chat message. */
+export interface ChatMessageRef {
+  platform: ChatPlatform;
+  channelRef: string;
+  messageKey: string;
+}
+
+export type ChatChangeOutcome = { status: 'updated' | 'deleted' | 'unchanged'; recordId: string; messageId: string; recordDeleted?: boolean } | { status: 'not_found' };
+
+/**
+ * A message was edited on the platform: its text and cleanText are replaced and it is classified again
+ * (a rep's label correction is kept). An edit older than the last one applied (retries arrive out of
+ * order) changes nothing. A message that was never logged is `not_found`.
+ */
+export async function editChatMessage(
+  db: Database,
+  input: ChatMessageRef & { text: string; cleanText?: string; editedAt: Date; actor?: AuditActor },
+  hooks: PipelineHooks,
+): Promise<ChatChangeOutcome> {
+  const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
+  const text = input.text.trim();
+  const cleanText = (input.cleanText ?? input.text).trim();
+  const result = await db.prisma.$transaction(async (tx) => {
+    const message = await tx.message.findUnique({ where: { externalId }, select: { id: true, recordId: true, text: true, cleanText: true, metadata: true } });
+    if (!message) return { status: 'not_found' as const };
+    const metadata = (message.metadata ?? {}) as Record<string, unknown>;
+    const lastEdit = typeof metadata.editedAt === 'string' ? Date.parse(metadata.editedAt) : 0;
+    const same = message.text === (text || cleanText) && message.cleanText === (cleanText || text);
+    if (same || input.editedAt.getTime() <= lastEdit) return { status: 'unchanged' as const, recordId: message.recordId, messageId: message.id };
+    await tx.message.update({
+      where: { id: message.id },
+      data: { text: text || cleanText, cleanText: cleanText || text, metadata: { ...metadata, editedAt: input.editedAt.toISOString() } },
+    });
+    // The old label described the old words; a rep's correction is theirs and stays.
+    await tx.classification.deleteMany({ where: { recordId: message.recordId, messageId: message.id, correctedLabel: null } });
+    await writeAudit(tx, { action: 'message.edit', actor: input.actor, subject: message.recordId, details: { messageId: message.id, platform: input.platform } });
+    return { status: 'updated' as const, recordId: message.recordId, messageId: message.id };
+  });
+  if (result.status === 'updated') {
+    if (hooks.messageEdited) await hooks.messageEdited(result.recordId, result.messageId, input.editedAt);
+    else await hooks.recordLogged(result.recordId, result.messageId);
+  }
+  return result;
+}
+
+/**
+ * A message was deleted on the platform: it is removed, and its record too when no message is left
+ * (with the record's classifications and follow-ups). Deleting an unknown message is `not_found`.
+ */
+export async function deleteChatMessage(db: Database, input: ChatMessageRef & { actor?: AuditActor }): Promise<ChatChangeOutcome> {
+  const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
+  return db.prisma.$transaction(async (tx) => {
+    const message = await tx.message.findUnique({ where: { externalId }, select: { id: true, recordId: true } });
+    if (!message) return { status: 'not_found' as const };
+    await tx.classification.deleteMany({ where: { recordId: message.recordId, messageId: message.id } });
+    await tx.message.delete({ where: { id: message.id } });
+    const left = await tx.message.count({ where: { recordId: message.recordId } });
+    if (left === 0) await tx.communicationRecord.delete({ where: { id: message.recordId } });
+    await writeAudit(tx, { action: 'message.delete', actor: input.actor, subject: message.recordId, details: { messageId: message.id, platform: input.platform, recordDeleted: left === 0 } });
+    return { status: 'deleted' as const, recordId: message.recordId, messageId: message.id, recordDeleted: left === 0 };
+  });
+}
