@@ -18,6 +18,18 @@ export interface RecordedMessage {
   edited?: boolean;
 }
 
+/** What oauth.v2.access answers for one authorization code (a workspace or an org-wide install). */
+export interface OAuthGrant {
+  botToken: string;
+  teamId?: string;
+  teamName?: string;
+  enterpriseId?: string;
+  enterpriseName?: string;
+  isEnterpriseInstall?: boolean;
+  scopes: string[];
+  botUserId?: string;
+}
+
 /** A failure to answer the next call of a method with. */
 export type InjectedFailure = { status: 429; retryAfterSeconds: number } | { status: number } | { error: string };
 
@@ -35,6 +47,13 @@ export class SlackRecorder {
   private seq = 0;
   /** What users.info answers for any user. */
   userTimezone = 'Europe/Berlin';
+  /** Authorization codes oauth.v2.access accepts (once each, like Slack), and what they grant. */
+  readonly oauthGrants = new Map<string, OAuthGrant>();
+  /** The app's OAuth credentials oauth.v2.access checks, when set. */
+  oauthClient?: { id: string; secret: string };
+  private readonly grantedTokens = new Map<string, OAuthGrant>();
+  /** The ws:// URL apps.connections.open hands out (Socket Mode); unset = that call fails. */
+  socketModeUrl?: string;
 
   /** Starts listening on a free port; returns the Web API base URL (for SLACK_API_URL). */
   async start(): Promise<string> {
@@ -88,13 +107,37 @@ export class SlackRecorder {
       if (failure.status === 429) res.setHeader('Retry-After', String((failure as { retryAfterSeconds: number }).retryAfterSeconds));
       return send(res, failure.status, { ok: false, error: failure.status === 429 ? 'ratelimited' : 'http_error' });
     }
-    send(res, 200, isApi ? this.answer(method, body) : { ok: true });
+    send(res, 200, isApi ? this.answer(method, body, token) : { ok: true });
   }
 
-  private answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
+  private answer(method: string, body: Record<string, unknown>, token?: string): Record<string, unknown> {
     switch (method) {
-      case 'auth.test':
+      case 'auth.test': {
+        const grant = token ? this.grantedTokens.get(token) : undefined;
+        if (grant) return { ok: true, url: `https://${(grant.teamId ?? grant.enterpriseId ?? 'x').toLowerCase()}.slack.com/`, team: grant.teamName, user: 'rapport', team_id: grant.teamId, enterprise_id: grant.enterpriseId, user_id: grant.botUserId ?? 'UBOT', bot_id: 'BBOT', is_enterprise_install: grant.isEnterpriseInstall === true };
         return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'rapport', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' };
+      }
+      case 'apps.connections.open':
+        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: 'invalid_auth' };
+      case 'oauth.v2.access': {
+        if (this.oauthClient && (body.client_id !== this.oauthClient.id || body.client_secret !== this.oauthClient.secret)) return { ok: false, error: 'invalid_client_id' };
+        const grant = this.oauthGrants.get(String(body.code));
+        if (!grant) return { ok: false, error: 'invalid_code' };
+        this.oauthGrants.delete(String(body.code));
+        this.grantedTokens.set(grant.botToken, grant);
+        return {
+          ok: true,
+          app_id: 'A1',
+          authed_user: { id: 'UINSTALLER' },
+          scope: grant.scopes.join(','),
+          token_type: 'bot',
+          access_token: grant.botToken,
+          bot_user_id: grant.botUserId ?? 'UBOT',
+          team: grant.isEnterpriseInstall ? null : { id: grant.teamId, name: grant.teamName },
+          enterprise: grant.enterpriseId ? { id: grant.enterpriseId, name: grant.enterpriseName } : null,
+          is_enterprise_install: grant.isEnterpriseInstall === true,
+        };
+      }
       case 'chat.postMessage': {
         const ts = `1700000000.${String(++this.seq).padStart(6, '0')}`;
         const message: RecordedMessage = {
