@@ -1,14 +1,20 @@
 import express, { type Request, type Response } from 'express';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConfigurationServiceClientCredentialFactory } from 'botbuilder';
-import type { TeamsConfig } from '../../src/config/env.ts';
+import { CloudAdapter } from 'botbuilder';
 import type { Component, Runtime } from '../../app/runtime.ts';
 import { commandRunner } from '../../app/chat.component.ts';
 import { loadConversationReference } from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
 import { TeamsBot } from './teams-bot.ts';
+import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
 
 /** Where Teams (Azure Bot Service) and the Bot Framework Emulator send activities. */
 export const TEAMS_MESSAGES_PATH = '/api/messages';
+
+/** What the configuration does not say; only tests pass these. */
+export interface TeamsComponentOptions {
+  /** Token endpoints and signing keys other than the public Azure cloud's (tests: a local OpenID metadata server). */
+  cloud?: TeamsCloudSettings;
+}
 
 /**
  * The Microsoft Teams connector. Every role registers it for posting (workers deliver reminders);
@@ -17,11 +23,11 @@ export const TEAMS_MESSAGES_PATH = '/api/messages';
  * without it (TEAMS_ENABLED=true) nothing is authenticated, so only requests from this machine are
  * accepted: the local Bot Framework Emulator mode.
  */
-export async function teamsComponent(runtime: Runtime): Promise<Component | undefined> {
+export async function teamsComponent(runtime: Runtime, options: TeamsComponentOptions = {}): Promise<Component | undefined> {
   const teams = runtime.config.teams;
   if (!teams) return undefined;
   const logger = runtime.logger.child({ module: 'teams' });
-  const adapter = new CloudAdapter(teamsAuthentication(teams));
+  const adapter = new CloudAdapter(teamsAuthentication(teams, options.cloud));
   adapter.onTurnError = async (context, err) => {
     logger.error({ err, activityType: context.activity.type, activityId: context.activity.id }, 'Teams turn failed');
     // An invoke must still answer: a failed click shows this sentence instead of a spinner that never ends.
@@ -43,20 +49,6 @@ export async function teamsComponent(runtime: Runtime): Promise<Component | unde
   if (localOnly) logger.warn('Teams runs without MICROSOFT_APP_ID: /api/messages is unauthenticated and accepts requests from this machine only (Bot Framework Emulator mode).');
   else logger.info({ appId: teams.appId, appType: teams.appType }, 'Teams connector listening at /api/messages; every request must carry a valid Bot Framework token');
   return { name: 'teams', readiness: [{ name: 'teams', check: () => connector.health() }], stop: async () => {} };
-}
-
-/** Incoming JWT validation and outgoing token acquisition for the app; no app id = both disabled. */
-export function teamsAuthentication(teams: TeamsConfig): ConfigurationBotFrameworkAuthentication {
-  const settings = {
-    MicrosoftAppId: teams.appId,
-    MicrosoftAppPassword: teams.appPassword,
-    MicrosoftAppType: teams.appType,
-    MicrosoftAppTenantId: teams.appType === 'SingleTenant' ? teams.tenantId : undefined,
-  };
-  const credentials = teams.appId
-    ? new ConfigurationServiceClientCredentialFactory({ ...settings, MicrosoftAppPassword: teams.appPassword })
-    : new ConfigurationServiceClientCredentialFactory({});
-  return new ConfigurationBotFrameworkAuthentication(settings, credentials);
 }
 
 function isLoopback(address: string | undefined): boolean {

@@ -28,6 +28,8 @@ export interface RecordedCall {
   /** The id the recorder answered with (new activities) or the replaced one. */
   answeredId: string;
   activity: Record<string, unknown>;
+  /** The Authorization header the bot sent (its outgoing token), if any. */
+  authorization?: string;
 }
 
 /** A failure to answer the next call with, to exercise the connector's error mapping. */
@@ -47,6 +49,8 @@ export class TeamsRecorder {
   private server: Server | undefined;
   private counter = 0;
   url = '';
+  /** Every request that reached the recorder, failed ones included (the SDK's own retries show here). */
+  attempts = 0;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -64,6 +68,7 @@ export class TeamsRecorder {
   reset(): void {
     this.calls.length = 0;
     this.failures.length = 0;
+    this.attempts = 0;
   }
 
   /** The next calls fail with these statuses, in order. */
@@ -90,6 +95,7 @@ export class TeamsRecorder {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NotFound', message: req.url } }));
       return;
     }
+    this.attempts++;
     const failure = this.failures.shift();
     if (failure) {
       res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers }).end(JSON.stringify({ error: { code: 'Injected', message: `injected ${failure.status}` } }));
@@ -99,7 +105,7 @@ export class TeamsRecorder {
     const activityId = match[2] ? decodeURIComponent(match[2]) : undefined;
     const answeredId = method === 'PUT' ? activityId! : `activity-${++this.counter}`;
     const activity = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-    this.calls.push({ method, conversationId, activityId, answeredId, activity });
+    this.calls.push({ method, conversationId, activityId, answeredId, activity, authorization: req.headers.authorization });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: answeredId }));
   }
 }

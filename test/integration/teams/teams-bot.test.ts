@@ -6,6 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import { componentFactories } from '../../../app/components.ts';
+import type { ComponentFactory } from '../../../app/runtime.ts';
+import { teamsComponent, type TeamsComponentOptions } from '../../../connectors/teams/teams.component.ts';
+import { AppCredentials, AuthenticationConstants } from 'botframework-connector';
+import { BotFrameworkIssuer } from '../../helpers/bot-framework-issuer.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { adaptiveCardProblems, TeamsRecorder } from '../../helpers/teams-recorder.ts';
 
@@ -17,11 +22,12 @@ interface Started {
   dispose(): Promise<void>;
 }
 
-async function startRapport(env: Record<string, string>): Promise<Started> {
+async function startRapport(env: Record<string, string>, teamsOptions?: TeamsComponentOptions): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rapport-teams-'));
   const prefix = `{rapport-teams-${randomBytes(4).toString('hex')}}`;
   const config = loadConfig({ PORT: '0', RAPPORT_DATA_DIR: dataDir, RAPPORT_QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent', ...env });
-  const proc = await startProcess(config, createLogger('silent'));
+  const factories: ComponentFactory[] = teamsOptions ? componentFactories.map((f) => (f === teamsComponent ? (rt) => teamsComponent(rt, teamsOptions) : f)) : componentFactories;
+  const proc = await startProcess(config, createLogger('silent'), factories);
   return {
     proc,
     async dispose() {
@@ -179,5 +185,66 @@ describe('Teams with MICROSOFT_APP_ID: the SDK authenticates every request', () 
     expect((await post({ authorization: `Bearer ${forged}` })).status).toBe(401);
     expect((await post({ authorization: 'Bearer not.a.jwt' })).status).toBe(401);
     expect(await rapport.proc.runtime.db.prisma.channelLink.count()).toBe(0);
+  });
+});
+
+describe('Teams with MICROSOFT_APP_ID: a genuinely signed Bot Connector token is accepted, anything else is 401', () => {
+  const APP_ID = '00000000-0000-0000-0000-0000000a11d2';
+  const issuer = new BotFrameworkIssuer();
+  const recorder = new TeamsRecorder();
+  let rapport: Started;
+  // No Azure AD here: the bot's own outgoing token is put where the SDK caches the one it would get from
+  // login.microsoftonline.com, so the answer travels the production credential path minus that request.
+  const outgoingCacheKey = `${APP_ID}${AuthenticationConstants.ToChannelFromBotOAuthScope}-cache`;
+  const tokenCache = (AppCredentials as unknown as { cache: Map<string, { accessToken: string; expiresOn: Date }> }).cache;
+
+  beforeAll(async () => {
+    await issuer.start();
+    await recorder.start();
+    tokenCache.set(outgoingCacheKey, { accessToken: 'outgoing-test-token', expiresOn: new Date(Date.now() + 3_600_000) });
+    rapport = await startRapport({ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'not-a-real-secret' }, { cloud: { ToBotFromChannelOpenIdMetadataUrl: issuer.metadataUrl } });
+  });
+  afterAll(async () => {
+    tokenCache.delete(outgoingCacheKey);
+    await rapport?.dispose();
+    await recorder.stop();
+    await issuer.stop();
+  });
+
+  const post = (token: string, conversationId = `19:auth-${randomUUID()}@thread.tacv2`) =>
+    fetch(`${rapport.proc.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: recorder.url, timestamp: new Date().toISOString(),
+        conversation: { id: conversationId, conversationType: 'personal' }, from: { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo' },
+        recipient: { id: `28:${APP_ID}`, name: 'Rapport' }, text: 'help',
+      }),
+    });
+  const links = () => rapport.proc.runtime.db.prisma.channelLink.count();
+
+  it('accepts a token signed by the published key (issuer, audience = app id, serviceUrl claim) and answers the message', async () => {
+    const conversationId = '19:valid@thread.tacv2';
+    const res = await post(issuer.token({ aud: APP_ID, serviceurl: recorder.url }), conversationId);
+    expect(res.status).toBe(200);
+    const answer = recorder.cards().find((c) => c.conversationId === conversationId);
+    expect(answer).toBeDefined();
+    expect(answer!.authorization).toBe('Bearer outgoing-test-token');
+    expect(adaptiveCardProblems(answer!.card)).toEqual([]);
+    expect(await links()).toBe(1);
+    expect(issuer.fetches).toBeGreaterThanOrEqual(2); // the SDK really fetched the metadata and the keys
+  });
+
+  it.each([
+    ['a forged signature (same kid, another key)', () => issuer.token({ aud: APP_ID, serviceurl: recorder.url }, { forged: true })],
+    ['an expired token (beyond the 5 minute clock tolerance)', () => issuer.token({ aud: APP_ID, serviceurl: recorder.url, iat: Math.floor(Date.now() / 1000) - 7200, nbf: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 600 })],
+    ['a token for another app (wrong audience)', () => issuer.token({ aud: '00000000-0000-0000-0000-00000000beef', serviceurl: recorder.url })],
+    ['a token from another issuer, signed with the trusted key', () => issuer.token({ aud: APP_ID, serviceurl: recorder.url, iss: 'https://sts.windows.net/evil/' })],
+    ['a token for another serviceUrl', () => issuer.token({ aud: APP_ID, serviceurl: 'https://smba.trafficmanager.net/evil/' })],
+  ])('rejects %s with 401 and runs nothing', async (_name, token) => {
+    const before = { calls: recorder.calls.length, links: await links() };
+    expect((await post(token())).status).toBe(401);
+    expect(recorder.calls.length).toBe(before.calls);
+    expect(await links()).toBe(before.links);
   });
 });
