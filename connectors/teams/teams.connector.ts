@@ -75,9 +75,9 @@ export function parseTeamsTarget(target: Target): string {
 
 /**
  * Maps a Bot Connector failure to a delivery code: 429 rate_limited (with Retry-After), 401/403 auth,
- * 404 not_found, 412 (concurrent update), 5xx and network errors temporary. The SDK's HTTP pipeline
- * has already retried 5xx (exponential, 3 times) and waited out 429s itself (Retry-After, 3 times)
- * before an error reaches us, so these are the failures that outlasted those retries.
+ * 404 not_found, 412 (concurrent update), 408, 5xx and network errors temporary (with Retry-After when
+ * Teams sent one). The SDK's own HTTP retries are switched off (teams-authentication.ts), so these
+ * arrive at the first failure and the delivery queue decides when to try again.
  */
 export function toDeliveryError(err: unknown, target: Target): DeliveryError {
   if (err instanceof DeliveryError) return err;
@@ -86,7 +86,7 @@ export function toDeliveryError(err: unknown, target: Target): DeliveryError {
   if (status === 429) return new DeliveryError('rate_limited', `Teams rate-limited posts to ${target}.`, retryAfterMs(err) ?? 1_000);
   if (status === 401 || status === 403) return new DeliveryError('auth', `Teams refused the bot's credentials (${status}): check MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID.`);
   if (status === 404) return new DeliveryError('not_found', `Teams no longer has ${target} or that message (the bot may have been removed).`);
-  if (status === 412 || (status !== undefined && status >= 500)) return new DeliveryError('temporary', `Teams answered ${status} for ${target}: ${detail}`);
+  if (status === 408 || status === 412 || (status !== undefined && status >= 500)) return new DeliveryError('temporary', `Teams answered ${status} for ${target}: ${detail}`, retryAfterMs(err));
   if (status === undefined && isNetworkError(err)) return new DeliveryError('temporary', `Could not reach Teams for ${target}: ${detail}`);
   return new DeliveryError('unknown', `Teams failed for ${target}${status ? ` (${status})` : ''}: ${detail}`);
 }

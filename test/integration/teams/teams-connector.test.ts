@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationReference } from 'botbuilder';
+import { CloudAdapter, type ConversationReference } from 'botbuilder';
 import { DeliveryError } from '../../../connectors/chat-connector.ts';
 import { TeamsConnector } from '../../../connectors/teams/teams.connector.ts';
+import { teamsAuthentication } from '../../../connectors/teams/teams-authentication.ts';
 import { adaptiveCardProblems, TeamsRecorder } from '../../helpers/teams-recorder.ts';
 
 describe('TeamsConnector against a recording Bot Connector service', () => {
@@ -18,7 +19,7 @@ describe('TeamsConnector against a recording Bot Connector service', () => {
       bot: { id: '28:rapport', name: 'Rapport' },
     });
     // No app id: the local Emulator mode, outgoing calls carry no token.
-    const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+    const adapter = new CloudAdapter(teamsAuthentication({ appId: undefined, appPassword: undefined, tenantId: undefined, appType: 'MultiTenant' }));
     connector = new TeamsConnector(adapter, '', async (id) => references.get(id));
   });
   afterAll(() => recorder.stop());
@@ -46,22 +47,29 @@ describe('TeamsConnector against a recording Bot Connector service', () => {
     expect(recorder.calls).toEqual([]);
   });
 
-  // The SDK's own HTTP pipeline retries 429 (after Retry-After) and 5xx three times before giving up,
-  // so a failure reaches the connector only when it persists: inject it four times.
+  // The SDK's HTTP pipeline would retry 429 (sleeping out Retry-After) and 5xx three times inside the
+  // call, holding the delivery worker; Rapport switches that off, so one failure reaches the connector.
   it.each([
-    [429, { 'retry-after': '1' }, 'rate_limited', 1_000],
+    [429, { 'retry-after': '30' }, 'rate_limited', 30_000],
     [401, {}, 'auth', undefined],
     [403, {}, 'auth', undefined],
     [404, {}, 'not_found', undefined],
     [412, {}, 'temporary', undefined],
     [502, {}, 'temporary', undefined],
+    [503, { 'retry-after': '20' }, 'temporary', 20_000],
     [504, {}, 'temporary', undefined],
-  ] as const)('maps HTTP %i from Teams to a delivery error code', async (status, headers, code, retryAfterMs) => {
-    recorder.failNext(...Array.from({ length: 4 }, () => ({ status, headers })));
+  ] as const)('maps HTTP %i from Teams to a delivery error code at the first answer, without retrying inside the SDK', async (status, headers, code, retryAfterMs) => {
+    recorder.failNext({ status, headers });
+    const started = Date.now();
     const err = await connector.post('teams:19:team@thread.tacv2', { text: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeliveryError);
     expect(err).toMatchObject({ code });
-    if (retryAfterMs !== undefined) expect((err as DeliveryError).retryAfterMs).toBe(retryAfterMs);
+    expect((err as DeliveryError).retryAfterMs).toBe(retryAfterMs);
+    expect(recorder.attempts).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000); // no Retry-After sleep, no backoff
+    // The next post goes through: the failure was Teams', not the connector's state.
+    await connector.post('teams:19:team@thread.tacv2', { text: 'y' });
+    expect(recorder.attempts).toBe(2);
   });
 
   it('maps an update of a vanished message to not_found and an unreachable service to temporary', async () => {
