@@ -5,6 +5,17 @@ import { CRM_COMMAND, registerCrmCommand } from './commands/crm.command.ts';
 import { registerRapportActions } from './actions/rapport.action.ts';
 import { registerInputView } from './views/input.view.ts';
 import { registerUninstallEvents, UNINSTALL_EVENTS } from './events/app-uninstalled.event.ts';
+import { CUSTOMER_ACTION_ID, LOG_VIEW_ID } from './render-log-modal.ts';
+import { FOLLOW_UP_VIEW_ID } from './render-follow-up-modal.ts';
+import { HOME_ACTION_PREFIX } from './render-home.ts';
+import { registerCustomerOptions } from './options/customer.options.ts';
+import { registerLogView } from './views/log.view.ts';
+import { registerFollowUpView } from './views/follow-up.view.ts';
+import { registerHomeInputView } from './views/home-input.view.ts';
+import { LOG_TO_CRM_SHORTCUT, registerLogToCrmShortcut } from './shortcuts/log-to-crm.shortcut.ts';
+import { NEW_FOLLOW_UP_SHORTCUT, registerNewFollowUpShortcut } from './shortcuts/new-follow-up.shortcut.ts';
+import { HOME_EVENTS, registerAppHomeOpened } from './events/app-home-opened.event.ts';
+import { HOME_INPUT_VIEW_ID, registerHomeActions } from './actions/home.action.ts';
 
 /**
  * Everything Rapport listens to in Slack, by kind. manifest.json must declare exactly what needs a
@@ -35,12 +46,12 @@ export interface SlackListenerIds {
  */
 export const SLACK_LISTENERS: SlackListenerIds = {
   commands: [CRM_COMMAND],
-  messageShortcuts: [],
-  globalShortcuts: [],
-  actions: [`${ACTION_PREFIX}*`],
-  views: [INPUT_VIEW_ID],
-  options: [],
-  events: [...UNINSTALL_EVENTS],
+  messageShortcuts: [LOG_TO_CRM_SHORTCUT],
+  globalShortcuts: [NEW_FOLLOW_UP_SHORTCUT],
+  actions: [`${ACTION_PREFIX}*`, `${HOME_ACTION_PREFIX}*`],
+  views: [INPUT_VIEW_ID, LOG_VIEW_ID, FOLLOW_UP_VIEW_ID, HOME_INPUT_VIEW_ID],
+  options: [CUSTOMER_ACTION_ID],
+  events: [...UNINSTALL_EVENTS, ...HOME_EVENTS],
 };
 
 /**
@@ -53,4 +64,12 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   registerRapportActions(app, deps);
   registerInputView(app, deps);
   registerUninstallEvents(app, deps);
+  registerCustomerOptions(app, deps);
+  registerLogView(app, deps);
+  registerLogToCrmShortcut(app, deps);
+  registerNewFollowUpShortcut(app, deps);
+  registerFollowUpView(app, deps);
+  registerAppHomeOpened(app, deps);
+  registerHomeActions(app, deps);
+  registerHomeInputView(app, deps);
 }

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { CommandContext } from '../../src/commands/command-context.ts';
+import type { CommandDeps } from '../../src/commands/command-deps.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { SlackConnector } from './slack.connector.ts';
@@ -19,6 +20,8 @@ export interface SlackListenerDeps {
   clientFor(teamId: string): Promise<WebClient>;
   /** Installed per workspace by OAuth (SLACK_CLIENT_ID); absent with one SLACK_BOT_TOKEN. */
   installations?: SlackInstallations;
+  /** Database and pipeline hooks, for what is more than one typed command: modal forms, customer options, the Home tab. */
+  commands: CommandDeps;
   logger: Logger;
 }
 

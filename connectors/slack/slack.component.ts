@@ -68,6 +68,8 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     connector,
     clientFor: clients.reading,
     ...(store ? { installations: store } : {}),
+    // The hooks are read at each use, like commandRunner does: the pipeline may set them after this.
+    commands: { db: runtime.db, get hooks() { return runtime.hooks; } },
     logger,
   };
   registerSlackListeners(app, deps);

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { DeliveryError } from '../../chat-connector.ts';
 import { answerViaResponseUrl, type SlackListenerDeps } from '../slack-request.ts';
+import { openLogModal } from '../open-log-modal.ts';
 
 /** The slash command in manifest.json. */
 export const CRM_COMMAND = '/crm';
@@ -9,11 +10,17 @@ export const CRM_COMMAND = '/crm';
  * `/crm <text>`: acknowledged at once (Slack gives 3 seconds), then run as a command of the shared
  * grammar. The reply goes to the requester only, unless the command answers for the channel
  * (visibility 'channel'); when the bot may not post there it tells the requester how to fix that.
+ * `/crm log` with nothing after it opens the log modal (open-log-modal.ts).
  */
 export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
-  app.command(CRM_COMMAND, async ({ command, ack }) => {
+  app.command(CRM_COMMAND, async ({ command, ack, client }) => {
     await ack();
     const req = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id };
+    // `/crm log` alone opens the log form instead of a usage error.
+    if (/^log$/i.test(command.text.trim())) {
+      await openLogModal(client, deps, req);
+      return;
+    }
     const reply = await deps.run(command.text.trim() || 'help', await deps.contextFor(req));
     if (reply.visibility === 'channel') {
       try {

@@ -1,0 +1,33 @@
+import type { App } from '@slack/bolt';
+import { submitFollowUpForm } from '../../../src/commands/handlers/follow-up-form.handler.ts';
+import { FOLLOW_UP_BLOCKS, FOLLOW_UP_VIEW_ID, readFollowUpModal, type FollowUpModalState } from '../render-follow-up-modal.ts';
+import { blockErrors } from '../render-log-modal.ts';
+import type { SlackListenerDeps } from '../slack-request.ts';
+import { tellUser } from '../tell-user.ts';
+
+/**
+ * Submission of the new-follow-up modal: the rules of `remind` (a customer, what, a future due time)
+ * come back next to their fields with nothing written; otherwise the follow-up is created through the
+ * follow-ups service, keyed by the view id so a retried submission creates one, and the clicker gets
+ * a direct message with its buttons.
+ */
+export function registerFollowUpView(app: App, deps: SlackListenerDeps): void {
+  app.view(FOLLOW_UP_VIEW_ID, async ({ ack, body, view, client }) => {
+    const state = JSON.parse(view.private_metadata) as FollowUpModalState;
+    const form = readFollowUpModal(view.state.values);
+    const triggerId = `view:${view.id}`;
+    const ctx = await deps.contextFor({ teamId: state.teamId, userId: body.user.id, triggerId });
+    const assignee = form.assigneeUserId && form.assigneeUserId !== body.user.id ? (await deps.contextFor({ teamId: state.teamId, userId: form.assigneeUserId, triggerId })).actor : undefined;
+    const result = await submitFollowUpForm(
+      { customer: form.customer, title: form.title, dueAt: form.dueAt, assignee, requestKey: `slack:view:${state.teamId}/${view.id}` },
+      ctx,
+      { ...deps.commands, logger: deps.logger },
+    );
+    if (!result.ok) {
+      await ack({ response_action: 'errors', errors: blockErrors(result.errors, FOLLOW_UP_BLOCKS) });
+      return;
+    }
+    await ack();
+    await tellUser(client, { userId: body.user.id }, result.reply, deps.logger);
+  });
+}
