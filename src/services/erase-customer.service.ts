@@ -1,24 +1,46 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
+import type { PrismaExecutor } from './prisma-executor.ts';
 import { tombstoneHash, type TombstoneKey } from './tombstones.service.ts';
 
+/** How long the button of a `forget` confirmation works. */
+export const FORGET_CONFIRMATION_TTL_MS = 24 * 3_600_000;
+
+const ERASE_REQUESTED = 'customer.erase_requested';
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 /**
- * The token `forget <customer> --confirm <token>` must carry. Derived from the company's id and
- * creation time, the rep asking and the UTC day, so it cannot be guessed from a name, reused for
- * another customer or by another rep, and expires at the end of the next day.
+ * Starts an erasure: a random, single-customer, single-rep token that `forget <customer> --confirm
+ * <token>` must carry within FORGET_CONFIRMATION_TTL_MS. Only its sha256 is stored (in the audit log,
+ * with the company id and the rep), so neither a name, an id nor a database read lets anyone forge it.
  */
-export function forgetConfirmationToken(company: { id: string; createdAt: Date }, repId: string, day: Date): string {
-  const utcDay = day.toISOString().slice(0, 10);
-  return createHash('sha256').update(`forget\n${company.id}\n${company.createdAt.toISOString()}\n${repId}\n${utcDay}`).digest('hex').slice(0, 16);
+export async function requestCustomerErasure(client: PrismaExecutor, companyId: string, actor: AuditActor, now: Date): Promise<string> {
+  const token = randomBytes(8).toString('hex');
+  await writeAudit(client, {
+    action: ERASE_REQUESTED,
+    actor,
+    subject: companyId,
+    details: { tokenSha256: sha256(token), expiresAt: new Date(now.getTime() + FORGET_CONFIRMATION_TTL_MS).toISOString() },
+  });
+  return token;
 }
 
-/** True when `token` is today's or yesterday's confirmation token for this company and rep. */
-export function isValidForgetToken(company: { id: string; createdAt: Date }, repId: string, now: Date, token: string): boolean {
-  const given = Buffer.from(token.trim().toLowerCase());
-  return [0, 1].some((daysAgo) => {
-    const expected = Buffer.from(forgetConfirmationToken(company, repId, new Date(now.getTime() - daysAgo * 86_400_000)));
+/** True when `token` was issued to this rep for this company by requestCustomerErasure and has not expired. */
+export async function isValidErasureToken(client: PrismaExecutor, companyId: string, repId: string, now: Date, token: string): Promise<boolean> {
+  const given = Buffer.from(sha256(token.trim().toLowerCase()));
+  const requests = await client.auditLog.findMany({
+    // Expiry is judged by the issuing request's clock (expiresAt), not the row's createdAt.
+    where: { action: ERASE_REQUESTED, subject: companyId, actor: repId },
+    select: { details: true },
+    orderBy: { createdAt: 'desc' },
+    take: 20,
+  });
+  return requests.some(({ details }) => {
+    const d = details as { tokenSha256?: string; expiresAt?: string };
+    if (!d.tokenSha256 || !d.expiresAt || Date.parse(d.expiresAt) <= now.getTime()) return false;
+    const expected = Buffer.from(d.tokenSha256);
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
 }

@@ -1,7 +1,7 @@
 import { RapportError } from '../../errors.ts';
 import { linkChannel, unlinkChannel } from '../../services/channel-links.service.ts';
 import { correctLabel } from '../../services/correct-label.service.ts';
-import { eraseCustomer, forgetConfirmationToken, isValidForgetToken } from '../../services/erase-customer.service.ts';
+import { eraseCustomer, isValidErasureToken, requestCustomerErasure } from '../../services/erase-customer.service.ts';
 import { exportCustomer, formatCustomerExport } from '../../services/export-customer.service.ts';
 import type { Command } from '../parse-command.ts';
 import type { HandlerContext } from '../command-deps.ts';
@@ -41,9 +41,8 @@ export async function handleLabel(cmd: Extract<Command, { kind: 'label' }>, h: H
 /** `forget <customer> [--confirm <token>]`: GDPR erasure after an explicit confirmation. */
 export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h: HandlerContext): Promise<Reply> {
   const match = await resolveCustomer(h, cmd.customer, { requireExact: true, commandFor: (name) => `forget ${q(name)}` });
-  const company = await h.deps.db.prisma.company.findUniqueOrThrow({ where: { id: match.companyId }, select: { id: true, createdAt: true } });
   if (!cmd.confirmToken) {
-    const token = forgetConfirmationToken(company, h.rep.id, h.ctx.now);
+    const token = await requestCustomerErasure(h.deps.db.prisma, match.companyId, h.audit, h.ctx.now);
     return {
       tone: 'warning',
       title: `Erase ${match.companyName}?`,
@@ -58,10 +57,10 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
           confirm: `Permanently erase everything about ${match.companyName}?`,
         },
       ],
-      footer: 'The button works today and tomorrow, for you and this customer only.',
+      footer: 'The button works for 24 hours, for you and this customer only.',
     };
   }
-  if (!isValidForgetToken(company, h.rep.id, h.ctx.now, cmd.confirmToken)) {
+  if (!(await isValidErasureToken(h.deps.db.prisma, match.companyId, h.rep.id, h.ctx.now, cmd.confirmToken))) {
     throw new RapportError('forbidden', `That confirmation is not valid for ${match.companyName} (expired or for another customer). Type "forget ${match.companyName}" again and use the new button.`);
   }
   const { counts } = await eraseCustomer(h.deps.db, match.companyId, h.audit);

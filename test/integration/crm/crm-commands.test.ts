@@ -205,6 +205,9 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     // The token is bound to this customer and this rep.
     expect((await run(command.replace('"ACME Corp."', '"Globex Corporation"'))).tone).toBe('error');
     expect((await run(command, { actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'UTC' } })).tone).toBe('error');
+    // A guessed token, and a real one after 24 hours, are refused too.
+    expect((await run('forget "ACME Corp." --confirm 0123456789abcdef')).tone).toBe('error');
+    expect((await run(command, { now: new Date(NOW.getTime() + 25 * 3_600_000) })).text).toMatch(/not valid/);
     expect(await t.db.prisma.company.count({ where: { id: acme.id } })).toBe(1);
 
     const erased = await run(command);
