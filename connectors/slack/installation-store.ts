@@ -79,15 +79,17 @@ export class SlackInstallationStore implements InstallationStore {
 
   /**
    * The bot token for posting into workspace `teamId`: its own install, else the org-wide install
-   * when exactly one org installed Rapport (a target names only the workspace, so with several orgs
-   * the workspace must be installed on its own). Undefined when nothing covers the workspace.
+   * whose workspaces (`teamsOf`, Slack's auth.teams.list) include it. A target names only the
+   * workspace, so this is how a worker finds an org's token. Undefined when nothing covers it.
    */
-  async botTokenForTeam(teamId: string): Promise<string | undefined> {
+  async botTokenForTeam(teamId: string, teamsOf: (org: { installKey: string; botToken: string }) => Promise<string[]>): Promise<string | undefined> {
     const own = await this.cached(`team:${teamId}`);
     if (own) return own.botToken ?? undefined;
-    const orgs = await listOrgSlackInstallKeys(this.db);
-    if (orgs.length !== 1) return undefined;
-    return (await this.cached(orgs[0]))?.botToken ?? undefined;
+    for (const installKey of await listOrgSlackInstallKeys(this.db)) {
+      const botToken = (await this.cached(installKey))?.botToken;
+      if (botToken && (await teamsOf({ installKey, botToken })).includes(teamId)) return botToken;
+    }
+    return undefined;
   }
 
   /** How many workspaces and orgs have Rapport installed (for health). */

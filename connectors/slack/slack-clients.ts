@@ -77,10 +77,32 @@ export function singleWorkspaceClientsOf(client: WebClient): SlackWorkspaceClien
  * Each workspace's own bot token from the installation store (OAuth installs). Clients are kept per
  * token, so a reinstall (new token) gets fresh clients and an uninstalled workspace gets none.
  */
-export function installedWorkspaceClients(store: SlackInstallationStore, opts: ClientOptions = {}): SlackWorkspaceClients {
+export function installedWorkspaceClients(store: SlackInstallationStore, opts: ClientOptions & { orgTeamsCacheMs?: number } = {}): SlackWorkspaceClients {
   const byToken = new Map<string, { posting: WebClient; reading: WebClient }>();
+  const orgTeams = new Map<string, { teams: string[]; expiresAt: number }>();
+  // Which workspaces an org-wide install covers: asked of Slack (auth.teams.list, no scope needed), kept 5 minutes.
+  const teamsOf = async (org: { installKey: string; botToken: string }): Promise<string[]> => {
+    const hit = orgTeams.get(org.botToken);
+    if (hit && hit.expiresAt > Date.now()) return hit.teams;
+    const teams: string[] = [];
+    try {
+      const client = createReadingClient({ token: org.botToken, ...opts });
+      let cursor: string | undefined;
+      do {
+        const page = await client.auth.teams.list({ limit: 1000, ...(cursor ? { cursor } : {}) });
+        teams.push(...(page.teams ?? []).map((t) => t.id).filter((id): id is string => typeof id === 'string'));
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+    } catch (err) {
+      opts.logger?.warn({ installKey: org.installKey, err: (err as Error).message }, 'Could not list the workspaces of an org-wide Slack install');
+      return [];
+    }
+    if (orgTeams.size >= 1_000) orgTeams.clear();
+    orgTeams.set(org.botToken, { teams, expiresAt: Date.now() + (opts.orgTeamsCacheMs ?? 300_000) });
+    return teams;
+  };
   const clientsFor = async (teamId: string) => {
-    const token = await store.botTokenForTeam(teamId);
+    const token = await store.botTokenForTeam(teamId, teamsOf);
     if (!token) throw new DeliveryError('auth', `Rapport is not installed in Slack workspace ${teamId} (it was uninstalled, or never installed): install it again at /slack/install.`);
     let clients = byToken.get(token);
     if (!clients) {

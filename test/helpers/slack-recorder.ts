@@ -28,6 +28,8 @@ export interface OAuthGrant {
   isEnterpriseInstall?: boolean;
   scopes: string[];
   botUserId?: string;
+  /** For an org-wide install: the workspaces auth.teams.list names. */
+  orgTeams?: string[];
 }
 
 /** A failure to answer the next call of a method with. */
@@ -47,6 +49,14 @@ export class SlackRecorder {
   private seq = 0;
   /** What users.info answers for any user. */
   userTimezone = 'Europe/Berlin';
+  /** Messages of other people that conversations.replies returns for a thread, by "<channel>/<thread ts>", parent first (the bot's own posts there are added). */
+  readonly threads = new Map<string, Array<{ ts: string; user?: string; text: string }>>();
+  /** users.info fields per user id (email, team_id, is_restricted, tz, ...), over the defaults. */
+  readonly users = new Map<string, Record<string, unknown> & { profile?: Record<string, unknown> }>();
+  /** conversations.info's `channel` per channel id (is_ext_shared, connected_team_ids, ...); unknown = an internal channel. */
+  readonly channels = new Map<string, Record<string, unknown>>();
+  /** team.info's `team` per team id (domain, email_domain, name); unknown = team_not_found. */
+  readonly teams = new Map<string, Record<string, unknown>>();
   /** Authorization codes oauth.v2.access accepts (once each, like Slack), and what they grant. */
   readonly oauthGrants = new Map<string, OAuthGrant>();
   /** The app's OAuth credentials oauth.v2.access checks, when set. */
@@ -117,6 +127,11 @@ export class SlackRecorder {
         if (grant) return { ok: true, url: `https://${(grant.teamId ?? grant.enterpriseId ?? 'x').toLowerCase()}.slack.com/`, team: grant.teamName, user: 'rapport', team_id: grant.teamId, enterprise_id: grant.enterpriseId, user_id: grant.botUserId ?? 'UBOT', bot_id: 'BBOT', is_enterprise_install: grant.isEnterpriseInstall === true };
         return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'rapport', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' };
       }
+      case 'auth.teams.list': {
+        const grant = token ? this.grantedTokens.get(token) : undefined;
+        if (!grant) return { ok: false, error: 'invalid_auth' };
+        return { ok: true, teams: (grant.orgTeams ?? (grant.teamId ? [grant.teamId] : [])).map((id) => ({ id, name: `Team ${id}` })), response_metadata: { next_cursor: '' } };
+      }
       case 'apps.connections.open':
         return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: 'invalid_auth' };
       case 'oauth.v2.access': {
@@ -167,8 +182,31 @@ export class SlackRecorder {
           .map((m) => ({ type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
         return { ok: true, messages, has_more: false };
       }
-      case 'users.info':
-        return { ok: true, user: { id: body.user, name: `user-${String(body.user).toLowerCase()}`, real_name: `User ${body.user}`, tz: this.userTimezone, profile: { display_name: `user-${String(body.user).toLowerCase()}` } } };
+      case 'users.info': {
+        const { profile, ...over } = this.users.get(String(body.user)) ?? {};
+        return {
+          ok: true,
+          user: { id: body.user, team_id: 'T1', name: `user-${String(body.user).toLowerCase()}`, real_name: `User ${body.user}`, tz: this.userTimezone, ...over, profile: { display_name: `user-${String(body.user).toLowerCase()}`, ...profile } },
+        };
+      }
+      case 'conversations.info': {
+        const id = String(body.channel);
+        return { ok: true, channel: { id, name: id.toLowerCase(), is_channel: true, is_ext_shared: false, ...this.channels.get(id) } };
+      }
+      case 'team.info': {
+        const team = this.teams.get(String(body.team));
+        return team ? { ok: true, team: { id: body.team, ...team } } : { ok: false, error: 'team_not_found' };
+      }
+      case 'conversations.replies': {
+        const seeded = (this.threads.get(`${body.channel}/${body.ts}`) ?? []).map((m) => ({ type: 'message', thread_ts: body.ts, ...m }));
+        const withMetadata = body.include_all_metadata === true || body.include_all_metadata === 'true';
+        const posted = this.messages
+          .filter((m) => m.channel === body.channel && (m.ts === body.ts || m.thread_ts === body.ts))
+          .map((m) => ({ type: 'message', ts: m.ts, thread_ts: m.thread_ts, text: m.text, blocks: m.blocks, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages: [...seeded, ...posted], has_more: false };
+      }
+      case 'views.publish':
+        return { ok: true, view: { id: `V${++this.seq}`, type: 'home' } };
       case 'views.open':
         return { ok: true, view: { id: `V${++this.seq}` } };
       default:

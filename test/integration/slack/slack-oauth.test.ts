@@ -1,0 +1,251 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveryError } from '../../../connectors/chat-connector.ts';
+import { SLACK_BOT_SCOPES } from '../../../connectors/slack/slack-scopes.ts';
+import { loadConfig } from '../../../src/config/env.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import { eventually } from '../../helpers/pipeline-harness.ts';
+import { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { createScratchPostgres, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+
+const SIGNING_SECRET = 'oauth-test-signing-secret-0123456789';
+const CLIENT_ID = '111.222';
+const CLIENT_SECRET = 'client-secret-never-logged';
+const STATE_SECRET = 'state-secret-0123456789';
+const T2_TOKEN = 'xoxb-team-two-secret';
+const ORG_TOKEN = 'xoxb-org-one-secret';
+
+function sign(body: string, timestamp: number): string {
+  return `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-workspace tokens, uninstall', (kind) => {
+  const slack = new SlackRecorder();
+  const logLines: string[] = [];
+  let proc: RunningProcess;
+  let dataDir: string;
+  let prefix: string;
+  let dropPostgres: (() => Promise<void>) | undefined;
+  let triggers = 0;
+
+  beforeAll(async () => {
+    const apiUrl = await slack.start();
+    slack.oauthClient = { id: CLIENT_ID, secret: CLIENT_SECRET };
+    dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-oauth-'));
+    prefix = `{rapport-slack-oauth-${randomBytes(4).toString('hex')}}`;
+    let databaseUrl: string | undefined;
+    if (kind === 'postgres') {
+      const scratch = await createScratchPostgres();
+      databaseUrl = scratch.url;
+      dropPostgres = scratch.drop;
+    }
+    const config = loadConfig({
+      RAPPORT_DATA_DIR: dataDir,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RAPPORT_QUEUE_PREFIX: prefix,
+      RAPPORT_DEFAULT_CHANNEL: 'slack:T2/CTEAM',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_CLIENT_ID: CLIENT_ID,
+      SLACK_CLIENT_SECRET: CLIENT_SECRET,
+      SLACK_STATE_SECRET: STATE_SECRET,
+      SLACK_API_URL: apiUrl,
+      // Debug, so the no-token check below also covers Bolt's and the WebClient's chattiest output.
+      LOG_LEVEL: 'debug',
+    });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    proc = await startProcess(config, createLogger('debug', sink));
+  });
+
+  afterAll(async () => {
+    if (proc) {
+      await proc.shutdown('test done');
+      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
+      const cleaner = connectRedis('redis://127.0.0.1:6379');
+      const left = await cleaner.keys(`${prefix}*`);
+      if (left.length > 0) await cleaner.del(...left);
+      await cleaner.quit();
+    }
+    await slack.stop();
+    await dropPostgres?.();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Follows the install the way a browser does: /slack/install, Slack's consent (skipped: the test grants `code`), the redirect with the state cookie. */
+  async function install(code: string): Promise<{ authorizeUrl: URL; redirect: Response }> {
+    const start = await fetch(`${proc.url}/slack/install`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const authorizeUrl = new URL(start.headers.get('location')!);
+    const cookie = start.headers.get('set-cookie')!.split(';')[0];
+    const state = authorizeUrl.searchParams.get('state')!;
+    expect(cookie).toBe(`slack-app-oauth-state=${state}`);
+    const redirect = await fetch(`${proc.url}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(state)}`, { headers: { cookie } });
+    return { authorizeUrl, redirect };
+  }
+
+  async function postSigned(body: string, contentType: string): Promise<Response> {
+    const ts = Math.floor(Date.now() / 1000);
+    return fetch(`${proc.url}/slack/events`, { method: 'POST', headers: { 'Content-Type': contentType, 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': sign(body, ts) }, body });
+  }
+
+  function slashCommand(text: string, team: { teamId: string; enterpriseId?: string; orgWide?: boolean }) {
+    const triggerId = `oauth-trigger-${++triggers}`;
+    const form = new URLSearchParams({
+      token: 'legacy',
+      team_id: team.teamId,
+      team_domain: team.teamId.toLowerCase(),
+      ...(team.enterpriseId ? { enterprise_id: team.enterpriseId, enterprise_name: 'Org One' } : {}),
+      ...(team.orgWide ? { is_enterprise_install: 'true' } : {}),
+      channel_id: 'CSALES',
+      channel_name: 'sales',
+      user_id: 'U1',
+      user_name: 'jo',
+      command: '/crm',
+      text,
+      api_app_id: 'A1',
+      response_url: slack.responseUrl(triggerId),
+      trigger_id: triggerId,
+    });
+    return { body: form.toString(), responsePath: `respond/${triggerId}` };
+  }
+
+  function event(type: string, extra: Record<string, unknown>, auth: { teamId: string | null; enterpriseId: string | null; orgWide: boolean }) {
+    return JSON.stringify({
+      token: 'legacy',
+      team_id: auth.teamId ?? 'T5',
+      ...(auth.enterpriseId ? { enterprise_id: auth.enterpriseId } : {}),
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: `Ev${randomBytes(4).toString('hex')}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: auth.enterpriseId, team_id: auth.teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: auth.orgWide }],
+      event: { type, event_ts: String(Date.now() / 1000), ...extra },
+    });
+  }
+
+  it('installs a workspace and an org through the OAuth dance and answers each with its own token', async () => {
+    slack.oauthGrants.set('code-t2', { botToken: T2_TOKEN, teamId: 'T2', teamName: 'Team Two', scopes: [...SLACK_BOT_SCOPES] });
+    slack.oauthGrants.set('code-e1', { botToken: ORG_TOKEN, enterpriseId: 'E1', enterpriseName: 'Org One', isEnterpriseInstall: true, scopes: [...SLACK_BOT_SCOPES], orgTeams: ['T5', 'T6'] });
+
+    const t2 = await install('code-t2');
+    expect(`${t2.authorizeUrl.origin}${t2.authorizeUrl.pathname}`).toBe('https://slack.com/oauth/v2/authorize');
+    expect(t2.authorizeUrl.searchParams.get('client_id')).toBe(CLIENT_ID);
+    expect(t2.authorizeUrl.searchParams.get('scope')?.split(',')).toEqual([...SLACK_BOT_SCOPES]);
+    expect(t2.redirect.status).toBe(200);
+    expect(await t2.redirect.text()).toContain('Rapport is now installed in Team Two');
+    const exchange = slack.callsTo('oauth.v2.access')[0];
+    expect(exchange.body).toMatchObject({ code: 'code-t2', client_id: CLIENT_ID });
+
+    const org = await install('code-e1');
+    expect(org.redirect.status).toBe(200);
+    expect(await org.redirect.text()).toContain('Rapport is now installed in Org One');
+
+    const rows = await proc.runtime.db.prisma.slackInstallation.findMany({ orderBy: { installKey: 'asc' } });
+    expect(rows.map((r) => [r.installKey, r.teamId, r.enterpriseId, r.botToken])).toEqual([
+      ['enterprise:E1', null, 'E1', ORG_TOKEN],
+      ['team:T2', 'T2', null, T2_TOKEN],
+    ]);
+
+    // A command from T2 runs with T2's token (users.info for the person's timezone).
+    const fromT2 = slashCommand('help', { teamId: 'T2' });
+    expect((await postSigned(fromT2.body, 'application/x-www-form-urlencoded')).status).toBe(200);
+    const answer = await eventually('the answer to /crm help from T2', async () => slack.callsTo(fromT2.responsePath)[0]);
+    expect(String(answer.body.text)).toMatch(/log/i);
+    expect(slack.callsTo('users.info').at(-1)?.token).toBe(T2_TOKEN);
+
+    // A workspace of the org-wide install runs with the org's token.
+    const fromOrg = slashCommand('help', { teamId: 'T5', enterpriseId: 'E1', orgWide: true });
+    expect((await postSigned(fromOrg.body, 'application/x-www-form-urlencoded')).status).toBe(200);
+    await eventually('the answer to /crm help from the org', async () => slack.callsTo(fromOrg.responsePath)[0]);
+    expect(slack.callsTo('users.info').at(-1)?.token).toBe(ORG_TOKEN);
+
+    // A suggestion for T2's channel is posted with T2's token by the delivery job.
+    const log = slashCommand('log acme "The dashboard keeps crashing, we are really unhappy" --new', { teamId: 'T5', enterpriseId: 'E1', orgWide: true });
+    expect((await postSigned(log.body, 'application/x-www-form-urlencoded')).status).toBe(200);
+    const posted = await eventually('the suggestion in T2', async () => slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'CTEAM'));
+    expect(posted.token).toBe(T2_TOKEN);
+
+    // A worker posting to a workspace of the org finds the org's token (auth.teams.list), and none for a stranger.
+    const connector = proc.runtime.registry.forTarget('slack:T6/CORG');
+    await connector.post('slack:T6/CORG', { text: 'hello org' });
+    expect(slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'CORG')?.token).toBe(ORG_TOKEN);
+    const stray = await connector.post('slack:T9/CX', { text: 'hello?' }).catch((e: unknown) => e);
+    expect((stray as DeliveryError).code).toBe('auth');
+
+    // A workspace that never installed Rapport gets nothing; Bolt logs why.
+    const stranger = slashCommand('help', { teamId: 'T9' });
+    expect((await postSigned(stranger.body, 'application/x-www-form-urlencoded')).status).toBe(200);
+    await eventually('the refusal in the log', async () => logLines.some((l) => l.includes('Rapport is not installed in Slack workspace T9')));
+    expect(slack.callsTo(stranger.responsePath)).toEqual([]);
+  });
+
+  it('refuses a redirect with a missing, forged or cookieless state with a page that says what to do, and stores nothing', async () => {
+    const exchangesBefore = slack.callsTo('oauth.v2.access').length;
+    const rowsBefore = await proc.runtime.db.prisma.slackInstallation.count();
+    slack.oauthGrants.set('code-x', { botToken: 'xoxb-never', teamId: 'T7', scopes: ['commands'] });
+
+    const missing = await fetch(`${proc.url}/slack/oauth_redirect?code=code-x`);
+    const forged = await fetch(`${proc.url}/slack/oauth_redirect?code=code-x&state=forged`, { headers: { cookie: 'slack-app-oauth-state=forged' } });
+    const start = await fetch(`${proc.url}/slack/install`, { redirect: 'manual' });
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const otherBrowser = await fetch(`${proc.url}/slack/oauth_redirect?code=code-x&state=${encodeURIComponent(state)}`);
+
+    for (const res of [missing, forged, otherBrowser]) {
+      expect(res.status).toBe(400);
+      const page = await res.text();
+      expect(page).toContain('Rapport was not installed');
+      expect(page).toContain('Start again at /slack/install');
+    }
+    expect(slack.callsTo('oauth.v2.access').length).toBe(exchangesBefore);
+    expect(await proc.runtime.db.prisma.slackInstallation.count()).toBe(rowsBefore);
+  });
+
+  it('app_uninstalled deletes the workspace: its deliveries fail as auth errors and are not retried; tokens_revoked removes the org', async () => {
+    const db = proc.runtime.db;
+    expect((await postSigned(event('app_uninstalled', {}, { teamId: 'T2', enterpriseId: null, orgWide: false }), 'application/json')).status).toBe(200);
+    await eventually('the T2 installation to go', async () => (await db.prisma.slackInstallation.count({ where: { installKey: 'team:T2' } })) === 0);
+
+    const connector = proc.runtime.registry.forTarget('slack:T2/CTEAM');
+    const refused = await connector.post('slack:T2/CTEAM', { text: 'hello' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DeliveryError);
+    expect((refused as DeliveryError).code).toBe('auth');
+    expect((refused as DeliveryError).message).toMatch(/not installed in Slack workspace T2/);
+
+    // The pipeline's delivery to T2 gives up at once: the Delivery row is failed, nothing was posted.
+    const postsBefore = slack.callsTo('chat.postMessage').length;
+    const log = slashCommand('log "Globex" "We are cancelling our contract, very disappointed" --new', { teamId: 'T5', enterpriseId: 'E1', orgWide: true });
+    expect((await postSigned(log.body, 'application/x-www-form-urlencoded')).status).toBe(200);
+    const failed = await eventually('the failed delivery to T2', async () => db.prisma.delivery.findFirst({ where: { target: 'slack:T2/CTEAM', status: 'failed' } }), 20_000);
+    expect(failed.lastError).toMatch(/not installed in Slack workspace T2/);
+    expect(failed.attempts).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await db.prisma.delivery.findUniqueOrThrow({ where: { id: failed.id } })).status).toBe('failed');
+    expect(slack.callsTo('chat.postMessage').length).toBe(postsBefore);
+
+    // User tokens alone leave the org installed; bot tokens revoked remove it.
+    expect((await postSigned(event('tokens_revoked', { tokens: { oauth: ['U1'] } }, { teamId: null, enterpriseId: 'E1', orgWide: true }), 'application/json')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await db.prisma.slackInstallation.count({ where: { installKey: 'enterprise:E1' } })).toBe(1);
+    expect((await postSigned(event('tokens_revoked', { tokens: { bot: ['UBOT'] } }, { teamId: null, enterpriseId: 'E1', orgWide: true }), 'application/json')).status).toBe(200);
+    await eventually('the org installation to go', async () => (await db.prisma.slackInstallation.count()) === 0);
+    expect(logLines.some((l) => l.includes('Slack installation deleted') && l.includes('tokens_revoked'))).toBe(true);
+  });
+
+  it('never writes a token or the client secret to the log', () => {
+    const all = logLines.join('');
+    expect(all.length).toBeGreaterThan(0);
+    for (const secret of [T2_TOKEN, ORG_TOKEN, CLIENT_SECRET, STATE_SECRET, 'xoxb-never']) expect(all).not.toContain(secret);
+  });
+});
