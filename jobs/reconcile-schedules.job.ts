@@ -123,7 +123,8 @@ async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {
 }
 
 async function digestTargets(db: Database, defaultTarget: string, timezone: string, digestTime: string) {
-  const links = await db.prisma.channelLink.findMany({ where: { platform: { not: 'email' } }, select: { platform: true, channelRef: true, digestTime: true, timezone: true } });
+  // Only channels linked to a customer: Teams keeps a row (its ConversationReference) for every chat the bot is in.
+  const links = await db.prisma.channelLink.findMany({ where: { platform: { not: 'email' }, companyId: { not: null } }, select: { platform: true, channelRef: true, digestTime: true, timezone: true } });
   const byTarget = new Map<string, { target: string; time: string; timezone: string }>();
   byTarget.set(defaultTarget, { target: defaultTarget, time: digestTime, timezone });
   for (const l of links) {

@@ -28,3 +28,17 @@ export async function loadConversationReference(db: Database, conversationId: st
   const ref = link?.conversationRef as Partial<ConversationReference> | null | undefined;
   return ref?.conversation?.id && ref.serviceUrl ? ref : undefined;
 }
+
+/**
+ * The app was removed from the conversation: its reference is useless (Teams answers 403 there) and is
+ * forgotten. A link to a customer made with `link` stays, so `link` need not be typed again if the app
+ * comes back (Teams then sends a new reference).
+ */
+export async function forgetConversationReference(db: Database, conversationId: string): Promise<void> {
+  const where = { platform_channelRef: { platform: 'teams' as const, channelRef: conversationId } };
+  const link = await db.prisma.channelLink.findUnique({ where, select: { companyId: true } });
+  if (!link) return;
+  if (link.companyId === null) await db.prisma.channelLink.delete({ where });
+  // SQL NULL (Prisma's DbNull lives in the generated client, which only src/db imports).
+  else await db.sql.query(`UPDATE "ChannelLink" SET "conversationRef" = NULL, "updatedAt" = now() WHERE platform = 'teams' AND "channelRef" = $1`, [conversationId]);
+}

@@ -8,7 +8,7 @@ import { buildFollowUpCard } from '../../src/notifications/follow-up-card.notifi
 import { userMessage } from '../../src/errors.ts';
 import { cardActivity } from './teams.connector.ts';
 import { commandFromActionData, RAPPORT_VERB, renderAdaptiveCard } from './render-card.ts';
-import { saveConversationReference } from './conversation-references.ts';
+import { forgetConversationReference, saveConversationReference } from './conversation-references.ts';
 
 export interface TeamsBotDeps {
   /** Runs a command of the shared grammar (app/chat.component.ts commandRunner). */
@@ -41,6 +41,7 @@ export class TeamsBot extends TeamsActivityHandler {
     });
     this.onInstallationUpdate(async (context, next) => {
       if (context.activity.action !== 'remove' && context.activity.action !== 'remove-upgrade') await this.remember(context);
+      else await forgetConversationReference(this.deps.db, context.activity.conversation.id);
       await next();
     });
   }

@@ -31,13 +31,18 @@ export async function linkChannel(prisma: PrismaExecutor, channel: ChannelRef, c
 }
 
 /**
- * Removes the channel's binding.
+ * Removes the channel's binding to its customer: nothing there is auto-logged any more and the
+ * customer's reminders stop going there. A row that also holds the platform's address of the
+ * conversation (Teams' ConversationReference) is kept without its customer: it is how the bot posts
+ * there at all, follow-ups created in that conversation still remind there, and Teams would hand it
+ * back with the next message anyway. Other rows are deleted.
  * @throws RapportError not_found when the channel is not linked.
  */
 export async function unlinkChannel(prisma: PrismaExecutor, channel: ChannelRef, actor: AuditActor): Promise<{ companyId: string | null }> {
   const link = await prisma.channelLink.findUnique({ where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } } });
-  if (!link) throw new RapportError('not_found', 'This channel is not linked to a customer. Use "link <customer>" to link it.');
-  await prisma.channelLink.delete({ where: { id: link.id } });
+  if (!link || link.companyId === null) throw new RapportError('not_found', 'This channel is not linked to a customer. Use "link <customer>" to link it.');
+  if (link.conversationRef !== null) await prisma.channelLink.update({ where: { id: link.id }, data: { companyId: null } });
+  else await prisma.channelLink.delete({ where: { id: link.id } });
   await writeAudit(prisma, { action: 'channel.unlink', actor, subject: link.id, details: { companyId: link.companyId } });
   return { companyId: link.companyId };
 }

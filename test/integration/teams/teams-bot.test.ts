@@ -156,6 +156,36 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     expect(recorder.calls.length).toBe(before + 1);
     expect(adaptiveCardProblems(answer.card)).toEqual([]);
   });
+
+  it('unlink stops the binding but keeps the conversation reference (reminders still reach the chat); removing the app forgets it', async () => {
+    const deals = '19:acme-deals@thread.tacv2';
+    const inDeals = (fields: Record<string, unknown>) => activity({ ...fields, conversation: { id: deals, conversationType: 'channel', isGroup: true } });
+    const say = (text: string) => send(inDeals({ type: 'message', text: `<at>Rapport</at> ${text}`, entities: [{ type: 'mention', text: '<at>Rapport</at>', mentioned: BOT }] }));
+    const row = () => db().channelLink.findUnique({ where: { platform_channelRef: { platform: 'teams', channelRef: deals } } });
+    const lastText = () => JSON.stringify(recorder.cards().filter((c) => c.conversationId === deals).at(-1)?.card);
+
+    await say('link acme');
+    expect((await row())?.companyId).not.toBeNull();
+    await say('unlink');
+    expect(lastText()).toMatch(/no longer linked/);
+    const unlinked = await row();
+    expect(unlinked?.companyId).toBeNull();
+    expect(unlinked?.conversationRef).toMatchObject({ serviceUrl: recorder.url, conversation: { id: deals } });
+
+    // A follow-up created in that chat before the unlink still reminds there.
+    const before = recorder.calls.length;
+    await rapport.proc.runtime.registry.forTarget(`teams:${deals}`).post(`teams:${deals}`, { text: 'Reminder: call Acme' });
+    expect(recorder.calls.slice(before)).toMatchObject([{ method: 'POST', conversationId: deals }]);
+
+    // Not linked any more: a second unlink says so instead of deleting the reference.
+    await say('unlink');
+    expect(lastText()).toMatch(/not linked to a customer/);
+    expect((await row())?.conversationRef).not.toBeNull();
+
+    // The app removed from the chat: the reference goes (nothing is linked, so the row goes).
+    expect((await send(inDeals({ type: 'installationUpdate', action: 'remove' }))).status).toBe(200);
+    expect(await row()).toBeNull();
+  });
 });
 
 describe('Teams with MICROSOFT_APP_ID: the SDK authenticates every request', () => {
