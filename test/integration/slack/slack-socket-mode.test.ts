@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/env.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import { eventually } from '../../helpers/pipeline-harness.ts';
+import { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { SocketModeServer } from '../../helpers/socket-mode-server.ts';
+
+const APP_TOKEN = 'xapp-1-A1-test-app-token';
+
+describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same listeners over a WebSocket', () => {
+  const slack = new SlackRecorder();
+  const socket = new SocketModeServer();
+  const logLines: string[] = [];
+  let proc: RunningProcess;
+  let dataDir: string;
+  let prefix: string;
+
+  beforeAll(async () => {
+    const apiUrl = await slack.start();
+    slack.socketModeUrl = await socket.start();
+    dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-socket-'));
+    prefix = `{rapport-slack-socket-${randomBytes(4).toString('hex')}}`;
+    const config = loadConfig({
+      RAPPORT_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RAPPORT_QUEUE_PREFIX: prefix,
+      SLACK_APP_TOKEN: APP_TOKEN,
+      SLACK_BOT_TOKEN: 'xoxb-socket-test',
+      SLACK_API_URL: apiUrl,
+      LOG_LEVEL: 'info',
+    });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    proc = await startProcess(config, createLogger('info', sink));
+  });
+
+  afterAll(async () => {
+    if (proc) {
+      await proc.shutdown('test done');
+      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
+      const cleaner = connectRedis('redis://127.0.0.1:6379');
+      const left = await cleaner.keys(`${prefix}*`);
+      if (left.length > 0) await cleaner.del(...left);
+      await cleaner.quit();
+    }
+    await socket.stop();
+    await slack.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('opens the connection with the app token, acks a /crm help envelope and answers it', async () => {
+    await socket.connection();
+    const open = slack.callsTo('apps.connections.open');
+    expect(open).toHaveLength(1);
+    expect(open[0].token).toBe(APP_TOKEN);
+
+    socket.send('env-crm-help', 'slash_commands', {
+      token: 'legacy',
+      team_id: 'T1',
+      team_domain: 'acme',
+      channel_id: 'CSALES',
+      channel_name: 'sales',
+      user_id: 'U1',
+      user_name: 'jo',
+      command: '/crm',
+      text: 'help',
+      api_app_id: 'A1',
+      response_url: slack.responseUrl('socket-help'),
+      trigger_id: 'socket-trigger-1',
+    });
+
+    const ack = await eventually('the ack of the envelope', async () => socket.replies.find((r) => r.envelope_id === 'env-crm-help'));
+    expect(ack.payload ?? {}).toEqual({});
+    const answer = await eventually('the answer to /crm help', async () => slack.callsTo('respond/socket-help')[0]);
+    expect(answer.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(answer.body.text)).toMatch(/log/i);
+    // The listener ran with the bot token, not the app token.
+    expect(slack.callsTo('users.info').at(-1)?.token).toBe('xoxb-socket-test');
+    // There is no HTTP endpoint for Slack in this mode.
+    expect((await fetch(`${proc.url}/slack/events`, { method: 'POST', body: '' })).status).toBe(404);
+    expect(logLines.join('')).not.toContain(APP_TOKEN);
+  });
+});
