@@ -2,7 +2,8 @@
  * Pipeline throughput and reminder lateness. Run: npm run bench:pipeline
  *   RAPPORT_BENCH_RECORDS (default 10000), RAPPORT_BENCH_REMINDERS (default 10000), RAPPORT_BENCH_SKIP_PGLITE=1,
  *   RAPPORT_BENCH_RUNS (default 1: runs per configuration; medians printed at the end),
- *   RAPPORT_BENCH_WORKERS (default "1,2": PostgreSQL worker process counts), RAPPORT_BENCH_PARTS (default "1,2").
+ *   RAPPORT_BENCH_WORKERS (default "1,2": PostgreSQL worker process counts), RAPPORT_BENCH_PARTS (default "1,2"),
+ *   RAPPORT_BENCH_WORKER_NODE_OPTIONS (NODE_OPTIONS of the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them).
  *
  * Part 1 — log N records through the service (as a connector would), measure until all are classified:
  *   records/s and log-to-classification latency p50/p99, on PostgreSQL with 1 and 2 worker processes
@@ -188,7 +189,7 @@ function workerProcesses(url: string, prefix: string, count: number, dataDir: st
     const procs: SpawnedRapport[] = [];
     for (let i = 0; i < count; i++) {
       const port = await freePort();
-      const p = spawnRapport(['start'], { RAPPORT_ROLE: 'worker', DATABASE_URL: url, REDIS_URL, RAPPORT_QUEUE_PREFIX: prefix, PORT: String(port), RAPPORT_DATA_DIR: dataDir, LOG_LEVEL: 'error', RAPPORT_WORKER_CONCURRENCY: '16' });
+      const p = spawnRapport(['start'], { RAPPORT_ROLE: 'worker', DATABASE_URL: url, REDIS_URL, RAPPORT_QUEUE_PREFIX: prefix, PORT: String(port), RAPPORT_DATA_DIR: dataDir, LOG_LEVEL: 'error', RAPPORT_WORKER_CONCURRENCY: '16', NODE_OPTIONS: process.env.RAPPORT_BENCH_WORKER_NODE_OPTIONS });
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, p);
       procs.push(p);
     }

@@ -10,6 +10,16 @@ type StoredEntry = ConsoleFeedEntry & { idempotencyKey?: string };
 
 type FeedEvent = { type: 'post' | 'update'; entry: ConsoleFeedEntry };
 
+// When the order list is longer than ARGV[1], removes and returns its oldest ids, leaving ARGV[2].
+const TAKE_OLDEST = `
+local length = redis.call('LLEN', KEYS[1])
+if length <= tonumber(ARGV[1]) then return {} end
+local excess = length - tonumber(ARGV[2])
+local ids = redis.call('LRANGE', KEYS[1], 0, excess - 1)
+redis.call('LTRIM', KEYS[1], excess, -1)
+return ids
+`;
+
 /**
  * The console's "team channel" shared through Redis, so that a worker process can post a reminder
  * that the web process shows live: entries live in a Redis hash (newest `keep` kept), changes are
@@ -64,7 +74,7 @@ export class SharedConsoleConnector implements ConsoleFeed {
     const results = await tx.publish(this.keys.channel, JSON.stringify({ type: 'post', entry } satisfies FeedEvent)).exec();
     // RPUSH (the second command) answers the list length: trim only when it grew past twice `keep`.
     const length = Number(results?.[1]?.[1] ?? 0);
-    if (length > this.keep * 2) await this.trim(length);
+    if (length > this.keep * 2) await this.trim();
     return { externalId: entry.externalId };
   }
 
@@ -107,17 +117,21 @@ export class SharedConsoleConnector implements ConsoleFeed {
     this.events.emit('feed', event);
   }
 
-  /** Drops the oldest entries and their idempotency keys, so neither hash grows without bound. */
-  private async trim(length: number): Promise<void> {
-    const excess = length - this.keep * 2;
-    const old = await this.redis.lrange(this.keys.order, 0, excess - 1);
+  /**
+   * Drops the oldest entries and their idempotency keys, so neither hash grows without bound. Trims
+   * down to `keep` at once (not just past `keep * 2`), so a busy feed pays for this once per `keep`
+   * posts instead of on every post. The ids are taken off the list atomically (a script), so two
+   * processes trimming together remove distinct entries and leave none behind in the hashes.
+   */
+  private async trim(): Promise<void> {
+    const old = (await this.redis.eval(TAKE_OLDEST, 1, this.keys.order, this.keep * 2, this.keep)) as string[];
     if (old.length === 0) return;
     const raw = await this.redis.hmget(this.keys.entries, ...old);
     const keys = raw.flatMap((r) => {
       const key = r ? (JSON.parse(r) as StoredEntry).idempotencyKey : undefined;
       return key ? [key] : [];
     });
-    const tx = this.redis.multi().ltrim(this.keys.order, excess, -1).hdel(this.keys.entries, ...old);
+    const tx = this.redis.multi().hdel(this.keys.entries, ...old);
     if (keys.length > 0) tx.hdel(this.keys.idempotency, ...keys);
     await tx.exec();
   }

@@ -33,4 +33,18 @@ describe('shared console feed (real Redis)', () => {
     expect(newest).toBeDefined();
     expect(await redis.hget(`${base}:entries`, newest!.externalId)).toContain('message 39');
   });
+
+  it('trims down to `keep` at once, and two processes trimming together leave no orphaned entries or keys', async () => {
+    const keep = 5;
+    const base = `${prefix}:c:console:{feed}`;
+    const feeds = [new SharedConsoleConnector(redis, `${prefix}:c`, keep), new SharedConsoleConnector(redis, `${prefix}:c`, keep)];
+    for (let i = 0; i <= keep * 2; i++) await feeds[0].post('console:team', { text: `message ${i}` }, { idempotencyKey: `s${i}` });
+    expect(await redis.llen(`${base}:order`)).toBe(keep); // the 11th post trimmed six at once
+    await Promise.all(Array.from({ length: 60 }, (_, i) => feeds[i % 2].post('console:team', { text: `message ${i}` }, { idempotencyKey: `p${i}` })));
+    const length = await redis.llen(`${base}:order`);
+    expect(length).toBeGreaterThanOrEqual(keep);
+    expect(length).toBeLessThanOrEqual(keep * 2);
+    expect(await redis.hlen(`${base}:entries`)).toBe(length);
+    expect(await redis.hlen(`${base}:keys`)).toBe(length);
+  });
 });
