@@ -149,7 +149,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     // An exact name is not offered for creation again.
     const exact = await suggest('Acme Ltd', view);
     expect(exact[0].value).toBe(`id:${acme.id}`);
-    expect(exact.some((o) => o.value.startsWith('new:'))).toBe(false);
+    expect(exact.some((o) => o.value?.startsWith('new:'))).toBe(false);
 
     // Missing customer, empty notes, a follow-up day in the past: three field errors, nothing written.
     const yesterday = dayIn(new Date(Date.now() - 86_400_000), TIMEZONE);
@@ -185,5 +185,158 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     expect((await submit(view, 'VLOG2', created)).status).toBe(200);
     expect(await db().prisma.company.count({ where: { normalizedName: 'initech' } })).toBe(1);
     expect(await db().prisma.communicationRecord.count({ where: { sourceKey: `slack:view:${TEAM}/VLOG2` } })).toBe(1);
+  });
+
+  /** A message shortcut click ("Log to CRM") on a message, as Slack sends it. */
+  async function messageShortcut(message: { ts: string; text: string; user: string; thread_ts?: string; reply_count?: number }, channel: string, user = 'U1') {
+    const triggerId = trigger();
+    const res = await interaction({
+      type: 'message_action', callback_id: 'log_to_crm', trigger_id: triggerId, message_ts: message.ts, response_url: slack.responseUrl(`shortcut-${triggerId}`),
+      message: { type: 'message', ...message }, user: { id: user, name: user.toLowerCase(), team_id: TEAM }, channel: { id: channel, name: 'deal-room' },
+      team: { id: TEAM, domain: 'acme' }, token: 'legacy', action_ts: String(Date.now() / 1000),
+    });
+    expect(res.status).toBe(200);
+    return openedView(triggerId);
+  }
+
+  it('"Log to CRM" prefills the thread and guesses the customer (channel link, else participants\' email domains); the same message logged twice is one record', async () => {
+    const globex = await db().prisma.company.create({ data: { name: 'Globex', normalizedName: 'globex', domains: ['globex.com'] } });
+    const hooli = await db().prisma.company.create({ data: { name: 'Hooli', normalizedName: 'hooli' } });
+    await db().prisma.channelLink.create({ data: { platform: 'slack', channelRef: `${TEAM}/CHOOLI`, companyId: hooli.id } });
+
+    // A thread in an unlinked channel: the notes hold the parent and its replies; a participant's email names Globex.
+    const parent = { ts: '1700000100.000100', text: 'Globex asked about SSO', user: 'UREP', reply_count: 2 };
+    slack.threads.set(`CSHARED/${parent.ts}`, [
+      { ts: parent.ts, user: 'UREP', text: parent.text },
+      { ts: '1700000100.000200', user: 'UGLOBEX', text: 'We need SAML before renewal' },
+      { ts: '1700000100.000300', user: 'UREP', text: 'I will check with product' },
+    ]);
+    slack.users.set('UREP', { profile: { email: 'rep@gmail.com' } });
+    slack.users.set('UGLOBEX', { profile: { email: 'ana@globex.com' } });
+    const view = await messageShortcut(parent, 'CSHARED');
+    expect(view).toMatchObject({ type: 'modal', callback_id: 'rapport_log', title: { text: 'Log to CRM' } });
+    expect(slack.callsTo('conversations.replies').at(-1)!.body).toMatchObject({ channel: 'CSHARED', ts: parent.ts });
+    expect((input(view, 'notes').element as { initial_value?: string }).initial_value).toBe('Globex asked about SSO\n\nWe need SAML before renewal\n\nI will check with product');
+    expect((input(view, 'customer').element as ExternalSelect).initial_option).toEqual({ text: { type: 'plain_text', text: 'Globex', emoji: true }, value: `id:${globex.id}` });
+    expect((input(view, 'kind').element as StaticSelect).initial_option?.value).toBe('chat');
+
+    // Logged from two separate modals (two view ids): one record, keyed by the message.
+    const values = logValues({ customer: (input(view, 'customer').element as ExternalSelect).initial_option, kind: 'chat', notes: (input(view, 'notes').element as { initial_value: string }).initial_value });
+    expect(await submit(view, 'VSHORT1', values)).toEqual({ status: 200, body: {} });
+    const again = await messageShortcut(parent, 'CSHARED');
+    expect(await submit(again, 'VSHORT2', values)).toEqual({ status: 200, body: {} });
+    await eventually('both confirmations', async () => slack.callsTo('chat.postEphemeral').filter((c) => /Globex/.test(String(c.body.text))).length === 2);
+    const records = await db().prisma.communicationRecord.findMany({ where: { companyId: globex.id } });
+    expect(records.map((r) => r.sourceKey)).toEqual([`slack:message:${TEAM}/CSHARED/${parent.ts}`]);
+    expect(String(slack.callsTo('chat.postEphemeral').at(-1)!.body.text)).toMatch(/already logged/);
+
+    // A linked channel wins over emails; a lone message is read without conversations.replies.
+    const replies = slack.callsTo('conversations.replies').length;
+    const linked = await messageShortcut({ ts: '1700000200.000100', text: 'Hooli wants a demo', user: 'UGLOBEX' }, 'CHOOLI');
+    expect((input(linked, 'customer').element as ExternalSelect).initial_option?.value).toBe(`id:${hooli.id}`);
+    expect(slack.callsTo('conversations.replies')).toHaveLength(replies);
+    // Nobody to go on: the picker starts empty rather than wrong.
+    const unknown = await messageShortcut({ ts: '1700000300.000100', text: 'hello', user: 'UREP' }, 'CRANDOM');
+    expect((input(unknown, 'customer').element as ExternalSelect).initial_option).toBeUndefined();
+  });
+
+  it('"New follow-up" opens a modal (customer, what, due, assignee = the clicker); remind\'s rules come back per field; a valid one is created for the chosen assignee, once', async () => {
+    const umbrella = await db().prisma.company.create({ data: { name: 'Umbrella', normalizedName: 'umbrella' } });
+    const triggerId = trigger();
+    const res = await interaction({ type: 'shortcut', callback_id: 'new_follow_up', trigger_id: triggerId, user: { id: 'U1', username: 'u1', team_id: TEAM }, team: { id: TEAM, domain: 'acme' }, token: 'legacy', action_ts: '1' });
+    expect(res.status).toBe(200);
+    const view = await openedView(triggerId);
+    expect(view).toMatchObject({ callback_id: 'rapport_new_follow_up' });
+    expect(inputs(view).map((b) => b.element.type)).toEqual(['external_select', 'plain_text_input', 'datetimepicker', 'users_select']);
+    expect(input(view, 'assignee').element).toMatchObject({ initial_user: 'U1' });
+    const initialDue = new Date((input(view, 'due').element as { initial_date_time: number }).initial_date_time * 1000);
+    expect(new Intl.DateTimeFormat('en-GB', { timeZone: TIMEZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(initialDue)).toBe('09:00');
+
+    const option = (await suggest('umbrella', view))[0];
+    const values = (o: { title?: string; due: number; assignee?: string; customer?: PlainTextOption }) => ({
+      customer: { rapport_customer: { type: 'external_select', selected_option: o.customer ?? null } },
+      title: { title: { type: 'plain_text_input', value: o.title ?? null } },
+      due: { due: { type: 'datetimepicker', selected_date_time: o.due } },
+      assignee: { assignee: { type: 'users_select', selected_user: o.assignee ?? 'U1' } },
+    });
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const bad = await submit(view, 'VFU1', values({ due: past, title: ' ' }));
+    expect(bad.body.response_action).toBe('errors');
+    expect(Object.keys(bad.body.errors!).sort()).toEqual(['customer', 'due', 'title']);
+    expect(bad.body.errors!.due).toMatch(/past/);
+    expect(await db().prisma.followUp.count({ where: { companyId: umbrella.id } })).toBe(0);
+
+    const due = Math.floor(Date.now() / 1000) + 2 * 86_400;
+    const good = values({ customer: option, title: 'Send the renewal quote', due, assignee: 'U2' });
+    expect(await submit(view, 'VFU1', good)).toEqual({ status: 200, body: {} });
+    expect((await submit(view, 'VFU1', good)).status).toBe(200);
+    const dm = await eventually('the direct message to the clicker', async () => slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'U1' && /Umbrella/.test(String(c.body.text))));
+    expect(String(dm.body.text)).toMatch(/I'll remind user-u2 about Umbrella/);
+    const retried = await eventually('the retried submission to be answered', async () => slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'U1' && /already set/.test(String(c.body.text))));
+    expect(String(retried.body.text)).toContain('nothing new was written');
+    const followUps = await db().prisma.followUp.findMany({ where: { companyId: umbrella.id }, include: { assignee: true } });
+    expect(followUps).toHaveLength(1);
+    expect(followUps[0]).toMatchObject({ title: 'Send the renewal quote', status: 'open', source: 'manual', dueAt: new Date(due * 1000), requestKey: `slack:view:${TEAM}/VFU1` });
+    expect(followUps[0].assignee?.platformUserIds).toEqual([`slack:${TEAM}/U2`]);
+  });
+
+  /** The Home tab views.publish last sent for a user. */
+  const publishedHome = (user: string, after = 0) =>
+    eventually(`views.publish for ${user}`, async () => slack.callsTo('views.publish').slice(after).filter((c) => c.body.user_id === user).at(-1)?.body.view as HomeView | undefined);
+  const homeText = (view: HomeView) => JSON.stringify(view.blocks);
+
+  it('App Home lists overdue, due today, open and suggestions with working buttons, capped under 100 blocks with "and N more"; a click there runs the command and re-publishes', async () => {
+    const soylent = await db().prisma.company.create({ data: { name: 'Soylent', normalizedName: 'soylent' } });
+    // U5 gets a rep (and Berlin time) by running a command first.
+    await slashCommand('followups', 'CSALES', 'U5');
+    const rep = await eventually('rep U5', async () => db().prisma.rep.findFirst({ where: { platformUserIds: { has: `slack:${TEAM}/U5` } } }));
+    const hour = 3_600_000;
+    const make = (title: string, dueAt: Date, status: 'open' | 'suggested' = 'open', remindTarget?: string) =>
+      db().prisma.followUp.create({ data: { companyId: soylent.id, title, dueAt, status, source: status === 'suggested' ? 'suggested' : 'manual', assigneeRepId: status === 'suggested' && remindTarget ? null : rep.id, remindTarget } });
+    for (let i = 0; i < 12; i++) await make(`Overdue ${i}`, new Date(Date.now() - (i + 1) * hour));
+    await make('Later this week', new Date(Date.now() + 3 * 24 * hour));
+    const suggestion = await make('Suggested for the channel', new Date(Date.now() + 24 * hour), 'suggested', `slack:${TEAM}/CSOYLENT`);
+    await make('Suggested elsewhere', new Date(Date.now() + 24 * hour), 'suggested', 'teams:other');
+
+    const before = slack.callsTo('views.publish').length;
+    const event = { type: 'app_home_opened', user: 'U5', channel: 'DHOME', tab: 'home', event_ts: `${Date.now() / 1000}` };
+    const body = JSON.stringify({ token: 'legacy', team_id: TEAM, api_app_id: 'A1', event, type: 'event_callback', event_id: `Ev${++seq}`, event_time: Math.floor(Date.now() / 1000) });
+    expect((await postSigned(body, 'application/json')).status).toBe(200);
+    const home = await publishedHome('U5', before);
+    expect(home.type).toBe('home');
+    expect(home.blocks.length).toBeLessThanOrEqual(100);
+    const text = homeText(home);
+    expect(text).toContain('Overdue (12)');
+    expect(text).toContain('and 4 more');
+    expect(text).toContain('Later this week');
+    expect(text).toContain('Suggested for the channel');
+    expect(text).not.toContain('Suggested elsewhere');
+    const controls = home.blocks.filter((b): b is ActionsBlock => b.type === 'actions').flatMap((b) => b.elements);
+    const ids = controls.map((e) => (e as Button).action_id);
+    expect(new Set(ids).size).toBe(ids.length); // unique across the view
+    expect(ids.every((id) => id?.startsWith('rapport_home:'))).toBe(true);
+    const labels = controls.map((e) => (e as Button).text?.text ?? (e as StaticSelect).placeholder?.text);
+    expect(labels).toEqual(expect.arrayContaining(['Done', 'Snooze', 'Accept', 'Dismiss']));
+
+    // The Messages tab is left alone.
+    const messagesTab = JSON.stringify({ token: 'legacy', team_id: TEAM, api_app_id: 'A1', event: { ...event, tab: 'messages' }, type: 'event_callback', event_id: `Ev${++seq}`, event_time: 1 });
+    const published = slack.callsTo('views.publish').length;
+    expect((await postSigned(messagesTab, 'application/json')).status).toBe(200);
+
+    // Accept the suggestion from the Home tab: it opens, and the tab is published again with the result.
+    const accept = controls.find((e) => (e as Button).value === `accept ${suggestion.number}`) as Button;
+    const click = await interaction({
+      type: 'block_actions', team: { id: TEAM, domain: 'acme' }, user: { id: 'U5', username: 'u5', team_id: TEAM }, api_app_id: 'A1', token: 'legacy', trigger_id: trigger(),
+      container: { type: 'view', view_id: 'VHOME' }, view: { id: 'VHOME', type: 'home', blocks: home.blocks },
+      actions: [{ type: 'button', action_id: accept.action_id, block_id: 'b', text: accept.text, value: accept.value, action_ts: '1' }],
+    });
+    expect(click.status).toBe(200);
+    await eventually('the suggestion to be accepted', async () => (await db().prisma.followUp.findUniqueOrThrow({ where: { id: suggestion.id } })).status === 'open');
+    const after = await eventually('the re-published Home tab', async () => {
+      const views = slack.callsTo('views.publish').slice(published).filter((c) => c.body.user_id === 'U5');
+      return views.length > 0 ? (views.at(-1)!.body.view as HomeView) : undefined;
+    });
+    expect(homeText(after)).toMatch(new RegExp(`#${suggestion.number} Suggested for the channel: accepted`));
+    expect(slack.callsTo('views.publish').slice(published).filter((c) => c.body.user_id === 'U5')).toHaveLength(1); // the Messages tab published nothing
   });
 });
