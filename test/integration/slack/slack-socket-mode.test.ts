@@ -92,4 +92,19 @@ describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same liste
     expect((await fetch(`${proc.url}/slack/events`, { method: 'POST', body: '' })).status).toBe(404);
     expect(logLines.join('')).not.toContain(APP_TOKEN);
   });
+
+  it('acks an app_uninstalled event envelope and, with one bot token, says the token no longer works', async () => {
+    socket.send('env-uninstalled', 'events_api', {
+      token: 'legacy',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: 'Ev1',
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+      event: { type: 'app_uninstalled', event_ts: String(Date.now() / 1000) },
+    });
+    await eventually('the ack of the event envelope', async () => socket.replies.find((r) => r.envelope_id === 'env-uninstalled'));
+    await eventually('the log line', async () => logLines.find((l) => l.includes('SLACK_BOT_TOKEN no longer works') && l.includes('"team":"T1"')));
+  });
 });
