@@ -28,9 +28,11 @@ export function renderHome(lists: HomeList[], opts: { notice?: Reply; updatedAt:
     const section: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(`${list.title} (${list.items.length + list.more})`, 150), emoji: true } }];
     if (list.items.length === 0) section.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(list.empty) }] });
     else {
-      // renderBlocks renders each follow-up exactly as in a message; its first block is the reply text, not needed here.
-      const rendered = renderBlocks({ text: list.title, sections: list.items }).blocks.slice(1);
-      for (const block of rendered) section.push(block.type === 'actions' ? homeActions(block as ActionsBlock, () => counter++) : block);
+      for (const item of list.items) {
+        // Each follow-up rendered exactly as in a message (one at a time: a message stops at 50 blocks); the reply's text block is not needed here.
+        const rendered = renderBlocks({ text: item.title ?? list.title, sections: [item] }).blocks.slice(1);
+        for (const block of rendered) section.push(block.type === 'actions' ? homeActions(block as ActionsBlock, () => counter++) : block);
+      }
       if (list.more > 0) {
         section.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.more} more: type \`/crm ${list.moreCommand}\` to see them all.` }] });
       }
