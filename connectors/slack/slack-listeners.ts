@@ -16,6 +16,7 @@ import { LOG_TO_CRM_SHORTCUT, registerLogToCrmShortcut } from './shortcuts/log-t
 import { NEW_FOLLOW_UP_SHORTCUT, registerNewFollowUpShortcut } from './shortcuts/new-follow-up.shortcut.ts';
 import { HOME_EVENTS, registerAppHomeOpened } from './events/app-home-opened.event.ts';
 import { HOME_INPUT_VIEW_ID, registerHomeActions } from './actions/home.action.ts';
+import { MESSAGE_EVENTS, registerMessageEvents } from './events/message.event.ts';
 
 /**
  * Everything Rapport listens to in Slack, by kind. manifest.json must declare exactly what needs a
@@ -51,7 +52,7 @@ export const SLACK_LISTENERS: SlackListenerIds = {
   actions: [`${ACTION_PREFIX}*`, `${HOME_ACTION_PREFIX}*`],
   views: [INPUT_VIEW_ID, LOG_VIEW_ID, FOLLOW_UP_VIEW_ID, HOME_INPUT_VIEW_ID],
   options: [CUSTOMER_ACTION_ID],
-  events: [...UNINSTALL_EVENTS, ...HOME_EVENTS],
+  events: [...UNINSTALL_EVENTS, ...HOME_EVENTS, ...MESSAGE_EVENTS],
 };
 
 /**
@@ -72,4 +73,5 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   registerAppHomeOpened(app, deps);
   registerHomeActions(app, deps);
   registerHomeInputView(app, deps);
+  registerMessageEvents(app, deps);
 }

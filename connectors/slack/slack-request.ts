@@ -5,6 +5,8 @@ import type { Reply } from '../../src/commands/reply-model.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { SlackConnector } from './slack.connector.ts';
 import { renderBlocks } from './render-blocks.ts';
+import type { SlackAutoLogger } from './slack-auto-logger.ts';
+import { SlackUserDirectory } from './slack-user-directory.ts';
 
 /** What every Slack listener needs; built once by the component. */
 export interface SlackListenerDeps {
@@ -22,6 +24,8 @@ export interface SlackListenerDeps {
   installations?: SlackInstallations;
   /** Database and pipeline hooks, for what is more than one typed command: modal forms, customer options, the Home tab. */
   commands: CommandDeps;
+  /** Logs messages of customer channels (message events); absent = auto-logging off. */
+  autoLogger?: SlackAutoLogger;
   logger: Logger;
 }
 
@@ -40,42 +44,37 @@ export interface SlackRequest {
   triggerId: string;
 }
 
-interface CachedUser {
-  timezone: string;
-  displayName?: string;
-  expiresAt: number;
+/** Where the command context builder gets people's profiles and, when Slack cannot say, their stored timezone. */
+export interface SlackContextOptions {
+  /** Shared users.info cache (the auto-logger uses the same one). Default: a private one. */
+  directory?: SlackUserDirectory;
+  /** The timezone stored on the Rep with this platform id ("T1/U2"), used while users.info fails. */
+  storedTimezone?(platformUserId: string): Promise<string | undefined>;
 }
 
-const USER_CACHE_MS = 3_600_000;
-const USER_CACHE_MAX = 5_000;
-
 /**
- * Command contexts from Slack requests: actor `<team>/<user>`, the user's timezone from users.info
- * (cached for an hour; the default timezone when Slack cannot say), the channel as a target, and the
- * trigger id as the request key so a retried command or click never writes twice.
+ * Command contexts from Slack requests: actor `<team>/<user>` with the name, email (users:read.email:
+ * how the Rep is recognised across platforms) and timezone users.info gives (cached for an hour); when
+ * users.info fails, the rep's stored timezone, else the default one. The channel is the target, and
+ * the trigger id is the request key so a retried command or click never writes twice.
  */
-export function slackContextBuilder(clientFor: (teamId: string) => Promise<WebClient>, defaultTimezone: string, logger: Logger): (req: SlackRequest) => Promise<CommandContext> {
-  const users = new Map<string, CachedUser>();
-  const lookup = async (teamId: string, userId: string): Promise<CachedUser> => {
-    const key = `${teamId}/${userId}`;
-    const hit = users.get(key);
-    if (hit && hit.expiresAt > Date.now()) return hit;
-    let user: CachedUser;
-    try {
-      const res = await (await clientFor(teamId)).users.info({ user: userId });
-      user = { timezone: res.user?.tz || defaultTimezone, displayName: res.user?.profile?.display_name || res.user?.real_name || res.user?.name, expiresAt: Date.now() + USER_CACHE_MS };
-    } catch (err) {
-      logger.warn({ err: (err as Error).message, user: key }, 'users.info failed; using the default timezone');
-      return { timezone: defaultTimezone, expiresAt: 0 };
-    }
-    if (users.size >= USER_CACHE_MAX) users.clear();
-    users.set(key, user);
-    return user;
+export function slackContextBuilder(
+  clientFor: (teamId: string) => Promise<WebClient>,
+  defaultTimezone: string,
+  logger: Logger,
+  opts: SlackContextOptions = {},
+): (req: SlackRequest) => Promise<CommandContext> {
+  const directory = opts.directory ?? new SlackUserDirectory(clientFor, logger);
+  const lookup = async (teamId: string, userId: string): Promise<{ timezone: string; displayName?: string; email?: string }> => {
+    const profile = await directory.get(teamId, userId);
+    if (profile) return { timezone: profile.timezone || defaultTimezone, displayName: profile.name, email: profile.email };
+    const stored = await opts.storedTimezone?.(`${teamId}/${userId}`).catch(() => undefined);
+    return { timezone: stored || defaultTimezone };
   };
   return async (req) => {
     const user = await lookup(req.teamId, req.userId);
     return {
-      actor: { platform: 'slack', platformUserId: `${req.teamId}/${req.userId}`, displayName: user.displayName, timezone: user.timezone },
+      actor: { platform: 'slack', platformUserId: `${req.teamId}/${req.userId}`, displayName: user.displayName, email: user.email, timezone: user.timezone },
       channel: req.channelId ? { platform: 'slack', channelRef: `${req.teamId}/${req.channelId}`, target: `slack:${req.teamId}/${req.channelId}` } : undefined,
       now: new Date(),
       requestKey: `slack:${req.teamId}:${req.triggerId}`,

@@ -11,6 +11,10 @@ import { slackLogger } from './slack-logger.ts';
 import { slackContextBuilder, type SlackListenerDeps } from './slack-request.ts';
 import { registerSlackListeners } from './slack-listeners.ts';
 import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
+import { SlackUserDirectory } from './slack-user-directory.ts';
+import { SlackChannelRouter } from './slack-channel-router.ts';
+import { SlackAutoLogger } from './slack-auto-logger.ts';
+import { platformUserKey } from '../../src/services/reps.service.ts';
 
 /** Where Slack sends slash commands, interactivity and events (manifest.json request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -62,14 +66,27 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
 
+  // One users.info cache for commands and auto-logging; the rep's stored timezone while Slack cannot say.
+  const users = new SlackUserDirectory(clients.reading, logger);
+  const storedTimezone = async (platformUserId: string) =>
+    (await runtime.db.prisma.rep.findFirst({ where: { platformUserIds: { has: platformUserKey('slack', platformUserId) } }, select: { timezone: true } }))?.timezone;
+  const autoLogger = new SlackAutoLogger({
+    db: runtime.db,
+    hooks: () => runtime.hooks,
+    router: new SlackChannelRouter(runtime.db, clients.reading, logger),
+    users,
+    defaultTimezone: runtime.config.timezone,
+    logger,
+  });
   const deps: SlackListenerDeps = {
     run: commandRunner(runtime),
-    contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger),
+    contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, { directory: users, storedTimezone }),
     connector,
     clientFor: clients.reading,
     ...(store ? { installations: store } : {}),
     // The hooks are read at each use, like commandRunner does: the pipeline may set them after this.
     commands: { db: runtime.db, get hooks() { return runtime.hooks; } },
+    autoLogger,
     logger,
   };
   registerSlackListeners(app, deps);

@@ -11,7 +11,8 @@ export function platformUserKey(platform: string, platformUserId: string): strin
 
 /**
  * The Rep behind a chat user: found by platform user id, else by email (then the platform id is added
- * to that rep), else created with the actor's name and timezone. A changed timezone is kept up to date.
+ * to that rep), else created with the actor's name and timezone. A changed timezone is kept up to date,
+ * and an email is stored on a rep that had none.
  */
 export async function findOrCreateRep(prisma: PrismaExecutor, actor: Actor): Promise<Rep> {
   const key = platformUserKey(actor.platform, actor.platformUserId);
@@ -26,6 +27,7 @@ export async function findOrCreateRep(prisma: PrismaExecutor, actor: Actor): Pro
       if (actor.timezone && rep.timezone !== actor.timezone) {
         rep = await prisma.rep.update({ where: { id: rep.id }, data: { timezone: actor.timezone } });
       }
+      if (email && !rep.email) rep = await addEmail(prisma, rep, email);
       return rep;
     }
     try {
@@ -42,6 +44,21 @@ export async function findOrCreateRep(prisma: PrismaExecutor, actor: Actor): Pro
     }
   }
   throw new RapportError('temporary', 'Could not register you as a rep just now; please try again.');
+}
+
+/**
+ * Stores an email learnt later (a Slack profile with users:read.email) on a rep that had none, so
+ * the same person on another platform is recognised by it. An email another rep holds stays theirs.
+ */
+async function addEmail(prisma: PrismaExecutor, rep: Rep, email: string): Promise<Rep> {
+  const taken = await prisma.rep.findUnique({ where: { email }, select: { id: true } });
+  if (taken) return rep;
+  try {
+    return await prisma.rep.update({ where: { id: rep.id }, data: { email } });
+  } catch (err) {
+    if (isUniqueViolation(err)) return rep; // claimed concurrently by another rep
+    throw err;
+  }
 }
 
 /**

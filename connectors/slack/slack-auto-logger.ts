@@ -1,0 +1,153 @@
+import type { Database } from '../../src/db/database.ts';
+import type { Logger } from '../../src/logger.ts';
+import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { deleteChatMessage, editChatMessage, logChatMessage, type ChatLogOutcome, type ChatChangeOutcome } from '../../src/services/log-chat-message.service.ts';
+import { findOrCreateRep } from '../../src/services/reps.service.ts';
+import type { SlackChannelRouter } from './slack-channel-router.ts';
+import type { SlackUserDirectory } from './slack-user-directory.ts';
+import { USER_CACHE_MS } from './slack-user-directory.ts';
+import { slackTextToPlain } from './slack-text.ts';
+
+/** The fields of a Slack `message` event (any subtype) that auto-logging reads. */
+export interface SlackMessageEvent {
+  type: 'message';
+  subtype?: string;
+  channel: string;
+  channel_type?: string;
+  user?: string;
+  /** The author's workspace (another one for a Slack Connect member). */
+  team?: string;
+  user_team?: string;
+  bot_id?: string;
+  text?: string;
+  ts?: string;
+  thread_ts?: string;
+  event_ts?: string;
+  hidden?: boolean;
+  files?: Array<{ id?: string; name?: string; title?: string }>;
+  /** message_changed: the message as it is now. */
+  message?: SlackMessageEvent & { edited?: { user?: string; ts?: string } };
+  /** message_deleted: the ts of the deleted message. */
+  deleted_ts?: string;
+}
+
+/** What happened to one event, for logs and tests. */
+export type AutoLogResult =
+  | { action: 'ignored'; reason: 'subtype' | 'bot' | 'not-a-channel' | 'not-auto-logged' | 'no-author' }
+  | { action: 'log'; outcome: ChatLogOutcome }
+  | { action: 'edit' | 'delete'; outcome: ChatChangeOutcome };
+
+/** Subtypes that are a person's words: plain, also-sent-to-channel thread replies, messages with files. */
+const LOGGED_SUBTYPES = new Set([undefined, 'thread_broadcast', 'file_share']);
+/** message.channels and message.groups; DMs with the bot are commands, not customer conversations. */
+const LOGGED_CHANNEL_TYPES = new Set([undefined, 'channel', 'group']);
+
+export interface SlackAutoLoggerDeps {
+  db: Database;
+  /** Read at each use: the pipeline sets the hooks after the connector is built. */
+  hooks(): PipelineHooks;
+  router: SlackChannelRouter;
+  users: SlackUserDirectory;
+  /** RAPPORT_TIMEZONE, for reps Slack gives no timezone for. */
+  defaultTimezone: string;
+  logger: Logger;
+}
+
+/**
+ * Turns Slack `message` events into chat logs: new messages in auto-logged channels (linked to a
+ * customer, or Slack Connect with a customer's org) are logged to that customer's thread record;
+ * `message_changed` edits and `message_deleted` deletes what was logged; bots, joins, leaves, topic
+ * changes and every other subtype are ignored. Authors from another workspace or guests are the
+ * customer (inbound); members of ours are reps (outbound), matched to a Rep by their Slack email.
+ */
+export class SlackAutoLogger {
+  private readonly reps = new Map<string, { repId: string; expiresAt: number }>();
+
+  constructor(private readonly deps: SlackAutoLoggerDeps) {}
+
+  /** A channel's Slack Connect sharing changed: decide it afresh on its next message. */
+  forgetChannel(teamId: string, channelId: string): void {
+    this.deps.router.forget(teamId, channelId);
+  }
+
+  /** Handles one event delivered to workspace `teamId`; the listener has acknowledged it already. */
+  async handle(teamId: string, event: SlackMessageEvent): Promise<AutoLogResult> {
+    if (!LOGGED_CHANNEL_TYPES.has(event.channel_type)) return { action: 'ignored', reason: 'not-a-channel' };
+    const channelRef = `${teamId}/${event.channel}`;
+    if (event.subtype === 'message_deleted' && event.deleted_ts) {
+      return { action: 'delete', outcome: await deleteChatMessage(this.deps.db, { platform: 'slack', channelRef, messageKey: event.deleted_ts }) };
+    }
+    if (event.subtype === 'message_changed' && event.message?.ts) return this.edited(channelRef, event.message, event.event_ts);
+    if (!LOGGED_SUBTYPES.has(event.subtype) || event.hidden) return { action: 'ignored', reason: 'subtype' };
+    if (event.bot_id) return { action: 'ignored', reason: 'bot' };
+    if (!event.user || !event.ts) return { action: 'ignored', reason: 'no-author' };
+
+    const decision = await this.deps.router.decide(teamId, event.channel);
+    if (!decision) return { action: 'ignored', reason: 'not-auto-logged' };
+
+    const profile = await this.deps.users.get(teamId, event.user);
+    if (profile?.isBot) return { action: 'ignored', reason: 'bot' };
+    const authorTeam = event.user_team ?? event.team ?? profile?.teamId ?? teamId;
+    const inbound = authorTeam !== teamId || profile?.isGuest === true;
+    const authorId = `${authorTeam}/${event.user}`;
+    const repId = inbound ? undefined : await this.repFor(authorId, profile?.name, profile?.email, profile?.timezone);
+    const text = event.text ?? '';
+    const files = (event.files ?? []).map((f) => f.name ?? f.title).filter((n): n is string => !!n);
+    const outcome = await logChatMessage(
+      this.deps.db,
+      {
+        platform: 'slack',
+        channelRef,
+        threadKey: event.thread_ts ?? event.ts,
+        messageKey: event.ts,
+        author: { platformUserId: authorId, name: profile?.name, email: profile?.email, isBot: false },
+        direction: inbound ? 'inbound' : 'outbound',
+        repId,
+        text,
+        cleanText: slackTextToPlain(text),
+        sentAt: slackTsToDate(event.ts),
+        companyId: decision.companyId,
+        metadata: { slack: { team: teamId, channel: event.channel, ts: event.ts, ...(event.thread_ts ? { threadTs: event.thread_ts } : {}), via: decision.via }, ...(files.length ? { files } : {}) },
+      },
+      this.deps.hooks(),
+    );
+    return { action: 'log', outcome };
+  }
+
+  private async edited(channelRef: string, message: NonNullable<SlackMessageEvent['message']>, eventTs: string | undefined): Promise<AutoLogResult> {
+    if (message.bot_id) return { action: 'ignored', reason: 'bot' };
+    // A deleted thread parent with replies stays as a "This message was deleted." tombstone.
+    if (message.subtype === 'tombstone') {
+      return { action: 'delete', outcome: await deleteChatMessage(this.deps.db, { platform: 'slack', channelRef, messageKey: message.ts! }) };
+    }
+    const text = message.text ?? '';
+    const editedTs = message.edited?.ts ?? eventTs;
+    const outcome = await editChatMessage(
+      this.deps.db,
+      { platform: 'slack', channelRef, messageKey: message.ts!, text, cleanText: slackTextToPlain(text), editedAt: editedTs ? slackTsToDate(editedTs) : new Date() },
+      this.deps.hooks(),
+    );
+    return { action: 'edit', outcome };
+  }
+
+  /** The Rep behind one of our Slack members: by Slack id, else by their Slack email; created on first sight. Cached an hour. */
+  private async repFor(authorId: string, name: string | undefined, email: string | undefined, timezone: string | undefined): Promise<string> {
+    const hit = this.reps.get(authorId);
+    if (hit && hit.expiresAt > Date.now()) return hit.repId;
+    const rep = await findOrCreateRep(this.deps.db.prisma, {
+      platform: 'slack',
+      platformUserId: authorId,
+      displayName: name,
+      email,
+      timezone: timezone ?? '',
+    });
+    if (this.reps.size >= 5_000) this.reps.clear();
+    this.reps.set(authorId, { repId: rep.id, expiresAt: Date.now() + USER_CACHE_MS });
+    return rep.id;
+  }
+}
+
+/** Slack's message ts ("1700000000.000100": seconds.sequence) as the time it was sent. */
+export function slackTsToDate(ts: string): Date {
+  return new Date(Math.round(Number.parseFloat(ts) * 1000));
+}

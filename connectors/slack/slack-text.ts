@@ -1,0 +1,31 @@
+/**
+ * Slack message text (mrkdwn with its angle-bracket escapes) as plain words for the classifier:
+ * `<https://x|the quote>` -> `the quote`, `<https://x>` -> `https://x`, `<@U1|jo>` / `<@U1>` -> `@jo` / `@U1`,
+ * `<#C1|sales>` -> `#sales`, `<!here>` -> `@here`, `<!subteam^S1|@team>` -> `@team`, `<!date^…|Feb 18>` -> `Feb 18`, and `&lt;`, `&gt;`,
+ * `&amp;` unescaped (last, so an escaped `&lt;@U1&gt;` written by a person stays literal text).
+ * The stored message keeps the original text; this is its cleanText.
+ */
+export function slackTextToPlain(text: string): string {
+  return text
+    .replace(/<([^<>]*)>/g, (_all, inner: string) => {
+      const [target, label] = splitLabel(inner);
+      if (target.startsWith('@')) return `@${label ?? target.slice(1)}`;
+      if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
+      if (target.startsWith('!date^')) return label ?? '';
+      if (target.startsWith('!')) {
+        if (label) return label.startsWith('@') ? label : `@${label}`;
+        const word = target.slice(1).split('^')[0];
+        return `@${word}`;
+      }
+      return label ?? target.replace(/^mailto:/, '');
+    })
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .trim();
+}
+
+function splitLabel(inner: string): [string, string | undefined] {
+  const bar = inner.indexOf('|');
+  return bar < 0 ? [inner, undefined] : [inner.slice(0, bar), inner.slice(bar + 1) || undefined];
+}

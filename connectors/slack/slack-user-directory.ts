@@ -1,0 +1,78 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../../src/logger.ts';
+
+/** What Rapport needs to know about a Slack user, from users.info. */
+export interface SlackUserProfile {
+  /** The user's home workspace: another team's id for a Slack Connect member. */
+  teamId?: string;
+  /** Display name, else real name, else handle: what people see in Slack. */
+  name?: string;
+  /** Needs the users:read.email scope; Slack Connect orgs may hide it. */
+  email?: string;
+  /** IANA timezone; absent when Slack does not say. */
+  timezone?: string;
+  isBot: boolean;
+  /** A multi- or single-channel guest: in practice a customer invited into our workspace. */
+  isGuest: boolean;
+}
+
+/** How long a users.info answer is reused. Profiles (timezone, email) rarely change. */
+export const USER_CACHE_MS = 3_600_000;
+/** After a failed users.info, how long before asking again, so a Slack outage is not hammered per message. */
+const FAILURE_CACHE_MS = 60_000;
+const USER_CACHE_MAX = 5_000;
+
+interface Entry {
+  profile: SlackUserProfile | undefined;
+  expiresAt: number;
+}
+
+/**
+ * users.info with a cache per workspace and user (an hour; a minute after a failure). Concurrent
+ * lookups of one user share one call. A failure returns undefined and is logged, never thrown: callers
+ * fall back (stored rep timezone, the default timezone, the platform id as name).
+ */
+export class SlackUserDirectory {
+  private readonly cache = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<SlackUserProfile | undefined>>();
+
+  constructor(
+    private readonly clientFor: (teamId: string) => Promise<WebClient>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The profile of `userId` as seen from workspace `teamId`, or undefined when Slack cannot say. */
+  async get(teamId: string, userId: string): Promise<SlackUserProfile | undefined> {
+    const key = `${teamId}/${userId}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt > Date.now()) return hit.profile;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const work = this.fetch(teamId, userId).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, work);
+    return work;
+  }
+
+  private async fetch(teamId: string, userId: string): Promise<SlackUserProfile | undefined> {
+    const key = `${teamId}/${userId}`;
+    let entry: Entry;
+    try {
+      const { user } = await (await this.clientFor(teamId)).users.info({ user: userId });
+      const profile: SlackUserProfile = {
+        teamId: user?.team_id,
+        name: user?.profile?.display_name || user?.real_name || user?.profile?.real_name || user?.name || undefined,
+        email: user?.profile?.email?.toLowerCase() || undefined,
+        timezone: user?.tz || undefined,
+        isBot: user?.is_bot === true || user?.id === 'USLACKBOT',
+        isGuest: user?.is_restricted === true || user?.is_ultra_restricted === true,
+      };
+      entry = { profile, expiresAt: Date.now() + USER_CACHE_MS };
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, user: key }, 'users.info failed; going on without the profile (stored timezone, no email)');
+      entry = { profile: undefined, expiresAt: Date.now() + FAILURE_CACHE_MS };
+    }
+    if (this.cache.size >= USER_CACHE_MAX) this.cache.clear();
+    this.cache.set(key, entry);
+    return entry.profile;
+  }
+}

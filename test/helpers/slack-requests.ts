@@ -1,0 +1,49 @@
+import { createHmac } from 'node:crypto';
+
+/** Signs like Slack: v0=HMAC-SHA256(secret, "v0:<timestamp>:<raw body>"). */
+export function slackSignature(body: string, timestamp: number, secret: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** POSTs a correctly signed request to a bot's /slack/events, with extra headers (X-Slack-Retry-Num, ...). */
+export function postSignedToSlackEvents(baseUrl: string, secret: string, body: string, contentType: string, headers: Record<string, string> = {}): Promise<Response> {
+  const ts = Math.floor(Date.now() / 1000);
+  return fetch(`${baseUrl}/slack/events`, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType, 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': slackSignature(body, ts, secret), ...headers },
+    body,
+  });
+}
+
+/** An Events API envelope (event_callback) around one event, as Slack posts it to the request URL. */
+export function eventCallbackBody(teamId: string, event: Record<string, unknown>, eventId: string): string {
+  return JSON.stringify({
+    token: 'legacy',
+    team_id: teamId,
+    api_app_id: 'A1',
+    event: { event_ts: event.ts ?? `${Math.floor(Date.now() / 1000)}.000001`, ...event },
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
+/** A slash command's form body as Slack posts it. */
+export function slashCommandBody(opts: { teamId: string; channelId: string; userId: string; text: string; triggerId: string; responseUrl: string; command?: string }): string {
+  return new URLSearchParams({
+    token: 'legacy',
+    team_id: opts.teamId,
+    team_domain: 'ours',
+    channel_id: opts.channelId,
+    channel_name: opts.channelId.toLowerCase(),
+    user_id: opts.userId,
+    user_name: opts.userId.toLowerCase(),
+    command: opts.command ?? '/crm',
+    text: opts.text,
+    api_app_id: 'A1',
+    response_url: opts.responseUrl,
+    trigger_id: opts.triggerId,
+  }).toString();
+}
