@@ -11,6 +11,7 @@ import { slackLogger } from './slack-logger.ts';
 import { slackContextBuilder, type SlackListenerDeps } from './slack-request.ts';
 import { registerSlackListeners } from './slack-listeners.ts';
 import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
+import { socketModeConnection } from './socket-mode-connection.ts';
 import { SlackUserDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
@@ -95,18 +96,13 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     runtime.app.use(receiver.router);
     if (store) logger.info({ installPath: config.installPath }, 'Slack OAuth installs: each workspace installs Rapport from the install path');
   }
-  const socket = receiver instanceof SocketModeReceiver ? receiver : undefined;
+  const socket = receiver instanceof SocketModeReceiver ? socketModeConnection(receiver, logger) : undefined;
   return {
     name: 'slack',
-    start: socket
-      ? async () => {
-          await socket.start();
-          logger.info('Slack Socket Mode connected (development set-up)');
-        }
-      : undefined,
+    ...(socket ? { readiness: [socket.readiness], start: async () => socket.start() } : {}),
     // Requests Slack already sent are answered after their ack; let them finish.
     stop: async () => {
-      if (socket) await socket.stop().catch((err: Error) => logger.warn({ err: err.message }, 'Slack Socket Mode did not close cleanly'));
+      await socket?.stop();
       await Promise.allSettled([...inFlight]);
     },
   };

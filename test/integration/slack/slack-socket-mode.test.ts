@@ -91,6 +91,8 @@ describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same liste
     // There is no HTTP endpoint for Slack in this mode.
     expect((await fetch(`${proc.url}/slack/events`, { method: 'POST', body: '' })).status).toBe(404);
     expect(logLines.join('')).not.toContain(APP_TOKEN);
+    const ready = (await (await fetch(`${proc.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+    expect(ready.checks.slack).toMatchObject({ ok: true, detail: 'connected to Slack over Socket Mode' });
   });
 
   it('acks an app_uninstalled event envelope and, with one bot token, says the token no longer works', async () => {
@@ -106,5 +108,42 @@ describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same liste
     });
     await eventually('the ack of the event envelope', async () => socket.replies.find((r) => r.envelope_id === 'env-uninstalled'));
     await eventually('the log line', async () => logLines.find((l) => l.includes('SLACK_BOT_TOKEN no longer works') && l.includes('"team":"T1"')));
+  });
+});
+
+describe('Slack Socket Mode with an app token Slack refuses', () => {
+  it('starts the rest of Rapport and says on /readyz and in the log what to fix', async () => {
+    const slack = new SlackRecorder(); // no socketModeUrl: apps.connections.open answers invalid_auth
+    const apiUrl = await slack.start();
+    const dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-socket-bad-'));
+    const prefix = `{rapport-slack-socket-bad-${randomBytes(4).toString('hex')}}`;
+    const logLines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    const config = loadConfig({ RAPPORT_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', REDIS_URL: 'redis://127.0.0.1:6379', RAPPORT_QUEUE_PREFIX: prefix, SLACK_APP_TOKEN: 'xapp-1-revoked', SLACK_BOT_TOKEN: 'xoxb-socket-test', SLACK_API_URL: apiUrl });
+    const proc = await startProcess(config, createLogger('info', sink));
+    try {
+      const sentence = "Slack refused SLACK_APP_TOKEN (invalid_auth): create an app-level token with the connections:write scope and turn on Socket Mode in the app's settings.";
+      const slackCheck = await eventually('the refusal on /readyz', async () => {
+        const ready = (await (await fetch(`${proc.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+        return ready.checks.slack?.detail === sentence ? ready.checks.slack : undefined;
+      });
+      expect(slackCheck.ok).toBe(false);
+      expect(logLines.some((l) => l.includes(sentence))).toBe(true);
+      expect((await fetch(`${proc.url}/console`)).status).toBe(200); // the rest runs
+    } finally {
+      await proc.shutdown('test done');
+      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
+      const cleaner = connectRedis('redis://127.0.0.1:6379');
+      const left = await cleaner.keys(`${prefix}*`);
+      if (left.length > 0) await cleaner.del(...left);
+      await cleaner.quit();
+      await slack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
