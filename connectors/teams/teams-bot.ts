@@ -1,4 +1,5 @@
-import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type MessagingExtensionAction, type MessagingExtensionActionResponse } from 'botbuilder';
+import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { CommandContext } from '../../src/commands/command-context.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -9,11 +10,15 @@ import { userMessage } from '../../src/errors.ts';
 import { cardActivity } from './teams.connector.ts';
 import { commandFromActionData, RAPPORT_VERB, renderAdaptiveCard } from './render-card.ts';
 import { forgetConversationReference, saveConversationReference } from './conversation-references.ts';
+import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-crm.action.ts';
+import { teamsChannelRef } from './teams-channel-ref.ts';
 
 export interface TeamsBotDeps {
   /** Runs a command of the shared grammar (app/chat.component.ts commandRunner). */
   executeCommand: (text: string, ctx: CommandContext) => Promise<Reply>;
   db: Database;
+  /** The pipeline, for forms that write through services directly ("Log to CRM"). */
+  hooks: PipelineHooks;
   /** RAPPORT_TIMEZONE, for users whose client does not send its timezone. */
   timezone: string;
   logger: Logger;
@@ -56,6 +61,18 @@ export class TeamsBot extends TeamsActivityHandler {
     return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderAdaptiveCard(card) };
   }
 
+  /** "Log to CRM" on a message: the log form in a task module. */
+  protected override async handleTeamsMessagingExtensionFetchTask(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
+    if (action.commandId !== LOG_TO_CRM_COMMAND_ID) return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
+    return openLogToCrm(context, action, this.commandContext(context), this.deps);
+  }
+
+  /** The log form submitted: logged (the task module closes with what was logged) or shown again with its errors. */
+  protected override async handleTeamsMessagingExtensionSubmitAction(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
+    if (action.commandId !== LOG_TO_CRM_COMMAND_ID) return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
+    return submitLogToCrm(action, this.commandContext(context), this.deps);
+  }
+
   private async onCommandText(context: TurnContext): Promise<void> {
     const text = (TurnContext.removeRecipientMention(context.activity) ?? '').trim();
     if (!text) return;
@@ -72,24 +89,31 @@ export class TeamsBot extends TeamsActivityHandler {
 
   private async runCommand(context: TurnContext, text: string): Promise<Reply> {
     const a = context.activity;
-    const ctx: CommandContext = {
-      actor: {
-        platform: 'teams',
-        platformUserId: a.from.aadObjectId ?? a.from.id,
-        displayName: a.from.name,
-        timezone: this.timezoneOf(context),
-      },
-      channel: { platform: 'teams', channelRef: a.conversation.id, target: `teams:${a.conversation.id}` },
-      now: new Date(),
-      // Teams re-sends an activity it got no answer for with the same id: the same key never logs twice.
-      requestKey: `teams:${a.id}`,
-    };
+    const ctx = this.commandContext(context);
     try {
       return await this.deps.executeCommand(text, ctx);
     } catch (err) {
       this.deps.logger.error({ err, activityId: a.id }, 'Teams command failed');
       return { tone: 'error', text: userMessage(err) };
     }
+  }
+
+  /** Who acts, where and when, for a command or form from this activity. */
+  private commandContext(context: TurnContext): CommandContext {
+    const a = context.activity;
+    const channelRef = teamsChannelRef(a.conversation.id);
+    return {
+      actor: {
+        platform: 'teams',
+        platformUserId: a.from.aadObjectId ?? a.from.id,
+        displayName: a.from.name,
+        timezone: this.timezoneOf(context),
+      },
+      channel: { platform: 'teams', channelRef, target: `teams:${channelRef}` },
+      now: new Date(),
+      // Teams re-sends an activity it got no answer for with the same id: the same key never logs twice.
+      requestKey: `teams:${a.id}`,
+    };
   }
 
   /** The follow-up card the clicked message shows (its FollowUp.messageRef), in its current state. */

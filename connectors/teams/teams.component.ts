@@ -37,7 +37,7 @@ export async function teamsComponent(runtime: Runtime, options: TeamsComponentOp
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'teams-poster', stop: async () => {} };
 
-  const bot = new TeamsBot({ executeCommand: commandRunner(runtime), db: runtime.db, timezone: runtime.config.timezone, logger });
+  const bot = new TeamsBot({ executeCommand: commandRunner(runtime), db: runtime.db, hooks: runtime.hooks, timezone: runtime.config.timezone, logger });
   const localOnly = !teams.appId;
   runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
     if (localOnly && !isLoopback(req.socket.remoteAddress)) {

@@ -32,6 +32,15 @@ export interface RecordedCall {
   authorization?: string;
 }
 
+/** A conversation member as Bot Connector's pagedmembers lists it. */
+export interface RecordedMember {
+  id: string;
+  name?: string;
+  aadObjectId?: string;
+  email?: string;
+  userPrincipalName?: string;
+}
+
 /** A failure to answer the next call with, to exercise the connector's error mapping. */
 export interface InjectedFailure {
   status: number;
@@ -46,6 +55,7 @@ export interface InjectedFailure {
 export class TeamsRecorder {
   readonly calls: RecordedCall[] = [];
   private readonly failures: InjectedFailure[] = [];
+  private readonly members = new Map<string, RecordedMember[]>();
   private server: Server | undefined;
   private counter = 0;
   url = '';
@@ -69,6 +79,12 @@ export class TeamsRecorder {
     this.calls.length = 0;
     this.failures.length = 0;
     this.attempts = 0;
+    this.members.clear();
+  }
+
+  /** Who GET /v3/conversations/{id}/pagedmembers lists for a conversation (none by default: 404). */
+  setMembers(conversationId: string, members: RecordedMember[]): void {
+    this.members.set(conversationId, members);
   }
 
   /** The next calls fail with these statuses, in order. */
@@ -89,6 +105,13 @@ export class TeamsRecorder {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const paged = /^\/v3\/conversations\/([^/]+)\/pagedmembers/.exec(req.url ?? '');
+    if (req.method === 'GET' && paged) {
+      const members = this.members.get(decodeURIComponent(paged[1]));
+      if (!members) res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'ConversationNotFound', message: 'unknown conversation' } }));
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ members }));
+      return;
+    }
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
     const method = req.method === 'PUT' ? 'PUT' : req.method === 'POST' ? 'POST' : undefined;
     if (!match || !method) {

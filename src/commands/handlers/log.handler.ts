@@ -79,9 +79,11 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
 
 /** The answer to a log, typed or from a form: what was recorded, when, and its follow-up with buttons. */
 export function loggedReply(result: LogCommunicationResult, companyName: string, timeZone: string): Reply {
+  // `--via chat` is stored as the channel kind `console`; people typed (and read) "chat".
+  const via = result.record.channelKind === 'console' ? 'chat' : result.record.channelKind;
   const fields = [
     { label: 'Customer', value: companyName },
-    { label: 'Via', value: result.record.channelKind },
+    { label: 'Via', value: via },
     { label: 'When', value: formatInZone(result.record.startedAt, timeZone) },
   ];
   if (result.followUp) fields.push({ label: 'Follow-up', value: `#${result.followUp.number} due ${formatInZone(result.followUp.dueAt, timeZone)}` });
@@ -89,7 +91,7 @@ export function loggedReply(result: LogCommunicationResult, companyName: string,
     tone: 'success',
     title: result.created ? `Logged for ${companyName}` : `Already logged for ${companyName}`,
     text: result.created
-      ? `Logged a ${result.record.channelKind} for ${companyName.replace(/\.$/, '')}.${result.followUp ? ` Follow-up #${result.followUp.number} is set.` : ''}`
+      ? `Logged a ${via} for ${companyName.replace(/\.$/, '')}.${result.followUp ? ` Follow-up #${result.followUp.number} is set.` : ''}`
       : `This request was already logged for ${companyName}; nothing new was written.`,
     fields,
     buttons: [{ label: 'Open customer', command: `lookup ${q(companyName)}` }, ...(result.followUp ? followUpButtons(result.followUp) : [])],

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { loadConfig } from '../../src/config/env.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startProcess, type RunningProcess } from '../../app/start-process.ts';
+import { createScratchPostgres } from './test-database.ts';
+import type { TeamsRecorder } from './teams-recorder.ts';
+
+/** The bot's account in test activities. */
+export const TEST_BOT = { id: '28:rapport-bot', name: 'Rapport' };
+
+export interface TeamsProcess {
+  proc: RunningProcess;
+  /** POSTs a Bot Framework activity to /api/messages; the parsed JSON body of the answer, if any. */
+  send(activity: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
+  /** An activity from Teams with sensible defaults (id, serviceUrl = the recorder, tenant, bot as recipient). */
+  activity(conversation: Record<string, unknown> & { id: string }, fields: Record<string, unknown>): Record<string, unknown>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A real Rapport process with Teams in Emulator mode (no app id, loopback only) on a database of the
+ * given kind, its own Redis prefix and data dir; Teams' Bot Connector is the recorder.
+ */
+export async function startTeamsProcess(kind: 'pglite' | 'postgres', recorder: TeamsRecorder, env: Record<string, string> = {}): Promise<TeamsProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rapport-teams-'));
+  const prefix = `{rapport-teams-${randomBytes(4).toString('hex')}}`;
+  const scratch = kind === 'postgres' ? await createScratchPostgres() : undefined;
+  const config = loadConfig({
+    PORT: '0',
+    RAPPORT_DATA_DIR: dataDir,
+    RAPPORT_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    TEAMS_ENABLED: 'true',
+    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+    ...env,
+  });
+  const proc = await startProcess(config, createLogger('silent'));
+  return {
+    proc,
+    async send(activity) {
+      const res = await fetch(`${proc.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+    },
+    activity(conversation, fields) {
+      return {
+        id: randomUUID(),
+        channelId: 'msteams',
+        serviceUrl: recorder.url,
+        timestamp: new Date().toISOString(),
+        conversation,
+        recipient: TEST_BOT,
+        channelData: { tenant: { id: 'tenant-1' } },
+        ...fields,
+      };
+    },
+    async dispose() {
+      const redis = proc.runtime.redis.duplicate();
+      await proc.shutdown('test over');
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      await scratch?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
