@@ -26,10 +26,10 @@ export interface HomeOverviewOptions {
   /** Suggestions newer than this count as recent. Default 7 days. */
   suggestionsSinceMs?: number;
   /**
-   * remindTarget prefixes of the rep's channels (e.g. "slack:T1/"): suggestions posted there are
-   * listed besides the ones assigned to the rep.
+   * Targets of the rep's channels ("slack:T1/C2"): suggestions posted there (or in a thread there) are
+   * listed besides the ones assigned to the rep. Default none.
    */
-  channelTargetPrefixes?: string[];
+  channelTargets?: string[];
 }
 
 const include = { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } } as const;
@@ -48,7 +48,8 @@ export async function homeOverview(ctx: CommandContext, deps: CommandDeps, opts:
   const endOfToday = zonedWallClockToInstant({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }, h.timeZone);
   const mine: Prisma.FollowUpWhereInput = { assigneeRepId: h.rep.id, status: { in: ['open', 'snoozed'] } };
   const since = new Date(now.getTime() - (opts.suggestionsSinceMs ?? 7 * 86_400_000));
-  const channels = (opts.channelTargetPrefixes ?? []).map((p) => ({ remindTarget: { startsWith: p } }));
+  const targets = opts.channelTargets ?? [];
+  const channels: Prisma.FollowUpWhereInput[] = targets.length ? [{ remindTarget: { in: targets } }, ...targets.map((t) => ({ remindTarget: { startsWith: `${t}/` } }))] : [];
 
   const list = async (key: HomeList['key'], where: Prisma.FollowUpWhereInput, orderBy: Prisma.FollowUpOrderByWithRelationInput[], text: Omit<HomeList, 'key' | 'items' | 'more'>): Promise<HomeList> => {
     const [rows, total] = await Promise.all([

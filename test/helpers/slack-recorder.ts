@@ -51,6 +51,8 @@ export class SlackRecorder {
   userTimezone = 'Europe/Berlin';
   /** Messages of other people that conversations.replies returns for a thread, by "<channel>/<thread ts>", parent first (the bot's own posts there are added). */
   readonly threads = new Map<string, Array<{ ts: string; user?: string; text: string }>>();
+  /** Channel ids users.conversations lists for a user (the channels they are in); unknown users are in none. */
+  readonly memberships = new Map<string, string[]>();
   /** users.info fields per user id (email, team_id, is_restricted, tz, ...), over the defaults. */
   readonly users = new Map<string, Record<string, unknown> & { profile?: Record<string, unknown> }>();
   /** conversations.info's `channel` per channel id (is_ext_shared, connected_team_ids, ...); unknown = an internal channel. */
@@ -205,6 +207,8 @@ export class SlackRecorder {
           .map((m) => ({ type: 'message', ts: m.ts, thread_ts: m.thread_ts, text: m.text, blocks: m.blocks, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
         return { ok: true, messages: [...seeded, ...posted], has_more: false };
       }
+      case 'users.conversations':
+        return { ok: true, channels: (this.memberships.get(String(body.user)) ?? []).map((id) => ({ id, name: id.toLowerCase(), is_channel: true })), response_metadata: { next_cursor: '' } };
       case 'views.publish':
         return { ok: true, view: { id: `V${++this.seq}`, type: 'home' } };
       case 'views.open':

@@ -3,13 +3,14 @@ import { submitFollowUpForm } from '../../../src/commands/handlers/follow-up-for
 import { FOLLOW_UP_BLOCKS, FOLLOW_UP_VIEW_ID, readFollowUpModal, type FollowUpModalState } from '../render-follow-up-modal.ts';
 import { blockErrors } from '../render-log-modal.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
-import { tellUser } from '../tell-user.ts';
+import { renderResultModal } from '../render-result-modal.ts';
+import { publishHome } from '../publish-home.ts';
 
 /**
  * Submission of the new-follow-up modal: the rules of `remind` (a customer, what, a future due time)
  * come back next to their fields with nothing written; otherwise the follow-up is created through the
- * follow-ups service, keyed by the view id so a retried submission creates one, and the clicker gets
- * a direct message with its buttons.
+ * follow-ups service, keyed by the view id so a retried submission creates one. The modal turns into
+ * the result, and the clicker's Home tab is published again with the new follow-up and its buttons.
  */
 export function registerFollowUpView(app: App, deps: SlackListenerDeps): void {
   app.view(FOLLOW_UP_VIEW_ID, async ({ ack, body, view, client }) => {
@@ -27,7 +28,8 @@ export function registerFollowUpView(app: App, deps: SlackListenerDeps): void {
       await ack({ response_action: 'errors', errors: blockErrors(result.errors, FOLLOW_UP_BLOCKS) });
       return;
     }
-    await ack();
-    await tellUser(client, { userId: body.user.id }, result.reply, deps.logger);
+    await ack({ response_action: 'update', view: renderResultModal(result.reply, 'New follow-up') });
+    // The new follow-up, with its buttons, is on the Home tab.
+    await publishHome(client, deps, { teamId: state.teamId, userId: body.user.id, triggerId }, result.reply);
   });
 }

@@ -113,7 +113,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
       view: { ...view, id: viewId, team_id: TEAM, hash: `h-${seq}`, state: { values }, app_id: 'A1', bot_id: 'B1' }, response_urls: [],
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as { response_action?: string; errors?: Record<string, string> }) : {} };
+    return { status: res.status, body: text ? (JSON.parse(text) as { response_action?: string; errors?: Record<string, string>; view?: ModalView }) : {} };
   }
 
   const logValues = (o: { customer?: PlainTextOption; kind?: string; date?: string; notes?: string; followUp?: string }) => ({
@@ -163,7 +163,10 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     // A good submission logs through the log service, with its follow-up, and tells the user in the channel.
     const tomorrow = dayIn(new Date(Date.now() + 86_400_000), TIMEZONE);
     const good = logValues({ customer: exact[0], kind: 'call', notes: 'Called Jo: wants a quote for 50 seats', followUp: tomorrow });
-    expect(await submit(view, 'VLOG1', good)).toEqual({ status: 200, body: {} });
+    const logged = await submit(view, 'VLOG1', good);
+    expect(logged).toMatchObject({ status: 200, body: { response_action: 'update', view: { type: 'modal', title: { text: 'Logged' } } } });
+    expect(JSON.stringify(logged.body.view!.blocks)).toMatch(/Logged a call for Acme Ltd/);
+    expect(logged.body.view!.blocks.some((b) => b.type === 'actions')).toBe(false); // buttons go with the channel answer
     const told = await eventually('the ephemeral confirmation', async () => slack.callsTo('chat.postEphemeral').find((c) => /Acme Ltd/.test(String(c.body.text))));
     expect(told.body).toMatchObject({ channel: 'CSALES', user: 'U1' });
     expect(String(told.body.text)).toMatch(/Logged a call for Acme Ltd.*Follow-up #\d+ is set/);
@@ -186,6 +189,11 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     expect(await db().prisma.company.count({ where: { normalizedName: 'initech' } })).toBe(1);
     expect(await db().prisma.communicationRecord.count({ where: { sourceKey: `slack:view:${TEAM}/VLOG2` } })).toBe(1);
   });
+
+  /** The Home tab views.publish last sent for a user. */
+  const publishedHome = (user: string, after = 0) =>
+    eventually(`views.publish for ${user}`, async () => slack.callsTo('views.publish').slice(after).filter((c) => c.body.user_id === user).at(-1)?.body.view as HomeView | undefined);
+  const homeText = (view: HomeView) => JSON.stringify(view.blocks);
 
   /** A message shortcut click ("Log to CRM") on a message, as Slack sends it. */
   async function messageShortcut(message: { ts: string; text: string; user: string; thread_ts?: string; reply_count?: number }, channel: string, user = 'U1') {
@@ -222,9 +230,9 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
 
     // Logged from two separate modals (two view ids): one record, keyed by the message.
     const values = logValues({ customer: (input(view, 'customer').element as ExternalSelect).initial_option, kind: 'chat', notes: (input(view, 'notes').element as { initial_value: string }).initial_value });
-    expect(await submit(view, 'VSHORT1', values)).toEqual({ status: 200, body: {} });
+    expect(await submit(view, 'VSHORT1', values)).toMatchObject({ status: 200, body: { response_action: 'update' } });
     const again = await messageShortcut(parent, 'CSHARED');
-    expect(await submit(again, 'VSHORT2', values)).toEqual({ status: 200, body: {} });
+    expect(await submit(again, 'VSHORT2', values)).toMatchObject({ status: 200, body: { response_action: 'update' } });
     await eventually('both confirmations', async () => slack.callsTo('chat.postEphemeral').filter((c) => /Globex/.test(String(c.body.text))).length === 2);
     const records = await db().prisma.communicationRecord.findMany({ where: { companyId: globex.id } });
     expect(records.map((r) => r.sourceKey)).toEqual([`slack:message:${TEAM}/CSHARED/${parent.ts}`]);
@@ -268,22 +276,22 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
 
     const due = Math.floor(Date.now() / 1000) + 2 * 86_400;
     const good = values({ customer: option, title: 'Send the renewal quote', due, assignee: 'U2' });
-    expect(await submit(view, 'VFU1', good)).toEqual({ status: 200, body: {} });
-    expect((await submit(view, 'VFU1', good)).status).toBe(200);
-    const dm = await eventually('the direct message to the clicker', async () => slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'U1' && /Umbrella/.test(String(c.body.text))));
-    expect(String(dm.body.text)).toMatch(/I'll remind user-u2 about Umbrella/);
-    const retried = await eventually('the retried submission to be answered', async () => slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'U1' && /already set/.test(String(c.body.text))));
-    expect(String(retried.body.text)).toContain('nothing new was written');
+    const published = slack.callsTo('views.publish').length;
+    const created = await submit(view, 'VFU1', good);
+    expect(created).toMatchObject({ status: 200, body: { response_action: 'update', view: { title: { text: 'New follow-up' } } } });
+    expect(JSON.stringify(created.body.view!.blocks)).toMatch(/I'll remind user-u2 about Umbrella/);
+    // The clicker's Home tab is published again, the result on top.
+    const home = await publishedHome('U1', published);
+    expect(homeText(home)).toMatch(/I'll remind user-u2 about Umbrella/);
+    // Slack retries the submission: the same follow-up, nothing new.
+    const retried = await submit(view, 'VFU1', good);
+    expect(JSON.stringify(retried.body.view!.blocks)).toMatch(/already set.*nothing new was written/);
     const followUps = await db().prisma.followUp.findMany({ where: { companyId: umbrella.id }, include: { assignee: true } });
     expect(followUps).toHaveLength(1);
     expect(followUps[0]).toMatchObject({ title: 'Send the renewal quote', status: 'open', source: 'manual', dueAt: new Date(due * 1000), requestKey: `slack:view:${TEAM}/VFU1` });
     expect(followUps[0].assignee?.platformUserIds).toEqual([`slack:${TEAM}/U2`]);
   });
 
-  /** The Home tab views.publish last sent for a user. */
-  const publishedHome = (user: string, after = 0) =>
-    eventually(`views.publish for ${user}`, async () => slack.callsTo('views.publish').slice(after).filter((c) => c.body.user_id === user).at(-1)?.body.view as HomeView | undefined);
-  const homeText = (view: HomeView) => JSON.stringify(view.blocks);
 
   it('App Home lists overdue, due today, open and suggestions with working buttons, capped under 100 blocks with "and N more"; a click there runs the command and re-publishes', async () => {
     const soylent = await db().prisma.company.create({ data: { name: 'Soylent', normalizedName: 'soylent' } });
@@ -297,7 +305,9 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     await make('Later this week', new Date(Date.now() + 3 * 24 * hour));
     const suggestion = await make('Suggested for the channel', new Date(Date.now() + 24 * hour), 'suggested', `slack:${TEAM}/CSOYLENT`);
     await make('Suggested elsewhere', new Date(Date.now() + 24 * hour), 'suggested', 'teams:other');
+    await make('Suggested in a channel U5 is not in', new Date(Date.now() + 24 * hour), 'suggested', `slack:${TEAM}/COTHER`);
 
+    slack.memberships.set('U5', ['CSOYLENT']);
     const before = slack.callsTo('views.publish').length;
     const event = { type: 'app_home_opened', user: 'U5', channel: 'DHOME', tab: 'home', event_ts: `${Date.now() / 1000}` };
     const body = JSON.stringify({ token: 'legacy', team_id: TEAM, api_app_id: 'A1', event, type: 'event_callback', event_id: `Ev${++seq}`, event_time: Math.floor(Date.now() / 1000) });
@@ -311,6 +321,8 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     expect(text).toContain('Later this week');
     expect(text).toContain('Suggested for the channel');
     expect(text).not.toContain('Suggested elsewhere');
+    expect(text).not.toContain('Suggested in a channel U5 is not in');
+    expect(slack.callsTo('users.conversations').at(-1)!.body).toMatchObject({ user: 'U5' });
     const controls = home.blocks.filter((b): b is ActionsBlock => b.type === 'actions').flatMap((b) => b.elements);
     const ids = controls.map((e) => (e as Button).action_id);
     expect(new Set(ids).size).toBe(ids.length); // unique across the view
