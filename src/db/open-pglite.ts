@@ -1,18 +1,23 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import type { Database, SqlRunner } from './database.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
+import { defaultPgliteTemplatePath, discardPgliteTemplate, PGLITE_EXTENSIONS, readPgliteTemplate } from './pglite-template.ts';
+
+export interface OpenPgliteOptions {
+  /** Initialised-cluster template for a new database (src/db/pglite-template.ts); false = always run initdb. Default: the one in node_modules/.cache. */
+  templatePath?: string | false;
+}
 
 /**
  * Opens (creating if needed) the embedded PGlite database under `<dataDir>/pglite`.
  * PGlite is single-process: a lock file makes a second process fail with a clear message
  * instead of corrupting the files. Pass `dataDir: undefined` for an in-memory database (tests).
  */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
+export async function openPglite(dataDir: string | undefined, opts: OpenPgliteOptions = {}): Promise<Database> {
   let release = (): void => {};
   let path: string | undefined;
   if (dataDir) {
@@ -22,7 +27,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   }
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(path, { extensions: { pg_trgm } });
+    pglite = await createPglite(path, opts.templatePath === false ? undefined : (opts.templatePath ?? defaultPgliteTemplatePath()));
   } catch (err) {
     release();
     throw err;
@@ -49,4 +54,23 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       release();
     },
   };
+}
+
+/**
+ * A new database starts from the template when there is one (seconds of initdb saved); an existing
+ * one opens as it is. A template PGlite cannot load is discarded and initdb runs instead: a broken
+ * cache slows one start down, it never stops one.
+ */
+async function createPglite(path: string | undefined, templatePath: string | undefined): Promise<PGlite> {
+  const isNew = !path || !existsSync(join(path, 'PG_VERSION'));
+  const template = isNew && templatePath ? readPgliteTemplate(templatePath) : undefined;
+  if (template) {
+    try {
+      return await PGlite.create(path, { extensions: PGLITE_EXTENSIONS, loadDataDir: template });
+    } catch {
+      discardPgliteTemplate(templatePath);
+      if (path) rmSync(path, { recursive: true, force: true });
+    }
+  }
+  return PGlite.create(path, { extensions: PGLITE_EXTENSIONS });
 }
