@@ -2,7 +2,7 @@ import type { App, MessageShortcut } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { formatLocalDate } from '../../../src/commands/form-result.ts';
 import { instantToWallClock } from '../../../src/domain/zoned-time.ts';
-import { guessCustomer } from '../../../src/services/guess-customer.service.ts';
+import { guessCustomer, type GuessedCustomer } from '../../../src/services/guess-customer.service.ts';
 import { customerOption, PLAIN_TEXT_INPUT_MAX, renderLogModal } from '../render-log-modal.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
 
@@ -15,10 +15,10 @@ const MAX_REPLIES = 100;
 const MAX_PARTICIPANTS = 10;
 
 /**
- * "Log to CRM" on a message: opens the log modal prefilled with the message (and its thread's
- * replies), kind chat, and the customer guessed from the channel's link, else from the participants'
- * email domains. Submitting logs it keyed by the message (slack:message:<team>/<channel>/<ts>), so
- * logging the same message twice keeps one record.
+ * "Log to CRM" on a message: opens the log modal prefilled with the message, kind chat, and the
+ * channel's linked customer; then fills in its thread's replies and, without a link, the customer
+ * guessed from the participants' emails. Submitting logs it keyed by the message
+ * (slack:message:<team>/<channel>/<ts>), so logging the same message twice keeps one record.
  */
 export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): void {
   app.shortcut<MessageShortcut>({ callback_id: LOG_TO_CRM_SHORTCUT, type: 'message_action' }, async ({ ack, body, client }) => {
@@ -26,23 +26,35 @@ export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): voi
     const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
     const channelId = body.channel.id;
     const req = { teamId, userId: body.user.id, channelId, triggerId: body.trigger_id };
-    // The trigger expires 3 seconds after the click: the thread, the guess and the user's timezone are read together.
-    const [ctx, thread] = await Promise.all([deps.contextFor(req), readThread(client, channelId, body.message, deps)]);
-    const emails = await participantEmails(client, thread.users, deps);
-    const guess = await guessCustomer(deps.commands.db, { platform: 'slack', channelRef: `${teamId}/${channelId}`, emails });
-    const threadTs = (body.message.thread_ts as string | undefined) ?? body.message.ts;
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: renderLogModal({
+    const db = deps.commands.db;
+    const today = (now: Date, timeZone: string) => formatLocalDate(instantToWallClock(now, timeZone));
+    // The trigger expires 3 seconds after the click: open the modal with what is at hand (the message,
+    // the channel's linked customer), then fill in the thread and the email guess with views.update.
+    const [ctx, linked] = await Promise.all([deps.contextFor(req), guessCustomer(db, { platform: 'slack', channelRef: `${teamId}/${channelId}` })]);
+    const modal = (notes: string, guess: GuessedCustomer | undefined) =>
+      renderLogModal({
         title: 'Log to CRM',
         state: { teamId, channelId, sourceKey: `slack:message:${teamId}/${channelId}/${body.message.ts}` },
-        today: formatLocalDate(instantToWallClock(ctx.now, ctx.actor.timezone)),
+        today: today(ctx.now, ctx.actor.timezone),
         kind: 'chat',
-        notes: thread.text.slice(0, PLAIN_TEXT_INPUT_MAX),
+        notes: notes.slice(0, PLAIN_TEXT_INPUT_MAX),
         customer: guess ? customerOption(guess.companyName, { companyId: guess.companyId }) : undefined,
-      }),
-    });
-    deps.logger.debug({ channelId, threadTs, guessed: guess?.reason ?? 'none' }, 'Log to CRM modal opened');
+      });
+    const own: ThreadText = { text: body.message.text ?? '', users: body.message.user ? [body.message.user] : [] };
+    const opened = await client.views.open({ trigger_id: body.trigger_id, view: modal(own.text, linked) });
+    const threadTs = (body.message.thread_ts as string | undefined) ?? (Number(body.message.reply_count ?? 0) > 0 ? body.message.ts : undefined);
+    if (!threadTs && linked) return;
+    const thread = threadTs ? await readThread(client, channelId, threadTs, own, deps) : own;
+    const guess = linked ?? (await guessCustomer(db, { platform: 'slack', emails: await participantEmails(client, thread.users, deps) }));
+    if (thread.text === own.text && !guess) return;
+    if (!opened.view?.id) return;
+    try {
+      // The hash makes Slack refuse the update if the view changed meanwhile.
+      await client.views.update({ view_id: opened.view.id, ...(opened.view.hash ? { hash: opened.view.hash } : {}), view: modal(thread.text, guess) });
+    } catch (err) {
+      deps.logger.info({ err: (err as Error).message, channelId }, 'Log to CRM: could not fill in the thread and customer; the modal keeps the message alone');
+    }
+    deps.logger.debug({ channelId, threadTs, guessed: guess?.reason ?? 'none' }, 'Log to CRM modal filled in');
   });
 }
 
@@ -52,13 +64,10 @@ interface ThreadText {
 }
 
 /**
- * The message's text, followed by its thread's replies when it starts a thread (or is a reply in
- * one), and who wrote them. Without history access the message alone is used.
+ * The thread's messages (its parent first) and who wrote them; the message alone when Slack cannot
+ * give the thread (no history access, a deleted parent).
  */
-async function readThread(client: WebClient, channel: string, message: MessageShortcut['message'], deps: SlackListenerDeps): Promise<ThreadText> {
-  const own: ThreadText = { text: message.text ?? '', users: message.user ? [message.user] : [] };
-  const threadTs = (message.thread_ts as string | undefined) ?? (Number(message.reply_count ?? 0) > 0 ? message.ts : undefined);
-  if (!threadTs) return own;
+async function readThread(client: WebClient, channel: string, threadTs: string, own: ThreadText, deps: SlackListenerDeps): Promise<ThreadText> {
   try {
     const res = await client.conversations.replies({ channel, ts: threadTs, limit: MAX_REPLIES });
     const messages = (res.messages ?? []).filter((m) => m.text);

@@ -221,8 +221,14 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     ]);
     slack.users.set('UREP', { profile: { email: 'rep@gmail.com' } });
     slack.users.set('UGLOBEX', { profile: { email: 'ana@globex.com' } });
-    const view = await messageShortcut(parent, 'CSHARED');
-    expect(view).toMatchObject({ type: 'modal', callback_id: 'rapport_log', title: { text: 'Log to CRM' } });
+    const opened = await messageShortcut(parent, 'CSHARED');
+    // Opened at once with the message alone (the trigger expires in 3 s), then filled in with the thread and the guess.
+    expect(opened).toMatchObject({ type: 'modal', callback_id: 'rapport_log', title: { text: 'Log to CRM' } });
+    expect((input(opened, 'notes').element as { initial_value?: string }).initial_value).toBe('Globex asked about SSO');
+    const update = await eventually('views.update with the thread', async () => slack.callsTo('views.update').find((c) => String((c.body.view as ModalView).private_metadata).includes(parent.ts)));
+    expect(update.body.view_id).toMatch(/^V\d+$/);
+    const view = update.body.view as ModalView;
+    expect(view).toMatchObject({ type: 'modal', callback_id: 'rapport_log', private_metadata: opened.private_metadata });
     expect(slack.callsTo('conversations.replies').at(-1)!.body).toMatchObject({ channel: 'CSHARED', ts: parent.ts });
     expect((input(view, 'notes').element as { initial_value?: string }).initial_value).toBe('Globex asked about SSO\n\nWe need SAML before renewal\n\nI will check with product');
     expect((input(view, 'customer').element as ExternalSelect).initial_option).toEqual({ text: { type: 'plain_text', text: 'Globex', emoji: true }, value: `id:${globex.id}` });
@@ -240,12 +246,16 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
 
     // A linked channel wins over emails; a lone message is read without conversations.replies.
     const replies = slack.callsTo('conversations.replies').length;
+    const updates = slack.callsTo('views.update').length;
     const linked = await messageShortcut({ ts: '1700000200.000100', text: 'Hooli wants a demo', user: 'UGLOBEX' }, 'CHOOLI');
     expect((input(linked, 'customer').element as ExternalSelect).initial_option?.value).toBe(`id:${hooli.id}`);
-    expect(slack.callsTo('conversations.replies')).toHaveLength(replies);
     // Nobody to go on: the picker starts empty rather than wrong.
     const unknown = await messageShortcut({ ts: '1700000300.000100', text: 'hello', user: 'UREP' }, 'CRANDOM');
     expect((input(unknown, 'customer').element as ExternalSelect).initial_option).toBeUndefined();
+    await eventually('users.info of the lone message\'s author', async () => slack.callsTo('users.info').some((c) => c.body.user === 'UREP'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.callsTo('conversations.replies')).toHaveLength(replies);
+    expect(slack.callsTo('views.update')).toHaveLength(updates); // nothing better was found: the modal stays as opened
   });
 
   it('"New follow-up" opens a modal (customer, what, due, assignee = the clicker); remind\'s rules come back per field; a valid one is created for the chosen assignee, once', async () => {
