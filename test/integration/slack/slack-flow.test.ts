@@ -143,7 +143,8 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     expect(await db.prisma.message.count()).toBe(1);
 
     const suggestion = await eventually('the suggestion in the team channel', async () => slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Suggested follow-up/.test(m.text ?? '') ));
-    const followUp = await db.prisma.followUp.findFirstOrThrow();
+    // The post lands in Slack a moment before the delivery job records it on the follow-up.
+    const followUp = await eventually('the suggestion recorded on its follow-up', async () => (await db.prisma.followUp.findFirst({ where: { messageRef: { not: null } } })) ?? undefined);
     expect(followUp.status).toBe('suggested');
     expect(followUp.messageRef).toBe(`slack:${TEAM}/${TEAM_CHANNEL}|${suggestion.ts}`);
     expect(suggestion.metadata?.event_type).toBe('rapport_delivery');
