@@ -1,5 +1,6 @@
 import type { ConversationReference } from 'botbuilder';
 import type { Database } from '../../src/db/database.ts';
+import { teamsChannelRef } from './teams-channel-ref.ts';
 
 /**
  * Stores where Teams told us the bot lives (installation, conversation update, any message), so that
@@ -7,10 +8,12 @@ import type { Database } from '../../src/db/database.ts';
  * conversation; a link to a customer made with `link` is kept.
  */
 export async function saveConversationReference(db: Database, reference: Partial<ConversationReference>): Promise<void> {
-  const conversationId = reference.conversation?.id;
-  if (!conversationId) return;
+  if (!reference.conversation?.id) return;
+  // Stored for the channel, not the thread a message came from: later posts start new threads.
+  const conversationId = teamsChannelRef(reference.conversation.id);
   // The id of the activity that brought the reference would turn later posts into replies to it.
-  const { activityId: _activityId, ...stored } = reference;
+  const { activityId: _activityId, ...rest } = reference;
+  const stored = { ...rest, conversation: { ...reference.conversation, id: conversationId } };
   const conversationRef = JSON.parse(JSON.stringify(stored)) as object;
   await db.prisma.channelLink.upsert({
     where: { platform_channelRef: { platform: 'teams', channelRef: conversationId } },
@@ -34,7 +37,8 @@ export async function loadConversationReference(db: Database, conversationId: st
  * forgotten. A link to a customer made with `link` stays, so `link` need not be typed again if the app
  * comes back (Teams then sends a new reference).
  */
-export async function forgetConversationReference(db: Database, conversationId: string): Promise<void> {
+export async function forgetConversationReference(db: Database, activityConversationId: string): Promise<void> {
+  const conversationId = teamsChannelRef(activityConversationId);
   const where = { platform_channelRef: { platform: 'teams' as const, channelRef: conversationId } };
   const link = await db.prisma.channelLink.findUnique({ where, select: { companyId: true } });
   if (!link) return;

@@ -1,4 +1,4 @@
-import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type MessagingExtensionAction, type MessagingExtensionActionResponse } from 'botbuilder';
+import { TeamsActivityHandler, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type MessagingExtensionAction, type MessagingExtensionActionResponse } from 'botbuilder';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { CommandContext } from '../../src/commands/command-context.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
@@ -12,6 +12,7 @@ import { commandFromActionData, RAPPORT_VERB, renderAdaptiveCard } from './rende
 import { forgetConversationReference, saveConversationReference } from './conversation-references.ts';
 import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-crm.action.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
+import type { TeamsAutoLogger } from './teams-auto-logger.ts';
 
 export interface TeamsBotDeps {
   /** Runs a command of the shared grammar (app/chat.component.ts commandRunner). */
@@ -22,6 +23,8 @@ export interface TeamsBotDeps {
   /** RAPPORT_TIMEZONE, for users whose client does not send its timezone. */
   timezone: string;
   logger: Logger;
+  /** Logs messages of linked channels and chats that are not addressed to the bot. */
+  autoLogger: TeamsAutoLogger;
 }
 
 /**
@@ -37,7 +40,21 @@ export class TeamsBot extends TeamsActivityHandler {
       await this.remember(context);
       const submitted = commandFromActionData(context.activity.value);
       if (submitted) await this.onSubmit(context, submitted);
-      else await this.onCommandText(context);
+      else if (addressedToBot(context.activity)) await this.onCommandText(context);
+      else this.logResult(context, await this.deps.autoLogger.logged(context));
+      await next();
+    });
+    this.onTeamsMessageEditEvent(async (context, next) => {
+      this.logResult(context, await this.deps.autoLogger.edited(context));
+      await next();
+    });
+    this.onTeamsMessageSoftDeleteEvent(async (context, next) => {
+      this.logResult(context, await this.deps.autoLogger.deleted(context));
+      await next();
+    });
+    this.onTeamsMessageUndeleteEvent(async (context, next) => {
+      // Teams sends the restored message whole: logged again (it was removed on delete).
+      this.logResult(context, await this.deps.autoLogger.logged(context));
       await next();
     });
     this.onConversationUpdate(async (context, next) => {
@@ -120,8 +137,12 @@ export class TeamsBot extends TeamsActivityHandler {
   private async refreshedFollowUpCard(context: TurnContext): Promise<Reply | undefined> {
     const { replyToId, conversation } = context.activity;
     if (!replyToId) return undefined;
-    const followUp = await this.deps.db.prisma.followUp.findFirst({ where: { messageRef: `teams:${conversation.id}|${replyToId}` }, select: { id: true } });
+    const followUp = await this.deps.db.prisma.followUp.findFirst({ where: { messageRef: `teams:${teamsChannelRef(conversation.id)}|${replyToId}` }, select: { id: true } });
     return followUp ? buildFollowUpCard(this.deps.db, followUp.id, 'refresh', this.timezoneOf(context)) : undefined;
+  }
+
+  private logResult(context: TurnContext, result: Awaited<ReturnType<TeamsAutoLogger['logged']>>): void {
+    this.deps.logger.debug({ activityId: context.activity.id, conversationId: context.activity.conversation.id, ...result }, 'Teams auto-log');
   }
 
   private timezoneOf(context: TurnContext): string {
@@ -132,6 +153,18 @@ export class TeamsBot extends TeamsActivityHandler {
   private async remember(context: TurnContext): Promise<void> {
     await saveConversationReference(this.deps.db, TurnContext.getConversationReference(context.activity));
   }
+}
+
+/**
+ * A message is a command when it is written to the bot: in its personal chat (or the Emulator, which
+ * sends no conversation type), or with an @mention of the bot in a channel or group chat. With the
+ * RSC permissions of the app package the bot also receives every other message there: those are
+ * conversation, logged when the conversation is linked.
+ */
+export function addressedToBot(a: Partial<Activity>): boolean {
+  const type = a.conversation?.conversationType;
+  if (!type || type === 'personal') return true;
+  return (a.entities ?? []).some((e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id === a.recipient?.id);
 }
 
 function message(statusCode: number, text: string): AdaptiveCardInvokeResponse {

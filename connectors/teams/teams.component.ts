@@ -5,6 +5,7 @@ import { commandRunner } from '../../app/chat.component.ts';
 import { loadConversationReference } from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
 import { TeamsBot } from './teams-bot.ts';
+import { TeamsAutoLogger } from './teams-auto-logger.ts';
 import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
 
 /** Where Teams (Azure Bot Service) and the Bot Framework Emulator send activities. */
@@ -37,7 +38,8 @@ export async function teamsComponent(runtime: Runtime, options: TeamsComponentOp
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'teams-poster', stop: async () => {} };
 
-  const bot = new TeamsBot({ executeCommand: commandRunner(runtime), db: runtime.db, hooks: runtime.hooks, timezone: runtime.config.timezone, logger });
+  const autoLogger = new TeamsAutoLogger({ db: runtime.db, hooks: runtime.hooks, internalDomains: runtime.config.internalDomains, defaultTimezone: runtime.config.timezone, logger });
+  const bot = new TeamsBot({ executeCommand: commandRunner(runtime), db: runtime.db, hooks: runtime.hooks, timezone: runtime.config.timezone, logger, autoLogger });
   const localOnly = !teams.appId;
   runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
     if (localOnly && !isLoopback(req.socket.remoteAddress)) {

@@ -39,6 +39,9 @@ export interface RecordedMember {
   aadObjectId?: string;
   email?: string;
   userPrincipalName?: string;
+  tenantId?: string;
+  /** "user", "guest" or "anonymous". */
+  userRole?: string;
 }
 
 /** A failure to answer the next call with, to exercise the connector's error mapping. */
@@ -82,7 +85,7 @@ export class TeamsRecorder {
     this.members.clear();
   }
 
-  /** Who GET /v3/conversations/{id}/pagedmembers lists for a conversation (none by default: 404). */
+  /** Who GET /v3/conversations/{id}/pagedmembers and .../members/{userId} know in a conversation (none by default: 404). */
   setMembers(conversationId: string, members: RecordedMember[]): void {
     this.members.set(conversationId, members);
   }
@@ -110,6 +113,14 @@ export class TeamsRecorder {
       const members = this.members.get(decodeURIComponent(paged[1]));
       if (!members) res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'ConversationNotFound', message: 'unknown conversation' } }));
       else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ members }));
+      return;
+    }
+    const one = /^\/v3\/conversations\/([^/]+)\/members\/([^/?]+)/.exec(req.url ?? '');
+    if (req.method === 'GET' && one) {
+      // A channel thread's conversation id names the channel before ";messageid=".
+      const member = this.members.get(decodeURIComponent(one[1]).split(';')[0])?.find((m) => m.id === decodeURIComponent(one[2]));
+      if (!member) res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'MemberNotFoundInConversation', message: 'unknown member' } }));
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(member));
       return;
     }
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');

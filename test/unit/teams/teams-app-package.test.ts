@@ -89,6 +89,10 @@ describe('Teams app package', () => {
     const [extension] = m.composeExtensions as Array<{ botId: string; commands: Array<Record<string, unknown>> }>;
     expect(extension.botId).toBe(APP_ID);
     expect(JSON.stringify(m)).not.toMatch(/\{\{/);
+    // Auto-logging needs every message of linked channels and chats, not only @mentions (RSC).
+    expect(m.webApplicationInfo).toMatchObject({ id: APP_ID });
+    const rsc = (m.authorization as { permissions: { resourceSpecific: Array<{ name: string; type: string }> } }).permissions.resourceSpecific;
+    expect(rsc).toEqual(expect.arrayContaining([{ name: 'ChannelMessage.Read.Group', type: 'Application' }, { name: 'ChatMessage.Read.Chat', type: 'Application' }]));
   });
 
   it('lists only commands of the shared grammar, at most 10 per list (Teams\' limit), within the title/description limits', async () => {
