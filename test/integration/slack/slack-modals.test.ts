@@ -360,5 +360,24 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     });
     expect(homeText(after)).toMatch(new RegExp(`#${suggestion.number} Suggested for the channel: accepted`));
     expect(slack.callsTo('views.publish').slice(published).filter((c) => c.body.user_id === 'U5')).toHaveLength(1); // the Messages tab published nothing
+
+    // "Snooze until…" needs text: a small modal, then the command runs with it and the tab is published again.
+    const snoozeUntil = controls.find((e) => e.type === 'button' && e.action_id!.endsWith(':input') && e.value!.startsWith('snooze')) as Button;
+    const overdue = await db().prisma.followUp.findFirstOrThrow({ where: { number: Number(snoozeUntil.value!.split(' ')[1]) } });
+    const inputTrigger = trigger();
+    await interaction({
+      type: 'block_actions', team: { id: TEAM, domain: 'acme' }, user: { id: 'U5', username: 'u5', team_id: TEAM }, api_app_id: 'A1', token: 'legacy', trigger_id: inputTrigger,
+      container: { type: 'view', view_id: 'VHOME' }, view: { id: 'VHOME', type: 'home', blocks: home.blocks },
+      actions: [{ type: 'button', action_id: snoozeUntil.action_id, block_id: 'b', text: snoozeUntil.text, value: snoozeUntil.value, action_ts: '2' }],
+    });
+    const inputView = await openedView(inputTrigger);
+    expect(inputView).toMatchObject({ callback_id: 'rapport_home_input' });
+    expect(JSON.stringify(inputView.blocks)).toContain('e.g. friday 14:00');
+    const republished = slack.callsTo('views.publish').length;
+    expect((await submit(inputView, 'VINPUT', { input: { value: { type: 'plain_text_input', value: 'in 3 days' } } }, 'U5')).status).toBe(200);
+    await eventually('the follow-up to be snoozed', async () => (await db().prisma.followUp.findUniqueOrThrow({ where: { id: overdue.id } })).status === 'snoozed');
+    const afterSnooze = await publishedHome('U5', republished);
+    expect(homeText(afterSnooze)).toMatch(new RegExp(`#${overdue.number} ${overdue.title}: snoozed until`));
+    expect(homeText(afterSnooze)).toContain('Overdue (11)');
   });
 });
