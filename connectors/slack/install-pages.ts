@@ -35,8 +35,13 @@ function failureSentence(code: string | undefined, installPath: string): string 
 export function installCallbackPages(installPath: string, logger: Logger): CallbackOptions {
   return {
     success: (installation: Installation, _options, _req: IncomingMessage, res: ServerResponse) => {
-      const where = installation.isEnterpriseInstall ? (installation.enterprise?.name ?? 'your organization') : (installation.team?.name ?? 'your workspace');
-      page(res, 200, 'Rapport is installed', `Rapport is now installed in ${where}. Invite @Rapport to a channel and type /crm help to start.`);
+      if (installation.isEnterpriseInstall) {
+        // An org-wide install reaches no workspace until an org admin adds it to some.
+        const org = installation.enterprise?.name ?? 'your organization';
+        page(res, 200, 'Rapport is installed', `Rapport is now installed in ${org}. An org admin adds it to workspaces in the organization's app settings; then invite @Rapport to a channel and type /crm help.`);
+        return;
+      }
+      page(res, 200, 'Rapport is installed', `Rapport is now installed in ${installation.team?.name ?? 'your workspace'}. Invite @Rapport to a channel and type /crm help to start.`);
     },
     failure: (error, _options, _req: IncomingMessage, res: ServerResponse) => {
       const code = (error as { code?: string }).code;

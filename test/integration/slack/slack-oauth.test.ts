@@ -150,7 +150,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
 
     const org = await install('code-e1');
     expect(org.redirect.status).toBe(200);
-    expect(await org.redirect.text()).toContain('Rapport is now installed in Org One');
+    expect(await org.redirect.text()).toContain('Rapport is now installed in Org One. An org admin adds it to workspaces');
 
     const rows = await proc.runtime.db.prisma.slackInstallation.findMany({ orderBy: { installKey: 'asc' } });
     expect(rows.map((r) => [r.installKey, r.teamId, r.enterpriseId, r.botToken])).toEqual([
