@@ -121,7 +121,8 @@ function renderControl(b: ReplyButton, index: number): ActionsBlockElement | und
   const button: Button = {
     type: 'button',
     action_id: `${ACTION_PREFIX}${index}${b.input ? INPUT_SUFFIX : ''}`,
-    text: plain(b.input ? `${b.label}…` : b.label, SLACK_LIMITS.buttonText),
+    // "…" says "more to type"; a label that already ends with one ("Snooze until…") keeps just the one.
+    text: plain(b.input && !b.label.endsWith('…') ? `${b.label}…` : b.label, SLACK_LIMITS.buttonText),
     value: b.command,
   };
   if (b.style) button.style = b.style;

@@ -41,3 +41,12 @@ describe('renderHome', () => {
     expect(JSON.stringify(view.blocks)).toContain('no today');
   });
 });
+
+describe('input buttons', () => {
+  it('get one ellipsis, not two, when the label already has it', () => {
+    const view = renderHome([list('overdue', 1)], { updatedAt: 'now' });
+    const labels = view.blocks.filter((b): b is ActionsBlock => b.type === 'actions').flatMap((b) => b.elements as Button[]).map((b) => b.text?.text);
+    expect(labels).toContain('Snooze until…');
+    expect(labels).toContain('Reassign…');
+  });
+});
