@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, SqlRunner } from '../db/database.ts';
+import {
+  appendEmailToRecord,
+  findEmailThreadCandidates,
+  inEmailTransaction,
+  insertEmailContact,
+  insertEmailRecordWithMessage,
+  readKnownEmailKeys,
+  type EmailMessageRow,
+  type EmailThreadCandidate,
+} from '../db/email-log.repository.ts';
 import type { EmailParticipant, InboundEmail } from '../domain/email-message.ts';
 import { companyNameFromDomain, emailSides, isFreeMailDomain } from '../domain/email-participants.ts';
 import { stripQuotedReply } from '../domain/email-reply-stripper.ts';
@@ -67,7 +77,6 @@ interface PendingEmail {
 }
 
 const DAY_MS = 86_400_000;
-const MAX_NOTE_CHARS = 2000;
 const MAX_WRITE_ATTEMPTS = 3;
 
 /**
@@ -146,7 +155,7 @@ async function writeBatch(db: Database, batch: Array<PendingEmail | LogEmailOutc
   const pending = batch.filter(isPending);
   if (pending.length === 0) return batch as LogEmailOutcome[];
   const known = await readKnown(db.sql, pending, cache);
-  return inTransaction(db, async (sql) => {
+  const { outcomes, staged } = await inEmailTransaction(db, async (sql) => {
     const staged = new EmailCustomerCache();
     const written = new Set<string>();
     const outcomes: LogEmailOutcome[] = [];
@@ -166,9 +175,11 @@ async function writeBatch(db: Database, batch: Array<PendingEmail | LogEmailOutc
         }
       }
     }
-    // Only after COMMIT do the new contacts and companies become cache entries.
-    return { outcomes, commit: () => mergeInto(cache, staged) };
+    return { outcomes, staged };
   });
+  // Only after COMMIT do the new contacts and companies become cache entries.
+  mergeInto(cache, staged);
+  return outcomes;
 }
 
 function mergeInto(cache: EmailCustomerCache, staged: EmailCustomerCache): void {
@@ -176,96 +187,15 @@ function mergeInto(cache: EmailCustomerCache, staged: EmailCustomerCache): void 
   for (const [k, v] of staged.companies) cache.companies.set(k, v);
 }
 
-/** Runs `fn` in one transaction: a dedicated connection on PostgreSQL, Prisma's exclusive transaction on PGlite. */
-async function inTransaction<T>(db: Database, fn: (sql: SqlRunner) => Promise<{ outcomes: T; commit: () => void }>): Promise<T> {
-  let result: { outcomes: T; commit: () => void };
-  if (db.kind === 'postgres') {
-    result = await db.withSession(async (session) => {
-      await session.exec('BEGIN');
-      try {
-        const r = await fn(session);
-        await session.exec('COMMIT');
-        return r;
-      } catch (err) {
-        await session.exec('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
-  } else {
-    // PGlite has one connection: a raw BEGIN would let other queries of this process into our transaction.
-    result = await db.prisma.$transaction(
-      (tx) => fn({ exec: async (q) => void (await tx.$executeRawUnsafe(q)), query: (q, params = []) => tx.$queryRawUnsafe(q, ...params) }),
-      { maxWait: 60_000, timeout: 600_000 },
-    );
-  }
-  result.commit();
-  return result.outcomes;
-}
-
 /** Existing Message-IDs, tombstones, and contacts/companies of the batch's senders not yet cached. */
 async function readKnown(sql: SqlRunner, pending: PendingEmail[], cache: EmailCustomerCache) {
   const emails = [...new Set(pending.map((p) => p.customers[0].email).filter((e) => !cache.contacts.has(e)))];
   const domains = [...new Set(emails.map(emailDomain).filter((d) => !isFreeMailDomain(d) && !cache.companies.has(d)))];
-  const [messages, tombstones, contacts, companies] = await Promise.all([
-    sql.query<{ externalId: string }>('SELECT "externalId" FROM "Message" WHERE "externalId" = ANY($1::text[])', [pending.map((p) => p.externalId)]),
-    sql.query<{ keyHash: string }>('SELECT "keyHash" FROM "Tombstone" WHERE "keyHash" = ANY($1::text[])', [pending.flatMap((p) => p.tombstoneHashes)]),
-    emails.length === 0
-      ? []
-      : sql.query<{ email: string; id: string; companyId: string | null }>(
-          `SELECT DISTINCT ON (e) e AS email, c.id::text AS id, c."companyId"::text AS "companyId"
-           FROM "Contact" c CROSS JOIN LATERAL unnest(c.emails) e
-           WHERE c.emails && $1::text[] AND e = ANY($1::text[]) ORDER BY e, c."createdAt"`,
-          [emails],
-        ),
-    domains.length === 0
-      ? []
-      : sql.query<{ domain: string; id: string }>(
-          `SELECT DISTINCT ON (d) d AS domain, co.id::text AS id
-           FROM "Company" co CROSS JOIN LATERAL unnest(co.domains) d
-           WHERE co.domains && $1::text[] AND d = ANY($1::text[]) ORDER BY d, co."createdAt"`,
-          [domains],
-        ),
-  ]);
-  for (const c of contacts) cache.contacts.set(c.email, { contactId: c.id, companyId: c.companyId });
-  for (const c of companies) cache.companies.set(c.domain, c.id);
-  return { messages: new Set(messages.map((m) => m.externalId)), tombstones: new Set(tombstones.map((t) => t.keyHash)) };
+  const known = await readKnownEmailKeys(sql, { externalIds: pending.map((p) => p.externalId), tombstoneHashes: pending.flatMap((p) => p.tombstoneHashes), emails, domains });
+  for (const c of known.contacts) cache.contacts.set(c.email, { contactId: c.id, companyId: c.companyId });
+  for (const c of known.companies) cache.companies.set(c.domain, c.id);
+  return { messages: known.messageIds, tombstones: known.tombstoneHashes };
 }
-
-/** The message insert that ends both statements below: $sentAt and $now are shared, its own parameters start at $first. */
-function insertMessage(sentAt: number, now: number, first: number): string {
-  const [id, externalId, direction, contactId, authorName, authorEmail, text, cleanText, metadata] = Array.from({ length: 9 }, (_, i) => `$${first + i}`);
-  return `
-INSERT INTO "Message" (id, "recordId", "externalId", direction, "contactId", "authorName", "authorEmail", text, "cleanText", "sentAt", metadata, "createdAt", "updatedAt")
-SELECT ${id}::uuid, rec.id, ${externalId}, ${direction}::"Direction", ${contactId}::uuid, ${authorName}, ${authorEmail}, ${text}, ${cleanText}, $${sentAt}::timestamptz, ${metadata}::jsonb, $${now}::timestamptz, $${now}::timestamptz FROM rec
-ON CONFLICT ("externalId") DO NOTHING
-RETURNING id::text AS id, "recordId"::text AS "recordId"`;
-}
-
-// The new record and its first message in one statement. No row back: the thread's sourceKey or the
-// Message-ID was written by a concurrent transaction (the caller rolls back and reads again).
-const INSERT_RECORD_WITH_MESSAGE = `
-WITH rec AS (
-  INSERT INTO "CommunicationRecord" (id, "companyId", "channelKind", subject, "sourceKey", "threadingNote", "startedAt", "lastMessageAt", "createdAt", "updatedAt")
-  VALUES ($1::uuid, $2::uuid, 'email'::"ChannelKind", $3, $4, $5, $6::timestamptz, $6::timestamptz, $7::timestamptz, $7::timestamptz)
-  ON CONFLICT ("sourceKey") DO NOTHING
-  RETURNING id
-)
-${insertMessage(6, 7, 8)}`;
-
-// The thread's record takes the message: company filled in if it had none, dates widened, a
-// subject-join note appended (the newest MAX_NOTE_CHARS kept).
-const APPEND_MESSAGE_TO_RECORD = `
-WITH rec AS (
-  UPDATE "CommunicationRecord" SET
-    "threadingNote" = CASE WHEN $3::text IS NULL THEN "threadingNote" ELSE right(COALESCE("threadingNote" || E'\\n', '') || $3::text, ${MAX_NOTE_CHARS}) END,
-    "companyId" = COALESCE("companyId", $2::uuid),
-    "startedAt" = LEAST("startedAt", $4::timestamptz),
-    "lastMessageAt" = GREATEST("lastMessageAt", $4::timestamptz),
-    "updatedAt" = $5::timestamptz
-  WHERE id = $1::uuid
-  RETURNING id
-)
-${insertMessage(4, 5, 6)}`;
 
 async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerCache, staged: EmailCustomerCache) {
   const { email, keys } = p;
@@ -288,41 +218,34 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
     threadedBy,
     origin: { ...email.origin },
   };
-  const messageParams = [
-    randomUUID(), p.externalId, p.direction, p.direction === 'inbound' ? primary.contactId : null, email.from?.name || null, email.from?.email ?? null,
-    text, stripQuotedReply(text), JSON.stringify(metadata),
-  ];
-  const rows = thread
-    ? await sql.query<{ id: string; recordId: string }>(APPEND_MESSAGE_TO_RECORD, [thread.recordId, primary.companyId, thread.note ?? null, email.sentAt, now, ...messageParams])
-    : await sql.query<{ id: string; recordId: string }>(INSERT_RECORD_WITH_MESSAGE, [
-        randomUUID(), primary.companyId, email.subject.trim().slice(0, 300) || null, emailSourceKey(keys.rootId),
-        `Thread root <${keys.rootId}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
-        email.sentAt, now, ...messageParams,
-      ]);
-  if (rows.length === 0) return undefined;
-  return { recordId: rows[0].recordId, messageId: rows[0].id, newRecord: !thread, threadedBy };
-}
-
-// Header ids (kind 0: a parent message; kind 1: a record named after the root or a parent) and,
-// only when asked ($3), the subject-fallback candidates (kind 2) in one round trip.
-const FIND_THREAD = `
-SELECT 0 AS kind, "externalId" AS key, "recordId"::text AS "recordId", NULL::text AS subject, NULL::text AS author, NULL::timestamptz AS "sentAt"
-  FROM "Message" WHERE "externalId" = ANY($1::text[])
-UNION ALL
-(SELECT 1, "sourceKey", id::text, NULL, NULL, NULL FROM "CommunicationRecord" WHERE "sourceKey" = ANY($2::text[]) LIMIT 1)
-UNION ALL
-(SELECT 2, NULL, m."recordId"::text, r.subject, m."authorEmail", m."sentAt"
-  FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
-  WHERE $3::boolean AND m."authorEmail" = ANY($4::text[]) AND m."sentAt" >= $5::timestamptz AND m."sentAt" <= $6::timestamptz AND r."channelKind" = 'email'::"ChannelKind"
-  ORDER BY m."sentAt" DESC LIMIT 50)`;
-
-interface ThreadRow {
-  kind: number;
-  key: string | null;
-  recordId: string;
-  subject: string | null;
-  author: string | null;
-  sentAt: Date | string | null;
+  const message: EmailMessageRow = {
+    id: randomUUID(),
+    externalId: p.externalId,
+    direction: p.direction,
+    contactId: p.direction === 'inbound' ? primary.contactId : null,
+    authorName: email.from?.name || null,
+    authorEmail: email.from?.email ?? null,
+    text,
+    cleanText: stripQuotedReply(text),
+    sentAt: email.sentAt,
+    metadata,
+  };
+  const row = thread
+    ? await appendEmailToRecord(sql, { id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null }, message, now)
+    : await insertEmailRecordWithMessage(
+        sql,
+        {
+          id: randomUUID(),
+          companyId: primary.companyId,
+          subject: email.subject.trim().slice(0, 300) || null,
+          sourceKey: emailSourceKey(keys.rootId),
+          threadingNote: `Thread root <${keys.rootId}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
+        },
+        message,
+        now,
+      );
+  if (!row) return undefined;
+  return { recordId: row.recordId, messageId: row.id, newRecord: !thread, threadedBy };
 }
 
 /** The record this email belongs to: by header ids first, then by subject + participant + time window. */
@@ -330,23 +253,23 @@ async function findThread(sql: SqlRunner, email: InboundEmail, keys: ThreadingKe
   const subject = normalizeEmailSubject(email.subject);
   const bySubject = keys.parents.length === 0 && isThreadableSubject(subject);
   const people = [...new Set([...customers.map((c) => c.email), ...(email.from ? [email.from.email] : [])])];
-  const rows = await sql.query<ThreadRow>(FIND_THREAD, [
-    keys.parents.map((p) => `email:<${p}>`),
-    [keys.rootId, ...keys.parents].map(emailSourceKey),
+  const rows = await findEmailThreadCandidates(sql, {
+    parentMessageKeys: keys.parents.map((p) => `email:<${p}>`),
+    sourceKeys: [keys.rootId, ...keys.parents].map(emailSourceKey),
     bySubject,
     people,
-    new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
-    new Date(email.sentAt.getTime() + DAY_MS),
-  ]);
+    from: new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
+    to: new Date(email.sentAt.getTime() + DAY_MS),
+  });
   for (const p of keys.parents) {
-    const hit = rows.find((r) => Number(r.kind) === 0 && r.key === `email:<${p}>`);
+    const hit = rows.find((r) => r.kind === 0 && r.key === `email:<${p}>`);
     if (hit) return { recordId: hit.recordId, by: p === email.inReplyTo ? 'In-Reply-To' : 'References' };
   }
-  const byKey = rows.find((r) => Number(r.kind) === 1);
+  const byKey = rows.find((r) => r.kind === 1);
   if (byKey) return { recordId: byKey.recordId, by: 'References root' };
   if (!bySubject) return undefined; // answers something we never saw: its own thread, named after that root
-  const time = (r: ThreadRow) => (r.sentAt ? new Date(r.sentAt).getTime() : 0);
-  const candidates = rows.filter((r) => Number(r.kind) === 2).sort((a, b) => time(b) - time(a));
+  const time = (r: EmailThreadCandidate) => (r.sentAt ? new Date(r.sentAt).getTime() : 0);
+  const candidates = rows.filter((r) => r.kind === 2).sort((a, b) => time(b) - time(a));
   const match = candidates.find((c) => normalizeEmailSubject(c.subject ?? '') === subject);
   if (!match) return undefined;
   return {
@@ -355,15 +278,6 @@ async function findThread(sql: SqlRunner, email: InboundEmail, keys: ThreadingKe
     note: `<${email.messageId ?? 'no Message-ID'}> joined by subject "${subject.slice(0, 80)}" and participant ${match.author} within ${SUBJECT_THREAD_WINDOW_DAYS} days (no In-Reply-To/References).`,
   };
 }
-
-// A new contact, and in the same statement the company named after its domain when none owns it.
-const INSERT_CONTACT = `
-WITH co AS (
-  INSERT INTO "Company" (id, name, "normalizedName", domains, "createdAt", "updatedAt")
-  SELECT $6::uuid, $7, $8, ARRAY[$9::text], $5::timestamptz, $5::timestamptz WHERE $7::text IS NOT NULL
-)
-INSERT INTO "Contact" (id, "companyId", name, "normalizedName", emails, "createdAt", "updatedAt")
-VALUES ($1::uuid, $6::uuid, $2, $3, ARRAY[$4::text], $5::timestamptz, $5::timestamptz)`;
 
 /**
  * Finds the contact by address, else creates one: at the company that owns the domain, at a new
@@ -384,9 +298,12 @@ async function resolveCustomer(sql: SqlRunner, person: EmailParticipant, cache: 
   }
   const name = person.name.trim() || person.email.slice(0, person.email.indexOf('@'));
   const contactId = randomUUID();
-  await sql.query(INSERT_CONTACT, [
-    contactId, name, normalizePersonName(name), person.email, now, companyId, newCompany, newCompany === null ? null : normalizeCompanyName(newCompany), domain,
-  ]);
+  await insertEmailContact(
+    sql,
+    { id: contactId, name, normalizedName: normalizePersonName(name), email: person.email, companyId },
+    newCompany === null ? null : { name: newCompany, normalizedName: normalizeCompanyName(newCompany), domain },
+    now,
+  );
   if (newCompany && companyId) staged.companies.set(domain, companyId);
   const customer = { contactId, companyId };
   staged.contacts.set(person.email, customer);

@@ -1,0 +1,208 @@
+import type { Database, SqlRunner } from './database.ts';
+
+/**
+ * The hand-tuned SQL of email logging (src/services/log-email.service.ts): an IMAP sync writes
+ * hundreds of messages a second, so each email costs one threading query and one insert statement.
+ */
+
+/** Longest `threadingNote` kept on a record (newest notes win). */
+export const MAX_THREADING_NOTE_CHARS = 2000;
+
+/**
+ * Runs `fn` in one transaction: a dedicated connection on PostgreSQL, Prisma's exclusive transaction
+ * on PGlite (it has one connection: a raw BEGIN would let other queries of this process into ours).
+ */
+export async function inEmailTransaction<T>(db: Database, fn: (sql: SqlRunner) => Promise<T>): Promise<T> {
+  if (db.kind === 'postgres') {
+    return db.withSession(async (session) => {
+      await session.exec('BEGIN');
+      try {
+        const r = await fn(session);
+        await session.exec('COMMIT');
+        return r;
+      } catch (err) {
+        await session.exec('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+  return db.prisma.$transaction(
+    (tx) => fn({ exec: async (q) => void (await tx.$executeRawUnsafe(q)), query: (q, params = []) => tx.$queryRawUnsafe(q, ...params) }),
+    { maxWait: 60_000, timeout: 600_000 },
+  );
+}
+
+export interface KnownEmailKeys {
+  messageIds: Set<string>;
+  tombstoneHashes: Set<string>;
+  /** The oldest contact owning each of the asked addresses. */
+  contacts: Array<{ email: string; id: string; companyId: string | null }>;
+  /** The oldest company owning each of the asked domains. */
+  companies: Array<{ domain: string; id: string }>;
+}
+
+/** Which of these Message-IDs and tombstones exist, and who owns these addresses and domains: four reads at once. */
+export async function readKnownEmailKeys(
+  sql: SqlRunner,
+  ask: { externalIds: string[]; tombstoneHashes: string[]; emails: string[]; domains: string[] },
+): Promise<KnownEmailKeys> {
+  const [messages, tombstones, contacts, companies] = await Promise.all([
+    sql.query<{ externalId: string }>('SELECT "externalId" FROM "Message" WHERE "externalId" = ANY($1::text[])', [ask.externalIds]),
+    sql.query<{ keyHash: string }>('SELECT "keyHash" FROM "Tombstone" WHERE "keyHash" = ANY($1::text[])', [ask.tombstoneHashes]),
+    ask.emails.length === 0
+      ? []
+      : sql.query<{ email: string; id: string; companyId: string | null }>(
+          `SELECT DISTINCT ON (e) e AS email, c.id::text AS id, c."companyId"::text AS "companyId"
+           FROM "Contact" c CROSS JOIN LATERAL unnest(c.emails) e
+           WHERE c.emails && $1::text[] AND e = ANY($1::text[]) ORDER BY e, c."createdAt"`,
+          [ask.emails],
+        ),
+    ask.domains.length === 0
+      ? []
+      : sql.query<{ domain: string; id: string }>(
+          `SELECT DISTINCT ON (d) d AS domain, co.id::text AS id
+           FROM "Company" co CROSS JOIN LATERAL unnest(co.domains) d
+           WHERE co.domains && $1::text[] AND d = ANY($1::text[]) ORDER BY d, co."createdAt"`,
+          [ask.domains],
+        ),
+  ]);
+  return {
+    messageIds: new Set(messages.map((m) => m.externalId)),
+    tombstoneHashes: new Set(tombstones.map((t) => t.keyHash)),
+    contacts,
+    companies,
+  };
+}
+
+/** One email as a Message row (the record it joins is decided by the statement that inserts it). */
+export interface EmailMessageRow {
+  id: string;
+  externalId: string;
+  direction: 'inbound' | 'outbound';
+  contactId: string | null;
+  authorName: string | null;
+  authorEmail: string | null;
+  text: string;
+  cleanText: string;
+  sentAt: Date;
+  metadata: Record<string, unknown>;
+}
+
+const messageParams = (m: EmailMessageRow) => [m.id, m.externalId, m.direction, m.contactId, m.authorName, m.authorEmail, m.text, m.cleanText, JSON.stringify(m.metadata)];
+
+/** The message insert that ends both statements below: $sentAt and $now are shared, its own parameters start at $first. */
+function insertMessage(sentAt: number, now: number, first: number): string {
+  const [id, externalId, direction, contactId, authorName, authorEmail, text, cleanText, metadata] = Array.from({ length: 9 }, (_, i) => `$${first + i}`);
+  return `
+INSERT INTO "Message" (id, "recordId", "externalId", direction, "contactId", "authorName", "authorEmail", text, "cleanText", "sentAt", metadata, "createdAt", "updatedAt")
+SELECT ${id}::uuid, rec.id, ${externalId}, ${direction}::"Direction", ${contactId}::uuid, ${authorName}, ${authorEmail}, ${text}, ${cleanText}, $${sentAt}::timestamptz, ${metadata}::jsonb, $${now}::timestamptz, $${now}::timestamptz FROM rec
+ON CONFLICT ("externalId") DO NOTHING
+RETURNING id::text AS id, "recordId"::text AS "recordId"`;
+}
+
+const INSERT_RECORD_WITH_MESSAGE = `
+WITH rec AS (
+  INSERT INTO "CommunicationRecord" (id, "companyId", "channelKind", subject, "sourceKey", "threadingNote", "startedAt", "lastMessageAt", "createdAt", "updatedAt")
+  VALUES ($1::uuid, $2::uuid, 'email'::"ChannelKind", $3, $4, $5, $6::timestamptz, $6::timestamptz, $7::timestamptz, $7::timestamptz)
+  ON CONFLICT ("sourceKey") DO NOTHING
+  RETURNING id
+)
+${insertMessage(6, 7, 8)}`;
+
+/**
+ * A new thread: the record and its first message in one statement.
+ * @returns the ids, or undefined when the thread's sourceKey or the Message-ID was written by a
+ *   concurrent transaction (the caller rolls back and reads again).
+ */
+export async function insertEmailRecordWithMessage(
+  sql: SqlRunner,
+  record: { id: string; companyId: string | null; subject: string | null; sourceKey: string; threadingNote: string },
+  message: EmailMessageRow,
+  now: Date,
+): Promise<{ id: string; recordId: string } | undefined> {
+  const rows = await sql.query<{ id: string; recordId: string }>(INSERT_RECORD_WITH_MESSAGE, [
+    record.id, record.companyId, record.subject, record.sourceKey, record.threadingNote, message.sentAt, now, ...messageParams(message),
+  ]);
+  return rows[0];
+}
+
+const APPEND_MESSAGE_TO_RECORD = `
+WITH rec AS (
+  UPDATE "CommunicationRecord" SET
+    "threadingNote" = CASE WHEN $3::text IS NULL THEN "threadingNote" ELSE right(COALESCE("threadingNote" || E'\\n', '') || $3::text, ${MAX_THREADING_NOTE_CHARS}) END,
+    "companyId" = COALESCE("companyId", $2::uuid),
+    "startedAt" = LEAST("startedAt", $4::timestamptz),
+    "lastMessageAt" = GREATEST("lastMessageAt", $4::timestamptz),
+    "updatedAt" = $5::timestamptz
+  WHERE id = $1::uuid
+  RETURNING id
+)
+${insertMessage(4, 5, 6)}`;
+
+/**
+ * The thread's record takes the message: company filled in if it had none, dates widened, a
+ * subject-join note appended (the newest MAX_THREADING_NOTE_CHARS kept).
+ * @returns the ids, or undefined when the Message-ID was written by a concurrent transaction.
+ */
+export async function appendEmailToRecord(
+  sql: SqlRunner,
+  record: { id: string; companyId: string | null; note: string | null },
+  message: EmailMessageRow,
+  now: Date,
+): Promise<{ id: string; recordId: string } | undefined> {
+  const rows = await sql.query<{ id: string; recordId: string }>(APPEND_MESSAGE_TO_RECORD, [record.id, record.companyId, record.note, message.sentAt, now, ...messageParams(message)]);
+  return rows[0];
+}
+
+// Header ids (kind 0: a parent message; kind 1: a record named after the root or a parent) and,
+// only when asked ($3), the subject-fallback candidates (kind 2) in one round trip.
+const FIND_THREAD = `
+SELECT 0 AS kind, "externalId" AS key, "recordId"::text AS "recordId", NULL::text AS subject, NULL::text AS author, NULL::timestamptz AS "sentAt"
+  FROM "Message" WHERE "externalId" = ANY($1::text[])
+UNION ALL
+(SELECT 1, "sourceKey", id::text, NULL, NULL, NULL FROM "CommunicationRecord" WHERE "sourceKey" = ANY($2::text[]) LIMIT 1)
+UNION ALL
+(SELECT 2, NULL, m."recordId"::text, r.subject, m."authorEmail", m."sentAt"
+  FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
+  WHERE $3::boolean AND m."authorEmail" = ANY($4::text[]) AND m."sentAt" >= $5::timestamptz AND m."sentAt" <= $6::timestamptz AND r."channelKind" = 'email'::"ChannelKind"
+  ORDER BY m."sentAt" DESC LIMIT 50)`;
+
+/** A thread candidate: kind 0 = a parent message by id, 1 = a record by source key, 2 = a recent message of a participant. */
+export interface EmailThreadCandidate {
+  kind: number;
+  key: string | null;
+  recordId: string;
+  subject: string | null;
+  author: string | null;
+  sentAt: Date | string | null;
+}
+
+/** Everything threading may need in one round trip; the subject fallback (kind 2) only when `bySubject`. */
+export async function findEmailThreadCandidates(
+  sql: SqlRunner,
+  ask: { parentMessageKeys: string[]; sourceKeys: string[]; bySubject: boolean; people: string[]; from: Date; to: Date },
+): Promise<EmailThreadCandidate[]> {
+  const rows = await sql.query<EmailThreadCandidate>(FIND_THREAD, [ask.parentMessageKeys, ask.sourceKeys, ask.bySubject, ask.people, ask.from, ask.to]);
+  return rows.map((r) => ({ ...r, kind: Number(r.kind) }));
+}
+
+// A new contact, and in the same statement the company named after its domain when none owns it.
+const INSERT_CONTACT = `
+WITH co AS (
+  INSERT INTO "Company" (id, name, "normalizedName", domains, "createdAt", "updatedAt")
+  SELECT $6::uuid, $7, $8, ARRAY[$9::text], $5::timestamptz, $5::timestamptz WHERE $7::text IS NOT NULL
+)
+INSERT INTO "Contact" (id, "companyId", name, "normalizedName", emails, "createdAt", "updatedAt")
+VALUES ($1::uuid, $6::uuid, $2, $3, ARRAY[$4::text], $5::timestamptz, $5::timestamptz)`;
+
+/** A new contact with one address; with `newCompany`, the company (id `companyId`) is created in the same statement. */
+export async function insertEmailContact(
+  sql: SqlRunner,
+  contact: { id: string; name: string; normalizedName: string; email: string; companyId: string | null },
+  newCompany: { name: string; normalizedName: string; domain: string } | null,
+  now: Date,
+): Promise<void> {
+  await sql.query(INSERT_CONTACT, [
+    contact.id, contact.name, contact.normalizedName, contact.email, now, contact.companyId, newCompany?.name ?? null, newCompany?.normalizedName ?? null, newCompany?.domain ?? null,
+  ]);
+}
