@@ -313,6 +313,9 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
       db().prisma.followUp.create({ data: { companyId: soylent.id, title, dueAt, status, source: status === 'suggested' ? 'suggested' : 'manual', assigneeRepId: status === 'suggested' && remindTarget ? null : rep.id, remindTarget } });
     for (let i = 0; i < 12; i++) await make(`Overdue ${i}`, new Date(Date.now() - (i + 1) * hour));
     await make('Later this week', new Date(Date.now() + 3 * 24 * hour));
+    const soon = new Date(Date.now() + 5 * 60_000);
+    const soonIsToday = dayIn(soon, TIMEZONE) === dayIn(new Date(), TIMEZONE); // not in the last minutes before midnight in Berlin
+    await make('Due in five minutes', soon);
     const suggestion = await make('Suggested for the channel', new Date(Date.now() + 24 * hour), 'suggested', `slack:${TEAM}/CSOYLENT`);
     await make('Suggested elsewhere', new Date(Date.now() + 24 * hour), 'suggested', 'teams:other');
     await make('Suggested in a channel U5 is not in', new Date(Date.now() + 24 * hour), 'suggested', `slack:${TEAM}/COTHER`);
@@ -329,6 +332,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     expect(text).toContain('Overdue (12)');
     expect(text).toContain('and 4 more');
     expect(text).toContain('Later this week');
+    if (soonIsToday) expect(text).toMatch(/Due today \(1\)".*Due in five minutes.*Your open follow-ups \(1\)".*Later this week/);
     expect(text).toContain('Suggested for the channel');
     expect(text).not.toContain('Suggested elsewhere');
     expect(text).not.toContain('Suggested in a channel U5 is not in');
