@@ -6,6 +6,7 @@ import { loadConversationReference } from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
 import { TeamsBot } from './teams-bot.ts';
 import { TeamsAutoLogger } from './teams-auto-logger.ts';
+import { teamsTurnErrorHandler } from './teams-turn-error.ts';
 import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
 
 /** Where Teams (Azure Bot Service) and the Bot Framework Emulator send activities. */
@@ -29,11 +30,7 @@ export async function teamsComponent(runtime: Runtime, options: TeamsComponentOp
   if (!teams) return undefined;
   const logger = runtime.logger.child({ module: 'teams' });
   const adapter = new CloudAdapter(teamsAuthentication(teams, options.cloud));
-  adapter.onTurnError = async (context, err) => {
-    logger.error({ err, activityType: context.activity.type, activityId: context.activity.id }, 'Teams turn failed');
-    // An invoke must still answer: a failed click shows this sentence instead of a spinner that never ends.
-    if (context.activity.type !== 'invoke') await context.sendActivity('Something went wrong on Rapport\'s side; the error was logged. Try again in a minute.').catch(() => {});
-  };
+  adapter.onTurnError = teamsTurnErrorHandler(logger);
   const connector = new TeamsConnector(adapter, teams.appId ?? '', (id) => loadConversationReference(runtime.db, id));
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'teams-poster', stop: async () => {} };

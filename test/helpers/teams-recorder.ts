@@ -27,6 +27,8 @@ export interface RecordedCall {
   activityId?: string;
   /** The id the recorder answered with (new activities) or the replaced one. */
   answeredId: string;
+  /** When the call arrived (Date.now()). */
+  at: number;
   activity: Record<string, unknown>;
   /** The Authorization header the bot sent (its outgoing token), if any. */
   authorization?: string;
@@ -48,6 +50,8 @@ export interface RecordedMember {
 export interface InjectedFailure {
   status: number;
   headers?: Record<string, string>;
+  /** Only for this kind of call: a new message (`send`), a reply, or an update. Default: the next call of any kind. */
+  kind?: 'send' | 'reply' | 'update';
 }
 
 /**
@@ -58,6 +62,8 @@ export interface InjectedFailure {
 export class TeamsRecorder {
   readonly calls: RecordedCall[] = [];
   private readonly failures: InjectedFailure[] = [];
+  /** Every injected failure that was served, with when. */
+  readonly served: Array<{ status: number; kind: 'send' | 'reply' | 'update'; conversationId: string; at: number }> = [];
   private readonly members = new Map<string, RecordedMember[]>();
   private server: Server | undefined;
   private counter = 0;
@@ -81,6 +87,7 @@ export class TeamsRecorder {
   reset(): void {
     this.calls.length = 0;
     this.failures.length = 0;
+    this.served.length = 0;
     this.attempts = 0;
     this.members.clear();
   }
@@ -130,8 +137,11 @@ export class TeamsRecorder {
       return;
     }
     this.attempts++;
-    const failure = this.failures.shift();
+    const kind = method === 'PUT' ? 'update' : match[2] ? 'reply' : 'send';
+    const index = this.failures.findIndex((f) => !f.kind || f.kind === kind);
+    const failure = index === -1 ? undefined : this.failures.splice(index, 1)[0];
     if (failure) {
+      this.served.push({ status: failure.status, kind, conversationId: decodeURIComponent(match[1]), at: Date.now() });
       res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers }).end(JSON.stringify({ error: { code: 'Injected', message: `injected ${failure.status}` } }));
       return;
     }
@@ -139,7 +149,7 @@ export class TeamsRecorder {
     const activityId = match[2] ? decodeURIComponent(match[2]) : undefined;
     const answeredId = method === 'PUT' ? activityId! : `activity-${++this.counter}`;
     const activity = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-    this.calls.push({ method, conversationId, activityId, answeredId, activity, authorization: req.headers.authorization });
+    this.calls.push({ method, conversationId, activityId, answeredId, activity, authorization: req.headers.authorization, at: Date.now() });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: answeredId }));
   }
 }

@@ -157,6 +157,21 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     expect(adaptiveCardProblems(answer.card)).toEqual([]);
   });
 
+  it('a 429 on a proactive post is waited out by the delivery queue (Retry-After), not inside the SDK, and the card is posted once', async () => {
+    await send(message('log "Globex" "We are cancelling our contract, very disappointed" --new'));
+    recorder.failNext({ status: 429, headers: { 'retry-after': '2' }, kind: 'send' });
+    const posted = await eventually('the suggestion for Globex', async () => recorder.cards().find((c) => c.method === 'POST' && !c.activityId && JSON.stringify(c.card).includes('Globex')), 30_000);
+    const throttled = recorder.served.find((f) => f.status === 429);
+    expect(throttled).toMatchObject({ kind: 'send', conversationId: CONVERSATION });
+    // The queue held the job for Retry-After; the SDK made no retries of its own in between.
+    expect(posted.at - throttled!.at).toBeGreaterThanOrEqual(1_900);
+    expect(recorder.cards().filter((c) => c.method === 'POST' && !c.activityId && JSON.stringify(c.card).includes('Globex'))).toHaveLength(1);
+    const followUp = await db().followUp.findFirstOrThrow({ where: { company: { name: 'Globex' } } });
+    expect(followUp.messageRef).toBe(`teams:${CONVERSATION}|${posted.answeredId}`);
+    // The failed attempt told nobody "something went wrong": the channel got the card and nothing else.
+    expect(recorder.calls.filter((c) => JSON.stringify(c.activity).includes('Something went wrong'))).toEqual([]);
+  });
+
   it('unlink stops the binding but keeps the conversation reference (reminders still reach the chat); removing the app forgets it', async () => {
     const deals = '19:acme-deals@thread.tacv2';
     const inDeals = (fields: Record<string, unknown>) => activity({ ...fields, conversation: { id: deals, conversationType: 'channel', isGroup: true } });

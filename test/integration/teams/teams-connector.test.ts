@@ -3,6 +3,8 @@ import { CloudAdapter, type ConversationReference } from 'botbuilder';
 import { DeliveryError } from '../../../connectors/chat-connector.ts';
 import { TeamsConnector } from '../../../connectors/teams/teams.connector.ts';
 import { teamsAuthentication } from '../../../connectors/teams/teams-authentication.ts';
+import { teamsTurnErrorHandler } from '../../../connectors/teams/teams-turn-error.ts';
+import { createLogger } from '../../../src/logger.ts';
 import { adaptiveCardProblems, TeamsRecorder } from '../../helpers/teams-recorder.ts';
 
 describe('TeamsConnector against a recording Bot Connector service', () => {
@@ -20,6 +22,7 @@ describe('TeamsConnector against a recording Bot Connector service', () => {
     });
     // No app id: the local Emulator mode, outgoing calls carry no token.
     const adapter = new CloudAdapter(teamsAuthentication({ appId: undefined, appPassword: undefined, tenantId: undefined, appType: 'MultiTenant' }));
+    adapter.onTurnError = teamsTurnErrorHandler(createLogger('silent')); // as teams.component.ts sets it
     connector = new TeamsConnector(adapter, '', async (id) => references.get(id));
   });
   afterAll(() => recorder.stop());
@@ -66,6 +69,7 @@ describe('TeamsConnector against a recording Bot Connector service', () => {
     expect(err).toMatchObject({ code });
     expect((err as DeliveryError).retryAfterMs).toBe(retryAfterMs);
     expect(recorder.attempts).toBe(1);
+    expect(recorder.calls).toEqual([]); // and no apology posted into the conversation
     expect(Date.now() - started).toBeLessThan(5_000); // no Retry-After sleep, no backoff
     // The next post goes through: the failure was Teams', not the connector's state.
     await connector.post('teams:19:team@thread.tacv2', { text: 'y' });
