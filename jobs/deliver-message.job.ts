@@ -45,7 +45,8 @@ export async function deliverMessage(job: Job<DeliverMessageData>, token: string
   // Marked `posting` before the rate-limit slot is taken, so nothing but the limiter's own round trip
   // lies between the slot and the post: a database write in between (slow under load, and slower for
   // one post than the next) let two posts land closer than the platform's interval and drew 429s.
-  await setDeliveryStatus(db.sql, d.key, 'posting');
+  // Follow-up cards were marked by the claim already (one statement fewer per post).
+  if (!row.markedPosting) await setDeliveryStatus(db.sql, d.key, 'posting');
   const wait = await limiter.acquire(d.target);
   if (wait > 0) {
     await setDeliveryStatus(db.sql, d.key, 'not-posting', undefined, row.status);
