@@ -1,14 +1,11 @@
 import type { Job } from 'bullmq';
 import { analyzeMessage } from '../src/classifier/entities.ts';
+import { suggestFollowUp } from '../src/classifier/suggestion-rules.ts';
 import { insertClassification, insertSuggestionFor, readMessageToClassify, readSuggestionOf, type SuggestedFollowUpRow } from '../src/db/classification.repository.ts';
 import { QueueName } from './queue-names.ts';
 import type { ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { jobId } from './job-ids.ts';
-import { SuggestionDueCache } from './suggestion-due-cache.ts';
-
-/** Shared by every classify job of the process: due dates computed once per minute. */
-const suggestions = new SuggestionDueCache();
 
 export interface ClassifyOutcome {
   status: 'classified' | 'already-classified' | 'gone' | 'outbound';
@@ -46,7 +43,7 @@ export async function classifyCommunication(job: Job<ClassifyCommunicationData>,
   if (!message.classification) {
     const classifier = await deps.classifier.get();
     const result = classifier.classify(message.cleanText);
-    const suggestion = suggestions.suggest({ label: result.label, confidence: result.confidence, sentiment: analysis.sentiment, entities: analysis.entities, mentionedDate: analysis.mentionedDate, now, timezone });
+    const suggestion = suggestFollowUp({ label: result.label, confidence: result.confidence, sentiment: analysis.sentiment, entities: analysis.entities, mentionedDate: analysis.mentionedDate, now, timezone });
     const written = await insertClassification(
       db.sql,
       { ...owner, messageId, label: result.label, confidence: result.confidence, scores: result.scores, sentiment: analysis.sentiment, entities: analysis.entities, modelVersion: classifier.version },
@@ -65,7 +62,7 @@ export async function classifyCommunication(job: Job<ClassifyCommunicationData>,
 
   const classification = message.classification;
   const label = classification.correctedLabel ?? classification.label;
-  const suggestion = suggestions.suggest({
+  const suggestion = suggestFollowUp({
     label,
     confidence: classification.confidence,
     sentiment: classification.sentiment ?? 0,

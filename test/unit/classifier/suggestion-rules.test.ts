@@ -59,4 +59,58 @@ describe('follow-up suggestion rules', () => {
     // Friday 16:00 in Berlin (15:00 UTC) + 2 business hours = Monday 10:00 Berlin = 09:00 UTC.
     expect(addBusinessHours(new Date('2026-11-20T15:00:00Z'), 2, 'Europe/Berlin')).toEqual(new Date('2026-11-23T09:00:00Z'));
   });
+
+  it('business hours run to closing time exactly, start at opening from before it, and floor to the minute', () => {
+    // Monday 13:00 + 4 h ends at 17:00 the same day, not the next morning.
+    expect(addBusinessHours(new Date('2026-11-23T13:00:00Z'), 4, 'UTC')).toEqual(new Date('2026-11-23T17:00:00Z'));
+    // Monday 07:30 + 1 h counts from 09:00.
+    expect(addBusinessHours(new Date('2026-11-23T07:30:00Z'), 1, 'UTC')).toEqual(new Date('2026-11-23T10:00:00Z'));
+    // Seconds are dropped first; half an hour is 30 minutes.
+    expect(addBusinessHours(new Date('2026-11-23T10:00:59Z'), 0.5, 'UTC')).toEqual(new Date('2026-11-23T10:30:00Z'));
+    // 40 business hours = a whole working week, from Saturday: the next Friday's closing time.
+    expect(addBusinessHours(new Date('2026-11-21T12:00:00Z'), 40, 'UTC')).toEqual(new Date('2026-11-27T17:00:00Z'));
+    expect(addBusinessHours(new Date('2026-11-23T10:00:00Z'), 0, 'UTC')).toEqual(new Date('2026-11-23T10:00:00Z'));
+  });
+
+  it('business hours follow the local clock across DST changes and half-hour zones', () => {
+    // Berlin springs forward on Sunday 29 March 2026: Friday 16:00 CET (15:00 UTC) + 2 h = Monday 10:00 CEST = 08:00 UTC.
+    expect(addBusinessHours(new Date('2026-03-27T15:00:00Z'), 2, 'Europe/Berlin')).toEqual(new Date('2026-03-30T08:00:00Z'));
+    // New York falls back on Sunday 1 November 2026: Friday 16:00 EDT (20:00 UTC) + 2 h = Monday 10:00 EST = 15:00 UTC.
+    expect(addBusinessHours(new Date('2026-10-30T20:00:00Z'), 2, 'America/New_York')).toEqual(new Date('2026-11-02T15:00:00Z'));
+    // Kolkata is UTC+5:30: Monday 16:30 IST (11:00 UTC) + 1 h = Tuesday 09:30 IST = 04:00 UTC.
+    expect(addBusinessHours(new Date('2026-11-23T11:00:00Z'), 1, 'Asia/Kolkata')).toEqual(new Date('2026-11-24T04:00:00Z'));
+  });
+
+  it('business hours agree with a minute-by-minute walk of the wall clock', () => {
+    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Auckland'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    for (let i = 0; i < 120; i++) {
+      const zone = zones[i % zones.length];
+      // Spread over 2026, which has every zone's DST changes in it.
+      const start = new Date(Date.UTC(2026, 0, 1) + Math.floor(random() * 365 * 24 * 60) * 60_000 + Math.floor(random() * 60_000));
+      const hours = [0.5, 4, 8, 16, 27.25][i % 5];
+      expect(addBusinessHours(start, hours, zone).toISOString(), `${start.toISOString()} + ${hours} h in ${zone}`).toBe(walkBusinessHours(start, hours, zone).toISOString());
+    }
+  });
 });
+
+/** The former implementation, as the reference: a walk minute by minute, skipping closed time hour by hour. */
+function walkBusinessHours(now: Date, hours: number, timeZone: string): Date {
+  const format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
+  const local = (d: Date) => {
+    const parts = format.formatToParts(d);
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '0';
+    return { weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday')), hour: Number(get('hour')), minute: Number(get('minute')) };
+  };
+  let remaining = Math.round(hours * 60);
+  let t = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  while (remaining > 0) {
+    const { weekday, hour, minute } = local(t);
+    if (weekday >= 1 && weekday <= 5 && hour >= 9 && hour < 17) {
+      t = new Date(t.getTime() + 60_000);
+      remaining--;
+    } else t = new Date(t.getTime() + (60 - minute) * 60_000);
+  }
+  return t;
+}
