@@ -10,6 +10,21 @@ type StoredEntry = ConsoleFeedEntry & { idempotencyKey?: string };
 
 type FeedEvent = { type: 'post' | 'update'; entry: ConsoleFeedEntry };
 
+// Posts one entry in one round trip: unless the idempotency key (ARGV[1], may be empty) names an
+// earlier post (then its id comes back), stores the entry, appends it to the order list and publishes
+// it. Answers { message id, order list length }. Atomic, so two retries of one post cannot both post.
+const POST = `
+if ARGV[1] ~= '' then
+  local existing = redis.call('HGET', KEYS[3], ARGV[1])
+  if existing then return { existing, -1 } end
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+local length = redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('PUBLISH', ARGV[5], ARGV[4])
+return { ARGV[2], length }
+`;
+
 // When the order list is longer than ARGV[1], removes and returns its oldest ids, leaving ARGV[2].
 const TAKE_OLDEST = `
 local length = redis.call('LLEN', KEYS[1])
@@ -61,20 +76,15 @@ export class SharedConsoleConnector implements ConsoleFeed {
 
   async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {
     this.checkTarget(target);
-    if (opts.idempotencyKey) {
-      const existing = await this.findPosted(target, opts.idempotencyKey);
-      if (existing) return existing;
-    }
     const entry: StoredEntry = { externalId: randomUUID(), target, reply, postedAt: new Date().toISOString(), idempotencyKey: opts.idempotencyKey };
-    const tx = this.redis
-      .multi()
-      .hset(this.keys.entries, entry.externalId, JSON.stringify(entry))
-      .rpush(this.keys.order, entry.externalId);
-    if (opts.idempotencyKey) tx.hset(this.keys.idempotency, opts.idempotencyKey, entry.externalId);
-    const results = await tx.publish(this.keys.channel, JSON.stringify({ type: 'post', entry } satisfies FeedEvent)).exec();
-    // RPUSH (the second command) answers the list length: trim only when it grew past twice `keep`.
-    const length = Number(results?.[1]?.[1] ?? 0);
-    if (length > this.keep * 2) await this.trim();
+    const event = JSON.stringify({ type: 'post', entry } satisfies FeedEvent);
+    const [externalId, length] = (await this.redis.eval(
+      POST, 3, this.keys.entries, this.keys.order, this.keys.idempotency,
+      opts.idempotencyKey ?? '', entry.externalId, JSON.stringify(entry), event, this.keys.channel,
+    )) as [string, number];
+    if (externalId !== entry.externalId) return { externalId }; // posted before under this key
+    // Trim only when the list grew past twice `keep`.
+    if (Number(length) > this.keep * 2) await this.trim();
     return { externalId: entry.externalId };
   }
 
