@@ -14,6 +14,9 @@ import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-cr
 import { teamsChannelRef } from './teams-channel-ref.ts';
 import type { TeamsAutoLogger } from './teams-auto-logger.ts';
 
+/** How long a stored reference is trusted before a message stores it again (Teams may move a conversation's service URL). */
+const REFERENCE_REFRESH_MS = 10 * 60_000;
+
 export interface TeamsBotDeps {
   /** Runs a command of the shared grammar (app/chat.component.ts commandRunner). */
   executeCommand: (text: string, ctx: CommandContext) => Promise<Reply>;
@@ -34,6 +37,9 @@ export interface TeamsBotDeps {
  * ConversationReference so reminders can be posted there later.
  */
 export class TeamsBot extends TeamsActivityHandler {
+  /** When this process last stored each conversation's reference ("<conversation>|<serviceUrl>"). */
+  private readonly remembered = new Map<string, number>();
+
   constructor(private readonly deps: TeamsBotDeps) {
     super();
     this.onMessage(async (context, next) => {
@@ -58,12 +64,15 @@ export class TeamsBot extends TeamsActivityHandler {
       await next();
     });
     this.onConversationUpdate(async (context, next) => {
-      await this.remember(context);
+      await this.remember(context, true);
       await next();
     });
     this.onInstallationUpdate(async (context, next) => {
-      if (context.activity.action !== 'remove' && context.activity.action !== 'remove-upgrade') await this.remember(context);
-      else await forgetConversationReference(this.deps.db, context.activity.conversation.id);
+      if (context.activity.action !== 'remove' && context.activity.action !== 'remove-upgrade') await this.remember(context, true);
+      else {
+        await forgetConversationReference(this.deps.db, context.activity.conversation.id);
+        for (const key of this.remembered.keys()) if (key.startsWith(`${teamsChannelRef(context.activity.conversation.id)}|`)) this.remembered.delete(key);
+      }
       await next();
     });
   }
@@ -150,8 +159,19 @@ export class TeamsBot extends TeamsActivityHandler {
     return tz && isValidTimezone(tz) ? tz : this.deps.timezone;
   }
 
-  private async remember(context: TurnContext): Promise<void> {
-    await saveConversationReference(this.deps.db, TurnContext.getConversationReference(context.activity));
+  /**
+   * Stores the conversation's reference. With RSC every message of a channel reaches the bot, so a
+   * reference already stored by this process with the same service URL is not written again for
+   * {@link REFERENCE_REFRESH_MS}; installation and conversation updates always write.
+   */
+  private async remember(context: TurnContext, force = false): Promise<void> {
+    const a = context.activity;
+    const key = `${teamsChannelRef(a.conversation.id)}|${a.serviceUrl}`;
+    const storedAt = this.remembered.get(key);
+    if (!force && storedAt !== undefined && Date.now() - storedAt < REFERENCE_REFRESH_MS) return;
+    await saveConversationReference(this.deps.db, TurnContext.getConversationReference(a));
+    if (this.remembered.size >= 10_000) this.remembered.clear();
+    this.remembered.set(key, Date.now());
   }
 }
 
