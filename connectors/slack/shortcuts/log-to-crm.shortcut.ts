@@ -5,6 +5,7 @@ import { instantToWallClock } from '../../../src/domain/zoned-time.ts';
 import { guessCustomer, type GuessedCustomer } from '../../../src/services/guess-customer.service.ts';
 import { customerOption, PLAIN_TEXT_INPUT_MAX, renderLogModal } from '../render-log-modal.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
+import { slackTextToPlain } from '../slack-text.ts';
 
 /** callback_id of the "Log to CRM" message shortcut (manifest.json features.shortcuts). */
 export const LOG_TO_CRM_SHORTCUT = 'log_to_crm';
@@ -40,7 +41,8 @@ export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): voi
         notes: notes.slice(0, PLAIN_TEXT_INPUT_MAX),
         customer: guess ? customerOption(guess.companyName, { companyId: guess.companyId }) : undefined,
       });
-    const own: ThreadText = { text: body.message.text ?? '', users: body.message.user ? [body.message.user] : [] };
+    // The notes are for people to read and edit: Slack's escapes and <@U1>-style links become plain words.
+    const own: ThreadText = { text: slackTextToPlain(body.message.text ?? ''), users: body.message.user ? [body.message.user] : [] };
     const opened = await client.views.open({ trigger_id: body.trigger_id, view: modal(own.text, linked) });
     const threadTs = (body.message.thread_ts as string | undefined) ?? (Number(body.message.reply_count ?? 0) > 0 ? body.message.ts : undefined);
     if (!threadTs && linked) return;
@@ -72,7 +74,7 @@ async function readThread(client: WebClient, channel: string, threadTs: string, 
     const res = await client.conversations.replies({ channel, ts: threadTs, limit: MAX_REPLIES });
     const messages = (res.messages ?? []).filter((m) => m.text);
     if (messages.length === 0) return own;
-    return { text: messages.map((m) => m.text!).join('\n\n'), users: [...new Set(messages.map((m) => m.user).filter((u): u is string => Boolean(u)))] };
+    return { text: messages.map((m) => slackTextToPlain(m.text!)).join('\n\n'), users: [...new Set(messages.map((m) => m.user).filter((u): u is string => Boolean(u)))] };
   } catch (err) {
     deps.logger.info({ err: (err as Error).message, channel }, 'Log to CRM: could not read the thread; using the message alone');
     return own;

@@ -217,7 +217,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     slack.threads.set(`CSHARED/${parent.ts}`, [
       { ts: parent.ts, user: 'UREP', text: parent.text },
       { ts: '1700000100.000200', user: 'UGLOBEX', text: 'We need SAML before renewal' },
-      { ts: '1700000100.000300', user: 'UREP', text: 'I will check with product' },
+      { ts: '1700000100.000300', user: 'UREP', text: 'I will check with &lt;product&gt; &amp; <@UPM|pat>' },
     ]);
     slack.users.set('UREP', { profile: { email: 'rep@gmail.com' } });
     slack.users.set('UGLOBEX', { profile: { email: 'ana@globex.com' } });
@@ -230,7 +230,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     const view = update.body.view as ModalView;
     expect(view).toMatchObject({ type: 'modal', callback_id: 'rapport_log', private_metadata: opened.private_metadata });
     expect(slack.callsTo('conversations.replies').at(-1)!.body).toMatchObject({ channel: 'CSHARED', ts: parent.ts });
-    expect((input(view, 'notes').element as { initial_value?: string }).initial_value).toBe('Globex asked about SSO\n\nWe need SAML before renewal\n\nI will check with product');
+    expect((input(view, 'notes').element as { initial_value?: string }).initial_value).toBe('Globex asked about SSO\n\nWe need SAML before renewal\n\nI will check with <product> & @pat');
     expect((input(view, 'customer').element as ExternalSelect).initial_option).toEqual({ text: { type: 'plain_text', text: 'Globex', emoji: true }, value: `id:${globex.id}` });
     expect((input(view, 'kind').element as StaticSelect).initial_option?.value).toBe('chat');
 
