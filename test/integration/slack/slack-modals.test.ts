@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ActionsBlock, Button, ContextBlock, ExternalSelect, HomeView, InputBlock, KnownBlock, ModalView, PlainTextOption, StaticSelect } from '@slack/types';
+import type { ActionsBlock, Button, ExternalSelect, HomeView, InputBlock, KnownBlock, ModalView, PlainTextOption, StaticSelect } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.ts';
 import { createLogger } from '../../../src/logger.ts';
@@ -21,6 +21,25 @@ const sign = (body: string, ts: number) => `v0=${createHmac('sha256', SECRET).up
 const dayIn = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 const inputs = (view: ModalView) => view.blocks.filter((b): b is InputBlock => b.type === 'input');
 const input = (view: ModalView, blockId: string) => inputs(view).find((b) => b.block_id === blockId)!;
+
+/** Slack refuses a view over its limits: at most 100 blocks, 24-character titles and buttons, 3000 characters of metadata, unique block ids, options of 75/150 characters. */
+function expectWithinSlackLimits(view: ModalView | HomeView): void {
+  expect(view.blocks.length).toBeLessThanOrEqual(100);
+  if (view.type === 'modal') {
+    expect(view.title.text.length).toBeLessThanOrEqual(24);
+    for (const button of [view.submit, view.close]) expect((button?.text ?? '').length).toBeLessThanOrEqual(24);
+  }
+  expect((view.private_metadata ?? '').length).toBeLessThanOrEqual(3000);
+  const blockIds = view.blocks.map((b) => b.block_id).filter(Boolean);
+  expect(new Set(blockIds).size).toBe(blockIds.length);
+  const elements = (view.blocks as KnownBlock[]).flatMap((b): unknown[] => (b.type === 'input' ? [b.element] : b.type === 'actions' ? b.elements : []));
+  for (const e of elements) {
+    for (const o of (e as StaticSelect).options ?? []) {
+      expect(o.text.text.length).toBeLessThanOrEqual(75);
+      expect((o.value ?? '').length).toBeLessThanOrEqual(150);
+    }
+  }
+}
 
 describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through Bolt (%s)', (kind) => {
   const slack = new SlackRecorder();
@@ -81,8 +100,11 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
   const db = () => proc.runtime.db;
 
   /** The modal views.open received for a trigger id. */
-  const openedView = (triggerId: string) =>
-    eventually(`views.open for ${triggerId}`, async () => slack.callsTo('views.open').find((c) => c.body.trigger_id === triggerId)?.body.view as ModalView | undefined);
+  async function openedView(triggerId: string): Promise<ModalView> {
+    const view = await eventually(`views.open for ${triggerId}`, async () => slack.callsTo('views.open').find((c) => c.body.trigger_id === triggerId)?.body.view as ModalView | undefined);
+    expectWithinSlackLimits(view);
+    return view;
+  }
 
   async function slashCommand(text: string, channel = 'CSALES', user = 'U1') {
     const triggerId = trigger();
@@ -191,8 +213,11 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
   });
 
   /** The Home tab views.publish last sent for a user. */
-  const publishedHome = (user: string, after = 0) =>
-    eventually(`views.publish for ${user}`, async () => slack.callsTo('views.publish').slice(after).filter((c) => c.body.user_id === user).at(-1)?.body.view as HomeView | undefined);
+  async function publishedHome(user: string, after = 0): Promise<HomeView> {
+    const view = await eventually(`views.publish for ${user}`, async () => slack.callsTo('views.publish').slice(after).filter((c) => c.body.user_id === user).at(-1)?.body.view as HomeView | undefined);
+    expectWithinSlackLimits(view);
+    return view;
+  }
   const homeText = (view: HomeView) => JSON.stringify(view.blocks);
 
   /** A message shortcut click ("Log to CRM") on a message, as Slack sends it. */
@@ -228,6 +253,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     const update = await eventually('views.update with the thread', async () => slack.callsTo('views.update').find((c) => String((c.body.view as ModalView).private_metadata).includes(parent.ts)));
     expect(update.body.view_id).toMatch(/^V\d+$/);
     const view = update.body.view as ModalView;
+    expectWithinSlackLimits(view);
     expect(view).toMatchObject({ type: 'modal', callback_id: 'rapport_log', private_metadata: opened.private_metadata });
     expect(slack.callsTo('conversations.replies').at(-1)!.body).toMatchObject({ channel: 'CSHARED', ts: parent.ts });
     expect((input(view, 'notes').element as { initial_value?: string }).initial_value).toBe('Globex asked about SSO\n\nWe need SAML before renewal\n\nI will check with <product> & @pat');
@@ -384,4 +410,5 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     expect(homeText(afterSnooze)).toMatch(new RegExp(`#${overdue.number} ${overdue.title}: snoozed until`));
     expect(homeText(afterSnooze)).toContain('Overdue (11)');
   });
+
 });
