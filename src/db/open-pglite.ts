@@ -32,6 +32,7 @@ export async function openPglite(dataDir: string | undefined, opts: OpenPgliteOp
     release();
     throw err;
   }
+  yieldBetweenQueries(pglite);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const sql: SqlRunner = {
     async exec(text) {
@@ -54,6 +55,27 @@ export async function openPglite(dataDir: string | undefined, opts: OpenPgliteOp
       release();
     },
   };
+}
+
+/**
+ * PGlite runs each query synchronously on this thread, and a finished query hands its lock to the next
+ * one inside the same microtask flush: under load, every queued query ran back to back and the HTTP
+ * server could not answer anything (Slack acks waited seconds). Starting each query on a new
+ * macrotask lets pending I/O (new requests, their acks) in between; it costs a few microseconds per
+ * query. Queries inside a transaction run on the transaction's own handle and are not delayed.
+ */
+function yieldBetweenQueries(pglite: PGlite): void {
+  const query = pglite.query.bind(pglite);
+  const exec = pglite.exec.bind(pglite);
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  pglite.query = (async (...args: Parameters<PGlite['query']>) => {
+    await turn();
+    return query(...args);
+  }) as PGlite['query'];
+  pglite.exec = (async (...args: Parameters<PGlite['exec']>) => {
+    await turn();
+    return exec(...args);
+  }) as PGlite['exec'];
 }
 
 /**
