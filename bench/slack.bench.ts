@@ -14,7 +14,7 @@
  * Run: flock /tmp/rapport-bench.lock npm run bench:slack
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/open-database.ts';
@@ -34,6 +34,17 @@ const DATABASES = (process.env.RAPPORT_BENCH_DATABASES ?? 'pglite,postgres').spl
 const SECRET = 'bench-signing-secret-0123456789';
 const TEAM = 'T1';
 const CHANNEL = 'CACME';
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -132,6 +143,7 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number
     const baseline = await openLoop(BASELINE_SECONDS, () => () => fetch(`${base}/healthz`));
     console.log(describeLoad(`[${kind}] baseline /healthz`, baseline));
 
+    const cpuBefore = cpuMs(bot.child.pid);
     const commands = await openLoop(SECONDS, (i) => {
       const body = slashCommandBody({
         teamId: TEAM,
@@ -144,6 +156,14 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number
       return () => postSignedToSlackEvents(base, SECRET, body, 'application/x-www-form-urlencoded');
     });
     console.log(describeLoad(`[${kind}] /crm log acks`, commands));
+    const cpuDuring = cpuMs(bot.child.pid) - cpuBefore;
+    // Acks are immediate; the logs themselves may still be queued behind them. How long until the last answer:
+    const loadEnd = Date.now();
+    const answered = () => slack.calls.filter((c) => c.method.startsWith('respond/bench-')).length;
+    while (answered() < commands.ok && Date.now() - loadEnd < 300_000) await new Promise((r) => setTimeout(r, 100));
+    figures.drainSeconds = (Date.now() - loadEnd) / 1000;
+    console.log(`[${kind}] last /crm answer (response_url) ${figures.drainSeconds.toFixed(1)} s after the last request; ${answered()}/${commands.ok} answered`);
+    console.log(`[${kind}] bot CPU during the load: ${(cpuDuring / 1000).toFixed(1)} s over ${SECONDS} s (${((cpuDuring / (SECONDS * 1000)) * 100).toFixed(0)}% of a core), ${(cpuDuring / commands.sent).toFixed(1)} ms per command incl. classification done meanwhile`);
     figures.commandsSent = commands.sent;
     figures.commandErrors = commands.errors;
     figures.ackP50 = pct(commands.latencies, 50);

@@ -7,6 +7,7 @@ import type { SlackChannelRouter } from './slack-channel-router.ts';
 import type { SlackUserDirectory } from './slack-user-directory.ts';
 import { USER_CACHE_MS } from './slack-user-directory.ts';
 import { slackTextToPlain } from './slack-text.ts';
+import type { SlackWorkLimiter } from './slack-work-limiter.ts';
 
 /** The fields of a Slack `message` event (any subtype) that auto-logging reads. */
 export interface SlackMessageEvent {
@@ -51,6 +52,8 @@ export interface SlackAutoLoggerDeps {
   /** RAPPORT_TIMEZONE, for reps Slack gives no timezone for. */
   defaultTimezone: string;
   logger: Logger;
+  /** Shares the component's bound on work after acks (commands and messages alike). Default: unbounded. */
+  limiter?: SlackWorkLimiter;
 }
 
 /**
@@ -72,6 +75,10 @@ export class SlackAutoLogger {
 
   /** Handles one event delivered to workspace `teamId`; the listener has acknowledged it already. */
   async handle(teamId: string, event: SlackMessageEvent): Promise<AutoLogResult> {
+    return this.deps.limiter ? this.deps.limiter.run(() => this.process(teamId, event)) : this.process(teamId, event);
+  }
+
+  private async process(teamId: string, event: SlackMessageEvent): Promise<AutoLogResult> {
     if (!LOGGED_CHANNEL_TYPES.has(event.channel_type)) return { action: 'ignored', reason: 'not-a-channel' };
     const channelRef = `${teamId}/${event.channel}`;
     if (event.subtype === 'message_deleted' && event.deleted_ts) {

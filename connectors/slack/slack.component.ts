@@ -15,7 +15,11 @@ import { socketModeConnection } from './socket-mode-connection.ts';
 import { SlackUserDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
+import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
+
+/** Acknowledged Slack requests worked on at once (commands, clicks, auto-logged messages); more wait their turn. */
+export const SLACK_WORK_CONCURRENCY = 32;
 
 /** Where Slack sends slash commands, interactivity and events (manifest.json request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -67,6 +71,7 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
 
+  const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY);
   // One users.info cache for commands and auto-logging; the rep's stored timezone while Slack cannot say.
   const users = new SlackUserDirectory(clients.reading, logger);
   const storedTimezone = async (platformUserId: string) =>
@@ -78,9 +83,11 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     users,
     defaultTimezone: runtime.config.timezone,
     logger,
+    limiter: work,
   });
+  const runCommand = commandRunner(runtime);
   const deps: SlackListenerDeps = {
-    run: commandRunner(runtime),
+    run: (text, ctx) => work.run(() => runCommand(text, ctx)),
     contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, { directory: users, storedTimezone }),
     connector,
     clientFor: clients.reading,
