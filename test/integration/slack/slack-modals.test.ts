@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { lookupCustomer } from '../../../src/services/lookup-customer.service.ts';
+import { tombstoneHash } from '../../../src/services/tombstones.service.ts';
 import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
@@ -210,6 +211,14 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     expect((await submit(view, 'VLOG2', created)).status).toBe(200);
     expect(await db().prisma.company.count({ where: { normalizedName: 'initech' } })).toBe(1);
     expect(await db().prisma.communicationRecord.count({ where: { sourceKey: `slack:view:${TEAM}/VLOG2` } })).toBe(1);
+
+    // An erased customer's name cannot come back through "Create": the sentence shows next to the customer field.
+    await db().prisma.tombstone.create({ data: { keyHash: tombstoneHash({ kind: 'company', value: 'Vandelay' }), kind: 'company' } });
+    const erased = await submit(view, 'VLOG3', logValues({ customer: { text: { type: 'plain_text', text: 'Create “Vandelay”' }, value: 'new:Vandelay' }, notes: 'Vandelay called' }));
+    expect(erased.body.response_action).toBe('errors');
+    expect(erased.body.errors!.customer).toMatch(/erased/);
+    expect(await db().prisma.company.count({ where: { normalizedName: 'vandelay' } })).toBe(0);
+    expect(await db().prisma.message.count({ where: { text: 'Vandelay called' } })).toBe(0);
   });
 
   /** The Home tab views.publish last sent for a user. */
