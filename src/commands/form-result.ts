@@ -1,4 +1,4 @@
-import { RapportError, userMessage } from '../errors.ts';
+import { RapportError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { findOrCreateRep } from '../services/reps.service.ts';
 import type { CommandContext } from './command-context.ts';
@@ -48,14 +48,16 @@ export async function formHandlerContext(ctx: CommandContext, deps: CommandDeps)
 }
 
 /**
- * Runs a form's write like executeCommand runs a command: a failure after validation (an erased
- * customer, the database away) becomes an error reply with a sentence, never a thrown stack trace.
+ * Runs a form's write. A failure after validation (the database away, a conflict) comes back as an
+ * error sentence on `field`, so the form stays open with everything typed in it and can be submitted
+ * again; it is never a thrown stack trace, and unexpected errors are logged.
  */
-export async function replyOnFailure<Field extends string>(work: () => Promise<FormResult<Field>>, logger?: Logger): Promise<FormResult<Field>> {
+export async function errorOnFieldOnFailure<Field extends string>(field: Field, work: () => Promise<FormResult<Field>>, logger?: Logger): Promise<FormResult<Field>> {
   try {
     return await work();
   } catch (err) {
     if (!(err instanceof RapportError)) logger?.error({ err }, 'form submission failed');
-    return { ok: true, reply: { tone: 'error', text: userMessage(err) } };
+    const message = err instanceof RapportError ? err.message : 'Could not save this just now; nothing was written. Submit again in a moment.';
+    return { ok: false, errors: { [field]: message } as Partial<Record<Field, string>> };
   }
 }

@@ -6,7 +6,7 @@ import { findOrCreateRep } from '../../services/reps.service.ts';
 import type { Actor, CommandContext } from '../command-context.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { followUpSection } from '../follow-up-view.ts';
-import { formHandlerContext, replyOnFailure, type FormResult } from '../form-result.ts';
+import { formHandlerContext, errorOnFieldOnFailure, type FormResult } from '../form-result.ts';
 import { companyForNewName, type FormCustomer } from './log-form.handler.ts';
 
 /** Longest follow-up title, as `remind` allows. */
@@ -47,7 +47,7 @@ export async function submitFollowUpForm(input: FollowUpFormInput, ctx: CommandC
   else if (input.dueAt.getTime() <= ctx.now.getTime()) errors.dueAt = `That time is in the past. Pick a future time (like ${WHEN_EXAMPLES}).`;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
-  return replyOnFailure(async () => {
+  return errorOnFieldOnFailure<FollowUpFormField>('title', async () => {
     const h = await formHandlerContext(ctx, deps);
     if (!company) {
       const earlier = await deps.db.prisma.followUp.findUnique({ where: { requestKey: input.requestKey }, select: { company: { select: { id: true, name: true } } } });

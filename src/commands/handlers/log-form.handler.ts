@@ -8,7 +8,7 @@ import { logCommunication, MAX_LOG_TEXT_CHARS } from '../../services/log-communi
 import { confidentMatch, lookupCustomer } from '../../services/lookup-customer.service.ts';
 import type { CommandContext } from '../command-context.ts';
 import type { CommandDeps, HandlerContext } from '../command-deps.ts';
-import { compareLocalDates, formHandlerContext, parseLocalDate, replyOnFailure, type FormResult, type LocalDate } from '../form-result.ts';
+import { compareLocalDates, formHandlerContext, parseLocalDate, errorOnFieldOnFailure, type FormResult, type LocalDate } from '../form-result.ts';
 import { loggedReply } from './log.handler.ts';
 
 /** How a conversation happened, as the log form offers it (the same words as `log --via`). */
@@ -79,7 +79,7 @@ export async function submitLogForm(input: LogFormInput, ctx: CommandContext, de
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
-  return replyOnFailure(async () => {
+  return errorOnFieldOnFailure<LogFormField>('notes', async () => {
     const h = await formHandlerContext(ctx, deps);
     if (!company) {
       // A retried submission must not create the customer twice: the record it logged names it.

@@ -88,4 +88,17 @@ describe.each(TEST_DATABASE_KINDS)('log and follow-up forms, home overview and c
     expect(await guessCustomer(t.db, { platform: 'slack', emails: ['gavin@gmail.com'] })).toMatchObject({ companyId: hooli.id }); // a known contact's own address
     expect(await guessCustomer(t.db, { platform: 'slack', emails: ['someone@gmail.com', 'x@unknown.example'] })).toBeUndefined();
   });
+
+  it('a write that fails after validation keeps the form open: an error sentence on the notes field, nothing written', async () => {
+    await t.db.sql.exec('ALTER TABLE "Message" RENAME TO "MessageAway"');
+    try {
+      const result = await submitLogForm({ customer: { companyId }, notes: 'Lost?', sourceKey: 'k-fail' }, ctx(), { db: t.db, hooks });
+      expect(result).toEqual({ ok: false, errors: { notes: 'Could not save this just now; nothing was written. Submit again in a moment.' } });
+    } finally {
+      await t.db.sql.exec('ALTER TABLE "MessageAway" RENAME TO "Message"');
+    }
+    expect(await t.db.prisma.communicationRecord.count({ where: { sourceKey: 'k-fail' } })).toBe(0);
+    // Submitted again once the database is back: logged.
+    expect((await submitLogForm({ customer: { companyId }, notes: 'Lost?', sourceKey: 'k-fail' }, ctx(), { db: t.db, hooks })).ok).toBe(true);
+  });
 });
