@@ -11,6 +11,7 @@
  *     records and messages (must be 0) and missing ones.
  * Counts are read from the database after a graceful shutdown, which finishes work Slack already got
  * an ack for. PGlite, then PostgreSQL (RAPPORT_BENCH_DATABASES=pglite to skip it).
+ * RAPPORT_BENCH_BOT_NODE_OPTIONS is passed to the bot as NODE_OPTIONS (profiling).
  * Run: flock /tmp/rapport-bench.lock npm run bench:slack
  */
 import { randomBytes } from 'node:crypto';
@@ -128,6 +129,8 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_BOT_TOKEN: 'xoxb-bench-token',
     SLACK_API_URL: apiUrl,
+    // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot's time goes.
+    NODE_OPTIONS: process.env.RAPPORT_BENCH_BOT_NODE_OPTIONS,
   });
   const base = `http://127.0.0.1:${port}`;
   const figures: Record<string, number> = {};
