@@ -1,3 +1,4 @@
+import { chatKindFor } from '../../domain/channel-kind.ts';
 import type { ChannelKind } from '../../db/generated/enums.ts';
 import { DEFAULT_HOUR } from '../../domain/parse-when.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../../domain/zoned-time.ts';
@@ -15,8 +16,8 @@ import { loggedReply } from './log.handler.ts';
 export const LOG_FORM_KINDS = ['call', 'meeting', 'email', 'chat', 'note'] as const;
 export type LogFormKind = (typeof LOG_FORM_KINDS)[number];
 
-/** The grammar's reading of each word (`--via chat` is a chat-tool conversation, stored as `console`). */
-const KIND_TO_CHANNEL: Record<LogFormKind, ChannelKind> = { call: 'call', meeting: 'meeting', email: 'email', chat: 'console', note: 'note' };
+/** The grammar's reading of each word; "chat" is stored as the chat tool the form was sent from (chatKindFor). */
+const KIND_TO_CHANNEL: Record<Exclude<LogFormKind, 'chat'>, ChannelKind> = { call: 'call', meeting: 'meeting', email: 'email', note: 'note' };
 
 /** A customer picked in a form: an existing one by id, or a new one to create by name. */
 export type FormCustomer = { companyId: string } | { newName: string };
@@ -100,7 +101,7 @@ export async function submitLogForm(input: LogFormInput, ctx: CommandContext, de
       {
         companyId: company.id,
         text: notes,
-        channelKind: KIND_TO_CHANNEL[kind],
+        channelKind: kind === 'chat' ? chatKindFor(ctx.actor.platform) : KIND_TO_CHANNEL[kind],
         occurredAt,
         sourceKey: input.sourceKey,
         repId: h.rep.id,

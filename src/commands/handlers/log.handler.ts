@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { chatKindFor, describeChannelKind } from '../../domain/channel-kind.ts';
 import { formatInZone } from '../../domain/zoned-time.ts';
 import { parseWhen } from '../../domain/parse-when.ts';
 import { normalizeDomain, normalizeEmail } from '../../domain/normalize-company-name.ts';
@@ -63,7 +64,8 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
     {
       companyId: companyId!,
       text,
-      channelKind: cmd.via ?? 'note',
+      // The grammar reads `--via chat` as `console`: stored as the chat tool the rep typed it in.
+      channelKind: cmd.via === 'console' ? chatKindFor(ctx.actor.platform) : (cmd.via ?? 'note'),
       occurredAt,
       sourceKey: `${ctx.actor.platform}:command:${ctx.requestKey ?? randomUUID()}`,
       repId: h.rep.id,
@@ -79,8 +81,7 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
 
 /** The answer to a log, typed or from a form: what was recorded, when, and its follow-up with buttons. */
 export function loggedReply(result: LogCommunicationResult, companyName: string, timeZone: string): Reply {
-  // `--via chat` is stored as the channel kind `console`; people typed (and read) "chat".
-  const via = result.record.channelKind === 'console' ? 'chat' : result.record.channelKind;
+  const via = describeChannelKind(result.record.channelKind);
   const fields = [
     { label: 'Customer', value: companyName },
     { label: 'Via', value: via },

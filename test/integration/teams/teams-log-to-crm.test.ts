@@ -104,10 +104,10 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
   it('logs through the log service once per message, even when submitted again, and creates a customer only when asked', async () => {
     const form = formOf((await fetchTask(LINKED, messagePayload('1700000000005', 'We need 50 more seats by Friday'))).body);
     const first = await submit(LINKED, filled(form, {}));
-    expect(first.body).toMatchObject({ task: { type: 'message', value: expect.stringMatching(/Logged a chat for Acme/) } });
+    expect(first.body).toMatchObject({ task: { type: 'message', value: expect.stringMatching(/Logged a Teams chat for Acme/) } });
     const record = await db().communicationRecord.findUniqueOrThrow({ where: { sourceKey: `teams:message:${LINKED.id}/1700000000005` }, include: { company: true, messages: true } });
     expect(record.company?.name).toBe('Acme');
-    expect(record.channelKind).toBe('console');
+    expect(record.channelKind).toBe('teams');
     expect(record.messages.map((m) => m.text)).toEqual(['We need 50 more seats by Friday']);
 
     const again = await submit(LINKED, filled(form, {}));
