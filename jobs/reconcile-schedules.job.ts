@@ -87,16 +87,25 @@ export async function reconcileSchedules(deps: PipelineDeps): Promise<ReconcileR
 }
 
 /**
- * Customer messages older than a minute without a classification lost their job somewhere; queue them
- * again (deterministic ids make this a no-op for jobs still waiting). Oldest first, a bounded batch per run.
+ * How far back the reconciler looks for unclassified messages. Every worker start and every reconcile
+ * interval looks, so a lost job is found within minutes; the bound keeps each look to recent rows
+ * (the BRIN index on Message.createdAt) instead of an anti-join over the whole message table.
+ */
+export const UNCLASSIFIED_LOOKBACK_MS = 30 * 86_400_000;
+
+/**
+ * Customer messages older than a minute (and at most {@link UNCLASSIFIED_LOOKBACK_MS}) without a
+ * classification lost their job somewhere; queue them again (deterministic ids make this a no-op for
+ * jobs still waiting). Oldest first, a bounded batch per run.
  */
 async function requeueUnclassified(deps: PipelineDeps): Promise<number> {
+  const now = Date.now();
   const rows = await deps.db.sql.query<{ id: string; recordId: string }>(
     `SELECT m.id, m."recordId" FROM "Message" m
-      WHERE m.direction <> 'outbound' AND m."createdAt" < $1
+      WHERE m.direction <> 'outbound' AND m."createdAt" < $1 AND m."createdAt" >= $2
         AND NOT EXISTS (SELECT 1 FROM "Classification" c WHERE c."recordId" = m."recordId" AND c."messageId" = m.id)
       ORDER BY m."createdAt" LIMIT 5000`,
-    [new Date(Date.now() - 60_000)],
+    [new Date(now - 60_000), new Date(now - UNCLASSIFIED_LOOKBACK_MS)],
   );
   if (rows.length === 0) return 0;
   await deps.queues[QueueName.ClassifyCommunication].addBulk(

@@ -6,7 +6,7 @@ import { startPrivateRedis, type PrivateRedis } from '../../../src/redis/private
 import { createCustomer } from '../../../src/services/create-customer.service.ts';
 import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
-import { reconcileSchedules } from '../../../jobs/reconcile-schedules.job.ts';
+import { reconcileSchedules, UNCLASSIFIED_LOOKBACK_MS } from '../../../jobs/reconcile-schedules.job.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { eventually, startPipelineHarness } from '../../helpers/pipeline-harness.ts';
 import { logCommunication } from '../../../src/services/log-communication.service.ts';
@@ -85,6 +85,9 @@ describe('Redis loss', () => {
       const company = await createCustomer(db.prisma, 'Massive Dynamic', { repId: rep.id, platform: 'console' });
       const logged = await logCommunication(db, { companyId: company.id, text: 'We want to cancel our subscription at the end of the month', occurredAt: new Date(), sourceKey: 'offline-1', repId: rep.id, repName: rep.name, actor: { repId: rep.id, platform: 'console' } }, noopPipelineHooks);
       // Younger than a minute: a job may still be on its way, so the reconciler leaves it alone.
+      expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
+      // Older than the lookback window: outside the reconciler's bounded scan.
+      await db.prisma.message.update({ where: { id: logged.message.id }, data: { createdAt: new Date(Date.now() - UNCLASSIFIED_LOOKBACK_MS - 60_000) } });
       expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
       await db.prisma.message.update({ where: { id: logged.message.id }, data: { createdAt: new Date(Date.now() - 120_000) } });
       expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(1);
