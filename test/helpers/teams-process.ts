@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { loadConfig } from '../../src/config/env.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startProcess, type RunningProcess } from '../../app/start-process.ts';
-import { createScratchPostgres } from './test-database.ts';
+import { randomUUID } from 'node:crypto';
+import type { RunningProcess } from '../../app/start-process.ts';
+import { startTestProcess } from './test-process.ts';
 import type { TeamsRecorder } from './teams-recorder.ts';
 
 /** The bot's account in test activities. */
@@ -25,19 +20,8 @@ export interface TeamsProcess {
  * given kind, its own Redis prefix and data dir; Teams' Bot Connector is the recorder.
  */
 export async function startTeamsProcess(kind: 'pglite' | 'postgres', recorder: TeamsRecorder, env: Record<string, string> = {}): Promise<TeamsProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rapport-teams-'));
-  const prefix = `{rapport-teams-${randomBytes(4).toString('hex')}}`;
-  const scratch = kind === 'postgres' ? await createScratchPostgres() : undefined;
-  const config = loadConfig({
-    PORT: '0',
-    RAPPORT_DATA_DIR: dataDir,
-    RAPPORT_QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'silent',
-    TEAMS_ENABLED: 'true',
-    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
-    ...env,
-  });
-  const proc = await startProcess(config, createLogger('silent'));
+  const test = await startTestProcess(kind, { TEAMS_ENABLED: 'true', ...env }, { name: 'teams' });
+  const proc = test.proc;
   return {
     proc,
     async send(activity) {
@@ -57,14 +41,6 @@ export async function startTeamsProcess(kind: 'pglite' | 'postgres', recorder: T
         ...fields,
       };
     },
-    async dispose() {
-      const redis = proc.runtime.redis.duplicate();
-      await proc.shutdown('test over');
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-      await scratch?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    dispose: () => test.dispose(),
   };
 }

@@ -1,16 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/env.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
-import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import type { RunningProcess } from '../../../app/start-process.ts';
+import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
-import { createScratchPostgres, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
 
 const SECRET = 'test-signing-secret-0123456789';
@@ -23,10 +17,8 @@ const tsOf = (n: number) => `1763800000.${String(n).padStart(6, '0')}`;
 describe.each(TEST_DATABASE_KINDS)('Slack auto-logging end to end on %s: message events through Bolt, the real pipeline', (kind) => {
   const slack = new SlackRecorder();
   const logLines: string[] = [];
+  let test: TestProcess | undefined;
   let proc: RunningProcess;
-  let dataDir: string;
-  let prefix: string;
-  let dropPostgres: (() => Promise<void>) | undefined;
   let seq = 0;
   let acmeId: string;
   let globexId: string;
@@ -53,34 +45,14 @@ describe.each(TEST_DATABASE_KINDS)('Slack auto-logging end to end on %s: message
     slack.channels.set(SHARED, { is_ext_shared: true, connected_team_ids: ['TGLOBEX'], shared_team_ids: [TEAM, 'TGLOBEX'] });
     slack.teams.set('TGLOBEX', { name: 'Globex', domain: 'globex-corp', email_domain: 'globex.com' });
 
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-autolog-'));
-    prefix = `{rapport-autolog-${randomBytes(4).toString('hex')}}`;
-    let databaseUrl: string | undefined;
-    if (kind === 'postgres') {
-      const scratch = await createScratchPostgres();
-      databaseUrl = scratch.url;
-      dropPostgres = scratch.drop;
-    }
-    const config = loadConfig({
-      RAPPORT_DATA_DIR: dataDir,
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RAPPORT_QUEUE_PREFIX: prefix,
+    test = await startTestProcess(kind, {
       RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_API_URL: apiUrl,
       LOG_LEVEL: 'debug',
-    });
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    proc = await startProcess(config, createLogger('debug', sink));
+    }, { name: 'slack-autolog', logger: loggerInto(logLines, 'debug') });
+    proc = test.proc;
     const db = proc.runtime.db;
     acmeId = (await db.prisma.company.create({ data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] } })).id;
     globexId = (await db.prisma.company.create({ data: { name: 'Globex', normalizedName: normalizeCompanyName('Globex'), domains: ['globex.com'] } })).id;
@@ -90,18 +62,8 @@ describe.each(TEST_DATABASE_KINDS)('Slack auto-logging end to end on %s: message
   });
 
   afterAll(async () => {
-    if (proc) {
-      const keys = await proc.runtime.redis.keys(`${prefix}*`);
-      await proc.shutdown('test done');
-      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
-      const cleaner = connectRedis('redis://127.0.0.1:6379');
-      const left = [...new Set([...keys, ...(await cleaner.keys(`${prefix}*`))])];
-      if (left.length > 0) await cleaner.del(...left);
-      await cleaner.quit();
-    }
-    await dropPostgres?.();
+    await test?.dispose();
     await slack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('a linked channel: the customer guest opens a thread (inbound, classified), the rep answers in it (outbound, same record, rep found by Slack email)', async () => {

@@ -1,12 +1,7 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/env.ts';
-import { createLogger } from '../../../src/logger.ts';
-import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import type { RunningProcess } from '../../../app/start-process.ts';
+import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { SlackRecorder, type RecordedCall, type RecordedMessage } from '../../helpers/slack-recorder.ts';
 
@@ -31,50 +26,25 @@ const blocksText = (m: RecordedMessage) => JSON.stringify(m.blocks);
 describe('Slack end to end: signed requests through Bolt, the real pipeline on PGlite, a recording Web API', () => {
   const slack = new SlackRecorder();
   const logLines: string[] = [];
+  let test: TestProcess | undefined;
   let proc: RunningProcess;
-  let dataDir: string;
-  let prefix: string;
   let triggers = 0;
 
   beforeAll(async () => {
     const apiUrl = await slack.start();
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-'));
-    prefix = `{rapport-slack-${randomBytes(4).toString('hex')}}`;
-    const config = loadConfig({
-      RAPPORT_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RAPPORT_QUEUE_PREFIX: prefix,
+    test = await startTestProcess('pglite', {
       RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${TEAM_CHANNEL}`,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_API_URL: apiUrl,
       LOG_LEVEL: 'info',
-    });
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    proc = await startProcess(config, createLogger('info', sink));
+    }, { name: 'slack', logger: loggerInto(logLines, 'info') });
+    proc = test.proc;
   });
 
   afterAll(async () => {
-    if (proc) {
-      const redis = proc.runtime.redis;
-      const keys = await redis.keys(`${prefix}*`);
-      await proc.shutdown('test done');
-      // The shared Redis: remove this test's queues (the process closed its own connection).
-      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
-      const cleaner = connectRedis('redis://127.0.0.1:6379');
-      const left = [...new Set([...keys, ...(await cleaner.keys(`${prefix}*`))])];
-      if (left.length > 0) await cleaner.del(...left);
-      await cleaner.quit();
-    }
+    await test?.dispose();
     await slack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function postSigned(body: string, contentType = 'application/x-www-form-urlencoded', opts: { timestamp?: number; secret?: string; headers?: Record<string, string> } = {}) {

@@ -1,17 +1,13 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 import type { ActionsBlock, Button, ExternalSelect, HomeView, InputBlock, KnownBlock, ModalView, PlainTextOption, StaticSelect } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/env.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { lookupCustomer } from '../../../src/services/lookup-customer.service.ts';
 import { tombstoneHash } from '../../../src/services/tombstones.service.ts';
-import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import type { RunningProcess } from '../../../app/start-process.ts';
+import { startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
-import { createScratchPostgres, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
 const SECRET = 'test-signing-secret-modals';
 const TEAM = 'T1';
@@ -44,51 +40,26 @@ function expectWithinSlackLimits(view: ModalView | HomeView): void {
 
 describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through Bolt (%s)', (kind) => {
   const slack = new SlackRecorder();
+  let test: TestProcess | undefined;
   let proc: RunningProcess;
-  let dataDir: string;
-  let prefix: string;
-  let dropDatabase: (() => Promise<void>) | undefined;
   let seq = 0;
 
   beforeAll(async () => {
     slack.userTimezone = TIMEZONE;
     const apiUrl = await slack.start();
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-modals-'));
-    prefix = `{rapport-modals-${randomBytes(4).toString('hex')}}`;
-    let databaseUrl: string | undefined;
-    if (kind === 'postgres') {
-      const scratch = await createScratchPostgres();
-      databaseUrl = scratch.url;
-      dropDatabase = scratch.drop;
-    }
-    const config = loadConfig({
-      RAPPORT_DATA_DIR: dataDir,
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RAPPORT_QUEUE_PREFIX: prefix,
+    test = await startTestProcess(kind, {
       RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_API_URL: apiUrl,
       LOG_LEVEL: 'silent',
-    });
-    proc = await startProcess(config, createLogger('silent'));
+    }, { name: 'slack-modals' });
+    proc = test.proc;
   }, 60_000);
 
   afterAll(async () => {
-    if (proc) {
-      await proc.shutdown('test done');
-      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
-      const cleaner = connectRedis('redis://127.0.0.1:6379');
-      const left = await cleaner.keys(`${prefix}*`);
-      if (left.length > 0) await cleaner.del(...left);
-      await cleaner.quit();
-    }
+    await test?.dispose();
     await slack.stop();
-    await dropDatabase?.();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** Posts a correctly signed request to /slack/events, as Slack does. */

@@ -1,17 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../connectors/chat-connector.ts';
 import { SLACK_BOT_SCOPES } from '../../../connectors/slack/slack-scopes.ts';
-import { loadConfig } from '../../../src/config/env.ts';
-import { createLogger } from '../../../src/logger.ts';
-import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import type { RunningProcess } from '../../../app/start-process.ts';
+import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
-import { createScratchPostgres, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
 const SIGNING_SECRET = 'oauth-test-signing-secret-0123456789';
 const CLIENT_ID = '111.222';
@@ -27,30 +23,14 @@ function sign(body: string, timestamp: number): string {
 describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-workspace tokens, uninstall', (kind) => {
   const slack = new SlackRecorder();
   const logLines: string[] = [];
+  let test: TestProcess | undefined;
   let proc: RunningProcess;
-  let dataDir: string;
-  let prefix: string;
-  let dropPostgres: (() => Promise<void>) | undefined;
   let triggers = 0;
 
   beforeAll(async () => {
     const apiUrl = await slack.start();
     slack.oauthClient = { id: CLIENT_ID, secret: CLIENT_SECRET };
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-oauth-'));
-    prefix = `{rapport-slack-oauth-${randomBytes(4).toString('hex')}}`;
-    let databaseUrl: string | undefined;
-    if (kind === 'postgres') {
-      const scratch = await createScratchPostgres();
-      databaseUrl = scratch.url;
-      dropPostgres = scratch.drop;
-    }
-    const config = loadConfig({
-      RAPPORT_DATA_DIR: dataDir,
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RAPPORT_QUEUE_PREFIX: prefix,
+    test = await startTestProcess(kind, {
       RAPPORT_DEFAULT_CHANNEL: 'slack:T2/CTEAM',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_CLIENT_ID: CLIENT_ID,
@@ -59,28 +39,13 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
       SLACK_API_URL: apiUrl,
       // Debug, so the no-token check below also covers Bolt's and the WebClient's chattiest output.
       LOG_LEVEL: 'debug',
-    });
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    proc = await startProcess(config, createLogger('debug', sink));
+    }, { name: 'slack-oauth', logger: loggerInto(logLines, 'debug') });
+    proc = test.proc;
   });
 
   afterAll(async () => {
-    if (proc) {
-      await proc.shutdown('test done');
-      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
-      const cleaner = connectRedis('redis://127.0.0.1:6379');
-      const left = await cleaner.keys(`${prefix}*`);
-      if (left.length > 0) await cleaner.del(...left);
-      await cleaner.quit();
-    }
+    await test?.dispose();
     await slack.stop();
-    await dropPostgres?.();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** Follows the install the way a browser does: /slack/install, Slack's consent (skipped: the test grants `code`), the redirect with the state cookie. */

@@ -1,12 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/env.ts';
-import { createLogger } from '../../../src/logger.ts';
-import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
+import type { RunningProcess } from '../../../app/start-process.ts';
+import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { SocketModeServer } from '../../helpers/socket-mode-server.ts';
@@ -17,47 +12,25 @@ describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same liste
   const slack = new SlackRecorder();
   const socket = new SocketModeServer();
   const logLines: string[] = [];
+  let test: TestProcess | undefined;
   let proc: RunningProcess;
-  let dataDir: string;
-  let prefix: string;
 
   beforeAll(async () => {
     const apiUrl = await slack.start();
     slack.socketModeUrl = await socket.start();
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-socket-'));
-    prefix = `{rapport-slack-socket-${randomBytes(4).toString('hex')}}`;
-    const config = loadConfig({
-      RAPPORT_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RAPPORT_QUEUE_PREFIX: prefix,
+    test = await startTestProcess('pglite', {
       SLACK_APP_TOKEN: APP_TOKEN,
       SLACK_BOT_TOKEN: 'xoxb-socket-test',
       SLACK_API_URL: apiUrl,
       LOG_LEVEL: 'info',
-    });
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    proc = await startProcess(config, createLogger('info', sink));
+    }, { name: 'slack-socket', logger: loggerInto(logLines, 'info') });
+    proc = test.proc;
   });
 
   afterAll(async () => {
-    if (proc) {
-      await proc.shutdown('test done');
-      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
-      const cleaner = connectRedis('redis://127.0.0.1:6379');
-      const left = await cleaner.keys(`${prefix}*`);
-      if (left.length > 0) await cleaner.del(...left);
-      await cleaner.quit();
-    }
+    await test?.dispose();
     await socket.stop();
     await slack.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('opens the connection with the app token, acks a /crm help envelope and answers it', async () => {
@@ -115,17 +88,9 @@ describe('Slack Socket Mode with an app token Slack refuses', () => {
   it('starts the rest of Rapport and says on /readyz and in the log what to fix', async () => {
     const slack = new SlackRecorder(); // no socketModeUrl: apps.connections.open answers invalid_auth
     const apiUrl = await slack.start();
-    const dataDir = mkdtempSync(join(tmpdir(), 'rapport-slack-socket-bad-'));
-    const prefix = `{rapport-slack-socket-bad-${randomBytes(4).toString('hex')}}`;
     const logLines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    const config = loadConfig({ RAPPORT_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', REDIS_URL: 'redis://127.0.0.1:6379', RAPPORT_QUEUE_PREFIX: prefix, SLACK_APP_TOKEN: 'xapp-1-revoked', SLACK_BOT_TOKEN: 'xoxb-socket-test', SLACK_API_URL: apiUrl });
-    const proc = await startProcess(config, createLogger('info', sink));
+    const test = await startTestProcess('pglite', { SLACK_APP_TOKEN: 'xapp-1-revoked', SLACK_BOT_TOKEN: 'xoxb-socket-test', SLACK_API_URL: apiUrl }, { name: 'slack-socket-bad', logger: loggerInto(logLines, 'info') });
+    const proc = test.proc;
     try {
       const sentence = "Slack refused SLACK_APP_TOKEN (invalid_auth): create an app-level token with the connections:write scope and turn on Socket Mode in the app's settings.";
       const slackCheck = await eventually('the refusal on /readyz', async () => {
@@ -136,14 +101,8 @@ describe('Slack Socket Mode with an app token Slack refuses', () => {
       expect(logLines.some((l) => l.includes(sentence))).toBe(true);
       expect((await fetch(`${proc.url}/console`)).status).toBe(200); // the rest runs
     } finally {
-      await proc.shutdown('test done');
-      const { connectRedis } = await import('../../../src/redis/connect-redis.ts');
-      const cleaner = connectRedis('redis://127.0.0.1:6379');
-      const left = await cleaner.keys(`${prefix}*`);
-      if (left.length > 0) await cleaner.del(...left);
-      await cleaner.quit();
+      await test.dispose();
       await slack.stop();
-      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
