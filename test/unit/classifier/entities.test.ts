@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeMessage } from '../../../src/classifier/entities.js';
+import * as chrono from 'chrono-node';
+import { analyzeMessage, MAY_MENTION_DATE } from '../../../src/classifier/entities.js';
 
 const now = new Date('2026-11-18T10:00:00Z'); // a Wednesday
 
@@ -15,6 +16,19 @@ describe('message entities', () => {
     expect(analyzeMessage('Can we talk tomorrow at 3pm?', now, 'Europe/Berlin').mentionedDate).toEqual(new Date('2026-11-19T14:00:00Z'));
     expect(analyzeMessage('Please send the quote by Friday', now).mentionedDate?.getUTCDay()).toBe(5);
     expect(analyzeMessage('Thanks for the help', now).mentionedDate).toBeNull();
+  });
+
+  it('the date gate lets every way of naming a date through to chrono, and spares it texts without one', () => {
+    const dated = [
+      'Can we talk tomorrow at 3pm?', 'send it by Friday', 'next week works', 'in a couple of days', 'by the end of the month',
+      'on 12/03', 'March 3rd', 'in two hours', 'tonight', 'this weekend', 'Dec 5', 'at noon', 'an hour from now', 'Q3 2027', 'Tues morning',
+    ];
+    for (const text of dated) {
+      if (chrono.parse(text, now, { forwardDate: true }).length > 0) expect(MAY_MENTION_DATE.test(text), text).toBe(true);
+    }
+    for (const text of ['Thanks for the help', 'The dashboard keeps crashing, we are really unhappy', 'Do you support single sign-on with Okta?']) {
+      expect(MAY_MENTION_DATE.test(text), text).toBe(false);
+    }
   });
 
   it('scores sentiment: negative complaints below positive praise', () => {
