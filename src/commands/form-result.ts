@@ -4,6 +4,7 @@ import { findOrCreateRep } from '../services/reps.service.ts';
 import type { CommandContext } from './command-context.ts';
 import type { CommandDeps, HandlerContext } from './command-deps.ts';
 import type { Reply } from './reply-model.ts';
+import type { Database } from '../db/database.ts';
 
 /**
  * What submitting a form (a Slack modal, later a Teams task module) gives back: per-field sentences
@@ -60,4 +61,21 @@ export async function errorOnFieldOnFailure<Field extends string>(field: Field, 
     const message = err instanceof RapportError ? err.message : 'Could not save this just now; nothing was written. Submit again in a moment.';
     return { ok: false, errors: { [field]: message } as Partial<Record<Field, string>> };
   }
+}
+
+/** A customer picked in a form: an existing one by id, or a new one to create by name. */
+export type FormCustomer = { companyId: string } | { newName: string };
+
+/**
+ * The customer field's check, shared by every form: something picked, an existing customer that still
+ * exists (it may have been erased since the form opened), or a non-empty new name.
+ * @returns the existing company, or the sentence for the field.
+ */
+export async function checkFormCustomer(db: Database, customer: FormCustomer | undefined): Promise<{ company?: { id: string; name: string }; error?: string }> {
+  if (!customer) return { error: 'Pick a customer: type part of its name, a contact, an email or a domain.' };
+  if ('companyId' in customer) {
+    const company = await db.prisma.company.findUnique({ where: { id: customer.companyId }, select: { id: true, name: true } });
+    return company ? { company } : { error: 'That customer no longer exists (it may have been erased). Pick another one.' };
+  }
+  return customer.newName.trim() ? {} : { error: 'Give the new customer a name.' };
 }

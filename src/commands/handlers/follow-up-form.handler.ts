@@ -6,8 +6,9 @@ import { findOrCreateRep } from '../../services/reps.service.ts';
 import type { Actor, CommandContext } from '../command-context.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { followUpSection } from '../follow-up-view.ts';
-import { formHandlerContext, errorOnFieldOnFailure, type FormResult } from '../form-result.ts';
-import { companyForNewName, type FormCustomer } from './log-form.handler.ts';
+import { checkFormCustomer, formHandlerContext, errorOnFieldOnFailure, type FormResult } from '../form-result.ts';
+import { companyForNewName } from './log-form.handler.ts';
+import type { FormCustomer } from '../form-result.ts';
 
 /** Longest follow-up title, as `remind` allows. */
 const MAX_TITLE_CHARS = 500;
@@ -34,12 +35,9 @@ export type FollowUpFormField = 'customer' | 'title' | 'dueAt' | 'assignee';
  */
 export async function submitFollowUpForm(input: FollowUpFormInput, ctx: CommandContext, deps: CommandDeps & { logger?: Logger }): Promise<FormResult<FollowUpFormField>> {
   const errors: Partial<Record<FollowUpFormField, string>> = {};
-  let company: { id: string; name: string } | undefined;
-  if (!input.customer) errors.customer = 'Pick a customer: type part of its name, a contact, an email or a domain.';
-  else if ('companyId' in input.customer) {
-    company = (await deps.db.prisma.company.findUnique({ where: { id: input.customer.companyId }, select: { id: true, name: true } })) ?? undefined;
-    if (!company) errors.customer = 'That customer no longer exists (it may have been erased). Pick another one.';
-  } else if (!input.customer.newName.trim()) errors.customer = 'Give the new customer a name.';
+  const checked = await checkFormCustomer(deps.db, input.customer);
+  let company = checked.company;
+  if (checked.error) errors.customer = checked.error;
   const title = input.title?.trim() ?? '';
   if (!title) errors.title = 'Say what to follow up on, e.g. "send the quote".';
   else if (title.length > MAX_TITLE_CHARS) errors.title = `A follow-up is at most ${MAX_TITLE_CHARS} characters (this one has ${title.length}).`;

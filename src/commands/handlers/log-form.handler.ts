@@ -9,7 +9,7 @@ import { logCommunication, MAX_LOG_TEXT_CHARS } from '../../services/log-communi
 import { confidentMatch, lookupCustomer } from '../../services/lookup-customer.service.ts';
 import type { CommandContext } from '../command-context.ts';
 import type { CommandDeps, HandlerContext } from '../command-deps.ts';
-import { compareLocalDates, formHandlerContext, parseLocalDate, errorOnFieldOnFailure, type FormResult, type LocalDate } from '../form-result.ts';
+import { checkFormCustomer, compareLocalDates, formHandlerContext, parseLocalDate, errorOnFieldOnFailure, type FormCustomer, type FormResult, type LocalDate } from '../form-result.ts';
 import { loggedReply } from './log.handler.ts';
 
 /** How a conversation happened, as the log form offers it (the same words as `log --via`). */
@@ -19,8 +19,7 @@ export type LogFormKind = (typeof LOG_FORM_KINDS)[number];
 /** The grammar's reading of each word; "chat" is stored as the chat tool the form was sent from (chatKindFor). */
 const KIND_TO_CHANNEL: Record<Exclude<LogFormKind, 'chat'>, ChannelKind> = { call: 'call', meeting: 'meeting', email: 'email', note: 'note' };
 
-/** A customer picked in a form: an existing one by id, or a new one to create by name. */
-export type FormCustomer = { companyId: string } | { newName: string };
+export type { FormCustomer } from '../form-result.ts';
 
 /** What the log form sends. Dates are calendar days in the rep's timezone ("YYYY-MM-DD"). */
 export interface LogFormInput {
@@ -51,12 +50,9 @@ export async function submitLogForm(input: LogFormInput, ctx: CommandContext, de
   const today = instantToWallClock(ctx.now, timeZone);
   const errors: Partial<Record<LogFormField, string>> = {};
 
-  let company: { id: string; name: string } | undefined;
-  if (!input.customer) errors.customer = 'Pick a customer: type part of its name, a contact, an email or a domain.';
-  else if ('companyId' in input.customer) {
-    company = (await deps.db.prisma.company.findUnique({ where: { id: input.customer.companyId }, select: { id: true, name: true } })) ?? undefined;
-    if (!company) errors.customer = 'That customer no longer exists (it may have been erased). Pick another one.';
-  } else if (!input.customer.newName.trim()) errors.customer = 'Give the new customer a name.';
+  const checked = await checkFormCustomer(deps.db, input.customer);
+  let company = checked.company;
+  if (checked.error) errors.customer = checked.error;
 
   const notes = input.notes?.trim() ?? '';
   if (!notes) errors.notes = 'Write what happened; the notes are what gets classified and followed up.';
