@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
+import { slackSignature } from '../../helpers/slack-requests.ts';
 import { SlackRecorder, type RecordedCall, type RecordedMessage } from '../../helpers/slack-recorder.ts';
 
 const SECRET = 'test-signing-secret-0123456789';
@@ -10,9 +10,7 @@ const TEAM = 'T1';
 const TEAM_CHANNEL = 'CTEAM';
 
 /** Signs like Slack: v0=HMAC-SHA256(secret, "v0:<timestamp>:<raw body>"). */
-function sign(body: string, timestamp: number, secret = SECRET): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
+const sign = (body: string, timestamp: number, secret = SECRET) => slackSignature(body, timestamp, secret);
 
 interface Block {
   type: string;

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import type { ActionsBlock, Button, ExternalSelect, HomeView, InputBlock, KnownBlock, ModalView, PlainTextOption, StaticSelect } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupCustomer } from '../../../src/services/lookup-customer.service.ts';
@@ -6,6 +5,7 @@ import { tombstoneHash } from '../../../src/services/tombstones.service.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
+import { slackSignature } from '../../helpers/slack-requests.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
@@ -13,7 +13,7 @@ const SECRET = 'test-signing-secret-modals';
 const TEAM = 'T1';
 const TIMEZONE = 'Europe/Berlin';
 
-const sign = (body: string, ts: number) => `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+const sign = (body: string, ts: number) => slackSignature(body, ts, SECRET);
 /** "YYYY-MM-DD" of an instant in a timezone. */
 const dayIn = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 const inputs = (view: ModalView) => view.blocks.filter((b): b is InputBlock => b.type === 'input');

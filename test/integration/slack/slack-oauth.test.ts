@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../connectors/chat-connector.ts';
@@ -6,6 +6,7 @@ import { SLACK_BOT_SCOPES } from '../../../connectors/slack/slack-scopes.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
+import { slackSignature } from '../../helpers/slack-requests.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
@@ -16,9 +17,7 @@ const STATE_SECRET = 'state-secret-0123456789';
 const T2_TOKEN = 'xoxb-team-two-secret';
 const ORG_TOKEN = 'xoxb-org-one-secret';
 
-function sign(body: string, timestamp: number): string {
-  return `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
+const sign = (body: string, timestamp: number) => slackSignature(body, timestamp, SIGNING_SECRET);
 
 describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-workspace tokens, uninstall', (kind) => {
   const slack = new SlackRecorder();
