@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, ConfigError } from '../../src/config/env.ts';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { configProblems } from '../helpers/config-problems.ts';
+import { loadConfig } from '../../src/config/env.ts';
 
 describe('loadConfig', () => {
   it('starts with zero configuration: PGlite, local Redis, port 3000, role all', () => {
@@ -22,7 +13,7 @@ describe('loadConfig', () => {
 
   it('collects every problem in plain words', () => {
     expect(
-      problems({ PORT: '70000', DATABASE_URL: 'mysql://x', REDIS_URL: 'localhost:6379', RAPPORT_ROLE: 'boss', LOG_LEVEL: 'loud', RAPPORT_TIMEZONE: 'Nowhere/City' }),
+      configProblems({ PORT: '70000', DATABASE_URL: 'mysql://x', REDIS_URL: 'localhost:6379', RAPPORT_ROLE: 'boss', LOG_LEVEL: 'loud', RAPPORT_TIMEZONE: 'Nowhere/City' }),
     ).toEqual([
       'PORT must be a whole number between 0 and 65535, got "70000".',
       'DATABASE_URL must start with postgresql:// (got "mysql://x"); leave it unset to use the embedded database.',
@@ -34,20 +25,20 @@ describe('loadConfig', () => {
   });
 
   it('refuses split roles on the single-process embedded database', () => {
-    expect(problems({ RAPPORT_ROLE: 'web' })[0]).toContain('RAPPORT_ROLE=web needs a shared PostgreSQL database: set DATABASE_URL.');
-    expect(problems({ RAPPORT_ROLE: 'worker', DATABASE_URL: 'postgresql://db/rapport' })).toEqual([]);
+    expect(configProblems({ RAPPORT_ROLE: 'web' })[0]).toContain('RAPPORT_ROLE=web needs a shared PostgreSQL database: set DATABASE_URL.');
+    expect(configProblems({ RAPPORT_ROLE: 'worker', DATABASE_URL: 'postgresql://db/rapport' })).toEqual([]);
   });
 
   it('never echoes a password back', () => {
-    expect(problems({ DATABASE_URL: 'mysql://u:secret@h/db' })[0]).not.toContain('secret');
+    expect(configProblems({ DATABASE_URL: 'mysql://u:secret@h/db' })[0]).not.toContain('secret');
   });
 
   it('enables connectors by their credentials and checks they are complete', () => {
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack?.botToken).toBe('xoxb-1');
-    expect(problems({ SLACK_BOT_TOKEN: 'xoxp-user' })).toEqual([
+    expect(configProblems({ SLACK_BOT_TOKEN: 'xoxp-user' })).toEqual([
       'SLACK_BOT_TOKEN must be a bot token starting with xoxb-.',
       'Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
     ]);
-    expect(problems({ MICROSOFT_APP_ID: 'abc' })).toEqual(['MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.']);
+    expect(configProblems({ MICROSOFT_APP_ID: 'abc' })).toEqual(['MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.']);
   });
 });

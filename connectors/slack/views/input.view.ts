@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
-import { INPUT_ACTION_ID, INPUT_BLOCK_ID, INPUT_VIEW_ID, type InputModalState } from '../render-blocks.ts';
+import { INPUT_VIEW_ID } from '../render-blocks.ts';
+import { ackTypedInput } from './typed-input.ts';
 import { answerClick, type SlackListenerDeps } from '../slack-request.ts';
 
 /**
@@ -8,13 +9,9 @@ import { answerClick, type SlackListenerDeps } from '../slack-request.ts';
  */
 export function registerInputView(app: App, deps: SlackListenerDeps): void {
   app.view(INPUT_VIEW_ID, async ({ ack, body, view }) => {
-    const text = view.state.values[INPUT_BLOCK_ID]?.[INPUT_ACTION_ID]?.value?.trim();
-    if (!text) {
-      await ack({ response_action: 'errors', errors: { [INPUT_BLOCK_ID]: 'Type something first.' } });
-      return;
-    }
-    await ack();
-    const state = JSON.parse(view.private_metadata) as InputModalState;
+    const typed = await ackTypedInput(ack, view);
+    if (!typed) return;
+    const { text, state } = typed;
     const req = { teamId: state.teamId, userId: body.user.id, channelId: state.channelId, triggerId: `view:${view.id}:${view.hash}` };
     await answerClick(deps, req, { command: `${state.command} ${text}`, messageTs: state.messageTs, ephemeralMessage: false, responseUrl: state.responseUrl });
   });

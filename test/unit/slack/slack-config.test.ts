@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/env.ts';
+import { configProblems } from '../../helpers/config-problems.ts';
+import { loadConfig } from '../../../src/config/env.ts';
 import { redactSlackSecrets } from '../../../connectors/slack/slack-logger.ts';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 const OAUTH = { SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'cs', SLACK_STATE_SECRET: 'ss', SLACK_SIGNING_SECRET: 'sig' };
 
@@ -28,13 +19,13 @@ describe('Slack set-ups in the configuration', () => {
   });
 
   it('says what is missing or wrong, in sentences', () => {
-    expect(problems({ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 'sig' })).toEqual(['Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.']);
-    expect(problems({ SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'cs', SLACK_STATE_SECRET: 'ss', SLACK_APP_TOKEN: 'xapp-1' })).toEqual([
+    expect(configProblems({ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 'sig' })).toEqual(['Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.']);
+    expect(configProblems({ SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'cs', SLACK_STATE_SECRET: 'ss', SLACK_APP_TOKEN: 'xapp-1' })).toEqual([
       'Slack OAuth installs (SLACK_CLIENT_ID) need HTTP mode: set SLACK_SIGNING_SECRET (Socket Mode is for one development workspace with SLACK_BOT_TOKEN).',
     ]);
-    expect(problems({ SLACK_APP_TOKEN: 'xoxb-wrong', SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual(['SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode).']);
-    expect(problems({ ...OAUTH, SLACK_INSTALL_PATH: 'install' })).toEqual(['SLACK_INSTALL_PATH must be a path starting with / (got "install").']);
-    expect(problems({ ...OAUTH, SLACK_REDIRECT_URI: '/slack/oauth_redirect' })).toEqual([
+    expect(configProblems({ SLACK_APP_TOKEN: 'xoxb-wrong', SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual(['SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode).']);
+    expect(configProblems({ ...OAUTH, SLACK_INSTALL_PATH: 'install' })).toEqual(['SLACK_INSTALL_PATH must be a path starting with / (got "install").']);
+    expect(configProblems({ ...OAUTH, SLACK_REDIRECT_URI: '/slack/oauth_redirect' })).toEqual([
       'SLACK_REDIRECT_URI must be the full public URL of the OAuth redirect, such as https://rapport.example.com/slack/oauth_redirect (got "/slack/oauth_redirect").',
     ]);
   });
