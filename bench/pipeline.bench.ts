@@ -4,7 +4,7 @@
  *   RAPPORT_BENCH_RUNS (default 1: runs per configuration; medians printed at the end),
  *   RAPPORT_BENCH_WORKERS (default "1,2": PostgreSQL worker process counts), RAPPORT_BENCH_PARTS (default "1,2"),
  *   RAPPORT_BENCH_CONCURRENCY (default 16: RAPPORT_WORKER_CONCURRENCY of the worker processes),
- *   RAPPORT_BENCH_WORKER_NODE_OPTIONS (NODE_OPTIONS of the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them).
+ *   RAPPORT_BENCH_WORKER_NODE_ARGS (node arguments of the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them).
  *
  * Part 1 — log N records through the service (as a connector would), measure until all are classified:
  *   records/s and log-to-classification latency p50/p99, on PostgreSQL with 1 and 2 worker processes
@@ -47,6 +47,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUNS = Number(process.env.RAPPORT_BENCH_RUNS ?? 1);
 /** Jobs in flight per queue and worker process (RAPPORT_WORKER_CONCURRENCY of the spawned workers). */
 const WORKER_CONCURRENCY = process.env.RAPPORT_BENCH_CONCURRENCY ?? '16';
+/** Node arguments of the worker processes (profiling); NODE_OPTIONS refuses --cpu-prof. */
+const WORKER_NODE_ARGS = (process.env.RAPPORT_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const WORKER_COUNTS = (process.env.RAPPORT_BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const PARTS = new Set((process.env.RAPPORT_BENCH_PARTS ?? '1,2').split(','));
 const logger = createLogger('silent');
@@ -205,7 +207,7 @@ function workerProcesses(url: string, prefix: string, count: number, dataDir: st
     const procs: SpawnedRapport[] = [];
     for (let i = 0; i < count; i++) {
       const port = await freePort();
-      const p = spawnRapport(['start'], { RAPPORT_ROLE: 'worker', DATABASE_URL: url, REDIS_URL, RAPPORT_QUEUE_PREFIX: prefix, PORT: String(port), RAPPORT_DATA_DIR: dataDir, LOG_LEVEL: 'error', RAPPORT_WORKER_CONCURRENCY: WORKER_CONCURRENCY, NODE_OPTIONS: process.env.RAPPORT_BENCH_WORKER_NODE_OPTIONS });
+      const p = spawnRapport(['start'], { RAPPORT_ROLE: 'worker', DATABASE_URL: url, REDIS_URL, RAPPORT_QUEUE_PREFIX: prefix, PORT: String(port), RAPPORT_DATA_DIR: dataDir, LOG_LEVEL: 'error', RAPPORT_WORKER_CONCURRENCY: WORKER_CONCURRENCY }, WORKER_NODE_ARGS);
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, p);
       procs.push(p);
     }
