@@ -1,7 +1,11 @@
 import type { Job } from 'bullmq';
-import { analyzeMessage } from '../src/classifier/entities.ts';
+import { analyzeMessage, type MessageAnalysis } from '../src/classifier/entities.ts';
 import { suggestFollowUp } from '../src/classifier/suggestion-rules.ts';
-import { insertClassification, insertSuggestionFor, readMessageToClassify, readSuggestionOf, type SuggestedFollowUpRow } from '../src/db/classification.repository.ts';
+import type { Classifier } from '../src/classifier/classifier.ts';
+import {
+  insertClassification, insertSuggestionFor, readMessageToClassify, readSuggestionOf,
+  type MessageToClassify, type NewClassification, type SuggestedFollowUpRow,
+} from '../src/db/classification.repository.ts';
 import { QueueName } from './queue-names.ts';
 import type { ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
@@ -20,48 +24,60 @@ export interface ClassifyOutcome {
  *
  * The hot path is two statements: one read (message, record, earlier classification and suggestion,
  * pending suggestion of the record) and one write (classification + suggestion, both ON CONFLICT DO
- * NOTHING on their unique keys). Prisma costs about 1 ms of CPU per query, which is the budget.
+ * NOTHING on their unique keys). Under load the workers run this in batches (ClassifyBatcher), the
+ * same two statements for many messages at once; this single-message path serves reruns and a batch
+ * that failed.
  */
 export async function classifyCommunication(job: Job<ClassifyCommunicationData>, deps: PipelineDeps): Promise<ClassifyOutcome> {
-  const { db } = deps;
   const { recordId, messageId } = job.data;
-  const message = await readMessageToClassify(db.sql, messageId);
-  if (!message || message.recordId !== recordId) return { status: 'gone' }; // erased or never committed
-  // Our own replies (email sent by a rep) are not the customer's words: nothing to label.
-  if (message.direction === 'outbound') return { status: 'outbound' };
+  const message = await readMessageToClassify(deps.db.sql, messageId);
+  const early = skipReason(message, recordId);
+  if (early) return { status: early };
+  if (message!.classification) return finishClassified(message!, deps);
 
   const now = new Date();
+  const plan = planClassification(message!, await deps.classifier.get(), deps, now);
+  const written = await insertClassification(deps.db.sql, plan.item.classification, plan.item.suggestion, now);
+  // A concurrent run classified it first: continue as a rerun on what it stored.
+  if (!written) return classifyCommunication(job, deps);
+  if (written.followUp) await queueSuggestions(deps, [written.followUp]);
+  return { status: 'classified', label: plan.label, suggestedFollowUpId: written.followUp?.id };
+}
+
+/** Why a message needs no classification: erased (or never committed), or our own outbound words. */
+export function skipReason(message: MessageToClassify | undefined, recordId: string): 'gone' | 'outbound' | undefined {
+  if (!message || message.recordId !== recordId) return 'gone';
+  // Our own replies (email sent by a rep) are not the customer's words: nothing to label.
+  if (message.direction === 'outbound') return 'outbound';
+  return undefined;
+}
+
+/** What to store for a message not classified yet: its classification and, when the rules say so, a suggestion. */
+export function planClassification(message: MessageToClassify, classifier: Classifier, deps: PipelineDeps, now: Date): { item: NewClassification; label: string } {
   const timezone = deps.settings.timezone;
   const analysis = analyzeMessage(message.cleanText, now, timezone);
-  const companyId = message.companyId;
-  const reasonFor = (label: string, confidence: number) =>
-    `Labelled ${label} (${Math.round(confidence * 100)}% confident)${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
-  const owner = { companyId, recordId, assigneeRepId: message.loggedByRepId };
-  // Without a linked channel: the default channel of the mailbox the email came from, else the global one.
-  const defaultTarget = (message.mailbox && deps.settings.mailboxChannels?.[message.mailbox]) || deps.settings.defaultTarget;
-
-  if (!message.classification) {
-    const classifier = await deps.classifier.get();
-    const result = classifier.classify(message.cleanText);
-    const suggestion = suggestFollowUp({ label: result.label, confidence: result.confidence, sentiment: analysis.sentiment, entities: analysis.entities, mentionedDate: analysis.mentionedDate, now, timezone });
-    const written = await insertClassification(
-      db.sql,
-      { ...owner, messageId, label: result.label, confidence: result.confidence, scores: result.scores, sentiment: analysis.sentiment, entities: analysis.entities, modelVersion: classifier.version },
-      suggestion && companyId && !message.pendingSuggestion
-        ? { title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(result.label, result.confidence), defaultTarget }
-        : undefined,
-      now,
-    );
-    if (written) {
-      if (written.followUp) await queueSuggestion(deps, written.followUp);
-      return { status: 'classified', label: result.label, suggestedFollowUpId: written.followUp?.id };
-    }
-    // A concurrent run classified it first: continue as a rerun on what it stored.
-    return classifyCommunication(job, deps);
+  const result = classifier.classify(message.cleanText);
+  const suggestion = suggestFollowUp({ label: result.label, confidence: result.confidence, sentiment: analysis.sentiment, entities: analysis.entities, mentionedDate: analysis.mentionedDate, now, timezone });
+  const classification = {
+    recordId: message.recordId, messageId: message.messageId, companyId: message.companyId, assigneeRepId: message.loggedByRepId,
+    label: result.label, confidence: result.confidence, scores: result.scores, sentiment: analysis.sentiment, entities: analysis.entities, modelVersion: classifier.version,
+  };
+  const item: NewClassification = { classification };
+  if (suggestion && message.companyId && !message.pendingSuggestion) {
+    item.suggestion = { title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(result.label, result.confidence, analysis), defaultTarget: defaultTargetOf(message, deps) };
   }
+  return { item, label: result.label };
+}
 
-  const classification = message.classification;
+/**
+ * A message classified by an earlier run: makes sure the suggestion its label calls for exists
+ * (unless the record has another pending one) and that its post is queued.
+ */
+export async function finishClassified(message: MessageToClassify, deps: PipelineDeps): Promise<ClassifyOutcome> {
+  const classification = message.classification!;
   const label = classification.correctedLabel ?? classification.label;
+  const companyId = message.companyId;
+  const analysis = analyzeMessage(message.cleanText, classification.createdAt, deps.settings.timezone);
   const suggestion = suggestFollowUp({
     label,
     confidence: classification.confidence,
@@ -69,7 +85,7 @@ export async function classifyCommunication(job: Job<ClassifyCommunicationData>,
     entities: analysis.entities,
     mentionedDate: analysis.mentionedDate,
     now: classification.createdAt,
-    timezone,
+    timezone: deps.settings.timezone,
   });
   if (!suggestion || !companyId) return { status: 'already-classified', label };
 
@@ -78,17 +94,32 @@ export async function classifyCommunication(job: Job<ClassifyCommunicationData>,
     // One pending suggestion per conversation: a long thread should not flood the channel.
     if (message.pendingSuggestion) return { status: 'already-classified', label };
     followUp =
-      (await insertSuggestionFor(db.sql, classification.id, { companyId, recordId, assigneeRepId: message.loggedByRepId }, {
-        title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(label, classification.confidence), defaultTarget,
-      })) ?? (await readSuggestionOf(db.sql, classification.id));
+      (await insertSuggestionFor(deps.db.sql, classification.id, { companyId, recordId: message.recordId, assigneeRepId: message.loggedByRepId }, {
+        title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(label, classification.confidence, analysis), defaultTarget: defaultTargetOf(message, deps),
+      })) ?? (await readSuggestionOf(deps.db.sql, classification.id));
     if (!followUp) return { status: 'already-classified', label }; // another suggestion became pending meanwhile
   }
-  await queueSuggestion(deps, followUp);
+  await queueSuggestions(deps, [followUp]);
   return { status: 'already-classified', label, suggestedFollowUpId: followUp.id };
 }
 
-async function queueSuggestion(deps: PipelineDeps, followUp: SuggestedFollowUpRow): Promise<void> {
-  if (followUp.status !== 'suggested' || !followUp.remindTarget) return;
-  const data: DeliverMessageData = { key: jobId('suggestion', followUp.id), kind: 'suggestion', target: followUp.remindTarget, followUpId: followUp.id };
-  await deps.queues[QueueName.DeliverMessage].add('suggestion', data, { jobId: data.key });
+function reasonFor(label: string, confidence: number, analysis: MessageAnalysis): string {
+  return `Labelled ${label} (${Math.round(confidence * 100)}% confident)${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
+}
+
+/** Without a linked channel: the default channel of the mailbox the email came from, else the global one. */
+function defaultTargetOf(message: MessageToClassify, deps: PipelineDeps): string {
+  return (message.mailbox && deps.settings.mailboxChannels?.[message.mailbox]) || deps.settings.defaultTarget;
+}
+
+/** Queues the posts of new suggestions, in one Redis round trip; a duplicate job id is a no-op. */
+export async function queueSuggestions(deps: PipelineDeps, followUps: readonly SuggestedFollowUpRow[]): Promise<void> {
+  const jobs = followUps
+    .filter((f) => f.status === 'suggested' && f.remindTarget)
+    .map((f) => {
+      const data: DeliverMessageData = { key: jobId('suggestion', f.id), kind: 'suggestion', target: f.remindTarget!, followUpId: f.id };
+      return { name: 'suggestion', data, opts: { jobId: data.key } };
+    });
+  if (jobs.length === 1) await deps.queues[QueueName.DeliverMessage].add(jobs[0].name, jobs[0].data, jobs[0].opts);
+  else if (jobs.length > 1) await deps.queues[QueueName.DeliverMessage].addBulk(jobs);
 }

@@ -4,7 +4,7 @@ import { connectRedis } from '../src/redis/connect-redis.ts';
 import { QueueName } from './queue-names.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import type { QueueMetrics } from './queue-metrics.ts';
-import { classifyCommunication } from './classify-communication.job.ts';
+import { ClassifyBatcher } from './classify-batcher.ts';
 import { deliverMessage } from './deliver-message.job.ts';
 import { followUpReminder } from './follow-up-reminder.job.ts';
 import { escalateOverdue } from './escalate-overdue.job.ts';
@@ -17,16 +17,24 @@ export interface WorkerOptions {
   prefix: string;
   /** Jobs in flight per queue and process (RAPPORT_WORKER_CONCURRENCY). */
   concurrency: number;
+  /** Most messages classified together (RAPPORT_CLASSIFY_BATCH_SIZE). Default 32. */
+  classifyBatchSize?: number;
   /** How long a job's lock lasts without renewal; a killed worker's job is retried after about this long. */
   lockDurationMs: number;
   /** How often workers look for stalled jobs (RAPPORT_STALLED_INTERVAL_MS). */
   stalledIntervalMs: number;
 }
 
-/** The handler of each queue. Retraining is CPU-bound and rare, so it runs one at a time. */
-function processors(deps: PipelineDeps): Record<QueueName, { run: Processor; concurrency?: number }> {
+/**
+ * The handler of each queue. Retraining is CPU-bound and rare, so it runs one at a time. Classify
+ * jobs are worked on in batches, at least two in flight (one in the database while the next is
+ * classified): the queue runs max(concurrency, 2 x batch size) jobs at once.
+ */
+function processors(deps: PipelineDeps, concurrency: number, classifyBatchSize: number): Record<QueueName, { run: Processor; concurrency?: number }> {
+  const classifyConcurrency = Math.max(concurrency, 2 * classifyBatchSize);
+  const batcher = new ClassifyBatcher(deps, { maxBatch: classifyBatchSize, maxInFlight: Math.ceil(classifyConcurrency / classifyBatchSize) });
   return {
-    [QueueName.ClassifyCommunication]: { run: (job) => classifyCommunication(job, deps) },
+    [QueueName.ClassifyCommunication]: { run: (job) => batcher.classify(job), concurrency: classifyConcurrency },
     [QueueName.DeliverMessage]: { run: (job, token) => deliverMessage(job, token, deps) },
     [QueueName.FollowUpReminder]: { run: (job) => followUpReminder(job, deps) },
     [QueueName.EscalateOverdue]: { run: (job) => escalateOverdue(job, deps) },
@@ -39,7 +47,7 @@ function processors(deps: PipelineDeps): Record<QueueName, { run: Processor; con
 /** Creates one (not yet running) BullMQ worker per queue; `run()` starts them, `close()` lets in-flight jobs finish. */
 export function createWorkers(deps: PipelineDeps, opts: WorkerOptions, metrics: QueueMetrics, logger: Logger) {
   const connections: ReturnType<typeof connectRedis>[] = [];
-  const workers = Object.entries(processors(deps)).map(([name, p]) => {
+  const workers = Object.entries(processors(deps, opts.concurrency, opts.classifyBatchSize ?? 32)).map(([name, p]) => {
     // Workers block on Redis; each gets its own connection with maxRetriesPerRequest: null.
     const connection = connectRedis(opts.redisUrl, { forWorker: true });
     connection.on('error', () => {}); // reconnects on its own; failures surface through /readyz

@@ -37,6 +37,12 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Worker concurrency per queue. Env `RAPPORT_WORKER_CONCURRENCY`, default 8. */
   workerConcurrency: number;
+  /**
+   * Most messages a worker process classifies together (one read and one write for all of them).
+   * The classify queue runs at least twice this many jobs at once per process. Env `RAPPORT_CLASSIFY_BATCH_SIZE`,
+   * default 32; 1 classifies one message at a time.
+   */
+  classifyBatchSize: number;
   /** Background pipeline settings. */
   pipeline: PipelineConfig;
   /** Token that lets non-local clients use /console and /api. Env `RAPPORT_CONSOLE_TOKEN`; unset = localhost only. */
@@ -198,6 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     shutdownTimeoutMs: int('RAPPORT_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workerConcurrency: int('RAPPORT_WORKER_CONCURRENCY', 8, 1, 256),
+    classifyBatchSize: int('RAPPORT_CLASSIFY_BATCH_SIZE', 32, 1, 500),
     pipeline,
     consoleToken: str('RAPPORT_CONSOLE_TOKEN'),
     slack,

@@ -35,26 +35,42 @@ export interface SuggestionRow {
   defaultTarget: string;
 }
 
-// "Pending" is scoped by the record's company as well as the record: follow-ups of a record are always
-// created for the record's company, and (companyId, status) is indexed while recordId is not.
-const PENDING = `EXISTS (SELECT 1 FROM "FollowUp" p WHERE p."companyId" = r."companyId" AND p."recordId" = r.id AND p.status = 'suggested'::"FollowUpStatus")`;
-
+// One row per asked message id, each looked up on its own through the unique indexes. The lookups are
+// LATERAL subqueries fenced with OFFSET 0 so the planner keeps them as per-row index probes: the
+// statement is prepared once per connection, and a cached plan that hashed whole tables (chosen while
+// they were small, or on stale statistics) would scan all of them on every batch as they grow.
+// "Pending" is the record's suggestion waiting for Accept or Dismiss; the partial unique index
+// FollowUp_recordId_suggested_key allows one per record and serves the lookup.
 const READ = `
-SELECT m.id AS "messageId", m."recordId", m."cleanText", m.direction::text AS direction, r."companyId", r."loggedByRepId",
-  m.metadata->'origin'->>'mailbox' AS mailbox,
+SELECT m.id AS "messageId", m."recordId", m."cleanText", m.direction, r."companyId", r."loggedByRepId", m.mailbox,
   c.id AS "classificationId", c.label, c."correctedLabel", c.confidence, c.sentiment, c."createdAt" AS "classifiedAt",
-  f.id AS "followUpId", f.status::text AS "followUpStatus", f."remindTarget",
-  ${PENDING} AS "pendingSuggestion"
-FROM "Message" m
-JOIN "CommunicationRecord" r ON r.id = m."recordId"
-LEFT JOIN "Classification" c ON c."recordId" = r.id AND c."messageId" = m.id
-LEFT JOIN "FollowUp" f ON f."classificationId" = c.id
-WHERE m.id = $1::uuid`;
+  f.id AS "followUpId", f.status AS "followUpStatus", f."remindTarget", p.id IS NOT NULL AS "pendingSuggestion"
+FROM unnest($1::uuid[]) AS q(id)
+CROSS JOIN LATERAL (
+  SELECT m.id, m."recordId", m."cleanText", m.direction::text AS direction, m.metadata->'origin'->>'mailbox' AS mailbox FROM "Message" m WHERE m.id = q.id OFFSET 0
+) m
+CROSS JOIN LATERAL (SELECT r.id, r."companyId", r."loggedByRepId" FROM "CommunicationRecord" r WHERE r.id = m."recordId" OFFSET 0) r
+LEFT JOIN LATERAL (
+  SELECT c.id, c.label, c."correctedLabel", c.confidence, c.sentiment, c."createdAt" FROM "Classification" c WHERE c."recordId" = r.id AND c."messageId" = m.id OFFSET 0
+) c ON true
+LEFT JOIN LATERAL (SELECT f.id, f.status::text AS status, f."remindTarget" FROM "FollowUp" f WHERE f."classificationId" = c.id OFFSET 0) f ON true
+LEFT JOIN LATERAL (SELECT p.id FROM "FollowUp" p WHERE p."recordId" = r.id AND p.status = 'suggested'::"FollowUpStatus" OFFSET 0) p ON true`;
 
 /** Loads the message, its record, any earlier classification and suggestion; undefined when the message is gone. */
 export async function readMessageToClassify(sql: SqlRunner, messageId: string): Promise<MessageToClassify | undefined> {
-  const [row] = await sql.query<Record<string, unknown>>(READ, [messageId]);
-  if (!row) return undefined;
+  return (await readMessagesToClassify(sql, [messageId])).get(messageId);
+}
+
+/**
+ * {@link readMessageToClassify} for many messages in one statement (the classify batch), keyed by
+ * message id; a message that is gone has no entry.
+ */
+export async function readMessagesToClassify(sql: SqlRunner, messageIds: readonly string[]): Promise<Map<string, MessageToClassify>> {
+  const rows = await sql.query<Record<string, unknown>>(READ, [messageIds]);
+  return new Map(rows.map((row) => [row.messageId as string, messageFromRow(row)]));
+}
+
+function messageFromRow(row: Record<string, unknown>): MessageToClassify {
   return {
     messageId: row.messageId as string,
     recordId: row.recordId as string,
@@ -79,32 +95,42 @@ export async function readMessageToClassify(sql: SqlRunner, messageId: string): 
 }
 
 // The customer's most recently linked channel, as reminderTargetFor() picks it, else the default.
-const TARGET = `COALESCE((SELECT l.platform::text || ':' || l."channelRef" FROM "ChannelLink" l WHERE l."companyId" = $2::uuid ORDER BY l."updatedAt" DESC LIMIT 1), $9::text)`;
+const targetOf = (companyId: string, fallback: string) =>
+  `COALESCE((SELECT l.platform::text || ':' || l."channelRef" FROM "ChannelLink" l WHERE l."companyId" = ${companyId} ORDER BY l."updatedAt" DESC LIMIT 1), ${fallback})`;
 
 const INSERT_SUGGESTION_COLUMNS = `INSERT INTO "FollowUp" (id, "companyId", "recordId", "classificationId", title, "dueAt", status, source, priority, reason, "remindTarget", "assigneeRepId", "createdAt", "updatedAt")`;
 
-const INSERT_CLASSIFICATION = `
-WITH c AS (
+// Many classifications (and their suggestions) in one statement: one array per column, unnested in
+// step. A suggestion is written only for a row that asks for one (follow-up id not null) and whose
+// classification was inserted now; the partial unique index on pending suggestions (one per record)
+// and the one on classificationId make ON CONFLICT skip any other.
+const INSERT_CLASSIFICATIONS = `
+WITH i AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::text[], $7::float8[], $8::text[], $9::text[],
+    $10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::uuid[], $17::text[])
+    AS i(id, "recordId", "messageId", label, confidence, scores, sentiment, entities, "modelVersion",
+      "followUpId", "companyId", title, "dueAt", priority, reason, "assigneeRepId", "defaultTarget")
+), c AS (
   INSERT INTO "Classification" (id, "recordId", "messageId", label, confidence, scores, sentiment, entities, "modelVersion", "createdAt")
-  VALUES ($11::uuid, $3::uuid, $12::uuid, $13, $14, $15::jsonb, $16, $17::jsonb, $18, $10::timestamptz)
+  SELECT id, "recordId", "messageId", label, confidence, scores::jsonb, sentiment, entities::jsonb, "modelVersion", $18::timestamptz FROM i
   ON CONFLICT ("recordId", "messageId") DO NOTHING
-  RETURNING id
+  RETURNING id, "messageId"
 ), f AS (
   ${INSERT_SUGGESTION_COLUMNS}
-  SELECT $1::uuid, $2::uuid, $3::uuid, c.id, $4::text, $5::timestamptz, 'suggested'::"FollowUpStatus", 'suggested'::"FollowUpSource", $6::text, $7::text, ${TARGET}, $8::uuid, $10::timestamptz, $10::timestamptz
-  FROM c
-  WHERE $1::uuid IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM "FollowUp" p WHERE p."companyId" = $2::uuid AND p."recordId" = $3::uuid AND p.status = 'suggested'::"FollowUpStatus")
-  ON CONFLICT ("classificationId") DO NOTHING
-  RETURNING id, status::text AS status, "remindTarget"
+  SELECT i."followUpId", i."companyId", i."recordId", c.id, i.title, i."dueAt"::timestamptz, 'suggested'::"FollowUpStatus", 'suggested'::"FollowUpSource", i.priority, i.reason,
+    ${targetOf('i."companyId"', 'i."defaultTarget"')},
+    i."assigneeRepId", $18::timestamptz, $18::timestamptz
+  FROM c JOIN i ON i.id = c.id
+  WHERE i."followUpId" IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING id, "classificationId", status::text AS status, "remindTarget"
 )
-SELECT c.id AS "classificationId", f.id AS "followUpId", f.status AS "followUpStatus", f."remindTarget" FROM c LEFT JOIN f ON true`;
+SELECT c.id AS "classificationId", c."messageId", f.id AS "followUpId", f.status AS "followUpStatus", f."remindTarget" FROM c LEFT JOIN f ON f."classificationId" = c.id`;
 
 const INSERT_SUGGESTION_FOR = `
 ${INSERT_SUGGESTION_COLUMNS}
-SELECT $1::uuid, $2::uuid, $3::uuid, $11::uuid, $4::text, $5::timestamptz, 'suggested'::"FollowUpStatus", 'suggested'::"FollowUpSource", $6::text, $7::text, ${TARGET}, $8::uuid, $10::timestamptz, $10::timestamptz
-WHERE NOT EXISTS (SELECT 1 FROM "FollowUp" p WHERE p."companyId" = $2::uuid AND p."recordId" = $3::uuid AND p.status = 'suggested'::"FollowUpStatus")
-ON CONFLICT ("classificationId") DO NOTHING
+SELECT $1::uuid, $2::uuid, $3::uuid, $11::uuid, $4::text, $5::timestamptz, 'suggested'::"FollowUpStatus", 'suggested'::"FollowUpSource", $6::text, $7::text, ${targetOf('$2::uuid', '$9::text')}, $8::uuid, $10::timestamptz, $10::timestamptz
+ON CONFLICT DO NOTHING
 RETURNING id, status::text AS status, "remindTarget"`;
 
 export interface NewClassificationRow {
@@ -124,6 +150,19 @@ function suggestionParams(id: string | null, c: { companyId: string | null; reco
   return [id, c.companyId, c.recordId, s?.title ?? null, s?.dueAt ?? null, s?.priority ?? null, s?.reason ?? null, c.assigneeRepId, s?.defaultTarget ?? null, now];
 }
 
+/** One classification to store, with the suggestion it makes (if any). */
+export interface NewClassification {
+  classification: NewClassificationRow;
+  /** Written only when the record has no pending suggestion (and has a customer). */
+  suggestion?: SuggestionRow;
+}
+
+/** What {@link insertClassifications} wrote for one message. */
+export interface WrittenClassification {
+  classificationId: string;
+  followUp: SuggestedFollowUpRow | null;
+}
+
 /**
  * Stores a new classification and, when `suggestion` is given and the record has no pending one,
  * its suggested follow-up, in one statement. Returns undefined when the classification already
@@ -134,14 +173,32 @@ export async function insertClassification(
   c: NewClassificationRow,
   suggestion: SuggestionRow | undefined,
   now = new Date(),
-): Promise<{ classificationId: string; followUp: SuggestedFollowUpRow | null } | undefined> {
-  const params = [
-    ...suggestionParams(suggestion && c.companyId ? randomUUID() : null, c, suggestion, now),
-    randomUUID(), c.messageId, c.label, c.confidence, JSON.stringify(c.scores), c.sentiment, JSON.stringify(c.entities), c.modelVersion,
-  ];
-  const [row] = await sql.query<{ classificationId: string; followUpId: string | null; followUpStatus: string | null; remindTarget: string | null }>(INSERT_CLASSIFICATION, params);
-  if (!row) return undefined;
-  return { classificationId: row.classificationId, followUp: row.followUpId ? { id: row.followUpId, status: row.followUpStatus!, remindTarget: row.remindTarget } : null };
+): Promise<WrittenClassification | undefined> {
+  return (await insertClassifications(sql, [{ classification: c, suggestion }], now)).get(c.messageId);
+}
+
+/**
+ * {@link insertClassification} for many messages in one statement, keyed by message id; a message
+ * whose classification already existed has no entry. At most one message per record: the pending
+ * suggestion check does not see suggestions the same statement writes.
+ */
+export async function insertClassifications(sql: SqlRunner, items: readonly NewClassification[], now = new Date()): Promise<Map<string, WrittenClassification>> {
+  const cols: unknown[][] = Array.from({ length: 17 }, () => []);
+  for (const { classification: c, suggestion: s } of items) {
+    const suggest = s && c.companyId;
+    const values = [
+      randomUUID(), c.recordId, c.messageId, c.label, c.confidence, JSON.stringify(c.scores), c.sentiment, JSON.stringify(c.entities), c.modelVersion,
+      suggest ? randomUUID() : null, c.companyId, s?.title ?? null, s ? s.dueAt.toISOString() : null, s?.priority ?? null, s?.reason ?? null, c.assigneeRepId, s?.defaultTarget ?? null,
+    ];
+    values.forEach((v, i) => cols[i].push(v));
+  }
+  const rows = await sql.query<{ classificationId: string; messageId: string; followUpId: string | null; followUpStatus: string | null; remindTarget: string | null }>(
+    INSERT_CLASSIFICATIONS,
+    [...cols, now],
+  );
+  return new Map(
+    rows.map((row) => [row.messageId, { classificationId: row.classificationId, followUp: row.followUpId ? { id: row.followUpId, status: row.followUpStatus!, remindTarget: row.remindTarget } : null }]),
+  );
 }
 
 /**

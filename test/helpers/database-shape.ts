@@ -152,13 +152,41 @@ function describeDefault(d: DefaultShape | null): string {
 }
 
 function indexMatches(expected: IndexShape, actual: IndexShape): boolean {
-  if (expected.unique !== actual.unique || expected.method !== actual.method || expected.predicate !== actual.predicate) return false;
+  if (expected.unique !== actual.unique || expected.method !== actual.method) return false;
+  if (normalizePredicate(expected.predicate) !== normalizePredicate(actual.predicate)) return false;
   if (expected.columns.length !== actual.columns.length) return false;
   return expected.columns.every((col, i) => {
     const other = actual.columns[i];
     const opclassOk = col.opclass === undefined ? other.opclassIsDefault === true : col.opclass === other.opclass;
     return col.column === other.column && col.descending === other.descending && opclassOk;
   });
+}
+
+/**
+ * A partial index's predicate as written in schema.prisma (`status = 'suggested'`) and as PostgreSQL
+ * prints it back (`(status = 'suggested'::"FollowUpStatus")`) compare equal: casts, identifier
+ * quotes, outer parentheses and spacing are dropped.
+ */
+export function normalizePredicate(predicate: string | undefined): string | undefined {
+  if (predicate === undefined) return undefined;
+  let p = predicate
+    .replace(/::("[^"]+"|[A-Za-z_]\w*(?: (?:varying|precision|with(?:out)? time zone))?)(\[\])?/g, '')
+    .replace(/"/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  while (enclosedInParentheses(p)) p = p.slice(1, -1).trim();
+  return p;
+}
+
+/** Whether `text` is one parenthesised expression: `(a = 1)`, not `(a) AND (b)`. */
+function enclosedInParentheses(text: string): boolean {
+  if (!text.startsWith('(') || !text.endsWith(')')) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0 && i < text.length - 1) return false;
+  }
+  return true;
 }
 
 function describeIndex(index: IndexShape): string {

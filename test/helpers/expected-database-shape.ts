@@ -64,7 +64,8 @@ export function expectedDatabaseShape(schema: PrismaSchema): DatabaseShape {
       const columns = indexColumns(model, fields, column);
       // Prisma names a primary key after the table only; other keys list their columns.
       const name = mapArgument(attr) ?? (kind === 'pkey' ? `${tableName}_pkey` : defaultName(tableName, columns.map((c) => c.column), kind));
-      table.indexes.set(name, { unique: kind !== 'idx', method, columns });
+      const predicate = wherePredicate(attr);
+      table.indexes.set(name, { unique: kind !== 'idx', method, columns, ...(predicate ? { predicate } : {}) });
       if (kind === 'pkey') table.constraints.set(name, { type: 'p', columns: columns.map((c) => c.column) });
     };
 
@@ -198,6 +199,15 @@ function defaultName(table: string, columns: string[], suffix: string): string {
   const name = `${table}_${columns.join('_')}_${suffix}`;
   if (name.length > MAX_IDENTIFIER) throw new Error(`${name} is longer than ${MAX_IDENTIFIER} characters: give it an explicit map`);
   return name;
+}
+
+/** The SQL of a partial index's `where: raw("...")` (preview feature partialIndexes). */
+function wherePredicate(attr: PrismaAttribute): string | undefined {
+  const where = findArgument(attr, 'where');
+  if (!where) return undefined;
+  const sql = where.kind === 'name' && where.name === 'raw' ? where.args?.[0]?.value : undefined;
+  if (sql?.kind !== 'string') throw new Error(`@@${attr.name}: only where: raw("...") is supported by the drift test`);
+  return sql.value;
 }
 
 function mapArgument(attr: PrismaAttribute): string | undefined {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { MIGRATIONS_DIR, migrate, readMigrations, type MigrateResult } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { compareDatabaseShapes, type DatabaseShape, type IndexAllowList } from '../helpers/database-shape.ts';
+import { compareDatabaseShapes, normalizePredicate, type DatabaseShape, type IndexAllowList } from '../helpers/database-shape.ts';
 import { expectedDatabaseShape } from '../helpers/expected-database-shape.ts';
 import { introspectDatabase } from '../helpers/introspect-database.ts';
 import { parsePrismaSchema } from '../helpers/prisma-schema-parser.ts';
@@ -203,6 +203,21 @@ describe('schema drift comparison', () => {
     const otherOpclass = SCHEMA.replace(trigramIndex, (line) => line.replace('gin_trgm_ops', 'gin_bigm_ops'));
     expect(drift(otherOpclass, migrated)).toEqual([
       'table "Company": index "Company_normalizedName_trgm_idx" is gin (normalizedName gin_trgm_ops), schema declares gin (normalizedName gin_bigm_ops)',
+    ]);
+  });
+
+  it('reads partial indexes declared with where: raw("...") and checks their predicate', () => {
+    const partial = 'where: raw("status = \'suggested\'")';
+    expect(SCHEMA).toContain(partial);
+    // PostgreSQL prints the predicate back as (status = 'suggested'::"FollowUpStatus"): the same one.
+    expect(normalizePredicate(`(status = 'suggested'::"FollowUpStatus")`)).toBe(normalizePredicate(`status = 'suggested'`));
+    expect(normalizePredicate('(a > 1) AND (b < 2)')).toBe('(a > 1) AND (b < 2)');
+    expect(drift(edit(partial, 'where: raw("status = \'open\'")'), migrated)).toEqual([
+      `table "FollowUp": index "FollowUp_recordId_suggested_key" is UNIQUE btree (recordId) WHERE (status = 'suggested'::"FollowUpStatus"), ` +
+        `schema declares UNIQUE btree (recordId) WHERE status = 'open'`,
+    ]);
+    expect(drift(edit(`, ${partial}`, ''), migrated)).toEqual([
+      `table "FollowUp": index "FollowUp_recordId_suggested_key" is UNIQUE btree (recordId) WHERE (status = 'suggested'::"FollowUpStatus"), schema declares UNIQUE btree (recordId)`,
     ]);
   });
 });

@@ -1,0 +1,52 @@
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
+import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
+
+const MIGRATION = '20261130230000_one_pending_suggestion_per_record';
+
+describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
+  let t: TestDatabase;
+  let before: string;
+  beforeEach(async () => {
+    t = await createTestDatabase(kind, { migrate: false });
+    // The migrations as they were before this one.
+    before = mkdtempSync(join(tmpdir(), 'rapport-migrations-'));
+    for (const name of readdirSync(MIGRATIONS_DIR)) if (name < MIGRATION) cpSync(join(MIGRATIONS_DIR, name), join(before, name), { recursive: true });
+    await migrate(t.db, before);
+  });
+  afterEach(async () => {
+    await t.dispose();
+    rmSync(before, { recursive: true, force: true });
+  });
+
+  it('keeps the oldest of duplicate pending suggestions waiting and dismisses the rest, then refuses new duplicates', async () => {
+    await t.db.sql.exec(`
+      INSERT INTO "Company" (id, name, "normalizedName", "createdAt", "updatedAt") VALUES ('00000000-0000-4000-8000-000000000001', 'Acme', 'acme', now(), now());
+      INSERT INTO "CommunicationRecord" (id, "companyId", "channelKind", "sourceKey", "startedAt", "lastMessageAt", "createdAt", "updatedAt")
+        VALUES ('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', 'email', 'k1', now(), now(), now(), now()),
+               ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000001', 'email', 'k2', now(), now(), now(), now());
+      INSERT INTO "FollowUp" (id, "companyId", "recordId", title, "dueAt", status, source, "createdAt", "updatedAt") VALUES
+        ('00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', 'first', now(), 'suggested', 'suggested', now() - interval '2 minutes', now()),
+        ('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', 'raced', now(), 'suggested', 'suggested', now() - interval '1 minute', now()),
+        ('00000000-0000-4000-8000-00000000000c', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', 'accepted', now(), 'open', 'suggested', now(), now()),
+        ('00000000-0000-4000-8000-00000000000d', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000003', 'other record', now(), 'suggested', 'suggested', now(), now());`);
+
+    const result = await migrate(t.db);
+
+    expect(result.applied).toEqual([MIGRATION]);
+    const rows = await t.db.sql.query<{ title: string; status: string }>(`SELECT title, status::text AS status FROM "FollowUp" ORDER BY title`);
+    expect(rows).toEqual([
+      { title: 'accepted', status: 'open' },
+      { title: 'first', status: 'suggested' },
+      { title: 'other record', status: 'suggested' },
+      { title: 'raced', status: 'dismissed' },
+    ]);
+    await expect(
+      t.db.sql.exec(`INSERT INTO "FollowUp" (id, "companyId", "recordId", title, "dueAt", status, source, "createdAt", "updatedAt")
+        VALUES ('00000000-0000-4000-8000-00000000000e', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000003', 'late', now(), 'suggested', 'suggested', now(), now())`),
+    ).rejects.toThrow(/FollowUp_recordId_suggested_key/);
+  });
+});
