@@ -1,12 +1,13 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Reply } from '../src/commands/reply-model.ts';
 import { renderFollowUpCard, type FollowUpCardPurpose } from '../src/notifications/follow-up-card.notification.ts';
-import { claimDelivery, recordDeliverySent, setDeliveryStatus } from '../src/db/delivery.repository.ts';
+import { setDeliveryStatus } from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { formatMessageRef } from './bullmq-pipeline-hooks.ts';
+import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 
 export interface DeliveryOutcome {
   status: 'sent' | 'already-sent' | 'nothing-to-send';
@@ -20,13 +21,19 @@ export interface DeliveryOutcome {
  *   platform whether the keyed message exists (findPosted) before posting again;
  * - per-target rate limits shared through Redis; a 429 waits out Retry-After without using an attempt;
  * - auth and not-found errors stop retrying (UnrecoverableError), temporary ones back off.
+ * `ledger` runs the claim and the record of the post; workers batch them across concurrent deliveries.
  */
-export async function deliverMessage(job: Job<DeliverMessageData>, token: string | undefined, deps: PipelineDeps): Promise<DeliveryOutcome> {
+export async function deliverMessage(
+  job: Job<DeliverMessageData>,
+  token: string | undefined,
+  deps: PipelineDeps,
+  ledger: DeliveryLedger = directDeliveryLedger(deps.db.sql),
+): Promise<DeliveryOutcome> {
   const { db, registry, limiter } = deps;
   const d = job.data;
   const cardKind = d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation' || d.kind === 'refresh';
   // One statement: the idempotency row, the channel's timezone and (for cards) everything the card shows.
-  const row = await claimDelivery(db.sql, d.key, d.target, cardKind ? d.followUpId : undefined);
+  const row = await ledger.claim({ key: d.key, target: d.target, followUpId: cardKind ? d.followUpId : undefined });
   if (row.status === 'sent') return { status: 'already-sent', externalId: row.externalId ?? undefined };
 
   const tz = row.channelTimezone ?? deps.settings.timezone;
@@ -39,7 +46,7 @@ export async function deliverMessage(job: Job<DeliverMessageData>, token: string
 
   if (row.status === 'posting' && d.kind !== 'refresh' && connector.findPosted) {
     const found = await connector.findPosted(d.target, d.key);
-    if (found) return recordSent(deps, d, found.externalId);
+    if (found) return recordSent(ledger, d, found.externalId);
   }
 
   // Marked `posting` before the rate-limit slot is taken, so nothing but the limiter's own round trip
@@ -57,10 +64,10 @@ export async function deliverMessage(job: Job<DeliverMessageData>, token: string
   try {
     if (d.kind === 'refresh') {
       await connector.update(d.target, d.externalId!, reply);
-      return await recordSent(deps, d, d.externalId!);
+      return await recordSent(ledger, d, d.externalId!);
     }
     const { externalId } = await connector.post(d.target, reply, { idempotencyKey: d.key });
-    return await recordSent(deps, d, externalId);
+    return await recordSent(ledger, d, externalId);
   } catch (err) {
     if (!(err instanceof DeliveryError)) throw err; // uncertain: stays `posting`, retried with backoff
     await setDeliveryStatus(db.sql, d.key, 'pending', err.message);
@@ -76,10 +83,10 @@ export async function deliverMessage(job: Job<DeliverMessageData>, token: string
   }
 }
 
-async function recordSent(deps: PipelineDeps, d: DeliverMessageData, externalId: string): Promise<DeliveryOutcome> {
+async function recordSent(ledger: DeliveryLedger, d: DeliverMessageData, externalId: string): Promise<DeliveryOutcome> {
   // Later clicks and state changes update a follow-up's posted message in place.
   const followUp = d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation') ? { id: d.followUpId, messageRef: formatMessageRef(d.target, externalId) } : undefined;
-  await recordDeliverySent(deps.db.sql, d.key, externalId, followUp);
+  await ledger.recordSent({ key: d.key, externalId, followUp });
   return { status: 'sent', externalId };
 }
 

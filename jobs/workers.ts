@@ -6,6 +6,7 @@ import type { PipelineDeps } from './pipeline-deps.ts';
 import type { QueueMetrics } from './queue-metrics.ts';
 import { ClassifyBatcher } from './classify-batcher.ts';
 import { deliverMessage } from './deliver-message.job.ts';
+import { batchedDeliveryLedger } from './delivery-ledger.ts';
 import { followUpReminder } from './follow-up-reminder.job.ts';
 import { escalateOverdue } from './escalate-overdue.job.ts';
 import { dailyDigest } from './daily-digest.job.ts';
@@ -33,9 +34,10 @@ export interface WorkerOptions {
 function processors(deps: PipelineDeps, concurrency: number, classifyBatchSize: number): Record<QueueName, { run: Processor; concurrency?: number }> {
   const classifyConcurrency = Math.max(concurrency, 2 * classifyBatchSize);
   const batcher = new ClassifyBatcher(deps, { maxBatch: classifyBatchSize, maxInFlight: Math.ceil(classifyConcurrency / classifyBatchSize) });
+  const ledger = batchedDeliveryLedger(deps.db.sql, { maxBatch: concurrency, maxInFlight: 2 });
   return {
     [QueueName.ClassifyCommunication]: { run: (job) => batcher.classify(job), concurrency: classifyConcurrency },
-    [QueueName.DeliverMessage]: { run: (job, token) => deliverMessage(job, token, deps) },
+    [QueueName.DeliverMessage]: { run: (job, token) => deliverMessage(job, token, deps, ledger) },
     [QueueName.FollowUpReminder]: { run: (job) => followUpReminder(job, deps) },
     [QueueName.EscalateOverdue]: { run: (job) => escalateOverdue(job, deps) },
     [QueueName.DailyDigest]: { run: (job) => dailyDigest(job, deps) },

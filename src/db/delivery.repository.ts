@@ -20,61 +20,80 @@ export interface ClaimedDelivery {
 
 const PLATFORMS = new Set(['slack', 'teams', 'email', 'console']);
 
-// The insert sees no row that the other halves could (one snapshot), so exactly one half returns the
-// row, except when a concurrent insert of the same key commits in between: then none does and the
-// caller asks again. A follow-up card that is not sent yet and whose follow-up exists is marked
-// `posting` here (saving the separate UPDATE before the post); `upd` locks the row first so it
-// returns the status from before its own update.
+// Claims many keys in one statement, each as follows. A new key is inserted; an existing one is left as
+// it is, except that a follow-up card not sent yet (whose follow-up exists) is marked `posting` (saving
+// the separate UPDATE before the post). `locked` takes the existing rows' locks and reads their status
+// before the claim; the upsert's input depends on it, so each row is locked before it is updated. A
+// key that a concurrent insert committed after this statement's snapshot comes back from neither half
+// (unless marked: then with `posting` as its status before, since that is unknown); the caller asks
+// again. Every lookup is a per-row probe of a unique index and the update goes through the upsert's
+// arbiter index: the statement is prepared once per connection, and its cached plan must not turn
+// into scanning whole tables as they grow from empty.
 const CLAIM = `
-WITH p AS (
-  SELECT $5::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM "FollowUp" WHERE id = $5::uuid) AS mark
-), ins AS (
+WITH i AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS i(id, key, target, "followUpId", platform, "channelRef")
+), p AS (
+  SELECT i.*, (SELECT f.id FROM "FollowUp" f WHERE f.id = i."followUpId") IS NOT NULL AS mark FROM i
+), locked AS (
+  SELECT p.key, o.status FROM p CROSS JOIN LATERAL (SELECT e.status FROM "Delivery" e WHERE e.key = p.key FOR UPDATE) o WHERE p.mark
+), up AS (
   INSERT INTO "Delivery" (id, key, target, status, attempts, "createdAt", "updatedAt")
-  SELECT $1::uuid, $2, $3, CASE WHEN p.mark THEN 'posting' ELSE 'pending' END, CASE WHEN p.mark THEN 1 ELSE 0 END, $4::timestamptz, $4::timestamptz FROM p
-  ON CONFLICT (key) DO NOTHING
-  RETURNING status, "externalId"
-), upd AS (
-  UPDATE "Delivery" x SET status = 'posting', attempts = x.attempts + 1, "updatedAt" = $4::timestamptz
-  FROM (SELECT key, status FROM "Delivery" WHERE key = $2 FOR UPDATE) o, p
-  WHERE p.mark AND x.key = o.key AND o.status <> 'sent'
-  RETURNING o.status, x."externalId"
+  SELECT p.id, p.key, p.target, CASE WHEN p.mark THEN 'posting' ELSE 'pending' END, CASE WHEN p.mark THEN 1 ELSE 0 END, $7::timestamptz, $7::timestamptz
+  FROM p LEFT JOIN locked o ON o.key = p.key
+  ON CONFLICT (key) DO UPDATE SET status = 'posting', attempts = "Delivery".attempts + 1, "updatedAt" = EXCLUDED."updatedAt"
+    WHERE EXCLUDED.status = 'posting' AND "Delivery".status <> 'sent'
+  RETURNING id, key, status, "externalId"
 ), d AS (
-  SELECT 'pending'::text AS status, "externalId", status = 'posting' AS "markedPosting" FROM ins
+  SELECT p.key, CASE WHEN up.id = p.id THEN 'pending' ELSE COALESCE(o.status, 'posting') END AS status, up."externalId", up.status = 'posting' AS "markedPosting"
+  FROM p JOIN up ON up.key = p.key LEFT JOIN locked o ON o.key = p.key
   UNION ALL
-  SELECT status, "externalId", true FROM upd
-  UNION ALL
-  SELECT status, "externalId", false FROM "Delivery" WHERE key = $2 AND NOT EXISTS (SELECT 1 FROM upd)
+  SELECT p.key, e.status, e."externalId", false
+  FROM p CROSS JOIN LATERAL (SELECT e.status, e."externalId" FROM "Delivery" e WHERE e.key = p.key OFFSET 0) e
+  WHERE NOT EXISTS (SELECT 1 FROM up WHERE up.key = p.key)
 )
-SELECT d.status, d."externalId", d."markedPosting",
-  (SELECT l.timezone FROM "ChannelLink" l WHERE l.platform = $6::"Platform" AND l."channelRef" = $7 AND l.timezone IS NOT NULL LIMIT 1) AS "channelTimezone",
+SELECT d.key, d.status, d."externalId", d."markedPosting",
+  (SELECT l.timezone FROM "ChannelLink" l WHERE l.platform = p.platform::"Platform" AND l."channelRef" = p."channelRef" AND l.timezone IS NOT NULL LIMIT 1) AS "channelTimezone",
   ${FOLLOW_UP_CARD_COLUMNS}
 FROM d
-LEFT JOIN "FollowUp" f ON f.id = $5::uuid AND d.status <> 'sent'
-${FOLLOW_UP_CARD_JOINS}
-LIMIT 1`;
+JOIN p ON p.key = d.key
+LEFT JOIN LATERAL (SELECT * FROM "FollowUp" f WHERE f.id = p."followUpId" AND d.status <> 'sent' OFFSET 0) f ON true
+${FOLLOW_UP_CARD_JOINS}`;
+
+/** A delivery to claim: its idempotency key, where it goes, and the follow-up whose card it posts (if any). */
+export interface DeliveryToClaim {
+  key: string;
+  target: string;
+  followUpId?: string;
+}
 
 /**
- * Creates the Delivery row of `key` unless it exists, and returns its state together with the
- * target channel's timezone and (for follow-up deliveries not yet sent) the follow-up's card data.
- * A follow-up delivery not yet sent whose follow-up exists is marked `posting` in the same statement
- * (see {@link ClaimedDelivery.markedPosting}).
+ * For each delivery: creates the Delivery row of its key unless it exists, and returns its state
+ * together with the target channel's timezone and (for follow-up deliveries not yet sent) the
+ * follow-up's card data, in one statement for all; answers in the order asked. A follow-up delivery
+ * not yet sent whose follow-up exists is marked `posting` in the same statement (see
+ * {@link ClaimedDelivery.markedPosting}). Keys must be distinct.
  */
-export async function claimDelivery(sql: SqlRunner, key: string, target: string, followUpId: string | undefined, now = new Date()): Promise<ClaimedDelivery> {
-  const colon = target.indexOf(':');
-  const platform = colon > 0 ? target.slice(0, colon) : target;
-  const params = [randomUUID(), key, target, now, followUpId ?? null, PLATFORMS.has(platform) ? platform : null, colon > 0 ? target.slice(colon + 1) : ''];
+export async function claimDeliveries(sql: SqlRunner, deliveries: readonly DeliveryToClaim[], now = new Date()): Promise<ClaimedDelivery[]> {
+  const claimed = new Map<string, ClaimedDelivery>();
   for (let attempt = 0; ; attempt++) {
-    const [row] = await sql.query<Record<string, unknown>>(CLAIM, params);
-    if (row) {
-      return {
+    const missing = deliveries.filter((d) => !claimed.has(d.key));
+    if (missing.length === 0) return deliveries.map((d) => claimed.get(d.key)!);
+    if (attempt >= 3) throw new Error(`delivery ${missing[0].key} could be neither created nor read`);
+    const cols: unknown[][] = [[], [], [], [], [], []];
+    for (const d of missing) {
+      const colon = d.target.indexOf(':');
+      const platform = colon > 0 ? d.target.slice(0, colon) : d.target;
+      [randomUUID(), d.key, d.target, d.followUpId ?? null, PLATFORMS.has(platform) ? platform : null, colon > 0 ? d.target.slice(colon + 1) : ''].forEach((v, i) => cols[i].push(v));
+    }
+    for (const row of await sql.query<Record<string, unknown>>(CLAIM, [...cols, now])) {
+      claimed.set(row.key as string, {
         status: row.status as string,
         externalId: (row.externalId as string | null) ?? null,
         channelTimezone: (row.channelTimezone as string | null) ?? null,
         card: followUpCardFromRow(row),
         markedPosting: row.markedPosting === true,
-      };
+      });
     }
-    if (attempt >= 2) throw new Error(`delivery ${key} could be neither created nor read`);
   }
 }
 
@@ -100,14 +119,30 @@ export async function setDeliveryStatus(
   }
 }
 
+/** A posted delivery to record: the platform's message id and, for a follow-up's card, where it is. */
+export interface SentDelivery {
+  key: string;
+  externalId: string;
+  followUp?: { id: string; messageRef: string };
+}
+
+// Planned per call (cheap for this statement): an UPDATE joined to a batch is planned as index probes or
+// as a hash join over the whole table depending on the table's size, and a plan cached while the table
+// was small would keep scanning all of it.
+const RECORD_SENT = `
+WITH i AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) AS i(key, "externalId", "followUpId", "messageRef")
+), d AS (
+  UPDATE "Delivery" x SET status = 'sent', "externalId" = i."externalId", "lastError" = NULL, "updatedAt" = $5::timestamptz FROM i WHERE x.key = i.key
+)
+UPDATE "FollowUp" f SET "messageRef" = i."messageRef", "updatedAt" = $5::timestamptz FROM i WHERE f.id = i."followUpId"`;
+
 /**
- * Records a delivery as sent and, when it posted a follow-up's card, remembers the message on the
- * follow-up (so later changes update it in place), in one statement.
+ * Records deliveries as sent and, where one posted a follow-up's card, remembers the message on the
+ * follow-up (so later changes update it in place), in one statement for all.
  */
-export async function recordDeliverySent(sql: SqlRunner, key: string, externalId: string, followUp?: { id: string; messageRef: string }): Promise<void> {
-  await sql.query(
-    `WITH d AS (UPDATE "Delivery" SET status = 'sent', "externalId" = $2, "lastError" = NULL, "updatedAt" = $3::timestamptz WHERE key = $1)
-     UPDATE "FollowUp" SET "messageRef" = $4, "updatedAt" = $3::timestamptz WHERE id = $5::uuid`,
-    [key, externalId, new Date(), followUp?.messageRef ?? null, followUp?.id ?? null],
-  );
+export async function recordDeliveriesSent(sql: SqlRunner, sent: readonly SentDelivery[]): Promise<void> {
+  await sql.query(RECORD_SENT, [sent.map((s) => s.key), sent.map((s) => s.externalId), sent.map((s) => s.followUp?.id ?? null), sent.map((s) => s.followUp?.messageRef ?? null), new Date()], {
+    planPerCall: true,
+  });
 }

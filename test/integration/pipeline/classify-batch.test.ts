@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Job } from 'bullmq';
-import type { SqlRunner } from '../../../src/db/database.ts';
+import type { QueryOptions, SqlRunner } from '../../../src/db/database.ts';
 import { insertClassifications } from '../../../src/db/classification.repository.ts';
 import { createCustomer } from '../../../src/services/create-customer.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
@@ -28,7 +28,7 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     const sql = h.deps.db.sql;
     const counting: SqlRunner = {
       exec: (text) => sql.exec(text),
-      query: <T,>(text: string, params?: unknown[]) => (statements.push(text), sql.query<T>(text, params)),
+      query: <T,>(text: string, params?: unknown[], opts?: QueryOptions) => (statements.push(text), sql.query<T>(text, params, opts)),
     };
     h.deps = { ...h.deps, db: { ...h.deps.db, sql: counting } };
   });
