@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { CallBatcher } from '../../src/concurrency/call-batcher.ts';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Reply } from '../../src/commands/reply-model.ts';
@@ -24,6 +25,14 @@ local length = redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('PUBLISH', ARGV[5], ARGV[4])
 return { ARGV[2], length }
 `;
+const POST_SHA = createHash('sha1').update(POST).digest('hex');
+
+/** A failed post's answer, marked handled: the batcher hands it to its caller a moment later. */
+function rejected(err: Error): Promise<never> {
+  const p = Promise.reject(err);
+  p.catch(() => {});
+  return p;
+}
 
 // When the order list is longer than ARGV[1], removes and returns its oldest ids, leaving ARGV[2].
 const TAKE_OLDEST = `
@@ -47,6 +56,8 @@ export class SharedConsoleConnector implements ConsoleFeed {
   private readonly events = new EventEmitter();
   private subscriber: Redis | undefined;
   private readonly keys: { entries: string; order: string; idempotency: string; channel: string };
+  // Concurrent posts (a burst of reminders) share one round trip to Redis.
+  private readonly posts = new CallBatcher<StoredEntry, [string, number]>((entries) => this.postBatch(entries), { maxBatch: 64, maxInFlight: 2 });
 
   constructor(
     private readonly redis: Redis,
@@ -77,15 +88,29 @@ export class SharedConsoleConnector implements ConsoleFeed {
   async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {
     this.checkTarget(target);
     const entry: StoredEntry = { externalId: randomUUID(), target, reply, postedAt: new Date().toISOString(), idempotencyKey: opts.idempotencyKey };
-    const event = JSON.stringify({ type: 'post', entry } satisfies FeedEvent);
-    const [externalId, length] = (await this.redis.eval(
-      POST, 3, this.keys.entries, this.keys.order, this.keys.idempotency,
-      opts.idempotencyKey ?? '', entry.externalId, JSON.stringify(entry), event, this.keys.channel,
-    )) as [string, number];
+    const [externalId, length] = await this.posts.call(entry);
     if (externalId !== entry.externalId) return { externalId }; // posted before under this key
     // Trim only when the list grew past twice `keep`.
     if (Number(length) > this.keep * 2) await this.trim();
     return { externalId: entry.externalId };
+  }
+
+  /** Runs the POST script for a batch of entries in one pipeline (one round trip); each answers on its own. */
+  private async postBatch(entries: readonly StoredEntry[]): Promise<Array<[string, number] | Promise<never>>> {
+    const pipeline = this.redis.pipeline();
+    for (const entry of entries) {
+      const event = JSON.stringify({ type: 'post', entry } satisfies FeedEvent);
+      pipeline.evalsha(POST_SHA, 3, this.keys.entries, this.keys.order, this.keys.idempotency, entry.idempotencyKey ?? '', entry.externalId, JSON.stringify(entry), event, this.keys.channel);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const missing = entries.filter((_, i) => results[i]?.[0]?.message.startsWith('NOSCRIPT'));
+    // A new or flushed Redis: load the script, then post again what it refused (a NOSCRIPT wrote nothing).
+    const retried = missing.length > 0 ? (await this.redis.script('LOAD', POST), await this.postBatch(missing)) : [];
+    let next = 0;
+    return results.map(([err, value]) => {
+      if (err?.message.startsWith('NOSCRIPT')) return retried[next++];
+      return err ? rejected(err) : (value as [string, number]);
+    });
   }
 
   async update(target: Target, externalId: string, reply: Reply): Promise<void> {
