@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startPrivateRedis } from '../../../src/redis/private-redis-server.ts';
 import { SharedConsoleConnector } from '../../../connectors/console/shared-console.connector.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 
@@ -46,5 +50,30 @@ describe('shared console feed (real Redis)', () => {
     expect(length).toBeLessThanOrEqual(keep * 2);
     expect(await redis.hlen(`${base}:entries`)).toBe(length);
     expect(await redis.hlen(`${base}:keys`)).toBe(length);
+  });
+
+  it('answers each post of a concurrent burst on its own, and reloads its script into a Redis that lost it (SCRIPT FLUSH, restart)', async () => {
+    // A private Redis: SCRIPT FLUSH must not disturb other tests' scripts.
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-feed-'));
+    const own = await startPrivateRedis(dir);
+    const client = connectRedis(own.url);
+    try {
+      const feed = new SharedConsoleConnector(client, '{feed-test}', 50);
+      const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => feed.post('console:team', { text: `reminder ${i}` }, { idempotencyKey: `r${i}` })));
+      expect(new Set(burst.map((p) => p.externalId)).size).toBe(10);
+      await client.script('FLUSH');
+      const [again, fresh] = await Promise.all([
+        feed.post('console:team', { text: 'reminder 3' }, { idempotencyKey: 'r3' }),
+        feed.post('console:team', { text: 'reminder 10' }, { idempotencyKey: 'r10' }),
+      ]);
+      expect(again.externalId).toBe(burst[3].externalId);
+      expect(fresh.externalId).not.toBe(again.externalId);
+      expect(await client.llen('{feed-test}:console:{feed}:order')).toBe(11);
+      await expect(feed.post('slack:T1/C1', { text: 'not mine' })).rejects.toThrow();
+    } finally {
+      await client.quit();
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
