@@ -43,7 +43,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
       };
       const workers = createWorkers(
         deps,
-        { redisUrl: runtime.redisUrl, prefix: config.queuePrefix, concurrency: config.workerConcurrency, classifyBatchSize: config.classifyBatchSize, lockDurationMs: config.pipeline.lockDurationMs, stalledIntervalMs: config.pipeline.stalledIntervalMs },
+        { redisUrl: runtime.redisUrl, prefix: config.queuePrefix, concurrency: config.workerConcurrency, classifyBatchSize: config.classifyBatchSize, deliveryBatchSize: config.deliveryBatchSize, lockDurationMs: config.pipeline.lockDurationMs, stalledIntervalMs: config.pipeline.stalledIntervalMs },
         metrics,
         deps.logger,
       );

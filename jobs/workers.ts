@@ -20,6 +20,8 @@ export interface WorkerOptions {
   concurrency: number;
   /** Most messages classified together (RAPPORT_CLASSIFY_BATCH_SIZE). Default 32. */
   classifyBatchSize?: number;
+  /** Most deliveries claimed or recorded in one statement (RAPPORT_DELIVERY_BATCH_SIZE). Default 16. */
+  deliveryBatchSize?: number;
   /** How long a job's lock lasts without renewal; a killed worker's job is retried after about this long. */
   lockDurationMs: number;
   /** How often workers look for stalled jobs (RAPPORT_STALLED_INTERVAL_MS). */
@@ -29,12 +31,15 @@ export interface WorkerOptions {
 /**
  * The handler of each queue. Retraining is CPU-bound and rare, so it runs one at a time. Classify
  * jobs are worked on in batches, at least two in flight (one in the database while the next is
- * classified): the queue runs max(concurrency, 2 x batch size) jobs at once.
+ * classified): the queue runs max(concurrency, 2 x batch size) jobs at once. Deliveries claim and
+ * record their rows in batches too (the posts themselves stay one per job).
  */
-function processors(deps: PipelineDeps, concurrency: number, classifyBatchSize: number): Record<QueueName, { run: Processor; concurrency?: number }> {
+function processors(deps: PipelineDeps, opts: WorkerOptions): Record<QueueName, { run: Processor; concurrency?: number }> {
+  const { concurrency, classifyBatchSize = 32, deliveryBatchSize = 16 } = opts;
   const classifyConcurrency = Math.max(concurrency, 2 * classifyBatchSize);
   const batcher = new ClassifyBatcher(deps, { maxBatch: classifyBatchSize, maxInFlight: Math.ceil(classifyConcurrency / classifyBatchSize) });
-  const ledger = batchedDeliveryLedger(deps.db.sql, { maxBatch: concurrency, maxInFlight: 2 });
+  // Enough batches in flight that every concurrent delivery can be in one (batch size 1 = one statement each, as before batching).
+  const ledger = batchedDeliveryLedger(deps.db.sql, { maxBatch: deliveryBatchSize, maxInFlight: Math.max(2, Math.ceil(concurrency / deliveryBatchSize)) });
   return {
     [QueueName.ClassifyCommunication]: { run: (job) => batcher.classify(job), concurrency: classifyConcurrency },
     [QueueName.DeliverMessage]: { run: (job, token) => deliverMessage(job, token, deps, ledger) },
@@ -49,7 +54,7 @@ function processors(deps: PipelineDeps, concurrency: number, classifyBatchSize: 
 /** Creates one (not yet running) BullMQ worker per queue; `run()` starts them, `close()` lets in-flight jobs finish. */
 export function createWorkers(deps: PipelineDeps, opts: WorkerOptions, metrics: QueueMetrics, logger: Logger) {
   const connections: ReturnType<typeof connectRedis>[] = [];
-  const workers = Object.entries(processors(deps, opts.concurrency, opts.classifyBatchSize ?? 32)).map(([name, p]) => {
+  const workers = Object.entries(processors(deps, opts)).map(([name, p]) => {
     // Workers block on Redis; each gets its own connection with maxRetriesPerRequest: null.
     const connection = connectRedis(opts.redisUrl, { forWorker: true });
     connection.on('error', () => {}); // reconnects on its own; failures surface through /readyz

@@ -43,6 +43,11 @@ export interface Config {
    * default 32; 1 classifies one message at a time.
    */
   classifyBatchSize: number;
+  /**
+   * Most deliveries a worker process claims (before posting) or records (after) in one statement.
+   * Env `RAPPORT_DELIVERY_BATCH_SIZE`, default 16; 1 writes each delivery on its own.
+   */
+  deliveryBatchSize: number;
   /** Background pipeline settings. */
   pipeline: PipelineConfig;
   /** Token that lets non-local clients use /console and /api. Env `RAPPORT_CONSOLE_TOKEN`; unset = localhost only. */
@@ -205,6 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int('RAPPORT_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workerConcurrency: int('RAPPORT_WORKER_CONCURRENCY', 8, 1, 256),
     classifyBatchSize: int('RAPPORT_CLASSIFY_BATCH_SIZE', 32, 1, 500),
+    deliveryBatchSize: int('RAPPORT_DELIVERY_BATCH_SIZE', 16, 1, 500),
     pipeline,
     consoleToken: str('RAPPORT_CONSOLE_TOKEN'),
     slack,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configProblems } from '../helpers/config-problems.ts';
 import { loadConfig } from '../../src/config/env.ts';
@@ -40,5 +41,19 @@ describe('loadConfig', () => {
       'Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
     ]);
     expect(configProblems({ MICROSOFT_APP_ID: 'abc' })).toEqual(['MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.']);
+  });
+
+  it('batches 32 messages and 16 deliveries per statement unless told otherwise, and refuses a batch of none', () => {
+    expect(loadConfig({})).toMatchObject({ classifyBatchSize: 32, deliveryBatchSize: 16 });
+    expect(loadConfig({ RAPPORT_CLASSIFY_BATCH_SIZE: '1', RAPPORT_DELIVERY_BATCH_SIZE: '64' })).toMatchObject({ classifyBatchSize: 1, deliveryBatchSize: 64 });
+    expect(configProblems({ RAPPORT_CLASSIFY_BATCH_SIZE: '0' })).toEqual(['RAPPORT_CLASSIFY_BATCH_SIZE must be a whole number between 1 and 500, got "0".']);
+  });
+
+  it('documents every variable it reads in the README configuration table', () => {
+    const source = readFileSync(new URL('../../src/config/env.ts', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const names = [...new Set([...source.matchAll(/'([A-Z][A-Z0-9_]{2,})'/g)].map((m) => m[1]))];
+    expect(names.length).toBeGreaterThan(30);
+    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });
