@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from './database.ts';
+import { batchRows } from './batch-rows.ts';
 
 /** Everything the classify job needs about one message, read in one statement. */
 export interface MessageToClassify {
@@ -45,7 +46,7 @@ const READ = `
 SELECT m.id AS "messageId", m."recordId", m."cleanText", m.direction, r."companyId", r."loggedByRepId", m.mailbox,
   c.id AS "classificationId", c.label, c."correctedLabel", c.confidence, c.sentiment, c."createdAt" AS "classifiedAt",
   f.id AS "followUpId", f.status AS "followUpStatus", f."remindTarget", p.id IS NOT NULL AS "pendingSuggestion"
-FROM unnest($1::uuid[]) AS q(id)
+FROM ${batchRows('q', [['id', 'uuid']])}
 CROSS JOIN LATERAL (
   SELECT m.id, m."recordId", m."cleanText", m.direction::text AS direction, m.metadata->'origin'->>'mailbox' AS mailbox FROM "Message" m WHERE m.id = q.id OFFSET 0
 ) m
@@ -106,10 +107,11 @@ const INSERT_SUGGESTION_COLUMNS = `INSERT INTO "FollowUp" (id, "companyId", "rec
 // and the one on classificationId make ON CONFLICT skip any other.
 const INSERT_CLASSIFICATIONS = `
 WITH i AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::text[], $7::float8[], $8::text[], $9::text[],
-    $10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::uuid[], $17::text[])
-    AS i(id, "recordId", "messageId", label, confidence, scores, sentiment, entities, "modelVersion",
-      "followUpId", "companyId", title, "dueAt", priority, reason, "assigneeRepId", "defaultTarget")
+  SELECT i.* FROM ${batchRows('i', [
+    ['id', 'uuid'], ['"recordId"', 'uuid'], ['"messageId"', 'uuid'], ['label', 'text'], ['confidence', 'float8'], ['scores', 'text'], ['sentiment', 'float8'],
+    ['entities', 'text'], ['"modelVersion"', 'text'], ['"followUpId"', 'uuid'], ['"companyId"', 'uuid'], ['title', 'text'], ['"dueAt"', 'text'], ['priority', 'text'],
+    ['reason', 'text'], ['"assigneeRepId"', 'uuid'], ['"defaultTarget"', 'text'],
+  ])}
 ), c AS (
   INSERT INTO "Classification" (id, "recordId", "messageId", label, confidence, scores, sentiment, entities, "modelVersion", "createdAt")
   SELECT id, "recordId", "messageId", label, confidence, scores::jsonb, sentiment, entities::jsonb, "modelVersion", $18::timestamptz FROM i

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from './database.ts';
+import { batchRows } from './batch-rows.ts';
 import { FOLLOW_UP_CARD_COLUMNS, FOLLOW_UP_CARD_JOINS, followUpCardFromRow, type FollowUpCardData } from './follow-up-card.repository.ts';
 
 /** The Delivery row of a key, and what a delivery needs to build its message, read in one statement. */
@@ -31,7 +32,7 @@ const PLATFORMS = new Set(['slack', 'teams', 'email', 'console']);
 // into scanning whole tables as they grow from empty.
 const CLAIM = `
 WITH i AS (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS i(id, key, target, "followUpId", platform, "channelRef")
+  SELECT i.* FROM ${batchRows('i', [['id', 'uuid'], ['key', 'text'], ['target', 'text'], ['"followUpId"', 'uuid'], ['platform', 'text'], ['"channelRef"', 'text']])}
 ), p AS (
   SELECT i.*, (SELECT f.id FROM "FollowUp" f WHERE f.id = i."followUpId") IS NOT NULL AS mark FROM i
 ), locked AS (
@@ -131,7 +132,7 @@ export interface SentDelivery {
 // was small would keep scanning all of it.
 const RECORD_SENT = `
 WITH i AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) AS i(key, "externalId", "followUpId", "messageRef")
+  SELECT i.* FROM ${batchRows('i', [['key', 'text'], ['"externalId"', 'text'], ['"followUpId"', 'uuid'], ['"messageRef"', 'text']])}
 ), d AS (
   UPDATE "Delivery" x SET status = 'sent', "externalId" = i."externalId", "lastError" = NULL, "updatedAt" = $5::timestamptz FROM i WHERE x.key = i.key
 )
