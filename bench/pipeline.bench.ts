@@ -3,11 +3,16 @@
  *   RAPPORT_BENCH_RECORDS (default 10000), RAPPORT_BENCH_REMINDERS (default 10000), RAPPORT_BENCH_SKIP_PGLITE=1,
  *   RAPPORT_BENCH_RUNS (default 1: runs per configuration; medians printed at the end),
  *   RAPPORT_BENCH_WORKERS (default "1,2": PostgreSQL worker process counts), RAPPORT_BENCH_PARTS (default "1,2"),
+ *   RAPPORT_BENCH_BASELINE (default 1: also run 2 worker processes with batches of one, RAPPORT_CLASSIFY_BATCH_SIZE=1 and
+ *   RAPPORT_DELIVERY_BATCH_SIZE=1, right after the batched run, and print the ratios; 0 skips it),
+ *   RAPPORT_BENCH_BASELINE_CHECKOUT (a directory with another checkout of Rapport, npm-installed, e.g. the previous
+ *   release in a git worktree: the baseline's worker processes run its bin/rapport.js with its own defaults instead),
  *   RAPPORT_BENCH_CONCURRENCY (default 16: RAPPORT_WORKER_CONCURRENCY of the worker processes),
  *   RAPPORT_BENCH_WORKER_NODE_ARGS (node arguments of the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them).
  *
- * Part 1 — log N records through the service (as a connector would), measure until all are classified:
- *   records/s and log-to-classification latency p50/p99, on PostgreSQL with 1 and 2 worker processes
+ * Part 1 — log N records through the service (as a connector would), measure until all are classified
+ *   and until every suggestion is posted too: records/s and log-to-classification latency p50/p99, CPU
+ *   per record by process group, on PostgreSQL with 1 and 2 worker processes
  *   (`rapport start` with RAPPORT_ROLE=worker) and on PGlite with in-process workers (PGlite serves one
  *   process, so "2 worker processes" does not exist there).
  * Part 2 — M reminders due within the same minute across 100 channels, delivered to a recording
@@ -18,7 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import type { Database } from '../src/db/database.ts';
@@ -50,6 +55,11 @@ const WORKER_CONCURRENCY = process.env.RAPPORT_BENCH_CONCURRENCY ?? '16';
 /** Node arguments of the worker processes (profiling); NODE_OPTIONS refuses --cpu-prof. */
 const WORKER_NODE_ARGS = (process.env.RAPPORT_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const WORKER_COUNTS = (process.env.RAPPORT_BENCH_WORKERS ?? '1,2').split(',').map(Number);
+const BASELINE = process.env.RAPPORT_BENCH_BASELINE !== '0';
+/** Worker settings that turn batching off: one statement per message and per delivery, as before batching. */
+const UNBATCHED = { RAPPORT_CLASSIFY_BATCH_SIZE: '1', RAPPORT_DELIVERY_BATCH_SIZE: '1' };
+const BASELINE_CHECKOUT = process.env.RAPPORT_BENCH_BASELINE_CHECKOUT;
+const BASELINE_LABEL = BASELINE_CHECKOUT ? `PostgreSQL, 2 workers of ${basename(BASELINE_CHECKOUT)}` : 'PostgreSQL, 2 workers, batches of 1';
 const PARTS = new Set((process.env.RAPPORT_BENCH_PARTS ?? '1,2').split(','));
 const logger = createLogger('silent');
 
@@ -116,12 +126,13 @@ function cpuSnapshot(): Map<number, { group: string; ms: number }> {
   return snap;
 }
 
-function cpuPerRecord(before: Map<number, { group: string; ms: number }>, records: number): string {
+/** CPU per record since `before`, by process group and in total (ms); `text` is empty where /proc is missing. */
+function cpuPerRecord(before: Map<number, { group: string; ms: number }>, records: number): { text: string; total: number } {
   const groups = new Map<string, number>();
   for (const [pid, now] of cpuSnapshot()) groups.set(now.group, (groups.get(now.group) ?? 0) + now.ms - (before.get(pid)?.ms ?? 0));
-  if (groups.size === 0) return '';
-  const total = [...groups.values()].reduce((a, b) => a + b, 0);
-  return `  CPU per record: ${[...groups].map(([g, ms]) => `${g} ${(ms / records).toFixed(2)} ms`).join(', ')}; total ${(total / records).toFixed(2)} ms`;
+  if (groups.size === 0) return { text: '', total: NaN };
+  const total = [...groups.values()].reduce((a, b) => a + b, 0) / records;
+  return { text: `${[...groups].map(([g, ms]) => `${g} ${(ms / records).toFixed(2)} ms`).join(', ')}; total ${total.toFixed(2)} ms`, total };
 }
 
 /** Part 1: log RECORDS records and wait until every one is classified. */
@@ -158,21 +169,24 @@ async function classifyRun(label: string, db: Database, prefix: string, startWor
     'SELECT EXTRACT(EPOCH FROM (c."createdAt" - m."createdAt")) * 1000 AS ms FROM "Classification" c JOIN "Message" m ON m.id = c."messageId"',
   );
   const lat = rows.map((r) => Number(r.ms));
-  record(label, { 'records/s': RECORDS / (totalMs / 1000), 'p50 ms': pct(lat, 50), 'p99 ms': pct(lat, 99), 'log s': logMs / 1000, 'posted by then': posted });
+  const classified = { 'records/s': RECORDS / (totalMs / 1000), 'p50 ms': pct(lat, 50), 'p99 ms': pct(lat, 99), 'log s': logMs / 1000, 'posted by then': posted, 'CPU ms/record': cpu.total };
   console.log(
     `${label.padEnd(34)} ${RECORDS} records: logged in ${(logMs / 1000).toFixed(1)} s, all classified after ${(totalMs / 1000).toFixed(1)} s = ` +
-      `${(RECORDS / (totalMs / 1000)).toFixed(0)} records/s end to end; log->classified p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}; ${posted} suggestions posted by then\n${cpu}`,
+      `${(RECORDS / (totalMs / 1000)).toFixed(0)} records/s end to end; log->classified p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}; ${posted} suggestions posted by then\n  CPU per record: ${cpu.text}`,
   );
   // Then the whole pipeline's work: CPU per record once every suggestion is posted too (comparable
   // between runs, whatever share of the posts was done when classification finished).
   const [{ suggested }] = await db.sql.query<{ suggested: number }>(`SELECT count(*)::int AS suggested FROM "FollowUp" WHERE source = 'suggested'`);
-  for (const until = Date.now() + 60_000; Date.now() < until; ) {
-    const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Delivery" WHERE status = 'sent'`);
-    if (n >= suggested) break;
-    await new Promise((r) => setTimeout(r, 100));
+  let sent = 0;
+  for (const until = Date.now() + 60_000; Date.now() < until && sent < suggested; ) {
+    [{ n: sent }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Delivery" WHERE status = 'sent'`);
+    if (sent < suggested) await new Promise((r) => setTimeout(r, 100));
   }
   const allMs = performance.now() - t0;
-  console.log(`  all ${suggested} suggestions posted after ${(allMs / 1000).toFixed(1)} s;${cpuPerRecord(cpuBefore, RECORDS).replace('  CPU per record', ' CPU per record with them')}`);
+  if (sent < suggested) console.log(`  NOT ALL POSTED: ${sent} of ${suggested} suggestions after ${(allMs / 1000).toFixed(0)} s`);
+  const withPosts = cpuPerRecord(cpuBefore, RECORDS);
+  record(label, { ...classified, 'records/s all posted': RECORDS / (allMs / 1000), 'CPU ms/record all posted': withPosts.total });
+  console.log(`  all ${suggested} suggestions posted after ${(allMs / 1000).toFixed(1)} s = ${(RECORDS / (allMs / 1000)).toFixed(0)} records/s with every post; CPU per record with them: ${withPosts.text}`);
   await stop();
   await closeQueues(queues);
   const keys = await redis.keys(`${prefix}*`);
@@ -202,12 +216,12 @@ function inProcessWorkers(db: Database, prefix: string, registry = new Connector
   };
 }
 
-function workerProcesses(url: string, prefix: string, count: number, dataDir: string) {
+function workerProcesses(url: string, prefix: string, count: number, dataDir: string, env: Record<string, string> = {}, bin?: string) {
   return async () => {
     const procs: SpawnedRapport[] = [];
     for (let i = 0; i < count; i++) {
       const port = await freePort();
-      const p = spawnRapport(['start'], { RAPPORT_ROLE: 'worker', DATABASE_URL: url, REDIS_URL, RAPPORT_QUEUE_PREFIX: prefix, PORT: String(port), RAPPORT_DATA_DIR: dataDir, LOG_LEVEL: 'error', RAPPORT_WORKER_CONCURRENCY: WORKER_CONCURRENCY }, WORKER_NODE_ARGS);
+      const p = spawnRapport(['start'], { RAPPORT_ROLE: 'worker', DATABASE_URL: url, REDIS_URL, RAPPORT_QUEUE_PREFIX: prefix, PORT: String(port), RAPPORT_DATA_DIR: dataDir, LOG_LEVEL: 'error', RAPPORT_WORKER_CONCURRENCY: WORKER_CONCURRENCY, ...env }, { nodeArgs: WORKER_NODE_ARGS, bin });
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, p);
       procs.push(p);
     }
@@ -286,11 +300,17 @@ async function reminderRun(label: string, db: Database, platform: 'slack', perCh
 
 async function part1(dataDir: string): Promise<void> {
   console.log('\n== Part 1: log -> classified');
-  for (const workers of WORKER_COUNTS) {
+  const setups = WORKER_COUNTS.flatMap((workers) => [
+    { label: `PostgreSQL, ${workers} worker process(es)`, workers, env: {}, bin: undefined as string | undefined },
+    ...(BASELINE && workers === 2
+      ? [{ label: BASELINE_LABEL, workers, env: BASELINE_CHECKOUT ? {} : UNBATCHED, bin: BASELINE_CHECKOUT ? join(BASELINE_CHECKOUT, 'bin', 'rapport.js') : undefined }]
+      : []),
+  ]);
+  for (const setup of setups) {
     const scratch = await createScratchPostgres();
     const db = await openDatabase({ databaseUrl: scratch.url });
     const prefix = `{rapport-bench-${randomBytes(3).toString('hex')}}`;
-    await classifyRun(`PostgreSQL, ${workers} worker process(es)`, db, prefix, workerProcesses(scratch.url, prefix, workers, dataDir));
+    await classifyRun(setup.label, db, prefix, workerProcesses(scratch.url, prefix, setup.workers, dataDir, setup.env, setup.bin));
     await db.close();
     await scratch.drop();
   }
@@ -324,8 +344,18 @@ async function main() {
     if (RUNS > 1) {
       console.log(`\n== Medians of ${RUNS} runs`);
       for (const [config, figures] of results) {
-        console.log(`${config.padEnd(40)} ${Object.entries(figures).map(([k, v]) => `${k} ${median(v).toFixed(k === 'log s' || k.startsWith('last') ? 1 : 0)}`).join(', ')}`);
+        console.log(`${config.padEnd(40)} ${Object.entries(figures).map(([k, v]) => `${k} ${median(v).toFixed(k === 'log s' || k.startsWith('last') || k.startsWith('CPU') ? 1 : 0)}`).join(', ')}`);
       }
+    }
+    const batched = results.get('PostgreSQL, 2 worker process(es)');
+    const baseline = results.get(BASELINE_LABEL);
+    if (batched && baseline) {
+      // Ratios run by run (each pair ran back to back), then their median: the machine's speed drifts between runs.
+      const ratios = (key: string) => batched[key].map((v, i) => v / baseline[key][i]).filter(Number.isFinite);
+      const r = (key: string) => `${median(ratios(key)).toFixed(2)}x (runs ${ratios(key).map((x) => x.toFixed(2)).join(', ')})`;
+      console.log(`\n== 2 worker processes: this checkout vs ${BASELINE_LABEL.replace('PostgreSQL, 2 workers', '').replace(/^,? ?(of )?/, '')} (same run, back to back)`);
+      console.log(`records/s until classified ${r('records/s')}; until every suggestion is posted ${r('records/s all posted')}`);
+      console.log(`CPU per record until classified ${r('CPU ms/record')}; with every post ${r('CPU ms/record all posted')}`);
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

@@ -14,13 +14,14 @@ export interface SpawnedRapport {
 
 /**
  * Runs `rapport <args>` as a real child process with a clean environment plus `env`. `nodeArgs` go to
- * node itself (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept).
+ * node itself (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept); `bin` runs another checkout's
+ * `bin/rapport.js` (a benchmark's baseline).
  */
-export function spawnRapport(args: string[], env: Record<string, string | undefined>, nodeArgs: string[] = []): SpawnedRapport {
+export function spawnRapport(args: string[], env: Record<string, string | undefined>, opts: { nodeArgs?: string[]; bin?: string } = {}): SpawnedRapport {
   const cleanEnv: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k]) cleanEnv[k] = process.env[k]!;
   for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
-  const child = spawn(process.execPath, [...nodeArgs, RAPPORT_BIN, ...args], { env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? RAPPORT_BIN, ...args], { env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
