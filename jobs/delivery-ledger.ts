@@ -19,17 +19,29 @@ export function directDeliveryLedger(sql: SqlRunner): DeliveryLedger {
 /**
  * Claims and records of concurrently running deliveries go to the database together, one statement
  * per batch (see CallBatcher); a delivery waits at most for the batch in flight before its own. Each
- * key is claimed at most once per batch (a second claim of a key waits for the next).
+ * key is claimed at most once per batch (a second claim of a key waits for the next). A batch whose
+ * statement fails is redone one delivery at a time, so one row the database refuses fails only its
+ * own delivery.
  */
 export function batchedDeliveryLedger(sql: SqlRunner, { maxBatch = 32, maxInFlight = 2 }: { maxBatch?: number; maxInFlight?: number } = {}): DeliveryLedger {
-  const claims = new CallBatcher<DeliveryToClaim, ClaimedDelivery>((ds) => claimDeliveries(sql, ds), {
-    maxBatch,
-    maxInFlight,
-    canJoin: (batch, d) => !batch.some((other) => other.key === d.key),
-  });
-  const records = new CallBatcher<SentDelivery, void>(async (ss) => {
-    await recordDeliveriesSent(sql, ss);
-    return ss.map(() => undefined);
-  }, { maxBatch, maxInFlight, canJoin: (batch, s) => !batch.some((other) => other.key === s.key) });
+  const distinctKeys = (batch: readonly { key: string }[], d: { key: string }) => !batch.some((other) => other.key === d.key);
+  const claims = new CallBatcher<DeliveryToClaim, ClaimedDelivery>(
+    (ds) => oneByOneOnFailure(ds, (some) => claimDeliveries(sql, some)),
+    { maxBatch, maxInFlight, canJoin: distinctKeys },
+  );
+  const records = new CallBatcher<SentDelivery, void>(
+    (ss) => oneByOneOnFailure(ss, async (some) => (await recordDeliveriesSent(sql, some), some.map(() => undefined))),
+    { maxBatch, maxInFlight, canJoin: distinctKeys },
+  );
   return { claim: (d) => claims.call(d), recordSent: (s) => records.call(s) };
+}
+
+/** Runs `write` for the whole batch; if that fails, for each input alone (each then answers on its own). */
+async function oneByOneOnFailure<I, O>(inputs: readonly I[], write: (some: readonly I[]) => Promise<O[]>): Promise<Array<O | Promise<O>>> {
+  try {
+    return await write(inputs);
+  } catch (err) {
+    if (inputs.length === 1) throw err;
+    return inputs.map((input) => write([input]).then((out) => out[0]));
+  }
 }

@@ -88,4 +88,20 @@ describe.each(TEST_DATABASE_KINDS)('delivery claims in one statement on %s', (ki
     expect([first.status, second.status]).toEqual(['pending', 'posting']);
     expect((await t.db.prisma.delivery.findUniqueOrThrow({ where: { key: 'k-twice' } })).attempts).toBe(2);
   });
+
+  it('redoes a claim batch the database refuses one delivery at a time: only the refused one fails', async () => {
+    const follows = await Promise.all(['One', 'Two', 'Three'].map(followUp));
+    await t.db.sql.exec(`
+      CREATE FUNCTION test_refuse_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.key = 'k-Two' THEN RAISE EXCEPTION 'this delivery cannot be stored'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON "Delivery" FOR EACH ROW EXECUTE FUNCTION test_refuse_delivery();`);
+    const ledger = batchedDeliveryLedger(t.db.sql, { maxBatch: 16, maxInFlight: 1 });
+    const results = await Promise.allSettled(follows.map((f) => ledger.claim({ key: `k-${f.title}`, target: 'console:team', followUpId: f.id })));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toContain('this delivery cannot be stored');
+    expect((await t.db.prisma.delivery.findMany({ orderBy: { key: 'asc' } })).map((d) => d.key)).toEqual(['k-One', 'k-Three']);
+  });
 });
