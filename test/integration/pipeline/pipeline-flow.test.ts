@@ -32,8 +32,9 @@ describe.each(TEST_DATABASE_KINDS)('pipeline on %s: log -> classification -> sug
     const classification = await h.test.db.prisma.classification.findFirstOrThrow();
     expect(classification.label).toBe('issue');
     expect(classification.confidence).toBeGreaterThan(0.5);
-    const followUp = await h.test.db.prisma.followUp.findFirstOrThrow();
-    expect(followUp).toMatchObject({ status: 'suggested', source: 'suggested', classificationId: classification.id, remindTarget: 'console:team' });
+    // The post lands in the channel a moment before the delivery job records it on the follow-up.
+    const followUp = await eventually('the suggestion recorded on its follow-up', async () => (await h.test.db.prisma.followUp.findFirst({ where: { messageRef: { not: null } } })) ?? undefined);
+    expect(followUp).toMatchObject({ status: 'suggested', source: 'suggested', classificationId: classification.id, remindTarget: 'console:team', messageRef: `console:team|${suggestion.externalId}` });
     expect(suggestion.reply.buttons?.map((b) => b.label)).toEqual(expect.arrayContaining(['Accept', 'Change due', 'Dismiss', 'Change label']));
 
     // A duplicate classify request (retried enqueue) changes nothing.
@@ -59,6 +60,8 @@ describe.each(TEST_DATABASE_KINDS)('pipeline on %s: log -> classification -> sug
     await h.hooks.followUpChanged(followUp.id);
     expect(await h.queues[QueueName.FollowUpReminder].getJob(reminderJobId(opened.id, opened.dueAt))).toBeFalsy(); // the old schedule is gone
     const reminder = await eventually('the reminder in the team channel', async () => feedEntry('Reminder: follow up with acme'));
+    // The post lands a moment before the delivery job records it (the refresh after Done needs it).
+    await eventually('the reminder recorded on its follow-up', async () => (await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef === `console:team|${reminder.externalId}`);
     expect(reminder.reply.buttons?.map((b) => b.label)).toEqual(expect.arrayContaining(['Done', 'Snooze', 'Reassign']));
 
     // Done: the reminder card shows who closed it, with no buttons left.

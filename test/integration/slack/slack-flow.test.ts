@@ -135,6 +135,8 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     await db.prisma.followUp.update({ where: { id: followUp.id }, data: { dueAt: new Date(Date.now() + 500) } });
     await proc.runtime.hooks.followUpChanged(followUp.id);
     const reminder = await eventually('the reminder in the team channel', async () => slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Reminder/.test(blocksText(m))));
+    // The post lands a moment before the delivery job records it (the refresh after Done needs it).
+    await eventually('the reminder recorded on its follow-up', async () => (await db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef?.endsWith(`|${reminder.ts}`));
     expect(buttonsOf(reminder).map((b) => b.text?.text ?? b.placeholder?.text)).toEqual(expect.arrayContaining(['Done', 'Snooze']));
 
     // Done, clicked by U3: the reminder card now says who closed it, with no buttons.

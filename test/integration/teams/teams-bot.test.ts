@@ -126,6 +126,8 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     await rapport.proc.runtime.hooks.followUpChanged(followUp.id);
     const reminder = await eventually('the reminder card', async () => cardWith('Reminder: follow up with'));
     expect(adaptiveCardProblems(reminder.card)).toEqual([]);
+    // The post lands a moment before the delivery job records it (the refresh after Done needs it).
+    await eventually('the reminder recorded on its follow-up', async () => (await db().followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef?.endsWith(`|${reminder.answeredId}`));
 
     // Done, clicked by someone else: the reminder card shows who closed it and has no buttons left.
     const done = await send(click(`done ${followUp.number}`, reminder.answeredId, sam));
@@ -166,7 +168,11 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     // The queue held the job for Retry-After; the SDK made no retries of its own in between.
     expect(posted.at - throttled!.at).toBeGreaterThanOrEqual(1_900);
     expect(recorder.cards().filter((c) => c.method === 'POST' && !c.activityId && JSON.stringify(c.card).includes('Globex'))).toHaveLength(1);
-    const followUp = await db().followUp.findFirstOrThrow({ where: { company: { name: 'Globex' } } });
+    // The post reaches the recorder a moment before the delivery job records it on the follow-up.
+    const followUp = await eventually('the post recorded on the follow-up', async () => {
+      const f = await db().followUp.findFirstOrThrow({ where: { company: { name: 'Globex' } } });
+      return f.messageRef ? f : undefined;
+    });
     expect(followUp.messageRef).toBe(`teams:${CONVERSATION}|${posted.answeredId}`);
     // The failed attempt told nobody "something went wrong": the channel got the card and nothing else.
     expect(recorder.calls.filter((c) => JSON.stringify(c.activity).includes('Something went wrong'))).toEqual([]);
