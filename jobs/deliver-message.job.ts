@@ -52,9 +52,10 @@ export async function deliverMessage(
   // Marked `posting` before the rate-limit slot is taken, so nothing but the limiter's own round trip
   // lies between the slot and the post: a database write in between (slow under load, and slower for
   // one post than the next) let two posts land closer than the platform's interval and drew 429s.
-  // Follow-up cards were marked by the claim already (one statement fewer per post).
+  // Follow-up cards were marked by the claim already (one statement fewer per post). A post that has
+  // to wait gets a slot of its own and sleeps until exactly then.
   if (!row.markedPosting) await setDeliveryStatus(db.sql, d.key, 'posting');
-  const wait = await limiter.acquire(d.target);
+  const wait = await limiter.acquire(d.target, d.key);
   if (wait > 0) {
     await setDeliveryStatus(db.sql, d.key, 'not-posting', undefined, row.status);
     await job.moveToDelayed(Date.now() + wait, token);

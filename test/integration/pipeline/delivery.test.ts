@@ -65,29 +65,49 @@ describe('per-target rate limits (shared through Redis)', () => {
     await h.dispose();
   });
 
-  it('allows one Slack message per second per channel, independently per channel', async () => {
+  it('allows one Slack message per second per channel, independently per channel, and gives each waiting post a slot of its own', async () => {
     const limiter = new TargetRateLimiter(h.redis, h.prefix);
     const t = 1_000_000;
-    expect(await limiter.acquire('slack:T1/C1', t)).toBe(0);
-    expect(await limiter.acquire('slack:T1/C2', t)).toBe(0);
-    const wait = await limiter.acquire('slack:T1/C1', t + 200);
-    expect(wait).toBe(950); // 1 s window + 150 ms safety margin
-    expect(await limiter.acquire('slack:T1/C1', t + 1_100)).toBeGreaterThan(0);
-    expect(await limiter.acquire('slack:T1/C1', t + 1_151)).toBe(0);
-    expect(await limiter.acquire('console:team', t)).toBe(0);
-    expect(await limiter.acquire('console:team', t)).toBe(0);
+    expect(await limiter.acquire('slack:T1/C1', 'a', t)).toBe(0);
+    expect(await limiter.acquire('slack:T1/C2', 'x', t)).toBe(0);
+    // 1 s window + 150 ms safety margin: b's slot is t + 1150, c's the one after.
+    expect(await limiter.acquire('slack:T1/C1', 'b', t + 200)).toBe(950);
+    expect(await limiter.acquire('slack:T1/C1', 'c', t + 300)).toBe(2_000);
+    // Asking again before its slot changes nothing; at its slot (or a little late) it goes.
+    expect(await limiter.acquire('slack:T1/C1', 'b', t + 1_000)).toBe(150);
+    expect(await limiter.acquire('slack:T1/C1', 'b', t + 1_150)).toBe(0);
+    expect(await limiter.acquire('slack:T1/C1', 'c', t + 2_300 + 100)).toBe(0);
+    // A newcomer queues behind the reserved slots instead of taking one of them.
+    expect(await limiter.acquire('slack:T1/C1', 'd', t + 2_500)).toBe(3_450 - 2_500);
+    // The console has no limit.
+    expect(await limiter.acquire('console:team', 'e', t)).toBe(0);
+    expect(await limiter.acquire('console:team', 'f', t)).toBe(0);
   });
 
-  it('allows Teams 7 per second and 60 per 30 seconds per conversation', async () => {
+  it('gives a post that comes back too late for its slot a new one, and a retry of a sent post a new one too', async () => {
+    const limiter = new TargetRateLimiter(h.redis, h.prefix);
+    const t = 5_000_000;
+    expect(await limiter.acquire('slack:T1/C3', 'a', t)).toBe(0);
+    expect(await limiter.acquire('slack:T1/C3', 'b', t)).toBe(1_150);
+    expect(await limiter.acquire('slack:T1/C3', 'c', t)).toBe(2_300);
+    // b sleeps past its slot by more than the margin: posting now would land too close to c's slot.
+    expect(await limiter.acquire('slack:T1/C3', 'b', t + 1_150 + 400)).toBe(3_450 - 1_550);
+    expect(await limiter.acquire('slack:T1/C3', 'c', t + 2_300)).toBe(0);
+    // c's post failed (the platform said 429 for its own reasons): its retry needs a new slot.
+    expect(await limiter.acquire('slack:T1/C3', 'c', t + 2_400)).toBe(4_600 - 2_400);
+  });
+
+  it('allows Teams 7 per second and 60 per 30 seconds per conversation: a burst of 70 gets slots that keep both', async () => {
     const limiter = new TargetRateLimiter(h.redis, h.prefix);
     const t = 2_000_000;
-    for (let i = 0; i < 7; i++) expect(await limiter.acquire('teams:19:abc', t + i)).toBe(0);
-    expect(await limiter.acquire('teams:19:abc', t + 10)).toBeGreaterThan(0);
-    let sent = 7;
-    // Bursts of 7 every 1.2 s (the per-second window plus margin) for 28.8 s: only the 30 s cap stops them.
-    for (let s = 1; s <= 24; s++) for (let i = 0; i < 7; i++) if ((await limiter.acquire('teams:19:abc', t + s * 1_200 + i)) === 0) sent++;
-    expect(sent).toBe(60);
-    expect(await limiter.acquire('teams:19:abc', t + 29_900)).toBeGreaterThan(0); // still 60 in the last 30.15 s
-    expect(await limiter.acquire('teams:19:abc', t + 31_000)).toBe(0); // the first burst has left the window
+    const slots: number[] = [];
+    for (let i = 0; i < 70; i++) slots.push(t + (await limiter.acquire('teams:19:abc', `post-${i}`, t)));
+    expect(slots.slice(0, 7)).toEqual(Array(7).fill(t));
+    expect(slots[7]).toBe(t + 1_150); // the 8th when the first leaves the 1 s window (+ margin)
+    expect(slots[60]).toBe(t + 30_150); // the 61st when the first leaves the 30 s window (+ margin)
+    for (let i = 7; i < slots.length; i++) expect(slots[i] - slots[i - 7]).toBeGreaterThanOrEqual(1_150);
+    for (let i = 60; i < slots.length; i++) expect(slots[i] - slots[i - 60]).toBeGreaterThanOrEqual(30_150);
+    // Each of those that waited comes back at its slot and goes.
+    for (let i = 7; i < 70; i++) expect(await limiter.acquire('teams:19:abc', `post-${i}`, slots[i])).toBe(0);
   });
 });
