@@ -8,6 +8,7 @@
  *   RAPPORT_BENCH_BASELINE_CHECKOUT (a directory with another checkout of Rapport, npm-installed, e.g. the previous
  *   release in a git worktree: the baseline's worker processes run its bin/rapport.js with its own defaults instead),
  *   RAPPORT_BENCH_CONCURRENCY (default 16: RAPPORT_WORKER_CONCURRENCY of the worker processes),
+ *   RAPPORT_BENCH_LOG_CONCURRENCY (default 16: records the bench logs at once, like concurrent connector requests),
  *   RAPPORT_BENCH_WORKER_NODE_ARGS (node arguments of the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them).
  *
  * Part 1 — log N records through the service (as a connector would), measure until all are classified
@@ -54,6 +55,8 @@ const RUNS = Number(process.env.RAPPORT_BENCH_RUNS ?? 1);
 const WORKER_CONCURRENCY = process.env.RAPPORT_BENCH_CONCURRENCY ?? '16';
 /** Node arguments of the worker processes (profiling); NODE_OPTIONS refuses --cpu-prof. */
 const WORKER_NODE_ARGS = (process.env.RAPPORT_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Records logged at once by the bench (as concurrent connector requests would); the Slack connector works on up to 32. */
+const LOG_CONCURRENCY = Number(process.env.RAPPORT_BENCH_LOG_CONCURRENCY ?? 16);
 const WORKER_COUNTS = (process.env.RAPPORT_BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const BASELINE = process.env.RAPPORT_BENCH_BASELINE !== '0';
 /** Worker settings that turn batching off: one statement per message and per delivery, as before batching. */
@@ -102,9 +105,14 @@ async function seedCompanies(db: Database, n: number): Promise<string[]> {
   return ids;
 }
 
-/** CPU time (ms) per process group on Linux, from /proc: where a record's CPU goes. Empty elsewhere. */
-function cpuSnapshot(): Map<number, { group: string; ms: number }> {
-  const snap = new Map<number, { group: string; ms: number }>();
+/**
+ * CPU time (ms) used so far by each process group, on Linux, from /proc: each live process's own time
+ * plus that of its children it has reaped. The latter keeps the time of exited processes: PostgreSQL
+ * backends come and go with pool connections (a pool closes idle ones), and once one exits its time
+ * is in the postmaster's. Empty where /proc is missing.
+ */
+function cpuSnapshot(): Map<string, number> {
+  const snap = new Map<string, number>();
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
@@ -118,7 +126,8 @@ function cpuSnapshot(): Map<number, { group: string; ms: number }> {
       const group = Number(pid) === process.pid ? 'bench process' : cmd.includes('bin/rapport.js') ? 'worker processes' : stat.includes('(postgres)') ? 'postgres' : stat.includes('(redis-server)') ? 'redis' : undefined;
       if (!group) continue;
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      snap.set(Number(pid), { group, ms: (Number(f[11]) + Number(f[12])) * 10 }); // utime + stime, in 10 ms ticks
+      // utime + stime + cutime + cstime, in 10 ms ticks
+      snap.set(group, (snap.get(group) ?? 0) + (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10);
     } catch {
       // exited meanwhile
     }
@@ -127,9 +136,9 @@ function cpuSnapshot(): Map<number, { group: string; ms: number }> {
 }
 
 /** CPU per record since `before`, by process group and in total (ms); `text` is empty where /proc is missing. */
-function cpuPerRecord(before: Map<number, { group: string; ms: number }>, records: number): { text: string; total: number } {
+function cpuPerRecord(before: Map<string, number>, records: number): { text: string; total: number } {
   const groups = new Map<string, number>();
-  for (const [pid, now] of cpuSnapshot()) groups.set(now.group, (groups.get(now.group) ?? 0) + now.ms - (before.get(pid)?.ms ?? 0));
+  for (const [group, ms] of cpuSnapshot()) groups.set(group, ms - (before.get(group) ?? 0));
   if (groups.size === 0) return { text: '', total: NaN };
   const total = [...groups.values()].reduce((a, b) => a + b, 0) / records;
   return { text: `${[...groups].map(([g, ms]) => `${g} ${(ms / records).toFixed(2)} ms`).join(', ')}; total ${total.toFixed(2)} ms`, total };
@@ -148,7 +157,7 @@ async function classifyRun(label: string, db: Database, prefix: string, startWor
   const run = randomBytes(3).toString('hex');
   const cpuBefore = cpuSnapshot();
   const t0 = performance.now();
-  await pool(Array.from({ length: RECORDS }, (_, i) => i), 16, async (i) => {
+  await pool(Array.from({ length: RECORDS }, (_, i) => i), LOG_CONCURRENCY, async (i) => {
     await logCommunication(db, {
       companyId: companies[i % companies.length], text: `${TEXTS[i % TEXTS.length]} (#${i})`, occurredAt: new Date(), sourceKey: `bench:${run}:${i}`,
       repId: rep.id, repName: rep.name, actor: { repId: rep.id, platform: 'console' },
