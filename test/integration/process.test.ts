@@ -47,7 +47,9 @@ describe('rapport start (real process)', () => {
     await db.close();
 
     const second = spawnRapport(['start'], env);
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 10_000, second);
+    // What this checks is the data, not the start time (npm run bench:start measures that): a machine
+    // busy with the rest of the suite can take longer than 10 s.
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000, second);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(second.output()).not.toMatch(/applied/i);
