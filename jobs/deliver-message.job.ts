@@ -86,7 +86,7 @@ export async function deliverMessage(
 
 async function recordSent(ledger: DeliveryLedger, d: DeliverMessageData, externalId: string): Promise<DeliveryOutcome> {
   // Later clicks and state changes update a follow-up's posted message in place.
-  const followUp = d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation') ? { id: d.followUpId, messageRef: formatMessageRef(d.target, externalId) } : undefined;
+  const followUp = d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation') ? { id: d.followUpId, messageRef: formatMessageRef(d.target, externalId), purpose: d.kind } : undefined;
   await ledger.recordSent({ key: d.key, externalId, followUp });
   return { status: 'sent', externalId };
 }

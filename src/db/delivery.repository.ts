@@ -124,7 +124,7 @@ export async function setDeliveryStatus(
 export interface SentDelivery {
   key: string;
   externalId: string;
-  followUp?: { id: string; messageRef: string };
+  followUp?: { id: string; messageRef: string; purpose: 'suggestion' | 'reminder' | 'escalation' };
 }
 
 // Planned per call (cheap for this statement): an UPDATE joined to a batch is planned as index probes or
@@ -132,18 +132,18 @@ export interface SentDelivery {
 // was small would keep scanning all of it.
 const RECORD_SENT = `
 WITH i AS (
-  SELECT i.* FROM ${batchRows('i', [['key', 'text'], ['"externalId"', 'text'], ['"followUpId"', 'uuid'], ['"messageRef"', 'text']])}
+  SELECT i.* FROM ${batchRows('i', [['key', 'text'], ['"externalId"', 'text'], ['"followUpId"', 'uuid'], ['"messageRef"', 'text'], ['"messagePurpose"', 'text']])}
 ), d AS (
-  UPDATE "Delivery" x SET status = 'sent', "externalId" = i."externalId", "lastError" = NULL, "updatedAt" = $5::timestamptz FROM i WHERE x.key = i.key
+  UPDATE "Delivery" x SET status = 'sent', "externalId" = i."externalId", "lastError" = NULL, "updatedAt" = $6::timestamptz FROM i WHERE x.key = i.key
 )
-UPDATE "FollowUp" f SET "messageRef" = i."messageRef", "updatedAt" = $5::timestamptz FROM i WHERE f.id = i."followUpId"`;
+UPDATE "FollowUp" f SET "messageRef" = i."messageRef", "messagePurpose" = i."messagePurpose", "updatedAt" = $6::timestamptz FROM i WHERE f.id = i."followUpId"`;
 
 /**
  * Records deliveries as sent and, where one posted a follow-up's card, remembers the message on the
  * follow-up (so later changes update it in place), in one statement for all.
  */
 export async function recordDeliveriesSent(sql: SqlRunner, sent: readonly SentDelivery[]): Promise<void> {
-  await sql.query(RECORD_SENT, [sent.map((s) => s.key), sent.map((s) => s.externalId), sent.map((s) => s.followUp?.id ?? null), sent.map((s) => s.followUp?.messageRef ?? null), new Date()], {
+  await sql.query(RECORD_SENT, [sent.map((s) => s.key), sent.map((s) => s.externalId), sent.map((s) => s.followUp?.id ?? null), sent.map((s) => s.followUp?.messageRef ?? null), sent.map((s) => s.followUp?.purpose ?? null), new Date()], {
     planPerCall: true,
   });
 }

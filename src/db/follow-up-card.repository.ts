@@ -12,6 +12,8 @@ export interface FollowUpCardData {
   reason: string | null;
   completedAt: Date | null;
   updatedAt: Date;
+  /** Why the message in messageRef was posted (suggestion, reminder, escalation); null before it is posted. */
+  messagePurpose: string | null;
   companyName: string | null;
   assignee: { name: string; platformUserIds: string[] } | null;
   record: { id: string; subject: string | null; latestText: string | null } | null;
@@ -21,7 +23,7 @@ export interface FollowUpCardData {
 /** Columns of {@link FollowUpCardData} for a follow-up aliased `f`; other statements embed them. */
 export const FOLLOW_UP_CARD_COLUMNS = `
   f.id AS "fId", f.number AS "fNumber", f.title AS "fTitle", f."dueAt" AS "fDueAt", f.status::text AS "fStatus", f.priority AS "fPriority",
-  f.reason AS "fReason", f."completedAt" AS "fCompletedAt", f."updatedAt" AS "fUpdatedAt",
+  f.reason AS "fReason", f."completedAt" AS "fCompletedAt", f."updatedAt" AS "fUpdatedAt", f."messagePurpose" AS "fMessagePurpose",
   (SELECT co.name FROM "Company" co WHERE co.id = f."companyId") AS "fCompanyName",
   a.name AS "fAssigneeName", a."platformUserIds" AS "fAssigneeIds",
   r.id AS "fRecordId", r.subject AS "fRecordSubject",
@@ -49,6 +51,7 @@ export function followUpCardFromRow(row: Record<string, unknown>): FollowUpCardD
     reason: (row.fReason as string | null) ?? null,
     completedAt: row.fCompletedAt ? date(row.fCompletedAt) : null,
     updatedAt: date(row.fUpdatedAt),
+    messagePurpose: (row.fMessagePurpose as string | null) ?? null,
     companyName: (row.fCompanyName as string | null) ?? null,
     assignee: row.fAssigneeName != null ? { name: row.fAssigneeName as string, platformUserIds: (row.fAssigneeIds as string[] | null) ?? [] } : null,
     record: row.fRecordId ? { id: row.fRecordId as string, subject: (row.fRecordSubject as string | null) ?? null, latestText: (row.fLatestText as string | null) ?? null } : null,

@@ -4,7 +4,10 @@ import { followUpButtons } from '../commands/follow-up-view.ts';
 import { formatInZone } from '../domain/zoned-time.ts';
 import { readFollowUpCard, type FollowUpCardData } from '../db/follow-up-card.repository.ts';
 
-/** Why a follow-up card is being posted; decides its heading and buttons. */
+/**
+ * Why a follow-up card is being posted; decides its heading and buttons. `refresh` updates the posted
+ * message in place and keeps the heading it was posted with (FollowUp.messagePurpose).
+ */
 export type FollowUpCardPurpose = 'suggestion' | 'reminder' | 'escalation' | 'refresh';
 
 /** Labels a rep can switch a suggestion to with "Change label". */
@@ -61,25 +64,35 @@ export async function renderFollowUpCard(db: Database, f: FollowUpCardData, purp
       });
     }
   }
+  const shown = shownPurpose(f, purpose, now);
   const heading =
     f.status === 'suggested'
       ? `Suggested follow-up for ${customer}`
-      : purpose === 'escalation'
+      : shown === 'escalation'
         ? `Overdue follow-up for ${customer}`
-        : purpose === 'reminder'
+        : shown === 'reminder'
           ? `Reminder: follow up with ${customer}`
           : `Follow-up for ${customer}`;
-  const mention = purpose === 'escalation' && f.assignee ? ` ${mentionOf(f.assignee)}` : '';
+  const mention = shown === 'escalation' && f.assignee ? ` ${mentionOf(f.assignee)}` : '';
   return {
     title: heading,
     text: `${heading}: #${f.number} ${f.title}, due ${due}.${mention}${excerpt ? `\n> ${excerpt.slice(0, 300)}` : ''}`,
     fields,
     sections: [{ title: `#${f.number} ${f.title}`, text: f.reason ?? (excerpt ? excerpt.slice(0, 300) : undefined) }],
     buttons,
-    tone: purpose === 'escalation' ? 'warning' : 'info',
+    tone: shown === 'escalation' ? 'warning' : 'info',
     visibility: 'channel',
     footer: f.status === 'snoozed' ? `Snoozed until ${due}` : undefined,
   };
+}
+
+/**
+ * The purpose a card is shown with: a refresh keeps the one its message was posted with, and an
+ * overdue notice whose follow-up was snoozed or moved (no longer overdue) reads as a reminder again.
+ */
+function shownPurpose(f: FollowUpCardData, purpose: FollowUpCardPurpose, now: Date): FollowUpCardPurpose {
+  const posted = purpose === 'refresh' ? (f.messagePurpose as FollowUpCardPurpose | null) ?? 'refresh' : purpose;
+  return posted === 'escalation' && !isOverdue(f.status, f.dueAt, now) ? 'reminder' : posted;
 }
 
 function isOverdue(status: string, dueAt: Date, now: Date): boolean {

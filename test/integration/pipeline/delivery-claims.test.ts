@@ -69,7 +69,7 @@ describe.each(TEST_DATABASE_KINDS)('delivery claims in one statement on %s', (ki
     const [a, b] = await Promise.all(['A', 'B'].map(followUp));
     await claimDeliveries(t.db.sql, [{ key: 'k-a', target: 'console:team', followUpId: a.id }, { key: 'k-b', target: 'console:team' }]);
     await recordDeliveriesSent(t.db.sql, [
-      { key: 'k-a', externalId: 'm-1', followUp: { id: a.id, messageRef: 'console:team|m-1' } },
+      { key: 'k-a', externalId: 'm-1', followUp: { id: a.id, messageRef: 'console:team|m-1', purpose: 'reminder' } },
       { key: 'k-b', externalId: 'm-2' },
     ]);
     expect(await t.db.prisma.delivery.findMany({ orderBy: { key: 'asc' }, select: { key: true, status: true, externalId: true } })).toEqual([

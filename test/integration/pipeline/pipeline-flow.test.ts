@@ -64,6 +64,15 @@ describe.each(TEST_DATABASE_KINDS)('pipeline on %s: log -> classification -> sug
     await eventually('the reminder recorded on its follow-up', async () => (await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef === `console:team|${reminder.externalId}`);
     expect(reminder.reply.buttons?.map((b) => b.label)).toEqual(expect.arrayContaining(['Done', 'Snooze', 'Reassign']));
 
+    // Snooze: the reminder card is refreshed in place and still reads as a reminder, now snoozed.
+    expect((await run(`snooze ${followUp.number} in 1 hour`)).tone).not.toBe('error');
+    const snoozed = await eventually('the reminder card to show the snooze', async () => {
+      const card = h.console.feed().find((e) => e.externalId === reminder.externalId);
+      return card?.reply.footer?.startsWith('Snoozed until') ? card : undefined;
+    });
+    expect(snoozed.reply.title).toBe('Reminder: follow up with acme');
+    expect(h.console.feed().filter((e) => e.reply.title?.startsWith('Reminder')).length).toBe(1);
+
     // Done: the reminder card shows who closed it, with no buttons left.
     expect((await run(`done ${followUp.number}`, 'sam')).tone).not.toBe('error');
     const closed = await eventually('the reminder card to show Done', async () => {
