@@ -122,9 +122,9 @@ describe('worker processes', () => {
       const f = await createFollowUp(db, { companyId: company.id, title: `Call ${i}`, dueAt: due, assigneeRepId: rep.id, actor: audit, fallbackRemindTarget: 'console:team' }, hooks);
       if (i % 3 === 0) await hooks.followUpChanged(f.id); // duplicate schedule requests are no-ops
     }
-    // Every message posted for Umbrella, whatever its heading: on a busy machine the loop above can
-    // outlast the first due times, and a follow-up changed after its reminder was posted gets that
-    // message refreshed in place (same message, new heading), which is not a second post.
+    // Every message posted for Umbrella: on a busy machine the loop above can outlast the first due
+    // times, and a follow-up changed after its reminder was posted gets that message refreshed in
+    // place (the same entry in the feed), which is not a second post.
     const reminders = () => feed.feed().filter((e) => e.reply.fields?.[0]?.value === 'Umbrella');
     await eventually('120 reminders', async () => reminders().length >= 120, 30_000);
     await new Promise((r) => setTimeout(r, 2_000));
