@@ -281,7 +281,9 @@ async function reminderRun(label: string, db: Database, platform: 'slack', perCh
     companyId: company.id, title: `Bench reminder ${i}`, dueAt: new Date(start + Math.floor((i / REMINDERS) * 60_000)), status: 'open' as const,
     source: 'manual' as const, assigneeRepId: rep.id, remindTarget: `${platform}:T1/C${i % 100}`,
   }));
-  await db.prisma.followUp.createMany({ data: rows });
+  // Chunks of 1,000, one after the other: Prisma splits a larger createMany into statements it sends
+  // at once on one transaction's connection, which pg 8.19 deprecates (a warning in the output).
+  for (let i = 0; i < rows.length; i += 1_000) await db.prisma.followUp.createMany({ data: rows.slice(i, i + 1_000) });
   const created = await db.prisma.followUp.findMany({ where: { companyId: company.id }, select: { id: true, dueAt: true } });
   for (const f of created) due.set(f.id, f.dueAt.getTime());
   await pool(created, 16, async (f) => hooks.followUpChanged(f.id));
