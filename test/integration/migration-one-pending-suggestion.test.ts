@@ -7,19 +7,27 @@ import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../h
 
 const MIGRATION = '20261130230000_one_pending_suggestion_per_record';
 
+/** A copy of the migrations directory holding only the migrations `keep` accepts. */
+function migrationsWhere(keep: (name: string) => boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rapport-migrations-'));
+  for (const name of readdirSync(MIGRATIONS_DIR)) if (keep(name)) cpSync(join(MIGRATIONS_DIR, name), join(dir, name), { recursive: true });
+  return dir;
+}
+
 describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
   let t: TestDatabase;
   let before: string;
+  let through: string;
   beforeEach(async () => {
     t = await createTestDatabase(kind, { migrate: false });
-    // The migrations as they were before this one.
-    before = mkdtempSync(join(tmpdir(), 'rapport-migrations-'));
-    for (const name of readdirSync(MIGRATIONS_DIR)) if (name < MIGRATION) cpSync(join(MIGRATIONS_DIR, name), join(before, name), { recursive: true });
+    // The migrations as they were before this one, and up to this one (later ones are not its business).
+    before = migrationsWhere((name) => name < MIGRATION);
+    through = migrationsWhere((name) => name <= MIGRATION);
     await migrate(t.db, before);
   });
   afterEach(async () => {
     await t.dispose();
-    rmSync(before, { recursive: true, force: true });
+    for (const dir of [before, through]) rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps the oldest of duplicate pending suggestions waiting and dismisses the rest, then refuses new duplicates', async () => {
@@ -34,7 +42,7 @@ describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
         ('00000000-0000-4000-8000-00000000000c', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', 'accepted', now(), 'open', 'suggested', now(), now()),
         ('00000000-0000-4000-8000-00000000000d', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000003', 'other record', now(), 'suggested', 'suggested', now(), now());`);
 
-    const result = await migrate(t.db);
+    const result = await migrate(t.db, through);
 
     expect(result.applied).toEqual([MIGRATION]);
     const rows = await t.db.sql.query<{ title: string; status: string }>(`SELECT title, status::text AS status FROM "FollowUp" ORDER BY title`);
