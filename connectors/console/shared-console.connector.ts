@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { CallBatcher } from '../../src/concurrency/call-batcher.ts';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
+import { CallBatcher } from '../../src/concurrency/call-batcher.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import { DeliveryError, type ConnectorHealth, type Target } from '../chat-connector.ts';
 import type { ConsoleFeed, ConsoleFeedEntry } from './console.connector.ts';

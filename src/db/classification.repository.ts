@@ -148,10 +148,6 @@ export interface NewClassificationRow {
   modelVersion: string;
 }
 
-function suggestionParams(id: string | null, c: { companyId: string | null; recordId: string; assigneeRepId: string | null }, s: SuggestionRow | undefined, now: Date): unknown[] {
-  return [id, c.companyId, c.recordId, s?.title ?? null, s?.dueAt ?? null, s?.priority ?? null, s?.reason ?? null, c.assigneeRepId, s?.defaultTarget ?? null, now];
-}
-
 /** One classification to store, with the suggestion it makes (if any). */
 export interface NewClassification {
   classification: NewClassificationRow;
@@ -181,8 +177,8 @@ export async function insertClassification(
 
 /**
  * {@link insertClassification} for many messages in one statement, keyed by message id; a message
- * whose classification already existed has no entry. At most one message per record: the pending
- * suggestion check does not see suggestions the same statement writes.
+ * whose classification already existed has no entry. Several messages of one record may each ask for
+ * a suggestion: the partial unique index on pending suggestions lets the first in and skips the rest.
  */
 export async function insertClassifications(sql: SqlRunner, items: readonly NewClassification[], now = new Date()): Promise<Map<string, WrittenClassification>> {
   const cols: unknown[][] = Array.from({ length: 17 }, () => []);
@@ -214,7 +210,9 @@ export async function insertSuggestionFor(
   suggestion: SuggestionRow,
   now = new Date(),
 ): Promise<SuggestedFollowUpRow | null> {
-  const [row] = await sql.query<SuggestedFollowUpRow>(INSERT_SUGGESTION_FOR, [...suggestionParams(randomUUID(), c, suggestion, now), classificationId]);
+  const s = suggestion;
+  const params = [randomUUID(), c.companyId, c.recordId, s.title, s.dueAt, s.priority, s.reason, c.assigneeRepId, s.defaultTarget, now, classificationId];
+  const [row] = await sql.query<SuggestedFollowUpRow>(INSERT_SUGGESTION_FOR, params);
   return row ?? null;
 }
 

@@ -21,7 +21,8 @@ export async function openPostgres(url: string, poolSize = 10, onIdleError?: (er
     async query<T>(text: string, params: unknown[] = [], opts: QueryOptions = {}) {
       // Parameterised queries are named prepared statements, so each connection plans a hot query
       // once instead of on every call (planning was ~1.4 ms of PostgreSQL CPU per pipelined record);
-      // batch statements ask to be planned per call (see QueryOptions.planPerCall).
+      // a statement whose best plan changes with the tables' size asks to be planned per call
+      // (QueryOptions.planPerCall).
       const res = params.length > 0 && !opts.planPerCall ? await client.query({ name: statementName(text), text, values: params }) : await client.query(text, params);
       return res.rows as T[];
     },
