@@ -1,13 +1,53 @@
 import { registerCliCommand } from './cli-registry.ts';
 
 // Every `rapport` sub-command, one line each.
-registerCliCommand('start', 'start the bot (HTTP server, connectors, workers for RAPPORT_ROLE)', async () => (await import('./commands/start.command.ts')).startCommand);
-registerCliCommand('migrate', 'apply pending database migrations and exit', async () => (await import('./commands/migrate.command.ts')).migrateCommand);
-registerCliCommand('doctor', 'check configuration, database, Redis, connectors and failed jobs; say how to fix what is wrong', async () => (await import('./commands/doctor.command.ts')).doctorCommand);
-registerCliCommand('exec', 'run one chat command and print the reply: rapport exec [--as REP] [--json] "lookup acme"', async () => (await import('./commands/exec-cli.command.ts')).execCliCommand);
-registerCliCommand('export', 'print everything stored about a customer: rapport export CUSTOMER [json|csv]', async () => (await import('./commands/exec-cli.command.ts')).exportCliCommand);
-registerCliCommand('erase', 'erase a customer for good (GDPR): rapport erase CUSTOMER --yes', async () => (await import('./commands/erase.command.ts')).eraseCommand);
-registerCliCommand('train', 'train a classifier: rapport train --data FILE [--backend linear|ml-svm] [--cv K] [--out model.json] [--activate]', async () => (await import('./commands/classifier-cli.command.ts')).trainCliCommand);
-registerCliCommand('evaluate', 'evaluate a classifier: rapport evaluate --data FILE [--model model.json|VERSION] [--json]', async () => (await import('./commands/classifier-cli.command.ts')).evaluateCliCommand);
-registerCliCommand('model', 'stored classifier models: rapport model list | activate VERSION | show VERSION', async () => (await import('./commands/classifier-cli.command.ts')).modelCliCommand);
-registerCliCommand('import', 'log emails from files: rapport import --mbox FILE | --eml DIR', async () => (await import('../connectors/imap/import.command.ts')).importCommand);
+registerCliCommand(
+  'start',
+  'start the bot (HTTP server, connectors, workers for RAPPORT_ROLE)',
+  async () => (await import('./commands/start.command.ts')).startCommand,
+);
+registerCliCommand(
+  'migrate',
+  'apply pending database migrations and exit',
+  async () => (await import('./commands/migrate.command.ts')).migrateCommand,
+);
+registerCliCommand(
+  'doctor',
+  'check configuration, database, Redis, connectors and failed jobs; say how to fix what is wrong',
+  async () => (await import('./commands/doctor.command.ts')).doctorCommand,
+);
+registerCliCommand(
+  'exec',
+  'run one chat command and print the reply: rapport exec [--as REP] [--json] "lookup acme"',
+  async () => (await import('./commands/exec-cli.command.ts')).execCliCommand,
+);
+registerCliCommand(
+  'export',
+  'print everything stored about a customer: rapport export CUSTOMER [json|csv]',
+  async () => (await import('./commands/exec-cli.command.ts')).exportCliCommand,
+);
+registerCliCommand(
+  'erase',
+  'erase a customer for good (GDPR): rapport erase CUSTOMER --yes',
+  async () => (await import('./commands/erase.command.ts')).eraseCommand,
+);
+registerCliCommand(
+  'train',
+  'train a classifier: rapport train --data FILE [--backend linear|ml-svm] [--cv K] [--out model.json] [--activate]',
+  async () => (await import('./commands/classifier-cli.command.ts')).trainCliCommand,
+);
+registerCliCommand(
+  'evaluate',
+  'evaluate a classifier: rapport evaluate --data FILE [--model model.json|VERSION] [--json]',
+  async () => (await import('./commands/classifier-cli.command.ts')).evaluateCliCommand,
+);
+registerCliCommand(
+  'model',
+  'stored classifier models: rapport model list | activate VERSION | show VERSION',
+  async () => (await import('./commands/classifier-cli.command.ts')).modelCliCommand,
+);
+registerCliCommand(
+  'import',
+  'log emails from files: rapport import --mbox FILE | --eml DIR',
+  async () => (await import('../connectors/imap/import.command.ts')).importCommand,
+);

@@ -10,7 +10,10 @@ import { closeQueues, createQueues } from '../jobs/queues.ts';
  * answers, so new records get classified and follow-ups reminded right away. Without Redis the writes
  * still land; the workers' periodic reconcile picks them up once Redis and a worker run again.
  */
-export async function openCliPipelineHooks(config: Config, db: Database): Promise<{ hooks: PipelineHooks; close(): Promise<void> }> {
+export async function openCliPipelineHooks(
+  config: Config,
+  db: Database,
+): Promise<{ hooks: PipelineHooks; close(): Promise<void> }> {
   if (!(await redisAnswers(config.redisUrl))) return { hooks: noopPipelineHooks, close: async () => {} };
   const redis = connectRedis(config.redisUrl);
   redis.on('error', () => {});

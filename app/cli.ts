@@ -7,7 +7,12 @@ export type { CliCommand } from './cli-registry.ts';
 
 function usage(): string {
   const width = Math.max(...[...cliCommands.keys()].map((n) => n.length));
-  return ['Usage: rapport <command> [options]', '', 'Commands:', ...[...cliCommands].map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`)].join('\n');
+  return [
+    'Usage: rapport <command> [options]',
+    '',
+    'Commands:',
+    ...[...cliCommands].map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
 }
 
 /** Runs `rapport <argv>`; returns the exit code (2 usage, 78 configuration, 1 failure). Never prints a stack trace. */

@@ -13,4 +13,11 @@ const pipeline = pipelineComponentFactories();
  * registered), then connectors (intake). Each factory decides from the role and the configuration
  * whether it applies. Shutdown runs in reverse, so intake stops first.
  */
-export const componentFactories: ComponentFactory[] = [pipeline.queues, pipeline.workers, consoleComponent, teamsComponent, slackComponent, imapComponentFactory];
+export const componentFactories: ComponentFactory[] = [
+  pipeline.queues,
+  pipeline.workers,
+  consoleComponent,
+  teamsComponent,
+  slackComponent,
+  imapComponentFactory,
+];

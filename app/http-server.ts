@@ -44,7 +44,10 @@ export function createHttpApp(opts: HttpServerOptions): Express {
 
   app.use((_req, res, next) => {
     if (opts.phase() !== 'starting') return next();
-    res.status(503).set('Retry-After', '2').json({ error: 'starting', message: 'Rapport is starting; try again in a few seconds.' });
+    res
+      .status(503)
+      .set('Retry-After', '2')
+      .json({ error: 'starting', message: 'Rapport is starting; try again in a few seconds.' });
   });
 
   return app;
@@ -57,6 +60,7 @@ export function finishHttpApp(app: Express, logger: Logger): void {
   });
   app.use((err: Error, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     logger.error({ err, path: req.path }, 'unhandled HTTP error');
-    if (!res.headersSent) res.status(500).json({ error: 'internal', message: 'Something went wrong; the error was logged.' });
+    if (!res.headersSent)
+      res.status(500).json({ error: 'internal', message: 'Something went wrong; the error was logged.' });
   });
 }

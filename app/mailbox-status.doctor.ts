@@ -11,23 +11,47 @@ export async function mailboxStatusDoctorCheck(config: Config): Promise<DoctorRe
   if (config.imap.length === 0) return { name: 'mailbox sync', ok: true, detail: 'no mailbox configured' };
   const running = config.databaseUrl ? undefined : readDataDirLock(config.dataDir);
   if (running?.url) {
-    const body = (await fetch(`${running.url}/readyz`).then((r) => r.json(), () => undefined)) as { checks?: Record<string, { ok: boolean; detail: string }> } | undefined;
+    const body = (await fetch(`${running.url}/readyz`).then(
+      (r) => r.json(),
+      () => undefined,
+    )) as { checks?: Record<string, { ok: boolean; detail: string }> } | undefined;
     const lines = Object.entries(body?.checks ?? {}).filter(([name]) => name.startsWith('imap:'));
-    if (lines.length === 0) return { name: 'mailbox sync', ok: false, detail: `the running bot (pid ${running.pid}) reports no mailbox sync`, fix: 'check the bot log for IMAP errors' };
-    return { name: 'mailbox sync', ok: lines.every(([, c]) => c.ok), detail: lines.map(([n, c]) => `${n.slice(5)}: ${c.detail}`).join('; ') };
+    if (lines.length === 0)
+      return {
+        name: 'mailbox sync',
+        ok: false,
+        detail: `the running bot (pid ${running.pid}) reports no mailbox sync`,
+        fix: 'check the bot log for IMAP errors',
+      };
+    return {
+      name: 'mailbox sync',
+      ok: lines.every(([, c]) => c.ok),
+      detail: lines.map(([n, c]) => `${n.slice(5)}: ${c.detail}`).join('; '),
+    };
   }
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
   try {
-    const cursors = await db.prisma.mailboxCursor.findMany({ where: { mailbox: { in: config.imap.map((m) => m.address) } }, orderBy: [{ mailbox: 'asc' }, { folder: 'asc' }] });
+    const cursors = await db.prisma.mailboxCursor.findMany({
+      where: { mailbox: { in: config.imap.map((m) => m.address) } },
+      orderBy: [{ mailbox: 'asc' }, { folder: 'asc' }],
+    });
     const lines = config.imap.flatMap((m) =>
       m.folders.map((folder) => {
         const c = cursors.find((x) => x.mailbox === m.address && x.folder === folder);
         if (!c) return { ok: true, text: `${m.address}/${folder}: never synced yet` };
         const when = c.lastSyncAt ? c.lastSyncAt.toISOString() : 'never';
-        return { ok: !c.lastError, text: `${m.address}/${folder}: last sync ${when}, up to UID ${c.lastUid}${c.lastError ? `; last error: ${c.lastError}` : ''}` };
+        return {
+          ok: !c.lastError,
+          text: `${m.address}/${folder}: last sync ${when}, up to UID ${c.lastUid}${c.lastError ? `; last error: ${c.lastError}` : ''}`,
+        };
       }),
     );
-    return { name: 'mailbox sync', ok: lines.every((l) => l.ok), detail: lines.map((l) => l.text).join('; '), fix: 'see the imap check above for how to fix the connection' };
+    return {
+      name: 'mailbox sync',
+      ok: lines.every((l) => l.ok),
+      detail: lines.map((l) => l.text).join('; '),
+      fix: 'see the imap check above for how to fix the connection',
+    };
   } finally {
     await db.close();
   }

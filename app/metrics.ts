@@ -22,7 +22,8 @@ export function httpMetrics(registry: Registry): RequestHandler {
     const end = histogram.startTimer();
     res.on('finish', () => {
       // Route patterns, not raw paths: raw paths would explode label cardinality.
-      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other');
+      const route =
+        (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other');
       end({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

@@ -26,7 +26,11 @@ export interface RunningProcess {
  * while the database opens; /readyz and every other route answer 503 until the database (migrated),
  * Redis and the components (connectors for `web`, workers for `worker`, both for `all`) are up.
  */
-export async function startProcess(config: Config, logger: Logger, factories: ComponentFactory[] = componentFactories): Promise<RunningProcess> {
+export async function startProcess(
+  config: Config,
+  logger: Logger,
+  factories: ComponentFactory[] = componentFactories,
+): Promise<RunningProcess> {
   const started = Date.now();
   const metrics = createMetricsRegistry(config.role);
   const components: Component[] = [];
@@ -74,9 +78,13 @@ export async function startProcess(config: Config, logger: Logger, factories: Co
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       poolSize: config.databasePoolSize,
-      onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection dropped; the pool will reconnect'),
+      onConnectionError: (err) =>
+        logger.warn({ err: err.message }, 'database connection dropped; the pool will reconnect'),
       onModifiedMigrations: (names) =>
-        logger.warn({ migrations: names }, 'applied migrations were edited afterwards; their changes are not in this database. Add a new migration instead.'),
+        logger.warn(
+          { migrations: names },
+          'applied migrations were edited afterwards; their changes are not in this database. Add a new migration instead.',
+        ),
     });
     const openedDb = db;
     cleanups.push(() => openedDb.close());
@@ -89,7 +97,17 @@ export async function startProcess(config: Config, logger: Logger, factories: Co
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     cleanups.unshift(() => redis.quit().catch(() => redis.disconnect()));
 
-    runtime = { config, logger, db, redisUrl: resolved.url, redis, metrics, app, hooks: noopPipelineHooks, registry: new ConnectorRegistry() };
+    runtime = {
+      config,
+      logger,
+      db,
+      redisUrl: resolved.url,
+      redis,
+      metrics,
+      app,
+      hooks: noopPipelineHooks,
+      registry: new ConnectorRegistry(),
+    };
     for (const factory of factories) {
       const component = await factory(runtime);
       if (component) components.push(component);
@@ -105,7 +123,10 @@ export async function startProcess(config: Config, logger: Logger, factories: Co
 
   phase = 'running';
   if (db.kind === 'pglite') publishUrlInLock(config.dataDir, url);
-  logger.info({ url, role: config.role, database: db.kind, components: components.map((c) => c.name), ms: Date.now() - started }, 'Rapport is up');
+  logger.info(
+    { url, role: config.role, database: db.kind, components: components.map((c) => c.name), ms: Date.now() - started },
+    'Rapport is up',
+  );
 
   let stopping: Promise<boolean> | undefined;
   const shutdown = (reason: string): Promise<boolean> => {

@@ -11,11 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ML_SVM_MAX_TRAINING_SIZE } from '../src/classifier/backends/ml-svm.backend.js';
-import { loadClassifier } from '../src/classifier/classifier.js';
-import { evaluatePredictions } from '../src/classifier/evaluate.js';
-import { UNCLASSIFIED, type LabeledExample } from '../src/classifier/labeled-example.js';
-import { trainModel } from '../src/classifier/train.js';
+import { ML_SVM_MAX_TRAINING_SIZE } from '../src/classifier/backends/ml-svm.backend.ts';
+import { loadClassifier } from '../src/classifier/classifier.ts';
+import { evaluatePredictions } from '../src/classifier/evaluate.ts';
+import { UNCLASSIFIED, type LabeledExample } from '../src/classifier/labeled-example.ts';
+import { trainModel } from '../src/classifier/train.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,10 +36,14 @@ const oosTest = data.oos_test.map(([t]) => t);
 const trainTimes: number[] = [];
 const predictRates: number[] = [];
 let classifier = loadClassifier(trainModel(train.slice(0, 300), { calibrationFolds: 0 })); // warm-up (JIT, wink model)
-let artifact = trainModel(train, { calibrationSet: { examples: examples(data.val), outOfScope: data.oos_val.map(([t]) => t) } });
+let artifact = trainModel(train, {
+  calibrationSet: { examples: examples(data.val), outOfScope: data.oos_val.map(([t]) => t) },
+});
 for (let r = 0; r < runs; r++) {
   const t0 = performance.now();
-  artifact = trainModel(train, { calibrationSet: { examples: examples(data.val), outOfScope: data.oos_val.map(([t]) => t) } });
+  artifact = trainModel(train, {
+    calibrationSet: { examples: examples(data.val), outOfScope: data.oos_val.map(([t]) => t) },
+  });
   trainTimes.push((performance.now() - t0) / 1000);
 }
 classifier = loadClassifier(artifact);
@@ -52,32 +56,52 @@ for (let r = 0; r < runs; r++) {
 }
 const inScope = answers.slice(0, test.length);
 const gold = test.map((e) => e.label);
-const top = evaluatePredictions(gold, inScope.map((a) => a.topLabel));
-const withAbstain = evaluatePredictions(gold, inScope.map((a) => a.label));
+const top = evaluatePredictions(
+  gold,
+  inScope.map((a) => a.topLabel),
+);
+const withAbstain = evaluatePredictions(
+  gold,
+  inScope.map((a) => a.label),
+);
 const oosRecall = answers.slice(test.length).filter((a) => a.label === UNCLASSIFIED).length / oosTest.length;
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
-console.log(`CLINC150 linear (dual CD, L2-loss, C=1), ${runs} runs, ${train.length} train / ${test.length} test / ${oosTest.length} oos_test`);
+console.log(
+  `CLINC150 linear (dual CD, L2-loss, C=1), ${runs} runs, ${train.length} train / ${test.length} test / ${oosTest.length} oos_test`,
+);
 console.log(`  in-scope accuracy (top label)     ${fmt(top.accuracy)}`);
 console.log(`  in-scope macro-F1 (top label)     ${fmt(top.macroF1)}`);
-console.log(`  abstain threshold (val+oos_val)   ${fmt(artifact.calibration.threshold, 4)}  (Platt a=${fmt(artifact.calibration.a)}, b=${fmt(artifact.calibration.b)})`);
+console.log(
+  `  abstain threshold (val+oos_val)   ${fmt(artifact.calibration.threshold, 4)}  (Platt a=${fmt(artifact.calibration.a)}, b=${fmt(artifact.calibration.b)})`,
+);
 console.log(`  in-scope accuracy with abstain    ${fmt(withAbstain.accuracy)}`);
 console.log(`  oos recall at threshold           ${fmt(oosRecall)}`);
-console.log(`  train seconds (median)            ${fmt(median(trainTimes), 2)}   [${trainTimes.map((t) => fmt(t, 2)).join(', ')}]`);
+console.log(
+  `  train seconds (median)            ${fmt(median(trainTimes), 2)}   [${trainTimes.map((t) => fmt(t, 2)).join(', ')}]`,
+);
 console.log(`  predict msgs/s (median)           ${Math.round(median(predictRates))}`);
 console.log(`  peak RSS MB                       ${Math.round(peakRssMb)}`);
 
 let sklearn: { accuracy: number; macroF1: number; trainSeconds: number; predictPerSecond: number } | undefined;
 try {
   execFileSync('/usr/bin/python3', ['-c', 'import sklearn'], { stdio: 'ignore' });
-  sklearn = JSON.parse(execFileSync('/usr/bin/python3', [new URL('./sklearn_baseline.py', import.meta.url).pathname, path, String(runs)], { encoding: 'utf8' }));
+  sklearn = JSON.parse(
+    execFileSync('/usr/bin/python3', [new URL('./sklearn_baseline.py', import.meta.url).pathname, path, String(runs)], {
+      encoding: 'utf8',
+    }),
+  );
 } catch {
   console.log('scikit-learn not available (python3 -c "import sklearn" failed); no baseline ratios.');
 }
 if (sklearn) {
   console.log(`scikit-learn TF-IDF(1-2, sublinear) + LinearSVC C=1, same machine, same session`);
-  console.log(`  accuracy ${fmt(sklearn.accuracy)}  macro-F1 ${fmt(sklearn.macroF1)}  train ${fmt(sklearn.trainSeconds, 2)} s  predict ${Math.round(sklearn.predictPerSecond)} msgs/s`);
-  console.log(`  ratios rapport/sklearn: accuracy ${fmt(top.accuracy / sklearn.accuracy)}  train time ${fmt(median(trainTimes) / sklearn.trainSeconds, 2)}x  predict speed ${fmt(median(predictRates) / sklearn.predictPerSecond, 2)}x`);
+  console.log(
+    `  accuracy ${fmt(sklearn.accuracy)}  macro-F1 ${fmt(sklearn.macroF1)}  train ${fmt(sklearn.trainSeconds, 2)} s  predict ${Math.round(sklearn.predictPerSecond)} msgs/s`,
+  );
+  console.log(
+    `  ratios rapport/sklearn: accuracy ${fmt(top.accuracy / sklearn.accuracy)}  train time ${fmt(median(trainTimes) / sklearn.trainSeconds, 2)}x  predict speed ${fmt(median(predictRates) / sklearn.predictPerSecond, 2)}x`,
+  );
 }
 
 const intents = [...new Set(data.train.map(([, l]) => l))].sort().slice(0, Number(values['ml-svm-intents']));
@@ -88,7 +112,12 @@ for (const backend of ['ml-svm', 'linear'] as const) {
   const c = loadClassifier(trainModel(subset, { backend, calibrationFolds: 0 }));
   const seconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  const report = evaluatePredictions(subsetTest.map((e) => e.label), subsetTest.map((e) => c.classifyTop(e.text).topLabel));
+  const report = evaluatePredictions(
+    subsetTest.map((e) => e.label),
+    subsetTest.map((e) => c.classifyTop(e.text).topLabel),
+  );
   const rate = subsetTest.length / ((performance.now() - t1) / 1000);
-  console.log(`${backend.padEnd(7)} on ${intents.length} intents / ${subset.length} train msgs (ml-svm limit ${ML_SVM_MAX_TRAINING_SIZE}): accuracy ${fmt(report.accuracy)}  macro-F1 ${fmt(report.macroF1)}  train ${fmt(seconds, 2)} s  predict ${Math.round(rate)} msgs/s`);
+  console.log(
+    `${backend.padEnd(7)} on ${intents.length} intents / ${subset.length} train msgs (ml-svm limit ${ML_SVM_MAX_TRAINING_SIZE}): accuracy ${fmt(report.accuracy)}  macro-F1 ${fmt(report.macroF1)}  train ${fmt(seconds, 2)} s  predict ${Math.round(rate)} msgs/s`,
+  );
 }

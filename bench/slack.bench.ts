@@ -31,7 +31,9 @@ const RATE = Number(process.env.RAPPORT_BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.RAPPORT_BENCH_SECONDS ?? 30);
 const BASELINE_SECONDS = Number(process.env.RAPPORT_BENCH_BASELINE_SECONDS ?? 10);
 const EVENTS = Number(process.env.RAPPORT_BENCH_EVENTS ?? 300);
-const DATABASES = (process.env.RAPPORT_BENCH_DATABASES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as Array<'pglite' | 'postgres'>;
+const DATABASES = (process.env.RAPPORT_BENCH_DATABASES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as Array<
+  'pglite' | 'postgres'
+>;
 const SECRET = 'bench-signing-secret-0123456789';
 const TEAM = 'T1';
 const CHANNEL = 'CACME';
@@ -47,7 +49,8 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 interface LoadResult {
@@ -102,8 +105,12 @@ function describeLoad(label: string, r: LoadResult): string {
 }
 
 async function seed(db: Database): Promise<void> {
-  const acme = await db.prisma.company.create({ data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] } });
-  await db.prisma.channelLink.create({ data: { platform: 'slack', channelRef: `${TEAM}/${CHANNEL}`, companyId: acme.id } });
+  const acme = await db.prisma.company.create({
+    data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] },
+  });
+  await db.prisma.channelLink.create({
+    data: { platform: 'slack', channelRef: `${TEAM}/${CHANNEL}`, companyId: acme.id },
+  });
 }
 
 async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number>> {
@@ -138,7 +145,14 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number
     await waitForHttp(`${base}/readyz`, 120_000, bot);
     // Warm-up: Bolt's first auth.test, the classifier model, JIT.
     for (let i = 0; i < 20; i++) {
-      const body = slashCommandBody({ teamId: TEAM, channelId: CHANNEL, userId: 'UREP', text: `log acme "warm-up ${i}"`, triggerId: `warm-${i}`, responseUrl: slack.responseUrl(`warm-${i}`) });
+      const body = slashCommandBody({
+        teamId: TEAM,
+        channelId: CHANNEL,
+        userId: 'UREP',
+        text: `log acme "warm-up ${i}"`,
+        triggerId: `warm-${i}`,
+        responseUrl: slack.responseUrl(`warm-${i}`),
+      });
       await (await postSignedToSlackEvents(base, SECRET, body, 'application/x-www-form-urlencoded')).arrayBuffer();
     }
     await new Promise((r) => setTimeout(r, 2_000));
@@ -165,8 +179,12 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number
     const answered = () => slack.calls.filter((c) => c.method.startsWith('respond/bench-')).length;
     while (answered() < commands.ok && Date.now() - loadEnd < 300_000) await new Promise((r) => setTimeout(r, 100));
     figures.drainSeconds = (Date.now() - loadEnd) / 1000;
-    console.log(`[${kind}] last /crm answer (response_url) ${figures.drainSeconds.toFixed(1)} s after the last request; ${answered()}/${commands.ok} answered`);
-    console.log(`[${kind}] bot CPU during the load: ${(cpuDuring / 1000).toFixed(1)} s over ${SECONDS} s (${((cpuDuring / (SECONDS * 1000)) * 100).toFixed(0)}% of a core), ${(cpuDuring / commands.sent).toFixed(1)} ms per command incl. classification done meanwhile`);
+    console.log(
+      `[${kind}] last /crm answer (response_url) ${figures.drainSeconds.toFixed(1)} s after the last request; ${answered()}/${commands.ok} answered`,
+    );
+    console.log(
+      `[${kind}] bot CPU during the load: ${(cpuDuring / 1000).toFixed(1)} s over ${SECONDS} s (${((cpuDuring / (SECONDS * 1000)) * 100).toFixed(0)}% of a core), ${(cpuDuring / commands.sent).toFixed(1)} ms per command incl. classification done meanwhile`,
+    );
     figures.commandsSent = commands.sent;
     figures.commandErrors = commands.errors;
     figures.ackP50 = pct(commands.latencies, 50);
@@ -184,8 +202,22 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number
     const events = await openLoop(deliveries.length / RATE, (n) => {
       const { i, retry } = deliveries[n];
       const threadTs = i % 3 === 0 ? undefined : eventTs(i - (i % 3)); // threads of three messages
-      const body = eventCallbackBody(TEAM, { type: 'message', channel: CHANNEL, channel_type: 'channel', user: 'UGUEST', team: TEAM, text: `Message ${i}: the export is broken again`, ts: eventTs(i), ...(threadTs ? { thread_ts: threadTs } : {}) }, `EvBench${i}`);
-      const headers: Record<string, string> = retry > 0 ? { 'X-Slack-Retry-Num': String(retry), 'X-Slack-Retry-Reason': 'http_timeout' } : {};
+      const body = eventCallbackBody(
+        TEAM,
+        {
+          type: 'message',
+          channel: CHANNEL,
+          channel_type: 'channel',
+          user: 'UGUEST',
+          team: TEAM,
+          text: `Message ${i}: the export is broken again`,
+          ts: eventTs(i),
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+        },
+        `EvBench${i}`,
+      );
+      const headers: Record<string, string> =
+        retry > 0 ? { 'X-Slack-Retry-Num': String(retry), 'X-Slack-Retry-Reason': 'http_timeout' } : {};
       return () => postSignedToSlackEvents(base, SECRET, body, 'application/json', headers);
     });
     console.log(describeLoad(`[${kind}] message events x4`, events));
@@ -197,10 +229,19 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number
 
   // After the graceful shutdown every acknowledged request has been handled.
   const db = await openDb();
-  const logs = await db.prisma.communicationRecord.count({ where: { sourceKey: { startsWith: 'slack:command:slack:T1:bench-' } } });
-  const messages = await db.prisma.message.count({ where: { externalId: { startsWith: `slack:${TEAM}/${CHANNEL}/1763900000.` } } });
-  const distinct = await db.sql.query<{ n: number }>(`SELECT count(DISTINCT "externalId")::int AS n FROM "Message" WHERE "externalId" LIKE $1`, [`slack:${TEAM}/${CHANNEL}/1763900000.%`]);
-  const records = await db.prisma.communicationRecord.count({ where: { sourceKey: { startsWith: `slack:${TEAM}/${CHANNEL}/1763900000.` } } });
+  const logs = await db.prisma.communicationRecord.count({
+    where: { sourceKey: { startsWith: 'slack:command:slack:T1:bench-' } },
+  });
+  const messages = await db.prisma.message.count({
+    where: { externalId: { startsWith: `slack:${TEAM}/${CHANNEL}/1763900000.` } },
+  });
+  const distinct = await db.sql.query<{ n: number }>(
+    `SELECT count(DISTINCT "externalId")::int AS n FROM "Message" WHERE "externalId" LIKE $1`,
+    [`slack:${TEAM}/${CHANNEL}/1763900000.%`],
+  );
+  const records = await db.prisma.communicationRecord.count({
+    where: { sourceKey: { startsWith: `slack:${TEAM}/${CHANNEL}/1763900000.` } },
+  });
   const distinctThreads = Math.ceil(EVENTS / 3);
   await db.close();
   const answered = slack.calls.filter((c) => c.method.startsWith('respond/bench-')).length;
@@ -212,7 +253,9 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number
     `[${kind}] after shutdown: /crm logs written ${logs}/${figures.commandsSent}, answered via response_url ${answered}; ` +
       `message events ${EVENTS} x4 -> messages ${messages} (duplicates ${figures.duplicateMessages}, missing ${figures.missingMessages}), thread records ${records}/${distinctThreads} (duplicates ${figures.duplicateRecords})`,
   );
-  console.log(`[${kind}] ack p99 / baseline p99 = ${(figures.ackP99 / figures.baselineP99).toFixed(2)}x; target p99 <= 100 ms: ${figures.ackP99 <= 100 && figures.commandErrors === 0 && figures.eventErrors === 0 && figures.duplicateMessages === 0 && figures.duplicateRecords === 0 ? 'met' : 'NOT met'}`);
+  console.log(
+    `[${kind}] ack p99 / baseline p99 = ${(figures.ackP99 / figures.baselineP99).toFixed(2)}x; target p99 <= 100 ms: ${figures.ackP99 <= 100 && figures.commandErrors === 0 && figures.eventErrors === 0 && figures.duplicateMessages === 0 && figures.duplicateRecords === 0 ? 'met' : 'NOT met'}`,
+  );
 
   await slack.stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -224,5 +267,7 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<Record<string, number
   return figures;
 }
 
-console.log(`bench:slack: ${RATE} req/s for ${SECONDS} s of /crm log, ${EVENTS} message events x4; node ${process.version}`);
+console.log(
+  `bench:slack: ${RATE} req/s for ${SECONDS} s of /crm log, ${EVENTS} message events x4; node ${process.version}`,
+);
 for (const kind of DATABASES) await runOn(kind);

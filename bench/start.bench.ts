@@ -33,7 +33,9 @@ for (let i = 0; i < RUNS; i++) {
 }
 for (const d of dirs) rmSync(d, { recursive: true, force: true });
 const show = (label: string, rs: typeof fresh) =>
-  console.log(`${label.padEnd(22)} /healthz median ${median(rs.map((r) => r.healthz))} ms (runs: ${rs.map((r) => r.healthz).join(', ')}); /readyz median ${median(rs.map((r) => r.readyz))} ms (runs: ${rs.map((r) => r.readyz).join(', ')})`);
+  console.log(
+    `${label.padEnd(22)} /healthz median ${median(rs.map((r) => r.healthz))} ms (runs: ${rs.map((r) => r.healthz).join(', ')}); /readyz median ${median(rs.map((r) => r.readyz))} ms (runs: ${rs.map((r) => r.readyz).join(', ')})`,
+  );
 console.log(`bench:start, ${RUNS} runs each, PGlite, node ${process.version}`);
 show('new data dir', fresh);
 show('existing data dir', existing);

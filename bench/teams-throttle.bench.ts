@@ -29,16 +29,25 @@ async function measure(name: string, adapter: CloudAdapter): Promise<void> {
     recorder.reset();
     recorder.failNext(...Array.from({ length: 10 }, () => ({ status: 429, headers: { 'retry-after': retryAfter } })));
     const started = performance.now();
-    const err = await connector.post('teams:19:bench@thread.tacv2', { text: 'x' }).catch((e: unknown) => e as { code?: string; retryAfterMs?: number });
+    const err = await connector
+      .post('teams:19:bench@thread.tacv2', { text: 'x' })
+      .catch((e: unknown) => e as { code?: string; retryAfterMs?: number });
     times.push(performance.now() - started);
     attempts = recorder.attempts;
     outcome = `${(err as { code?: string }).code} (retryAfterMs ${(err as { retryAfterMs?: number }).retryAfterMs})`;
   }
   times.sort((a, b) => a - b);
-  console.log(`${name.padEnd(34)} median ${times[Math.floor(times.length / 2)].toFixed(0).padStart(6)} ms held, ${attempts} requests per post, error: ${outcome}`);
+  console.log(
+    `${name.padEnd(34)} median ${times[Math.floor(times.length / 2)].toFixed(0).padStart(6)} ms held, ${attempts} requests per post, error: ${outcome}`,
+  );
 }
 
 console.log(`Teams post answered 429 with Retry-After: ${retryAfter} s, ${runs} runs each`);
 await measure('SDK default pipeline (before)', new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})));
-await measure('Rapport teamsAuthentication (now)', new CloudAdapter(teamsAuthentication({ appId: undefined, appPassword: undefined, tenantId: undefined, appType: 'MultiTenant' })));
+await measure(
+  'Rapport teamsAuthentication (now)',
+  new CloudAdapter(
+    teamsAuthentication({ appId: undefined, appPassword: undefined, tenantId: undefined, appType: 'MultiTenant' }),
+  ),
+);
 await recorder.stop();

@@ -17,12 +17,17 @@ export class ConnectorRegistry {
   forTarget(target: Target): ChatConnector {
     const platform = target.split(':', 1)[0];
     const connector = this.byPlatform.get(platform);
-    if (!connector) throw new DeliveryError('not_found', `No ${platform} connector is enabled in this process (target ${target}).`);
+    if (!connector)
+      throw new DeliveryError('not_found', `No ${platform} connector is enabled in this process (target ${target}).`);
     return connector;
   }
 
   async health(): Promise<Record<string, ConnectorHealth>> {
-    const entries = await Promise.all([...this.byPlatform].map(async ([p, c]) => [p, await c.health().catch((e: Error) => ({ ok: false, detail: e.message }))] as const));
+    const entries = await Promise.all(
+      [...this.byPlatform].map(
+        async ([p, c]) => [p, await c.health().catch((e: Error) => ({ ok: false, detail: e.message }))] as const,
+      ),
+    );
     return Object.fromEntries(entries);
   }
 }

@@ -33,7 +33,10 @@ export class ActiveClassifier {
     const version = await this.store.activeVersion();
     this.checkedAt = Date.now();
     if (this.current && version === this.current.version) return this.current;
-    if (!version) return (this.current = await this.installDefault());
+    if (!version) {
+      this.current = await this.installDefault();
+      return this.current;
+    }
     this.current = loadClassifier(await this.store.get(version));
     this.logger.info({ version }, 'classifier model loaded');
     return this.current;

@@ -20,14 +20,25 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
     async messageEdited(recordId, messageId, editedAt) {
       // A job id of its own per edit: the first classification's job may still be kept as completed.
       const data: ClassifyCommunicationData = { recordId, messageId };
-      await queues[QueueName.ClassifyCommunication].add('classify', data, { jobId: jobId('classify', messageId, editedAt.getTime()) });
+      await queues[QueueName.ClassifyCommunication].add('classify', data, {
+        jobId: jobId('classify', messageId, editedAt.getTime()),
+      });
     },
     async followUpChanged(followUpId) {
       await syncReminder(db, redis, queues, followUpId);
-      const f = await db.prisma.followUp.findUnique({ where: { id: followUpId }, select: { messageRef: true, updatedAt: true } });
+      const f = await db.prisma.followUp.findUnique({
+        where: { id: followUpId },
+        select: { messageRef: true, updatedAt: true },
+      });
       if (f?.messageRef) {
         const { target, externalId } = parseMessageRef(f.messageRef);
-        const data: DeliverMessageData = { key: jobId('refresh', followUpId, f.updatedAt.getTime()), kind: 'refresh', target, followUpId, externalId };
+        const data: DeliverMessageData = {
+          key: jobId('refresh', followUpId, f.updatedAt.getTime()),
+          kind: 'refresh',
+          target,
+          followUpId,
+          externalId,
+        };
         await queues[QueueName.DeliverMessage].add('refresh', data, { jobId: data.key });
       }
     },

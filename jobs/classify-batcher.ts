@@ -1,9 +1,20 @@
 import type { Job } from 'bullmq';
 import { CallBatcher } from '../src/concurrency/call-batcher.ts';
-import { insertClassifications, readMessagesToClassify, type NewClassification } from '../src/db/classification.repository.ts';
+import {
+  insertClassifications,
+  readMessagesToClassify,
+  type NewClassification,
+} from '../src/db/classification.repository.ts';
 import type { ClassifyCommunicationData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { classifyCommunication, finishClassified, planClassification, queueSuggestions, skipReason, type ClassifyOutcome } from './classify-communication.job.ts';
+import {
+  classifyCommunication,
+  finishClassified,
+  planClassification,
+  queueSuggestions,
+  skipReason,
+  type ClassifyOutcome,
+} from './classify-communication.job.ts';
 
 type ClassifyJob = Job<ClassifyCommunicationData>;
 
@@ -39,7 +50,10 @@ export class ClassifyBatcher {
     try {
       endings = await this.classifyTogether(jobs);
     } catch (err) {
-      this.deps.logger.warn({ jobs: jobs.length, err: (err as Error).message }, 'classify batch failed; classifying its jobs one by one');
+      this.deps.logger.warn(
+        { jobs: jobs.length, err: (err as Error).message },
+        'classify batch failed; classifying its jobs one by one',
+      );
       endings = jobs.map((job) => () => classifyCommunication(job, this.deps));
     }
     // Started only now, after the whole batch is written: nothing runs on behalf of a failed batch.
@@ -49,7 +63,10 @@ export class ClassifyBatcher {
   /** How each job ends, in order; throws when the batch's read, write or queueing fails. */
   private async classifyTogether(jobs: readonly ClassifyJob[]): Promise<Array<() => Promise<ClassifyOutcome>>> {
     const { deps } = this;
-    const messages = await readMessagesToClassify(deps.db.sql, jobs.map((job) => job.data.messageId));
+    const messages = await readMessagesToClassify(
+      deps.db.sql,
+      jobs.map((job) => job.data.messageId),
+    );
     const endings: Array<() => Promise<ClassifyOutcome>> = [];
     const planned: Array<{ index: number; item: NewClassification; label: string }> = [];
     const now = new Date();
@@ -58,13 +75,21 @@ export class ClassifyBatcher {
       const message = messages.get(job.data.messageId);
       const skip = skipReason(message, job.data.recordId);
       if (skip) endings[index] = async () => ({ status: skip });
-      else if (message!.classification) endings[index] = () => finishClassified(message!, deps); // a rerun: rare, on its own
+      else if (message!.classification)
+        endings[index] = () => finishClassified(message!, deps); // a rerun: rare, on its own
       else planned.push({ index, ...planClassification(message!, classifier, deps, now) });
     });
     if (planned.length === 0) return endings;
 
-    const written = await insertClassifications(deps.db.sql, planned.map((p) => p.item), now);
-    await queueSuggestions(deps, [...written.values()].flatMap((w) => (w.followUp ? [w.followUp] : [])));
+    const written = await insertClassifications(
+      deps.db.sql,
+      planned.map((p) => p.item),
+      now,
+    );
+    await queueSuggestions(
+      deps,
+      [...written.values()].flatMap((w) => (w.followUp ? [w.followUp] : [])),
+    );
     for (const { index, item, label } of planned) {
       const mine = written.get(item.classification.messageId);
       endings[index] = mine

@@ -3,8 +3,13 @@ import { analyzeMessage, type MessageAnalysis } from '../src/classifier/entities
 import { suggestFollowUp } from '../src/classifier/suggestion-rules.ts';
 import type { Classifier } from '../src/classifier/classifier.ts';
 import {
-  insertClassification, insertSuggestionFor, readMessageToClassify, readSuggestionOf,
-  type MessageToClassify, type NewClassification, type SuggestedFollowUpRow,
+  insertClassification,
+  insertSuggestionFor,
+  readMessageToClassify,
+  readSuggestionOf,
+  type MessageToClassify,
+  type NewClassification,
+  type SuggestedFollowUpRow,
 } from '../src/db/classification.repository.ts';
 import { QueueName } from './queue-names.ts';
 import type { ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
@@ -28,7 +33,10 @@ export interface ClassifyOutcome {
  * same two statements for many messages at once; this single-message path serves reruns and a batch
  * that failed.
  */
-export async function classifyCommunication(job: Job<ClassifyCommunicationData>, deps: PipelineDeps): Promise<ClassifyOutcome> {
+export async function classifyCommunication(
+  job: Job<ClassifyCommunicationData>,
+  deps: PipelineDeps,
+): Promise<ClassifyOutcome> {
   const { recordId, messageId } = job.data;
   const message = await readMessageToClassify(deps.db.sql, messageId);
   const early = skipReason(message, recordId);
@@ -53,18 +61,45 @@ export function skipReason(message: MessageToClassify | undefined, recordId: str
 }
 
 /** What to store for a message not classified yet: its classification and, when the rules say so, a suggestion. */
-export function planClassification(message: MessageToClassify, classifier: Classifier, deps: PipelineDeps, now: Date): { item: NewClassification; label: string } {
+export function planClassification(
+  message: MessageToClassify,
+  classifier: Classifier,
+  deps: PipelineDeps,
+  now: Date,
+): { item: NewClassification; label: string } {
   const timezone = deps.settings.timezone;
   const analysis = analyzeMessage(message.cleanText, now, timezone);
   const result = classifier.classify(message.cleanText);
-  const suggestion = suggestFollowUp({ label: result.label, confidence: result.confidence, sentiment: analysis.sentiment, entities: analysis.entities, mentionedDate: analysis.mentionedDate, now, timezone });
+  const suggestion = suggestFollowUp({
+    label: result.label,
+    confidence: result.confidence,
+    sentiment: analysis.sentiment,
+    entities: analysis.entities,
+    mentionedDate: analysis.mentionedDate,
+    now,
+    timezone,
+  });
   const classification = {
-    recordId: message.recordId, messageId: message.messageId, companyId: message.companyId, assigneeRepId: message.loggedByRepId,
-    label: result.label, confidence: result.confidence, scores: result.scores, sentiment: analysis.sentiment, entities: analysis.entities, modelVersion: classifier.version,
+    recordId: message.recordId,
+    messageId: message.messageId,
+    companyId: message.companyId,
+    assigneeRepId: message.loggedByRepId,
+    label: result.label,
+    confidence: result.confidence,
+    scores: result.scores,
+    sentiment: analysis.sentiment,
+    entities: analysis.entities,
+    modelVersion: classifier.version,
   };
   const item: NewClassification = { classification };
   if (suggestion && message.companyId && !message.pendingSuggestion) {
-    item.suggestion = { title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(result.label, result.confidence, analysis), defaultTarget: defaultTargetOf(message, deps) };
+    item.suggestion = {
+      title: suggestion.text,
+      dueAt: suggestion.dueAt,
+      priority: suggestion.priority,
+      reason: reasonFor(result.label, result.confidence, analysis),
+      defaultTarget: defaultTargetOf(message, deps),
+    };
   }
   return { item, label: result.label };
 }
@@ -94,9 +129,18 @@ export async function finishClassified(message: MessageToClassify, deps: Pipelin
     // One pending suggestion per conversation: a long thread should not flood the channel.
     if (message.pendingSuggestion) return { status: 'already-classified', label };
     followUp =
-      (await insertSuggestionFor(deps.db.sql, classification.id, { companyId, recordId: message.recordId, assigneeRepId: message.loggedByRepId }, {
-        title: suggestion.text, dueAt: suggestion.dueAt, priority: suggestion.priority, reason: reasonFor(label, classification.confidence, analysis), defaultTarget: defaultTargetOf(message, deps),
-      })) ?? (await readSuggestionOf(deps.db.sql, classification.id));
+      (await insertSuggestionFor(
+        deps.db.sql,
+        classification.id,
+        { companyId, recordId: message.recordId, assigneeRepId: message.loggedByRepId },
+        {
+          title: suggestion.text,
+          dueAt: suggestion.dueAt,
+          priority: suggestion.priority,
+          reason: reasonFor(label, classification.confidence, analysis),
+          defaultTarget: defaultTargetOf(message, deps),
+        },
+      )) ?? (await readSuggestionOf(deps.db.sql, classification.id));
     if (!followUp) return { status: 'already-classified', label }; // another suggestion became pending meanwhile
   }
   await queueSuggestions(deps, [followUp]);
@@ -117,7 +161,12 @@ export async function queueSuggestions(deps: PipelineDeps, followUps: readonly S
   const jobs = followUps
     .filter((f) => f.status === 'suggested' && f.remindTarget)
     .map((f) => {
-      const data: DeliverMessageData = { key: jobId('suggestion', f.id), kind: 'suggestion', target: f.remindTarget!, followUpId: f.id };
+      const data: DeliverMessageData = {
+        key: jobId('suggestion', f.id),
+        kind: 'suggestion',
+        target: f.remindTarget!,
+        followUpId: f.id,
+      };
       return { name: 'suggestion', data, opts: { jobId: data.key } };
     });
   if (jobs.length === 1) await deps.queues[QueueName.DeliverMessage].add(jobs[0].name, jobs[0].data, jobs[0].opts);

@@ -37,7 +37,11 @@ export async function deliverMessage(
   if (row.status === 'sent') return { status: 'already-sent', externalId: row.externalId ?? undefined };
 
   const tz = row.channelTimezone ?? deps.settings.timezone;
-  const reply = cardKind ? (row.card ? await renderFollowUpCard(db, row.card, d.kind as FollowUpCardPurpose, tz) : undefined) : await buildOtherReply(d, deps, tz);
+  const reply = cardKind
+    ? row.card
+      ? await renderFollowUpCard(db, row.card, d.kind as FollowUpCardPurpose, tz)
+      : undefined
+    : await buildOtherReply(d, deps, tz);
   if (!reply) {
     await setDeliveryStatus(db.sql, d.key, 'skipped');
     return { status: 'nothing-to-send' };
@@ -86,7 +90,10 @@ export async function deliverMessage(
 
 async function recordSent(ledger: DeliveryLedger, d: DeliverMessageData, externalId: string): Promise<DeliveryOutcome> {
   // Later clicks and state changes update a follow-up's posted message in place.
-  const followUp = d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation') ? { id: d.followUpId, messageRef: formatMessageRef(d.target, externalId), purpose: d.kind } : undefined;
+  const followUp =
+    d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation')
+      ? { id: d.followUpId, messageRef: formatMessageRef(d.target, externalId), purpose: d.kind }
+      : undefined;
   await ledger.recordSent({ key: d.key, externalId, followUp });
   return { status: 'sent', externalId };
 }

@@ -1,6 +1,12 @@
 import { CallBatcher } from '../src/concurrency/call-batcher.ts';
 import type { SqlRunner } from '../src/db/database.ts';
-import { claimDeliveries, recordDeliveriesSent, type ClaimedDelivery, type DeliveryToClaim, type SentDelivery } from '../src/db/delivery.repository.ts';
+import {
+  claimDeliveries,
+  recordDeliveriesSent,
+  type ClaimedDelivery,
+  type DeliveryToClaim,
+  type SentDelivery,
+} from '../src/db/delivery.repository.ts';
 
 /** The two statements every delivery runs: claim its key before posting, record the post after. */
 export interface DeliveryLedger {
@@ -23,8 +29,12 @@ export function directDeliveryLedger(sql: SqlRunner): DeliveryLedger {
  * statement fails is redone one delivery at a time, so one row the database refuses fails only its
  * own delivery.
  */
-export function batchedDeliveryLedger(sql: SqlRunner, { maxBatch = 32, maxInFlight = 2 }: { maxBatch?: number; maxInFlight?: number } = {}): DeliveryLedger {
-  const distinctKeys = (batch: readonly { key: string }[], d: { key: string }) => !batch.some((other) => other.key === d.key);
+export function batchedDeliveryLedger(
+  sql: SqlRunner,
+  { maxBatch = 32, maxInFlight = 2 }: { maxBatch?: number; maxInFlight?: number } = {},
+): DeliveryLedger {
+  const distinctKeys = (batch: readonly { key: string }[], d: { key: string }) =>
+    !batch.some((other) => other.key === d.key);
   const claims = new CallBatcher<DeliveryToClaim, ClaimedDelivery>(
     (ds) => oneByOneOnFailure(ds, (some) => claimDeliveries(sql, some)),
     { maxBatch, maxInFlight, canJoin: distinctKeys },
@@ -37,7 +47,10 @@ export function batchedDeliveryLedger(sql: SqlRunner, { maxBatch = 32, maxInFlig
 }
 
 /** Runs `write` for the whole batch; if that fails, for each input alone (each then answers on its own). */
-async function oneByOneOnFailure<I, O>(inputs: readonly I[], write: (some: readonly I[]) => Promise<O[]>): Promise<Array<O | Promise<O>>> {
+async function oneByOneOnFailure<I, O>(
+  inputs: readonly I[],
+  write: (some: readonly I[]) => Promise<O[]>,
+): Promise<Array<O | Promise<O>>> {
   try {
     return await write(inputs);
   } catch (err) {

@@ -10,17 +10,33 @@ import { REMINDABLE } from './reminder-schedule.ts';
  * channel that mentions the assignee. The conditional update that sets `escalatedAt` is the claim;
  * a rerun finds it set for this due time and only repeats the (idempotently keyed) enqueue.
  */
-export async function escalateOverdue(job: Job<EscalateOverdueData>, deps: PipelineDeps): Promise<{ status: 'escalated' | 'moved-on' }> {
+export async function escalateOverdue(
+  job: Job<EscalateOverdueData>,
+  deps: PipelineDeps,
+): Promise<{ status: 'escalated' | 'moved-on' }> {
   const { followUpId, dueEpochMs } = job.data;
   const due = new Date(dueEpochMs);
   await deps.db.prisma.followUp.updateMany({
-    where: { id: followUpId, status: { in: [...REMINDABLE] }, dueAt: due, OR: [{ escalatedAt: null }, { escalatedAt: { lt: due } }] },
+    where: {
+      id: followUpId,
+      status: { in: [...REMINDABLE] },
+      dueAt: due,
+      OR: [{ escalatedAt: null }, { escalatedAt: { lt: due } }],
+    },
     data: { escalatedAt: new Date() },
   });
-  const f = await deps.db.prisma.followUp.findUnique({ where: { id: followUpId }, select: { status: true, dueAt: true, remindTarget: true, escalatedAt: true } });
+  const f = await deps.db.prisma.followUp.findUnique({
+    where: { id: followUpId },
+    select: { status: true, dueAt: true, remindTarget: true, escalatedAt: true },
+  });
   const stillDue = f && (REMINDABLE as readonly string[]).includes(f.status) && f.dueAt.getTime() === dueEpochMs;
   if (!stillDue || !f.remindTarget || !f.escalatedAt || f.escalatedAt < due) return { status: 'moved-on' };
-  const data: DeliverMessageData = { key: jobId('escalation', followUpId, dueEpochMs), kind: 'escalation', target: f.remindTarget, followUpId };
+  const data: DeliverMessageData = {
+    key: jobId('escalation', followUpId, dueEpochMs),
+    kind: 'escalation',
+    target: f.remindTarget,
+    followUpId,
+  };
   await deps.queues[QueueName.DeliverMessage].add('escalation', data, { jobId: data.key });
   return { status: 'escalated' };
 }

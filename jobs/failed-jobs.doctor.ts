@@ -5,7 +5,8 @@ import { createQueues, closeQueues } from './queues.ts';
 
 /** `rapport doctor`: lists jobs that failed for good (no retry left), newest first, with their errors. */
 export async function failedJobsDoctorCheck(config: Config) {
-  if (!(await redisAnswers(config.redisUrl))) return { name: 'jobs', ok: true, detail: 'Redis not reachable from here; cannot list failed jobs' };
+  if (!(await redisAnswers(config.redisUrl)))
+    return { name: 'jobs', ok: true, detail: 'Redis not reachable from here; cannot list failed jobs' };
   const redis = connectRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
   try {
@@ -16,12 +17,19 @@ export async function failedJobsDoctorCheck(config: Config) {
       const count = await q.getFailedCount();
       total += count;
       for (const job of await q.getFailed(0, 4)) {
-        lines.push(`${name} ${job.id}: ${job.failedReason} (${job.attemptsMade} attempt(s), ${new Date(job.finishedOn ?? job.timestamp).toISOString()})`);
+        lines.push(
+          `${name} ${job.id}: ${job.failedReason} (${job.attemptsMade} attempt(s), ${new Date(job.finishedOn ?? job.timestamp).toISOString()})`,
+        );
       }
     }
     return total === 0
       ? { name: 'jobs', ok: true, detail: 'no failed jobs' }
-      : { name: 'jobs', ok: false, detail: `${total} failed job(s); newest:\n      ${lines.join('\n      ')}`, fix: 'read the errors above; jobs are retried automatically until their attempts run out' };
+      : {
+          name: 'jobs',
+          ok: false,
+          detail: `${total} failed job(s); newest:\n      ${lines.join('\n      ')}`,
+          fix: 'read the errors above; jobs are retried automatically until their attempts run out',
+        };
   } finally {
     await closeQueues(queues);
     await redis.quit();

@@ -9,13 +9,29 @@ import { REMINDABLE } from './reminder-schedule.ts';
  * Fires at a follow-up's due time. Re-reads it and posts the reminder only if it is still open (or
  * snoozed) and still due at the time this job was scheduled for; then arms the one-off escalation.
  */
-export async function followUpReminder(job: Job<FollowUpReminderData>, deps: PipelineDeps): Promise<{ status: 'posted' | 'moved-on' }> {
+export async function followUpReminder(
+  job: Job<FollowUpReminderData>,
+  deps: PipelineDeps,
+): Promise<{ status: 'posted' | 'moved-on' }> {
   const { followUpId, dueEpochMs } = job.data;
-  const f = await deps.db.prisma.followUp.findUnique({ where: { id: followUpId }, select: { id: true, status: true, dueAt: true, remindTarget: true } });
-  if (!f || !(REMINDABLE as readonly string[]).includes(f.status) || f.dueAt.getTime() !== dueEpochMs || !f.remindTarget) {
+  const f = await deps.db.prisma.followUp.findUnique({
+    where: { id: followUpId },
+    select: { id: true, status: true, dueAt: true, remindTarget: true },
+  });
+  if (
+    !f ||
+    !(REMINDABLE as readonly string[]).includes(f.status) ||
+    f.dueAt.getTime() !== dueEpochMs ||
+    !f.remindTarget
+  ) {
     return { status: 'moved-on' };
   }
-  const deliver: DeliverMessageData = { key: jobId('reminder', f.id, dueEpochMs), kind: 'reminder', target: f.remindTarget, followUpId: f.id };
+  const deliver: DeliverMessageData = {
+    key: jobId('reminder', f.id, dueEpochMs),
+    kind: 'reminder',
+    target: f.remindTarget,
+    followUpId: f.id,
+  };
   await deps.queues[QueueName.DeliverMessage].add('reminder', deliver, { jobId: deliver.key });
   const escalate: EscalateOverdueData = { followUpId: f.id, dueEpochMs };
   await deps.queues[QueueName.EscalateOverdue].add('escalate', escalate, {

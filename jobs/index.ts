@@ -37,13 +37,23 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         settings: {
           timezone: config.timezone,
           ...config.pipeline,
-          mailboxChannels: Object.fromEntries(config.imap.filter((m) => m.defaultChannel).map((m) => [m.address, m.defaultChannel!])),
+          mailboxChannels: Object.fromEntries(
+            config.imap.filter((m) => m.defaultChannel).map((m) => [m.address, m.defaultChannel!]),
+          ),
         },
         logger: logger.child({ module: 'jobs' }),
       };
       const workers = createWorkers(
         deps,
-        { redisUrl: runtime.redisUrl, prefix: config.queuePrefix, concurrency: config.workerConcurrency, classifyBatchSize: config.classifyBatchSize, deliveryBatchSize: config.deliveryBatchSize, lockDurationMs: config.pipeline.lockDurationMs, stalledIntervalMs: config.pipeline.stalledIntervalMs },
+        {
+          redisUrl: runtime.redisUrl,
+          prefix: config.queuePrefix,
+          concurrency: config.workerConcurrency,
+          classifyBatchSize: config.classifyBatchSize,
+          deliveryBatchSize: config.deliveryBatchSize,
+          lockDurationMs: config.pipeline.lockDurationMs,
+          stalledIntervalMs: config.pipeline.stalledIntervalMs,
+        },
         metrics,
         deps.logger,
       );
@@ -52,12 +62,18 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         async start() {
           workers.run();
           // Load (or build, on a new database) the model now rather than on the first message.
-          deps.classifier.get().catch((err: Error) => deps.logger.error({ err: err.message }, 'could not load the classifier model'));
+          deps.classifier
+            .get()
+            .catch((err: Error) => deps.logger.error({ err: err.message }, 'could not load the classifier model'));
           reconcileSchedules(deps).then(
             (report) => deps.logger.info(report, 'schedules reconciled with the database'),
             (err: Error) => deps.logger.error({ err: err.message }, 'reconcile failed; the periodic run will retry'),
           );
-          await deps.queues[QueueName.ReconcileSchedules].upsertJobScheduler('reconcile', { every: config.pipeline.reconcileIntervalMs }, { name: 'reconcile', data: {} });
+          await deps.queues[QueueName.ReconcileSchedules].upsertJobScheduler(
+            'reconcile',
+            { every: config.pipeline.reconcileIntervalMs },
+            { name: 'reconcile', data: {} },
+          );
         },
         stop: () => workers.close(),
       };

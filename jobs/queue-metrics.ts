@@ -37,7 +37,12 @@ export class QueueMetrics {
       buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
       registers: [registry],
     });
-    this.failures = new Counter({ name: 'rapport_job_failures_total', help: 'Failed job attempts; final="true" when no retry is left', labelNames: ['queue', 'final'], registers: [registry] });
+    this.failures = new Counter({
+      name: 'rapport_job_failures_total',
+      help: 'Failed job attempts; final="true" when no retry is left',
+      labelNames: ['queue', 'final'],
+      registers: [registry],
+    });
   }
 
   started(queue: string, job: Job): void {

@@ -1,6 +1,6 @@
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ALL_QUEUES, QueueName } from './queue-names.ts';
+import { ALL_QUEUES, type QueueName } from './queue-names.ts';
 
 /** Retries with exponential backoff (1 s, 2 s, 4 s, ...); completed jobs kept an hour for dedupe and inspection. */
 export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {

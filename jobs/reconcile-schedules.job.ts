@@ -24,11 +24,18 @@ const PAGE = 2_000;
  * a customer link (plus the default channel) has its daily-digest scheduler.
  */
 export async function reconcileSchedules(deps: PipelineDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { classificationsQueued: 0, remindersAdded: 0, orphansRemoved: 0, escalationsArmed: 0, digestSchedules: 0 };
+  const report: ReconcileReport = {
+    classificationsQueued: 0,
+    remindersAdded: 0,
+    orphansRemoved: 0,
+    escalationsArmed: 0,
+    digestSchedules: 0,
+  };
   report.classificationsQueued = await requeueUnclassified(deps);
   const reminders = deps.queues[QueueName.FollowUpReminder];
   const scheduled = new Map<string, { remove(): Promise<void> }>();
-  for (const job of await reminders.getJobs(['delayed', 'waiting', 'prioritized'])) if (job?.id) scheduled.set(job.id, job);
+  for (const job of await reminders.getJobs(['delayed', 'waiting', 'prioritized']))
+    if (job?.id) scheduled.set(job.id, job);
 
   const wanted = new Set<string>();
   const index: Record<string, string> = {};
@@ -82,7 +89,11 @@ export async function reconcileSchedules(deps: PipelineDeps): Promise<ReconcileR
 
   report.digestSchedules = await reconcileDigestSchedulers(deps);
   const retrain: RetrainModelData = { requestedBy: 'schedule' };
-  await deps.queues[QueueName.RetrainModel].upsertJobScheduler('retrain-nightly', { pattern: deps.settings.retrainCron, tz: deps.settings.timezone }, { name: 'retrain', data: retrain });
+  await deps.queues[QueueName.RetrainModel].upsertJobScheduler(
+    'retrain-nightly',
+    { pattern: deps.settings.retrainCron, tz: deps.settings.timezone },
+    { name: 'retrain', data: retrain },
+  );
   return report;
 }
 
@@ -109,14 +120,23 @@ async function requeueUnclassified(deps: PipelineDeps): Promise<number> {
   );
   if (rows.length === 0) return 0;
   await deps.queues[QueueName.ClassifyCommunication].addBulk(
-    rows.map((r) => ({ name: 'classify', data: { recordId: r.recordId, messageId: r.id }, opts: { jobId: jobId('classify', r.id) } })),
+    rows.map((r) => ({
+      name: 'classify',
+      data: { recordId: r.recordId, messageId: r.id },
+      opts: { jobId: jobId('classify', r.id) },
+    })),
   );
   return rows.length;
 }
 
 async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {
   const queue = deps.queues[QueueName.DailyDigest];
-  const targets = await digestTargets(deps.db, deps.settings.defaultTarget, deps.settings.timezone, deps.settings.digestTime);
+  const targets = await digestTargets(
+    deps.db,
+    deps.settings.defaultTarget,
+    deps.settings.timezone,
+    deps.settings.digestTime,
+  );
   const wantedIds = new Set<string>();
   for (const t of targets) {
     const [hh, mm] = t.time.split(':').map(Number);
@@ -133,7 +153,10 @@ async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {
 
 async function digestTargets(db: Database, defaultTarget: string, timezone: string, digestTime: string) {
   // Only channels linked to a customer: Teams keeps a row (its ConversationReference) for every chat the bot is in.
-  const links = await db.prisma.channelLink.findMany({ where: { platform: { not: 'email' }, companyId: { not: null } }, select: { platform: true, channelRef: true, digestTime: true, timezone: true } });
+  const links = await db.prisma.channelLink.findMany({
+    where: { platform: { not: 'email' }, companyId: { not: null } },
+    select: { platform: true, channelRef: true, digestTime: true, timezone: true },
+  });
   const byTarget = new Map<string, { target: string; time: string; timezone: string }>();
   byTarget.set(defaultTarget, { target: defaultTarget, time: digestTime, timezone });
   for (const l of links) {

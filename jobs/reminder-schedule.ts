@@ -16,8 +16,16 @@ export function reminderJobId(followUpId: string, dueAt: Date): string {
  * Makes Redis agree with the database for one follow-up: exactly one delayed reminder job at its
  * due time while it is open or snoozed, none otherwise. Safe to call any number of times.
  */
-export async function syncReminder(db: Database, redis: Redis, queues: PipelineQueues, followUpId: string): Promise<void> {
-  const f = await db.prisma.followUp.findUnique({ where: { id: followUpId }, select: { id: true, status: true, dueAt: true } });
+export async function syncReminder(
+  db: Database,
+  redis: Redis,
+  queues: PipelineQueues,
+  followUpId: string,
+): Promise<void> {
+  const f = await db.prisma.followUp.findUnique({
+    where: { id: followUpId },
+    select: { id: true, status: true, dueAt: true },
+  });
   const queue = queues[QueueName.FollowUpReminder];
   const wanted = f && (REMINDABLE as readonly string[]).includes(f.status) ? reminderJobId(f.id, f.dueAt) : undefined;
   await removeStaleReminders(redis, queues, followUpId, wanted);
@@ -28,7 +36,12 @@ export async function syncReminder(db: Database, redis: Redis, queues: PipelineQ
 }
 
 /** Removes delayed/waiting reminder jobs of this follow-up other than `keep` (an earlier due time). */
-async function removeStaleReminders(client: Redis, queues: PipelineQueues, followUpId: string, keep: string | undefined): Promise<void> {
+async function removeStaleReminders(
+  client: Redis,
+  queues: PipelineQueues,
+  followUpId: string,
+  keep: string | undefined,
+): Promise<void> {
   const queue = queues[QueueName.FollowUpReminder];
   const prefix = jobId('reminder', followUpId) + '-';
   // Index of the follow-up's scheduled job ids, so a reschedule does not scan the whole queue.
@@ -36,7 +49,8 @@ async function removeStaleReminders(client: Redis, queues: PipelineQueues, follo
   const previous = await client.hget(indexKey, followUpId);
   if (previous && previous !== keep && previous.startsWith(prefix)) {
     const job = await queue.getJob(previous);
-    if (job && (await job.isDelayed().catch(() => false) || (await job.isWaiting().catch(() => false)))) await job.remove().catch(() => {});
+    if (job && ((await job.isDelayed().catch(() => false)) || (await job.isWaiting().catch(() => false))))
+      await job.remove().catch(() => {});
   }
   if (keep) await client.hset(indexKey, followUpId, keep);
   else await client.hdel(indexKey, followUpId);

@@ -24,12 +24,21 @@ export async function retrainModelJob(job: Job<RetrainModelData>, deps: Pipeline
   const { db } = deps;
   const store = deps.classifier.store;
   const current = await store.getActive();
-  const corrections = await db.prisma.labeledExample.findMany({ where: { source: 'correction' }, select: { text: true, label: true, createdAt: true } });
+  const corrections = await db.prisma.labeledExample.findMany({
+    where: { source: 'correction' },
+    select: { text: true, label: true, createdAt: true },
+  });
   const newest = corrections.reduce((max, c) => Math.max(max, c.createdAt.getTime()), 0);
-  if (job.data.requestedBy === 'schedule' && current && newest <= Date.parse(current.createdAt)) return { status: 'no-new-corrections' };
+  if (job.data.requestedBy === 'schedule' && current && newest <= Date.parse(current.createdAt))
+    return { status: 'no-new-corrections' };
 
   const started = Date.now();
-  const result = retrainModel({ seedExamples: loadSeedExamples(), corrections, heldOut: loadHeldOutExamples(), currentMetrics: current?.metrics });
+  const result = retrainModel({
+    seedExamples: loadSeedExamples(),
+    corrections,
+    heldOut: loadHeldOutExamples(),
+    currentMetrics: current?.metrics,
+  });
   // The version names the job, so a retried job saves (and posts) the same model, not a second one.
   const version = `crm-${new Date(job.timestamp).toISOString().replace(/[:.]/g, '-')}`;
   const artifact = { ...result.artifact, version };
@@ -41,9 +50,26 @@ export async function retrainModelJob(job: Job<RetrainModelData>, deps: Pipeline
   const text =
     `Classifier retrained on ${result.artifact.trainingSummary.examples} examples (${corrections.length} corrections) in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
     `held-out macro-F1 ${f1.toFixed(3)}${deltaPts === null ? '' : ` (${deltaPts >= 0 ? '+' : ''}${deltaPts.toFixed(1)} points)`}. ` +
-    (result.activate ? `Model ${version} is now active.` : `Kept ${current?.version ?? 'the current model'}: the new one would drop macro-F1 by more than 0.5 points.`);
-  const auditId = await writeAudit(db.prisma, { action: 'model.retrain', subject: version, details: { text, activated: result.activate, macroF1: f1, deltaPoints: deltaPts, requestedBy: job.data.requestedBy } });
-  const notice: DeliverMessageData = { key: jobId('notice', 'retrain', version), kind: 'notice', target: deps.settings.defaultTarget, auditId };
+    (result.activate
+      ? `Model ${version} is now active.`
+      : `Kept ${current?.version ?? 'the current model'}: the new one would drop macro-F1 by more than 0.5 points.`);
+  const auditId = await writeAudit(db.prisma, {
+    action: 'model.retrain',
+    subject: version,
+    details: {
+      text,
+      activated: result.activate,
+      macroF1: f1,
+      deltaPoints: deltaPts,
+      requestedBy: job.data.requestedBy,
+    },
+  });
+  const notice: DeliverMessageData = {
+    key: jobId('notice', 'retrain', version),
+    kind: 'notice',
+    target: deps.settings.defaultTarget,
+    auditId,
+  };
   await deps.queues[QueueName.DeliverMessage].add('notice', notice, { jobId: notice.key });
   return { status: result.activate ? 'activated' : 'kept-current', version, heldOutMacroF1: f1, delta: deltaPts };
 }

@@ -34,12 +34,21 @@ export interface WorkerOptions {
  * classified): the queue runs max(concurrency, 2 x batch size) jobs at once. Deliveries claim and
  * record their rows in batches too (the posts themselves stay one per job).
  */
-function processors(deps: PipelineDeps, opts: WorkerOptions): Record<QueueName, { run: Processor; concurrency?: number }> {
+function processors(
+  deps: PipelineDeps,
+  opts: WorkerOptions,
+): Record<QueueName, { run: Processor; concurrency?: number }> {
   const { concurrency, classifyBatchSize = 32, deliveryBatchSize = 16 } = opts;
   const classifyConcurrency = Math.max(concurrency, 2 * classifyBatchSize);
-  const batcher = new ClassifyBatcher(deps, { maxBatch: classifyBatchSize, maxInFlight: Math.ceil(classifyConcurrency / classifyBatchSize) });
+  const batcher = new ClassifyBatcher(deps, {
+    maxBatch: classifyBatchSize,
+    maxInFlight: Math.ceil(classifyConcurrency / classifyBatchSize),
+  });
   // Enough batches in flight that every concurrent delivery can be in one (batch size 1 = one statement each, as before batching).
-  const ledger = batchedDeliveryLedger(deps.db.sql, { maxBatch: deliveryBatchSize, maxInFlight: Math.max(2, Math.ceil(concurrency / deliveryBatchSize)) });
+  const ledger = batchedDeliveryLedger(deps.db.sql, {
+    maxBatch: deliveryBatchSize,
+    maxInFlight: Math.max(2, Math.ceil(concurrency / deliveryBatchSize)),
+  });
   return {
     [QueueName.ClassifyCommunication]: { run: (job) => batcher.classify(job), concurrency: classifyConcurrency },
     [QueueName.DeliverMessage]: { run: (job, token) => deliverMessage(job, token, deps, ledger) },

@@ -14,6 +14,8 @@ if (existsSync(path) && !process.argv.includes('--force')) {
     await buildPgliteTemplate(path);
     console.log(`[rapport] PGlite template built in ${((performance.now() - started) / 1000).toFixed(1)} s: ${path}`);
   } catch (err) {
-    console.log(`[rapport] could not build the PGlite template (new databases will run initdb instead): ${(err as Error).message}`);
+    console.log(
+      `[rapport] could not build the PGlite template (new databases will run initdb instead): ${(err as Error).message}`,
+    );
   }
 }

@@ -6,12 +6,16 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config/env.ts';
 import { appPackageProblems, buildTeamsAppPackage } from '../connectors/teams/app-package/teams-app-package.ts';
 
-const USAGE = 'Usage: MICROSOFT_APP_ID=<guid> npm run teams:package -- --domain <public host> [--version x.y.z] [--out rapport-teams.zip]';
+const USAGE =
+  'Usage: MICROSOFT_APP_ID=<guid> npm run teams:package -- --domain <public host> [--version x.y.z] [--out rapport-teams.zip]';
 
 async function main(): Promise<number> {
-  let args;
+  let args: { domain?: string; version?: string; out?: string };
   try {
-    args = parseArgs({ options: { domain: { type: 'string' }, version: { type: 'string' }, out: { type: 'string' } }, strict: true }).values;
+    args = parseArgs({
+      options: { domain: { type: 'string' }, version: { type: 'string' }, out: { type: 'string' } },
+      strict: true,
+    }).values;
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -24,7 +28,9 @@ async function main(): Promise<number> {
     console.error(err.message);
     return 78;
   }
-  const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const packageVersion = (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
   const options = { appId: appId ?? '', domain: args.domain ?? '', version: args.version ?? packageVersion };
   const problems = appPackageProblems(options);
   if (problems.length) {
@@ -39,7 +45,9 @@ async function main(): Promise<number> {
     console.error(`Cannot write ${out}: ${(err as Error).message}`);
     return 1;
   }
-  console.log(`Wrote ${out} (${zip.length} bytes) for app ${options.appId} at ${options.domain}, version ${options.version}. Upload it in Teams: Apps > Manage your apps > Upload an app.`);
+  console.log(
+    `Wrote ${out} (${zip.length} bytes) for app ${options.appId} at ${options.domain}, version ${options.version}. Upload it in Teams: Apps > Manage your apps > Upload an app.`,
+  );
   return 0;
 }
 

@@ -24,8 +24,10 @@ export class RapportError extends Error {
   }
 }
 
-export const invalidInput = (message: string, details?: Record<string, unknown>) => new RapportError('invalid_input', message, details);
-export const notFound = (message: string, details?: Record<string, unknown>) => new RapportError('not_found', message, details);
+export const invalidInput = (message: string, details?: Record<string, unknown>) =>
+  new RapportError('invalid_input', message, details);
+export const notFound = (message: string, details?: Record<string, unknown>) =>
+  new RapportError('not_found', message, details);
 
 /** The sentence to show a user for any error: coded errors speak for themselves, others get a generic line. */
 export function userMessage(err: unknown): string {

@@ -9,7 +9,15 @@ export function createLogger(level = 'info', destination?: NodeJS.WritableStream
       level,
       base: { service: 'rapport' },
       redact: {
-        paths: ['*.token', '*.botToken', '*.password', '*.appPassword', '*.clientSecret', '*.signingSecret', 'headers.authorization'],
+        paths: [
+          '*.token',
+          '*.botToken',
+          '*.password',
+          '*.appPassword',
+          '*.clientSecret',
+          '*.signingSecret',
+          'headers.authorization',
+        ],
         censor: '[redacted]',
       },
     },

@@ -2,13 +2,17 @@ import type { Config } from '../../src/config/env.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { PrismaModelStore } from '../../src/db/prisma-model-store.ts';
 import type { ModelStore } from '../../src/classifier/model-store.ts';
-import { runTrainCommand } from '../../src/classifier/cli/train.command.ts';
-import { runEvaluateCommand } from '../../src/classifier/cli/evaluate.command.ts';
-import { runModelCommand } from '../../src/classifier/cli/model.command.ts';
+import { runTrainCommand } from './train.command.ts';
+import { runEvaluateCommand } from './evaluate.command.ts';
+import { runModelCommand } from './model.command.ts';
 import type { CliCommand } from '../cli-registry.ts';
 
 /** Runs `fn` with the database's model store when `needed`, so file-only train/evaluate runs touch no database. */
-async function withStore(config: Config, needed: boolean, fn: (store: ModelStore | undefined) => Promise<number>): Promise<number> {
+async function withStore(
+  config: Config,
+  needed: boolean,
+  fn: (store: ModelStore | undefined) => Promise<number>,
+): Promise<number> {
   if (!needed) return fn(undefined);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
@@ -20,14 +24,21 @@ async function withStore(config: Config, needed: boolean, fn: (store: ModelStore
 
 /** `rapport train`: to a file with --out; to the database (the workers pick it up) without --out or with --activate. */
 export const trainCliCommand: CliCommand = (argv, config) =>
-  withStore(config(), argv.includes('--activate') || !argv.some((a) => a === '--out' || a.startsWith('--out=')), (store) => runTrainCommand(argv, process.stdout, process.stderr, store));
+  withStore(
+    config(),
+    argv.includes('--activate') || !argv.some((a) => a === '--out' || a.startsWith('--out=')),
+    (store) => runTrainCommand(argv, process.stdout, process.stderr, store),
+  );
 
 /** `rapport evaluate`: a model file needs no database; a VERSION or the active model does. */
 export const evaluateCliCommand: CliCommand = (argv, config) => {
   const i = argv.findIndex((a) => a === '--model' || a.startsWith('--model='));
   const model = i < 0 ? undefined : argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
-  return withStore(config(), !model || !model.endsWith('.json'), (store) => runEvaluateCommand(argv, process.stdout, process.stderr, store));
+  return withStore(config(), !model || !model.endsWith('.json'), (store) =>
+    runEvaluateCommand(argv, process.stdout, process.stderr, store),
+  );
 };
 
 /** `rapport model list | activate VERSION | show VERSION`. */
-export const modelCliCommand: CliCommand = (argv, config) => withStore(config(), true, (store) => runModelCommand(argv, store!, process.stdout, process.stderr));
+export const modelCliCommand: CliCommand = (argv, config) =>
+  withStore(config(), true, (store) => runModelCommand(argv, store!, process.stdout, process.stderr));

@@ -19,7 +19,11 @@ export const doctorCommand: CliCommand = async () => {
     print({ name: 'config', ok: false, detail: err.problems.join('\n      ') });
     return 1;
   }
-  print({ name: 'config', ok: true, detail: `valid (role ${config.role}, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})` });
+  print({
+    name: 'config',
+    ok: true,
+    detail: `valid (role ${config.role}, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})`,
+  });
   let ok = true;
   for (const check of [databaseCheck, redisCheck, ...doctorChecks]) {
     let result: DoctorResult;
@@ -44,18 +48,30 @@ const databaseCheck: DoctorCheck = async (config) => {
     if (running?.url) {
       // The embedded database is open in the running bot; ask it instead of opening the files twice.
       const res = await fetch(`${running.url}/readyz`).catch(() => undefined);
-      const body = (await res?.json().catch(() => undefined)) as { checks?: Record<string, { ok: boolean; detail: string }> } | undefined;
+      const body = (await res?.json().catch(() => undefined)) as
+        | { checks?: Record<string, { ok: boolean; detail: string }> }
+        | undefined;
       const db = body?.checks?.database;
-      return { name: 'database', ok: db?.ok ?? false, detail: db ? `${db.detail}, open in the running bot (pid ${running.pid})` : `the running bot (pid ${running.pid}) did not answer at ${running.url}` };
+      return {
+        name: 'database',
+        ok: db?.ok ?? false,
+        detail: db
+          ? `${db.detail}, open in the running bot (pid ${running.pid})`
+          : `the running bot (pid ${running.pid}) did not answer at ${running.url}`,
+      };
     }
   }
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false }).catch((err: Error) => err);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false }).catch(
+    (err: Error) => err,
+  );
   if (db instanceof Error) {
     return {
       name: 'database',
       ok: false,
       detail: db.message,
-      fix: config.databaseUrl ? `check that PostgreSQL runs and DATABASE_URL (${redact(config.databaseUrl)}) is right` : 'check RAPPORT_DATA_DIR is writable',
+      fix: config.databaseUrl
+        ? `check that PostgreSQL runs and DATABASE_URL (${redact(config.databaseUrl)}) is right`
+        : 'check RAPPORT_DATA_DIR is writable',
     };
   }
   try {
@@ -63,16 +79,25 @@ const databaseCheck: DoctorCheck = async (config) => {
       `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = '_prisma_migrations'`,
     );
     const migrated = rows[0]?.n === 1;
-    return { name: 'database', ok: true, detail: `${db.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'} reachable${migrated ? '' : ' (not migrated yet: `rapport migrate` or `rapport start` will do it)'}` };
+    return {
+      name: 'database',
+      ok: true,
+      detail: `${db.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'} reachable${migrated ? '' : ' (not migrated yet: `rapport migrate` or `rapport start` will do it)'}`,
+    };
   } finally {
     await db.close();
   }
 };
 
 const redisCheck: DoctorCheck = async (config) => {
-  if (await redisAnswers(config.redisUrl)) return { name: 'redis', ok: true, detail: `answers at ${redact(config.redisUrl)}` };
+  if (await redisAnswers(config.redisUrl))
+    return { name: 'redis', ok: true, detail: `answers at ${redact(config.redisUrl)}` };
   if (!config.redisUrlExplicit && config.privateRedis !== 'never' && redisServerOnPath()) {
-    return { name: 'redis', ok: true, detail: 'nothing at 127.0.0.1:6379; `rapport start` will run a private redis-server' };
+    return {
+      name: 'redis',
+      ok: true,
+      detail: 'nothing at 127.0.0.1:6379; `rapport start` will run a private redis-server',
+    };
   }
   return {
     name: 'redis',

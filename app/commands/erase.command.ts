@@ -11,11 +11,15 @@ export const eraseCommand: CliCommand = async (argv, config) => {
   const yes = argv.includes('--yes');
   const words = argv.filter((a) => a !== '--yes');
   if (words.length === 0) {
-    console.error('Usage: rapport erase CUSTOMER --yes   (erases every record, message and follow-up of that customer for good)');
+    console.error(
+      'Usage: rapport erase CUSTOMER --yes   (erases every record, message and follow-up of that customer for good)',
+    );
     return 2;
   }
   const customer = words.join(' ');
-  const first = await capture((out) => runExecCommand(['--json', 'forget', `"${customer.replaceAll('"', '')}"`], config(), out));
+  const first = await capture((out) =>
+    runExecCommand(['--json', 'forget', `"${customer.replaceAll('"', '')}"`], config(), out),
+  );
   const confirm = first.reply?.buttons?.find((b) => b.command.includes('--confirm'));
   if (!confirm || !yes) {
     process.stdout.write(`${first.reply?.text ?? first.raw}\n`);
@@ -25,7 +29,9 @@ export const eraseCommand: CliCommand = async (argv, config) => {
   return runExecCommand([confirm.command], config(), process.stdout);
 };
 
-async function capture(run: (out: NodeJS.WritableStream) => Promise<number>): Promise<{ code: number; raw: string; reply?: Reply }> {
+async function capture(
+  run: (out: NodeJS.WritableStream) => Promise<number>,
+): Promise<{ code: number; raw: string; reply?: Reply }> {
   let raw = '';
   const out = new Writable({
     write(chunk, _enc, cb) {

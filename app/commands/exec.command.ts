@@ -27,7 +27,10 @@ export async function runExecCommand(
   argv: string[],
   config: Config,
   out: NodeJS.WritableStream,
-  openHooks: (db: Database) => Promise<{ hooks: PipelineHooks; close(): Promise<void> }> = async () => ({ hooks: noopPipelineHooks, close: async () => {} }),
+  openHooks: (db: Database) => Promise<{ hooks: PipelineHooks; close(): Promise<void> }> = async () => ({
+    hooks: noopPipelineHooks,
+    close: async () => {},
+  }),
 ): Promise<number> {
   let as: string | undefined;
   let json = false;
@@ -47,7 +50,9 @@ export async function runExecCommand(
   }
   // `rapport exec "log 'Acme Ltd' hi"` arrives as one word; `rapport exec log "Acme Ltd" hi` as several,
   // with the shell's quotes gone: quote multi-word arguments again so the grammar sees the same words.
-  const text = (words.length === 1 ? words[0] : words.map((w) => (/\s/.test(w) ? quoteArgument(w) : w)).join(' ')).trim();
+  const text = (
+    words.length === 1 ? words[0] : words.map((w) => (/\s/.test(w) ? quoteArgument(w) : w)).join(' ')
+  ).trim();
   if (!text || (as !== undefined && !as.trim())) {
     out.write(`${USAGE}\n`);
     return 2;
@@ -62,7 +67,10 @@ export async function runExecCommand(
     const holder = readDataDirLock(config.dataDir);
     if (holder) {
       if (!holder.url) {
-        return print({ tone: 'error', text: `Rapport (pid ${holder.pid}) holds the embedded database but is not serving HTTP yet; try again in a few seconds.` });
+        return print({
+          tone: 'error',
+          text: `Rapport (pid ${holder.pid}) holds the embedded database but is not serving HTTP yet; try again in a few seconds.`,
+        });
       }
       return print(await viaRunningProcess(holder.url, text, user, config.consoleToken));
     }
@@ -71,7 +79,13 @@ export async function runExecCommand(
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const ctx: CommandContext = {
-      actor: { platform: 'console', platformUserId: user, displayName: user, email: user.includes('@') ? user : undefined, timezone: config.timezone },
+      actor: {
+        platform: 'console',
+        platformUserId: user,
+        displayName: user,
+        email: user.includes('@') ? user : undefined,
+        timezone: config.timezone,
+      },
       now: new Date(),
       requestKey: `cli:${randomUUID()}`,
     };
@@ -109,12 +123,19 @@ async function viaRunningProcess(url: string, text: string, user: string, token:
   try {
     const res = await fetch(new URL('/api/command', url), {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID(), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'Content-Type': 'application/json',
+        'Idempotency-Key': randomUUID(),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ text, user }),
     });
     const body = (await res.json()) as Reply & { error?: string };
     return body.text ? body : { tone: 'error', text: body.error ?? `Rapport answered HTTP ${res.status}.` };
   } catch (err) {
-    return { tone: 'error', text: `Could not reach the running Rapport at ${url} (${(err as Error).message}). Is it still running?` };
+    return {
+      tone: 'error',
+      text: `Could not reach the running Rapport at ${url} (${(err as Error).message}). Is it still running?`,
+    };
   }
 }

@@ -23,16 +23,31 @@ export function consoleAccess(consoleToken: string | undefined) {
         return;
       }
     }
-    if (LOOPBACK.has(req.socket.remoteAddress ?? '')) return next();
+    if (LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+      next();
+      return;
+    }
     if (!consoleToken) {
-      res.status(403).json({ error: 'The Rapport console only accepts local connections. Set RAPPORT_CONSOLE_TOKEN to use it from elsewhere.' });
+      res.status(403).json({
+        error:
+          'The Rapport console only accepts local connections. Set RAPPORT_CONSOLE_TOKEN to use it from elsewhere.',
+      });
       return;
     }
     const header = req.get('authorization');
-    const given = header?.startsWith('Bearer ') ? header.slice(7) : typeof req.query.token === 'string' ? req.query.token : '';
+    const given = header?.startsWith('Bearer ')
+      ? header.slice(7)
+      : typeof req.query.token === 'string'
+        ? req.query.token
+        : '';
     const a = Buffer.from(given);
     const b = Buffer.from(consoleToken);
-    if (a.length === b.length && timingSafeEqual(a, b)) return next();
-    res.status(401).json({ error: 'Missing or wrong console token: send Authorization: Bearer <RAPPORT_CONSOLE_TOKEN> or add ?token=.' });
+    if (a.length === b.length && timingSafeEqual(a, b)) {
+      next();
+      return;
+    }
+    res.status(401).json({
+      error: 'Missing or wrong console token: send Authorization: Bearer <RAPPORT_CONSOLE_TOKEN> or add ?token=.',
+    });
   };
 }

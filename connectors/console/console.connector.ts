@@ -57,7 +57,10 @@ export class ConsoleConnector implements ConsoleFeed {
   }
 
   async health(): Promise<ConnectorHealth> {
-    return { ok: true, detail: `console feed with ${this.entries.length} message(s), ${this.events.listenerCount('feed')} viewer(s)` };
+    return {
+      ok: true,
+      detail: `console feed with ${this.entries.length} message(s), ${this.events.listenerCount('feed')} viewer(s)`,
+    };
   }
 
   /** The kept messages, oldest first. */
@@ -72,6 +75,7 @@ export class ConsoleConnector implements ConsoleFeed {
   }
 
   private checkTarget(target: Target): void {
-    if (!target.startsWith('console:')) throw new DeliveryError('not_found', `The console connector cannot post to "${target}".`);
+    if (!target.startsWith('console:'))
+      throw new DeliveryError('not_found', `The console connector cannot post to "${target}".`);
   }
 }

@@ -50,11 +50,14 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & {
   router.post('/api/command', express.json({ limit: '64kb' }), async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as { text?: unknown; user?: unknown; requestKey?: unknown };
     if (typeof body.text !== 'string' || body.text.trim() === '') {
-      res.status(400).json({ tone: 'error', text: 'Send {"text": "<command>"}, e.g. {"text": "help"}.' } satisfies Reply);
+      res
+        .status(400)
+        .json({ tone: 'error', text: 'Send {"text": "<command>"}, e.g. {"text": "help"}.' } satisfies Reply);
       return;
     }
     const user = typeof body.user === 'string' && body.user.trim() ? body.user.trim().slice(0, 80) : 'console';
-    const requestKey = req.get('idempotency-key') ?? (typeof body.requestKey === 'string' ? body.requestKey : randomUUID());
+    const requestKey =
+      req.get('idempotency-key') ?? (typeof body.requestKey === 'string' ? body.requestKey : randomUUID());
     const ctx: CommandContext = {
       actor: { platform: 'console', platformUserId: user, displayName: user, timezone: deps.timezone },
       channel: { platform: 'console', channelRef: 'team', target: 'console:team' },
@@ -63,7 +66,8 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & {
     };
     const reply = await deps.executeCommand(body.text, ctx);
     // Replies meant for everyone also appear in the team channel, as they would in Slack or Teams.
-    if (reply.visibility === 'channel') await connector.post('console:team', { ...reply, footer: reply.footer ?? `by ${user}` });
+    if (reply.visibility === 'channel')
+      await connector.post('console:team', { ...reply, footer: reply.footer ?? `by ${user}` });
     res.json(reply);
   });
 
@@ -85,7 +89,11 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & {
       let companyId = key;
       if (!/^[0-9a-f-]{36}$/i.test(key)) {
         const match = confidentMatch(await lookupCustomer(deps.db, key));
-        if (!match) throw new RapportError('not_found', `No single customer matches "${key}"; use "lookup" in the console to pick one.`);
+        if (!match)
+          throw new RapportError(
+            'not_found',
+            `No single customer matches "${key}"; use "lookup" in the console to pick one.`,
+          );
         companyId = match.companyId;
       }
       res.json(await getCustomerCard(deps.db, companyId, { recordLimit: 200, messageLimit: 50 }));

@@ -57,7 +57,10 @@ export class SharedConsoleConnector implements ConsoleFeed {
   private subscriber: Redis | undefined;
   private readonly keys: { entries: string; order: string; idempotency: string; channel: string };
   // Concurrent posts (a burst of reminders) share one round trip to Redis.
-  private readonly posts = new CallBatcher<StoredEntry, [string, number]>((entries) => this.postBatch(entries), { maxBatch: 64, maxInFlight: 2 });
+  private readonly posts = new CallBatcher<StoredEntry, [string, number]>((entries) => this.postBatch(entries), {
+    maxBatch: 64,
+    maxInFlight: 2,
+  });
 
   constructor(
     private readonly redis: Redis,
@@ -66,7 +69,12 @@ export class SharedConsoleConnector implements ConsoleFeed {
   ) {
     // One hash tag: all feed keys in one Redis Cluster slot, so MULTI works there too.
     const base = `${prefix}:console:{feed}`;
-    this.keys = { entries: `${base}:entries`, order: `${base}:order`, idempotency: `${base}:keys`, channel: `${base}:events` };
+    this.keys = {
+      entries: `${base}:entries`,
+      order: `${base}:order`,
+      idempotency: `${base}:keys`,
+      channel: `${base}:events`,
+    };
     this.events.setMaxListeners(0);
   }
 
@@ -74,7 +82,11 @@ export class SharedConsoleConnector implements ConsoleFeed {
   async follow(): Promise<void> {
     const ids = await this.redis.lrange(this.keys.order, -this.keep, -1);
     const raw = ids.length > 0 ? await this.redis.hmget(this.keys.entries, ...ids) : [];
-    this.mirror.splice(0, this.mirror.length, ...raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as ConsoleFeedEntry));
+    this.mirror.splice(
+      0,
+      this.mirror.length,
+      ...raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as ConsoleFeedEntry),
+    );
     this.subscriber = this.redis.duplicate();
     this.subscriber.on('error', () => {});
     await this.subscriber.subscribe(this.keys.channel);
@@ -87,7 +99,13 @@ export class SharedConsoleConnector implements ConsoleFeed {
 
   async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {
     this.checkTarget(target);
-    const entry: StoredEntry = { externalId: randomUUID(), target, reply, postedAt: new Date().toISOString(), idempotencyKey: opts.idempotencyKey };
+    const entry: StoredEntry = {
+      externalId: randomUUID(),
+      target,
+      reply,
+      postedAt: new Date().toISOString(),
+      idempotencyKey: opts.idempotencyKey,
+    };
     const [externalId, length] = await this.posts.call(entry);
     if (externalId !== entry.externalId) return { externalId }; // posted before under this key
     // Trim only when the list grew past twice `keep`.
@@ -100,7 +118,18 @@ export class SharedConsoleConnector implements ConsoleFeed {
     const pipeline = this.redis.pipeline();
     for (const entry of entries) {
       const event = JSON.stringify({ type: 'post', entry } satisfies FeedEvent);
-      pipeline.evalsha(POST_SHA, 3, this.keys.entries, this.keys.order, this.keys.idempotency, entry.idempotencyKey ?? '', entry.externalId, JSON.stringify(entry), event, this.keys.channel);
+      pipeline.evalsha(
+        POST_SHA,
+        3,
+        this.keys.entries,
+        this.keys.order,
+        this.keys.idempotency,
+        entry.idempotencyKey ?? '',
+        entry.externalId,
+        JSON.stringify(entry),
+        event,
+        this.keys.channel,
+      );
     }
     const results = (await pipeline.exec()) ?? [];
     const missing = entries.filter((_, i) => results[i]?.[0]?.message.startsWith('NOSCRIPT'));
@@ -117,7 +146,11 @@ export class SharedConsoleConnector implements ConsoleFeed {
     this.checkTarget(target);
     const raw = await this.redis.hget(this.keys.entries, externalId);
     if (!raw) throw new DeliveryError('not_found', `Console message ${externalId} is no longer in the feed.`);
-    const entry: ConsoleFeedEntry = { ...(JSON.parse(raw) as ConsoleFeedEntry), reply, updatedAt: new Date().toISOString() };
+    const entry: ConsoleFeedEntry = {
+      ...(JSON.parse(raw) as ConsoleFeedEntry),
+      reply,
+      updatedAt: new Date().toISOString(),
+    };
     await this.redis
       .multi()
       .hset(this.keys.entries, externalId, JSON.stringify(entry))
@@ -131,7 +164,10 @@ export class SharedConsoleConnector implements ConsoleFeed {
   }
 
   async health(): Promise<ConnectorHealth> {
-    return { ok: true, detail: `console feed with ${this.mirror.length} message(s), ${this.events.listenerCount('feed')} viewer(s)` };
+    return {
+      ok: true,
+      detail: `console feed with ${this.mirror.length} message(s), ${this.events.listenerCount('feed')} viewer(s)`,
+    };
   }
 
   /** The kept messages, oldest first (this process's mirror). */
@@ -172,6 +208,7 @@ export class SharedConsoleConnector implements ConsoleFeed {
   }
 
   private checkTarget(target: Target): void {
-    if (!target.startsWith('console:')) throw new DeliveryError('not_found', `The console connector cannot post to "${target}".`);
+    if (!target.startsWith('console:'))
+      throw new DeliveryError('not_found', `The console connector cannot post to "${target}".`);
   }
 }

@@ -9,7 +9,8 @@ import { parseImapError } from './parse-imap-error.ts';
  * Last sync times and errors are in /readyz and the MailboxCursor table.
  */
 export const imapDoctorCheck: DoctorCheck = async (config) => {
-  if (config.imap.length === 0) return { name: 'imap', ok: true, detail: 'no mailbox configured (IMAP_HOST / RAPPORT_MAILBOXES unset)' };
+  if (config.imap.length === 0)
+    return { name: 'imap', ok: true, detail: 'no mailbox configured (IMAP_HOST / RAPPORT_MAILBOXES unset)' };
   const results = await Promise.all(config.imap.map(checkMailbox));
   const bad = results.filter((r) => !r.ok);
   return {
@@ -38,10 +39,15 @@ async function checkMailbox(m: MailboxConfig): Promise<DoctorResult> {
     const parts: string[] = [];
     for (folder of m.folders) {
       const st = await client.status(folder, { messages: true, uidValidity: true });
-      if (!st) throw Object.assign(new Error(`Mailbox doesn't exist: ${folder}`), { serverResponseCode: 'NONEXISTENT' });
+      if (!st)
+        throw Object.assign(new Error(`Mailbox doesn't exist: ${folder}`), { serverResponseCode: 'NONEXISTENT' });
       parts.push(`${folder} ${st.messages ?? '?'} messages`);
     }
-    return { name: `imap:${m.address}`, ok: true, detail: `${m.address}: login ok, ${client.capabilities.has('IDLE') ? 'IDLE' : 'polling'}, ${parts.join(', ')}` };
+    return {
+      name: `imap:${m.address}`,
+      ok: true,
+      detail: `${m.address}: login ok, ${client.capabilities.has('IDLE') ? 'IDLE' : 'polling'}, ${parts.join(', ')}`,
+    };
   } catch (err) {
     const coded = parseImapError(err, m, folder);
     return { name: `imap:${m.address}`, ok: false, detail: `${m.address}: ${coded.code}`, fix: coded.message };

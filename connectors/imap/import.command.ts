@@ -5,7 +5,12 @@ import { openDatabase } from '../../src/db/open-database.ts';
 import type { Database } from '../../src/db/database.ts';
 import { RapportError } from '../../src/errors.ts';
 import type { InboundEmail } from '../../src/domain/email-message.ts';
-import { EmailCustomerCache, logEmails, type LogEmailOutcome, type LogEmailsResult } from '../../src/services/log-email.service.ts';
+import {
+  EmailCustomerCache,
+  logEmails,
+  type LogEmailOutcome,
+  type LogEmailsResult,
+} from '../../src/services/log-email.service.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { readMbox } from './mbox-reader.ts';
 import { parseEmailSource } from './parse-email-source.ts';
@@ -51,7 +56,12 @@ export async function importEmailFiles(opts: ImportEmailFilesOptions): Promise<I
     else if (outcome.status === 'duplicate') counts.duplicates++;
     else counts.skipped[outcome.reason] = (counts.skipped[outcome.reason] ?? 0) + 1;
   };
-  const logOptions = { internalDomains: opts.internalDomains, skipLists: opts.skipLists, hooks: opts.hooks ?? noopPipelineHooks, customers: new EmailCustomerCache() };
+  const logOptions = {
+    internalDomains: opts.internalDomains,
+    skipLists: opts.skipLists,
+    hooks: opts.hooks ?? noopPipelineHooks,
+    customers: new EmailCustomerCache(),
+  };
   let batch: InboundEmail[] = [];
   const flush = async () => {
     let rest = batch;
@@ -71,7 +81,13 @@ export async function importEmailFiles(opts: ImportEmailFilesOptions): Promise<I
   };
   const one = async (source: Buffer, file: string) => {
     try {
-      batch.push(await parseEmailSource(source, { mailbox: opts.mailbox ?? 'import', file }, { maxMessageBytes: opts.maxMessageBytes }));
+      batch.push(
+        await parseEmailSource(
+          source,
+          { mailbox: opts.mailbox ?? 'import', file },
+          { maxMessageBytes: opts.maxMessageBytes },
+        ),
+      );
     } catch {
       counts.failures++;
     }
@@ -99,15 +115,35 @@ export const importCommand: CliCommand = async (argv, config) => {
   };
   const mbox = arg('--mbox');
   const emlDir = arg('--eml');
-  if (!mbox && !emlDir) throw new RapportError('invalid_input', 'Say what to import: rapport import --mbox FILE or rapport import --eml DIR (a folder of .eml files).');
-  for (const p of [mbox, emlDir]) if (p) await stat(p).catch(() => { throw new RapportError('not_found', `${p} does not exist.`); });
+  if (!mbox && !emlDir)
+    throw new RapportError(
+      'invalid_input',
+      'Say what to import: rapport import --mbox FILE or rapport import --eml DIR (a folder of .eml files).',
+    );
+  for (const p of [mbox, emlDir])
+    if (p)
+      await stat(p).catch(() => {
+        throw new RapportError('not_found', `${p} does not exist.`);
+      });
   const c = config();
   const db = await openDatabase({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
   try {
     const started = Date.now();
-    const counts = await importEmailFiles({ db, mbox, emlDir, internalDomains: c.internalDomains, skipLists: c.imap[0]?.skipLists ?? true, maxMessageBytes: c.imap[0]?.maxMessageBytes });
-    const skipped = Object.entries(counts.skipped).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
-    console.log(`Imported in ${((Date.now() - started) / 1000).toFixed(1)} s: logged ${counts.logged}, duplicates ${counts.duplicates}, failures ${counts.failures}, skipped: ${skipped}.`);
+    const counts = await importEmailFiles({
+      db,
+      mbox,
+      emlDir,
+      internalDomains: c.internalDomains,
+      skipLists: c.imap[0]?.skipLists ?? true,
+      maxMessageBytes: c.imap[0]?.maxMessageBytes,
+    });
+    const skipped =
+      Object.entries(counts.skipped)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(', ') || 'none';
+    console.log(
+      `Imported in ${((Date.now() - started) / 1000).toFixed(1)} s: logged ${counts.logged}, duplicates ${counts.duplicates}, failures ${counts.failures}, skipped: ${skipped}.`,
+    );
     return counts.failures > 0 ? 1 : 0;
   } finally {
     await db.close();

@@ -17,8 +17,18 @@ export const imapComponentFactory: ComponentFactory = async (runtime) => {
   const { config } = runtime;
   if (config.imap.length === 0 || config.role === 'web') return undefined;
   const hooks: PipelineHooks = runtime.hooks ?? noopPipelineHooks;
-  const logged = new Counter({ name: 'rapport_email_messages_total', help: 'Emails seen by the IMAP sync, by mailbox and outcome (logged, duplicate, skipped, failed)', labelNames: ['mailbox', 'outcome'], registers: [runtime.metrics] });
-  const skipped = new Counter({ name: 'rapport_email_skipped_total', help: 'Emails not logged, by mailbox and reason (auto-reply, bounce, mailing-list, spam, tombstoned, internal-only, ...)', labelNames: ['mailbox', 'reason'], registers: [runtime.metrics] });
+  const logged = new Counter({
+    name: 'rapport_email_messages_total',
+    help: 'Emails seen by the IMAP sync, by mailbox and outcome (logged, duplicate, skipped, failed)',
+    labelNames: ['mailbox', 'outcome'],
+    registers: [runtime.metrics],
+  });
+  const skipped = new Counter({
+    name: 'rapport_email_skipped_total',
+    help: 'Emails not logged, by mailbox and reason (auto-reply, bounce, mailing-list, spam, tombstoned, internal-only, ...)',
+    labelNames: ['mailbox', 'reason'],
+    registers: [runtime.metrics],
+  });
   // Its own connection: the lock must not queue behind slow commands on the shared one.
   const redis = connectRedis(runtime.redisUrl);
   const syncs = config.imap.map(
@@ -46,7 +56,10 @@ export const imapComponentFactory: ComponentFactory = async (runtime) => {
         const st = s.status;
         if (st.state === 'standby') return { ok: true, detail: 'another process holds the mailbox lock and syncs it' };
         if (st.lastError) return { ok: false, detail: st.lastError };
-        return { ok: true, detail: `${st.state}${st.mode ? ` (${st.mode})` : ''}; last sync ${st.lastSyncAt?.toISOString() ?? 'not yet'}; logged ${st.counts.logged}` };
+        return {
+          ok: true,
+          detail: `${st.state}${st.mode ? ` (${st.mode})` : ''}; last sync ${st.lastSyncAt?.toISOString() ?? 'not yet'}; logged ${st.counts.logged}`,
+        };
       },
     })),
     async stop() {

@@ -22,5 +22,14 @@ export interface MailboxSyncStatus {
 }
 
 export function newMailboxSyncStatus(mailbox: string): MailboxSyncStatus {
-  return { mailbox, state: 'starting', holdsLock: false, mode: undefined, lastSyncAt: undefined, lastError: undefined, lastErrorCode: undefined, counts: { logged: 0, duplicates: 0, failed: 0, skipped: {} } };
+  return {
+    mailbox,
+    state: 'starting',
+    holdsLock: false,
+    mode: undefined,
+    lastSyncAt: undefined,
+    lastError: undefined,
+    lastErrorCode: undefined,
+    counts: { logged: 0, duplicates: 0, failed: 0, skipped: {} },
+  };
 }

@@ -7,7 +7,12 @@ import { isFreeMailDomain } from '../../src/domain/email-participants.ts';
 import { emailDomain } from '../../src/domain/normalize-company-name.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { InboundEmail } from '../../src/domain/email-message.ts';
-import { EmailCustomerCache, logEmails, type LogEmailOutcome, type LogEmailsResult } from '../../src/services/log-email.service.ts';
+import {
+  EmailCustomerCache,
+  logEmails,
+  type LogEmailOutcome,
+  type LogEmailsResult,
+} from '../../src/services/log-email.service.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { MailboxLock } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
@@ -62,7 +67,11 @@ export class MailboxSync {
   ) {
     this.status = newMailboxSyncStatus(config.address);
     this.log = deps.logger.child({ module: 'imap', mailbox: config.address });
-    this.lock = new MailboxLock(deps.redis, config.address, { prefix: deps.lockPrefix, ttlMs: deps.lockTtlMs, onLost: () => this.onLockLost() });
+    this.lock = new MailboxLock(deps.redis, config.address, {
+      prefix: deps.lockPrefix,
+      ttlMs: deps.lockTtlMs,
+      onLost: () => this.onLockLost(),
+    });
     const own = emailDomain(config.address);
     this.internalDomains = [...new Set([...deps.internalDomains, ...(isFreeMailDomain(own) ? [] : [own])])];
   }
@@ -181,18 +190,37 @@ export class MailboxSync {
     const key = { mailbox: this.config.address, folder };
     const cursor = await this.deps.db.prisma.mailboxCursor.findUnique({ where: { mailbox_folder: key } });
     const resync = cursor !== null && cursor.uidValidity !== box.uidValidity;
-    if (resync) this.log.warn({ folder, was: String(cursor.uidValidity), now: String(box.uidValidity) }, 'UIDVALIDITY changed: resyncing the folder; Message-IDs already logged are skipped as duplicates');
+    if (resync)
+      this.log.warn(
+        { folder, was: String(cursor.uidValidity), now: String(box.uidValidity) },
+        'UIDVALIDITY changed: resyncing the folder; Message-IDs already logged are skipped as duplicates',
+      );
     const lastUid = cursor && !resync ? cursor.lastUid : 0;
     const since = new Date(Date.now() - this.config.sinceDays * 86_400_000);
     const range = lastUid > 0 ? `${lastUid + 1}:*` : this.config.sinceDays > 0 ? { since } : '1:*';
-    const found = box.exists === 0 ? [] : await client.fetchAll(range, { uid: true, size: true, internalDate: true }, { uid: true });
+    const found =
+      box.exists === 0
+        ? []
+        : await client.fetchAll(range, { uid: true, size: true, internalDate: true }, { uid: true });
     const pending = found.filter((m) => m.uid > lastUid).sort((a, b) => a.uid - b.uid);
     let handled = lastUid;
     const save = () =>
       this.deps.db.prisma.mailboxCursor.upsert({
         where: { mailbox_folder: key },
-        create: { ...key, uidValidity: box.uidValidity, lastUid: handled, highestModseq: box.highestModseq ?? null, lastSyncAt: new Date() },
-        update: { uidValidity: box.uidValidity, lastUid: handled, highestModseq: box.highestModseq ?? null, lastSyncAt: new Date(), lastError: null },
+        create: {
+          ...key,
+          uidValidity: box.uidValidity,
+          lastUid: handled,
+          highestModseq: box.highestModseq ?? null,
+          lastSyncAt: new Date(),
+        },
+        update: {
+          uidValidity: box.uidValidity,
+          lastUid: handled,
+          highestModseq: box.highestModseq ?? null,
+          lastSyncAt: new Date(),
+          lastError: null,
+        },
       });
     const batchSize = this.deps.batchSize ?? 50;
     const customers = new EmailCustomerCache();
@@ -200,8 +228,20 @@ export class MailboxSync {
       const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
       const small = batch.filter((m) => (m.size ?? 0) <= this.config.maxMessageBytes);
       const fetched = new Map<number, FetchMessageObject>();
-      if (small.length > 0) for (const m of await client.fetchAll(small.map((m) => m.uid).join(','), { uid: true, source: true, internalDate: true }, { uid: true })) fetched.set(m.uid, m);
-      if (big.length > 0) for (const m of await client.fetchAll(big.map((m) => m.uid).join(','), { uid: true, headers: true, internalDate: true, size: true }, { uid: true })) fetched.set(m.uid, m);
+      if (small.length > 0)
+        for (const m of await client.fetchAll(
+          small.map((m) => m.uid).join(','),
+          { uid: true, source: true, internalDate: true },
+          { uid: true },
+        ))
+          fetched.set(m.uid, m);
+      if (big.length > 0)
+        for (const m of await client.fetchAll(
+          big.map((m) => m.uid).join(','),
+          { uid: true, headers: true, internalDate: true, size: true },
+          { uid: true },
+        ))
+          fetched.set(m.uid, m);
       return fetched;
     };
     // The next batch is fetched while this one is written: IMAP and the database overlap.
@@ -216,7 +256,8 @@ export class MailboxSync {
         } finally {
           await save();
         }
-        if (this.config.markSeen) await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
+        if (this.config.markSeen)
+          await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
       }
     } finally {
       // A prefetch left over by a stop or an error must not become an unhandled rejection.
@@ -232,7 +273,13 @@ export class MailboxSync {
    * third failure it is counted as failed and passed over. UIDs that vanished before the fetch are
    * passed over.
    */
-  private async logBatch(batch: FetchMessageObject[], fetched: Map<number, FetchMessageObject>, folder: string, customers: EmailCustomerCache, advance: (uid: number) => void): Promise<void> {
+  private async logBatch(
+    batch: FetchMessageObject[],
+    fetched: Map<number, FetchMessageObject>,
+    folder: string,
+    customers: EmailCustomerCache,
+    advance: (uid: number) => void,
+  ): Promise<void> {
     const items = batch.filter((meta) => fetched.has(meta.uid)).map((meta) => ({ meta, m: fetched.get(meta.uid)! }));
     for (let start = 0; start < items.length; ) {
       const emails: InboundEmail[] = [];
@@ -246,7 +293,12 @@ export class MailboxSync {
       }
       let result: LogEmailsResult;
       try {
-        result = await logEmails(this.deps.db, emails, { internalDomains: this.internalDomains, skipLists: this.config.skipLists, hooks: this.deps.hooks, customers });
+        result = await logEmails(this.deps.db, emails, {
+          internalDomains: this.internalDomains,
+          skipLists: this.config.skipLists,
+          hooks: this.deps.hooks,
+          customers,
+        });
       } catch (error) {
         result = { outcomes: [], failure: { index: 0, error } };
       }
@@ -266,11 +318,15 @@ export class MailboxSync {
   }
 
   private parse(m: FetchMessageObject, meta: FetchMessageObject, folder: string): Promise<InboundEmail> {
-    return parseEmailSource(m.source ?? m.headers ?? Buffer.alloc(0), { mailbox: this.config.address, folder, uid: m.uid }, {
-      maxMessageBytes: this.config.maxMessageBytes,
-      fallbackDate: m.internalDate ? new Date(m.internalDate) : undefined,
-      sizeBytes: meta.size,
-    });
+    return parseEmailSource(
+      m.source ?? m.headers ?? Buffer.alloc(0),
+      { mailbox: this.config.address, folder, uid: m.uid },
+      {
+        maxMessageBytes: this.config.maxMessageBytes,
+        fallbackDate: m.internalDate ? new Date(m.internalDate) : undefined,
+        sizeBytes: meta.size,
+      },
+    );
   }
 
   /** Throws `err` for the first two failures of a message; on the third, counts it as failed and returns. */

@@ -34,8 +34,7 @@ export async function* readMbox(path: string): AsyncGenerator<Buffer> {
   };
   for await (const chunk of createReadStream(path)) {
     let buf = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
-    let nl: number;
-    while ((nl = buf.indexOf(10)) >= 0) {
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
       const msg = onLine(buf.subarray(0, nl + 1));
       if (msg) yield msg;
       buf = buf.subarray(nl + 1);

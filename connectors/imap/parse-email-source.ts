@@ -22,7 +22,11 @@ const MB = 1024 * 1024;
  * lenient, and whatever it cannot read ends up as an empty body with a `bodyNote`. A message over
  * `maxMessageBytes` (or passed as headers only) keeps its headers and says why the body is missing.
  */
-export async function parseEmailSource(source: Buffer, origin: EmailOrigin, opts: ParseEmailOptions = {}): Promise<InboundEmail> {
+export async function parseEmailSource(
+  source: Buffer,
+  origin: EmailOrigin,
+  opts: ParseEmailOptions = {},
+): Promise<InboundEmail> {
   const max = opts.maxMessageBytes ?? 20 * MB;
   const size = opts.sizeBytes ?? source.length;
   let bodyNote: string | undefined;
@@ -50,17 +54,28 @@ export async function parseEmailSource(source: Buffer, origin: EmailOrigin, opts
   for (const line of parsed.headerLines) {
     if (headers[line.key] !== undefined) continue;
     const value = parsed.headers.get(line.key);
-    headers[line.key] = noNul(typeof value === 'string' ? value : line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
+    headers[line.key] = noNul(
+      typeof value === 'string'
+        ? value
+        : line.line
+            .slice(line.line.indexOf(':') + 1)
+            .replace(/\r?\n[ \t]+/g, ' ')
+            .trim(),
+    );
   }
   const ct = parsed.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
-  const contentType = ct?.value ? `${ct.value}${ct.params?.['report-type'] ? `; report-type=${ct.params['report-type']}` : ''}` : 'text/plain';
+  const contentType = ct?.value
+    ? `${ct.value}${ct.params?.['report-type'] ? `; report-type=${ct.params['report-type']}` : ''}`
+    : 'text/plain';
   // PostgreSQL text cannot hold NUL bytes; real mail (and the SpamAssassin corpus) has some.
   const text = bodyNote && input !== source ? '' : noNul(parsed.text ?? '').trim();
   return {
     messageId: normalizeMessageId(parsed.messageId),
     inReplyTo: parseMessageIdList(parsed.inReplyTo)[0],
     references: parseMessageIdList(parsed.references),
-    subject: noNul(parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
+    subject: noNul(parsed.subject ?? '')
+      .replace(/\s+/g, ' ')
+      .trim(),
     from: participants(parsed.from)[0],
     to: participants(parsed.to),
     cc: participants(parsed.cc),
@@ -94,13 +109,14 @@ function participants(header: AddressObject | AddressObject[] | undefined): Emai
   const out: EmailParticipant[] = [];
   for (const a of list.flatMap((h) => h.value).flatMap(flat)) {
     const email = normalizeEmail(a.address ?? '');
-    if (email && !out.some((p) => p.email === email)) out.push({ email: noNul(email), name: noNul(a.name ?? '').trim() });
+    if (email && !out.some((p) => p.email === email))
+      out.push({ email: noNul(email), name: noNul(a.name ?? '').trim() });
   }
   return out;
 }
 
 function noNul(s: string): string {
-  return s.includes('\u0000') ? s.replace(/\u0000/g, '') : s;
+  return s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
 }
 
 function validDate(d: Date | undefined): Date | undefined {

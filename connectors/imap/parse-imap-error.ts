@@ -6,25 +6,67 @@ import type { MailboxConfig } from '../../src/config/env.ts';
  * `auth` (wrong password or token), `not_found` (folder missing), `unavailable` (server unreachable,
  * TLS mismatch), `temporary` (connection dropped, timeouts) or `unknown`.
  */
-export function parseImapError(err: unknown, mailbox: Pick<MailboxConfig, 'address' | 'host' | 'port' | 'secure' | 'accessToken'>, folder?: string): RapportError {
+export function parseImapError(
+  err: unknown,
+  mailbox: Pick<MailboxConfig, 'address' | 'host' | 'port' | 'secure' | 'accessToken'>,
+  folder?: string,
+): RapportError {
   if (err instanceof RapportError) return err;
-  const e = (err ?? {}) as { message?: string; code?: string; authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string };
+  const e = (err ?? {}) as {
+    message?: string;
+    code?: string;
+    authenticationFailed?: boolean;
+    responseText?: string;
+    serverResponseCode?: string;
+  };
   const text = `${e.responseText ?? ''} ${e.message ?? ''}`.trim();
   const where = `${mailbox.host}:${mailbox.port}`;
-  if (e.authenticationFailed || e.serverResponseCode === 'AUTHENTICATIONFAILED' || /authenticat|invalid credentials|login failed/i.test(text)) {
-    return new RapportError('auth', `Authentication failed for ${mailbox.address}: check ${mailbox.accessToken ? 'IMAP_ACCESS_TOKEN (it may have expired)' : 'IMAP_USER and IMAP_PASSWORD'}.`, { server: text });
+  if (
+    e.authenticationFailed ||
+    e.serverResponseCode === 'AUTHENTICATIONFAILED' ||
+    /authenticat|invalid credentials|login failed/i.test(text)
+  ) {
+    return new RapportError(
+      'auth',
+      `Authentication failed for ${mailbox.address}: check ${mailbox.accessToken ? 'IMAP_ACCESS_TOKEN (it may have expired)' : 'IMAP_USER and IMAP_PASSWORD'}.`,
+      { server: text },
+    );
   }
-  if (e.serverResponseCode === 'NONEXISTENT' || /doesn't exist|does not exist|unknown mailbox|no such mailbox/i.test(text)) {
-    return new RapportError('not_found', `Folder "${folder ?? '?'}" does not exist in ${mailbox.address}: check IMAP_FOLDERS.`, { server: text });
+  if (
+    e.serverResponseCode === 'NONEXISTENT' ||
+    /doesn't exist|does not exist|unknown mailbox|no such mailbox/i.test(text)
+  ) {
+    return new RapportError(
+      'not_found',
+      `Folder "${folder ?? '?'}" does not exist in ${mailbox.address}: check IMAP_FOLDERS.`,
+      { server: text },
+    );
   }
   if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(e.code ?? '')) {
-    return new RapportError('unavailable', `Cannot reach the IMAP server ${where} for ${mailbox.address} (${e.code}): check IMAP_HOST and IMAP_PORT and that the server is up.`);
+    return new RapportError(
+      'unavailable',
+      `Cannot reach the IMAP server ${where} for ${mailbox.address} (${e.code}): check IMAP_HOST and IMAP_PORT and that the server is up.`,
+    );
   }
   if (/wrong version number|ssl|tls|certificate/i.test(text)) {
-    return new RapportError('unavailable', `TLS failed with ${where} for ${mailbox.address}: set IMAP_SECURE=${mailbox.secure ? 'false (the port speaks plain IMAP/STARTTLS)' : 'true (the port expects TLS)'} or check the certificate (${text}).`);
+    return new RapportError(
+      'unavailable',
+      `TLS failed with ${where} for ${mailbox.address}: set IMAP_SECURE=${mailbox.secure ? 'false (the port speaks plain IMAP/STARTTLS)' : 'true (the port expects TLS)'} or check the certificate (${text}).`,
+    );
   }
-  if (['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'NoConnection', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT'].includes(e.code ?? '') || /timeout|closed|connection/i.test(text)) {
-    return new RapportError('temporary', `The connection to ${where} for ${mailbox.address} dropped (${e.code ?? text}); retrying.`);
+  if (
+    ['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'NoConnection', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT'].includes(
+      e.code ?? '',
+    ) ||
+    /timeout|closed|connection/i.test(text)
+  ) {
+    return new RapportError(
+      'temporary',
+      `The connection to ${where} for ${mailbox.address} dropped (${e.code ?? text}); retrying.`,
+    );
   }
-  return new RapportError('unknown', `IMAP error for ${mailbox.address}${folder ? ` folder ${folder}` : ''}: ${text || String(err)}.`);
+  return new RapportError(
+    'unknown',
+    `IMAP error for ${mailbox.address}${folder ? ` folder ${folder}` : ''}: ${text || String(err)}.`,
+  );
 }

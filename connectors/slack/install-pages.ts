@@ -9,7 +9,9 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 
 function page(res: ServerResponse, status: number, title: string, sentence: string): void {
   res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(sentence)}</p></body></html>`);
+  res.end(
+    `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(sentence)}</p></body></html>`,
+  );
 }
 
 /** Why an OAuth redirect was refused, in words a person installing the app can act on. */
@@ -38,10 +40,20 @@ export function installCallbackPages(installPath: string, logger: Logger): Callb
       if (installation.isEnterpriseInstall) {
         // An org-wide install reaches no workspace until an org admin adds it to some.
         const org = installation.enterprise?.name ?? 'your organization';
-        page(res, 200, 'Rapport is installed', `Rapport is now installed in ${org}. An org admin adds it to workspaces in the organization's app settings; then invite @Rapport to a channel and type /crm help.`);
+        page(
+          res,
+          200,
+          'Rapport is installed',
+          `Rapport is now installed in ${org}. An org admin adds it to workspaces in the organization's app settings; then invite @Rapport to a channel and type /crm help.`,
+        );
         return;
       }
-      page(res, 200, 'Rapport is installed', `Rapport is now installed in ${installation.team?.name ?? 'your workspace'}. Invite @Rapport to a channel and type /crm help to start.`);
+      page(
+        res,
+        200,
+        'Rapport is installed',
+        `Rapport is now installed in ${installation.team?.name ?? 'your workspace'}. Invite @Rapport to a channel and type /crm help to start.`,
+      );
     },
     failure: (error, _options, _req: IncomingMessage, res: ServerResponse) => {
       const code = (error as { code?: string }).code;

@@ -46,7 +46,11 @@ export class SlackInstallationStore implements InstallationStore {
 
   async storeInstallation<V extends 'v1' | 'v2'>(installation: Installation<V, boolean>): Promise<void> {
     const isOrg = installation.isEnterpriseInstall === true;
-    const installKey = slackInstallKey({ teamId: installation.team?.id, enterpriseId: installation.enterprise?.id, isEnterpriseInstall: isOrg });
+    const installKey = slackInstallKey({
+      teamId: installation.team?.id,
+      enterpriseId: installation.enterprise?.id,
+      isEnterpriseInstall: isOrg,
+    });
     await saveSlackInstallation(this.db, {
       installKey,
       teamId: installation.team?.id ?? null,
@@ -56,12 +60,22 @@ export class SlackInstallationStore implements InstallationStore {
       installation,
     });
     this.forget(installKey);
-    this.logger.info({ installKey, workspace: installation.team?.name ?? installation.enterprise?.name, scopes: installation.bot?.scopes }, 'Rapport installed in Slack');
+    this.logger.info(
+      {
+        installKey,
+        workspace: installation.team?.name ?? installation.enterprise?.name,
+        scopes: installation.bot?.scopes,
+      },
+      'Rapport installed in Slack',
+    );
   }
 
   async fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation<'v1' | 'v2', boolean>> {
     const row = await this.find(query);
-    if (!row) throw new Error(`Rapport is not installed in Slack ${query.isEnterpriseInstall ? `org ${query.enterpriseId}` : `workspace ${query.teamId}`}: install it at /slack/install.`);
+    if (!row)
+      throw new Error(
+        `Rapport is not installed in Slack ${query.isEnterpriseInstall ? `org ${query.enterpriseId}` : `workspace ${query.teamId}`}: install it at /slack/install.`,
+      );
     return row.installation as Installation<'v1' | 'v2', boolean>;
   }
 
@@ -74,7 +88,12 @@ export class SlackInstallationStore implements InstallationStore {
     const installKey = slackInstallKey(query);
     const deleted = await deleteSlackInstallation(this.db, installKey);
     this.forget(installKey);
-    this.logger.info({ installKey, deleted }, deleted ? 'Slack installation removed: Rapport no longer posts there' : 'Slack installation to remove was already gone');
+    this.logger.info(
+      { installKey, deleted },
+      deleted
+        ? 'Slack installation removed: Rapport no longer posts there'
+        : 'Slack installation to remove was already gone',
+    );
   }
 
   /**
@@ -82,7 +101,10 @@ export class SlackInstallationStore implements InstallationStore {
    * whose workspaces (`teamsOf`, Slack's auth.teams.list) include it. A target names only the
    * workspace, so this is how a worker finds an org's token. Undefined when nothing covers it.
    */
-  async botTokenForTeam(teamId: string, teamsOf: (org: { installKey: string; botToken: string }) => Promise<string[]>): Promise<string | undefined> {
+  async botTokenForTeam(
+    teamId: string,
+    teamsOf: (org: { installKey: string; botToken: string }) => Promise<string[]>,
+  ): Promise<string | undefined> {
     const own = await this.cached(`team:${teamId}`);
     if (own) return own.botToken ?? undefined;
     for (const installKey of await listOrgSlackInstallKeys(this.db)) {

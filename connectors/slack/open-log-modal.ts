@@ -12,7 +12,9 @@ import type { SlackListenerDeps, SlackRequest } from './slack-request.ts';
 export async function openLogModal(client: WebClient, deps: SlackListenerDeps, req: SlackRequest): Promise<void> {
   const [ctx, guess] = await Promise.all([
     deps.contextFor(req),
-    req.channelId ? guessCustomer(deps.commands.db, { platform: 'slack', channelRef: `${req.teamId}/${req.channelId}` }) : undefined,
+    req.channelId
+      ? guessCustomer(deps.commands.db, { platform: 'slack', channelRef: `${req.teamId}/${req.channelId}` })
+      : undefined,
   ]);
   await client.views.open({
     trigger_id: req.triggerId,

@@ -14,19 +14,34 @@ const MAX_CHANNELS = 500;
  * (users.conversations, channels:read / groups:read; private channels only where the bot is too).
  * When Slack cannot list the channels the suggestions assigned to the user are still shown.
  */
-export async function publishHome(client: WebClient, deps: SlackListenerDeps, who: { teamId: string; userId: string; triggerId: string }, notice?: Reply): Promise<void> {
+export async function publishHome(
+  client: WebClient,
+  deps: SlackListenerDeps,
+  who: { teamId: string; userId: string; triggerId: string },
+  notice?: Reply,
+): Promise<void> {
   const [ctx, channelIds] = await Promise.all([deps.contextFor(who), memberChannels(client, who.userId, deps)]);
-  const lists = await homeOverview(ctx, deps.commands, { channelTargets: channelIds.map((c) => `slack:${who.teamId}/${c}`) });
+  const lists = await homeOverview(ctx, deps.commands, {
+    channelTargets: channelIds.map((c) => `slack:${who.teamId}/${c}`),
+  });
   const view = renderHome(lists, { notice, updatedAt: formatInZone(ctx.now, ctx.actor.timezone) });
   await client.views.publish({ user_id: who.userId, view });
 }
 
 async function memberChannels(client: WebClient, user: string, deps: SlackListenerDeps): Promise<string[]> {
   try {
-    const res = await client.users.conversations({ user, types: 'public_channel,private_channel', exclude_archived: true, limit: MAX_CHANNELS });
+    const res = await client.users.conversations({
+      user,
+      types: 'public_channel,private_channel',
+      exclude_archived: true,
+      limit: MAX_CHANNELS,
+    });
     return (res.channels ?? []).flatMap((c) => (c.id ? [c.id] : []));
   } catch (err) {
-    deps.logger.info({ err: (err as Error).message, user }, 'Home tab: users.conversations failed; showing suggestions assigned to the user only');
+    deps.logger.info(
+      { err: (err as Error).message, user },
+      'Home tab: users.conversations failed; showing suggestions assigned to the user only',
+    );
     return [];
   }
 }

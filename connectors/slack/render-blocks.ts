@@ -1,4 +1,15 @@
-import type { ActionsBlock, ActionsBlockElement, Button, ConfirmationDialog, ContextBlock, HeaderBlock, KnownBlock, ModalView, SectionBlock, StaticSelect } from '@slack/types';
+import type {
+  ActionsBlock,
+  ActionsBlockElement,
+  Button,
+  ConfirmationDialog,
+  ContextBlock,
+  HeaderBlock,
+  KnownBlock,
+  ModalView,
+  SectionBlock,
+  StaticSelect,
+} from '@slack/types';
 import type { Reply, ReplyButton, ReplyField } from '../../src/commands/reply-model.ts';
 
 /** Every Rapport control's action_id starts with this; the listener matches on it. */
@@ -36,7 +47,12 @@ export interface SlackMessage {
   blocks: KnownBlock[];
 }
 
-const TONE_PREFIX: Record<NonNullable<Reply['tone']>, string> = { info: '', success: ':white_check_mark: ', warning: ':warning: ', error: ':x: ' };
+const TONE_PREFIX: Record<NonNullable<Reply['tone']>, string> = {
+  info: '',
+  success: ':white_check_mark: ',
+  warning: ':warning: ',
+  error: ':x: ',
+};
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeMrkdwn(text: string): string {
@@ -50,7 +66,11 @@ export function truncate(text: string, max: number): string {
 
 /** mrkdwn text object: escaped first, then cut (so an escape sequence never pushes it over the limit). */
 const mrkdwn = (text: string, max: number) => ({ type: 'mrkdwn' as const, text: truncate(escapeMrkdwn(text), max) });
-const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: truncate(text, max) || ' ', emoji: true });
+const plain = (text: string, max: number) => ({
+  type: 'plain_text' as const,
+  text: truncate(text, max) || ' ',
+  emoji: true,
+});
 
 /**
  * Renders a reply model as a Block Kit message: header (title), a section with the text, fields in
@@ -62,15 +82,27 @@ const plain = (text: string, max: number) => ({ type: 'plain_text' as const, tex
 export function renderBlocks(reply: Reply): SlackMessage {
   const blocks: KnownBlock[] = [];
   const counter = { next: 0 };
-  if (reply.title) blocks.push({ type: 'header', text: plain(reply.title, SLACK_LIMITS.headerText) } satisfies HeaderBlock);
-  blocks.push({ type: 'section', text: mrkdwn(`${TONE_PREFIX[reply.tone ?? 'info']}${reply.text}`, SLACK_LIMITS.sectionText) } satisfies SectionBlock);
+  if (reply.title)
+    blocks.push({ type: 'header', text: plain(reply.title, SLACK_LIMITS.headerText) } satisfies HeaderBlock);
+  blocks.push({
+    type: 'section',
+    text: mrkdwn(`${TONE_PREFIX[reply.tone ?? 'info']}${reply.text}`, SLACK_LIMITS.sectionText),
+  } satisfies SectionBlock);
   blocks.push(...fieldSections(reply.fields));
   blocks.push(...actionsBlocks(reply.buttons, counter));
   for (const section of reply.sections ?? []) {
-    const text = [section.title ? `*${escapeMrkdwn(section.title)}*` : '', section.text ? escapeMrkdwn(section.text) : ''].filter(Boolean).join('\n');
+    const text = [
+      section.title ? `*${escapeMrkdwn(section.title)}*` : '',
+      section.text ? escapeMrkdwn(section.text) : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
     const fields = fieldSections(section.fields);
     if (text) {
-      const first: SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } };
+      const first: SectionBlock = {
+        type: 'section',
+        text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) },
+      };
       // The first batch of fields shares the section with the title.
       if (fields[0]?.fields) first.fields = fields.shift()!.fields;
       blocks.push(first);
@@ -78,7 +110,8 @@ export function renderBlocks(reply: Reply): SlackMessage {
     blocks.push(...fields);
     blocks.push(...actionsBlocks(section.buttons, counter));
   }
-  if (reply.footer) blocks.push({ type: 'context', elements: [mrkdwn(reply.footer, SLACK_LIMITS.contextText)] } satisfies ContextBlock);
+  if (reply.footer)
+    blocks.push({ type: 'context', elements: [mrkdwn(reply.footer, SLACK_LIMITS.contextText)] } satisfies ContextBlock);
   return { text: truncate(reply.text, SLACK_LIMITS.messageText), blocks: capBlocks(blocks) };
 }
 
@@ -88,16 +121,22 @@ function fieldSections(fields: ReplyField[] | undefined): SectionBlock[] {
   for (let i = 0; i < list.length; i += SLACK_LIMITS.fieldsPerSection) {
     out.push({
       type: 'section',
-      fields: list.slice(i, i + SLACK_LIMITS.fieldsPerSection).map((f) => ({ type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, SLACK_LIMITS.fieldText) })),
+      fields: list.slice(i, i + SLACK_LIMITS.fieldsPerSection).map((f) => ({
+        type: 'mrkdwn',
+        text: truncate(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, SLACK_LIMITS.fieldText),
+      })),
     });
   }
   return out;
 }
 
 function actionsBlocks(buttons: ReplyButton[] | undefined, counter: { next: number }): ActionsBlock[] {
-  const elements = (buttons ?? []).map((b) => renderControl(b, counter.next++)).filter((e): e is ActionsBlockElement => e !== undefined);
+  const elements = (buttons ?? [])
+    .map((b) => renderControl(b, counter.next++))
+    .filter((e): e is ActionsBlockElement => e !== undefined);
   const out: ActionsBlock[] = [];
-  for (let i = 0; i < elements.length; i += SLACK_LIMITS.elementsPerActions) out.push({ type: 'actions', elements: elements.slice(i, i + SLACK_LIMITS.elementsPerActions) });
+  for (let i = 0; i < elements.length; i += SLACK_LIMITS.elementsPerActions)
+    out.push({ type: 'actions', elements: elements.slice(i, i + SLACK_LIMITS.elementsPerActions) });
   return out;
 }
 
@@ -113,7 +152,12 @@ function renderControl(b: ReplyButton, index: number): ActionsBlockElement | und
       .slice(0, SLACK_LIMITS.optionsPerSelect)
       .map((c) => ({ text: plain(c.label, SLACK_LIMITS.optionText), value: c.command }));
     if (options.length === 0) return undefined;
-    const select: StaticSelect = { type: 'static_select', action_id: `${ACTION_PREFIX}${index}`, placeholder: plain(b.label, SLACK_LIMITS.placeholderText), options };
+    const select: StaticSelect = {
+      type: 'static_select',
+      action_id: `${ACTION_PREFIX}${index}`,
+      placeholder: plain(b.label, SLACK_LIMITS.placeholderText),
+      options,
+    };
     if (confirm) select.confirm = confirm;
     return select;
   }
@@ -146,7 +190,15 @@ function confirmDialog(b: ReplyButton): ConfirmationDialog {
 function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
   if (blocks.length <= SLACK_LIMITS.blocksPerMessage) return blocks;
   const kept = blocks.slice(0, SLACK_LIMITS.blocksPerMessage - 1);
-  const note: ContextBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: `…${blocks.length - kept.length} more parts not shown. Narrow the command (e.g. a customer name) to see them.` }] };
+  const note: ContextBlock = {
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `…${blocks.length - kept.length} more parts not shown. Narrow the command (e.g. a customer name) to see them.`,
+      },
+    ],
+  };
   return [...kept, note];
 }
 
@@ -176,7 +228,12 @@ export function renderInputModal(opts: { title: string; placeholder: string; sta
         type: 'input',
         block_id: INPUT_BLOCK_ID,
         label: plain(opts.title, 2000),
-        element: { type: 'plain_text_input', action_id: INPUT_ACTION_ID, placeholder: plain(opts.placeholder, SLACK_LIMITS.placeholderText), max_length: 500 },
+        element: {
+          type: 'plain_text_input',
+          action_id: INPUT_ACTION_ID,
+          placeholder: plain(opts.placeholder, SLACK_LIMITS.placeholderText),
+          max_length: 500,
+        },
       },
     ],
   };

@@ -13,33 +13,72 @@ export const HOME_BLOCK_LIMIT = 100;
  * {@link homeOverview} with the usual follow-up buttons, "…and N more" under a capped list, and a
  * hint of what to type. Never more than {@link HOME_BLOCK_LIMIT} blocks.
  */
-export function renderHome(lists: HomeList[], opts: { notice?: Reply; updatedAt: string } = { updatedAt: '' }): HomeView {
-  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Your follow-ups', emoji: true } } satisfies HeaderBlock];
+export function renderHome(
+  lists: HomeList[],
+  opts: { notice?: Reply; updatedAt: string } = { updatedAt: '' },
+): HomeView {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'Your follow-ups', emoji: true } } satisfies HeaderBlock,
+  ];
   if (opts.notice) {
-    const tone = { info: '', success: ':white_check_mark: ', warning: ':warning: ', error: ':x: ' }[opts.notice.tone ?? 'info'];
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`${tone}${escapeMrkdwn(opts.notice.text)}`, 3000) } } satisfies SectionBlock);
+    const tone = { info: '', success: ':white_check_mark: ', warning: ':warning: ', error: ':x: ' }[
+      opts.notice.tone ?? 'info'
+    ];
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`${tone}${escapeMrkdwn(opts.notice.text)}`, 3000) },
+    } satisfies SectionBlock);
   }
   const footer: ContextBlock = {
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `Updated ${escapeMrkdwn(opts.updatedAt)}. Shortcuts: *New follow-up* anywhere, *Log to CRM* on a message, or \`/crm log\`.` }],
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `Updated ${escapeMrkdwn(opts.updatedAt)}. Shortcuts: *New follow-up* anywhere, *Log to CRM* on a message, or \`/crm log\`.`,
+      },
+    ],
   };
   let counter = 0;
   for (const list of lists) {
-    const section: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(`${list.title} (${list.items.length + list.more})`, 150), emoji: true } }];
-    if (list.items.length === 0) section.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(list.empty) }] });
+    const section: KnownBlock[] = [
+      {
+        type: 'header',
+        text: {
+          type: 'plain_text',
+          text: truncate(`${list.title} (${list.items.length + list.more})`, 150),
+          emoji: true,
+        },
+      },
+    ];
+    if (list.items.length === 0)
+      section.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(list.empty) }] });
     else {
       for (const item of list.items) {
         // Each follow-up rendered exactly as in a message (one at a time: a message stops at 50 blocks); the reply's text block is not needed here.
         const rendered = renderBlocks({ text: item.title ?? list.title, sections: [item] }).blocks.slice(1);
-        for (const block of rendered) section.push(block.type === 'actions' ? homeActions(block as ActionsBlock, () => counter++) : block);
+        for (const block of rendered)
+          section.push(block.type === 'actions' ? homeActions(block as ActionsBlock, () => counter++) : block);
       }
       if (list.more > 0) {
-        section.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.more} more: type \`/crm ${list.moreCommand}\` to see them all.` }] });
+        section.push({
+          type: 'context',
+          elements: [
+            { type: 'mrkdwn', text: `…and ${list.more} more: type \`/crm ${list.moreCommand}\` to see them all.` },
+          ],
+        });
       }
     }
     // Keep a list whole or leave it out with a line saying so, rather than cut a follow-up from its buttons.
     if (blocks.length + section.length + 2 > HOME_BLOCK_LIMIT) {
-      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${escapeMrkdwn(list.title)}: ${list.items.length + list.more} not shown here; type \`/crm ${list.moreCommand}\`.` }] });
+      blocks.push({
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `${escapeMrkdwn(list.title)}: ${list.items.length + list.more} not shown here; type \`/crm ${list.moreCommand}\`.`,
+          },
+        ],
+      });
       continue;
     }
     blocks.push(...section, { type: 'divider' });

@@ -1,6 +1,12 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { ViewStateValue } from '@slack/bolt';
-import { LOG_FORM_KINDS, type FormCustomer, type LogFormField, type LogFormInput, type LogFormKind } from '../../src/commands/handlers/log-form.handler.ts';
+import {
+  LOG_FORM_KINDS,
+  type FormCustomer,
+  type LogFormField,
+  type LogFormInput,
+  type LogFormKind,
+} from '../../src/commands/handlers/log-form.handler.ts';
 import { SLACK_LIMITS, truncate } from './render-blocks.ts';
 
 /** callback_id of the log modal (`/crm log` without arguments and the "Log to CRM" message shortcut). */
@@ -13,7 +19,13 @@ export const CUSTOMER_MIN_QUERY_LENGTH = 1;
 export const PLAIN_TEXT_INPUT_MAX = 3000;
 
 /** block_id of each log-form field; a per-field error from the form goes back to the block of the same field. */
-export const LOG_BLOCKS: Record<LogFormField, string> = { customer: 'customer', kind: 'kind', date: 'date', notes: 'notes', followUpDate: 'follow_up' };
+export const LOG_BLOCKS: Record<LogFormField, string> = {
+  customer: 'customer',
+  kind: 'kind',
+  date: 'date',
+  notes: 'notes',
+  followUpDate: 'follow_up',
+};
 
 /** What the log modal carries from opening to submission (private_metadata, at most 3000 characters). */
 export interface LogModalState {
@@ -24,11 +36,18 @@ export interface LogModalState {
   sourceKey?: string;
 }
 
-const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: truncate(text, max) || ' ', emoji: true });
+const plain = (text: string, max: number) => ({
+  type: 'plain_text' as const,
+  text: truncate(text, max) || ' ',
+  emoji: true,
+});
 
 /** A customer as an option of the external select: value `id:<uuid>` or `new:<typed name>`. */
 export function customerOption(label: string, customer: FormCustomer): PlainTextOption {
-  return { text: plain(label, SLACK_LIMITS.optionText), value: 'companyId' in customer ? `id:${customer.companyId}` : `new:${customer.newName}` };
+  return {
+    text: plain(label, SLACK_LIMITS.optionText),
+    value: 'companyId' in customer ? `id:${customer.companyId}` : `new:${customer.newName}`,
+  };
 }
 
 /** Reads an option value back (see {@link customerOption}); undefined for nothing picked or a foreign value. */
@@ -54,23 +73,49 @@ export function customerInput(initial?: PlainTextOption): InputBlock {
   };
 }
 
-const KIND_LABELS: Record<LogFormKind, string> = { call: 'Call', meeting: 'Meeting', email: 'Email', chat: 'Chat', note: 'Note' };
+const KIND_LABELS: Record<LogFormKind, string> = {
+  call: 'Call',
+  meeting: 'Meeting',
+  email: 'Email',
+  chat: 'Chat',
+  note: 'Note',
+};
 
 /**
  * The log modal: customer (external select, optionally guessed), kind, date (today in the rep's
  * timezone), notes (multi-line, required; prefilled from a message) and an optional follow-up day.
  */
-export function renderLogModal(opts: { state: LogModalState; today: string; customer?: PlainTextOption; notes?: string; kind?: LogFormKind; title?: string }): ModalView {
-  const kindOption = (k: LogFormKind): PlainTextOption => ({ text: plain(KIND_LABELS[k], SLACK_LIMITS.optionText), value: k });
+export function renderLogModal(opts: {
+  state: LogModalState;
+  today: string;
+  customer?: PlainTextOption;
+  notes?: string;
+  kind?: LogFormKind;
+  title?: string;
+}): ModalView {
+  const kindOption = (k: LogFormKind): PlainTextOption => ({
+    text: plain(KIND_LABELS[k], SLACK_LIMITS.optionText),
+    value: k,
+  });
   const blocks: KnownBlock[] = [
     customerInput(opts.customer),
     {
       type: 'input',
       block_id: LOG_BLOCKS.kind,
       label: plain('Kind', 2000),
-      element: { type: 'static_select', action_id: 'kind', options: LOG_FORM_KINDS.map(kindOption), initial_option: kindOption(opts.kind ?? 'note') },
+      element: {
+        type: 'static_select',
+        action_id: 'kind',
+        options: LOG_FORM_KINDS.map(kindOption),
+        initial_option: kindOption(opts.kind ?? 'note'),
+      },
     },
-    { type: 'input', block_id: LOG_BLOCKS.date, label: plain('Date', 2000), element: { type: 'datepicker', action_id: 'date', initial_date: opts.today } },
+    {
+      type: 'input',
+      block_id: LOG_BLOCKS.date,
+      label: plain('Date', 2000),
+      element: { type: 'datepicker', action_id: 'date', initial_date: opts.today },
+    },
     {
       type: 'input',
       block_id: LOG_BLOCKS.notes,
@@ -80,7 +125,10 @@ export function renderLogModal(opts: { state: LogModalState; today: string; cust
         action_id: 'notes',
         multiline: true,
         max_length: PLAIN_TEXT_INPUT_MAX,
-        placeholder: plain('What happened? e.g. Called Jo, wants a quote for 50 seats by Friday', SLACK_LIMITS.placeholderText),
+        placeholder: plain(
+          'What happened? e.g. Called Jo, wants a quote for 50 seats by Friday',
+          SLACK_LIMITS.placeholderText,
+        ),
         ...(opts.notes ? { initial_value: truncate(opts.notes, PLAIN_TEXT_INPUT_MAX) } : {}),
       },
     },
@@ -90,7 +138,11 @@ export function renderLogModal(opts: { state: LogModalState; today: string; cust
       optional: true,
       label: plain('Follow up on', 2000),
       hint: plain('Optional: a reminder at 9:00 that day.', 2000),
-      element: { type: 'datepicker', action_id: 'follow_up', placeholder: plain('No follow-up', SLACK_LIMITS.placeholderText) },
+      element: {
+        type: 'datepicker',
+        action_id: 'follow_up',
+        placeholder: plain('No follow-up', SLACK_LIMITS.placeholderText),
+      },
     },
   ];
   return {
@@ -107,7 +159,7 @@ export function renderLogModal(opts: { state: LogModalState; today: string; cust
 type StateValues = Record<string, Record<string, ViewStateValue>>;
 
 /** The first (only) element's value of a block. */
-export function valueOf(values: StateValues, blockId: string): ViewStateValue | undefined {
+export function blockValue(values: StateValues, blockId: string): ViewStateValue | undefined {
   const block = values[blockId];
   return block ? Object.values(block)[0] : undefined;
 }
@@ -115,16 +167,19 @@ export function valueOf(values: StateValues, blockId: string): ViewStateValue | 
 /** The log form as the modal's state holds it. */
 export function readLogModal(values: StateValues, sourceKey: string): LogFormInput {
   return {
-    customer: customerFromOption(valueOf(values, LOG_BLOCKS.customer)?.selected_option?.value),
-    kind: (valueOf(values, LOG_BLOCKS.kind)?.selected_option?.value ?? undefined) as LogFormKind | undefined,
-    date: valueOf(values, LOG_BLOCKS.date)?.selected_date ?? undefined,
-    notes: valueOf(values, LOG_BLOCKS.notes)?.value ?? undefined,
-    followUpDate: valueOf(values, LOG_BLOCKS.followUpDate)?.selected_date ?? undefined,
+    customer: customerFromOption(blockValue(values, LOG_BLOCKS.customer)?.selected_option?.value),
+    kind: (blockValue(values, LOG_BLOCKS.kind)?.selected_option?.value ?? undefined) as LogFormKind | undefined,
+    date: blockValue(values, LOG_BLOCKS.date)?.selected_date ?? undefined,
+    notes: blockValue(values, LOG_BLOCKS.notes)?.value ?? undefined,
+    followUpDate: blockValue(values, LOG_BLOCKS.followUpDate)?.selected_date ?? undefined,
     sourceKey,
   };
 }
 
 /** Maps form field errors to the modal's block ids (response_action: errors). */
-export function blockErrors<F extends string>(errors: Partial<Record<F, string>>, blocks: Record<F, string>): Record<string, string> {
+export function blockErrors<F extends string>(
+  errors: Partial<Record<F, string>>,
+  blocks: Record<F, string>,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(errors).map(([field, message]) => [blocks[field as F], message as string]));
 }

@@ -12,6 +12,13 @@ const MODAL_BLOCK_LIMIT = 100;
  * buttons goes to the channel or the Home tab.
  */
 export function renderResultModal(reply: Reply, title: string): ModalView {
-  const blocks = renderBlocks(reply).blocks.filter((b) => b.type !== 'actions').slice(0, MODAL_BLOCK_LIMIT);
-  return { type: 'modal', title: { type: 'plain_text', text: truncate(title, 24) }, close: { type: 'plain_text', text: 'Close' }, blocks };
+  const blocks = renderBlocks(reply)
+    .blocks.filter((b) => b.type !== 'actions')
+    .slice(0, MODAL_BLOCK_LIMIT);
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: truncate(title, 24) },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks,
+  };
 }

@@ -1,7 +1,13 @@
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
-import { deleteChatMessage, editChatMessage, logChatMessage, type ChatLogOutcome, type ChatChangeOutcome } from '../../src/services/log-chat-message.service.ts';
+import {
+  deleteChatMessage,
+  editChatMessage,
+  logChatMessage,
+  type ChatLogOutcome,
+  type ChatChangeOutcome,
+} from '../../src/services/log-chat-message.service.ts';
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import type { SlackChannelRouter } from './slack-channel-router.ts';
 import type { SlackUserDirectory } from './slack-user-directory.ts';
@@ -82,9 +88,13 @@ export class SlackAutoLogger {
     if (!LOGGED_CHANNEL_TYPES.has(event.channel_type)) return { action: 'ignored', reason: 'not-a-channel' };
     const channelRef = `${teamId}/${event.channel}`;
     if (event.subtype === 'message_deleted' && event.deleted_ts) {
-      return { action: 'delete', outcome: await deleteChatMessage(this.deps.db, { platform: 'slack', channelRef, messageKey: event.deleted_ts }) };
+      return {
+        action: 'delete',
+        outcome: await deleteChatMessage(this.deps.db, { platform: 'slack', channelRef, messageKey: event.deleted_ts }),
+      };
     }
-    if (event.subtype === 'message_changed' && event.message?.ts) return this.edited(channelRef, event.message, event.event_ts);
+    if (event.subtype === 'message_changed' && event.message?.ts)
+      return this.edited(channelRef, event.message, event.event_ts);
     if (!LOGGED_SUBTYPES.has(event.subtype) || event.hidden) return { action: 'ignored', reason: 'subtype' };
     if (event.bot_id) return { action: 'ignored', reason: 'bot' };
     if (!event.user || !event.ts) return { action: 'ignored', reason: 'no-author' };
@@ -114,31 +124,59 @@ export class SlackAutoLogger {
         cleanText: slackTextToPlain(text),
         sentAt: slackTsToDate(event.ts),
         companyId: decision.companyId,
-        metadata: { slack: { team: teamId, channel: event.channel, ts: event.ts, ...(event.thread_ts ? { threadTs: event.thread_ts } : {}), via: decision.via }, ...(files.length ? { files } : {}) },
+        metadata: {
+          slack: {
+            team: teamId,
+            channel: event.channel,
+            ts: event.ts,
+            ...(event.thread_ts ? { threadTs: event.thread_ts } : {}),
+            via: decision.via,
+          },
+          ...(files.length ? { files } : {}),
+        },
       },
       this.deps.hooks(),
     );
     return { action: 'log', outcome };
   }
 
-  private async edited(channelRef: string, message: NonNullable<SlackMessageEvent['message']>, eventTs: string | undefined): Promise<AutoLogResult> {
+  private async edited(
+    channelRef: string,
+    message: NonNullable<SlackMessageEvent['message']>,
+    eventTs: string | undefined,
+  ): Promise<AutoLogResult> {
     if (message.bot_id) return { action: 'ignored', reason: 'bot' };
     // A deleted thread parent with replies stays as a "This message was deleted." tombstone.
     if (message.subtype === 'tombstone') {
-      return { action: 'delete', outcome: await deleteChatMessage(this.deps.db, { platform: 'slack', channelRef, messageKey: message.ts! }) };
+      return {
+        action: 'delete',
+        outcome: await deleteChatMessage(this.deps.db, { platform: 'slack', channelRef, messageKey: message.ts! }),
+      };
     }
     const text = message.text ?? '';
     const editedTs = message.edited?.ts ?? eventTs;
     const outcome = await editChatMessage(
       this.deps.db,
-      { platform: 'slack', channelRef, messageKey: message.ts!, text, cleanText: slackTextToPlain(text), editedAt: editedTs ? slackTsToDate(editedTs) : new Date() },
+      {
+        platform: 'slack',
+        channelRef,
+        messageKey: message.ts!,
+        text,
+        cleanText: slackTextToPlain(text),
+        editedAt: editedTs ? slackTsToDate(editedTs) : new Date(),
+      },
       this.deps.hooks(),
     );
     return { action: 'edit', outcome };
   }
 
   /** The Rep behind one of our Slack members: by Slack id, else by their Slack email; created on first sight. Cached an hour. */
-  private async repFor(authorId: string, name: string | undefined, email: string | undefined, timezone: string | undefined): Promise<string> {
+  private async repFor(
+    authorId: string,
+    name: string | undefined,
+    email: string | undefined,
+    timezone: string | undefined,
+  ): Promise<string> {
     const hit = this.reps.get(authorId);
     if (hit && hit.expiresAt > Date.now()) return hit.repId;
     const rep = await findOrCreateRep(this.deps.db.prisma, {

@@ -76,21 +76,33 @@ export class SlackChannelRouter {
     const { channel } = await client.conversations.info({ channel: channelId });
     if (!channel?.is_ext_shared) return undefined;
     const ours = new Set([teamId, ...(channel.internal_team_ids ?? [])]);
-    const external = [...new Set([...(channel.connected_team_ids ?? []), ...(channel.shared_team_ids ?? [])])].filter((t) => !ours.has(t));
+    const external = [...new Set([...(channel.connected_team_ids ?? []), ...(channel.shared_team_ids ?? [])])].filter(
+      (t) => !ours.has(t),
+    );
     const matches = new Set<string>();
     for (const team of external) {
       try {
         const info = await client.team.info({ team });
-        const emailDomains = (info.team?.email_domain ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+        const emailDomains = (info.team?.email_domain ?? '')
+          .split(',')
+          .map((d) => d.trim())
+          .filter(Boolean);
         const companyId = await matchCompanyByDomain(this.db, { emailDomains, subdomain: info.team?.domain });
         if (companyId) matches.add(companyId);
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message, team, channel: channelId }, 'team.info failed for a Slack Connect org; its messages are not matched to a customer');
+        this.logger.warn(
+          { err: (err as Error).message, team, channel: channelId },
+          'team.info failed for a Slack Connect org; its messages are not matched to a customer',
+        );
       }
     }
     // A channel shared with several customers' orgs belongs to none of them alone: link it by hand.
     if (matches.size !== 1) {
-      if (matches.size > 1) this.logger.info({ channel: channelId, customers: matches.size }, 'Slack Connect channel matches several customers; link it to one to auto-log it');
+      if (matches.size > 1)
+        this.logger.info(
+          { channel: channelId, customers: matches.size },
+          'Slack Connect channel matches several customers; link it to one to auto-log it',
+        );
       return undefined;
     }
     return [...matches][0];

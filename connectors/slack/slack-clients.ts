@@ -77,7 +77,10 @@ export function singleWorkspaceClientsOf(client: WebClient): SlackWorkspaceClien
  * Each workspace's own bot token from the installation store (OAuth installs). Clients are kept per
  * token, so a reinstall (new token) gets fresh clients and an uninstalled workspace gets none.
  */
-export function installedWorkspaceClients(store: SlackInstallationStore, opts: ClientOptions & { orgTeamsCacheMs?: number } = {}): SlackWorkspaceClients {
+export function installedWorkspaceClients(
+  store: SlackInstallationStore,
+  opts: ClientOptions & { orgTeamsCacheMs?: number } = {},
+): SlackWorkspaceClients {
   const byToken = new Map<string, { posting: WebClient; reading: WebClient }>();
   const orgTeams = new Map<string, { teams: string[]; expiresAt: number }>();
   // Which workspaces an org-wide install covers: asked of Slack (auth.teams.list, no scope needed), kept 5 minutes.
@@ -94,7 +97,10 @@ export function installedWorkspaceClients(store: SlackInstallationStore, opts: C
         cursor = page.response_metadata?.next_cursor || undefined;
       } while (cursor);
     } catch (err) {
-      opts.logger?.warn({ installKey: org.installKey, err: (err as Error).message }, 'Could not list the workspaces of an org-wide Slack install');
+      opts.logger?.warn(
+        { installKey: org.installKey, err: (err as Error).message },
+        'Could not list the workspaces of an org-wide Slack install',
+      );
       return [];
     }
     if (orgTeams.size >= 1_000) orgTeams.clear();
@@ -103,7 +109,11 @@ export function installedWorkspaceClients(store: SlackInstallationStore, opts: C
   };
   const clientsFor = async (teamId: string) => {
     const token = await store.botTokenForTeam(teamId, teamsOf);
-    if (!token) throw new DeliveryError('auth', `Rapport is not installed in Slack workspace ${teamId} (it was uninstalled, or never installed): install it again at /slack/install.`);
+    if (!token)
+      throw new DeliveryError(
+        'auth',
+        `Rapport is not installed in Slack workspace ${teamId} (it was uninstalled, or never installed): install it again at /slack/install.`,
+      );
     let clients = byToken.get(token);
     if (!clients) {
       if (byToken.size >= 1_000) byToken.clear();
@@ -118,7 +128,9 @@ export function installedWorkspaceClients(store: SlackInstallationStore, opts: C
     forget: (teamId) => store.forgetTeam(teamId),
     async health() {
       const n = await store.count();
-      return n > 0 ? { ok: true, detail: `installed in ${n} Slack workspace${n === 1 ? '' : 's'} or org${n === 1 ? '' : 's'}` } : { ok: true, detail: 'not installed in any Slack workspace yet: open /slack/install' };
+      return n > 0
+        ? { ok: true, detail: `installed in ${n} Slack workspace${n === 1 ? '' : 's'} or org${n === 1 ? '' : 's'}` }
+        : { ok: true, detail: 'not installed in any Slack workspace yet: open /slack/install' };
     },
   };
 }

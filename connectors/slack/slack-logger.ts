@@ -12,7 +12,10 @@ export function redactSlackSecrets(text: string): string {
   return text.replace(SECRET_FIELDS, '$1"[REDACTED]"').replace(SLACK_TOKENS, '$1-[REDACTED]');
 }
 
-const format = (msg: unknown[]) => redactSlackSecrets(msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' '));
+const format = (msg: unknown[]) =>
+  redactSlackSecrets(
+    msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' '),
+  );
 
 /**
  * Bolt's and the WebClient's logger interface over our pino logger, so their warnings (a request

@@ -65,17 +65,33 @@ export function slackContextBuilder(
   opts: SlackContextOptions = {},
 ): (req: SlackRequest) => Promise<CommandContext> {
   const directory = opts.directory ?? new SlackUserDirectory(clientFor, logger);
-  const lookup = async (teamId: string, userId: string): Promise<{ timezone: string; displayName?: string; email?: string }> => {
+  const lookup = async (
+    teamId: string,
+    userId: string,
+  ): Promise<{ timezone: string; displayName?: string; email?: string }> => {
     const profile = await directory.get(teamId, userId);
-    if (profile) return { timezone: profile.timezone || defaultTimezone, displayName: profile.name, email: profile.email };
+    if (profile)
+      return { timezone: profile.timezone || defaultTimezone, displayName: profile.name, email: profile.email };
     const stored = await opts.storedTimezone?.(`${teamId}/${userId}`).catch(() => undefined);
     return { timezone: stored || defaultTimezone };
   };
   return async (req) => {
     const user = await lookup(req.teamId, req.userId);
     return {
-      actor: { platform: 'slack', platformUserId: `${req.teamId}/${req.userId}`, displayName: user.displayName, email: user.email, timezone: user.timezone },
-      channel: req.channelId ? { platform: 'slack', channelRef: `${req.teamId}/${req.channelId}`, target: `slack:${req.teamId}/${req.channelId}` } : undefined,
+      actor: {
+        platform: 'slack',
+        platformUserId: `${req.teamId}/${req.userId}`,
+        displayName: user.displayName,
+        email: user.email,
+        timezone: user.timezone,
+      },
+      channel: req.channelId
+        ? {
+            platform: 'slack',
+            channelRef: `${req.teamId}/${req.channelId}`,
+            target: `slack:${req.teamId}/${req.channelId}`,
+          }
+        : undefined,
       now: new Date(),
       requestKey: `slack:${req.teamId}:${req.triggerId}`,
     };
@@ -86,9 +102,21 @@ export function slackContextBuilder(
  * Answers through a response_url (valid 30 minutes, 5 uses): ephemeral to the requester, or in place
  * of the message that carried the click.
  */
-export async function answerViaResponseUrl(responseUrl: string, reply: Reply, mode: 'ephemeral' | 'replace'): Promise<void> {
-  const body = mode === 'replace' ? { replace_original: true, ...renderBlocks(reply) } : { response_type: 'ephemeral', replace_original: false, ...renderBlocks(reply) };
-  const res = await fetch(responseUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+export async function answerViaResponseUrl(
+  responseUrl: string,
+  reply: Reply,
+  mode: 'ephemeral' | 'replace',
+): Promise<void> {
+  const body =
+    mode === 'replace'
+      ? { replace_original: true, ...renderBlocks(reply) }
+      : { response_type: 'ephemeral', replace_original: false, ...renderBlocks(reply) };
+  const res = await fetch(responseUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
 }
 
@@ -110,6 +138,11 @@ export async function answerClick(
     return reply;
   }
   if (click.responseUrl) await answerViaResponseUrl(click.responseUrl, reply, 'ephemeral');
-  else if (req.channelId) await (await deps.clientFor(req.teamId)).chat.postEphemeral({ channel: req.channelId, user: req.userId, ...renderBlocks(reply) });
+  else if (req.channelId)
+    await (await deps.clientFor(req.teamId)).chat.postEphemeral({
+      channel: req.channelId,
+      user: req.userId,
+      ...renderBlocks(reply),
+    });
   return reply;
 }

@@ -68,7 +68,10 @@ export class SlackUserDirectory {
       };
       entry = { profile, expiresAt: Date.now() + USER_CACHE_MS };
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message, user: key }, 'users.info failed; going on without the profile (stored timezone, no email)');
+      this.logger.warn(
+        { err: (err as Error).message, user: key },
+        'users.info failed; going on without the profile (stored timezone, no email)',
+      );
       entry = { profile: undefined, expiresAt: Date.now() + FAILURE_CACHE_MS };
     }
     if (this.cache.size >= USER_CACHE_MAX) this.cache.clear();

@@ -11,7 +11,8 @@ export class SlackWorkLimiter {
   private readonly waiting: Array<() => void> = [];
 
   constructor(readonly concurrency: number) {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer (got ${concurrency})`);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new Error(`concurrency must be a positive integer (got ${concurrency})`);
   }
 
   /** Requests acknowledged but not started yet. */
@@ -26,7 +27,8 @@ export class SlackWorkLimiter {
       return await work();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next request
+      if (next)
+        next(); // the slot passes straight to the next request
       else this.running--;
     }
   }

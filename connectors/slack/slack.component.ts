@@ -42,7 +42,9 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
   const logger = runtime.logger.child({ module: 'slack' });
   const clientOpts = { apiUrl: config.apiUrl, logger };
   const store = config.botToken ? undefined : new SlackInstallationStore(runtime.db, logger);
-  const clients = store ? installedWorkspaceClients(store, clientOpts) : singleWorkspaceClients(config.botToken!, clientOpts);
+  const clients = store
+    ? installedWorkspaceClients(store, clientOpts)
+    : singleWorkspaceClients(config.botToken!, clientOpts);
   const connector = new SlackConnector(clients, logger);
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: async () => {} };
@@ -54,7 +56,10 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     receiver,
     logger: boltLogger,
     // The `client` Bolt hands a listener: a person is waiting, so a couple of quick retries at most.
-    clientOptions: { slackApiUrl: slackApiUrl(config.apiUrl), retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 } },
+    clientOptions: {
+      slackApiUrl: slackApiUrl(config.apiUrl),
+      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+    },
   });
 
   const inFlight = new Set<Promise<unknown>>();
@@ -75,7 +80,12 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
   // One users.info cache for commands and auto-logging; the rep's stored timezone while Slack cannot say.
   const users = new SlackUserDirectory(clients.reading, logger);
   const storedTimezone = async (platformUserId: string) =>
-    (await runtime.db.prisma.rep.findFirst({ where: { platformUserIds: { has: platformUserKey('slack', platformUserId) } }, select: { timezone: true } }))?.timezone;
+    (
+      await runtime.db.prisma.rep.findFirst({
+        where: { platformUserIds: { has: platformUserKey('slack', platformUserId) } },
+        select: { timezone: true },
+      })
+    )?.timezone;
   const autoLogger = new SlackAutoLogger({
     db: runtime.db,
     hooks: () => runtime.hooks,
@@ -88,12 +98,20 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
   const runCommand = commandRunner(runtime);
   const deps: SlackListenerDeps = {
     run: (text, ctx) => work.run(() => runCommand(text, ctx)),
-    contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, { directory: users, storedTimezone }),
+    contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, {
+      directory: users,
+      storedTimezone,
+    }),
     connector,
     clientFor: clients.reading,
     ...(store ? { installations: store } : {}),
     // The hooks are read at each use, like commandRunner does: the pipeline may set them after this.
-    commands: { db: runtime.db, get hooks() { return runtime.hooks; } },
+    commands: {
+      db: runtime.db,
+      get hooks() {
+        return runtime.hooks;
+      },
+    },
     autoLogger,
     logger,
   };
@@ -101,7 +119,11 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
 
   if (receiver instanceof ExpressReceiver) {
     runtime.app.use(receiver.router);
-    if (store) logger.info({ installPath: config.installPath }, 'Slack OAuth installs: each workspace installs Rapport from the install path');
+    if (store)
+      logger.info(
+        { installPath: config.installPath },
+        'Slack OAuth installs: each workspace installs Rapport from the install path',
+      );
   }
   const socket = receiver instanceof SocketModeReceiver ? socketModeConnection(receiver, logger) : undefined;
   return {
@@ -121,9 +143,14 @@ function createReceiver(config: SlackConfig, store: SlackInstallationStore | und
   const clientOptions = { slackApiUrl: slackApiUrl(config.apiUrl) };
   if (!config.signingSecret) {
     // env.ts allows this only with SLACK_APP_TOKEN and SLACK_BOT_TOKEN.
-    return new SocketModeReceiver({ appToken: config.appToken!, logger: boltLogger, installerOptions: { clientOptions } });
+    return new SocketModeReceiver({
+      appToken: config.appToken!,
+      logger: boltLogger,
+      installerOptions: { clientOptions },
+    });
   }
-  if (config.appToken) logger.info('SLACK_APP_TOKEN is ignored: SLACK_SIGNING_SECRET is set, so Slack talks to Rapport over HTTP');
+  if (config.appToken)
+    logger.info('SLACK_APP_TOKEN is ignored: SLACK_SIGNING_SECRET is set, so Slack talks to Rapport over HTTP');
   const oauth = store
     ? {
         clientId: config.clientId,
@@ -142,5 +169,11 @@ function createReceiver(config: SlackConfig, store: SlackInstallationStore | und
         },
       }
     : {};
-  return new ExpressReceiver({ signingSecret: config.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger, processBeforeResponse: false, ...oauth });
+  return new ExpressReceiver({
+    signingSecret: config.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    logger: boltLogger,
+    processBeforeResponse: false,
+    ...oauth,
+  });
 }

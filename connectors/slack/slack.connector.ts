@@ -55,7 +55,9 @@ export class SlackConnector implements ChatConnector {
         ...renderBlocks(reply),
         unfurl_links: false,
         unfurl_media: false,
-        ...(opts.idempotencyKey ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { key: opts.idempotencyKey } } } : {}),
+        ...(opts.idempotencyKey
+          ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { key: opts.idempotencyKey } } }
+          : {}),
       }),
     );
     if (!res.ts) throw new DeliveryError('temporary', 'Slack accepted the message but returned no timestamp.');
@@ -67,17 +69,29 @@ export class SlackConnector implements ChatConnector {
     const oldest = String((Date.now() - FIND_POSTED_WINDOW_MS) / 1000);
     const res = await this.call(t.teamId, 'conversations.history', (client) =>
       t.threadTs
-        ? client.conversations.replies({ channel: t.channelId, ts: t.threadTs, include_all_metadata: true, oldest, limit: 200 })
+        ? client.conversations.replies({
+            channel: t.channelId,
+            ts: t.threadTs,
+            include_all_metadata: true,
+            oldest,
+            limit: 200,
+          })
         : client.conversations.history({ channel: t.channelId, include_all_metadata: true, oldest, limit: 200 }),
     );
     // The typed response declares event_payload as {}: it is whatever we posted, { key }.
-    const found = res.messages?.find((m) => m.metadata?.event_type === DELIVERY_EVENT_TYPE && (m.metadata.event_payload as { key?: string } | undefined)?.key === idempotencyKey);
+    const found = res.messages?.find(
+      (m) =>
+        m.metadata?.event_type === DELIVERY_EVENT_TYPE &&
+        (m.metadata.event_payload as { key?: string } | undefined)?.key === idempotencyKey,
+    );
     return found?.ts ? { externalId: found.ts } : undefined;
   }
 
   async update(target: Target, externalId: string, reply: Reply): Promise<void> {
     const t = parseSlackTarget(target);
-    await this.call(t.teamId, 'chat.update', (client) => client.chat.update({ channel: t.channelId, ts: externalId, ...renderBlocks(reply) }));
+    await this.call(t.teamId, 'chat.update', (client) =>
+      client.chat.update({ channel: t.channelId, ts: externalId, ...renderBlocks(reply) }),
+    );
   }
 
   async health(): Promise<ConnectorHealth> {
@@ -96,14 +110,34 @@ export class SlackConnector implements ChatConnector {
       const e = toDeliveryError(err);
       // A refused token may be stale (reinstalled since): look it up afresh next time.
       if (e.code === 'auth') this.clients.forget(teamId);
-      this.logger?.warn({ method, team: teamId, code: e.code, err: e.message, retryAfterMs: e.retryAfterMs }, 'Slack Web API call failed');
+      this.logger?.warn(
+        { method, team: teamId, code: e.code, err: e.message, retryAfterMs: e.retryAfterMs },
+        'Slack Web API call failed',
+      );
       throw e;
     }
   }
 }
 
-const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'no_permission', 'missing_scope', 'team_access_not_granted', 'ekm_access_denied']);
-const NOT_FOUND_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'message_not_found', 'cant_update_message', 'thread_not_found']);
+const AUTH_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'no_permission',
+  'missing_scope',
+  'team_access_not_granted',
+  'ekm_access_denied',
+]);
+const NOT_FOUND_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'message_not_found',
+  'cant_update_message',
+  'thread_not_found',
+]);
 const TEMPORARY_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 /**
@@ -112,21 +146,35 @@ const TEMPORARY_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unav
  */
 export function toDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
-  const e = err as Partial<WebAPICallError> & { data?: { error?: string }; retryAfter?: number; statusCode?: number; message?: string };
+  const e = err as Partial<WebAPICallError> & {
+    data?: { error?: string };
+    retryAfter?: number;
+    statusCode?: number;
+    message?: string;
+  };
   switch (e.code) {
     case ErrorCode.RateLimitedError:
       return new DeliveryError('rate_limited', 'Slack rate-limited this call.', Math.max(1, e.retryAfter ?? 1) * 1000);
     case ErrorCode.PlatformError: {
       const code = e.data?.error ?? 'unknown';
       if (code === 'ratelimited') return new DeliveryError('rate_limited', 'Slack rate-limited this call.', 1000);
-      if (AUTH_ERRORS.has(code)) return new DeliveryError('auth', `Slack refused the bot token (${code}): check SLACK_BOT_TOKEN (or reinstall Rapport in that workspace) and the app's scopes.`);
-      if (NOT_FOUND_ERRORS.has(code)) return new DeliveryError('not_found', `Slack cannot find the channel or message (${code}); invite @Rapport to the channel or relink it.`);
+      if (AUTH_ERRORS.has(code))
+        return new DeliveryError(
+          'auth',
+          `Slack refused the bot token (${code}): check SLACK_BOT_TOKEN (or reinstall Rapport in that workspace) and the app's scopes.`,
+        );
+      if (NOT_FOUND_ERRORS.has(code))
+        return new DeliveryError(
+          'not_found',
+          `Slack cannot find the channel or message (${code}); invite @Rapport to the channel or relink it.`,
+        );
       if (TEMPORARY_ERRORS.has(code)) return new DeliveryError('temporary', `Slack had a temporary problem (${code}).`);
       return new DeliveryError('unknown', `Slack rejected the call (${code}).`);
     }
     case ErrorCode.HTTPError:
       if (e.statusCode === 429) return new DeliveryError('rate_limited', 'Slack rate-limited this call.', 1000);
-      if (e.statusCode === 401 || e.statusCode === 403) return new DeliveryError('auth', `Slack answered HTTP ${e.statusCode}: check SLACK_BOT_TOKEN.`);
+      if (e.statusCode === 401 || e.statusCode === 403)
+        return new DeliveryError('auth', `Slack answered HTTP ${e.statusCode}: check SLACK_BOT_TOKEN.`);
       if (e.statusCode === 404) return new DeliveryError('not_found', 'Slack answered HTTP 404: check SLACK_API_URL.');
       return new DeliveryError('temporary', `Slack answered HTTP ${e.statusCode}.`);
     case ErrorCode.RequestError:

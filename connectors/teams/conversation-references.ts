@@ -7,7 +7,10 @@ import { teamsChannelRef } from './teams-channel-ref.ts';
  * reminders and digests can be posted there later without a user turn. One ChannelLink row per
  * conversation; a link to a customer made with `link` is kept.
  */
-export async function saveConversationReference(db: Database, reference: Partial<ConversationReference>): Promise<void> {
+export async function saveConversationReference(
+  db: Database,
+  reference: Partial<ConversationReference>,
+): Promise<void> {
   if (!reference.conversation?.id) return;
   // Stored for the channel, not the thread a message came from: later posts start new threads.
   const conversationId = teamsChannelRef(reference.conversation.id);
@@ -23,7 +26,10 @@ export async function saveConversationReference(db: Database, reference: Partial
 }
 
 /** The stored reference for a conversation id, or undefined when Teams never told us about it. */
-export async function loadConversationReference(db: Database, conversationId: string): Promise<Partial<ConversationReference> | undefined> {
+export async function loadConversationReference(
+  db: Database,
+  conversationId: string,
+): Promise<Partial<ConversationReference> | undefined> {
   const link = await db.prisma.channelLink.findUnique({
     where: { platform_channelRef: { platform: 'teams', channelRef: conversationId } },
     select: { conversationRef: true },
@@ -44,5 +50,9 @@ export async function forgetConversationReference(db: Database, activityConversa
   if (!link) return;
   if (link.companyId === null) await db.prisma.channelLink.delete({ where });
   // SQL NULL (Prisma's DbNull lives in the generated client, which only src/db imports).
-  else await db.sql.query(`UPDATE "ChannelLink" SET "conversationRef" = NULL, "updatedAt" = now() WHERE platform = 'teams' AND "channelRef" = $1`, [conversationId]);
+  else
+    await db.sql.query(
+      `UPDATE "ChannelLink" SET "conversationRef" = NULL, "updatedAt" = now() WHERE platform = 'teams' AND "channelRef" = $1`,
+      [conversationId],
+    );
 }

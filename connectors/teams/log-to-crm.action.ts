@@ -1,8 +1,20 @@
-import { CardFactory, TeamsInfo, type MessagingExtensionAction, type MessagingExtensionActionResponse, type TurnContext } from 'botbuilder';
+import {
+  CardFactory,
+  TeamsInfo,
+  type MessagingExtensionAction,
+  type MessagingExtensionActionResponse,
+  type TurnContext,
+} from 'botbuilder';
 import type { CommandContext } from '../../src/commands/command-context.ts';
 import type { CommandDeps } from '../../src/commands/command-deps.ts';
 import { formatLocalDate } from '../../src/commands/form-result.ts';
-import { LOG_FORM_KINDS, submitLogForm, type FormCustomer, type LogFormField, type LogFormKind } from '../../src/commands/handlers/log-form.handler.ts';
+import {
+  LOG_FORM_KINDS,
+  submitLogForm,
+  type FormCustomer,
+  type LogFormField,
+  type LogFormKind,
+} from '../../src/commands/handlers/log-form.handler.ts';
 import { instantToWallClock } from '../../src/domain/zoned-time.ts';
 import type { Logger } from '../../src/logger.ts';
 import { guessCustomer } from '../../src/services/guess-customer.service.ts';
@@ -28,20 +40,33 @@ export interface LogToCrmDeps extends CommandDeps {
  * the first participant email the lookup service matches. The record is keyed by the message
  * (teams:message:<conversation>/<message id>), so logging the same message twice keeps one record.
  */
-export async function openLogToCrm(context: TurnContext, action: MessagingExtensionAction, ctx: CommandContext, deps: LogToCrmDeps): Promise<MessagingExtensionActionResponse> {
+export async function openLogToCrm(
+  context: TurnContext,
+  action: MessagingExtensionAction,
+  ctx: CommandContext,
+  deps: LogToCrmDeps,
+): Promise<MessagingExtensionActionResponse> {
   const message = action.messagePayload;
   const channelRef = teamsChannelRef(context.activity.conversation.id);
   const messageId = message?.id ?? context.activity.replyToId;
-  if (!messageId) return taskMessage('Teams did not say which message to log; open "Log to CRM" from the message\'s "..." menu.');
+  if (!messageId)
+    return taskMessage('Teams did not say which message to log; open "Log to CRM" from the message\'s "..." menu.');
   const body = message?.body?.content ?? '';
-  const notes = (looksLikeHtml(body, message?.body?.contentType) ? htmlToPlainText(body) : body.trim()).slice(0, MAX_LOG_TEXT_CHARS);
+  const notes = (looksLikeHtml(body, message?.body?.contentType) ? htmlToPlainText(body) : body.trim()).slice(
+    0,
+    MAX_LOG_TEXT_CHARS,
+  );
   const emails = await participantEmails(context, message?.from?.user?.id, deps.logger);
   const guess = await guessCustomer(deps.db, { platform: 'teams', channelRef, emails });
   return taskForm({
     sourceKey: messageSourceKey(channelRef, messageId),
     today: formatLocalDate(instantToWallClock(ctx.now, ctx.actor.timezone)),
     customer: guess?.companyName,
-    hint: guess ? (guess.reason === 'channel' ? 'This conversation is linked to this customer.' : 'Guessed from a participant\'s email address.') : undefined,
+    hint: guess
+      ? guess.reason === 'channel'
+        ? 'This conversation is linked to this customer.'
+        : "Guessed from a participant's email address."
+      : undefined,
     kind: 'chat',
     notes,
   });
@@ -53,11 +78,16 @@ export async function openLogToCrm(context: TurnContext, action: MessagingExtens
  * log modal and the typed `log`. Any problem shows the form again with the sentences under their
  * fields and nothing written; success closes it with what was logged.
  */
-export async function submitLogToCrm(action: MessagingExtensionAction, ctx: CommandContext, deps: LogToCrmDeps): Promise<MessagingExtensionActionResponse> {
+export async function submitLogToCrm(
+  action: MessagingExtensionAction,
+  ctx: CommandContext,
+  deps: LogToCrmDeps,
+): Promise<MessagingExtensionActionResponse> {
   const data = (action.data ?? {}) as Record<string, unknown>;
   const str = (k: string) => (typeof data[k] === 'string' ? (data[k] as string) : undefined);
   const sourceKey = str('sourceKey');
-  if (data.rapportForm !== LOG_FORM_ID || !sourceKey?.startsWith('teams:message:')) return taskMessage('This form does not belong to Rapport; open "Log to CRM" on the message again.');
+  if (data.rapportForm !== LOG_FORM_ID || !sourceKey?.startsWith('teams:message:'))
+    return taskMessage('This form does not belong to Rapport; open "Log to CRM" on the message again.');
   const kind = str('kind') as LogFormKind | undefined;
   const values: LogFormCardValues = {
     sourceKey,
@@ -72,7 +102,14 @@ export async function submitLogToCrm(action: MessagingExtensionAction, ctx: Comm
   const customer = await formCustomer(deps, values.customer ?? '', values.createNew ?? false);
   if ('error' in customer) return taskForm(values, { customer: customer.error });
   const result = await submitLogForm(
-    { customer: customer.customer, kind: kind ?? 'chat', date: values.date, notes: values.notes, followUpDate: values.followUpDate, sourceKey },
+    {
+      customer: customer.customer,
+      kind: kind ?? 'chat',
+      date: values.date,
+      notes: values.notes,
+      followUpDate: values.followUpDate,
+      sourceKey,
+    },
     ctx,
     { db: deps.db, hooks: deps.hooks, logger: deps.logger },
   );
@@ -88,7 +125,11 @@ export function messageSourceKey(channelRef: string, messageId: string): string 
 }
 
 /** The typed customer as the log form takes it, or the sentence to show under the field. */
-async function formCustomer(deps: CommandDeps, typed: string, createNew: boolean): Promise<{ customer: FormCustomer | undefined } | { error: string }> {
+async function formCustomer(
+  deps: CommandDeps,
+  typed: string,
+  createNew: boolean,
+): Promise<{ customer: FormCustomer | undefined } | { error: string }> {
   if (!typed) return { customer: undefined }; // submitLogForm says what is missing
   const matches = await lookupCustomer(deps.db, typed, { limit: 5 });
   const exact = confidentMatch(matches, { requireExact: true });
@@ -106,19 +147,43 @@ async function formCustomer(deps: CommandDeps, typed: string, createNew: boolean
  * Emails of the conversation's members (Bot Connector pagedmembers), the message's author first.
  * Empty when Teams does not answer: the form then opens without a guess.
  */
-async function participantEmails(context: TurnContext, authorAadId: string | undefined, logger: Logger): Promise<string[]> {
+async function participantEmails(
+  context: TurnContext,
+  authorAadId: string | undefined,
+  logger: Logger,
+): Promise<string[]> {
   try {
     const page = await TeamsInfo.getPagedMembers(context, MAX_MEMBERS);
-    const members = [...page.members].sort((a, b) => Number(b.aadObjectId === authorAadId) - Number(a.aadObjectId === authorAadId));
-    return members.flatMap((m) => (m.email ? [m.email] : m.userPrincipalName?.includes('@') ? [m.userPrincipalName] : []));
+    const members = [...page.members].sort(
+      (a, b) => Number(b.aadObjectId === authorAadId) - Number(a.aadObjectId === authorAadId),
+    );
+    return members.flatMap((m) =>
+      m.email ? [m.email] : m.userPrincipalName?.includes('@') ? [m.userPrincipalName] : [],
+    );
   } catch (err) {
-    logger.info({ err: (err as Error).message, conversationId: context.activity.conversation.id }, 'Log to CRM: could not read the conversation members; no customer guess from emails');
+    logger.info(
+      { err: (err as Error).message, conversationId: context.activity.conversation.id },
+      'Log to CRM: could not read the conversation members; no customer guess from emails',
+    );
     return [];
   }
 }
 
-function taskForm(values: LogFormCardValues, errors?: Partial<Record<LogFormField | 'form', string>>): MessagingExtensionActionResponse {
-  return { task: { type: 'continue', value: { title: 'Log to CRM', width: 'medium', height: 'large', card: CardFactory.adaptiveCard(renderLogFormCard(values, errors)) } } };
+function taskForm(
+  values: LogFormCardValues,
+  errors?: Partial<Record<LogFormField | 'form', string>>,
+): MessagingExtensionActionResponse {
+  return {
+    task: {
+      type: 'continue',
+      value: {
+        title: 'Log to CRM',
+        width: 'medium',
+        height: 'large',
+        card: CardFactory.adaptiveCard(renderLogFormCard(values, errors)),
+      },
+    },
+  };
 }
 
 function taskMessage(text: string): MessagingExtensionActionResponse {

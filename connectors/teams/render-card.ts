@@ -27,7 +27,12 @@ const MAX_ACTIONS = 5;
 /** More choices than this become a dropdown (Input.ChoiceSet) instead of a row of buttons. */
 const MAX_CHOICE_BUTTONS = MAX_ACTIONS;
 
-const TONE_COLOR: Record<NonNullable<Reply['tone']>, string> = { info: 'Default', success: 'Good', warning: 'Warning', error: 'Attention' };
+const TONE_COLOR: Record<NonNullable<Reply['tone']>, string> = {
+  info: 'Default',
+  success: 'Good',
+  warning: 'Warning',
+  error: 'Attention',
+};
 
 /**
  * Renders a reply model as an Adaptive Card 1.5: title, text, a FactSet for fields, a Container per
@@ -41,21 +46,48 @@ export function renderAdaptiveCard(reply: Reply): AdaptiveCardJson {
   const ids = { next: 0 };
   const body: Element[] = [];
   if (reply.title) {
-    body.push({ type: 'TextBlock', text: inertMarkdown(reply.title), size: 'Large', weight: 'Bolder', wrap: true, color: TONE_COLOR[reply.tone ?? 'info'] });
+    body.push({
+      type: 'TextBlock',
+      text: inertMarkdown(reply.title),
+      size: 'Large',
+      weight: 'Bolder',
+      wrap: true,
+      color: TONE_COLOR[reply.tone ?? 'info'],
+    });
   }
-  body.push({ type: 'TextBlock', text: inertMarkdown(reply.text), wrap: true, ...(reply.title ? {} : { color: TONE_COLOR[reply.tone ?? 'info'] }) });
+  body.push({
+    type: 'TextBlock',
+    text: inertMarkdown(reply.text),
+    wrap: true,
+    ...(reply.title ? {} : { color: TONE_COLOR[reply.tone ?? 'info'] }),
+  });
   if (reply.fields?.length) body.push(factSet(reply.fields));
   for (const section of reply.sections ?? []) {
     const items: Element[] = [];
-    if (section.title) items.push({ type: 'TextBlock', text: inertMarkdown(section.title), weight: 'Bolder', wrap: true });
-    if (section.text) items.push({ type: 'TextBlock', text: inertMarkdown(section.text), wrap: true, spacing: 'Small' });
+    if (section.title)
+      items.push({ type: 'TextBlock', text: inertMarkdown(section.title), weight: 'Bolder', wrap: true });
+    if (section.text)
+      items.push({ type: 'TextBlock', text: inertMarkdown(section.text), wrap: true, spacing: 'Small' });
     if (section.fields?.length) items.push(factSet(section.fields));
     if (section.buttons?.length) items.push({ type: 'ActionSet', actions: actionRow(section.buttons, ids) });
     // An empty Container is invalid; a section with nothing to show is skipped.
     if (items.length) body.push({ type: 'Container', separator: true, spacing: 'Medium', items });
   }
-  if (reply.footer) body.push({ type: 'TextBlock', text: inertMarkdown(reply.footer), isSubtle: true, size: 'Small', wrap: true, spacing: 'Medium' });
-  const card: AdaptiveCardJson = { type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body };
+  if (reply.footer)
+    body.push({
+      type: 'TextBlock',
+      text: inertMarkdown(reply.footer),
+      isSubtle: true,
+      size: 'Small',
+      wrap: true,
+      spacing: 'Medium',
+    });
+  const card: AdaptiveCardJson = {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body,
+  };
   if (reply.buttons?.length) card.actions = actionRow(reply.buttons, ids);
   // Teams uses the fallback text in notifications and for clients that cannot render the card.
   card.fallbackText = reply.text;
@@ -85,7 +117,10 @@ function actionRow(buttons: ReplyButton[], ids: { next: number }): Element[] {
 }
 
 function factSet(fields: ReplyField[]): Element {
-  return { type: 'FactSet', facts: fields.map((f) => ({ title: inertMarkdown(f.label), value: inertMarkdown(f.value) })) };
+  return {
+    type: 'FactSet',
+    facts: fields.map((f) => ({ title: inertMarkdown(f.label), value: inertMarkdown(f.value) })),
+  };
 }
 
 function execute(title: string, data: RapportActionData, style?: ReplyButton['style']): Element {
@@ -103,20 +138,48 @@ function renderButton(button: ReplyButton, ids: { next: number }): Element {
   const id = () => `rapport-input-${++ids.next}`;
   if (button.choices?.length) {
     if (button.choices.length <= MAX_CHOICE_BUTTONS) {
-      return showCard(button.label, [], button.choices.map((c) => execute(c.label, { rapport: c.command })));
+      return showCard(
+        button.label,
+        [],
+        button.choices.map((c) => execute(c.label, { rapport: c.command })),
+      );
     }
     // A dropdown whose value is the chosen command; the submit button runs it.
     const inputId = id();
-    const choiceSet = { type: 'Input.ChoiceSet', id: inputId, label: button.label, style: 'compact', isRequired: true, errorMessage: 'Pick one.', value: button.choices[0].command, choices: button.choices.map((c) => ({ title: c.label, value: c.command })) };
+    const choiceSet = {
+      type: 'Input.ChoiceSet',
+      id: inputId,
+      label: button.label,
+      style: 'compact',
+      isRequired: true,
+      errorMessage: 'Pick one.',
+      value: button.choices[0].command,
+      choices: button.choices.map((c) => ({ title: c.label, value: c.command })),
+    };
     return showCard(button.label, [choiceSet], [execute('OK', { rapport: '', rapportChoice: inputId }, button.style)]);
   }
   if (button.input) {
     const inputId = id();
-    const input = { type: 'Input.Text', id: inputId, label: button.label, placeholder: button.input.placeholder, isRequired: true, errorMessage: 'Type something first.' };
-    return showCard(button.label, [input], [execute('OK', { rapport: button.command, rapportInput: inputId }, button.style)]);
+    const input = {
+      type: 'Input.Text',
+      id: inputId,
+      label: button.label,
+      placeholder: button.input.placeholder,
+      isRequired: true,
+      errorMessage: 'Type something first.',
+    };
+    return showCard(
+      button.label,
+      [input],
+      [execute('OK', { rapport: button.command, rapportInput: inputId }, button.style)],
+    );
   }
   if (button.confirm) {
-    return showCard(button.label, [{ type: 'TextBlock', text: inertMarkdown(button.confirm), wrap: true }], [execute(`Yes, ${button.label.toLowerCase()}`, { rapport: button.command }, button.style ?? 'danger')]);
+    return showCard(
+      button.label,
+      [{ type: 'TextBlock', text: inertMarkdown(button.confirm), wrap: true }],
+      [execute(`Yes, ${button.label.toLowerCase()}`, { rapport: button.command }, button.style ?? 'danger')],
+    );
   }
   return execute(button.label, { rapport: button.command }, button.style);
 }
@@ -129,6 +192,11 @@ function renderButton(button: ReplyButton, ids: { next: number }): Element {
 export function inertMarkdown(text: string): string {
   return text
     .split(/\r?\n/)
-    .map((line) => line.replace(/([\\`*_[\]~<])/g, '\\$1').replace(/^(\s*)([#>+-])(?=\s|$)/, '$1\\$2').replace(/^(\s*\d+)\.(?=\s|$)/, '$1\\.'))
+    .map((line) =>
+      line
+        .replace(/([\\`*_[\]~<])/g, '\\$1')
+        .replace(/^(\s*)([#>+-])(?=\s|$)/, '$1\\$2')
+        .replace(/^(\s*\d+)\.(?=\s|$)/, '$1\\.'),
+    )
     .join('\n\n');
 }

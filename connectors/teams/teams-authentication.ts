@@ -1,5 +1,16 @@
-import { ConfigurationBotFrameworkAuthentication, ConfigurationServiceClientCredentialFactory, type Activity } from 'botbuilder';
-import { AuthenticationConstants, AuthenticationError, ConnectorFactory, type AuthenticateRequestResult, type ClaimsIdentity, type ConnectorClient } from 'botframework-connector';
+import {
+  ConfigurationBotFrameworkAuthentication,
+  ConfigurationServiceClientCredentialFactory,
+  type Activity,
+} from 'botbuilder';
+import {
+  AuthenticationConstants,
+  AuthenticationError,
+  ConnectorFactory,
+  type AuthenticateRequestResult,
+  type ClaimsIdentity,
+  type ConnectorClient,
+} from 'botframework-connector';
 import type { TeamsConfig } from '../../src/config/env.ts';
 
 /**
@@ -35,15 +46,28 @@ const PUBLIC_CLOUD: Required<TeamsCloudSettings> = {
  *   429 and backing off on 5xx inside the call): a throttled post fails at once with its status and
  *   Retry-After, so the delivery queue reschedules it and no worker sits in an SDK sleep.
  */
-export function teamsAuthentication(teams: TeamsConfig, cloud: TeamsCloudSettings = {}): ConfigurationBotFrameworkAuthentication {
+export function teamsAuthentication(
+  teams: TeamsConfig,
+  cloud: TeamsCloudSettings = {},
+): ConfigurationBotFrameworkAuthentication {
   const settings = {
     MicrosoftAppId: teams.appId,
     MicrosoftAppPassword: teams.appPassword,
     MicrosoftAppType: teams.appType,
     MicrosoftAppTenantId: teams.appType === 'SingleTenant' ? teams.tenantId : undefined,
-    ...(Object.keys(cloud).length ? { ...PUBLIC_CLOUD, ...cloud, OAuthUrl: AuthenticationConstants.OAuthUrl, ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl, CallerId: 'urn:botframework:azure' } : {}),
+    ...(Object.keys(cloud).length
+      ? {
+          ...PUBLIC_CLOUD,
+          ...cloud,
+          OAuthUrl: AuthenticationConstants.OAuthUrl,
+          ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+          CallerId: 'urn:botframework:azure',
+        }
+      : {}),
   };
-  const credentials = teams.appId ? new ConfigurationServiceClientCredentialFactory(settings) : new ConfigurationServiceClientCredentialFactory({});
+  const credentials = teams.appId
+    ? new ConfigurationServiceClientCredentialFactory(settings)
+    : new ConfigurationServiceClientCredentialFactory({});
   return new TeamsBotAuthentication(settings, credentials);
 }
 
@@ -56,7 +80,9 @@ class TeamsBotAuthentication extends ConfigurationBotFrameworkAuthentication {
       if (isTokenRejection(err)) throw new AuthenticationError(`Unauthorized: ${(err as Error).message}`, 401);
       throw err;
     }
-    return result.connectorFactory ? { ...result, connectorFactory: new NoRetryConnectorFactory(result.connectorFactory) } : result;
+    return result.connectorFactory
+      ? { ...result, connectorFactory: new NoRetryConnectorFactory(result.connectorFactory) }
+      : result;
   }
 
   override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
@@ -81,8 +107,12 @@ class NoRetryConnectorFactory extends ConnectorFactory {
   override async create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
     const client = await this.inner.create(serviceUrl, audience);
     // The compat ServiceClientContext keeps its core-client ServiceClient in a private field.
-    const pipeline = (client as unknown as { client?: { pipeline?: { removePolicy(o: { name: string }): unknown[] } } }).client?.pipeline;
-    if (!pipeline) throw new Error('botframework-connector changed: ConnectorClient has no core-client pipeline to take the retry policy out of.');
+    const pipeline = (client as unknown as { client?: { pipeline?: { removePolicy(o: { name: string }): unknown[] } } })
+      .client?.pipeline;
+    if (!pipeline)
+      throw new Error(
+        'botframework-connector changed: ConnectorClient has no core-client pipeline to take the retry policy out of.',
+      );
     pipeline.removePolicy({ name: SDK_RETRY_POLICY });
     return client;
   }

@@ -1,8 +1,14 @@
-import { TeamsInfo, TurnContext, type Activity, type TeamsChannelAccount } from 'botbuilder';
+import { TeamsInfo, type TurnContext, type Activity, type TeamsChannelAccount } from 'botbuilder';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
-import { deleteChatMessage, editChatMessage, logChatMessage, type ChatChangeOutcome, type ChatLogOutcome } from '../../src/services/log-chat-message.service.ts';
+import {
+  deleteChatMessage,
+  editChatMessage,
+  logChatMessage,
+  type ChatChangeOutcome,
+  type ChatLogOutcome,
+} from '../../src/services/log-chat-message.service.ts';
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { htmlToPlainText } from './teams-html-text.ts';
 import { teamsChannelRef, teamsThreadId } from './teams-channel-ref.ts';
@@ -56,10 +62,23 @@ export class TeamsAutoLogger {
     const tenantId = (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? a.conversation.tenantId;
     const email = member?.email ?? (member?.userPrincipalName?.includes('@') ? member.userPrincipalName : undefined);
     const domain = email?.slice(email.lastIndexOf('@') + 1).toLowerCase();
-    const ours = (domain !== undefined && this.deps.internalDomains.includes(domain)) || (member !== undefined && member.userRole !== 'guest' && member.userRole !== 'anonymous' && (!member.tenantId || member.tenantId === tenantId));
+    const ours =
+      (domain !== undefined && this.deps.internalDomains.includes(domain)) ||
+      (member !== undefined &&
+        member.userRole !== 'guest' &&
+        member.userRole !== 'anonymous' &&
+        (!member.tenantId || member.tenantId === tenantId));
     const authorId = a.from.aadObjectId ?? a.from.id;
     const repId = ours
-      ? (await findOrCreateRep(this.deps.db.prisma, { platform: 'teams', platformUserId: authorId, displayName: a.from.name, email, timezone: a.localTimezone ?? this.deps.defaultTimezone })).id
+      ? (
+          await findOrCreateRep(this.deps.db.prisma, {
+            platform: 'teams',
+            platformUserId: authorId,
+            displayName: a.from.name,
+            email,
+            timezone: a.localTimezone ?? this.deps.defaultTimezone,
+          })
+        ).id
       : undefined;
     const text = messageText(a);
     const threadKey = teamsThreadId(a.conversation.id) ?? a.id;
@@ -77,7 +96,13 @@ export class TeamsAutoLogger {
         cleanText: htmlToPlainText(text),
         sentAt: a.timestamp ? new Date(a.timestamp) : new Date(),
         companyId,
-        metadata: { teams: { conversationId: channelRef, messageId: a.id, ...(threadKey !== a.id ? { threadId: threadKey } : {}) } },
+        metadata: {
+          teams: {
+            conversationId: channelRef,
+            messageId: a.id,
+            ...(threadKey !== a.id ? { threadId: threadKey } : {}),
+          },
+        },
       },
       this.deps.hooks,
     );
@@ -92,7 +117,14 @@ export class TeamsAutoLogger {
     const text = messageText(a);
     const outcome = await editChatMessage(
       this.deps.db,
-      { platform: 'teams', channelRef: teamsChannelRef(a.conversation.id), messageKey: a.id, text, cleanText: htmlToPlainText(text), editedAt: a.timestamp ? new Date(a.timestamp) : new Date() },
+      {
+        platform: 'teams',
+        channelRef: teamsChannelRef(a.conversation.id),
+        messageKey: a.id,
+        text,
+        cleanText: htmlToPlainText(text),
+        editedAt: a.timestamp ? new Date(a.timestamp) : new Date(),
+      },
       this.deps.hooks,
     );
     return { action: 'edit', outcome };
@@ -102,7 +134,11 @@ export class TeamsAutoLogger {
   async deleted(context: TurnContext): Promise<TeamsAutoLogResult> {
     const a = context.activity;
     if (!a.id) return { action: 'ignored', reason: 'no-id' };
-    const outcome = await deleteChatMessage(this.deps.db, { platform: 'teams', channelRef: teamsChannelRef(a.conversation.id), messageKey: a.id });
+    const outcome = await deleteChatMessage(this.deps.db, {
+      platform: 'teams',
+      channelRef: teamsChannelRef(a.conversation.id),
+      messageKey: a.id,
+    });
     return { action: 'delete', outcome };
   }
 
@@ -124,7 +160,10 @@ export class TeamsAutoLogger {
     try {
       member = await TeamsInfo.getMember(context, a.from.id);
     } catch (err) {
-      this.deps.logger.info({ err: (err as Error).message, conversationId: a.conversation.id }, 'Teams auto-log: could not read the author from the roster; counting them as the customer');
+      this.deps.logger.info(
+        { err: (err as Error).message, conversationId: a.conversation.id },
+        'Teams auto-log: could not read the author from the roster; counting them as the customer',
+      );
     }
     if (this.members.size >= MEMBER_CACHE_MAX) this.members.clear();
     this.members.set(key, { member, expiresAt: Date.now() + MEMBER_CACHE_MS });
@@ -139,6 +178,8 @@ function isBot(a: Partial<Activity>): boolean {
 
 /** The message as Teams sent it: the HTML attachment when there is one (it keeps formatting), else the text. */
 function messageText(a: Partial<Activity>): string {
-  const html = a.attachments?.find((x) => x.contentType === 'text/html' && typeof x.content === 'string')?.content as string | undefined;
+  const html = a.attachments?.find((x) => x.contentType === 'text/html' && typeof x.content === 'string')?.content as
+    | string
+    | undefined;
   return html ?? a.text ?? '';
 }

@@ -1,4 +1,12 @@
-import { TeamsActivityHandler, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type MessagingExtensionAction, type MessagingExtensionActionResponse } from 'botbuilder';
+import {
+  TeamsActivityHandler,
+  TurnContext,
+  type Activity,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type MessagingExtensionAction,
+  type MessagingExtensionActionResponse,
+} from 'botbuilder';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { CommandContext } from '../../src/commands/command-context.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
@@ -68,18 +76,24 @@ export class TeamsBot extends TeamsActivityHandler {
       await next();
     });
     this.onInstallationUpdate(async (context, next) => {
-      if (context.activity.action !== 'remove' && context.activity.action !== 'remove-upgrade') await this.remember(context, true);
+      if (context.activity.action !== 'remove' && context.activity.action !== 'remove-upgrade')
+        await this.remember(context, true);
       else {
         await forgetConversationReference(this.deps.db, context.activity.conversation.id);
-        for (const key of this.remembered.keys()) if (key.startsWith(`${teamsChannelRef(context.activity.conversation.id)}|`)) this.remembered.delete(key);
+        for (const key of this.remembered.keys())
+          if (key.startsWith(`${teamsChannelRef(context.activity.conversation.id)}|`)) this.remembered.delete(key);
       }
       await next();
     });
   }
 
   /** Action.Execute: the invoke response carries the card that replaces the clicked one. */
-  protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    const command = invokeValue.action.verb === RAPPORT_VERB ? commandFromActionData(invokeValue.action.data) : undefined;
+  protected override async onAdaptiveCardInvoke(
+    context: TurnContext,
+    invokeValue: AdaptiveCardInvokeValue,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const command =
+      invokeValue.action.verb === RAPPORT_VERB ? commandFromActionData(invokeValue.action.data) : undefined;
     if (!command) return message(400, 'This button does not belong to Rapport.');
     const reply = await this.runCommand(context, command);
     if (reply.tone === 'error') return message(200, reply.text); // the card stays as it was; Teams shows the sentence
@@ -88,14 +102,22 @@ export class TeamsBot extends TeamsActivityHandler {
   }
 
   /** "Log to CRM" on a message: the log form in a task module. */
-  protected override async handleTeamsMessagingExtensionFetchTask(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
-    if (action.commandId !== LOG_TO_CRM_COMMAND_ID) return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
+  protected override async handleTeamsMessagingExtensionFetchTask(
+    context: TurnContext,
+    action: MessagingExtensionAction,
+  ): Promise<MessagingExtensionActionResponse> {
+    if (action.commandId !== LOG_TO_CRM_COMMAND_ID)
+      return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
     return openLogToCrm(context, action, this.commandContext(context), this.deps);
   }
 
   /** The log form submitted: logged (the task module closes with what was logged) or shown again with its errors. */
-  protected override async handleTeamsMessagingExtensionSubmitAction(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
-    if (action.commandId !== LOG_TO_CRM_COMMAND_ID) return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
+  protected override async handleTeamsMessagingExtensionSubmitAction(
+    context: TurnContext,
+    action: MessagingExtensionAction,
+  ): Promise<MessagingExtensionActionResponse> {
+    if (action.commandId !== LOG_TO_CRM_COMMAND_ID)
+      return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
     return submitLogToCrm(action, this.commandContext(context), this.deps);
   }
 
@@ -109,7 +131,8 @@ export class TeamsBot extends TeamsActivityHandler {
   private async onSubmit(context: TurnContext, command: string): Promise<void> {
     const reply = await this.runCommand(context, command);
     const refreshed = reply.tone === 'error' ? undefined : await this.refreshedFollowUpCard(context);
-    if (refreshed && context.activity.replyToId) await context.updateActivity({ ...cardActivity(refreshed), id: context.activity.replyToId });
+    if (refreshed && context.activity.replyToId)
+      await context.updateActivity({ ...cardActivity(refreshed), id: context.activity.replyToId });
     else await context.sendActivity(cardActivity(reply));
   }
 
@@ -146,12 +169,18 @@ export class TeamsBot extends TeamsActivityHandler {
   private async refreshedFollowUpCard(context: TurnContext): Promise<Reply | undefined> {
     const { replyToId, conversation } = context.activity;
     if (!replyToId) return undefined;
-    const followUp = await this.deps.db.prisma.followUp.findFirst({ where: { messageRef: `teams:${teamsChannelRef(conversation.id)}|${replyToId}` }, select: { id: true } });
+    const followUp = await this.deps.db.prisma.followUp.findFirst({
+      where: { messageRef: `teams:${teamsChannelRef(conversation.id)}|${replyToId}` },
+      select: { id: true },
+    });
     return followUp ? buildFollowUpCard(this.deps.db, followUp.id, 'refresh', this.timezoneOf(context)) : undefined;
   }
 
   private logResult(context: TurnContext, result: Awaited<ReturnType<TeamsAutoLogger['logged']>>): void {
-    this.deps.logger.debug({ activityId: context.activity.id, conversationId: context.activity.conversation.id, ...result }, 'Teams auto-log');
+    this.deps.logger.debug(
+      { activityId: context.activity.id, conversationId: context.activity.conversation.id, ...result },
+      'Teams auto-log',
+    );
   }
 
   private timezoneOf(context: TurnContext): string {
@@ -184,9 +213,15 @@ export class TeamsBot extends TeamsActivityHandler {
 export function addressedToBot(a: Partial<Activity>): boolean {
   const type = a.conversation?.conversationType;
   if (!type || type === 'personal') return true;
-  return (a.entities ?? []).some((e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id === a.recipient?.id);
+  return (a.entities ?? []).some(
+    (e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id === a.recipient?.id,
+  );
 }
 
 function message(statusCode: number, text: string): AdaptiveCardInvokeResponse {
-  return { statusCode, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> };
+  return {
+    statusCode,
+    type: 'application/vnd.microsoft.activity.message',
+    value: text as unknown as Record<string, unknown>,
+  };
 }

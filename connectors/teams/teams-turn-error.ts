@@ -13,6 +13,9 @@ export function teamsTurnErrorHandler(logger: Logger): (context: TurnContext, er
     const a = context.activity;
     if (a.type === 'event' && a.name === 'ContinueConversation') throw err;
     logger.error({ err, activityType: a.type, activityId: a.id }, 'Teams turn failed');
-    if (a.type !== 'invoke') await context.sendActivity('Something went wrong on Rapport\'s side; the error was logged. Try again in a minute.').catch(() => {});
+    if (a.type !== 'invoke')
+      await context
+        .sendActivity("Something went wrong on Rapport's side; the error was logged. Try again in a minute.")
+        .catch(() => {});
   };
 }

@@ -25,7 +25,10 @@ export interface TeamsComponentOptions {
  * without it (TEAMS_ENABLED=true) nothing is authenticated, so only requests from this machine are
  * accepted: the local Bot Framework Emulator mode.
  */
-export async function teamsComponent(runtime: Runtime, options: TeamsComponentOptions = {}): Promise<Component | undefined> {
+export async function teamsComponent(
+  runtime: Runtime,
+  options: TeamsComponentOptions = {},
+): Promise<Component | undefined> {
   const teams = runtime.config.teams;
   if (!teams) return undefined;
   const logger = runtime.logger.child({ module: 'teams' });
@@ -35,18 +38,41 @@ export async function teamsComponent(runtime: Runtime, options: TeamsComponentOp
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'teams-poster', stop: async () => {} };
 
-  const autoLogger = new TeamsAutoLogger({ db: runtime.db, hooks: runtime.hooks, internalDomains: runtime.config.internalDomains, defaultTimezone: runtime.config.timezone, logger });
-  const bot = new TeamsBot({ executeCommand: commandRunner(runtime), db: runtime.db, hooks: runtime.hooks, timezone: runtime.config.timezone, logger, autoLogger });
+  const autoLogger = new TeamsAutoLogger({
+    db: runtime.db,
+    hooks: runtime.hooks,
+    internalDomains: runtime.config.internalDomains,
+    defaultTimezone: runtime.config.timezone,
+    logger,
+  });
+  const bot = new TeamsBot({
+    executeCommand: commandRunner(runtime),
+    db: runtime.db,
+    hooks: runtime.hooks,
+    timezone: runtime.config.timezone,
+    logger,
+    autoLogger,
+  });
   const localOnly = !teams.appId;
   runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
     if (localOnly && !isLoopback(req.socket.remoteAddress)) {
-      res.status(401).json({ error: 'unauthorized', message: 'Teams runs without MICROSOFT_APP_ID (Emulator mode) and accepts local requests only.' });
+      res.status(401).json({
+        error: 'unauthorized',
+        message: 'Teams runs without MICROSOFT_APP_ID (Emulator mode) and accepts local requests only.',
+      });
       return;
     }
     await adapter.process(req, res, (context) => bot.run(context));
   });
-  if (localOnly) logger.warn('Teams runs without MICROSOFT_APP_ID: /api/messages is unauthenticated and accepts requests from this machine only (Bot Framework Emulator mode).');
-  else logger.info({ appId: teams.appId, appType: teams.appType }, 'Teams connector listening at /api/messages; every request must carry a valid Bot Framework token');
+  if (localOnly)
+    logger.warn(
+      'Teams runs without MICROSOFT_APP_ID: /api/messages is unauthenticated and accepts requests from this machine only (Bot Framework Emulator mode).',
+    );
+  else
+    logger.info(
+      { appId: teams.appId, appType: teams.appType },
+      'Teams connector listening at /api/messages; every request must carry a valid Bot Framework token',
+    );
   return { name: 'teams', readiness: [{ name: 'teams', check: () => connector.health() }], stop: async () => {} };
 }
 

@@ -1,10 +1,19 @@
-import { CardFactory, MessageFactory, type Activity, TurnContext, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import {
+  CardFactory,
+  MessageFactory,
+  type Activity,
+  TurnContext,
+  type CloudAdapter,
+  type ConversationReference,
+} from 'botbuilder';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
 import { renderAdaptiveCard } from './render-card.ts';
 
 /** Finds the stored ConversationReference for a Teams conversation id (ChannelLink.conversationRef). */
-export type ConversationReferenceLookup = (conversationId: string) => Promise<Partial<ConversationReference> | undefined>;
+export type ConversationReferenceLookup = (
+  conversationId: string,
+) => Promise<Partial<ConversationReference> | undefined>;
 
 /** The Teams message for a reply: the Adaptive Card, with the plain text as the notification summary. */
 export function cardActivity(reply: Reply): Partial<Activity> {
@@ -38,7 +47,8 @@ export class TeamsConnector implements ChatConnector {
       const [response] = await context.adapter.sendActivities(context, [activity]);
       externalId = response?.id;
     });
-    if (!externalId) throw new DeliveryError('unknown', `Teams accepted the message for ${target} but returned no activity id.`);
+    if (!externalId)
+      throw new DeliveryError('unknown', `Teams accepted the message for ${target} but returned no activity id.`);
     return { externalId };
   }
 
@@ -53,11 +63,17 @@ export class TeamsConnector implements ChatConnector {
     return { ok: true, detail: this.appId ? `configured as app ${this.appId}` : 'local Emulator mode (no app id)' };
   }
 
-  private async inConversation(target: Target, logic: (context: TurnContext, reference: Partial<ConversationReference>) => Promise<void>): Promise<void> {
+  private async inConversation(
+    target: Target,
+    logic: (context: TurnContext, reference: Partial<ConversationReference>) => Promise<void>,
+  ): Promise<void> {
     const conversationId = parseTeamsTarget(target);
     const reference = await this.lookup(conversationId);
     if (!reference) {
-      throw new DeliveryError('not_found', `Rapport does not know the Teams conversation ${conversationId} yet: add the app to that chat or team (or send it a message there) first.`);
+      throw new DeliveryError(
+        'not_found',
+        `Rapport does not know the Teams conversation ${conversationId} yet: add the app to that chat or team (or send it a message there) first.`,
+      );
     }
     try {
       await this.adapter.continueConversationAsync(this.appId, reference, (context) => logic(context, reference));
@@ -69,7 +85,8 @@ export class TeamsConnector implements ChatConnector {
 
 /** The conversation id in `teams:<conversation id>`. @throws DeliveryError not_found for another platform's target. */
 export function parseTeamsTarget(target: Target): string {
-  if (!target.startsWith('teams:') || target.length === 'teams:'.length) throw new DeliveryError('not_found', `"${target}" is not a Teams target (teams:<conversation id>).`);
+  if (!target.startsWith('teams:') || target.length === 'teams:'.length)
+    throw new DeliveryError('not_found', `"${target}" is not a Teams target (teams:<conversation id>).`);
   return target.slice('teams:'.length);
 }
 
@@ -83,15 +100,31 @@ export function toDeliveryError(err: unknown, target: Target): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const status = statusOf(err);
   const detail = err instanceof Error ? err.message : String(err);
-  if (status === 429) return new DeliveryError('rate_limited', `Teams rate-limited posts to ${target}.`, retryAfterMs(err) ?? 1_000);
-  if (status === 401 || status === 403) return new DeliveryError('auth', `Teams refused the bot's credentials (${status}): check MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID.`);
-  if (status === 404) return new DeliveryError('not_found', `Teams no longer has ${target} or that message (the bot may have been removed).`);
-  if (status === 408 || status === 412 || (status !== undefined && status >= 500)) return new DeliveryError('temporary', `Teams answered ${status} for ${target}: ${detail}`, retryAfterMs(err));
-  if (status === undefined && isNetworkError(err)) return new DeliveryError('temporary', `Could not reach Teams for ${target}: ${detail}`);
+  if (status === 429)
+    return new DeliveryError('rate_limited', `Teams rate-limited posts to ${target}.`, retryAfterMs(err) ?? 1_000);
+  if (status === 401 || status === 403)
+    return new DeliveryError(
+      'auth',
+      `Teams refused the bot's credentials (${status}): check MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID.`,
+    );
+  if (status === 404)
+    return new DeliveryError(
+      'not_found',
+      `Teams no longer has ${target} or that message (the bot may have been removed).`,
+    );
+  if (status === 408 || status === 412 || (status !== undefined && status >= 500))
+    return new DeliveryError('temporary', `Teams answered ${status} for ${target}: ${detail}`, retryAfterMs(err));
+  if (status === undefined && isNetworkError(err))
+    return new DeliveryError('temporary', `Could not reach Teams for ${target}: ${detail}`);
   return new DeliveryError('unknown', `Teams failed for ${target}${status ? ` (${status})` : ''}: ${detail}`);
 }
 
-type HttpishError = { statusCode?: unknown; status?: unknown; code?: unknown; response?: { status?: unknown; headers?: unknown } };
+type HttpishError = {
+  statusCode?: unknown;
+  status?: unknown;
+  code?: unknown;
+  response?: { status?: unknown; headers?: unknown };
+};
 
 function statusOf(err: unknown): number | undefined {
   const e = err as HttpishError | undefined;
@@ -100,9 +133,13 @@ function statusOf(err: unknown): number | undefined {
 }
 
 function retryAfterMs(err: unknown): number | undefined {
-  const headers = (err as HttpishError | undefined)?.response?.headers as { get?: (n: string) => string | undefined } | Record<string, string> | undefined;
+  const headers = (err as HttpishError | undefined)?.response?.headers as
+    | { get?: (n: string) => string | undefined }
+    | Record<string, string>
+    | undefined;
   if (!headers) return undefined;
-  const raw = typeof headers.get === 'function' ? headers.get('retry-after') : (headers as Record<string, string>)['retry-after'];
+  const raw =
+    typeof headers.get === 'function' ? headers.get('retry-after') : (headers as Record<string, string>)['retry-after'];
   if (!raw) return undefined;
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -112,5 +149,8 @@ function retryAfterMs(err: unknown): number | undefined {
 
 function isNetworkError(err: unknown): boolean {
   const code = (err as HttpishError | undefined)?.code;
-  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|REQUEST_SEND_ERROR|UND_ERR_.*)$/.test(code);
+  return (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|REQUEST_SEND_ERROR|UND_ERR_.*)$/.test(code)
+  );
 }

@@ -88,7 +88,11 @@ export function fitPlatt(margins: ArrayLike<number>, positive: ArrayLike<boolean
  *
  * @param maxThreshold - never abstain above this confidence. Default `0.9`.
  */
-export function chooseAbstainThreshold(confidences: ArrayLike<number>, correct: ArrayLike<boolean>, maxThreshold = 0.9): number {
+export function chooseAbstainThreshold(
+  confidences: ArrayLike<number>,
+  correct: ArrayLike<boolean>,
+  maxThreshold = 0.9,
+): number {
   const order = Array.from({ length: confidences.length }, (_, i) => i).sort((x, y) => confidences[x] - confidences[y]);
   // Threshold 0 answers everything: agreement = number of correct predictions.
   let agreement = 0;

@@ -1,9 +1,9 @@
-import { svmBackendByName } from './backends/backend-registry.js';
-import { plattProbability } from './calibration.js';
-import { ClassifierError } from './classifier-error.js';
-import { Featurizer } from './featurizer.js';
-import { UNCLASSIFIED } from './labeled-example.js';
-import type { ModelArtifact } from './model-artifact.js';
+import { svmBackendByName } from './backends/backend-registry.ts';
+import { plattProbability } from './calibration.ts';
+import { RapportError } from '../errors.ts';
+import { Featurizer } from './featurizer.ts';
+import { UNCLASSIFIED } from './labeled-example.ts';
+import type { ModelArtifact } from './model-artifact.ts';
 
 /** The answer for one message. */
 export interface Classification {
@@ -33,7 +33,10 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
   const svm = svmBackendByName(artifact.backend).load(artifact.weights, artifact.weightsShape);
   const labels = artifact.labels;
   if (svm.classCount !== labels.length) {
-    throw new ClassifierError('MODEL_INVALID', `Model ${artifact.version} has ${labels.length} labels but weights for ${svm.classCount}; retrain it.`);
+    throw new RapportError(
+      'invalid_input',
+      `Model ${artifact.version} has ${labels.length} labels but weights for ${svm.classCount}; retrain it.`,
+    );
   }
   const { calibration } = artifact;
   const margins = new Float64Array(labels.length);
@@ -43,7 +46,11 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
     let best = 0;
     for (let c = 1; c < margins.length; c++) if (margins[c] > margins[best]) best = c;
     const confidence = plattProbability(margins[best], calibration);
-    return { label: confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED, topLabel: labels[best], confidence };
+    return {
+      label: confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED,
+      topLabel: labels[best],
+      confidence,
+    };
   };
 
   return {
@@ -54,7 +61,9 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
     classify(text) {
       const answer = top(text);
       const scores: Record<string, number> = {};
-      labels.forEach((l, c) => (scores[l] = plattProbability(margins[c], calibration)));
+      labels.forEach((l, c) => {
+        scores[l] = plattProbability(margins[c], calibration);
+      });
       return { ...answer, scores };
     },
   };

@@ -1,8 +1,8 @@
-import { loadClassifier } from './classifier.js';
-import { evaluatePredictions } from './evaluate.js';
-import type { LabeledExample } from './labeled-example.js';
-import { seededRandom, shuffleInPlace } from './seeded-random.js';
-import { assertTrainable, trainModel, type TrainModelOptions } from './train.js';
+import { loadClassifier } from './classifier.ts';
+import { evaluatePredictions } from './evaluate.ts';
+import type { LabeledExample } from './labeled-example.ts';
+import { seededRandom, shuffleInPlace } from './seeded-random.ts';
+import { assertTrainable, trainModel, type TrainModelOptions } from './train.ts';
 
 /** Mean scores over k folds. */
 export interface CrossValidationResult {
@@ -17,23 +17,36 @@ export interface CrossValidationResult {
  *
  * @param k - number of folds. Default `5`.
  */
-export function crossValidate(examples: readonly LabeledExample[], k = 5, options: TrainModelOptions = {}): CrossValidationResult {
+export function crossValidate(
+  examples: readonly LabeledExample[],
+  k = 5,
+  options: TrainModelOptions = {},
+): CrossValidationResult {
   assertTrainable(examples);
   const random = seededRandom(options.seed ?? 1);
   const fold = new Int32Array(examples.length);
   const byLabel = new Map<string, number[]>();
-  examples.forEach((e, i) => byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), i]));
+  examples.forEach((e, i) => {
+    byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), i]);
+  });
   for (const indices of byLabel.values()) {
     shuffleInPlace(indices, random);
-    indices.forEach((i, r) => (fold[i] = r % k));
+    indices.forEach((i, r) => {
+      fold[i] = r % k;
+    });
   }
   let accuracy = 0;
   let macroF1 = 0;
   for (let f = 0; f < k; f++) {
     const train = examples.filter((_, i) => fold[i] !== f);
     const test = examples.filter((_, i) => fold[i] === f);
-    const classifier = loadClassifier(trainModel(train, { ...options, calibrationFolds: 0, calibrationSet: undefined, onProgress: undefined }));
-    const report = evaluatePredictions(test.map((e) => e.label), test.map((e) => classifier.classifyTop(e.text).topLabel));
+    const classifier = loadClassifier(
+      trainModel(train, { ...options, calibrationFolds: 0, calibrationSet: undefined, onProgress: undefined }),
+    );
+    const report = evaluatePredictions(
+      test.map((e) => e.label),
+      test.map((e) => classifier.classifyTop(e.text).topLabel),
+    );
     accuracy += report.accuracy / k;
     macroF1 += report.macroF1 / k;
     options.onProgress?.('cross-validate', (f + 1) / k);

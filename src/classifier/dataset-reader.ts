@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { ClassifierError } from './classifier-error.js';
-import type { LabeledExample } from './labeled-example.js';
+import { RapportError } from '../errors.ts';
+import type { LabeledExample } from './labeled-example.ts';
 
 /** Where the text and label live in a CSV header or JSONL object. */
 export interface DatasetColumns {
@@ -37,7 +37,11 @@ export function parseCsv(content: string): string[][] {
       field = '';
     } else field += ch;
   }
-  if (quoted) throw new ClassifierError('DATASET_MALFORMED', 'The CSV file ends inside a quoted field; check for an unclosed double quote.');
+  if (quoted)
+    throw new RapportError(
+      'invalid_input',
+      'The CSV file ends inside a quoted field; check for an unclosed double quote.',
+    );
   if (field !== '' || row.length > 0) {
     row.push(field);
     rows.push(row);
@@ -47,12 +51,20 @@ export function parseCsv(content: string): string[][] {
 
 function fromCsv(content: string, name: string, textColumn: string, labelColumn: string): LabeledExample[] {
   const [header, ...rows] = parseCsv(content.replace(/^\uFEFF/, ''));
-  if (!header) throw new ClassifierError('DATASET_EMPTY', `${name} is empty; it needs a header row and at least one example.`);
+  if (!header)
+    throw new RapportError('invalid_input', `${name} is empty; it needs a header row and at least one example.`);
   const names = header.map((h) => h.trim());
   const textAt = names.indexOf(textColumn);
   const labelAt = names.indexOf(labelColumn);
-  for (const [column, at, flag] of [[textColumn, textAt, '--text-column'], [labelColumn, labelAt, '--label-column']] as const) {
-    if (at < 0) throw new ClassifierError('DATASET_MISSING_COLUMN', `${name} has no "${column}" column (found: ${names.join(', ')}); name the right one with ${flag}.`);
+  for (const [column, at, flag] of [
+    [textColumn, textAt, '--text-column'],
+    [labelColumn, labelAt, '--label-column'],
+  ] as const) {
+    if (at < 0)
+      throw new RapportError(
+        'invalid_input',
+        `${name} has no "${column}" column (found: ${names.join(', ')}); name the right one with ${flag}.`,
+      );
   }
   return rows.map((r) => ({ text: r[textAt] ?? '', label: (r[labelAt] ?? '').trim() }));
 }
@@ -65,10 +77,20 @@ function fromJsonl(content: string, name: string, textColumn: string, labelColum
     try {
       value = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      throw new ClassifierError('DATASET_MALFORMED', `${name} line ${i + 1} is not valid JSON; each line must be an object like {"text": "...", "label": "..."}.`);
+      throw new RapportError(
+        'invalid_input',
+        `${name} line ${i + 1} is not valid JSON; each line must be an object like {"text": "...", "label": "..."}.`,
+      );
     }
-    for (const [key, flag] of [[textColumn, '--text-column'], [labelColumn, '--label-column']] as const) {
-      if (typeof value[key] !== 'string') throw new ClassifierError('DATASET_MISSING_COLUMN', `${name} line ${i + 1} has no string "${key}" field; name the right one with ${flag}.`);
+    for (const [key, flag] of [
+      [textColumn, '--text-column'],
+      [labelColumn, '--label-column'],
+    ] as const) {
+      if (typeof value[key] !== 'string')
+        throw new RapportError(
+          'invalid_input',
+          `${name} line ${i + 1} has no string "${key}" field; name the right one with ${flag}.`,
+        );
     }
     examples.push({ text: value[textColumn] as string, label: (value[labelColumn] as string).trim() });
   });
@@ -81,14 +103,27 @@ function fromJsonl(content: string, name: string, textColumn: string, labelColum
  *
  * @param format - `csv` or `jsonl`; default: `jsonl` when `name` ends in .jsonl/.ndjson/.json, else `csv`.
  */
-export function parseDataset(content: string, name: string, columns: DatasetColumns = {}, format?: 'csv' | 'jsonl'): LabeledExample[] {
+export function parseDataset(
+  content: string,
+  name: string,
+  columns: DatasetColumns = {},
+  format?: 'csv' | 'jsonl',
+): LabeledExample[] {
   const textColumn = columns.textColumn ?? 'text';
   const labelColumn = columns.labelColumn ?? 'label';
   const kind = format ?? (['.jsonl', '.ndjson', '.json'].includes(extname(name).toLowerCase()) ? 'jsonl' : 'csv');
-  const examples = kind === 'jsonl' ? fromJsonl(content, name, textColumn, labelColumn) : fromCsv(content, name, textColumn, labelColumn);
-  if (examples.length === 0) throw new ClassifierError('DATASET_EMPTY', `${name} has no examples; add rows with a text and a label.`);
+  const examples =
+    kind === 'jsonl'
+      ? fromJsonl(content, name, textColumn, labelColumn)
+      : fromCsv(content, name, textColumn, labelColumn);
+  if (examples.length === 0)
+    throw new RapportError('invalid_input', `${name} has no examples; add rows with a text and a label.`);
   const blank = examples.findIndex((e) => e.text.trim() === '' || e.label === '');
-  if (blank >= 0) throw new ClassifierError('DATASET_MALFORMED', `${name} example ${blank + 1} has an empty text or label; fill it in or remove the row.`);
+  if (blank >= 0)
+    throw new RapportError(
+      'invalid_input',
+      `${name} example ${blank + 1} has an empty text or label; fill it in or remove the row.`,
+    );
   return examples;
 }
 
@@ -98,7 +133,7 @@ export function readDataset(path: string, columns: DatasetColumns = {}): Labeled
   try {
     content = readFileSync(path, 'utf8');
   } catch {
-    throw new ClassifierError('DATASET_EMPTY', `Cannot read ${path}; check the path passed to --data.`);
+    throw new RapportError('invalid_input', `Cannot read ${path}; check the path passed to --data.`);
   }
   return parseDataset(content, path, columns);
 }
@@ -108,8 +143,8 @@ export function assertKnownLabels(examples: readonly LabeledExample[], modelLabe
   const known = new Set(modelLabels);
   const unseen = [...new Set(examples.map((e) => e.label).filter((l) => !known.has(l)))];
   if (unseen.length > 0) {
-    throw new ClassifierError(
-      'DATASET_UNSEEN_LABELS',
+    throw new RapportError(
+      'invalid_input',
       `The data uses label${unseen.length > 1 ? 's' : ''} the model was not trained on: ${unseen.join(', ')}. The model knows: ${modelLabels.join(', ')}. Retrain with these labels or fix the data.`,
     );
   }

@@ -1,6 +1,6 @@
 import * as chrono from 'chrono-node';
 import { timezoneOffsetMinutes } from '../domain/zoned-time.ts';
-import { winkFor } from './wink-instance.js';
+import { winkFor } from './wink-instance.ts';
 
 /** Entity types the classifier reports (wink-nlp names). */
 export type EntityType = 'DATE' | 'TIME' | 'DURATION' | 'MONEY' | 'EMAIL' | 'PHONE' | 'URL';
@@ -39,7 +39,11 @@ export const MAY_MENTION_DATE =
  *
  * @param timezone - IANA zone or UTC offset in minutes used for "tomorrow at 3pm". Default `UTC`.
  */
-export function analyzeMessage(text: string, referenceDate: Date = new Date(), timezone: string | number = 'UTC'): MessageAnalysis {
+export function analyzeMessage(
+  text: string,
+  referenceDate: Date = new Date(),
+  timezone: string | number = 'UTC',
+): MessageAnalysis {
   const nlp = winkFor(['sbd', 'negation', 'sentiment', 'ner']);
   const doc = nlp.readDoc(text);
   const entities: MessageEntity[] = [];
@@ -49,8 +53,17 @@ export function analyzeMessage(text: string, referenceDate: Date = new Date(), t
   for (const match of text.match(PHONE) ?? []) {
     if (match.replace(/\D/g, '').length >= 7) entities.push({ type: 'PHONE', value: match.trim() });
   }
-  const offset = typeof timezone === 'number' ? timezone : timezoneOffsetMinutes(timezone, referenceDate) /* chrono-node takes offsets, not zone names */;
-  const parsed = MAY_MENTION_DATE.test(text) ? chrono.parse(text, { instant: referenceDate, timezone: offset }, { forwardDate: true }) : [];
+  const offset =
+    typeof timezone === 'number'
+      ? timezone
+      : timezoneOffsetMinutes(timezone, referenceDate) /* chrono-node takes offsets, not zone names */;
+  const parsed = MAY_MENTION_DATE.test(text)
+    ? chrono.parse(text, { instant: referenceDate, timezone: offset }, { forwardDate: true })
+    : [];
   const first = parsed.find((p) => p.start.date().getTime() >= referenceDate.getTime() - 86_400_000);
-  return { entities, sentiment: doc.out(nlp.its.sentiment) as unknown as number, mentionedDate: first ? first.start.date() : null };
+  return {
+    entities,
+    sentiment: doc.out(nlp.its.sentiment) as unknown as number,
+    mentionedDate: first ? first.start.date() : null,
+  };
 }

@@ -1,4 +1,4 @@
-import { UNCLASSIFIED } from './labeled-example.js';
+import { UNCLASSIFIED } from './labeled-example.ts';
 
 /** Precision, recall, F1 and support of one label. */
 export interface ClassMetrics {
@@ -26,7 +26,11 @@ export interface EvaluationReport {
  *
  * @param labels - label set to report; default: every gold and predicted label, sorted.
  */
-export function evaluatePredictions(gold: readonly string[], predicted: readonly string[], labels?: readonly string[]): EvaluationReport {
+export function evaluatePredictions(
+  gold: readonly string[],
+  predicted: readonly string[],
+  labels?: readonly string[],
+): EvaluationReport {
   const names = labels ? [...labels] : [...new Set([...gold, ...predicted])].filter((l) => l !== UNCLASSIFIED).sort();
   if (predicted.includes(UNCLASSIFIED) && !names.includes(UNCLASSIFIED)) names.push(UNCLASSIFIED);
   const at = new Map(names.map((l, i) => [l, i]));

@@ -1,6 +1,6 @@
-import { ClassifierError } from './classifier-error.js';
-import type { SparseVector } from './sparse-vector.js';
-import { tokenizeTerms, type TermForm } from './tokenizer.js';
+import { RapportError } from '../errors.ts';
+import type { SparseVector } from './sparse-vector.ts';
+import { tokenizeTerms, type TermForm } from './tokenizer.ts';
 
 /** Featurizer settings; stored verbatim in the model artifact so prediction featurizes identically. */
 export interface FeaturizerConfig {
@@ -43,7 +43,9 @@ export function extractFeatures(text: string, config: FeaturizerConfig): Map<str
   const { terms, negated } = tokenizeTerms(text, config);
   const counts = new Map<string, number>();
   const add = (f: string) => counts.set(f, (counts.get(f) ?? 0) + 1);
-  terms.forEach((t, i) => add(negated[i] ? `not_${t}` : t));
+  terms.forEach((t, i) => {
+    add(negated[i] ? `not_${t}` : t);
+  });
   if (config.maxNgram >= 2) for (let i = 0; i + 1 < terms.length; i++) add(`${terms[i]} ${terms[i + 1]}`);
   for (let n = 3; n <= config.maxNgram; n++) {
     for (let i = 0; i + n <= terms.length; i++) add(terms.slice(i, i + n).join(' '));
@@ -74,7 +76,10 @@ function buildTermLookup(vocabulary: readonly string[]): TermLookup {
   const termIds = new Map<string, number>();
   const idOf = (t: string) => {
     let id = termIds.get(t);
-    if (id === undefined) termIds.set(t, (id = termIds.size));
+    if (id === undefined) {
+      id = termIds.size;
+      termIds.set(t, id);
+    }
     return id;
   };
   const unigrams: [number, number, boolean][] = [];
@@ -119,8 +124,12 @@ export class Featurizer {
   }
 
   /** Learns vocabulary and IDF from training texts; also returns their vectors to avoid a second pass. */
-  static fit(texts: readonly string[], config: FeaturizerConfig = DEFAULT_FEATURIZER_CONFIG): { featurizer: Featurizer; vectors: SparseVector[] } {
-    if (texts.length === 0) throw new ClassifierError('DATASET_EMPTY', 'There are no training messages; add some examples and try again.');
+  static fit(
+    texts: readonly string[],
+    config: FeaturizerConfig = DEFAULT_FEATURIZER_CONFIG,
+  ): { featurizer: Featurizer; vectors: SparseVector[] } {
+    if (texts.length === 0)
+      throw new RapportError('invalid_input', 'There are no training messages; add some examples and try again.');
     // Provisional ids while counting keep memory flat: 15k messages as Maps of strings cost ~100 MB.
     const provisional = new Map<string, number>();
     const df: number[] = [];
@@ -155,7 +164,11 @@ export class Featurizer {
       idf[i] = Math.log((1 + n) / (1 + df[id])) + 1;
       finalIndex[id] = i;
     });
-    const featurizer = new Featurizer(config, kept.map(([f]) => f), idf);
+    const featurizer = new Featurizer(
+      config,
+      kept.map(([f]) => f),
+      idf,
+    );
     const vectors = perText.map(({ ids, tfs }) => {
       const weightOf = new Map<number, number>();
       for (let k = 0; k < ids.length; k++) if (finalIndex[ids[k]] >= 0) weightOf.set(finalIndex[ids[k]], tfs[k]);
@@ -167,9 +180,16 @@ export class Featurizer {
   /** Rebuilds a fitted featurizer from {@link Featurizer.toState} output. */
   static fromState(state: FeaturizerState): Featurizer {
     if (state.vocabulary.length !== state.idf.length) {
-      throw new ClassifierError('MODEL_INVALID', 'The model file is damaged: vocabulary and IDF sizes differ. Retrain the model.');
+      throw new RapportError(
+        'invalid_input',
+        'The model file is damaged: vocabulary and IDF sizes differ. Retrain the model.',
+      );
     }
-    return new Featurizer({ ...DEFAULT_FEATURIZER_CONFIG, ...state.config }, state.vocabulary, Float32Array.from(state.idf));
+    return new Featurizer(
+      { ...DEFAULT_FEATURIZER_CONFIG, ...state.config },
+      state.vocabulary,
+      Float32Array.from(state.idf),
+    );
   }
 
   toState(): FeaturizerState {
@@ -181,7 +201,8 @@ export class Featurizer {
     if (this.config.maxNgram > 2 || this.config.charNgrams) return this.vectorize(extractFeatures(text, this.config));
     // Hot path (prediction, unigrams + bigrams): terms map to ids once; bigrams are looked up by a
     // numeric key instead of building "a b" strings. About twice as fast as the generic path.
-    const lookup = (this.lookup ??= buildTermLookup(this.vocabulary));
+    this.lookup ??= buildTermLookup(this.vocabulary);
+    const lookup = this.lookup;
     const { terms, negated } = tokenizeTerms(text, this.config);
     const found = new Int32Array(terms.length * 2);
     let n = 0;
@@ -224,7 +245,10 @@ export class Featurizer {
   private weigh(termFrequency: Map<number, number>): SparseVector {
     // A numeric typed-array sort without a comparator is several times faster than one with.
     const indices = Int32Array.from(termFrequency.keys()).sort();
-    return this.tfidf(indices, Array.from(indices, (i) => termFrequency.get(i)!));
+    return this.tfidf(
+      indices,
+      Array.from(indices, (i) => termFrequency.get(i)!),
+    );
   }
 
   /** TF-IDF weights and L2 normalisation; `indices` ascending and distinct, `tf` aligned with them. */

@@ -1,8 +1,8 @@
-import type { SvmBackendName } from './backends/svm-backend.js';
-import type { Calibration } from './calibration.js';
-import { ClassifierError } from './classifier-error.js';
-import type { EvaluationReport } from './evaluate.js';
-import type { FeaturizerState } from './featurizer.js';
+import type { SvmBackendName } from './backends/svm-backend.ts';
+import type { Calibration } from './calibration.ts';
+import { RapportError } from '../errors.ts';
+import type { EvaluationReport } from './evaluate.ts';
+import type { FeaturizerState } from './featurizer.ts';
 
 /** Bump when the artifact layout changes incompatibly; {@link parseModelArtifact} refuses other versions. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -44,7 +44,12 @@ export interface ModelArtifact {
 
 /** Serialises an artifact (to a file or an HTTP body). */
 export function serializeModelArtifact(artifact: ModelArtifact): string {
-  return JSON.stringify({ ...artifact, weights: Buffer.from(artifact.weights.buffer, artifact.weights.byteOffset, artifact.weights.byteLength).toString('base64') });
+  return JSON.stringify({
+    ...artifact,
+    weights: Buffer.from(artifact.weights.buffer, artifact.weights.byteOffset, artifact.weights.byteLength).toString(
+      'base64',
+    ),
+  });
 }
 
 /** Parses and sanity-checks an artifact; a damaged or foreign file becomes a `MODEL_INVALID` error. */
@@ -53,12 +58,28 @@ export function parseModelArtifact(json: string): ModelArtifact {
   try {
     value = JSON.parse(json) as typeof value;
   } catch {
-    throw new ClassifierError('MODEL_INVALID', 'The model file is not valid JSON; point --model at a file written by `rapport train`.');
+    throw new RapportError(
+      'invalid_input',
+      'The model file is not valid JSON; point --model at a file written by `rapport train`.',
+    );
   }
-  if (value.formatVersion !== MODEL_FORMAT_VERSION || !value.version || !Array.isArray(value.labels) || !value.featurizer || typeof value.weights !== 'string' || !value.calibration) {
-    throw new ClassifierError('MODEL_INVALID', `The model file is not a Rapport model of format ${MODEL_FORMAT_VERSION}; retrain it with \`rapport train\`.`);
+  if (
+    value.formatVersion !== MODEL_FORMAT_VERSION ||
+    !value.version ||
+    !Array.isArray(value.labels) ||
+    !value.featurizer ||
+    typeof value.weights !== 'string' ||
+    !value.calibration
+  ) {
+    throw new RapportError(
+      'invalid_input',
+      `The model file is not a Rapport model of format ${MODEL_FORMAT_VERSION}; retrain it with \`rapport train\`.`,
+    );
   }
-  return { ...(value as Omit<ModelArtifact, 'weights'>), weights: new Uint8Array(Buffer.from(value.weights, 'base64')) };
+  return {
+    ...(value as Omit<ModelArtifact, 'weights'>),
+    weights: new Uint8Array(Buffer.from(value.weights, 'base64')),
+  };
 }
 
 /** The row shape of the Prisma `Model` table. */
@@ -67,7 +88,13 @@ export interface ModelRow {
   backend: string;
   labels: string[];
   /** Featurizer state plus what prediction needs besides the weights (calibration, weight shape, format). */
-  featurizer: { formatVersion: number; state: FeaturizerState; calibration: Calibration; weightsShape: Record<string, number | string>; createdAt: string };
+  featurizer: {
+    formatVersion: number;
+    state: FeaturizerState;
+    calibration: Calibration;
+    weightsShape: Record<string, number | string>;
+    createdAt: string;
+  };
   metrics: ModelMetrics;
   trainingSummary: TrainingSummary;
   weights: Uint8Array;
@@ -80,7 +107,13 @@ export function artifactToRow(artifact: ModelArtifact, active: boolean): ModelRo
     version: artifact.version,
     backend: artifact.backend,
     labels: artifact.labels,
-    featurizer: { formatVersion: artifact.formatVersion, state: artifact.featurizer, calibration: artifact.calibration, weightsShape: artifact.weightsShape, createdAt: artifact.createdAt },
+    featurizer: {
+      formatVersion: artifact.formatVersion,
+      state: artifact.featurizer,
+      calibration: artifact.calibration,
+      weightsShape: artifact.weightsShape,
+      createdAt: artifact.createdAt,
+    },
     metrics: artifact.metrics,
     trainingSummary: artifact.trainingSummary,
     weights: artifact.weights,

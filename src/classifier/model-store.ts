@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClassifierError } from './classifier-error.js';
-import { parseModelArtifact, serializeModelArtifact, type ModelArtifact } from './model-artifact.js';
+import { RapportError } from '../errors.ts';
+import { parseModelArtifact, serializeModelArtifact, type ModelArtifact } from './model-artifact.ts';
 
 /** A stored model's listing entry (what `rapport model list` prints). */
 export interface StoredModelInfo {
@@ -39,10 +39,18 @@ const infoOf = (a: ModelArtifact, active: boolean): StoredModelInfo => ({
   labels: a.labels,
   active,
   createdAt: a.createdAt,
-  ...(a.metrics.heldOut ? { macroF1: a.metrics.heldOut.macroF1 } : a.metrics.crossValidation ? { macroF1: a.metrics.crossValidation.macroF1 } : {}),
+  ...(a.metrics.heldOut
+    ? { macroF1: a.metrics.heldOut.macroF1 }
+    : a.metrics.crossValidation
+      ? { macroF1: a.metrics.crossValidation.macroF1 }
+      : {}),
 });
 
-const notFound = (version: string) => new ClassifierError('MODEL_NOT_FOUND', `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`);
+const notFound = (version: string) =>
+  new RapportError(
+    'not_found',
+    `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`,
+  );
 
 /** A model store in memory (tests, one-off CLI runs). */
 export class InMemoryModelStore implements ModelStore {
@@ -50,7 +58,11 @@ export class InMemoryModelStore implements ModelStore {
   protected active: string | null = null;
 
   async save(artifact: ModelArtifact, options: { activate?: boolean } = {}): Promise<void> {
-    if (this.models.has(artifact.version)) throw new ClassifierError('MODEL_INVALID', `Model version "${artifact.version}" already exists; versions are never overwritten.`);
+    if (this.models.has(artifact.version))
+      throw new RapportError(
+        'invalid_input',
+        `Model version "${artifact.version}" already exists; versions are never overwritten.`,
+      );
     this.models.set(artifact.version, artifact);
     if (options.activate) this.active = artifact.version;
     this.persist();
@@ -72,7 +84,9 @@ export class InMemoryModelStore implements ModelStore {
     this.persist();
   }
   async list(): Promise<StoredModelInfo[]> {
-    return [...this.models.values()].sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1)).map((a) => infoOf(a, a.version === this.active));
+    return [...this.models.values()]
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))
+      .map((a) => infoOf(a, a.version === this.active));
   }
   /** Hook for subclasses that keep the models somewhere durable. */
   protected persist(): void {}

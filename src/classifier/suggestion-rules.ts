@@ -1,12 +1,16 @@
-import { UNCLASSIFIED } from './labeled-example.js';
+import { UNCLASSIFIED } from './labeled-example.ts';
 import { timezoneOffsetMinutes, zonedWallClockToInstant } from '../domain/zoned-time.ts';
-import type { MessageEntity } from './entities.js';
+import type { MessageEntity } from './entities.ts';
 
 /** How urgent a suggested follow-up is. */
 export type FollowUpPriority = 'low' | 'normal' | 'high';
 
 /** When a suggestion is due: a fixed offset, business hours, or the date the message mentions. */
-export type DueOffset = { readonly hours: number } | { readonly businessHours: number } | { readonly days: number } | 'mentioned-date';
+export type DueOffset =
+  | { readonly hours: number }
+  | { readonly businessHours: number }
+  | { readonly days: number }
+  | 'mentioned-date';
 
 /** One row of the rule table. The first row whose conditions all hold wins. */
 export interface SuggestionRule {
@@ -71,7 +75,8 @@ const isWorkday = (weekday: number) => weekday >= 1 && weekday <= 5;
  * step (none in UTC) instead of a walk minute by minute (~3 ms per call, which needed a cache).
  */
 export function addBusinessHours(now: Date, hours: number, timezone = 'UTC'): Date {
-  const offsetAt = (instant: number) => (timezone === 'UTC' ? 0 : timezoneOffsetMinutes(timezone, new Date(instant)) * 60_000);
+  const offsetAt = (instant: number) =>
+    timezone === 'UTC' ? 0 : timezoneOffsetMinutes(timezone, new Date(instant)) * 60_000;
   let remaining = Math.round(hours * 60) * 60_000;
   let t = Math.floor(now.getTime() / 60_000) * 60_000;
   let offset = offsetAt(t);
@@ -81,7 +86,10 @@ export function addBusinessHours(now: Date, hours: number, timezone = 'UTC'): Da
     const there = offsetAt(guess);
     if (there === offset) return guess;
     const d = new Date(day); // a DST change in between: let the general conversion sort it out
-    return zonedWallClockToInstant({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour, minute: 0 }, timezone).getTime();
+    return zonedWallClockToInstant(
+      { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour, minute: 0 },
+      timezone,
+    ).getTime();
   };
   while (remaining > 0) {
     const wall = t + offset; // wall-clock time as if it were UTC
@@ -111,7 +119,10 @@ export function addBusinessHours(now: Date, hours: number, timezone = 'UTC'): Da
  * Picks the follow-up for a classified message from a rule table (first match wins). Pure: the
  * same input always gives the same suggestion; `null` for `other`, `unclassified` or no match.
  */
-export function suggestFollowUp(input: SuggestionInput, rules: readonly SuggestionRule[] = DEFAULT_SUGGESTION_RULES): FollowUpSuggestion | null {
+export function suggestFollowUp(
+  input: SuggestionInput,
+  rules: readonly SuggestionRule[] = DEFAULT_SUGGESTION_RULES,
+): FollowUpSuggestion | null {
   if (input.label === UNCLASSIFIED) return null;
   const date = input.mentionedDate && input.mentionedDate.getTime() > input.now.getTime() ? input.mentionedDate : null;
   const index = rules.findIndex(

@@ -1,4 +1,4 @@
-import { winkFor, winkStemmer } from './wink-instance.js';
+import { winkFor, winkStemmer } from './wink-instance.ts';
 
 /** How a word is normalised before it becomes a feature. */
 export type TermForm = 'stem' | 'lemma' | 'normal';
@@ -18,7 +18,17 @@ export interface TokenizedText {
 }
 
 // Token types whose surface form carries no intent; the type itself does ("they sent an email").
-const PLACEHOLDER_TYPES = new Set(['number', 'ordinal', 'email', 'url', 'time', 'mention', 'hashtag', 'emoji', 'emoticon']);
+const PLACEHOLDER_TYPES = new Set([
+  'number',
+  'ordinal',
+  'email',
+  'url',
+  'time',
+  'mention',
+  'hashtag',
+  'emoji',
+  'emoticon',
+]);
 const DROPPED_TYPES = new Set(['punctuation', 'symbol', 'tabCRLF']);
 const CLITIC = /^(.+?)('s|'re|'ve|'ll|'d|'m|n't)$/;
 
@@ -47,7 +57,11 @@ export function tokenizeTerms(text: string, options: TokenizerOptions): Tokenize
   const its = nlp.its;
   const tokens = nlp.readDoc(text).tokens();
   const types = tokens.out(its.type) as string[];
-  const forms = ((options.termForm === 'lemma' ? tokens.out(its.lemma as unknown as typeof its.normal) : tokens.out(its.normal)) as string[]).map((f) => f.replace(/\u2019/g, "'"));
+  const forms = (
+    (options.termForm === 'lemma'
+      ? tokens.out(its.lemma as unknown as typeof its.normal)
+      : tokens.out(its.normal)) as string[]
+  ).map((f) => f.replace(/\u2019/g, "'"));
   const negated = options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined;
   const stem = options.termForm === 'stem' ? winkStemmer() : undefined;
   const terms: string[] = [];

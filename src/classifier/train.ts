@@ -1,14 +1,14 @@
-import { svmBackendByName } from './backends/backend-registry.js';
-import type { LinearSvmOptions } from './backends/linear-svm.backend.js';
-import type { MlSvmOptions } from './backends/ml-svm.backend.js';
-import type { SvmBackendName, TrainedSvm } from './backends/svm-backend.js';
-import { chooseAbstainThreshold, fitPlatt, plattProbability, type Calibration } from './calibration.js';
-import { ClassifierError } from './classifier-error.js';
-import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from './featurizer.js';
-import type { LabeledExample } from './labeled-example.js';
-import { MODEL_FORMAT_VERSION, type ModelArtifact, type ModelMetrics } from './model-artifact.js';
-import { seededRandom, shuffleInPlace } from './seeded-random.js';
-import { rowOf, selectRows, toSparseMatrix, type SparseMatrix, type SparseVector } from './sparse-vector.js';
+import { svmBackendByName } from './backends/backend-registry.ts';
+import type { LinearSvmOptions } from './backends/linear-svm.backend.ts';
+import type { MlSvmOptions } from './backends/ml-svm.backend.ts';
+import type { SvmBackendName, TrainedSvm } from './backends/svm-backend.ts';
+import { chooseAbstainThreshold, fitPlatt, plattProbability, type Calibration } from './calibration.ts';
+import { RapportError } from '../errors.ts';
+import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from './featurizer.ts';
+import type { LabeledExample } from './labeled-example.ts';
+import { MODEL_FORMAT_VERSION, type ModelArtifact, type ModelMetrics } from './model-artifact.ts';
+import { seededRandom, shuffleInPlace } from './seeded-random.ts';
+import { rowOf, selectRows, toSparseMatrix, type SparseMatrix, type SparseVector } from './sparse-vector.ts';
 
 /** Options of {@link trainModel}. */
 export interface TrainModelOptions {
@@ -42,10 +42,14 @@ export interface TrainModelOptions {
 
 /** Checks a training set: not empty and at least two labels. */
 export function assertTrainable(examples: readonly LabeledExample[]): string[] {
-  if (examples.length === 0) throw new ClassifierError('DATASET_EMPTY', 'The training data has no examples; add labelled messages and try again.');
+  if (examples.length === 0)
+    throw new RapportError('invalid_input', 'The training data has no examples; add labelled messages and try again.');
   const labels = [...new Set(examples.map((e) => e.label))].sort();
   if (labels.length < 2) {
-    throw new ClassifierError('DATASET_ONE_LABEL', `The training data has only one label ("${labels[0]}"); a classifier needs examples of at least two labels.`);
+    throw new RapportError(
+      'invalid_input',
+      `The training data has only one label ("${labels[0]}"); a classifier needs examples of at least two labels.`,
+    );
   }
   return labels;
 }
@@ -58,7 +62,14 @@ function topOf(svm: TrainedSvm, x: SparseVector, margins: Float64Array): number 
 }
 
 /** Out-of-fold top margins and whether each top label was right. */
-function foldMargins(data: SparseMatrix, classes: Int32Array, labelCount: number, folds: number, train: (d: SparseMatrix, c: Int32Array) => TrainedSvm, seed: number) {
+function foldMargins(
+  data: SparseMatrix,
+  classes: Int32Array,
+  labelCount: number,
+  folds: number,
+  train: (d: SparseMatrix, c: Int32Array) => TrainedSvm,
+  seed: number,
+) {
   const order = Int32Array.from({ length: data.rows }, (_, i) => i);
   shuffleInPlace(order, seededRandom(seed));
   const margins: number[] = [];
@@ -67,7 +78,10 @@ function foldMargins(data: SparseMatrix, classes: Int32Array, labelCount: number
   for (let f = 0; f < folds; f++) {
     const inFold = [...order].filter((_, k) => k % folds === f);
     const outFold = [...order].filter((_, k) => k % folds !== f);
-    const svm = train(selectRows(data, outFold), Int32Array.from(outFold, (i) => classes[i]));
+    const svm = train(
+      selectRows(data, outFold),
+      Int32Array.from(outFold, (i) => classes[i]),
+    );
     const held = selectRows(data, inFold);
     inFold.forEach((i, r) => {
       const best = topOf(svm, rowOf(held, r), scratch);
@@ -91,7 +105,10 @@ export function trainModel(examples: readonly LabeledExample[], options: TrainMo
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
 
   options.onProgress?.('featurize', 0);
-  const { featurizer, vectors } = Featurizer.fit(examples.map((e) => e.text), config);
+  const { featurizer, vectors } = Featurizer.fit(
+    examples.map((e) => e.text),
+    config,
+  );
   const data = toSparseMatrix(vectors, featurizer.dimension);
   const classes = Int32Array.from(examples, (e) => labelIndex.get(e.label)!);
   options.onProgress?.('featurize', 1);
@@ -117,11 +134,18 @@ export function trainModel(examples: readonly LabeledExample[], options: TrainMo
   } else if ((options.calibrationFolds ?? 3) >= 2) {
     const folds = options.calibrationFolds ?? 3;
     let done = 0;
-    ({ margins, correct } = foldMargins(data, classes, labels.length, folds, (d, c) => {
-      const s = trainSvm(d, c);
-      options.onProgress?.('calibrate', ++done / folds);
-      return s;
-    }, seed));
+    ({ margins, correct } = foldMargins(
+      data,
+      classes,
+      labels.length,
+      folds,
+      (d, c) => {
+        const s = trainSvm(d, c);
+        options.onProgress?.('calibrate', ++done / folds);
+        return s;
+      },
+      seed,
+    ));
   }
   if (margins.length > 0) {
     const platt = fitPlatt(margins, correct);

@@ -3,13 +3,19 @@ import { RapportError, userMessage } from '../errors.ts';
 import { findOrCreateRep } from '../services/reps.service.ts';
 import type { CommandContext } from './command-context.ts';
 import type { CommandDeps, HandlerContext } from './command-deps.ts';
-import { parseCommand, USAGE } from './parse-command.ts';
+import { parseCommand, type USAGE } from './parse-command.ts';
 import type { Reply } from './reply-model.ts';
 import { CustomerNotResolved } from './resolve-customer.ts';
 import { handleLog } from './handlers/log.handler.ts';
 import { handleLookup } from './handlers/lookup.handler.ts';
 import { handleFollowUpChange, handleFollowUps, handleRemind } from './handlers/follow-ups.handler.ts';
-import { handleExport, handleForget, handleLabel, handleLink, handleUnlink } from './handlers/customer-admin.handler.ts';
+import {
+  handleExport,
+  handleForget,
+  handleLabel,
+  handleLink,
+  handleUnlink,
+} from './handlers/customer-admin.handler.ts';
 import { helpReply, unknownCommandReply } from './handlers/help.handler.ts';
 
 export type { CommandDeps } from './command-deps.ts';
@@ -19,7 +25,11 @@ export type { CommandDeps } from './command-deps.ts';
  * context's actor and returns the reply model. Never throws: every failure becomes a `tone: 'error'`
  * reply with a sentence that says what to do next; unexpected errors are logged when `logger` is given.
  */
-export async function executeCommand(text: string, ctx: CommandContext, deps: CommandDeps & { logger?: Logger }): Promise<Reply> {
+export async function executeCommand(
+  text: string,
+  ctx: CommandContext,
+  deps: CommandDeps & { logger?: Logger },
+): Promise<Reply> {
   try {
     const cmd = parseCommand(text);
     if (cmd.kind === 'help') return helpReply(cmd.topic);

@@ -10,7 +10,9 @@ import type { Database } from '../db/database.ts';
  * What submitting a form (a Slack modal, later a Teams task module) gives back: per-field sentences
  * to show next to the inputs with nothing written, or the reply to tell the user what happened.
  */
-export type FormResult<Field extends string> = { ok: false; errors: Partial<Record<Field, string>> } | { ok: true; reply: Reply };
+export type FormResult<Field extends string> =
+  | { ok: false; errors: Partial<Record<Field, string>> }
+  | { ok: true; reply: Reply };
 
 /** A calendar date typed in a form, "YYYY-MM-DD" (what date pickers send). */
 export interface LocalDate {
@@ -25,7 +27,8 @@ export function parseLocalDate(text: string | undefined | null): LocalDate | und
   if (!m) return undefined;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const check = new Date(Date.UTC(year, month - 1, day));
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    return undefined;
   return { year, month, day };
 }
 
@@ -45,7 +48,13 @@ export function compareLocalDates(a: LocalDate, b: LocalDate): number {
  */
 export async function formHandlerContext(ctx: CommandContext, deps: CommandDeps): Promise<HandlerContext> {
   const rep = await findOrCreateRep(deps.db.prisma, ctx.actor);
-  return { ctx, deps, rep, audit: { repId: rep.id, platform: ctx.actor.platform }, timeZone: ctx.actor.timezone || rep.timezone || 'UTC' };
+  return {
+    ctx,
+    deps,
+    rep,
+    audit: { repId: rep.id, platform: ctx.actor.platform },
+    timeZone: ctx.actor.timezone || rep.timezone || 'UTC',
+  };
 }
 
 /**
@@ -53,12 +62,19 @@ export async function formHandlerContext(ctx: CommandContext, deps: CommandDeps)
  * error sentence on `field`, so the form stays open with everything typed in it and can be submitted
  * again; it is never a thrown stack trace, and unexpected errors are logged.
  */
-export async function errorOnFieldOnFailure<Field extends string>(field: Field, work: () => Promise<FormResult<Field>>, logger?: Logger): Promise<FormResult<Field>> {
+export async function errorOnFieldOnFailure<Field extends string>(
+  field: Field,
+  work: () => Promise<FormResult<Field>>,
+  logger?: Logger,
+): Promise<FormResult<Field>> {
   try {
     return await work();
   } catch (err) {
     if (!(err instanceof RapportError)) logger?.error({ err }, 'form submission failed');
-    const message = err instanceof RapportError ? err.message : 'Could not save this just now; nothing was written. Submit again in a moment.';
+    const message =
+      err instanceof RapportError
+        ? err.message
+        : 'Could not save this just now; nothing was written. Submit again in a moment.';
     return { ok: false, errors: { [field]: message } as Partial<Record<Field, string>> };
   }
 }
@@ -71,11 +87,19 @@ export type FormCustomer = { companyId: string } | { newName: string };
  * exists (it may have been erased since the form opened), or a non-empty new name.
  * @returns the existing company, or the sentence for the field.
  */
-export async function checkFormCustomer(db: Database, customer: FormCustomer | undefined): Promise<{ company?: { id: string; name: string }; error?: string }> {
+export async function checkFormCustomer(
+  db: Database,
+  customer: FormCustomer | undefined,
+): Promise<{ company?: { id: string; name: string }; error?: string }> {
   if (!customer) return { error: 'Pick a customer: type part of its name, a contact, an email or a domain.' };
   if ('companyId' in customer) {
-    const company = await db.prisma.company.findUnique({ where: { id: customer.companyId }, select: { id: true, name: true } });
-    return company ? { company } : { error: 'That customer no longer exists (it may have been erased). Pick another one.' };
+    const company = await db.prisma.company.findUnique({
+      where: { id: customer.companyId },
+      select: { id: true, name: true },
+    });
+    return company
+      ? { company }
+      : { error: 'That customer no longer exists (it may have been erased). Pick another one.' };
   }
   return customer.newName.trim() ? {} : { error: 'Give the new customer a name.' };
 }

@@ -32,37 +32,71 @@ export interface HomeOverviewOptions {
   channelTargets?: string[];
 }
 
-const include = { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } } as const;
+const include = {
+  company: { select: { id: true, name: true } },
+  assignee: { select: { id: true, name: true } },
+} as const;
 
 /**
  * A rep's home page, platform-neutral: overdue follow-ups, the ones due later today, the rest of
  * their open ones, and recent suggestions for them or their channels. Each list is capped; the
  * sections carry the same buttons as everywhere else (Done, Snooze, Accept, Dismiss...).
  */
-export async function homeOverview(ctx: CommandContext, deps: CommandDeps, opts: HomeOverviewOptions = {}): Promise<HomeList[]> {
+export async function homeOverview(
+  ctx: CommandContext,
+  deps: CommandDeps,
+  opts: HomeOverviewOptions = {},
+): Promise<HomeList[]> {
   const h = await formHandlerContext(ctx, deps);
   const perList = opts.perList ?? 8;
   const now = ctx.now;
   const wall = instantToWallClock(now, h.timeZone);
   const next = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
-  const endOfToday = zonedWallClockToInstant({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }, h.timeZone);
+  const endOfToday = zonedWallClockToInstant(
+    { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 },
+    h.timeZone,
+  );
   const mine: Prisma.FollowUpWhereInput = { assigneeRepId: h.rep.id, status: { in: ['open', 'snoozed'] } };
   const since = new Date(now.getTime() - (opts.suggestionsSinceMs ?? 7 * 86_400_000));
   const targets = opts.channelTargets ?? [];
-  const channels: Prisma.FollowUpWhereInput[] = targets.length ? [{ remindTarget: { in: targets } }, ...targets.map((t) => ({ remindTarget: { startsWith: `${t}/` } }))] : [];
+  const channels: Prisma.FollowUpWhereInput[] = targets.length
+    ? [{ remindTarget: { in: targets } }, ...targets.map((t) => ({ remindTarget: { startsWith: `${t}/` } }))]
+    : [];
 
-  const list = async (key: HomeList['key'], where: Prisma.FollowUpWhereInput, orderBy: Prisma.FollowUpOrderByWithRelationInput[], text: Omit<HomeList, 'key' | 'items' | 'more'>): Promise<HomeList> => {
+  const list = async (
+    key: HomeList['key'],
+    where: Prisma.FollowUpWhereInput,
+    orderBy: Prisma.FollowUpOrderByWithRelationInput[],
+    text: Omit<HomeList, 'key' | 'items' | 'more'>,
+  ): Promise<HomeList> => {
     const [rows, total] = await Promise.all([
       deps.db.prisma.followUp.findMany({ where, include, orderBy, take: perList }) as Promise<FollowUpWithCompany[]>,
       deps.db.prisma.followUp.count({ where }),
     ]);
-    return { key, ...text, items: rows.map((f) => followUpSection(f, h.timeZone, now)), more: Math.max(0, total - rows.length) };
+    return {
+      key,
+      ...text,
+      items: rows.map((f) => followUpSection(f, h.timeZone, now)),
+      more: Math.max(0, total - rows.length),
+    };
   };
   const byDue = [{ dueAt: 'asc' as const }, { number: 'asc' as const }];
   return Promise.all([
-    list('overdue', { ...mine, dueAt: { lt: now } }, byDue, { title: 'Overdue', empty: 'Nothing overdue.', moreCommand: 'followups overdue' }),
-    list('today', { ...mine, dueAt: { gte: now, lt: endOfToday } }, byDue, { title: 'Due today', empty: 'Nothing else due today.', moreCommand: 'followups today' }),
-    list('open', { ...mine, dueAt: { gte: endOfToday } }, byDue, { title: 'Your open follow-ups', empty: 'No later follow-ups. Add one with the “New follow-up” shortcut or "remind".', moreCommand: 'followups mine' }),
+    list('overdue', { ...mine, dueAt: { lt: now } }, byDue, {
+      title: 'Overdue',
+      empty: 'Nothing overdue.',
+      moreCommand: 'followups overdue',
+    }),
+    list('today', { ...mine, dueAt: { gte: now, lt: endOfToday } }, byDue, {
+      title: 'Due today',
+      empty: 'Nothing else due today.',
+      moreCommand: 'followups today',
+    }),
+    list('open', { ...mine, dueAt: { gte: endOfToday } }, byDue, {
+      title: 'Your open follow-ups',
+      empty: 'No later follow-ups. Add one with the “New follow-up” shortcut or "remind".',
+      moreCommand: 'followups mine',
+    }),
     list(
       'suggestions',
       { status: 'suggested', createdAt: { gte: since }, OR: [{ assigneeRepId: h.rep.id }, ...channels] },

@@ -55,7 +55,15 @@ export const COMMAND_WORDS: Record<string, Command['kind']> = {
   help: 'help',
 };
 
-const VIA: Record<string, ChannelKind> = { call: 'call', phone: 'call', meeting: 'meeting', email: 'email', mail: 'email', chat: 'console', note: 'note' };
+const VIA: Record<string, ChannelKind> = {
+  call: 'call',
+  phone: 'call',
+  meeting: 'meeting',
+  email: 'email',
+  mail: 'email',
+  chat: 'console',
+  note: 'note',
+};
 
 /** Most words of an unquoted customer name tried when splitting it from the text that follows. */
 const MAX_NAME_WORDS = 4;
@@ -84,9 +92,13 @@ export function parseCommand(input: string): Command {
       const { positional, flags } = splitFlags(line, args, ['via', 'at', 'follow-up', 'new']);
       const via = flags.get('via');
       if (via !== undefined && !VIA[via.toLowerCase()]) {
-        throw new RapportError('invalid_input', `--via must be one of call, meeting, email, chat, note (got "${via}").`);
+        throw new RapportError(
+          'invalid_input',
+          `--via must be one of call, meeting, email, chat, note (got "${via}").`,
+        );
       }
-      if (flags.get('at') === '' || flags.get('follow-up') === '') throw new RapportError('invalid_input', '--at and --follow-up need a time, e.g. --follow-up "friday 10am".');
+      if (flags.get('at') === '' || flags.get('follow-up') === '')
+        throw new RapportError('invalid_input', '--at and --follow-up need a time, e.g. --follow-up "friday 10am".');
       const customer = customerPhrase(line, positional, 1);
       if (customer.splits.every((s) => s.rest === '')) throw usage('log');
       return {
@@ -101,7 +113,11 @@ export function parseCommand(input: string): Command {
     case 'followups': {
       if (args.length === 0) return { kind: 'followups', scope: 'mine' };
       const scope = args[0].value.toLowerCase();
-      if (args.length === 1 && !args[0].quoted && (scope === 'mine' || scope === 'today' || scope === 'overdue' || scope === 'all')) {
+      if (
+        args.length === 1 &&
+        !args[0].quoted &&
+        (scope === 'mine' || scope === 'today' || scope === 'overdue' || scope === 'all')
+      ) {
         return { kind: 'followups', scope };
       }
       return { kind: 'followups', scope: 'customer', customer: restText(args) };
@@ -175,7 +191,8 @@ function usage(kind: keyof typeof USAGE): RapportError {
 
 function followUpNumber(text: string, kind: keyof typeof USAGE): number {
   const n = Number(text.replace(/^#/, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new RapportError('invalid_input', `"${text}" is not a follow-up number. Usage: ${USAGE[kind]}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new RapportError('invalid_input', `"${text}" is not a follow-up number. Usage: ${USAGE[kind]}`);
   return n;
 }
 
@@ -187,7 +204,11 @@ function textOf(line: string, tokens: CommandToken[]): string {
 }
 
 /** Separates `--name value words` flags (a value runs until the next flag) from the positional words before them. */
-function splitFlags(line: string, tokens: CommandToken[], known: string[]): { positional: CommandToken[]; flags: Map<string, string> } {
+function splitFlags(
+  line: string,
+  tokens: CommandToken[],
+  known: string[],
+): { positional: CommandToken[]; flags: Map<string, string> } {
   const flags = new Map<string, string>();
   const isFlag = (t: CommandToken) => !t.quoted && /^--?[a-z]/i.test(t.value) && t.value.startsWith('--');
   const first = tokens.findIndex(isFlag);
@@ -195,9 +216,15 @@ function splitFlags(line: string, tokens: CommandToken[], known: string[]): { po
   if (first === -1) return { positional, flags };
   let i = first;
   while (i < tokens.length) {
-    const name = tokens[i].value.slice(2).toLowerCase().replace(/^followup$/, 'follow-up');
+    const name = tokens[i].value
+      .slice(2)
+      .toLowerCase()
+      .replace(/^followup$/, 'follow-up');
     if (!known.includes(name)) {
-      throw new RapportError('invalid_input', `Unknown option "${tokens[i].value}". Options here: ${known.map((k) => `--${k}`).join(', ')}.`);
+      throw new RapportError(
+        'invalid_input',
+        `Unknown option "${tokens[i].value}". Options here: ${known.map((k) => `--${k}`).join(', ')}.`,
+      );
     }
     let j = i + 1;
     while (j < tokens.length && !isFlag(tokens[j])) j++;
@@ -210,7 +237,8 @@ function splitFlags(line: string, tokens: CommandToken[], known: string[]): { po
 /** Readings of "<customer> <rest>": a quoted first word is the name; else 1..4 words, longest first. */
 function customerPhrase(line: string, tokens: CommandToken[], minRestWords: number): CustomerPhrase {
   if (tokens.length === 0) return { splits: [], quoted: false };
-  if (tokens[0].quoted) return { quoted: true, splits: [{ customer: tokens[0].value, rest: textOf(line, tokens.slice(1)) }] };
+  if (tokens[0].quoted)
+    return { quoted: true, splits: [{ customer: tokens[0].value, rest: textOf(line, tokens.slice(1)) }] };
   const splits: CustomerPhrase['splits'] = [];
   const maxWords = Math.max(1, Math.min(MAX_NAME_WORDS, tokens.length - Math.max(minRestWords, 1)));
   for (let n = maxWords; n >= 1; n--) {

@@ -25,7 +25,12 @@ export function describeMatch(m: CustomerMatch): string {
 export async function resolveCustomer(
   h: HandlerContext,
   typed: string,
-  opts: { requireExact: boolean; commandFor: (exactName: string) => string; notFound?: Reply; extraButtons?: Reply['buttons'] },
+  opts: {
+    requireExact: boolean;
+    commandFor: (exactName: string) => string;
+    notFound?: Reply;
+    extraButtons?: Reply['buttons'];
+  },
 ): Promise<CustomerMatch> {
   const matches = await lookupCustomer(h.deps.db, typed);
   const match = confidentMatch(matches, { requireExact: opts.requireExact });

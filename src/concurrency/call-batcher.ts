@@ -88,7 +88,8 @@ export class CallBatcher<I, O> {
     let outputs: ReadonlyArray<O | Promise<O>>;
     try {
       outputs = await this.run(batch.map((w) => w.input));
-      if (outputs.length !== batch.length) throw new Error(`batch of ${batch.length} answered ${outputs.length} results`);
+      if (outputs.length !== batch.length)
+        throw new Error(`batch of ${batch.length} answered ${outputs.length} results`);
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;

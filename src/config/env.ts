@@ -111,7 +111,9 @@ export interface TeamsConfig {
 /** Thrown by {@link loadConfig} with every problem found, one per line. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Rapport cannot start, the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `Rapport cannot start, the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -144,7 +146,9 @@ export function loadConfig(env: Env = process.env): Config {
 
   const databaseUrl = str('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must start with postgresql:// (got "${redact(databaseUrl)}"); leave it unset to use the embedded database.`);
+    problems.push(
+      `DATABASE_URL must start with postgresql:// (got "${redact(databaseUrl)}"); leave it unset to use the embedded database.`,
+    );
   }
   const redisUrl = str('REDIS_URL');
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
@@ -167,18 +171,24 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const timezone = str('RAPPORT_TIMEZONE') ?? 'UTC';
-  if (!isValidTimezone(timezone)) problems.push(`RAPPORT_TIMEZONE "${timezone}" is not an IANA timezone such as Europe/Berlin or America/New_York.`);
+  if (!isValidTimezone(timezone))
+    problems.push(`RAPPORT_TIMEZONE "${timezone}" is not an IANA timezone such as Europe/Berlin or America/New_York.`);
 
   const logLevel = str('LOG_LEVEL') ?? 'info';
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${levels.join(', ')} (got "${logLevel}").`);
 
   const digestTime = str('RAPPORT_DIGEST_TIME') ?? '09:00';
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(digestTime)) problems.push(`RAPPORT_DIGEST_TIME must be a 24-hour time like 09:00 (got "${digestTime}").`);
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(digestTime))
+    problems.push(`RAPPORT_DIGEST_TIME must be a 24-hour time like 09:00 (got "${digestTime}").`);
   const defaultTarget = str('RAPPORT_DEFAULT_CHANNEL') ?? 'console:team';
-  if (!/^(console|slack|teams):.+/.test(defaultTarget)) problems.push(`RAPPORT_DEFAULT_CHANNEL must look like console:team, slack:T123/C456 or teams:<conversation id> (got "${defaultTarget}").`);
+  if (!/^(console|slack|teams):.+/.test(defaultTarget))
+    problems.push(
+      `RAPPORT_DEFAULT_CHANNEL must look like console:team, slack:T123/C456 or teams:<conversation id> (got "${defaultTarget}").`,
+    );
   const retrainCron = str('RAPPORT_RETRAIN_CRON') ?? '0 3 * * *';
-  if (retrainCron.split(/\s+/).length < 5) problems.push(`RAPPORT_RETRAIN_CRON must be a cron pattern like "0 3 * * *" (got "${retrainCron}").`);
+  if (retrainCron.split(/\s+/).length < 5)
+    problems.push(`RAPPORT_RETRAIN_CRON must be a cron pattern like "0 3 * * *" (got "${retrainCron}").`);
   const pipeline: PipelineConfig = {
     defaultTarget,
     escalateAfterMs: int('RAPPORT_ESCALATE_AFTER_HOURS', 24, 0, 24 * 90) * 3_600_000,
@@ -192,7 +202,10 @@ export function loadConfig(env: Env = process.env): Config {
   const slack = readSlack(str, problems);
   const teams = readTeams(str, problems);
   const imap = readMailboxes(str, int, problems);
-  const internalDomains = (str('RAPPORT_INTERNAL_DOMAINS') ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+  const internalDomains = (str('RAPPORT_INTERNAL_DOMAINS') ?? '')
+    .split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
 
   const config: Config = {
     port,
@@ -235,15 +248,30 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     redirectUri: str('SLACK_REDIRECT_URI'),
   };
   if (!c.signingSecret && !c.botToken && !c.appToken && !c.clientId) return undefined;
-  if (c.botToken && !c.botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must be a bot token starting with xoxb-.');
-  if (c.appToken && !c.appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode).');
-  if (!c.appToken && !c.signingSecret) problems.push('Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).');
-  if (!c.botToken && !c.clientId) problems.push('Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (OAuth install).');
-  if (c.clientId && (!c.clientSecret || !c.stateSecret)) problems.push('Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.');
-  if (c.apiUrl && !/^https?:\/\//.test(c.apiUrl)) problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.');
-  if (c.clientId && !c.botToken && !c.signingSecret) problems.push('Slack OAuth installs (SLACK_CLIENT_ID) need HTTP mode: set SLACK_SIGNING_SECRET (Socket Mode is for one development workspace with SLACK_BOT_TOKEN).');
-  if (!c.installPath.startsWith('/')) problems.push(`SLACK_INSTALL_PATH must be a path starting with / (got "${c.installPath}").`);
-  if (c.redirectUri && !/^https?:\/\/[^/]+\/./.test(c.redirectUri)) problems.push(`SLACK_REDIRECT_URI must be the full public URL of the OAuth redirect, such as https://rapport.example.com/slack/oauth_redirect (got "${c.redirectUri}").`);
+  if (c.botToken && !c.botToken.startsWith('xoxb-'))
+    problems.push('SLACK_BOT_TOKEN must be a bot token starting with xoxb-.');
+  if (c.appToken && !c.appToken.startsWith('xapp-'))
+    problems.push('SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode).');
+  if (!c.appToken && !c.signingSecret)
+    problems.push('Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).');
+  if (!c.botToken && !c.clientId)
+    problems.push(
+      'Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (OAuth install).',
+    );
+  if (c.clientId && (!c.clientSecret || !c.stateSecret))
+    problems.push('Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.');
+  if (c.apiUrl && !/^https?:\/\//.test(c.apiUrl))
+    problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.');
+  if (c.clientId && !c.botToken && !c.signingSecret)
+    problems.push(
+      'Slack OAuth installs (SLACK_CLIENT_ID) need HTTP mode: set SLACK_SIGNING_SECRET (Socket Mode is for one development workspace with SLACK_BOT_TOKEN).',
+    );
+  if (!c.installPath.startsWith('/'))
+    problems.push(`SLACK_INSTALL_PATH must be a path starting with / (got "${c.installPath}").`);
+  if (c.redirectUri && !/^https?:\/\/[^/]+\/./.test(c.redirectUri))
+    problems.push(
+      `SLACK_REDIRECT_URI must be the full public URL of the OAuth redirect, such as https://rapport.example.com/slack/oauth_redirect (got "${c.redirectUri}").`,
+    );
   return c;
 }
 
@@ -286,7 +314,11 @@ export interface MailboxConfig {
  * IMAP mailboxes from `IMAP_*` (one mailbox) and/or `RAPPORT_MAILBOXES` (a JSON file with an array of
  * objects whose keys are the MailboxConfig fields; missing fields take the `IMAP_*` values and defaults).
  */
-function readMailboxes(str: (n: string) => string | undefined, int: (n: string, f: number, min: number, max: number) => number, problems: string[]): MailboxConfig[] {
+function readMailboxes(
+  str: (n: string) => string | undefined,
+  int: (n: string, f: number, min: number, max: number) => number,
+  problems: string[],
+): MailboxConfig[] {
   const bool = (name: string, fallback: boolean): boolean => {
     const raw = str(name)?.toLowerCase();
     if (raw === undefined) return fallback;
@@ -303,7 +335,10 @@ function readMailboxes(str: (n: string) => string | undefined, int: (n: string, 
     user: str('IMAP_USER'),
     password: str('IMAP_PASSWORD'),
     accessToken: str('IMAP_ACCESS_TOKEN'),
-    folders: (str('IMAP_FOLDERS') ?? 'INBOX').split(',').map((f) => f.trim()).filter(Boolean),
+    folders: (str('IMAP_FOLDERS') ?? 'INBOX')
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
     sinceDays: int('IMAP_SINCE_DAYS', 30, 0, 36500),
     pollSeconds: int('IMAP_POLL_SECONDS', 60, 1, 3600),
     skipLists: bool('IMAP_SKIP_LISTS', true),
@@ -316,7 +351,10 @@ function readMailboxes(str: (n: string) => string | undefined, int: (n: string, 
   if (file) {
     try {
       const parsed: unknown = JSON.parse(readFileSync(resolve(file), 'utf8'));
-      if (!Array.isArray(parsed)) problems.push(`RAPPORT_MAILBOXES file ${file} must hold a JSON array of mailboxes, e.g. [{"host":"imap.example.com","user":"support@example.com","password":"..."}].`);
+      if (!Array.isArray(parsed))
+        problems.push(
+          `RAPPORT_MAILBOXES file ${file} must hold a JSON array of mailboxes, e.g. [{"host":"imap.example.com","user":"support@example.com","password":"..."}].`,
+        );
       else raw.push(...parsed);
     } catch (err) {
       problems.push(`RAPPORT_MAILBOXES file ${file} could not be read as JSON: ${(err as Error).message}.`);
@@ -325,7 +363,8 @@ function readMailboxes(str: (n: string) => string | undefined, int: (n: string, 
   if (base.host || base.user) raw.unshift({});
   const mailboxes: MailboxConfig[] = [];
   raw.forEach((entry, i) => {
-    const where = i === 0 && (base.host || base.user) ? 'IMAP_*' : `RAPPORT_MAILBOXES entry ${base.host || base.user ? i : i + 1}`;
+    const where =
+      i === 0 && (base.host || base.user) ? 'IMAP_*' : `RAPPORT_MAILBOXES entry ${base.host || base.user ? i : i + 1}`;
     const pick = <T>(key: string, fallback: T): T => (entry[key] === undefined ? fallback : (entry[key] as T));
     const m: MailboxConfig = {
       host: pick('host', base.host ?? ''),
@@ -339,32 +378,42 @@ function readMailboxes(str: (n: string) => string | undefined, int: (n: string, 
       pollSeconds: pick('pollSeconds', base.pollSeconds),
       skipLists: pick('skipLists', base.skipLists),
       markSeen: pick('markSeen', base.markSeen),
-      maxMessageBytes: entry.maxMessageMb === undefined ? base.maxMessageBytes : Number(entry.maxMessageMb) * 1024 * 1024,
+      maxMessageBytes:
+        entry.maxMessageMb === undefined ? base.maxMessageBytes : Number(entry.maxMessageMb) * 1024 * 1024,
       defaultChannel: pick('defaultChannel', base.defaultChannel),
       address: '',
     };
     m.address = String(pick('address', m.user)).trim().toLowerCase();
-    if (!m.host) problems.push(`${where}: the IMAP server is missing; set IMAP_HOST (or "host"), e.g. imap.example.com.`);
-    if (!m.user) problems.push(`${where}: the IMAP login is missing; set IMAP_USER (or "user"), e.g. support@example.com.`);
-    if (!m.password && !m.accessToken) problems.push(`${where}: set IMAP_PASSWORD (or IMAP_ACCESS_TOKEN for OAuth2) for ${m.user || 'the mailbox'}.`);
-    if (!Number.isInteger(m.port) || m.port < 1 || m.port > 65535) problems.push(`${where}: port must be a whole number between 1 and 65535.`);
-    if (!Array.isArray(m.folders) || m.folders.length === 0) problems.push(`${where}: folders must list at least one folder such as INBOX.`);
-    if (!/^[^\s@]+@[^\s@]+$/.test(m.address)) problems.push(`${where}: "${m.address}" is not an email address; set "address" to the mailbox's address.`);
+    if (!m.host)
+      problems.push(`${where}: the IMAP server is missing; set IMAP_HOST (or "host"), e.g. imap.example.com.`);
+    if (!m.user)
+      problems.push(`${where}: the IMAP login is missing; set IMAP_USER (or "user"), e.g. support@example.com.`);
+    if (!m.password && !m.accessToken)
+      problems.push(`${where}: set IMAP_PASSWORD (or IMAP_ACCESS_TOKEN for OAuth2) for ${m.user || 'the mailbox'}.`);
+    if (!Number.isInteger(m.port) || m.port < 1 || m.port > 65535)
+      problems.push(`${where}: port must be a whole number between 1 and 65535.`);
+    if (!Array.isArray(m.folders) || m.folders.length === 0)
+      problems.push(`${where}: folders must list at least one folder such as INBOX.`);
+    if (!/^[^\s@]+@[^\s@]+$/.test(m.address))
+      problems.push(`${where}: "${m.address}" is not an email address; set "address" to the mailbox's address.`);
     if (m.defaultChannel !== undefined && !/^(console|slack|teams):.+/.test(String(m.defaultChannel))) {
-      problems.push(`${where}: the default channel must look like console:team, slack:T123/C456 or teams:<conversation id> (got "${m.defaultChannel}").`);
+      problems.push(
+        `${where}: the default channel must look like console:team, slack:T123/C456 or teams:<conversation id> (got "${m.defaultChannel}").`,
+      );
     }
-    if (mailboxes.some((x) => x.address === m.address)) problems.push(`${where}: mailbox ${m.address} is listed twice.`);
+    if (mailboxes.some((x) => x.address === m.address))
+      problems.push(`${where}: mailbox ${m.address} is listed twice.`);
     mailboxes.push(m);
   });
   return mailboxes;
 }
 
-
 function readTeams(str: (n: string) => string | undefined, problems: string[]): TeamsConfig | undefined {
   const enabled = str('MICROSOFT_APP_ID') !== undefined || str('TEAMS_ENABLED') === 'true';
   if (!enabled) return undefined;
   const appType = str('MICROSOFT_APP_TYPE') ?? 'MultiTenant';
-  if (appType !== 'SingleTenant' && appType !== 'MultiTenant') problems.push(`MICROSOFT_APP_TYPE must be SingleTenant or MultiTenant (got "${appType}").`);
+  if (appType !== 'SingleTenant' && appType !== 'MultiTenant')
+    problems.push(`MICROSOFT_APP_TYPE must be SingleTenant or MultiTenant (got "${appType}").`);
   const c: TeamsConfig = {
     appId: str('MICROSOFT_APP_ID'),
     appPassword: str('MICROSOFT_APP_PASSWORD'),
@@ -372,7 +421,8 @@ function readTeams(str: (n: string) => string | undefined, problems: string[]): 
     appType: appType === 'SingleTenant' ? 'SingleTenant' : 'MultiTenant',
   };
   if (c.appId && !c.appPassword) problems.push('MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.');
-  if (c.appType === 'SingleTenant' && c.appId && !c.tenantId) problems.push('MICROSOFT_APP_TENANT_ID is required for a SingleTenant app.');
+  if (c.appType === 'SingleTenant' && c.appId && !c.tenantId)
+    problems.push('MICROSOFT_APP_TENANT_ID is required for a SingleTenant app.');
   return c;
 }
 

@@ -65,16 +65,45 @@ FROM rec`;
  * Idempotent by `externalId`: a repeat writes no message (`created: false`, the stored message's id).
  * @throws the driver's foreign-key violation (23503) when the company no longer exists.
  */
-export async function insertChatMessage(sql: SqlRunner, row: ChatMessageRow, now = new Date()): Promise<InsertedChatMessage> {
+export async function insertChatMessage(
+  sql: SqlRunner,
+  row: ChatMessageRow,
+  now = new Date(),
+): Promise<InsertedChatMessage> {
   const messageId = randomUUID();
-  const [r] = await sql.query<{ recordId: string; newRecord: boolean; messageId: string | null; existingMessageId: string | null }>(INSERT_CHAT_MESSAGE, [
-    randomUUID(), row.companyId, row.channelKind, row.subject, row.sourceKey, row.repId, row.sentAt, now,
-    messageId, row.externalId, row.direction, row.contactId, row.authorName, row.authorEmail, row.text, row.cleanText, JSON.stringify(row.metadata),
-    randomUUID(), row.audit.actor, row.audit.platform,
+  const [r] = await sql.query<{
+    recordId: string;
+    newRecord: boolean;
+    messageId: string | null;
+    existingMessageId: string | null;
+  }>(INSERT_CHAT_MESSAGE, [
+    randomUUID(),
+    row.companyId,
+    row.channelKind,
+    row.subject,
+    row.sourceKey,
+    row.repId,
+    row.sentAt,
+    now,
+    messageId,
+    row.externalId,
+    row.direction,
+    row.contactId,
+    row.authorName,
+    row.authorEmail,
+    row.text,
+    row.cleanText,
+    JSON.stringify(row.metadata),
+    randomUUID(),
+    row.audit.actor,
+    row.audit.platform,
   ]);
-  if (r.messageId) return { recordId: r.recordId, messageId: r.messageId, newRecord: r.newRecord === true, created: true };
+  if (r.messageId)
+    return { recordId: r.recordId, messageId: r.messageId, newRecord: r.newRecord === true, created: true };
   // The statement's snapshot predates a concurrent insert of the same message; its id is read after.
-  const existing = r.existingMessageId ?? (await sql.query<{ id: string }>(`SELECT id FROM "Message" WHERE "externalId" = $1`, [row.externalId]))[0]?.id;
+  const existing =
+    r.existingMessageId ??
+    (await sql.query<{ id: string }>(`SELECT id FROM "Message" WHERE "externalId" = $1`, [row.externalId]))[0]?.id;
   if (!existing) throw new Error(`message ${row.externalId} conflicted but cannot be read back`);
   return { recordId: r.recordId, messageId: existing, newRecord: false, created: false };
 }

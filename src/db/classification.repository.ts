@@ -13,7 +13,14 @@ export interface MessageToClassify {
   /** The mailbox an email came from (Message.metadata.origin.mailbox), for its default channel. */
   mailbox: string | null;
   /** The stored classification of this record and message, when a previous run wrote it. */
-  classification: { id: string; label: string; correctedLabel: string | null; confidence: number; sentiment: number | null; createdAt: Date } | null;
+  classification: {
+    id: string;
+    label: string;
+    correctedLabel: string | null;
+    confidence: number;
+    sentiment: number | null;
+    createdAt: Date;
+  } | null;
   /** The suggestion that classification produced, if any. */
   followUp: SuggestedFollowUpRow | null;
   /** Whether the record already has a follow-up waiting for Accept/Dismiss. */
@@ -66,7 +73,10 @@ export async function readMessageToClassify(sql: SqlRunner, messageId: string): 
  * {@link readMessageToClassify} for many messages in one statement (the classify batch), keyed by
  * message id; a message that is gone has no entry.
  */
-export async function readMessagesToClassify(sql: SqlRunner, messageIds: readonly string[]): Promise<Map<string, MessageToClassify>> {
+export async function readMessagesToClassify(
+  sql: SqlRunner,
+  messageIds: readonly string[],
+): Promise<Map<string, MessageToClassify>> {
   const rows = await sql.query<Record<string, unknown>>(READ, [messageIds]);
   return new Map(rows.map((row) => [row.messageId as string, messageFromRow(row)]));
 }
@@ -90,7 +100,13 @@ function messageFromRow(row: Record<string, unknown>): MessageToClassify {
           createdAt: new Date(row.classifiedAt as string | Date),
         }
       : null,
-    followUp: row.followUpId ? { id: row.followUpId as string, status: row.followUpStatus as string, remindTarget: (row.remindTarget as string | null) ?? null } : null,
+    followUp: row.followUpId
+      ? {
+          id: row.followUpId as string,
+          status: row.followUpStatus as string,
+          remindTarget: (row.remindTarget as string | null) ?? null,
+        }
+      : null,
     pendingSuggestion: row.pendingSuggestion === true,
   };
 }
@@ -108,9 +124,23 @@ const INSERT_SUGGESTION_COLUMNS = `INSERT INTO "FollowUp" (id, "companyId", "rec
 const INSERT_CLASSIFICATIONS = `
 WITH i AS (
   SELECT i.* FROM ${batchRows('i', [
-    ['id', 'uuid'], ['"recordId"', 'uuid'], ['"messageId"', 'uuid'], ['label', 'text'], ['confidence', 'float8'], ['scores', 'text'], ['sentiment', 'float8'],
-    ['entities', 'text'], ['"modelVersion"', 'text'], ['"followUpId"', 'uuid'], ['"companyId"', 'uuid'], ['title', 'text'], ['"dueAt"', 'text'], ['priority', 'text'],
-    ['reason', 'text'], ['"assigneeRepId"', 'uuid'], ['"defaultTarget"', 'text'],
+    ['id', 'uuid'],
+    ['"recordId"', 'uuid'],
+    ['"messageId"', 'uuid'],
+    ['label', 'text'],
+    ['confidence', 'float8'],
+    ['scores', 'text'],
+    ['sentiment', 'float8'],
+    ['entities', 'text'],
+    ['"modelVersion"', 'text'],
+    ['"followUpId"', 'uuid'],
+    ['"companyId"', 'uuid'],
+    ['title', 'text'],
+    ['"dueAt"', 'text'],
+    ['priority', 'text'],
+    ['reason', 'text'],
+    ['"assigneeRepId"', 'uuid'],
+    ['"defaultTarget"', 'text'],
   ])}
 ), c AS (
   INSERT INTO "Classification" (id, "recordId", "messageId", label, confidence, scores, sentiment, entities, "modelVersion", "createdAt")
@@ -180,22 +210,54 @@ export async function insertClassification(
  * whose classification already existed has no entry. Several messages of one record may each ask for
  * a suggestion: the partial unique index on pending suggestions lets the first in and skips the rest.
  */
-export async function insertClassifications(sql: SqlRunner, items: readonly NewClassification[], now = new Date()): Promise<Map<string, WrittenClassification>> {
+export async function insertClassifications(
+  sql: SqlRunner,
+  items: readonly NewClassification[],
+  now = new Date(),
+): Promise<Map<string, WrittenClassification>> {
   const cols: unknown[][] = Array.from({ length: 17 }, () => []);
   for (const { classification: c, suggestion: s } of items) {
     const suggest = s && c.companyId;
     const values = [
-      randomUUID(), c.recordId, c.messageId, c.label, c.confidence, JSON.stringify(c.scores), c.sentiment, JSON.stringify(c.entities), c.modelVersion,
-      suggest ? randomUUID() : null, c.companyId, s?.title ?? null, s ? s.dueAt.toISOString() : null, s?.priority ?? null, s?.reason ?? null, c.assigneeRepId, s?.defaultTarget ?? null,
+      randomUUID(),
+      c.recordId,
+      c.messageId,
+      c.label,
+      c.confidence,
+      JSON.stringify(c.scores),
+      c.sentiment,
+      JSON.stringify(c.entities),
+      c.modelVersion,
+      suggest ? randomUUID() : null,
+      c.companyId,
+      s?.title ?? null,
+      s ? s.dueAt.toISOString() : null,
+      s?.priority ?? null,
+      s?.reason ?? null,
+      c.assigneeRepId,
+      s?.defaultTarget ?? null,
     ];
-    values.forEach((v, i) => cols[i].push(v));
+    values.forEach((v, i) => {
+      cols[i].push(v);
+    });
   }
-  const rows = await sql.query<{ classificationId: string; messageId: string; followUpId: string | null; followUpStatus: string | null; remindTarget: string | null }>(
-    INSERT_CLASSIFICATIONS,
-    [...cols, now],
-  );
+  const rows = await sql.query<{
+    classificationId: string;
+    messageId: string;
+    followUpId: string | null;
+    followUpStatus: string | null;
+    remindTarget: string | null;
+  }>(INSERT_CLASSIFICATIONS, [...cols, now]);
   return new Map(
-    rows.map((row) => [row.messageId, { classificationId: row.classificationId, followUp: row.followUpId ? { id: row.followUpId, status: row.followUpStatus!, remindTarget: row.remindTarget } : null }]),
+    rows.map((row) => [
+      row.messageId,
+      {
+        classificationId: row.classificationId,
+        followUp: row.followUpId
+          ? { id: row.followUpId, status: row.followUpStatus!, remindTarget: row.remindTarget }
+          : null,
+      },
+    ]),
   );
 }
 
@@ -211,13 +273,28 @@ export async function insertSuggestionFor(
   now = new Date(),
 ): Promise<SuggestedFollowUpRow | null> {
   const s = suggestion;
-  const params = [randomUUID(), c.companyId, c.recordId, s.title, s.dueAt, s.priority, s.reason, c.assigneeRepId, s.defaultTarget, now, classificationId];
+  const params = [
+    randomUUID(),
+    c.companyId,
+    c.recordId,
+    s.title,
+    s.dueAt,
+    s.priority,
+    s.reason,
+    c.assigneeRepId,
+    s.defaultTarget,
+    now,
+    classificationId,
+  ];
   const [row] = await sql.query<SuggestedFollowUpRow>(INSERT_SUGGESTION_FOR, params);
   return row ?? null;
 }
 
 /** The suggestion a classification produced, if any. */
 export async function readSuggestionOf(sql: SqlRunner, classificationId: string): Promise<SuggestedFollowUpRow | null> {
-  const [row] = await sql.query<SuggestedFollowUpRow>(`SELECT id, status::text AS status, "remindTarget" FROM "FollowUp" WHERE "classificationId" = $1::uuid`, [classificationId]);
+  const [row] = await sql.query<SuggestedFollowUpRow>(
+    `SELECT id, status::text AS status, "remindTarget" FROM "FollowUp" WHERE "classificationId" = $1::uuid`,
+    [classificationId],
+  );
   return row ?? null;
 }

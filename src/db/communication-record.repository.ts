@@ -61,12 +61,35 @@ function withDates<T>(row: Record<string, unknown>, keys: readonly string[]): T 
  * before (nothing is written then); throws the driver's unique violation (23505) only when another
  * key collides (e.g. the message's external id).
  */
-export async function insertLoggedRecord(sql: SqlRunner, row: LoggedRecordRow, now = new Date()): Promise<{ record: CommunicationRecord; message: Message; followUp?: FollowUp } | undefined> {
-  const rows = await sql.query<{ record: Record<string, unknown>; message: Record<string, unknown>; followUp: Record<string, unknown> | null }>(INSERT_LOGGED_RECORD, [
-    randomUUID(), row.companyId, row.channelKind, row.subject, row.sourceKey, row.repId, row.occurredAt, now,
-    randomUUID(), row.messageExternalId, row.authorName, row.text,
-    row.followUp ? randomUUID() : null, row.followUp?.title ?? null, row.followUp?.dueAt ?? null, row.followUp?.fallbackRemindTarget ?? null,
-    randomUUID(), row.audit.actor, row.audit.platform,
+export async function insertLoggedRecord(
+  sql: SqlRunner,
+  row: LoggedRecordRow,
+  now = new Date(),
+): Promise<{ record: CommunicationRecord; message: Message; followUp?: FollowUp } | undefined> {
+  const rows = await sql.query<{
+    record: Record<string, unknown>;
+    message: Record<string, unknown>;
+    followUp: Record<string, unknown> | null;
+  }>(INSERT_LOGGED_RECORD, [
+    randomUUID(),
+    row.companyId,
+    row.channelKind,
+    row.subject,
+    row.sourceKey,
+    row.repId,
+    row.occurredAt,
+    now,
+    randomUUID(),
+    row.messageExternalId,
+    row.authorName,
+    row.text,
+    row.followUp ? randomUUID() : null,
+    row.followUp?.title ?? null,
+    row.followUp?.dueAt ?? null,
+    row.followUp?.fallbackRemindTarget ?? null,
+    randomUUID(),
+    row.audit.actor,
+    row.audit.platform,
   ]);
   const r = rows[0];
   if (!r) return undefined;

@@ -22,7 +22,10 @@ export function acquireDataDirLock(dataDir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
-      writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() } satisfies DataDirLockInfo));
+      writeSync(
+        fd,
+        JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() } satisfies DataDirLockInfo),
+      );
       closeSync(fd);
       let released = false;
       return () => {

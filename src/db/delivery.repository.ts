@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from './database.ts';
 import { batchRows } from './batch-rows.ts';
-import { FOLLOW_UP_CARD_COLUMNS, FOLLOW_UP_CARD_JOINS, followUpCardFromRow, type FollowUpCardData } from './follow-up-card.repository.ts';
+import {
+  FOLLOW_UP_CARD_COLUMNS,
+  FOLLOW_UP_CARD_JOINS,
+  followUpCardFromRow,
+  type FollowUpCardData,
+} from './follow-up-card.repository.ts';
 
 /** The Delivery row of a key, and what a delivery needs to build its message, read in one statement. */
 export interface ClaimedDelivery {
@@ -32,7 +37,14 @@ const PLATFORMS = new Set(['slack', 'teams', 'email', 'console']);
 // into scanning whole tables as they grow from empty.
 const CLAIM = `
 WITH i AS (
-  SELECT i.* FROM ${batchRows('i', [['id', 'uuid'], ['key', 'text'], ['target', 'text'], ['"followUpId"', 'uuid'], ['platform', 'text'], ['"channelRef"', 'text']])}
+  SELECT i.* FROM ${batchRows('i', [
+    ['id', 'uuid'],
+    ['key', 'text'],
+    ['target', 'text'],
+    ['"followUpId"', 'uuid'],
+    ['platform', 'text'],
+    ['"channelRef"', 'text'],
+  ])}
 ), p AS (
   SELECT i.*, (SELECT f.id FROM "FollowUp" f WHERE f.id = i."followUpId") IS NOT NULL AS mark FROM i
 ), locked AS (
@@ -74,7 +86,11 @@ export interface DeliveryToClaim {
  * not yet sent whose follow-up exists is marked `posting` in the same statement (see
  * {@link ClaimedDelivery.markedPosting}). Keys must be distinct.
  */
-export async function claimDeliveries(sql: SqlRunner, deliveries: readonly DeliveryToClaim[], now = new Date()): Promise<ClaimedDelivery[]> {
+export async function claimDeliveries(
+  sql: SqlRunner,
+  deliveries: readonly DeliveryToClaim[],
+  now = new Date(),
+): Promise<ClaimedDelivery[]> {
   const claimed = new Map<string, ClaimedDelivery>();
   for (let attempt = 0; ; attempt++) {
     const missing = deliveries.filter((d) => !claimed.has(d.key));
@@ -84,7 +100,16 @@ export async function claimDeliveries(sql: SqlRunner, deliveries: readonly Deliv
     for (const d of missing) {
       const colon = d.target.indexOf(':');
       const platform = colon > 0 ? d.target.slice(0, colon) : d.target;
-      [randomUUID(), d.key, d.target, d.followUpId ?? null, PLATFORMS.has(platform) ? platform : null, colon > 0 ? d.target.slice(colon + 1) : ''].forEach((v, i) => cols[i].push(v));
+      [
+        randomUUID(),
+        d.key,
+        d.target,
+        d.followUpId ?? null,
+        PLATFORMS.has(platform) ? platform : null,
+        colon > 0 ? d.target.slice(colon + 1) : '',
+      ].forEach((v, i) => {
+        cols[i].push(v);
+      });
     }
     for (const row of await sql.query<Record<string, unknown>>(CLAIM, [...cols, now])) {
       claimed.set(row.key as string, {
@@ -110,11 +135,23 @@ export async function setDeliveryStatus(
   previousStatus?: string,
 ): Promise<void> {
   if (status === 'posting') {
-    await sql.query(`UPDATE "Delivery" SET status = 'posting', attempts = attempts + 1, "updatedAt" = $2 WHERE key = $1`, [key, new Date()]);
+    await sql.query(
+      `UPDATE "Delivery" SET status = 'posting', attempts = attempts + 1, "updatedAt" = $2 WHERE key = $1`,
+      [key, new Date()],
+    );
   } else if (status === 'not-posting') {
-    await sql.query(`UPDATE "Delivery" SET status = $2, attempts = attempts - 1, "updatedAt" = $3 WHERE key = $1`, [key, previousStatus ?? 'pending', new Date()]);
+    await sql.query(`UPDATE "Delivery" SET status = $2, attempts = attempts - 1, "updatedAt" = $3 WHERE key = $1`, [
+      key,
+      previousStatus ?? 'pending',
+      new Date(),
+    ]);
   } else if (lastError !== undefined) {
-    await sql.query(`UPDATE "Delivery" SET status = $2, "lastError" = $3, "updatedAt" = $4 WHERE key = $1`, [key, status, lastError, new Date()]);
+    await sql.query(`UPDATE "Delivery" SET status = $2, "lastError" = $3, "updatedAt" = $4 WHERE key = $1`, [
+      key,
+      status,
+      lastError,
+      new Date(),
+    ]);
   } else {
     await sql.query(`UPDATE "Delivery" SET status = $2, "updatedAt" = $3 WHERE key = $1`, [key, status, new Date()]);
   }
@@ -132,7 +169,13 @@ export interface SentDelivery {
 // was small would keep scanning all of it.
 const RECORD_SENT = `
 WITH i AS (
-  SELECT i.* FROM ${batchRows('i', [['key', 'text'], ['"externalId"', 'text'], ['"followUpId"', 'uuid'], ['"messageRef"', 'text'], ['"messagePurpose"', 'text']])}
+  SELECT i.* FROM ${batchRows('i', [
+    ['key', 'text'],
+    ['"externalId"', 'text'],
+    ['"followUpId"', 'uuid'],
+    ['"messageRef"', 'text'],
+    ['"messagePurpose"', 'text'],
+  ])}
 ), d AS (
   UPDATE "Delivery" x SET status = 'sent', "externalId" = i."externalId", "lastError" = NULL, "updatedAt" = $6::timestamptz FROM i WHERE x.key = i.key
 )
@@ -143,7 +186,18 @@ UPDATE "FollowUp" f SET "messageRef" = i."messageRef", "messagePurpose" = i."mes
  * follow-up (so later changes update it in place), in one statement for all.
  */
 export async function recordDeliveriesSent(sql: SqlRunner, sent: readonly SentDelivery[]): Promise<void> {
-  await sql.query(RECORD_SENT, [sent.map((s) => s.key), sent.map((s) => s.externalId), sent.map((s) => s.followUp?.id ?? null), sent.map((s) => s.followUp?.messageRef ?? null), sent.map((s) => s.followUp?.purpose ?? null), new Date()], {
-    planPerCall: true,
-  });
+  await sql.query(
+    RECORD_SENT,
+    [
+      sent.map((s) => s.key),
+      sent.map((s) => s.externalId),
+      sent.map((s) => s.followUp?.id ?? null),
+      sent.map((s) => s.followUp?.messageRef ?? null),
+      sent.map((s) => s.followUp?.purpose ?? null),
+      new Date(),
+    ],
+    {
+      planPerCall: true,
+    },
+  );
 }

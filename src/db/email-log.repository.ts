@@ -27,7 +27,11 @@ export async function inEmailTransaction<T>(db: Database, fn: (sql: SqlRunner) =
     });
   }
   return db.prisma.$transaction(
-    (tx) => fn({ exec: async (q) => void (await tx.$executeRawUnsafe(q)), query: (q, params = []) => tx.$queryRawUnsafe(q, ...params) }),
+    (tx) =>
+      fn({
+        exec: async (q) => void (await tx.$executeRawUnsafe(q)),
+        query: (q, params = []) => tx.$queryRawUnsafe(q, ...params),
+      }),
     { maxWait: 60_000, timeout: 600_000 },
   );
 }
@@ -47,8 +51,12 @@ export async function readKnownEmailKeys(
   ask: { externalIds: string[]; tombstoneHashes: string[]; emails: string[]; domains: string[] },
 ): Promise<KnownEmailKeys> {
   const [messages, tombstones, contacts, companies] = await Promise.all([
-    sql.query<{ externalId: string }>('SELECT "externalId" FROM "Message" WHERE "externalId" = ANY($1::text[])', [ask.externalIds]),
-    sql.query<{ keyHash: string }>('SELECT "keyHash" FROM "Tombstone" WHERE "keyHash" = ANY($1::text[])', [ask.tombstoneHashes]),
+    sql.query<{ externalId: string }>('SELECT "externalId" FROM "Message" WHERE "externalId" = ANY($1::text[])', [
+      ask.externalIds,
+    ]),
+    sql.query<{ keyHash: string }>('SELECT "keyHash" FROM "Tombstone" WHERE "keyHash" = ANY($1::text[])', [
+      ask.tombstoneHashes,
+    ]),
     ask.emails.length === 0
       ? []
       : sql.query<{ email: string; id: string; companyId: string | null }>(
@@ -88,11 +96,24 @@ export interface EmailMessageRow {
   metadata: Record<string, unknown>;
 }
 
-const messageParams = (m: EmailMessageRow) => [m.id, m.externalId, m.direction, m.contactId, m.authorName, m.authorEmail, m.text, m.cleanText, JSON.stringify(m.metadata)];
+const messageParams = (m: EmailMessageRow) => [
+  m.id,
+  m.externalId,
+  m.direction,
+  m.contactId,
+  m.authorName,
+  m.authorEmail,
+  m.text,
+  m.cleanText,
+  JSON.stringify(m.metadata),
+];
 
 /** The message insert that ends both statements below: $sentAt and $now are shared, its own parameters start at $first. */
 function insertMessage(sentAt: number, now: number, first: number): string {
-  const [id, externalId, direction, contactId, authorName, authorEmail, text, cleanText, metadata] = Array.from({ length: 9 }, (_, i) => `$${first + i}`);
+  const [id, externalId, direction, contactId, authorName, authorEmail, text, cleanText, metadata] = Array.from(
+    { length: 9 },
+    (_, i) => `$${first + i}`,
+  );
   return `
 INSERT INTO "Message" (id, "recordId", "externalId", direction, "contactId", "authorName", "authorEmail", text, "cleanText", "sentAt", metadata, "createdAt", "updatedAt")
 SELECT ${id}::uuid, rec.id, ${externalId}, ${direction}::"Direction", ${contactId}::uuid, ${authorName}, ${authorEmail}, ${text}, ${cleanText}, $${sentAt}::timestamptz, ${metadata}::jsonb, $${now}::timestamptz, $${now}::timestamptz FROM rec
@@ -121,7 +142,14 @@ export async function insertEmailRecordWithMessage(
   now: Date,
 ): Promise<{ id: string; recordId: string } | undefined> {
   const rows = await sql.query<{ id: string; recordId: string }>(INSERT_RECORD_WITH_MESSAGE, [
-    record.id, record.companyId, record.subject, record.sourceKey, record.threadingNote, message.sentAt, now, ...messageParams(message),
+    record.id,
+    record.companyId,
+    record.subject,
+    record.sourceKey,
+    record.threadingNote,
+    message.sentAt,
+    now,
+    ...messageParams(message),
   ]);
   return rows[0];
 }
@@ -150,7 +178,14 @@ export async function appendEmailToRecord(
   message: EmailMessageRow,
   now: Date,
 ): Promise<{ id: string; recordId: string } | undefined> {
-  const rows = await sql.query<{ id: string; recordId: string }>(APPEND_MESSAGE_TO_RECORD, [record.id, record.companyId, record.note, message.sentAt, now, ...messageParams(message)]);
+  const rows = await sql.query<{ id: string; recordId: string }>(APPEND_MESSAGE_TO_RECORD, [
+    record.id,
+    record.companyId,
+    record.note,
+    message.sentAt,
+    now,
+    ...messageParams(message),
+  ]);
   return rows[0];
 }
 
@@ -180,9 +215,23 @@ export interface EmailThreadCandidate {
 /** Everything threading may need in one round trip; the subject fallback (kind 2) only when `bySubject`. */
 export async function findEmailThreadCandidates(
   sql: SqlRunner,
-  ask: { parentMessageKeys: string[]; sourceKeys: string[]; bySubject: boolean; people: string[]; from: Date; to: Date },
+  ask: {
+    parentMessageKeys: string[];
+    sourceKeys: string[];
+    bySubject: boolean;
+    people: string[];
+    from: Date;
+    to: Date;
+  },
 ): Promise<EmailThreadCandidate[]> {
-  const rows = await sql.query<EmailThreadCandidate>(FIND_THREAD, [ask.parentMessageKeys, ask.sourceKeys, ask.bySubject, ask.people, ask.from, ask.to]);
+  const rows = await sql.query<EmailThreadCandidate>(FIND_THREAD, [
+    ask.parentMessageKeys,
+    ask.sourceKeys,
+    ask.bySubject,
+    ask.people,
+    ask.from,
+    ask.to,
+  ]);
   return rows.map((r) => ({ ...r, kind: Number(r.kind) }));
 }
 
@@ -203,6 +252,14 @@ export async function insertEmailContact(
   now: Date,
 ): Promise<void> {
   await sql.query(INSERT_CONTACT, [
-    contact.id, contact.name, contact.normalizedName, contact.email, now, contact.companyId, newCompany?.name ?? null, newCompany?.normalizedName ?? null, newCompany?.domain ?? null,
+    contact.id,
+    contact.name,
+    contact.normalizedName,
+    contact.email,
+    now,
+    contact.companyId,
+    newCompany?.name ?? null,
+    newCompany?.normalizedName ?? null,
+    newCompany?.domain ?? null,
   ]);
 }

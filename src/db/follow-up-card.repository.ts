@@ -53,14 +53,33 @@ export function followUpCardFromRow(row: Record<string, unknown>): FollowUpCardD
     updatedAt: date(row.fUpdatedAt),
     messagePurpose: (row.fMessagePurpose as string | null) ?? null,
     companyName: (row.fCompanyName as string | null) ?? null,
-    assignee: row.fAssigneeName != null ? { name: row.fAssigneeName as string, platformUserIds: (row.fAssigneeIds as string[] | null) ?? [] } : null,
-    record: row.fRecordId ? { id: row.fRecordId as string, subject: (row.fRecordSubject as string | null) ?? null, latestText: (row.fLatestText as string | null) ?? null } : null,
-    classification: row.fLabel != null ? { label: row.fLabel as string, confidence: Number(row.fConfidence), correctedLabel: (row.fCorrectedLabel as string | null) ?? null } : null,
+    assignee:
+      row.fAssigneeName != null
+        ? { name: row.fAssigneeName as string, platformUserIds: (row.fAssigneeIds as string[] | null) ?? [] }
+        : null,
+    record: row.fRecordId
+      ? {
+          id: row.fRecordId as string,
+          subject: (row.fRecordSubject as string | null) ?? null,
+          latestText: (row.fLatestText as string | null) ?? null,
+        }
+      : null,
+    classification:
+      row.fLabel != null
+        ? {
+            label: row.fLabel as string,
+            confidence: Number(row.fConfidence),
+            correctedLabel: (row.fCorrectedLabel as string | null) ?? null,
+          }
+        : null,
   };
 }
 
 /** Loads one follow-up's card data; undefined when it no longer exists (erased). */
 export async function readFollowUpCard(sql: SqlRunner, followUpId: string): Promise<FollowUpCardData | undefined> {
-  const [row] = await sql.query<Record<string, unknown>>(`SELECT ${FOLLOW_UP_CARD_COLUMNS} FROM "FollowUp" f ${FOLLOW_UP_CARD_JOINS} WHERE f.id = $1::uuid`, [followUpId]);
+  const [row] = await sql.query<Record<string, unknown>>(
+    `SELECT ${FOLLOW_UP_CARD_COLUMNS} FROM "FollowUp" f ${FOLLOW_UP_CARD_JOINS} WHERE f.id = $1::uuid`,
+    [followUpId],
+  );
   return row ? followUpCardFromRow(row) : undefined;
 }

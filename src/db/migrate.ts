@@ -68,9 +68,12 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<Migra
 
 async function applyPending(session: SqlRunner, migrations: MigrationFile[]): Promise<MigrateResult> {
   await session.exec(BOOKKEEPING);
-  const rows = await session.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
-    'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
-  );
+  const rows = await session.query<{
+    migration_name: string;
+    checksum: string;
+    finished_at: Date | null;
+    rolled_back_at: Date | null;
+  }>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"');
   const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
   if (failed) {
     throw new RapportError(
@@ -79,7 +82,9 @@ async function applyPending(session: SqlRunner, migrations: MigrationFile[]): Pr
         'rolled back (UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = ...) and start again.',
     );
   }
-  const done = new Map(rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => [r.migration_name, r.checksum]));
+  const done = new Map(
+    rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => [r.migration_name, r.checksum]),
+  );
   const result: MigrateResult = { applied: [], alreadyApplied: [], modified: [] };
   for (const m of migrations) {
     if (done.has(m.name)) {
@@ -95,11 +100,17 @@ async function applyPending(session: SqlRunner, migrations: MigrationFile[]): Pr
         [id, m.checksum, m.name],
       );
       await session.exec(m.sql);
-      await session.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+      await session.query(
+        'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+        [id],
+      );
       await session.exec('COMMIT');
     } catch (err) {
       await session.exec('ROLLBACK');
-      throw new RapportError('unavailable', `Migration ${m.name} failed and was rolled back: ${(err as Error).message}`);
+      throw new RapportError(
+        'unavailable',
+        `Migration ${m.name} failed and was rolled back: ${(err as Error).message}`,
+      );
     }
     result.applied.push(m.name);
   }

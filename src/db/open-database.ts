@@ -20,7 +20,9 @@ export interface OpenDatabaseOptions {
 
 /** Opens the configured database and (by default) brings its schema up to date. */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
-  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolSize, opts.onConnectionError) : await openPglite(opts.dataDir);
+  const db = opts.databaseUrl
+    ? await openPostgres(opts.databaseUrl, opts.poolSize, opts.onConnectionError)
+    : await openPglite(opts.dataDir);
   if (opts.migrate !== false) {
     try {
       const result = await migrate(db);

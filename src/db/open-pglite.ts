@@ -5,7 +5,12 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import type { Database, SqlRunner } from './database.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
-import { defaultPgliteTemplatePath, discardPgliteTemplate, PGLITE_EXTENSIONS, readPgliteTemplate } from './pglite-template.ts';
+import {
+  defaultPgliteTemplatePath,
+  discardPgliteTemplate,
+  PGLITE_EXTENSIONS,
+  readPgliteTemplate,
+} from './pglite-template.ts';
 
 export interface OpenPgliteOptions {
   /** Initialised-cluster template for a new database (src/db/pglite-template.ts); false = always run initdb. Default: the one in node_modules/.cache. */
@@ -27,7 +32,10 @@ export async function openPglite(dataDir: string | undefined, opts: OpenPgliteOp
   }
   let pglite: PGlite;
   try {
-    pglite = await createPglite(path, opts.templatePath === false ? undefined : (opts.templatePath ?? defaultPgliteTemplatePath()));
+    pglite = await createPglite(
+      path,
+      opts.templatePath === false ? undefined : (opts.templatePath ?? defaultPgliteTemplatePath()),
+    );
   } catch (err) {
     release();
     throw err;

@@ -23,7 +23,10 @@ export async function openPostgres(url: string, poolSize = 10, onIdleError?: (er
       // once instead of on every call (planning was ~1.4 ms of PostgreSQL CPU per pipelined record);
       // a statement whose best plan changes with the tables' size asks to be planned per call
       // (QueryOptions.planPerCall).
-      const res = params.length > 0 && !opts.planPerCall ? await client.query({ name: statementName(text), text, values: params }) : await client.query(text, params);
+      const res =
+        params.length > 0 && !opts.planPerCall
+          ? await client.query({ name: statementName(text), text, values: params })
+          : await client.query(text, params);
       return res.rows as T[];
     },
   });

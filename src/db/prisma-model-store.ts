@@ -1,6 +1,6 @@
 import type { Prisma } from './generated/client.ts';
 import type { Database } from './database.ts';
-import { ClassifierError } from '../classifier/classifier-error.ts';
+import { RapportError } from '../errors.ts';
 import { artifactToRow, rowToArtifact, type ModelArtifact, type ModelRow } from '../classifier/model-artifact.ts';
 import type { ModelStore, StoredModelInfo } from '../classifier/model-store.ts';
 
@@ -19,13 +19,20 @@ export class PrismaModelStore implements ModelStore {
           featurizer: row.featurizer as unknown as Prisma.InputJsonValue,
           metrics: row.metrics as unknown as Prisma.InputJsonValue,
           trainingSummary: row.trainingSummary as unknown as Prisma.InputJsonValue,
-          weights: Buffer.from(row.weights.buffer, row.weights.byteOffset, row.weights.byteLength) as unknown as Uint8Array<ArrayBuffer>,
+          weights: Buffer.from(
+            row.weights.buffer,
+            row.weights.byteOffset,
+            row.weights.byteLength,
+          ) as unknown as Uint8Array<ArrayBuffer>,
           active: false,
         },
       });
     } catch (err) {
       if ((err as { code?: string }).code === 'P2002') {
-        throw new ClassifierError('MODEL_INVALID', `Model version "${artifact.version}" already exists; versions are never overwritten.`);
+        throw new RapportError(
+          'invalid_input',
+          `Model version "${artifact.version}" already exists; versions are never overwritten.`,
+        );
       }
       throw err;
     }
@@ -34,7 +41,11 @@ export class PrismaModelStore implements ModelStore {
 
   async get(version: string): Promise<ModelArtifact> {
     const row = await this.db.prisma.model.findUnique({ where: { version } });
-    if (!row) throw new ClassifierError('MODEL_NOT_FOUND', `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`);
+    if (!row)
+      throw new RapportError(
+        'not_found',
+        `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`,
+      );
     return toArtifact(row);
   }
 
@@ -54,20 +65,42 @@ export class PrismaModelStore implements ModelStore {
       `WITH changed AS (UPDATE "Model" SET active = (version = $1) WHERE active OR version = $1 RETURNING version) SELECT count(*)::int AS n FROM changed WHERE version = $1`,
       [version],
     );
-    if (rows[0]?.n !== 1) throw new ClassifierError('MODEL_NOT_FOUND', `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`);
+    if (rows[0]?.n !== 1)
+      throw new RapportError(
+        'not_found',
+        `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`,
+      );
   }
 
   async list(): Promise<StoredModelInfo[]> {
-    const rows = await this.db.prisma.model.findMany({ orderBy: { createdAt: 'asc' }, select: { version: true, backend: true, labels: true, active: true, createdAt: true, metrics: true } });
+    const rows = await this.db.prisma.model.findMany({
+      orderBy: { createdAt: 'asc' },
+      select: { version: true, backend: true, labels: true, active: true, createdAt: true, metrics: true },
+    });
     return rows.map((r) => {
       const m = r.metrics as ModelRow['metrics'];
       const macroF1 = m.heldOut?.macroF1 ?? m.crossValidation?.macroF1;
-      return { version: r.version, backend: r.backend, labels: r.labels, active: r.active, createdAt: r.createdAt.toISOString(), ...(macroF1 !== undefined ? { macroF1 } : {}) };
+      return {
+        version: r.version,
+        backend: r.backend,
+        labels: r.labels,
+        active: r.active,
+        createdAt: r.createdAt.toISOString(),
+        ...(macroF1 !== undefined ? { macroF1 } : {}),
+      };
     });
   }
 }
 
-function toArtifact(row: { version: string; backend: string; labels: string[]; featurizer: unknown; metrics: unknown; trainingSummary: unknown; weights: Uint8Array }): ModelArtifact {
+function toArtifact(row: {
+  version: string;
+  backend: string;
+  labels: string[];
+  featurizer: unknown;
+  metrics: unknown;
+  trainingSummary: unknown;
+  weights: Uint8Array;
+}): ModelArtifact {
   return rowToArtifact({
     version: row.version,
     backend: row.backend,

@@ -14,7 +14,11 @@ export interface SlackInstallationRow {
 }
 
 /** The key an installation is stored under: org-wide installs by enterprise, the rest by workspace. */
-export function slackInstallKey(q: { teamId?: string | null; enterpriseId?: string | null; isEnterpriseInstall?: boolean }): string {
+export function slackInstallKey(q: {
+  teamId?: string | null;
+  enterpriseId?: string | null;
+  isEnterpriseInstall?: boolean;
+}): string {
   if (q.isEnterpriseInstall) {
     if (!q.enterpriseId) throw new Error('An org-wide Slack installation must name its enterprise id.');
     return `enterprise:${q.enterpriseId}`;
@@ -32,18 +36,38 @@ export async function saveSlackInstallation(db: Database, row: SlackInstallation
     botToken: row.botToken,
     installation: row.installation as Prisma.InputJsonValue,
   };
-  await db.prisma.slackInstallation.upsert({ where: { installKey: row.installKey }, create: { installKey: row.installKey, ...data }, update: data });
+  await db.prisma.slackInstallation.upsert({
+    where: { installKey: row.installKey },
+    create: { installKey: row.installKey, ...data },
+    update: data,
+  });
 }
 
 /** The installation stored under `installKey`, if any. */
-export async function findSlackInstallation(db: Database, installKey: string): Promise<SlackInstallationRow | undefined> {
+export async function findSlackInstallation(
+  db: Database,
+  installKey: string,
+): Promise<SlackInstallationRow | undefined> {
   const row = await db.prisma.slackInstallation.findUnique({ where: { installKey } });
-  return row ? { installKey: row.installKey, teamId: row.teamId, enterpriseId: row.enterpriseId, botUserId: row.botUserId, botToken: row.botToken, installation: row.installation } : undefined;
+  return row
+    ? {
+        installKey: row.installKey,
+        teamId: row.teamId,
+        enterpriseId: row.enterpriseId,
+        botUserId: row.botUserId,
+        botToken: row.botToken,
+        installation: row.installation,
+      }
+    : undefined;
 }
 
 /** Installation keys of all org-wide installs (a workspace inside an org has no row of its own). */
 export async function listOrgSlackInstallKeys(db: Database): Promise<string[]> {
-  const rows = await db.prisma.slackInstallation.findMany({ where: { installKey: { startsWith: 'enterprise:' } }, select: { installKey: true }, orderBy: { installKey: 'asc' } });
+  const rows = await db.prisma.slackInstallation.findMany({
+    where: { installKey: { startsWith: 'enterprise:' } },
+    select: { installKey: true },
+    orderBy: { installKey: 'asc' },
+  });
   return rows.map((r) => r.installKey);
 }
 

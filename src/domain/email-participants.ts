@@ -2,7 +2,12 @@ import { emailDomain, FREE_MAIL_DOMAINS } from './normalize-company-name.ts';
 import type { EmailParticipant, InboundEmail } from './email-message.ts';
 
 /** Free-mail providers beyond the shared list, including country variants (gmx.*, yahoo.*, outlook.*). */
-const FREE_MAIL_PATTERNS = [/^gmx\.[a-z.]+$/, /^yahoo\.[a-z.]+$/, /^(outlook|hotmail|live|msn)\.[a-z.]+$/, /^(proton\.me|pm\.me|tutanota\.(com|de)|tuta\.io|zoho\.com|fastmail\.(com|fm)|mail\.ru|qq\.com|163\.com|126\.com|naver\.com|t-online\.de|freenet\.de|orange\.fr|libero\.it|ymail\.com|rocketmail\.com|hey\.com)$/];
+const FREE_MAIL_PATTERNS = [
+  /^gmx\.[a-z.]+$/,
+  /^yahoo\.[a-z.]+$/,
+  /^(outlook|hotmail|live|msn)\.[a-z.]+$/,
+  /^(proton\.me|pm\.me|tutanota\.(com|de)|tuta\.io|zoho\.com|fastmail\.(com|fm)|mail\.ru|qq\.com|163\.com|126\.com|naver\.com|t-online\.de|freenet\.de|orange\.fr|libero\.it|ymail\.com|rocketmail\.com|hey\.com)$/,
+];
 
 /** Whether a domain belongs to a free-mail provider (never becomes a company domain). */
 export function isFreeMailDomain(domain: string): boolean {
@@ -27,7 +32,10 @@ export interface EmailSides {
  * recipients; for anything else (inbound) the sender. Undefined when nobody external takes part
  * (internal-only mail has no customer to log against).
  */
-export function emailSides(email: Pick<InboundEmail, 'from' | 'to' | 'cc'>, internalDomains: readonly string[]): EmailSides | undefined {
+export function emailSides(
+  email: Pick<InboundEmail, 'from' | 'to' | 'cc'>,
+  internalDomains: readonly string[],
+): EmailSides | undefined {
   if (!email.from) return undefined;
   const external = (ps: EmailParticipant[]) => ps.filter((p) => !isInternalAddress(p.email, internalDomains));
   if (isInternalAddress(email.from.email, internalDomains)) {
@@ -46,6 +54,13 @@ function dedupe(ps: EmailParticipant[]): EmailParticipant[] {
 export function companyNameFromDomain(domain: string): string {
   const labels = domain.toLowerCase().split('.');
   // Skip second-level public suffixes such as co.uk, com.au.
-  const main = labels.length >= 3 && /^(co|com|org|net|ac|gov|ltd|plc)$/.test(labels[labels.length - 2]) ? labels[labels.length - 3] : labels[labels.length - 2] ?? labels[0];
-  return main.split('-').filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+  const main =
+    labels.length >= 3 && /^(co|com|org|net|ac|gov|ltd|plc)$/.test(labels[labels.length - 2])
+      ? labels[labels.length - 3]
+      : (labels[labels.length - 2] ?? labels[0]);
+  return main
+    .split('-')
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
 }

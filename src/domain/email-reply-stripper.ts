@@ -28,7 +28,12 @@ const SIGNATURE_START: RegExp[] = [
 function isHeaderBlock(lines: string[], i: number): boolean {
   // "From: Jo <jo@x>" alone can be body text; Outlook's block has Sent/Date/To/Subject right after.
   for (let j = i + 1; j < Math.min(lines.length, i + 5); j++) {
-    if (/^(sent|date|gesendet|datum|envoyé|enviado|verzonden|skickat|sendt|to|an|à|para|aan|till|til|subject|betreff|objet|asunto|onderwerp|ämne|emne)\s*:/i.test(lines[j].trim())) return true;
+    if (
+      /^(sent|date|gesendet|datum|envoyé|enviado|verzonden|skickat|sendt|to|an|à|para|aan|till|til|subject|betreff|objet|asunto|onderwerp|ämne|emne)\s*:/i.test(
+        lines[j].trim(),
+      )
+    )
+      return true;
   }
   return false;
 }

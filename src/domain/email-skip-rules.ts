@@ -1,9 +1,26 @@
 import type { InboundEmail } from './email-message.ts';
 
 /** Why an email is not logged. Each reason is counted (metric and per-mailbox counter). */
-export type EmailSkipReason = 'auto-reply' | 'bounce' | 'mailing-list' | 'spam' | 'tombstoned' | 'internal-only' | 'no-sender' | 'unparseable';
+export type EmailSkipReason =
+  | 'auto-reply'
+  | 'bounce'
+  | 'mailing-list'
+  | 'spam'
+  | 'tombstoned'
+  | 'internal-only'
+  | 'no-sender'
+  | 'unparseable';
 
-export const EMAIL_SKIP_REASONS: EmailSkipReason[] = ['auto-reply', 'bounce', 'mailing-list', 'spam', 'tombstoned', 'internal-only', 'no-sender', 'unparseable'];
+export const EMAIL_SKIP_REASONS: EmailSkipReason[] = [
+  'auto-reply',
+  'bounce',
+  'mailing-list',
+  'spam',
+  'tombstoned',
+  'internal-only',
+  'no-sender',
+  'unparseable',
+];
 
 export interface SkipRuleOptions {
   /** Skip mail with a List-Id header. Default true (IMAP_SKIP_LISTS). */
@@ -17,15 +34,23 @@ export interface SkipRuleOptions {
  * Precedence bulk/junk/auto_reply as auto-reply. Returns undefined for mail
  * that should be logged. Tombstones need the database and are checked by the service.
  */
-export function headerSkipReason(email: Pick<InboundEmail, 'headers' | 'from' | 'contentType'>, opts: SkipRuleOptions = {}): EmailSkipReason | undefined {
+export function headerSkipReason(
+  email: Pick<InboundEmail, 'headers' | 'from' | 'contentType'>,
+  opts: SkipRuleOptions = {},
+): EmailSkipReason | undefined {
   const h = email.headers;
   if (/^\s*yes\b/i.test(h['x-spam-flag'] ?? '')) return 'spam';
   const local = email.from?.email.split('@')[0] ?? '';
   if (/^(mailer-daemon|postmaster)$/i.test(local)) return 'bounce';
-  if (/^multipart\/report\b/i.test(email.contentType) && /report-type\s*=\s*"?(delivery-status|disposition-notification)/i.test(email.contentType)) return 'bounce';
+  if (
+    /^multipart\/report\b/i.test(email.contentType) &&
+    /report-type\s*=\s*"?(delivery-status|disposition-notification)/i.test(email.contentType)
+  )
+    return 'bounce';
   const autoSubmitted = (h['auto-submitted'] ?? '').trim().toLowerCase();
   if (autoSubmitted !== '' && autoSubmitted !== 'no') return 'auto-reply';
-  if (h['x-autoreply'] !== undefined || h['x-autorespond'] !== undefined || h['x-autoreply-from'] !== undefined) return 'auto-reply';
+  if (h['x-autoreply'] !== undefined || h['x-autorespond'] !== undefined || h['x-autoreply-from'] !== undefined)
+    return 'auto-reply';
   const precedence = (h['precedence'] ?? '').trim().toLowerCase();
   // Lists send "Precedence: bulk" too: List-Id decides first, so IMAP_SKIP_LISTS=false keeps list mail.
   if (h['list-id'] !== undefined || precedence === 'list') return (opts.skipLists ?? true) ? 'mailing-list' : undefined;

@@ -3,7 +3,8 @@
  * SV/VS (Nordic), RIF/R (Italian), TR (French), RES/ENC (Portuguese), Antw (Dutch), Odp (Polish),
  * with an optional counter as Outlook and Lotus write it ("RE[2]:", "Re^3:").
  */
-const PREFIX = /^\s*(?:re|fwd?|aw|wg|sv|vs|antw|rif|r|tr|res|enc|odp|ynt|vb|回复|转发|答复)\s*(?:\[\d+\]|\^\d+|\(\d+\))?\s*[:：]\s*/i;
+const PREFIX =
+  /^\s*(?:re|fwd?|aw|wg|sv|vs|antw|rif|r|tr|res|enc|odp|ynt|vb|回复|转发|答复)\s*(?:\[\d+\]|\^\d+|\(\d+\))?\s*[:：]\s*/i;
 /** Mailing-list and ticket tags that some systems put before the subject: "[support] Re: ...". */
 const TAG = /^\s*\[[^\]]{1,40}\]\s*/;
 
@@ -23,7 +24,20 @@ export function normalizeEmailSubject(subject: string | undefined): string {
 }
 
 /** Subjects too generic to thread on: joining every "hello" of a customer would merge unrelated conversations. */
-const GENERIC = new Set(['', 'hi', 'hello', 'hallo', 'question', 'help', 'test', 'no subject', '(no subject)', 'request', 'info', 'fyi']);
+const GENERIC = new Set([
+  '',
+  'hi',
+  'hello',
+  'hallo',
+  'question',
+  'help',
+  'test',
+  'no subject',
+  '(no subject)',
+  'request',
+  'info',
+  'fyi',
+]);
 
 /** Whether a normalized subject says enough to join messages by it. */
 export function isThreadableSubject(normalized: string): boolean {

@@ -14,7 +14,13 @@ export function normalizeMessageId(raw: string | undefined): string | undefined 
 export function parseMessageIdList(raw: string | string[] | undefined): string[] {
   const text = Array.isArray(raw) ? raw.join(' ') : (raw ?? '');
   const bracketed = [...text.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]);
-  const ids = bracketed.length > 0 ? bracketed : text.split(/[\s,]+/).map((t) => normalizeMessageId(t)).filter((t): t is string => Boolean(t));
+  const ids =
+    bracketed.length > 0
+      ? bracketed
+      : text
+          .split(/[\s,]+/)
+          .map((t) => normalizeMessageId(t))
+          .filter((t): t is string => Boolean(t));
   return [...new Set(ids)];
 }
 
@@ -25,7 +31,12 @@ export function parseMessageIdList(raw: string | string[] | undefined): string[]
  */
 export function emailExternalId(email: Pick<InboundEmail, 'messageId' | 'from' | 'to' | 'sentAt' | 'subject'>): string {
   if (email.messageId) return `email:<${email.messageId}>`;
-  const basis = [email.from?.email ?? '', email.to.map((t) => t.email).join(','), email.sentAt.toISOString(), email.subject].join('\n');
+  const basis = [
+    email.from?.email ?? '',
+    email.to.map((t) => t.email).join(','),
+    email.sentAt.toISOString(),
+    email.subject,
+  ].join('\n');
   return `email:hash:${createHash('sha256').update(basis).digest('hex').slice(0, 32)}`;
 }
 
@@ -45,10 +56,18 @@ export interface ThreadingKeys {
  * Header threading keys (RFC 5322 In-Reply-To / References). A message without either starts a new
  * thread named after itself; the service may still join it to a recent thread by subject.
  */
-export function threadingKeys(email: Pick<InboundEmail, 'messageId' | 'inReplyTo' | 'references' | 'from' | 'to' | 'sentAt' | 'subject'>): ThreadingKeys {
+export function threadingKeys(
+  email: Pick<InboundEmail, 'messageId' | 'inReplyTo' | 'references' | 'from' | 'to' | 'sentAt' | 'subject'>,
+): ThreadingKeys {
   const own = email.messageId;
   const refs = email.references.filter((r) => r !== own);
-  const parents = [...new Set([...(email.inReplyTo && email.inReplyTo !== own ? [email.inReplyTo] : []), ...[...refs].reverse()])];
-  const rootId = refs[0] ?? (email.inReplyTo && email.inReplyTo !== own ? email.inReplyTo : undefined) ?? own ?? emailExternalId(email).slice('email:'.length);
+  const parents = [
+    ...new Set([...(email.inReplyTo && email.inReplyTo !== own ? [email.inReplyTo] : []), ...[...refs].reverse()]),
+  ];
+  const rootId =
+    refs[0] ??
+    (email.inReplyTo && email.inReplyTo !== own ? email.inReplyTo : undefined) ??
+    own ??
+    emailExternalId(email).slice('email:'.length);
   return { parents, rootId };
 }

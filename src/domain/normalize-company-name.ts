@@ -3,14 +3,57 @@
  * Multi-word forms are listed after their dots and punctuation are removed.
  */
 const LEGAL_SUFFIXES = new Set([
-  'inc', 'incorporated', 'llc', 'llp', 'lp', 'ltd', 'limited', 'corp', 'corporation', 'co', 'company', 'plc',
-  'gmbh', 'mbh', 'ag', 'kg', 'ohg', 'ug', 'sa', 'sas', 'sarl', 'sl', 'srl', 'spa', 'bv', 'nv', 'oy', 'oyj', 'ab',
-  'as', 'asa', 'aps', 'pty', 'pte', 'kk', 'se', 'sp', 'zoo', 'pvt', 'lda', 'ltda', 'cv', 'group',
+  'inc',
+  'incorporated',
+  'llc',
+  'llp',
+  'lp',
+  'ltd',
+  'limited',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'plc',
+  'gmbh',
+  'mbh',
+  'ag',
+  'kg',
+  'ohg',
+  'ug',
+  'sa',
+  'sas',
+  'sarl',
+  'sl',
+  'srl',
+  'spa',
+  'bv',
+  'nv',
+  'oy',
+  'oyj',
+  'ab',
+  'as',
+  'asa',
+  'aps',
+  'pty',
+  'pte',
+  'kk',
+  'se',
+  'sp',
+  'zoo',
+  'pvt',
+  'lda',
+  'ltda',
+  'cv',
+  'group',
 ]);
 
 /** Removes diacritics and lower-cases: "Société" -> "societe". */
 export function foldText(text: string): string {
-  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
 
 /**
@@ -22,7 +65,10 @@ export function normalizeCompanyName(name: string): string {
   const words = normalizePersonName(name.replace(/&/g, ' and ')).split(' ').filter(Boolean);
   const kept = [...words];
   // Drop suffixes from the end; "and" between two suffixes ("GmbH & Co KG") goes with them.
-  while (kept.length > 1 && (LEGAL_SUFFIXES.has(kept[kept.length - 1]) || (kept[kept.length - 1] === 'and' && kept.length > 2))) {
+  while (
+    kept.length > 1 &&
+    (LEGAL_SUFFIXES.has(kept[kept.length - 1]) || (kept[kept.length - 1] === 'and' && kept.length > 2))
+  ) {
     kept.pop();
   }
   if (kept.length > 1 && kept[0] === 'the') kept.shift();
@@ -40,7 +86,11 @@ export function normalizePersonName(name: string): string {
 
 /** Lower-cased, trimmed email; `undefined` when it does not look like an address. */
 export function normalizeEmail(text: string): string | undefined {
-  const email = text.trim().replace(/^<|>$/g, '').replace(/^mailto:/i, '').toLowerCase();
+  const email = text
+    .trim()
+    .replace(/^<|>$/g, '')
+    .replace(/^mailto:/i, '')
+    .toLowerCase();
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : undefined;
 }
 
@@ -63,6 +113,20 @@ export function emailDomain(email: string): string {
 
 /** Mail providers whose domain says nothing about the customer; never used as a company domain. */
 export const FREE_MAIL_DOMAINS = new Set([
-  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'yahoo.com', 'icloud.com', 'me.com',
-  'aol.com', 'gmx.de', 'gmx.net', 'web.de', 'proton.me', 'protonmail.com', 'mail.com', 'yandex.ru',
+  'gmail.com',
+  'googlemail.com',
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'yahoo.com',
+  'icloud.com',
+  'me.com',
+  'aol.com',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+  'proton.me',
+  'protonmail.com',
+  'mail.com',
+  'yandex.ru',
 ]);

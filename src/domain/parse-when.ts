@@ -26,10 +26,19 @@ export interface LeadingWhen {
  * ("in 2 hours") count from `now`. Returns undefined when the text does not start with a date.
  * @throws RapportError invalid_input when the date is in the past.
  */
-export function parseLeadingWhen(text: string, now: Date, timeZone: string, opts: WhenOptions = {}): LeadingWhen | undefined {
+export function parseLeadingWhen(
+  text: string,
+  now: Date,
+  timeZone: string,
+  opts: WhenOptions = {},
+): LeadingWhen | undefined {
   const trimmed = text.trimStart();
   const past = opts.allowPast === true;
-  const results = chrono.parse(trimmed, { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) }, { forwardDate: !past });
+  const results = chrono.parse(
+    trimmed,
+    { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) },
+    { forwardDate: !past },
+  );
   const first = results[0];
   if (!first || first.index !== 0) return undefined;
   const at = resolveInstant(first, now, timeZone, past);
@@ -69,7 +78,10 @@ function resolveInstant(result: chrono.ParsedResult, now: Date, timeZone: string
   // "friday" said on a Friday afternoon means next Friday, not this morning.
   if (!past && !timeGiven && !c.isCertain('day') && c.isCertain('weekday') && at.getTime() <= now.getTime()) {
     const next = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 7));
-    at = zonedWallClockToInstant({ ...wall, year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() }, timeZone);
+    at = zonedWallClockToInstant(
+      { ...wall, year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() },
+      timeZone,
+    );
   }
   return at;
 }

@@ -8,7 +8,17 @@ export interface CommandToken {
   end: number;
 }
 
-const CLOSING: Record<string, string> = { '"': '"', "'": "'", '“': '”', '”': '”', '„': '“', '‘': '’', '’': '’', '«': '»', '‹': '›' };
+const CLOSING: Record<string, string> = {
+  '"': '"',
+  "'": "'",
+  '“': '”',
+  '”': '”',
+  '„': '“',
+  '‘': '’',
+  '’': '’',
+  '«': '»',
+  '‹': '›',
+};
 
 /**
  * Splits a command line into words. Double, single and typographic quotes group words ("Acme Ltd");

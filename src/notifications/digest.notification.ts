@@ -14,23 +14,42 @@ const SECTION_LIMIT = 10;
 export async function buildDigest(db: Database, target: string, timeZone: string, now = new Date()): Promise<Reply> {
   const [platform, ...rest] = target.split(':');
   const channelRef = rest.join(':');
-  const links = await db.prisma.channelLink.findMany({ where: { platform: platform as never, channelRef }, select: { companyId: true } });
+  const links = await db.prisma.channelLink.findMany({
+    where: { platform: platform as never, channelRef },
+    select: { companyId: true },
+  });
   const companyIds = links.map((l) => l.companyId).filter((id): id is string => id !== null);
   const scope = companyIds.length > 0 ? { companyId: { in: companyIds } } : {};
   const dayStart = zonedWallClockToInstant({ ...instantToWallClock(now, timeZone), hour: 0, minute: 0 }, timeZone);
   const dayEnd = new Date(dayStart.getTime() + 24 * 3600_000);
-  const include = { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } } as const;
+  const include = {
+    company: { select: { id: true, name: true } },
+    assignee: { select: { id: true, name: true } },
+  } as const;
   const [dueToday, overdue, suggested] = await Promise.all([
-    db.prisma.followUp.findMany({ where: { ...scope, status: { in: ['open', 'snoozed'] }, dueAt: { gte: dayStart, lt: dayEnd } }, include, orderBy: { dueAt: 'asc' } }),
-    db.prisma.followUp.findMany({ where: { ...scope, status: { in: ['open', 'snoozed'] }, dueAt: { lt: dayStart } }, include, orderBy: { dueAt: 'asc' } }),
-    db.prisma.followUp.findMany({ where: { ...scope, status: 'suggested', createdAt: { gte: new Date(now.getTime() - 24 * 3600_000) } }, include, orderBy: { createdAt: 'desc' } }),
+    db.prisma.followUp.findMany({
+      where: { ...scope, status: { in: ['open', 'snoozed'] }, dueAt: { gte: dayStart, lt: dayEnd } },
+      include,
+      orderBy: { dueAt: 'asc' },
+    }),
+    db.prisma.followUp.findMany({
+      where: { ...scope, status: { in: ['open', 'snoozed'] }, dueAt: { lt: dayStart } },
+      include,
+      orderBy: { dueAt: 'asc' },
+    }),
+    db.prisma.followUp.findMany({
+      where: { ...scope, status: 'suggested', createdAt: { gte: new Date(now.getTime() - 24 * 3600_000) } },
+      include,
+      orderBy: { createdAt: 'desc' },
+    }),
   ]);
   const sections: ReplySection[] = [];
   const add = (title: string, items: typeof dueToday) => {
     if (items.length === 0) return;
     sections.push({ title: `${title} (${items.length})` });
     for (const f of items.slice(0, SECTION_LIMIT)) sections.push(followUpSection(f, timeZone, now));
-    if (items.length > SECTION_LIMIT) sections.push({ text: `…and ${items.length - SECTION_LIMIT} more: type \`followups all\`.` });
+    if (items.length > SECTION_LIMIT)
+      sections.push({ text: `…and ${items.length - SECTION_LIMIT} more: type \`followups all\`.` });
   };
   add('Due today', dueToday);
   add('Overdue', overdue);

@@ -18,7 +18,13 @@ export const CORRECTABLE_LABELS = ['need', 'feedback', 'issue', 'purchase', 'chu
  * Change label), a reminder or escalation (Done / Snooze / Reassign), or once closed, what happened
  * and who did it (no buttons). Returns undefined when the follow-up no longer exists (erased).
  */
-export async function buildFollowUpCard(db: Database, followUpId: string, purpose: FollowUpCardPurpose, timeZone: string, now = new Date()): Promise<Reply | undefined> {
+export async function buildFollowUpCard(
+  db: Database,
+  followUpId: string,
+  purpose: FollowUpCardPurpose,
+  timeZone: string,
+  now = new Date(),
+): Promise<Reply | undefined> {
   const f = await readFollowUpCard(db.sql, followUpId);
   return f ? renderFollowUpCard(db, f, purpose, timeZone, now) : undefined;
 }
@@ -27,7 +33,13 @@ export async function buildFollowUpCard(db: Database, followUpId: string, purpos
  * The card for follow-up data already loaded (see readFollowUpCard); reads the database again only
  * for a closed follow-up, to say who closed it.
  */
-export async function renderFollowUpCard(db: Database, f: FollowUpCardData, purpose: FollowUpCardPurpose, timeZone: string, now = new Date()): Promise<Reply> {
+export async function renderFollowUpCard(
+  db: Database,
+  f: FollowUpCardData,
+  purpose: FollowUpCardPurpose,
+  timeZone: string,
+  now = new Date(),
+): Promise<Reply> {
   const customer = f.companyName ?? 'unknown customer';
   const due = formatInZone(f.dueAt, timeZone);
   const excerpt = f.record?.latestText ?? f.record?.subject ?? '';
@@ -38,7 +50,11 @@ export async function renderFollowUpCard(db: Database, f: FollowUpCardData, purp
     { label: 'Priority', value: f.priority },
     { label: 'Assignee', value: f.assignee?.name ?? 'nobody' },
   ];
-  if (label) fields.push({ label: 'Label', value: `${label}${f.classification?.correctedLabel ? ' (corrected)' : ` (${Math.round((f.classification?.confidence ?? 0) * 100)}%)`}` });
+  if (label)
+    fields.push({
+      label: 'Label',
+      value: `${label}${f.classification?.correctedLabel ? ' (corrected)' : ` (${Math.round((f.classification?.confidence ?? 0) * 100)}%)`}`,
+    });
 
   if (f.status === 'done' || f.status === 'dismissed') {
     const by = await lastActor(db, f.id);
@@ -55,12 +71,19 @@ export async function renderFollowUpCard(db: Database, f: FollowUpCardData, purp
 
   const buttons: ReplyButton[] = followUpButtons(f);
   if (f.status === 'suggested') {
-    buttons.splice(1, 0, { label: 'Change due', command: `due ${f.number}`, input: { placeholder: 'e.g. friday 14:00, in 3 days' } });
+    buttons.splice(1, 0, {
+      label: 'Change due',
+      command: `due ${f.number}`,
+      input: { placeholder: 'e.g. friday 14:00, in 3 days' },
+    });
     if (f.record) {
       buttons.push({
         label: 'Change label',
         command: `label ${f.record.id}`,
-        choices: CORRECTABLE_LABELS.filter((l) => l !== label).map((l) => ({ label: l, command: `label ${f.record!.id} ${l}` })),
+        choices: CORRECTABLE_LABELS.filter((l) => l !== label).map((l) => ({
+          label: l,
+          command: `label ${f.record!.id} ${l}`,
+        })),
       });
     }
   }
@@ -91,7 +114,7 @@ export async function renderFollowUpCard(db: Database, f: FollowUpCardData, purp
  * overdue notice whose follow-up was snoozed or moved (no longer overdue) reads as a reminder again.
  */
 function shownPurpose(f: FollowUpCardData, purpose: FollowUpCardPurpose, now: Date): FollowUpCardPurpose {
-  const posted = purpose === 'refresh' ? (f.messagePurpose as FollowUpCardPurpose | null) ?? 'refresh' : purpose;
+  const posted = purpose === 'refresh' ? ((f.messagePurpose as FollowUpCardPurpose | null) ?? 'refresh') : purpose;
   return posted === 'escalation' && !isOverdue(f.status, f.dueAt, now) ? 'reminder' : posted;
 }
 
@@ -105,7 +128,10 @@ function mentionOf(assignee: { name: string; platformUserIds: string[] }): strin
 }
 
 async function lastActor(db: Database, followUpId: string): Promise<string | undefined> {
-  const entry = await db.prisma.auditLog.findFirst({ where: { subject: followUpId, actor: { not: null } }, orderBy: { createdAt: 'desc' } });
+  const entry = await db.prisma.auditLog.findFirst({
+    where: { subject: followUpId, actor: { not: null } },
+    orderBy: { createdAt: 'desc' },
+  });
   if (!entry?.actor) return undefined;
   const rep = await db.prisma.rep.findUnique({ where: { id: entry.actor }, select: { name: true } });
   return rep?.name;

@@ -34,7 +34,20 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
@@ -53,6 +66,8 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new RapportError('unavailable', `redis-server did not start on port ${port}; run it by hand to see why, or set REDIS_URL.`);
+  throw new RapportError(
+    'unavailable',
+    `redis-server did not start on port ${port}; run it by hand to see why, or set REDIS_URL.`,
+  );
 }
-

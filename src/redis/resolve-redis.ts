@@ -10,14 +10,19 @@ import { startPrivateRedis, type PrivateRedis } from './private-redis-server.ts'
  * answers; otherwise a private redis-server under the data dir (zero-config laptop start).
  * `RAPPORT_PRIVATE_REDIS=always` skips the probe and always starts a private one; `never` forbids it.
  */
-export async function resolveRedis(config: Config, logger: Logger): Promise<{ url: string; privateRedis?: PrivateRedis }> {
+export async function resolveRedis(
+  config: Config,
+  logger: Logger,
+): Promise<{ url: string; privateRedis?: PrivateRedis }> {
   if (config.privateRedis !== 'always') {
     if (await redisAnswers(config.redisUrl)) return { url: config.redisUrl };
     if (config.redisUrlExplicit || config.privateRedis === 'never') {
       throw new RapportError(
         'unavailable',
         `Redis at ${redact(config.redisUrl)} does not answer. Start it (redis-server), or fix REDIS_URL` +
-          (config.redisUrlExplicit ? '; unset REDIS_URL to let Rapport start a private redis-server on this machine.' : '.'),
+          (config.redisUrlExplicit
+            ? '; unset REDIS_URL to let Rapport start a private redis-server on this machine.'
+            : '.'),
       );
     }
     logger.info({ tried: config.redisUrl }, 'no Redis answers at the default address; starting a private redis-server');

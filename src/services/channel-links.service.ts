@@ -19,14 +19,26 @@ export async function reminderTargetFor(prisma: PrismaExecutor, companyId: strin
  * Binds a channel to a customer: conversations there are auto-logged to it and its reminders go there.
  * Re-linking a channel moves it to the new customer.
  */
-export async function linkChannel(prisma: PrismaExecutor, channel: ChannelRef, companyId: string, actor: AuditActor): Promise<{ link: ChannelLink; previousCompanyId: string | null }> {
-  const before = await prisma.channelLink.findUnique({ where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } } });
+export async function linkChannel(
+  prisma: PrismaExecutor,
+  channel: ChannelRef,
+  companyId: string,
+  actor: AuditActor,
+): Promise<{ link: ChannelLink; previousCompanyId: string | null }> {
+  const before = await prisma.channelLink.findUnique({
+    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+  });
   const link = await prisma.channelLink.upsert({
     where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
     create: { platform: channel.platform, channelRef: channel.channelRef, companyId, createdBy: actor.repId },
     update: { companyId },
   });
-  await writeAudit(prisma, { action: 'channel.link', actor, subject: link.id, details: { companyId, previousCompanyId: before?.companyId ?? null } });
+  await writeAudit(prisma, {
+    action: 'channel.link',
+    actor,
+    subject: link.id,
+    details: { companyId, previousCompanyId: before?.companyId ?? null },
+  });
   return { link, previousCompanyId: before?.companyId ?? null };
 }
 
@@ -38,11 +50,24 @@ export async function linkChannel(prisma: PrismaExecutor, channel: ChannelRef, c
  * back with the next message anyway. Other rows are deleted.
  * @throws RapportError not_found when the channel is not linked.
  */
-export async function unlinkChannel(prisma: PrismaExecutor, channel: ChannelRef, actor: AuditActor): Promise<{ companyId: string | null }> {
-  const link = await prisma.channelLink.findUnique({ where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } } });
-  if (!link || link.companyId === null) throw new RapportError('not_found', 'This channel is not linked to a customer. Use "link <customer>" to link it.');
-  if (link.conversationRef !== null) await prisma.channelLink.update({ where: { id: link.id }, data: { companyId: null } });
+export async function unlinkChannel(
+  prisma: PrismaExecutor,
+  channel: ChannelRef,
+  actor: AuditActor,
+): Promise<{ companyId: string | null }> {
+  const link = await prisma.channelLink.findUnique({
+    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+  });
+  if (!link || link.companyId === null)
+    throw new RapportError('not_found', 'This channel is not linked to a customer. Use "link <customer>" to link it.');
+  if (link.conversationRef !== null)
+    await prisma.channelLink.update({ where: { id: link.id }, data: { companyId: null } });
   else await prisma.channelLink.delete({ where: { id: link.id } });
-  await writeAudit(prisma, { action: 'channel.unlink', actor, subject: link.id, details: { companyId: link.companyId } });
+  await writeAudit(prisma, {
+    action: 'channel.unlink',
+    actor,
+    subject: link.id,
+    details: { companyId: link.companyId },
+  });
   return { companyId: link.companyId };
 }

@@ -19,7 +19,11 @@ import { assertNotErased, type TombstoneKey } from './tombstones.service.ts';
 export async function createCustomer(prisma: PrismaExecutor, typed: string, actor: AuditActor): Promise<Company> {
   const email = normalizeEmail(typed);
   const domainFromEmail = email ? emailDomain(email) : undefined;
-  const domain = email ? (FREE_MAIL_DOMAINS.has(domainFromEmail!) ? undefined : domainFromEmail) : normalizeDomain(typed);
+  const domain = email
+    ? FREE_MAIL_DOMAINS.has(domainFromEmail!)
+      ? undefined
+      : domainFromEmail
+    : normalizeDomain(typed);
   const name = email
     ? domain
       ? titleFromDomain(domain)
@@ -28,7 +32,8 @@ export async function createCustomer(prisma: PrismaExecutor, typed: string, acto
       ? titleFromDomain(domain)
       : typed.trim().replace(/\s+/g, ' ');
   const normalizedName = normalizeCompanyName(name);
-  if (!normalizedName) throw new RapportError('invalid_input', 'A customer needs a name with at least one letter or digit.');
+  if (!normalizedName)
+    throw new RapportError('invalid_input', 'A customer needs a name with at least one letter or digit.');
   const keys: TombstoneKey[] = [{ kind: 'company', value: name }];
   if (email) keys.push({ kind: 'email', value: email });
   if (domain) keys.push({ kind: 'domain', value: domain });
@@ -38,10 +43,23 @@ export async function createCustomer(prisma: PrismaExecutor, typed: string, acto
       name,
       normalizedName,
       domains: domain ? [domain] : [],
-      contacts: email ? { create: { name: email.slice(0, email.indexOf('@')), normalizedName: email.slice(0, email.indexOf('@')), emails: [email] } } : undefined,
+      contacts: email
+        ? {
+            create: {
+              name: email.slice(0, email.indexOf('@')),
+              normalizedName: email.slice(0, email.indexOf('@')),
+              emails: [email],
+            },
+          }
+        : undefined,
     },
   });
-  await writeAudit(prisma, { action: 'customer.create', actor, subject: company.id, details: { withContact: Boolean(email), withDomain: Boolean(domain) } });
+  await writeAudit(prisma, {
+    action: 'customer.create',
+    actor,
+    subject: company.id,
+    details: { withContact: Boolean(email), withDomain: Boolean(domain) },
+  });
   return company;
 }
 

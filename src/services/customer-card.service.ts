@@ -25,10 +25,15 @@ export interface CustomerCard {
 }
 
 /** The label to show for a record: latest classification, its correction first. */
-export function effectiveLabel(classifications: Pick<Classification, 'label' | 'correctedLabel'>[]): { label: string | null; corrected: boolean } {
+export function effectiveLabel(classifications: Pick<Classification, 'label' | 'correctedLabel'>[]): {
+  label: string | null;
+  corrected: boolean;
+} {
   const latest = classifications[0];
   if (!latest) return { label: null, corrected: false };
-  return latest.correctedLabel ? { label: latest.correctedLabel, corrected: true } : { label: latest.label, corrected: false };
+  return latest.correctedLabel
+    ? { label: latest.correctedLabel, corrected: true }
+    : { label: latest.label, corrected: false };
 }
 
 /**
@@ -36,10 +41,19 @@ export function effectiveLabel(classifications: Pick<Classification, 'label' | '
  * `messageLimit` messages, default 1) and its active follow-ups.
  * @throws RapportError not_found for an unknown company id.
  */
-export async function getCustomerCard(db: Database, companyId: string, opts: { recordLimit?: number; messageLimit?: number } = {}): Promise<CustomerCard> {
+export async function getCustomerCard(
+  db: Database,
+  companyId: string,
+  opts: { recordLimit?: number; messageLimit?: number } = {},
+): Promise<CustomerCard> {
   const company = await db.prisma.company.findUnique({
     where: { id: companyId },
-    select: { id: true, name: true, domains: true, contacts: { select: { id: true, name: true, emails: true }, orderBy: { name: 'asc' }, take: 50 } },
+    select: {
+      id: true,
+      name: true,
+      domains: true,
+      contacts: { select: { id: true, name: true, emails: true }, orderBy: { name: 'asc' }, take: 50 },
+    },
   });
   if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
   const [records, recordCount, followUps] = await Promise.all([
@@ -48,7 +62,11 @@ export async function getCustomerCard(db: Database, companyId: string, opts: { r
       orderBy: { lastMessageAt: 'desc' },
       take: opts.recordLimit ?? 5,
       include: {
-        messages: { orderBy: { sentAt: 'asc' }, take: opts.messageLimit ?? 1, select: { id: true, authorName: true, text: true, sentAt: true, direction: true } },
+        messages: {
+          orderBy: { sentAt: 'asc' },
+          take: opts.messageLimit ?? 1,
+          select: { id: true, authorName: true, text: true, sentAt: true, direction: true },
+        },
         classifications: { orderBy: { createdAt: 'desc' }, take: 1, select: { label: true, correctedLabel: true } },
       },
     }),

@@ -16,19 +16,33 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * <token>` must carry within FORGET_CONFIRMATION_TTL_MS. Only its sha256 is stored (in the audit log,
  * with the company id and the rep), so neither a name, an id nor a database read lets anyone forge it.
  */
-export async function requestCustomerErasure(client: PrismaExecutor, companyId: string, actor: AuditActor, now: Date): Promise<string> {
+export async function requestCustomerErasure(
+  client: PrismaExecutor,
+  companyId: string,
+  actor: AuditActor,
+  now: Date,
+): Promise<string> {
   const token = randomBytes(8).toString('hex');
   await writeAudit(client, {
     action: ERASE_REQUESTED,
     actor,
     subject: companyId,
-    details: { tokenSha256: sha256(token), expiresAt: new Date(now.getTime() + FORGET_CONFIRMATION_TTL_MS).toISOString() },
+    details: {
+      tokenSha256: sha256(token),
+      expiresAt: new Date(now.getTime() + FORGET_CONFIRMATION_TTL_MS).toISOString(),
+    },
   });
   return token;
 }
 
 /** True when `token` was issued to this rep for this company by requestCustomerErasure and has not expired. */
-export async function isValidErasureToken(client: PrismaExecutor, companyId: string, repId: string, now: Date, token: string): Promise<boolean> {
+export async function isValidErasureToken(
+  client: PrismaExecutor,
+  companyId: string,
+  repId: string,
+  now: Date,
+  token: string,
+): Promise<boolean> {
   const given = Buffer.from(sha256(token.trim().toLowerCase()));
   const requests = await client.auditLog.findMany({
     // Expiry is judged by the issuing request's clock (expiresAt), not the row's createdAt.

@@ -22,7 +22,12 @@ export interface CustomerExport {
  * Writes an audit entry (who exported, counts). Used by `export` in chat and by the CLI.
  * @throws RapportError not_found for an unknown company id.
  */
-export async function exportCustomer(db: Database, companyId: string, actor: AuditActor | undefined, now = new Date()): Promise<CustomerExport> {
+export async function exportCustomer(
+  db: Database,
+  companyId: string,
+  actor: AuditActor | undefined,
+  now = new Date(),
+): Promise<CustomerExport> {
   const company = await db.prisma.company.findUnique({ where: { id: companyId } });
   if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
   const [contacts, records, followUps, channelLinks] = await Promise.all([
@@ -39,20 +44,47 @@ export async function exportCustomer(db: Database, companyId: string, actor: Aud
   const [labeledExamples, auditLog] = await Promise.all([
     db.prisma.labeledExample.findMany({ where: { recordId: { in: recordIds } } }),
     db.prisma.auditLog.findMany({
-      where: { subject: { in: [companyId, ...recordIds, ...followUps.map((f) => f.id), ...channelLinks.map((l) => l.id)] } },
+      where: {
+        subject: { in: [companyId, ...recordIds, ...followUps.map((f) => f.id), ...channelLinks.map((l) => l.id)] },
+      },
       orderBy: { createdAt: 'asc' },
     }),
   ]);
   if (actor) {
-    await writeAudit(db.prisma, { action: 'customer.export', actor, subject: companyId, details: { records: records.length, contacts: contacts.length } });
+    await writeAudit(db.prisma, {
+      action: 'customer.export',
+      actor,
+      subject: companyId,
+      details: { records: records.length, contacts: contacts.length },
+    });
   }
-  return { exportedAt: now.toISOString(), company, contacts, records, followUps, channelLinks, labeledExamples, auditLog };
+  return {
+    exportedAt: now.toISOString(),
+    company,
+    contacts,
+    records,
+    followUps,
+    channelLinks,
+    labeledExamples,
+    auditLog,
+  };
 }
 
 /** The export as text: pretty JSON, or CSV with one row per message (records without messages get one row). */
 export function formatCustomerExport(data: CustomerExport, format: ExportFormat): string {
   if (format === 'json') return JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
-  const header = ['company', 'record_id', 'channel', 'subject', 'label', 'message_id', 'sent_at', 'direction', 'author', 'text'];
+  const header = [
+    'company',
+    'record_id',
+    'channel',
+    'subject',
+    'label',
+    'message_id',
+    'sent_at',
+    'direction',
+    'author',
+    'text',
+  ];
   const rows: string[][] = [];
   for (const r of data.records as Array<Record<string, any>>) {
     const cls = r.classifications.at(-1);

@@ -10,9 +10,15 @@ import { isUniqueViolation } from './prisma-executor.ts';
 /** States in which a follow-up still needs someone's attention. */
 export const ACTIVE_STATUSES: FollowUpStatus[] = ['suggested', 'open', 'snoozed'];
 
-export type FollowUpWithCompany = FollowUp & { company: { id: string; name: string } | null; assignee: { id: string; name: string } | null };
+export type FollowUpWithCompany = FollowUp & {
+  company: { id: string; name: string } | null;
+  assignee: { id: string; name: string } | null;
+};
 
-const withCompany = { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } } as const;
+const withCompany = {
+  company: { select: { id: true, name: true } },
+  assignee: { select: { id: true, name: true } },
+} as const;
 
 export interface CreateFollowUpInput {
   companyId: string;
@@ -36,11 +42,23 @@ export type CreatedFollowUp = FollowUpWithCompany & { created: boolean };
  * Creates a manual follow-up (`remind`), assigned to the rep; its reminder is scheduled through `hooks`.
  * Idempotent by `requestKey`, also when two retries race (the unique key decides which one wrote).
  */
-export async function createFollowUp(db: Database, input: CreateFollowUpInput, hooks: PipelineHooks): Promise<CreatedFollowUp> {
+export async function createFollowUp(
+  db: Database,
+  input: CreateFollowUpInput,
+  hooks: PipelineHooks,
+): Promise<CreatedFollowUp> {
   const title = input.title.trim();
-  if (!title) throw new RapportError('invalid_input', 'Say what to follow up on, e.g. remind acme friday "send the quote".');
-  if (title.length > 500) throw new RapportError('invalid_input', `A follow-up title is at most 500 characters (this one has ${title.length}).`);
-  const earlier = () => (input.requestKey ? db.prisma.followUp.findUnique({ where: { requestKey: input.requestKey }, include: withCompany }) : null);
+  if (!title)
+    throw new RapportError('invalid_input', 'Say what to follow up on, e.g. remind acme friday "send the quote".');
+  if (title.length > 500)
+    throw new RapportError(
+      'invalid_input',
+      `A follow-up title is at most 500 characters (this one has ${title.length}).`,
+    );
+  const earlier = () =>
+    input.requestKey
+      ? db.prisma.followUp.findUnique({ where: { requestKey: input.requestKey }, include: withCompany })
+      : null;
   const existing = await earlier();
   if (existing) return { ...existing, created: false };
   let followUp: FollowUpWithCompany;
@@ -70,7 +88,12 @@ async function insertFollowUp(db: Database, input: CreateFollowUpInput, title: s
       },
       include: withCompany,
     });
-    await writeAudit(tx, { action: 'followup.create', actor: input.actor, subject: created.id, details: { companyId: input.companyId, number: created.number } });
+    await writeAudit(tx, {
+      action: 'followup.create',
+      actor: input.actor,
+      subject: created.id,
+      details: { companyId: input.companyId, number: created.number },
+    });
     return created;
   });
 }
@@ -106,13 +129,23 @@ export interface FollowUpChangeResult {
  * Repeating a change that already happened (Done clicked twice) is harmless.
  * @throws RapportError not_found for an unknown number, conflict for a change its state does not allow.
  */
-export async function changeFollowUp(db: Database, number: number, change: FollowUpChange, actor: AuditActor, hooks: PipelineHooks): Promise<FollowUpChangeResult> {
+export async function changeFollowUp(
+  db: Database,
+  number: number,
+  change: FollowUpChange,
+  actor: AuditActor,
+  hooks: PipelineHooks,
+): Promise<FollowUpChangeResult> {
   const result = await db.prisma.$transaction(async (tx) => {
     const current = await tx.followUp.findUnique({ where: { number }, include: withCompany });
-    if (!current) throw new RapportError('not_found', `There is no follow-up #${number}. Type "followups" to see yours.`);
+    if (!current)
+      throw new RapportError('not_found', `There is no follow-up #${number}. Type "followups" to see yours.`);
     if (isAlreadyApplied(current, change)) return { followUp: current, changed: false };
     if (!ALLOWED_FROM[change.kind].includes(current.status)) {
-      throw new RapportError('conflict', `Follow-up #${number} is ${current.status}; it cannot be ${pastTense(change.kind)} any more.`);
+      throw new RapportError(
+        'conflict',
+        `Follow-up #${number} is ${current.status}; it cannot be ${pastTense(change.kind)} any more.`,
+      );
     }
     const data: Prisma.FollowUpUpdateInput = {};
     switch (change.kind) {
@@ -147,7 +180,9 @@ export async function changeFollowUp(db: Database, number: number, change: Follo
         to: followUp.status,
         ...(change.kind === 'assign' ? { repId: change.repId } : {}),
         ...(change.kind === 'snooze' ? { until: change.until.toISOString() } : {}),
-        ...(change.kind === 'due' ? { dueAt: change.dueAt.toISOString(), previousDueAt: current.dueAt.toISOString() } : {}),
+        ...(change.kind === 'due'
+          ? { dueAt: change.dueAt.toISOString(), previousDueAt: current.dueAt.toISOString() }
+          : {}),
       },
     });
     return { followUp, changed: true };
@@ -174,7 +209,14 @@ function isAlreadyApplied(f: FollowUp, change: FollowUpChange): boolean {
 }
 
 function pastTense(kind: FollowUpChange['kind']): string {
-  return { done: 'marked done', dismiss: 'dismissed', accept: 'accepted', snooze: 'snoozed', due: 'rescheduled', assign: 'reassigned' }[kind];
+  return {
+    done: 'marked done',
+    dismiss: 'dismissed',
+    accept: 'accepted',
+    snooze: 'snoozed',
+    due: 'rescheduled',
+    assign: 'reassigned',
+  }[kind];
 }
 
 /** Which follow-ups `followups` lists. */
@@ -197,7 +239,16 @@ export async function listFollowUps(db: Database, filter: FollowUpFilter, limit 
       const tomorrow = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
       where.assigneeRepId = filter.repId;
       where.dueAt = {
-        lt: zonedWallClockToInstant({ year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate(), hour: 0, minute: 0 }, filter.timeZone),
+        lt: zonedWallClockToInstant(
+          {
+            year: tomorrow.getUTCFullYear(),
+            month: tomorrow.getUTCMonth() + 1,
+            day: tomorrow.getUTCDate(),
+            hour: 0,
+            minute: 0,
+          },
+          filter.timeZone,
+        ),
       };
       break;
     }
@@ -211,5 +262,10 @@ export async function listFollowUps(db: Database, filter: FollowUpFilter, limit 
       where.companyId = filter.companyId;
       break;
   }
-  return db.prisma.followUp.findMany({ where, include: withCompany, orderBy: [{ dueAt: 'asc' }, { number: 'asc' }], take: limit });
+  return db.prisma.followUp.findMany({
+    where,
+    include: withCompany,
+    orderBy: [{ dueAt: 'asc' }, { number: 'asc' }],
+    take: limit,
+  });
 }

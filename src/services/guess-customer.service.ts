@@ -16,7 +16,10 @@ export interface GuessedCustomer {
  * matches with confidence (a contact's email, or a company domain; free-mail domains never count).
  * Undefined when nothing fits: the form starts empty rather than wrong.
  */
-export async function guessCustomer(db: Database, where: { platform: Platform; channelRef?: string; emails?: string[] }): Promise<GuessedCustomer | undefined> {
+export async function guessCustomer(
+  db: Database,
+  where: { platform: Platform; channelRef?: string; emails?: string[] },
+): Promise<GuessedCustomer | undefined> {
   if (where.channelRef) {
     const link = await db.prisma.channelLink.findFirst({
       where: { platform: where.platform, channelRef: where.channelRef, companyId: { not: null } },

@@ -75,7 +75,11 @@ const SUBJECT_CHARS = 80;
  * matched to) a Contact of the company. After commit, `hooks.recordLogged` queues classification.
  * Text of any length is kept whole: a chat message is never refused for its size.
  */
-export async function logChatMessage(db: Database, input: ChatMessageInput, hooks: PipelineHooks): Promise<ChatLogOutcome> {
+export async function logChatMessage(
+  db: Database,
+  input: ChatMessageInput,
+  hooks: PipelineHooks,
+): Promise<ChatLogOutcome> {
   if (input.author.isBot) return { status: 'skipped', reason: 'bot' };
   const text = input.text.trim();
   const cleanText = (input.cleanText ?? input.text).trim();
@@ -100,8 +104,9 @@ export async function logChatMessage(db: Database, input: ChatMessageInput, hook
   const company = await db.prisma.company.findUnique({ where: { id: input.companyId }, select: { id: true } });
   if (!company) return { status: 'skipped', reason: 'unknown-company' };
 
-  const contactId = input.direction === 'inbound' ? await contactFor(db, input.companyId, authorKey, input.author.name, email) : null;
-  let inserted;
+  const contactId =
+    input.direction === 'inbound' ? await contactFor(db, input.companyId, authorKey, input.author.name, email) : null;
+  let inserted: Awaited<ReturnType<typeof insertChatMessage>>;
   try {
     inserted = await insertChatMessage(db.sql, {
       companyId: input.companyId,
@@ -127,21 +132,39 @@ export async function logChatMessage(db: Database, input: ChatMessageInput, hook
   }
   if (!inserted.created) return { status: 'duplicate', recordId: inserted.recordId, messageId: inserted.messageId };
   await hooks.recordLogged(inserted.recordId, inserted.messageId);
-  return { status: 'logged', recordId: inserted.recordId, messageId: inserted.messageId, newRecord: inserted.newRecord };
+  return {
+    status: 'logged',
+    recordId: inserted.recordId,
+    messageId: inserted.messageId,
+    newRecord: inserted.newRecord,
+  };
 }
 
 /** Concurrent deliveries of one author's first messages share one contact lookup-or-create in this process. */
 const contactsInFlight = new Map<string, Promise<string>>();
 
-async function contactFor(db: Database, companyId: string, authorKey: string, name: string | undefined, email: string | undefined): Promise<string> {
+async function contactFor(
+  db: Database,
+  companyId: string,
+  authorKey: string,
+  name: string | undefined,
+  email: string | undefined,
+): Promise<string> {
   const flightKey = `${companyId}|${authorKey}`;
   const pending = contactsInFlight.get(flightKey);
   if (pending) return pending;
   const work = (async () => {
-    const byId = await db.prisma.contact.findFirst({ where: { platformUserIds: { has: authorKey } }, select: { id: true } });
+    const byId = await db.prisma.contact.findFirst({
+      where: { platformUserIds: { has: authorKey } },
+      select: { id: true },
+    });
     if (byId) return byId.id;
     if (email) {
-      const byEmail = await db.prisma.contact.findFirst({ where: { emails: { has: email } }, orderBy: { createdAt: 'asc' }, select: { id: true } });
+      const byEmail = await db.prisma.contact.findFirst({
+        where: { emails: { has: email } },
+        orderBy: { createdAt: 'asc' },
+        select: { id: true },
+      });
       if (byEmail) {
         await db.prisma.contact.update({ where: { id: byEmail.id }, data: { platformUserIds: { push: authorKey } } });
         return byEmail.id;
@@ -149,7 +172,13 @@ async function contactFor(db: Database, companyId: string, authorKey: string, na
     }
     const display = name?.trim() || email || authorKey;
     const created = await db.prisma.contact.create({
-      data: { companyId, name: display, normalizedName: normalizePersonName(display), emails: email ? [email] : [], platformUserIds: [authorKey] },
+      data: {
+        companyId,
+        name: display,
+        normalizedName: normalizePersonName(display),
+        emails: email ? [email] : [],
+        platformUserIds: [authorKey],
+      },
       select: { id: true },
     });
     return created.id;
@@ -169,7 +198,9 @@ export interface ChatMessageRef {
   messageKey: string;
 }
 
-export type ChatChangeOutcome = { status: 'updated' | 'deleted' | 'unchanged'; recordId: string; messageId: string; recordDeleted?: boolean } | { status: 'not_found' };
+export type ChatChangeOutcome =
+  | { status: 'updated' | 'deleted' | 'unchanged'; recordId: string; messageId: string; recordDeleted?: boolean }
+  | { status: 'not_found' };
 
 /**
  * A message was edited on the platform: its text and cleanText are replaced and it is classified again
@@ -185,19 +216,34 @@ export async function editChatMessage(
   const text = input.text.trim();
   const cleanText = (input.cleanText ?? input.text).trim();
   const result = await db.prisma.$transaction(async (tx) => {
-    const message = await tx.message.findUnique({ where: { externalId }, select: { id: true, recordId: true, text: true, cleanText: true, metadata: true } });
+    const message = await tx.message.findUnique({
+      where: { externalId },
+      select: { id: true, recordId: true, text: true, cleanText: true, metadata: true },
+    });
     if (!message) return { status: 'not_found' as const };
     const metadata = (message.metadata ?? {}) as Record<string, unknown>;
     const lastEdit = typeof metadata.editedAt === 'string' ? Date.parse(metadata.editedAt) : 0;
     const same = message.text === (text || cleanText) && message.cleanText === (cleanText || text);
-    if (same || input.editedAt.getTime() <= lastEdit) return { status: 'unchanged' as const, recordId: message.recordId, messageId: message.id };
+    if (same || input.editedAt.getTime() <= lastEdit)
+      return { status: 'unchanged' as const, recordId: message.recordId, messageId: message.id };
     await tx.message.update({
       where: { id: message.id },
-      data: { text: text || cleanText, cleanText: cleanText || text, metadata: { ...metadata, editedAt: input.editedAt.toISOString() } },
+      data: {
+        text: text || cleanText,
+        cleanText: cleanText || text,
+        metadata: { ...metadata, editedAt: input.editedAt.toISOString() },
+      },
     });
     // The old label described the old words; a rep's correction is theirs and stays.
-    await tx.classification.deleteMany({ where: { recordId: message.recordId, messageId: message.id, correctedLabel: null } });
-    await writeAudit(tx, { action: 'message.edit', actor: input.actor, subject: message.recordId, details: { messageId: message.id, platform: input.platform } });
+    await tx.classification.deleteMany({
+      where: { recordId: message.recordId, messageId: message.id, correctedLabel: null },
+    });
+    await writeAudit(tx, {
+      action: 'message.edit',
+      actor: input.actor,
+      subject: message.recordId,
+      details: { messageId: message.id, platform: input.platform },
+    });
     return { status: 'updated' as const, recordId: message.recordId, messageId: message.id };
   });
   if (result.status === 'updated') {
@@ -211,7 +257,10 @@ export async function editChatMessage(
  * A message was deleted on the platform: it is removed, and its record too when no message is left
  * (with the record's classifications and follow-ups). Deleting an unknown message is `not_found`.
  */
-export async function deleteChatMessage(db: Database, input: ChatMessageRef & { actor?: AuditActor }): Promise<ChatChangeOutcome> {
+export async function deleteChatMessage(
+  db: Database,
+  input: ChatMessageRef & { actor?: AuditActor },
+): Promise<ChatChangeOutcome> {
   const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
   return db.prisma.$transaction(async (tx) => {
     const message = await tx.message.findUnique({ where: { externalId }, select: { id: true, recordId: true } });
@@ -220,7 +269,12 @@ export async function deleteChatMessage(db: Database, input: ChatMessageRef & { 
     await tx.message.delete({ where: { id: message.id } });
     const left = await tx.message.count({ where: { recordId: message.recordId } });
     if (left === 0) await tx.communicationRecord.delete({ where: { id: message.recordId } });
-    await writeAudit(tx, { action: 'message.delete', actor: input.actor, subject: message.recordId, details: { messageId: message.id, platform: input.platform, recordDeleted: left === 0 } });
+    await writeAudit(tx, {
+      action: 'message.delete',
+      actor: input.actor,
+      subject: message.recordId,
+      details: { messageId: message.id, platform: input.platform, recordDeleted: left === 0 },
+    });
     return { status: 'deleted' as const, recordId: message.recordId, messageId: message.id, recordDeleted: left === 0 };
   });
 }

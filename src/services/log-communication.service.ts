@@ -41,11 +41,18 @@ export interface LogCommunicationResult {
  * through `hooks` after commit.
  * @throws RapportError invalid_input for empty or too long text.
  */
-export async function logCommunication(db: Database, input: LogCommunicationInput, hooks: PipelineHooks): Promise<LogCommunicationResult> {
+export async function logCommunication(
+  db: Database,
+  input: LogCommunicationInput,
+  hooks: PipelineHooks,
+): Promise<LogCommunicationResult> {
   const text = input.text.trim();
   if (!text) throw new RapportError('invalid_input', 'Say what happened, e.g. log acme "Called Jo, wants a quote".');
   if (text.length > MAX_LOG_TEXT_CHARS) {
-    throw new RapportError('invalid_input', `That note is ${text.length} characters; the limit is ${MAX_LOG_TEXT_CHARS}. Shorten it or split it into two logs.`);
+    throw new RapportError(
+      'invalid_input',
+      `That note is ${text.length} characters; the limit is ${MAX_LOG_TEXT_CHARS}. Shorten it or split it into two logs.`,
+    );
   }
   // Optimistic: one statement inserts everything unless the source key exists; only a repeat (or a
   // race with one) pays for the second read.
@@ -62,7 +69,13 @@ export async function logCommunication(db: Database, input: LogCommunicationInpu
       authorName: input.repName,
       text,
       audit: { actor: input.actor.repId ?? null, platform: input.actor.platform ?? null },
-      followUp: input.followUpAt ? { title: text.split('\n')[0].slice(0, 200), dueAt: input.followUpAt, fallbackRemindTarget: input.fallbackRemindTarget ?? null } : undefined,
+      followUp: input.followUpAt
+        ? {
+            title: text.split('\n')[0].slice(0, 200),
+            dueAt: input.followUpAt,
+            fallbackRemindTarget: input.fallbackRemindTarget ?? null,
+          }
+        : undefined,
     });
     if (!inserted) {
       const existing = await findExisting(db, input.sourceKey);
@@ -85,7 +98,10 @@ export async function logCommunication(db: Database, input: LogCommunicationInpu
 async function findExisting(db: Database, sourceKey: string): Promise<LogCommunicationResult | undefined> {
   const record = await db.prisma.communicationRecord.findUnique({
     where: { sourceKey },
-    include: { messages: { orderBy: { sentAt: 'asc' }, take: 1 }, followUps: { orderBy: { createdAt: 'asc' }, take: 1 } },
+    include: {
+      messages: { orderBy: { sentAt: 'asc' }, take: 1 },
+      followUps: { orderBy: { createdAt: 'asc' }, take: 1 },
+    },
   });
   if (!record) return undefined;
   const { messages, followUps, ...rest } = record;

@@ -15,7 +15,13 @@ import { companyNameFromDomain, emailSides, isFreeMailDomain } from '../domain/e
 import { stripQuotedReply } from '../domain/email-reply-stripper.ts';
 import { headerSkipReason, type EmailSkipReason } from '../domain/email-skip-rules.ts';
 import { isThreadableSubject, normalizeEmailSubject } from '../domain/email-subject.ts';
-import { emailExternalId, emailSourceKey, SUBJECT_THREAD_WINDOW_DAYS, threadingKeys, type ThreadingKeys } from '../domain/email-threading.ts';
+import {
+  emailExternalId,
+  emailSourceKey,
+  SUBJECT_THREAD_WINDOW_DAYS,
+  threadingKeys,
+  type ThreadingKeys,
+} from '../domain/email-threading.ts';
 import { emailDomain, normalizeCompanyName, normalizePersonName } from '../domain/normalize-company-name.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 import { tombstoneHash, type TombstoneKey } from './tombstones.service.ts';
@@ -126,7 +132,11 @@ export async function logEmails(db: Database, emails: InboundEmail[], opts: LogE
 
 /** Thrown inside the batch transaction; `retry` for a concurrent writer (a fresh read resolves it). */
 class EmailWriteError extends Error {
-  constructor(readonly index: number, readonly error: unknown, readonly retry: boolean) {
+  constructor(
+    readonly index: number,
+    readonly error: unknown,
+    readonly retry: boolean,
+  ) {
     super(error instanceof Error ? error.message : String(error));
   }
 }
@@ -151,7 +161,11 @@ function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail 
 
 const isPending = (p: PendingEmail | LogEmailOutcome): p is PendingEmail => !('status' in p);
 
-async function writeBatch(db: Database, batch: Array<PendingEmail | LogEmailOutcome>, cache: EmailCustomerCache): Promise<LogEmailOutcome[]> {
+async function writeBatch(
+  db: Database,
+  batch: Array<PendingEmail | LogEmailOutcome>,
+  cache: EmailCustomerCache,
+): Promise<LogEmailOutcome[]> {
   const pending = batch.filter(isPending);
   if (pending.length === 0) return batch as LogEmailOutcome[];
   const known = await readKnown(db.sql, pending, cache);
@@ -162,12 +176,15 @@ async function writeBatch(db: Database, batch: Array<PendingEmail | LogEmailOutc
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
       if (!isPending(p)) outcomes.push(p);
-      else if (known.messages.has(p.externalId) || written.has(p.externalId)) outcomes.push({ status: 'duplicate', externalId: p.externalId });
-      else if (p.tombstoneHashes.some((h) => known.tombstones.has(h))) outcomes.push({ status: 'skipped', reason: 'tombstoned' });
+      else if (known.messages.has(p.externalId) || written.has(p.externalId))
+        outcomes.push({ status: 'duplicate', externalId: p.externalId });
+      else if (p.tombstoneHashes.some((h) => known.tombstones.has(h)))
+        outcomes.push({ status: 'skipped', reason: 'tombstoned' });
       else {
         try {
           const logged = await writeEmail(sql, p, cache, staged);
-          if (!logged) throw new EmailWriteError(i, new Error('a concurrent writer logged this thread or message first'), true);
+          if (!logged)
+            throw new EmailWriteError(i, new Error('a concurrent writer logged this thread or message first'), true);
           outcomes.push({ status: 'logged', ...logged });
           written.add(p.externalId);
         } catch (err) {
@@ -191,7 +208,12 @@ function mergeInto(cache: EmailCustomerCache, staged: EmailCustomerCache): void 
 async function readKnown(sql: SqlRunner, pending: PendingEmail[], cache: EmailCustomerCache) {
   const emails = [...new Set(pending.map((p) => p.customers[0].email).filter((e) => !cache.contacts.has(e)))];
   const domains = [...new Set(emails.map(emailDomain).filter((d) => !isFreeMailDomain(d) && !cache.companies.has(d)))];
-  const known = await readKnownEmailKeys(sql, { externalIds: pending.map((p) => p.externalId), tombstoneHashes: pending.flatMap((p) => p.tombstoneHashes), emails, domains });
+  const known = await readKnownEmailKeys(sql, {
+    externalIds: pending.map((p) => p.externalId),
+    tombstoneHashes: pending.flatMap((p) => p.tombstoneHashes),
+    emails,
+    domains,
+  });
   for (const c of known.contacts) cache.contacts.set(c.email, { contactId: c.id, companyId: c.companyId });
   for (const c of known.companies) cache.companies.set(c.domain, c.id);
   return { messages: known.messageIds, tombstones: known.tombstoneHashes };
@@ -231,7 +253,12 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
     metadata,
   };
   const row = thread
-    ? await appendEmailToRecord(sql, { id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null }, message, now)
+    ? await appendEmailToRecord(
+        sql,
+        { id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null },
+        message,
+        now,
+      )
     : await insertEmailRecordWithMessage(
         sql,
         {
@@ -249,7 +276,12 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
 }
 
 /** The record this email belongs to: by header ids first, then by subject + participant + time window. */
-async function findThread(sql: SqlRunner, email: InboundEmail, keys: ThreadingKeys, customers: EmailParticipant[]): Promise<{ recordId: string; by: string; note?: string } | undefined> {
+async function findThread(
+  sql: SqlRunner,
+  email: InboundEmail,
+  keys: ThreadingKeys,
+  customers: EmailParticipant[],
+): Promise<{ recordId: string; by: string; note?: string } | undefined> {
   const subject = normalizeEmailSubject(email.subject);
   const bySubject = keys.parents.length === 0 && isThreadableSubject(subject);
   const people = [...new Set([...customers.map((c) => c.email), ...(email.from ? [email.from.email] : [])])];
@@ -283,7 +315,13 @@ async function findThread(sql: SqlRunner, email: InboundEmail, keys: ThreadingKe
  * Finds the contact by address, else creates one: at the company that owns the domain, at a new
  * company named after the domain when none does, or without a company for free-mail addresses.
  */
-async function resolveCustomer(sql: SqlRunner, person: EmailParticipant, cache: EmailCustomerCache, staged: EmailCustomerCache, now: Date): Promise<Customer> {
+async function resolveCustomer(
+  sql: SqlRunner,
+  person: EmailParticipant,
+  cache: EmailCustomerCache,
+  staged: EmailCustomerCache,
+  now: Date,
+): Promise<Customer> {
   const found = staged.contacts.get(person.email) ?? cache.contacts.get(person.email);
   if (found) return found;
   const domain = emailDomain(person.email);

@@ -55,14 +55,30 @@ export async function lookupCustomer(db: Database, query: string, opts: LookupOp
        WHERE ct.emails @> ARRAY[$1]::text[] LIMIT 10`,
       [email],
     );
-    for (const r of rows) found.push({ companyId: r.id, companyName: r.name, matchedOn: 'email', matchedText: email, kind: 'exact', score: 1000 });
+    for (const r of rows)
+      found.push({
+        companyId: r.id,
+        companyName: r.name,
+        matchedOn: 'email',
+        matchedText: email,
+        kind: 'exact',
+        score: 1000,
+      });
   }
   if (domain && !(email && FREE_MAIL_DOMAINS.has(domain))) {
     const rows = await db.sql.query<{ id: string; name: string }>(
       `SELECT id, name FROM "Company" WHERE domains @> ARRAY[$1]::text[] LIMIT 10`,
       [domain],
     );
-    for (const r of rows) found.push({ companyId: r.id, companyName: r.name, matchedOn: 'domain', matchedText: domain, kind: 'exact', score: email ? 950 : 1000 });
+    for (const r of rows)
+      found.push({
+        companyId: r.id,
+        companyName: r.name,
+        matchedOn: 'domain',
+        matchedText: domain,
+        kind: 'exact',
+        score: email ? 950 : 1000,
+      });
   }
   if (!email && !(domain && found.length > 0)) {
     const name = normalizeCompanyName(domain ? domain.split('.')[0] : query);
@@ -83,11 +99,16 @@ export async function lookupCustomer(db: Database, query: string, opts: LookupOp
     const prev = best.get(m.companyId);
     if (!prev || m.score > prev.score) best.set(m.companyId, m);
   }
-  return [...best.values()].sort((a, b) => b.score - a.score || a.companyName.localeCompare(b.companyName)).slice(0, limit);
+  return [...best.values()]
+    .sort((a, b) => b.score - a.score || a.companyName.localeCompare(b.companyName))
+    .slice(0, limit);
 }
 
 /** The match to act on without asking: the only one, or an exact one clearly ahead of the rest. */
-export function confidentMatch(matches: CustomerMatch[], opts: { requireExact?: boolean } = {}): CustomerMatch | undefined {
+export function confidentMatch(
+  matches: CustomerMatch[],
+  opts: { requireExact?: boolean } = {},
+): CustomerMatch | undefined {
   const [top, second] = matches;
   if (!top) return undefined;
   if (top.score >= EXACT_SCORE) return !second || second.score < EXACT_SCORE ? top : undefined;
@@ -113,7 +134,9 @@ async function matchExactNames(db: Database, name: string, person: string): Prom
      LIMIT 20`,
     [name, person],
   );
-  return rows.map((r) => scoreRow(r, r.contact === null ? name : person, r.contact === null ? 'name' : 'contact')).filter((m): m is CustomerMatch => m !== undefined);
+  return rows
+    .map((r) => scoreRow(r, r.contact === null ? name : person, r.contact === null ? 'name' : 'contact'))
+    .filter((m): m is CustomerMatch => m !== undefined);
 }
 
 /**
@@ -159,7 +182,13 @@ async function matchTypos(db: Database, name: string): Promise<CustomerMatch[]> 
      WHERE "normalizedName" >= $2 AND "normalizedName" < $3 AND left("normalizedName", 1) = $2
        AND length("normalizedName") BETWEEN $4 AND $5
      ORDER BY sim DESC LIMIT 20`,
-    [name, first, String.fromCodePoint(first.codePointAt(0)! + 1), name.length - MAX_TYPO_EDITS, name.length + MAX_TYPO_EDITS],
+    [
+      name,
+      first,
+      String.fromCodePoint(first.codePointAt(0)! + 1),
+      name.length - MAX_TYPO_EDITS,
+      name.length + MAX_TYPO_EDITS,
+    ],
   );
   return rows.map((r) => scoreRow(r, name, 'name')).filter((m): m is CustomerMatch => m !== undefined);
 }
@@ -168,7 +197,7 @@ function scoreRow(r: NameRow, query: string, matchedOn: 'name' | 'contact'): Cus
   const base = { companyId: r.id, companyName: r.name, matchedOn, matchedText: r.contact ?? r.name };
   const sim = Number(r.sim);
   const contactPenalty = matchedOn === 'contact' ? 50 : 0;
-  if (r.nn === query) return { ...base, kind: "exact", score: 1000 - contactPenalty };
+  if (r.nn === query) return { ...base, kind: 'exact', score: 1000 - contactPenalty };
   if (r.nn.startsWith(query)) {
     // A whole-word prefix ("acme" in "acme widgets") beats a partial one ("acm" in "acmetrics").
     const wordBoundary = r.nn[query.length] === ' ' ? 50 : 0;

@@ -15,9 +15,17 @@ export interface ExternalOrg {
  * candidates are no answer: auto-logging into the wrong customer is worse than not logging.
  */
 export async function matchCompanyByDomain(db: Database, org: ExternalOrg): Promise<string | undefined> {
-  const domains = [...new Set(org.emailDomains.map((d) => normalizeDomain(d)).filter((d): d is string => !!d && !FREE_MAIL_DOMAINS.has(d)))];
+  const domains = [
+    ...new Set(
+      org.emailDomains.map((d) => normalizeDomain(d)).filter((d): d is string => !!d && !FREE_MAIL_DOMAINS.has(d)),
+    ),
+  ];
   if (domains.length > 0) {
-    const rows = await db.prisma.company.findMany({ where: { domains: { hasSome: domains } }, select: { id: true }, take: 2 });
+    const rows = await db.prisma.company.findMany({
+      where: { domains: { hasSome: domains } },
+      select: { id: true },
+      take: 2,
+    });
     if (rows.length === 1) return rows[0].id;
     if (rows.length > 1) return undefined;
   }

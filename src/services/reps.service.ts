@@ -21,7 +21,8 @@ export async function findOrCreateRep(prisma: PrismaExecutor, actor: Actor): Pro
     let rep = await prisma.rep.findFirst({ where: { platformUserIds: { has: key } } });
     if (!rep && email) {
       const byEmail = await prisma.rep.findUnique({ where: { email } });
-      if (byEmail) rep = await prisma.rep.update({ where: { id: byEmail.id }, data: { platformUserIds: { push: key } } });
+      if (byEmail)
+        rep = await prisma.rep.update({ where: { id: byEmail.id }, data: { platformUserIds: { push: key } } });
     }
     if (rep) {
       if (actor.timezone && rep.timezone !== actor.timezone) {
@@ -82,5 +83,8 @@ export async function resolveRepMention(prisma: PrismaExecutor, mention: string,
   }
   const suffix = await prisma.rep.findMany({ where: { platformUserIds: { hasSome: [bare] } }, take: 1 });
   if (suffix[0]) return suffix[0];
-  throw new RapportError('not_found', `No rep called "${bare}" has used Rapport yet. They need to send Rapport one command first (e.g. "help").`);
+  throw new RapportError(
+    'not_found',
+    `No rep called "${bare}" has used Rapport yet. They need to send Rapport one command first (e.g. "help").`,
+  );
 }

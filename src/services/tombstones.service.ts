@@ -29,7 +29,9 @@ export function normalizeTombstoneValue(key: TombstoneKey): string {
 
 /** sha256 hex of "<kind>:<normalised value>": what a Tombstone stores instead of the key. */
 export function tombstoneHash(key: TombstoneKey): string {
-  return createHash('sha256').update(`${key.kind}:${normalizeTombstoneValue(key)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${key.kind}:${normalizeTombstoneValue(key)}`)
+    .digest('hex');
 }
 
 /**

@@ -25,10 +25,20 @@ export class BotFrameworkIssuer {
       this.fetches++;
       const base = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
       if (req.url === '/openid-configuration') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: BOT_CONNECTOR_ISSUER, jwks_uri: `${base}/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            issuer: BOT_CONNECTOR_ISSUER,
+            jwks_uri: `${base}/keys`,
+            id_token_signing_alg_values_supported: ['RS256'],
+          }),
+        );
       } else if (req.url === '/keys') {
         const jwk = this.key.publicKey.export({ format: 'jwk' });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [{ kty: 'RSA', use: 'sig', kid: this.kid, n: jwk.n, e: jwk.e, endorsements: ['msteams'] }] }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            keys: [{ kty: 'RSA', use: 'sig', kid: this.kid, n: jwk.n, e: jwk.e, endorsements: ['msteams'] }],
+          }),
+        );
       } else {
         res.writeHead(404).end();
       }
@@ -47,10 +57,17 @@ export class BotFrameworkIssuer {
    * A Bot Connector token: issuer, audience and serviceUrl as given, valid for an hour from `issuedAt`
    * unless `claims` override it.
    */
-  token(claims: { aud: string; serviceurl: string; iss?: string; iat?: number; exp?: number; nbf?: number }, opts: { forged?: boolean } = {}): string {
+  token(
+    claims: { aud: string; serviceurl: string; iss?: string; iat?: number; exp?: number; nbf?: number },
+    opts: { forged?: boolean } = {},
+  ): string {
     const now = Math.floor(Date.now() / 1000);
     const payload = { iss: BOT_CONNECTOR_ISSUER, iat: now - 10, nbf: now - 10, exp: now + 3600, ...claims };
-    return sign({ alg: 'RS256', typ: 'JWT', kid: this.kid }, payload, opts.forged ? this.foreignKey : this.key.privateKey);
+    return sign(
+      { alg: 'RS256', typ: 'JWT', kid: this.kid },
+      payload,
+      opts.forged ? this.foreignKey : this.key.privateKey,
+    );
   }
 }
 

@@ -67,14 +67,19 @@ export type IndexAllowList = Record<string, string>;
  * Lists every difference between `expected` (schema.prisma) and `actual` (the database), one readable line
  * each, sorted. Indexes in `allowedExtraIndexes` may exist without being declared, but must exist.
  */
-export function compareDatabaseShapes(expected: DatabaseShape, actual: DatabaseShape, allowedExtraIndexes: IndexAllowList = {}): string[] {
+export function compareDatabaseShapes(
+  expected: DatabaseShape,
+  actual: DatabaseShape,
+  allowedExtraIndexes: IndexAllowList = {},
+): string[] {
   const out: string[] = [];
   compareKeys('table', '', expected.tables, actual.tables, out);
   compareKeys('enum', '', expected.enums, actual.enums, out);
   compareKeys('sequence', '', toMap(expected.sequences), toMap(actual.sequences), out);
   for (const [name, labels] of expected.enums) {
     const found = actual.enums.get(name);
-    if (found && !isDeepStrictEqual(labels, found)) out.push(`enum "${name}": values are [${found}], schema declares [${labels}]`);
+    if (found && !isDeepStrictEqual(labels, found))
+      out.push(`enum "${name}": values are [${found}], schema declares [${labels}]`);
   }
   const allowed = new Set(Object.keys(allowedExtraIndexes));
   for (const [tableName, table] of expected.tables) {
@@ -90,22 +95,28 @@ export function compareDatabaseShapes(expected: DatabaseShape, actual: DatabaseS
       [...found.indexes].filter(([name]) => {
         if (!allowed.has(name)) return true;
         allowed.delete(name);
-        if (table.indexes.has(name)) out.push(`allow-listed index "${name}" is declared in schema.prisma: remove it from the allow-list`);
+        if (table.indexes.has(name))
+          out.push(`allow-listed index "${name}" is declared in schema.prisma: remove it from the allow-list`);
         return table.indexes.has(name);
       }),
     );
     compareKeys('index', where, table.indexes, foundIndexes, out);
     for (const [name, index] of table.indexes) {
       const other = found.indexes.get(name);
-      if (other && !indexMatches(index, other)) out.push(`${where}index "${name}" is ${describeIndex(other)}, schema declares ${describeIndex(index)}`);
+      if (other && !indexMatches(index, other))
+        out.push(`${where}index "${name}" is ${describeIndex(other)}, schema declares ${describeIndex(index)}`);
     }
     // A unique constraint is just another spelling of a declared unique index of the same name.
-    const foundConstraints = new Map([...found.constraints].filter(([name, c]) => !(c.type === 'u' && table.indexes.get(name)?.unique)));
+    const foundConstraints = new Map(
+      [...found.constraints].filter(([name, c]) => !(c.type === 'u' && table.indexes.get(name)?.unique)),
+    );
     compareKeys('constraint', where, table.constraints, foundConstraints, out);
     for (const [name, constraint] of table.constraints) {
       const other = found.constraints.get(name);
       if (other && !isDeepStrictEqual(constraint, other)) {
-        out.push(`${where}constraint "${name}" is ${JSON.stringify(other)}, schema declares ${JSON.stringify(constraint)}`);
+        out.push(
+          `${where}constraint "${name}" is ${JSON.stringify(other)}, schema declares ${JSON.stringify(constraint)}`,
+        );
       }
     }
   }
@@ -117,25 +128,39 @@ function toMap(names: Set<string>): Map<string, true> {
   return new Map([...names].map((n) => [n, true]));
 }
 
-function compareKeys(what: string, where: string, expected: Map<string, unknown>, actual: Map<string, unknown>, out: string[]): void {
-  for (const name of expected.keys()) if (!actual.has(name)) out.push(`${where}${what} "${name}" is declared in schema.prisma but missing in the database`);
-  for (const name of actual.keys()) if (!expected.has(name)) out.push(`${where}${what} "${name}" exists in the database but not in schema.prisma`);
+function compareKeys(
+  what: string,
+  where: string,
+  expected: Map<string, unknown>,
+  actual: Map<string, unknown>,
+  out: string[],
+): void {
+  for (const name of expected.keys())
+    if (!actual.has(name))
+      out.push(`${where}${what} "${name}" is declared in schema.prisma but missing in the database`);
+  for (const name of actual.keys())
+    if (!expected.has(name)) out.push(`${where}${what} "${name}" exists in the database but not in schema.prisma`);
 }
 
 function compareColumn(where: string, expected: ColumnShape, actual: ColumnShape, out: string[]): void {
   if (expected.type !== actual.type) out.push(`${where} has type ${actual.type}, schema declares ${expected.type}`);
   if (expected.nullable !== actual.nullable) {
-    out.push(`${where} is ${actual.nullable ? 'nullable' : 'NOT NULL'}, schema declares ${expected.nullable ? 'nullable' : 'NOT NULL'}`);
+    out.push(
+      `${where} is ${actual.nullable ? 'nullable' : 'NOT NULL'}, schema declares ${expected.nullable ? 'nullable' : 'NOT NULL'}`,
+    );
   }
   if (!defaultMatches(expected.default, actual.default)) {
-    out.push(`${where} has default ${describeDefault(actual.default)}, schema declares ${describeDefault(expected.default)}`);
+    out.push(
+      `${where} has default ${describeDefault(actual.default)}, schema declares ${describeDefault(expected.default)}`,
+    );
   }
 }
 
 function defaultMatches(expected: DefaultShape | null, actual: DefaultShape | null): boolean {
   if (expected === null || actual === null) return expected === actual;
   if (expected.kind === 'value') return actual.kind === 'expression' && isDeepStrictEqual(expected.value, actual.value);
-  if (expected.kind === 'expression' && actual.kind === 'expression') return squash(expected.sql) === squash(actual.sql);
+  if (expected.kind === 'expression' && actual.kind === 'expression')
+    return squash(expected.sql) === squash(actual.sql);
   return isDeepStrictEqual(expected, actual);
 }
 

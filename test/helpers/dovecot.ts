@@ -35,7 +35,10 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Dove
   for (const d of ['run', 'state', 'mail', 'passwd.d']) await mkdir(join(dir, d), { mode: 0o755 });
   await chown(join(dir, 'mail'), MAIL_UID, MAIL_UID);
   const port = await freePort();
-  const caps = opts.idle === false ? 'IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE UIDPLUS CONDSTORE ESEARCH MOVE NAMESPACE UNSELECT' : '';
+  const caps =
+    opts.idle === false
+      ? 'IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE UIDPLUS CONDSTORE ESEARCH MOVE NAMESPACE UNSELECT'
+      : '';
   const conf = `
 base_dir = ${dir}/run
 state_dir = ${dir}/state
@@ -82,7 +85,9 @@ protocol imap {
 `;
   await writeFile(join(dir, 'dovecot.conf'), conf);
   await chmod(join(dir, 'dovecot.conf'), 0o644);
-  const child: ChildProcess = spawn('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   child.stdout?.on('data', (d) => (stderr += d));
@@ -96,7 +101,14 @@ protocol imap {
     await new Promise((r) => setTimeout(r, 50));
   }
   const client = async (u: { user: string; password: string }) => {
-    const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user: u.user, pass: u.password }, logger: false, disableAutoIdle: true });
+    const c = new ImapFlow({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      auth: { user: u.user, pass: u.password },
+      logger: false,
+      disableAutoIdle: true,
+    });
     c.on('error', () => undefined);
     await c.connect();
     return c;

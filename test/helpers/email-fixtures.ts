@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 
 /** A small RFC 5322 message for tests; `extra` adds raw header lines. */
-export function buildEmail(opts: { from: string; to?: string; subject?: string; messageId?: string; inReplyTo?: string; references?: string[]; body?: string; extra?: string[]; date?: Date }): string {
+export function buildEmail(opts: {
+  from: string;
+  to?: string;
+  subject?: string;
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string[];
+  body?: string;
+  extra?: string[];
+  date?: Date;
+}): string {
   const id = opts.messageId ?? `${randomBytes(6).toString('hex')}@mail.test`;
   const lines = [
     `From: ${opts.from}`,
@@ -22,7 +32,11 @@ export function buildEmail(opts: { from: string; to?: string; subject?: string; 
 }
 
 /** Polls `fn` until it returns a truthy value or the timeout passes. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false | null>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

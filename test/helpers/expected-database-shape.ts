@@ -1,5 +1,20 @@
-import type { ColumnShape, ConstraintShape, DatabaseShape, DefaultShape, IndexColumnShape, IndexShape, TableShape } from './database-shape.ts';
-import { findArgument, type PrismaAttribute, type PrismaExpression, type PrismaField, type PrismaModel, type PrismaSchema } from './prisma-schema-parser.ts';
+import type {
+  ColumnShape,
+  ConstraintShape,
+  DatabaseShape,
+  DefaultShape,
+  IndexColumnShape,
+  IndexShape,
+  TableShape,
+} from './database-shape.ts';
+import {
+  findArgument,
+  type PrismaAttribute,
+  type PrismaExpression,
+  type PrismaField,
+  type PrismaModel,
+  type PrismaSchema,
+} from './prisma-schema-parser.ts';
 
 /** PostgreSQL cuts identifiers at 63 bytes; Prisma then shortens its default names in a way this helper does not copy. */
 const MAX_IDENTIFIER = 63;
@@ -40,9 +55,22 @@ const NATIVE_TYPES: Record<string, [dataType: string, udt: string]> = {
 /** Client-side generators: Prisma fills these in, the column has no database default. */
 const CLIENT_DEFAULTS = new Set(['uuid', 'cuid', 'nanoid', 'ulid']);
 
-const REFERENTIAL_ACTIONS: Record<string, string> = { Cascade: 'c', Restrict: 'r', NoAction: 'a', SetNull: 'n', SetDefault: 'd' };
+const REFERENTIAL_ACTIONS: Record<string, string> = {
+  Cascade: 'c',
+  Restrict: 'r',
+  NoAction: 'a',
+  SetNull: 'n',
+  SetDefault: 'd',
+};
 
-const INDEX_TYPES: Record<string, string> = { BTree: 'btree', Hash: 'hash', Gist: 'gist', Gin: 'gin', SpGist: 'spgist', Brin: 'brin' };
+const INDEX_TYPES: Record<string, string> = {
+  BTree: 'btree',
+  Hash: 'hash',
+  Gist: 'gist',
+  Gin: 'gin',
+  SpGist: 'spgist',
+  Brin: 'brin',
+};
 
 /** What `prisma migrate` would create on PostgreSQL for this schema, following Prisma's naming conventions. */
 export function expectedDatabaseShape(schema: PrismaSchema): DatabaseShape {
@@ -50,7 +78,10 @@ export function expectedDatabaseShape(schema: PrismaSchema): DatabaseShape {
   const models = new Map(schema.models.map((m) => [m.name, m]));
   const shape: DatabaseShape = { tables: new Map(), enums: new Map(), sequences: new Set() };
   for (const e of schema.enums) {
-    shape.enums.set(enumNames.get(e.name)!, e.values.map((v) => mappedName(v.name, v.attributes)));
+    shape.enums.set(
+      enumNames.get(e.name)!,
+      e.values.map((v) => mappedName(v.name, v.attributes)),
+    );
   }
   for (const model of schema.models) {
     const tableName = mappedName(model.name, model.attributes);
@@ -60,10 +91,23 @@ export function expectedDatabaseShape(schema: PrismaSchema): DatabaseShape {
       if (!field) throw new Error(`${model.name}: unknown field "${fieldName}"`);
       return columnName(field);
     };
-    const addKey = (kind: 'pkey' | 'key' | 'idx', attr: PrismaAttribute, fields: PrismaExpression | undefined, method = 'btree'): void => {
+    const addKey = (
+      kind: 'pkey' | 'key' | 'idx',
+      attr: PrismaAttribute,
+      fields: PrismaExpression | undefined,
+      method = 'btree',
+    ): void => {
       const columns = indexColumns(model, fields, column);
       // Prisma names a primary key after the table only; other keys list their columns.
-      const name = mapArgument(attr) ?? (kind === 'pkey' ? `${tableName}_pkey` : defaultName(tableName, columns.map((c) => c.column), kind));
+      const name =
+        mapArgument(attr) ??
+        (kind === 'pkey'
+          ? `${tableName}_pkey`
+          : defaultName(
+              tableName,
+              columns.map((c) => c.column),
+              kind,
+            ));
       const predicate = wherePredicate(attr);
       table.indexes.set(name, { unique: kind !== 'idx', method, columns, ...(predicate ? { predicate } : {}) });
       if (kind === 'pkey') table.constraints.set(name, { type: 'p', columns: columns.map((c) => c.column) });
@@ -88,7 +132,9 @@ export function expectedDatabaseShape(schema: PrismaSchema): DatabaseShape {
           columns,
           references: {
             table: mappedName(related.name, related.attributes),
-            columns: names(findArgument(relation, 'references')!).map((f) => columnName(related.fields.find((x) => x.name === f)!)),
+            columns: names(findArgument(relation, 'references')!).map((f) =>
+              columnName(related.fields.find((x) => x.name === f)!),
+            ),
             onDelete: action('onDelete', optional ? 'n' : 'r'),
             onUpdate: action('onUpdate', 'c'),
           },
@@ -113,14 +159,21 @@ export function expectedDatabaseShape(schema: PrismaSchema): DatabaseShape {
         const method = type ? INDEX_TYPES[identifier(type)] : 'btree';
         if (!method) throw new Error(`${model.name}: unknown index type`);
         addKey('idx', attr, fields, method);
-      } else if (attr.name !== 'map') throw new Error(`${model.name}: @@${attr.name} is not supported by the drift test`);
+      } else if (attr.name !== 'map')
+        throw new Error(`${model.name}: @@${attr.name} is not supported by the drift test`);
     }
     shape.tables.set(tableName, table);
   }
   return shape;
 }
 
-function columnShape(model: PrismaModel, field: PrismaField, tableName: string, enumNames: Map<string, string>, sequences: Set<string>): ColumnShape {
+function columnShape(
+  model: PrismaModel,
+  field: PrismaField,
+  tableName: string,
+  enumNames: Map<string, string>,
+  sequences: Set<string>,
+): ColumnShape {
   const where = `${model.name}.${field.name}`;
   let [dataType, udt] = SCALAR_TYPES[field.type] ?? ['USER-DEFINED', enumNames.get(field.type)];
   if (!udt) throw new Error(`${where}: unknown type ${field.type}`);
@@ -129,7 +182,8 @@ function columnShape(model: PrismaModel, field: PrismaField, tableName: string, 
   if (field.type === 'Decimal') modifier = '(65,30)';
   for (const attr of field.attributes) {
     if (!attr.name.startsWith('db.')) {
-      if (!['id', 'unique', 'default', 'updatedAt', 'map'].includes(attr.name)) throw new Error(`${where}: @${attr.name} is not supported`);
+      if (!['id', 'unique', 'default', 'updatedAt', 'map'].includes(attr.name))
+        throw new Error(`${where}: @${attr.name} is not supported`);
       continue;
     }
     const native = NATIVE_TYPES[attr.name.slice(3)];
@@ -137,7 +191,8 @@ function columnShape(model: PrismaModel, field: PrismaField, tableName: string, 
     [dataType, udt] = native;
     const args = attr.args.map((a) => (a.value.kind === 'number' ? a.value.value : NaN));
     if (dataType.startsWith('timestamp')) modifier = `(${args[0] ?? 6})`;
-    else if (udt === 'varchar' || udt === 'bpchar') modifier = args.length ? `(${args[0]})` : udt === 'bpchar' ? '(1)' : '';
+    else if (udt === 'varchar' || udt === 'bpchar')
+      modifier = args.length ? `(${args[0]})` : udt === 'bpchar' ? '(1)' : '';
     else if (udt === 'numeric') modifier = args.length ? `(${args.join(',')})` : '';
     else modifier = '';
   }
@@ -147,7 +202,12 @@ function columnShape(model: PrismaModel, field: PrismaField, tableName: string, 
   return { type, nullable, default: defaultShape(where, field, tableName, sequences) };
 }
 
-function defaultShape(where: string, field: PrismaField, tableName: string, sequences: Set<string>): DefaultShape | null {
+function defaultShape(
+  where: string,
+  field: PrismaField,
+  tableName: string,
+  sequences: Set<string>,
+): DefaultShape | null {
   const attr = field.attributes.find((a) => a.name === 'default');
   if (!attr) return null;
   const value = findArgument(attr, 'value', 0);
@@ -160,10 +220,12 @@ function defaultShape(where: string, field: PrismaField, tableName: string, sequ
       sequences.add(sequence);
       return { kind: 'sequence', sequence };
     }
-    if (value.name === 'dbgenerated' && value.args[0]?.value.kind === 'string') return { kind: 'expression', sql: value.args[0].value.value };
+    if (value.name === 'dbgenerated' && value.args[0]?.value.kind === 'string')
+      return { kind: 'expression', sql: value.args[0].value.value };
     throw new Error(`${where}: @default(${value.name}()) is not supported by the drift test`);
   }
-  if (field.type === 'DateTime') throw new Error(`${where}: DateTime literal defaults are not supported by the drift test`);
+  if (field.type === 'DateTime')
+    throw new Error(`${where}: DateTime literal defaults are not supported by the drift test`);
   if (field.type === 'Json' && value.kind === 'string') return { kind: 'value', value: JSON.parse(value.value) };
   return { kind: 'value', value: literal(value) };
 }
@@ -174,21 +236,31 @@ function literal(value: PrismaExpression): unknown {
   return value.value;
 }
 
-function indexColumns(model: PrismaModel, fields: PrismaExpression | undefined, column: (f: string) => string): IndexColumnShape[] {
+function indexColumns(
+  model: PrismaModel,
+  fields: PrismaExpression | undefined,
+  column: (f: string) => string,
+): IndexColumnShape[] {
   if (fields?.kind !== 'array') throw new Error(`${model.name}: index without a field list`);
   return fields.items.map((item) => {
     if (item.kind !== 'name') throw new Error(`${model.name}: unexpected index field`);
     const sort = item.args?.find((a) => a.name === 'sort');
     const ops = item.args?.find((a) => a.name === 'ops');
     const unknown = item.args?.find((a) => a.name !== 'sort' && a.name !== 'ops');
-    if (unknown) throw new Error(`${model.name}: index field argument "${unknown.name}" is not supported by the drift test`);
-    return { column: column(item.name), descending: sort ? identifier(sort.value) === 'Desc' : false, opclass: ops && operatorClass(ops.value) };
+    if (unknown)
+      throw new Error(`${model.name}: index field argument "${unknown.name}" is not supported by the drift test`);
+    return {
+      column: column(item.name),
+      descending: sort ? identifier(sort.value) === 'Desc' : false,
+      opclass: ops && operatorClass(ops.value),
+    };
   });
 }
 
 /** `raw("gin_trgm_ops")` -> gin_trgm_ops; Prisma's named classes such as `JsonbPathOps` -> jsonb_path_ops. */
 function operatorClass(ops: PrismaExpression): string {
-  if (ops.kind === 'name' && ops.name === 'raw' && ops.args?.[0]?.value.kind === 'string') return ops.args[0].value.value;
+  if (ops.kind === 'name' && ops.name === 'raw' && ops.args?.[0]?.value.kind === 'string')
+    return ops.args[0].value.value;
   return identifier(ops)
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
@@ -197,7 +269,8 @@ function operatorClass(ops: PrismaExpression): string {
 
 function defaultName(table: string, columns: string[], suffix: string): string {
   const name = `${table}_${columns.join('_')}_${suffix}`;
-  if (name.length > MAX_IDENTIFIER) throw new Error(`${name} is longer than ${MAX_IDENTIFIER} characters: give it an explicit map`);
+  if (name.length > MAX_IDENTIFIER)
+    throw new Error(`${name} is longer than ${MAX_IDENTIFIER} characters: give it an explicit map`);
   return name;
 }
 

@@ -62,10 +62,14 @@ export async function introspectDatabase(sql: SqlRunner): Promise<DatabaseShape>
   const shape: DatabaseShape = { tables: new Map(), enums: new Map(), sequences: new Set() };
   const table = (name: string): TableShape => {
     let t = shape.tables.get(name);
-    if (!t) shape.tables.set(name, (t = { columns: new Map(), indexes: new Map(), constraints: new Map() }));
+    if (!t) {
+      t = { columns: new Map(), indexes: new Map(), constraints: new Map() };
+      shape.tables.set(name, t);
+    }
     return t;
   };
-  for (const r of await sql.query<Row>(TABLES)) if (!IGNORED_TABLES.has(String(r.table_name))) table(String(r.table_name));
+  for (const r of await sql.query<Row>(TABLES))
+    if (!IGNORED_TABLES.has(String(r.table_name))) table(String(r.table_name));
   for (const r of await sql.query<Row>(COLUMNS)) {
     if (IGNORED_TABLES.has(String(r.table_name))) continue;
     table(String(r.table_name)).columns.set(String(r.column_name), await columnShape(sql, r));
@@ -80,13 +84,20 @@ export async function introspectDatabase(sql: SqlRunner): Promise<DatabaseShape>
     const indexes = table(String(r.table_name)).indexes;
     const name = String(r.index_name);
     if (!indexes.has(name)) {
-      indexes.set(name, { unique: r.is_unique === true, method: String(r.method), columns: [], ...(r.predicate ? { predicate: String(r.predicate) } : {}) });
+      indexes.set(name, {
+        unique: r.is_unique === true,
+        method: String(r.method),
+        columns: [],
+        ...(r.predicate ? { predicate: String(r.predicate) } : {}),
+      });
     }
     indexes.get(name)!.columns.push({
       column: String(r.column_name),
       descending: r.descending === true,
       // INCLUDE columns have no operator class
-      ...(r.opclass === null ? { opclassIsDefault: true } : { opclass: String(r.opclass), opclassIsDefault: r.opclass_is_default === true }),
+      ...(r.opclass === null
+        ? { opclassIsDefault: true }
+        : { opclass: String(r.opclass), opclassIsDefault: r.opclass_is_default === true }),
     });
   }
   for (const r of await sql.query<Row>(CONSTRAINTS)) {
@@ -95,7 +106,14 @@ export async function introspectDatabase(sql: SqlRunner): Promise<DatabaseShape>
     const name = String(r.name);
     if (!constraints.has(name)) {
       const references =
-        r.type === 'f' ? { table: String(r.referenced_table), columns: [], onDelete: String(r.on_delete), onUpdate: String(r.on_update) } : undefined;
+        r.type === 'f'
+          ? {
+              table: String(r.referenced_table),
+              columns: [],
+              onDelete: String(r.on_delete),
+              onUpdate: String(r.on_update),
+            }
+          : undefined;
       constraints.set(name, { type: String(r.type), columns: [], ...(references ? { references } : {}) });
     }
     const c = constraints.get(name)!;
@@ -110,10 +128,15 @@ async function columnShape(sql: SqlRunner, r: Row): Promise<ColumnShape> {
   const dataType = String(r.data_type);
   let modifier = '';
   if (dataType.startsWith('timestamp') || dataType.startsWith('time ')) modifier = `(${r.datetime_precision})`;
-  else if ((udt === 'varchar' || udt === 'bpchar') && r.character_maximum_length !== null) modifier = `(${r.character_maximum_length})`;
+  else if ((udt === 'varchar' || udt === 'bpchar') && r.character_maximum_length !== null)
+    modifier = `(${r.character_maximum_length})`;
   else if (udt === 'numeric' && r.numeric_precision !== null) modifier = `(${r.numeric_precision},${r.numeric_scale})`;
   const type = dataType === 'ARRAY' ? `ARRAY (${udt})` : `${dataType}${modifier} (${udt})`;
-  return { type, nullable: r.is_nullable === 'YES', default: r.column_default === null ? null : await defaultShape(sql, String(r.column_default)) };
+  return {
+    type,
+    nullable: r.is_nullable === 'YES',
+    default: r.column_default === null ? null : await defaultShape(sql, String(r.column_default)),
+  };
 }
 
 async function defaultShape(sql: SqlRunner, expression: string): Promise<DefaultShape> {

@@ -58,7 +58,14 @@ export async function startPipelineHarness(
     registry,
     limiter: new TargetRateLimiter(redis, `${prefix}:rapport`),
     classifier: new ActiveClassifier(test.db, logger),
-    settings: { timezone: 'UTC', defaultTarget: 'console:team', escalateAfterMs: 3_600_000, digestTime: '09:00', retrainCron: '0 3 * * *', ...opts.settings },
+    settings: {
+      timezone: 'UTC',
+      defaultTarget: 'console:team',
+      escalateAfterMs: 3_600_000,
+      digestTime: '09:00',
+      retrainCron: '0 3 * * *',
+      ...opts.settings,
+    },
     logger,
   };
   let workers: ReturnType<typeof createWorkers> | undefined;
@@ -72,7 +79,12 @@ export async function startPipelineHarness(
     deps,
     metrics,
     startWorkers() {
-      workers = createWorkers(deps, { redisUrl, prefix, concurrency: 8, lockDurationMs: 5_000, stalledIntervalMs: 1_000 }, queueMetrics, logger);
+      workers = createWorkers(
+        deps,
+        { redisUrl, prefix, concurrency: 8, lockDurationMs: 5_000, stalledIntervalMs: 1_000 },
+        queueMetrics,
+        logger,
+      );
       workers.run();
     },
     async stopWorkers() {
@@ -94,7 +106,11 @@ export async function startPipelineHarness(
 }
 
 /** Polls `check` until it returns a truthy value, or fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await check();

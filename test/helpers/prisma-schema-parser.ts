@@ -123,7 +123,8 @@ class Parser {
 
   private expect(text: string): void {
     const t = this.next();
-    if (t.text !== text || t.kind === 'string') throw new Error(`schema.prisma:${t.line}: expected "${text}", found "${t.text}"`);
+    if (t.text !== text || t.kind === 'string')
+      throw new Error(`schema.prisma:${t.line}: expected "${text}", found "${t.text}"`);
   }
 
   private name(): string {
@@ -214,7 +215,10 @@ class Parser {
     const t = this.next();
     if (t.kind === 'string') return { kind: 'string', value: t.text };
     if (t.kind === 'number') return { kind: 'number', value: Number(t.text) };
-    if (t.kind === 'name') return this.accept('(') ? { kind: 'name', name: t.text, args: this.parseArguments() } : { kind: 'name', name: t.text };
+    if (t.kind === 'name')
+      return this.accept('(')
+        ? { kind: 'name', name: t.text, args: this.parseArguments() }
+        : { kind: 'name', name: t.text };
     if (t.text === '[') {
       const items: PrismaExpression[] = [];
       while (!this.accept(']')) {
@@ -236,7 +240,11 @@ export function parsePrismaSchema(source: string): PrismaSchema {
 }
 
 /** The argument called `name`, or the positional argument at `position` when there is no named one. */
-export function findArgument(attribute: PrismaAttribute, name: string, position?: number): PrismaExpression | undefined {
+export function findArgument(
+  attribute: PrismaAttribute,
+  name: string,
+  position?: number,
+): PrismaExpression | undefined {
   const named = attribute.args.find((a) => a.name === name);
   if (named) return named.value;
   if (position === undefined) return undefined;

@@ -110,13 +110,15 @@ export class SlackRecorder {
     const isApi = url.pathname.startsWith('/api/');
     const method = isApi ? url.pathname.slice('/api/'.length) : url.pathname.slice(1);
     const body = parseBody(raw, String(req.headers['content-type'] ?? ''));
-    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? (body.token as string | undefined);
+    const token =
+      /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? (body.token as string | undefined);
     this.calls.push({ method, body, token });
 
     const failure = this.failures.get(method)?.shift();
     if (failure) {
       if ('error' in failure) return send(res, 200, { ok: false, error: failure.error });
-      if (failure.status === 429) res.setHeader('Retry-After', String((failure as { retryAfterSeconds: number }).retryAfterSeconds));
+      if (failure.status === 429)
+        res.setHeader('Retry-After', String((failure as { retryAfterSeconds: number }).retryAfterSeconds));
       return send(res, failure.status, { ok: false, error: failure.status === 429 ? 'ratelimited' : 'http_error' });
     }
     send(res, 200, isApi ? this.answer(method, body, token) : { ok: true });
@@ -126,18 +128,45 @@ export class SlackRecorder {
     switch (method) {
       case 'auth.test': {
         const grant = token ? this.grantedTokens.get(token) : undefined;
-        if (grant) return { ok: true, url: `https://${(grant.teamId ?? grant.enterpriseId ?? 'x').toLowerCase()}.slack.com/`, team: grant.teamName, user: 'rapport', team_id: grant.teamId, enterprise_id: grant.enterpriseId, user_id: grant.botUserId ?? 'UBOT', bot_id: 'BBOT', is_enterprise_install: grant.isEnterpriseInstall === true };
-        return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'rapport', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' };
+        if (grant)
+          return {
+            ok: true,
+            url: `https://${(grant.teamId ?? grant.enterpriseId ?? 'x').toLowerCase()}.slack.com/`,
+            team: grant.teamName,
+            user: 'rapport',
+            team_id: grant.teamId,
+            enterprise_id: grant.enterpriseId,
+            user_id: grant.botUserId ?? 'UBOT',
+            bot_id: 'BBOT',
+            is_enterprise_install: grant.isEnterpriseInstall === true,
+          };
+        return {
+          ok: true,
+          url: 'https://acme.slack.com/',
+          team: 'Acme',
+          user: 'rapport',
+          team_id: 'T1',
+          user_id: 'UBOT',
+          bot_id: 'BBOT',
+        };
       }
       case 'auth.teams.list': {
         const grant = token ? this.grantedTokens.get(token) : undefined;
         if (!grant) return { ok: false, error: 'invalid_auth' };
-        return { ok: true, teams: (grant.orgTeams ?? (grant.teamId ? [grant.teamId] : [])).map((id) => ({ id, name: `Team ${id}` })), response_metadata: { next_cursor: '' } };
+        return {
+          ok: true,
+          teams: (grant.orgTeams ?? (grant.teamId ? [grant.teamId] : [])).map((id) => ({ id, name: `Team ${id}` })),
+          response_metadata: { next_cursor: '' },
+        };
       }
       case 'apps.connections.open':
         return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: 'invalid_auth' };
       case 'oauth.v2.access': {
-        if (this.oauthClient && (body.client_id !== this.oauthClient.id || body.client_secret !== this.oauthClient.secret)) return { ok: false, error: 'invalid_client_id' };
+        if (
+          this.oauthClient &&
+          (body.client_id !== this.oauthClient.id || body.client_secret !== this.oauthClient.secret)
+        )
+          return { ok: false, error: 'invalid_client_id' };
         const grant = this.oauthGrants.get(String(body.code));
         if (!grant) return { ok: false, error: 'invalid_code' };
         this.oauthGrants.delete(String(body.code));
@@ -181,34 +210,70 @@ export class SlackRecorder {
         const messages = this.messages
           .filter((m) => m.channel === body.channel && !m.thread_ts)
           .reverse()
-          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+          .map((m) => ({
+            type: 'message',
+            ts: m.ts,
+            text: m.text,
+            blocks: m.blocks,
+            ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+          }));
         return { ok: true, messages, has_more: false };
       }
       case 'users.info': {
         const { profile, ...over } = this.users.get(String(body.user)) ?? {};
         return {
           ok: true,
-          user: { id: body.user, team_id: 'T1', name: `user-${String(body.user).toLowerCase()}`, real_name: `User ${body.user}`, tz: this.userTimezone, ...over, profile: { display_name: `user-${String(body.user).toLowerCase()}`, ...profile } },
+          user: {
+            id: body.user,
+            team_id: 'T1',
+            name: `user-${String(body.user).toLowerCase()}`,
+            real_name: `User ${body.user}`,
+            tz: this.userTimezone,
+            ...over,
+            profile: { display_name: `user-${String(body.user).toLowerCase()}`, ...profile },
+          },
         };
       }
       case 'conversations.info': {
         const id = String(body.channel);
-        return { ok: true, channel: { id, name: id.toLowerCase(), is_channel: true, is_ext_shared: false, ...this.channels.get(id) } };
+        return {
+          ok: true,
+          channel: { id, name: id.toLowerCase(), is_channel: true, is_ext_shared: false, ...this.channels.get(id) },
+        };
       }
       case 'team.info': {
         const team = this.teams.get(String(body.team));
         return team ? { ok: true, team: { id: body.team, ...team } } : { ok: false, error: 'team_not_found' };
       }
       case 'conversations.replies': {
-        const seeded = (this.threads.get(`${body.channel}/${body.ts}`) ?? []).map((m) => ({ type: 'message', thread_ts: body.ts, ...m }));
+        const seeded = (this.threads.get(`${body.channel}/${body.ts}`) ?? []).map((m) => ({
+          type: 'message',
+          thread_ts: body.ts,
+          ...m,
+        }));
         const withMetadata = body.include_all_metadata === true || body.include_all_metadata === 'true';
         const posted = this.messages
           .filter((m) => m.channel === body.channel && (m.ts === body.ts || m.thread_ts === body.ts))
-          .map((m) => ({ type: 'message', ts: m.ts, thread_ts: m.thread_ts, text: m.text, blocks: m.blocks, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+          .map((m) => ({
+            type: 'message',
+            ts: m.ts,
+            thread_ts: m.thread_ts,
+            text: m.text,
+            blocks: m.blocks,
+            ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+          }));
         return { ok: true, messages: [...seeded, ...posted], has_more: false };
       }
       case 'users.conversations':
-        return { ok: true, channels: (this.memberships.get(String(body.user)) ?? []).map((id) => ({ id, name: id.toLowerCase(), is_channel: true })), response_metadata: { next_cursor: '' } };
+        return {
+          ok: true,
+          channels: (this.memberships.get(String(body.user)) ?? []).map((id) => ({
+            id,
+            name: id.toLowerCase(),
+            is_channel: true,
+          })),
+          response_metadata: { next_cursor: '' },
+        };
       case 'views.publish':
         return { ok: true, view: { id: `V${++this.seq}`, type: 'home' } };
       case 'views.open':

@@ -6,11 +6,22 @@ export function slackSignature(body: string, timestamp: number, secret: string):
 }
 
 /** POSTs a correctly signed request to a bot's /slack/events, with extra headers (X-Slack-Retry-Num, ...). */
-export function postSignedToSlackEvents(baseUrl: string, secret: string, body: string, contentType: string, headers: Record<string, string> = {}): Promise<Response> {
+export function postSignedToSlackEvents(
+  baseUrl: string,
+  secret: string,
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const ts = Math.floor(Date.now() / 1000);
   return fetch(`${baseUrl}/slack/events`, {
     method: 'POST',
-    headers: { 'Content-Type': contentType, 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': slackSignature(body, ts, secret), ...headers },
+    headers: {
+      'Content-Type': contentType,
+      'X-Slack-Request-Timestamp': String(ts),
+      'X-Slack-Signature': slackSignature(body, ts, secret),
+      ...headers,
+    },
     body,
   });
 }
@@ -25,13 +36,23 @@ export function eventCallbackBody(teamId: string, event: Record<string, unknown>
     type: 'event_callback',
     event_id: eventId,
     event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+    authorizations: [
+      { enterprise_id: null, team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false },
+    ],
     is_ext_shared_channel: false,
   });
 }
 
 /** A slash command's form body as Slack posts it. */
-export function slashCommandBody(opts: { teamId: string; channelId: string; userId: string; text: string; triggerId: string; responseUrl: string; command?: string }): string {
+export function slashCommandBody(opts: {
+  teamId: string;
+  channelId: string;
+  userId: string;
+  text: string;
+  triggerId: string;
+  responseUrl: string;
+  command?: string;
+}): string {
   return new URLSearchParams({
     token: 'legacy',
     team_id: opts.teamId,

@@ -26,7 +26,14 @@ export class SocketModeServer {
       this.server!.on('connection', (socket) => {
         this.socket = socket;
         socket.on('message', (data) => this.replies.push(JSON.parse(String(data)) as SocketModeReply));
-        socket.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'local', approximate_connection_time: 3600 }, connection_info: { app_id: 'A1' } }));
+        socket.send(
+          JSON.stringify({
+            type: 'hello',
+            num_connections: 1,
+            debug_info: { host: 'local', approximate_connection_time: 3600 },
+            connection_info: { app_id: 'A1' },
+          }),
+        );
         resolve(socket);
       });
     });
@@ -43,9 +50,15 @@ export class SocketModeServer {
   }
 
   /** Sends one envelope as Slack would: `{ envelope_id, type, payload, accepts_response_payload }`. */
-  send(envelopeId: string, type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>): void {
+  send(
+    envelopeId: string,
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: Record<string, unknown>,
+  ): void {
     if (!this.socket) throw new Error('No Socket Mode client is connected.');
-    this.socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api' }));
+    this.socket.send(
+      JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api' }),
+    );
   }
 
   async stop(): Promise<void> {

@@ -17,11 +17,18 @@ export interface SpawnedRapport {
  * node itself (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept); `bin` runs another checkout's
  * `bin/rapport.js` (a benchmark's baseline).
  */
-export function spawnRapport(args: string[], env: Record<string, string | undefined>, opts: { nodeArgs?: string[]; bin?: string } = {}): SpawnedRapport {
+export function spawnRapport(
+  args: string[],
+  env: Record<string, string | undefined>,
+  opts: { nodeArgs?: string[]; bin?: string } = {},
+): SpawnedRapport {
   const cleanEnv: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k]) cleanEnv[k] = process.env[k]!;
   for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? RAPPORT_BIN, ...args], { env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? RAPPORT_BIN, ...args], {
+    env: cleanEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -33,11 +40,14 @@ export function spawnRapport(args: string[], env: Record<string, string | undefi
 export async function waitForHttp(url: string, timeoutMs: number, proc?: SpawnedRapport): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    if (proc && proc.child.exitCode !== null) throw new Error(`rapport exited early (${proc.child.exitCode}):\n${proc.output()}`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (proc && proc.child.exitCode !== null)
+      throw new Error(`rapport exited early (${proc.child.exitCode}):\n${proc.output()}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return Date.now() - started;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms${proc ? `:\n${proc.output()}` : ''}`);
 }
-

@@ -11,7 +11,10 @@ export interface TeamsProcess {
   /** POSTs a Bot Framework activity to /api/messages; the parsed JSON body of the answer, if any. */
   send(activity: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
   /** An activity from Teams with sensible defaults (id, serviceUrl = the recorder, tenant, bot as recipient). */
-  activity(conversation: Record<string, unknown> & { id: string }, fields: Record<string, unknown>): Record<string, unknown>;
+  activity(
+    conversation: Record<string, unknown> & { id: string },
+    fields: Record<string, unknown>,
+  ): Record<string, unknown>;
   dispose(): Promise<void>;
 }
 
@@ -19,13 +22,21 @@ export interface TeamsProcess {
  * A real Rapport process with Teams in Emulator mode (no app id, loopback only) on a database of the
  * given kind, its own Redis prefix and data dir; Teams' Bot Connector is the recorder.
  */
-export async function startTeamsProcess(kind: 'pglite' | 'postgres', recorder: TeamsRecorder, env: Record<string, string> = {}): Promise<TeamsProcess> {
+export async function startTeamsProcess(
+  kind: 'pglite' | 'postgres',
+  recorder: TeamsRecorder,
+  env: Record<string, string> = {},
+): Promise<TeamsProcess> {
   const test = await startTestProcess(kind, { TEAMS_ENABLED: 'true', ...env }, { name: 'teams' });
   const proc = test.proc;
   return {
     proc,
     async send(activity) {
-      const res = await fetch(`${proc.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+      const res = await fetch(`${proc.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(activity),
+      });
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
     },

@@ -15,7 +15,8 @@ export function adaptiveCardProblems(json: unknown): string[] {
     const e = context.getEventAt(i);
     problems.push(`${ValidationEvent[e.event]}: ${e.message}`);
   }
-  for (const e of card.validateProperties().validationEvents) problems.push(`${ValidationEvent[e.event]}: ${e.message}`);
+  for (const e of card.validateProperties().validationEvents)
+    problems.push(`${ValidationEvent[e.event]}: ${e.message}`);
   return problems;
 }
 
@@ -63,7 +64,8 @@ export class TeamsRecorder {
   readonly calls: RecordedCall[] = [];
   private readonly failures: InjectedFailure[] = [];
   /** Every injected failure that was served, with when. */
-  readonly served: Array<{ status: number; kind: 'send' | 'reply' | 'update'; conversationId: string; at: number }> = [];
+  readonly served: Array<{ status: number; kind: 'send' | 'reply' | 'update'; conversationId: string; at: number }> =
+    [];
   private readonly members = new Map<string, RecordedMember[]>();
   private server: Server | undefined;
   private counter = 0;
@@ -105,9 +107,9 @@ export class TeamsRecorder {
   /** Calls that carried an Adaptive Card, with the card. */
   cards(): Array<RecordedCall & { card: Record<string, unknown> }> {
     return this.calls.flatMap((c) => {
-      const attachment = (c.activity.attachments as Array<{ contentType: string; content: Record<string, unknown> }> | undefined)?.find(
-        (a) => a.contentType === 'application/vnd.microsoft.card.adaptive',
-      );
+      const attachment = (
+        c.activity.attachments as Array<{ contentType: string; content: Record<string, unknown> }> | undefined
+      )?.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
       return attachment ? [{ ...c, card: attachment.content }] : [];
     });
   }
@@ -118,22 +120,32 @@ export class TeamsRecorder {
     const paged = /^\/v3\/conversations\/([^/]+)\/pagedmembers/.exec(req.url ?? '');
     if (req.method === 'GET' && paged) {
       const members = this.members.get(decodeURIComponent(paged[1]));
-      if (!members) res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'ConversationNotFound', message: 'unknown conversation' } }));
+      if (!members)
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'ConversationNotFound', message: 'unknown conversation' } }));
       else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ members }));
       return;
     }
     const one = /^\/v3\/conversations\/([^/]+)\/members\/([^/?]+)/.exec(req.url ?? '');
     if (req.method === 'GET' && one) {
       // A channel thread's conversation id names the channel before ";messageid=".
-      const member = this.members.get(decodeURIComponent(one[1]).split(';')[0])?.find((m) => m.id === decodeURIComponent(one[2]));
-      if (!member) res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'MemberNotFoundInConversation', message: 'unknown member' } }));
+      const member = this.members
+        .get(decodeURIComponent(one[1]).split(';')[0])
+        ?.find((m) => m.id === decodeURIComponent(one[2]));
+      if (!member)
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'MemberNotFoundInConversation', message: 'unknown member' } }));
       else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(member));
       return;
     }
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
     const method = req.method === 'PUT' ? 'PUT' : req.method === 'POST' ? 'POST' : undefined;
     if (!match || !method) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NotFound', message: req.url } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'NotFound', message: req.url } }));
       return;
     }
     this.attempts++;
@@ -142,14 +154,24 @@ export class TeamsRecorder {
     const failure = index === -1 ? undefined : this.failures.splice(index, 1)[0];
     if (failure) {
       this.served.push({ status: failure.status, kind, conversationId: decodeURIComponent(match[1]), at: Date.now() });
-      res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers }).end(JSON.stringify({ error: { code: 'Injected', message: `injected ${failure.status}` } }));
+      res
+        .writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers })
+        .end(JSON.stringify({ error: { code: 'Injected', message: `injected ${failure.status}` } }));
       return;
     }
     const conversationId = decodeURIComponent(match[1]);
     const activityId = match[2] ? decodeURIComponent(match[2]) : undefined;
     const answeredId = method === 'PUT' ? activityId! : `activity-${++this.counter}`;
     const activity = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-    this.calls.push({ method, conversationId, activityId, answeredId, activity, authorization: req.headers.authorization, at: Date.now() });
+    this.calls.push({
+      method,
+      conversationId,
+      activityId,
+      answeredId,
+      activity,
+      authorization: req.headers.authorization,
+      at: Date.now(),
+    });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: answeredId }));
   }
 }

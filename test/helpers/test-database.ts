@@ -8,7 +8,8 @@ export const TEST_DATABASE_KINDS: Array<'pglite' | 'postgres'> =
   process.env.RAPPORT_TEST_SKIP_POSTGRES === '1' ? ['pglite'] : ['pglite', 'postgres'];
 
 /** Admin URL of the PostgreSQL server used to create throwaway databases. */
-export const TEST_POSTGRES_ADMIN_URL = process.env.RAPPORT_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const TEST_POSTGRES_ADMIN_URL =
+  process.env.RAPPORT_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   db: Database;
@@ -39,7 +40,10 @@ export async function createScratchPostgres(): Promise<{ url: string; drop(): Pr
 }
 
 /** A fresh, migrated database of the given kind: in-memory PGlite or a new PostgreSQL database. */
-export async function createTestDatabase(kind: 'pglite' | 'postgres', opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: 'pglite' | 'postgres',
+  opts: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const db = await openDatabase({ migrate: opts.migrate });
     return { db, url: undefined, dispose: () => db.close() };

@@ -75,10 +75,13 @@ export async function startTestProcess(
 
 /** A logger at `level` whose JSON lines are appended to `lines`, for tests that read what was logged. */
 export function loggerInto(lines: string[], level: string): Logger {
-  return createLogger(level, new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  }));
+  return createLogger(
+    level,
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  );
 }

@@ -10,7 +10,8 @@ const MIGRATION = '20261130230000_one_pending_suggestion_per_record';
 /** A copy of the migrations directory holding only the migrations `keep` accepts. */
 function migrationsWhere(keep: (name: string) => boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-migrations-'));
-  for (const name of readdirSync(MIGRATIONS_DIR)) if (keep(name)) cpSync(join(MIGRATIONS_DIR, name), join(dir, name), { recursive: true });
+  for (const name of readdirSync(MIGRATIONS_DIR))
+    if (keep(name)) cpSync(join(MIGRATIONS_DIR, name), join(dir, name), { recursive: true });
   return dir;
 }
 
@@ -45,7 +46,9 @@ describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
     const result = await migrate(t.db, through);
 
     expect(result.applied).toEqual([MIGRATION]);
-    const rows = await t.db.sql.query<{ title: string; status: string }>(`SELECT title, status::text AS status FROM "FollowUp" ORDER BY title`);
+    const rows = await t.db.sql.query<{ title: string; status: string }>(
+      `SELECT title, status::text AS status FROM "FollowUp" ORDER BY title`,
+    );
     expect(rows).toEqual([
       { title: 'accepted', status: 'open' },
       { title: 'first', status: 'suggested' },

@@ -5,11 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { MIGRATIONS_DIR, migrate, readMigrations, type MigrateResult } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { compareDatabaseShapes, normalizePredicate, type DatabaseShape, type IndexAllowList } from '../helpers/database-shape.ts';
+import {
+  compareDatabaseShapes,
+  normalizePredicate,
+  type DatabaseShape,
+  type IndexAllowList,
+} from '../helpers/database-shape.ts';
 import { expectedDatabaseShape } from '../helpers/expected-database-shape.ts';
 import { introspectDatabase } from '../helpers/introspect-database.ts';
 import { parsePrismaSchema } from '../helpers/prisma-schema-parser.ts';
-import { createScratchPostgres, createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
+import {
+  createScratchPostgres,
+  createTestDatabase,
+  TEST_DATABASE_KINDS,
+  type TestDatabase,
+} from '../helpers/test-database.ts';
 
 const SCHEMA_PATH = resolve(MIGRATIONS_DIR, '../schema.prisma');
 const SCHEMA = readFileSync(SCHEMA_PATH, 'utf8');
@@ -50,7 +60,13 @@ describe.each(TEST_DATABASE_KINDS)('SQL migrations on %s', (kind) => {
   });
 
   it('records one finished row per migration with the sha256 of its file', async () => {
-    const rows = await test.db.sql.query<{ migration_name: string; checksum: string; finished: boolean; rolled_back: boolean; steps: number }>(
+    const rows = await test.db.sql.query<{
+      migration_name: string;
+      checksum: string;
+      finished: boolean;
+      rolled_back: boolean;
+      steps: number;
+    }>(
       `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back,
               applied_steps_count AS steps
        FROM "_prisma_migrations" ORDER BY migration_name`,
@@ -58,7 +74,9 @@ describe.each(TEST_DATABASE_KINDS)('SQL migrations on %s', (kind) => {
     expect(rows).toEqual(
       migrationDirectories().map((name) => ({
         migration_name: name,
-        checksum: createHash('sha256').update(readFileSync(join(MIGRATIONS_DIR, name, 'migration.sql'))).digest('hex'),
+        checksum: createHash('sha256')
+          .update(readFileSync(join(MIGRATIONS_DIR, name, 'migration.sql')))
+          .digest('hex'),
         finished: true,
         rolled_back: false,
         steps: 1,
@@ -82,7 +100,9 @@ describe.runIf(TEST_DATABASE_KINDS.includes('postgres'))('concurrent migrate() o
       const names = readMigrations().map((m) => m.name);
       expect(results.flatMap((r) => r.applied).sort()).toEqual(names);
       for (const r of results) expect([...r.applied, ...r.alreadyApplied].sort()).toEqual(names);
-      const rows = await dbs[0].sql.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name');
+      const rows = await dbs[0].sql.query<{ migration_name: string }>(
+        'SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name',
+      );
       expect(rows.map((r) => r.migration_name)).toEqual(names);
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
@@ -169,7 +189,10 @@ describe('schema drift comparison', () => {
         'table "Tombstone": constraint "Tombstone_kind_check" exists in the database but not in schema.prisma',
       ];
       expect(drift(SCHEMA, actual)).toEqual(
-        [...extraInDatabase, 'table "Company": index "Company_name_idx" exists in the database but not in schema.prisma'].sort(),
+        [
+          ...extraInDatabase,
+          'table "Company": index "Company_name_idx" exists in the database but not in schema.prisma',
+        ].sort(),
       );
       expect(drift(SCHEMA, actual, { Company_name_idx: 'test: allowed on purpose' })).toEqual(extraInDatabase);
       expect(drift(SCHEMA, actual, { Company_name_idx: 'allowed', Gone_idx: 'stale' })).toEqual(
@@ -196,7 +219,8 @@ describe('schema drift comparison', () => {
       columns: [{ column: 'normalizedName', descending: false, opclass: 'gin_trgm_ops' }],
     });
 
-    const trigramIndex = /\n *@@index\(\[normalizedName\(ops: raw\("gin_trgm_ops"\)\)\], type: Gin, map: "Company_normalizedName_trgm_idx"\)/;
+    const trigramIndex =
+      /\n *@@index\(\[normalizedName\(ops: raw\("gin_trgm_ops"\)\)\], type: Gin, map: "Company_normalizedName_trgm_idx"\)/;
     expect(drift(edit(trigramIndex, ''), migrated)).toEqual([
       'table "Company": index "Company_normalizedName_trgm_idx" exists in the database but not in schema.prisma',
     ]);
@@ -210,7 +234,9 @@ describe('schema drift comparison', () => {
     const partial = 'where: raw("status = \'suggested\'")';
     expect(SCHEMA).toContain(partial);
     // PostgreSQL prints the predicate back as (status = 'suggested'::"FollowUpStatus"): the same one.
-    expect(normalizePredicate(`(status = 'suggested'::"FollowUpStatus")`)).toBe(normalizePredicate(`status = 'suggested'`));
+    expect(normalizePredicate(`(status = 'suggested'::"FollowUpStatus")`)).toBe(
+      normalizePredicate(`status = 'suggested'`),
+    );
     expect(normalizePredicate('(a > 1) AND (b < 2)')).toBe('(a > 1) AND (b < 2)');
     expect(drift(edit(partial, 'where: raw("status = \'open\'")'), migrated)).toEqual([
       `table "FollowUp": index "FollowUp_recordId_suggested_key" is UNIQUE btree (recordId) WHERE (status = 'suggested'::"FollowUpStatus"), ` +

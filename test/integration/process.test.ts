@@ -13,11 +13,16 @@ function tempDir(): string {
   dirs.push(d);
   return d;
 }
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 async function readyz(port: number) {
   const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-  return { status: res.status, body: (await res.json()) as { status: string; checks: Record<string, { ok: boolean; detail: string }> } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { status: string; checks: Record<string, { ok: boolean; detail: string }> },
+  };
 }
 
 describe('rapport start (real process)', () => {
@@ -68,7 +73,9 @@ describe('rapport start (real process)', () => {
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000, first);
     const second = spawnRapport(['start'], { RAPPORT_DATA_DIR: dataDir, PORT: String(await freePort()) });
     expect(await second.exited).not.toBe(0);
-    expect(second.output()).toContain(`Another Rapport process (pid ${first.child.pid}) is using the embedded database`);
+    expect(second.output()).toContain(
+      `Another Rapport process (pid ${first.child.pid}) is using the embedded database`,
+    );
     expect(second.output()).not.toMatch(/\n\s+at /); // no stack trace
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -92,7 +99,11 @@ describe('rapport start (real process)', () => {
 
   it('starts a private redis-server when asked, and stops it on shutdown', async () => {
     const port = await freePort();
-    const proc = spawnRapport(['start'], { RAPPORT_DATA_DIR: tempDir(), PORT: String(port), RAPPORT_PRIVATE_REDIS: 'always' });
+    const proc = spawnRapport(['start'], {
+      RAPPORT_DATA_DIR: tempDir(),
+      PORT: String(port),
+      RAPPORT_PRIVATE_REDIS: 'always',
+    });
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000, proc);
     const ready = await readyz(port);
     expect(ready.body.checks.redis).toMatchObject({ ok: true, detail: 'private redis-server' });
@@ -109,13 +120,22 @@ describe('rapport start (real process)', () => {
     const bin = join(tempDir(), 'bin');
     mkdirSync(bin);
     symlinkSync(process.execPath, join(bin, 'node'));
-    const proc = spawnRapport(['start'], { RAPPORT_DATA_DIR: tempDir(), PORT: String(await freePort()), RAPPORT_PRIVATE_REDIS: 'always', PATH: bin });
+    const proc = spawnRapport(['start'], {
+      RAPPORT_DATA_DIR: tempDir(),
+      PORT: String(await freePort()),
+      RAPPORT_PRIVATE_REDIS: 'always',
+      PATH: bin,
+    });
     expect(await proc.exited).not.toBe(0);
     expect(proc.output()).toContain('redis-server is not installed. Install Redis');
   });
 
   it('fails fast when REDIS_URL points at nothing', async () => {
-    const proc = spawnRapport(['start'], { RAPPORT_DATA_DIR: tempDir(), PORT: String(await freePort()), REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const proc = spawnRapport(['start'], {
+      RAPPORT_DATA_DIR: tempDir(),
+      PORT: String(await freePort()),
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    });
     expect(await proc.exited).not.toBe(0);
     expect(proc.output()).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ does not answer/);
   });
@@ -137,7 +157,13 @@ describe("the README's first command", () => {
     const root = new URL('../..', import.meta.url).pathname;
     const child = spawn('npm', ['start', '--silent'], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, RAPPORT_DATA_DIR: tempDir(), PORT: String(port), LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        RAPPORT_DATA_DIR: tempDir(),
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
       stdio: 'ignore',
       detached: true,
     });
@@ -147,13 +173,18 @@ describe("the README's first command", () => {
       process.kill(-child.pid!, 'SIGTERM');
     }
     // The whole group got SIGTERM: npm itself ends by the signal, the bot underneath drains and exits 0.
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (c, s) => resolve([c, s])),
+    );
     expect(code === 0 || signal === 'SIGTERM').toBe(true);
     // ...and the bot stops listening within the shutdown bound.
     const deadline = Date.now() + 15_000;
     let up = true;
     while (up && Date.now() < deadline) {
-      up = await fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false);
+      up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        () => true,
+        () => false,
+      );
       if (up) await new Promise((r) => setTimeout(r, 100));
     }
     expect(up).toBe(false);

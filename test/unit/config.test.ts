@@ -6,7 +6,16 @@ import { loadConfig } from '../../src/config/env.ts';
 describe('loadConfig', () => {
   it('starts with zero configuration: PGlite, local Redis, port 3000, role all', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, redisUrl: 'redis://127.0.0.1:6379', role: 'all', timezone: 'UTC', logLevel: 'info', queuePrefix: '{rapport}' });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      redisUrl: 'redis://127.0.0.1:6379',
+      role: 'all',
+      timezone: 'UTC',
+      logLevel: 'info',
+      queuePrefix: '{rapport}',
+    });
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.slack).toBeUndefined();
     expect(c.teams).toBeUndefined();
@@ -14,7 +23,14 @@ describe('loadConfig', () => {
 
   it('collects every problem in plain words', () => {
     expect(
-      configProblems({ PORT: '70000', DATABASE_URL: 'mysql://x', REDIS_URL: 'localhost:6379', RAPPORT_ROLE: 'boss', LOG_LEVEL: 'loud', RAPPORT_TIMEZONE: 'Nowhere/City' }),
+      configProblems({
+        PORT: '70000',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'localhost:6379',
+        RAPPORT_ROLE: 'boss',
+        LOG_LEVEL: 'loud',
+        RAPPORT_TIMEZONE: 'Nowhere/City',
+      }),
     ).toEqual([
       'PORT must be a whole number between 0 and 65535, got "70000".',
       'DATABASE_URL must start with postgresql:// (got "mysql://x"); leave it unset to use the embedded database.',
@@ -26,7 +42,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses split roles on the single-process embedded database', () => {
-    expect(configProblems({ RAPPORT_ROLE: 'web' })[0]).toContain('RAPPORT_ROLE=web needs a shared PostgreSQL database: set DATABASE_URL.');
+    expect(configProblems({ RAPPORT_ROLE: 'web' })[0]).toContain(
+      'RAPPORT_ROLE=web needs a shared PostgreSQL database: set DATABASE_URL.',
+    );
     expect(configProblems({ RAPPORT_ROLE: 'worker', DATABASE_URL: 'postgresql://db/rapport' })).toEqual([]);
   });
 
@@ -40,13 +58,20 @@ describe('loadConfig', () => {
       'SLACK_BOT_TOKEN must be a bot token starting with xoxb-.',
       'Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
     ]);
-    expect(configProblems({ MICROSOFT_APP_ID: 'abc' })).toEqual(['MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.']);
+    expect(configProblems({ MICROSOFT_APP_ID: 'abc' })).toEqual([
+      'MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.',
+    ]);
   });
 
   it('batches 32 messages and 16 deliveries per statement unless told otherwise, and refuses a batch of none', () => {
     expect(loadConfig({})).toMatchObject({ classifyBatchSize: 32, deliveryBatchSize: 16 });
-    expect(loadConfig({ RAPPORT_CLASSIFY_BATCH_SIZE: '1', RAPPORT_DELIVERY_BATCH_SIZE: '64' })).toMatchObject({ classifyBatchSize: 1, deliveryBatchSize: 64 });
-    expect(configProblems({ RAPPORT_CLASSIFY_BATCH_SIZE: '0' })).toEqual(['RAPPORT_CLASSIFY_BATCH_SIZE must be a whole number between 1 and 500, got "0".']);
+    expect(loadConfig({ RAPPORT_CLASSIFY_BATCH_SIZE: '1', RAPPORT_DELIVERY_BATCH_SIZE: '64' })).toMatchObject({
+      classifyBatchSize: 1,
+      deliveryBatchSize: 64,
+    });
+    expect(configProblems({ RAPPORT_CLASSIFY_BATCH_SIZE: '0' })).toEqual([
+      'RAPPORT_CLASSIFY_BATCH_SIZE must be a whole number between 1 and 500, got "0".',
+    ]);
   });
 
   it('documents every variable it reads in the README configuration table', () => {

@@ -25,7 +25,9 @@ async function run(text) {
     const reply = await res.json();
     item.append(renderReply(reply.text ? reply : { tone: 'error', text: reply.error ?? `HTTP ${res.status}` }, run));
   } catch (err) {
-    item.append(renderReply({ tone: 'error', text: `Rapport did not answer (${err.message}). Is it still running?` }, run));
+    item.append(
+      renderReply({ tone: 'error', text: `Rapport did not answer (${err.message}). Is it still running?` }, run),
+    );
   }
   item.scrollIntoView({ block: 'end' });
 }

@@ -21,14 +21,22 @@ async function load() {
   }
   document.title = `${data.company.name} · Rapport`;
   nameNode.textContent = data.company.name;
-  const contacts = data.contacts.map((c) => (c.emails.length ? `${c.name} <${c.emails.join(', ')}>` : c.name)).join('; ');
+  const contacts = data.contacts
+    .map((c) => (c.emails.length ? `${c.name} <${c.emails.join(', ')}>` : c.name))
+    .join('; ');
   summary.replaceChildren(
-    el('div', '', `${data.recordCount} record(s)${data.company.domains.length ? ` · ${data.company.domains.join(', ')}` : ''}`),
+    el(
+      'div',
+      '',
+      `${data.recordCount} record(s)${data.company.domains.length ? ` · ${data.company.domains.join(', ')}` : ''}`,
+    ),
     el('div', 'muted', contacts ? `Contacts: ${contacts}` : 'No contacts yet'),
   );
   followups.replaceChildren(
     ...(data.followUps.length
-      ? data.followUps.map((f) => el('li', 'reply followup', `#${f.number} ${f.title} · due ${when(f.dueAt)} · ${f.status}`))
+      ? data.followUps.map((f) =>
+          el('li', 'reply followup', `#${f.number} ${f.title} · due ${when(f.dueAt)} · ${f.status}`),
+        )
       : [el('li', 'muted', 'None')]),
   );
   timeline.replaceChildren(
@@ -36,8 +44,15 @@ async function load() {
       ? data.records.map((r) => {
           const item = el('li', 'reply record');
           item.dataset.recordId = r.id;
-          item.append(el('div', 'meta', `${when(r.lastMessageAt)} · ${r.channelKind}${r.label ? ` · ${r.label}${r.labelCorrected ? ' (corrected)' : ''}` : ''}`));
-          for (const m of r.messages) item.append(el('div', 'message', `${m.authorName ? `${m.authorName}: ` : ''}${m.text}`));
+          item.append(
+            el(
+              'div',
+              'meta',
+              `${when(r.lastMessageAt)} · ${r.channelKind}${r.label ? ` · ${r.label}${r.labelCorrected ? ' (corrected)' : ''}` : ''}`,
+            ),
+          );
+          for (const m of r.messages)
+            item.append(el('div', 'message', `${m.authorName ? `${m.authorName}: ` : ''}${m.text}`));
           return item;
         })
       : [el('li', 'muted', 'Nothing logged yet.')]),

@@ -20,7 +20,11 @@ export function registerHomeActions(app: App, deps: SlackListenerDeps): void {
     const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
     if (action.action_id.endsWith(INPUT_SUFFIX)) {
       const label = action.type === 'button' ? action.text.text.replace(/…$/, '') : 'Rapport';
-      const view = renderInputModal({ title: label, placeholder: placeholderOf(body, action.action_id) ?? 'Type here', state: { command, teamId } });
+      const view = renderInputModal({
+        title: label,
+        placeholder: placeholderOf(body, action.action_id) ?? 'Type here',
+        state: { command, teamId },
+      });
       await client.views.open({ trigger_id: body.trigger_id, view: { ...view, callback_id: HOME_INPUT_VIEW_ID } });
       return;
     }
@@ -38,7 +42,9 @@ function commandOf(action: BlockElementAction): string | undefined {
 
 /** The input hint the renderer put in the button's accessibility label ("Snooze until: e.g. friday 14:00"), read from the Home view. */
 function placeholderOf(body: BlockAction, actionId: string): string | undefined {
-  const blocks = ((body.view as { blocks?: unknown[] } | undefined)?.blocks ?? []) as Array<{ elements?: Array<{ action_id?: string; accessibility_label?: string }> }>;
+  const blocks = ((body.view as { blocks?: unknown[] } | undefined)?.blocks ?? []) as Array<{
+    elements?: Array<{ action_id?: string; accessibility_label?: string }>;
+  }>;
   const label = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === actionId)?.accessibility_label;
   return label?.includes(': ') ? label.slice(label.indexOf(': ') + 2) : label;
 }

@@ -27,7 +27,12 @@ export function registerRapportActions(app: App, deps: SlackListenerDeps): void 
       });
       return;
     }
-    await answerClick(deps, req, { command, messageTs, ephemeralMessage: body.container.is_ephemeral === true, responseUrl: body.response_url });
+    await answerClick(deps, req, {
+      command,
+      messageTs,
+      ephemeralMessage: body.container.is_ephemeral === true,
+      responseUrl: body.response_url,
+    });
   });
 }
 
@@ -39,7 +44,9 @@ function commandOf(action: BlockElementAction): string | undefined {
 
 /** The input hint the renderer put in the button's accessibility label ("Change due: e.g. friday 14:00"). */
 function placeholderOf(body: BlockAction, actionId: string): string | undefined {
-  const blocks = (body.message?.blocks ?? []) as Array<{ elements?: Array<{ action_id?: string; accessibility_label?: string }> }>;
+  const blocks = (body.message?.blocks ?? []) as Array<{
+    elements?: Array<{ action_id?: string; accessibility_label?: string }>;
+  }>;
   const label = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === actionId)?.accessibility_label;
   return label?.includes(': ') ? label.slice(label.indexOf(': ') + 2) : label;
 }

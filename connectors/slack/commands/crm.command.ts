@@ -15,7 +15,12 @@ export const CRM_COMMAND = '/crm';
 export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
   app.command(CRM_COMMAND, async ({ command, ack, client }) => {
     await ack();
-    const req = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id };
+    const req = {
+      teamId: command.team_id,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      triggerId: command.trigger_id,
+    };
     // `/crm log` alone opens the log form instead of a usage error.
     if (/^log$/i.test(command.text.trim())) {
       await openLogModal(client, deps, req);

@@ -11,14 +11,32 @@ export const UNINSTALL_EVENTS = ['app_uninstalled', 'tokens_revoked'] as const;
  * SLACK_BOT_TOKEN there is nothing stored: the log says the token no longer works.
  */
 export function registerUninstallEvents(app: App, deps: SlackListenerDeps): void {
-  const removeInstallation = async (reason: string, context: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean }) => {
-    const where = { team: context.teamId, enterprise: context.enterpriseId, orgWide: context.isEnterpriseInstall === true, reason };
+  const removeInstallation = async (
+    reason: string,
+    context: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean },
+  ) => {
+    const where = {
+      team: context.teamId,
+      enterprise: context.enterpriseId,
+      orgWide: context.isEnterpriseInstall === true,
+      reason,
+    };
     if (!deps.installations) {
-      deps.logger.error(where, 'Slack says Rapport lost its bot token in this workspace: SLACK_BOT_TOKEN no longer works; reinstall the app and set the new token');
+      deps.logger.error(
+        where,
+        'Slack says Rapport lost its bot token in this workspace: SLACK_BOT_TOKEN no longer works; reinstall the app and set the new token',
+      );
       return;
     }
-    await deps.installations.remove({ teamId: context.teamId, enterpriseId: context.enterpriseId, isEnterpriseInstall: context.isEnterpriseInstall === true });
-    deps.logger.warn(where, 'Slack installation deleted: Rapport no longer posts to this workspace until it is installed again');
+    await deps.installations.remove({
+      teamId: context.teamId,
+      enterpriseId: context.enterpriseId,
+      isEnterpriseInstall: context.isEnterpriseInstall === true,
+    });
+    deps.logger.warn(
+      where,
+      'Slack installation deleted: Rapport no longer posts to this workspace until it is installed again',
+    );
   };
 
   app.event('app_uninstalled', async ({ context }) => {

@@ -22,9 +22,22 @@ export function registerMessageEvents(app: App, deps: SlackListenerDeps): void {
     const e = event as unknown as SlackMessageEvent;
     try {
       const result = await autoLogger.handle(body.team_id, e);
-      if (result.action !== 'ignored') deps.logger.debug({ channel: e.channel, ts: e.ts ?? e.message?.ts ?? e.deleted_ts, result }, 'Slack message auto-logged');
+      if (result.action !== 'ignored')
+        deps.logger.debug(
+          { channel: e.channel, ts: e.ts ?? e.message?.ts ?? e.deleted_ts, result },
+          'Slack message auto-logged',
+        );
     } catch (err) {
-      deps.logger.error({ err: (err as Error).message, team: body.team_id, channel: e.channel, ts: e.ts ?? e.message?.ts ?? e.deleted_ts, subtype: e.subtype }, 'Slack message could not be auto-logged');
+      deps.logger.error(
+        {
+          err: (err as Error).message,
+          team: body.team_id,
+          channel: e.channel,
+          ts: e.ts ?? e.message?.ts ?? e.deleted_ts,
+          subtype: e.subtype,
+        },
+        'Slack message could not be auto-logged',
+      );
     }
   });
 

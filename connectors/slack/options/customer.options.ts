@@ -35,6 +35,7 @@ export async function customerOptions(typed: string, deps: SlackListenerDeps): P
   const options = matches.map((m) => customerOption(describeMatch(m), { companyId: m.companyId }));
   const exactName = matches.some((m) => m.matchedOn === 'name' && m.score >= EXACT_SCORE);
   // The name travels in the option value ("new:<name>"), which Slack caps at 150 characters.
-  if (!exactName && `new:${query}`.length <= SLACK_LIMITS.optionValue) options.push(customerOption(`Create “${query}”`, { newName: query }));
+  if (!exactName && `new:${query}`.length <= SLACK_LIMITS.optionValue)
+    options.push(customerOption(`Create “${query}”`, { newName: query }));
   return options;
 }

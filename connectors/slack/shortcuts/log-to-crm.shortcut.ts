@@ -22,42 +22,62 @@ const MAX_PARTICIPANTS = 10;
  * (slack:message:<team>/<channel>/<ts>), so logging the same message twice keeps one record.
  */
 export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): void {
-  app.shortcut<MessageShortcut>({ callback_id: LOG_TO_CRM_SHORTCUT, type: 'message_action' }, async ({ ack, body, client }) => {
-    await ack();
-    const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
-    const channelId = body.channel.id;
-    const req = { teamId, userId: body.user.id, channelId, triggerId: body.trigger_id };
-    const db = deps.commands.db;
-    const today = (now: Date, timeZone: string) => formatLocalDate(instantToWallClock(now, timeZone));
-    // The trigger expires 3 seconds after the click: open the modal with what is at hand (the message,
-    // the channel's linked customer), then fill in the thread and the email guess with views.update.
-    const [ctx, linked] = await Promise.all([deps.contextFor(req), guessCustomer(db, { platform: 'slack', channelRef: `${teamId}/${channelId}` })]);
-    const modal = (notes: string, guess: GuessedCustomer | undefined) =>
-      renderLogModal({
-        title: 'Log to CRM',
-        state: { teamId, channelId, sourceKey: `slack:message:${teamId}/${channelId}/${body.message.ts}` },
-        today: today(ctx.now, ctx.actor.timezone),
-        kind: 'chat',
-        notes: notes.slice(0, PLAIN_TEXT_INPUT_MAX),
-        customer: guess ? customerOption(guess.companyName, { companyId: guess.companyId }) : undefined,
-      });
-    // The notes are for people to read and edit: Slack's escapes and <@U1>-style links become plain words.
-    const own: ThreadText = { text: slackTextToPlain(body.message.text ?? ''), users: body.message.user ? [body.message.user] : [] };
-    const opened = await client.views.open({ trigger_id: body.trigger_id, view: modal(own.text, linked) });
-    const threadTs = (body.message.thread_ts as string | undefined) ?? (Number(body.message.reply_count ?? 0) > 0 ? body.message.ts : undefined);
-    if (!threadTs && linked) return;
-    const thread = threadTs ? await readThread(client, channelId, threadTs, own, deps) : own;
-    const guess = linked ?? (await guessCustomer(db, { platform: 'slack', emails: await participantEmails(client, thread.users, deps) }));
-    if (thread.text === own.text && !guess) return;
-    if (!opened.view?.id) return;
-    try {
-      // The hash makes Slack refuse the update if the view changed meanwhile.
-      await client.views.update({ view_id: opened.view.id, ...(opened.view.hash ? { hash: opened.view.hash } : {}), view: modal(thread.text, guess) });
-    } catch (err) {
-      deps.logger.info({ err: (err as Error).message, channelId }, 'Log to CRM: could not fill in the thread and customer; the modal keeps the message alone');
-    }
-    deps.logger.debug({ channelId, threadTs, guessed: guess?.reason ?? 'none' }, 'Log to CRM modal filled in');
-  });
+  app.shortcut<MessageShortcut>(
+    { callback_id: LOG_TO_CRM_SHORTCUT, type: 'message_action' },
+    async ({ ack, body, client }) => {
+      await ack();
+      const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
+      const channelId = body.channel.id;
+      const req = { teamId, userId: body.user.id, channelId, triggerId: body.trigger_id };
+      const db = deps.commands.db;
+      const today = (now: Date, timeZone: string) => formatLocalDate(instantToWallClock(now, timeZone));
+      // The trigger expires 3 seconds after the click: open the modal with what is at hand (the message,
+      // the channel's linked customer), then fill in the thread and the email guess with views.update.
+      const [ctx, linked] = await Promise.all([
+        deps.contextFor(req),
+        guessCustomer(db, { platform: 'slack', channelRef: `${teamId}/${channelId}` }),
+      ]);
+      const modal = (notes: string, guess: GuessedCustomer | undefined) =>
+        renderLogModal({
+          title: 'Log to CRM',
+          state: { teamId, channelId, sourceKey: `slack:message:${teamId}/${channelId}/${body.message.ts}` },
+          today: today(ctx.now, ctx.actor.timezone),
+          kind: 'chat',
+          notes: notes.slice(0, PLAIN_TEXT_INPUT_MAX),
+          customer: guess ? customerOption(guess.companyName, { companyId: guess.companyId }) : undefined,
+        });
+      // The notes are for people to read and edit: Slack's escapes and <@U1>-style links become plain words.
+      const own: ThreadText = {
+        text: slackTextToPlain(body.message.text ?? ''),
+        users: body.message.user ? [body.message.user] : [],
+      };
+      const opened = await client.views.open({ trigger_id: body.trigger_id, view: modal(own.text, linked) });
+      const threadTs =
+        (body.message.thread_ts as string | undefined) ??
+        (Number(body.message.reply_count ?? 0) > 0 ? body.message.ts : undefined);
+      if (!threadTs && linked) return;
+      const thread = threadTs ? await readThread(client, channelId, threadTs, own, deps) : own;
+      const guess =
+        linked ??
+        (await guessCustomer(db, { platform: 'slack', emails: await participantEmails(client, thread.users, deps) }));
+      if (thread.text === own.text && !guess) return;
+      if (!opened.view?.id) return;
+      try {
+        // The hash makes Slack refuse the update if the view changed meanwhile.
+        await client.views.update({
+          view_id: opened.view.id,
+          ...(opened.view.hash ? { hash: opened.view.hash } : {}),
+          view: modal(thread.text, guess),
+        });
+      } catch (err) {
+        deps.logger.info(
+          { err: (err as Error).message, channelId },
+          'Log to CRM: could not fill in the thread and customer; the modal keeps the message alone',
+        );
+      }
+      deps.logger.debug({ channelId, threadTs, guessed: guess?.reason ?? 'none' }, 'Log to CRM modal filled in');
+    },
+  );
 }
 
 interface ThreadText {
@@ -69,14 +89,26 @@ interface ThreadText {
  * The thread's messages (its parent first) and who wrote them; the message alone when Slack cannot
  * give the thread (no history access, a deleted parent).
  */
-async function readThread(client: WebClient, channel: string, threadTs: string, own: ThreadText, deps: SlackListenerDeps): Promise<ThreadText> {
+async function readThread(
+  client: WebClient,
+  channel: string,
+  threadTs: string,
+  own: ThreadText,
+  deps: SlackListenerDeps,
+): Promise<ThreadText> {
   try {
     const res = await client.conversations.replies({ channel, ts: threadTs, limit: MAX_REPLIES });
     const messages = (res.messages ?? []).filter((m) => m.text);
     if (messages.length === 0) return own;
-    return { text: messages.map((m) => slackTextToPlain(m.text!)).join('\n\n'), users: [...new Set(messages.map((m) => m.user).filter((u): u is string => Boolean(u)))] };
+    return {
+      text: messages.map((m) => slackTextToPlain(m.text!)).join('\n\n'),
+      users: [...new Set(messages.map((m) => m.user).filter((u): u is string => Boolean(u)))],
+    };
   } catch (err) {
-    deps.logger.info({ err: (err as Error).message, channel }, 'Log to CRM: could not read the thread; using the message alone');
+    deps.logger.info(
+      { err: (err as Error).message, channel },
+      'Log to CRM: could not read the thread; using the message alone',
+    );
     return own;
   }
 }
@@ -91,5 +123,7 @@ async function participantEmails(client: WebClient, users: string[], deps: Slack
       }),
     ),
   );
-  return infos.flatMap((res) => (res?.user && !res.user.is_bot && res.user.profile?.email ? [res.user.profile.email] : []));
+  return infos.flatMap((res) =>
+    res?.user && !res.user.is_bot && res.user.profile?.email ? [res.user.profile.email] : [],
+  );
 }

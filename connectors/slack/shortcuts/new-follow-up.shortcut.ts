@@ -9,13 +9,28 @@ export const NEW_FOLLOW_UP_SHORTCUT = 'new_follow_up';
 
 /** "New follow-up" from anywhere in Slack: the follow-up modal, due tomorrow 9:00 in the clicker's timezone, assigned to them. */
 export function registerNewFollowUpShortcut(app: App, deps: SlackListenerDeps): void {
-  app.shortcut<GlobalShortcut>({ callback_id: NEW_FOLLOW_UP_SHORTCUT, type: 'shortcut' }, async ({ ack, body, client }) => {
-    await ack();
-    const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
-    const ctx = await deps.contextFor({ teamId, userId: body.user.id, triggerId: body.trigger_id });
-    const today = instantToWallClock(ctx.now, ctx.actor.timezone);
-    const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
-    const initialDue = zonedWallClockToInstant({ year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate(), hour: DEFAULT_HOUR, minute: 0 }, ctx.actor.timezone);
-    await client.views.open({ trigger_id: body.trigger_id, view: renderFollowUpModal({ state: { teamId }, initialDue, assigneeUserId: body.user.id }) });
-  });
+  app.shortcut<GlobalShortcut>(
+    { callback_id: NEW_FOLLOW_UP_SHORTCUT, type: 'shortcut' },
+    async ({ ack, body, client }) => {
+      await ack();
+      const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
+      const ctx = await deps.contextFor({ teamId, userId: body.user.id, triggerId: body.trigger_id });
+      const today = instantToWallClock(ctx.now, ctx.actor.timezone);
+      const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
+      const initialDue = zonedWallClockToInstant(
+        {
+          year: tomorrow.getUTCFullYear(),
+          month: tomorrow.getUTCMonth() + 1,
+          day: tomorrow.getUTCDate(),
+          hour: DEFAULT_HOUR,
+          minute: 0,
+        },
+        ctx.actor.timezone,
+      );
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: renderFollowUpModal({ state: { teamId }, initialDue, assigneeUserId: body.user.id }),
+      });
+    },
+  );
 }

@@ -1,6 +1,11 @@
 import type { App } from '@slack/bolt';
 import { submitFollowUpForm } from '../../../src/commands/handlers/follow-up-form.handler.ts';
-import { FOLLOW_UP_BLOCKS, FOLLOW_UP_VIEW_ID, readFollowUpModal, type FollowUpModalState } from '../render-follow-up-modal.ts';
+import {
+  FOLLOW_UP_BLOCKS,
+  FOLLOW_UP_VIEW_ID,
+  readFollowUpModal,
+  type FollowUpModalState,
+} from '../render-follow-up-modal.ts';
 import { blockErrors } from '../render-log-modal.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
 import { renderResultModal } from '../render-result-modal.ts';
@@ -18,9 +23,18 @@ export function registerFollowUpView(app: App, deps: SlackListenerDeps): void {
     const form = readFollowUpModal(view.state.values);
     const triggerId = `view:${view.id}`;
     const ctx = await deps.contextFor({ teamId: state.teamId, userId: body.user.id, triggerId });
-    const assignee = form.assigneeUserId && form.assigneeUserId !== body.user.id ? (await deps.contextFor({ teamId: state.teamId, userId: form.assigneeUserId, triggerId })).actor : undefined;
+    const assignee =
+      form.assigneeUserId && form.assigneeUserId !== body.user.id
+        ? (await deps.contextFor({ teamId: state.teamId, userId: form.assigneeUserId, triggerId })).actor
+        : undefined;
     const result = await submitFollowUpForm(
-      { customer: form.customer, title: form.title, dueAt: form.dueAt, assignee, requestKey: `slack:view:${state.teamId}/${view.id}` },
+      {
+        customer: form.customer,
+        title: form.title,
+        dueAt: form.dueAt,
+        assignee,
+        requestKey: `slack:view:${state.teamId}/${view.id}`,
+      },
       ctx,
       { ...deps.commands, logger: deps.logger },
     );

@@ -12,7 +12,17 @@ export function registerInputView(app: App, deps: SlackListenerDeps): void {
     const typed = await ackTypedInput(ack, view);
     if (!typed) return;
     const { text, state } = typed;
-    const req = { teamId: state.teamId, userId: body.user.id, channelId: state.channelId, triggerId: `view:${view.id}:${view.hash}` };
-    await answerClick(deps, req, { command: `${state.command} ${text}`, messageTs: state.messageTs, ephemeralMessage: false, responseUrl: state.responseUrl });
+    const req = {
+      teamId: state.teamId,
+      userId: body.user.id,
+      channelId: state.channelId,
+      triggerId: `view:${view.id}:${view.hash}`,
+    };
+    await answerClick(deps, req, {
+      command: `${state.command} ${text}`,
+      messageTs: state.messageTs,
+      ephemeralMessage: false,
+      responseUrl: state.responseUrl,
+    });
   });
 }

@@ -16,7 +16,12 @@ import { renderResultModal } from '../render-result-modal.ts';
 export function registerLogView(app: App, deps: SlackListenerDeps): void {
   app.view(LOG_VIEW_ID, async ({ ack, body, view, client }) => {
     const state = JSON.parse(view.private_metadata) as LogModalState;
-    const req = { teamId: state.teamId, userId: body.user.id, channelId: state.channelId, triggerId: `view:${view.id}` };
+    const req = {
+      teamId: state.teamId,
+      userId: body.user.id,
+      channelId: state.channelId,
+      triggerId: `view:${view.id}`,
+    };
     const ctx = await deps.contextFor(req);
     const input = readLogModal(view.state.values, state.sourceKey ?? `slack:view:${state.teamId}/${view.id}`);
     const result = await submitLogForm(input, ctx, { ...deps.commands, logger: deps.logger });

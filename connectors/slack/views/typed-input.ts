@@ -9,7 +9,10 @@ type ViewAck = AckFn<void> | AckFn<ViewResponseAction>;
  * empty text keeps the modal open with a field error and returns undefined; otherwise the modal closes
  * and the typed text comes back with the state the button stored (its command and where it was clicked).
  */
-export async function ackTypedInput(ack: ViewAck, view: ViewOutput | SlackViewAction['view']): Promise<{ text: string; state: InputModalState } | undefined> {
+export async function ackTypedInput(
+  ack: ViewAck,
+  view: ViewOutput | SlackViewAction['view'],
+): Promise<{ text: string; state: InputModalState } | undefined> {
   const text = view.state.values[INPUT_BLOCK_ID]?.[INPUT_ACTION_ID]?.value?.trim();
   if (!text) {
     await ack({ response_action: 'errors', errors: { [INPUT_BLOCK_ID]: 'Type something first.' } });

@@ -16,14 +16,22 @@ export function encodePng(width: number, height: number, pixel: (x: number, y: n
     raw[y * stride] = 0; // filter: none
     for (let x = 0; x < width; x++) {
       const [r, g, b, a] = pixel(x, y);
-      raw.set([r, g, b, a].map((v) => Math.max(0, Math.min(255, Math.round(v)))), y * stride + 1 + x * 4);
+      raw.set(
+        [r, g, b, a].map((v) => Math.max(0, Math.min(255, Math.round(v)))),
+        y * stride + 1 + x * 4,
+      );
     }
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 6, 0, 0, 0], 8); // bit depth 8, RGBA, deflate, adaptive filtering, no interlace
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function chunk(type: string, data: Buffer): Buffer {

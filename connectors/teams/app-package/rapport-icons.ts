@@ -23,7 +23,12 @@ export function outlineIcon(): Buffer {
  * Renders the symbol with 4×4 supersampling. Coordinates are normalised to the symbol's box (0..1)
  * inside `margin` pixels; `edge` > 0 draws the bubble as a ring of that width instead of filled.
  */
-function drawIcon(size: number, margin: number, paint: (inBubble: boolean, onCheck: boolean, onEdge: boolean) => Rgba, edge = 0): Buffer {
+function drawIcon(
+  size: number,
+  margin: number,
+  paint: (inBubble: boolean, onCheck: boolean, onEdge: boolean) => Rgba,
+  edge = 0,
+): Buffer {
   const box = size - 2 * margin;
   const SS = 4;
   return encodePng(size, size, (px, py) => {
@@ -57,7 +62,13 @@ function bubbleDistance(x: number, y: number): number {
 }
 
 /** Signed distance (an approximation good for drawing) to a triangle: the largest of its three edge distances, negative inside. */
-function triangleDistance(x: number, y: number, a: readonly [number, number], b: readonly [number, number], c: readonly [number, number]): number {
+function triangleDistance(
+  x: number,
+  y: number,
+  a: readonly [number, number],
+  b: readonly [number, number],
+  c: readonly [number, number],
+): number {
   const edge = (p: readonly [number, number], q: readonly [number, number]) => {
     const nx = q[1] - p[1];
     const ny = p[0] - q[0];

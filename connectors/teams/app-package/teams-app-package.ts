@@ -23,18 +23,33 @@ const VERSION = /^\d{1,5}\.\d{1,5}\.\d{1,5}$/;
 /** Why these options cannot make a package, one sentence each; empty = fine. */
 export function appPackageProblems(o: Partial<TeamsAppPackageOptions>): string[] {
   const problems: string[] = [];
-  if (!o.appId) problems.push('MICROSOFT_APP_ID is not set: the package needs the bot registration\'s app id (a GUID from Azure Bot Service).');
-  else if (!GUID.test(o.appId)) problems.push(`MICROSOFT_APP_ID must be a GUID like 00000000-0000-0000-0000-000000000000 (got "${o.appId}").`);
-  if (!o.domain) problems.push('The public host name is missing: pass --domain rapport.example.com (the host Azure Bot Service sends /api/messages to).');
-  else if (!HOST.test(o.domain)) problems.push(`--domain must be a host name such as rapport.example.com, without https:// or a path (got "${o.domain}").`);
-  if (!o.version || !VERSION.test(o.version)) problems.push(`The version must look like 1.2.3 (got "${o.version ?? ''}").`);
+  if (!o.appId)
+    problems.push(
+      "MICROSOFT_APP_ID is not set: the package needs the bot registration's app id (a GUID from Azure Bot Service).",
+    );
+  else if (!GUID.test(o.appId))
+    problems.push(`MICROSOFT_APP_ID must be a GUID like 00000000-0000-0000-0000-000000000000 (got "${o.appId}").`);
+  if (!o.domain)
+    problems.push(
+      'The public host name is missing: pass --domain rapport.example.com (the host Azure Bot Service sends /api/messages to).',
+    );
+  else if (!HOST.test(o.domain))
+    problems.push(
+      `--domain must be a host name such as rapport.example.com, without https:// or a path (got "${o.domain}").`,
+    );
+  if (!o.version || !VERSION.test(o.version))
+    problems.push(`The version must look like 1.2.3 (got "${o.version ?? ''}").`);
   return problems;
 }
 
 /** manifest.json with the placeholders ({{MICROSOFT_APP_ID}}, {{DOMAIN}}, {{VERSION}}) filled in. */
 export async function renderTeamsManifest(o: TeamsAppPackageOptions): Promise<Record<string, unknown>> {
   const template = await readFile(join(APP_PACKAGE_DIR, 'manifest.json'), 'utf8');
-  const values: Record<string, string> = { MICROSOFT_APP_ID: o.appId.toLowerCase(), DOMAIN: o.domain.toLowerCase(), VERSION: o.version };
+  const values: Record<string, string> = {
+    MICROSOFT_APP_ID: o.appId.toLowerCase(),
+    DOMAIN: o.domain.toLowerCase(),
+    VERSION: o.version,
+  };
   // Substituted inside the parsed JSON, so no value can break its syntax.
   const fill = (v: unknown): unknown => {
     if (typeof v === 'string') return v.replace(/\{\{([A-Z_]+)\}\}/g, (_m, key: string) => values[key] ?? `{{${key}}}`);
@@ -53,7 +68,9 @@ export async function renderTeamsManifest(o: TeamsAppPackageOptions): Promise<Re
  * Teams' "Upload a custom app" or the admin center.
  * @throws Error listing every problem with the options.
  */
-export async function buildTeamsAppPackage(o: TeamsAppPackageOptions): Promise<{ manifest: Record<string, unknown>; zip: Buffer }> {
+export async function buildTeamsAppPackage(
+  o: TeamsAppPackageOptions,
+): Promise<{ manifest: Record<string, unknown>; zip: Buffer }> {
   const problems = appPackageProblems(o);
   if (problems.length) throw new Error(problems.join('\n'));
   const manifest = await renderTeamsManifest(o);

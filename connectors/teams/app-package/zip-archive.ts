@@ -18,7 +18,8 @@ export function zipArchive(entries: ZipEntry[], modified = new Date(Date.UTC(202
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
-    if (!entry.name || entry.name.startsWith('/') || entry.name.includes('\\')) throw new Error(`"${entry.name}" is not a valid zip entry name (relative, forward slashes).`);
+    if (!entry.name || entry.name.startsWith('/') || entry.name.includes('\\'))
+      throw new Error(`"${entry.name}" is not a valid zip entry name (relative, forward slashes).`);
     const name = Buffer.from(entry.name, 'utf8');
     const deflated = deflateRawSync(entry.data, { level: 9 });
     const stored = deflated.length >= entry.data.length;

@@ -1,7 +1,7 @@
-import { ClassifierError } from '../classifier-error.js';
-import { linearSvmBackend } from './linear-svm.backend.js';
-import { mlSvmBackend } from './ml-svm.backend.js';
-import type { SvmBackend, SvmBackendName } from './svm-backend.js';
+import { RapportError } from '../../errors.ts';
+import { linearSvmBackend } from './linear-svm.backend.ts';
+import { mlSvmBackend } from './ml-svm.backend.ts';
+import type { SvmBackend, SvmBackendName } from './svm-backend.ts';
 
 /** Names accepted by `--backend`. */
 export const SVM_BACKEND_NAMES: readonly SvmBackendName[] = ['linear', 'ml-svm'];
@@ -10,5 +10,5 @@ export const SVM_BACKEND_NAMES: readonly SvmBackendName[] = ['linear', 'ml-svm']
 export function svmBackendByName(name: string): SvmBackend {
   if (name === 'linear') return linearSvmBackend;
   if (name === 'ml-svm') return mlSvmBackend;
-  throw new ClassifierError('INVALID_ARGUMENT', `Unknown backend "${name}"; use one of: ${SVM_BACKEND_NAMES.join(', ')}.`);
+  throw new RapportError('invalid_input', `Unknown backend "${name}"; use one of: ${SVM_BACKEND_NAMES.join(', ')}.`);
 }

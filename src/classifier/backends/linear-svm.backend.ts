@@ -1,7 +1,7 @@
-import { ClassifierError } from '../classifier-error.js';
-import { seededRandom, shuffleInPlace } from '../seeded-random.js';
-import type { SparseMatrix, SparseVector } from '../sparse-vector.js';
-import type { SvmBackend, SvmTrainOptions, TrainedSvm } from './svm-backend.js';
+import { RapportError } from '../../errors.ts';
+import { seededRandom, shuffleInPlace } from '../seeded-random.ts';
+import type { SparseMatrix, SparseVector } from '../sparse-vector.ts';
+import type { SvmBackend, SvmTrainOptions, TrainedSvm } from './svm-backend.ts';
 
 /** Options of the linear backend (LIBLINEAR's dual coordinate descent). */
 export interface LinearSvmOptions extends SvmTrainOptions {
@@ -19,7 +19,13 @@ export interface LinearSvmOptions extends SvmTrainOptions {
  * Trains one binary problem with dual coordinate descent and shrinking (Hsieh et al. 2008,
  * LIBLINEAR `solve_l2r_l1l2_svc`). `w` has `columns + 1` entries; the last is the bias weight.
  */
-function solveBinary(data: SparseMatrix, y: Int8Array, squaredNorms: Float64Array, opts: Required<Omit<LinearSvmOptions, 'onProgress' | 'seed'>>, random: () => number): Float64Array {
+function solveBinary(
+  data: SparseMatrix,
+  y: Int8Array,
+  squaredNorms: Float64Array,
+  opts: Required<Omit<LinearSvmOptions, 'onProgress' | 'seed'>>,
+  random: () => number,
+): Float64Array {
   const { rowStart, indices, values, rows, columns } = data;
   const C = opts.C;
   const diag = opts.loss === 'l2' ? 0.5 / C : 0;
@@ -153,7 +159,9 @@ class LinearSvm implements TrainedSvm {
 }
 
 /** Multi-class one-vs-rest linear SVM trained with dual coordinate descent on typed arrays. The default backend. */
-export const linearSvmBackend: SvmBackend & { train(data: SparseMatrix, classes: Int32Array, classCount: number, options?: LinearSvmOptions): TrainedSvm } = {
+export const linearSvmBackend: SvmBackend & {
+  train(data: SparseMatrix, classes: Int32Array, classCount: number, options?: LinearSvmOptions): TrainedSvm;
+} = {
   name: 'linear',
 
   train(data, classes, classCount, options: LinearSvmOptions = {}) {
@@ -170,7 +178,8 @@ export const linearSvmBackend: SvmBackend & { train(data: SparseMatrix, classes:
       for (let p = data.rowStart[i]; p < data.rowStart[i + 1]; p++) s += data.values[p] * data.values[p];
       squaredNorms[i] = s;
     }
-    if (classCount > 65535) throw new ClassifierError('INVALID_ARGUMENT', 'The linear backend supports at most 65,535 labels.');
+    if (classCount > 65535)
+      throw new RapportError('invalid_input', 'The linear backend supports at most 65,535 labels.');
     const perClass: { indices: Int32Array; values: Float32Array }[] = [];
     const biases = new Float32Array(classCount);
     const y = new Int8Array(data.rows);
@@ -209,7 +218,10 @@ export const linearSvmBackend: SvmBackend & { train(data: SparseMatrix, classes:
     const nonZeros = Number(shape.nonZeros);
     const expected = 6 * nonZeros + 4 * classCount + 4 * (columns + 1);
     if (![classCount, columns, nonZeros].every(Number.isInteger) || bytes.byteLength !== expected) {
-      throw new ClassifierError('MODEL_INVALID', `The model weights are damaged (expected ${expected} bytes, found ${bytes.byteLength}); retrain the model.`);
+      throw new RapportError(
+        'invalid_input',
+        `The model weights are damaged (expected ${expected} bytes, found ${bytes.byteLength}); retrain the model.`,
+      );
     }
     return LinearSvm.fromBytes(bytes, classCount, columns, nonZeros);
   },

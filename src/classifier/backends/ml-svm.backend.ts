@@ -1,8 +1,8 @@
 import SVM from 'ml-svm';
-import { ClassifierError } from '../classifier-error.js';
-import { seededRandom } from '../seeded-random.js';
-import { rowOf, type SparseMatrix, type SparseVector } from '../sparse-vector.js';
-import type { SvmBackend, SvmTrainOptions, TrainedSvm } from './svm-backend.js';
+import { RapportError } from '../../errors.ts';
+import { seededRandom } from '../seeded-random.ts';
+import { rowOf, type SparseMatrix, type SparseVector } from '../sparse-vector.ts';
+import type { SvmBackend, SvmTrainOptions, TrainedSvm } from './svm-backend.ts';
 
 /**
  * Largest training set the ml-svm backend accepts. ml-svm precomputes a dense N×N kernel as
@@ -64,14 +64,16 @@ class MlSvmModel implements TrainedSvm {
 }
 
 /** Kernel SVM (RBF by default) via the `ml-svm` package, one-vs-rest; for small training sets only. */
-export const mlSvmBackend: SvmBackend & { train(data: SparseMatrix, classes: Int32Array, classCount: number, options?: MlSvmOptions): TrainedSvm } = {
+export const mlSvmBackend: SvmBackend & {
+  train(data: SparseMatrix, classes: Int32Array, classCount: number, options?: MlSvmOptions): TrainedSvm;
+} = {
   name: 'ml-svm',
 
   train(data, classes, classCount, options: MlSvmOptions = {}) {
     const limit = options.maxTrainingSize ?? ML_SVM_MAX_TRAINING_SIZE;
     if (data.rows > limit) {
-      throw new ClassifierError(
-        'TRAINING_SET_TOO_LARGE',
+      throw new RapportError(
+        'invalid_input',
         `The ml-svm backend handles at most ${limit} training messages (it builds an N×N kernel); this set has ${data.rows}. Use --backend linear instead.`,
       );
     }
@@ -95,11 +97,19 @@ export const mlSvmBackend: SvmBackend & { train(data: SparseMatrix, classes: Int
         maxPasses: 5,
         random: seededRandom((options.seed ?? 1) * 7919 + c),
       });
-      svm.train(dense, Array.from(classes, (k) => (k === c ? 1 : -1)));
+      svm.train(
+        dense,
+        Array.from(classes, (k) => (k === c ? 1 : -1)),
+      );
       const json = svm.toJSON();
       // Rows with a zero multiplier do not contribute to the margin; dropping them keeps the artifact small.
       const keep = json.alphas.map((a, i) => (a > 1e-9 ? i : -1)).filter((i) => i >= 0);
-      models.push({ ...json, X: keep.map((i) => json.X[i]), Y: keep.map((i) => json.Y[i]), alphas: keep.map((i) => json.alphas[i]) });
+      models.push({
+        ...json,
+        X: keep.map((i) => json.X[i]),
+        Y: keep.map((i) => json.Y[i]),
+        alphas: keep.map((i) => json.alphas[i]),
+      });
       options.onProgress?.((c + 1) / classCount);
     }
     return new MlSvmModel({ columns, models });
@@ -109,7 +119,7 @@ export const mlSvmBackend: SvmBackend & { train(data: SparseMatrix, classes: Int
     try {
       return new MlSvmModel(JSON.parse(new TextDecoder().decode(bytes)) as MlSvmPayload);
     } catch {
-      throw new ClassifierError('MODEL_INVALID', 'The ml-svm model weights are damaged; retrain the model.');
+      throw new RapportError('invalid_input', 'The ml-svm model weights are damaged; retrain the model.');
     }
   },
 };

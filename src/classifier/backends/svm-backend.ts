@@ -1,4 +1,4 @@
-import type { SparseMatrix, SparseVector } from '../sparse-vector.js';
+import type { SparseMatrix, SparseVector } from '../sparse-vector.ts';
 
 /** The SVM implementations a model can be trained with. */
 export type SvmBackendName = 'linear' | 'ml-svm';

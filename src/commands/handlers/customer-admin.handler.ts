@@ -14,7 +14,11 @@ export const INLINE_EXPORT_LIMIT = 3500;
 /** `link <customer>`: binds the current channel to the customer. */
 export async function handleLink(cmd: Extract<Command, { kind: 'link' }>, h: HandlerContext): Promise<Reply> {
   const channel = h.ctx.channel;
-  if (!channel) throw new RapportError('invalid_input', '"link" binds the channel you type it in; run it in the customer\'s channel, not in a direct message.');
+  if (!channel)
+    throw new RapportError(
+      'invalid_input',
+      '"link" binds the channel you type it in; run it in the customer\'s channel, not in a direct message.',
+    );
   const match = await resolveCustomer(h, cmd.customer, { requireExact: true, commandFor: (name) => `link ${q(name)}` });
   const { previousCompanyId } = await linkChannel(h.deps.db.prisma, channel, match.companyId, h.audit);
   return {
@@ -29,18 +33,28 @@ export async function handleLink(cmd: Extract<Command, { kind: 'link' }>, h: Han
 export async function handleUnlink(_cmd: Extract<Command, { kind: 'unlink' }>, h: HandlerContext): Promise<Reply> {
   if (!h.ctx.channel) throw new RapportError('invalid_input', '"unlink" works in a linked channel.');
   await unlinkChannel(h.deps.db.prisma, h.ctx.channel, h.audit);
-  return { tone: 'success', visibility: 'channel', text: 'This channel is no longer linked to a customer; nothing here is logged automatically any more.' };
+  return {
+    tone: 'success',
+    visibility: 'channel',
+    text: 'This channel is no longer linked to a customer; nothing here is logged automatically any more.',
+  };
 }
 
 /** `label <recordId> <label>`: a rep's correction of the classifier. */
 export async function handleLabel(cmd: Extract<Command, { kind: 'label' }>, h: HandlerContext): Promise<Reply> {
   const { previous, label } = await correctLabel(h.deps.db, cmd.recordId, cmd.label, h.audit);
-  return { tone: 'success', text: `Label changed from ${previous} to ${label}. Thanks: the classifier learns from this at its next training.` };
+  return {
+    tone: 'success',
+    text: `Label changed from ${previous} to ${label}. Thanks: the classifier learns from this at its next training.`,
+  };
 }
 
 /** `forget <customer> [--confirm <token>]`: GDPR erasure after an explicit confirmation. */
 export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h: HandlerContext): Promise<Reply> {
-  const match = await resolveCustomer(h, cmd.customer, { requireExact: true, commandFor: (name) => `forget ${q(name)}` });
+  const match = await resolveCustomer(h, cmd.customer, {
+    requireExact: true,
+    commandFor: (name) => `forget ${q(name)}`,
+  });
   if (!cmd.confirmToken) {
     const token = await requestCustomerErasure(h.deps.db.prisma, match.companyId, h.audit, h.ctx.now);
     return {
@@ -61,7 +75,10 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
     };
   }
   if (!(await isValidErasureToken(h.deps.db.prisma, match.companyId, h.rep.id, h.ctx.now, cmd.confirmToken))) {
-    throw new RapportError('forbidden', `That confirmation is not valid for ${match.companyName} (expired or for another customer). Type "forget ${match.companyName}" again and use the new button.`);
+    throw new RapportError(
+      'forbidden',
+      `That confirmation is not valid for ${match.companyName} (expired or for another customer). Type "forget ${match.companyName}" again and use the new button.`,
+    );
   }
   const { counts } = await eraseCustomer(h.deps.db, match.companyId, h.audit);
   return {
@@ -73,7 +90,10 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
 
 /** `export <customer> [json|csv]`: everything stored about a customer; inline when small. */
 export async function handleExport(cmd: Extract<Command, { kind: 'export' }>, h: HandlerContext): Promise<Reply> {
-  const match = await resolveCustomer(h, cmd.customer, { requireExact: false, commandFor: (name) => `export ${q(name)} ${cmd.format}` });
+  const match = await resolveCustomer(h, cmd.customer, {
+    requireExact: false,
+    commandFor: (name) => `export ${q(name)} ${cmd.format}`,
+  });
   const data = await exportCustomer(h.deps.db, match.companyId, h.audit, h.ctx.now);
   const body = formatCustomerExport(data, cmd.format);
   const summary = `${data.contacts.length} contact(s), ${data.records.length} record(s), ${data.followUps.length} follow-up(s)`;

@@ -33,44 +33,69 @@ export type FollowUpFormField = 'customer' | 'title' | 'dueAt' | 'assignee';
  * 500 characters) and a due time in the future; each problem gets its sentence and nothing is written.
  * Then creates the follow-up through the follow-ups service (idempotent by request key).
  */
-export async function submitFollowUpForm(input: FollowUpFormInput, ctx: CommandContext, deps: CommandDeps & { logger?: Logger }): Promise<FormResult<FollowUpFormField>> {
+export async function submitFollowUpForm(
+  input: FollowUpFormInput,
+  ctx: CommandContext,
+  deps: CommandDeps & { logger?: Logger },
+): Promise<FormResult<FollowUpFormField>> {
   const errors: Partial<Record<FollowUpFormField, string>> = {};
   const checked = await checkFormCustomer(deps.db, input.customer);
   let company = checked.company;
   if (checked.error) errors.customer = checked.error;
   const title = input.title?.trim() ?? '';
   if (!title) errors.title = 'Say what to follow up on, e.g. "send the quote".';
-  else if (title.length > MAX_TITLE_CHARS) errors.title = `A follow-up is at most ${MAX_TITLE_CHARS} characters (this one has ${title.length}).`;
+  else if (title.length > MAX_TITLE_CHARS)
+    errors.title = `A follow-up is at most ${MAX_TITLE_CHARS} characters (this one has ${title.length}).`;
   if (!input.dueAt || Number.isNaN(input.dueAt.getTime())) errors.dueAt = 'Pick when it is due.';
-  else if (input.dueAt.getTime() <= ctx.now.getTime()) errors.dueAt = `That time is in the past. Pick a future time (like ${WHEN_EXAMPLES}).`;
+  else if (input.dueAt.getTime() <= ctx.now.getTime())
+    errors.dueAt = `That time is in the past. Pick a future time (like ${WHEN_EXAMPLES}).`;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
-  return errorOnFieldOnFailure<FollowUpFormField>('title', async () => {
-    const h = await formHandlerContext(ctx, deps);
-    if (!company) {
-      const earlier = await deps.db.prisma.followUp.findUnique({ where: { requestKey: input.requestKey }, select: { company: { select: { id: true, name: true } } } });
-      const created = await companyForNewName((input.customer as { newName: string }).newName, h, earlier?.company ?? undefined);
-      if ('error' in created) return { ok: false, errors: { customer: created.error } };
-      company = created;
-    }
-    const assignee = input.assignee ? await findOrCreateRep(deps.db.prisma, input.assignee) : h.rep;
-    const followUp = await createFollowUp(
-      deps.db,
-      { companyId: company.id, title, dueAt: input.dueAt!, assigneeRepId: assignee.id, actor: h.audit, fallbackRemindTarget: ctx.channel?.target, requestKey: input.requestKey },
-      deps.hooks,
-    );
-    const when = formatInZone(followUp.dueAt, h.timeZone);
-    const forWhom = assignee.id === h.rep.id ? 'you' : assignee.name;
-    return {
-      ok: true,
-      reply: {
-        tone: 'success',
-        title: followUp.created ? `Follow-up #${followUp.number} set` : `Follow-up #${followUp.number} already set`,
-        text: followUp.created
-          ? `I'll remind ${forWhom} about ${company.name} on ${when}: ${followUp.title}`
-          : `This form already set follow-up #${followUp.number} (${when}: ${followUp.title}); nothing new was written.`,
-        sections: [followUpSection(followUp, h.timeZone, ctx.now)],
-      },
-    };
-  }, deps.logger);
+  return errorOnFieldOnFailure<FollowUpFormField>(
+    'title',
+    async () => {
+      const h = await formHandlerContext(ctx, deps);
+      if (!company) {
+        const earlier = await deps.db.prisma.followUp.findUnique({
+          where: { requestKey: input.requestKey },
+          select: { company: { select: { id: true, name: true } } },
+        });
+        const created = await companyForNewName(
+          (input.customer as { newName: string }).newName,
+          h,
+          earlier?.company ?? undefined,
+        );
+        if ('error' in created) return { ok: false, errors: { customer: created.error } };
+        company = created;
+      }
+      const assignee = input.assignee ? await findOrCreateRep(deps.db.prisma, input.assignee) : h.rep;
+      const followUp = await createFollowUp(
+        deps.db,
+        {
+          companyId: company.id,
+          title,
+          dueAt: input.dueAt!,
+          assigneeRepId: assignee.id,
+          actor: h.audit,
+          fallbackRemindTarget: ctx.channel?.target,
+          requestKey: input.requestKey,
+        },
+        deps.hooks,
+      );
+      const when = formatInZone(followUp.dueAt, h.timeZone);
+      const forWhom = assignee.id === h.rep.id ? 'you' : assignee.name;
+      return {
+        ok: true,
+        reply: {
+          tone: 'success',
+          title: followUp.created ? `Follow-up #${followUp.number} set` : `Follow-up #${followUp.number} already set`,
+          text: followUp.created
+            ? `I'll remind ${forWhom} about ${company.name} on ${when}: ${followUp.title}`
+            : `This form already set follow-up #${followUp.number} (${when}: ${followUp.title}); nothing new was written.`,
+          sections: [followUpSection(followUp, h.timeZone, ctx.now)],
+        },
+      };
+    },
+    deps.logger,
+  );
 }

@@ -1,7 +1,13 @@
 import { parseLeadingWhen, parseWhen, WHEN_EXAMPLES } from '../../domain/parse-when.ts';
 import { formatInZone } from '../../domain/zoned-time.ts';
 import { RapportError } from '../../errors.ts';
-import { changeFollowUp, createFollowUp, listFollowUps, type FollowUpChange, type FollowUpFilter } from '../../services/follow-ups.service.ts';
+import {
+  changeFollowUp,
+  createFollowUp,
+  listFollowUps,
+  type FollowUpChange,
+  type FollowUpFilter,
+} from '../../services/follow-ups.service.ts';
 import { confidentMatch, lookupCustomer } from '../../services/lookup-customer.service.ts';
 import { resolveRepMention } from '../../services/reps.service.ts';
 import type { Command } from '../parse-command.ts';
@@ -32,7 +38,10 @@ export async function handleFollowUps(cmd: Extract<Command, { kind: 'followups' 
       title = 'All open follow-ups';
       break;
     case 'customer': {
-      const match = await resolveCustomer(h, cmd.customer, { requireExact: false, commandFor: (name) => `followups ${q(name)}` });
+      const match = await resolveCustomer(h, cmd.customer, {
+        requireExact: false,
+        commandFor: (name) => `followups ${q(name)}`,
+      });
       filter = { kind: 'customer', companyId: match.companyId };
       title = `Follow-ups for ${match.companyName}`;
       break;
@@ -42,7 +51,9 @@ export async function handleFollowUps(cmd: Extract<Command, { kind: 'followups' 
   return {
     tone: 'info',
     title,
-    text: items.length ? `${items.length} follow-up(s).` : 'Nothing to follow up here. Add one with "remind <customer> <when> <what>".',
+    text: items.length
+      ? `${items.length} follow-up(s).`
+      : 'Nothing to follow up here. Add one with "remind <customer> <when> <what>".',
     sections: items.map((f) => followUpSection(f, h.timeZone, h.ctx.now)),
   };
 }
@@ -61,11 +72,16 @@ export async function handleRemind(cmd: Extract<Command, { kind: 'remind' }>, h:
   }
   if (readings.length === 0) {
     if (pastError) throw pastError;
-    throw new RapportError('invalid_input', `I could not find when to remind you. Usage: remind <customer> <when> <what>, with when like ${WHEN_EXAMPLES}. Quote multi-word names: remind "Acme Ltd" friday send the quote.`);
+    throw new RapportError(
+      'invalid_input',
+      `I could not find when to remind you. Usage: remind <customer> <when> <what>, with when like ${WHEN_EXAMPLES}. Quote multi-word names: remind "Acme Ltd" friday send the quote.`,
+    );
   }
   let chosen: { companyId: string; companyName: string; reading: (typeof readings)[number] } | undefined;
   for (const reading of readings) {
-    const match = confidentMatch(await lookupCustomer(h.deps.db, reading.customer, { exactOnly: true }), { requireExact: true });
+    const match = confidentMatch(await lookupCustomer(h.deps.db, reading.customer, { exactOnly: true }), {
+      requireExact: true,
+    });
     if (match) {
       chosen = { companyId: match.companyId, companyName: match.companyName, reading };
       break;
@@ -74,7 +90,10 @@ export async function handleRemind(cmd: Extract<Command, { kind: 'remind' }>, h:
   if (!chosen) {
     const reading = readings[readings.length - 1];
     const rest = cmd.customer.splits.find((s) => s.customer === reading.customer)!.rest;
-    const match = await resolveCustomer(h, reading.customer, { requireExact: true, commandFor: (name) => `remind ${q(name)} ${rest}` });
+    const match = await resolveCustomer(h, reading.customer, {
+      requireExact: true,
+      commandFor: (name) => `remind ${q(name)} ${rest}`,
+    });
     chosen = { companyId: match.companyId, companyName: match.companyName, reading };
   }
   const followUp = await createFollowUp(
@@ -131,7 +150,9 @@ export async function handleFollowUpChange(cmd: ChangeCommand, h: HandlerContext
   };
   return {
     tone: changed ? 'success' : 'info',
-    text: changed ? `#${followUp.number} ${followUp.title}: ${what[cmd.kind]}.` : `#${followUp.number} was already ${what[cmd.kind]}; nothing changed.`,
+    text: changed
+      ? `#${followUp.number} ${followUp.title}: ${what[cmd.kind]}.`
+      : `#${followUp.number} was already ${what[cmd.kind]}; nothing changed.`,
     sections: [followUpSection(followUp, h.timeZone, h.ctx.now)],
     footer: `Updated by ${h.rep.name}`,
   };

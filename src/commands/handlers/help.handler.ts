@@ -8,14 +8,29 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
     'Unquoted works too: log acme Called Jo, wants a quote',
     'Options: --via call (default note), --at "yesterday 3pm", --follow-up "friday 10am". An unknown customer asks before creating it (--new creates it).',
   ],
-  lookup: ['Shows a customer card: contacts, last 5 conversations with their labels, open follow-ups.', 'Search by company, contact name, email or domain; typos are fine: lookup acem, find jo@acme.com'],
-  followups: ['Lists follow-ups with Done / Snooze / Reassign / Dismiss buttons. Default: yours.', 'followups today · followups overdue · followups all · followups acme'],
-  remind: ['Sets a follow-up for you: remind acme friday 10am send the quote', 'Dates: "tomorrow 9am", "next Tuesday", "in 3 days", "friday" (9:00 in your timezone).'],
+  lookup: [
+    'Shows a customer card: contacts, last 5 conversations with their labels, open follow-ups.',
+    'Search by company, contact name, email or domain; typos are fine: lookup acem, find jo@acme.com',
+  ],
+  followups: [
+    'Lists follow-ups with Done / Snooze / Reassign / Dismiss buttons. Default: yours.',
+    'followups today · followups overdue · followups all · followups acme',
+  ],
+  remind: [
+    'Sets a follow-up for you: remind acme friday 10am send the quote',
+    'Dates: "tomorrow 9am", "next Tuesday", "in 3 days", "friday" (9:00 in your timezone).',
+  ],
   snooze: ['snooze 12 tomorrow 9am · snooze 12 in 2 hours'],
-  due: ['Moves when a follow-up is due, keeping its state (the "Change due" button on suggestions): due 12 friday 14:00 · due 12 in 3 days'],
+  due: [
+    'Moves when a follow-up is due, keeping its state (the "Change due" button on suggestions): due 12 friday 14:00 · due 12 in 3 days',
+  ],
   assign: ['assign 12 @jo (or their email)'],
-  link: ['Binds this channel to a customer: conversations here are logged to it, its reminders are posted here. "unlink" undoes it.'],
-  forget: ['Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again.'],
+  link: [
+    'Binds this channel to a customer: conversations here are logged to it, its reminders are posted here. "unlink" undoes it.',
+  ],
+  forget: [
+    'Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again.',
+  ],
   export: ['Everything stored about a customer, as JSON (default) or CSV: export acme csv'],
   label: ['Corrects the label of a record (used by the Correct button): label <record id> quote_request'],
 };

@@ -9,7 +9,16 @@ import { logCommunication, MAX_LOG_TEXT_CHARS } from '../../services/log-communi
 import { confidentMatch, lookupCustomer } from '../../services/lookup-customer.service.ts';
 import type { CommandContext } from '../command-context.ts';
 import type { CommandDeps, HandlerContext } from '../command-deps.ts';
-import { checkFormCustomer, compareLocalDates, formHandlerContext, parseLocalDate, errorOnFieldOnFailure, type FormCustomer, type FormResult, type LocalDate } from '../form-result.ts';
+import {
+  checkFormCustomer,
+  compareLocalDates,
+  formHandlerContext,
+  parseLocalDate,
+  errorOnFieldOnFailure,
+  type FormCustomer,
+  type FormResult,
+  type LocalDate,
+} from '../form-result.ts';
 import { loggedReply } from './log.handler.ts';
 
 /** How a conversation happened, as the log form offers it (the same words as `log --via`). */
@@ -17,7 +26,12 @@ export const LOG_FORM_KINDS = ['call', 'meeting', 'email', 'chat', 'note'] as co
 export type LogFormKind = (typeof LOG_FORM_KINDS)[number];
 
 /** The grammar's reading of each word; "chat" is stored as the chat tool the form was sent from (chatKindFor). */
-const KIND_TO_CHANNEL: Record<Exclude<LogFormKind, 'chat'>, ChannelKind> = { call: 'call', meeting: 'meeting', email: 'email', note: 'note' };
+const KIND_TO_CHANNEL: Record<Exclude<LogFormKind, 'chat'>, ChannelKind> = {
+  call: 'call',
+  meeting: 'meeting',
+  email: 'email',
+  note: 'note',
+};
 
 export type { FormCustomer } from '../form-result.ts';
 
@@ -45,7 +59,11 @@ export type LogFormField = 'customer' | 'kind' | 'date' | 'notes' | 'followUpDat
  * conversation date, a follow-up day in the past each get their sentence and nothing is written),
  * then logs through the same service as the typed `log` and answers with the same reply.
  */
-export async function submitLogForm(input: LogFormInput, ctx: CommandContext, deps: CommandDeps & { logger?: Logger }): Promise<FormResult<LogFormField>> {
+export async function submitLogForm(
+  input: LogFormInput,
+  ctx: CommandContext,
+  deps: CommandDeps & { logger?: Logger },
+): Promise<FormResult<LogFormField>> {
   const timeZone = ctx.actor.timezone || 'UTC';
   const today = instantToWallClock(ctx.now, timeZone);
   const errors: Partial<Record<LogFormField, string>> = {};
@@ -56,7 +74,8 @@ export async function submitLogForm(input: LogFormInput, ctx: CommandContext, de
 
   const notes = input.notes?.trim() ?? '';
   if (!notes) errors.notes = 'Write what happened; the notes are what gets classified and followed up.';
-  else if (notes.length > MAX_LOG_TEXT_CHARS) errors.notes = `The notes are ${notes.length} characters; the limit is ${MAX_LOG_TEXT_CHARS}. Shorten them or log two records.`;
+  else if (notes.length > MAX_LOG_TEXT_CHARS)
+    errors.notes = `The notes are ${notes.length} characters; the limit is ${MAX_LOG_TEXT_CHARS}. Shorten them or log two records.`;
 
   const kind = input.kind ?? 'note';
   if (!LOG_FORM_KINDS.includes(kind)) errors.kind = `Pick one of ${LOG_FORM_KINDS.join(', ')}.`;
@@ -65,51 +84,66 @@ export async function submitLogForm(input: LogFormInput, ctx: CommandContext, de
   if (input.date) {
     day = parseLocalDate(input.date);
     if (!day) errors.date = `"${input.date}" is not a date.`;
-    else if (compareLocalDates(day, today) > 0) errors.date = 'That day has not happened yet. Log a conversation on or after the day it took place.';
+    else if (compareLocalDates(day, today) > 0)
+      errors.date = 'That day has not happened yet. Log a conversation on or after the day it took place.';
   }
 
   let followUpDay: LocalDate | undefined;
   if (input.followUpDate) {
     followUpDay = parseLocalDate(input.followUpDate);
     if (!followUpDay) errors.followUpDate = `"${input.followUpDate}" is not a date.`;
-    else if (compareLocalDates(followUpDay, today) < 0) errors.followUpDate = 'That day is in the past. Pick today or a later day, or leave it empty.';
+    else if (compareLocalDates(followUpDay, today) < 0)
+      errors.followUpDate = 'That day is in the past. Pick today or a later day, or leave it empty.';
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
-  return errorOnFieldOnFailure<LogFormField>('notes', async () => {
-    const h = await formHandlerContext(ctx, deps);
-    if (!company) {
-      // A retried submission must not create the customer twice: the record it logged names it.
-      const earlier = await deps.db.prisma.communicationRecord.findUnique({ where: { sourceKey: input.sourceKey }, select: { company: { select: { id: true, name: true } } } });
-      const created = await companyForNewName((input.customer as { newName: string }).newName, h, earlier?.company ?? undefined);
-      if ('error' in created) return { ok: false, errors: { customer: created.error } };
-      company = created;
-    }
-    const sameDay = compareLocalDates(day!, today) === 0;
-    const occurredAt = sameDay ? ctx.now : zonedWallClockToInstant({ ...day!, hour: DEFAULT_HOUR, minute: 0 }, timeZone);
-    let followUpAt: Date | undefined;
-    if (followUpDay) {
-      followUpAt = zonedWallClockToInstant({ ...followUpDay, hour: DEFAULT_HOUR, minute: 0 }, timeZone);
-      if (followUpAt.getTime() <= ctx.now.getTime()) followUpAt = new Date(ctx.now.getTime() + 3_600_000);
-    }
-    const result = await logCommunication(
-      deps.db,
-      {
-        companyId: company.id,
-        text: notes,
-        channelKind: kind === 'chat' ? chatKindFor(ctx.actor.platform) : KIND_TO_CHANNEL[kind],
-        occurredAt,
-        sourceKey: input.sourceKey,
-        repId: h.rep.id,
-        repName: h.rep.name,
-        actor: h.audit,
-        followUpAt,
-        fallbackRemindTarget: ctx.channel?.target,
-      },
-      deps.hooks,
-    );
-    return { ok: true, reply: loggedReply(result, company.name, h.timeZone) };
-  }, deps.logger);
+  return errorOnFieldOnFailure<LogFormField>(
+    'notes',
+    async () => {
+      const h = await formHandlerContext(ctx, deps);
+      if (!company) {
+        // A retried submission must not create the customer twice: the record it logged names it.
+        const earlier = await deps.db.prisma.communicationRecord.findUnique({
+          where: { sourceKey: input.sourceKey },
+          select: { company: { select: { id: true, name: true } } },
+        });
+        const created = await companyForNewName(
+          (input.customer as { newName: string }).newName,
+          h,
+          earlier?.company ?? undefined,
+        );
+        if ('error' in created) return { ok: false, errors: { customer: created.error } };
+        company = created;
+      }
+      const sameDay = compareLocalDates(day!, today) === 0;
+      const occurredAt = sameDay
+        ? ctx.now
+        : zonedWallClockToInstant({ ...day!, hour: DEFAULT_HOUR, minute: 0 }, timeZone);
+      let followUpAt: Date | undefined;
+      if (followUpDay) {
+        followUpAt = zonedWallClockToInstant({ ...followUpDay, hour: DEFAULT_HOUR, minute: 0 }, timeZone);
+        if (followUpAt.getTime() <= ctx.now.getTime()) followUpAt = new Date(ctx.now.getTime() + 3_600_000);
+      }
+      const result = await logCommunication(
+        deps.db,
+        {
+          companyId: company.id,
+          text: notes,
+          channelKind: kind === 'chat' ? chatKindFor(ctx.actor.platform) : KIND_TO_CHANNEL[kind],
+          occurredAt,
+          sourceKey: input.sourceKey,
+          repId: h.rep.id,
+          repName: h.rep.name,
+          actor: h.audit,
+          followUpAt,
+          fallbackRemindTarget: ctx.channel?.target,
+        },
+        deps.hooks,
+      );
+      return { ok: true, reply: loggedReply(result, company.name, h.timeZone) };
+    },
+    deps.logger,
+  );
 }
 
 /**
@@ -117,7 +151,11 @@ export async function submitLogForm(input: LogFormInput, ctx: CommandContext, de
  * else an existing customer of exactly that name (never a duplicate), else a new one.
  * @returns the sentence to show next to the customer field when the name is unusable or erased.
  */
-export async function companyForNewName(typed: string, h: HandlerContext, earlier?: { id: string; name: string }): Promise<{ id: string; name: string } | { error: string }> {
+export async function companyForNewName(
+  typed: string,
+  h: HandlerContext,
+  earlier?: { id: string; name: string },
+): Promise<{ id: string; name: string } | { error: string }> {
   if (earlier) return earlier;
   const name = typed.trim();
   const match = confidentMatch(await lookupCustomer(h.deps.db, name, { exactOnly: true }), { requireExact: true });
@@ -125,7 +163,8 @@ export async function companyForNewName(typed: string, h: HandlerContext, earlie
   try {
     return await createCustomer(h.deps.db.prisma, name, h.audit);
   } catch (err) {
-    if (err instanceof RapportError && (err.code === 'erased' || err.code === 'invalid_input')) return { error: err.message };
+    if (err instanceof RapportError && (err.code === 'erased' || err.code === 'invalid_input'))
+      return { error: err.message };
     throw err;
   }
 }

@@ -26,7 +26,9 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
   let text = '';
   for (const split of cmd.customer.splits) {
     if (!split.rest) continue;
-    const match = confidentMatch(await lookupCustomer(deps.db, split.customer, { exactOnly: true }), { requireExact: true });
+    const match = confidentMatch(await lookupCustomer(deps.db, split.customer, { exactOnly: true }), {
+      requireExact: true,
+    });
     if (match) {
       ({ companyId, companyName } = match);
       text = split.rest;
@@ -47,11 +49,23 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
       await resolveCustomer(h, fallback.customer, {
         requireExact: true,
         commandFor: (name) => again(name),
-        extraButtons: [{ label: `Create customer “${fallback.customer}”`, command: again(fallback.customer, ' --new'), confirm: `Create a new customer called “${fallback.customer}”?` }],
+        extraButtons: [
+          {
+            label: `Create customer “${fallback.customer}”`,
+            command: again(fallback.customer, ' --new'),
+            confirm: `Create a new customer called “${fallback.customer}”?`,
+          },
+        ],
         notFound: {
           tone: 'warning',
           text: `No customer called "${fallback.customer}" yet. Create it and log this note?`,
-          buttons: [{ label: `Create “${fallback.customer}” and log`, command: again(fallback.customer, ' --new'), style: 'primary' }],
+          buttons: [
+            {
+              label: `Create “${fallback.customer}” and log`,
+              command: again(fallback.customer, ' --new'),
+              style: 'primary',
+            },
+          ],
           footer: 'Misspelt? Type the command again with the right name, or "lookup <name>" to search.',
         },
       });
@@ -87,7 +101,11 @@ export function loggedReply(result: LogCommunicationResult, companyName: string,
     { label: 'Via', value: via },
     { label: 'When', value: formatInZone(result.record.startedAt, timeZone) },
   ];
-  if (result.followUp) fields.push({ label: 'Follow-up', value: `#${result.followUp.number} due ${formatInZone(result.followUp.dueAt, timeZone)}` });
+  if (result.followUp)
+    fields.push({
+      label: 'Follow-up',
+      value: `#${result.followUp.number} due ${formatInZone(result.followUp.dueAt, timeZone)}`,
+    });
   return {
     tone: 'success',
     title: result.created ? `Logged for ${companyName}` : `Already logged for ${companyName}`,
@@ -95,7 +113,10 @@ export function loggedReply(result: LogCommunicationResult, companyName: string,
       ? `Logged a ${via} for ${companyName.replace(/\.$/, '')}.${result.followUp ? ` Follow-up #${result.followUp.number} is set.` : ''}`
       : `This request was already logged for ${companyName}; nothing new was written.`,
     fields,
-    buttons: [{ label: 'Open customer', command: `lookup ${q(companyName)}` }, ...(result.followUp ? followUpButtons(result.followUp) : [])],
+    buttons: [
+      { label: 'Open customer', command: `lookup ${q(companyName)}` },
+      ...(result.followUp ? followUpButtons(result.followUp) : []),
+    ],
     footer: `Record ${result.record.id}`,
   };
 }

@@ -14,7 +14,15 @@ export async function handleLookup(cmd: Extract<Command, { kind: 'lookup' }>, h:
   const recordSections: ReplySection[] = card.records.map((r) => ({
     title: `${formatInZone(r.lastMessageAt, h.timeZone)} · ${r.channelKind}${r.label ? ` · ${r.label}${r.labelCorrected ? ' (corrected)' : ''}` : ''}`,
     text: snippet(r.messages[0]?.text ?? r.subject ?? ''),
-    buttons: r.label ? [{ label: 'Correct label', command: `label ${r.id}`, input: { placeholder: 'the right label, e.g. quote_request' } }] : undefined,
+    buttons: r.label
+      ? [
+          {
+            label: 'Correct label',
+            command: `label ${r.id}`,
+            input: { placeholder: 'the right label, e.g. quote_request' },
+          },
+        ]
+      : undefined,
   }));
   return {
     tone: 'info',

@@ -41,10 +41,18 @@ describe('shared console feed (real Redis)', () => {
   it('trims down to `keep` at once, and two processes trimming together leave no orphaned entries or keys', async () => {
     const keep = 5;
     const base = `${prefix}:c:console:{feed}`;
-    const feeds = [new SharedConsoleConnector(redis, `${prefix}:c`, keep), new SharedConsoleConnector(redis, `${prefix}:c`, keep)];
-    for (let i = 0; i <= keep * 2; i++) await feeds[0].post('console:team', { text: `message ${i}` }, { idempotencyKey: `s${i}` });
+    const feeds = [
+      new SharedConsoleConnector(redis, `${prefix}:c`, keep),
+      new SharedConsoleConnector(redis, `${prefix}:c`, keep),
+    ];
+    for (let i = 0; i <= keep * 2; i++)
+      await feeds[0].post('console:team', { text: `message ${i}` }, { idempotencyKey: `s${i}` });
     expect(await redis.llen(`${base}:order`)).toBe(keep); // the 11th post trimmed six at once
-    await Promise.all(Array.from({ length: 60 }, (_, i) => feeds[i % 2].post('console:team', { text: `message ${i}` }, { idempotencyKey: `p${i}` })));
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        feeds[i % 2].post('console:team', { text: `message ${i}` }, { idempotencyKey: `p${i}` }),
+      ),
+    );
     const length = await redis.llen(`${base}:order`);
     expect(length).toBeGreaterThanOrEqual(keep);
     expect(length).toBeLessThanOrEqual(keep * 2);
@@ -59,7 +67,11 @@ describe('shared console feed (real Redis)', () => {
     const client = connectRedis(own.url);
     try {
       const feed = new SharedConsoleConnector(client, '{feed-test}', 50);
-      const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => feed.post('console:team', { text: `reminder ${i}` }, { idempotencyKey: `r${i}` })));
+      const burst = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          feed.post('console:team', { text: `reminder ${i}` }, { idempotencyKey: `r${i}` }),
+        ),
+      );
       expect(new Set(burst.map((p) => p.externalId)).size).toBe(10);
       await client.script('FLUSH');
       const [again, fresh] = await Promise.all([

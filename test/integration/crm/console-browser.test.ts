@@ -20,14 +20,30 @@ describe('console in headless Chromium', () => {
   beforeAll(async () => {
     t = await createTestDatabase('pglite');
     const app = express();
-    app.use(createConsoleRouter({ executeCommand: (text, ctx) => executeCommand(text, ctx, { db: t.db, hooks: noopPipelineHooks }), db: t.db, timezone: 'Europe/Berlin', connector }));
+    app.use(
+      createConsoleRouter({
+        executeCommand: (text, ctx) => executeCommand(text, ctx, { db: t.db, hooks: noopPipelineHooks }),
+        db: t.db,
+        timezone: 'Europe/Berlin',
+        connector,
+      }),
+    );
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage();
     page.on('dialog', (d) => void d.accept());
@@ -72,13 +88,17 @@ describe('console in headless Chromium', () => {
     const doneReply = page.locator('#chat > li .reply').last();
     await expect.poll(() => doneReply.locator('.reply-text').first().textContent()).toMatch(/send the quote: done\./);
     await expect.poll(() => doneReply.locator('.section dd').nth(2).textContent()).toBe('done');
-    expect(await (await t.db.prisma.followUp.findFirstOrThrow({ where: { title: 'send the quote' } })).status).toBe('done');
+    expect(await (await t.db.prisma.followUp.findFirstOrThrow({ where: { title: 'send the quote' } })).status).toBe(
+      'done',
+    );
 
     // The Snooze menu runs the chosen command; a posted reminder appears live in the team channel and updates in place.
     const second = await send('remind "Acme <b>Ltd</b>" friday call back');
     await second.getByRole('button', { name: 'Snooze', exact: true }).click();
     await second.getByRole('button', { name: 'Tomorrow 9:00' }).click();
-    await expect.poll(() => page.locator('#chat > li .reply').last().locator('.reply-text').first().textContent()).toMatch(/snoozed until/);
+    await expect
+      .poll(() => page.locator('#chat > li .reply').last().locator('.reply-text').first().textContent())
+      .toMatch(/snoozed until/);
 
     const { externalId } = await connector.post('console:team', { text: 'Reminder: call back Acme', tone: 'info' });
     await page.locator('#feed li', { hasText: 'Reminder: call back Acme' }).waitFor();
@@ -88,9 +108,17 @@ describe('console in headless Chromium', () => {
   });
 
   it('refuses cross-site browser requests and answers local ones', async () => {
-    const res = await fetch(`${base}/api/command`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' }, body: JSON.stringify({ text: 'help' }) });
+    const res = await fetch(`${base}/api/command`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' },
+      body: JSON.stringify({ text: 'help' }),
+    });
     expect(res.status).toBe(403);
-    const ok = await fetch(`${base}/api/command`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'help' }) });
+    const ok = await fetch(`${base}/api/command`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 'help' }),
+    });
     expect((await ok.json()).title).toBe('Rapport commands');
   });
 });

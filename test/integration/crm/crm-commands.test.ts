@@ -29,7 +29,8 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     requestKey: `req-${kind}-${key++}`,
     ...over,
   });
-  const run = (text: string, over: Partial<CommandContext> = {}): Promise<Reply> => executeCommand(text, ctx(over), { db: t.db, hooks });
+  const run = (text: string, over: Partial<CommandContext> = {}): Promise<Reply> =>
+    executeCommand(text, ctx(over), { db: t.db, hooks });
   const sectionCommands = (r: Reply) => (r.sections ?? []).flatMap((s) => (s.buttons ?? []).map((b) => b.command));
 
   beforeAll(async () => {
@@ -50,8 +51,19 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     const acme = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'ACME Corp.' } });
     await t.db.prisma.contact.createMany({
       data: [
-        { companyId: globex.id, name: 'Hank Scorpio', normalizedName: normalizePersonName('Hank Scorpio'), emails: ['hank@globex.com'] },
-        { companyId: acme.id, name: 'Jo Miller', normalizedName: normalizePersonName('Jo Miller'), emails: ['jo@acme.com'], platformUserIds: ['slack:T1/U99'] },
+        {
+          companyId: globex.id,
+          name: 'Hank Scorpio',
+          normalizedName: normalizePersonName('Hank Scorpio'),
+          emails: ['hank@globex.com'],
+        },
+        {
+          companyId: acme.id,
+          name: 'Jo Miller',
+          normalizedName: normalizePersonName('Jo Miller'),
+          emails: ['jo@acme.com'],
+          platformUserIds: ['slack:T1/U99'],
+        },
       ],
     });
   });
@@ -93,7 +105,10 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect(first.tone).toBe('success');
     const again = await run('log acme Called Jo, wants a quote --via call', { requestKey: 'same-request' });
     expect(again.title).toMatch(/^Already logged/);
-    const records = await t.db.prisma.communicationRecord.findMany({ where: { sourceKey: 'console:command:same-request' }, include: { messages: true } });
+    const records = await t.db.prisma.communicationRecord.findMany({
+      where: { sourceKey: 'console:command:same-request' },
+      include: { messages: true },
+    });
     expect(records).toHaveLength(1);
     expect(records[0].channelKind).toBe('call');
     expect(records[0].messages.map((m) => m.text)).toEqual(['Called Jo, wants a quote']);
@@ -101,7 +116,10 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
 
     const quoted = await run('log "Acme Widgets Ltd" "Demo went well" --at yesterday 3pm --follow-up friday 10am');
     expect(quoted.tone).toBe('success');
-    const rec = await t.db.prisma.communicationRecord.findFirstOrThrow({ where: { subject: 'Demo went well' }, include: { followUps: true, company: true } });
+    const rec = await t.db.prisma.communicationRecord.findFirstOrThrow({
+      where: { subject: 'Demo went well' },
+      include: { followUps: true, company: true },
+    });
     expect(rec.company?.name).toBe('Acme Widgets Ltd');
     expect(rec.startedAt.toISOString()).toBe('2026-11-22T20:00:00.000Z'); // 3pm EST
     expect(rec.followUps[0].dueAt.toISOString()).toBe('2026-11-27T15:00:00.000Z'); // Friday 10am EST
@@ -136,7 +154,12 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect(reminded.title).toMatch(/^Follow-up #\d+ set/);
     const number = Number(/#(\d+)/.exec(reminded.title!)![1]);
     const f = await t.db.prisma.followUp.findUniqueOrThrow({ where: { number } });
-    expect(f).toMatchObject({ title: 'send the contract', status: 'open', source: 'manual', remindTarget: 'console:team' });
+    expect(f).toMatchObject({
+      title: 'send the contract',
+      status: 'open',
+      source: 'manual',
+      remindTarget: 'console:team',
+    });
     expect(f.dueAt.toISOString()).toBe('2026-11-24T14:00:00.000Z');
     const list = await run('followups');
     expect(sectionCommands(list)).toContain(`done ${number}`);
@@ -146,8 +169,12 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { number } })).status).toBe('snoozed');
     // Bob must exist as a rep before he can be assigned.
     expect((await run(`assign ${number} @bob`)).tone).toBe('error');
-    await run('help', { actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'Asia/Tokyo' } });
-    await run('followups', { actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'Asia/Tokyo' } });
+    await run('help', {
+      actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'Asia/Tokyo' },
+    });
+    await run('followups', {
+      actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'Asia/Tokyo' },
+    });
     expect((await run(`assign ${number} @bob`)).tone).toBe('success');
     const done = await run(`done ${number}`);
     expect(done.sections?.[0].fields).toContainEqual({ label: 'Status', value: 'done' });
@@ -156,21 +183,48 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect((await run(`snooze ${number} friday`)).tone).toBe('error');
     expect((await run('done 99999')).text).toMatch(/no follow-up #99999/);
     const actions = await t.db.prisma.auditLog.findMany({ where: { subject: f.id }, orderBy: { createdAt: 'asc' } });
-    expect(actions.map((a) => a.action)).toEqual(['followup.create', 'followup.snooze', 'followup.assign', 'followup.done']);
+    expect(actions.map((a) => a.action)).toEqual([
+      'followup.create',
+      'followup.snooze',
+      'followup.assign',
+      'followup.done',
+    ]);
   });
 
   it('accept and label correct the pipeline suggestions', async () => {
     const acme = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'ACME Corp.' } });
-    const record = await t.db.prisma.communicationRecord.findFirstOrThrow({ where: { companyId: acme.id }, include: { messages: true } });
-    await t.db.prisma.classification.create({ data: { recordId: record.id, messageId: record.messages[0].id, label: 'other', confidence: 0.6, modelVersion: 'test' } });
-    const suggestion = await t.db.prisma.followUp.create({ data: { companyId: acme.id, recordId: record.id, title: 'Send quote', dueAt: new Date('2026-11-25T15:00:00Z'), status: 'suggested', source: 'suggested' } });
+    const record = await t.db.prisma.communicationRecord.findFirstOrThrow({
+      where: { companyId: acme.id },
+      include: { messages: true },
+    });
+    await t.db.prisma.classification.create({
+      data: {
+        recordId: record.id,
+        messageId: record.messages[0].id,
+        label: 'other',
+        confidence: 0.6,
+        modelVersion: 'test',
+      },
+    });
+    const suggestion = await t.db.prisma.followUp.create({
+      data: {
+        companyId: acme.id,
+        recordId: record.id,
+        title: 'Send quote',
+        dueAt: new Date('2026-11-25T15:00:00Z'),
+        status: 'suggested',
+        source: 'suggested',
+      },
+    });
     expect((await run(`accept ${suggestion.number}`)).tone).toBe('success');
     expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { id: suggestion.id } })).status).toBe('open');
     const labelled = await run(`label ${record.id} quote_request`);
     expect(labelled.tone).toBe('success');
     const cls = await t.db.prisma.classification.findFirstOrThrow({ where: { recordId: record.id } });
     expect(cls.correctedLabel).toBe('quote_request');
-    expect(await t.db.prisma.labeledExample.findMany({ where: { recordId: record.id } })).toMatchObject([{ label: 'quote_request', source: 'correction' }]);
+    expect(await t.db.prisma.labeledExample.findMany({ where: { recordId: record.id } })).toMatchObject([
+      { label: 'quote_request', source: 'correction' },
+    ]);
     const card = await run('lookup acme');
     expect(card.sections?.some((s) => s.title?.includes('quote_request (corrected)'))).toBe(true);
   });
@@ -195,7 +249,9 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
 
   it('forget needs a confirmation, erases every trace and refuses a re-log', async () => {
     const acme = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'ACME Corp.' } });
-    const recordIds = (await t.db.prisma.communicationRecord.findMany({ where: { companyId: acme.id } })).map((r) => r.id);
+    const recordIds = (await t.db.prisma.communicationRecord.findMany({ where: { companyId: acme.id } })).map(
+      (r) => r.id,
+    );
     expect(recordIds.length).toBeGreaterThan(0);
     await run('link acme corp');
     const ask = await run('forget acme corp');
@@ -204,7 +260,13 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect(command).toMatch(/^forget "ACME Corp\." --confirm [0-9a-f]{16}$/);
     // The token is bound to this customer and this rep.
     expect((await run(command.replace('"ACME Corp."', '"Globex Corporation"'))).tone).toBe('error');
-    expect((await run(command, { actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'UTC' } })).tone).toBe('error');
+    expect(
+      (
+        await run(command, {
+          actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'UTC' },
+        })
+      ).tone,
+    ).toBe('error');
     // A guessed token, and a real one after 24 hours, are refused too.
     expect((await run('forget "ACME Corp." --confirm 0123456789abcdef')).tone).toBe('error');
     expect((await run(command, { now: new Date(NOW.getTime() + 25 * 3_600_000) })).text).toMatch(/not valid/);
@@ -219,13 +281,28 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect(await t.db.prisma.communicationRecord.count({ where: { id: { in: recordIds } } })).toBe(0);
     expect(await t.db.prisma.message.count({ where: { recordId: { in: recordIds } } })).toBe(0);
     expect(await t.db.prisma.classification.count({ where: { recordId: { in: recordIds } } })).toBe(0);
-    expect(await t.db.prisma.followUp.count({ where: { OR: [{ companyId: acme.id }, { recordId: { in: recordIds } }] } })).toBe(0);
+    expect(
+      await t.db.prisma.followUp.count({ where: { OR: [{ companyId: acme.id }, { recordId: { in: recordIds } }] } }),
+    ).toBe(0);
     expect(await t.db.prisma.channelLink.count({ where: { companyId: acme.id } })).toBe(0);
     expect(await t.db.prisma.labeledExample.count({ where: { recordId: { in: recordIds } } })).toBe(0);
     // No table still holds the customer's name, domain, email or texts anywhere (audit log included).
-    const tables = ['Company', 'Contact', 'CommunicationRecord', 'Message', 'Classification', 'FollowUp', 'ChannelLink', 'LabeledExample', 'Tombstone', 'AuditLog'];
+    const tables = [
+      'Company',
+      'Contact',
+      'CommunicationRecord',
+      'Message',
+      'Classification',
+      'FollowUp',
+      'ChannelLink',
+      'LabeledExample',
+      'Tombstone',
+      'AuditLog',
+    ];
     for (const table of tables) {
-      const rows = await t.db.sql.query(`SELECT * FROM "${table}" t WHERE t::text ILIKE '%acme.com%' OR t::text ILIKE '%jo miller%' OR t::text ILIKE '%Called Jo%' OR t::text ILIKE '%ACME Corp%'`);
+      const rows = await t.db.sql.query(
+        `SELECT * FROM "${table}" t WHERE t::text ILIKE '%acme.com%' OR t::text ILIKE '%jo miller%' OR t::text ILIKE '%Called Jo%' OR t::text ILIKE '%ACME Corp%'`,
+      );
       expect(count(rows), table).toBe(0);
     }
     const audit = await t.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'customer.erase' } });
@@ -235,7 +312,12 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect(await isTombstoned(t.db, [{ kind: 'platform-user', value: 'slack:T1/U99' }])).toBe(true);
     expect(await isTombstoned(t.db, [{ kind: 'email', value: 'hank@globex.com' }])).toBe(false);
 
-    for (const again of ['log jo@acme.com Called back --new', 'log acme.com Called back --new', 'log "ACME Corp." Called back --new', 'log jo@acme.com Called back']) {
+    for (const again of [
+      'log jo@acme.com Called back --new',
+      'log acme.com Called back --new',
+      'log "ACME Corp." Called back --new',
+      'log jo@acme.com Called back',
+    ]) {
       const reply = await run(again);
       expect(reply.tone, again).toBe('error');
       expect(reply.text).toMatch(/erased on request/);

@@ -28,13 +28,29 @@ describe.each(TEST_DATABASE_KINDS)('due and idempotent remind on %s', (kind) => 
     requestKey: `due-${kind}-${key++}`,
     ...over,
   });
-  const run = (text: string, over: Partial<CommandContext> = {}): Promise<Reply> => executeCommand(text, ctx(over), { db: t.db, hooks });
+  const run = (text: string, over: Partial<CommandContext> = {}): Promise<Reply> =>
+    executeCommand(text, ctx(over), { db: t.db, hooks });
   const suggestion = (status: 'suggested' | 'open' | 'snoozed' | 'done' | 'dismissed' = 'suggested') =>
-    t.db.prisma.followUp.create({ data: { companyId, title: `Send quote (${status})`, dueAt: new Date('2026-11-25T15:00:00Z'), status, source: 'suggested', escalatedAt: new Date('2026-11-23T12:00:00Z') } });
+    t.db.prisma.followUp.create({
+      data: {
+        companyId,
+        title: `Send quote (${status})`,
+        dueAt: new Date('2026-11-25T15:00:00Z'),
+        status,
+        source: 'suggested',
+        escalatedAt: new Date('2026-11-23T12:00:00Z'),
+      },
+    });
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
-    const company = await t.db.prisma.company.create({ data: { name: 'Globex Corporation', normalizedName: normalizeCompanyName('Globex Corporation'), domains: ['globex.com'] } });
+    const company = await t.db.prisma.company.create({
+      data: {
+        name: 'Globex Corporation',
+        normalizedName: normalizeCompanyName('Globex Corporation'),
+        domains: ['globex.com'],
+      },
+    });
     companyId = company.id;
   });
   afterAll(async () => {
@@ -55,7 +71,13 @@ describe.each(TEST_DATABASE_KINDS)('due and idempotent remind on %s', (kind) => 
     expect(after.escalatedAt).toBeNull();
     expect(changed).toEqual([f.id]);
     const audit = await t.db.prisma.auditLog.findFirstOrThrow({ where: { subject: f.id, action: 'followup.due' } });
-    expect(audit.details).toMatchObject({ number: f.number, from: 'suggested', to: 'suggested', dueAt: '2026-11-27T19:00:00.000Z', previousDueAt: '2026-11-25T15:00:00.000Z' });
+    expect(audit.details).toMatchObject({
+      number: f.number,
+      from: 'suggested',
+      to: 'suggested',
+      dueAt: '2026-11-27T19:00:00.000Z',
+      previousDueAt: '2026-11-25T15:00:00.000Z',
+    });
     const rep = await t.db.prisma.rep.findFirstOrThrow({ where: { platformUserIds: { has: 'console:alice' } } });
     expect(audit.actor).toBe(rep.id);
 
@@ -81,7 +103,9 @@ describe.each(TEST_DATABASE_KINDS)('due and idempotent remind on %s', (kind) => 
       const reply = await run(`due ${f.number} friday`);
       expect(reply.tone).toBe('error');
       expect(reply.text).toContain(`is ${status}; it cannot be rescheduled`);
-      expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).dueAt.toISOString()).toBe('2026-11-25T15:00:00.000Z');
+      expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).dueAt.toISOString()).toBe(
+        '2026-11-25T15:00:00.000Z',
+      );
     }
     const open = await suggestion('open');
     expect((await run(`due ${open.number} yesterday 5pm`)).text).toMatch(/in the past/);
@@ -98,7 +122,13 @@ describe.each(TEST_DATABASE_KINDS)('due and idempotent remind on %s', (kind) => 
     const rep = await t.db.prisma.rep.findFirstOrThrow();
     changed.length = 0;
     const at = new Date('2026-12-01T10:00:00Z');
-    const result = await changeFollowUp(t.db, f.number, { kind: 'due', dueAt: at }, { repId: rep.id, platform: 'console' }, hooks);
+    const result = await changeFollowUp(
+      t.db,
+      f.number,
+      { kind: 'due', dueAt: at },
+      { repId: rep.id, platform: 'console' },
+      hooks,
+    );
     expect(result.changed).toBe(true);
     expect(result.followUp.dueAt.toISOString()).toBe(at.toISOString());
     expect(changed).toEqual([f.id]);
@@ -124,8 +154,19 @@ describe.each(TEST_DATABASE_KINDS)('due and idempotent remind on %s', (kind) => 
 
   it('two retries racing each other still create one follow-up', async () => {
     const rep = await t.db.prisma.rep.findFirstOrThrow();
-    const input = { companyId, title: 'race', dueAt: new Date('2026-12-02T10:00:00Z'), assigneeRepId: rep.id, actor: { repId: rep.id, platform: 'console' }, requestKey: `race-${kind}` };
-    const results = await Promise.all([createFollowUp(t.db, input, hooks), createFollowUp(t.db, input, hooks), createFollowUp(t.db, input, hooks)]);
+    const input = {
+      companyId,
+      title: 'race',
+      dueAt: new Date('2026-12-02T10:00:00Z'),
+      assigneeRepId: rep.id,
+      actor: { repId: rep.id, platform: 'console' },
+      requestKey: `race-${kind}`,
+    };
+    const results = await Promise.all([
+      createFollowUp(t.db, input, hooks),
+      createFollowUp(t.db, input, hooks),
+      createFollowUp(t.db, input, hooks),
+    ]);
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(await t.db.prisma.followUp.count({ where: { title: 'race' } })).toBe(1);

@@ -37,39 +37,76 @@ describe.each(TEST_DATABASE_KINDS)('log and follow-up forms, home overview and c
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
-    companyId = (await t.db.prisma.company.create({ data: { name: 'Globex', normalizedName: 'globex', domains: ['globex.com'] } })).id;
+    companyId = (
+      await t.db.prisma.company.create({ data: { name: 'Globex', normalizedName: 'globex', domains: ['globex.com'] } })
+    ).id;
   });
   afterAll(async () => {
     await t?.dispose();
   });
 
-  it('log form: dates are the rep\'s days (a future day is refused; a follow-up today after 9:00 is due in an hour; an earlier day is 9:00 then)', async () => {
+  it("log form: dates are the rep's days (a future day is refused; a follow-up today after 9:00 is due in an hour; an earlier day is 9:00 then)", async () => {
     const deps = { db: t.db, hooks };
-    const future = await submitLogForm({ customer: { companyId }, notes: 'x', date: '2026-11-24', sourceKey: 'k0' }, ctx(), deps);
+    const future = await submitLogForm(
+      { customer: { companyId }, notes: 'x', date: '2026-11-24', sourceKey: 'k0' },
+      ctx(),
+      deps,
+    );
     expect(future).toEqual({ ok: false, errors: { date: expect.stringMatching(/not happened yet/) } });
-    const kinds = await submitLogForm({ customer: { companyId }, notes: 'x', kind: 'fax' as never, sourceKey: 'k0' }, ctx(), deps);
+    const kinds = await submitLogForm(
+      { customer: { companyId }, notes: 'x', kind: 'fax' as never, sourceKey: 'k0' },
+      ctx(),
+      deps,
+    );
     expect(kinds).toEqual({ ok: false, errors: { kind: expect.stringMatching(/call, meeting, email, chat, note/) } });
 
     // 10:00 in New York: a follow-up "today" would be 9:00, already past, so it is due in an hour.
-    const today = await submitLogForm({ customer: { companyId }, kind: 'meeting', notes: 'Met the CFO', date: '2026-11-20', followUpDate: '2026-11-23', sourceKey: 'k1' }, ctx(), deps);
+    const today = await submitLogForm(
+      {
+        customer: { companyId },
+        kind: 'meeting',
+        notes: 'Met the CFO',
+        date: '2026-11-20',
+        followUpDate: '2026-11-23',
+        sourceKey: 'k1',
+      },
+      ctx(),
+      deps,
+    );
     expect(today.ok).toBe(true);
-    const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({ where: { sourceKey: 'k1' }, include: { followUps: true } });
+    const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({
+      where: { sourceKey: 'k1' },
+      include: { followUps: true },
+    });
     expect(record.channelKind).toBe('meeting');
     expect(record.startedAt.toISOString()).toBe('2026-11-20T14:00:00.000Z'); // Friday 9:00 in New York
     expect(record.followUps[0].dueAt.toISOString()).toBe('2026-11-23T16:00:00.000Z');
     expect(logged).toContain(record.id);
     // In Berlin it is already Monday 16:00: the same day is today there too, and 2026-11-24 is tomorrow 9:00 Berlin time.
-    const berlin = await submitLogForm({ customer: { companyId }, notes: 'Called', followUpDate: '2026-11-24', sourceKey: 'k2' }, ctx('Europe/Berlin'), deps);
+    const berlin = await submitLogForm(
+      { customer: { companyId }, notes: 'Called', followUpDate: '2026-11-24', sourceKey: 'k2' },
+      ctx('Europe/Berlin'),
+      deps,
+    );
     expect(berlin.ok).toBe(true);
     const fu = await t.db.prisma.followUp.findFirstOrThrow({ where: { record: { sourceKey: 'k2' } } });
     expect(fu.dueAt.toISOString()).toBe('2026-11-24T08:00:00.000Z');
   });
 
-  it('follow-up form: remind\'s rules, then one follow-up per request key; the home overview lists it due today', async () => {
+  it("follow-up form: remind's rules, then one follow-up per request key; the home overview lists it due today", async () => {
     const deps = { db: t.db, hooks };
-    const bad = await submitFollowUpForm({ customer: undefined, title: 'x'.repeat(501), dueAt: new Date(NOW.getTime() - 1), requestKey: 'r0' }, ctx(), deps);
+    const bad = await submitFollowUpForm(
+      { customer: undefined, title: 'x'.repeat(501), dueAt: new Date(NOW.getTime() - 1), requestKey: 'r0' },
+      ctx(),
+      deps,
+    );
     expect(bad.ok ? [] : Object.keys(bad.errors).sort()).toEqual(['customer', 'dueAt', 'title']);
-    const input = { customer: { companyId }, title: 'Call back', dueAt: new Date(NOW.getTime() + 2 * 3_600_000), requestKey: 'r1' };
+    const input = {
+      customer: { companyId },
+      title: 'Call back',
+      dueAt: new Date(NOW.getTime() + 2 * 3_600_000),
+      requestKey: 'r1',
+    };
     const first = await submitFollowUpForm(input, ctx(), deps);
     const again = await submitFollowUpForm(input, ctx(), deps);
     expect(first.ok && first.reply.title).toMatch(/set$/);
@@ -77,28 +114,63 @@ describe.each(TEST_DATABASE_KINDS)('log and follow-up forms, home overview and c
     expect(await t.db.prisma.followUp.count({ where: { requestKey: 'r1' } })).toBe(1);
     const lists = await homeOverview(ctx(), deps);
     expect(lists.map((l) => l.key)).toEqual(['overdue', 'today', 'open', 'suggestions']);
-    expect(lists.find((l) => l.key === 'today')!.items.map((i) => i.title)).toContain(`#${(await t.db.prisma.followUp.findUniqueOrThrow({ where: { requestKey: 'r1' } })).number} Call back`);
+    expect(lists.find((l) => l.key === 'today')!.items.map((i) => i.title)).toContain(
+      `#${(await t.db.prisma.followUp.findUniqueOrThrow({ where: { requestKey: 'r1' } })).number} Call back`,
+    );
   });
 
   it('guesses a customer from a linked channel, else from an email (contact or company domain), never from free mail', async () => {
-    const hooli = await t.db.prisma.company.create({ data: { name: 'Hooli', normalizedName: 'hooli', contacts: { create: { name: 'Gavin', normalizedName: 'gavin', emails: ['gavin@gmail.com'] } } } });
-    await t.db.prisma.channelLink.create({ data: { platform: 'slack', channelRef: 'T1/CLINKED', companyId: hooli.id } });
-    expect(await guessCustomer(t.db, { platform: 'slack', channelRef: 'T1/CLINKED', emails: ['ana@globex.com'] })).toMatchObject({ companyId: hooli.id, reason: 'channel' });
-    expect(await guessCustomer(t.db, { platform: 'slack', channelRef: 'T1/CNONE', emails: ['me@gmail.com', 'ana@globex.com'] })).toMatchObject({ companyId, reason: 'email' });
-    expect(await guessCustomer(t.db, { platform: 'slack', emails: ['gavin@gmail.com'] })).toMatchObject({ companyId: hooli.id }); // a known contact's own address
-    expect(await guessCustomer(t.db, { platform: 'slack', emails: ['someone@gmail.com', 'x@unknown.example'] })).toBeUndefined();
+    const hooli = await t.db.prisma.company.create({
+      data: {
+        name: 'Hooli',
+        normalizedName: 'hooli',
+        contacts: { create: { name: 'Gavin', normalizedName: 'gavin', emails: ['gavin@gmail.com'] } },
+      },
+    });
+    await t.db.prisma.channelLink.create({
+      data: { platform: 'slack', channelRef: 'T1/CLINKED', companyId: hooli.id },
+    });
+    expect(
+      await guessCustomer(t.db, { platform: 'slack', channelRef: 'T1/CLINKED', emails: ['ana@globex.com'] }),
+    ).toMatchObject({ companyId: hooli.id, reason: 'channel' });
+    expect(
+      await guessCustomer(t.db, {
+        platform: 'slack',
+        channelRef: 'T1/CNONE',
+        emails: ['me@gmail.com', 'ana@globex.com'],
+      }),
+    ).toMatchObject({ companyId, reason: 'email' });
+    expect(await guessCustomer(t.db, { platform: 'slack', emails: ['gavin@gmail.com'] })).toMatchObject({
+      companyId: hooli.id,
+    }); // a known contact's own address
+    expect(
+      await guessCustomer(t.db, { platform: 'slack', emails: ['someone@gmail.com', 'x@unknown.example'] }),
+    ).toBeUndefined();
   });
 
   it('a write that fails after validation keeps the form open: an error sentence on the notes field, nothing written', async () => {
     await t.db.sql.exec('ALTER TABLE "Message" RENAME TO "MessageAway"');
     try {
-      const result = await submitLogForm({ customer: { companyId }, notes: 'Lost?', sourceKey: 'k-fail' }, ctx(), { db: t.db, hooks });
-      expect(result).toEqual({ ok: false, errors: { notes: 'Could not save this just now; nothing was written. Submit again in a moment.' } });
+      const result = await submitLogForm({ customer: { companyId }, notes: 'Lost?', sourceKey: 'k-fail' }, ctx(), {
+        db: t.db,
+        hooks,
+      });
+      expect(result).toEqual({
+        ok: false,
+        errors: { notes: 'Could not save this just now; nothing was written. Submit again in a moment.' },
+      });
     } finally {
       await t.db.sql.exec('ALTER TABLE "MessageAway" RENAME TO "Message"');
     }
     expect(await t.db.prisma.communicationRecord.count({ where: { sourceKey: 'k-fail' } })).toBe(0);
     // Submitted again once the database is back: logged.
-    expect((await submitLogForm({ customer: { companyId }, notes: 'Lost?', sourceKey: 'k-fail' }, ctx(), { db: t.db, hooks })).ok).toBe(true);
+    expect(
+      (
+        await submitLogForm({ customer: { companyId }, notes: 'Lost?', sourceKey: 'k-fail' }, ctx(), {
+          db: t.db,
+          hooks,
+        })
+      ).ok,
+    ).toBe(true);
   });
 });

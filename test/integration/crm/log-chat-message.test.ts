@@ -3,7 +3,12 @@ import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../.
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { eraseCustomer } from '../../../src/services/erase-customer.service.ts';
-import { deleteChatMessage, editChatMessage, logChatMessage, type ChatMessageInput } from '../../../src/services/log-chat-message.service.ts';
+import {
+  deleteChatMessage,
+  editChatMessage,
+  logChatMessage,
+  type ChatMessageInput,
+} from '../../../src/services/log-chat-message.service.ts';
 
 describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => {
   let t: TestDatabase;
@@ -41,7 +46,9 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
   });
   beforeEach(async () => {
     calls = [];
-    const c = await t.db.prisma.company.create({ data: { name: `Acme ${seq}`, normalizedName: normalizeCompanyName(`Acme ${seq}`), domains: [] } });
+    const c = await t.db.prisma.company.create({
+      data: { name: `Acme ${seq}`, normalizedName: normalizeCompanyName(`Acme ${seq}`), domains: [] },
+    });
     companyId = c.id;
   });
   afterAll(async () => {
@@ -52,12 +59,24 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
     const root = msg();
     const first = await logChatMessage(t.db, root, hooks);
     expect(first).toMatchObject({ status: 'logged', newRecord: true });
-    const reply = await logChatMessage(t.db, msg({ threadKey: root.threadKey, author: { platformUserId: 'T1/U1', name: 'Rep Ann', isBot: false }, direction: 'outbound', text: 'Sure, sending it today' }), hooks);
+    const reply = await logChatMessage(
+      t.db,
+      msg({
+        threadKey: root.threadKey,
+        author: { platformUserId: 'T1/U1', name: 'Rep Ann', isBot: false },
+        direction: 'outbound',
+        text: 'Sure, sending it today',
+      }),
+      hooks,
+    );
     expect(reply).toMatchObject({ status: 'logged', newRecord: false });
     if (first.status !== 'logged' || reply.status !== 'logged') throw new Error('not logged');
     expect(reply.recordId).toBe(first.recordId);
 
-    const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({ where: { id: first.recordId }, include: { messages: { orderBy: { sentAt: 'asc' } } } });
+    const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({
+      where: { id: first.recordId },
+      include: { messages: { orderBy: { sentAt: 'asc' } } },
+    });
     expect(record.sourceKey).toBe(`slack:T1/C1/${root.threadKey}`);
     expect(record.channelKind).toBe('slack');
     expect(record.companyId).toBe(companyId);
@@ -68,7 +87,12 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
     expect(record.messages[0].externalId).toBe(`slack:T1/C1/${root.messageKey}`);
     // The customer's author became a contact of the company, reachable for erase.
     const contact = await t.db.prisma.contact.findUniqueOrThrow({ where: { id: record.messages[0].contactId! } });
-    expect(contact).toMatchObject({ companyId, name: 'Jo Customer', emails: ['jo@acme.com'], platformUserIds: ['slack:T2/U9'] });
+    expect(contact).toMatchObject({
+      companyId,
+      name: 'Jo Customer',
+      emails: ['jo@acme.com'],
+      platformUserIds: ['slack:T2/U9'],
+    });
     expect(record.messages[1].contactId).toBeNull();
     expect(calls).toEqual([`logged:${first.messageId}`, `logged:${reply.messageId}`]);
     const audits = await t.db.prisma.auditLog.findMany({ where: { action: 'message.log', subject: first.recordId } });
@@ -88,7 +112,10 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
 
   it('skips bot messages and empty text without writing', async () => {
     const before = await t.db.prisma.message.count();
-    expect(await logChatMessage(t.db, msg({ author: { platformUserId: 'T1/B1', isBot: true } }), hooks)).toEqual({ status: 'skipped', reason: 'bot' });
+    expect(await logChatMessage(t.db, msg({ author: { platformUserId: 'T1/B1', isBot: true } }), hooks)).toEqual({
+      status: 'skipped',
+      reason: 'bot',
+    });
     expect(await logChatMessage(t.db, msg({ text: '   ' }), hooks)).toEqual({ status: 'skipped', reason: 'empty' });
     expect(await t.db.prisma.message.count()).toBe(before);
     expect(calls).toEqual([]);
@@ -105,19 +132,38 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
     const m = msg();
     const o = await logChatMessage(t.db, m, hooks);
     if (o.status !== 'logged') throw new Error(o.status);
-    await t.db.prisma.classification.create({ data: { recordId: o.recordId, messageId: o.messageId, label: 'purchase', confidence: 0.9, modelVersion: 'test' } });
+    await t.db.prisma.classification.create({
+      data: { recordId: o.recordId, messageId: o.messageId, label: 'purchase', confidence: 0.9, modelVersion: 'test' },
+    });
     const ref = { platform: 'slack' as const, channelRef: 'T1/C1', messageKey: m.messageKey };
-    const edited = await editChatMessage(t.db, { ...ref, text: 'The app *crashes* on login', cleanText: 'The app crashes on login', editedAt: new Date('2026-11-22T10:05:00Z') }, hooks);
+    const edited = await editChatMessage(
+      t.db,
+      {
+        ...ref,
+        text: 'The app *crashes* on login',
+        cleanText: 'The app crashes on login',
+        editedAt: new Date('2026-11-22T10:05:00Z'),
+      },
+      hooks,
+    );
     expect(edited).toMatchObject({ status: 'updated', messageId: o.messageId });
     const stored = await t.db.prisma.message.findUniqueOrThrow({ where: { id: o.messageId } });
     expect([stored.text, stored.cleanText]).toEqual(['The app *crashes* on login', 'The app crashes on login']);
     expect(await t.db.prisma.classification.count({ where: { messageId: o.messageId } })).toBe(0);
     expect(calls).toContain(`edited:${o.messageId}`);
 
-    const stale = await editChatMessage(t.db, { ...ref, text: 'older words', editedAt: new Date('2026-11-22T10:01:00Z') }, hooks);
+    const stale = await editChatMessage(
+      t.db,
+      { ...ref, text: 'older words', editedAt: new Date('2026-11-22T10:01:00Z') },
+      hooks,
+    );
     expect(stale.status).toBe('unchanged');
-    expect((await t.db.prisma.message.findUniqueOrThrow({ where: { id: o.messageId } })).text).toBe('The app *crashes* on login');
-    expect(await editChatMessage(t.db, { ...ref, messageKey: '1.2', text: 'x', editedAt: new Date() }, hooks)).toEqual({ status: 'not_found' });
+    expect((await t.db.prisma.message.findUniqueOrThrow({ where: { id: o.messageId } })).text).toBe(
+      'The app *crashes* on login',
+    );
+    expect(await editChatMessage(t.db, { ...ref, messageKey: '1.2', text: 'x', editedAt: new Date() }, hooks)).toEqual({
+      status: 'not_found',
+    });
     expect(await t.db.prisma.auditLog.count({ where: { action: 'message.edit', subject: o.recordId } })).toBe(1);
   });
 
@@ -125,8 +171,27 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
     const m = msg();
     const o = await logChatMessage(t.db, m, hooks);
     if (o.status !== 'logged') throw new Error(o.status);
-    await t.db.prisma.classification.create({ data: { recordId: o.recordId, messageId: o.messageId, label: 'other', correctedLabel: 'need', confidence: 0.4, modelVersion: 'test' } });
-    await editChatMessage(t.db, { platform: 'slack', channelRef: 'T1/C1', messageKey: m.messageKey, text: 'We need more seats', editedAt: new Date('2026-11-22T11:00:00Z') }, hooks);
+    await t.db.prisma.classification.create({
+      data: {
+        recordId: o.recordId,
+        messageId: o.messageId,
+        label: 'other',
+        correctedLabel: 'need',
+        confidence: 0.4,
+        modelVersion: 'test',
+      },
+    });
+    await editChatMessage(
+      t.db,
+      {
+        platform: 'slack',
+        channelRef: 'T1/C1',
+        messageKey: m.messageKey,
+        text: 'We need more seats',
+        editedAt: new Date('2026-11-22T11:00:00Z'),
+      },
+      hooks,
+    );
     expect(await t.db.prisma.classification.count({ where: { messageId: o.messageId } })).toBe(1);
   });
 
@@ -137,9 +202,15 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
     await logChatMessage(t.db, reply, hooks);
     if (a.status !== 'logged') throw new Error(a.status);
     const ref = { platform: 'slack' as const, channelRef: 'T1/C1' };
-    expect(await deleteChatMessage(t.db, { ...ref, messageKey: reply.messageKey })).toMatchObject({ status: 'deleted', recordDeleted: false });
+    expect(await deleteChatMessage(t.db, { ...ref, messageKey: reply.messageKey })).toMatchObject({
+      status: 'deleted',
+      recordDeleted: false,
+    });
     expect(await t.db.prisma.message.count({ where: { recordId: a.recordId } })).toBe(1);
-    expect(await deleteChatMessage(t.db, { ...ref, messageKey: root.messageKey })).toMatchObject({ status: 'deleted', recordDeleted: true });
+    expect(await deleteChatMessage(t.db, { ...ref, messageKey: root.messageKey })).toMatchObject({
+      status: 'deleted',
+      recordDeleted: true,
+    });
     expect(await t.db.prisma.communicationRecord.findUnique({ where: { id: a.recordId } })).toBeNull();
     expect(await deleteChatMessage(t.db, { ...ref, messageKey: root.messageKey })).toEqual({ status: 'not_found' });
     expect(await t.db.prisma.auditLog.count({ where: { action: 'message.delete', subject: a.recordId } })).toBe(2);
@@ -152,11 +223,35 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
     await eraseCustomer(t.db, companyId, { repId: 'admin', platform: 'console' });
     const other = await t.db.prisma.company.create({ data: { name: 'Other', normalizedName: 'other', domains: [] } });
     // A retry of the erased message, a reply in the erased thread, the erased author elsewhere: all refused.
-    expect(await logChatMessage(t.db, { ...root, companyId: other.id }, hooks)).toEqual({ status: 'skipped', reason: 'erased' });
-    expect(await logChatMessage(t.db, msg({ channelRef: 'T1/C7', threadKey: root.threadKey, companyId: other.id, author: { platformUserId: 'T1/U1', isBot: false }, direction: 'outbound' }), hooks)).toEqual({ status: 'skipped', reason: 'erased' });
-    expect(await logChatMessage(t.db, msg({ channelRef: 'T1/C8', companyId: other.id }), hooks)).toEqual({ status: 'skipped', reason: 'erased' });
+    expect(await logChatMessage(t.db, { ...root, companyId: other.id }, hooks)).toEqual({
+      status: 'skipped',
+      reason: 'erased',
+    });
+    expect(
+      await logChatMessage(
+        t.db,
+        msg({
+          channelRef: 'T1/C7',
+          threadKey: root.threadKey,
+          companyId: other.id,
+          author: { platformUserId: 'T1/U1', isBot: false },
+          direction: 'outbound',
+        }),
+        hooks,
+      ),
+    ).toEqual({ status: 'skipped', reason: 'erased' });
+    expect(await logChatMessage(t.db, msg({ channelRef: 'T1/C8', companyId: other.id }), hooks)).toEqual({
+      status: 'skipped',
+      reason: 'erased',
+    });
     // The erased company itself is gone.
-    expect(await logChatMessage(t.db, msg({ channelRef: 'T1/C9', author: { platformUserId: 'T3/U3', isBot: false } }), hooks)).toEqual({ status: 'skipped', reason: 'unknown-company' });
+    expect(
+      await logChatMessage(
+        t.db,
+        msg({ channelRef: 'T1/C9', author: { platformUserId: 'T3/U3', isBot: false } }),
+        hooks,
+      ),
+    ).toEqual({ status: 'skipped', reason: 'unknown-company' });
     expect(await t.db.prisma.message.count({ where: { record: { companyId: other.id } } })).toBe(0);
   });
 });

@@ -10,11 +10,24 @@ const dir = mkdtempSync(join(tmpdir(), 'rapport-doctor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('rapport doctor: mailbox sync status', () => {
-  it('prints each folder\'s last sync and its last error in words', async () => {
-    const config = loadConfig({ RAPPORT_DATA_DIR: dir, IMAP_HOST: 'imap.rapport.test', IMAP_USER: 'support@rapport.test', IMAP_PASSWORD: 'x', IMAP_FOLDERS: 'INBOX,Sent' });
+  it("prints each folder's last sync and its last error in words", async () => {
+    const config = loadConfig({
+      RAPPORT_DATA_DIR: dir,
+      IMAP_HOST: 'imap.rapport.test',
+      IMAP_USER: 'support@rapport.test',
+      IMAP_PASSWORD: 'x',
+      IMAP_FOLDERS: 'INBOX,Sent',
+    });
     const db = await openDatabase({ dataDir: dir });
     await db.prisma.mailboxCursor.create({
-      data: { mailbox: 'support@rapport.test', folder: 'INBOX', uidValidity: 7n, lastUid: 42, lastSyncAt: new Date('2026-11-22T10:00:00Z'), lastError: 'Authentication failed for support@rapport.test: check IMAP_USER and IMAP_PASSWORD.' },
+      data: {
+        mailbox: 'support@rapport.test',
+        folder: 'INBOX',
+        uidValidity: 7n,
+        lastUid: 42,
+        lastSyncAt: new Date('2026-11-22T10:00:00Z'),
+        lastError: 'Authentication failed for support@rapport.test: check IMAP_USER and IMAP_PASSWORD.',
+      },
     });
     await db.close();
     const result = await mailboxStatusDoctorCheck(config);

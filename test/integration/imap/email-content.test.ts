@@ -28,8 +28,29 @@ async function syncAll(kind: 'pglite' | 'postgres', deliver: string[], maxMessag
   for (const m of deliver) await client.append('INBOX', m);
   await client.logout();
   const sync = new MailboxSync(
-    { address: account.user, host: dovecot.host, port: dovecot.port, secure: false, user: account.user, password: account.password, accessToken: undefined, folders: ['INBOX'], sinceDays: 30, pollSeconds: 30, skipLists: true, markSeen: false, maxMessageBytes },
-    { db: tdb.db, redis, hooks: noopPipelineHooks, logger: createLogger('silent'), internalDomains: ['support.example'], lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}` },
+    {
+      address: account.user,
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      user: account.user,
+      password: account.password,
+      accessToken: undefined,
+      folders: ['INBOX'],
+      sinceDays: 30,
+      pollSeconds: 30,
+      skipLists: true,
+      markSeen: false,
+      maxMessageBytes,
+    },
+    {
+      db: tdb.db,
+      redis,
+      hooks: noopPipelineHooks,
+      logger: createLogger('silent'),
+      internalDomains: ['support.example'],
+      lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
+    },
   );
   sync.start();
   await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 60_000, 'sync');
@@ -39,8 +60,17 @@ async function syncAll(kind: 'pglite' | 'postgres', deliver: string[], maxMessag
 
 describe.each(TEST_DATABASE_KINDS)('IMAP email content on %s', (kind) => {
   it('reads malformed MIME, 8-bit bodies and RFC 2047 headers, and keeps a 25 MB message as headers with a note', async () => {
-    const big = buildEmail({ from: 'ops@bigcorp.com', subject: 'Huge log', messageId: 'big@bigcorp.com', body: 'x'.repeat(25 * 1024 * 1024) });
-    const t = await syncAll(kind, [(await readFile('test/fixtures/email/malformed-8bit.eml', 'utf8')).replace(/\n/g, '\r\n'), big], 20 * 1024 * 1024);
+    const big = buildEmail({
+      from: 'ops@bigcorp.com',
+      subject: 'Huge log',
+      messageId: 'big@bigcorp.com',
+      body: 'x'.repeat(25 * 1024 * 1024),
+    });
+    const t = await syncAll(
+      kind,
+      [(await readFile('test/fixtures/email/malformed-8bit.eml', 'utf8')).replace(/\n/g, '\r\n'), big],
+      20 * 1024 * 1024,
+    );
     try {
       const msgs = await t.db.prisma.message.findMany({ include: { record: true } });
       expect(msgs.length).toBe(2);
@@ -70,8 +100,19 @@ describe.each(TEST_DATABASE_KINDS)('IMAP email content on %s', (kind) => {
   it('skips and counts auto-replies, bounces, list mail, spam and erased customers', async () => {
     const { tombstoneHash } = await import('../../../src/services/tombstones.service.ts');
     const dsn = [
-      'From: Mail Delivery System <MAILER-DAEMON@mx.example>', 'To: support@support.example', 'Subject: Undelivered Mail', 'Message-ID: <dsn1@mx.example>',
-      'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'failed', '--b--', '',
+      'From: Mail Delivery System <MAILER-DAEMON@mx.example>',
+      'To: support@support.example',
+      'Subject: Undelivered Mail',
+      'Message-ID: <dsn1@mx.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'failed',
+      '--b--',
+      '',
     ].join('\r\n');
     const t = await syncAll(kind, [
       buildEmail({ from: 'jo@stark.com', extra: ['Auto-Submitted: auto-replied'] }),
@@ -87,10 +128,16 @@ describe.each(TEST_DATABASE_KINDS)('IMAP email content on %s', (kind) => {
       // Tombstone is added after the first sync would be too late, so this case uses a second pass below.
       expect(t.sync.status.counts.skipped).toEqual({ 'auto-reply': 3, bounce: 1, 'mailing-list': 1, spam: 1 });
       expect(t.sync.status.counts.logged).toBe(2);
-      await t.db.prisma.tombstone.create({ data: { keyHash: tombstoneHash({ kind: 'domain', value: 'erased.example' }), kind: 'domain' } });
+      await t.db.prisma.tombstone.create({
+        data: { keyHash: tombstoneHash({ kind: 'domain', value: 'erased.example' }), kind: 'domain' },
+      });
       const { logEmail } = await import('../../../src/services/log-email.service.ts');
       const { parseEmailSource } = await import('../../../connectors/imap/parse-email-source.ts');
-      const again = await logEmail(t.db, await parseEmailSource(Buffer.from(buildEmail({ from: 'gone2@erased.example' })), { mailbox: 'x' }), { internalDomains: [], hooks: noopPipelineHooks });
+      const again = await logEmail(
+        t.db,
+        await parseEmailSource(Buffer.from(buildEmail({ from: 'gone2@erased.example' })), { mailbox: 'x' }),
+        { internalDomains: [], hooks: noopPipelineHooks },
+      );
       expect(again).toEqual({ status: 'skipped', reason: 'tombstoned' });
       expect(await t.db.prisma.message.count({ where: { authorEmail: { endsWith: '@lists.example' } } })).toBe(0);
     } finally {

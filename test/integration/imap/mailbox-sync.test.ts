@@ -28,20 +28,47 @@ afterAll(async () => {
 /** Records every recordLogged call, to prove each message reaches the pipeline exactly once. */
 function recordingHooks(): PipelineHooks & { calls: string[] } {
   const calls: string[] = [];
-  return { calls, async recordLogged(_r, m) { calls.push(m); }, async followUpChanged() {} };
+  return {
+    calls,
+    async recordLogged(_r, m) {
+      calls.push(m);
+    },
+    async followUpChanged() {},
+  };
 }
 
 async function setup(kind: 'pglite' | 'postgres', server = dovecot, overrides: Partial<MailboxConfig> = {}) {
   const account = await server.addUser();
   const mailbox: MailboxConfig = {
-    address: account.user, host: server.host, port: server.port, secure: false, user: account.user, password: account.password, accessToken: undefined,
-    folders: ['INBOX'], sinceDays: 30, pollSeconds: 30, skipLists: true, markSeen: false, maxMessageBytes: 20 * 1024 * 1024, ...overrides,
+    address: account.user,
+    host: server.host,
+    port: server.port,
+    secure: false,
+    user: account.user,
+    password: account.password,
+    accessToken: undefined,
+    folders: ['INBOX'],
+    sinceDays: 30,
+    pollSeconds: 30,
+    skipLists: true,
+    markSeen: false,
+    maxMessageBytes: 20 * 1024 * 1024,
+    ...overrides,
   };
   const tdb: TestDatabase = await createTestDatabase(kind);
   const redis = connectRedis('redis://127.0.0.1:6379');
   redises.push(redis);
   const hooks = recordingHooks();
-  const deps: MailboxSyncDeps = { db: tdb.db, redis, hooks, logger, internalDomains: ['support.example'], lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`, lockTtlMs: 1500, backoffMs: { min: 100, max: 1000 } };
+  const deps: MailboxSyncDeps = {
+    db: tdb.db,
+    redis,
+    hooks,
+    logger,
+    internalDomains: ['support.example'],
+    lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
+    lockTtlMs: 1500,
+    backoffMs: { min: 100, max: 1000 },
+  };
   const client = await server.client(account);
   const syncs: MailboxSync[] = [];
   const newSync = (extra: Partial<MailboxSyncDeps> = {}) => {
@@ -61,19 +88,36 @@ async function setup(kind: 'pglite' | 'postgres', server = dovecot, overrides: P
 }
 
 describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
-  it('logs a new message noticed by IDLE as a record of the sender\'s company', async () => {
+  it("logs a new message noticed by IDLE as a record of the sender's company", async () => {
     const t = await setup(kind);
     try {
       const sync = t.newSync();
       await waitFor(async () => sync.status.state === 'watching', 10_000, 'first sync');
       expect(sync.status.mode).toBe('idle');
       const started = Date.now();
-      await t.client.append('INBOX', buildEmail({ from: 'Jo Doe <jo@acme-corp.com>', subject: 'Broken export', body: 'Export fails.\n\nOn Mon, Jo wrote:\n> old' }));
-      const [msg] = await waitFor(async () => { const m = await t.messages(); return m.length > 0 && m; }, 5000, 'message via IDLE');
+      await t.client.append(
+        'INBOX',
+        buildEmail({
+          from: 'Jo Doe <jo@acme-corp.com>',
+          subject: 'Broken export',
+          body: 'Export fails.\n\nOn Mon, Jo wrote:\n> old',
+        }),
+      );
+      const [msg] = await waitFor(
+        async () => {
+          const m = await t.messages();
+          return m.length > 0 && m;
+        },
+        5000,
+        'message via IDLE',
+      );
       expect(Date.now() - started).toBeLessThan(3000);
       expect(msg.direction).toBe('inbound');
       expect(msg.cleanText).toBe('Export fails.');
-      const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({ where: { id: msg.recordId }, include: { company: true } });
+      const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({
+        where: { id: msg.recordId },
+        include: { company: true },
+      });
       expect(record.channelKind).toBe('email');
       expect(record.company?.domains).toEqual(['acme-corp.com']);
       expect(record.company?.name).toBe('Acme Corp');
@@ -99,13 +143,45 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
   it('joins a thread of three replies into one record, by headers and by subject', async () => {
     const t = await setup(kind);
     try {
-      await t.client.append('INBOX', buildEmail({ from: 'jo@initech.com', messageId: 'root@initech.com', subject: 'TPS report format' }));
-      await t.client.append('INBOX', buildEmail({ from: 'Support <help@support.example>', to: 'jo@initech.com', messageId: 'r1@support.example', inReplyTo: 'root@initech.com', references: ['root@initech.com'], subject: 'Re: TPS report format' }));
-      await t.client.append('INBOX', buildEmail({ from: 'jo@initech.com', messageId: 'r2@initech.com', inReplyTo: 'r1@support.example', references: ['root@initech.com', 'r1@support.example'], subject: 'RE: TPS report format' }));
+      await t.client.append(
+        'INBOX',
+        buildEmail({ from: 'jo@initech.com', messageId: 'root@initech.com', subject: 'TPS report format' }),
+      );
+      await t.client.append(
+        'INBOX',
+        buildEmail({
+          from: 'Support <help@support.example>',
+          to: 'jo@initech.com',
+          messageId: 'r1@support.example',
+          inReplyTo: 'root@initech.com',
+          references: ['root@initech.com'],
+          subject: 'Re: TPS report format',
+        }),
+      );
+      await t.client.append(
+        'INBOX',
+        buildEmail({
+          from: 'jo@initech.com',
+          messageId: 'r2@initech.com',
+          inReplyTo: 'r1@support.example',
+          references: ['root@initech.com', 'r1@support.example'],
+          subject: 'RE: TPS report format',
+        }),
+      );
       // A client that dropped the headers: joins by subject + participant.
-      await t.client.append('INBOX', buildEmail({ from: 'jo@initech.com', messageId: 'r3@initech.com', subject: 'AW: Re: TPS report format' }));
+      await t.client.append(
+        'INBOX',
+        buildEmail({ from: 'jo@initech.com', messageId: 'r3@initech.com', subject: 'AW: Re: TPS report format' }),
+      );
       t.newSync();
-      const msgs = await waitFor(async () => { const m = await t.messages(); return m.length === 4 && m; }, 10_000, '4 messages');
+      const msgs = await waitFor(
+        async () => {
+          const m = await t.messages();
+          return m.length === 4 && m;
+        },
+        10_000,
+        '4 messages',
+      );
       expect(new Set(msgs.map((m) => m.recordId)).size).toBe(1);
       expect(msgs.map((m) => m.direction)).toEqual(['inbound', 'outbound', 'inbound', 'inbound']);
       const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({ where: { id: msgs[0].recordId } });
@@ -120,7 +196,10 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
     for (const markSeen of [false, true]) {
       const t = await setup(kind, dovecot, { markSeen });
       try {
-        await t.client.append('INBOX', buildEmail({ from: 'Jo Doe <jo@flags-corp.com>', subject: `Flags ${markSeen}` }));
+        await t.client.append(
+          'INBOX',
+          buildEmail({ from: 'Jo Doe <jo@flags-corp.com>', subject: `Flags ${markSeen}` }),
+        );
         const sync = t.newSync();
         await waitFor(async () => (await t.messages()).length === 1, 10_000, 'the message');
         await sync.stop();
@@ -136,11 +215,18 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
   it('loses and doubles nothing when stopped in the middle of a sync and started again', async () => {
     const t = await setup(kind);
     try {
-      for (let i = 0; i < 12; i++) await t.client.append('INBOX', buildEmail({ from: `c${i}@customer${i}.com`, subject: `Case ${i}` }));
+      for (let i = 0; i < 12; i++)
+        await t.client.append('INBOX', buildEmail({ from: `c${i}@customer${i}.com`, subject: `Case ${i}` }));
       // Hold the first sync inside its first batch (the hook runs after each commit), stop it there.
       let release = () => {};
       const gate = new Promise<void>((r) => (release = r));
-      const gated: PipelineHooks = { ...t.hooks, async recordLogged(r, m) { await t.hooks.recordLogged(r, m); if (t.hooks.calls.length === 3) await gate; } };
+      const gated: PipelineHooks = {
+        ...t.hooks,
+        async recordLogged(r, m) {
+          await t.hooks.recordLogged(r, m);
+          if (t.hooks.calls.length === 3) await gate;
+        },
+      };
       const first = t.newSync({ batchSize: 3, hooks: gated });
       await waitFor(async () => t.hooks.calls.length >= 3, 10_000, 'first batch');
       const stopping = first.stop();
@@ -164,7 +250,8 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
   it('resyncs after a UIDVALIDITY change without duplicating messages', async () => {
     const t = await setup(kind);
     try {
-      for (let i = 0; i < 3; i++) await t.client.append('INBOX', buildEmail({ from: `jo@umbrella.com`, subject: `Order ${i}` }));
+      for (let i = 0; i < 3; i++)
+        await t.client.append('INBOX', buildEmail({ from: `jo@umbrella.com`, subject: `Order ${i}` }));
       const first = t.newSync();
       await waitFor(async () => (await t.messages()).length === 3, 10_000, '3 messages');
       await first.stop();
@@ -190,7 +277,13 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
 
   it('logs each message once with two syncers on one mailbox, and the standby takes over when the holder dies', async () => {
     const t = await setup(kind);
-    const second = kind === 'postgres' ? await (await import('../../../src/db/open-database.ts')).openDatabase({ databaseUrl: t.tdb.url, migrate: false }) : t.db;
+    const second =
+      kind === 'postgres'
+        ? await (await import('../../../src/db/open-database.ts')).openDatabase({
+            databaseUrl: t.tdb.url,
+            migrate: false,
+          })
+        : t.db;
     const redis2 = connectRedis('redis://127.0.0.1:6379');
     redises.push(redis2);
     try {

@@ -28,7 +28,9 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     const sql = h.deps.db.sql;
     const counting: SqlRunner = {
       exec: (text) => sql.exec(text),
-      query: <T,>(text: string, params?: unknown[], opts?: QueryOptions) => (statements.push(text), sql.query<T>(text, params, opts)),
+      query: <T>(text: string, params?: unknown[], opts?: QueryOptions) => (
+        statements.push(text), sql.query<T>(text, params, opts)
+      ),
     };
     h.deps = { ...h.deps, db: { ...h.deps.db, sql: counting } };
   });
@@ -39,18 +41,34 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
   async function logged(texts: string[]) {
     const actor = { platform: 'console' as const, platformUserId: 'jo', displayName: 'Jo', timezone: 'UTC' };
     const rep = await findOrCreateRep(h.test.db.prisma, actor);
-    const company = await createCustomer(h.test.db.prisma, `Initech ${randomUUID().slice(0, 6)}`, { repId: rep.id, platform: 'console' });
+    const company = await createCustomer(h.test.db.prisma, `Initech ${randomUUID().slice(0, 6)}`, {
+      repId: rep.id,
+      platform: 'console',
+    });
     const out = [];
     for (const text of texts) {
-      const r = await logCommunication(h.test.db, {
-        companyId: company.id, text, occurredAt: new Date(), sourceKey: `test:${randomUUID()}`, repId: rep.id, repName: rep.name, actor: { repId: rep.id, platform: 'console' },
-      }, NO_HOOKS);
+      const r = await logCommunication(
+        h.test.db,
+        {
+          companyId: company.id,
+          text,
+          occurredAt: new Date(),
+          sourceKey: `test:${randomUUID()}`,
+          repId: rep.id,
+          repName: rep.name,
+          actor: { repId: rep.id, platform: 'console' },
+        },
+        NO_HOOKS,
+      );
       out.push({ recordId: r.record.id, messageId: r.message.id });
     }
     return out;
   }
 
-  const jobFor = (data: ClassifyCommunicationData) => new Job<ClassifyCommunicationData>(h.queues[QueueName.ClassifyCommunication], 'classify', data, { jobId: jobId('classify', data.messageId) });
+  const jobFor = (data: ClassifyCommunicationData) =>
+    new Job<ClassifyCommunicationData>(h.queues[QueueName.ClassifyCommunication], 'classify', data, {
+      jobId: jobId('classify', data.messageId),
+    });
   const classificationStatements = () => statements.filter((s) => /"Classification"/.test(s));
 
   it('classifies a burst in one read and one write, and answers each job with its own outcome', async () => {
@@ -61,18 +79,46 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     ]);
     // A second message in the complaint's conversation, and one our rep sent (outbound: not labelled).
     const followUpMessage = await h.test.db.prisma.message.create({
-      data: { recordId: complaint.recordId, externalId: `x-${randomUUID()}`, direction: 'inbound', text: 'Still crashing today!', cleanText: 'Still crashing today!', sentAt: new Date() },
+      data: {
+        recordId: complaint.recordId,
+        externalId: `x-${randomUUID()}`,
+        direction: 'inbound',
+        text: 'Still crashing today!',
+        cleanText: 'Still crashing today!',
+        sentAt: new Date(),
+      },
     });
     const outbound = await h.test.db.prisma.message.create({
-      data: { recordId: quote.recordId, externalId: `x-${randomUUID()}`, direction: 'outbound', text: 'Quote attached', cleanText: 'Quote attached', sentAt: new Date() },
+      data: {
+        recordId: quote.recordId,
+        externalId: `x-${randomUUID()}`,
+        direction: 'outbound',
+        text: 'Quote attached',
+        cleanText: 'Quote attached',
+        sentAt: new Date(),
+      },
     });
     const erased = { recordId: randomUUID(), messageId: randomUUID() };
     const batcher = new ClassifyBatcher(h.deps, { maxBatch: 32, maxInFlight: 1 });
-    const jobs = [complaint, quote, thanks, { recordId: complaint.recordId, messageId: followUpMessage.id }, { recordId: quote.recordId, messageId: outbound.id }, erased];
+    const jobs = [
+      complaint,
+      quote,
+      thanks,
+      { recordId: complaint.recordId, messageId: followUpMessage.id },
+      { recordId: quote.recordId, messageId: outbound.id },
+      erased,
+    ];
 
     const outcomes = await Promise.all(jobs.map((data) => batcher.classify(jobFor(data))));
 
-    expect(outcomes.map((o) => o.status)).toEqual(['classified', 'classified', 'classified', 'classified', 'outbound', 'gone']);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'classified',
+      'classified',
+      'classified',
+      'classified',
+      'outbound',
+      'gone',
+    ]);
     expect(outcomes[0].label).toBe('issue');
     expect(outcomes[1].label).toBe('purchase');
     // One statement read all six messages and one wrote all four classifications.
@@ -81,14 +127,25 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     // One suggestion per conversation: the complaint's two messages share the one that was written.
     const suggestions = await h.test.db.prisma.followUp.findMany({ where: { source: 'suggested' } });
     expect(suggestions.filter((f) => f.recordId === complaint.recordId)).toHaveLength(1);
-    expect(outcomes.filter((o) => o.suggestedFollowUpId).map((o) => o.suggestedFollowUpId).sort()).toEqual(suggestions.map((f) => f.id).sort());
+    expect(
+      outcomes
+        .filter((o) => o.suggestedFollowUpId)
+        .map((o) => o.suggestedFollowUpId)
+        .sort(),
+    ).toEqual(suggestions.map((f) => f.id).sort());
     // And each new suggestion's post is queued once, under its deterministic job id.
-    for (const f of suggestions) expect(await h.queues[QueueName.DeliverMessage].getJob(jobId('suggestion', f.id))).toBeTruthy();
+    for (const f of suggestions)
+      expect(await h.queues[QueueName.DeliverMessage].getJob(jobId('suggestion', f.id))).toBeTruthy();
     expect(await h.queues[QueueName.DeliverMessage].count()).toBe(suggestions.length);
   });
 
   it('redoes a batch whose write fails one job at a time: only the bad message fails', async () => {
-    const messages = await logged(['Please call me back about the invoice', 'Our team loves the new reports', 'We need two more licences', 'The export is broken again']);
+    const messages = await logged([
+      'Please call me back about the invoice',
+      'Our team loves the new reports',
+      'We need two more licences',
+      'The export is broken again',
+    ]);
     const poisoned = messages[2].messageId;
     // A database that refuses one row (a constraint a message breaks), and so the whole multi-row insert.
     await h.test.db.sql.exec(`
@@ -105,38 +162,97 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(String((results[2] as PromiseRejectedResult).reason)).toContain('this message cannot be stored');
     const stored = await h.test.db.prisma.classification.findMany({ select: { messageId: true } });
-    expect(stored.map((c) => c.messageId).sort()).toEqual(messages.filter((m) => m.messageId !== poisoned).map((m) => m.messageId).sort());
+    expect(stored.map((c) => c.messageId).sort()).toEqual(
+      messages
+        .filter((m) => m.messageId !== poisoned)
+        .map((m) => m.messageId)
+        .sort(),
+    );
   });
 
   it('finishes a rerun: a message classified before the crash gets its missing suggestion, once', async () => {
     const [complaint] = await logged(['The app crashes every time we log in, this is unacceptable']);
     // What a run that died after writing the classification (without its suggestion) leaves behind.
     const classifier = await h.deps.classifier.get();
-    await insertClassifications(h.test.db.sql, [{ classification: { ...complaint, companyId: null, assigneeRepId: null, label: 'issue', confidence: 0.9, scores: {}, sentiment: -0.5, entities: [], modelVersion: classifier.version } }]);
+    await insertClassifications(h.test.db.sql, [
+      {
+        classification: {
+          ...complaint,
+          companyId: null,
+          assigneeRepId: null,
+          label: 'issue',
+          confidence: 0.9,
+          scores: {},
+          sentiment: -0.5,
+          entities: [],
+          modelVersion: classifier.version,
+        },
+      },
+    ]);
     const batcher = new ClassifyBatcher(h.deps, { maxBatch: 32, maxInFlight: 1 });
 
-    const [first, second] = await Promise.all([batcher.classify(jobFor(complaint)), batcher.classify(jobFor(complaint))]);
+    const [first, second] = await Promise.all([
+      batcher.classify(jobFor(complaint)),
+      batcher.classify(jobFor(complaint)),
+    ]);
 
     expect(first).toMatchObject({ status: 'already-classified', label: 'issue' });
     expect(second.suggestedFollowUpId).toBe(first.suggestedFollowUpId);
     expect(await h.test.db.prisma.classification.count()).toBe(1);
-    expect(await h.test.db.prisma.followUp.count({ where: { recordId: complaint.recordId, status: 'suggested' } })).toBe(1);
+    expect(
+      await h.test.db.prisma.followUp.count({ where: { recordId: complaint.recordId, status: 'suggested' } }),
+    ).toBe(1);
   });
 
   it('keeps one pending suggestion per conversation in the database itself', async () => {
     const [a] = await logged(['Our invoices are wrong again']);
-    const second = await h.test.db.prisma.message.create({ data: { recordId: a.recordId, externalId: `x-${randomUUID()}`, direction: 'inbound', text: 'And the totals', cleanText: 'And the totals', sentAt: new Date() } });
+    const second = await h.test.db.prisma.message.create({
+      data: {
+        recordId: a.recordId,
+        externalId: `x-${randomUUID()}`,
+        direction: 'inbound',
+        text: 'And the totals',
+        cleanText: 'And the totals',
+        sentAt: new Date(),
+      },
+    });
     const record = await h.test.db.prisma.communicationRecord.findUniqueOrThrow({ where: { id: a.recordId } });
     const row = (messageId: string) => ({
-      classification: { recordId: a.recordId, messageId, companyId: record.companyId, assigneeRepId: null, label: 'issue', confidence: 0.8, scores: {}, sentiment: -0.2, entities: [], modelVersion: 'test' },
-      suggestion: { title: 'Reply about the problem', dueAt: new Date(Date.now() + 3_600_000), priority: 'normal', reason: 'test', defaultTarget: 'console:team' },
+      classification: {
+        recordId: a.recordId,
+        messageId,
+        companyId: record.companyId,
+        assigneeRepId: null,
+        label: 'issue',
+        confidence: 0.8,
+        scores: {},
+        sentiment: -0.2,
+        entities: [],
+        modelVersion: 'test',
+      },
+      suggestion: {
+        title: 'Reply about the problem',
+        dueAt: new Date(Date.now() + 3_600_000),
+        priority: 'normal',
+        reason: 'test',
+        defaultTarget: 'console:team',
+      },
     });
     // Both rows ask for a suggestion in one statement: the partial unique index lets one through.
     const written = await insertClassifications(h.test.db.sql, [row(a.messageId), row(second.id)]);
     expect([...written.values()].filter((w) => w.followUp)).toHaveLength(1);
     // Any other writer is refused by the database, not only by our check before inserting.
     await expect(
-      h.test.db.prisma.followUp.create({ data: { companyId: record.companyId, recordId: a.recordId, title: 'Another', dueAt: new Date(), status: 'suggested', source: 'suggested' } }),
+      h.test.db.prisma.followUp.create({
+        data: {
+          companyId: record.companyId,
+          recordId: a.recordId,
+          title: 'Another',
+          dueAt: new Date(),
+          status: 'suggested',
+          source: 'suggested',
+        },
+      }),
     ).rejects.toThrow();
     expect(await h.test.db.prisma.followUp.count({ where: { recordId: a.recordId, status: 'suggested' } })).toBe(1);
   });

@@ -21,12 +21,28 @@ describe.each(TEST_DATABASE_KINDS)('delivery claims in one statement on %s', (ki
   async function followUp(title: string) {
     const actor = { platform: 'console' as const, platformUserId: 'jo', displayName: 'Jo', timezone: 'UTC' };
     const rep = await findOrCreateRep(t.db.prisma, actor);
-    const company = await createCustomer(t.db.prisma, `Globex ${randomUUID().slice(0, 6)}`, { repId: rep.id, platform: 'console' });
-    return createFollowUp(t.db, { companyId: company.id, title, dueAt: new Date(Date.now() + 3_600_000), assigneeRepId: rep.id, actor: { repId: rep.id, platform: 'console' }, fallbackRemindTarget: 'console:team' }, NO_HOOKS);
+    const company = await createCustomer(t.db.prisma, `Globex ${randomUUID().slice(0, 6)}`, {
+      repId: rep.id,
+      platform: 'console',
+    });
+    return createFollowUp(
+      t.db,
+      {
+        companyId: company.id,
+        title,
+        dueAt: new Date(Date.now() + 3_600_000),
+        assigneeRepId: rep.id,
+        actor: { repId: rep.id, platform: 'console' },
+        fallbackRemindTarget: 'console:team',
+      },
+      NO_HOOKS,
+    );
   }
 
   it('claims new, retried, sent, non-card and orphaned deliveries together, each as it would alone, in the order asked', async () => {
-    const [fresh, retried, crashed, sent, erased] = await Promise.all(['Fresh', 'Retried', 'Crashed', 'Sent', 'Erased'].map(followUp));
+    const [fresh, retried, crashed, sent, erased] = await Promise.all(
+      ['Fresh', 'Retried', 'Crashed', 'Sent', 'Erased'].map(followUp),
+    );
     await t.db.prisma.delivery.createMany({
       data: [
         { key: `k-retried`, target: 'console:team', status: 'pending', attempts: 1, lastError: 'HTTP 503' },
@@ -67,12 +83,20 @@ describe.each(TEST_DATABASE_KINDS)('delivery claims in one statement on %s', (ki
 
   it('records posts together: each delivery sent, each card remembered on its follow-up', async () => {
     const [a, b] = await Promise.all(['A', 'B'].map(followUp));
-    await claimDeliveries(t.db.sql, [{ key: 'k-a', target: 'console:team', followUpId: a.id }, { key: 'k-b', target: 'console:team' }]);
+    await claimDeliveries(t.db.sql, [
+      { key: 'k-a', target: 'console:team', followUpId: a.id },
+      { key: 'k-b', target: 'console:team' },
+    ]);
     await recordDeliveriesSent(t.db.sql, [
       { key: 'k-a', externalId: 'm-1', followUp: { id: a.id, messageRef: 'console:team|m-1', purpose: 'reminder' } },
       { key: 'k-b', externalId: 'm-2' },
     ]);
-    expect(await t.db.prisma.delivery.findMany({ orderBy: { key: 'asc' }, select: { key: true, status: true, externalId: true } })).toEqual([
+    expect(
+      await t.db.prisma.delivery.findMany({
+        orderBy: { key: 'asc' },
+        select: { key: true, status: true, externalId: true },
+      }),
+    ).toEqual([
       { key: 'k-a', status: 'sent', externalId: 'm-1' },
       { key: 'k-b', status: 'sent', externalId: 'm-2' },
     ]);
@@ -83,7 +107,10 @@ describe.each(TEST_DATABASE_KINDS)('delivery claims in one statement on %s', (ki
   it('batches concurrent claims through the ledger, and a key claimed twice at once is claimed one after the other', async () => {
     const f = await followUp('Twice');
     const ledger = batchedDeliveryLedger(t.db.sql, { maxBatch: 16, maxInFlight: 1 });
-    const [first, second] = await Promise.all([ledger.claim({ key: 'k-twice', target: 'console:team', followUpId: f.id }), ledger.claim({ key: 'k-twice', target: 'console:team', followUpId: f.id })]);
+    const [first, second] = await Promise.all([
+      ledger.claim({ key: 'k-twice', target: 'console:team', followUpId: f.id }),
+      ledger.claim({ key: 'k-twice', target: 'console:team', followUpId: f.id }),
+    ]);
     // The second claim sees the first's `posting`: it must check the platform before posting again.
     expect([first.status, second.status]).toEqual(['pending', 'posting']);
     expect((await t.db.prisma.delivery.findUniqueOrThrow({ where: { key: 'k-twice' } })).attempts).toBe(2);
@@ -99,9 +126,14 @@ describe.each(TEST_DATABASE_KINDS)('delivery claims in one statement on %s', (ki
       END $$;
       CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON "Delivery" FOR EACH ROW EXECUTE FUNCTION test_refuse_delivery();`);
     const ledger = batchedDeliveryLedger(t.db.sql, { maxBatch: 16, maxInFlight: 1 });
-    const results = await Promise.allSettled(follows.map((f) => ledger.claim({ key: `k-${f.title}`, target: 'console:team', followUpId: f.id })));
+    const results = await Promise.allSettled(
+      follows.map((f) => ledger.claim({ key: `k-${f.title}`, target: 'console:team', followUpId: f.id })),
+    );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(String((results[1] as PromiseRejectedResult).reason)).toContain('this delivery cannot be stored');
-    expect((await t.db.prisma.delivery.findMany({ orderBy: { key: 'asc' } })).map((d) => d.key)).toEqual(['k-One', 'k-Three']);
+    expect((await t.db.prisma.delivery.findMany({ orderBy: { key: 'asc' } })).map((d) => d.key)).toEqual([
+      'k-One',
+      'k-Three',
+    ]);
   });
 });

@@ -23,7 +23,18 @@ describe('deliver-message', () => {
     const rep = await findOrCreateRep(h.test.db.prisma, actor);
     const audit = { repId: rep.id, platform: 'console' };
     const company = await createCustomer(h.test.db.prisma, 'Hooli', audit);
-    return createFollowUp(h.test.db, { companyId: company.id, title: 'Send the contract', dueAt: new Date(Date.now() + 3_600_000), assigneeRepId: rep.id, actor: audit, fallbackRemindTarget: 'console:team' }, h.hooks);
+    return createFollowUp(
+      h.test.db,
+      {
+        companyId: company.id,
+        title: 'Send the contract',
+        dueAt: new Date(Date.now() + 3_600_000),
+        assigneeRepId: rep.id,
+        actor: audit,
+        fallbackRemindTarget: 'console:team',
+      },
+      h.hooks,
+    );
   }
 
   function jobFor(data: DeliverMessageData): Job<DeliverMessageData> {
@@ -32,15 +43,28 @@ describe('deliver-message', () => {
 
   it('after a crash between posting and recording, finds the posted message instead of posting twice', async () => {
     const f = await openFollowUp();
-    const data: DeliverMessageData = { key: `reminder-${f.id}-1`, kind: 'reminder', target: 'console:team', followUpId: f.id };
+    const data: DeliverMessageData = {
+      key: `reminder-${f.id}-1`,
+      kind: 'reminder',
+      target: 'console:team',
+      followUpId: f.id,
+    };
     // What a worker killed right after posting leaves behind: the message exists, the row says "posting".
-    const { externalId } = await h.console.post('console:team', { text: 'Reminder: Send the contract' }, { idempotencyKey: data.key });
-    await h.test.db.prisma.delivery.create({ data: { key: data.key, target: data.target, status: 'posting', attempts: 1 } });
+    const { externalId } = await h.console.post(
+      'console:team',
+      { text: 'Reminder: Send the contract' },
+      { idempotencyKey: data.key },
+    );
+    await h.test.db.prisma.delivery.create({
+      data: { key: data.key, target: data.target, status: 'posting', attempts: 1 },
+    });
 
     const outcome = await deliverMessage(jobFor(data), undefined, h.deps);
     expect(outcome).toEqual({ status: 'sent', externalId });
     expect(h.console.feed().length).toBe(1);
-    expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).messageRef).toBe(`console:team|${externalId}`);
+    expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).messageRef).toBe(
+      `console:team|${externalId}`,
+    );
 
     // And a rerun of a sent key does nothing at all.
     expect(await deliverMessage(jobFor(data), undefined, h.deps)).toEqual({ status: 'already-sent', externalId });
@@ -50,7 +74,12 @@ describe('deliver-message', () => {
   it('posts nothing for a follow-up that was erased meanwhile', async () => {
     const f = await openFollowUp();
     await h.test.db.prisma.followUp.delete({ where: { id: f.id } });
-    const data: DeliverMessageData = { key: `reminder-${f.id}-2`, kind: 'reminder', target: 'console:team', followUpId: f.id };
+    const data: DeliverMessageData = {
+      key: `reminder-${f.id}-2`,
+      kind: 'reminder',
+      target: 'console:team',
+      followUpId: f.id,
+    };
     expect(await deliverMessage(jobFor(data), undefined, h.deps)).toEqual({ status: 'nothing-to-send' });
     expect(h.console.feed().length).toBe(0);
   });

@@ -6,92 +6,120 @@ import { reminderJobId } from '../../../jobs/reminder-schedule.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 import { eventually, startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
 
-describe.each(TEST_DATABASE_KINDS)('pipeline on %s: log -> classification -> suggestion -> accept -> reminder -> done', (kind) => {
-  let h: PipelineHarness;
-  beforeEach(async () => {
-    h = await startPipelineHarness(kind);
-  });
-  afterEach(async () => {
-    await h.dispose();
-  });
-
-  const ctx = (user = 'jo'): CommandContext => ({
-    actor: { platform: 'console', platformUserId: user, displayName: user, timezone: 'UTC' },
-    channel: { platform: 'console', channelRef: 'team', target: 'console:team' },
-    now: new Date(),
-    requestKey: `test:${Math.random()}`,
-  });
-  const run = (text: string, user?: string) => executeCommand(text, ctx(user), { db: h.test.db, hooks: h.hooks });
-  const feedEntry = (title: string) => h.console.feed().find((e) => e.reply.title?.startsWith(title));
-
-  it('suggests a follow-up for a complaint, turns it into a reminder that fires in the channel, and updates cards in place', async () => {
-    const logged = await run('log acme "The dashboard keeps crashing, we are really unhappy" --new');
-    expect(logged.tone).toBe('success');
-
-    const suggestion = await eventually('the suggestion in the team channel', async () => feedEntry('Suggested follow-up for'));
-    const classification = await h.test.db.prisma.classification.findFirstOrThrow();
-    expect(classification.label).toBe('issue');
-    expect(classification.confidence).toBeGreaterThan(0.5);
-    // The post lands in the channel a moment before the delivery job records it on the follow-up.
-    const followUp = await eventually('the suggestion recorded on its follow-up', async () => (await h.test.db.prisma.followUp.findFirst({ where: { messageRef: { not: null } } })) ?? undefined);
-    expect(followUp).toMatchObject({ status: 'suggested', source: 'suggested', classificationId: classification.id, remindTarget: 'console:team', messageRef: `console:team|${suggestion.externalId}` });
-    expect(suggestion.reply.buttons?.map((b) => b.label)).toEqual(expect.arrayContaining(['Accept', 'Change due', 'Dismiss', 'Change label']));
-
-    // A duplicate classify request (retried enqueue) changes nothing.
-    const message = await h.test.db.prisma.message.findFirstOrThrow();
-    await h.hooks.recordLogged(message.recordId, message.id);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await h.test.db.prisma.classification.count()).toBe(1);
-    expect(await h.test.db.prisma.followUp.count()).toBe(1);
-    expect(h.console.feed().filter((e) => e.reply.title?.startsWith('Suggested')).length).toBe(1);
-
-    // Accept: the follow-up opens, gets exactly one reminder job, and the suggestion card is updated in place.
-    expect((await run(`accept ${followUp.number}`)).tone).not.toBe('error');
-    const opened = await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } });
-    expect(opened.status).toBe('open');
-    expect(await h.queues[QueueName.FollowUpReminder].getJob(reminderJobId(opened.id, opened.dueAt))).toBeTruthy();
-    await eventually('the suggestion card to lose its Accept button', async () => {
-      const card = h.console.feed().find((e) => e.externalId === suggestion.externalId);
-      return card?.updatedAt && !card.reply.buttons?.some((b) => b.label === 'Accept');
+describe.each(TEST_DATABASE_KINDS)(
+  'pipeline on %s: log -> classification -> suggestion -> accept -> reminder -> done',
+  (kind) => {
+    let h: PipelineHarness;
+    beforeEach(async () => {
+      h = await startPipelineHarness(kind);
+    });
+    afterEach(async () => {
+      await h.dispose();
     });
 
-    // Bring the due time close (as `snooze` would) and wait for the reminder to fire.
-    await h.test.db.prisma.followUp.update({ where: { id: followUp.id }, data: { dueAt: new Date(Date.now() + 1_000) } });
-    await h.hooks.followUpChanged(followUp.id);
-    expect(await h.queues[QueueName.FollowUpReminder].getJob(reminderJobId(opened.id, opened.dueAt))).toBeFalsy(); // the old schedule is gone
-    const reminder = await eventually('the reminder in the team channel', async () => feedEntry('Reminder: follow up with acme'));
-    // The post lands a moment before the delivery job records it (the refresh after Done needs it).
-    await eventually('the reminder recorded on its follow-up', async () => (await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef === `console:team|${reminder.externalId}`);
-    expect(reminder.reply.buttons?.map((b) => b.label)).toEqual(expect.arrayContaining(['Done', 'Snooze', 'Reassign']));
-
-    // Snooze: the reminder card is refreshed in place and still reads as a reminder, now snoozed.
-    expect((await run(`snooze ${followUp.number} in 1 hour`)).tone).not.toBe('error');
-    const snoozed = await eventually('the reminder card to show the snooze', async () => {
-      const card = h.console.feed().find((e) => e.externalId === reminder.externalId);
-      return card?.reply.footer?.startsWith('Snoozed until') ? card : undefined;
+    const ctx = (user = 'jo'): CommandContext => ({
+      actor: { platform: 'console', platformUserId: user, displayName: user, timezone: 'UTC' },
+      channel: { platform: 'console', channelRef: 'team', target: 'console:team' },
+      now: new Date(),
+      requestKey: `test:${Math.random()}`,
     });
-    expect(snoozed.reply.title).toBe('Reminder: follow up with acme');
-    expect(h.console.feed().filter((e) => e.reply.title?.startsWith('Reminder')).length).toBe(1);
+    const run = (text: string, user?: string) => executeCommand(text, ctx(user), { db: h.test.db, hooks: h.hooks });
+    const feedEntry = (title: string) => h.console.feed().find((e) => e.reply.title?.startsWith(title));
 
-    // Done: the reminder card shows who closed it, with no buttons left.
-    expect((await run(`done ${followUp.number}`, 'sam')).tone).not.toBe('error');
-    const closed = await eventually('the reminder card to show Done', async () => {
-      const card = h.console.feed().find((e) => e.externalId === reminder.externalId);
-      return card?.reply.footer?.startsWith('Marked done') ? card : undefined;
+    it('suggests a follow-up for a complaint, turns it into a reminder that fires in the channel, and updates cards in place', async () => {
+      const logged = await run('log acme "The dashboard keeps crashing, we are really unhappy" --new');
+      expect(logged.tone).toBe('success');
+
+      const suggestion = await eventually('the suggestion in the team channel', async () =>
+        feedEntry('Suggested follow-up for'),
+      );
+      const classification = await h.test.db.prisma.classification.findFirstOrThrow();
+      expect(classification.label).toBe('issue');
+      expect(classification.confidence).toBeGreaterThan(0.5);
+      // The post lands in the channel a moment before the delivery job records it on the follow-up.
+      const followUp = await eventually(
+        'the suggestion recorded on its follow-up',
+        async () => (await h.test.db.prisma.followUp.findFirst({ where: { messageRef: { not: null } } })) ?? undefined,
+      );
+      expect(followUp).toMatchObject({
+        status: 'suggested',
+        source: 'suggested',
+        classificationId: classification.id,
+        remindTarget: 'console:team',
+        messageRef: `console:team|${suggestion.externalId}`,
+      });
+      expect(suggestion.reply.buttons?.map((b) => b.label)).toEqual(
+        expect.arrayContaining(['Accept', 'Change due', 'Dismiss', 'Change label']),
+      );
+
+      // A duplicate classify request (retried enqueue) changes nothing.
+      const message = await h.test.db.prisma.message.findFirstOrThrow();
+      await h.hooks.recordLogged(message.recordId, message.id);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await h.test.db.prisma.classification.count()).toBe(1);
+      expect(await h.test.db.prisma.followUp.count()).toBe(1);
+      expect(h.console.feed().filter((e) => e.reply.title?.startsWith('Suggested')).length).toBe(1);
+
+      // Accept: the follow-up opens, gets exactly one reminder job, and the suggestion card is updated in place.
+      expect((await run(`accept ${followUp.number}`)).tone).not.toBe('error');
+      const opened = await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } });
+      expect(opened.status).toBe('open');
+      expect(await h.queues[QueueName.FollowUpReminder].getJob(reminderJobId(opened.id, opened.dueAt))).toBeTruthy();
+      await eventually('the suggestion card to lose its Accept button', async () => {
+        const card = h.console.feed().find((e) => e.externalId === suggestion.externalId);
+        return card?.updatedAt && !card.reply.buttons?.some((b) => b.label === 'Accept');
+      });
+
+      // Bring the due time close (as `snooze` would) and wait for the reminder to fire.
+      await h.test.db.prisma.followUp.update({
+        where: { id: followUp.id },
+        data: { dueAt: new Date(Date.now() + 1_000) },
+      });
+      await h.hooks.followUpChanged(followUp.id);
+      expect(await h.queues[QueueName.FollowUpReminder].getJob(reminderJobId(opened.id, opened.dueAt))).toBeFalsy(); // the old schedule is gone
+      const reminder = await eventually('the reminder in the team channel', async () =>
+        feedEntry('Reminder: follow up with acme'),
+      );
+      // The post lands a moment before the delivery job records it (the refresh after Done needs it).
+      await eventually(
+        'the reminder recorded on its follow-up',
+        async () =>
+          (await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef ===
+          `console:team|${reminder.externalId}`,
+      );
+      expect(reminder.reply.buttons?.map((b) => b.label)).toEqual(
+        expect.arrayContaining(['Done', 'Snooze', 'Reassign']),
+      );
+
+      // Snooze: the reminder card is refreshed in place and still reads as a reminder, now snoozed.
+      expect((await run(`snooze ${followUp.number} in 1 hour`)).tone).not.toBe('error');
+      const snoozed = await eventually('the reminder card to show the snooze', async () => {
+        const card = h.console.feed().find((e) => e.externalId === reminder.externalId);
+        return card?.reply.footer?.startsWith('Snoozed until') ? card : undefined;
+      });
+      expect(snoozed.reply.title).toBe('Reminder: follow up with acme');
+      expect(h.console.feed().filter((e) => e.reply.title?.startsWith('Reminder')).length).toBe(1);
+
+      // Done: the reminder card shows who closed it, with no buttons left.
+      expect((await run(`done ${followUp.number}`, 'sam')).tone).not.toBe('error');
+      const closed = await eventually('the reminder card to show Done', async () => {
+        const card = h.console.feed().find((e) => e.externalId === reminder.externalId);
+        return card?.reply.footer?.startsWith('Marked done') ? card : undefined;
+      });
+      expect(closed.reply.footer).toContain('by sam');
+      expect(closed.reply.buttons ?? []).toEqual([]);
+      expect(await h.queues[QueueName.FollowUpReminder].getDelayedCount()).toBe(0);
     });
-    expect(closed.reply.footer).toContain('by sam');
-    expect(closed.reply.buttons ?? []).toEqual([]);
-    expect(await h.queues[QueueName.FollowUpReminder].getDelayedCount()).toBe(0);
-  });
 
-  it('keys queues under a Redis Cluster hash tag and exports queue metrics', async () => {
-    await run('log "Globex Corp" "Can you send us a quote for 50 seats by Friday?" --new');
-    await eventually('a classification', async () => (await h.test.db.prisma.classification.count()) === 1);
-    const keys = await h.redis.keys(`${h.prefix}:${QueueName.ClassifyCommunication}:*`);
-    expect(keys.length).toBeGreaterThan(0);
-    expect(h.prefix).toMatch(/^\{.*\}$/);
-    const metrics = await h.metrics.metrics();
-    expect(metrics).toMatch(/rapport_queue_jobs\{queue="classify-communication",state="waiting"\} 0/);
-    expect(metrics).toMatch(/rapport_job_latency_seconds_count\{queue="classify-communication"\} 1/);
-  });
-});
+    it('keys queues under a Redis Cluster hash tag and exports queue metrics', async () => {
+      await run('log "Globex Corp" "Can you send us a quote for 50 seats by Friday?" --new');
+      await eventually('a classification', async () => (await h.test.db.prisma.classification.count()) === 1);
+      const keys = await h.redis.keys(`${h.prefix}:${QueueName.ClassifyCommunication}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(h.prefix).toMatch(/^\{.*\}$/);
+      const metrics = await h.metrics.metrics();
+      expect(metrics).toMatch(/rapport_queue_jobs\{queue="classify-communication",state="waiting"\} 0/);
+      expect(metrics).toMatch(/rapport_job_latency_seconds_count\{queue="classify-communication"\} 1/);
+    });
+  },
+);

@@ -37,11 +37,50 @@ describe('Redis loss', () => {
       const now = Date.now();
       // 20 due soon (they pass their due time while Redis is empty), 20 due later, 5 already done.
       const soon = [];
-      for (let i = 0; i < 20; i++) soon.push(await createFollowUp(db, { companyId: company.id, title: `Soon ${i}`, dueAt: new Date(now + 1_500 + i * 10), assigneeRepId: rep.id, actor: audit, fallbackRemindTarget: 'console:team' }, h.hooks));
+      for (let i = 0; i < 20; i++)
+        soon.push(
+          await createFollowUp(
+            db,
+            {
+              companyId: company.id,
+              title: `Soon ${i}`,
+              dueAt: new Date(now + 1_500 + i * 10),
+              assigneeRepId: rep.id,
+              actor: audit,
+              fallbackRemindTarget: 'console:team',
+            },
+            h.hooks,
+          ),
+        );
       const later = [];
-      for (let i = 0; i < 20; i++) later.push(await createFollowUp(db, { companyId: company.id, title: `Later ${i}`, dueAt: new Date(now + 12_000 + i * 10), assigneeRepId: rep.id, actor: audit, fallbackRemindTarget: 'console:team' }, h.hooks));
+      for (let i = 0; i < 20; i++)
+        later.push(
+          await createFollowUp(
+            db,
+            {
+              companyId: company.id,
+              title: `Later ${i}`,
+              dueAt: new Date(now + 12_000 + i * 10),
+              assigneeRepId: rep.id,
+              actor: audit,
+              fallbackRemindTarget: 'console:team',
+            },
+            h.hooks,
+          ),
+        );
       for (let i = 0; i < 5; i++) {
-        const f = await createFollowUp(db, { companyId: company.id, title: `Closed ${i}`, dueAt: new Date(now + 2_000), assigneeRepId: rep.id, actor: audit, fallbackRemindTarget: 'console:team' }, h.hooks);
+        const f = await createFollowUp(
+          db,
+          {
+            companyId: company.id,
+            title: `Closed ${i}`,
+            dueAt: new Date(now + 2_000),
+            assigneeRepId: rep.id,
+            actor: audit,
+            fallbackRemindTarget: 'console:team',
+          },
+          h.hooks,
+        );
         await db.prisma.followUp.update({ where: { id: f.id }, data: { status: 'done' } });
       }
       // Delayed, or waiting when creating them took longer than the first due times (a busy machine).
@@ -60,8 +99,12 @@ describe('Redis loss', () => {
       expect(report.escalationsArmed).toBe(20);
       h.startWorkers();
 
-      const titles = () => h.console.feed().filter((e) => e.reply.title?.startsWith('Reminder')).map((e) => e.reply.sections?.[0]?.title ?? '');
-      await eventually("40 reminders", async () => titles().length >= 40, 40_000);
+      const titles = () =>
+        h.console
+          .feed()
+          .filter((e) => e.reply.title?.startsWith('Reminder'))
+          .map((e) => e.reply.sections?.[0]?.title ?? '');
+      await eventually('40 reminders', async () => titles().length >= 40, 40_000);
       await new Promise((r) => setTimeout(r, 1_000));
       const posted = titles();
       expect(posted.length).toBe(40);
@@ -69,7 +112,11 @@ describe('Redis loss', () => {
       expect(posted.some((t) => t.includes('Closed'))).toBe(false);
 
       // A second reconcile finds everything in order and removes an orphan nobody owns.
-      await h.queues[QueueName.FollowUpReminder].add('remind', { followUpId: '00000000-0000-0000-0000-000000000000', dueEpochMs: now + 60_000 }, { jobId: 'reminder-00000000-0000-0000-0000-000000000000-1', delay: 60_000 });
+      await h.queues[QueueName.FollowUpReminder].add(
+        'remind',
+        { followUpId: '00000000-0000-0000-0000-000000000000', dueEpochMs: now + 60_000 },
+        { jobId: 'reminder-00000000-0000-0000-0000-000000000000-1', delay: 60_000 },
+      );
       const again = await reconcileSchedules(h.deps);
       expect(again).toMatchObject({ remindersAdded: 0, orphansRemoved: 1 });
     } finally {
@@ -84,15 +131,35 @@ describe('Redis loss', () => {
       const actor = { platform: 'console' as const, platformUserId: 'jo', displayName: 'Jo', timezone: 'UTC' };
       const rep = await findOrCreateRep(db.prisma, actor);
       const company = await createCustomer(db.prisma, 'Massive Dynamic', { repId: rep.id, platform: 'console' });
-      const logged = await logCommunication(db, { companyId: company.id, text: 'We want to cancel our subscription at the end of the month', occurredAt: new Date(), sourceKey: 'offline-1', repId: rep.id, repName: rep.name, actor: { repId: rep.id, platform: 'console' } }, noopPipelineHooks);
+      const logged = await logCommunication(
+        db,
+        {
+          companyId: company.id,
+          text: 'We want to cancel our subscription at the end of the month',
+          occurredAt: new Date(),
+          sourceKey: 'offline-1',
+          repId: rep.id,
+          repName: rep.name,
+          actor: { repId: rep.id, platform: 'console' },
+        },
+        noopPipelineHooks,
+      );
       // Younger than a minute: a job may still be on its way, so the reconciler leaves it alone.
       expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
       // Older than the lookback window: outside the reconciler's bounded scan.
-      await db.prisma.message.update({ where: { id: logged.message.id }, data: { createdAt: new Date(Date.now() - UNCLASSIFIED_LOOKBACK_MS - 60_000) } });
+      await db.prisma.message.update({
+        where: { id: logged.message.id },
+        data: { createdAt: new Date(Date.now() - UNCLASSIFIED_LOOKBACK_MS - 60_000) },
+      });
       expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
-      await db.prisma.message.update({ where: { id: logged.message.id }, data: { createdAt: new Date(Date.now() - 120_000) } });
+      await db.prisma.message.update({
+        where: { id: logged.message.id },
+        data: { createdAt: new Date(Date.now() - 120_000) },
+      });
       expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(1);
-      const c = await eventually('the classification', async () => db.prisma.classification.findFirst({ where: { messageId: logged.message.id } }));
+      const c = await eventually('the classification', async () =>
+        db.prisma.classification.findFirst({ where: { messageId: logged.message.id } }),
+      );
       expect(c.label).toBe('churn');
       expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
     } finally {

@@ -78,12 +78,27 @@ describe('worker processes', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE "Classification" IN ACCESS EXCLUSIVE MODE');
-    const ctx = { actor: { platform: 'console' as const, platformUserId: 'jo', displayName: 'jo', timezone: 'UTC' }, channel: { platform: 'console' as const, channelRef: 'team', target: 'console:team' }, now: new Date(), requestKey: 'crash-1' };
-    await executeCommand('log acme "Our invoices are wrong again and nobody answers, this is unacceptable" --new', ctx, { db, hooks });
-    await eventually('the classify job to be active', async () => (await queues[QueueName.ClassifyCommunication].getActiveCount()) === 1, 20_000);
+    const ctx = {
+      actor: { platform: 'console' as const, platformUserId: 'jo', displayName: 'jo', timezone: 'UTC' },
+      channel: { platform: 'console' as const, channelRef: 'team', target: 'console:team' },
+      now: new Date(),
+      requestKey: 'crash-1',
+    };
+    await executeCommand(
+      'log acme "Our invoices are wrong again and nobody answers, this is unacceptable" --new',
+      ctx,
+      { db, hooks },
+    );
+    await eventually(
+      'the classify job to be active',
+      async () => (await queues[QueueName.ClassifyCommunication].getActiveCount()) === 1,
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 300));
     // The job is parked on the lock, after the worker took it from the queue.
-    const waiting = await db.sql.query<{ q: string }>("SELECT query AS q FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+    const waiting = await db.sql.query<{ q: string }>(
+      "SELECT query AS q FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
     expect(waiting.map((w) => w.q).join()).toContain('"Classification"');
 
     first.proc.child.kill('SIGKILL');
@@ -119,7 +134,18 @@ describe('worker processes', () => {
     const company = await createCustomer(db.prisma, 'Umbrella', audit);
     const due = new Date(Date.now() + 3_000);
     for (let i = 0; i < 120; i++) {
-      const f = await createFollowUp(db, { companyId: company.id, title: `Call ${i}`, dueAt: due, assigneeRepId: rep.id, actor: audit, fallbackRemindTarget: 'console:team' }, hooks);
+      const f = await createFollowUp(
+        db,
+        {
+          companyId: company.id,
+          title: `Call ${i}`,
+          dueAt: due,
+          assigneeRepId: rep.id,
+          actor: audit,
+          fallbackRemindTarget: 'console:team',
+        },
+        hooks,
+      );
       if (i % 3 === 0) await hooks.followUpChanged(f.id); // duplicate schedule requests are no-ops
     }
     // Every message posted for Umbrella: on a busy machine the loop above can outlast the first due

@@ -14,189 +14,355 @@ const INTERNAL = 'CINTERNAL'; // our own channel, never linked
 const SHARED = 'CSHARED'; // Slack Connect with Globex's org
 const tsOf = (n: number) => `1763800000.${String(n).padStart(6, '0')}`;
 
-describe.each(TEST_DATABASE_KINDS)('Slack auto-logging end to end on %s: message events through Bolt, the real pipeline', (kind) => {
-  const slack = new SlackRecorder();
-  const logLines: string[] = [];
-  let test: TestProcess | undefined;
-  let proc: RunningProcess;
-  let seq = 0;
-  let acmeId: string;
-  let globexId: string;
+describe.each(TEST_DATABASE_KINDS)(
+  'Slack auto-logging end to end on %s: message events through Bolt, the real pipeline',
+  (kind) => {
+    const slack = new SlackRecorder();
+    const logLines: string[] = [];
+    let test: TestProcess | undefined;
+    let proc: RunningProcess;
+    let seq = 0;
+    let acmeId: string;
+    let globexId: string;
 
-  const post = (body: string, contentType: string, headers: Record<string, string> = {}) => postSignedToSlackEvents(proc.url, SECRET, body, contentType, headers);
-  const sendEvent = (event: Record<string, unknown>, eventId = `Ev${++seq}`, headers: Record<string, string> = {}) =>
-    post(eventCallbackBody(TEAM, { type: 'message', channel: LINKED, channel_type: 'channel', ...event }, eventId), 'application/json', headers);
-  const command = async (channelId: string, userId: string, text: string) => {
-    const triggerId = `trigger-${++seq}`;
-    const posts = slack.callsTo('chat.postMessage').length;
-    const res = await post(slashCommandBody({ teamId: TEAM, channelId, userId, text, triggerId, responseUrl: slack.responseUrl(`cmd-${triggerId}`) }), 'application/x-www-form-urlencoded');
-    expect(res.status).toBe(200);
-    // Ephemeral through the response_url, or in the channel for answers everyone should see (link, unlink).
-    return eventually(`the answer to /crm ${text}`, async () => slack.callsTo(`respond/cmd-${triggerId}`)[0] ?? slack.callsTo('chat.postMessage').slice(posts).find((c) => c.body.channel === channelId));
-  };
-  const messageByTs = (channel: string, ts: string) => proc.runtime.db.prisma.message.findUnique({ where: { externalId: `slack:${TEAM}/${channel}/${ts}` }, include: { record: true } });
+    const post = (body: string, contentType: string, headers: Record<string, string> = {}) =>
+      postSignedToSlackEvents(proc.url, SECRET, body, contentType, headers);
+    const sendEvent = (event: Record<string, unknown>, eventId = `Ev${++seq}`, headers: Record<string, string> = {}) =>
+      post(
+        eventCallbackBody(TEAM, { type: 'message', channel: LINKED, channel_type: 'channel', ...event }, eventId),
+        'application/json',
+        headers,
+      );
+    const command = async (channelId: string, userId: string, text: string) => {
+      const triggerId = `trigger-${++seq}`;
+      const posts = slack.callsTo('chat.postMessage').length;
+      const res = await post(
+        slashCommandBody({
+          teamId: TEAM,
+          channelId,
+          userId,
+          text,
+          triggerId,
+          responseUrl: slack.responseUrl(`cmd-${triggerId}`),
+        }),
+        'application/x-www-form-urlencoded',
+      );
+      expect(res.status).toBe(200);
+      // Ephemeral through the response_url, or in the channel for answers everyone should see (link, unlink).
+      return eventually(
+        `the answer to /crm ${text}`,
+        async () =>
+          slack.callsTo(`respond/cmd-${triggerId}`)[0] ??
+          slack
+            .callsTo('chat.postMessage')
+            .slice(posts)
+            .find((c) => c.body.channel === channelId),
+      );
+    };
+    const messageByTs = (channel: string, ts: string) =>
+      proc.runtime.db.prisma.message.findUnique({
+        where: { externalId: `slack:${TEAM}/${channel}/${ts}` },
+        include: { record: true },
+      });
 
-  beforeAll(async () => {
-    const apiUrl = await slack.start();
-    // Our people: a rep (full member) and a customer guest; Globex's people come from their own workspace.
-    slack.users.set('UREP', { tz: 'America/New_York', profile: { display_name: 'ann', email: 'Ann@Ours.example' } });
-    slack.users.set('UGUEST', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.com' } });
-    slack.users.set('UHANK', { team_id: 'TGLOBEX', profile: { display_name: 'hank', email: 'hank@globex.com' } });
-    slack.channels.set(SHARED, { is_ext_shared: true, connected_team_ids: ['TGLOBEX'], shared_team_ids: [TEAM, 'TGLOBEX'] });
-    slack.teams.set('TGLOBEX', { name: 'Globex', domain: 'globex-corp', email_domain: 'globex.com' });
+    beforeAll(async () => {
+      const apiUrl = await slack.start();
+      // Our people: a rep (full member) and a customer guest; Globex's people come from their own workspace.
+      slack.users.set('UREP', { tz: 'America/New_York', profile: { display_name: 'ann', email: 'Ann@Ours.example' } });
+      slack.users.set('UGUEST', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.com' } });
+      slack.users.set('UHANK', { team_id: 'TGLOBEX', profile: { display_name: 'hank', email: 'hank@globex.com' } });
+      slack.channels.set(SHARED, {
+        is_ext_shared: true,
+        connected_team_ids: ['TGLOBEX'],
+        shared_team_ids: [TEAM, 'TGLOBEX'],
+      });
+      slack.teams.set('TGLOBEX', { name: 'Globex', domain: 'globex-corp', email_domain: 'globex.com' });
 
-    test = await startTestProcess(kind, {
-      RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: apiUrl,
-      LOG_LEVEL: 'debug',
-    }, { name: 'slack-autolog', logger: loggerInto(logLines, 'debug') });
-    proc = test.proc;
-    const db = proc.runtime.db;
-    acmeId = (await db.prisma.company.create({ data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] } })).id;
-    globexId = (await db.prisma.company.create({ data: { name: 'Globex', normalizedName: normalizeCompanyName('Globex'), domains: ['globex.com'] } })).id;
-    // Ann used Rapport from the console before Slack was connected: Slack must find her by email.
-    await db.prisma.rep.create({ data: { name: 'Ann', email: 'ann@ours.example', timezone: 'UTC', platformUserIds: ['console:ann'] } });
-    await command(LINKED, 'UREP', 'link acme');
-  });
-
-  afterAll(async () => {
-    await test?.dispose();
-    await slack.stop();
-  });
-
-  it('a linked channel: the customer guest opens a thread (inbound, classified), the rep answers in it (outbound, same record, rep found by Slack email)', async () => {
-    const db = proc.runtime.db;
-    const root = tsOf(++seq);
-    const started = Date.now();
-    const res = await sendEvent({ user: 'UGUEST', team: TEAM, text: 'Our dashboard keeps <https://acme.com/x|crashing>, we are really unhappy', ts: root });
-    expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(3_000);
-    const first = await eventually('the guest message logged', () => messageByTs(LINKED, root));
-    expect(first.record).toMatchObject({ companyId: acmeId, channelKind: 'slack', sourceKey: `slack:${TEAM}/${LINKED}/${root}` });
-    expect(first).toMatchObject({ direction: 'inbound', authorEmail: 'jo@acme.com', cleanText: 'Our dashboard keeps crashing, we are really unhappy' });
-    expect(first.text).toContain('<https://acme.com/x|crashing>');
-    await eventually('the classification of the customer message', () => db.prisma.classification.findFirst({ where: { messageId: first.id } }));
-
-    const reply = tsOf(++seq);
-    await sendEvent({ user: 'UREP', team: TEAM, text: 'Sorry Jo, looking into it now', ts: reply, thread_ts: root });
-    const second = await eventually('the rep reply logged', () => messageByTs(LINKED, reply));
-    expect(second).toMatchObject({ direction: 'outbound', recordId: first.recordId });
-    const ann = await db.prisma.rep.findUniqueOrThrow({ where: { email: 'ann@ours.example' } });
-    expect(ann.platformUserIds).toEqual(expect.arrayContaining(['console:ann', `slack:${TEAM}/UREP`]));
-    expect(ann.timezone).toBe('America/New_York');
-    expect(await db.prisma.rep.count()).toBe(1);
-    expect(await db.prisma.communicationRecord.count({ where: { sourceKey: `slack:${TEAM}/${LINKED}/${root}` } })).toBe(1);
-  });
-
-  it('the same event delivered four times (Slack retries with X-Slack-Retry-Num) is one message', async () => {
-    const ts = tsOf(++seq);
-    const event = { user: 'UGUEST', team: TEAM, text: 'Can you send a quote for 50 seats?', ts };
-    const eventId = `Ev${++seq}`;
-    const statuses = await Promise.all(
-      [undefined, '1', '2', '3'].map((n) => sendEvent(event, eventId, n ? { 'X-Slack-Retry-Num': n, 'X-Slack-Retry-Reason': 'http_timeout' } : {}).then((r) => r.status)),
-    );
-    expect(statuses).toEqual([200, 200, 200, 200]);
-    await eventually('the message logged', () => messageByTs(LINKED, ts));
-    await new Promise((r) => setTimeout(r, 300)); // let the other three deliveries finish
-    expect(await proc.runtime.db.prisma.message.count({ where: { externalId: `slack:${TEAM}/${LINKED}/${ts}` } })).toBe(1);
-    expect(await proc.runtime.db.prisma.communicationRecord.count({ where: { sourceKey: `slack:${TEAM}/${LINKED}/${ts}` } })).toBe(1);
-  });
-
-  it('an unlinked internal channel is never logged, nor are bots, joins or topic changes in a linked one', async () => {
-    const db = proc.runtime.db;
-    const before = await db.prisma.message.count();
-    const internal = tsOf(++seq);
-    await sendEvent({ channel: INTERNAL, user: 'UREP', team: TEAM, text: 'Internal chatter about Acme pricing', ts: internal });
-    await eventually('the internal channel to be looked at', async () => slack.callsTo('conversations.info').some((c) => c.body.channel === INTERNAL));
-    await sendEvent({ channel: LINKED, subtype: 'bot_message', bot_id: 'B9', text: 'Deploy finished', ts: tsOf(++seq) });
-    await sendEvent({ channel: LINKED, user: 'U5', bot_id: 'B9', text: 'An app speaking as a user', ts: tsOf(++seq) });
-    await sendEvent({ channel: LINKED, subtype: 'channel_join', user: 'U6', text: '<@U6> has joined the channel', ts: tsOf(++seq) });
-    await sendEvent({ channel: LINKED, subtype: 'channel_topic', user: 'UREP', text: 'set the topic', ts: tsOf(++seq) });
-    await sendEvent({ channel: 'DREP', channel_type: 'im', user: 'UGUEST', text: 'a DM to the bot', ts: tsOf(++seq) });
-    // A marker after them: once it is logged, the ones before have been handled.
-    const marker = tsOf(++seq);
-    await sendEvent({ channel: LINKED, user: 'UGUEST', team: TEAM, text: 'marker', ts: marker });
-    await eventually('the marker logged', () => messageByTs(LINKED, marker));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await db.prisma.message.count()).toBe(before + 1);
-    expect(await db.prisma.communicationRecord.count({ where: { sourceKey: { startsWith: `slack:${TEAM}/${INTERNAL}/` } } })).toBe(0);
-  });
-
-  it('a Slack Connect channel with a customer org is logged to that customer; its people are inbound', async () => {
-    const ts = tsOf(++seq);
-    await sendEvent({ channel: SHARED, user: 'UHANK', team: 'TGLOBEX', user_team: 'TGLOBEX', text: 'We want to cancel our contract next month', ts });
-    const m = await eventually('the Slack Connect message logged', () => messageByTs(SHARED, ts));
-    expect(m.record.companyId).toBe(globexId);
-    expect(m).toMatchObject({ direction: 'inbound', authorEmail: 'hank@globex.com', authorName: 'hank' });
-    const contact = await proc.runtime.db.prisma.contact.findFirstOrThrow({ where: { platformUserIds: { has: 'slack:TGLOBEX/UHANK' } } });
-    expect(contact.companyId).toBe(globexId);
-    // The channel decision is cached: a second message asks Slack nothing new.
-    const infoCalls = slack.callsTo('conversations.info').filter((c) => c.body.channel === SHARED).length;
-    const ts2 = tsOf(++seq);
-    await sendEvent({ channel: SHARED, user: 'UREP', team: TEAM, text: 'Let us talk about it', ts: ts2, thread_ts: ts });
-    expect((await eventually('the reply logged', () => messageByTs(SHARED, ts2))).direction).toBe('outbound');
-    expect(slack.callsTo('conversations.info').filter((c) => c.body.channel === SHARED)).toHaveLength(infoCalls);
-  });
-
-  it('an edit replaces the text and re-classifies; a delete removes the message and the emptied record', async () => {
-    const db = proc.runtime.db;
-    const ts = tsOf(++seq);
-    await sendEvent({ user: 'UGUEST', team: TEAM, text: 'Thanks, all good', ts });
-    const m = await eventually('the message logged', () => messageByTs(LINKED, ts));
-    await eventually('its first classification', () => db.prisma.classification.findFirst({ where: { messageId: m.id } }));
-    const editedAt = String(Number(ts) + 60);
-    await sendEvent({
-      subtype: 'message_changed',
-      hidden: true,
-      ts: tsOf(++seq),
-      message: { type: 'message', user: 'UGUEST', text: 'Actually the export is *broken* again', ts, edited: { user: 'UGUEST', ts: editedAt } },
-      previous_message: { type: 'message', user: 'UGUEST', text: 'Thanks, all good', ts },
+      test = await startTestProcess(
+        kind,
+        {
+          RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`,
+          SLACK_SIGNING_SECRET: SECRET,
+          SLACK_BOT_TOKEN: 'xoxb-test-token',
+          SLACK_API_URL: apiUrl,
+          LOG_LEVEL: 'debug',
+        },
+        { name: 'slack-autolog', logger: loggerInto(logLines, 'debug') },
+      );
+      proc = test.proc;
+      const db = proc.runtime.db;
+      acmeId = (
+        await db.prisma.company.create({
+          data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] },
+        })
+      ).id;
+      globexId = (
+        await db.prisma.company.create({
+          data: { name: 'Globex', normalizedName: normalizeCompanyName('Globex'), domains: ['globex.com'] },
+        })
+      ).id;
+      // Ann used Rapport from the console before Slack was connected: Slack must find her by email.
+      await db.prisma.rep.create({
+        data: { name: 'Ann', email: 'ann@ours.example', timezone: 'UTC', platformUserIds: ['console:ann'] },
+      });
+      await command(LINKED, 'UREP', 'link acme');
     });
-    await eventually('the edit applied', async () => (await messageByTs(LINKED, ts))?.text === 'Actually the export is *broken* again');
-    const reclassified = await eventually('a classification of the new words', async () => {
-      const c = await db.prisma.classification.findFirst({ where: { messageId: m.id } });
-      return c && c.createdAt.getTime() > m.createdAt.getTime() && (await db.prisma.auditLog.count({ where: { action: 'message.edit', subject: m.recordId } })) === 1 ? c : undefined;
+
+    afterAll(async () => {
+      await test?.dispose();
+      await slack.stop();
     });
-    expect(reclassified).toBeTruthy();
 
-    await sendEvent({ subtype: 'message_deleted', hidden: true, deleted_ts: ts, ts: tsOf(++seq), previous_message: { type: 'message', user: 'UGUEST', text: 'x', ts } });
-    await eventually('the message deleted', async () => (await messageByTs(LINKED, ts)) === null);
-    expect(await db.prisma.communicationRecord.findUnique({ where: { id: m.recordId } })).toBeNull();
-  });
+    it('a linked channel: the customer guest opens a thread (inbound, classified), the rep answers in it (outbound, same record, rep found by Slack email)', async () => {
+      const db = proc.runtime.db;
+      const root = tsOf(++seq);
+      const started = Date.now();
+      const res = await sendEvent({
+        user: 'UGUEST',
+        team: TEAM,
+        text: 'Our dashboard keeps <https://acme.com/x|crashing>, we are really unhappy',
+        ts: root,
+      });
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      const first = await eventually('the guest message logged', () => messageByTs(LINKED, root));
+      expect(first.record).toMatchObject({
+        companyId: acmeId,
+        channelKind: 'slack',
+        sourceKey: `slack:${TEAM}/${LINKED}/${root}`,
+      });
+      expect(first).toMatchObject({
+        direction: 'inbound',
+        authorEmail: 'jo@acme.com',
+        cleanText: 'Our dashboard keeps crashing, we are really unhappy',
+      });
+      expect(first.text).toContain('<https://acme.com/x|crashing>');
+      await eventually('the classification of the customer message', () =>
+        db.prisma.classification.findFirst({ where: { messageId: first.id } }),
+      );
 
-  it('unlink stops auto-logging on the next message; link starts it', async () => {
-    const db = proc.runtime.db;
-    await command(LINKED, 'UREP', 'unlink');
-    const after = tsOf(++seq);
-    await sendEvent({ user: 'UGUEST', team: TEAM, text: 'After unlink', ts: after });
-    await command(INTERNAL, 'UREP', 'link globex');
-    const linked = tsOf(++seq);
-    await sendEvent({ channel: INTERNAL, user: 'UREP', team: TEAM, text: 'Now this channel is about Globex', ts: linked });
-    const m = await eventually('the newly linked channel logged', () => messageByTs(INTERNAL, linked));
-    expect(m.record.companyId).toBe(globexId);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(await messageByTs(LINKED, after)).toBeNull();
-    await command(INTERNAL, 'UREP', 'unlink');
-    await command(LINKED, 'UREP', 'link acme');
-  });
+      const reply = tsOf(++seq);
+      await sendEvent({ user: 'UREP', team: TEAM, text: 'Sorry Jo, looking into it now', ts: reply, thread_ts: root });
+      const second = await eventually('the rep reply logged', () => messageByTs(LINKED, reply));
+      expect(second).toMatchObject({ direction: 'outbound', recordId: first.recordId });
+      const ann = await db.prisma.rep.findUniqueOrThrow({ where: { email: 'ann@ours.example' } });
+      expect(ann.platformUserIds).toEqual(expect.arrayContaining(['console:ann', `slack:${TEAM}/UREP`]));
+      expect(ann.timezone).toBe('America/New_York');
+      expect(await db.prisma.rep.count()).toBe(1);
+      expect(
+        await db.prisma.communicationRecord.count({ where: { sourceKey: `slack:${TEAM}/${LINKED}/${root}` } }),
+      ).toBe(1);
+    });
 
-  it('users.info failing: the message is still logged (no email) and a command uses the rep\'s stored timezone', async () => {
-    const db = proc.runtime.db;
-    await db.prisma.rep.create({ data: { name: 'Ken', timezone: 'Asia/Tokyo', platformUserIds: [`slack:${TEAM}/UKEN`] } });
-    slack.failNext('users.info', { error: 'user_not_found' });
-    const ts = tsOf(++seq);
-    await sendEvent({ user: 'UKEN', team: TEAM, text: 'Called Acme about the renewal', ts });
-    const m = await eventually('the message logged without a profile', () => messageByTs(LINKED, ts));
-    expect(m).toMatchObject({ direction: 'outbound', authorEmail: null });
-    // The failure is remembered for a minute, so the command below also goes without users.info.
-    const answer = await command(LINKED, 'UKEN', 'remind acme tomorrow 9am send the renewal quote');
-    expect(String(answer.body.text)).not.toMatch(/error|sorry/i);
-    const f = await db.prisma.followUp.findFirstOrThrow({ where: { title: { contains: 'renewal quote' } } });
-    const tokyoHour = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', hourCycle: 'h23' }).format(f.dueAt);
-    expect(tokyoHour).toBe('09');
-    expect((await db.prisma.rep.findFirstOrThrow({ where: { name: 'Ken' } })).timezone).toBe('Asia/Tokyo');
-    expect(logLines.some((l) => l.includes('users.info failed'))).toBe(true);
-  });
-});
+    it('the same event delivered four times (Slack retries with X-Slack-Retry-Num) is one message', async () => {
+      const ts = tsOf(++seq);
+      const event = { user: 'UGUEST', team: TEAM, text: 'Can you send a quote for 50 seats?', ts };
+      const eventId = `Ev${++seq}`;
+      const statuses = await Promise.all(
+        [undefined, '1', '2', '3'].map((n) =>
+          sendEvent(event, eventId, n ? { 'X-Slack-Retry-Num': n, 'X-Slack-Retry-Reason': 'http_timeout' } : {}).then(
+            (r) => r.status,
+          ),
+        ),
+      );
+      expect(statuses).toEqual([200, 200, 200, 200]);
+      await eventually('the message logged', () => messageByTs(LINKED, ts));
+      await new Promise((r) => setTimeout(r, 300)); // let the other three deliveries finish
+      expect(
+        await proc.runtime.db.prisma.message.count({ where: { externalId: `slack:${TEAM}/${LINKED}/${ts}` } }),
+      ).toBe(1);
+      expect(
+        await proc.runtime.db.prisma.communicationRecord.count({
+          where: { sourceKey: `slack:${TEAM}/${LINKED}/${ts}` },
+        }),
+      ).toBe(1);
+    });
+
+    it('an unlinked internal channel is never logged, nor are bots, joins or topic changes in a linked one', async () => {
+      const db = proc.runtime.db;
+      const before = await db.prisma.message.count();
+      const internal = tsOf(++seq);
+      await sendEvent({
+        channel: INTERNAL,
+        user: 'UREP',
+        team: TEAM,
+        text: 'Internal chatter about Acme pricing',
+        ts: internal,
+      });
+      await eventually('the internal channel to be looked at', async () =>
+        slack.callsTo('conversations.info').some((c) => c.body.channel === INTERNAL),
+      );
+      await sendEvent({
+        channel: LINKED,
+        subtype: 'bot_message',
+        bot_id: 'B9',
+        text: 'Deploy finished',
+        ts: tsOf(++seq),
+      });
+      await sendEvent({
+        channel: LINKED,
+        user: 'U5',
+        bot_id: 'B9',
+        text: 'An app speaking as a user',
+        ts: tsOf(++seq),
+      });
+      await sendEvent({
+        channel: LINKED,
+        subtype: 'channel_join',
+        user: 'U6',
+        text: '<@U6> has joined the channel',
+        ts: tsOf(++seq),
+      });
+      await sendEvent({
+        channel: LINKED,
+        subtype: 'channel_topic',
+        user: 'UREP',
+        text: 'set the topic',
+        ts: tsOf(++seq),
+      });
+      await sendEvent({
+        channel: 'DREP',
+        channel_type: 'im',
+        user: 'UGUEST',
+        text: 'a DM to the bot',
+        ts: tsOf(++seq),
+      });
+      // A marker after them: once it is logged, the ones before have been handled.
+      const marker = tsOf(++seq);
+      await sendEvent({ channel: LINKED, user: 'UGUEST', team: TEAM, text: 'marker', ts: marker });
+      await eventually('the marker logged', () => messageByTs(LINKED, marker));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await db.prisma.message.count()).toBe(before + 1);
+      expect(
+        await db.prisma.communicationRecord.count({
+          where: { sourceKey: { startsWith: `slack:${TEAM}/${INTERNAL}/` } },
+        }),
+      ).toBe(0);
+    });
+
+    it('a Slack Connect channel with a customer org is logged to that customer; its people are inbound', async () => {
+      const ts = tsOf(++seq);
+      await sendEvent({
+        channel: SHARED,
+        user: 'UHANK',
+        team: 'TGLOBEX',
+        user_team: 'TGLOBEX',
+        text: 'We want to cancel our contract next month',
+        ts,
+      });
+      const m = await eventually('the Slack Connect message logged', () => messageByTs(SHARED, ts));
+      expect(m.record.companyId).toBe(globexId);
+      expect(m).toMatchObject({ direction: 'inbound', authorEmail: 'hank@globex.com', authorName: 'hank' });
+      const contact = await proc.runtime.db.prisma.contact.findFirstOrThrow({
+        where: { platformUserIds: { has: 'slack:TGLOBEX/UHANK' } },
+      });
+      expect(contact.companyId).toBe(globexId);
+      // The channel decision is cached: a second message asks Slack nothing new.
+      const infoCalls = slack.callsTo('conversations.info').filter((c) => c.body.channel === SHARED).length;
+      const ts2 = tsOf(++seq);
+      await sendEvent({
+        channel: SHARED,
+        user: 'UREP',
+        team: TEAM,
+        text: 'Let us talk about it',
+        ts: ts2,
+        thread_ts: ts,
+      });
+      expect((await eventually('the reply logged', () => messageByTs(SHARED, ts2))).direction).toBe('outbound');
+      expect(slack.callsTo('conversations.info').filter((c) => c.body.channel === SHARED)).toHaveLength(infoCalls);
+    });
+
+    it('an edit replaces the text and re-classifies; a delete removes the message and the emptied record', async () => {
+      const db = proc.runtime.db;
+      const ts = tsOf(++seq);
+      await sendEvent({ user: 'UGUEST', team: TEAM, text: 'Thanks, all good', ts });
+      const m = await eventually('the message logged', () => messageByTs(LINKED, ts));
+      await eventually('its first classification', () =>
+        db.prisma.classification.findFirst({ where: { messageId: m.id } }),
+      );
+      const editedAt = String(Number(ts) + 60);
+      await sendEvent({
+        subtype: 'message_changed',
+        hidden: true,
+        ts: tsOf(++seq),
+        message: {
+          type: 'message',
+          user: 'UGUEST',
+          text: 'Actually the export is *broken* again',
+          ts,
+          edited: { user: 'UGUEST', ts: editedAt },
+        },
+        previous_message: { type: 'message', user: 'UGUEST', text: 'Thanks, all good', ts },
+      });
+      await eventually(
+        'the edit applied',
+        async () => (await messageByTs(LINKED, ts))?.text === 'Actually the export is *broken* again',
+      );
+      const reclassified = await eventually('a classification of the new words', async () => {
+        const c = await db.prisma.classification.findFirst({ where: { messageId: m.id } });
+        return c &&
+          c.createdAt.getTime() > m.createdAt.getTime() &&
+          (await db.prisma.auditLog.count({ where: { action: 'message.edit', subject: m.recordId } })) === 1
+          ? c
+          : undefined;
+      });
+      expect(reclassified).toBeTruthy();
+
+      await sendEvent({
+        subtype: 'message_deleted',
+        hidden: true,
+        deleted_ts: ts,
+        ts: tsOf(++seq),
+        previous_message: { type: 'message', user: 'UGUEST', text: 'x', ts },
+      });
+      await eventually('the message deleted', async () => (await messageByTs(LINKED, ts)) === null);
+      expect(await db.prisma.communicationRecord.findUnique({ where: { id: m.recordId } })).toBeNull();
+    });
+
+    it('unlink stops auto-logging on the next message; link starts it', async () => {
+      const db = proc.runtime.db;
+      await command(LINKED, 'UREP', 'unlink');
+      const after = tsOf(++seq);
+      await sendEvent({ user: 'UGUEST', team: TEAM, text: 'After unlink', ts: after });
+      await command(INTERNAL, 'UREP', 'link globex');
+      const linked = tsOf(++seq);
+      await sendEvent({
+        channel: INTERNAL,
+        user: 'UREP',
+        team: TEAM,
+        text: 'Now this channel is about Globex',
+        ts: linked,
+      });
+      const m = await eventually('the newly linked channel logged', () => messageByTs(INTERNAL, linked));
+      expect(m.record.companyId).toBe(globexId);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await messageByTs(LINKED, after)).toBeNull();
+      await command(INTERNAL, 'UREP', 'unlink');
+      await command(LINKED, 'UREP', 'link acme');
+    });
+
+    it("users.info failing: the message is still logged (no email) and a command uses the rep's stored timezone", async () => {
+      const db = proc.runtime.db;
+      await db.prisma.rep.create({
+        data: { name: 'Ken', timezone: 'Asia/Tokyo', platformUserIds: [`slack:${TEAM}/UKEN`] },
+      });
+      slack.failNext('users.info', { error: 'user_not_found' });
+      const ts = tsOf(++seq);
+      await sendEvent({ user: 'UKEN', team: TEAM, text: 'Called Acme about the renewal', ts });
+      const m = await eventually('the message logged without a profile', () => messageByTs(LINKED, ts));
+      expect(m).toMatchObject({ direction: 'outbound', authorEmail: null });
+      // The failure is remembered for a minute, so the command below also goes without users.info.
+      const answer = await command(LINKED, 'UKEN', 'remind acme tomorrow 9am send the renewal quote');
+      expect(String(answer.body.text)).not.toMatch(/error|sorry/i);
+      const f = await db.prisma.followUp.findFirstOrThrow({ where: { title: { contains: 'renewal quote' } } });
+      const tokyoHour = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Asia/Tokyo',
+        hour: '2-digit',
+        hourCycle: 'h23',
+      }).format(f.dueAt);
+      expect(tokyoHour).toBe('09');
+      expect((await db.prisma.rep.findFirstOrThrow({ where: { name: 'Ken' } })).timezone).toBe('Asia/Tokyo');
+      expect(logLines.some((l) => l.includes('users.info failed'))).toBe(true);
+    });
+  },
+);

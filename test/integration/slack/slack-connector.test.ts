@@ -4,7 +4,11 @@ import { createPostingClient, parseSlackTarget, SlackConnector } from '../../../
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 
 const TOKEN = 'xoxb-test-token';
-const card = { title: 'Reminder: follow up with acme', text: 'Reminder <b>', buttons: [{ label: 'Done', command: 'done 3' }] };
+const card = {
+  title: 'Reminder: follow up with acme',
+  text: 'Reminder <b>',
+  buttons: [{ label: 'Done', command: 'done 3' }],
+};
 
 describe('SlackConnector against a recording Web API', () => {
   let slack: SlackRecorder;
@@ -22,8 +26,17 @@ describe('SlackConnector against a recording Web API', () => {
     const { externalId } = await connector.post('slack:T1/C9', card, { idempotencyKey: 'suggestion:f1' });
     const [call] = slack.callsTo('chat.postMessage');
     expect(call.token).toBe(TOKEN);
-    expect(call.body).toMatchObject({ channel: 'C9', text: 'Reminder <b>', metadata: { event_type: 'rapport_delivery', event_payload: { key: 'suggestion:f1' } } });
-    expect(call.body.blocks).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'header' }), expect.objectContaining({ type: 'actions' })]));
+    expect(call.body).toMatchObject({
+      channel: 'C9',
+      text: 'Reminder <b>',
+      metadata: { event_type: 'rapport_delivery', event_payload: { key: 'suggestion:f1' } },
+    });
+    expect(call.body.blocks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'header' }),
+        expect.objectContaining({ type: 'actions' }),
+      ]),
+    );
     expect(externalId).toBe(slack.messages[0].ts);
 
     await connector.post('slack:T1/C9', { text: 'other' }, { idempotencyKey: 'suggestion:f2' });

@@ -15,10 +15,17 @@ const sign = (body: string, timestamp: number, secret = SECRET) => slackSignatur
 interface Block {
   type: string;
   text?: { text: string };
-  elements?: Array<{ type: string; action_id: string; value?: string; text?: { type: 'plain_text'; text: string }; placeholder?: { text: string } }>;
+  elements?: Array<{
+    type: string;
+    action_id: string;
+    value?: string;
+    text?: { type: 'plain_text'; text: string };
+    placeholder?: { text: string };
+  }>;
 }
 
-const buttonsOf = (m: RecordedMessage | RecordedCall['body']) => ((m.blocks ?? []) as Block[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+const buttonsOf = (m: RecordedMessage | RecordedCall['body']) =>
+  ((m.blocks ?? []) as Block[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
 const blocksText = (m: RecordedMessage) => JSON.stringify(m.blocks);
 
 describe('Slack end to end: signed requests through Bolt, the real pipeline on PGlite, a recording Web API', () => {
@@ -30,13 +37,17 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
 
   beforeAll(async () => {
     const apiUrl = await slack.start();
-    test = await startTestProcess('pglite', {
-      RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${TEAM_CHANNEL}`,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: apiUrl,
-      LOG_LEVEL: 'info',
-    }, { name: 'slack', logger: loggerInto(logLines, 'info') });
+    test = await startTestProcess(
+      'pglite',
+      {
+        RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${TEAM_CHANNEL}`,
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_API_URL: apiUrl,
+        LOG_LEVEL: 'info',
+      },
+      { name: 'slack', logger: loggerInto(logLines, 'info') },
+    );
     proc = test.proc;
   });
 
@@ -45,9 +56,18 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     await slack.stop();
   });
 
-  async function postSigned(body: string, contentType = 'application/x-www-form-urlencoded', opts: { timestamp?: number; secret?: string; headers?: Record<string, string> } = {}) {
+  async function postSigned(
+    body: string,
+    contentType = 'application/x-www-form-urlencoded',
+    opts: { timestamp?: number; secret?: string; headers?: Record<string, string> } = {},
+  ) {
     const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
-    const headers = { 'Content-Type': contentType, 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': sign(body, ts, opts.secret), ...opts.headers };
+    const headers = {
+      'Content-Type': contentType,
+      'X-Slack-Request-Timestamp': String(ts),
+      'X-Slack-Signature': sign(body, ts, opts.secret),
+      ...opts.headers,
+    };
     return fetch(`${proc.url}/slack/events`, { method: 'POST', headers, body });
   }
 
@@ -85,9 +105,21 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
       channel: { id: message.channel, name: 'team' },
       message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks },
       response_url: slack.responseUrl(`click-${triggerId}`),
-      actions: [{ type: 'button', action_id: button.action_id, block_id: 'b', text: button.text, value: button.value, action_ts: String(Date.now() / 1000) }],
+      actions: [
+        {
+          type: 'button',
+          action_id: button.action_id,
+          block_id: 'b',
+          text: button.text,
+          value: button.value,
+          action_ts: String(Date.now() / 1000),
+        },
+      ],
     };
-    return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), responsePath: `respond/click-${triggerId}` };
+    return {
+      body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      responsePath: `respond/click-${triggerId}`,
+    };
   }
 
   const deliveries = (key: string) => slack.messages.filter((m) => m.metadata?.event_payload.key === key);
@@ -110,9 +142,14 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     expect(await db.prisma.communicationRecord.count()).toBe(1);
     expect(await db.prisma.message.count()).toBe(1);
 
-    const suggestion = await eventually('the suggestion in the team channel', async () => slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Suggested follow-up/.test(m.text ?? '') ));
+    const suggestion = await eventually('the suggestion in the team channel', async () =>
+      slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Suggested follow-up/.test(m.text ?? '')),
+    );
     // The post lands in Slack a moment before the delivery job records it on the follow-up.
-    const followUp = await eventually('the suggestion recorded on its follow-up', async () => (await db.prisma.followUp.findFirst({ where: { messageRef: { not: null } } })) ?? undefined);
+    const followUp = await eventually(
+      'the suggestion recorded on its follow-up',
+      async () => (await db.prisma.followUp.findFirst({ where: { messageRef: { not: null } } })) ?? undefined,
+    );
     expect(followUp.status).toBe('suggested');
     expect(followUp.messageRef).toBe(`slack:${TEAM}/${TEAM_CHANNEL}|${suggestion.ts}`);
     expect(suggestion.metadata?.event_type).toBe('rapport_delivery');
@@ -124,30 +161,51 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     // Accept, clicked by U2 in the channel.
     const accept = click(suggestion, 'Accept', 'U2');
     expect((await postSigned(accept.body)).status).toBe(200);
-    await eventually('the follow-up to open', async () => (await db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status === 'open');
-    const acceptAnswer = await eventually('the ephemeral result of the click', async () => slack.callsTo(accept.responsePath)[0]);
+    await eventually(
+      'the follow-up to open',
+      async () => (await db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status === 'open',
+    );
+    const acceptAnswer = await eventually(
+      'the ephemeral result of the click',
+      async () => slack.callsTo(accept.responsePath)[0],
+    );
     expect(acceptAnswer.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     await eventually('the suggestion card updated in place without Accept', async () =>
-      slack.callsTo('chat.update').some((c) => c.body.ts === suggestion.ts && !buttonsOf(c.body).some((b) => b.text?.text === 'Accept')),
+      slack
+        .callsTo('chat.update')
+        .some((c) => c.body.ts === suggestion.ts && !buttonsOf(c.body).some((b) => b.text?.text === 'Accept')),
     );
 
     // Make it due now: the reminder is posted with Done / Snooze / Reassign.
     await db.prisma.followUp.update({ where: { id: followUp.id }, data: { dueAt: new Date(Date.now() + 500) } });
     await proc.runtime.hooks.followUpChanged(followUp.id);
-    const reminder = await eventually('the reminder in the team channel', async () => slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Reminder/.test(blocksText(m))));
+    const reminder = await eventually('the reminder in the team channel', async () =>
+      slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Reminder/.test(blocksText(m))),
+    );
     // The post lands a moment before the delivery job records it (the refresh after Done needs it).
-    await eventually('the reminder recorded on its follow-up', async () => (await db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef?.endsWith(`|${reminder.ts}`));
-    expect(buttonsOf(reminder).map((b) => b.text?.text ?? b.placeholder?.text)).toEqual(expect.arrayContaining(['Done', 'Snooze']));
+    await eventually('the reminder recorded on its follow-up', async () =>
+      (await db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef?.endsWith(
+        `|${reminder.ts}`,
+      ),
+    );
+    expect(buttonsOf(reminder).map((b) => b.text?.text ?? b.placeholder?.text)).toEqual(
+      expect.arrayContaining(['Done', 'Snooze']),
+    );
 
     // Done, clicked by U3: the reminder card now says who closed it, with no buttons.
     const done = click(reminder, 'Done', 'U3');
     expect((await postSigned(done.body)).status).toBe(200);
-    const updated = await eventually('the reminder card to show Done', async () => (reminder.edited && /Marked done/.test(blocksText(reminder)) ? reminder : undefined));
+    const updated = await eventually('the reminder card to show Done', async () =>
+      reminder.edited && /Marked done/.test(blocksText(reminder)) ? reminder : undefined,
+    );
     expect(buttonsOf(updated)).toEqual([]);
     expect(blocksText(updated)).toContain('user-u3');
     expect((await db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status).toBe('done');
     // Every post happened once.
-    expect(slack.messages.filter((m) => m.channel === TEAM_CHANNEL).map((m) => m.ts)).toEqual([suggestion.ts, reminder.ts]);
+    expect(slack.messages.filter((m) => m.channel === TEAM_CHANNEL).map((m) => m.ts)).toEqual([
+      suggestion.ts,
+      reminder.ts,
+    ]);
   });
 
   it('waits out a 429 from chat.postMessage and then posts exactly once', async () => {
@@ -155,10 +213,17 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     const before = slack.callsTo('chat.postMessage').length;
     const cmd = slashCommand('log "Globex" "We are cancelling our contract, very disappointed" --new');
     expect((await postSigned(cmd.body)).status).toBe(200);
-    const posted = await eventually('the suggestion for Globex', async () => slack.messages.find((m) => /Globex/.test(m.text ?? '')), 20_000);
+    const posted = await eventually(
+      'the suggestion for Globex',
+      async () => slack.messages.find((m) => /Globex/.test(m.text ?? '')),
+      20_000,
+    );
     const key = posted.metadata!.event_payload.key as string;
     expect(deliveries(key)).toHaveLength(1);
-    const attempts = slack.callsTo('chat.postMessage').slice(before).filter((c) => (c.body.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key === key);
+    const attempts = slack
+      .callsTo('chat.postMessage')
+      .slice(before)
+      .filter((c) => (c.body.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key === key);
     expect(attempts).toHaveLength(2); // the 429, then the post after Retry-After
   });
 
@@ -168,11 +233,17 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     const forged = await postSigned(cmd.body, undefined, { secret: 'not-the-secret' });
     const stale = await postSigned(cmd.body, undefined, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     const unsigned = await postSigned(cmd.body, undefined, { headers: { 'X-Slack-Signature': 'garbage' } });
-    const noTimestamp = await fetch(`${proc.url}/slack/events`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Slack-Signature': 'v0=00' }, body: cmd.body });
+    const noTimestamp = await fetch(`${proc.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Slack-Signature': 'v0=00' },
+      body: cmd.body,
+    });
     expect([forged.status, stale.status, unsigned.status, noTimestamp.status]).toEqual([401, 401, 401, 401]);
     await new Promise((r) => setTimeout(r, 300));
     expect(slack.calls.slice(before)).toEqual([]);
-    expect(await proc.runtime.db.prisma.message.count({ where: { text: { contains: 'should never be logged' } } })).toBe(0);
+    expect(
+      await proc.runtime.db.prisma.message.count({ where: { text: { contains: 'should never be logged' } } }),
+    ).toBe(0);
     expect(logLines.filter((l) => l.includes('Request verification failed')).length).toBeGreaterThanOrEqual(4);
   });
 });

@@ -29,16 +29,20 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
   beforeAll(async () => {
     const apiUrl = await slack.start();
     slack.oauthClient = { id: CLIENT_ID, secret: CLIENT_SECRET };
-    test = await startTestProcess(kind, {
-      RAPPORT_DEFAULT_CHANNEL: 'slack:T2/CTEAM',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_CLIENT_ID: CLIENT_ID,
-      SLACK_CLIENT_SECRET: CLIENT_SECRET,
-      SLACK_STATE_SECRET: STATE_SECRET,
-      SLACK_API_URL: apiUrl,
-      // Debug, so the no-token check below also covers Bolt's and the WebClient's chattiest output.
-      LOG_LEVEL: 'debug',
-    }, { name: 'slack-oauth', logger: loggerInto(logLines, 'debug') });
+    test = await startTestProcess(
+      kind,
+      {
+        RAPPORT_DEFAULT_CHANNEL: 'slack:T2/CTEAM',
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_CLIENT_ID: CLIENT_ID,
+        SLACK_CLIENT_SECRET: CLIENT_SECRET,
+        SLACK_STATE_SECRET: STATE_SECRET,
+        SLACK_API_URL: apiUrl,
+        // Debug, so the no-token check below also covers Bolt's and the WebClient's chattiest output.
+        LOG_LEVEL: 'debug',
+      },
+      { name: 'slack-oauth', logger: loggerInto(logLines, 'debug') },
+    );
     proc = test.proc;
   });
 
@@ -55,13 +59,23 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     const cookie = start.headers.get('set-cookie')!.split(';')[0];
     const state = authorizeUrl.searchParams.get('state')!;
     expect(cookie).toBe(`slack-app-oauth-state=${state}`);
-    const redirect = await fetch(`${proc.url}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(state)}`, { headers: { cookie } });
+    const redirect = await fetch(`${proc.url}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(state)}`, {
+      headers: { cookie },
+    });
     return { authorizeUrl, redirect };
   }
 
   async function postSigned(body: string, contentType: string): Promise<Response> {
     const ts = Math.floor(Date.now() / 1000);
-    return fetch(`${proc.url}/slack/events`, { method: 'POST', headers: { 'Content-Type': contentType, 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': sign(body, ts) }, body });
+    return fetch(`${proc.url}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': contentType,
+        'X-Slack-Request-Timestamp': String(ts),
+        'X-Slack-Signature': sign(body, ts),
+      },
+      body,
+    });
   }
 
   function slashCommand(text: string, team: { teamId: string; enterpriseId?: string; orgWide?: boolean }) {
@@ -85,7 +99,11 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     return { body: form.toString(), responsePath: `respond/${triggerId}` };
   }
 
-  function event(type: string, extra: Record<string, unknown>, auth: { teamId: string | null; enterpriseId: string | null; orgWide: boolean }) {
+  function event(
+    type: string,
+    extra: Record<string, unknown>,
+    auth: { teamId: string | null; enterpriseId: string | null; orgWide: boolean },
+  ) {
     return JSON.stringify({
       token: 'legacy',
       team_id: auth.teamId ?? 'T5',
@@ -94,14 +112,34 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
       type: 'event_callback',
       event_id: `Ev${randomBytes(4).toString('hex')}`,
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: auth.enterpriseId, team_id: auth.teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: auth.orgWide }],
+      authorizations: [
+        {
+          enterprise_id: auth.enterpriseId,
+          team_id: auth.teamId,
+          user_id: 'UBOT',
+          is_bot: true,
+          is_enterprise_install: auth.orgWide,
+        },
+      ],
       event: { type, event_ts: String(Date.now() / 1000), ...extra },
     });
   }
 
   it('installs a workspace and an org through the OAuth dance and answers each with its own token', async () => {
-    slack.oauthGrants.set('code-t2', { botToken: T2_TOKEN, teamId: 'T2', teamName: 'Team Two', scopes: [...SLACK_BOT_SCOPES] });
-    slack.oauthGrants.set('code-e1', { botToken: ORG_TOKEN, enterpriseId: 'E1', enterpriseName: 'Org One', isEnterpriseInstall: true, scopes: [...SLACK_BOT_SCOPES], orgTeams: ['T5', 'T6'] });
+    slack.oauthGrants.set('code-t2', {
+      botToken: T2_TOKEN,
+      teamId: 'T2',
+      teamName: 'Team Two',
+      scopes: [...SLACK_BOT_SCOPES],
+    });
+    slack.oauthGrants.set('code-e1', {
+      botToken: ORG_TOKEN,
+      enterpriseId: 'E1',
+      enterpriseName: 'Org One',
+      isEnterpriseInstall: true,
+      scopes: [...SLACK_BOT_SCOPES],
+      orgTeams: ['T5', 'T6'],
+    });
 
     const t2 = await install('code-t2');
     expect(`${t2.authorizeUrl.origin}${t2.authorizeUrl.pathname}`).toBe('https://slack.com/oauth/v2/authorize');
@@ -114,7 +152,9 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
 
     const org = await install('code-e1');
     expect(org.redirect.status).toBe(200);
-    expect(await org.redirect.text()).toContain('Rapport is now installed in Org One. An org admin adds it to workspaces');
+    expect(await org.redirect.text()).toContain(
+      'Rapport is now installed in Org One. An org admin adds it to workspaces',
+    );
 
     const rows = await proc.runtime.db.prisma.slackInstallation.findMany({ orderBy: { installKey: 'asc' } });
     expect(rows.map((r) => [r.installKey, r.teamId, r.enterpriseId, r.botToken])).toEqual([
@@ -125,7 +165,10 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     // A command from T2 runs with T2's token (users.info for the person's timezone).
     const fromT2 = slashCommand('help', { teamId: 'T2' });
     expect((await postSigned(fromT2.body, 'application/x-www-form-urlencoded')).status).toBe(200);
-    const answer = await eventually('the answer to /crm help from T2', async () => slack.callsTo(fromT2.responsePath)[0]);
+    const answer = await eventually(
+      'the answer to /crm help from T2',
+      async () => slack.callsTo(fromT2.responsePath)[0],
+    );
     expect(String(answer.body.text)).toMatch(/log/i);
     expect(slack.callsTo('users.info').at(-1)?.token).toBe(T2_TOKEN);
 
@@ -136,9 +179,15 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     expect(slack.callsTo('users.info').at(-1)?.token).toBe(ORG_TOKEN);
 
     // A suggestion for T2's channel is posted with T2's token by the delivery job.
-    const log = slashCommand('log acme "The dashboard keeps crashing, we are really unhappy" --new', { teamId: 'T5', enterpriseId: 'E1', orgWide: true });
+    const log = slashCommand('log acme "The dashboard keeps crashing, we are really unhappy" --new', {
+      teamId: 'T5',
+      enterpriseId: 'E1',
+      orgWide: true,
+    });
     expect((await postSigned(log.body, 'application/x-www-form-urlencoded')).status).toBe(200);
-    const posted = await eventually('the suggestion in T2', async () => slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'CTEAM'));
+    const posted = await eventually('the suggestion in T2', async () =>
+      slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'CTEAM'),
+    );
     expect(posted.token).toBe(T2_TOKEN);
 
     // A worker posting to a workspace of the org finds the org's token (auth.teams.list), and none for a stranger.
@@ -151,7 +200,9 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     // A workspace that never installed Rapport gets nothing; Bolt logs why.
     const stranger = slashCommand('help', { teamId: 'T9' });
     expect((await postSigned(stranger.body, 'application/x-www-form-urlencoded')).status).toBe(200);
-    await eventually('the refusal in the log', async () => logLines.some((l) => l.includes('Rapport is not installed in Slack workspace T9')));
+    await eventually('the refusal in the log', async () =>
+      logLines.some((l) => l.includes('Rapport is not installed in Slack workspace T9')),
+    );
     expect(slack.callsTo(stranger.responsePath)).toEqual([]);
   });
 
@@ -161,7 +212,9 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     slack.oauthGrants.set('code-x', { botToken: 'xoxb-never', teamId: 'T7', scopes: ['commands'] });
 
     const missing = await fetch(`${proc.url}/slack/oauth_redirect?code=code-x`);
-    const forged = await fetch(`${proc.url}/slack/oauth_redirect?code=code-x&state=forged`, { headers: { cookie: 'slack-app-oauth-state=forged' } });
+    const forged = await fetch(`${proc.url}/slack/oauth_redirect?code=code-x&state=forged`, {
+      headers: { cookie: 'slack-app-oauth-state=forged' },
+    });
     const start = await fetch(`${proc.url}/slack/install`, { redirect: 'manual' });
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
     const otherBrowser = await fetch(`${proc.url}/slack/oauth_redirect?code=code-x&state=${encodeURIComponent(state)}`);
@@ -178,8 +231,18 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
 
   it('app_uninstalled deletes the workspace: its deliveries fail as auth errors and are not retried; tokens_revoked removes the org', async () => {
     const db = proc.runtime.db;
-    expect((await postSigned(event('app_uninstalled', {}, { teamId: 'T2', enterpriseId: null, orgWide: false }), 'application/json')).status).toBe(200);
-    await eventually('the T2 installation to go', async () => (await db.prisma.slackInstallation.count({ where: { installKey: 'team:T2' } })) === 0);
+    expect(
+      (
+        await postSigned(
+          event('app_uninstalled', {}, { teamId: 'T2', enterpriseId: null, orgWide: false }),
+          'application/json',
+        )
+      ).status,
+    ).toBe(200);
+    await eventually(
+      'the T2 installation to go',
+      async () => (await db.prisma.slackInstallation.count({ where: { installKey: 'team:T2' } })) === 0,
+    );
 
     const connector = proc.runtime.registry.forTarget('slack:T2/CTEAM');
     const refused = await connector.post('slack:T2/CTEAM', { text: 'hello' }).catch((e: unknown) => e);
@@ -189,9 +252,17 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
 
     // The pipeline's delivery to T2 gives up at once: the Delivery row is failed, nothing was posted.
     const postsBefore = slack.callsTo('chat.postMessage').length;
-    const log = slashCommand('log "Globex" "We are cancelling our contract, very disappointed" --new', { teamId: 'T5', enterpriseId: 'E1', orgWide: true });
+    const log = slashCommand('log "Globex" "We are cancelling our contract, very disappointed" --new', {
+      teamId: 'T5',
+      enterpriseId: 'E1',
+      orgWide: true,
+    });
     expect((await postSigned(log.body, 'application/x-www-form-urlencoded')).status).toBe(200);
-    const failed = await eventually('the failed delivery to T2', async () => db.prisma.delivery.findFirst({ where: { target: 'slack:T2/CTEAM', status: 'failed' } }), 20_000);
+    const failed = await eventually(
+      'the failed delivery to T2',
+      async () => db.prisma.delivery.findFirst({ where: { target: 'slack:T2/CTEAM', status: 'failed' } }),
+      20_000,
+    );
     expect(failed.lastError).toMatch(/not installed in Slack workspace T2/);
     expect(failed.attempts).toBe(1);
     await new Promise((r) => setTimeout(r, 1_500));
@@ -199,10 +270,24 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     expect(slack.callsTo('chat.postMessage').length).toBe(postsBefore);
 
     // User tokens alone leave the org installed; bot tokens revoked remove it.
-    expect((await postSigned(event('tokens_revoked', { tokens: { oauth: ['U1'] } }, { teamId: null, enterpriseId: 'E1', orgWide: true }), 'application/json')).status).toBe(200);
+    expect(
+      (
+        await postSigned(
+          event('tokens_revoked', { tokens: { oauth: ['U1'] } }, { teamId: null, enterpriseId: 'E1', orgWide: true }),
+          'application/json',
+        )
+      ).status,
+    ).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect(await db.prisma.slackInstallation.count({ where: { installKey: 'enterprise:E1' } })).toBe(1);
-    expect((await postSigned(event('tokens_revoked', { tokens: { bot: ['UBOT'] } }, { teamId: null, enterpriseId: 'E1', orgWide: true }), 'application/json')).status).toBe(200);
+    expect(
+      (
+        await postSigned(
+          event('tokens_revoked', { tokens: { bot: ['UBOT'] } }, { teamId: null, enterpriseId: 'E1', orgWide: true }),
+          'application/json',
+        )
+      ).status,
+    ).toBe(200);
     await eventually('the org installation to go', async () => (await db.prisma.slackInstallation.count()) === 0);
     expect(logLines.some((l) => l.includes('Slack installation deleted') && l.includes('tokens_revoked'))).toBe(true);
   });
@@ -210,6 +295,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
   it('never writes a token or the client secret to the log', () => {
     const all = logLines.join('');
     expect(all.length).toBeGreaterThan(0);
-    for (const secret of [T2_TOKEN, ORG_TOKEN, CLIENT_SECRET, STATE_SECRET, 'xoxb-never']) expect(all).not.toContain(secret);
+    for (const secret of [T2_TOKEN, ORG_TOKEN, CLIENT_SECRET, STATE_SECRET, 'xoxb-never'])
+      expect(all).not.toContain(secret);
   });
 });

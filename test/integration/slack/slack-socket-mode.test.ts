@@ -18,12 +18,16 @@ describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same liste
   beforeAll(async () => {
     const apiUrl = await slack.start();
     slack.socketModeUrl = await socket.start();
-    test = await startTestProcess('pglite', {
-      SLACK_APP_TOKEN: APP_TOKEN,
-      SLACK_BOT_TOKEN: 'xoxb-socket-test',
-      SLACK_API_URL: apiUrl,
-      LOG_LEVEL: 'info',
-    }, { name: 'slack-socket', logger: loggerInto(logLines, 'info') });
+    test = await startTestProcess(
+      'pglite',
+      {
+        SLACK_APP_TOKEN: APP_TOKEN,
+        SLACK_BOT_TOKEN: 'xoxb-socket-test',
+        SLACK_API_URL: apiUrl,
+        LOG_LEVEL: 'info',
+      },
+      { name: 'slack-socket', logger: loggerInto(logLines, 'info') },
+    );
     proc = test.proc;
   });
 
@@ -54,7 +58,9 @@ describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same liste
       trigger_id: 'socket-trigger-1',
     });
 
-    const ack = await eventually('the ack of the envelope', async () => socket.replies.find((r) => r.envelope_id === 'env-crm-help'));
+    const ack = await eventually('the ack of the envelope', async () =>
+      socket.replies.find((r) => r.envelope_id === 'env-crm-help'),
+    );
     expect(ack.payload ?? {}).toEqual({});
     const answer = await eventually('the answer to /crm help', async () => slack.callsTo('respond/socket-help')[0]);
     expect(answer.body).toMatchObject({ response_type: 'ephemeral' });
@@ -64,7 +70,9 @@ describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same liste
     // There is no HTTP endpoint for Slack in this mode.
     expect((await fetch(`${proc.url}/slack/events`, { method: 'POST', body: '' })).status).toBe(404);
     expect(logLines.join('')).not.toContain(APP_TOKEN);
-    const ready = (await (await fetch(`${proc.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+    const ready = (await (await fetch(`${proc.url}/readyz`)).json()) as {
+      checks: Record<string, { ok: boolean; detail: string }>;
+    };
     expect(ready.checks.slack).toMatchObject({ ok: true, detail: 'connected to Slack over Socket Mode' });
   });
 
@@ -76,11 +84,17 @@ describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same liste
       type: 'event_callback',
       event_id: 'Ev1',
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+      authorizations: [
+        { enterprise_id: null, team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false },
+      ],
       event: { type: 'app_uninstalled', event_ts: String(Date.now() / 1000) },
     });
-    await eventually('the ack of the event envelope', async () => socket.replies.find((r) => r.envelope_id === 'env-uninstalled'));
-    await eventually('the log line', async () => logLines.find((l) => l.includes('SLACK_BOT_TOKEN no longer works') && l.includes('"team":"T1"')));
+    await eventually('the ack of the event envelope', async () =>
+      socket.replies.find((r) => r.envelope_id === 'env-uninstalled'),
+    );
+    await eventually('the log line', async () =>
+      logLines.find((l) => l.includes('SLACK_BOT_TOKEN no longer works') && l.includes('"team":"T1"')),
+    );
   });
 });
 
@@ -89,12 +103,19 @@ describe('Slack Socket Mode with an app token Slack refuses', () => {
     const slack = new SlackRecorder(); // no socketModeUrl: apps.connections.open answers invalid_auth
     const apiUrl = await slack.start();
     const logLines: string[] = [];
-    const test = await startTestProcess('pglite', { SLACK_APP_TOKEN: 'xapp-1-revoked', SLACK_BOT_TOKEN: 'xoxb-socket-test', SLACK_API_URL: apiUrl }, { name: 'slack-socket-bad', logger: loggerInto(logLines, 'info') });
+    const test = await startTestProcess(
+      'pglite',
+      { SLACK_APP_TOKEN: 'xapp-1-revoked', SLACK_BOT_TOKEN: 'xoxb-socket-test', SLACK_API_URL: apiUrl },
+      { name: 'slack-socket-bad', logger: loggerInto(logLines, 'info') },
+    );
     const proc = test.proc;
     try {
-      const sentence = "Slack refused SLACK_APP_TOKEN (invalid_auth): create an app-level token with the connections:write scope and turn on Socket Mode in the app's settings.";
+      const sentence =
+        "Slack refused SLACK_APP_TOKEN (invalid_auth): create an app-level token with the connections:write scope and turn on Socket Mode in the app's settings.";
       const slackCheck = await eventually('the refusal on /readyz', async () => {
-        const ready = (await (await fetch(`${proc.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+        const ready = (await (await fetch(`${proc.url}/readyz`)).json()) as {
+          checks: Record<string, { ok: boolean; detail: string }>;
+        };
         return ready.checks.slack?.detail === sentence ? ready.checks.slack : undefined;
       });
       expect(slackCheck.ok).toBe(false);

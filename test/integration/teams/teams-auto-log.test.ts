@@ -18,21 +18,65 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
   const recorder = new TeamsRecorder();
   let rapport: TeamsProcess;
   const db = () => rapport.proc.runtime.db.prisma;
-  const inThread = (root: string) => ({ id: `${CHANNEL};messageid=${root}`, conversationType: 'channel', isGroup: true, tenantId: tenant.id });
+  const inThread = (root: string) => ({
+    id: `${CHANNEL};messageid=${root}`,
+    conversationType: 'channel',
+    isGroup: true,
+    tenantId: tenant.id,
+  });
   const post = (root: string, id: string, from: typeof ann, text: string, extra: Record<string, unknown> = {}) =>
-    rapport.send(rapport.activity(inThread(root), { type: 'message', id, from, text, textFormat: 'plain', channelData: { tenant, channel: { id: CHANNEL } }, ...extra }));
-  const record = (root: string) => db().communicationRecord.findUnique({ where: { sourceKey: chatSourceKey('teams', CHANNEL, root) }, include: { messages: { orderBy: { sentAt: 'asc' } }, company: true } });
+    rapport.send(
+      rapport.activity(inThread(root), {
+        type: 'message',
+        id,
+        from,
+        text,
+        textFormat: 'plain',
+        channelData: { tenant, channel: { id: CHANNEL } },
+        ...extra,
+      }),
+    );
+  const record = (root: string) =>
+    db().communicationRecord.findUnique({
+      where: { sourceKey: chatSourceKey('teams', CHANNEL, root) },
+      include: { messages: { orderBy: { sentAt: 'asc' } }, company: true },
+    });
 
   beforeAll(async () => {
     await recorder.start();
     rapport = await startTeamsProcess(kind, recorder, { RAPPORT_INTERNAL_DOMAINS: 'ours.example' });
-    await db().company.create({ data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] } });
+    await db().company.create({
+      data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] },
+    });
     recorder.setMembers(CHANNEL, [
-      { id: ann.id, name: ann.name, aadObjectId: ann.aadObjectId, email: 'ann@ours.example', tenantId: tenant.id, userRole: 'user' },
-      { id: jo.id, name: jo.name, aadObjectId: jo.aadObjectId, email: 'jo@acme.com', tenantId: 'tenant-acme', userRole: 'user' },
-      { id: guest.id, name: guest.name, aadObjectId: guest.aadObjectId, email: 'gus@acme.com', tenantId: tenant.id, userRole: 'guest' },
+      {
+        id: ann.id,
+        name: ann.name,
+        aadObjectId: ann.aadObjectId,
+        email: 'ann@ours.example',
+        tenantId: tenant.id,
+        userRole: 'user',
+      },
+      {
+        id: jo.id,
+        name: jo.name,
+        aadObjectId: jo.aadObjectId,
+        email: 'jo@acme.com',
+        tenantId: 'tenant-acme',
+        userRole: 'user',
+      },
+      {
+        id: guest.id,
+        name: guest.name,
+        aadObjectId: guest.aadObjectId,
+        email: 'gus@acme.com',
+        tenantId: tenant.id,
+        userRole: 'guest',
+      },
     ]);
-    const linked = await post('1700000000000', '1700000000000', ann, '<at>Rapport</at> link acme', { entities: [mention] });
+    const linked = await post('1700000000000', '1700000000000', ann, '<at>Rapport</at> link acme', {
+      entities: [mention],
+    });
     expect(linked.status).toBe(200);
   }, 60_000);
   afterAll(async () => {
@@ -40,9 +84,18 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
     await recorder.stop();
   });
 
-  it('logs a thread as one record: the customer\'s root message (inbound, classified) and our rep\'s reply (outbound), without answering them', async () => {
+  it("logs a thread as one record: the customer's root message (inbound, classified) and our rep's reply (outbound), without answering them", async () => {
     const calls = recorder.calls.length;
-    expect((await post('1700000000100', '1700000000100', jo, '<p>The dashboard keeps <b>crashing</b>, we are really unhappy</p>')).status).toBe(200);
+    expect(
+      (
+        await post(
+          '1700000000100',
+          '1700000000100',
+          jo,
+          '<p>The dashboard keeps <b>crashing</b>, we are really unhappy</p>',
+        )
+      ).status,
+    ).toBe(200);
     expect((await post('1700000000100', '1700000000101', ann, 'Sorry Jo, looking into it now')).status).toBe(200);
     const r = (await record('1700000000100'))!;
     expect(r.company?.name).toBe('Acme');
@@ -54,8 +107,12 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
     const rep = await db().rep.findFirstOrThrow({ where: { platformUserIds: { has: 'teams:aad-ann' } } });
     expect(rep.email).toBe('ann@ours.example');
     // Not answered (a suggestion card may be posted to the channel by the pipeline, as a new message).
-    expect(recorder.calls.slice(calls).filter((c) => c.activityId === '1700000000100' || c.activityId === '1700000000101')).toEqual([]);
-    await eventually('the customer message classified', () => db().classification.findFirst({ where: { recordId: r.id } }));
+    expect(
+      recorder.calls.slice(calls).filter((c) => c.activityId === '1700000000100' || c.activityId === '1700000000101'),
+    ).toEqual([]);
+    await eventually('the customer message classified', () =>
+      db().classification.findFirst({ where: { recordId: r.id } }),
+    );
   });
 
   it('counts a guest as the customer and a new root message as a new record', async () => {
@@ -67,22 +124,49 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
 
   it('never logs a re-sent activity twice, and skips bots', async () => {
     await post('1700000000100', '1700000000101', ann, 'Sorry Jo, looking into it now');
-    await post('1700000000100', '1700000000102', { id: '28:other-bot', name: 'Other bot', aadObjectId: undefined as unknown as string }, 'Build #42 passed');
+    await post(
+      '1700000000100',
+      '1700000000102',
+      { id: '28:other-bot', name: 'Other bot', aadObjectId: undefined as unknown as string },
+      'Build #42 passed',
+    );
     expect((await record('1700000000100'))!.messages).toHaveLength(2);
   });
 
   it('applies edits (messageUpdate/editMessage) and deletions (messageDelete/softDeleteMessage) to what was logged', async () => {
-    const edit = await rapport.send(rapport.activity(inThread('1700000000100'), { type: 'messageUpdate', id: '1700000000100', from: jo, text: 'The dashboard crashes every morning', channelData: { tenant, eventType: 'editMessage' } }));
+    const edit = await rapport.send(
+      rapport.activity(inThread('1700000000100'), {
+        type: 'messageUpdate',
+        id: '1700000000100',
+        from: jo,
+        text: 'The dashboard crashes every morning',
+        channelData: { tenant, eventType: 'editMessage' },
+      }),
+    );
     expect(edit.status).toBe(200);
     let r = (await record('1700000000100'))!;
     expect(r.messages[0].cleanText).toBe('The dashboard crashes every morning');
 
-    const del = await rapport.send(rapport.activity(inThread('1700000000100'), { type: 'messageDelete', id: '1700000000101', from: ann, channelData: { tenant, eventType: 'softDeleteMessage' } }));
+    const del = await rapport.send(
+      rapport.activity(inThread('1700000000100'), {
+        type: 'messageDelete',
+        id: '1700000000101',
+        from: ann,
+        channelData: { tenant, eventType: 'softDeleteMessage' },
+      }),
+    );
     expect(del.status).toBe(200);
     r = (await record('1700000000100'))!;
     expect(r.messages.map((m) => m.externalId)).toEqual([`teams:${CHANNEL}/1700000000100`]);
     // The last message deleted: the record goes too.
-    await rapport.send(rapport.activity(inThread('1700000000200'), { type: 'messageDelete', id: '1700000000200', from: guest, channelData: { tenant, eventType: 'softDeleteMessage' } }));
+    await rapport.send(
+      rapport.activity(inThread('1700000000200'), {
+        type: 'messageDelete',
+        id: '1700000000200',
+        from: guest,
+        channelData: { tenant, eventType: 'softDeleteMessage' },
+      }),
+    );
     expect(await record('1700000000200')).toBeNull();
   });
 
@@ -90,8 +174,18 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
     const records = await db().communicationRecord.count();
     const before = recorder.calls.length;
     await post('1700000000300', '1700000000300', ann, '<at>Rapport</at> lookup acme', { entities: [mention] });
-    await rapport.send(rapport.activity({ id: 'a:personal-ann', conversationType: 'personal', tenantId: tenant.id }, { type: 'message', from: ann, text: 'help' }));
-    await rapport.send(rapport.activity({ id: GROUP_CHAT, conversationType: 'groupChat', isGroup: true, tenantId: tenant.id }, { type: 'message', from: jo, text: 'Anyone around?' }));
+    await rapport.send(
+      rapport.activity(
+        { id: 'a:personal-ann', conversationType: 'personal', tenantId: tenant.id },
+        { type: 'message', from: ann, text: 'help' },
+      ),
+    );
+    await rapport.send(
+      rapport.activity(
+        { id: GROUP_CHAT, conversationType: 'groupChat', isGroup: true, tenantId: tenant.id },
+        { type: 'message', from: jo, text: 'Anyone around?' },
+      ),
+    );
     const answered = recorder.calls.slice(before).map((c) => c.conversationId);
     expect(answered).toContain(`${CHANNEL};messageid=1700000000300`);
     expect(answered).toContain('a:personal-ann');

@@ -25,8 +25,16 @@ interface Started {
 async function startRapport(env: Record<string, string>, teamsOptions?: TeamsComponentOptions): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rapport-teams-'));
   const prefix = `{rapport-teams-${randomBytes(4).toString('hex')}}`;
-  const config = loadConfig({ PORT: '0', RAPPORT_DATA_DIR: dataDir, RAPPORT_QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent', ...env });
-  const factories: ComponentFactory[] = teamsOptions ? componentFactories.map((f) => (f === teamsComponent ? (rt) => teamsComponent(rt, teamsOptions) : f)) : componentFactories;
+  const config = loadConfig({
+    PORT: '0',
+    RAPPORT_DATA_DIR: dataDir,
+    RAPPORT_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const factories: ComponentFactory[] = teamsOptions
+    ? componentFactories.map((f) => (f === teamsComponent ? (rt) => teamsComponent(rt, teamsOptions) : f))
+    : componentFactories;
   const proc = await startProcess(config, createLogger('silent'), factories);
   return {
     proc,
@@ -68,23 +76,46 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     ...fields,
   });
   const send = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${rapport.proc.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${rapport.proc.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
   };
   const message = (text: string, from = jo) =>
-    activity({ type: 'message', from, text: `<at>Rapport</at> ${text}`, entities: [{ type: 'mention', text: '<at>Rapport</at>', mentioned: BOT }], localTimezone: 'Europe/Berlin' });
+    activity({
+      type: 'message',
+      from,
+      text: `<at>Rapport</at> ${text}`,
+      entities: [{ type: 'mention', text: '<at>Rapport</at>', mentioned: BOT }],
+      localTimezone: 'Europe/Berlin',
+    });
   const click = (command: string, replyToId: string, from = jo) =>
-    activity({ type: 'invoke', name: 'adaptiveCard/action', from, replyToId, value: { action: { type: 'Action.Execute', verb: 'rapport', data: { rapport: command } } } });
+    activity({
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      from,
+      replyToId,
+      value: { action: { type: 'Action.Execute', verb: 'rapport', data: { rapport: command } } },
+    });
   const db = () => rapport.proc.runtime.db.prisma;
-  const cardWith = (text: string, method: 'POST' | 'PUT' = 'POST') => recorder.cards().find((c) => c.method === method && JSON.stringify(c.card).includes(text));
+  const cardWith = (text: string, method: 'POST' | 'PUT' = 'POST') =>
+    recorder.cards().find((c) => c.method === method && JSON.stringify(c.card).includes(text));
 
   it('stores the conversation when the bot is added, so it can post there without a user turn', async () => {
     const res = await send(activity({ type: 'conversationUpdate', membersAdded: [BOT] }));
     expect(res.status).toBe(200);
-    const link = await db().channelLink.findUniqueOrThrow({ where: { platform_channelRef: { platform: 'teams', channelRef: CONVERSATION } } });
+    const link = await db().channelLink.findUniqueOrThrow({
+      where: { platform_channelRef: { platform: 'teams', channelRef: CONVERSATION } },
+    });
     expect(link.companyId).toBeNull();
-    expect(link.conversationRef).toMatchObject({ serviceUrl: recorder.url, conversation: { id: CONVERSATION }, bot: BOT });
+    expect(link.conversationRef).toMatchObject({
+      serviceUrl: recorder.url,
+      conversation: { id: CONVERSATION },
+      bot: BOT,
+    });
   });
 
   it('runs a message as a command without the @mention, answers with a valid card, and never logs a re-sent activity twice', async () => {
@@ -101,7 +132,9 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
   });
 
   it('posts the suggestion proactively, updates it on Accept, fires the reminder when due and closes it on Done', async () => {
-    const suggestion = await eventually('the suggestion card posted to the conversation', async () => cardWith('Suggested follow-up for'));
+    const suggestion = await eventually('the suggestion card posted to the conversation', async () =>
+      cardWith('Suggested follow-up for'),
+    );
     expect(suggestion.activityId).toBeUndefined(); // a new message in the channel, not a reply
     expect(adaptiveCardProblems(suggestion.card)).toEqual([]);
     const followUp = await eventually('the suggestion recorded on the follow-up', async () => {
@@ -127,7 +160,11 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     const reminder = await eventually('the reminder card', async () => cardWith('Reminder: follow up with'));
     expect(adaptiveCardProblems(reminder.card)).toEqual([]);
     // The post lands a moment before the delivery job records it (the refresh after Done needs it).
-    await eventually('the reminder recorded on its follow-up', async () => (await db().followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef?.endsWith(`|${reminder.answeredId}`));
+    await eventually('the reminder recorded on its follow-up', async () =>
+      (await db().followUp.findUniqueOrThrow({ where: { id: followUp.id } })).messageRef?.endsWith(
+        `|${reminder.answeredId}`,
+      ),
+    );
 
     // Done, clicked by someone else: the reminder card shows who closed it and has no buttons left.
     const done = await send(click(`done ${followUp.number}`, reminder.answeredId, sam));
@@ -138,13 +175,26 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     expect((await db().followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status).toBe('done');
     // The pipeline refreshes the posted card too (other clients, other devices).
     const refreshed = await eventually('the reminder card updated in place', async () =>
-      recorder.cards().find((c) => c.method === 'PUT' && c.activityId === reminder.answeredId && JSON.stringify(c.card).includes('Marked done')),
+      recorder
+        .cards()
+        .find(
+          (c) =>
+            c.method === 'PUT' &&
+            c.activityId === reminder.answeredId &&
+            JSON.stringify(c.card).includes('Marked done'),
+        ),
     );
     expect(adaptiveCardProblems(refreshed.card)).toEqual([]);
   });
 
   it('answers a click that is not a Rapport command with 400 and a failing command with its sentence, leaving the card alone', async () => {
-    const foreign = await send(activity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'other', data: {} } } }));
+    const foreign = await send(
+      activity({
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        value: { action: { type: 'Action.Execute', verb: 'other', data: {} } },
+      }),
+    );
     expect(foreign.body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.activity.message' });
     const failing = await send(click('done 9999', 'no-such-card'));
     expect(failing.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
@@ -162,12 +212,19 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
   it('a 429 on a proactive post is waited out by the delivery queue (Retry-After), not inside the SDK, and the card is posted once', async () => {
     await send(message('log "Globex" "We are cancelling our contract, very disappointed" --new'));
     recorder.failNext({ status: 429, headers: { 'retry-after': '2' }, kind: 'send' });
-    const posted = await eventually('the suggestion for Globex', async () => recorder.cards().find((c) => c.method === 'POST' && !c.activityId && JSON.stringify(c.card).includes('Globex')), 30_000);
+    const posted = await eventually(
+      'the suggestion for Globex',
+      async () =>
+        recorder.cards().find((c) => c.method === 'POST' && !c.activityId && JSON.stringify(c.card).includes('Globex')),
+      30_000,
+    );
     const throttled = recorder.served.find((f) => f.status === 429);
     expect(throttled).toMatchObject({ kind: 'send', conversationId: CONVERSATION });
     // The queue held the job for Retry-After; the SDK made no retries of its own in between.
     expect(posted.at - throttled!.at).toBeGreaterThanOrEqual(1_900);
-    expect(recorder.cards().filter((c) => c.method === 'POST' && !c.activityId && JSON.stringify(c.card).includes('Globex'))).toHaveLength(1);
+    expect(
+      recorder.cards().filter((c) => c.method === 'POST' && !c.activityId && JSON.stringify(c.card).includes('Globex')),
+    ).toHaveLength(1);
     // The post reaches the recorder a moment before the delivery job records it on the follow-up.
     const followUp = await eventually('the post recorded on the follow-up', async () => {
       const f = await db().followUp.findFirstOrThrow({ where: { company: { name: 'Globex' } } });
@@ -180,10 +237,25 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
 
   it('unlink stops the binding but keeps the conversation reference (reminders still reach the chat); removing the app forgets it', async () => {
     const deals = '19:acme-deals@thread.tacv2';
-    const inDeals = (fields: Record<string, unknown>) => activity({ ...fields, conversation: { id: deals, conversationType: 'channel', isGroup: true } });
-    const say = (text: string) => send(inDeals({ type: 'message', text: `<at>Rapport</at> ${text}`, entities: [{ type: 'mention', text: '<at>Rapport</at>', mentioned: BOT }] }));
-    const row = () => db().channelLink.findUnique({ where: { platform_channelRef: { platform: 'teams', channelRef: deals } } });
-    const lastText = () => JSON.stringify(recorder.cards().filter((c) => c.conversationId === deals).at(-1)?.card);
+    const inDeals = (fields: Record<string, unknown>) =>
+      activity({ ...fields, conversation: { id: deals, conversationType: 'channel', isGroup: true } });
+    const say = (text: string) =>
+      send(
+        inDeals({
+          type: 'message',
+          text: `<at>Rapport</at> ${text}`,
+          entities: [{ type: 'mention', text: '<at>Rapport</at>', mentioned: BOT }],
+        }),
+      );
+    const row = () =>
+      db().channelLink.findUnique({ where: { platform_channelRef: { platform: 'teams', channelRef: deals } } });
+    const lastText = () =>
+      JSON.stringify(
+        recorder
+          .cards()
+          .filter((c) => c.conversationId === deals)
+          .at(-1)?.card,
+      );
 
     await say('link acme');
     expect((await row())?.companyId).not.toBeNull();
@@ -195,7 +267,9 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
 
     // A follow-up created in that chat before the unlink still reminds there.
     const before = recorder.calls.length;
-    await rapport.proc.runtime.registry.forTarget(`teams:${deals}`).post(`teams:${deals}`, { text: 'Reminder: call Acme' });
+    await rapport.proc.runtime.registry
+      .forTarget(`teams:${deals}`)
+      .post(`teams:${deals}`, { text: 'Reminder: call Acme' });
     expect(recorder.calls.slice(before)).toMatchObject([{ method: 'POST', conversationId: deals }]);
 
     // Not linked any more: a second unlink says so instead of deleting the reference.
@@ -212,7 +286,10 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
 describe('Teams with MICROSOFT_APP_ID: the SDK authenticates every request', () => {
   let rapport: Started;
   beforeAll(async () => {
-    rapport = await startRapport({ MICROSOFT_APP_ID: '00000000-0000-0000-0000-00000000a11d', MICROSOFT_APP_PASSWORD: 'not-a-real-secret' });
+    rapport = await startRapport({
+      MICROSOFT_APP_ID: '00000000-0000-0000-0000-00000000a11d',
+      MICROSOFT_APP_PASSWORD: 'not-a-real-secret',
+    });
   });
   afterAll(async () => {
     await rapport?.dispose();
@@ -222,7 +299,16 @@ describe('Teams with MICROSOFT_APP_ID: the SDK authenticates every request', () 
     fetch(`${rapport.proc.url}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ type: 'message', id: 'a1', channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', conversation: { id: 'c1' }, from: { id: 'u1' }, recipient: { id: 'b1' }, text: 'help' }),
+      body: JSON.stringify({
+        type: 'message',
+        id: 'a1',
+        channelId: 'msteams',
+        serviceUrl: 'http://127.0.0.1:9/',
+        conversation: { id: 'c1' },
+        from: { id: 'u1' },
+        recipient: { id: 'b1' },
+        text: 'help',
+      }),
     });
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
@@ -247,13 +333,20 @@ describe('Teams with MICROSOFT_APP_ID: a genuinely signed Bot Connector token is
   // No Azure AD here: the bot's own outgoing token is put where the SDK caches the one it would get from
   // login.microsoftonline.com, so the answer travels the production credential path minus that request.
   const outgoingCacheKey = `${APP_ID}${AuthenticationConstants.ToChannelFromBotOAuthScope}-cache`;
-  const tokenCache = (AppCredentials as unknown as { cache: Map<string, { accessToken: string; expiresOn: Date }> }).cache;
+  const tokenCache = (AppCredentials as unknown as { cache: Map<string, { accessToken: string; expiresOn: Date }> })
+    .cache;
 
   beforeAll(async () => {
     await issuer.start();
     await recorder.start();
-    tokenCache.set(outgoingCacheKey, { accessToken: 'outgoing-test-token', expiresOn: new Date(Date.now() + 3_600_000) });
-    rapport = await startRapport({ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'not-a-real-secret' }, { cloud: { ToBotFromChannelOpenIdMetadataUrl: issuer.metadataUrl } });
+    tokenCache.set(outgoingCacheKey, {
+      accessToken: 'outgoing-test-token',
+      expiresOn: new Date(Date.now() + 3_600_000),
+    });
+    rapport = await startRapport(
+      { MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'not-a-real-secret' },
+      { cloud: { ToBotFromChannelOpenIdMetadataUrl: issuer.metadataUrl } },
+    );
   });
   afterAll(async () => {
     tokenCache.delete(outgoingCacheKey);
@@ -267,9 +360,15 @@ describe('Teams with MICROSOFT_APP_ID: a genuinely signed Bot Connector token is
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
-        type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: recorder.url, timestamp: new Date().toISOString(),
-        conversation: { id: conversationId, conversationType: 'personal' }, from: { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo' },
-        recipient: { id: `28:${APP_ID}`, name: 'Rapport' }, text: 'help',
+        type: 'message',
+        id: randomUUID(),
+        channelId: 'msteams',
+        serviceUrl: recorder.url,
+        timestamp: new Date().toISOString(),
+        conversation: { id: conversationId, conversationType: 'personal' },
+        from: { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo' },
+        recipient: { id: `28:${APP_ID}`, name: 'Rapport' },
+        text: 'help',
       }),
     });
   const links = () => rapport.proc.runtime.db.prisma.channelLink.count();
@@ -287,11 +386,33 @@ describe('Teams with MICROSOFT_APP_ID: a genuinely signed Bot Connector token is
   });
 
   it.each([
-    ['a forged signature (same kid, another key)', () => issuer.token({ aud: APP_ID, serviceurl: recorder.url }, { forged: true })],
-    ['an expired token (beyond the 5 minute clock tolerance)', () => issuer.token({ aud: APP_ID, serviceurl: recorder.url, iat: Math.floor(Date.now() / 1000) - 7200, nbf: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 600 })],
-    ['a token for another app (wrong audience)', () => issuer.token({ aud: '00000000-0000-0000-0000-00000000beef', serviceurl: recorder.url })],
-    ['a token from another issuer, signed with the trusted key', () => issuer.token({ aud: APP_ID, serviceurl: recorder.url, iss: 'https://sts.windows.net/evil/' })],
-    ['a token for another serviceUrl', () => issuer.token({ aud: APP_ID, serviceurl: 'https://smba.trafficmanager.net/evil/' })],
+    [
+      'a forged signature (same kid, another key)',
+      () => issuer.token({ aud: APP_ID, serviceurl: recorder.url }, { forged: true }),
+    ],
+    [
+      'an expired token (beyond the 5 minute clock tolerance)',
+      () =>
+        issuer.token({
+          aud: APP_ID,
+          serviceurl: recorder.url,
+          iat: Math.floor(Date.now() / 1000) - 7200,
+          nbf: Math.floor(Date.now() / 1000) - 7200,
+          exp: Math.floor(Date.now() / 1000) - 600,
+        }),
+    ],
+    [
+      'a token for another app (wrong audience)',
+      () => issuer.token({ aud: '00000000-0000-0000-0000-00000000beef', serviceurl: recorder.url }),
+    ],
+    [
+      'a token from another issuer, signed with the trusted key',
+      () => issuer.token({ aud: APP_ID, serviceurl: recorder.url, iss: 'https://sts.windows.net/evil/' }),
+    ],
+    [
+      'a token for another serviceUrl',
+      () => issuer.token({ aud: APP_ID, serviceurl: 'https://smba.trafficmanager.net/evil/' }),
+    ],
   ])('rejects %s with 401 and runs nothing', async (_name, token) => {
     const before = { calls: recorder.calls.length, links: await links() };
     expect((await post(token())).status).toBe(401);

@@ -14,25 +14,48 @@ describe.each(['pglite', 'postgres'] as const)('daily digests and Teams conversa
     const h = await startPipelineHarness(kind, { workers: false });
     try {
       const db = h.test.db;
-      const reference = (id: string) => ({ serviceUrl: 'http://127.0.0.1:9/', channelId: 'msteams', conversation: { id } });
-      await db.prisma.channelLink.create({ data: { platform: 'teams', channelRef: '29:personal-chat', conversationRef: reference('29:personal-chat') } });
-      await db.prisma.channelLink.create({ data: { platform: 'teams', channelRef: '19:acme@thread.tacv2', conversationRef: reference('19:acme@thread.tacv2') } });
-      const rep = await findOrCreateRep(db.prisma, { platform: 'teams', platformUserId: 'aad-jo', displayName: 'Jo', timezone: 'UTC' });
+      const reference = (id: string) => ({
+        serviceUrl: 'http://127.0.0.1:9/',
+        channelId: 'msteams',
+        conversation: { id },
+      });
+      await db.prisma.channelLink.create({
+        data: { platform: 'teams', channelRef: '29:personal-chat', conversationRef: reference('29:personal-chat') },
+      });
+      await db.prisma.channelLink.create({
+        data: {
+          platform: 'teams',
+          channelRef: '19:acme@thread.tacv2',
+          conversationRef: reference('19:acme@thread.tacv2'),
+        },
+      });
+      const rep = await findOrCreateRep(db.prisma, {
+        platform: 'teams',
+        platformUserId: 'aad-jo',
+        displayName: 'Jo',
+        timezone: 'UTC',
+      });
       const audit = { repId: rep.id, platform: 'teams' };
       const acme = await createCustomer(db.prisma, 'Acme', audit);
-      const acmeChannel = { platform: 'teams' as const, channelRef: '19:acme@thread.tacv2', target: 'teams:19:acme@thread.tacv2' };
+      const acmeChannel = {
+        platform: 'teams' as const,
+        channelRef: '19:acme@thread.tacv2',
+        target: 'teams:19:acme@thread.tacv2',
+      };
       await linkChannel(db.prisma, acmeChannel, acme.id, audit);
 
       const digestTargets = async () => {
         await reconcileSchedules(h.deps);
         const schedulers = await h.queues[QueueName.DailyDigest].getJobSchedulers(0, -1);
-        return schedulers.map((s) => (s.template?.data as { target: string }).target).sort();
+        return schedulers.map((s) => (s.template?.data as { target: string } | undefined)?.target ?? '').sort();
       };
       expect(await digestTargets()).toEqual([h.deps.settings.defaultTarget, 'teams:19:acme@thread.tacv2'].sort());
 
       await unlinkChannel(db.prisma, acmeChannel, audit);
       expect(await digestTargets()).toEqual([h.deps.settings.defaultTarget]);
-      const kept = await db.prisma.channelLink.findUniqueOrThrow({ where: { platform_channelRef: { platform: 'teams', channelRef: '19:acme@thread.tacv2' } } });
+      const kept = await db.prisma.channelLink.findUniqueOrThrow({
+        where: { platform_channelRef: { platform: 'teams', channelRef: '19:acme@thread.tacv2' } },
+      });
       expect(kept.companyId).toBeNull();
       expect(kept.conversationRef).toMatchObject({ conversation: { id: '19:acme@thread.tacv2' } });
       await expect(unlinkChannel(db.prisma, acmeChannel, audit)).rejects.toMatchObject({ code: 'not_found' });

@@ -19,10 +19,16 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
   beforeAll(async () => {
     await recorder.start();
     rapport = await startTeamsProcess(kind, recorder);
-    await db().company.create({ data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] } });
-    await db().company.create({ data: { name: 'Globex', normalizedName: normalizeCompanyName('Globex'), domains: ['globex.com'] } });
+    await db().company.create({
+      data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] },
+    });
+    await db().company.create({
+      data: { name: 'Globex', normalizedName: normalizeCompanyName('Globex'), domains: ['globex.com'] },
+    });
     const mention = { type: 'mention', text: '<at>Rapport</at>', mentioned: TEST_BOT };
-    const linked = await rapport.send(rapport.activity(LINKED, { type: 'message', from: jo, text: '<at>Rapport</at> link acme', entities: [mention] }));
+    const linked = await rapport.send(
+      rapport.activity(LINKED, { type: 'message', from: jo, text: '<at>Rapport</at> link acme', entities: [mention] }),
+    );
     expect(linked.status).toBe(200);
     // Our rep and a Globex person in the group chat; only Globex's domain is a customer's.
     recorder.setMembers(GROUP_CHAT.id, [
@@ -41,25 +47,65 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
     from: { user: { id: 'aad-hank', displayName: 'Hank', userIdentityType: 'aadUser' } },
     body: { contentType: 'html', content: html },
   });
-  const fetchTask = (conversation: typeof LINKED, payload: ReturnType<typeof messagePayload>, commandId = LOG_TO_CRM_COMMAND_ID) =>
-    rapport.send(rapport.activity(conversation, { type: 'invoke', name: 'composeExtension/fetchTask', from: jo, value: { commandId, commandContext: 'message', messagePayload: payload, context: { theme: 'default' } } }));
+  const fetchTask = (
+    conversation: typeof LINKED,
+    payload: ReturnType<typeof messagePayload>,
+    commandId = LOG_TO_CRM_COMMAND_ID,
+  ) =>
+    rapport.send(
+      rapport.activity(conversation, {
+        type: 'invoke',
+        name: 'composeExtension/fetchTask',
+        from: jo,
+        value: { commandId, commandContext: 'message', messagePayload: payload, context: { theme: 'default' } },
+      }),
+    );
   const submit = (conversation: typeof LINKED, data: Record<string, unknown>) =>
-    rapport.send(rapport.activity(conversation, { type: 'invoke', name: 'composeExtension/submitAction', from: jo, value: { commandId: LOG_TO_CRM_COMMAND_ID, commandContext: 'message', data } }));
-  type Form = { card: Record<string, unknown>; inputs: Record<string, Record<string, unknown>>; submitData: Record<string, unknown>; text: string };
+    rapport.send(
+      rapport.activity(conversation, {
+        type: 'invoke',
+        name: 'composeExtension/submitAction',
+        from: jo,
+        value: { commandId: LOG_TO_CRM_COMMAND_ID, commandContext: 'message', data },
+      }),
+    );
+  type Form = {
+    card: Record<string, unknown>;
+    inputs: Record<string, Record<string, unknown>>;
+    submitData: Record<string, unknown>;
+    text: string;
+  };
   const formOf = (body: Record<string, unknown> | undefined): Form => {
-    const task = body?.task as { type: string; value: { card: { contentType: string; content: Record<string, unknown> } } };
+    const task = body?.task as {
+      type: string;
+      value: { card: { contentType: string; content: Record<string, unknown> } };
+    };
     expect(task.type).toBe('continue');
     expect(task.value.card.contentType).toBe('application/vnd.microsoft.card.adaptive');
     const card = task.value.card.content;
-    const inputs = Object.fromEntries((card.body as Array<Record<string, unknown>>).filter((e) => typeof e.id === 'string').map((e) => [e.id as string, e]));
+    const inputs = Object.fromEntries(
+      (card.body as Array<Record<string, unknown>>)
+        .filter((e) => typeof e.id === 'string')
+        .map((e) => [e.id as string, e]),
+    );
     const submitData = (card.actions as Array<{ data: Record<string, unknown> }>)[0].data;
     return { card, inputs, submitData, text: JSON.stringify(card) };
   };
   /** What Teams sends on submit: the button's data merged with every input's value. */
-  const filled = (form: Form, changes: Record<string, string>) => ({ ...form.submitData, ...Object.fromEntries(Object.entries(form.inputs).map(([id, e]) => [id, String(e.value ?? '')])), ...changes });
+  const filled = (form: Form, changes: Record<string, string>) => ({
+    ...form.submitData,
+    ...Object.fromEntries(Object.entries(form.inputs).map(([id, e]) => [id, String(e.value ?? '')])),
+    ...changes,
+  });
 
   it('opens a valid form prefilled with the message as plain text and the customer the conversation is linked to', async () => {
-    const res = await fetchTask(LINKED, messagePayload('1700000000001', '<p>Hi <at>Jo</at>, we need <b>50 more seats</b> &amp; a quote by Friday.</p><p>Thanks!</p>'));
+    const res = await fetchTask(
+      LINKED,
+      messagePayload(
+        '1700000000001',
+        '<p>Hi <at>Jo</at>, we need <b>50 more seats</b> &amp; a quote by Friday.</p><p>Thanks!</p>',
+      ),
+    );
     expect(res.status).toBe(200);
     const form = formOf(res.body);
     expect(adaptiveCardProblems(form.card)).toEqual([]);
@@ -67,11 +113,16 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
     expect(form.text).toContain('This conversation is linked to this customer.');
     expect(form.inputs.notes.value).toBe('Hi Jo, we need 50 more seats & a quote by Friday.\nThanks!');
     expect(form.inputs.kind.value).toBe('chat');
-    expect(form.submitData).toMatchObject({ rapportForm: 'log-to-crm', sourceKey: `teams:message:${LINKED.id}/1700000000001` });
+    expect(form.submitData).toMatchObject({
+      rapportForm: 'log-to-crm',
+      sourceKey: `teams:message:${LINKED.id}/1700000000001`,
+    });
   });
 
-  it('guesses the customer from the participants\' email domains in an unlinked chat, and opens empty when it cannot tell', async () => {
-    const guessed = formOf((await fetchTask(GROUP_CHAT, messagePayload('1700000000002', 'Can we move the demo to Tuesday?'))).body);
+  it("guesses the customer from the participants' email domains in an unlinked chat, and opens empty when it cannot tell", async () => {
+    const guessed = formOf(
+      (await fetchTask(GROUP_CHAT, messagePayload('1700000000002', 'Can we move the demo to Tuesday?'))).body,
+    );
     expect(guessed.inputs.customer.value).toBe('Globex');
     expect(guessed.text).toContain('email');
     // Teams does not list the members (404 from the recorder): no guess, but the form opens.
@@ -102,10 +153,17 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
   });
 
   it('logs through the log service once per message, even when submitted again, and creates a customer only when asked', async () => {
-    const form = formOf((await fetchTask(LINKED, messagePayload('1700000000005', 'We need 50 more seats by Friday'))).body);
+    const form = formOf(
+      (await fetchTask(LINKED, messagePayload('1700000000005', 'We need 50 more seats by Friday'))).body,
+    );
     const first = await submit(LINKED, filled(form, {}));
-    expect(first.body).toMatchObject({ task: { type: 'message', value: expect.stringMatching(/Logged a Teams chat for Acme/) } });
-    const record = await db().communicationRecord.findUniqueOrThrow({ where: { sourceKey: `teams:message:${LINKED.id}/1700000000005` }, include: { company: true, messages: true } });
+    expect(first.body).toMatchObject({
+      task: { type: 'message', value: expect.stringMatching(/Logged a Teams chat for Acme/) },
+    });
+    const record = await db().communicationRecord.findUniqueOrThrow({
+      where: { sourceKey: `teams:message:${LINKED.id}/1700000000005` },
+      include: { company: true, messages: true },
+    });
     expect(record.company?.name).toBe('Acme');
     expect(record.channelKind).toBe('teams');
     expect(record.messages.map((m) => m.text)).toEqual(['We need 50 more seats by Friday']);
@@ -124,6 +182,8 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
     const unknown = await fetchTask(LINKED, messagePayload(randomUUID(), 'x'), 'somethingElse');
     expect(unknown.body).toMatchObject({ task: { type: 'message', value: expect.stringContaining('somethingElse') } });
     const foreign = await submit(LINKED, { customer: 'Acme', notes: 'x' });
-    expect(foreign.body).toMatchObject({ task: { type: 'message', value: expect.stringContaining('does not belong to Rapport') } });
+    expect(foreign.body).toMatchObject({
+      task: { type: 'message', value: expect.stringContaining('does not belong to Rapport') },
+    });
   });
 });

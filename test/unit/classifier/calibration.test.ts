@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { chooseAbstainThreshold, fitPlatt, plattProbability } from '../../../src/classifier/calibration.js';
-import { loadClassifier } from '../../../src/classifier/classifier.js';
-import { UNCLASSIFIED } from '../../../src/classifier/labeled-example.js';
-import { trainModel } from '../../../src/classifier/train.js';
-import { TOY_EXAMPLES } from './toy-data.js';
+import { chooseAbstainThreshold, fitPlatt, plattProbability } from '../../../src/classifier/calibration.ts';
+import { loadClassifier } from '../../../src/classifier/classifier.ts';
+import { UNCLASSIFIED } from '../../../src/classifier/labeled-example.ts';
+import { trainModel } from '../../../src/classifier/train.ts';
+import { TOY_EXAMPLES } from './toy-data.ts';
 
 describe('calibration', () => {
   it('fits a sigmoid whose probability rises with the margin', () => {
@@ -29,10 +29,17 @@ describe('calibration', () => {
   });
 
   it('answers unclassified for a message that fits no label, and a label for one that does', () => {
-    const artifact = trainModel(TOY_EXAMPLES, { calibrationFolds: 0, calibrationSet: {
-      examples: [{ text: 'my invoice is wrong', label: 'billing' }, { text: 'book a call', label: 'meeting' }, { text: 'a crash again', label: 'bug' }],
-      outOfScope: ['the weather is lovely', 'my cat sleeps a lot', 'pizza or pasta tonight'],
-    } });
+    const artifact = trainModel(TOY_EXAMPLES, {
+      calibrationFolds: 0,
+      calibrationSet: {
+        examples: [
+          { text: 'my invoice is wrong', label: 'billing' },
+          { text: 'book a call', label: 'meeting' },
+          { text: 'a crash again', label: 'bug' },
+        ],
+        outOfScope: ['the weather is lovely', 'my cat sleeps a lot', 'pizza or pasta tonight'],
+      },
+    });
     const classifier = loadClassifier(artifact);
     expect(classifier.threshold).toBeGreaterThan(0);
     expect(classifier.classify('lovely pasta tonight').label).toBe(UNCLASSIFIED);

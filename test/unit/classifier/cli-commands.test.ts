@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runEvaluateCommand } from '../../../src/classifier/cli/evaluate.command.js';
-import { runTrainCommand } from '../../../src/classifier/cli/train.command.js';
-import { InMemoryModelStore } from '../../../src/classifier/model-store.js';
-import { TOY_EXAMPLES } from './toy-data.js';
+import { runEvaluateCommand } from '../../../app/commands/evaluate.command.ts';
+import { runTrainCommand } from '../../../app/commands/train.command.ts';
+import { InMemoryModelStore } from '../../../src/classifier/model-store.ts';
+import { TOY_EXAMPLES } from './toy-data.ts';
 
 function sink() {
   const chunks: string[] = [];
@@ -20,10 +20,20 @@ describe('train and evaluate commands', () => {
   it('trains to a file and evaluates it as one JSON object', async () => {
     const out = sink();
     const model = join(dir, 'model.json');
-    expect(await runTrainCommand(['--data', data, '--text-column', 'message', '--label-column', 'intent', '--cv', '3', '--out', model], out)).toBe(0);
+    expect(
+      await runTrainCommand(
+        ['--data', data, '--text-column', 'message', '--label-column', 'intent', '--cv', '3', '--out', model],
+        out,
+      ),
+    ).toBe(0);
     expect(out.text()).toMatch(/3-fold cross-validation: accuracy/);
     const json = sink();
-    expect(await runEvaluateCommand(['--data', data, '--model', model, '--text-column', 'message', '--label-column', 'intent', '--json'], json)).toBe(0);
+    expect(
+      await runEvaluateCommand(
+        ['--data', data, '--model', model, '--text-column', 'message', '--label-column', 'intent', '--json'],
+        json,
+      ),
+    ).toBe(0);
     const report = JSON.parse(json.text());
     expect(report).toMatchObject({ n: TOY_EXAMPLES.length, accuracy: 1, macroF1: 1 });
     expect(Object.keys(report.perClass).sort()).toEqual(['billing', 'bug', 'meeting']);
@@ -32,11 +42,25 @@ describe('train and evaluate commands', () => {
 
   it('activates through the model store and evaluates the active model and a version', async () => {
     const store = new InMemoryModelStore();
-    expect(await runTrainCommand(['--data', data, '--text-column', 'message', '--label-column', 'intent', '--activate'], sink(), sink(), store)).toBe(0);
+    expect(
+      await runTrainCommand(
+        ['--data', data, '--text-column', 'message', '--label-column', 'intent', '--activate'],
+        sink(),
+        sink(),
+        store,
+      ),
+    ).toBe(0);
     const [info] = await store.list();
     expect(info.active).toBe(true);
     const out = sink();
-    expect(await runEvaluateCommand(['--data', data, '--text-column', 'message', '--label-column', 'intent', '--model', info.version], out, out, store)).toBe(0);
+    expect(
+      await runEvaluateCommand(
+        ['--data', data, '--text-column', 'message', '--label-column', 'intent', '--model', info.version],
+        out,
+        out,
+        store,
+      ),
+    ).toBe(0);
     expect(out.text()).toMatch(/Accuracy 1\.000/);
   });
 
@@ -58,7 +82,10 @@ describe('train and evaluate commands', () => {
 
   it('refuses to evaluate labels the model never saw', async () => {
     const model = join(dir, 'model2.json');
-    await runTrainCommand(['--data', data, '--text-column', 'message', '--label-column', 'intent', '--out', model], sink());
+    await runTrainCommand(
+      ['--data', data, '--text-column', 'message', '--label-column', 'intent', '--out', model],
+      sink(),
+    );
     const other = join(dir, 'other.jsonl');
     writeFileSync(other, '{"text":"refund please","label":"refunds"}\n');
     const err = sink();
@@ -69,8 +96,8 @@ describe('train and evaluate commands', () => {
 
 describe('model command', () => {
   it('lists, shows and activates versions, and explains unknown ones', async () => {
-    const { runModelCommand } = await import('../../../src/classifier/cli/model.command.js');
-    const { trainModel } = await import('../../../src/classifier/train.js');
+    const { runModelCommand } = await import('../../../app/commands/model.command.ts');
+    const { trainModel } = await import('../../../src/classifier/train.ts');
     const store = new InMemoryModelStore();
     await store.save(trainModel(TOY_EXAMPLES, { version: 'v1' }), { activate: true });
     await store.save(trainModel(TOY_EXAMPLES, { version: 'v2' }));
@@ -81,7 +108,11 @@ describe('model command', () => {
     expect(await store.activeVersion()).toBe('v2');
     const show = sink();
     expect(await runModelCommand(['show', 'v2', '--json'], store, show)).toBe(0);
-    expect(JSON.parse(show.text())).toMatchObject({ version: 'v2', backend: 'linear', labels: ['billing', 'bug', 'meeting'] });
+    expect(JSON.parse(show.text())).toMatchObject({
+      version: 'v2',
+      backend: 'linear',
+      labels: ['billing', 'bug', 'meeting'],
+    });
     const err = sink();
     expect(await runModelCommand(['activate', 'v9'], store, sink(), err)).toBe(2);
     expect(err.text()).toMatch(/no model version "v9"/);

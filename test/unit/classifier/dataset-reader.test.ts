@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertKnownLabels, parseCsv, parseDataset } from '../../../src/classifier/dataset-reader.js';
-import { trainModel } from '../../../src/classifier/train.js';
+import { assertKnownLabels, parseCsv, parseDataset } from '../../../src/classifier/dataset-reader.ts';
+import { trainModel } from '../../../src/classifier/train.ts';
 
 describe('dataset reader', () => {
   it('reads CSV with quoted fields, doubled quotes, commas and newlines inside quotes', () => {
@@ -9,15 +9,25 @@ describe('dataset reader', () => {
       { text: 'Hello, "team"\nplease call', label: 'scheduling' },
       { text: 'plain text', label: 'other' },
     ]);
-    expect(parseCsv('a,b\n"1",""\n')).toEqual([['a', 'b'], ['1', '']]);
+    expect(parseCsv('a,b\n"1",""\n')).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+    ]);
   });
 
   it('reads JSONL with custom keys', () => {
-    expect(parseDataset('{"body":"hi","tag":"other"}\n\n{"body":"bye","tag":"other"}\n', 'x.jsonl', { textColumn: 'body', labelColumn: 'tag' })).toHaveLength(2);
+    expect(
+      parseDataset('{"body":"hi","tag":"other"}\n\n{"body":"bye","tag":"other"}\n', 'x.jsonl', {
+        textColumn: 'body',
+        labelColumn: 'tag',
+      }),
+    ).toHaveLength(2);
   });
 
   it('names a missing column and the flag that fixes it', () => {
-    expect(() => parseDataset('message,label\nhi,other\n', 'x.csv')).toThrow(/no "text" column \(found: message, label\).*--text-column/);
+    expect(() => parseDataset('message,label\nhi,other\n', 'x.csv')).toThrow(
+      /no "text" column \(found: message, label\).*--text-column/,
+    );
     expect(() => parseDataset('{"text":"hi"}\n', 'x.jsonl')).toThrow(/no string "label" field.*--label-column/);
   });
 
@@ -29,11 +39,18 @@ describe('dataset reader', () => {
   });
 
   it('refuses to train on one label only', () => {
-    expect(() => trainModel([{ text: 'a', label: 'x' }, { text: 'b', label: 'x' }])).toThrow(/only one label \("x"\)/);
+    expect(() =>
+      trainModel([
+        { text: 'a', label: 'x' },
+        { text: 'b', label: 'x' },
+      ]),
+    ).toThrow(/only one label \("x"\)/);
   });
 
   it('names labels the model was not trained on', () => {
-    expect(() => assertKnownLabels([{ text: 'a', label: 'refund' }], ['need', 'other'])).toThrow(/not trained on: refund\. The model knows: need, other/);
+    expect(() => assertKnownLabels([{ text: 'a', label: 'refund' }], ['need', 'other'])).toThrow(
+      /not trained on: refund\. The model knows: need, other/,
+    );
     expect(() => assertKnownLabels([{ text: 'a', label: 'need' }], ['need', 'other'])).not.toThrow();
   });
 });

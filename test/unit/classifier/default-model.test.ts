@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadClassifier } from '../../../src/classifier/classifier.js';
-import { buildDefaultModel, CRM_LABELS, loadHeldOutExamples, loadSeedExamples } from '../../../src/classifier/default-model.js';
+import { loadClassifier } from '../../../src/classifier/classifier.ts';
+import {
+  buildDefaultModel,
+  CRM_LABELS,
+  loadHeldOutExamples,
+  loadSeedExamples,
+} from '../../../src/classifier/default-model.ts';
 
 describe('default CRM model', () => {
   const artifact = buildDefaultModel();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { linearSvmBackend } from '../../../src/classifier/backends/linear-svm.backend.js';
-import { loadClassifier } from '../../../src/classifier/classifier.js';
-import { toSparseMatrix } from '../../../src/classifier/sparse-vector.js';
-import { trainModel } from '../../../src/classifier/train.js';
-import { TOY_EXAMPLES } from './toy-data.js';
+import { linearSvmBackend } from '../../../src/classifier/backends/linear-svm.backend.ts';
+import { loadClassifier } from '../../../src/classifier/classifier.ts';
+import { toSparseMatrix } from '../../../src/classifier/sparse-vector.ts';
+import { trainModel } from '../../../src/classifier/train.ts';
+import { TOY_EXAMPLES } from './toy-data.ts';
 
 describe('linear SVM backend', () => {
   it('learns a separable toy set perfectly', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ML_SVM_MAX_TRAINING_SIZE, mlSvmBackend } from '../../../src/classifier/backends/ml-svm.backend.js';
-import { loadClassifier } from '../../../src/classifier/classifier.js';
-import { ClassifierError } from '../../../src/classifier/classifier-error.js';
-import { toSparseMatrix } from '../../../src/classifier/sparse-vector.js';
-import { trainModel } from '../../../src/classifier/train.js';
-import { parseModelArtifact, serializeModelArtifact } from '../../../src/classifier/model-artifact.js';
-import { TOY_EXAMPLES } from './toy-data.js';
+import { ML_SVM_MAX_TRAINING_SIZE, mlSvmBackend } from '../../../src/classifier/backends/ml-svm.backend.ts';
+import { loadClassifier } from '../../../src/classifier/classifier.ts';
+import { RapportError } from '../../../src/errors.ts';
+import { toSparseMatrix } from '../../../src/classifier/sparse-vector.ts';
+import { trainModel } from '../../../src/classifier/train.ts';
+import { parseModelArtifact, serializeModelArtifact } from '../../../src/classifier/model-artifact.ts';
+import { TOY_EXAMPLES } from './toy-data.ts';
 
 describe('ml-svm backend', () => {
   it('learns the toy set with an RBF kernel and survives a save/load round trip', () => {
@@ -18,10 +18,13 @@ describe('ml-svm backend', () => {
 
   it(`refuses more than ${ML_SVM_MAX_TRAINING_SIZE} messages, naming the limit and suggesting linear`, () => {
     const rows = ML_SVM_MAX_TRAINING_SIZE + 1;
-    const vectors = Array.from({ length: rows }, (_, i) => ({ indices: Int32Array.of(i % 3), values: Float32Array.of(1) }));
+    const vectors = Array.from({ length: rows }, (_, i) => ({
+      indices: Int32Array.of(i % 3),
+      values: Float32Array.of(1),
+    }));
     const classes = Int32Array.from({ length: rows }, (_, i) => i % 2);
     const attempt = () => mlSvmBackend.train(toSparseMatrix(vectors, 3), classes, 2);
-    expect(attempt).toThrow(ClassifierError);
+    expect(attempt).toThrow(RapportError);
     expect(attempt).toThrow(new RegExp(`at most ${ML_SVM_MAX_TRAINING_SIZE}.*--backend linear`));
   });
 });

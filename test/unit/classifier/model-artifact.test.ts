@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { loadClassifier } from '../../../src/classifier/classifier.js';
-import { artifactToRow, parseModelArtifact, rowToArtifact, serializeModelArtifact } from '../../../src/classifier/model-artifact.js';
-import { trainModel } from '../../../src/classifier/train.js';
-import { TOY_EXAMPLES } from './toy-data.js';
+import { loadClassifier } from '../../../src/classifier/classifier.ts';
+import {
+  artifactToRow,
+  parseModelArtifact,
+  rowToArtifact,
+  serializeModelArtifact,
+} from '../../../src/classifier/model-artifact.ts';
+import { trainModel } from '../../../src/classifier/train.ts';
+import { TOY_EXAMPLES } from './toy-data.ts';
 
 const probes = ['question about my invoice', 'book a demo', 'the app has a bug', 'completely unrelated words here'];
 
@@ -17,7 +22,12 @@ describe('model artifact', () => {
 
   it('maps onto the Model table row and back without changing predictions', () => {
     const row = artifactToRow(artifact, true);
-    expect(row).toMatchObject({ version: 'toy-1', backend: 'linear', labels: ['billing', 'bug', 'meeting'], active: true });
+    expect(row).toMatchObject({
+      version: 'toy-1',
+      backend: 'linear',
+      labels: ['billing', 'bug', 'meeting'],
+      active: true,
+    });
     expect(row.weights).toBeInstanceOf(Uint8Array);
     const back = loadClassifier(rowToArtifact({ ...row, weights: Buffer.from(row.weights) }));
     for (const text of probes) expect(back.classify(text)).toEqual(original.classify(text));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessHours, suggestFollowUp, type SuggestionInput } from '../../../src/classifier/suggestion-rules.js';
+import { addBusinessHours, suggestFollowUp, type SuggestionInput } from '../../../src/classifier/suggestion-rules.ts';
 
 // Wednesday 2026-11-18 10:00 UTC.
 const now = new Date('2026-11-18T10:00:00Z');
@@ -13,33 +13,62 @@ describe('follow-up suggestion rules', () => {
   });
 
   it('issue with neutral sentiment: reply, normal, next business day', () => {
-    expect(suggestFollowUp({ ...base, label: 'issue', sentiment: 0.1 })).toMatchObject({ text: 'Reply about the problem', priority: 'normal', dueAt: new Date('2026-11-19T10:00:00Z') });
+    expect(suggestFollowUp({ ...base, label: 'issue', sentiment: 0.1 })).toMatchObject({
+      text: 'Reply about the problem',
+      priority: 'normal',
+      dueAt: new Date('2026-11-19T10:00:00Z'),
+    });
   });
 
   it('purchase with a date: send the quote, due that date', () => {
-    expect(suggestFollowUp({ ...base, label: 'purchase', mentionedDate: friday, entities: [{ type: 'DATE', value: 'Friday' }] })).toMatchObject({ text: 'Send the quote', priority: 'high', dueAt: friday });
+    expect(
+      suggestFollowUp({
+        ...base,
+        label: 'purchase',
+        mentionedDate: friday,
+        entities: [{ type: 'DATE', value: 'Friday' }],
+      }),
+    ).toMatchObject({ text: 'Send the quote', priority: 'high', dueAt: friday });
   });
 
   it('purchase without a date: send the quote within two business days', () => {
-    expect(suggestFollowUp({ ...base, label: 'purchase' })).toMatchObject({ text: 'Send the quote', priority: 'normal', dueAt: new Date('2026-11-20T10:00:00Z') });
+    expect(suggestFollowUp({ ...base, label: 'purchase' })).toMatchObject({
+      text: 'Send the quote',
+      priority: 'normal',
+      dueAt: new Date('2026-11-20T10:00:00Z'),
+    });
   });
 
   it('purchase with a date in the past falls back to the undated rule', () => {
-    expect(suggestFollowUp({ ...base, label: 'purchase', mentionedDate: new Date('2026-11-01T00:00:00Z') })?.priority).toBe('normal');
+    expect(
+      suggestFollowUp({ ...base, label: 'purchase', mentionedDate: new Date('2026-11-01T00:00:00Z') })?.priority,
+    ).toBe('normal');
   });
 
   it('churn: high priority whatever the sentiment', () => {
-    expect(suggestFollowUp({ ...base, label: 'churn', sentiment: 0.5 })).toMatchObject({ priority: 'high', dueAt: new Date('2026-11-18T14:00:00Z') });
+    expect(suggestFollowUp({ ...base, label: 'churn', sentiment: 0.5 })).toMatchObject({
+      priority: 'high',
+      dueAt: new Date('2026-11-18T14:00:00Z'),
+    });
   });
 
   it('scheduling with and without a date', () => {
-    expect(suggestFollowUp({ ...base, label: 'scheduling', mentionedDate: friday })).toMatchObject({ text: 'Confirm the meeting', dueAt: friday });
+    expect(suggestFollowUp({ ...base, label: 'scheduling', mentionedDate: friday })).toMatchObject({
+      text: 'Confirm the meeting',
+      dueAt: friday,
+    });
     expect(suggestFollowUp({ ...base, label: 'scheduling' })?.text).toBe('Propose meeting times');
   });
 
   it('need and feedback', () => {
-    expect(suggestFollowUp({ ...base, label: 'need' })).toMatchObject({ text: 'Answer the request', priority: 'normal' });
-    expect(suggestFollowUp({ ...base, label: 'feedback' })).toMatchObject({ priority: 'low', dueAt: new Date('2026-11-21T10:00:00Z') });
+    expect(suggestFollowUp({ ...base, label: 'need' })).toMatchObject({
+      text: 'Answer the request',
+      priority: 'normal',
+    });
+    expect(suggestFollowUp({ ...base, label: 'feedback' })).toMatchObject({
+      priority: 'low',
+      dueAt: new Date('2026-11-21T10:00:00Z'),
+    });
   });
 
   it('other and unclassified: no suggestion', () => {
@@ -48,8 +77,13 @@ describe('follow-up suggestion rules', () => {
   });
 
   it('uses a custom rule table when given one', () => {
-    const rules = [{ label: 'other', minConfidence: 0.5, text: 'Glance at it', priority: 'low' as const, due: { hours: 1 } }];
-    expect(suggestFollowUp({ ...base, label: 'other' }, rules)).toMatchObject({ text: 'Glance at it', dueAt: new Date('2026-11-18T11:00:00Z') });
+    const rules = [
+      { label: 'other', minConfidence: 0.5, text: 'Glance at it', priority: 'low' as const, due: { hours: 1 } },
+    ];
+    expect(suggestFollowUp({ ...base, label: 'other' }, rules)).toMatchObject({
+      text: 'Glance at it',
+      dueAt: new Date('2026-11-18T11:00:00Z'),
+    });
     expect(suggestFollowUp({ ...base, label: 'other', confidence: 0.2 }, rules)).toBeNull();
   });
 
@@ -57,7 +91,9 @@ describe('follow-up suggestion rules', () => {
     // Friday 16:00 UTC + 4 business hours = Monday 12:00 UTC.
     expect(addBusinessHours(new Date('2026-11-20T16:00:00Z'), 4, 'UTC')).toEqual(new Date('2026-11-23T12:00:00Z'));
     // Friday 16:00 in Berlin (15:00 UTC) + 2 business hours = Monday 10:00 Berlin = 09:00 UTC.
-    expect(addBusinessHours(new Date('2026-11-20T15:00:00Z'), 2, 'Europe/Berlin')).toEqual(new Date('2026-11-23T09:00:00Z'));
+    expect(addBusinessHours(new Date('2026-11-20T15:00:00Z'), 2, 'Europe/Berlin')).toEqual(
+      new Date('2026-11-23T09:00:00Z'),
+    );
   });
 
   it('business hours run to closing time exactly, start at opening from before it, and floor to the minute', () => {
@@ -74,34 +110,66 @@ describe('follow-up suggestion rules', () => {
 
   it('business hours follow the local clock across DST changes and half-hour zones', () => {
     // Berlin springs forward on Sunday 29 March 2026: Friday 16:00 CET (15:00 UTC) + 2 h = Monday 10:00 CEST = 08:00 UTC.
-    expect(addBusinessHours(new Date('2026-03-27T15:00:00Z'), 2, 'Europe/Berlin')).toEqual(new Date('2026-03-30T08:00:00Z'));
+    expect(addBusinessHours(new Date('2026-03-27T15:00:00Z'), 2, 'Europe/Berlin')).toEqual(
+      new Date('2026-03-30T08:00:00Z'),
+    );
     // New York falls back on Sunday 1 November 2026: Friday 16:00 EDT (20:00 UTC) + 2 h = Monday 10:00 EST = 15:00 UTC.
-    expect(addBusinessHours(new Date('2026-10-30T20:00:00Z'), 2, 'America/New_York')).toEqual(new Date('2026-11-02T15:00:00Z'));
+    expect(addBusinessHours(new Date('2026-10-30T20:00:00Z'), 2, 'America/New_York')).toEqual(
+      new Date('2026-11-02T15:00:00Z'),
+    );
     // Kolkata is UTC+5:30: Monday 16:30 IST (11:00 UTC) + 1 h = Tuesday 09:30 IST = 04:00 UTC.
-    expect(addBusinessHours(new Date('2026-11-23T11:00:00Z'), 1, 'Asia/Kolkata')).toEqual(new Date('2026-11-24T04:00:00Z'));
+    expect(addBusinessHours(new Date('2026-11-23T11:00:00Z'), 1, 'Asia/Kolkata')).toEqual(
+      new Date('2026-11-24T04:00:00Z'),
+    );
   });
 
   it('business hours agree with a minute-by-minute walk of the wall clock', () => {
-    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Auckland'];
+    const zones = [
+      'UTC',
+      'Europe/Berlin',
+      'America/New_York',
+      'Asia/Kolkata',
+      'Asia/Kathmandu',
+      'Australia/Lord_Howe',
+      'America/Santiago',
+      'Pacific/Auckland',
+    ];
     let seed = 7;
-    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     for (let i = 0; i < 120; i++) {
       const zone = zones[i % zones.length];
       // Spread over 2026, which has every zone's DST changes in it.
-      const start = new Date(Date.UTC(2026, 0, 1) + Math.floor(random() * 365 * 24 * 60) * 60_000 + Math.floor(random() * 60_000));
+      const start = new Date(
+        Date.UTC(2026, 0, 1) + Math.floor(random() * 365 * 24 * 60) * 60_000 + Math.floor(random() * 60_000),
+      );
       const hours = [0.5, 4, 8, 16, 27.25][i % 5];
-      expect(addBusinessHours(start, hours, zone).toISOString(), `${start.toISOString()} + ${hours} h in ${zone}`).toBe(walkBusinessHours(start, hours, zone).toISOString());
+      expect(addBusinessHours(start, hours, zone).toISOString(), `${start.toISOString()} + ${hours} h in ${zone}`).toBe(
+        walkBusinessHours(start, hours, zone).toISOString(),
+      );
     }
   });
 });
 
 /** The former implementation, as the reference: a walk minute by minute, skipping closed time hour by hour. */
 function walkBusinessHours(now: Date, hours: number, timeZone: string): Date {
-  const format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    weekday: 'short',
+    hour: 'numeric',
+    minute: 'numeric',
+    hourCycle: 'h23',
+  });
   const local = (d: Date) => {
     const parts = format.formatToParts(d);
     const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '0';
-    return { weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday')), hour: Number(get('hour')), minute: Number(get('minute')) };
+    return {
+      weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday')),
+      hour: Number(get('hour')),
+      minute: Number(get('minute')),
+    };
   };
   let remaining = Math.round(hours * 60);
   let t = new Date(Math.floor(now.getTime() / 60_000) * 60_000);

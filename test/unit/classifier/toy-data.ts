@@ -1,4 +1,4 @@
-import type { LabeledExample } from '../../../src/classifier/labeled-example.js';
+import type { LabeledExample } from '../../../src/classifier/labeled-example.ts';
 
 /** A small, perfectly separable three-label set: each label has its own vocabulary. */
 export const TOY_EXAMPLES: LabeledExample[] = [

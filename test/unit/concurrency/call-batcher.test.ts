@@ -10,7 +10,13 @@ function recordingRunner<I>(answer: (input: I) => unknown = (i) => i, opts: { ho
     if (opts.hold) await new Promise<void>((resolve) => waiting.push(resolve));
     return inputs.map(answer);
   };
-  return { batches, run, release: () => waiting.splice(0).forEach((r) => r()) };
+  return {
+    batches,
+    run,
+    release: () => {
+      for (const r of waiting.splice(0)) r();
+    },
+  };
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
@@ -59,24 +65,34 @@ describe('CallBatcher', () => {
 
   it('keeps a call that may not join a batch for the next one', async () => {
     const runner = recordingRunner((s: string) => s);
-    const batcher = new CallBatcher(runner.run, { maxBatch: 10, maxInFlight: 1, canJoin: (batch, s) => !batch.includes(s) });
+    const batcher = new CallBatcher(runner.run, {
+      maxBatch: 10,
+      maxInFlight: 1,
+      canJoin: (batch, s) => !batch.includes(s),
+    });
     await Promise.all(['a', 'b', 'a', 'c', 'a'].map((s) => batcher.call(s)));
     expect(runner.batches).toEqual([['a', 'b', 'c'], ['a'], ['a']]);
   });
 
   it('fails only the callers of a batch whose run throws; the next batch runs', async () => {
     let calls = 0;
-    const batcher = new CallBatcher<number, number>(async (inputs) => {
-      if (calls++ === 0) throw new Error('database went away');
-      return inputs;
-    }, { maxBatch: 2, maxInFlight: 1 });
+    const batcher = new CallBatcher<number, number>(
+      async (inputs) => {
+        if (calls++ === 0) throw new Error('database went away');
+        return inputs;
+      },
+      { maxBatch: 2, maxInFlight: 1 },
+    );
     const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.call(n)));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
     expect((results[0] as PromiseRejectedResult).reason.message).toBe('database went away');
   });
 
   it('lets one input fail on its own when the runner answers it with a rejected promise', async () => {
-    const batcher = new CallBatcher<number, number>(async (inputs) => inputs.map((n) => (n === 2 ? Promise.reject(new Error('bad input 2')) : n)), { maxBatch: 10, maxInFlight: 1 });
+    const batcher = new CallBatcher<number, number>(
+      async (inputs) => inputs.map((n) => (n === 2 ? Promise.reject(new Error('bad input 2')) : n)),
+      { maxBatch: 10, maxInFlight: 1 },
+    );
     const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.call(n)));
     expect(results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason.message))).toEqual([1, 'bad input 2', 3]);
   });
@@ -88,6 +104,8 @@ describe('CallBatcher', () => {
   });
 
   it('refuses a batch size or in-flight bound below one', () => {
-    expect(() => new CallBatcher(async (x: readonly number[]) => x, { maxBatch: 0, maxInFlight: 1 })).toThrow(RangeError);
+    expect(() => new CallBatcher(async (x: readonly number[]) => x, { maxBatch: 0, maxInFlight: 1 })).toThrow(
+      RangeError,
+    );
   });
 });

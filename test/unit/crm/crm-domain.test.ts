@@ -41,11 +41,31 @@ describe('editDistance', () => {
 describe('tokenizeCommand', () => {
   it('groups straight, single and smart quotes and keeps apostrophes inside words', () => {
     const values = (s: string) => tokenizeCommand(s).map((t) => [t.value, t.quoted]);
-    expect(values('log "Acme Ltd" "Called Jo"')).toEqual([['log', false], ['Acme Ltd', true], ['Called Jo', true]]);
-    expect(values("log 'Acme Ltd' hi")).toEqual([['log', false], ['Acme Ltd', true], ['hi', false]]);
-    expect(values('log “Acme Ltd” hi')).toEqual([['log', false], ['Acme Ltd', true], ['hi', false]]);
-    expect(values("log O'Brien called")).toEqual([['log', false], ["O'Brien", false], ['called', false]]);
-    expect(values('log "unclosed quote')).toEqual([['log', false], ['"unclosed', false], ['quote', false]]);
+    expect(values('log "Acme Ltd" "Called Jo"')).toEqual([
+      ['log', false],
+      ['Acme Ltd', true],
+      ['Called Jo', true],
+    ]);
+    expect(values("log 'Acme Ltd' hi")).toEqual([
+      ['log', false],
+      ['Acme Ltd', true],
+      ['hi', false],
+    ]);
+    expect(values('log “Acme Ltd” hi')).toEqual([
+      ['log', false],
+      ['Acme Ltd', true],
+      ['hi', false],
+    ]);
+    expect(values("log O'Brien called")).toEqual([
+      ['log', false],
+      ["O'Brien", false],
+      ['called', false],
+    ]);
+    expect(values('log "unclosed quote')).toEqual([
+      ['log', false],
+      ['"unclosed', false],
+      ['quote', false],
+    ]);
   });
   it('quoteArgument round-trips through the tokenizer', () => {
     for (const v of ['Acme Ltd', 'say "hi" now', 'plain', "it's"]) {
@@ -57,9 +77,18 @@ describe('tokenizeCommand', () => {
 describe('parseCommand', () => {
   it('reads quoted and unquoted log forms and flags', () => {
     const quoted = parseCommand('log "Acme Ltd" "Called Jo" --via call --follow-up next tuesday 10am');
-    expect(quoted).toMatchObject({ kind: 'log', via: 'call', followUp: 'next tuesday 10am', createNew: false, customer: { quoted: true, splits: [{ customer: 'Acme Ltd', rest: 'Called Jo' }] } });
+    expect(quoted).toMatchObject({
+      kind: 'log',
+      via: 'call',
+      followUp: 'next tuesday 10am',
+      createNew: false,
+      customer: { quoted: true, splits: [{ customer: 'Acme Ltd', rest: 'Called Jo' }] },
+    });
     const unquoted = parseCommand('log acme Called Jo, wants a quote');
-    expect(unquoted.kind === 'log' && unquoted.customer.splits.at(-1)).toEqual({ customer: 'acme', rest: 'Called Jo, wants a quote' });
+    expect(unquoted.kind === 'log' && unquoted.customer.splits.at(-1)).toEqual({
+      customer: 'acme',
+      rest: 'Called Jo, wants a quote',
+    });
     expect(unquoted.kind === 'log' && unquoted.customer.splits[0].customer).toBe('acme Called Jo, wants');
   });
   it('rejects bad arguments with usage', () => {
@@ -74,7 +103,11 @@ describe('parseCommand', () => {
     expect(parseCommand('followups Acme Ltd')).toEqual({ kind: 'followups', scope: 'customer', customer: 'Acme Ltd' });
     expect(parseCommand('/crm snooze #4 tomorrow 9am')).toEqual({ kind: 'snooze', number: 4, when: 'tomorrow 9am' });
     expect(parseCommand('export "Acme Ltd" csv')).toEqual({ kind: 'export', customer: 'Acme Ltd', format: 'csv' });
-    expect(parseCommand('forget acme --confirm abc')).toEqual({ kind: 'forget', customer: 'acme', confirmToken: 'abc' });
+    expect(parseCommand('forget acme --confirm abc')).toEqual({
+      kind: 'forget',
+      customer: 'acme',
+      confirmToken: 'abc',
+    });
     expect(parseCommand('lgo acme hi')).toEqual({ kind: 'unknown', word: 'lgo' });
   });
   it('parses due, the command behind the "Change due" button', () => {
@@ -114,10 +147,15 @@ describe('parseWhen in the rep timezone', () => {
   it('rejects past and unreadable dates with examples', () => {
     expect(() => parseWhen('yesterday', now, 'America/New_York')).toThrow(/in the past.*tomorrow 9am/);
     expect(() => parseWhen('whenever', now, 'America/New_York')).toThrow(/could not read "whenever".*tomorrow 9am/);
-    expect(parseWhen('yesterday 3pm', now, 'America/New_York', { allowPast: true }).toISOString()).toBe('2026-03-04T20:00:00.000Z');
+    expect(parseWhen('yesterday 3pm', now, 'America/New_York', { allowPast: true }).toISOString()).toBe(
+      '2026-03-04T20:00:00.000Z',
+    );
   });
   it('splits a leading date from the text after it', () => {
-    expect(parseLeadingWhen('tomorrow 9:00 send the quote', now, 'Asia/Tokyo')).toMatchObject({ matched: 'tomorrow 9:00', rest: 'send the quote' });
+    expect(parseLeadingWhen('tomorrow 9:00 send the quote', now, 'Asia/Tokyo')).toMatchObject({
+      matched: 'tomorrow 9:00',
+      rest: 'send the quote',
+    });
     expect(parseLeadingWhen('send the quote friday', now, 'Asia/Tokyo')).toBeUndefined();
   });
 });
@@ -128,7 +166,15 @@ describe('renderReplyText', () => {
       tone: 'success',
       title: 'Done',
       text: 'ok',
-      sections: [{ title: '#1 Call', buttons: [{ label: 'Done', command: 'done 1' }, { label: 'Snooze', command: 'snooze 1', choices: [{ label: '1 h', command: 'snooze 1 in 1 hour' }] }] }],
+      sections: [
+        {
+          title: '#1 Call',
+          buttons: [
+            { label: 'Done', command: 'done 1' },
+            { label: 'Snooze', command: 'snooze 1', choices: [{ label: '1 h', command: 'snooze 1 in 1 hour' }] },
+          ],
+        },
+      ],
     });
     expect(text).toContain('✓ Done');
     expect(text).toContain('[Done → done 1]');

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import type { FollowUpCardData } from '../../../src/db/follow-up-card.repository.ts';
-import { renderFollowUpCard, type FollowUpCardPurpose } from '../../../src/notifications/follow-up-card.notification.ts';
+import {
+  renderFollowUpCard,
+  type FollowUpCardPurpose,
+} from '../../../src/notifications/follow-up-card.notification.ts';
 
 // Open follow-ups render without reading the database (only a closed one looks up who closed it).
 const noDatabase = {} as Database;
@@ -28,7 +31,8 @@ function card(over: Partial<FollowUpCardData>): FollowUpCardData {
   };
 }
 
-const render = (f: FollowUpCardData, purpose: FollowUpCardPurpose) => renderFollowUpCard(noDatabase, f, purpose, 'UTC', now);
+const render = (f: FollowUpCardData, purpose: FollowUpCardPurpose) =>
+  renderFollowUpCard(noDatabase, f, purpose, 'UTC', now);
 
 describe('follow-up card headings', () => {
   it('posts reminders and escalations under their own heading; only an escalation mentions the assignee', async () => {
@@ -42,7 +46,14 @@ describe('follow-up card headings', () => {
   });
 
   it('keeps the heading a message was posted with when it is refreshed in place', async () => {
-    expect((await render(card({ messagePurpose: 'reminder', status: 'snoozed', dueAt: new Date(now.getTime() + hour) }), 'refresh')).title).toBe('Reminder: follow up with Acme');
+    expect(
+      (
+        await render(
+          card({ messagePurpose: 'reminder', status: 'snoozed', dueAt: new Date(now.getTime() + hour) }),
+          'refresh',
+        )
+      ).title,
+    ).toBe('Reminder: follow up with Acme');
     expect((await render(card({ messagePurpose: 'escalation' }), 'refresh')).title).toBe('Overdue follow-up for Acme');
     // An accepted suggestion's card: no longer a suggestion, not a reminder either.
     expect((await render(card({ messagePurpose: 'suggestion' }), 'refresh')).title).toBe('Follow-up for Acme');
@@ -51,7 +62,10 @@ describe('follow-up card headings', () => {
   });
 
   it('shows an overdue notice whose follow-up was snoozed or moved as a reminder again, without the mention', async () => {
-    const moved = await render(card({ messagePurpose: 'escalation', status: 'snoozed', dueAt: new Date(now.getTime() + hour) }), 'refresh');
+    const moved = await render(
+      card({ messagePurpose: 'escalation', status: 'snoozed', dueAt: new Date(now.getTime() + hour) }),
+      'refresh',
+    );
     expect(moved.title).toBe('Reminder: follow up with Acme');
     expect(moved.text).not.toContain('@Jo');
     expect(moved.tone).toBe('info');

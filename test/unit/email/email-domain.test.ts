@@ -12,10 +12,19 @@ import { parseMessageIdList, threadingKeys } from '../../../src/domain/email-thr
 describe('stripQuotedReply', () => {
   it.each([
     ['Thanks, works now.\n\nOn Tue, 4 Mar 2025 at 10:00, Support <s@x.com> wrote:\n> Try again', 'Thanks, works now.'],
-    ['Yes please.\n\nOn Tue, 4 Mar 2025 at 10:00, Support Team <support@example.com>\nwrote:\n> Shall we?', 'Yes please.'],
+    [
+      'Yes please.\n\nOn Tue, 4 Mar 2025 at 10:00, Support Team <support@example.com>\nwrote:\n> Shall we?',
+      'Yes please.',
+    ],
     ['Sounds good\n-----Original Message-----\nFrom: A\nSent: Monday\nhello', 'Sounds good'],
-    ['See below\n\nFrom: Jo Doe <jo@x.com>\nSent: Monday, 3 March 2025 10:00\nTo: support\nSubject: hi\n\nold', 'See below'],
-    ['Am 03.03.2025 um 10:00 schrieb Jo Doe <jo@x.de>:\n> alt', 'Am 03.03.2025 um 10:00 schrieb Jo Doe <jo@x.de>:\n> alt'],
+    [
+      'See below\n\nFrom: Jo Doe <jo@x.com>\nSent: Monday, 3 March 2025 10:00\nTo: support\nSubject: hi\n\nold',
+      'See below',
+    ],
+    [
+      'Am 03.03.2025 um 10:00 schrieb Jo Doe <jo@x.de>:\n> alt',
+      'Am 03.03.2025 um 10:00 schrieb Jo Doe <jo@x.de>:\n> alt',
+    ],
     ['Neu.\n\nAm 03.03.2025 um 10:00 schrieb Jo Doe <jo@x.de>:\n> alt', 'Neu.'],
     ['Call me.\n-- \nJo Doe\nACME', 'Call me.'],
     ['Ok!\n\nSent from my iPhone', 'Ok!'],
@@ -28,7 +37,13 @@ describe('stripQuotedReply', () => {
 
 describe('normalizeEmailSubject', () => {
   it('removes reply/forward prefixes in several languages, counters and list tags', () => {
-    for (const s of ['Re: Invoice 42', 'RE[2]: AW: Invoice 42', 'Fwd: SV: [acme] Invoice  42', 'Re^3: WG: invoice 42', 'TR: RE: Invoice 42']) {
+    for (const s of [
+      'Re: Invoice 42',
+      'RE[2]: AW: Invoice 42',
+      'Fwd: SV: [acme] Invoice  42',
+      'Re^3: WG: invoice 42',
+      'TR: RE: Invoice 42',
+    ]) {
       expect(normalizeEmailSubject(s)).toBe('invoice 42');
     }
     expect(isThreadableSubject(normalizeEmailSubject('Re: Hello'))).toBe(false);
@@ -51,18 +66,38 @@ describe('headerSkipReason', () => {
   it('keeps list mail when IMAP_SKIP_LISTS=false and skips bounces by sender or DSN', () => {
     expect(headerSkipReason({ ...base, headers: { 'list-id': '<a.b>' } }, { skipLists: false })).toBeUndefined();
     expect(headerSkipReason({ ...base, from: { email: 'postmaster@x.com', name: '' }, headers: {} })).toBe('bounce');
-    expect(headerSkipReason({ ...base, contentType: 'multipart/report; report-type=delivery-status', headers: {} })).toBe('bounce');
+    expect(
+      headerSkipReason({ ...base, contentType: 'multipart/report; report-type=delivery-status', headers: {} }),
+    ).toBe('bounce');
   });
 });
 
 describe('threading and participants', () => {
   it('takes the oldest Reference as root and In-Reply-To as nearest parent', () => {
-    const k = threadingKeys({ messageId: 'c@x', inReplyTo: 'b@x', references: ['a@x', 'b@x'], from: undefined, to: [], sentAt: new Date(0), subject: '' });
+    const k = threadingKeys({
+      messageId: 'c@x',
+      inReplyTo: 'b@x',
+      references: ['a@x', 'b@x'],
+      from: undefined,
+      to: [],
+      sentAt: new Date(0),
+      subject: '',
+    });
     expect(k).toEqual({ rootId: 'a@x', parents: ['b@x', 'a@x'] });
     expect(parseMessageIdList('<a@x>\r\n <b@x>')).toEqual(['a@x', 'b@x']);
   });
   it('marks mail from internal domains outbound and never treats free-mail as a company', () => {
-    const sides = emailSides({ from: { email: 'rep@us.com', name: '' }, to: [{ email: 'jo@gmail.com', name: '' }, { email: 'al@us.com', name: '' }], cc: [] }, ['us.com']);
+    const sides = emailSides(
+      {
+        from: { email: 'rep@us.com', name: '' },
+        to: [
+          { email: 'jo@gmail.com', name: '' },
+          { email: 'al@us.com', name: '' },
+        ],
+        cc: [],
+      },
+      ['us.com'],
+    );
     expect(sides).toEqual({ direction: 'outbound', customers: [{ email: 'jo@gmail.com', name: '' }] });
     expect(isFreeMailDomain('gmx.at')).toBe(true);
     expect(isFreeMailDomain('acme.com')).toBe(false);
@@ -74,7 +109,10 @@ describe('readMbox', () => {
   it('splits on "From " lines after a blank line and unescapes >From', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mbox-'));
     const file = join(dir, 'a.mbox');
-    await writeFile(file, 'From a@x Mon Jan  1 00:00:00 2024\nSubject: one\n\nhello\n>From here on\n\nFrom b@x Mon Jan  1 00:00:00 2024\nSubject: two\n\nbye\n');
+    await writeFile(
+      file,
+      'From a@x Mon Jan  1 00:00:00 2024\nSubject: one\n\nhello\n>From here on\n\nFrom b@x Mon Jan  1 00:00:00 2024\nSubject: two\n\nbye\n',
+    );
     const msgs: string[] = [];
     for await (const m of readMbox(file)) msgs.push(m.toString());
     expect(msgs).toEqual(['Subject: one\n\nhello\nFrom here on\n', 'Subject: two\n\nbye\n']);

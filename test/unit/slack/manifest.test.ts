@@ -46,7 +46,10 @@ function idOf(matcher: unknown, key: 'action_id' | 'callback_id'): string {
   if (typeof matcher === 'string') return matcher;
   if (matcher instanceof RegExp) {
     const prefix = /^\^([\w:.-]+)$/.exec(matcher.source)?.[1];
-    if (!prefix) throw new Error(`Listener pattern ${matcher} is neither an id nor a plain prefix: list it in SLACK_LISTENERS by hand and teach this test.`);
+    if (!prefix)
+      throw new Error(
+        `Listener pattern ${matcher} is neither an id nor a plain prefix: list it in SLACK_LISTENERS by hand and teach this test.`,
+      );
     return `${prefix}*`;
   }
   const id = (matcher as Record<string, unknown>)[key];
@@ -55,10 +58,18 @@ function idOf(matcher: unknown, key: 'action_id' | 'callback_id'): string {
 
 /** Runs the real registration function against an App that only records what was registered. */
 function registeredListeners() {
-  const seen = { commands: [] as string[], shortcuts: [] as Array<{ id: string; type?: string }>, actions: [] as string[], views: [] as string[], options: [] as string[], events: [] as string[] };
+  const seen = {
+    commands: [] as string[],
+    shortcuts: [] as Array<{ id: string; type?: string }>,
+    actions: [] as string[],
+    views: [] as string[],
+    options: [] as string[],
+    events: [] as string[],
+  };
   const app = {
     command: (id: unknown) => void seen.commands.push(idOf(id, 'callback_id')),
-    shortcut: (c: unknown) => void seen.shortcuts.push({ id: idOf(c, 'callback_id'), type: (c as { type?: string }).type }),
+    shortcut: (c: unknown) =>
+      void seen.shortcuts.push({ id: idOf(c, 'callback_id'), type: (c as { type?: string }).type }),
     action: (c: unknown) => void seen.actions.push(idOf(c, 'action_id')),
     view: (c: unknown) => void seen.views.push(idOf(c, 'callback_id')),
     options: (c: unknown) => void seen.options.push(idOf(c, 'action_id')),
@@ -82,8 +93,12 @@ describe('manifest.json against the listeners Rapport registers', () => {
 
   it('SLACK_LISTENERS lists exactly what registerSlackListeners registers', () => {
     expect(sorted(registered.commands)).toEqual(sorted(SLACK_LISTENERS.commands));
-    expect(sorted(registered.shortcuts.filter((s) => s.type === 'message_action').map((s) => s.id))).toEqual(sorted(SLACK_LISTENERS.messageShortcuts));
-    expect(sorted(registered.shortcuts.filter((s) => s.type === 'shortcut').map((s) => s.id))).toEqual(sorted(SLACK_LISTENERS.globalShortcuts));
+    expect(sorted(registered.shortcuts.filter((s) => s.type === 'message_action').map((s) => s.id))).toEqual(
+      sorted(SLACK_LISTENERS.messageShortcuts),
+    );
+    expect(sorted(registered.shortcuts.filter((s) => s.type === 'shortcut').map((s) => s.id))).toEqual(
+      sorted(SLACK_LISTENERS.globalShortcuts),
+    );
     expect(registered.shortcuts.filter((s) => s.type !== 'message_action' && s.type !== 'shortcut')).toEqual([]); // a shortcut must say which kind it is
     expect(sorted(registered.actions)).toEqual(sorted(SLACK_LISTENERS.actions));
     expect(sorted(registered.views)).toEqual(sorted(SLACK_LISTENERS.views));
@@ -92,15 +107,27 @@ describe('manifest.json against the listeners Rapport registers', () => {
   });
 
   it('declares every slash command Rapport answers, and no other', () => {
-    expect(sorted((manifest.features.slash_commands ?? []).map((c) => c.command))).toEqual(sorted(SLACK_LISTENERS.commands));
+    expect(sorted((manifest.features.slash_commands ?? []).map((c) => c.command))).toEqual(
+      sorted(SLACK_LISTENERS.commands),
+    );
   });
 
   it('declares the message and global shortcuts Rapport answers, and no others', () => {
     const shortcuts = manifest.features.shortcuts ?? [];
-    expect(sorted(shortcuts.filter((s) => s.type === 'message').map((s) => s.callback_id))).toEqual(sorted(SLACK_LISTENERS.messageShortcuts));
-    expect(sorted(shortcuts.filter((s) => s.type === 'global').map((s) => s.callback_id))).toEqual(sorted(SLACK_LISTENERS.globalShortcuts));
-    expect(shortcuts.find((s) => s.callback_id === 'log_to_crm')).toMatchObject({ name: 'Log to CRM', type: 'message' });
-    expect(shortcuts.find((s) => s.callback_id === 'new_follow_up')).toMatchObject({ name: 'New follow-up', type: 'global' });
+    expect(sorted(shortcuts.filter((s) => s.type === 'message').map((s) => s.callback_id))).toEqual(
+      sorted(SLACK_LISTENERS.messageShortcuts),
+    );
+    expect(sorted(shortcuts.filter((s) => s.type === 'global').map((s) => s.callback_id))).toEqual(
+      sorted(SLACK_LISTENERS.globalShortcuts),
+    );
+    expect(shortcuts.find((s) => s.callback_id === 'log_to_crm')).toMatchObject({
+      name: 'Log to CRM',
+      type: 'message',
+    });
+    expect(shortcuts.find((s) => s.callback_id === 'new_follow_up')).toMatchObject({
+      name: 'New follow-up',
+      type: 'global',
+    });
     for (const s of shortcuts) expect(s.description.length, `${s.callback_id} needs a description`).toBeGreaterThan(0);
   });
 
@@ -108,7 +135,15 @@ describe('manifest.json against the listeners Rapport registers', () => {
     const botEvents = manifest.settings.event_subscriptions?.bot_events ?? [];
     expect(new Set(botEvents).size).toBe(botEvents.length);
     expect(sorted(botEvents.map(eventType))).toEqual(sorted(SLACK_LISTENERS.events));
-    expect(botEvents).toEqual(expect.arrayContaining(['message.channels', 'message.groups', 'app_home_opened', 'app_uninstalled', 'tokens_revoked']));
+    expect(botEvents).toEqual(
+      expect.arrayContaining([
+        'message.channels',
+        'message.groups',
+        'app_home_opened',
+        'app_uninstalled',
+        'tokens_revoked',
+      ]),
+    );
   });
 
   it('asks for exactly the scopes Rapport installs with, and each subscribed event has the scope it needs', () => {
@@ -118,19 +153,33 @@ describe('manifest.json against the listeners Rapport registers', () => {
     expect(manifest.oauth_config.scopes.user ?? []).toEqual([]); // Rapport acts as its bot only
     for (const botEvent of manifest.settings.event_subscriptions?.bot_events ?? []) {
       const needs = EVENT_SCOPES[botEvent];
-      expect(needs, `the scope ${botEvent} needs is unknown to this test: look it up and add it to EVENT_SCOPES`).toBeDefined();
+      expect(
+        needs,
+        `the scope ${botEvent} needs is unknown to this test: look it up and add it to EVENT_SCOPES`,
+      ).toBeDefined();
       for (const scope of needs) expect(bot, `${botEvent} needs ${scope}`).toContain(scope);
     }
-    if (SLACK_LISTENERS.commands.length + SLACK_LISTENERS.messageShortcuts.length + SLACK_LISTENERS.globalShortcuts.length > 0) expect(bot).toContain('commands');
+    if (
+      SLACK_LISTENERS.commands.length +
+        SLACK_LISTENERS.messageShortcuts.length +
+        SLACK_LISTENERS.globalShortcuts.length >
+      0
+    )
+      expect(bot).toContain('commands');
     expect(bot).toContain('chat:write');
   });
 
   it('turns on interactivity with an options URL for the external selects, and the Home tab only with its event', () => {
     expect(manifest.settings.interactivity?.is_enabled).toBe(true);
-    if (SLACK_LISTENERS.options.length > 0) expect(manifest.settings.interactivity?.message_menu_options_url).toBeDefined();
-    expect(manifest.features.app_home?.home_tab_enabled === true).toBe(SLACK_LISTENERS.events.includes('app_home_opened'));
+    if (SLACK_LISTENERS.options.length > 0)
+      expect(manifest.settings.interactivity?.message_menu_options_url).toBeDefined();
+    expect(manifest.features.app_home?.home_tab_enabled === true).toBe(
+      SLACK_LISTENERS.events.includes('app_home_opened'),
+    );
     // A Messages tab people can type into would swallow their DMs: Rapport does not read message.im.
-    expect(manifest.features.app_home?.messages_tab_enabled === true).toBe((manifest.settings.event_subscriptions?.bot_events ?? []).includes('message.im'));
+    expect(manifest.features.app_home?.messages_tab_enabled === true).toBe(
+      (manifest.settings.event_subscriptions?.bot_events ?? []).includes('message.im'),
+    );
   });
 
   it('points every request URL at the bot and the OAuth redirect at the path Rapport serves', () => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
 import type { Reply } from '../../../src/commands/reply-model.ts';
-import { escapeMrkdwn, INPUT_SUFFIX, renderBlocks, renderInputModal, SLACK_LIMITS } from '../../../connectors/slack/render-blocks.ts';
+import {
+  escapeMrkdwn,
+  INPUT_SUFFIX,
+  renderBlocks,
+  renderInputModal,
+  SLACK_LIMITS,
+} from '../../../connectors/slack/render-blocks.ts';
 
 /** Checks what Slack would reject: block count, fields, elements, text and value lengths, unique action ids. */
 function assertWithinSlackLimits(blocks: KnownBlock[]): void {
@@ -47,7 +53,14 @@ const card: Reply = {
     { label: 'Accept', command: 'accept 12', style: 'primary' },
     { label: 'Change due', command: 'due 12', input: { placeholder: 'e.g. friday 14:00' } },
     { label: 'Dismiss', command: 'dismiss 12', style: 'danger', confirm: 'Dismiss this follow-up?' },
-    { label: 'Change label', command: 'label r1', choices: [{ label: 'need', command: 'label r1 need' }, { label: 'churn', command: 'label r1 churn' }] },
+    {
+      label: 'Change label',
+      command: 'label r1',
+      choices: [
+        { label: 'need', command: 'label r1 need' },
+        { label: 'churn', command: 'label r1 churn' },
+      ],
+    },
   ],
   footer: 'Updated by Jo',
   visibility: 'channel',
@@ -64,21 +77,43 @@ describe('renderBlocks', () => {
     const actions = blocks[3];
     if (actions.type !== 'actions') throw new Error('expected actions');
     const [accept, due, dismiss, label] = actions.elements;
-    expect(accept).toMatchObject({ type: 'button', action_id: 'rapport:0', value: 'accept 12', style: 'primary', text: { text: 'Accept' } });
-    expect(due).toMatchObject({ type: 'button', action_id: `rapport:1${INPUT_SUFFIX}`, value: 'due 12', accessibility_label: 'Change due: e.g. friday 14:00' });
-    expect(dismiss).toMatchObject({ action_id: 'rapport:2', style: 'danger', confirm: { text: { text: 'Dismiss this follow-up?' }, style: 'danger', deny: { text: 'Cancel' } } });
+    expect(accept).toMatchObject({
+      type: 'button',
+      action_id: 'rapport:0',
+      value: 'accept 12',
+      style: 'primary',
+      text: { text: 'Accept' },
+    });
+    expect(due).toMatchObject({
+      type: 'button',
+      action_id: `rapport:1${INPUT_SUFFIX}`,
+      value: 'due 12',
+      accessibility_label: 'Change due: e.g. friday 14:00',
+    });
+    expect(dismiss).toMatchObject({
+      action_id: 'rapport:2',
+      style: 'danger',
+      confirm: { text: { text: 'Dismiss this follow-up?' }, style: 'danger', deny: { text: 'Cancel' } },
+    });
     expect(label).toMatchObject({
       type: 'static_select',
       action_id: 'rapport:3',
       placeholder: { text: 'Change label' },
-      options: [{ text: { text: 'need' }, value: 'label r1 need' }, { text: { text: 'churn' }, value: 'label r1 churn' }],
+      options: [
+        { text: { text: 'need' }, value: 'label r1 need' },
+        { text: { text: 'churn' }, value: 'label r1 churn' },
+      ],
     });
     expect(blocks[4]).toMatchObject({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Updated by Jo' }] });
   });
 
   it('escapes &, < and > in mrkdwn so customer text cannot mention @channel or forge links', () => {
     expect(escapeMrkdwn('a <!channel> & <http://x|y>')).toBe('a &lt;!channel&gt; &amp; &lt;http://x|y&gt;');
-    const { blocks } = renderBlocks({ text: 'Tom & Jerry <!here>', fields: [{ label: 'A<b>', value: 'x>y' }], sections: [{ title: 'T&C', text: '<@U1>' }] });
+    const { blocks } = renderBlocks({
+      text: 'Tom & Jerry <!here>',
+      fields: [{ label: 'A<b>', value: 'x>y' }],
+      sections: [{ title: 'T&C', text: '<@U1>' }],
+    });
     const json = JSON.stringify(blocks);
     expect(json).not.toContain('<!here>');
     expect(json).not.toContain('<@U1>');
@@ -93,7 +128,12 @@ describe('renderBlocks', () => {
       text: '&'.repeat(5000),
       fields: Array.from({ length: 23 }, (_, i) => ({ label: `f${i}`, value: 'v'.repeat(3000) })),
       buttons: Array.from({ length: 30 }, (_, i) => ({ label: 'b'.repeat(100), command: `done ${i}` })),
-      sections: Array.from({ length: 40 }, (_, i) => ({ title: `#${i}`, text: 'item', fields: [{ label: 'Due', value: 'today' }], buttons: [{ label: 'Done', command: `done ${i}` }] })),
+      sections: Array.from({ length: 40 }, (_, i) => ({
+        title: `#${i}`,
+        text: 'item',
+        fields: [{ label: 'Due', value: 'today' }],
+        buttons: [{ label: 'Done', command: `done ${i}` }],
+      })),
       footer: 'end',
     };
     const { text, blocks } = renderBlocks(many);
@@ -104,7 +144,9 @@ describe('renderBlocks', () => {
     expect(blocks.slice(2, 5).map((b) => (b.type === 'section' ? b.fields?.length : 0))).toEqual([10, 10, 3]);
     expect(blocks.slice(5, 7).map((b) => (b.type === 'actions' ? b.elements.length : 0))).toEqual([25, 5]);
     const last = blocks[49];
-    expect(last.type === 'context' && last.elements[0].type === 'mrkdwn' && last.elements[0].text).toMatch(/more parts not shown/);
+    expect(last.type === 'context' && last.elements[0].type === 'mrkdwn' && last.elements[0].text).toMatch(
+      /more parts not shown/,
+    );
   });
 
   it('leaves out a control whose command does not fit rather than cutting the command', () => {
@@ -129,10 +171,18 @@ describe('renderBlocks', () => {
 
 describe('renderInputModal', () => {
   it('asks for one line of text and carries the command to the submission', () => {
-    const view = renderInputModal({ title: 'Change due for a very long follow-up', placeholder: 'e.g. friday', state: { command: 'due 12', teamId: 'T1', channelId: 'C1' } });
+    const view = renderInputModal({
+      title: 'Change due for a very long follow-up',
+      placeholder: 'e.g. friday',
+      state: { command: 'due 12', teamId: 'T1', channelId: 'C1' },
+    });
     expect(view.callback_id).toBe('rapport:input');
     expect(view.title.text.length).toBeLessThanOrEqual(24);
     expect(JSON.parse(view.private_metadata!)).toEqual({ command: 'due 12', teamId: 'T1', channelId: 'C1' });
-    expect(view.blocks[0]).toMatchObject({ type: 'input', block_id: 'input', element: { type: 'plain_text_input', action_id: 'value', placeholder: { text: 'e.g. friday' } } });
+    expect(view.blocks[0]).toMatchObject({
+      type: 'input',
+      block_id: 'input',
+      element: { type: 'plain_text_input', action_id: 'value', placeholder: { text: 'e.g. friday' } },
+    });
   });
 });

@@ -10,12 +10,18 @@ const list = (key: HomeList['key'], count: number, more = 0): HomeList => ({
   empty: `no ${key}`,
   moreCommand: `followups ${key}`,
   more,
-  items: Array.from({ length: count }, (_, i) => ({ title: `#${i} item`, fields: [{ label: 'Due', value: 'today' }], buttons: followUpButtons({ number: i, status: key === 'suggestions' ? 'suggested' : 'open' }) })),
+  items: Array.from({ length: count }, (_, i) => ({
+    title: `#${i} item`,
+    fields: [{ label: 'Due', value: 'today' }],
+    buttons: followUpButtons({ number: i, status: key === 'suggestions' ? 'suggested' : 'open' }),
+  })),
 });
 
 describe('renderHome', () => {
   it('never exceeds 100 blocks: a list that does not fit is named with its count and the command that shows it', () => {
-    const view = renderHome([list('overdue', 30, 5), list('today', 30), list('open', 30), list('suggestions', 30)], { updatedAt: 'now' });
+    const view = renderHome([list('overdue', 30, 5), list('today', 30), list('open', 30), list('suggestions', 30)], {
+      updatedAt: 'now',
+    });
     expect(view.blocks.length).toBeLessThanOrEqual(HOME_BLOCK_LIMIT);
     const text = JSON.stringify(view.blocks);
     expect(text).toContain('overdue (35)');
@@ -27,8 +33,13 @@ describe('renderHome', () => {
   });
 
   it('gives every control a Home action id, unique in the view, keeping the input marker', () => {
-    const view = renderHome([list('overdue', 2), list('suggestions', 2)], { updatedAt: 'now', notice: { tone: 'success', text: '#1 done.' } });
-    const controls = view.blocks.filter((b): b is ActionsBlock => b.type === 'actions').flatMap((b) => b.elements as Button[]);
+    const view = renderHome([list('overdue', 2), list('suggestions', 2)], {
+      updatedAt: 'now',
+      notice: { tone: 'success', text: '#1 done.' },
+    });
+    const controls = view.blocks
+      .filter((b): b is ActionsBlock => b.type === 'actions')
+      .flatMap((b) => b.elements as Button[]);
     const ids = controls.map((c) => c.action_id!);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.every((id) => /^rapport_home:\d+(:input)?$/.test(id))).toBe(true);
@@ -45,7 +56,10 @@ describe('renderHome', () => {
 describe('input buttons', () => {
   it('get one ellipsis, not two, when the label already has it', () => {
     const view = renderHome([list('overdue', 1)], { updatedAt: 'now' });
-    const labels = view.blocks.filter((b): b is ActionsBlock => b.type === 'actions').flatMap((b) => b.elements as Button[]).map((b) => b.text?.text);
+    const labels = view.blocks
+      .filter((b): b is ActionsBlock => b.type === 'actions')
+      .flatMap((b) => b.elements as Button[])
+      .map((b) => b.text?.text);
     expect(labels).toContain('Snooze until…');
     expect(labels).toContain('Reassign…');
   });

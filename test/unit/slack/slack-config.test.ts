@@ -3,28 +3,60 @@ import { configProblems } from '../../helpers/config-problems.ts';
 import { loadConfig } from '../../../src/config/env.ts';
 import { redactSlackSecrets } from '../../../connectors/slack/slack-logger.ts';
 
-const OAUTH = { SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'cs', SLACK_STATE_SECRET: 'ss', SLACK_SIGNING_SECRET: 'sig' };
+const OAUTH = {
+  SLACK_CLIENT_ID: '1.2',
+  SLACK_CLIENT_SECRET: 'cs',
+  SLACK_STATE_SECRET: 'ss',
+  SLACK_SIGNING_SECRET: 'sig',
+};
 
 describe('Slack set-ups in the configuration', () => {
   it('reads OAuth installs with the default install path and no redirect URI', () => {
-    expect(loadConfig(OAUTH).slack).toMatchObject({ clientId: '1.2', botToken: undefined, installPath: '/slack/install', redirectUri: undefined });
-    expect(loadConfig({ ...OAUTH, SLACK_INSTALL_PATH: '/add-to-slack', SLACK_REDIRECT_URI: 'https://bot.example.com/oauth/done' }).slack).toMatchObject({
+    expect(loadConfig(OAUTH).slack).toMatchObject({
+      clientId: '1.2',
+      botToken: undefined,
+      installPath: '/slack/install',
+      redirectUri: undefined,
+    });
+    expect(
+      loadConfig({
+        ...OAUTH,
+        SLACK_INSTALL_PATH: '/add-to-slack',
+        SLACK_REDIRECT_URI: 'https://bot.example.com/oauth/done',
+      }).slack,
+    ).toMatchObject({
       installPath: '/add-to-slack',
       redirectUri: 'https://bot.example.com/oauth/done',
     });
   });
 
   it('reads Socket Mode: an app token and a bot token, no signing secret', () => {
-    expect(loadConfig({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1' }).slack).toMatchObject({ appToken: 'xapp-1', signingSecret: undefined });
+    expect(loadConfig({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1' }).slack).toMatchObject({
+      appToken: 'xapp-1',
+      signingSecret: undefined,
+    });
   });
 
   it('says what is missing or wrong, in sentences', () => {
-    expect(configProblems({ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 'sig' })).toEqual(['Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.']);
-    expect(configProblems({ SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'cs', SLACK_STATE_SECRET: 'ss', SLACK_APP_TOKEN: 'xapp-1' })).toEqual([
+    expect(configProblems({ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 'sig' })).toEqual([
+      'Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.',
+    ]);
+    expect(
+      configProblems({
+        SLACK_CLIENT_ID: '1.2',
+        SLACK_CLIENT_SECRET: 'cs',
+        SLACK_STATE_SECRET: 'ss',
+        SLACK_APP_TOKEN: 'xapp-1',
+      }),
+    ).toEqual([
       'Slack OAuth installs (SLACK_CLIENT_ID) need HTTP mode: set SLACK_SIGNING_SECRET (Socket Mode is for one development workspace with SLACK_BOT_TOKEN).',
     ]);
-    expect(configProblems({ SLACK_APP_TOKEN: 'xoxb-wrong', SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual(['SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode).']);
-    expect(configProblems({ ...OAUTH, SLACK_INSTALL_PATH: 'install' })).toEqual(['SLACK_INSTALL_PATH must be a path starting with / (got "install").']);
+    expect(configProblems({ SLACK_APP_TOKEN: 'xoxb-wrong', SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual([
+      'SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode).',
+    ]);
+    expect(configProblems({ ...OAUTH, SLACK_INSTALL_PATH: 'install' })).toEqual([
+      'SLACK_INSTALL_PATH must be a path starting with / (got "install").',
+    ]);
     expect(configProblems({ ...OAUTH, SLACK_REDIRECT_URI: '/slack/oauth_redirect' })).toEqual([
       'SLACK_REDIRECT_URI must be the full public URL of the OAuth redirect, such as https://rapport.example.com/slack/oauth_redirect (got "/slack/oauth_redirect").',
     ]);
@@ -33,9 +65,16 @@ describe('Slack set-ups in the configuration', () => {
 
 describe('redactSlackSecrets', () => {
   it('hides the client secret, the one-time code and tokens in what Bolt and the Web API client log', () => {
-    const body = 'http request body: {"code":"4711.abc","client_id":"1.2","client_secret":"s3cret","refresh_token":"xoxe-1-r"}';
-    expect(redactSlackSecrets(body)).toBe('http request body: {"code":"[REDACTED]","client_id":"1.2","client_secret":"[REDACTED]","refresh_token":"[REDACTED]"}');
-    expect(redactSlackSecrets('stored xoxb-123-456-abcDEF for T1; app xapp-1-A1-99-ff')).toBe('stored xoxb-[REDACTED] for T1; app xapp-[REDACTED]');
-    expect(redactSlackSecrets('Received a message on the WebSocket: {"type":"hello"}')).toBe('Received a message on the WebSocket: {"type":"hello"}');
+    const body =
+      'http request body: {"code":"4711.abc","client_id":"1.2","client_secret":"s3cret","refresh_token":"xoxe-1-r"}';
+    expect(redactSlackSecrets(body)).toBe(
+      'http request body: {"code":"[REDACTED]","client_id":"1.2","client_secret":"[REDACTED]","refresh_token":"[REDACTED]"}',
+    );
+    expect(redactSlackSecrets('stored xoxb-123-456-abcDEF for T1; app xapp-1-A1-99-ff')).toBe(
+      'stored xoxb-[REDACTED] for T1; app xapp-[REDACTED]',
+    );
+    expect(redactSlackSecrets('Received a message on the WebSocket: {"type":"hello"}')).toBe(
+      'Received a message on the WebSocket: {"type":"hello"}',
+    );
   });
 });

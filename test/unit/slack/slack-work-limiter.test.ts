@@ -18,7 +18,12 @@ describe('SlackWorkLimiter', () => {
         if (fail) throw new Error(`task ${i} failed`);
         return i;
       });
-    const results = [task(0, true), task(1), task(2), task(3), task(4)].map((p) => p.then((v) => v, (e: Error) => e.message));
+    const results = [task(0, true), task(1), task(2), task(3), task(4)].map((p) =>
+      p.then(
+        (v) => v,
+        (e: Error) => e.message,
+      ),
+    );
     await new Promise((r) => setImmediate(r));
     expect(started).toEqual([0, 1]);
     expect(limiter.queued).toBe(3);

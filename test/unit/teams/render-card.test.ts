@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { Reply } from '../../../src/commands/reply-model.ts';
-import { commandFromActionData, inertMarkdown, renderAdaptiveCard, RAPPORT_VERB } from '../../../connectors/teams/render-card.ts';
+import {
+  commandFromActionData,
+  inertMarkdown,
+  renderAdaptiveCard,
+  RAPPORT_VERB,
+} from '../../../connectors/teams/render-card.ts';
 import { adaptiveCardProblems } from '../../helpers/teams-recorder.ts';
 
-type Action = { type: string; title: string; verb?: string; data?: Record<string, unknown>; style?: string; card?: { body: Array<Record<string, unknown>>; actions: Action[] } };
+type Action = {
+  type: string;
+  title: string;
+  verb?: string;
+  data?: Record<string, unknown>;
+  style?: string;
+  card?: { body: Array<Record<string, unknown>>; actions: Action[] };
+};
 
 const followUpCard: Reply = {
   title: 'Suggested follow-up for Acme',
@@ -12,12 +24,33 @@ const followUpCard: Reply = {
     { label: 'Customer', value: 'Acme' },
     { label: 'Due', value: 'Fri 14:00' },
   ],
-  sections: [{ title: '#3 Fix the dashboard', text: 'issue reported', fields: [{ label: 'Priority', value: 'high' }], buttons: [{ label: 'Open', command: 'lookup acme' }] }],
+  sections: [
+    {
+      title: '#3 Fix the dashboard',
+      text: 'issue reported',
+      fields: [{ label: 'Priority', value: 'high' }],
+      buttons: [{ label: 'Open', command: 'lookup acme' }],
+    },
+  ],
   buttons: [
     { label: 'Accept', command: 'accept 3', style: 'primary' },
     { label: 'Change due', command: 'due 3', input: { placeholder: 'e.g. friday 14:00' } },
-    { label: 'Snooze', command: 'snooze 3', choices: [{ label: '1 hour', command: 'snooze 3 in 1 hour' }, { label: 'Tomorrow', command: 'snooze 3 tomorrow 9am' }] },
-    { label: 'Change label', command: 'label r1', choices: ['need', 'feedback', 'purchase', 'churn', 'scheduling', 'other'].map((l) => ({ label: l, command: `label r1 ${l}` })) },
+    {
+      label: 'Snooze',
+      command: 'snooze 3',
+      choices: [
+        { label: '1 hour', command: 'snooze 3 in 1 hour' },
+        { label: 'Tomorrow', command: 'snooze 3 tomorrow 9am' },
+      ],
+    },
+    {
+      label: 'Change label',
+      command: 'label r1',
+      choices: ['need', 'feedback', 'purchase', 'churn', 'scheduling', 'other'].map((l) => ({
+        label: l,
+        command: `label r1 ${l}`,
+      })),
+    },
     { label: 'Erase', command: 'forget acme --yes', style: 'danger', confirm: 'This deletes everything about Acme.' },
   ],
   footer: 'Updated by jo',
@@ -33,7 +66,13 @@ describe('renderAdaptiveCard', () => {
     const body = card.body as Array<Record<string, unknown>>;
     expect(body[0]).toMatchObject({ type: 'TextBlock', text: 'Suggested follow-up for Acme', weight: 'Bolder' });
     expect(body[1].text).toContain('\n\n\\> The dashboard keeps crashing');
-    expect(body[2]).toEqual({ type: 'FactSet', facts: [{ title: 'Customer', value: 'Acme' }, { title: 'Due', value: 'Fri 14:00' }] });
+    expect(body[2]).toEqual({
+      type: 'FactSet',
+      facts: [
+        { title: 'Customer', value: 'Acme' },
+        { title: 'Due', value: 'Fri 14:00' },
+      ],
+    });
     const section = body[3] as { type: string; items: Array<Record<string, unknown>> };
     expect(section.type).toBe('Container');
     expect(section.items.map((i) => i.type)).toEqual(['TextBlock', 'TextBlock', 'FactSet', 'ActionSet']);
@@ -43,7 +82,13 @@ describe('renderAdaptiveCard', () => {
 
   it('turns a plain button into Action.Execute carrying the command, primary/danger into positive/destructive', () => {
     const actions = renderAdaptiveCard(followUpCard).actions as Action[];
-    expect(actions[0]).toEqual({ type: 'Action.Execute', title: 'Accept', verb: RAPPORT_VERB, data: { rapport: 'accept 3' }, style: 'positive' });
+    expect(actions[0]).toEqual({
+      type: 'Action.Execute',
+      title: 'Accept',
+      verb: RAPPORT_VERB,
+      data: { rapport: 'accept 3' },
+      style: 'positive',
+    });
     expect(commandFromActionData(actions[0].data)).toBe('accept 3');
   });
 
@@ -54,7 +99,9 @@ describe('renderAdaptiveCard', () => {
     expect(input).toMatchObject({ type: 'Input.Text', placeholder: 'e.g. friday 14:00', isRequired: true });
     const submit = change.card!.actions[0];
     // Teams merges the input values into the action data when the button is clicked.
-    expect(commandFromActionData({ ...submit.data, [input.id]: '  next monday 10:00 ' })).toBe('due 3 next monday 10:00');
+    expect(commandFromActionData({ ...submit.data, [input.id]: '  next monday 10:00 ' })).toBe(
+      'due 3 next monday 10:00',
+    );
     expect(commandFromActionData(submit.data)).toBe('due 3');
   });
 
@@ -64,22 +111,39 @@ describe('renderAdaptiveCard', () => {
       ['1 hour', 'snooze 3 in 1 hour'],
       ['Tomorrow', 'snooze 3 tomorrow 9am'],
     ]);
-    const dropdown = label.card!.body[0] as { type: string; id: string; choices: Array<{ title: string; value: string }> };
+    const dropdown = label.card!.body[0] as {
+      type: string;
+      id: string;
+      choices: Array<{ title: string; value: string }>;
+    };
     expect(dropdown.type).toBe('Input.ChoiceSet');
     expect(dropdown.choices).toHaveLength(6);
-    expect(commandFromActionData({ ...label.card!.actions[0].data, [dropdown.id]: 'label r1 churn' })).toBe('label r1 churn');
+    expect(commandFromActionData({ ...label.card!.actions[0].data, [dropdown.id]: 'label r1 churn' })).toBe(
+      'label r1 churn',
+    );
   });
 
   it('asks for confirmation before a button with confirm runs', () => {
     const erase = (renderAdaptiveCard(followUpCard).actions as Action[])[4];
     expect(erase.type).toBe('Action.ShowCard');
     expect(erase.card!.body[0]).toMatchObject({ type: 'TextBlock', text: 'This deletes everything about Acme.' });
-    expect(erase.card!.actions[0]).toMatchObject({ title: 'Yes, erase', style: 'destructive', data: { rapport: 'forget acme --yes' } });
+    expect(erase.card!.actions[0]).toMatchObject({
+      title: 'Yes, erase',
+      style: 'destructive',
+      data: { rapport: 'forget acme --yes' },
+    });
   });
 
   it('gives every input a unique id across sections and buttons (duplicate ids make a card invalid)', () => {
     const withInput = { label: 'Reassign', command: 'assign 1', input: { placeholder: '@rep' } };
-    const reply: Reply = { text: 'two lists', sections: [{ title: 'a', buttons: [withInput] }, { title: 'b', buttons: [withInput] }], buttons: [withInput] };
+    const reply: Reply = {
+      text: 'two lists',
+      sections: [
+        { title: 'a', buttons: [withInput] },
+        { title: 'b', buttons: [withInput] },
+      ],
+      buttons: [withInput],
+    };
     const card = renderAdaptiveCard(reply);
     expect(adaptiveCardProblems(card)).toEqual([]);
     const ids = JSON.stringify(card).match(/rapport-input-\d+/g)!;
@@ -87,7 +151,11 @@ describe('renderAdaptiveCard', () => {
   });
 
   it('renders minimal, error and empty-section replies validly', () => {
-    for (const reply of [{ text: 'ok' }, { text: 'No customer matches "acme".', tone: 'error' }, { text: 'x', sections: [{}] }] satisfies Reply[]) {
+    for (const reply of [
+      { text: 'ok' },
+      { text: 'No customer matches "acme".', tone: 'error' },
+      { text: 'x', sections: [{}] },
+    ] satisfies Reply[]) {
       const card = renderAdaptiveCard(reply);
       expect(adaptiveCardProblems(card)).toEqual([]);
     }
@@ -113,14 +181,23 @@ describe('renderAdaptiveCard', () => {
 
   it('the card validator catches broken cards (so the checks above can fail)', () => {
     expect(adaptiveCardProblems({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Bogus' }] })).not.toEqual([]);
-    const dup = { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Input.Text', id: 'a' }, { type: 'Input.Text', id: 'a' }] };
+    const dup = {
+      type: 'AdaptiveCard',
+      version: '1.5',
+      body: [
+        { type: 'Input.Text', id: 'a' },
+        { type: 'Input.Text', id: 'a' },
+      ],
+    };
     expect(adaptiveCardProblems(dup)).not.toEqual([]);
   });
 });
 
 describe('inertMarkdown', () => {
   it('shows customer text literally: no links, emphasis, headings or lists', () => {
-    expect(inertMarkdown('[click](http://evil) *now* _x_ `code`')).toBe('\\[click\\](http://evil) \\*now\\* \\_x\\_ \\`code\\`');
+    expect(inertMarkdown('[click](http://evil) *now* _x_ `code`')).toBe(
+      '\\[click\\](http://evil) \\*now\\* \\_x\\_ \\`code\\`',
+    );
     expect(inertMarkdown('# big\n- item\n1. first\n> quote')).toBe('\\# big\n\n\\- item\n\n1\\. first\n\n\\> quote');
   });
   it('leaves ordinary text and characters alone (no HTML escaping)', () => {

@@ -4,7 +4,11 @@ import { teamsChannelRef, teamsThreadId } from '../../../connectors/teams/teams-
 
 describe('Teams message HTML to plain text', () => {
   it('keeps mention and link text, breaks lines at blocks and <br>, decodes entities, drops other tags', () => {
-    expect(htmlToPlainText('<div><at>Rapport</at> hello&nbsp;<b>team</b></div><div>line&lt;2&gt; &amp; <a href="https://x.example">a link</a></div>')).toBe('Rapport hello team\nline<2> & a link');
+    expect(
+      htmlToPlainText(
+        '<div><at>Rapport</at> hello&nbsp;<b>team</b></div><div>line&lt;2&gt; &amp; <a href="https://x.example">a link</a></div>',
+      ),
+    ).toBe('Rapport hello team\nline<2> & a link');
     expect(htmlToPlainText('one<br>two<br/>three')).toBe('one\ntwo\nthree');
     expect(htmlToPlainText('<ul><li>a</li><li>b</li></ul>')).toBe('- a\n- b');
     expect(htmlToPlainText('caf&#233; &#x1F600; &bogus;')).toBe('café 😀 &bogus;');

@@ -1,4 +1,4 @@
-import { ClassifierError } from '../classifier-error.js';
+import { RapportError } from '../../src/errors.ts';
 
 /** Exit code for bad input or usage (a sentence was printed, no stack trace). */
 export const EXIT_USAGE = 2;
@@ -10,8 +10,9 @@ export interface TextSink {
 
 /** Prints an error as one plain sentence and returns the exit code; unexpected errors keep their message only. */
 export function reportCliError(error: unknown, err: TextSink): number {
-  if (error instanceof ClassifierError) err.write(`${error.message}\n`);
-  else if (error instanceof Error && (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') err.write(`${error.message}. Run with --help to see the options.\n`);
+  if (error instanceof RapportError) err.write(`${error.message}\n`);
+  else if (error instanceof Error && (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    err.write(`${error.message}. Run with --help to see the options.\n`);
   else if (error instanceof Error) err.write(`${error.message.split('\n')[0]}\n`);
   else err.write('The command failed for an unknown reason.\n');
   return EXIT_USAGE;

@@ -2,15 +2,15 @@
  * Writes crm-seed.jsonl and crm-heldout.jsonl from crm-phrasings.ts. Deterministic (seeded), so the
  * committed files can be regenerated exactly:
  *
- *   npx tsx src/classifier/training-data/generate-crm-data.script.ts
+ *   npx tsx training-data/generate-crm-data.ts
  *
  * Each hand-written body is dressed in a few registers (bare chat line, lowercase chat without
  * punctuation, email with greeting and sign-off, a prefix or suffix, occasional capitals) and its
  * slots are filled. Seed and held-out use disjoint bodies and partly disjoint slot values.
  */
 import { writeFileSync } from 'node:fs';
-import { seededRandom } from '../seeded-random.js';
-import { CRM_PHRASINGS } from './crm-phrasings.js';
+import { seededRandom } from '../src/classifier/seeded-random.ts';
+import { CRM_PHRASINGS } from './crm-phrasings.ts';
 
 const random = seededRandom(20240501);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
@@ -39,14 +39,23 @@ const NAMES = ['Sam', 'Alex', 'team', 'Julia', 'support'];
 const SENDERS = ['Maria', 'David Klein', 'Yuki', 'Omar', 'Sophie (Ops)'];
 const PREFIXES = ['Hey, ', 'Hi! ', 'Quick one: ', 'Hello team, ', 'Re: our account - ', 'FYI ', 'Good morning, '];
 const SUFFIXES = [' Thanks!', ' Let me know.', ' Thanks in advance.', ' Cheers', ' Best, {sender}', ' Regards'];
-const EMAIL_CONTEXT = ['I hope you are well.', 'Following up on my last message.', 'Writing on behalf of our operations team.', ''];
+const EMAIL_CONTEXT = [
+  'I hope you are well.',
+  'Following up on my last message.',
+  'Writing on behalf of our operations team.',
+  '',
+];
 
 type Register = (body: string) => string;
 const sentence = (b: string) => (/[.?!]$/.test(b) ? b : `${b}.`);
 const REGISTERS: Register[] = [
   (b) => b,
   (b) => b.toLowerCase().replace(/[.,!?]/g, ''),
-  (b) => `Hi ${pick(NAMES)},\n\n${pick(EMAIL_CONTEXT)} ${sentence(b)}\n\nBest regards,\n${pick(SENDERS)}`.replace('\n\n ', '\n\n'),
+  (b) =>
+    `Hi ${pick(NAMES)},\n\n${pick(EMAIL_CONTEXT)} ${sentence(b)}\n\nBest regards,\n${pick(SENDERS)}`.replace(
+      '\n\n ',
+      '\n\n',
+    ),
   (b) => `${pick(PREFIXES)}${b.charAt(0).toLowerCase()}${b.slice(1)}`,
   (b) => `${sentence(b)}${pick(SUFFIXES).replace('{sender}', pick(SENDERS))}`,
   (b) => (random() < 0.5 ? b.toUpperCase() : `${b}!!`),

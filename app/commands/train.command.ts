@@ -1,0 +1,107 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { svmBackendByName } from '../../src/classifier/backends/backend-registry.ts';
+import { RapportError } from '../../src/errors.ts';
+import { crossValidate } from '../../src/classifier/cross-validate.ts';
+import { readDataset } from '../../src/classifier/dataset-reader.ts';
+import { serializeModelArtifact } from '../../src/classifier/model-artifact.ts';
+import type { ModelStore } from '../../src/classifier/model-store.ts';
+import { trainModel } from '../../src/classifier/train.ts';
+import { reportCliError, type TextSink } from './classifier-cli-output.ts';
+
+export const TRAIN_USAGE =
+  'Usage: rapport train --data FILE [--text-column text] [--label-column label] [--backend linear|ml-svm] [--cv K] [--out model.json] [--activate]';
+
+/**
+ * `rapport train`: reads a CSV/JSONL dataset, optionally cross-validates, trains, prints a summary,
+ * writes `--out` and/or saves to the store (`--activate` makes it the active model).
+ *
+ * @param argv - arguments after `train`.
+ * @returns exit code: 0 ok, 2 bad input (one sentence on `err`).
+ */
+export async function runTrainCommand(
+  argv: string[],
+  out: TextSink,
+  err: TextSink = out,
+  store?: ModelStore,
+): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        'text-column': { type: 'string', default: 'text' },
+        'label-column': { type: 'string', default: 'label' },
+        backend: { type: 'string', default: 'linear' },
+        cv: { type: 'string' },
+        out: { type: 'string' },
+        activate: { type: 'boolean', default: false },
+        seed: { type: 'string', default: '1' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    if (values.help) {
+      out.write(`${TRAIN_USAGE}\n`);
+      return 0;
+    }
+    if (!values.data) throw new RapportError('invalid_input', `--data FILE is required. ${TRAIN_USAGE}`);
+    const backend = svmBackendByName(values.backend).name;
+    const cv = values.cv === undefined ? 0 : Number(values.cv);
+    if (!Number.isInteger(cv) || cv === 1 || cv < 0)
+      throw new RapportError('invalid_input', '--cv must be a whole number of folds, 2 or more.');
+    if (!values.out && !store)
+      throw new RapportError('invalid_input', 'Give --out model.json (no model store is configured).');
+    if (values.activate && !store)
+      throw new RapportError(
+        'invalid_input',
+        '--activate needs the model store (database); use --out to write a file instead.',
+      );
+    const examples = readDataset(values.data, {
+      textColumn: values['text-column'],
+      labelColumn: values['label-column'],
+    });
+    const seed = Number(values.seed);
+    let lastReported = -1;
+    const onProgress = (stage: string, fraction: number) => {
+      const percent = Math.floor(fraction * 10) * 10;
+      if (examples.length >= 2000 && percent !== lastReported) {
+        lastReported = percent;
+        err.write(`  ${stage} ${percent}%\n`);
+      }
+    };
+    out.write(`Training ${backend} on ${examples.length} examples from ${values.data}\n`);
+    const crossValidation = cv >= 2 ? crossValidate(examples, cv, { backend, seed, onProgress }) : undefined;
+    const artifact = trainModel(examples, {
+      backend,
+      seed,
+      onProgress,
+      source: values.data,
+      metrics: crossValidation ? { crossValidation } : {},
+    });
+    const s = artifact.trainingSummary;
+    out.write(
+      `Model ${artifact.version}: ${artifact.labels.length} labels, ${artifact.featurizer.vocabulary.length} features, trained in ${s.trainSeconds.toFixed(2)} s\n`,
+    );
+    for (const [label, n] of Object.entries(s.perLabel)) out.write(`  ${label.padEnd(20)} ${n}\n`);
+    out.write(
+      `Abstain threshold ${artifact.calibration.threshold.toFixed(3)} (below it a message is "unclassified")\n`,
+    );
+    if (crossValidation)
+      out.write(
+        `${cv}-fold cross-validation: accuracy ${crossValidation.accuracy.toFixed(3)}, macro-F1 ${crossValidation.macroF1.toFixed(3)}\n`,
+      );
+    if (values.out) {
+      writeFileSync(values.out, serializeModelArtifact(artifact));
+      out.write(`Wrote ${values.out}\n`);
+    }
+    if (store) {
+      await store.save(artifact, { activate: values.activate });
+      out.write(
+        `Saved model ${artifact.version}${values.activate ? ' and made it the active model' : ' (not active; run `rapport model activate ' + artifact.version + '`)'}\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    return reportCliError(error, err);
+  }
+}
