@@ -6,7 +6,8 @@
  *
  * Each hand-written body is dressed in a few registers (bare chat line, lowercase chat without
  * punctuation, email with greeting and sign-off, a prefix or suffix, occasional capitals) and its
- * slots are filled. Seed and held-out use disjoint bodies and partly disjoint slot values.
+ * slots are filled. Each line names its body in `group` (`need/s12`), so cross-validation can keep
+ * the variants of one body in one fold. Seed and held-out use disjoint bodies and partly disjoint slot values.
  */
 import { writeFileSync } from 'node:fs';
 import { seededRandom } from '../src/classifier/seeded-random.ts';
@@ -69,16 +70,18 @@ function generate(part: 'seed' | 'heldOut', perBody: number): string {
   const lines: string[] = [];
   for (const [label, phrasings] of Object.entries(CRM_PHRASINGS)) {
     const seen = new Set<string>();
-    for (const body of phrasings[part]) {
+    phrasings[part].forEach((body, bodyIndex) => {
+      // Variants of one body share a group: folds that split them would test memory, not generalisation.
+      const group = `${label}/${part === 'seed' ? 's' : 'h'}${bodyIndex}`;
       // The first variant is always plain or email; the rest cycle through the other registers.
       const registers = [...REGISTERS].sort(() => random() - 0.5);
       for (let v = 0; v < perBody; v++) {
         const text = registers[v % registers.length](fill(body, SLOTS[part]));
         if (seen.has(text)) continue;
         seen.add(text);
-        lines.push(JSON.stringify({ text, label }));
+        lines.push(JSON.stringify({ text, label, group }));
       }
-    }
+    });
   }
   return `${lines.join('\n')}\n`;
 }

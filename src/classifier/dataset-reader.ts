@@ -9,6 +9,11 @@ export interface DatasetColumns {
   readonly textColumn?: string;
   /** Column / key holding the label. Default `label`. */
   readonly labelColumn?: string;
+  /**
+   * Column / key naming each example's group (see {@link LabeledExample.group}); optional. Default
+   * `group`, read when present.
+   */
+  readonly groupColumn?: string;
 }
 
 /** Splits CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes, CRLF) into rows. */
@@ -49,7 +54,13 @@ export function parseCsv(content: string): string[][] {
   return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
 }
 
-function fromCsv(content: string, name: string, textColumn: string, labelColumn: string): LabeledExample[] {
+function fromCsv(
+  content: string,
+  name: string,
+  textColumn: string,
+  labelColumn: string,
+  groupColumn: string,
+): LabeledExample[] {
   const [header, ...rows] = parseCsv(content.replace(/^\uFEFF/, ''));
   if (!header)
     throw new RapportError('invalid_input', `${name} is empty; it needs a header row and at least one example.`);
@@ -66,10 +77,20 @@ function fromCsv(content: string, name: string, textColumn: string, labelColumn:
         `${name} has no "${column}" column (found: ${names.join(', ')}); name the right one with ${flag}.`,
       );
   }
-  return rows.map((r) => ({ text: r[textAt] ?? '', label: (r[labelAt] ?? '').trim() }));
+  const groupAt = names.indexOf(groupColumn);
+  return rows.map((r) => {
+    const group = groupAt >= 0 ? (r[groupAt] ?? '').trim() : '';
+    return { text: r[textAt] ?? '', label: (r[labelAt] ?? '').trim(), ...(group ? { group } : {}) };
+  });
 }
 
-function fromJsonl(content: string, name: string, textColumn: string, labelColumn: string): LabeledExample[] {
+function fromJsonl(
+  content: string,
+  name: string,
+  textColumn: string,
+  labelColumn: string,
+  groupColumn: string,
+): LabeledExample[] {
   const examples: LabeledExample[] = [];
   content.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
@@ -92,7 +113,12 @@ function fromJsonl(content: string, name: string, textColumn: string, labelColum
           `${name} line ${i + 1} has no string "${key}" field; name the right one with ${flag}.`,
         );
     }
-    examples.push({ text: value[textColumn] as string, label: (value[labelColumn] as string).trim() });
+    const group = value[groupColumn];
+    examples.push({
+      text: value[textColumn] as string,
+      label: (value[labelColumn] as string).trim(),
+      ...(typeof group === 'string' && group.trim() !== '' ? { group: group.trim() } : {}),
+    });
   });
   return examples;
 }
@@ -111,11 +137,12 @@ export function parseDataset(
 ): LabeledExample[] {
   const textColumn = columns.textColumn ?? 'text';
   const labelColumn = columns.labelColumn ?? 'label';
+  const groupColumn = columns.groupColumn ?? 'group';
   const kind = format ?? (['.jsonl', '.ndjson', '.json'].includes(extname(name).toLowerCase()) ? 'jsonl' : 'csv');
   const examples =
     kind === 'jsonl'
-      ? fromJsonl(content, name, textColumn, labelColumn)
-      : fromCsv(content, name, textColumn, labelColumn);
+      ? fromJsonl(content, name, textColumn, labelColumn, groupColumn)
+      : fromCsv(content, name, textColumn, labelColumn, groupColumn);
   if (examples.length === 0)
     throw new RapportError('invalid_input', `${name} has no examples; add rows with a text and a label.`);
   const blank = examples.findIndex((e) => e.text.trim() === '' || e.label === '');

@@ -2,6 +2,12 @@
 export interface LabeledExample {
   readonly text: string;
   readonly label: string;
+  /**
+   * What the example shares with others it must not be separated from in cross-validation: the
+   * hand-written body of a synthetic variant, the customer or thread of a correction. Examples
+   * without a group are each their own.
+   */
+  readonly group?: string;
 }
 
 /** The label given to a message that fits no label well enough (confidence below the model's threshold). */
