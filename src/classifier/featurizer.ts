@@ -1,6 +1,6 @@
 import { RapportError } from '../errors.ts';
 import type { SparseVector } from './sparse-vector.ts';
-import { tokenizeTerms, type TermForm } from './tokenizer.ts';
+import { tokenizeTerms, tokenizeTermsBatch, type TermForm, type TokenizedText } from './tokenizer.ts';
 
 /** Featurizer settings; stored verbatim in the model artifact so prediction featurizes identically. */
 export interface FeaturizerConfig {
@@ -38,9 +38,13 @@ export interface FeaturizerState {
   readonly idf: number[];
 }
 
-/** Raw feature strings of one message with their counts. */
-export function extractFeatures(text: string, config: FeaturizerConfig): Map<string, number> {
-  const { terms, negated } = tokenizeTerms(text, config);
+/** Raw feature strings of one message with their counts (`tokenized`: its terms when already known). */
+export function extractFeatures(
+  text: string,
+  config: FeaturizerConfig,
+  tokenized: TokenizedText = tokenizeTerms(text, config),
+): Map<string, number> {
+  const { terms, negated } = tokenized;
   const counts = new Map<string, number>();
   const add = (f: string) => counts.set(f, (counts.get(f) ?? 0) + 1);
   terms.forEach((t, i) => {
@@ -133,8 +137,9 @@ export class Featurizer {
     // Provisional ids while counting keep memory flat: 15k messages as Maps of strings cost ~100 MB.
     const provisional = new Map<string, number>();
     const df: number[] = [];
-    const perText = texts.map((t) => {
-      const counts = extractFeatures(t, config);
+    const tokenized = tokenizeTermsBatch(texts, config);
+    const perText = texts.map((t, i) => {
+      const counts = extractFeatures(t, config, tokenized[i]);
       const ids = new Int32Array(counts.size);
       const tfs = new Float32Array(counts.size);
       let k = 0;
@@ -196,14 +201,21 @@ export class Featurizer {
     return { config: this.config, vocabulary: this.vocabulary, idf: Array.from(this.idf) };
   }
 
-  /** The L2-normalised TF-IDF vector of one message. */
-  transform(text: string): SparseVector {
-    if (this.config.maxNgram > 2 || this.config.charNgrams) return this.vectorize(extractFeatures(text, this.config));
+  /** {@link Featurizer.transform} for many messages: tokenised together, several times faster per message. */
+  transformBatch(texts: readonly string[]): SparseVector[] {
+    const tokenized = tokenizeTermsBatch(texts, this.config);
+    return texts.map((text, i) => this.transform(text, tokenized[i]));
+  }
+
+  /** The L2-normalised TF-IDF vector of one message (`tokenized`: its terms when already known). */
+  transform(text: string, tokenized?: TokenizedText): SparseVector {
+    if (this.config.maxNgram > 2 || this.config.charNgrams)
+      return this.vectorize(extractFeatures(text, this.config, tokenized));
     // Hot path (prediction, unigrams + bigrams): terms map to ids once; bigrams are looked up by a
     // numeric key instead of building "a b" strings. About twice as fast as the generic path.
     this.lookup ??= buildTermLookup(this.vocabulary);
     const lookup = this.lookup;
-    const { terms, negated } = tokenizeTerms(text, this.config);
+    const { terms, negated } = tokenized ?? tokenizeTerms(text, this.config);
     const found = new Int32Array(terms.length * 2);
     let n = 0;
     let previous = -1;

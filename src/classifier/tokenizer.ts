@@ -53,16 +53,73 @@ function stemOf(word: string, stem: (w: string) => string): string {
  * boundaries, POS and NER are not needed here and would halve throughput.
  */
 export function tokenizeTerms(text: string, options: TokenizerOptions): TokenizedText {
+  const doc = readTokens(text, options);
+  return termsOfTokens(doc, 0, doc.types.length, options);
+}
+
+/**
+ * A word wink reads as one plain token and that no message contains: it marks where one message
+ * of a batch ends. The full stops around it end any negation span (wink's negation stops at
+ * punctuation), so no message's negation reaches into the next.
+ */
+const BATCH_MARK = 'qxzbatchmarkqxz';
+const BATCH_SEPARATOR = ` . ${BATCH_MARK} . `;
+/** Messages per wink document: beyond ~64 the saving per message flattens out. */
+const BATCH_SIZE = 64;
+
+/**
+ * {@link tokenizeTerms} for many messages at once, with exactly the same result per message.
+ * wink spends most of a short message's time setting up the document (16 µs of a 21 µs
+ * CLINC150 query), so messages are read 64 to a document, joined by a separator that ends
+ * negation spans, and split again by its marker: 4-5x faster per message.
+ */
+export function tokenizeTermsBatch(texts: readonly string[], options: TokenizerOptions): TokenizedText[] {
+  const out: TokenizedText[] = new Array(texts.length);
+  for (let from = 0; from < texts.length; from += BATCH_SIZE) {
+    const chunk: number[] = [];
+    for (let i = from; i < Math.min(from + BATCH_SIZE, texts.length); i++) {
+      // A message containing the marker itself (never seen in practice) is read on its own.
+      if (texts[i].toLowerCase().includes(BATCH_MARK)) out[i] = tokenizeTerms(texts[i], options);
+      else chunk.push(i);
+    }
+    if (chunk.length === 0) continue;
+    const doc = readTokens(chunk.map((i) => texts[i]).join(BATCH_SEPARATOR), options);
+    let begin = 0;
+    let message = 0;
+    for (let t = 0; t <= doc.forms.length; t++) {
+      if (t < doc.forms.length && doc.forms[t] !== BATCH_MARK) continue;
+      // The separator's full stops are punctuation, which termsOfTokens drops anyway.
+      out[chunk[message++]] = termsOfTokens(doc, begin, t, options);
+      begin = t + 1;
+    }
+  }
+  return out;
+}
+
+/** A wink document as parallel arrays: token types, normalised forms and negation flags. */
+interface ReadTokens {
+  readonly types: string[];
+  readonly forms: string[];
+  readonly negated: boolean[] | undefined;
+}
+
+function readTokens(text: string, options: TokenizerOptions): ReadTokens {
   const nlp = winkFor(options.negation ? ['negation'] : []);
   const its = nlp.its;
   const tokens = nlp.readDoc(text).tokens();
-  const types = tokens.out(its.type) as string[];
-  const forms = (
-    (options.termForm === 'lemma'
-      ? tokens.out(its.lemma as unknown as typeof its.normal)
-      : tokens.out(its.normal)) as string[]
-  ).map((f) => f.replace(/\u2019/g, "'"));
-  const negated = options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined;
+  return {
+    types: tokens.out(its.type) as string[],
+    forms: (
+      (options.termForm === 'lemma'
+        ? tokens.out(its.lemma as unknown as typeof its.normal)
+        : tokens.out(its.normal)) as string[]
+    ).map((f) => f.replace(/\u2019/g, "'")),
+    negated: options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined,
+  };
+}
+
+/** Terms of the tokens `from..to` (exclusive) of a read document. */
+function termsOfTokens(doc: ReadTokens, from: number, to: number, options: TokenizerOptions): TokenizedText {
   const stem = options.termForm === 'stem' ? winkStemmer() : undefined;
   const terms: string[] = [];
   const negatedTerms: boolean[] = [];
@@ -70,7 +127,8 @@ export function tokenizeTerms(text: string, options: TokenizerOptions): Tokenize
     terms.push(term);
     negatedTerms.push(isNegated);
   };
-  for (let i = 0; i < types.length; i++) {
+  const { types, forms, negated } = doc;
+  for (let i = from; i < to; i++) {
     const type = types[i];
     if (DROPPED_TYPES.has(type)) continue;
     const isNegated = negated !== undefined && negated[i];
