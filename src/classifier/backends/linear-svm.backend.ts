@@ -1,6 +1,6 @@
 import { RapportError } from '../../errors.ts';
-import { seededRandom, shuffleInPlace } from '../seeded-random.ts';
 import type { SparseMatrix, SparseVector } from '../sparse-vector.ts';
+import { type DualCdSettings, solveOneVsRest } from './dual-cd-solver.ts';
 import type { SvmBackend, SvmTrainOptions, TrainedSvm } from './svm-backend.ts';
 
 /** Options of the linear backend (LIBLINEAR's dual coordinate descent). */
@@ -13,87 +13,6 @@ export interface LinearSvmOptions extends SvmTrainOptions {
   readonly maxIterations?: number;
   /** Value of the constant bias feature (its weight is regularised, as in LIBLINEAR `-B`). Default `1`. */
   readonly bias?: number;
-}
-
-/**
- * Trains one binary problem with dual coordinate descent and shrinking (Hsieh et al. 2008,
- * LIBLINEAR `solve_l2r_l1l2_svc`). `w` has `columns + 1` entries; the last is the bias weight.
- */
-function solveBinary(
-  data: SparseMatrix,
-  y: Int8Array,
-  squaredNorms: Float64Array,
-  opts: Required<Omit<LinearSvmOptions, 'onProgress' | 'seed'>>,
-  random: () => number,
-): Float64Array {
-  const { rowStart, indices, values, rows, columns } = data;
-  const C = opts.C;
-  const diag = opts.loss === 'l2' ? 0.5 / C : 0;
-  const upper = opts.loss === 'l2' ? Infinity : C;
-  const bias = opts.bias;
-  const w = new Float64Array(columns + 1);
-  const alpha = new Float64Array(rows);
-  const qd = new Float64Array(rows);
-  const order = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    qd[i] = diag + squaredNorms[i] + bias * bias;
-    order[i] = i;
-  }
-  let active = rows;
-  let pgMaxOld = Infinity;
-  let pgMinOld = -Infinity;
-  for (let iter = 0; iter < opts.maxIterations; iter++) {
-    let pgMax = -Infinity;
-    let pgMin = Infinity;
-    shuffleInPlace(order.subarray(0, active), random);
-    for (let s = 0; s < active; s++) {
-      const i = order[s];
-      const yi = y[i];
-      const start = rowStart[i];
-      const end = rowStart[i + 1];
-      let dot = w[columns] * bias;
-      for (let p = start; p < end; p++) dot += w[indices[p]] * values[p];
-      const a = alpha[i];
-      const g = yi * dot - 1 + a * diag;
-      let pg = 0;
-      if (a === 0) {
-        if (g > pgMaxOld) {
-          active--;
-          order[s] = order[active];
-          order[active] = i;
-          s--;
-          continue;
-        } else if (g < 0) pg = g;
-      } else if (a === upper) {
-        if (g < pgMinOld) {
-          active--;
-          order[s] = order[active];
-          order[active] = i;
-          s--;
-          continue;
-        } else if (g > 0) pg = g;
-      } else pg = g;
-      if (pg > pgMax) pgMax = pg;
-      if (pg < pgMin) pgMin = pg;
-      if (Math.abs(pg) > 1e-12) {
-        const next = Math.min(Math.max(a - g / qd[i], 0), upper);
-        const d = (next - a) * yi;
-        alpha[i] = next;
-        for (let p = start; p < end; p++) w[indices[p]] += d * values[p];
-        w[columns] += d * bias;
-      }
-    }
-    if (pgMax - pgMin <= opts.tolerance) {
-      if (active === rows) break;
-      active = rows;
-      pgMaxOld = Infinity;
-      pgMinOld = -Infinity;
-      continue;
-    }
-    pgMaxOld = pgMax <= 0 ? Infinity : pgMax;
-    pgMinOld = pgMin >= 0 ? -Infinity : pgMin;
-  }
-  return w;
 }
 
 /**
@@ -158,6 +77,68 @@ class LinearSvm implements TrainedSvm {
   }
 }
 
+/** The solver settings of `options`, with LIBLINEAR's defaults. */
+export function linearSettings(options: LinearSvmOptions = {}): DualCdSettings {
+  return {
+    C: options.C ?? 1,
+    loss: options.loss ?? 'l2',
+    tolerance: options.tolerance ?? 0.1,
+    maxIterations: options.maxIterations ?? 1000,
+    bias: options.bias ?? 1,
+    seed: options.seed ?? 1,
+  };
+}
+
+/**
+ * Trains the one-vs-rest model and, with `keepDual`, also returns its dual variables
+ * (class-major `rows × classCount`) so cross-validation folds and leave-one-out runs can start
+ * from this solution instead of from zero.
+ */
+export function trainLinearSvm(
+  data: SparseMatrix,
+  classes: Int32Array,
+  classCount: number,
+  options: LinearSvmOptions = {},
+  keepDual = false,
+): { svm: TrainedSvm; alphas?: Float32Array } {
+  if (classCount > 65535) throw new RapportError('invalid_input', 'The linear backend supports at most 65,535 labels.');
+  const settings = linearSettings(options);
+  const alphas = keepDual ? new Float32Array(data.rows * classCount) : undefined;
+  const perClass: { indices: Int32Array; values: Float32Array }[] = [];
+  const biases = new Float32Array(classCount);
+  const featureCount = new Int32Array(data.columns + 1);
+  solveOneVsRest(data, { classes, classCount, alphasOut: alphas }, settings, (c, w) => {
+    let nonZeros = 0;
+    for (let j = 0; j < data.columns; j++) if (Math.fround(w[j]) !== 0) nonZeros++;
+    const indices = new Int32Array(nonZeros);
+    const values = new Float32Array(nonZeros);
+    for (let j = 0, k = 0; j < data.columns; j++) {
+      if (Math.fround(w[j]) === 0) continue;
+      indices[k] = j;
+      values[k++] = w[j];
+      featureCount[j + 1]++;
+    }
+    perClass.push({ indices, values });
+    biases[c] = w[data.columns] * settings.bias;
+    options.onProgress?.((c + 1) / classCount);
+  });
+  // Transpose the per-class lists into feature-major CSR (counting sort; classes stay ascending).
+  const start = new Int32Array(data.columns + 1);
+  for (let j = 0; j < data.columns; j++) start[j + 1] = start[j] + featureCount[j + 1];
+  const fill = start.slice(0, data.columns);
+  const nnz = start[data.columns];
+  const classOf = new Uint16Array(nnz);
+  const weightOf = new Float32Array(nnz);
+  perClass.forEach(({ indices, values }, c) => {
+    for (let k = 0; k < indices.length; k++) {
+      const q = fill[indices[k]]++;
+      classOf[q] = c;
+      weightOf[q] = values[k];
+    }
+  });
+  return { svm: new LinearSvm(classCount, data.columns, start, classOf, weightOf, biases), alphas };
+}
+
 /** Multi-class one-vs-rest linear SVM trained with dual coordinate descent on typed arrays. The default backend. */
 export const linearSvmBackend: SvmBackend & {
   train(data: SparseMatrix, classes: Int32Array, classCount: number, options?: LinearSvmOptions): TrainedSvm;
@@ -165,51 +146,7 @@ export const linearSvmBackend: SvmBackend & {
   name: 'linear',
 
   train(data, classes, classCount, options: LinearSvmOptions = {}) {
-    const opts = {
-      C: options.C ?? 1,
-      loss: options.loss ?? 'l2',
-      tolerance: options.tolerance ?? 0.1,
-      maxIterations: options.maxIterations ?? 1000,
-      bias: options.bias ?? 1,
-    } as const;
-    const squaredNorms = new Float64Array(data.rows);
-    for (let i = 0; i < data.rows; i++) {
-      let s = 0;
-      for (let p = data.rowStart[i]; p < data.rowStart[i + 1]; p++) s += data.values[p] * data.values[p];
-      squaredNorms[i] = s;
-    }
-    if (classCount > 65535)
-      throw new RapportError('invalid_input', 'The linear backend supports at most 65,535 labels.');
-    const perClass: { indices: Int32Array; values: Float32Array }[] = [];
-    const biases = new Float32Array(classCount);
-    const y = new Int8Array(data.rows);
-    const featureCount = new Int32Array(data.columns + 1);
-    for (let c = 0; c < classCount; c++) {
-      for (let i = 0; i < data.rows; i++) y[i] = classes[i] === c ? 1 : -1;
-      // A per-class seed keeps each binary problem reproducible regardless of class order.
-      const w = solveBinary(data, y, squaredNorms, opts, seededRandom((options.seed ?? 1) * 7919 + c));
-      const nonZero: number[] = [];
-      for (let j = 0; j < data.columns; j++) if (Math.fround(w[j]) !== 0) nonZero.push(j);
-      perClass.push({ indices: Int32Array.from(nonZero), values: Float32Array.from(nonZero, (j) => w[j]) });
-      for (const j of nonZero) featureCount[j + 1]++;
-      biases[c] = w[data.columns] * opts.bias;
-      options.onProgress?.((c + 1) / classCount);
-    }
-    // Transpose the per-class lists into feature-major CSR (counting sort; classes stay ascending).
-    const start = new Int32Array(data.columns + 1);
-    for (let j = 0; j < data.columns; j++) start[j + 1] = start[j] + featureCount[j + 1];
-    const fill = start.slice(0, data.columns);
-    const nnz = start[data.columns];
-    const classOf = new Uint16Array(nnz);
-    const weightOf = new Float32Array(nnz);
-    perClass.forEach(({ indices, values }, c) => {
-      for (let k = 0; k < indices.length; k++) {
-        const q = fill[indices[k]]++;
-        classOf[q] = c;
-        weightOf[q] = values[k];
-      }
-    });
-    return new LinearSvm(classCount, data.columns, start, classOf, weightOf, biases);
+    return trainLinearSvm(data, classes, classCount, options).svm;
   },
 
   load(bytes, shape) {

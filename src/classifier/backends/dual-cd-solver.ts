@@ -1,0 +1,164 @@
+import { seededRandom, shuffleInPlace } from '../seeded-random.ts';
+import type { SparseMatrix } from '../sparse-vector.ts';
+
+/** Solver settings of {@link solveOneVsRest} (LIBLINEAR's names and defaults). */
+export interface DualCdSettings {
+  /** Regularisation. */
+  readonly C: number;
+  /** `l2` = squared hinge (LIBLINEAR -s 1, like sklearn's LinearSVC), `l1` = hinge (-s 3). */
+  readonly loss: 'l1' | 'l2';
+  /** Stopping tolerance on the projected-gradient gap. */
+  readonly tolerance: number;
+  /** Maximum passes over the data per class. */
+  readonly maxIterations: number;
+  /** Value of the constant bias feature (its weight is regularised, as in LIBLINEAR `-B`). */
+  readonly bias: number;
+  /** Seed of the per-class shuffles. */
+  readonly seed: number;
+}
+
+/** What one call of {@link solveOneVsRest} works on besides the data. */
+export interface DualCdProblem {
+  /** One binary problem per class: `+1` for rows of that class, `-1` for the rest. */
+  readonly classes: Int32Array;
+  readonly classCount: number;
+  /** Rows marked 1 take no part (a cross-validation fold, a left-out correction); their alphas stay 0. */
+  readonly exclude?: Uint8Array;
+  /**
+   * Dual variables of an earlier solution on the same rows (class-major: `alphas[c * rows + i]`) to
+   * start from. Leaving a few rows out of a solved problem moves the optimum only a little, so a warm
+   * start converges in a few passes instead of solving from zero (LIBLINEAR's warm-start idea).
+   */
+  readonly warmStart?: Float32Array;
+  /** Where to write the final dual variables (class-major, `rows * classCount`), for later warm starts. */
+  readonly alphasOut?: Float32Array;
+}
+
+/**
+ * Dual coordinate descent with shrinking for one binary L1/L2-loss SVM (Hsieh et al. 2008,
+ * LIBLINEAR `solve_l2r_l1l2_svc`). `alpha` holds the starting point and receives the solution;
+ * returns `w` with `columns + 1` entries, the last being the bias weight.
+ */
+function solveBinary(
+  data: SparseMatrix,
+  y: Int8Array,
+  qdBase: Float64Array,
+  settings: DualCdSettings,
+  random: () => number,
+  alpha: Float64Array,
+  included: Int32Array,
+): Float64Array {
+  const { rowStart, indices, values, columns } = data;
+  const diag = settings.loss === 'l2' ? 0.5 / settings.C : 0;
+  const upper = settings.loss === 'l2' ? Infinity : settings.C;
+  const bias = settings.bias;
+  const w = new Float64Array(columns + 1);
+  const n = included.length;
+  const order = Int32Array.from(included);
+  for (let s = 0; s < n; s++) {
+    const i = order[s];
+    const a = alpha[i];
+    if (a === 0) continue;
+    const d = a * y[i];
+    for (let p = rowStart[i], end = rowStart[i + 1]; p < end; p++) w[indices[p]] += d * values[p];
+    w[columns] += d * bias;
+  }
+  let active = n;
+  let pgMaxOld = Infinity;
+  let pgMinOld = -Infinity;
+  for (let iter = 0; iter < settings.maxIterations; iter++) {
+    let pgMax = -Infinity;
+    let pgMin = Infinity;
+    shuffleInPlace(order.subarray(0, active), random);
+    for (let s = 0; s < active; s++) {
+      const i = order[s];
+      const yi = y[i];
+      const start = rowStart[i];
+      const end = rowStart[i + 1];
+      let dot = w[columns] * bias;
+      for (let p = start; p < end; p++) dot += w[indices[p]] * values[p];
+      const a = alpha[i];
+      const g = yi * dot - 1 + a * diag;
+      let pg = 0;
+      if (a === 0) {
+        if (g > pgMaxOld) {
+          active--;
+          order[s] = order[active];
+          order[active] = i;
+          s--;
+          continue;
+        } else if (g < 0) pg = g;
+      } else if (a === upper) {
+        if (g < pgMinOld) {
+          active--;
+          order[s] = order[active];
+          order[active] = i;
+          s--;
+          continue;
+        } else if (g > 0) pg = g;
+      } else pg = g;
+      if (pg > pgMax) pgMax = pg;
+      if (pg < pgMin) pgMin = pg;
+      if (Math.abs(pg) > 1e-12) {
+        const next = Math.min(Math.max(a - g / (qdBase[i] + diag), 0), upper);
+        const d = (next - a) * yi;
+        alpha[i] = next;
+        for (let p = start; p < end; p++) w[indices[p]] += d * values[p];
+        w[columns] += d * bias;
+      }
+    }
+    if (pgMax - pgMin <= settings.tolerance) {
+      if (active === n) break;
+      active = n;
+      pgMaxOld = Infinity;
+      pgMinOld = -Infinity;
+      continue;
+    }
+    pgMaxOld = pgMax <= 0 ? Infinity : pgMax;
+    pgMinOld = pgMin >= 0 ? -Infinity : pgMin;
+  }
+  return w;
+}
+
+/** `‖x_i‖² + bias²` per row: the diagonal of the dual's Hessian, shared by every class. */
+export function rowSquaredNorms(data: SparseMatrix, bias: number): Float64Array {
+  const out = new Float64Array(data.rows);
+  for (let i = 0; i < data.rows; i++) {
+    let s = bias * bias;
+    for (let p = data.rowStart[i]; p < data.rowStart[i + 1]; p++) s += data.values[p] * data.values[p];
+    out[i] = s;
+  }
+  return out;
+}
+
+/**
+ * Solves the one-vs-rest problems of `problem` one class at a time and hands each class's dense
+ * weights (`columns + 1`, bias last) to `visit`, which keeps what it needs (sparse weights for a
+ * model, held-out margins for a fold). One dense vector lives at a time, so memory stays at one
+ * class's weights however many classes there are.
+ */
+export function solveOneVsRest(
+  data: SparseMatrix,
+  problem: DualCdProblem,
+  settings: DualCdSettings,
+  visit: (classIndex: number, w: Float64Array) => void,
+  qdBase: Float64Array = rowSquaredNorms(data, settings.bias),
+): void {
+  const { rows } = data;
+  const { classes, classCount, exclude, warmStart, alphasOut } = problem;
+  let count = 0;
+  for (let i = 0; i < rows; i++) if (!exclude?.[i]) count++;
+  const included = new Int32Array(count);
+  for (let i = 0, k = 0; i < rows; i++) if (!exclude?.[i]) included[k++] = i;
+  const y = new Int8Array(rows);
+  const alpha = new Float64Array(rows);
+  for (let c = 0; c < classCount; c++) {
+    for (let i = 0; i < rows; i++) y[i] = classes[i] === c ? 1 : -1;
+    alpha.fill(0);
+    if (warmStart) for (const i of included) alpha[i] = warmStart[c * rows + i];
+    // A per-class seed keeps each binary problem reproducible regardless of class order.
+    const w = solveBinary(data, y, qdBase, settings, seededRandom(settings.seed * 7919 + c), alpha, included);
+    if (alphasOut) for (let i = 0; i < rows; i++) alphasOut[c * rows + i] = alpha[i];
+    visit(c, w);
+  }
+}
