@@ -13,6 +13,8 @@ export interface Classification {
   readonly topLabel: string;
   /** Calibrated probability that `topLabel` is right. */
   readonly confidence: number;
+  /** The SVM's raw margin for `topLabel` (what `confidence` is calibrated from). */
+  readonly margin: number;
   /** Calibrated one-vs-rest probability per label. */
   readonly scores: Record<string, number>;
 }
@@ -23,9 +25,17 @@ export interface Classifier {
   readonly labels: readonly string[];
   readonly threshold: number;
   classify(text: string): Classification;
-  /** Like {@link Classifier.classify} without the per-label scores; the fast path for bulk work. */
-  classifyTop(text: string): { label: string; topLabel: string; confidence: number };
+  /** Like {@link Classifier.classify} without the per-label scores. */
+  classifyTop(text: string): TopClassification;
+  /**
+   * {@link Classifier.classifyTop} for many messages: they are tokenised together, which is several
+   * times faster per message (see tokenizeTermsBatch). The fast path for bulk work.
+   */
+  classifyBatch(texts: readonly string[]): TopClassification[];
 }
+
+/** A {@link Classification} without the per-label scores. */
+export type TopClassification = Omit<Classification, 'scores'>;
 
 /** Builds a classifier from an artifact (decodes weights once; classification then allocates little). */
 export function loadClassifier(artifact: ModelArtifact): Classifier {
@@ -41,8 +51,8 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
   const { calibration } = artifact;
   const margins = new Float64Array(labels.length);
 
-  const top = (text: string) => {
-    svm.decision(featurizer.transform(text), margins);
+  const top = (text: string, x = featurizer.transform(text)) => {
+    svm.decision(x, margins);
     let best = 0;
     for (let c = 1; c < margins.length; c++) if (margins[c] > margins[best]) best = c;
     const confidence = plattProbability(margins[best], calibration);
@@ -50,6 +60,7 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
       label: confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED,
       topLabel: labels[best],
       confidence,
+      margin: margins[best],
     };
   };
 
@@ -57,7 +68,11 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
     version: artifact.version,
     labels,
     threshold: calibration.threshold,
-    classifyTop: top,
+    classifyTop: (text) => top(text),
+    classifyBatch(texts) {
+      const vectors = featurizer.transformBatch(texts);
+      return texts.map((text, i) => top(text, vectors[i]));
+    },
     classify(text) {
       const answer = top(text);
       const scores: Record<string, number> = {};

@@ -1,7 +1,7 @@
 import { loadClassifier } from './classifier.ts';
 import { evaluatePredictions } from './evaluate.ts';
 import type { LabeledExample } from './labeled-example.ts';
-import { seededRandom, shuffleInPlace } from './seeded-random.ts';
+import { assignFolds } from './group-folds.ts';
 import { assertTrainable, trainModel, type TrainModelOptions } from './train.ts';
 
 /** Mean scores over k folds. */
@@ -9,11 +9,13 @@ export interface CrossValidationResult {
   readonly k: number;
   readonly accuracy: number;
   readonly macroF1: number;
+  /** True when the folds kept each group (a body's variants, a customer's corrections) together. */
+  readonly grouped?: boolean;
 }
 
 /**
- * Stratified k-fold cross-validation: every fold refits featurizer and SVM on the other folds and
- * scores the top label (no abstaining, so the figure measures the SVM, not the threshold).
+ * Grouped, stratified k-fold cross-validation: every fold refits featurizer and SVM on the other
+ * folds and scores the top label (no abstaining, so the figure measures the SVM, not the threshold).
  *
  * @param k - number of folds. Default `5`.
  */
@@ -23,18 +25,7 @@ export function crossValidate(
   options: TrainModelOptions = {},
 ): CrossValidationResult {
   assertTrainable(examples);
-  const random = seededRandom(options.seed ?? 1);
-  const fold = new Int32Array(examples.length);
-  const byLabel = new Map<string, number[]>();
-  examples.forEach((e, i) => {
-    byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), i]);
-  });
-  for (const indices of byLabel.values()) {
-    shuffleInPlace(indices, random);
-    indices.forEach((i, r) => {
-      fold[i] = r % k;
-    });
-  }
+  const fold = assignFolds(examples, k, options.seed ?? 1);
   let accuracy = 0;
   let macroF1 = 0;
   for (let f = 0; f < k; f++) {
@@ -45,11 +36,11 @@ export function crossValidate(
     );
     const report = evaluatePredictions(
       test.map((e) => e.label),
-      test.map((e) => classifier.classifyTop(e.text).topLabel),
+      classifier.classifyBatch(test.map((e) => e.text)).map((c) => c.topLabel),
     );
     accuracy += report.accuracy / k;
     macroF1 += report.macroF1 / k;
     options.onProgress?.('cross-validate', (f + 1) / k);
   }
-  return { k, accuracy, macroF1 };
+  return { k, accuracy, macroF1, grouped: examples.some((e) => e.group !== undefined) };
 }

@@ -1,5 +1,6 @@
 import type { SvmBackendName } from './backends/svm-backend.ts';
 import type { Calibration } from './calibration.ts';
+import type { CalibrationReport } from './calibration-report.ts';
 import { RapportError } from '../errors.ts';
 import type { EvaluationReport } from './evaluate.ts';
 import type { FeaturizerState } from './featurizer.ts';
@@ -13,6 +14,19 @@ export interface ModelMetrics {
   readonly crossValidation?: { readonly k: number; readonly accuracy: number; readonly macroF1: number };
   /** Evaluation on a held-out set with the abstain threshold applied. */
   readonly heldOut?: EvaluationReport;
+  /**
+   * What the calibration folds measured while training: top-label accuracy and macro-F1 of models
+   * that did not see the scored group, and the expected calibration error of their confidences.
+   */
+  readonly outOfFold?: {
+    readonly k: number;
+    readonly accuracy: number;
+    readonly macroF1: number;
+    readonly grouped: boolean;
+    readonly ece: number;
+  };
+  /** How calibrated the confidences are on the held-out set, cross-fitted (see crossFitCalibration). */
+  readonly heldOutCalibration?: CalibrationReport;
 }
 
 /** What the model was trained on, for audit and for `model show`. */

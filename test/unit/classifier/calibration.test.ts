@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { chooseAbstainThreshold, fitPlatt, plattProbability } from '../../../src/classifier/calibration.ts';
+import {
+  chooseAbstainThreshold,
+  expectedCalibrationError,
+  fitPlatt,
+  plattProbability,
+  thresholdForPrecision,
+} from '../../../src/classifier/calibration.ts';
 import { loadClassifier } from '../../../src/classifier/classifier.ts';
+import { confidenceWord } from '../../../src/classifier/confidence-words.ts';
+import { buildDefaultModel, loadHeldOutExamples, loadSeedExamples } from '../../../src/classifier/default-model.ts';
+import { assignFolds } from '../../../src/classifier/group-folds.ts';
 import { UNCLASSIFIED } from '../../../src/classifier/labeled-example.ts';
 import { trainModel } from '../../../src/classifier/train.ts';
 import { TOY_EXAMPLES } from './toy-data.ts';
@@ -46,5 +55,84 @@ describe('calibration', () => {
     const sure = classifier.classify('question about my refund');
     expect(sure.label).toBe('billing');
     expect(sure.confidence).toBeGreaterThanOrEqual(classifier.threshold);
+  });
+});
+
+describe('calibration on grouped splits (default CRM model)', () => {
+  const seed = loadSeedExamples();
+  const heldOut = loadHeldOutExamples();
+
+  it('keeps each hand-written body in one fold and spreads labels over folds', () => {
+    const fold = assignFolds(seed, 10, 1);
+    const foldOfGroup = new Map<string, number>();
+    seed.forEach((e, i) => {
+      expect(foldOfGroup.get(e.group!) ?? fold[i]).toBe(fold[i]);
+      foldOfGroup.set(e.group!, fold[i]);
+    });
+    for (let f = 0; f < 10; f++) {
+      const labels = new Set(seed.filter((_, i) => fold[i] === f).map((e) => e.label));
+      expect(labels.size).toBe(7);
+    }
+  });
+
+  it('measures out-of-fold accuracy honestly: random folds score near-copies, grouped folds do not', () => {
+    const grouped = trainModel(seed).metrics.outOfFold!;
+    const random = trainModel(seed.map(({ text, label }) => ({ text, label }))).metrics.outOfFold!;
+    expect(grouped.grouped).toBe(true);
+    expect(random.accuracy).toBeGreaterThan(0.95);
+    expect(grouped.accuracy).toBeLessThan(0.75);
+  });
+
+  it('says "likely" only when it is right at least three times in four on bodies the calibration never saw', () => {
+    const rows: { confidence: number; right: boolean }[] = [];
+    for (const foldSeed of [1, 2]) {
+      const fold = assignFolds(heldOut, 2, foldSeed);
+      for (let f = 0; f < 2; f++) {
+        const calibrateOn = heldOut.filter((_, i) => fold[i] !== f);
+        const scoreOn = heldOut.filter((_, i) => fold[i] === f);
+        const classifier = loadClassifier(trainModel(seed, { calibrationSet: { examples: calibrateOn } }));
+        classifier.classifyBatch(scoreOn.map((e) => e.text)).forEach((answer, i) => {
+          rows.push({ confidence: answer.confidence, right: answer.topLabel === scoreOn[i].label });
+        });
+      }
+    }
+    const likely = rows.filter((r) => confidenceWord(r.confidence) === 'likely');
+    const unsure = rows.filter((r) => confidenceWord(r.confidence) === 'unsure');
+    const rate = (xs: typeof rows) => xs.filter((r) => r.right).length / xs.length;
+    expect(likely.length).toBeGreaterThan(rows.length / 3);
+    expect(rate(likely)).toBeGreaterThanOrEqual(0.75);
+    expect(rate(unsure)).toBeLessThan(rate(likely));
+    expect(
+      expectedCalibrationError(
+        rows.map((r) => r.confidence),
+        rows.map((r) => r.right),
+      ),
+    ).toBeLessThan(0.08);
+  });
+
+  it('ships a default model whose held-out confidence is calibrated to within noise (cross-fitted ECE)', () => {
+    const report = buildDefaultModel().metrics.heldOutCalibration!;
+    expect(report.n).toBe(heldOut.length);
+    expect(report.ece).toBeLessThanOrEqual(0.055);
+    expect(Math.abs(report.meanConfidence - report.accuracy)).toBeLessThan(0.03);
+    expect(report.answeredPrecision).toBeGreaterThanOrEqual(0.78);
+    expect(report.abstained).toBeLessThan(0.2);
+  });
+
+  it('keeps the abstain threshold steady when one correction is added', () => {
+    const base = trainModel(seed, { calibrationSet: { examples: heldOut } }).calibration.threshold;
+    const oneMore = trainModel([...seed, { text: 'the export keeps timing out, fix it', label: 'issue' }], {
+      calibrationSet: { examples: heldOut },
+    }).calibration.threshold;
+    expect(Math.abs(oneMore - base)).toBeLessThan(0.02);
+  });
+
+  it('puts the precision threshold where the answered confidences average the target', () => {
+    const confidences = [0.95, 0.9, 0.85, 0.7, 0.6, 0.5, 0.3];
+    const t = thresholdForPrecision(confidences, 0.8);
+    const answered = confidences.filter((c) => c >= t);
+    expect(answered.reduce((s, c) => s + c, 0) / answered.length).toBeGreaterThanOrEqual(0.8);
+    expect(answered.length).toBe(5);
+    expect(thresholdForPrecision([0.9, 0.95], 0.8)).toBe(0);
   });
 });
