@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { analyzeMessage, type MessageAnalysis } from '../src/classifier/entities.ts';
+import { confidenceWord } from '../src/classifier/confidence-words.ts';
 import { suggestFollowUp } from '../src/classifier/suggestion-rules.ts';
 import type { Classifier } from '../src/classifier/classifier.ts';
 import {
@@ -148,7 +149,7 @@ export async function finishClassified(message: MessageToClassify, deps: Pipelin
 }
 
 function reasonFor(label: string, confidence: number, analysis: MessageAnalysis): string {
-  return `Labelled ${label} (${Math.round(confidence * 100)}% confident)${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
+  return `Labelled ${label} (${confidenceWord(confidence)})${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
 }
 
 /** Without a linked channel: the default channel of the mailbox the email came from, else the global one. */

@@ -1,3 +1,4 @@
+import { confidenceWord } from '../classifier/confidence-words.ts';
 import type { Database } from '../db/database.ts';
 import type { Reply, ReplyButton } from '../commands/reply-model.ts';
 import { followUpButtons } from '../commands/follow-up-view.ts';
@@ -53,7 +54,7 @@ export async function renderFollowUpCard(
   if (label)
     fields.push({
       label: 'Label',
-      value: `${label}${f.classification?.correctedLabel ? ' (corrected)' : ` (${Math.round((f.classification?.confidence ?? 0) * 100)}%)`}`,
+      value: `${label}${f.classification?.correctedLabel ? ' (corrected)' : ` (${confidenceWord(f.classification?.confidence ?? 0)})`}`,
     });
 
   if (f.status === 'done' || f.status === 'dismissed') {

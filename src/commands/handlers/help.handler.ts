@@ -32,7 +32,7 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
     'Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again.',
   ],
   export: ['Everything stored about a customer, as JSON (default) or CSV: export acme csv'],
-  label: ['Corrects the label of a record (used by the Correct button): label <record id> quote_request'],
+  label: ['Corrects the label of a record (used by the Correct button): label <record id> purchase'],
 };
 
 /** `help [command]`: all commands, or one command with examples. */

@@ -19,7 +19,7 @@ export async function handleLookup(cmd: Extract<Command, { kind: 'lookup' }>, h:
           {
             label: 'Correct label',
             command: `label ${r.id}`,
-            input: { placeholder: 'the right label, e.g. quote_request' },
+            input: { placeholder: 'the right label, e.g. purchase' },
           },
         ]
       : undefined,
