@@ -1,28 +1,54 @@
+import { CRM_LABELS } from '../classifier/default-model.ts';
+import { readKnownLabels } from '../db/classifier-label.repository.ts';
+import { upsertCorrection } from '../db/correction.repository.ts';
 import type { Database } from '../db/database.ts';
+import { closestWords } from '../domain/edit-distance.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 
-/** Labels are short slugs ("quote_request", "complaint"); the classifier's label set decides which exist. */
-const LABEL_PATTERN = /^[a-z][a-z0-9_-]{0,39}$/;
+/** What a correction did. */
+export interface CorrectionResult {
+  /** The label the record showed before. */
+  previous: string;
+  label: string;
+  /**
+   * False when the record's correction already said this label (a second click, the same button in
+   * another channel): nothing was stored, nothing is retrained on twice.
+   */
+  changed: boolean;
+}
+
+/** The labels `label` accepts: the active model's (the default CRM labels before any model exists) and added ones. */
+export async function correctableLabels(db: Database): Promise<string[]> {
+  const known = await readKnownLabels(db);
+  const model = known.modelLabels.length > 0 ? known.modelLabels : [...CRM_LABELS];
+  return [...model, ...known.added.map((l) => l.name)];
+}
 
 /**
- * A rep's correction of a record's label: sets correctedLabel/By/At on its latest classification and
- * stores the record text as a training example with source "correction" (one per record; a second
- * correction replaces the first).
- * @throws RapportError not_found when the record or its classification does not exist, invalid_input for a malformed label.
+ * A rep's correction (or confirmation) of a record's label: sets correctedLabel/By/At on its latest
+ * classification and stores the record text as a training example with source "correction" (one
+ * per record; a different label replaces it and moves its `updatedAt`; the same label again changes
+ * nothing, so a double click is one correction). Only labels the model knows, or an administrator
+ * added, are accepted: a typo would otherwise train a model with a label nobody meant.
+ * @throws RapportError not_found when the record or its classification does not exist, invalid_input for an unknown label.
  */
 export async function correctLabel(
   db: Database,
   recordId: string,
   labelInput: string,
   actor: AuditActor,
-): Promise<{ previous: string; label: string }> {
+): Promise<CorrectionResult> {
   const label = labelInput.trim().toLowerCase().replace(/\s+/g, '_');
-  if (!LABEL_PATTERN.test(label))
+  const allowed = await correctableLabels(db);
+  if (!allowed.includes(label)) {
+    const [closest] = closestWords(label, allowed, 2);
     throw new RapportError(
       'invalid_input',
-      `"${labelInput}" is not a label; labels look like quote_request or complaint.`,
+      `"${labelInput.trim()}" is not a label the classifier knows.${closest ? ` Did you mean ${closest}?` : ''} Labels: ${allowed.join(', ')}. An administrator can add a new one with \`rapport model label add NAME "what it means"\`.`,
+      { command: 'label' },
     );
+  }
   if (!/^[0-9a-f-]{36}$/i.test(recordId))
     throw new RapportError('invalid_input', `"${recordId}" is not a record id; use the Correct button on a record.`);
   return db.prisma.$transaction(async (tx) => {
@@ -32,27 +58,32 @@ export async function correctLabel(
         'not_found',
         'That record has not been classified yet (or no longer exists); try again in a minute.',
       );
+    const previous = latest.correctedLabel ?? latest.label;
     const messages = await tx.message.findMany({
       where: { recordId },
       orderBy: { sentAt: 'asc' },
       select: { cleanText: true },
     });
-    await tx.classification.update({
-      where: { id: latest.id },
-      data: { correctedLabel: label, correctedBy: actor.repId, correctedAt: new Date() },
+    const changed = await upsertCorrection(tx, {
+      recordId,
+      label,
+      text: messages.map((m) => m.cleanText).join('\n\n'),
+      createdBy: actor.repId,
     });
-    const text = messages.map((m) => m.cleanText).join('\n\n');
-    await tx.labeledExample.upsert({
-      where: { recordId_source: { recordId, source: 'correction' } },
-      create: { recordId, source: 'correction', label, text, createdBy: actor.repId },
-      update: { label, text, createdBy: actor.repId },
-    });
-    await writeAudit(tx, {
-      action: 'record.label',
-      actor,
-      subject: recordId,
-      details: { from: latest.correctedLabel ?? latest.label, to: label },
-    });
-    return { previous: latest.correctedLabel ?? latest.label, label };
+    if (changed || latest.correctedLabel !== label) {
+      await tx.classification.update({
+        where: { id: latest.id },
+        data: { correctedLabel: label, correctedBy: actor.repId, correctedAt: new Date() },
+      });
+    }
+    if (changed) {
+      await writeAudit(tx, {
+        action: 'record.label',
+        actor,
+        subject: recordId,
+        details: { from: previous, to: label, confirmed: previous === label },
+      });
+    }
+    return { previous, label, changed };
   });
 }

@@ -42,10 +42,14 @@ export async function handleUnlink(_cmd: Extract<Command, { kind: 'unlink' }>, h
 
 /** `label <recordId> <label>`: a rep's correction of the classifier. */
 export async function handleLabel(cmd: Extract<Command, { kind: 'label' }>, h: HandlerContext): Promise<Reply> {
-  const { previous, label } = await correctLabel(h.deps.db, cmd.recordId, cmd.label, h.audit);
+  const { previous, label, changed } = await correctLabel(h.deps.db, cmd.recordId, cmd.label, h.audit);
+  if (!changed) return { tone: 'info', text: `That record is already labelled ${label}; nothing changed.` };
   return {
     tone: 'success',
-    text: `Label changed from ${previous} to ${label}. Thanks: the classifier learns from this at its next training.`,
+    text:
+      previous === label
+        ? `Confirmed: ${label}. Thanks: the classifier learns from this at its next training.`
+        : `Label changed from ${previous} to ${label}. Thanks: the classifier learns from this at its next training.`,
   };
 }
 

@@ -218,15 +218,15 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     });
     expect((await run(`accept ${suggestion.number}`)).tone).toBe('success');
     expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { id: suggestion.id } })).status).toBe('open');
-    const labelled = await run(`label ${record.id} quote_request`);
+    const labelled = await run(`label ${record.id} purchase`);
     expect(labelled.tone).toBe('success');
     const cls = await t.db.prisma.classification.findFirstOrThrow({ where: { recordId: record.id } });
-    expect(cls.correctedLabel).toBe('quote_request');
+    expect(cls.correctedLabel).toBe('purchase');
     expect(await t.db.prisma.labeledExample.findMany({ where: { recordId: record.id } })).toMatchObject([
-      { label: 'quote_request', source: 'correction' },
+      { label: 'purchase', source: 'correction' },
     ]);
     const card = await run('lookup acme');
-    expect(card.sections?.some((s) => s.title?.includes('quote_request (corrected)'))).toBe(true);
+    expect(card.sections?.some((s) => s.title?.includes('purchase (corrected)'))).toBe(true);
   });
 
   it('link and unlink the current channel; unknown commands suggest the nearest', async () => {
