@@ -17,6 +17,7 @@ import {
   handleUnlink,
 } from './handlers/customer-admin.handler.ts';
 import { helpReply, unknownCommandReply } from './handlers/help.handler.ts';
+import { handleReview } from './handlers/review.handler.ts';
 
 export type { CommandDeps } from './command-deps.ts';
 
@@ -60,6 +61,8 @@ export async function executeCommand(
         return await handleFollowUpChange(cmd, h);
       case 'label':
         return await handleLabel(cmd, h);
+      case 'review':
+        return await handleReview(cmd, h);
       case 'link':
         return await handleLink(cmd, h);
       case 'unlink':

@@ -6,10 +6,13 @@ import type { CommandDeps } from './command-deps.ts';
 import { followUpSection } from './follow-up-view.ts';
 import { formHandlerContext } from './form-result.ts';
 import type { ReplySection } from './reply-model.ts';
+import { reviewSection } from './handlers/review.handler.ts';
+import { correctableLabels } from '../services/correct-label.service.ts';
+import { readReviewQueue } from '../services/review-queue.service.ts';
 
 /** One list of a rep's home page: its items (with the usual buttons) and how many more there are. */
 export interface HomeList {
-  key: 'overdue' | 'today' | 'open' | 'suggestions';
+  key: 'overdue' | 'today' | 'open' | 'suggestions' | 'review';
   title: string;
   /** What to say when the list is empty. */
   empty: string;
@@ -30,6 +33,8 @@ export interface HomeOverviewOptions {
    * listed besides the ones assigned to the rep. Default none.
    */
   channelTargets?: string[];
+  /** Most records in the "Help the model" review list. Default 3. */
+  reviewItems?: number;
 }
 
 const include = {
@@ -39,7 +44,8 @@ const include = {
 
 /**
  * A rep's home page, platform-neutral: overdue follow-ups, the ones due later today, the rest of
- * their open ones, and recent suggestions for them or their channels. Each list is capped; the
+ * their open ones, recent suggestions for them or their channels, and a few records the classifier
+ * needs a person for ("Help the model", see readReviewQueue). Each list is capped; the
  * sections carry the same buttons as everywhere else (Done, Snooze, Accept, Dismiss...).
  */
 export async function homeOverview(
@@ -81,6 +87,20 @@ export async function homeOverview(
     };
   };
   const byDue = [{ dueAt: 'asc' as const }, { number: 'asc' as const }];
+  const review = async (): Promise<HomeList> => {
+    const [queue, labels] = await Promise.all([
+      readReviewQueue(deps.db, opts.reviewItems ?? 3),
+      correctableLabels(deps.db),
+    ]);
+    return {
+      key: 'review',
+      title: 'Help the model',
+      empty: 'Nothing to review: the classifier is sure of every recent record.',
+      items: queue.items.map((item) => reviewSection(item, labels)),
+      more: queue.more,
+      moreCommand: 'review',
+    };
+  };
   return Promise.all([
     list('overdue', { ...mine, dueAt: { lt: now } }, byDue, {
       title: 'Overdue',
@@ -103,5 +123,6 @@ export async function homeOverview(
       [{ createdAt: 'desc' }, { number: 'desc' }],
       { title: 'Recent suggestions', empty: 'No new suggestions this week.', moreCommand: 'followups all' },
     ),
+    review(),
   ]);
 }

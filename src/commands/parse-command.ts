@@ -26,6 +26,7 @@ export type Command =
   | { kind: 'due'; number: number; when: string }
   | { kind: 'assign'; number: number; rep: string }
   | { kind: 'label'; recordId: string; label: string }
+  | { kind: 'review'; keep?: string }
   | { kind: 'link'; customer: string }
   | { kind: 'unlink' }
   | { kind: 'forget'; customer: string; confirmToken?: string }
@@ -48,6 +49,7 @@ export const COMMAND_WORDS: Record<string, Command['kind']> = {
   dismiss: 'dismiss',
   accept: 'accept',
   label: 'label',
+  review: 'review',
   link: 'link',
   unlink: 'unlink',
   forget: 'forget',
@@ -143,6 +145,10 @@ export function parseCommand(input: string): Command {
     case 'label':
       if (args.length < 2) throw usage('label');
       return { kind: 'label', recordId: args[0].value, label: restText(args.slice(1)) };
+    case 'review':
+      if (args.length === 0) return { kind: 'review' };
+      if (args.length === 2 && args[0].value.toLowerCase() === 'keep') return { kind: 'review', keep: args[1].value };
+      throw usage('review');
     case 'link':
       if (args.length === 0) throw usage('link');
       return { kind: 'link', customer: restText(args) };
@@ -178,6 +184,7 @@ export const USAGE: Record<Exclude<Command['kind'], 'unknown'>, string> = {
   dismiss: 'dismiss <follow-up #>',
   accept: 'accept <follow-up #>',
   label: 'label <record id> <label>',
+  review: 'review',
   link: 'link <customer>',
   unlink: 'unlink',
   forget: 'forget <customer>',

@@ -32,7 +32,13 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
     'Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again.',
   ],
   export: ['Everything stored about a customer, as JSON (default) or CSV: export acme csv'],
-  label: ['Corrects the label of a record (used by the Correct button): label <record id> purchase'],
+  label: [
+    'Corrects (or confirms) the label of a record; used by the Correct and review buttons: label <record id> purchase',
+    "Only the classifier's labels are accepted; an administrator adds new ones with `rapport model label add`.",
+  ],
+  review: [
+    'Records the classifier is unsure about, and corrections the last retrain flagged: confirm or correct each with one click.',
+  ],
 };
 
 /** `help [command]`: all commands, or one command with examples. */

@@ -113,7 +113,7 @@ describe.each(TEST_DATABASE_KINDS)('log and follow-up forms, home overview and c
     expect(again.ok && again.reply.text).toMatch(/nothing new was written/);
     expect(await t.db.prisma.followUp.count({ where: { requestKey: 'r1' } })).toBe(1);
     const lists = await homeOverview(ctx(), deps);
-    expect(lists.map((l) => l.key)).toEqual(['overdue', 'today', 'open', 'suggestions']);
+    expect(lists.map((l) => l.key)).toEqual(['overdue', 'today', 'open', 'suggestions', 'review']);
     expect(lists.find((l) => l.key === 'today')!.items.map((i) => i.title)).toContain(
       `#${(await t.db.prisma.followUp.findUniqueOrThrow({ where: { requestKey: 'r1' } })).number} Call back`,
     );
