@@ -8,6 +8,29 @@ import type { FeaturizerState } from './featurizer.ts';
 /** Bump when the artifact layout changes incompatibly; {@link parseModelArtifact} refuses other versions. */
 export const MODEL_FORMAT_VERSION = 1;
 
+/** What the retrain gate measured and decided (see retrainModel). */
+export interface GateDecision {
+  readonly activate: boolean;
+  /** The held-out set: shipped messages plus the newest corrections (`corrections` of them). */
+  readonly heldOut: { readonly n: number; readonly corrections: number };
+  readonly trainedCorrections: number;
+  /** Top-label macro-F1 and per-label F1 of the new model on the held-out set. */
+  readonly candidate: { readonly macroF1: number; readonly perLabel: Record<string, number> };
+  /** The same for the current model, when there was one. */
+  readonly baseline?: { readonly macroF1: number; readonly perLabel: Record<string, number> };
+  /** Candidate minus baseline macro-F1, and its paired-bootstrap interval at `level`. */
+  readonly delta?: number;
+  readonly interval?: [number, number];
+  readonly level?: number;
+  /** Corrections whose leave-one-out removal raised the held-out score, most harmful first. */
+  readonly harmful: {
+    readonly recordId: string;
+    readonly label: string;
+    readonly macroF1Points: number;
+    readonly marginGain: number;
+  }[];
+}
+
 /** Quality figures stored with a model (what `rapport model show` prints and retraining compares). */
 export interface ModelMetrics {
   /** k-fold cross-validation on the training data (top label, no abstaining). */
@@ -27,6 +50,8 @@ export interface ModelMetrics {
   };
   /** How calibrated the confidences are on the held-out set, cross-fitted (see crossFitCalibration). */
   readonly heldOutCalibration?: CalibrationReport;
+  /** The retrain gate's comparison with the model that was active (retrained models only). */
+  readonly gate?: GateDecision;
 }
 
 /** What the model was trained on, for audit and for `model show`. */
@@ -37,6 +62,13 @@ export interface TrainingSummary {
   readonly seed: number;
   readonly trainSeconds: number;
   readonly source?: string;
+  /**
+   * Newest correction change this retrain attempt looked at (ISO time). Set on every retrained
+   * model, activated or not: the nightly retrain runs again only once a correction is newer.
+   */
+  readonly correctionsSeen?: string;
+  /** Newest correction change the model trained on (ISO), `null` for none: the next gate's baseline recipe. */
+  readonly correctionsTrainedThrough?: string | null;
 }
 
 /** A trained model. Weights stay bytes in memory (a CLINC150 model is 16 MB); JSON files hold them as base64. */

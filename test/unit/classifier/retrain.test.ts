@@ -1,48 +1,113 @@
 import { describe, expect, it } from 'vitest';
-import { loadClassifier } from '../../../src/classifier/classifier.ts';
-import { retrainModel } from '../../../src/classifier/retrain.ts';
-import { TOY_EXAMPLES } from './toy-data.ts';
+import { buildDefaultModel, loadHeldOutExamples, loadSeedExamples } from '../../../src/classifier/default-model.ts';
+import { pairedBootstrapMacroF1 } from '../../../src/classifier/paired-bootstrap.ts';
+import { retrainModel, timeSplit, type CorrectionExample } from '../../../src/classifier/retrain.ts';
 
-const heldOut = [
-  { text: 'my receipt is missing', label: 'billing' },
-  { text: 'schedule a demo', label: 'meeting' },
-  { text: 'app error again', label: 'bug' },
+const seed = loadSeedExamples();
+const heldOut = loadHeldOutExamples();
+const current = { artifact: buildDefaultModel(), trainedThrough: null, fromSeed: true };
+const T0 = Date.UTC(2026, 10, 1);
+const recordId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+// Slang the seed never uses, which the default model files under need or feedback: reps teaching it
+// that these are issues is a planted good correction.
+const THINGS = [
+  'the jira sync',
+  'our dashboard',
+  'the invoice export',
+  'the mobile app',
+  'single sign-on',
+  'the webhook',
+  'the csv import',
+  'search',
+  'the calendar sync',
+  'the pdf export',
+  'two-factor login',
+  'the api',
+  'the slack bot',
+  'reporting',
+  'the billing page',
+  'user invites',
+  'the audit log',
+  'data import',
+  'the chrome extension',
+  'notifications',
 ];
+const SLANG = ['{t} is borked', '{t} went kaput again', '{t} is totally fubar', '{t} is janky af'];
+const goodCorrections: CorrectionExample[] = THINGS.flatMap((thing, t) =>
+  SLANG.map((body, b) => ({
+    text: body.replace('{t}', thing),
+    label: 'issue',
+    recordId: recordId(t * 10 + b),
+    // Corrections arrive in no particular order; each record is its own customer.
+    correctedAt: new Date(T0 + (((t * 4 + b) * 7919) % 80) * 1000),
+    group: `customer-${t * 4 + b}`,
+  })),
+);
+// Reps filing plain cancellations under feedback: planted harmful corrections.
+const harmfulCorrections: CorrectionExample[] = seed
+  .filter((e) => e.label === 'churn')
+  .slice(0, 45)
+  .map((e, i) => ({
+    text: e.text,
+    label: 'feedback',
+    recordId: recordId(500 + i),
+    correctedAt: new Date(T0 + ((i * 7919) % 45) * 1000),
+    group: `customer-${500 + i}`,
+  }));
 
-describe('retrain from corrections', () => {
-  it('learns a correction and activates when quality holds', () => {
-    const corrections = Array.from({ length: 4 }, () => ({ text: 'the licence renewal', label: 'billing' }));
-    const result = retrainModel({ seedExamples: TOY_EXAMPLES, corrections, heldOut, folds: 3 });
-    expect(result.activate).toBe(true);
-    expect(result.delta).toBeNull();
-    expect(result.artifact.trainingSummary.corrections).toBe(4);
-    expect(loadClassifier(result.artifact).classify('licence renewal').topLabel).toBe('billing');
-    expect(result.metrics.crossValidation.k).toBe(3);
+describe('retrain gate', () => {
+  it('promotes a model that planted good corrections make better beyond noise', () => {
+    const { gate, artifact } = retrainModel({ seedExamples: seed, heldOut, corrections: goodCorrections, current });
+    expect(gate.heldOut).toEqual({ n: heldOut.length + 20, corrections: 20 });
+    expect(gate.trainedCorrections).toBe(60);
+    expect(gate.delta!).toBeGreaterThan(0.01);
+    expect(gate.interval![0]).toBeGreaterThan(0);
+    expect(gate.activate).toBe(true);
+    expect(gate.candidate.perLabel.issue).toBeGreaterThan(gate.baseline!.perLabel.issue);
+    expect(artifact.trainingSummary.corrections).toBe(60);
   });
 
-  it('does not activate when held-out macro-F1 drops by more than 0.5 points, and reports the delta', () => {
-    const good = retrainModel({ seedExamples: TOY_EXAMPLES, corrections: [], heldOut, folds: 3 });
-    // Corrections that relabel a whole vocabulary wrongly must not replace the good model.
-    const wrong = ['invoice', 'refund', 'payment', 'billing', 'charge', 'receipt'].flatMap((w) =>
-      Array.from({ length: 3 }, () => ({ text: `my ${w}`, label: 'bug' })),
-    );
-    const worse = retrainModel({
-      seedExamples: TOY_EXAMPLES,
-      corrections: wrong,
-      heldOut,
-      currentMetrics: good.artifact.metrics,
-      folds: 3,
-    });
-    expect(worse.delta!.heldOutMacroF1).toBeLessThan(-0.005);
-    expect(worse.activate).toBe(false);
-    const same = retrainModel({
-      seedExamples: TOY_EXAMPLES,
-      corrections: [],
-      heldOut,
-      currentMetrics: good.artifact.metrics,
-      folds: 3,
-    });
-    expect(same.delta!.heldOutMacroF1).toBeCloseTo(0, 10);
-    expect(same.activate).toBe(true);
+  it('refuses planted harmful corrections and names them', () => {
+    const { gate } = retrainModel({ seedExamples: seed, heldOut, corrections: harmfulCorrections, current });
+    expect(gate.activate).toBe(false);
+    expect(gate.harmful.length).toBeGreaterThan(0);
+    const harmfulIds = new Set(harmfulCorrections.map((c) => c.recordId));
+    expect(gate.harmful.every((h) => harmfulIds.has(h.recordId) && h.label === 'feedback')).toBe(true);
+  });
+
+  it('names the harmful corrections first when a few hide among good ones', () => {
+    const mixed = [
+      ...goodCorrections.slice(0, 40),
+      ...harmfulCorrections.slice(0, 6).map((c) => ({ ...c, correctedAt: new Date(T0 + 5000) })),
+    ];
+    const { gate } = retrainModel({ seedExamples: seed, heldOut, corrections: mixed, current });
+    expect(gate.activate).toBe(false);
+    expect(gate.harmful[0].label).toBe('feedback');
+  });
+
+  it('holds out the most recently corrected customers whole, never a sibling of a trained one', () => {
+    const corrections: CorrectionExample[] = Array.from({ length: 12 }, (_, i) => ({
+      text: `message ${i}`,
+      label: 'issue',
+      recordId: recordId(i),
+      correctedAt: new Date(T0 + i * 1000),
+      group: `customer-${i % 4}`,
+    }));
+    const { trained, heldOutCorrections } = timeSplit(corrections);
+    expect(heldOutCorrections.map((c) => c.group)).toEqual(['customer-3', 'customer-3', 'customer-3']);
+    expect(trained).toHaveLength(9);
+    expect(timeSplit(corrections.slice(0, 3)).heldOutCorrections).toEqual([]);
+  });
+
+  it('gives a bootstrap interval around zero for identical predictions and above zero for a clear gain', () => {
+    const gold = Array.from({ length: 200 }, (_, i) => (i % 2 ? 'a' : 'b'));
+    const groups = gold.map((_, i) => `g${i}`);
+    const same = pairedBootstrapMacroF1(gold, gold, gold, groups);
+    expect([same.delta, same.low, same.high]).toEqual([0, 0, 0]);
+    const worse = gold.map((g, i) => (i % 5 === 0 ? (g === 'a' ? 'b' : 'a') : g));
+    const clear = pairedBootstrapMacroF1(gold, worse, gold, groups);
+    expect(clear.low).toBeGreaterThan(0.1);
+    expect(clear.notBetter).toBe(0);
   });
 });
