@@ -106,8 +106,8 @@ async function buildOtherReply(d: DeliverMessageData, deps: PipelineDeps, tz: st
     case 'notice': {
       if (!d.auditId) return undefined;
       const entry = await deps.db.prisma.auditLog.findUnique({ where: { id: d.auditId } });
-      const text = (entry?.details as { text?: string } | null)?.text;
-      return text ? { text, visibility: 'channel' } : undefined;
+      const details = entry?.details as { text?: string; buttons?: Reply['buttons'] } | null;
+      return details?.text ? { text: details.text, visibility: 'channel', buttons: details.buttons } : undefined;
     }
     default:
       return undefined;

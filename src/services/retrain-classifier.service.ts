@@ -1,0 +1,138 @@
+import { loadHeldOutExamples, loadSeedExamples } from '../classifier/default-model.ts';
+import type { ModelArtifact } from '../classifier/model-artifact.ts';
+import type { ModelStore } from '../classifier/model-store.ts';
+import { retrainModel, type CorrectionExample } from '../classifier/retrain.ts';
+import type { ReplyButton } from '../commands/reply-model.ts';
+import { readCorrections } from '../db/correction.repository.ts';
+import type { Database } from '../db/database.ts';
+import { readLastRetrainCorrectionsSeen } from '../db/retrain.repository.ts';
+import { writeAudit } from './audit.service.ts';
+
+/** How a retrain request ended. */
+export interface RetrainOutcome {
+  status: 'activated' | 'kept-current' | 'no-new-corrections' | 'dry-run';
+  version?: string;
+  /** The notice for the team channel (also in the audit entry `auditId`). */
+  text?: string;
+  buttons?: ReplyButton[];
+  auditId?: string;
+  artifact?: ModelArtifact;
+}
+
+const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`;
+
+/** The team-channel notice: the decision, the figures, per-label changes and the corrections that hurt. */
+export function retrainNotice(artifact: ModelArtifact, currentVersion: string | undefined, seconds: number): string {
+  const gate = artifact.metrics.gate!;
+  const lines = [
+    `Classifier retrained on ${artifact.trainingSummary.examples} examples (${gate.trainedCorrections} corrections) in ${seconds.toFixed(1)} s; ` +
+      `held out: ${gate.heldOut.n} messages (${gate.heldOut.corrections} of them the newest corrections).`,
+  ];
+  if (gate.baseline && gate.delta !== undefined && gate.interval) {
+    lines.push(
+      `Top-label macro-F1 ${gate.candidate.macroF1.toFixed(3)} against ${gate.baseline.macroF1.toFixed(3)} for ${currentVersion ?? 'the current model'}: ` +
+        `${pts(gate.delta)} points (${Math.round((gate.level ?? 0.9) * 100)}% interval ${pts(gate.interval[0])} to ${pts(gate.interval[1])}).`,
+    );
+    const changes = Object.entries(gate.candidate.perLabel)
+      .map(([label, f1]) => ({ label, d: f1 - (gate.baseline!.perLabel[label] ?? 0) }))
+      .filter((c) => Math.abs(c.d) >= 0.005)
+      .sort((a, b) => a.d - b.d)
+      .map((c) => `${c.label} ${pts(c.d)}`);
+    if (changes.length) lines.push(`Per-label F1: ${changes.join(', ')}.`);
+  } else lines.push(`Top-label macro-F1 ${gate.candidate.macroF1.toFixed(3)} (no model to compare with).`);
+  lines.push(
+    gate.activate
+      ? `Model ${artifact.version} is now active: better beyond noise.`
+      : `Kept ${currentVersion ?? 'the current model'}: the new one is not better beyond noise. It is retried when new corrections arrive.`,
+  );
+  if (gate.harmful.length) {
+    lines.push(
+      `Corrections that lowered the held-out score (leave-one-out): ${gate.harmful
+        .slice(0, 3)
+        .map(
+          (h) =>
+            `record ${h.recordId.slice(0, 8)} as ${h.label} (${h.macroF1Points > 0 ? `${pts(-h.macroF1Points / 100)} points` : 'lower margins'})`,
+        )
+        .join('; ')}. Review them?`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Retrains the classifier on the seed set plus every correction, runs the gate (see retrainModel),
+ * stores the new model (activated only when the gate says so; a refused one is stored too, with
+ * the corrections it saw), writes the audit entry with the notice, and returns it for posting.
+ * A scheduled run skips when no correction changed since the last attempt, activated or not, so a
+ * refused model is not retrained every tick. `dryRun` stores and writes nothing.
+ */
+export async function retrainClassifier(
+  db: Database,
+  store: ModelStore,
+  request: { requestedBy: string; version: string; dryRun?: boolean },
+): Promise<RetrainOutcome> {
+  const rows = await readCorrections(db);
+  const newest = rows.length ? rows[rows.length - 1].updatedAt : null;
+  if (request.requestedBy === 'schedule') {
+    const seen = await readLastRetrainCorrectionsSeen(db);
+    if (!newest || (seen && newest.getTime() <= seen.getTime())) return { status: 'no-new-corrections' };
+  }
+  const started = Date.now();
+  const current = await store.getActive();
+  const trainedThrough = current?.trainingSummary.correctionsTrainedThrough;
+  const corrections: CorrectionExample[] = rows.map((r) => ({
+    text: r.text,
+    label: r.label,
+    recordId: r.recordId,
+    correctedAt: r.updatedAt,
+    group: r.companyId ?? r.recordId,
+  }));
+  const result = retrainModel({
+    seedExamples: loadSeedExamples(),
+    heldOut: loadHeldOutExamples(),
+    corrections,
+    current: current
+      ? {
+          artifact: current,
+          trainedThrough: trainedThrough ? new Date(trainedThrough) : null,
+          fromSeed: current.version.startsWith('crm-'),
+        }
+      : undefined,
+  });
+  const artifact: ModelArtifact = {
+    ...result.artifact,
+    version: request.version,
+    trainingSummary: {
+      ...result.artifact.trainingSummary,
+      correctionsSeen: (newest ?? new Date(0)).toISOString(),
+      correctionsTrainedThrough: result.trainedThrough?.toISOString() ?? null,
+    },
+  };
+  const text = retrainNotice(artifact, current?.version, (Date.now() - started) / 1000);
+  const buttons: ReplyButton[] = result.gate.harmful.length ? [{ label: 'Review them', command: 'review' }] : [];
+  if (request.dryRun) return { status: 'dry-run', version: artifact.version, text, buttons, artifact };
+  const existing = await store.list();
+  // A retried job saves (and posts) the same version, never a second model.
+  if (!existing.some((m) => m.version === artifact.version))
+    await store.save(artifact, { activate: result.gate.activate });
+  const auditId = await writeAudit(db.prisma, {
+    action: 'model.retrain',
+    subject: artifact.version,
+    details: {
+      text,
+      buttons,
+      activated: result.gate.activate,
+      macroF1: result.gate.candidate.macroF1,
+      deltaPoints: result.gate.delta === undefined ? null : result.gate.delta * 100,
+      requestedBy: request.requestedBy,
+    },
+  });
+  return {
+    status: result.gate.activate ? 'activated' : 'kept-current',
+    version: artifact.version,
+    text,
+    buttons,
+    auditId,
+    artifact,
+  };
+}
