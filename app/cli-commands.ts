@@ -33,7 +33,7 @@ registerCliCommand(
 );
 registerCliCommand(
   'train',
-  'train a classifier: rapport train --data FILE [--backend linear|ml-svm] [--cv K] [--out model.json] [--activate]',
+  'train a classifier: rapport train --data FILE [--c 0.5] [--char-ngrams 2-5] [--cv K] [--out model.json] [--activate]',
   async () => (await import('./commands/classifier-cli.command.ts')).trainCliCommand,
 );
 registerCliCommand(
@@ -43,7 +43,7 @@ registerCliCommand(
 );
 registerCliCommand(
   'model',
-  'stored classifier models: rapport model list | activate VERSION | show VERSION',
+  'classifier models: rapport model list | activate VERSION | show VERSION | retrain [--dry-run] | label list|add',
   async () => (await import('./commands/classifier-cli.command.ts')).modelCliCommand,
 );
 registerCliCommand(

@@ -2,6 +2,7 @@ import type { Config } from '../../src/config/env.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { PrismaModelStore } from '../../src/db/prisma-model-store.ts';
 import type { ModelStore } from '../../src/classifier/model-store.ts';
+import type { Database } from '../../src/db/database.ts';
 import { runTrainCommand } from './train.command.ts';
 import { runEvaluateCommand } from './evaluate.command.ts';
 import { runModelCommand } from './model.command.ts';
@@ -11,12 +12,12 @@ import type { CliCommand } from '../cli-registry.ts';
 async function withStore(
   config: Config,
   needed: boolean,
-  fn: (store: ModelStore | undefined) => Promise<number>,
+  fn: (store: ModelStore | undefined, db?: Database) => Promise<number>,
 ): Promise<number> {
   if (!needed) return fn(undefined);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    return await fn(new PrismaModelStore(db));
+    return await fn(new PrismaModelStore(db), db);
   } finally {
     await db.close();
   }
@@ -26,7 +27,8 @@ async function withStore(
 export const trainCliCommand: CliCommand = (argv, config) =>
   withStore(
     config(),
-    argv.includes('--activate') || !argv.some((a) => a === '--out' || a.startsWith('--out=')),
+    !argv.includes('--help') &&
+      (argv.includes('--activate') || !argv.some((a) => a === '--out' || a.startsWith('--out='))),
     (store) => runTrainCommand(argv, process.stdout, process.stderr, store),
   );
 
@@ -39,6 +41,6 @@ export const evaluateCliCommand: CliCommand = (argv, config) => {
   );
 };
 
-/** `rapport model list | activate VERSION | show VERSION`. */
+/** `rapport model list | activate VERSION | show VERSION | retrain [--dry-run] | label list|add`. */
 export const modelCliCommand: CliCommand = (argv, config) =>
-  withStore(config(), true, (store) => runModelCommand(argv, store!, process.stdout, process.stderr));
+  withStore(config(), true, (store, db) => runModelCommand(argv, store!, process.stdout, process.stderr, db));

@@ -1,13 +1,56 @@
 import { RapportError } from '../../src/errors.ts';
 import type { ModelStore } from '../../src/classifier/model-store.ts';
+import { readKnownLabels } from '../../src/db/classifier-label.repository.ts';
+import type { Database } from '../../src/db/database.ts';
+import { addClassifierLabel } from '../../src/services/classifier-labels.service.ts';
+import { retrainClassifier } from '../../src/services/retrain-classifier.service.ts';
 import { reportCliError, type TextSink } from './classifier-cli-output.ts';
 
 export const MODEL_USAGE =
-  'Usage: rapport model list | rapport model activate VERSION | rapport model show VERSION [--json]';
+  'Usage: rapport model list | activate VERSION | show VERSION [--json] | retrain [--dry-run] | label list | label add NAME "what it means"';
+
+/** `model retrain [--dry-run]`: the nightly retrain, now; prints the notice it would post. */
+async function retrain(argv: string[], store: ModelStore, db: Database, out: TextSink): Promise<number> {
+  const unknown = argv.filter((a) => a !== '--dry-run');
+  if (unknown.length) throw new RapportError('invalid_input', `Unknown option "${unknown[0]}". ${MODEL_USAGE}`);
+  const dryRun = argv.includes('--dry-run');
+  out.write(`Retraining on the seed set and every correction${dryRun ? ' (dry run: nothing is stored)' : ''}...\n`);
+  const outcome = await retrainClassifier(db, store, {
+    requestedBy: 'cli',
+    version: `crm-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    dryRun,
+  });
+  out.write(`${outcome.text}\n`);
+  if (outcome.buttons?.length) out.write('Type "review" in chat (or `rapport exec review`) to look at them.\n');
+  return 0;
+}
+
+/** `model label list | add NAME "description"`: the labels reps may correct to. */
+async function labels(argv: string[], db: Database, out: TextSink): Promise<number> {
+  const [action, name, ...description] = argv;
+  if (action === 'list' || action === undefined) {
+    const known = await readKnownLabels(db);
+    out.write(`Model labels: ${known.modelLabels.join(', ') || 'none yet (no active model)'}\n`);
+    for (const l of known.added) out.write(`Added: ${l.name} - ${l.description}\n`);
+    return 0;
+  }
+  if (action !== 'add' || !name)
+    throw new RapportError('invalid_input', `Usage: rapport model label add NAME "what it means"`);
+  const added = await addClassifierLabel(db, name, description.join(' '), `cli:${process.env.USER ?? 'admin'}`);
+  out.write(
+    added
+      ? `Added label ${name.toLowerCase()}: reps can now choose it (label <record id> ${name.toLowerCase()}, and in review menus). ` +
+          'The active model cannot predict it yet; the next retrain learns it from the corrections that use it, ' +
+          'and activates that model only if it scores better on the held-out set.\n'
+      : `${name.toLowerCase()} is already a label; nothing changed.\n`,
+  );
+  return 0;
+}
 
 /**
- * `rapport model list|activate VERSION|show VERSION`: inspects and switches stored models. Workers
- * pick up an activation on their next active-version check.
+ * `rapport model list|activate VERSION|show VERSION|retrain [--dry-run]|label ...`: inspects and
+ * switches stored models, retrains now (the nightly job's gate and notice, printed), and manages the
+ * labels reps may correct to. Workers pick up an activation on their next active-version check.
  *
  * @param argv - arguments after `model`.
  * @returns exit code: 0 ok, 2 bad input or unknown version (one sentence on `err`).
@@ -17,9 +60,15 @@ export async function runModelCommand(
   store: ModelStore,
   out: TextSink,
   err: TextSink = out,
+  db?: Database,
 ): Promise<number> {
   try {
     const [action, version, ...rest] = argv;
+    if (action === 'retrain' || action === 'label') {
+      if (!db)
+        throw new RapportError('invalid_input', `"model ${action}" needs the database; run it where the bot runs.`);
+      return action === 'retrain' ? await retrain(argv.slice(1), store, db, out) : await labels(argv.slice(1), db, out);
+    }
     const json = rest.includes('--json') || version === '--json';
     if (action === 'list') {
       const models = await store.list();

@@ -10,7 +10,36 @@ import { trainModel } from '../../src/classifier/train.ts';
 import { reportCliError, type TextSink } from './classifier-cli-output.ts';
 
 export const TRAIN_USAGE =
-  'Usage: rapport train --data FILE [--text-column text] [--label-column label] [--backend linear|ml-svm] [--cv K] [--out model.json] [--activate]';
+  'Usage: rapport train --data FILE [--text-column text] [--label-column label] [--group-column group] [--backend linear|ml-svm] [--c C] [--char-ngrams MIN-MAX] [--calibration-folds K] [--target-precision P] [--cv K] [--out model.json] [--activate]';
+
+/** `--char-ngrams 2-5` → [2, 5]; `off` → null. */
+function parseCharNgrams(value: string | undefined): [number, number] | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'off' || value === 'none') return null;
+  const match = /^(\d+)-(\d+)$/.exec(value.trim());
+  const [lo, hi] = match ? [Number(match[1]), Number(match[2])] : [Number.NaN, Number.NaN];
+  if (!(lo >= 1 && hi >= lo && hi <= 8))
+    throw new RapportError(
+      'invalid_input',
+      `--char-ngrams takes a range like 2-5 (character n-grams from 2 to 5 letters, at most 8), or off; got "${value}".`,
+    );
+  return [lo, hi];
+}
+
+/** A number option within bounds, or a sentence saying what it should be. */
+function numberOption(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+  what: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new RapportError('invalid_input', `--${name} must be ${what}; got "${value}".`);
+  return n;
+}
 
 /**
  * `rapport train`: reads a CSV/JSONL dataset, optionally cross-validates, trains, prints a summary,
@@ -32,7 +61,12 @@ export async function runTrainCommand(
         data: { type: 'string' },
         'text-column': { type: 'string', default: 'text' },
         'label-column': { type: 'string', default: 'label' },
+        'group-column': { type: 'string', default: 'group' },
         backend: { type: 'string', default: 'linear' },
+        c: { type: 'string' },
+        'char-ngrams': { type: 'string' },
+        'calibration-folds': { type: 'string' },
+        'target-precision': { type: 'string' },
         cv: { type: 'string' },
         out: { type: 'string' },
         activate: { type: 'boolean', default: false },
@@ -56,10 +90,42 @@ export async function runTrainCommand(
         'invalid_input',
         '--activate needs the model store (database); use --out to write a file instead.',
       );
+    const C = numberOption(
+      'c',
+      values.c,
+      1e-4,
+      1e4,
+      'a positive regularisation constant such as 0.5 (larger fits the data harder)',
+    );
+    const charNgrams = parseCharNgrams(values['char-ngrams']);
+    const calibrationFolds = numberOption(
+      'calibration-folds',
+      values['calibration-folds'],
+      0,
+      50,
+      'a whole number of folds (0 = no calibration)',
+    );
+    if (calibrationFolds !== undefined && (!Number.isInteger(calibrationFolds) || calibrationFolds === 1))
+      throw new RapportError('invalid_input', '--calibration-folds must be 0 or a whole number of folds, 2 or more.');
+    const targetPrecision = numberOption(
+      'target-precision',
+      values['target-precision'],
+      0.01,
+      0.99,
+      'a share between 0.01 and 0.99, e.g. 0.8',
+    );
     const examples = readDataset(values.data, {
       textColumn: values['text-column'],
       labelColumn: values['label-column'],
+      groupColumn: values['group-column'],
     });
+    const modelOptions = {
+      backend,
+      ...(C !== undefined ? { svm: { C } } : {}),
+      ...(charNgrams !== undefined ? { featurizer: { charNgrams } } : {}),
+      ...(calibrationFolds !== undefined ? { calibrationFolds } : {}),
+      ...(targetPrecision !== undefined ? { targetPrecision } : {}),
+    };
     const seed = Number(values.seed);
     let lastReported = -1;
     const onProgress = (stage: string, fraction: number) => {
@@ -70,9 +136,9 @@ export async function runTrainCommand(
       }
     };
     out.write(`Training ${backend} on ${examples.length} examples from ${values.data}\n`);
-    const crossValidation = cv >= 2 ? crossValidate(examples, cv, { backend, seed, onProgress }) : undefined;
+    const crossValidation = cv >= 2 ? crossValidate(examples, cv, { ...modelOptions, seed, onProgress }) : undefined;
     const artifact = trainModel(examples, {
-      backend,
+      ...modelOptions,
       seed,
       onProgress,
       source: values.data,
@@ -86,9 +152,14 @@ export async function runTrainCommand(
     out.write(
       `Abstain threshold ${artifact.calibration.threshold.toFixed(3)} (below it a message is "unclassified")\n`,
     );
+    const oof = artifact.metrics.outOfFold;
+    if (oof)
+      out.write(
+        `Out-of-fold (${oof.k} ${oof.grouped ? 'grouped ' : ''}folds, calibration pass): accuracy ${oof.accuracy.toFixed(3)}, macro-F1 ${oof.macroF1.toFixed(3)}, calibration error (ECE) ${oof.ece.toFixed(3)}\n`,
+      );
     if (crossValidation)
       out.write(
-        `${cv}-fold cross-validation: accuracy ${crossValidation.accuracy.toFixed(3)}, macro-F1 ${crossValidation.macroF1.toFixed(3)}\n`,
+        `${cv}-fold ${crossValidation.grouped ? 'grouped ' : ''}cross-validation: accuracy ${crossValidation.accuracy.toFixed(3)}, macro-F1 ${crossValidation.macroF1.toFixed(3)}\n`,
       );
     if (values.out) {
       writeFileSync(values.out, serializeModelArtifact(artifact));

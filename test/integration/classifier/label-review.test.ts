@@ -3,6 +3,7 @@ import { buildDefaultModel } from '../../../src/classifier/default-model.ts';
 import type { CommandContext } from '../../../src/commands/command-context.ts';
 import { executeCommand } from '../../../src/commands/execute-command.ts';
 import type { Reply } from '../../../src/commands/reply-model.ts';
+import { runModelCommand } from '../../../app/commands/model.command.ts';
 import { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
 import { addClassifierLabel } from '../../../src/services/classifier-labels.service.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
@@ -126,5 +127,26 @@ describe.each(TEST_DATABASE_KINDS)('label validation and the review queue on %s'
     expect(second.updatedAt.getTime()).toBeGreaterThan(first.updatedAt.getTime());
     expect(second.createdAt).toEqual(first.createdAt);
     expect(await labelAudits(id)).toBe(2);
+  });
+
+  it('adds labels and retrains by hand from the CLI, a dry run storing nothing', async () => {
+    const store = new PrismaModelStore(t.db);
+    const chunks: string[] = [];
+    const out = { write: (c: string) => chunks.push(c) };
+    expect(
+      await runModelCommand(['label', 'add', 'quote_request', 'asks', 'for', 'a', 'price'], store, out, out, t.db),
+    ).toBe(0);
+    expect(chunks.join('')).toMatch(/Added label quote_request: reps can now choose it.*next retrain learns it/s);
+    chunks.length = 0;
+    expect(await runModelCommand(['label', 'list'], store, out, out, t.db)).toBe(0);
+    expect(chunks.join('')).toMatch(/Added: quote_request - asks for a price/);
+    const id = await record('how much for 50 seats', 'need', 0.6);
+    await run(`label ${id} quote_request`);
+    chunks.length = 0;
+    expect(await runModelCommand(['retrain', '--dry-run'], store, out, out, t.db)).toBe(0);
+    expect(chunks.join('')).toMatch(
+      /dry run: nothing is stored.*Classifier retrained on \d+ examples \(1 corrections\)/s,
+    );
+    expect(await t.db.prisma.model.count()).toBe(1);
   });
 });

@@ -71,6 +71,10 @@ describe('train and evaluate commands', () => {
       [['--out', 'x.json'], /--data FILE is required/],
       [['--data', data, '--backend', 'quantum', '--out', 'x.json'], /Unknown backend "quantum"/],
       [['--nope'], /Unknown option '--nope'/],
+      [['--data', data, '--c=-1', '--out', 'x.json'], /--c must be a positive regularisation constant/],
+      [['--data', data, '--char-ngrams', '5-2', '--out', 'x.json'], /--char-ngrams takes a range like 2-5/],
+      [['--data', data, '--calibration-folds', '1', '--out', 'x.json'], /--calibration-folds must be 0 or/],
+      [['--data', data, '--target-precision', '2', '--out', 'x.json'], /--target-precision must be a share/],
     ];
     for (const [args, message] of cases) {
       const err = sink();
@@ -78,6 +82,30 @@ describe('train and evaluate commands', () => {
       expect(err.text()).toMatch(message);
       expect(err.text()).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('passes C and character n-grams to the trainer and reports the grouped out-of-fold pass', async () => {
+    const store = new InMemoryModelStore();
+    const out = sink();
+    const grouped = join(dir, 'grouped.jsonl');
+    writeFileSync(
+      grouped,
+      TOY_EXAMPLES.map((e, i) => JSON.stringify({ ...e, group: `body-${Math.floor(i / 2)}` })).join('\n'),
+    );
+    expect(
+      await runTrainCommand(
+        ['--data', grouped, '--c', '0.5', '--char-ngrams', '2-5', '--calibration-folds', '3', '--activate'],
+        out,
+        out,
+        store,
+      ),
+    ).toBe(0);
+    expect(out.text()).toMatch(/Out-of-fold \(3 grouped folds, calibration pass\): accuracy \d/);
+    const artifact = (await store.getActive())!;
+    expect(artifact.featurizer.config.charNgrams).toEqual([2, 5]);
+    expect(artifact.featurizer.vocabulary.some((f) => f.startsWith('#'))).toBe(true);
+    const plain = await store.list();
+    expect(plain).toHaveLength(1);
   });
 
   it('refuses to evaluate labels the model never saw', async () => {
