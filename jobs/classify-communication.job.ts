@@ -77,6 +77,7 @@ export function planClassification(
     sentiment: analysis.sentiment,
     entities: analysis.entities,
     mentionedDate: analysis.mentionedDate,
+    churnRisk: result.churnRiskFlag,
     now,
     timezone,
   });
@@ -87,7 +88,8 @@ export function planClassification(
     assigneeRepId: message.loggedByRepId,
     label: result.label,
     confidence: result.confidence,
-    scores: result.scores,
+    // The churn-risk signal rides along with the per-label scores under a key no label can have.
+    scores: result.churnRisk === null ? result.scores : { ...result.scores, 'signal:churn_risk': result.churnRisk },
     sentiment: analysis.sentiment,
     entities: analysis.entities,
     modelVersion: classifier.version,
@@ -98,7 +100,7 @@ export function planClassification(
       title: suggestion.text,
       dueAt: suggestion.dueAt,
       priority: suggestion.priority,
-      reason: reasonFor(result.label, result.confidence, analysis),
+      reason: reasonFor(result.label, result.confidence, analysis, result.churnRiskFlag),
       defaultTarget: defaultTargetOf(message, deps),
     };
   }
@@ -148,8 +150,8 @@ export async function finishClassified(message: MessageToClassify, deps: Pipelin
   return { status: 'already-classified', label, suggestedFollowUpId: followUp.id };
 }
 
-function reasonFor(label: string, confidence: number, analysis: MessageAnalysis): string {
-  return `Labelled ${label} (${confidenceWord(confidence)})${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
+function reasonFor(label: string, confidence: number, analysis: MessageAnalysis, churnRisk = false): string {
+  return `Labelled ${label} (${confidenceWord(confidence)})${churnRisk ? ', churn risk' : ''}${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
 }
 
 /** Without a linked channel: the default channel of the mailbox the email came from, else the global one. */

@@ -1,5 +1,6 @@
 import { svmBackendByName } from './backends/backend-registry.ts';
 import { plattProbability } from './calibration.ts';
+import { signalProbability } from './churn-risk-head.ts';
 import { RapportError } from '../errors.ts';
 import { Featurizer } from './featurizer.ts';
 import { UNCLASSIFIED } from './labeled-example.ts';
@@ -15,6 +16,13 @@ export interface Classification {
   readonly confidence: number;
   /** The SVM's raw margin for `topLabel` (what `confidence` is calibrated from). */
   readonly margin: number;
+  /**
+   * Calibrated probability that the customer threatens to leave, whatever the label (a complaint
+   * can be one); `null` for models without a churn-risk head.
+   */
+  readonly churnRisk: number | null;
+  /** `churnRisk` at or above the head's threshold. */
+  readonly churnRiskFlag: boolean;
   /** Calibrated one-vs-rest probability per label. */
   readonly scores: Record<string, number>;
 }
@@ -51,8 +59,11 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
   const { calibration } = artifact;
   const margins = new Float64Array(labels.length);
 
+  const head = artifact.signals?.churnRisk;
+  const headLookup = head ? new Map(head.indices.map((j, k) => [j, k])) : undefined;
   const top = (text: string, x = featurizer.transform(text)) => {
     svm.decision(x, margins);
+    const churnRisk = head ? signalProbability(head, x, headLookup) : null;
     let best = 0;
     for (let c = 1; c < margins.length; c++) if (margins[c] > margins[best]) best = c;
     const confidence = plattProbability(margins[best], calibration);
@@ -61,6 +72,8 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
       topLabel: labels[best],
       confidence,
       margin: margins[best],
+      churnRisk,
+      churnRiskFlag: head !== undefined && churnRisk !== null && churnRisk >= head.threshold,
     };
   };
 

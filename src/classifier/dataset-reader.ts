@@ -118,6 +118,7 @@ function fromJsonl(
       text: value[textColumn] as string,
       label: (value[labelColumn] as string).trim(),
       ...(typeof group === 'string' && group.trim() !== '' ? { group: group.trim() } : {}),
+      ...(typeof value.churnRisk === 'boolean' ? { churnRisk: value.churnRisk } : {}),
     });
   });
   return examples;

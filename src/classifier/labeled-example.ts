@@ -8,6 +8,11 @@ export interface LabeledExample {
    * without a group are each their own.
    */
   readonly group?: string;
+  /**
+   * A second signal next to the label: the message threatens to leave (see churn-risk-head.ts).
+   * Unset means "as the label says" (`churn` = yes, anything else = no).
+   */
+  readonly churnRisk?: boolean;
 }
 
 /** The label given to a message that fits no label well enough (confidence below the model's threshold). */

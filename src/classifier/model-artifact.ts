@@ -3,6 +3,7 @@ import type { Calibration } from './calibration.ts';
 import type { CalibrationReport } from './calibration-report.ts';
 import { RapportError } from '../errors.ts';
 import type { EvaluationReport } from './evaluate.ts';
+import type { SignalHead } from './churn-risk-head.ts';
 import type { FeaturizerState } from './featurizer.ts';
 
 /** Bump when the artifact layout changes incompatibly; {@link parseModelArtifact} refuses other versions. */
@@ -83,6 +84,8 @@ export interface ModelArtifact {
   readonly weights: Uint8Array;
   readonly weightsShape: Record<string, number | string>;
   readonly calibration: Calibration;
+  /** Signals next to the label (a CRM model's churn-risk head); absent on models without them. */
+  readonly signals?: { readonly churnRisk?: SignalHead };
   readonly metrics: ModelMetrics;
   readonly trainingSummary: TrainingSummary;
   readonly createdAt: string;
@@ -140,6 +143,7 @@ export interface ModelRow {
     calibration: Calibration;
     weightsShape: Record<string, number | string>;
     createdAt: string;
+    signals?: ModelArtifact['signals'];
   };
   metrics: ModelMetrics;
   trainingSummary: TrainingSummary;
@@ -159,6 +163,7 @@ export function artifactToRow(artifact: ModelArtifact, active: boolean): ModelRo
       calibration: artifact.calibration,
       weightsShape: artifact.weightsShape,
       createdAt: artifact.createdAt,
+      ...(artifact.signals ? { signals: artifact.signals } : {}),
     },
     metrics: artifact.metrics,
     trainingSummary: artifact.trainingSummary,
@@ -178,6 +183,7 @@ export function rowToArtifact(row: Omit<ModelRow, 'active'>): ModelArtifact {
     weights: row.weights,
     weightsShape: row.featurizer.weightsShape,
     calibration: row.featurizer.calibration,
+    ...(row.featurizer.signals ? { signals: row.featurizer.signals } : {}),
     metrics: row.metrics,
     trainingSummary: row.trainingSummary,
     createdAt: row.featurizer.createdAt,

@@ -21,6 +21,8 @@ export interface SuggestionRule {
   readonly needsDate?: boolean;
   /** Only when confidence is at least this. Default: any. */
   readonly minConfidence?: number;
+  /** Only when the churn-risk signal is on (a complaint or request that threatens to leave). */
+  readonly churnRisk?: boolean;
   readonly text: string;
   readonly priority: FollowUpPriority;
   readonly due: DueOffset;
@@ -42,6 +44,8 @@ export interface SuggestionInput {
   readonly entities: readonly MessageEntity[];
   /** Date resolved from the message (see analyzeMessage), if any. */
   readonly mentionedDate?: Date | null;
+  /** The classifier's churn-risk signal (see Classification.churnRiskFlag). Default false. */
+  readonly churnRisk?: boolean;
   readonly now: Date;
   /** IANA zone for business hours. Default `UTC`. */
   readonly timezone?: string;
@@ -49,6 +53,20 @@ export interface SuggestionInput {
 
 /** The shipped rule table; pass your own to {@link suggestFollowUp} to change it. `other` and `unclassified` get nothing. */
 export const DEFAULT_SUGGESTION_RULES: readonly SuggestionRule[] = [
+  {
+    label: 'issue',
+    churnRisk: true,
+    text: 'Call today: they threaten to leave over this problem',
+    priority: 'high',
+    due: { businessHours: 4 },
+  },
+  ...(['need', 'feedback', 'scheduling', 'purchase'] as const).map((label) => ({
+    label,
+    churnRisk: true,
+    text: 'Call to keep them: they hint at leaving',
+    priority: 'high' as const,
+    due: { businessHours: 4 },
+  })),
   { label: 'issue', maxSentiment: -0.3, text: 'Call back today', priority: 'high', due: { businessHours: 4 } },
   { label: 'issue', text: 'Reply about the problem', priority: 'normal', due: { businessHours: 8 } },
   { label: 'purchase', needsDate: true, text: 'Send the quote', priority: 'high', due: 'mentioned-date' },
@@ -130,7 +148,8 @@ export function suggestFollowUp(
       r.label === input.label &&
       (r.maxSentiment === undefined || input.sentiment <= r.maxSentiment) &&
       (!r.needsDate || date !== null) &&
-      (r.minConfidence === undefined || input.confidence >= r.minConfidence),
+      (r.minConfidence === undefined || input.confidence >= r.minConfidence) &&
+      (!r.churnRisk || input.churnRisk === true),
   );
   if (index < 0) return null;
   const rule = rules[index];

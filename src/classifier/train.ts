@@ -10,6 +10,7 @@ import {
   thresholdForPrecision,
   type Calibration,
 } from './calibration.ts';
+import { isChurnRisk, trainChurnRiskHead } from './churn-risk-head.ts';
 import { assignFolds } from './group-folds.ts';
 import { RapportError } from '../errors.ts';
 import { evaluatePredictions } from './evaluate.ts';
@@ -51,6 +52,16 @@ export interface TrainModelOptions {
   readonly metrics?: ModelMetrics;
   /** Progress callback for long runs: stage name and fraction 0..1 of that stage. */
   readonly onProgress?: (stage: string, fraction: number) => void;
+  /**
+   * Train the churn-risk head (see churn-risk-head.ts; linear backend only). Default: when the labels
+   * include `churn`.
+   */
+  readonly churnRiskHead?: boolean;
+  /**
+   * Examples that teach only the signal heads (complaints flagged `churnRisk`), not the label
+   * model. Featurised with the label model's vocabulary. Default none.
+   */
+  readonly signalExamples?: readonly LabeledExample[];
 }
 
 /**
@@ -203,6 +214,34 @@ export function trainModel(examples: readonly LabeledExample[], options: TrainMo
     }
   }
   alphas = undefined;
+  let signals: ModelArtifact['signals'];
+  if (backend.name === 'linear' && (options.churnRiskHead ?? labels.includes('churn'))) {
+    const extra = options.signalExamples ?? [];
+    const all = [...examples, ...extra];
+    const positive = all.map(isChurnRisk);
+    if (positive.some(Boolean) && !positive.every(Boolean)) {
+      const headData =
+        extra.length === 0
+          ? data
+          : toSparseMatrix(
+              [
+                ...Array.from({ length: data.rows }, (_, i) => rowOf(data, i)),
+                ...featurizer.transformBatch(extra.map((e) => e.text)),
+              ],
+              data.columns,
+            );
+      const headFolds = Math.max(folds, DEFAULT_CALIBRATION_FOLDS);
+      signals = {
+        churnRisk: trainChurnRiskHead(
+          headData,
+          positive,
+          assignFolds(all, headFolds, seed),
+          headFolds,
+          linearSettings(svmOptions),
+        ),
+      };
+    }
+  }
   if (margins.length > 0) {
     const platt = fitPlatt(margins, correct);
     const confidences = margins.map((m) => plattProbability(m, platt));
@@ -234,6 +273,7 @@ export function trainModel(examples: readonly LabeledExample[], options: TrainMo
     weights: svm.serialize(),
     weightsShape: svm.shape,
     calibration,
+    ...(signals ? { signals } : {}),
     metrics: { ...(outOfFold ? { outOfFold } : {}), ...options.metrics },
     trainingSummary: {
       examples: examples.length,

@@ -1,4 +1,4 @@
-import { loadHeldOutExamples, loadSeedExamples } from '../classifier/default-model.ts';
+import { loadChurnRiskExamples, loadHeldOutExamples, loadSeedExamples } from '../classifier/default-model.ts';
 import type { ModelArtifact } from '../classifier/model-artifact.ts';
 import type { ModelStore } from '../classifier/model-store.ts';
 import { retrainModel, type CorrectionExample } from '../classifier/retrain.ts';
@@ -91,6 +91,7 @@ export async function retrainClassifier(
     seedExamples: loadSeedExamples(),
     heldOut: loadHeldOutExamples(),
     corrections,
+    options: { signalExamples: loadChurnRiskExamples() },
     current: current
       ? {
           artifact: current,
