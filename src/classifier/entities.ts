@@ -1,5 +1,6 @@
 import * as chrono from 'chrono-node';
 import { timezoneOffsetMinutes } from '../domain/zoned-time.ts';
+import { adjustEnglishSentiment } from './sentiment-en.ts';
 import { winkFor } from './wink-instance.ts';
 
 /** Entity types the classifier reports (wink-nlp names). */
@@ -63,7 +64,7 @@ export function analyzeMessage(
   const first = parsed.find((p) => p.start.date().getTime() >= referenceDate.getTime() - 86_400_000);
   return {
     entities,
-    sentiment: doc.out(nlp.its.sentiment) as unknown as number,
+    sentiment: adjustEnglishSentiment(text, doc.out(nlp.its.sentiment) as unknown as number),
     mentionedDate: first ? first.start.date() : null,
   };
 }
