@@ -148,14 +148,19 @@ export async function runTrainCommand(
     out.write(
       `Model ${artifact.version}: ${artifact.labels.length} labels, ${artifact.featurizer.vocabulary.length} features, trained in ${s.trainSeconds.toFixed(2)} s\n`,
     );
-    for (const [label, n] of Object.entries(s.perLabel)) out.write(`  ${label.padEnd(20)} ${n}\n`);
+    const perLabel = Object.entries(s.perLabel);
+    if (perLabel.length <= 20) for (const [label, n] of perLabel) out.write(`  ${label.padEnd(20)} ${n}\n`);
+    else
+      out.write(
+        `  ${perLabel.length} labels, ${Math.min(...perLabel.map(([, n]) => n))}-${Math.max(...perLabel.map(([, n]) => n))} examples each\n`,
+      );
     out.write(
       `Abstain threshold ${artifact.calibration.threshold.toFixed(3)} (below it a message is "unclassified")\n`,
     );
     const oof = artifact.metrics.outOfFold;
     if (oof)
       out.write(
-        `Out-of-fold (${oof.k} ${oof.grouped ? 'grouped ' : ''}folds, calibration pass): accuracy ${oof.accuracy.toFixed(3)}, macro-F1 ${oof.macroF1.toFixed(3)}, calibration error (ECE) ${oof.ece.toFixed(3)}\n`,
+        `Out-of-fold (${oof.n ?? s.examples} messages, ${oof.k} ${oof.grouped ? 'grouped ' : ''}folds, calibration pass): accuracy ${oof.accuracy.toFixed(3)}, macro-F1 ${oof.macroF1.toFixed(3)}, calibration error (ECE) ${oof.ece.toFixed(3)}\n`,
       );
     if (crossValidation)
       out.write(

@@ -44,6 +44,8 @@ export interface ModelMetrics {
    */
   readonly outOfFold?: {
     readonly k: number;
+    /** Messages scored out of fold (large sets stop after the folds calibration needs). */
+    readonly n?: number;
     readonly accuracy: number;
     readonly macroF1: number;
     readonly grouped: boolean;

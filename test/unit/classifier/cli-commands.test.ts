@@ -100,7 +100,7 @@ describe('train and evaluate commands', () => {
         store,
       ),
     ).toBe(0);
-    expect(out.text()).toMatch(/Out-of-fold \(3 grouped folds, calibration pass\): accuracy \d/);
+    expect(out.text()).toMatch(/Out-of-fold \(\d+ messages, 3 grouped folds, calibration pass\): accuracy \d/);
     const artifact = (await store.getActive())!;
     expect(artifact.featurizer.config.charNgrams).toEqual([2, 5]);
     expect(artifact.featurizer.vocabulary.some((f) => f.startsWith('#'))).toBe(true);
