@@ -1,6 +1,7 @@
 import { RapportError } from '../errors.ts';
 import type { SparseVector } from './sparse-vector.ts';
 import { tokenizeTerms, tokenizeTermsBatch, type TermForm, type TokenizedText } from './tokenizer.ts';
+import { countWordNgrams, type FeatureCounts } from './word-ngram-counts.ts';
 
 /** Featurizer settings; stored verbatim in the model artifact so prediction featurizes identically. */
 export interface FeaturizerConfig {
@@ -64,6 +65,38 @@ export function extractFeatures(
     }
   }
   return counts;
+}
+
+/** Feature counts through the generic string path (char n-grams, word trigrams). */
+function countFeatures(
+  texts: readonly string[],
+  config: FeaturizerConfig,
+  tokenized: readonly TokenizedText[],
+): FeatureCounts {
+  // Provisional ids while counting keep memory flat: 15k messages as Maps of strings cost ~100 MB.
+  const provisional = new Map<string, number>();
+  const features: string[] = [];
+  const df: number[] = [];
+  const perText = texts.map((t, i) => {
+    const counts = extractFeatures(t, config, tokenized[i]);
+    const ids = new Int32Array(counts.size);
+    const tfs = new Float32Array(counts.size);
+    let k = 0;
+    for (const [f, c] of counts) {
+      let id = provisional.get(f);
+      if (id === undefined) {
+        id = provisional.size;
+        provisional.set(f, id);
+        features.push(f);
+        df.push(0);
+      }
+      df[id]++;
+      ids[k] = id;
+      tfs[k++] = c;
+    }
+    return { ids, tfs };
+  });
+  return { features, df, perText };
 }
 
 /** Feature indices by term id, for the prediction hot path. */
@@ -134,29 +167,14 @@ export class Featurizer {
   ): { featurizer: Featurizer; vectors: SparseVector[] } {
     if (texts.length === 0)
       throw new RapportError('invalid_input', 'There are no training messages; add some examples and try again.');
-    // Provisional ids while counting keep memory flat: 15k messages as Maps of strings cost ~100 MB.
-    const provisional = new Map<string, number>();
-    const df: number[] = [];
     const tokenized = tokenizeTermsBatch(texts, config);
-    const perText = texts.map((t, i) => {
-      const counts = extractFeatures(t, config, tokenized[i]);
-      const ids = new Int32Array(counts.size);
-      const tfs = new Float32Array(counts.size);
-      let k = 0;
-      for (const [f, c] of counts) {
-        let id = provisional.get(f);
-        if (id === undefined) {
-          id = provisional.size;
-          provisional.set(f, id);
-          df.push(0);
-        }
-        df[id]++;
-        ids[k] = id;
-        tfs[k++] = c;
-      }
-      return { ids, tfs };
-    });
-    let kept = [...provisional.entries()].filter(([, id]) => df[id] >= config.minDocumentFrequency);
+    const { features, df, perText } =
+      config.maxNgram <= 2 && !config.charNgrams
+        ? countWordNgrams(tokenized, config.maxNgram)
+        : countFeatures(texts, config, tokenized);
+    let kept = features
+      .map((f, id) => [f, id] as [string, number])
+      .filter(([, id]) => df[id] >= config.minDocumentFrequency);
     if (kept.length > config.maxFeatures) {
       kept.sort((a, b) => df[b[1]] - df[a[1]] || (a[0] < b[0] ? -1 : 1));
       kept = kept.slice(0, config.maxFeatures);
@@ -164,7 +182,7 @@ export class Featurizer {
     kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const n = texts.length;
     const idf = new Float32Array(kept.length);
-    const finalIndex = new Int32Array(provisional.size).fill(-1);
+    const finalIndex = new Int32Array(features.length).fill(-1);
     kept.forEach(([, id], i) => {
       idf[i] = Math.log((1 + n) / (1 + df[id])) + 1;
       finalIndex[id] = i;
@@ -175,9 +193,19 @@ export class Featurizer {
       idf,
     );
     const vectors = perText.map(({ ids, tfs }) => {
-      const weightOf = new Map<number, number>();
-      for (let k = 0; k < ids.length; k++) if (finalIndex[ids[k]] >= 0) weightOf.set(finalIndex[ids[k]], tfs[k]);
-      return featurizer.weigh(weightOf);
+      // Final ids with their counts packed in one number, so one typed-array sort orders both.
+      const packed = new Float64Array(ids.length);
+      let n = 0;
+      for (let k = 0; k < ids.length; k++)
+        if (finalIndex[ids[k]] >= 0) packed[n++] = finalIndex[ids[k]] * 65536 + Math.min(tfs[k], 65535);
+      const sorted = packed.subarray(0, n).sort();
+      const indices = new Int32Array(n);
+      const tf = new Float32Array(n);
+      for (let k = 0; k < n; k++) {
+        indices[k] = Math.floor(sorted[k] / 65536);
+        tf[k] = sorted[k] - indices[k] * 65536;
+      }
+      return featurizer.tfidf(indices, tf);
     });
     return { featurizer, vectors };
   }
