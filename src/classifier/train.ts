@@ -81,6 +81,14 @@ export const DEFAULT_CALIBRATION_FOLDS = 10;
  */
 export const MIN_CALIBRATION_MARGINS = 1500;
 
+/**
+ * Above this many examples the calibration folds stop their solver at LIBLINEAR tolerance 1 instead
+ * of 0.1: a sigmoid of two parameters needs margins, not an exact optimum. On CLINC150 that halved
+ * the fold's time (5.6 s to 2.8 s) with test ECE 0.013 against 0.014; small sets keep the exact
+ * solve (it costs little there, and the CRM seed's out-of-fold accuracy moved 0.657 to 0.650).
+ */
+export const LOOSE_FOLD_TOLERANCE_FROM = 5000;
+
 /** Checks a training set: not empty and at least two labels. */
 export function assertTrainable(examples: readonly LabeledExample[]): string[] {
   if (examples.length === 0)
@@ -206,7 +214,12 @@ export function trainModel(examples: readonly LabeledExample[], options: TrainMo
             { classes, classCount: labels.length, warmStart: alphas },
             fold,
             used,
-            linearSettings(svmOptions),
+            {
+              ...linearSettings(svmOptions),
+              ...(examples.length > LOOSE_FOLD_TOLERANCE_FROM
+                ? { tolerance: Math.max(linearSettings(svmOptions).tolerance, 1) }
+                : {}),
+            },
             { onFold },
           )
         : coldFoldMargins(data, classes, labels.length, fold, used, (d, c) =>
