@@ -130,35 +130,3 @@ export function expectedCalibrationError(
   for (let b = 0; b < bins; b++) error += Math.abs(confidence[b] - right[b]);
   return confidences.length ? error / confidences.length : 0;
 }
-
-/**
- * Picks the abstain threshold on held-out predictions: the confidence cut that best separates
- * predictions that were right (should be answered) from wrong ones and out-of-scope messages
- * (should be `unclassified`). Ties go to the lower threshold so fewer messages are left unlabelled.
- *
- * @param maxThreshold - never abstain above this confidence. Default `0.9`.
- */
-export function chooseAbstainThreshold(
-  confidences: ArrayLike<number>,
-  correct: ArrayLike<boolean>,
-  maxThreshold = 0.9,
-): number {
-  const order = Array.from({ length: confidences.length }, (_, i) => i).sort((x, y) => confidences[x] - confidences[y]);
-  // Threshold 0 answers everything: agreement = number of correct predictions.
-  let agreement = 0;
-  for (let i = 0; i < correct.length; i++) if (correct[i]) agreement++;
-  let best = agreement;
-  let bestThreshold = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
-    if (confidences[i] > maxThreshold) break;
-    agreement += correct[i] ? -1 : 1; // this prediction now abstains
-    const next = k + 1 < order.length ? confidences[order[k + 1]] : 1;
-    if (next === confidences[i]) continue;
-    if (agreement > best) {
-      best = agreement;
-      bestThreshold = Math.min((confidences[i] + next) / 2, maxThreshold);
-    }
-  }
-  return bestThreshold;
-}

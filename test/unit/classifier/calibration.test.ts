@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chooseAbstainThreshold,
   expectedCalibrationError,
   fitPlatt,
   plattProbability,
@@ -28,13 +27,6 @@ describe('calibration', () => {
     }
     expect(plattProbability(-2, platt)).toBeLessThan(0.2);
     expect(plattProbability(2, platt)).toBeGreaterThan(0.8);
-  });
-
-  it('puts the abstain threshold between wrong low-confidence and right high-confidence answers', () => {
-    const t = chooseAbstainThreshold([0.1, 0.2, 0.3, 0.7, 0.8, 0.9], [false, false, false, true, true, true]);
-    expect(t).toBeGreaterThan(0.3);
-    expect(t).toBeLessThan(0.7);
-    expect(chooseAbstainThreshold([0.5, 0.6], [true, true])).toBe(0);
   });
 
   it('answers unclassified for a message that fits no label, and a label for one that does', () => {
