@@ -42,12 +42,15 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
   const margins = new Float64Array(labels.length);
 
   const top = (text: string) => {
-    svm.decision(featurizer.transform(text), margins);
+    const vector = featurizer.transform(text);
+    svm.decision(vector, margins);
     let best = 0;
     for (let c = 1; c < margins.length; c++) if (margins[c] > margins[best]) best = c;
-    const confidence = plattProbability(margins[best], calibration);
+    // Nothing the model knows (an empty text, an emoji, a language it never saw): the margins are the
+    // biases alone, and whichever label has the largest would win by threshold accident.
+    const confidence = vector.indices.length === 0 ? 0 : plattProbability(margins[best], calibration);
     return {
-      label: confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED,
+      label: vector.indices.length > 0 && confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED,
       topLabel: labels[best],
       confidence,
     };

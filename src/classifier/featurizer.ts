@@ -1,6 +1,6 @@
 import { RapportError } from '../errors.ts';
 import type { SparseVector } from './sparse-vector.ts';
-import { tokenizeTerms, type TermForm } from './tokenizer.ts';
+import { tokenizeTerms, type TermForm, type TokenizerOptions } from './tokenizer.ts';
 
 /** Featurizer settings; stored verbatim in the model artifact so prediction featurizes identically. */
 export interface FeaturizerConfig {
@@ -18,6 +18,12 @@ export interface FeaturizerConfig {
   readonly minDocumentFrequency: number;
   /** Use `1 + ln(tf)` instead of raw counts. Default `true`. */
   readonly sublinearTf: boolean;
+  /** Any language: CJK segmentation, Snowball stems, NFKC (see {@link TokenizerOptions}). Default `true`; `false` in models made before. */
+  readonly multilingual: boolean;
+  /** Character n-grams inside CJK runs, `[min, max]`, or `null`. Default `[1, 2]`. */
+  readonly cjkCharNgrams: readonly [number, number] | null;
+  /** Drop stop words in languages other than English (negations and question words are kept). Default `false`. */
+  readonly stopWords: boolean;
 }
 
 /** Defaults chosen on CLINC150 validation data (see bench/classifier.bench.ts). */
@@ -29,7 +35,13 @@ export const DEFAULT_FEATURIZER_CONFIG: FeaturizerConfig = {
   maxFeatures: 200_000,
   minDocumentFrequency: 1,
   sublinearTf: true,
+  multilingual: true,
+  cjkCharNgrams: [1, 2],
+  stopWords: false,
 };
+
+/** What a model artifact saved before the multilingual tokenizer meant: English-only, as it was trained. */
+const LEGACY_CONFIG: Partial<FeaturizerConfig> = { multilingual: false, cjkCharNgrams: null, stopWords: false };
 
 /** What a fitted featurizer needs to be rebuilt: config, vocabulary in index order and IDF weights. */
 export interface FeaturizerState {
@@ -40,12 +52,13 @@ export interface FeaturizerState {
 
 /** Raw feature strings of one message with their counts. */
 export function extractFeatures(text: string, config: FeaturizerConfig): Map<string, number> {
-  const { terms, negated } = tokenizeTerms(text, config);
+  const { terms, negated, extras } = tokenizeTerms(text, config);
   const counts = new Map<string, number>();
   const add = (f: string) => counts.set(f, (counts.get(f) ?? 0) + 1);
   terms.forEach((t, i) => {
     add(negated[i] ? `not_${t}` : t);
   });
+  for (const e of extras) add(e);
   if (config.maxNgram >= 2) for (let i = 0; i + 1 < terms.length; i++) add(`${terms[i]} ${terms[i + 1]}`);
   for (let n = 3; n <= config.maxNgram; n++) {
     for (let i = 0; i + n <= terms.length; i++) add(terms.slice(i, i + n).join(' '));
@@ -186,7 +199,7 @@ export class Featurizer {
       );
     }
     return new Featurizer(
-      { ...DEFAULT_FEATURIZER_CONFIG, ...state.config },
+      { ...DEFAULT_FEATURIZER_CONFIG, ...('multilingual' in state.config ? {} : LEGACY_CONFIG), ...state.config },
       state.vocabulary,
       Float32Array.from(state.idf),
     );
@@ -203,8 +216,8 @@ export class Featurizer {
     // numeric key instead of building "a b" strings. About twice as fast as the generic path.
     this.lookup ??= buildTermLookup(this.vocabulary);
     const lookup = this.lookup;
-    const { terms, negated } = tokenizeTerms(text, this.config);
-    const found = new Int32Array(terms.length * 2);
+    const { terms, negated, extras } = tokenizeTerms(text, this.config);
+    const found = new Int32Array(terms.length * 2 + extras.length);
     let n = 0;
     let previous = -1;
     for (let i = 0; i < terms.length; i++) {
@@ -218,6 +231,10 @@ export class Featurizer {
         }
       }
       previous = id;
+    }
+    for (const e of extras) {
+      const id = lookup.termIds.get(e);
+      if (id !== undefined && lookup.unigram[id] >= 0) found[n++] = lookup.unigram[id];
     }
     // Sorted, so equal features are adjacent: run lengths are the term frequencies.
     const sorted = found.subarray(0, n).sort();
