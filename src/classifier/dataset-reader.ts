@@ -9,7 +9,13 @@ export interface DatasetColumns {
   readonly textColumn?: string;
   /** Column / key holding the label. Default `label`. */
   readonly labelColumn?: string;
+  /** Optional column / key holding the message's language (`zh`, `en`, ...). Default `language`; absent is fine. */
+  readonly languageColumn?: string;
 }
+
+/** A language cell: trimmed, lowercase; empty = not given. */
+const languageOf = (value: unknown): { language?: string } =>
+  typeof value === 'string' && value.trim() !== '' ? { language: value.trim().toLowerCase() } : {};
 
 /** Splits CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes, CRLF) into rows. */
 export function parseCsv(content: string): string[][] {
@@ -49,7 +55,13 @@ export function parseCsv(content: string): string[][] {
   return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
 }
 
-function fromCsv(content: string, name: string, textColumn: string, labelColumn: string): LabeledExample[] {
+function fromCsv(
+  content: string,
+  name: string,
+  textColumn: string,
+  labelColumn: string,
+  languageColumn: string,
+): LabeledExample[] {
   const [header, ...rows] = parseCsv(content.replace(/^\uFEFF/, ''));
   if (!header)
     throw new RapportError('invalid_input', `${name} is empty; it needs a header row and at least one example.`);
@@ -66,10 +78,21 @@ function fromCsv(content: string, name: string, textColumn: string, labelColumn:
         `${name} has no "${column}" column (found: ${names.join(', ')}); name the right one with ${flag}.`,
       );
   }
-  return rows.map((r) => ({ text: r[textAt] ?? '', label: (r[labelAt] ?? '').trim() }));
+  const languageAt = names.indexOf(languageColumn);
+  return rows.map((r) => ({
+    text: r[textAt] ?? '',
+    label: (r[labelAt] ?? '').trim(),
+    ...(languageAt >= 0 ? languageOf(r[languageAt]) : {}),
+  }));
 }
 
-function fromJsonl(content: string, name: string, textColumn: string, labelColumn: string): LabeledExample[] {
+function fromJsonl(
+  content: string,
+  name: string,
+  textColumn: string,
+  labelColumn: string,
+  languageColumn: string,
+): LabeledExample[] {
   const examples: LabeledExample[] = [];
   content.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
@@ -92,7 +115,11 @@ function fromJsonl(content: string, name: string, textColumn: string, labelColum
           `${name} line ${i + 1} has no string "${key}" field; name the right one with ${flag}.`,
         );
     }
-    examples.push({ text: value[textColumn] as string, label: (value[labelColumn] as string).trim() });
+    examples.push({
+      text: value[textColumn] as string,
+      label: (value[labelColumn] as string).trim(),
+      ...languageOf(value[languageColumn]),
+    });
   });
   return examples;
 }
@@ -111,11 +138,12 @@ export function parseDataset(
 ): LabeledExample[] {
   const textColumn = columns.textColumn ?? 'text';
   const labelColumn = columns.labelColumn ?? 'label';
+  const languageColumn = columns.languageColumn ?? 'language';
   const kind = format ?? (['.jsonl', '.ndjson', '.json'].includes(extname(name).toLowerCase()) ? 'jsonl' : 'csv');
   const examples =
     kind === 'jsonl'
-      ? fromJsonl(content, name, textColumn, labelColumn)
-      : fromCsv(content, name, textColumn, labelColumn);
+      ? fromJsonl(content, name, textColumn, labelColumn, languageColumn)
+      : fromCsv(content, name, textColumn, labelColumn, languageColumn);
   if (examples.length === 0)
     throw new RapportError('invalid_input', `${name} has no examples; add rows with a text and a label.`);
   const blank = examples.findIndex((e) => e.text.trim() === '' || e.label === '');
