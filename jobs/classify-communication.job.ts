@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { analyzeMessage, type MessageAnalysis } from '../src/classifier/entities.ts';
+import { detectLanguage, languageLabel } from '../src/classifier/language-detector.ts';
 import { suggestFollowUp } from '../src/classifier/suggestion-rules.ts';
 import type { Classifier } from '../src/classifier/classifier.ts';
 import {
@@ -68,7 +69,8 @@ export function planClassification(
   now: Date,
 ): { item: NewClassification; label: string } {
   const timezone = deps.settings.timezone;
-  const analysis = analyzeMessage(message.cleanText, now, timezone);
+  const language = detectLanguage(message.cleanText);
+  const analysis = analyzeMessage(message.cleanText, now, timezone, language);
   const result = classifier.classify(message.cleanText);
   const suggestion = suggestFollowUp({
     label: result.label,
@@ -90,6 +92,7 @@ export function planClassification(
     sentiment: analysis.sentiment,
     entities: analysis.entities,
     modelVersion: classifier.version,
+    language,
   };
   const item: NewClassification = { classification };
   if (suggestion && message.companyId && !message.pendingSuggestion) {
@@ -116,7 +119,7 @@ export async function finishClassified(message: MessageToClassify, deps: Pipelin
   const suggestion = suggestFollowUp({
     label,
     confidence: classification.confidence,
-    sentiment: classification.sentiment ?? 0,
+    sentiment: classification.sentiment,
     entities: analysis.entities,
     mentionedDate: analysis.mentionedDate,
     now: classification.createdAt,
@@ -148,7 +151,9 @@ export async function finishClassified(message: MessageToClassify, deps: Pipelin
 }
 
 function reasonFor(label: string, confidence: number, analysis: MessageAnalysis): string {
-  return `Labelled ${label} (${Math.round(confidence * 100)}% confident)${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
+  const written =
+    analysis.language === 'en' || analysis.language === 'und' ? '' : `, written in ${languageLabel(analysis.language)}`;
+  return `Labelled ${label} (${Math.round(confidence * 100)}% confident)${written}${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
 }
 
 /** Without a linked channel: the default channel of the mailbox the email came from, else the global one. */
