@@ -16,6 +16,7 @@ import { loadClassifier } from '../src/classifier/classifier.ts';
 import { evaluatePredictions } from '../src/classifier/evaluate.ts';
 import { UNCLASSIFIED, type LabeledExample } from '../src/classifier/labeled-example.ts';
 import { trainModel } from '../src/classifier/train.ts';
+import { runLanguagesBench } from './classifier-languages.bench.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -121,3 +122,9 @@ for (const backend of ['ml-svm', 'linear'] as const) {
     `${backend.padEnd(7)} on ${intents.length} intents / ${subset.length} train msgs (ml-svm limit ${ML_SVM_MAX_TRAINING_SIZE}): accuracy ${fmt(report.accuracy)}  macro-F1 ${fmt(report.macroF1)}  train ${fmt(seconds, 2)} s  predict ${Math.round(rate)} msgs/s`,
   );
 }
+
+runLanguagesBench(
+  runs,
+  test.map((e) => e.text),
+  sklearn !== undefined,
+);
