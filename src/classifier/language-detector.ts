@@ -168,8 +168,12 @@ function detectLatin(text: string, letters: number, ascii: boolean): LanguageCod
 export function detectLanguage(text: string): LanguageCode {
   const ascii = ASCII_ONLY.test(text);
   const normalised = ascii ? text : text.normalize('NFKC');
-  const clean = MAY_HAVE_NOISE.test(normalised) ? normalised.replace(NOISE, ' ') : normalised;
-  const c = countScripts(clean);
+  const raw = countScripts(normalised);
+  // Links, addresses and numbers are Latin letters that are not language: stripped before counting,
+  // unless the text is CJK even with them counted (most Chinese messages: the regex is skipped).
+  const cjkWins = (raw.han + raw.kana + raw.hangul) * 3 > raw.latin + raw.cyrillic + raw.greek + raw.arabic;
+  const clean = !cjkWins && MAY_HAVE_NOISE.test(normalised) ? normalised.replace(NOISE, ' ') : normalised;
+  const c = clean === normalised ? raw : countScripts(clean);
   const cjk = (c.han + c.kana) * 3 + c.hangul * 3;
   const others: [string, number][] = [
     ['latin', c.latin],

@@ -161,38 +161,112 @@ function readWithWink(text: string, options: TokenizerOptions, language: string,
   }
 }
 
+const isCjkCode = (u: number) =>
+  (u >= 0x4e00 && u <= 0x9fff) ||
+  (u >= 0x3400 && u <= 0x4dbf) ||
+  (u >= 0x3040 && u <= 0x30ff) ||
+  (u >= 0x31f0 && u <= 0x31ff) ||
+  (u >= 0xac00 && u <= 0xd7af) ||
+  (u >= 0xf900 && u <= 0xfaff) ||
+  (u >= 0xff66 && u <= 0xff9f) ||
+  (u >= 0x1100 && u <= 0x11ff) ||
+  (u >= 0x3130 && u <= 0x318f) ||
+  (u >= 0xd840 && u <= 0xd87f); /* high surrogate of Han extension B+ */
+const LATIN_WORD = /^[a-z][a-z'\u00c0-\u024f-]*$/;
+const PICTOGRAPHIC = /\p{Extended_Pictographic}/u;
+// Emails and links need wink's placeholders; the segmenter would cut them into pieces.
+const NEEDS_WINK = /@|:\/\/|www\./i;
+
 /**
- * A CJK run: words from `Intl.Segmenter` (ICU's dictionary segmentation for Chinese and Japanese,
- * spaces for Korean), the word after a negator flagged, digits as `<number>`, and character n-grams
- * of the run as extra features; they catch what the dictionary splits differently (客服, 续约) and
- * cost little. Characters are kept as written: traditional and simplified stay distinct.
+ * A message with CJK text: one `Intl.Segmenter` pass over the whole message (ICU's dictionary
+ * segmentation for Chinese and Japanese, spaces for Korean; a pass per run cost a segmenter set-up
+ * each). CJK words become terms, the word after a negator flagged; digits become `<number>`; Latin
+ * words inside ("API文档", "demo") are lowercased and Porter2-stemmed as in English; pictographs are
+ * `<emoji>`. Character n-grams of each CJK run are added as extra features: they catch what the
+ * dictionary splits differently (客服, 续约) and cost little. Characters are kept as written:
+ * traditional and simplified stay distinct. Messages with emails or links take the slower path that
+ * reads their non-CJK parts with wink (placeholders for the addresses).
  */
-function readCjk(run: string, language: string, options: TokenizerOptions, sink: TermSink): void {
+function readCjkMessage(text: string, language: string, options: TokenizerOptions, sink: TermSink): void {
   const locale = language === 'ja' || language === 'ko' ? language : 'zh';
-  const stopWords = options.stopWords ? stopWordsFor(locale) : undefined;
-  let negateNext = false;
-  for (const { segment, isWordLike } of segmenterFor(locale).segment(run)) {
-    if (!isWordLike) continue;
-    if (DIGITS.test(segment)) {
-      sink.push('<number>', false);
-      continue;
-    }
-    if (options.negation && CJK_NEGATORS.has(segment)) {
-      sink.push(segment, false);
-      negateNext = true;
-      continue;
-    }
-    if (stopWords?.has(segment)) continue;
-    sink.push(segment, negateNext);
-    negateNext = false;
+  if (NEEDS_WINK.test(text)) {
+    readCjkRunsWithWink(text, locale, options, sink);
+    return;
   }
+  const stopWords = options.stopWords ? stopWordsFor(locale) : undefined;
+  const stem = options.termForm === 'stem' ? winkStemmer() : undefined;
+  let negateNext = false;
+  for (const { segment } of segmenterFor(locale).segment(text)) {
+    const u = segment.charCodeAt(0);
+    if (isCjkCode(u)) {
+      negateNext = pushCjkWord(segment, negateNext, options, stopWords, sink);
+    } else if (u >= 0x30 && u <= 0x39) {
+      sink.push('<number>', false);
+    } else {
+      const word = segment.toLowerCase();
+      if (LATIN_WORD.test(word)) sink.push(stem ? stemOf(word, stem, 'en') : word, false);
+      else if (PICTOGRAPHIC.test(segment)) sink.push('<emoji>', false);
+    }
+  }
+  addCjkCharNgrams(text, options, sink);
+}
+
+/** One CJK word; returns whether the next word is negated. */
+function pushCjkWord(
+  word: string,
+  negateNext: boolean,
+  options: TokenizerOptions,
+  stopWords: ReadonlySet<string> | undefined,
+  sink: TermSink,
+): boolean {
+  if (options.negation && CJK_NEGATORS.has(word)) {
+    sink.push(word, false);
+    return true;
+  }
+  if (stopWords?.has(word)) return negateNext;
+  sink.push(word, negateNext);
+  return false;
+}
+
+/** Character n-grams of every CJK run, `#` + the characters. */
+function addCjkCharNgrams(text: string, options: TokenizerOptions, sink: TermSink): void {
   const range = options.cjkCharNgrams === undefined ? ([1, 2] as const) : options.cjkCharNgrams;
   if (!range) return;
-  const chars = Array.from(run);
-  for (let n = range[0]; n <= range[1]; n++) {
-    for (let i = 0; i + n <= chars.length; i++)
-      sink.extras.push(`#${n === 1 ? chars[i] : chars.slice(i, i + n).join('')}`);
+  const [lo, hi] = range;
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const inRun = i < text.length && isCjkCode(text.charCodeAt(i));
+    if (inRun && start < 0) start = i;
+    if (inRun || start < 0) continue;
+    // A run [start, i): slices are characters unless it holds surrogate pairs (Han extension B+).
+    const run = text.slice(start, i);
+    const chars = /[\ud800-\udfff]/.test(run) ? Array.from(run) : undefined;
+    const length = chars ? chars.length : run.length;
+    for (let n = lo; n <= hi; n++) {
+      for (let k = 0; k + n <= length; k++) {
+        sink.extras.push(`#${chars ? chars.slice(k, k + n).join('') : run.slice(k, k + n)}`);
+      }
+    }
+    start = -1;
   }
+}
+
+/** The slower path for CJK messages with emails or links: CJK runs segmented, everything else read by wink. */
+function readCjkRunsWithWink(text: string, locale: string, options: TokenizerOptions, sink: TermSink): void {
+  const stopWords = options.stopWords ? stopWordsFor(locale) : undefined;
+  let at = 0;
+  let negateNext = false;
+  for (const match of text.matchAll(CJK_RUN)) {
+    const before = text.slice(at, match.index);
+    if (/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(before)) readWithWink(before, options, 'en', sink);
+    for (const { segment, isWordLike } of segmenterFor(locale).segment(match[0])) {
+      if (isWordLike) negateNext = pushCjkWord(segment, negateNext, options, stopWords, sink);
+    }
+    at = match.index + match[0].length;
+  }
+  const after = text.slice(at);
+  if (/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(after)) readWithWink(after, options, 'en', sink);
+  addCjkCharNgrams(text, options, sink);
 }
 
 /**
@@ -213,14 +287,6 @@ export function tokenizeTerms(text: string, options: TokenizerOptions): Tokenize
     readWithWink(normalised, options, language, sink);
     return { ...sink, language };
   }
-  let at = 0;
-  for (const match of normalised.matchAll(CJK_RUN)) {
-    const before = normalised.slice(at, match.index);
-    if (/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(before)) readWithWink(before, options, 'en', sink);
-    readCjk(match[0], language, options, sink);
-    at = match.index + match[0].length;
-  }
-  const after = normalised.slice(at);
-  if (/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(after)) readWithWink(after, options, 'en', sink);
+  readCjkMessage(normalised, language, options, sink);
   return { ...sink, language };
 }
