@@ -114,6 +114,9 @@ export function runLanguagesBench(runs: number, clincTexts: readonly string[], s
     `    Rapport (words + char 1-2-grams, linear SVM)      macro-F1 ${fmt(zhRapport.macroF1)}  accuracy ${fmt(zhRapport.accuracy)}`,
   );
   console.log(
+    `    Rapport without CJK word bigrams (cjkWordBigrams: false) macro-F1 ${fmt(zhNoWordBigrams.macroF1)}  accuracy ${fmt(zhNoWordBigrams.accuracy)}`,
+  );
+  console.log(
     `    Rapport default model (trained on ${DEFAULT_MODEL_LANGUAGES.join('+')})     macro-F1 ${fmt(zhDefault.macroF1)}  accuracy ${fmt(zhDefault.accuracy)}`,
   );
   if (sklearnAvailable) {
