@@ -59,9 +59,20 @@ export function loadHeldOutExamples(language?: (typeof SHIPPED_DATA_LANGUAGES)[n
  * first start instead of shipping weights.
  */
 export function buildDefaultModel(): ModelArtifact {
+  // Deterministic for the shipped files, and with four languages it takes ~8x the English-only build:
+  // built once per process (several pipelines in one process, as in tests, share it).
+  const version = defaultModelVersion();
+  if (built?.version === version) return built;
+  built = buildFresh(version);
+  return built;
+}
+
+let built: ModelArtifact | undefined;
+
+function buildFresh(version: string): ModelArtifact {
   const heldOut = loadHeldOutExamples();
   const artifact = trainModel(loadSeedExamples(), {
-    version: defaultModelVersion(),
+    version,
     source: `crm-seed{,.zh,.de,.es}.jsonl (synthetic, ${DEFAULT_MODEL_LANGUAGES.join('/')})`,
   });
   const classifier = loadClassifier(artifact);

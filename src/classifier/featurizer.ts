@@ -210,7 +210,6 @@ export class Featurizer {
       kept = kept.slice(0, config.maxFeatures);
     }
     kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const n = texts.length;
     const idf = new Float32Array(kept.length);
     const finalIndex = new Int32Array(provisional.size).fill(-1);
     // A feature's IDF counts the messages that could have held it: those in the languages it occurs in

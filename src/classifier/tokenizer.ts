@@ -54,7 +54,6 @@ const CJK_RUN =
 const HAS_CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]/;
 // Printable ASCII and whitespace: text that needs no NFKC and no Unicode-aware scanning.
 const ASCII_ONLY = /^[ -~\s]*$/;
-const DIGITS = /^\d+$/;
 /** Words after which the next CJK word is negated: 不想续约, 没有问题, 別再打電話, 要らない is left to n-grams. */
 const CJK_NEGATORS = new Set([
   '不',
