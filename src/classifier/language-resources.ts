@@ -5,7 +5,7 @@ import { stemmer as italian } from '@orama/stemmers/italian';
 import { stemmer as portuguese } from '@orama/stemmers/portuguese';
 import { stemmer as russian } from '@orama/stemmers/russian';
 import { stemmer as spanish } from '@orama/stemmers/spanish';
-import * as stopword from 'stopword';
+import { createRequire } from 'node:module';
 
 /**
  * Snowball stemmers (the Snowball project's generated JavaScript, packaged by @orama/stemmers) for the
@@ -26,18 +26,25 @@ export function snowballStemmerFor(language: string): ((word: string) => string)
   return SNOWBALL[language];
 }
 
-const STOPWORD_LISTS: Record<string, readonly string[]> = {
-  de: stopword.deu,
-  es: stopword.spa,
-  fr: stopword.fra,
-  it: stopword.ita,
-  nl: stopword.nld,
-  pt: stopword.por,
-  ru: stopword.rus,
-  zh: stopword.zho,
-  ja: stopword.jpn,
-  ko: stopword.kor,
+/** ISO 639-3 names of the `stopword` package's lists. */
+const STOPWORD_LIST_NAMES: Record<string, string> = {
+  de: 'deu',
+  es: 'spa',
+  fr: 'fra',
+  it: 'ita',
+  nl: 'nld',
+  pt: 'por',
+  ru: 'rus',
+  zh: 'zho',
+  ja: 'jpn',
+  ko: 'kor',
 };
+
+// Loaded on first use only: stop words are off by default, and the package's 62 lists cost a
+// noticeable part of a cold start's imports (0.2-1 s on the busy 2-core machine).
+let stopwordLists: Record<string, readonly string[]> | undefined;
+const loadStopwordLists = () =>
+  (stopwordLists ??= createRequire(import.meta.url)('stopword') as Record<string, readonly string[]>);
 
 /**
  * Negations and question words stay whatever a stop-word list says: "nicht verlängern" and "不续约"
@@ -53,7 +60,9 @@ const stopWordSets = new Map<string, ReadonlySet<string>>();
 
 /** The stop words of a language (from the `stopword` package) minus negations and question words. */
 export function stopWordsFor(language: string): ReadonlySet<string> | undefined {
-  const list = STOPWORD_LISTS[language];
+  const name = STOPWORD_LIST_NAMES[language];
+  if (!name) return undefined;
+  const list = loadStopwordLists()[name];
   if (!list) return undefined;
   let set = stopWordSets.get(language);
   if (!set) {

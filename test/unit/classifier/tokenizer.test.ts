@@ -98,6 +98,15 @@ describe('tokenizer for any language', () => {
     }
   });
 
+  it('drops stop words when asked, but never negations', () => {
+    const { terms } = tokenizeTerms('Wir werden den Vertrag nicht verlängern', {
+      ...DEFAULT_FEATURIZER_CONFIG,
+      stopWords: true,
+    });
+    expect(terms).not.toContain('wir');
+    expect(terms).toEqual(expect.arrayContaining(['nicht', 'vertrag']));
+  });
+
   it('has nothing to read in an empty text', () => {
     expect(tokens('').terms).toEqual([]);
     expect(tokens('   ').extras).toEqual([]);
