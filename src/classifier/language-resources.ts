@@ -1,29 +1,32 @@
-import { stemmer as dutch } from '@orama/stemmers/dutch';
-import { stemmer as french } from '@orama/stemmers/french';
-import { stemmer as german } from '@orama/stemmers/german';
-import { stemmer as italian } from '@orama/stemmers/italian';
-import { stemmer as portuguese } from '@orama/stemmers/portuguese';
-import { stemmer as russian } from '@orama/stemmers/russian';
-import { stemmer as spanish } from '@orama/stemmers/spanish';
 import { createRequire } from 'node:module';
 
 /**
  * Snowball stemmers (the Snowball project's generated JavaScript, packaged by @orama/stemmers) for the
  * languages the detector names besides English, whose Porter2 stemmer comes with wink.
  */
-const SNOWBALL: Record<string, (word: string) => string> = {
-  de: german,
-  es: spanish,
-  fr: french,
-  it: italian,
-  nl: dutch,
-  pt: portuguese,
-  ru: russian,
+const SNOWBALL_MODULES: Record<string, string> = {
+  de: 'german',
+  es: 'spanish',
+  fr: 'french',
+  it: 'italian',
+  nl: 'dutch',
+  pt: 'portuguese',
+  ru: 'russian',
 };
+const require = createRequire(import.meta.url);
+// Each stemmer loads when a message in its language first needs it, not at every process start.
+const snowballStemmers = new Map<string, (word: string) => string>();
 
 /** The Snowball stemmer of a language other than English, if there is one. */
 export function snowballStemmerFor(language: string): ((word: string) => string) | undefined {
-  return SNOWBALL[language];
+  const module = SNOWBALL_MODULES[language];
+  if (!module) return undefined;
+  let stem = snowballStemmers.get(language);
+  if (!stem) {
+    stem = (require(`@orama/stemmers/${module}`) as { stemmer: (word: string) => string }).stemmer;
+    snowballStemmers.set(language, stem);
+  }
+  return stem;
 }
 
 /** ISO 639-3 names of the `stopword` package's lists. */
@@ -43,8 +46,7 @@ const STOPWORD_LIST_NAMES: Record<string, string> = {
 // Loaded on first use only: stop words are off by default, and the package's 62 lists cost a
 // noticeable part of a cold start's imports (0.2-1 s on the busy 2-core machine).
 let stopwordLists: Record<string, readonly string[]> | undefined;
-const loadStopwordLists = () =>
-  (stopwordLists ??= createRequire(import.meta.url)('stopword') as Record<string, readonly string[]>);
+const loadStopwordLists = () => (stopwordLists ??= require('stopword') as Record<string, readonly string[]>);
 
 /**
  * Negations and question words stay whatever a stop-word list says: "nicht verlängern" and "不续约"
