@@ -28,6 +28,7 @@ import { evaluatePredictions } from '../src/classifier/evaluate.ts';
 import { UNCLASSIFIED, type LabeledExample } from '../src/classifier/labeled-example.ts';
 import { parseModelArtifact } from '../src/classifier/model-artifact.ts';
 import { trainModel } from '../src/classifier/train.ts';
+import { runLanguagesBench } from './classifier-languages.bench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -215,8 +216,8 @@ function benchMlSvm(set: DataSet, dataJson: string): void {
 console.log(`${cpus().length} cores; load average before: ${load()}`);
 if (!haveTime) console.log('/usr/bin/time is missing (apt-get install -y time): no whole-process figures.');
 const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-classifier-'));
+const sets = dataSets();
 try {
-  const sets = dataSets();
   for (const set of sets) {
     if (haveTime) benchDataSet(set, dir);
     benchCalibration(set);
@@ -230,4 +231,12 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+const clincForLanguages = sets.find((s) => s.name === 'CLINC150');
+if (clincForLanguages)
+  runLanguagesBench(
+    runs,
+    clincForLanguages.test.map(([text]) => text),
+    haveSklearn,
+  );
 console.log(`\nload average after: ${load()}`);

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { analyzeMessage, type MessageAnalysis } from '../src/classifier/entities.ts';
 import { confidenceWord } from '../src/classifier/confidence-words.ts';
+import { detectLanguage, languageLabel } from '../src/classifier/language-detector.ts';
 import { suggestFollowUp } from '../src/classifier/suggestion-rules.ts';
 import type { Classifier } from '../src/classifier/classifier.ts';
 import {
@@ -69,7 +70,8 @@ export function planClassification(
   now: Date,
 ): { item: NewClassification; label: string } {
   const timezone = deps.settings.timezone;
-  const analysis = analyzeMessage(message.cleanText, now, timezone);
+  const language = detectLanguage(message.cleanText);
+  const analysis = analyzeMessage(message.cleanText, now, timezone, language);
   const result = classifier.classify(message.cleanText);
   const suggestion = suggestFollowUp({
     label: result.label,
@@ -93,6 +95,7 @@ export function planClassification(
     sentiment: analysis.sentiment,
     entities: analysis.entities,
     modelVersion: classifier.version,
+    language,
   };
   const item: NewClassification = { classification };
   if (suggestion && message.companyId && !message.pendingSuggestion) {
@@ -119,7 +122,7 @@ export async function finishClassified(message: MessageToClassify, deps: Pipelin
   const suggestion = suggestFollowUp({
     label,
     confidence: classification.confidence,
-    sentiment: classification.sentiment ?? 0,
+    sentiment: classification.sentiment,
     entities: analysis.entities,
     mentionedDate: analysis.mentionedDate,
     now: classification.createdAt,
@@ -151,7 +154,9 @@ export async function finishClassified(message: MessageToClassify, deps: Pipelin
 }
 
 function reasonFor(label: string, confidence: number, analysis: MessageAnalysis, churnRisk = false): string {
-  return `Labelled ${label} (${confidenceWord(confidence)})${churnRisk ? ', churn risk' : ''}${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
+  const written =
+    analysis.language === 'en' || analysis.language === 'und' ? '' : `, written in ${languageLabel(analysis.language)}`;
+  return `Labelled ${label} (${confidenceWord(confidence)})${churnRisk ? ', churn risk' : ''}${written}${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
 }
 
 /** Without a linked channel: the default channel of the mailbox the email came from, else the global one. */

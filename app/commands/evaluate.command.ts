@@ -4,12 +4,13 @@ import { loadClassifier } from '../../src/classifier/classifier.ts';
 import { RapportError } from '../../src/errors.ts';
 import { assertKnownLabels, readDataset } from '../../src/classifier/dataset-reader.ts';
 import { evaluatePredictions } from '../../src/classifier/evaluate.ts';
+import { evaluateByLanguage } from '../../src/classifier/evaluate-by-language.ts';
 import { parseModelArtifact, type ModelArtifact } from '../../src/classifier/model-artifact.ts';
 import type { ModelStore } from '../../src/classifier/model-store.ts';
 import { reportCliError, type TextSink } from './classifier-cli-output.ts';
 
 export const EVALUATE_USAGE =
-  'Usage: rapport evaluate --data FILE [--model model.json|VERSION] [--text-column text] [--label-column label] [--json]';
+  'Usage: rapport evaluate --data FILE [--model model.json|VERSION] [--text-column text] [--label-column label] [--language-column language] [--json]';
 
 async function resolveModel(model: string | undefined, store?: ModelStore): Promise<ModelArtifact> {
   if (model && (model.endsWith('.json') || existsSync(model))) {
@@ -53,6 +54,7 @@ export async function runEvaluateCommand(
         model: { type: 'string' },
         'text-column': { type: 'string', default: 'text' },
         'label-column': { type: 'string', default: 'label' },
+        'language-column': { type: 'string', default: 'language' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -66,21 +68,33 @@ export async function runEvaluateCommand(
     const examples = readDataset(values.data, {
       textColumn: values['text-column'],
       labelColumn: values['label-column'],
+      languageColumn: values['language-column'],
     });
     assertKnownLabels(examples, artifact.labels);
     const classifier = loadClassifier(artifact);
+    const predicted = examples.map((e) => classifier.classifyTop(e.text).label);
     const report = evaluatePredictions(
       examples.map((e) => e.label),
-      examples.map((e) => classifier.classifyTop(e.text).label),
+      predicted,
     );
+    // Per language (multilingual issue 18): from the data's language column, else detected.
+    const languages = evaluateByLanguage(examples, predicted);
     if (values.json) {
-      out.write(`${JSON.stringify({ model: artifact.version, ...report })}\n`);
+      out.write(`${JSON.stringify({ model: artifact.version, ...report, languages })}\n`);
       return 0;
     }
     out.write(`Model ${artifact.version} on ${report.n} examples from ${values.data}\n`);
     out.write(
       `Accuracy ${report.accuracy.toFixed(3)}  macro-F1 ${report.macroF1.toFixed(3)}  unclassified ${(report.abstained * 100).toFixed(1)}%\n`,
     );
+    if (Object.keys(languages.byLanguage).length > 1) {
+      out.write(`Per language (${languages.source === 'column' ? 'language column' : 'detected'}):\n`);
+      for (const [language, r] of Object.entries(languages.byLanguage)) {
+        out.write(
+          `  ${language.padEnd(4)} n ${String(r.n).padStart(5)}  accuracy ${r.accuracy.toFixed(3)}  macro-F1 ${r.macroF1.toFixed(3)}  unclassified ${(r.abstained * 100).toFixed(1)}%\n`,
+        );
+      }
+    }
     out.write(`${'label'.padEnd(20)} precision  recall     f1  support\n`);
     for (const [label, m] of Object.entries(report.perClass)) {
       out.write(

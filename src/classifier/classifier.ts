@@ -61,14 +61,16 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
 
   const head = artifact.signals?.churnRisk;
   const headLookup = head ? new Map(head.indices.map((j, k) => [j, k])) : undefined;
-  const top = (text: string, x = featurizer.transform(text)) => {
-    svm.decision(x, margins);
-    const churnRisk = head ? signalProbability(head, x, headLookup) : null;
+  const top = (text: string, vector = featurizer.transform(text)) => {
+    svm.decision(vector, margins);
+    const churnRisk = head ? signalProbability(head, vector, headLookup) : null;
     let best = 0;
     for (let c = 1; c < margins.length; c++) if (margins[c] > margins[best]) best = c;
-    const confidence = plattProbability(margins[best], calibration);
+    // Nothing the model knows (an empty text, an emoji, a language it never saw): the margins are the
+    // biases alone, and whichever label has the largest would win by threshold accident.
+    const confidence = vector.indices.length === 0 ? 0 : plattProbability(margins[best], calibration);
     return {
-      label: confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED,
+      label: vector.indices.length > 0 && confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED,
       topLabel: labels[best],
       confidence,
       margin: margins[best],

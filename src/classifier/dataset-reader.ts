@@ -14,7 +14,13 @@ export interface DatasetColumns {
    * `group`, read when present.
    */
   readonly groupColumn?: string;
+  /** Optional column / key holding the message's language (`zh`, `en`, ...). Default `language`; absent is fine. */
+  readonly languageColumn?: string;
 }
+
+/** A language cell: trimmed, lowercase; empty = not given. */
+const languageOf = (value: unknown): { language?: string } =>
+  typeof value === 'string' && value.trim() !== '' ? { language: value.trim().toLowerCase() } : {};
 
 /** Splits CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes, CRLF) into rows. */
 export function parseCsv(content: string): string[][] {
@@ -60,6 +66,7 @@ function fromCsv(
   textColumn: string,
   labelColumn: string,
   groupColumn: string,
+  languageColumn: string,
 ): LabeledExample[] {
   const [header, ...rows] = parseCsv(content.replace(/^\uFEFF/, ''));
   if (!header)
@@ -78,9 +85,15 @@ function fromCsv(
       );
   }
   const groupAt = names.indexOf(groupColumn);
+  const languageAt = names.indexOf(languageColumn);
   return rows.map((r) => {
     const group = groupAt >= 0 ? (r[groupAt] ?? '').trim() : '';
-    return { text: r[textAt] ?? '', label: (r[labelAt] ?? '').trim(), ...(group ? { group } : {}) };
+    return {
+      text: r[textAt] ?? '',
+      label: (r[labelAt] ?? '').trim(),
+      ...(group ? { group } : {}),
+      ...(languageAt >= 0 ? languageOf(r[languageAt]) : {}),
+    };
   });
 }
 
@@ -90,6 +103,7 @@ function fromJsonl(
   textColumn: string,
   labelColumn: string,
   groupColumn: string,
+  languageColumn: string,
 ): LabeledExample[] {
   const examples: LabeledExample[] = [];
   content.split(/\r?\n/).forEach((line, i) => {
@@ -119,6 +133,7 @@ function fromJsonl(
       label: (value[labelColumn] as string).trim(),
       ...(typeof group === 'string' && group.trim() !== '' ? { group: group.trim() } : {}),
       ...(typeof value.churnRisk === 'boolean' ? { churnRisk: value.churnRisk } : {}),
+      ...languageOf(value[languageColumn]),
     });
   });
   return examples;
@@ -139,11 +154,12 @@ export function parseDataset(
   const textColumn = columns.textColumn ?? 'text';
   const labelColumn = columns.labelColumn ?? 'label';
   const groupColumn = columns.groupColumn ?? 'group';
+  const languageColumn = columns.languageColumn ?? 'language';
   const kind = format ?? (['.jsonl', '.ndjson', '.json'].includes(extname(name).toLowerCase()) ? 'jsonl' : 'csv');
   const examples =
     kind === 'jsonl'
-      ? fromJsonl(content, name, textColumn, labelColumn, groupColumn)
-      : fromCsv(content, name, textColumn, labelColumn, groupColumn);
+      ? fromJsonl(content, name, textColumn, labelColumn, groupColumn, languageColumn)
+      : fromCsv(content, name, textColumn, labelColumn, groupColumn, languageColumn);
   if (examples.length === 0)
     throw new RapportError('invalid_input', `${name} has no examples; add rows with a text and a label.`);
   const blank = examples.findIndex((e) => e.text.trim() === '' || e.label === '');

@@ -1,6 +1,9 @@
 import * as chrono from 'chrono-node';
+import { DATE_LANGUAGES, findDatesIn } from '../domain/localized-dates.ts';
 import { timezoneOffsetMinutes } from '../domain/zoned-time.ts';
 import { adjustEnglishSentiment } from './sentiment-en.ts';
+import { detectLanguage } from './language-detector.ts';
+import { chineseSentiment } from './sentiment-zh.ts';
 import { winkFor } from './wink-instance.ts';
 
 /** Entity types the classifier reports (wink-nlp names). */
@@ -15,10 +18,15 @@ export interface MessageEntity {
 /** Entities, sentiment and the date a message points at. */
 export interface MessageAnalysis {
   readonly entities: MessageEntity[];
-  /** wink-nlp sentiment, -1 (very negative) .. 1 (very positive). */
-  readonly sentiment: number;
-  /** The first future-or-today date/time chrono-node resolves from the text, if any. */
+  /**
+   * -1 (very negative) .. 1 (very positive): wink-nlp for English, a lexicon for Chinese
+   * (sentiment-zh.ts); `null` (unknown) for other languages and Chinese without a sentiment word.
+   */
+  readonly sentiment: number | null;
+  /** The first future-or-today date/time chrono-node resolves from the text (in its language), if any. */
   readonly mentionedDate: Date | null;
+  /** The language the text was read in (given, or detected). */
+  readonly language: string;
 }
 
 const KEPT = new Set<string>(['DATE', 'TIME', 'DURATION', 'MONEY', 'EMAIL', 'PHONE', 'URL']);
@@ -34,16 +42,23 @@ const PHONE = /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,
 export const MAY_MENTION_DATE =
   /\d|\b(?:now|today|tonight|tomorrow|tmrw?|yesterday|noon|midnight|morning|afternoon|evening|night|weekend|weeks?|months?|years?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?|quarter|sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tues?|wed|thu|thur|thurs|fri|sat|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an|half|couple|few|several|dawn|dusk|eod|eow|christmas|xmas)\b/i;
 
+/** Languages whose sentiment Rapport can tell (others get `null`, not a confident 0). */
+const SENTIMENT_LANGUAGES = new Set(['en', 'und', 'zh']);
+
 /**
  * Extracts entities and sentiment with wink-nlp (pipeline `sbd`, `negation`, `sentiment`, `ner`
- * only) and resolves dates with chrono-node relative to `referenceDate` in `timezone`.
+ * only) and resolves dates with chrono-node relative to `referenceDate` in `timezone`, in the
+ * message's language: chrono's locale for zh/de/es/fr/ja/nl/pt/ru (see localized-dates.ts), English
+ * otherwise. Sentiment is dispatched by language too.
  *
  * @param timezone - IANA zone or UTC offset in minutes used for "tomorrow at 3pm". Default `UTC`.
+ * @param language - the message's language (Message.language); detected when not given.
  */
 export function analyzeMessage(
   text: string,
   referenceDate: Date = new Date(),
   timezone: string | number = 'UTC',
+  language: string = detectLanguage(text),
 ): MessageAnalysis {
   const nlp = winkFor(['sbd', 'negation', 'sentiment', 'ner']);
   const doc = nlp.readDoc(text);
@@ -54,17 +69,24 @@ export function analyzeMessage(
   for (const match of text.match(PHONE) ?? []) {
     if (match.replace(/\D/g, '').length >= 7) entities.push({ type: 'PHONE', value: match.trim() });
   }
-  const offset =
-    typeof timezone === 'number'
-      ? timezone
-      : timezoneOffsetMinutes(timezone, referenceDate) /* chrono-node takes offsets, not zone names */;
-  const parsed = MAY_MENTION_DATE.test(text)
-    ? chrono.parse(text, { instant: referenceDate, timezone: offset }, { forwardDate: true })
-    : [];
-  const first = parsed.find((p) => p.start.date().getTime() >= referenceDate.getTime() - 86_400_000);
-  return {
-    entities,
-    sentiment: adjustEnglishSentiment(text, doc.out(nlp.its.sentiment) as unknown as number),
-    mentionedDate: first ? first.start.date() : null,
-  };
+  const notPast = (at: Date) => at.getTime() >= referenceDate.getTime() - 86_400_000;
+  let mentionedDate: Date | null = null;
+  if (language !== 'en' && language !== 'und' && (DATE_LANGUAGES as readonly string[]).includes(language)) {
+    mentionedDate = findDatesIn(text, language, referenceDate, timezone).find((d) => notPast(d.at))?.at ?? null;
+  } else if (MAY_MENTION_DATE.test(text)) {
+    const offset =
+      typeof timezone === 'number'
+        ? timezone
+        : timezoneOffsetMinutes(timezone, referenceDate) /* chrono-node takes offsets, not zone names */;
+    const parsed = chrono.parse(text, { instant: referenceDate, timezone: offset }, { forwardDate: true });
+    mentionedDate = parsed.find((p) => notPast(p.start.date()))?.start.date() ?? null;
+  }
+  let sentiment: number | null = null;
+  if (language === 'zh') sentiment = chineseSentiment(text);
+  else if (SENTIMENT_LANGUAGES.has(language))
+    sentiment =
+      language === 'en' || language === 'und'
+        ? adjustEnglishSentiment(text, doc.out(nlp.its.sentiment) as unknown as number)
+        : (doc.out(nlp.its.sentiment) as unknown as number);
+  return { entities, sentiment, mentionedDate, language };
 }

@@ -13,6 +13,8 @@ export interface LabeledExample {
    * Unset means "as the label says" (`churn` = yes, anything else = no).
    */
   readonly churnRisk?: boolean;
+  /** The language the data says it is in (a `language` column), when it says; evaluation detects it otherwise. */
+  readonly language?: string;
 }
 
 /** The label given to a message that fits no label well enough (confidence below the model's threshold). */

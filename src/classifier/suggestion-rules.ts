@@ -40,7 +40,8 @@ export interface FollowUpSuggestion {
 export interface SuggestionInput {
   readonly label: string;
   readonly confidence: number;
-  readonly sentiment: number;
+  /** null = unknown (no sentiment model for the language): rules that need a sentiment do not match. */
+  readonly sentiment: number | null;
   readonly entities: readonly MessageEntity[];
   /** Date resolved from the message (see analyzeMessage), if any. */
   readonly mentionedDate?: Date | null;
@@ -146,7 +147,7 @@ export function suggestFollowUp(
   const index = rules.findIndex(
     (r) =>
       r.label === input.label &&
-      (r.maxSentiment === undefined || input.sentiment <= r.maxSentiment) &&
+      (r.maxSentiment === undefined || (input.sentiment !== null && input.sentiment <= r.maxSentiment)) &&
       (!r.needsDate || date !== null) &&
       (r.minConfidence === undefined || input.confidence >= r.minConfidence) &&
       (!r.churnRisk || input.churnRisk === true),

@@ -1,3 +1,5 @@
+import { detectLanguage, type LanguageCode } from './language-detector.ts';
+import { snowballStemmerFor, stopWordsFor } from './language-resources.ts';
 import { winkFor, winkStemmer } from './wink-instance.ts';
 
 /** How a word is normalised before it becomes a feature. */
@@ -5,16 +7,30 @@ export type TermForm = 'stem' | 'lemma' | 'normal';
 
 /** Options for {@link tokenizeTerms}. */
 export interface TokenizerOptions {
-  /** `stem` (wink's Porter2 stemmer), `lemma` (wink's lemmatiser) or `normal` (lowercased). Default `stem`. */
+  /** `stem` (wink's Porter2 for English, Snowball for de/es/fr/...), `lemma` (wink, English) or `normal` (lowercased). Default `stem`. */
   readonly termForm: TermForm;
-  /** Prefix words in a negated span (wink's negation stage) with `not_`. Default `true`. */
+  /** Prefix words in a negated span (wink's negation stage; the next word after 不/没/別... in CJK) with `not_`. Default `true`. */
   readonly negation: boolean;
+  /**
+   * Any language (default `true`): NFKC normalisation, CJK word segmentation with `Intl.Segmenter`
+   * and character n-grams, language-specific stems and stop words. `false` is the English-only
+   * tokenizer of models trained before it existed (a CJK sentence is one unknown token).
+   */
+  readonly multilingual?: boolean;
+  /** Character n-gram lengths `[min, max]` inside CJK runs (Han, kana, Hangul); `null` for none. Default `[1, 2]`. */
+  readonly cjkCharNgrams?: readonly [number, number] | null;
+  /** Drop stop words in languages other than English (negations are kept). Default `false`. */
+  readonly stopWords?: boolean;
 }
 
 /** One message as terms, and which of them sit in a negated span (unigrams become `not_<term>`). */
 export interface TokenizedText {
   readonly terms: string[];
   readonly negated: boolean[];
+  /** Features that are not words and take part in no word n-gram: CJK character n-grams (`#价格`). */
+  readonly extras: string[];
+  /** The detected language (`und` when the tokenizer is not multilingual). */
+  readonly language: LanguageCode;
 }
 
 // Token types whose surface form carries no intent; the type itself does ("they sent an email").
@@ -32,116 +48,244 @@ const PLACEHOLDER_TYPES = new Set([
 const DROPPED_TYPES = new Set(['punctuation', 'symbol', 'tabCRLF']);
 const CLITIC = /^(.+?)('s|'re|'ve|'ll|'d|'m|n't)$/;
 
-// Stemming a word costs ~10 µs; messages reuse a small vocabulary, so a bounded memo pays for itself.
-const STEM_CACHE_LIMIT = 200_000;
-const stemCache = new Map<string, string>();
+// Han (with extensions A/B+), kana (and half-width katakana), Hangul: the scripts written without spaces.
+const CJK_RUN =
+  /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u{20000}-\u{2ffff}]+/gu;
+const HAS_CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]/;
+// Printable ASCII and whitespace: text that needs no NFKC and no Unicode-aware scanning.
+const ASCII_ONLY = /^[ -~\s]*$/;
+/** Words after which the next CJK word is negated: 不想续约, 没有问题, 別再打電話, 要らない is left to n-grams. */
+const CJK_NEGATORS = new Set([
+  '不',
+  '没',
+  '没有',
+  '沒',
+  '沒有',
+  '别',
+  '別',
+  '未',
+  '无',
+  '無',
+  '勿',
+  '不要',
+  '不会',
+  '不能',
+  '不用',
+  '不想',
+  '不再',
+  '不打算',
+  '不需要',
+  '不必',
+  '没法',
+  '无法',
+  '無法',
+  '不會',
+  '不想再',
+  '안',
+  '못',
+]);
 
-function stemOf(word: string, stem: (w: string) => string): string {
-  let s = stemCache.get(word);
-  if (s === undefined) {
-    s = stem(word);
-    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
-    stemCache.set(word, s);
+const segmenters = new Map<string, Intl.Segmenter>();
+function segmenterFor(language: string): Intl.Segmenter {
+  let s = segmenters.get(language);
+  if (!s) {
+    s = new Intl.Segmenter(language, { granularity: 'word' });
+    segmenters.set(language, s);
   }
   return s;
 }
 
-/**
- * Turns a message into normalised terms with wink-nlp: wink tokenises (contractions split,
- * emails/URLs/times recognised), its `negation` stage flags the words a negation governs, and each
- * word is lowercased and stemmed or lemmatised. Only the `negation` stage runs: sentence
- * boundaries, POS and NER are not needed here and would halve throughput.
- */
-export function tokenizeTerms(text: string, options: TokenizerOptions): TokenizedText {
-  const doc = readTokens(text, options);
-  return termsOfTokens(doc, 0, doc.types.length, options);
-}
+// Stemming a word costs ~10 µs; messages reuse a small vocabulary, so a bounded memo pays for itself.
+const STEM_CACHE_LIMIT = 200_000;
+const stemCache = new Map<string, string>();
 
-/**
- * A word wink reads as one plain token and that no message contains: it marks where one message
- * of a batch ends. The full stops around it end any negation span (wink's negation stops at
- * punctuation), so no message's negation reaches into the next.
- */
-const BATCH_MARK = 'qxzbatchmarkqxz';
-const BATCH_SEPARATOR = ` . ${BATCH_MARK} . `;
-/** Messages per wink document: beyond ~64 the saving per message flattens out. */
-const BATCH_SIZE = 64;
-
-/**
- * {@link tokenizeTerms} for many messages at once, with exactly the same result per message.
- * wink spends most of a short message's time setting up the document (16 µs of a 21 µs
- * CLINC150 query), so messages are read 64 to a document, joined by a separator that ends
- * negation spans, and split again by its marker: 4-5x faster per message.
- */
-export function tokenizeTermsBatch(texts: readonly string[], options: TokenizerOptions): TokenizedText[] {
-  const out: TokenizedText[] = new Array(texts.length);
-  for (let from = 0; from < texts.length; from += BATCH_SIZE) {
-    const chunk: number[] = [];
-    for (let i = from; i < Math.min(from + BATCH_SIZE, texts.length); i++) {
-      // A message containing the marker itself (never seen in practice) is read on its own.
-      if (texts[i].toLowerCase().includes(BATCH_MARK)) out[i] = tokenizeTerms(texts[i], options);
-      else chunk.push(i);
-    }
-    if (chunk.length === 0) continue;
-    const doc = readTokens(chunk.map((i) => texts[i]).join(BATCH_SEPARATOR), options);
-    let begin = 0;
-    let message = 0;
-    for (let t = 0; t <= doc.forms.length; t++) {
-      if (t < doc.forms.length && doc.forms[t] !== BATCH_MARK) continue;
-      // The separator's full stops are punctuation, which termsOfTokens drops anyway.
-      out[chunk[message++]] = termsOfTokens(doc, begin, t, options);
-      begin = t + 1;
-    }
+function stemOf(word: string, stem: (w: string) => string, language: string): string {
+  const key = language === 'en' ? word : `${language}:${word}`;
+  let s = stemCache.get(key);
+  if (s === undefined) {
+    s = stem(word);
+    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+    stemCache.set(key, s);
   }
-  return out;
+  return s;
 }
 
-/** A wink document as parallel arrays: token types, normalised forms and negation flags. */
-interface ReadTokens {
-  readonly types: string[];
-  readonly forms: string[];
-  readonly negated: boolean[] | undefined;
+/** Collects terms, their negation flags and extra features while a message is read run by run. */
+class TermSink {
+  readonly terms: string[] = [];
+  readonly negated: boolean[] = [];
+  readonly extras: string[] = [];
+  push(term: string, isNegated: boolean): void {
+    this.terms.push(term);
+    this.negated.push(isNegated);
+  }
 }
 
-function readTokens(text: string, options: TokenizerOptions): ReadTokens {
+/**
+ * Non-CJK text with wink-nlp: wink tokenises (contractions split, emails/URLs/times recognised), its
+ * `negation` stage flags the words a negation governs, and each word is lowercased and stemmed
+ * (Porter2 for English and undetermined text, Snowball for a detected de/es/fr/pt/it/nl/ru) or
+ * lemmatised. Only the `negation` stage runs: sentence boundaries, POS and NER would halve throughput.
+ */
+function readWithWink(text: string, options: TokenizerOptions, language: string, sink: TermSink): void {
   const nlp = winkFor(options.negation ? ['negation'] : []);
   const its = nlp.its;
   const tokens = nlp.readDoc(text).tokens();
-  return {
-    types: tokens.out(its.type) as string[],
-    forms: (
-      (options.termForm === 'lemma'
-        ? tokens.out(its.lemma as unknown as typeof its.normal)
-        : tokens.out(its.normal)) as string[]
-    ).map((f) => f.replace(/\u2019/g, "'")),
-    negated: options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined,
-  };
-}
-
-/** Terms of the tokens `from..to` (exclusive) of a read document. */
-function termsOfTokens(doc: ReadTokens, from: number, to: number, options: TokenizerOptions): TokenizedText {
-  const stem = options.termForm === 'stem' ? winkStemmer() : undefined;
-  const terms: string[] = [];
-  const negatedTerms: boolean[] = [];
-  const push = (term: string, isNegated: boolean) => {
-    terms.push(term);
-    negatedTerms.push(isNegated);
-  };
-  const { types, forms, negated } = doc;
-  for (let i = from; i < to; i++) {
+  const types = tokens.out(its.type) as string[];
+  const forms = (
+    (options.termForm === 'lemma'
+      ? tokens.out(its.lemma as unknown as typeof its.normal)
+      : tokens.out(its.normal)) as string[]
+  ).map((f) => f.replace(/\u2019/g, "'"));
+  const negated = options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined;
+  const snowball = options.multilingual !== false ? snowballStemmerFor(language) : undefined;
+  const stem = options.termForm !== 'stem' ? undefined : (snowball ?? winkStemmer());
+  const stemLanguage = snowball ? language : 'en';
+  const stopWords = options.multilingual !== false && options.stopWords ? stopWordsFor(language) : undefined;
+  for (let i = 0; i < types.length; i++) {
     const type = types[i];
     if (DROPPED_TYPES.has(type)) continue;
     const isNegated = negated !== undefined && negated[i];
     if (PLACEHOLDER_TYPES.has(type)) {
-      push(`<${type}>`, isNegated);
+      sink.push(`<${type}>`, isNegated);
       continue;
     }
+    if (stopWords?.has(forms[i])) continue;
     // wink learns unknown words as it reads: after seeing "tony's," once it keeps "tony's" whole,
     // before that it splits "tony" + "'s". Splitting clitics ourselves keeps the terms (and so the
     // model) independent of what the process has read before.
     const clitic = forms[i].includes("'") ? CLITIC.exec(forms[i]) : null;
     const parts = clitic ? [clitic[1], clitic[2] === "n't" ? 'not' : clitic[2]] : [forms[i]];
-    for (const part of parts) push(stem ? stemOf(part, stem) : part, isNegated);
+    for (const part of parts) sink.push(stem ? stemOf(part, stem, stemLanguage) : part, isNegated);
   }
-  return { terms, negated: negatedTerms };
+}
+
+const isCjkCode = (u: number) =>
+  (u >= 0x4e00 && u <= 0x9fff) ||
+  (u >= 0x3400 && u <= 0x4dbf) ||
+  (u >= 0x3040 && u <= 0x30ff) ||
+  (u >= 0x31f0 && u <= 0x31ff) ||
+  (u >= 0xac00 && u <= 0xd7af) ||
+  (u >= 0xf900 && u <= 0xfaff) ||
+  (u >= 0xff66 && u <= 0xff9f) ||
+  (u >= 0x1100 && u <= 0x11ff) ||
+  (u >= 0x3130 && u <= 0x318f) ||
+  (u >= 0xd840 && u <= 0xd87f); /* high surrogate of Han extension B+ */
+const LATIN_WORD = /^[a-z][a-z'\u00c0-\u024f-]*$/;
+const PICTOGRAPHIC = /\p{Extended_Pictographic}/u;
+// Emails and links need wink's placeholders; the segmenter would cut them into pieces.
+const NEEDS_WINK = /@|:\/\/|www\./i;
+
+/**
+ * A message with CJK text: one `Intl.Segmenter` pass over the whole message (ICU's dictionary
+ * segmentation for Chinese and Japanese, spaces for Korean; a pass per run cost a segmenter set-up
+ * each). CJK words become terms, the word after a negator flagged; digits become `<number>`; Latin
+ * words inside ("API文档", "demo") are lowercased and Porter2-stemmed as in English; pictographs are
+ * `<emoji>`. Character n-grams of each CJK run are added as extra features: they catch what the
+ * dictionary splits differently (客服, 续约) and cost little. Characters are kept as written:
+ * traditional and simplified stay distinct. Messages with emails or links take the slower path that
+ * reads their non-CJK parts with wink (placeholders for the addresses).
+ */
+function readCjkMessage(text: string, language: string, options: TokenizerOptions, sink: TermSink): void {
+  const locale = language === 'ja' || language === 'ko' ? language : 'zh';
+  if (NEEDS_WINK.test(text)) {
+    readCjkRunsWithWink(text, locale, options, sink);
+    return;
+  }
+  const stopWords = options.stopWords ? stopWordsFor(locale) : undefined;
+  const stem = options.termForm === 'stem' ? winkStemmer() : undefined;
+  let negateNext = false;
+  for (const { segment } of segmenterFor(locale).segment(text)) {
+    const u = segment.charCodeAt(0);
+    if (isCjkCode(u)) {
+      negateNext = pushCjkWord(segment, negateNext, options, stopWords, sink);
+    } else if (u >= 0x30 && u <= 0x39) {
+      sink.push('<number>', false);
+    } else {
+      const word = segment.toLowerCase();
+      if (LATIN_WORD.test(word)) sink.push(stem ? stemOf(word, stem, 'en') : word, false);
+      else if (PICTOGRAPHIC.test(segment)) sink.push('<emoji>', false);
+    }
+  }
+  addCjkCharNgrams(text, options, sink);
+}
+
+/** One CJK word; returns whether the next word is negated. */
+function pushCjkWord(
+  word: string,
+  negateNext: boolean,
+  options: TokenizerOptions,
+  stopWords: ReadonlySet<string> | undefined,
+  sink: TermSink,
+): boolean {
+  if (options.negation && CJK_NEGATORS.has(word)) {
+    sink.push(word, false);
+    return true;
+  }
+  if (stopWords?.has(word)) return negateNext;
+  sink.push(word, negateNext);
+  return false;
+}
+
+/** Character n-grams of every CJK run, `#` + the characters. */
+function addCjkCharNgrams(text: string, options: TokenizerOptions, sink: TermSink): void {
+  const range = options.cjkCharNgrams === undefined ? ([1, 2] as const) : options.cjkCharNgrams;
+  if (!range) return;
+  const [lo, hi] = range;
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const inRun = i < text.length && isCjkCode(text.charCodeAt(i));
+    if (inRun && start < 0) start = i;
+    if (inRun || start < 0) continue;
+    // A run [start, i): slices are characters unless it holds surrogate pairs (Han extension B+).
+    const run = text.slice(start, i);
+    const chars = /[\ud800-\udfff]/.test(run) ? Array.from(run) : undefined;
+    const length = chars ? chars.length : run.length;
+    for (let n = lo; n <= hi; n++) {
+      for (let k = 0; k + n <= length; k++) {
+        sink.extras.push(`#${chars ? chars.slice(k, k + n).join('') : run.slice(k, k + n)}`);
+      }
+    }
+    start = -1;
+  }
+}
+
+/** The slower path for CJK messages with emails or links: CJK runs segmented, everything else read by wink. */
+function readCjkRunsWithWink(text: string, locale: string, options: TokenizerOptions, sink: TermSink): void {
+  const stopWords = options.stopWords ? stopWordsFor(locale) : undefined;
+  let at = 0;
+  let negateNext = false;
+  for (const match of text.matchAll(CJK_RUN)) {
+    const before = text.slice(at, match.index);
+    if (/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(before)) readWithWink(before, options, 'en', sink);
+    for (const { segment, isWordLike } of segmenterFor(locale).segment(match[0])) {
+      if (isWordLike) negateNext = pushCjkWord(segment, negateNext, options, stopWords, sink);
+    }
+    at = match.index + match[0].length;
+  }
+  const after = text.slice(at);
+  if (/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(after)) readWithWink(after, options, 'en', sink);
+  addCjkCharNgrams(text, options, sink);
+}
+
+/**
+ * Turns a message into normalised terms. Multilingual (the default): the text is NFKC-normalised
+ * (full-width letters and digits become ASCII, compatibility forms fold; Han characters are left as
+ * they are), its language detected, runs of CJK script read by {@link readCjk} and everything else by
+ * wink-nlp with the language's stemmer. English text gives exactly the terms it gave before.
+ */
+export function tokenizeTerms(text: string, options: TokenizerOptions): TokenizedText {
+  const sink = new TermSink();
+  if (options.multilingual === false) {
+    readWithWink(text, options, 'en', sink);
+    return { ...sink, language: 'und' };
+  }
+  const normalised = ASCII_ONLY.test(text) ? text : text.normalize('NFKC');
+  const language = detectLanguage(normalised);
+  if (!HAS_CJK.test(normalised)) {
+    readWithWink(normalised, options, language, sink);
+    return { ...sink, language };
+  }
+  readCjkMessage(normalised, language, options, sink);
+  return { ...sink, language };
 }

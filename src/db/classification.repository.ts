@@ -141,17 +141,22 @@ WITH i AS (
     ['reason', 'text'],
     ['"assigneeRepId"', 'uuid'],
     ['"defaultTarget"', 'text'],
+    ['language', 'text'],
   ])}
 ), c AS (
   INSERT INTO "Classification" (id, "recordId", "messageId", label, confidence, scores, sentiment, entities, "modelVersion", "createdAt")
-  SELECT id, "recordId", "messageId", label, confidence, scores::jsonb, sentiment, entities::jsonb, "modelVersion", $18::timestamptz FROM i
+  SELECT id, "recordId", "messageId", label, confidence, scores::jsonb, sentiment, entities::jsonb, "modelVersion", $19::timestamptz FROM i
   ON CONFLICT ("recordId", "messageId") DO NOTHING
   RETURNING id, "messageId"
+), l AS (
+  -- The language the message was read in: written with its classification, never in a statement of its own.
+  UPDATE "Message" m SET language = i.language FROM i
+  WHERE m.id = i."messageId" AND i.language IS NOT NULL AND m.language IS DISTINCT FROM i.language
 ), f AS (
   ${INSERT_SUGGESTION_COLUMNS}
   SELECT i."followUpId", i."companyId", i."recordId", c.id, i.title, i."dueAt"::timestamptz, 'suggested'::"FollowUpStatus", 'suggested'::"FollowUpSource", i.priority, i.reason,
     ${targetOf('i."companyId"', 'i."defaultTarget"')},
-    i."assigneeRepId", $18::timestamptz, $18::timestamptz
+    i."assigneeRepId", $19::timestamptz, $19::timestamptz
   FROM c JOIN i ON i.id = c.id
   WHERE i."followUpId" IS NOT NULL
   ON CONFLICT DO NOTHING
@@ -173,9 +178,12 @@ export interface NewClassificationRow {
   label: string;
   confidence: number;
   scores: unknown;
-  sentiment: number;
+  /** null: unknown (a language without a sentiment model). */
+  sentiment: number | null;
   entities: unknown;
   modelVersion: string;
+  /** The message's language (ISO 639-1 or `und`), stored on the Message in the same statement. */
+  language?: string | null;
 }
 
 /** One classification to store, with the suggestion it makes (if any). */
@@ -215,7 +223,7 @@ export async function insertClassifications(
   items: readonly NewClassification[],
   now = new Date(),
 ): Promise<Map<string, WrittenClassification>> {
-  const cols: unknown[][] = Array.from({ length: 17 }, () => []);
+  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
   for (const { classification: c, suggestion: s } of items) {
     const suggest = s && c.companyId;
     const values = [
@@ -236,6 +244,7 @@ export async function insertClassifications(
       s?.reason ?? null,
       c.assigneeRepId,
       s?.defaultTarget ?? null,
+      c.language ?? null,
     ];
     values.forEach((v, i) => {
       cols[i].push(v);

@@ -13,7 +13,15 @@ export interface RecordSummary {
   /** The label reps see: a correction wins over the classifier's label. */
   label: string | null;
   labelCorrected: boolean;
-  messages: Array<{ id: string; authorName: string | null; text: string; sentAt: Date; direction: string }>;
+  /** `language`: ISO 639-1 code the classifier read the message in (`und`: could not tell; null: not classified). */
+  messages: Array<{
+    id: string;
+    authorName: string | null;
+    text: string;
+    sentAt: Date;
+    direction: string;
+    language: string | null;
+  }>;
 }
 
 export interface CustomerCard {
@@ -65,7 +73,7 @@ export async function getCustomerCard(
         messages: {
           orderBy: { sentAt: 'asc' },
           take: opts.messageLimit ?? 1,
-          select: { id: true, authorName: true, text: true, sentAt: true, direction: true },
+          select: { id: true, authorName: true, text: true, sentAt: true, direction: true, language: true },
         },
         classifications: { orderBy: { createdAt: 'desc' }, take: 1, select: { label: true, correctedLabel: true } },
       },

@@ -51,8 +51,16 @@ async function load() {
               `${when(r.lastMessageAt)} · ${r.channelKind}${r.label ? ` · ${r.label}${r.labelCorrected ? ' (corrected)' : ''}` : ''}`,
             ),
           );
-          for (const m of r.messages)
-            item.append(el('div', 'message', `${m.authorName ? `${m.authorName}: ` : ''}${m.text}`));
+          for (const m of r.messages) {
+            const message = el('div', 'message', `${m.authorName ? `${m.authorName}: ` : ''}${m.text}`);
+            // The language the classifier read it in, for anything but English: reps see at once who wrote Chinese.
+            if (m.language && m.language !== 'en' && m.language !== 'und') {
+              message.lang = m.language;
+              message.title = `language: ${m.language}`;
+              message.prepend(el('span', 'muted', `[${m.language}] `));
+            }
+            item.append(message);
+          }
           return item;
         })
       : [el('li', 'muted', 'Nothing logged yet.')]),

@@ -1,3 +1,4 @@
+import { languageLabel } from '../../classifier/language-detector.ts';
 import { formatInZone } from '../../domain/zoned-time.ts';
 import { getCustomerCard } from '../../services/customer-card.service.ts';
 import type { Command } from '../parse-command.ts';
@@ -12,7 +13,7 @@ export async function handleLookup(cmd: Extract<Command, { kind: 'lookup' }>, h:
   const card = await getCustomerCard(h.deps.db, match.companyId);
   const contacts = card.contacts.map((c) => (c.emails.length ? `${c.name} <${c.emails.join(', ')}>` : c.name));
   const recordSections: ReplySection[] = card.records.map((r) => ({
-    title: `${formatInZone(r.lastMessageAt, h.timeZone)} · ${r.channelKind}${r.label ? ` · ${r.label}${r.labelCorrected ? ' (corrected)' : ''}` : ''}`,
+    title: `${formatInZone(r.lastMessageAt, h.timeZone)} · ${r.channelKind}${r.label ? ` · ${r.label}${r.labelCorrected ? ' (corrected)' : ''}` : ''}${languageNote(r.messages[0]?.language)}`,
     text: snippet(r.messages[0]?.text ?? r.subject ?? ''),
     buttons: r.label
       ? [
@@ -44,6 +45,11 @@ export async function handleLookup(cmd: Extract<Command, { kind: 'lookup' }>, h:
     ],
     footer: `Customer id ${card.company.id}`,
   };
+}
+
+/** " · Chinese (zh)" for a record in another language than English; nothing for English or unknown. */
+function languageNote(language: string | null | undefined): string {
+  return language && language !== 'en' && language !== 'und' ? ` · ${languageLabel(language)}` : '';
 }
 
 function snippet(text: string, max = 280): string {

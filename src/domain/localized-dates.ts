@@ -1,0 +1,113 @@
+import * as chrono from 'chrono-node';
+import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
+
+/** A date named in a text, with the words that named it and where they start. */
+export interface FoundDate {
+  readonly at: Date;
+  readonly text: string;
+  readonly index: number;
+}
+
+type EndOfPeriod = { readonly pattern: RegExp; readonly resolve: (ref: WallDate) => WallDate };
+type WallDate = { year: number; month: number; day: number };
+
+const lastDayOf = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const nextMonth = ({ year, month }: WallDate): WallDate =>
+  month === 12 ? { year: year + 1, month: 1, day: 1 } : { year, month: month + 1, day: 1 };
+const endOfMonth = (d: WallDate): WallDate => ({ ...d, day: lastDayOf(d.year, d.month) });
+
+/**
+ * Ends and starts of months and years that chrono's locales do not know (月底, 下个月初, Monatsende,
+ * fin de mes): common in customers' messages about payments, renewals and cancellations.
+ */
+const PERIODS: Record<string, readonly EndOfPeriod[]> = {
+  zh: [
+    { pattern: /下(?:个)?月(?:底|末)/, resolve: (d) => endOfMonth(nextMonth(d)) },
+    { pattern: /(?:下(?:个)?月初)/, resolve: (d) => nextMonth(d) },
+    { pattern: /(?:本|这个?|當|当)?月(?:底|末)/, resolve: endOfMonth },
+    { pattern: /(?:今|本)?年(?:底|末)/, resolve: (d) => ({ year: d.year, month: 12, day: 31 }) },
+  ],
+  de: [
+    { pattern: /\b(?:Monatsende|Ende (?:des|dieses) Monats)\b/i, resolve: endOfMonth },
+    {
+      pattern: /\b(?:Jahresende|Ende (?:des|dieses) Jahres)\b/i,
+      resolve: (d) => ({ year: d.year, month: 12, day: 31 }),
+    },
+  ],
+  es: [
+    { pattern: /\bfin(?:al)? de(?:l)? mes\b/i, resolve: endOfMonth },
+    { pattern: /\bfin(?:al)? de(?:l)? año\b/i, resolve: (d) => ({ year: d.year, month: 12, day: 31 }) },
+  ],
+  fr: [{ pattern: /\bfin (?:du|de ce) mois\b/i, resolve: endOfMonth }],
+};
+
+/** chrono-node's parser for a language (`zh` reads simplified and traditional), English otherwise. */
+function parsersFor(language: string): Pick<chrono.Chrono, 'parse'>[] {
+  switch (language) {
+    case 'zh':
+      // The combined chrono.zh misses 后天 and other words each script's parser knows.
+      return [chrono.zh.hans.casual, chrono.zh.hant.casual];
+    case 'de':
+    case 'es':
+    case 'fr':
+    case 'ja':
+    case 'nl':
+    case 'pt':
+    case 'ru':
+      return [(chrono as unknown as Record<string, { casual: chrono.Chrono }>)[language].casual];
+    default:
+      return [chrono.casual];
+  }
+}
+
+/** Languages whose dates are read with their own chrono-node locale (others with English). */
+export const DATE_LANGUAGES = ['en', 'zh', 'de', 'es', 'fr', 'ja', 'nl', 'pt', 'ru'] as const;
+
+/**
+ * The dates a text names, read in its language in `timeZone`, in order of appearance: chrono-node's
+ * locale for that language, plus ends/starts of months and years it lacks. A date without a time is
+ * `defaultHour`:00 local time (chrono's own default is noon). The command grammar's `remind 华为
+ * 下周二 发报价` can reuse this with the rep's or message's language.
+ *
+ * @param forwardDate - read "Friday" as the coming one (default `true`).
+ */
+export function findDatesIn(
+  text: string,
+  language: string,
+  reference: Date,
+  timeZone: string | number,
+  { forwardDate = true, defaultHour = 12 }: { forwardDate?: boolean; defaultHour?: number } = {},
+): FoundDate[] {
+  const offset = typeof timeZone === 'number' ? timeZone : timezoneOffsetMinutes(timeZone, reference);
+  const found: FoundDate[] = [];
+  // Every parser of the language reads the text (simplified and traditional Chinese each know words
+  // the other misses: 下週三 is only the traditional one's); where their matches overlap, the longest wins.
+  for (const parser of parsersFor(language)) {
+    for (const r of parser.parse(text, { instant: reference, timezone: offset }, { forwardDate })) {
+      const candidate = { at: r.start.date(), text: r.text, index: r.index };
+      const overlapping = found.findIndex(
+        (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
+      );
+      if (overlapping < 0) found.push(candidate);
+      else if (candidate.text.length > found[overlapping].text.length) found[overlapping] = candidate;
+    }
+  }
+  const zone = typeof timeZone === 'string' ? timeZone : undefined;
+  const wall = zone ? instantToWallClock(reference, zone) : wallAtOffset(reference, offset);
+  for (const period of PERIODS[language] ?? []) {
+    const match = period.pattern.exec(text);
+    if (!match || found.some((f) => match.index >= f.index && match.index < f.index + f.text.length)) continue;
+    const day = period.resolve({ year: wall.year, month: wall.month, day: wall.day });
+    const local = { ...day, hour: defaultHour, minute: 0 };
+    const at = zone
+      ? zonedWallClockToInstant(local, zone)
+      : new Date(Date.UTC(day.year, day.month - 1, day.day, defaultHour) - offset * 60_000);
+    found.push({ at, text: match[0], index: match.index });
+  }
+  return found.sort((a, b) => a.index - b.index);
+}
+
+function wallAtOffset(at: Date, offsetMinutes: number): WallDate {
+  const shifted = new Date(at.getTime() + offsetMinutes * 60_000);
+  return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
+}
