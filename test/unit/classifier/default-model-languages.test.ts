@@ -14,7 +14,8 @@ describe('default CRM model in Chinese, German and Spanish', () => {
     const examples = loadHeldOutExamples(language);
     return evaluatePredictions(
       examples.map((e) => e.label),
-      examples.map((e) => classifier.classifyTop(e.text).label),
+      // Top label: abstaining is the calibration's decision (a threshold shared by all languages).
+      examples.map((e) => classifier.classifyTop(e.text).topLabel),
     ).macroF1;
   };
 

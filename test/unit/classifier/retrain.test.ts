@@ -3,8 +3,8 @@ import { buildDefaultModel, loadHeldOutExamples, loadSeedExamples } from '../../
 import { pairedBootstrapMacroF1 } from '../../../src/classifier/paired-bootstrap.ts';
 import { retrainModel, timeSplit, type CorrectionExample } from '../../../src/classifier/retrain.ts';
 
-const seed = loadSeedExamples();
-const heldOut = loadHeldOutExamples();
+const seed = loadSeedExamples('en');
+const heldOut = loadHeldOutExamples('en');
 const current = { artifact: buildDefaultModel(), trainedThrough: null, fromSeed: true };
 const T0 = Date.UTC(2026, 10, 1);
 const recordId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
