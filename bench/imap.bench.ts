@@ -81,7 +81,7 @@ try {
   );
   const seen = () => {
     const c = sync.status.counts;
-    return c.logged + c.duplicates + c.failed + Object.values(c.skipped).reduce((a, b) => a + (b ?? 0), 0);
+    return c.logged + c.duplicates + c.failed + Object.values(c.skipped).reduce<number>((a, b) => a + (b ?? 0), 0);
   };
   t = Date.now();
   sync.start();

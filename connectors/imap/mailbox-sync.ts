@@ -2,7 +2,7 @@ import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import type { Redis } from 'ioredis';
 import type { MailboxConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/database.ts';
-import type { EmailSkipReason } from '../../src/domain/email-skip-rules.ts';
+import type { CompiledEmailFilterRule } from '../../src/domain/email-filter-rules.ts';
 import { isFreeMailDomain } from '../../src/domain/email-participants.ts';
 import { emailDomain } from '../../src/domain/normalize-company-name.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -35,11 +35,30 @@ export interface MailboxSyncDeps {
   batchSize?: number;
   /** Backoff bounds for reconnects, ms. Default 1000 and 60000. */
   backoffMs?: { min: number; max: number };
+  /** RAPPORT_MAIL_FILTERS, applied before the shipped rules. Default none. */
+  filters?: readonly CompiledEmailFilterRule[];
+  /** RAPPORT_MAIL_FILTERS_DEFAULTS: apply the shipped spam and bulk rules. Default true. */
+  defaultFilters?: boolean;
   /** Called with every outcome (metrics). */
   onOutcome?: (mailbox: string, outcome: LogEmailOutcome | { status: 'failed' }) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Folder names mail clients use for spam when the server has no SPECIAL-USE flag on it. */
+const JUNK_FOLDER_NAME = /^(junk|spam|junk e-?mail|bulk mail|spamverdacht|courrier ind[ée]sirable|correo no deseado)$/i;
+
+/**
+ * Why a folder is a spam folder (RFC 6154 `\Junk`, or a junk name as the last path segment), or
+ * undefined. Spam folders are never synced, whatever IMAP_FOLDERS says.
+ */
+async function junkFolderReason(client: ImapFlow, folder: string): Promise<string | undefined> {
+  if (folder.toUpperCase() === 'INBOX') return undefined;
+  const entry = (await client.list()).find((e) => e.path === folder);
+  if (entry?.specialUse === '\\Junk' || entry?.flags.has('\\Junk')) return 'the server marks it \\Junk (spam)';
+  const name = entry?.name ?? folder.split(/[./]/).pop() ?? folder;
+  return JUNK_FOLDER_NAME.test(name) ? 'its name says it holds spam' : undefined;
+}
 
 /**
  * Keeps one mailbox's folders logged: holds the mailbox's Redis lock, syncs every folder from its
@@ -53,11 +72,15 @@ export class MailboxSync {
   private readonly internalDomains: string[];
   private stopping = false;
   private abandoned = false;
-  /** Set by a wake that came while no one waited (new mail during a sync), so the next wait returns at once. */
-  private woken = false;
+  /**
+   * Per folder (and '' for the lock loop): a wake that came while that folder's loop was not waiting
+   * (new mail during its sync), so its next wait returns at once. One list per folder: with a shared
+   * flag, folder B's wait consumed folder A's wake and A waited for the next poll.
+   */
+  private readonly woken = new Set<string>();
   private loop: Promise<void> | undefined;
   private readonly clients = new Set<ImapFlow>();
-  private readonly wakers = new Set<() => void>();
+  private readonly wakers = new Map<string, Set<() => void>>();
   private readonly failures = new Map<string, number>();
   private readonly log: Logger;
 
@@ -115,6 +138,8 @@ export class MailboxSync {
       }
       this.log.info('holding the mailbox lock; syncing');
       await Promise.all(this.config.folders.map((f) => this.runFolder(f)));
+      // Every folder loop returned (all of them spam folders, or stopping): do not spin on the lock.
+      if (!this.stopping && this.lock.held) await this.wait(this.config.pollSeconds * 1000);
     }
     if (!this.abandoned) await this.lock.release();
     this.status.holdsLock = false;
@@ -135,9 +160,15 @@ export class MailboxSync {
       client.on('error', (err) => this.log.debug({ err }, 'imap connection error'));
       try {
         await client.connect();
+        const junk = await junkFolderReason(client, folder);
+        if (junk) {
+          this.log.warn({ folder }, `not syncing folder ${folder}: ${junk}; remove it from IMAP_FOLDERS`);
+          this.status.skippedFolders[folder] = junk;
+          return;
+        }
         await client.mailboxOpen(folder, { readOnly: !this.config.markSeen });
-        client.on('exists', () => this.wakeAll());
-        client.on('close', () => this.wakeAll());
+        client.on('exists', () => this.wake(folder));
+        client.on('close', () => this.wake(folder));
         this.status.mode = client.capabilities.has('IDLE') ? 'idle' : 'poll';
         while (!this.stopping && this.lock.held && client.usable) {
           this.status.state = 'syncing';
@@ -147,7 +178,7 @@ export class MailboxSync {
           this.status.lastError = this.status.lastErrorCode = undefined;
           // A fetch breaks IDLE by itself; the periodic wake refreshes IDLE and doubles as a safety poll.
           if (this.status.mode === 'idle') void client.idle().catch(() => undefined);
-          await this.wait(this.config.pollSeconds * 1000);
+          await this.wait(this.config.pollSeconds * 1000, folder);
         }
       } catch (err) {
         if (this.stopping || !this.lock.held) break;
@@ -158,7 +189,7 @@ export class MailboxSync {
         attempt++;
         this.status.state = 'retrying';
         this.log.warn({ code: coded.code, delayMs: Math.round(delay) }, coded.message);
-        await this.wait(delay);
+        await this.wait(delay, folder);
       } finally {
         this.clients.delete(client);
         if (client.usable) await client.logout().catch(() => client.close());
@@ -298,6 +329,9 @@ export class MailboxSync {
           skipLists: this.config.skipLists,
           hooks: this.deps.hooks,
           customers,
+          filters: this.deps.filters,
+          defaultFilters: this.deps.defaultFilters,
+          createCompanies: this.config.createCompanies,
         });
       } catch (error) {
         result = { outcomes: [], failure: { index: 0, error } };
@@ -345,7 +379,7 @@ export class MailboxSync {
     const c = this.status.counts;
     if (outcome.status === 'logged') c.logged++;
     else if (outcome.status === 'duplicate') c.duplicates++;
-    else c.skipped[outcome.reason as EmailSkipReason] = (c.skipped[outcome.reason] ?? 0) + 1;
+    else c.skipped[outcome.reason] = (c.skipped[outcome.reason] ?? 0) + 1;
     this.deps.onOutcome?.(this.config.address, outcome);
   }
 
@@ -362,24 +396,33 @@ export class MailboxSync {
       .catch(() => undefined);
   }
 
-  private wait(ms: number): Promise<void> {
-    if (this.stopping || this.woken) {
-      this.woken = false;
+  private wait(ms: number, folder = ''): Promise<void> {
+    if (this.stopping || this.woken.has(folder)) {
+      this.woken.delete(folder);
       return Promise.resolve();
     }
     return new Promise((resolve) => {
+      const list = this.wakers.get(folder) ?? new Set<() => void>();
+      this.wakers.set(folder, list);
       const done = () => {
         clearTimeout(timer);
-        this.wakers.delete(done);
+        list.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wakers.add(done);
+      list.add(done);
     });
   }
 
+  /** Wakes one folder's loop, or remembers the wake for its next wait. */
+  private wake(folder: string): void {
+    const list = this.wakers.get(folder);
+    if (!list || list.size === 0) this.woken.add(folder);
+    else for (const w of [...list]) w();
+  }
+
+  /** Stop, lock lost: every loop wakes. */
   private wakeAll(): void {
-    if (this.wakers.size === 0) this.woken = true;
-    for (const w of [...this.wakers]) w();
+    for (const folder of new Set(['', ...this.config.folders, ...this.wakers.keys()])) this.wake(folder);
   }
 }

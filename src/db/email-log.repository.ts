@@ -263,3 +263,35 @@ export async function insertEmailContact(
     newCompany?.domain ?? null,
   ]);
 }
+
+// A contact logged without a company gets one (created here when `$4` names it), and so do the
+// company-less records its messages are in.
+const CONFIRM_CONTACT = `
+WITH co AS (
+  INSERT INTO "Company" (id, name, "normalizedName", domains, "createdAt", "updatedAt")
+  SELECT $2::uuid, $4, $5, ARRAY[$6::text], $3::timestamptz, $3::timestamptz WHERE $4::text IS NOT NULL
+), contact AS (
+  UPDATE "Contact" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz WHERE id = $1::uuid AND "companyId" IS NULL
+)
+UPDATE "CommunicationRecord" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz
+WHERE "companyId" IS NULL AND id IN (SELECT "recordId" FROM "Message" WHERE "contactId" = $1::uuid)`;
+
+/**
+ * Confirms an "unconfirmed" contact: attaches it, and the company-less records it wrote in, to
+ * `companyId`; with `newCompany` that company is created in the same statement.
+ */
+export async function confirmEmailContact(
+  sql: SqlRunner,
+  link: { contactId: string; companyId: string },
+  newCompany: { name: string; normalizedName: string; domain: string } | null,
+  now: Date,
+): Promise<void> {
+  await sql.query(CONFIRM_CONTACT, [
+    link.contactId,
+    link.companyId,
+    now,
+    newCompany?.name ?? null,
+    newCompany?.normalizedName ?? null,
+    newCompany?.domain ?? null,
+  ]);
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, SqlRunner } from '../db/database.ts';
 import {
   appendEmailToRecord,
+  confirmEmailContact,
   findEmailThreadCandidates,
   inEmailTransaction,
   insertEmailContact,
@@ -11,7 +12,13 @@ import {
   type EmailThreadCandidate,
 } from '../db/email-log.repository.ts';
 import type { EmailParticipant, InboundEmail } from '../domain/email-message.ts';
-import { companyNameFromDomain, emailSides, isFreeMailDomain } from '../domain/email-participants.ts';
+import {
+  COMPILED_DEFAULT_EMAIL_FILTER_RULES,
+  matchEmailFilters,
+  type CompiledEmailFilterRule,
+  type EmailFilterMatch,
+} from '../domain/email-filter-rules.ts';
+import { companyNameFromDomain, emailSides, isCompanyDomain, isFreeMailDomain } from '../domain/email-participants.ts';
 import { stripQuotedReply } from '../domain/email-reply-stripper.ts';
 import { headerSkipReason, type EmailSkipReason } from '../domain/email-skip-rules.ts';
 import { isThreadableSubject, normalizeEmailSubject } from '../domain/email-subject.ts';
@@ -38,12 +45,23 @@ export interface LogEmailOptions {
    * costs no query. Default: a fresh cache per call.
    */
   customers?: EmailCustomerCache;
+  /** Configured filter rules (RAPPORT_MAIL_FILTERS), applied before the shipped ones. Default none. */
+  filters?: readonly CompiledEmailFilterRule[];
+  /** Apply the shipped spam and bulk rules (RAPPORT_MAIL_FILTERS_DEFAULTS). Default true. */
+  defaultFilters?: boolean;
+  /**
+   * Who becomes a customer (IMAP_CREATE_COMPANIES). `answered` (default): a company is created only
+   * from mail we sent or answered, or found by a domain a company already owns; other senders are
+   * logged without a company ("unconfirmed") until someone runs `make customer`. `all`: every
+   * first sender on a company domain creates a company.
+   */
+  createCompanies?: 'answered' | 'all';
 }
 
 export type LogEmailOutcome =
   | { status: 'logged'; recordId: string; messageId: string; newRecord: boolean; threadedBy: string }
   | { status: 'duplicate'; externalId: string }
-  | { status: 'skipped'; reason: EmailSkipReason };
+  | { status: 'skipped'; reason: EmailSkipReason | (string & {}); rule?: string };
 
 /** What {@link logEmails} did: an outcome per email up to the first failure, and that failure. */
 export interface LogEmailsResult {
@@ -80,6 +98,9 @@ interface PendingEmail {
   direction: 'inbound' | 'outbound';
   customers: EmailParticipant[];
   tombstoneHashes: string[];
+  /** The filter rule that let it through with a twist (log-quietly, route). */
+  filter?: EmailFilterMatch;
+  createCompanies: 'answered' | 'all';
 }
 
 const DAY_MS = 86_400_000;
@@ -141,9 +162,34 @@ class EmailWriteError extends Error {
   }
 }
 
-function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail | LogEmailOutcome {
+const SPAM_DEFAULTS = COMPILED_DEFAULT_EMAIL_FILTER_RULES.filter((r) => r.reason === 'spam');
+const BULK_DEFAULTS = COMPILED_DEFAULT_EMAIL_FILTER_RULES.filter((r) => r.reason !== 'spam');
+
+/**
+ * The filters in order: configured rules, shipped spam rules, the fixed rules (bounce, auto-reply,
+ * list, no sender), shipped bulk rules (not for list mail kept by IMAP_SKIP_LISTS=false).
+ */
+function filterEmail(email: InboundEmail, opts: LogEmailOptions): LogEmailOutcome | EmailFilterMatch | undefined {
+  const configured = opts.filters?.length ? matchEmailFilters(email, opts.filters) : undefined;
+  if (configured?.action === 'skip') return { status: 'skipped', reason: configured.reason!, rule: configured.rule };
+  // Only an explicit `log` rule makes an exception to the shipped rules; route/log-quietly mail may still be spam.
+  const defaults = (opts.defaultFilters ?? true) && configured?.action !== 'log';
+  if (defaults) {
+    const spam = matchEmailFilters(email, SPAM_DEFAULTS);
+    if (spam) return { status: 'skipped', reason: spam.reason!, rule: spam.rule };
+  }
   const headerReason = headerSkipReason(email, { skipLists: opts.skipLists });
   if (headerReason) return { status: 'skipped', reason: headerReason };
+  if (defaults && email.headers['list-id'] === undefined) {
+    const bulk = matchEmailFilters(email, BULK_DEFAULTS);
+    if (bulk) return { status: 'skipped', reason: bulk.reason!, rule: bulk.rule };
+  }
+  return configured;
+}
+
+function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail | LogEmailOutcome {
+  const filtered = filterEmail(email, opts);
+  if (filtered && 'status' in filtered) return filtered;
   const sides = emailSides(email, opts.internalDomains);
   if (!sides) return { status: 'skipped', reason: 'internal-only' };
   const externalId = emailExternalId(email);
@@ -156,7 +202,16 @@ function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail 
     if (!isFreeMailDomain(domain)) tombstoneKeys.push({ kind: 'domain', value: domain });
   }
   const tombstoneHashes = tombstoneKeys.filter((k) => k.value.trim() !== '').map(tombstoneHash);
-  return { email, externalId, keys, direction: sides.direction, customers: sides.customers, tombstoneHashes };
+  return {
+    email,
+    externalId,
+    keys,
+    direction: sides.direction,
+    customers: sides.customers,
+    tombstoneHashes,
+    filter: filtered && filtered.action !== 'log' ? filtered : undefined,
+    createCompanies: opts.createCompanies ?? 'answered',
+  };
 }
 
 const isPending = (p: PendingEmail | LogEmailOutcome): p is PendingEmail => !('status' in p);
@@ -206,8 +261,17 @@ function mergeInto(cache: EmailCustomerCache, staged: EmailCustomerCache): void 
 
 /** Existing Message-IDs, tombstones, and contacts/companies of the batch's senders not yet cached. */
 async function readKnown(sql: SqlRunner, pending: PendingEmail[], cache: EmailCustomerCache) {
-  const emails = [...new Set(pending.map((p) => p.customers[0].email).filter((e) => !cache.contacts.has(e)))];
-  const domains = [...new Set(emails.map(emailDomain).filter((d) => !isFreeMailDomain(d) && !cache.companies.has(d)))];
+  const primaries = [...new Set(pending.map((p) => p.customers[0].email))];
+  const emails = primaries.filter((e) => !cache.contacts.has(e));
+  // A known contact without a company may be confirmed by this batch: its domain's company is read too.
+  const domains = [
+    ...new Set(
+      primaries
+        .filter((e) => !cache.contacts.get(e)?.companyId)
+        .map(emailDomain)
+        .filter((d) => isCompanyDomain(d) && !cache.companies.has(d)),
+    ),
+  ];
   const known = await readKnownEmailKeys(sql, {
     externalIds: pending.map((p) => p.externalId),
     tombstoneHashes: pending.flatMap((p) => p.tombstoneHashes),
@@ -222,7 +286,7 @@ async function readKnown(sql: SqlRunner, pending: PendingEmail[], cache: EmailCu
 async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerCache, staged: EmailCustomerCache) {
   const { email, keys } = p;
   const now = new Date();
-  const primary = await resolveCustomer(sql, p.customers[0], cache, staged, now);
+  const primary = await resolveCustomer(sql, p, cache, staged, now);
   const thread = await findThread(sql, email, keys, p.customers);
   const text = email.bodyNote && !email.text ? email.bodyNote : email.text;
   const threadedBy = thread?.by ?? 'new thread';
@@ -239,6 +303,9 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
     bodyNote: email.bodyNote ?? null,
     threadedBy,
     origin: { ...email.origin },
+    ...(p.filter ? { filter: { rule: p.filter.rule, action: p.filter.action, target: p.filter.target ?? null } } : {}),
+    ...(primary.companyId === null && p.direction === 'inbound' ? { customer: 'unconfirmed' } : {}),
+    ...(email.notes?.length ? { notes: email.notes } : {}),
   };
   const message: EmailMessageRow = {
     id: randomUUID(),
@@ -312,34 +379,50 @@ async function findThread(
 }
 
 /**
- * Finds the contact by address, else creates one: at the company that owns the domain, at a new
- * company named after the domain when none does, or without a company for free-mail addresses.
+ * Finds the contact by address, else creates one. Its company: the one owning the domain; else, when
+ * the mail is ours (outbound: we sent or answered) or IMAP_CREATE_COMPANIES=all, a new company named
+ * after the domain; else none ("unconfirmed" until `make customer` or our first answer). Free-mail,
+ * ISP and IP-literal domains never make a company. A known contact without a company is confirmed
+ * (company attached to it and to its records) when its domain's company exists or we answer it.
  */
 async function resolveCustomer(
   sql: SqlRunner,
-  person: EmailParticipant,
+  p: PendingEmail,
   cache: EmailCustomerCache,
   staged: EmailCustomerCache,
   now: Date,
 ): Promise<Customer> {
+  const person = p.customers[0];
   const found = staged.contacts.get(person.email) ?? cache.contacts.get(person.email);
-  if (found) return found;
+  if (found?.companyId) return found;
   const domain = emailDomain(person.email);
+  const companyDomain = isCompanyDomain(domain);
+  const mayCreate = p.createCompanies === 'all' || p.direction === 'outbound';
   let companyId: string | null = null;
   let newCompany: string | null = null;
-  if (!isFreeMailDomain(domain)) {
+  if (companyDomain) {
     companyId = staged.companies.get(domain) ?? cache.companies.get(domain) ?? null;
-    if (!companyId) {
+    if (!companyId && mayCreate) {
       newCompany = companyNameFromDomain(domain);
       companyId = randomUUID();
     }
   }
-  const name = person.name.trim() || person.email.slice(0, person.email.indexOf('@'));
+  const company =
+    newCompany === null ? null : { name: newCompany, normalizedName: normalizeCompanyName(newCompany), domain };
+  if (found) {
+    if (!companyId) return found;
+    await confirmEmailContact(sql, { contactId: found.contactId, companyId }, company, now);
+    if (newCompany) staged.companies.set(domain, companyId);
+    const customer = { contactId: found.contactId, companyId };
+    staged.contacts.set(person.email, customer);
+    return customer;
+  }
+  const name = (person.name.trim() || person.email.slice(0, person.email.indexOf('@'))).slice(0, MAX_NAME_CHARS);
   const contactId = randomUUID();
   await insertEmailContact(
     sql,
     { id: contactId, name, normalizedName: normalizePersonName(name), email: person.email, companyId },
-    newCompany === null ? null : { name: newCompany, normalizedName: normalizeCompanyName(newCompany), domain },
+    company,
     now,
   );
   if (newCompany && companyId) staged.companies.set(domain, companyId);
@@ -347,3 +430,6 @@ async function resolveCustomer(
   staged.contacts.set(person.email, customer);
   return customer;
 }
+
+/** Longest contact name stored: display names are indexed (btree), and a 3 kB name once failed the insert. */
+const MAX_NAME_CHARS = 200;
