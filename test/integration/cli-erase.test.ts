@@ -28,4 +28,27 @@ describe('rapport erase', () => {
     expect(after.out).not.toContain('Called Jo');
     expect(after.out).not.toMatch(/Erase Me Ltd: \d+ contact/);
   });
+
+  it('refuses an ambiguous name with a non-zero exit listing ids, and erases by id or by domain', async () => {
+    expect((await rapport('exec', 'log "Pathname Labs" "Call about the licence" --new')).code).toBe(0);
+    expect((await rapport('exec', 'log "Pathname Systems" "Call about the invoice" --new')).code).toBe(0);
+    expect((await rapport('exec', 'log infinetivity.com "Call about the API" --new')).code).toBe(0);
+
+    const ambiguous = await rapport('erase', 'Pathname', '--yes');
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.out).toContain('nothing was erased');
+    const ids = [...ambiguous.out.matchAll(/rapport erase ([0-9a-f-]{36}) --yes\s+# (Pathname \w+)/g)];
+    expect(ids.map((m) => m[2]).sort()).toEqual(['Pathname Labs', 'Pathname Systems']);
+
+    const labs = ids.find((m) => m[2] === 'Pathname Labs')![1];
+    const byId = await rapport('erase', labs, '--yes');
+    expect(byId.code).toBe(0);
+    expect(byId.out).toContain('Pathname Labs was erased');
+
+    const byDomain = await rapport('erase', 'infinetivity.com', '--yes');
+    expect(byDomain.code).toBe(0);
+    expect(byDomain.out).toContain('Infinetivity was erased');
+    // Pathname Systems is untouched: the name now fits one customer.
+    expect((await rapport('erase', 'Pathname')).out).toContain('This permanently deletes Pathname Systems');
+  }, 300_000);
 });
