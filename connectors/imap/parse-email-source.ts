@@ -69,10 +69,16 @@ export async function parseEmailSource(
     : 'text/plain';
   // PostgreSQL text cannot hold NUL bytes; real mail (and the SpamAssassin corpus) has some.
   const text = bodyNote && input !== source ? '' : noNul(parsed.text ?? '').trim();
+  // Addresses of the people on the email are never thread keys (a bracketed author address once held 23 messages).
+  const people = new Set(
+    [parsed.from, parsed.to, parsed.cc, parsed.replyTo, parsed.headers.get('sender') as AddressObject | undefined]
+      .flatMap((h) => participants(h))
+      .map((p) => p.email),
+  );
   return {
     messageId: normalizeMessageId(parsed.messageId),
-    inReplyTo: parseMessageIdList(parsed.inReplyTo)[0],
-    references: parseMessageIdList(parsed.references),
+    inReplyTo: parseMessageIdList(parsed.inReplyTo, people)[0],
+    references: parseMessageIdList(parsed.references, people),
     subject: noNul(parsed.subject ?? '')
       .replace(/\s+/g, ' ')
       .trim(),

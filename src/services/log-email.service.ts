@@ -3,6 +3,7 @@ import type { Database, SqlRunner } from '../db/database.ts';
 import {
   appendEmailToRecord,
   confirmEmailContact,
+  mergeEmailRecords,
   findEmailThreadCandidates,
   inEmailTransaction,
   insertEmailContact,
@@ -24,6 +25,7 @@ import { headerSkipReason, type EmailSkipReason } from '../domain/email-skip-rul
 import { isThreadableSubject, normalizeEmailSubject } from '../domain/email-subject.ts';
 import {
   emailExternalId,
+  emailIdKey,
   emailSourceKey,
   SUBJECT_THREAD_WINDOW_DAYS,
   threadingKeys,
@@ -287,7 +289,8 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
   const { email, keys } = p;
   const now = new Date();
   const primary = await resolveCustomer(sql, p, cache, staged, now);
-  const thread = await findThread(sql, email, keys, p.customers);
+  const thread = await findThread(sql, p, primary.companyId);
+  if (thread?.adopt) await mergeEmailRecords(sql, { into: thread.recordId, from: thread.adopt }, now);
   const text = email.bodyNote && !email.text ? email.bodyNote : email.text;
   const threadedBy = thread?.by ?? 'new thread';
   const metadata = {
@@ -333,7 +336,7 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
           companyId: primary.companyId,
           subject: email.subject.trim().slice(0, 300) || null,
           sourceKey: emailSourceKey(keys.rootId),
-          threadingNote: `Thread root <${keys.rootId}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
+          threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
         },
         message,
         now,
@@ -342,40 +345,65 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
   return { recordId: row.recordId, messageId: row.id, newRecord: !thread, threadedBy };
 }
 
-/** The record this email belongs to: by header ids first, then by subject + participant + time window. */
+/**
+ * The record this email belongs to: by header ids first (a parent message, then a record named after
+ * the thread root or a parent), then by subject with the same customer and participant within the
+ * window. A record named after this email's own id holds replies logged before it arrived: when the
+ * email joins another thread, that record is merged in (`adopt`).
+ */
 async function findThread(
   sql: SqlRunner,
-  email: InboundEmail,
-  keys: ThreadingKeys,
-  customers: EmailParticipant[],
-): Promise<{ recordId: string; by: string; note?: string } | undefined> {
+  p: PendingEmail,
+  companyId: string | null,
+): Promise<{ recordId: string; by: string; note?: string; adopt?: string } | undefined> {
+  const { email, keys } = p;
   const subject = normalizeEmailSubject(email.subject);
   const bySubject = keys.parents.length === 0 && isThreadableSubject(subject);
-  const people = [...new Set([...customers.map((c) => c.email), ...(email.from ? [email.from.email] : [])])];
+  // The customer side only: our own address is on every thread and would join strangers by subject.
+  const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
+  const ownKey = email.messageId ? emailSourceKey(email.messageId) : undefined;
+  const rootKeys = [keys.rootId, ...keys.parents].map(emailSourceKey);
   const rows = await findEmailThreadCandidates(sql, {
-    parentMessageKeys: keys.parents.map((p) => `email:<${p}>`),
-    sourceKeys: [keys.rootId, ...keys.parents].map(emailSourceKey),
+    parentMessageKeys: keys.parents.map(emailIdKey),
+    sourceKeys: ownKey ? [...rootKeys, ownKey] : rootKeys,
     bySubject,
     people,
     from: new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
     to: new Date(email.sentAt.getTime() + DAY_MS),
   });
-  for (const p of keys.parents) {
-    const hit = rows.find((r) => r.kind === 0 && r.key === `email:<${p}>`);
-    if (hit) return { recordId: hit.recordId, by: p === email.inReplyTo ? 'In-Reply-To' : 'References' };
-  }
-  const byKey = rows.find((r) => r.kind === 1);
-  if (byKey) return { recordId: byKey.recordId, by: 'References root' };
+  const early = ownKey ? rows.find((r) => r.kind === 1 && r.key === ownKey) : undefined;
+  const found = headerThread(rows, keys, email.inReplyTo, ownKey);
+  if (found) return early && early.recordId !== found.recordId ? { ...found, adopt: early.recordId } : found;
+  if (early) return { recordId: early.recordId, by: 'replies logged before it' };
   if (!bySubject) return undefined; // answers something we never saw: its own thread, named after that root
   const time = (r: EmailThreadCandidate) => (r.sentAt ? new Date(r.sentAt).getTime() : 0);
   const candidates = rows.filter((r) => r.kind === 2).sort((a, b) => time(b) - time(a));
-  const match = candidates.find((c) => normalizeEmailSubject(c.subject ?? '') === subject);
+  // Same customer: the same company, or for company-less senders the same person.
+  const match = candidates.find(
+    (c) =>
+      normalizeEmailSubject(c.subject ?? '') === subject &&
+      (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === people[0]),
+  );
   if (!match) return undefined;
   return {
     recordId: match.recordId,
     by: 'subject',
-    note: `<${email.messageId ?? 'no Message-ID'}> joined by subject "${subject.slice(0, 80)}" and participant ${match.author} within ${SUBJECT_THREAD_WINDOW_DAYS} days (no In-Reply-To/References).`,
+    note: `<${(email.messageId ?? 'no Message-ID').slice(0, 200)}> joined by subject "${subject.slice(0, 80)}", same customer and participant ${match.author} within ${SUBJECT_THREAD_WINDOW_DAYS} days (no In-Reply-To/References).`,
   };
+}
+
+function headerThread(
+  rows: EmailThreadCandidate[],
+  keys: ThreadingKeys,
+  inReplyTo: string | undefined,
+  ownKey: string | undefined,
+): { recordId: string; by: string } | undefined {
+  for (const p of keys.parents) {
+    const hit = rows.find((r) => r.kind === 0 && r.key === emailIdKey(p));
+    if (hit) return { recordId: hit.recordId, by: p === inReplyTo ? 'In-Reply-To' : 'References' };
+  }
+  const byKey = rows.find((r) => r.kind === 1 && r.key !== ownKey);
+  return byKey ? { recordId: byKey.recordId, by: 'References root' } : undefined;
 }
 
 /**
