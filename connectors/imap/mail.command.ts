@@ -44,7 +44,14 @@ export const mailCommand: CliCommand = async (argv, config) => {
       );
       return 0;
     }
-    throw new RapportError('invalid_input', USAGE);
+    const { retryQuarantinedMail } = await import('./quarantine-retry.ts');
+    const result = await retryQuarantinedMail(db, c);
+    console.log(
+      result.tried === 0
+        ? 'The quarantine is empty: every fetched message was stored.'
+        : `Retried ${result.tried} quarantined message(s): ${result.logged} logged, ${result.skipped} duplicate or skipped, ${result.failed} still failing (see the log for why).`,
+    );
+    return result.failed > 0 ? 1 : 0;
   } finally {
     await db.close();
   }

@@ -19,6 +19,8 @@ export interface MailboxSyncStatus {
     duplicates: number;
     /** Messages that kept failing to be written and were passed over after 3 tries. */
     failed: number;
+    /** Of the failed ones, those kept raw in the quarantine table for `rapport mail retry`. */
+    quarantined: number;
     /** By reason: the fixed reasons, `spam`, `bulk`, or a configured rule's own reason. */
     skipped: Partial<Record<EmailSkipReason | (string & {}), number>>;
   };
@@ -34,6 +36,6 @@ export function newMailboxSyncStatus(mailbox: string): MailboxSyncStatus {
     lastError: undefined,
     lastErrorCode: undefined,
     skippedFolders: {},
-    counts: { logged: 0, duplicates: 0, failed: 0, skipped: {} },
+    counts: { logged: 0, duplicates: 0, failed: 0, quarantined: 0, skipped: {} },
   };
 }

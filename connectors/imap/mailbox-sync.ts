@@ -16,7 +16,8 @@ import {
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { MailboxLock } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
-import { parseEmailSource } from './parse-email-source.ts';
+import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
+import { headerBlock, parseEmailSource } from './parse-email-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
 
 export interface MailboxSyncDeps {
@@ -342,9 +343,10 @@ export class MailboxSync {
       });
       failure = result.failure ?? failure;
       if (!failure) break;
-      const uid = items[start + failure.index].meta.uid;
+      const failed = items[start + failure.index];
+      const uid = failed.meta.uid;
       advance(uid - 1);
-      this.passOver(folder, uid, failure.error);
+      await this.passOver(folder, failed.m, failure.error);
       advance(uid);
       start += failure.index + 1;
     }
@@ -363,15 +365,52 @@ export class MailboxSync {
     );
   }
 
-  /** Throws `err` for the first two failures of a message; on the third, counts it as failed and returns. */
-  private passOver(folder: string, uid: number, err: unknown): void {
-    const failKey = `${folder}:${uid}`;
+  /**
+   * Throws `err` for the first two failures of a message (the reconnect retries it); on the third,
+   * keeps the raw message in the quarantine table with its headers and a note (`rapport mail retry`
+   * logs it again), counts it as failed and returns so the sync moves on.
+   */
+  private async passOver(folder: string, m: FetchMessageObject, err: unknown): Promise<void> {
+    const failKey = `${folder}:${m.uid}`;
     const n = (this.failures.get(failKey) ?? 0) + 1;
     this.failures.set(failKey, n);
-    if (n < 3) throw err; // the cursor stays before this message; the reconnect retries it
+    if (n < 3) throw err;
     this.failures.delete(failKey);
-    this.log.error({ err, uid, folder }, 'message failed 3 times; passing over it');
+    const raw = m.source ?? m.headers ?? Buffer.alloc(0);
+    const headers: Record<string, string> = await parseEmailSource(headerBlock(raw), {
+      mailbox: this.config.address,
+      folder,
+      uid: m.uid,
+    })
+      .then((e) => e.headers)
+      .catch(() => ({}) as Record<string, string>);
+    const error = err instanceof Error ? err.message : String(err);
+    const note = `Could not be stored after 3 tries (${error.slice(0, 300)}). Kept raw in quarantine; fix the cause and run "rapport mail retry".`;
+    const kept = await quarantineMail(this.deps.db, {
+      mailbox: this.config.address,
+      folder,
+      uid: m.uid,
+      raw,
+      headers,
+      error,
+      note,
+    })
+      .then(() => true)
+      .catch((qErr) => (this.log.error({ err: qErr }, 'could not quarantine the message either'), false));
+    this.log.error(
+      {
+        err,
+        uid: m.uid,
+        folder,
+        messageId: headers['message-id']?.slice(0, 200),
+        subject: headers.subject?.slice(0, 200),
+      },
+      kept
+        ? 'message failed 3 times; kept in quarantine (rapport mail retry)'
+        : 'message failed 3 times; passing over it',
+    );
     this.status.counts.failed++;
+    if (kept) this.status.counts.quarantined++;
     this.deps.onOutcome?.(this.config.address, { status: 'failed' });
   }
 

@@ -15,7 +15,7 @@ export interface RedactionTerms {
   surnames: string[];
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The terms of an erased customer: every address and domain, every name with at least 3 characters,
@@ -52,9 +52,9 @@ export function redactionTerms(input: {
 /** `text` with every phrase and name word replaced by {@link REDACTED}. */
 export function redactText(text: string, terms: RedactionTerms): string {
   let out = text;
-  for (const p of terms.phrases) out = out.replace(new RegExp(escape(p), 'giu'), REDACTED);
+  for (const p of terms.phrases) out = out.replace(new RegExp(escapeRegExp(p), 'giu'), REDACTED);
   for (const w of terms.words)
-    out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escape(w)}(?![\\p{L}\\p{N}])`, 'giu'), REDACTED);
+    out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(w)}(?![\\p{L}\\p{N}])`, 'giu'), REDACTED);
   return out;
 }
 

@@ -50,9 +50,10 @@ describe('rapport erase', () => {
       expect(ambiguous.code).toBe(1);
       expect(ambiguous.out).toContain('nothing was erased');
       const ids = [...ambiguous.out.matchAll(/rapport erase ([0-9a-f-]{36}) --yes\s+# (Pathname \w+)/g)];
-      expect(ids.map((m) => [m[2], m[1]]).sort()).toEqual(
-        [['Pathname Labs', labs.id], ['Pathname Systems', expect.any(String)]],
-      );
+      expect(ids.map((m) => [m[2], m[1]]).sort()).toEqual([
+        ['Pathname Labs', labs.id],
+        ['Pathname Systems', expect.any(String)],
+      ]);
       const byId = await run('erase', labs.id, '--yes');
       expect(byId.code).toBe(0);
       expect(byId.out).toContain('Pathname Labs was erased');
