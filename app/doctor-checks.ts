@@ -1,5 +1,6 @@
 import type { Config } from '../src/config/env.ts';
 import { failedJobsDoctorCheck } from '../jobs/failed-jobs.doctor.ts';
+import { redisPrefixDoctorCheck } from '../jobs/redis-prefix.doctor.ts';
 import { imapDoctorCheck } from '../connectors/imap/index.ts';
 import { mailboxStatusDoctorCheck } from './mailbox-status.doctor.ts';
 
@@ -14,4 +15,9 @@ export interface DoctorResult {
 export type DoctorCheck = (config: Config) => Promise<DoctorResult>;
 
 /** Checks contributed by connectors and jobs (Slack auth, IMAP login, failed jobs, ...). */
-export const doctorChecks: DoctorCheck[] = [imapDoctorCheck, mailboxStatusDoctorCheck, failedJobsDoctorCheck];
+export const doctorChecks: DoctorCheck[] = [
+  imapDoctorCheck,
+  mailboxStatusDoctorCheck,
+  redisPrefixDoctorCheck,
+  failedJobsDoctorCheck,
+];
