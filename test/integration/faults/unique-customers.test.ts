@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, migrate } from '../../../src/db/migrate.ts';
 import { executeCommand } from '../../../src/commands/execute-command.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
+import { logEmails } from '../../../src/services/log-email.service.ts';
+import type { InboundEmail } from '../../../src/domain/email-message.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
 const MIGRATION = '20261202133736_unique_customers';
@@ -122,7 +124,7 @@ describe.each(TEST_DATABASE_KINDS)('unique customers on %s', (kind) => {
   });
 });
 
-describe.skipIf(!TEST_DATABASE_KINDS.includes('postgres'))('two mailboxes racing on a new domain', () => {
+describe.skipIf(!TEST_DATABASE_KINDS.includes('postgres'))('two transactions adding one new domain', () => {
   it('the second transaction waits for the first and is refused as a duplicate, never a second company', async () => {
     const t = await createTestDatabase('postgres');
     const a = new pg.Client({ connectionString: t.url });
@@ -148,6 +150,51 @@ describe.skipIf(!TEST_DATABASE_KINDS.includes('postgres'))('two mailboxes racing
       expect(await t.db.prisma.company.count({ where: { domains: { has: 'piedpiper.com' } } })).toBe(1);
     } finally {
       await Promise.all([a.end(), b.end()]);
+      await t.dispose();
+    }
+  });
+});
+
+/** One mail from a person at a domain nobody has seen, as an IMAP sync of `mailbox` reads it. */
+function mailFrom(email: string, mailbox: string, n: number): InboundEmail {
+  return {
+    messageId: `race-${n}@hooli.example`,
+    inReplyTo: undefined,
+    references: [],
+    subject: `Question ${n}`,
+    from: { email, name: email.split('@')[0] },
+    to: [{ email: mailbox, name: '' }],
+    cc: [],
+    sentAt: new Date(),
+    headers: {},
+    contentType: 'text/plain',
+    text: `Hello, question number ${n} about our contract.`,
+    attachments: [],
+    bodyNote: undefined,
+    sizeBytes: 100,
+    origin: { mailbox },
+  };
+}
+
+describe.skipIf(!TEST_DATABASE_KINDS.includes('postgres'))('two mailboxes racing on a new domain', () => {
+  it('both mails are logged, at one company: the loser of the race sees the winner’s company on its retry', async () => {
+    const t = await createTestDatabase('postgres');
+    try {
+      const sync = (mailbox: string, from: string, n: number) =>
+        logEmails(t.db, [mailFrom(from, mailbox, n)], {
+          internalDomains: [mailbox.split('@')[1]],
+          hooks: noopPipelineHooks,
+        });
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          sync(i % 2 ? 'sales@us.rapport.example' : 'support@eu.rapport.example', `person${i}@newco.example`, i),
+        ),
+      );
+      expect(results.map((r) => r.failure)).toEqual(Array(6).fill(undefined));
+      expect(results.map((r) => r.outcomes[0].status)).toEqual(Array(6).fill('logged'));
+      const companies = await t.db.prisma.company.findMany({ include: { _count: { select: { contacts: true } } } });
+      expect(companies.map((c) => [c.domains, c._count.contacts])).toEqual([[['newco.example'], 6]]);
+    } finally {
       await t.dispose();
     }
   });
