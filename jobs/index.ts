@@ -1,4 +1,8 @@
-import type { Component, ComponentFactory, Runtime } from '../app/runtime.ts';
+import type { Component } from '../src/runtime/runtime.ts';
+import type {
+  ConnectorComponentFactory as ComponentFactory,
+  ConnectorRuntime as Runtime,
+} from '../connectors/connector-runtime.ts';
 import { QueueName } from './queue-names.ts';
 import { createQueues, closeQueues, type PipelineQueues } from './queues.ts';
 import { bullmqPipelineHooks } from './bullmq-pipeline-hooks.ts';
