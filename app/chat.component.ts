@@ -28,6 +28,7 @@ export async function consoleComponent(runtime: Runtime): Promise<Component | un
     consoleToken: runtime.config.consoleToken,
     timezone: runtime.config.timezone,
     connector,
+    logger: runtime.logger.child({ module: 'console' }),
   });
   runtime.app.use(router);
   return {
