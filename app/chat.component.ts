@@ -34,6 +34,9 @@ export async function consoleComponent(runtime: Runtime): Promise<Component | un
   return {
     name: 'console',
     readiness: [{ name: 'console', check: () => connector.health() }],
-    stop: () => connector.stop(),
+    stop: async () => {
+      router.closeStreams();
+      await connector.stop();
+    },
   };
 }

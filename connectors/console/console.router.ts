@@ -34,10 +34,17 @@ export interface ConsoleRouterDeps {
  * and the JSON API `/api/command`, `/api/channel/stream` (SSE), `/api/customers/:id/timeline`.
  * Mount at `/`.
  */
-export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & { connector: ConsoleFeed } {
+export function createConsoleRouter(
+  deps: ConsoleRouterDeps,
+): express.Router & { connector: ConsoleFeed; closeStreams(): void } {
   const connector = deps.connector ?? new ConsoleConnector();
-  const router = express.Router() as express.Router & { connector: ConsoleFeed };
+  const router = express.Router() as express.Router & { connector: ConsoleFeed; closeStreams(): void };
   router.connector = connector;
+  // Open event streams never finish by themselves: a draining process ends them (browsers reconnect).
+  const streams = new Set<Response>();
+  router.closeStreams = () => {
+    for (const res of streams) res.end();
+  };
   const access = consoleAccess(deps.consoleToken);
   router.use(['/console', '/api/command', '/api/channel', '/api/customers'], access);
 
@@ -83,11 +90,13 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & {
 
   router.get('/api/channel/stream', (req: Request, res: Response) => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    streams.add(res);
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send('snapshot', connector.feed());
     const unsubscribe = connector.subscribe((e) => send(e.type, e.entry));
     const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
     req.on('close', () => {
+      streams.delete(res);
       clearInterval(ping);
       unsubscribe();
     });
