@@ -33,9 +33,7 @@ function send(agent: Agent, port: number, path: string, body?: string): Promise<
       },
       (res) => {
         res.resume();
-        res.on('end', () =>
-          resolve({ status: res.statusCode, connectionClose: res.headers.connection === 'close' }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode, connectionClose: res.headers.connection === 'close' }));
         res.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
       },
     );
