@@ -6,6 +6,7 @@ import type {
 import { QueueName } from './queue-names.ts';
 import { createQueues, closeQueues, type PipelineQueues } from './queues.ts';
 import { bullmqPipelineHooks } from './bullmq-pipeline-hooks.ts';
+import { resilientPipelineHooks } from '../src/services/resilient-pipeline-hooks.ts';
 import { QueueMetrics } from './queue-metrics.ts';
 import { TargetRateLimiter } from './target-rate-limiter.ts';
 import { ActiveClassifier } from './active-classifier.ts';
@@ -23,8 +24,15 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
   return {
     async queues(runtime: Runtime): Promise<Component> {
       queues = createQueues(runtime.redis, runtime.config.queuePrefix);
+      // Without a listener BullMQ prints every reconnect failure with its stack while Redis is down;
+      // the shared connection's own handler already logs it once per attempt.
+      for (const q of Object.values(queues)) q.on('error', () => {});
       metrics = new QueueMetrics(runtime.metrics, queues);
-      runtime.hooks = bullmqPipelineHooks(runtime.db, runtime.redis, queues);
+      // A committed write is answered as saved even when Redis is down; the reconciler catches up.
+      runtime.hooks = resilientPipelineHooks(
+        bullmqPipelineHooks(runtime.db, runtime.redis, queues),
+        runtime.logger.child({ module: 'pipeline-hooks' }),
+      );
       const q = queues;
       return { name: 'queues', stop: () => closeQueues(q) };
     },
