@@ -1,7 +1,12 @@
-import type { Component, ComponentFactory, Runtime } from '../app/runtime.ts';
+import type { Component } from '../src/runtime/runtime.ts';
+import type {
+  ConnectorComponentFactory as ComponentFactory,
+  ConnectorRuntime as Runtime,
+} from '../connectors/connector-runtime.ts';
 import { QueueName } from './queue-names.ts';
 import { createQueues, closeQueues, type PipelineQueues } from './queues.ts';
 import { bullmqPipelineHooks } from './bullmq-pipeline-hooks.ts';
+import { resilientPipelineHooks } from '../src/services/resilient-pipeline-hooks.ts';
 import { QueueMetrics } from './queue-metrics.ts';
 import { TargetRateLimiter } from './target-rate-limiter.ts';
 import { ActiveClassifier } from './active-classifier.ts';
@@ -25,8 +30,15 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
     async queues(runtime: Runtime): Promise<Component> {
       const { config } = runtime;
       queues = createQueues(runtime.redis, config.queuePrefix);
+      // Without a listener BullMQ prints every reconnect failure with its stack while Redis is down;
+      // the shared connection's own handler already logs it once per attempt.
+      for (const q of Object.values(queues)) q.on('error', () => {});
       metrics = new QueueMetrics(runtime.metrics, queues);
-      runtime.hooks = bullmqPipelineHooks(runtime.db, runtime.redis, queues);
+      // A committed write is answered as saved even when Redis is down; the reconciler catches up.
+      runtime.hooks = resilientPipelineHooks(
+        bullmqPipelineHooks(runtime.db, runtime.redis, queues),
+        runtime.logger.child({ module: 'pipeline-hooks' }),
+      );
       owner = new PrefixOwner(runtime.redis, config.queuePrefix, await installationId(runtime.db.sql));
       // Claimed here, before any component starts: a second deployment on the prefix is refused before it takes a job.
       const keeper = new ScheduleKeeper({

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/logger.ts';
-import type { ReadinessCheck } from '../app/readiness.ts';
+import type { ReadinessCheck } from '../src/runtime/readiness.ts';
 import { QueueName } from './queue-names.ts';
 import type { PipelineQueues } from './queues.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';

@@ -2,13 +2,16 @@
 -- name>" ... --new` both created the company; the name was then ambiguous and every later `--new`
 -- created another (8,443 companies from 50 names in 10 minutes). Existing duplicates are merged into
 -- the oldest company of each name (then of each domain): records, contacts, follow-ups and channel
--- links move to it, domains are united, and an audit entry names what was merged (ids only).
+-- links (and a team channel, when the kept one has none) move to it, domains are united, and an audit entry names what was merged (ids only).
 CREATE FUNCTION rapport_merge_company(keep UUID, gone UUID) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE "CommunicationRecord" SET "companyId" = keep WHERE "companyId" = gone;
   UPDATE "Contact" SET "companyId" = keep WHERE "companyId" = gone;
   UPDATE "FollowUp" SET "companyId" = keep WHERE "companyId" = gone;
   UPDATE "ChannelLink" SET "companyId" = keep WHERE "companyId" = gone;
+  -- One team channel per customer: the kept company's own wins, the other's goes with its company.
+  UPDATE "TeamChannel" SET "companyId" = keep
+    WHERE "companyId" = gone AND NOT EXISTS (SELECT 1 FROM "TeamChannel" t WHERE t."companyId" = keep);
   UPDATE "Company" k SET domains = ARRAY(SELECT DISTINCT d FROM unnest(k.domains || g.domains) d ORDER BY d),
       "updatedAt" = CURRENT_TIMESTAMP
     FROM "Company" g WHERE k.id = keep AND g.id = gone;
