@@ -14,6 +14,7 @@ import type { ConsoleFeedEntry } from '../../../connectors/console/console.conne
 import { SharedConsoleConnector } from '../../../connectors/console/shared-console.connector.ts';
 import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/queues.ts';
 import { bullmqPipelineHooks } from '../../../jobs/bullmq-pipeline-hooks.ts';
+import { QueueName } from '../../../jobs/queue-names.ts';
 import { createScratchPostgres } from '../../helpers/test-database.ts';
 import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
@@ -58,10 +59,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startWorker(): Promise<SpawnedRapport> {
+async function startWorker(role = 'worker'): Promise<SpawnedRapport> {
   const httpPort = await freePort();
   const proc = spawnRapport(['start'], {
-    RAPPORT_ROLE: 'worker',
+    RAPPORT_ROLE: role,
     DATABASE_URL: scratch.url,
     REDIS_URL: redis.url,
     PORT: String(httpPort),
@@ -171,4 +172,23 @@ describe('Redis loss under running worker processes', () => {
     for (const w of workers) w.child.kill('SIGTERM');
     for (const w of workers) expect([0, null]).toContain(await w.exited);
   }, 240_000);
+
+  it('a web process alone re-arms the reconciler after FLUSHALL (its workers may all be restarting)', async () => {
+    const web = await startWorker('web');
+    const reconcile = queues[QueueName.ReconcileSchedules];
+    expect(await reconcile.getJobScheduler('reconcile')).toBeDefined();
+    await client.flushall();
+    expect(await reconcile.getJobScheduler('reconcile')).toBeUndefined();
+    await eventually(
+      'the schedule re-armed',
+      async () => (await reconcile.getJobScheduler('reconcile')) !== undefined,
+      30_000,
+    );
+    // And one reconcile of everything is waiting for the first worker that comes.
+    const waiting = await reconcile.getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(waiting.some((j) => j.data.afterLoss === true)).toBe(true);
+    expect(await client.get('{rapport}:rapport:install')).toMatch(/^[0-9a-f-]{36}$/);
+    web.child.kill('SIGTERM');
+    expect([0, null]).toContain(await web.exited);
+  }, 120_000);
 });
