@@ -3,7 +3,6 @@ import type {
   ConnectorComponentFactory as ComponentFactory,
   ConnectorRuntime as Runtime,
 } from '../connectors/connector-runtime.ts';
-import { QueueName } from './queue-names.ts';
 import { createQueues, closeQueues, type PipelineQueues } from './queues.ts';
 import { bullmqPipelineHooks } from './bullmq-pipeline-hooks.ts';
 import { resilientPipelineHooks } from '../src/services/resilient-pipeline-hooks.ts';
