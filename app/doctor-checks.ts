@@ -1,7 +1,13 @@
 import type { DoctorCheck } from '../src/runtime/doctor-check.ts';
 import { failedJobsDoctorCheck } from '../jobs/failed-jobs.doctor.ts';
+import { redisPrefixDoctorCheck } from '../jobs/redis-prefix.doctor.ts';
 import { imapDoctorCheck } from '../connectors/imap/index.ts';
 import { mailboxStatusDoctorCheck } from './mailbox-status.doctor.ts';
 
 /** Checks contributed by connectors and jobs (Slack auth, IMAP login, failed jobs, ...). */
-export const doctorChecks: DoctorCheck[] = [imapDoctorCheck, mailboxStatusDoctorCheck, failedJobsDoctorCheck];
+export const doctorChecks: DoctorCheck[] = [
+  imapDoctorCheck,
+  mailboxStatusDoctorCheck,
+  redisPrefixDoctorCheck,
+  failedJobsDoctorCheck,
+];

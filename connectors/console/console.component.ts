@@ -21,11 +21,15 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
     consoleToken: runtime.config.consoleToken,
     timezone: runtime.config.timezone,
     connector,
+    logger: runtime.logger.child({ module: 'console' }),
   });
   runtime.app.use(router);
   return {
     name: 'console',
     readiness: [{ name: 'console', check: () => connector.health() }],
-    stop: () => connector.stop(),
+    stop: async () => {
+      router.closeStreams();
+      await connector.stop();
+    },
   };
 }

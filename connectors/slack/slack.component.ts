@@ -15,6 +15,7 @@ import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
 import { socketModeConnection } from './socket-mode-connection.ts';
 import { SlackUserDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
+import { SlackAudience } from './slack-audience.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
@@ -46,7 +47,9 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   const clients = store
     ? installedWorkspaceClients(store, clientOpts)
     : singleWorkspaceClients(config.botToken!, clientOpts);
-  const connector = new SlackConnector(clients, logger);
+  // One users.info cache for commands, auto-logging and the last-step guard's member checks.
+  const users = new SlackUserDirectory(clients.reading, logger);
+  const connector = new SlackConnector(clients, logger, new SlackAudience(clients.reading, users, logger));
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: async () => {} };
 
@@ -78,8 +81,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   });
 
   const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY);
-  // One users.info cache for commands and auto-logging; the rep's stored timezone while Slack cannot say.
-  const users = new SlackUserDirectory(clients.reading, logger);
+  // The rep's stored timezone while Slack cannot say.
   const storedTimezone = async (platformUserId: string) =>
     (
       await runtime.db.prisma.rep.findFirst({
