@@ -4,11 +4,28 @@ import type { Reply } from '../src/commands/reply-model.ts';
 import { createConsoleRouter } from '../connectors/console/console.router.ts';
 import { SharedConsoleConnector } from '../connectors/console/shared-console.connector.ts';
 import type { Component, Runtime } from './runtime.ts';
+import type { Audience } from '../src/domain/audience.ts';
 
 /** Runs a chat command with this process's database and pipeline hooks: the one entry point every connector uses. */
 export function commandRunner(runtime: Runtime): (text: string, ctx: CommandContext) => Promise<Reply> {
   const logger = runtime.logger.child({ module: 'commands' });
-  return (text, ctx) => executeCommand(text, ctx, { db: runtime.db, hooks: runtime.hooks, logger });
+  return (text, ctx) =>
+    executeCommand(text, ctx, {
+      db: runtime.db,
+      hooks: runtime.hooks,
+      logger,
+      admins: runtime.config.admins,
+      audience: (target) => audienceOf(runtime, target),
+    });
+}
+
+/** The last-step guard's answer for a target, through whichever connector owns it; `unknown` when none does. */
+export async function audienceOf(runtime: Runtime, target: string): Promise<Audience> {
+  try {
+    return await runtime.registry.forTarget(target).audience(target);
+  } catch {
+    return 'unknown';
+  }
 }
 
 /**

@@ -113,6 +113,8 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
       get hooks() {
         return runtime.hooks;
       },
+      admins: runtime.config.admins,
+      audience: (target) => connector.audience(target),
     },
     autoLogger,
     logger,

@@ -1,4 +1,5 @@
 import type { Platform } from '../db/generated/enums.ts';
+import type { Standing } from '../domain/roles.ts';
 
 /** Who runs a command, from where, and when. Built by each connector from its platform's request. */
 export interface CommandContext {
@@ -22,6 +23,13 @@ export interface Actor {
   email?: string;
   /** IANA timezone for dates typed by this person. */
   timezone: string;
+  /**
+   * What the platform says about the person (see src/domain/roles.ts): guests, other organisations
+   * and people the platform could not vouch for run nothing. Absent: the connector vouches (console, CLI).
+   */
+  standing?: Standing;
+  /** The platform says this person administers the workspace (Slack is_admin / is_owner / is_primary_owner). */
+  platformAdmin?: boolean;
 }
 
 export interface ChannelRef {

@@ -3,7 +3,7 @@ import { RapportError, userMessage } from '../errors.ts';
 import { findOrCreateRep } from '../services/reps.service.ts';
 import type { CommandContext } from './command-context.ts';
 import type { CommandDeps, HandlerContext } from './command-deps.ts';
-import { parseCommand, type USAGE } from './parse-command.ts';
+import { parseCommand, type Command, type USAGE } from './parse-command.ts';
 import type { Reply } from './reply-model.ts';
 import { CustomerNotResolved } from './resolve-customer.ts';
 import { handleLog } from './handlers/log.handler.ts';
@@ -16,6 +16,13 @@ import {
   handleLink,
   handleUnlink,
 } from './handlers/customer-admin.handler.ts';
+import { handleNotify } from './handlers/team-channel.handler.ts';
+import { adminRefusal, outsiderRefusal, roleOf } from '../domain/roles.ts';
+
+/** Commands only an admin runs, with what the refusal says they do. Link/unlink check ownership in their handlers. */
+const ADMIN_ONLY: Partial<Record<Command['kind'], string>> = {
+  forget: 'erase a customer (forget)',
+};
 import { helpReply, unknownCommandReply } from './handlers/help.handler.ts';
 import { handleReview } from './handlers/review.handler.ts';
 
@@ -32,9 +39,14 @@ export async function executeCommand(
   deps: CommandDeps & { logger?: Logger },
 ): Promise<Reply> {
   try {
+    // Before anything else (help, parsing errors, becoming a Rep): outsiders run nothing.
+    const role = roleOf(ctx.actor, deps.admins ?? []);
+    if (role === 'outsider') return { tone: 'error', text: outsiderRefusal(ctx.actor.standing) };
     const cmd = parseCommand(text);
     if (cmd.kind === 'help') return helpReply(cmd.topic);
     if (cmd.kind === 'unknown') return unknownCommandReply(cmd);
+    if (ADMIN_ONLY[cmd.kind] && role !== 'admin')
+      throw new RapportError('forbidden', adminRefusal(ADMIN_ONLY[cmd.kind]!));
     const rep = await findOrCreateRep(deps.db.prisma, ctx.actor);
     const h: HandlerContext = {
       ctx,
@@ -42,6 +54,7 @@ export async function executeCommand(
       rep,
       audit: { repId: rep.id, platform: ctx.actor.platform },
       timeZone: ctx.actor.timezone || rep.timezone || 'UTC',
+      role,
     };
     switch (cmd.kind) {
       case 'log':
@@ -65,6 +78,8 @@ export async function executeCommand(
         return await handleReview(cmd, h);
       case 'link':
         return await handleLink(cmd, h);
+      case 'notify':
+        return await handleNotify(cmd, h);
       case 'unlink':
         return await handleUnlink(cmd, h);
       case 'forget':
