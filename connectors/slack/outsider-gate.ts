@@ -37,8 +37,50 @@ export function slackRequestOf(
   extra: { userId: string; channelId?: string; triggerId: string },
 ): SlackRequest {
   const payloadTeam = body.command !== undefined ? body.team_id : (body.user?.team_id ?? body.team?.id ?? undefined);
-  const teamId = context.teamId ?? payloadTeam ?? 'unknown';
-  return { teamId, userTeamId: payloadTeam, enterpriseId: context.enterpriseId, ...extra };
+  const served = servedOf(context);
+  return {
+    teamId: served.teamId ?? payloadTeam ?? 'unknown',
+    userTeamId: payloadTeam,
+    enterpriseId: served.enterpriseId,
+    ...extra,
+  };
+}
+
+/** What {@link registerServedWorkspace} puts in Bolt's context. */
+interface ServedContext {
+  servedTeamId?: string;
+  servedEnterpriseId?: string;
+}
+
+/**
+ * The workspace this deployment serves for a request: with one bot token, SLACK_BOT_TOKEN's
+ * (auth.test), whatever the payload claims; with OAuth installs, the installation Bolt authorized.
+ */
+export function servedOf(context: Context): { teamId?: string; enterpriseId?: string } {
+  const c = context as Context & ServedContext;
+  return c.servedTeamId
+    ? { teamId: c.servedTeamId, enterpriseId: c.servedEnterpriseId }
+    : { teamId: context.teamId, enterpriseId: context.enterpriseId };
+}
+
+/**
+ * With one bot token Bolt's context.teamId is whatever the payload says (a Slack Connect member's
+ * org, another workspace that installed the same app): this middleware pins the served workspace
+ * from auth.test instead, before any listener or the outsider gate reads it.
+ */
+export function registerServedWorkspace(
+  app: App,
+  servedWorkspace: (() => Promise<{ teamId: string; enterpriseId?: string }>) | undefined,
+): void {
+  if (!servedWorkspace) return;
+  app.use(async ({ context, next }) => {
+    const served = await servedWorkspace();
+    Object.assign(context, {
+      servedTeamId: served.teamId,
+      servedEnterpriseId: served.enterpriseId,
+    } satisfies ServedContext);
+    await next();
+  });
 }
 
 /**

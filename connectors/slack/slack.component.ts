@@ -15,6 +15,7 @@ import { socketModeConnection } from './socket-mode-connection.ts';
 import { SlackUserDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAudience } from './slack-audience.ts';
+import { registerServedWorkspace } from './outsider-gate.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
@@ -75,6 +76,8 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
       inFlight.delete(work);
     }
   });
+  // With one bot token: the workspace served is SLACK_BOT_TOKEN's, whatever a payload claims.
+  registerServedWorkspace(app, clients.servedWorkspace?.bind(clients));
   app.error(async (err) => {
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });

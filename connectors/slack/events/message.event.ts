@@ -1,6 +1,7 @@
 import type { App, Context } from '@slack/bolt';
 import type { SlackListenerDeps } from '../slack-request.ts';
 import type { SlackMessageEvent } from '../slack-auto-logger.ts';
+import { servedOf } from '../outsider-gate.ts';
 
 /**
  * Event types this file listens to (manifest.json bot_events: `message` stands for message.channels
@@ -31,9 +32,10 @@ interface EventAuthorizations {
 export function eventTeamOf(context: Context, body: EventAuthorizations): string | undefined {
   const auth = body.authorizations?.[0];
   const installedFor = auth?.team_id ?? undefined;
-  const team = context.teamId ?? installedFor ?? body.team_id;
+  const served = servedOf(context);
+  const team = served.teamId ?? installedFor ?? body.team_id;
   if (!team) return undefined;
-  if (installedFor && installedFor !== team && (auth?.enterprise_id ?? undefined) !== context.enterpriseId)
+  if (installedFor && installedFor !== team && (auth?.enterprise_id ?? undefined) !== served.enterpriseId)
     return undefined;
   return team;
 }
