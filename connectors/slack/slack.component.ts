@@ -16,6 +16,7 @@ import { SlackUserDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAudience } from './slack-audience.ts';
 import { registerServedWorkspace } from './outsider-gate.ts';
+import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
@@ -133,9 +134,11 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
       );
   }
   const socket = receiver instanceof SocketModeReceiver ? socketModeConnection(receiver, logger) : undefined;
+  const privacy = slackPrivacyCheck(runtime.db, connector, runtime.config.pipeline.defaultTarget);
   return {
     name: 'slack',
-    ...(socket ? { readiness: [socket.readiness], start: async () => socket.start() } : {}),
+    readiness: [...(socket ? [socket.readiness] : []), privacy],
+    ...(socket ? { start: async () => socket.start() } : {}),
     // Requests Slack already sent are answered after their ack; let them finish.
     stop: async () => {
       await socket?.stop();

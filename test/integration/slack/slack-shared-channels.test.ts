@@ -288,6 +288,16 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     expect(updatesIn(SHARED)).toHaveLength(0);
   });
 
+  it('/readyz lists the linked channel with outsiders and where its cards go', async () => {
+    const body = (await (await fetch(`${proc.url}/readyz`)).json()) as {
+      checks: Record<string, { ok: boolean; detail: string }>;
+    };
+    expect(body.checks['slack privacy']).toMatchObject({
+      ok: true,
+      detail: `slack:${TEAM}/${SHARED} (customer channel of Acme): has people from outside the company; cards go to slack:${TEAM}/${DEFAULT}`,
+    });
+  });
+
   it('role matrix: each command × admin, rep, guest, Slack Connect member, other workspace', async () => {
     const db = proc.runtime.db;
     const people = {
