@@ -1,6 +1,7 @@
 import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
-import { commandRunner } from '../../app/chat.component.ts';
-import type { Component, Runtime } from '../../app/runtime.ts';
+import { commandRunner } from '../../src/runtime/command-runner.ts';
+import type { Component } from '../../src/runtime/runtime.ts';
+import type { ConnectorRuntime } from '../connector-runtime.ts';
 import type { SlackConfig } from '../../src/config/env.ts';
 import type { Logger } from '../../src/logger.ts';
 import { SlackConnector } from './slack.connector.ts';
@@ -39,7 +40,7 @@ export const SLACK_OAUTH_REDIRECT_PATH = '/slack/oauth_redirect';
  * Every role registers the connector, because workers post suggestions, reminders and digests; roles
  * all and web also receive. Over HTTP Bolt verifies each request's signature before any listener runs.
  */
-export async function slackComponent(runtime: Runtime): Promise<Component | undefined> {
+export async function slackComponent(runtime: ConnectorRuntime): Promise<Component | undefined> {
   const config = runtime.config.slack;
   if (!config) return undefined;
   const logger = runtime.logger.child({ module: 'slack' });

@@ -1,5 +1,5 @@
 import type { ChannelLink } from '../db/generated/client.ts';
-import type { ChannelRef } from '../commands/command-context.ts';
+import type { ChannelRef } from '../domain/channel-ref.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';

@@ -1,5 +1,5 @@
 import type { TeamChannel } from '../db/generated/client.ts';
-import type { ChannelRef } from '../commands/command-context.ts';
+import type { ChannelRef } from '../domain/channel-ref.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 
