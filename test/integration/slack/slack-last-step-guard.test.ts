@@ -22,6 +22,8 @@ const PENDING = 'CPENDING'; // a Slack Connect invitation not accepted yet
 const GUEST = 'CGUEST'; // internal channel, but a customer guest was invited
 const BROKEN = 'CBROKEN'; // conversations.info fails
 const INTERNAL = 'CINTERNAL'; // only our people
+const OTHER_WORKSPACE = 'CWS'; // shared with another workspace (is_shared, not within our org)
+const HUGE = 'CHUGE'; // more members than Rapport checks one by one
 const slackTarget = (c: string) => `slack:${TEAM}/${c}`;
 
 // The last-step guard in the real delivery job with the real Slack connector against the Web API
@@ -37,6 +39,11 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
     slack.channels.set(SHARED, { is_ext_shared: true, is_shared: true, connected_team_ids: ['TACME'] });
     slack.channels.set(PENDING, { is_pending_ext_shared: true, pending_shared: ['TACME'] });
     slack.channelMembers.set(GUEST, ['UBOT', 'UREP', 'UJO']);
+    slack.channels.set(OTHER_WORKSPACE, { is_shared: true, is_org_shared: false });
+    slack.channelMembers.set(
+      HUGE,
+      Array.from({ length: 1_001 }, (_, i) => `U${i}`),
+    );
     slack.channelMembers.set(INTERNAL, ['UBOT', 'UREP', 'UANN']);
     slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP']);
     slack.users.set('UJO', { is_restricted: true, profile: { email: 'jo@acme.example' } });
@@ -77,11 +84,13 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
   const run = (data: DeliverMessageData, d = deps) =>
     deliverMessage(new Job(h.queues[QueueName.DeliverMessage], 'reminder', data, { jobId: data.key }), undefined, d);
   const postedIn = (channel: string) => slack.messages.filter((m) => m.channel === channel);
+  const updatesIn = (channel: string) => slack.callsTo('chat.update').filter((c) => c.body.channel === channel);
 
   it.each([
     [SHARED, 'a Slack Connect channel'],
     [PENDING, 'a channel with a pending Slack Connect invitation'],
     [GUEST, 'an internal channel with a guest in it'],
+    [OTHER_WORKSPACE, 'a channel shared with another workspace'],
   ])('%s (%s): the reminder goes to the default team channel with a one-line notice', async (channel) => {
     const { data, f } = await reminderFor(slackTarget(channel));
     const outcome = await run(data);
@@ -115,12 +124,40 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
       company.id,
       audit,
     );
-    // The reading client retries twice: fail all three attempts.
-    for (let i = 0; i < 3; i++) slack.failNext('conversations.info', { error: 'internal_error' });
+    // A platform error (ok: false) is not retried by the WebClient: one failure is the whole answer.
+    slack.failNext('conversations.info', { error: 'internal_error' });
     expect(await run(data)).toMatchObject({ status: 'sent', redirectedTo: slackTarget(DEFAULT) });
     expect(postedIn(BROKEN)).toHaveLength(0);
     expect(JSON.stringify(postedIn(DEFAULT)[0].blocks)).toContain('Rapport could not check who is in that channel');
     expect(await h.test.db.prisma.teamChannel.count({ where: { companyId: company.id } })).toBe(1);
+  });
+
+  it('a channel too large to check member by member is unknown: redirected, after paging through conversations.members', async () => {
+    const { data } = await reminderFor(slackTarget(HUGE));
+    expect(await run(data)).toMatchObject({ status: 'sent', redirectedTo: slackTarget(DEFAULT) });
+    expect(slack.callsTo('conversations.members').filter((c) => c.body.channel === HUGE).length).toBeGreaterThan(1);
+    expect(slack.callsTo('users.info').filter((c) => /^U\d+$/.test(String(c.body.user)))).toHaveLength(0);
+  });
+
+  it('a card already posted in a channel that became shared is not updated any more', async () => {
+    const { data, f } = await reminderFor(slackTarget(INTERNAL));
+    const posted = await run(data);
+    expect(posted).toMatchObject({ status: 'sent' });
+    // The channel gets a guest; Slack says so (member_joined_channel drops the cached answer).
+    slack.channelMembers.set(INTERNAL, ['UBOT', 'UREP', 'UJO']);
+    (h.deps.registry.forTarget(slackTarget(INTERNAL)) as SlackConnector).audiences.forget(TEAM, INTERNAL);
+    const refresh: DeliverMessageData = {
+      key: `refresh-${f.id}`,
+      kind: 'refresh',
+      target: slackTarget(INTERNAL),
+      followUpId: f.id,
+      externalId: posted.externalId,
+    };
+    expect(await run(refresh)).toEqual({ status: 'nothing-to-send' });
+    expect(updatesIn(INTERNAL)).toHaveLength(0);
+    expect(slack.messages.filter((m) => m.edited)).toHaveLength(0);
+    slack.channelMembers.set(INTERNAL, ['UBOT', 'UREP', 'UANN']);
+    (h.deps.registry.forTarget(slackTarget(INTERNAL)) as SlackConnector).audiences.forget(TEAM, INTERNAL);
   });
 
   it('a team channel found shared loses that role: its customer goes back to the default channel', async () => {
