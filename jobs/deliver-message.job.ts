@@ -1,17 +1,28 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Reply } from '../src/commands/reply-model.ts';
 import { renderFollowUpCard, type FollowUpCardPurpose } from '../src/notifications/follow-up-card.notification.ts';
-import { setDeliveryStatus } from '../src/db/delivery.repository.ts';
+import { randomUUID } from 'node:crypto';
+import {
+  confirmDeliveryLease,
+  DEFAULT_LEASE_MS,
+  releaseDeliveryLease,
+  setDeliveryStatus,
+  takeDeliveryLease,
+} from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { formatMessageRef } from './bullmq-pipeline-hooks.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
+import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
 
 export interface DeliveryOutcome {
-  status: 'sent' | 'already-sent' | 'nothing-to-send';
+  /** `lease-lost`: another attempt took the delivery over while this one stalled; it posts, this one does not. */
+  status: 'sent' | 'already-sent' | 'nothing-to-send' | 'lease-lost';
   externalId?: string;
+  /** The last-step guard posted it here instead of the job's target. */
+  redirectedTo?: string;
 }
 
 /**
@@ -20,7 +31,10 @@ export interface DeliveryOutcome {
  * - a crash after posting but before recording leaves the row `posting`; the rerun asks the
  *   platform whether the keyed message exists (findPosted) before posting again;
  * - per-target rate limits shared through Redis; a 429 waits out Retry-After without using an attempt;
- * - auth and not-found errors stop retrying (UnrecoverableError), temporary ones back off.
+ * - auth and not-found errors stop retrying (UnrecoverableError), temporary ones back off;
+ * - a lease (fencing token) on the row: a worker that stalls past it (longer than the job lock, so
+ *   BullMQ gave the job to another worker) finds the lease taken over right before posting and does
+ *   not post; while another attempt holds a live lease this one waits instead of posting beside it.
  * `ledger` runs the claim and the record of the post; workers batch them across concurrent deliveries.
  */
 export async function deliverMessage(
@@ -33,8 +47,17 @@ export async function deliverMessage(
   const d = job.data;
   const cardKind = d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation' || d.kind === 'refresh';
   // One statement: the idempotency row, the channel's timezone and (for cards) everything the card shows.
-  const row = await ledger.claim({ key: d.key, target: d.target, followUpId: cardKind ? d.followUpId : undefined });
+  const leaseMs = deps.settings.deliveryLeaseMs ?? DEFAULT_LEASE_MS;
+  const lease = randomUUID();
+  const row = await ledger.claim({
+    key: d.key,
+    target: d.target,
+    followUpId: cardKind ? d.followUpId : undefined,
+    payload: d,
+    leaseToken: lease,
+  });
   if (row.status === 'sent') return { status: 'already-sent', externalId: row.externalId ?? undefined };
+  if (row.heldUntil) return waitForHolder(job, token, row.heldUntil);
 
   const tz = row.channelTimezone ?? deps.settings.timezone;
   const reply = cardKind
@@ -46,11 +69,37 @@ export async function deliverMessage(
     await setDeliveryStatus(db.sql, d.key, 'skipped');
     return { status: 'nothing-to-send' };
   }
-  const connector = registry.forTarget(d.target);
+  // The last-step guard: every post here is internal (cards quote customers), so the target's
+  // connector is asked who can read it right now. A refresh never moves a card: one already in a
+  // place that is no longer internal is left as it is rather than updated with more.
+  const route = await routeThroughGuard(d.target, deps);
+  if (!route) {
+    await setDeliveryStatus(
+      db.sql,
+      d.key,
+      'failed',
+      `No internal place to post to: ${d.target} is not internal and neither is the default channel.`,
+    );
+    throw new UnrecoverableError(
+      `No internal place to post ${d.key}: ${d.target} and the default channel are not internal.`,
+    );
+  }
+  if (route.redirectedFrom && d.kind === 'refresh') {
+    await setDeliveryStatus(
+      db.sql,
+      d.key,
+      'skipped',
+      `${d.target} is not internal any more; the card there was not updated.`,
+    );
+    return { status: 'nothing-to-send' };
+  }
+  const target = route.target;
+  const outgoing = route.redirectedFrom ? withRedirectNotice(reply, route.redirectedFrom) : reply;
+  const connector = registry.forTarget(target);
 
   if (row.status === 'posting' && d.kind !== 'refresh' && connector.findPosted) {
-    const found = await connector.findPosted(d.target, d.key);
-    if (found) return recordSent(ledger, d, found.externalId);
+    const found = await connector.findPosted(target, d.key);
+    if (found) return recordSent(ledger, d, target, found.externalId);
   }
 
   // Marked `posting` before the rate-limit slot is taken, so nothing but the limiter's own round trip
@@ -58,23 +107,30 @@ export async function deliverMessage(
   // one post than the next) let two posts land closer than the platform's interval and drew 429s.
   // Follow-up cards were marked by the claim already (one statement fewer per post). A post that has
   // to wait gets a slot of its own and sleeps until exactly then.
-  if (!row.markedPosting) await setDeliveryStatus(db.sql, d.key, 'posting');
-  const wait = await limiter.acquire(d.target, d.key);
+  if (!row.markedPosting && !(await takeDeliveryLease(db.sql, d.key, lease, leaseMs)))
+    return waitForHolder(job, token, new Date(Date.now() + leaseMs));
+  const wait = await limiter.acquire(target, d.key);
   if (wait > 0) {
     await setDeliveryStatus(db.sql, d.key, 'not-posting', undefined, row.status);
     await job.moveToDelayed(Date.now() + wait, token);
     throw new DelayedError();
   }
 
+  // The fence: nothing but this statement lies between it and the post.
+  if (!(await confirmDeliveryLease(db.sql, d.key, lease, leaseMs))) return { status: 'lease-lost' };
   try {
     if (d.kind === 'refresh') {
-      await connector.update(d.target, d.externalId!, reply);
-      return await recordSent(ledger, d, d.externalId!);
+      await connector.update(target, d.externalId!, outgoing);
+      return await recordSent(ledger, d, target, d.externalId!);
     }
-    const { externalId } = await connector.post(d.target, reply, { idempotencyKey: d.key });
-    return await recordSent(ledger, d, externalId);
+    const { externalId } = await connector.post(target, outgoing, { idempotencyKey: d.key });
+    return await recordSent(ledger, d, target, externalId);
   } catch (err) {
-    if (!(err instanceof DeliveryError)) throw err; // uncertain: stays `posting`, retried with backoff
+    if (!(err instanceof DeliveryError)) {
+      // Uncertain: stays `posting` (the retry asks findPosted first), retried with backoff.
+      await releaseDeliveryLease(db.sql, d.key, lease);
+      throw err;
+    }
     await setDeliveryStatus(db.sql, d.key, 'pending', err.message);
     if (err.code === 'rate_limited') {
       await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 1_000), token);
@@ -88,14 +144,25 @@ export async function deliverMessage(
   }
 }
 
-async function recordSent(ledger: DeliveryLedger, d: DeliverMessageData, externalId: string): Promise<DeliveryOutcome> {
-  // Later clicks and state changes update a follow-up's posted message in place.
+/** Another attempt holds the delivery: look again when its lease ends (it will have posted, or died). */
+async function waitForHolder(job: Job, token: string | undefined, until: Date): Promise<never> {
+  await job.moveToDelayed(until.getTime() + 250, token);
+  throw new DelayedError();
+}
+
+async function recordSent(
+  ledger: DeliveryLedger,
+  d: DeliverMessageData,
+  target: string,
+  externalId: string,
+): Promise<DeliveryOutcome> {
+  // Later clicks and state changes update a follow-up's posted message in place (where it really went).
   const followUp =
     d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation')
-      ? { id: d.followUpId, messageRef: formatMessageRef(d.target, externalId), purpose: d.kind }
+      ? { id: d.followUpId, messageRef: formatMessageRef(target, externalId), purpose: d.kind }
       : undefined;
   await ledger.recordSent({ key: d.key, externalId, followUp });
-  return { status: 'sent', externalId };
+  return { status: 'sent', externalId, ...(target !== d.target ? { redirectedTo: target } : {}) };
 }
 
 /** Replies that are not follow-up cards: digests and notices. */

@@ -1,7 +1,7 @@
 import { openDatabase } from '../../src/db/open-database.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { eraseCustomer } from '../../src/services/erase-customer.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
-import type { CliCommand } from '../cli-registry.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,4 +1,4 @@
-import type { CliCommand } from '../../app/cli-registry.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { RapportError } from '../../src/errors.ts';
 import { listUnconfirmedSenders, makeCustomer } from '../../src/services/make-customer.service.ts';

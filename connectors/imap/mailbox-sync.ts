@@ -44,8 +44,6 @@ export interface MailboxSyncDeps {
   onOutcome?: (mailbox: string, outcome: LogEmailOutcome | { status: 'failed' }) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Folder names mail clients use for spam when the server has no SPECIAL-USE flag on it. */
 const JUNK_FOLDER_NAME = /^(junk|spam|junk e-?mail|bulk mail|spamverdacht|courrier ind[ée]sirable|correo no deseado)$/i;
 
@@ -396,7 +394,10 @@ export class MailboxSync {
       note,
     })
       .then(() => true)
-      .catch((qErr) => (this.log.error({ err: qErr }, 'could not quarantine the message either'), false));
+      .catch((qErr) => {
+        this.log.error({ err: qErr }, 'could not quarantine the message either');
+        return false;
+      });
     this.log.error(
       {
         err,

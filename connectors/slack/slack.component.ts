@@ -1,6 +1,7 @@
 import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
-import { commandRunner } from '../../app/chat.component.ts';
-import type { Component, Runtime } from '../../app/runtime.ts';
+import { commandRunner } from '../../src/runtime/command-runner.ts';
+import type { Component } from '../../src/runtime/runtime.ts';
+import type { ConnectorRuntime } from '../connector-runtime.ts';
 import type { SlackConfig } from '../../src/config/env.ts';
 import type { Logger } from '../../src/logger.ts';
 import { SlackConnector } from './slack.connector.ts';
@@ -14,6 +15,9 @@ import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
 import { socketModeConnection } from './socket-mode-connection.ts';
 import { SlackUserDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
+import { SlackAudience } from './slack-audience.ts';
+import { registerServedWorkspace } from './outsider-gate.ts';
+import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
@@ -36,7 +40,7 @@ export const SLACK_OAUTH_REDIRECT_PATH = '/slack/oauth_redirect';
  * Every role registers the connector, because workers post suggestions, reminders and digests; roles
  * all and web also receive. Over HTTP Bolt verifies each request's signature before any listener runs.
  */
-export async function slackComponent(runtime: Runtime): Promise<Component | undefined> {
+export async function slackComponent(runtime: ConnectorRuntime): Promise<Component | undefined> {
   const config = runtime.config.slack;
   if (!config) return undefined;
   const logger = runtime.logger.child({ module: 'slack' });
@@ -45,7 +49,9 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
   const clients = store
     ? installedWorkspaceClients(store, clientOpts)
     : singleWorkspaceClients(config.botToken!, clientOpts);
-  const connector = new SlackConnector(clients, logger);
+  // One users.info cache for commands, auto-logging and the last-step guard's member checks.
+  const users = new SlackUserDirectory(clients.reading, logger);
+  const connector = new SlackConnector(clients, logger, new SlackAudience(clients.reading, users, logger));
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: async () => {} };
 
@@ -72,13 +78,14 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
       inFlight.delete(work);
     }
   });
+  // With one bot token: the workspace served is SLACK_BOT_TOKEN's, whatever a payload claims.
+  registerServedWorkspace(app, clients.servedWorkspace?.bind(clients));
   app.error(async (err) => {
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
 
   const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY);
-  // One users.info cache for commands and auto-logging; the rep's stored timezone while Slack cannot say.
-  const users = new SlackUserDirectory(clients.reading, logger);
+  // The rep's stored timezone while Slack cannot say.
   const storedTimezone = async (platformUserId: string) =>
     (
       await runtime.db.prisma.rep.findFirst({
@@ -111,6 +118,8 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
       get hooks() {
         return runtime.hooks;
       },
+      admins: runtime.config.admins,
+      audience: (target) => connector.audience(target),
     },
     autoLogger,
     logger,
@@ -126,9 +135,11 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
       );
   }
   const socket = receiver instanceof SocketModeReceiver ? socketModeConnection(receiver, logger) : undefined;
+  const privacy = slackPrivacyCheck(runtime.db, connector, runtime.config.pipeline.defaultTarget);
   return {
     name: 'slack',
-    ...(socket ? { readiness: [socket.readiness], start: async () => socket.start() } : {}),
+    readiness: [...(socket ? [socket.readiness] : []), privacy],
+    ...(socket ? { start: async () => socket.start() } : {}),
     // Requests Slack already sent are answered after their ack; let them finish.
     stop: async () => {
       await socket?.stop();

@@ -1,11 +1,13 @@
 import express, { type Request, type Response } from 'express';
 import { CloudAdapter } from 'botbuilder';
-import type { Component, Runtime } from '../../app/runtime.ts';
-import { commandRunner } from '../../app/chat.component.ts';
+import type { Component } from '../../src/runtime/runtime.ts';
+import { commandRunner } from '../../src/runtime/command-runner.ts';
+import type { ConnectorRuntime } from '../connector-runtime.ts';
 import { loadConversationReference } from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
 import { TeamsBot } from './teams-bot.ts';
 import { TeamsAutoLogger } from './teams-auto-logger.ts';
+import { withSdkConsoleIn } from './sdk-console.ts';
 import { teamsTurnErrorHandler } from './teams-turn-error.ts';
 import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
 
@@ -26,7 +28,7 @@ export interface TeamsComponentOptions {
  * accepted: the local Bot Framework Emulator mode.
  */
 export async function teamsComponent(
-  runtime: Runtime,
+  runtime: ConnectorRuntime,
   options: TeamsComponentOptions = {},
 ): Promise<Component | undefined> {
   const teams = runtime.config.teams;
@@ -62,7 +64,8 @@ export async function teamsComponent(
       });
       return;
     }
-    await adapter.process(req, res, (context) => bot.run(context));
+    await withSdkConsoleIn(logger, () => adapter.process(req, res, (context) => bot.run(context)));
+    if (res.statusCode === 401) logger.warn({ path: req.path }, 'Teams request refused: no valid Bot Framework token');
   });
   if (localOnly)
     logger.warn(

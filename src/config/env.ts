@@ -67,10 +67,21 @@ export interface Config {
   mailFilters: CompiledEmailFilterRule[];
   /** Env `RAPPORT_MAIL_FILTERS_DEFAULTS`, default true: apply the shipped spam and bulk rules after RAPPORT_MAIL_FILTERS. */
   mailFilterDefaults: boolean;
+  /**
+   * Env `RAPPORT_ADMINS` (comma list): people who may run admin commands (`forget`, linking or
+   * unlinking channels someone else linked), as emails (`ann@ours.example`) or platform ids
+   * (`slack:T1/U123`, `U123`, a Teams AAD object id). Slack workspace admins and owners are admins
+   * too; the console and the CLI act as admins. Default: none.
+   */
+  admins: string[];
 }
 
 export interface PipelineConfig {
-  /** Where suggestions, digests and notices go when a customer has no linked channel. Env `RAPPORT_DEFAULT_CHANNEL`, default `console:team`. */
+  /**
+   * The default team channel: where suggestions, reminders, digests and notices go for a customer
+   * without a team channel (`notify <customer> here`), and where the last-step guard redirects a
+   * card whose channel has people from outside the company. Env `RAPPORT_DEFAULT_CHANNEL`, default `console:team`.
+   */
   defaultTarget: string;
   /** Escalate a follow-up still open this long after it was due (once). Env `RAPPORT_ESCALATE_AFTER_HOURS`, default 24. */
   escalateAfterMs: number;
@@ -80,7 +91,21 @@ export interface PipelineConfig {
   retrainCron: string;
   /** How often the reconciler re-derives Redis schedules from the database. Env `RAPPORT_RECONCILE_SECONDS`, default 300. */
   reconcileIntervalMs: number;
-  /** BullMQ job lock; a killed worker's job is retried after about this long. Env `RAPPORT_JOB_LOCK_MS`, default 30000. */
+  /**
+   * Days finished deliveries, audit entries and finished jobs are kept; a nightly job deletes older
+   * ones. Audit entries of erasures are kept regardless, and so are the deliveries of follow-ups still
+   * waiting or open. `0` keeps everything. Env `RAPPORT_RETENTION_DAYS`, default 90.
+   */
+  retentionDays: number;
+  /**
+   * How often every process looks whether Redis lost its data (FLUSHALL, a restart without persistence)
+   * and, if so, re-arms the reconciler. Also on every reconnect. Env `RAPPORT_REDIS_CHECK_SECONDS`, default 5.
+   */
+  redisCheckIntervalMs: number;
+  /**
+   * BullMQ job lock; a killed worker's job is retried after about this long. Also the lease a worker
+   * holds on a delivery it posts. Env `RAPPORT_JOB_LOCK_MS`, default 30000.
+   */
   lockDurationMs: number;
   /** How often workers check for stalled jobs. Env `RAPPORT_STALLED_INTERVAL_MS`, default 30000. */
   stalledIntervalMs: number;
@@ -204,6 +229,8 @@ export function loadConfig(env: Env = process.env): Config {
     digestTime,
     retrainCron,
     reconcileIntervalMs: int('RAPPORT_RECONCILE_SECONDS', 300, 5, 86_400) * 1000,
+    redisCheckIntervalMs: int('RAPPORT_REDIS_CHECK_SECONDS', 5, 1, 3_600) * 1000,
+    retentionDays: int('RAPPORT_RETENTION_DAYS', 90, 0, 36_500),
     lockDurationMs: int('RAPPORT_JOB_LOCK_MS', 30_000, 1_000, 600_000),
     stalledIntervalMs: int('RAPPORT_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
   };
@@ -233,6 +260,12 @@ export function loadConfig(env: Env = process.env): Config {
     .map((d) => d.trim().toLowerCase())
     .filter(Boolean);
 
+  const admins = (str('RAPPORT_ADMINS') ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .map((a) => (a.includes('@') ? a.toLowerCase() : a));
+
   const config: Config = {
     port,
     host,
@@ -258,6 +291,7 @@ export function loadConfig(env: Env = process.env): Config {
     internalDomains,
     mailFilters,
     mailFilterDefaults: !['false', '0', 'no'].includes(filterDefaults),
+    admins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

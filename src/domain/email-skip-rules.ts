@@ -54,7 +54,7 @@ export function headerSkipReason(
   if (autoSubmitted !== '' && autoSubmitted !== 'no') return 'auto-reply';
   if (h['x-autoreply'] !== undefined || h['x-autorespond'] !== undefined || h['x-autoreply-from'] !== undefined)
     return 'auto-reply';
-  const precedence = (h['precedence'] ?? '').trim().toLowerCase();
+  const precedence = (h.precedence ?? '').trim().toLowerCase();
   if (precedence === 'auto_reply') return 'auto-reply';
   // Lists send "Precedence: bulk" and List-Unsubscribe too: List-Id decides first (the bulk rules are
   // not applied to list mail kept by IMAP_SKIP_LISTS=false).

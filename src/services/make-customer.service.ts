@@ -95,7 +95,10 @@ export async function makeCustomer(
       : null;
     const created = !company;
     if (!company) {
-      const name = opts.name?.trim() || (byDomain ? companyNameFromDomain(domain) : matching[0].name);
+      let name = opts.name?.trim() || (byDomain ? companyNameFromDomain(domain) : matching[0].name);
+      // Names are unique: when another customer has this one, the domain (or address) names the new one.
+      if (await tx.company.findFirst({ where: { normalizedName: normalizeCompanyName(name) }, select: { id: true } }))
+        name = byDomain ? domain : email!;
       company = await tx.company.create({
         data: { name, normalizedName: normalizeCompanyName(name), domains: byDomain ? [domain] : [] },
       });
