@@ -17,6 +17,15 @@ export const exportCliCommand: CliCommand = (argv, config) => {
   return runExecCommand(['export', ...argv.map(quoteIfNeeded)], config(), process.stdout);
 };
 
+/** `rapport tombstone remove NAME|EMAIL|DOMAIN`: the same as `rapport exec "tombstone remove ..."` (works while the bot runs). */
+export const tombstoneCliCommand: CliCommand = (argv, config) => {
+  if (argv[0] !== 'remove' || argv.length < 2) {
+    console.error('Usage: rapport tombstone remove "<erased company name, email or domain>"');
+    return Promise.resolve(2);
+  }
+  return runExecCommand(['tombstone', 'remove', quoteIfNeeded(argv.slice(1).join(' '))], config(), process.stdout);
+};
+
 function quoteIfNeeded(word: string): string {
   return /\s/.test(word) && !/^["'].*["']$/.test(word) ? `"${word.replaceAll('"', '')}"` : word;
 }

@@ -22,6 +22,12 @@ export interface Actor {
   email?: string;
   /** IANA timezone for dates typed by this person. */
   timezone: string;
+  /**
+   * True when `timezone` is only the server's default (`RAPPORT_TIMEZONE`), not read from the person's
+   * profile: the console and `rapport exec` have no profile. Then the timezone the rep set with the
+   * `timezone` command wins, and `timezone` is used only for a rep seen for the first time. Default false.
+   */
+  timezoneIsDefault?: boolean;
 }
 
 export interface ChannelRef {

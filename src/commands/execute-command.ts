@@ -18,6 +18,8 @@ import {
 } from './handlers/customer-admin.handler.ts';
 import { helpReply, unknownCommandReply } from './handlers/help.handler.ts';
 import { handleReview } from './handlers/review.handler.ts';
+import { handleTimezone } from './handlers/timezone.handler.ts';
+import { handleTombstone } from './handlers/tombstone.handler.ts';
 
 export type { CommandDeps } from './command-deps.ts';
 
@@ -41,7 +43,7 @@ export async function executeCommand(
       deps,
       rep,
       audit: { repId: rep.id, platform: ctx.actor.platform },
-      timeZone: ctx.actor.timezone || rep.timezone || 'UTC',
+      timeZone: (ctx.actor.timezoneIsDefault ? rep.timezone : ctx.actor.timezone || rep.timezone) || 'UTC',
     };
     switch (cmd.kind) {
       case 'log':
@@ -71,6 +73,10 @@ export async function executeCommand(
         return await handleForget(cmd, h);
       case 'export':
         return await handleExport(cmd, h);
+      case 'timezone':
+        return await handleTimezone(cmd, h);
+      case 'tombstone':
+        return await handleTombstone(cmd, h);
     }
   } catch (err) {
     if (err instanceof CustomerNotResolved) return err.reply;
