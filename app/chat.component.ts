@@ -1,14 +1,21 @@
 import { executeCommand } from '../src/commands/execute-command.ts';
 import type { CommandContext } from '../src/commands/command-context.ts';
+import type { CommandDeps } from '../src/commands/command-deps.ts';
 import type { Reply } from '../src/commands/reply-model.ts';
 import { createConsoleRouter } from '../connectors/console/console.router.ts';
 import { SharedConsoleConnector } from '../connectors/console/shared-console.connector.ts';
 import type { Component, Runtime } from './runtime.ts';
 
-/** Runs a chat command with this process's database and pipeline hooks: the one entry point every connector uses. */
-export function commandRunner(runtime: Runtime): (text: string, ctx: CommandContext) => Promise<Reply> {
+/**
+ * Runs a chat command with this process's database and pipeline hooks: the one entry point every connector uses.
+ * @param extra - what the connector adds, e.g. its platform's user directory (`people`) for `assign`.
+ */
+export function commandRunner(
+  runtime: Runtime,
+  extra: Pick<CommandDeps, 'people'> = {},
+): (text: string, ctx: CommandContext) => Promise<Reply> {
   const logger = runtime.logger.child({ module: 'commands' });
-  return (text, ctx) => executeCommand(text, ctx, { db: runtime.db, hooks: runtime.hooks, logger });
+  return (text, ctx) => executeCommand(text, ctx, { db: runtime.db, hooks: runtime.hooks, logger, ...extra });
 }
 
 /**

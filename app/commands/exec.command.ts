@@ -85,6 +85,7 @@ export async function runExecCommand(
         displayName: user,
         email: user.includes('@') ? user : undefined,
         timezone: config.timezone,
+        timezoneIsDefault: true,
       },
       now: new Date(),
       requestKey: `cli:${randomUUID()}`,

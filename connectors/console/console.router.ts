@@ -19,7 +19,7 @@ export interface ConsoleRouterDeps {
   db: Database;
   /** When set, non-local clients may use the console with this bearer token; unset = localhost only. */
   consoleToken?: string;
-  /** IANA timezone console users type dates in (RAPPORT_TIMEZONE). */
+  /** IANA timezone console users type dates in until they set their own with `timezone` (RAPPORT_TIMEZONE). */
   timezone: string;
   /** The connector whose feed is the "team channel". Default: a new one (reachable as `router.connector`). */
   connector?: ConsoleFeed;
@@ -59,7 +59,14 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & {
     const requestKey =
       req.get('idempotency-key') ?? (typeof body.requestKey === 'string' ? body.requestKey : randomUUID());
     const ctx: CommandContext = {
-      actor: { platform: 'console', platformUserId: user, displayName: user, timezone: deps.timezone },
+      // The console has no profile: RAPPORT_TIMEZONE until the user sets their own with "timezone Europe/Berlin".
+      actor: {
+        platform: 'console',
+        platformUserId: user,
+        displayName: user,
+        timezone: deps.timezone,
+        timezoneIsDefault: true,
+      },
       channel: { platform: 'console', channelRef: 'team', target: 'console:team' },
       now: new Date(),
       requestKey: `console:${requestKey}`,

@@ -12,7 +12,7 @@ import { slackContextBuilder, type SlackListenerDeps } from './slack-request.ts'
 import { registerSlackListeners } from './slack-listeners.ts';
 import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
 import { socketModeConnection } from './socket-mode-connection.ts';
-import { SlackUserDirectory } from './slack-user-directory.ts';
+import { SlackUserDirectory, slackPeopleDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
@@ -95,7 +95,8 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     logger,
     limiter: work,
   });
-  const runCommand = commandRunner(runtime);
+  // `assign 3 <@U0REP2>` names colleagues who never used Rapport: users.info says who they are.
+  const runCommand = commandRunner(runtime, { people: slackPeopleDirectory(users) });
   const deps: SlackListenerDeps = {
     run: (text, ctx) => work.run(() => runCommand(text, ctx)),
     contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, {
