@@ -107,6 +107,6 @@ export async function handleExport(cmd: Extract<Command, { kind: 'export' }>, h:
   return {
     tone: 'info',
     title: `Export of ${match.companyName}`,
-    text: `The export has ${summary} (${Math.round(body.length / 1024)} KB), too large for chat. On the server run: rapport exec "export ${match.companyName.replace(/"/g, '')} ${cmd.format}" > export.${cmd.format}`,
+    text: `The export has ${summary} (${Math.round(body.length / 1024)} KB), too large for chat. On the server run: rapport export "${match.companyName.replace(/"/g, '')}" ${cmd.format} > export.${cmd.format}   (works while Rapport runs).`,
   };
 }
