@@ -70,7 +70,7 @@ export function parseLeadingWhen(
     { forwardDate: !past },
   );
   const first = results[0];
-  if (!first || first.index !== 0) return undefined;
+  if (first?.index !== 0) return undefined;
   let after = trimmed.slice(first.text.length);
   let matched = first.text;
   let zone: string | undefined;
@@ -96,7 +96,7 @@ export function parseLeadingWhen(
  */
 export function parseWhen(text: string, now: Date, timeZone: string, opts: WhenOptions = {}): Date {
   const found = parseLeadingWhen(text, now, timeZone, opts);
-  if (!found || found.rest !== '') {
+  if (found?.rest !== '') {
     throw invalidInput(`I could not read "${text.trim()}" as a date. Try ${WHEN_EXAMPLES}.`);
   }
   return found.at;

@@ -1,5 +1,5 @@
 import type { Rep } from '../db/generated/client.ts';
-import type { Actor } from '../commands/command-context.ts';
+import type { Actor } from '../domain/actor.ts';
 import type { Platform } from '../db/generated/enums.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
 import { RapportError } from '../errors.ts';

@@ -31,7 +31,7 @@ export async function handleRemind(cmd: RemindCommand, h: HandlerContext): Promi
   for (const split of cmd.customer.splits) {
     try {
       const when = whenAndWhat(split.rest, h);
-      if (when && when.title) readings.push({ customer: split.customer, ...when });
+      if (when?.title) readings.push({ customer: split.customer, ...when });
     } catch (err) {
       dateError ??= err;
     }

@@ -1,0 +1,35 @@
+import { commandRunner } from '../../src/runtime/command-runner.ts';
+import type { Component } from '../../src/runtime/runtime.ts';
+import type { ConnectorRuntime } from '../connector-runtime.ts';
+import { createConsoleRouter } from './console.router.ts';
+import { SharedConsoleConnector } from './shared-console.connector.ts';
+
+/**
+ * The local web console. Its "team channel" lives in Redis, so worker processes post reminders to it
+ * and every web process shows them live. The page is served by processes that serve users (roles all
+ * and web), so Rapport can be tried without Slack or Teams credentials; it is bound to localhost unless
+ * RAPPORT_CONSOLE_TOKEN is set.
+ */
+export async function consoleComponent(runtime: ConnectorRuntime): Promise<Component | undefined> {
+  const connector = new SharedConsoleConnector(runtime.redis, runtime.config.queuePrefix);
+  runtime.registry.register(connector);
+  if (runtime.config.role === 'worker') return { name: 'console-poster', stop: async () => {} };
+  await connector.follow();
+  const router = createConsoleRouter({
+    executeCommand: commandRunner(runtime),
+    db: runtime.db,
+    consoleToken: runtime.config.consoleToken,
+    timezone: runtime.config.timezone,
+    connector,
+    logger: runtime.logger.child({ module: 'console' }),
+  });
+  runtime.app.use(router);
+  return {
+    name: 'console',
+    readiness: [{ name: 'console', check: () => connector.health() }],
+    stop: async () => {
+      router.closeStreams();
+      await connector.stop();
+    },
+  };
+}
