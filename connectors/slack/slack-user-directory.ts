@@ -94,9 +94,14 @@ export function slackPeopleDirectory(directory: SlackUserDirectory): PeopleDirec
       const [teamId, userId] = platformUserId.split('/');
       if (platform !== 'slack' || !teamId || !userId) return undefined;
       const profile = await directory.get(teamId, userId);
-      return profile && !profile.isBot
-        ? { displayName: profile.name, email: profile.email, timezone: profile.timezone }
-        : undefined;
+      if (!profile || profile.isBot) return undefined;
+      return {
+        displayName: profile.name,
+        email: profile.email,
+        timezone: profile.timezone,
+        // A guest, or a Slack Connect member whose home workspace is another one.
+        outsider: profile.isGuest || (profile.teamId !== undefined && profile.teamId !== teamId),
+      };
     },
   };
 }

@@ -4,6 +4,8 @@ import type { AuditActor } from '../services/audit.service.ts';
 import type { DescribePerson } from '../services/reps.service.ts';
 import type { PipelineHooks } from '../services/pipeline-hooks.ts';
 import type { CommandContext } from './command-context.ts';
+import type { Audience } from '../domain/audience.ts';
+import type { Role } from '../domain/roles.ts';
 
 /**
  * Looks people up on their platform, for colleagues named before they ever used Rapport
@@ -20,6 +22,13 @@ export interface CommandDeps {
   hooks: PipelineHooks;
   /** The platform's user directory, when the connector has one (Slack); else people are named by what was typed. */
   people?: PeopleDirectory;
+  /** RAPPORT_ADMINS: emails or platform ids of admins. Default: none. */
+  admins?: readonly string[];
+  /**
+   * Who can read a channel (the connector's last-step guard), for commands that make a channel a
+   * destination of internal cards. Absent: every channel counts as `unknown` (fail closed).
+   */
+  audience?(target: string): Promise<Audience>;
 }
 
 /** Everything a command handler works with: the request, its rep, and the process dependencies. */
@@ -31,4 +40,6 @@ export interface HandlerContext {
   audit: AuditActor;
   /** IANA timezone dates are read in (the actor's). */
   timeZone: string;
+  /** The actor's role (never `outsider` here: outsiders are refused before any handler runs). */
+  role: Role;
 }

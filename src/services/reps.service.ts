@@ -70,6 +70,8 @@ export interface PlatformPerson {
   email?: string;
   /** IANA timezone. */
   timezone?: string;
+  /** A guest or a member of another organisation (Slack Connect): never a rep, so never assigned work. */
+  outsider?: boolean;
 }
 
 /** Looks a platform user up (`platformUserId` in the actor's form, "T1/U2" in Slack); undefined when the platform cannot say. */
@@ -150,6 +152,13 @@ async function repForPlatformId(
   });
   if (known) return known;
   const person = await describe?.(actor.platform, platformUserId).catch(() => undefined);
+  if (person?.outsider) {
+    // Their reminders would be sent to them: a customer must never receive the team's follow-ups.
+    throw new RapportError(
+      'forbidden',
+      'That person is a guest or from another organisation, so they cannot be given follow-ups. Assign it to someone on your team.',
+    );
+  }
   return findOrCreateRep(prisma, {
     platform: actor.platform,
     platformUserId,

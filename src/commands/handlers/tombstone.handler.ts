@@ -1,4 +1,3 @@
-import { RapportError } from '../../errors.ts';
 import { removeTombstones } from '../../services/tombstones.service.ts';
 import type { Command } from '../parse-command.ts';
 import type { HandlerContext } from '../command-deps.ts';
@@ -6,16 +5,9 @@ import type { Reply } from '../reply-model.ts';
 
 /**
  * `tombstone remove <name, email or domain>`: an erased customer came back and agreed to be recorded.
- * Only from the console and `rapport exec` (people with access to the server) until chat roles say who
- * the admins are: in Slack and Teams the answer says where to run it.
+ * Admin-only (execute-command's ADMIN_ONLY): RAPPORT_ADMINS, workspace admins, the console and the CLI.
  */
 export async function handleTombstone(cmd: Extract<Command, { kind: 'tombstone' }>, h: HandlerContext): Promise<Reply> {
-  if (h.ctx.actor.platform !== 'console') {
-    throw new RapportError(
-      'forbidden',
-      `Only an admin can remove a tombstone: on the server, run rapport tombstone remove "${cmd.remove.replaceAll('"', '')}".`,
-    );
-  }
   const kinds = await removeTombstones(h.deps.db.prisma, cmd.remove, h.audit);
   if (kinds.length === 0) {
     return {

@@ -94,6 +94,11 @@ describe('Slack: assign to escaped mentions of colleagues who never used Rapport
     expect(carla).toMatchObject({ name: 'Carla', email: 'carla@example.com', timezone: 'Europe/Paris' });
     expect(slack.calls.some((c) => c.method === 'users.info' && c.body.user === 'U0REP3')).toBe(true);
 
+    // A guest (a customer invited into the workspace) is never given the team's follow-ups.
+    slack.users.set('U0GUEST', { is_restricted: true, profile: { display_name: 'Customer Chris' } });
+    expect(await crm(`assign ${number} <@U0GUEST|chris>`)).toMatch(/guest or from another organisation/);
+    expect(await db.rep.count({ where: { platformUserIds: { has: `slack:${TEAM}/U0GUEST` } } })).toBe(0);
+
     // Carla's first own command finds the rep the assignment registered.
     await crm('followups', 'U0REP3');
     expect(await db.rep.count({ where: { platformUserIds: { has: `slack:${TEAM}/U0REP3` } } })).toBe(1);
