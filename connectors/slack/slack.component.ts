@@ -21,6 +21,12 @@ import { platformUserKey } from '../../src/services/reps.service.ts';
 /** Acknowledged Slack requests worked on at once (commands, clicks, auto-logged messages); more wait their turn. */
 export const SLACK_WORK_CONCURRENCY = 32;
 
+/**
+ * Acknowledged requests that may wait their turn (about 2 kB each, so ~20 MB): 20 s of a 500/s burst
+ * that the database cannot absorb as it comes. Past it, /crm answers "busy, not saved" in its ack.
+ */
+export const SLACK_MAX_QUEUED = 10_000;
+
 /** Where Slack sends slash commands, interactivity and events (manifest.json request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -76,7 +82,7 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
 
-  const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY);
+  const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY, SLACK_MAX_QUEUED);
   // One users.info cache for commands and auto-logging; the rep's stored timezone while Slack cannot say.
   const users = new SlackUserDirectory(clients.reading, logger);
   const storedTimezone = async (platformUserId: string) =>
@@ -98,6 +104,7 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
   const runCommand = commandRunner(runtime);
   const deps: SlackListenerDeps = {
     run: (text, ctx) => work.run(() => runCommand(text, ctx)),
+    busy: () => work.full,
     contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, {
       directory: users,
       storedTimezone,

@@ -3,6 +3,10 @@ import { DeliveryError } from '../../chat-connector.ts';
 import { answerViaResponseUrl, type SlackListenerDeps } from '../slack-request.ts';
 import { openLogModal } from '../open-log-modal.ts';
 
+/** The ack's answer when Rapport sheds load; the word "busy" is what bench:slack counts. */
+export const SLACK_BUSY_SENTENCE =
+  'Rapport is very busy right now and did not save this. Please send the same command again in a minute.';
+
 /** The slash command in manifest.json. */
 export const CRM_COMMAND = '/crm';
 
@@ -14,6 +18,12 @@ export const CRM_COMMAND = '/crm';
  */
 export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
   app.command(CRM_COMMAND, async ({ command, ack, client }) => {
+    // Shed, don't stall: Slack shows the ack's text at once and does not retry slash commands, so a
+    // sentence now beats a timeout later (and the backlog's memory stays bounded).
+    if (deps.busy?.()) {
+      await ack({ response_type: 'ephemeral', text: SLACK_BUSY_SENTENCE });
+      return;
+    }
     await ack();
     const req = {
       teamId: command.team_id,
