@@ -8,8 +8,8 @@
  *    stall shows up in the latency); a request not answered within Slack's 3 s is a timeout;
  *  - ack latency p50/p99/max, timeouts and errors, how many Rapport shed politely (answered "busy,
  *    not logged"), how long until every acknowledged log was answered through its response_url, and
- *    after a graceful shutdown how many acknowledged logs were written (lost = acknowledged, not shed,
- *    not written);
+ *    after a graceful shutdown how many logs were written (lost = sent, neither shed nor written:
+ *    a request Slack gave up on may still have been saved);
  * then RAPPORT_BENCH_EVENTS (default 300) message events in a linked channel, each delivered four
  * times (the original and X-Slack-Retry-Num 1..3, interleaved): duplicate records and messages must be 0.
  * Prints a table with the p99 ratio against bare Bolt and the machine's load average around each run
@@ -322,14 +322,15 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
 function printTable(kind: string, rows: RateRow[]): void {
   console.log(`\n[${kind}] /crm log acks, open loop ${SECONDS} s per rate, bare Bolt and Rapport side by side`);
   console.log(
-    '| rate/s | bare p50 | bare p99 | bare timeouts | Rapport p50 | Rapport p99 | Rapport max | timeouts | errors | shed | logs written / acked | lost | p99 vs bare | answered after | load avg before -> after |',
+    '| rate/s | bare p50 | bare p99 | bare timeouts | Rapport p50 | Rapport p99 | Rapport max | timeouts | errors | shed | logs written / acked in time | lost | p99 vs bare | answered after | load avg before -> after |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const bareP99 = pct(r.bare.latencies, 99);
     const p99 = pct(r.rapport.latencies, 99);
     const acked = r.rapport.ok - r.rapport.shed;
-    const lost = acked - (r.written ?? 0);
+    // Lost: neither saved nor answered "busy" (a request that timed out may still have been saved).
+    const lost = Math.max(0, r.rapport.sent - r.rapport.shed - (r.written ?? 0));
     console.log(
       `| ${r.rate} | ${ms(pct(r.bare.latencies, 50))} | ${ms(bareP99)} | ${r.bare.timeouts} | ${ms(pct(r.rapport.latencies, 50))} | ${ms(p99)} | ${ms(r.rapport.latencies[r.rapport.latencies.length - 1] ?? NaN)} | ${r.rapport.timeouts} | ${r.rapport.errors} | ${r.rapport.shed} | ${r.written}/${acked} | ${lost} | ${(p99 / bareP99).toFixed(2)}x | ${r.drainSeconds.toFixed(1)} s | ${r.loadBefore} -> ${r.loadAfter} |`,
     );
