@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseRedisAddress, REDIS_URL_PATTERN } from '../redis/redis-address.ts';
 
 /** Which parts of Rapport a process runs. */
 export type Role = 'all' | 'web' | 'worker';
@@ -151,8 +152,15 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const redisUrl = str('REDIS_URL');
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+  if (redisUrl && !REDIS_URL_PATTERN.test(redisUrl)) {
+    // redis+sentinel:// and redis+cluster:// are accepted too (README, "Redis").
     problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${redact(redisUrl)}").`);
+  } else if (redisUrl) {
+    try {
+      parseRedisAddress(redisUrl);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
   }
 
   const roleRaw = str('RAPPORT_ROLE') ?? 'all';
@@ -438,5 +446,5 @@ export function isValidTimezone(tz: string): boolean {
 
 /** Hides the password in a connection string for messages and logs. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+  return url.replace(/\/\/([^:/@]*):([^@]+)@/, '//$1:***@');
 }
