@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../src/logger.ts';
 import { httpMetrics } from './metrics.ts';
-import { runReadinessChecks, type ReadinessCheck } from './readiness.ts';
+import { runReadinessChecks, type ReadinessCheck } from '../src/runtime/readiness.ts';
 import { httpErrorAnswer } from './http-error-answer.ts';
 
 export interface HttpServerOptions {

@@ -9,8 +9,12 @@ import { resolveRedis } from '../src/redis/resolve-redis.ts';
 import { createHttpApp, finishHttpApp } from './http-server.ts';
 import { trackHttpConnections } from './http-drain.ts';
 import { createMetricsRegistry } from './metrics.ts';
-import type { ReadinessCheck } from './readiness.ts';
-import type { Component, ComponentFactory, Runtime } from './runtime.ts';
+import type { ReadinessCheck } from '../src/runtime/readiness.ts';
+import type { Component } from '../src/runtime/runtime.ts';
+import type {
+  ConnectorComponentFactory as ComponentFactory,
+  ConnectorRuntime as Runtime,
+} from '../connectors/connector-runtime.ts';
 import { componentFactories } from './components.ts';
 import { noopPipelineHooks } from '../src/services/pipeline-hooks.ts';
 import { ConnectorRegistry } from '../connectors/connector-registry.ts';

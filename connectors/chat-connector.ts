@@ -21,6 +21,15 @@ export class DeliveryError extends Error {
   }
 }
 
+/**
+ * Who can read a target, as far as the platform tells: `internal` = only people of the installing
+ * company (no other workspace/tenant, no guests, no anonymous users, nothing pending to be shared);
+ * `external` = someone outside is (or may soon be) in it; `unknown` = the platform could not say
+ * (a failed lookup, a target the connector cannot check). Only `internal` is safe for internal posts:
+ * callers treat `unknown` like `external` (fail closed).
+ */
+export type Audience = 'internal' | 'external' | 'unknown';
+
 export interface ConnectorHealth {
   ok: boolean;
   /** One sentence: "connected as @rapport", "authentication failed: check SLACK_BOT_TOKEN". */
@@ -41,6 +50,14 @@ export interface ChatConnector {
    * if the platform lets us look (Slack: channel history with metadata). Absent = cannot tell.
    */
   findPosted?(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined>;
+  /**
+   * The last-step guard: who can read `target` right now. The delivery path asks before every
+   * internal post (suggestion, reminder, escalation, digest, notice, command answer with CRM data)
+   * and redirects anything not `internal` to the default team channel. Implementations cache the
+   * answer and drop it on the platform's membership events (Slack member_joined_channel /
+   * channel_shared, Teams conversationUpdate); they never throw: a failed lookup is `unknown`.
+   */
+  audience(target: Target): Promise<Audience>;
   /** Replaces a message posted earlier (button clicked, state changed). */
   update(target: Target, externalId: string, reply: Reply): Promise<void>;
   health(): Promise<ConnectorHealth>;

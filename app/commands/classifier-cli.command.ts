@@ -1,7 +1,7 @@
 import type { Config } from '../../src/config/env.ts';
 import type { ModelStore } from '../../src/classifier/model-store.ts';
 import type { Database } from '../../src/db/database.ts';
-import type { CliCommand } from '../cli-registry.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
 
 /** Runs `fn` with the database's model store when `needed`, so file-only train/evaluate runs touch no database. */
 async function withStore(

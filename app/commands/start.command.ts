@@ -1,5 +1,5 @@
 import { createLogger } from '../../src/logger.ts';
-import type { CliCommand } from '../cli-registry.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { startProcess } from '../start-process.ts';
 
 /** `rapport start`: runs until SIGTERM/SIGINT, then shuts down in order and exits 0. */

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { CallBatcher } from '../../src/concurrency/call-batcher.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
-import { DeliveryError, type ConnectorHealth, type Target } from '../chat-connector.ts';
+import { DeliveryError, type Audience, type ConnectorHealth, type Target } from '../chat-connector.ts';
 import type { ConsoleFeed, ConsoleFeedEntry } from './console.connector.ts';
 
 /** A feed entry as kept in Redis: with the key it was posted under, so trimming can forget that too. */
@@ -161,6 +161,11 @@ export class SharedConsoleConnector implements ConsoleFeed {
   async findPosted(_target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined> {
     const id = await this.redis.hget(this.keys.idempotency, idempotencyKey);
     return id ? { externalId: id } : undefined;
+  }
+
+  /** The console is the operator's own screen (behind its access token): nobody outside reads it. */
+  async audience(_target: Target): Promise<Audience> {
+    return 'internal';
   }
 
   async health(): Promise<ConnectorHealth> {

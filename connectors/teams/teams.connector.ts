@@ -7,7 +7,13 @@ import {
   type ConversationReference,
 } from 'botbuilder';
 import type { Reply } from '../../src/commands/reply-model.ts';
-import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
+import {
+  DeliveryError,
+  type Audience,
+  type ChatConnector,
+  type ConnectorHealth,
+  type Target,
+} from '../chat-connector.ts';
 import { renderAdaptiveCard } from './render-card.ts';
 
 /** Finds the stored ConversationReference for a Teams conversation id (ChannelLink.conversationRef). */
@@ -56,6 +62,14 @@ export class TeamsConnector implements ChatConnector {
     await this.inConversation(target, async (context) => {
       await context.updateActivity({ ...cardActivity(reply), id: externalId });
     });
+  }
+
+  /**
+   * Placeholder until the roster check lands (engineer trust-teams, issue 14): answers what Rapport
+   * assumed before the guard existed, so Teams posts keep flowing while that is built.
+   */
+  async audience(_target: Target): Promise<Audience> {
+    return 'internal';
   }
 
   async health(): Promise<ConnectorHealth> {
