@@ -10,15 +10,7 @@ export class SlackWorkLimiter {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  /**
-   * @param concurrency requests worked on at once.
-   * @param maxQueued how many may wait before {@link full} says to turn new ones away (a bound on the
-   *   memory a burst can take: each waiting request holds its payload and context, about 2 kB).
-   */
-  constructor(
-    readonly concurrency: number,
-    readonly maxQueued = Number.POSITIVE_INFINITY,
-  ) {
+  constructor(readonly concurrency: number) {
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new Error(`concurrency must be a positive integer (got ${concurrency})`);
   }
@@ -26,11 +18,6 @@ export class SlackWorkLimiter {
   /** Requests acknowledged but not started yet. */
   get queued(): number {
     return this.waiting.length;
-  }
-
-  /** True when the queue is at its bound: a new request should be answered "busy" instead of queued. */
-  get full(): boolean {
-    return this.waiting.length >= this.maxQueued;
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {

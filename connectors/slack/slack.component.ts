@@ -23,12 +23,6 @@ import { platformUserKey } from '../../src/services/reps.service.ts';
 /** Acknowledged Slack requests worked on at once (commands, clicks, auto-logged messages); more wait their turn. */
 export const SLACK_WORK_CONCURRENCY = 32;
 
-/**
- * Acknowledged requests that may wait their turn (about 2 kB each, so ~20 MB): 20 s of a 500/s burst
- * that the database cannot absorb as it comes. Past it, /crm answers "busy, not saved" in its ack.
- */
-export const SLACK_MAX_QUEUED = 10_000;
-
 /** Where Slack sends slash commands, interactivity and events (manifest.json request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -86,7 +80,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
 
-  const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY, SLACK_MAX_QUEUED);
+  const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY);
   // The rep's stored timezone while Slack cannot say.
   const storedTimezone = async (platformUserId: string) =>
     (
@@ -107,7 +101,9 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   const runCommand = commandRunner(runtime);
   const deps: SlackListenerDeps = {
     run: (text, ctx) => work.run(() => runCommand(text, ctx)),
-    busy: () => work.full,
+    // Everything Slack sent that is not finished (this request included) counts: those working, those
+    // waiting for a slot, and those still fetching the person's profile before they queue.
+    busy: () => inFlight.size > SLACK_WORK_CONCURRENCY + config.maxQueued,
     contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, {
       directory: users,
       storedTimezone,

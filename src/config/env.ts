@@ -113,6 +113,11 @@ export interface SlackConfig {
    * app's only redirect URL; the path served is `/slack/oauth_redirect`).
    */
   redirectUri: string | undefined;
+  /**
+   * Env `SLACK_MAX_QUEUED`: acknowledged Slack requests that may wait for a worker slot (about 2 kB
+   * each); past it `/crm` answers "busy, not saved" in its ack instead of queueing. Default 10000.
+   */
+  maxQueued: number;
 }
 
 export interface TeamsConfig {
@@ -270,8 +275,11 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     apiUrl: str('SLACK_API_URL'),
     installPath: str('SLACK_INSTALL_PATH') ?? '/slack/install',
     redirectUri: str('SLACK_REDIRECT_URI'),
+    maxQueued: Number(str('SLACK_MAX_QUEUED') ?? 10_000),
   };
   if (!c.signingSecret && !c.botToken && !c.appToken && !c.clientId) return undefined;
+  if (!Number.isInteger(c.maxQueued) || c.maxQueued < 1 || c.maxQueued > 1_000_000)
+    problems.push(`SLACK_MAX_QUEUED must be a whole number between 1 and 1000000, got "${str('SLACK_MAX_QUEUED')}".`);
   if (c.botToken && !c.botToken.startsWith('xoxb-'))
     problems.push('SLACK_BOT_TOKEN must be a bot token starting with xoxb-.');
   if (c.appToken && !c.appToken.startsWith('xapp-'))

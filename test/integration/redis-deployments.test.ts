@@ -49,7 +49,7 @@ async function logClassifyAndPost(topology: RedisTopology): Promise<void> {
   });
   const db = new pg.Client({ connectionString: scratch.url });
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000, bot);
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 180_000, bot);
     const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as {
       checks: Record<string, { ok: boolean }>;
     };
@@ -108,7 +108,7 @@ describe('managed Redis as users run it (real servers, real rapport process)', (
     } finally {
       await cluster.stop();
     }
-  }, 240_000);
+  }, 360_000);
 
   it('Redis Sentinel (redis+sentinel://host:port/mymaster): the same, through the primary the sentinel names', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rapport-sentinel-'));
@@ -119,7 +119,7 @@ describe('managed Redis as users run it (real servers, real rapport process)', (
     } finally {
       await sentinel.stop();
     }
-  }, 240_000);
+  }, 360_000);
 
   it('TLS (rediss://, a self-signed certificate trusted through NODE_EXTRA_CA_CERTS): the same', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rapport-tls-'));
@@ -130,5 +130,5 @@ describe('managed Redis as users run it (real servers, real rapport process)', (
     } finally {
       await tls.stop();
     }
-  }, 240_000);
+  }, 360_000);
 });
