@@ -16,6 +16,8 @@ import { socketModeConnection } from './socket-mode-connection.ts';
 import { SlackUserDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAudience } from './slack-audience.ts';
+import { registerServedWorkspace } from './outsider-gate.ts';
+import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
@@ -76,6 +78,8 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
       inFlight.delete(work);
     }
   });
+  // With one bot token: the workspace served is SLACK_BOT_TOKEN's, whatever a payload claims.
+  registerServedWorkspace(app, clients.servedWorkspace?.bind(clients));
   app.error(async (err) => {
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
@@ -117,6 +121,8 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
       get hooks() {
         return runtime.hooks;
       },
+      admins: runtime.config.admins,
+      audience: (target) => connector.audience(target),
     },
     autoLogger,
     logger,
@@ -132,9 +138,11 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
       );
   }
   const socket = receiver instanceof SocketModeReceiver ? socketModeConnection(receiver, logger) : undefined;
+  const privacy = slackPrivacyCheck(runtime.db, connector, runtime.config.pipeline.defaultTarget);
   return {
     name: 'slack',
-    ...(socket ? { readiness: [socket.readiness], start: async () => socket.start() } : {}),
+    readiness: [...(socket ? [socket.readiness] : []), privacy],
+    ...(socket ? { start: async () => socket.start() } : {}),
     // Requests Slack already sent are answered after their ack; let them finish.
     stop: async () => {
       await socket?.stop();

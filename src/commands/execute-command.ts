@@ -5,7 +5,7 @@ import { trackPipelineDelays } from '../services/resilient-pipeline-hooks.ts';
 import { findOrCreateRep } from '../services/reps.service.ts';
 import type { CommandContext } from './command-context.ts';
 import type { CommandDeps, HandlerContext } from './command-deps.ts';
-import { parseCommand, type USAGE } from './parse-command.ts';
+import { parseCommand, type Command, type USAGE } from './parse-command.ts';
 import type { Reply } from './reply-model.ts';
 import { CustomerNotResolved } from './resolve-customer.ts';
 import { handleLog } from './handlers/log.handler.ts';
@@ -18,6 +18,13 @@ import {
   handleLink,
   handleUnlink,
 } from './handlers/customer-admin.handler.ts';
+import { handleNotify } from './handlers/team-channel.handler.ts';
+import { adminRefusal, outsiderRefusal, roleOf } from '../domain/roles.ts';
+
+/** Commands only an admin runs, with what the refusal says they do. Link/unlink check ownership in their handlers. */
+const ADMIN_ONLY: Partial<Record<Command['kind'], string>> = {
+  forget: 'erase a customer (forget)',
+};
 import { helpReply, unknownCommandReply } from './handlers/help.handler.ts';
 import { handleReview } from './handlers/review.handler.ts';
 
@@ -51,9 +58,14 @@ export const PIPELINE_DELAYED_SENTENCE =
 
 async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps & { logger?: Logger }): Promise<Reply> {
   try {
+    // Before anything else (help, parsing errors, becoming a Rep): outsiders run nothing.
+    const role = roleOf(ctx.actor, deps.admins ?? []);
+    if (role === 'outsider') return { tone: 'error', text: outsiderRefusal(ctx.actor.standing) };
     const cmd = parseCommand(text);
     if (cmd.kind === 'help') return helpReply(cmd.topic);
     if (cmd.kind === 'unknown') return { ...unknownCommandReply(cmd), errorCode: 'invalid_input' };
+    if (ADMIN_ONLY[cmd.kind] && role !== 'admin')
+      throw new RapportError('forbidden', adminRefusal(ADMIN_ONLY[cmd.kind]!));
     const rep = await findOrCreateRep(deps.db.prisma, ctx.actor);
     const h: HandlerContext = {
       ctx,
@@ -61,6 +73,7 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
       rep,
       audit: { repId: rep.id, platform: ctx.actor.platform },
       timeZone: ctx.actor.timezone || rep.timezone || 'UTC',
+      role,
     };
     switch (cmd.kind) {
       case 'log':
@@ -84,6 +97,8 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
         return await handleReview(cmd, h);
       case 'link':
         return await handleLink(cmd, h);
+      case 'notify':
+        return await handleNotify(cmd, h);
       case 'unlink':
         return await handleUnlink(cmd, h);
       case 'forget':

@@ -28,6 +28,8 @@ export type Command =
   | { kind: 'label'; recordId: string; label: string }
   | { kind: 'review'; keep?: string }
   | { kind: 'link'; customer: string }
+  /** `notify <customer> here` / `link <customer> --team`: this channel becomes the customer's team channel. */
+  | { kind: 'notify'; customer: string }
   | { kind: 'unlink' }
   | { kind: 'forget'; customer: string; confirmToken?: string }
   | { kind: 'export'; customer: string; format: 'json' | 'csv' }
@@ -51,6 +53,7 @@ export const COMMAND_WORDS: Record<string, Command['kind']> = {
   label: 'label',
   review: 'review',
   link: 'link',
+  notify: 'notify',
   unlink: 'unlink',
   forget: 'forget',
   export: 'export',
@@ -149,9 +152,19 @@ export function parseCommand(input: string): Command {
       if (args.length === 0) return { kind: 'review' };
       if (args.length === 2 && args[0].value.toLowerCase() === 'keep') return { kind: 'review', keep: args[1].value };
       throw usage('review');
-    case 'link':
-      if (args.length === 0) throw usage('link');
-      return { kind: 'link', customer: restText(args) };
+    case 'link': {
+      const { positional, flags } = splitFlags(line, args, ['team']);
+      if (positional.length === 0) throw usage('link');
+      const customer = textOf(line, positional);
+      return flags.has('team') ? { kind: 'notify', customer } : { kind: 'link', customer };
+    }
+    case 'notify': {
+      // "here" is optional and last: `notify acme here`, `notify "Acme Corp" here`, `notify acme`.
+      const last = args[args.length - 1];
+      const named = last && !last.quoted && last.value.toLowerCase() === 'here' ? args.slice(0, -1) : args;
+      if (named.length === 0) throw usage('notify');
+      return { kind: 'notify', customer: textOf(line, named) };
+    }
     case 'unlink':
       return { kind: 'unlink' };
     case 'forget': {
@@ -185,7 +198,8 @@ export const USAGE: Record<Exclude<Command['kind'], 'unknown'>, string> = {
   accept: 'accept <follow-up #>',
   label: 'label <record id> <label>',
   review: 'review',
-  link: 'link <customer>',
+  link: "link <customer> [--team]   (in the customer's channel: log it; --team: same as notify)",
+  notify: "notify <customer> here   (in a team channel: the customer's suggestions, reminders and digest go here)",
   unlink: 'unlink',
   forget: 'forget <customer>',
   export: 'export <customer> [json|csv]',

@@ -26,10 +26,14 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
   ],
   assign: ['assign 12 @jo (or their email)'],
   link: [
-    'Binds this channel to a customer: conversations here are logged to it, its reminders are posted here. "unlink" undoes it.',
+    'Makes this channel the customer\'s channel: conversations here are logged to it. Its suggestions and reminders never go here (the customer may read along): they go to the customer\'s team channel (see notify). "unlink" undoes it.',
+  ],
+  notify: [
+    'Makes this channel the team channel of a customer: its suggestions, reminders, escalations and digest go here. Refused in a channel with people from outside the company (Slack Connect, guests).',
+    'Without one, they go to the default team channel (RAPPORT_DEFAULT_CHANNEL). "unlink" here stops it.',
   ],
   forget: [
-    'Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again.',
+    'Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again. Admins only.',
   ],
   export: ['Everything stored about a customer, as JSON (default) or CSV: export acme csv'],
   label: [
