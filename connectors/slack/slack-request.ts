@@ -13,6 +13,11 @@ import type { Standing } from '../../src/domain/roles.ts';
 export interface SlackListenerDeps {
   /** Runs a command of the shared grammar (app/chat.component.ts commandRunner). */
   run(text: string, ctx: CommandContext): Promise<Reply>;
+  /**
+   * True while so many acknowledged requests wait that a new command should be turned away with a
+   * polite answer in its ack (nothing written) rather than queued. Absent = never.
+   */
+  busy?(): boolean;
   /** Builds the command context for a Slack user in a channel. */
   contextFor(req: SlackRequest): Promise<CommandContext>;
   connector: SlackConnector;
