@@ -40,7 +40,11 @@ export function batchedDeliveryLedger(
     { maxBatch, maxInFlight, canJoin: distinctKeys },
   );
   const records = new CallBatcher<SentDelivery, void>(
-    (ss) => oneByOneOnFailure(ss, async (some) => (await recordDeliveriesSent(sql, some), some.map(() => undefined))),
+    (ss) =>
+      oneByOneOnFailure(ss, async (some) => {
+        await recordDeliveriesSent(sql, some);
+        return some.map(() => undefined);
+      }),
     { maxBatch, maxInFlight, canJoin: distinctKeys },
   );
   return { claim: (d) => claims.call(d), recordSent: (s) => records.call(s) };

@@ -35,7 +35,7 @@ export const trainCliCommand: CliCommand = (argv, config) =>
 export const evaluateCliCommand: CliCommand = (argv, config) => {
   const i = argv.findIndex((a) => a === '--model' || a.startsWith('--model='));
   const model = i < 0 ? undefined : argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
-  return withStore(config(), !model || !model.endsWith('.json'), async (store) =>
+  return withStore(config(), !model?.endsWith('.json'), async (store) =>
     (await import('./evaluate.command.ts')).runEvaluateCommand(argv, process.stdout, process.stderr, store),
   );
 };

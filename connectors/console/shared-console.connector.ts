@@ -134,7 +134,11 @@ export class SharedConsoleConnector implements ConsoleFeed {
     const results = (await pipeline.exec()) ?? [];
     const missing = entries.filter((_, i) => results[i]?.[0]?.message.startsWith('NOSCRIPT'));
     // A new or flushed Redis: load the script, then post again what it refused (a NOSCRIPT wrote nothing).
-    const retried = missing.length > 0 ? (await this.redis.script('LOAD', POST), await this.postBatch(missing)) : [];
+    let retried: Awaited<ReturnType<typeof this.postBatch>> = [];
+    if (missing.length > 0) {
+      await this.redis.script('LOAD', POST);
+      retried = await this.postBatch(missing);
+    }
     let next = 0;
     return results.map(([err, value]) => {
       if (err?.message.startsWith('NOSCRIPT')) return retried[next++];

@@ -31,7 +31,7 @@ export async function handleNotify(cmd: Extract<Command, { kind: 'notify' }>, h:
         : `Rapport could not check who is in this channel, so ${match.companyName}'s suggestions and reminders will not go here. Try again in a minute, or use an internal channel.`,
     );
   const current = await h.deps.db.prisma.teamChannel.findUnique({ where: { companyId: match.companyId } });
-  if (current && current.createdBy && current.createdBy !== h.rep.id && h.role !== 'admin')
+  if (current?.createdBy && current.createdBy !== h.rep.id && h.role !== 'admin')
     throw new RapportError(
       'forbidden',
       adminRefusal(`move ${match.companyName}'s team channel, which someone else chose`),
