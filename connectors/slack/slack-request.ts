@@ -102,7 +102,9 @@ export function slackContextBuilder(
         ? 'member'
         : 'unverified';
     if (profile.isGuest) return 'guest';
-    if (!ours(profile.teamId, req)) return 'external';
+    // Outside Enterprise Grid a member's home team is the workspace; in a Grid org it may be any of
+    // the org's workspaces, which the payload's team (checked above) already vouches for.
+    if (req.enterpriseId === undefined && !ours(profile.teamId, req)) return 'external';
     return 'member';
   };
   return async (req) => {

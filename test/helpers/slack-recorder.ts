@@ -226,11 +226,13 @@ export class SlackRecorder {
       }
       case 'users.info': {
         const { profile, ...over } = this.users.get(String(body.user)) ?? {};
+        // Unknown users belong to the workspace whose token asks (an OAuth install's), else T1.
+        const grant = token ? this.grantedTokens.get(token) : undefined;
         return {
           ok: true,
           user: {
             id: body.user,
-            team_id: 'T1',
+            team_id: grant?.teamId ?? 'T1',
             name: `user-${String(body.user).toLowerCase()}`,
             real_name: `User ${body.user}`,
             tz: this.userTimezone,
