@@ -13,7 +13,7 @@ import { slackContextBuilder, type SlackListenerDeps } from './slack-request.ts'
 import { registerSlackListeners } from './slack-listeners.ts';
 import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
 import { socketModeConnection } from './socket-mode-connection.ts';
-import { SlackUserDirectory } from './slack-user-directory.ts';
+import { SlackUserDirectory, slackPeopleDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAudience } from './slack-audience.ts';
 import { registerServedWorkspace } from './outsider-gate.ts';
@@ -102,9 +102,13 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     logger,
     limiter: work,
   });
-  const runCommand = commandRunner(runtime);
+  // `assign 3 <@U0REP2>` names colleagues who never used Rapport: users.info says who they are.
+  const runCommand = commandRunner(runtime, { people: slackPeopleDirectory(users) });
   const deps: SlackListenerDeps = {
     run: (text, ctx) => work.run(() => runCommand(text, ctx)),
+    // Everything Slack sent that is not finished (this request included) counts: those working, those
+    // waiting for a slot, and those still fetching the person's profile before they queue.
+    busy: () => inFlight.size > SLACK_WORK_CONCURRENCY + config.maxQueued,
     contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, {
       directory: users,
       storedTimezone,

@@ -24,9 +24,12 @@ import { adminRefusal, outsiderRefusal, roleOf } from '../domain/roles.ts';
 /** Commands only an admin runs, with what the refusal says they do. Link/unlink check ownership in their handlers. */
 const ADMIN_ONLY: Partial<Record<Command['kind'], string>> = {
   forget: 'erase a customer (forget)',
+  tombstone: 'let an erased customer be recorded again (tombstone remove)',
 };
 import { helpReply, unknownCommandReply } from './handlers/help.handler.ts';
 import { handleReview } from './handlers/review.handler.ts';
+import { handleTimezone } from './handlers/timezone.handler.ts';
+import { handleTombstone } from './handlers/tombstone.handler.ts';
 
 export type { CommandDeps } from './command-deps.ts';
 
@@ -72,7 +75,7 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
       deps,
       rep,
       audit: { repId: rep.id, platform: ctx.actor.platform },
-      timeZone: ctx.actor.timezone || rep.timezone || 'UTC',
+      timeZone: (ctx.actor.timezoneIsDefault ? rep.timezone : ctx.actor.timezone || rep.timezone) || 'UTC',
       role,
     };
     switch (cmd.kind) {
@@ -105,6 +108,10 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
         return await handleForget(cmd, h);
       case 'export':
         return await handleExport(cmd, h);
+      case 'timezone':
+        return await handleTimezone(cmd, h);
+      case 'tombstone':
+        return await handleTombstone(cmd, h);
     }
   } catch (err) {
     if (err instanceof CustomerNotResolved) return err.reply;

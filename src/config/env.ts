@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileEmailFilterRules, type CompiledEmailFilterRule } from '../domain/email-filter-rules.ts';
+import { parseRedisAddress, REDIS_URL_PATTERN } from '../redis/redis-address.ts';
 
 /** Which parts of Rapport a process runs. */
 export type Role = 'all' | 'web' | 'worker';
@@ -132,6 +133,11 @@ export interface SlackConfig {
    * app's only redirect URL; the path served is `/slack/oauth_redirect`).
    */
   redirectUri: string | undefined;
+  /**
+   * Env `SLACK_MAX_QUEUED`: acknowledged Slack requests that may wait for a worker slot (about 2 kB
+   * each); past it `/crm` answers "busy, not saved" in its ack instead of queueing. Default 10000.
+   */
+  maxQueued: number;
 }
 
 export interface TeamsConfig {
@@ -185,8 +191,15 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const redisUrl = str('REDIS_URL');
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+  if (redisUrl && !REDIS_URL_PATTERN.test(redisUrl)) {
+    // redis+sentinel:// and redis+cluster:// are accepted too (README, "Redis").
     problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${redact(redisUrl)}").`);
+  } else if (redisUrl) {
+    try {
+      parseRedisAddress(redisUrl);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
   }
 
   const roleRaw = str('RAPPORT_ROLE') ?? 'all';
@@ -308,8 +321,11 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     apiUrl: str('SLACK_API_URL'),
     installPath: str('SLACK_INSTALL_PATH') ?? '/slack/install',
     redirectUri: str('SLACK_REDIRECT_URI'),
+    maxQueued: Number(str('SLACK_MAX_QUEUED') ?? 10_000),
   };
   if (!c.signingSecret && !c.botToken && !c.appToken && !c.clientId) return undefined;
+  if (!Number.isInteger(c.maxQueued) || c.maxQueued < 1 || c.maxQueued > 1_000_000)
+    problems.push(`SLACK_MAX_QUEUED must be a whole number between 1 and 1000000, got "${str('SLACK_MAX_QUEUED')}".`);
   if (c.botToken && !c.botToken.startsWith('xoxb-'))
     problems.push('SLACK_BOT_TOKEN must be a bot token starting with xoxb-.');
   if (c.appToken && !c.appToken.startsWith('xapp-'))
@@ -522,5 +538,5 @@ export function isValidTimezone(tz: string): boolean {
 
 /** Hides the password in a connection string for messages and logs. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+  return url.replace(/\/\/([^:/@]*):([^@]+)@/, '//$1:***@');
 }

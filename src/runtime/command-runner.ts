@@ -1,5 +1,6 @@
 import { executeCommand } from '../commands/execute-command.ts';
 import type { CommandContext } from '../commands/command-context.ts';
+import type { CommandDeps } from '../commands/command-deps.ts';
 import type { Reply } from '../commands/reply-model.ts';
 import type { Audience } from '../domain/audience.ts';
 import type { Runtime } from './runtime.ts';
@@ -9,8 +10,14 @@ interface AudienceSource {
   forTarget(target: string): { audience(target: string): Promise<Audience> };
 }
 
-/** Runs a chat command with this process's database and pipeline hooks: the one entry point every connector uses. */
-export function commandRunner(runtime: Runtime): (text: string, ctx: CommandContext) => Promise<Reply> {
+/**
+ * Runs a chat command with this process's database and pipeline hooks: the one entry point every connector uses.
+ * @param extra - what the connector adds, e.g. its platform's user directory (`people`) for `assign`.
+ */
+export function commandRunner(
+  runtime: Runtime,
+  extra: Pick<CommandDeps, 'people'> = {},
+): (text: string, ctx: CommandContext) => Promise<Reply> {
   const logger = runtime.logger.child({ module: 'commands' });
   return (text, ctx) =>
     executeCommand(text, ctx, {
@@ -19,6 +26,7 @@ export function commandRunner(runtime: Runtime): (text: string, ctx: CommandCont
       logger,
       admins: runtime.config.admins,
       audience: (target) => audienceOf(runtime.registry, target),
+      ...extra,
     });
 }
 

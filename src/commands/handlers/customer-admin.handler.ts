@@ -9,6 +9,7 @@ import type { Command } from '../parse-command.ts';
 import type { HandlerContext } from '../command-deps.ts';
 import type { Reply } from '../reply-model.ts';
 import { q, resolveCustomer } from '../resolve-customer.ts';
+import { count } from '../count-noun.ts';
 
 /** Exports longer than this many characters are summarised in chat; the CLI prints them whole. */
 export const INLINE_EXPORT_LIMIT = 3500;
@@ -134,7 +135,7 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
   return {
     tone: 'success',
     title: 'Customer erased',
-    text: `${match.companyName} was erased: ${counts.contacts} contact(s), ${counts.records} record(s), ${counts.messages} message(s), ${counts.followUps} follow-up(s) deleted. Rapport will not import them again.`,
+    text: `${match.companyName} was erased: ${count(counts.contacts, 'contact')}, ${count(counts.records, 'record')}, ${count(counts.messages, 'message')}, ${count(counts.followUps, 'follow-up')} deleted. Rapport will not import them again.`,
   };
 }
 
@@ -146,13 +147,13 @@ export async function handleExport(cmd: Extract<Command, { kind: 'export' }>, h:
   });
   const data = await exportCustomer(h.deps.db, match.companyId, h.audit, h.ctx.now);
   const body = formatCustomerExport(data, cmd.format);
-  const summary = `${data.contacts.length} contact(s), ${data.records.length} record(s), ${data.followUps.length} follow-up(s)`;
+  const summary = `${count(data.contacts.length, 'contact')}, ${count(data.records.length, 'record')}, ${count(data.followUps.length, 'follow-up')}`;
   if (body.length <= INLINE_EXPORT_LIMIT) {
     return { tone: 'info', title: `Export of ${match.companyName} (${cmd.format})`, text: body, footer: summary };
   }
   return {
     tone: 'info',
     title: `Export of ${match.companyName}`,
-    text: `The export has ${summary} (${Math.round(body.length / 1024)} KB), too large for chat. On the server run: rapport exec "export ${match.companyName.replace(/"/g, '')} ${cmd.format}" > export.${cmd.format}`,
+    text: `The export has ${summary} (${Math.round(body.length / 1024)} KB), too large for chat. On the server run: rapport export "${match.companyName.replace(/"/g, '')}" ${cmd.format} > export.${cmd.format}   (works while Rapport runs).`,
   };
 }
