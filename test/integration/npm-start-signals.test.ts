@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,9 @@ describe('npm start and signals (real processes)', () => {
           RAPPORT_DATA_DIR: dataDir,
           PORT: String(port),
           LOG_LEVEL: 'info',
+          // Each case is a new deployment (a new data dir): it needs a Redis prefix of its own, since the
+          // previous case's claim on a shared prefix stays live for a minute after it stopped.
+          RAPPORT_QUEUE_PREFIX: `{rapport-npm-signal-${randomBytes(4).toString('hex')}}`,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true, // its own process group, like a container's
