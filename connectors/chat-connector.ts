@@ -27,6 +27,13 @@ export interface ConnectorHealth {
   detail: string;
 }
 
+/**
+ * Who can read a target: only our own people (`internal`), someone from outside the company (a guest,
+ * another tenant or workspace, an anonymous user: `external`), or cannot tell right now (`unknown`,
+ * which callers treat as not safe).
+ */
+export type Audience = 'internal' | 'external' | 'unknown';
+
 /** Every chat platform implements this; the same reply models render on each. */
 export interface ChatConnector {
   /** Target prefix this connector owns ("slack", "teams", "console"). */
@@ -43,5 +50,12 @@ export interface ChatConnector {
   findPosted?(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined>;
   /** Replaces a message posted earlier (button clicked, state changed). */
   update(target: Target, externalId: string, reply: Reply): Promise<void>;
+  /** Removes a message posted earlier (the data it quoted is gone). Absent: callers update it instead. */
+  delete?(target: Target, externalId: string): Promise<void>;
+  /**
+   * Who is in the target now (membership cached, invalidated by the platform's membership events).
+   * Fails closed: a lookup that fails answers `unknown`, never `internal`.
+   */
+  audience?(target: Target): Promise<Audience>;
   health(): Promise<ConnectorHealth>;
 }

@@ -7,7 +7,7 @@ export interface MessageToClassify {
   messageId: string;
   recordId: string;
   cleanText: string;
-  direction: 'inbound' | 'outbound' | 'internal';
+  direction: 'inbound' | 'outbound' | 'internal' | 'unknown';
   companyId: string | null;
   loggedByRepId: string | null;
   /** The mailbox an email came from (Message.metadata.origin.mailbox), for its default channel. */
@@ -113,7 +113,7 @@ function messageFromRow(row: Record<string, unknown>): MessageToClassify {
 
 // The customer's most recently linked channel, as reminderTargetFor() picks it, else the default.
 const targetOf = (companyId: string, fallback: string) =>
-  `COALESCE((SELECT l.platform::text || ':' || l."channelRef" FROM "ChannelLink" l WHERE l."companyId" = ${companyId} ORDER BY l."updatedAt" DESC LIMIT 1), ${fallback})`;
+  `COALESCE((SELECT l.platform::text || ':' || l."channelRef" FROM "ChannelLink" l WHERE l."companyId" = ${companyId} ORDER BY l."linkedAt" DESC NULLS LAST, l."createdAt" DESC LIMIT 1), ${fallback})`;
 
 const INSERT_SUGGESTION_COLUMNS = `INSERT INTO "FollowUp" (id, "companyId", "recordId", "classificationId", title, "dueAt", status, source, priority, reason, "remindTarget", "assigneeRepId", "createdAt", "updatedAt")`;
 

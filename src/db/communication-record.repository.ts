@@ -34,7 +34,7 @@ WITH rec AS (
 ), fu AS (
   INSERT INTO "FollowUp" (id, "companyId", "recordId", title, "dueAt", "assigneeRepId", status, source, "remindTarget", "createdAt", "updatedAt")
   SELECT $13::uuid, rec."companyId", rec.id, $14, $15::timestamptz, rec."loggedByRepId", 'open'::"FollowUpStatus", 'manual'::"FollowUpSource",
-    COALESCE((SELECT l.platform::text || ':' || l."channelRef" FROM "ChannelLink" l WHERE l."companyId" = rec."companyId" ORDER BY l."updatedAt" DESC LIMIT 1), $16),
+    COALESCE((SELECT l.platform::text || ':' || l."channelRef" FROM "ChannelLink" l WHERE l."companyId" = rec."companyId" ORDER BY l."linkedAt" DESC NULLS LAST, l."createdAt" DESC LIMIT 1), $16),
     $8, $8
   FROM rec WHERE $13::uuid IS NOT NULL
   RETURNING *

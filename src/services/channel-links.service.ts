@@ -9,9 +9,15 @@ export function linkTarget(link: Pick<ChannelLink, 'platform' | 'channelRef'>): 
   return `${link.platform}:${link.channelRef}`;
 }
 
-/** Where reminders about a customer go: its most recently linked channel, if any. */
+/**
+ * Where reminders about a customer go: its most recently linked channel, if any. By link time, never
+ * by updatedAt: Teams stores a conversation's reference on every message and restart.
+ */
 export async function reminderTargetFor(prisma: PrismaExecutor, companyId: string): Promise<string | undefined> {
-  const link = await prisma.channelLink.findFirst({ where: { companyId }, orderBy: { updatedAt: 'desc' } });
+  const link = await prisma.channelLink.findFirst({
+    where: { companyId },
+    orderBy: [{ linkedAt: { sort: 'desc', nulls: 'last' } }, { createdAt: 'desc' }],
+  });
   return link ? linkTarget(link) : undefined;
 }
 
@@ -30,8 +36,14 @@ export async function linkChannel(
   });
   const link = await prisma.channelLink.upsert({
     where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
-    create: { platform: channel.platform, channelRef: channel.channelRef, companyId, createdBy: actor.repId },
-    update: { companyId },
+    create: {
+      platform: channel.platform,
+      channelRef: channel.channelRef,
+      companyId,
+      createdBy: actor.repId,
+      linkedAt: new Date(),
+    },
+    update: { companyId, linkedAt: new Date() },
   });
   await writeAudit(prisma, {
     action: 'channel.link',

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { insertChatMessage } from '../db/chat-message.repository.ts';
+import { platformMessageKey } from '../domain/platform-message-key.ts';
 import { normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
@@ -33,7 +34,7 @@ export interface ChatMessageInput {
    * `outbound` for our own people (same workspace/tenant), `inbound` for the customer's. Outbound messages
    * are kept but not classified.
    */
-  direction: 'inbound' | 'outbound';
+  direction: 'inbound' | 'outbound' | 'unknown';
   /** The rep behind an outbound author, when known; the record's first one becomes its owner. */
   repId?: string;
   /** The message as the platform sent it (mrkdwn, HTML), kept verbatim. */
@@ -43,6 +44,14 @@ export interface ChatMessageInput {
   sentAt: Date;
   /** The customer the channel belongs to. */
   companyId: string;
+  /**
+   * Whose contact an inbound author becomes, when not simply the channel's customer: a person from
+   * another organisation belongs to the customer their email domain names, or to none (`null`).
+   * Default: `companyId`.
+   */
+  contactCompanyId?: string | null;
+  /** Why the contact is not the channel's customer's; kept on the message's metadata (`contactNote`). */
+  contactNote?: string;
   /** Extra platform data kept on Message.metadata (ids, never secrets). */
   metadata?: Record<string, unknown>;
 }
@@ -62,7 +71,7 @@ export function chatSourceKey(platform: ChatPlatform, channelRef: string, thread
 
 /** Message.externalId of a chat message: "<platform>:<channelRef>/<messageKey>". */
 export function chatMessageExternalId(platform: ChatPlatform, channelRef: string, messageKey: string): string {
-  return `${platform}:${channelRef}/${messageKey}`;
+  return platformMessageKey(platform, channelRef, messageKey);
 }
 
 const SUBJECT_CHARS = 80;
@@ -104,8 +113,9 @@ export async function logChatMessage(
   const company = await db.prisma.company.findUnique({ where: { id: input.companyId }, select: { id: true } });
   if (!company) return { status: 'skipped', reason: 'unknown-company' };
 
+  const contactCompanyId = input.contactCompanyId === undefined ? input.companyId : input.contactCompanyId;
   const contactId =
-    input.direction === 'inbound' ? await contactFor(db, input.companyId, authorKey, input.author.name, email) : null;
+    input.direction === 'inbound' ? await contactFor(db, contactCompanyId, authorKey, input.author.name, email) : null;
   let inserted: Awaited<ReturnType<typeof insertChatMessage>>;
   try {
     inserted = await insertChatMessage(db.sql, {
@@ -122,7 +132,11 @@ export async function logChatMessage(
       text: text || cleanText,
       cleanText: cleanText || text,
       sentAt: input.sentAt,
-      metadata: { ...input.metadata, author: authorKey },
+      metadata: {
+        ...input.metadata,
+        author: authorKey,
+        ...(input.contactNote && input.direction === 'inbound' ? { contactNote: input.contactNote } : {}),
+      },
       audit: { actor: input.repId ?? null, platform: input.platform },
     });
   } catch (err) {
@@ -143,9 +157,13 @@ export async function logChatMessage(
 /** Concurrent deliveries of one author's first messages share one contact lookup-or-create in this process. */
 const contactsInFlight = new Map<string, Promise<string>>();
 
-async function contactFor(
+/**
+ * The contact of a chat author (platform user key, else email), created under `companyId` (or none)
+ * on first sight; concurrent first messages share one lookup-or-create.
+ */
+export async function contactFor(
   db: Database,
-  companyId: string,
+  companyId: string | null,
   authorKey: string,
   name: string | undefined,
   email: string | undefined,
@@ -209,7 +227,14 @@ export type ChatChangeOutcome =
  */
 export async function editChatMessage(
   db: Database,
-  input: ChatMessageRef & { text: string; cleanText?: string; editedAt: Date; actor?: AuditActor },
+  input: ChatMessageRef & {
+    text: string;
+    cleanText?: string;
+    editedAt: Date;
+    actor?: AuditActor;
+    /** Metadata the edit changes (e.g. `{ teams: { html } }`, the platform's HTML of the new text); objects merge one level deep. */
+    metadataPatch?: Record<string, unknown>;
+  },
   hooks: PipelineHooks,
 ): Promise<ChatChangeOutcome> {
   const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
@@ -231,7 +256,7 @@ export async function editChatMessage(
       data: {
         text: text || cleanText,
         cleanText: cleanText || text,
-        metadata: { ...metadata, editedAt: input.editedAt.toISOString() },
+        metadata: { ...mergeMetadata(metadata, input.metadataPatch ?? {}), editedAt: input.editedAt.toISOString() },
       },
     });
     // The old label described the old words; a rep's correction is theirs and stays.
@@ -277,4 +302,14 @@ export async function deleteChatMessage(
     });
     return { status: 'deleted' as const, recordId: message.recordId, messageId: message.id, recordDeleted: left === 0 };
   });
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function mergeMetadata(metadata: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...metadata };
+  for (const [k, v] of Object.entries(patch))
+    merged[k] = isPlainObject(v) && isPlainObject(metadata[k]) ? { ...metadata[k], ...v } : v;
+  return merged;
 }
