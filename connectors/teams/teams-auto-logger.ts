@@ -247,6 +247,7 @@ export class TeamsAutoLogger {
     const key = `${channelRef}|${a.from.id}`;
     if (this.retries.has(key)) return;
     const reference = TurnContext.getConversationReference(a);
+    const adapter = context.adapter; // the turn's context is revoked once the turn ends
     const from = { ...a.from };
     const activity = { channelData: a.channelData, conversation: a.conversation, from, localTimezone: a.localTimezone };
     const attempt = (step: number) => {
@@ -254,7 +255,7 @@ export class TeamsAutoLogger {
         void (async () => {
           let member: TeamsChannelAccount | undefined;
           try {
-            await context.adapter.continueConversationAsync(this.deps.appId ?? '', reference, async (turn) => {
+            await adapter.continueConversationAsync(this.deps.appId ?? '', reference, async (turn) => {
               member = await TeamsInfo.getMember(turn, from.id);
             });
           } catch {

@@ -67,6 +67,10 @@ export async function decideHeldMessages(
     });
     decided.push({ id: m.id, recordId: m.recordId });
   }
-  if (d.direction === 'inbound') for (const m of decided) await hooks.recordLogged(m.recordId, m.id);
+  // The job queued when it was logged ran already (and skipped it as held): a job of its own now.
+  if (d.direction === 'inbound')
+    for (const m of decided)
+      if (hooks.messageEdited) await hooks.messageEdited(m.recordId, m.id, new Date());
+      else await hooks.recordLogged(m.recordId, m.id);
   return decided.length;
 }
