@@ -3,6 +3,7 @@ import type { Reply } from '../src/commands/reply-model.ts';
 import { renderFollowUpCard, type FollowUpCardPurpose } from '../src/notifications/follow-up-card.notification.ts';
 import { setDeliveryStatus } from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
+import { retractedCardReply } from '../src/notifications/retracted-card.notification.ts';
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
@@ -48,7 +49,7 @@ export async function deliverMessage(
   }
   const connector = registry.forTarget(d.target);
 
-  if (row.status === 'posting' && d.kind !== 'refresh' && connector.findPosted) {
+  if (row.status === 'posting' && d.kind !== 'refresh' && d.kind !== 'retract' && connector.findPosted) {
     const found = await connector.findPosted(d.target, d.key);
     if (found) return recordSent(ledger, d, found.externalId);
   }
@@ -67,7 +68,7 @@ export async function deliverMessage(
   }
 
   try {
-    if (d.kind === 'refresh') {
+    if (d.kind === 'refresh' || d.kind === 'retract') {
       await connector.update(d.target, d.externalId!, reply);
       return await recordSent(ledger, d, d.externalId!);
     }
@@ -103,6 +104,8 @@ async function buildOtherReply(d: DeliverMessageData, deps: PipelineDeps, tz: st
   switch (d.kind) {
     case 'digest':
       return buildDigest(deps.db, d.target, tz);
+    case 'retract':
+      return d.externalId ? retractedCardReply(d.reason ?? 'erased') : undefined;
     case 'notice': {
       if (!d.auditId) return undefined;
       const entry = await deps.db.prisma.auditLog.findUnique({ where: { id: d.auditId } });

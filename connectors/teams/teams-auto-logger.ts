@@ -136,11 +136,11 @@ export class TeamsAutoLogger {
   async deleted(context: TurnContext): Promise<TeamsAutoLogResult> {
     const a = context.activity;
     if (!a.id) return { action: 'ignored', reason: 'no-id' };
-    const outcome = await deleteChatMessage(this.deps.db, {
-      platform: 'teams',
-      channelRef: teamsChannelRef(a.conversation.id),
-      messageKey: a.id,
-    });
+    const outcome = await deleteChatMessage(
+      this.deps.db,
+      { platform: 'teams', channelRef: teamsChannelRef(a.conversation.id), messageKey: a.id },
+      this.deps.hooks,
+    );
     return { action: 'delete', outcome };
   }
 

@@ -3,7 +3,9 @@ import { insertChatMessage } from '../db/chat-message.repository.ts';
 import { platformMessageKey } from '../domain/platform-message-key.ts';
 import { normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
+import { dismissStaleSuggestions, postedCardsOfRecord } from './posted-cards.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
+import type { PrismaExecutor } from './prisma-executor.ts';
 import { platformUserKey } from './reps.service.ts';
 import { findTombstonedKeys, type TombstoneKey } from './tombstones.service.ts';
 
@@ -240,6 +242,7 @@ export async function editChatMessage(
   const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
   const text = input.text.trim();
   const cleanText = (input.cleanText ?? input.text).trim();
+  let staleFrom: string[] = [];
   const result = await db.prisma.$transaction(async (tx) => {
     const message = await tx.message.findUnique({
       where: { externalId },
@@ -259,7 +262,9 @@ export async function editChatMessage(
         metadata: { ...mergeMetadata(metadata, input.metadataPatch ?? {}), editedAt: input.editedAt.toISOString() },
       },
     });
-    // The old label described the old words; a rep's correction is theirs and stays.
+    // The old label described the old words; a rep's correction is theirs and stays. A suggestion
+    // still waiting that was made from the old words no longer fits them: dismissed below.
+    staleFrom = await suggestionsFrom(tx, { recordId: message.recordId, messageId: message.id, correctedLabel: null });
     await tx.classification.deleteMany({
       where: { recordId: message.recordId, messageId: message.id, correctedLabel: null },
     });
@@ -272,6 +277,7 @@ export async function editChatMessage(
     return { status: 'updated' as const, recordId: message.recordId, messageId: message.id };
   });
   if (result.status === 'updated') {
+    await followCards(db, result.recordId, staleFrom, 'the message it was made from was edited', hooks);
     if (hooks.messageEdited) await hooks.messageEdited(result.recordId, result.messageId, input.editedAt);
     else await hooks.recordLogged(result.recordId, result.messageId);
   }
@@ -285,11 +291,17 @@ export async function editChatMessage(
 export async function deleteChatMessage(
   db: Database,
   input: ChatMessageRef & { actor?: AuditActor },
+  hooks?: PipelineHooks,
 ): Promise<ChatChangeOutcome> {
   const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
-  return db.prisma.$transaction(async (tx) => {
+  const known = await db.prisma.message.findUnique({ where: { externalId }, select: { recordId: true } });
+  // Read first: deleting the record's last message deletes its follow-ups, which know where their cards are.
+  const cards = known && hooks?.cardsRetracted ? await postedCardsOfRecord(db, known.recordId) : [];
+  let staleFrom: string[] = [];
+  const result = await db.prisma.$transaction(async (tx) => {
     const message = await tx.message.findUnique({ where: { externalId }, select: { id: true, recordId: true } });
     if (!message) return { status: 'not_found' as const };
+    staleFrom = await suggestionsFrom(tx, { recordId: message.recordId, messageId: message.id });
     await tx.classification.deleteMany({ where: { recordId: message.recordId, messageId: message.id } });
     await tx.message.delete({ where: { id: message.id } });
     const left = await tx.message.count({ where: { recordId: message.recordId } });
@@ -302,6 +314,32 @@ export async function deleteChatMessage(
     });
     return { status: 'deleted' as const, recordId: message.recordId, messageId: message.id, recordDeleted: left === 0 };
   });
+  if (result.status === 'deleted' && hooks) {
+    // Cards follow the data: a conversation gone takes its cards with it; one that stays gets its
+    // cards refreshed (they quote its latest message) and loses a suggestion made from the deleted one.
+    if (result.recordDeleted) await hooks.cardsRetracted?.(cards, 'deleted');
+    else await followCards(db, result.recordId, staleFrom, 'the message it was made from was deleted', hooks);
+  }
+  return result;
+}
+
+/**
+ * After a message of a conversation changed or went: suggestions made from it that still wait are
+ * dismissed, and every posted card of the conversation is refreshed (it quotes the latest message).
+ */
+async function followCards(
+  db: Database,
+  recordId: string,
+  suggestionIds: string[],
+  why: string,
+  hooks: PipelineHooks,
+): Promise<void> {
+  if (suggestionIds.length > 0) await dismissStaleSuggestions(db, { recordId, followUpIds: suggestionIds }, why);
+  const posted = await db.prisma.followUp.findMany({
+    where: { recordId, messageRef: { not: null } },
+    select: { id: true },
+  });
+  for (const f of posted) await hooks.followUpChanged(f.id);
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -312,4 +350,16 @@ function mergeMetadata(metadata: Record<string, unknown>, patch: Record<string, 
   for (const [k, v] of Object.entries(patch))
     merged[k] = isPlainObject(v) && isPlainObject(metadata[k]) ? { ...metadata[k], ...v } : v;
   return merged;
+}
+
+/** Suggestions still waiting that these classifications made (read before the classifications go: the link is then cut). */
+async function suggestionsFrom(
+  tx: PrismaExecutor,
+  classifications: { recordId: string; messageId: string; correctedLabel?: null },
+): Promise<string[]> {
+  const rows = await tx.followUp.findMany({
+    where: { status: 'suggested', classification: classifications },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
 }
