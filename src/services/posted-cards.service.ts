@@ -61,3 +61,17 @@ export async function dismissStaleSuggestions(
   }
   return dismissed;
 }
+
+/**
+ * Before a customer is erased: its channels that hold the platform's address of the conversation
+ * (Teams' ConversationReference) are unlinked instead of deleted with it, so the cards posted there
+ * can still be taken back and the bot can still post there. Nothing about the customer stays on them.
+ * @returns how many channels were unlinked.
+ */
+export async function unlinkAddressedChannels(db: Database, companyId: string): Promise<number> {
+  const rows = await db.sql.query<{ id: string }>(
+    `UPDATE "ChannelLink" SET "companyId" = NULL, "linkedAt" = NULL WHERE "companyId" = $1::uuid AND "conversationRef" IS NOT NULL RETURNING id`,
+    [companyId],
+  );
+  return rows.length;
+}

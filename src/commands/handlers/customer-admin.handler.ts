@@ -1,4 +1,8 @@
-import { dismissStaleSuggestions, postedCardsOfCompany } from '../../services/posted-cards.service.ts';
+import {
+  dismissStaleSuggestions,
+  postedCardsOfCompany,
+  unlinkAddressedChannels,
+} from '../../services/posted-cards.service.ts';
 import { RapportError } from '../../errors.ts';
 import { linkChannel, unlinkChannel } from '../../services/channel-links.service.ts';
 import { correctLabel } from '../../services/correct-label.service.ts';
@@ -97,6 +101,7 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
   }
   // Read first: the erasure deletes the follow-ups that know where their cards were posted.
   const cards = await postedCardsOfCompany(h.deps.db, match.companyId);
+  if (cards.length > 0 && h.deps.hooks.cardsRetracted) await unlinkAddressedChannels(h.deps.db, match.companyId);
   const { counts } = await eraseCustomer(h.deps.db, match.companyId, h.audit);
   // Cards quoting the customer in chat channels follow the data: replaced by a line that quotes nothing.
   await h.deps.hooks.cardsRetracted?.(cards, 'erased');

@@ -297,6 +297,85 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     expect(await refOf(other)).not.toBeNull();
   });
 
+  it('cards follow the data: a deleted message, a label change and forget update the cards that quoted the customer', async () => {
+    await db().company.create({
+      data: { name: 'Umbrella', normalizedName: normalizeCompanyName('Umbrella'), domains: ['umbrella.example'] },
+    });
+    const source = await channel('umbrella', ['ann', 'jo']);
+    const team = await channel('umbrella-team', ['ann', 'sam']);
+    await command(source, ann, 'link umbrella');
+    await command(team, ann, 'link umbrella'); // linked last: Umbrella's cards go here
+    const churn = 'The dashboard keeps crashing, we are really unhappy';
+    const suggestionCard = (after: number) =>
+      eventually('a suggestion card in the team channel', async () =>
+        recorder
+          .cards()
+          .slice(after)
+          .find(
+            (c) => c.method === 'POST' && c.conversationId === team.id && JSON.stringify(c.card).includes('Suggested'),
+          ),
+      );
+    const updateOf = (answeredId: string, text: RegExp) =>
+      eventually(`card ${answeredId} updated`, async () =>
+        recorder.calls.find(
+          (c) => c.method === 'PUT' && c.activityId === answeredId && text.test(JSON.stringify(c.activity)),
+        ),
+      );
+
+    // 1. The customer deletes the message the card quoted: the card no longer quotes it.
+    let mark = recorder.calls.length;
+    const first = await say(source, jo, churn);
+    const card1 = await suggestionCard(mark);
+    await rapport.send(
+      rapport.activity(
+        { ...source.conversation, id: `${source.id};messageid=${first.id}` },
+        {
+          type: 'messageDelete',
+          id: first.id,
+          from: jo,
+          channelData: { ...source.channelData, eventType: 'softDeleteMessage' },
+        },
+      ),
+    );
+    const removed = await updateOf(card1.answeredId, /message this card quoted was deleted/);
+    expect(JSON.stringify(removed.activity)).not.toContain('crashing');
+
+    // 2. A rep changes the label of a conversation whose suggestion still waits: the suggestion is dismissed.
+    mark = recorder.calls.length;
+    const second = await say(source, jo, churn);
+    const card2 = await suggestionCard(mark);
+    const record = (await messageOf(source, second.id))!.record;
+    await rapport.send(
+      rapport.activity(
+        { id: 'a:ann-personal', conversationType: 'personal', tenantId: tenant.id },
+        { type: 'message', from: ann, text: `label ${record.id} feedback` },
+      ),
+    );
+    await updateOf(card2.answeredId, /Dismissed/);
+    expect((await db().followUp.findFirstOrThrow({ where: { recordId: record.id } })).status).toBe('dismissed');
+
+    // 3. forget: every card that quoted Umbrella says "Erased" and quotes nothing.
+    mark = recorder.calls.length;
+    const third = await say(source, jo, 'We are considering other options, nothing works');
+    const card3 = await suggestionCard(mark).catch(() => undefined);
+    const personal = { id: 'a:ann-personal', conversationType: 'personal', tenantId: tenant.id };
+    mark = recorder.calls.length;
+    await rapport.send(rapport.activity(personal, { type: 'message', from: ann, text: 'forget umbrella' }));
+    const confirm = /forget \\?"?Umbrella\\?"? --confirm [0-9a-f]+/.exec(
+      JSON.stringify(recorder.cards().slice(-1)[0]?.card ?? {}),
+    );
+    expect(confirm).not.toBeNull();
+    await rapport.send(
+      rapport.activity(personal, { type: 'message', from: ann, text: confirm![0].replaceAll('\\"', '"') }),
+    );
+    expect(await db().company.count({ where: { name: 'Umbrella' } })).toBe(0);
+    for (const card of [card2, ...(card3 ? [card3] : [])]) {
+      const erased = await updateOf(card.answeredId, /Erased/);
+      expect(JSON.stringify(erased.activity)).not.toMatch(/Umbrella|crashing|options/);
+    }
+    expect(third.status).toBe(200);
+  });
+
   it("routes a customer's cards to the channel linked last, however often another channel's reference is stored", async () => {
     await db().company.create({
       data: { name: 'Initech', normalizedName: normalizeCompanyName('Initech'), domains: ['initech.example'] },
