@@ -1,5 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+// CI runs files and the tests inside them in a random order, so a test that leans on another's data
+// fails there first. The seed is printed; RAPPORT_TEST_SEED=<seed> replays an order (shuffled locally too).
+const seed = process.env.RAPPORT_TEST_SEED ? Number(process.env.RAPPORT_TEST_SEED) : undefined;
+const shuffle = Boolean(process.env.CI) || seed !== undefined;
+const shuffleSeed = seed ?? Date.now() % 1_000_000;
+if (shuffle) console.log(`vitest: shuffled order, RAPPORT_TEST_SEED=${shuffleSeed} replays it`);
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -9,5 +16,6 @@ export default defineConfig({
     // Two cores: PGlite, PostgreSQL, Redis and Dovecot tests compete for CPU; keep parallelism modest.
     maxWorkers: 2,
     fileParallelism: true,
+    sequence: { shuffle, seed: shuffleSeed },
   },
 });

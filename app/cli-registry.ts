@@ -1,7 +1,4 @@
-import type { Config } from '../src/config/env.ts';
-
-/** A `rapport <name>` sub-command: takes its argv (after the name) and returns the exit code. */
-export type CliCommand = (argv: string[], config: () => Config) => Promise<number>;
+import type { CliCommand } from '../src/runtime/cli-command.ts';
 
 interface Entry {
   summary: string;

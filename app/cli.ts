@@ -3,7 +3,7 @@ import { RapportError, userMessage } from '../src/errors.ts';
 import { cliCommands } from './cli-registry.ts';
 import './cli-commands.ts';
 
-export type { CliCommand } from './cli-registry.ts';
+export type { CliCommand } from '../src/runtime/cli-command.ts';
 
 function usage(): string {
   const width = Math.max(...[...cliCommands.keys()].map((n) => n.length));

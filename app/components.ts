@@ -1,6 +1,6 @@
-import type { ComponentFactory } from './runtime.ts';
+import type { ConnectorComponentFactory } from '../connectors/connector-runtime.ts';
 import { pipelineComponentFactories } from '../jobs/index.ts';
-import { consoleComponent } from './chat.component.ts';
+import { consoleComponent } from '../connectors/console/console.component.ts';
 import { imapComponentFactory } from '../connectors/imap/index.ts';
 import { teamsComponent } from '../connectors/teams/teams.component.ts';
 import { slackComponent } from '../connectors/slack/slack.component.ts';
@@ -13,7 +13,7 @@ const pipeline = pipelineComponentFactories();
  * registered), then connectors (intake). Each factory decides from the role and the configuration
  * whether it applies. Shutdown runs in reverse, so intake stops first.
  */
-export const componentFactories: ComponentFactory[] = [
+export const componentFactories: ConnectorComponentFactory[] = [
   pipeline.queues,
   pipeline.workers,
   consoleComponent,

@@ -2,7 +2,8 @@ import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../src/logger.ts';
 import { httpMetrics } from './metrics.ts';
-import { runReadinessChecks, type ReadinessCheck } from './readiness.ts';
+import { runReadinessChecks, type ReadinessCheck } from '../src/runtime/readiness.ts';
+import { httpErrorAnswer } from './http-error-answer.ts';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -59,8 +60,10 @@ export function finishHttpApp(app: Express, logger: Logger): void {
     res.status(404).json({ error: 'not_found', message: 'No such page. Try /console, /healthz or /readyz.' });
   });
   app.use((err: Error, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    logger.error({ err, path: req.path }, 'unhandled HTTP error');
-    if (!res.headersSent)
-      res.status(500).json({ error: 'internal', message: 'Something went wrong; the error was logged.' });
+    const answer = httpErrorAnswer(err);
+    if (answer.status >= 500) logger.error({ err, path: req.path }, 'unhandled HTTP error');
+    if (res.headersSent) return;
+    if (answer.status === 503) res.set('Retry-After', '30');
+    res.status(answer.status).json(answer.body);
   });
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../src/config/env.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { readDataDirLock } from '../src/db/data-dir-lock.ts';
-import type { DoctorResult } from './doctor-checks.ts';
+import type { DoctorResult } from '../src/runtime/doctor-check.ts';
 
 /**
  * `rapport doctor`: the last sync of every configured mailbox folder and its last error in words,

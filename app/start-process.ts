@@ -7,9 +7,14 @@ import { publishUrlInLock } from '../src/db/data-dir-lock.ts';
 import { connectRedis } from '../src/redis/connect-redis.ts';
 import { resolveRedis } from '../src/redis/resolve-redis.ts';
 import { createHttpApp, finishHttpApp } from './http-server.ts';
+import { trackHttpConnections } from './http-drain.ts';
 import { createMetricsRegistry } from './metrics.ts';
-import type { ReadinessCheck } from './readiness.ts';
-import type { Component, ComponentFactory, Runtime } from './runtime.ts';
+import type { ReadinessCheck } from '../src/runtime/readiness.ts';
+import type { Component } from '../src/runtime/runtime.ts';
+import type {
+  ConnectorComponentFactory as ComponentFactory,
+  ConnectorRuntime as Runtime,
+} from '../connectors/connector-runtime.ts';
 import { componentFactories } from './components.ts';
 import { noopPipelineHooks } from '../src/services/pipeline-hooks.ts';
 import { ConnectorRegistry } from '../connectors/connector-registry.ts';
@@ -65,6 +70,7 @@ export async function startProcess(
     phase: () => phase,
   });
   const server = await listen(app, config.port, config.host);
+  const http = trackHttpConnections(server);
   const address = server.address() as { port: number };
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${address.port}`;
   const closeServer = () =>
@@ -133,7 +139,8 @@ export async function startProcess(
     stopping ??= (async () => {
       phase = 'draining';
       logger.info({ reason }, 'shutting down');
-      const closed = closeServer();
+      // Stop accepting; answers from now on say Connection: close; idle keep-alive sockets close.
+      const closed = http.drain();
       const work = (async () => {
         // Reverse start order: intake (connectors) stops first, then workers, then the queues they feed.
         for (const c of [...components].reverse()) {
@@ -146,9 +153,13 @@ export async function startProcess(
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
       ]);
       if (!inTime) {
-        logger.warn({ boundMs: config.shutdownTimeoutMs }, 'in-flight work did not finish in time; closing anyway');
-        server.closeAllConnections();
+        logger.warn(
+          { boundMs: config.shutdownTimeoutMs, requestsInFlight: http.inFlight },
+          'in-flight work did not finish in time; closing anyway',
+        );
+        http.closeAll();
       }
+      // Pools close only now: every request that was answered has had its database and Redis.
       for (const cleanup of cleanups) await cleanup().catch((err) => logger.error({ err }, 'cleanup failed'));
       logger.info('stopped');
       return inTime;

@@ -375,6 +375,10 @@ class RecordingConnector implements ChatConnector {
     return { externalId: `m${this.posts.length}` };
   }
   async update() {}
+  /** Every recorded channel is the team's own. */
+  async audience() {
+    return 'internal' as const;
+  }
   async health() {
     return { ok: true, detail: 'recording' };
   }

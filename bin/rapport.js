@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The `rapport` command. Rapport runs its TypeScript sources through tsx (no build step to forget).
-import { register } from 'tsx/esm/api';
+// The `rapport` command. Runs the compiled build (dist/, made by `npm run build` and at `npm install`)
+// when it is there and no source file changed after it was built; otherwise the TypeScript sources
+// through tsx, so a checkout being edited never runs code older than what is on disk.
+import { freshBuild } from './fresh-build.js';
 
-register();
-await import('../app/cli.ts');
+if (freshBuild()) {
+  await import('../dist/app/cli.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../app/cli.ts');
+}

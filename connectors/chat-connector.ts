@@ -21,18 +21,20 @@ export class DeliveryError extends Error {
   }
 }
 
+/**
+ * Who can read a target, as far as the platform tells: `internal` = only people of the installing
+ * company (no other workspace/tenant, no guests, no anonymous users, nothing pending to be shared);
+ * `external` = someone outside is (or may soon be) in it; `unknown` = the platform could not say
+ * (a failed lookup, a target the connector cannot check). Only `internal` is safe for internal posts:
+ * callers treat `unknown` like `external` (fail closed).
+ */
+export type Audience = 'internal' | 'external' | 'unknown';
+
 export interface ConnectorHealth {
   ok: boolean;
   /** One sentence: "connected as @rapport", "authentication failed: check SLACK_BOT_TOKEN". */
   detail: string;
 }
-
-/**
- * Who can read a target: only our own people (`internal`), someone from outside the company (a guest,
- * another tenant or workspace, an anonymous user: `external`), or cannot tell right now (`unknown`,
- * which callers treat as not safe).
- */
-export type Audience = 'internal' | 'external' | 'unknown';
 
 /** Every chat platform implements this; the same reply models render on each. */
 export interface ChatConnector {
@@ -48,14 +50,17 @@ export interface ChatConnector {
    * if the platform lets us look (Slack: channel history with metadata). Absent = cannot tell.
    */
   findPosted?(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined>;
+  /**
+   * The last-step guard: who can read `target` right now. The delivery path asks before every
+   * internal post (suggestion, reminder, escalation, digest, notice, command answer with CRM data)
+   * and redirects anything not `internal` to the default team channel. Implementations cache the
+   * answer and drop it on the platform's membership events (Slack member_joined_channel /
+   * channel_shared, Teams conversationUpdate); they never throw: a failed lookup is `unknown`.
+   */
+  audience(target: Target): Promise<Audience>;
   /** Replaces a message posted earlier (button clicked, state changed). */
   update(target: Target, externalId: string, reply: Reply): Promise<void>;
   /** Removes a message posted earlier (the data it quoted is gone). Absent: callers update it instead. */
   delete?(target: Target, externalId: string): Promise<void>;
-  /**
-   * Who is in the target now (membership cached, invalidated by the platform's membership events).
-   * Fails closed: a lookup that fails answers `unknown`, never `internal`.
-   */
-  audience?(target: Target): Promise<Audience>;
   health(): Promise<ConnectorHealth>;
 }

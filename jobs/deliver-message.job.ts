@@ -1,7 +1,14 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Reply } from '../src/commands/reply-model.ts';
 import { renderFollowUpCard, type FollowUpCardPurpose } from '../src/notifications/follow-up-card.notification.ts';
-import { setDeliveryStatus } from '../src/db/delivery.repository.ts';
+import { randomUUID } from 'node:crypto';
+import {
+  confirmDeliveryLease,
+  DEFAULT_LEASE_MS,
+  releaseDeliveryLease,
+  setDeliveryStatus,
+  takeDeliveryLease,
+} from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
 import { retractedCardReply } from '../src/notifications/retracted-card.notification.ts';
 import { DeliveryError } from '../connectors/chat-connector.ts';
@@ -11,7 +18,8 @@ import { formatMessageRef } from './bullmq-pipeline-hooks.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 
 export interface DeliveryOutcome {
-  status: 'sent' | 'already-sent' | 'nothing-to-send';
+  /** `lease-lost`: another attempt took the delivery over while this one stalled; it posts, this one does not. */
+  status: 'sent' | 'already-sent' | 'nothing-to-send' | 'lease-lost';
   externalId?: string;
 }
 
@@ -21,7 +29,10 @@ export interface DeliveryOutcome {
  * - a crash after posting but before recording leaves the row `posting`; the rerun asks the
  *   platform whether the keyed message exists (findPosted) before posting again;
  * - per-target rate limits shared through Redis; a 429 waits out Retry-After without using an attempt;
- * - auth and not-found errors stop retrying (UnrecoverableError), temporary ones back off.
+ * - auth and not-found errors stop retrying (UnrecoverableError), temporary ones back off;
+ * - a lease (fencing token) on the row: a worker that stalls past it (longer than the job lock, so
+ *   BullMQ gave the job to another worker) finds the lease taken over right before posting and does
+ *   not post; while another attempt holds a live lease this one waits instead of posting beside it.
  * `ledger` runs the claim and the record of the post; workers batch them across concurrent deliveries.
  */
 export async function deliverMessage(
@@ -34,8 +45,17 @@ export async function deliverMessage(
   const d = job.data;
   const cardKind = d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation' || d.kind === 'refresh';
   // One statement: the idempotency row, the channel's timezone and (for cards) everything the card shows.
-  const row = await ledger.claim({ key: d.key, target: d.target, followUpId: cardKind ? d.followUpId : undefined });
+  const leaseMs = deps.settings.deliveryLeaseMs ?? DEFAULT_LEASE_MS;
+  const lease = randomUUID();
+  const row = await ledger.claim({
+    key: d.key,
+    target: d.target,
+    followUpId: cardKind ? d.followUpId : undefined,
+    payload: d,
+    leaseToken: lease,
+  });
   if (row.status === 'sent') return { status: 'already-sent', externalId: row.externalId ?? undefined };
+  if (row.heldUntil) return waitForHolder(job, token, row.heldUntil);
 
   const tz = row.channelTimezone ?? deps.settings.timezone;
   const reply = cardKind
@@ -59,7 +79,8 @@ export async function deliverMessage(
   // one post than the next) let two posts land closer than the platform's interval and drew 429s.
   // Follow-up cards were marked by the claim already (one statement fewer per post). A post that has
   // to wait gets a slot of its own and sleeps until exactly then.
-  if (!row.markedPosting) await setDeliveryStatus(db.sql, d.key, 'posting');
+  if (!row.markedPosting && !(await takeDeliveryLease(db.sql, d.key, lease, leaseMs)))
+    return waitForHolder(job, token, new Date(Date.now() + leaseMs));
   const wait = await limiter.acquire(d.target, d.key);
   if (wait > 0) {
     await setDeliveryStatus(db.sql, d.key, 'not-posting', undefined, row.status);
@@ -67,6 +88,8 @@ export async function deliverMessage(
     throw new DelayedError();
   }
 
+  // The fence: nothing but this statement lies between it and the post.
+  if (!(await confirmDeliveryLease(db.sql, d.key, lease, leaseMs))) return { status: 'lease-lost' };
   try {
     if (d.kind === 'refresh' || d.kind === 'retract') {
       await connector.update(d.target, d.externalId!, reply);
@@ -75,7 +98,11 @@ export async function deliverMessage(
     const { externalId } = await connector.post(d.target, reply, { idempotencyKey: d.key });
     return await recordSent(ledger, d, externalId);
   } catch (err) {
-    if (!(err instanceof DeliveryError)) throw err; // uncertain: stays `posting`, retried with backoff
+    if (!(err instanceof DeliveryError)) {
+      // Uncertain: stays `posting` (the retry asks findPosted first), retried with backoff.
+      await releaseDeliveryLease(db.sql, d.key, lease);
+      throw err;
+    }
     await setDeliveryStatus(db.sql, d.key, 'pending', err.message);
     if (err.code === 'rate_limited') {
       await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 1_000), token);
@@ -87,6 +114,12 @@ export async function deliverMessage(
     }
     throw err;
   }
+}
+
+/** Another attempt holds the delivery: look again when its lease ends (it will have posted, or died). */
+async function waitForHolder(job: Job, token: string | undefined, until: Date): Promise<never> {
+  await job.moveToDelayed(until.getTime() + 250, token);
+  throw new DelayedError();
 }
 
 async function recordSent(ledger: DeliveryLedger, d: DeliverMessageData, externalId: string): Promise<DeliveryOutcome> {

@@ -15,9 +15,9 @@ export interface DeliveryLedger {
 }
 
 /** One statement per call. */
-export function directDeliveryLedger(sql: SqlRunner): DeliveryLedger {
+export function directDeliveryLedger(sql: SqlRunner, leaseMs?: number): DeliveryLedger {
   return {
-    claim: async (d) => (await claimDeliveries(sql, [d]))[0],
+    claim: async (d) => (await claimDeliveries(sql, [d], new Date(), leaseMs))[0],
     recordSent: (s) => recordDeliveriesSent(sql, [s]),
   };
 }
@@ -31,16 +31,20 @@ export function directDeliveryLedger(sql: SqlRunner): DeliveryLedger {
  */
 export function batchedDeliveryLedger(
   sql: SqlRunner,
-  { maxBatch = 32, maxInFlight = 2 }: { maxBatch?: number; maxInFlight?: number } = {},
+  { maxBatch = 32, maxInFlight = 2, leaseMs }: { maxBatch?: number; maxInFlight?: number; leaseMs?: number } = {},
 ): DeliveryLedger {
   const distinctKeys = (batch: readonly { key: string }[], d: { key: string }) =>
     !batch.some((other) => other.key === d.key);
   const claims = new CallBatcher<DeliveryToClaim, ClaimedDelivery>(
-    (ds) => oneByOneOnFailure(ds, (some) => claimDeliveries(sql, some)),
+    (ds) => oneByOneOnFailure(ds, (some) => claimDeliveries(sql, some, new Date(), leaseMs)),
     { maxBatch, maxInFlight, canJoin: distinctKeys },
   );
   const records = new CallBatcher<SentDelivery, void>(
-    (ss) => oneByOneOnFailure(ss, async (some) => (await recordDeliveriesSent(sql, some), some.map(() => undefined))),
+    (ss) =>
+      oneByOneOnFailure(ss, async (some) => {
+        await recordDeliveriesSent(sql, some);
+        return some.map(() => undefined);
+      }),
     { maxBatch, maxInFlight, canJoin: distinctKeys },
   );
   return { claim: (d) => claims.call(d), recordSent: (s) => records.call(s) };

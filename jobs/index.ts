@@ -1,28 +1,63 @@
-import type { Component, ComponentFactory, Runtime } from '../app/runtime.ts';
-import { QueueName } from './queue-names.ts';
+import type { Component } from '../src/runtime/runtime.ts';
+import type {
+  ConnectorComponentFactory as ComponentFactory,
+  ConnectorRuntime as Runtime,
+} from '../connectors/connector-runtime.ts';
 import { createQueues, closeQueues, type PipelineQueues } from './queues.ts';
 import { bullmqPipelineHooks } from './bullmq-pipeline-hooks.ts';
+import { resilientPipelineHooks } from '../src/services/resilient-pipeline-hooks.ts';
 import { QueueMetrics } from './queue-metrics.ts';
 import { TargetRateLimiter } from './target-rate-limiter.ts';
 import { ActiveClassifier } from './active-classifier.ts';
 import { createWorkers } from './workers.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { reconcileSchedules } from './reconcile-schedules.job.ts';
+import { installationId } from '../src/db/installation.repository.ts';
+import { PrefixOwner } from './prefix-owner.ts';
+import { ScheduleKeeper } from './schedule-keeper.ts';
 
 /**
  * The pipeline's two components. `queues` runs in every role (web processes enqueue, workers
- * consume) and installs the BullMQ hooks on the runtime; `workers` runs in roles `all` and `worker`.
+ * consume) and installs the BullMQ hooks on the runtime; it also claims the Redis prefix for this
+ * deployment and keeps the reconciler armed (see ScheduleKeeper). `workers` runs in roles `all` and `worker`.
  */
 export function pipelineComponentFactories(): { queues: ComponentFactory; workers: ComponentFactory } {
   let queues: PipelineQueues | undefined;
   let metrics: QueueMetrics | undefined;
+  let owner: PrefixOwner | undefined;
   return {
     async queues(runtime: Runtime): Promise<Component> {
-      queues = createQueues(runtime.redis, runtime.config.queuePrefix);
+      const { config } = runtime;
+      queues = createQueues(runtime.redis, config.queuePrefix);
+      // Without a listener BullMQ prints every reconnect failure with its stack while Redis is down;
+      // the shared connection's own handler already logs it once per attempt.
+      for (const q of Object.values(queues)) q.on('error', () => {});
       metrics = new QueueMetrics(runtime.metrics, queues);
-      runtime.hooks = bullmqPipelineHooks(runtime.db, runtime.redis, queues);
+      // A committed write is answered as saved even when Redis is down; the reconciler catches up.
+      runtime.hooks = resilientPipelineHooks(
+        bullmqPipelineHooks(runtime.db, runtime.redis, queues),
+        runtime.logger.child({ module: 'pipeline-hooks' }),
+      );
+      owner = new PrefixOwner(runtime.redis, config.queuePrefix, await installationId(runtime.db.sql));
+      // Claimed here, before any component starts: a second deployment on the prefix is refused before it takes a job.
+      const keeper = new ScheduleKeeper({
+        redis: runtime.redis,
+        queues,
+        owner,
+        reconcileIntervalMs: config.pipeline.reconcileIntervalMs,
+        checkIntervalMs: config.pipeline.redisCheckIntervalMs,
+        logger: runtime.logger.child({ module: 'schedule-keeper' }),
+      });
+      await keeper.start();
       const q = queues;
-      return { name: 'queues', stop: () => closeQueues(q) };
+      return {
+        name: 'queues',
+        readiness: [keeper.readiness()],
+        async stop() {
+          keeper.stop();
+          await closeQueues(q);
+        },
+      };
     },
     async workers(runtime: Runtime): Promise<Component | undefined> {
       if (runtime.config.role === 'web' || !queues || !metrics) return undefined;
@@ -34,8 +69,10 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         registry: runtime.registry,
         limiter: new TargetRateLimiter(runtime.redis, `${config.queuePrefix}:rapport`),
         classifier: new ActiveClassifier(runtime.db, logger.child({ module: 'classifier' })),
+        owner,
         settings: {
           timezone: config.timezone,
+          deliveryLeaseMs: config.pipeline.lockDurationMs,
           ...config.pipeline,
           mailboxChannels: Object.fromEntries(
             config.imap.filter((m) => m.defaultChannel).map((m) => [m.address, m.defaultChannel!]),
@@ -65,14 +102,10 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
           deps.classifier
             .get()
             .catch((err: Error) => deps.logger.error({ err: err.message }, 'could not load the classifier model'));
+          // The periodic run is armed by the queues component (every process), see ScheduleKeeper.
           reconcileSchedules(deps).then(
             (report) => deps.logger.info(report, 'schedules reconciled with the database'),
             (err: Error) => deps.logger.error({ err: err.message }, 'reconcile failed; the periodic run will retry'),
-          );
-          await deps.queues[QueueName.ReconcileSchedules].upsertJobScheduler(
-            'reconcile',
-            { every: config.pipeline.reconcileIntervalMs },
-            { name: 'reconcile', data: {} },
           );
         },
         stop: () => workers.close(),

@@ -48,4 +48,10 @@ export interface RetrainModelData {
   requestedBy: string;
 }
 
-export type ReconcileSchedulesData = Record<string, never>;
+export interface ReconcileSchedulesData {
+  /**
+   * Queued by a process that found Redis emptied (FLUSHALL, a restart without persistence): every job
+   * may be gone, so unclassified messages and unsent deliveries are queued again however young.
+   */
+  afterLoss?: boolean;
+}

@@ -5,6 +5,7 @@ import type { ConnectorRegistry } from '../connectors/connector-registry.ts';
 import type { PipelineQueues } from './queues.ts';
 import type { TargetRateLimiter } from './target-rate-limiter.ts';
 import type { ActiveClassifier } from './active-classifier.ts';
+import type { PrefixOwner } from './prefix-owner.ts';
 
 /** Pipeline settings (from Config), with their defaults documented in the README. */
 export interface PipelineSettings {
@@ -20,6 +21,10 @@ export interface PipelineSettings {
   digestTime: string;
   /** Cron pattern of the nightly retrain. Default "0 3 * * *". */
   retrainCron: string;
+  /** Days finished deliveries, audit entries (not erasures) and finished jobs are kept (RAPPORT_RETENTION_DAYS); 0 or unset keeps them. */
+  retentionDays?: number;
+  /** How long a worker's lease on a delivery lasts (the job lock, RAPPORT_JOB_LOCK_MS). Default 30 s. */
+  deliveryLeaseMs?: number;
 }
 
 /** What every job handler may use. Built once per worker process. */
@@ -32,4 +37,6 @@ export interface PipelineDeps {
   classifier: ActiveClassifier;
   settings: PipelineSettings;
   logger: Logger;
+  /** This deployment's claim on the Redis prefix: the reconciler removes jobs only while it holds it. */
+  owner?: PrefixOwner;
 }

@@ -7,6 +7,7 @@ export enum QueueName {
   DailyDigest = 'daily-digest',
   RetrainModel = 'retrain-model',
   ReconcileSchedules = 'reconcile-schedules',
+  PruneRetention = 'prune-retention',
 }
 
 export const ALL_QUEUES: QueueName[] = Object.values(QueueName);

@@ -4,12 +4,22 @@ import type { PipelineDeps } from './pipeline-deps.ts';
 import type { DailyDigestData, EscalateOverdueData, FollowUpReminderData, RetrainModelData } from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import { REMINDABLE, reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
+import type { ReconcileSchedulesData } from './job-data.ts';
+import { requeueJobs } from './requeue-jobs.ts';
+import { redriveDeliveries } from './redrive-deliveries.ts';
 
 export interface ReconcileReport {
   /** Messages whose classify job was lost (Redis flushed, written by a CLI without Redis) and were queued again. */
   classificationsQueued: number;
   remindersAdded: number;
+  /** Reminder jobs of follow-ups in this database that are no longer due then (done, moved). */
   orphansRemoved: number;
+  /** Reminder jobs naming no follow-up of this database: not provably ours, so left alone (they end as no-ops). */
+  unknownLeft: number;
+  /** Deliveries whose job was lost or gave up, queued again. */
+  deliveriesRequeued: number;
+  /** Suggestions whose card was never claimed, queued. */
+  suggestionsQueued: number;
   escalationsArmed: number;
   digestSchedules: number;
 }
@@ -21,17 +31,32 @@ const PAGE = 2_000;
  * Redis agree again after anything (FLUSHALL, a lost Redis, a crash between a commit and its
  * enqueue): every open follow-up gets exactly one reminder job at its due time (a missed one fires
  * now), overdue ones get their escalation armed, stale and orphaned jobs go, and each channel with
- * a customer link (plus the default channel) has its daily-digest scheduler.
+ * a customer link (plus the default channel) has its daily-digest scheduler; lost and given-up
+ * deliveries are driven again. It runs only while the Redis prefix is this deployment's (so it never
+ * removes another deployment's jobs), and removes only reminder jobs of follow-ups in this database.
  */
-export async function reconcileSchedules(deps: PipelineDeps): Promise<ReconcileReport> {
+export async function reconcileSchedules(
+  deps: PipelineDeps,
+  data: ReconcileSchedulesData = {},
+): Promise<ReconcileReport> {
+  if (deps.owner) {
+    const found = await deps.owner.check();
+    if (found.state !== 'ours')
+      throw new Error(
+        `the Redis key prefix is ${found.state === 'lost' ? 'unclaimed' : "another deployment's"}; reconcile skipped`,
+      );
+  }
   const report: ReconcileReport = {
     classificationsQueued: 0,
     remindersAdded: 0,
     orphansRemoved: 0,
+    unknownLeft: 0,
     escalationsArmed: 0,
     digestSchedules: 0,
+    deliveriesRequeued: 0,
+    suggestionsQueued: 0,
   };
-  report.classificationsQueued = await requeueUnclassified(deps);
+  report.classificationsQueued = await requeueUnclassified(deps, data.afterLoss ? 0 : 60_000);
   const reminders = deps.queues[QueueName.FollowUpReminder];
   const scheduled = new Map<string, { remove(): Promise<void> }>();
   for (const job of await reminders.getJobs(['delayed', 'waiting', 'prioritized']))
@@ -77,22 +102,34 @@ export async function reconcileSchedules(deps: PipelineDeps): Promise<ReconcileR
     }
     if (adds.length > 0) await reminders.addBulk(adds);
   }
-  for (const [id, job] of scheduled) {
-    if (id.startsWith('reminder-') && !wanted.has(id)) {
-      await job.remove().catch(() => {});
+  const stale = [...scheduled.keys()].filter((id) => id.startsWith('reminder-') && !wanted.has(id));
+  const ours = await followUpsInDatabase(deps.db, stale.map(followUpIdOfReminder));
+  for (const id of stale) {
+    if (ours.has(followUpIdOfReminder(id))) {
+      await scheduled
+        .get(id)!
+        .remove()
+        .catch(() => {});
       report.orphansRemoved++;
-    }
+    } else report.unknownLeft++;
   }
   const indexKey = reminderIndexKey(deps.queues);
   await deps.redis.del(indexKey);
   if (Object.keys(index).length > 0) await deps.redis.hset(indexKey, index);
 
   report.digestSchedules = await reconcileDigestSchedulers(deps);
+  Object.assign(report, await redriveDeliveries(deps, { afterLoss: data.afterLoss }));
   const retrain: RetrainModelData = { requestedBy: 'schedule' };
   await deps.queues[QueueName.RetrainModel].upsertJobScheduler(
     'retrain-nightly',
     { pattern: deps.settings.retrainCron, tz: deps.settings.timezone },
     { name: 'retrain', data: retrain },
+  );
+  // Nightly, half an hour after the retrain's default time, in the deployment's timezone.
+  await deps.queues[QueueName.PruneRetention].upsertJobScheduler(
+    'prune-nightly',
+    { pattern: '30 3 * * *', tz: deps.settings.timezone },
+    { name: 'prune', data: {} },
   );
   return report;
 }
@@ -104,29 +141,42 @@ export async function reconcileSchedules(deps: PipelineDeps): Promise<ReconcileR
  */
 export const UNCLASSIFIED_LOOKBACK_MS = 30 * 86_400_000;
 
+/** "reminder-<uuid>-<epoch>" -> the uuid. */
+function followUpIdOfReminder(id: string): string {
+  return id.slice('reminder-'.length, 'reminder-'.length + 36);
+}
+
+async function followUpsInDatabase(db: Database, ids: string[]): Promise<Set<string>> {
+  const uuids = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (uuids.length === 0) return new Set();
+  const rows = await db.sql.query<{ id: string }>(`SELECT id FROM "FollowUp" WHERE id = ANY($1::uuid[])`, [uuids]);
+  return new Set(rows.map((r) => r.id));
+}
+
 /**
- * Customer messages older than a minute (and at most {@link UNCLASSIFIED_LOOKBACK_MS}) without a
- * classification lost their job somewhere; queue them again (deterministic ids make this a no-op for
- * jobs still waiting). Oldest first, a bounded batch per run.
+ * Customer messages older than `minAgeMs` (a minute; none after a Redis loss) and at most
+ * {@link UNCLASSIFIED_LOOKBACK_MS} without a classification lost their job somewhere; queue them
+ * again. A job still waiting makes that a no-op, and a kept finished one is replaced (a plain add of
+ * its id would be a no-op). Oldest first, a bounded batch per run.
  */
-async function requeueUnclassified(deps: PipelineDeps): Promise<number> {
+async function requeueUnclassified(deps: PipelineDeps, minAgeMs: number): Promise<number> {
   const now = Date.now();
   const rows = await deps.db.sql.query<{ id: string; recordId: string }>(
     `SELECT m.id, m."recordId" FROM "Message" m
       WHERE m.direction NOT IN ('outbound', 'unknown') AND m."createdAt" < $1 AND m."createdAt" >= $2
         AND NOT EXISTS (SELECT 1 FROM "Classification" c WHERE c."recordId" = m."recordId" AND c."messageId" = m.id)
       ORDER BY m."createdAt" LIMIT 5000`,
-    [new Date(now - 60_000), new Date(now - UNCLASSIFIED_LOOKBACK_MS)],
+    [new Date(now - minAgeMs), new Date(now - UNCLASSIFIED_LOOKBACK_MS)],
   );
-  if (rows.length === 0) return 0;
-  await deps.queues[QueueName.ClassifyCommunication].addBulk(
+  const queued = await requeueJobs(
+    deps.queues[QueueName.ClassifyCommunication],
     rows.map((r) => ({
       name: 'classify',
       data: { recordId: r.recordId, messageId: r.id },
       opts: { jobId: jobId('classify', r.id) },
     })),
   );
-  return rows.length;
+  return queued.length;
 }
 
 async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {

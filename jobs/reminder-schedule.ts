@@ -43,7 +43,7 @@ async function removeStaleReminders(
   keep: string | undefined,
 ): Promise<void> {
   const queue = queues[QueueName.FollowUpReminder];
-  const prefix = jobId('reminder', followUpId) + '-';
+  const prefix = `${jobId('reminder', followUpId)}-`;
   // Index of the follow-up's scheduled job ids, so a reschedule does not scan the whole queue.
   const indexKey = reminderIndexKey(queues);
   const previous = await client.hget(indexKey, followUpId);

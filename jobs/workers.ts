@@ -12,6 +12,7 @@ import { escalateOverdue } from './escalate-overdue.job.ts';
 import { dailyDigest } from './daily-digest.job.ts';
 import { retrainModelJob } from './retrain-model.job.ts';
 import { reconcileSchedules } from './reconcile-schedules.job.ts';
+import { pruneRetention } from './prune-retention.job.ts';
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -46,6 +47,7 @@ function processors(
   });
   // Enough batches in flight that every concurrent delivery can be in one (batch size 1 = one statement each, as before batching).
   const ledger = batchedDeliveryLedger(deps.db.sql, {
+    leaseMs: deps.settings.deliveryLeaseMs,
     maxBatch: deliveryBatchSize,
     maxInFlight: Math.max(2, Math.ceil(concurrency / deliveryBatchSize)),
   });
@@ -56,7 +58,8 @@ function processors(
     [QueueName.EscalateOverdue]: { run: (job) => escalateOverdue(job, deps) },
     [QueueName.DailyDigest]: { run: (job) => dailyDigest(job, deps) },
     [QueueName.RetrainModel]: { run: (job) => retrainModelJob(job, deps), concurrency: 1 },
-    [QueueName.ReconcileSchedules]: { run: () => reconcileSchedules(deps), concurrency: 1 },
+    [QueueName.PruneRetention]: { run: () => pruneRetention(deps), concurrency: 1 },
+    [QueueName.ReconcileSchedules]: { run: (job) => reconcileSchedules(deps, job.data), concurrency: 1 },
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Config } from '../../src/config/env.ts';
 import type { ModelStore } from '../../src/classifier/model-store.ts';
 import type { Database } from '../../src/db/database.ts';
-import type { CliCommand } from '../cli-registry.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
 
 /** Runs `fn` with the database's model store when `needed`, so file-only train/evaluate runs touch no database. */
 async function withStore(
@@ -35,7 +35,7 @@ export const trainCliCommand: CliCommand = (argv, config) =>
 export const evaluateCliCommand: CliCommand = (argv, config) => {
   const i = argv.findIndex((a) => a === '--model' || a.startsWith('--model='));
   const model = i < 0 ? undefined : argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
-  return withStore(config(), !model || !model.endsWith('.json'), async (store) =>
+  return withStore(config(), !model?.endsWith('.json'), async (store) =>
     (await import('./evaluate.command.ts')).runEvaluateCommand(argv, process.stdout, process.stderr, store),
   );
 };

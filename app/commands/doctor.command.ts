@@ -3,8 +3,9 @@ import { openDatabase } from '../../src/db/open-database.ts';
 import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
 import { redisAnswers } from '../../src/redis/connect-redis.ts';
 import { redisServerOnPath } from '../../src/redis/private-redis-server.ts';
-import type { CliCommand } from '../cli-registry.ts';
-import { doctorChecks, type DoctorCheck, type DoctorResult } from '../doctor-checks.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
+import type { DoctorCheck, DoctorResult } from '../../src/runtime/doctor-check.ts';
+import { doctorChecks } from '../doctor-checks.ts';
 
 /**
  * `rapport doctor`: checks configuration, database, Redis and every configured connector, and

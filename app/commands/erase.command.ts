@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Reply } from '../../src/commands/reply-model.ts';
-import type { CliCommand } from '../cli-registry.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { runExecCommand } from './exec.command.ts';
 
 /**

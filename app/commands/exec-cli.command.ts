@@ -1,4 +1,4 @@
-import type { CliCommand } from '../cli-registry.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { openCliPipelineHooks } from '../cli-pipeline.ts';
 import { runExecCommand } from './exec.command.ts';
 

@@ -1,6 +1,6 @@
 import { openDatabase } from '../../src/db/open-database.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import type { CliCommand } from '../cli-registry.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
 
 /** `rapport migrate`: applies pending migrations (the same ones `rapport start` applies) and prints what it did. */
 export const migrateCommand: CliCommand = async (_argv, getConfig) => {

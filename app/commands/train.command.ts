@@ -173,7 +173,7 @@ export async function runTrainCommand(
     if (store) {
       await store.save(artifact, { activate: values.activate });
       out.write(
-        `Saved model ${artifact.version}${values.activate ? ' and made it the active model' : ' (not active; run `rapport model activate ' + artifact.version + '`)'}\n`,
+        `Saved model ${artifact.version}${values.activate ? ' and made it the active model' : ` (not active; run \`rapport model activate ${artifact.version}\`)`}\n`,
       );
     }
     return 0;

@@ -1,7 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Reply } from '../../src/commands/reply-model.ts';
-import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
+import {
+  DeliveryError,
+  type ChatConnector,
+  type Audience,
+  type ConnectorHealth,
+  type Target,
+} from '../chat-connector.ts';
 
 /** One message of the console's "team channel". */
 export interface ConsoleFeedEntry {
@@ -54,6 +60,11 @@ export class ConsoleConnector implements ConsoleFeed {
     entry.reply = reply;
     entry.updatedAt = new Date().toISOString();
     this.events.emit('feed', { type: 'update', entry });
+  }
+
+  /** The console is the operator's own screen (behind its access token): nobody outside reads it. */
+  async audience(_target: Target): Promise<Audience> {
+    return 'internal';
   }
 
   async health(): Promise<ConnectorHealth> {

@@ -10,6 +10,8 @@ import { getCustomerCard } from '../../src/services/customer-card.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 import { ConsoleConnector, type ConsoleFeed } from './console.connector.ts';
 import { consoleAccess } from './console-access.ts';
+import { replyHttpStatus } from './reply-http-status.ts';
+import type { Logger } from '../../src/logger.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
 
@@ -21,6 +23,8 @@ export interface ConsoleRouterDeps {
   consoleToken?: string;
   /** IANA timezone console users type dates in (RAPPORT_TIMEZONE). */
   timezone: string;
+  /** Warnings that are not the asker's problem (the team channel feed unreachable). */
+  logger?: Logger;
   /** The connector whose feed is the "team channel". Default: a new one (reachable as `router.connector`). */
   connector?: ConsoleFeed;
 }
@@ -30,10 +34,17 @@ export interface ConsoleRouterDeps {
  * and the JSON API `/api/command`, `/api/channel/stream` (SSE), `/api/customers/:id/timeline`.
  * Mount at `/`.
  */
-export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & { connector: ConsoleFeed } {
+export function createConsoleRouter(
+  deps: ConsoleRouterDeps,
+): express.Router & { connector: ConsoleFeed; closeStreams(): void } {
   const connector = deps.connector ?? new ConsoleConnector();
-  const router = express.Router() as express.Router & { connector: ConsoleFeed };
+  const router = express.Router() as express.Router & { connector: ConsoleFeed; closeStreams(): void };
   router.connector = connector;
+  // Open event streams never finish by themselves: a draining process ends them (browsers reconnect).
+  const streams = new Set<Response>();
+  router.closeStreams = () => {
+    for (const res of streams) res.end();
+  };
   const access = consoleAccess(deps.consoleToken);
   router.use(['/console', '/api/command', '/api/channel', '/api/customers'], access);
 
@@ -65,19 +76,27 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): express.Router & {
       requestKey: `console:${requestKey}`,
     };
     const reply = await deps.executeCommand(body.text, ctx);
-    // Replies meant for everyone also appear in the team channel, as they would in Slack or Teams.
+    // Replies meant for everyone also appear in the team channel, as they would in Slack or Teams. The
+    // feed lives in Redis: when it is down the asker still gets the answer (the write is committed).
     if (reply.visibility === 'channel')
-      await connector.post('console:team', { ...reply, footer: reply.footer ?? `by ${user}` });
-    res.json(reply);
+      await connector.post('console:team', { ...reply, footer: reply.footer ?? `by ${user}` }).catch((err: Error) => {
+        deps.logger?.warn({ err: err.message }, 'could not show the reply in the team channel');
+        reply.footer = `${reply.footer ? `${reply.footer} · ` : ''}Not shown in the team channel: it is not reachable right now.`;
+      });
+    const status = replyHttpStatus(reply);
+    if (status === 503) res.set('Retry-After', '30');
+    res.status(status).json(reply);
   });
 
   router.get('/api/channel/stream', (req: Request, res: Response) => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    streams.add(res);
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send('snapshot', connector.feed());
     const unsubscribe = connector.subscribe((e) => send(e.type, e.entry));
     const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
     req.on('close', () => {
+      streams.delete(res);
       clearInterval(ping);
       unsubscribe();
     });

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { CallBatcher } from '../../src/concurrency/call-batcher.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
-import { DeliveryError, type ConnectorHealth, type Target } from '../chat-connector.ts';
+import { DeliveryError, type Audience, type ConnectorHealth, type Target } from '../chat-connector.ts';
 import type { ConsoleFeed, ConsoleFeedEntry } from './console.connector.ts';
 
 /** A feed entry as kept in Redis: with the key it was posted under, so trimming can forget that too. */
@@ -134,7 +134,11 @@ export class SharedConsoleConnector implements ConsoleFeed {
     const results = (await pipeline.exec()) ?? [];
     const missing = entries.filter((_, i) => results[i]?.[0]?.message.startsWith('NOSCRIPT'));
     // A new or flushed Redis: load the script, then post again what it refused (a NOSCRIPT wrote nothing).
-    const retried = missing.length > 0 ? (await this.redis.script('LOAD', POST), await this.postBatch(missing)) : [];
+    let retried: Awaited<ReturnType<typeof this.postBatch>> = [];
+    if (missing.length > 0) {
+      await this.redis.script('LOAD', POST);
+      retried = await this.postBatch(missing);
+    }
     let next = 0;
     return results.map(([err, value]) => {
       if (err?.message.startsWith('NOSCRIPT')) return retried[next++];
@@ -161,6 +165,11 @@ export class SharedConsoleConnector implements ConsoleFeed {
   async findPosted(_target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined> {
     const id = await this.redis.hget(this.keys.idempotency, idempotencyKey);
     return id ? { externalId: id } : undefined;
+  }
+
+  /** The console is the operator's own screen (behind its access token): nobody outside reads it. */
+  async audience(_target: Target): Promise<Audience> {
+    return 'internal';
   }
 
   async health(): Promise<ConnectorHealth> {

@@ -1,5 +1,5 @@
 import { ImapFlow } from 'imapflow';
-import type { DoctorCheck, DoctorResult } from '../../app/doctor-checks.ts';
+import type { DoctorCheck, DoctorResult } from '../../src/runtime/doctor-check.ts';
 import type { MailboxConfig } from '../../src/config/env.ts';
 import { parseImapError } from './parse-imap-error.ts';
 

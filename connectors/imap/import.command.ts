@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CliCommand } from '../../app/cli-registry.ts';
+import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import type { Database } from '../../src/db/database.ts';
 import { RapportError } from '../../src/errors.ts';

@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import type { Component, ComponentFactory } from '../../app/runtime.ts';
+import type { Component, ComponentFactory } from '../../src/runtime/runtime.ts';
 import { connectRedis } from '../../src/redis/connect-redis.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { MailboxSync } from './mailbox-sync.ts';

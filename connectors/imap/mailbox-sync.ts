@@ -39,8 +39,6 @@ export interface MailboxSyncDeps {
   onOutcome?: (mailbox: string, outcome: LogEmailOutcome | { status: 'failed' }) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Keeps one mailbox's folders logged: holds the mailbox's Redis lock, syncs every folder from its
  * cursor (UIDVALIDITY + last UID), then waits for new mail with IDLE (or polls every

@@ -14,6 +14,8 @@ export interface SlackUserProfile {
   isBot: boolean;
   /** A multi- or single-channel guest: in practice a customer invited into our workspace. */
   isGuest: boolean;
+  /** A workspace admin or owner (is_admin, is_owner, is_primary_owner): a Rapport admin too. */
+  isAdmin: boolean;
 }
 
 /** How long a users.info answer is reused. Profiles (timezone, email) rarely change. */
@@ -65,6 +67,7 @@ export class SlackUserDirectory {
         timezone: user?.tz || undefined,
         isBot: user?.is_bot === true || user?.id === 'USLACKBOT',
         isGuest: user?.is_restricted === true || user?.is_ultra_restricted === true,
+        isAdmin: user?.is_admin === true || user?.is_owner === true || user?.is_primary_owner === true,
       };
       entry = { profile, expiresAt: Date.now() + USER_CACHE_MS };
     } catch (err) {

@@ -1,6 +1,7 @@
 import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
-import { commandRunner } from '../../app/chat.component.ts';
-import type { Component, Runtime } from '../../app/runtime.ts';
+import { commandRunner } from '../../src/runtime/command-runner.ts';
+import type { Component } from '../../src/runtime/runtime.ts';
+import type { ConnectorRuntime } from '../connector-runtime.ts';
 import type { SlackConfig } from '../../src/config/env.ts';
 import type { Logger } from '../../src/logger.ts';
 import { SlackConnector } from './slack.connector.ts';
@@ -14,6 +15,7 @@ import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
 import { socketModeConnection } from './socket-mode-connection.ts';
 import { SlackUserDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
+import { SlackAudience } from './slack-audience.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
@@ -36,7 +38,7 @@ export const SLACK_OAUTH_REDIRECT_PATH = '/slack/oauth_redirect';
  * Every role registers the connector, because workers post suggestions, reminders and digests; roles
  * all and web also receive. Over HTTP Bolt verifies each request's signature before any listener runs.
  */
-export async function slackComponent(runtime: Runtime): Promise<Component | undefined> {
+export async function slackComponent(runtime: ConnectorRuntime): Promise<Component | undefined> {
   const config = runtime.config.slack;
   if (!config) return undefined;
   const logger = runtime.logger.child({ module: 'slack' });
@@ -45,7 +47,9 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
   const clients = store
     ? installedWorkspaceClients(store, clientOpts)
     : singleWorkspaceClients(config.botToken!, clientOpts);
-  const connector = new SlackConnector(clients, logger);
+  // One users.info cache for commands, auto-logging and the last-step guard's member checks.
+  const users = new SlackUserDirectory(clients.reading, logger);
+  const connector = new SlackConnector(clients, logger, new SlackAudience(clients.reading, users, logger));
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: async () => {} };
 
@@ -77,8 +81,7 @@ export async function slackComponent(runtime: Runtime): Promise<Component | unde
   });
 
   const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY);
-  // One users.info cache for commands and auto-logging; the rep's stored timezone while Slack cannot say.
-  const users = new SlackUserDirectory(clients.reading, logger);
+  // The rep's stored timezone while Slack cannot say.
   const storedTimezone = async (platformUserId: string) =>
     (
       await runtime.db.prisma.rep.findFirst({

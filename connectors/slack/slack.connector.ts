@@ -1,7 +1,15 @@
 import { ErrorCode, WebClient, type WebAPICallError } from '@slack/web-api';
 import type { Reply } from '../../src/commands/reply-model.ts';
-import type { Logger } from '../../src/logger.ts';
-import { DeliveryError, type ChatConnector, type ConnectorHealth, type Target } from '../chat-connector.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
+import {
+  DeliveryError,
+  type Audience,
+  type ChatConnector,
+  type ConnectorHealth,
+  type Target,
+} from '../chat-connector.ts';
+import { SlackAudience } from './slack-audience.ts';
+import { SlackUserDirectory } from './slack-user-directory.ts';
 import { renderBlocks } from './render-blocks.ts';
 import { singleWorkspaceClientsOf, type SlackWorkspaceClients } from './slack-clients.ts';
 
@@ -38,12 +46,29 @@ export { createPostingClient, slackApiUrl } from './slack-clients.ts';
 export class SlackConnector implements ChatConnector {
   readonly platform = 'slack';
   private readonly clients: SlackWorkspaceClients;
+  /** Who can read each channel (the last-step guard); the component shares it with the membership listeners. */
+  readonly audiences: SlackAudience;
 
   constructor(
     clients: WebClient | SlackWorkspaceClients,
     private readonly logger?: Logger,
+    audiences?: SlackAudience,
   ) {
     this.clients = clients instanceof WebClient ? singleWorkspaceClientsOf(clients) : clients;
+    const reading = (teamId: string) => this.clients.reading(teamId);
+    this.audiences =
+      audiences ??
+      new SlackAudience(reading, new SlackUserDirectory(reading, logger ?? createLogger('silent')), logger);
+  }
+
+  /** See {@link SlackAudience}: a thread target is judged by its channel. */
+  async audience(target: Target): Promise<Audience> {
+    try {
+      const t = parseSlackTarget(target);
+      return (await this.audiences.check(t.teamId, t.channelId)).audience;
+    } catch {
+      return 'unknown';
+    }
   }
 
   async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {

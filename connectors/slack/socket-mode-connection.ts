@@ -1,5 +1,5 @@
 import type { SocketModeReceiver } from '@slack/bolt';
-import type { ReadinessCheck } from '../../app/readiness.ts';
+import type { ReadinessCheck } from '../../src/runtime/readiness.ts';
 import type { Logger } from '../../src/logger.ts';
 
 /** Slack's answers to apps.connections.open that no retry fixes (the token is wrong or dead). */

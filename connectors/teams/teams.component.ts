@@ -1,7 +1,8 @@
 import express, { type Request, type Response } from 'express';
 import { CloudAdapter } from 'botbuilder';
-import type { Component, Runtime } from '../../app/runtime.ts';
-import { commandRunner } from '../../app/chat.component.ts';
+import type { Component } from '../../src/runtime/runtime.ts';
+import { commandRunner } from '../../src/runtime/command-runner.ts';
+import type { ConnectorRuntime } from '../connector-runtime.ts';
 import { loadConversationReference } from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
 import { TeamsBot } from './teams-bot.ts';
@@ -26,7 +27,7 @@ export interface TeamsComponentOptions {
  * accepted: the local Bot Framework Emulator mode.
  */
 export async function teamsComponent(
-  runtime: Runtime,
+  runtime: ConnectorRuntime,
   options: TeamsComponentOptions = {},
 ): Promise<Component | undefined> {
   const teams = runtime.config.teams;

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { DEFAULT_TARGET_PRECISION } from './calibration.ts';
 import { crossFitCalibration } from './calibration-report.ts';
 import { parseDataset } from './dataset-reader.ts';
@@ -22,7 +24,7 @@ export const DEFAULT_MODEL_LANGUAGES = ['en', 'zh', 'de', 'es'] as const;
 /** Every language with shipped seed and held-out files (`bench:classifier` reports each). */
 export const SHIPPED_DATA_LANGUAGES = ['en', 'zh', 'de', 'es'] as const;
 
-const dataFile = (name: string) => new URL(`../../training-data/${name}`, import.meta.url);
+const dataFile = (name: string) => join(PACKAGE_ROOT, 'training-data', name);
 const fileOf = (part: 'seed' | 'heldout', language: string) =>
   language === 'en' ? `crm-${part}.jsonl` : `crm-${part}.${language}.jsonl`;
 

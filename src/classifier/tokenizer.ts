@@ -145,7 +145,7 @@ function readWithWink(text: string, options: TokenizerOptions, language: string,
   for (let i = 0; i < types.length; i++) {
     const type = types[i];
     if (DROPPED_TYPES.has(type)) continue;
-    const isNegated = negated !== undefined && negated[i];
+    const isNegated = negated?.[i] === true;
     if (PLACEHOLDER_TYPES.has(type)) {
       sink.push(`<${type}>`, isNegated);
       continue;

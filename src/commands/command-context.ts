@@ -1,4 +1,8 @@
-import type { Platform } from '../db/generated/enums.ts';
+import type { Actor } from '../domain/actor.ts';
+import type { ChannelRef } from '../domain/channel-ref.ts';
+
+export type { Actor } from '../domain/actor.ts';
+export type { ChannelRef } from '../domain/channel-ref.ts';
 
 /** Who runs a command, from where, and when. Built by each connector from its platform's request. */
 export interface CommandContext {
@@ -12,22 +16,4 @@ export interface CommandContext {
    * console request id). The same key never writes twice.
    */
   requestKey?: string;
-}
-
-export interface Actor {
-  platform: Platform;
-  /** The platform's user id ("U123", a Teams AAD id, "console:alice"). */
-  platformUserId: string;
-  displayName?: string;
-  email?: string;
-  /** IANA timezone for dates typed by this person. */
-  timezone: string;
-}
-
-export interface ChannelRef {
-  platform: Platform;
-  /** Platform channel id as stored in ChannelLink.channelRef ("T1/C2" for Slack, the conversation id for Teams, "team" for the console). */
-  channelRef: string;
-  /** Target string connectors post to (see connectors/chat-connector.ts), e.g. "slack:T1/C2". */
-  target: string;
 }

@@ -1,5 +1,7 @@
 import type { Logger } from '../logger.ts';
 import { RapportError, userMessage } from '../errors.ts';
+import { isDatabaseUnavailableError } from '../db/sql-errors.ts';
+import { trackPipelineDelays } from '../services/resilient-pipeline-hooks.ts';
 import { findOrCreateRep } from '../services/reps.service.ts';
 import type { CommandContext } from './command-context.ts';
 import type { CommandDeps, HandlerContext } from './command-deps.ts';
@@ -31,10 +33,27 @@ export async function executeCommand(
   ctx: CommandContext,
   deps: CommandDeps & { logger?: Logger },
 ): Promise<Reply> {
+  const { result: reply, delayed } = await trackPipelineDelays(() => runCommand(text, ctx, deps));
+  // The write committed but the job queue did not take the follow-on work: still a success (the
+  // reconciler catches up), said honestly so nobody types the command again.
+  if (delayed && reply.tone !== 'error')
+    return { ...reply, text: `${reply.text} ${PIPELINE_DELAYED_SENTENCE}`, tone: reply.tone ?? 'success' };
+  return reply;
+}
+
+/** The answer when the database cannot be reached (a retry with the same request key still writes once). */
+export const DATABASE_UNAVAILABLE_SENTENCE =
+  'Rapport cannot reach its database right now, so this was probably not saved. Try again in a minute; tell your Rapport admin if it keeps happening.';
+
+/** Appended to a reply whose write committed while the job queue (Redis) could not be reached. */
+export const PIPELINE_DELAYED_SENTENCE =
+  'Saved; classification and reminders are delayed (the job queue is not answering) and catch up on their own, so there is no need to send this again.';
+
+async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps & { logger?: Logger }): Promise<Reply> {
   try {
     const cmd = parseCommand(text);
     if (cmd.kind === 'help') return helpReply(cmd.topic);
-    if (cmd.kind === 'unknown') return unknownCommandReply(cmd);
+    if (cmd.kind === 'unknown') return { ...unknownCommandReply(cmd), errorCode: 'invalid_input' };
     const rep = await findOrCreateRep(deps.db.prisma, ctx.actor);
     const h: HandlerContext = {
       ctx,
@@ -74,10 +93,15 @@ export async function executeCommand(
     }
   } catch (err) {
     if (err instanceof CustomerNotResolved) return err.reply;
+    if (isDatabaseUnavailableError(err)) {
+      deps.logger?.warn({ err: (err as Error).message, command: text.slice(0, 200) }, 'database unavailable');
+      return { tone: 'error', errorCode: 'unavailable', text: DATABASE_UNAVAILABLE_SENTENCE };
+    }
     if (!(err instanceof RapportError)) deps.logger?.error({ err, command: text.slice(0, 200) }, 'command failed');
     const command = err instanceof RapportError ? (err.details.command as keyof typeof USAGE | undefined) : undefined;
     return {
       tone: 'error',
+      errorCode: err instanceof RapportError ? err.code : 'unknown',
       text: userMessage(err),
       buttons: command ? [{ label: `help ${command}`, command: `help ${command}` }] : undefined,
     };

@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../errors.ts';
+
 /**
  * Platform-neutral replies. Commands return these; each connector renders them (Block Kit,
  * Adaptive Card, HTML in the console). Keep them plain data: they are stored and queued as JSON.
@@ -19,6 +21,11 @@ export interface Reply {
   tone?: 'info' | 'success' | 'warning' | 'error';
   /** Free-form context line, e.g. "Updated by Jo at 10:42". */
   footer?: string;
+  /**
+   * On `error` replies: why it failed. HTTP surfaces map it to a status (400 for a bad request, 503 when
+   * a dependency is down, 500 for a bug); chat platforms show the sentence either way.
+   */
+  errorCode?: ErrorCode;
 }
 
 export interface ReplyField {

@@ -71,7 +71,21 @@ export interface PipelineConfig {
   retrainCron: string;
   /** How often the reconciler re-derives Redis schedules from the database. Env `RAPPORT_RECONCILE_SECONDS`, default 300. */
   reconcileIntervalMs: number;
-  /** BullMQ job lock; a killed worker's job is retried after about this long. Env `RAPPORT_JOB_LOCK_MS`, default 30000. */
+  /**
+   * Days finished deliveries, audit entries and finished jobs are kept; a nightly job deletes older
+   * ones. Audit entries of erasures are kept regardless, and so are the deliveries of follow-ups still
+   * waiting or open. `0` keeps everything. Env `RAPPORT_RETENTION_DAYS`, default 90.
+   */
+  retentionDays: number;
+  /**
+   * How often every process looks whether Redis lost its data (FLUSHALL, a restart without persistence)
+   * and, if so, re-arms the reconciler. Also on every reconnect. Env `RAPPORT_REDIS_CHECK_SECONDS`, default 5.
+   */
+  redisCheckIntervalMs: number;
+  /**
+   * BullMQ job lock; a killed worker's job is retried after about this long. Also the lease a worker
+   * holds on a delivery it posts. Env `RAPPORT_JOB_LOCK_MS`, default 30000.
+   */
   lockDurationMs: number;
   /** How often workers check for stalled jobs. Env `RAPPORT_STALLED_INTERVAL_MS`, default 30000. */
   stalledIntervalMs: number;
@@ -195,6 +209,8 @@ export function loadConfig(env: Env = process.env): Config {
     digestTime,
     retrainCron,
     reconcileIntervalMs: int('RAPPORT_RECONCILE_SECONDS', 300, 5, 86_400) * 1000,
+    redisCheckIntervalMs: int('RAPPORT_REDIS_CHECK_SECONDS', 5, 1, 3_600) * 1000,
+    retentionDays: int('RAPPORT_RETENTION_DAYS', 90, 0, 36_500),
     lockDurationMs: int('RAPPORT_JOB_LOCK_MS', 30_000, 1_000, 600_000),
     stalledIntervalMs: int('RAPPORT_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
   };

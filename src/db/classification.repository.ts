@@ -111,9 +111,10 @@ function messageFromRow(row: Record<string, unknown>): MessageToClassify {
   };
 }
 
-// The customer's most recently linked channel, as reminderTargetFor() picks it, else the default.
+// The customer's team channel, as reminderTargetFor() picks it, else the default. Never its customer
+// channel: a suggestion quotes the customer's words and reasons about them.
 const targetOf = (companyId: string, fallback: string) =>
-  `COALESCE((SELECT l.platform::text || ':' || l."channelRef" FROM "ChannelLink" l WHERE l."companyId" = ${companyId} ORDER BY l."linkedAt" DESC NULLS LAST, l."createdAt" DESC LIMIT 1), ${fallback})`;
+  `COALESCE((SELECT t.platform::text || ':' || t."channelRef" FROM "TeamChannel" t WHERE t."companyId" = ${companyId}), ${fallback})`;
 
 const INSERT_SUGGESTION_COLUMNS = `INSERT INTO "FollowUp" (id, "companyId", "recordId", "classificationId", title, "dueAt", status, source, priority, reason, "remindTarget", "assigneeRepId", "createdAt", "updatedAt")`;
 

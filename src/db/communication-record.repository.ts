@@ -19,8 +19,8 @@ export interface LoggedRecordRow {
 
 // One statement, so one round trip and atomic without BEGIN/COMMIT: the record is inserted unless its
 // sourceKey exists (then nothing at all is written and no row comes back); the message, follow-up and
-// audit entry hang off the inserted record. The follow-up's target is the customer's most recently
-// linked channel, as reminderTargetFor() picks it.
+// audit entry hang off the inserted record. The follow-up's target is the customer's team channel, as
+// reminderTargetFor() picks it.
 const INSERT_LOGGED_RECORD = `
 WITH rec AS (
   INSERT INTO "CommunicationRecord" (id, "companyId", "channelKind", subject, "sourceKey", "loggedByRepId", "startedAt", "lastMessageAt", "createdAt", "updatedAt")
@@ -34,7 +34,7 @@ WITH rec AS (
 ), fu AS (
   INSERT INTO "FollowUp" (id, "companyId", "recordId", title, "dueAt", "assigneeRepId", status, source, "remindTarget", "createdAt", "updatedAt")
   SELECT $13::uuid, rec."companyId", rec.id, $14, $15::timestamptz, rec."loggedByRepId", 'open'::"FollowUpStatus", 'manual'::"FollowUpSource",
-    COALESCE((SELECT l.platform::text || ':' || l."channelRef" FROM "ChannelLink" l WHERE l."companyId" = rec."companyId" ORDER BY l."linkedAt" DESC NULLS LAST, l."createdAt" DESC LIMIT 1), $16),
+    COALESCE((SELECT t.platform::text || ':' || t."channelRef" FROM "TeamChannel" t WHERE t."companyId" = rec."companyId"), $16),
     $8, $8
   FROM rec WHERE $13::uuid IS NOT NULL
   RETURNING *

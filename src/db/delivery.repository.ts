@@ -22,6 +22,11 @@ export interface ClaimedDelivery {
    * would: done for follow-up cards whose follow-up exists, the deliveries that go on to post.
    */
   markedPosting: boolean;
+  /**
+   * Set when another worker holds a live lease on this delivery (it is posting it now, or stalled):
+   * this one must not post before then. The lease expires, so a dead holder does not block it forever.
+   */
+  heldUntil: Date | undefined;
 }
 
 const PLATFORMS = new Set(['slack', 'teams', 'email', 'console']);
@@ -44,27 +49,32 @@ WITH i AS (
     ['"followUpId"', 'uuid'],
     ['platform', 'text'],
     ['"channelRef"', 'text'],
+    ['payload', 'jsonb'],
+    ['"leaseToken"', 'uuid'],
   ])}
 ), p AS (
   SELECT i.*, (SELECT f.id FROM "FollowUp" f WHERE f.id = i."followUpId") IS NOT NULL AS mark FROM i
 ), locked AS (
   SELECT p.key, o.status FROM p CROSS JOIN LATERAL (SELECT e.status FROM "Delivery" e WHERE e.key = p.key FOR UPDATE) o WHERE p.mark
 ), up AS (
-  INSERT INTO "Delivery" (id, key, target, status, attempts, "createdAt", "updatedAt")
-  SELECT p.id, p.key, p.target, CASE WHEN p.mark THEN 'posting' ELSE 'pending' END, CASE WHEN p.mark THEN 1 ELSE 0 END, $7::timestamptz, $7::timestamptz
+  INSERT INTO "Delivery" (id, key, target, status, attempts, payload, "leaseToken", "leaseUntil", "createdAt", "updatedAt")
+  SELECT p.id, p.key, p.target, CASE WHEN p.mark THEN 'posting' ELSE 'pending' END, CASE WHEN p.mark THEN 1 ELSE 0 END, p.payload,
+    CASE WHEN p.mark THEN p."leaseToken" END, CASE WHEN p.mark THEN $10::timestamptz END, $9::timestamptz, $9::timestamptz
   FROM p LEFT JOIN locked o ON o.key = p.key
-  ON CONFLICT (key) DO UPDATE SET status = 'posting', attempts = "Delivery".attempts + 1, "updatedAt" = EXCLUDED."updatedAt"
+  ON CONFLICT (key) DO UPDATE SET status = 'posting', attempts = "Delivery".attempts + 1, "updatedAt" = EXCLUDED."updatedAt",
+    "leaseToken" = EXCLUDED."leaseToken", "leaseUntil" = EXCLUDED."leaseUntil", payload = COALESCE("Delivery".payload, EXCLUDED.payload)
     WHERE EXCLUDED.status = 'posting' AND "Delivery".status <> 'sent'
+      AND ("Delivery"."leaseUntil" IS NULL OR "Delivery"."leaseUntil" <= EXCLUDED."updatedAt")
   RETURNING id, key, status, "externalId"
 ), d AS (
-  SELECT p.key, CASE WHEN up.id = p.id THEN 'pending' ELSE COALESCE(o.status, 'posting') END AS status, up."externalId", up.status = 'posting' AS "markedPosting"
+  SELECT p.key, CASE WHEN up.id = p.id THEN 'pending' ELSE COALESCE(o.status, 'posting') END AS status, up."externalId", up.status = 'posting' AS "markedPosting", NULL::timestamptz AS "heldUntil"
   FROM p JOIN up ON up.key = p.key LEFT JOIN locked o ON o.key = p.key
   UNION ALL
-  SELECT p.key, e.status, e."externalId", false
-  FROM p CROSS JOIN LATERAL (SELECT e.status, e."externalId" FROM "Delivery" e WHERE e.key = p.key OFFSET 0) e
+  SELECT p.key, e.status, e."externalId", false, CASE WHEN e.status = 'posting' AND e."leaseUntil" > $9::timestamptz THEN e."leaseUntil" END
+  FROM p CROSS JOIN LATERAL (SELECT e.status, e."externalId", e."leaseUntil" FROM "Delivery" e WHERE e.key = p.key OFFSET 0) e
   WHERE NOT EXISTS (SELECT 1 FROM up WHERE up.key = p.key)
 )
-SELECT d.key, d.status, d."externalId", d."markedPosting",
+SELECT d.key, d.status, d."externalId", d."markedPosting", d."heldUntil",
   (SELECT l.timezone FROM "ChannelLink" l WHERE l.platform = p.platform::"Platform" AND l."channelRef" = p."channelRef" AND l.timezone IS NOT NULL LIMIT 1) AS "channelTimezone",
   ${FOLLOW_UP_CARD_COLUMNS}
 FROM d
@@ -77,6 +87,10 @@ export interface DeliveryToClaim {
   key: string;
   target: string;
   followUpId?: string;
+  /** The deliver job's data, kept on a new row so the reconciler can queue it again without Redis. */
+  payload?: unknown;
+  /** Fencing token of this attempt: taken with the lease when the claim marks the row `posting`. */
+  leaseToken?: string;
 }
 
 /**
@@ -90,13 +104,14 @@ export async function claimDeliveries(
   sql: SqlRunner,
   deliveries: readonly DeliveryToClaim[],
   now = new Date(),
+  leaseMs = DEFAULT_LEASE_MS,
 ): Promise<ClaimedDelivery[]> {
   const claimed = new Map<string, ClaimedDelivery>();
   for (let attempt = 0; ; attempt++) {
     const missing = deliveries.filter((d) => !claimed.has(d.key));
     if (missing.length === 0) return deliveries.map((d) => claimed.get(d.key)!);
     if (attempt >= 3) throw new Error(`delivery ${missing[0].key} could be neither created nor read`);
-    const cols: unknown[][] = [[], [], [], [], [], []];
+    const cols: unknown[][] = [[], [], [], [], [], [], [], []];
     for (const d of missing) {
       const colon = d.target.indexOf(':');
       const platform = colon > 0 ? d.target.slice(0, colon) : d.target;
@@ -107,54 +122,109 @@ export async function claimDeliveries(
         d.followUpId ?? null,
         PLATFORMS.has(platform) ? platform : null,
         colon > 0 ? d.target.slice(colon + 1) : '',
+        d.payload === undefined ? null : JSON.stringify(d.payload),
+        d.leaseToken ?? randomUUID(),
       ].forEach((v, i) => {
         cols[i].push(v);
       });
     }
-    for (const row of await sql.query<Record<string, unknown>>(CLAIM, [...cols, now])) {
+    for (const row of await sql.query<Record<string, unknown>>(CLAIM, [
+      ...cols,
+      now,
+      new Date(now.getTime() + leaseMs),
+    ])) {
       claimed.set(row.key as string, {
         status: row.status as string,
         externalId: (row.externalId as string | null) ?? null,
         channelTimezone: (row.channelTimezone as string | null) ?? null,
         card: followUpCardFromRow(row),
         markedPosting: row.markedPosting === true,
+        heldUntil: row.heldUntil ? new Date(row.heldUntil as string) : undefined,
       });
     }
   }
 }
 
+/** How long a worker's claim on a delivery lasts unless confirmed again; the job lock's default. */
+export const DEFAULT_LEASE_MS = 30_000;
+
 /**
- * Moves a delivery to `status`; `posting` also counts an attempt, and `not-posting` takes that back
- * (the post did not happen after all: no rate-limit slot), restoring `previousStatus`.
+ * Moves a delivery to `status`. `not-posting` takes back the attempt its claim counted (the post did
+ * not happen after all: no rate-limit slot), restoring `previousStatus`. Every status but `posting`
+ * gives up the lease.
  */
 export async function setDeliveryStatus(
   sql: SqlRunner,
   key: string,
-  status: 'posting' | 'not-posting' | 'pending' | 'failed' | 'skipped',
+  status: 'not-posting' | 'pending' | 'failed' | 'skipped',
   lastError?: string,
   previousStatus?: string,
 ): Promise<void> {
-  if (status === 'posting') {
+  const release = `"leaseToken" = NULL, "leaseUntil" = NULL`;
+  if (status === 'not-posting') {
     await sql.query(
-      `UPDATE "Delivery" SET status = 'posting', attempts = attempts + 1, "updatedAt" = $2 WHERE key = $1`,
-      [key, new Date()],
+      `UPDATE "Delivery" SET status = $2, attempts = attempts - 1, ${release}, "updatedAt" = $3 WHERE key = $1`,
+      [key, previousStatus ?? 'pending', new Date()],
     );
-  } else if (status === 'not-posting') {
-    await sql.query(`UPDATE "Delivery" SET status = $2, attempts = attempts - 1, "updatedAt" = $3 WHERE key = $1`, [
-      key,
-      previousStatus ?? 'pending',
-      new Date(),
-    ]);
   } else if (lastError !== undefined) {
-    await sql.query(`UPDATE "Delivery" SET status = $2, "lastError" = $3, "updatedAt" = $4 WHERE key = $1`, [
+    await sql.query(
+      `UPDATE "Delivery" SET status = $2, "lastError" = $3, ${release}, "updatedAt" = $4 WHERE key = $1`,
+      [key, status, lastError, new Date()],
+    );
+  } else {
+    await sql.query(`UPDATE "Delivery" SET status = $2, ${release}, "updatedAt" = $3 WHERE key = $1`, [
       key,
       status,
-      lastError,
       new Date(),
     ]);
-  } else {
-    await sql.query(`UPDATE "Delivery" SET status = $2, "updatedAt" = $3 WHERE key = $1`, [key, status, new Date()]);
   }
+}
+
+/**
+ * Marks a delivery `posting` under this attempt's lease (counting an attempt), unless it is sent or
+ * another attempt holds a live lease. Answers whether the lease was taken.
+ */
+export async function takeDeliveryLease(
+  sql: SqlRunner,
+  key: string,
+  token: string,
+  leaseMs = DEFAULT_LEASE_MS,
+  now = new Date(),
+): Promise<boolean> {
+  const rows = await sql.query(
+    `UPDATE "Delivery" SET status = 'posting', attempts = attempts + 1, "leaseToken" = $2, "leaseUntil" = $4, "updatedAt" = $3
+      WHERE key = $1 AND status <> 'sent' AND ("leaseUntil" IS NULL OR "leaseUntil" <= $3 OR "leaseToken" = $2) RETURNING key`,
+    [key, token, now, new Date(now.getTime() + leaseMs)],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * The fencing check right before a post: renews this attempt's lease if it still holds it. A worker
+ * that stalled past its lease (a long GC pause, SIGSTOP, a slow database) finds another attempt took
+ * the delivery over, and must not post.
+ */
+export async function confirmDeliveryLease(
+  sql: SqlRunner,
+  key: string,
+  token: string,
+  leaseMs = DEFAULT_LEASE_MS,
+  now = new Date(),
+): Promise<boolean> {
+  const rows = await sql.query(
+    `UPDATE "Delivery" SET "leaseUntil" = $3 WHERE key = $1 AND "leaseToken" = $2 AND status = 'posting' RETURNING key`,
+    [key, token, new Date(now.getTime() + leaseMs)],
+  );
+  return rows.length > 0;
+}
+
+/** Gives up this attempt's lease without posting (an uncertain error): its retry need not wait the lease out. */
+export async function releaseDeliveryLease(sql: SqlRunner, key: string, token: string): Promise<void> {
+  await sql.query(`UPDATE "Delivery" SET "leaseUntil" = $3 WHERE key = $1 AND "leaseToken" = $2`, [
+    key,
+    token,
+    new Date(),
+  ]);
 }
 
 /** A posted delivery to record: the platform's message id and, for a follow-up's card, where it is. */
@@ -177,7 +247,7 @@ WITH i AS (
     ['"messagePurpose"', 'text'],
   ])}
 ), d AS (
-  UPDATE "Delivery" x SET status = 'sent', "externalId" = i."externalId", "lastError" = NULL, "updatedAt" = $6::timestamptz FROM i WHERE x.key = i.key
+  UPDATE "Delivery" x SET status = 'sent', "externalId" = i."externalId", "lastError" = NULL, "leaseToken" = NULL, "leaseUntil" = NULL, "updatedAt" = $6::timestamptz FROM i WHERE x.key = i.key
 )
 UPDATE "FollowUp" f SET "messageRef" = i."messageRef", "messagePurpose" = i."messagePurpose", "updatedAt" = $6::timestamptz FROM i WHERE f.id = i."followUpId"`;
 

@@ -1,3 +1,4 @@
+import { normalizeCompanyName } from '../domain/normalize-company-name.ts';
 import type { Database, SqlRunner } from './database.ts';
 
 /**
@@ -236,10 +237,14 @@ export async function findEmailThreadCandidates(
 }
 
 // A new contact, and in the same statement the company named after its domain when none owns it.
+// Names are unique: when another customer has the name already, the new one is named by its domain.
 const INSERT_CONTACT = `
-WITH co AS (
+WITH taken AS (
+  SELECT EXISTS (SELECT 1 FROM "Company" WHERE "normalizedName" = $8) AS yes
+), co AS (
   INSERT INTO "Company" (id, name, "normalizedName", domains, "createdAt", "updatedAt")
-  SELECT $6::uuid, $7, $8, ARRAY[$9::text], $5::timestamptz, $5::timestamptz WHERE $7::text IS NOT NULL
+  SELECT $6::uuid, CASE WHEN taken.yes THEN $9 ELSE $7 END, CASE WHEN taken.yes THEN $10 ELSE $8 END,
+    ARRAY[$9::text], $5::timestamptz, $5::timestamptz FROM taken WHERE $7::text IS NOT NULL
 )
 INSERT INTO "Contact" (id, "companyId", name, "normalizedName", emails, "createdAt", "updatedAt")
 VALUES ($1::uuid, $6::uuid, $2, $3, ARRAY[$4::text], $5::timestamptz, $5::timestamptz)`;
@@ -261,5 +266,6 @@ export async function insertEmailContact(
     newCompany?.name ?? null,
     newCompany?.normalizedName ?? null,
     newCompany?.domain ?? null,
+    newCompany ? normalizeCompanyName(newCompany.domain) : null,
   ]);
 }

@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import type { Database, SqlRunner } from './database.ts';
 import { RapportError } from '../errors.ts';
 
-/** prisma/migrations, resolved from this file so it works from any working directory. */
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+/** prisma/migrations, resolved from the package root so it works from any working directory and from dist/. */
+export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'prisma', 'migrations');
 
 /** Arbitrary constant shared by every Rapport process: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_KEY = 7_270_737_001;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 
@@ -23,8 +23,7 @@ function pgliteVersion(): string {
  * and by the test setup; absent means "run initdb", which is merely slower.
  */
 export function defaultPgliteTemplatePath(): string {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  return join(root, 'node_modules', '.cache', 'rapport', `pglite-${pgliteVersion()}.tar`);
+  return join(PACKAGE_ROOT, 'node_modules', '.cache', 'rapport', `pglite-${pgliteVersion()}.tar`);
 }
 
 /**

@@ -47,7 +47,11 @@ export function emailSides(
 
 function dedupe(ps: EmailParticipant[]): EmailParticipant[] {
   const seen = new Set<string>();
-  return ps.filter((p) => (seen.has(p.email) ? false : (seen.add(p.email), true)));
+  return ps.filter((p) => {
+    if (seen.has(p.email)) return false;
+    seen.add(p.email);
+    return true;
+  });
 }
 
 /** "acme-corp.co.uk" -> "Acme Corp": a readable company name for a company created from a domain. */

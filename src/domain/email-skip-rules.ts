@@ -51,7 +51,7 @@ export function headerSkipReason(
   if (autoSubmitted !== '' && autoSubmitted !== 'no') return 'auto-reply';
   if (h['x-autoreply'] !== undefined || h['x-autorespond'] !== undefined || h['x-autoreply-from'] !== undefined)
     return 'auto-reply';
-  const precedence = (h['precedence'] ?? '').trim().toLowerCase();
+  const precedence = (h.precedence ?? '').trim().toLowerCase();
   // Lists send "Precedence: bulk" too: List-Id decides first, so IMAP_SKIP_LISTS=false keeps list mail.
   if (h['list-id'] !== undefined || precedence === 'list') return (opts.skipLists ?? true) ? 'mailing-list' : undefined;
   if (precedence === 'bulk' || precedence === 'junk' || precedence === 'auto_reply') return 'auto-reply';

@@ -40,7 +40,7 @@ export function parseLeadingWhen(
     { forwardDate: !past },
   );
   const first = results[0];
-  if (!first || first.index !== 0) return undefined;
+  if (first?.index !== 0) return undefined;
   const at = resolveInstant(first, now, timeZone, past);
   if (!past && at.getTime() <= now.getTime()) {
     throw invalidInput(`"${first.text}" is in the past. Give a future time, e.g. ${WHEN_EXAMPLES}.`);
@@ -54,7 +54,7 @@ export function parseLeadingWhen(
  */
 export function parseWhen(text: string, now: Date, timeZone: string, opts: WhenOptions = {}): Date {
   const found = parseLeadingWhen(text, now, timeZone, opts);
-  if (!found || found.rest !== '') {
+  if (found?.rest !== '') {
     throw invalidInput(`I could not read "${text.trim()}" as a date. Try ${WHEN_EXAMPLES}.`);
   }
   return found.at;

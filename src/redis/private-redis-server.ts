@@ -19,9 +19,10 @@ export function redisServerOnPath(): boolean {
 /**
  * Starts `redis-server` on a free loopback port with its files under `<dataDir>/redis`.
  * It is bound to 127.0.0.1 and dies with this process (it is stopped on shutdown, and
- * `--port` is private so a leftover cannot be mistaken for a shared server).
+ * `--port` is private so a leftover cannot be mistaken for a shared server). `port` picks the port
+ * (tests restart a Redis where its clients expect it).
  */
-export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> {
+export async function startPrivateRedis(dataDir: string, opts: { port?: number } = {}): Promise<PrivateRedis> {
   if (!redisServerOnPath()) {
     throw new RapportError(
       'unavailable',
@@ -31,7 +32,7 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
   }
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(
     'redis-server',
     [

@@ -1,8 +1,9 @@
 import type { ChannelLink } from '../db/generated/client.ts';
-import type { ChannelRef } from '../commands/command-context.ts';
+import type { ChannelRef } from '../domain/channel-ref.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
+import { teamChannelFor } from './team-channels.service.ts';
 
 /** The target string connectors post to for a link: "<platform>:<channelRef>". */
 export function linkTarget(link: Pick<ChannelLink, 'platform' | 'channelRef'>): string {
@@ -10,19 +11,16 @@ export function linkTarget(link: Pick<ChannelLink, 'platform' | 'channelRef'>): 
 }
 
 /**
- * Where reminders about a customer go: its most recently linked channel, if any. By link time, never
- * by updatedAt: Teams stores a conversation's reference on every message and restart.
+ * Where reminders about a customer go: its team channel, if one was chosen. Never its customer
+ * channel (a link): that is where the customer reads along.
  */
 export async function reminderTargetFor(prisma: PrismaExecutor, companyId: string): Promise<string | undefined> {
-  const link = await prisma.channelLink.findFirst({
-    where: { companyId },
-    orderBy: [{ linkedAt: { sort: 'desc', nulls: 'last' } }, { createdAt: 'desc' }],
-  });
-  return link ? linkTarget(link) : undefined;
+  return teamChannelFor(prisma, companyId);
 }
 
 /**
- * Binds a channel to a customer: conversations there are auto-logged to it and its reminders go there.
+ * Binds a channel to a customer as its *customer channel* (a source): conversations there are
+ * auto-logged to it. Cards about the customer never go there (see team-channels.service.ts).
  * Re-linking a channel moves it to the new customer.
  */
 export async function linkChannel(
@@ -36,14 +34,8 @@ export async function linkChannel(
   });
   const link = await prisma.channelLink.upsert({
     where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
-    create: {
-      platform: channel.platform,
-      channelRef: channel.channelRef,
-      companyId,
-      createdBy: actor.repId,
-      linkedAt: new Date(),
-    },
-    update: { companyId, linkedAt: new Date() },
+    create: { platform: channel.platform, channelRef: channel.channelRef, companyId, createdBy: actor.repId },
+    update: { companyId },
   });
   await writeAudit(prisma, {
     action: 'channel.link',

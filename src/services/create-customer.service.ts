@@ -1,5 +1,6 @@
 import type { Company } from '../db/generated/client.ts';
 import { RapportError } from '../errors.ts';
+import { isUniqueViolationError } from '../db/sql-errors.ts';
 import {
   emailDomain,
   FREE_MAIL_DOMAINS,
@@ -14,7 +15,9 @@ import { assertNotErased, type TombstoneKey } from './tombstones.service.ts';
 /**
  * Creates a customer from what a rep typed: a company name, a domain ("acme.com" -> company "Acme",
  * domain acme.com) or an email (company from its domain, plus a contact with that email).
- * Refuses keys of an erased customer.
+ * Refuses keys of an erased customer. A customer of that name (or domain) that exists already is
+ * returned instead of a second one: names and domains are unique, so two concurrent creations of one
+ * new name both answer with the same customer.
  */
 export async function createCustomer(prisma: PrismaExecutor, typed: string, actor: AuditActor): Promise<Company> {
   const email = normalizeEmail(typed);
@@ -38,7 +41,45 @@ export async function createCustomer(prisma: PrismaExecutor, typed: string, acto
   if (email) keys.push({ kind: 'email', value: email });
   if (domain) keys.push({ kind: 'domain', value: domain });
   await assertNotErased({ prisma }, keys);
-  const company = await prisma.company.create({
+  const existing = await findExisting(prisma, normalizedName, domain);
+  if (existing) return existing;
+  let company: Company;
+  try {
+    company = await insertCompany(prisma, name, normalizedName, domain, email);
+  } catch (err) {
+    // Created by a concurrent request between our look and our insert.
+    const winner = isUniqueViolationError(err) ? await findExisting(prisma, normalizedName, domain) : undefined;
+    if (winner) return winner;
+    throw err;
+  }
+  await writeAudit(prisma, {
+    action: 'customer.create',
+    actor,
+    subject: company.id,
+    details: { withContact: Boolean(email), withDomain: Boolean(domain) },
+  });
+  return company;
+}
+
+async function findExisting(
+  prisma: PrismaExecutor,
+  normalizedName: string,
+  domain: string | undefined,
+): Promise<Company | undefined> {
+  const byName = await prisma.company.findUnique({ where: { normalizedName } });
+  if (byName) return byName;
+  if (!domain) return undefined;
+  return (await prisma.company.findFirst({ where: { domains: { has: domain } } })) ?? undefined;
+}
+
+function insertCompany(
+  prisma: PrismaExecutor,
+  name: string,
+  normalizedName: string,
+  domain: string | undefined,
+  email: string | undefined,
+): Promise<Company> {
+  return prisma.company.create({
     data: {
       name,
       normalizedName,
@@ -54,13 +95,6 @@ export async function createCustomer(prisma: PrismaExecutor, typed: string, acto
         : undefined,
     },
   });
-  await writeAudit(prisma, {
-    action: 'customer.create',
-    actor,
-    subject: company.id,
-    details: { withContact: Boolean(email), withDomain: Boolean(domain) },
-  });
-  return company;
 }
 
 function titleFromDomain(domain: string): string {

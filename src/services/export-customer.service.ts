@@ -70,6 +70,22 @@ export async function exportCustomer(
   };
 }
 
+/** The fields of an exported record (with its messages and classifications) the CSV shows. */
+interface ExportedRecordRow {
+  id: string;
+  channelKind: string;
+  subject: string | null;
+  classifications: Array<{ label: string; correctedLabel: string | null }>;
+  messages: Array<{
+    id: string;
+    sentAt: Date | string;
+    direction: string;
+    authorName: string | null;
+    authorEmail: string | null;
+    text: string;
+  }>;
+}
+
 /** The export as text: pretty JSON, or CSV with one row per message (records without messages get one row). */
 export function formatCustomerExport(data: CustomerExport, format: ExportFormat): string {
   if (format === 'json') return JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
@@ -86,7 +102,7 @@ export function formatCustomerExport(data: CustomerExport, format: ExportFormat)
     'text',
   ];
   const rows: string[][] = [];
-  for (const r of data.records as Array<Record<string, any>>) {
+  for (const r of data.records as ExportedRecordRow[]) {
     const cls = r.classifications.at(-1);
     const label = cls ? (cls.correctedLabel ?? cls.label) : '';
     const msgs = r.messages.length > 0 ? r.messages : [undefined];
@@ -105,7 +121,7 @@ export function formatCustomerExport(data: CustomerExport, format: ExportFormat)
       ]);
     }
   }
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return `${[header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
 function csvCell(value: string): string {

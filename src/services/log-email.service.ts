@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, SqlRunner } from '../db/database.ts';
+import { isUniqueViolationError } from '../db/sql-errors.ts';
 import {
   appendEmailToRecord,
   findEmailThreadCandidates,
@@ -188,7 +189,8 @@ async function writeBatch(
           outcomes.push({ status: 'logged', ...logged });
           written.add(p.externalId);
         } catch (err) {
-          throw err instanceof EmailWriteError ? err : new EmailWriteError(i, err, false);
+          // A unique violation is a concurrent writer (e.g. another mailbox creating the same new domain's company).
+          throw err instanceof EmailWriteError ? err : new EmailWriteError(i, err, isUniqueViolationError(err));
         }
       }
     }

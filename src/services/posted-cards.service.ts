@@ -70,7 +70,7 @@ export async function dismissStaleSuggestions(
  */
 export async function unlinkAddressedChannels(db: Database, companyId: string): Promise<number> {
   const rows = await db.sql.query<{ id: string }>(
-    `UPDATE "ChannelLink" SET "companyId" = NULL, "linkedAt" = NULL WHERE "companyId" = $1::uuid AND "conversationRef" IS NOT NULL RETURNING id`,
+    `UPDATE "ChannelLink" SET "companyId" = NULL WHERE "companyId" = $1::uuid AND "conversationRef" IS NOT NULL RETURNING id`,
     [companyId],
   );
   return rows.length;

@@ -1,5 +1,5 @@
 import type { Rep } from '../db/generated/client.ts';
-import type { Actor } from '../commands/command-context.ts';
+import type { Actor } from '../domain/actor.ts';
 import { RapportError } from '../errors.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 import { isUniqueViolation } from './prisma-executor.ts';

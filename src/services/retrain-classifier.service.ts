@@ -2,11 +2,16 @@ import { loadChurnRiskExamples, loadHeldOutExamples, loadSeedExamples } from '..
 import type { ModelArtifact } from '../classifier/model-artifact.ts';
 import type { ModelStore } from '../classifier/model-store.ts';
 import { retrainModel, type CorrectionExample } from '../classifier/retrain.ts';
-import type { ReplyButton } from '../commands/reply-model.ts';
 import { readCorrections } from '../db/correction.repository.ts';
 import type { Database } from '../db/database.ts';
 import { readLastRetrainCorrectionsSeen } from '../db/retrain.repository.ts';
 import { writeAudit } from './audit.service.ts';
+
+/** A command offered next to the notice (rendered as a button of the shared grammar by whoever posts it). */
+export interface SuggestedCommand {
+  label: string;
+  command: string;
+}
 
 /** How a retrain request ended. */
 export interface RetrainOutcome {
@@ -14,7 +19,7 @@ export interface RetrainOutcome {
   version?: string;
   /** The notice for the team channel (also in the audit entry `auditId`). */
   text?: string;
-  buttons?: ReplyButton[];
+  buttons?: SuggestedCommand[];
   auditId?: string;
   artifact?: ModelArtifact;
 }
@@ -110,7 +115,7 @@ export async function retrainClassifier(
     },
   };
   const text = retrainNotice(artifact, current?.version, (Date.now() - started) / 1000);
-  const buttons: ReplyButton[] = result.gate.harmful.length ? [{ label: 'Review them', command: 'review' }] : [];
+  const buttons: SuggestedCommand[] = result.gate.harmful.length ? [{ label: 'Review them', command: 'review' }] : [];
   if (request.dryRun) return { status: 'dry-run', version: artifact.version, text, buttons, artifact };
   const existing = await store.list();
   // A retried job saves (and posts) the same version, never a second model.

@@ -4,7 +4,6 @@ import type {
   DatabaseShape,
   DefaultShape,
   IndexColumnShape,
-  IndexShape,
   TableShape,
 } from './database-shape.ts';
 import {

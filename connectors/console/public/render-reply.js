@@ -26,7 +26,7 @@ function renderButtons(buttons, run) {
     const button = el('button', b.style ?? '', b.label);
     button.type = 'button';
     button.dataset.command = b.command;
-    if (b.choices && b.choices.length) {
+    if (b.choices?.length) {
       const menu = el('div', 'menu');
       menu.hidden = true;
       for (const c of b.choices) {

@@ -16,7 +16,7 @@ export function colorIcon(): Buffer {
 
 /** @see colorIcon */
 export function outlineIcon(): Buffer {
-  return drawIcon(32, 2, (inBubble, onCheck, onEdge) => (onEdge || onCheck ? WHITE : CLEAR), 0.09);
+  return drawIcon(32, 2, (_inBubble, onCheck, onEdge) => (onEdge || onCheck ? WHITE : CLEAR), 0.09);
 }
 
 /**

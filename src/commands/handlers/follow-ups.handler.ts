@@ -65,7 +65,7 @@ export async function handleRemind(cmd: Extract<Command, { kind: 'remind' }>, h:
   for (const split of cmd.customer.splits) {
     try {
       const when = parseLeadingWhen(split.rest, h.ctx.now, h.timeZone);
-      if (when && when.rest) readings.push({ customer: split.customer, at: when.at, title: when.rest });
+      if (when?.rest) readings.push({ customer: split.customer, at: when.at, title: when.rest });
     } catch (err) {
       pastError ??= err;
     }

@@ -192,9 +192,10 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
   });
 
   it('accept and label correct the pipeline suggestions', async () => {
-    const acme = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'ACME Corp.' } });
+    const wayne = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'Wayne Enterprises' } });
+    expect((await run('log "Wayne Enterprises" "Asked what 40 more seats would cost"')).tone).toBe('success');
     const record = await t.db.prisma.communicationRecord.findFirstOrThrow({
-      where: { companyId: acme.id },
+      where: { companyId: wayne.id, subject: 'Asked what 40 more seats would cost' },
       include: { messages: true },
     });
     await t.db.prisma.classification.create({
@@ -208,7 +209,7 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     });
     const suggestion = await t.db.prisma.followUp.create({
       data: {
-        companyId: acme.id,
+        companyId: wayne.id,
         recordId: record.id,
         title: 'Send quote',
         dueAt: new Date('2026-11-25T15:00:00Z'),
@@ -225,7 +226,7 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect(await t.db.prisma.labeledExample.findMany({ where: { recordId: record.id } })).toMatchObject([
       { label: 'purchase', source: 'correction' },
     ]);
-    const card = await run('lookup acme');
+    const card = await run('lookup "Wayne Enterprises"');
     expect(card.sections?.some((s) => s.title?.includes('purchase (corrected)'))).toBe(true);
   });
 
@@ -239,52 +240,89 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
   });
 
   it('export returns everything about the customer', async () => {
-    const reply = await run('export globex json');
+    const kramerica = await t.db.prisma.company.create({
+      data: {
+        name: 'Kramerica LLC',
+        normalizedName: normalizeCompanyName('Kramerica LLC'),
+        domains: ['kramerica.com'],
+      },
+    });
+    await t.db.prisma.contact.create({
+      data: {
+        companyId: kramerica.id,
+        name: 'Cosmo Kramer',
+        normalizedName: normalizePersonName('Cosmo Kramer'),
+        emails: ['cosmo@kramerica.com'],
+      },
+    });
+    expect((await run('remind kramerica tomorrow 9am send the prototype')).tone).toBe('success');
+    const reply = await run('export kramerica json');
     const data = JSON.parse(reply.text);
-    expect(data.company.name).toBe('Globex Corporation');
-    expect(data.contacts[0].emails).toEqual(['hank@globex.com']);
-    expect(data.followUps.length).toBeGreaterThan(0);
-    expect((await run('export globex csv')).text.split('\r\n')[0]).toContain('"record_id"');
+    expect(data.company.name).toBe('Kramerica LLC');
+    expect(data.contacts[0].emails).toEqual(['cosmo@kramerica.com']);
+    expect(data.followUps.map((f: { title: string }) => f.title)).toEqual(['send the prototype']);
+    expect((await run('export kramerica csv')).text.split('\r\n')[0]).toContain('"record_id"');
   });
 
   it('forget needs a confirmation, erases every trace and refuses a re-log', async () => {
-    const acme = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'ACME Corp.' } });
-    const recordIds = (await t.db.prisma.communicationRecord.findMany({ where: { companyId: acme.id } })).map(
+    // Its own customer: erasing one another test looks up would make the outcome depend on the order.
+    const vandelay = await t.db.prisma.company.create({
+      data: {
+        name: 'Vandelay Imports',
+        normalizedName: normalizeCompanyName('Vandelay Imports'),
+        domains: ['vandelay.com'],
+      },
+    });
+    await t.db.prisma.contact.create({
+      data: {
+        companyId: vandelay.id,
+        name: 'Art Vandelay',
+        normalizedName: normalizePersonName('Art Vandelay'),
+        emails: ['art@vandelay.com'],
+        platformUserIds: ['slack:T1/U77'],
+      },
+    });
+    expect((await run('log "Vandelay Imports" Called Art, wants latex samples --via call')).tone).toBe('success');
+    const logged = await run('log "Vandelay Imports" "Sent the catalogue" --follow-up friday 10am');
+    expect(logged.tone).toBe('success');
+    const recordIds = (await t.db.prisma.communicationRecord.findMany({ where: { companyId: vandelay.id } })).map(
       (r) => r.id,
     );
     expect(recordIds.length).toBeGreaterThan(0);
-    await run('link acme corp');
-    const ask = await run('forget acme corp');
+    await run('link vandelay imports');
+    const ask = await run('forget vandelay imports');
     expect(ask.tone).toBe('warning');
     const command = ask.buttons![0].command;
-    expect(command).toMatch(/^forget "ACME Corp\." --confirm [0-9a-f]{16}$/);
+    expect(command).toMatch(/^forget "Vandelay Imports" --confirm [0-9a-f]{16}$/);
     // The token is bound to this customer and this rep.
-    expect((await run(command.replace('"ACME Corp."', '"Globex Corporation"'))).tone).toBe('error');
+    expect((await run(command.replace('"Vandelay Imports"', '"Globex Corporation"'))).tone).toBe('error');
     expect(
       (
         await run(command, {
-          actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'UTC' },
+          actor: { platform: 'console', platformUserId: 'mallory', displayName: 'mallory', timezone: 'UTC' },
         })
       ).tone,
     ).toBe('error');
     // A guessed token, and a real one after 24 hours, are refused too.
-    expect((await run('forget "ACME Corp." --confirm 0123456789abcdef')).tone).toBe('error');
+    expect((await run('forget "Vandelay Imports" --confirm 0123456789abcdef')).tone).toBe('error');
     expect((await run(command, { now: new Date(NOW.getTime() + 25 * 3_600_000) })).text).toMatch(/not valid/);
-    expect(await t.db.prisma.company.count({ where: { id: acme.id } })).toBe(1);
+    expect(await t.db.prisma.company.count({ where: { id: vandelay.id } })).toBe(1);
 
     const erased = await run(command);
     expect(erased.title).toBe('Customer erased');
     const count = (rows: Array<Record<string, unknown>>) => rows.length;
-    expect(await t.db.prisma.company.count({ where: { id: acme.id } })).toBe(0);
-    expect(await t.db.prisma.contact.count({ where: { companyId: acme.id } })).toBe(0);
-    expect(await t.db.prisma.contact.count({ where: { emails: { has: 'jo@acme.com' } } })).toBe(0);
+    expect(await t.db.prisma.company.count({ where: { id: vandelay.id } })).toBe(0);
+    expect(await t.db.prisma.contact.count({ where: { companyId: vandelay.id } })).toBe(0);
+    expect(await t.db.prisma.contact.count({ where: { emails: { has: 'art@vandelay.com' } } })).toBe(0);
     expect(await t.db.prisma.communicationRecord.count({ where: { id: { in: recordIds } } })).toBe(0);
     expect(await t.db.prisma.message.count({ where: { recordId: { in: recordIds } } })).toBe(0);
     expect(await t.db.prisma.classification.count({ where: { recordId: { in: recordIds } } })).toBe(0);
     expect(
-      await t.db.prisma.followUp.count({ where: { OR: [{ companyId: acme.id }, { recordId: { in: recordIds } }] } }),
+      await t.db.prisma.followUp.count({
+        where: { OR: [{ companyId: vandelay.id }, { recordId: { in: recordIds } }] },
+      }),
     ).toBe(0);
-    expect(await t.db.prisma.channelLink.count({ where: { companyId: acme.id } })).toBe(0);
+    expect(await t.db.prisma.channelLink.count({ where: { companyId: vandelay.id } })).toBe(0);
     expect(await t.db.prisma.labeledExample.count({ where: { recordId: { in: recordIds } } })).toBe(0);
     // No table still holds the customer's name, domain, email or texts anywhere (audit log included).
     const tables = [
@@ -301,27 +339,29 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     ];
     for (const table of tables) {
       const rows = await t.db.sql.query(
-        `SELECT * FROM "${table}" t WHERE t::text ILIKE '%acme.com%' OR t::text ILIKE '%jo miller%' OR t::text ILIKE '%Called Jo%' OR t::text ILIKE '%ACME Corp%'`,
+        `SELECT * FROM "${table}" t WHERE t::text ILIKE '%vandelay.com%' OR t::text ILIKE '%art vandelay%' OR t::text ILIKE '%latex samples%' OR t::text ILIKE '%Vandelay Imports%'`,
       );
       expect(count(rows), table).toBe(0);
     }
     const audit = await t.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'customer.erase' } });
     expect(audit.details).toMatchObject({ counts: { records: recordIds.length, contacts: 1 } });
-    expect(await isTombstoned(t.db, [{ kind: 'email', value: 'JO@acme.com' }])).toBe(true);
-    expect(await isTombstoned(t.db, [{ kind: 'domain', value: 'acme.com' }])).toBe(true);
-    expect(await isTombstoned(t.db, [{ kind: 'platform-user', value: 'slack:T1/U99' }])).toBe(true);
+    expect(await isTombstoned(t.db, [{ kind: 'email', value: 'ART@vandelay.com' }])).toBe(true);
+    expect(await isTombstoned(t.db, [{ kind: 'domain', value: 'vandelay.com' }])).toBe(true);
+    expect(await isTombstoned(t.db, [{ kind: 'platform-user', value: 'slack:T1/U77' }])).toBe(true);
     expect(await isTombstoned(t.db, [{ kind: 'email', value: 'hank@globex.com' }])).toBe(false);
 
     for (const again of [
-      'log jo@acme.com Called back --new',
-      'log acme.com Called back --new',
-      'log "ACME Corp." Called back --new',
-      'log jo@acme.com Called back',
+      'log art@vandelay.com Called back --new',
+      'log vandelay.com Called back --new',
+      'log "Vandelay Imports" Called back --new',
+      'log art@vandelay.com Called back',
     ]) {
       const reply = await run(again);
       expect(reply.tone, again).toBe('error');
       expect(reply.text).toMatch(/erased on request/);
     }
-    expect(await t.db.prisma.company.count({ where: { normalizedName: 'acme' } })).toBe(0);
+    expect(
+      await t.db.prisma.company.count({ where: { normalizedName: normalizeCompanyName('Vandelay Imports') } }),
+    ).toBe(0);
   });
 });

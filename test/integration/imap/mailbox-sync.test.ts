@@ -205,7 +205,7 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
         await sync.stop();
         await t.client.mailboxOpen('INBOX');
         const msg = await t.client.fetchOne('1', { flags: true }, { uid: true });
-        expect(msg && msg.flags ? msg.flags.has('\\Seen') : false).toBe(markSeen);
+        expect(msg !== false && msg.flags?.has('\\Seen') === true).toBe(markSeen);
       } finally {
         await t.dispose();
       }

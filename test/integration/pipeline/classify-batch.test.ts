@@ -28,9 +28,10 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     const sql = h.deps.db.sql;
     const counting: SqlRunner = {
       exec: (text) => sql.exec(text),
-      query: <T>(text: string, params?: unknown[], opts?: QueryOptions) => (
-        statements.push(text), sql.query<T>(text, params, opts)
-      ),
+      query: <T>(text: string, params?: unknown[], opts?: QueryOptions) => {
+        statements.push(text);
+        return sql.query<T>(text, params, opts);
+      },
     };
     h.deps = { ...h.deps, db: { ...h.deps.db, sql: counting } };
   });

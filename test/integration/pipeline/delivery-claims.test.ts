@@ -104,15 +104,22 @@ describe.each(TEST_DATABASE_KINDS)('delivery claims in one statement on %s', (ki
     expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { id: b.id } })).messageRef).toBeNull();
   });
 
-  it('batches concurrent claims through the ledger, and a key claimed twice at once is claimed one after the other', async () => {
+  it("batches concurrent claims through the ledger; of a key claimed twice at once the second waits for the first one's lease", async () => {
     const f = await followUp('Twice');
-    const ledger = batchedDeliveryLedger(t.db.sql, { maxBatch: 16, maxInFlight: 1 });
+    const ledger = batchedDeliveryLedger(t.db.sql, { maxBatch: 16, maxInFlight: 1, leaseMs: 300 });
     const [first, second] = await Promise.all([
       ledger.claim({ key: 'k-twice', target: 'console:team', followUpId: f.id }),
       ledger.claim({ key: 'k-twice', target: 'console:team', followUpId: f.id }),
     ]);
-    // The second claim sees the first's `posting`: it must check the platform before posting again.
+    // The second claim finds the first's live lease: it must wait, not post beside it (no attempt counted).
     expect([first.status, second.status]).toEqual(['pending', 'posting']);
+    expect([first.markedPosting, second.markedPosting]).toEqual([true, false]);
+    expect(second.heldUntil).toBeInstanceOf(Date);
+    expect((await t.db.prisma.delivery.findUniqueOrThrow({ where: { key: 'k-twice' } })).attempts).toBe(1);
+    // Once the lease ran out (its holder died), the next claim takes over; `posting` tells it to check the platform first.
+    await new Promise((r) => setTimeout(r, 400));
+    const third = await ledger.claim({ key: 'k-twice', target: 'console:team', followUpId: f.id });
+    expect([third.status, third.markedPosting, third.heldUntil]).toEqual(['posting', true, undefined]);
     expect((await t.db.prisma.delivery.findUniqueOrThrow({ where: { key: 'k-twice' } })).attempts).toBe(2);
   });
 

@@ -320,7 +320,6 @@ describe.each(TEST_DATABASE_KINDS)(
     });
 
     it('unlink stops auto-logging on the next message; link starts it', async () => {
-      const db = proc.runtime.db;
       await command(LINKED, 'UREP', 'unlink');
       const after = tsOf(++seq);
       await sendEvent({ user: 'UGUEST', team: TEAM, text: 'After unlink', ts: after });

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../connectors/chat-connector.ts';
 import { SLACK_BOT_SCOPES } from '../../../connectors/slack/slack-scopes.ts';

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';

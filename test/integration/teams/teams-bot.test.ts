@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/env.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { startProcess, type RunningProcess } from '../../../app/start-process.ts';
 import { componentFactories } from '../../../app/components.ts';
-import type { ComponentFactory } from '../../../app/runtime.ts';
+import type { ConnectorComponentFactory } from '../../../connectors/connector-runtime.ts';
 import { teamsComponent, type TeamsComponentOptions } from '../../../connectors/teams/teams.component.ts';
 import { AppCredentials, AuthenticationConstants } from 'botframework-connector';
 import { BotFrameworkIssuer } from '../../helpers/bot-framework-issuer.ts';
@@ -32,7 +32,7 @@ async function startRapport(env: Record<string, string>, teamsOptions?: TeamsCom
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const factories: ComponentFactory[] = teamsOptions
+  const factories: ConnectorComponentFactory[] = teamsOptions
     ? componentFactories.map((f) => (f === teamsComponent ? (rt) => teamsComponent(rt, teamsOptions) : f))
     : componentFactories;
   const proc = await startProcess(config, createLogger('silent'), factories);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
-import { chatSourceKey } from '../../../src/services/log-chat-message.service.ts';
 import { LOG_TO_CRM_COMMAND_ID } from '../../../connectors/teams/log-to-crm.action.ts';
 import type { TeamsConnector } from '../../../connectors/teams/teams.connector.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';

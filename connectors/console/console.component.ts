@@ -1,15 +1,8 @@
-import { executeCommand } from '../src/commands/execute-command.ts';
-import type { CommandContext } from '../src/commands/command-context.ts';
-import type { Reply } from '../src/commands/reply-model.ts';
-import { createConsoleRouter } from '../connectors/console/console.router.ts';
-import { SharedConsoleConnector } from '../connectors/console/shared-console.connector.ts';
-import type { Component, Runtime } from './runtime.ts';
-
-/** Runs a chat command with this process's database and pipeline hooks: the one entry point every connector uses. */
-export function commandRunner(runtime: Runtime): (text: string, ctx: CommandContext) => Promise<Reply> {
-  const logger = runtime.logger.child({ module: 'commands' });
-  return (text, ctx) => executeCommand(text, ctx, { db: runtime.db, hooks: runtime.hooks, logger });
-}
+import { commandRunner } from '../../src/runtime/command-runner.ts';
+import type { Component } from '../../src/runtime/runtime.ts';
+import type { ConnectorRuntime } from '../connector-runtime.ts';
+import { createConsoleRouter } from './console.router.ts';
+import { SharedConsoleConnector } from './shared-console.connector.ts';
 
 /**
  * The local web console. Its "team channel" lives in Redis, so worker processes post reminders to it
@@ -17,7 +10,7 @@ export function commandRunner(runtime: Runtime): (text: string, ctx: CommandCont
  * and web), so Rapport can be tried without Slack or Teams credentials; it is bound to localhost unless
  * RAPPORT_CONSOLE_TOKEN is set.
  */
-export async function consoleComponent(runtime: Runtime): Promise<Component | undefined> {
+export async function consoleComponent(runtime: ConnectorRuntime): Promise<Component | undefined> {
   const connector = new SharedConsoleConnector(runtime.redis, runtime.config.queuePrefix);
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'console-poster', stop: async () => {} };
@@ -28,11 +21,15 @@ export async function consoleComponent(runtime: Runtime): Promise<Component | un
     consoleToken: runtime.config.consoleToken,
     timezone: runtime.config.timezone,
     connector,
+    logger: runtime.logger.child({ module: 'console' }),
   });
   runtime.app.use(router);
   return {
     name: 'console',
     readiness: [{ name: 'console', check: () => connector.health() }],
-    stop: () => connector.stop(),
+    stop: async () => {
+      router.closeStreams();
+      await connector.stop();
+    },
   };
 }

@@ -1,15 +1,19 @@
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
-import type { Config } from '../src/config/env.ts';
-import type { Database } from '../src/db/database.ts';
-import type { Logger } from '../src/logger.ts';
-import type { PipelineHooks } from '../src/services/pipeline-hooks.ts';
-import type { ConnectorRegistry } from '../connectors/connector-registry.ts';
+import type { Config } from '../config/env.ts';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import type { PipelineHooks } from '../services/pipeline-hooks.ts';
 import type { ReadinessCheck } from './readiness.ts';
 
-/** Everything a running Rapport process shares between its parts. */
-export interface Runtime {
+/**
+ * Everything a running Rapport process shares between its parts: the contract every plugin
+ * (connectors/, jobs/) is written against, assembled by app/. `Connectors` is the chat-connector
+ * registry's type; it is a parameter because the registry lives in connectors/, which src/ never
+ * imports (components use `ConnectorRuntime` from connectors/connector-runtime.ts).
+ */
+export interface Runtime<Connectors = unknown> {
   config: Config;
   logger: Logger;
   db: Database;
@@ -25,7 +29,7 @@ export interface Runtime {
    */
   hooks: PipelineHooks;
   /** Chat connectors enabled in this process, for posting (workers) and rendering (web). */
-  registry: ConnectorRegistry;
+  registry: Connectors;
 }
 
 /** A part of the process (connectors, workers, schedulers) with a start and an orderly stop. */
@@ -39,4 +43,4 @@ export interface Component {
 }
 
 /** Builds a component for a runtime; returns undefined when it does not apply (not configured, wrong role). */
-export type ComponentFactory = (runtime: Runtime) => Promise<Component | undefined>;
+export type ComponentFactory<Connectors = unknown> = (runtime: Runtime<Connectors>) => Promise<Component | undefined>;

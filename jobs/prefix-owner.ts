@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import { RapportError } from '../src/errors.ts';
+
+/** Whose the prefix is now: this deployment's, nobody's (Redis lost its data), or another deployment's. */
+export type PrefixState = { state: 'ours' } | { state: 'lost' } | { state: 'foreign'; owner: string };
+
+/**
+ * A deployment owns its Redis key prefix (RAPPORT_QUEUE_PREFIX): the install id stored in its database
+ * is written under the prefix by the first process that starts, and every later process checks it.
+ * Two databases on one prefix consumed each other's jobs and removed each other's reminders as
+ * "orphans"; now the second one is refused with a sentence. The key is also how a process notices that
+ * Redis lost its data (FLUSHALL, a restart without persistence): it is gone.
+ */
+export class PrefixOwner {
+  /** The Redis key holding the owner's install id; inside the prefix, so a Cluster keeps it in the prefix's slot. */
+  readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly prefix: string,
+    readonly installId: string,
+  ) {
+    this.key = `${prefix}:rapport:install`;
+  }
+
+  /** Writes our install id unless the prefix has an owner; throws the sentence if that owner is another deployment. */
+  async claim(): Promise<void> {
+    await this.redis.set(this.key, this.installId, 'NX');
+    const owner = await this.redis.get(this.key);
+    if (owner !== this.installId) throw prefixTakenError(this.prefix, owner ?? 'unknown');
+  }
+
+  async check(): Promise<PrefixState> {
+    const owner = await this.redis.get(this.key);
+    if (owner === null) return { state: 'lost' };
+    return owner === this.installId ? { state: 'ours' } : { state: 'foreign', owner };
+  }
+}
+
+/** The sentence a second deployment on a taken prefix gets. */
+export function prefixTakenError(prefix: string, owner: string): RapportError {
+  return new RapportError(
+    'conflict',
+    `The Redis key prefix "${prefix}" belongs to another Rapport deployment (install ${owner}, another database). ` +
+      `Two deployments on one prefix take each other's jobs. Give this one a prefix of its own with ` +
+      `RAPPORT_QUEUE_PREFIX (e.g. RAPPORT_QUEUE_PREFIX="{rapport-2}"), or point DATABASE_URL at that deployment's database.`,
+    { prefix, owner },
+  );
+}

@@ -1,0 +1,47 @@
+import type { SqlRunner } from './database.ts';
+
+export interface PruneReport {
+  deliveries: number;
+  auditEntries: number;
+}
+
+const UUID = `'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'`;
+
+// Finished deliveries older than the cutoff, except those of a follow-up still waiting or open: their
+// key is what keeps a re-fired reminder or a re-derived suggestion card from being posted again.
+const PRUNE_DELIVERIES = `
+DELETE FROM "Delivery" WHERE id IN (
+  SELECT d.id FROM "Delivery" d
+   WHERE d.status IN ('sent', 'skipped', 'failed') AND d."updatedAt" < $1
+     AND NOT EXISTS (SELECT 1 FROM "FollowUp" f
+                      WHERE f.id::text = substring(d.key from ${UUID}) AND f.status IN ('suggested', 'open', 'snoozed'))
+   LIMIT $2)`;
+
+// Audit entries older than the cutoff, except the record of erasures (proof that a customer was erased
+// must outlive the retention window; those rows hold ids and hashes only).
+const PRUNE_AUDIT = `
+DELETE FROM "AuditLog" WHERE id IN (
+  SELECT id FROM "AuditLog" WHERE "createdAt" < $1 AND action NOT LIKE 'customer.erase%' LIMIT $2)`;
+
+/**
+ * Deletes what outlived the retention window, in batches of `batch` rows (short transactions that do
+ * not hold locks for long on a big table). Answers how many rows went.
+ */
+export async function pruneOlderThan(sql: SqlRunner, cutoff: Date, batch = 5_000): Promise<PruneReport> {
+  const report: PruneReport = { deliveries: 0, auditEntries: 0 };
+  report.deliveries = await deleteInBatches(sql, PRUNE_DELIVERIES, cutoff, batch);
+  report.auditEntries = await deleteInBatches(sql, PRUNE_AUDIT, cutoff, batch);
+  return report;
+}
+
+async function deleteInBatches(sql: SqlRunner, statement: string, cutoff: Date, batch: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [row] = await sql.query<{ n: number }>(
+      `WITH gone AS (${statement.trim()} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      [cutoff, batch],
+    );
+    total += row.n;
+    if (row.n < batch) return total;
+  }
+}

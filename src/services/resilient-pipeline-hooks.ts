@@ -1,0 +1,63 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from '../logger.ts';
+import type { PipelineHooks } from './pipeline-hooks.ts';
+
+/** How long a hook may take before the write it follows is answered anyway (Redis down or restarting). */
+export const PIPELINE_HOOK_TIMEOUT_MS = 2_000;
+
+const delays = new AsyncLocalStorage<{ delayed: boolean }>();
+
+/**
+ * Runs `work` and says whether any pipeline hook called inside it failed or timed out. The command layer
+ * uses it to answer "saved; classification delayed" instead of an error: by then the write has committed.
+ */
+export async function trackPipelineDelays<T>(work: () => Promise<T>): Promise<{ result: T; delayed: boolean }> {
+  const store = { delayed: false };
+  const result = await delays.run(store, work);
+  return { result, delayed: store.delayed };
+}
+
+/**
+ * Hooks that never fail the write they follow. Each hook runs after its transaction committed, so an
+ * unreachable queue must not turn a saved record into "something went wrong" (a rep who retries would
+ * log it twice with a new key). A failed or slow hook (over `timeoutMs`) is logged and noted for
+ * `trackPipelineDelays`; the reconciler re-derives what is missing (unclassified messages, reminders)
+ * from the database once Redis answers again.
+ */
+export function resilientPipelineHooks(
+  hooks: PipelineHooks,
+  logger: Logger,
+  timeoutMs = PIPELINE_HOOK_TIMEOUT_MS,
+): PipelineHooks {
+  const guard = async (name: string, ids: Record<string, string>, call: () => Promise<void>): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        call(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer from the job queue within ${timeoutMs} ms`)), timeoutMs);
+          timer.unref();
+        }),
+      ]);
+    } catch (err) {
+      const store = delays.getStore();
+      if (store) store.delayed = true;
+      logger.warn(
+        { hook: name, ...ids, err: (err as Error).message },
+        'pipeline hook failed after the write committed; the reconciler will catch up',
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const resilient: PipelineHooks = {
+    recordLogged: (recordId, messageId) =>
+      guard('recordLogged', { recordId, messageId }, () => hooks.recordLogged(recordId, messageId)),
+    followUpChanged: (followUpId) => guard('followUpChanged', { followUpId }, () => hooks.followUpChanged(followUpId)),
+  };
+  const edited = hooks.messageEdited?.bind(hooks);
+  if (edited)
+    resilient.messageEdited = (recordId, messageId, editedAt) =>
+      guard('messageEdited', { recordId, messageId }, () => edited(recordId, messageId, editedAt));
+  return resilient;
+}
