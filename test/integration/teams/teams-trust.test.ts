@@ -303,15 +303,17 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     const source = await channel('umbrella', ['ann', 'jo']);
     const team = await channel('umbrella-team', ['ann', 'sam']);
     await command(source, ann, 'link umbrella');
-    await command(team, ann, 'link umbrella'); // linked last: Umbrella's cards go here
+    const umbrella = await db().company.findFirstOrThrow({ where: { name: 'Umbrella' } });
+    // Umbrella's team channel (a destination: our people only) gets its cards.
+    await db().teamChannel.create({ data: { companyId: umbrella.id, platform: 'teams', channelRef: team.id } });
     const churn = 'The dashboard keeps crashing, we are really unhappy';
     const suggestionCard = (after: number) =>
       eventually('a suggestion card in the team channel', async () =>
-        recorder
-          .cards()
+        recorder.calls
           .slice(after)
           .find(
-            (c) => c.method === 'POST' && c.conversationId === team.id && JSON.stringify(c.card).includes('Suggested'),
+            (c) =>
+              c.method === 'POST' && c.conversationId === team.id && JSON.stringify(c.activity).includes('Suggested'),
           ),
       );
     const updateOf = (answeredId: string, text: RegExp) =>
@@ -375,14 +377,15 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     expect(third.status).toBe(200);
   });
 
-  it("routes a customer's cards to the channel linked last, however often another channel's reference is stored", async () => {
+  it("routes a customer's cards to its team channel, however often another channel's reference is stored", async () => {
     await db().company.create({
       data: { name: 'Initech', normalizedName: normalizeCompanyName('Initech'), domains: ['initech.example'] },
     });
     const first = await channel('initech-a', ['ann', 'sam']);
     const second = await channel('initech-b', ['ann', 'sam']);
     await command(first, ann, 'link initech');
-    await command(second, ann, 'link initech');
+    const initech = await db().company.findFirstOrThrow({ where: { name: 'Initech' } });
+    await db().teamChannel.create({ data: { companyId: initech.id, platform: 'teams', channelRef: second.id } });
     // A restart, a message, a conversationUpdate: each stores the first channel's reference again.
     await rapport.send(
       rapport.activity(first.conversation, {
