@@ -355,6 +355,24 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     await updateOf(card2.answeredId, /Dismissed/);
     expect((await db().followUp.findFirstOrThrow({ where: { recordId: record.id } })).status).toBe('dismissed');
 
+    // 2b. The customer edits the message a waiting suggestion was made from: that suggestion no longer fits.
+    mark = recorder.calls.length;
+    const edited = await say(source, jo, churn);
+    const card2b = await suggestionCard(mark);
+    await rapport.send(
+      rapport.activity(
+        { ...source.conversation, id: `${source.id};messageid=${edited.id}` },
+        {
+          type: 'messageUpdate',
+          id: edited.id,
+          from: jo,
+          text: 'Thanks, all good now',
+          channelData: { ...source.channelData, eventType: 'editMessage' },
+        },
+      ),
+    );
+    await updateOf(card2b.answeredId, /Dismissed/);
+
     // 3. forget: every card that quoted Umbrella says "Erased" and quotes nothing.
     mark = recorder.calls.length;
     const third = await say(source, jo, 'We are considering other options, nothing works');
@@ -370,7 +388,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
       rapport.activity(personal, { type: 'message', from: ann, text: confirm![0].replaceAll('\\"', '"') }),
     );
     expect(await db().company.count({ where: { name: 'Umbrella' } })).toBe(0);
-    for (const card of [card2, ...(card3 ? [card3] : [])]) {
+    for (const card of [card2, card2b, ...(card3 ? [card3] : [])]) {
       const erased = await updateOf(card.answeredId, /Erased/);
       expect(JSON.stringify(erased.activity)).not.toMatch(/Umbrella|crashing|options/);
     }
