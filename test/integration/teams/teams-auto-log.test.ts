@@ -78,7 +78,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
       entities: [mention],
     });
     expect(linked.status).toBe(200);
-  }, 60_000);
+  }, 120_000); // two processes start a PGlite each under a shared machine's load
   afterAll(async () => {
     await rapport?.dispose();
     await recorder.stop();
