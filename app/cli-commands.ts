@@ -32,6 +32,11 @@ registerCliCommand(
   async () => (await import('./commands/erase.command.ts')).eraseCommand,
 );
 registerCliCommand(
+  'tombstone',
+  'let an erased customer be recorded again: rapport tombstone remove "NAME|EMAIL|DOMAIN"',
+  async () => (await import('./commands/exec-cli.command.ts')).tombstoneCliCommand,
+);
+registerCliCommand(
   'train',
   'train a classifier: rapport train --data FILE [--c 0.5] [--char-ngrams 2-5] [--cv K] [--out model.json] [--activate]',
   async () => (await import('./commands/classifier-cli.command.ts')).trainCliCommand,

@@ -3,6 +3,7 @@ import { failedJobsDoctorCheck } from '../jobs/failed-jobs.doctor.ts';
 import { redisPrefixDoctorCheck } from '../jobs/redis-prefix.doctor.ts';
 import { imapDoctorCheck } from '../connectors/imap/index.ts';
 import { mailboxStatusDoctorCheck } from './mailbox-status.doctor.ts';
+import { slackPrivacyDoctorCheck } from '../connectors/slack/slack-privacy.doctor.ts';
 
 /** Checks contributed by connectors and jobs (Slack auth, IMAP login, failed jobs, ...). */
 export const doctorChecks: DoctorCheck[] = [
@@ -10,4 +11,5 @@ export const doctorChecks: DoctorCheck[] = [
   mailboxStatusDoctorCheck,
   redisPrefixDoctorCheck,
   failedJobsDoctorCheck,
+  slackPrivacyDoctorCheck,
 ];

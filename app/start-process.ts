@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Config } from '../src/config/env.ts';
 import type { Logger } from '../src/logger.ts';
+import { RapportError } from '../src/errors.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { publishUrlInLock } from '../src/db/data-dir-lock.ts';
@@ -173,6 +174,30 @@ function listen(app: Runtime['app'], port: number, host: string): Promise<Server
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('listening', () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port, host)));
   });
+}
+
+/** A busy or forbidden port as a sentence naming the port and the setting that changes it. */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  const where = `port ${port} on ${host}`;
+  if (err.code === 'EADDRINUSE')
+    return new RapportError(
+      'unavailable',
+      `Cannot listen on ${where}: another program (maybe another Rapport) is already using it. Stop that program, or start Rapport on a free port with the PORT setting, e.g. PORT=${port === 3000 ? 3001 : 3000} rapport start.`,
+      { port, host },
+    );
+  if (err.code === 'EACCES')
+    return new RapportError(
+      'unavailable',
+      `Not allowed to listen on ${where} (ports below 1024 need extra rights). Use a port above 1024 with the PORT setting, e.g. PORT=3000.`,
+      { port, host },
+    );
+  if (err.code === 'EADDRNOTAVAIL')
+    return new RapportError(
+      'unavailable',
+      `Cannot listen on ${where}: this machine has no address ${host}. Set HOST to one of its addresses (127.0.0.1 or 0.0.0.0).`,
+      { port, host },
+    );
+  return err;
 }

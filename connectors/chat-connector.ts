@@ -21,14 +21,9 @@ export class DeliveryError extends Error {
   }
 }
 
-/**
- * Who can read a target, as far as the platform tells: `internal` = only people of the installing
- * company (no other workspace/tenant, no guests, no anonymous users, nothing pending to be shared);
- * `external` = someone outside is (or may soon be) in it; `unknown` = the platform could not say
- * (a failed lookup, a target the connector cannot check). Only `internal` is safe for internal posts:
- * callers treat `unknown` like `external` (fail closed).
- */
-export type Audience = 'internal' | 'external' | 'unknown';
+/** Who can read a target (defined in the core so commands can ask too); see {@link ChatConnector.audience}. */
+export type { Audience } from '../src/domain/audience.ts';
+import type { Audience } from '../src/domain/audience.ts';
 
 export interface ConnectorHealth {
   ok: boolean;

@@ -16,11 +16,14 @@ import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { formatMessageRef } from './bullmq-pipeline-hooks.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
+import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
 
 export interface DeliveryOutcome {
   /** `lease-lost`: another attempt took the delivery over while this one stalled; it posts, this one does not. */
   status: 'sent' | 'already-sent' | 'nothing-to-send' | 'lease-lost';
   externalId?: string;
+  /** The last-step guard posted it here instead of the job's target. */
+  redirectedTo?: string;
 }
 
 /**
@@ -67,11 +70,39 @@ export async function deliverMessage(
     await setDeliveryStatus(db.sql, d.key, 'skipped');
     return { status: 'nothing-to-send' };
   }
-  const connector = registry.forTarget(d.target);
+  // The last-step guard: every post here is internal (cards quote customers), so the target's
+  // connector is asked who can read it right now. A refresh never moves a card: one already in a
+  // place that is no longer internal is left as it is rather than updated with more.
+  // A retraction quotes nothing and must reach the card where it is, shared place or not.
+  const route =
+    d.kind === 'retract' ? { target: d.target, redirectedFrom: undefined } : await routeThroughGuard(d.target, deps);
+  if (!route) {
+    await setDeliveryStatus(
+      db.sql,
+      d.key,
+      'failed',
+      `No internal place to post to: ${d.target} is not internal and neither is the default channel.`,
+    );
+    throw new UnrecoverableError(
+      `No internal place to post ${d.key}: ${d.target} and the default channel are not internal.`,
+    );
+  }
+  if (route.redirectedFrom && d.kind === 'refresh') {
+    await setDeliveryStatus(
+      db.sql,
+      d.key,
+      'skipped',
+      `${d.target} is not internal any more; the card there was not updated.`,
+    );
+    return { status: 'nothing-to-send' };
+  }
+  const target = route.target;
+  const outgoing = route.redirectedFrom ? withRedirectNotice(reply, route.redirectedFrom) : reply;
+  const connector = registry.forTarget(target);
 
   if (row.status === 'posting' && d.kind !== 'refresh' && d.kind !== 'retract' && connector.findPosted) {
-    const found = await connector.findPosted(d.target, d.key);
-    if (found) return recordSent(ledger, d, found.externalId);
+    const found = await connector.findPosted(target, d.key);
+    if (found) return recordSent(ledger, d, target, found.externalId);
   }
 
   // Marked `posting` before the rate-limit slot is taken, so nothing but the limiter's own round trip
@@ -81,7 +112,7 @@ export async function deliverMessage(
   // to wait gets a slot of its own and sleeps until exactly then.
   if (!row.markedPosting && !(await takeDeliveryLease(db.sql, d.key, lease, leaseMs)))
     return waitForHolder(job, token, new Date(Date.now() + leaseMs));
-  const wait = await limiter.acquire(d.target, d.key);
+  const wait = await limiter.acquire(target, d.key);
   if (wait > 0) {
     await setDeliveryStatus(db.sql, d.key, 'not-posting', undefined, row.status);
     await job.moveToDelayed(Date.now() + wait, token);
@@ -92,11 +123,11 @@ export async function deliverMessage(
   if (!(await confirmDeliveryLease(db.sql, d.key, lease, leaseMs))) return { status: 'lease-lost' };
   try {
     if (d.kind === 'refresh' || d.kind === 'retract') {
-      await connector.update(d.target, d.externalId!, reply);
-      return await recordSent(ledger, d, d.externalId!);
+      await connector.update(target, d.externalId!, outgoing);
+      return await recordSent(ledger, d, target, d.externalId!);
     }
-    const { externalId } = await connector.post(d.target, reply, { idempotencyKey: d.key });
-    return await recordSent(ledger, d, externalId);
+    const { externalId } = await connector.post(target, outgoing, { idempotencyKey: d.key });
+    return await recordSent(ledger, d, target, externalId);
   } catch (err) {
     if (!(err instanceof DeliveryError)) {
       // Uncertain: stays `posting` (the retry asks findPosted first), retried with backoff.
@@ -122,14 +153,19 @@ async function waitForHolder(job: Job, token: string | undefined, until: Date): 
   throw new DelayedError();
 }
 
-async function recordSent(ledger: DeliveryLedger, d: DeliverMessageData, externalId: string): Promise<DeliveryOutcome> {
-  // Later clicks and state changes update a follow-up's posted message in place.
+async function recordSent(
+  ledger: DeliveryLedger,
+  d: DeliverMessageData,
+  target: string,
+  externalId: string,
+): Promise<DeliveryOutcome> {
+  // Later clicks and state changes update a follow-up's posted message in place (where it really went).
   const followUp =
     d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation')
-      ? { id: d.followUpId, messageRef: formatMessageRef(d.target, externalId), purpose: d.kind }
+      ? { id: d.followUpId, messageRef: formatMessageRef(target, externalId), purpose: d.kind }
       : undefined;
   await ledger.recordSent({ key: d.key, externalId, followUp });
-  return { status: 'sent', externalId };
+  return { status: 'sent', externalId, ...(target !== d.target ? { redirectedTo: target } : {}) };
 }
 
 /** Replies that are not follow-up cards: digests and notices. */

@@ -38,7 +38,9 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         bullmqPipelineHooks(runtime.db, runtime.redis, queues),
         runtime.logger.child({ module: 'pipeline-hooks' }),
       );
-      owner = new PrefixOwner(runtime.redis, config.queuePrefix, await installationId(runtime.db.sql));
+      // The claim outlives a look that comes late (a busy process) several times over.
+      const claimTtlMs = Math.max(60_000, 6 * config.pipeline.redisCheckIntervalMs);
+      owner = new PrefixOwner(runtime.redis, config.queuePrefix, await installationId(runtime.db.sql), claimTtlMs);
       // Claimed here, before any component starts: a second deployment on the prefix is refused before it takes a job.
       const keeper = new ScheduleKeeper({
         redis: runtime.redis,

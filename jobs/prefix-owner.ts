@@ -9,7 +9,9 @@ export type PrefixState = { state: 'ours' } | { state: 'lost' } | { state: 'fore
  * is written under the prefix by the first process that starts, and every later process checks it.
  * Two databases on one prefix consumed each other's jobs and removed each other's reminders as
  * "orphans"; now the second one is refused with a sentence. The key is also how a process notices that
- * Redis lost its data (FLUSHALL, a restart without persistence): it is gone.
+ * Redis lost its data (FLUSHALL, a restart without persistence): it is gone. It lives `ttlMs` unless a
+ * process of the deployment renews it (every look does), so a deployment that was shut down (or a
+ * data dir that was reset) does not hold the prefix forever.
  */
 export class PrefixOwner {
   /** The Redis key holding the owner's install id; inside the prefix, so a Cluster keeps it in the prefix's slot. */
@@ -19,21 +21,26 @@ export class PrefixOwner {
     private readonly redis: Redis,
     readonly prefix: string,
     readonly installId: string,
+    private readonly ttlMs = 60_000,
   ) {
     this.key = `${prefix}:rapport:install`;
   }
 
   /** Writes our install id unless the prefix has an owner; throws the sentence if that owner is another deployment. */
   async claim(): Promise<void> {
-    await this.redis.set(this.key, this.installId, 'NX');
+    await this.redis.set(this.key, this.installId, 'PX', this.ttlMs, 'NX');
     const owner = await this.redis.get(this.key);
     if (owner !== this.installId) throw prefixTakenError(this.prefix, owner ?? 'unknown');
+    await this.redis.pexpire(this.key, this.ttlMs);
   }
 
+  /** Whose the prefix is; renews our claim when it is ours. */
   async check(): Promise<PrefixState> {
     const owner = await this.redis.get(this.key);
     if (owner === null) return { state: 'lost' };
-    return owner === this.installId ? { state: 'ours' } : { state: 'foreign', owner };
+    if (owner !== this.installId) return { state: 'foreign', owner };
+    await this.redis.pexpire(this.key, this.ttlMs);
+    return { state: 'ours' };
   }
 }
 

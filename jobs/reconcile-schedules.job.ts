@@ -202,16 +202,24 @@ async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {
 }
 
 async function digestTargets(db: Database, defaultTarget: string, timezone: string, digestTime: string) {
-  // Only channels linked to a customer: Teams keeps a row (its ConversationReference) for every chat the bot is in.
-  const links = await db.prisma.channelLink.findMany({
-    where: { platform: { not: 'email' }, companyId: { not: null } },
+  // The default channel and every team channel (a customer channel gets no digest: the customer reads
+  // it). A team channel's time and timezone come from its ChannelLink row when it has one.
+  const teamChannels = await db.prisma.teamChannel.findMany({
+    where: { platform: { not: 'email' } },
+    select: { platform: true, channelRef: true },
+    distinct: ['platform', 'channelRef'],
+  });
+  const settings = await db.prisma.channelLink.findMany({
+    where: { OR: teamChannels.map((t) => ({ platform: t.platform, channelRef: t.channelRef })) },
     select: { platform: true, channelRef: true, digestTime: true, timezone: true },
   });
+  const settingsOf = new Map(settings.map((l) => [`${l.platform}:${l.channelRef}`, l]));
   const byTarget = new Map<string, { target: string; time: string; timezone: string }>();
   byTarget.set(defaultTarget, { target: defaultTarget, time: digestTime, timezone });
-  for (const l of links) {
-    const target = `${l.platform}:${l.channelRef}`;
-    byTarget.set(target, { target, time: l.digestTime ?? digestTime, timezone: l.timezone ?? timezone });
+  for (const t of teamChannels) {
+    const target = `${t.platform}:${t.channelRef}`;
+    const l = settingsOf.get(target);
+    byTarget.set(target, { target, time: l?.digestTime ?? digestTime, timezone: l?.timezone ?? timezone });
   }
   return [...byTarget.values()];
 }

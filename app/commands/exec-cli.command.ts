@@ -14,9 +14,15 @@ export const exportCliCommand: CliCommand = (argv, config) => {
     console.error('Usage: rapport export CUSTOMER [json|csv]   e.g. rapport export "Acme Ltd" csv > acme.csv');
     return Promise.resolve(2);
   }
-  return runExecCommand(['export', ...argv.map(quoteIfNeeded)], config(), process.stdout);
+  // Multi-word names are quoted again by runExecCommand; quoting them here too put quote marks into the name.
+  return runExecCommand(['export', ...argv], config(), process.stdout);
 };
 
-function quoteIfNeeded(word: string): string {
-  return /\s/.test(word) && !/^["'].*["']$/.test(word) ? `"${word.replaceAll('"', '')}"` : word;
-}
+/** `rapport tombstone remove NAME|EMAIL|DOMAIN`: the same as `rapport exec "tombstone remove ..."` (works while the bot runs). */
+export const tombstoneCliCommand: CliCommand = (argv, config) => {
+  if (argv[0] !== 'remove' || argv.length < 2) {
+    console.error('Usage: rapport tombstone remove "<erased company name, email or domain>"');
+    return Promise.resolve(2);
+  }
+  return runExecCommand(['tombstone', 'remove', argv.slice(1).join(' ')], config(), process.stdout);
+};

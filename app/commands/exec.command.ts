@@ -72,6 +72,12 @@ export async function runExecCommand(
           text: `Rapport (pid ${holder.pid}) holds the embedded database but is not serving HTTP yet; try again in a few seconds.`,
         });
       }
+      // `export` prints the whole export (CSV that is CSV), not the chat-sized reply: ask the running
+      // process for the file itself.
+      const parsed = safeParse(text);
+      if (parsed?.kind === 'export') {
+        return exportViaRunningProcess(holder.url, parsed, user, config.consoleToken, out, print);
+      }
       return print(await viaRunningProcess(holder.url, text, user, config.consoleToken));
     }
   }
@@ -85,6 +91,7 @@ export async function runExecCommand(
         displayName: user,
         email: user.includes('@') ? user : undefined,
         timezone: config.timezone,
+        timezoneIsDefault: true,
       },
       now: new Date(),
       requestKey: `cli:${randomUUID()}`,
@@ -96,7 +103,7 @@ export async function runExecCommand(
       if (match) {
         const rep = await findOrCreateRep(db.prisma, ctx.actor);
         const data = await exportCustomer(db, match.companyId, { repId: rep.id, platform: 'console' }, ctx.now);
-        out.write(json ? `${JSON.stringify(data, null, 2)}\n` : formatCustomerExport(data, parsed.format));
+        out.write(formatCustomerExport(data, json ? 'json' : parsed.format));
         return 0;
       }
     }
@@ -116,6 +123,33 @@ function safeParse(text: string) {
     return parseCommand(text);
   } catch {
     return undefined;
+  }
+}
+
+async function exportViaRunningProcess(
+  url: string,
+  parsed: { customer: string; format: 'json' | 'csv' },
+  user: string,
+  token: string | undefined,
+  out: NodeJS.WritableStream,
+  print: (reply: Reply) => number,
+): Promise<number> {
+  const target = new URL(`/api/customers/${encodeURIComponent(parsed.customer)}/export`, url);
+  target.searchParams.set('format', parsed.format);
+  target.searchParams.set('user', user);
+  try {
+    const res = await fetch(target, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    if (!res.ok) {
+      const body = (await res.json().catch(() => ({}))) as { error?: string };
+      return print({ tone: 'error', text: body.error ?? `Rapport answered HTTP ${res.status}.` });
+    }
+    out.write(await res.text());
+    return 0;
+  } catch (err) {
+    return print({
+      tone: 'error',
+      text: `Could not reach the running Rapport at ${url} (${(err as Error).message}). Is it still running?`,
+    });
   }
 }
 

@@ -7,6 +7,8 @@ import type { Reply } from '../../src/commands/reply-model.ts';
 import type { Database } from '../../src/db/database.ts';
 import { RapportError, userMessage } from '../../src/errors.ts';
 import { getCustomerCard } from '../../src/services/customer-card.service.ts';
+import { exportCustomer, formatCustomerExport } from '../../src/services/export-customer.service.ts';
+import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 import { ConsoleConnector, type ConsoleFeed } from './console.connector.ts';
 import { consoleAccess } from './console-access.ts';
@@ -21,7 +23,7 @@ export interface ConsoleRouterDeps {
   db: Database;
   /** When set, non-local clients may use the console with this bearer token; unset = localhost only. */
   consoleToken?: string;
-  /** IANA timezone console users type dates in (RAPPORT_TIMEZONE). */
+  /** IANA timezone console users type dates in until they set their own with `timezone` (RAPPORT_TIMEZONE). */
   timezone: string;
   /** Warnings that are not the asker's problem (the team channel feed unreachable). */
   logger?: Logger;
@@ -31,7 +33,8 @@ export interface ConsoleRouterDeps {
 
 /**
  * The local web console: `/console` (chat + team channel), `/console/timeline?customer=`, static assets,
- * and the JSON API `/api/command`, `/api/channel/stream` (SSE), `/api/customers/:id/timeline`.
+ * and the JSON API `/api/command`, `/api/channel/stream` (SSE), `/api/customers/:id/timeline`,
+ * `/api/customers/:id/export`.
  * Mount at `/`.
  */
 export function createConsoleRouter(
@@ -70,7 +73,14 @@ export function createConsoleRouter(
     const requestKey =
       req.get('idempotency-key') ?? (typeof body.requestKey === 'string' ? body.requestKey : randomUUID());
     const ctx: CommandContext = {
-      actor: { platform: 'console', platformUserId: user, displayName: user, timezone: deps.timezone },
+      // The console has no profile: RAPPORT_TIMEZONE until the user sets their own with "timezone Europe/Berlin".
+      actor: {
+        platform: 'console',
+        platformUserId: user,
+        displayName: user,
+        timezone: deps.timezone,
+        timezoneIsDefault: true,
+      },
       channel: { platform: 'console', channelRef: 'team', target: 'console:team' },
       now: new Date(),
       requestKey: `console:${requestKey}`,
@@ -102,23 +112,55 @@ export function createConsoleRouter(
     });
   });
 
+  /** A customer id, or a name/domain/email that matches one customer clearly. */
+  const companyIdFor = async (key: string): Promise<string> => {
+    if (/^[0-9a-f-]{36}$/i.test(key)) return key;
+    const match = confidentMatch(await lookupCustomer(deps.db, key));
+    if (!match)
+      throw new RapportError(
+        'not_found',
+        `No single customer matches "${key}"; use "lookup" in the console to pick one.`,
+      );
+    return match.companyId;
+  };
+  const sendError = (res: Response, err: unknown) => {
+    const code = err instanceof RapportError ? err.code : 'unknown';
+    res.status(code === 'not_found' ? 404 : code === 'unknown' ? 500 : 400).json({ error: userMessage(err) });
+  };
+
   router.get('/api/customers/:id/timeline', async (req: Request, res: Response) => {
     try {
-      const key = String(req.params.id);
-      let companyId = key;
-      if (!/^[0-9a-f-]{36}$/i.test(key)) {
-        const match = confidentMatch(await lookupCustomer(deps.db, key));
-        if (!match)
-          throw new RapportError(
-            'not_found',
-            `No single customer matches "${key}"; use "lookup" in the console to pick one.`,
-          );
-        companyId = match.companyId;
-      }
-      res.json(await getCustomerCard(deps.db, companyId, { recordLimit: 200, messageLimit: 50 }));
+      const companyId = await companyIdFor(String(req.params.id));
+      res.json(await getCustomerCard(deps.db, companyId, { recordLimit: 200, messageLimit: 50, followUpLimit: 200 }));
     } catch (err) {
-      const code = err instanceof RapportError ? err.code : 'unknown';
-      res.status(code === 'not_found' ? 404 : code === 'unknown' ? 500 : 400).json({ error: userMessage(err) });
+      sendError(res, err);
+    }
+  });
+
+  /**
+   * The whole export of a customer (`?format=json|csv`, `?user=` for the audit log), however large:
+   * how `rapport export` works while this process holds the embedded database.
+   */
+  router.get('/api/customers/:id/export', async (req: Request, res: Response) => {
+    try {
+      const format = req.query.format === 'csv' ? 'csv' : 'json';
+      const user =
+        typeof req.query.user === 'string' && req.query.user.trim() ? req.query.user.trim().slice(0, 80) : 'console';
+      const companyId = await companyIdFor(String(req.params.id));
+      const rep = await findOrCreateRep(deps.db.prisma, {
+        platform: 'console',
+        platformUserId: user,
+        displayName: user,
+        timezone: deps.timezone,
+        timezoneIsDefault: true,
+      });
+      const data = await exportCustomer(deps.db, companyId, { repId: rep.id, platform: 'console' }, new Date());
+      res
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+        .set('Cache-Control', 'no-store')
+        .send(formatCustomerExport(data, format));
+    } catch (err) {
+      sendError(res, err);
     }
   });
   return router;

@@ -15,6 +15,12 @@ export interface SlackWorkspaceClients {
   reading(teamId: string): Promise<WebClient>;
   /** Slack refused this workspace's token: look it up again next time (it may have been reinstalled). */
   forget(teamId: string): void;
+  /**
+   * One bot token: the only workspace (and its Enterprise Grid org) this deployment serves, from
+   * auth.test (asked once; again after a failure). Absent with OAuth installs, where a workspace is
+   * served when it has an installation.
+   */
+  servedWorkspace?(): Promise<{ teamId: string; enterpriseId?: string }>;
   health(): Promise<ConnectorHealth>;
 }
 
@@ -62,7 +68,18 @@ export function singleWorkspaceClients(token: string, opts: ClientOptions = {}):
 
 /** Wraps one existing posting client (tests, and callers that built their own). */
 export function singleWorkspaceClientsOf(client: WebClient): SlackWorkspaceClients {
+  let served: Promise<{ teamId: string; enterpriseId?: string }> | undefined;
   return {
+    servedWorkspace() {
+      served ??= client.auth.test().then(
+        (res) => ({ teamId: String(res.team_id), ...(res.enterprise_id ? { enterpriseId: res.enterprise_id } : {}) }),
+        (err: unknown) => {
+          served = undefined;
+          throw err;
+        },
+      );
+      return served;
+    },
     posting: async () => client,
     reading: async () => client,
     forget: () => {},

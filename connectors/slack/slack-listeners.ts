@@ -17,6 +17,7 @@ import { NEW_FOLLOW_UP_SHORTCUT, registerNewFollowUpShortcut } from './shortcuts
 import { HOME_EVENTS, registerAppHomeOpened } from './events/app-home-opened.event.ts';
 import { HOME_INPUT_VIEW_ID, registerHomeActions } from './actions/home.action.ts';
 import { MESSAGE_EVENTS, registerMessageEvents } from './events/message.event.ts';
+import { registerOutsiderGate } from './outsider-gate.ts';
 
 /**
  * Everything Rapport listens to in Slack, by kind. manifest.json must declare exactly what needs a
@@ -61,6 +62,8 @@ export const SLACK_LISTENERS: SlackListenerIds = {
  * answer the same commands, clicks and events.
  */
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
+  // First: outsiders' commands, clicks and modals are refused before any listener sees them.
+  registerOutsiderGate(app, deps);
   registerCrmCommand(app, deps);
   registerRapportActions(app, deps);
   registerInputView(app, deps);

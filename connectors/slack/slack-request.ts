@@ -6,7 +6,8 @@ import type { Logger } from '../../src/logger.ts';
 import type { SlackConnector } from './slack.connector.ts';
 import { renderBlocks } from './render-blocks.ts';
 import type { SlackAutoLogger } from './slack-auto-logger.ts';
-import { SlackUserDirectory } from './slack-user-directory.ts';
+import { SlackUserDirectory, type SlackUserProfile } from './slack-user-directory.ts';
+import type { Standing } from '../../src/domain/roles.ts';
 
 /** What every Slack listener needs; built once by the component. */
 export interface SlackListenerDeps {
@@ -37,7 +38,15 @@ export interface SlackInstallations {
 
 /** Where a command or click came from. */
 export interface SlackRequest {
+  /** The installation's workspace (Bolt's context.teamId): whose channels and token these are. */
   teamId: string;
+  /**
+   * The workspace the person belongs to, as the payload says (command team_id, user.team_id): another
+   * one for a Slack Connect member or a request from a workspace Rapport is not installed in.
+   */
+  userTeamId?: string;
+  /** The installation's Enterprise Grid org (context.enterpriseId): its other workspaces are ours too. */
+  enterpriseId?: string;
   userId: string;
   channelId?: string;
   /** Slack's trigger_id: the same for a retried delivery of one command or click. */
@@ -48,7 +57,10 @@ export interface SlackRequest {
 export interface SlackContextOptions {
   /** Shared users.info cache (the auto-logger uses the same one). Default: a private one. */
   directory?: SlackUserDirectory;
-  /** The timezone stored on the Rep with this platform id ("T1/U2"), used while users.info fails. */
+  /**
+   * The timezone stored on the Rep with this platform id ("T1/U2"), used while users.info fails; a
+   * stored Rep also vouches that the person is one of ours while Slack cannot say.
+   */
   storedTimezone?(platformUserId: string): Promise<string | undefined>;
 }
 
@@ -75,8 +87,21 @@ export function slackContextBuilder(
     const stored = await opts.storedTimezone?.(`${teamId}/${userId}`).catch(() => undefined);
     return { timezone: stored || defaultTimezone };
   };
+  const ours = (team: string | undefined, req: SlackRequest) =>
+    team === undefined || team === req.teamId || (req.enterpriseId !== undefined && team === req.enterpriseId);
+  /** What Slack says about the person: a guest, another organisation, or (users.info failed) a known rep or nobody we can vouch for. */
+  const standingOf = async (req: SlackRequest, profile: SlackUserProfile | undefined): Promise<Standing> => {
+    if (!ours(req.userTeamId, req)) return 'external';
+    if (!profile)
+      return (await opts.storedTimezone?.(`${req.teamId}/${req.userId}`).catch(() => undefined)) !== undefined
+        ? 'member'
+        : 'unverified';
+    if (profile.isGuest) return 'guest';
+    if (!ours(profile.teamId, req)) return 'external';
+    return 'member';
+  };
   return async (req) => {
-    const user = await lookup(req.teamId, req.userId);
+    const [user, profile] = await Promise.all([lookup(req.teamId, req.userId), directory.get(req.teamId, req.userId)]);
     return {
       actor: {
         platform: 'slack',
@@ -84,6 +109,8 @@ export function slackContextBuilder(
         displayName: user.displayName,
         email: user.email,
         timezone: user.timezone,
+        standing: await standingOf(req, profile),
+        platformAdmin: profile?.isAdmin === true,
       },
       channel: req.channelId
         ? {

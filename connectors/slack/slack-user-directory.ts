@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { PeopleDirectory } from '../../src/commands/command-deps.ts';
 import type { Logger } from '../../src/logger.ts';
 
 /** What Rapport needs to know about a Slack user, from users.info. */
@@ -81,4 +82,26 @@ export class SlackUserDirectory {
     this.cache.set(key, entry);
     return entry.profile;
   }
+}
+
+/**
+ * The grammar's view of Slack users (`assign 3 <@U0REP2>` for someone who never used Rapport):
+ * name, email and timezone from users.info, through the shared cache. Ids are "<team>/<user>".
+ */
+export function slackPeopleDirectory(directory: SlackUserDirectory): PeopleDirectory {
+  return {
+    async describe(platform, platformUserId) {
+      const [teamId, userId] = platformUserId.split('/');
+      if (platform !== 'slack' || !teamId || !userId) return undefined;
+      const profile = await directory.get(teamId, userId);
+      if (!profile || profile.isBot) return undefined;
+      return {
+        displayName: profile.name,
+        email: profile.email,
+        timezone: profile.timezone,
+        // A guest, or a Slack Connect member whose home workspace is another one.
+        outsider: profile.isGuest || (profile.teamId !== undefined && profile.teamId !== teamId),
+      };
+    },
+  };
 }

@@ -13,9 +13,11 @@ import { slackContextBuilder, type SlackListenerDeps } from './slack-request.ts'
 import { registerSlackListeners } from './slack-listeners.ts';
 import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
 import { socketModeConnection } from './socket-mode-connection.ts';
-import { SlackUserDirectory } from './slack-user-directory.ts';
+import { SlackUserDirectory, slackPeopleDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAudience } from './slack-audience.ts';
+import { registerServedWorkspace } from './outsider-gate.ts';
+import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
@@ -76,6 +78,8 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
       inFlight.delete(work);
     }
   });
+  // With one bot token: the workspace served is SLACK_BOT_TOKEN's, whatever a payload claims.
+  registerServedWorkspace(app, clients.servedWorkspace?.bind(clients));
   app.error(async (err) => {
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
@@ -98,7 +102,8 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     logger,
     limiter: work,
   });
-  const runCommand = commandRunner(runtime);
+  // `assign 3 <@U0REP2>` names colleagues who never used Rapport: users.info says who they are.
+  const runCommand = commandRunner(runtime, { people: slackPeopleDirectory(users) });
   const deps: SlackListenerDeps = {
     run: (text, ctx) => work.run(() => runCommand(text, ctx)),
     contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, {
@@ -114,6 +119,8 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
       get hooks() {
         return runtime.hooks;
       },
+      admins: runtime.config.admins,
+      audience: (target) => connector.audience(target),
     },
     autoLogger,
     logger,
@@ -129,9 +136,11 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
       );
   }
   const socket = receiver instanceof SocketModeReceiver ? socketModeConnection(receiver, logger) : undefined;
+  const privacy = slackPrivacyCheck(runtime.db, connector, runtime.config.pipeline.defaultTarget);
   return {
     name: 'slack',
-    ...(socket ? { readiness: [socket.readiness], start: async () => socket.start() } : {}),
+    readiness: [...(socket ? [socket.readiness] : []), privacy],
+    ...(socket ? { start: async () => socket.start() } : {}),
     // Requests Slack already sent are answered after their ack; let them finish.
     stop: async () => {
       await socket?.stop();

@@ -7,6 +7,7 @@ import { loadConversationReference } from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
 import { TeamsBot } from './teams-bot.ts';
 import { TeamsAutoLogger } from './teams-auto-logger.ts';
+import { withSdkConsoleIn } from './sdk-console.ts';
 import { teamsTurnErrorHandler } from './teams-turn-error.ts';
 import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
 
@@ -69,7 +70,8 @@ export async function teamsComponent(
       });
       return;
     }
-    await adapter.process(req, res, (context) => bot.run(context));
+    await withSdkConsoleIn(logger, () => adapter.process(req, res, (context) => bot.run(context)));
+    if (res.statusCode === 401) logger.warn({ path: req.path }, 'Teams request refused: no valid Bot Framework token');
   });
   if (localOnly)
     logger.warn(

@@ -1,13 +1,34 @@
 import type { Database } from '../db/database.ts';
 import type { Rep } from '../db/generated/client.ts';
 import type { AuditActor } from '../services/audit.service.ts';
+import type { DescribePerson } from '../services/reps.service.ts';
 import type { PipelineHooks } from '../services/pipeline-hooks.ts';
 import type { CommandContext } from './command-context.ts';
+import type { Audience } from '../domain/audience.ts';
+import type { Role } from '../domain/roles.ts';
+
+/**
+ * Looks people up on their platform, for colleagues named before they ever used Rapport
+ * (`assign 3 <@U0REP2>`). `platformUserId` has the actor's form ("T1/U0REP2" in Slack).
+ * Returns undefined when the platform cannot say; never throws.
+ */
+export interface PeopleDirectory {
+  describe: DescribePerson;
+}
 
 /** What command execution needs from the process: the database and the pipeline to notify after writes. */
 export interface CommandDeps {
   db: Database;
   hooks: PipelineHooks;
+  /** The platform's user directory, when the connector has one (Slack); else people are named by what was typed. */
+  people?: PeopleDirectory;
+  /** RAPPORT_ADMINS: emails or platform ids of admins. Default: none. */
+  admins?: readonly string[];
+  /**
+   * Who can read a channel (the connector's last-step guard), for commands that make a channel a
+   * destination of internal cards. Absent: every channel counts as `unknown` (fail closed).
+   */
+  audience?(target: string): Promise<Audience>;
 }
 
 /** Everything a command handler works with: the request, its rep, and the process dependencies. */
@@ -19,4 +40,6 @@ export interface HandlerContext {
   audit: AuditActor;
   /** IANA timezone dates are read in (the actor's). */
   timeZone: string;
+  /** The actor's role (never `outsider` here: outsiders are refused before any handler runs). */
+  role: Role;
 }

@@ -5,7 +5,7 @@ import { trackPipelineDelays } from '../services/resilient-pipeline-hooks.ts';
 import { findOrCreateRep } from '../services/reps.service.ts';
 import type { CommandContext } from './command-context.ts';
 import type { CommandDeps, HandlerContext } from './command-deps.ts';
-import { parseCommand, type USAGE } from './parse-command.ts';
+import { parseCommand, type Command, type USAGE } from './parse-command.ts';
 import type { Reply } from './reply-model.ts';
 import { CustomerNotResolved } from './resolve-customer.ts';
 import { handleLog } from './handlers/log.handler.ts';
@@ -18,8 +18,18 @@ import {
   handleLink,
   handleUnlink,
 } from './handlers/customer-admin.handler.ts';
+import { handleNotify } from './handlers/team-channel.handler.ts';
+import { adminRefusal, outsiderRefusal, roleOf } from '../domain/roles.ts';
+
+/** Commands only an admin runs, with what the refusal says they do. Link/unlink check ownership in their handlers. */
+const ADMIN_ONLY: Partial<Record<Command['kind'], string>> = {
+  forget: 'erase a customer (forget)',
+  tombstone: 'let an erased customer be recorded again (tombstone remove)',
+};
 import { helpReply, unknownCommandReply } from './handlers/help.handler.ts';
 import { handleReview } from './handlers/review.handler.ts';
+import { handleTimezone } from './handlers/timezone.handler.ts';
+import { handleTombstone } from './handlers/tombstone.handler.ts';
 
 export type { CommandDeps } from './command-deps.ts';
 
@@ -51,16 +61,22 @@ export const PIPELINE_DELAYED_SENTENCE =
 
 async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps & { logger?: Logger }): Promise<Reply> {
   try {
+    // Before anything else (help, parsing errors, becoming a Rep): outsiders run nothing.
+    const role = roleOf(ctx.actor, deps.admins ?? []);
+    if (role === 'outsider') return { tone: 'error', text: outsiderRefusal(ctx.actor.standing) };
     const cmd = parseCommand(text);
     if (cmd.kind === 'help') return helpReply(cmd.topic);
     if (cmd.kind === 'unknown') return { ...unknownCommandReply(cmd), errorCode: 'invalid_input' };
+    if (ADMIN_ONLY[cmd.kind] && role !== 'admin')
+      throw new RapportError('forbidden', adminRefusal(ADMIN_ONLY[cmd.kind]!));
     const rep = await findOrCreateRep(deps.db.prisma, ctx.actor);
     const h: HandlerContext = {
       ctx,
       deps,
       rep,
       audit: { repId: rep.id, platform: ctx.actor.platform },
-      timeZone: ctx.actor.timezone || rep.timezone || 'UTC',
+      timeZone: (ctx.actor.timezoneIsDefault ? rep.timezone : ctx.actor.timezone || rep.timezone) || 'UTC',
+      role,
     };
     switch (cmd.kind) {
       case 'log':
@@ -84,12 +100,18 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
         return await handleReview(cmd, h);
       case 'link':
         return await handleLink(cmd, h);
+      case 'notify':
+        return await handleNotify(cmd, h);
       case 'unlink':
         return await handleUnlink(cmd, h);
       case 'forget':
         return await handleForget(cmd, h);
       case 'export':
         return await handleExport(cmd, h);
+      case 'timezone':
+        return await handleTimezone(cmd, h);
+      case 'tombstone':
+        return await handleTombstone(cmd, h);
     }
   } catch (err) {
     if (err instanceof CustomerNotResolved) return err.reply;

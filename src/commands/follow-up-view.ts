@@ -33,7 +33,7 @@ export function followUpSection(f: FollowUpWithCompany, timeZone: string, now: D
     title: `#${f.number} ${f.title}`,
     fields: [
       { label: 'Customer', value: f.company?.name ?? '—' },
-      { label: 'Due', value: `${formatInZone(f.dueAt, timeZone)}${overdue ? ' (overdue)' : ''}` },
+      { label: 'Due', value: `${formatInZone(f.dueAt, timeZone, now)}${overdue ? ' (overdue)' : ''}` },
       { label: 'Status', value: f.status },
       { label: 'Assignee', value: f.assignee?.name ?? 'nobody' },
     ],

@@ -1,5 +1,6 @@
 import { RapportError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { outsiderRefusal, roleOf } from '../domain/roles.ts';
 import { findOrCreateRep } from '../services/reps.service.ts';
 import type { CommandContext } from './command-context.ts';
 import type { CommandDeps, HandlerContext } from './command-deps.ts';
@@ -47,6 +48,9 @@ export function compareLocalDates(a: LocalDate, b: LocalDate): number {
  * this actor would get (see executeCommand).
  */
 export async function formHandlerContext(ctx: CommandContext, deps: CommandDeps): Promise<HandlerContext> {
+  // Outsiders run nothing, forms included, and never become a Rep.
+  const role = roleOf(ctx.actor, deps.admins ?? []);
+  if (role === 'outsider') throw new RapportError('forbidden', outsiderRefusal(ctx.actor.standing));
   const rep = await findOrCreateRep(deps.db.prisma, ctx.actor);
   return {
     ctx,
@@ -54,6 +58,7 @@ export async function formHandlerContext(ctx: CommandContext, deps: CommandDeps)
     rep,
     audit: { repId: rep.id, platform: ctx.actor.platform },
     timeZone: ctx.actor.timezone || rep.timezone || 'UTC',
+    role,
   };
 }
 

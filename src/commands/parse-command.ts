@@ -12,24 +12,45 @@ export interface CustomerPhrase {
   quoted: boolean;
 }
 
-export type FollowUpScope = 'mine' | 'today' | 'overdue' | 'all';
+/** Which follow-ups `followups` lists: yours (all, due today/tomorrow/this week/next week), overdue ones, everyone's. */
+export type FollowUpScope = 'mine' | 'today' | 'tomorrow' | 'this-week' | 'next-week' | 'overdue' | 'all';
+
+const SCOPES: Record<string, FollowUpScope> = {
+  mine: 'mine',
+  today: 'today',
+  tomorrow: 'tomorrow',
+  week: 'this-week',
+  'this week': 'this-week',
+  'next week': 'next-week',
+  overdue: 'overdue',
+  all: 'all',
+};
 
 /** A parsed chat command. */
 export type Command =
   | { kind: 'log'; customer: CustomerPhrase; via?: ChannelKind; at?: string; followUp?: string; createNew: boolean }
   | { kind: 'lookup'; query: string }
-  | { kind: 'followups'; scope: FollowUpScope }
-  | { kind: 'followups'; scope: 'customer'; customer: string }
-  | { kind: 'remind'; customer: CustomerPhrase }
-  | { kind: 'done' | 'dismiss' | 'accept'; number: number }
+  | { kind: 'followups'; scope: FollowUpScope; page?: number }
+  | { kind: 'followups'; scope: 'customer'; customer: string; page?: number }
+  /** `remind <customer> <when> <what>`, or a sentence: `remind me to call acme tomorrow` (`sentence`: "call acme tomorrow"). */
+  | { kind: 'remind'; customer: CustomerPhrase; sentence?: undefined }
+  | { kind: 'remind'; customer?: undefined; sentence: string }
+  /** One or several follow-ups at once: `done 18 19`. */
+  | { kind: 'done' | 'dismiss' | 'accept'; numbers: number[] }
   | { kind: 'snooze'; number: number; when: string }
   | { kind: 'due'; number: number; when: string }
   | { kind: 'assign'; number: number; rep: string }
   | { kind: 'label'; recordId: string; label: string }
   | { kind: 'review'; keep?: string }
   | { kind: 'link'; customer: string }
+  /** `notify <customer> here` / `link <customer> --team`: this channel becomes the customer's team channel. */
+  | { kind: 'notify'; customer: string }
   | { kind: 'unlink' }
   | { kind: 'forget'; customer: string; confirmToken?: string }
+  /** `timezone [<IANA name>]`: shows or sets the rep's own timezone (the console has no profile to read it from). */
+  | { kind: 'timezone'; zone?: string }
+  /** `tombstone remove <name, email or domain>`: lets an erased customer who came back be recorded again (admins). */
+  | { kind: 'tombstone'; remove: string }
   | { kind: 'export'; customer: string; format: 'json' | 'csv' }
   | { kind: 'help'; topic?: string }
   | { kind: 'unknown'; word: string };
@@ -51,10 +72,14 @@ export const COMMAND_WORDS: Record<string, Command['kind']> = {
   label: 'label',
   review: 'review',
   link: 'link',
+  notify: 'notify',
   unlink: 'unlink',
   forget: 'forget',
   export: 'export',
   help: 'help',
+  timezone: 'timezone',
+  tz: 'timezone',
+  tombstone: 'tombstone',
 };
 
 const VIA: Record<string, ChannelKind> = {
@@ -91,7 +116,10 @@ export function parseCommand(input: string): Command {
       if (args.length === 0) throw usage('lookup');
       return { kind: 'lookup', query: restText(args) };
     case 'log': {
-      const { positional, flags } = splitFlags(line, args, ['via', 'at', 'follow-up', 'new']);
+      const { positional, flags } = splitFlags(line, args, ['via', 'at', 'follow-up', 'new'], {
+        via: 'word',
+        new: 'none',
+      });
       const via = flags.get('via');
       if (via !== undefined && !VIA[via.toLowerCase()]) {
         throw new RapportError(
@@ -113,26 +141,45 @@ export function parseCommand(input: string): Command {
       };
     }
     case 'followups': {
-      if (args.length === 0) return { kind: 'followups', scope: 'mine' };
-      const scope = args[0].value.toLowerCase();
-      if (
-        args.length === 1 &&
-        !args[0].quoted &&
-        (scope === 'mine' || scope === 'today' || scope === 'overdue' || scope === 'all')
-      ) {
-        return { kind: 'followups', scope };
+      // "followups all page 2" / "followups acme --page 2": the next 25.
+      let words = args;
+      let page: number | undefined;
+      const n = words.length;
+      if (n >= 2 && !words[n - 1].quoted && /^(?:page|--page)$/i.test(words[n - 2].value)) {
+        page = Number(words[n - 1].value);
+        if (!Number.isInteger(page) || page < 1)
+          throw new RapportError(
+            'invalid_input',
+            `"${words[n - 1].value}" is not a page number. Usage: ${USAGE.followups}`,
+          );
+        words = words.slice(0, -2);
       }
-      return { kind: 'followups', scope: 'customer', customer: restText(args) };
+      const paged = page === undefined || page === 1 ? {} : { page };
+      if (words.length === 0) return { kind: 'followups', scope: 'mine', ...paged };
+      const scope = words.every((w) => !w.quoted)
+        ? SCOPES[words.map((w) => w.value.toLowerCase()).join(' ')]
+        : undefined;
+      if (scope) return { kind: 'followups', scope, ...paged };
+      return { kind: 'followups', scope: 'customer', customer: restText(words), ...paged };
     }
     case 'remind': {
+      // "remind me to call acme tomorrow": the customer and the date are somewhere in the sentence.
+      if (args.length >= 2 && !args[0].quoted && args[0].value.toLowerCase() === 'me') {
+        const from = !args[1].quoted && /^(?:to|about|that)$/i.test(args[1].value) ? 2 : 1;
+        if (args.length - from < 2) throw usage('remind');
+        return { kind: 'remind', sentence: restText(args.slice(from)) };
+      }
       if (args.length < 3) throw usage('remind');
       return { kind: 'remind', customer: customerPhrase(line, args, 2) };
     }
     case 'done':
     case 'dismiss':
-    case 'accept':
-      if (args.length !== 1) throw usage(kind);
-      return { kind, number: followUpNumber(args[0].value, kind) };
+    case 'accept': {
+      // "done 18 19", "done 18, 19", "done #18 #19"
+      const numbers = args.flatMap((a) => a.value.split(',')).filter((v) => v.trim() !== '');
+      if (numbers.length === 0) throw usage(kind);
+      return { kind, numbers: [...new Set(numbers.map((v) => followUpNumber(v.trim(), kind)))] };
+    }
     case 'snooze':
       if (args.length < 2) throw usage('snooze');
       return { kind: 'snooze', number: followUpNumber(args[0].value, 'snooze'), when: restText(args.slice(1)) };
@@ -140,8 +187,9 @@ export function parseCommand(input: string): Command {
       if (args.length < 2) throw usage('due');
       return { kind: 'due', number: followUpNumber(args[0].value, 'due'), when: restText(args.slice(1)) };
     case 'assign':
-      if (args.length !== 2) throw usage('assign');
-      return { kind: 'assign', number: followUpNumber(args[0].value, 'assign'), rep: args[1].value };
+      // Slack's escaped mention may carry a display name with spaces: "<@U0REP2|Bob Smith>".
+      if (args.length < 2) throw usage('assign');
+      return { kind: 'assign', number: followUpNumber(args[0].value, 'assign'), rep: restText(args.slice(1)) };
     case 'label':
       if (args.length < 2) throw usage('label');
       return { kind: 'label', recordId: args[0].value, label: restText(args.slice(1)) };
@@ -149,13 +197,29 @@ export function parseCommand(input: string): Command {
       if (args.length === 0) return { kind: 'review' };
       if (args.length === 2 && args[0].value.toLowerCase() === 'keep') return { kind: 'review', keep: args[1].value };
       throw usage('review');
-    case 'link':
-      if (args.length === 0) throw usage('link');
-      return { kind: 'link', customer: restText(args) };
+    case 'link': {
+      const { positional, flags } = splitFlags(line, args, ['team']);
+      if (positional.length === 0) throw usage('link');
+      const customer = textOf(line, positional);
+      return flags.has('team') ? { kind: 'notify', customer } : { kind: 'link', customer };
+    }
+    case 'notify': {
+      // "here" is optional and last: `notify acme here`, `notify "Acme Corp" here`, `notify acme`.
+      const last = args[args.length - 1];
+      const named = last && !last.quoted && last.value.toLowerCase() === 'here' ? args.slice(0, -1) : args;
+      if (named.length === 0) throw usage('notify');
+      return { kind: 'notify', customer: textOf(line, named) };
+    }
     case 'unlink':
       return { kind: 'unlink' };
+    case 'tombstone':
+      if (args.length < 2 || args[0].quoted || args[0].value.toLowerCase() !== 'remove') throw usage('tombstone');
+      return { kind: 'tombstone', remove: restText(args.slice(1)) };
+    case 'timezone':
+      if (args.length > 1) throw usage('timezone');
+      return { kind: 'timezone', zone: args[0]?.value };
     case 'forget': {
-      const { positional, flags } = splitFlags(line, args, ['confirm']);
+      const { positional, flags } = splitFlags(line, args, ['confirm'], { confirm: 'word' });
       if (positional.length === 0) throw usage('forget');
       return { kind: 'forget', customer: textOf(line, positional), confirmToken: flags.get('confirm') };
     }
@@ -175,20 +239,23 @@ export function parseCommand(input: string): Command {
 export const USAGE: Record<Exclude<Command['kind'], 'unknown'>, string> = {
   log: 'log <customer> <what happened> [--via call|meeting|email|chat|note] [--at <when>] [--follow-up <when>]',
   lookup: 'lookup <customer, contact, email or domain>   (alias: find)',
-  followups: 'followups [mine|today|overdue|all|<customer>]',
-  remind: 'remind <customer> <when> <what>',
-  done: 'done <follow-up #>',
+  followups: 'followups [mine|today|tomorrow|this week|next week|overdue|all|<customer>] [page <n>]',
+  remind: 'remind <customer> <when> <what>   or   remind me to <what, naming the customer> <when>',
+  done: 'done <follow-up #> [more #s]',
   snooze: 'snooze <follow-up #> <when>',
   due: 'due <follow-up #> <when>',
   assign: 'assign <follow-up #> <@rep>',
-  dismiss: 'dismiss <follow-up #>',
-  accept: 'accept <follow-up #>',
+  dismiss: 'dismiss <follow-up #> [more #s]',
+  accept: 'accept <follow-up #> [more #s]',
   label: 'label <record id> <label>',
   review: 'review',
-  link: 'link <customer>',
+  link: "link <customer> [--team]   (in the customer's channel: log it; --team: same as notify)",
+  notify: "notify <customer> here   (in a team channel: the customer's suggestions, reminders and digest go here)",
   unlink: 'unlink',
   forget: 'forget <customer>',
   export: 'export <customer> [json|csv]',
+  timezone: 'timezone [<IANA name, e.g. Europe/Berlin>]',
+  tombstone: 'tombstone remove <erased company name, email or domain>   (admins)',
   help: 'help [command]',
 };
 
@@ -203,26 +270,44 @@ function followUpNumber(text: string, kind: keyof typeof USAGE): number {
   return n;
 }
 
-/** The original text covered by tokens; a single quoted token gives its content without quotes. */
+/**
+ * The original text covered by tokens; a single quoted token gives its content without quotes. Tokens
+ * need not be adjacent (options may sit between them): a gap holding other words becomes one space.
+ */
 function textOf(line: string, tokens: CommandToken[]): string {
   if (tokens.length === 0) return '';
   if (tokens.length === 1 && tokens[0].quoted) return tokens[0].value;
-  return line.slice(tokens[0].start, tokens[tokens.length - 1].end).trim();
+  let out = line.slice(tokens[0].start, tokens[0].end);
+  for (let i = 1; i < tokens.length; i++) {
+    const gap = line.slice(tokens[i - 1].end, tokens[i].start);
+    out += (/^\s*$/.test(gap) ? gap : ' ') + line.slice(tokens[i].start, tokens[i].end);
+  }
+  return out.trim();
 }
 
-/** Separates `--name value words` flags (a value runs until the next flag) from the positional words before them. */
+/** How many words an option takes: none (`--new`), one (`--via call`), or a phrase up to the next option. */
+type FlagArity = 'none' | 'word' | 'phrase';
+
+/**
+ * Separates `--name value` options from the positional words, wherever the options are
+ * (`log acme --via call "Called Jo"` as well as `log acme "Called Jo" --via call`). A phrase option
+ * (`--at`) takes one quoted word, or every word up to the next option.
+ */
 function splitFlags(
   line: string,
   tokens: CommandToken[],
   known: string[],
+  arity: Partial<Record<string, FlagArity>> = {},
 ): { positional: CommandToken[]; flags: Map<string, string> } {
   const flags = new Map<string, string>();
-  const isFlag = (t: CommandToken) => !t.quoted && /^--?[a-z]/i.test(t.value) && t.value.startsWith('--');
-  const first = tokens.findIndex(isFlag);
-  const positional = first === -1 ? tokens : tokens.slice(0, first);
-  if (first === -1) return { positional, flags };
-  let i = first;
+  const isFlag = (t: CommandToken) => !t.quoted && /^--[a-z]/i.test(t.value);
+  const positional: CommandToken[] = [];
+  let i = 0;
   while (i < tokens.length) {
+    if (!isFlag(tokens[i])) {
+      positional.push(tokens[i++]);
+      continue;
+    }
     const name = tokens[i].value
       .slice(2)
       .toLowerCase()
@@ -233,8 +318,13 @@ function splitFlags(
         `Unknown option "${tokens[i].value}". Options here: ${known.map((k) => `--${k}`).join(', ')}.`,
       );
     }
+    const kind = arity[name] ?? 'phrase';
     let j = i + 1;
-    while (j < tokens.length && !isFlag(tokens[j])) j++;
+    if (kind === 'word') j = j < tokens.length && !isFlag(tokens[j]) ? j + 1 : j;
+    else if (kind === 'phrase') {
+      if (j < tokens.length && tokens[j].quoted) j++;
+      else while (j < tokens.length && !isFlag(tokens[j])) j++;
+    }
     flags.set(name, textOf(line, tokens.slice(i + 1, j)));
     i = j;
   }
@@ -250,7 +340,7 @@ function customerPhrase(line: string, tokens: CommandToken[], minRestWords: numb
   const maxWords = Math.max(1, Math.min(MAX_NAME_WORDS, tokens.length - Math.max(minRestWords, 1)));
   for (let n = maxWords; n >= 1; n--) {
     if (tokens.slice(0, n).some((t) => t.quoted)) continue;
-    splits.push({ customer: line.slice(tokens[0].start, tokens[n - 1].end), rest: textOf(line, tokens.slice(n)) });
+    splits.push({ customer: textOf(line, tokens.slice(0, n)), rest: textOf(line, tokens.slice(n)) });
   }
   return { quoted: false, splits };
 }

@@ -58,10 +58,21 @@ export interface Config {
   imap: MailboxConfig[];
   /** Env `RAPPORT_INTERNAL_DOMAINS` (comma list): your own domains; mail from them is outbound. Default: none (each mailbox's own domain always counts). */
   internalDomains: string[];
+  /**
+   * Env `RAPPORT_ADMINS` (comma list): people who may run admin commands (`forget`, linking or
+   * unlinking channels someone else linked), as emails (`ann@ours.example`) or platform ids
+   * (`slack:T1/U123`, `U123`, a Teams AAD object id). Slack workspace admins and owners are admins
+   * too; the console and the CLI act as admins. Default: none.
+   */
+  admins: string[];
 }
 
 export interface PipelineConfig {
-  /** Where suggestions, digests and notices go when a customer has no linked channel. Env `RAPPORT_DEFAULT_CHANNEL`, default `console:team`. */
+  /**
+   * The default team channel: where suggestions, reminders, digests and notices go for a customer
+   * without a team channel (`notify <customer> here`), and where the last-step guard redirects a
+   * card whose channel has people from outside the company. Env `RAPPORT_DEFAULT_CHANNEL`, default `console:team`.
+   */
   defaultTarget: string;
   /** Escalate a follow-up still open this long after it was due (once). Env `RAPPORT_ESCALATE_AFTER_HOURS`, default 24. */
   escalateAfterMs: number;
@@ -223,6 +234,12 @@ export function loadConfig(env: Env = process.env): Config {
     .map((d) => d.trim().toLowerCase())
     .filter(Boolean);
 
+  const admins = (str('RAPPORT_ADMINS') ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .map((a) => (a.includes('@') ? a.toLowerCase() : a));
+
   const config: Config = {
     port,
     host,
@@ -246,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     teams,
     imap,
     internalDomains,
+    admins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,30 +1,51 @@
 import * as chrono from 'chrono-node';
 import { invalidInput } from '../errors.ts';
+import { parseBusinessDate } from './business-dates.ts';
 import { timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** Hour used when a date is given without a time ("friday", "next week"): the start of a working day. */
 export const DEFAULT_HOUR = 9;
 
-export const WHEN_EXAMPLES = '"tomorrow 9am", "friday", "next Tuesday 14:00", "in 3 days", "in 2 hours", "March 10"';
+/** Furthest a typed date may lie from now, either way: "in 500 years" is a slip, not a plan. */
+export const MAX_YEARS_AWAY = 10;
+
+export const WHEN_EXAMPLES =
+  '"tomorrow 9am", "friday", "next Tuesday 14:00", "in 3 days", "in 2 hours", "March 10", "eod", "Q1", "tomorrow 9am PST"';
 
 export interface WhenOptions {
-  /** Accept past dates ("yesterday 3pm", for when a call happened). Default false: only future dates. */
+  /** Accept past dates as well as future ones ("yesterday 3pm"). Default false: only future dates. */
   allowPast?: boolean;
+  /**
+   * Only past dates (or now): when something happened, as `log --at` says. "friday" is the last one;
+   * a future date is refused. Default false.
+   */
+  pastOnly?: boolean;
 }
 
 /** A date found at the start of a text, and the text that follows it. */
 export interface LeadingWhen {
   at: Date;
-  /** The words that named the date ("tomorrow 9am"). */
+  /** The words that named the date ("tomorrow 9am", "tomorrow 9:00 Europe/Berlin"). */
   matched: string;
   rest: string;
 }
 
+/** Words people put before a date when snoozing or setting a deadline ("until friday", "by eod"). */
+const LEAD_IN = /^(?:until|till|til|by|on)\s+/i;
+/** "for 2 hours" is "in 2 hours". */
+const FOR_DURATION = /^for\s+(?=(?:\d+|an?|a few|one|two|three)\s)/i;
+/** An IANA zone name written after a date: "Europe/Berlin", "America/Argentina/Buenos_Aires". */
+const IANA_ZONE = /^(?:in\s+)?([A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)(?=$|[\s,.;:!?])/;
+
 /**
  * Finds a natural-language date at the very start of `text` ("tomorrow 9am send the quote"), read in
- * the rep's IANA timezone. Dates without a time mean {@link DEFAULT_HOUR}:00 local time; durations
- * ("in 2 hours") count from `now`. Returns undefined when the text does not start with a date.
- * @throws RapportError invalid_input when the date is in the past.
+ * the rep's IANA timezone unless the date names its own: an abbreviation chrono-node knows ("9am PST",
+ * "3pm CET") or an IANA name after it ("tomorrow 09:00 Europe/Berlin", which is not left in the rest).
+ * Dates without a time mean {@link DEFAULT_HOUR}:00 local time; durations ("in 2 hours", "in 35
+ * seconds") count from `now`; "eod", "eow", "Q1" are business phrases (see business-dates.ts).
+ * Returns undefined when the text does not start with a date.
+ * @throws RapportError invalid_input when the date is in the past (or the future, with `pastOnly`),
+ *   more than {@link MAX_YEARS_AWAY} years away, or followed by an unknown zone name.
  */
 export function parseLeadingWhen(
   text: string,
@@ -32,8 +53,17 @@ export function parseLeadingWhen(
   timeZone: string,
   opts: WhenOptions = {},
 ): LeadingWhen | undefined {
-  const trimmed = text.trimStart();
-  const past = opts.allowPast === true;
+  const original = text.trimStart();
+  const leadIn = LEAD_IN.exec(original)?.[0] ?? '';
+  let trimmed = original.slice(leadIn.length);
+  const forDuration = FOR_DURATION.exec(trimmed);
+  if (forDuration) trimmed = `in ${trimmed.slice(forDuration[0].length)}`;
+  const pastOnly = opts.pastOnly === true;
+  const past = pastOnly || opts.allowPast === true;
+
+  const business = pastOnly ? undefined : parseBusinessDate(trimmed, now, timeZone, DEFAULT_HOUR);
+  if (business) return checked(business.at, business.matched, trimmed.slice(business.matched.length), now, opts);
+
   const results = chrono.parse(
     trimmed,
     { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) },
@@ -41,16 +71,28 @@ export function parseLeadingWhen(
   );
   const first = results[0];
   if (first?.index !== 0) return undefined;
-  const at = resolveInstant(first, now, timeZone, past);
-  if (!past && at.getTime() <= now.getTime()) {
-    throw invalidInput(`"${first.text}" is in the past. Give a future time, e.g. ${WHEN_EXAMPLES}.`);
+  let after = trimmed.slice(first.text.length);
+  let matched = first.text;
+  let zone: string | undefined;
+  const named = IANA_ZONE.exec(after.trimStart());
+  if (named) {
+    if (!isTimeZone(named[1])) {
+      throw invalidInput(
+        `"${named[1]}" is not a timezone I know. Use an IANA name like Europe/Berlin or America/New_York, or an abbreviation like PST or CET.`,
+      );
+    }
+    zone = named[1];
+    const skipped = after.length - after.trimStart().length + named[0].length;
+    matched += after.slice(0, skipped);
+    after = after.slice(skipped);
   }
-  return { at, matched: first.text, rest: trimmed.slice(first.text.length).trim() };
+  const at = resolveInstant(first, now, zone ?? timeZone, zone !== undefined, past, pastOnly);
+  return checked(at, matched.trim(), after, now, opts);
 }
 
 /**
- * Parses a whole text as a future date in the rep's timezone.
- * @throws RapportError invalid_input with examples when it is not a date, has extra words, or is in the past.
+ * Parses a whole text as a date in the rep's timezone (future unless the options say otherwise).
+ * @throws RapportError invalid_input with examples when it is not a date, has extra words, or is out of range.
  */
 export function parseWhen(text: string, now: Date, timeZone: string, opts: WhenOptions = {}): Date {
   const found = parseLeadingWhen(text, now, timeZone, opts);
@@ -60,11 +102,56 @@ export function parseWhen(text: string, now: Date, timeZone: string, opts: WhenO
   return found.at;
 }
 
-function resolveInstant(result: chrono.ParsedResult, now: Date, timeZone: string, past: boolean): Date {
+/** Whether `name` is an IANA timezone this runtime knows. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checked(at: Date, matched: string, rest: string, now: Date, opts: WhenOptions): LeadingWhen {
+  const limit = new Date(now);
+  if (opts.pastOnly) {
+    // A minute of slack: "now" typed a moment ago is not the future.
+    if (at.getTime() > now.getTime() + 60_000) {
+      throw invalidInput(
+        `"${matched}" is in the future. --at says when the conversation happened, e.g. --at "yesterday 3pm"; for something still to do, use --follow-up "${matched}".`,
+      );
+    }
+    limit.setUTCFullYear(limit.getUTCFullYear() - MAX_YEARS_AWAY);
+    if (at.getTime() < limit.getTime())
+      throw invalidInput(
+        `"${matched}" is more than ${MAX_YEARS_AWAY} years ago. Check the date, e.g. "last Tuesday 3pm".`,
+      );
+  } else {
+    if (!opts.allowPast && at.getTime() <= now.getTime()) {
+      throw invalidInput(`"${matched}" is in the past. Give a future time, e.g. ${WHEN_EXAMPLES}.`);
+    }
+    limit.setUTCFullYear(limit.getUTCFullYear() + MAX_YEARS_AWAY);
+    if (at.getTime() > limit.getTime())
+      throw invalidInput(
+        `"${matched}" is more than ${MAX_YEARS_AWAY} years away; I only keep reminders within ${MAX_YEARS_AWAY} years. Give a nearer date, e.g. "next March" or "Q1 2027".`,
+      );
+  }
+  return { at, matched, rest: rest.trim() };
+}
+
+function resolveInstant(
+  result: chrono.ParsedResult,
+  now: Date,
+  timeZone: string,
+  zoneNamed: boolean,
+  past: boolean,
+  pastOnly: boolean,
+): Date {
   // A duration is an exact amount of time from now, whatever DST does meanwhile.
   if (/\b(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b/i.test(result.text)) return result.start.date();
-  // Otherwise the rep means a wall-clock time in their zone; chrono computed it with today's UTC offset,
-  // which is wrong across a DST change, so rebuild the instant from the wall-clock parts.
+  // Otherwise the rep means a wall-clock time: in the zone the text names, else in their own. chrono
+  // computed it with today's UTC offset, which is wrong across a DST change, so rebuild the instant
+  // from the wall-clock parts.
   const c = result.start;
   const timeGiven = c.isCertain('hour');
   const wall = {
@@ -74,14 +161,28 @@ function resolveInstant(result: chrono.ParsedResult, now: Date, timeZone: string
     hour: timeGiven ? (c.get('hour') ?? DEFAULT_HOUR) : DEFAULT_HOUR,
     minute: timeGiven ? (c.get('minute') ?? 0) : 0,
   };
-  let at = zonedWallClockToInstant(wall, timeZone);
-  // "friday" said on a Friday afternoon means next Friday, not this morning.
-  if (!past && !timeGiven && !c.isCertain('day') && c.isCertain('weekday') && at.getTime() <= now.getTime()) {
-    const next = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 7));
-    at = zonedWallClockToInstant(
-      { ...wall, year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() },
-      timeZone,
-    );
+  // "9am PST": chrono read a fixed offset from the abbreviation; it wins over the rep's zone.
+  const fixedOffset = !zoneNamed && c.isCertain('timezoneOffset') ? c.get('timezoneOffset') : null;
+  const instant = (w: typeof wall) =>
+    fixedOffset === null || fixedOffset === undefined
+      ? zonedWallClockToInstant(w, timeZone)
+      : new Date(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) - fixedOffset * 60_000);
+  let at = instant(wall);
+  if (!past && !c.isCertain('day') && at.getTime() <= now.getTime()) {
+    // "friday" said on a Friday afternoon means next Friday, not this morning; "3pm Europe/Berlin" said
+    // after 15:00 in Berlin means tomorrow (chrono moved it forward in the rep's zone, not Berlin's).
+    const step = c.isCertain('weekday') ? 7 : timeGiven ? 1 : 0;
+    if (step > 0) {
+      const next = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + step));
+      at = instant({ ...wall, year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() });
+    }
   }
+  // "today" as when a call happened, said before 9:00: it cannot be later than now.
+  if (pastOnly && !timeGiven && at.getTime() > now.getTime() && sameDay(at, now, timeZone)) return now;
   return at;
+}
+
+function sameDay(a: Date, b: Date, timeZone: string): boolean {
+  const f = (d: Date) => d.toLocaleDateString('en-CA', { timeZone });
+  return f(a) === f(b);
 }

@@ -65,15 +65,41 @@ export function instantToWallClock(at: Date, timeZone: string): WallClock {
   };
 }
 
-/** "Tue 10 Mar 09:00" in the given timezone, for replies. */
-export function formatInZone(at: Date, timeZone: string): string {
-  return cachedDateTimeFormat('en-GB', {
+/**
+ * "Tue 10 Mar, 09:00" in the given timezone, for replies; "Wed 1 Dec 2027, 09:00" when the date is not
+ * in the same year as `now` there (a date a year ahead must not read like one next week).
+ * @param now - the reader's present (default: the clock); commands pass their own `now`.
+ */
+export function formatInZone(at: Date, timeZone: string, now: Date = new Date()): string {
+  const parts = cachedDateTimeFormat('en-GB', {
     timeZone,
     weekday: 'short',
     day: 'numeric',
     month: 'short',
+    year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
-  }).format(at);
+  }).formatToParts(at);
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  const year = get('year');
+  const sameYear = String(instantToWallClock(now, timeZone).year) === year;
+  return `${get('weekday')} ${get('day')} ${get('month')}${sameYear ? '' : ` ${year}`}, ${get('hour')}:${get('minute')}`;
+}
+
+/** Midnight (in a timezone) that starts the day `days` days after the day of `at` there. */
+export function startOfZonedDay(at: Date, timeZone: string, days = 0): Date {
+  const wall = instantToWallClock(at, timeZone);
+  const d = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + days));
+  return zonedWallClockToInstant(
+    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: 0, minute: 0 },
+    timeZone,
+  );
+}
+
+/** Midnight (in a timezone) that starts the Monday of the week `weeks` weeks after the week of `at`. */
+export function startOfZonedWeek(at: Date, timeZone: string, weeks = 0): Date {
+  const wall = instantToWallClock(at, timeZone);
+  const weekday = (new Date(Date.UTC(wall.year, wall.month - 1, wall.day)).getUTCDay() + 6) % 7; // Monday = 0
+  return startOfZonedDay(at, timeZone, weeks * 7 - weekday);
 }

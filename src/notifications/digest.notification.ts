@@ -8,18 +8,20 @@ const SECTION_LIMIT = 10;
 
 /**
  * The daily digest for one channel: follow-ups due today, overdue ones, and suggestions from the
- * last 24 hours, limited to the customers linked to that channel (all customers for a team channel
- * without links, such as the console's).
+ * last 24 hours, limited to the customers whose team channel it is. The default channel (or any
+ * channel that is nobody's team channel) gets the customers without a team channel.
  */
 export async function buildDigest(db: Database, target: string, timeZone: string, now = new Date()): Promise<Reply> {
   const [platform, ...rest] = target.split(':');
   const channelRef = rest.join(':');
-  const links = await db.prisma.channelLink.findMany({
+  const served = await db.prisma.teamChannel.findMany({
     where: { platform: platform as never, channelRef },
     select: { companyId: true },
   });
-  const companyIds = links.map((l) => l.companyId).filter((id): id is string => id !== null);
-  const scope = companyIds.length > 0 ? { companyId: { in: companyIds } } : {};
+  const scope =
+    served.length > 0
+      ? { companyId: { in: served.map((t) => t.companyId) } }
+      : { OR: [{ companyId: null }, { company: { teamChannel: null } }] };
   const dayStart = zonedWallClockToInstant({ ...instantToWallClock(now, timeZone), hour: 0, minute: 0 }, timeZone);
   const dayEnd = new Date(dayStart.getTime() + 24 * 3600_000);
   const include = {

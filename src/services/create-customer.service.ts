@@ -37,7 +37,10 @@ export async function createCustomer(prisma: PrismaExecutor, typed: string, acto
   const normalizedName = normalizeCompanyName(name);
   if (!normalizedName)
     throw new RapportError('invalid_input', 'A customer needs a name with at least one letter or digit.');
-  const keys: TombstoneKey[] = [{ kind: 'company', value: name }];
+  const keys: TombstoneKey[] = [
+    { kind: 'company-name', value: name },
+    { kind: 'company', value: name }, // erasures from before exact names
+  ];
   if (email) keys.push({ kind: 'email', value: email });
   if (domain) keys.push({ kind: 'domain', value: domain });
   await assertNotErased({ prisma }, keys);

@@ -29,7 +29,9 @@ export interface CustomerCard {
   contacts: Array<{ id: string; name: string; emails: string[] }>;
   records: RecordSummary[];
   recordCount: number;
+  /** The soonest-due active follow-ups (at most `followUpLimit`); `followUpCount` says how many there are. */
   followUps: FollowUpWithCompany[];
+  followUpCount: number;
 }
 
 /** The label to show for a record: latest classification, its correction first. */
@@ -46,13 +48,14 @@ export function effectiveLabel(classifications: Pick<Classification, 'label' | '
 
 /**
  * A customer with contacts, its latest records (newest first, `recordLimit`, default 5, each with up to
- * `messageLimit` messages, default 1) and its active follow-ups.
+ * `messageLimit` messages, default 1), its active follow-ups (soonest first, `followUpLimit`, default 20)
+ * and how many records and active follow-ups it has in all.
  * @throws RapportError not_found for an unknown company id.
  */
 export async function getCustomerCard(
   db: Database,
   companyId: string,
-  opts: { recordLimit?: number; messageLimit?: number } = {},
+  opts: { recordLimit?: number; messageLimit?: number; followUpLimit?: number } = {},
 ): Promise<CustomerCard> {
   const company = await db.prisma.company.findUnique({
     where: { id: companyId },
@@ -64,7 +67,7 @@ export async function getCustomerCard(
     },
   });
   if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
-  const [records, recordCount, followUps] = await Promise.all([
+  const [records, recordCount, followUps, followUpCount] = await Promise.all([
     db.prisma.communicationRecord.findMany({
       where: { companyId },
       orderBy: { lastMessageAt: 'desc' },
@@ -82,9 +85,10 @@ export async function getCustomerCard(
     db.prisma.followUp.findMany({
       where: { companyId, status: { in: ACTIVE_STATUSES } },
       include: { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } },
-      orderBy: { dueAt: 'asc' },
-      take: 20,
+      orderBy: [{ dueAt: 'asc' }, { number: 'asc' }],
+      take: opts.followUpLimit ?? 20,
     }),
+    db.prisma.followUp.count({ where: { companyId, status: { in: ACTIVE_STATUSES } } }),
   ]);
   const { contacts, ...rest } = company;
   return {
@@ -92,6 +96,7 @@ export async function getCustomerCard(
     contacts,
     recordCount,
     followUps,
+    followUpCount,
     records: records.map((r) => {
       const { label, corrected } = effectiveLabel(r.classifications);
       return {

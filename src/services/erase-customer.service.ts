@@ -84,7 +84,8 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
         where: { OR: [{ recordId: { in: recordIds } }, { contactId: { in: company.contacts.map((c) => c.id) } }] },
         select: { id: true, externalId: true, authorEmail: true, direction: true, recordId: true },
       });
-      const keys: TombstoneKey[] = [{ kind: 'company', value: company.normalizedName }];
+      // The exact name (not the suffix-free one): erasing "Doomed Co" must not block "Doomed Company".
+      const keys: TombstoneKey[] = [{ kind: 'company-name', value: company.name }];
       for (const d of company.domains) keys.push({ kind: 'domain', value: d });
       for (const c of company.contacts) {
         for (const e of c.emails) keys.push({ kind: 'email', value: e });
@@ -119,7 +120,7 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
         action: 'customer.erase',
         actor,
         subject: companyId,
-        details: { counts, nameHash: tombstoneHash({ kind: 'company', value: company.normalizedName }) },
+        details: { counts, nameHash: tombstoneHash({ kind: 'company-name', value: company.name }) },
       });
       await tx.tombstone.createMany({
         data: hashes.map(([keyHash, kind]) => ({ keyHash, kind, auditId })),

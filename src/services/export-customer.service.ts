@@ -88,7 +88,7 @@ interface ExportedRecordRow {
 
 /** The export as text: pretty JSON, or CSV with one row per message (records without messages get one row). */
 export function formatCustomerExport(data: CustomerExport, format: ExportFormat): string {
-  if (format === 'json') return JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
+  if (format === 'json') return `${JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`;
   const header = [
     'company',
     'record_id',

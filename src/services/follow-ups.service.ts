@@ -223,12 +223,40 @@ function pastTense(kind: FollowUpChange['kind']): string {
 export type FollowUpFilter =
   | { kind: 'mine'; repId: string }
   | { kind: 'today'; repId: string; timeZone: string; now: Date }
+  /** The rep's follow-ups due before `before` (and from `from` on, when given): tomorrow, this week. */
+  | { kind: 'mine-due'; repId: string; from?: Date; before: Date }
   | { kind: 'overdue'; now: Date }
   | { kind: 'all' }
   | { kind: 'customer'; companyId: string };
 
-/** Active follow-ups matching the filter, soonest due first (at most `limit`, default 25). */
-export async function listFollowUps(db: Database, filter: FollowUpFilter, limit = 25): Promise<FollowUpWithCompany[]> {
+/** How many follow-ups one page of `followups` shows. */
+export const FOLLOW_UP_PAGE_SIZE = 25;
+
+/**
+ * Active follow-ups matching the filter, soonest due first: at most `limit` (default
+ * {@link FOLLOW_UP_PAGE_SIZE}), skipping the first `offset` (default 0). {@link countFollowUps} says how many there are.
+ */
+export async function listFollowUps(
+  db: Database,
+  filter: FollowUpFilter,
+  limit = FOLLOW_UP_PAGE_SIZE,
+  offset = 0,
+): Promise<FollowUpWithCompany[]> {
+  return db.prisma.followUp.findMany({
+    where: followUpWhere(filter),
+    include: withCompany,
+    orderBy: [{ dueAt: 'asc' }, { number: 'asc' }],
+    take: limit,
+    skip: offset,
+  });
+}
+
+/** How many active follow-ups match the filter (all of them, not one page). */
+export async function countFollowUps(db: Database, filter: FollowUpFilter): Promise<number> {
+  return db.prisma.followUp.count({ where: followUpWhere(filter) });
+}
+
+function followUpWhere(filter: FollowUpFilter): Prisma.FollowUpWhereInput {
   const where: Prisma.FollowUpWhereInput = { status: { in: ACTIVE_STATUSES } };
   switch (filter.kind) {
     case 'mine':
@@ -252,6 +280,10 @@ export async function listFollowUps(db: Database, filter: FollowUpFilter, limit 
       };
       break;
     }
+    case 'mine-due':
+      where.assigneeRepId = filter.repId;
+      where.dueAt = filter.from ? { gte: filter.from, lt: filter.before } : { lt: filter.before };
+      break;
     case 'overdue':
       where.dueAt = { lt: filter.now };
       where.status = { in: ['open', 'snoozed'] };
@@ -262,10 +294,5 @@ export async function listFollowUps(db: Database, filter: FollowUpFilter, limit 
       where.companyId = filter.companyId;
       break;
   }
-  return db.prisma.followUp.findMany({
-    where,
-    include: withCompany,
-    orderBy: [{ dueAt: 'asc' }, { number: 'asc' }],
-    take: limit,
-  });
+  return where;
 }

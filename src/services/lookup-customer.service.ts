@@ -17,6 +17,8 @@ export interface CustomerMatch {
   /** What matched: the company name, domain, email or contact name. */
   matchedText: string;
   kind: 'exact' | 'prefix' | 'similar';
+  /** A prefix match that ends at a word boundary: "zyxwell" for "Zyxwell Industries" (not "zyx"). */
+  wholeWordPrefix?: boolean;
   score: number;
 }
 
@@ -44,8 +46,10 @@ const MAX_TYPO_EDITS = 2;
  * punctuation, legal suffixes ("ACME Corp." = "acme") and one or two typos; returns at most one match
  * per company, best first.
  */
-export async function lookupCustomer(db: Database, query: string, opts: LookupOptions = {}): Promise<CustomerMatch[]> {
+export async function lookupCustomer(db: Database, typed: string, opts: LookupOptions = {}): Promise<CustomerMatch[]> {
   const limit = opts.limit ?? 8;
+  // "@globex.com": a domain written the way it appears after the @ of an address.
+  const query = typed.trim().replace(/^@(?=[^@\s]+\.[^@\s]+$)/, '');
   const found: CustomerMatch[] = [];
   const email = normalizeEmail(query);
   const domain = email ? emailDomain(email) : normalizeDomain(query);
@@ -104,7 +108,11 @@ export async function lookupCustomer(db: Database, query: string, opts: LookupOp
     .slice(0, limit);
 }
 
-/** The match to act on without asking: the only one, or an exact one clearly ahead of the rest. */
+/**
+ * The match to act on without asking: the only one, or an exact one clearly ahead of the rest. With
+ * `requireExact` (writes), also a whole-word prefix that only one customer has: "zyxwell" for
+ * "Zyxwell Industries" is what reps type, and nothing else starts that way.
+ */
 export function confidentMatch(
   matches: CustomerMatch[],
   opts: { requireExact?: boolean } = {},
@@ -112,7 +120,11 @@ export function confidentMatch(
   const [top, second] = matches;
   if (!top) return undefined;
   if (top.score >= EXACT_SCORE) return !second || second.score < EXACT_SCORE ? top : undefined;
-  if (opts.requireExact) return undefined;
+  if (opts.requireExact) {
+    const uniquePrefix =
+      top.kind === 'prefix' && top.wholeWordPrefix && !matches.slice(1).some((m) => m.kind !== 'similar');
+    return uniquePrefix ? top : undefined;
+  }
   if (!second) return top;
   return top.score - second.score >= 150 ? top : undefined;
 }
@@ -169,8 +181,8 @@ async function matchNames(db: Database, name: string, person: string): Promise<C
 }
 
 /**
- * Typo pass on company names: candidates share the first letter (people rarely mistype it) and are within
- * {@link MAX_TYPO_EDITS} characters of the typed length, read by a range on the btree index; the most
+ * Typo pass on company names: candidates share the first letter (people rarely mistype it) and are, or
+ * start with a word that is, within {@link MAX_TYPO_EDITS} characters of the typed length, read by a range on the btree index; the most
  * similar are scored. A few thousand rows at most at 100,000 companies, where a trigram scan at a low
  * threshold reads most of the index.
  */
@@ -180,8 +192,8 @@ async function matchTypos(db: Database, name: string): Promise<CustomerMatch[]> 
     `SELECT id, name, "normalizedName" AS nn, similarity("normalizedName", $1) AS sim, NULL AS contact
      FROM "Company"
      WHERE "normalizedName" >= $2 AND "normalizedName" < $3 AND left("normalizedName", 1) = $2
-       AND length("normalizedName") BETWEEN $4 AND $5
-     ORDER BY sim DESC LIMIT 20`,
+       AND (length("normalizedName") BETWEEN $4 AND $5 OR length(split_part("normalizedName", ' ', 1)) BETWEEN $4 AND $5)
+     ORDER BY greatest(similarity("normalizedName", $1), similarity(split_part("normalizedName", ' ', 1), $1)) DESC LIMIT 20`,
     [
       name,
       first,
@@ -200,12 +212,19 @@ function scoreRow(r: NameRow, query: string, matchedOn: 'name' | 'contact'): Cus
   if (r.nn === query) return { ...base, kind: 'exact', score: 1000 - contactPenalty };
   if (r.nn.startsWith(query)) {
     // A whole-word prefix ("acme" in "acme widgets") beats a partial one ("acm" in "acmetrics").
-    const wordBoundary = r.nn[query.length] === ' ' ? 50 : 0;
-    return { ...base, kind: 'prefix', score: 600 + wordBoundary + Math.round(sim * 100) - contactPenalty };
+    const wholeWord = r.nn[query.length] === ' ';
+    return {
+      ...base,
+      kind: 'prefix',
+      wholeWordPrefix: wholeWord,
+      score: 600 + (wholeWord ? 50 : 0) + Math.round(sim * 100) - contactPenalty,
+    };
   }
   // Typos: edit distance on the whole name counts more than shared trigrams, which short names have few of.
   const maxEdits = query.length >= 6 ? 2 : query.length >= 4 ? 1 : 0;
-  const distance = editDistance(r.nn, query, 2);
+  // A typo in the first word(s) of a longer name ("zywell" for "Zyxwell Industries") counts too.
+  const head = r.nn.split(' ').slice(0, query.split(' ').length).join(' ');
+  const distance = Math.min(editDistance(r.nn, query, 2), head === r.nn ? 3 : editDistance(head, query, 2));
   const typoBonus = distance <= maxEdits ? 300 - distance * 60 : 0;
   const score = Math.round(sim * 400) + typoBonus - contactPenalty;
   if (typoBonus === 0 && sim < 0.3) return undefined;

@@ -1,5 +1,7 @@
 import type { Rep } from '../db/generated/client.ts';
 import type { Actor } from '../domain/actor.ts';
+import type { Platform } from '../db/generated/enums.ts';
+import { normalizeEmail } from '../domain/normalize-company-name.ts';
 import { RapportError } from '../errors.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 import { isUniqueViolation } from './prisma-executor.ts';
@@ -11,8 +13,8 @@ export function platformUserKey(platform: string, platformUserId: string): strin
 
 /**
  * The Rep behind a chat user: found by platform user id, else by email (then the platform id is added
- * to that rep), else created with the actor's name and timezone. A changed timezone is kept up to date,
- * and an email is stored on a rep that had none.
+ * to that rep), else created with the actor's name and timezone. A changed timezone is kept up to date
+ * (unless it is only the server's default: `timezoneIsDefault`), and an email is stored on a rep that had none.
  */
 export async function findOrCreateRep(prisma: PrismaExecutor, actor: Actor): Promise<Rep> {
   const key = platformUserKey(actor.platform, actor.platformUserId);
@@ -25,7 +27,7 @@ export async function findOrCreateRep(prisma: PrismaExecutor, actor: Actor): Pro
         rep = await prisma.rep.update({ where: { id: byEmail.id }, data: { platformUserIds: { push: key } } });
     }
     if (rep) {
-      if (actor.timezone && rep.timezone !== actor.timezone) {
+      if (actor.timezone && !actor.timezoneIsDefault && rep.timezone !== actor.timezone) {
         rep = await prisma.rep.update({ where: { id: rep.id }, data: { timezone: actor.timezone } });
       }
       if (email && !rep.email) rep = await addEmail(prisma, rep, email);
@@ -62,19 +64,54 @@ async function addEmail(prisma: PrismaExecutor, rep: Rep, email: string): Promis
   }
 }
 
+/** What a chat platform says about one of its users (Slack users.info, a Teams roster entry). */
+export interface PlatformPerson {
+  displayName?: string;
+  email?: string;
+  /** IANA timezone. */
+  timezone?: string;
+  /** A guest or a member of another organisation (Slack Connect): never a rep, so never assigned work. */
+  outsider?: boolean;
+}
+
+/** Looks a platform user up (`platformUserId` in the actor's form, "T1/U2" in Slack); undefined when the platform cannot say. */
+export type DescribePerson = (platform: Platform, platformUserId: string) => Promise<PlatformPerson | undefined>;
+
+/** "<@U123|bob>" / "<@U123>" (Slack's escaped mentions), "<@!123>": the id and the name Slack added, if any. */
+const ESCAPED_MENTION = /^<@!?([A-Z0-9]+)(?:\|([^>]*))?>$/i;
+
 /**
- * Finds the rep a mention names: a platform mention ("<@U123>", "@U123"), an email, or a rep's name
- * (case-insensitive). Used by `assign`.
+ * Finds the rep a mention names, registering a colleague who has not used Rapport yet (`assign` must
+ * not wait for them to type "help" first):
+ * - a platform mention (Slack's escaped `<@U123|bob>` or `<@U123>`): found by platform id in the
+ *   actor's workspace, else registered with that id and the name, email and timezone `describe` gives;
+ * - an email: found, else registered with it (their chat account joins it by email later);
+ * - a name: a rep's name or platform id; in the console (where people are their typed names) an
+ *   unknown name is registered as that console user. Elsewhere a bare name cannot be told apart from
+ *   a typo, so the answer asks for a mention or an email.
+ * The colleague's timezone, until they use Rapport themselves: their profile's, else the assigner's.
  * @throws RapportError not_found / ambiguous with what to type instead.
  */
-export async function resolveRepMention(prisma: PrismaExecutor, mention: string, platform: string): Promise<Rep> {
-  const bare = mention.trim().replace(/^<@!?/, '').replace(/>$/, '').replace(/^@/, '').replace(/\|.*$/, '');
+export async function resolveRepMention(
+  prisma: PrismaExecutor,
+  mention: string,
+  actor: Actor,
+  describe?: DescribePerson,
+): Promise<Rep> {
+  const text = mention.trim();
+  const escaped = ESCAPED_MENTION.exec(text);
+  if (escaped) return repForPlatformId(prisma, escaped[1], escaped[2]?.trim() || undefined, actor, describe);
+  const bare = text.replace(/^@/, '');
   if (!bare) throw new RapportError('invalid_input', 'Say who should take it over, e.g. "assign 12 @jo".');
-  const byId = await prisma.rep.findFirst({ where: { platformUserIds: { has: platformUserKey(platform, bare) } } });
+  const byId = await prisma.rep.findFirst({
+    where: { platformUserIds: { hasSome: [platformUserKey(actor.platform, bare), idInWorkspace(actor, bare)] } },
+  });
   if (byId) return byId;
-  if (bare.includes('@')) {
-    const byEmail = await prisma.rep.findUnique({ where: { email: bare.toLowerCase() } });
+  const email = normalizeEmail(bare);
+  if (email) {
+    const byEmail = await prisma.rep.findUnique({ where: { email } });
     if (byEmail) return byEmail;
+    return findOrCreateByEmail(prisma, email, actor.timezone);
   }
   const byName = await prisma.rep.findMany({ where: { name: { equals: bare, mode: 'insensitive' } }, take: 2 });
   if (byName.length === 1) return byName[0];
@@ -83,8 +120,78 @@ export async function resolveRepMention(prisma: PrismaExecutor, mention: string,
   }
   const suffix = await prisma.rep.findMany({ where: { platformUserIds: { hasSome: [bare] } }, take: 1 });
   if (suffix[0]) return suffix[0];
+  if (actor.platform === 'console') {
+    return findOrCreateRep(prisma, {
+      platform: 'console',
+      platformUserId: bare,
+      displayName: bare,
+      timezone: actor.timezone,
+      timezoneIsDefault: true,
+    });
+  }
   throw new RapportError(
     'not_found',
-    `No rep called "${bare}" has used Rapport yet. They need to send Rapport one command first (e.g. "help").`,
+    `No rep called "${bare}" has used Rapport yet. Mention them with ${actor.platform === 'slack' ? "Slack's" : 'the'} @ picker so their account is sent, or give their email: "assign 12 jo@example.com".`,
   );
+}
+
+async function repForPlatformId(
+  prisma: PrismaExecutor,
+  id: string,
+  name: string | undefined,
+  actor: Actor,
+  describe: DescribePerson | undefined,
+): Promise<Rep> {
+  const platformUserId = idInWorkspace(actor, id);
+  const known = await prisma.rep.findFirst({
+    where: {
+      platformUserIds: {
+        hasSome: [platformUserKey(actor.platform, platformUserId), platformUserKey(actor.platform, id)],
+      },
+    },
+  });
+  if (known) return known;
+  const person = await describe?.(actor.platform, platformUserId).catch(() => undefined);
+  if (person?.outsider) {
+    // Their reminders would be sent to them: a customer must never receive the team's follow-ups.
+    throw new RapportError(
+      'forbidden',
+      'That person is a guest or from another organisation, so they cannot be given follow-ups. Assign it to someone on your team.',
+    );
+  }
+  return findOrCreateRep(prisma, {
+    platform: actor.platform,
+    platformUserId,
+    displayName: person?.displayName || name || id,
+    email: person?.email,
+    timezone: person?.timezone || actor.timezone,
+    timezoneIsDefault: !person?.timezone,
+  });
+}
+
+/** A platform user id in the actor's workspace: Slack ids are stored as "<team>/<user>". */
+function idInWorkspace(actor: Actor, id: string): string {
+  const slash = actor.platformUserId.indexOf('/');
+  return actor.platform === 'slack' && slash > 0 && !id.includes('/')
+    ? `${actor.platformUserId.slice(0, slash)}/${id}`
+    : id;
+}
+
+async function findOrCreateByEmail(prisma: PrismaExecutor, email: string, timezone: string): Promise<Rep> {
+  try {
+    return await prisma.rep.create({
+      data: { name: email.slice(0, email.indexOf('@')), email, timezone: timezone || 'UTC', platformUserIds: [] },
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    return prisma.rep.findUniqueOrThrow({ where: { email } }); // registered concurrently
+  }
+}
+
+/**
+ * Sets the timezone a rep's dates are read and shown in (the `timezone` command: console users have
+ * no platform profile to read it from).
+ */
+export async function setRepTimezone(prisma: PrismaExecutor, repId: string, timeZone: string): Promise<Rep> {
+  return prisma.rep.update({ where: { id: repId }, data: { timezone: timeZone } });
 }

@@ -3,9 +3,15 @@ import type { Database } from '../db/database.ts';
 import { RapportError } from '../errors.ts';
 import { normalizeCompanyName, normalizeDomain, normalizeEmail } from '../domain/normalize-company-name.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
+import { writeAudit, type AuditActor } from './audit.service.ts';
 
-/** Kinds of keys an erased customer leaves behind (hashed) so importers never bring them back. */
-export type TombstoneKind = 'email' | 'domain' | 'company' | 'platform-user' | 'source' | 'message';
+/**
+ * Kinds of keys an erased customer leaves behind (hashed) so importers never bring them back.
+ * `company-name` is the company's exact name (case and punctuation aside: "Doomed Co." = "doomed co",
+ * but not "Doomed Company"); `company` is the older, looser key (legal suffixes dropped) that erasures
+ * before issue 20 wrote: still honoured, never written any more.
+ */
+export type TombstoneKind = 'email' | 'domain' | 'company' | 'company-name' | 'platform-user' | 'source' | 'message';
 
 export interface TombstoneKey {
   kind: TombstoneKind;
@@ -22,6 +28,12 @@ export function normalizeTombstoneValue(key: TombstoneKey): string {
       return normalizeDomain(key.value) ?? key.value.trim().toLowerCase();
     case 'company':
       return normalizeCompanyName(key.value);
+    case 'company-name':
+      return key.value
+        .normalize('NFKC')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, ' ')
+        .trim();
     default:
       return key.value.trim();
   }
@@ -59,11 +71,48 @@ export async function findTombstonedKeys(prisma: PrismaExecutor, keys: Tombstone
 export async function assertNotErased(db: Database | { prisma: PrismaExecutor }, keys: TombstoneKey[]): Promise<void> {
   const hits = await findTombstonedKeys(db.prisma, keys);
   if (hits.length > 0) {
+    const what =
+      { 'platform-user': 'user', 'company-name': 'company', company: 'company' }[hits[0].kind as string] ??
+      hits[0].kind;
     throw new RapportError(
       'erased',
-      `That ${hits[0].kind === 'platform-user' ? 'user' : hits[0].kind} belongs to a customer whose data was erased on request, so Rapport will not record it again. ` +
-        'If the customer came back and agreed to be recorded, an admin must remove the tombstone first.',
+      `That ${what} belongs to a customer whose data was erased on request, so Rapport will not record it again. ` +
+        `If the customer came back and agreed to be recorded, an admin can remove the tombstone on the server: rapport tombstone remove "<the ${what === 'company' ? 'company name' : what}>".`,
       { kind: hits[0].kind },
     );
   }
+}
+
+/** The keys a typed company name, email or domain could have left: what `tombstone remove` looks for. */
+export function tombstoneKeysFor(typed: string): TombstoneKey[] {
+  const email = normalizeEmail(typed);
+  if (email) return [{ kind: 'email', value: email }];
+  const keys: TombstoneKey[] = [
+    { kind: 'company-name', value: typed },
+    { kind: 'company', value: typed },
+  ];
+  const domain = normalizeDomain(typed);
+  if (domain) keys.push({ kind: 'domain', value: domain });
+  return keys.filter((k) => normalizeTombstoneValue(k) !== '');
+}
+
+/**
+ * Removes the tombstones a typed company name, email or domain matches (a customer who came back and
+ * agreed to be recorded), writing an audit entry with the kinds removed. Returns the kinds removed.
+ */
+export async function removeTombstones(
+  prisma: PrismaExecutor,
+  typed: string,
+  actor: AuditActor,
+): Promise<TombstoneKind[]> {
+  const keys = tombstoneKeysFor(typed);
+  const hits = await findTombstonedKeys(prisma, keys);
+  if (hits.length === 0) return [];
+  await prisma.tombstone.deleteMany({ where: { keyHash: { in: hits.map(tombstoneHash) } } });
+  await writeAudit(prisma, {
+    action: 'tombstone.remove',
+    actor,
+    details: { kinds: hits.map((k) => k.kind), hashes: hits.map(tombstoneHash) },
+  });
+  return hits.map((k) => k.kind);
 }

@@ -57,6 +57,8 @@ export class SlackRecorder {
   readonly users = new Map<string, Record<string, unknown> & { profile?: Record<string, unknown> }>();
   /** conversations.info's `channel` per channel id (is_ext_shared, connected_team_ids, ...); unknown = an internal channel. */
   readonly channels = new Map<string, Record<string, unknown>>();
+  /** conversations.members per channel id; unknown channels have no members but the bot. */
+  readonly channelMembers = new Map<string, string[]>();
   /** team.info's `team` per team id (domain, email_domain, name); unknown = team_not_found. */
   readonly teams = new Map<string, Record<string, unknown>>();
   /** Authorization codes oauth.v2.access accepts (once each, like Slack), and what they grant. */
@@ -240,6 +242,14 @@ export class SlackRecorder {
           ok: true,
           channel: { id, name: id.toLowerCase(), is_channel: true, is_ext_shared: false, ...this.channels.get(id) },
         };
+      }
+      case 'conversations.members': {
+        // Pages of `limit` (Slack's default 100) with a cursor, like Slack.
+        const all = this.channelMembers.get(String(body.channel)) ?? ['UBOT'];
+        const limit = Number(body.limit ?? 100);
+        const start = Number(body.cursor ?? 0);
+        const next = start + limit < all.length ? String(start + limit) : '';
+        return { ok: true, members: all.slice(start, start + limit), response_metadata: { next_cursor: next } };
       }
       case 'team.info': {
         const team = this.teams.get(String(body.team));

@@ -1,6 +1,7 @@
 import { freePort } from '../../src/net/free-port.ts';
 export { freePort };
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 export const RAPPORT_BIN = fileURLToPath(new URL('../../bin/rapport.js', import.meta.url));
@@ -25,6 +26,10 @@ export function spawnRapport(
   const cleanEnv: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k]) cleanEnv[k] = process.env[k]!;
   for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
+  // A Redis key prefix belongs to one deployment (one database): on the shared Redis each process a
+  // test starts gets a prefix of its own unless the test names the Redis or the prefix.
+  if (!('REDIS_URL' in env) && !('RAPPORT_QUEUE_PREFIX' in env))
+    cleanEnv.RAPPORT_QUEUE_PREFIX = `{rapport-test-${randomBytes(4).toString('hex')}}`;
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? RAPPORT_BIN, ...args], {
     env: cleanEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

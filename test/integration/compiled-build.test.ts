@@ -80,16 +80,21 @@ describe('compiled build', () => {
       { RAPPORT_DATA_DIR: dataDir, PORT: String(port), RAPPORT_QUEUE_PREFIX: `{build-${port}}`, LOG_LEVEL: 'warn' },
       { bin: join(copy, 'bin/rapport.js') },
     );
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 90_000, proc);
-    expect(proc.output()).toContain('[compiled]');
-    const page = await request(port, 'GET', '/console');
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('<html');
-    const reply = await request(port, 'POST', '/api/command', JSON.stringify({ text: 'help' }));
-    expect(reply.status).toBe(200);
-    expect(JSON.parse(reply.body).title).toBe('Rapport commands');
-    proc.child.kill('SIGTERM');
-    expect(await proc.exited).toBe(0);
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 90_000, proc);
+      expect(proc.output()).toContain('[compiled]');
+      const page = await request(port, 'GET', '/console');
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<html');
+      const reply = await request(port, 'POST', '/api/command', JSON.stringify({ text: 'help' }));
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body).title).toBe('Rapport commands');
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+    } finally {
+      // A failed step must not leave the bot running after the test.
+      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+    }
   });
 
   it('runs dist/ while it is fresh and the sources once one changes after the build', () => {

@@ -70,6 +70,18 @@ describe('layering', () => {
     expect(cycles).toEqual([]);
   });
 
+  it("the README's Architecture section names every top-level folder and every folder of src/", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const architecture = readme.slice(readme.indexOf('## Architecture'), readme.indexOf('### Guarantees'));
+    const folders = (dir: string) =>
+      readdirSync(join(root, dir), { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !['node_modules', 'dist', 'data', 'generated'].includes(e.name))
+        .filter((e) => !e.name.startsWith('.') && e.name !== 'tmp' && e.name !== 'coverage')
+        .map((e) => `${e.name}/`);
+    const missing = [...folders('.'), ...folders('src')].filter((f) => !architecture.includes(`\`${f}`));
+    expect(missing).toEqual([]);
+  });
+
   it('sees the import graph (a checker that finds no imports cannot fail)', () => {
     expect(graph.get('app/components.ts')).toContain('connectors/console/console.component.ts');
     expect(files.length).toBeGreaterThan(100);

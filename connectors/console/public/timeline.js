@@ -28,7 +28,7 @@ async function load() {
     el(
       'div',
       '',
-      `${data.recordCount} record(s)${data.company.domains.length ? ` · ${data.company.domains.join(', ')}` : ''}`,
+      `${plural(data.recordCount, 'record')}, ${plural(data.followUpCount ?? data.followUps.length, 'open follow-up')}${data.company.domains.length ? ` · ${data.company.domains.join(', ')}` : ''}`,
     ),
     el('div', 'muted', contacts ? `Contacts: ${contacts}` : 'No contacts yet'),
   );
@@ -38,6 +38,7 @@ async function load() {
           el('li', 'reply followup', `#${f.number} ${f.title} · due ${when(f.dueAt)} · ${f.status}`),
         )
       : [el('li', 'muted', 'None')]),
+    ...more(data.followUpCount, data.followUps.length, 'open follow-up', `followups "${data.company.name}"`),
   );
   timeline.replaceChildren(
     ...(data.records.length
@@ -64,6 +65,18 @@ async function load() {
           return item;
         })
       : [el('li', 'muted', 'Nothing logged yet.')]),
+    ...more(data.recordCount, data.records.length, 'record', `rapport export "${data.company.name}" json`),
   );
+}
+
+/** "1 record", "1,000 records". */
+function plural(n, noun) {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** "…and N more" under a list that shows `shown` of `total`, naming where the rest are. */
+function more(total, shown, noun, where) {
+  if (!total || total <= shown) return [];
+  return [el('li', 'muted more', `…and ${plural(total - shown, `more ${noun}`)} (see: ${where})`)];
 }
 load();

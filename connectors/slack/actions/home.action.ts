@@ -3,6 +3,7 @@ import { INPUT_SUFFIX, renderInputModal } from '../render-blocks.ts';
 import { HOME_ACTION_PREFIX } from '../render-home.ts';
 import { publishHome } from '../publish-home.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
+import { slackRequestOf } from '../outsider-gate.ts';
 
 /** callback_id of the free-text modal opened from the Home tab (views/home-input.view.ts). */
 export const HOME_INPUT_VIEW_ID = 'rapport_home_input';
@@ -13,11 +14,12 @@ export const HOME_INPUT_VIEW_ID = 'rapport_home_input';
  * that needs text first (Snooze until…, Reassign) opens the same small modal as in messages.
  */
 export function registerHomeActions(app: App, deps: SlackListenerDeps): void {
-  app.action<BlockAction>(new RegExp(`^${HOME_ACTION_PREFIX}`), async ({ ack, body, action, client }) => {
+  app.action<BlockAction>(new RegExp(`^${HOME_ACTION_PREFIX}`), async ({ ack, body, action, client, context }) => {
     await ack();
     const command = commandOf(action);
     if (!command) return;
-    const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
+    const req = slackRequestOf(context, body, { userId: body.user.id, triggerId: body.trigger_id });
+    const teamId = req.teamId;
     if (action.action_id.endsWith(INPUT_SUFFIX)) {
       const label = action.type === 'button' ? action.text.text.replace(/…$/, '') : 'Rapport';
       const view = renderInputModal({
@@ -28,7 +30,6 @@ export function registerHomeActions(app: App, deps: SlackListenerDeps): void {
       await client.views.open({ trigger_id: body.trigger_id, view: { ...view, callback_id: HOME_INPUT_VIEW_ID } });
       return;
     }
-    const req = { teamId, userId: body.user.id, triggerId: body.trigger_id };
     const reply = await deps.run(command, await deps.contextFor(req));
     await publishHome(client, deps, req, reply);
   });

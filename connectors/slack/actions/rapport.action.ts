@@ -1,6 +1,7 @@
 import type { App, BlockAction, BlockElementAction } from '@slack/bolt';
 import { ACTION_PREFIX, INPUT_SUFFIX, renderInputModal } from '../render-blocks.ts';
 import { answerClick, type SlackListenerDeps } from '../slack-request.ts';
+import { slackRequestOf } from '../outsider-gate.ts';
 
 /**
  * Clicks on Rapport's buttons and menus (action_id `rapport:<n>`): acknowledged at once, then the
@@ -8,12 +9,16 @@ import { answerClick, type SlackListenerDeps } from '../slack-request.ts';
  * needs text first opens a small modal (views/input.view.ts finishes it).
  */
 export function registerRapportActions(app: App, deps: SlackListenerDeps): void {
-  app.action<BlockAction>(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, action, client }) => {
+  app.action<BlockAction>(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, action, client, context }) => {
     await ack();
     const command = commandOf(action);
     if (!command) return;
-    const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
-    const req = { teamId, userId: body.user.id, channelId: body.channel?.id, triggerId: body.trigger_id };
+    const req = slackRequestOf(context, body, {
+      userId: body.user.id,
+      channelId: body.channel?.id,
+      triggerId: body.trigger_id,
+    });
+    const teamId = req.teamId;
     const messageTs = body.message?.ts ?? (body.container.message_ts as string | undefined);
     if (action.action_id.endsWith(INPUT_SUFFIX)) {
       const label = action.type === 'button' ? action.text.text.replace(/…$/, '') : 'Rapport';

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { DeliveryError } from '../../chat-connector.ts';
 import { answerViaResponseUrl, type SlackListenerDeps } from '../slack-request.ts';
 import { openLogModal } from '../open-log-modal.ts';
+import { slackRequestOf } from '../outsider-gate.ts';
 
 /** The slash command in manifest.json. */
 export const CRM_COMMAND = '/crm';
@@ -13,14 +14,13 @@ export const CRM_COMMAND = '/crm';
  * `/crm log` with nothing after it opens the log modal (open-log-modal.ts).
  */
 export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
-  app.command(CRM_COMMAND, async ({ command, ack, client }) => {
+  app.command(CRM_COMMAND, async ({ command, ack, client, context, body }) => {
     await ack();
-    const req = {
-      teamId: command.team_id,
+    const req = slackRequestOf(context, body, {
       userId: command.user_id,
       channelId: command.channel_id,
       triggerId: command.trigger_id,
-    };
+    });
     // `/crm log` alone opens the log form instead of a usage error.
     if (/^log$/i.test(command.text.trim())) {
       await openLogModal(client, deps, req);
@@ -28,13 +28,18 @@ export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
     }
     const reply = await deps.run(command.text.trim() || 'help', await deps.contextFor(req));
     if (reply.visibility === 'channel') {
-      try {
-        await deps.connector.post(`slack:${req.teamId}/${req.channelId}`, reply);
-        return;
-      } catch (err) {
-        if (!(err instanceof DeliveryError) || err.code !== 'not_found') throw err;
-        reply.footer = `Only you can see this: invite @Rapport to this channel (/invite @Rapport) to share answers here.`;
-      }
+      // Said in the channel only where only the company reads it (the last-step guard's answer).
+      const target = `slack:${req.teamId}/${req.channelId}`;
+      if ((await deps.connector.audience(target)) !== 'internal')
+        reply.footer = 'Only you can see this: this channel has people from outside the company.';
+      else
+        try {
+          await deps.connector.post(target, reply);
+          return;
+        } catch (err) {
+          if (!(err instanceof DeliveryError) || err.code !== 'not_found') throw err;
+          reply.footer = `Only you can see this: invite @Rapport to this channel (/invite @Rapport) to share answers here.`;
+        }
     }
     await answerViaResponseUrl(command.response_url, reply, 'ephemeral');
   });

@@ -1,50 +1,92 @@
-import type { App } from '@slack/bolt';
+import type { App, Context } from '@slack/bolt';
 import type { SlackListenerDeps } from '../slack-request.ts';
 import type { SlackMessageEvent } from '../slack-auto-logger.ts';
+import { servedOf } from '../outsider-gate.ts';
 
 /**
  * Event types this file listens to (manifest.json bot_events: `message` stands for message.channels
- * and message.groups; channel_shared / channel_unshared say a channel's Slack Connect sharing changed).
+ * and message.groups; channel_shared / channel_unshared say a channel's Slack Connect sharing changed;
+ * member_joined_channel / member_left_channel say who reads it changed).
  */
-export const MESSAGE_EVENTS = ['message', 'channel_shared', 'channel_unshared'] as const;
+export const MESSAGE_EVENTS = [
+  'message',
+  'channel_shared',
+  'channel_unshared',
+  'member_joined_channel',
+  'member_left_channel',
+] as const;
+
+/** The `authorizations` of an Events API body: the installation(s) the event was delivered for. */
+interface EventAuthorizations {
+  team_id?: string;
+  authorizations?: Array<{ team_id?: string | null; enterprise_id?: string | null }>;
+}
+
+/**
+ * The workspace an event belongs to for Rapport: the installation's (Bolt's context.teamId, from
+ * `authorizations[0]`), never the body's top-level `team_id`, which in a Slack Connect channel is the
+ * workspace of whoever wrote the message (the customer's). Undefined when the event was delivered
+ * for a workspace this deployment does not serve (single-workspace mode: another workspace that also
+ * installed the app): such events are ignored.
+ */
+export function eventTeamOf(context: Context, body: EventAuthorizations): string | undefined {
+  const auth = body.authorizations?.[0];
+  const installedFor = auth?.team_id ?? undefined;
+  const served = servedOf(context);
+  const team = served.teamId ?? installedFor ?? body.team_id;
+  if (!team) return undefined;
+  if (installedFor && installedFor !== team && (auth?.enterprise_id ?? undefined) !== served.enterpriseId)
+    return undefined;
+  return team;
+}
 
 /**
  * Auto-logging: every message event in a channel Rapport is in goes to the auto-logger (which decides
  * whether the channel belongs to a customer). Bolt acknowledges Events API requests before listeners
  * run, so Slack never waits for the database; a retried delivery (X-Slack-Retry-Num) is logged once
  * because the message key is unique. A failure is logged with the ids, never thrown back to Bolt.
+ * Membership and sharing events drop what Rapport remembered about the channel: whether it belongs to
+ * a Slack Connect customer, and who can read it (the last-step guard asks Slack again before the next post).
  */
 export function registerMessageEvents(app: App, deps: SlackListenerDeps): void {
   const autoLogger = deps.autoLogger;
-  if (!autoLogger) return;
+  const forget = (teamId: string | undefined, channel: string) => {
+    if (!teamId) return;
+    autoLogger?.forgetChannel(teamId, channel);
+    deps.connector.audiences.forget(teamId, channel);
+  };
 
-  app.event('message', async ({ event, body }) => {
-    const e = event as unknown as SlackMessageEvent;
-    try {
-      const result = await autoLogger.handle(body.team_id, e);
-      if (result.action !== 'ignored')
-        deps.logger.debug(
-          { channel: e.channel, ts: e.ts ?? e.message?.ts ?? e.deleted_ts, result },
-          'Slack message auto-logged',
+  if (autoLogger)
+    app.event('message', async ({ event, body, context }) => {
+      const e = event as unknown as SlackMessageEvent;
+      const teamId = eventTeamOf(context, body as EventAuthorizations);
+      if (!teamId) {
+        deps.logger.debug({ team: body.team_id, channel: e.channel }, 'Slack event for a workspace not served here');
+        return;
+      }
+      try {
+        const result = await autoLogger.handle(teamId, e);
+        if (result.action !== 'ignored')
+          deps.logger.debug(
+            { channel: e.channel, ts: e.ts ?? e.message?.ts ?? e.deleted_ts, result },
+            'Slack message auto-logged',
+          );
+      } catch (err) {
+        deps.logger.error(
+          {
+            err: (err as Error).message,
+            team: teamId,
+            channel: e.channel,
+            ts: e.ts ?? e.message?.ts ?? e.deleted_ts,
+            subtype: e.subtype,
+          },
+          'Slack message could not be auto-logged',
         );
-    } catch (err) {
-      deps.logger.error(
-        {
-          err: (err as Error).message,
-          team: body.team_id,
-          channel: e.channel,
-          ts: e.ts ?? e.message?.ts ?? e.deleted_ts,
-          subtype: e.subtype,
-        },
-        'Slack message could not be auto-logged',
-      );
-    }
-  });
+      }
+    });
 
-  app.event('channel_shared', async ({ event, body }) => {
-    autoLogger.forgetChannel(body.team_id, event.channel);
-  });
-  app.event('channel_unshared', async ({ event, body }) => {
-    autoLogger.forgetChannel(body.team_id, event.channel);
-  });
+  for (const type of ['channel_shared', 'channel_unshared', 'member_joined_channel', 'member_left_channel'] as const)
+    app.event(type, async ({ event, body, context }) => {
+      forget(eventTeamOf(context, body as EventAuthorizations), (event as { channel: string }).channel);
+    });
 }

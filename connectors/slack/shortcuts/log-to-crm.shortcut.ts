@@ -5,6 +5,8 @@ import { instantToWallClock } from '../../../src/domain/zoned-time.ts';
 import { guessCustomer, type GuessedCustomer } from '../../../src/services/guess-customer.service.ts';
 import { customerOption, PLAIN_TEXT_INPUT_MAX, renderLogModal } from '../render-log-modal.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
+import { slackRequestOf } from '../outsider-gate.ts';
+import { chatSourceKey } from '../../../src/services/log-chat-message.service.ts';
 import { slackTextToPlain } from '../slack-text.ts';
 
 /** callback_id of the "Log to CRM" message shortcut (manifest.json features.shortcuts). */
@@ -18,17 +20,21 @@ const MAX_PARTICIPANTS = 10;
 /**
  * "Log to CRM" on a message: opens the log modal prefilled with the message, kind chat, and the
  * channel's linked customer; then fills in its thread's replies and, without a link, the customer
- * guessed from the participants' emails. Submitting logs it keyed by the message
- * (slack:message:<team>/<channel>/<ts>), so logging the same message twice keeps one record.
+ * guessed from the participants' emails. Submitting logs it keyed by the message's thread
+ * (slack:<team>/<channel>/<thread ts>, the auto-logger's key), so logging the same message twice, or
+ * a message that was auto-logged, keeps one record.
  */
 export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): void {
   app.shortcut<MessageShortcut>(
     { callback_id: LOG_TO_CRM_SHORTCUT, type: 'message_action' },
-    async ({ ack, body, client }) => {
+    async ({ ack, body, client, context }) => {
       await ack();
-      const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
       const channelId = body.channel.id;
-      const req = { teamId, userId: body.user.id, channelId, triggerId: body.trigger_id };
+      const req = slackRequestOf(context, body, { userId: body.user.id, channelId, triggerId: body.trigger_id });
+      const teamId = req.teamId;
+      // The same key the auto-logger gives the message's thread: logging a message that was auto-logged
+      // (or auto-logging one logged by hand first) keeps one record.
+      const recordThreadTs = (body.message.thread_ts as string | undefined) ?? body.message.ts;
       const db = deps.commands.db;
       const today = (now: Date, timeZone: string) => formatLocalDate(instantToWallClock(now, timeZone));
       // The trigger expires 3 seconds after the click: open the modal with what is at hand (the message,
@@ -40,7 +46,7 @@ export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): voi
       const modal = (notes: string, guess: GuessedCustomer | undefined) =>
         renderLogModal({
           title: 'Log to CRM',
-          state: { teamId, channelId, sourceKey: `slack:message:${teamId}/${channelId}/${body.message.ts}` },
+          state: { teamId, channelId, sourceKey: chatSourceKey('slack', `${teamId}/${channelId}`, recordThreadTs) },
           today: today(ctx.now, ctx.actor.timezone),
           kind: 'chat',
           notes: notes.slice(0, PLAIN_TEXT_INPUT_MAX),

@@ -3,6 +3,7 @@ import { DEFAULT_HOUR } from '../../../src/domain/parse-when.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../../../src/domain/zoned-time.ts';
 import { renderFollowUpModal } from '../render-follow-up-modal.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
+import { slackRequestOf } from '../outsider-gate.ts';
 
 /** callback_id of the "New follow-up" global shortcut (manifest.json features.shortcuts). */
 export const NEW_FOLLOW_UP_SHORTCUT = 'new_follow_up';
@@ -11,10 +12,11 @@ export const NEW_FOLLOW_UP_SHORTCUT = 'new_follow_up';
 export function registerNewFollowUpShortcut(app: App, deps: SlackListenerDeps): void {
   app.shortcut<GlobalShortcut>(
     { callback_id: NEW_FOLLOW_UP_SHORTCUT, type: 'shortcut' },
-    async ({ ack, body, client }) => {
+    async ({ ack, body, client, context }) => {
       await ack();
-      const teamId = body.team?.id ?? body.user.team_id ?? 'unknown';
-      const ctx = await deps.contextFor({ teamId, userId: body.user.id, triggerId: body.trigger_id });
+      const req = slackRequestOf(context, body, { userId: body.user.id, triggerId: body.trigger_id });
+      const teamId = req.teamId;
+      const ctx = await deps.contextFor(req);
       const today = instantToWallClock(ctx.now, ctx.actor.timezone);
       const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
       const initialDue = zonedWallClockToInstant(

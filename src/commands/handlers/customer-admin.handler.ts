@@ -5,6 +5,8 @@ import {
 } from '../../services/posted-cards.service.ts';
 import { RapportError } from '../../errors.ts';
 import { linkChannel, unlinkChannel } from '../../services/channel-links.service.ts';
+import { clearTeamChannel } from '../../services/team-channels.service.ts';
+import { adminRefusal } from '../../domain/roles.ts';
 import { correctLabel } from '../../services/correct-label.service.ts';
 import { eraseCustomer, isValidErasureToken, requestCustomerErasure } from '../../services/erase-customer.service.ts';
 import { exportCustomer, formatCustomerExport } from '../../services/export-customer.service.ts';
@@ -12,6 +14,7 @@ import type { Command } from '../parse-command.ts';
 import type { HandlerContext } from '../command-deps.ts';
 import type { Reply } from '../reply-model.ts';
 import { q, resolveCustomer } from '../resolve-customer.ts';
+import { count } from '../count-noun.ts';
 
 /** Exports longer than this many characters are summarised in chat; the CLI prints them whole. */
 export const INLINE_EXPORT_LIMIT = 3500;
@@ -25,23 +28,67 @@ export async function handleLink(cmd: Extract<Command, { kind: 'link' }>, h: Han
       '"link" binds the channel you type it in; run it in the customer\'s channel, not in a direct message.',
     );
   const match = await resolveCustomer(h, cmd.customer, { requireExact: true, commandFor: (name) => `link ${q(name)}` });
+  const existing = await h.deps.db.prisma.channelLink.findUnique({
+    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+    select: { companyId: true, createdBy: true },
+  });
+  if (
+    existing?.companyId &&
+    existing.companyId !== match.companyId &&
+    existing.createdBy &&
+    existing.createdBy !== h.rep.id &&
+    h.role !== 'admin'
+  )
+    throw new RapportError('forbidden', adminRefusal('link a channel someone else linked to another customer'));
   const { previousCompanyId } = await linkChannel(h.deps.db.prisma, channel, match.companyId, h.audit);
+  // Said in the channel, which the customer may read: what is logged, and that nothing internal is posted here.
   return {
     tone: 'success',
     visibility: 'channel',
-    text: `This channel is now linked to ${match.companyName}: conversations here are logged to it and its reminders are posted here.${previousCompanyId && previousCompanyId !== match.companyId ? ' (It was linked to another customer before.)' : ''}`,
+    text: `This channel is now linked to ${match.companyName}: conversations here are logged to it. Rapport's suggestions and reminders about ${match.companyName} are never posted here.${previousCompanyId && previousCompanyId !== match.companyId ? ' (It was linked to another customer before.)' : ''}`,
     buttons: [{ label: 'Unlink', command: 'unlink' }],
   };
 }
 
-/** `unlink`: removes the current channel's binding. */
+/**
+ * `unlink`: the current channel stops being a customer channel (nothing logged any more) and a team
+ * channel (its customers' cards go to the default channel). Undoing what someone else set up needs an admin.
+ */
 export async function handleUnlink(_cmd: Extract<Command, { kind: 'unlink' }>, h: HandlerContext): Promise<Reply> {
-  if (!h.ctx.channel) throw new RapportError('invalid_input', '"unlink" works in a linked channel.');
-  await unlinkChannel(h.deps.db.prisma, h.ctx.channel, h.audit);
+  const channel = h.ctx.channel;
+  if (!channel) throw new RapportError('invalid_input', '"unlink" works in a linked channel.');
+  const prisma = h.deps.db.prisma;
+  const [link, teamRows] = await Promise.all([
+    prisma.channelLink.findUnique({
+      where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+      select: { companyId: true, createdBy: true },
+    }),
+    prisma.teamChannel.findMany({
+      where: { platform: channel.platform, channelRef: channel.channelRef },
+      select: { createdBy: true },
+    }),
+  ]);
+  const linked = link?.companyId != null;
+  if (!linked && teamRows.length === 0)
+    throw new RapportError(
+      'not_found',
+      'This channel is not linked to a customer. Use "link <customer>" to link it, or "notify <customer> here" to get its cards here.',
+    );
+  const owners = [...(linked ? [link!.createdBy] : []), ...teamRows.map((r) => r.createdBy)];
+  if (h.role !== 'admin' && owners.some((o) => o !== null && o !== h.rep.id))
+    throw new RapportError('forbidden', adminRefusal('unlink a channel someone else linked'));
+  if (linked) await unlinkChannel(prisma, channel, h.audit);
+  const served = await clearTeamChannel(prisma, channel.target, 'unlink', h.audit);
+  const parts = [
+    ...(linked ? ['nothing here is logged automatically any more'] : []),
+    ...(served.length > 0
+      ? [`the suggestions and reminders of ${served.length} customer(s) go to the default team channel again`]
+      : []),
+  ];
   return {
     tone: 'success',
     visibility: 'channel',
-    text: 'This channel is no longer linked to a customer; nothing here is logged automatically any more.',
+    text: `This channel is no longer linked: ${parts.join('; ')}.`,
   };
 }
 
@@ -108,7 +155,7 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
   return {
     tone: 'success',
     title: 'Customer erased',
-    text: `${match.companyName} was erased: ${counts.contacts} contact(s), ${counts.records} record(s), ${counts.messages} message(s), ${counts.followUps} follow-up(s) deleted. Rapport will not import them again.`,
+    text: `${match.companyName} was erased: ${count(counts.contacts, 'contact')}, ${count(counts.records, 'record')}, ${count(counts.messages, 'message')}, ${count(counts.followUps, 'follow-up')} deleted. Rapport will not import them again.`,
   };
 }
 
@@ -120,13 +167,13 @@ export async function handleExport(cmd: Extract<Command, { kind: 'export' }>, h:
   });
   const data = await exportCustomer(h.deps.db, match.companyId, h.audit, h.ctx.now);
   const body = formatCustomerExport(data, cmd.format);
-  const summary = `${data.contacts.length} contact(s), ${data.records.length} record(s), ${data.followUps.length} follow-up(s)`;
+  const summary = `${count(data.contacts.length, 'contact')}, ${count(data.records.length, 'record')}, ${count(data.followUps.length, 'follow-up')}`;
   if (body.length <= INLINE_EXPORT_LIMIT) {
     return { tone: 'info', title: `Export of ${match.companyName} (${cmd.format})`, text: body, footer: summary };
   }
   return {
     tone: 'info',
     title: `Export of ${match.companyName}`,
-    text: `The export has ${summary} (${Math.round(body.length / 1024)} KB), too large for chat. On the server run: rapport exec "export ${match.companyName.replace(/"/g, '')} ${cmd.format}" > export.${cmd.format}`,
+    text: `The export has ${summary} (${Math.round(body.length / 1024)} KB), too large for chat. On the server run: rapport export "${match.companyName.replace(/"/g, '')}" ${cmd.format} > export.${cmd.format}   (works while Rapport runs).`,
   };
 }

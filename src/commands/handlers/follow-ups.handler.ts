@@ -1,130 +1,158 @@
-import { parseLeadingWhen, parseWhen, WHEN_EXAMPLES } from '../../domain/parse-when.ts';
-import { formatInZone } from '../../domain/zoned-time.ts';
-import { RapportError } from '../../errors.ts';
+import { parseWhen } from '../../domain/parse-when.ts';
+import { formatInZone, startOfZonedDay, startOfZonedWeek } from '../../domain/zoned-time.ts';
+import { RapportError, userMessage } from '../../errors.ts';
 import {
   changeFollowUp,
-  createFollowUp,
+  countFollowUps,
+  FOLLOW_UP_PAGE_SIZE,
   listFollowUps,
   type FollowUpChange,
   type FollowUpFilter,
 } from '../../services/follow-ups.service.ts';
-import { confidentMatch, lookupCustomer } from '../../services/lookup-customer.service.ts';
 import { resolveRepMention } from '../../services/reps.service.ts';
 import type { Command } from '../parse-command.ts';
 import type { HandlerContext } from '../command-deps.ts';
 import type { Reply } from '../reply-model.ts';
 import { q, resolveCustomer } from '../resolve-customer.ts';
 import { followUpSection } from '../follow-up-view.ts';
+import { count } from '../count-noun.ts';
 
-/** `followups [mine|today|overdue|all|<customer>]`: active follow-ups with their buttons. */
+export { handleRemind } from './remind.handler.ts';
+
+/** `followups [mine|today|tomorrow|this week|next week|overdue|all|<customer>] [page n]`: active follow-ups with their buttons. */
 export async function handleFollowUps(cmd: Extract<Command, { kind: 'followups' }>, h: HandlerContext): Promise<Reply> {
-  let filter: FollowUpFilter;
-  let title: string;
+  const { filter, title, again } = await followUpsFilter(cmd, h);
+  const page = cmd.page ?? 1;
+  const offset = (page - 1) * FOLLOW_UP_PAGE_SIZE;
+  const [items, total] = await Promise.all([
+    listFollowUps(h.deps.db, filter, FOLLOW_UP_PAGE_SIZE, offset),
+    countFollowUps(h.deps.db, filter),
+  ]);
+  if (total === 0) {
+    return { tone: 'info', title, text: 'Nothing to follow up here. Add one with "remind <customer> <when> <what>".' };
+  }
+  const sections = items.map((f) => followUpSection(f, h.timeZone, h.ctx.now));
+  const remaining = total - offset - items.length;
+  if (remaining > 0) {
+    sections.push({
+      text: `…and ${count(remaining, 'more follow-up')}.`,
+      buttons: [{ label: 'Show more', command: `${again} page ${page + 1}` }],
+    });
+  }
+  return {
+    tone: 'info',
+    title,
+    text:
+      items.length === total
+        ? `${count(total, 'follow-up')}.`
+        : items.length === 0
+          ? `${count(total, 'follow-up')}; page ${page} is past the end. Type "${again}" for the first page.`
+          : `${count(total, 'follow-up')}; showing ${offset + 1}–${offset + items.length}.`,
+    sections,
+  };
+}
+
+async function followUpsFilter(
+  cmd: Extract<Command, { kind: 'followups' }>,
+  h: HandlerContext,
+): Promise<{ filter: FollowUpFilter; title: string; again: string }> {
+  const { now } = h.ctx;
+  const repId = h.rep.id;
   switch (cmd.scope) {
     case 'mine':
-      filter = { kind: 'mine', repId: h.rep.id };
-      title = 'Your follow-ups';
-      break;
+      return { filter: { kind: 'mine', repId }, title: 'Your follow-ups', again: 'followups mine' };
     case 'today':
-      filter = { kind: 'today', repId: h.rep.id, timeZone: h.timeZone, now: h.ctx.now };
-      title = 'Your follow-ups due today';
-      break;
+      return {
+        filter: { kind: 'today', repId, timeZone: h.timeZone, now },
+        title: 'Your follow-ups due today',
+        again: 'followups today',
+      };
+    case 'tomorrow':
+      return {
+        filter: {
+          kind: 'mine-due',
+          repId,
+          from: startOfZonedDay(now, h.timeZone, 1),
+          before: startOfZonedDay(now, h.timeZone, 2),
+        },
+        title: 'Your follow-ups due tomorrow',
+        again: 'followups tomorrow',
+      };
+    case 'this-week':
+      // Like "today": what is overdue still has to be done this week.
+      return {
+        filter: { kind: 'mine-due', repId, before: startOfZonedWeek(now, h.timeZone, 1) },
+        title: 'Your follow-ups due this week',
+        again: 'followups this week',
+      };
+    case 'next-week':
+      return {
+        filter: {
+          kind: 'mine-due',
+          repId,
+          from: startOfZonedWeek(now, h.timeZone, 1),
+          before: startOfZonedWeek(now, h.timeZone, 2),
+        },
+        title: 'Your follow-ups due next week',
+        again: 'followups next week',
+      };
     case 'overdue':
-      filter = { kind: 'overdue', now: h.ctx.now };
-      title = 'Overdue follow-ups';
-      break;
+      return { filter: { kind: 'overdue', now }, title: 'Overdue follow-ups', again: 'followups overdue' };
     case 'all':
-      filter = { kind: 'all' };
-      title = 'All open follow-ups';
-      break;
+      return { filter: { kind: 'all' }, title: 'All open follow-ups', again: 'followups all' };
     case 'customer': {
       const match = await resolveCustomer(h, cmd.customer, {
         requireExact: false,
         commandFor: (name) => `followups ${q(name)}`,
       });
-      filter = { kind: 'customer', companyId: match.companyId };
-      title = `Follow-ups for ${match.companyName}`;
-      break;
+      return {
+        filter: { kind: 'customer', companyId: match.companyId },
+        title: `Follow-ups for ${match.companyName}`,
+        again: `followups ${q(match.companyName)}`,
+      };
     }
   }
-  const items = await listFollowUps(h.deps.db, filter);
-  return {
-    tone: 'info',
-    title,
-    text: items.length
-      ? `${items.length} follow-up(s).`
-      : 'Nothing to follow up here. Add one with "remind <customer> <when> <what>".',
-    sections: items.map((f) => followUpSection(f, h.timeZone, h.ctx.now)),
-  };
-}
-
-/** `remind <customer> <when> <text>`: a manual follow-up assigned to the rep. */
-export async function handleRemind(cmd: Extract<Command, { kind: 'remind' }>, h: HandlerContext): Promise<Reply> {
-  const readings: Array<{ customer: string; at: Date; title: string }> = [];
-  let pastError: unknown;
-  for (const split of cmd.customer.splits) {
-    try {
-      const when = parseLeadingWhen(split.rest, h.ctx.now, h.timeZone);
-      if (when?.rest) readings.push({ customer: split.customer, at: when.at, title: when.rest });
-    } catch (err) {
-      pastError ??= err;
-    }
-  }
-  if (readings.length === 0) {
-    if (pastError) throw pastError;
-    throw new RapportError(
-      'invalid_input',
-      `I could not find when to remind you. Usage: remind <customer> <when> <what>, with when like ${WHEN_EXAMPLES}. Quote multi-word names: remind "Acme Ltd" friday send the quote.`,
-    );
-  }
-  let chosen: { companyId: string; companyName: string; reading: (typeof readings)[number] } | undefined;
-  for (const reading of readings) {
-    const match = confidentMatch(await lookupCustomer(h.deps.db, reading.customer, { exactOnly: true }), {
-      requireExact: true,
-    });
-    if (match) {
-      chosen = { companyId: match.companyId, companyName: match.companyName, reading };
-      break;
-    }
-  }
-  if (!chosen) {
-    const reading = readings[readings.length - 1];
-    const rest = cmd.customer.splits.find((s) => s.customer === reading.customer)!.rest;
-    const match = await resolveCustomer(h, reading.customer, {
-      requireExact: true,
-      commandFor: (name) => `remind ${q(name)} ${rest}`,
-    });
-    chosen = { companyId: match.companyId, companyName: match.companyName, reading };
-  }
-  const followUp = await createFollowUp(
-    h.deps.db,
-    {
-      companyId: chosen.companyId,
-      title: chosen.reading.title,
-      dueAt: chosen.reading.at,
-      assigneeRepId: h.rep.id,
-      actor: h.audit,
-      fallbackRemindTarget: h.ctx.channel?.target,
-      // Same key shape as `log`: a retried Slack/Teams/console request returns the first follow-up.
-      requestKey: h.ctx.requestKey ? `${h.ctx.actor.platform}:command:${h.ctx.requestKey}` : undefined,
-    },
-    h.deps.hooks,
-  );
-  const when = formatInZone(followUp.dueAt, h.timeZone);
-  return {
-    tone: 'success',
-    title: followUp.created ? `Follow-up #${followUp.number} set` : `Follow-up #${followUp.number} already set`,
-    text: followUp.created
-      ? `I'll remind you about ${chosen.companyName} on ${when}: ${followUp.title}`
-      : `This request already set follow-up #${followUp.number} (${when}: ${followUp.title}); nothing new was written.`,
-    sections: [followUpSection(followUp, h.timeZone, h.ctx.now)],
-  };
 }
 
 type ChangeCommand = Extract<Command, { kind: 'done' | 'dismiss' | 'accept' | 'snooze' | 'due' | 'assign' }>;
 
-/** `done`, `dismiss`, `accept`, `snooze`, `due`, `assign` on a follow-up number. */
+/** `done`, `dismiss`, `accept` (on one or several numbers), `snooze`, `due`, `assign` on a follow-up number. */
 export async function handleFollowUpChange(cmd: ChangeCommand, h: HandlerContext): Promise<Reply> {
+  if ('numbers' in cmd) {
+    if (cmd.numbers.length === 1) return changeOne({ kind: cmd.kind, number: cmd.numbers[0] }, h);
+    return changeSeveral(cmd, h);
+  }
+  return changeOne(cmd, h);
+}
+
+type OneChange =
+  | Exclude<ChangeCommand, { numbers: number[] }>
+  | { kind: 'done' | 'dismiss' | 'accept'; number: number };
+
+/**
+ * `done 18 19`: each number is changed on its own (one bad number does not undo the others) and the
+ * reply lists what happened to each.
+ */
+async function changeSeveral(cmd: Extract<ChangeCommand, { numbers: number[] }>, h: HandlerContext): Promise<Reply> {
+  const replies: Reply[] = [];
+  for (const number of cmd.numbers) {
+    try {
+      replies.push(await changeOne({ kind: cmd.kind, number }, h));
+    } catch (err) {
+      if (!(err instanceof RapportError)) throw err;
+      replies.push({ tone: 'error', text: userMessage(err) });
+    }
+  }
+  const failed = replies.filter((r) => r.tone === 'error').length;
+  return {
+    tone: failed === 0 ? 'success' : failed === replies.length ? 'error' : 'warning',
+    text: replies.map((r) => r.text).join('\n'),
+    sections: replies.flatMap((r) => r.sections ?? []),
+    footer: `Updated by ${h.rep.name}`,
+  };
+}
+
+async function changeOne(cmd: OneChange, h: HandlerContext): Promise<Reply> {
   let change: FollowUpChange;
   switch (cmd.kind) {
     case 'snooze':
@@ -134,7 +162,12 @@ export async function handleFollowUpChange(cmd: ChangeCommand, h: HandlerContext
       change = { kind: 'due', dueAt: parseWhen(cmd.when, h.ctx.now, h.timeZone) };
       break;
     case 'assign':
-      change = { kind: 'assign', repId: (await resolveRepMention(h.deps.db.prisma, cmd.rep, h.ctx.actor.platform)).id };
+      change = {
+        kind: 'assign',
+        repId: (
+          await resolveRepMention(h.deps.db.prisma, cmd.rep, h.ctx.actor, h.deps.people?.describe.bind(h.deps.people))
+        ).id,
+      };
       break;
     default:
       change = { kind: cmd.kind };
@@ -144,8 +177,8 @@ export async function handleFollowUpChange(cmd: ChangeCommand, h: HandlerContext
     done: 'done',
     dismiss: 'dismissed',
     accept: 'accepted',
-    snooze: `snoozed until ${formatInZone(followUp.dueAt, h.timeZone)}`,
-    due: `due ${formatInZone(followUp.dueAt, h.timeZone)}`,
+    snooze: `snoozed until ${formatInZone(followUp.dueAt, h.timeZone, h.ctx.now)}`,
+    due: `due ${formatInZone(followUp.dueAt, h.timeZone, h.ctx.now)}`,
     assign: `assigned to ${followUp.assignee?.name ?? 'nobody'}`,
   };
   return {

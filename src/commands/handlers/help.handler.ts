@@ -6,7 +6,7 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
   log: [
     'Records a conversation with a customer. Quote names with spaces: log "Acme Ltd" "Called Jo, wants a quote".',
     'Unquoted works too: log acme Called Jo, wants a quote',
-    'Options: --via call (default note), --at "yesterday 3pm", --follow-up "friday 10am". An unknown customer asks before creating it (--new creates it).',
+    'Options, before or after the text: --via call (default note), --at "yesterday 3pm" (when it happened: never in the future), --follow-up "friday 10am". An unknown customer asks before creating it (--new creates it).',
   ],
   lookup: [
     'Shows a customer card: contacts, last 5 conversations with their labels, open follow-ups.',
@@ -14,22 +14,39 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
   ],
   followups: [
     'Lists follow-ups with Done / Snooze / Reassign / Dismiss buttons. Default: yours.',
-    'followups today · followups overdue · followups all · followups acme',
+    'followups today · followups tomorrow · followups this week · followups next week · followups overdue · followups all · followups acme',
+    'Long lists show 25 at a time with the total: followups all page 2',
   ],
   remind: [
-    'Sets a follow-up for you: remind acme friday 10am send the quote',
-    'Dates: "tomorrow 9am", "next Tuesday", "in 3 days", "friday" (9:00 in your timezone).',
+    'Sets a follow-up for you: remind acme friday 10am send the quote · remind acme "tomorrow 9am" "send the quote"',
+    'Or as a sentence: remind me to call acme tomorrow',
+    'Dates: "tomorrow 9am", "next Tuesday", "in 3 days", "in 35 seconds", "friday" (9:00 in your timezone), "eod" (17:00), "eow", "Q1", "end of Q2".',
+    'Another timezone: "tomorrow 9am PST", "3pm CET", "tomorrow 09:00 Europe/Berlin". Set your own with "timezone".',
   ],
-  snooze: ['snooze 12 tomorrow 9am · snooze 12 in 2 hours'],
+  snooze: ['snooze 12 tomorrow 9am · snooze 12 until friday · snooze 12 for 2 hours'],
+  done: ['Marks follow-ups done: done 12 · done 12 13 14'],
+  dismiss: ['dismiss 12 · dismiss 12 13'],
   due: [
     'Moves when a follow-up is due, keeping its state (the "Change due" button on suggestions): due 12 friday 14:00 · due 12 in 3 days',
   ],
-  assign: ['assign 12 @jo (or their email)'],
+  assign: [
+    'assign 12 @jo · assign 12 jo@example.com. Colleagues who never used Rapport are fine: in Slack pick them with @, or give their email.',
+  ],
+  timezone: [
+    "Shows or sets the timezone your dates are read and shown in: timezone Europe/Berlin. Slack and Teams send your profile's timezone; this is for the console and rapport exec.",
+  ],
+  tombstone: [
+    'An erased customer came back and agreed to be recorded: tombstone remove "Acme Ltd" (or their email or domain). Console and rapport exec only.',
+  ],
   link: [
-    'Binds this channel to a customer: conversations here are logged to it, its reminders are posted here. "unlink" undoes it.',
+    'Makes this channel the customer\'s channel: conversations here are logged to it. Its suggestions and reminders never go here (the customer may read along): they go to the customer\'s team channel (see notify). "unlink" undoes it.',
+  ],
+  notify: [
+    'Makes this channel the team channel of a customer: its suggestions, reminders, escalations and digest go here. Refused in a channel with people from outside the company (Slack Connect, guests).',
+    'Without one, they go to the default team channel (RAPPORT_DEFAULT_CHANNEL). "unlink" here stops it.',
   ],
   forget: [
-    'Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again.',
+    'Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again. Admins only.',
   ],
   export: ['Everything stored about a customer, as JSON (default) or CSV: export acme csv'],
   label: [

@@ -18,7 +18,7 @@ type LogCommand = Extract<Command, { kind: 'log' }>;
 /** `log <customer> <text> [--via] [--at] [--follow-up] [--new]`: records a conversation, never inventing a customer silently. */
 export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Reply> {
   const { ctx, deps, timeZone } = h;
-  const occurredAt = cmd.at ? parseWhen(cmd.at, ctx.now, timeZone, { allowPast: true }) : ctx.now;
+  const occurredAt = cmd.at ? parseWhen(cmd.at, ctx.now, timeZone, { pastOnly: true }) : ctx.now;
   const followUpAt = cmd.followUp ? parseWhen(cmd.followUp, ctx.now, timeZone) : undefined;
 
   let companyId: string | undefined;
@@ -46,7 +46,8 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
       companyName = company.name;
       text = fallback.rest;
     } else {
-      await resolveCustomer(h, fallback.customer, {
+      // A unique whole-word prefix ("zyxwell" for "Zyxwell Industries") resolves; anything else asks.
+      ({ companyId, companyName } = await resolveCustomer(h, fallback.customer, {
         requireExact: true,
         commandFor: (name) => again(name),
         extraButtons: [
@@ -68,8 +69,8 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
           ],
           footer: 'Misspelt? Type the command again with the right name, or "lookup <name>" to search.',
         },
-      });
-      throw new Error('unreachable: resolveCustomer returns only confident matches');
+      }));
+      text = fallback.rest;
     }
   }
 
@@ -90,21 +91,26 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
     },
     deps.hooks,
   );
-  return loggedReply(result, companyName, timeZone);
+  return loggedReply(result, companyName, timeZone, ctx.now);
 }
 
 /** The answer to a log, typed or from a form: what was recorded, when, and its follow-up with buttons. */
-export function loggedReply(result: LogCommunicationResult, companyName: string, timeZone: string): Reply {
+export function loggedReply(
+  result: LogCommunicationResult,
+  companyName: string,
+  timeZone: string,
+  now: Date = new Date(),
+): Reply {
   const via = describeChannelKind(result.record.channelKind);
   const fields = [
     { label: 'Customer', value: companyName },
     { label: 'Via', value: via },
-    { label: 'When', value: formatInZone(result.record.startedAt, timeZone) },
+    { label: 'When', value: formatInZone(result.record.startedAt, timeZone, now) },
   ];
   if (result.followUp)
     fields.push({
       label: 'Follow-up',
-      value: `#${result.followUp.number} due ${formatInZone(result.followUp.dueAt, timeZone)}`,
+      value: `#${result.followUp.number} due ${formatInZone(result.followUp.dueAt, timeZone, now)}`,
     });
   return {
     tone: 'success',
@@ -135,7 +141,7 @@ function erasureKeys(typed: string): TombstoneKey[] {
 function flagText(cmd: LogCommand): string {
   let s = '';
   if (cmd.via) s += ` --via ${cmd.via === 'console' ? 'chat' : cmd.via}`;
-  if (cmd.at) s += ` --at ${cmd.at}`;
-  if (cmd.followUp) s += ` --follow-up ${cmd.followUp}`;
+  if (cmd.at) s += ` --at ${q(cmd.at)}`;
+  if (cmd.followUp) s += ` --follow-up ${q(cmd.followUp)}`;
   return s;
 }

@@ -6,14 +6,18 @@ import type { HandlerContext } from '../command-deps.ts';
 import type { Reply, ReplySection } from '../reply-model.ts';
 import { q, resolveCustomer } from '../resolve-customer.ts';
 import { followUpSection } from '../follow-up-view.ts';
+import { count } from '../count-noun.ts';
+
+/** Follow-ups shown on a customer card; the rest are one click away (`followups <customer>`). */
+const CARD_FOLLOW_UPS = 10;
 
 /** `lookup <query>`: the customer card, or a ranked pick list when several customers match. */
 export async function handleLookup(cmd: Extract<Command, { kind: 'lookup' }>, h: HandlerContext): Promise<Reply> {
   const match = await resolveCustomer(h, cmd.query, { requireExact: false, commandFor: (name) => `lookup ${q(name)}` });
-  const card = await getCustomerCard(h.deps.db, match.companyId);
+  const card = await getCustomerCard(h.deps.db, match.companyId, { followUpLimit: CARD_FOLLOW_UPS });
   const contacts = card.contacts.map((c) => (c.emails.length ? `${c.name} <${c.emails.join(', ')}>` : c.name));
   const recordSections: ReplySection[] = card.records.map((r) => ({
-    title: `${formatInZone(r.lastMessageAt, h.timeZone)} · ${r.channelKind}${r.label ? ` · ${r.label}${r.labelCorrected ? ' (corrected)' : ''}` : ''}${languageNote(r.messages[0]?.language)}`,
+    title: `${formatInZone(r.lastMessageAt, h.timeZone, h.ctx.now)} · ${r.channelKind}${r.label ? ` · ${r.label}${r.labelCorrected ? ' (corrected)' : ''}` : ''}${languageNote(r.messages[0]?.language)}`,
     text: snippet(r.messages[0]?.text ?? r.subject ?? ''),
     buttons: r.label
       ? [
@@ -28,7 +32,7 @@ export async function handleLookup(cmd: Extract<Command, { kind: 'lookup' }>, h:
   return {
     tone: 'info',
     title: card.company.name,
-    text: `${card.company.name}: ${card.contacts.length} contact(s), ${card.recordCount} record(s), ${card.followUps.length} open follow-up(s).`,
+    text: `${card.company.name}: ${count(card.contacts.length, 'contact')}, ${count(card.recordCount, 'record')}, ${count(card.followUpCount, 'open follow-up')}.`,
     fields: [
       ...(card.company.domains.length ? [{ label: 'Domains', value: card.company.domains.join(', ') }] : []),
       { label: 'Contacts', value: contacts.length ? contacts.join('; ') : 'none yet' },
@@ -37,6 +41,14 @@ export async function handleLookup(cmd: Extract<Command, { kind: 'lookup' }>, h:
     sections: [
       ...(recordSections.length ? recordSections : [{ text: 'Nothing logged yet.' }]),
       ...card.followUps.map((f) => followUpSection(f, h.timeZone, h.ctx.now)),
+      ...(card.followUpCount > card.followUps.length
+        ? [
+            {
+              text: `…and ${count(card.followUpCount - card.followUps.length, 'more open follow-up')}.`,
+              buttons: [{ label: 'All follow-ups', command: `followups ${q(card.company.name)}` }],
+            },
+          ]
+        : []),
     ],
     buttons: [
       { label: 'Follow-ups', command: `followups ${q(card.company.name)}` },

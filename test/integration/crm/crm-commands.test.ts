@@ -167,15 +167,16 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect(globexList.sections?.map((s) => s.title)).toEqual([`#${number} send the contract`]);
     expect((await run(`snooze ${number} tomorrow 9:00`)).tone).toBe('success');
     expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { number } })).status).toBe('snoozed');
-    // Bob must exist as a rep before he can be assigned.
-    expect((await run(`assign ${number} @bob`)).tone).toBe('error');
+    // Bob has not used Rapport yet: assigning him registers him (issue 20), and his first command finds him.
+    expect((await run(`assign ${number} @bob`)).tone).toBe('success');
     await run('help', {
       actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'Asia/Tokyo' },
     });
     await run('followups', {
       actor: { platform: 'console', platformUserId: 'bob', displayName: 'bob', timezone: 'Asia/Tokyo' },
     });
-    expect((await run(`assign ${number} @bob`)).tone).toBe('success');
+    expect(await t.db.prisma.rep.count({ where: { platformUserIds: { has: 'console:bob' } } })).toBe(1);
+    expect((await run(`assign ${number} @bob`)).text).toMatch(/already assigned to bob/);
     const done = await run(`done ${number}`);
     expect(done.sections?.[0].fields).toContainEqual({ label: 'Status', value: 'done' });
     expect(sectionCommands(done)).toEqual([]);

@@ -56,7 +56,10 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
   });
 
   it('logs a thread as one record: the top-level message starts it, replies append, directions kept', async () => {
-    const root = msg();
+    // An author no other test uses: the contact made here must be this test's company's.
+    const root = msg({
+      author: { platformUserId: 'T2/U11', name: 'Jo Customer', email: 'jo@thread.example', isBot: false },
+    });
     const first = await logChatMessage(t.db, root, hooks);
     expect(first).toMatchObject({ status: 'logged', newRecord: true });
     const reply = await logChatMessage(
@@ -90,8 +93,8 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
     expect(contact).toMatchObject({
       companyId,
       name: 'Jo Customer',
-      emails: ['jo@acme.com'],
-      platformUserIds: ['slack:T2/U9'],
+      emails: ['jo@thread.example'],
+      platformUserIds: ['slack:T2/U11'],
     });
     expect(record.messages[1].contactId).toBeNull();
     expect(calls).toEqual([`logged:${first.messageId}`, `logged:${reply.messageId}`]);
@@ -217,7 +220,9 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
   });
 
   it('never re-logs an erased customer: not the old thread, not the same author in a new thread', async () => {
-    const root = msg({ channelRef: 'T1/C7' });
+    // Its own author: erasing tombstones the author, whom the other tests must still be able to log.
+    const author = { platformUserId: 'T2/U66', name: 'Ed Erased', email: 'ed@erased.example', isBot: false };
+    const root = msg({ channelRef: 'T1/C7', author });
     const o = await logChatMessage(t.db, root, hooks);
     if (o.status !== 'logged') throw new Error(o.status);
     await eraseCustomer(t.db, companyId, { repId: 'admin', platform: 'console' });
@@ -240,7 +245,7 @@ describe.each(TEST_DATABASE_KINDS)('chat auto-logging service on %s', (kind) => 
         hooks,
       ),
     ).toEqual({ status: 'skipped', reason: 'erased' });
-    expect(await logChatMessage(t.db, msg({ channelRef: 'T1/C8', companyId: other.id }), hooks)).toEqual({
+    expect(await logChatMessage(t.db, msg({ channelRef: 'T1/C8', companyId: other.id, author }), hooks)).toEqual({
       status: 'skipped',
       reason: 'erased',
     });

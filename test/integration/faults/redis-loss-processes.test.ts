@@ -14,6 +14,7 @@ import type { ConsoleFeedEntry } from '../../../connectors/console/console.conne
 import { SharedConsoleConnector } from '../../../connectors/console/shared-console.connector.ts';
 import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/queues.ts';
 import { bullmqPipelineHooks } from '../../../jobs/bullmq-pipeline-hooks.ts';
+import { QueueName } from '../../../jobs/queue-names.ts';
 import { createScratchPostgres } from '../../helpers/test-database.ts';
 import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
@@ -58,10 +59,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startWorker(): Promise<SpawnedRapport> {
+async function startWorker(role = 'worker', readyPath = '/readyz'): Promise<SpawnedRapport> {
   const httpPort = await freePort();
   const proc = spawnRapport(['start'], {
-    RAPPORT_ROLE: 'worker',
+    RAPPORT_ROLE: role,
     DATABASE_URL: scratch.url,
     REDIS_URL: redis.url,
     PORT: String(httpPort),
@@ -74,7 +75,7 @@ async function startWorker(): Promise<SpawnedRapport> {
     LOG_LEVEL: 'warn',
   });
   workers.push(proc);
-  await waitForHttp(`http://127.0.0.1:${httpPort}/readyz`, 60_000, proc);
+  await waitForHttp(`http://127.0.0.1:${httpPort}${readyPath}`, 180_000, proc); // a loaded 2-core machine takes its time
   return proc;
 }
 
@@ -170,5 +171,31 @@ describe('Redis loss under running worker processes', () => {
     expect(workers.map((w) => w.child.pid)).toEqual(pids);
     for (const w of workers) w.child.kill('SIGTERM');
     for (const w of workers) expect([0, null]).toContain(await w.exited);
-  }, 240_000);
+  }, 400_000);
+
+  it('a web process alone re-arms the reconciler after FLUSHALL (its workers may all be restarting)', async () => {
+    // Alive is enough: its readiness also waits for things this test does not run (no worker answers).
+    const web = await startWorker('web', '/healthz');
+    const reconcile = queues[QueueName.ReconcileSchedules];
+    await client.del('{rapport}:rapport:install');
+    await eventually(
+      'the web process to claim the prefix',
+      async () => (await client.get('{rapport}:rapport:install')) !== null,
+      60_000,
+    );
+    await client.flushall();
+    expect(await reconcile.getJobScheduler('reconcile')).toBeUndefined();
+    await eventually(
+      'the schedule re-armed',
+      async () => (await reconcile.getJobScheduler('reconcile')) !== undefined,
+      30_000,
+    );
+    // And one reconcile of everything is waiting for the first worker that comes.
+    await eventually('one reconcile of everything queued for the first worker that comes', async () =>
+      (await reconcile.getJobs(['waiting', 'delayed', 'prioritized'])).some((j) => j.data.afterLoss === true),
+    );
+    expect(await client.get('{rapport}:rapport:install')).toMatch(/^[0-9a-f-]{36}$/);
+    web.child.kill('SIGTERM');
+    expect([0, null]).toContain(await web.exited);
+  }, 300_000);
 });

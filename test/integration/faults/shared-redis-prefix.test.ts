@@ -46,13 +46,13 @@ describe('a Redis key prefix belongs to one deployment', () => {
     const firstPort = await freePort();
     const first = spawnRapport(['start'], env(databases[0].url, firstPort));
     procs.push(first);
-    await waitForHttp(`http://127.0.0.1:${firstPort}/readyz`, 60_000, first);
+    await waitForHttp(`http://127.0.0.1:${firstPort}/readyz`, 180_000, first);
 
     // Another process of the same deployment is welcome.
     const samePort = await freePort();
     const same = spawnRapport(['start'], env(databases[0].url, samePort));
     procs.push(same);
-    await waitForHttp(`http://127.0.0.1:${samePort}/readyz`, 60_000, same);
+    await waitForHttp(`http://127.0.0.1:${samePort}/readyz`, 180_000, same);
 
     const second = spawnRapport(['start'], env(databases[1].url, await freePort()));
     procs.push(second);
@@ -71,5 +71,5 @@ describe('a Redis key prefix belongs to one deployment', () => {
     expect((await fetch(`http://127.0.0.1:${firstPort}/readyz`)).status).toBe(200);
     for (const p of [first, same]) p.child.kill('SIGTERM');
     for (const p of [first, same]) expect([0, null]).toContain(await p.exited);
-  }, 180_000);
+  }, 400_000);
 });

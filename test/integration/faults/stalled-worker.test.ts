@@ -71,7 +71,7 @@ async function startWorker(): Promise<SpawnedRapport> {
     LOG_LEVEL: 'warn',
   });
   procs.push(proc);
-  await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, proc);
+  await waitForHttp(`http://127.0.0.1:${port}/readyz`, 180_000, proc); // a loaded 2-core machine takes its time
   return proc;
 }
 
@@ -142,5 +142,5 @@ describe('a worker stalled past its lock while posting to Teams', () => {
     expect(recorder.cards().filter((c) => c.conversationId === conversation).length).toBe(1);
     for (const p of procs) p.child.kill('SIGTERM');
     for (const p of procs) expect([0, null]).toContain(await p.exited);
-  }, 180_000);
+  }, 400_000);
 });

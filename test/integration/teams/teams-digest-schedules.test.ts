@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createCustomer } from '../../../src/services/create-customer.service.ts';
 import { linkChannel, unlinkChannel } from '../../../src/services/channel-links.service.ts';
+import { clearTeamChannel, setTeamChannel } from '../../../src/services/team-channels.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import { reconcileSchedules } from '../../../jobs/reconcile-schedules.job.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { startPipelineHarness } from '../../helpers/pipeline-harness.ts';
 
 // Teams keeps a ChannelLink row (the ConversationReference) for every chat and channel the app is in,
-// linked or not: only the ones linked to a customer get a daily digest, or every rep's 1:1 chat with
-// the bot would receive the whole team's digest every morning.
+// linked or not: only team channels (and the default one) get a daily digest, or every rep's 1:1 chat
+// with the bot would receive the whole team's digest every morning. A customer channel (a link) gets
+// none either: the customer may read it (issue 14).
 describe.each(['pglite', 'postgres'] as const)('daily digests and Teams conversation references (%s)', (kind) => {
-  it('schedules digests for the default channel and linked conversations only; unlink stops the digest but keeps the reference', async () => {
+  it('schedules digests for the default channel and team channels only; unlink stops the digest but keeps the reference', async () => {
     const h = await startPipelineHarness(kind, { workers: false });
     try {
       const db = h.test.db;
@@ -49,10 +51,19 @@ describe.each(['pglite', 'postgres'] as const)('daily digests and Teams conversa
         const schedulers = await h.queues[QueueName.DailyDigest].getJobSchedulers(0, -1);
         return schedulers.map((s) => (s.template?.data as { target: string } | undefined)?.target ?? '').sort();
       };
-      expect(await digestTargets()).toEqual([h.deps.settings.defaultTarget, 'teams:19:acme@thread.tacv2'].sort());
+      // Linked as Acme's customer channel: no digest there.
+      expect(await digestTargets()).toEqual([h.deps.settings.defaultTarget]);
+      const teamChannel = {
+        platform: 'teams' as const,
+        channelRef: '19:team@thread.tacv2',
+        target: 'teams:19:team@thread.tacv2',
+      };
+      await setTeamChannel(db.prisma, teamChannel, acme.id, audit);
+      expect(await digestTargets()).toEqual([h.deps.settings.defaultTarget, teamChannel.target].sort());
+      await clearTeamChannel(db.prisma, teamChannel.target, 'unlink', audit);
+      expect(await digestTargets()).toEqual([h.deps.settings.defaultTarget]);
 
       await unlinkChannel(db.prisma, acmeChannel, audit);
-      expect(await digestTargets()).toEqual([h.deps.settings.defaultTarget]);
       const kept = await db.prisma.channelLink.findUniqueOrThrow({
         where: { platform_channelRef: { platform: 'teams', channelRef: '19:acme@thread.tacv2' } },
       });

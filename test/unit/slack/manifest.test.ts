@@ -33,6 +33,7 @@ const EVENT_SCOPES: Record<string, string[]> = {
   channel_shared: ['channels:read', 'groups:read'],
   channel_unshared: ['channels:read', 'groups:read'],
   member_joined_channel: ['channels:read', 'groups:read'],
+  member_left_channel: ['channels:read', 'groups:read'],
   app_home_opened: [],
   app_uninstalled: [],
   tokens_revoked: [],

@@ -1,0 +1,62 @@
+import { instantToWallClock, zonedWallClockToInstant, type WallClock } from './zoned-time.ts';
+
+/** Hour that "end of day" (eod, cob) means: the end of a working day. */
+export const END_OF_DAY_HOUR = 17;
+
+/** A business phrase found at the start of a text: the instant it names and the words that named it. */
+export interface BusinessDate {
+  at: Date;
+  matched: string;
+}
+
+const EOD = /^(?:eod|cob|end of (?:the )?(?:business )?day|close of business)(?=$|[\s,.;:!?])/i;
+const EOW = /^(?:eow|end of (?:the )?week)(?=$|[\s,.;:!?])/i;
+const QUARTER = /^(?:(end|start|beginning) of\s+)?q([1-4])(?:\s+(\d{4}))?(?=$|[\s,.;:!?])/i;
+
+/**
+ * Phrases chrono-node does not know but reps type: "eod"/"cob"/"end of day" (17:00 today, or tomorrow
+ * once 17:00 has passed), "eow"/"end of week" (Friday 17:00), "Q1" / "q2 2027" (the quarter's first
+ * day at `startHour`, the next one to come when no year is given) and "end of Q1" (its last day, 17:00).
+ * Read at the start of `text` in `timeZone`; undefined when the text does not start with one.
+ */
+export function parseBusinessDate(
+  text: string,
+  now: Date,
+  timeZone: string,
+  startHour: number,
+): BusinessDate | undefined {
+  const today = instantToWallClock(now, timeZone);
+  const at = (wall: WallClock) => zonedWallClockToInstant(wall, timeZone);
+  const eod = EOD.exec(text);
+  if (eod) {
+    let when = at({ ...today, hour: END_OF_DAY_HOUR, minute: 0 });
+    if (when.getTime() <= now.getTime()) when = at({ ...addDays(today, 1), hour: END_OF_DAY_HOUR, minute: 0 });
+    return { at: when, matched: eod[0] };
+  }
+  const eow = EOW.exec(text);
+  if (eow) {
+    const weekday = new Date(Date.UTC(today.year, today.month - 1, today.day)).getUTCDay(); // 0 = Sunday
+    let when = at({ ...addDays(today, (5 - weekday + 7) % 7), hour: END_OF_DAY_HOUR, minute: 0 });
+    if (when.getTime() <= now.getTime())
+      when = at({ ...addDays(instantToWallClock(when, timeZone), 7), hour: END_OF_DAY_HOUR, minute: 0 });
+    return { at: when, matched: eow[0] };
+  }
+  const quarter = QUARTER.exec(text);
+  if (quarter) {
+    const end = quarter[1]?.toLowerCase() === 'end';
+    const q = Number(quarter[2]);
+    const wallOf = (year: number): WallClock =>
+      end
+        ? { year, month: q * 3, day: new Date(Date.UTC(year, q * 3, 0)).getUTCDate(), hour: END_OF_DAY_HOUR, minute: 0 }
+        : { year, month: q * 3 - 2, day: 1, hour: startHour, minute: 0 };
+    let when = at(wallOf(quarter[3] ? Number(quarter[3]) : today.year));
+    if (!quarter[3] && when.getTime() <= now.getTime()) when = at(wallOf(today.year + 1));
+    return { at: when, matched: quarter[0] };
+  }
+  return undefined;
+}
+
+function addDays(wall: WallClock, days: number): WallClock {
+  const d = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + days));
+  return { ...wall, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}

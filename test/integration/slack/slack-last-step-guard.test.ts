@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Job } from 'bullmq';
+import { createCustomer } from '../../../src/services/create-customer.service.ts';
+import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
+import { findOrCreateRep } from '../../../src/services/reps.service.ts';
+import { setTeamChannel } from '../../../src/services/team-channels.service.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { deliverMessage } from '../../../jobs/deliver-message.job.ts';
+import { QueueName } from '../../../jobs/queue-names.ts';
+import { TargetRateLimiter } from '../../../jobs/target-rate-limiter.ts';
+import type { DeliverMessageData } from '../../../jobs/job-data.ts';
+import type { PipelineDeps } from '../../../jobs/pipeline-deps.ts';
+import { SlackConnector } from '../../../connectors/slack/slack.connector.ts';
+import { singleWorkspaceClients } from '../../../connectors/slack/slack-clients.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
+import { SlackRecorder } from '../../helpers/slack-recorder.ts';
+
+const TEAM = 'T1';
+const DEFAULT = 'CTEAM'; // the default team channel (RAPPORT_DEFAULT_CHANNEL)
+const SHARED = 'CSHARED'; // Slack Connect with the customer's org
+const PENDING = 'CPENDING'; // a Slack Connect invitation not accepted yet
+const GUEST = 'CGUEST'; // internal channel, but a customer guest was invited
+const BROKEN = 'CBROKEN'; // conversations.info fails
+const INTERNAL = 'CINTERNAL'; // only our people
+const OTHER_WORKSPACE = 'CWS'; // shared with another workspace (is_shared, not within our org)
+const HUGE = 'CHUGE'; // more members than Rapport checks one by one
+const slackTarget = (c: string) => `slack:${TEAM}/${c}`;
+
+// The last-step guard in the real delivery job with the real Slack connector against the Web API
+// recorder: whatever a card's target says, it never lands where someone outside the company reads.
+describe('last-step guard: internal posts never reach a Slack channel with outsiders', () => {
+  const slack = new SlackRecorder();
+  let h: PipelineHarness;
+  let deps: PipelineDeps;
+  let seq = 0;
+
+  beforeAll(async () => {
+    const apiUrl = await slack.start();
+    slack.channels.set(SHARED, { is_ext_shared: true, is_shared: true, connected_team_ids: ['TACME'] });
+    slack.channels.set(PENDING, { is_pending_ext_shared: true, pending_shared: ['TACME'] });
+    slack.channelMembers.set(GUEST, ['UBOT', 'UREP', 'UJO']);
+    slack.channels.set(OTHER_WORKSPACE, { is_shared: true, is_org_shared: false });
+    slack.channelMembers.set(
+      HUGE,
+      Array.from({ length: 1_001 }, (_, i) => `U${i}`),
+    );
+    slack.channelMembers.set(INTERNAL, ['UBOT', 'UREP', 'UANN']);
+    slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP']);
+    slack.users.set('UJO', { is_restricted: true, profile: { email: 'jo@acme.example' } });
+    h = await startPipelineHarness('pglite', { workers: false, settings: { defaultTarget: slackTarget(DEFAULT) } });
+    const logger = createLogger('silent');
+    h.deps.registry.register(new SlackConnector(singleWorkspaceClients('xoxb-test', { apiUrl, logger }), logger));
+    // No per-channel pacing here: these tests post several cards to one channel in a row.
+    deps = { ...h.deps, limiter: new TargetRateLimiter(h.redis, `${h.prefix}:guard`, {}) };
+  });
+  afterAll(async () => {
+    await h?.dispose();
+    await slack.stop();
+  });
+  beforeEach(() => {
+    slack.messages.length = 0;
+  });
+
+  async function reminderFor(target: string) {
+    const actor = { platform: 'console' as const, platformUserId: `rep-${++seq}`, timezone: 'UTC' };
+    const rep = await findOrCreateRep(h.test.db.prisma, actor);
+    const audit = { repId: rep.id, platform: 'console' };
+    const company = await createCustomer(h.test.db.prisma, `Acme ${seq}`, audit);
+    const f = await createFollowUp(
+      h.test.db,
+      {
+        companyId: company.id,
+        title: 'Call to understand why they want to leave',
+        dueAt: new Date(Date.now() + 3_600_000),
+        assigneeRepId: rep.id,
+        actor: audit,
+        fallbackRemindTarget: target,
+      },
+      h.hooks,
+    );
+    const data: DeliverMessageData = { key: `reminder-${f.id}`, kind: 'reminder', target, followUpId: f.id };
+    return { f, company, audit, data };
+  }
+  const run = (data: DeliverMessageData, d = deps) =>
+    deliverMessage(new Job(h.queues[QueueName.DeliverMessage], 'reminder', data, { jobId: data.key }), undefined, d);
+  const postedIn = (channel: string) => slack.messages.filter((m) => m.channel === channel);
+  const updatesIn = (channel: string) => slack.callsTo('chat.update').filter((c) => c.body.channel === channel);
+
+  it.each([
+    [SHARED, 'a Slack Connect channel'],
+    [PENDING, 'a channel with a pending Slack Connect invitation'],
+    [GUEST, 'an internal channel with a guest in it'],
+    [OTHER_WORKSPACE, 'a channel shared with another workspace'],
+  ])('%s (%s): the reminder goes to the default team channel with a one-line notice', async (channel) => {
+    const { data, f } = await reminderFor(slackTarget(channel));
+    const outcome = await run(data);
+    expect(outcome).toMatchObject({ status: 'sent', redirectedTo: slackTarget(DEFAULT) });
+    expect(postedIn(channel)).toHaveLength(0);
+    const [posted] = postedIn(DEFAULT);
+    expect(JSON.stringify(posted.blocks)).toContain('Call to understand why they want to leave');
+    expect(JSON.stringify(posted.blocks)).toContain(
+      `Posted here instead of channel ${channel}: that channel has people from outside the company.`,
+    );
+    // Clicks and refreshes later update the card where it really is.
+    expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).messageRef).toBe(
+      `${slackTarget(DEFAULT)}|${posted.ts}`,
+    );
+  });
+
+  it('an internal channel gets its reminder; the answer is cached (one conversations.info per channel)', async () => {
+    const first = await reminderFor(slackTarget(INTERNAL));
+    const second = await reminderFor(slackTarget(INTERNAL));
+    expect(await run(first.data)).toMatchObject({ status: 'sent' });
+    expect(await run(second.data)).not.toHaveProperty('redirectedTo');
+    expect(postedIn(INTERNAL)).toHaveLength(2);
+    expect(slack.callsTo('conversations.info').filter((c) => c.body.channel === INTERNAL)).toHaveLength(1);
+  });
+
+  it('Slack cannot say (conversations.info fails): unknown is not safe, the card is redirected and the team channel kept', async () => {
+    const { data, company, audit } = await reminderFor(slackTarget(BROKEN));
+    await setTeamChannel(
+      h.test.db.prisma,
+      { platform: 'slack', channelRef: `${TEAM}/${BROKEN}`, target: slackTarget(BROKEN) },
+      company.id,
+      audit,
+    );
+    // A platform error (ok: false) is not retried by the WebClient: one failure is the whole answer.
+    slack.failNext('conversations.info', { error: 'internal_error' });
+    expect(await run(data)).toMatchObject({ status: 'sent', redirectedTo: slackTarget(DEFAULT) });
+    expect(postedIn(BROKEN)).toHaveLength(0);
+    expect(JSON.stringify(postedIn(DEFAULT)[0].blocks)).toContain('Rapport could not check who is in that channel');
+    expect(await h.test.db.prisma.teamChannel.count({ where: { companyId: company.id } })).toBe(1);
+  });
+
+  it('a channel too large to check member by member is unknown: redirected, after paging through conversations.members', async () => {
+    const { data } = await reminderFor(slackTarget(HUGE));
+    expect(await run(data)).toMatchObject({ status: 'sent', redirectedTo: slackTarget(DEFAULT) });
+    expect(slack.callsTo('conversations.members').filter((c) => c.body.channel === HUGE).length).toBeGreaterThan(1);
+    expect(slack.callsTo('users.info').filter((c) => /^U\d+$/.test(String(c.body.user)))).toHaveLength(0);
+  });
+
+  it('a card already posted in a channel that became shared is not updated any more', async () => {
+    const { data, f } = await reminderFor(slackTarget(INTERNAL));
+    const posted = await run(data);
+    expect(posted).toMatchObject({ status: 'sent' });
+    // The channel gets a guest; Slack says so (member_joined_channel drops the cached answer).
+    slack.channelMembers.set(INTERNAL, ['UBOT', 'UREP', 'UJO']);
+    (h.deps.registry.forTarget(slackTarget(INTERNAL)) as SlackConnector).audiences.forget(TEAM, INTERNAL);
+    const refresh: DeliverMessageData = {
+      key: `refresh-${f.id}`,
+      kind: 'refresh',
+      target: slackTarget(INTERNAL),
+      followUpId: f.id,
+      externalId: posted.externalId,
+    };
+    expect(await run(refresh)).toEqual({ status: 'nothing-to-send' });
+    expect(updatesIn(INTERNAL)).toHaveLength(0);
+    expect(slack.messages.filter((m) => m.edited)).toHaveLength(0);
+    slack.channelMembers.set(INTERNAL, ['UBOT', 'UREP', 'UANN']);
+    (h.deps.registry.forTarget(slackTarget(INTERNAL)) as SlackConnector).audiences.forget(TEAM, INTERNAL);
+  });
+
+  it('a team channel found shared loses that role: its customer goes back to the default channel', async () => {
+    const { data, company, audit } = await reminderFor(slackTarget(SHARED));
+    await setTeamChannel(
+      h.test.db.prisma,
+      { platform: 'slack', channelRef: `${TEAM}/${SHARED}`, target: slackTarget(SHARED) },
+      company.id,
+      audit,
+    );
+    await run(data);
+    expect(await h.test.db.prisma.teamChannel.count({ where: { companyId: company.id } })).toBe(0);
+    expect(
+      await h.test.db.prisma.auditLog.count({
+        where: { action: 'channel.team.clear', details: { path: ['reason'], equals: 'outsiders' } },
+      }),
+    ).toBeGreaterThan(0);
+  });
+
+  it('the default channel itself has outsiders: the card goes to the console feed, never dropped', async () => {
+    const { data } = await reminderFor(slackTarget(SHARED));
+    const sharedDefault = { ...deps, settings: { ...deps.settings, defaultTarget: slackTarget(GUEST) } };
+    expect(await run(data, sharedDefault)).toMatchObject({ status: 'sent', redirectedTo: 'console:team' });
+    expect(slack.messages).toHaveLength(0);
+    expect(h.console.feed().some((e) => e.reply.footer?.includes(`instead of channel ${SHARED}`))).toBe(true);
+  });
+});
