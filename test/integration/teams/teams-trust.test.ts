@@ -73,6 +73,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     rapport = await startTeamsProcess(kind, recorder, {
       RAPPORT_INTERNAL_DOMAINS: 'ours.example',
       MICROSOFT_APP_TENANT_ID: tenant.id,
+      RAPPORT_ADMINS: 'teams:aad-ann', // forget is for admins
     });
     for (const [name, domain] of [
       ['Acme', 'acme.com'],
