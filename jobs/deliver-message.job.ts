@@ -73,9 +73,17 @@ export async function deliverMessage(
   // The last-step guard: every post here is internal (cards quote customers), so the target's
   // connector is asked who can read it right now. A refresh never moves a card: one already in a
   // place that is no longer internal is left as it is rather than updated with more.
-  // A retraction quotes nothing and must reach the card where it is, shared place or not.
-  const route =
-    d.kind === 'retract' ? { target: d.target, redirectedFrom: undefined } : await routeThroughGuard(d.target, deps);
+  let route: Awaited<ReturnType<typeof routeThroughGuard>>;
+  try {
+    // A retraction quotes nothing and must reach the card where it is, shared place or not.
+    route =
+      d.kind === 'retract' ? { target: d.target, redirectedFrom: undefined } : await routeThroughGuard(d.target, deps);
+  } catch (err) {
+    // Not installed where the target is (or its platform is off here): the post could reach nobody.
+    if (!(err instanceof DeliveryError) || (err.code !== 'auth' && err.code !== 'not_found')) throw err;
+    await setDeliveryStatus(db.sql, d.key, 'failed', err.message);
+    throw new UnrecoverableError(err.message);
+  }
   if (!route) {
     await setDeliveryStatus(
       db.sql,

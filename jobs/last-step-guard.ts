@@ -21,9 +21,11 @@ const LAST_RESORT_TARGET = 'console:team';
  * that role (its customers' cards go to the default channel from then on); one that could not be
  * checked keeps it and is asked again next time. Returns undefined only when no connector anywhere
  * can take the post (then the caller fails the delivery loudly).
+ * @throws DeliveryError auth / not_found from the target's connector (not installed there, platform not enabled).
  */
 export async function routeThroughGuard(target: string, deps: PipelineDeps): Promise<GuardedRoute | undefined> {
-  const audience = await audienceOf(target, deps);
+  // An `auth` failure for the target itself propagates: not installed there, the post fails like any post would.
+  const audience = await deps.registry.forTarget(target).audience(target);
   if (audience === 'internal') return { target };
   if (audience === 'external') {
     const customers = await clearTeamChannel(deps.db.prisma, target, 'outsiders');

@@ -1,48 +1,73 @@
-import { Writable } from 'node:stream';
-import type { Reply } from '../../src/commands/reply-model.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
 import type { CliCommand } from '../../src/runtime/cli-command.ts';
-import { runExecCommand } from './exec.command.ts';
+import { eraseCustomer } from '../../src/services/erase-customer.service.ts';
+import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * `rapport erase CUSTOMER --yes`: the chat `forget` command, confirmed from the command line. Without
- * --yes it only shows what would be erased and how to confirm.
+ * `rapport erase CUSTOMER|ID|DOMAIN --yes`: erases one customer for good (GDPR), with every mention
+ * of it in other customers' rows redacted. Without --yes it shows what would be erased (exit 2). A
+ * name that fits several customers erases nothing, lists their ids and exits 1: run it again with
+ * the id.
  */
 export const eraseCommand: CliCommand = async (argv, config) => {
   const yes = argv.includes('--yes');
-  const words = argv.filter((a) => a !== '--yes');
-  if (words.length === 0) {
+  const typed = argv
+    .filter((a) => a !== '--yes')
+    .join(' ')
+    .trim();
+  if (typed === '') {
     console.error(
-      'Usage: rapport erase CUSTOMER --yes   (erases every record, message and follow-up of that customer for good)',
+      'Usage: rapport erase CUSTOMER|ID|DOMAIN --yes   (erases every record, message and follow-up of that customer for good)',
     );
     return 2;
   }
-  const customer = words.join(' ');
-  const first = await capture((out) =>
-    runExecCommand(['--json', 'forget', `"${customer.replaceAll('"', '')}"`], config(), out),
-  );
-  const confirm = first.reply?.buttons?.find((b) => b.command.includes('--confirm'));
-  if (!confirm || !yes) {
-    process.stdout.write(`${first.reply?.text ?? first.raw}\n`);
-    if (confirm) process.stdout.write('Run again with --yes to erase.\n');
-    return confirm ? 2 : first.code;
-  }
-  return runExecCommand([confirm.command], config(), process.stdout);
-};
-
-async function capture(
-  run: (out: NodeJS.WritableStream) => Promise<number>,
-): Promise<{ code: number; raw: string; reply?: Reply }> {
-  let raw = '';
-  const out = new Writable({
-    write(chunk, _enc, cb) {
-      raw += chunk;
-      cb();
-    },
-  });
-  const code = await run(out);
+  const c = config();
+  const db = await openDatabase({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
   try {
-    return { code, raw, reply: JSON.parse(raw) as Reply };
-  } catch {
-    return { code, raw };
+    let target: { id: string; name: string } | undefined;
+    if (UUID.test(typed)) {
+      const company = await db.prisma.company.findUnique({ where: { id: typed }, select: { id: true, name: true } });
+      if (!company) {
+        console.error(`No customer has the id ${typed}; "rapport exec lookup NAME" shows ids.`);
+        return 1;
+      }
+      target = company;
+    } else {
+      const matches = await lookupCustomer(db, typed, { limit: 20 });
+      const match = confidentMatch(matches, { requireExact: true });
+      if (!match) {
+        if (matches.length === 0) {
+          console.error(`No customer matches "${typed}". Try a name, a domain, an email or a customer id.`);
+          return 1;
+        }
+        console.error(`${matches.length} customers match "${typed}"; nothing was erased. Erase one by its id:`);
+        for (const m of matches)
+          console.error(
+            `  rapport erase ${m.companyId} --yes   # ${m.companyName}${m.matchedOn === 'name' ? '' : ` (${m.matchedOn}: ${m.matchedText})`}`,
+          );
+        return 1;
+      }
+      target = { id: match.companyId, name: match.companyName };
+    }
+    if (!yes) {
+      const [contacts, records] = await Promise.all([
+        db.prisma.contact.count({ where: { companyId: target.id } }),
+        db.prisma.communicationRecord.count({ where: { companyId: target.id } }),
+      ]);
+      console.log(
+        `This permanently deletes ${target.name} (${target.id}): ${contacts} contact(s), ${records} conversation(s) with their messages, follow-ups, labels and channel links, and redacts every mention of them in other customers' conversations. Only hashed keys stay so no connector imports them again.`,
+      );
+      console.log('Run again with --yes to erase.');
+      return 2;
+    }
+    const { counts } = await eraseCustomer(db, target.id, { repId: 'cli', platform: 'cli' });
+    console.log(
+      `${target.name} was erased: ${counts.contacts} contact(s), ${counts.records} record(s), ${counts.messages} message(s), ${counts.followUps} follow-up(s) deleted; ${counts.redactedMessages ?? 0} message(s) and ${counts.redactedRecords ?? 0} record(s) of other customers redacted.`,
+    );
+    return 0;
+  } finally {
+    await db.close();
   }
-}
+};

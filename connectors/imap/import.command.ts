@@ -8,6 +8,7 @@ import type { InboundEmail } from '../../src/domain/email-message.ts';
 import {
   EmailCustomerCache,
   logEmails,
+  type LogEmailOptions,
   type LogEmailOutcome,
   type LogEmailsResult,
 } from '../../src/services/log-email.service.ts';
@@ -42,6 +43,12 @@ export interface ImportEmailFilesOptions {
   batchSize?: number;
   /** Name recorded as the message's origin mailbox. Default `import`. */
   mailbox?: string;
+  /** RAPPORT_MAIL_FILTERS, applied before the shipped rules. */
+  filters?: LogEmailOptions['filters'];
+  /** RAPPORT_MAIL_FILTERS_DEFAULTS. Default true. */
+  defaultFilters?: boolean;
+  /** IMAP_CREATE_COMPANIES. Default `answered`. */
+  createCompanies?: LogEmailOptions['createCompanies'];
 }
 
 /**
@@ -61,6 +68,9 @@ export async function importEmailFiles(opts: ImportEmailFilesOptions): Promise<I
     skipLists: opts.skipLists,
     hooks: opts.hooks ?? noopPipelineHooks,
     customers: new EmailCustomerCache(),
+    filters: opts.filters,
+    defaultFilters: opts.defaultFilters,
+    createCompanies: opts.createCompanies,
   };
   let batch: InboundEmail[] = [];
   const flush = async () => {
@@ -136,6 +146,9 @@ export const importCommand: CliCommand = async (argv, config) => {
       internalDomains: c.internalDomains,
       skipLists: c.imap[0]?.skipLists ?? true,
       maxMessageBytes: c.imap[0]?.maxMessageBytes,
+      filters: c.mailFilters,
+      defaultFilters: c.mailFilterDefaults,
+      createCompanies: c.imap[0]?.createCompanies,
     });
     const skipped =
       Object.entries(counts.skipped)

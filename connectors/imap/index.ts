@@ -39,6 +39,8 @@ export const imapComponentFactory: ComponentFactory = async (runtime) => {
         hooks,
         logger: runtime.logger,
         internalDomains: config.internalDomains,
+        filters: config.mailFilters,
+        defaultFilters: config.mailFilterDefaults,
         lockPrefix: config.queuePrefix,
         onOutcome: (mb, o) => {
           logged.inc({ mailbox: mb, outcome: o.status });

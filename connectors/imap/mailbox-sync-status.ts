@@ -12,12 +12,17 @@ export interface MailboxSyncStatus {
   /** The last error as a sentence saying what to do; cleared by the next successful sync. */
   lastError: string | undefined;
   lastErrorCode: string | undefined;
+  /** Configured folders that are never synced (spam folders), with the reason. */
+  skippedFolders: Record<string, string>;
   counts: {
     logged: number;
     duplicates: number;
     /** Messages that kept failing to be written and were passed over after 3 tries. */
     failed: number;
-    skipped: Partial<Record<EmailSkipReason, number>>;
+    /** Of the failed ones, those kept raw in the quarantine table for `rapport mail retry`. */
+    quarantined: number;
+    /** By reason: the fixed reasons, `spam`, `bulk`, or a configured rule's own reason. */
+    skipped: Partial<Record<EmailSkipReason | (string & {}), number>>;
   };
 }
 
@@ -30,6 +35,7 @@ export function newMailboxSyncStatus(mailbox: string): MailboxSyncStatus {
     lastSyncAt: undefined,
     lastError: undefined,
     lastErrorCode: undefined,
-    counts: { logged: 0, duplicates: 0, failed: 0, skipped: {} },
+    skippedFolders: {},
+    counts: { logged: 0, duplicates: 0, failed: 0, quarantined: 0, skipped: {} },
   };
 }

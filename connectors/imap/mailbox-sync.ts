@@ -2,7 +2,7 @@ import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import type { Redis } from 'ioredis';
 import type { MailboxConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/database.ts';
-import type { EmailSkipReason } from '../../src/domain/email-skip-rules.ts';
+import type { CompiledEmailFilterRule } from '../../src/domain/email-filter-rules.ts';
 import { isFreeMailDomain } from '../../src/domain/email-participants.ts';
 import { emailDomain } from '../../src/domain/normalize-company-name.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -16,7 +16,8 @@ import {
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { MailboxLock } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
-import { parseEmailSource } from './parse-email-source.ts';
+import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
+import { headerBlock, parseEmailSource } from './parse-email-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
 
 export interface MailboxSyncDeps {
@@ -35,8 +36,27 @@ export interface MailboxSyncDeps {
   batchSize?: number;
   /** Backoff bounds for reconnects, ms. Default 1000 and 60000. */
   backoffMs?: { min: number; max: number };
+  /** RAPPORT_MAIL_FILTERS, applied before the shipped rules. Default none. */
+  filters?: readonly CompiledEmailFilterRule[];
+  /** RAPPORT_MAIL_FILTERS_DEFAULTS: apply the shipped spam and bulk rules. Default true. */
+  defaultFilters?: boolean;
   /** Called with every outcome (metrics). */
   onOutcome?: (mailbox: string, outcome: LogEmailOutcome | { status: 'failed' }) => void;
+}
+
+/** Folder names mail clients use for spam when the server has no SPECIAL-USE flag on it. */
+const JUNK_FOLDER_NAME = /^(junk|spam|junk e-?mail|bulk mail|spamverdacht|courrier ind[ée]sirable|correo no deseado)$/i;
+
+/**
+ * Why a folder is a spam folder (RFC 6154 `\Junk`, or a junk name as the last path segment), or
+ * undefined. Spam folders are never synced, whatever IMAP_FOLDERS says.
+ */
+async function junkFolderReason(client: ImapFlow, folder: string): Promise<string | undefined> {
+  if (folder.toUpperCase() === 'INBOX') return undefined;
+  const entry = (await client.list()).find((e) => e.path === folder);
+  if (entry?.specialUse === '\\Junk' || entry?.flags.has('\\Junk')) return 'the server marks it \\Junk (spam)';
+  const name = entry?.name ?? folder.split(/[./]/).pop() ?? folder;
+  return JUNK_FOLDER_NAME.test(name) ? 'its name says it holds spam' : undefined;
 }
 
 /**
@@ -51,11 +71,15 @@ export class MailboxSync {
   private readonly internalDomains: string[];
   private stopping = false;
   private abandoned = false;
-  /** Set by a wake that came while no one waited (new mail during a sync), so the next wait returns at once. */
-  private woken = false;
+  /**
+   * Per folder (and '' for the lock loop): a wake that came while that folder's loop was not waiting
+   * (new mail during its sync), so its next wait returns at once. One list per folder: with a shared
+   * flag, folder B's wait consumed folder A's wake and A waited for the next poll.
+   */
+  private readonly woken = new Set<string>();
   private loop: Promise<void> | undefined;
   private readonly clients = new Set<ImapFlow>();
-  private readonly wakers = new Set<() => void>();
+  private readonly wakers = new Map<string, Set<() => void>>();
   private readonly failures = new Map<string, number>();
   private readonly log: Logger;
 
@@ -113,6 +137,8 @@ export class MailboxSync {
       }
       this.log.info('holding the mailbox lock; syncing');
       await Promise.all(this.config.folders.map((f) => this.runFolder(f)));
+      // Every folder loop returned (all of them spam folders, or stopping): do not spin on the lock.
+      if (!this.stopping && this.lock.held) await this.wait(this.config.pollSeconds * 1000);
     }
     if (!this.abandoned) await this.lock.release();
     this.status.holdsLock = false;
@@ -133,9 +159,15 @@ export class MailboxSync {
       client.on('error', (err) => this.log.debug({ err }, 'imap connection error'));
       try {
         await client.connect();
+        const junk = await junkFolderReason(client, folder);
+        if (junk) {
+          this.log.warn({ folder }, `not syncing folder ${folder}: ${junk}; remove it from IMAP_FOLDERS`);
+          this.status.skippedFolders[folder] = junk;
+          return;
+        }
         await client.mailboxOpen(folder, { readOnly: !this.config.markSeen });
-        client.on('exists', () => this.wakeAll());
-        client.on('close', () => this.wakeAll());
+        client.on('exists', () => this.wake(folder));
+        client.on('close', () => this.wake(folder));
         this.status.mode = client.capabilities.has('IDLE') ? 'idle' : 'poll';
         while (!this.stopping && this.lock.held && client.usable) {
           this.status.state = 'syncing';
@@ -145,7 +177,7 @@ export class MailboxSync {
           this.status.lastError = this.status.lastErrorCode = undefined;
           // A fetch breaks IDLE by itself; the periodic wake refreshes IDLE and doubles as a safety poll.
           if (this.status.mode === 'idle') void client.idle().catch(() => undefined);
-          await this.wait(this.config.pollSeconds * 1000);
+          await this.wait(this.config.pollSeconds * 1000, folder);
         }
       } catch (err) {
         if (this.stopping || !this.lock.held) break;
@@ -156,7 +188,7 @@ export class MailboxSync {
         attempt++;
         this.status.state = 'retrying';
         this.log.warn({ code: coded.code, delayMs: Math.round(delay) }, coded.message);
-        await this.wait(delay);
+        await this.wait(delay, folder);
       } finally {
         this.clients.delete(client);
         if (client.usable) await client.logout().catch(() => client.close());
@@ -296,6 +328,9 @@ export class MailboxSync {
           skipLists: this.config.skipLists,
           hooks: this.deps.hooks,
           customers,
+          filters: this.deps.filters,
+          defaultFilters: this.deps.defaultFilters,
+          createCompanies: this.config.createCompanies,
         });
       } catch (error) {
         result = { outcomes: [], failure: { index: 0, error } };
@@ -306,9 +341,10 @@ export class MailboxSync {
       });
       failure = result.failure ?? failure;
       if (!failure) break;
-      const uid = items[start + failure.index].meta.uid;
+      const failed = items[start + failure.index];
+      const uid = failed.meta.uid;
       advance(uid - 1);
-      this.passOver(folder, uid, failure.error);
+      await this.passOver(folder, failed.m, failure.error);
       advance(uid);
       start += failure.index + 1;
     }
@@ -327,15 +363,55 @@ export class MailboxSync {
     );
   }
 
-  /** Throws `err` for the first two failures of a message; on the third, counts it as failed and returns. */
-  private passOver(folder: string, uid: number, err: unknown): void {
-    const failKey = `${folder}:${uid}`;
+  /**
+   * Throws `err` for the first two failures of a message (the reconnect retries it); on the third,
+   * keeps the raw message in the quarantine table with its headers and a note (`rapport mail retry`
+   * logs it again), counts it as failed and returns so the sync moves on.
+   */
+  private async passOver(folder: string, m: FetchMessageObject, err: unknown): Promise<void> {
+    const failKey = `${folder}:${m.uid}`;
     const n = (this.failures.get(failKey) ?? 0) + 1;
     this.failures.set(failKey, n);
-    if (n < 3) throw err; // the cursor stays before this message; the reconnect retries it
+    if (n < 3) throw err;
     this.failures.delete(failKey);
-    this.log.error({ err, uid, folder }, 'message failed 3 times; passing over it');
+    const raw = m.source ?? m.headers ?? Buffer.alloc(0);
+    const headers: Record<string, string> = await parseEmailSource(headerBlock(raw), {
+      mailbox: this.config.address,
+      folder,
+      uid: m.uid,
+    })
+      .then((e) => e.headers)
+      .catch(() => ({}) as Record<string, string>);
+    const error = err instanceof Error ? err.message : String(err);
+    const note = `Could not be stored after 3 tries (${error.slice(0, 300)}). Kept raw in quarantine; fix the cause and run "rapport mail retry".`;
+    const kept = await quarantineMail(this.deps.db, {
+      mailbox: this.config.address,
+      folder,
+      uid: m.uid,
+      raw,
+      headers,
+      error,
+      note,
+    })
+      .then(() => true)
+      .catch((qErr) => {
+        this.log.error({ err: qErr }, 'could not quarantine the message either');
+        return false;
+      });
+    this.log.error(
+      {
+        err,
+        uid: m.uid,
+        folder,
+        messageId: headers['message-id']?.slice(0, 200),
+        subject: headers.subject?.slice(0, 200),
+      },
+      kept
+        ? 'message failed 3 times; kept in quarantine (rapport mail retry)'
+        : 'message failed 3 times; passing over it',
+    );
     this.status.counts.failed++;
+    if (kept) this.status.counts.quarantined++;
     this.deps.onOutcome?.(this.config.address, { status: 'failed' });
   }
 
@@ -343,7 +419,7 @@ export class MailboxSync {
     const c = this.status.counts;
     if (outcome.status === 'logged') c.logged++;
     else if (outcome.status === 'duplicate') c.duplicates++;
-    else c.skipped[outcome.reason as EmailSkipReason] = (c.skipped[outcome.reason] ?? 0) + 1;
+    else c.skipped[outcome.reason] = (c.skipped[outcome.reason] ?? 0) + 1;
     this.deps.onOutcome?.(this.config.address, outcome);
   }
 
@@ -360,24 +436,33 @@ export class MailboxSync {
       .catch(() => undefined);
   }
 
-  private wait(ms: number): Promise<void> {
-    if (this.stopping || this.woken) {
-      this.woken = false;
+  private wait(ms: number, folder = ''): Promise<void> {
+    if (this.stopping || this.woken.has(folder)) {
+      this.woken.delete(folder);
       return Promise.resolve();
     }
     return new Promise((resolve) => {
+      const list = this.wakers.get(folder) ?? new Set<() => void>();
+      this.wakers.set(folder, list);
       const done = () => {
         clearTimeout(timer);
-        this.wakers.delete(done);
+        list.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wakers.add(done);
+      list.add(done);
     });
   }
 
+  /** Wakes one folder's loop, or remembers the wake for its next wait. */
+  private wake(folder: string): void {
+    const list = this.wakers.get(folder);
+    if (!list || list.size === 0) this.woken.add(folder);
+    else for (const w of [...list]) w();
+  }
+
+  /** Stop, lock lost: every loop wakes. */
   private wakeAll(): void {
-    if (this.wakers.size === 0) this.woken = true;
-    for (const w of [...this.wakers]) w();
+    for (const folder of new Set(['', ...this.config.folders, ...this.wakers.keys()])) this.wake(folder);
   }
 }

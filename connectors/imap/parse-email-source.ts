@@ -69,17 +69,29 @@ export async function parseEmailSource(
     : 'text/plain';
   // PostgreSQL text cannot hold NUL bytes; real mail (and the SpamAssassin corpus) has some.
   const text = bodyNote && input !== source ? '' : noNul(parsed.text ?? '').trim();
+  const notes: string[] = [];
+  const sentAt = saneDate(parsed.date, opts.fallbackDate, notes);
+  if (!text && !bodyNote && typeof parsed.html === 'string' && parsed.html.trim() !== '')
+    notes.push(
+      'The HTML body could not be turned into text (too deeply nested or empty markup); the original is on the mail server.',
+    );
+  // Addresses of the people on the email are never thread keys (a bracketed author address once held 23 messages).
+  const people = new Set(
+    [parsed.from, parsed.to, parsed.cc, parsed.replyTo, parsed.headers.get('sender') as AddressObject | undefined]
+      .flatMap((h) => participants(h))
+      .map((p) => p.email),
+  );
   return {
     messageId: normalizeMessageId(parsed.messageId),
-    inReplyTo: parseMessageIdList(parsed.inReplyTo)[0],
-    references: parseMessageIdList(parsed.references),
+    inReplyTo: parseMessageIdList(parsed.inReplyTo, people)[0],
+    references: parseMessageIdList(parsed.references, people),
     subject: noNul(parsed.subject ?? '')
       .replace(/\s+/g, ' ')
       .trim(),
-    from: participants(parsed.from)[0],
-    to: participants(parsed.to),
-    cc: participants(parsed.cc),
-    sentAt: validDate(parsed.date) ?? opts.fallbackDate ?? new Date(),
+    from: participants(parsed.from, notes)[0],
+    to: participants(parsed.to, notes),
+    cc: participants(parsed.cc, notes),
+    sentAt,
     headers,
     contentType: contentType.toLowerCase(),
     text,
@@ -90,6 +102,7 @@ export async function parseEmailSource(
       sha256: a.checksum || createHash('sha256').update(a.content).digest('hex'),
     })),
     bodyNote,
+    notes,
     sizeBytes: size,
     origin,
   };
@@ -103,22 +116,57 @@ export function headerBlock(source: Buffer): Buffer {
   return cut.length > 0 ? source.subarray(0, Math.min(...cut)) : Buffer.concat([source, Buffer.from('\r\n\r\n')]);
 }
 
-function participants(header: AddressObject | AddressObject[] | undefined): EmailParticipant[] {
+/** Longest address kept as it is (RFC 5321 allows 254); longer ones are indexed keys and once failed their mail. */
+const MAX_ADDRESS_CHARS = 254;
+/** Longest display name kept. */
+const MAX_NAME_CHARS = 500;
+
+function participants(header: AddressObject | AddressObject[] | undefined, notes?: string[]): EmailParticipant[] {
   const list = Array.isArray(header) ? header : header ? [header] : [];
   const flat = (a: EmailAddress): EmailAddress[] => (a.group ? a.group.flatMap(flat) : [a]);
   const out: EmailParticipant[] = [];
   for (const a of list.flatMap((h) => h.value).flatMap(flat)) {
-    const email = normalizeEmail(a.address ?? '');
-    if (email && !out.some((p) => p.email === email))
-      out.push({ email: noNul(email), name: noNul(a.name ?? '').trim() });
+    let email = normalizeEmail(a.address ?? '');
+    if (!email) continue;
+    if (email.length > MAX_ADDRESS_CHARS) {
+      const at = email.lastIndexOf('@');
+      const hash = createHash('sha256').update(email).digest('hex').slice(0, 16);
+      const shortened = `long-${hash}@${email.slice(at + 1).slice(0, 200)}`;
+      notes?.push(
+        `The address ${email.slice(0, 60)}… is ${email.length} characters (over ${MAX_ADDRESS_CHARS}); stored as ${shortened}.`,
+      );
+      email = shortened;
+    }
+    let name = noNul(a.name ?? '').trim();
+    if (name.length > MAX_NAME_CHARS) {
+      notes?.push(`A display name of ${name.length} characters was cut to ${MAX_NAME_CHARS}.`);
+      name = name.slice(0, MAX_NAME_CHARS);
+    }
+    if (!out.some((p) => p.email === email)) out.push({ email: noNul(email), name });
   }
   return out;
 }
 
-function noNul(s: string): string {
-  return s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
+/** Earliest Date header believed; older ones are typos or forged, like year 99999 in the future. */
+const EARLIEST_SANE_DATE = Date.UTC(1990, 0, 1);
+/** How far after the server's INTERNALDATE (or now) a Date header may lie: clocks and time zones are off. */
+const MAX_DATE_AHEAD_MS = 2 * 86_400_000;
+
+/**
+ * The Date header when it is sane, else the server's INTERNALDATE (else now), with a note saying so.
+ * Sane: not before 1990 and at most two days after INTERNALDATE.
+ */
+function saneDate(header: Date | undefined, internal: Date | undefined, notes: string[]): Date {
+  const fallback = internal ?? new Date();
+  if (!header) return fallback;
+  const t = header.getTime();
+  if (t >= EARLIEST_SANE_DATE && t <= fallback.getTime() + MAX_DATE_AHEAD_MS) return header;
+  notes.push(
+    `The Date header (${Number.isFinite(t) ? header.toISOString() : 'unreadable'}) is outside the sane window (1990 to two days after the server received it); the server's date ${fallback.toISOString()} is used.`,
+  );
+  return fallback;
 }
 
-function validDate(d: Date | undefined): Date | undefined {
-  return d && !Number.isNaN(d.getTime()) ? d : undefined;
+function noNul(s: string): string {
+  return s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
 }

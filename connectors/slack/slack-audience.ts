@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/logger.ts';
-import type { Audience } from '../chat-connector.ts';
+import { DeliveryError, type Audience } from '../chat-connector.ts';
 import type { SlackUserDirectory } from './slack-user-directory.ts';
 
 /**
@@ -59,7 +59,10 @@ export class SlackAudience {
     private readonly logger?: Logger,
   ) {}
 
-  /** The verdict for channel `channelId` of workspace `teamId` (cached). Never throws. */
+  /**
+   * The verdict for channel `channelId` of workspace `teamId` (cached). Throws only DeliveryError
+   * `auth` when Rapport is not installed in that workspace (nothing can be posted there at all).
+   */
   async check(teamId: string, channelId: string): Promise<AudienceVerdict> {
     const key = `${teamId}/${channelId}`;
     const hit = this.cache.get(key);
@@ -67,7 +70,11 @@ export class SlackAudience {
     const pending = this.inFlight.get(key);
     if (pending) return pending;
     const work = this.lookUp(teamId, channelId)
-      .catch((err: Error): AudienceVerdict => ({ audience: 'unknown', reason: `Slack could not say (${err.message})` }))
+      .catch((err: Error): AudienceVerdict => {
+        // Not installed there: no post can reach anyone, and the caller fails the post as `auth`.
+        if (err instanceof DeliveryError && err.code === 'auth') throw err;
+        return { audience: 'unknown', reason: `Slack could not say (${err.message})` };
+      })
       .then((verdict) => {
         if (this.cache.size >= CACHE_MAX) this.cache.clear();
         const ttl = verdict.audience === 'unknown' ? UNKNOWN_CACHE_MS : AUDIENCE_CACHE_MS;

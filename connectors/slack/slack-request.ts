@@ -13,6 +13,11 @@ import type { Standing } from '../../src/domain/roles.ts';
 export interface SlackListenerDeps {
   /** Runs a command of the shared grammar (app/chat.component.ts commandRunner). */
   run(text: string, ctx: CommandContext): Promise<Reply>;
+  /**
+   * True while so many acknowledged requests wait that a new command should be turned away with a
+   * polite answer in its ack (nothing written) rather than queued. Absent = never.
+   */
+  busy?(): boolean;
   /** Builds the command context for a Slack user in a channel. */
   contextFor(req: SlackRequest): Promise<CommandContext>;
   connector: SlackConnector;
@@ -97,7 +102,9 @@ export function slackContextBuilder(
         ? 'member'
         : 'unverified';
     if (profile.isGuest) return 'guest';
-    if (!ours(profile.teamId, req)) return 'external';
+    // Outside Enterprise Grid a member's home team is the workspace; in a Grid org it may be any of
+    // the org's workspaces, which the payload's team (checked above) already vouches for.
+    if (req.enterpriseId === undefined && !ours(profile.teamId, req)) return 'external';
     return 'member';
   };
   return async (req) => {

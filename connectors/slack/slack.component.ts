@@ -106,6 +106,9 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   const runCommand = commandRunner(runtime, { people: slackPeopleDirectory(users) });
   const deps: SlackListenerDeps = {
     run: (text, ctx) => work.run(() => runCommand(text, ctx)),
+    // Everything Slack sent that is not finished (this request included) counts: those working, those
+    // waiting for a slot, and those still fetching the person's profile before they queue.
+    busy: () => inFlight.size > SLACK_WORK_CONCURRENCY + config.maxQueued,
     contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, {
       directory: users,
       storedTimezone,

@@ -61,12 +61,16 @@ export class SlackConnector implements ChatConnector {
       new SlackAudience(reading, new SlackUserDirectory(reading, logger ?? createLogger('silent')), logger);
   }
 
-  /** See {@link SlackAudience}: a thread target is judged by its channel. */
+  /**
+   * See {@link SlackAudience}: a thread target is judged by its channel. Throws DeliveryError `auth`
+   * when the workspace has no installation (a post there fails the same way, and reaches nobody).
+   */
   async audience(target: Target): Promise<Audience> {
     try {
       const t = parseSlackTarget(target);
       return (await this.audiences.check(t.teamId, t.channelId)).audience;
-    } catch {
+    } catch (err) {
+      if (err instanceof DeliveryError && err.code === 'auth') throw err;
       return 'unknown';
     }
   }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { compileEmailFilterRules, type CompiledEmailFilterRule } from '../domain/email-filter-rules.ts';
+import { parseRedisAddress, REDIS_URL_PATTERN } from '../redis/redis-address.ts';
 
 /** Which parts of Rapport a process runs. */
 export type Role = 'all' | 'web' | 'worker';
@@ -58,6 +60,14 @@ export interface Config {
   imap: MailboxConfig[];
   /** Env `RAPPORT_INTERNAL_DOMAINS` (comma list): your own domains; mail from them is outbound. Default: none (each mailbox's own domain always counts). */
   internalDomains: string[];
+  /**
+   * Env `RAPPORT_MAIL_FILTERS`: path of a JSON file with an array of mail filter rules
+   * (`{"name","field":"header|sender|domain|subject","header","pattern","action":"skip|log-quietly|route|log","target","reason"}`),
+   * applied to every mailbox before the shipped spam and bulk rules. Default: none.
+   */
+  mailFilters: CompiledEmailFilterRule[];
+  /** Env `RAPPORT_MAIL_FILTERS_DEFAULTS`, default true: apply the shipped spam and bulk rules after RAPPORT_MAIL_FILTERS. */
+  mailFilterDefaults: boolean;
   /**
    * Env `RAPPORT_ADMINS` (comma list): people who may run admin commands (`forget`, linking or
    * unlinking channels someone else linked), as emails (`ann@ours.example`) or platform ids
@@ -123,6 +133,11 @@ export interface SlackConfig {
    * app's only redirect URL; the path served is `/slack/oauth_redirect`).
    */
   redirectUri: string | undefined;
+  /**
+   * Env `SLACK_MAX_QUEUED`: acknowledged Slack requests that may wait for a worker slot (about 2 kB
+   * each); past it `/crm` answers "busy, not saved" in its ack instead of queueing. Default 10000.
+   */
+  maxQueued: number;
 }
 
 export interface TeamsConfig {
@@ -176,8 +191,15 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const redisUrl = str('REDIS_URL');
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+  if (redisUrl && !REDIS_URL_PATTERN.test(redisUrl)) {
+    // redis+sentinel:// and redis+cluster:// are accepted too (README, "Redis").
     problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${redact(redisUrl)}").`);
+  } else if (redisUrl) {
+    try {
+      parseRedisAddress(redisUrl);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
   }
 
   const roleRaw = str('RAPPORT_ROLE') ?? 'all';
@@ -229,6 +251,23 @@ export function loadConfig(env: Env = process.env): Config {
   const slack = readSlack(str, problems);
   const teams = readTeams(str, problems);
   const imap = readMailboxes(str, int, problems);
+  const mailFilters: CompiledEmailFilterRule[] = [];
+  const filtersFile = str('RAPPORT_MAIL_FILTERS');
+  if (filtersFile) {
+    try {
+      const compiled = compileEmailFilterRules(
+        JSON.parse(readFileSync(resolve(filtersFile), 'utf8')),
+        `RAPPORT_MAIL_FILTERS file ${filtersFile}`,
+      );
+      problems.push(...compiled.problems);
+      mailFilters.push(...compiled.rules);
+    } catch (err) {
+      problems.push(`RAPPORT_MAIL_FILTERS file ${filtersFile} could not be read as JSON: ${(err as Error).message}.`);
+    }
+  }
+  const filterDefaults = (str('RAPPORT_MAIL_FILTERS_DEFAULTS') ?? 'true').toLowerCase();
+  if (!['true', 'false', '1', '0', 'yes', 'no'].includes(filterDefaults))
+    problems.push(`RAPPORT_MAIL_FILTERS_DEFAULTS must be true or false (got "${filterDefaults}").`);
   const internalDomains = (str('RAPPORT_INTERNAL_DOMAINS') ?? '')
     .split(',')
     .map((d) => d.trim().toLowerCase())
@@ -263,6 +302,8 @@ export function loadConfig(env: Env = process.env): Config {
     teams,
     imap,
     internalDomains,
+    mailFilters,
+    mailFilterDefaults: !['false', '0', 'no'].includes(filterDefaults),
     admins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -280,8 +321,11 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     apiUrl: str('SLACK_API_URL'),
     installPath: str('SLACK_INSTALL_PATH') ?? '/slack/install',
     redirectUri: str('SLACK_REDIRECT_URI'),
+    maxQueued: Number(str('SLACK_MAX_QUEUED') ?? 10_000),
   };
   if (!c.signingSecret && !c.botToken && !c.appToken && !c.clientId) return undefined;
+  if (!Number.isInteger(c.maxQueued) || c.maxQueued < 1 || c.maxQueued > 1_000_000)
+    problems.push(`SLACK_MAX_QUEUED must be a whole number between 1 and 1000000, got "${str('SLACK_MAX_QUEUED')}".`);
   if (c.botToken && !c.botToken.startsWith('xoxb-'))
     problems.push('SLACK_BOT_TOKEN must be a bot token starting with xoxb-.');
   if (c.appToken && !c.appToken.startsWith('xapp-'))
@@ -311,7 +355,11 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
 
 /** One IMAP mailbox Rapport syncs (a support or sales inbox). */
 export interface MailboxConfig {
-  /** The mailbox address: key of its sync cursor, its lock and its email ChannelLink. Default: the login user when it is an address. */
+  /**
+   * Env `IMAP_ADDRESS` (file key `address`): the mailbox's email address, the key of its sync cursor, its
+   * lock and its email ChannelLink. Default: the login user when it is an address; set it when the login is
+   * not one ("support", "DOMAIN\\user").
+   */
   address: string;
   /** Env `IMAP_HOST`. */
   host: string;
@@ -337,6 +385,13 @@ export interface MailboxConfig {
   markSeen: boolean;
   /** Env `IMAP_MAX_MESSAGE_MB`, default 20: larger messages are logged with headers only. */
   maxMessageBytes: number;
+  /**
+   * Env `IMAP_CREATE_COMPANIES` (file key `createCompanies`): who becomes a customer. `answered` (default):
+   * a company is created from mail we sent or answered, or joined by a domain a company already owns;
+   * other senders are logged "unconfirmed" (no company, no suggestions) until `make customer`. `all`:
+   * every first sender on a company domain creates a company.
+   */
+  createCompanies?: 'answered' | 'all';
   /**
    * Env `IMAP_DEFAULT_CHANNEL` (file key `defaultChannel`): where suggestions and reminders for this mailbox's
    * customers go when the customer has no linked channel, e.g. `slack:T1/C2`. Default: RAPPORT_DEFAULT_CHANNEL.
@@ -379,6 +434,8 @@ function readMailboxes(
     markSeen: bool('IMAP_MARK_SEEN', false),
     maxMessageBytes: int('IMAP_MAX_MESSAGE_MB', 20, 1, 1024) * 1024 * 1024,
     defaultChannel: str('IMAP_DEFAULT_CHANNEL'),
+    address: str('IMAP_ADDRESS'),
+    createCompanies: str('IMAP_CREATE_COMPANIES') ?? 'answered',
   };
   const raw: Array<Record<string, unknown>> = [];
   const file = str('RAPPORT_MAILBOXES');
@@ -415,9 +472,16 @@ function readMailboxes(
       maxMessageBytes:
         entry.maxMessageMb === undefined ? base.maxMessageBytes : Number(entry.maxMessageMb) * 1024 * 1024,
       defaultChannel: pick('defaultChannel', base.defaultChannel),
+      createCompanies: pick('createCompanies', base.createCompanies) as MailboxConfig['createCompanies'],
       address: '',
     };
-    m.address = String(pick('address', m.user)).trim().toLowerCase();
+    // IMAP_ADDRESS names the single IMAP_* mailbox only; file entries carry their own "address".
+    const fallbackAddress = i === 0 && (base.host || base.user) ? (base.address ?? m.user) : m.user;
+    m.address = String(pick('address', fallbackAddress)).trim().toLowerCase();
+    if (m.createCompanies !== 'answered' && m.createCompanies !== 'all')
+      problems.push(
+        `${where}: IMAP_CREATE_COMPANIES (or "createCompanies") must be answered or all (got "${m.createCompanies}").`,
+      );
     if (!m.host)
       problems.push(`${where}: the IMAP server is missing; set IMAP_HOST (or "host"), e.g. imap.example.com.`);
     if (!m.user)
@@ -429,7 +493,9 @@ function readMailboxes(
     if (!Array.isArray(m.folders) || m.folders.length === 0)
       problems.push(`${where}: folders must list at least one folder such as INBOX.`);
     if (!/^[^\s@]+@[^\s@]+$/.test(m.address))
-      problems.push(`${where}: "${m.address}" is not an email address; set "address" to the mailbox's address.`);
+      problems.push(
+        `${where}: "${m.address}" is not an email address; set ${where === 'IMAP_*' ? 'IMAP_ADDRESS' : '"address"'} to the mailbox's address (e.g. support@example.com).`,
+      );
     if (m.defaultChannel !== undefined && !/^(console|slack|teams):.+/.test(String(m.defaultChannel))) {
       problems.push(
         `${where}: the default channel must look like console:team, slack:T123/C456 or teams:<conversation id> (got "${m.defaultChannel}").`,
@@ -472,5 +538,5 @@ export function isValidTimezone(tz: string): boolean {
 
 /** Hides the password in a connection string for messages and logs. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+  return url.replace(/\/\/([^:/@]*):([^@]+)@/, '//$1:***@');
 }

@@ -12,6 +12,8 @@ export interface MessageToClassify {
   loggedByRepId: string | null;
   /** The mailbox an email came from (Message.metadata.origin.mailbox), for its default channel. */
   mailbox: string | null;
+  /** The mail filter rule that let the email through with a twist (Message.metadata.filter): `log-quietly` or `route`. */
+  filter: { action: string; target: string | null } | null;
   /** The stored classification of this record and message, when a previous run wrote it. */
   classification: {
     id: string;
@@ -50,12 +52,13 @@ export interface SuggestionRow {
 // "Pending" is the record's suggestion waiting for Accept or Dismiss; the partial unique index
 // FollowUp_recordId_suggested_key allows one per record and serves the lookup.
 const READ = `
-SELECT m.id AS "messageId", m."recordId", m."cleanText", m.direction, r."companyId", r."loggedByRepId", m.mailbox,
+SELECT m.id AS "messageId", m."recordId", m."cleanText", m.direction, r."companyId", r."loggedByRepId", m.mailbox, m."filterAction", m."filterTarget",
   c.id AS "classificationId", c.label, c."correctedLabel", c.confidence, c.sentiment, c."createdAt" AS "classifiedAt",
   f.id AS "followUpId", f.status AS "followUpStatus", f."remindTarget", p.id IS NOT NULL AS "pendingSuggestion"
 FROM ${batchRows('q', [['id', 'uuid']])}
 CROSS JOIN LATERAL (
-  SELECT m.id, m."recordId", m."cleanText", m.direction::text AS direction, m.metadata->'origin'->>'mailbox' AS mailbox FROM "Message" m WHERE m.id = q.id OFFSET 0
+  SELECT m.id, m."recordId", m."cleanText", m.direction::text AS direction, m.metadata->'origin'->>'mailbox' AS mailbox,
+    m.metadata->'filter'->>'action' AS "filterAction", m.metadata->'filter'->>'target' AS "filterTarget" FROM "Message" m WHERE m.id = q.id OFFSET 0
 ) m
 CROSS JOIN LATERAL (SELECT r.id, r."companyId", r."loggedByRepId" FROM "CommunicationRecord" r WHERE r.id = m."recordId" OFFSET 0) r
 LEFT JOIN LATERAL (
@@ -90,6 +93,9 @@ function messageFromRow(row: Record<string, unknown>): MessageToClassify {
     companyId: (row.companyId as string | null) ?? null,
     loggedByRepId: (row.loggedByRepId as string | null) ?? null,
     mailbox: (row.mailbox as string | null) ?? null,
+    filter: row.filterAction
+      ? { action: row.filterAction as string, target: (row.filterTarget as string | null) ?? null }
+      : null,
     classification: row.classificationId
       ? {
           id: row.classificationId as string,

@@ -193,12 +193,12 @@ export async function appendEmailToRecord(
 // Header ids (kind 0: a parent message; kind 1: a record named after the root or a parent) and,
 // only when asked ($3), the subject-fallback candidates (kind 2) in one round trip.
 const FIND_THREAD = `
-SELECT 0 AS kind, "externalId" AS key, "recordId"::text AS "recordId", NULL::text AS subject, NULL::text AS author, NULL::timestamptz AS "sentAt"
+SELECT 0 AS kind, "externalId" AS key, "recordId"::text AS "recordId", NULL::text AS subject, NULL::text AS author, NULL::timestamptz AS "sentAt", NULL::text AS "companyId"
   FROM "Message" WHERE "externalId" = ANY($1::text[])
 UNION ALL
-(SELECT 1, "sourceKey", id::text, NULL, NULL, NULL FROM "CommunicationRecord" WHERE "sourceKey" = ANY($2::text[]) LIMIT 1)
+(SELECT 1, "sourceKey", id::text, NULL, NULL, NULL, NULL FROM "CommunicationRecord" WHERE "sourceKey" = ANY($2::text[]))
 UNION ALL
-(SELECT 2, NULL, m."recordId"::text, r.subject, m."authorEmail", m."sentAt"
+(SELECT 2, NULL, m."recordId"::text, r.subject, m."authorEmail", m."sentAt", r."companyId"::text
   FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
   WHERE $3::boolean AND m."authorEmail" = ANY($4::text[]) AND m."sentAt" >= $5::timestamptz AND m."sentAt" <= $6::timestamptz AND r."channelKind" = 'email'::"ChannelKind"
   ORDER BY m."sentAt" DESC LIMIT 50)`;
@@ -211,6 +211,8 @@ export interface EmailThreadCandidate {
   subject: string | null;
   author: string | null;
   sentAt: Date | string | null;
+  /** The candidate record's company (kind 2). */
+  companyId: string | null;
 }
 
 /** Everything threading may need in one round trip; the subject fallback (kind 2) only when `bySubject`. */
@@ -268,4 +270,80 @@ export async function insertEmailContact(
     newCompany?.domain ?? null,
     newCompany ? normalizeCompanyName(newCompany.domain) : null,
   ]);
+}
+
+// A contact logged without a company gets one (created here when `$4` names it), and so do the
+// company-less records its messages are in.
+const CONFIRM_CONTACT = `
+WITH taken AS (
+  SELECT EXISTS (SELECT 1 FROM "Company" WHERE "normalizedName" = $5) AS yes
+), co AS (
+  INSERT INTO "Company" (id, name, "normalizedName", domains, "createdAt", "updatedAt")
+  SELECT $2::uuid, CASE WHEN taken.yes THEN $6 ELSE $4 END, CASE WHEN taken.yes THEN $7 ELSE $5 END,
+    ARRAY[$6::text], $3::timestamptz, $3::timestamptz FROM taken WHERE $4::text IS NOT NULL
+), contact AS (
+  UPDATE "Contact" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz WHERE id = $1::uuid AND "companyId" IS NULL
+)
+UPDATE "CommunicationRecord" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz
+WHERE "companyId" IS NULL AND id IN (SELECT "recordId" FROM "Message" WHERE "contactId" = $1::uuid)`;
+
+/**
+ * Confirms an "unconfirmed" contact: attaches it, and the company-less records it wrote in, to
+ * `companyId`; with `newCompany` that company is created in the same statement.
+ */
+export async function confirmEmailContact(
+  sql: SqlRunner,
+  link: { contactId: string; companyId: string },
+  newCompany: { name: string; normalizedName: string; domain: string } | null,
+  now: Date,
+): Promise<void> {
+  await sql.query(CONFIRM_CONTACT, [
+    link.contactId,
+    link.companyId,
+    now,
+    newCompany?.name ?? null,
+    newCompany?.normalizedName ?? null,
+    newCompany?.domain ?? null,
+    newCompany ? normalizeCompanyName(newCompany.domain) : null,
+  ]);
+}
+
+// Everything of record $2 moves to record $1: messages, classifications, follow-ups (a second pending
+// suggestion is dismissed: one per record), training examples (the thread's own label wins); then $2 goes.
+const MERGE_RECORDS = `
+WITH moved AS (UPDATE "Message" SET "recordId" = $1::uuid, "updatedAt" = $3::timestamptz WHERE "recordId" = $2::uuid RETURNING "sentAt"),
+cls AS (UPDATE "Classification" SET "recordId" = $1::uuid WHERE "recordId" = $2::uuid),
+dismissed AS (
+  UPDATE "FollowUp" SET status = 'dismissed'::"FollowUpStatus", "updatedAt" = $3::timestamptz
+  WHERE "recordId" = $2::uuid AND status = 'suggested'::"FollowUpStatus"
+    AND EXISTS (SELECT 1 FROM "FollowUp" f WHERE f."recordId" = $1::uuid AND f.status = 'suggested'::"FollowUpStatus")
+)
+UPDATE "CommunicationRecord" r SET
+  "startedAt" = LEAST(r."startedAt", o."startedAt"),
+  "lastMessageAt" = GREATEST(r."lastMessageAt", o."lastMessageAt"),
+  "companyId" = COALESCE(r."companyId", o."companyId"),
+  "threadingNote" = right(COALESCE(r."threadingNote" || E'\\n', '') || 'Merged ' || o."sourceKey" || ': replies logged before the message they answer arrived.', ${MAX_THREADING_NOTE_CHARS}),
+  "updatedAt" = $3::timestamptz
+FROM "CommunicationRecord" o WHERE r.id = $1::uuid AND o.id = $2::uuid`;
+
+/**
+ * Re-attaches replies that were logged before their parent: record `from` (named after the parent's
+ * Message-ID) is merged into the thread `into` the parent joined, and deleted.
+ */
+export async function mergeEmailRecords(sql: SqlRunner, ids: { into: string; from: string }, now: Date): Promise<void> {
+  await sql.query(MERGE_RECORDS, [ids.into, ids.from, now]);
+  // Separate statements: a data-modifying CTE does not see the rows another one changed.
+  await sql.query(
+    `UPDATE "FollowUp" SET "recordId" = $1::uuid, "updatedAt" = $3::timestamptz WHERE "recordId" = $2::uuid`,
+    [ids.into, ids.from, now],
+  );
+  await sql.query(
+    `DELETE FROM "LabeledExample" e WHERE e."recordId" = $2::uuid AND EXISTS (SELECT 1 FROM "LabeledExample" x WHERE x."recordId" = $1::uuid AND x.source = e.source)`,
+    [ids.into, ids.from],
+  );
+  await sql.query(`UPDATE "LabeledExample" SET "recordId" = $1::uuid WHERE "recordId" = $2::uuid`, [
+    ids.into,
+    ids.from,
+  ]);
+  await sql.query(`DELETE FROM "CommunicationRecord" WHERE id = $1::uuid`, [ids.from]);
 }

@@ -49,6 +49,8 @@ export interface InboundEmail {
   attachments: EmailAttachmentMeta[];
   /** Set when the body was not stored (too large, unreadable): says why, in words. */
   bodyNote: string | undefined;
+  /** What the parser changed or could not read, in words (a clamped date, HTML too deep to convert, a hashed id). */
+  notes?: string[];
   /** Size of the raw message in bytes. */
   sizeBytes: number;
   origin: EmailOrigin;

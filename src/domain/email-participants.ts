@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { emailDomain, FREE_MAIL_DOMAINS } from './normalize-company-name.ts';
 import type { EmailParticipant, InboundEmail } from './email-message.ts';
 
@@ -9,10 +10,42 @@ const FREE_MAIL_PATTERNS = [
   /^(proton\.me|pm\.me|tutanota\.(com|de)|tuta\.io|zoho\.com|fastmail\.(com|fm)|mail\.ru|qq\.com|163\.com|126\.com|naver\.com|t-online\.de|freenet\.de|orange\.fr|libero\.it|ymail\.com|rocketmail\.com|hey\.com)$/,
 ];
 
-/** Whether a domain belongs to a free-mail provider (never becomes a company domain). */
+/**
+ * Free-mail and ISP mail domains from the `email-providers` package (about 8,800 domains: excite.com,
+ * netscape.net, comcast.net, earthlink.net, juno.com, ...). A package rather than a hand list so that
+ * `npm update email-providers` brings new providers in. Loaded once, on first use.
+ */
+let providerDomains: Set<string> | undefined;
+function emailProviderDomains(): Set<string> {
+  if (!providerDomains) {
+    const list = createRequire(import.meta.url)('email-providers/all.json') as string[];
+    providerDomains = new Set(list.map((d) => d.toLowerCase()));
+  }
+  return providerDomains;
+}
+
+/** Whether a domain belongs to a free-mail provider or an ISP (never becomes a company domain). */
 export function isFreeMailDomain(domain: string): boolean {
   const d = domain.toLowerCase();
-  return FREE_MAIL_DOMAINS.has(d) || FREE_MAIL_PATTERNS.some((re) => re.test(d));
+  return FREE_MAIL_DOMAINS.has(d) || emailProviderDomains().has(d) || FREE_MAIL_PATTERNS.some((re) => re.test(d));
+}
+
+/** An address literal such as `[192.168.1.20]` or `[IPv6:...]`, or a bare IP address. */
+export function isIpLiteralDomain(domain: string): boolean {
+  const d = domain.trim();
+  return d.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(d) || d.includes(':');
+}
+
+/**
+ * Whether mail from this domain may create or join a company: a DNS name with a letter top-level
+ * label that is neither a free-mail/ISP domain nor an IP literal (a sender at `[192.168.1.20]` once
+ * created a company called "1").
+ */
+export function isCompanyDomain(domain: string): boolean {
+  const d = domain.toLowerCase();
+  if (d === '' || isIpLiteralDomain(d)) return false;
+  if (!/^[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)*\.(\p{L}{2,}|xn--[a-z0-9-]+)$/u.test(d)) return false;
+  return !isFreeMailDomain(d);
 }
 
 /** Whether an address is one of ours: its domain (or a parent domain) is internal. */

@@ -6,6 +6,8 @@ export type EmailSkipReason =
   | 'bounce'
   | 'mailing-list'
   | 'spam'
+  | 'bulk'
+  | 'filtered'
   | 'tombstoned'
   | 'internal-only'
   | 'no-sender'
@@ -16,6 +18,8 @@ export const EMAIL_SKIP_REASONS: EmailSkipReason[] = [
   'bounce',
   'mailing-list',
   'spam',
+  'bulk',
+  'filtered',
   'tombstoned',
   'internal-only',
   'no-sender',
@@ -28,18 +32,17 @@ export interface SkipRuleOptions {
 }
 
 /**
- * The header-only skip rules, in order: spam flag, bounce (mailer-daemon/postmaster sender or a
+ * The fixed header-only skip rules, in order: bounce (mailer-daemon/postmaster sender or a
  * multipart/report delivery status), auto-reply (Auto-Submitted other than "no", X-Autoreply,
- * X-Autorespond), mailing list (List-Id, which wins over the Precedence: bulk lists also send), then
- * Precedence bulk/junk/auto_reply as auto-reply. Returns undefined for mail
- * that should be logged. Tombstones need the database and are checked by the service.
+ * X-Autorespond, Precedence: auto_reply), mailing list (List-Id). Returns undefined for mail that
+ * should be logged. Spam and bulk verdicts are filter rules (email-filter-rules.ts) so that a
+ * configured rule can make an exception; tombstones need the database and are checked by the service.
  */
 export function headerSkipReason(
   email: Pick<InboundEmail, 'headers' | 'from' | 'contentType'>,
   opts: SkipRuleOptions = {},
 ): EmailSkipReason | undefined {
   const h = email.headers;
-  if (/^\s*yes\b/i.test(h['x-spam-flag'] ?? '')) return 'spam';
   const local = email.from?.email.split('@')[0] ?? '';
   if (/^(mailer-daemon|postmaster)$/i.test(local)) return 'bounce';
   if (
@@ -52,9 +55,10 @@ export function headerSkipReason(
   if (h['x-autoreply'] !== undefined || h['x-autorespond'] !== undefined || h['x-autoreply-from'] !== undefined)
     return 'auto-reply';
   const precedence = (h.precedence ?? '').trim().toLowerCase();
-  // Lists send "Precedence: bulk" too: List-Id decides first, so IMAP_SKIP_LISTS=false keeps list mail.
+  if (precedence === 'auto_reply') return 'auto-reply';
+  // Lists send "Precedence: bulk" and List-Unsubscribe too: List-Id decides first (the bulk rules are
+  // not applied to list mail kept by IMAP_SKIP_LISTS=false).
   if (h['list-id'] !== undefined || precedence === 'list') return (opts.skipLists ?? true) ? 'mailing-list' : undefined;
-  if (precedence === 'bulk' || precedence === 'junk' || precedence === 'auto_reply') return 'auto-reply';
   if (!email.from) return 'no-sender';
   return undefined;
 }

@@ -10,17 +10,30 @@ export function normalizeMessageId(raw: string | undefined): string | undefined 
   return v === '' || /\s/.test(v) ? undefined : v;
 }
 
-/** Splits a References / In-Reply-To value into ids in header order ("<a@x> <b@x>" -> ["a@x", "b@x"]). */
-export function parseMessageIdList(raw: string | string[] | undefined): string[] {
+/**
+ * The Message-IDs in a References / In-Reply-To value, in header order ("<a@x> <b@x>" -> ["a@x", "b@x"]).
+ * Only bracketed tokens that look like Message-IDs count (RFC 5322 msg-id: `<left@right>`): a bare
+ * word never does ("In-Reply-To: Your message of ..." once made `<Your>` a thread key joining three
+ * strangers), nor does an address of someone on the email (`exclude`), nor, in the old free-text
+ * form ("Message from Claw <claw@kanga.nu> of ..."), a token that reads like a person's mailbox.
+ */
+export function parseMessageIdList(raw: string | string[] | undefined, exclude?: ReadonlySet<string>): string[] {
   const text = Array.isArray(raw) ? raw.join(' ') : (raw ?? '');
-  const bracketed = [...text.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]);
-  const ids =
-    bracketed.length > 0
-      ? bracketed
-      : text
-          .split(/[\s,]+/)
-          .map((t) => normalizeMessageId(t))
-          .filter((t): t is string => Boolean(t));
+  const freeText =
+    text
+      .replace(/"[^"]*"/g, '')
+      .replace(/\([^()]*\)/g, '')
+      .replace(/<[^<>]*>/g, '')
+      .replace(/[\s,]+/g, '') !== '';
+  const ids: string[] = [];
+  for (const m of text.matchAll(/<([^<>\s]+)>/g)) {
+    const id = m[1];
+    const at = id.lastIndexOf('@');
+    if (at <= 0 || at === id.length - 1 || id.indexOf('@') !== at) continue;
+    if (exclude?.has(id.toLowerCase())) continue;
+    if (freeText && /^[a-z]+([._-][a-z]+)*$/i.test(id.slice(0, at))) continue;
+    ids.push(id);
+  }
   return [...new Set(ids)];
 }
 
@@ -30,9 +43,9 @@ export function parseMessageIdList(raw: string | string[] | undefined): string[]
  * yields one row.
  */
 export function emailExternalId(email: Pick<InboundEmail, 'messageId' | 'from' | 'to' | 'sentAt' | 'subject'>): string {
-  if (email.messageId) return `email:<${email.messageId}>`;
+  if (email.messageId) return emailIdKey(email.messageId);
   const basis = [
-    email.from?.email ?? '',
+    (email.from?.email ?? '').slice(0, 1000),
     email.to.map((t) => t.email).join(','),
     email.sentAt.toISOString(),
     email.subject,
@@ -40,9 +53,23 @@ export function emailExternalId(email: Pick<InboundEmail, 'messageId' | 'from' |
   return `email:hash:${createHash('sha256').update(basis).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * Longest Message-ID kept verbatim in a key. Keys are btree-indexed (Message.externalId,
+ * CommunicationRecord.sourceKey) and PostgreSQL refuses index rows over ~2.7 kB: a 3 kB Message-ID
+ * once failed its mail for good. Longer ids are keyed by their sha256; the full id stays in metadata.
+ */
+export const MAX_KEYED_ID_CHARS = 500;
+
+/** The key of a Message-ID: `email:<id>`, or `email:idhash:<sha256>` for an id over {@link MAX_KEYED_ID_CHARS}. */
+export function emailIdKey(id: string): string {
+  return id.length <= MAX_KEYED_ID_CHARS
+    ? `email:<${id}>`
+    : `email:idhash:${createHash('sha256').update(id).digest('hex')}`;
+}
+
 /** sourceKey of the record for a thread root id. */
 export function emailSourceKey(rootId: string): string {
-  return `email:<${rootId}>`;
+  return emailIdKey(rootId);
 }
 
 export interface ThreadingKeys {

@@ -3,11 +3,11 @@ import { RapportError } from '../errors.ts';
 import { isUniqueViolationError } from '../db/sql-errors.ts';
 import {
   emailDomain,
-  FREE_MAIL_DOMAINS,
   normalizeCompanyName,
   normalizeDomain,
   normalizeEmail,
 } from '../domain/normalize-company-name.ts';
+import { isCompanyDomain } from '../domain/email-participants.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 import { assertNotErased, type TombstoneKey } from './tombstones.service.ts';
@@ -22,11 +22,7 @@ import { assertNotErased, type TombstoneKey } from './tombstones.service.ts';
 export async function createCustomer(prisma: PrismaExecutor, typed: string, actor: AuditActor): Promise<Company> {
   const email = normalizeEmail(typed);
   const domainFromEmail = email ? emailDomain(email) : undefined;
-  const domain = email
-    ? FREE_MAIL_DOMAINS.has(domainFromEmail!)
-      ? undefined
-      : domainFromEmail
-    : normalizeDomain(typed);
+  const domain = email ? (!isCompanyDomain(domainFromEmail!) ? undefined : domainFromEmail) : normalizeDomain(typed);
   const name = email
     ? domain
       ? titleFromDomain(domain)

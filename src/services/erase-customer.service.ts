@@ -1,5 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import {
+  mentions,
+  REDACTED,
+  redactionTerms,
+  redactJson,
+  redactText,
+  type RedactionTerms,
+} from '../domain/redact-personal-data.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
@@ -82,7 +90,7 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
       const recordIds = company.records.map((r) => r.id);
       const messages = await tx.message.findMany({
         where: { OR: [{ recordId: { in: recordIds } }, { contactId: { in: company.contacts.map((c) => c.id) } }] },
-        select: { id: true, externalId: true, authorEmail: true, direction: true, recordId: true },
+        select: { id: true, externalId: true, authorEmail: true, authorName: true, direction: true, recordId: true },
       });
       // The exact name (not the suffix-free one): erasing "Doomed Co" must not block "Doomed Company".
       const keys: TombstoneKey[] = [{ kind: 'company-name', value: company.name }];
@@ -99,7 +107,7 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
       }
       const hashes = [...new Map(keys.map((k) => [tombstoneHash(k), k.kind])).entries()];
 
-      const counts = {
+      const counts: Record<string, number> = {
         contacts: company.contacts.length,
         records: recordIds.length,
         messages: messages.filter((m) => recordIds.includes(m.recordId)).length,
@@ -109,11 +117,38 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
         labeledExamples: (await tx.labeledExample.deleteMany({ where: { recordId: { in: recordIds } } })).count,
         tombstones: hashes.length,
       };
-      // Messages of this customer's contacts inside other customers' conversations lose the author link and address.
-      await tx.message.updateMany({
-        where: { contactId: { in: company.contacts.map((c) => c.id) }, recordId: { notIn: recordIds } },
-        data: { contactId: null, authorEmail: null, authorName: null },
+      // Every other row that names them (their replies in other customers' threads, quotes, Cc lists,
+      // subjects, follow-up titles, training text) is redacted before the company's own rows go.
+      const inbound = messages.filter((m) => recordIds.includes(m.recordId) && m.direction === 'inbound');
+      const addresses = [
+        ...new Set([
+          ...company.contacts.flatMap((c) => c.emails),
+          ...inbound.flatMap((m) => (m.authorEmail ? [m.authorEmail] : [])),
+        ]),
+      ].map((a) => a.toLowerCase());
+      const terms = redactionTerms({
+        addresses,
+        domains: company.domains,
+        names: [company.name],
+        personNames: [
+          ...new Set([
+            ...company.contacts.map((c) => c.name),
+            ...inbound.flatMap((m) => (m.authorName ? [m.authorName] : [])),
+          ]),
+        ],
       });
+      const redacted = await redactElsewhere(tx, {
+        recordIds,
+        contactIds: company.contacts.map((c) => c.id),
+        addresses,
+        terms,
+      });
+      Object.assign(counts, redacted.counts);
+      for (const k of redacted.tombstoneKeys) {
+        const hash = tombstoneHash(k);
+        if (!hashes.some(([h]) => h === hash)) hashes.push([hash, k.kind]);
+      }
+      counts.tombstones = hashes.length;
       await tx.company.delete({ where: { id: companyId } }); // cascades to contacts, records, messages, classifications, follow-ups, links
 
       const auditId = await writeAudit(tx, {
@@ -130,4 +165,119 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
     },
     { timeout: 60_000 },
   );
+}
+
+type Tx = Parameters<Parameters<Database['prisma']['$transaction']>[0]>[0];
+
+const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, '\\$&')}%`;
+
+/**
+ * Redacts the erased customer from rows that outlive it: messages in other records (their own
+ * messages lose text, author and address entirely; others' messages lose every mention, quotes and
+ * metadata included), other records' subjects and threading notes, follow-up titles and reasons,
+ * classification entities and training examples.
+ */
+async function redactElsewhere(
+  tx: Tx,
+  who: { recordIds: string[]; contactIds: string[]; addresses: string[]; terms: RedactionTerms },
+): Promise<{ counts: Record<string, number>; tombstoneKeys: TombstoneKey[] }> {
+  const { recordIds, contactIds, addresses, terms } = who;
+  const patterns = [...terms.phrases, ...terms.surnames].map(likeEscape);
+  const tombstoneKeys: TombstoneKey[] = [];
+  if (patterns.length === 0 && contactIds.length === 0) return { counts: { redactedMessages: 0 }, tombstoneKeys };
+  const messages = await tx.$queryRawUnsafe<
+    Array<{
+      id: string;
+      externalId: string;
+      contactId: string | null;
+      authorEmail: string | null;
+      authorName: string | null;
+      text: string;
+      cleanText: string;
+      metadata: unknown;
+    }>
+  >(
+    `SELECT id::text, "externalId", "contactId"::text AS "contactId", "authorEmail", "authorName", text, "cleanText", metadata FROM "Message"
+      WHERE NOT ("recordId" = ANY($1::uuid[]))
+        AND ("contactId" = ANY($2::uuid[]) OR lower("authorEmail") = ANY($3::text[]) OR "externalId" ILIKE ANY($4::text[])
+             OR text ILIKE ANY($4::text[]) OR "authorName" ILIKE ANY($4::text[]) OR metadata::text ILIKE ANY($4::text[]))`,
+    recordIds,
+    contactIds,
+    addresses,
+    patterns,
+  );
+  for (const m of messages) {
+    const own =
+      (m.contactId !== null && contactIds.includes(m.contactId)) ||
+      addresses.includes((m.authorEmail ?? '').toLowerCase());
+    // Their own message keeps a tombstone so it is never imported again; a Message-ID that names them
+    // (their domain) becomes a hash.
+    if (own) tombstoneKeys.push({ kind: 'message', value: m.externalId });
+    const externalId =
+      own || mentions(m.externalId, terms) ? `erased:${sha256(m.externalId).slice(0, 40)}` : m.externalId;
+    await tx.message.update({
+      where: { id: m.id },
+      data: {
+        externalId,
+        text: own ? REDACTED : redactText(m.text, terms),
+        cleanText: own ? REDACTED : redactText(m.cleanText, terms),
+        authorName: own || m.authorName === null ? null : redactText(m.authorName, terms),
+        authorEmail: own ? null : m.authorEmail,
+        contactId: own ? null : m.contactId,
+        metadata: { ...(redactJson(m.metadata, terms) as object), erased: own ? 'author' : 'mentions' },
+      },
+    });
+  }
+  const records = await tx.$queryRawUnsafe<
+    Array<{ id: string; sourceKey: string; subject: string | null; threadingNote: string | null }>
+  >(
+    `SELECT id::text, "sourceKey", subject, "threadingNote" FROM "CommunicationRecord"
+      WHERE NOT (id = ANY($1::uuid[])) AND ("sourceKey" ILIKE ANY($2::text[]) OR subject ILIKE ANY($2::text[]) OR "threadingNote" ILIKE ANY($2::text[]))`,
+    recordIds,
+    patterns,
+  );
+  for (const r of records)
+    await tx.communicationRecord.update({
+      where: { id: r.id },
+      data: {
+        sourceKey: mentions(r.sourceKey, terms) ? `erased:${sha256(r.sourceKey).slice(0, 40)}` : r.sourceKey,
+        subject: r.subject === null ? null : redactText(r.subject, terms),
+        threadingNote: r.threadingNote === null ? null : redactText(r.threadingNote, terms),
+      },
+    });
+  const followUps = await tx.$queryRawUnsafe<Array<{ id: string; title: string; reason: string | null }>>(
+    `SELECT id::text, title, reason FROM "FollowUp"
+      WHERE ("recordId" IS NULL OR NOT ("recordId" = ANY($1::uuid[]))) AND (title ILIKE ANY($2::text[]) OR reason ILIKE ANY($2::text[]))`,
+    recordIds,
+    patterns,
+  );
+  for (const f of followUps)
+    await tx.followUp.update({
+      where: { id: f.id },
+      data: { title: redactText(f.title, terms), reason: f.reason === null ? null : redactText(f.reason, terms) },
+    });
+  const classifications = await tx.$queryRawUnsafe<Array<{ id: string; entities: unknown }>>(
+    `SELECT id::text, entities FROM "Classification" WHERE NOT ("recordId" = ANY($1::uuid[])) AND entities::text ILIKE ANY($2::text[])`,
+    recordIds,
+    patterns,
+  );
+  for (const c of classifications)
+    await tx.classification.update({
+      where: { id: c.id },
+      data: { entities: redactJson(c.entities, terms) as object },
+    });
+  const examples = await tx.$queryRawUnsafe<Array<{ id: string; text: string }>>(
+    `SELECT id::text, text FROM "LabeledExample" WHERE text ILIKE ANY($1::text[])`,
+    patterns,
+  );
+  for (const e of examples)
+    await tx.labeledExample.update({ where: { id: e.id }, data: { text: redactText(e.text, terms) } });
+  return {
+    counts: {
+      redactedMessages: messages.length,
+      redactedRecords: records.length,
+      redactedOther: followUps.length + classifications.length + examples.length,
+    },
+    tombstoneKeys,
+  };
 }

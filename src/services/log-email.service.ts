@@ -3,6 +3,8 @@ import type { Database, SqlRunner } from '../db/database.ts';
 import { isUniqueViolationError } from '../db/sql-errors.ts';
 import {
   appendEmailToRecord,
+  confirmEmailContact,
+  mergeEmailRecords,
   findEmailThreadCandidates,
   inEmailTransaction,
   insertEmailContact,
@@ -12,12 +14,19 @@ import {
   type EmailThreadCandidate,
 } from '../db/email-log.repository.ts';
 import type { EmailParticipant, InboundEmail } from '../domain/email-message.ts';
-import { companyNameFromDomain, emailSides, isFreeMailDomain } from '../domain/email-participants.ts';
+import {
+  COMPILED_DEFAULT_EMAIL_FILTER_RULES,
+  matchEmailFilters,
+  type CompiledEmailFilterRule,
+  type EmailFilterMatch,
+} from '../domain/email-filter-rules.ts';
+import { companyNameFromDomain, emailSides, isCompanyDomain, isFreeMailDomain } from '../domain/email-participants.ts';
 import { stripQuotedReply } from '../domain/email-reply-stripper.ts';
 import { headerSkipReason, type EmailSkipReason } from '../domain/email-skip-rules.ts';
 import { isThreadableSubject, normalizeEmailSubject } from '../domain/email-subject.ts';
 import {
   emailExternalId,
+  emailIdKey,
   emailSourceKey,
   SUBJECT_THREAD_WINDOW_DAYS,
   threadingKeys,
@@ -39,12 +48,23 @@ export interface LogEmailOptions {
    * costs no query. Default: a fresh cache per call.
    */
   customers?: EmailCustomerCache;
+  /** Configured filter rules (RAPPORT_MAIL_FILTERS), applied before the shipped ones. Default none. */
+  filters?: readonly CompiledEmailFilterRule[];
+  /** Apply the shipped spam and bulk rules (RAPPORT_MAIL_FILTERS_DEFAULTS). Default true. */
+  defaultFilters?: boolean;
+  /**
+   * Who becomes a customer (IMAP_CREATE_COMPANIES). `answered` (default): a company is created only
+   * from mail we sent or answered, or found by a domain a company already owns; other senders are
+   * logged without a company ("unconfirmed") until someone runs `make customer`. `all`: every
+   * first sender on a company domain creates a company.
+   */
+  createCompanies?: 'answered' | 'all';
 }
 
 export type LogEmailOutcome =
   | { status: 'logged'; recordId: string; messageId: string; newRecord: boolean; threadedBy: string }
   | { status: 'duplicate'; externalId: string }
-  | { status: 'skipped'; reason: EmailSkipReason };
+  | { status: 'skipped'; reason: EmailSkipReason | (string & {}); rule?: string };
 
 /** What {@link logEmails} did: an outcome per email up to the first failure, and that failure. */
 export interface LogEmailsResult {
@@ -81,6 +101,9 @@ interface PendingEmail {
   direction: 'inbound' | 'outbound';
   customers: EmailParticipant[];
   tombstoneHashes: string[];
+  /** The filter rule that let it through with a twist (log-quietly, route). */
+  filter?: EmailFilterMatch;
+  createCompanies: 'answered' | 'all';
 }
 
 const DAY_MS = 86_400_000;
@@ -142,9 +165,34 @@ class EmailWriteError extends Error {
   }
 }
 
-function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail | LogEmailOutcome {
+const SPAM_DEFAULTS = COMPILED_DEFAULT_EMAIL_FILTER_RULES.filter((r) => r.reason === 'spam');
+const BULK_DEFAULTS = COMPILED_DEFAULT_EMAIL_FILTER_RULES.filter((r) => r.reason !== 'spam');
+
+/**
+ * The filters in order: configured rules, shipped spam rules, the fixed rules (bounce, auto-reply,
+ * list, no sender), shipped bulk rules (not for list mail kept by IMAP_SKIP_LISTS=false).
+ */
+function filterEmail(email: InboundEmail, opts: LogEmailOptions): LogEmailOutcome | EmailFilterMatch | undefined {
+  const configured = opts.filters?.length ? matchEmailFilters(email, opts.filters) : undefined;
+  if (configured?.action === 'skip') return { status: 'skipped', reason: configured.reason!, rule: configured.rule };
+  // Only an explicit `log` rule makes an exception to the shipped rules; route/log-quietly mail may still be spam.
+  const defaults = (opts.defaultFilters ?? true) && configured?.action !== 'log';
+  if (defaults) {
+    const spam = matchEmailFilters(email, SPAM_DEFAULTS);
+    if (spam) return { status: 'skipped', reason: spam.reason!, rule: spam.rule };
+  }
   const headerReason = headerSkipReason(email, { skipLists: opts.skipLists });
   if (headerReason) return { status: 'skipped', reason: headerReason };
+  if (defaults && email.headers['list-id'] === undefined) {
+    const bulk = matchEmailFilters(email, BULK_DEFAULTS);
+    if (bulk) return { status: 'skipped', reason: bulk.reason!, rule: bulk.rule };
+  }
+  return configured;
+}
+
+function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail | LogEmailOutcome {
+  const filtered = filterEmail(email, opts);
+  if (filtered && 'status' in filtered) return filtered;
   const sides = emailSides(email, opts.internalDomains);
   if (!sides) return { status: 'skipped', reason: 'internal-only' };
   const externalId = emailExternalId(email);
@@ -157,7 +205,16 @@ function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail 
     if (!isFreeMailDomain(domain)) tombstoneKeys.push({ kind: 'domain', value: domain });
   }
   const tombstoneHashes = tombstoneKeys.filter((k) => k.value.trim() !== '').map(tombstoneHash);
-  return { email, externalId, keys, direction: sides.direction, customers: sides.customers, tombstoneHashes };
+  return {
+    email,
+    externalId,
+    keys,
+    direction: sides.direction,
+    customers: sides.customers,
+    tombstoneHashes,
+    filter: filtered && filtered.action !== 'log' ? filtered : undefined,
+    createCompanies: opts.createCompanies ?? 'answered',
+  };
 }
 
 const isPending = (p: PendingEmail | LogEmailOutcome): p is PendingEmail => !('status' in p);
@@ -208,8 +265,17 @@ function mergeInto(cache: EmailCustomerCache, staged: EmailCustomerCache): void 
 
 /** Existing Message-IDs, tombstones, and contacts/companies of the batch's senders not yet cached. */
 async function readKnown(sql: SqlRunner, pending: PendingEmail[], cache: EmailCustomerCache) {
-  const emails = [...new Set(pending.map((p) => p.customers[0].email).filter((e) => !cache.contacts.has(e)))];
-  const domains = [...new Set(emails.map(emailDomain).filter((d) => !isFreeMailDomain(d) && !cache.companies.has(d)))];
+  const primaries = [...new Set(pending.map((p) => p.customers[0].email))];
+  const emails = primaries.filter((e) => !cache.contacts.has(e));
+  // A known contact without a company may be confirmed by this batch: its domain's company is read too.
+  const domains = [
+    ...new Set(
+      primaries
+        .filter((e) => !cache.contacts.get(e)?.companyId)
+        .map(emailDomain)
+        .filter((d) => isCompanyDomain(d) && !cache.companies.has(d)),
+    ),
+  ];
   const known = await readKnownEmailKeys(sql, {
     externalIds: pending.map((p) => p.externalId),
     tombstoneHashes: pending.flatMap((p) => p.tombstoneHashes),
@@ -224,8 +290,9 @@ async function readKnown(sql: SqlRunner, pending: PendingEmail[], cache: EmailCu
 async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerCache, staged: EmailCustomerCache) {
   const { email, keys } = p;
   const now = new Date();
-  const primary = await resolveCustomer(sql, p.customers[0], cache, staged, now);
-  const thread = await findThread(sql, email, keys, p.customers);
+  const primary = await resolveCustomer(sql, p, cache, staged, now);
+  const thread = await findThread(sql, p, primary.companyId);
+  if (thread?.adopt) await mergeEmailRecords(sql, { into: thread.recordId, from: thread.adopt }, now);
   const text = email.bodyNote && !email.text ? email.bodyNote : email.text;
   const threadedBy = thread?.by ?? 'new thread';
   const metadata = {
@@ -241,6 +308,9 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
     bodyNote: email.bodyNote ?? null,
     threadedBy,
     origin: { ...email.origin },
+    ...(p.filter ? { filter: { rule: p.filter.rule, action: p.filter.action, target: p.filter.target ?? null } } : {}),
+    ...(primary.companyId === null && p.direction === 'inbound' ? { customer: 'unconfirmed' } : {}),
+    ...(email.notes?.length ? { notes: email.notes } : {}),
   };
   const message: EmailMessageRow = {
     id: randomUUID(),
@@ -268,7 +338,7 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
           companyId: primary.companyId,
           subject: email.subject.trim().slice(0, 300) || null,
           sourceKey: emailSourceKey(keys.rootId),
-          threadingNote: `Thread root <${keys.rootId}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
+          threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
         },
         message,
         now,
@@ -277,71 +347,112 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
   return { recordId: row.recordId, messageId: row.id, newRecord: !thread, threadedBy };
 }
 
-/** The record this email belongs to: by header ids first, then by subject + participant + time window. */
+/**
+ * The record this email belongs to: by header ids first (a parent message, then a record named after
+ * the thread root or a parent), then by subject with the same customer and participant within the
+ * window. A record named after this email's own id holds replies logged before it arrived: when the
+ * email joins another thread, that record is merged in (`adopt`).
+ */
 async function findThread(
   sql: SqlRunner,
-  email: InboundEmail,
-  keys: ThreadingKeys,
-  customers: EmailParticipant[],
-): Promise<{ recordId: string; by: string; note?: string } | undefined> {
+  p: PendingEmail,
+  companyId: string | null,
+): Promise<{ recordId: string; by: string; note?: string; adopt?: string } | undefined> {
+  const { email, keys } = p;
   const subject = normalizeEmailSubject(email.subject);
   const bySubject = keys.parents.length === 0 && isThreadableSubject(subject);
-  const people = [...new Set([...customers.map((c) => c.email), ...(email.from ? [email.from.email] : [])])];
+  // The customer side only: our own address is on every thread and would join strangers by subject.
+  const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
+  const ownKey = email.messageId ? emailSourceKey(email.messageId) : undefined;
+  const rootKeys = [keys.rootId, ...keys.parents].map(emailSourceKey);
   const rows = await findEmailThreadCandidates(sql, {
-    parentMessageKeys: keys.parents.map((p) => `email:<${p}>`),
-    sourceKeys: [keys.rootId, ...keys.parents].map(emailSourceKey),
+    parentMessageKeys: keys.parents.map(emailIdKey),
+    sourceKeys: ownKey ? [...rootKeys, ownKey] : rootKeys,
     bySubject,
     people,
     from: new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
     to: new Date(email.sentAt.getTime() + DAY_MS),
   });
-  for (const p of keys.parents) {
-    const hit = rows.find((r) => r.kind === 0 && r.key === `email:<${p}>`);
-    if (hit) return { recordId: hit.recordId, by: p === email.inReplyTo ? 'In-Reply-To' : 'References' };
-  }
-  const byKey = rows.find((r) => r.kind === 1);
-  if (byKey) return { recordId: byKey.recordId, by: 'References root' };
+  const early = ownKey ? rows.find((r) => r.kind === 1 && r.key === ownKey) : undefined;
+  const found = headerThread(rows, keys, email.inReplyTo, ownKey);
+  if (found) return early && early.recordId !== found.recordId ? { ...found, adopt: early.recordId } : found;
+  if (early) return { recordId: early.recordId, by: 'replies logged before it' };
   if (!bySubject) return undefined; // answers something we never saw: its own thread, named after that root
   const time = (r: EmailThreadCandidate) => (r.sentAt ? new Date(r.sentAt).getTime() : 0);
   const candidates = rows.filter((r) => r.kind === 2).sort((a, b) => time(b) - time(a));
-  const match = candidates.find((c) => normalizeEmailSubject(c.subject ?? '') === subject);
+  // Same customer: the same company, or for company-less senders the same person.
+  const match = candidates.find(
+    (c) =>
+      normalizeEmailSubject(c.subject ?? '') === subject &&
+      (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === people[0]),
+  );
   if (!match) return undefined;
   return {
     recordId: match.recordId,
     by: 'subject',
-    note: `<${email.messageId ?? 'no Message-ID'}> joined by subject "${subject.slice(0, 80)}" and participant ${match.author} within ${SUBJECT_THREAD_WINDOW_DAYS} days (no In-Reply-To/References).`,
+    note: `<${(email.messageId ?? 'no Message-ID').slice(0, 200)}> joined by subject "${subject.slice(0, 80)}", same customer and participant ${match.author} within ${SUBJECT_THREAD_WINDOW_DAYS} days (no In-Reply-To/References).`,
   };
 }
 
+function headerThread(
+  rows: EmailThreadCandidate[],
+  keys: ThreadingKeys,
+  inReplyTo: string | undefined,
+  ownKey: string | undefined,
+): { recordId: string; by: string } | undefined {
+  for (const p of keys.parents) {
+    const hit = rows.find((r) => r.kind === 0 && r.key === emailIdKey(p));
+    if (hit) return { recordId: hit.recordId, by: p === inReplyTo ? 'In-Reply-To' : 'References' };
+  }
+  const byKey = rows.find((r) => r.kind === 1 && r.key !== ownKey);
+  return byKey ? { recordId: byKey.recordId, by: 'References root' } : undefined;
+}
+
 /**
- * Finds the contact by address, else creates one: at the company that owns the domain, at a new
- * company named after the domain when none does, or without a company for free-mail addresses.
+ * Finds the contact by address, else creates one. Its company: the one owning the domain; else, when
+ * the mail is ours (outbound: we sent or answered) or IMAP_CREATE_COMPANIES=all, a new company named
+ * after the domain; else none ("unconfirmed" until `make customer` or our first answer). Free-mail,
+ * ISP and IP-literal domains never make a company. A known contact without a company is confirmed
+ * (company attached to it and to its records) when its domain's company exists or we answer it.
  */
 async function resolveCustomer(
   sql: SqlRunner,
-  person: EmailParticipant,
+  p: PendingEmail,
   cache: EmailCustomerCache,
   staged: EmailCustomerCache,
   now: Date,
 ): Promise<Customer> {
+  const person = p.customers[0];
   const found = staged.contacts.get(person.email) ?? cache.contacts.get(person.email);
-  if (found) return found;
+  if (found?.companyId) return found;
   const domain = emailDomain(person.email);
+  const companyDomain = isCompanyDomain(domain);
+  const mayCreate = p.createCompanies === 'all' || p.direction === 'outbound';
   let companyId: string | null = null;
   let newCompany: string | null = null;
-  if (!isFreeMailDomain(domain)) {
+  if (companyDomain) {
     companyId = staged.companies.get(domain) ?? cache.companies.get(domain) ?? null;
-    if (!companyId) {
+    if (!companyId && mayCreate) {
       newCompany = companyNameFromDomain(domain);
       companyId = randomUUID();
     }
   }
-  const name = person.name.trim() || person.email.slice(0, person.email.indexOf('@'));
+  const company =
+    newCompany === null ? null : { name: newCompany, normalizedName: normalizeCompanyName(newCompany), domain };
+  if (found) {
+    if (!companyId) return found;
+    await confirmEmailContact(sql, { contactId: found.contactId, companyId }, company, now);
+    if (newCompany) staged.companies.set(domain, companyId);
+    const customer = { contactId: found.contactId, companyId };
+    staged.contacts.set(person.email, customer);
+    return customer;
+  }
+  const name = (person.name.trim() || person.email.slice(0, person.email.indexOf('@'))).slice(0, MAX_NAME_CHARS);
   const contactId = randomUUID();
   await insertEmailContact(
     sql,
     { id: contactId, name, normalizedName: normalizePersonName(name), email: person.email, companyId },
-    newCompany === null ? null : { name: newCompany, normalizedName: normalizeCompanyName(newCompany), domain },
+    company,
     now,
   );
   if (newCompany && companyId) staged.companies.set(domain, companyId);
@@ -349,3 +460,6 @@ async function resolveCustomer(
   staged.contacts.set(person.email, customer);
   return customer;
 }
+
+/** Longest contact name stored: display names are indexed (btree), and a 3 kB name once failed the insert. */
+const MAX_NAME_CHARS = 200;

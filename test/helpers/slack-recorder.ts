@@ -49,6 +49,8 @@ export class SlackRecorder {
   private seq = 0;
   /** What users.info answers for any user. */
   userTimezone = 'Europe/Berlin';
+  /** How long every Web API call takes to answer, ms (a slow Slack, a burst's backlog). */
+  latencyMs = 0;
   /** Messages of other people that conversations.replies returns for a thread, by "<channel>/<thread ts>", parent first (the bot's own posts there are added). */
   readonly threads = new Map<string, Array<{ ts: string; user?: string; text: string }>>();
   /** Channel ids users.conversations lists for a user (the channels they are in); unknown users are in none. */
@@ -115,6 +117,7 @@ export class SlackRecorder {
     const token =
       /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? (body.token as string | undefined);
     this.calls.push({ method, body, token });
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
     const failure = this.failures.get(method)?.shift();
     if (failure) {
@@ -223,11 +226,13 @@ export class SlackRecorder {
       }
       case 'users.info': {
         const { profile, ...over } = this.users.get(String(body.user)) ?? {};
+        // Unknown users belong to the workspace whose token asks (an OAuth install's), else T1.
+        const grant = token ? this.grantedTokens.get(token) : undefined;
         return {
           ok: true,
           user: {
             id: body.user,
-            team_id: 'T1',
+            team_id: grant?.teamId ?? 'T1',
             name: `user-${String(body.user).toLowerCase()}`,
             real_name: `User ${body.user}`,
             tz: this.userTimezone,

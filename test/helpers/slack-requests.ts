@@ -12,6 +12,7 @@ export function postSignedToSlackEvents(
   body: string,
   contentType: string,
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<Response> {
   const ts = Math.floor(Date.now() / 1000);
   return fetch(`${baseUrl}/slack/events`, {
@@ -23,6 +24,7 @@ export function postSignedToSlackEvents(
       ...headers,
     },
     body,
+    signal,
   });
 }
 

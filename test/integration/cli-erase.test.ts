@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { normalizeCompanyName } from '../../src/domain/normalize-company-name.ts';
 import { spawnRapport } from '../helpers/spawn-rapport.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rapport-erase-'));
@@ -28,4 +30,41 @@ describe('rapport erase', () => {
     expect(after.out).not.toContain('Called Jo');
     expect(after.out).not.toMatch(/Erase Me Ltd: \d+ contact/);
   });
+
+  it('refuses an ambiguous name with a non-zero exit listing ids, and erases by id or by domain', async () => {
+    // Seeded in-process (each spawned command costs seconds on a busy machine); the CLI runs for real.
+    const own = mkdtempSync(join(tmpdir(), 'rapport-erase-ids-'));
+    const db = await openDatabase({ dataDir: own });
+    const mk = (name: string, domains: string[] = []) =>
+      db.prisma.company.create({ data: { name, normalizedName: normalizeCompanyName(name), domains } });
+    const labs = await mk('Pathname Labs');
+    await mk('Pathname Systems');
+    await mk('Infinetivity', ['infinetivity.com']);
+    await db.close();
+    const run = async (...args: string[]) => {
+      const p = spawnRapport(args, { RAPPORT_DATA_DIR: own, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' });
+      return { code: await p.exited, out: p.output() };
+    };
+    try {
+      const ambiguous = await run('erase', 'Pathname', '--yes');
+      expect(ambiguous.code).toBe(1);
+      expect(ambiguous.out).toContain('nothing was erased');
+      const ids = [...ambiguous.out.matchAll(/rapport erase ([0-9a-f-]{36}) --yes\s+# (Pathname \w+)/g)];
+      expect(ids.map((m) => [m[2], m[1]]).sort()).toEqual([
+        ['Pathname Labs', labs.id],
+        ['Pathname Systems', expect.any(String)],
+      ]);
+      const byId = await run('erase', labs.id, '--yes');
+      expect(byId.code).toBe(0);
+      expect(byId.out).toContain('Pathname Labs was erased');
+      const byDomain = await run('erase', 'infinetivity.com', '--yes');
+      expect(byDomain.code).toBe(0);
+      expect(byDomain.out).toContain('Infinetivity was erased');
+      const check = await openDatabase({ dataDir: own });
+      expect((await check.prisma.company.findMany()).map((c) => c.name)).toEqual(['Pathname Systems']);
+      await check.close();
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -57,6 +57,11 @@ describe('npm start and signals (real processes)', () => {
       const pgid = npm.pid!;
       try {
         await waitForHttp(`http://127.0.0.1:${port}/readyz`, 90_000);
+        // The first start builds the default model on the process's thread (seconds on a busy machine):
+        // signal once it is in, so the drain's 10 s bound measures the drain.
+        const modelDeadline = Date.now() + 90_000;
+        while (!/classifier model loaded|default CRM model built/.test(out) && Date.now() < modelDeadline)
+          await new Promise((r) => setTimeout(r, 100));
         process.kill(to === 'npm' ? pgid : -pgid, signal);
         const [code, bySignal] = await exited;
         if (code !== 0) console.log(out.slice(-4000));

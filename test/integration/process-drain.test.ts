@@ -58,7 +58,7 @@ describe('SIGTERM under keep-alive load (real process)', () => {
       RAPPORT_ROLE: 'web',
     });
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, bot);
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 150_000, bot);
       const outcomes: Outcome[] = [];
       let signalled = false;
       const answered = new Set<number>();
@@ -112,5 +112,5 @@ describe('SIGTERM under keep-alive load (real process)', () => {
       if (keys.length) await redis.del(...keys);
       await redis.quit();
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -4,6 +4,10 @@ import { answerViaResponseUrl, type SlackListenerDeps } from '../slack-request.t
 import { openLogModal } from '../open-log-modal.ts';
 import { slackRequestOf } from '../outsider-gate.ts';
 
+/** The ack's answer when Rapport sheds load; the word "busy" is what bench:slack counts. */
+export const SLACK_BUSY_SENTENCE =
+  'Rapport is very busy right now and did not save this. Please send the same command again in a minute.';
+
 /** The slash command in manifest.json. */
 export const CRM_COMMAND = '/crm';
 
@@ -15,6 +19,12 @@ export const CRM_COMMAND = '/crm';
  */
 export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
   app.command(CRM_COMMAND, async ({ command, ack, client, context, body }) => {
+    // Shed, don't stall: Slack shows the ack's text at once and does not retry slash commands, so a
+    // sentence now beats a timeout later (and the backlog's memory stays bounded).
+    if (deps.busy?.()) {
+      await ack({ response_type: 'ephemeral', text: SLACK_BUSY_SENTENCE });
+      return;
+    }
     await ack();
     const req = slackRequestOf(context, body, {
       userId: command.user_id,

@@ -81,9 +81,17 @@ describe('a worker stalled past its lock while posting to Teams', () => {
       data: {
         platform: 'teams',
         channelRef: conversation,
-        conversationRef: { serviceUrl: recorder.url, channelId: 'msteams', conversation: { id: conversation } },
+        conversationRef: {
+          serviceUrl: recorder.url,
+          channelId: 'msteams',
+          conversation: { id: conversation, tenantId: 'tenant-1' },
+        },
       },
     });
+    // Only our own people in the conversation: the last-step guard lets the card through.
+    recorder.setMembers(conversation, [
+      { id: '29:jo', name: 'Jo', aadObjectId: 'aad-jo', tenantId: 'tenant-1', userRole: 'user' },
+    ]);
     const stalled = await startWorker();
     const actor = { platform: 'teams' as const, platformUserId: 'aad-jo', displayName: 'Jo', timezone: 'UTC' };
     const rep = await findOrCreateRep(db.prisma, actor);

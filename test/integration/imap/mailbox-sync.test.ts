@@ -53,6 +53,8 @@ async function setup(kind: 'pglite' | 'postgres', server = dovecot, overrides: P
     skipLists: true,
     markSeen: false,
     maxMessageBytes: 20 * 1024 * 1024,
+    // These tests are about the sync itself: every first sender makes its company, as before the policy.
+    createCompanies: 'all',
     ...overrides,
   };
   const tdb: TestDatabase = await createTestDatabase(kind);

@@ -55,11 +55,9 @@ describe('headerSkipReason', () => {
   it.each([
     [{ 'auto-submitted': 'auto-replied' }, 'auto-reply'],
     [{ 'auto-submitted': 'no' }, undefined],
-    [{ precedence: 'junk' }, 'auto-reply'],
+    [{ precedence: 'auto_reply' }, 'auto-reply'],
     [{ 'x-autorespond': 'x' }, 'auto-reply'],
     [{ 'list-id': '<a.b>' }, 'mailing-list'],
-    [{ 'x-spam-flag': 'YES' }, 'spam'],
-    [{ 'x-spam-flag': 'NO' }, undefined],
   ])('%o -> %s', (headers, reason) => {
     expect(headerSkipReason({ ...base, headers: headers as Record<string, string> })).toBe(reason);
   });
@@ -85,6 +83,18 @@ describe('threading and participants', () => {
     });
     expect(k).toEqual({ rootId: 'a@x', parents: ['b@x', 'a@x'] });
     expect(parseMessageIdList('<a@x>\r\n <b@x>')).toEqual(['a@x', 'b@x']);
+  });
+  it('takes only bracketed tokens that look like Message-IDs', () => {
+    expect(parseMessageIdList('Your message of "Tue, 13 Aug 2002 10:00:00 +0200"')).toEqual([]);
+    expect(parseMessageIdList('<Your>')).toEqual([]);
+    expect(parseMessageIdList('abc123@host.example')).toEqual([]);
+    expect(
+      parseMessageIdList(
+        'Message from Claw <claw@kanga.nu> of "Fri, 16 Aug 2002 10:00:00" <3D5D4A2B.5070303@kanga.nu>',
+      ),
+    ).toEqual(['3D5D4A2B.5070303@kanga.nu']);
+    expect(parseMessageIdList('<claw@kanga.nu>', new Set(['claw@kanga.nu']))).toEqual([]);
+    expect(parseMessageIdList('<CAH1=abc@mail.gmail.com> <a@b@c>')).toEqual(['CAH1=abc@mail.gmail.com']);
   });
   it('marks mail from internal domains outbound and never treats free-mail as a company', () => {
     const sides = emailSides(

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
+import { retryQuarantinedMail } from '../../../connectors/imap/quarantine-retry.ts';
+import type { MailboxConfig } from '../../../src/config/env.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
+import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
+import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+
+let dovecot: DovecotServer;
+let redis: Redis;
+beforeAll(async () => {
+  dovecot = await startDovecot();
+  redis = connectRedis('redis://127.0.0.1:6379');
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await dovecot?.stop();
+});
+
+async function setup(kind: 'pglite' | 'postgres') {
+  const account = await dovecot.addUser();
+  const tdb = await createTestDatabase(kind);
+  const mailbox: MailboxConfig = {
+    address: account.user,
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    user: account.user,
+    password: account.password,
+    accessToken: undefined,
+    folders: ['INBOX'],
+    sinceDays: 0,
+    pollSeconds: 30,
+    skipLists: true,
+    markSeen: false,
+    maxMessageBytes: 20 * 1024 * 1024,
+    createCompanies: 'all',
+  };
+  const sync = new MailboxSync(mailbox, {
+    db: tdb.db,
+    redis,
+    hooks: noopPipelineHooks,
+    logger: createLogger('silent'),
+    internalDomains: ['support.example'],
+    lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
+    lockTtlMs: 1500,
+    backoffMs: { min: 50, max: 200 },
+  });
+  const client = await dovecot.client(account);
+  return { account, mailbox, tdb, db: tdb.db, sync, client };
+}
+
+describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) => {
+  it('logs mail with 3 kB ids, names and addresses and a year-99999 date, with notes', async () => {
+    const t = await setup(kind);
+    try {
+      const long = 'x'.repeat(3000);
+      const internal = new Date('2026-11-20T08:00:00Z');
+      await t.client.append(
+        'INBOX',
+        [
+          `From: "${'N'.repeat(3000)}" <${long}@longco.com>`,
+          'To: support@support.example',
+          'Subject: Long everything',
+          'Date: Mon, 1 Jan 99999 10:00:00 +0000',
+          `Message-ID: <${long}@longco.com>`,
+          `In-Reply-To: <${'y'.repeat(3000)}@longco.com>`,
+          'Content-Type: text/plain',
+          '',
+          'Hello',
+          '',
+        ].join('\r\n'),
+        [],
+        internal,
+      );
+      await t.client.append(
+        'INBOX',
+        buildEmail({ from: 'jo@shortco.com', subject: 'Short', date: new Date('2026-11-21T08:00:00Z') }),
+      );
+      t.sync.start();
+      await waitFor(async () => t.sync.status.counts.logged === 2, 20_000, 'both logged');
+      expect(t.sync.status.counts.failed).toBe(0);
+      const msg = await t.db.prisma.message.findFirstOrThrow({ where: { text: 'Hello' }, include: { record: true } });
+      expect(msg.externalId).toMatch(/^email:idhash:[0-9a-f]{64}$/);
+      expect(msg.sentAt.toISOString()).toBe(internal.toISOString());
+      const meta = msg.metadata as { messageId: string; notes: string[] };
+      expect(meta.messageId).toBe(`${long}@longco.com`); // the full id is kept
+      expect(meta.notes.join(' ')).toMatch(/outside the sane window/);
+      expect(meta.notes.join(' ')).toMatch(/characters \(over 254\)/);
+      expect(msg.authorEmail).toMatch(/^long-[0-9a-f]{16}@longco\.com$/);
+    } finally {
+      await t.sync.stop();
+      await t.client.logout().catch(() => undefined);
+      await t.tdb.dispose();
+    }
+  });
+
+  it('quarantines a message the database refuses, raw, and rapport mail retry logs it later', async () => {
+    const t = await setup(kind);
+    try {
+      // A real database refusal for one message (a trigger), the way a constraint or a limit refuses it.
+      await t.db.sql.exec(`
+        CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.text LIKE '%POISON%' THEN RAISE EXCEPTION 'poison refused by the test'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER refuse_poison BEFORE INSERT ON "Message" FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+      await t.client.append('INBOX', buildEmail({ from: 'a@okco.com', subject: 'Before', body: 'fine' }));
+      await t.client.append('INBOX', buildEmail({ from: 'b@okco.com', subject: 'Poisoned', body: 'POISON here' }));
+      await t.client.append('INBOX', buildEmail({ from: 'c@okco.com', subject: 'After', body: 'fine too' }));
+      t.sync.start();
+      await waitFor(
+        async () => t.sync.status.counts.logged === 2 && t.sync.status.counts.quarantined === 1,
+        30_000,
+        'sync',
+      );
+      const [q] = await t.db.prisma.mailQuarantine.findMany();
+      expect(q.error).toContain('poison refused by the test');
+      expect(q.note).toContain('rapport mail retry');
+      expect((q.headers as Record<string, string>).subject).toBe('Poisoned');
+      expect(Buffer.from(q.raw).toString()).toContain('POISON here');
+
+      await t.db.sql.exec('DROP TRIGGER refuse_poison ON "Message"');
+      const config = {
+        imap: [t.mailbox],
+        internalDomains: ['support.example'],
+        mailFilters: [],
+        mailFilterDefaults: true,
+      };
+      expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
+      expect(await t.db.prisma.message.count({ where: { text: { contains: 'POISON' } } })).toBe(1);
+      expect(await retryQuarantinedMail(t.db, config)).toMatchObject({ tried: 0 });
+    } finally {
+      await t.sync.stop();
+      await t.client.logout().catch(() => undefined);
+      await t.tdb.dispose();
+    }
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { parseEmailSource } from '../../../connectors/imap/parse-email-source.ts';
+import { eraseCustomer } from '../../../src/services/erase-customer.service.ts';
+import { exportCustomer, formatCustomerExport } from '../../../src/services/export-customer.service.ts';
+import { logEmail } from '../../../src/services/log-email.service.ts';
+import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
+import { buildEmail } from '../../helpers/email-fixtures.ts';
+import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+
+const opts = { internalDomains: ['support.example'], hooks: noopPipelineHooks, createCompanies: 'all' as const };
+
+/** Every row of every table as text, except tombstones (hashes) and the audit log (ids and counts only). */
+async function everyRow(db: Awaited<ReturnType<typeof createTestDatabase>>['db']): Promise<string> {
+  const tables = await db.sql.query<{ t: string }>(
+    `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+       AND table_name NOT IN ('Tombstone', 'AuditLog', '_prisma_migrations', '_rapport_migrations')`,
+  );
+  let all = '';
+  for (const { t } of tables) {
+    const rows = await db.sql.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM "${t}" x`);
+    all += rows.map((r) => r.j).join('\n');
+  }
+  return all.toLowerCase();
+}
+
+describe.each(TEST_DATABASE_KINDS)('erase means erase (%s)', (kind) => {
+  it("leaves no trace of the person in any row or in another customer's export", async () => {
+    const t = await createTestDatabase(kind);
+    try {
+      const log = async (raw: string) =>
+        logEmail(t.db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), opts);
+      // Svanstrom's own thread at his company.
+      await log(
+        buildEmail({
+          from: 'Jonas Svanstrom <jonas@pathname.com>',
+          messageId: 'p1@pathname.com',
+          subject: 'Pathname licence',
+        }),
+      );
+      // Acme's thread: Acme writes, Svanstrom replies in it (Cc'd), Acme quotes him, we answer with him in Cc.
+      await log(
+        buildEmail({
+          from: 'Ann <ann@acme.com>',
+          messageId: 'a1@acme.com',
+          subject: 'Integration with Jonas Svanstrom',
+        }),
+      );
+      await log(
+        buildEmail({
+          from: 'Jonas Svanstrom <jonas@pathname.com>',
+          to: 'ann@acme.com',
+          messageId: 'p2@pathname.com',
+          inReplyTo: 'a1@acme.com',
+          references: ['a1@acme.com'],
+          subject: 'Re: Integration with Jonas Svanstrom',
+          body: 'Our API key is on its way. Jonas\n+46 70 123 45 67',
+        }),
+      );
+      await log(
+        buildEmail({
+          from: 'Ann <ann@acme.com>',
+          messageId: 'a2@acme.com',
+          inReplyTo: 'p2@pathname.com',
+          references: ['a1@acme.com', 'p2@pathname.com'],
+          subject: 'Re: Integration with Jonas Svanstrom',
+          body: 'Thanks Svanstrom!\n\nOn Mon, Jonas Svanstrom <jonas@pathname.com> wrote:\n> Our API key is on its way.',
+        }),
+      );
+      await log(
+        buildEmail({
+          from: 'Support <help@support.example>',
+          to: 'ann@acme.com',
+          extra: ['Cc: Jonas Svanstrom <jonas@pathname.com>'],
+          messageId: 's1@support.example',
+          inReplyTo: 'a2@acme.com',
+          references: ['a1@acme.com', 'a2@acme.com'],
+          subject: 'Re: Integration with Jonas Svanstrom',
+        }),
+      );
+      const acme = await t.db.prisma.company.findFirstOrThrow({ where: { domains: { has: 'acme.com' } } });
+      const pathname = await t.db.prisma.company.findFirstOrThrow({ where: { domains: { has: 'pathname.com' } } });
+      await t.db.prisma.followUp.create({
+        data: { companyId: acme.id, title: 'Ask Svanstrom for the key', dueAt: new Date(), source: 'manual' },
+      });
+      expect(await everyRow(t.db)).toContain('svanstrom');
+
+      const { counts } = await eraseCustomer(t.db, pathname.id, { repId: 'admin', platform: 'cli' });
+      expect(counts.redactedMessages).toBeGreaterThanOrEqual(3);
+
+      const rows = await everyRow(t.db);
+      for (const trace of ['svanstrom', 'jonas@pathname.com', 'pathname.com', '+46 70 123 45 67'])
+        expect(rows, trace).not.toContain(trace);
+      const data = await exportCustomer(t.db, acme.id, undefined);
+      for (const format of ['json', 'csv'] as const) {
+        const text = formatCustomerExport(data, format).toLowerCase();
+        expect(text).not.toContain('svanstrom');
+        expect(text).not.toContain('pathname');
+        expect(text).toContain('integration with'); // Acme's own data stays
+      }
+      // Acme's thread keeps its shape: 4 messages, his own one emptied.
+      const msgs = await t.db.prisma.message.findMany({
+        where: { record: { companyId: acme.id } },
+        orderBy: { sentAt: 'asc' },
+      });
+      expect(msgs).toHaveLength(4);
+      expect(msgs.filter((m) => m.text === '[erased]')).toHaveLength(1);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
