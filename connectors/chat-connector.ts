@@ -57,5 +57,7 @@ export interface ChatConnector {
   audience(target: Target): Promise<Audience>;
   /** Replaces a message posted earlier (button clicked, state changed). */
   update(target: Target, externalId: string, reply: Reply): Promise<void>;
+  /** Removes a message posted earlier (the data it quoted is gone). Absent: callers update it instead. */
+  delete?(target: Target, externalId: string): Promise<void>;
   health(): Promise<ConnectorHealth>;
 }

@@ -42,6 +42,21 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
         await queues[QueueName.DeliverMessage].add('refresh', data, { jobId: data.key });
       }
     },
+    async cardsRetracted(cards, reason) {
+      if (cards.length === 0) return;
+      await queues[QueueName.DeliverMessage].addBulk(
+        cards.map((card) => {
+          const data: DeliverMessageData = {
+            key: jobId('retract', card.target, card.externalId),
+            kind: 'retract',
+            target: card.target,
+            externalId: card.externalId,
+            reason,
+          };
+          return { name: 'retract', data, opts: { jobId: data.key } };
+        }),
+      );
+    },
   };
 }
 

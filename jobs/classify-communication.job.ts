@@ -19,7 +19,7 @@ import type { PipelineDeps } from './pipeline-deps.ts';
 import { jobId } from './job-ids.ts';
 
 export interface ClassifyOutcome {
-  status: 'classified' | 'already-classified' | 'gone' | 'outbound';
+  status: 'classified' | 'already-classified' | 'gone' | 'outbound' | 'held';
   label?: string;
   suggestedFollowUpId?: string;
 }
@@ -54,11 +54,18 @@ export async function classifyCommunication(
   return { status: 'classified', label: plan.label, suggestedFollowUpId: written.followUp?.id };
 }
 
-/** Why a message needs no classification: erased (or never committed), or our own outbound words. */
-export function skipReason(message: MessageToClassify | undefined, recordId: string): 'gone' | 'outbound' | undefined {
+/**
+ * Why a message needs no classification: erased (or never committed), our own outbound words, or held
+ * until its author is known (classified when that is decided and it is the customer's).
+ */
+export function skipReason(
+  message: MessageToClassify | undefined,
+  recordId: string,
+): 'gone' | 'outbound' | 'held' | undefined {
   if (!message || message.recordId !== recordId) return 'gone';
   // Our own replies (email sent by a rep) are not the customer's words: nothing to label.
   if (message.direction === 'outbound') return 'outbound';
+  if (message.direction === 'unknown') return 'held';
   return undefined;
 }
 

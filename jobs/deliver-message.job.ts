@@ -10,6 +10,7 @@ import {
   takeDeliveryLease,
 } from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
+import { retractedCardReply } from '../src/notifications/retracted-card.notification.ts';
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
@@ -74,7 +75,9 @@ export async function deliverMessage(
   // place that is no longer internal is left as it is rather than updated with more.
   let route: Awaited<ReturnType<typeof routeThroughGuard>>;
   try {
-    route = await routeThroughGuard(d.target, deps);
+    // A retraction quotes nothing and must reach the card where it is, shared place or not.
+    route =
+      d.kind === 'retract' ? { target: d.target, redirectedFrom: undefined } : await routeThroughGuard(d.target, deps);
   } catch (err) {
     // Not installed where the target is (or its platform is off here): the post could reach nobody.
     if (!(err instanceof DeliveryError) || (err.code !== 'auth' && err.code !== 'not_found')) throw err;
@@ -105,7 +108,7 @@ export async function deliverMessage(
   const outgoing = route.redirectedFrom ? withRedirectNotice(reply, route.redirectedFrom) : reply;
   const connector = registry.forTarget(target);
 
-  if (row.status === 'posting' && d.kind !== 'refresh' && connector.findPosted) {
+  if (row.status === 'posting' && d.kind !== 'refresh' && d.kind !== 'retract' && connector.findPosted) {
     const found = await connector.findPosted(target, d.key);
     if (found) return recordSent(ledger, d, target, found.externalId);
   }
@@ -127,7 +130,7 @@ export async function deliverMessage(
   // The fence: nothing but this statement lies between it and the post.
   if (!(await confirmDeliveryLease(db.sql, d.key, lease, leaseMs))) return { status: 'lease-lost' };
   try {
-    if (d.kind === 'refresh') {
+    if (d.kind === 'refresh' || d.kind === 'retract') {
       await connector.update(target, d.externalId!, outgoing);
       return await recordSent(ledger, d, target, d.externalId!);
     }
@@ -178,6 +181,8 @@ async function buildOtherReply(d: DeliverMessageData, deps: PipelineDeps, tz: st
   switch (d.kind) {
     case 'digest':
       return buildDigest(deps.db, d.target, tz);
+    case 'retract':
+      return d.externalId ? retractedCardReply(d.reason ?? 'erased') : undefined;
     case 'notice': {
       if (!d.auditId) return undefined;
       const entry = await deps.db.prisma.auditLog.findUnique({ where: { id: d.auditId } });

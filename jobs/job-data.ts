@@ -9,7 +9,7 @@ export interface ClassifyCommunicationData {
 }
 
 /** What a delivery posts; the reply is built from the database when the job runs, not when it was queued. */
-export type DeliveryKind = 'suggestion' | 'reminder' | 'escalation' | 'digest' | 'refresh' | 'notice';
+export type DeliveryKind = 'suggestion' | 'reminder' | 'escalation' | 'digest' | 'refresh' | 'notice' | 'retract';
 
 export interface DeliverMessageData {
   /** Idempotency key stored in the Delivery table: the same key is posted at most once. */
@@ -20,8 +20,10 @@ export interface DeliverMessageData {
   followUpId?: string;
   /** For `notice`: the AuditLog row whose `details.text` is posted (retrain results and similar). */
   auditId?: string;
-  /** For `refresh`: the platform message id to update in place. */
+  /** For `refresh` and `retract`: the platform message id to update in place. */
   externalId?: string;
+  /** For `retract`: why the card's data is gone ('erased' or 'deleted'). */
+  reason?: 'erased' | 'deleted';
 }
 
 export interface FollowUpReminderData {

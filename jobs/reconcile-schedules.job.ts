@@ -163,7 +163,7 @@ async function requeueUnclassified(deps: PipelineDeps, minAgeMs: number): Promis
   const now = Date.now();
   const rows = await deps.db.sql.query<{ id: string; recordId: string }>(
     `SELECT m.id, m."recordId" FROM "Message" m
-      WHERE m.direction <> 'outbound' AND m."createdAt" < $1 AND m."createdAt" >= $2
+      WHERE m.direction NOT IN ('outbound', 'unknown') AND m."createdAt" < $1 AND m."createdAt" >= $2
         AND NOT EXISTS (SELECT 1 FROM "Classification" c WHERE c."recordId" = m."recordId" AND c."messageId" = m.id)
       ORDER BY m."createdAt" LIMIT 5000`,
     [new Date(now - minAgeMs), new Date(now - UNCLASSIFIED_LOOKBACK_MS)],

@@ -90,7 +90,11 @@ export class SlackAutoLogger {
     if (event.subtype === 'message_deleted' && event.deleted_ts) {
       return {
         action: 'delete',
-        outcome: await deleteChatMessage(this.deps.db, { platform: 'slack', channelRef, messageKey: event.deleted_ts }),
+        outcome: await deleteChatMessage(
+          this.deps.db,
+          { platform: 'slack', channelRef, messageKey: event.deleted_ts },
+          this.deps.hooks(),
+        ),
       };
     }
     if (event.subtype === 'message_changed' && event.message?.ts)
@@ -150,7 +154,11 @@ export class SlackAutoLogger {
     if (message.subtype === 'tombstone') {
       return {
         action: 'delete',
-        outcome: await deleteChatMessage(this.deps.db, { platform: 'slack', channelRef, messageKey: message.ts! }),
+        outcome: await deleteChatMessage(
+          this.deps.db,
+          { platform: 'slack', channelRef, messageKey: message.ts! },
+          this.deps.hooks(),
+        ),
       };
     }
     const text = message.text ?? '';

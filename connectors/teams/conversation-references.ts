@@ -2,6 +2,16 @@ import type { ConversationReference } from 'botbuilder';
 import type { Database } from '../../src/db/database.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
 
+/** Fields Rapport adds to a stored ConversationReference (conversation-references.ts). */
+export interface StoredReferenceExtras {
+  /** channelData.team.id of a channel: the app removed from the team forgets every channel of it. */
+  teamsTeamId?: string;
+  /** channelData.tenant.id of the conversation. */
+  teamsTenantId?: string;
+  /** When Teams last said the conversation's members changed (conversationUpdate): a cached roster older than this is stale. */
+  rosterChangedAt?: string;
+}
+
 /**
  * Stores where Teams told us the bot lives (installation, conversation update, any message), so that
  * reminders and digests can be posted there later without a user turn. One ChannelLink row per
@@ -10,13 +20,18 @@ import { teamsChannelRef } from './teams-channel-ref.ts';
 export async function saveConversationReference(
   db: Database,
   reference: Partial<ConversationReference>,
+  extras: StoredReferenceExtras = {},
 ): Promise<void> {
   if (!reference.conversation?.id) return;
   // Stored for the channel, not the thread a message came from: later posts start new threads.
   const conversationId = teamsChannelRef(reference.conversation.id);
   // The id of the activity that brought the reference would turn later posts into replies to it.
   const { activityId: _activityId, ...rest } = reference;
-  const stored = { ...rest, conversation: { ...reference.conversation, id: conversationId } };
+  const stored = {
+    ...rest,
+    conversation: { ...reference.conversation, id: conversationId },
+    ...Object.fromEntries(Object.entries(extras).filter(([, v]) => v !== undefined)),
+  };
   const conversationRef = JSON.parse(JSON.stringify(stored)) as object;
   await db.prisma.channelLink.upsert({
     where: { platform_channelRef: { platform: 'teams', channelRef: conversationId } },
@@ -39,20 +54,47 @@ export async function loadConversationReference(
 }
 
 /**
- * The app was removed from the conversation: its reference is useless (Teams answers 403 there) and is
- * forgotten. A link to a customer made with `link` stays, so `link` need not be typed again if the app
- * comes back (Teams then sends a new reference).
+ * The app was removed from the conversation (or from the whole team: every channel of it whose
+ * reference names the team): those references are useless (Teams answers 403 there) and are
+ * forgotten. A link to a customer made with `link` stays, so `link` need not be typed again if the
+ * app comes back (Teams then sends a new reference).
+ * @returns the conversation ids forgotten.
  */
-export async function forgetConversationReference(db: Database, activityConversationId: string): Promise<void> {
+export async function forgetConversationReference(
+  db: Database,
+  activityConversationId: string,
+  teamId?: string,
+): Promise<string[]> {
   const conversationId = teamsChannelRef(activityConversationId);
-  const where = { platform_channelRef: { platform: 'teams' as const, channelRef: conversationId } };
-  const link = await db.prisma.channelLink.findUnique({ where, select: { companyId: true } });
-  if (!link) return;
-  if (link.companyId === null) await db.prisma.channelLink.delete({ where });
-  // SQL NULL (Prisma's DbNull lives in the generated client, which only src/db imports).
-  else
-    await db.sql.query(
-      `UPDATE "ChannelLink" SET "conversationRef" = NULL, "updatedAt" = now() WHERE platform = 'teams' AND "channelRef" = $1`,
-      [conversationId],
-    );
+  const links = await db.prisma.channelLink.findMany({
+    where: {
+      platform: 'teams',
+      OR: [
+        { channelRef: conversationId },
+        ...(teamId ? [{ channelRef: teamId }, { conversationRef: { path: ['teamsTeamId'], equals: teamId } }] : []),
+      ],
+    },
+    select: { id: true, channelRef: true, companyId: true },
+  });
+  for (const link of links) {
+    if (link.companyId === null) await db.prisma.channelLink.delete({ where: { id: link.id } });
+    // SQL NULL (Prisma's DbNull lives in the generated client, which only src/db imports).
+    else await db.sql.query(`UPDATE "ChannelLink" SET "conversationRef" = NULL WHERE id = $1::uuid`, [link.id]);
+  }
+  return links.map((l) => l.channelRef);
+}
+
+/**
+ * Teams said a team's members changed (conversationUpdate with channelData.team): every channel of the
+ * team shares that roster, so every stored reference of the team is stamped and its cached audience
+ * is read again by whichever process posts next. Returns the stamped conversation ids.
+ */
+export async function markTeamRosterChanged(db: Database, teamId: string, at: string): Promise<string[]> {
+  const rows = await db.sql.query<{ channelRef: string }>(
+    `UPDATE "ChannelLink" SET "conversationRef" = jsonb_set("conversationRef", '{rosterChangedAt}', to_jsonb($2::text))
+     WHERE platform = 'teams' AND "conversationRef" IS NOT NULL AND "conversationRef"->>'teamsTeamId' = $1
+     RETURNING "channelRef"`,
+    [teamId, at],
+  );
+  return rows.map((r) => r.channelRef);
 }

@@ -109,6 +109,8 @@ export async function submitLogToCrm(
       notes: values.notes,
       followUpDate: values.followUpDate,
       sourceKey,
+      // The message auto-logged from a linked channel (or logged by a colleague) stays one record.
+      messageExternalId: `teams:${sourceKey.slice('teams:message:'.length)}`,
     },
     ctx,
     { db: deps.db, hooks: deps.hooks, logger: deps.logger },
@@ -119,7 +121,10 @@ export async function submitLogToCrm(
   return taskMessage(result.reply.text);
 }
 
-/** "teams:message:<conversation>/<message id>": the record key of a logged Teams message. */
+/**
+ * "teams:message:<conversation>/<message id>": the record key of a logged Teams message. Its message is
+ * keyed like every other sight of that message (src/domain/platform-message-key.ts).
+ */
 export function messageSourceKey(channelRef: string, messageId: string): string {
   return `teams:message:${channelRef}/${messageId}`;
 }

@@ -1,4 +1,4 @@
-import { TeamsInfo, type TurnContext, type Activity, type TeamsChannelAccount } from 'botbuilder';
+import { TeamsInfo, TurnContext, type Activity, type TeamsChannelAccount } from 'botbuilder';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
@@ -9,8 +9,10 @@ import {
   type ChatChangeOutcome,
   type ChatLogOutcome,
 } from '../../src/services/log-chat-message.service.ts';
-import { findOrCreateRep } from '../../src/services/reps.service.ts';
-import { htmlToPlainText } from './teams-html-text.ts';
+import { findOrCreateRep, platformUserKey } from '../../src/services/reps.service.ts';
+import { decideHeldMessages, type AuthorDecision } from '../../src/services/held-chat-messages.service.ts';
+import { matchCompanyByDomain } from '../../src/services/match-company-domain.service.ts';
+import { htmlToPlainText, looksLikeHtml } from './teams-html-text.ts';
 import { teamsChannelRef, teamsThreadId } from './teams-channel-ref.ts';
 
 /** What happened to one activity, for logs and tests. */
@@ -27,11 +29,15 @@ export interface TeamsAutoLoggerDeps {
   /** RAPPORT_TIMEZONE, for reps Teams gives no timezone for. */
   defaultTimezone: string;
   logger: Logger;
+  /** MICROSOFT_APP_ID ('' in Emulator mode), for asking Teams again about an author outside a turn. */
+  appId?: string;
 }
 
 /** How long a member's email, role and tenant are remembered (one getMember call per author per hour). */
 const MEMBER_CACHE_MS = 3_600_000;
 const MEMBER_CACHE_MAX = 5_000;
+/** When to ask Teams again about an author it could not name (after each failure). */
+const HELD_RETRY_MS = [2_000, 15_000, 60_000, 5 * 60_000, 30 * 60_000];
 
 /**
  * Logs the messages of Teams channels and group chats linked to a customer, with the same rules as
@@ -39,12 +45,15 @@ const MEMBER_CACHE_MAX = 5_000;
  * without a thread starts its own), an edit (messageUpdate/editMessage) updates the logged message,
  * a deletion (messageDelete/softDeleteMessage) removes it, bots are skipped, and an activity Teams
  * re-sends with the same id is one message. Members of another tenant, guests and anonymous users
- * are the customer (inbound); our members are reps (outbound). When Teams cannot say who the author
- * is, the message counts as the customer's, so it is classified rather than silently not.
+ * are the customer's side (inbound; a contact of the customer their email domain names, or of none);
+ * our members are reps (outbound). When Teams cannot say who the author is, the message is held as
+ * `unknown` (kept, not classified, nobody's contact) and decided when a later lookup succeeds.
  * Messages addressed to the bot (personal chat, @mention) are commands and never come here.
  */
 export class TeamsAutoLogger {
-  private readonly members = new Map<string, { member: TeamsChannelAccount | undefined; expiresAt: number }>();
+  private readonly members = new Map<string, { member: TeamsChannelAccount; expiresAt: number }>();
+  /** Pending second asks about authors Teams could not name ("<channel>|<user id>"). */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly deps: TeamsAutoLoggerDeps) {}
 
@@ -58,30 +67,11 @@ export class TeamsAutoLogger {
     const companyId = await this.linkedCompany(channelRef);
     if (!companyId) return { action: 'ignored', reason: 'not-linked' };
 
-    const member = await this.member(context);
-    const tenantId = (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? a.conversation.tenantId;
-    const email = member?.email ?? (member?.userPrincipalName?.includes('@') ? member.userPrincipalName : undefined);
-    const domain = email?.slice(email.lastIndexOf('@') + 1).toLowerCase();
-    const ours =
-      (domain !== undefined && this.deps.internalDomains.includes(domain)) ||
-      (member !== undefined &&
-        member.userRole !== 'guest' &&
-        member.userRole !== 'anonymous' &&
-        (!member.tenantId || member.tenantId === tenantId));
     const authorId = a.from.aadObjectId ?? a.from.id;
-    const repId = ours
-      ? (
-          await findOrCreateRep(this.deps.db.prisma, {
-            platform: 'teams',
-            platformUserId: authorId,
-            displayName: a.from.name,
-            email,
-            timezone: a.localTimezone ?? this.deps.defaultTimezone,
-          })
-        ).id
-      : undefined;
-    const text = messageText(a);
+    const lookup = await this.member(context);
+    const body = teamsMessageBody(a);
     const threadKey = teamsThreadId(a.conversation.id) ?? a.id;
+    const author = lookup.status === 'found' ? await this.decide(lookup.member, a, companyId) : undefined;
     const outcome = await logChatMessage(
       this.deps.db,
       {
@@ -89,11 +79,14 @@ export class TeamsAutoLogger {
         channelRef,
         threadKey,
         messageKey: a.id,
-        author: { platformUserId: authorId, name: a.from.name, email, isBot: false },
-        direction: ours ? 'outbound' : 'inbound',
-        repId,
-        text,
-        cleanText: htmlToPlainText(text),
+        author: { platformUserId: authorId, name: a.from.name, email: author?.email, isBot: false },
+        // Never the customer's words by default: an author Teams cannot name now is held as unknown
+        // (not classified, no contact) and decided when a lookup succeeds.
+        direction: author?.direction ?? 'unknown',
+        repId: author?.direction === 'outbound' ? author.repId : undefined,
+        contactCompanyId: author?.direction === 'inbound' ? author.contactCompanyId : undefined,
+        contactNote: author?.direction === 'inbound' ? author.contactNote : undefined,
+        text: body.text,
         sentAt: a.timestamp ? new Date(a.timestamp) : new Date(),
         companyId,
         metadata: {
@@ -101,11 +94,20 @@ export class TeamsAutoLogger {
             conversationId: channelRef,
             messageId: a.id,
             ...(threadKey !== a.id ? { threadId: threadKey } : {}),
+            ...(body.html !== undefined ? { html: body.html } : {}),
           },
+          ...(author ? {} : { heldBecause: 'Teams could not say who wrote this message yet.' }),
         },
       },
       this.deps.hooks,
     );
+    const retryKey = `${channelRef}|${a.from.id}`;
+    if (author && ((lookup.status === 'found' && lookup.fresh) || this.retries.has(retryKey))) {
+      // Read from Teams just now (once an hour per author): anything held of theirs is decided.
+      clearTimeout(this.retries.get(retryKey));
+      this.retries.delete(retryKey);
+      await this.decideHeld(channelRef, authorId, author);
+    } else if (!author) this.retryLater(context, channelRef, authorId, companyId);
     return { action: 'log', outcome };
   }
 
@@ -114,15 +116,15 @@ export class TeamsAutoLogger {
     const a = context.activity;
     if (!a.id) return { action: 'ignored', reason: 'no-id' };
     if (isBot(a)) return { action: 'ignored', reason: 'bot' };
-    const text = messageText(a);
+    const body = teamsMessageBody(a);
     const outcome = await editChatMessage(
       this.deps.db,
       {
         platform: 'teams',
         channelRef: teamsChannelRef(a.conversation.id),
         messageKey: a.id,
-        text,
-        cleanText: htmlToPlainText(text),
+        text: body.text,
+        metadataPatch: { teams: { html: body.html ?? null } },
         editedAt: a.timestamp ? new Date(a.timestamp) : new Date(),
       },
       this.deps.hooks,
@@ -134,11 +136,11 @@ export class TeamsAutoLogger {
   async deleted(context: TurnContext): Promise<TeamsAutoLogResult> {
     const a = context.activity;
     if (!a.id) return { action: 'ignored', reason: 'no-id' };
-    const outcome = await deleteChatMessage(this.deps.db, {
-      platform: 'teams',
-      channelRef: teamsChannelRef(a.conversation.id),
-      messageKey: a.id,
-    });
+    const outcome = await deleteChatMessage(
+      this.deps.db,
+      { platform: 'teams', channelRef: teamsChannelRef(a.conversation.id), messageKey: a.id },
+      this.deps.hooks,
+    );
     return { action: 'delete', outcome };
   }
 
@@ -150,36 +152,159 @@ export class TeamsAutoLogger {
     return link?.autoLog && link.companyId ? link.companyId : undefined;
   }
 
-  /** The author as the conversation's roster knows them (email, tenant, role); undefined when Teams does not say. */
-  private async member(context: TurnContext): Promise<TeamsChannelAccount | undefined> {
+  /**
+   * The author as the conversation's roster knows them (email, tenant, role). Found members are
+   * remembered for an hour; a failed lookup is not remembered at all (one 503 must not decide who
+   * someone is for an hour): the next message, or the retry, asks again.
+   */
+  private async member(context: TurnContext): Promise<MemberLookup> {
     const a = context.activity;
     const key = `${teamsChannelRef(a.conversation.id)}|${a.from.id}`;
     const hit = this.members.get(key);
-    if (hit && hit.expiresAt > Date.now()) return hit.member;
-    let member: TeamsChannelAccount | undefined;
+    if (hit && hit.expiresAt > Date.now()) return { status: 'found', member: hit.member, fresh: false };
     try {
-      member = await TeamsInfo.getMember(context, a.from.id);
+      const member = await TeamsInfo.getMember(context, a.from.id);
+      if (this.members.size >= MEMBER_CACHE_MAX) this.members.clear();
+      this.members.set(key, { member, expiresAt: Date.now() + MEMBER_CACHE_MS });
+      return { status: 'found', member, fresh: true };
     } catch (err) {
       this.deps.logger.info(
         { err: (err as Error).message, conversationId: a.conversation.id },
-        'Teams auto-log: could not read the author from the roster; counting them as the customer',
+        'Teams auto-log: could not read the author from the roster; the message is held until Teams can say who wrote it',
       );
+      return { status: 'failed' };
     }
-    if (this.members.size >= MEMBER_CACHE_MAX) this.members.clear();
-    this.members.set(key, { member, expiresAt: Date.now() + MEMBER_CACHE_MS });
-    return member;
+  }
+
+  /**
+   * Who a looked-up author is: our people (same tenant, not a guest or anonymous, or one of our
+   * email domains) are reps (outbound); anyone else is the customer's side (inbound) and becomes a
+   * contact of the customer their email domain names (the channel's, another one, or none, noted).
+   */
+  private async decide(
+    member: TeamsChannelAccount,
+    a: Partial<Activity>,
+    channelCompanyId: string,
+  ): Promise<AuthorDecision> {
+    const tenantId =
+      (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? a.conversation?.tenantId;
+    const email = member.email ?? (member.userPrincipalName?.includes('@') ? member.userPrincipalName : undefined);
+    const domain = email?.slice(email.lastIndexOf('@') + 1).toLowerCase();
+    const ours =
+      (domain !== undefined && this.deps.internalDomains.includes(domain)) ||
+      (member.userRole !== 'guest' &&
+        member.userRole !== 'anonymous' &&
+        (!member.tenantId || member.tenantId === tenantId));
+    if (ours) {
+      const rep = await findOrCreateRep(this.deps.db.prisma, {
+        platform: 'teams',
+        platformUserId: a.from?.aadObjectId ?? a.from?.id ?? member.id,
+        displayName: a.from?.name ?? member.name,
+        email,
+        timezone: a.localTimezone ?? this.deps.defaultTimezone,
+      });
+      return { direction: 'outbound', repId: rep.id, email };
+    }
+    const matched = domain ? await matchCompanyByDomain(this.deps.db, { emailDomains: [domain] }) : undefined;
+    const fromElsewhere = member.tenantId !== undefined && member.tenantId !== tenantId;
+    // A guest of our tenant with no customer's domain is still the channel's customer's guest.
+    const contactCompanyId = matched ?? (fromElsewhere || !domain ? null : channelCompanyId);
+    return {
+      direction: 'inbound',
+      email,
+      name: member.name,
+      contactCompanyId,
+      contactNote:
+        contactCompanyId === channelCompanyId
+          ? undefined
+          : contactCompanyId
+            ? `The author's email domain (${domain}) belongs to another customer: they are that customer's contact.`
+            : `The author${domain ? ` (${domain})` : ''} matches no customer's domain: they are nobody's contact yet.`,
+    };
+  }
+
+  /** Messages of this author held while Teams could not name them: decided now. */
+  private async decideHeld(channelRef: string, authorId: string, decision: AuthorDecision): Promise<void> {
+    const decided = await decideHeldMessages(
+      this.deps.db,
+      { platform: 'teams', channelRef, authorKey: platformUserKey('teams', authorId), decision },
+      this.deps.hooks,
+    );
+    if (decided > 0)
+      this.deps.logger.info(
+        { channelRef, decided, direction: decision.direction },
+        'Teams auto-log: held messages decided',
+      );
+  }
+
+  /**
+   * Asks Teams again about an author it could not name, after {@link HELD_RETRY_MS} (each step), through a
+   * proactive turn in the conversation; the author's next message decides too. Retries stop when
+   * the steps run out or the process stops (held messages then wait for the author's next message).
+   */
+  private retryLater(context: TurnContext, channelRef: string, authorId: string, companyId: string): void {
+    const a = context.activity;
+    const key = `${channelRef}|${a.from.id}`;
+    if (this.retries.has(key)) return;
+    const reference = TurnContext.getConversationReference(a);
+    const adapter = context.adapter; // the turn's context is revoked once the turn ends
+    const from = { ...a.from };
+    const activity = { channelData: a.channelData, conversation: a.conversation, from, localTimezone: a.localTimezone };
+    const attempt = (step: number) => {
+      const timer = setTimeout(() => {
+        void (async () => {
+          let member: TeamsChannelAccount | undefined;
+          try {
+            await adapter.continueConversationAsync(this.deps.appId ?? '', reference, async (turn) => {
+              member = await TeamsInfo.getMember(turn, from.id);
+            });
+          } catch {
+            member = undefined;
+          }
+          if (!member) {
+            if (step + 1 < HELD_RETRY_MS.length) attempt(step + 1);
+            else this.retries.delete(key);
+            return;
+          }
+          this.retries.delete(key);
+          this.members.set(key, { member, expiresAt: Date.now() + MEMBER_CACHE_MS });
+          const decision = await this.decide(member, activity as Partial<Activity>, companyId);
+          await this.decideHeld(channelRef, authorId, decision);
+        })().catch((err: unknown) =>
+          this.deps.logger.warn({ err, channelRef }, 'Teams auto-log: deciding held messages failed'),
+        );
+      }, HELD_RETRY_MS[step]);
+      timer.unref();
+      this.retries.set(key, timer);
+    };
+    attempt(0);
+  }
+
+  /** Stops pending lookups (process shutdown). */
+  stop(): void {
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
   }
 }
+
+type MemberLookup = { status: 'found'; member: TeamsChannelAccount; fresh: boolean } | { status: 'failed' };
 
 /** Bots (ours included, should Teams echo it) have 28: ids or the bot role. */
 function isBot(a: Partial<Activity>): boolean {
   return a.from?.role === 'bot' || (a.from?.id ?? '').startsWith('28:');
 }
 
-/** The message as Teams sent it: the HTML attachment when there is one (it keeps formatting), else the text. */
-function messageText(a: Partial<Activity>): string {
-  const html = a.attachments?.find((x) => x.contentType === 'text/html' && typeof x.content === 'string')?.content as
-    | string
-    | undefined;
-  return html ?? a.text ?? '';
+/**
+ * What a Teams message says: plain text (HTML -> text, `<at>` mentions as the names they show) for
+ * the record, lookups and the classifier, and the HTML as Teams sent it (kept in metadata), when the
+ * body was HTML: the text/html attachment, or a text that carries markup.
+ */
+export function teamsMessageBody(a: Partial<Activity>): { text: string; html?: string } {
+  const attached = a.attachments?.find((x) => x.contentType === 'text/html' && typeof x.content === 'string')
+    ?.content as string | undefined;
+  const raw = a.text ?? '';
+  const html =
+    attached ??
+    (looksLikeHtml(raw, a.textFormat) || /<\/?(at|p|div|br|span|b|i|a|strong|em)\b/i.test(raw) ? raw : undefined);
+  return html === undefined ? { text: raw.trim() } : { text: htmlToPlainText(html), html };
 }

@@ -1,12 +1,18 @@
 import {
+  MessageFactory,
   TeamsActivityHandler,
   TurnContext,
   type Activity,
+  type CloudAdapter,
+  type ConversationParameters,
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   type MessagingExtensionAction,
   type MessagingExtensionActionResponse,
 } from 'botbuilder';
+import { randomUUID } from 'node:crypto';
+import { AuthenticationConstants } from 'botframework-connector';
+import { platformMessageKey } from '../../src/domain/platform-message-key.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { CommandContext } from '../../src/commands/command-context.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
@@ -15,9 +21,13 @@ import type { Logger } from '../../src/logger.ts';
 import { isValidTimezone } from '../../src/config/env.ts';
 import { buildFollowUpCard } from '../../src/notifications/follow-up-card.notification.ts';
 import { userMessage } from '../../src/errors.ts';
-import { cardActivity } from './teams.connector.ts';
+import { cardActivity, type TeamsConnector } from './teams.connector.ts';
 import { commandFromActionData, RAPPORT_VERB, renderAdaptiveCard } from './render-card.ts';
-import { forgetConversationReference, saveConversationReference } from './conversation-references.ts';
+import {
+  forgetConversationReference,
+  markTeamRosterChanged,
+  saveConversationReference,
+} from './conversation-references.ts';
 import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-crm.action.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
 import type { TeamsAutoLogger } from './teams-auto-logger.ts';
@@ -36,6 +46,10 @@ export interface TeamsBotDeps {
   logger: Logger;
   /** Logs messages of linked channels and chats that are not addressed to the bot. */
   autoLogger: TeamsAutoLogger;
+  /** The posting side: who is in a conversation (audience) before an answer with CRM data goes there. */
+  connector: TeamsConnector;
+  /** MICROSOFT_APP_ID ('' in Emulator mode), for opening the rep's 1:1 chat. */
+  appId: string;
 }
 
 /**
@@ -72,16 +86,26 @@ export class TeamsBot extends TeamsActivityHandler {
       await next();
     });
     this.onConversationUpdate(async (context, next) => {
-      await this.remember(context, true);
+      // Members came or went (or the channel changed): every process reads the roster again before
+      // trusting it with an internal post (the stamp travels in the stored reference).
+      const at = new Date().toISOString();
+      await this.remember(context, true, at);
+      const teamId = teamIdOf(context.activity);
+      const stamped = teamId ? await markTeamRosterChanged(this.deps.db, teamId, at) : [];
+      this.deps.connector.forgetAudience([teamsChannelRef(context.activity.conversation.id), ...stamped]);
       await next();
     });
     this.onInstallationUpdate(async (context, next) => {
       if (context.activity.action !== 'remove' && context.activity.action !== 'remove-upgrade')
         await this.remember(context, true);
       else {
-        await forgetConversationReference(this.deps.db, context.activity.conversation.id);
+        const forgotten = await forgetConversationReference(
+          this.deps.db,
+          context.activity.conversation.id,
+          teamIdOf(context.activity),
+        );
         for (const key of this.remembered.keys())
-          if (key.startsWith(`${teamsChannelRef(context.activity.conversation.id)}|`)) this.remembered.delete(key);
+          if (forgotten.some((id) => key.startsWith(`${id}|`))) this.remembered.delete(key);
       }
       await next();
     });
@@ -124,7 +148,7 @@ export class TeamsBot extends TeamsActivityHandler {
   private async onCommandText(context: TurnContext): Promise<void> {
     const text = (TurnContext.removeRecipientMention(context.activity) ?? '').trim();
     if (!text) return;
-    await context.sendActivity(cardActivity(await this.runCommand(context, text)));
+    await this.answer(context, await this.runCommand(context, text));
   }
 
   /** Action.Submit (older clients): run the command, then refresh the clicked card or answer with a new one. */
@@ -133,7 +157,68 @@ export class TeamsBot extends TeamsActivityHandler {
     const refreshed = reply.tone === 'error' ? undefined : await this.refreshedFollowUpCard(context);
     if (refreshed && context.activity.replyToId)
       await context.updateActivity({ ...cardActivity(refreshed), id: context.activity.replyToId });
-    else await context.sendActivity(cardActivity(reply));
+    else await this.answer(context, reply);
+  }
+
+  /**
+   * Answers the asker. Teams has no "only you can see this" message, so an answer meant for the
+   * asker alone (every reply but the few marked `channel`) typed in a channel or group chat goes to
+   * the asker's 1:1 chat with the bot unless the conversation's roster is ours only; the
+   * conversation gets one line saying where the answer went. Fails closed: a roster Teams cannot
+   * read counts as shared.
+   */
+  private async answer(context: TurnContext, reply: Reply): Promise<void> {
+    const a = context.activity;
+    const type = a.conversation.conversationType;
+    if (!type || type === 'personal' || reply.visibility === 'channel') {
+      await context.sendActivity(cardActivity(reply));
+      return;
+    }
+    const audience = await this.deps.connector.audience(`teams:${teamsChannelRef(a.conversation.id)}`);
+    if (audience === 'internal') {
+      await context.sendActivity(cardActivity(reply));
+      return;
+    }
+    const why =
+      audience === 'external'
+        ? 'people outside the company can read this conversation'
+        : 'I could not check who can read this conversation';
+    let notice: string;
+    try {
+      await this.sendPrivately(context, reply);
+      notice = `I sent you the answer in your chat with Rapport: ${why}.`;
+    } catch (err) {
+      this.deps.logger.warn({ err, conversationId: a.conversation.id }, 'Teams: could not open the 1:1 chat');
+      notice = `I could not reach you in a private chat, and ${why}, so the answer is not shown here: open a chat with Rapport and ask there.`;
+    }
+    await context.sendActivity(MessageFactory.text(notice));
+  }
+
+  /** Posts a reply in the 1:1 chat of the activity's author with the bot (Teams hands back the existing chat). */
+  private async sendPrivately(context: TurnContext, reply: Reply): Promise<void> {
+    const a = context.activity;
+    const tenantId = (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? a.conversation.tenantId;
+    const adapter = context.adapter as CloudAdapter;
+    await adapter.createConversationAsync(
+      this.deps.appId,
+      a.channelId,
+      a.serviceUrl,
+      AuthenticationConstants.ToChannelFromBotOAuthScope,
+      {
+        isGroup: false,
+        bot: a.recipient,
+        members: [{ id: a.from.id, name: a.from.name }],
+        tenantId,
+        channelData: tenantId ? { tenant: { id: tenantId } } : undefined,
+      } as ConversationParameters,
+      async (chat) => {
+        // Not a reply to the made-up "create" activity: a new message in the chat.
+        const { activityId: _made, ...reference } = TurnContext.getConversationReference(chat.activity);
+        await chat.adapter.sendActivities(chat, [
+          TurnContext.applyConversationReference(cardActivity(reply), reference),
+        ]);
+      },
+    );
   }
 
   private async runCommand(context: TurnContext, text: string): Promise<Reply> {
@@ -161,7 +246,9 @@ export class TeamsBot extends TeamsActivityHandler {
       channel: { platform: 'teams', channelRef, target: `teams:${channelRef}` },
       now: new Date(),
       // Teams re-sends an activity it got no answer for with the same id: the same key never logs twice.
-      requestKey: `teams:${a.id}`,
+      // Activity ids are per-conversation timestamps, so the key names the conversation too: two reps'
+      // commands with one id in two chats are two commands.
+      requestKey: platformMessageKey('teams', channelRef, a.id ?? randomUUID()),
     };
   }
 
@@ -193,12 +280,16 @@ export class TeamsBot extends TeamsActivityHandler {
    * reference already stored by this process with the same service URL is not written again for
    * {@link REFERENCE_REFRESH_MS}; installation and conversation updates always write.
    */
-  private async remember(context: TurnContext, force = false): Promise<void> {
+  private async remember(context: TurnContext, force = false, rosterChangedAt?: string): Promise<void> {
     const a = context.activity;
     const key = `${teamsChannelRef(a.conversation.id)}|${a.serviceUrl}`;
     const storedAt = this.remembered.get(key);
     if (!force && storedAt !== undefined && Date.now() - storedAt < REFERENCE_REFRESH_MS) return;
-    await saveConversationReference(this.deps.db, TurnContext.getConversationReference(a));
+    await saveConversationReference(this.deps.db, TurnContext.getConversationReference(a), {
+      teamsTeamId: teamIdOf(a),
+      teamsTenantId: (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id,
+      rosterChangedAt,
+    });
     if (this.remembered.size >= 10_000) this.remembered.clear();
     this.remembered.set(key, Date.now());
   }
@@ -216,6 +307,12 @@ export function addressedToBot(a: Partial<Activity>): boolean {
   return (a.entities ?? []).some(
     (e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id === a.recipient?.id,
   );
+}
+
+/** The team a channel activity comes from (channelData.team.id); none in chats. */
+export function teamIdOf(a: Partial<Activity>): string | undefined {
+  const id = (a.channelData as { team?: { id?: unknown } } | undefined)?.team?.id;
+  return typeof id === 'string' && id ? id : undefined;
 }
 
 function message(statusCode: number, text: string): AdaptiveCardInvokeResponse {

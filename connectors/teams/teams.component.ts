@@ -36,7 +36,10 @@ export async function teamsComponent(
   const logger = runtime.logger.child({ module: 'teams' });
   const adapter = new CloudAdapter(teamsAuthentication(teams, options.cloud));
   adapter.onTurnError = teamsTurnErrorHandler(logger);
-  const connector = new TeamsConnector(adapter, teams.appId ?? '', (id) => loadConversationReference(runtime.db, id));
+  const connector = new TeamsConnector(adapter, teams.appId ?? '', (id) => loadConversationReference(runtime.db, id), {
+    tenantId: teams.tenantId,
+    internalDomains: runtime.config.internalDomains,
+  });
   runtime.registry.register(connector);
   if (runtime.config.role === 'worker') return { name: 'teams-poster', stop: async () => {} };
 
@@ -46,6 +49,7 @@ export async function teamsComponent(
     internalDomains: runtime.config.internalDomains,
     defaultTimezone: runtime.config.timezone,
     logger,
+    appId: teams.appId ?? '',
   });
   const bot = new TeamsBot({
     executeCommand: commandRunner(runtime),
@@ -54,6 +58,8 @@ export async function teamsComponent(
     timezone: runtime.config.timezone,
     logger,
     autoLogger,
+    connector,
+    appId: teams.appId ?? '',
   });
   const localOnly = !teams.appId;
   runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
@@ -76,7 +82,11 @@ export async function teamsComponent(
       { appId: teams.appId, appType: teams.appType },
       'Teams connector listening at /api/messages; every request must carry a valid Bot Framework token',
     );
-  return { name: 'teams', readiness: [{ name: 'teams', check: () => connector.health() }], stop: async () => {} };
+  return {
+    name: 'teams',
+    readiness: [{ name: 'teams', check: () => connector.health() }],
+    stop: async () => autoLogger.stop(),
+  };
 }
 
 function isLoopback(address: string | undefined): boolean {

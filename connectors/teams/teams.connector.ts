@@ -15,6 +15,20 @@ import {
   type Target,
 } from '../chat-connector.ts';
 import { renderAdaptiveCard } from './render-card.ts';
+import { readRoster, rosterAudience } from './teams-roster.ts';
+import type { StoredReferenceExtras } from './conversation-references.ts';
+
+/** How long a conversation's roster verdict is trusted without a membership event (conversationUpdate). */
+const AUDIENCE_CACHE_MS = 10 * 60_000;
+const AUDIENCE_CACHE_MAX = 5_000;
+
+/** What the connector needs to tell our people from outsiders. */
+export interface TeamsAudienceOptions {
+  /** MICROSOFT_APP_TENANT_ID: our tenant. Default: the tenant of each stored conversation. */
+  tenantId?: string;
+  /** RAPPORT_INTERNAL_DOMAINS: members with these email domains are ours when Teams names no tenant. */
+  internalDomains?: readonly string[];
+}
 
 /** Finds the stored ConversationReference for a Teams conversation id (ChannelLink.conversationRef). */
 export type ConversationReferenceLookup = (
@@ -36,13 +50,62 @@ export function cardActivity(reply: Reply): Partial<Activity> {
  */
 export class TeamsConnector implements ChatConnector {
   readonly platform = 'teams';
+  private readonly audiences = new Map<string, { audience: Audience; stamp: string; expiresAt: number }>();
 
   constructor(
     private readonly adapter: CloudAdapter,
     /** MICROSOFT_APP_ID; empty in local Emulator mode (no tokens on outgoing calls). */
     private readonly appId: string,
     private readonly lookup: ConversationReferenceLookup,
+    private readonly audienceOptions: TeamsAudienceOptions = {},
   ) {}
+
+  /**
+   * Who can read the conversation, from its roster (Bot Connector pagedmembers): a guest, an
+   * anonymous user or a member of another tenant makes it `external`. Cached for
+   * {@link AUDIENCE_CACHE_MS}; a conversationUpdate (members added or removed) stamps the stored
+   * reference, which every process compares, so the next check reads the roster again. A
+   * conversation Rapport has no reference for, or whose roster cannot be read, is `unknown` (never
+   * cached: the next check asks again).
+   */
+  async audience(target: Target): Promise<Audience> {
+    const conversationId = parseTeamsTarget(target);
+    const reference = await this.lookup(conversationId);
+    if (!reference) return 'unknown';
+    const extras = reference as StoredReferenceExtras;
+    const stamp = extras.rosterChangedAt ?? '';
+    const cached = this.audiences.get(conversationId);
+    if (cached && cached.stamp === stamp && cached.expiresAt > Date.now()) return cached.audience;
+    let audience: Audience = 'unknown';
+    try {
+      await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
+        const members = await readRoster(context, conversationId);
+        audience = rosterAudience(
+          members,
+          this.audienceOptions.tenantId ?? reference.conversation?.tenantId ?? extras.teamsTenantId,
+          this.audienceOptions.internalDomains ?? [],
+        );
+      });
+    } catch {
+      return 'unknown'; // fail closed, and ask again next time
+    }
+    if (audience !== 'unknown') {
+      if (this.audiences.size >= AUDIENCE_CACHE_MAX) this.audiences.clear();
+      this.audiences.set(conversationId, { audience, stamp, expiresAt: Date.now() + AUDIENCE_CACHE_MS });
+    }
+    return audience;
+  }
+
+  /** Forgets cached rosters (this process learnt of a membership change first-hand). */
+  forgetAudience(conversationIds: readonly string[]): void {
+    for (const id of conversationIds) this.audiences.delete(id);
+  }
+
+  async delete(target: Target, externalId: string): Promise<void> {
+    await this.inConversation(target, async (context) => {
+      await context.deleteActivity(externalId);
+    });
+  }
 
   async post(target: Target, reply: Reply): Promise<{ externalId: string }> {
     let externalId: string | undefined;
@@ -62,14 +125,6 @@ export class TeamsConnector implements ChatConnector {
     await this.inConversation(target, async (context) => {
       await context.updateActivity({ ...cardActivity(reply), id: externalId });
     });
-  }
-
-  /**
-   * Placeholder until the roster check lands (engineer trust-teams, issue 14): answers what Rapport
-   * assumed before the guard existed, so Teams posts keep flowing while that is built.
-   */
-  async audience(_target: Target): Promise<Audience> {
-    return 'internal';
   }
 
   async health(): Promise<ConnectorHealth> {

@@ -10,7 +10,7 @@ export interface ChatMessageRow {
   subject: string;
   /** Message.externalId, e.g. "slack:T1/C2/1700000000.000200". */
   externalId: string;
-  direction: 'inbound' | 'outbound';
+  direction: 'inbound' | 'outbound' | 'unknown';
   contactId: string | null;
   repId: string | null;
   authorName: string | null;

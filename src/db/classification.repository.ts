@@ -7,7 +7,7 @@ export interface MessageToClassify {
   messageId: string;
   recordId: string;
   cleanText: string;
-  direction: 'inbound' | 'outbound' | 'internal';
+  direction: 'inbound' | 'outbound' | 'internal' | 'unknown';
   companyId: string | null;
   loggedByRepId: string | null;
   /** The mailbox an email came from (Message.metadata.origin.mailbox), for its default channel. */

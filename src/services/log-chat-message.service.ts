@@ -1,8 +1,11 @@
 import type { Database } from '../db/database.ts';
 import { insertChatMessage } from '../db/chat-message.repository.ts';
+import { platformMessageKey } from '../domain/platform-message-key.ts';
 import { normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
+import { dismissStaleSuggestions, postedCardsOfRecord } from './posted-cards.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
+import type { PrismaExecutor } from './prisma-executor.ts';
 import { platformUserKey } from './reps.service.ts';
 import { findTombstonedKeys, type TombstoneKey } from './tombstones.service.ts';
 
@@ -33,7 +36,7 @@ export interface ChatMessageInput {
    * `outbound` for our own people (same workspace/tenant), `inbound` for the customer's. Outbound messages
    * are kept but not classified.
    */
-  direction: 'inbound' | 'outbound';
+  direction: 'inbound' | 'outbound' | 'unknown';
   /** The rep behind an outbound author, when known; the record's first one becomes its owner. */
   repId?: string;
   /** The message as the platform sent it (mrkdwn, HTML), kept verbatim. */
@@ -43,6 +46,14 @@ export interface ChatMessageInput {
   sentAt: Date;
   /** The customer the channel belongs to. */
   companyId: string;
+  /**
+   * Whose contact an inbound author becomes, when not simply the channel's customer: a person from
+   * another organisation belongs to the customer their email domain names, or to none (`null`).
+   * Default: `companyId`.
+   */
+  contactCompanyId?: string | null;
+  /** Why the contact is not the channel's customer's; kept on the message's metadata (`contactNote`). */
+  contactNote?: string;
   /** Extra platform data kept on Message.metadata (ids, never secrets). */
   metadata?: Record<string, unknown>;
 }
@@ -62,7 +73,7 @@ export function chatSourceKey(platform: ChatPlatform, channelRef: string, thread
 
 /** Message.externalId of a chat message: "<platform>:<channelRef>/<messageKey>". */
 export function chatMessageExternalId(platform: ChatPlatform, channelRef: string, messageKey: string): string {
-  return `${platform}:${channelRef}/${messageKey}`;
+  return platformMessageKey(platform, channelRef, messageKey);
 }
 
 const SUBJECT_CHARS = 80;
@@ -104,8 +115,9 @@ export async function logChatMessage(
   const company = await db.prisma.company.findUnique({ where: { id: input.companyId }, select: { id: true } });
   if (!company) return { status: 'skipped', reason: 'unknown-company' };
 
+  const contactCompanyId = input.contactCompanyId === undefined ? input.companyId : input.contactCompanyId;
   const contactId =
-    input.direction === 'inbound' ? await contactFor(db, input.companyId, authorKey, input.author.name, email) : null;
+    input.direction === 'inbound' ? await contactFor(db, contactCompanyId, authorKey, input.author.name, email) : null;
   let inserted: Awaited<ReturnType<typeof insertChatMessage>>;
   try {
     inserted = await insertChatMessage(db.sql, {
@@ -122,7 +134,11 @@ export async function logChatMessage(
       text: text || cleanText,
       cleanText: cleanText || text,
       sentAt: input.sentAt,
-      metadata: { ...input.metadata, author: authorKey },
+      metadata: {
+        ...input.metadata,
+        author: authorKey,
+        ...(input.contactNote && input.direction === 'inbound' ? { contactNote: input.contactNote } : {}),
+      },
       audit: { actor: input.repId ?? null, platform: input.platform },
     });
   } catch (err) {
@@ -143,9 +159,13 @@ export async function logChatMessage(
 /** Concurrent deliveries of one author's first messages share one contact lookup-or-create in this process. */
 const contactsInFlight = new Map<string, Promise<string>>();
 
-async function contactFor(
+/**
+ * The contact of a chat author (platform user key, else email), created under `companyId` (or none)
+ * on first sight; concurrent first messages share one lookup-or-create.
+ */
+export async function contactFor(
   db: Database,
-  companyId: string,
+  companyId: string | null,
   authorKey: string,
   name: string | undefined,
   email: string | undefined,
@@ -209,12 +229,20 @@ export type ChatChangeOutcome =
  */
 export async function editChatMessage(
   db: Database,
-  input: ChatMessageRef & { text: string; cleanText?: string; editedAt: Date; actor?: AuditActor },
+  input: ChatMessageRef & {
+    text: string;
+    cleanText?: string;
+    editedAt: Date;
+    actor?: AuditActor;
+    /** Metadata the edit changes (e.g. `{ teams: { html } }`, the platform's HTML of the new text); objects merge one level deep. */
+    metadataPatch?: Record<string, unknown>;
+  },
   hooks: PipelineHooks,
 ): Promise<ChatChangeOutcome> {
   const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
   const text = input.text.trim();
   const cleanText = (input.cleanText ?? input.text).trim();
+  let staleFrom: string[] = [];
   const result = await db.prisma.$transaction(async (tx) => {
     const message = await tx.message.findUnique({
       where: { externalId },
@@ -231,10 +259,12 @@ export async function editChatMessage(
       data: {
         text: text || cleanText,
         cleanText: cleanText || text,
-        metadata: { ...metadata, editedAt: input.editedAt.toISOString() },
+        metadata: { ...mergeMetadata(metadata, input.metadataPatch ?? {}), editedAt: input.editedAt.toISOString() },
       },
     });
-    // The old label described the old words; a rep's correction is theirs and stays.
+    // The old label described the old words; a rep's correction is theirs and stays. A suggestion
+    // still waiting that was made from the old words no longer fits them: dismissed below.
+    staleFrom = await suggestionsFrom(tx, { recordId: message.recordId, messageId: message.id, correctedLabel: null });
     await tx.classification.deleteMany({
       where: { recordId: message.recordId, messageId: message.id, correctedLabel: null },
     });
@@ -247,6 +277,7 @@ export async function editChatMessage(
     return { status: 'updated' as const, recordId: message.recordId, messageId: message.id };
   });
   if (result.status === 'updated') {
+    await followCards(db, result.recordId, staleFrom, 'the message it was made from was edited', hooks);
     if (hooks.messageEdited) await hooks.messageEdited(result.recordId, result.messageId, input.editedAt);
     else await hooks.recordLogged(result.recordId, result.messageId);
   }
@@ -260,11 +291,17 @@ export async function editChatMessage(
 export async function deleteChatMessage(
   db: Database,
   input: ChatMessageRef & { actor?: AuditActor },
+  hooks?: PipelineHooks,
 ): Promise<ChatChangeOutcome> {
   const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
-  return db.prisma.$transaction(async (tx) => {
+  const known = await db.prisma.message.findUnique({ where: { externalId }, select: { recordId: true } });
+  // Read first: deleting the record's last message deletes its follow-ups, which know where their cards are.
+  const cards = known && hooks?.cardsRetracted ? await postedCardsOfRecord(db, known.recordId) : [];
+  let staleFrom: string[] = [];
+  const result = await db.prisma.$transaction(async (tx) => {
     const message = await tx.message.findUnique({ where: { externalId }, select: { id: true, recordId: true } });
     if (!message) return { status: 'not_found' as const };
+    staleFrom = await suggestionsFrom(tx, { recordId: message.recordId, messageId: message.id });
     await tx.classification.deleteMany({ where: { recordId: message.recordId, messageId: message.id } });
     await tx.message.delete({ where: { id: message.id } });
     const left = await tx.message.count({ where: { recordId: message.recordId } });
@@ -277,4 +314,52 @@ export async function deleteChatMessage(
     });
     return { status: 'deleted' as const, recordId: message.recordId, messageId: message.id, recordDeleted: left === 0 };
   });
+  if (result.status === 'deleted' && hooks) {
+    // Cards follow the data: a conversation gone takes its cards with it; one that stays gets its
+    // cards refreshed (they quote its latest message) and loses a suggestion made from the deleted one.
+    if (result.recordDeleted) await hooks.cardsRetracted?.(cards, 'deleted');
+    else await followCards(db, result.recordId, staleFrom, 'the message it was made from was deleted', hooks);
+  }
+  return result;
+}
+
+/**
+ * After a message of a conversation changed or went: suggestions made from it that still wait are
+ * dismissed, and every posted card of the conversation is refreshed (it quotes the latest message).
+ */
+async function followCards(
+  db: Database,
+  recordId: string,
+  suggestionIds: string[],
+  why: string,
+  hooks: PipelineHooks,
+): Promise<void> {
+  if (suggestionIds.length > 0) await dismissStaleSuggestions(db, { recordId, followUpIds: suggestionIds }, why);
+  const posted = await db.prisma.followUp.findMany({
+    where: { recordId, messageRef: { not: null } },
+    select: { id: true },
+  });
+  for (const f of posted) await hooks.followUpChanged(f.id);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function mergeMetadata(metadata: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...metadata };
+  for (const [k, v] of Object.entries(patch))
+    merged[k] = isPlainObject(v) && isPlainObject(metadata[k]) ? { ...metadata[k], ...v } : v;
+  return merged;
+}
+
+/** Suggestions still waiting that these classifications made (read before the classifications go: the link is then cut). */
+async function suggestionsFrom(
+  tx: PrismaExecutor,
+  classifications: { recordId: string; messageId: string; correctedLabel?: null },
+): Promise<string[]> {
+  const rows = await tx.followUp.findMany({
+    where: { status: 'suggested', classification: classifications },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
 }

@@ -18,6 +18,12 @@ export interface LogCommunicationInput {
   occurredAt: Date;
   /** Idempotency key: a second call with the same key returns the first record and writes nothing. */
   sourceKey: string;
+  /**
+   * The platform message this record is about, when it is one ({@link platformMessageKey}, "Log to CRM"):
+   * stored as the message's external id, so a message auto-logged before (or after) is one record,
+   * not two. Default `<sourceKey>#1`.
+   */
+  messageExternalId?: string;
   repId: string;
   repName: string;
   actor: AuditActor;
@@ -54,6 +60,11 @@ export async function logCommunication(
       `That note is ${text.length} characters; the limit is ${MAX_LOG_TEXT_CHARS}. Shorten it or split it into two logs.`,
     );
   }
+  if (input.messageExternalId) {
+    // Logged already (auto-logged from a linked channel, or logged by another rep): that record it is.
+    const logged = await findByMessage(db, input.messageExternalId);
+    if (logged) return logged;
+  }
   // Optimistic: one statement inserts everything unless the source key exists; only a repeat (or a
   // race with one) pays for the second read.
   let result: LogCommunicationResult;
@@ -65,7 +76,7 @@ export async function logCommunication(
       sourceKey: input.sourceKey,
       repId: input.repId,
       occurredAt: input.occurredAt,
-      messageExternalId: `${input.sourceKey}#1`,
+      messageExternalId: input.messageExternalId ?? `${input.sourceKey}#1`,
       authorName: input.repName,
       text,
       audit: { actor: input.actor.repId ?? null, platform: input.actor.platform ?? null },
@@ -85,7 +96,9 @@ export async function logCommunication(
     result = { ...inserted, created: true };
   } catch (err) {
     if (isUniqueViolationError(err)) {
-      const raced = await findExisting(db, input.sourceKey); // a retry of the same request committed first
+      const raced =
+        (await findExisting(db, input.sourceKey)) ?? // a retry of the same request committed first
+        (input.messageExternalId ? await findByMessage(db, input.messageExternalId) : undefined); // the message was auto-logged meanwhile
       if (raced) return raced;
     }
     throw err;
@@ -106,4 +119,12 @@ async function findExisting(db: Database, sourceKey: string): Promise<LogCommuni
   if (!record) return undefined;
   const { messages, followUps, ...rest } = record;
   return { record: rest, message: messages[0], followUp: followUps[0], created: false };
+}
+
+async function findByMessage(db: Database, externalId: string): Promise<LogCommunicationResult | undefined> {
+  const message = await db.prisma.message.findUnique({
+    where: { externalId },
+    select: { record: { select: { sourceKey: true } } },
+  });
+  return message ? findExisting(db, message.record.sourceKey) : undefined;
 }

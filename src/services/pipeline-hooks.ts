@@ -1,3 +1,6 @@
+import type { PostedCard } from '../db/posted-card.repository.ts';
+import type { CardRetraction } from './posted-cards.service.ts';
+
 /**
  * What the command layer tells the background pipeline after a write has committed. The BullMQ
  * pipeline implements this (enqueue classification, reschedule reminders); services never import
@@ -14,6 +17,11 @@ export interface PipelineHooks {
   messageEdited?(recordId: string, messageId: string, editedAt: Date): Promise<void>;
   /** A follow-up was created, rescheduled, reassigned or closed: (re)schedule or cancel its reminder. */
   followUpChanged(followUpId: string): Promise<void>;
+  /**
+   * The data these posted cards quoted is gone (customer erased, message deleted): each card is
+   * replaced by one line that quotes nothing. Optional: without a pipeline the cards stay as posted.
+   */
+  cardsRetracted?(cards: readonly PostedCard[], reason: CardRetraction): Promise<void>;
 }
 
 /** Hooks that do nothing: tests, and `rapport exec` when no pipeline runs in the process. */

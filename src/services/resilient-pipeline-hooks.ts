@@ -59,5 +59,9 @@ export function resilientPipelineHooks(
   if (edited)
     resilient.messageEdited = (recordId, messageId, editedAt) =>
       guard('messageEdited', { recordId, messageId }, () => edited(recordId, messageId, editedAt));
+  const retracted = hooks.cardsRetracted?.bind(hooks);
+  if (retracted)
+    resilient.cardsRetracted = (cards, reason) =>
+      guard('cardsRetracted', { cards: String(cards.length), reason }, () => retracted(cards, reason));
   return resilient;
 }

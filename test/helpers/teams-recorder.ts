@@ -22,7 +22,7 @@ export function adaptiveCardProblems(json: unknown): string[] {
 
 /** One Bot Connector call the bot made. */
 export interface RecordedCall {
-  method: 'POST' | 'PUT';
+  method: 'POST' | 'PUT' | 'DELETE';
   conversationId: string;
   /** The activity replied to (POST .../activities/{id}) or replaced (PUT). */
   activityId?: string;
@@ -51,8 +51,11 @@ export interface RecordedMember {
 export interface InjectedFailure {
   status: number;
   headers?: Record<string, string>;
-  /** Only for this kind of call: a new message (`send`), a reply, or an update. Default: the next call of any kind. */
-  kind?: 'send' | 'reply' | 'update';
+  /**
+   * Only for this kind of call: a new message (`send`), a reply, an update, a delete, or a roster read
+   * (`members`: pagedmembers and members/{id}). Default: the next activity call of any kind (never a roster read).
+   */
+  kind?: 'send' | 'reply' | 'update' | 'delete' | 'members';
 }
 
 /**
@@ -64,8 +67,14 @@ export class TeamsRecorder {
   readonly calls: RecordedCall[] = [];
   private readonly failures: InjectedFailure[] = [];
   /** Every injected failure that was served, with when. */
-  readonly served: Array<{ status: number; kind: 'send' | 'reply' | 'update'; conversationId: string; at: number }> =
-    [];
+  readonly served: Array<{
+    status: number;
+    kind: 'send' | 'reply' | 'update' | 'delete' | 'members';
+    conversationId: string;
+    at: number;
+  }> = [];
+  /** Conversations the bot created (POST /v3/conversations: a proactive 1:1 chat), with the parameters it sent. */
+  readonly created: Array<{ conversationId: string; parameters: Record<string, unknown> }> = [];
   private readonly members = new Map<string, RecordedMember[]>();
   private server: Server | undefined;
   private counter = 0;
@@ -92,6 +101,7 @@ export class TeamsRecorder {
     this.served.length = 0;
     this.attempts = 0;
     this.members.clear();
+    this.created.length = 0;
   }
 
   /** Who GET /v3/conversations/{id}/pagedmembers and .../members/{userId} know in a conversation (none by default: 404). */
@@ -114,11 +124,41 @@ export class TeamsRecorder {
     });
   }
 
+  /** Answers an injected failure of this kind, if one is waiting; true when it did. */
+  private failed(
+    res: ServerResponse,
+    kind: 'send' | 'reply' | 'update' | 'delete' | 'members',
+    conversationId: string,
+  ): boolean {
+    const index = this.failures.findIndex((f) =>
+      kind === 'members' ? f.kind === 'members' : !f.kind || f.kind === kind,
+    );
+    if (index === -1) return false;
+    const failure = this.failures.splice(index, 1)[0];
+    this.served.push({ status: failure.status, kind, conversationId, at: Date.now() });
+    res
+      .writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers })
+      .end(JSON.stringify({ error: { code: 'Injected', message: `injected ${failure.status}` } }));
+    return true;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method === 'POST' && /^\/v3\/conversations\/?(\?|$)/.test(req.url ?? '')) {
+      // Teams answers a 1:1 create with the existing personal chat of that user: one id per member.
+      const parameters = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      const member = (parameters.members as Array<{ id?: string }> | undefined)?.[0]?.id ?? 'nobody';
+      const conversationId = `a:personal-${member}`;
+      this.created.push({ conversationId, parameters });
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: conversationId, serviceUrl: this.url }));
+      return;
+    }
     const paged = /^\/v3\/conversations\/([^/]+)\/pagedmembers/.exec(req.url ?? '');
     if (req.method === 'GET' && paged) {
+      if (this.failed(res, 'members', decodeURIComponent(paged[1]))) return;
       const members = this.members.get(decodeURIComponent(paged[1]));
       if (!members)
         res
@@ -129,6 +169,7 @@ export class TeamsRecorder {
     }
     const one = /^\/v3\/conversations\/([^/]+)\/members\/([^/?]+)/.exec(req.url ?? '');
     if (req.method === 'GET' && one) {
+      if (this.failed(res, 'members', decodeURIComponent(one[1]))) return;
       // A channel thread's conversation id names the channel before ";messageid=".
       const member = this.members
         .get(decodeURIComponent(one[1]).split(';')[0])
@@ -141,7 +182,8 @@ export class TeamsRecorder {
       return;
     }
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
-    const method = req.method === 'PUT' ? 'PUT' : req.method === 'POST' ? 'POST' : undefined;
+    const method =
+      req.method === 'PUT' ? 'PUT' : req.method === 'POST' ? 'POST' : req.method === 'DELETE' ? 'DELETE' : undefined;
     if (!match || !method) {
       res
         .writeHead(404, { 'content-type': 'application/json' })
@@ -149,19 +191,11 @@ export class TeamsRecorder {
       return;
     }
     this.attempts++;
-    const kind = method === 'PUT' ? 'update' : match[2] ? 'reply' : 'send';
-    const index = this.failures.findIndex((f) => !f.kind || f.kind === kind);
-    const failure = index === -1 ? undefined : this.failures.splice(index, 1)[0];
-    if (failure) {
-      this.served.push({ status: failure.status, kind, conversationId: decodeURIComponent(match[1]), at: Date.now() });
-      res
-        .writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers })
-        .end(JSON.stringify({ error: { code: 'Injected', message: `injected ${failure.status}` } }));
-      return;
-    }
+    const kind = method === 'PUT' ? 'update' : method === 'DELETE' ? 'delete' : match[2] ? 'reply' : 'send';
+    if (this.failed(res, kind, decodeURIComponent(match[1]))) return;
     const conversationId = decodeURIComponent(match[1]);
     const activityId = match[2] ? decodeURIComponent(match[2]) : undefined;
-    const answeredId = method === 'PUT' ? activityId! : `activity-${++this.counter}`;
+    const answeredId = method === 'POST' ? `activity-${++this.counter}` : activityId!;
     const activity = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
     this.calls.push({
       method,

@@ -148,7 +148,7 @@ describe('schema drift comparison', () => {
       return text.replace(from, to);
     }, SCHEMA);
     expect(drift(schema, migrated)).toEqual([
-      'enum "Direction": values are [inbound,outbound,internal], schema declares [outbound,inbound,internal]',
+      'enum "Direction": values are [inbound,outbound,internal,unknown], schema declares [outbound,inbound,internal,unknown]',
       'table "Classification": column "confidence" has type double precision (float8), schema declares integer (int4)',
       'table "CommunicationRecord": column "subject" is nullable, schema declares NOT NULL',
       `table "FollowUp": column "priority" has default 'normal'::text = "normal", schema declares "high"`,

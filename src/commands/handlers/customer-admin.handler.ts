@@ -1,3 +1,8 @@
+import {
+  dismissStaleSuggestions,
+  postedCardsOfCompany,
+  unlinkAddressedChannels,
+} from '../../services/posted-cards.service.ts';
 import { RapportError } from '../../errors.ts';
 import { linkChannel, unlinkChannel } from '../../services/channel-links.service.ts';
 import { clearTeamChannel } from '../../services/team-channels.service.ts';
@@ -91,6 +96,16 @@ export async function handleUnlink(_cmd: Extract<Command, { kind: 'unlink' }>, h
 export async function handleLabel(cmd: Extract<Command, { kind: 'label' }>, h: HandlerContext): Promise<Reply> {
   const { previous, label, changed } = await correctLabel(h.deps.db, cmd.recordId, cmd.label, h.audit);
   if (!changed) return { tone: 'info', text: `That record is already labelled ${label}; nothing changed.` };
+  if (previous !== label) {
+    // The suggestion waiting on this conversation was made for the old label: it no longer fits.
+    const stale = await dismissStaleSuggestions(
+      h.deps.db,
+      { recordId: cmd.recordId },
+      `label changed from ${previous} to ${label}`,
+      h.audit,
+    );
+    for (const id of stale) await h.deps.hooks.followUpChanged(id);
+  }
   return {
     tone: 'success',
     text:
@@ -131,7 +146,12 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
       `That confirmation is not valid for ${match.companyName} (expired or for another customer). Type "forget ${match.companyName}" again and use the new button.`,
     );
   }
+  // Read first: the erasure deletes the follow-ups that know where their cards were posted.
+  const cards = await postedCardsOfCompany(h.deps.db, match.companyId);
+  if (cards.length > 0 && h.deps.hooks.cardsRetracted) await unlinkAddressedChannels(h.deps.db, match.companyId);
   const { counts } = await eraseCustomer(h.deps.db, match.companyId, h.audit);
+  // Cards quoting the customer in chat channels follow the data: replaced by a line that quotes nothing.
+  await h.deps.hooks.cardsRetracted?.(cards, 'erased');
   return {
     tone: 'success',
     title: 'Customer erased',

@@ -50,6 +50,8 @@ export interface LogFormInput {
    * a retried submission, or the same message logged again, returns the first record.
    */
   sourceKey: string;
+  /** The platform message logged (src/domain/platform-message-key.ts): the same message auto-logged is the same record. */
+  messageExternalId?: string;
 }
 
 export type LogFormField = 'customer' | 'kind' | 'date' | 'notes' | 'followUpDate';
@@ -132,6 +134,7 @@ export async function submitLogForm(
           channelKind: kind === 'chat' ? chatKindFor(ctx.actor.platform) : KIND_TO_CHANNEL[kind],
           occurredAt,
           sourceKey: input.sourceKey,
+          messageExternalId: input.messageExternalId,
           repId: h.rep.id,
           repName: h.rep.name,
           actor: h.audit,

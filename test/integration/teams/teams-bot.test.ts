@@ -57,6 +57,12 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
 
   beforeAll(async () => {
     await recorder.start();
+    // Our own people only: answers stay in these channels (a channel with outsiders answers in 1:1 chats, teams-trust.test.ts).
+    for (const channel of [CONVERSATION, '19:acme-deals@thread.tacv2'])
+      recorder.setMembers(
+        channel,
+        [jo, sam].map((m) => ({ ...m, tenantId: 'tenant-1', userRole: 'user' })),
+      );
     rapport = await startRapport({ TEAMS_ENABLED: 'true', RAPPORT_DEFAULT_CHANNEL: `teams:${CONVERSATION}` });
   });
   afterAll(async () => {

@@ -35,7 +35,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
       { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo', email: 'jo@ours.example' },
       { id: '29:hank', name: 'Hank', aadObjectId: 'aad-hank', email: 'hank@globex.com' },
     ]);
-  }, 60_000);
+  }, 120_000); // two processes start a PGlite each under a shared machine's load
   afterAll(async () => {
     await rapport?.dispose();
     await recorder.stop();

@@ -1,0 +1,77 @@
+import type { Database } from '../db/database.ts';
+import { findPostedCards, type PostedCard } from '../db/posted-card.repository.ts';
+import { writeAudit, type AuditActor } from './audit.service.ts';
+
+/** Why posted cards are taken back: the customer was erased (`forget`), or the message they quoted was deleted. */
+export type CardRetraction = 'erased' | 'deleted';
+
+/**
+ * The cards posted about a customer (its follow-ups and those of its records): read before an
+ * erasure deletes the follow-ups that know where they were posted.
+ */
+export async function postedCardsOfCompany(db: Database, companyId: string): Promise<PostedCard[]> {
+  const followUps = await db.prisma.followUp.findMany({
+    where: { OR: [{ companyId }, { record: { companyId } }] },
+    select: { id: true },
+  });
+  return findPostedCards(
+    db.sql,
+    followUps.map((f) => f.id),
+  );
+}
+
+/** The cards posted about one conversation (its follow-ups). */
+export async function postedCardsOfRecord(db: Database, recordId: string): Promise<PostedCard[]> {
+  const followUps = await db.prisma.followUp.findMany({ where: { recordId }, select: { id: true } });
+  return findPostedCards(
+    db.sql,
+    followUps.map((f) => f.id),
+  );
+}
+
+/**
+ * Dismisses the suggestions still waiting for Accept/Dismiss that no longer fit their conversation:
+ * its label was changed by a rep, or the message they were made from was edited or deleted. Their
+ * cards then show "Dismissed" (the caller tells the pipeline, which refreshes them in place).
+ * @returns the dismissed follow-up ids.
+ */
+export async function dismissStaleSuggestions(
+  db: Database,
+  where: { recordId: string; followUpIds?: string[] },
+  why: string,
+  actor?: AuditActor,
+): Promise<string[]> {
+  const stale = await db.prisma.followUp.findMany({
+    where: {
+      recordId: where.recordId,
+      status: 'suggested',
+      ...(where.followUpIds ? { id: { in: where.followUpIds } } : {}),
+    },
+    select: { id: true },
+  });
+  const dismissed: string[] = [];
+  for (const f of stale) {
+    const changed = await db.prisma.followUp.updateMany({
+      where: { id: f.id, status: 'suggested' },
+      data: { status: 'dismissed', completedAt: new Date() },
+    });
+    if (changed.count === 0) continue;
+    await writeAudit(db.prisma, { action: 'followup.dismiss', actor, subject: f.id, details: { reason: why } });
+    dismissed.push(f.id);
+  }
+  return dismissed;
+}
+
+/**
+ * Before a customer is erased: its channels that hold the platform's address of the conversation
+ * (Teams' ConversationReference) are unlinked instead of deleted with it, so the cards posted there
+ * can still be taken back and the bot can still post there. Nothing about the customer stays on them.
+ * @returns how many channels were unlinked.
+ */
+export async function unlinkAddressedChannels(db: Database, companyId: string): Promise<number> {
+  const rows = await db.sql.query<{ id: string }>(
+    `UPDATE "ChannelLink" SET "companyId" = NULL WHERE "companyId" = $1::uuid AND "conversationRef" IS NOT NULL RETURNING id`,
+    [companyId],
+  );
+  return rows.length;
+}
