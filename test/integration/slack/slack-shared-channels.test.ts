@@ -138,6 +138,8 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       'pglite',
       {
         RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
+        // Escalate as soon as a reminder is due and still open: the lifecycle test sees the overdue card.
+        RAPPORT_ESCALATE_AFTER_HOURS: '0',
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_BOT_TOKEN: 'xoxb-test-token',
         SLACK_API_URL: apiUrl,
@@ -339,7 +341,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     expect(reps.flatMap((r) => r.platformUserIds).sort()).toEqual([`slack:${TEAM}/UADMIN`, `slack:${TEAM}/UREP`]);
     expect(postsTo(SHARED)).toHaveLength(0);
   });
-  it('the rest of the lifecycle in the Slack Connect setup: accept → reminder due → forget, and zero internal posts to the shared channel', async () => {
+  it('the rest of the lifecycle in the Slack Connect setup: accept → reminder due → escalation → forget, and zero internal posts to the shared channel', async () => {
     const db = proc.runtime.db;
     const suggestion = slack.messages.find((m) => m.channel === DEFAULT && /Suggested follow-up/.test(m.text ?? ''))!;
     const f = await db.prisma.followUp.findFirstOrThrow({ where: { companyId: acmeId, status: 'suggested' } });
@@ -383,6 +385,13 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     await proc.runtime.hooks.followUpChanged(f.id);
     await eventually('the reminder of the accepted follow-up', async () =>
       slack.messages.slice(reminders).find((m) => m.channel === DEFAULT),
+    );
+    // Still open after it was due: escalated, to the team side too.
+    await eventually(
+      'the overdue (escalation) card',
+      async () =>
+        slack.messages.slice(reminders).find((m) => m.channel === DEFAULT && /Overdue follow-up/.test(m.text ?? '')),
+      30_000,
     );
 
     // forget (admin, confirmed): the cards that quoted Acme are erased in place, in the team channel only.
