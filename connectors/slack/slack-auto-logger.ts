@@ -8,7 +8,8 @@ import {
   type ChatLogOutcome,
   type ChatChangeOutcome,
 } from '../../src/services/log-chat-message.service.ts';
-import { findOrCreateRep } from '../../src/services/reps.service.ts';
+import { findOrCreateRep, platformUserKey } from '../../src/services/reps.service.ts';
+import { decideHeldMessages, type AuthorDecision } from '../../src/services/held-chat-messages.service.ts';
 import type { SlackChannelRouter } from './slack-channel-router.ts';
 import type { SlackUserDirectory } from './slack-user-directory.ts';
 import { USER_CACHE_MS } from './slack-user-directory.ts';
@@ -60,7 +61,12 @@ export interface SlackAutoLoggerDeps {
   logger: Logger;
   /** Shares the component's bound on work after acks (commands and messages alike). Default: unbounded. */
   limiter?: SlackWorkLimiter;
+  /** When to ask users.info again about an author it could not describe (ms after each failure). Default {@link HELD_RETRY_MS}. */
+  heldRetryMs?: number[];
 }
+
+/** When to ask Slack again about an author users.info could not describe (after each failure), like Teams. */
+export const HELD_RETRY_MS = [2_000, 15_000, 60_000, 5 * 60_000, 30 * 60_000];
 
 /**
  * Turns Slack `message` events into chat logs: new messages in auto-logged channels (linked to a
@@ -68,9 +74,14 @@ export interface SlackAutoLoggerDeps {
  * `message_changed` edits and `message_deleted` deletes what was logged; bots, joins, leaves, topic
  * changes and every other subtype are ignored. Authors from another workspace or guests are the
  * customer (inbound); members of ours are reps (outbound), matched to a Rep by their Slack email.
+ * When users.info fails for an author Slack names as one of our workspace, nobody guesses: the
+ * message is held as `unknown` (kept, not classified, nobody's contact) and decided by a retried
+ * lookup or the author's next message whose lookup succeeds (same path as Teams).
  */
 export class SlackAutoLogger {
   private readonly reps = new Map<string, { repId: string; expiresAt: number }>();
+  /** Authors with held messages ("<channelRef>|<team>/<user>") and their pending retry. */
+  private readonly held = new Map<string, NodeJS.Timeout | undefined>();
 
   constructor(private readonly deps: SlackAutoLoggerDeps) {}
 
@@ -106,12 +117,18 @@ export class SlackAutoLogger {
     const decision = await this.deps.router.decide(teamId, event.channel);
     if (!decision) return { action: 'ignored', reason: 'not-auto-logged' };
 
-    const profile = await this.deps.users.get(teamId, event.user);
+    // An author with held messages is asked about afresh: their next message may decide them.
+    const heldBefore = this.held.has(`${channelRef}|${event.user_team ?? event.team ?? teamId}/${event.user}`);
+    const profile = await this.deps.users.get(teamId, event.user, { skipFailureCache: heldBefore });
     if (profile?.isBot) return { action: 'ignored', reason: 'bot' };
     const authorTeam = event.user_team ?? event.team ?? profile?.teamId ?? teamId;
     const inbound = authorTeam !== teamId || profile?.isGuest === true;
     const authorId = `${authorTeam}/${event.user}`;
-    const repId = inbound ? undefined : await this.repFor(authorId, profile?.name, profile?.email, profile?.timezone);
+    // Another org's member is the customer's side whatever users.info says; one of ours (or a guest,
+    // which only users.info tells) is never decided from a failed lookup.
+    const held = !profile && !inbound;
+    const repId =
+      inbound || held ? undefined : await this.repFor(authorId, profile?.name, profile?.email, profile?.timezone);
     const text = event.text ?? '';
     const files = (event.files ?? []).map((f) => f.name ?? f.title).filter((n): n is string => !!n);
     const outcome = await logChatMessage(
@@ -122,7 +139,7 @@ export class SlackAutoLogger {
         threadKey: event.thread_ts ?? event.ts,
         messageKey: event.ts,
         author: { platformUserId: authorId, name: profile?.name, email: profile?.email, isBot: false },
-        direction: inbound ? 'inbound' : 'outbound',
+        direction: held ? 'unknown' : inbound ? 'inbound' : 'outbound',
         repId,
         text,
         cleanText: slackTextToPlain(text),
@@ -137,11 +154,84 @@ export class SlackAutoLogger {
             via: decision.via,
           },
           ...(files.length ? { files } : {}),
+          ...(held ? { heldBecause: 'Slack could not say who wrote this message yet (users.info failed).' } : {}),
         },
       },
       this.deps.hooks(),
     );
+    const heldKey = `${channelRef}|${authorId}`;
+    if (held) this.retryLater(teamId, event.user, channelRef, authorId, decision.companyId);
+    else if (this.held.has(heldKey) && profile) {
+      clearTimeout(this.held.get(heldKey));
+      this.held.delete(heldKey);
+      await this.decideHeld(
+        channelRef,
+        authorId,
+        inbound
+          ? { direction: 'inbound', email: profile.email, name: profile.name, contactCompanyId: decision.companyId }
+          : { direction: 'outbound', repId: repId!, email: profile.email },
+      );
+    }
     return { action: 'log', outcome };
+  }
+
+  /** Messages of this author held while users.info failed: decided now. */
+  private async decideHeld(channelRef: string, authorId: string, decision: AuthorDecision): Promise<void> {
+    const decided = await decideHeldMessages(
+      this.deps.db,
+      { platform: 'slack', channelRef, authorKey: platformUserKey('slack', authorId), decision },
+      this.deps.hooks(),
+    );
+    if (decided > 0)
+      this.deps.logger.info(
+        { channelRef, decided, direction: decision.direction },
+        'Slack auto-log: held messages decided',
+      );
+  }
+
+  /**
+   * Asks users.info again about an author it could not describe, after each step of the retry
+   * schedule; the author's next message with a successful lookup decides too. Retries stop when the
+   * steps run out or the process stops (held messages then wait for the author's next message).
+   */
+  private retryLater(teamId: string, userId: string, channelRef: string, authorId: string, companyId: string): void {
+    const key = `${channelRef}|${authorId}`;
+    if (this.held.get(key)) return;
+    const steps = this.deps.heldRetryMs ?? HELD_RETRY_MS;
+    const attempt = (step: number) => {
+      const timer = setTimeout(() => {
+        void (async () => {
+          const profile = await this.deps.users.get(teamId, userId, { skipFailureCache: true });
+          if (!this.held.has(key)) return; // decided meanwhile by a later message
+          if (!profile) {
+            if (step + 1 < steps.length) attempt(step + 1);
+            else this.held.set(key, undefined);
+            return;
+          }
+          this.held.delete(key);
+          const decision: AuthorDecision =
+            profile.isGuest || (profile.teamId !== undefined && profile.teamId !== teamId)
+              ? { direction: 'inbound', email: profile.email, name: profile.name, contactCompanyId: companyId }
+              : {
+                  direction: 'outbound',
+                  email: profile.email,
+                  repId: await this.repFor(authorId, profile.name, profile.email, profile.timezone),
+                };
+          await this.decideHeld(channelRef, authorId, decision);
+        })().catch((err: unknown) =>
+          this.deps.logger.warn({ err, channelRef }, 'Slack auto-log: deciding held messages failed'),
+        );
+      }, steps[step]);
+      timer.unref();
+      this.held.set(key, timer);
+    };
+    attempt(0);
+  }
+
+  /** Stops pending lookups (process shutdown). */
+  stop(): void {
+    for (const timer of this.held.values()) clearTimeout(timer);
+    this.held.clear();
   }
 
   private async edited(

@@ -44,11 +44,19 @@ export class SlackUserDirectory {
     private readonly logger: Logger,
   ) {}
 
-  /** The profile of `userId` as seen from workspace `teamId`, or undefined when Slack cannot say. */
-  async get(teamId: string, userId: string): Promise<SlackUserProfile | undefined> {
+  /**
+   * The profile of `userId` as seen from workspace `teamId`, or undefined when Slack cannot say.
+   * @param options.skipFailureCache ask Slack again even within a minute of a failed lookup (a held
+   *   message's retry), while a known profile is still reused.
+   */
+  async get(
+    teamId: string,
+    userId: string,
+    options: { skipFailureCache?: boolean } = {},
+  ): Promise<SlackUserProfile | undefined> {
     const key = `${teamId}/${userId}`;
     const hit = this.cache.get(key);
-    if (hit && hit.expiresAt > Date.now()) return hit.profile;
+    if (hit && hit.expiresAt > Date.now() && (hit.profile || !options.skipFailureCache)) return hit.profile;
     const pending = this.inFlight.get(key);
     if (pending) return pending;
     const work = this.fetch(teamId, userId).finally(() => this.inFlight.delete(key));

@@ -146,6 +146,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     ...(socket ? { start: async () => socket.start() } : {}),
     // Requests Slack already sent are answered after their ack; let them finish.
     stop: async () => {
+      autoLogger.stop();
       await socket?.stop();
       await Promise.allSettled([...inFlight]);
     },

@@ -57,6 +57,8 @@ export class SlackRecorder {
   readonly memberships = new Map<string, string[]>();
   /** users.info fields per user id (email, team_id, is_restricted, tz, ...), over the defaults. */
   readonly users = new Map<string, Record<string, unknown> & { profile?: Record<string, unknown> }>();
+  /** Users users.info cannot describe right now: it answers `{ ok: false, error: 'internal_error' }` for them. */
+  readonly failingUsers = new Set<string>();
   /** conversations.info's `channel` per channel id (is_ext_shared, connected_team_ids, ...); unknown = an internal channel. */
   readonly channels = new Map<string, Record<string, unknown>>();
   /** conversations.members per channel id; unknown channels have no members but the bot. */
@@ -225,6 +227,7 @@ export class SlackRecorder {
         return { ok: true, messages, has_more: false };
       }
       case 'users.info': {
+        if (this.failingUsers.has(String(body.user))) return { ok: false, error: 'internal_error' };
         const { profile, ...over } = this.users.get(String(body.user)) ?? {};
         // Unknown users belong to the workspace whose token asks (an OAuth install's), else T1.
         const grant = token ? this.grantedTokens.get(token) : undefined;

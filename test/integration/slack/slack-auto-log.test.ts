@@ -340,7 +340,7 @@ describe.each(TEST_DATABASE_KINDS)(
       await command(LINKED, 'UREP', 'link acme');
     });
 
-    it("users.info failing: the message is still logged (no email) and a command uses the rep's stored timezone", async () => {
+    it("users.info failing: the message is still logged (held as unknown, no email) and a command uses the rep's stored timezone", async () => {
       const db = proc.runtime.db;
       await db.prisma.rep.create({
         data: { name: 'Ken', timezone: 'Asia/Tokyo', platformUserIds: [`slack:${TEAM}/UKEN`] },
@@ -349,7 +349,8 @@ describe.each(TEST_DATABASE_KINDS)(
       const ts = tsOf(++seq);
       await sendEvent({ user: 'UKEN', team: TEAM, text: 'Called Acme about the renewal', ts });
       const m = await eventually('the message logged without a profile', () => messageByTs(LINKED, ts));
-      expect(m).toMatchObject({ direction: 'outbound', authorEmail: null });
+      // Issue 14: a failed lookup decides nobody; held until users.info answers (slack-held-author.test.ts).
+      expect(m).toMatchObject({ direction: 'unknown', authorEmail: null });
       // The failure is remembered for a minute, so the command below also goes without users.info.
       const answer = await command(LINKED, 'UKEN', 'remind acme tomorrow 9am send the renewal quote');
       expect(String(answer.body.text)).not.toMatch(/error|sorry/i);

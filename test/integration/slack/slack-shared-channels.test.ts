@@ -138,6 +138,8 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       'pglite',
       {
         RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
+        // Escalate as soon as a reminder is due and still open: the lifecycle test sees the overdue card.
+        RAPPORT_ESCALATE_AFTER_HOURS: '0',
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_BOT_TOKEN: 'xoxb-test-token',
         SLACK_API_URL: apiUrl,
@@ -339,4 +341,72 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     expect(reps.flatMap((r) => r.platformUserIds).sort()).toEqual([`slack:${TEAM}/UADMIN`, `slack:${TEAM}/UREP`]);
     expect(postsTo(SHARED)).toHaveLength(0);
   });
+  it('the rest of the lifecycle in the Slack Connect setup: accept → reminder due → escalation → forget, and zero internal posts to the shared channel', async () => {
+    const db = proc.runtime.db;
+    const suggestion = slack.messages.find((m) => m.channel === DEFAULT && /Suggested follow-up/.test(m.text ?? ''))!;
+    const f = await db.prisma.followUp.findFirstOrThrow({ where: { companyId: acmeId, status: 'suggested' } });
+    const accept = buttonsOf(suggestion).find((e) => /^Accept/.test(e.text?.text ?? ''));
+    expect(accept, JSON.stringify(buttonsOf(suggestion))).toBeDefined();
+    const payload = {
+      type: 'block_actions',
+      team: { id: TEAM, domain: 'x' },
+      user: { id: 'UREP', username: 'urep', team_id: TEAM },
+      api_app_id: 'A1',
+      token: 'legacy',
+      container: { type: 'message', message_ts: suggestion.ts, channel_id: DEFAULT, is_ephemeral: false },
+      trigger_id: `trigger-${++seq}`,
+      channel: { id: DEFAULT, name: 'x' },
+      message: { type: 'message', ts: suggestion.ts, text: suggestion.text, blocks: suggestion.blocks },
+      response_url: slack.responseUrl(`accept-${seq}`),
+      actions: [
+        {
+          type: 'button',
+          action_id: accept!.action_id,
+          block_id: 'b',
+          text: accept!.text,
+          value: accept!.value,
+          action_ts: '1',
+        },
+      ],
+    };
+    const res = await post(
+      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      'application/x-www-form-urlencoded',
+    );
+    expect(res.status).toBe(200);
+    await eventually('the suggestion accepted by the rep', async () => {
+      const now = await db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } });
+      return now.status !== 'suggested' ? now : undefined;
+    });
+
+    // Due now: the reminder goes to the team side (the default channel), never to the shared one.
+    const reminders = slack.messages.length;
+    await db.prisma.followUp.update({ where: { id: f.id }, data: { dueAt: new Date(Date.now() + 500) } });
+    await proc.runtime.hooks.followUpChanged(f.id);
+    await eventually('the reminder of the accepted follow-up', async () =>
+      slack.messages.slice(reminders).find((m) => m.channel === DEFAULT),
+    );
+    // Still open after it was due: escalated, to the team side too.
+    await eventually(
+      'the overdue (escalation) card',
+      async () =>
+        slack.messages.slice(reminders).find((m) => m.channel === DEFAULT && /Overdue follow-up/.test(m.text ?? '')),
+      30_000,
+    );
+
+    // forget (admin, confirmed): the cards that quoted Acme are erased in place, in the team channel only.
+    const ask = await command(DEFAULT, 'UADMIN', 'forget acme');
+    const confirm = /forget \\?"?Acme\\?"? --confirm [0-9a-f]+/.exec(JSON.stringify(ask.body));
+    expect(confirm, JSON.stringify(ask.body)).not.toBeNull();
+    await command(DEFAULT, 'UADMIN', confirm![0].replaceAll('\\"', '"'));
+    expect(await db.prisma.company.count({ where: { id: acmeId } })).toBe(0);
+    await eventually('the suggestion card erased in place', async () =>
+      updatesIn(DEFAULT).find((c) => c.body.ts === suggestion.ts && /[Ee]rased/.test(JSON.stringify(c.body))),
+    );
+    expect(postsTo(SHARED)).toHaveLength(0);
+    expect(updatesIn(SHARED)).toHaveLength(0);
+    expect(
+      slack.callsTo('chat.postEphemeral').filter((c) => /Suggested|Reminder/.test(JSON.stringify(c.body))),
+    ).toHaveLength(0);
+  }, 90_000);
 });

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
+import type { RunningProcess } from '../../../app/start-process.ts';
+import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import { eventually } from '../../helpers/pipeline-harness.ts';
+import { SlackRecorder, type RecordedCall } from '../../helpers/slack-recorder.ts';
+import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+
+const SECRET = 'test-signing-secret-0123456789';
+const TEAM = 'T1';
+const LINKED = 'CACME'; // the customer channel (source), a guest from Acme in it
+const DEFAULT = 'CTEAM'; // RAPPORT_DEFAULT_CHANNEL: where Acme's cards go
+const tsOf = (n: number) => `1763920000.${String(n).padStart(6, '0')}`;
+
+/**
+ * Issue 14, "cards follow the data" on Slack: after `forget`, the suggestion cards posted in the team
+ * channel that quoted the customer are updated in place (chat.update) to the erased text and quote
+ * nothing of them any more.
+ */
+describe('Slack: cards follow the data', () => {
+  const slack = new SlackRecorder();
+  const logLines: string[] = [];
+  let test: TestProcess | undefined;
+  let proc: RunningProcess;
+  let seq = 0;
+
+  const post = (body: string, contentType: string) => postSignedToSlackEvents(proc.url, SECRET, body, contentType);
+  const command = async (channelId: string, userId: string, text: string): Promise<RecordedCall> => {
+    const triggerId = `trigger-${++seq}`;
+    const posts = slack.callsTo('chat.postMessage').length;
+    const res = await post(
+      slashCommandBody({
+        teamId: TEAM,
+        channelId,
+        userId,
+        text,
+        triggerId,
+        responseUrl: slack.responseUrl(`cmd-${triggerId}`),
+      }),
+      'application/x-www-form-urlencoded',
+    );
+    expect(res.status).toBe(200);
+    return eventually(
+      `the answer to /crm ${text}`,
+      async () =>
+        slack.callsTo(`respond/cmd-${triggerId}`)[0] ??
+        slack
+          .callsTo('chat.postMessage')
+          .slice(posts)
+          .find((c) => c.body.channel === channelId),
+    );
+  };
+  const guestSays = async (text: string) => {
+    const ts = tsOf(++seq);
+    const event = { type: 'message', channel_type: 'channel', channel: LINKED, user: 'UJO', team: TEAM, ts, text };
+    expect((await post(eventCallbackBody(TEAM, event, `Ev${++seq}`), 'application/json')).status).toBe(200);
+  };
+
+  beforeAll(async () => {
+    const apiUrl = await slack.start();
+    slack.users.set('UREP', { profile: { display_name: 'ann', email: 'ann@ours.example' } });
+    slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'boss', email: 'boss@ours.example' } });
+    slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
+    slack.channelMembers.set(LINKED, ['UBOT', 'UREP', 'UJO']);
+    slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP', 'UADMIN']);
+    test = await startTestProcess(
+      'pglite',
+      {
+        RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_API_URL: apiUrl,
+        LOG_LEVEL: 'info',
+      },
+      { name: 'slack-cards-follow-data', logger: loggerInto(logLines, 'info') },
+    );
+    proc = test.proc;
+    await proc.runtime.db.prisma.company.create({
+      data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.example'] },
+    });
+    expect(String((await command(LINKED, 'UREP', 'link acme')).body.text)).toMatch(/now linked to Acme/);
+  });
+  afterAll(async () => {
+    await test?.dispose();
+    await slack.stop();
+  });
+
+  it('forget: every suggestion card that quoted the customer is updated in place to the erased text', async () => {
+    await guestSays('The dashboard keeps crashing, we are really unhappy and considering other options');
+    const card = await eventually(
+      'the suggestion card in the team channel',
+      async () => slack.messages.find((m) => m.channel === DEFAULT && /crashing/.test(JSON.stringify(m.blocks))),
+      30_000,
+    );
+    expect(card.text).toMatch(/Suggested follow-up/);
+    expect(slack.messages.filter((m) => m.channel === LINKED && /Suggested/.test(m.text ?? ''))).toHaveLength(0);
+
+    const ask = await command(DEFAULT, 'UADMIN', 'forget acme');
+    const confirm = /forget \\?"?Acme\\?"? --confirm [0-9a-f]+/.exec(JSON.stringify(ask.body));
+    expect(confirm, JSON.stringify(ask.body)).not.toBeNull();
+    await command(DEFAULT, 'UADMIN', confirm![0].replaceAll('\\"', '"'));
+    expect(await proc.runtime.db.prisma.company.count({ where: { name: 'Acme' } })).toBe(0);
+
+    const update = await eventually(
+      'chat.update of the card',
+      async () => slack.callsTo('chat.update').find((c) => c.body.channel === DEFAULT && c.body.ts === card.ts),
+      30_000,
+    );
+    expect(JSON.stringify(update.body)).toMatch(/[Ee]rased/);
+    expect(JSON.stringify(update.body)).not.toMatch(/crashing|considering|Acme|unhappy/);
+    // The recorder keeps the card as Slack shows it now: nothing of the customer is left in the channel.
+    expect(JSON.stringify(slack.messages.filter((m) => m.channel === DEFAULT))).not.toMatch(/crashing|considering/);
+    expect(card.edited).toBe(true);
+  }, 90_000);
+});
