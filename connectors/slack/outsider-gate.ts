@@ -90,6 +90,24 @@ export function registerServedWorkspace(
  * told why in one sentence through the response_url or ephemerally, and nothing else happens. Events
  * (messages to auto-log) pass: a customer's words in a customer channel are what Rapport is for.
  */
+/** How long a slash command may wait for the person's standing before it is turned away (Slack acks in 3 s). */
+const ACK_BUDGET_MS = 2_000;
+const BUSY_CHECKING =
+  'Rapport is very busy right now and could not check who you are in time, so it did not save this. Please try again in a minute.';
+
+/** `work`'s result, or undefined once the ack budget is spent (the work goes on and warms the caches). */
+async function withinAckBudget<T>(work: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function registerOutsiderGate(app: App, deps: SlackListenerDeps): void {
   app.use(async (args) => {
     const { body, context, next } = args as AnyMiddlewareArgs & { context: Context; next: () => Promise<void> };
@@ -102,9 +120,20 @@ export function registerOutsiderGate(app: App, deps: SlackListenerDeps): void {
       channelId: b.channel_id ?? b.channel?.id,
       triggerId: b.trigger_id ?? 'gate',
     });
-    const ctx = await deps.contextFor(req);
-    if (roleOf(ctx.actor, deps.commands.admins ?? []) !== 'outsider') return next();
     const ack = (args as { ack?: (r?: unknown) => Promise<void> }).ack;
+    // Slack wants the ack within 3 s and does not retry slash commands: when users.info is too slow to
+    // say who the person is (a burst, a slow API), the command is turned away politely in its ack
+    // instead of timing out, and nothing is saved (fail closed: an unknown person runs nothing).
+    const ctx = b.command !== undefined ? await withinAckBudget(deps.contextFor(req)) : await deps.contextFor(req);
+    if (ctx === undefined) {
+      await ack?.({ response_type: 'ephemeral', text: BUSY_CHECKING });
+      deps.logger.warn(
+        { team: req.teamId, user: userId },
+        'Slack command turned away: could not check the person in time',
+      );
+      return;
+    }
+    if (roleOf(ctx.actor, deps.commands.admins ?? []) !== 'outsider') return next();
     const sentence = outsiderRefusal(ctx.actor.standing);
     if (b.type === 'block_suggestion') await ack?.({ options: [] });
     else await ack?.();

@@ -80,6 +80,12 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   });
   // With one bot token: the workspace served is SLACK_BOT_TOKEN's, whatever a payload claims.
   registerServedWorkspace(app, clients.servedWorkspace?.bind(clients));
+  // Ask once at start (auth.test), so the first burst of commands does not wait for it before its ack.
+  clients
+    .servedWorkspace?.()
+    .catch((err: unknown) =>
+      logger.warn({ err: (err as Error).message }, 'Slack auth.test failed at start; asked again on the first request'),
+    );
   app.error(async (err) => {
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
