@@ -95,16 +95,27 @@ describe('worker processes', () => {
       20_000,
     );
     await new Promise((r) => setTimeout(r, 300));
-    // The job is parked on the lock, after the worker took it from the queue.
-    const waiting = await db.sql.query<{ q: string }>(
-      "SELECT query AS q FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    );
-    expect(waiting.map((w) => w.q).join()).toContain('"Classification"');
-
-    first.proc.child.kill('SIGKILL');
-    await first.proc.exited;
-    await blocker.query('ROLLBACK');
-    await blocker.end();
+    try {
+      // The job is parked on the lock, after the worker took it from the queue. Ask pg_locks for the
+      // waiting lock on the table: pg_stat_activity cuts a long query's text at 1 kB, before the table name.
+      await eventually(
+        "the worker's query to wait on the Classification table",
+        async () => {
+          const [row] = await db.sql.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+             WHERE NOT l.granted AND c.relname = 'Classification'`,
+          );
+          return row.n >= 1;
+        },
+        10_000,
+      );
+      first.proc.child.kill('SIGKILL');
+      await first.proc.exited;
+    } finally {
+      // Released whatever happened above, or every later test on this database waits on the lock.
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
     expect(await db.prisma.classification.count()).toBe(0);
 
     const second = await startWorker();
