@@ -207,7 +207,16 @@ try {
       const roots = new Set(ids.map((i) => truthJwz.get(i)));
       if (roots.size < 2) continue;
       const r = await db.prisma.communicationRecord.findUnique({ where: { id: rec } });
-      console.log('MERGED', ids.length, 'msgs', roots.size, 'truth groups', JSON.stringify(r?.externalId), JSON.stringify(r?.threadingNote ?? null), ids.slice(0, 6).join(' '));
+      console.log(
+        'MERGED',
+        ids.length,
+        'msgs',
+        roots.size,
+        'truth groups',
+        JSON.stringify(r?.sourceKey),
+        JSON.stringify(r?.threadingNote ?? null),
+        ids.slice(0, 6).join(' '),
+      );
     }
   }
   console.log(
