@@ -14,7 +14,7 @@ import { retractedCardReply } from '../src/notifications/retracted-card.notifica
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { formatMessageRef } from './bullmq-pipeline-hooks.ts';
+import { formatMessageRef } from '../src/domain/follow-up.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
 

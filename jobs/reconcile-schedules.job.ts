@@ -3,7 +3,8 @@ import { QueueName } from './queue-names.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import type { DailyDigestData, EscalateOverdueData, FollowUpReminderData, RetrainModelData } from './job-data.ts';
 import { jobId } from './job-ids.ts';
-import { REMINDABLE, reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
+import { OPEN_STATUSES } from '../src/domain/follow-up.ts';
+import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';
 import { requeueJobs } from './requeue-jobs.ts';
 import { redriveDeliveries } from './redrive-deliveries.ts';
@@ -67,7 +68,7 @@ export async function reconcileSchedules(
   let cursor: string | undefined;
   for (;;) {
     const page = await deps.db.prisma.followUp.findMany({
-      where: { status: { in: [...REMINDABLE] } },
+      where: { status: { in: [...OPEN_STATUSES] } },
       select: { id: true, dueAt: true, escalatedAt: true },
       orderBy: { id: 'asc' },
       take: PAGE,

@@ -31,6 +31,7 @@ import {
 import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-crm.action.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
 import type { TeamsAutoLogger } from './teams-auto-logger.ts';
+import { formatMessageRef } from '../../src/domain/follow-up.ts';
 
 /** How long a stored reference is trusted before a message stores it again (Teams may move a conversation's service URL). */
 const REFERENCE_REFRESH_MS = 10 * 60_000;
@@ -257,7 +258,7 @@ export class TeamsBot extends TeamsActivityHandler {
     const { replyToId, conversation } = context.activity;
     if (!replyToId) return undefined;
     const followUp = await this.deps.db.prisma.followUp.findFirst({
-      where: { messageRef: `teams:${teamsChannelRef(conversation.id)}|${replyToId}` },
+      where: { messageRef: formatMessageRef(`teams:${teamsChannelRef(conversation.id)}`, replyToId) },
       select: { id: true },
     });
     return followUp ? buildFollowUpCard(this.deps.db, followUp.id, 'refresh', this.timezoneOf(context)) : undefined;
