@@ -3,6 +3,8 @@ import { FollowUpStatus } from '../../../src/db/generated/enums.ts';
 import {
   FOLLOW_UP_STATUSES,
   formatMessageRef,
+  dueOnDay,
+  dueTomorrowMorning,
   isActive,
   isOpen,
   isOverdue,
@@ -36,5 +38,21 @@ describe('follow-up domain', () => {
       target: 'slack:T1/C2',
       externalId: '1700000000.000100',
     });
+  });
+
+  it('a follow-up picked by day is due at 9:00 there, or in an hour once 9:00 has passed', () => {
+    const now = new Date('2026-12-02T15:30:00Z'); // 16:30 in Berlin
+    expect(dueOnDay({ year: 2026, month: 12, day: 4 }, now, 'Europe/Berlin').toISOString()).toBe(
+      '2026-12-04T08:00:00.000Z',
+    );
+    expect(dueOnDay({ year: 2026, month: 12, day: 2 }, now, 'Europe/Berlin').toISOString()).toBe(
+      '2026-12-02T16:30:00.000Z',
+    );
+  });
+
+  it("a new follow-up is offered for tomorrow 9:00 in the rep's zone, across a month end", () => {
+    const now = new Date('2026-11-30T23:30:00Z'); // already 1 Dec in Tokyo
+    expect(dueTomorrowMorning(now, 'Asia/Tokyo').toISOString()).toBe('2026-12-02T00:00:00.000Z');
+    expect(dueTomorrowMorning(now, 'UTC').toISOString()).toBe('2026-12-01T09:00:00.000Z');
   });
 });
