@@ -8,6 +8,7 @@ import { TeamsConnector } from './teams.connector.ts';
 import { TeamsBot } from './teams-bot.ts';
 import { TeamsAutoLogger } from './teams-auto-logger.ts';
 import { teamsHeldAuthors } from './teams-held-authors.ts';
+import { teamsStanding } from './teams-standing.ts';
 import { withSdkConsoleIn } from './sdk-console.ts';
 import { teamsTurnErrorHandler } from './teams-turn-error.ts';
 import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
@@ -73,6 +74,12 @@ export async function teamsComponent(
     autoLogger,
     connector,
     appId: teams.appId ?? '',
+    standingOf: (context) =>
+      teamsStanding(context, {
+        db: runtime.db,
+        tenantId: teams.tenantId,
+        internalDomains: runtime.config.internalDomains,
+      }),
   });
   const localOnly = !teams.appId;
   runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {

@@ -179,10 +179,12 @@ export class TeamsRecorder {
           .end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'roster unavailable' } }));
         return;
       }
-      // A channel thread's conversation id names the channel before ";messageid=".
-      const member = this.members
-        .get(decodeURIComponent(one[1]).split(';')[0])
-        ?.find((m) => m.id === decodeURIComponent(one[2]));
+      // A channel thread's conversation id names the channel before ";messageid=". A conversation
+      // without a roster of its own (a 1:1 chat) knows the person from any roster they are in.
+      const conversation = decodeURIComponent(one[1]).split(';')[0];
+      const id = decodeURIComponent(one[2]);
+      const roster = this.members.get(conversation) ?? [...this.members.values()].flat();
+      const member = roster.find((m) => m.id === id);
       if (!member)
         res
           .writeHead(404, { 'content-type': 'application/json' })

@@ -179,15 +179,26 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       ),
     );
     expect(statuses).toEqual([200, 200]);
+    // The first test to run may wait for the process to build its first model (CPU-bound, in process).
+    await eventually(
+      'the customer message logged',
+      () => proc.runtime.db.prisma.message.findUnique({ where: { externalId: `slack:${TEAM}/${shared}/${ts}` } }),
+      90_000,
+    );
     return ts;
   };
   /** The suggestion card quoting `quote`, in `channel`. */
   const suggestionIn = (channel: string, quote: string) =>
-    eventually(`the suggestion quoting "${quote}" in ${channel}`, async () =>
-      slack.messages.find(
-        (m) =>
-          m.channel === channel && /Suggested follow-up/.test(m.text ?? '') && JSON.stringify(m.blocks).includes(quote),
-      ),
+    eventually(
+      `the suggestion quoting "${quote}" in ${channel}`,
+      async () =>
+        slack.messages.find(
+          (m) =>
+            m.channel === channel &&
+            /Suggested follow-up/.test(m.text ?? '') &&
+            JSON.stringify(m.blocks).includes(quote),
+        ),
+      90_000,
     );
 
   beforeAll(async () => {
@@ -252,7 +263,9 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     expect(postsTo(acme.shared)).toHaveLength(0);
   });
 
-  it("the customer's clicks on a card are refused with a sentence; nothing changes and they never become a Rep", async () => {
+  it("the customer's clicks on a card are refused with a sentence; nothing changes and they never become a Rep", {
+    timeout: 240_000,
+  }, async () => {
     const db = proc.runtime.db;
     const initech = await sharedCustomer('Initech');
     await customerSays(initech.shared, 'We are considering other options, the reports are wrong every week');
