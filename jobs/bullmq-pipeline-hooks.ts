@@ -7,6 +7,7 @@ import type { ClassifyCommunicationData, DeliverMessageData } from './job-data.t
 import { jobId } from './job-ids.ts';
 import { syncReminder } from './reminder-schedule.ts';
 import { parseMessageRef } from '../src/domain/follow-up.ts';
+import { queueHeldAuthor } from './decide-held-author.job.ts';
 
 /**
  * The pipeline side of the command layer's hooks: a logged message is queued for classification;
@@ -42,6 +43,9 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
         };
         await queues[QueueName.DeliverMessage].add('refresh', data, { jobId: data.key });
       }
+    },
+    async authorHeld(key) {
+      await queueHeldAuthor(queues, key);
     },
     async cardsRetracted(cards, reason) {
       if (cards.length === 0) return;

@@ -55,3 +55,13 @@ export interface ReconcileSchedulesData {
    */
   afterLoss?: boolean;
 }
+
+/** One author whose chat messages are held as `unknown` in one channel (see decide-held-author.job.ts). */
+export interface DecideHeldAuthorData {
+  platform: 'slack' | 'teams';
+  channelRef: string;
+  /** The held messages' `metadata.author` ("slack:T1/U1", "teams:<aad id>"). */
+  authorKey: string;
+  /** Which step of HELD_RETRY_MS this try is; -1 for the reconciler's sweep (no follow-up step). */
+  step: number;
+}

@@ -8,6 +8,7 @@ import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';
 import { requeueJobs } from './requeue-jobs.ts';
 import { redriveDeliveries } from './redrive-deliveries.ts';
+import { sweepHeldAuthors } from './decide-held-author.job.ts';
 
 export interface ReconcileReport {
   /** Messages whose classify job was lost (Redis flushed, written by a CLI without Redis) and were queued again. */
@@ -23,6 +24,8 @@ export interface ReconcileReport {
   suggestionsQueued: number;
   escalationsArmed: number;
   digestSchedules: number;
+  /** Authors with chat messages still held as `unknown` (the platform could not say who they are), asked again. */
+  heldAuthorsQueued: number;
 }
 
 const PAGE = 2_000;
@@ -32,7 +35,7 @@ const PAGE = 2_000;
  * Redis agree again after anything (FLUSHALL, a lost Redis, a crash between a commit and its
  * enqueue): every open follow-up gets exactly one reminder job at its due time (a missed one fires
  * now), overdue ones get their escalation armed, stale and orphaned jobs go, and each channel with
- * a customer link (plus the default channel) has its daily-digest scheduler; lost and given-up
+ * a customer link (plus the default channel) has its daily-digest scheduler; every author with chat messages held as `unknown` is asked about again; lost and given-up
  * deliveries are driven again. It runs only while the Redis prefix is this deployment's (so it never
  * removes another deployment's jobs), and removes only reminder jobs of follow-ups in this database.
  */
@@ -56,6 +59,7 @@ export async function reconcileSchedules(
     digestSchedules: 0,
     deliveriesRequeued: 0,
     suggestionsQueued: 0,
+    heldAuthorsQueued: 0,
   };
   report.classificationsQueued = await requeueUnclassified(deps, data.afterLoss ? 0 : 60_000);
   const reminders = deps.queues[QueueName.FollowUpReminder];
@@ -119,6 +123,7 @@ export async function reconcileSchedules(
   if (Object.keys(index).length > 0) await deps.redis.hset(indexKey, index);
 
   report.digestSchedules = await reconcileDigestSchedulers(deps);
+  report.heldAuthorsQueued = await sweepHeldAuthors(deps);
   Object.assign(report, await redriveDeliveries(deps, { afterLoss: data.afterLoss }));
   const retrain: RetrainModelData = { requestedBy: 'schedule' };
   await deps.queues[QueueName.RetrainModel].upsertJobScheduler(

@@ -56,5 +56,9 @@ export function resilientPipelineHooks(
   if (retracted)
     resilient.cardsRetracted = (cards, reason) =>
       guard('cardsRetracted', { cards: String(cards.length), reason }, () => retracted(cards, reason));
+  const held = hooks.authorHeld?.bind(hooks);
+  if (held)
+    resilient.authorHeld = (key) =>
+      guard('authorHeld', { channelRef: key.channelRef, authorKey: key.authorKey }, () => held(key));
   return resilient;
 }
