@@ -8,8 +8,13 @@ export interface FoundDate {
   readonly index: number;
 }
 
-type EndOfPeriod = { readonly pattern: RegExp; readonly resolve: (ref: WallDate) => WallDate };
-type WallDate = { year: number; month: number; day: number };
+type EndOfPeriod = {
+  readonly pattern: RegExp;
+  readonly resolve: (ref: WallDate) => WallDate;
+  /** The end of a period (月底), not its start (下个月初). */
+  readonly end: boolean;
+};
+export type WallDate = { year: number; month: number; day: number };
 
 const lastDayOf = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 const nextMonth = ({ year, month }: WallDate): WallDate =>
@@ -22,27 +27,28 @@ const endOfMonth = (d: WallDate): WallDate => ({ ...d, day: lastDayOf(d.year, d.
  */
 const PERIODS: Record<string, readonly EndOfPeriod[]> = {
   zh: [
-    { pattern: /下(?:个)?月(?:底|末)/, resolve: (d) => endOfMonth(nextMonth(d)) },
-    { pattern: /(?:下(?:个)?月初)/, resolve: (d) => nextMonth(d) },
-    { pattern: /(?:本|这个?|當|当)?月(?:底|末)/, resolve: endOfMonth },
-    { pattern: /(?:今|本)?年(?:底|末)/, resolve: (d) => ({ year: d.year, month: 12, day: 31 }) },
+    { pattern: /下(?:个|個)?月(?:底|末)/, resolve: (d) => endOfMonth(nextMonth(d)), end: true },
+    { pattern: /(?:下(?:个|個)?月初)/, resolve: (d) => nextMonth(d), end: false },
+    { pattern: /(?:本|这个?|這個?|當|当)?月(?:底|末)/, resolve: endOfMonth, end: true },
+    { pattern: /(?:今|本)?年(?:底|末)/, resolve: (d) => ({ year: d.year, month: 12, day: 31 }), end: true },
   ],
   de: [
-    { pattern: /\b(?:Monatsende|Ende (?:des|dieses) Monats)\b/i, resolve: endOfMonth },
+    { pattern: /\b(?:Monatsende|Ende (?:des|dieses) Monats)\b/i, resolve: endOfMonth, end: true },
     {
       pattern: /\b(?:Jahresende|Ende (?:des|dieses) Jahres)\b/i,
       resolve: (d) => ({ year: d.year, month: 12, day: 31 }),
+      end: true,
     },
   ],
   es: [
-    { pattern: /\bfin(?:al)? de(?:l)? mes\b/i, resolve: endOfMonth },
-    { pattern: /\bfin(?:al)? de(?:l)? año\b/i, resolve: (d) => ({ year: d.year, month: 12, day: 31 }) },
+    { pattern: /\bfin(?:al)? de(?:l)? mes\b/i, resolve: endOfMonth, end: true },
+    { pattern: /\bfin(?:al)? de(?:l)? año\b/i, resolve: (d) => ({ year: d.year, month: 12, day: 31 }), end: true },
   ],
-  fr: [{ pattern: /\bfin (?:du|de ce) mois\b/i, resolve: endOfMonth }],
+  fr: [{ pattern: /\bfin (?:du|de ce) mois\b/i, resolve: endOfMonth, end: true }],
 };
 
-/** chrono-node's parser for a language (`zh` reads simplified and traditional), English otherwise. */
-function parsersFor(language: string): Pick<chrono.Chrono, 'parse'>[] {
+/** chrono-node's parsers for a language (`zh` reads simplified and traditional), English otherwise. */
+export function dateParsersFor(language: string): Pick<chrono.Chrono, 'parse'>[] {
   switch (language) {
     case 'zh':
       // The combined chrono.zh misses 后天 and other words each script's parser knows.
@@ -82,7 +88,7 @@ export function findDatesIn(
   const found: FoundDate[] = [];
   // Every parser of the language reads the text (simplified and traditional Chinese each know words
   // the other misses: 下週三 is only the traditional one's); where their matches overlap, the longest wins.
-  for (const parser of parsersFor(language)) {
+  for (const parser of dateParsersFor(language)) {
     for (const r of parser.parse(text, { instant: reference, timezone: offset }, { forwardDate })) {
       const candidate = { at: r.start.date(), text: r.text, index: r.index };
       const overlapping = found.findIndex(
@@ -105,6 +111,22 @@ export function findDatesIn(
     found.push({ at, text: match[0], index: match.index });
   }
   return found.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * A start or end of a month or year named at the very start of `text` (月底 续约), as a day counted
+ * from `today`; `end` says it is the end of the period. Undefined when the text does not start with one.
+ */
+export function leadingPeriod(
+  text: string,
+  language: string,
+  today: WallDate,
+): { day: WallDate; text: string; end: boolean } | undefined {
+  for (const period of PERIODS[language] ?? []) {
+    const match = period.pattern.exec(text);
+    if (match?.index === 0) return { day: period.resolve(today), text: match[0], end: period.end };
+  }
+  return undefined;
 }
 
 function wallAtOffset(at: Date, offsetMinutes: number): WallDate {
