@@ -54,7 +54,10 @@ export function buildCharsetEmail(
     transferEncoding: 'base64' | 'quoted-printable' | '8bit';
   },
 ): Buffer {
-  const subject = `=?${opts.charset}?B?${encodeText(opts.subject, opts.charset).toString('base64')}?=`;
+  const word = (text: string) => `=?${opts.charset}?B?${encodeText(text, opts.charset).toString('base64')}?=`;
+  const subject = word(opts.subject);
+  // "王经理 <wang@…>": a display name outside ASCII is an encoded word too.
+  const from = opts.from.replace(/^([^<]*[^\x00-\x7f][^<]*?)\s*</, (_, name: string) => `${word(name.trim())} <`);
   const body = encodeText(opts.body.replace(/\n/g, '\r\n'), opts.charset);
   const encodedBody =
     opts.transferEncoding === 'base64'
@@ -63,7 +66,7 @@ export function buildCharsetEmail(
         ? Buffer.from(quotedPrintable(body))
         : body;
   const head = [
-    ...headerLines({ ...opts, subject }),
+    ...headerLines({ ...opts, from, subject }),
     `Content-Type: text/plain; charset=${opts.charset}`,
     `Content-Transfer-Encoding: ${opts.transferEncoding}`,
     '',
