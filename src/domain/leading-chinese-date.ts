@@ -1,5 +1,5 @@
 import type * as chrono from 'chrono-node';
-import { dateParsersFor, leadingPeriod, type WallDate } from './localized-dates.ts';
+import { dateParsersFor, leadingPeriod, nextWeekFromMonday, type WallDate } from './localized-dates.ts';
 import { instantToWallClock, timezoneOffsetMinutes } from './zoned-time.ts';
 
 /** What a Chinese date at the start of a typed text names, for parse-when to turn into an instant. */
@@ -87,6 +87,7 @@ export function leadingChineseWhen(text: string, now: Date, timeZone: string, pa
     }
   }
   const today = instantToWallClock(now, timeZone);
+  if (best) nextWeekFromMonday(best, today);
   const period = leadingPeriod(text, 'zh', { year: today.year, month: today.month, day: today.day });
   if (period && period.text.length >= (best?.text.trim().length ?? 0))
     return { kind: 'period', day: period.day, end: period.end, matched: period.text };

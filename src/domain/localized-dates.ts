@@ -85,11 +85,14 @@ export function findDatesIn(
   { forwardDate = true, defaultHour = 12 }: { forwardDate?: boolean; defaultHour?: number } = {},
 ): FoundDate[] {
   const offset = typeof timeZone === 'number' ? timeZone : timezoneOffsetMinutes(timeZone, reference);
+  const zone = typeof timeZone === 'string' ? timeZone : undefined;
+  const wall = zone ? instantToWallClock(reference, zone) : wallAtOffset(reference, offset);
   const found: FoundDate[] = [];
   // Every parser of the language reads the text (simplified and traditional Chinese each know words
   // the other misses: 下週三 is only the traditional one's); where their matches overlap, the longest wins.
   for (const parser of dateParsersFor(language)) {
     for (const r of parser.parse(text, { instant: reference, timezone: offset }, { forwardDate })) {
+      if (language === 'zh') nextWeekFromMonday(r, wall);
       const candidate = { at: r.start.date(), text: r.text, index: r.index };
       const overlapping = found.findIndex(
         (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
@@ -98,8 +101,6 @@ export function findDatesIn(
       else if (candidate.text.length > found[overlapping].text.length) found[overlapping] = candidate;
     }
   }
-  const zone = typeof timeZone === 'string' ? timeZone : undefined;
-  const wall = zone ? instantToWallClock(reference, zone) : wallAtOffset(reference, offset);
   for (const period of PERIODS[language] ?? []) {
     const match = period.pattern.exec(text);
     if (!match || found.some((f) => match.index >= f.index && match.index < f.index + f.text.length)) continue;
@@ -127,6 +128,28 @@ export function leadingPeriod(
     if (match?.index === 0) return { day: period.resolve(today), text: match[0], end: period.end };
   }
   return undefined;
+}
+
+/** 下周二, 下个星期五, 下週日: a weekday of next week. */
+const NEXT_WEEK_DAY = /^下(?:个|個)?(?:周|週|星期|礼拜|禮拜)([一二三四五六日天1-7])/;
+const WEEKDAY_NUMBER: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 7, 天: 7 };
+
+/**
+ * A Chinese week starts on Monday: 下周二 said on a Sunday is the day after tomorrow, and 下周日 is the
+ * Sunday after next Saturday. chrono-node counts weeks from Sunday; move its day to the Monday week.
+ */
+export function nextWeekFromMonday(result: chrono.ParsedResult, today: WallDate): void {
+  const named = NEXT_WEEK_DAY.exec(result.text.trim());
+  if (!named) return;
+  const weekday = WEEKDAY_NUMBER[named[1]] ?? Number(named[1]);
+  const todayUtc = Date.UTC(today.year, today.month - 1, today.day);
+  const sinceMonday = (new Date(todayUtc).getUTCDay() + 6) % 7;
+  const day = new Date(todayUtc + (7 - sinceMonday + weekday - 1) * 86_400_000);
+  // The public type hides it, but every parsed start is a ParsingComponents with assign().
+  const start = result.start as unknown as { assign(component: 'year' | 'month' | 'day', value: number): void };
+  start.assign('year', day.getUTCFullYear());
+  start.assign('month', day.getUTCMonth() + 1);
+  start.assign('day', day.getUTCDate());
 }
 
 function wallAtOffset(at: Date, offsetMinutes: number): WallDate {

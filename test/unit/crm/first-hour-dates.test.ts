@@ -94,6 +94,16 @@ describe('Chinese dates a rep types (issue 18)', () => {
     expect(zh('星期五 下午两点')).toBe('2026-11-27T06:00:00.000Z');
   });
 
+  it('counts weeks from Monday, as Chinese calendars do', () => {
+    const sunday = new Date('2026-11-29T04:00:00Z'); // Sunday noon in Shanghai
+    // chrono-node alone starts weeks on Sunday: it read 下周二 on a Sunday as 8 Dec and 下周日 on a Wednesday as 6 Dec.
+    expect(parseWhen('下周二', sunday, SH).toISOString()).toBe('2026-12-01T01:00:00.000Z');
+    expect(parseWhen('下周二下午3点', sunday, SH).toISOString()).toBe('2026-12-01T07:00:00.000Z');
+    const wednesday = new Date('2026-12-02T04:00:00Z');
+    expect(parseWhen('下周日', wednesday, SH).toISOString()).toBe('2026-12-13T01:00:00.000Z');
+    expect(parseWhen('下个星期一', wednesday, SH).toISOString()).toBe('2026-12-07T01:00:00.000Z');
+  });
+
   it('reads durations from now and ends and starts of months', () => {
     expect(zh('3天后')).toBe('2026-11-26T01:00:00.000Z');
     expect(zh('三天后')).toBe('2026-11-26T01:00:00.000Z');
