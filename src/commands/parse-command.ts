@@ -1,6 +1,7 @@
 import type { ChannelKind } from '../db/generated/enums.ts';
 import { RapportError } from '../errors.ts';
 import { tokenizeCommand, type CommandToken } from '../domain/tokenize-command.ts';
+import { hasCjk } from '../domain/normalize-company-name.ts';
 
 /**
  * A customer written without quotes may be several words, and where the name ends is only known once
@@ -169,7 +170,9 @@ export function parseCommand(input: string): Command {
         if (args.length - from < 2) throw usage('remind');
         return { kind: 'remind', sentence: restText(args.slice(from)) };
       }
-      if (args.length < 3) throw usage('remind');
+      // Chinese needs no space between the date and the text: `remind 华为 下周二发报价`.
+      const unspaced = args.length === 2 && !args[1].quoted && hasCjk(args[1].value);
+      if (args.length < 3 && !unspaced) throw usage('remind');
       return { kind: 'remind', customer: customerPhrase(line, args, 2) };
     }
     case 'done':
