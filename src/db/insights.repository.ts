@@ -275,7 +275,13 @@ export async function sentimentSeries(
   p: { from: Date; to: Date; unit: 'day' | 'week'; by: 'all' | 'customer' | 'team' | 'label'; companyIds?: string[] },
 ): Promise<SentimentPoint[]> {
   const group =
-    p.by === 'customer' ? 'co.name' : p.by === 'team' ? TEAM : p.by === 'label' ? `COALESCE(${LABEL}, 'unlabelled')` : `'all'`;
+    p.by === 'customer'
+      ? 'co.name'
+      : p.by === 'team'
+        ? TEAM
+        : p.by === 'label'
+          ? `COALESCE(${LABEL}, 'unlabelled')`
+          : `'all'`;
   const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
   const rows = await sql.query<{ bucket: Date | string; group: string; mean: number; n: number }>(
     `SELECT date_trunc('${p.unit}', m."sentAt", 'UTC') AS bucket, ${group} AS "group",

@@ -75,15 +75,18 @@ export function parseBusinessHours(
   timeZone: string,
 ): BusinessHours | { problem: string } {
   const m = /^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-4]):([0-5]\d)$/.exec(hoursText.trim());
-  if (!m)
-    return { problem: `RAPPORT_BUSINESS_HOURS must look like 09:00-17:00 (got "${hoursText}").` };
+  if (!m) return { problem: `RAPPORT_BUSINESS_HOURS must look like 09:00-17:00 (got "${hoursText}").` };
   const startMinute = Number(m[1]) * 60 + Number(m[2]);
   const endMinute = Math.min(24 * 60, Number(m[3]) * 60 + Number(m[4]));
   if (endMinute <= startMinute)
     return { problem: `RAPPORT_BUSINESS_HOURS must end after it starts (got "${hoursText}").` };
   const names = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
   const days = new Set<number>();
-  for (const part of daysText.toLowerCase().split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of daysText
+    .toLowerCase()
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const range = /^([a-z]{3})(?:\s*-\s*([a-z]{3}))?$/.exec(part);
     const a = range ? names.indexOf(range[1]) : -1;
     const b = range?.[2] ? names.indexOf(range[2]) : a;

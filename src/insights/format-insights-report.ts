@@ -20,7 +20,10 @@ export function formatReportText(r: InsightsReport): string {
     `Insights ${r.customer ? `for ${r.customer.name} ` : ''}over ${r.period.label}: ${r.period.from.slice(0, 10)} to ${r.period.to.slice(0, 10)}`,
   );
   const t = r.topics.overall;
-  lines.push('', `Needs and topics (${t.total} inbound messages${t.sampled < t.total ? `, ${t.sampled} sampled` : ''}):`);
+  lines.push(
+    '',
+    `Needs and topics (${t.total} inbound messages${t.sampled < t.total ? `, ${t.sampled} sampled` : ''}):`,
+  );
   if (t.topics.length === 0) lines.push('  not enough messages to find topics');
   for (const topic of t.topics)
     lines.push(

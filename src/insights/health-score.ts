@@ -95,7 +95,7 @@ export function scoreHealth(input: HealthInputs): HealthScore {
     input.sentimentLater < input.sentimentEarlier
   ) {
     const drop = input.sentimentEarlier - input.sentimentLater;
-    const points = Math.min(w.sentimentDropCap, Math.floor((drop * 10) + 1e-9) * w.sentimentDropPerTenth);
+    const points = Math.min(w.sentimentDropCap, Math.floor(drop * 10 + 1e-9) * w.sentimentDropPerTenth);
     if (points > 0)
       reasons.push({
         code: 'sentiment-drop',

@@ -37,7 +37,12 @@ export interface ResponseStats {
 }
 
 /** Times every turn against the target: business minutes to the reply, or to `now` for a waiting one. */
-export function timeTurns(turns: readonly TurnForTiming[], now: Date, hours: BusinessHours, targetMinutes: number): TimedTurn[] {
+export function timeTurns(
+  turns: readonly TurnForTiming[],
+  now: Date,
+  hours: BusinessHours,
+  targetMinutes: number,
+): TimedTurn[] {
   return turns.map((t) => {
     const waitedMinutes = businessMinutesBetween(t.askedAt, t.reply?.at ?? now, hours);
     return {
@@ -86,7 +91,8 @@ export function responseStats(
       answered: answered.length,
       medianMinutes: percentile(minutes, 0.5),
       p90Minutes: percentile(minutes, 0.9),
-      withinTargetShare: judged.length === 0 ? null : judged.filter((t) => t.reply && t.withinTarget).length / judged.length,
+      withinTargetShare:
+        judged.length === 0 ? null : judged.filter((t) => t.reply && t.withinTarget).length / judged.length,
       overdue: list.filter((t) => t.overdue).length,
     });
   }

@@ -32,7 +32,13 @@ export async function satisfactionInsight(
 ): Promise<SatisfactionInsight> {
   const by = opts.by ?? 'all';
   const unit = period.days > 31 ? 'week' : 'day';
-  const points = await sentimentSeries(db.sql, { from: period.from, to: period.to, unit, by, companyIds: opts.companyIds });
+  const points = await sentimentSeries(db.sql, {
+    from: period.from,
+    to: period.to,
+    unit,
+    by,
+    companyIds: opts.companyIds,
+  });
   const groups = new Map<string, SentimentPoint[]>();
   for (const p of points) {
     let list = groups.get(p.group);

@@ -56,7 +56,31 @@ const TOPIC_FEATURIZER: FeaturizerConfig = {
 };
 
 const STOP = new Set((createRequire(import.meta.url)('stopword') as { eng: string[] }).eng);
-for (const w of ['hi', 'hello', 'thanks', 'thank', 'please', 'regards', 'dear', 'best', 'team', 'can', 'could', 'would', 'get', 'us', 'we', 'our', "n't", "'s", "'m", "'re", "'ll", "'ve", "'d"])
+for (const w of [
+  'hi',
+  'hello',
+  'thanks',
+  'thank',
+  'please',
+  'regards',
+  'dear',
+  'best',
+  'team',
+  'can',
+  'could',
+  'would',
+  'get',
+  'us',
+  'we',
+  'our',
+  "n't",
+  "'s",
+  "'m",
+  "'re",
+  "'ll",
+  "'ve",
+  "'d",
+])
   STOP.add(w);
 
 /** A term is worth naming a topic by when it is a word (or two) that is not a stop word, number or placeholder. */

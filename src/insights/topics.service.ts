@@ -51,10 +51,21 @@ export async function topicsInsight(
 
   const [current, previous, labelTotals] = await Promise.all([
     inboundTexts(db.sql, { from: period.from, to: period.to, companyIds: opts.companyIds, limit: TOPIC_SAMPLE_LIMIT }),
-    inboundTexts(db.sql, { from: period.previousFrom, to: period.from, companyIds: opts.companyIds, limit: TOPIC_SAMPLE_LIMIT }),
+    inboundTexts(db.sql, {
+      from: period.previousFrom,
+      to: period.from,
+      companyIds: opts.companyIds,
+      limit: TOPIC_SAMPLE_LIMIT,
+    }),
     inboundCountsByLabel(db.sql, { from: period.from, to: period.to, companyIds: opts.companyIds }),
   ]);
-  const group = (scope: string, cur: InboundText[], prev: InboundText[], total: number, previousTotal: number): TopicGroup => {
+  const group = (
+    scope: string,
+    cur: InboundText[],
+    prev: InboundText[],
+    total: number,
+    previousTotal: number,
+  ): TopicGroup => {
     const byId = new Map(cur.map((m) => [m.id, m]));
     const clustered = clusterTopics(cur, prev, { seed: opts.seed });
     const clusteredCount = clustered.reduce((s, t) => s + t.messages, 0);
@@ -65,10 +76,15 @@ export async function topicsInsight(
       previousTotal,
       topics: clustered.map(({ memberIds, exampleIds, ...t }) => ({
         ...t,
-        estimatedMessages: clusteredCount === 0 ? 0 : Math.round(t.share * total * (clusteredCount / Math.max(1, cur.length))),
+        estimatedMessages:
+          clusteredCount === 0 ? 0 : Math.round(t.share * total * (clusteredCount / Math.max(1, cur.length))),
         examples: exampleIds.map((id) => {
           const m = byId.get(id)!;
-          return { messageId: id, recordId: m.recordId, text: m.text.length > 200 ? `${m.text.slice(0, 199)}…` : m.text };
+          return {
+            messageId: id,
+            recordId: m.recordId,
+            text: m.text.length > 200 ? `${m.text.slice(0, 199)}…` : m.text,
+          };
         }),
         messageIds: memberIds,
       })),
