@@ -130,7 +130,8 @@ export function generateHistory(o: HistoryOptions): GeneratedHistory {
   const random = seededRandom(o.seed ?? 7);
   const periodDays = o.periodDays ?? 30;
   const day = 86_400_000;
-  const start = o.now.getTime() - 2 * periodDays * day;
+  // Days start at UTC midnight, so conversations fall in (UTC) office hours whatever the clock says.
+  const start = Math.floor(o.now.getTime() / day) * day - 2 * periodDays * day;
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
   const draw = (mix: Mix) => {
     let x = random();
@@ -151,7 +152,7 @@ export function generateHistory(o: HistoryOptions): GeneratedHistory {
       willChurn,
     };
     h.companies.push(company);
-    const rate = 0.1 + random() * 0.15; // conversations per day
+    const rate = (clear ? 0.2 : 0.1) + random() * 0.15; // conversations per day
     const goesQuiet = willChurn ? random() < (clear ? 0 : 0.3) : random() < (clear ? 0 : 0.06);
     const badPatch = !willChurn && !clear && random() < 0.12; // a stayer with a rough month
     const looksFine = willChurn && !clear && random() < 0.2; // a churner who never complains

@@ -159,7 +159,8 @@ describe.each(TEST_DATABASE_KINDS)('insights on %s', (kind) => {
         .map((c) => c.companyId)
         .sort(),
     ).toEqual(planted);
-    expect(health.atRisk.map((c) => c.companyId).sort()).toEqual(planted);
+    // Every planted customer is on the at-risk list (a stayer with a bad month may be too: see eval:churn).
+    expect(health.atRisk.map((c) => c.companyId)).toEqual(expect.arrayContaining(planted));
     const records = new Map(h.records.map((r) => [r.id, r.companyId]));
     for (const c of health.atRisk) {
       expect(c.reasons.length).toBeGreaterThan(0);

@@ -6,6 +6,9 @@ import { openDatabase } from '../../../src/db/open-database.ts';
 import { createScratchPostgres, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 import { spawnRapport } from '../../helpers/spawn-rapport.ts';
 import { generateHistory, writeHistory } from '../../../bench/insights-history.ts';
+import { healthInsight } from '../../../src/insights/health.service.ts';
+import { parseInsightsPeriod } from '../../../src/insights/insights-period.ts';
+import { DEFAULT_BUSINESS_HOURS } from '../../../src/insights/business-hours.ts';
 
 describe.each(TEST_DATABASE_KINDS)('rapport report on %s', (kind) => {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-report-'));
@@ -33,8 +36,15 @@ describe.each(TEST_DATABASE_KINDS)('rapport report on %s', (kind) => {
       namePrefix: 'Report',
     });
     await writeHistory(db, history);
+    // What the engine says in-process, to compare the CLI's output with.
+    const expected = await healthInsight(db, parseInsightsPeriod('30d', new Date()), {
+      businessHours: DEFAULT_BUSINESS_HOURS,
+      responseTargetMinutes: 240,
+      publicUrl: 'http://127.0.0.1:3000',
+    });
     await db.close();
     const churner = history.companies.find((c) => c.willChurn)!;
+    expect(expected.atRisk.map((c) => c.name)).toContain(churner.name);
     const run = async (...args: string[]) => {
       const p = spawnRapport(args, env);
       return { code: await p.exited, out: p.output() };
@@ -69,5 +79,5 @@ describe.each(TEST_DATABASE_KINDS)('rapport report on %s', (kind) => {
     const bad = await run('report', '--since', 'forever');
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('"forever" is not a period');
-  });
+  }, 300_000);
 });
