@@ -298,12 +298,21 @@ export async function sentimentSeries(
   return rows.map((r) => ({ bucket: asDate(r.bucket)!, group: r.group ?? 'none', mean: Number(r.mean), n: r.n }));
 }
 
-/** Customers a team channel (or the default channel, `default`) gets cards for. */
-export async function companiesOfTeam(sql: SqlRunner, team: string): Promise<string[] | undefined> {
-  if (team === 'default') return undefined;
-  const rows = await sql.query<{ id: string }>(
+/**
+ * The customers whose cards go to `target` (platform:channelRef): those whose team channel it is,
+ * or, for a channel that is nobody's team channel (the default channel), those without a team
+ * channel. `undefined` means every customer (no team channels exist).
+ */
+export async function companiesServedBy(sql: SqlRunner, target: string): Promise<string[] | undefined> {
+  const served = await sql.query<{ id: string }>(
     `SELECT "companyId" AS id FROM "TeamChannel" WHERE platform::text || ':' || "channelRef" = $1`,
-    [team],
+    [target],
+  );
+  if (served.length > 0) return served.map((r) => r.id);
+  const [{ any }] = await sql.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM "TeamChannel") AS any`);
+  if (!any) return undefined;
+  const rows = await sql.query<{ id: string }>(
+    `SELECT c.id FROM "Company" c WHERE NOT EXISTS (SELECT 1 FROM "TeamChannel" t WHERE t."companyId" = c.id)`,
   );
   return rows.map((r) => r.id);
 }
