@@ -131,7 +131,7 @@ function renderResponse(data) {
         markLine: {
           symbol: 'none',
           data: [{ xAxis: data.targetMinutes, name: 'target' }],
-          label: { formatter: 'target' },
+          label: { formatter: 'target', position: 'insideEndTop' },
         },
       },
       { name: 'p90', type: 'bar', data: groups.map((g) => g.p90Minutes ?? 0) },
