@@ -10,6 +10,7 @@ import {
   takeDeliveryLease,
 } from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
+import { buildWeeklyInsights } from '../src/notifications/weekly-insights.notification.ts';
 import { retractedCardReply } from '../src/notifications/retracted-card.notification.ts';
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
@@ -181,6 +182,8 @@ async function buildOtherReply(d: DeliverMessageData, deps: PipelineDeps, tz: st
   switch (d.kind) {
     case 'digest':
       return buildDigest(deps.db, d.target, tz);
+    case 'insights':
+      return deps.settings.insights ? buildWeeklyInsights(deps.db, d.target, deps.settings.insights) : undefined;
     case 'retract':
       return d.externalId ? retractedCardReply(d.reason ?? 'erased') : undefined;
     case 'notice': {

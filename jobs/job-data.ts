@@ -9,7 +9,15 @@ export interface ClassifyCommunicationData {
 }
 
 /** What a delivery posts; the reply is built from the database when the job runs, not when it was queued. */
-export type DeliveryKind = 'suggestion' | 'reminder' | 'escalation' | 'digest' | 'refresh' | 'notice' | 'retract';
+export type DeliveryKind =
+  | 'suggestion'
+  | 'reminder'
+  | 'escalation'
+  | 'digest'
+  | 'insights'
+  | 'refresh'
+  | 'notice'
+  | 'retract';
 
 export interface DeliverMessageData {
   /** Idempotency key stored in the Delivery table: the same key is posted at most once. */
@@ -39,6 +47,12 @@ export interface EscalateOverdueData {
 
 export interface DailyDigestData {
   /** The channel to digest ("console:team", "slack:T1/C2"). */
+  target: string;
+  timezone: string;
+}
+
+/** The weekly insights post of one team channel (same targets as the daily digest). */
+export interface WeeklyInsightsData {
   target: string;
   timezone: string;
 }

@@ -5,6 +5,7 @@ export enum QueueName {
   FollowUpReminder = 'follow-up-reminder',
   EscalateOverdue = 'escalate-overdue',
   DailyDigest = 'daily-digest',
+  WeeklyInsights = 'weekly-insights',
   RetrainModel = 'retrain-model',
   ReconcileSchedules = 'reconcile-schedules',
   PruneRetention = 'prune-retention',

@@ -1,7 +1,13 @@
 import type { Database } from '../src/db/database.ts';
 import { QueueName } from './queue-names.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import type { DailyDigestData, EscalateOverdueData, FollowUpReminderData, RetrainModelData } from './job-data.ts';
+import type {
+  DailyDigestData,
+  EscalateOverdueData,
+  FollowUpReminderData,
+  RetrainModelData,
+  WeeklyInsightsData,
+} from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import { OPEN_STATUSES } from '../src/domain/follow-up.ts';
 import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
@@ -26,6 +32,8 @@ export interface ReconcileReport {
   digestSchedules: number;
   /** Authors with chat messages still held as `unknown` (the platform could not say who they are), asked again. */
   heldAuthorsQueued: number;
+  /** Weekly insights posts scheduled (one per digest target; 0 when RAPPORT_INSIGHTS_POST=off). */
+  insightsSchedules: number;
 }
 
 const PAGE = 2_000;
@@ -57,6 +65,7 @@ export async function reconcileSchedules(
     unknownLeft: 0,
     escalationsArmed: 0,
     digestSchedules: 0,
+    insightsSchedules: 0,
     deliveriesRequeued: 0,
     suggestionsQueued: 0,
     heldAuthorsQueued: 0,
@@ -124,6 +133,7 @@ export async function reconcileSchedules(
 
   report.digestSchedules = await reconcileDigestSchedulers(deps);
   report.heldAuthorsQueued = await sweepHeldAuthors(deps);
+  report.insightsSchedules = await reconcileInsightsSchedulers(deps);
   Object.assign(report, await redriveDeliveries(deps, { afterLoss: data.afterLoss }));
   const retrain: RetrainModelData = { requestedBy: 'schedule' };
   await deps.queues[QueueName.RetrainModel].upsertJobScheduler(
@@ -200,6 +210,31 @@ async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {
     wantedIds.add(id);
     const data: DailyDigestData = { target: t.target, timezone: t.timezone };
     await queue.upsertJobScheduler(id, { pattern: `${mm} ${hh} * * *`, tz: t.timezone }, { name: 'digest', data });
+  }
+  for (const s of await queue.getJobSchedulers(0, -1)) {
+    if (s.key && !wantedIds.has(s.key)) await queue.removeJobScheduler(s.key);
+  }
+  return targets.length;
+}
+
+/** One weekly insights scheduler per digest target (the default channel and every team channel), at RAPPORT_INSIGHTS_POST. */
+async function reconcileInsightsSchedulers(deps: PipelineDeps): Promise<number> {
+  const queue = deps.queues[QueueName.WeeklyInsights];
+  const post = deps.settings.insights?.weeklyPost;
+  const targets = post
+    ? await digestTargets(deps.db, deps.settings.defaultTarget, deps.settings.timezone, post.time)
+    : [];
+  const wantedIds = new Set<string>();
+  for (const t of targets) {
+    const [hh, mm] = post!.time.split(':').map(Number);
+    const id = jobId('insights', t.target);
+    wantedIds.add(id);
+    const data: WeeklyInsightsData = { target: t.target, timezone: t.timezone };
+    await queue.upsertJobScheduler(
+      id,
+      { pattern: `${mm} ${hh} * * ${post!.weekday}`, tz: t.timezone },
+      { name: 'insights', data },
+    );
   }
   for (const s of await queue.getJobSchedulers(0, -1)) {
     if (s.key && !wantedIds.has(s.key)) await queue.removeJobScheduler(s.key);

@@ -53,6 +53,8 @@ export type Command =
   /** `tombstone remove <name, email or domain>`: lets an erased customer who came back be recorded again (admins). */
   | { kind: 'tombstone'; remove: string }
   | { kind: 'export'; customer: string; format: 'json' | 'csv' }
+  /** `insights [customer] [--since 30d]`: the top figures (needs, at-risk customers, response times) as a card. */
+  | { kind: 'insights'; customer?: string; since?: string }
   | { kind: 'help'; topic?: string }
   | { kind: 'unknown'; word: string };
 
@@ -81,6 +83,7 @@ export const COMMAND_WORDS: Record<string, Command['kind']> = {
   timezone: 'timezone',
   tz: 'timezone',
   tombstone: 'tombstone',
+  insights: 'insights',
 };
 
 const VIA: Record<string, ChannelKind> = {
@@ -233,6 +236,15 @@ export function parseCommand(input: string): Command {
       const nameTokens = hasFormat ? args.slice(0, -1) : args;
       return { kind: 'export', customer: restText(nameTokens), format: hasFormat ? (last as 'json' | 'csv') : 'json' };
     }
+    case 'insights': {
+      const { positional, flags } = splitFlags(line, args, ['since'], { since: 'word' });
+      if (flags.get('since') === '') throw usage('insights');
+      return {
+        kind: 'insights',
+        customer: positional.length > 0 ? textOf(line, positional) : undefined,
+        since: flags.get('since'),
+      };
+    }
     default:
       return { kind: 'unknown', word: tokens[0].value };
   }
@@ -259,6 +271,7 @@ export const USAGE: Record<Exclude<Command['kind'], 'unknown'>, string> = {
   export: 'export <customer> [json|csv]',
   timezone: 'timezone [<IANA name, e.g. Europe/Berlin>]',
   tombstone: 'tombstone remove <erased company name, email or domain>   (admins)',
+  insights: 'insights [customer] [--since 30d]',
   help: 'help [command]',
 };
 
