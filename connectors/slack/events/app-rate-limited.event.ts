@@ -16,7 +16,7 @@ export function acknowledgeRateLimitNotices(app: App, logger: Logger): void {
     await event.ack();
     logger.warn(
       { team: body.team_id, minuteRateLimited: body.minute_rate_limited },
-      'Slack app_rate_limited: Slack is dropping this workspace\'s events for this minute (over 30,000 an hour); messages sent meanwhile are not auto-logged',
+      "Slack app_rate_limited: Slack is dropping this workspace's events for this minute (over 30,000 an hour); messages sent meanwhile are not auto-logged",
     );
   };
 }
