@@ -95,6 +95,16 @@ export async function deliverMessage(
       `No internal place to post ${d.key}: ${d.target} and the default channel are not internal.`,
     );
   }
+  if (route.redirectedFrom && d.direct) {
+    // A private copy goes to that person or nowhere: the channel has the reminder already.
+    await setDeliveryStatus(
+      db.sql,
+      d.key,
+      'skipped',
+      `${d.target} is not a private conversation with one of the company's people; the reminder in the channel stands.`,
+    );
+    return { status: 'nothing-to-send' };
+  }
   if (route.redirectedFrom && d.kind === 'refresh') {
     await setDeliveryStatus(
       db.sql,
@@ -169,7 +179,7 @@ async function recordSent(
 ): Promise<DeliveryOutcome> {
   // Later clicks and state changes update a follow-up's posted message in place (where it really went).
   const followUp =
-    d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation')
+    d.followUpId && !d.direct && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation')
       ? { id: d.followUpId, messageRef: formatMessageRef(target, externalId), purpose: d.kind }
       : undefined;
   await ledger.recordSent({ key: d.key, externalId, followUp });

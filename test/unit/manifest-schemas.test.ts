@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv07, { type ErrorObject, type ValidateFunction } from 'ajv';
-import Ajv04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import type { FormatsPlugin } from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-root.ts';
 import { buildTeamsAppPackage } from '../../connectors/teams/app-package/teams-app-package.ts';
+
+// The three are CommonJS with `exports.default`; required, they are the classes and the plugin themselves.
+const require = createRequire(import.meta.url);
+const Ajv07 = (require('ajv') as { default: typeof Ajv }).default;
+const Ajv04 = (require('ajv-draft-04') as { default: typeof Ajv }).default;
+const addFormats = (require('ajv-formats') as { default: FormatsPlugin }).default;
 
 const SCHEMAS = join(PACKAGE_ROOT, 'test/fixtures/schemas');
 const schema = (file: string) => JSON.parse(readFileSync(join(SCHEMAS, file), 'utf8')) as Record<string, unknown>;

@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import semver from 'semver';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/package-root.ts';
+
+/** The two functions of semver (npm's own range rules) this test needs; semver ships no types. */
+const semver = createRequire(import.meta.url)('semver') as {
+  minVersion(range: string): { version: string } | null;
+  satisfies(version: string, range: string, opts?: { includePrerelease?: boolean }): boolean;
+};
 
 interface LockEntry {
   version?: string;
