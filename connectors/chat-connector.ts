@@ -66,4 +66,9 @@ export interface ChatConnector {
    * The target is only an address: opening the conversation happens when something is posted there.
    */
   directTarget?(platformUserKey: string): Target | undefined;
+  /**
+   * The target of a thread under the message `externalId` posted at `target` (replies there do not
+   * fill the channel), or undefined when the platform has no threads or `target` is one already.
+   */
+  threadOf?(target: Target, externalId: string): Target | undefined;
 }

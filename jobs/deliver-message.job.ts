@@ -8,6 +8,7 @@ import {
   releaseDeliveryLease,
   setDeliveryStatus,
   takeDeliveryLease,
+  recentSuggestionCards,
 } from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
 import { retractedCardReply } from '../src/notifications/retracted-card.notification.ts';
@@ -137,6 +138,8 @@ export async function deliverMessage(
     throw new DelayedError();
   }
 
+  const grouped = d.kind === 'suggestion' && d.followUpId ? await groupedTarget(deps, d.followUpId, target) : undefined;
+
   // The fence: nothing but this statement lies between it and the post.
   if (!(await confirmDeliveryLease(db.sql, d.key, lease, leaseMs))) return { status: 'lease-lost' };
   try {
@@ -144,8 +147,11 @@ export async function deliverMessage(
       await connector.update(target, d.externalId!, outgoing);
       return await recordSent(ledger, d, target, d.externalId!);
     }
-    const { externalId } = await connector.post(target, outgoing, { idempotencyKey: d.key });
-    return await recordSent(ledger, d, target, externalId);
+    const postTo = grouped?.target ?? target;
+    const { externalId } = await connector.post(postTo, grouped ? withGroupNote(outgoing, grouped.earlier) : outgoing, {
+      idempotencyKey: d.key,
+    });
+    return await recordSent(ledger, d, postTo, externalId);
   } catch (err) {
     if (!(err instanceof DeliveryError)) {
       // Uncertain: stays `posting` (the retry asks findPosted first), retried with backoff.
@@ -163,6 +169,41 @@ export async function deliverMessage(
     }
     throw err;
   }
+}
+
+/** A customer's suggestions posted to one channel within this window count as one burst. */
+export const SUGGESTION_BURST_WINDOW_MS = 10 * 60_000;
+/** From the suggestion after this many in a burst, the rest go in the thread of the burst's first card. */
+export const SUGGESTION_BURST_TOP_LEVEL = 3;
+
+/**
+ * Where a suggestion goes when its customer already had {@link SUGGESTION_BURST_TOP_LEVEL} or more
+ * suggestions posted to the same place within {@link SUGGESTION_BURST_WINDOW_MS} (200 logs for one
+ * customer must not post 200 cards in the channel): the thread of the first of them, on platforms with
+ * threads. Each card there keeps its own buttons. Undefined: post as usual.
+ */
+async function groupedTarget(
+  deps: PipelineDeps,
+  followUpId: string,
+  target: string,
+): Promise<{ target: string; earlier: number } | undefined> {
+  const connector = deps.registry.forTarget(target);
+  if (!connector.threadOf) return undefined;
+  const earlier = await recentSuggestionCards(
+    deps.db.sql,
+    followUpId,
+    target,
+    new Date(Date.now() - SUGGESTION_BURST_WINDOW_MS),
+  );
+  if (earlier.length < SUGGESTION_BURST_TOP_LEVEL) return undefined;
+  const first = earlier.find((e) => e.topLevel);
+  const thread = first ? connector.threadOf(target, first.externalId) : undefined;
+  return thread ? { target: thread, earlier: earlier.length } : undefined;
+}
+
+function withGroupNote(reply: Reply, earlier: number): Reply {
+  const note = `Suggestion ${earlier + 1} for this customer in the last few minutes: grouped in this thread.`;
+  return { ...reply, footer: reply.footer ? `${note} ${reply.footer}` : note };
 }
 
 /** Another attempt holds the delivery: look again when its lease ends (it will have posted, or died). */

@@ -83,6 +83,12 @@ export class SlackConnector implements ChatConnector {
     return m ? `slack:${m[1]}/@${m[2]}` : undefined;
   }
 
+  /** `slack:T1/C2` + ts → `slack:T1/C2/<ts>`: replies in that message's thread. */
+  threadOf(target: Target, externalId: string): Target | undefined {
+    const t = parseSlackTarget(target);
+    return t.threadTs || !/^\d+\.\d+$/.test(externalId) ? undefined : `slack:${t.teamId}/${t.channelId}/${externalId}`;
+  }
+
   async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {
     const t = parseSlackTarget(target);
     const channel = await this.channelOf(t);

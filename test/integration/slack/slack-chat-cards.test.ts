@@ -242,4 +242,41 @@ describe('Slack chat cards (issue 20)', () => {
     expect(JSON.stringify(refusal.body)).not.toMatch(/Askco/);
     expect(slack.messages.slice(before).some((m) => /Askco/.test(blocksText(m)))).toBe(false);
   });
+
+  it("a burst of one customer's logs posts a few suggestion cards in the channel and groups the rest in the first card's thread", async () => {
+    await crm('log "Burstco" "First contact" --new');
+    await crm('link burstco', 'U1', 'CBURST');
+    const asks = [
+      'Can you send a quote for 50 seats by Friday?',
+      'Could you send pricing for 20 more licences this week?',
+      'Please send an offer for the enterprise plan by Monday',
+      'We want to buy 100 seats, can you send the contract?',
+      'Can we get a quote for the premium support add-on?',
+      'Please send the invoice for the 30 extra seats',
+      'Can you quote us for 10 more seats before Thursday?',
+      'We need an offer for 200 seats by the end of the month',
+    ];
+    for (const text of asks)
+      await sendEvent({ type: 'message', channel: 'CBURST', user: 'UGUEST', ts: nextTs(), text });
+    const db = proc.runtime.db.prisma;
+    const burstco = await db.company.findFirstOrThrow({ where: { name: 'Burstco' } });
+    const suggested = await eventually(
+      'every suggestion posted',
+      async () => {
+        const all = await db.followUp.findMany({ where: { companyId: burstco.id, status: 'suggested' } });
+        return all.length >= 5 && all.every((f) => f.messageRef) ? all : undefined;
+      },
+      120_000,
+    );
+    const cards = slack.messages.filter((m) => m.channel === TEAM_CHANNEL && /Burstco/.test(blocksText(m)));
+    const topLevel = cards.filter((m) => !m.thread_ts);
+    const threaded = cards.filter((m) => m.thread_ts);
+    expect(topLevel.length).toBe(3);
+    expect(threaded.length).toBe(suggested.length - 3);
+    expect(new Set(threaded.map((m) => m.thread_ts))).toEqual(new Set([topLevel[0].ts]));
+    // Each grouped card keeps its buttons and is its follow-up's card (clicks update it in its thread).
+    for (const m of threaded) expect(blocksText(m)).toMatch(/Accept/);
+    const grouped = suggested.filter((f) => f.messageRef!.includes(`/${topLevel[0].ts}|`));
+    expect(grouped.length).toBe(threaded.length);
+  });
 });
