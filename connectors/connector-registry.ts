@@ -34,6 +34,16 @@ export class ConnectorRegistry {
     return connector;
   }
 
+  /** Private conversations with a person, one per enabled platform that knows one of their ids (`slack:T1/U2`, ...). */
+  directTargetsFor(platformUserKeys: string[]): Target[] {
+    const out: Target[] = [];
+    for (const key of platformUserKeys) {
+      const target = this.byPlatform.get(key.split(':', 1)[0])?.directTarget?.(key);
+      if (target && !out.includes(target)) out.push(target);
+    }
+    return out;
+  }
+
   async health(): Promise<Record<string, ConnectorHealth>> {
     const entries = await Promise.all(
       [...this.byPlatform].map(

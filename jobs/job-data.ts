@@ -32,6 +32,12 @@ export interface DeliverMessageData {
   externalId?: string;
   /** For `retract`: why the card's data is gone ('erased' or 'deleted'). */
   reason?: 'erased' | 'deleted';
+  /**
+   * A copy of a reminder sent to the assignee in private (Slack DM, Teams 1:1): it never becomes the
+   * follow-up's card (messageRef stays the channel's) and the last-step guard takes the platform's
+   * word that only that person reads it.
+   */
+  direct?: boolean;
 }
 
 export interface FollowUpReminderData {

@@ -14,7 +14,7 @@ import { slackAuthorDecision, type SlackHeldAuthorLookup } from './slack-held-au
 import type { SlackChannelRouter } from './slack-channel-router.ts';
 import type { SlackUserDirectory } from './slack-user-directory.ts';
 import { USER_CACHE_MS } from './slack-user-directory.ts';
-import { slackTextToPlain } from './slack-text.ts';
+import { mentionedUserIds, slackTextToPlain } from './slack-text.ts';
 import type { SlackWorkLimiter } from './slack-work-limiter.ts';
 
 /** The fields of a Slack `message` event (any subtype) that auto-logging reads. */
@@ -142,7 +142,7 @@ export class SlackAutoLogger {
         direction: held ? 'unknown' : inbound ? 'inbound' : 'outbound',
         repId,
         text,
-        cleanText: slackTextToPlain(text),
+        cleanText: slackTextToPlain(text, await this.mentionNames(teamId, text)),
         sentAt: slackTsToDate(event.ts),
         companyId: decision.companyId,
         metadata: {
@@ -190,6 +190,16 @@ export class SlackAutoLogger {
     return { action: 'log', outcome };
   }
 
+  /** Display names of the people `<@U…>` mentions in `text` (shared users.info cache; at most 10, a failure leaves the id). */
+  private async mentionNames(teamId: string, text: string): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const id of mentionedUserIds(text).slice(0, 10)) {
+      const name = (await this.deps.users.get(teamId, id).catch(() => undefined))?.name;
+      if (name) names.set(id, name);
+    }
+    return names;
+  }
+
   /** Messages of this author held while users.info failed: decided now. */
   private async decideHeld(channelRef: string, authorId: string, decision: AuthorDecision): Promise<void> {
     const decided = await decideHeldMessages(
@@ -235,7 +245,7 @@ export class SlackAutoLogger {
         channelRef,
         messageKey: message.ts!,
         text,
-        cleanText: slackTextToPlain(text),
+        cleanText: slackTextToPlain(text, await this.mentionNames(channelRef.split('/')[0], text)),
         editedAt: editedTs ? slackTsToDate(editedTs) : new Date(),
       },
       this.deps.hooks(),

@@ -22,6 +22,7 @@ import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { slackHeldAuthors } from './slack-held-authors.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
+import { acknowledgeRateLimitNotices } from './events/app-rate-limited.event.ts';
 
 /** Acknowledged Slack requests worked on at once (commands, clicks, auto-logged messages); more wait their turn. */
 export const SLACK_WORK_CONCURRENCY = 32;
@@ -71,6 +72,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     },
   });
 
+  acknowledgeRateLimitNotices(app, logger);
   const inFlight = new Set<Promise<unknown>>();
   app.use(async ({ next }) => {
     const work = next();

@@ -100,6 +100,20 @@ export class TeamsBot extends TeamsActivityHandler {
       this.deps.connector.forgetAudience([teamsChannelRef(context.activity.conversation.id), ...stamped]);
       await next();
     });
+    this.onMembersAdded(async (context, next) => {
+      // The app was installed here (the bot itself joined): say what Rapport does and how to start.
+      const bot = context.activity.recipient?.id;
+      if (bot && (context.activity.membersAdded ?? []).some((m) => m.id === bot))
+        try {
+          await context.sendActivity(cardActivity(welcomeCard()));
+        } catch (err) {
+          this.deps.logger.warn(
+            { err, conversationId: context.activity.conversation.id },
+            'Teams: welcome card not sent',
+          );
+        }
+      await next();
+    });
     this.onInstallationUpdate(async (context, next) => {
       if (context.activity.action !== 'remove' && context.activity.action !== 'remove-upgrade')
         await this.remember(context, true);
@@ -123,9 +137,10 @@ export class TeamsBot extends TeamsActivityHandler {
   ): Promise<AdaptiveCardInvokeResponse> {
     const command =
       invokeValue.action.verb === RAPPORT_VERB ? commandFromActionData(invokeValue.action.data) : undefined;
-    if (!command) return message(400, 'This button does not belong to Rapport.');
+    if (!command) return invokeError(400, 'This button does not belong to Rapport.');
     const reply = await this.runCommand(context, command);
-    if (reply.tone === 'error') return message(200, reply.text); // the card stays as it was; Teams shows the sentence
+    // The card stays as it was; Teams shows the sentence.
+    if (reply.tone === 'error') return invokeError(errorStatus(reply), reply.text);
     const card = (await this.refreshedFollowUpCard(context)) ?? reply;
     return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderAdaptiveCard(card) };
   }
@@ -327,10 +342,39 @@ export function teamIdOf(a: Partial<Activity>): string | undefined {
   return typeof id === 'string' && id ? id : undefined;
 }
 
-function message(statusCode: number, text: string): AdaptiveCardInvokeResponse {
+/**
+ * A Universal Actions error (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards):
+ * `application/vnd.microsoft.error` with `{ code, message }`; Teams leaves the card as it was and shows the message.
+ */
+function invokeError(statusCode: 400 | 500, text: string): AdaptiveCardInvokeResponse {
   return {
     statusCode,
-    type: 'application/vnd.microsoft.activity.message',
-    value: text as unknown as Record<string, unknown>,
+    type: 'application/vnd.microsoft.error',
+    value: { code: statusCode === 400 ? 'BadRequest' : 'InternalError', message: text },
+  };
+}
+
+/** A failed command: our fault or a dependency's (500), else the request as sent cannot succeed (400). */
+function errorStatus(reply: Reply): 400 | 500 {
+  return reply.errorCode === 'unknown' || reply.errorCode === 'unavailable' || reply.errorCode === 'temporary'
+    ? 500
+    : 400;
+}
+
+/** What a team or person sees when they add Rapport. */
+function welcomeCard(): Reply {
+  return {
+    title: 'Welcome to Rapport',
+    text: 'Rapport keeps your customer conversations on record and reminds you to follow up. Write to me here (in a channel, @mention me): log a conversation, look a customer up, see your follow-ups. "Log to CRM" on any message (⋯ → Apps) logs it.',
+    fields: [
+      { label: 'Log', value: 'log acme "Called Jo, wants a quote by Friday"' },
+      { label: 'Look up', value: 'lookup acme' },
+      { label: 'Follow-ups', value: 'followups' },
+    ],
+    buttons: [
+      { label: 'Help', command: 'help' },
+      { label: 'My follow-ups', command: 'followups mine' },
+    ],
+    visibility: 'channel',
   };
 }

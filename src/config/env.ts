@@ -581,6 +581,49 @@ function readTeams(str: (n: string) => string | undefined, problems: string[]): 
   return c;
 }
 
+/** What `npm run teams:package` writes into the Teams app package; no secret is needed to build it. */
+export interface TeamsPackageConfig {
+  /** Env `MICROSOFT_APP_ID`: the bot registration's GUID. */
+  appId: string | undefined;
+  /** Env `TEAMS_WEBSITE_URL`, default `https://<domain>/console`: the app's website in the Teams store listing. */
+  websiteUrl: string | undefined;
+  /** Env `TEAMS_PRIVACY_URL`, default the website: your privacy statement (Teams shows it before install). */
+  privacyUrl: string | undefined;
+  /** Env `TEAMS_TERMS_URL`, default the website: your terms of use. */
+  termsUrl: string | undefined;
+}
+
+/**
+ * The settings of the Teams app package alone: packaging needs the app id and public links, never
+ * MICROSOFT_APP_PASSWORD (which only the running bot uses). Links must be https URLs.
+ * @throws ConfigError naming every bad link.
+ */
+export function loadTeamsPackageConfig(env: Env = process.env): TeamsPackageConfig {
+  const problems: string[] = [];
+  const str = (name: string) => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const link = (name: string): string | undefined => {
+    const v = str(name);
+    if (v === undefined) return undefined;
+    let ok = false;
+    try {
+      ok = new URL(v).protocol === 'https:';
+    } catch {}
+    if (!ok) problems.push(`${name} must be an https:// URL that anyone can open (got "${v}").`);
+    return v;
+  };
+  const c: TeamsPackageConfig = {
+    appId: str('MICROSOFT_APP_ID'),
+    websiteUrl: link('TEAMS_WEBSITE_URL'),
+    privacyUrl: link('TEAMS_PRIVACY_URL'),
+    termsUrl: link('TEAMS_TERMS_URL'),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return c;
+}
+
 /** True when `tz` is an IANA timezone this Node.js knows. */
 export function isValidTimezone(tz: string): boolean {
   try {
