@@ -19,6 +19,8 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
     executeCommand: commandRunner(runtime),
     db: runtime.db,
     consoleToken: runtime.config.consoleToken,
+    signIn: runtime.config.signIn,
+    admins: runtime.config.admins,
     timezone: runtime.config.timezone,
     connector,
     logger: runtime.logger.child({ module: 'console' }),

@@ -1,14 +1,10 @@
-import { authHeaders, el, renderReply, tokenQuery } from '/console/render-reply.js';
+import { el, renderReply } from '/console/render-reply.js';
 
 const chat = document.getElementById('chat');
 const feed = document.getElementById('feed');
 const form = document.getElementById('command-form');
 const input = document.getElementById('command');
-const user = document.getElementById('user');
 const streamState = document.getElementById('stream-state');
-
-user.value = localStorage.getItem('rapport.user') ?? user.value;
-user.addEventListener('change', () => localStorage.setItem('rapport.user', user.value.trim() || 'console'));
 
 /** A random request key; crypto.randomUUID exists only on secure origins (not http://host:3000 from elsewhere). */
 function newRequestKey() {
@@ -21,7 +17,7 @@ function newRequestKey() {
 // reuses the key, so a command that was in fact saved is never saved twice.
 let unanswered = null;
 
-/** Sends one command as the current user and appends the reply to the chat. */
+/** Sends one command as the signed-in person and appends the reply to the chat. */
 async function run(text) {
   const key = unanswered?.text === text ? unanswered.key : newRequestKey();
   unanswered = { text, key };
@@ -33,8 +29,8 @@ async function run(text) {
   try {
     const res = await fetch('/api/command', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, ...authHeaders() },
-      body: JSON.stringify({ text, user: user.value.trim() || 'console' }),
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      body: JSON.stringify({ text }),
     });
     if (res.status < 500 && unanswered?.key === key) unanswered = null;
     const reply = await res.json().catch(() => ({}));
@@ -77,7 +73,7 @@ function show(entry) {
   shown.set(entry.externalId, node);
   node.scrollIntoView({ block: 'end' });
 }
-const stream = new EventSource(`/api/channel/stream${tokenQuery('?')}`);
+const stream = new EventSource('/api/channel/stream');
 stream.addEventListener('open', () => (streamState.textContent = 'live'));
 stream.addEventListener('error', () => (streamState.textContent = 'reconnecting…'));
 stream.addEventListener('snapshot', (e) => {

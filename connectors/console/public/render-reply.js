@@ -80,25 +80,10 @@ export function renderReply(reply, run) {
     const id = /Customer id ([0-9a-f-]{36})/.exec(reply.footer);
     if (id) {
       const link = el('a', '', 'Open timeline');
-      link.href = `/console/timeline?customer=${encodeURIComponent(id[1])}${tokenQuery('&')}`;
+      link.href = `/console/timeline?customer=${encodeURIComponent(id[1])}`;
       footer.append(' · ', link);
     }
     box.append(footer);
   }
   return box;
-}
-
-/** The console token from the page URL, if one was given (`?token=`), for API calls. */
-export function consoleToken() {
-  return new URLSearchParams(window.location.search).get('token') ?? '';
-}
-
-export function tokenQuery(prefix) {
-  const token = consoleToken();
-  return token ? `${prefix}token=${encodeURIComponent(token)}` : '';
-}
-
-export function authHeaders() {
-  const token = consoleToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
 }

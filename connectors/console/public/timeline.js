@@ -1,4 +1,4 @@
-import { authHeaders, el } from '/console/render-reply.js';
+import { el } from '/console/render-reply.js';
 
 const params = new URLSearchParams(window.location.search);
 const customer = params.get('customer') ?? '';
@@ -13,7 +13,7 @@ async function load() {
     summary.textContent = 'Open a customer from "lookup" in the console, or add ?customer=<name or id> to the address.';
     return;
   }
-  const res = await fetch(`/api/customers/${encodeURIComponent(customer)}/timeline`, { headers: authHeaders() });
+  const res = await fetch(`/api/customers/${encodeURIComponent(customer)}/timeline`);
   const data = await res.json();
   if (!res.ok) {
     summary.textContent = data.error ?? `HTTP ${res.status}`;
