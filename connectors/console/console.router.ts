@@ -12,41 +12,43 @@ import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 import { ConsoleConnector, type ConsoleFeed } from './console.connector.ts';
 import type { ConsoleSignInConfig } from '../../src/config/env.ts';
-import { consoleAccess, type ConsoleViewer, viewerOf } from './console-access.ts';
+import { consoleAccess, viewerOf } from './console-access.ts';
+import { consoleActor } from './console-actor.ts';
+import { createConsoleApiRouter, type CustomerHealthSource } from './console-api.router.ts';
 import { consoleRequestGuard } from './console-request-guard.ts';
 import { createSignInRouter } from './console-sign-in.router.ts';
 import { replyHttpStatus } from './reply-http-status.ts';
 import type { Logger } from '../../src/logger.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+/** Conversations per page of a customer's timeline. */
+const RECORDS_PER_PAGE = 50;
 
 /** The console's pages: path -> file in public/. */
 const PAGES: Record<string, string> = {
   '/console': 'index.html',
-  '/console/timeline': 'timeline.html',
+  '/console/customers': 'customers.html',
+  '/console/customer': 'customer.html',
+  // Links from before the customer page (`?customer=<name or id>`) open it too.
+  '/console/timeline': 'customer.html',
+  '/console/followups': 'followups.html',
+  '/console/channel': 'channel.html',
+  '/console/import': 'import.html',
 };
 /** Scripts and styles under /console/ (a fixed list: no path from the request reaches the file system). */
-const ASSETS = new Set(['app.js', 'nav.js', 'render-reply.js', 'timeline.js', 'style.css']);
-
-/**
- * The actor a console request runs commands as: the signed-in person. Only the operator's own tools
- * (`rapport exec --as`, the console token) may name someone else, as the CLI may.
- */
-export function consoleActor(viewer: ConsoleViewer, requested: unknown, timezone: string): CommandContext['actor'] {
-  const named = typeof requested === 'string' && requested.trim() ? requested.trim().slice(0, 80) : undefined;
-  if (viewer.tool && named)
-    return { platform: 'console', platformUserId: named, displayName: named, timezone, timezoneIsDefault: true };
-  const signedIn = viewer.via !== 'local' && viewer.via !== 'token';
-  return {
-    platform: 'console',
-    platformUserId: viewer.consoleId,
-    displayName: viewer.name,
-    email: viewer.email,
-    timezone,
-    timezoneIsDefault: true,
-    ...(signedIn ? { consoleRole: viewer.role } : {}),
-  };
-}
+const ASSETS = new Set([
+  'app.js',
+  'nav.js',
+  'page.js',
+  'feed.js',
+  'render-reply.js',
+  'customers.js',
+  'customer.js',
+  'followups.js',
+  'channel.js',
+  'import.js',
+  'style.css',
+]);
 
 export interface ConsoleRouterDeps {
   /** Runs a command of the shared grammar (src/commands/execute-command.ts bound to the process's deps). */
@@ -64,6 +66,8 @@ export interface ConsoleRouterDeps {
   logger?: Logger;
   /** The connector whose feed is the "team channel". Default: a new one (reachable as `router.connector`). */
   connector?: ConsoleFeed;
+  /** Customer health from the insights engine: a column and a sort on the customers page. Default: none. */
+  customerHealth?: CustomerHealthSource;
 }
 
 /**
@@ -124,6 +128,15 @@ export function createConsoleRouter(
     if (!ASSETS.has(asset)) return next();
     page(asset, asset.endsWith('.css') ? 'css' : 'js')(req, res);
   });
+
+  router.use(
+    createConsoleApiRouter({
+      db: deps.db,
+      executeCommand: deps.executeCommand,
+      timezone: deps.timezone,
+      customerHealth: deps.customerHealth,
+    }),
+  );
 
   router.get('/api/me', async (_req, res) => {
     const viewer = viewerOf(res);
@@ -201,7 +214,15 @@ export function createConsoleRouter(
   router.get('/api/customers/:id/timeline', async (req: Request, res: Response) => {
     try {
       const companyId = await companyIdFor(String(req.params.id));
-      res.json(await getCustomerCard(deps.db, companyId, { recordLimit: 200, messageLimit: 50, followUpLimit: 200 }));
+      const page = Math.max(1, Math.min(100_000, Math.trunc(Number(req.query.page ?? 1)) || 1));
+      const card = await getCustomerCard(deps.db, companyId, {
+        recordLimit: RECORDS_PER_PAGE,
+        recordOffset: (page - 1) * RECORDS_PER_PAGE,
+        messageLimit: 50,
+        followUpLimit: 200,
+        contactLimit: 500,
+      });
+      res.set('Cache-Control', 'no-store').json({ ...card, page, pageSize: RECORDS_PER_PAGE });
     } catch (err) {
       sendError(res, err);
     }

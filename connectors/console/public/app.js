@@ -1,3 +1,4 @@
+import { followTeamChannel } from '/console/feed.js';
 import { el, renderReply } from '/console/render-reply.js';
 
 const chat = document.getElementById('chat');
@@ -61,26 +62,5 @@ form.addEventListener('submit', (event) => {
   run(text);
 });
 
-// The team channel: what Rapport posts (reminders, suggestions, shared replies), live.
-const shown = new Map();
-function show(entry) {
-  const node = el('li');
-  node.dataset.externalId = entry.externalId;
-  node.append(renderReply(entry.reply, run));
-  const existing = shown.get(entry.externalId);
-  if (existing) existing.replaceWith(node);
-  else feed.append(node);
-  shown.set(entry.externalId, node);
-  node.scrollIntoView({ block: 'end' });
-}
-const stream = new EventSource('/api/channel/stream');
-stream.addEventListener('open', () => (streamState.textContent = 'live'));
-stream.addEventListener('error', () => (streamState.textContent = 'reconnecting…'));
-stream.addEventListener('snapshot', (e) => {
-  feed.replaceChildren();
-  shown.clear();
-  for (const entry of JSON.parse(e.data)) show(entry);
-});
-stream.addEventListener('post', (e) => show(JSON.parse(e.data)));
-stream.addEventListener('update', (e) => show(JSON.parse(e.data)));
+followTeamChannel(feed, streamState, run);
 input.focus();
