@@ -27,7 +27,7 @@ export interface RecordSummary {
 
 export interface CustomerCard {
   company: { id: string; name: string; domains: string[] };
-  contacts: Array<{ id: string; name: string; emails: string[] }>;
+  contacts: Array<{ id: string; name: string; emails: string[]; phones: string[] }>;
   records: RecordSummary[];
   recordCount: number;
   /** The soonest-due active follow-ups (at most `followUpLimit`); `followUpCount` says how many there are. */
@@ -56,7 +56,13 @@ export function effectiveLabel(classifications: Pick<Classification, 'label' | '
 export async function getCustomerCard(
   db: Database,
   companyId: string,
-  opts: { recordLimit?: number; messageLimit?: number; followUpLimit?: number } = {},
+  opts: {
+    recordLimit?: number;
+    recordOffset?: number;
+    contactLimit?: number;
+    messageLimit?: number;
+    followUpLimit?: number;
+  } = {},
 ): Promise<CustomerCard> {
   const company = await db.prisma.company.findUnique({
     where: { id: companyId },
@@ -64,15 +70,20 @@ export async function getCustomerCard(
       id: true,
       name: true,
       domains: true,
-      contacts: { select: { id: true, name: true, emails: true }, orderBy: { name: 'asc' }, take: 50 },
+      contacts: {
+        select: { id: true, name: true, emails: true, phones: true },
+        orderBy: { name: 'asc' },
+        take: opts.contactLimit ?? 50,
+      },
     },
   });
   if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
   const [records, recordCount, followUps, followUpCount] = await Promise.all([
     db.prisma.communicationRecord.findMany({
       where: { companyId },
-      orderBy: { lastMessageAt: 'desc' },
+      orderBy: [{ lastMessageAt: 'desc' }, { id: 'asc' }],
       take: opts.recordLimit ?? 5,
+      skip: opts.recordOffset ?? 0,
       include: {
         messages: {
           orderBy: { sentAt: 'asc' },
