@@ -71,7 +71,7 @@ describe.each(TEST_DATABASE_KINDS)('Chinese customer mail through IMAP and the p
     h = await startPipelineHarness(kind, { settings: { timezone: 'Asia/Shanghai' } });
     // Build the default model once, here, rather than inside whichever test classifies first.
     await h.deps.classifier.get();
-  });
+  }, 300_000); // building the default model took over 120 s at a load average of 28 on the 2 shared cores
   afterAll(async () => {
     await h?.dispose();
   });
