@@ -25,6 +25,18 @@ const SCOPES: Record<string, FollowUpScope> = {
   'next week': 'next-week',
   overdue: 'overdue',
   all: 'all',
+  // Reps who write Chinese: followups 明天, followups 下周 (simplified and traditional).
+  我的: 'mine',
+  今天: 'today',
+  明天: 'tomorrow',
+  本周: 'this-week',
+  这周: 'this-week',
+  本週: 'this-week',
+  這週: 'this-week',
+  下周: 'next-week',
+  下週: 'next-week',
+  逾期: 'overdue',
+  全部: 'all',
 };
 
 /** A parsed chat command. */

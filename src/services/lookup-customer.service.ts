@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
-import { bigramSimilarity, characterBigrams, wordBoundaryAt } from '../domain/cjk-name-match.ts';
+import { findCjkNameCandidates } from '../db/cjk-name-candidates.repository.ts';
+import { bigramSimilarity, wordBoundaryAt } from '../domain/cjk-name-match.ts';
 import { editDistance } from '../domain/edit-distance.ts';
 import {
   emailDomain,
@@ -183,38 +184,9 @@ async function matchNames(db: Database, name: string, person: string): Promise<C
   ].filter((m): m is CustomerMatch => m !== undefined);
 }
 
-/**
- * The pass for names written in Chinese, Japanese or Korean: candidates share a pair of neighbouring
- * characters with what was typed (LIKE, which every database locale reads the same; pg_trgm finds no
- * trigram in Han text under LC_CTYPE C), prefixes first, then the most shared pairs and characters.
- * No index serves a two-character LIKE pattern, so this reads the name columns; Latin names keep the
- * trigram-indexed pass.
- */
+/** The pass for names written in Chinese, Japanese or Korean: character pairs, scored here like the others. */
 async function matchCjkNames(db: Database, name: string, person: string): Promise<CustomerMatch[]> {
-  // LIKE patterns are safe to build: normalized names hold only letters, digits and single spaces.
-  const patterns = (text: string) => characterBigrams(text).map((pair) => `%${pair}%`);
-  const letters = (text: string) => [...new Set(text.replace(/\s+/g, ''))].map((c) => `%${c}%`);
-  const ranked = (column: string) =>
-    `(${column} LIKE $2) DESC,
-     (SELECT 2 * count(*) FROM unnest($1::text[]) p WHERE ${column} LIKE p)
-       + (SELECT count(*) FROM unnest($3::text[]) p WHERE ${column} LIKE p) DESC,
-     length(${column})`;
-  const companies = await db.sql.query<NameRow>(
-    `SELECT id, name, "normalizedName" AS nn, 0 AS sim, NULL AS contact FROM "Company"
-     WHERE "normalizedName" LIKE ANY($1::text[])
-     ORDER BY ${ranked('"normalizedName"')}, id LIMIT 20`,
-    [patterns(name), `${name}%`, letters(name)],
-  );
-  const contacts =
-    person.length >= 2
-      ? await db.sql.query<NameRow>(
-          `SELECT c.id, c.name, ct."normalizedName" AS nn, 0 AS sim, ct.name AS contact
-           FROM "Contact" ct JOIN "Company" c ON c.id = ct."companyId"
-           WHERE ct."normalizedName" LIKE ANY($1::text[])
-           ORDER BY ${ranked('ct."normalizedName"')}, ct.id LIMIT 20`,
-          [patterns(person), `${person}%`, letters(person)],
-        )
-      : [];
+  const { companies, contacts } = await findCjkNameCandidates(db, name, person);
   return [
     ...companies.map((r) => scoreRow(r, name, 'name')),
     ...contacts.map((r) => scoreRow(r, person, 'contact')),

@@ -57,7 +57,7 @@ export function buildCharsetEmail(
   const word = (text: string) => `=?${opts.charset}?B?${encodeText(text, opts.charset).toString('base64')}?=`;
   const subject = word(opts.subject);
   // "王经理 <wang@…>": a display name outside ASCII is an encoded word too.
-  const from = opts.from.replace(/^([^<]*[^\x00-\x7f][^<]*?)\s*</, (_, name: string) => `${word(name.trim())} <`);
+  const from = opts.from.replace(/^([^<]*[^ -~][^<]*?)\s*</, (_, name: string) => `${word(name.trim())} <`);
   const body = encodeText(opts.body.replace(/\n/g, '\r\n'), opts.charset);
   const encodedBody =
     opts.transferEncoding === 'base64'

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 import { executeCommand } from '../../../src/commands/execute-command.ts';
@@ -7,6 +7,7 @@ import type { Reply } from '../../../src/commands/reply-model.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { lookupCustomer } from '../../../src/services/lookup-customer.service.ts';
 import { normalizeCompanyName, normalizePersonName } from '../../../src/domain/normalize-company-name.ts';
+import { isTombstoned } from '../../../src/services/tombstones.service.ts';
 
 // Issue 18, "Lookup and matching for CJK names": what a rep types to find a customer whose name is
 // written in Chinese, on PGlite, on PostgreSQL, and on a PostgreSQL database whose LC_CTYPE is C (there
@@ -97,6 +98,17 @@ describe.each(SETUPS)('customers with Chinese names on $label', ({ kind, ctype }
     });
     const [byContact] = await lookupCustomer(t.db, '雷军');
     expect(byContact).toMatchObject({ companyName: '小米通讯技术有限公司', matchedOn: 'contact', kind: 'exact' });
+  });
+
+  it('an erasure from before Chinese legal forms were dropped still blocks the company', async () => {
+    // Erasures before issue 20 hashed the loose company key; back then 腾达网络科技有限公司 stayed whole.
+    const before = createHash('sha256').update('company:腾达网络科技有限公司').digest('hex');
+    await t.db.prisma.tombstone.create({ data: { keyHash: before, kind: 'company' } });
+    expect(await isTombstoned(t.db, [{ kind: 'company', value: '腾达网络科技有限公司' }])).toBe(true);
+    expect(await isTombstoned(t.db, [{ kind: 'company', value: '腾达网络科技' }])).toBe(false);
+    const refused = await run('log 腾达网络科技有限公司 「又回来了」 --new');
+    expect(refused.tone).toBe('error');
+    expect(await t.db.prisma.company.count({ where: { name: '腾达网络科技有限公司' } })).toBe(0);
   });
 
   it('Latin names are matched as before next to Chinese ones', async () => {

@@ -146,6 +146,15 @@ describe('parseCommand', () => {
   it('knows aliases, scopes and unknown words', () => {
     expect(parseCommand('find jo@acme.com')).toEqual({ kind: 'lookup', query: 'jo@acme.com' });
     expect(parseCommand('followups overdue')).toEqual({ kind: 'followups', scope: 'overdue' });
+    expect(parseCommand('followups 明天')).toEqual({ kind: 'followups', scope: 'tomorrow' });
+    expect(parseCommand('followups 下週')).toEqual({ kind: 'followups', scope: 'next-week' });
+    expect(parseCommand('followups 逾期')).toEqual({ kind: 'followups', scope: 'overdue' });
+    expect(parseCommand('followups 华为')).toEqual({ kind: 'followups', scope: 'customer', customer: '华为' });
+    expect(parseCommand('remind 华为 下周二发报价')).toMatchObject({
+      kind: 'remind',
+      customer: { splits: [{ customer: '华为', rest: '下周二发报价' }] },
+    });
+    expect(() => parseCommand('remind acme tomorrow')).toThrow(/Usage: remind/);
     expect(parseCommand('followups Acme Ltd')).toEqual({ kind: 'followups', scope: 'customer', customer: 'Acme Ltd' });
     expect(parseCommand('/crm snooze #4 tomorrow 9am')).toEqual({ kind: 'snooze', number: 4, when: 'tomorrow 9am' });
     expect(parseCommand('export "Acme Ltd" csv')).toEqual({ kind: 'export', customer: 'Acme Ltd', format: 'csv' });
