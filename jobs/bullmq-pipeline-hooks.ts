@@ -6,7 +6,7 @@ import type { PipelineQueues } from './queues.ts';
 import type { ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import { syncReminder } from './reminder-schedule.ts';
-import { queueHeldAuthor } from './decide-held-author.job.ts';
+import { queueHeldAuthor } from './held-author-schedule.ts';
 
 /**
  * The pipeline side of the command layer's hooks: a logged message is queued for classification;
