@@ -421,10 +421,14 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     expect(String((await command(team, 'UREP', 'notify hooli here')).body.text)).toMatch(/now Hooli's team channel/);
     /** The customer (another org) and a guest try everything on a card and by command: refused, nothing changes. */
     const outsidersRefused = async (card: RecordedMessage) => {
-      const before = await db.prisma.followUp.findMany({
-        where: { companyId: hooli.companyId },
-        orderBy: { id: 'asc' },
-      });
+      // What a click or command could change (the pipeline itself may move on meanwhile: escalation, card refs).
+      const state = () =>
+        db.prisma.followUp.findMany({
+          where: { companyId: hooli.companyId },
+          orderBy: { id: 'asc' },
+          select: { id: true, number: true, status: true, dueAt: true, assigneeRepId: true, completedAt: true },
+        });
+      const before = await state();
       for (const [user, userTeam] of [
         ['UJO', ACME_TEAM],
         ['UGUEST', TEAM],
@@ -434,9 +438,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
         for (const c of ['lookup hooli', 'followups all', `done ${before[0]?.number ?? 1}`, 'forget hooli'])
           expect(String((await command(hooli.shared, user, c, userTeam)).body.text)).toMatch(OUTSIDER);
       }
-      expect(
-        await db.prisma.followUp.findMany({ where: { companyId: hooli.companyId }, orderBy: { id: 'asc' } }),
-      ).toEqual(before);
+      expect(await state()).toEqual(before);
     };
 
     // log → classify → suggest: the customer's words logged once, the card in Hooli's team channel.
@@ -461,7 +463,6 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     const reminder = await eventually('the reminder of the accepted follow-up', async () =>
       slack.messages.slice(mark).find((m) => m.channel === team && /Reminder/.test(m.text ?? '')),
     );
-    await outsidersRefused(reminder);
 
     // escalate: still open after it was due (RAPPORT_ESCALATE_AFTER_HOURS=0), to the team channel too.
     const escalation = await eventually(
@@ -469,6 +470,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       async () => slack.messages.slice(mark).find((m) => m.channel === team && /Overdue follow-up/.test(m.text ?? '')),
       30_000,
     );
+    await outsidersRefused(reminder);
     await outsidersRefused(escalation);
 
     // digest: the team channel's daily digest (its scheduler's job, fired now) lists Hooli's open follow-up.
