@@ -154,7 +154,14 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       connected_team_ids: [ACME_TEAM],
       shared_team_ids: [TEAM, ACME_TEAM],
     });
-    slack.channelMembers.set(shared, ['UBOT', 'UREP', 'UJO']);
+    // The customer's own person (of the customer's org): `forget` in one test tombstones its contacts, whose
+    // messages are then never logged again, so no two tests share one.
+    const person = `U${name.toUpperCase()}${seq}`;
+    slack.users.set(person, {
+      team_id: ACME_TEAM,
+      profile: { display_name: `${name} buyer`, email: `buyer@${name.toLowerCase()}.example` },
+    });
+    slack.channelMembers.set(shared, ['UBOT', 'UREP', 'UJO', person]);
     const company = await db.prisma.company.create({
       data: { name, normalizedName: normalizeCompanyName(name), domains: [`${name.toLowerCase()}.example`] },
     });
@@ -162,12 +169,12 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     // The channel has outsiders: even the link confirmation stays with the rep.
     expect(linked.method).toMatch(/^respond\//);
     expect(String(linked.body.text)).toMatch(new RegExp(`now linked to ${name}`));
-    return { shared, companyId: company.id, name };
+    return { shared, companyId: company.id, name, person };
   };
-  /** The customer (UJO, of the customer's org) writes in the shared channel, as Slack delivers it (and retries it once). */
-  const customerSays = async (shared: string, text: string) => {
+  /** The customer's person (of the customer's org) writes in the shared channel, as Slack delivers it (and retries it once). */
+  const customerSays = async ({ shared, person }: { shared: string; person: string }, text: string) => {
     const ts = tsOf(++seq);
-    const event = { user: 'UJO', team: ACME_TEAM, user_team: ACME_TEAM, channel: shared, ts, text };
+    const event = { user: person, team: ACME_TEAM, user_team: ACME_TEAM, channel: shared, ts, text };
     const eventId = `Ev${++seq}`;
     const statuses = await Promise.all(
       [undefined, '1'].map((n) =>
@@ -242,7 +249,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     const db = proc.runtime.db;
     const acme = await sharedCustomer('Acme');
     const ts = await customerSays(
-      acme.shared,
+      acme,
       'The dashboard keeps crashing, we are really unhappy and considering other options',
     );
     const message = await eventually('the customer message logged under our workspace', () =>
@@ -268,7 +275,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
   }, async () => {
     const db = proc.runtime.db;
     const initech = await sharedCustomer('Initech');
-    await customerSays(initech.shared, 'We are considering other options, the reports are wrong every week');
+    await customerSays(initech, 'We are considering other options, the reports are wrong every week');
     const suggestion = await suggestionIn(DEFAULT, 'reports are wrong every week');
     const before = await db.prisma.followUp.findFirstOrThrow({
       where: { companyId: initech.companyId, status: 'suggested' },
@@ -442,7 +449,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     };
 
     // log → classify → suggest: the customer's words logged once, the card in Hooli's team channel.
-    await customerSays(hooli.shared, 'Honestly we are considering other options, the sync has been broken for weeks');
+    await customerSays(hooli, 'Honestly we are considering other options, the sync has been broken for weeks');
     const suggestion = await suggestionIn(team, 'sync has been broken for weeks');
     const f = await db.prisma.followUp.findFirstOrThrow({ where: { companyId: hooli.companyId, status: 'suggested' } });
     await outsidersRefused(suggestion);
