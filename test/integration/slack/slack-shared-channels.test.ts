@@ -381,10 +381,12 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
   it('role matrix: each command × admin, rep, guest, Slack Connect member, other workspace', async () => {
     const db = proc.runtime.db;
     const matrixCo = await sharedCustomer('Rolematrix');
+    // An internal channel of its own: no other test's card lands there and is taken for an answer.
+    const here = internalChannel('matrix');
     const people = {
-      admin: { user: 'UADMIN', team: TEAM, channel: DEFAULT },
-      rep: { user: 'UREP', team: TEAM, channel: DEFAULT },
-      guest: { user: 'UGUEST', team: TEAM, channel: DEFAULT },
+      admin: { user: 'UADMIN', team: TEAM, channel: here },
+      rep: { user: 'UREP', team: TEAM, channel: here },
+      guest: { user: 'UGUEST', team: TEAM, channel: here },
       external: { user: 'UJO', team: ACME_TEAM, channel: matrixCo.shared },
       'other workspace': { user: 'UOTHER', team: OTHER_TEAM, channel: 'C9' },
     } as const;
