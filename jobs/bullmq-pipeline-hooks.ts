@@ -6,8 +6,8 @@ import type { PipelineQueues } from './queues.ts';
 import type { ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import { syncReminder } from './reminder-schedule.ts';
-import { parseMessageRef } from '../src/domain/follow-up.ts';
 import { queueHeldAuthor } from './held-author-schedule.ts';
+import { parseMessageRef } from '../src/domain/follow-up.ts';
 
 /**
  * The pipeline side of the command layer's hooks: a logged message is queued for classification;

@@ -5,8 +5,8 @@ import { bullmqPipelineHooks } from './bullmq-pipeline-hooks.ts';
 import { QueueName } from './queue-names.ts';
 import type { DecideHeldAuthorData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { requeueJobs } from './requeue-jobs.ts';
 import { HELD_RETRY_MS, HELD_SWEEP_LOOKBACK_MS, heldAuthorJobId } from './held-author-schedule.ts';
+import { requeueJobs } from './requeue-jobs.ts';
 
 /**
  * Asks the platform again who a held author is, through the registry's lookup for that platform

@@ -43,8 +43,8 @@ const PAGE = 2_000;
  * Redis agree again after anything (FLUSHALL, a lost Redis, a crash between a commit and its
  * enqueue): every open follow-up gets exactly one reminder job at its due time (a missed one fires
  * now), overdue ones get their escalation armed, stale and orphaned jobs go, and each channel with
- * a customer link (plus the default channel) has its daily-digest scheduler; every author with chat messages held as `unknown` is asked about again; lost and given-up
- * deliveries are driven again. It runs only while the Redis prefix is this deployment's (so it never
+ * a customer link (plus the default channel) has its daily-digest scheduler; every author with chat
+ * messages held as `unknown` is asked about again; lost and given-up deliveries are driven again. It runs only while the Redis prefix is this deployment's (so it never
  * removes another deployment's jobs), and removes only reminder jobs of follow-ups in this database.
  */
 export async function reconcileSchedules(

@@ -15,7 +15,7 @@ import { tombstoneHash } from '../../../src/services/tombstones.service.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { slackSignature } from '../../helpers/slack-requests.ts';
+import { eventCallbackBody, slackSignature } from '../../helpers/slack-requests.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
@@ -347,6 +347,44 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     expect(res.status).toBe(200);
     return openedView(triggerId);
   }
+
+  it('"Log to CRM" on a message the auto-logger already logged (a linked channel) keeps one record and one message', async () => {
+    const initech = await db().prisma.company.create({
+      data: { name: 'Initech', normalizedName: 'initech', domains: ['initech.example'] },
+    });
+    await db().prisma.channelLink.create({
+      data: { platform: 'slack', channelRef: `${TEAM}/CINITECH`, companyId: initech.id },
+    });
+    // The customer's guest writes in the linked channel: auto-logged as their words.
+    slack.users.set('UINI', { is_restricted: true, profile: { display_name: 'bob', email: 'bob@initech.example' } });
+    const said = { ts: '1700000300.000100', text: 'Our invoices are wrong again, please call us', user: 'UINI' };
+    const event = eventCallbackBody(
+      TEAM,
+      { type: 'message', channel_type: 'channel', channel: 'CINITECH', team: TEAM, ...said },
+      `EvIni${++seq}`,
+    );
+    expect((await postSigned(event, 'application/json')).status).toBe(200);
+    const externalId = `slack:${TEAM}/CINITECH/${said.ts}`;
+    await eventually('the message auto-logged', () => db().prisma.message.findUnique({ where: { externalId } }));
+
+    // A rep then logs the same message with the message shortcut.
+    const view = await messageShortcut(said, 'CINITECH');
+    const values = logValues({
+      customer: { text: { type: 'plain_text', text: 'Initech' }, value: `id:${initech.id}` },
+      kind: 'chat',
+      notes: said.text,
+    });
+    expect((await submit(view, 'VINI1', values)).status).toBe(200);
+    await eventually('the shortcut answered', async () =>
+      slack.callsTo('chat.postEphemeral').find((c) => /Initech/.test(String(c.body.text))),
+    );
+    const records = await db().prisma.communicationRecord.findMany({
+      where: { companyId: initech.id },
+      include: { messages: true },
+    });
+    expect(records.map((r) => r.sourceKey)).toEqual([`slack:${TEAM}/CINITECH/${said.ts}`]);
+    expect(records[0].messages.map((m) => m.externalId)).toEqual([externalId]);
+  });
 
   it('"Log to CRM" prefills the thread and guesses the customer (channel link, else participants\' email domains); the same message logged twice is one record', async () => {
     const globex = await db().prisma.company.create({

@@ -154,7 +154,14 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       connected_team_ids: [ACME_TEAM],
       shared_team_ids: [TEAM, ACME_TEAM],
     });
-    slack.channelMembers.set(shared, ['UBOT', 'UREP', 'UJO']);
+    // The customer's own person (of the customer's org): `forget` in one test tombstones its contacts, whose
+    // messages are then never logged again, so no two tests share one.
+    const person = `U${name.toUpperCase()}${seq}`;
+    slack.users.set(person, {
+      team_id: ACME_TEAM,
+      profile: { display_name: `${name} buyer`, email: `buyer@${name.toLowerCase()}.example` },
+    });
+    slack.channelMembers.set(shared, ['UBOT', 'UREP', 'UJO', person]);
     const company = await db.prisma.company.create({
       data: { name, normalizedName: normalizeCompanyName(name), domains: [`${name.toLowerCase()}.example`] },
     });
@@ -162,12 +169,12 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     // The channel has outsiders: even the link confirmation stays with the rep.
     expect(linked.method).toMatch(/^respond\//);
     expect(String(linked.body.text)).toMatch(new RegExp(`now linked to ${name}`));
-    return { shared, companyId: company.id, name };
+    return { shared, companyId: company.id, name, person };
   };
-  /** The customer (UJO, of the customer's org) writes in the shared channel, as Slack delivers it (and retries it once). */
-  const customerSays = async (shared: string, text: string) => {
+  /** The customer's person (of the customer's org) writes in the shared channel, as Slack delivers it (and retries it once). */
+  const customerSays = async ({ shared, person }: { shared: string; person: string }, text: string) => {
     const ts = tsOf(++seq);
-    const event = { user: 'UJO', team: ACME_TEAM, user_team: ACME_TEAM, channel: shared, ts, text };
+    const event = { user: person, team: ACME_TEAM, user_team: ACME_TEAM, channel: shared, ts, text };
     const eventId = `Ev${++seq}`;
     const statuses = await Promise.all(
       [undefined, '1'].map((n) =>
@@ -242,7 +249,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     const db = proc.runtime.db;
     const acme = await sharedCustomer('Acme');
     const ts = await customerSays(
-      acme.shared,
+      acme,
       'The dashboard keeps crashing, we are really unhappy and considering other options',
     );
     const message = await eventually('the customer message logged under our workspace', () =>
@@ -268,7 +275,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
   }, async () => {
     const db = proc.runtime.db;
     const initech = await sharedCustomer('Initech');
-    await customerSays(initech.shared, 'We are considering other options, the reports are wrong every week');
+    await customerSays(initech, 'We are considering other options, the reports are wrong every week');
     const suggestion = await suggestionIn(DEFAULT, 'reports are wrong every week');
     const before = await db.prisma.followUp.findFirstOrThrow({
       where: { companyId: initech.companyId, status: 'suggested' },
@@ -374,10 +381,12 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
   it('role matrix: each command × admin, rep, guest, Slack Connect member, other workspace', async () => {
     const db = proc.runtime.db;
     const matrixCo = await sharedCustomer('Rolematrix');
+    // An internal channel of its own: no other test's card lands there and is taken for an answer.
+    const here = internalChannel('matrix');
     const people = {
-      admin: { user: 'UADMIN', team: TEAM, channel: DEFAULT },
-      rep: { user: 'UREP', team: TEAM, channel: DEFAULT },
-      guest: { user: 'UGUEST', team: TEAM, channel: DEFAULT },
+      admin: { user: 'UADMIN', team: TEAM, channel: here },
+      rep: { user: 'UREP', team: TEAM, channel: here },
+      guest: { user: 'UGUEST', team: TEAM, channel: here },
       external: { user: 'UJO', team: ACME_TEAM, channel: matrixCo.shared },
       'other workspace': { user: 'UOTHER', team: OTHER_TEAM, channel: 'C9' },
     } as const;
@@ -421,10 +430,14 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     expect(String((await command(team, 'UREP', 'notify hooli here')).body.text)).toMatch(/now Hooli's team channel/);
     /** The customer (another org) and a guest try everything on a card and by command: refused, nothing changes. */
     const outsidersRefused = async (card: RecordedMessage) => {
-      const before = await db.prisma.followUp.findMany({
-        where: { companyId: hooli.companyId },
-        orderBy: { id: 'asc' },
-      });
+      // What a click or command could change (the pipeline itself may move on meanwhile: escalation, card refs).
+      const state = () =>
+        db.prisma.followUp.findMany({
+          where: { companyId: hooli.companyId },
+          orderBy: { id: 'asc' },
+          select: { id: true, number: true, status: true, dueAt: true, assigneeRepId: true, completedAt: true },
+        });
+      const before = await state();
       for (const [user, userTeam] of [
         ['UJO', ACME_TEAM],
         ['UGUEST', TEAM],
@@ -434,13 +447,11 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
         for (const c of ['lookup hooli', 'followups all', `done ${before[0]?.number ?? 1}`, 'forget hooli'])
           expect(String((await command(hooli.shared, user, c, userTeam)).body.text)).toMatch(OUTSIDER);
       }
-      expect(
-        await db.prisma.followUp.findMany({ where: { companyId: hooli.companyId }, orderBy: { id: 'asc' } }),
-      ).toEqual(before);
+      expect(await state()).toEqual(before);
     };
 
     // log → classify → suggest: the customer's words logged once, the card in Hooli's team channel.
-    await customerSays(hooli.shared, 'Honestly we are considering other options, the sync has been broken for weeks');
+    await customerSays(hooli, 'Honestly we are considering other options, the sync has been broken for weeks');
     const suggestion = await suggestionIn(team, 'sync has been broken for weeks');
     const f = await db.prisma.followUp.findFirstOrThrow({ where: { companyId: hooli.companyId, status: 'suggested' } });
     await outsidersRefused(suggestion);
@@ -461,7 +472,6 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     const reminder = await eventually('the reminder of the accepted follow-up', async () =>
       slack.messages.slice(mark).find((m) => m.channel === team && /Reminder/.test(m.text ?? '')),
     );
-    await outsidersRefused(reminder);
 
     // escalate: still open after it was due (RAPPORT_ESCALATE_AFTER_HOURS=0), to the team channel too.
     const escalation = await eventually(
@@ -469,6 +479,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       async () => slack.messages.slice(mark).find((m) => m.channel === team && /Overdue follow-up/.test(m.text ?? '')),
       30_000,
     );
+    await outsidersRefused(reminder);
     await outsidersRefused(escalation);
 
     // digest: the team channel's daily digest (its scheduler's job, fired now) lists Hooli's open follow-up.

@@ -27,6 +27,7 @@ const MEMBERS: Record<string, RecordedMember> = {
 };
 const mention = { type: 'mention', text: '<at>Rapport</at>', mentioned: TEST_BOT };
 const OUTSIDER = /people from outside that team \(guests and other organisations\) cannot use it/;
+const ADMIN_ONLY = /Only a Rapport admin can/;
 const personalOf = (who: typeof ann) => ({
   id: `a:personal-${who.id}`,
   conversationType: 'personal',
@@ -132,7 +133,14 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
 
     /** Jo (the customer's tenant) and Gus (a guest) try every button of `card` and a few commands: refused, nothing changes. */
     const outsidersRefused = async (card: RecordedCall) => {
-      const before = await db().followUp.findMany({ where: { companyId: hooli.id }, orderBy: { id: 'asc' } });
+      // What a click or command could change (the pipeline itself may move on meanwhile: escalation, card refs).
+      const state = () =>
+        db().followUp.findMany({
+          where: { companyId: hooli.id },
+          orderBy: { id: 'asc' },
+          select: { id: true, status: true, dueAt: true, assigneeRepId: true, title: true, completedAt: true },
+        });
+      const before = await state();
       const buttons = commandsOf(card);
       expect(buttons.length).toBeGreaterThan(0);
       for (const who of [jo, gus]) {
@@ -149,7 +157,7 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
           expect(JSON.stringify(answers)).not.toMatch(/Hooli|considering other options/);
         }
       }
-      expect(await db().followUp.findMany({ where: { companyId: hooli.id }, orderBy: { id: 'asc' } })).toEqual(before);
+      expect(await state()).toEqual(before);
     };
 
     // log → classify → suggest: the customer's words, logged once as theirs; the card in the team channel.
@@ -190,10 +198,9 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
     await db().followUp.update({ where: { id: f.id }, data: { dueAt: new Date(Date.now() + 500) } });
     await rapport.proc.runtime.hooks.followUpChanged(f.id);
     const reminder = await cardIn(team, 'Reminder: follow up with Hooli', mark);
-    await outsidersRefused(reminder);
-
     // escalate: still open once due (RAPPORT_ESCALATE_AFTER_HOURS=0), to the team channel too.
     const escalation = await cardIn(team, 'Overdue follow-up for Hooli', mark);
+    await outsidersRefused(reminder);
     await outsidersRefused(escalation);
 
     // digest: the team channel's daily digest (its scheduler's job, fired now) lists Hooli's follow-up.
@@ -223,6 +230,72 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
     expect(JSON.stringify(shared)).not.toMatch(/Hooli|considering other options|Suggested|Reminder|Overdue|digest/);
     expect(shared.filter((x) => x.method === 'PUT' || x.method === 'DELETE')).toEqual([]);
   }, 400_000);
+
+  it("role matrix: each command × admin, rep, guest, member of the customer's tenant, another tenant", async () => {
+    await db().company.create({
+      data: { name: 'Rolematrix', normalizedName: normalizeCompanyName('Rolematrix'), domains: ['rolematrix.example'] },
+    });
+    const guestChannel = await channel('matrix-shared', ['ann', 'jo', 'gus']);
+    const team = await channel('matrix-team', ['ann', 'sam']);
+    expect((await command(guestChannel, ann, 'link rolematrix')).status).toBe(200);
+    // Someone of a tenant this deployment does not serve, in a chat of their own tenant.
+    const zed = { id: '29:zed', name: 'Zed Elsewhere', aadObjectId: 'aad-zed' };
+    const zedChat = { id: 'a:personal-29:zed', conversationType: 'personal', tenantId: 'tenant-zz' };
+    recorder.setMembers(zedChat.id, [
+      { ...zed, email: 'zed@elsewhere.example', tenantId: 'tenant-zz', userRole: 'user' },
+    ]);
+    const people = {
+      admin: (text: string) => command(team, ann, text),
+      rep: (text: string) => command(team, sam, text),
+      guest: (text: string) => command(guestChannel, gus, text),
+      external: (text: string) => command(guestChannel, jo, text),
+      'other tenant': (text: string) =>
+        rapport.send(
+          rapport.activity(zedChat, {
+            type: 'message',
+            from: zed,
+            text,
+            channelData: { tenant: { id: 'tenant-zz' } },
+          }),
+        ),
+    };
+    const commands = [
+      'help',
+      'lookup rolematrix',
+      'followups all',
+      'log rolematrix "Called about the renewal"',
+      'remind rolematrix tomorrow 10am check in',
+      'export rolematrix',
+      'review',
+      'forget rolematrix',
+    ];
+    const matrix: Record<string, Record<string, string>> = {};
+    for (const [who, run] of Object.entries(people)) {
+      matrix[who] = {};
+      for (const c of commands) {
+        const mark = recorder.calls.length;
+        expect((await run(c)).status).toBe(200);
+        // The answer, wherever it went (the channel, or the asker's 1:1 chat with a line in the channel).
+        const answer = JSON.stringify(recorder.calls.slice(mark).map((x) => x.activity));
+        matrix[who][c] = OUTSIDER.test(answer) ? 'refused' : ADMIN_ONLY.test(answer) ? 'admin only' : 'allowed';
+      }
+    }
+    const row = (v: string, forget = v) =>
+      Object.fromEntries(commands.map((c) => [c, c === 'forget rolematrix' ? forget : v]));
+    expect(matrix).toEqual({
+      admin: row('allowed'),
+      rep: row('allowed', 'admin only'),
+      guest: row('refused'),
+      external: row('refused'),
+      'other tenant': row('refused'),
+    });
+    // Nobody outside became a Rep or wrote anything.
+    const reps = await db().rep.findMany({ select: { platformUserIds: true } });
+    const ids = reps.flatMap((r) => r.platformUserIds);
+    for (const outsider of ['teams:aad-gus', 'teams:aad-jo', 'teams:aad-zed']) expect(ids).not.toContain(outsider);
+    const matrixCo = await db().company.findFirstOrThrow({ where: { name: 'Rolematrix' } });
+    expect(await db().communicationRecord.count({ where: { companyId: matrixCo.id } })).toBe(2); // admin's and rep's logs
+  }, 300_000);
 
   it("a rep's private remind typed in their 1:1 chat never reaches the customer's guest channel", async () => {
     await db().company.create({
