@@ -27,6 +27,11 @@ registerCliCommand(
   async () => (await import('./commands/exec-cli.command.ts')).exportCliCommand,
 );
 registerCliCommand(
+  'report',
+  'insights of a period (topics, at-risk customers, response times, sentiment): rapport report --since 30d [--customer NAME] [--json|--csv]',
+  async () => (await import('./commands/report.command.ts')).reportCommand,
+);
+registerCliCommand(
   'erase',
   'erase a customer for good (GDPR): rapport erase CUSTOMER --yes',
   async () => (await import('./commands/erase.command.ts')).eraseCommand,

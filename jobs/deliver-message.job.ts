@@ -11,11 +11,12 @@ import {
   recentSuggestionCards,
 } from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
+import { buildWeeklyInsights } from '../src/notifications/weekly-insights.notification.ts';
 import { retractedCardReply } from '../src/notifications/retracted-card.notification.ts';
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { formatMessageRef } from './bullmq-pipeline-hooks.ts';
+import { formatMessageRef } from '../src/domain/follow-up.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
 
@@ -232,6 +233,8 @@ async function buildOtherReply(d: DeliverMessageData, deps: PipelineDeps, tz: st
   switch (d.kind) {
     case 'digest':
       return buildDigest(deps.db, d.target, tz);
+    case 'insights':
+      return deps.settings.insights ? buildWeeklyInsights(deps.db, d.target, deps.settings.insights) : undefined;
     case 'retract':
       return d.externalId ? retractedCardReply(d.reason ?? 'erased') : undefined;
     case 'notice': {

@@ -3,7 +3,7 @@ import { QueueName } from './queue-names.ts';
 import type { DeliverMessageData, EscalateOverdueData, FollowUpReminderData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { jobId } from './job-ids.ts';
-import { REMINDABLE } from './reminder-schedule.ts';
+import { isOpen } from '../src/domain/follow-up.ts';
 
 /**
  * Fires at a follow-up's due time. Re-reads it and posts the reminder only if it is still open (or
@@ -24,12 +24,7 @@ export async function followUpReminder(
       assignee: { select: { platformUserIds: true } },
     },
   });
-  if (
-    !f ||
-    !(REMINDABLE as readonly string[]).includes(f.status) ||
-    f.dueAt.getTime() !== dueEpochMs ||
-    !f.remindTarget
-  ) {
+  if (!f || !isOpen(f.status) || f.dueAt.getTime() !== dueEpochMs || !f.remindTarget) {
     return { status: 'moved-on' };
   }
   const deliver: DeliverMessageData = {

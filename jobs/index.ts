@@ -76,6 +76,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
           timezone: config.timezone,
           deliveryLeaseMs: config.pipeline.lockDurationMs,
           ...config.pipeline,
+          insights: config.insights,
           mailboxChannels: Object.fromEntries(
             config.imap.filter((m) => m.defaultChannel).map((m) => [m.address, m.defaultChannel!]),
           ),

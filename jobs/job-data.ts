@@ -9,7 +9,15 @@ export interface ClassifyCommunicationData {
 }
 
 /** What a delivery posts; the reply is built from the database when the job runs, not when it was queued. */
-export type DeliveryKind = 'suggestion' | 'reminder' | 'escalation' | 'digest' | 'refresh' | 'notice' | 'retract';
+export type DeliveryKind =
+  | 'suggestion'
+  | 'reminder'
+  | 'escalation'
+  | 'digest'
+  | 'insights'
+  | 'refresh'
+  | 'notice'
+  | 'retract';
 
 export interface DeliverMessageData {
   /** Idempotency key stored in the Delivery table: the same key is posted at most once. */
@@ -49,6 +57,12 @@ export interface DailyDigestData {
   timezone: string;
 }
 
+/** The weekly insights post of one team channel (same targets as the daily digest). */
+export interface WeeklyInsightsData {
+  target: string;
+  timezone: string;
+}
+
 export interface RetrainModelData {
   /** Who asked ("schedule" for the nightly run). */
   requestedBy: string;
@@ -60,4 +74,14 @@ export interface ReconcileSchedulesData {
    * may be gone, so unclassified messages and unsent deliveries are queued again however young.
    */
   afterLoss?: boolean;
+}
+
+/** One author whose chat messages are held as `unknown` in one channel (see decide-held-author.job.ts). */
+export interface DecideHeldAuthorData {
+  platform: 'slack' | 'teams';
+  channelRef: string;
+  /** The held messages' `metadata.author` ("slack:T1/U1", "teams:<aad id>"). */
+  authorKey: string;
+  /** Which step of HELD_RETRY_MS this try is; -1 for the reconciler's sweep (no follow-up step). */
+  step: number;
 }

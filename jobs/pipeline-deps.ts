@@ -6,6 +6,7 @@ import type { PipelineQueues } from './queues.ts';
 import type { TargetRateLimiter } from './target-rate-limiter.ts';
 import type { ActiveClassifier } from './active-classifier.ts';
 import type { PrefixOwner } from './prefix-owner.ts';
+import type { InsightsSettings } from '../src/insights/insights-settings.ts';
 
 /** Pipeline settings (from Config), with their defaults documented in the README. */
 export interface PipelineSettings {
@@ -25,6 +26,11 @@ export interface PipelineSettings {
   retentionDays?: number;
   /** How long a worker's lease on a delivery lasts (the job lock, RAPPORT_JOB_LOCK_MS). Default 30 s. */
   deliveryLeaseMs?: number;
+  /**
+   * Insights settings and when the weekly insights post goes out (`weekday` 0 = Sunday, `time` "HH:MM"
+   * in each channel's timezone); no `weeklyPost`: no weekly post (RAPPORT_INSIGHTS_POST=off). Unset: none.
+   */
+  insights?: InsightsSettings & { weeklyPost?: { weekday: number; time: string } };
 }
 
 /** What every job handler may use. Built once per worker process. */

@@ -5,9 +5,11 @@ export enum QueueName {
   FollowUpReminder = 'follow-up-reminder',
   EscalateOverdue = 'escalate-overdue',
   DailyDigest = 'daily-digest',
+  WeeklyInsights = 'weekly-insights',
   RetrainModel = 'retrain-model',
   ReconcileSchedules = 'reconcile-schedules',
   PruneRetention = 'prune-retention',
+  DecideHeldAuthor = 'decide-held-author',
 }
 
 export const ALL_QUEUES: QueueName[] = Object.values(QueueName);

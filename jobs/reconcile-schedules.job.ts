@@ -1,12 +1,20 @@
 import type { Database } from '../src/db/database.ts';
 import { QueueName } from './queue-names.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import type { DailyDigestData, EscalateOverdueData, FollowUpReminderData, RetrainModelData } from './job-data.ts';
+import type {
+  DailyDigestData,
+  EscalateOverdueData,
+  FollowUpReminderData,
+  RetrainModelData,
+  WeeklyInsightsData,
+} from './job-data.ts';
 import { jobId } from './job-ids.ts';
-import { REMINDABLE, reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
+import { OPEN_STATUSES } from '../src/domain/follow-up.ts';
+import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';
 import { requeueJobs } from './requeue-jobs.ts';
 import { redriveDeliveries } from './redrive-deliveries.ts';
+import { sweepHeldAuthors } from './decide-held-author.job.ts';
 
 export interface ReconcileReport {
   /** Messages whose classify job was lost (Redis flushed, written by a CLI without Redis) and were queued again. */
@@ -22,6 +30,10 @@ export interface ReconcileReport {
   suggestionsQueued: number;
   escalationsArmed: number;
   digestSchedules: number;
+  /** Authors with chat messages still held as `unknown` (the platform could not say who they are), asked again. */
+  heldAuthorsQueued: number;
+  /** Weekly insights posts scheduled (one per digest target; 0 when RAPPORT_INSIGHTS_POST=off). */
+  insightsSchedules: number;
 }
 
 const PAGE = 2_000;
@@ -31,7 +43,7 @@ const PAGE = 2_000;
  * Redis agree again after anything (FLUSHALL, a lost Redis, a crash between a commit and its
  * enqueue): every open follow-up gets exactly one reminder job at its due time (a missed one fires
  * now), overdue ones get their escalation armed, stale and orphaned jobs go, and each channel with
- * a customer link (plus the default channel) has its daily-digest scheduler; lost and given-up
+ * a customer link (plus the default channel) has its daily-digest scheduler; every author with chat messages held as `unknown` is asked about again; lost and given-up
  * deliveries are driven again. It runs only while the Redis prefix is this deployment's (so it never
  * removes another deployment's jobs), and removes only reminder jobs of follow-ups in this database.
  */
@@ -53,8 +65,10 @@ export async function reconcileSchedules(
     unknownLeft: 0,
     escalationsArmed: 0,
     digestSchedules: 0,
+    insightsSchedules: 0,
     deliveriesRequeued: 0,
     suggestionsQueued: 0,
+    heldAuthorsQueued: 0,
   };
   report.classificationsQueued = await requeueUnclassified(deps, data.afterLoss ? 0 : 60_000);
   const reminders = deps.queues[QueueName.FollowUpReminder];
@@ -67,7 +81,7 @@ export async function reconcileSchedules(
   let cursor: string | undefined;
   for (;;) {
     const page = await deps.db.prisma.followUp.findMany({
-      where: { status: { in: [...REMINDABLE] } },
+      where: { status: { in: [...OPEN_STATUSES] } },
       select: { id: true, dueAt: true, escalatedAt: true },
       orderBy: { id: 'asc' },
       take: PAGE,
@@ -118,6 +132,8 @@ export async function reconcileSchedules(
   if (Object.keys(index).length > 0) await deps.redis.hset(indexKey, index);
 
   report.digestSchedules = await reconcileDigestSchedulers(deps);
+  report.heldAuthorsQueued = await sweepHeldAuthors(deps);
+  report.insightsSchedules = await reconcileInsightsSchedulers(deps);
   Object.assign(report, await redriveDeliveries(deps, { afterLoss: data.afterLoss }));
   const retrain: RetrainModelData = { requestedBy: 'schedule' };
   await deps.queues[QueueName.RetrainModel].upsertJobScheduler(
@@ -194,6 +210,31 @@ async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {
     wantedIds.add(id);
     const data: DailyDigestData = { target: t.target, timezone: t.timezone };
     await queue.upsertJobScheduler(id, { pattern: `${mm} ${hh} * * *`, tz: t.timezone }, { name: 'digest', data });
+  }
+  for (const s of await queue.getJobSchedulers(0, -1)) {
+    if (s.key && !wantedIds.has(s.key)) await queue.removeJobScheduler(s.key);
+  }
+  return targets.length;
+}
+
+/** One weekly insights scheduler per digest target (the default channel and every team channel), at RAPPORT_INSIGHTS_POST. */
+async function reconcileInsightsSchedulers(deps: PipelineDeps): Promise<number> {
+  const queue = deps.queues[QueueName.WeeklyInsights];
+  const post = deps.settings.insights?.weeklyPost;
+  const targets = post
+    ? await digestTargets(deps.db, deps.settings.defaultTarget, deps.settings.timezone, post.time)
+    : [];
+  const wantedIds = new Set<string>();
+  for (const t of targets) {
+    const [hh, mm] = post!.time.split(':').map(Number);
+    const id = jobId('insights', t.target);
+    wantedIds.add(id);
+    const data: WeeklyInsightsData = { target: t.target, timezone: t.timezone };
+    await queue.upsertJobScheduler(
+      id,
+      { pattern: `${mm} ${hh} * * ${post!.weekday}`, tz: t.timezone },
+      { name: 'insights', data },
+    );
   }
   for (const s of await queue.getJobSchedulers(0, -1)) {
     if (s.key && !wantedIds.has(s.key)) await queue.removeJobScheduler(s.key);

@@ -2,6 +2,7 @@ import { commandRunner } from '../../src/runtime/command-runner.ts';
 import type { Component } from '../../src/runtime/runtime.ts';
 import type { ConnectorRuntime } from '../connector-runtime.ts';
 import { createConsoleRouter } from './console.router.ts';
+import { createInsightsRouter } from './insights.router.ts';
 import { SharedConsoleConnector } from './shared-console.connector.ts';
 
 /**
@@ -24,6 +25,9 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
     logger: runtime.logger.child({ module: 'console' }),
   });
   runtime.app.use(router);
+  runtime.app.use(
+    createInsightsRouter({ db: runtime.db, consoleToken: runtime.config.consoleToken, settings: runtime.config.insights }),
+  );
   return {
     name: 'console',
     readiness: [{ name: 'console', check: () => connector.health() }],

@@ -19,6 +19,7 @@ import { SlackAudience } from './slack-audience.ts';
 import { registerServedWorkspace } from './outsider-gate.ts';
 import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
+import { slackHeldAuthors } from './slack-held-authors.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
 import { acknowledgeRateLimitNotices } from './events/app-rate-limited.event.ts';
@@ -54,6 +55,8 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   const users = new SlackUserDirectory(clients.reading, logger);
   const connector = new SlackConnector(clients, logger, new SlackAudience(clients.reading, users, logger));
   runtime.registry.register(connector);
+  // Workers ask users.info again about authors held as `unknown` (the held-author job).
+  runtime.registry.registerHeldAuthors('slack', slackHeldAuthors({ db: runtime.db, users }));
   if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: async () => {} };
 
   const boltLogger = slackLogger(logger);

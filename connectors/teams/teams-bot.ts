@@ -31,6 +31,9 @@ import {
 import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-crm.action.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
 import type { TeamsAutoLogger } from './teams-auto-logger.ts';
+import { formatMessageRef } from '../../src/domain/follow-up.ts';
+import type { TeamsStanding } from './teams-standing.ts';
+import { outsiderRefusal } from '../../src/domain/roles.ts';
 
 /** How long a stored reference is trusted before a message stores it again (Teams may move a conversation's service URL). */
 const REFERENCE_REFRESH_MS = 10 * 60_000;
@@ -50,6 +53,8 @@ export interface TeamsBotDeps {
   connector: TeamsConnector;
   /** MICROSOFT_APP_ID ('' in Emulator mode), for opening the rep's 1:1 chat. */
   appId: string;
+  /** Who the activity's author is (member, guest, other tenant, unverified): outsiders run nothing (teams-standing.ts). */
+  standingOf(context: TurnContext): Promise<TeamsStanding>;
 }
 
 /**
@@ -147,7 +152,11 @@ export class TeamsBot extends TeamsActivityHandler {
   ): Promise<MessagingExtensionActionResponse> {
     if (action.commandId !== LOG_TO_CRM_COMMAND_ID)
       return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
-    return openLogToCrm(context, action, this.commandContext(context), this.deps);
+    const ctx = await this.commandContext(context);
+    // A guest or another tenant's member sees no form (it would show which customer the chat is linked to).
+    if (ctx.actor.standing !== 'member')
+      return { task: { type: 'message', value: outsiderRefusal(ctx.actor.standing) } };
+    return openLogToCrm(context, action, ctx, this.deps);
   }
 
   /** The log form submitted: logged (the task module closes with what was logged) or shown again with its errors. */
@@ -157,7 +166,7 @@ export class TeamsBot extends TeamsActivityHandler {
   ): Promise<MessagingExtensionActionResponse> {
     if (action.commandId !== LOG_TO_CRM_COMMAND_ID)
       return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
-    return submitLogToCrm(action, this.commandContext(context), this.deps);
+    return submitLogToCrm(action, await this.commandContext(context), this.deps);
   }
 
   private async onCommandText(context: TurnContext): Promise<void> {
@@ -238,8 +247,8 @@ export class TeamsBot extends TeamsActivityHandler {
 
   private async runCommand(context: TurnContext, text: string): Promise<Reply> {
     const a = context.activity;
-    const ctx = this.commandContext(context);
     try {
+      const ctx = await this.commandContext(context);
       return await this.deps.executeCommand(text, ctx);
     } catch (err) {
       this.deps.logger.error({ err, activityId: a.id }, 'Teams command failed');
@@ -247,16 +256,19 @@ export class TeamsBot extends TeamsActivityHandler {
     }
   }
 
-  /** Who acts, where and when, for a command or form from this activity. */
-  private commandContext(context: TurnContext): CommandContext {
+  /** Who acts (and their standing: outsiders run nothing), where and when, for a command or form from this activity. */
+  private async commandContext(context: TurnContext): Promise<CommandContext> {
     const a = context.activity;
     const channelRef = teamsChannelRef(a.conversation.id);
+    const { standing, email } = await this.deps.standingOf(context);
     return {
       actor: {
         platform: 'teams',
         platformUserId: a.from.aadObjectId ?? a.from.id,
         displayName: a.from.name,
+        ...(email ? { email } : {}),
         timezone: this.timezoneOf(context),
+        standing,
       },
       channel: { platform: 'teams', channelRef, target: `teams:${channelRef}` },
       now: new Date(),
@@ -272,7 +284,7 @@ export class TeamsBot extends TeamsActivityHandler {
     const { replyToId, conversation } = context.activity;
     if (!replyToId) return undefined;
     const followUp = await this.deps.db.prisma.followUp.findFirst({
-      where: { messageRef: `teams:${teamsChannelRef(conversation.id)}|${replyToId}` },
+      where: { messageRef: formatMessageRef(`teams:${teamsChannelRef(conversation.id)}`, replyToId) },
       select: { id: true },
     });
     return followUp ? buildFollowUpCard(this.deps.db, followUp.id, 'refresh', this.timezoneOf(context)) : undefined;

@@ -6,6 +6,7 @@ import type { PipelineHooks } from '../services/pipeline-hooks.ts';
 import type { CommandContext } from './command-context.ts';
 import type { Audience } from '../domain/audience.ts';
 import type { Role } from '../domain/roles.ts';
+import type { InsightsSettings } from '../insights/insights-settings.ts';
 
 /**
  * Looks people up on their platform, for colleagues named before they ever used Rapport
@@ -29,6 +30,8 @@ export interface CommandDeps {
    * destination of internal cards. Absent: every channel counts as `unknown` (fail closed).
    */
   audience?(target: string): Promise<Audience>;
+  /** Response target, business hours and console URL for `insights` (Config.insights). Default: 4 h, Mon-Fri 09-17 UTC, localhost:3000. */
+  insights?: InsightsSettings;
 }
 
 /** Everything a command handler works with: the request, its rep, and the process dependencies. */

@@ -30,6 +30,7 @@ import { helpReply, unknownCommandReply } from './handlers/help.handler.ts';
 import { handleReview } from './handlers/review.handler.ts';
 import { handleTimezone } from './handlers/timezone.handler.ts';
 import { handleTombstone } from './handlers/tombstone.handler.ts';
+import { handleInsights } from './handlers/insights.handler.ts';
 
 export type { CommandDeps } from './command-deps.ts';
 
@@ -112,6 +113,8 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
         return await handleTimezone(cmd, h);
       case 'tombstone':
         return await handleTombstone(cmd, h);
+      case 'insights':
+        return await handleInsights(cmd, h);
     }
   } catch (err) {
     if (err instanceof CustomerNotResolved) return err.reply;

@@ -1,6 +1,7 @@
 import type { ChannelKind } from '../db/generated/enums.ts';
 import { RapportError } from '../errors.ts';
 import { tokenizeCommand, type CommandToken } from '../domain/tokenize-command.ts';
+import { hasCjk } from '../domain/normalize-company-name.ts';
 
 /**
  * A customer written without quotes may be several words, and where the name ends is only known once
@@ -52,6 +53,8 @@ export type Command =
   /** `tombstone remove <name, email or domain>`: lets an erased customer who came back be recorded again (admins). */
   | { kind: 'tombstone'; remove: string }
   | { kind: 'export'; customer: string; format: 'json' | 'csv' }
+  /** `insights [customer] [--since 30d]`: the top figures (needs, at-risk customers, response times) as a card. */
+  | { kind: 'insights'; customer?: string; since?: string }
   | { kind: 'help'; topic?: string }
   | { kind: 'unknown'; word: string };
 
@@ -80,6 +83,7 @@ export const COMMAND_WORDS: Record<string, Command['kind']> = {
   timezone: 'timezone',
   tz: 'timezone',
   tombstone: 'tombstone',
+  insights: 'insights',
 };
 
 const VIA: Record<string, ChannelKind> = {
@@ -169,7 +173,9 @@ export function parseCommand(input: string): Command {
         if (args.length - from < 2) throw usage('remind');
         return { kind: 'remind', sentence: restText(args.slice(from)) };
       }
-      if (args.length < 3) throw usage('remind');
+      // Chinese needs no space between the date and the text: `remind 华为 下周二发报价`.
+      const unspaced = args.length === 2 && !args[1].quoted && hasCjk(args[1].value);
+      if (args.length < 3 && !unspaced) throw usage('remind');
       return { kind: 'remind', customer: customerPhrase(line, args, 2) };
     }
     case 'done':
@@ -230,6 +236,15 @@ export function parseCommand(input: string): Command {
       const nameTokens = hasFormat ? args.slice(0, -1) : args;
       return { kind: 'export', customer: restText(nameTokens), format: hasFormat ? (last as 'json' | 'csv') : 'json' };
     }
+    case 'insights': {
+      const { positional, flags } = splitFlags(line, args, ['since'], { since: 'word' });
+      if (flags.get('since') === '') throw usage('insights');
+      return {
+        kind: 'insights',
+        customer: positional.length > 0 ? textOf(line, positional) : undefined,
+        since: flags.get('since'),
+      };
+    }
     default:
       return { kind: 'unknown', word: tokens[0].value };
   }
@@ -256,6 +271,7 @@ export const USAGE: Record<Exclude<Command['kind'], 'unknown'>, string> = {
   export: 'export <customer> [json|csv]',
   timezone: 'timezone [<IANA name, e.g. Europe/Berlin>]',
   tombstone: 'tombstone remove <erased company name, email or domain>   (admins)',
+  insights: 'insights [customer] [--since 30d]',
   help: 'help [command]',
 };
 

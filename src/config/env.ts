@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileEmailFilterRules, type CompiledEmailFilterRule } from '../domain/email-filter-rules.ts';
 import { parseRedisAddress, REDIS_URL_PATTERN } from '../redis/redis-address.ts';
+import { parseBusinessHours, type BusinessHours } from '../insights/business-hours.ts';
 
 /** Which parts of Rapport a process runs. */
 export type Role = 'all' | 'web' | 'worker';
@@ -75,6 +76,26 @@ export interface Config {
    * too; the console and the CLI act as admins. Default: none.
    */
   admins: string[];
+  /** Insights: response-time target, business hours, the weekly post, links to the console. */
+  insights: InsightsConfig;
+}
+
+/** Settings of the insights (README, "Insights"). */
+export interface InsightsConfig {
+  /**
+   * Opening hours response times are counted in. Env `RAPPORT_BUSINESS_HOURS` (default `09:00-17:00`) and
+   * `RAPPORT_BUSINESS_DAYS` (default `mon-fri`), read in RAPPORT_TIMEZONE.
+   */
+  businessHours: BusinessHours;
+  /** A customer waiting longer than this many business minutes for a reply misses the target. Env `RAPPORT_RESPONSE_TARGET_MINUTES`, default 240. */
+  responseTargetMinutes: number;
+  /**
+   * When the weekly insights post goes to each team channel: `<day> HH:MM` in the channel's timezone, or
+   * `off`. Env `RAPPORT_INSIGHTS_POST`, default `mon 09:00`.
+   */
+  weeklyPost: { weekday: number; time: string } | undefined;
+  /** Base URL links to console pages start with. Env `RAPPORT_PUBLIC_URL`, default `http://127.0.0.1:<PORT>`. */
+  publicUrl: string;
 }
 
 export interface PipelineConfig {
@@ -279,6 +300,8 @@ export function loadConfig(env: Env = process.env): Config {
     .filter(Boolean)
     .map((a) => (a.includes('@') ? a.toLowerCase() : a));
 
+  const insights = readInsights(str, int, problems, timezone, port);
+
   const config: Config = {
     port,
     host,
@@ -305,9 +328,41 @@ export function loadConfig(env: Env = process.env): Config {
     mailFilters,
     mailFilterDefaults: !['false', '0', 'no'].includes(filterDefaults),
     admins,
+    insights,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function readInsights(
+  str: (n: string) => string | undefined,
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+  timezone: string,
+  port: number,
+): InsightsConfig {
+  const hours = parseBusinessHours(
+    str('RAPPORT_BUSINESS_HOURS') ?? '09:00-17:00',
+    str('RAPPORT_BUSINESS_DAYS') ?? 'mon-fri',
+    isValidTimezone(timezone) ? timezone : 'UTC',
+  );
+  if ('problem' in hours) problems.push(hours.problem);
+  const postRaw = (str('RAPPORT_INSIGHTS_POST') ?? 'mon 09:00').toLowerCase();
+  let weeklyPost: InsightsConfig['weeklyPost'];
+  if (postRaw !== 'off') {
+    const m = /^(sun|mon|tue|wed|thu|fri|sat)\s+([01]\d|2[0-3]):([0-5]\d)$/.exec(postRaw);
+    if (m) weeklyPost = { weekday: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].indexOf(m[1]), time: `${m[2]}:${m[3]}` };
+    else problems.push(`RAPPORT_INSIGHTS_POST must look like "mon 09:00" or be off (got "${postRaw}").`);
+  }
+  const publicUrl = (str('RAPPORT_PUBLIC_URL') ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(publicUrl))
+    problems.push(`RAPPORT_PUBLIC_URL must start with http:// or https:// (got "${publicUrl}").`);
+  return {
+    businessHours: 'problem' in hours ? { timeZone: 'UTC', startMinute: 540, endMinute: 1020, days: [1, 2, 3, 4, 5] } : hours,
+    responseTargetMinutes: int('RAPPORT_RESPONSE_TARGET_MINUTES', 240, 1, 60 * 24 * 30),
+    weeklyPost,
+    publicUrl,
+  };
 }
 
 function readSlack(str: (n: string) => string | undefined, problems: string[]): SlackConfig | undefined {

@@ -25,6 +25,7 @@ export function commandRunner(
       hooks: runtime.hooks,
       logger,
       admins: runtime.config.admins,
+      insights: { ...runtime.config.insights },
       audience: (target) => audienceOf(runtime.registry, target),
       ...extra,
     });

@@ -1,7 +1,8 @@
 import type { ChannelKind, Classification } from '../db/generated/client.ts';
 import type { Database } from '../db/database.ts';
 import { RapportError } from '../errors.ts';
-import { ACTIVE_STATUSES, type FollowUpWithCompany } from './follow-ups.service.ts';
+import { ACTIVE_STATUSES } from '../domain/follow-up.ts';
+import type { FollowUpWithCompany } from './follow-ups.service.ts';
 
 /** One record as shown on a card or timeline: its first message, its current label. */
 export interface RecordSummary {
@@ -83,12 +84,12 @@ export async function getCustomerCard(
     }),
     db.prisma.communicationRecord.count({ where: { companyId } }),
     db.prisma.followUp.findMany({
-      where: { companyId, status: { in: ACTIVE_STATUSES } },
+      where: { companyId, status: { in: [...ACTIVE_STATUSES] } },
       include: { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } },
       orderBy: [{ dueAt: 'asc' }, { number: 'asc' }],
       take: opts.followUpLimit ?? 20,
     }),
-    db.prisma.followUp.count({ where: { companyId, status: { in: ACTIVE_STATUSES } } }),
+    db.prisma.followUp.count({ where: { companyId, status: { in: [...ACTIVE_STATUSES] } } }),
   ]);
   const { contacts, ...rest } = company;
   return {

@@ -1,8 +1,10 @@
 import type { Database } from '../db/database.ts';
+import { bigramSimilarity, characterBigrams, wordBoundaryAt } from '../domain/cjk-name-match.ts';
 import { editDistance } from '../domain/edit-distance.ts';
 import {
   emailDomain,
   FREE_MAIL_DOMAINS,
+  hasCjk,
   normalizeCompanyName,
   normalizeDomain,
   normalizeEmail,
@@ -92,7 +94,8 @@ export async function lookupCustomer(db: Database, typed: string, opts: LookupOp
     const exact = await matchExactNames(db, name, person);
     found.push(...exact);
     if (!opts.exactOnly && exact.length === 0) {
-      if (name.length >= 2) found.push(...(await matchNames(db, name, person)));
+      if (name.length >= 2)
+        found.push(...(await (hasCjk(name) ? matchCjkNames(db, name, person) : matchNames(db, name, person))));
       // Two typos, or one in a short name, fall under the strict threshold: look among the company names
       // that start with the same letter and are about as long, which is where such a typo lives.
       if (name.length >= 3 && !found.some((m) => m.score >= 400)) found.push(...(await matchTypos(db, name)));
@@ -181,6 +184,44 @@ async function matchNames(db: Database, name: string, person: string): Promise<C
 }
 
 /**
+ * The pass for names written in Chinese, Japanese or Korean: candidates share a pair of neighbouring
+ * characters with what was typed (LIKE, which every database locale reads the same; pg_trgm finds no
+ * trigram in Han text under LC_CTYPE C), prefixes first, then the most shared pairs and characters.
+ * No index serves a two-character LIKE pattern, so this reads the name columns; Latin names keep the
+ * trigram-indexed pass.
+ */
+async function matchCjkNames(db: Database, name: string, person: string): Promise<CustomerMatch[]> {
+  // LIKE patterns are safe to build: normalized names hold only letters, digits and single spaces.
+  const patterns = (text: string) => characterBigrams(text).map((pair) => `%${pair}%`);
+  const letters = (text: string) => [...new Set(text.replace(/\s+/g, ''))].map((c) => `%${c}%`);
+  const ranked = (column: string) =>
+    `(${column} LIKE $2) DESC,
+     (SELECT 2 * count(*) FROM unnest($1::text[]) p WHERE ${column} LIKE p)
+       + (SELECT count(*) FROM unnest($3::text[]) p WHERE ${column} LIKE p) DESC,
+     length(${column})`;
+  const companies = await db.sql.query<NameRow>(
+    `SELECT id, name, "normalizedName" AS nn, 0 AS sim, NULL AS contact FROM "Company"
+     WHERE "normalizedName" LIKE ANY($1::text[])
+     ORDER BY ${ranked('"normalizedName"')}, id LIMIT 20`,
+    [patterns(name), `${name}%`, letters(name)],
+  );
+  const contacts =
+    person.length >= 2
+      ? await db.sql.query<NameRow>(
+          `SELECT c.id, c.name, ct."normalizedName" AS nn, 0 AS sim, ct.name AS contact
+           FROM "Contact" ct JOIN "Company" c ON c.id = ct."companyId"
+           WHERE ct."normalizedName" LIKE ANY($1::text[])
+           ORDER BY ${ranked('ct."normalizedName"')}, ct.id LIMIT 20`,
+          [patterns(person), `${person}%`, letters(person)],
+        )
+      : [];
+  return [
+    ...companies.map((r) => scoreRow(r, name, 'name')),
+    ...contacts.map((r) => scoreRow(r, person, 'contact')),
+  ].filter((m): m is CustomerMatch => m !== undefined);
+}
+
+/**
  * Typo pass on company names: candidates share the first letter (people rarely mistype it) and are, or
  * start with a word that is, within {@link MAX_TYPO_EDITS} characters of the typed length, read by a range on the btree index; the most
  * similar are scored. A few thousand rows at most at 100,000 companies, where a trigram scan at a low
@@ -207,12 +248,14 @@ async function matchTypos(db: Database, name: string): Promise<CustomerMatch[]> 
 
 function scoreRow(r: NameRow, query: string, matchedOn: 'name' | 'contact'): CustomerMatch | undefined {
   const base = { companyId: r.id, companyName: r.name, matchedOn, matchedText: r.contact ?? r.name };
-  const sim = Number(r.sim);
+  const cjk = hasCjk(query);
+  // pg_trgm's similarity of Han text depends on the database locale: compare character pairs instead.
+  const sim = cjk ? bigramSimilarity(r.nn, query) : Number(r.sim);
   const contactPenalty = matchedOn === 'contact' ? 50 : 0;
   if (r.nn === query) return { ...base, kind: 'exact', score: 1000 - contactPenalty };
   if (r.nn.startsWith(query)) {
-    // A whole-word prefix ("acme" in "acme widgets") beats a partial one ("acm" in "acmetrics").
-    const wholeWord = r.nn[query.length] === ' ';
+    // A whole-word prefix ("acme" in "acme widgets", 华为 in 华为技术) beats a partial one ("acm" in "acmetrics").
+    const wholeWord = cjk ? query.length >= 2 && wordBoundaryAt(r.nn, query.length) : r.nn[query.length] === ' ';
     return {
       ...base,
       kind: 'prefix',
@@ -220,10 +263,15 @@ function scoreRow(r: NameRow, query: string, matchedOn: 'name' | 'contact'): Cus
       score: 600 + (wholeWord ? 50 : 0) + Math.round(sim * 100) - contactPenalty,
     };
   }
+  // 腾讯 inside 深圳市腾讯计算机系统: a name written without spaces names its brand after a place.
+  const inside = cjk && query.length >= 2 ? r.nn.indexOf(query) : -1;
+  if (inside > 0 && wordBoundaryAt(r.nn, inside + query.length))
+    return { ...base, kind: 'similar', score: 550 + Math.round(sim * 100) - contactPenalty };
   // Typos: edit distance on the whole name counts more than shared trigrams, which short names have few of.
-  const maxEdits = query.length >= 6 ? 2 : query.length >= 4 ? 1 : 0;
+  // A Chinese character carries a word's worth of meaning: one wrong character in three or more is a typo.
+  const maxEdits = cjk ? (query.length >= 3 ? 1 : 0) : query.length >= 6 ? 2 : query.length >= 4 ? 1 : 0;
   // A typo in the first word(s) of a longer name ("zywell" for "Zyxwell Industries") counts too.
-  const head = r.nn.split(' ').slice(0, query.split(' ').length).join(' ');
+  const head = cjk ? r.nn.slice(0, query.length) : r.nn.split(' ').slice(0, query.split(' ').length).join(' ');
   const distance = Math.min(editDistance(r.nn, query, 2), head === r.nn ? 3 : editDistance(head, query, 2));
   const typoBonus = distance <= maxEdits ? 300 - distance * 60 : 0;
   const score = Math.round(sim * 400) + typoBonus - contactPenalty;

@@ -49,6 +49,10 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
     'Erases a customer for good (GDPR) after you confirm with a button. Hashed keys stay so it is never imported again. Admins only.',
   ],
   export: ['Everything stored about a customer, as JSON (default) or CSV: export acme csv'],
+  insights: [
+    'The top figures of the last 30 days: what customers ask about (topics, emerging ones flagged), who is at risk and why, how fast we answer. insights acme: the same for one customer.',
+    'Another period: insights --since 7d · insights acme --since 3m. The card links to the console page with the charts and the records behind each figure.',
+  ],
   label: [
     'Corrects (or confirms) the label of a record; used by the Correct and review buttons: label <record id> purchase',
     "Only the classifier's labels are accepted; an administrator adds new ones with `rapport model label add`.",

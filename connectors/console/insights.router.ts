@@ -1,0 +1,146 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Request, type Response } from 'express';
+import type { Database } from '../../src/db/database.ts';
+import { RapportError, userMessage } from '../../src/errors.ts';
+import { formatReportCsv } from '../../src/insights/format-insights-report.ts';
+import { healthInsight } from '../../src/insights/health.service.ts';
+import { buildInsightsReport } from '../../src/insights/insights-report.service.ts';
+import { parseInsightsPeriod, type InsightsPeriod } from '../../src/insights/insights-period.ts';
+import type { InsightsSettings } from '../../src/insights/insights-settings.ts';
+import { responsivenessInsight } from '../../src/insights/responsiveness.service.ts';
+import { satisfactionInsight, type SatisfactionGrouping } from '../../src/insights/satisfaction.service.ts';
+import { topicsInsight } from '../../src/insights/topics.service.ts';
+import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
+import { consoleAccess } from './console-access.ts';
+
+const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+/** Apache ECharts, served from this install (no CDN: the console works offline and leaks nothing). */
+const ECHARTS_FILE = createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js');
+
+export interface InsightsRouterDeps {
+  db: Database;
+  /** As the console's: non-local clients need it; unset = localhost only. */
+  consoleToken?: string;
+  settings: InsightsSettings;
+  /** Clock (tests pass a fixed one). Default: now, to the minute (so a page's requests share one period). */
+  now?: () => Date;
+}
+
+/** Most customers `/api/insights/health` returns per page. */
+const HEALTH_PAGE = 100;
+
+/**
+ * The insights page `/console/insights` (charts with Apache ECharts) and its JSON API:
+ * `/api/insights/{topics,health,responsiveness,satisfaction,report}?since=30d&customer=<id or name>`.
+ * Same access rule as the rest of the console. Mount at `/`.
+ */
+export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
+  const router = express.Router();
+  router.use(['/console/insights', '/console/vendor', '/api/insights'], consoleAccess(deps.consoleToken));
+  const now = deps.now ?? (() => new Date(Math.floor(Date.now() / 60_000) * 60_000));
+  const file = (path: string, type: string, cache: string) => (_req: Request, res: Response) => {
+    res.type(type).set('Cache-Control', cache).sendFile(path);
+  };
+  router.get('/console/insights', file(join(PUBLIC_DIR, 'insights.html'), 'html', 'no-store'));
+  router.get('/console/insights.js', file(join(PUBLIC_DIR, 'insights.js'), 'js', 'no-store'));
+  router.get('/console/vendor/echarts.min.js', file(ECHARTS_FILE, 'js', 'public, max-age=86400'));
+
+  /** The period and customer a request asks about. */
+  const scopeOf = async (
+    req: Request,
+  ): Promise<{ period: InsightsPeriod; companyIds?: string[]; customer?: { id: string; name: string } }> => {
+    const since = typeof req.query.since === 'string' ? req.query.since : undefined;
+    const period = parseInsightsPeriod(since, now());
+    const key = typeof req.query.customer === 'string' ? req.query.customer.trim() : '';
+    if (!key) return { period };
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key)) {
+      const company = await deps.db.prisma.company.findUnique({ where: { id: key }, select: { id: true, name: true } });
+      if (!company) throw new RapportError('not_found', `No customer has the id ${key}.`);
+      return { period, companyIds: [company.id], customer: company };
+    }
+    const match = confidentMatch(await lookupCustomer(deps.db, key));
+    if (!match) throw new RapportError('not_found', `No single customer matches "${key}"; try its full name or id.`);
+    return { period, companyIds: [match.companyId], customer: { id: match.companyId, name: match.companyName } };
+  };
+  const answer =
+    (build: (req: Request, scope: Awaited<ReturnType<typeof scopeOf>>) => Promise<unknown>) =>
+    async (req: Request, res: Response) => {
+      try {
+        const scope = await scopeOf(req);
+        res.set('Cache-Control', 'no-store').json(await build(req, scope));
+      } catch (err) {
+        const code = err instanceof RapportError ? err.code : 'unknown';
+        res.status(code === 'not_found' ? 404 : code === 'unknown' ? 500 : 400).json({ error: userMessage(err) });
+      }
+    };
+  const periodOf = (p: InsightsPeriod) => ({
+    from: p.from.toISOString(),
+    to: p.to.toISOString(),
+    previousFrom: p.previousFrom.toISOString(),
+    label: p.label,
+  });
+
+  router.get(
+    '/api/insights/topics',
+    answer(async (_req, s) => ({
+      period: periodOf(s.period),
+      customer: s.customer,
+      ...(await topicsInsight(deps.db, s.period, s)),
+    })),
+  );
+  router.get(
+    '/api/insights/health',
+    answer(async (req, s) => {
+      const health = await healthInsight(deps.db, s.period, deps.settings, s);
+      const offset = Math.max(0, Number(req.query.offset) || 0);
+      return {
+        period: periodOf(s.period),
+        customer: s.customer,
+        scored: health.customers.length,
+        atRiskCount: health.atRisk.length,
+        offset,
+        customers: health.customers.slice(offset, offset + HEALTH_PAGE),
+      };
+    }),
+  );
+  router.get(
+    '/api/insights/responsiveness',
+    answer(async (_req, s) => ({
+      period: periodOf(s.period),
+      customer: s.customer,
+      ...(await responsivenessInsight(deps.db, s.period, deps.settings, s)),
+    })),
+  );
+  router.get(
+    '/api/insights/satisfaction',
+    answer(async (req, s) => {
+      const by = String(req.query.by ?? 'all');
+      if (!['all', 'customer', 'team', 'label'].includes(by))
+        throw new RapportError('invalid_input', `by must be all, customer, team or label (got "${by}").`);
+      return {
+        period: periodOf(s.period),
+        customer: s.customer,
+        ...(await satisfactionInsight(deps.db, s.period, { ...s, by: by as SatisfactionGrouping })),
+      };
+    }),
+  );
+  /** The whole report as a download (`?format=csv` or json), what `rapport report` prints. */
+  router.get('/api/insights/report', async (req: Request, res: Response) => {
+    try {
+      const s = await scopeOf(req);
+      const report = await buildInsightsReport(deps.db, deps.settings, s.period, s);
+      const csv = req.query.format === 'csv';
+      res
+        .type(csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+        .set('Cache-Control', 'no-store')
+        .set('Content-Disposition', `attachment; filename="rapport-insights-${s.period.label}.${csv ? 'csv' : 'json'}"`)
+        .send(csv ? formatReportCsv(report) : JSON.stringify(report, null, 2));
+    } catch (err) {
+      const code = err instanceof RapportError ? err.code : 'unknown';
+      res.status(code === 'not_found' ? 404 : code === 'unknown' ? 500 : 400).json({ error: userMessage(err) });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,27 @@
+import type { Job } from 'bullmq';
+import { QueueName } from './queue-names.ts';
+import type { DeliverMessageData, WeeklyInsightsData } from './job-data.ts';
+import type { PipelineDeps } from './pipeline-deps.ts';
+import { jobId } from './job-ids.ts';
+
+/**
+ * Queues one weekly insights post per channel and ISO week (the key makes a second run that week a
+ * no-op). The post is built when it is delivered and goes through the last-step guard like every
+ * internal post.
+ */
+export async function weeklyInsights(job: Job<WeeklyInsightsData>, deps: PipelineDeps): Promise<{ key: string }> {
+  const { target } = job.data;
+  const data: DeliverMessageData = { key: jobId('insights', target, isoWeek(new Date())), kind: 'insights', target };
+  await deps.queues[QueueName.DeliverMessage].add('insights', data, { jobId: data.key });
+  return { key: data.key };
+}
+
+/** "2026-W49": the ISO week of an instant (UTC). */
+export function isoWeek(at: Date): string {
+  const d = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+  const weekday = d.getUTCDay() || 7;
+  d.setUTCDate(d.getUTCDate() + 4 - weekday);
+  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}

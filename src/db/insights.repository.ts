@@ -1,0 +1,318 @@
+import type { SqlRunner } from './database.ts';
+
+/** The label a message carries: a rep's correction wins over the classifier's. */
+const LABEL = `COALESCE(c."correctedLabel", c.label)`;
+
+/** Channels a customer writes in and expects an answer on (calls, meetings and notes are logged, not answered). */
+const ANSWERED_CHANNELS = `('email','slack','teams','console')`;
+
+/** Where a customer's internal cards go: its team channel, or the default channel. */
+const TEAM = `COALESCE(tc.platform::text || ':' || tc."channelRef", 'default')`;
+
+const asDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
+
+/** An inbound message of a period, with its customer and label, as the topic clustering reads it. */
+export interface InboundText {
+  id: string;
+  recordId: string;
+  companyId: string | null;
+  text: string;
+  sentAt: Date;
+  label: string | null;
+}
+
+/**
+ * Inbound messages sent in [from, to): a deterministic sample of at most `limit` (ordered by a hash
+ * of the id, so the same period always gives the same sample), and how many there were in all.
+ */
+export async function inboundTexts(
+  sql: SqlRunner,
+  p: { from: Date; to: Date; companyIds?: string[]; limit: number },
+): Promise<{ rows: InboundText[]; total: number }> {
+  const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
+  const params: unknown[] = [p.from, p.to];
+  if (p.companyIds) params.push(p.companyIds);
+  const [{ total }] = await sql.query<{ total: number }>(
+    `SELECT count(*)::int AS total FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
+      WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 ${scope}`,
+    params,
+  );
+  const rows = await sql.query<InboundText & { sentAt: Date | string }>(
+    `SELECT m.id, m."recordId", r."companyId", m."cleanText" AS text, m."sentAt", ${LABEL} AS label
+       FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
+       LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
+      WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 ${scope}
+      ORDER BY hashtext(m.id::text), m.id
+      LIMIT ${Math.max(1, Math.floor(p.limit))}`,
+    params,
+  );
+  return { rows: rows.map((r) => ({ ...r, sentAt: asDate(r.sentAt)! })), total };
+}
+
+/** Inbound messages of a period per label (all of them, not the sample). */
+export async function inboundCountsByLabel(
+  sql: SqlRunner,
+  p: { from: Date; to: Date; companyIds?: string[] },
+): Promise<Map<string, number>> {
+  const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
+  const rows = await sql.query<{ label: string | null; n: number }>(
+    `SELECT ${LABEL} AS label, count(*)::int AS n
+       FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
+       LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
+      WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 ${scope}
+      GROUP BY 1`,
+    p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
+  );
+  return new Map(rows.map((r) => [r.label ?? 'unlabelled', r.n]));
+}
+
+/**
+ * A customer's turn in a conversation: the first inbound message after a reply (or the first of the
+ * conversation), and the first outbound message after it, if any.
+ */
+export interface CustomerTurn {
+  /** The inbound message that opened the turn. */
+  messageId: string;
+  recordId: string;
+  companyId: string | null;
+  companyName: string | null;
+  channelKind: string;
+  team: string;
+  /** `first`: the conversation's first message; `follow-up`: a later turn after a reply. */
+  kind: 'first' | 'follow-up';
+  askedAt: Date;
+  /** The reply: first outbound message in the same conversation at or after askedAt. */
+  reply: { messageId: string; at: Date; responder: string } | null;
+}
+
+/**
+ * Customer turns opened in [from, to) on email and chat, with their replies. A turn opens at an
+ * inbound message whose previous message in the conversation (any time before) was not inbound.
+ */
+export async function customerTurns(
+  sql: SqlRunner,
+  p: { from: Date; to: Date; companyIds?: string[] },
+): Promise<CustomerTurn[]> {
+  const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
+  const rows = await sql.query<{
+    messageId: string;
+    recordId: string;
+    companyId: string | null;
+    companyName: string | null;
+    channelKind: string;
+    team: string;
+    first: boolean;
+    askedAt: Date | string;
+    replyId: string | null;
+    repliedAt: Date | string | null;
+    responder: string | null;
+  }>(
+    `WITH opened AS (
+       SELECT m.id, m."recordId", m."sentAt", r."companyId", r."channelKind",
+              prev.direction AS "prevDirection"
+         FROM "Message" m
+         JOIN "CommunicationRecord" r ON r.id = m."recordId"
+         LEFT JOIN LATERAL (
+           SELECT p.direction FROM "Message" p
+            WHERE p."recordId" = m."recordId" AND p.direction IN ('inbound', 'outbound')
+              AND (p."sentAt" < m."sentAt" OR (p."sentAt" = m."sentAt" AND p.id < m.id))
+            ORDER BY p."sentAt" DESC, p.id DESC LIMIT 1) prev ON true
+        WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2
+          AND r."channelKind" IN ${ANSWERED_CHANNELS} ${scope}
+     )
+     SELECT o.id AS "messageId", o."recordId", o."companyId", co.name AS "companyName", o."channelKind"::text AS "channelKind",
+            ${TEAM} AS team, (o."prevDirection" IS NULL) AS first, o."sentAt" AS "askedAt",
+            rep.id AS "replyId", rep."sentAt" AS "repliedAt",
+            COALESCE(rp.name, rep."authorName", rep."authorEmail", 'unknown') AS responder
+       FROM opened o
+       LEFT JOIN "Company" co ON co.id = o."companyId"
+       LEFT JOIN "TeamChannel" tc ON tc."companyId" = o."companyId"
+       LEFT JOIN LATERAL (
+         SELECT x.id, x."sentAt", x."authorName", x."authorEmail" FROM "Message" x
+          WHERE x."recordId" = o."recordId" AND x.direction = 'outbound' AND x."sentAt" >= o."sentAt"
+          ORDER BY x."sentAt", x.id LIMIT 1) rep ON true
+       LEFT JOIN "Rep" rp ON rp.email = lower(rep."authorEmail")
+      WHERE o."prevDirection" IS DISTINCT FROM 'inbound'
+      ORDER BY o."sentAt", o.id`,
+    p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
+  );
+  return rows.map((r) => ({
+    messageId: r.messageId,
+    recordId: r.recordId,
+    companyId: r.companyId,
+    companyName: r.companyName,
+    channelKind: r.channelKind,
+    team: r.team,
+    kind: r.first ? 'first' : 'follow-up',
+    askedAt: asDate(r.askedAt)!,
+    reply: r.replyId ? { messageId: r.replyId, at: asDate(r.repliedAt)!, responder: r.responder ?? 'unknown' } : null,
+  }));
+}
+
+/** What the health score of one customer reads, over a period split in two halves. */
+export interface CustomerSignals {
+  companyId: string;
+  name: string;
+  team: string;
+  /** Conversations with an inbound message labelled churn / issue in the period (newest first, at most 5). */
+  churnRecords: string[];
+  churnMessages: number;
+  issueRecords: string[];
+  issueMessages: number;
+  /** Mean sentiment of inbound messages in the earlier and the later half, and how many had one. */
+  sentimentEarlier: number | null;
+  sentimentEarlierN: number;
+  sentimentLater: number | null;
+  sentimentLaterN: number;
+  /** Last inbound message within the lookback (from - one period .. to), null when none. */
+  lastInboundAt: Date | null;
+  /** Inbound messages in the lookback before the period (an active customer gone quiet). */
+  inboundBefore: number;
+  inboundInPeriod: number;
+  overdueFollowUps: number[];
+}
+
+/**
+ * Per-customer signals for the health score: labels, sentiment halves, last inbound message and
+ * overdue follow-ups. Customers with no inbound message in the lookback and no overdue follow-up are
+ * left out (nothing to score).
+ */
+export async function customerSignals(
+  sql: SqlRunner,
+  p: { from: Date; to: Date; now: Date; companyIds?: string[] },
+): Promise<CustomerSignals[]> {
+  const span = p.to.getTime() - p.from.getTime();
+  const lookback = new Date(p.from.getTime() - span);
+  const middle = new Date(p.from.getTime() + span / 2);
+  const scope = p.companyIds ? `AND r."companyId" = ANY($6::uuid[])` : '';
+  const fscope = p.companyIds ? `AND f."companyId" = ANY($6::uuid[])` : '';
+  const params: unknown[] = [lookback, p.from, middle, p.to, p.now];
+  if (p.companyIds) params.push(p.companyIds);
+  const rows = await sql.query<{
+    companyId: string;
+    name: string;
+    team: string;
+    churnRecords: string[] | null;
+    churnMessages: number | null;
+    issueRecords: string[] | null;
+    issueMessages: number | null;
+    sentimentEarlier: number | null;
+    sentimentEarlierN: number | null;
+    sentimentLater: number | null;
+    sentimentLaterN: number | null;
+    lastInboundAt: Date | string | null;
+    inboundBefore: number | null;
+    inboundInPeriod: number | null;
+    overdue: number[] | null;
+  }>(
+    `WITH msg AS (
+       SELECT r."companyId", m."recordId", m."sentAt", ${LABEL} AS label, c.sentiment
+         FROM "Message" m
+         JOIN "CommunicationRecord" r ON r.id = m."recordId"
+         LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
+        WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $4 AND r."companyId" IS NOT NULL ${scope}
+     ), per AS (
+       SELECT "companyId",
+              (array_agg(DISTINCT "recordId") FILTER (WHERE label = 'churn' AND "sentAt" >= $2))[1:5] AS "churnRecords",
+              count(*) FILTER (WHERE label = 'churn' AND "sentAt" >= $2)::int AS "churnMessages",
+              (array_agg(DISTINCT "recordId") FILTER (WHERE label = 'issue' AND "sentAt" >= $2))[1:5] AS "issueRecords",
+              count(*) FILTER (WHERE label = 'issue' AND "sentAt" >= $2)::int AS "issueMessages",
+              avg(sentiment) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3) AS "sentimentEarlier",
+              count(sentiment) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3)::int AS "sentimentEarlierN",
+              avg(sentiment) FILTER (WHERE "sentAt" >= $3) AS "sentimentLater",
+              count(sentiment) FILTER (WHERE "sentAt" >= $3)::int AS "sentimentLaterN",
+              max("sentAt") AS "lastInboundAt",
+              count(*) FILTER (WHERE "sentAt" < $2)::int AS "inboundBefore",
+              count(*) FILTER (WHERE "sentAt" >= $2)::int AS "inboundInPeriod"
+         FROM msg GROUP BY "companyId"
+     ), overdue AS (
+       SELECT f."companyId", array_agg(f.number ORDER BY f."dueAt") AS overdue
+         FROM "FollowUp" f
+        WHERE f.status = 'open' AND f."dueAt" < $5 AND f."companyId" IS NOT NULL ${fscope}
+        GROUP BY f."companyId"
+     )
+     SELECT co.id AS "companyId", co.name, ${TEAM} AS team, per."churnRecords", per."churnMessages",
+            per."issueRecords", per."issueMessages", per."sentimentEarlier"::float8 AS "sentimentEarlier",
+            per."sentimentEarlierN", per."sentimentLater"::float8 AS "sentimentLater", per."sentimentLaterN",
+            per."lastInboundAt", per."inboundBefore", per."inboundInPeriod", overdue.overdue
+       FROM (SELECT "companyId" FROM per UNION SELECT "companyId" FROM overdue) ids
+       JOIN "Company" co ON co.id = ids."companyId"
+       LEFT JOIN per ON per."companyId" = co.id
+       LEFT JOIN overdue ON overdue."companyId" = co.id
+       LEFT JOIN "TeamChannel" tc ON tc."companyId" = co.id`,
+    params,
+  );
+  return rows.map((r) => ({
+    companyId: r.companyId,
+    name: r.name,
+    team: r.team,
+    churnRecords: r.churnRecords ?? [],
+    churnMessages: r.churnMessages ?? 0,
+    issueRecords: r.issueRecords ?? [],
+    issueMessages: r.issueMessages ?? 0,
+    sentimentEarlier: r.sentimentEarlier === null ? null : Number(r.sentimentEarlier),
+    sentimentEarlierN: r.sentimentEarlierN ?? 0,
+    sentimentLater: r.sentimentLater === null ? null : Number(r.sentimentLater),
+    sentimentLaterN: r.sentimentLaterN ?? 0,
+    lastInboundAt: asDate(r.lastInboundAt),
+    inboundBefore: r.inboundBefore ?? 0,
+    inboundInPeriod: r.inboundInPeriod ?? 0,
+    overdueFollowUps: r.overdue ?? [],
+  }));
+}
+
+/** One point of a sentiment series: a day or week, a group (customer, team, label) and the mean. */
+export interface SentimentPoint {
+  bucket: Date;
+  group: string;
+  mean: number;
+  n: number;
+}
+
+/** Mean sentiment of inbound messages per `unit` bucket and group, over [from, to). */
+export async function sentimentSeries(
+  sql: SqlRunner,
+  p: { from: Date; to: Date; unit: 'day' | 'week'; by: 'all' | 'customer' | 'team' | 'label'; companyIds?: string[] },
+): Promise<SentimentPoint[]> {
+  const group =
+    p.by === 'customer'
+      ? 'co.name'
+      : p.by === 'team'
+        ? TEAM
+        : p.by === 'label'
+          ? `COALESCE(${LABEL}, 'unlabelled')`
+          : `'all'`;
+  const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
+  const rows = await sql.query<{ bucket: Date | string; group: string; mean: number; n: number }>(
+    `SELECT date_trunc('${p.unit}', m."sentAt", 'UTC') AS bucket, ${group} AS "group",
+            avg(c.sentiment)::float8 AS mean, count(*)::int AS n
+       FROM "Message" m
+       JOIN "CommunicationRecord" r ON r.id = m."recordId"
+       JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
+       LEFT JOIN "Company" co ON co.id = r."companyId"
+       LEFT JOIN "TeamChannel" tc ON tc."companyId" = r."companyId"
+      WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 AND c.sentiment IS NOT NULL ${scope}
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
+  );
+  return rows.map((r) => ({ bucket: asDate(r.bucket)!, group: r.group ?? 'none', mean: Number(r.mean), n: r.n }));
+}
+
+/**
+ * The customers whose cards go to `target` (platform:channelRef): those whose team channel it is,
+ * or, for a channel that is nobody's team channel (the default channel), those without a team
+ * channel. `undefined` means every customer (no team channels exist).
+ */
+export async function companiesServedBy(sql: SqlRunner, target: string): Promise<string[] | undefined> {
+  const served = await sql.query<{ id: string }>(
+    `SELECT "companyId" AS id FROM "TeamChannel" WHERE platform::text || ':' || "channelRef" = $1`,
+    [target],
+  );
+  if (served.length > 0) return served.map((r) => r.id);
+  const [{ any }] = await sql.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM "TeamChannel") AS any`);
+  if (!any) return undefined;
+  const rows = await sql.query<{ id: string }>(
+    `SELECT c.id FROM "Company" c WHERE NOT EXISTS (SELECT 1 FROM "TeamChannel" t WHERE t."companyId" = c.id)`,
+  );
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,85 @@
+import type { InsightsReport } from './insights-report.service.ts';
+import type { ResponseStats } from './response-times.ts';
+
+/** Minutes as people say them: "45 min", "3 h 20 min", "2 d 1 h" (business time). */
+export function formatMinutes(minutes: number | null): string {
+  if (minutes === null) return '–';
+  if (minutes < 60) return `${Math.round(minutes)} min`;
+  const h = Math.floor(minutes / 60);
+  const m = Math.round(minutes % 60);
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`);
+const all = (stats: ResponseStats[], kind: ResponseStats['kind'] = 'all') => stats.filter((s) => s.kind === kind);
+
+/** The report as plain text for a terminal. */
+export function formatReportText(r: InsightsReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `Insights ${r.customer ? `for ${r.customer.name} ` : ''}over ${r.period.label}: ${r.period.from.slice(0, 10)} to ${r.period.to.slice(0, 10)}`,
+  );
+  const t = r.topics.overall;
+  lines.push(
+    '',
+    `Needs and topics (${t.total} inbound messages${t.sampled < t.total ? `, ${t.sampled} sampled` : ''}):`,
+  );
+  if (t.topics.length === 0) lines.push('  not enough messages to find topics');
+  for (const topic of t.topics)
+    lines.push(
+      `  ${topic.emerging ? '[emerging] ' : ''}${topic.name}: ${topic.messages} messages (${pct(topic.share)}, ${topic.trendPoints >= 0 ? '+' : ''}${topic.trendPoints} pts vs previous period)`,
+    );
+  lines.push('', `At risk (${r.health.atRisk.length} of ${r.health.customers.length} customers scored):`);
+  if (r.health.atRisk.length === 0) lines.push('  nobody');
+  for (const c of r.health.atRisk.slice(0, 20))
+    lines.push(`  ${c.name}: risk ${c.risk} (${c.reasons.map((x) => `${x.text} +${x.points}`).join('; ')})`);
+  const rs = r.responsiveness;
+  lines.push('', `Responsiveness (target ${formatMinutes(rs.targetMinutes)}, business hours ${rs.businessHours}):`);
+  for (const s of [...rs.overall, ...all(rs.byChannel), ...all(rs.byRep)])
+    lines.push(
+      `  ${s.group} ${s.kind}: ${s.turns} turns, ${s.answered} answered, median ${formatMinutes(s.medianMinutes)}, p90 ${formatMinutes(s.p90Minutes)}, within target ${pct(s.withinTargetShare)}, ${s.overdue} waiting past target`,
+    );
+  lines.push('', `Satisfaction (mean sentiment -1..1 per ${r.satisfaction.unit}, by ${r.satisfaction.by}):`);
+  if (r.satisfaction.series.length === 0) lines.push('  no scored messages');
+  for (const s of r.satisfaction.series) lines.push(`  ${s.group}: ${s.mean} over ${s.n} messages`);
+  return `${lines.join('\n')}\n`;
+}
+
+const csvCell = (v: string | number | null) => {
+  const s = v === null ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** The report as CSV: one figure per row, `section,group,kind,metric,value`. */
+export function formatReportCsv(r: InsightsReport): string {
+  const rows: (string | number | null)[][] = [['section', 'group', 'kind', 'metric', 'value']];
+  for (const g of [r.topics.overall, ...r.topics.byLabel])
+    for (const t of g.topics) {
+      rows.push(['topic', g.scope, t.name, 'messages', t.messages]);
+      rows.push(['topic', g.scope, t.name, 'share', Math.round(t.share * 1000) / 1000]);
+      rows.push(['topic', g.scope, t.name, 'trend_points', t.trendPoints]);
+      rows.push(['topic', g.scope, t.name, 'emerging', t.emerging ? 1 : 0]);
+    }
+  for (const c of r.health.customers) {
+    rows.push(['health', c.name, c.atRisk ? 'at-risk' : 'ok', 'risk', c.risk]);
+    for (const reason of c.reasons) rows.push(['health', c.name, reason.code, 'points', reason.points]);
+  }
+  const rs = r.responsiveness;
+  for (const [dimension, stats] of [
+    ['overall', rs.overall],
+    ['rep', rs.byRep],
+    ['team', rs.byTeam],
+    ['channel', rs.byChannel],
+  ] as const)
+    for (const s of stats) {
+      rows.push([`response_${dimension}`, s.group, s.kind, 'turns', s.turns]);
+      rows.push([`response_${dimension}`, s.group, s.kind, 'answered', s.answered]);
+      rows.push([`response_${dimension}`, s.group, s.kind, 'median_minutes', s.medianMinutes]);
+      rows.push([`response_${dimension}`, s.group, s.kind, 'p90_minutes', s.p90Minutes]);
+      rows.push([`response_${dimension}`, s.group, s.kind, 'within_target_share', s.withinTargetShare]);
+      rows.push([`response_${dimension}`, s.group, s.kind, 'overdue', s.overdue]);
+    }
+  for (const s of r.satisfaction.series)
+    for (const p of s.points) rows.push(['satisfaction', s.group, p.bucket.slice(0, 10), 'mean_sentiment', p.mean]);
+  return `${rows.map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
+}

@@ -1,0 +1,47 @@
+import type { Database } from '../db/database.ts';
+import { healthInsight, type HealthInsight } from './health.service.ts';
+import type { InsightsPeriod } from './insights-period.ts';
+import type { InsightsSettings } from './insights-settings.ts';
+import { responsivenessInsight, type ResponsivenessInsight } from './responsiveness.service.ts';
+import { satisfactionInsight, type SatisfactionInsight } from './satisfaction.service.ts';
+import { topicsInsight, type TopicsInsight } from './topics.service.ts';
+
+/** Every insight of one period (what `rapport report` prints and the weekly post sums up). */
+export interface InsightsReport {
+  period: { from: string; to: string; previousFrom: string; label: string };
+  /** Set when the report is about one customer. */
+  customer?: { id: string; name: string };
+  topics: TopicsInsight;
+  health: HealthInsight;
+  responsiveness: ResponsivenessInsight;
+  satisfaction: SatisfactionInsight;
+}
+
+/** Builds the whole report for a period, for everyone or for some customers. */
+export async function buildInsightsReport(
+  db: Database,
+  settings: InsightsSettings,
+  period: InsightsPeriod,
+  opts: { companyIds?: string[]; customer?: { id: string; name: string } } = {},
+): Promise<InsightsReport> {
+  const scope = { companyIds: opts.companyIds };
+  const [topics, health, responsiveness, satisfaction] = await Promise.all([
+    topicsInsight(db, period, scope),
+    healthInsight(db, period, settings, scope),
+    responsivenessInsight(db, period, settings, scope),
+    satisfactionInsight(db, period, { ...scope, by: opts.companyIds ? 'all' : 'team' }),
+  ]);
+  return {
+    period: {
+      from: period.from.toISOString(),
+      to: period.to.toISOString(),
+      previousFrom: period.previousFrom.toISOString(),
+      label: period.label,
+    },
+    ...(opts.customer ? { customer: opts.customer } : {}),
+    topics,
+    health,
+    responsiveness,
+    satisfaction,
+  };
+}

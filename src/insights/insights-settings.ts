@@ -1,0 +1,10 @@
+import type { BusinessHours } from './business-hours.ts';
+
+/** What the insights services need from the configuration (Config.insights). */
+export interface InsightsSettings {
+  businessHours: BusinessHours;
+  /** Business minutes a customer may wait for a reply. */
+  responseTargetMinutes: number;
+  /** Base URL of console links ("http://127.0.0.1:3000"). */
+  publicUrl: string;
+}

@@ -1,0 +1,73 @@
+import type { Reply, ReplySection } from '../commands/reply-model.ts';
+import type { Database } from '../db/database.ts';
+import { companiesServedBy } from '../db/insights.repository.ts';
+import { formatMinutes } from '../insights/format-insights-report.ts';
+import { buildInsightsReport } from '../insights/insights-report.service.ts';
+import { parseInsightsPeriod } from '../insights/insights-period.ts';
+import type { InsightsSettings } from '../insights/insights-settings.ts';
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`);
+
+/**
+ * The weekly insights post for one team channel: the last 7 days of its customers (the default
+ * channel: customers without a team channel) — top needs with emerging ones flagged, at-risk
+ * customers with their main reasons, response times against the target — and a link to the page.
+ */
+export async function buildWeeklyInsights(
+  db: Database,
+  target: string,
+  settings: InsightsSettings,
+  now = new Date(),
+): Promise<Reply> {
+  const companyIds = await companiesServedBy(db.sql, target);
+  const period = parseInsightsPeriod('7d', now);
+  const report = await buildInsightsReport(db, settings, period, { companyIds });
+  const sections: ReplySection[] = [];
+  const topics = report.topics.overall.topics.slice(0, 5);
+  if (topics.length > 0)
+    sections.push({
+      title: 'Top needs',
+      text: topics
+        .map(
+          (t) =>
+            `${t.emerging ? '🆕 ' : ''}${t.name}: ${t.messages} (${t.trendPoints >= 0 ? '+' : ''}${t.trendPoints} pts)`,
+        )
+        .join('\n'),
+    });
+  const atRisk = report.health.atRisk.slice(0, 5);
+  sections.push({
+    title: `At risk: ${report.health.atRisk.length}`,
+    text:
+      atRisk.length === 0
+        ? 'Nobody this week.'
+        : atRisk.map((c) => `${c.name} (health ${c.health}): ${c.reasons[0]?.text ?? ''}`).join('\n'),
+    buttons: atRisk
+      .slice(0, 3)
+      .map((c) => ({ label: c.name.slice(0, 30), command: `insights "${c.name.replace(/"/g, '')}"` })),
+  });
+  const first = report.responsiveness.overall.find((s) => s.kind === 'first');
+  const all = report.responsiveness.overall.find((s) => s.kind === 'all');
+  const slowestRep = report.responsiveness.byRep
+    .filter((s) => s.kind === 'all' && s.medianMinutes !== null)
+    .sort((a, b) => (b.medianMinutes ?? 0) - (a.medianMinutes ?? 0))[0];
+  const url = `${settings.publicUrl}/console/insights?since=7d`;
+  return {
+    tone: 'info',
+    visibility: 'channel',
+    title: 'Weekly insights · last 7 days',
+    text: `Weekly insights: ${report.topics.overall.total} customer messages, ${report.health.atRisk.length} customers at risk, first response median ${formatMinutes(first?.medianMinutes ?? null)}. Charts: ${url}`,
+    fields: [
+      { label: 'Customer messages', value: String(report.topics.overall.total) },
+      { label: 'First response (median)', value: formatMinutes(first?.medianMinutes ?? null) },
+      {
+        label: 'Within target',
+        value: `${pct(all?.withinTargetShare)} within ${formatMinutes(settings.responseTargetMinutes)}; ${all?.overdue ?? 0} waiting past it`,
+      },
+      ...(slowestRep
+        ? [{ label: 'Slowest median', value: `${slowestRep.group}: ${formatMinutes(slowestRep.medianMinutes)}` }]
+        : []),
+    ],
+    sections,
+    footer: `Charts and the records behind each figure: ${url}`,
+  };
+}

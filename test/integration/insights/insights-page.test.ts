@@ -1,0 +1,115 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
+import { createInsightsRouter } from '../../../connectors/console/insights.router.ts';
+import { DEFAULT_BUSINESS_HOURS } from '../../../src/insights/business-hours.ts';
+import { generateHistory, writeHistory, type GeneratedHistory } from '../../../bench/insights-history.ts';
+
+const NOW = new Date('2026-11-30T15:00:00Z');
+const ARTIFACTS = join(import.meta.dirname, '../../artifacts');
+
+describe('the insights page and its API (PGlite, real Chromium)', () => {
+  let t: TestDatabase;
+  let server: Server;
+  let browser: Browser;
+  let base: string;
+  let history: GeneratedHistory;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('pglite');
+    history = generateHistory({
+      seed: 21,
+      customers: 12,
+      churners: 2,
+      strength: 'clear',
+      now: NOW,
+      namePrefix: 'Page',
+    });
+    await writeHistory(t.db, history);
+    const app = express();
+    app.use(
+      createInsightsRouter({
+        db: t.db,
+        settings: { businessHours: DEFAULT_BUSINESS_HOURS, responseTargetMinutes: 240, publicUrl: 'http://x' },
+        now: () => NOW,
+      }),
+    );
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((r) => server?.close(r));
+    await t?.dispose();
+  });
+
+  it('answers every JSON endpoint, with a sentence for a bad period or an unknown customer', async () => {
+    for (const path of ['topics', 'health', 'responsiveness', 'satisfaction?by=label']) {
+      const res = await fetch(`${base}/api/insights/${path}`);
+      expect(res.status, path).toBe(200);
+      expect((await res.json()).period.label).toBe('30d');
+    }
+    const health = await (await fetch(`${base}/api/insights/health`)).json();
+    const planted = history.companies
+      .filter((c) => c.willChurn)
+      .map((c) => c.name)
+      .sort();
+    expect(
+      health.customers
+        .slice(0, 2)
+        .map((c: { name: string }) => c.name)
+        .sort(),
+    ).toEqual(planted);
+    const bad = await fetch(`${base}/api/insights/topics?since=forever`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/not a period/);
+    const unknown = await fetch(`${base}/api/insights/health?customer=00000000-0000-4000-8000-000000000000`);
+    expect(unknown.status).toBe(404);
+    const csv = await fetch(`${base}/api/insights/report?format=csv`);
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="rapport-insights-30d.csv"');
+    expect((await csv.text()).split('\n')[0]).toBe('section,group,kind,metric,value');
+  });
+
+  it('draws the four panels with ECharts served locally, down to 390 px wide', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 1400 } });
+    const outside: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base)) outside.push(r.url());
+    });
+    await page.goto(`${base}/console/insights`);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Updated'), null, {
+      timeout: 60_000,
+    });
+    for (const id of ['topics-chart', 'response-chart', 'satisfaction-chart'])
+      expect(await page.locator(`#${id} svg`).count(), id).toBe(1);
+    const planted = history.companies.filter((c) => c.willChurn).map((c) => c.name);
+    const healthText = await page.locator('#health').innerText();
+    for (const name of planted) expect(healthText).toContain(name);
+    expect(await page.locator('#topics .topic').count()).toBeGreaterThan(0);
+    // Nothing wider than the phone's screen, and nothing fetched from elsewhere (no CDN).
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        // Inside a chart box (overflow hidden) a label may run past it without widening the page.
+        .filter((e) => e.getBoundingClientRect().right > 391 && !e.closest('.chart'))
+        .map((e) => `${e.tagName}#${e.id}.${e.className}`)
+        .slice(0, 5),
+    );
+    expect(wide).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(outside).toEqual([]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'insights-390.png'), fullPage: true });
+    await page.close();
+  });
+});
