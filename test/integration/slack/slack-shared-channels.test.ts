@@ -420,11 +420,14 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     const team = internalChannel('hoolisales');
     expect(String((await command(team, 'UREP', 'notify hooli here')).body.text)).toMatch(/now Hooli's team channel/);
     /** The customer (another org) and a guest try everything on a card and by command: refused, nothing changes. */
+    // What a person's click or command could change; which message is a follow-up's card (messageRef, its
+    // purpose) moves on by itself meanwhile (the escalation follows the reminder at once here).
+    const decided = async () =>
+      (await db.prisma.followUp.findMany({ where: { companyId: hooli.companyId }, orderBy: { id: 'asc' } })).map(
+        ({ messageRef: _ref, messagePurpose: _purpose, updatedAt: _at, escalatedAt: _esc, ...rest }) => rest,
+      );
     const outsidersRefused = async (card: RecordedMessage) => {
-      const before = await db.prisma.followUp.findMany({
-        where: { companyId: hooli.companyId },
-        orderBy: { id: 'asc' },
-      });
+      const before = await decided();
       for (const [user, userTeam] of [
         ['UJO', ACME_TEAM],
         ['UGUEST', TEAM],
@@ -434,9 +437,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
         for (const c of ['lookup hooli', 'followups all', `done ${before[0]?.number ?? 1}`, 'forget hooli'])
           expect(String((await command(hooli.shared, user, c, userTeam)).body.text)).toMatch(OUTSIDER);
       }
-      expect(
-        await db.prisma.followUp.findMany({ where: { companyId: hooli.companyId }, orderBy: { id: 'asc' } }),
-      ).toEqual(before);
+      expect(await decided()).toEqual(before);
     };
 
     // log → classify → suggest: the customer's words logged once, the card in Hooli's team channel.
