@@ -34,7 +34,13 @@ export async function followUpReminder(
     followUpId: f.id,
   };
   await deps.queues[QueueName.DeliverMessage].add('reminder', deliver, { jobId: deliver.key });
-  // The assignee also gets it in private (Slack DM, Teams 1:1), on each platform Rapport knows them from.
+  const escalate: EscalateOverdueData = { followUpId: f.id, dueEpochMs };
+  await deps.queues[QueueName.EscalateOverdue].add('escalate', escalate, {
+    jobId: jobId('escalate', f.id, dueEpochMs),
+    delay: Math.max(0, dueEpochMs + deps.settings.escalateAfterMs - Date.now()),
+  });
+  // The assignee also gets it in private (Slack DM, Teams 1:1), on each platform Rapport knows them from;
+  // queued after the channel's reminder and its escalation.
   for (const target of deps.registry.directTargetsFor(f.assignee?.platformUserIds ?? [])) {
     if (target === f.remindTarget) continue;
     const direct: DeliverMessageData = {
@@ -46,10 +52,5 @@ export async function followUpReminder(
     };
     await deps.queues[QueueName.DeliverMessage].add('reminder', direct, { jobId: direct.key });
   }
-  const escalate: EscalateOverdueData = { followUpId: f.id, dueEpochMs };
-  await deps.queues[QueueName.EscalateOverdue].add('escalate', escalate, {
-    jobId: jobId('escalate', f.id, dueEpochMs),
-    delay: Math.max(0, dueEpochMs + deps.settings.escalateAfterMs - Date.now()),
-  });
   return { status: 'posted' };
 }

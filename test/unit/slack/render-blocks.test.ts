@@ -185,4 +185,25 @@ describe('renderInputModal', () => {
       element: { type: 'plain_text_input', action_id: 'value', placeholder: { text: 'e.g. friday' } },
     });
   });
+
+  // Issue 20: people are called on, and times show in each viewer's own timezone.
+  it("turns @name of a mentioned person into <@U…> of the target's workspace, and times into date tokens", () => {
+    const reply: Reply = {
+      text: 'Reminder: follow up with Acme: #7 Send the quote, due Wed 2 Dec, 09:00. @Jo <Smith>',
+      fields: [{ label: 'Due', value: 'Wed 2 Dec, 09:00 (overdue)', at: '2026-12-02T09:00:00.000Z' }],
+      mentions: [{ name: 'Jo <Smith>', platformUserIds: ['slack:T9/U0OTHER', 'slack:T1/U0JO', 'teams:aad-jo'] }],
+    };
+    const { text, blocks } = renderBlocks(reply, { teamId: 'T1' });
+    assertWithinSlackLimits(blocks);
+    expect(text).toMatch(/<@U0JO>$/);
+    const section = blocks[0] as { text: { text: string } };
+    expect(section.text.text).toMatch(/<@U0JO>$/);
+    expect(JSON.stringify(blocks)).not.toContain('U0OTHER');
+    const field = (blocks[1] as { fields: Array<{ text: string }> }).fields[0].text;
+    expect(field).toBe(
+      `*Due*\n<!date^${Date.parse('2026-12-02T09:00:00Z') / 1000}^{date_short_pretty} {time}|Wed 2 Dec, 09:00> (overdue)`,
+    );
+    // Someone with no id in that workspace stays a plain name.
+    expect(renderBlocks(reply, { teamId: 'T5' }).text).toContain('@Jo <Smith>');
+  });
 });
