@@ -9,7 +9,6 @@ import {
   currentAccountPerson,
 } from '../../src/services/console-accounts.service.ts';
 import { cookieIsSecure, readSession, startSession } from './console-session.ts';
-import { consoleRequestGuard } from './console-request-guard.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -50,7 +49,7 @@ export interface ConsoleAccess {
  * - anyone else is sent to /console/sign-in (pages) or gets 401 (API); remote clients without sign-in
  *   set up and without the token get 403.
  */
-export function createConsoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
+export function consoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
   let key: Promise<string> | undefined;
   const secret = () => {
     if (opts.signIn.sessionSecret) return Promise.resolve(opts.signIn.sessionSecret);
@@ -142,35 +141,5 @@ export function createConsoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
         (err) => next(err),
       );
     },
-  };
-}
-
-/**
- * For routers mounted after the console router (the insights pages and API): lets through every
- * request the console router's checks let in (they run first for /console/* and /api/insights/*).
- * Mounted alone (a test of that router), it applies the Host and Origin checks and admits localhost
- * and the console token only.
- */
-export function consoleAccess(consoleToken?: string) {
-  const guard = consoleRequestGuard(undefined);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (res.locals.viewer) {
-      next();
-      return;
-    }
-    guard(req, res, () => {
-      if (LOOPBACK.has(req.socket.remoteAddress ?? '')) {
-        next();
-        return;
-      }
-      const header = req.get('authorization');
-      const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-      const expected = Buffer.from(consoleToken ?? '');
-      if (consoleToken && given.length === expected.length && timingSafeEqual(given, expected)) {
-        next();
-        return;
-      }
-      res.status(401).json({ error: 'Sign in first: open /console/sign-in.' });
-    });
   };
 }

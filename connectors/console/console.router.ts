@@ -12,7 +12,7 @@ import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 import { ConsoleConnector, type ConsoleFeed } from './console.connector.ts';
 import type { ConsoleSignInConfig } from '../../src/config/env.ts';
-import { createConsoleAccess, viewerOf } from './console-access.ts';
+import { consoleAccess, viewerOf } from './console-access.ts';
 import { consoleActor } from './console-actor.ts';
 import { createConsoleApiRouter, type CustomerHealthSource } from './console-api.router.ts';
 import { consoleRequestGuard } from './console-request-guard.ts';
@@ -94,7 +94,7 @@ export function createConsoleRouter(
     slack: undefined,
     entra: undefined,
   };
-  const access = createConsoleAccess({ db: deps.db, consoleToken: deps.consoleToken, signIn });
+  const access = consoleAccess({ db: deps.db, consoleToken: deps.consoleToken, signIn });
   // Everything the console serves, the insights pages and API included (mounted after this router).
   const paths = [
     '/console',
