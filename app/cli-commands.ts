@@ -63,8 +63,8 @@ registerCliCommand(
 );
 registerCliCommand(
   'import',
-  'log emails from files: rapport import --mbox FILE | --eml DIR',
-  async () => (await import('../connectors/imap/import.command.ts')).importCommand,
+  'log emails from files, or import customers from CSV: rapport import --mbox FILE | --eml DIR | --customers FILE.csv [--dry-run]',
+  async () => (await import('./commands/import.command.ts')).importDispatchCommand,
 );
 registerCliCommand(
   'mail',

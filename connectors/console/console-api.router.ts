@@ -11,6 +11,7 @@ import {
   saveContact,
 } from '../../src/services/customer-contacts.service.ts';
 import { type CustomerSort, listCustomers } from '../../src/services/customer-list.service.ts';
+import { importCustomersCsv } from '../../src/services/import-customers.service.ts';
 import { countFollowUps, type FollowUpFilter, listFollowUps } from '../../src/services/follow-ups.service.ts';
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { viewerOf } from './console-access.ts';
@@ -227,5 +228,23 @@ export function createConsoleApiRouter(deps: ConsoleApiDeps): express.Router {
       sendError(res, err);
     }
   });
+  /**
+   * A CSV of companies and contacts (the file as the body, `text/csv`); `?dryRun=1` checks every row
+   * and changes nothing. Answers the summary with each row's outcome and, for bad rows, the reason.
+   */
+  router.post(
+    '/api/import/customers',
+    express.text({ type: ['text/*', 'application/csv', 'application/octet-stream'], limit: '10mb' }),
+    async (req, res) => {
+      try {
+        if (typeof req.body !== 'string' || req.body.trim() === '')
+          throw new RapportError('invalid_input', 'Send the CSV file as the request body (Content-Type: text/csv).');
+        const dryRun = req.query.dryRun === '1' || req.query.dryRun === 'true';
+        res.json(await importCustomersCsv(deps.db, req.body, { dryRun, actor: await auditActor(res) }));
+      } catch (err) {
+        sendError(res, err);
+      }
+    },
+  );
   return router;
 }

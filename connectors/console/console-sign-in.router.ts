@@ -13,6 +13,35 @@ import { OidcSignIn, type OidcPending, type OidcProviderName } from './oidc-sign
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
 const PENDING_COOKIE = 'rapport_oidc';
+/** Wrong passwords allowed per user name and client address within {@link FAILURE_WINDOW_MS}. */
+const MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Counts wrong passwords per user name and address, in this process: the 11th try within 15 minutes
+ * is refused without checking the password, so guessing is slow even where scrypt alone would not be.
+ */
+class SignInThrottle {
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  blocked(key: string, now = Date.now()): boolean {
+    const f = this.failures.get(key);
+    if (!f || now - f.since > FAILURE_WINDOW_MS) return false;
+    return f.count >= MAX_FAILURES;
+  }
+
+  fail(key: string, now = Date.now()): void {
+    const f = this.failures.get(key);
+    if (!f || now - f.since > FAILURE_WINDOW_MS) this.failures.set(key, { count: 1, since: now });
+    else f.count++;
+    if (this.failures.size > 10_000)
+      for (const [k, v] of this.failures) if (now - v.since > FAILURE_WINDOW_MS) this.failures.delete(k);
+  }
+
+  succeed(key: string): void {
+    this.failures.delete(key);
+  }
+}
 
 export interface SignInRouterDeps {
   db: Database;
@@ -40,6 +69,7 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
   if (deps.signIn.slack) providers.set('slack', new OidcSignIn('slack', deps.signIn.slack));
   if (deps.signIn.entra) providers.set('entra', new OidcSignIn('entra', deps.signIn.entra));
   const secure = (req: Request) => cookieIsSecure(req, deps.signIn.publicUrl);
+  const throttle = new SignInThrottle();
   const back = (res: Response, error: string, next: string) =>
     res.redirect(303, `/console/sign-in?error=${encodeURIComponent(error)}&next=${encodeURIComponent(next)}`);
 
@@ -64,9 +94,16 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
     const next = safeNext(body.next);
     const username = typeof body.username === 'string' ? body.username : '';
     const password = typeof body.password === 'string' ? body.password : '';
+    const key = `${username.trim().toLowerCase()}|${req.socket.remoteAddress ?? ''}`;
+    if (throttle.blocked(key))
+      return back(res, 'Too many wrong passwords for this user name from here; wait 15 minutes and try again.', next);
     try {
       const person = username && password ? await verifyConsoleSignIn(deps.db, username, password) : undefined;
-      if (!person) return back(res, 'Wrong user name or password.', next);
+      if (!person) {
+        throttle.fail(key);
+        return back(res, 'Wrong user name or password.', next);
+      }
+      throttle.succeed(key);
       startSession(res, await deps.access.secret(), person, deps.signIn.sessionHours, secure(req));
       res.redirect(303, next);
     } catch (err) {

@@ -74,6 +74,44 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('console sign-in: public URL, session secret and OIDC providers are checked with sentences', () => {
+    expect(
+      configProblems({
+        RAPPORT_PUBLIC_URL: 'rapport.example.com',
+        RAPPORT_SESSION_SECRET: 'short',
+        RAPPORT_SIGNIN_SLACK_CLIENT_ID: '123.456',
+        RAPPORT_SIGNIN_SLACK_CLIENT_SECRET: 's3cret',
+        RAPPORT_SIGNIN_ENTRA_CLIENT_ID: 'app-id',
+      }),
+    ).toEqual([
+      'RAPPORT_PUBLIC_URL must be the address people open Rapport at, like https://rapport.example.com (got "rapport.example.com").',
+      'RAPPORT_SESSION_SECRET must be at least 32 characters (e.g. the output of `openssl rand -hex 32`).',
+      'Sign in with Slack needs RAPPORT_SIGNIN_SLACK_TEAM_IDS: the workspace ids (T…) whose members may sign in; anyone with a Slack account could sign in otherwise.',
+      'Sign in with Microsoft needs RAPPORT_SIGNIN_ENTRA_CLIENT_SECRET next to RAPPORT_SIGNIN_ENTRA_CLIENT_ID.',
+      'Sign in with Microsoft needs RAPPORT_SIGNIN_ENTRA_TENANT_ID (your directory id): only its people may sign in.',
+    ]);
+    const c = loadConfig({
+      RAPPORT_PUBLIC_URL: 'https://rapport.example.com',
+      SLACK_CLIENT_ID: '123.456',
+      SLACK_CLIENT_SECRET: 's3cret',
+      SLACK_STATE_SECRET: 'state',
+      SLACK_SIGNING_SECRET: 'sign',
+      RAPPORT_SIGNIN_SLACK_TEAM_IDS: 'T1, T2',
+      RAPPORT_SIGNIN_ENTRA_CLIENT_ID: 'app-id',
+      RAPPORT_SIGNIN_ENTRA_CLIENT_SECRET: 'app-secret',
+      RAPPORT_SIGNIN_ENTRA_TENANT_ID: 'contoso.onmicrosoft.com',
+    });
+    expect(c.signIn.publicUrl?.host).toBe('rapport.example.com');
+    expect(c.signIn.sessionHours).toBe(12);
+    expect(c.signIn.slack).toEqual({
+      issuer: 'https://slack.com',
+      clientId: '123.456',
+      clientSecret: 's3cret',
+      teamIds: ['T1', 'T2'],
+    });
+    expect(c.signIn.entra?.issuer).toBe('https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0');
+  });
+
   it('documents every variable it reads in the README configuration table', () => {
     const source = readFileSync(new URL('../../src/config/env.ts', import.meta.url), 'utf8');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -75,24 +75,19 @@ window.crossSite = fetch('${consoleServer.base}/api/command', { method: 'POST', 
     } finally {
       await page.close();
     }
-    // A tool sending the header by hand gets the same answer (node:http: fetch does not let a caller set Host).
-    const direct = await new Promise<number>((resolve, reject) =>
-      request(
-        {
-          host: '127.0.0.1',
-          port: consoleServer.port,
-          path: '/api/customers/rebind/timeline',
-          headers: { Host: 'evil.example' },
-        },
-        (res) => {
+    // A tool sending the header by hand gets the same answer, on every console path (the insights
+    // page and API, mounted after the console router, included).
+    for (const path of ['/api/customers/rebind/timeline', '/api/insights/health', '/console/insights']) {
+      const direct = await new Promise<number>((resolve, reject) =>
+        request({ host: '127.0.0.1', port: consoleServer.port, path, headers: { Host: 'evil.example' } }, (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
-        },
-      )
-        .on('error', reject)
-        .end(),
-    );
-    expect(direct).toBe(421);
+        })
+          .on('error', reject)
+          .end(),
+      );
+      expect(direct, path).toBe(421);
+    }
     expect(await t.db.prisma.company.count({ where: { name: 'Rebind Ltd' } })).toBe(1);
   });
 

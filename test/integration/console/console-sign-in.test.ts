@@ -213,6 +213,21 @@ describe('console sign-in in headless Chromium', () => {
     expect(await t.db.prisma.company.count({ where: { name: 'Keep Me' } })).toBe(1);
   });
 
+  it('after 10 wrong passwords for a name, the right one is refused too for 15 minutes', async () => {
+    await createConsoleAccount(t.db, { username: 'lee', password: 'lee password 123', role: 'rep', timezone: 'UTC' });
+    const attempt = async (password: string) => {
+      const res = await fetch(`${app.base}/console/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'lee', password, next: '/console' }),
+      });
+      return res.headers.get('location') ?? '';
+    };
+    for (let i = 0; i < 10; i++) expect(await attempt(`wrong guess ${i}`)).toContain('Wrong%20user%20name');
+    expect(decodeURIComponent(await attempt('lee password 123'))).toContain('Too many wrong passwords');
+  });
+
   it('Sign in with Slack through a local OIDC provider: our workspace in, another workspace refused', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
