@@ -28,11 +28,11 @@ export async function healthInsight(
   db: Database,
   period: InsightsPeriod,
   settings: InsightsSettings,
-  opts: { companyIds?: string[] } = {},
+  opts: { companyIds?: string[]; turns?: Awaited<ReturnType<typeof timedTurns>> } = {},
 ): Promise<HealthInsight> {
   const [signals, turns] = await Promise.all([
     customerSignals(db.sql, { from: period.from, to: period.to, now: period.to, companyIds: opts.companyIds }),
-    timedTurns(db, period, settings, opts),
+    opts.turns ?? timedTurns(db, period, settings, opts),
   ]);
   const unanswered = new Map<string, { messageId: string; recordId: string }[]>();
   for (const t of turns) {

@@ -99,7 +99,7 @@ describe('the insights page and its API (PGlite, real Chromium)', () => {
     expect(await page.locator('#topics .topic').count()).toBeGreaterThan(0);
     // Nothing wider than the phone's screen, and nothing fetched from elsewhere (no CDN).
     const wide = await page.evaluate(() =>
-      [...document.querySelectorAll('body *')]
+      Array.from(document.querySelectorAll('body *'))
         // Inside a chart box (overflow hidden) a label may run past it without widening the page.
         .filter((e) => e.getBoundingClientRect().right > 391 && !e.closest('.chart'))
         .map((e) => `${e.tagName}#${e.id}.${e.className}`)
