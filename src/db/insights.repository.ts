@@ -319,3 +319,28 @@ export async function companiesServedBy(sql: SqlRunner, target: string): Promise
   );
   return rows.map((r) => r.id);
 }
+
+/** Stores (or replaces) a computed insight under `key`. */
+export async function saveInsightSnapshot(sql: SqlRunner, key: string, body: unknown, computedAt: Date): Promise<void> {
+  await sql.query(
+    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, $2::jsonb, $3)
+     ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
+    [key, JSON.stringify(body), computedAt],
+  );
+}
+
+/** A stored insight and when it was computed, or undefined. */
+export async function loadInsightSnapshot<T>(
+  sql: SqlRunner,
+  key: string,
+): Promise<{ body: T; computedAt: Date } | undefined> {
+  const [row] = await sql.query<{ body: T | string; computedAt: Date | string }>(
+    `SELECT body, "computedAt" FROM "InsightSnapshot" WHERE key = $1`,
+    [key],
+  );
+  if (!row) return undefined;
+  return {
+    body: typeof row.body === 'string' ? (JSON.parse(row.body) as T) : row.body,
+    computedAt: asDate(row.computedAt)!,
+  };
+}
