@@ -87,7 +87,7 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
    */
   const snapshotFor = async (req: Request, s: Awaited<ReturnType<typeof scopeOf>>) =>
     !s.customer && req.query.fresh !== '1' && (SNAPSHOT_PERIODS as readonly string[]).includes(s.period.label)
-      ? await snapshotReport(deps.db, s.period.label)
+      ? await snapshotReport(deps.db, s.period.label, s.period.to)
       : undefined;
   const sourceOf = (snap: { computedAt: Date } | undefined) =>
     snap ? { source: 'snapshot', asOf: snap.computedAt.toISOString() } : { source: 'live', asOf: undefined };
@@ -147,7 +147,7 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
         throw new RapportError('invalid_input', `by must be all, customer, team or label (got "${by}").`);
       const snap =
         !s.customer && req.query.fresh !== '1' && (SNAPSHOT_PERIODS as readonly string[]).includes(s.period.label)
-          ? await snapshotSatisfaction(deps.db, s.period.label, by as SatisfactionGrouping)
+          ? await snapshotSatisfaction(deps.db, s.period.label, by as SatisfactionGrouping, s.period.to)
           : undefined;
       return {
         period: periodOf(s.period),
