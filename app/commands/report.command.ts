@@ -1,5 +1,5 @@
 import { openDatabase } from '../../src/db/open-database.ts';
-import { RapportError } from '../../src/errors.ts';
+import type { RapportError } from '../../src/errors.ts';
 import { formatReportCsv, formatReportText } from '../../src/insights/format-insights-report.ts';
 import { buildInsightsReport } from '../../src/insights/insights-report.service.ts';
 import { parseInsightsPeriod } from '../../src/insights/insights-period.ts';

@@ -26,7 +26,11 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
   });
   runtime.app.use(router);
   runtime.app.use(
-    createInsightsRouter({ db: runtime.db, consoleToken: runtime.config.consoleToken, settings: runtime.config.insights }),
+    createInsightsRouter({
+      db: runtime.db,
+      consoleToken: runtime.config.consoleToken,
+      settings: runtime.config.insights,
+    }),
   );
   return {
     name: 'console',

@@ -351,14 +351,19 @@ function readInsights(
   let weeklyPost: InsightsConfig['weeklyPost'];
   if (postRaw !== 'off') {
     const m = /^(sun|mon|tue|wed|thu|fri|sat)\s+([01]\d|2[0-3]):([0-5]\d)$/.exec(postRaw);
-    if (m) weeklyPost = { weekday: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].indexOf(m[1]), time: `${m[2]}:${m[3]}` };
+    if (m)
+      weeklyPost = {
+        weekday: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].indexOf(m[1]),
+        time: `${m[2]}:${m[3]}`,
+      };
     else problems.push(`RAPPORT_INSIGHTS_POST must look like "mon 09:00" or be off (got "${postRaw}").`);
   }
   const publicUrl = (str('RAPPORT_PUBLIC_URL') ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(publicUrl))
     problems.push(`RAPPORT_PUBLIC_URL must start with http:// or https:// (got "${publicUrl}").`);
   return {
-    businessHours: 'problem' in hours ? { timeZone: 'UTC', startMinute: 540, endMinute: 1020, days: [1, 2, 3, 4, 5] } : hours,
+    businessHours:
+      'problem' in hours ? { timeZone: 'UTC', startMinute: 540, endMinute: 1020, days: [1, 2, 3, 4, 5] } : hours,
     responseTargetMinutes: int('RAPPORT_RESPONSE_TARGET_MINUTES', 240, 1, 60 * 24 * 30),
     weeklyPost,
     publicUrl,

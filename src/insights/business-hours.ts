@@ -65,7 +65,10 @@ const openings = new WeakMap<BusinessHours, Map<number, { open: number; close: n
  */
 function openingOf(day: number, hours: BusinessHours): { open: number; close: number; working: boolean } {
   let perHours = openings.get(hours);
-  if (!perHours) openings.set(hours, (perHours = new Map()));
+  if (!perHours) {
+    perHours = new Map();
+    openings.set(hours, perHours);
+  }
   let o = perHours.get(day);
   if (!o) {
     const d = new Date(day);

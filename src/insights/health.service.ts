@@ -37,8 +37,8 @@ export async function healthInsight(
   const unanswered = new Map<string, { messageId: string; recordId: string }[]>();
   for (const t of turns) {
     if (!t.overdue || !t.companyId) continue;
-    let list = unanswered.get(t.companyId);
-    if (!list) unanswered.set(t.companyId, (list = []));
+    const list = unanswered.get(t.companyId) ?? [];
+    unanswered.set(t.companyId, list);
     list.push({ messageId: t.messageId, recordId: t.recordId });
   }
   const customers = signals.map((s): CustomerHealth => {

@@ -116,7 +116,7 @@ describe('the insights page and its API (PGlite, real Chromium)', () => {
     for (const id of ['topics-chart', 'response-chart', 'satisfaction-chart'])
       expect(await page.locator(`#${id} svg`).count(), id).toBe(1);
     const planted = history.companies.filter((c) => c.willChurn).map((c) => c.name);
-    const healthText = await page.locator('#health').innerText();
+    const healthText = await page.locator('#health').textContent();
     for (const name of planted) expect(healthText).toContain(name);
     expect(await page.locator('#topics .topic').count()).toBeGreaterThan(0);
     // Nothing wider than the phone's screen, and nothing fetched from elsewhere (no CDN).
