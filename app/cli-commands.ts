@@ -42,6 +42,11 @@ registerCliCommand(
   async () => (await import('./commands/exec-cli.command.ts')).tombstoneCliCommand,
 );
 registerCliCommand(
+  'admin',
+  'console accounts: rapport admin create NAME [--role admin|rep] | password NAME | list',
+  async () => (await import('./commands/admin.command.ts')).adminCommand,
+);
+registerCliCommand(
   'train',
   'train a classifier: rapport train --data FILE [--c 0.5] [--char-ngrams 2-5] [--cv K] [--out model.json] [--activate]',
   async () => (await import('./commands/classifier-cli.command.ts')).trainCliCommand,

@@ -63,8 +63,12 @@ async function bareFetchParse(host: string, port: number, auth: { user: string; 
   return rate;
 }
 
-/** Header truth: A and B are one thread when one's In-Reply-To/References names the other's Message-ID. */
-function headerTruth(raws: Buffer[]): Map<string, string> {
+/**
+ * Header truth: A and B are one thread when one's In-Reply-To/References names the other's Message-ID,
+ * or, with `throughAbsent` (JWZ threading's empty containers), when both name the same ancestor even
+ * if that ancestor is not in the corpus: two replies to one message are one conversation.
+ */
+function headerTruth(raws: Buffer[], throughAbsent = false): Map<string, string> {
   const ids: string[] = [];
   const links: Array<[string, string]> = [];
   for (const raw of raws) {
@@ -84,6 +88,7 @@ function headerTruth(raws: Buffer[]): Map<string, string> {
     while (parent.get(x) !== x) x = parent.get(x)!;
     return x;
   };
+  if (throughAbsent) for (const [, b] of links) if (!parent.has(b)) parent.set(b, b);
   for (const [a, b] of links) if (parent.has(b)) parent.set(find(a), find(b));
   return new Map(ids.map((i) => [i, find(i)]));
 }
@@ -185,6 +190,7 @@ try {
     `bare imapflow fetch + simpleParser of the same mailbox (no database): ${bareBefore.toFixed(0)} and ${bareAfter.toFixed(0)} messages/s (before/after the sync); sync / bare = ${(rate / bare).toFixed(2)} (goal >= 0.8)`,
   );
   const truth = headerTruth(corpus);
+  const truthJwz = headerTruth(corpus, true);
   const predictedOf = async (d: typeof db) =>
     new Map(
       (await d.prisma.message.findMany({ select: { externalId: true, recordId: true } }))
@@ -192,8 +198,32 @@ try {
         .map((m) => [m.externalId.slice('email:<'.length, -1), m.recordId]),
     );
   const withHeaders = pairwise(await predictedOf(db), truth);
+  const withHeadersJwz = pairwise(await predictedOf(db), truthJwz);
+  if (process.env.BENCH_THREAD_DEBUG === '1') {
+    const pred = await predictedOf(db);
+    const groups = new Map<string, string[]>();
+    for (const [id, rec] of pred) if (truthJwz.has(id)) groups.set(rec, [...(groups.get(rec) ?? []), id]);
+    for (const [rec, ids] of groups) {
+      const roots = new Set(ids.map((i) => truthJwz.get(i)));
+      if (roots.size < 2) continue;
+      const r = await db.prisma.communicationRecord.findUnique({ where: { id: rec } });
+      console.log(
+        'MERGED',
+        ids.length,
+        'msgs',
+        roots.size,
+        'truth groups',
+        JSON.stringify(r?.sourceKey),
+        JSON.stringify(r?.threadingNote ?? null),
+        ids.slice(0, 6).join(' '),
+      );
+    }
+  }
   console.log(
     `threading vs header truth (pairwise, logged messages): precision ${withHeaders.precision.toFixed(3)}, recall ${withHeaders.recall.toFixed(3)} over ${withHeaders.truePairs} true pairs (goal P >= 0.98, R >= 0.95)`,
+  );
+  console.log(
+    `  same, truth joined through referenced ancestors missing from the corpus (JWZ): precision ${withHeadersJwz.precision.toFixed(3)}, recall ${withHeadersJwz.recall.toFixed(3)} over ${withHeadersJwz.truePairs} true pairs`,
   );
   if (process.env.BENCH_NO_HEADERS !== '0') {
     // The same mail without In-Reply-To/References: only the subject fallback can join replies.
@@ -220,8 +250,12 @@ try {
     while (seen2() < stripped.length) await new Promise((r) => setTimeout(r, 100));
     await sync2.stop();
     const without = pairwise(await predictedOf(db2), truth);
+    const withoutJwz = pairwise(await predictedOf(db2), truthJwz);
     console.log(
       `threading without In-Reply-To/References (subject fallback only): precision ${without.precision.toFixed(3)}, recall ${without.recall.toFixed(3)} (goal P >= 0.95)`,
+    );
+    console.log(
+      `  same, against the JWZ truth: precision ${withoutJwz.precision.toFixed(3)}, recall ${withoutJwz.recall.toFixed(3)}`,
     );
     await db2.close();
     await scratch2.drop();

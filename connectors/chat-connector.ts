@@ -60,4 +60,15 @@ export interface ChatConnector {
   /** Removes a message posted earlier (the data it quoted is gone). Absent: callers update it instead. */
   delete?(target: Target, externalId: string): Promise<void>;
   health(): Promise<ConnectorHealth>;
+  /**
+   * The target of a private (1:1) conversation between the bot and the person with this platform user
+   * key (`slack:T1/U2`, `teams:<aad id>`), or undefined when this connector cannot reach them directly.
+   * The target is only an address: opening the conversation happens when something is posted there.
+   */
+  directTarget?(platformUserKey: string): Target | undefined;
+  /**
+   * The target of a thread under the message `externalId` posted at `target` (replies there do not
+   * fill the channel), or undefined when the platform has no threads or `target` is one already.
+   */
+  threadOf?(target: Target, externalId: string): Target | undefined;
 }

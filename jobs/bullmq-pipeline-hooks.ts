@@ -6,6 +6,8 @@ import type { PipelineQueues } from './queues.ts';
 import type { ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import { syncReminder } from './reminder-schedule.ts';
+import { parseMessageRef } from '../src/domain/follow-up.ts';
+import { queueHeldAuthor } from './held-author-schedule.ts';
 
 /**
  * The pipeline side of the command layer's hooks: a logged message is queued for classification;
@@ -42,6 +44,9 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
         await queues[QueueName.DeliverMessage].add('refresh', data, { jobId: data.key });
       }
     },
+    async authorHeld(key) {
+      await queueHeldAuthor(queues, key);
+    },
     async cardsRetracted(cards, reason) {
       if (cards.length === 0) return;
       await queues[QueueName.DeliverMessage].addBulk(
@@ -58,14 +63,4 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
       );
     },
   };
-}
-
-/** FollowUp.messageRef is "<target>|<platform message id>". */
-export function formatMessageRef(target: string, externalId: string): string {
-  return `${target}|${externalId}`;
-}
-
-export function parseMessageRef(ref: string): { target: string; externalId: string } {
-  const at = ref.lastIndexOf('|');
-  return { target: ref.slice(0, at), externalId: ref.slice(at + 1) };
 }

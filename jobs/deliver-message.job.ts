@@ -8,6 +8,7 @@ import {
   releaseDeliveryLease,
   setDeliveryStatus,
   takeDeliveryLease,
+  recentSuggestionCards,
 } from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
 import { buildWeeklyInsights } from '../src/notifications/weekly-insights.notification.ts';
@@ -15,7 +16,7 @@ import { retractedCardReply } from '../src/notifications/retracted-card.notifica
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { formatMessageRef } from './bullmq-pipeline-hooks.ts';
+import { formatMessageRef } from '../src/domain/follow-up.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
 
@@ -96,6 +97,16 @@ export async function deliverMessage(
       `No internal place to post ${d.key}: ${d.target} and the default channel are not internal.`,
     );
   }
+  if (route.redirectedFrom && d.direct) {
+    // A private copy goes to that person or nowhere: the channel has the reminder already.
+    await setDeliveryStatus(
+      db.sql,
+      d.key,
+      'skipped',
+      `${d.target} is not a private conversation with one of the company's people; the reminder in the channel stands.`,
+    );
+    return { status: 'nothing-to-send' };
+  }
   if (route.redirectedFrom && d.kind === 'refresh') {
     await setDeliveryStatus(
       db.sql,
@@ -128,6 +139,8 @@ export async function deliverMessage(
     throw new DelayedError();
   }
 
+  const grouped = d.kind === 'suggestion' && d.followUpId ? await groupedTarget(deps, d.followUpId, target) : undefined;
+
   // The fence: nothing but this statement lies between it and the post.
   if (!(await confirmDeliveryLease(db.sql, d.key, lease, leaseMs))) return { status: 'lease-lost' };
   try {
@@ -135,8 +148,11 @@ export async function deliverMessage(
       await connector.update(target, d.externalId!, outgoing);
       return await recordSent(ledger, d, target, d.externalId!);
     }
-    const { externalId } = await connector.post(target, outgoing, { idempotencyKey: d.key });
-    return await recordSent(ledger, d, target, externalId);
+    const postTo = grouped?.target ?? target;
+    const { externalId } = await connector.post(postTo, grouped ? withGroupNote(outgoing, grouped.earlier) : outgoing, {
+      idempotencyKey: d.key,
+    });
+    return await recordSent(ledger, d, postTo, externalId);
   } catch (err) {
     if (!(err instanceof DeliveryError)) {
       // Uncertain: stays `posting` (the retry asks findPosted first), retried with backoff.
@@ -156,6 +172,41 @@ export async function deliverMessage(
   }
 }
 
+/** A customer's suggestions posted to one channel within this window count as one burst. */
+export const SUGGESTION_BURST_WINDOW_MS = 10 * 60_000;
+/** From the suggestion after this many in a burst, the rest go in the thread of the burst's first card. */
+export const SUGGESTION_BURST_TOP_LEVEL = 3;
+
+/**
+ * Where a suggestion goes when its customer already had {@link SUGGESTION_BURST_TOP_LEVEL} or more
+ * suggestions posted to the same place within {@link SUGGESTION_BURST_WINDOW_MS} (200 logs for one
+ * customer must not post 200 cards in the channel): the thread of the first of them, on platforms with
+ * threads. Each card there keeps its own buttons. Undefined: post as usual.
+ */
+async function groupedTarget(
+  deps: PipelineDeps,
+  followUpId: string,
+  target: string,
+): Promise<{ target: string; earlier: number } | undefined> {
+  const connector = deps.registry.forTarget(target);
+  if (!connector.threadOf) return undefined;
+  const earlier = await recentSuggestionCards(
+    deps.db.sql,
+    followUpId,
+    target,
+    new Date(Date.now() - SUGGESTION_BURST_WINDOW_MS),
+  );
+  if (earlier.length < SUGGESTION_BURST_TOP_LEVEL) return undefined;
+  const first = earlier.find((e) => e.topLevel);
+  const thread = first ? connector.threadOf(target, first.externalId) : undefined;
+  return thread ? { target: thread, earlier: earlier.length } : undefined;
+}
+
+function withGroupNote(reply: Reply, earlier: number): Reply {
+  const note = `Suggestion ${earlier + 1} for this customer in the last few minutes: grouped in this thread.`;
+  return { ...reply, footer: reply.footer ? `${note} ${reply.footer}` : note };
+}
+
 /** Another attempt holds the delivery: look again when its lease ends (it will have posted, or died). */
 async function waitForHolder(job: Job, token: string | undefined, until: Date): Promise<never> {
   await job.moveToDelayed(until.getTime() + 250, token);
@@ -170,7 +221,7 @@ async function recordSent(
 ): Promise<DeliveryOutcome> {
   // Later clicks and state changes update a follow-up's posted message in place (where it really went).
   const followUp =
-    d.followUpId && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation')
+    d.followUpId && !d.direct && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation')
       ? { id: d.followUpId, messageRef: formatMessageRef(target, externalId), purpose: d.kind }
       : undefined;
   await ledger.recordSent({ key: d.key, externalId, followUp });

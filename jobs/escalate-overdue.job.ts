@@ -3,7 +3,7 @@ import { QueueName } from './queue-names.ts';
 import type { DeliverMessageData, EscalateOverdueData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { jobId } from './job-ids.ts';
-import { REMINDABLE } from './reminder-schedule.ts';
+import { OPEN_STATUSES, isOpen } from '../src/domain/follow-up.ts';
 
 /**
  * A follow-up still open a while after its due time is escalated once per due time: a card in its
@@ -19,7 +19,7 @@ export async function escalateOverdue(
   await deps.db.prisma.followUp.updateMany({
     where: {
       id: followUpId,
-      status: { in: [...REMINDABLE] },
+      status: { in: [...OPEN_STATUSES] },
       dueAt: due,
       OR: [{ escalatedAt: null }, { escalatedAt: { lt: due } }],
     },
@@ -29,7 +29,7 @@ export async function escalateOverdue(
     where: { id: followUpId },
     select: { status: true, dueAt: true, remindTarget: true, escalatedAt: true },
   });
-  const stillDue = f && (REMINDABLE as readonly string[]).includes(f.status) && f.dueAt.getTime() === dueEpochMs;
+  const stillDue = f && isOpen(f.status) && f.dueAt.getTime() === dueEpochMs;
   if (!stillDue || !f.remindTarget || !f.escalatedAt || f.escalatedAt < due) return { status: 'moved-on' };
   const data: DeliverMessageData = {
     key: jobId('escalation', followUpId, dueEpochMs),

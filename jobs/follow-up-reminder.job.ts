@@ -3,7 +3,7 @@ import { QueueName } from './queue-names.ts';
 import type { DeliverMessageData, EscalateOverdueData, FollowUpReminderData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { jobId } from './job-ids.ts';
-import { REMINDABLE } from './reminder-schedule.ts';
+import { isOpen } from '../src/domain/follow-up.ts';
 
 /**
  * Fires at a follow-up's due time. Re-reads it and posts the reminder only if it is still open (or
@@ -16,14 +16,15 @@ export async function followUpReminder(
   const { followUpId, dueEpochMs } = job.data;
   const f = await deps.db.prisma.followUp.findUnique({
     where: { id: followUpId },
-    select: { id: true, status: true, dueAt: true, remindTarget: true },
+    select: {
+      id: true,
+      status: true,
+      dueAt: true,
+      remindTarget: true,
+      assignee: { select: { platformUserIds: true } },
+    },
   });
-  if (
-    !f ||
-    !(REMINDABLE as readonly string[]).includes(f.status) ||
-    f.dueAt.getTime() !== dueEpochMs ||
-    !f.remindTarget
-  ) {
+  if (!f || !isOpen(f.status) || f.dueAt.getTime() !== dueEpochMs || !f.remindTarget) {
     return { status: 'moved-on' };
   }
   const deliver: DeliverMessageData = {
@@ -33,6 +34,18 @@ export async function followUpReminder(
     followUpId: f.id,
   };
   await deps.queues[QueueName.DeliverMessage].add('reminder', deliver, { jobId: deliver.key });
+  // The assignee also gets it in private (Slack DM, Teams 1:1), on each platform Rapport knows them from.
+  for (const target of deps.registry.directTargetsFor(f.assignee?.platformUserIds ?? [])) {
+    if (target === f.remindTarget) continue;
+    const direct: DeliverMessageData = {
+      key: jobId('reminder-direct', f.id, dueEpochMs, target),
+      kind: 'reminder',
+      target,
+      followUpId: f.id,
+      direct: true,
+    };
+    await deps.queues[QueueName.DeliverMessage].add('reminder', direct, { jobId: direct.key });
+  }
   const escalate: EscalateOverdueData = { followUpId: f.id, dueEpochMs };
   await deps.queues[QueueName.EscalateOverdue].add('escalate', escalate, {
     jobId: jobId('escalate', f.id, dueEpochMs),

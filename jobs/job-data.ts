@@ -32,6 +32,12 @@ export interface DeliverMessageData {
   externalId?: string;
   /** For `retract`: why the card's data is gone ('erased' or 'deleted'). */
   reason?: 'erased' | 'deleted';
+  /**
+   * A copy of a reminder sent to the assignee in private (Slack DM, Teams 1:1): it never becomes the
+   * follow-up's card (messageRef stays the channel's) and the last-step guard takes the platform's
+   * word that only that person reads it.
+   */
+  direct?: boolean;
 }
 
 export interface FollowUpReminderData {
@@ -68,4 +74,14 @@ export interface ReconcileSchedulesData {
    * may be gone, so unclassified messages and unsent deliveries are queued again however young.
    */
   afterLoss?: boolean;
+}
+
+/** One author whose chat messages are held as `unknown` in one channel (see decide-held-author.job.ts). */
+export interface DecideHeldAuthorData {
+  platform: 'slack' | 'teams';
+  channelRef: string;
+  /** The held messages' `metadata.author` ("slack:T1/U1", "teams:<aad id>"). */
+  authorKey: string;
+  /** Which step of HELD_RETRY_MS this try is; -1 for the reconciler's sweep (no follow-up step). */
+  step: number;
 }

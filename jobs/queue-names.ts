@@ -10,6 +10,7 @@ export enum QueueName {
   RetrainModel = 'retrain-model',
   ReconcileSchedules = 'reconcile-schedules',
   PruneRetention = 'prune-retention',
+  DecideHeldAuthor = 'decide-held-author',
 }
 
 export const ALL_QUEUES: QueueName[] = Object.values(QueueName);

@@ -10,10 +10,12 @@ import type {
 } from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import { REFRESH_INSIGHTS_EVERY_MS } from './weekly-insights.job.ts';
-import { REMINDABLE, reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
+import { OPEN_STATUSES } from '../src/domain/follow-up.ts';
+import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';
 import { requeueJobs } from './requeue-jobs.ts';
 import { redriveDeliveries } from './redrive-deliveries.ts';
+import { sweepHeldAuthors } from './decide-held-author.job.ts';
 
 export interface ReconcileReport {
   /** Messages whose classify job was lost (Redis flushed, written by a CLI without Redis) and were queued again. */
@@ -29,6 +31,8 @@ export interface ReconcileReport {
   suggestionsQueued: number;
   escalationsArmed: number;
   digestSchedules: number;
+  /** Authors with chat messages still held as `unknown` (the platform could not say who they are), asked again. */
+  heldAuthorsQueued: number;
   /** Weekly insights posts scheduled (one per digest target; 0 when RAPPORT_INSIGHTS_POST=off). */
   insightsSchedules: number;
 }
@@ -40,7 +44,7 @@ const PAGE = 2_000;
  * Redis agree again after anything (FLUSHALL, a lost Redis, a crash between a commit and its
  * enqueue): every open follow-up gets exactly one reminder job at its due time (a missed one fires
  * now), overdue ones get their escalation armed, stale and orphaned jobs go, and each channel with
- * a customer link (plus the default channel) has its daily-digest scheduler; lost and given-up
+ * a customer link (plus the default channel) has its daily-digest scheduler; every author with chat messages held as `unknown` is asked about again; lost and given-up
  * deliveries are driven again. It runs only while the Redis prefix is this deployment's (so it never
  * removes another deployment's jobs), and removes only reminder jobs of follow-ups in this database.
  */
@@ -65,6 +69,7 @@ export async function reconcileSchedules(
     insightsSchedules: 0,
     deliveriesRequeued: 0,
     suggestionsQueued: 0,
+    heldAuthorsQueued: 0,
   };
   report.classificationsQueued = await requeueUnclassified(deps, data.afterLoss ? 0 : 60_000);
   const reminders = deps.queues[QueueName.FollowUpReminder];
@@ -77,7 +82,7 @@ export async function reconcileSchedules(
   let cursor: string | undefined;
   for (;;) {
     const page = await deps.db.prisma.followUp.findMany({
-      where: { status: { in: [...REMINDABLE] } },
+      where: { status: { in: [...OPEN_STATUSES] } },
       select: { id: true, dueAt: true, escalatedAt: true },
       orderBy: { id: 'asc' },
       take: PAGE,
@@ -128,6 +133,7 @@ export async function reconcileSchedules(
   if (Object.keys(index).length > 0) await deps.redis.hset(indexKey, index);
 
   report.digestSchedules = await reconcileDigestSchedulers(deps);
+  report.heldAuthorsQueued = await sweepHeldAuthors(deps);
   report.insightsSchedules = await reconcileInsightsSchedulers(deps);
   Object.assign(report, await redriveDeliveries(deps, { afterLoss: data.afterLoss }));
   const retrain: RetrainModelData = { requestedBy: 'schedule' };

@@ -4,9 +4,7 @@ import { QueueName } from './queue-names.ts';
 import type { PipelineQueues } from './queues.ts';
 import { jobId } from './job-ids.ts';
 import type { FollowUpReminderData } from './job-data.ts';
-
-/** Follow-up states that still need a reminder. */
-export const REMINDABLE = ['open', 'snoozed'] as const;
+import { isOpen } from '../src/domain/follow-up.ts';
 
 export function reminderJobId(followUpId: string, dueAt: Date): string {
   return jobId('reminder', followUpId, dueAt.getTime());
@@ -27,7 +25,7 @@ export async function syncReminder(
     select: { id: true, status: true, dueAt: true },
   });
   const queue = queues[QueueName.FollowUpReminder];
-  const wanted = f && (REMINDABLE as readonly string[]).includes(f.status) ? reminderJobId(f.id, f.dueAt) : undefined;
+  const wanted = f && isOpen(f.status) ? reminderJobId(f.id, f.dueAt) : undefined;
   await removeStaleReminders(redis, queues, followUpId, wanted);
   if (wanted && f) {
     const data: FollowUpReminderData = { followUpId: f.id, dueEpochMs: f.dueAt.getTime() };

@@ -14,6 +14,7 @@ import { refreshInsights, weeklyInsights } from './weekly-insights.job.ts';
 import { retrainModelJob } from './retrain-model.job.ts';
 import { reconcileSchedules } from './reconcile-schedules.job.ts';
 import { pruneRetention } from './prune-retention.job.ts';
+import { decideHeldAuthor } from './decide-held-author.job.ts';
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -63,6 +64,7 @@ function processors(
     [QueueName.RetrainModel]: { run: (job) => retrainModelJob(job, deps), concurrency: 1 },
     [QueueName.PruneRetention]: { run: () => pruneRetention(deps), concurrency: 1 },
     [QueueName.ReconcileSchedules]: { run: (job) => reconcileSchedules(deps, job.data), concurrency: 1 },
+    [QueueName.DecideHeldAuthor]: { run: (job) => decideHeldAuthor(job, deps) },
   };
 }
 

@@ -1,39 +1,69 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import type { ConsoleSignInConfig } from '../../src/config/env.ts';
+import type { Database } from '../../src/db/database.ts';
+import {
+  type ConsolePerson,
+  consoleSessionKey,
+  countConsoleAccounts,
+  currentAccountPerson,
+} from '../../src/services/console-accounts.service.ts';
+import { cookieIsSecure, readSession, startSession } from './console-session.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
+/** Who is asking: a signed-in person, or the operator's own tools (`tool`: may name the rep to act as). */
+export type ConsoleViewer = ConsolePerson & { tool?: boolean };
+
+/** The operator: zero-config localhost, the console token, `rapport exec`. Acts as the admin "console". */
+const OPERATOR: ConsolePerson = { consoleId: 'console', name: 'console', role: 'admin', via: 'local' };
+
+export interface ConsoleAccessOptions {
+  db: Database;
+  /** RAPPORT_CONSOLE_TOKEN: a bearer token for scripts and remote tools. */
+  consoleToken?: string;
+  signIn: ConsoleSignInConfig;
+}
+
+/** The viewer a request was let in as (set by {@link ConsoleAccess.requirePerson}). */
+export function viewerOf(res: Response): ConsoleViewer {
+  return res.locals.viewer as ConsoleViewer;
+}
+
+export interface ConsoleAccess {
+  /** Lets in signed-in people, the console token and local tools; sends everyone else to sign in. */
+  requirePerson: (req: Request, res: Response, next: NextFunction) => void;
+  /** The session signing key (RAPPORT_SESSION_SECRET, else the database's). */
+  secret(): Promise<string>;
+  /** True once an account exists or an OIDC provider is configured: then localhost browsers sign in too. */
+  signInRequired(): Promise<boolean>;
+}
+
 /**
- * Lets loopback clients in; anyone else needs the console token (`Authorization: Bearer <token>` or
- * `?token=`), and without a configured token the console is local only. Cross-site browser requests
- * (an Origin that is not this host) are refused so a web page cannot drive a local console.
+ * Who may use the console:
+ * - a browser with a valid session cookie (password, Slack or Entra ID sign-in) is that person;
+ * - `Authorization: Bearer <RAPPORT_CONSOLE_TOKEN>` (or `?token=`) is the operator; a page opened with
+ *   `?token=` gets a session cookie, so its CSS, JS and event stream work too;
+ * - a local tool (loopback, and no Origin or Sec-Fetch-Site header: curl, `rapport exec`) is the operator;
+ * - a local browser is the operator only while sign-in is not set up (zero-config: no account, no provider);
+ * - anyone else is sent to /console/sign-in (pages) or gets 401 (API); remote clients without sign-in
+ *   set up and without the token get 403.
  */
-export function consoleAccess(consoleToken: string | undefined) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const origin = req.get('origin');
-    if (origin && req.method !== 'GET') {
-      let sameHost = false;
-      try {
-        sameHost = new URL(origin).host === req.get('host');
-      } catch {
-        /* malformed origin: refused below */
-      }
-      if (!sameHost) {
-        res.status(403).json({ error: 'Cross-site requests to the Rapport console are not allowed.' });
-        return;
-      }
-    }
-    if (LOOPBACK.has(req.socket.remoteAddress ?? '')) {
-      next();
-      return;
-    }
-    if (!consoleToken) {
-      res.status(403).json({
-        error:
-          'The Rapport console only accepts local connections. Set RAPPORT_CONSOLE_TOKEN to use it from elsewhere.',
-      });
-      return;
-    }
+export function consoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
+  let key: Promise<string> | undefined;
+  const secret = () => {
+    if (opts.signIn.sessionSecret) return Promise.resolve(opts.signIn.sessionSecret);
+    key ??= consoleSessionKey(opts.db).catch((err) => {
+      key = undefined;
+      throw err;
+    });
+    return key;
+  };
+  const signInRequired = async () =>
+    Boolean(opts.signIn.slack || opts.signIn.entra) || (await countConsoleAccounts(opts.db)) > 0;
+
+  const tokenMatches = (req: Request): boolean => {
+    if (!opts.consoleToken) return false;
     const header = req.get('authorization');
     const given = header?.startsWith('Bearer ')
       ? header.slice(7)
@@ -41,13 +71,75 @@ export function consoleAccess(consoleToken: string | undefined) {
         ? req.query.token
         : '';
     const a = Buffer.from(given);
-    const b = Buffer.from(consoleToken);
-    if (a.length === b.length && timingSafeEqual(a, b)) {
-      next();
-      return;
+    const b = Buffer.from(opts.consoleToken);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  const decide = async (req: Request, res: Response): Promise<ConsoleViewer | 'handled'> => {
+    // req.path is relative to where the middleware is mounted; the whole path decides page or API.
+    const path = new URL(req.originalUrl, 'http://x').pathname;
+    const isPage = path.startsWith('/console') && !/\.(js|css)$/.test(path);
+    const session = readSession(req, await secret());
+    if (session) {
+      // A password account's role and status are read again each time: disabling or demoting applies at once.
+      const person = session.via === 'password' ? await currentAccountPerson(opts.db, session.consoleId) : session;
+      if (person) return person;
+    }
+    if (tokenMatches(req)) {
+      if (req.method === 'GET' && typeof req.query.token === 'string' && req.accepts('html') && !req.xhr) {
+        // A page opened with ?token=: from now on the cookie carries the sign-in (assets, event stream).
+        startSession(
+          res,
+          await secret(),
+          { ...OPERATOR, via: 'token' },
+          opts.signIn.sessionHours,
+          cookieIsSecure(req, opts.signIn.publicUrl),
+        );
+        const url = new URL(req.originalUrl, 'http://x');
+        url.searchParams.delete('token');
+        if (isPage) {
+          res.redirect(303, url.pathname + url.search);
+          return 'handled';
+        }
+      }
+      return { ...OPERATOR, via: 'token', tool: true };
+    }
+    const loopback = LOOPBACK.has(req.socket.remoteAddress ?? '');
+    const browser = req.get('origin') !== undefined || req.get('sec-fetch-site') !== undefined;
+    if (loopback && !browser) return { ...OPERATOR, tool: true };
+    const required = await signInRequired();
+    if (loopback && !required) return OPERATOR;
+    if (!loopback && !required && !opts.consoleToken) {
+      res.status(403).json({
+        error:
+          'The Rapport console only accepts local connections. Create an account (rapport admin create), configure Slack or Microsoft sign-in, or set RAPPORT_CONSOLE_TOKEN to use it from elsewhere.',
+      });
+      return 'handled';
+    }
+    if (req.method === 'GET' && isPage) {
+      res.redirect(303, `/console/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+      return 'handled';
     }
     res.status(401).json({
-      error: 'Missing or wrong console token: send Authorization: Bearer <RAPPORT_CONSOLE_TOKEN> or add ?token=.',
+      error: required
+        ? 'Sign in first: open /console/sign-in.'
+        : 'Missing or wrong console token: send Authorization: Bearer <RAPPORT_CONSOLE_TOKEN> or add ?token=.',
     });
+    return 'handled';
+  };
+
+  return {
+    secret,
+    signInRequired,
+    requirePerson: (req, res, next) => {
+      decide(req, res).then(
+        (viewer) => {
+          if (viewer === 'handled') return;
+          res.locals.viewer = viewer;
+          next();
+        },
+        (err) => next(err),
+      );
+    },
   };
 }

@@ -20,18 +20,14 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
     executeCommand: commandRunner(runtime),
     db: runtime.db,
     consoleToken: runtime.config.consoleToken,
+    signIn: runtime.config.signIn,
+    admins: runtime.config.admins,
     timezone: runtime.config.timezone,
     connector,
     logger: runtime.logger.child({ module: 'console' }),
   });
   runtime.app.use(router);
-  runtime.app.use(
-    createInsightsRouter({
-      db: runtime.db,
-      consoleToken: runtime.config.consoleToken,
-      settings: runtime.config.insights,
-    }),
-  );
+  runtime.app.use(createInsightsRouter({ db: runtime.db, settings: runtime.config.insights }));
   return {
     name: 'console',
     readiness: [{ name: 'console', check: () => connector.health() }],

@@ -11,11 +11,44 @@ import { exportCustomer, formatCustomerExport } from '../../src/services/export-
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 import { ConsoleConnector, type ConsoleFeed } from './console.connector.ts';
-import { consoleAccess } from './console-access.ts';
+import type { ConsoleSignInConfig } from '../../src/config/env.ts';
+import { consoleAccess, viewerOf } from './console-access.ts';
+import { consoleActor } from './console-actor.ts';
+import { createConsoleApiRouter, type CustomerHealthSource } from './console-api.router.ts';
+import { consoleRequestGuard } from './console-request-guard.ts';
+import { createSignInRouter } from './console-sign-in.router.ts';
 import { replyHttpStatus } from './reply-http-status.ts';
 import type { Logger } from '../../src/logger.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+/** Conversations per page of a customer's timeline. */
+const RECORDS_PER_PAGE = 50;
+
+/** The console's pages: path -> file in public/. */
+const PAGES: Record<string, string> = {
+  '/console': 'index.html',
+  '/console/customers': 'customers.html',
+  '/console/customer': 'customer.html',
+  // Links from before the customer page (`?customer=<name or id>`) open it too.
+  '/console/timeline': 'customer.html',
+  '/console/followups': 'followups.html',
+  '/console/channel': 'channel.html',
+  '/console/import': 'import.html',
+};
+/** Scripts and styles under /console/ (a fixed list: no path from the request reaches the file system). */
+const ASSETS = new Set([
+  'app.js',
+  'nav.js',
+  'page.js',
+  'feed.js',
+  'render-reply.js',
+  'customers.js',
+  'customer.js',
+  'followups.js',
+  'channel.js',
+  'import.js',
+  'style.css',
+]);
 
 export interface ConsoleRouterDeps {
   /** Runs a command of the shared grammar (src/commands/execute-command.ts bound to the process's deps). */
@@ -23,12 +56,18 @@ export interface ConsoleRouterDeps {
   db: Database;
   /** When set, non-local clients may use the console with this bearer token; unset = localhost only. */
   consoleToken?: string;
+  /** Public address, session cookies and OIDC providers (config.signIn). Default: none of them (localhost only). */
+  signIn?: ConsoleSignInConfig;
+  /** RAPPORT_ADMINS: Slack and Microsoft sign-ins listed there are admins. */
+  admins?: readonly string[];
   /** IANA timezone console users type dates in until they set their own with `timezone` (RAPPORT_TIMEZONE). */
   timezone: string;
   /** Warnings that are not the asker's problem (the team channel feed unreachable). */
   logger?: Logger;
   /** The connector whose feed is the "team channel". Default: a new one (reachable as `router.connector`). */
   connector?: ConsoleFeed;
+  /** Customer health from the insights engine: a column and a sort on the customers page. Default: none. */
+  customerHealth?: CustomerHealthSource;
 }
 
 /**
@@ -48,18 +87,67 @@ export function createConsoleRouter(
   router.closeStreams = () => {
     for (const res of streams) res.end();
   };
-  const access = consoleAccess(deps.consoleToken);
-  router.use(['/console', '/api/command', '/api/channel', '/api/customers'], access);
+  const signIn: ConsoleSignInConfig = deps.signIn ?? {
+    publicUrl: undefined,
+    sessionSecret: undefined,
+    sessionHours: 12,
+    slack: undefined,
+    entra: undefined,
+  };
+  const access = consoleAccess({ db: deps.db, consoleToken: deps.consoleToken, signIn });
+  // Everything the console serves, the insights pages and API included (mounted after this router).
+  const paths = [
+    '/console',
+    '/api/command',
+    '/api/channel',
+    '/api/customers',
+    '/api/followups',
+    '/api/import',
+    '/api/me',
+    '/api/insights',
+  ];
+  router.use(paths, consoleRequestGuard(signIn.publicUrl));
+  router.use(
+    createSignInRouter({
+      db: deps.db,
+      access,
+      signIn,
+      admins: deps.admins ?? [],
+      timezone: deps.timezone,
+      logger: deps.logger,
+    }),
+  );
+  router.use(paths, access.requirePerson);
 
   const page = (file: string, type: string) => (_req: Request, res: Response) => {
     res.type(type).set('Cache-Control', 'no-store').sendFile(join(PUBLIC_DIR, file));
   };
-  router.get('/console', page('index.html', 'html'));
-  router.get('/console/timeline', page('timeline.html', 'html'));
-  router.get('/console/app.js', page('app.js', 'js'));
-  router.get('/console/render-reply.js', page('render-reply.js', 'js'));
-  router.get('/console/timeline.js', page('timeline.js', 'js'));
-  router.get('/console/style.css', page('style.css', 'css'));
+  for (const [path, file] of Object.entries(PAGES)) router.get(path, page(file, 'html'));
+  router.get('/console/:asset', (req, res, next) => {
+    const asset = String(req.params.asset);
+    if (!ASSETS.has(asset)) return next();
+    page(asset, asset.endsWith('.css') ? 'css' : 'js')(req, res);
+  });
+
+  router.use(
+    createConsoleApiRouter({
+      db: deps.db,
+      executeCommand: deps.executeCommand,
+      timezone: deps.timezone,
+      customerHealth: deps.customerHealth,
+    }),
+  );
+
+  router.get('/api/me', async (_req, res) => {
+    const viewer = viewerOf(res);
+    res.set('Cache-Control', 'no-store').json({
+      name: viewer.name,
+      email: viewer.email ?? null,
+      role: viewer.role,
+      via: viewer.via,
+      signInRequired: await access.signInRequired(),
+    });
+  });
 
   router.post('/api/command', express.json({ limit: '64kb' }), async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as { text?: unknown; user?: unknown; requestKey?: unknown };
@@ -69,18 +157,13 @@ export function createConsoleRouter(
         .json({ tone: 'error', text: 'Send {"text": "<command>"}, e.g. {"text": "help"}.' } satisfies Reply);
       return;
     }
-    const user = typeof body.user === 'string' && body.user.trim() ? body.user.trim().slice(0, 80) : 'console';
+    // The console has no profile: RAPPORT_TIMEZONE until the user sets their own with "timezone Europe/Berlin".
+    const actor = consoleActor(viewerOf(res), body.user, deps.timezone);
+    const user = actor.displayName ?? actor.platformUserId;
     const requestKey =
       req.get('idempotency-key') ?? (typeof body.requestKey === 'string' ? body.requestKey : randomUUID());
     const ctx: CommandContext = {
-      // The console has no profile: RAPPORT_TIMEZONE until the user sets their own with "timezone Europe/Berlin".
-      actor: {
-        platform: 'console',
-        platformUserId: user,
-        displayName: user,
-        timezone: deps.timezone,
-        timezoneIsDefault: true,
-      },
+      actor,
       channel: { platform: 'console', channelRef: 'team', target: 'console:team' },
       now: new Date(),
       requestKey: `console:${requestKey}`,
@@ -131,7 +214,15 @@ export function createConsoleRouter(
   router.get('/api/customers/:id/timeline', async (req: Request, res: Response) => {
     try {
       const companyId = await companyIdFor(String(req.params.id));
-      res.json(await getCustomerCard(deps.db, companyId, { recordLimit: 200, messageLimit: 50, followUpLimit: 200 }));
+      const page = Math.max(1, Math.min(100_000, Math.trunc(Number(req.query.page ?? 1)) || 1));
+      const card = await getCustomerCard(deps.db, companyId, {
+        recordLimit: RECORDS_PER_PAGE,
+        recordOffset: (page - 1) * RECORDS_PER_PAGE,
+        messageLimit: 50,
+        followUpLimit: 200,
+        contactLimit: 500,
+      });
+      res.set('Cache-Control', 'no-store').json({ ...card, page, pageSize: RECORDS_PER_PAGE });
     } catch (err) {
       sendError(res, err);
     }
@@ -144,21 +235,22 @@ export function createConsoleRouter(
   router.get('/api/customers/:id/export', async (req: Request, res: Response) => {
     try {
       const format = req.query.format === 'csv' ? 'csv' : 'json';
-      const user =
-        typeof req.query.user === 'string' && req.query.user.trim() ? req.query.user.trim().slice(0, 80) : 'console';
       const companyId = await companyIdFor(String(req.params.id));
-      const rep = await findOrCreateRep(deps.db.prisma, {
-        platform: 'console',
-        platformUserId: user,
-        displayName: user,
-        timezone: deps.timezone,
-        timezoneIsDefault: true,
-      });
+      const rep = await findOrCreateRep(deps.db.prisma, consoleActor(viewerOf(res), req.query.user, deps.timezone));
       const data = await exportCustomer(deps.db, companyId, { repId: rep.id, platform: 'console' }, new Date());
       res
         .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-        .set('Cache-Control', 'no-store')
-        .send(formatCustomerExport(data, format));
+        .set('Cache-Control', 'no-store');
+      // ?download=1 (the console's Export buttons): saved as a file, not shown in the tab.
+      if (req.query.download)
+        res.attachment(
+          `${
+            String(data.company.name)
+              .replace(/[^\p{L}\p{N}._ -]+/gu, '_')
+              .slice(0, 80) || 'customer'
+          }.${format}`,
+        );
+      res.send(formatCustomerExport(data, format));
     } catch (err) {
       sendError(res, err);
     }

@@ -18,7 +18,6 @@ import {
   snapshotSatisfaction,
 } from '../../src/insights/insight-snapshots.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
-import { consoleAccess } from './console-access.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
 /** Apache ECharts, served from this install (no CDN: the console works offline and leaks nothing). */
@@ -26,8 +25,6 @@ const ECHARTS_FILE = createRequire(import.meta.url).resolve('echarts/dist/echart
 
 export interface InsightsRouterDeps {
   db: Database;
-  /** As the console's: non-local clients need it; unset = localhost only. */
-  consoleToken?: string;
   settings: InsightsSettings;
   /** Clock (tests pass a fixed one). Default: now, to the minute (so a page's requests share one period). */
   now?: () => Date;
@@ -39,11 +36,10 @@ const HEALTH_PAGE = 100;
 /**
  * The insights page `/console/insights` (charts with Apache ECharts) and its JSON API:
  * `/api/insights/{topics,health,responsiveness,satisfaction,report}?since=30d&customer=<id or name>`.
- * Same access rule as the rest of the console. Mount at `/`.
+ * Mount at `/`, after the console router: its Host/Origin guard and sign-in check cover these paths.
  */
 export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
   const router = express.Router();
-  router.use(['/console/insights', '/console/vendor', '/api/insights'], consoleAccess(deps.consoleToken));
   const now = deps.now ?? (() => new Date(Math.floor(Date.now() / 60_000) * 60_000));
   const file = (path: string, type: string, cache: string) => (_req: Request, res: Response) => {
     res.type(type).set('Cache-Control', cache).sendFile(path);

@@ -1,5 +1,6 @@
 import type { AnyMiddlewareArgs, App, Context } from '@slack/bolt';
 import { roleOf, outsiderRefusal } from '../../src/domain/roles.ts';
+import { MISSED_DEADLINE, withinDeadline } from '../../src/concurrency/deadline.ts';
 import { answerViaResponseUrl, type SlackListenerDeps, type SlackRequest } from './slack-request.ts';
 
 /** The workspace and person an interactive payload (command, click, shortcut, modal, options) says it came from. */
@@ -97,15 +98,8 @@ const BUSY_CHECKING =
 
 /** `work`'s result, or undefined once the ack budget is spent (the work goes on and warms the caches). */
 async function withinAckBudget<T>(work: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const answer = await withinDeadline(work, ACK_BUDGET_MS);
+  return answer === MISSED_DEADLINE ? undefined : answer;
 }
 
 export function registerOutsiderGate(app: App, deps: SlackListenerDeps): void {

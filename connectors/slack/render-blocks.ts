@@ -10,7 +10,7 @@ import type {
   SectionBlock,
   StaticSelect,
 } from '@slack/types';
-import type { Reply, ReplyButton, ReplyField } from '../../src/commands/reply-model.ts';
+import type { Reply, ReplyButton, ReplyField, ReplyMention } from '../../src/commands/reply-model.ts';
 
 /** Every Rapport control's action_id starts with this; the listener matches on it. */
 export const ACTION_PREFIX = 'rapport:';
@@ -78,15 +78,25 @@ const plain = (text: string, max: number) => ({
  * most 25, and the footer as a context line. Every control gets action_id `rapport:<n>` (unique in
  * the message) and carries its command as value, so a click runs exactly what a rep could type.
  * A reply too long for 50 blocks is cut with a closing line saying how much was left out.
+ * `@name` of a person the reply mentions becomes `<@U…>` (Slack notifies them) when they have a Slack
+ * id in `opts.teamId`'s workspace (any Slack id when no workspace is given); times (fields with `at`)
+ * become Slack date tokens, which every viewer sees in their own timezone.
  */
-export function renderBlocks(reply: Reply): SlackMessage {
+export function renderBlocks(reply: Reply, opts: { teamId?: string } = {}): SlackMessage {
+  const mention = mentionReplacer(reply.mentions, opts.teamId);
   const blocks: KnownBlock[] = [];
   const counter = { next: 0 };
   if (reply.title)
     blocks.push({ type: 'header', text: plain(reply.title, SLACK_LIMITS.headerText) } satisfies HeaderBlock);
   blocks.push({
     type: 'section',
-    text: mrkdwn(`${TONE_PREFIX[reply.tone ?? 'info']}${reply.text}`, SLACK_LIMITS.sectionText),
+    text: {
+      type: 'mrkdwn',
+      text: truncate(
+        mention(escapeMrkdwn(`${TONE_PREFIX[reply.tone ?? 'info']}${reply.text}`)),
+        SLACK_LIMITS.sectionText,
+      ),
+    },
   } satisfies SectionBlock);
   blocks.push(...fieldSections(reply.fields));
   blocks.push(...actionsBlocks(reply.buttons, counter));
@@ -112,7 +122,34 @@ export function renderBlocks(reply: Reply): SlackMessage {
   }
   if (reply.footer)
     blocks.push({ type: 'context', elements: [mrkdwn(reply.footer, SLACK_LIMITS.contextText)] } satisfies ContextBlock);
-  return { text: truncate(reply.text, SLACK_LIMITS.messageText), blocks: capBlocks(blocks) };
+  return { text: truncate(mention(reply.text), SLACK_LIMITS.messageText), blocks: capBlocks(blocks) };
+}
+
+/** Replaces `@name` of each mentioned person who has a Slack id (in `teamId`'s workspace) with `<@U…>`. */
+function mentionReplacer(mentions: ReplyMention[] | undefined, teamId: string | undefined): (text: string) => string {
+  const pairs = (mentions ?? []).flatMap((m) => {
+    const ids = m.platformUserIds
+      .map((id) => /^slack:([^/]+)\/([UW][A-Z0-9]+)$/.exec(id))
+      .filter((x): x is RegExpExecArray => x !== null);
+    const id = (ids.find((x) => teamId === undefined || x[1] === teamId) ?? (teamId ? undefined : ids[0]))?.[2];
+    return id ? [{ plain: `@${m.name}`, escaped: `@${escapeMrkdwn(m.name)}`, token: `<@${id}>` }] : [];
+  });
+  if (pairs.length === 0) return (text) => text;
+  return (text) => pairs.reduce((t, p) => t.split(p.escaped).join(p.token).split(p.plain).join(p.token), text);
+}
+
+/**
+ * A field's value: a time as Slack's date token (`<!date^unix^{date_short_pretty} {time}|fallback>`,
+ * https://docs.slack.dev/messaging/formatting-message-text#date-formatting), shown in each viewer's
+ * own timezone, with the rep-timezone text as the fallback; anything else escaped.
+ */
+function fieldValue(f: ReplyField): string {
+  const ms = f.at ? Date.parse(f.at) : Number.NaN;
+  if (Number.isNaN(ms)) return escapeMrkdwn(f.value);
+  // A note after the time ("(overdue)") stays outside the token, so it shows either way.
+  const suffix = /\s\([^)]*\)$/.exec(f.value)?.[0] ?? '';
+  const fallback = escapeMrkdwn(f.value.slice(0, f.value.length - suffix.length)).replace(/[|]/g, '/');
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>${escapeMrkdwn(suffix)}`;
 }
 
 function fieldSections(fields: ReplyField[] | undefined): SectionBlock[] {
@@ -123,7 +160,7 @@ function fieldSections(fields: ReplyField[] | undefined): SectionBlock[] {
       type: 'section',
       fields: list.slice(i, i + SLACK_LIMITS.fieldsPerSection).map((f) => ({
         type: 'mrkdwn',
-        text: truncate(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, SLACK_LIMITS.fieldText),
+        text: truncate(`*${escapeMrkdwn(f.label)}*\n${fieldValue(f)}`, SLACK_LIMITS.fieldText),
       })),
     });
   }

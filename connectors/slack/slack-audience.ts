@@ -88,6 +88,20 @@ export class SlackAudience {
     return work;
   }
 
+  /**
+   * Who reads a DM between the bot and `userId`: that person alone, so their standing decides (a member
+   * of this workspace is `internal`; a guest or someone of another workspace is not; unknown while
+   * users.info fails). Not cached here: the user directory caches the profile.
+   */
+  async checkPerson(teamId: string, userId: string): Promise<AudienceVerdict> {
+    const profile = await this.users.get(teamId, userId);
+    if (!profile) return { audience: 'unknown', reason: `users.info failed for ${userId}` };
+    if (profile.isGuest) return { audience: 'external', reason: `${userId} is a guest` };
+    if (profile.teamId && profile.teamId !== teamId)
+      return { audience: 'external', reason: `${userId} belongs to another workspace` };
+    return { audience: 'internal', reason: `a direct message with ${userId}, a member of this workspace` };
+  }
+
   /** Membership or sharing changed (member_joined_channel, channel_shared, ...): ask Slack again next time. */
   forget(teamId: string, channelId: string): void {
     this.cache.delete(`${teamId}/${channelId}`);

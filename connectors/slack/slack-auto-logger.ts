@@ -10,10 +10,11 @@ import {
 } from '../../src/services/log-chat-message.service.ts';
 import { findOrCreateRep, platformUserKey } from '../../src/services/reps.service.ts';
 import { decideHeldMessages, type AuthorDecision } from '../../src/services/held-chat-messages.service.ts';
+import { slackAuthorDecision, type SlackHeldAuthorLookup } from './slack-held-authors.ts';
 import type { SlackChannelRouter } from './slack-channel-router.ts';
 import type { SlackUserDirectory } from './slack-user-directory.ts';
 import { USER_CACHE_MS } from './slack-user-directory.ts';
-import { slackTextToPlain } from './slack-text.ts';
+import { mentionedUserIds, slackTextToPlain } from './slack-text.ts';
 import type { SlackWorkLimiter } from './slack-work-limiter.ts';
 
 /** The fields of a Slack `message` event (any subtype) that auto-logging reads. */
@@ -61,12 +62,10 @@ export interface SlackAutoLoggerDeps {
   logger: Logger;
   /** Shares the component's bound on work after acks (commands and messages alike). Default: unbounded. */
   limiter?: SlackWorkLimiter;
-  /** When to ask users.info again about an author it could not describe (ms after each failure). Default {@link HELD_RETRY_MS}. */
-  heldRetryMs?: number[];
 }
 
-/** When to ask Slack again about an author users.info could not describe (after each failure), like Teams. */
-export const HELD_RETRY_MS = [2_000, 15_000, 60_000, 5 * 60_000, 30 * 60_000];
+/** Most authors remembered as held in this process (a hint only: the database says what is held). */
+const HELD_HINTS_MAX = 5_000;
 
 /**
  * Turns Slack `message` events into chat logs: new messages in auto-logged channels (linked to a
@@ -75,13 +74,14 @@ export const HELD_RETRY_MS = [2_000, 15_000, 60_000, 5 * 60_000, 30 * 60_000];
  * changes and every other subtype are ignored. Authors from another workspace or guests are the
  * customer (inbound); members of ours are reps (outbound), matched to a Rep by their Slack email.
  * When users.info fails for an author Slack names as one of our workspace, nobody guesses: the
- * message is held as `unknown` (kept, not classified, nobody's contact) and decided by a retried
- * lookup or the author's next message whose lookup succeeds (same path as Teams).
+ * message is held as `unknown` (kept, not classified, nobody's contact) and decided by the queued
+ * held-author job (jobs/decide-held-author.job.ts, which survives a restart) or by the author's next
+ * message whose lookup succeeds (same path as Teams).
  */
 export class SlackAutoLogger {
   private readonly reps = new Map<string, { repId: string; expiresAt: number }>();
-  /** Authors with held messages ("<channelRef>|<team>/<user>") and their pending retry. */
-  private readonly held = new Map<string, NodeJS.Timeout | undefined>();
+  /** Authors this process held messages of ("<channelRef>|<team>/<user>"): their next message asks Slack afresh. */
+  private readonly held = new Set<string>();
 
   constructor(private readonly deps: SlackAutoLoggerDeps) {}
 
@@ -142,7 +142,7 @@ export class SlackAutoLogger {
         direction: held ? 'unknown' : inbound ? 'inbound' : 'outbound',
         repId,
         text,
-        cleanText: slackTextToPlain(text),
+        cleanText: slackTextToPlain(text, await this.mentionNames(teamId, text)),
         sentAt: slackTsToDate(event.ts),
         companyId: decision.companyId,
         metadata: {
@@ -154,25 +154,50 @@ export class SlackAutoLogger {
             via: decision.via,
           },
           ...(files.length ? { files } : {}),
-          ...(held ? { heldBecause: 'Slack could not say who wrote this message yet (users.info failed).' } : {}),
+          ...(held
+            ? {
+                heldBecause: 'Slack could not say who wrote this message yet (users.info failed).',
+                heldAuthor: { channelRef, team: teamId, user: event.user } satisfies SlackHeldAuthorLookup,
+              }
+            : {}),
         },
       },
       this.deps.hooks(),
     );
     const heldKey = `${channelRef}|${authorId}`;
-    if (held) this.retryLater(teamId, event.user, channelRef, authorId, decision.companyId);
-    else if (this.held.has(heldKey) && profile) {
-      clearTimeout(this.held.get(heldKey));
+    if (held) {
+      if (this.held.size >= HELD_HINTS_MAX) this.held.clear();
+      this.held.add(heldKey);
+      // Asked again through the queue, so a restart of this process loses nothing.
+      await this.deps.hooks().authorHeld?.({
+        platform: 'slack',
+        channelRef,
+        authorKey: platformUserKey('slack', authorId),
+      });
+    } else if (this.held.has(heldKey) && profile) {
       this.held.delete(heldKey);
       await this.decideHeld(
         channelRef,
         authorId,
-        inbound
-          ? { direction: 'inbound', email: profile.email, name: profile.name, contactCompanyId: decision.companyId }
-          : { direction: 'outbound', repId: repId!, email: profile.email },
+        await slackAuthorDecision(
+          profile,
+          teamId,
+          decision.companyId,
+          async () => repId ?? (await this.repFor(authorId, profile.name, profile.email, profile.timezone)),
+        ),
       );
     }
     return { action: 'log', outcome };
+  }
+
+  /** Display names of the people `<@U…>` mentions in `text` (shared users.info cache; at most 10, a failure leaves the id). */
+  private async mentionNames(teamId: string, text: string): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const id of mentionedUserIds(text).slice(0, 10)) {
+      const name = (await this.deps.users.get(teamId, id).catch(() => undefined))?.name;
+      if (name) names.set(id, name);
+    }
+    return names;
   }
 
   /** Messages of this author held while users.info failed: decided now. */
@@ -189,48 +214,8 @@ export class SlackAutoLogger {
       );
   }
 
-  /**
-   * Asks users.info again about an author it could not describe, after each step of the retry
-   * schedule; the author's next message with a successful lookup decides too. Retries stop when the
-   * steps run out or the process stops (held messages then wait for the author's next message).
-   */
-  private retryLater(teamId: string, userId: string, channelRef: string, authorId: string, companyId: string): void {
-    const key = `${channelRef}|${authorId}`;
-    if (this.held.get(key)) return;
-    const steps = this.deps.heldRetryMs ?? HELD_RETRY_MS;
-    const attempt = (step: number) => {
-      const timer = setTimeout(() => {
-        void (async () => {
-          const profile = await this.deps.users.get(teamId, userId, { skipFailureCache: true });
-          if (!this.held.has(key)) return; // decided meanwhile by a later message
-          if (!profile) {
-            if (step + 1 < steps.length) attempt(step + 1);
-            else this.held.set(key, undefined);
-            return;
-          }
-          this.held.delete(key);
-          const decision: AuthorDecision =
-            profile.isGuest || (profile.teamId !== undefined && profile.teamId !== teamId)
-              ? { direction: 'inbound', email: profile.email, name: profile.name, contactCompanyId: companyId }
-              : {
-                  direction: 'outbound',
-                  email: profile.email,
-                  repId: await this.repFor(authorId, profile.name, profile.email, profile.timezone),
-                };
-          await this.decideHeld(channelRef, authorId, decision);
-        })().catch((err: unknown) =>
-          this.deps.logger.warn({ err, channelRef }, 'Slack auto-log: deciding held messages failed'),
-        );
-      }, steps[step]);
-      timer.unref();
-      this.held.set(key, timer);
-    };
-    attempt(0);
-  }
-
-  /** Stops pending lookups (process shutdown). */
+  /** Forgets the held authors this process remembers (process shutdown); the queue still asks about them. */
   stop(): void {
-    for (const timer of this.held.values()) clearTimeout(timer);
     this.held.clear();
   }
 
@@ -260,7 +245,7 @@ export class SlackAutoLogger {
         channelRef,
         messageKey: message.ts!,
         text,
-        cleanText: slackTextToPlain(text),
+        cleanText: slackTextToPlain(text, await this.mentionNames(channelRef.split('/')[0], text)),
         editedAt: editedTs ? slackTsToDate(editedTs) : new Date(),
       },
       this.deps.hooks(),

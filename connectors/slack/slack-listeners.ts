@@ -18,6 +18,7 @@ import { HOME_EVENTS, registerAppHomeOpened } from './events/app-home-opened.eve
 import { HOME_INPUT_VIEW_ID, registerHomeActions } from './actions/home.action.ts';
 import { MESSAGE_EVENTS, registerMessageEvents } from './events/message.event.ts';
 import { registerOutsiderGate } from './outsider-gate.ts';
+import { COMMAND_MESSAGE_EVENTS, registerCommandMessages } from './events/command-message.event.ts';
 
 /**
  * Everything Rapport listens to in Slack, by kind. manifest.json must declare exactly what needs a
@@ -53,7 +54,7 @@ export const SLACK_LISTENERS: SlackListenerIds = {
   actions: [`${ACTION_PREFIX}*`, `${HOME_ACTION_PREFIX}*`],
   views: [INPUT_VIEW_ID, LOG_VIEW_ID, FOLLOW_UP_VIEW_ID, HOME_INPUT_VIEW_ID],
   options: [CUSTOMER_ACTION_ID],
-  events: [...UNINSTALL_EVENTS, ...HOME_EVENTS, ...MESSAGE_EVENTS],
+  events: [...UNINSTALL_EVENTS, ...HOME_EVENTS, ...MESSAGE_EVENTS, ...COMMAND_MESSAGE_EVENTS],
 };
 
 /**
@@ -77,4 +78,5 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   registerHomeActions(app, deps);
   registerHomeInputView(app, deps);
   registerMessageEvents(app, deps);
+  registerCommandMessages(app, deps);
 }

@@ -13,4 +13,7 @@ export const SLACK_BOT_SCOPES = [
   'users:read',
   'users:read.email',
   'team:read',
+  'im:write',
+  'im:history',
+  'app_mentions:read',
 ] as const;

@@ -3,13 +3,14 @@
  * `<https://x|the quote>` -> `the quote`, `<https://x>` -> `https://x`, `<@U1|jo>` / `<@U1>` -> `@jo` / `@U1`,
  * `<#C1|sales>` -> `#sales`, `<!here>` -> `@here`, `<!subteam^S1|@team>` -> `@team`, `<!date^…|Feb 18>` -> `Feb 18`, and `&lt;`, `&gt;`,
  * `&amp;` unescaped (last, so an escaped `&lt;@U1&gt;` written by a person stays literal text).
- * The stored message keeps the original text; this is its cleanText.
+ * The stored message keeps the original text; this is its cleanText (what cards quote). Message events
+ * carry `<@U1>` without a name: `names` (user id → display name, see {@link mentionedUserIds}) names them.
  */
-export function slackTextToPlain(text: string): string {
+export function slackTextToPlain(text: string, names: ReadonlyMap<string, string> = new Map()): string {
   return text
     .replace(/<([^<>]*)>/g, (_all, inner: string) => {
       const [target, label] = splitLabel(inner);
-      if (target.startsWith('@')) return `@${label ?? target.slice(1)}`;
+      if (target.startsWith('@')) return `@${label ?? names.get(target.slice(1)) ?? target.slice(1)}`;
       if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
       if (target.startsWith('!date^')) return label ?? '';
       if (target.startsWith('!')) {
@@ -28,4 +29,10 @@ export function slackTextToPlain(text: string): string {
 function splitLabel(inner: string): [string, string | undefined] {
   const bar = inner.indexOf('|');
   return bar < 0 ? [inner, undefined] : [inner.slice(0, bar), inner.slice(bar + 1) || undefined];
+}
+
+/** The user ids `<@U…>` mentions name without a label (message events never carry one), in order, once each. */
+export function mentionedUserIds(text: string): string[] {
+  const ids = [...text.matchAll(/<@([UW][A-Z0-9]+)>/g)].map((m) => m[1]);
+  return [...new Set(ids)];
 }

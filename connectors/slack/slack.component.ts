@@ -19,8 +19,10 @@ import { SlackAudience } from './slack-audience.ts';
 import { registerServedWorkspace } from './outsider-gate.ts';
 import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
+import { slackHeldAuthors } from './slack-held-authors.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
+import { acknowledgeRateLimitNotices } from './events/app-rate-limited.event.ts';
 
 /** Acknowledged Slack requests worked on at once (commands, clicks, auto-logged messages); more wait their turn. */
 export const SLACK_WORK_CONCURRENCY = 32;
@@ -53,6 +55,8 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   const users = new SlackUserDirectory(clients.reading, logger);
   const connector = new SlackConnector(clients, logger, new SlackAudience(clients.reading, users, logger));
   runtime.registry.register(connector);
+  // Workers ask users.info again about authors held as `unknown` (the held-author job).
+  runtime.registry.registerHeldAuthors('slack', slackHeldAuthors({ db: runtime.db, users }));
   if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: async () => {} };
 
   const boltLogger = slackLogger(logger);
@@ -68,6 +72,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     },
   });
 
+  acknowledgeRateLimitNotices(app, logger);
   const inFlight = new Set<Promise<unknown>>();
   app.use(async ({ next }) => {
     const work = next();

@@ -68,6 +68,8 @@ export class SlackConnector implements ChatConnector {
   async audience(target: Target): Promise<Audience> {
     try {
       const t = parseSlackTarget(target);
+      if (t.channelId.startsWith('@'))
+        return (await this.audiences.checkPerson(t.teamId, t.channelId.slice(1))).audience;
       return (await this.audiences.check(t.teamId, t.channelId)).audience;
     } catch (err) {
       if (err instanceof DeliveryError && err.code === 'auth') throw err;
@@ -75,13 +77,26 @@ export class SlackConnector implements ChatConnector {
     }
   }
 
+  /** `slack:T1/U2` → `slack:T1/@U2`: the DM between the bot and that person (opened on first post). */
+  directTarget(platformUserKey: string): Target | undefined {
+    const m = /^slack:([^/]+)\/([UW][A-Z0-9]+)$/.exec(platformUserKey);
+    return m ? `slack:${m[1]}/@${m[2]}` : undefined;
+  }
+
+  /** `slack:T1/C2` + ts → `slack:T1/C2/<ts>`: replies in that message's thread. */
+  threadOf(target: Target, externalId: string): Target | undefined {
+    const t = parseSlackTarget(target);
+    return t.threadTs || !/^\d+\.\d+$/.test(externalId) ? undefined : `slack:${t.teamId}/${t.channelId}/${externalId}`;
+  }
+
   async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {
     const t = parseSlackTarget(target);
+    const channel = await this.channelOf(t);
     const res = await this.call(t.teamId, 'chat.postMessage', (client) =>
       client.chat.postMessage({
-        channel: t.channelId,
+        channel,
         ...(t.threadTs ? { thread_ts: t.threadTs } : {}),
-        ...renderBlocks(reply),
+        ...renderBlocks(reply, { teamId: t.teamId }),
         unfurl_links: false,
         unfurl_media: false,
         ...(opts.idempotencyKey
@@ -95,6 +110,7 @@ export class SlackConnector implements ChatConnector {
 
   async findPosted(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined> {
     const t = parseSlackTarget(target);
+    t.channelId = await this.channelOf(t);
     const oldest = String((Date.now() - FIND_POSTED_WINDOW_MS) / 1000);
     const res = await this.call(t.teamId, 'conversations.history', (client) =>
       t.threadTs
@@ -118,9 +134,27 @@ export class SlackConnector implements ChatConnector {
 
   async update(target: Target, externalId: string, reply: Reply): Promise<void> {
     const t = parseSlackTarget(target);
+    const channel = await this.channelOf(t);
     await this.call(t.teamId, 'chat.update', (client) =>
-      client.chat.update({ channel: t.channelId, ts: externalId, ...renderBlocks(reply) }),
+      client.chat.update({ channel, ts: externalId, ...renderBlocks(reply, { teamId: t.teamId }) }),
     );
+  }
+
+  /** DMs opened so far, by `<team>/<user>`: conversations.open answers the same channel every time. */
+  private readonly directChannels = new Map<string, string>();
+
+  /** The channel id to post to: a `@U…` target is the DM with that person (conversations.open, im:write). */
+  private async channelOf(t: SlackTarget): Promise<string> {
+    if (!t.channelId.startsWith('@')) return t.channelId;
+    const user = t.channelId.slice(1);
+    const key = `${t.teamId}/${user}`;
+    const known = this.directChannels.get(key);
+    if (known) return known;
+    const res = await this.call(t.teamId, 'conversations.open', (client) => client.conversations.open({ users: user }));
+    const id = res.channel?.id;
+    if (!id) throw new DeliveryError('temporary', `Slack opened no DM with ${user}.`);
+    this.directChannels.set(key, id);
+    return id;
   }
 
   async health(): Promise<ConnectorHealth> {

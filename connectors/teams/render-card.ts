@@ -1,4 +1,4 @@
-import type { Reply, ReplyButton, ReplyField } from '../../src/commands/reply-model.ts';
+import type { Reply, ReplyButton, ReplyField, ReplyMention } from '../../src/commands/reply-model.ts';
 
 /** The `verb` of every Action.Execute Rapport renders; the invoke handler ignores other verbs. */
 export const RAPPORT_VERB = 'rapport';
@@ -55,20 +55,21 @@ export function renderAdaptiveCard(reply: Reply): AdaptiveCardJson {
       color: TONE_COLOR[reply.tone ?? 'info'],
     });
   }
+  const mentions = teamsMentions(reply.mentions);
   body.push({
     type: 'TextBlock',
-    text: inertMarkdown(reply.text),
+    text: mentions.reduce((t, m) => t.split(m.inert).join(m.entity.text), inertMarkdown(reply.text)),
     wrap: true,
     ...(reply.title ? {} : { color: TONE_COLOR[reply.tone ?? 'info'] }),
   });
-  if (reply.fields?.length) body.push(factSet(reply.fields));
+  body.push(...fieldBlocks(reply.fields));
   for (const section of reply.sections ?? []) {
     const items: Element[] = [];
     if (section.title)
       items.push({ type: 'TextBlock', text: inertMarkdown(section.title), weight: 'Bolder', wrap: true });
     if (section.text)
       items.push({ type: 'TextBlock', text: inertMarkdown(section.text), wrap: true, spacing: 'Small' });
-    if (section.fields?.length) items.push(factSet(section.fields));
+    items.push(...fieldBlocks(section.fields));
     if (section.buttons?.length) items.push({ type: 'ActionSet', actions: actionRow(section.buttons, ids) });
     // An empty Container is invalid; a section with nothing to show is skipped.
     if (items.length) body.push({ type: 'Container', separator: true, spacing: 'Medium', items });
@@ -91,7 +92,57 @@ export function renderAdaptiveCard(reply: Reply): AdaptiveCardJson {
   if (reply.buttons?.length) card.actions = actionRow(reply.buttons, ids);
   // Teams uses the fallback text in notifications and for clients that cannot render the card.
   card.fallbackText = reply.text;
+  // Mentioned people are notified: each `<at>name</at>` in the text has its entity (Entra object id).
+  const used = mentions.filter((m) => (body[reply.title ? 1 : 0] as { text: string }).text.includes(m.entity.text));
+  if (used.length) card.msteams = { entities: used.map((m) => m.entity) };
   return card;
+}
+
+/** Mentions of people with a Teams id (`teams:<Entra object id>`): the inert `@name` in the text and its entity. */
+function teamsMentions(
+  mentions: ReplyMention[] | undefined,
+): Array<{ inert: string; entity: { type: 'mention'; text: string; mentioned: { id: string; name: string } } }> {
+  return (mentions ?? []).flatMap((m) => {
+    const id = m.platformUserIds.find((p) => p.startsWith('teams:'))?.slice('teams:'.length);
+    if (!id) return [];
+    const name = m.name.replace(/[<>]/g, '');
+    return [
+      {
+        inert: inertMarkdown(`@${m.name}`),
+        entity: { type: 'mention', text: `<at>${name}</at>`, mentioned: { id, name } },
+      },
+    ];
+  });
+}
+
+/**
+ * Facts in a FactSet; a time (a field with `at`) in a TextBlock of its own with the card's DATE/TIME
+ * functions, which Teams shows in each viewer's own timezone and locale
+ * (https://learn.microsoft.com/adaptive-cards/authoring-cards/text-features), with what follows the
+ * time ("(overdue)") kept.
+ */
+function fieldBlocks(fields: ReplyField[] | undefined): Element[] {
+  const plain = (fields ?? []).filter((f) => !timeOf(f));
+  const timed = (fields ?? []).filter((f) => timeOf(f));
+  return [
+    ...(plain.length ? [factSet(plain)] : []),
+    ...timed.map((f) => {
+      const at = timeOf(f)!;
+      const suffix = /\s\([^)]*\)$/.exec(f.value)?.[0] ?? '';
+      return {
+        type: 'TextBlock',
+        text: `${inertMarkdown(f.label)}: {{DATE(${at}, SHORT)}} {{TIME(${at})}}${inertMarkdown(suffix)}`,
+        wrap: true,
+        spacing: 'Small',
+      };
+    }),
+  ];
+}
+
+/** A field's time in the strict RFC 3339 form DATE()/TIME() accept (no milliseconds), or undefined. */
+function timeOf(f: ReplyField): string | undefined {
+  const ms = f.at ? Date.parse(f.at) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The command a clicked Rapport button asks for, with the typed text appended; undefined when `data` is not ours. */

@@ -1,4 +1,4 @@
-import { TeamsInfo, TurnContext, type Activity, type TeamsChannelAccount } from 'botbuilder';
+import { TeamsInfo, type Activity, type TeamsChannelAccount, type TurnContext } from 'botbuilder';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
@@ -9,9 +9,9 @@ import {
   type ChatChangeOutcome,
   type ChatLogOutcome,
 } from '../../src/services/log-chat-message.service.ts';
-import { findOrCreateRep, platformUserKey } from '../../src/services/reps.service.ts';
+import { platformUserKey } from '../../src/services/reps.service.ts';
 import { decideHeldMessages, type AuthorDecision } from '../../src/services/held-chat-messages.service.ts';
-import { matchCompanyByDomain } from '../../src/services/match-company-domain.service.ts';
+import { teamsAuthorDecision, type TeamsAuthorSeen, type TeamsHeldAuthorLookup } from './teams-held-authors.ts';
 import { htmlToPlainText, looksLikeHtml } from './teams-html-text.ts';
 import { teamsChannelRef, teamsThreadId } from './teams-channel-ref.ts';
 
@@ -29,15 +29,11 @@ export interface TeamsAutoLoggerDeps {
   /** RAPPORT_TIMEZONE, for reps Teams gives no timezone for. */
   defaultTimezone: string;
   logger: Logger;
-  /** MICROSOFT_APP_ID ('' in Emulator mode), for asking Teams again about an author outside a turn. */
-  appId?: string;
 }
 
 /** How long a member's email, role and tenant are remembered (one getMember call per author per hour). */
 const MEMBER_CACHE_MS = 3_600_000;
 const MEMBER_CACHE_MAX = 5_000;
-/** When to ask Teams again about an author it could not name (after each failure). */
-const HELD_RETRY_MS = [2_000, 15_000, 60_000, 5 * 60_000, 30 * 60_000];
 
 /**
  * Logs the messages of Teams channels and group chats linked to a customer, with the same rules as
@@ -47,13 +43,15 @@ const HELD_RETRY_MS = [2_000, 15_000, 60_000, 5 * 60_000, 30 * 60_000];
  * re-sends with the same id is one message. Members of another tenant, guests and anonymous users
  * are the customer's side (inbound; a contact of the customer their email domain names, or of none);
  * our members are reps (outbound). When Teams cannot say who the author is, the message is held as
- * `unknown` (kept, not classified, nobody's contact) and decided when a later lookup succeeds.
+ * `unknown` (kept, not classified, nobody's contact) and decided when a later lookup succeeds: the
+ * queued held-author job (jobs/decide-held-author.job.ts, which survives a restart) or the author's
+ * next message.
  * Messages addressed to the bot (personal chat, @mention) are commands and never come here.
  */
 export class TeamsAutoLogger {
   private readonly members = new Map<string, { member: TeamsChannelAccount; expiresAt: number }>();
-  /** Pending second asks about authors Teams could not name ("<channel>|<user id>"). */
-  private readonly retries = new Map<string, NodeJS.Timeout>();
+  /** Authors this process held messages of ("<channel>|<user id>"): their next found lookup decides them. */
+  private readonly held = new Set<string>();
 
   constructor(private readonly deps: TeamsAutoLoggerDeps) {}
 
@@ -71,7 +69,9 @@ export class TeamsAutoLogger {
     const lookup = await this.member(context);
     const body = teamsMessageBody(a);
     const threadKey = teamsThreadId(a.conversation.id) ?? a.id;
-    const author = lookup.status === 'found' ? await this.decide(lookup.member, a, companyId) : undefined;
+    const seen = authorSeen(a);
+    const author =
+      lookup.status === 'found' ? await teamsAuthorDecision(this.deps, lookup.member, seen, companyId) : undefined;
     const outcome = await logChatMessage(
       this.deps.db,
       {
@@ -96,18 +96,31 @@ export class TeamsAutoLogger {
             ...(threadKey !== a.id ? { threadId: threadKey } : {}),
             ...(body.html !== undefined ? { html: body.html } : {}),
           },
-          ...(author ? {} : { heldBecause: 'Teams could not say who wrote this message yet.' }),
+          ...(author
+            ? {}
+            : {
+                heldBecause: 'Teams could not say who wrote this message yet.',
+                heldAuthor: { channelRef, ...seen } satisfies TeamsHeldAuthorLookup,
+              }),
         },
       },
       this.deps.hooks,
     );
-    const retryKey = `${channelRef}|${a.from.id}`;
-    if (author && ((lookup.status === 'found' && lookup.fresh) || this.retries.has(retryKey))) {
+    const heldKey = `${channelRef}|${a.from.id}`;
+    if (author && ((lookup.status === 'found' && lookup.fresh) || this.held.has(heldKey))) {
       // Read from Teams just now (once an hour per author): anything held of theirs is decided.
-      clearTimeout(this.retries.get(retryKey));
-      this.retries.delete(retryKey);
+      this.held.delete(heldKey);
       await this.decideHeld(channelRef, authorId, author);
-    } else if (!author) this.retryLater(context, channelRef, authorId, companyId);
+    } else if (!author) {
+      if (this.held.size >= MEMBER_CACHE_MAX) this.held.clear();
+      this.held.add(heldKey);
+      // Asked again through the queue, so a restart of this process loses nothing.
+      await this.deps.hooks.authorHeld?.({
+        platform: 'teams',
+        channelRef,
+        authorKey: platformUserKey('teams', authorId),
+      });
+    }
     return { action: 'log', outcome };
   }
 
@@ -176,53 +189,6 @@ export class TeamsAutoLogger {
     }
   }
 
-  /**
-   * Who a looked-up author is: our people (same tenant, not a guest or anonymous, or one of our
-   * email domains) are reps (outbound); anyone else is the customer's side (inbound) and becomes a
-   * contact of the customer their email domain names (the channel's, another one, or none, noted).
-   */
-  private async decide(
-    member: TeamsChannelAccount,
-    a: Partial<Activity>,
-    channelCompanyId: string,
-  ): Promise<AuthorDecision> {
-    const tenantId =
-      (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? a.conversation?.tenantId;
-    const email = member.email ?? (member.userPrincipalName?.includes('@') ? member.userPrincipalName : undefined);
-    const domain = email?.slice(email.lastIndexOf('@') + 1).toLowerCase();
-    const ours =
-      (domain !== undefined && this.deps.internalDomains.includes(domain)) ||
-      (member.userRole !== 'guest' &&
-        member.userRole !== 'anonymous' &&
-        (!member.tenantId || member.tenantId === tenantId));
-    if (ours) {
-      const rep = await findOrCreateRep(this.deps.db.prisma, {
-        platform: 'teams',
-        platformUserId: a.from?.aadObjectId ?? a.from?.id ?? member.id,
-        displayName: a.from?.name ?? member.name,
-        email,
-        timezone: a.localTimezone ?? this.deps.defaultTimezone,
-      });
-      return { direction: 'outbound', repId: rep.id, email };
-    }
-    const matched = domain ? await matchCompanyByDomain(this.deps.db, { emailDomains: [domain] }) : undefined;
-    const fromElsewhere = member.tenantId !== undefined && member.tenantId !== tenantId;
-    // A guest of our tenant with no customer's domain is still the channel's customer's guest.
-    const contactCompanyId = matched ?? (fromElsewhere || !domain ? null : channelCompanyId);
-    return {
-      direction: 'inbound',
-      email,
-      name: member.name,
-      contactCompanyId,
-      contactNote:
-        contactCompanyId === channelCompanyId
-          ? undefined
-          : contactCompanyId
-            ? `The author's email domain (${domain}) belongs to another customer: they are that customer's contact.`
-            : `The author${domain ? ` (${domain})` : ''} matches no customer's domain: they are nobody's contact yet.`,
-    };
-  }
-
   /** Messages of this author held while Teams could not name them: decided now. */
   private async decideHeld(channelRef: string, authorId: string, decision: AuthorDecision): Promise<void> {
     const decided = await decideHeldMessages(
@@ -237,57 +203,26 @@ export class TeamsAutoLogger {
       );
   }
 
-  /**
-   * Asks Teams again about an author it could not name, after {@link HELD_RETRY_MS} (each step), through a
-   * proactive turn in the conversation; the author's next message decides too. Retries stop when
-   * the steps run out or the process stops (held messages then wait for the author's next message).
-   */
-  private retryLater(context: TurnContext, channelRef: string, authorId: string, companyId: string): void {
-    const a = context.activity;
-    const key = `${channelRef}|${a.from.id}`;
-    if (this.retries.has(key)) return;
-    const reference = TurnContext.getConversationReference(a);
-    const adapter = context.adapter; // the turn's context is revoked once the turn ends
-    const from = { ...a.from };
-    const activity = { channelData: a.channelData, conversation: a.conversation, from, localTimezone: a.localTimezone };
-    const attempt = (step: number) => {
-      const timer = setTimeout(() => {
-        void (async () => {
-          let member: TeamsChannelAccount | undefined;
-          try {
-            await adapter.continueConversationAsync(this.deps.appId ?? '', reference, async (turn) => {
-              member = await TeamsInfo.getMember(turn, from.id);
-            });
-          } catch {
-            member = undefined;
-          }
-          if (!member) {
-            if (step + 1 < HELD_RETRY_MS.length) attempt(step + 1);
-            else this.retries.delete(key);
-            return;
-          }
-          this.retries.delete(key);
-          this.members.set(key, { member, expiresAt: Date.now() + MEMBER_CACHE_MS });
-          const decision = await this.decide(member, activity as Partial<Activity>, companyId);
-          await this.decideHeld(channelRef, authorId, decision);
-        })().catch((err: unknown) =>
-          this.deps.logger.warn({ err, channelRef }, 'Teams auto-log: deciding held messages failed'),
-        );
-      }, HELD_RETRY_MS[step]);
-      timer.unref();
-      this.retries.set(key, timer);
-    };
-    attempt(0);
-  }
-
-  /** Stops pending lookups (process shutdown). */
+  /** Forgets the held authors this process remembers (process shutdown); the queue still asks about them. */
   stop(): void {
-    for (const timer of this.retries.values()) clearTimeout(timer);
-    this.retries.clear();
+    this.held.clear();
   }
 }
 
 type MemberLookup = { status: 'found'; member: TeamsChannelAccount; fresh: boolean } | { status: 'failed' };
+
+/** The author of an activity, as the decision (and a later held-author job) needs them. */
+function authorSeen(a: Partial<Activity>): TeamsAuthorSeen {
+  const tenantId = (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? a.conversation?.tenantId;
+  // Only fields Teams sent: this is stored as JSON on a held message.
+  return {
+    memberId: a.from?.id ?? '',
+    ...(a.from?.aadObjectId ? { aadObjectId: a.from.aadObjectId } : {}),
+    ...(a.from?.name ? { name: a.from.name } : {}),
+    ...(tenantId ? { tenantId } : {}),
+    ...(a.localTimezone ? { localTimezone: a.localTimezone } : {}),
+  };
+}
 
 /** Bots (ours included, should Teams echo it) have 28: ids or the bot role. */
 function isBot(a: Partial<Activity>): boolean {

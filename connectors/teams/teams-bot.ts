@@ -31,6 +31,9 @@ import {
 import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-crm.action.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
 import type { TeamsAutoLogger } from './teams-auto-logger.ts';
+import { formatMessageRef } from '../../src/domain/follow-up.ts';
+import type { TeamsStanding } from './teams-standing.ts';
+import { outsiderRefusal } from '../../src/domain/roles.ts';
 
 /** How long a stored reference is trusted before a message stores it again (Teams may move a conversation's service URL). */
 const REFERENCE_REFRESH_MS = 10 * 60_000;
@@ -50,6 +53,8 @@ export interface TeamsBotDeps {
   connector: TeamsConnector;
   /** MICROSOFT_APP_ID ('' in Emulator mode), for opening the rep's 1:1 chat. */
   appId: string;
+  /** Who the activity's author is (member, guest, other tenant, unverified): outsiders run nothing (teams-standing.ts). */
+  standingOf(context: TurnContext): Promise<TeamsStanding>;
 }
 
 /**
@@ -95,6 +100,20 @@ export class TeamsBot extends TeamsActivityHandler {
       this.deps.connector.forgetAudience([teamsChannelRef(context.activity.conversation.id), ...stamped]);
       await next();
     });
+    this.onMembersAdded(async (context, next) => {
+      // The app was installed here (the bot itself joined): say what Rapport does and how to start.
+      const bot = context.activity.recipient?.id;
+      if (bot && (context.activity.membersAdded ?? []).some((m) => m.id === bot))
+        try {
+          await context.sendActivity(cardActivity(welcomeCard()));
+        } catch (err) {
+          this.deps.logger.warn(
+            { err, conversationId: context.activity.conversation.id },
+            'Teams: welcome card not sent',
+          );
+        }
+      await next();
+    });
     this.onInstallationUpdate(async (context, next) => {
       if (context.activity.action !== 'remove' && context.activity.action !== 'remove-upgrade')
         await this.remember(context, true);
@@ -118,9 +137,10 @@ export class TeamsBot extends TeamsActivityHandler {
   ): Promise<AdaptiveCardInvokeResponse> {
     const command =
       invokeValue.action.verb === RAPPORT_VERB ? commandFromActionData(invokeValue.action.data) : undefined;
-    if (!command) return message(400, 'This button does not belong to Rapport.');
+    if (!command) return invokeError(400, 'This button does not belong to Rapport.');
     const reply = await this.runCommand(context, command);
-    if (reply.tone === 'error') return message(200, reply.text); // the card stays as it was; Teams shows the sentence
+    // The card stays as it was; Teams shows the sentence.
+    if (reply.tone === 'error') return invokeError(errorStatus(reply), reply.text);
     const card = (await this.refreshedFollowUpCard(context)) ?? reply;
     return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderAdaptiveCard(card) };
   }
@@ -132,7 +152,11 @@ export class TeamsBot extends TeamsActivityHandler {
   ): Promise<MessagingExtensionActionResponse> {
     if (action.commandId !== LOG_TO_CRM_COMMAND_ID)
       return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
-    return openLogToCrm(context, action, this.commandContext(context), this.deps);
+    const ctx = await this.commandContext(context);
+    // A guest or another tenant's member sees no form (it would show which customer the chat is linked to).
+    if (ctx.actor.standing !== 'member')
+      return { task: { type: 'message', value: outsiderRefusal(ctx.actor.standing) } };
+    return openLogToCrm(context, action, ctx, this.deps);
   }
 
   /** The log form submitted: logged (the task module closes with what was logged) or shown again with its errors. */
@@ -142,7 +166,7 @@ export class TeamsBot extends TeamsActivityHandler {
   ): Promise<MessagingExtensionActionResponse> {
     if (action.commandId !== LOG_TO_CRM_COMMAND_ID)
       return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
-    return submitLogToCrm(action, this.commandContext(context), this.deps);
+    return submitLogToCrm(action, await this.commandContext(context), this.deps);
   }
 
   private async onCommandText(context: TurnContext): Promise<void> {
@@ -223,8 +247,8 @@ export class TeamsBot extends TeamsActivityHandler {
 
   private async runCommand(context: TurnContext, text: string): Promise<Reply> {
     const a = context.activity;
-    const ctx = this.commandContext(context);
     try {
+      const ctx = await this.commandContext(context);
       return await this.deps.executeCommand(text, ctx);
     } catch (err) {
       this.deps.logger.error({ err, activityId: a.id }, 'Teams command failed');
@@ -232,16 +256,19 @@ export class TeamsBot extends TeamsActivityHandler {
     }
   }
 
-  /** Who acts, where and when, for a command or form from this activity. */
-  private commandContext(context: TurnContext): CommandContext {
+  /** Who acts (and their standing: outsiders run nothing), where and when, for a command or form from this activity. */
+  private async commandContext(context: TurnContext): Promise<CommandContext> {
     const a = context.activity;
     const channelRef = teamsChannelRef(a.conversation.id);
+    const { standing, email } = await this.deps.standingOf(context);
     return {
       actor: {
         platform: 'teams',
         platformUserId: a.from.aadObjectId ?? a.from.id,
         displayName: a.from.name,
+        ...(email ? { email } : {}),
         timezone: this.timezoneOf(context),
+        standing,
       },
       channel: { platform: 'teams', channelRef, target: `teams:${channelRef}` },
       now: new Date(),
@@ -257,7 +284,7 @@ export class TeamsBot extends TeamsActivityHandler {
     const { replyToId, conversation } = context.activity;
     if (!replyToId) return undefined;
     const followUp = await this.deps.db.prisma.followUp.findFirst({
-      where: { messageRef: `teams:${teamsChannelRef(conversation.id)}|${replyToId}` },
+      where: { messageRef: formatMessageRef(`teams:${teamsChannelRef(conversation.id)}`, replyToId) },
       select: { id: true },
     });
     return followUp ? buildFollowUpCard(this.deps.db, followUp.id, 'refresh', this.timezoneOf(context)) : undefined;
@@ -315,10 +342,39 @@ export function teamIdOf(a: Partial<Activity>): string | undefined {
   return typeof id === 'string' && id ? id : undefined;
 }
 
-function message(statusCode: number, text: string): AdaptiveCardInvokeResponse {
+/**
+ * A Universal Actions error (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards):
+ * `application/vnd.microsoft.error` with `{ code, message }`; Teams leaves the card as it was and shows the message.
+ */
+function invokeError(statusCode: 400 | 500, text: string): AdaptiveCardInvokeResponse {
   return {
     statusCode,
-    type: 'application/vnd.microsoft.activity.message',
-    value: text as unknown as Record<string, unknown>,
+    type: 'application/vnd.microsoft.error',
+    value: { code: statusCode === 400 ? 'BadRequest' : 'InternalError', message: text },
+  };
+}
+
+/** A failed command: our fault or a dependency's (500), else the request as sent cannot succeed (400). */
+function errorStatus(reply: Reply): 400 | 500 {
+  return reply.errorCode === 'unknown' || reply.errorCode === 'unavailable' || reply.errorCode === 'temporary'
+    ? 500
+    : 400;
+}
+
+/** What a team or person sees when they add Rapport. */
+function welcomeCard(): Reply {
+  return {
+    title: 'Welcome to Rapport',
+    text: 'Rapport keeps your customer conversations on record and reminds you to follow up. Write to me here (in a channel, @mention me): log a conversation, look a customer up, see your follow-ups. "Log to CRM" on any message (⋯ → Apps) logs it.',
+    fields: [
+      { label: 'Log', value: 'log acme "Called Jo, wants a quote by Friday"' },
+      { label: 'Look up', value: 'lookup acme' },
+      { label: 'Follow-ups', value: 'followups' },
+    ],
+    buttons: [
+      { label: 'Help', command: 'help' },
+      { label: 'My follow-ups', command: 'followups mine' },
+    ],
+    visibility: 'channel',
   };
 }

@@ -7,6 +7,8 @@ import { loadConversationReference } from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
 import { TeamsBot } from './teams-bot.ts';
 import { TeamsAutoLogger } from './teams-auto-logger.ts';
+import { teamsHeldAuthors } from './teams-held-authors.ts';
+import { teamsStanding } from './teams-standing.ts';
 import { withSdkConsoleIn } from './sdk-console.ts';
 import { teamsTurnErrorHandler } from './teams-turn-error.ts';
 import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
@@ -41,6 +43,19 @@ export async function teamsComponent(
     internalDomains: runtime.config.internalDomains,
   });
   runtime.registry.register(connector);
+  // Workers ask getMember again about authors held as `unknown` (the held-author job).
+  runtime.registry.registerHeldAuthors(
+    'teams',
+    teamsHeldAuthors({
+      db: runtime.db,
+      adapter,
+      appId: teams.appId ?? '',
+      reference: (channelRef) => loadConversationReference(runtime.db, channelRef),
+      internalDomains: runtime.config.internalDomains,
+      defaultTimezone: runtime.config.timezone,
+      logger,
+    }),
+  );
   if (runtime.config.role === 'worker') return { name: 'teams-poster', stop: async () => {} };
 
   const autoLogger = new TeamsAutoLogger({
@@ -49,7 +64,6 @@ export async function teamsComponent(
     internalDomains: runtime.config.internalDomains,
     defaultTimezone: runtime.config.timezone,
     logger,
-    appId: teams.appId ?? '',
   });
   const bot = new TeamsBot({
     executeCommand: commandRunner(runtime),
@@ -60,6 +74,12 @@ export async function teamsComponent(
     autoLogger,
     connector,
     appId: teams.appId ?? '',
+    standingOf: (context) =>
+      teamsStanding(context, {
+        db: runtime.db,
+        tenantId: teams.tenantId,
+        internalDomains: runtime.config.internalDomains,
+      }),
   });
   const localOnly = !teams.appId;
   runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {

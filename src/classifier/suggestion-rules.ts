@@ -1,5 +1,5 @@
 import { UNCLASSIFIED } from './labeled-example.ts';
-import { timezoneOffsetMinutes, zonedWallClockToInstant } from '../domain/zoned-time.ts';
+import { addBusinessHours } from '../domain/business-dates.ts';
 import type { MessageEntity } from './entities.ts';
 
 /** How urgent a suggested follow-up is. */
@@ -78,61 +78,6 @@ export const DEFAULT_SUGGESTION_RULES: readonly SuggestionRule[] = [
   { label: 'need', text: 'Answer the request', priority: 'normal', due: { businessHours: 16 } },
   { label: 'feedback', text: 'Thank them for the feedback', priority: 'low', due: { days: 3 } },
 ];
-
-/** Business hours are 09:00–17:00, Monday–Friday, in the given zone. */
-const OPEN_HOUR = 9;
-const CLOSE_HOUR = 17;
-
-const DAY_MS = 86_400_000;
-const isWorkday = (weekday: number) => weekday >= 1 && weekday <= 5;
-
-/**
- * `now` (floored to the minute) plus `hours` of business time. Works a business day or a closed period
- * at a time: inside opening hours it runs to the day's closing instant or the end, outside it jumps to
- * the next workday's opening. Those instants are read off the zone's wall clock and checked against the
- * zone's offset there, so a day with a DST change has its real length. About one timezone look-up per
- * step (none in UTC) instead of a walk minute by minute (~3 ms per call, which needed a cache).
- */
-export function addBusinessHours(now: Date, hours: number, timezone = 'UTC'): Date {
-  const offsetAt = (instant: number) =>
-    timezone === 'UTC' ? 0 : timezoneOffsetMinutes(timezone, new Date(instant)) * 60_000;
-  let remaining = Math.round(hours * 60) * 60_000;
-  let t = Math.floor(now.getTime() / 60_000) * 60_000;
-  let offset = offsetAt(t);
-  // The instant of `hour`:00 local time on the local calendar day starting at `day` (wall-clock ms).
-  const localHourOn = (day: number, hour: number): number => {
-    const guess = day + hour * 3_600_000 - offset;
-    const there = offsetAt(guess);
-    if (there === offset) return guess;
-    const d = new Date(day); // a DST change in between: let the general conversion sort it out
-    return zonedWallClockToInstant(
-      { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour, minute: 0 },
-      timezone,
-    ).getTime();
-  };
-  while (remaining > 0) {
-    const wall = t + offset; // wall-clock time as if it were UTC
-    const day = wall - (((wall % DAY_MS) + DAY_MS) % DAY_MS);
-    const hour = new Date(wall).getUTCHours();
-    const workday = isWorkday(new Date(day).getUTCDay());
-    let next: number;
-    if (workday && hour >= OPEN_HOUR && hour < CLOSE_HOUR) {
-      const close = localHourOn(day, CLOSE_HOUR);
-      if (t + remaining <= close) return new Date(t + remaining);
-      remaining -= Math.max(60_000, close - t);
-      next = close;
-    } else {
-      // Closed: today's opening if it is still ahead, else the next workday's.
-      let openDay = workday && hour < OPEN_HOUR ? day : day + DAY_MS;
-      while (!isWorkday(new Date(openDay).getUTCDay())) openDay += DAY_MS;
-      next = localHourOn(openDay, OPEN_HOUR);
-    }
-    // Always move forward, even if a zone's wall clock does something this arithmetic did not foresee.
-    t = next > t ? next : t + 60_000;
-    offset = offsetAt(t);
-  }
-  return new Date(t);
-}
 
 /**
  * Picks the follow-up for a classified message from a rule table (first match wins). Pure: the

@@ -1,6 +1,7 @@
 import { formatInZone } from '../domain/zoned-time.ts';
 import type { FollowUpWithCompany } from '../services/follow-ups.service.ts';
 import type { ReplyButton, ReplySection } from './reply-model.ts';
+import { isOverdue } from '../domain/follow-up.ts';
 
 /** The buttons a follow-up offers in its current state (each runs a command as the clicker). */
 export function followUpButtons(f: Pick<FollowUpWithCompany, 'number' | 'status'>): ReplyButton[] {
@@ -28,7 +29,7 @@ export function followUpButtons(f: Pick<FollowUpWithCompany, 'number' | 'status'
 
 /** A follow-up as a reply section: "#12 Send the quote", customer, due date in the viewer's zone, state, buttons. */
 export function followUpSection(f: FollowUpWithCompany, timeZone: string, now: Date): ReplySection {
-  const overdue = (f.status === 'open' || f.status === 'snoozed') && f.dueAt.getTime() < now.getTime();
+  const overdue = isOverdue(f, now);
   return {
     title: `#${f.number} ${f.title}`,
     fields: [

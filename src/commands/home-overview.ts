@@ -9,6 +9,7 @@ import type { ReplySection } from './reply-model.ts';
 import { reviewSection } from './handlers/review.handler.ts';
 import { correctableLabels } from '../services/correct-label.service.ts';
 import { readReviewQueue } from '../services/review-queue.service.ts';
+import { OPEN_STATUSES } from '../domain/follow-up.ts';
 
 /** One list of a rep's home page: its items (with the usual buttons) and how many more there are. */
 export interface HomeList {
@@ -62,7 +63,7 @@ export async function homeOverview(
     { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 },
     h.timeZone,
   );
-  const mine: Prisma.FollowUpWhereInput = { assigneeRepId: h.rep.id, status: { in: ['open', 'snoozed'] } };
+  const mine: Prisma.FollowUpWhereInput = { assigneeRepId: h.rep.id, status: { in: [...OPEN_STATUSES] } };
   const since = new Date(now.getTime() - (opts.suggestionsSinceMs ?? 7 * 86_400_000));
   const targets = opts.channelTargets ?? [];
   const channels: Prisma.FollowUpWhereInput[] = targets.length

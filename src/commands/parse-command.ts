@@ -1,6 +1,7 @@
 import type { ChannelKind } from '../db/generated/enums.ts';
 import { RapportError } from '../errors.ts';
 import { tokenizeCommand, type CommandToken } from '../domain/tokenize-command.ts';
+import { hasCjk } from '../domain/normalize-company-name.ts';
 
 /**
  * A customer written without quotes may be several words, and where the name ends is only known once
@@ -24,6 +25,18 @@ const SCOPES: Record<string, FollowUpScope> = {
   'next week': 'next-week',
   overdue: 'overdue',
   all: 'all',
+  // Reps who write Chinese: followups 明天, followups 下周 (simplified and traditional).
+  我的: 'mine',
+  今天: 'today',
+  明天: 'tomorrow',
+  本周: 'this-week',
+  这周: 'this-week',
+  本週: 'this-week',
+  這週: 'this-week',
+  下周: 'next-week',
+  下週: 'next-week',
+  逾期: 'overdue',
+  全部: 'all',
 };
 
 /** A parsed chat command. */
@@ -172,7 +185,9 @@ export function parseCommand(input: string): Command {
         if (args.length - from < 2) throw usage('remind');
         return { kind: 'remind', sentence: restText(args.slice(from)) };
       }
-      if (args.length < 3) throw usage('remind');
+      // Chinese needs no space between the date and the text: `remind 华为 下周二发报价`.
+      const unspaced = args.length === 2 && !args[1].quoted && hasCjk(args[1].value);
+      if (args.length < 3 && !unspaced) throw usage('remind');
       return { kind: 'remind', customer: customerPhrase(line, args, 2) };
     }
     case 'done':

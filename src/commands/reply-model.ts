@@ -26,11 +26,27 @@ export interface Reply {
    * a dependency is down, 500 for a bug); chat platforms show the sentence either way.
    */
   errorCode?: ErrorCode;
+  /**
+   * People the reply addresses. `text` names each as `@<name>`; a connector that can notify people
+   * turns that into its platform's mention (Slack `<@U…>`, a Teams mention entity) for the id it knows.
+   */
+  mentions?: ReplyMention[];
+}
+
+/** A person a reply mentions: the name shown as `@name` in the text and their platform ids (`slack:T1/U2`, `teams:<aad id>`). */
+export interface ReplyMention {
+  name: string;
+  platformUserIds: string[];
 }
 
 export interface ReplyField {
   label: string;
   value: string;
+  /**
+   * The value is this moment (ISO 8601), shown as `value` in the rep's timezone; connectors that can
+   * show each viewer their own time (Slack's date token, Teams' DATE/TIME functions) use it instead.
+   */
+  at?: string;
 }
 
 export interface ReplySection {

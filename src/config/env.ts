@@ -55,6 +55,8 @@ export interface Config {
   pipeline: PipelineConfig;
   /** Token that lets non-local clients use /console and /api. Env `RAPPORT_CONSOLE_TOKEN`; unset = localhost only. */
   consoleToken: string | undefined;
+  /** How the console signs people in: public address, session cookies, OIDC providers. See {@link ConsoleSignInConfig}. */
+  signIn: ConsoleSignInConfig;
   slack: SlackConfig | undefined;
   teams: TeamsConfig | undefined;
   /** IMAP mailboxes to sync; empty when none is configured. See {@link MailboxConfig}. */
@@ -96,6 +98,44 @@ export interface InsightsConfig {
   weeklyPost: { weekday: number; time: string } | undefined;
   /** Base URL links to console pages start with. Env `RAPPORT_PUBLIC_URL`, default `http://127.0.0.1:<PORT>`. */
   publicUrl: string;
+}
+
+/** One OpenID Connect provider people may sign in to the console with. */
+export interface OidcProviderConfig {
+  /** Issuer URL; its `/.well-known/openid-configuration` is read at the first sign-in. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Slack only: the workspace ids (`T…`) whose members may sign in; anyone else is refused. */
+  teamIds?: string[];
+}
+
+export interface ConsoleSignInConfig {
+  /**
+   * Env `RAPPORT_PUBLIC_URL`: the address people open Rapport at (`https://rapport.example.com`). Its
+   * host is the only one besides localhost, 127.0.0.1 and [::1] the console answers to (DNS rebinding
+   * protection); OIDC redirect URLs are built from it. Default: unset (local addresses only).
+   */
+  publicUrl: URL | undefined;
+  /**
+   * Env `RAPPORT_SESSION_SECRET`: the key session cookies are signed with (at least 32 characters).
+   * Default: a random key created once and kept in the database (ConsoleSessionKey), shared by every web process.
+   */
+  sessionSecret: string | undefined;
+  /** Env `RAPPORT_SESSION_HOURS`, default 12: how long a console sign-in lasts. */
+  sessionHours: number;
+  /**
+   * "Sign in with Slack": env `RAPPORT_SIGNIN_SLACK_CLIENT_ID` / `_CLIENT_SECRET` (default `SLACK_CLIENT_ID` /
+   * `SLACK_CLIENT_SECRET` when `RAPPORT_SIGNIN_SLACK_TEAM_IDS` is set), `RAPPORT_SIGNIN_SLACK_TEAM_IDS` (required,
+   * comma list of workspace ids), `RAPPORT_SIGNIN_SLACK_ISSUER` (default https://slack.com). Default: off.
+   */
+  slack: OidcProviderConfig | undefined;
+  /**
+   * "Sign in with Microsoft" (Entra ID): env `RAPPORT_SIGNIN_ENTRA_CLIENT_ID` / `_CLIENT_SECRET`,
+   * `RAPPORT_SIGNIN_ENTRA_TENANT_ID` (default `MICROSOFT_APP_TENANT_ID`; only that tenant's people sign in),
+   * `RAPPORT_SIGNIN_ENTRA_ISSUER` (default https://login.microsoftonline.com/<tenant>/v2.0). Default: off.
+   */
+  entra: OidcProviderConfig | undefined;
 }
 
 export interface PipelineConfig {
@@ -300,7 +340,8 @@ export function loadConfig(env: Env = process.env): Config {
     .filter(Boolean)
     .map((a) => (a.includes('@') ? a.toLowerCase() : a));
 
-  const insights = readInsights(str, int, problems, timezone, port);
+  const signIn = readSignIn(str, int, problems);
+  const insights = readInsights(str, int, problems, timezone, port, signIn.publicUrl);
 
   const config: Config = {
     port,
@@ -321,6 +362,7 @@ export function loadConfig(env: Env = process.env): Config {
     deliveryBatchSize: int('RAPPORT_DELIVERY_BATCH_SIZE', 16, 1, 500),
     pipeline,
     consoleToken: str('RAPPORT_CONSOLE_TOKEN'),
+    signIn,
     slack,
     teams,
     imap,
@@ -340,6 +382,7 @@ function readInsights(
   problems: string[],
   timezone: string,
   port: number,
+  signInUrl: URL | undefined,
 ): InsightsConfig {
   const hours = parseBusinessHours(
     str('RAPPORT_BUSINESS_HOURS') ?? '09:00-17:00',
@@ -358,9 +401,8 @@ function readInsights(
       };
     else problems.push(`RAPPORT_INSIGHTS_POST must look like "mon 09:00" or be off (got "${postRaw}").`);
   }
-  const publicUrl = (str('RAPPORT_PUBLIC_URL') ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+/.test(publicUrl))
-    problems.push(`RAPPORT_PUBLIC_URL must start with http:// or https:// (got "${publicUrl}").`);
+  // RAPPORT_PUBLIC_URL itself is read and checked once, with the console's sign-in settings.
+  const publicUrl = (signInUrl?.href ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
   return {
     businessHours:
       'problem' in hours ? { timeZone: 'UTC', startMinute: 540, endMinute: 1020, days: [1, 2, 3, 4, 5] } : hours,
@@ -368,6 +410,87 @@ function readInsights(
     weeklyPost,
     publicUrl,
   };
+}
+
+function readSignIn(
+  str: (n: string) => string | undefined,
+  int: (n: string, d: number, min: number, max: number) => number,
+  problems: string[],
+): ConsoleSignInConfig {
+  let publicUrl: URL | undefined;
+  const rawUrl = str('RAPPORT_PUBLIC_URL');
+  if (rawUrl) {
+    try {
+      publicUrl = new URL(rawUrl);
+      if (publicUrl.protocol !== 'https:' && publicUrl.protocol !== 'http:') throw new Error('not http(s)');
+    } catch {
+      problems.push(
+        `RAPPORT_PUBLIC_URL must be the address people open Rapport at, like https://rapport.example.com (got "${rawUrl}").`,
+      );
+      publicUrl = undefined;
+    }
+  }
+  const sessionSecret = str('RAPPORT_SESSION_SECRET');
+  if (sessionSecret !== undefined && sessionSecret.length < 32)
+    problems.push('RAPPORT_SESSION_SECRET must be at least 32 characters (e.g. the output of `openssl rand -hex 32`).');
+  const issuerOk = (name: string, value: string) => {
+    try {
+      new URL(value);
+    } catch {
+      problems.push(`${name} must be a URL (got "${value}").`);
+    }
+    return value;
+  };
+  let slack: OidcProviderConfig | undefined;
+  const teamIds = (str('RAPPORT_SIGNIN_SLACK_TEAM_IDS') ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const slackId = str('RAPPORT_SIGNIN_SLACK_CLIENT_ID') ?? (teamIds.length ? str('SLACK_CLIENT_ID') : undefined);
+  const slackSecret =
+    str('RAPPORT_SIGNIN_SLACK_CLIENT_SECRET') ?? (teamIds.length ? str('SLACK_CLIENT_SECRET') : undefined);
+  if (slackId || teamIds.length) {
+    if (!slackId || !slackSecret)
+      problems.push(
+        'Sign in with Slack needs RAPPORT_SIGNIN_SLACK_CLIENT_ID and RAPPORT_SIGNIN_SLACK_CLIENT_SECRET (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET).',
+      );
+    if (!teamIds.length)
+      problems.push(
+        'Sign in with Slack needs RAPPORT_SIGNIN_SLACK_TEAM_IDS: the workspace ids (T…) whose members may sign in; anyone with a Slack account could sign in otherwise.',
+      );
+    if (slackId && slackSecret && teamIds.length)
+      slack = {
+        issuer: issuerOk('RAPPORT_SIGNIN_SLACK_ISSUER', str('RAPPORT_SIGNIN_SLACK_ISSUER') ?? 'https://slack.com'),
+        clientId: slackId,
+        clientSecret: slackSecret,
+        teamIds,
+      };
+  }
+  let entra: OidcProviderConfig | undefined;
+  const entraId = str('RAPPORT_SIGNIN_ENTRA_CLIENT_ID');
+  if (entraId) {
+    const secret = str('RAPPORT_SIGNIN_ENTRA_CLIENT_SECRET');
+    const tenant = str('RAPPORT_SIGNIN_ENTRA_TENANT_ID') ?? str('MICROSOFT_APP_TENANT_ID');
+    const issuer = str('RAPPORT_SIGNIN_ENTRA_ISSUER');
+    if (!secret)
+      problems.push(
+        'Sign in with Microsoft needs RAPPORT_SIGNIN_ENTRA_CLIENT_SECRET next to RAPPORT_SIGNIN_ENTRA_CLIENT_ID.',
+      );
+    if (!tenant && !issuer)
+      problems.push(
+        'Sign in with Microsoft needs RAPPORT_SIGNIN_ENTRA_TENANT_ID (your directory id): only its people may sign in.',
+      );
+    if (secret && (tenant || issuer))
+      entra = {
+        issuer: issuerOk(
+          'RAPPORT_SIGNIN_ENTRA_ISSUER',
+          issuer ?? `https://login.microsoftonline.com/${encodeURIComponent(tenant ?? '')}/v2.0`,
+        ),
+        clientId: entraId,
+        clientSecret: secret,
+      };
+  }
+  return { publicUrl, sessionSecret, sessionHours: int('RAPPORT_SESSION_HOURS', 12, 1, 24 * 90), slack, entra };
 }
 
 function readSlack(str: (n: string) => string | undefined, problems: string[]): SlackConfig | undefined {
@@ -583,6 +706,49 @@ function readTeams(str: (n: string) => string | undefined, problems: string[]): 
   if (c.appId && !c.appPassword) problems.push('MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.');
   if (c.appType === 'SingleTenant' && c.appId && !c.tenantId)
     problems.push('MICROSOFT_APP_TENANT_ID is required for a SingleTenant app.');
+  return c;
+}
+
+/** What `npm run teams:package` writes into the Teams app package; no secret is needed to build it. */
+export interface TeamsPackageConfig {
+  /** Env `MICROSOFT_APP_ID`: the bot registration's GUID. */
+  appId: string | undefined;
+  /** Env `TEAMS_WEBSITE_URL`, default `https://<domain>/console`: the app's website in the Teams store listing. */
+  websiteUrl: string | undefined;
+  /** Env `TEAMS_PRIVACY_URL`, default the website: your privacy statement (Teams shows it before install). */
+  privacyUrl: string | undefined;
+  /** Env `TEAMS_TERMS_URL`, default the website: your terms of use. */
+  termsUrl: string | undefined;
+}
+
+/**
+ * The settings of the Teams app package alone: packaging needs the app id and public links, never
+ * MICROSOFT_APP_PASSWORD (which only the running bot uses). Links must be https URLs.
+ * @throws ConfigError naming every bad link.
+ */
+export function loadTeamsPackageConfig(env: Env = process.env): TeamsPackageConfig {
+  const problems: string[] = [];
+  const str = (name: string) => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const link = (name: string): string | undefined => {
+    const v = str(name);
+    if (v === undefined) return undefined;
+    let ok = false;
+    try {
+      ok = new URL(v).protocol === 'https:';
+    } catch {}
+    if (!ok) problems.push(`${name} must be an https:// URL that anyone can open (got "${v}").`);
+    return v;
+  };
+  const c: TeamsPackageConfig = {
+    appId: str('MICROSOFT_APP_ID'),
+    websiteUrl: link('TEAMS_WEBSITE_URL'),
+    privacyUrl: link('TEAMS_PRIVACY_URL'),
+    termsUrl: link('TEAMS_TERMS_URL'),
+  };
+  if (problems.length) throw new ConfigError(problems);
   return c;
 }
 

@@ -67,14 +67,9 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (SELECT f.id, f.status::text AS status, f."remindTarget" FROM "FollowUp" f WHERE f."classificationId" = c.id OFFSET 0) f ON true
 LEFT JOIN LATERAL (SELECT p.id FROM "FollowUp" p WHERE p."recordId" = r.id AND p.status = 'suggested'::"FollowUpStatus" OFFSET 0) p ON true`;
 
-/** Loads the message, its record, any earlier classification and suggestion; undefined when the message is gone. */
-export async function readMessageToClassify(sql: SqlRunner, messageId: string): Promise<MessageToClassify | undefined> {
-  return (await readMessagesToClassify(sql, [messageId])).get(messageId);
-}
-
 /**
- * {@link readMessageToClassify} for many messages in one statement (the classify batch), keyed by
- * message id; a message that is gone has no entry.
+ * Loads each message, its record, any earlier classification and suggestion in one statement, keyed
+ * by message id; a message that is gone has no entry.
  */
 export async function readMessagesToClassify(
   sql: SqlRunner,
@@ -207,22 +202,9 @@ export interface WrittenClassification {
 }
 
 /**
- * Stores a new classification and, when `suggestion` is given and the record has no pending one,
- * its suggested follow-up, in one statement. Returns undefined when the classification already
- * existed (a concurrent run wrote it first; nothing was written).
- */
-export async function insertClassification(
-  sql: SqlRunner,
-  c: NewClassificationRow,
-  suggestion: SuggestionRow | undefined,
-  now = new Date(),
-): Promise<WrittenClassification | undefined> {
-  return (await insertClassifications(sql, [{ classification: c, suggestion }], now)).get(c.messageId);
-}
-
-/**
- * {@link insertClassification} for many messages in one statement, keyed by message id; a message
- * whose classification already existed has no entry. Several messages of one record may each ask for
+ * Stores new classifications and, where `suggestion` is given and the record has no pending one, their
+ * suggested follow-ups, in one statement, keyed by message id; a message whose classification already
+ * existed (a concurrent run wrote it first) has no entry. Several messages of one record may each ask for
  * a suggestion: the partial unique index on pending suggestions lets the first in and skips the rest.
  */
 export async function insertClassifications(

@@ -271,3 +271,29 @@ export async function recordDeliveriesSent(sql: SqlRunner, sent: readonly SentDe
     },
   );
 }
+
+/**
+ * Suggestion cards already posted to `target` (at its top level or grouped in a thread there) for the
+ * customer of follow-up `followUpId` since `since`, oldest first, each saying whether it is a
+ * top-level card (its follow-up's card is that message): a burst of a customer's suggestions is
+ * grouped under the first top-level one. A customer-less follow-up has none.
+ */
+export async function recentSuggestionCards(
+  sql: SqlRunner,
+  followUpId: string,
+  target: string,
+  since: Date,
+): Promise<Array<{ externalId: string; topLevel: boolean }>> {
+  return sql.query<{ externalId: string; topLevel: boolean }>(
+    `SELECT d."externalId" AS "externalId", (other."messageRef" = d.target || '|' || d."externalId") AS "topLevel"
+       FROM "Delivery" d
+       JOIN "FollowUp" other ON other.id::text = d.payload->>'followUpId'
+       JOIN "FollowUp" f ON f.id = $1::uuid
+      WHERE d.status = 'sent' AND d.target = $2 AND d.payload->>'kind' = 'suggestion'
+        AND d."externalId" IS NOT NULL AND d."updatedAt" >= $3
+        AND other."companyId" = f."companyId" AND other.id <> f.id
+      ORDER BY d."updatedAt" ASC
+      LIMIT 200`,
+    [followUpId, target, since],
+  );
+}

@@ -23,4 +23,6 @@ export interface Actor {
   standing?: Standing;
   /** The platform says this person administers the workspace (Slack is_admin / is_owner / is_primary_owner). */
   platformAdmin?: boolean;
+  /** Console sign-ins: the person's role (see src/domain/roles.ts); absent for the operator's own tools (admin). */
+  consoleRole?: 'admin' | 'rep';
 }

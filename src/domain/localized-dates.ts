@@ -8,8 +8,13 @@ export interface FoundDate {
   readonly index: number;
 }
 
-type EndOfPeriod = { readonly pattern: RegExp; readonly resolve: (ref: WallDate) => WallDate };
-type WallDate = { year: number; month: number; day: number };
+type EndOfPeriod = {
+  readonly pattern: RegExp;
+  readonly resolve: (ref: WallDate) => WallDate;
+  /** The end of a period (月底), not its start (下个月初). */
+  readonly end: boolean;
+};
+export type WallDate = { year: number; month: number; day: number };
 
 const lastDayOf = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 const nextMonth = ({ year, month }: WallDate): WallDate =>
@@ -22,27 +27,28 @@ const endOfMonth = (d: WallDate): WallDate => ({ ...d, day: lastDayOf(d.year, d.
  */
 const PERIODS: Record<string, readonly EndOfPeriod[]> = {
   zh: [
-    { pattern: /下(?:个)?月(?:底|末)/, resolve: (d) => endOfMonth(nextMonth(d)) },
-    { pattern: /(?:下(?:个)?月初)/, resolve: (d) => nextMonth(d) },
-    { pattern: /(?:本|这个?|當|当)?月(?:底|末)/, resolve: endOfMonth },
-    { pattern: /(?:今|本)?年(?:底|末)/, resolve: (d) => ({ year: d.year, month: 12, day: 31 }) },
+    { pattern: /下(?:个|個)?月(?:底|末)/, resolve: (d) => endOfMonth(nextMonth(d)), end: true },
+    { pattern: /(?:下(?:个|個)?月初)/, resolve: (d) => nextMonth(d), end: false },
+    { pattern: /(?:本|这个?|這個?|當|当)?月(?:底|末)/, resolve: endOfMonth, end: true },
+    { pattern: /(?:今|本)?年(?:底|末)/, resolve: (d) => ({ year: d.year, month: 12, day: 31 }), end: true },
   ],
   de: [
-    { pattern: /\b(?:Monatsende|Ende (?:des|dieses) Monats)\b/i, resolve: endOfMonth },
+    { pattern: /\b(?:Monatsende|Ende (?:des|dieses) Monats)\b/i, resolve: endOfMonth, end: true },
     {
       pattern: /\b(?:Jahresende|Ende (?:des|dieses) Jahres)\b/i,
       resolve: (d) => ({ year: d.year, month: 12, day: 31 }),
+      end: true,
     },
   ],
   es: [
-    { pattern: /\bfin(?:al)? de(?:l)? mes\b/i, resolve: endOfMonth },
-    { pattern: /\bfin(?:al)? de(?:l)? año\b/i, resolve: (d) => ({ year: d.year, month: 12, day: 31 }) },
+    { pattern: /\bfin(?:al)? de(?:l)? mes\b/i, resolve: endOfMonth, end: true },
+    { pattern: /\bfin(?:al)? de(?:l)? año\b/i, resolve: (d) => ({ year: d.year, month: 12, day: 31 }), end: true },
   ],
-  fr: [{ pattern: /\bfin (?:du|de ce) mois\b/i, resolve: endOfMonth }],
+  fr: [{ pattern: /\bfin (?:du|de ce) mois\b/i, resolve: endOfMonth, end: true }],
 };
 
-/** chrono-node's parser for a language (`zh` reads simplified and traditional), English otherwise. */
-function parsersFor(language: string): Pick<chrono.Chrono, 'parse'>[] {
+/** chrono-node's parsers for a language (`zh` reads simplified and traditional), English otherwise. */
+export function dateParsersFor(language: string): Pick<chrono.Chrono, 'parse'>[] {
   switch (language) {
     case 'zh':
       // The combined chrono.zh misses 后天 and other words each script's parser knows.
@@ -79,11 +85,14 @@ export function findDatesIn(
   { forwardDate = true, defaultHour = 12 }: { forwardDate?: boolean; defaultHour?: number } = {},
 ): FoundDate[] {
   const offset = typeof timeZone === 'number' ? timeZone : timezoneOffsetMinutes(timeZone, reference);
+  const zone = typeof timeZone === 'string' ? timeZone : undefined;
+  const wall = zone ? instantToWallClock(reference, zone) : wallAtOffset(reference, offset);
   const found: FoundDate[] = [];
   // Every parser of the language reads the text (simplified and traditional Chinese each know words
   // the other misses: 下週三 is only the traditional one's); where their matches overlap, the longest wins.
-  for (const parser of parsersFor(language)) {
+  for (const parser of dateParsersFor(language)) {
     for (const r of parser.parse(text, { instant: reference, timezone: offset }, { forwardDate })) {
+      if (language === 'zh') nextWeekFromMonday(r, wall);
       const candidate = { at: r.start.date(), text: r.text, index: r.index };
       const overlapping = found.findIndex(
         (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
@@ -92,8 +101,6 @@ export function findDatesIn(
       else if (candidate.text.length > found[overlapping].text.length) found[overlapping] = candidate;
     }
   }
-  const zone = typeof timeZone === 'string' ? timeZone : undefined;
-  const wall = zone ? instantToWallClock(reference, zone) : wallAtOffset(reference, offset);
   for (const period of PERIODS[language] ?? []) {
     const match = period.pattern.exec(text);
     if (!match || found.some((f) => match.index >= f.index && match.index < f.index + f.text.length)) continue;
@@ -105,6 +112,44 @@ export function findDatesIn(
     found.push({ at, text: match[0], index: match.index });
   }
   return found.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * A start or end of a month or year named at the very start of `text` (月底 续约), as a day counted
+ * from `today`; `end` says it is the end of the period. Undefined when the text does not start with one.
+ */
+export function leadingPeriod(
+  text: string,
+  language: string,
+  today: WallDate,
+): { day: WallDate; text: string; end: boolean } | undefined {
+  for (const period of PERIODS[language] ?? []) {
+    const match = period.pattern.exec(text);
+    if (match?.index === 0) return { day: period.resolve(today), text: match[0], end: period.end };
+  }
+  return undefined;
+}
+
+/** 下周二, 下个星期五, 下週日: a weekday of next week. */
+const NEXT_WEEK_DAY = /^下(?:个|個)?(?:周|週|星期|礼拜|禮拜)([一二三四五六日天1-7])/;
+const WEEKDAY_NUMBER: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 7, 天: 7 };
+
+/**
+ * A Chinese week starts on Monday: 下周二 said on a Sunday is the day after tomorrow, and 下周日 is the
+ * Sunday after next Saturday. chrono-node counts weeks from Sunday; move its day to the Monday week.
+ */
+export function nextWeekFromMonday(result: chrono.ParsedResult, today: WallDate): void {
+  const named = NEXT_WEEK_DAY.exec(result.text.trim());
+  if (!named) return;
+  const weekday = WEEKDAY_NUMBER[named[1]] ?? Number(named[1]);
+  const todayUtc = Date.UTC(today.year, today.month - 1, today.day);
+  const sinceMonday = (new Date(todayUtc).getUTCDay() + 6) % 7;
+  const day = new Date(todayUtc + (7 - sinceMonday + weekday - 1) * 86_400_000);
+  // The public type hides it, but every parsed start is a ParsingComponents with assign().
+  const start = result.start as unknown as { assign(component: 'year' | 'month' | 'day', value: number): void };
+  start.assign('year', day.getUTCFullYear());
+  start.assign('month', day.getUTCMonth() + 1);
+  start.assign('day', day.getUTCDate());
 }
 
 function wallAtOffset(at: Date, offsetMinutes: number): WallDate {

@@ -1,6 +1,7 @@
 import * as chrono from 'chrono-node';
 import { invalidInput } from '../errors.ts';
-import { parseBusinessDate } from './business-dates.ts';
+import { END_OF_DAY_HOUR, parseBusinessDate } from './business-dates.ts';
+import { leadingChineseWhen } from './leading-chinese-date.ts';
 import { timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** Hour used when a date is given without a time ("friday", "next week"): the start of a working day. */
@@ -10,7 +11,7 @@ export const DEFAULT_HOUR = 9;
 export const MAX_YEARS_AWAY = 10;
 
 export const WHEN_EXAMPLES =
-  '"tomorrow 9am", "friday", "next Tuesday 14:00", "in 3 days", "in 2 hours", "March 10", "eod", "Q1", "tomorrow 9am PST"';
+  '"tomorrow 9am", "friday", "next Tuesday 14:00", "in 3 days", "in 2 hours", "March 10", "eod", "Q1", "tomorrow 9am PST", "下周二", "明天上午9点"';
 
 export interface WhenOptions {
   /** Accept past dates as well as future ones ("yesterday 3pm"). Default false: only future dates. */
@@ -70,7 +71,7 @@ export function parseLeadingWhen(
     { forwardDate: !past },
   );
   const first = results[0];
-  if (first?.index !== 0) return undefined;
+  if (first?.index !== 0) return leadingChinese(trimmed, now, timeZone, past, pastOnly, opts);
   let after = trimmed.slice(first.text.length);
   let matched = first.text;
   let zone: string | undefined;
@@ -88,6 +89,46 @@ export function parseLeadingWhen(
   }
   const at = resolveInstant(first, now, zone ?? timeZone, zone !== undefined, past, pastOnly);
   return checked(at, matched.trim(), after, now, opts);
+}
+
+/**
+ * A Chinese date at the start (下周二 发报价, 明天上午9点, 3天后, 月底), read in the rep's timezone like an
+ * English one: a date without a time is {@link DEFAULT_HOUR}:00, the end of a month {@link END_OF_DAY_HOUR}:00
+ * of its last day (as "end of Q1"), a duration counts from now.
+ */
+function leadingChinese(
+  text: string,
+  now: Date,
+  timeZone: string,
+  past: boolean,
+  pastOnly: boolean,
+  opts: WhenOptions,
+): LeadingWhen | undefined {
+  const found = leadingChineseWhen(text, now, timeZone, past);
+  if (!found) return undefined;
+  const rest = text.trimStart().slice(found.matched.length);
+  switch (found.kind) {
+    case 'duration':
+      return checked(found.at, found.matched, rest, now, opts);
+    case 'chrono':
+      return checked(
+        resolveInstant(found.result, now, timeZone, false, past, pastOnly),
+        found.matched,
+        rest,
+        now,
+        opts,
+      );
+    case 'period': {
+      const hour = found.end ? END_OF_DAY_HOUR : DEFAULT_HOUR;
+      return checked(
+        zonedWallClockToInstant({ ...found.day, hour, minute: 0 }, timeZone),
+        found.matched,
+        rest,
+        now,
+        opts,
+      );
+    }
+  }
 }
 
 /**

@@ -5,7 +5,8 @@
  * - `rep`: a member of the installing company: everything a salesperson needs;
  * - `admin`: a rep who may also erase customers and rebind channels someone else linked. From
  *   RAPPORT_ADMINS (emails or platform ids) and the platform's own admins (Slack workspace
- *   admins/owners); the local console and the CLI are the operator's own tools and act as admins.
+ *   admins/owners); the CLI and the zero-config local console are the operator's own tools and act as
+ *   admins; a person signed in to the console has their account's role.
  */
 export type Role = 'outsider' | 'rep' | 'admin';
 
@@ -25,12 +26,17 @@ export interface RoleFacts {
   standing?: Standing;
   /** The platform says this person administers the workspace (Slack is_admin / is_owner). */
   platformAdmin?: boolean;
+  /**
+   * Console only: the role the person signed in with (their account's, or from RAPPORT_ADMINS for
+   * Slack/Entra sign-ins). Absent: the operator's own tools (zero-config localhost, `rapport exec`), admins.
+   */
+  consoleRole?: 'admin' | 'rep';
 }
 
 /** The role of a person: outsiders first (no list makes a guest an admin), then admins, else rep. */
 export function roleOf(facts: RoleFacts, admins: readonly string[]): Role {
   if (facts.standing && facts.standing !== 'member') return 'outsider';
-  if (facts.platform === 'console') return 'admin';
+  if (facts.platform === 'console') return facts.consoleRole ?? 'admin';
   if (facts.platformAdmin) return 'admin';
   const ids = new Set([facts.platformUserId, `${facts.platform}:${facts.platformUserId}`]);
   // "T1/U2" is also listed as "U2": a Slack user id is unique across workspaces.

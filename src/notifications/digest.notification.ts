@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import type { Reply, ReplySection } from '../commands/reply-model.ts';
 import { followUpSection } from '../commands/follow-up-view.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
+import { OPEN_STATUSES } from '../domain/follow-up.ts';
 
 /** Most items listed per digest section; the rest are counted. */
 const SECTION_LIMIT = 10;
@@ -30,12 +31,12 @@ export async function buildDigest(db: Database, target: string, timeZone: string
   } as const;
   const [dueToday, overdue, suggested] = await Promise.all([
     db.prisma.followUp.findMany({
-      where: { ...scope, status: { in: ['open', 'snoozed'] }, dueAt: { gte: dayStart, lt: dayEnd } },
+      where: { ...scope, status: { in: [...OPEN_STATUSES] }, dueAt: { gte: dayStart, lt: dayEnd } },
       include,
       orderBy: { dueAt: 'asc' },
     }),
     db.prisma.followUp.findMany({
-      where: { ...scope, status: { in: ['open', 'snoozed'] }, dueAt: { lt: dayStart } },
+      where: { ...scope, status: { in: [...OPEN_STATUSES] }, dueAt: { lt: dayStart } },
       include,
       orderBy: { dueAt: 'asc' },
     }),

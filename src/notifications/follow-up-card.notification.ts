@@ -4,6 +4,7 @@ import type { Reply, ReplyButton } from '../commands/reply-model.ts';
 import { followUpButtons } from '../commands/follow-up-view.ts';
 import { formatInZone } from '../domain/zoned-time.ts';
 import { readFollowUpCard, type FollowUpCardData } from '../db/follow-up-card.repository.ts';
+import { isOverdue } from '../domain/follow-up.ts';
 
 /**
  * Why a follow-up card is being posted; decides its heading and buttons. `refresh` updates the posted
@@ -47,7 +48,7 @@ export async function renderFollowUpCard(
   const label = f.classification ? (f.classification.correctedLabel ?? f.classification.label) : undefined;
   const fields = [
     { label: 'Customer', value: customer },
-    { label: 'Due', value: due + (isOverdue(f.status, f.dueAt, now) ? ' (overdue)' : '') },
+    { label: 'Due', value: due + (isOverdue(f, now) ? ' (overdue)' : ''), at: f.dueAt.toISOString() },
     { label: 'Priority', value: f.priority },
     { label: 'Assignee', value: f.assignee?.name ?? 'nobody' },
   ];
@@ -97,7 +98,9 @@ export async function renderFollowUpCard(
         : shown === 'reminder'
           ? `Reminder: follow up with ${customer}`
           : `Follow-up for ${customer}`;
-  const mention = shown === 'escalation' && f.assignee ? ` ${mentionOf(f.assignee)}` : '';
+  // Reminders and escalations call on the assignee; connectors turn "@name" into a real mention.
+  const mentioned = (shown === 'escalation' || shown === 'reminder') && f.assignee ? f.assignee : undefined;
+  const mention = mentioned ? ` @${mentioned.name}` : '';
   return {
     title: heading,
     text: `${heading}: #${f.number} ${f.title}, due ${due}.${mention}${excerpt ? `\n> ${excerpt.slice(0, 300)}` : ''}`,
@@ -107,6 +110,7 @@ export async function renderFollowUpCard(
     tone: shown === 'escalation' ? 'warning' : 'info',
     visibility: 'channel',
     footer: f.status === 'snoozed' ? `Snoozed until ${due}` : undefined,
+    ...(mentioned ? { mentions: [{ name: mentioned.name, platformUserIds: mentioned.platformUserIds }] } : {}),
   };
 }
 
@@ -116,16 +120,7 @@ export async function renderFollowUpCard(
  */
 function shownPurpose(f: FollowUpCardData, purpose: FollowUpCardPurpose, now: Date): FollowUpCardPurpose {
   const posted = purpose === 'refresh' ? ((f.messagePurpose as FollowUpCardPurpose | null) ?? 'refresh') : purpose;
-  return posted === 'escalation' && !isOverdue(f.status, f.dueAt, now) ? 'reminder' : posted;
-}
-
-function isOverdue(status: string, dueAt: Date, now: Date): boolean {
-  return (status === 'open' || status === 'snoozed') && dueAt.getTime() < now.getTime();
-}
-
-/** "@Jo" rendered per platform by the connector; here the neutral form with the platform id kept for connectors. */
-function mentionOf(assignee: { name: string; platformUserIds: string[] }): string {
-  return `@${assignee.name}`;
+  return posted === 'escalation' && !isOverdue(f, now) ? 'reminder' : posted;
 }
 
 async function lastActor(db: Database, followUpId: string): Promise<string | undefined> {

@@ -1,3 +1,5 @@
+import { MISSED_DEADLINE, withinDeadline } from '../concurrency/deadline.ts';
+
 /** One dependency /readyz and `rapport doctor` check. */
 export interface ReadinessCheck {
   name: string;
@@ -16,12 +18,8 @@ export async function runReadinessChecks(checks: ReadinessCheck[], timeoutMs = 3
       const started = Date.now();
       let result: { ok: boolean; detail: string };
       try {
-        result = await Promise.race([
-          c.check(),
-          new Promise<{ ok: boolean; detail: string }>((resolve) =>
-            setTimeout(() => resolve({ ok: false, detail: `no answer within ${timeoutMs} ms` }), timeoutMs).unref(),
-          ),
-        ]);
+        const answer = await withinDeadline(c.check(), timeoutMs);
+        result = answer === MISSED_DEADLINE ? { ok: false, detail: `no answer within ${timeoutMs} ms` } : answer;
       } catch (err) {
         result = { ok: false, detail: (err as Error).message };
       }

@@ -1,7 +1,8 @@
 import type { ChannelKind, Classification } from '../db/generated/client.ts';
 import type { Database } from '../db/database.ts';
 import { RapportError } from '../errors.ts';
-import { ACTIVE_STATUSES, type FollowUpWithCompany } from './follow-ups.service.ts';
+import { ACTIVE_STATUSES } from '../domain/follow-up.ts';
+import type { FollowUpWithCompany } from './follow-ups.service.ts';
 
 /** One record as shown on a card or timeline: its first message, its current label. */
 export interface RecordSummary {
@@ -26,7 +27,7 @@ export interface RecordSummary {
 
 export interface CustomerCard {
   company: { id: string; name: string; domains: string[] };
-  contacts: Array<{ id: string; name: string; emails: string[] }>;
+  contacts: Array<{ id: string; name: string; emails: string[]; phones: string[] }>;
   records: RecordSummary[];
   recordCount: number;
   /** The soonest-due active follow-ups (at most `followUpLimit`); `followUpCount` says how many there are. */
@@ -55,7 +56,13 @@ export function effectiveLabel(classifications: Pick<Classification, 'label' | '
 export async function getCustomerCard(
   db: Database,
   companyId: string,
-  opts: { recordLimit?: number; messageLimit?: number; followUpLimit?: number } = {},
+  opts: {
+    recordLimit?: number;
+    recordOffset?: number;
+    contactLimit?: number;
+    messageLimit?: number;
+    followUpLimit?: number;
+  } = {},
 ): Promise<CustomerCard> {
   const company = await db.prisma.company.findUnique({
     where: { id: companyId },
@@ -63,15 +70,20 @@ export async function getCustomerCard(
       id: true,
       name: true,
       domains: true,
-      contacts: { select: { id: true, name: true, emails: true }, orderBy: { name: 'asc' }, take: 50 },
+      contacts: {
+        select: { id: true, name: true, emails: true, phones: true },
+        orderBy: { name: 'asc' },
+        take: opts.contactLimit ?? 50,
+      },
     },
   });
   if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
   const [records, recordCount, followUps, followUpCount] = await Promise.all([
     db.prisma.communicationRecord.findMany({
       where: { companyId },
-      orderBy: { lastMessageAt: 'desc' },
+      orderBy: [{ lastMessageAt: 'desc' }, { id: 'asc' }],
       take: opts.recordLimit ?? 5,
+      skip: opts.recordOffset ?? 0,
       include: {
         messages: {
           orderBy: { sentAt: 'asc' },
@@ -83,12 +95,12 @@ export async function getCustomerCard(
     }),
     db.prisma.communicationRecord.count({ where: { companyId } }),
     db.prisma.followUp.findMany({
-      where: { companyId, status: { in: ACTIVE_STATUSES } },
+      where: { companyId, status: { in: [...ACTIVE_STATUSES] } },
       include: { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } },
       orderBy: [{ dueAt: 'asc' }, { number: 'asc' }],
       take: opts.followUpLimit ?? 20,
     }),
-    db.prisma.followUp.count({ where: { companyId, status: { in: ACTIVE_STATUSES } } }),
+    db.prisma.followUp.count({ where: { companyId, status: { in: [...ACTIVE_STATUSES] } } }),
   ]);
   const { contacts, ...rest } = company;
   return {

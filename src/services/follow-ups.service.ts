@@ -6,9 +6,9 @@ import { writeAudit, type AuditActor } from './audit.service.ts';
 import { reminderTargetFor } from './channel-links.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 import { isUniqueViolation } from './prisma-executor.ts';
+import { ACTIVE_STATUSES, OPEN_STATUSES, isActive } from '../domain/follow-up.ts';
 
 /** States in which a follow-up still needs someone's attention. */
-export const ACTIVE_STATUSES: FollowUpStatus[] = ['suggested', 'open', 'snoozed'];
 
 export type FollowUpWithCompany = FollowUp & {
   company: { id: string; name: string } | null;
@@ -202,7 +202,7 @@ function isAlreadyApplied(f: FollowUp, change: FollowUpChange): boolean {
     case 'snooze':
       return f.status === 'snoozed' && f.dueAt.getTime() === change.until.getTime();
     case 'due':
-      return ACTIVE_STATUSES.includes(f.status) && f.dueAt.getTime() === change.dueAt.getTime();
+      return isActive(f.status) && f.dueAt.getTime() === change.dueAt.getTime();
     case 'assign':
       return f.assigneeRepId === change.repId;
   }
@@ -257,7 +257,7 @@ export async function countFollowUps(db: Database, filter: FollowUpFilter): Prom
 }
 
 function followUpWhere(filter: FollowUpFilter): Prisma.FollowUpWhereInput {
-  const where: Prisma.FollowUpWhereInput = { status: { in: ACTIVE_STATUSES } };
+  const where: Prisma.FollowUpWhereInput = { status: { in: [...ACTIVE_STATUSES] } };
   switch (filter.kind) {
     case 'mine':
       where.assigneeRepId = filter.repId;
@@ -286,7 +286,7 @@ function followUpWhere(filter: FollowUpFilter): Prisma.FollowUpWhereInput {
       break;
     case 'overdue':
       where.dueAt = { lt: filter.now };
-      where.status = { in: ['open', 'snoozed'] };
+      where.status = { in: [...OPEN_STATUSES] };
       break;
     case 'all':
       break;

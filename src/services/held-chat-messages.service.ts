@@ -4,6 +4,29 @@ import { writeAudit } from './audit.service.ts';
 import { contactFor, chatSourceKey, type ChatPlatform } from './log-chat-message.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 
+/** One author's held messages in one channel. */
+export interface HeldAuthorKey {
+  platform: ChatPlatform;
+  channelRef: string;
+  /** The message's `metadata.author` ("slack:T1/U1", "teams:<aad id>"). */
+  authorKey: string;
+}
+
+/** A held author as the database remembers them: enough for a connector to ask its platform again, in any process. */
+export interface HeldAuthor extends HeldAuthorKey {
+  /** The channel's customer (the held record's company). */
+  companyId: string | null;
+  /** What the connector stored when it held the message (`metadata.heldAuthor`): Slack's workspace and user, Teams' member id and tenant. */
+  lookup: Record<string, unknown>;
+  authorName?: string;
+}
+
+/**
+ * Asks the platform again who a held author is (the connector's side of the held-author job):
+ * their decision, or undefined while the platform still cannot say (nothing is guessed).
+ */
+export type IdentifyHeldAuthor = (held: HeldAuthor) => Promise<AuthorDecision | undefined>;
+
 /** Who a held message's author turned out to be. */
 export type AuthorDecision =
   | { direction: 'outbound'; repId: string; email?: string }
@@ -25,15 +48,11 @@ export type AuthorDecision =
  */
 export async function decideHeldMessages(
   db: Database,
-  input: { platform: ChatPlatform; channelRef: string; authorKey: string; decision: AuthorDecision },
+  input: HeldAuthorKey & { decision: AuthorDecision },
   hooks: PipelineHooks,
 ): Promise<number> {
   const held = await db.prisma.message.findMany({
-    where: {
-      direction: 'unknown',
-      metadata: { path: ['author'], equals: input.authorKey },
-      record: { sourceKey: { startsWith: chatSourceKey(input.platform, input.channelRef, '') } },
-    },
+    where: heldWhere(input),
     select: { id: true, recordId: true, authorName: true, metadata: true },
     orderBy: { sentAt: 'asc' },
   });
@@ -44,6 +63,7 @@ export async function decideHeldMessages(
   for (const m of held) {
     const metadata = { ...((m.metadata ?? {}) as Record<string, unknown>) };
     delete metadata.heldBecause;
+    delete metadata.heldAuthor;
     if (d.direction === 'inbound' && d.contactNote) metadata.contactNote = d.contactNote;
     const contactId =
       d.direction === 'inbound'
@@ -73,4 +93,74 @@ export async function decideHeldMessages(
       if (hooks.messageEdited) await hooks.messageEdited(m.recordId, m.id, new Date());
       else await hooks.recordLogged(m.recordId, m.id);
   return decided.length;
+}
+
+function heldWhere(key: HeldAuthorKey) {
+  return {
+    direction: 'unknown' as const,
+    metadata: { path: ['author'], equals: key.authorKey },
+    record: { sourceKey: { startsWith: chatSourceKey(key.platform, key.channelRef, '') } },
+  };
+}
+
+/** This author's latest held message in this channel, as a {@link HeldAuthor}; undefined when none is held any more. */
+export async function findHeldAuthor(db: Database, key: HeldAuthorKey): Promise<HeldAuthor | undefined> {
+  const m = await db.prisma.message.findFirst({
+    where: heldWhere(key),
+    select: { authorName: true, metadata: true, record: { select: { companyId: true } } },
+    orderBy: { sentAt: 'desc' },
+  });
+  if (!m) return undefined;
+  const lookup = ((m.metadata ?? {}) as { heldAuthor?: Record<string, unknown> }).heldAuthor ?? {};
+  return { ...key, companyId: m.record.companyId, lookup, authorName: m.authorName ?? undefined };
+}
+
+/**
+ * Every (channel, author) with messages still held, logged since `since`, at most `limit`: what the
+ * held-author sweep asks about again. Read from the database, so nothing held is forgotten when a
+ * process restarts or Redis loses its jobs. Only messages held with a `metadata.heldAuthor` (what the
+ * connector needs to ask again) are listed.
+ */
+export async function listHeldAuthors(db: Database, opts: { since: Date; limit: number }): Promise<HeldAuthorKey[]> {
+  const rows = await db.sql.query<{ channelRef: string; authorKey: string }>(
+    `SELECT DISTINCT m.metadata->'heldAuthor'->>'channelRef' AS "channelRef",
+            m.metadata->>'author' AS "authorKey"
+       FROM "Message" m
+      WHERE m.direction = 'unknown' AND m."createdAt" >= $1
+        AND m.metadata->'heldAuthor'->>'channelRef' IS NOT NULL AND m.metadata->>'author' IS NOT NULL
+      LIMIT $2`,
+    [opts.since, opts.limit],
+  );
+  // The author key names its platform ("slack:T1/U1"), see platformUserKey.
+  return rows.flatMap((r) => {
+    const platform = r.authorKey.slice(0, r.authorKey.indexOf(':'));
+    return platform === 'slack' || platform === 'teams'
+      ? [{ platform: platform as ChatPlatform, channelRef: r.channelRef, authorKey: r.authorKey }]
+      : [];
+  });
+}
+
+/** What one retry of a held author came to. */
+export type HeldRetryOutcome =
+  | { status: 'none-held' }
+  | { status: 'still-held' }
+  | { status: 'decided'; direction: AuthorDecision['direction']; decided: number };
+
+/**
+ * One more try at a held author: when messages of theirs are still held, asks the platform (through
+ * `identify`) and decides them when it can say. A rerun is harmless: decided messages are not held
+ * any more, and each message is decided once (see {@link decideHeldMessages}).
+ */
+export async function retryHeldAuthor(
+  db: Database,
+  key: HeldAuthorKey,
+  identify: IdentifyHeldAuthor,
+  hooks: PipelineHooks,
+): Promise<HeldRetryOutcome> {
+  const held = await findHeldAuthor(db, key);
+  if (!held) return { status: 'none-held' };
+  const decision = await identify(held);
+  if (!decision) return { status: 'still-held' };
+  const decided = await decideHeldMessages(db, { ...key, decision }, hooks);
+  return { status: 'decided', direction: decision.direction, decided };
 }

@@ -1,8 +1,11 @@
 import type { Database } from '../db/database.ts';
+import { findCjkNameCandidates } from '../db/cjk-name-candidates.repository.ts';
+import { bigramSimilarity, wordBoundaryAt } from '../domain/cjk-name-match.ts';
 import { editDistance } from '../domain/edit-distance.ts';
 import {
   emailDomain,
   FREE_MAIL_DOMAINS,
+  hasCjk,
   normalizeCompanyName,
   normalizeDomain,
   normalizeEmail,
@@ -92,7 +95,8 @@ export async function lookupCustomer(db: Database, typed: string, opts: LookupOp
     const exact = await matchExactNames(db, name, person);
     found.push(...exact);
     if (!opts.exactOnly && exact.length === 0) {
-      if (name.length >= 2) found.push(...(await matchNames(db, name, person)));
+      if (name.length >= 2)
+        found.push(...(await (hasCjk(name) ? matchCjkNames(db, name, person) : matchNames(db, name, person))));
       // Two typos, or one in a short name, fall under the strict threshold: look among the company names
       // that start with the same letter and are about as long, which is where such a typo lives.
       if (name.length >= 3 && !found.some((m) => m.score >= 400)) found.push(...(await matchTypos(db, name)));
@@ -180,6 +184,15 @@ async function matchNames(db: Database, name: string, person: string): Promise<C
   ].filter((m): m is CustomerMatch => m !== undefined);
 }
 
+/** The pass for names written in Chinese, Japanese or Korean: character pairs, scored here like the others. */
+async function matchCjkNames(db: Database, name: string, person: string): Promise<CustomerMatch[]> {
+  const { companies, contacts } = await findCjkNameCandidates(db, name, person);
+  return [
+    ...companies.map((r) => scoreRow(r, name, 'name')),
+    ...contacts.map((r) => scoreRow(r, person, 'contact')),
+  ].filter((m): m is CustomerMatch => m !== undefined);
+}
+
 /**
  * Typo pass on company names: candidates share the first letter (people rarely mistype it) and are, or
  * start with a word that is, within {@link MAX_TYPO_EDITS} characters of the typed length, read by a range on the btree index; the most
@@ -207,12 +220,14 @@ async function matchTypos(db: Database, name: string): Promise<CustomerMatch[]> 
 
 function scoreRow(r: NameRow, query: string, matchedOn: 'name' | 'contact'): CustomerMatch | undefined {
   const base = { companyId: r.id, companyName: r.name, matchedOn, matchedText: r.contact ?? r.name };
-  const sim = Number(r.sim);
+  const cjk = hasCjk(query);
+  // pg_trgm's similarity of Han text depends on the database locale: compare character pairs instead.
+  const sim = cjk ? bigramSimilarity(r.nn, query) : Number(r.sim);
   const contactPenalty = matchedOn === 'contact' ? 50 : 0;
   if (r.nn === query) return { ...base, kind: 'exact', score: 1000 - contactPenalty };
   if (r.nn.startsWith(query)) {
-    // A whole-word prefix ("acme" in "acme widgets") beats a partial one ("acm" in "acmetrics").
-    const wholeWord = r.nn[query.length] === ' ';
+    // A whole-word prefix ("acme" in "acme widgets", 华为 in 华为技术) beats a partial one ("acm" in "acmetrics").
+    const wholeWord = cjk ? query.length >= 2 && wordBoundaryAt(r.nn, query.length) : r.nn[query.length] === ' ';
     return {
       ...base,
       kind: 'prefix',
@@ -220,10 +235,15 @@ function scoreRow(r: NameRow, query: string, matchedOn: 'name' | 'contact'): Cus
       score: 600 + (wholeWord ? 50 : 0) + Math.round(sim * 100) - contactPenalty,
     };
   }
+  // 腾讯 inside 深圳市腾讯计算机系统: a name written without spaces names its brand after a place.
+  const inside = cjk && query.length >= 2 ? r.nn.indexOf(query) : -1;
+  if (inside > 0 && wordBoundaryAt(r.nn, inside + query.length))
+    return { ...base, kind: 'similar', score: 550 + Math.round(sim * 100) - contactPenalty };
   // Typos: edit distance on the whole name counts more than shared trigrams, which short names have few of.
-  const maxEdits = query.length >= 6 ? 2 : query.length >= 4 ? 1 : 0;
+  // A Chinese character carries a word's worth of meaning: one wrong character in three or more is a typo.
+  const maxEdits = cjk ? (query.length >= 3 ? 1 : 0) : query.length >= 6 ? 2 : query.length >= 4 ? 1 : 0;
   // A typo in the first word(s) of a longer name ("zywell" for "Zyxwell Industries") counts too.
-  const head = r.nn.split(' ').slice(0, query.split(' ').length).join(' ');
+  const head = cjk ? r.nn.slice(0, query.length) : r.nn.split(' ').slice(0, query.split(' ').length).join(' ');
   const distance = Math.min(editDistance(r.nn, query, 2), head === r.nn ? 3 : editDistance(head, query, 2));
   const typoBonus = distance <= maxEdits ? 300 - distance * 60 : 0;
   const score = Math.round(sim * 400) + typoBonus - contactPenalty;

@@ -22,6 +22,12 @@ export interface PipelineHooks {
    * replaced by one line that quotes nothing. Optional: without a pipeline the cards stay as posted.
    */
   cardsRetracted?(cards: readonly PostedCard[], reason: CardRetraction): Promise<void>;
+  /**
+   * A message was held as `unknown` because the platform could not say who wrote it: ask again later
+   * through the queue (the held-author job), so it is decided even if this process stops. Optional:
+   * without it the held messages wait for the author's next message or the reconciler's sweep.
+   */
+  authorHeld?(held: { platform: string; channelRef: string; authorKey: string }): Promise<void>;
 }
 
 /** Hooks that do nothing: tests, and `rapport exec` when no pipeline runs in the process. */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../logger.ts';
+import { MISSED_DEADLINE, withinDeadline } from '../concurrency/deadline.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 
 /** How long a hook may take before the write it follows is answered anyway (Redis down or restarting). */
@@ -30,15 +31,9 @@ export function resilientPipelineHooks(
   timeoutMs = PIPELINE_HOOK_TIMEOUT_MS,
 ): PipelineHooks {
   const guard = async (name: string, ids: Record<string, string>, call: () => Promise<void>): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        call(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer from the job queue within ${timeoutMs} ms`)), timeoutMs);
-          timer.unref();
-        }),
-      ]);
+      if ((await withinDeadline(call(), timeoutMs)) === MISSED_DEADLINE)
+        throw new Error(`no answer from the job queue within ${timeoutMs} ms`);
     } catch (err) {
       const store = delays.getStore();
       if (store) store.delayed = true;
@@ -46,8 +41,6 @@ export function resilientPipelineHooks(
         { hook: name, ...ids, err: (err as Error).message },
         'pipeline hook failed after the write committed; the reconciler will catch up',
       );
-    } finally {
-      clearTimeout(timer);
     }
   };
   const resilient: PipelineHooks = {
@@ -63,5 +56,9 @@ export function resilientPipelineHooks(
   if (retracted)
     resilient.cardsRetracted = (cards, reason) =>
       guard('cardsRetracted', { cards: String(cards.length), reason }, () => retracted(cards, reason));
+  const held = hooks.authorHeld?.bind(hooks);
+  if (held)
+    resilient.authorHeld = (key) =>
+      guard('authorHeld', { channelRef: key.channelRef, authorKey: key.authorKey }, () => held(key));
   return resilient;
 }

@@ -41,9 +41,11 @@ export function normalizeTombstoneValue(key: TombstoneKey): string {
 
 /** sha256 hex of "<kind>:<normalised value>": what a Tombstone stores instead of the key. */
 export function tombstoneHash(key: TombstoneKey): string {
-  return createHash('sha256')
-    .update(`${key.kind}:${normalizeTombstoneValue(key)}`)
-    .digest('hex');
+  return tombstoneHashOf(key.kind, normalizeTombstoneValue(key));
+}
+
+function tombstoneHashOf(kind: TombstoneKind, normalized: string): string {
+  return createHash('sha256').update(`${kind}:${normalized}`).digest('hex');
 }
 
 /**
@@ -59,9 +61,15 @@ export async function findTombstonedKeys(prisma: PrismaExecutor, keys: Tombstone
   const usable = keys.filter((k) => normalizeTombstoneValue(k) !== '');
   if (usable.length === 0) return [];
   const hashes = usable.map(tombstoneHash);
-  const rows = await prisma.tombstone.findMany({ where: { keyHash: { in: hashes } }, select: { keyHash: true } });
+  // An older `company` key was hashed before Chinese legal forms were dropped (华为技术有限公司 stayed
+  // whole): look for that form too, so an erasure from back then still blocks.
+  const before = usable.map((k) =>
+    k.kind === 'company' ? tombstoneHashOf('company', normalizeCompanyName(k.value, { asBeforeChinese: true })) : '',
+  );
+  const wanted = [...new Set([...hashes, ...before.filter(Boolean)])];
+  const rows = await prisma.tombstone.findMany({ where: { keyHash: { in: wanted } }, select: { keyHash: true } });
   const hit = new Set(rows.map((r) => r.keyHash));
-  return usable.filter((_, i) => hit.has(hashes[i]));
+  return usable.filter((_, i) => hit.has(hashes[i]) || hit.has(before[i]));
 }
 
 /**

@@ -244,6 +244,14 @@ export class SlackRecorder {
           },
         };
       }
+      case 'conversations.open': {
+        // A DM with one person: Slack answers the same D… channel every time (im:write).
+        const user = String(body.users ?? '').split(',')[0];
+        if (!user) return { ok: false, error: 'users_list_not_supplied' };
+        const id = `D${user}`;
+        if (!this.channels.has(id)) this.channels.set(id, { is_channel: false, is_im: true, user });
+        return { ok: true, channel: { id } };
+      }
       case 'conversations.info': {
         const id = String(body.channel);
         return {

@@ -8,6 +8,8 @@ export const TEST_BOT = { id: '28:rapport-bot', name: 'Rapport' };
 
 export interface TeamsProcess {
   proc: RunningProcess;
+  /** Its Redis key prefix (RAPPORT_QUEUE_PREFIX), to reach its queues. */
+  prefix: string;
   /** POSTs a Bot Framework activity to /api/messages; the parsed JSON body of the answer, if any. */
   send(activity: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
   /** An activity from Teams with sensible defaults (id, serviceUrl = the recorder, tenant, bot as recipient). */
@@ -31,6 +33,7 @@ export async function startTeamsProcess(
   const proc = test.proc;
   return {
     proc,
+    prefix: test.prefix,
     async send(activity) {
       const res = await fetch(`${proc.url}/api/messages`, {
         method: 'POST',

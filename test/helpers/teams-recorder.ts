@@ -76,6 +76,8 @@ export class TeamsRecorder {
   /** Conversations the bot created (POST /v3/conversations: a proactive 1:1 chat), with the parameters it sent. */
   readonly created: Array<{ conversationId: string; parameters: Record<string, unknown> }> = [];
   private readonly members = new Map<string, RecordedMember[]>();
+  /** Member ids GET .../members/{id} cannot answer for right now (503), whatever the roster holds. */
+  readonly failingMembers = new Set<string>();
   private server: Server | undefined;
   private counter = 0;
   url = '';
@@ -101,6 +103,7 @@ export class TeamsRecorder {
     this.served.length = 0;
     this.attempts = 0;
     this.members.clear();
+    this.failingMembers.clear();
     this.created.length = 0;
   }
 
@@ -170,10 +173,18 @@ export class TeamsRecorder {
     const one = /^\/v3\/conversations\/([^/]+)\/members\/([^/?]+)/.exec(req.url ?? '');
     if (req.method === 'GET' && one) {
       if (this.failed(res, 'members', decodeURIComponent(one[1]))) return;
-      // A channel thread's conversation id names the channel before ";messageid=".
-      const member = this.members
-        .get(decodeURIComponent(one[1]).split(';')[0])
-        ?.find((m) => m.id === decodeURIComponent(one[2]));
+      if (this.failingMembers.has(decodeURIComponent(one[2]))) {
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'roster unavailable' } }));
+        return;
+      }
+      // A channel thread's conversation id names the channel before ";messageid=". A conversation
+      // without a roster of its own (a 1:1 chat) knows the person from any roster they are in.
+      const conversation = decodeURIComponent(one[1]).split(';')[0];
+      const id = decodeURIComponent(one[2]);
+      const roster = this.members.get(conversation) ?? [...this.members.values()].flat();
+      const member = roster.find((m) => m.id === id);
       if (!member)
         res
           .writeHead(404, { 'content-type': 'application/json' })

@@ -19,12 +19,22 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** Creates an empty throwaway PostgreSQL database and returns its URL and a drop function. */
-export async function createScratchPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * Creates an empty throwaway PostgreSQL database and returns its URL and a drop function. `ctype: 'C'`
+ * makes one whose character classes are plain C (CJK letters are not letters there: pg_trgm sees no
+ * trigram in Chinese text), as on servers initialised with `--locale=C`.
+ */
+export async function createScratchPostgres(
+  opts: { ctype?: 'C' } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `rapport_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(
+    opts.ctype === 'C'
+      ? `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`
+      : `CREATE DATABASE ${name}`,
+  );
   await admin.end();
   const url = new URL(TEST_POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
@@ -42,13 +52,13 @@ export async function createScratchPostgres(): Promise<{ url: string; drop(): Pr
 /** A fresh, migrated database of the given kind: in-memory PGlite or a new PostgreSQL database. */
 export async function createTestDatabase(
   kind: 'pglite' | 'postgres',
-  opts: { migrate?: boolean } = {},
+  opts: { migrate?: boolean; ctype?: 'C' } = {},
 ): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const db = await openDatabase({ migrate: opts.migrate });
     return { db, url: undefined, dispose: () => db.close() };
   }
-  const scratch = await createScratchPostgres();
+  const scratch = await createScratchPostgres({ ctype: opts.ctype });
   const db = await openDatabase({ databaseUrl: scratch.url, migrate: opts.migrate });
   return {
     db,

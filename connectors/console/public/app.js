@@ -1,14 +1,11 @@
-import { authHeaders, el, renderReply, tokenQuery } from '/console/render-reply.js';
+import { followTeamChannel } from '/console/feed.js';
+import { el, renderReply } from '/console/render-reply.js';
 
 const chat = document.getElementById('chat');
 const feed = document.getElementById('feed');
 const form = document.getElementById('command-form');
 const input = document.getElementById('command');
-const user = document.getElementById('user');
 const streamState = document.getElementById('stream-state');
-
-user.value = localStorage.getItem('rapport.user') ?? user.value;
-user.addEventListener('change', () => localStorage.setItem('rapport.user', user.value.trim() || 'console'));
 
 /** A random request key; crypto.randomUUID exists only on secure origins (not http://host:3000 from elsewhere). */
 function newRequestKey() {
@@ -21,7 +18,7 @@ function newRequestKey() {
 // reuses the key, so a command that was in fact saved is never saved twice.
 let unanswered = null;
 
-/** Sends one command as the current user and appends the reply to the chat. */
+/** Sends one command as the signed-in person and appends the reply to the chat. */
 async function run(text) {
   const key = unanswered?.text === text ? unanswered.key : newRequestKey();
   unanswered = { text, key };
@@ -33,8 +30,8 @@ async function run(text) {
   try {
     const res = await fetch('/api/command', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, ...authHeaders() },
-      body: JSON.stringify({ text, user: user.value.trim() || 'console' }),
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      body: JSON.stringify({ text }),
     });
     if (res.status < 500 && unanswered?.key === key) unanswered = null;
     const reply = await res.json().catch(() => ({}));
@@ -65,26 +62,5 @@ form.addEventListener('submit', (event) => {
   run(text);
 });
 
-// The team channel: what Rapport posts (reminders, suggestions, shared replies), live.
-const shown = new Map();
-function show(entry) {
-  const node = el('li');
-  node.dataset.externalId = entry.externalId;
-  node.append(renderReply(entry.reply, run));
-  const existing = shown.get(entry.externalId);
-  if (existing) existing.replaceWith(node);
-  else feed.append(node);
-  shown.set(entry.externalId, node);
-  node.scrollIntoView({ block: 'end' });
-}
-const stream = new EventSource(`/api/channel/stream${tokenQuery('?')}`);
-stream.addEventListener('open', () => (streamState.textContent = 'live'));
-stream.addEventListener('error', () => (streamState.textContent = 'reconnecting…'));
-stream.addEventListener('snapshot', (e) => {
-  feed.replaceChildren();
-  shown.clear();
-  for (const entry of JSON.parse(e.data)) show(entry);
-});
-stream.addEventListener('post', (e) => show(JSON.parse(e.data)));
-stream.addEventListener('update', (e) => show(JSON.parse(e.data)));
+followTeamChannel(feed, streamState, run);
 input.focus();

@@ -16,46 +16,131 @@ function renderFields(fields) {
   return dl;
 }
 
+/** At most this many buttons in a row; the rest go into its "More" menu. */
+const PRIMARY_BUTTONS = 3;
+
+// One menu open at a time; a click elsewhere or Escape closes it.
+let openMenu = null;
+function closeOpenMenu() {
+  if (!openMenu) return;
+  openMenu.menu.hidden = true;
+  openMenu.button.setAttribute('aria-expanded', 'false');
+  openMenu = null;
+}
+document.addEventListener('click', (event) => {
+  if (openMenu && !openMenu.menu.contains(event.target) && event.target !== openMenu.button) closeOpenMenu();
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') closeOpenMenu();
+});
+
+/** A button that opens a small menu of `items` ({label, activate}). */
+function menuButton(label, items, className = '') {
+  const wrap = el('span', 'menu-wrap');
+  const button = el('button', className, label);
+  button.type = 'button';
+  button.setAttribute('aria-haspopup', 'menu');
+  button.setAttribute('aria-expanded', 'false');
+  const menu = el('div', 'menu');
+  menu.setAttribute('role', 'menu');
+  menu.hidden = true;
+  for (const item of items) {
+    const entry = el('button', item.className ?? '', item.label);
+    entry.type = 'button';
+    entry.setAttribute('role', 'menuitem');
+    entry.addEventListener('click', () => {
+      closeOpenMenu();
+      item.activate();
+    });
+    menu.append(entry);
+  }
+  button.addEventListener('click', () => {
+    const wasOpen = openMenu?.menu === menu;
+    closeOpenMenu();
+    if (wasOpen) return;
+    menu.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    openMenu = { menu, button };
+  });
+  wrap.append(button, menu);
+  return wrap;
+}
+
 /**
- * Buttons run their command through `run(command)`: `confirm` asks first, `choices` opens a small menu,
- * `input` prompts for the text appended to the command.
+ * A small form under the buttons for a command that needs text ("Reassign" -> "@rep or email"):
+ * typed text is appended to the command. Replaces window.prompt, which phones and embedded views block.
+ */
+function askFor(row, b, run) {
+  row.parentElement?.querySelector(':scope > .ask')?.remove();
+  const form = el('form', 'ask');
+  const input = el('input');
+  input.placeholder = b.input.placeholder ?? b.label;
+  input.setAttribute('aria-label', b.label);
+  const ok = el('button', 'primary', b.label.replace(/…$/, ''));
+  ok.type = 'submit';
+  const cancel = el('button', '', 'Cancel');
+  cancel.type = 'button';
+  cancel.addEventListener('click', () => form.remove());
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = input.value.trim();
+    if (!value) return;
+    form.remove();
+    run(`${b.command} ${value}`);
+  });
+  form.append(input, ok, cancel);
+  row.after(form);
+  input.focus();
+}
+
+/** What clicking `b` does: ask first (`confirm`), ask for text (`input`), or run its command. */
+function activation(b, row, run) {
+  return () => {
+    if (b.confirm && !window.confirm(b.confirm)) return;
+    if (b.input) return askFor(row, b, run);
+    run(b.command);
+  };
+}
+
+/**
+ * Buttons run their command through `run(command)`. A button with `choices` opens a menu (a button
+ * asking for text on the same command joins that menu: "Snooze" -> 1 h, Tomorrow, …, Other time…);
+ * the first three are shown, the others are in a "More" menu.
  */
 function renderButtons(buttons, run) {
   const row = el('div', 'buttons');
+  const list = [];
   for (const b of buttons ?? []) {
+    const host = b.input && list.find((o) => o.choices?.length && o.command === b.command);
+    if (host) host.extra = [...(host.extra ?? []), b];
+    else list.push({ ...b });
+  }
+  const itemsOf = (b) => [
+    ...b.choices.map((c) => ({ label: c.label, activate: () => run(c.command) })),
+    ...(b.extra ?? []).map((x) => ({ label: x.label, activate: activation(x, row, run) })),
+  ];
+  const shown = list.slice(0, PRIMARY_BUTTONS);
+  const rest = list.slice(PRIMARY_BUTTONS);
+  for (const b of shown) {
+    if (b.choices?.length) {
+      const wrap = menuButton(b.label, itemsOf(b), b.style ?? '');
+      wrap.firstChild.dataset.command = b.command;
+      row.append(wrap);
+      continue;
+    }
     const button = el('button', b.style ?? '', b.label);
     button.type = 'button';
     button.dataset.command = b.command;
-    if (b.choices?.length) {
-      const menu = el('div', 'menu');
-      menu.hidden = true;
-      for (const c of b.choices) {
-        const item = el('button', '', c.label);
-        item.type = 'button';
-        item.dataset.command = c.command;
-        item.addEventListener('click', () => {
-          menu.hidden = true;
-          run(c.command);
-        });
-        menu.append(item);
-      }
-      button.addEventListener('click', () => {
-        menu.hidden = !menu.hidden;
-      });
-      row.append(button, menu);
-      continue;
-    }
-    button.addEventListener('click', () => {
-      if (b.confirm && !window.confirm(b.confirm)) return;
-      if (b.input) {
-        const value = window.prompt(b.input.placeholder ?? b.label);
-        if (value === null || value.trim() === '') return;
-        run(`${b.command} ${value.trim()}`);
-        return;
-      }
-      run(b.command);
-    });
+    button.addEventListener('click', activation(b, row, run));
     row.append(button);
+  }
+  if (rest.length) {
+    const items = rest.flatMap((b) =>
+      b.choices?.length
+        ? itemsOf(b).map((i) => ({ ...i, label: `${b.label}: ${i.label}` }))
+        : [{ label: b.label, className: b.style ?? '', activate: activation(b, row, run) }],
+    );
+    row.append(menuButton('More ▾', items, 'more'));
   }
   return row;
 }
@@ -80,25 +165,10 @@ export function renderReply(reply, run) {
     const id = /Customer id ([0-9a-f-]{36})/.exec(reply.footer);
     if (id) {
       const link = el('a', '', 'Open timeline');
-      link.href = `/console/timeline?customer=${encodeURIComponent(id[1])}${tokenQuery('&')}`;
+      link.href = `/console/timeline?customer=${encodeURIComponent(id[1])}`;
       footer.append(' · ', link);
     }
     box.append(footer);
   }
   return box;
-}
-
-/** The console token from the page URL, if one was given (`?token=`), for API calls. */
-export function consoleToken() {
-  return new URLSearchParams(window.location.search).get('token') ?? '';
-}
-
-export function tokenQuery(prefix) {
-  const token = consoleToken();
-  return token ? `${prefix}token=${encodeURIComponent(token)}` : '';
-}
-
-export function authHeaders() {
-  const token = consoleToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
 }

@@ -1,6 +1,5 @@
 import type { App, GlobalShortcut } from '@slack/bolt';
-import { DEFAULT_HOUR } from '../../../src/domain/parse-when.ts';
-import { instantToWallClock, zonedWallClockToInstant } from '../../../src/domain/zoned-time.ts';
+import { dueTomorrowMorning } from '../../../src/domain/follow-up.ts';
 import { renderFollowUpModal } from '../render-follow-up-modal.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
 import { slackRequestOf } from '../outsider-gate.ts';
@@ -17,18 +16,7 @@ export function registerNewFollowUpShortcut(app: App, deps: SlackListenerDeps): 
       const req = slackRequestOf(context, body, { userId: body.user.id, triggerId: body.trigger_id });
       const teamId = req.teamId;
       const ctx = await deps.contextFor(req);
-      const today = instantToWallClock(ctx.now, ctx.actor.timezone);
-      const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
-      const initialDue = zonedWallClockToInstant(
-        {
-          year: tomorrow.getUTCFullYear(),
-          month: tomorrow.getUTCMonth() + 1,
-          day: tomorrow.getUTCDate(),
-          hour: DEFAULT_HOUR,
-          minute: 0,
-        },
-        ctx.actor.timezone,
-      );
+      const initialDue = dueTomorrowMorning(ctx.now, ctx.actor.timezone);
       await client.views.open({
         trigger_id: body.trigger_id,
         view: renderFollowUpModal({ state: { teamId }, initialDue, assigneeUserId: body.user.id }),

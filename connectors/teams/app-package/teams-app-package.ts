@@ -14,6 +14,12 @@ export interface TeamsAppPackageOptions {
   domain: string;
   /** The app's version (x.y.z); Teams asks for a higher one on every update of an uploaded app. */
   version: string;
+  /** The app's website (TEAMS_WEBSITE_URL); default `https://<domain>/console`, which only the operator's network may reach. */
+  websiteUrl?: string;
+  /** Privacy statement (TEAMS_PRIVACY_URL); default the website. */
+  privacyUrl?: string;
+  /** Terms of use (TEAMS_TERMS_URL); default the website. */
+  termsUrl?: string;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,6 +55,7 @@ export async function renderTeamsManifest(o: TeamsAppPackageOptions): Promise<Re
     MICROSOFT_APP_ID: o.appId.toLowerCase(),
     DOMAIN: o.domain.toLowerCase(),
     VERSION: o.version,
+    ...developerLinks(o),
   };
   // Substituted inside the parsed JSON, so no value can break its syntax.
   const fill = (v: unknown): unknown => {
@@ -61,6 +68,16 @@ export async function renderTeamsManifest(o: TeamsAppPackageOptions): Promise<Re
   const left = JSON.stringify(manifest).match(/\{\{[A-Z_]+\}\}/);
   if (left) throw new Error(`manifest.json has a placeholder nobody fills in: ${left[0]}.`);
   return manifest;
+}
+
+/** The developer links a package carries: the configured ones, else the console on the bot's host. */
+export function developerLinks(o: TeamsAppPackageOptions): {
+  WEBSITE_URL: string;
+  PRIVACY_URL: string;
+  TERMS_URL: string;
+} {
+  const website = o.websiteUrl ?? `https://${o.domain.toLowerCase()}/console`;
+  return { WEBSITE_URL: website, PRIVACY_URL: o.privacyUrl ?? website, TERMS_URL: o.termsUrl ?? website };
 }
 
 /**

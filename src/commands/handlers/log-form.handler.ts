@@ -1,6 +1,7 @@
 import { chatKindFor } from '../../domain/channel-kind.ts';
 import type { ChannelKind } from '../../db/generated/enums.ts';
 import { DEFAULT_HOUR } from '../../domain/parse-when.ts';
+import { dueOnDay } from '../../domain/follow-up.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../../domain/zoned-time.ts';
 import { RapportError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -121,11 +122,7 @@ export async function submitLogForm(
       const occurredAt = sameDay
         ? ctx.now
         : zonedWallClockToInstant({ ...day!, hour: DEFAULT_HOUR, minute: 0 }, timeZone);
-      let followUpAt: Date | undefined;
-      if (followUpDay) {
-        followUpAt = zonedWallClockToInstant({ ...followUpDay, hour: DEFAULT_HOUR, minute: 0 }, timeZone);
-        if (followUpAt.getTime() <= ctx.now.getTime()) followUpAt = new Date(ctx.now.getTime() + 3_600_000);
-      }
+      const followUpAt = followUpDay ? dueOnDay(followUpDay, ctx.now, timeZone) : undefined;
       const result = await logCommunication(
         deps.db,
         {

@@ -95,7 +95,7 @@ describe('console in headless Chromium', () => {
     // The Snooze menu runs the chosen command; a posted reminder appears live in the team channel and updates in place.
     const second = await send('remind "Acme <b>Ltd</b>" friday call back');
     await second.getByRole('button', { name: 'Snooze', exact: true }).click();
-    await second.getByRole('button', { name: 'Tomorrow 9:00' }).click();
+    await second.getByRole('menuitem', { name: 'Tomorrow 9:00' }).click();
     await expect
       .poll(() => page.locator('#chat > li .reply').last().locator('.reply-text').first().textContent())
       .toMatch(/snoozed until/);

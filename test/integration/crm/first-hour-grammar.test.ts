@@ -304,4 +304,56 @@ describe.each(TEST_DATABASE_KINDS)('a rep’s first hour of commands on %s', (ki
     expect((await run(`log "${name}" "They are back" --new`)).tone).toBe('success');
     expect((await run(`tombstone remove "${name}"`)).text).toMatch(/No tombstone matches/);
   });
+  // Issue 18: a rep in Shanghai who writes Chinese. NOW is Monday 23:00 there.
+  const shanghai = (user: string) => ({ actor: console(user, 'Asia/Shanghai') });
+
+  it('remind 华为 下周二 发报价: Chinese dates in the rep’s timezone, Chinese text kept as typed', async () => {
+    await customer('华为技术有限公司');
+    const as = shanghai(`mei${tag()}`);
+    const reply = await run('remind 华为 下周二 发报价', as);
+    expect(reply.tone, reply.text).toBe('success');
+    expect(reply.text).toBe("I'll remind you about 华为技术有限公司 on Tue 1 Dec, 09:00: 发报价");
+    const f = await followUp(numberOf(reply));
+    expect(f).toMatchObject({ title: '发报价' });
+    expect(f.dueAt.toISOString()).toBe('2026-12-01T01:00:00.000Z'); // Tuesday of next week, 09:00 in Shanghai
+    const expected: Array<[string, string, string]> = [
+      ['remind 华为 明天上午9点 「给王总打电话」', '2026-11-24T01:00:00.000Z', '给王总打电话'],
+      ['remind 华为 3天后 跟进一下', '2026-11-26T01:00:00.000Z', '跟进一下'],
+      ['remind 华为 月底 『续约，别忘了』', '2026-11-30T09:00:00.000Z', '续约，别忘了'],
+      ['remind 华为 下周二发报价', '2026-12-01T01:00:00.000Z', '发报价'],
+      ['remind 华为 “后天下午3点” ＂开会 讨论价格＂', '2026-11-25T07:00:00.000Z', '开会 讨论价格'],
+    ];
+    for (const [typed, due, title] of expected) {
+      const r = await run(typed, as);
+      expect(r.tone, `${typed}: ${r.text}`).toBe('success');
+      const made = await followUp(numberOf(r));
+      expect([made.dueAt.toISOString(), made.title], typed).toEqual([due, title]);
+    }
+    const snoozed = await run(`snooze ${f.number} 下周三`, as);
+    expect(snoozed.tone, snoozed.text).toBe('success');
+    expect((await followUp(f.number)).dueAt.toISOString()).toBe('2026-12-02T01:00:00.000Z');
+  });
+
+  it('log keeps Chinese notes whole in 「」, “”, ＂＂ quotes, with a Chinese --follow-up', async () => {
+    await customer('比亚迪股份有限公司');
+    const as = shanghai(`wei${tag()}`);
+    const logged = await run('log 比亚迪「客户说价格太高，可能会流失」 --follow-up 明天上午9点', as);
+    expect(logged.tone, logged.text).toBe('success');
+    expect(logged.title).toBe('Logged for 比亚迪股份有限公司');
+    const called = await run('log ＂比亚迪股份有限公司＂ “王总：下个月初 再谈” --via call', as);
+    expect(called.tone, called.text).toBe('success');
+    const records = await t.db.prisma.communicationRecord.findMany({
+      where: { company: { name: '比亚迪股份有限公司' } },
+      include: { messages: true, followUps: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(records.map((r) => r.messages.map((m) => m.text))).toEqual([
+      ['客户说价格太高，可能会流失'],
+      ['王总：下个月初 再谈'],
+    ]);
+    expect(records[0].followUps.map((x) => x.dueAt.toISOString())).toEqual(['2026-11-24T01:00:00.000Z']);
+    const card = await run('lookup 比亚迪', as);
+    expect(card.title).toBe('比亚迪股份有限公司');
+    expect(card.sections?.map((x) => x.text)).toEqual(expect.arrayContaining(['客户说价格太高，可能会流失']));
+  });
 });

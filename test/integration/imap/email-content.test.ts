@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
-import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
+import { buildEmail } from '../../helpers/email-fixtures.ts';
+import { syncMailboxOnce } from '../../helpers/mailbox-sync.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
 let dovecot: DovecotServer;
@@ -22,40 +20,8 @@ afterAll(async () => {
 });
 
 async function syncAll(kind: 'pglite' | 'postgres', deliver: string[], maxMessageBytes = 20 * 1024 * 1024) {
-  const account = await dovecot.addUser();
   const tdb = await createTestDatabase(kind);
-  const client = await dovecot.client(account);
-  for (const m of deliver) await client.append('INBOX', m);
-  await client.logout();
-  const sync = new MailboxSync(
-    {
-      address: account.user,
-      host: dovecot.host,
-      port: dovecot.port,
-      secure: false,
-      user: account.user,
-      password: account.password,
-      accessToken: undefined,
-      folders: ['INBOX'],
-      sinceDays: 30,
-      pollSeconds: 30,
-      skipLists: true,
-      markSeen: false,
-      maxMessageBytes,
-      createCompanies: 'all',
-    },
-    {
-      db: tdb.db,
-      redis,
-      hooks: noopPipelineHooks,
-      logger: createLogger('silent'),
-      internalDomains: ['support.example'],
-      lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
-    },
-  );
-  sync.start();
-  await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 60_000, 'sync');
-  await sync.stop();
+  const sync = await syncMailboxOnce(dovecot, redis, tdb.db, deliver, { maxMessageBytes });
   return { sync, db: tdb.db, dispose: () => tdb.dispose() };
 }
 

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/queues.ts';
+import { QueueName } from '../../../jobs/queue-names.ts';
+import type { DailyDigestData } from '../../../jobs/job-data.ts';
 import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { SlackRecorder, type RecordedCall, type RecordedMessage } from '../../helpers/slack-recorder.ts';
@@ -10,9 +14,7 @@ const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1'; // ours: SLACK_BOT_TOKEN's workspace
 const ACME_TEAM = 'TACME'; // the customer's own Slack org (Slack Connect)
 const OTHER_TEAM = 'T9'; // another workspace that also has the app, not served by this deployment
-const SHARED = 'CSHARED'; // Slack Connect channel with Acme
 const DEFAULT = 'CTEAM'; // RAPPORT_DEFAULT_CHANNEL
-const SALES = 'CSALES'; // an internal channel the team picks for Acme's cards
 const tsOf = (n: number) => `1763900000.${String(n).padStart(6, '0')}`;
 const OUTSIDER = /people from outside that team \(guests and other organisations\) cannot use it/;
 const ADMIN_ONLY = /Only a Rapport admin can/;
@@ -35,20 +37,33 @@ function sharedChannelEvent(event: Record<string, unknown>, eventId: string, aut
   });
 }
 
+interface Control {
+  type: string;
+  action_id: string;
+  value?: string;
+  text?: { type: 'plain_text'; text: string };
+  /** A select menu (Change label): its label is the placeholder. */
+  placeholder?: { type: 'plain_text'; text: string };
+  options?: Array<{ text: { type: 'plain_text'; text: string }; value: string }>;
+}
 interface Block {
   type: string;
-  elements?: Array<{ type: string; action_id: string; value?: string; text?: { type: 'plain_text'; text: string } }>;
+  elements?: Control[];
 }
+const labelOf = (e: Control) => (e.text ?? e.placeholder)?.text ?? '';
 const buttonsOf = (m: RecordedMessage) =>
   ((m.blocks ?? []) as Block[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
 
+// Each test sets up its own customer, Slack Connect channel and team channel (none reads another's data),
+// so any one passes alone (`-t`) and in any order.
 describe('Slack Connect and guests: internal cards never reach a shared channel; outsiders run nothing', () => {
   const slack = new SlackRecorder();
   const logLines: string[] = [];
   let test: TestProcess | undefined;
   let proc: RunningProcess;
+  let queues: PipelineQueues;
+  let redis: ReturnType<typeof connectRedis>;
   let seq = 0;
-  let acmeId: string;
 
   const post = (body: string, contentType: string, headers: Record<string, string> = {}) =>
     postSignedToSlackEvents(proc.url, SECRET, body, contentType, headers);
@@ -79,8 +94,27 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     );
   };
   const click = async (message: RecordedMessage, label: string, userId: string, userTeam: string) => {
-    const button = buttonsOf(message).find((e) => e.text?.text === label);
+    const button = buttonsOf(message).find((e) => labelOf(e) === label);
     if (!button) throw new Error(`no ${label} button`);
+    // A select menu is clicked by choosing its first option, as Slack sends it.
+    const action =
+      button.type === 'static_select'
+        ? {
+            type: 'static_select',
+            action_id: button.action_id,
+            block_id: 'b',
+            selected_option: button.options![0],
+            placeholder: button.placeholder,
+            action_ts: '1',
+          }
+        : {
+            type: 'button',
+            action_id: button.action_id,
+            block_id: 'b',
+            text: button.text,
+            value: button.value,
+            action_ts: '1',
+          };
     const triggerId = `trigger-${++seq}`;
     const payload = {
       type: 'block_actions',
@@ -93,16 +127,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       channel: { id: message.channel, name: 'x' },
       message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks },
       response_url: slack.responseUrl(`click-${triggerId}`),
-      actions: [
-        {
-          type: 'button',
-          action_id: button.action_id,
-          block_id: 'b',
-          text: button.text,
-          value: button.value,
-          action_ts: '1',
-        },
-      ],
+      actions: [action],
     };
     const res = await post(
       new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
@@ -113,6 +138,68 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
   };
   const postsTo = (channel: string) => slack.callsTo('chat.postMessage').filter((c) => c.body.channel === channel);
   const updatesIn = (channel: string) => slack.callsTo('chat.update').filter((c) => c.body.channel === channel);
+  /** An internal channel of this test's own (the rep and the admin in it). */
+  const internalChannel = (name: string) => {
+    const id = `C${name.toUpperCase()}${++seq}`;
+    slack.channelMembers.set(id, ['UBOT', 'UREP', 'UADMIN']);
+    return id;
+  };
+  /** A customer of this test's own and its Slack Connect channel with the customer's org, linked by our rep. */
+  const sharedCustomer = async (name: string) => {
+    const db = proc.runtime.db;
+    const shared = `CSHARED${name.toUpperCase()}${++seq}`;
+    slack.channels.set(shared, {
+      is_ext_shared: true,
+      is_shared: true,
+      connected_team_ids: [ACME_TEAM],
+      shared_team_ids: [TEAM, ACME_TEAM],
+    });
+    slack.channelMembers.set(shared, ['UBOT', 'UREP', 'UJO']);
+    const company = await db.prisma.company.create({
+      data: { name, normalizedName: normalizeCompanyName(name), domains: [`${name.toLowerCase()}.example`] },
+    });
+    const linked = await command(shared, 'UREP', `link ${name}`);
+    // The channel has outsiders: even the link confirmation stays with the rep.
+    expect(linked.method).toMatch(/^respond\//);
+    expect(String(linked.body.text)).toMatch(new RegExp(`now linked to ${name}`));
+    return { shared, companyId: company.id, name };
+  };
+  /** The customer (UJO, of the customer's org) writes in the shared channel, as Slack delivers it (and retries it once). */
+  const customerSays = async (shared: string, text: string) => {
+    const ts = tsOf(++seq);
+    const event = { user: 'UJO', team: ACME_TEAM, user_team: ACME_TEAM, channel: shared, ts, text };
+    const eventId = `Ev${++seq}`;
+    const statuses = await Promise.all(
+      [undefined, '1'].map((n) =>
+        post(
+          sharedChannelEvent(event, eventId, ACME_TEAM),
+          'application/json',
+          n ? { 'X-Slack-Retry-Num': n, 'X-Slack-Retry-Reason': 'http_timeout' } : {},
+        ).then((r) => r.status),
+      ),
+    );
+    expect(statuses).toEqual([200, 200]);
+    // The first test to run may wait for the process to build its first model (CPU-bound, in process).
+    await eventually(
+      'the customer message logged',
+      () => proc.runtime.db.prisma.message.findUnique({ where: { externalId: `slack:${TEAM}/${shared}/${ts}` } }),
+      90_000,
+    );
+    return ts;
+  };
+  /** The suggestion card quoting `quote`, in `channel`. */
+  const suggestionIn = (channel: string, quote: string) =>
+    eventually(
+      `the suggestion quoting "${quote}" in ${channel}`,
+      async () =>
+        slack.messages.find(
+          (m) =>
+            m.channel === channel &&
+            /Suggested follow-up/.test(m.text ?? '') &&
+            JSON.stringify(m.blocks).includes(quote),
+        ),
+      90_000,
+    );
 
   beforeAll(async () => {
     const apiUrl = await slack.start();
@@ -124,14 +211,6 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       team_id: OTHER_TEAM,
       profile: { display_name: 'otto', email: 'otto@elsewhere.example' },
     });
-    slack.channels.set(SHARED, {
-      is_ext_shared: true,
-      is_shared: true,
-      connected_team_ids: [ACME_TEAM],
-      shared_team_ids: [TEAM, ACME_TEAM],
-    });
-    slack.channelMembers.set(SHARED, ['UBOT', 'UREP', 'UJO']);
-    slack.channelMembers.set(SALES, ['UBOT', 'UREP', 'UADMIN']);
     slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP', 'UADMIN']);
     slack.teams.set(ACME_TEAM, { name: 'Acme', domain: 'acme', email_domain: 'acme.example' });
     test = await startTestProcess(
@@ -148,103 +227,96 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       { name: 'slack-shared', logger: loggerInto(logLines, 'info') },
     );
     proc = test.proc;
-    acmeId = (
-      await proc.runtime.db.prisma.company.create({
-        data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.example'] },
-      })
-    ).id;
+    // The process's own queues, to fire a daily digest now instead of at 09:00.
+    redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    queues = createQueues(redis, test.prefix);
   });
   afterAll(async () => {
+    if (queues) await closeQueues(queues);
+    await redis?.quit();
     await test?.dispose();
     await slack.stop();
   });
 
   it('link in the Slack Connect channel, the customer speaks (top-level team_id is theirs): logged once, the suggestion goes to the team, never to the shared channel', async () => {
     const db = proc.runtime.db;
-    const linked = await command(SHARED, 'UREP', 'link acme');
-    // The channel has outsiders: even the link confirmation stays with the rep.
-    expect(linked.method).toMatch(/^respond\//);
-    expect(String(linked.body.text)).toMatch(/now linked to Acme/);
-
-    const ts = tsOf(++seq);
-    const event = {
-      user: 'UJO',
-      team: ACME_TEAM,
-      user_team: ACME_TEAM,
-      channel: SHARED,
-      ts,
-      text: 'The dashboard keeps crashing, we are really unhappy and considering other options',
-    };
-    const eventId = `Ev${++seq}`;
-    const statuses = await Promise.all(
-      [undefined, '1'].map((n) =>
-        post(
-          sharedChannelEvent(event, eventId, ACME_TEAM),
-          'application/json',
-          n ? { 'X-Slack-Retry-Num': n, 'X-Slack-Retry-Reason': 'http_timeout' } : {},
-        ).then((r) => r.status),
-      ),
+    const acme = await sharedCustomer('Acme');
+    const ts = await customerSays(
+      acme.shared,
+      'The dashboard keeps crashing, we are really unhappy and considering other options',
     );
-    expect(statuses).toEqual([200, 200]);
     const message = await eventually('the customer message logged under our workspace', () =>
       db.prisma.message.findUnique({
-        where: { externalId: `slack:${TEAM}/${SHARED}/${ts}` },
+        where: { externalId: `slack:${TEAM}/${acme.shared}/${ts}` },
         include: { record: true },
       }),
     );
-    expect(message).toMatchObject({ direction: 'inbound', record: { companyId: acmeId } });
+    expect(message).toMatchObject({ direction: 'inbound', record: { companyId: acme.companyId } });
     expect(
-      await db.prisma.communicationRecord.count({ where: { sourceKey: { startsWith: `slack:${TEAM}/${SHARED}/` } } }),
+      await db.prisma.communicationRecord.count({
+        where: { sourceKey: { startsWith: `slack:${TEAM}/${acme.shared}/` } },
+      }),
     ).toBe(1);
-    expect(await db.prisma.message.count({ where: { externalId: { contains: SHARED } } })).toBe(1);
+    expect(await db.prisma.message.count({ where: { externalId: { contains: acme.shared } } })).toBe(1);
 
-    const suggestion = await eventually('the suggestion in the default team channel', async () =>
-      slack.messages.find((m) => m.channel === DEFAULT && /Suggested follow-up/.test(m.text ?? '')),
-    );
-    expect(JSON.stringify(suggestion.blocks)).toMatch(/dashboard keeps crashing/);
-    expect(postsTo(SHARED)).toHaveLength(0);
+    await suggestionIn(DEFAULT, 'dashboard keeps crashing');
+    expect(postsTo(acme.shared)).toHaveLength(0);
   });
 
-  it("the customer's clicks on a card are refused with a sentence; nothing changes and they never become a Rep", async () => {
+  it("the customer's clicks on a card are refused with a sentence; nothing changes and they never become a Rep", {
+    timeout: 240_000,
+  }, async () => {
     const db = proc.runtime.db;
-    const suggestion = slack.messages.find((m) => m.channel === DEFAULT && /Suggested follow-up/.test(m.text ?? ''))!;
-    const before = await db.prisma.followUp.findFirstOrThrow({ where: { companyId: acmeId, status: 'suggested' } });
+    const initech = await sharedCustomer('Initech');
+    await customerSays(initech.shared, 'We are considering other options, the reports are wrong every week');
+    const suggestion = await suggestionIn(DEFAULT, 'reports are wrong every week');
+    const before = await db.prisma.followUp.findFirstOrThrow({
+      where: { companyId: initech.companyId, status: 'suggested' },
+    });
     const reps = await db.prisma.rep.count();
+    const examples = await db.prisma.labeledExample.count();
     for (const [user, team] of [
       ['UJO', ACME_TEAM],
       ['UGUEST', TEAM],
       ['UOTHER', OTHER_TEAM],
     ] as const) {
-      const answer = await click(suggestion, 'Dismiss', user, team);
-      expect(String(answer.body.text)).toMatch(OUTSIDER);
+      for (const label of ['Dismiss', 'Change label']) {
+        const answer = await click(suggestion, label, user, team);
+        expect(String(answer.body.text)).toMatch(OUTSIDER);
+      }
     }
     expect((await db.prisma.followUp.findUniqueOrThrow({ where: { id: before.id } })).status).toBe('suggested');
     expect(await db.prisma.rep.count()).toBe(reps);
-    expect(await db.prisma.labeledExample.count()).toBe(0);
+    expect(await db.prisma.labeledExample.count()).toBe(examples);
+    expect(postsTo(initech.shared)).toHaveLength(0);
   });
 
   it('notify: refused in the shared channel, accepted in an internal one; reminders follow it, and a guest joining turns the next card away', async () => {
     const db = proc.runtime.db;
-    const refused = await command(SHARED, 'UREP', 'notify acme here');
+    const globex = await sharedCustomer('Globex');
+    const sales = internalChannel('sales');
+    const refused = await command(globex.shared, 'UREP', 'notify globex here');
     expect(String(refused.body.text)).toMatch(/people from outside the company/);
-    expect(await db.prisma.teamChannel.count()).toBe(0);
+    expect(await db.prisma.teamChannel.count({ where: { companyId: globex.companyId } })).toBe(0);
 
-    const ok = await command(SALES, 'UREP', 'notify acme here');
-    expect(String(ok.body.text)).toMatch(/now Acme's team channel/);
+    const ok = await command(sales, 'UREP', 'notify globex here');
+    expect(String(ok.body.text)).toMatch(/now Globex's team channel/);
     const due = new Date(Date.now() + 1_500);
-    // Typed in the shared channel: the reminder still goes to Acme's team channel.
-    await command(SHARED, 'UREP', 'remind acme in 1 minute call Jo back about the invoice');
-    const f = await db.prisma.followUp.findFirstOrThrow({ where: { title: { contains: 'invoice' } } });
-    expect(f.remindTarget).toBe(`slack:${TEAM}/${SALES}`);
+    // Typed in the shared channel: the reminder still goes to Globex's team channel.
+    await command(globex.shared, 'UREP', 'remind globex in 1 minute call Jo back about the invoice');
+    const f = await db.prisma.followUp.findFirstOrThrow({
+      where: { companyId: globex.companyId, title: { contains: 'invoice' } },
+    });
+    expect(f.remindTarget).toBe(`slack:${TEAM}/${sales}`);
     await db.prisma.followUp.update({ where: { id: f.id }, data: { dueAt: due } });
     await proc.runtime.hooks.followUpChanged(f.id);
     await eventually('the reminder in the team channel', async () =>
-      slack.messages.find((m) => m.channel === SALES && /invoice/.test(JSON.stringify(m.blocks))),
+      slack.messages.find((m) => m.channel === sales && /invoice/.test(JSON.stringify(m.blocks))),
     );
 
     // A guest is invited to the team channel: Slack says so, the cached answer is dropped.
     slack.users.set('UGUEST2', { is_restricted: true });
-    slack.channelMembers.set(SALES, ['UBOT', 'UREP', 'UADMIN', 'UGUEST2']);
+    slack.channelMembers.set(sales, ['UBOT', 'UREP', 'UADMIN', 'UGUEST2']);
     await post(
       JSON.stringify({
         token: 'legacy',
@@ -253,7 +325,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
         event: {
           type: 'member_joined_channel',
           user: 'UGUEST2',
-          channel: SALES,
+          channel: sales,
           channel_type: 'C',
           team: TEAM,
           inviter: 'UREP',
@@ -267,57 +339,57 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       }),
       'application/json',
     );
-    await eventually(
-      'the membership change seen',
-      async () => logLines.some((l) => l.includes('member_joined_channel')) || true,
-    );
-    await command(SALES, 'UREP', 'remind acme in 1 minute send the renewal quote');
-    const g = await db.prisma.followUp.findFirstOrThrow({ where: { title: { contains: 'renewal quote' } } });
+    await command(sales, 'UREP', 'remind globex in 1 minute send the renewal quote');
+    const g = await db.prisma.followUp.findFirstOrThrow({
+      where: { companyId: globex.companyId, title: { contains: 'renewal quote' } },
+    });
     await db.prisma.followUp.update({ where: { id: g.id }, data: { dueAt: new Date(Date.now() + 500) } });
     await proc.runtime.hooks.followUpChanged(g.id);
     const redirected = await eventually('the reminder redirected to the default channel', async () =>
       slack.messages.find((m) => m.channel === DEFAULT && /renewal quote/.test(JSON.stringify(m.blocks))),
     );
     expect(JSON.stringify(redirected.blocks)).toMatch(
-      /Posted here instead of channel CSALES: that channel has people from outside the company/,
+      new RegExp(`Posted here instead of channel ${sales}: that channel has people from outside the company`),
     );
     expect(
-      slack.messages.filter((m) => m.channel === SALES && /renewal quote/.test(JSON.stringify(m.blocks))),
+      slack.messages.filter((m) => m.channel === sales && /renewal quote/.test(JSON.stringify(m.blocks))),
     ).toHaveLength(0);
-    // Found shared: it is no longer Acme's team channel.
-    expect(await db.prisma.teamChannel.count()).toBe(0);
-    expect(postsTo(SHARED)).toHaveLength(0);
-    expect(updatesIn(SHARED)).toHaveLength(0);
+    // Found shared: it is no longer Globex's team channel.
+    expect(await db.prisma.teamChannel.count({ where: { companyId: globex.companyId } })).toBe(0);
+    expect(postsTo(globex.shared)).toHaveLength(0);
+    expect(updatesIn(globex.shared)).toHaveLength(0);
   });
 
   it('/readyz lists the linked channel with outsiders and where its cards go', async () => {
+    const umbrella = await sharedCustomer('Umbrella');
     const body = (await (await fetch(`${proc.url}/readyz`)).json()) as {
       checks: Record<string, { ok: boolean; detail: string }>;
     };
-    expect(body.checks['slack privacy']).toMatchObject({
-      ok: true,
-      detail: `slack:${TEAM}/${SHARED} (customer channel of Acme): has people from outside the company; cards go to slack:${TEAM}/${DEFAULT}`,
-    });
+    expect(body.checks['slack privacy'].ok).toBe(true);
+    expect(body.checks['slack privacy'].detail).toContain(
+      `slack:${TEAM}/${umbrella.shared} (customer channel of Umbrella): has people from outside the company; cards go to slack:${TEAM}/${DEFAULT}`,
+    );
   });
 
   it('role matrix: each command × admin, rep, guest, Slack Connect member, other workspace', async () => {
     const db = proc.runtime.db;
+    const matrixCo = await sharedCustomer('Rolematrix');
     const people = {
       admin: { user: 'UADMIN', team: TEAM, channel: DEFAULT },
       rep: { user: 'UREP', team: TEAM, channel: DEFAULT },
       guest: { user: 'UGUEST', team: TEAM, channel: DEFAULT },
-      external: { user: 'UJO', team: ACME_TEAM, channel: SHARED },
+      external: { user: 'UJO', team: ACME_TEAM, channel: matrixCo.shared },
       'other workspace': { user: 'UOTHER', team: OTHER_TEAM, channel: 'C9' },
     } as const;
     const commands = [
       'help',
-      'lookup acme',
+      'lookup rolematrix',
       'followups all',
-      'log acme "Called about the renewal"',
-      'remind acme tomorrow 10am check in',
-      'export acme',
+      'log rolematrix "Called about the renewal"',
+      'remind rolematrix tomorrow 10am check in',
+      'export rolematrix',
       'review',
-      'forget acme',
+      'forget rolematrix',
     ];
     const outcome = (text: string) =>
       OUTSIDER.test(text) ? 'refused' : ADMIN_ONLY.test(text) ? 'admin only' : 'allowed';
@@ -328,7 +400,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
         matrix[who][c] = outcome(String((await command(p.channel, p.user, c, p.team)).body.text));
     }
     const row = (v: string, forget = v) =>
-      Object.fromEntries(commands.map((c) => [c, c === 'forget acme' ? forget : v]));
+      Object.fromEntries(commands.map((c) => [c, c === 'forget rolematrix' ? forget : v]));
     expect(matrix).toEqual({
       admin: row('allowed'),
       rep: row('allowed', 'admin only'),
@@ -339,74 +411,93 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     // Nobody outside became a Rep or wrote anything.
     const reps = await db.prisma.rep.findMany({ select: { platformUserIds: true } });
     expect(reps.flatMap((r) => r.platformUserIds).sort()).toEqual([`slack:${TEAM}/UADMIN`, `slack:${TEAM}/UREP`]);
-    expect(postsTo(SHARED)).toHaveLength(0);
+    expect(postsTo(matrixCo.shared)).toHaveLength(0);
   });
-  it('the rest of the lifecycle in the Slack Connect setup: accept → reminder due → escalation → forget, and zero internal posts to the shared channel', async () => {
+
+  it('the whole lifecycle in a Slack Connect channel: log → classify → suggest → accept → remind → escalate → digest → forget; zero internal posts to the shared channel, every outsider click and command refused', async () => {
     const db = proc.runtime.db;
-    const suggestion = slack.messages.find((m) => m.channel === DEFAULT && /Suggested follow-up/.test(m.text ?? ''))!;
-    const f = await db.prisma.followUp.findFirstOrThrow({ where: { companyId: acmeId, status: 'suggested' } });
-    const accept = buttonsOf(suggestion).find((e) => /^Accept/.test(e.text?.text ?? ''));
-    expect(accept, JSON.stringify(buttonsOf(suggestion))).toBeDefined();
-    const payload = {
-      type: 'block_actions',
-      team: { id: TEAM, domain: 'x' },
-      user: { id: 'UREP', username: 'urep', team_id: TEAM },
-      api_app_id: 'A1',
-      token: 'legacy',
-      container: { type: 'message', message_ts: suggestion.ts, channel_id: DEFAULT, is_ephemeral: false },
-      trigger_id: `trigger-${++seq}`,
-      channel: { id: DEFAULT, name: 'x' },
-      message: { type: 'message', ts: suggestion.ts, text: suggestion.text, blocks: suggestion.blocks },
-      response_url: slack.responseUrl(`accept-${seq}`),
-      actions: [
-        {
-          type: 'button',
-          action_id: accept!.action_id,
-          block_id: 'b',
-          text: accept!.text,
-          value: accept!.value,
-          action_ts: '1',
-        },
-      ],
+    const hooli = await sharedCustomer('Hooli');
+    const team = internalChannel('hoolisales');
+    expect(String((await command(team, 'UREP', 'notify hooli here')).body.text)).toMatch(/now Hooli's team channel/);
+    /** The customer (another org) and a guest try everything on a card and by command: refused, nothing changes. */
+    const outsidersRefused = async (card: RecordedMessage) => {
+      const before = await db.prisma.followUp.findMany({
+        where: { companyId: hooli.companyId },
+        orderBy: { id: 'asc' },
+      });
+      for (const [user, userTeam] of [
+        ['UJO', ACME_TEAM],
+        ['UGUEST', TEAM],
+      ] as const) {
+        for (const b of buttonsOf(card))
+          expect(String((await click(card, labelOf(b), user, userTeam)).body.text)).toMatch(OUTSIDER);
+        for (const c of ['lookup hooli', 'followups all', `done ${before[0]?.number ?? 1}`, 'forget hooli'])
+          expect(String((await command(hooli.shared, user, c, userTeam)).body.text)).toMatch(OUTSIDER);
+      }
+      expect(
+        await db.prisma.followUp.findMany({ where: { companyId: hooli.companyId }, orderBy: { id: 'asc' } }),
+      ).toEqual(before);
     };
-    const res = await post(
-      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
-      'application/x-www-form-urlencoded',
-    );
-    expect(res.status).toBe(200);
+
+    // log → classify → suggest: the customer's words logged once, the card in Hooli's team channel.
+    await customerSays(hooli.shared, 'Honestly we are considering other options, the sync has been broken for weeks');
+    const suggestion = await suggestionIn(team, 'sync has been broken for weeks');
+    const f = await db.prisma.followUp.findFirstOrThrow({ where: { companyId: hooli.companyId, status: 'suggested' } });
+    await outsidersRefused(suggestion);
+
+    // accept (our rep's click).
+    const accept = buttonsOf(suggestion).find((e) => /^Accept/.test(labelOf(e)));
+    expect(accept, JSON.stringify(buttonsOf(suggestion))).toBeDefined();
+    await click(suggestion, labelOf(accept!), 'UREP', TEAM);
     await eventually('the suggestion accepted by the rep', async () => {
       const now = await db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } });
       return now.status !== 'suggested' ? now : undefined;
     });
 
-    // Due now: the reminder goes to the team side (the default channel), never to the shared one.
-    const reminders = slack.messages.length;
+    // remind: due now, the reminder goes to the team channel.
+    const mark = slack.messages.length;
     await db.prisma.followUp.update({ where: { id: f.id }, data: { dueAt: new Date(Date.now() + 500) } });
     await proc.runtime.hooks.followUpChanged(f.id);
-    await eventually('the reminder of the accepted follow-up', async () =>
-      slack.messages.slice(reminders).find((m) => m.channel === DEFAULT),
+    const reminder = await eventually('the reminder of the accepted follow-up', async () =>
+      slack.messages.slice(mark).find((m) => m.channel === team && /Reminder/.test(m.text ?? '')),
     );
-    // Still open after it was due: escalated, to the team side too.
-    await eventually(
+    await outsidersRefused(reminder);
+
+    // escalate: still open after it was due (RAPPORT_ESCALATE_AFTER_HOURS=0), to the team channel too.
+    const escalation = await eventually(
       'the overdue (escalation) card',
-      async () =>
-        slack.messages.slice(reminders).find((m) => m.channel === DEFAULT && /Overdue follow-up/.test(m.text ?? '')),
+      async () => slack.messages.slice(mark).find((m) => m.channel === team && /Overdue follow-up/.test(m.text ?? '')),
       30_000,
     );
+    await outsidersRefused(escalation);
 
-    // forget (admin, confirmed): the cards that quoted Acme are erased in place, in the team channel only.
-    const ask = await command(DEFAULT, 'UADMIN', 'forget acme');
-    const confirm = /forget \\?"?Acme\\?"? --confirm [0-9a-f]+/.exec(JSON.stringify(ask.body));
-    expect(confirm, JSON.stringify(ask.body)).not.toBeNull();
-    await command(DEFAULT, 'UADMIN', confirm![0].replaceAll('\\"', '"'));
-    expect(await db.prisma.company.count({ where: { id: acmeId } })).toBe(0);
-    await eventually('the suggestion card erased in place', async () =>
-      updatesIn(DEFAULT).find((c) => c.body.ts === suggestion.ts && /[Ee]rased/.test(JSON.stringify(c.body))),
+    // digest: the team channel's daily digest (its scheduler's job, fired now) lists Hooli's open follow-up.
+    const digestJob: DailyDigestData = { target: `slack:${TEAM}/${team}`, timezone: 'UTC' };
+    await queues[QueueName.DailyDigest].add('digest', digestJob);
+    const digest = await eventually('the daily digest in the team channel', async () =>
+      slack.messages.find((m) => m.channel === team && /Daily digest/.test(m.text ?? '')),
     );
-    expect(postsTo(SHARED)).toHaveLength(0);
-    expect(updatesIn(SHARED)).toHaveLength(0);
+    expect(JSON.stringify(digest.blocks)).toMatch(/Hooli/);
+
+    // forget (admin, confirmed): the cards that quoted Hooli are erased in place, in the team channel only.
+    const ask = await command(team, 'UADMIN', 'forget hooli');
+    const confirm = /forget \\?"?Hooli\\?"? --confirm [0-9a-f]+/.exec(JSON.stringify(ask.body));
+    expect(confirm, JSON.stringify(ask.body)).not.toBeNull();
+    await command(team, 'UADMIN', confirm![0].replaceAll('\\"', '"'));
+    expect(await db.prisma.company.count({ where: { id: hooli.companyId } })).toBe(0);
+    await eventually('the suggestion card erased in place', async () =>
+      updatesIn(team).find((c) => c.body.ts === suggestion.ts && /[Ee]rased/.test(JSON.stringify(c.body))),
+    );
+
+    // Zero internal posts (or updates) to the shared channel, and no card shown there to anyone.
+    expect(postsTo(hooli.shared)).toHaveLength(0);
+    expect(updatesIn(hooli.shared)).toHaveLength(0);
     expect(
-      slack.callsTo('chat.postEphemeral').filter((c) => /Suggested|Reminder/.test(JSON.stringify(c.body))),
+      slack
+        .callsTo('chat.postEphemeral')
+        .filter(
+          (c) => c.body.channel === hooli.shared && /Suggested|Reminder|Overdue|digest/.test(JSON.stringify(c.body)),
+        ),
     ).toHaveLength(0);
-  }, 90_000);
+  }, 180_000);
 });

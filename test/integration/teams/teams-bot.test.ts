@@ -193,7 +193,8 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     expect(adaptiveCardProblems(refreshed.card)).toEqual([]);
   });
 
-  it('answers a click that is not a Rapport command with 400 and a failing command with its sentence, leaving the card alone', async () => {
+  // Issue 20: Universal Actions errors are `application/vnd.microsoft.error` with { code, message }.
+  it('answers a click that is not a Rapport command and a failing command with application/vnd.microsoft.error and its sentence, leaving the card alone', async () => {
     const foreign = await send(
       activity({
         type: 'invoke',
@@ -201,10 +202,43 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
         value: { action: { type: 'Action.Execute', verb: 'other', data: {} } },
       }),
     );
-    expect(foreign.body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.activity.message' });
+    expect(foreign.body).toMatchObject({
+      statusCode: 400,
+      type: 'application/vnd.microsoft.error',
+      value: { code: 'BadRequest', message: expect.stringMatching(/does not belong to Rapport/) },
+    });
+    const puts = recorder.cards().filter((c) => c.method === 'PUT').length;
     const failing = await send(click('done 9999', 'no-such-card'));
-    expect(failing.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
-    expect(String(failing.body!.value)).toMatch(/9999/);
+    expect(failing.body).toMatchObject({
+      statusCode: 400,
+      type: 'application/vnd.microsoft.error',
+      value: { code: 'BadRequest', message: expect.stringMatching(/9999/) },
+    });
+    expect(recorder.cards().filter((c) => c.method === 'PUT').length).toBe(puts);
+  });
+
+  it('greets with a welcome card when the app is installed (conversationUpdate adding the bot), once per installation event', async () => {
+    const conversation = { id: 'a:personal-welcome', conversationType: 'personal' };
+    const before = recorder.cards().length;
+    const res = await send(activity({ type: 'conversationUpdate', conversation, membersAdded: [BOT] }));
+    expect(res.status).toBe(200);
+    const welcome = await eventually('the welcome card', async () =>
+      recorder
+        .cards()
+        .slice(before)
+        .find((c) => JSON.stringify(c.card).includes('Welcome to Rapport')),
+    );
+    expect(adaptiveCardProblems(welcome.card)).toEqual([]);
+    expect(JSON.stringify(welcome.card)).toMatch(/help/);
+    // Someone else joining is not an installation: no second welcome.
+    await send(activity({ type: 'conversationUpdate', conversation, membersAdded: [sam] }));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(
+      recorder
+        .cards()
+        .slice(before)
+        .filter((c) => JSON.stringify(c.card).includes('Welcome to Rapport')),
+    ).toHaveLength(1);
   });
 
   it('runs an Action.Submit click (message with value.rapport) and answers with a card', async () => {

@@ -25,6 +25,10 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
     await db().company.create({
       data: { name: 'Globex', normalizedName: normalizeCompanyName('Globex'), domains: ['globex.com'] },
     });
+    // Jo is one of ours (our tenant): Teams' member record says so, so Jo may run commands and open the form.
+    recorder.setMembers(LINKED.id, [
+      { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo', email: 'jo@ours.example', tenantId: 'tenant-1' },
+    ]);
     const mention = { type: 'mention', text: '<at>Rapport</at>', mentioned: TEST_BOT };
     const linked = await rapport.send(
       rapport.activity(LINKED, { type: 'message', from: jo, text: '<at>Rapport</at> link acme', entities: [mention] }),
@@ -32,7 +36,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
     expect(linked.status).toBe(200);
     // Our rep and a Globex person in the group chat; only Globex's domain is a customer's.
     recorder.setMembers(GROUP_CHAT.id, [
-      { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo', email: 'jo@ours.example' },
+      { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo', email: 'jo@ours.example', tenantId: 'tenant-1' },
       { id: '29:hank', name: 'Hank', aadObjectId: 'aad-hank', email: 'hank@globex.com' },
     ]);
   }, 120_000); // two processes start a PGlite each under a shared machine's load

@@ -49,6 +49,12 @@ describe("dates in the customer's language", () => {
     expect(analyzeMessage('价格太高可能会流失', now, shanghai).mentionedDate).toBeNull();
   });
 
+  it('counts 下周 from Monday: 下周二 written on a Sunday is two days later (chrono-node alone: nine)', () => {
+    const sunday = new Date('2026-11-22T02:00:00Z');
+    expect(inShanghai(analyzeMessage('下周二给我们报价', sunday, shanghai).mentionedDate)).toBe('2026-11-24 12:00');
+    expect(inShanghai(analyzeMessage('下周日之前回复', now, shanghai).mentionedDate)).toBe('2026-11-29 12:00');
+  });
+
   it('exposes the same reading for the command grammar, with the words that named the date', () => {
     const [found] = findDatesIn('华为 下周二 发报价', 'zh', now, shanghai);
     expect(found.text).toBe('下周二');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessHours, suggestFollowUp, type SuggestionInput } from '../../../src/classifier/suggestion-rules.ts';
+import { suggestFollowUp, type SuggestionInput } from '../../../src/classifier/suggestion-rules.ts';
+import { addBusinessHours } from '../../../src/domain/business-dates.ts';
 
 // Wednesday 2026-11-18 10:00 UTC.
 const now = new Date('2026-11-18T10:00:00Z');

@@ -17,6 +17,22 @@ describe('normalizeCompanyName', () => {
     ['The Widget Company Ltd', 'widget'],
     ['Co', 'co'],
     ['Johnson & Johnson', 'johnson and johnson'],
+    // Issue 18: Chinese legal forms and group words (simplified and traditional), German written out.
+    ['华为技术有限公司', '华为技术'],
+    ['比亚迪股份有限公司', '比亚迪'],
+    ['阿里巴巴集团控股有限公司', '阿里巴巴'],
+    ['小米科技有限责任公司', '小米科技'],
+    ['台積電股份有限公司', '台積電'],
+    ['西门子（中国）有限公司', '西门子'],
+    ['中国平安保险（集团）股份有限公司', '中国平安保险'],
+    ['腾讯公司', '腾讯'],
+    ['有限公司', '有限公司'],
+    ['中国银行', '中国银行'],
+    ['ＡＣＭＥ有限公司', 'acme'],
+    ['Siemens AG', 'siemens'],
+    ['Siemens Aktiengesellschaft', 'siemens'],
+    ['Bosch Gesellschaft mit beschränkter Haftung', 'bosch'],
+    ['Henkel AG & Co. KGaA', 'henkel'],
   ])('%s -> %s', (input, expected) => expect(normalizeCompanyName(input)).toBe(expected));
 
   it('recognises emails and domains', () => {
@@ -67,8 +83,38 @@ describe('tokenizeCommand', () => {
       ['quote', false],
     ]);
   });
+  it('groups Chinese corner brackets and full-width quotes, with or without spaces around brackets', () => {
+    const values = (s: string) => tokenizeCommand(s).map((t) => [t.value, t.quoted]);
+    expect(values('log 华为 「客户说 价格太高」')).toEqual([
+      ['log', false],
+      ['华为', false],
+      ['客户说 价格太高', true],
+    ]);
+    expect(values('log 华为『报价』 --via call')).toEqual([
+      ['log', false],
+      ['华为', false],
+      ['报价', true],
+      ['--via', false],
+      ['call', false],
+    ]);
+    expect(values('log ＂华为 技术＂ “下周 再谈” ‘好的’')).toEqual([
+      ['log', false],
+      ['华为 技术', true],
+      ['下周 再谈', true],
+      ['好的', true],
+    ]);
+    expect(values('remind\u3000华为\u3000下周二')).toEqual([
+      ['remind', false],
+      ['华为', false],
+      ['下周二', false],
+    ]);
+    expect(values('log 华为「没有结束')).toEqual([
+      ['log', false],
+      ['华为「没有结束', false],
+    ]);
+  });
   it('quoteArgument round-trips through the tokenizer', () => {
-    for (const v of ['Acme Ltd', 'say "hi" now', 'plain', "it's"]) {
+    for (const v of ['Acme Ltd', 'say "hi" now', 'plain', "it's", '华为 技术', '「报价」', '说“好”']) {
       expect(tokenizeCommand(quoteArgument(v))[0].value).toBe(v);
     }
   });
@@ -100,6 +146,15 @@ describe('parseCommand', () => {
   it('knows aliases, scopes and unknown words', () => {
     expect(parseCommand('find jo@acme.com')).toEqual({ kind: 'lookup', query: 'jo@acme.com' });
     expect(parseCommand('followups overdue')).toEqual({ kind: 'followups', scope: 'overdue' });
+    expect(parseCommand('followups 明天')).toEqual({ kind: 'followups', scope: 'tomorrow' });
+    expect(parseCommand('followups 下週')).toEqual({ kind: 'followups', scope: 'next-week' });
+    expect(parseCommand('followups 逾期')).toEqual({ kind: 'followups', scope: 'overdue' });
+    expect(parseCommand('followups 华为')).toEqual({ kind: 'followups', scope: 'customer', customer: '华为' });
+    expect(parseCommand('remind 华为 下周二发报价')).toMatchObject({
+      kind: 'remind',
+      customer: { splits: [{ customer: '华为', rest: '下周二发报价' }] },
+    });
+    expect(() => parseCommand('remind acme tomorrow')).toThrow(/Usage: remind/);
     expect(parseCommand('followups Acme Ltd')).toEqual({ kind: 'followups', scope: 'customer', customer: 'Acme Ltd' });
     expect(parseCommand('/crm snooze #4 tomorrow 9am')).toEqual({ kind: 'snooze', number: 4, when: 'tomorrow 9am' });
     expect(parseCommand('export "Acme Ltd" csv')).toEqual({ kind: 'export', customer: 'Acme Ltd', format: 'csv' });

@@ -78,3 +78,56 @@ describe('dates a rep types (issue 20)', () => {
     expect(iso('for 2 hours')).toBe('2026-11-23T17:00:00.000Z');
   });
 });
+
+// Issue 18: a rep who writes Chinese types the date in Chinese. Monday 23:00 in Shanghai (UTC+8).
+describe('Chinese dates a rep types (issue 18)', () => {
+  const SH = 'Asia/Shanghai';
+  const zh = (text: string) => parseWhen(text, NOW, SH).toISOString();
+
+  it('reads weekdays, days and times in Asia/Shanghai', () => {
+    expect(zh('下周二')).toBe('2026-12-01T01:00:00.000Z'); // Tuesday of next week, 09:00 local
+    expect(zh('下週三')).toBe('2026-12-02T01:00:00.000Z'); // traditional characters
+    expect(zh('周五')).toBe('2026-11-27T01:00:00.000Z');
+    expect(zh('明天上午9点')).toBe('2026-11-24T01:00:00.000Z');
+    expect(zh('明天 上午9点')).toBe('2026-11-24T01:00:00.000Z');
+    expect(zh('后天下午3点')).toBe('2026-11-25T07:00:00.000Z');
+    expect(zh('星期五 下午两点')).toBe('2026-11-27T06:00:00.000Z');
+  });
+
+  it('counts weeks from Monday, as Chinese calendars do', () => {
+    const sunday = new Date('2026-11-29T04:00:00Z'); // Sunday noon in Shanghai
+    // chrono-node alone starts weeks on Sunday: it read 下周二 on a Sunday as 8 Dec and 下周日 on a Wednesday as 6 Dec.
+    expect(parseWhen('下周二', sunday, SH).toISOString()).toBe('2026-12-01T01:00:00.000Z');
+    expect(parseWhen('下周二下午3点', sunday, SH).toISOString()).toBe('2026-12-01T07:00:00.000Z');
+    const wednesday = new Date('2026-12-02T04:00:00Z');
+    expect(parseWhen('下周日', wednesday, SH).toISOString()).toBe('2026-12-13T01:00:00.000Z');
+    expect(parseWhen('下个星期一', wednesday, SH).toISOString()).toBe('2026-12-07T01:00:00.000Z');
+  });
+
+  it('reads durations from now and ends and starts of months', () => {
+    expect(zh('3天后')).toBe('2026-11-26T01:00:00.000Z');
+    expect(zh('三天后')).toBe('2026-11-26T01:00:00.000Z');
+    // chrono-node alone put 3小时后 at 18:00 the next day in Shanghai.
+    expect(zh('3小时后')).toBe('2026-11-23T18:00:00.000Z');
+    expect(zh('半小时后')).toBe('2026-11-23T15:30:00.000Z');
+    expect(zh('二十分钟后')).toBe('2026-11-23T15:20:00.000Z');
+    expect(zh('月底')).toBe('2026-11-30T09:00:00.000Z'); // last day, 17:00 local, as "end of Q1"
+    expect(zh('下个月底')).toBe('2026-12-31T09:00:00.000Z');
+    expect(zh('下个月初')).toBe('2026-12-01T01:00:00.000Z');
+  });
+
+  it('splits the date from the Chinese text after it, with or without a space', () => {
+    expect(parseLeadingWhen('下周二 发报价', NOW, SH)).toMatchObject({ matched: '下周二', rest: '发报价' });
+    expect(parseLeadingWhen('下周二发报价', NOW, SH)).toMatchObject({ matched: '下周二', rest: '发报价' });
+    expect(parseLeadingWhen('明天上午9点 给王总打电话', NOW, SH)).toMatchObject({ rest: '给王总打电话' });
+    expect(parseLeadingWhen('月底 续约', NOW, SH)).toMatchObject({ matched: '月底', rest: '续约' });
+    expect(parseLeadingWhen('客户 明天', NOW, SH)).toBeUndefined();
+  });
+
+  it('refuses a Chinese time that has passed, and reads past ones for when something happened', () => {
+    expect(() => parseWhen('今天晚上8点', NOW, SH)).toThrow(/in the past/);
+    expect(parseWhen('昨天下午3点', NOW, SH, { pastOnly: true }).toISOString()).toBe('2026-11-22T07:00:00.000Z');
+    expect(parseWhen('2小时前', NOW, SH, { pastOnly: true }).toISOString()).toBe('2026-11-23T13:00:00.000Z');
+    expect(() => parseWhen('下周二 发报价', NOW, SH)).toThrow(/could not read "下周二 发报价" as a date/);
+  });
+});

@@ -35,10 +35,13 @@ const render = (f: FollowUpCardData, purpose: FollowUpCardPurpose) =>
   renderFollowUpCard(noDatabase, f, purpose, 'UTC', now);
 
 describe('follow-up card headings', () => {
-  it('posts reminders and escalations under their own heading; only an escalation mentions the assignee', async () => {
+  it('posts reminders and escalations under their own heading; both mention the assignee (issue 20)', async () => {
     const reminder = await render(card({}), 'reminder');
     expect(reminder.title).toBe('Reminder: follow up with Acme');
-    expect(reminder.text).not.toContain('@Jo');
+    expect(reminder.text).toContain('@Jo');
+    expect(reminder.mentions).toEqual([{ name: 'Jo', platformUserIds: ['console:jo'] }]);
+    expect(reminder.fields?.find((f) => f.label === 'Due')?.at).toBe(new Date(now.getTime() - hour).toISOString());
+    expect((await render(card({ status: 'suggested' }), 'suggestion')).mentions).toBeUndefined();
     const escalation = await render(card({}), 'escalation');
     expect(escalation.title).toBe('Overdue follow-up for Acme');
     expect(escalation.text).toContain('@Jo');
@@ -61,13 +64,12 @@ describe('follow-up card headings', () => {
     expect((await render(card({ messagePurpose: null }), 'refresh')).title).toBe('Follow-up for Acme');
   });
 
-  it('shows an overdue notice whose follow-up was snoozed or moved as a reminder again, without the mention', async () => {
+  it('shows an overdue notice whose follow-up was snoozed or moved as a reminder again', async () => {
     const moved = await render(
       card({ messagePurpose: 'escalation', status: 'snoozed', dueAt: new Date(now.getTime() + hour) }),
       'refresh',
     );
     expect(moved.title).toBe('Reminder: follow up with Acme');
-    expect(moved.text).not.toContain('@Jo');
     expect(moved.tone).toBe('info');
     expect(moved.footer).toMatch(/^Snoozed until/);
   });

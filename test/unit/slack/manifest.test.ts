@@ -30,6 +30,7 @@ const EVENT_SCOPES: Record<string, string[]> = {
   'message.groups': ['groups:history'],
   'message.im': ['im:history'],
   'message.mpim': ['mpim:history'],
+  app_mention: ['app_mentions:read'],
   channel_shared: ['channels:read', 'groups:read'],
   channel_unshared: ['channels:read', 'groups:read'],
   member_joined_channel: ['channels:read', 'groups:read'],
@@ -177,7 +178,7 @@ describe('manifest.json against the listeners Rapport registers', () => {
     expect(manifest.features.app_home?.home_tab_enabled === true).toBe(
       SLACK_LISTENERS.events.includes('app_home_opened'),
     );
-    // A Messages tab people can type into would swallow their DMs: Rapport does not read message.im.
+    // A Messages tab people can type into is on exactly when Rapport reads message.im (DMs are commands).
     expect(manifest.features.app_home?.messages_tab_enabled === true).toBe(
       (manifest.settings.event_subscriptions?.bot_events ?? []).includes('message.im'),
     );

@@ -203,4 +203,38 @@ describe('inertMarkdown', () => {
   it('leaves ordinary text and characters alone (no HTML escaping)', () => {
     expect(inertMarkdown('Tom & Jerry <3 costs 5-10 € (approx.)')).toBe('Tom & Jerry \\<3 costs 5-10 € (approx.)');
   });
+
+  // Issue 20: reminders call on the assignee, and times show in each viewer's own timezone.
+  it('mentions a person with a Teams id as <at>name</at> with its entity, and shows times with DATE()/TIME()', () => {
+    const card = renderAdaptiveCard({
+      title: 'Reminder: follow up with Acme',
+      text: 'Reminder: follow up with Acme: #7 Send the quote, due Wed 2 Dec, 09:00. @Jo Smith',
+      fields: [
+        { label: 'Customer', value: 'Acme' },
+        { label: 'Due', value: 'Wed 2 Dec, 09:00 (overdue)', at: '2026-12-02T09:00:00.000Z' },
+      ],
+      mentions: [{ name: 'Jo Smith', platformUserIds: ['console:jo', 'teams:00000000-0000-4000-8000-0000000000aa'] }],
+      visibility: 'channel',
+    });
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    const body = card.body as Array<Record<string, unknown>>;
+    expect(body[1].text).toMatch(/<at>Jo Smith<\/at>$/);
+    expect(card.msteams).toEqual({
+      entities: [
+        {
+          type: 'mention',
+          text: '<at>Jo Smith</at>',
+          mentioned: { id: '00000000-0000-4000-8000-0000000000aa', name: 'Jo Smith' },
+        },
+      ],
+    });
+    expect(body[2]).toEqual({ type: 'FactSet', facts: [{ title: 'Customer', value: 'Acme' }] });
+    expect(body[3]).toMatchObject({
+      type: 'TextBlock',
+      text: 'Due: {{DATE(2026-12-02T09:00:00Z, SHORT)}} {{TIME(2026-12-02T09:00:00Z)}} (overdue)',
+    });
+    // Nobody with a Teams id: the name stays text and no entity is sent.
+    const plain = renderAdaptiveCard({ text: 'Hi @Jo', mentions: [{ name: 'Jo', platformUserIds: ['slack:T1/U1'] }] });
+    expect(plain.msteams).toBeUndefined();
+  });
 });

@@ -82,19 +82,19 @@ function readPng(png: Buffer): {
 }
 
 describe('Teams app package', () => {
-  it('fills the manifest: schema 1.17 fields, GUID ids, the bot id everywhere, scopes, validDomains', async () => {
+  it('fills the manifest: schema 1.29 fields, GUID ids, the bot id everywhere, scopes, validDomains', async () => {
     const { manifest: m } = await buildTeamsAppPackage({
       appId: APP_ID.toUpperCase(),
       domain: 'Rapport.Example.com',
       version: '1.2.3',
     });
     expect(m).toMatchObject({
-      manifestVersion: '1.17',
+      manifestVersion: '1.29',
       version: '1.2.3',
       id: APP_ID,
       accentColor: expect.stringMatching(/^#[0-9A-Fa-f]{6}$/),
     });
-    expect(m.$schema).toBe('https://developer.microsoft.com/json-schemas/teams/v1.17/MicrosoftTeams.schema.json');
+    expect(m.$schema).toBe('https://developer.microsoft.com/json-schemas/teams/v1.29/MicrosoftTeams.schema.json');
     for (const key of ['developer', 'name', 'description', 'icons']) expect(m[key]).toBeTruthy();
     const developer = m.developer as Record<string, string>;
     for (const url of [developer.websiteUrl, developer.privacyUrl, developer.termsOfUseUrl])
@@ -203,11 +203,19 @@ describe('Teams app package', () => {
     ).toHaveLength(3);
   });
 
-  it('npm run teams:package writes rapport-teams.zip from MICROSOFT_APP_ID, and says what is missing otherwise', async () => {
+  it('npm run teams:package writes rapport-teams.zip from MICROSOFT_APP_ID without MICROSOFT_APP_PASSWORD, with the configured links, and says what is missing otherwise', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rapport-teams-package-'));
     const run = promisify(execFile);
     try {
-      const env = { ...process.env, MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'x' };
+      // Issue 20: packaging needs no password; the links are the operator's public pages.
+      const env = {
+        ...process.env,
+        MICROSOFT_APP_ID: APP_ID,
+        MICROSOFT_APP_PASSWORD: '',
+        TEAMS_WEBSITE_URL: 'https://www.example.com/rapport',
+        TEAMS_PRIVACY_URL: 'https://www.example.com/privacy',
+        TEAMS_TERMS_URL: 'https://www.example.com/terms',
+      };
       const { stdout } = await run(
         'npm',
         [
@@ -224,7 +232,19 @@ describe('Teams app package', () => {
       );
       expect(stdout).toMatch(/Wrote .*rapport-teams\.zip/);
       const files = readZip(readFileSync(join(dir, 'rapport-teams.zip')));
-      expect(JSON.parse(files.get('manifest.json')!.toString()).bots[0].botId).toBe(APP_ID);
+      const packaged = JSON.parse(files.get('manifest.json')!.toString());
+      expect(packaged.bots[0].botId).toBe(APP_ID);
+      expect(packaged.developer).toMatchObject({
+        websiteUrl: 'https://www.example.com/rapport',
+        privacyUrl: 'https://www.example.com/privacy',
+        termsOfUseUrl: 'https://www.example.com/terms',
+      });
+
+      const badLink = await run('npx', ['tsx', 'scripts/teams-package.ts', '--domain', 'rapport.example.com'], {
+        env: { ...process.env, MICROSOFT_APP_ID: APP_ID, TEAMS_PRIVACY_URL: 'http://intranet/privacy' },
+        timeout: 60_000,
+      }).catch((e: { code: number; stderr: string }) => e);
+      expect(badLink).toMatchObject({ code: 78, stderr: expect.stringMatching(/TEAMS_PRIVACY_URL must be an https/) });
 
       const failed = await run('npx', ['tsx', 'scripts/teams-package.ts', '--domain', 'rapport.example.com'], {
         env: { ...process.env, MICROSOFT_APP_ID: '', MICROSOFT_APP_PASSWORD: '' },

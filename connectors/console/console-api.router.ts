@@ -1,0 +1,231 @@
+import express, { type Request, type Response } from 'express';
+import type { CommandContext } from '../../src/commands/command-context.ts';
+import type { Reply } from '../../src/commands/reply-model.ts';
+import type { Database } from '../../src/db/database.ts';
+import { RapportError, userMessage } from '../../src/errors.ts';
+import {
+  addCompanyDomain,
+  editContact,
+  removeCompanyDomain,
+  removeContact,
+  saveContact,
+} from '../../src/services/customer-contacts.service.ts';
+import { type CustomerSort, listCustomers } from '../../src/services/customer-list.service.ts';
+import { countFollowUps, type FollowUpFilter, listFollowUps } from '../../src/services/follow-ups.service.ts';
+import { findOrCreateRep } from '../../src/services/reps.service.ts';
+import { viewerOf } from './console-access.ts';
+import { consoleActor } from './console-actor.ts';
+
+/**
+ * Customer health from the insights engine, when it exists: the customers page shows its column and
+ * sorts by it. Optional: without it the column is absent and "health" is not offered as a sort.
+ */
+export interface CustomerHealthSource {
+  /** Company ids, most at risk first. */
+  ranking(): Promise<string[]>;
+  /** Each company's score (0 = healthy … 100 = at risk) and a short reason, for the given ids. */
+  scores(companyIds: string[]): Promise<Map<string, { score: number; reason?: string }>>;
+}
+
+export interface ConsoleApiDeps {
+  db: Database;
+  executeCommand: (text: string, ctx: CommandContext) => Promise<Reply>;
+  timezone: string;
+  customerHealth?: CustomerHealthSource;
+}
+
+const PAGE_SIZE = 25;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function pageOf(req: Request): number {
+  const n = Number(req.query.page ?? 1);
+  return Number.isInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
+}
+
+function sendError(res: Response, err: unknown): void {
+  const code = err instanceof RapportError ? err.code : 'unknown';
+  const status =
+    code === 'not_found' ? 404 : code === 'conflict' || code === 'erased' ? 409 : code === 'unknown' ? 500 : 400;
+  res.status(status).json({ error: userMessage(err) });
+}
+
+/**
+ * The JSON behind the console's pages: `GET /api/customers` (search, sort, paging), contacts and
+ * domains of a customer (add, edit, remove), `GET /api/followups?view=` and `POST /api/followups/bulk`.
+ * Mount behind the console's access check.
+ */
+export function createConsoleApiRouter(deps: ConsoleApiDeps): express.Router {
+  const router = express.Router();
+  const json = express.json({ limit: '64kb' });
+  const actorOf = (res: Response) => consoleActor(viewerOf(res), undefined, deps.timezone);
+  const auditActor = async (res: Response) => ({
+    repId: (await findOrCreateRep(deps.db.prisma, actorOf(res))).id,
+    platform: 'console',
+  });
+  const company = (req: Request) => {
+    const id = String(req.params.id);
+    if (!UUID.test(id)) throw new RapportError('not_found', 'That customer does not exist (any more).');
+    return id;
+  };
+
+  router.get('/api/customers', async (req, res) => {
+    try {
+      const page = pageOf(req);
+      const sortRaw = String(req.query.sort ?? 'last_contact');
+      const health = deps.customerHealth;
+      const sorts: string[] = ['last_contact', 'least_recent', 'name', ...(health ? ['health'] : [])];
+      if (!sorts.includes(sortRaw))
+        throw new RapportError('invalid_input', `Sort by one of: ${sorts.join(', ')} (got "${sortRaw}").`);
+      const result = await listCustomers(deps.db, {
+        search: typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '',
+        sort: sortRaw === 'health' ? undefined : (sortRaw as CustomerSort),
+        orderedIds: sortRaw === 'health' && health ? await health.ranking() : undefined,
+        limit: PAGE_SIZE,
+        offset: (page - 1) * PAGE_SIZE,
+      });
+      const scores = health ? await health.scores(result.rows.map((r) => r.id)) : undefined;
+      res.set('Cache-Control', 'no-store').json({
+        total: result.total,
+        page,
+        pageSize: PAGE_SIZE,
+        sorts,
+        columns: ['name', 'lastContactAt', 'contactCount', 'openFollowUps', ...(health ? ['health'] : [])],
+        customers: result.rows.map((r) => ({ ...r, ...(scores ? { health: scores.get(r.id) ?? null } : {}) })),
+      });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.post('/api/customers/:id/contacts', json, async (req, res) => {
+    try {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+      const saved = await saveContact(
+        deps.db.prisma,
+        company(req),
+        { name: str('name'), email: str('email'), phone: str('phone') },
+        await auditActor(res),
+      );
+      res.status(saved.outcome === 'created' ? 201 : 200).json(saved);
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.put('/api/customers/:id/contacts/:contactId', json, async (req, res) => {
+    try {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const list = (k: string) =>
+        Array.isArray(body[k]) ? (body[k] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+      const contact = await editContact(
+        deps.db.prisma,
+        company(req),
+        String(req.params.contactId),
+        { name: typeof body.name === 'string' ? body.name : '', emails: list('emails'), phones: list('phones') },
+        await auditActor(res),
+      );
+      res.json({ contact });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.delete('/api/customers/:id/contacts/:contactId', async (req, res) => {
+    try {
+      await removeContact(deps.db.prisma, company(req), String(req.params.contactId), await auditActor(res));
+      res.status(204).end();
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.post('/api/customers/:id/domains', json, async (req, res) => {
+    try {
+      const domain = typeof req.body?.domain === 'string' ? req.body.domain : '';
+      const added = await addCompanyDomain(deps.db.prisma, company(req), domain, await auditActor(res));
+      res.status(added ? 201 : 200).json({ added });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.delete('/api/customers/:id/domains/:domain', async (req, res) => {
+    try {
+      await removeCompanyDomain(deps.db.prisma, company(req), String(req.params.domain), await auditActor(res));
+      res.status(204).end();
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.get('/api/followups', async (req, res) => {
+    try {
+      const view = String(req.query.view ?? 'mine');
+      const now = new Date();
+      const rep = await findOrCreateRep(deps.db.prisma, actorOf(res));
+      const filters: Record<string, FollowUpFilter> = {
+        mine: { kind: 'mine', repId: rep.id },
+        today: { kind: 'today', repId: rep.id, timeZone: rep.timezone, now },
+        overdue: { kind: 'overdue', now },
+        all: { kind: 'all' },
+      };
+      const filter = filters[view];
+      if (!filter) throw new RapportError('invalid_input', 'Show one of: mine, today, overdue, all.');
+      const page = pageOf(req);
+      const [total, followUps] = await Promise.all([
+        countFollowUps(deps.db, filter),
+        listFollowUps(deps.db, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE),
+      ]);
+      res.set('Cache-Control', 'no-store').json({
+        view,
+        total,
+        page,
+        pageSize: PAGE_SIZE,
+        now: now.toISOString(),
+        followUps: followUps.map((f) => ({
+          number: f.number,
+          title: f.title,
+          status: f.status,
+          dueAt: f.dueAt,
+          overdue: f.dueAt.getTime() < now.getTime(),
+          company: f.company ? { id: f.company.id, name: f.company.name } : null,
+          assignee: f.assignee?.name ?? null,
+        })),
+      });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  /**
+   * Several follow-ups at once: `{"action": "done"|"snooze", "numbers": [3, 4], "when": "tomorrow 9am"}`,
+   * run through the command grammar (`done 3 4`, `snooze 3 tomorrow 9am`), so the rules, the audit log
+   * and the cards in the channels are the same as for a typed command.
+   */
+  router.post('/api/followups/bulk', json, async (req, res) => {
+    try {
+      const body = (req.body ?? {}) as { action?: unknown; numbers?: unknown; when?: unknown };
+      const numbers = Array.isArray(body.numbers)
+        ? body.numbers.filter((n): n is number => Number.isInteger(n) && n > 0).slice(0, 200)
+        : [];
+      if (numbers.length === 0) throw new RapportError('invalid_input', 'Pick at least one follow-up.');
+      const when = typeof body.when === 'string' ? body.when.trim() : '';
+      if (body.action !== 'done' && body.action !== 'snooze')
+        throw new RapportError('invalid_input', 'The action is "done" or "snooze".');
+      if (body.action === 'snooze' && !when) throw new RapportError('invalid_input', 'Say until when to snooze them.');
+      const ctx: CommandContext = {
+        actor: actorOf(res),
+        channel: { platform: 'console', channelRef: 'team', target: 'console:team' },
+        now: new Date(),
+      };
+      const replies: Reply[] = [];
+      if (body.action === 'done') replies.push(await deps.executeCommand(`done ${numbers.join(' ')}`, ctx));
+      else for (const n of numbers) replies.push(await deps.executeCommand(`snooze ${n} ${when}`, ctx));
+      res.json({ replies });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+  return router;
+}

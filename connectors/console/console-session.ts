@@ -1,0 +1,94 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { ConsolePerson } from '../../src/services/console-accounts.service.ts';
+
+export const SESSION_COOKIE = 'rapport_session';
+
+interface SessionPayload {
+  p: ConsolePerson;
+  /** Expiry, epoch milliseconds. */
+  exp: number;
+}
+
+function sign(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(body).digest('base64url');
+}
+
+/** "<payload>.<hmac>": a value only this deployment can have made. */
+export function sealValue(secret: string, value: unknown): string {
+  const body = Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${body}.${sign(secret, body)}`;
+}
+
+/** The value of a sealed string, or undefined when it was not made with `secret` (or is malformed). */
+export function openValue<T>(secret: string, sealed: string | undefined): T | undefined {
+  if (!sealed) return undefined;
+  const dot = sealed.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const body = sealed.slice(0, dot);
+  const given = Buffer.from(sealed.slice(dot + 1));
+  const expected = Buffer.from(sign(secret, body));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  try {
+    return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One cookie from the request's Cookie header (no cookie-parser needed for two cookies). */
+export function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** Secure when the console is served over HTTPS (RAPPORT_PUBLIC_URL https, or the request came over TLS). */
+export function cookieIsSecure(req: Request, publicUrl: URL | undefined): boolean {
+  return req.secure || publicUrl?.protocol === 'https:';
+}
+
+/** Sets a signed, HttpOnly, SameSite=Lax cookie. */
+export function setSealedCookie(
+  res: Response,
+  name: string,
+  secret: string,
+  value: unknown,
+  maxAgeMs: number,
+  secure: boolean,
+): void {
+  res.cookie(name, sealValue(secret, value), { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: maxAgeMs });
+}
+
+/** Signs a person in on this browser for `hours`. */
+export function startSession(
+  res: Response,
+  secret: string,
+  person: ConsolePerson,
+  hours: number,
+  secure: boolean,
+): void {
+  const maxAge = hours * 3_600_000;
+  setSealedCookie(
+    res,
+    SESSION_COOKIE,
+    secret,
+    { p: person, exp: Date.now() + maxAge } satisfies SessionPayload,
+    maxAge,
+    secure,
+  );
+}
+
+/** The person of a valid, unexpired session cookie. */
+export function readSession(req: Request, secret: string): ConsolePerson | undefined {
+  const payload = openValue<SessionPayload>(secret, readCookie(req, SESSION_COOKIE));
+  if (!payload || typeof payload.exp !== 'number' || payload.exp < Date.now() || !payload.p?.consoleId)
+    return undefined;
+  return payload.p;
+}
+
+export function endSession(res: Response, secure: boolean): void {
+  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+}

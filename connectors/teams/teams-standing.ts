@@ -1,0 +1,52 @@
+import { TeamsInfo, type TeamsChannelAccount, type TurnContext } from 'botbuilder';
+import type { Database } from '../../src/db/database.ts';
+import type { Standing } from '../../src/domain/roles.ts';
+import { platformUserKey } from '../../src/services/reps.service.ts';
+import { memberAudience } from './teams-roster.ts';
+
+/** Who the person behind an activity is, for the role check before any command, click or form. */
+export interface TeamsStanding {
+  standing: Standing;
+  /** Their email as Teams gives it (RAPPORT_ADMINS may list it). */
+  email?: string;
+}
+
+/**
+ * The standing of an activity's author, from Teams' own member record (getMember in the
+ * conversation): a guest or anonymous user is `guest`, a member of another tenant (than
+ * MICROSOFT_APP_TENANT_ID, else the conversation's) is `external`, our tenant (or one of our email
+ * domains) is `member`. When Teams cannot say (the lookup fails, or names no tenant), only a person
+ * already known as a Rep is a member; anyone else is `unverified` and refused with a sentence (fail
+ * closed), like Slack.
+ */
+export async function teamsStanding(
+  context: TurnContext,
+  deps: { db: Database; tenantId?: string; internalDomains: readonly string[] },
+): Promise<TeamsStanding> {
+  const a = context.activity;
+  let member: TeamsChannelAccount | undefined;
+  try {
+    member = await TeamsInfo.getMember(context, a.from.id);
+  } catch {
+    member = undefined;
+  }
+  const email = member?.email ?? (member?.userPrincipalName?.includes('@') ? member.userPrincipalName : undefined);
+  if (member) {
+    const ourTenant =
+      deps.tenantId ??
+      (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ??
+      a.conversation.tenantId;
+    const audience = memberAudience(member, ourTenant, deps.internalDomains);
+    if (audience === 'internal') return { standing: 'member', email };
+    if (audience === 'external')
+      return {
+        standing: member.userRole === 'guest' || member.userRole === 'anonymous' ? 'guest' : 'external',
+        email,
+      };
+  }
+  const known = await deps.db.prisma.rep.findFirst({
+    where: { platformUserIds: { has: platformUserKey('teams', a.from.aadObjectId ?? a.from.id) } },
+    select: { id: true },
+  });
+  return { standing: known ? 'member' : 'unverified', ...(email ? { email } : {}) };
+}

@@ -1,0 +1,223 @@
+import { analyzeMessage, type MessageAnalysis } from '../classifier/entities.ts';
+import type { Classifier } from '../classifier/classifier.ts';
+import { confidenceWord } from '../classifier/confidence-words.ts';
+import { detectLanguage, languageLabel } from '../classifier/language-detector.ts';
+import { suggestFollowUp } from '../classifier/suggestion-rules.ts';
+import {
+  insertClassifications,
+  insertSuggestionFor,
+  readMessagesToClassify,
+  readSuggestionOf,
+  type MessageToClassify,
+  type NewClassification,
+  type SuggestedFollowUpRow,
+} from '../db/classification.repository.ts';
+import type { Database } from '../db/database.ts';
+
+/** A message to label: the record it was logged in and the message itself. */
+export interface MessageRef {
+  recordId: string;
+  messageId: string;
+}
+
+export interface ClassifyOutcome {
+  status: 'classified' | 'already-classified' | 'gone' | 'outbound' | 'held';
+  label?: string;
+  suggestedFollowUpId?: string;
+}
+
+export interface ClassifyMessagesDeps {
+  db: Database;
+  /** The active model. */
+  classifier(): Promise<Classifier>;
+  settings: {
+    /** Zone for due dates read from the text and for business hours. */
+    timezone: string;
+    /** Where suggestions go without a team channel. */
+    defaultTarget: string;
+    /** Per mailbox address, the default channel of customers first met in that mailbox. */
+    mailboxChannels?: Record<string, string>;
+  };
+  /** Queues the posts of suggestions written (or found unposted); a suggestion queued twice must post once. */
+  postSuggestions(followUps: readonly SuggestedFollowUpRow[]): Promise<void>;
+}
+
+/**
+ * Labels messages with the active model, stores each Classification (one per record and message) and,
+ * where the rule table says so, one suggested FollowUp per record, then hands the new suggestions to
+ * `postSuggestions`. One message is an array of one. Many messages cost one read and one write
+ * statement (ON CONFLICT DO NOTHING on the unique keys), so a rerun after a crash, or two runs at once,
+ * finish what is missing and duplicate nothing. Throws when a statement or the queueing fails; the
+ * outcomes are in the order of `messages`.
+ */
+export async function classifyMessages(
+  messages: readonly MessageRef[],
+  deps: ClassifyMessagesDeps,
+): Promise<ClassifyOutcome[]> {
+  const read = await readMessagesToClassify(
+    deps.db.sql,
+    messages.map((m) => m.messageId),
+  );
+  const outcomes: ClassifyOutcome[] = [];
+  const planned: Array<{ index: number; item: NewClassification; label: string }> = [];
+  // Reruns: classified before (a crash, a retry) or by a concurrent run; the message when already read.
+  const reruns: Array<{ index: number; message?: MessageToClassify }> = [];
+  const now = new Date();
+  let classifier: Classifier | undefined;
+  for (const [index, ref] of messages.entries()) {
+    const message = read.get(ref.messageId);
+    const skip = skipReason(message, ref.recordId);
+    if (skip) outcomes[index] = { status: skip };
+    else if (message!.classification) reruns.push({ index, message });
+    else {
+      classifier ??= await deps.classifier();
+      // Classifying is CPU work on the process's only thread: let waiting HTTP requests (Slack
+      // needs its ack within 3 s) through between messages rather than after the whole batch.
+      if (planned.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      planned.push({ index, ...planClassification(message!, classifier, deps, now) });
+    }
+  }
+
+  if (planned.length > 0) {
+    const written = await insertClassifications(
+      deps.db.sql,
+      planned.map((p) => p.item),
+      now,
+    );
+    await deps.postSuggestions([...written.values()].flatMap((w) => (w.followUp ? [w.followUp] : [])));
+    for (const { index, item, label } of planned) {
+      const mine = written.get(item.classification.messageId);
+      if (mine) outcomes[index] = { status: 'classified', label, suggestedFollowUpId: mine.followUp?.id };
+      else reruns.push({ index }); // a concurrent run classified it first: finish as a rerun on what it stored
+    }
+  }
+  // Reruns are rare (a crash, a retry, a race): each on its own, on what the database holds now.
+  for (const { index, message: known } of reruns) {
+    const { recordId, messageId } = messages[index];
+    const message = known ?? (await readMessagesToClassify(deps.db.sql, [messageId])).get(messageId);
+    const skip = skipReason(message, recordId);
+    outcomes[index] = skip ? { status: skip } : await finishClassified(message!, deps);
+  }
+  return outcomes;
+}
+
+/**
+ * Why a message needs no classification: erased (or never committed), our own outbound words, or held
+ * until its author is known (classified when that is decided and it is the customer's).
+ */
+function skipReason(
+  message: MessageToClassify | undefined,
+  recordId: string,
+): 'gone' | 'outbound' | 'held' | undefined {
+  if (!message || message.recordId !== recordId) return 'gone';
+  // Our own replies (email sent by a rep) are not the customer's words: nothing to label.
+  if (message.direction === 'outbound') return 'outbound';
+  if (message.direction === 'unknown') return 'held';
+  return undefined;
+}
+
+/** What to store for a message not classified yet: its classification and, when the rules say so, a suggestion. */
+function planClassification(
+  message: MessageToClassify,
+  classifier: Classifier,
+  deps: ClassifyMessagesDeps,
+  now: Date,
+): { item: NewClassification; label: string } {
+  const timezone = deps.settings.timezone;
+  const language = detectLanguage(message.cleanText);
+  const analysis = analyzeMessage(message.cleanText, now, timezone, language);
+  const result = classifier.classify(message.cleanText);
+  const suggestion = suggestFollowUp({
+    label: result.label,
+    confidence: result.confidence,
+    sentiment: analysis.sentiment,
+    entities: analysis.entities,
+    mentionedDate: analysis.mentionedDate,
+    churnRisk: result.churnRiskFlag,
+    now,
+    timezone,
+  });
+  const classification = {
+    recordId: message.recordId,
+    messageId: message.messageId,
+    companyId: message.companyId,
+    assigneeRepId: message.loggedByRepId,
+    label: result.label,
+    confidence: result.confidence,
+    // The churn-risk signal rides along with the per-label scores under a key no label can have.
+    scores: result.churnRisk === null ? result.scores : { ...result.scores, 'signal:churn_risk': result.churnRisk },
+    sentiment: analysis.sentiment,
+    entities: analysis.entities,
+    modelVersion: classifier.version,
+    language,
+  };
+  const item: NewClassification = { classification };
+  // A mail filter's log-quietly rule: logged and classified, never a suggestion.
+  if (suggestion && message.companyId && !message.pendingSuggestion && message.filter?.action !== 'log-quietly') {
+    item.suggestion = {
+      title: suggestion.text,
+      dueAt: suggestion.dueAt,
+      priority: suggestion.priority,
+      reason: reasonFor(result.label, result.confidence, analysis, result.churnRiskFlag),
+      defaultTarget: defaultTargetOf(message, deps),
+    };
+  }
+  return { item, label: result.label };
+}
+
+/**
+ * A message classified by an earlier run: makes sure the suggestion its label calls for exists
+ * (unless the record has another pending one) and that its post is queued.
+ */
+async function finishClassified(message: MessageToClassify, deps: ClassifyMessagesDeps): Promise<ClassifyOutcome> {
+  const classification = message.classification!;
+  const label = classification.correctedLabel ?? classification.label;
+  const companyId = message.companyId;
+  const analysis = analyzeMessage(message.cleanText, classification.createdAt, deps.settings.timezone);
+  const suggestion = suggestFollowUp({
+    label,
+    confidence: classification.confidence,
+    sentiment: classification.sentiment,
+    entities: analysis.entities,
+    mentionedDate: analysis.mentionedDate,
+    now: classification.createdAt,
+    timezone: deps.settings.timezone,
+  });
+  if (!suggestion || !companyId || message.filter?.action === 'log-quietly')
+    return { status: 'already-classified', label };
+
+  let followUp = message.followUp;
+  if (!followUp) {
+    // One pending suggestion per conversation: a long thread should not flood the channel.
+    if (message.pendingSuggestion) return { status: 'already-classified', label };
+    followUp =
+      (await insertSuggestionFor(
+        deps.db.sql,
+        classification.id,
+        { companyId, recordId: message.recordId, assigneeRepId: message.loggedByRepId },
+        {
+          title: suggestion.text,
+          dueAt: suggestion.dueAt,
+          priority: suggestion.priority,
+          reason: reasonFor(label, classification.confidence, analysis),
+          defaultTarget: defaultTargetOf(message, deps),
+        },
+      )) ?? (await readSuggestionOf(deps.db.sql, classification.id));
+    if (!followUp) return { status: 'already-classified', label }; // another suggestion became pending meanwhile
+  }
+  await deps.postSuggestions([followUp]);
+  return { status: 'already-classified', label, suggestedFollowUpId: followUp.id };
+}
+
+function reasonFor(label: string, confidence: number, analysis: MessageAnalysis, churnRisk = false): string {
+  const written =
+    analysis.language === 'en' || analysis.language === 'und' ? '' : `, written in ${languageLabel(analysis.language)}`;
+  return `Labelled ${label} (${confidenceWord(confidence)})${churnRisk ? ', churn risk' : ''}${written}${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
+}
+
+/** Without a team channel: the default channel of the mailbox the email came from, else the global one. */
+function defaultTargetOf(message: MessageToClassify, deps: ClassifyMessagesDeps): string {
+  // A mail filter's route rule names the channel of the mail it matched.
+  if (message.filter?.action === 'route' && message.filter.target) return message.filter.target;
+  return (message.mailbox && deps.settings.mailboxChannels?.[message.mailbox]) || deps.settings.defaultTarget;
+}

@@ -1,0 +1,97 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import express from 'express';
+import { chromium, type Browser } from 'playwright-core';
+import type { ConsoleSignInConfig } from '../../src/config/env.ts';
+import { executeCommand } from '../../src/commands/execute-command.ts';
+import type { Database } from '../../src/db/database.ts';
+import { noopPipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { createConsoleRouter } from '../../connectors/console/console.router.ts';
+import { ConsoleConnector } from '../../connectors/console/console.connector.ts';
+
+export interface ConsoleServer {
+  /** http://<host>:<port> */
+  base: string;
+  port: number;
+  server: Server;
+  connector: ConsoleConnector;
+  close(): Promise<void>;
+}
+
+export interface ConsoleServerOptions {
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on. Default: any free one. */
+  port?: number;
+  consoleToken?: string;
+  signIn?: Partial<ConsoleSignInConfig>;
+  admins?: string[];
+  timezone?: string;
+}
+
+/** The console router on a real HTTP server, as `rapport start` mounts it (no pipeline jobs). */
+export async function startConsoleServer(db: Database, opts: ConsoleServerOptions = {}): Promise<ConsoleServer> {
+  const connector = new ConsoleConnector();
+  const app = express();
+  app.use(
+    createConsoleRouter({
+      executeCommand: (text, ctx) => executeCommand(text, ctx, { db, hooks: noopPipelineHooks }),
+      db,
+      timezone: opts.timezone ?? 'UTC',
+      connector,
+      consoleToken: opts.consoleToken,
+      admins: opts.admins,
+      signIn: {
+        publicUrl: undefined,
+        sessionSecret: undefined,
+        sessionHours: 12,
+        slack: undefined,
+        entra: undefined,
+        ...opts.signIn,
+      },
+    }),
+  );
+  const host = opts.host ?? '127.0.0.1';
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(opts.port ?? 0, host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    base: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    server,
+    connector,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** Headless Chromium as the console tests run it; `resolverRules` maps made-up names to local addresses. */
+export function launchChromium(resolverRules?: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...(resolverRules ? [`--host-resolver-rules=${resolverRules}`] : []),
+    ],
+  });
+}
+
+/** test/artifacts/<name>: screenshots kept for CI output (git-ignored). */
+export function artifactPath(name: string): string {
+  const dir = join(import.meta.dirname, '..', 'artifacts');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { MailboxSync } from '../../connectors/imap/mailbox-sync.ts';
+import type { Database } from '../../src/db/database.ts';
+import { createLogger } from '../../src/logger.ts';
+import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import type { DovecotServer } from './dovecot.ts';
+import { waitFor } from './email-fixtures.ts';
+
+/**
+ * Delivers `messages` to a new Dovecot user's INBOX, runs one real MailboxSync over it into `db`
+ * until its first full pass is done, and stops it. `hooks` is where logged mail goes next (the
+ * pipeline's, to classify it; none by default); the mailbox's own domain is `support.example`.
+ */
+export async function syncMailboxOnce(
+  dovecot: DovecotServer,
+  redis: Redis,
+  db: Database,
+  messages: Array<string | Buffer>,
+  opts: { hooks?: PipelineHooks; maxMessageBytes?: number } = {},
+): Promise<MailboxSync> {
+  const account = await dovecot.addUser();
+  const client = await dovecot.client(account);
+  for (const m of messages) await client.append('INBOX', m);
+  await client.logout();
+  const sync = new MailboxSync(
+    {
+      address: account.user,
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      user: account.user,
+      password: account.password,
+      accessToken: undefined,
+      folders: ['INBOX'],
+      sinceDays: 30,
+      pollSeconds: 30,
+      skipLists: true,
+      markSeen: false,
+      maxMessageBytes: opts.maxMessageBytes ?? 20 * 1024 * 1024,
+      createCompanies: 'all',
+    },
+    {
+      db,
+      redis,
+      hooks: opts.hooks ?? noopPipelineHooks,
+      logger: createLogger('silent'),
+      internalDomains: ['support.example'],
+      lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
+    },
+  );
+  sync.start();
+  await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 60_000, 'sync');
+  await sync.stop();
+  return sync;
+}

@@ -1,0 +1,254 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleAccount } from '../../../src/services/console-accounts.service.ts';
+import { launchChromium, startConsoleServer, type ConsoleServer } from '../../helpers/console-server.ts';
+import { RAPPORT_BIN } from '../../helpers/spawn-rapport.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
+
+const SLACK_TEAM_CLAIM = 'https://slack.com/team_id';
+
+/** `rapport admin create NAME ...` as a real child process, the password on stdin. */
+function adminCli(
+  args: string[],
+  password: string,
+  databaseUrl: string,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [RAPPORT_BIN, 'admin', ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: databaseUrl },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.stdin.end(`${password}\n`);
+    child.once('exit', (code) => resolve({ code, out }));
+  });
+}
+
+// Issue 17: people sign in (password, Slack, Microsoft) and are the Rep they signed in as.
+describe('console sign-in in headless Chromium', () => {
+  let t: TestDatabase;
+  let app: ConsoleServer;
+  let browser: Browser;
+  let idp: Server;
+  let issuer: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres');
+    // A real OpenID Connect provider (the oidc-provider package), started here on localhost.
+    idp = createServer();
+    await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
+    issuer = `http://localhost:${(idp.address() as AddressInfo).port}`;
+    // The console needs its port before the provider knows the redirect URLs: take one first.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const consolePort = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const provider = new Provider(issuer, {
+      clients: [
+        {
+          client_id: 'rapport-slack',
+          client_secret: 'slack-secret-0123456789abcdef',
+          redirect_uris: [`http://127.0.0.1:${consolePort}/console/auth/slack/callback`],
+        },
+        {
+          client_id: 'rapport-entra',
+          client_secret: 'entra-secret-0123456789abcdef',
+          redirect_uris: [`http://127.0.0.1:${consolePort}/console/auth/entra/callback`],
+        },
+      ],
+      claims: {
+        openid: ['sub', SLACK_TEAM_CLAIM],
+        email: ['email', 'email_verified'],
+        profile: ['name'],
+      },
+      conformIdTokenClaims: false,
+      // Login names "other-…" belong to another Slack workspace.
+      findAccount: async (_ctx: unknown, id: string) => ({
+        accountId: id,
+        claims: async () => ({
+          sub: id,
+          email: `${id.toLowerCase()}@ours.example`,
+          email_verified: true,
+          name: `Person ${id}`,
+          [SLACK_TEAM_CLAIM]: id.startsWith('other-') ? 'T0OTHER' : 'T0OURS',
+        }),
+      }),
+    });
+    idp.on('request', provider.callback());
+    app = await startConsoleServer(t.db, {
+      port: consolePort,
+      admins: ['boss@ours.example'],
+      signIn: {
+        slack: {
+          issuer,
+          clientId: 'rapport-slack',
+          clientSecret: 'slack-secret-0123456789abcdef',
+          teamIds: ['T0OURS'],
+        },
+        entra: { issuer, clientId: 'rapport-entra', clientSecret: 'entra-secret-0123456789abcdef' },
+      },
+    });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    idp?.closeAllConnections();
+    await new Promise((r) => idp?.close(r));
+    await t?.dispose();
+  });
+
+  const send = async (page: Page, command: string) => {
+    const before = await page.locator('#chat > li .reply').count();
+    await page.fill('#command', command);
+    await page.press('#command', 'Enter');
+    await page.locator('#chat > li .reply').nth(before).waitFor();
+    return page.locator('#chat > li .reply').nth(before);
+  };
+
+  /** Through the provider's own login and consent pages, as a person would. */
+  const signInWith = async (page: Page, button: string, login: string) => {
+    await page.goto(`${app.base}/console`);
+    await page.getByRole('link', { name: button }).click();
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('anything');
+    await page.locator('button[type="submit"]').click();
+    const consent = page.locator('button[type="submit"]', { hasText: /continue/i });
+    await consent.waitFor();
+    await consent.click();
+  };
+
+  it('`rapport admin create` makes an account; a browser signs in with it and acts as that rep, never as another', async () => {
+    const created = await adminCli(['create', 'jo', '--role', 'admin'], 'correct horse battery', t.url!);
+    expect(created.out).toContain('Created the console account "jo"');
+    expect(created.code).toBe(0);
+    const short = await adminCli(['create', 'kim'], 'short', t.url!);
+    expect(short.code).toBe(1);
+    expect(short.out).toContain('at least 12 characters');
+    const account = await t.db.prisma.consoleAccount.findUniqueOrThrow({ where: { username: 'jo' } });
+    expect(account.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(account.passwordHash).not.toContain('correct horse');
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${app.base}/console`);
+      expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+      await page.fill('#username', 'jo');
+      await page.fill('#password', 'wrong password!!');
+      await page.click('#password-form button[type="submit"]');
+      await expect.poll(() => page.textContent('#error')).toBe('Wrong user name or password.');
+      await page.fill('#username', 'jo');
+      await page.fill('#password', 'correct horse battery');
+      await page.click('#password-form button[type="submit"]');
+      await page.waitForURL(`${app.base}/console`);
+      await expect.poll(() => page.textContent('#me')).toBe('jo (admin)');
+      expect(await page.locator('#user').count()).toBe(0); // no "You are" box any more
+
+      const cookie = (await context.cookies()).find((c) => c.name === 'rapport_session');
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+
+      await send(page, 'log "Signed Co" "Called about renewal" --new');
+      // The page's script naming someone else changes nothing: the session says who this is.
+      await page.evaluate(() =>
+        fetch('/api/command', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ text: 'log "Signed Co" "Pretending to be the boss"', user: 'boss' }),
+        }),
+      );
+      const records = await t.db.prisma.communicationRecord.findMany({
+        where: { company: { name: 'Signed Co' } },
+        select: { loggedByRepId: true },
+      });
+      expect(records).toHaveLength(2);
+      expect(records.every((r) => r.loggedByRepId === account.repId)).toBe(true);
+      expect(await t.db.prisma.rep.count({ where: { name: 'boss' } })).toBe(0);
+
+      // A forged cookie (payload changed, signature kept) is not a sign-in.
+      const [body, sig] = cookie!.value.split('.');
+      const forged = JSON.parse(Buffer.from(body, 'base64url').toString());
+      forged.p.consoleId = 'boss';
+      await context.addCookies([
+        { ...cookie!, value: `${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${sig}` },
+      ]);
+      await page.goto(`${app.base}/console`);
+      expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a rep account may not run admin commands; signing out ends the session', async () => {
+    await createConsoleAccount(t.db, {
+      username: 'ann',
+      password: 'ann password 123',
+      role: 'rep',
+      timezone: 'UTC',
+    });
+    await t.db.prisma.company.create({ data: { name: 'Keep Me', normalizedName: 'keep me' } });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${app.base}/console/sign-in`);
+      await page.fill('#username', 'ann');
+      await page.fill('#password', 'ann password 123');
+      await page.click('#password-form button[type="submit"]');
+      await expect.poll(() => page.textContent('#me')).toBe('ann');
+      const reply = await send(page, 'forget "Keep Me"');
+      expect(await reply.textContent()).toContain('Only a Rapport admin can');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(/\/console\/sign-in/);
+      const status = await page.evaluate(async () => (await fetch('/api/me')).status);
+      expect(status).toBe(401);
+    } finally {
+      await context.close();
+    }
+    expect(await t.db.prisma.company.count({ where: { name: 'Keep Me' } })).toBe(1);
+  });
+
+  it('Sign in with Slack through a local OIDC provider: our workspace in, another workspace refused', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await signInWith(page, 'Sign in with Slack', 'U0BOSS');
+      await page.waitForURL(`${app.base}/console`);
+      await expect.poll(() => page.textContent('#me')).toBe('Person U0BOSS');
+      const rep = await t.db.prisma.rep.findFirstOrThrow({ where: { email: 'u0boss@ours.example' } });
+      expect(rep.platformUserIds).toContain('console:slack:T0OURS/U0BOSS');
+      await send(page, 'remind "Slack Co" tomorrow 9am call back');
+    } finally {
+      await context.close();
+    }
+    const other = await browser.newContext();
+    const page2 = await other.newPage();
+    try {
+      await signInWith(page2, 'Sign in with Slack', 'other-U0X');
+      await page2.waitForURL(/\/console\/sign-in\?error=/);
+      expect(await page2.textContent('#error')).toContain('not in a workspace this Rapport serves');
+      expect(await t.db.prisma.rep.count({ where: { email: 'other-u0x@ours.example' } })).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('Sign in with Microsoft (Entra ID) through the same local provider; RAPPORT_ADMINS makes an admin', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await signInWith(page, 'Sign in with Microsoft', 'boss');
+      await page.waitForURL(`${app.base}/console`);
+      await expect.poll(() => page.textContent('#me')).toBe('Person boss (admin)');
+      const rep = await t.db.prisma.rep.findFirstOrThrow({ where: { email: 'boss@ours.example' } });
+      expect(rep.platformUserIds).toContain('console:entra:boss');
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/queues.ts';
+import { QueueName } from '../../../jobs/queue-names.ts';
+import type { DailyDigestData } from '../../../jobs/job-data.ts';
+import { LOG_TO_CRM_COMMAND_ID } from '../../../connectors/teams/log-to-crm.action.ts';
+import { eventually } from '../../helpers/pipeline-harness.ts';
+import { TeamsRecorder, type RecordedCall, type RecordedMember } from '../../helpers/teams-recorder.ts';
+import { startTeamsProcess, TEST_BOT, type TeamsProcess } from '../../helpers/teams-process.ts';
+
+// Issue 14 end to end in a Teams channel with a guest and a member of the customer's tenant, through the
+// real CloudAdapter (Emulator mode) against the Bot Connector recorder. Payload shapes follow
+// microsoft/botbuilder-js libraries/botbuilder/tests/teams (channelData { tenant, team, channel },
+// TeamsChannelAccount { tenantId, userRole }, Action.Execute invokes, composeExtension/fetchTask).
+const tenant = { id: 'tenant-ours' };
+const ann = { id: '29:ann', name: 'Ann Rep', aadObjectId: 'aad-ann' };
+const sam = { id: '29:sam', name: 'Sam Rep', aadObjectId: 'aad-sam' };
+const jo = { id: '29:jo', name: 'Jo Customer', aadObjectId: 'aad-jo' };
+const gus = { id: '29:gus', name: 'Gus Guest', aadObjectId: 'aad-gus' };
+const MEMBERS: Record<string, RecordedMember> = {
+  ann: { ...ann, email: 'ann@ours.example', tenantId: tenant.id, userRole: 'user' },
+  sam: { ...sam, email: 'sam@ours.example', tenantId: tenant.id, userRole: 'user' },
+  jo: { ...jo, email: 'jo@hooli.example', tenantId: 'tenant-hooli', userRole: 'user' },
+  gus: { ...gus, email: 'gus@hooli.example', tenantId: tenant.id, userRole: 'guest' },
+};
+const mention = { type: 'mention', text: '<at>Rapport</at>', mentioned: TEST_BOT };
+const OUTSIDER = /people from outside that team \(guests and other organisations\) cannot use it/;
+const personalOf = (who: typeof ann) => ({
+  id: `a:personal-${who.id}`,
+  conversationType: 'personal',
+  tenantId: tenant.id,
+});
+
+describe('Teams: the whole lifecycle with a guest in the customer channel', () => {
+  const recorder = new TeamsRecorder();
+  let rapport: TeamsProcess;
+  let queues: PipelineQueues;
+  let redis: ReturnType<typeof connectRedis>;
+  const db = () => rapport.proc.runtime.db.prisma;
+
+  /** A channel of its own: its roster in the recorder, and the bot added to it (its reference stored). */
+  const channel = async (name: string, who: Array<keyof typeof MEMBERS>) => {
+    const id = `19:${name}-${randomUUID().slice(0, 8)}@thread.tacv2`;
+    recorder.setMembers(
+      id,
+      who.map((w) => MEMBERS[w]),
+    );
+    const conversation = { id, conversationType: 'channel', isGroup: true, tenantId: tenant.id };
+    const channelData = { tenant, team: { id: '19:team-ours@thread.tacv2' }, channel: { id } };
+    const added = await rapport.send(
+      rapport.activity(conversation, { type: 'conversationUpdate', membersAdded: [TEST_BOT], channelData }),
+    );
+    expect(added.status).toBe(200);
+    return { id, conversation, channelData };
+  };
+  type Channel = Awaited<ReturnType<typeof channel>>;
+  const say = async (c: Channel, from: typeof ann, text: string, extra: Record<string, unknown> = {}) => {
+    const id = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
+    const res = await rapport.send(
+      rapport.activity(
+        { ...c.conversation, id: `${c.id};messageid=${id}` },
+        { type: 'message', id, from, text, channelData: c.channelData, ...extra },
+      ),
+    );
+    return { ...res, id };
+  };
+  const command = (c: Channel, from: typeof ann, text: string) =>
+    say(c, from, `<at>Rapport</at> ${text}`, { entities: [mention] });
+  const personal = (from: typeof ann, text: string) =>
+    rapport.send(rapport.activity(personalOf(from), { type: 'message', from, text }));
+  /** A click on a card button (Action.Execute), as Teams sends it from the conversation the card is in. */
+  const click = (c: Channel, from: typeof ann, card: RecordedCall, command: string) =>
+    rapport.send(
+      rapport.activity(c.conversation, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        from,
+        replyToId: card.answeredId,
+        channelData: c.channelData,
+        value: { action: { type: 'Action.Execute', verb: 'rapport', data: { rapport: command } } },
+      }),
+    );
+  /** The commands a card's buttons run. */
+  const commandsOf = (card: RecordedCall) =>
+    [...JSON.stringify(card.activity).matchAll(/"rapport":"([^"]+)"/g)].map((m) => m[1]);
+  const cardIn = (c: Channel, title: string, after = 0) =>
+    eventually(
+      `"${title}" posted in the team channel`,
+      async () =>
+        recorder.calls
+          .slice(after)
+          .find((x) => x.method === 'POST' && x.conversationId === c.id && JSON.stringify(x.activity).includes(title)),
+      90_000,
+    );
+  const postsTo = (c: Channel) => recorder.calls.filter((x) => x.conversationId.split(';')[0] === c.id);
+
+  beforeAll(async () => {
+    await recorder.start();
+    rapport = await startTeamsProcess('pglite', recorder, {
+      RAPPORT_INTERNAL_DOMAINS: 'ours.example',
+      MICROSOFT_APP_TENANT_ID: tenant.id,
+      RAPPORT_ADMINS: 'teams:aad-ann', // forget is for admins
+      // Escalate as soon as a reminder is due and still open.
+      RAPPORT_ESCALATE_AFTER_HOURS: '0',
+    });
+    redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    queues = createQueues(redis, rapport.prefix);
+  }, 120_000);
+  afterAll(async () => {
+    if (queues) await closeQueues(queues);
+    await redis?.quit();
+    await rapport?.dispose();
+    await recorder.stop();
+  });
+
+  it('log → classify → suggest → accept → remind → escalate → digest → forget: zero internal posts to the guest channel, every guest and other-tenant click and command refused', async () => {
+    await db().company.create({
+      data: { name: 'Hooli', normalizedName: normalizeCompanyName('Hooli'), domains: ['hooli.example'] },
+    });
+    const guestChannel = await channel('hooli-shared', ['ann', 'jo', 'gus']);
+    const team = await channel('hooli-team', ['ann', 'sam']);
+    expect((await command(guestChannel, ann, 'link hooli')).status).toBe(200);
+    expect((await command(team, ann, 'notify hooli here')).status).toBe(200);
+    const hooli = await db().company.findFirstOrThrow({ where: { name: 'Hooli' } });
+    expect(await db().teamChannel.findFirst({ where: { companyId: hooli.id } })).toMatchObject({
+      channelRef: team.id,
+    });
+    // From here on, nothing internal may reach the guest channel.
+    const sharedMark = postsTo(guestChannel).length;
+
+    /** Jo (the customer's tenant) and Gus (a guest) try every button of `card` and a few commands: refused, nothing changes. */
+    const outsidersRefused = async (card: RecordedCall) => {
+      const before = await db().followUp.findMany({ where: { companyId: hooli.id }, orderBy: { id: 'asc' } });
+      const buttons = commandsOf(card);
+      expect(buttons.length).toBeGreaterThan(0);
+      for (const who of [jo, gus]) {
+        for (const cmd of buttons) {
+          const answer = await click(guestChannel, who, card, cmd);
+          expect(answer.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
+          expect(String(answer.body!.value)).toMatch(OUTSIDER);
+        }
+        for (const cmd of ['lookup hooli', 'followups all', 'forget hooli', 'remind hooli tomorrow call them']) {
+          const mark = recorder.calls.length;
+          expect((await command(guestChannel, who, cmd)).status).toBe(200);
+          const answers = recorder.calls.slice(mark);
+          expect(answers.some((x) => OUTSIDER.test(JSON.stringify(x.activity)))).toBe(true);
+          expect(JSON.stringify(answers)).not.toMatch(/Hooli|considering other options/);
+        }
+      }
+      expect(await db().followUp.findMany({ where: { companyId: hooli.id }, orderBy: { id: 'asc' } })).toEqual(before);
+    };
+
+    // log → classify → suggest: the customer's words, logged once as theirs; the card in the team channel.
+    const churn = await say(guestChannel, jo, 'Honestly we are considering other options, the sync is broken');
+    expect(churn.status).toBe(200);
+    const suggestion = await cardIn(team, 'Suggested follow-up for Hooli');
+    const logged = await db().message.findUniqueOrThrow({
+      where: { externalId: `teams:${guestChannel.id}/${churn.id}` },
+      include: { contact: true },
+    });
+    expect(logged.direction).toBe('inbound');
+    expect(logged.contact?.companyId).toBe(hooli.id);
+    await outsidersRefused(suggestion);
+    // The guest cannot open "Log to CRM" either (it would show which customer the chat is linked to).
+    const form = await rapport.send(
+      rapport.activity(guestChannel.conversation, {
+        type: 'invoke',
+        name: 'composeExtension/fetchTask',
+        from: gus,
+        channelData: guestChannel.channelData,
+        value: {
+          commandId: LOG_TO_CRM_COMMAND_ID,
+          commandContext: 'message',
+          messagePayload: { id: churn.id, body: { contentType: 'text', content: 'x' } },
+        },
+      }),
+    );
+    expect(JSON.stringify(form.body)).toMatch(OUTSIDER);
+
+    // accept (our rep's click on the card in the team channel).
+    const f = await db().followUp.findFirstOrThrow({ where: { companyId: hooli.id, status: 'suggested' } });
+    const accepted = await click(team, ann, suggestion, `accept ${f.number}`);
+    expect(accepted.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect((await db().followUp.findUniqueOrThrow({ where: { id: f.id } })).status).toBe('open');
+
+    // remind: due now, the reminder goes to the team channel.
+    let mark = recorder.calls.length;
+    await db().followUp.update({ where: { id: f.id }, data: { dueAt: new Date(Date.now() + 500) } });
+    await rapport.proc.runtime.hooks.followUpChanged(f.id);
+    const reminder = await cardIn(team, 'Reminder: follow up with Hooli', mark);
+    await outsidersRefused(reminder);
+
+    // escalate: still open once due (RAPPORT_ESCALATE_AFTER_HOURS=0), to the team channel too.
+    const escalation = await cardIn(team, 'Overdue follow-up for Hooli', mark);
+    await outsidersRefused(escalation);
+
+    // digest: the team channel's daily digest (its scheduler's job, fired now) lists Hooli's follow-up.
+    mark = recorder.calls.length;
+    const digestJob: DailyDigestData = { target: `teams:${team.id}`, timezone: 'UTC' };
+    await queues[QueueName.DailyDigest].add('digest', digestJob);
+    const digest = await cardIn(team, 'Daily digest', mark);
+    expect(JSON.stringify(digest.activity)).toMatch(/Hooli/);
+
+    // forget (admin, in her 1:1 chat, confirmed): the team channel's cards are erased in place.
+    mark = recorder.calls.length;
+    await personal(ann, 'forget hooli');
+    const confirm = /forget \\?"?Hooli\\?"? --confirm [0-9a-f]+/.exec(JSON.stringify(recorder.calls.slice(mark)));
+    expect(confirm).not.toBeNull();
+    await personal(ann, confirm![0].replaceAll('\\"', '"'));
+    expect(await db().company.count({ where: { id: hooli.id } })).toBe(0);
+    await eventually('the suggestion card erased in place', async () =>
+      recorder.calls.find(
+        (x) =>
+          x.method === 'PUT' && x.activityId === suggestion.answeredId && /Erased/.test(JSON.stringify(x.activity)),
+      ),
+    );
+
+    // Zero internal posts to the guest channel: no card, and nothing naming the customer or quoting them.
+    const shared = postsTo(guestChannel).slice(sharedMark);
+    expect(shared.filter((x) => (x.activity.attachments as unknown[] | undefined)?.length)).toEqual([]);
+    expect(JSON.stringify(shared)).not.toMatch(/Hooli|considering other options|Suggested|Reminder|Overdue|digest/);
+    expect(shared.filter((x) => x.method === 'PUT' || x.method === 'DELETE')).toEqual([]);
+  }, 400_000);
+
+  it("a rep's private remind typed in their 1:1 chat never reaches the customer's guest channel", async () => {
+    await db().company.create({
+      data: { name: 'Pied Piper', normalizedName: normalizeCompanyName('Pied Piper'), domains: ['piedpiper.example'] },
+    });
+    const guestChannel = await channel('piper-shared', ['ann', 'jo', 'gus']);
+    expect((await command(guestChannel, ann, 'link pied piper')).status).toBe(200);
+    const sharedMark = postsTo(guestChannel).length;
+    // The customer has no team channel: the reminder goes to the rep's own chat or the default channel, never to the link.
+    expect((await personal(ann, 'remind pied piper in 1 minute Call Jo back about the invoice')).status).toBe(200);
+    const piper = await db().company.findFirstOrThrow({ where: { name: 'Pied Piper' } });
+    const f = await db().followUp.findFirstOrThrow({ where: { companyId: piper.id, title: { contains: 'invoice' } } });
+    expect(f.remindTarget).not.toBe(`teams:${guestChannel.id}`);
+    await db().followUp.update({ where: { id: f.id }, data: { dueAt: new Date(Date.now() + 500) } });
+    await rapport.proc.runtime.hooks.followUpChanged(f.id);
+    await eventually(
+      'the reminder delivered',
+      async () => (await db().delivery.findFirst({ where: { key: { contains: f.id }, status: 'sent' } })) ?? undefined,
+      60_000,
+    );
+    const shared = postsTo(guestChannel).slice(sharedMark);
+    expect(JSON.stringify(shared)).not.toMatch(/invoice|Reminder|Pied Piper/);
+    expect(shared).toEqual([]);
+  }, 200_000);
+});
