@@ -135,7 +135,10 @@ export function generateHistory(o: HistoryOptions): GeneratedHistory {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
   const draw = (mix: Mix) => {
     let x = random();
-    for (const [k, p] of Object.entries(mix)) if ((x -= p) < 0) return k;
+    for (const [k, p] of Object.entries(mix)) {
+      x -= p;
+      if (x < 0) return k;
+    }
     return 'other';
   };
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

@@ -6,6 +6,7 @@ export enum QueueName {
   EscalateOverdue = 'escalate-overdue',
   DailyDigest = 'daily-digest',
   WeeklyInsights = 'weekly-insights',
+  RefreshInsights = 'refresh-insights',
   RetrainModel = 'retrain-model',
   ReconcileSchedules = 'reconcile-schedules',
   PruneRetention = 'prune-retention',

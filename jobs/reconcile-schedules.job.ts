@@ -9,6 +9,7 @@ import type {
   WeeklyInsightsData,
 } from './job-data.ts';
 import { jobId } from './job-ids.ts';
+import { REFRESH_INSIGHTS_EVERY_MS } from './weekly-insights.job.ts';
 import { OPEN_STATUSES } from '../src/domain/follow-up.ts';
 import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';
@@ -219,6 +220,12 @@ async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {
 
 /** One weekly insights scheduler per digest target (the default channel and every team channel), at RAPPORT_INSIGHTS_POST. */
 async function reconcileInsightsSchedulers(deps: PipelineDeps): Promise<number> {
+  if (deps.settings.insights)
+    await deps.queues[QueueName.RefreshInsights].upsertJobScheduler(
+      'refresh-insights',
+      { every: REFRESH_INSIGHTS_EVERY_MS },
+      { name: 'refresh-insights', data: {} },
+    );
   const queue = deps.queues[QueueName.WeeklyInsights];
   const post = deps.settings.insights?.weeklyPost;
   const targets = post

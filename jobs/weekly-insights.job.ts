@@ -3,6 +3,7 @@ import { QueueName } from './queue-names.ts';
 import type { DeliverMessageData, WeeklyInsightsData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { jobId } from './job-ids.ts';
+import { refreshInsightSnapshots } from '../src/insights/insight-snapshots.service.ts';
 
 /**
  * Queues one weekly insights post per channel and ISO week (the key makes a second run that week a
@@ -24,4 +25,17 @@ export function isoWeek(at: Date): string {
   const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
   const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7);
   return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/** How often the whole-team insights snapshots are recomputed. */
+export const REFRESH_INSIGHTS_EVERY_MS = 15 * 60_000;
+
+/**
+ * Recomputes the whole-team insights of the standard periods (7d, 30d, 90d) and stores them: the
+ * page and the API serve these while fresh (a live computation over a million messages takes longer
+ * than a page may). Harmless to rerun; skipped without insights settings.
+ */
+export async function refreshInsights(deps: PipelineDeps): Promise<{ took: Record<string, number> } | undefined> {
+  if (!deps.settings.insights) return undefined;
+  return { took: await refreshInsightSnapshots(deps.db, deps.settings.insights) };
 }

@@ -10,7 +10,7 @@ import { batchedDeliveryLedger } from './delivery-ledger.ts';
 import { followUpReminder } from './follow-up-reminder.job.ts';
 import { escalateOverdue } from './escalate-overdue.job.ts';
 import { dailyDigest } from './daily-digest.job.ts';
-import { weeklyInsights } from './weekly-insights.job.ts';
+import { refreshInsights, weeklyInsights } from './weekly-insights.job.ts';
 import { retrainModelJob } from './retrain-model.job.ts';
 import { reconcileSchedules } from './reconcile-schedules.job.ts';
 import { pruneRetention } from './prune-retention.job.ts';
@@ -60,6 +60,7 @@ function processors(
     [QueueName.EscalateOverdue]: { run: (job) => escalateOverdue(job, deps) },
     [QueueName.DailyDigest]: { run: (job) => dailyDigest(job, deps) },
     [QueueName.WeeklyInsights]: { run: (job) => weeklyInsights(job, deps), concurrency: 1 },
+    [QueueName.RefreshInsights]: { run: () => refreshInsights(deps), concurrency: 1 },
     [QueueName.RetrainModel]: { run: (job) => retrainModelJob(job, deps), concurrency: 1 },
     [QueueName.PruneRetention]: { run: () => pruneRetention(deps), concurrency: 1 },
     [QueueName.ReconcileSchedules]: { run: (job) => reconcileSchedules(deps, job.data), concurrency: 1 },

@@ -1,12 +1,13 @@
 import { openDatabase } from '../../src/db/open-database.ts';
-import { RapportError } from '../../src/errors.ts';
+import type { RapportError } from '../../src/errors.ts';
 import { formatReportCsv, formatReportText } from '../../src/insights/format-insights-report.ts';
 import { buildInsightsReport } from '../../src/insights/insights-report.service.ts';
 import { parseInsightsPeriod } from '../../src/insights/insights-period.ts';
+import { snapshotReport } from '../../src/insights/insight-snapshots.service.ts';
 import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 
-const USAGE = 'Usage: rapport report [--since 30d] [--customer NAME] [--json|--csv]';
+const USAGE = 'Usage: rapport report [--since 30d] [--customer NAME] [--json|--csv] [--fresh]';
 
 /**
  * `rapport report --since 30d [--customer NAME] [--json|--csv]`: the insights of a period (topics,
@@ -16,9 +17,11 @@ export const reportCommand: CliCommand = async (argv, config) => {
   let since: string | undefined;
   let customerName: string | undefined;
   let format: 'text' | 'json' | 'csv' = 'text';
+  let fresh = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--json' || a === '--csv') {
+    if (a === '--fresh') fresh = true;
+    else if (a === '--json' || a === '--csv') {
       if (format !== 'text') {
         console.error(`Choose one of --json and --csv. ${USAGE}`);
         return 2;
@@ -57,10 +60,16 @@ export const reportCommand: CliCommand = async (argv, config) => {
       }
       customer = { id: match.companyId, name: match.companyName };
     }
-    const report = await buildInsightsReport(db, c.insights, period, {
-      companyIds: customer ? [customer.id] : undefined,
-      customer,
-    });
+    // The whole team over a standard period: the refresh-insights job's snapshot while fresh (--fresh recomputes).
+    const snap = !customer && !fresh ? await snapshotReport(db, period.label) : undefined;
+    const report =
+      snap?.report ??
+      (await buildInsightsReport(db, c.insights, period, {
+        companyIds: customer ? [customer.id] : undefined,
+        customer,
+      }));
+    if (snap && format === 'text')
+      console.error(`(as of ${snap.computedAt.toISOString()}, from the refresh-insights job; --fresh recomputes now)`);
     process.stdout.write(
       format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`

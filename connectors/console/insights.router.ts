@@ -12,6 +12,11 @@ import type { InsightsSettings } from '../../src/insights/insights-settings.ts';
 import { responsivenessInsight } from '../../src/insights/responsiveness.service.ts';
 import { satisfactionInsight, type SatisfactionGrouping } from '../../src/insights/satisfaction.service.ts';
 import { topicsInsight } from '../../src/insights/topics.service.ts';
+import {
+  SNAPSHOT_PERIODS,
+  snapshotReport,
+  snapshotSatisfaction,
+} from '../../src/insights/insight-snapshots.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -71,6 +76,17 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
         res.status(code === 'not_found' ? 404 : code === 'unknown' ? 500 : 400).json({ error: userMessage(err) });
       }
     };
+  /**
+   * Whole-team requests for a standard period (7d, 30d, 90d) are served from the snapshot the
+   * refresh-insights job stores every 15 minutes, while it is under an hour old; `?fresh=1`, a
+   * customer or another period computes live. Answers say which (`asOf`, `source`).
+   */
+  const snapshotFor = async (req: Request, s: Awaited<ReturnType<typeof scopeOf>>) =>
+    !s.customer && req.query.fresh !== '1' && (SNAPSHOT_PERIODS as readonly string[]).includes(s.period.label)
+      ? await snapshotReport(deps.db, s.period.label, s.period.to)
+      : undefined;
+  const sourceOf = (snap: { computedAt: Date } | undefined) =>
+    snap ? { source: 'snapshot', asOf: snap.computedAt.toISOString() } : { source: 'live', asOf: undefined };
   const periodOf = (p: InsightsPeriod) => ({
     from: p.from.toISOString(),
     to: p.to.toISOString(),
@@ -80,20 +96,26 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
 
   router.get(
     '/api/insights/topics',
-    answer(async (_req, s) => ({
-      period: periodOf(s.period),
-      customer: s.customer,
-      ...(await topicsInsight(deps.db, s.period, s)),
-    })),
+    answer(async (req, s) => {
+      const snap = await snapshotFor(req, s);
+      return {
+        period: snap ? snap.report.period : periodOf(s.period),
+        customer: s.customer,
+        ...sourceOf(snap),
+        ...(snap ? snap.report.topics : await topicsInsight(deps.db, s.period, s)),
+      };
+    }),
   );
   router.get(
     '/api/insights/health',
     answer(async (req, s) => {
-      const health = await healthInsight(deps.db, s.period, deps.settings, s);
+      const snap = await snapshotFor(req, s);
+      const health = snap ? snap.report.health : await healthInsight(deps.db, s.period, deps.settings, s);
       const offset = Math.max(0, Number(req.query.offset) || 0);
       return {
-        period: periodOf(s.period),
+        period: snap ? snap.report.period : periodOf(s.period),
         customer: s.customer,
+        ...sourceOf(snap),
         scored: health.customers.length,
         atRiskCount: health.atRisk.length,
         offset,
@@ -103,11 +125,15 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
   );
   router.get(
     '/api/insights/responsiveness',
-    answer(async (_req, s) => ({
-      period: periodOf(s.period),
-      customer: s.customer,
-      ...(await responsivenessInsight(deps.db, s.period, deps.settings, s)),
-    })),
+    answer(async (req, s) => {
+      const snap = await snapshotFor(req, s);
+      return {
+        period: snap ? snap.report.period : periodOf(s.period),
+        customer: s.customer,
+        ...sourceOf(snap),
+        ...(snap ? snap.report.responsiveness : await responsivenessInsight(deps.db, s.period, deps.settings, s)),
+      };
+    }),
   );
   router.get(
     '/api/insights/satisfaction',
@@ -115,10 +141,17 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
       const by = String(req.query.by ?? 'all');
       if (!['all', 'customer', 'team', 'label'].includes(by))
         throw new RapportError('invalid_input', `by must be all, customer, team or label (got "${by}").`);
+      const snap =
+        !s.customer && req.query.fresh !== '1' && (SNAPSHOT_PERIODS as readonly string[]).includes(s.period.label)
+          ? await snapshotSatisfaction(deps.db, s.period.label, by as SatisfactionGrouping, s.period.to)
+          : undefined;
       return {
         period: periodOf(s.period),
         customer: s.customer,
-        ...(await satisfactionInsight(deps.db, s.period, { ...s, by: by as SatisfactionGrouping })),
+        ...sourceOf(snap),
+        ...(snap
+          ? snap.satisfaction
+          : await satisfactionInsight(deps.db, s.period, { ...s, by: by as SatisfactionGrouping })),
       };
     }),
   );
@@ -126,7 +159,8 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
   router.get('/api/insights/report', async (req: Request, res: Response) => {
     try {
       const s = await scopeOf(req);
-      const report = await buildInsightsReport(deps.db, deps.settings, s.period, s);
+      const snap = await snapshotFor(req, s);
+      const report = snap ? snap.report : await buildInsightsReport(deps.db, deps.settings, s.period, s);
       const csv = req.query.format === 'csv';
       res
         .type(csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')

@@ -107,32 +107,35 @@ export async function customerTurns(
     repliedAt: Date | string | null;
     responder: string | null;
   }>(
-    `WITH opened AS (
-       SELECT m.id, m."recordId", m."sentAt", r."companyId", r."channelKind",
-              prev.direction AS "prevDirection"
-         FROM "Message" m
-         JOIN "CommunicationRecord" r ON r.id = m."recordId"
-         LEFT JOIN LATERAL (
-           SELECT p.direction FROM "Message" p
-            WHERE p."recordId" = m."recordId" AND p.direction IN ('inbound', 'outbound')
-              AND (p."sentAt" < m."sentAt" OR (p."sentAt" = m."sentAt" AND p.id < m.id))
-            ORDER BY p."sentAt" DESC, p.id DESC LIMIT 1) prev ON true
-        WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2
-          AND r."channelKind" IN ${ANSWERED_CHANNELS} ${scope}
+    // One pass over the messages of conversations active in the period: the previous message's
+    // direction (lag) and the first outbound at or after each message (a running min over the rows
+    // after it). A LATERAL probe per message instead took 1 s for 8,000 messages (bench:insights).
+    `WITH msgs AS (
+       SELECT m.id, m."recordId", m.direction, m."sentAt", r."companyId", r."channelKind"
+         FROM "CommunicationRecord" r
+         JOIN "Message" m ON m."recordId" = r.id
+        WHERE r."lastMessageAt" >= $1 AND r."startedAt" < $2 AND r."channelKind" IN ${ANSWERED_CHANNELS}
+          AND m.direction IN ('inbound', 'outbound') AND m."sentAt" < $2 ${scope}
+     ), seq AS (
+       SELECT msgs.*,
+              lag(direction) OVER (PARTITION BY "recordId" ORDER BY "sentAt", id) AS "prevDirection",
+              min(CASE WHEN direction = 'outbound' THEN "sentAt" END)
+                OVER (PARTITION BY "recordId" ORDER BY "sentAt" DESC, id DESC ROWS UNBOUNDED PRECEDING) AS "replyAt"
+         FROM msgs
      )
      SELECT o.id AS "messageId", o."recordId", o."companyId", co.name AS "companyName", o."channelKind"::text AS "channelKind",
             ${TEAM} AS team, (o."prevDirection" IS NULL) AS first, o."sentAt" AS "askedAt",
             rep.id AS "replyId", rep."sentAt" AS "repliedAt",
             COALESCE(rp.name, rep."authorName", rep."authorEmail", 'unknown') AS responder
-       FROM opened o
+       FROM seq o
        LEFT JOIN "Company" co ON co.id = o."companyId"
        LEFT JOIN "TeamChannel" tc ON tc."companyId" = o."companyId"
        LEFT JOIN LATERAL (
          SELECT x.id, x."sentAt", x."authorName", x."authorEmail" FROM "Message" x
-          WHERE x."recordId" = o."recordId" AND x.direction = 'outbound' AND x."sentAt" >= o."sentAt"
-          ORDER BY x."sentAt", x.id LIMIT 1) rep ON true
+          WHERE x."recordId" = o."recordId" AND x."sentAt" = o."replyAt" AND x.direction = 'outbound'
+          ORDER BY x.id LIMIT 1) rep ON o."replyAt" IS NOT NULL
        LEFT JOIN "Rep" rp ON rp.email = lower(rep."authorEmail")
-      WHERE o."prevDirection" IS DISTINCT FROM 'inbound'
+      WHERE o.direction = 'inbound' AND o."sentAt" >= $1 AND o."prevDirection" IS DISTINCT FROM 'inbound'
       ORDER BY o."sentAt", o.id`,
     p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
   );
@@ -315,4 +318,29 @@ export async function companiesServedBy(sql: SqlRunner, target: string): Promise
     `SELECT c.id FROM "Company" c WHERE NOT EXISTS (SELECT 1 FROM "TeamChannel" t WHERE t."companyId" = c.id)`,
   );
   return rows.map((r) => r.id);
+}
+
+/** Stores (or replaces) a computed insight under `key`. */
+export async function saveInsightSnapshot(sql: SqlRunner, key: string, body: unknown, computedAt: Date): Promise<void> {
+  await sql.query(
+    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, $2::jsonb, $3)
+     ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
+    [key, JSON.stringify(body), computedAt],
+  );
+}
+
+/** A stored insight and when it was computed, or undefined. */
+export async function loadInsightSnapshot<T>(
+  sql: SqlRunner,
+  key: string,
+): Promise<{ body: T; computedAt: Date } | undefined> {
+  const [row] = await sql.query<{ body: T | string; computedAt: Date | string }>(
+    `SELECT body, "computedAt" FROM "InsightSnapshot" WHERE key = $1`,
+    [key],
+  );
+  if (!row) return undefined;
+  return {
+    body: typeof row.body === 'string' ? (JSON.parse(row.body) as T) : row.body,
+    computedAt: asDate(row.computedAt)!,
+  };
 }

@@ -28,17 +28,17 @@ export async function healthInsight(
   db: Database,
   period: InsightsPeriod,
   settings: InsightsSettings,
-  opts: { companyIds?: string[] } = {},
+  opts: { companyIds?: string[]; turns?: Awaited<ReturnType<typeof timedTurns>> } = {},
 ): Promise<HealthInsight> {
   const [signals, turns] = await Promise.all([
     customerSignals(db.sql, { from: period.from, to: period.to, now: period.to, companyIds: opts.companyIds }),
-    timedTurns(db, period, settings, opts),
+    opts.turns ?? timedTurns(db, period, settings, opts),
   ]);
   const unanswered = new Map<string, { messageId: string; recordId: string }[]>();
   for (const t of turns) {
     if (!t.overdue || !t.companyId) continue;
-    let list = unanswered.get(t.companyId);
-    if (!list) unanswered.set(t.companyId, (list = []));
+    const list = unanswered.get(t.companyId) ?? [];
+    unanswered.set(t.companyId, list);
     list.push({ messageId: t.messageId, recordId: t.recordId });
   }
   const customers = signals.map((s): CustomerHealth => {

@@ -73,8 +73,8 @@ export function responseStats(
     const g = groupOf(t);
     if (g === undefined) continue;
     for (const key of [`${g}\u0000${t.kind}`, `${g}\u0000all`]) {
-      let list = groups.get(key);
-      if (!list) groups.set(key, (list = []));
+      const list = groups.get(key) ?? [];
+      groups.set(key, list);
       list.push(t);
     }
   }

@@ -57,9 +57,9 @@ export async function responsivenessInsight(
   db: Database,
   period: InsightsPeriod,
   settings: InsightsSettings,
-  opts: { companyIds?: string[] } = {},
+  opts: { companyIds?: string[]; turns?: Awaited<ReturnType<typeof timedTurns>> } = {},
 ): Promise<ResponsivenessInsight> {
-  const timed = await timedTurns(db, period, settings, opts);
+  const timed = opts.turns ?? (await timedTurns(db, period, settings, opts));
   const view = (t: (typeof timed)[number]): TimedTurnView => ({
     messageId: t.messageId,
     recordId: t.recordId,

@@ -41,8 +41,8 @@ export async function satisfactionInsight(
   });
   const groups = new Map<string, SentimentPoint[]>();
   for (const p of points) {
-    let list = groups.get(p.group);
-    if (!list) groups.set(p.group, (list = []));
+    const list = groups.get(p.group) ?? [];
+    groups.set(p.group, list);
     list.push(p);
   }
   const series = [...groups].map(([group, list]): SatisfactionSeries => {

@@ -44,8 +44,8 @@ export async function topicsInsight(
   opts: { companyIds?: string[]; seed?: number } = {},
 ): Promise<TopicsInsight> {
   const key = `${period.from.toISOString()}|${period.to.toISOString()}|${opts.companyIds?.join(',') ?? '*'}|${opts.seed ?? ''}`;
-  let perDb = cache.get(db);
-  if (!perDb) cache.set(db, (perDb = new Map()));
+  const perDb = cache.get(db) ?? new Map<string, { at: number; value: TopicsInsight }>();
+  cache.set(db, perDb);
   const hit = perDb.get(key);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
 

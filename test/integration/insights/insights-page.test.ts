@@ -8,9 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 import { createInsightsRouter } from '../../../connectors/console/insights.router.ts';
 import { DEFAULT_BUSINESS_HOURS } from '../../../src/insights/business-hours.ts';
+import { refreshInsightSnapshots } from '../../../src/insights/insight-snapshots.service.ts';
 import { generateHistory, writeHistory, type GeneratedHistory } from '../../../bench/insights-history.ts';
 
 const NOW = new Date('2026-11-30T15:00:00Z');
+const SETTINGS = { businessHours: DEFAULT_BUSINESS_HOURS, responseTargetMinutes: 240, publicUrl: 'http://x' };
 const ARTIFACTS = join(import.meta.dirname, '../../artifacts');
 
 describe('the insights page and its API (PGlite, real Chromium)', () => {
@@ -35,7 +37,7 @@ describe('the insights page and its API (PGlite, real Chromium)', () => {
     app.use(
       createInsightsRouter({
         db: t.db,
-        settings: { businessHours: DEFAULT_BUSINESS_HOURS, responseTargetMinutes: 240, publicUrl: 'http://x' },
+        settings: SETTINGS,
         now: () => NOW,
       }),
     );
@@ -81,6 +83,26 @@ describe('the insights page and its API (PGlite, real Chromium)', () => {
     expect((await csv.text()).split('\n')[0]).toBe('section,group,kind,metric,value');
   });
 
+  it("serves whole-team figures from the refresh job's snapshot while fresh, and live with fresh=1 or a customer", async () => {
+    await refreshInsightSnapshots(t.db, SETTINGS, NOW, ['30d']);
+    const snap = await (await fetch(`${base}/api/insights/health?since=30d`)).json();
+    expect(snap).toMatchObject({ source: 'snapshot', asOf: NOW.toISOString() });
+    const live = await (await fetch(`${base}/api/insights/health?since=30d&fresh=1`)).json();
+    expect(live.source).toBe('live');
+    expect(live.customers.map((c: { companyId: string }) => c.companyId)).toEqual(
+      snap.customers.map((c: { companyId: string }) => c.companyId),
+    );
+    const one = history.companies[0];
+    expect((await (await fetch(`${base}/api/insights/health?since=30d&customer=${one.id}`)).json()).source).toBe(
+      'live',
+    );
+    expect((await (await fetch(`${base}/api/insights/satisfaction?since=30d&by=label`)).json()).source).toBe(
+      'snapshot',
+    );
+    // Another period has no snapshot: computed live.
+    expect((await (await fetch(`${base}/api/insights/topics?since=14d`)).json()).source).toBe('live');
+  });
+
   it('draws the four panels with ECharts served locally, down to 390 px wide', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 1400 } });
     const outside: string[] = [];
@@ -94,12 +116,12 @@ describe('the insights page and its API (PGlite, real Chromium)', () => {
     for (const id of ['topics-chart', 'response-chart', 'satisfaction-chart'])
       expect(await page.locator(`#${id} svg`).count(), id).toBe(1);
     const planted = history.companies.filter((c) => c.willChurn).map((c) => c.name);
-    const healthText = await page.locator('#health').innerText();
+    const healthText = await page.locator('#health').textContent();
     for (const name of planted) expect(healthText).toContain(name);
     expect(await page.locator('#topics .topic').count()).toBeGreaterThan(0);
     // Nothing wider than the phone's screen, and nothing fetched from elsewhere (no CDN).
     const wide = await page.evaluate(() =>
-      [...document.querySelectorAll('body *')]
+      Array.from(document.querySelectorAll('body *'))
         // Inside a chart box (overflow hidden) a label may run past it without widening the page.
         .filter((e) => e.getBoundingClientRect().right > 391 && !e.closest('.chart'))
         .map((e) => `${e.tagName}#${e.id}.${e.className}`)

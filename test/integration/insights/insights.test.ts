@@ -165,7 +165,10 @@ describe.each(TEST_DATABASE_KINDS)('insights on %s', (kind) => {
     for (const c of health.atRisk) {
       expect(c.reasons.length).toBeGreaterThan(0);
       expect(c.risk).toBe(
-        c.reasons.reduce((s, r) => s + r.points, 0) > 100 ? 100 : c.reasons.reduce((s, r) => s + r.points, 0),
+        Math.min(
+          100,
+          c.reasons.reduce((s, r) => s + r.points, 0),
+        ),
       );
       for (const r of c.reasons) for (const id of r.recordIds ?? []) expect(records.get(id)).toBe(c.companyId);
     }

@@ -1,0 +1,79 @@
+import type { Database } from '../db/database.ts';
+import { loadInsightSnapshot, saveInsightSnapshot } from '../db/insights.repository.ts';
+import { buildInsightsReport, type InsightsReport } from './insights-report.service.ts';
+import { parseInsightsPeriod } from './insights-period.ts';
+import type { InsightsSettings } from './insights-settings.ts';
+import { satisfactionInsight, type SatisfactionGrouping, type SatisfactionInsight } from './satisfaction.service.ts';
+
+/** Periods the refresh job computes for the whole team (what the page and `rapport report` ask for by default). */
+export const SNAPSHOT_PERIODS = ['7d', '30d', '90d'] as const;
+
+/** A snapshot older than this is not served (the job refreshes every 15 minutes). */
+export const SNAPSHOT_MAX_AGE_MS = 60 * 60_000;
+
+/** Customers kept in a snapshot's health list (highest risk first; the at-risk list is kept whole). */
+export const SNAPSHOT_CUSTOMERS = 1000;
+
+const GROUPINGS: SatisfactionGrouping[] = ['all', 'customer', 'team', 'label'];
+
+/**
+ * Computes the whole-team report and every satisfaction grouping for each standard period and stores
+ * them (InsightSnapshot), as of `now`. Returns how long each period took.
+ */
+export async function refreshInsightSnapshots(
+  db: Database,
+  settings: InsightsSettings,
+  now = new Date(),
+  periods: readonly string[] = SNAPSHOT_PERIODS,
+): Promise<Record<string, number>> {
+  const took: Record<string, number> = {};
+  for (const label of periods) {
+    const started = Date.now();
+    const period = parseInsightsPeriod(label, now);
+    const report = await buildInsightsReport(db, settings, period);
+    // The riskiest customers are what a page shows; the full list of 10,000 would make every read parse megabytes.
+    report.health.customers = report.health.customers.slice(0, SNAPSHOT_CUSTOMERS);
+    await saveInsightSnapshot(db.sql, `report:${label}`, report, now);
+    for (const by of GROUPINGS)
+      await saveInsightSnapshot(
+        db.sql,
+        `satisfaction:${label}:${by}`,
+        await satisfactionInsight(db, period, { by }),
+        now,
+      );
+    took[label] = Date.now() - started;
+  }
+  return took;
+}
+
+/** The stored whole-team report of a standard period while fresh, with when it was computed. */
+export async function snapshotReport(
+  db: Database,
+  label: string,
+  now = new Date(),
+): Promise<{ report: InsightsReport; computedAt: Date } | undefined> {
+  return fresh(await loadInsightSnapshot<InsightsReport>(db.sql, `report:${label}`), now, 'report');
+}
+
+/** The stored whole-team sentiment series of a standard period while fresh. */
+export async function snapshotSatisfaction(
+  db: Database,
+  label: string,
+  by: SatisfactionGrouping,
+  now = new Date(),
+): Promise<{ satisfaction: SatisfactionInsight; computedAt: Date } | undefined> {
+  return fresh(
+    await loadInsightSnapshot<SatisfactionInsight>(db.sql, `satisfaction:${label}:${by}`),
+    now,
+    'satisfaction',
+  );
+}
+
+function fresh<T, K extends string>(
+  row: { body: T; computedAt: Date } | undefined,
+  now: Date,
+  name: K,
+): ({ [k in K]: T } & { computedAt: Date }) | undefined {
+  if (!row || now.getTime() - row.computedAt.getTime() > SNAPSHOT_MAX_AGE_MS) return undefined;
+  return { [name]: row.body, computedAt: row.computedAt } as { [k in K]: T } & { computedAt: Date };
+}
