@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { RapportError } from '../errors.ts';
+import { parseCsvRows } from '../domain/csv.ts';
 import type { LabeledExample } from './labeled-example.ts';
 
 /** Where the text and label live in a CSV header or JSONL object. */
@@ -22,40 +23,16 @@ export interface DatasetColumns {
 const languageOf = (value: unknown): { language?: string } =>
   typeof value === 'string' && value.trim() !== '' ? { language: value.trim().toLowerCase() } : {};
 
-/** Splits CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes, CRLF) into rows. */
+/**
+ * Splits CSV into rows with the one CSV reader (`src/domain/csv.ts`: RFC 4180, a byte-order mark
+ * dropped, `;` when the header says so), without blank lines; an unclosed quote is a clear error.
+ */
 export function parseCsv(content: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < content.length; i++) {
-    const ch = content[i];
-    if (quoted) {
-      if (ch === '"' && content[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && content[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (quoted)
-    throw new RapportError(
-      'invalid_input',
-      'The CSV file ends inside a quoted field; check for an unclosed double quote.',
-    );
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
+  let rows: string[][];
+  try {
+    rows = parseCsvRows(content);
+  } catch (err) {
+    throw new RapportError('invalid_input', (err as Error).message);
   }
   return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
 }
@@ -68,7 +45,7 @@ function fromCsv(
   groupColumn: string,
   languageColumn: string,
 ): LabeledExample[] {
-  const [header, ...rows] = parseCsv(content.replace(/^\uFEFF/, ''));
+  const [header, ...rows] = parseCsv(content);
   if (!header)
     throw new RapportError('invalid_input', `${name} is empty; it needs a header row and at least one example.`);
   const names = header.map((h) => h.trim());
