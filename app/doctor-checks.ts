@@ -4,6 +4,7 @@ import { redisPrefixDoctorCheck } from '../jobs/redis-prefix.doctor.ts';
 import { imapDoctorCheck } from '../connectors/imap/index.ts';
 import { mailboxStatusDoctorCheck } from './mailbox-status.doctor.ts';
 import { slackPrivacyDoctorCheck } from '../connectors/slack/slack-privacy.doctor.ts';
+import { teamsPrivacyDoctorCheck } from '../connectors/teams/teams-privacy.doctor.ts';
 
 /** Checks contributed by connectors and jobs (Slack auth, IMAP login, failed jobs, ...). */
 export const doctorChecks: DoctorCheck[] = [
@@ -12,4 +13,5 @@ export const doctorChecks: DoctorCheck[] = [
   redisPrefixDoctorCheck,
   failedJobsDoctorCheck,
   slackPrivacyDoctorCheck,
+  teamsPrivacyDoctorCheck,
 ];

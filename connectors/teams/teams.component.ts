@@ -12,6 +12,7 @@ import { teamsStanding } from './teams-standing.ts';
 import { withSdkConsoleIn } from './sdk-console.ts';
 import { teamsTurnErrorHandler } from './teams-turn-error.ts';
 import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
+import { channelPrivacyCheck } from '../channel-privacy.check.ts';
 
 /** Where Teams (Azure Bot Service) and the Bot Framework Emulator send activities. */
 export const TEAMS_MESSAGES_PATH = '/api/messages';
@@ -104,7 +105,10 @@ export async function teamsComponent(
     );
   return {
     name: 'teams',
-    readiness: [{ name: 'teams', check: () => connector.health() }],
+    readiness: [
+      { name: 'teams', check: () => connector.health() },
+      channelPrivacyCheck('teams', runtime.db, (t) => connector.audience(t), runtime.config.pipeline.defaultTarget),
+    ],
     stop: async () => autoLogger.stop(),
   };
 }

@@ -152,6 +152,24 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     expect(JSON.stringify(here[0].activity)).toMatch(/10% off/);
   });
 
+  it('/readyz lists a linked channel with a guest and where its cards go, and leaves out an internal one', async () => {
+    const withGuest = await channel('readyz-guest', ['ann', 'gus']);
+    const internal = await channel('readyz-internal', ['ann', 'sam']);
+    await command(withGuest, ann, 'link acme');
+    await command(internal, ann, 'link globex');
+    const body = (await (await fetch(`${rapport.proc.url}/readyz`)).json()) as {
+      checks: Record<string, { ok: boolean; detail: string }>;
+    };
+    const privacy = body.checks['teams privacy'];
+    expect(privacy.ok).toBe(true);
+    expect(privacy.detail).toMatch(
+      new RegExp(
+        `teams:${withGuest.id.replace(/[.$]/g, '\\$&')} \\(customer channel of Acme[^)]*\\): has people from outside the company; cards go to \\S+`,
+      ),
+    );
+    expect(privacy.detail).not.toContain(internal.id);
+  });
+
   it('stores Teams messages as text (mentions as names) with the HTML kept in metadata', async () => {
     const shared = await channel('text', ['ann', 'jo']);
     await command(shared, ann, 'link acme');
