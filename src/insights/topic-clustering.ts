@@ -97,6 +97,10 @@ export function isEmerging(messages: number, share: number, previousShare: numbe
   return messages >= 3 && share >= 2 * previousShare && share - previousShare >= 0.05;
 }
 
+function byTextThenId(a: TopicMessage, b: TopicMessage): number {
+  return a.text < b.text ? -1 : a.text > b.text ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 /**
  * Clusters a period's messages into topics with k-means (ml-kmeans, k-means++ seeded) on the
  * classifier featurizer's TF-IDF vectors, projected onto the period's most frequent content terms
@@ -109,6 +113,10 @@ export function clusterTopics(
   previous: readonly TopicMessage[],
   options: TopicClusteringOptions = {},
 ): ClusteredTopic[] {
+  // Read in an order of their own (text, then id), not the database's: k-means++ picks its starting
+  // centres by position, so rows arriving in another order (new ids, another plan) gave other topics.
+  current = [...current].sort(byTextThenId);
+  previous = [...previous].sort(byTextThenId);
   const seed = options.seed ?? 17;
   const maxTopics = options.maxTopics ?? 10;
   const dimensions = options.dimensions ?? 300;

@@ -69,22 +69,28 @@ export async function decideHeldMessages(
       d.direction === 'inbound'
         ? await contactFor(db, d.contactCompanyId, input.authorKey, d.name ?? m.authorName ?? undefined, email)
         : null;
-    // Only a message still held is decided: two lookups racing decide it once.
-    const changed = await db.prisma.message.updateMany({
-      where: { id: m.id, direction: 'unknown' },
-      data: { direction: d.direction, contactId, authorEmail: email ?? null, metadata: metadata as object },
-    });
-    if (changed.count === 0) continue;
-    if (d.direction === 'outbound')
-      await db.prisma.communicationRecord.updateMany({
-        where: { id: m.recordId, loggedByRepId: null },
-        data: { loggedByRepId: d.repId },
+    // Only a message still held is decided: two lookups racing decide it once. The message, its
+    // record's rep and the audit entry change together, so nobody reads a decided message whose
+    // record does not name the rep yet.
+    const changed = await db.prisma.$transaction(async (tx) => {
+      const updated = await tx.message.updateMany({
+        where: { id: m.id, direction: 'unknown' },
+        data: { direction: d.direction, contactId, authorEmail: email ?? null, metadata: metadata as object },
       });
-    await writeAudit(db.prisma, {
-      action: 'message.author_decided',
-      subject: m.recordId,
-      details: { messageId: m.id, direction: d.direction, platform: input.platform },
+      if (updated.count === 0) return false;
+      if (d.direction === 'outbound')
+        await tx.communicationRecord.updateMany({
+          where: { id: m.recordId, loggedByRepId: null },
+          data: { loggedByRepId: d.repId },
+        });
+      await writeAudit(tx, {
+        action: 'message.author_decided',
+        subject: m.recordId,
+        details: { messageId: m.id, direction: d.direction, platform: input.platform },
+      });
+      return true;
     });
+    if (!changed) continue;
     decided.push({ id: m.id, recordId: m.recordId });
   }
   // The job queued when it was logged ran already (and skipped it as held): a job of its own now.

@@ -185,10 +185,12 @@ describe('Redis loss under running worker processes', () => {
     );
     // (No look in between: the web process may re-arm within a second of the flush, before we could.)
     await client.flushall();
+    // Looked for every second (RAPPORT_REDIS_CHECK_SECONDS=1); the bound is generous because a busy CI
+    // machine can hold a young process's event loop for many seconds (its first model build).
     await eventually(
       'the schedule re-armed',
       async () => (await reconcile.getJobScheduler('reconcile')) !== undefined,
-      30_000,
+      120_000,
     );
     // And one reconcile of everything is waiting for the first worker that comes.
     await eventually('one reconcile of everything queued for the first worker that comes', async () =>

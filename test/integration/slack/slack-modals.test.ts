@@ -349,40 +349,40 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
   }
 
   it('"Log to CRM" on a message the auto-logger already logged (a linked channel) keeps one record and one message', async () => {
-    const initech = await db().prisma.company.create({
-      data: { name: 'Initech', normalizedName: 'initech', domains: ['initech.example'] },
+    const initrode = await db().prisma.company.create({
+      data: { name: 'Initrode', normalizedName: 'initrode', domains: ['initrode.example'] },
     });
     await db().prisma.channelLink.create({
-      data: { platform: 'slack', channelRef: `${TEAM}/CINITECH`, companyId: initech.id },
+      data: { platform: 'slack', channelRef: `${TEAM}/CINITRODE`, companyId: initrode.id },
     });
     // The customer's guest writes in the linked channel: auto-logged as their words.
-    slack.users.set('UINI', { is_restricted: true, profile: { display_name: 'bob', email: 'bob@initech.example' } });
+    slack.users.set('UINI', { is_restricted: true, profile: { display_name: 'bob', email: 'bob@initrode.example' } });
     const said = { ts: '1700000300.000100', text: 'Our invoices are wrong again, please call us', user: 'UINI' };
     const event = eventCallbackBody(
       TEAM,
-      { type: 'message', channel_type: 'channel', channel: 'CINITECH', team: TEAM, ...said },
+      { type: 'message', channel_type: 'channel', channel: 'CINITRODE', team: TEAM, ...said },
       `EvIni${++seq}`,
     );
     expect((await postSigned(event, 'application/json')).status).toBe(200);
-    const externalId = `slack:${TEAM}/CINITECH/${said.ts}`;
+    const externalId = `slack:${TEAM}/CINITRODE/${said.ts}`;
     await eventually('the message auto-logged', () => db().prisma.message.findUnique({ where: { externalId } }));
 
     // A rep then logs the same message with the message shortcut.
-    const view = await messageShortcut(said, 'CINITECH');
+    const view = await messageShortcut(said, 'CINITRODE');
     const values = logValues({
-      customer: { text: { type: 'plain_text', text: 'Initech' }, value: `id:${initech.id}` },
+      customer: { text: { type: 'plain_text', text: 'Initrode' }, value: `id:${initrode.id}` },
       kind: 'chat',
       notes: said.text,
     });
     expect((await submit(view, 'VINI1', values)).status).toBe(200);
     await eventually('the shortcut answered', async () =>
-      slack.callsTo('chat.postEphemeral').find((c) => /Initech/.test(String(c.body.text))),
+      slack.callsTo('chat.postEphemeral').find((c) => /Initrode/.test(String(c.body.text))),
     );
     const records = await db().prisma.communicationRecord.findMany({
-      where: { companyId: initech.id },
+      where: { companyId: initrode.id },
       include: { messages: true },
     });
-    expect(records.map((r) => r.sourceKey)).toEqual([`slack:${TEAM}/CINITECH/${said.ts}`]);
+    expect(records.map((r) => r.sourceKey)).toEqual([`slack:${TEAM}/CINITRODE/${said.ts}`]);
     expect(records[0].messages.map((m) => m.externalId)).toEqual([externalId]);
   });
 

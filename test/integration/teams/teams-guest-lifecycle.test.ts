@@ -146,8 +146,9 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
       for (const who of [jo, gus]) {
         for (const cmd of buttons) {
           const answer = await click(guestChannel, who, card, cmd);
-          expect(answer.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
-          expect(String(answer.body!.value)).toMatch(OUTSIDER);
+          // A refused click is a Universal Actions error: the card stays as it was and Teams shows the sentence.
+          expect(answer.body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.error' });
+          expect(String((answer.body!.value as { message?: string }).message)).toMatch(OUTSIDER);
         }
         for (const cmd of ['lookup hooli', 'followups all', 'forget hooli', 'remind hooli tomorrow call them']) {
           const mark = recorder.calls.length;
