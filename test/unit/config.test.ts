@@ -63,6 +63,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('a single mailbox whose login is not an email address takes IMAP_ADDRESS (issue 20)', () => {
+    const env = { IMAP_HOST: 'imap.example.com', IMAP_USER: 'DOMAIN\\support', IMAP_PASSWORD: 'p' };
+    expect(configProblems(env)).toEqual([
+      'IMAP_*: "domain\\support" is not an email address; set IMAP_ADDRESS to the mailbox\'s address (e.g. support@example.com).',
+    ]);
+    const c = loadConfig({ ...env, IMAP_ADDRESS: 'Support@Example.com' });
+    expect(c.imap).toMatchObject([{ user: 'DOMAIN\\support', address: 'support@example.com' }]);
+  });
+
   it('batches 32 messages and 16 deliveries per statement unless told otherwise, and refuses a batch of none', () => {
     expect(loadConfig({})).toMatchObject({ classifyBatchSize: 32, deliveryBatchSize: 16 });
     expect(loadConfig({ RAPPORT_CLASSIFY_BATCH_SIZE: '1', RAPPORT_DELIVERY_BATCH_SIZE: '64' })).toMatchObject({
