@@ -16,6 +16,24 @@ export interface ConsoleFeedEntry {
   reply: Reply;
   postedAt: string;
   updatedAt?: string;
+  /** The card this message is grouped under (its thread), when it was posted to {@link consoleThreadOf}. */
+  thread?: string;
+}
+
+const THREAD = /\/thread\/([^/]+)$/;
+
+/**
+ * `console:team` + a message id → `console:team/thread/<id>`: replies grouped under that message (the
+ * page shows them folded under it), as Slack threads keep a burst of suggestions out of the channel.
+ * Undefined when `target` is a thread already.
+ */
+export function consoleThreadOf(target: Target, externalId: string): Target | undefined {
+  return THREAD.test(target) ? undefined : `${target}/thread/${externalId}`;
+}
+
+/** The message id a console target's thread hangs under, if it is a thread. */
+export function consoleThreadParent(target: Target): string | undefined {
+  return THREAD.exec(target)?.[1];
 }
 
 export interface ConsoleConnectorOptions {
@@ -46,7 +64,13 @@ export class ConsoleConnector implements ConsoleFeed {
 
   async post(target: Target, reply: Reply): Promise<{ externalId: string }> {
     this.checkTarget(target);
-    const entry: ConsoleFeedEntry = { externalId: randomUUID(), target, reply, postedAt: new Date().toISOString() };
+    const entry: ConsoleFeedEntry = {
+      externalId: randomUUID(),
+      target,
+      reply,
+      postedAt: new Date().toISOString(),
+      thread: consoleThreadParent(target),
+    };
     this.entries.push(entry);
     if (this.entries.length > this.keep) this.entries.splice(0, this.entries.length - this.keep);
     this.events.emit('feed', { type: 'post', entry });
@@ -60,6 +84,10 @@ export class ConsoleConnector implements ConsoleFeed {
     entry.reply = reply;
     entry.updatedAt = new Date().toISOString();
     this.events.emit('feed', { type: 'update', entry });
+  }
+
+  threadOf(target: Target, externalId: string): Target | undefined {
+    return consoleThreadOf(target, externalId);
   }
 
   /** The console is the operator's own screen (behind its access token): nobody outside reads it. */

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { CallBatcher } from '../../src/concurrency/call-batcher.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import { DeliveryError, type Audience, type ConnectorHealth, type Target } from '../chat-connector.ts';
-import type { ConsoleFeed, ConsoleFeedEntry } from './console.connector.ts';
+import { consoleThreadOf, consoleThreadParent, type ConsoleFeed, type ConsoleFeedEntry } from './console.connector.ts';
 
 /** A feed entry as kept in Redis: with the key it was posted under, so trimming can forget that too. */
 type StoredEntry = ConsoleFeedEntry & { idempotencyKey?: string };
@@ -104,6 +104,7 @@ export class SharedConsoleConnector implements ConsoleFeed {
       target,
       reply,
       postedAt: new Date().toISOString(),
+      thread: consoleThreadParent(target),
       idempotencyKey: opts.idempotencyKey,
     };
     const [externalId, length] = await this.posts.call(entry);
@@ -165,6 +166,10 @@ export class SharedConsoleConnector implements ConsoleFeed {
   async findPosted(_target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined> {
     const id = await this.redis.hget(this.keys.idempotency, idempotencyKey);
     return id ? { externalId: id } : undefined;
+  }
+
+  threadOf(target: Target, externalId: string): Target | undefined {
+    return consoleThreadOf(target, externalId);
   }
 
   /** The console is the operator's own screen (behind its access token): nobody outside reads it. */

@@ -7,16 +7,16 @@ import { chromium, type Browser } from 'playwright-core';
 import type { ConsoleSignInConfig } from '../../src/config/env.ts';
 import { executeCommand } from '../../src/commands/execute-command.ts';
 import type { Database } from '../../src/db/database.ts';
-import { noopPipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { createConsoleRouter } from '../../connectors/console/console.router.ts';
-import { ConsoleConnector } from '../../connectors/console/console.connector.ts';
+import { ConsoleConnector, type ConsoleFeed } from '../../connectors/console/console.connector.ts';
 
 export interface ConsoleServer {
   /** http://<host>:<port> */
   base: string;
   port: number;
   server: Server;
-  connector: ConsoleConnector;
+  connector: ConsoleFeed;
   close(): Promise<void>;
 }
 
@@ -29,15 +29,19 @@ export interface ConsoleServerOptions {
   signIn?: Partial<ConsoleSignInConfig>;
   admins?: string[];
   timezone?: string;
+  /** The team channel's feed; default a new in-memory one (a pipeline harness passes its shared one). */
+  connector?: ConsoleFeed;
+  /** What commands trigger (card refreshes, reminders); default none (a pipeline harness passes its hooks). */
+  hooks?: PipelineHooks;
 }
 
 /** The console router on a real HTTP server, as `rapport start` mounts it (no pipeline jobs). */
 export async function startConsoleServer(db: Database, opts: ConsoleServerOptions = {}): Promise<ConsoleServer> {
-  const connector = new ConsoleConnector();
+  const connector = opts.connector ?? new ConsoleConnector();
   const app = express();
   app.use(
     createConsoleRouter({
-      executeCommand: (text, ctx) => executeCommand(text, ctx, { db, hooks: noopPipelineHooks }),
+      executeCommand: (text, ctx) => executeCommand(text, ctx, { db, hooks: opts.hooks ?? noopPipelineHooks }),
       db,
       timezone: opts.timezone ?? 'UTC',
       connector,
