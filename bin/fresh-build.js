@@ -14,13 +14,20 @@ export function freshBuild() {
   } catch {
     return false; // never built, or a build that did not finish
   }
-  for (const dir of SOURCES) {
-    const base = fileURLToPath(new URL(`${dir}/`, root));
-    if (statSync(base).mtimeMs > startedAt) return false;
-    // Folders count too: adding, removing or renaming a file changes its folder's mtime.
-    for (const path of readdirSync(base, { recursive: true })) {
-      if (statSync(base + path).mtimeMs > startedAt) return false;
-    }
+  return SOURCES.every((dir) => olderThan(fileURLToPath(new URL(dir, root)), startedAt));
+}
+
+/**
+ * True when `dir`, its files and its folders, all the way down, were last changed before `time`.
+ * Folders count too: adding, removing or renaming a file changes its folder's mtime. Walks with file
+ * types instead of `readdirSync({ recursive: true })`, which cost `rapport exec` some 40 ms a call
+ * (path joins and garbage for every entry) before it did anything.
+ */
+function olderThan(dir, time) {
+  if (statSync(dir).mtimeMs > time) return false;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory() ? !olderThan(path, time) : statSync(path).mtimeMs > time) return false;
   }
   return true;
 }

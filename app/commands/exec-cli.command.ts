@@ -1,11 +1,13 @@
 import type { CliCommand } from '../../src/runtime/cli-command.ts';
-import { openCliPipelineHooks } from '../cli-pipeline.ts';
 import { runExecCommand } from './exec.command.ts';
 
 /** `rapport exec [--as REP] [--json] "<command>"`. */
 export const execCliCommand: CliCommand = (argv, config) => {
   const c = config();
-  return runExecCommand(argv, c, process.stdout, (db) => openCliPipelineHooks(c, db));
+  // BullMQ and ioredis load only when the command runs here (not when the running bot answers it).
+  return runExecCommand(argv, c, process.stdout, async (db) =>
+    (await import('../cli-pipeline.ts')).openCliPipelineHooks(c, db),
+  );
 };
 
 /** `rapport export CUSTOMER [json|csv]`: the same as `rapport exec "export CUSTOMER ..."`, printing the full export. */

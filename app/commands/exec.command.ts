@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Config } from '../../src/config/env.ts';
-import type { CommandContext } from '../../src/commands/command-context.ts';
-import { executeCommand } from '../../src/commands/execute-command.ts';
 import { parseCommand } from '../../src/commands/parse-command.ts';
 import { renderReplyText } from '../../src/commands/render-reply-text.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import { quoteArgument } from '../../src/domain/tokenize-command.ts';
 import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
-import { openDatabase } from '../../src/db/open-database.ts';
-import { exportCustomer, formatCustomerExport } from '../../src/services/export-customer.service.ts';
-import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { Database } from '../../src/db/database.ts';
-import { findOrCreateRep } from '../../src/services/reps.service.ts';
 
 const USAGE = 'Usage: rapport exec [--as <rep name or email>] [--json] "<command>"   e.g. rapport exec "lookup acme"';
 
@@ -82,43 +76,13 @@ export async function runExecCommand(
     }
   }
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    const ctx: CommandContext = {
-      actor: {
-        platform: 'console',
-        platformUserId: user,
-        displayName: user,
-        email: user.includes('@') ? user : undefined,
-        timezone: config.timezone,
-        timezoneIsDefault: true,
-      },
-      now: new Date(),
-      requestKey: `cli:${randomUUID()}`,
-    };
-    const parsed = safeParse(text);
-    if (parsed?.kind === 'export') {
-      // The CLI is where large exports go: print everything, not the chat-sized summary.
-      const match = confidentMatch(await lookupCustomer(db, parsed.customer));
-      if (match) {
-        const rep = await findOrCreateRep(db.prisma, ctx.actor);
-        const data = await exportCustomer(db, match.companyId, { repId: rep.id, platform: 'console' }, ctx.now);
-        out.write(formatCustomerExport(data, json ? 'json' : parsed.format));
-        return 0;
-      }
-    }
-    const pipeline = await openHooks(db);
-    try {
-      return print(await executeCommand(text, ctx, { db, hooks: pipeline.hooks }));
-    } finally {
-      await pipeline.close();
-    }
-  } finally {
-    await db.close();
-  }
+  // The database is opened here only now: the heavy modules (Prisma, PGlite, every command handler)
+  // are loaded on this path alone, so a call that goes to the running bot starts in a fraction of it.
+  const { execLocally } = await import('./exec-local.ts');
+  return execLocally(text, { user, json, parsed: safeParse(text) }, config, out, print, openHooks);
 }
 
-function safeParse(text: string) {
+export function safeParse(text: string): ReturnType<typeof parseCommand> | undefined {
   try {
     return parseCommand(text);
   } catch {

@@ -754,6 +754,8 @@ export function loadTeamsPackageConfig(env: Env = process.env): TeamsPackageConf
 
 /** True when `tz` is an IANA timezone this Node.js knows. */
 export function isValidTimezone(tz: string): boolean {
+  // The default needs no ICU look-up (its first use costs a one-off CLI call tens of milliseconds).
+  if (tz === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
