@@ -6,6 +6,7 @@ import { renderReplyText } from '../../src/commands/render-reply-text.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import { quoteArgument } from '../../src/domain/tokenize-command.ts';
 import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
+import { localRequest } from './local-http.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { Database } from '../../src/db/database.ts';
 
@@ -102,12 +103,12 @@ async function exportViaRunningProcess(
   target.searchParams.set('format', parsed.format);
   target.searchParams.set('user', user);
   try {
-    const res = await fetch(target, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-    if (!res.ok) {
-      const body = (await res.json().catch(() => ({}))) as { error?: string };
+    const res = await localRequest(target, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    if (res.status < 200 || res.status > 299) {
+      const body = jsonOrEmpty(res.body) as { error?: string };
       return print({ tone: 'error', text: body.error ?? `Rapport answered HTTP ${res.status}.` });
     }
-    out.write(await res.text());
+    out.write(res.body);
     return 0;
   } catch (err) {
     return print({
@@ -119,7 +120,7 @@ async function exportViaRunningProcess(
 
 async function viaRunningProcess(url: string, text: string, user: string, token: string | undefined): Promise<Reply> {
   try {
-    const res = await fetch(new URL('/api/command', url), {
+    const res = await localRequest(new URL('/api/command', url), {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
@@ -128,12 +129,20 @@ async function viaRunningProcess(url: string, text: string, user: string, token:
       },
       body: JSON.stringify({ text, user }),
     });
-    const body = (await res.json()) as Reply & { error?: string };
+    const body = jsonOrEmpty(res.body) as Reply & { error?: string };
     return body.text ? body : { tone: 'error', text: body.error ?? `Rapport answered HTTP ${res.status}.` };
   } catch (err) {
     return {
       tone: 'error',
       text: `Could not reach the running Rapport at ${url} (${(err as Error).message}). Is it still running?`,
     };
+  }
+}
+
+function jsonOrEmpty(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
   }
 }
