@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+// Before oidc-provider: its expected development-mode lines are kept, not printed (see the module).
+import { oidcProviderSaid } from '../../helpers/oidc-provider-console.ts';
 import Provider from 'oidc-provider';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +83,7 @@ describe('console sign-in in headless Chromium', () => {
       }),
     });
     idp.on('request', provider.callback());
+    expect(oidcProviderSaid.join('\n')).toMatch(/development-only/); // kept, not printed
     app = await startConsoleServer(t.db, {
       port: consolePort,
       admins: ['boss@ours.example'],
