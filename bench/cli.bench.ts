@@ -72,7 +72,11 @@ const bot = spawnRapport(['start'], env);
 try {
   await waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000, bot);
   console.log(`cli bench: ${RUNS} runs each, against a running bot on the embedded database (port ${port})`);
-  console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   for (const c of calls) measure(c.command, c.args, c.expect); // warm the file cache once
   for (const c of calls) {
     const runs = Array.from({ length: RUNS }, () => measure(c.command, c.args, c.expect));
@@ -81,7 +85,11 @@ try {
       `${c.name.padEnd(24)} wall median ${Math.round(median(wall))} ms (min ${Math.round(Math.min(...wall))}, max ${Math.round(Math.max(...wall))}), cpu median ${Math.round(median(runs.map((r) => r.cpu)))} ms`,
     );
   }
-  console.log(`load average after:  ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after:  ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   bot.child.kill('SIGTERM');
   await bot.exited;
