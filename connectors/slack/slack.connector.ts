@@ -18,6 +18,11 @@ export const DELIVERY_EVENT_TYPE = 'rapport_delivery';
 
 /** How far back findPosted reads a channel: a crash is recovered within minutes, not days. */
 const FIND_POSTED_WINDOW_MS = 24 * 3_600_000;
+/**
+ * At most this many pages of 200 (6,000 messages) inside the window: a busy channel is read past its
+ * first page; an impossible one (more in a day) costs a bounded number of calls, Tier 3 (50+/min).
+ */
+const FIND_POSTED_MAX_PAGES = 30;
 
 export interface SlackTarget {
   teamId: string;
@@ -112,24 +117,37 @@ export class SlackConnector implements ChatConnector {
     const t = parseSlackTarget(target);
     t.channelId = await this.channelOf(t);
     const oldest = String((Date.now() - FIND_POSTED_WINDOW_MS) / 1000);
-    const res = await this.call(t.teamId, 'conversations.history', (client) =>
-      t.threadTs
-        ? client.conversations.replies({
-            channel: t.channelId,
-            ts: t.threadTs,
-            include_all_metadata: true,
-            oldest,
-            limit: 200,
-          })
-        : client.conversations.history({ channel: t.channelId, include_all_metadata: true, oldest, limit: 200 }),
-    );
-    // The typed response declares event_payload as {}: it is whatever we posted, { key }.
-    const found = res.messages?.find(
-      (m) =>
-        m.metadata?.event_type === DELIVERY_EVENT_TYPE &&
-        (m.metadata.event_payload as { key?: string } | undefined)?.key === idempotencyKey,
-    );
-    return found?.ts ? { externalId: found.ts } : undefined;
+    let cursor: string | undefined;
+    for (let page = 0; page < FIND_POSTED_MAX_PAGES; page++) {
+      const res = await this.call(t.teamId, 'conversations.history', (client) =>
+        t.threadTs
+          ? client.conversations.replies({
+              channel: t.channelId,
+              ts: t.threadTs,
+              include_all_metadata: true,
+              oldest,
+              limit: 200,
+              ...(cursor ? { cursor } : {}),
+            })
+          : client.conversations.history({
+              channel: t.channelId,
+              include_all_metadata: true,
+              oldest,
+              limit: 200,
+              ...(cursor ? { cursor } : {}),
+            }),
+      );
+      // The typed response declares event_payload as {}: it is whatever we posted, { key }.
+      const found = res.messages?.find(
+        (m) =>
+          m.metadata?.event_type === DELIVERY_EVENT_TYPE &&
+          (m.metadata.event_payload as { key?: string } | undefined)?.key === idempotencyKey,
+      );
+      if (found?.ts) return { externalId: found.ts };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
   }
 
   async update(target: Target, externalId: string, reply: Reply): Promise<void> {

@@ -224,7 +224,16 @@ export class SlackRecorder {
             blocks: m.blocks,
             ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
           }));
-        return { ok: true, messages, has_more: false };
+        // Newest first, in pages of `limit` (Slack's default 100, at most 999) with a cursor, like Slack.
+        const limit = Math.min(Number(body.limit ?? 100) || 100, 999);
+        const start = Number(body.cursor ?? 0);
+        const next = start + limit < messages.length ? String(start + limit) : '';
+        return {
+          ok: true,
+          messages: messages.slice(start, start + limit),
+          has_more: next !== '',
+          response_metadata: { next_cursor: next },
+        };
       }
       case 'users.info': {
         if (this.failingUsers.has(String(body.user))) return { ok: false, error: 'internal_error' };
