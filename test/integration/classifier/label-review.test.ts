@@ -6,6 +6,7 @@ import type { Reply } from '../../../src/commands/reply-model.ts';
 import { runModelCommand } from '../../../app/commands/model.command.ts';
 import { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
 import { addClassifierLabel } from '../../../src/services/classifier-labels.service.ts';
+import { retrainClassifier } from '../../../src/services/retrain-classifier.service.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
@@ -146,6 +147,32 @@ describe.each(TEST_DATABASE_KINDS)('label validation and the review queue on %s'
     expect(await runModelCommand(['retrain', '--dry-run'], store, out, out, t.db)).toBe(0);
     expect(chunks.join('')).toMatch(
       /dry run: nothing is stored.*Classifier retrained on \d+ examples \(1 corrections\)/s,
+    );
+    expect(await t.db.prisma.model.count()).toBe(1);
+  });
+
+  it('retrains without stored corrections whose label the model does not know, and says how many', async () => {
+    // Stored before label checked its input: a typo and a label nobody added.
+    const typo = await record('we will cancel if this goes on', 'issue', 0.6);
+    const quote = await record('can you quote 50 seats', 'need', 0.6);
+    const good = await record('the export is borked again', 'need', 0.6);
+    await t.db.prisma.labeledExample.createMany({
+      data: [
+        { text: 'we will cancel if this goes on', label: 'chrun', source: 'correction', recordId: typo },
+        { text: 'can you quote 50 seats', label: 'quote_request', source: 'correction', recordId: quote },
+        { text: 'the export is borked again', label: 'issue', source: 'correction', recordId: good },
+      ],
+    });
+    const store = new PrismaModelStore(t.db);
+    const outcome = await retrainClassifier(t.db, store, { requestedBy: 'cli', version: 'crm-test', dryRun: true });
+    expect(outcome.ignored).toEqual({ count: 2, labels: ['chrun', 'quote_request'] });
+    expect(outcome.artifact?.labels).toEqual(defaultModel.labels);
+    expect(outcome.artifact?.trainingSummary.corrections).toBe(1);
+    expect(outcome.text).toMatch(
+      /Ignored 2 stored corrections with a label the model does not know \(chrun, quote_request\): relabel those records with `label <record id> <label>`/,
+    );
+    expect(outcome.text).toMatch(
+      /Abstentions \(scored by their top label above, reported apart\): [\d.]+% unclassified/,
     );
     expect(await t.db.prisma.model.count()).toBe(1);
   });
