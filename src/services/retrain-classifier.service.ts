@@ -31,6 +31,12 @@ export interface RetrainOutcome {
   ignored?: { count: number; labels: string[] };
 }
 
+/**
+ * Corrections a label the seed set lacks needs before a retrain trains on it: with fewer the model
+ * would carry a label it almost never predicts (and one stray correction would add it).
+ */
+export const NEW_LABEL_MIN_CORRECTIONS = 5;
+
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`;
 
@@ -40,6 +46,8 @@ export function retrainNotice(
   currentVersion: string | undefined,
   seconds: number,
   ignored?: { count: number; labels: string[] },
+  dryRun = false,
+  waiting: readonly { label: string; n: number }[] = [],
 ): string {
   const gate = artifact.metrics.gate!;
   const lines = [
@@ -66,9 +74,13 @@ export function retrainNotice(
           : '.'),
     );
   lines.push(
-    gate.activate
-      ? `Model ${artifact.version} is now active: better beyond noise.`
-      : `Kept ${currentVersion ?? 'the current model'}: the new one is not better beyond noise. It is retried when new corrections arrive.`,
+    dryRun
+      ? gate.activate
+        ? 'Dry run: the gate would activate the new model (better beyond noise); nothing was stored.'
+        : `Dry run: the gate would keep ${currentVersion ?? 'the current model'} (the new one is not better beyond noise); nothing was stored.`
+      : gate.activate
+        ? `Model ${artifact.version} is now active: better beyond noise.`
+        : `Kept ${currentVersion ?? 'the current model'}: the new one is not better beyond noise. It is retried when new corrections arrive.`,
   );
   if (gate.harmful.length) {
     lines.push(
@@ -85,6 +97,10 @@ export function retrainNotice(
     lines.push(
       `Ignored ${ignored.count} stored correction${ignored.count === 1 ? '' : 's'} with a label the model does not know (${ignored.labels.join(', ')}): ` +
         'relabel those records with `label <record id> <label>`, or add the label with `rapport model label add NAME "what it means"`.',
+    );
+  for (const w of waiting)
+    lines.push(
+      `Not trained on ${w.label} yet: it has ${w.n} of the ${NEW_LABEL_MIN_CORRECTIONS} corrections a new label needs (label more records with it).`,
     );
   return lines.join('\n');
 }
@@ -109,9 +125,18 @@ export async function retrainClassifier(
   }
   const seedExamples = loadSeedExamples();
   const known = new Set([...seedExamples.map((e) => e.label), ...(await correctableLabels(db))]);
-  const rows = allRows.filter((r) => known.has(r.label));
+  const usable = allRows.filter((r) => known.has(r.label));
   const unknownLabels = [...new Set(allRows.filter((r) => !known.has(r.label)).map((r) => r.label))].sort();
-  const ignored = { count: allRows.length - rows.length, labels: unknownLabels };
+  const ignored = { count: allRows.length - usable.length, labels: unknownLabels };
+  // A label the seed set lacks (added by an administrator) joins the model only with enough examples.
+  const seedLabels = new Set(seedExamples.map((e) => e.label));
+  const newLabelCounts = new Map<string, number>();
+  for (const r of usable)
+    if (!seedLabels.has(r.label)) newLabelCounts.set(r.label, (newLabelCounts.get(r.label) ?? 0) + 1);
+  const waiting = [...newLabelCounts]
+    .filter(([, n]) => n < NEW_LABEL_MIN_CORRECTIONS)
+    .map(([label, n]) => ({ label, n }));
+  const rows = usable.filter((r) => !waiting.some((w) => w.label === r.label));
   const started = Date.now();
   const current = await store.getActive();
   const trainedThrough = current?.trainingSummary.correctionsTrainedThrough;
@@ -144,20 +169,25 @@ export async function retrainClassifier(
       correctionsTrainedThrough: result.trainedThrough?.toISOString() ?? null,
     },
   };
-  const text = retrainNotice(artifact, current?.version, (Date.now() - started) / 1000, ignored);
+  const text = retrainNotice(
+    artifact,
+    current?.version,
+    (Date.now() - started) / 1000,
+    ignored,
+    request.dryRun,
+    waiting,
+  );
   const buttons: SuggestedCommand[] = [
-    ...result.gate.harmful
-      .slice(0, 3)
-      .flatMap((h) =>
-        h.suggestedLabel
-          ? [
-              {
-                label: `${h.recordId.slice(0, 8)}: ${h.suggestedLabel}`,
-                command: `label ${h.recordId} ${h.suggestedLabel}`,
-              },
-            ]
-          : [],
-      ),
+    ...result.gate.harmful.slice(0, 3).flatMap((h) =>
+      h.suggestedLabel
+        ? [
+            {
+              label: `${h.recordId.slice(0, 8)}: ${h.suggestedLabel}`,
+              command: `label ${h.recordId} ${h.suggestedLabel}`,
+            },
+          ]
+        : [],
+    ),
     ...(result.gate.harmful.length ? [{ label: 'Review them', command: 'review' }] : []),
   ];
   if (request.dryRun) return { status: 'dry-run', version: artifact.version, text, buttons, artifact, ignored };

@@ -137,7 +137,9 @@ describe.each(TEST_DATABASE_KINDS)('label validation and the review queue on %s'
     expect(
       await runModelCommand(['label', 'add', 'quote_request', 'asks', 'for', 'a', 'price'], store, out, out, t.db),
     ).toBe(0);
-    expect(chunks.join('')).toMatch(/Added label quote_request: reps can now choose it.*next retrain learns it/s);
+    expect(chunks.join('')).toMatch(
+      /Added label quote_request: reps can now choose it.*next retrain learns it once 5 or more records are corrected to it/s,
+    );
     chunks.length = 0;
     expect(await runModelCommand(['label', 'list'], store, out, out, t.db)).toBe(0);
     expect(chunks.join('')).toMatch(/Added: quote_request - asks for a price/);
@@ -145,10 +147,24 @@ describe.each(TEST_DATABASE_KINDS)('label validation and the review queue on %s'
     await run(`label ${id} quote_request`);
     chunks.length = 0;
     expect(await runModelCommand(['retrain', '--dry-run'], store, out, out, t.db)).toBe(0);
-    expect(chunks.join('')).toMatch(
-      /dry run: nothing is stored.*Classifier retrained on \d+ examples \(1 corrections\)/s,
-    );
+    const dry = chunks.join('');
+    expect(dry).toMatch(/dry run: nothing is stored.*Classifier retrained on \d+ examples \(0 corrections\)/s);
+    // One correction does not add a label: the model would carry a label it almost never predicts.
+    expect(dry).toMatch(/Not trained on quote_request yet: it has 1 of the 5 corrections a new label needs/);
+    expect(dry).toMatch(/Top-label macro-F1 [\d.]+ against [\d.]+ for crm-default-\w+/);
+    expect(dry).toMatch(/Dry run: the gate would (activate the new model|keep crm-default-\w+).*nothing was stored/);
     expect(await t.db.prisma.model.count()).toBe(1);
+    expect(await t.db.prisma.auditLog.count({ where: { action: 'model.retrain' } })).toBe(0);
+
+    // Without --dry-run: the decision is made, the model stored (active or not) and the notice audited.
+    chunks.length = 0;
+    expect(await runModelCommand(['retrain'], store, out, out, t.db)).toBe(0);
+    expect(chunks.join('')).toMatch(/(Model crm-[\w-]+ is now active|Kept crm-default-\w+): /);
+    expect(await t.db.prisma.model.count()).toBe(2);
+    expect(await t.db.prisma.auditLog.count({ where: { action: 'model.retrain' } })).toBe(1);
+    chunks.length = 0;
+    expect(await runModelCommand(['retrain', '--force'], store, out, out, t.db)).toBe(2);
+    expect(chunks.join('')).toMatch(/Unknown option "--force"/);
   });
 
   it('retrains without stored corrections whose label the model does not know, and says how many', async () => {
