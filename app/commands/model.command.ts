@@ -63,7 +63,9 @@ export async function runModelCommand(
   db?: Database,
 ): Promise<number> {
   try {
-    const [action, version, ...rest] = argv;
+    const [given, version, ...rest] = argv;
+    // `labels` as well: `rapport model labels add ...` reads as naturally.
+    const action = given === 'labels' ? 'label' : given;
     if (action === 'retrain' || action === 'label') {
       if (!db)
         throw new RapportError('invalid_input', `"model ${action}" needs the database; run it where the bot runs.`);

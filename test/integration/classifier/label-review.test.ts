@@ -141,7 +141,7 @@ describe.each(TEST_DATABASE_KINDS)('label validation and the review queue on %s'
       /Added label quote_request: reps can now choose it.*next retrain learns it once 5 or more records are corrected to it/s,
     );
     chunks.length = 0;
-    expect(await runModelCommand(['label', 'list'], store, out, out, t.db)).toBe(0);
+    expect(await runModelCommand(['labels', 'list'], store, out, out, t.db)).toBe(0);
     expect(chunks.join('')).toMatch(/Added: quote_request - asks for a price/);
     const id = await record('how much for 50 seats', 'need', 0.6);
     await run(`label ${id} quote_request`);
