@@ -110,7 +110,36 @@ export class SlackConnector implements ChatConnector {
       }),
     );
     if (!res.ts) throw new DeliveryError('temporary', 'Slack accepted the message but returned no timestamp.');
+    if (reply.images?.length) await this.uploadImages(t, channel, reply.images);
     return { externalId: res.ts };
+  }
+
+  /**
+   * The reply's pictures as files shared right under the message, through Slack's upload flow
+   * (files.getUploadURLExternal, the bytes to the URL it gives, files.completeUploadExternal with
+   * channel_id; files:write). The message is out already: a failed upload (a workspace that has not
+   * granted files:write yet, Slack down) is logged and the post stands without pictures.
+   */
+  private async uploadImages(t: SlackTarget, channel: string, images: NonNullable<Reply['images']>): Promise<void> {
+    try {
+      await this.call(t.teamId, 'files.uploadV2', (client) =>
+        client.files.uploadV2({
+          channel_id: channel,
+          ...(t.threadTs ? { thread_ts: t.threadTs } : {}),
+          file_uploads: images.map((image) => ({
+            file: Buffer.from(image.pngBase64, 'base64'),
+            filename: image.filename,
+            title: image.title,
+            alt_text: image.altText.slice(0, 1000),
+          })),
+        }),
+      );
+    } catch (err) {
+      this.logger?.warn(
+        { team: t.teamId, channel, err: err instanceof Error ? err.message : String(err) },
+        'the pictures of a Slack post could not be uploaded; the message went out without them',
+      );
+    }
   }
 
   async findPosted(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined> {

@@ -35,9 +35,19 @@ export type ConversationReferenceLookup = (
   conversationId: string,
 ) => Promise<Partial<ConversationReference> | undefined>;
 
-/** The Teams message for a reply: the Adaptive Card, with the plain text as the notification summary. */
+/**
+ * The Teams message for a reply: the Adaptive Card, with the plain text as the notification summary,
+ * and the reply's pictures as inline image attachments (`image/png` with a base64 data URI: Teams
+ * renders those in channels, group chats and personal chats without hosting them anywhere).
+ */
 export function cardActivity(reply: Reply): Partial<Activity> {
-  const activity = MessageFactory.attachment(CardFactory.adaptiveCard(renderAdaptiveCard(reply)));
+  const card = CardFactory.adaptiveCard(renderAdaptiveCard(reply));
+  const images = (reply.images ?? []).map((image) => ({
+    contentType: 'image/png',
+    contentUrl: `data:image/png;base64,${image.pngBase64}`,
+    name: image.filename,
+  }));
+  const activity = images.length ? MessageFactory.list([card, ...images]) : MessageFactory.attachment(card);
   activity.summary = reply.text.slice(0, 200);
   return activity;
 }

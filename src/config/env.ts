@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileEmailFilterRules, type CompiledEmailFilterRule } from '../domain/email-filter-rules.ts';
 import { parseRedisAddress, REDIS_URL_PATTERN } from '../redis/redis-address.ts';
-import { parseBusinessHours, type BusinessHours } from '../insights/business-hours.ts';
+import { parseBusinessHours, type BusinessHours } from '../domain/business-hours.ts';
 
 /** Which parts of Rapport a process runs. */
 export type Role = 'all' | 'web' | 'worker';
