@@ -154,10 +154,16 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       await page.screenshot({ path: artifactPath(`console-my-day-${kind}.png`), fullPage: true });
 
       // Done and snooze from the page itself, through the same command grammar as everywhere.
-      await page.getByRole('button', { name: /^Done #\d+$/ }).nth(1).click(); // the Calm Co invoice
+      await page
+        .getByRole('button', { name: /^Done #\d+$/ })
+        .nth(1)
+        .click(); // the Calm Co invoice
       await expect.poll(() => page.textContent('#status')).toMatch(/^#\d+ marked done\.$/);
       await expect.poll(() => overdue.count()).toBe(1);
-      await page.locator('#due-today').getByRole('button', { name: /^Snooze #\d+$/ }).click();
+      await page
+        .locator('#due-today')
+        .getByRole('button', { name: /^Snooze #\d+$/ })
+        .click();
       await expect.poll(() => page.textContent('#status')).toMatch(/snoozed until tomorrow 9:00/);
       const [invoice, proposal] = await Promise.all([
         t.db.prisma.followUp.findFirstOrThrow({ where: { title: 'Send Calm Co the invoice' } }),
@@ -174,9 +180,12 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       const health = page.locator('#health');
       await health.waitFor({ state: 'visible' });
       const scoreText = await page.textContent('#health-score');
-      const api = (await (
-        await page.request.get(`${app.base}/api/customers/${churny}/health`)
-      ).json()) as { health: number; risk: number; atRisk: boolean; reasons: { code: string; points: number }[] };
+      const api = (await (await page.request.get(`${app.base}/api/customers/${churny}/health`)).json()) as {
+        health: number;
+        risk: number;
+        atRisk: boolean;
+        reasons: { code: string; points: number }[];
+      };
       expect(api.atRisk).toBe(true);
       expect(api.health).toBe(100 - api.risk);
       expect(api.risk).toBe(api.reasons.reduce((s, r) => s + r.points, 0));
