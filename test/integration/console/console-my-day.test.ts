@@ -2,8 +2,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import { createConsoleAccount } from '../../../src/services/console-accounts.service.ts';
+import { refreshInsightSnapshots } from '../../../src/insights/insight-snapshots.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
-import { artifactPath, launchChromium, startConsoleServer, type ConsoleServer } from '../../helpers/console-server.ts';
+import {
+  artifactPath,
+  launchChromium,
+  startConsoleServer,
+  TEST_INSIGHTS,
+  type ConsoleServer,
+} from '../../helpers/console-server.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
 const HOUR = 3_600_000;
@@ -263,5 +270,19 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
     expect(none.note).toContain('Nothing to score');
     const calmHealth = await (await get(`/api/customers/${calm}/health`)).json();
     expect(calmHealth.atRisk).toBe(false);
+
+    // Once the refresh-insights job has stored a snapshot, the team-wide figures come from it.
+    await refreshInsightSnapshots(t.db, TEST_INSIGHTS, new Date(), ['30d']);
+    const day = await (await get('/api/my-day')).json();
+    expect(day.atRisk.source).toBe('snapshot');
+    expect(day.atRisk.customers[0]).toMatchObject({ name: 'Churny Co' });
+    expect(day.atRisk.customers[0].reason).toContain('2 messages labelled churn');
+    const list = await (await get('/api/customers?sort=health')).json();
+    expect(list.customers[0].name).toBe('Churny Co');
+    // Quiet Co has nothing to score (not in the snapshot): healthy, listed after everyone with a risk.
+    expect(list.customers.at(-1)).toMatchObject({ name: 'Quiet Co', health: { health: 100, risk: 0, atRisk: false } });
+    const bad = await get('/api/customers?sort=mood');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toBe('Sort by one of: last_contact, least_recent, name, health (got "mood").');
   });
 });
