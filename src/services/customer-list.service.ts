@@ -62,10 +62,7 @@ export async function listCustomers(
        LIMIT $3 OFFSET $4`,
       params,
     ),
-    db.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM "Company" c WHERE ${where}`,
-      [search, pattern],
-    ),
+    db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Company" c WHERE ${where}`, [search, pattern]),
   ]);
   return {
     total: count[0]?.n ?? 0,
