@@ -139,17 +139,19 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
       const callback = new URL(pending.redirectUri);
       callback.search = new URL(req.originalUrl, 'http://x').search;
       const identity = await provider.finish(callback, pending);
+      let platformAdmin = false;
       if (identity.slack) {
-        const standing = deps.slackStanding
+        const facts = deps.slackStanding
           ? await deps.slackStanding(identity.slack.teamId, identity.slack.userId)
-          : 'unverified';
-        if (standing !== 'member') throw new RapportError('auth', slackRefusal(standing));
+          : { standing: 'unverified' as const, platformAdmin: false };
+        if (facts.standing !== 'member') throw new RapportError('auth', slackRefusal(facts.standing));
+        platformAdmin = facts.platformAdmin;
       }
       const rep = await repForOidcSignIn(deps.db, { ...identity, timezone: deps.timezone });
       // RAPPORT_ADMINS names people as the chat platforms do (slack:T1/U2, U2, a Teams object id, an email).
       const [platform, ...rest] = (identity.platformKey ?? identity.consoleId).split(':');
       const role = roleOf(
-        { platform, platformUserId: rest.join(':'), email: identity.email ?? rep.email ?? undefined },
+        { platform, platformUserId: rest.join(':'), email: identity.email ?? rep.email ?? undefined, platformAdmin },
         deps.admins,
       );
       startSession(

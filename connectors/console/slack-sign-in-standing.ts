@@ -11,20 +11,30 @@ export interface SlackUsersConfig {
   apiUrl?: string;
 }
 
-/** Asks Slack about a person who signed in with Slack: member, guest, another workspace, or unverified. */
-export type SlackSignInStanding = (teamId: string, userId: string) => Promise<Standing>;
+/** What Slack says about a person who signed in with Slack. */
+export interface SlackSignInFacts {
+  /** member, guest, another workspace (external), or unverified (Slack could not be asked). */
+  standing: Standing;
+  /** A workspace admin or owner (`is_admin`, `is_owner`, `is_primary_owner`): an admin, as in the chat. */
+  platformAdmin: boolean;
+}
+
+/** Asks Slack about a person who signed in with Slack. */
+export type SlackSignInStanding = (teamId: string, userId: string) => Promise<SlackSignInFacts>;
 
 /**
  * Slack's OpenID Connect token says which workspace someone signed in to, not whether they are a
  * guest there (multi- and single-channel guests sign in too). This asks `users.info` with the bot's
  * token: `is_restricted` / `is_ultra_restricted` is a guest, another `team_id` (outside an
  * Enterprise Grid org) another organisation, a deleted user or an unanswered call is unverified.
+ * Workspace admins and owners are admins, as they are in Slack commands (issue 14's roles).
  */
 export function slackSignInStanding(db: Database, config: SlackUsersConfig = {}): SlackSignInStanding {
   const apiUrl = config.apiUrl ? (config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/`) : undefined;
+  const unverified: SlackSignInFacts = { standing: 'unverified', platformAdmin: false };
   return async (teamId, userId) => {
     const token = config.botToken ?? (await findSlackInstallation(db, `team:${teamId}`))?.botToken ?? undefined;
-    if (!token) return 'unverified';
+    if (!token) return unverified;
     const client = new WebClient(token, {
       ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
       retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1_000 },
@@ -33,12 +43,19 @@ export function slackSignInStanding(db: Database, config: SlackUsersConfig = {})
     try {
       const res = await client.users.info({ user: userId });
       const user = res.user;
-      if (!res.ok || !user || user.deleted) return 'unverified';
-      if (user.is_restricted || user.is_ultra_restricted) return 'guest';
-      if (user.team_id && user.team_id !== teamId && !user.enterprise_user?.enterprise_id) return 'external';
-      return 'member';
+      if (!res.ok || !user || user.deleted) return unverified;
+      const standing: Standing =
+        user.is_restricted || user.is_ultra_restricted
+          ? 'guest'
+          : user.team_id && user.team_id !== teamId && !user.enterprise_user?.enterprise_id
+            ? 'external'
+            : 'member';
+      return {
+        standing,
+        platformAdmin: standing === 'member' && Boolean(user.is_admin || user.is_owner || user.is_primary_owner),
+      };
     } catch {
-      return 'unverified';
+      return unverified;
     }
   };
 }

@@ -49,6 +49,7 @@ describe('console sign-in in headless Chromium', () => {
     slack.users.set('U0GUEST', { team_id: 'T0OURS', is_restricted: true, is_ultra_restricted: false });
     slack.users.set('U0SOLO', { team_id: 'T0OURS', is_restricted: true, is_ultra_restricted: true });
     slack.users.set('U0VISITOR', { team_id: 'T0ELSEWHERE' });
+    slack.users.set('U0OWNER', { team_id: 'T0OURS', is_owner: true });
     // A real OpenID Connect provider (the oidc-provider package), started here on localhost.
     idp = createServer();
     await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
@@ -310,6 +311,18 @@ describe('console sign-in in headless Chromium', () => {
     }
     for (const who of ['u0guest', 'u0solo', 'u0visitor'])
       expect(await t.db.prisma.rep.count({ where: { email: `${who}@ours.example` } })).toBe(0);
+  });
+
+  it("a Slack workspace owner signs in as an admin (issue 14's roles), without being listed in RAPPORT_ADMINS", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await signInWith(page, 'Sign in with Slack', 'U0OWNER');
+      await page.waitForURL(`${app.base}/console/today`);
+      await expect.poll(() => page.textContent('#me')).toBe('Person U0OWNER (admin)');
+    } finally {
+      await context.close();
+    }
   });
 
   it('Microsoft: another tenant (tid) and guest accounts (acct = 1, #EXT# UPN, idp of another tenant) are refused', async () => {
