@@ -15,6 +15,10 @@ import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../.
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+// The rep's day must not end during the test: late in the UTC day, the rep lives three hours behind.
+const LATE_UTC = new Date().getUTCHours() >= 22;
+const REP_TIMEZONE = LATE_UTC ? 'Etc/GMT+3' : 'UTC';
+const REP_OFFSET_HOURS = LATE_UTC ? -3 : 0;
 
 // Issue 17's "done when": a rep signs in, sees their overdue follow-ups and at-risk customers on one
 // page, opens a customer's health and the records behind it — on the zero-config database and on PostgreSQL.
@@ -91,7 +95,7 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       username: 'ria',
       password: 'ria password 123',
       role: 'rep',
-      timezone: 'UTC',
+      timezone: REP_TIMEZONE,
     });
     const kim = await findOrCreateRep(t.db.prisma, { platform: 'console', platformUserId: 'kim', timezone: 'UTC' });
     churny = await company('Churny Co');
@@ -108,9 +112,10 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
     await conversation(churny, 'Looking at other vendors', 'We are evaluating other vendors.', 3, 'churn', -0.5);
     await conversation(calm, 'Thanks', 'All good here, thank you!', 1, 'other', 0.6, true);
     await conversation(issue, 'Export broken', 'The export button gives an error.', 1, 'issue', -0.1, true);
-    // Due today in UTC: halfway between now and midnight (at least a minute ahead).
-    const midnight = new Date(Date.now());
+    // Due today in the rep's timezone: halfway between now and their midnight (at least a minute ahead).
+    const midnight = new Date(Date.now() + REP_OFFSET_HOURS * HOUR);
     midnight.setUTCHours(24, 0, 0, 0);
+    midnight.setTime(midnight.getTime() - REP_OFFSET_HOURS * HOUR);
     const dueToday = new Date(Date.now() + Math.max(60_000, (midnight.getTime() - Date.now()) / 2));
     await followUp(churny, 'Call Churny Co back about renewal', new Date(Date.now() - DAY), ria.repId);
     await followUp(calm, 'Send Calm Co the invoice', new Date(Date.now() - 2 * HOUR), ria.repId);
