@@ -47,6 +47,8 @@ export interface TeamsBotDeps {
   hooks: PipelineHooks;
   /** RAPPORT_TIMEZONE, for users whose client does not send its timezone. */
   timezone: string;
+  /** RAPPORT_INTERNAL_DOMAINS: who is ours when a logged message's author is decided ("Log to CRM"). */
+  internalDomains?: string[];
   logger: Logger;
   /** Logs messages of linked channels and chats that are not addressed to the bot. */
   autoLogger: TeamsAutoLogger;
@@ -174,7 +176,7 @@ export class TeamsBot extends TeamsActivityHandler {
   ): Promise<MessagingExtensionActionResponse> {
     if (action.commandId !== LOG_TO_CRM_COMMAND_ID)
       return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
-    return submitLogToCrm(action, await this.commandContext(context), this.deps);
+    return submitLogToCrm(context, action, await this.commandContext(context), this.deps);
   }
 
   private async onCommandText(context: TurnContext): Promise<void> {

@@ -84,6 +84,7 @@ export async function teamsComponent(
     db: runtime.db,
     hooks: runtime.hooks,
     timezone: runtime.config.timezone,
+    internalDomains: runtime.config.internalDomains,
     logger,
     autoLogger,
     connector,
