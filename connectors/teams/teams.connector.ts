@@ -24,6 +24,8 @@ import { openPersonalChat, type TeamsPeople } from './teams-personal-chat.ts';
 /** How long a conversation's roster verdict is trusted without a membership event (conversationUpdate). */
 const AUDIENCE_CACHE_MS = 10 * 60_000;
 const AUDIENCE_CACHE_MAX = 5_000;
+/** `teams:@<user id>`: the 1:1 chat between the bot and that person (see {@link TeamsConnector.directTarget}). */
+const PERSON_PREFIX = '@';
 
 /** What the connector needs to tell our people from outsiders. */
 export interface TeamsAudienceOptions {
@@ -37,9 +39,6 @@ export interface TeamsAudienceOptions {
 export type ConversationReferenceLookup = (
   conversationId: string,
 ) => Promise<Partial<ConversationReference> | undefined>;
-
-/** `teams:@<user id>`: the 1:1 chat between the bot and that person (see {@link TeamsConnector.directTarget}). */
-const PERSON_PREFIX = '@';
 
 /** The Teams message for a reply: the Adaptive Card, with the plain text as the notification summary. */
 export function cardActivity(reply: Reply): Partial<Activity> {
