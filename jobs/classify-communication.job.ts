@@ -15,7 +15,8 @@ export function classifyServiceDeps(deps: PipelineDeps): ClassifyMessagesDeps {
   return {
     db: deps.db,
     classifier: () => deps.classifier.get(),
-    settings: deps.settings,
+    // One BusinessHours from config for response times and due dates alike.
+    settings: { ...deps.settings, businessHours: deps.settings.insights?.businessHours },
     postSuggestions: (followUps) => queueSuggestions(deps, followUps),
   };
 }

@@ -5,7 +5,7 @@ import { bullmqPipelineHooks } from './bullmq-pipeline-hooks.ts';
 import { QueueName } from './queue-names.ts';
 import type { DecideHeldAuthorData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { HELD_RETRY_MS, HELD_SWEEP_LOOKBACK_MS, heldAuthorJobId } from './held-author-schedule.ts';
+import { HELD_RETRY_MS, HELD_SWEEP_LOOKBACK_MS, heldAuthorJobId, queueHeldAuthor } from './held-author-schedule.ts';
 import { requeueJobs } from './requeue-jobs.ts';
 
 /**
@@ -28,11 +28,7 @@ export async function decideHeldAuthor(job: Job<DecideHeldAuthorData>, deps: Pip
       'held messages decided: the platform said who wrote them',
     );
   else if (outcome.status === 'still-held' && data.step >= 0 && data.step + 1 < HELD_RETRY_MS.length) {
-    const next: DecideHeldAuthorData = { ...data, step: data.step + 1 };
-    await deps.queues[QueueName.DecideHeldAuthor].add('held-author', next, {
-      jobId: heldAuthorJobId(next, next.step),
-      delay: HELD_RETRY_MS[next.step],
-    });
+    await queueHeldAuthor(deps.queues, data, data.step + 1);
   }
   return outcome;
 }

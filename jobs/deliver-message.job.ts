@@ -234,7 +234,9 @@ async function buildOtherReply(d: DeliverMessageData, deps: PipelineDeps, tz: st
     case 'digest':
       return buildDigest(deps.db, d.target, tz);
     case 'insights':
-      return deps.settings.insights ? buildWeeklyInsights(deps.db, d.target, deps.settings.insights) : undefined;
+      return deps.settings.insights
+        ? buildWeeklyInsights(deps.db, d.target, deps.settings.insights, new Date(), deps.logger)
+        : undefined;
     case 'retract':
       return d.externalId ? retractedCardReply(d.reason ?? 'erased') : undefined;
     case 'notice': {

@@ -27,7 +27,13 @@ export async function escalateOverdue(
   });
   const f = await deps.db.prisma.followUp.findUnique({
     where: { id: followUpId },
-    select: { status: true, dueAt: true, remindTarget: true, escalatedAt: true },
+    select: {
+      status: true,
+      dueAt: true,
+      remindTarget: true,
+      escalatedAt: true,
+      assignee: { select: { platformUserIds: true } },
+    },
   });
   const stillDue = f && isOpen(f.status) && f.dueAt.getTime() === dueEpochMs;
   if (!stillDue || !f.remindTarget || !f.escalatedAt || f.escalatedAt < due) return { status: 'moved-on' };
@@ -38,5 +44,17 @@ export async function escalateOverdue(
     followUpId,
   };
   await deps.queues[QueueName.DeliverMessage].add('escalation', data, { jobId: data.key });
+  // Like the reminder, the escalation also reaches the assignee in private (Slack DM, Teams 1:1).
+  for (const target of deps.registry.directTargetsFor(f.assignee?.platformUserIds ?? [])) {
+    if (target === f.remindTarget) continue;
+    const direct: DeliverMessageData = {
+      key: jobId('escalation-direct', followUpId, dueEpochMs, target),
+      kind: 'escalation',
+      target,
+      followUpId,
+      direct: true,
+    };
+    await deps.queues[QueueName.DeliverMessage].add('escalation', direct, { jobId: direct.key });
+  }
   return { status: 'escalated' };
 }

@@ -2,6 +2,7 @@ import { QueueName } from './queue-names.ts';
 import type { DecideHeldAuthorData } from './job-data.ts';
 import type { PipelineQueues } from './queues.ts';
 import { jobId } from './job-ids.ts';
+import { requeueJobs } from './requeue-jobs.ts';
 
 /**
  * When to ask the platform again about an author it could not name (users.info, getMember), counted
@@ -18,20 +19,27 @@ export function heldAuthorJobId(data: Omit<DecideHeldAuthorData, 'step'>, step: 
   return jobId('held', data.platform, data.channelRef, data.authorKey, step);
 }
 
-/** Queues the first try for an author just held (the pipeline's `authorHeld` hook). */
+/**
+ * Queues one try for a held author, at `step` of HELD_RETRY_MS (the pipeline's `authorHeld` hook
+ * queues step 0; each still-held try queues the next). A finished job of an earlier series kept under
+ * the same id (`removeOnComplete` keeps them an hour) is replaced, so an author held again soon after
+ * is asked again in 2 s, not at the reconciler's next run; a try already waiting is left alone.
+ */
 export async function queueHeldAuthor(
   queues: PipelineQueues,
   key: { platform: string; channelRef: string; authorKey: string },
-): Promise<void> {
-  if (key.platform !== 'slack' && key.platform !== 'teams') return;
+  step = 0,
+): Promise<boolean> {
+  if (key.platform !== 'slack' && key.platform !== 'teams') return false;
+  if (step < 0 || step >= HELD_RETRY_MS.length) return false;
   const data: DecideHeldAuthorData = {
     platform: key.platform,
     channelRef: key.channelRef,
     authorKey: key.authorKey,
-    step: 0,
+    step,
   };
-  await queues[QueueName.DecideHeldAuthor].add('held-author', data, {
-    jobId: heldAuthorJobId(data, 0),
-    delay: HELD_RETRY_MS[0],
-  });
+  const queued = await requeueJobs(queues[QueueName.DecideHeldAuthor], [
+    { name: 'held-author', data, opts: { jobId: heldAuthorJobId(data, step), delay: HELD_RETRY_MS[step] } },
+  ]);
+  return queued.length > 0;
 }

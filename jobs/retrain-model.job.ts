@@ -17,6 +17,11 @@ export async function retrainModelJob(job: Job<RetrainModelData>, deps: Pipeline
     requestedBy: job.data.requestedBy,
     version,
   });
+  if (outcome.ignored?.count)
+    deps.logger.warn(
+      { ignoredCorrections: outcome.ignored.count, labels: outcome.ignored.labels, version },
+      'retrain ignored corrections whose label the model does not know',
+    );
   if (!outcome.auditId) return outcome;
   const notice: DeliverMessageData = {
     key: jobId('notice', 'retrain', version),

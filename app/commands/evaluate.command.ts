@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadClassifier } from '../../src/classifier/classifier.ts';
 import { RapportError } from '../../src/errors.ts';
 import { assertKnownLabels, readDataset } from '../../src/classifier/dataset-reader.ts';
+import { expectedCalibrationError } from '../../src/classifier/calibration.ts';
 import { evaluatePredictions } from '../../src/classifier/evaluate.ts';
 import { evaluateByLanguage } from '../../src/classifier/evaluate-by-language.ts';
 import { parseModelArtifact, type ModelArtifact } from '../../src/classifier/model-artifact.ts';
@@ -36,7 +37,8 @@ async function resolveModel(model: string | undefined, store?: ModelStore): Prom
 
 /**
  * `rapport evaluate`: scores a labelled dataset with a model file, a stored version or the active
- * model. `--json` prints one object with accuracy, macroF1, n, perClass, confusion (and abstained).
+ * model. `--json` prints one object with accuracy, macroF1, n, perClass, confusion, abstained and calibration
+ * (ECE over 10 bins of the top label's confidence, mean confidence, top-label accuracy).
  *
  * @returns exit code: 0 ok, 2 bad input (one sentence on `err`).
  */
@@ -72,7 +74,18 @@ export async function runEvaluateCommand(
     });
     assertKnownLabels(examples, artifact.labels);
     const classifier = loadClassifier(artifact);
-    const predicted = examples.map((e) => classifier.classifyTop(e.text).label);
+    const answers = classifier.classifyBatch(examples.map((e) => e.text));
+    const predicted = answers.map((a) => a.label);
+    // Calibration of the confidence cards turn into words: is "likely" right as often as it says?
+    const confidences = answers.map((a) => a.confidence);
+    const calibration = {
+      ece: expectedCalibrationError(
+        confidences,
+        answers.map((a, i) => a.topLabel === examples[i].label),
+      ),
+      meanConfidence: confidences.reduce((s, c) => s + c, 0) / Math.max(1, confidences.length),
+      topLabelAccuracy: answers.filter((a, i) => a.topLabel === examples[i].label).length / Math.max(1, answers.length),
+    };
     const report = evaluatePredictions(
       examples.map((e) => e.label),
       predicted,
@@ -80,12 +93,15 @@ export async function runEvaluateCommand(
     // Per language (multilingual issue 18): from the data's language column, else detected.
     const languages = evaluateByLanguage(examples, predicted);
     if (values.json) {
-      out.write(`${JSON.stringify({ model: artifact.version, ...report, languages })}\n`);
+      out.write(`${JSON.stringify({ model: artifact.version, ...report, calibration, languages })}\n`);
       return 0;
     }
     out.write(`Model ${artifact.version} on ${report.n} examples from ${values.data}\n`);
     out.write(
       `Accuracy ${report.accuracy.toFixed(3)}  macro-F1 ${report.macroF1.toFixed(3)}  unclassified ${(report.abstained * 100).toFixed(1)}%\n`,
+    );
+    out.write(
+      `Calibration: mean confidence ${calibration.meanConfidence.toFixed(3)} at top-label accuracy ${calibration.topLabelAccuracy.toFixed(3)}, ECE ${calibration.ece.toFixed(3)} (10 bins)\n`,
     );
     if (Object.keys(languages.byLanguage).length > 1) {
       out.write(`Per language (${languages.source === 'column' ? 'language column' : 'detected'}):\n`);

@@ -3,7 +3,7 @@ import type { ModelStore } from '../../src/classifier/model-store.ts';
 import { readKnownLabels } from '../../src/db/classifier-label.repository.ts';
 import type { Database } from '../../src/db/database.ts';
 import { addClassifierLabel } from '../../src/services/classifier-labels.service.ts';
-import { retrainClassifier } from '../../src/services/retrain-classifier.service.ts';
+import { NEW_LABEL_MIN_CORRECTIONS, retrainClassifier } from '../../src/services/retrain-classifier.service.ts';
 import { reportCliError, type TextSink } from './classifier-cli-output.ts';
 
 export const MODEL_USAGE =
@@ -40,8 +40,8 @@ async function labels(argv: string[], db: Database, out: TextSink): Promise<numb
   out.write(
     added
       ? `Added label ${name.toLowerCase()}: reps can now choose it (label <record id> ${name.toLowerCase()}, and in review menus). ` +
-          'The active model cannot predict it yet; the next retrain learns it from the corrections that use it, ' +
-          'and activates that model only if it scores better on the held-out set.\n'
+          `The active model cannot predict it yet; the next retrain learns it once ${NEW_LABEL_MIN_CORRECTIONS} or more records are corrected to it, ` +
+          'and activates that model only if it scores better beyond noise on the held-out set.\n'
       : `${name.toLowerCase()} is already a label; nothing changed.\n`,
   );
   return 0;
@@ -63,7 +63,9 @@ export async function runModelCommand(
   db?: Database,
 ): Promise<number> {
   try {
-    const [action, version, ...rest] = argv;
+    const [given, version, ...rest] = argv;
+    // `labels` as well: `rapport model labels add ...` reads as naturally.
+    const action = given === 'labels' ? 'label' : given;
     if (action === 'retrain' || action === 'label') {
       if (!db)
         throw new RapportError('invalid_input', `"model ${action}" needs the database; run it where the bot runs.`);

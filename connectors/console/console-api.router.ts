@@ -22,10 +22,19 @@ import { consoleActor } from './console-actor.ts';
  * sorts by it. Optional: without it the column is absent and "health" is not offered as a sort.
  */
 export interface CustomerHealthSource {
-  /** Company ids, most at risk first. */
+  /** Company ids with any risk, most at risk first (everyone else is healthy and follows in the list). */
   ranking(): Promise<string[]>;
-  /** Each company's score (0 = healthy … 100 = at risk) and a short reason, for the given ids. */
-  scores(companyIds: string[]): Promise<Map<string, { score: number; reason?: string }>>;
+  /** Each company's health (100 = healthy … 0), risk (100 - health), at-risk flag and main reason, for the given ids. */
+  scores(companyIds: string[]): Promise<Map<string, CustomerHealthSummary>>;
+}
+
+/** A customer's health in one line: the customers list's column and "My day". */
+export interface CustomerHealthSummary {
+  health: number;
+  risk: number;
+  atRisk: boolean;
+  /** The reason that adds the most risk, in words. */
+  reason?: string;
 }
 
 export interface ConsoleApiDeps {

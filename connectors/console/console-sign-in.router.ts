@@ -3,44 +3,26 @@ import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response } from 'express';
 import type { ConsoleSignInConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/database.ts';
-import { userMessage } from '../../src/errors.ts';
+import { RapportError, userMessage } from '../../src/errors.ts';
+import type { Standing } from '../../src/domain/roles.ts';
 import type { Logger } from '../../src/logger.ts';
 import { repForOidcSignIn, verifyConsoleSignIn } from '../../src/services/console-accounts.service.ts';
 import { roleOf } from '../../src/domain/roles.ts';
 import type { ConsoleAccess } from './console-access.ts';
 import { cookieIsSecure, endSession, openValue, readCookie, setSealedCookie, startSession } from './console-session.ts';
 import { OidcSignIn, type OidcPending, type OidcProviderName } from './oidc-sign-in.ts';
+import { SignInThrottle } from './sign-in-throttle.ts';
+import type { SlackSignInStanding } from './slack-sign-in-standing.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
 const PENDING_COOKIE = 'rapport_oidc';
-/** Wrong passwords allowed per user name and client address within {@link FAILURE_WINDOW_MS}. */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 15 * 60_000;
-
-/**
- * Counts wrong passwords per user name and address, in this process: the 11th try within 15 minutes
- * is refused without checking the password, so guessing is slow even where scrypt alone would not be.
- */
-class SignInThrottle {
-  private readonly failures = new Map<string, { count: number; since: number }>();
-
-  blocked(key: string, now = Date.now()): boolean {
-    const f = this.failures.get(key);
-    if (!f || now - f.since > FAILURE_WINDOW_MS) return false;
-    return f.count >= MAX_FAILURES;
-  }
-
-  fail(key: string, now = Date.now()): void {
-    const f = this.failures.get(key);
-    if (!f || now - f.since > FAILURE_WINDOW_MS) this.failures.set(key, { count: 1, since: now });
-    else f.count++;
-    if (this.failures.size > 10_000)
-      for (const [k, v] of this.failures) if (now - v.since > FAILURE_WINDOW_MS) this.failures.delete(k);
-  }
-
-  succeed(key: string): void {
-    this.failures.delete(key);
-  }
+/** Why a Slack sign-in is refused, in a sentence that names no data. */
+function slackRefusal(standing: Standing): string {
+  if (standing === 'guest')
+    return 'Guests of the Slack workspace cannot sign in to Rapport: it is for the team that added it. Ask a member of the team if you need something.';
+  if (standing === 'external')
+    return 'That Slack account belongs to another organisation; only members of the workspace Rapport serves can sign in.';
+  return 'Rapport could not check your Slack account with Slack right now (is the Rapport app installed in your workspace?), so you are not signed in. Try again in a minute, or sign in with a password.';
 }
 
 export interface SignInRouterDeps {
@@ -51,11 +33,25 @@ export interface SignInRouterDeps {
   admins: readonly string[];
   timezone: string;
   logger?: Logger;
+  /** Asks Slack whether a Slack sign-in is a member (guests and other workspaces are refused). Absent: every Slack sign-in is refused. */
+  slackStanding?: SlackSignInStanding;
 }
 
-/** Only paths of this console: never an absolute or protocol-relative URL (no open redirect). */
+/** Where a sign-in lands when it was not sent from a page: "My day". */
+const LANDING = '/console/today';
+
+/**
+ * Only paths of this console: never an absolute or protocol-relative URL (no open redirect). The bare
+ * console address (what people open, and where a sign-out leads) lands on "My day".
+ */
 function safeNext(raw: unknown): string {
-  return typeof raw === 'string' && raw.startsWith('/console') && !raw.startsWith('//') ? raw : '/console';
+  if (typeof raw !== 'string' || !raw.startsWith('/console') || raw.startsWith('//')) return LANDING;
+  return raw === '/console' || raw === '/console/' ? LANDING : raw;
+}
+
+/** The page a throttled sign-in gets (fixed text: nothing from the request is echoed). */
+function throttledPage(sentence: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in · Rapport</title><link rel="stylesheet" href="/console/style.css"></head><body><main class="single"><section class="pane"><h2>Sign in to Rapport</h2><p id="error" class="status error" role="alert">${sentence}</p><p><a href="/console/sign-in">Back to sign-in</a></p></section></main></body></html>`;
 }
 
 /**
@@ -94,16 +90,23 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
     const next = safeNext(body.next);
     const username = typeof body.username === 'string' ? body.username : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    const key = `${username.trim().toLowerCase()}|${req.socket.remoteAddress ?? ''}`;
-    if (throttle.blocked(key))
-      return back(res, 'Too many wrong passwords for this user name from here; wait 15 minutes and try again.', next);
+    const address = req.socket.remoteAddress ?? '';
+    const wait = throttle.retryAfter(username, address);
+    if (wait > 0) {
+      const minutes = Math.ceil(wait / 60);
+      const sentence = `Too many wrong passwords for this account or from this address: sign-in is paused for ${minutes} minute${minutes === 1 ? '' : 's'}. Wait, then try again (an admin can set a new password with rapport admin password NAME).`;
+      res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store');
+      if (req.accepts(['html', 'json']) === 'json') res.json({ error: sentence });
+      else res.type('html').send(throttledPage(sentence));
+      return;
+    }
     try {
       const person = username && password ? await verifyConsoleSignIn(deps.db, username, password) : undefined;
       if (!person) {
-        throttle.fail(key);
+        throttle.fail(username, address);
         return back(res, 'Wrong user name or password.', next);
       }
-      throttle.succeed(key);
+      throttle.succeed(username);
       startSession(res, await deps.access.secret(), person, deps.signIn.sessionHours, secure(req));
       res.redirect(303, next);
     } catch (err) {
@@ -136,11 +139,19 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
       const callback = new URL(pending.redirectUri);
       callback.search = new URL(req.originalUrl, 'http://x').search;
       const identity = await provider.finish(callback, pending);
+      let platformAdmin = false;
+      if (identity.slack) {
+        const facts = deps.slackStanding
+          ? await deps.slackStanding(identity.slack.teamId, identity.slack.userId)
+          : { standing: 'unverified' as const, platformAdmin: false };
+        if (facts.standing !== 'member') throw new RapportError('auth', slackRefusal(facts.standing));
+        platformAdmin = facts.platformAdmin;
+      }
       const rep = await repForOidcSignIn(deps.db, { ...identity, timezone: deps.timezone });
       // RAPPORT_ADMINS names people as the chat platforms do (slack:T1/U2, U2, a Teams object id, an email).
       const [platform, ...rest] = (identity.platformKey ?? identity.consoleId).split(':');
       const role = roleOf(
-        { platform, platformUserId: rest.join(':'), email: identity.email ?? rep.email ?? undefined },
+        { platform, platformUserId: rest.join(':'), email: identity.email ?? rep.email ?? undefined, platformAdmin },
         deps.admins,
       );
       startSession(

@@ -25,6 +25,10 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
     timezone: runtime.config.timezone,
     connector,
     logger: runtime.logger.child({ module: 'console' }),
+    insights: runtime.config.insights,
+    slackUsers: runtime.config.slack
+      ? { botToken: runtime.config.slack.botToken, apiUrl: runtime.config.slack.apiUrl }
+      : undefined,
   });
   runtime.app.use(router);
   runtime.app.use(createInsightsRouter({ db: runtime.db, settings: runtime.config.insights }));

@@ -16,6 +16,10 @@ import { consoleAccess, viewerOf } from './console-access.ts';
 import { consoleActor } from './console-actor.ts';
 import { createConsoleApiRouter, type CustomerHealthSource } from './console-api.router.ts';
 import { consoleRequestGuard } from './console-request-guard.ts';
+import { insightsCustomerHealth } from './insights-customer-health.ts';
+import { createMyDayRouter } from './my-day.router.ts';
+import { slackSignInStanding, type SlackUsersConfig } from './slack-sign-in-standing.ts';
+import type { InsightsSettings } from '../../src/insights/insights-settings.ts';
 import { createSignInRouter } from './console-sign-in.router.ts';
 import { replyHttpStatus } from './reply-http-status.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -34,6 +38,7 @@ const PAGES: Record<string, string> = {
   '/console/followups': 'followups.html',
   '/console/channel': 'channel.html',
   '/console/import': 'import.html',
+  '/console/today': 'today.html',
 };
 /** Scripts and styles under /console/ (a fixed list: no path from the request reaches the file system). */
 const ASSETS = new Set([
@@ -47,6 +52,7 @@ const ASSETS = new Set([
   'followups.js',
   'channel.js',
   'import.js',
+  'today.js',
   'style.css',
 ]);
 
@@ -66,8 +72,15 @@ export interface ConsoleRouterDeps {
   logger?: Logger;
   /** The connector whose feed is the "team channel". Default: a new one (reachable as `router.connector`). */
   connector?: ConsoleFeed;
-  /** Customer health from the insights engine: a column and a sort on the customers page. Default: none. */
+  /** Customer health for the customers page's column and sort. Default: from `insights` when given, else none. */
   customerHealth?: CustomerHealthSource;
+  /**
+   * Insights settings (config.insights): with them the console shows customer health (customers list,
+   * customer page, "My day") from the insights engine. Default: none (no health figures).
+   */
+  insights?: InsightsSettings;
+  /** Slack's Web API for checking who signs in with Slack (guests and other workspaces are refused). */
+  slackUsers?: SlackUsersConfig;
 }
 
 /**
@@ -104,6 +117,7 @@ export function createConsoleRouter(
     '/api/followups',
     '/api/import',
     '/api/me',
+    '/api/my-day',
     '/api/insights',
   ];
   router.use(paths, consoleRequestGuard(signIn.publicUrl));
@@ -115,6 +129,7 @@ export function createConsoleRouter(
       admins: deps.admins ?? [],
       timezone: deps.timezone,
       logger: deps.logger,
+      slackStanding: deps.signIn?.slack ? slackSignInStanding(deps.db, deps.slackUsers) : undefined,
     }),
   );
   router.use(paths, access.requirePerson);
@@ -129,12 +144,14 @@ export function createConsoleRouter(
     page(asset, asset.endsWith('.css') ? 'css' : 'js')(req, res);
   });
 
+  const health = deps.insights ? insightsCustomerHealth({ db: deps.db, settings: deps.insights }) : undefined;
+  router.use(createMyDayRouter({ db: deps.db, timezone: deps.timezone, health }));
   router.use(
     createConsoleApiRouter({
       db: deps.db,
       executeCommand: deps.executeCommand,
       timezone: deps.timezone,
-      customerHealth: deps.customerHealth,
+      customerHealth: deps.customerHealth ?? health,
     }),
   );
 

@@ -22,9 +22,40 @@ export interface OidcIdentity {
   platformKey?: string;
   name: string;
   email?: string;
+  /** Slack sign-ins: who to ask `users.info` about (the token does not say whether they are a guest). */
+  slack?: { teamId: string; userId: string };
 }
 
 const SLACK_TEAM_CLAIM = 'https://slack.com/team_id';
+
+/**
+ * Entra ID sign-ins are for members of the configured directory only (issue 14's rule: guests and
+ * other organisations are outsiders). Per Microsoft's ID token claims reference: `tid` is the tenant
+ * the person signed in to; the optional `acct` claim is 1 for a guest; `idp` differs from `iss` when
+ * the account lives in another tenant or a personal Microsoft account (B2B guests); a guest's UPN
+ * (`upn`, or `preferred_username`) contains `#EXT#`.
+ * @throws RapportError auth with a sentence for the person.
+ */
+function refuseEntraOutsiders(claims: oidc.IDToken, tenantId: string | undefined): void {
+  if (tenantId && typeof claims.tid === 'string' && claims.tid.toLowerCase() !== tenantId.toLowerCase())
+    throw new RapportError(
+      'auth',
+      'That Microsoft account belongs to another organisation; only members of the directory Rapport serves can sign in.',
+    );
+  if (tenantId && typeof claims.tid !== 'string')
+    throw new RapportError('auth', 'Microsoft did not say which organisation you signed in to (no tid). Start again.');
+  const upn = [claims.upn, claims.preferred_username].filter((v): v is string => typeof v === 'string');
+  const guest =
+    claims.acct === 1 ||
+    claims.acct === '1' ||
+    (typeof claims.idp === 'string' && claims.idp !== claims.iss) ||
+    upn.some((u) => u.toUpperCase().includes('#EXT#'));
+  if (guest)
+    throw new RapportError(
+      'auth',
+      'Guest accounts of the Microsoft directory cannot sign in to Rapport: it is for the team that runs it. Ask a member of the team if you need something.',
+    );
+}
 
 /**
  * Sign-in with one OpenID Connect provider (openid-client): the authorization code flow with state,
@@ -126,8 +157,15 @@ export class OidcSignIn {
           'auth',
           'That Slack account is not in a workspace this Rapport serves. Sign in with your work Slack account.',
         );
-      return { consoleId: `slack:${team}/${claims.sub}`, platformKey: `slack:${team}/${claims.sub}`, name, email };
+      return {
+        consoleId: `slack:${team}/${claims.sub}`,
+        platformKey: `slack:${team}/${claims.sub}`,
+        name,
+        email,
+        slack: { teamId: team, userId: claims.sub },
+      };
     }
+    refuseEntraOutsiders(claims, this.settings.tenantId);
     const oid = typeof claims.oid === 'string' ? claims.oid : claims.sub;
     // Teams knows the same person by this object id (activity.from.aadObjectId): one Rep for both.
     return { consoleId: `entra:${oid}`, platformKey: `teams:${oid}`, name, email };

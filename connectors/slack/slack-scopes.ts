@@ -16,4 +16,5 @@ export const SLACK_BOT_SCOPES = [
   'im:write',
   'im:history',
   'app_mentions:read',
+  'files:write',
 ] as const;

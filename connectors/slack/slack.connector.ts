@@ -18,6 +18,11 @@ export const DELIVERY_EVENT_TYPE = 'rapport_delivery';
 
 /** How far back findPosted reads a channel: a crash is recovered within minutes, not days. */
 const FIND_POSTED_WINDOW_MS = 24 * 3_600_000;
+/**
+ * At most this many pages of 200 (6,000 messages) inside the window: a busy channel is read past its
+ * first page; an impossible one (more in a day) costs a bounded number of calls, Tier 3 (50+/min).
+ */
+const FIND_POSTED_MAX_PAGES = 30;
 
 export interface SlackTarget {
   teamId: string;
@@ -105,31 +110,73 @@ export class SlackConnector implements ChatConnector {
       }),
     );
     if (!res.ts) throw new DeliveryError('temporary', 'Slack accepted the message but returned no timestamp.');
+    if (reply.images?.length) await this.uploadImages(t, channel, reply.images);
     return { externalId: res.ts };
+  }
+
+  /**
+   * The reply's pictures as files shared right under the message, through Slack's upload flow
+   * (files.getUploadURLExternal, the bytes to the URL it gives, files.completeUploadExternal with
+   * channel_id; files:write). The message is out already: a failed upload (a workspace that has not
+   * granted files:write yet, Slack down) is logged and the post stands without pictures.
+   */
+  private async uploadImages(t: SlackTarget, channel: string, images: NonNullable<Reply['images']>): Promise<void> {
+    try {
+      await this.call(t.teamId, 'files.uploadV2', (client) =>
+        client.files.uploadV2({
+          channel_id: channel,
+          ...(t.threadTs ? { thread_ts: t.threadTs } : {}),
+          file_uploads: images.map((image) => ({
+            file: Buffer.from(image.pngBase64, 'base64'),
+            filename: image.filename,
+            title: image.title,
+            alt_text: image.altText.slice(0, 1000),
+          })),
+        }),
+      );
+    } catch (err) {
+      this.logger?.warn(
+        { team: t.teamId, channel, err: err instanceof Error ? err.message : String(err) },
+        'the pictures of a Slack post could not be uploaded; the message went out without them',
+      );
+    }
   }
 
   async findPosted(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined> {
     const t = parseSlackTarget(target);
     t.channelId = await this.channelOf(t);
     const oldest = String((Date.now() - FIND_POSTED_WINDOW_MS) / 1000);
-    const res = await this.call(t.teamId, 'conversations.history', (client) =>
-      t.threadTs
-        ? client.conversations.replies({
-            channel: t.channelId,
-            ts: t.threadTs,
-            include_all_metadata: true,
-            oldest,
-            limit: 200,
-          })
-        : client.conversations.history({ channel: t.channelId, include_all_metadata: true, oldest, limit: 200 }),
-    );
-    // The typed response declares event_payload as {}: it is whatever we posted, { key }.
-    const found = res.messages?.find(
-      (m) =>
-        m.metadata?.event_type === DELIVERY_EVENT_TYPE &&
-        (m.metadata.event_payload as { key?: string } | undefined)?.key === idempotencyKey,
-    );
-    return found?.ts ? { externalId: found.ts } : undefined;
+    let cursor: string | undefined;
+    for (let page = 0; page < FIND_POSTED_MAX_PAGES; page++) {
+      const res = await this.call(t.teamId, 'conversations.history', (client) =>
+        t.threadTs
+          ? client.conversations.replies({
+              channel: t.channelId,
+              ts: t.threadTs,
+              include_all_metadata: true,
+              oldest,
+              limit: 200,
+              ...(cursor ? { cursor } : {}),
+            })
+          : client.conversations.history({
+              channel: t.channelId,
+              include_all_metadata: true,
+              oldest,
+              limit: 200,
+              ...(cursor ? { cursor } : {}),
+            }),
+      );
+      // The typed response declares event_payload as {}: it is whatever we posted, { key }.
+      const found = res.messages?.find(
+        (m) =>
+          m.metadata?.event_type === DELIVERY_EVENT_TYPE &&
+          (m.metadata.event_payload as { key?: string } | undefined)?.key === idempotencyKey,
+      );
+      if (found?.ts) return { externalId: found.ts };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
   }
 
   async update(target: Target, externalId: string, reply: Reply): Promise<void> {

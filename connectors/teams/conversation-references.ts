@@ -98,3 +98,55 @@ export async function markTeamRosterChanged(db: Database, teamId: string, at: st
   );
   return rows.map((r) => r.channelRef);
 }
+
+/**
+ * The stored 1:1 chat between the bot and a person (Teams user id "29:…" or Microsoft Entra object
+ * id), the newest first; undefined when Teams never told us about one.
+ */
+export async function loadPersonalReference(
+  db: Database,
+  userId: string,
+): Promise<Partial<ConversationReference> | undefined> {
+  const rows = await db.sql.query<{ conversationRef: Partial<ConversationReference> }>(
+    `SELECT "conversationRef" FROM "ChannelLink"
+      WHERE platform = 'teams' AND "conversationRef" IS NOT NULL
+        AND "conversationRef"->'conversation'->>'conversationType' = 'personal'
+        AND ("conversationRef"->'user'->>'aadObjectId' = $1 OR "conversationRef"->'user'->>'id' = $1)
+      ORDER BY "updatedAt" DESC LIMIT 1`,
+    [userId],
+  );
+  const ref = rows[0]?.conversationRef;
+  return ref?.conversation?.id && ref.serviceUrl ? ref : undefined;
+}
+
+/**
+ * The newest stored reference of a channel or group chat (of `tenantId` when given): its service URL,
+ * tenant and bot account are what opening a new 1:1 chat with one of that tenant's people needs.
+ */
+export async function loadAnyReference(
+  db: Database,
+  tenantId?: string,
+): Promise<Partial<ConversationReference> | undefined> {
+  const rows = await db.sql.query<{ conversationRef: Partial<ConversationReference> }>(
+    `SELECT "conversationRef" FROM "ChannelLink"
+      WHERE platform = 'teams' AND "conversationRef" IS NOT NULL AND "conversationRef"->>'serviceUrl' IS NOT NULL
+        AND ($1::text IS NULL OR "conversationRef"->>'teamsTenantId' = $1 OR "conversationRef"->'conversation'->>'tenantId' = $1)
+      ORDER BY "updatedAt" DESC LIMIT 1`,
+    [tenantId ?? null],
+  );
+  return rows[0]?.conversationRef;
+}
+
+/**
+ * The follow-up a private copy (a reminder sent to the assignee's 1:1 chat, `teams:@<user>`) was
+ * posted for, by the posted activity's id; undefined for any other message.
+ */
+export async function directCopyFollowUp(db: Database, activityId: string): Promise<string | undefined> {
+  const rows = await db.sql.query<{ followUpId: string }>(
+    `SELECT payload->>'followUpId' AS "followUpId" FROM "Delivery"
+      WHERE "externalId" = $1 AND target LIKE 'teams:@%' AND payload->>'direct' = 'true' AND status = 'sent'
+      ORDER BY "updatedAt" DESC LIMIT 1`,
+    [activityId],
+  );
+  return rows[0]?.followUpId ?? undefined;
+}

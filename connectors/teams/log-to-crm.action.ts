@@ -23,6 +23,7 @@ import { MAX_LOG_TEXT_CHARS } from '../../src/services/log-communication.service
 import { LOG_FORM_ID, renderLogFormCard, type LogFormCardValues } from './render-log-form.ts';
 import { htmlToPlainText, looksLikeHtml } from './teams-html-text.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
+import { loggedTeamsMessage, messageAuthor, parseLoggedTeamsMessage } from './logged-teams-message.ts';
 
 /** The message extension's action command id: manifest.json's composeExtensions[0].commands[0].id. */
 export const LOG_TO_CRM_COMMAND_ID = 'logToCrm';
@@ -32,6 +33,10 @@ const MAX_MEMBERS = 50;
 
 export interface LogToCrmDeps extends CommandDeps {
   logger: Logger;
+  /** RAPPORT_INTERNAL_DOMAINS: a logged message's author with these email domains is ours. */
+  internalDomains?: string[];
+  /** RAPPORT_TIMEZONE, for a rep Teams gives no timezone for. */
+  timezone: string;
 }
 
 /**
@@ -58,8 +63,10 @@ export async function openLogToCrm(
   );
   const emails = await participantEmails(context, message?.from?.user?.id, deps.logger);
   const guess = await guessCustomer(deps.db, { platform: 'teams', channelRef, emails });
+  const logged = loggedTeamsMessage(message);
   return taskForm({
     sourceKey: messageSourceKey(channelRef, messageId),
+    ...(logged ? { message: JSON.stringify(logged) } : {}),
     today: formatLocalDate(instantToWallClock(ctx.now, ctx.actor.timezone)),
     customer: guess?.companyName,
     hint: guess
@@ -79,6 +86,7 @@ export async function openLogToCrm(
  * fields and nothing written; success closes it with what was logged.
  */
 export async function submitLogToCrm(
+  context: TurnContext,
   action: MessagingExtensionAction,
   ctx: CommandContext,
   deps: LogToCrmDeps,
@@ -98,9 +106,27 @@ export async function submitLogToCrm(
     date: str('date') || undefined,
     notes: str('notes'),
     followUpDate: str('followUpDate') || undefined,
+    message: str('rapportMessage'),
   };
   const customer = await formCustomer(deps, values.customer ?? '', values.createNew ?? false);
   if ('error' in customer) return taskForm(values, { customer: customer.error });
+  // The message keeps its own author, link and attachments (Teams' messagePayload when it sends it
+  // again on submit, else what the form carried from fetchTask): it is the author's message, not the
+  // clicker's note. Only for the message the form was opened on.
+  const channelRef = sourceKey.slice('teams:message:'.length, sourceKey.lastIndexOf('/'));
+  const messageId = sourceKey.slice(sourceKey.lastIndexOf('/') + 1);
+  const message = [loggedTeamsMessage(action.messagePayload), parseLoggedTeamsMessage(values.message)].find(
+    (m) => m?.id === messageId,
+  );
+  const author =
+    message && (kind ?? 'chat') === 'chat'
+      ? await messageAuthor(context, message, companyIdOf(customer.customer), channelRef, {
+          db: deps.db,
+          internalDomains: deps.internalDomains ?? [],
+          defaultTimezone: deps.timezone,
+          logger: deps.logger,
+        })
+      : undefined;
   const result = await submitLogForm(
     {
       customer: customer.customer,
@@ -111,6 +137,7 @@ export async function submitLogToCrm(
       sourceKey,
       // The message auto-logged from a linked channel (or logged by a colleague) stays one record.
       messageExternalId: `teams:${sourceKey.slice('teams:message:'.length)}`,
+      author,
     },
     ctx,
     { db: deps.db, hooks: deps.hooks, logger: deps.logger },
@@ -127,6 +154,10 @@ export async function submitLogToCrm(
  */
 export function messageSourceKey(channelRef: string, messageId: string): string {
   return `teams:message:${channelRef}/${messageId}`;
+}
+
+function companyIdOf(customer: FormCustomer | undefined): string | null {
+  return customer && 'companyId' in customer ? customer.companyId : null;
 }
 
 /** The typed customer as the log form takes it, or the sentence to show under the field. */

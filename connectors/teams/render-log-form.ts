@@ -18,6 +18,11 @@ export interface LogFormCardValues {
   hint?: string;
   /** The highest allowed date (today in the rep's timezone). */
   today: string;
+  /**
+   * The message being logged as Teams described it (author, attachments, link), carried in the submit
+   * button's data as JSON (`rapportMessage`), for a submitAction that does not repeat messagePayload.
+   */
+  message?: string;
 }
 
 /** `data.rapportForm` of the form's submit button: tells a submitAction of ours from anything else. */
@@ -119,7 +124,7 @@ export function renderLogFormCard(
         type: 'Action.Submit',
         title: 'Log',
         style: 'positive',
-        data: { rapportForm: LOG_FORM_ID, sourceKey: v.sourceKey },
+        data: { rapportForm: LOG_FORM_ID, sourceKey: v.sourceKey, ...(v.message ? { rapportMessage: v.message } : {}) },
       },
     ],
   };

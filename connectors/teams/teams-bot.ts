@@ -30,6 +30,7 @@ import {
 } from './conversation-references.ts';
 import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-crm.action.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
+import { directCopyFollowUp } from './conversation-references.ts';
 import type { TeamsAutoLogger } from './teams-auto-logger.ts';
 import { formatMessageRef } from '../../src/domain/follow-up.ts';
 import type { TeamsStanding } from './teams-standing.ts';
@@ -46,6 +47,8 @@ export interface TeamsBotDeps {
   hooks: PipelineHooks;
   /** RAPPORT_TIMEZONE, for users whose client does not send its timezone. */
   timezone: string;
+  /** RAPPORT_INTERNAL_DOMAINS: who is ours when a logged message's author is decided ("Log to CRM"). */
+  internalDomains?: string[];
   logger: Logger;
   /** Logs messages of linked channels and chats that are not addressed to the bot. */
   autoLogger: TeamsAutoLogger;
@@ -130,7 +133,13 @@ export class TeamsBot extends TeamsActivityHandler {
     });
   }
 
-  /** Action.Execute: the invoke response carries the card that replaces the clicked one. */
+  /**
+   * Action.Execute. A click on a follow-up's posted card changes the follow-up, and the pipeline
+   * updates that card in place for everyone (once: the refresh delivery); the invoke response then
+   * only tells the clicker what happened (`application/vnd.microsoft.activity.message`), so the card
+   * is not replaced twice. A click on a card the pipeline does not update (the assignee's 1:1 copy of
+   * a reminder, a command's answer) gets the card that replaces it in the response.
+   */
   protected override async onAdaptiveCardInvoke(
     context: TurnContext,
     invokeValue: AdaptiveCardInvokeValue,
@@ -141,7 +150,8 @@ export class TeamsBot extends TeamsActivityHandler {
     const reply = await this.runCommand(context, command);
     // The card stays as it was; Teams shows the sentence.
     if (reply.tone === 'error') return invokeError(errorStatus(reply), reply.text);
-    const card = (await this.refreshedFollowUpCard(context)) ?? reply;
+    if (await this.postedFollowUpId(context)) return invokeMessage(reply.text);
+    const card = (await this.copiedFollowUpCard(context)) ?? reply;
     return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderAdaptiveCard(card) };
   }
 
@@ -166,7 +176,7 @@ export class TeamsBot extends TeamsActivityHandler {
   ): Promise<MessagingExtensionActionResponse> {
     if (action.commandId !== LOG_TO_CRM_COMMAND_ID)
       return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
-    return submitLogToCrm(action, await this.commandContext(context), this.deps);
+    return submitLogToCrm(context, action, await this.commandContext(context), this.deps);
   }
 
   private async onCommandText(context: TurnContext): Promise<void> {
@@ -175,12 +185,16 @@ export class TeamsBot extends TeamsActivityHandler {
     await this.answer(context, await this.runCommand(context, text));
   }
 
-  /** Action.Submit (older clients): run the command, then refresh the clicked card or answer with a new one. */
+  /**
+   * Action.Submit (older clients): run the command. A follow-up's posted card is updated by the
+   * pipeline (once); a 1:1 copy is updated here; anything else is answered with a new card.
+   */
   private async onSubmit(context: TurnContext, command: string): Promise<void> {
     const reply = await this.runCommand(context, command);
-    const refreshed = reply.tone === 'error' ? undefined : await this.refreshedFollowUpCard(context);
-    if (refreshed && context.activity.replyToId)
-      await context.updateActivity({ ...cardActivity(refreshed), id: context.activity.replyToId });
+    if (reply.tone !== 'error' && (await this.postedFollowUpId(context))) return;
+    const copy = reply.tone === 'error' ? undefined : await this.copiedFollowUpCard(context);
+    if (copy && context.activity.replyToId)
+      await context.updateActivity({ ...cardActivity(copy), id: context.activity.replyToId });
     else await this.answer(context, reply);
   }
 
@@ -279,15 +293,29 @@ export class TeamsBot extends TeamsActivityHandler {
     };
   }
 
-  /** The follow-up card the clicked message shows (its FollowUp.messageRef), in its current state. */
-  private async refreshedFollowUpCard(context: TurnContext): Promise<Reply | undefined> {
+  /**
+   * The follow-up whose card (FollowUp.messageRef) the clicked message is: posted in the channel, or
+   * in a reply chain of it (a grouped suggestion, whose ref names the chain).
+   */
+  private async postedFollowUpId(context: TurnContext): Promise<string | undefined> {
     const { replyToId, conversation } = context.activity;
     if (!replyToId) return undefined;
+    const refs = [...new Set([teamsChannelRef(conversation.id), conversation.id])].map((id) =>
+      formatMessageRef(`teams:${id}`, replyToId),
+    );
     const followUp = await this.deps.db.prisma.followUp.findFirst({
-      where: { messageRef: formatMessageRef(`teams:${teamsChannelRef(conversation.id)}`, replyToId) },
+      where: { messageRef: { in: refs } },
       select: { id: true },
     });
-    return followUp ? buildFollowUpCard(this.deps.db, followUp.id, 'refresh', this.timezoneOf(context)) : undefined;
+    return followUp?.id;
+  }
+
+  /** The follow-up card a clicked private copy (a reminder in the assignee's 1:1 chat) shows, in its current state. */
+  private async copiedFollowUpCard(context: TurnContext): Promise<Reply | undefined> {
+    const { replyToId, conversation } = context.activity;
+    if (!replyToId || conversation.conversationType !== 'personal') return undefined;
+    const followUpId = await directCopyFollowUp(this.deps.db, replyToId);
+    return followUpId ? buildFollowUpCard(this.deps.db, followUpId, 'refresh', this.timezoneOf(context)) : undefined;
   }
 
   private logResult(context: TurnContext, result: Awaited<ReturnType<TeamsAutoLogger['logged']>>): void {
@@ -351,6 +379,18 @@ function invokeError(statusCode: 400 | 500, text: string): AdaptiveCardInvokeRes
     statusCode,
     type: 'application/vnd.microsoft.error',
     value: { code: statusCode === 400 ? 'BadRequest' : 'InternalError', message: text },
+  };
+}
+
+/**
+ * A Universal Actions message response: Teams leaves the card as it is and shows the text. Its `value`
+ * is the string itself (the SDK types every value as an object).
+ */
+function invokeMessage(text: string): AdaptiveCardInvokeResponse {
+  return {
+    statusCode: 200,
+    type: 'application/vnd.microsoft.activity.message',
+    value: text as unknown as Record<string, unknown>,
   };
 }
 

@@ -3,7 +3,12 @@ import { CloudAdapter } from 'botbuilder';
 import type { Component } from '../../src/runtime/runtime.ts';
 import { commandRunner } from '../../src/runtime/command-runner.ts';
 import type { ConnectorRuntime } from '../connector-runtime.ts';
-import { loadConversationReference } from './conversation-references.ts';
+import {
+  loadAnyReference,
+  loadConversationReference,
+  loadPersonalReference,
+  saveConversationReference,
+} from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
 import { TeamsBot } from './teams-bot.ts';
 import { TeamsAutoLogger } from './teams-auto-logger.ts';
@@ -39,10 +44,18 @@ export async function teamsComponent(
   const logger = runtime.logger.child({ module: 'teams' });
   const adapter = new CloudAdapter(teamsAuthentication(teams, options.cloud));
   adapter.onTurnError = teamsTurnErrorHandler(logger);
-  const connector = new TeamsConnector(adapter, teams.appId ?? '', (id) => loadConversationReference(runtime.db, id), {
-    tenantId: teams.tenantId,
-    internalDomains: runtime.config.internalDomains,
-  });
+  const connector = new TeamsConnector(
+    adapter,
+    teams.appId ?? '',
+    (id) => loadConversationReference(runtime.db, id),
+    { tenantId: teams.tenantId, internalDomains: runtime.config.internalDomains },
+    // Reps' 1:1 chats: where a reminder's private copy goes (opened on first post when none is stored).
+    {
+      stored: (userId) => loadPersonalReference(runtime.db, userId),
+      anyReference: (tenantId) => loadAnyReference(runtime.db, tenantId),
+      save: (reference, extras) => saveConversationReference(runtime.db, reference, extras),
+    },
+  );
   runtime.registry.register(connector);
   // Workers ask getMember again about authors held as `unknown` (the held-author job).
   runtime.registry.registerHeldAuthors(
@@ -71,6 +84,7 @@ export async function teamsComponent(
     db: runtime.db,
     hooks: runtime.hooks,
     timezone: runtime.config.timezone,
+    internalDomains: runtime.config.internalDomains,
     logger,
     autoLogger,
     connector,

@@ -2,6 +2,7 @@ import {
   CardFactory,
   MessageFactory,
   type Activity,
+  TeamsInfo,
   TurnContext,
   type CloudAdapter,
   type ConversationReference,
@@ -15,12 +16,16 @@ import {
   type Target,
 } from '../chat-connector.ts';
 import { renderAdaptiveCard } from './render-card.ts';
-import { readRoster, rosterAudience } from './teams-roster.ts';
+import { memberAudience, readRoster, rosterAudience } from './teams-roster.ts';
 import type { StoredReferenceExtras } from './conversation-references.ts';
+import { teamsChannelRef, teamsThreadId } from './teams-channel-ref.ts';
+import { openPersonalChat, type TeamsPeople } from './teams-personal-chat.ts';
 
 /** How long a conversation's roster verdict is trusted without a membership event (conversationUpdate). */
 const AUDIENCE_CACHE_MS = 10 * 60_000;
 const AUDIENCE_CACHE_MAX = 5_000;
+/** `teams:@<user id>`: the 1:1 chat between the bot and that person (see {@link TeamsConnector.directTarget}). */
+const PERSON_PREFIX = '@';
 
 /** What the connector needs to tell our people from outsiders. */
 export interface TeamsAudienceOptions {
@@ -35,9 +40,19 @@ export type ConversationReferenceLookup = (
   conversationId: string,
 ) => Promise<Partial<ConversationReference> | undefined>;
 
-/** The Teams message for a reply: the Adaptive Card, with the plain text as the notification summary. */
+/**
+ * The Teams message for a reply: the Adaptive Card, with the plain text as the notification summary,
+ * and the reply's pictures as inline image attachments (`image/png` with a base64 data URI: Teams
+ * renders those in channels, group chats and personal chats without hosting them anywhere).
+ */
 export function cardActivity(reply: Reply): Partial<Activity> {
-  const activity = MessageFactory.attachment(CardFactory.adaptiveCard(renderAdaptiveCard(reply)));
+  const card = CardFactory.adaptiveCard(renderAdaptiveCard(reply));
+  const images = (reply.images ?? []).map((image) => ({
+    contentType: 'image/png',
+    contentUrl: `data:image/png;base64,${image.pngBase64}`,
+    name: image.filename,
+  }));
+  const activity = images.length ? MessageFactory.list([card, ...images]) : MessageFactory.attachment(card);
   activity.summary = reply.text.slice(0, 200);
   return activity;
 }
@@ -58,7 +73,30 @@ export class TeamsConnector implements ChatConnector {
     private readonly appId: string,
     private readonly lookup: ConversationReferenceLookup,
     private readonly audienceOptions: TeamsAudienceOptions = {},
+    /** Stored 1:1 chats, and where to open new ones; without it the connector has no direct targets. */
+    private readonly people?: TeamsPeople,
   ) {}
+
+  /**
+   * `teams:<user id>` (a Rep's Teams key: Entra object id, else the Teams user id) → `teams:@<user id>`,
+   * the person's 1:1 chat with the bot: the stored one, else one opened on first post
+   * (createConversation with the member and tenant, as Teams' proactive-messaging guide describes).
+   */
+  directTarget(platformUserKey: string): Target | undefined {
+    if (!this.people) return undefined;
+    const m = /^teams:([^@;|\s][^;|\s]*)$/.exec(platformUserKey);
+    return m ? `teams:${PERSON_PREFIX}${m[1]}` : undefined;
+  }
+
+  /**
+   * `teams:<channel>` + activity id → `teams:<channel>;messageid=<id>`: replies in that message's reply
+   * chain. Only team channels have reply chains (group and 1:1 chats do not).
+   */
+  threadOf(target: Target, externalId: string): Target | undefined {
+    const conversationId = parseTeamsTarget(target);
+    if (teamsThreadId(conversationId) || !isTeamChannel(conversationId) || !externalId) return undefined;
+    return `teams:${conversationId};messageid=${externalId}`;
+  }
 
   /**
    * Who can read the conversation, from its roster (Bot Connector pagedmembers): a guest, an
@@ -69,7 +107,10 @@ export class TeamsConnector implements ChatConnector {
    * cached: the next check asks again).
    */
   async audience(target: Target): Promise<Audience> {
-    const conversationId = parseTeamsTarget(target);
+    const parsed = parseTeamsTarget(target);
+    if (parsed.startsWith(PERSON_PREFIX)) return this.personAudience(parsed.slice(PERSON_PREFIX.length));
+    // A reply chain is read by its channel's members.
+    const conversationId = teamsChannelRef(parsed);
     const reference = await this.lookup(conversationId);
     if (!reference) return 'unknown';
     const extras = reference as StoredReferenceExtras;
@@ -94,6 +135,40 @@ export class TeamsConnector implements ChatConnector {
       this.audiences.set(conversationId, { audience, stamp, expiresAt: Date.now() + AUDIENCE_CACHE_MS });
     }
     return audience;
+  }
+
+  /**
+   * Who reads a person's 1:1 chat: that person alone, so their own member record decides (our tenant
+   * or email domain: internal; a guest or another tenant's member: external; no answer: unknown).
+   * The chat is opened first if Rapport has none stored (that is where Teams answers for the person).
+   */
+  private async personAudience(userId: string): Promise<Audience> {
+    let audience: Audience = 'unknown';
+    try {
+      const reference = await this.personalReference(userId);
+      if (!reference) return 'unknown';
+      await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
+        const member = await TeamsInfo.getMember(context, reference.user?.id ?? userId);
+        const extras = reference as StoredReferenceExtras;
+        audience = memberAudience(
+          member,
+          this.audienceOptions.tenantId ?? reference.conversation?.tenantId ?? extras.teamsTenantId,
+          this.audienceOptions.internalDomains ?? [],
+        );
+      });
+    } catch {
+      return 'unknown'; // fail closed: the private copy is skipped, the channel's card stands
+    }
+    return audience;
+  }
+
+  /** The person's stored 1:1 chat, else a new one opened now (Teams hands back the existing chat). */
+  private async personalReference(userId: string): Promise<Partial<ConversationReference> | undefined> {
+    if (!this.people) return undefined;
+    return (
+      (await this.people.stored(userId)) ??
+      openPersonalChat(this.adapter, this.appId, userId, this.people, this.audienceOptions.tenantId)
+    );
   }
 
   /** Forgets cached rosters (this process learnt of a membership change first-hand). */
@@ -136,12 +211,24 @@ export class TeamsConnector implements ChatConnector {
     target: Target,
     logic: (context: TurnContext, reference: Partial<ConversationReference>) => Promise<void>,
   ): Promise<void> {
-    const conversationId = parseTeamsTarget(target);
-    const reference = await this.lookup(conversationId);
+    const parsed = parseTeamsTarget(target);
+    const person = parsed.startsWith(PERSON_PREFIX) ? parsed.slice(PERSON_PREFIX.length) : undefined;
+    const conversationId = person ?? teamsChannelRef(parsed);
+    let reference: Partial<ConversationReference> | undefined;
+    try {
+      reference = person ? await this.personalReference(person) : await this.lookup(conversationId);
+    } catch (err) {
+      throw toDeliveryError(err, target);
+    }
+    // A reply chain: the channel's reference, addressed to the chain's conversation id.
+    if (reference && !person && parsed !== conversationId)
+      reference = { ...reference, conversation: { ...reference.conversation!, id: parsed } };
     if (!reference) {
       throw new DeliveryError(
         'not_found',
-        `Rapport does not know the Teams conversation ${conversationId} yet: add the app to that chat or team (or send it a message there) first.`,
+        person
+          ? `Rapport has no 1:1 chat with Teams user ${person} and no Teams conversation to open one from: add the app in Teams first.`
+          : `Rapport does not know the Teams conversation ${conversationId} yet: add the app to that chat or team (or send it a message there) first.`,
       );
     }
     try {
@@ -150,6 +237,11 @@ export class TeamsConnector implements ChatConnector {
       throw toDeliveryError(err, target);
     }
   }
+}
+
+/** Team channels ("19:…@thread.tacv2", older "@thread.skype") have reply chains; chats ("@thread.v2", "a:…") do not. */
+function isTeamChannel(conversationId: string): boolean {
+  return /@thread\.(tacv2|skype)$/.test(conversationId);
 }
 
 /** The conversation id in `teams:<conversation id>`. @throws DeliveryError not_found for another platform's target. */

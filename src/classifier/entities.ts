@@ -1,6 +1,8 @@
 import * as chrono from 'chrono-node';
 import { DATE_LANGUAGES, findDatesIn } from '../domain/localized-dates.ts';
-import { timezoneOffsetMinutes } from '../domain/zoned-time.ts';
+import { findEndOfDay } from '../domain/business-dates.ts';
+import { type BusinessHours, workingDayOnOrAfter } from '../domain/business-hours.ts';
+import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant } from '../domain/zoned-time.ts';
 import { adjustEnglishSentiment } from './sentiment-en.ts';
 import { detectLanguage } from './language-detector.ts';
 import { chineseSentiment } from './sentiment-zh.ts';
@@ -53,12 +55,16 @@ const SENTIMENT_LANGUAGES = new Set(['en', 'und', 'zh']);
  *
  * @param timezone - IANA zone or UTC offset in minutes used for "tomorrow at 3pm". Default `UTC`.
  * @param language - the message's language (Message.language); detected when not given.
+ * @param hours - the team's business hours: with them, "by end of day" anywhere in an English message
+ *   is the team's closing time (today, or the next working day's), and "tomorrow morning" (no hour
+ *   said) is the opening time of that day, or of the next working day when the team is off then.
  */
 export function analyzeMessage(
   text: string,
   referenceDate: Date = new Date(),
   timezone: string | number = 'UTC',
   language: string = detectLanguage(text),
+  hours?: BusinessHours,
 ): MessageAnalysis {
   const nlp = winkFor(['sbd', 'negation', 'sentiment', 'ner']);
   const doc = nlp.readDoc(text);
@@ -79,7 +85,13 @@ export function analyzeMessage(
         ? timezone
         : timezoneOffsetMinutes(timezone, referenceDate) /* chrono-node takes offsets, not zone names */;
     const parsed = chrono.parse(text, { instant: referenceDate, timezone: offset }, { forwardDate: true });
-    mentionedDate = parsed.find((p) => notPast(p.start.date()))?.start.date() ?? null;
+    const found = parsed.find((p) => notPast(p.start.date()));
+    mentionedDate = found?.start.date() ?? null;
+    if (hours && typeof timezone === 'string') {
+      if (found && /\bmorning\b/i.test(found.text) && !found.start.isCertain('hour'))
+        mentionedDate = openingOn(found.start.date(), timezone, hours);
+      else if (!found) mentionedDate = findEndOfDay(text, referenceDate, timezone, hours) ?? null;
+    }
   }
   let sentiment: number | null = null;
   if (language === 'zh') sentiment = chineseSentiment(text);
@@ -89,4 +101,14 @@ export function analyzeMessage(
         ? adjustEnglishSentiment(text, doc.out(nlp.its.sentiment) as unknown as number)
         : (doc.out(nlp.its.sentiment) as unknown as number);
   return { entities, sentiment, mentionedDate, language };
+}
+
+/** The team's opening time on the local day of `at`, or on the next working day when it is not one. */
+function openingOn(at: Date, timeZone: string, hours: BusinessHours): Date {
+  const wall = instantToWallClock(at, timeZone);
+  const day = workingDayOnOrAfter({ year: wall.year, month: wall.month, day: wall.day }, hours);
+  return zonedWallClockToInstant(
+    { ...day, hour: Math.floor(hours.startMinute / 60), minute: hours.startMinute % 60 },
+    timeZone,
+  );
 }

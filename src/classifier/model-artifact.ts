@@ -15,10 +15,14 @@ export interface GateDecision {
   /** The held-out set: shipped messages plus the newest corrections (`corrections` of them). */
   readonly heldOut: { readonly n: number; readonly corrections: number };
   readonly trainedCorrections: number;
-  /** Top-label macro-F1 and per-label F1 of the new model on the held-out set. */
-  readonly candidate: { readonly macroF1: number; readonly perLabel: Record<string, number> };
+  /**
+   * Top-label macro-F1 and per-label F1 of the new model on the held-out set (an abstention is
+   * scored by its top label, not as an error), and apart from them the share it would answer
+   * `unclassified` at its own abstain threshold.
+   */
+  readonly candidate: GateScores;
   /** The same for the current model, when there was one. */
-  readonly baseline?: { readonly macroF1: number; readonly perLabel: Record<string, number> };
+  readonly baseline?: GateScores;
   /** Candidate minus baseline macro-F1, and its paired-bootstrap interval at `level`. */
   readonly delta?: number;
   readonly interval?: [number, number];
@@ -29,7 +33,18 @@ export interface GateDecision {
     readonly label: string;
     readonly macroF1Points: number;
     readonly marginGain: number;
+    /** What the model without the new corrections says for the text, when it differs from `label` (offered as `label <id> <it>`). */
+    readonly suggestedLabel?: string;
   }[];
+}
+
+/** One side of a {@link GateDecision}. */
+export interface GateScores {
+  readonly macroF1: number;
+  readonly perLabel: Record<string, number>;
+  /** Share of held-out messages under the abstain threshold (reported, never counted as errors). Absent on models stored before it was kept. */
+  readonly abstained?: number;
+  readonly threshold?: number;
 }
 
 /** Quality figures stored with a model (what `rapport model show` prints and retraining compares). */

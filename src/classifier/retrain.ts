@@ -2,7 +2,7 @@ import { loadClassifier } from './classifier.ts';
 import { leaveOneOutInfluence } from './correction-influence.ts';
 import { heldOutMetrics } from './default-model.ts';
 import { evaluatePredictions } from './evaluate.ts';
-import type { LabeledExample } from './labeled-example.ts';
+import { type LabeledExample, UNCLASSIFIED } from './labeled-example.ts';
 import type { GateDecision, ModelArtifact } from './model-artifact.ts';
 import { pairedBootstrapMacroF1 } from './paired-bootstrap.ts';
 import { trainModel, type TrainModelOptions } from './train.ts';
@@ -116,10 +116,11 @@ export function retrainModel(input: RetrainInput): RetrainResult {
   });
   const texts = heldOut.map((e) => e.text);
   const gold = heldOut.map((e) => e.label);
-  const candidateTop = loadClassifier(candidate)
-    .classifyBatch(texts)
-    .map((a) => a.topLabel);
+  const candidateAnswers = loadClassifier(candidate).classifyBatch(texts);
+  const candidateTop = candidateAnswers.map((a) => a.topLabel);
   const candidateReport = evaluatePredictions(gold, candidateTop);
+  const abstainedShare = (answers: readonly { label: string }[]) =>
+    answers.length ? answers.filter((a) => a.label === UNCLASSIFIED).length / answers.length : 0;
   const perLabel = (report: ReturnType<typeof evaluatePredictions>) =>
     Object.fromEntries([...new Set(gold)].sort().map((l) => [l, report.perClass[l]?.f1 ?? 0] as const)) as Record<
       string,
@@ -128,6 +129,7 @@ export function retrainModel(input: RetrainInput): RetrainResult {
 
   // The baseline: the current model's recipe on this split, or the current model as stored.
   let baselineTop: string[] | undefined;
+  let baselineAbstained: { abstained: number; threshold: number } | undefined;
   let baselineTrained: readonly CorrectionExample[] = [];
   const current = input.current;
   if (current?.fromSeed) {
@@ -141,6 +143,7 @@ export function retrainModel(input: RetrainInput): RetrainResult {
             calibrationFolds: 0,
             calibrationSet: undefined,
           });
+    // Its abstentions are the stored model's: the retrained recipe above skips calibration.
     baselineTop = loadClassifier(baseline)
       .classifyBatch(texts)
       .map((a) => a.topLabel);
@@ -149,6 +152,11 @@ export function retrainModel(input: RetrainInput): RetrainResult {
       .classifyBatch(texts)
       .map((a) => a.topLabel);
   }
+  if (current)
+    baselineAbstained = {
+      abstained: abstainedShare(loadClassifier(current.artifact).classifyBatch(texts)),
+      threshold: current.artifact.calibration.threshold,
+    };
 
   const groups = heldOut.map((e, i) =>
     i < input.heldOut.length ? `s:${e.group ?? i}` : `c:${e.group ?? (e as CorrectionExample).recordId}`,
@@ -162,6 +170,9 @@ export function retrainModel(input: RetrainInput): RetrainResult {
   const baselineIds = new Set(baselineTrained.map((c) => c.recordId));
   const added = trained.filter((c) => !baselineIds.has(c.recordId));
   const disagreed = current ? loadClassifier(current.artifact).classifyBatch(added.map((c) => c.text)) : [];
+  const currentSays = new Map(
+    added.flatMap((c, i) => (disagreed[i] && disagreed[i].topLabel !== c.label ? [[c, disagreed[i].topLabel]] : [])),
+  );
   const order = added
     .map((c, i) => ({ c, disagrees: disagreed[i] ? disagreed[i].topLabel !== c.label : true }))
     .sort((a, b) => Number(b.disagrees) - Number(a.disagrees))
@@ -192,16 +203,22 @@ export function retrainModel(input: RetrainInput): RetrainResult {
       label: x.correction.label,
       macroF1Points: x.macroF1Gain * 100,
       marginGain: x.marginGain,
+      ...(currentSays.has(x.correction) ? { suggestedLabel: currentSays.get(x.correction) } : {}),
     }));
 
   const gate: GateDecision = {
     activate,
     heldOut: { n: heldOut.length, corrections: heldOutCorrections.length },
     trainedCorrections: trained.length,
-    candidate: { macroF1: candidateReport.macroF1, perLabel: perLabel(candidateReport) },
+    candidate: {
+      macroF1: candidateReport.macroF1,
+      perLabel: perLabel(candidateReport),
+      abstained: abstainedShare(candidateAnswers),
+      threshold: candidate.calibration.threshold,
+    },
     ...(baselineReport && comparison
       ? {
-          baseline: { macroF1: baselineReport.macroF1, perLabel: perLabel(baselineReport) },
+          baseline: { macroF1: baselineReport.macroF1, perLabel: perLabel(baselineReport), ...baselineAbstained },
           delta: comparison.delta,
           interval: [comparison.low, comparison.high] as [number, number],
           level: comparison.level,

@@ -1,5 +1,6 @@
 import { UNCLASSIFIED } from './labeled-example.ts';
 import { addBusinessHours } from '../domain/business-dates.ts';
+import type { BusinessHours } from '../domain/business-hours.ts';
 import type { MessageEntity } from './entities.ts';
 
 /** How urgent a suggested follow-up is. */
@@ -50,6 +51,8 @@ export interface SuggestionInput {
   readonly now: Date;
   /** IANA zone for business hours. Default `UTC`. */
   readonly timezone?: string;
+  /** The team's business hours (RAPPORT_BUSINESS_HOURS/DAYS). Default 09:00–17:00 Monday–Friday. */
+  readonly businessHours?: BusinessHours;
 }
 
 /** The shipped rule table; pass your own to {@link suggestFollowUp} to change it. `other` and `unclassified` get nothing. */
@@ -101,8 +104,9 @@ export function suggestFollowUp(
   const rule = rules[index];
   const tz = input.timezone ?? 'UTC';
   let dueAt: Date;
-  if (rule.due === 'mentioned-date') dueAt = date ?? addBusinessHours(input.now, 8, tz);
-  else if ('businessHours' in rule.due) dueAt = addBusinessHours(input.now, rule.due.businessHours, tz);
+  const hours = input.businessHours;
+  if (rule.due === 'mentioned-date') dueAt = date ?? addBusinessHours(input.now, 8, tz, hours);
+  else if ('businessHours' in rule.due) dueAt = addBusinessHours(input.now, rule.due.businessHours, tz, hours);
   else if ('hours' in rule.due) dueAt = new Date(input.now.getTime() + rule.due.hours * 3_600_000);
   else dueAt = new Date(input.now.getTime() + rule.due.days * 86_400_000);
   return { text: rule.text, priority: rule.priority, dueAt, rule: index };

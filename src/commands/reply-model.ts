@@ -31,6 +31,22 @@ export interface Reply {
    * turns that into its platform's mention (Slack `<@U…>`, a Teams mention entity) for the id it knows.
    */
   mentions?: ReplyMention[];
+  /**
+   * Pictures shown with the reply where the platform shows them (the weekly insights charts): Slack
+   * uploads them to the channel, Teams attaches them inline, the console shows them. A platform that
+   * cannot show one shows `text` and the rest as usual.
+   */
+  images?: ReplyImage[];
+}
+
+/** A picture of a reply: PNG bytes (base64, so the reply stays plain JSON) and a text alternative. */
+export interface ReplyImage {
+  title: string;
+  /** What the picture shows, for screen readers and where it does not load. */
+  altText: string;
+  /** `top-needs.png`. */
+  filename: string;
+  pngBase64: string;
 }
 
 /** A person a reply mentions: the name shown as `@name` in the text and their platform ids (`slack:T1/U2`, `teams:<aad id>`). */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileEmailFilterRules, type CompiledEmailFilterRule } from '../domain/email-filter-rules.ts';
 import { parseRedisAddress, REDIS_URL_PATTERN } from '../redis/redis-address.ts';
-import { parseBusinessHours, type BusinessHours } from '../insights/business-hours.ts';
+import { parseBusinessHours, type BusinessHours } from '../domain/business-hours.ts';
 
 /** Which parts of Rapport a process runs. */
 export type Role = 'all' | 'web' | 'worker';
@@ -108,6 +108,8 @@ export interface OidcProviderConfig {
   clientSecret: string;
   /** Slack only: the workspace ids (`T…`) whose members may sign in; anyone else is refused. */
   teamIds?: string[];
+  /** Entra only: the directory (tenant) id whose members may sign in; another `tid` is refused. */
+  tenantId?: string;
 }
 
 export interface ConsoleSignInConfig {
@@ -488,6 +490,7 @@ function readSignIn(
         ),
         clientId: entraId,
         clientSecret: secret,
+        ...(tenant ? { tenantId: tenant } : {}),
       };
   }
   return { publicUrl, sessionSecret, sessionHours: int('RAPPORT_SESSION_HOURS', 12, 1, 24 * 90), slack, entra };

@@ -15,6 +15,16 @@ export interface LoggedRecordRow {
   text: string;
   audit: { actor: string | null; platform: string | null };
   followUp?: { title: string; dueAt: Date; fallbackRemindTarget: string | null };
+  /**
+   * Who wrote the message when it is not the rep's own note (a chat message logged by hand keeps its
+   * author): its direction, contact, email and platform data. Default: an internal note by `authorName`.
+   */
+  author?: {
+    direction: 'inbound' | 'outbound' | 'unknown';
+    contactId: string | null;
+    email: string | null;
+    metadata: Record<string, unknown>;
+  };
 }
 
 // One statement, so one round trip and atomic without BEGIN/COMMIT: the record is inserted unless its
@@ -28,8 +38,9 @@ WITH rec AS (
   ON CONFLICT ("sourceKey") DO NOTHING
   RETURNING *
 ), msg AS (
-  INSERT INTO "Message" (id, "recordId", "externalId", direction, "authorName", text, "cleanText", "sentAt", "createdAt", "updatedAt")
-  SELECT $9::uuid, rec.id, $10, 'internal'::"Direction", $11, $12, $12, $7, $8, $8 FROM rec
+  INSERT INTO "Message" (id, "recordId", "externalId", direction, "contactId", "authorName", "authorEmail", text, "cleanText", "sentAt", metadata, "createdAt", "updatedAt")
+  SELECT $9::uuid, rec.id, $10, COALESCE($20::"Direction", 'internal'::"Direction"), $21::uuid, $11, $22, $12, $12, $7,
+    COALESCE($23::jsonb, '{}'::jsonb), $8, $8 FROM rec
   RETURNING *
 ), fu AS (
   INSERT INTO "FollowUp" (id, "companyId", "recordId", title, "dueAt", "assigneeRepId", status, source, "remindTarget", "createdAt", "updatedAt")
@@ -90,6 +101,10 @@ export async function insertLoggedRecord(
     randomUUID(),
     row.audit.actor,
     row.audit.platform,
+    row.author?.direction ?? null,
+    row.author?.contactId ?? null,
+    row.author?.email ?? null,
+    row.author ? JSON.stringify(row.author.metadata) : null,
   ]);
   const r = rows[0];
   if (!r) return undefined;

@@ -1,4 +1,11 @@
 import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant, type WallClock } from './zoned-time.ts';
+import {
+  addCalendarDays,
+  type BusinessHours,
+  DEFAULT_BUSINESS_HOURS,
+  isWorkingDay,
+  weekdayOf,
+} from './business-hours.ts';
 
 /** Hour that "end of day" (eod, cob) means: the end of a working day. */
 export const END_OF_DAY_HOUR = 17;
@@ -14,8 +21,9 @@ const EOW = /^(?:eow|end of (?:the )?week)(?=$|[\s,.;:!?])/i;
 const QUARTER = /^(?:(end|start|beginning) of\s+)?q([1-4])(?:\s+(\d{4}))?(?=$|[\s,.;:!?])/i;
 
 /**
- * Phrases chrono-node does not know but reps type: "eod"/"cob"/"end of day" (17:00 today, or tomorrow
- * once 17:00 has passed), "eow"/"end of week" (Friday 17:00), "Q1" / "q2 2027" (the quarter's first
+ * Phrases chrono-node does not know but reps type: "eod"/"cob"/"end of day" (today's closing time in
+ * `hours`, or the next working day's once it has passed or today is not a working day; 17:00 Monday to
+ * Friday by default), "eow"/"end of week" (Friday 17:00), "Q1" / "q2 2027" (the quarter's first
  * day at `startHour`, the next one to come when no year is given) and "end of Q1" (its last day, 17:00).
  * Read at the start of `text` in `timeZone`; undefined when the text does not start with one.
  */
@@ -24,14 +32,19 @@ export function parseBusinessDate(
   now: Date,
   timeZone: string,
   startHour: number,
+  hours: BusinessHours = DEFAULT_BUSINESS_HOURS,
 ): BusinessDate | undefined {
   const today = instantToWallClock(now, timeZone);
   const at = (wall: WallClock) => zonedWallClockToInstant(wall, timeZone);
   const eod = EOD.exec(text);
   if (eod) {
-    let when = at({ ...today, hour: END_OF_DAY_HOUR, minute: 0 });
-    if (when.getTime() <= now.getTime()) when = at({ ...addDays(today, 1), hour: END_OF_DAY_HOUR, minute: 0 });
-    return { at: when, matched: eod[0] };
+    const close = { hour: Math.floor(hours.endMinute / 60), minute: hours.endMinute % 60 };
+    let day: WallClock = today;
+    for (let i = 0; i < 8; i++, day = addCalendarDays(day, 1)) {
+      if (!isWorkingDay(hours, weekdayOf(day))) continue;
+      const when = at({ ...day, ...close });
+      if (when.getTime() > now.getTime()) return { at: when, matched: eod[0] };
+    }
   }
   const eow = EOW.exec(text);
   if (eow) {
@@ -56,58 +69,85 @@ export function parseBusinessDate(
   return undefined;
 }
 
+/** "end of day" and its synonyms anywhere in a sentence ("can you send it by end of day?"). */
+const EOD_ANYWHERE =
+  /(?:^|[\s,.;:!?(])((?:eod|cob|end of (?:the )?(?:business )?day|close of business)(?=$|[\s,.;:!?)]))/i;
+
+/**
+ * An "end of day" phrase anywhere in a customer's message, resolved like {@link parseBusinessDate}
+ * (the team's closing time today, or on the next working day): what chrono-node cannot read in mail.
+ */
+export function findEndOfDay(text: string, now: Date, timeZone: string, hours?: BusinessHours): Date | undefined {
+  const m = EOD_ANYWHERE.exec(text);
+  if (!m) return undefined;
+  return parseBusinessDate(m[1], now, timeZone, Math.floor((hours ?? DEFAULT_BUSINESS_HOURS).startMinute / 60), hours)
+    ?.at;
+}
+
 function addDays(wall: WallClock, days: number): WallClock {
   const d = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + days));
   return { ...wall, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
-/** Business hours are 09:00–17:00 ({@link END_OF_DAY_HOUR}), Monday–Friday, in the given zone. */
-export const OPEN_HOUR = 9;
-const CLOSE_HOUR = END_OF_DAY_HOUR;
+/** Opening hour of the default business hours (09:00). */
+export const OPEN_HOUR = DEFAULT_BUSINESS_HOURS.startMinute / 60;
 
 const DAY_MS = 86_400_000;
-const isWorkday = (weekday: number) => weekday >= 1 && weekday <= 5;
 
 /**
- * `now` (floored to the minute) plus `hours` of business time. Works a business day or a closed period
- * at a time: inside opening hours it runs to the day's closing instant or the end, outside it jumps to
- * the next workday's opening. Those instants are read off the zone's wall clock and checked against the
- * zone's offset there, so a day with a DST change has its real length. About one timezone look-up per
- * step (none in UTC) instead of a walk minute by minute (~3 ms per call, which needed a cache).
+ * `now` (floored to the minute) plus `hours` of business time: time inside `businessHours` (default
+ * 09:00–17:00 Monday–Friday), read on the wall clock of `timezone`. Works a business day or a closed
+ * period at a time: inside opening hours it runs to the day's closing instant or the end, outside it
+ * jumps to the next working day's opening. Those instants are read off the zone's wall clock and checked
+ * against the zone's offset there, so a day with a DST change has its real length. About one timezone
+ * look-up per step (none in UTC) instead of a walk minute by minute (~3 ms per call, which needed a cache).
  */
-export function addBusinessHours(now: Date, hours: number, timezone = 'UTC'): Date {
+export function addBusinessHours(
+  now: Date,
+  hours: number,
+  timezone = 'UTC',
+  businessHours: BusinessHours = DEFAULT_BUSINESS_HOURS,
+): Date {
+  const { startMinute: open, endMinute: close } = businessHours;
+  const isWorkday = (weekday: number) => isWorkingDay(businessHours, weekday);
   const offsetAt = (instant: number) =>
     timezone === 'UTC' ? 0 : timezoneOffsetMinutes(timezone, new Date(instant)) * 60_000;
   let remaining = Math.round(hours * 60) * 60_000;
   let t = Math.floor(now.getTime() / 60_000) * 60_000;
   let offset = offsetAt(t);
-  // The instant of `hour`:00 local time on the local calendar day starting at `day` (wall-clock ms).
-  const localHourOn = (day: number, hour: number): number => {
-    const guess = day + hour * 3_600_000 - offset;
+  // The instant of `minute` past local midnight on the local calendar day starting at `day` (wall-clock ms).
+  const localMinuteOn = (day: number, minute: number): number => {
+    const guess = day + minute * 60_000 - offset;
     const there = offsetAt(guess);
     if (there === offset) return guess;
     const d = new Date(day); // a DST change in between: let the general conversion sort it out
     return zonedWallClockToInstant(
-      { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour, minute: 0 },
+      {
+        year: d.getUTCFullYear(),
+        month: d.getUTCMonth() + 1,
+        day: d.getUTCDate(),
+        hour: Math.floor(minute / 60),
+        minute: minute % 60,
+      },
       timezone,
     ).getTime();
   };
   while (remaining > 0) {
     const wall = t + offset; // wall-clock time as if it were UTC
     const day = wall - (((wall % DAY_MS) + DAY_MS) % DAY_MS);
-    const hour = new Date(wall).getUTCHours();
+    const minute = Math.floor((wall - day) / 60_000);
     const workday = isWorkday(new Date(day).getUTCDay());
     let next: number;
-    if (workday && hour >= OPEN_HOUR && hour < CLOSE_HOUR) {
-      const close = localHourOn(day, CLOSE_HOUR);
-      if (t + remaining <= close) return new Date(t + remaining);
-      remaining -= Math.max(60_000, close - t);
-      next = close;
+    if (workday && minute >= open && minute < close) {
+      const closing = localMinuteOn(day, close);
+      if (t + remaining <= closing) return new Date(t + remaining);
+      remaining -= Math.max(60_000, closing - t);
+      next = closing;
     } else {
       // Closed: today's opening if it is still ahead, else the next workday's.
-      let openDay = workday && hour < OPEN_HOUR ? day : day + DAY_MS;
-      while (!isWorkday(new Date(openDay).getUTCDay())) openDay += DAY_MS;
-      next = localHourOn(openDay, OPEN_HOUR);
+      let openDay = workday && minute < open ? day : day + DAY_MS;
+      for (let i = 0; i < 7 && !isWorkday(new Date(openDay).getUTCDay()); i++) openDay += DAY_MS;
+      next = localMinuteOn(openDay, open);
     }
     // Always move forward, even if a zone's wall clock does something this arithmetic did not foresee.
     t = next > t ? next : t + 60_000;

@@ -4,6 +4,7 @@
  * cards and commands ask here instead of spelling the states out.
  */
 
+import { addCalendarDays, type BusinessHours, workingDayOnOrAfter } from './business-hours.ts';
 import { DEFAULT_HOUR } from './parse-when.ts';
 import { instantToWallClock, zonedWallClockToInstant } from './zoned-time.ts';
 
@@ -52,20 +53,22 @@ export const LATE_PICK_DELAY_MS = 3_600_000;
 
 /**
  * When a follow-up picked by day (a form's date field) is due: {@link DEFAULT_HOUR}:00 that day in
- * `timeZone`, or in an hour when that is already past (today picked in the afternoon).
+ * `timeZone` (the opening time of `hours` when the team's hours are given), or in an hour when that is
+ * already past (today picked in the afternoon).
  */
-export function dueOnDay(day: DueDay, now: Date, timeZone: string): Date {
-  const at = zonedWallClockToInstant({ ...day, hour: DEFAULT_HOUR, minute: 0 }, timeZone);
+export function dueOnDay(day: DueDay, now: Date, timeZone: string, hours?: BusinessHours): Date {
+  const minute = hours ? hours.startMinute : DEFAULT_HOUR * 60;
+  const at = zonedWallClockToInstant({ ...day, hour: Math.floor(minute / 60), minute: minute % 60 }, timeZone);
   return at.getTime() <= now.getTime() ? new Date(now.getTime() + LATE_PICK_DELAY_MS) : at;
 }
 
-/** The default due time offered for a new follow-up: tomorrow at {@link DEFAULT_HOUR}:00 in `timeZone`. */
-export function dueTomorrowMorning(now: Date, timeZone: string): Date {
+/**
+ * The default due time offered for a new follow-up, "tomorrow morning": tomorrow at {@link DEFAULT_HOUR}:00
+ * in `timeZone`; with the team's `hours`, the opening time of the next working day after today (a
+ * Sunday–Thursday team asked on Thursday gets Sunday).
+ */
+export function dueTomorrowMorning(now: Date, timeZone: string, hours?: BusinessHours): Date {
   const today = instantToWallClock(now, timeZone);
-  const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
-  return dueOnDay(
-    { year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate() },
-    now,
-    timeZone,
-  );
+  const tomorrow = addCalendarDays({ year: today.year, month: today.month, day: today.day }, 1);
+  return dueOnDay(hours ? workingDayOnOrAfter(tomorrow, hours) : tomorrow, now, timeZone, hours);
 }

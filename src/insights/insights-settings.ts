@@ -7,4 +7,9 @@ export interface InsightsSettings {
   responseTargetMinutes: number;
   /** Base URL of console links ("http://127.0.0.1:3000"). */
   publicUrl: string;
+  /**
+   * Font file the weekly post's chart pictures are drawn with (default: the bundled DejaVu Sans,
+   * assets/fonts). The machine's fonts are fallbacks for glyphs it lacks (Chinese needs a CJK font).
+   */
+  chartFontFile?: string;
 }

@@ -5,19 +5,24 @@ import { formatMinutes } from '../insights/format-insights-report.ts';
 import { buildInsightsReport } from '../insights/insights-report.service.ts';
 import { parseInsightsPeriod } from '../insights/insights-period.ts';
 import type { InsightsSettings } from '../insights/insights-settings.ts';
+import { weeklyInsightCharts } from '../insights/weekly-charts.ts';
+import type { Logger } from '../logger.ts';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`);
 
 /**
  * The weekly insights post for one team channel: the last 7 days of its customers (the default
  * channel: customers without a team channel) — top needs with emerging ones flagged, at-risk
- * customers with their main reasons, response times against the target — and a link to the page.
+ * customers with their main reasons, response times against the target — and a link to the page,
+ * with the top-needs and response-time charts as pictures. When the pictures cannot be drawn the
+ * post goes without them (`logger` hears why).
  */
 export async function buildWeeklyInsights(
   db: Database,
   target: string,
   settings: InsightsSettings,
   now = new Date(),
+  logger?: Logger,
 ): Promise<Reply> {
   const companyIds = await companiesServedBy(db.sql, target);
   const period = parseInsightsPeriod('7d', now);
@@ -51,6 +56,15 @@ export async function buildWeeklyInsights(
     .filter((s) => s.kind === 'all' && s.medianMinutes !== null)
     .sort((a, b) => (b.medianMinutes ?? 0) - (a.medianMinutes ?? 0))[0];
   const url = `${settings.publicUrl}/console/insights?since=7d`;
+  let images: Reply['images'];
+  try {
+    images = weeklyInsightCharts(report, settings.responseTargetMinutes, { fontFile: settings.chartFontFile });
+  } catch (err) {
+    logger?.warn(
+      { target, err: err instanceof Error ? err.message : String(err) },
+      'weekly insights charts could not be drawn; posting without them',
+    );
+  }
   return {
     tone: 'info',
     visibility: 'channel',
@@ -69,5 +83,6 @@ export async function buildWeeklyInsights(
     ],
     sections,
     footer: `Charts and the records behind each figure: ${url}`,
+    ...(images?.length ? { images } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { BusinessHours } from '../domain/business-hours.ts';
 import { analyzeMessage, type MessageAnalysis } from '../classifier/entities.ts';
 import type { Classifier } from '../classifier/classifier.ts';
 import { confidenceWord } from '../classifier/confidence-words.ts';
@@ -33,6 +34,8 @@ export interface ClassifyMessagesDeps {
   settings: {
     /** Zone for due dates read from the text and for business hours. */
     timezone: string;
+    /** The team's business hours (config: RAPPORT_BUSINESS_HOURS/DAYS); default 09:00–17:00 Monday–Friday. */
+    businessHours?: BusinessHours;
     /** Where suggestions go without a team channel. */
     defaultTarget: string;
     /** Per mailbox address, the default channel of customers first met in that mailbox. */
@@ -125,7 +128,8 @@ function planClassification(
 ): { item: NewClassification; label: string } {
   const timezone = deps.settings.timezone;
   const language = detectLanguage(message.cleanText);
-  const analysis = analyzeMessage(message.cleanText, now, timezone, language);
+  const hours = deps.settings.businessHours;
+  const analysis = analyzeMessage(message.cleanText, now, timezone, language, hours);
   const result = classifier.classify(message.cleanText);
   const suggestion = suggestFollowUp({
     label: result.label,
@@ -136,6 +140,7 @@ function planClassification(
     churnRisk: result.churnRiskFlag,
     now,
     timezone,
+    businessHours: hours,
   });
   const classification = {
     recordId: message.recordId,
@@ -173,7 +178,14 @@ async function finishClassified(message: MessageToClassify, deps: ClassifyMessag
   const classification = message.classification!;
   const label = classification.correctedLabel ?? classification.label;
   const companyId = message.companyId;
-  const analysis = analyzeMessage(message.cleanText, classification.createdAt, deps.settings.timezone);
+  const hours = deps.settings.businessHours;
+  const analysis = analyzeMessage(
+    message.cleanText,
+    classification.createdAt,
+    deps.settings.timezone,
+    undefined,
+    hours,
+  );
   const suggestion = suggestFollowUp({
     label,
     confidence: classification.confidence,
@@ -182,6 +194,7 @@ async function finishClassified(message: MessageToClassify, deps: ClassifyMessag
     mentionedDate: analysis.mentionedDate,
     now: classification.createdAt,
     timezone: deps.settings.timezone,
+    businessHours: hours,
   });
   if (!suggestion || !companyId || message.filter?.action === 'log-quietly')
     return { status: 'already-classified', label };

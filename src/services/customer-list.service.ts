@@ -17,7 +17,10 @@ export interface CustomerListQuery {
   /** Part of a name, domain, contact name or email; empty = everyone. */
   search?: string;
   sort?: CustomerSort;
-  /** Only these customers, in this order (a ranking from elsewhere, e.g. health); overrides `sort`. */
+  /**
+   * These customers first, in this order (a ranking from elsewhere, e.g. health), then every other match
+   * by name; overrides `sort`. A ranking never hides a customer.
+   */
   orderedIds?: string[];
   limit: number;
   offset: number;
@@ -43,8 +46,7 @@ export async function listCustomers(
       OR EXISTS (SELECT 1 FROM "Contact" k WHERE k."companyId" = c.id
         AND (k.name ILIKE $2 OR EXISTS (SELECT 1 FROM unnest(k.emails) e WHERE e ILIKE $2))))`;
   const ids = q.orderedIds;
-  const idFilter = ids ? 'AND c.id = ANY($5::uuid[])' : '';
-  const order = ids ? 'array_position($5::uuid[], c.id)' : ORDER[q.sort ?? 'last_contact'];
+  const order = ids ? 'array_position($5::uuid[], c.id) NULLS LAST, c.name ASC, c.id' : ORDER[q.sort ?? 'last_contact'];
   const params: unknown[] = [search, pattern, q.limit, q.offset];
   if (ids) params.push(ids);
   const [rows, count] = await Promise.all([
@@ -55,15 +57,12 @@ export async function listCustomers(
          (SELECT count(*) FROM "FollowUp" f WHERE f."companyId" = c.id
             AND f.status::text IN ('suggested', 'open', 'snoozed'))::int AS "openFollowUps"
        FROM "Company" c
-       WHERE ${where} ${idFilter}
+       WHERE ${where}
        ORDER BY ${order}
        LIMIT $3 OFFSET $4`,
       params,
     ),
-    db.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM "Company" c WHERE ${where} ${ids ? 'AND c.id = ANY($3::uuid[])' : ''}`,
-      ids ? [search, pattern, ids] : [search, pattern],
-    ),
+    db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Company" c WHERE ${where}`, [search, pattern]),
   ]);
   return {
     total: count[0]?.n ?? 0,

@@ -31,6 +31,19 @@ export interface LogCommunicationInput {
   followUpAt?: Date;
   /** Where that follow-up's reminder goes when the customer has no linked channel (the channel the command came from). */
   fallbackRemindTarget?: string;
+  /**
+   * The message's own author when it is not the rep's note ("Log to CRM" on someone's chat message):
+   * their name, direction (the customer's words are inbound and classified; our people's outbound),
+   * contact and platform data (links, attachments) kept on Message.metadata. Default: an internal
+   * note by `repName`.
+   */
+  author?: {
+    name: string;
+    email?: string;
+    direction: 'inbound' | 'outbound' | 'unknown';
+    contactId?: string | null;
+    metadata?: Record<string, unknown>;
+  };
 }
 
 export interface LogCommunicationResult {
@@ -77,8 +90,16 @@ export async function logCommunication(
       repId: input.repId,
       occurredAt: input.occurredAt,
       messageExternalId: input.messageExternalId ?? `${input.sourceKey}#1`,
-      authorName: input.repName,
+      authorName: input.author?.name ?? input.repName,
       text,
+      author: input.author
+        ? {
+            direction: input.author.direction,
+            contactId: input.author.contactId ?? null,
+            email: input.author.email ?? null,
+            metadata: input.author.metadata ?? {},
+          }
+        : undefined,
       audit: { actor: input.actor.repId ?? null, platform: input.actor.platform ?? null },
       followUp: input.followUpAt
         ? {

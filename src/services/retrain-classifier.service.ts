@@ -6,6 +6,7 @@ import { readCorrections } from '../db/correction.repository.ts';
 import type { Database } from '../db/database.ts';
 import { readLastRetrainCorrectionsSeen } from '../db/retrain.repository.ts';
 import { writeAudit } from './audit.service.ts';
+import { correctableLabels } from './correct-label.service.ts';
 
 /** A command offered next to the notice (rendered as a button of the shared grammar by whoever posts it). */
 export interface SuggestedCommand {
@@ -22,12 +23,32 @@ export interface RetrainOutcome {
   buttons?: SuggestedCommand[];
   auditId?: string;
   artifact?: ModelArtifact;
+  /**
+   * Stored corrections left out because their label is neither the model's nor an added one
+   * (stored before `label` checked, e.g. a typo like `chrun`): training on them would add a label
+   * nobody meant. Counted in the notice; the job logs them.
+   */
+  ignored?: { count: number; labels: string[] };
 }
 
+/**
+ * Corrections a label the seed set lacks needs before a retrain trains on it: with fewer the model
+ * would carry a label it almost never predicts (and one stray correction would add it).
+ */
+export const NEW_LABEL_MIN_CORRECTIONS = 5;
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`;
 
 /** The team-channel notice: the decision, the figures, per-label changes and the corrections that hurt. */
-export function retrainNotice(artifact: ModelArtifact, currentVersion: string | undefined, seconds: number): string {
+export function retrainNotice(
+  artifact: ModelArtifact,
+  currentVersion: string | undefined,
+  seconds: number,
+  ignored?: { count: number; labels: string[] },
+  dryRun = false,
+  waiting: readonly { label: string; n: number }[] = [],
+): string {
   const gate = artifact.metrics.gate!;
   const lines = [
     `Classifier retrained on ${artifact.trainingSummary.examples} examples (${gate.trainedCorrections} corrections) in ${seconds.toFixed(1)} s; ` +
@@ -45,10 +66,21 @@ export function retrainNotice(artifact: ModelArtifact, currentVersion: string | 
       .map((c) => `${c.label} ${pts(c.d)}`);
     if (changes.length) lines.push(`Per-label F1: ${changes.join(', ')}.`);
   } else lines.push(`Top-label macro-F1 ${gate.candidate.macroF1.toFixed(3)} (no model to compare with).`);
+  if (gate.candidate.abstained !== undefined)
+    lines.push(
+      `Abstentions (scored by their top label above, reported apart): ${pct(gate.candidate.abstained)} unclassified at threshold ${gate.candidate.threshold?.toFixed(2)}` +
+        (gate.baseline?.abstained !== undefined
+          ? `, against ${pct(gate.baseline.abstained)} at ${gate.baseline.threshold?.toFixed(2)}.`
+          : '.'),
+    );
   lines.push(
-    gate.activate
-      ? `Model ${artifact.version} is now active: better beyond noise.`
-      : `Kept ${currentVersion ?? 'the current model'}: the new one is not better beyond noise. It is retried when new corrections arrive.`,
+    dryRun
+      ? gate.activate
+        ? 'Dry run: the gate would activate the new model (better beyond noise); nothing was stored.'
+        : `Dry run: the gate would keep ${currentVersion ?? 'the current model'} (the new one is not better beyond noise); nothing was stored.`
+      : gate.activate
+        ? `Model ${artifact.version} is now active: better beyond noise.`
+        : `Kept ${currentVersion ?? 'the current model'}: the new one is not better beyond noise. It is retried when new corrections arrive.`,
   );
   if (gate.harmful.length) {
     lines.push(
@@ -56,11 +88,20 @@ export function retrainNotice(artifact: ModelArtifact, currentVersion: string | 
         .slice(0, 3)
         .map(
           (h) =>
-            `record ${h.recordId.slice(0, 8)} as ${h.label} (${h.macroF1Points > 0 ? `${pts(-h.macroF1Points / 100)} points` : 'lower margins'})`,
+            `record ${h.recordId} as ${h.label} (${h.macroF1Points > 0 ? `${pts(-h.macroF1Points / 100)} points` : 'lower margins'}${h.suggestedLabel ? `; the model before said ${h.suggestedLabel}: label ${h.recordId} ${h.suggestedLabel}` : ''})`,
         )
-        .join('; ')}. Review them?`,
+        .join('; ')}. Review them: \`label <record id> <label>\` changes one, \`review\` lists them.`,
     );
   }
+  if (ignored?.count)
+    lines.push(
+      `Ignored ${ignored.count} stored correction${ignored.count === 1 ? '' : 's'} with a label the model does not know (${ignored.labels.join(', ')}): ` +
+        'relabel those records with `label <record id> <label>`, or add the label with `rapport model label add NAME "what it means"`.',
+    );
+  for (const w of waiting)
+    lines.push(
+      `Not trained on ${w.label} yet: it has ${w.n} of the ${NEW_LABEL_MIN_CORRECTIONS} corrections a new label needs (label more records with it).`,
+    );
   return lines.join('\n');
 }
 
@@ -76,12 +117,26 @@ export async function retrainClassifier(
   store: ModelStore,
   request: { requestedBy: string; version: string; dryRun?: boolean },
 ): Promise<RetrainOutcome> {
-  const rows = await readCorrections(db);
-  const newest = rows.length ? rows[rows.length - 1].updatedAt : null;
+  const allRows = await readCorrections(db);
+  const newest = allRows.length ? allRows[allRows.length - 1].updatedAt : null;
   if (request.requestedBy === 'schedule') {
     const seen = await readLastRetrainCorrectionsSeen(db);
     if (!newest || (seen && newest.getTime() <= seen.getTime())) return { status: 'no-new-corrections' };
   }
+  const seedExamples = loadSeedExamples();
+  const known = new Set([...seedExamples.map((e) => e.label), ...(await correctableLabels(db))]);
+  const usable = allRows.filter((r) => known.has(r.label));
+  const unknownLabels = [...new Set(allRows.filter((r) => !known.has(r.label)).map((r) => r.label))].sort();
+  const ignored = { count: allRows.length - usable.length, labels: unknownLabels };
+  // A label the seed set lacks (added by an administrator) joins the model only with enough examples.
+  const seedLabels = new Set(seedExamples.map((e) => e.label));
+  const newLabelCounts = new Map<string, number>();
+  for (const r of usable)
+    if (!seedLabels.has(r.label)) newLabelCounts.set(r.label, (newLabelCounts.get(r.label) ?? 0) + 1);
+  const waiting = [...newLabelCounts]
+    .filter(([, n]) => n < NEW_LABEL_MIN_CORRECTIONS)
+    .map(([label, n]) => ({ label, n }));
+  const rows = usable.filter((r) => !waiting.some((w) => w.label === r.label));
   const started = Date.now();
   const current = await store.getActive();
   const trainedThrough = current?.trainingSummary.correctionsTrainedThrough;
@@ -93,7 +148,7 @@ export async function retrainClassifier(
     group: r.companyId ?? r.recordId,
   }));
   const result = retrainModel({
-    seedExamples: loadSeedExamples(),
+    seedExamples,
     heldOut: loadHeldOutExamples(),
     corrections,
     options: { signalExamples: loadChurnRiskExamples() },
@@ -114,9 +169,28 @@ export async function retrainClassifier(
       correctionsTrainedThrough: result.trainedThrough?.toISOString() ?? null,
     },
   };
-  const text = retrainNotice(artifact, current?.version, (Date.now() - started) / 1000);
-  const buttons: SuggestedCommand[] = result.gate.harmful.length ? [{ label: 'Review them', command: 'review' }] : [];
-  if (request.dryRun) return { status: 'dry-run', version: artifact.version, text, buttons, artifact };
+  const text = retrainNotice(
+    artifact,
+    current?.version,
+    (Date.now() - started) / 1000,
+    ignored,
+    request.dryRun,
+    waiting,
+  );
+  const buttons: SuggestedCommand[] = [
+    ...result.gate.harmful.slice(0, 3).flatMap((h) =>
+      h.suggestedLabel
+        ? [
+            {
+              label: `${h.recordId.slice(0, 8)}: ${h.suggestedLabel}`,
+              command: `label ${h.recordId} ${h.suggestedLabel}`,
+            },
+          ]
+        : [],
+    ),
+    ...(result.gate.harmful.length ? [{ label: 'Review them', command: 'review' }] : []),
+  ];
+  if (request.dryRun) return { status: 'dry-run', version: artifact.version, text, buttons, artifact, ignored };
   const existing = await store.list();
   // A retried job saves (and posts) the same version, never a second model.
   if (!existing.some((m) => m.version === artifact.version))
@@ -131,6 +205,7 @@ export async function retrainClassifier(
       macroF1: result.gate.candidate.macroF1,
       deltaPoints: result.gate.delta === undefined ? null : result.gate.delta * 100,
       requestedBy: request.requestedBy,
+      ignoredCorrections: ignored.count,
     },
   });
   return {
@@ -140,5 +215,6 @@ export async function retrainClassifier(
     buttons,
     auditId,
     artifact,
+    ignored,
   };
 }

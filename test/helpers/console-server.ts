@@ -10,6 +10,9 @@ import type { Database } from '../../src/db/database.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { createConsoleRouter } from '../../connectors/console/console.router.ts';
 import { ConsoleConnector, type ConsoleFeed } from '../../connectors/console/console.connector.ts';
+import type { SlackUsersConfig } from '../../connectors/console/slack-sign-in-standing.ts';
+import { DEFAULT_BUSINESS_HOURS } from '../../src/insights/business-hours.ts';
+import type { InsightsSettings } from '../../src/insights/insights-settings.ts';
 
 export interface ConsoleServer {
   /** http://<host>:<port> */
@@ -33,7 +36,18 @@ export interface ConsoleServerOptions {
   connector?: ConsoleFeed;
   /** What commands trigger (card refreshes, reminders); default none (a pipeline harness passes its hooks). */
   hooks?: PipelineHooks;
+  /** Customer health from the insights engine (customers list, customer page, "My day"). Default: these settings. */
+  insights?: InsightsSettings;
+  /** Slack Web API for Slack sign-in checks (a SlackRecorder's URL and a bot token). */
+  slackUsers?: SlackUsersConfig;
 }
+
+/** Insights settings of the console tests: Monday–Friday business hours, a 4-hour response target. */
+export const TEST_INSIGHTS: InsightsSettings = {
+  businessHours: DEFAULT_BUSINESS_HOURS,
+  responseTargetMinutes: 240,
+  publicUrl: 'http://127.0.0.1',
+};
 
 /** The console router on a real HTTP server, as `rapport start` mounts it (no pipeline jobs). */
 export async function startConsoleServer(db: Database, opts: ConsoleServerOptions = {}): Promise<ConsoleServer> {
@@ -47,6 +61,8 @@ export async function startConsoleServer(db: Database, opts: ConsoleServerOption
       connector,
       consoleToken: opts.consoleToken,
       admins: opts.admins,
+      insights: opts.insights ?? TEST_INSIGHTS,
+      slackUsers: opts.slackUsers,
       signIn: {
         publicUrl: undefined,
         sessionSecret: undefined,

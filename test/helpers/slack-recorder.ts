@@ -32,6 +32,19 @@ export interface OAuthGrant {
   orgTeams?: string[];
 }
 
+/** A file shared through the upload flow: files.getUploadURLExternal, the bytes, files.completeUploadExternal. */
+export interface RecordedFile {
+  id: string;
+  filename: string;
+  title?: string;
+  altText?: string;
+  /** The bytes as they reached the upload URL (raw, or the multipart body holding them). */
+  bytes: Buffer;
+  /** Where files.completeUploadExternal shared it; unset until completed. */
+  channel?: string;
+  thread_ts?: string;
+}
+
 /** A failure to answer the next call of a method with. */
 export type InjectedFailure = { status: 429; retryAfterSeconds: number } | { status: number } | { error: string };
 
@@ -44,6 +57,8 @@ export type InjectedFailure = { status: 429; retryAfterSeconds: number } | { sta
 export class SlackRecorder {
   readonly calls: RecordedCall[] = [];
   readonly messages: RecordedMessage[] = [];
+  /** Files asked for with files.getUploadURLExternal, by id; `channel` is set once shared. */
+  readonly files = new Map<string, RecordedFile>();
   private readonly failures = new Map<string, InjectedFailure[]>();
   private server?: Server;
   private seq = 0;
@@ -106,13 +121,23 @@ export class SlackRecorder {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await new Promise<string>((resolve) => {
-      let data = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (data += c));
-      req.on('end', () => resolve(data));
+    const bytes = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
     });
+    const raw = bytes.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://x');
+    // The upload URL files.getUploadURLExternal handed out: Slack answers 200 "OK - <length>".
+    const upload = /^\/upload\/(F\w+)$/.exec(url.pathname);
+    if (upload) {
+      this.calls.push({ method: 'upload', body: { file_id: upload[1], length: bytes.length } });
+      const file = this.files.get(upload[1]);
+      if (!file) return send(res, 404, { ok: false, error: 'file_not_found' });
+      file.bytes = bytes;
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      return void res.end(`OK - ${bytes.length}`);
+    }
     const isApi = url.pathname.startsWith('/api/');
     const method = isApi ? url.pathname.slice('/api/'.length) : url.pathname.slice(1);
     const body = parseBody(raw, String(req.headers['content-type'] ?? ''));
@@ -210,6 +235,35 @@ export class SlackRecorder {
         Object.assign(message, { text: body.text, blocks: body.blocks, edited: true });
         return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
       }
+      case 'files.getUploadURLExternal': {
+        // Slack requires both, and the length to be the byte count uploaded next.
+        if (!body.filename || !body.length) return { ok: false, error: 'invalid_arguments' };
+        const id = `F${String(++this.seq).padStart(6, '0')}`;
+        this.files.set(id, {
+          id,
+          filename: String(body.filename),
+          altText: body.alt_text as string | undefined,
+          bytes: Buffer.alloc(0),
+        });
+        return { ok: true, upload_url: `${this.baseUrl}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (typeof body.files === 'string' ? safeJson(body.files) : body.files) as
+          | Array<{ id: string; title?: string }>
+          | undefined;
+        if (!Array.isArray(files) || files.length === 0) return { ok: false, error: 'invalid_arguments' };
+        for (const f of files) {
+          const file = this.files.get(f.id);
+          if (!file || file.bytes.length === 0) return { ok: false, error: 'file_not_found' };
+        }
+        for (const f of files) {
+          const file = this.files.get(f.id)!;
+          file.title = f.title;
+          file.channel = body.channel_id as string | undefined;
+          file.thread_ts = body.thread_ts as string | undefined;
+        }
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
+      }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: `1700000001.${String(++this.seq).padStart(6, '0')}` };
       case 'conversations.history': {
@@ -224,7 +278,16 @@ export class SlackRecorder {
             blocks: m.blocks,
             ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
           }));
-        return { ok: true, messages, has_more: false };
+        // Newest first, in pages of `limit` (Slack's default 100, at most 999) with a cursor, like Slack.
+        const limit = Math.min(Number(body.limit ?? 100) || 100, 999);
+        const start = Number(body.cursor ?? 0);
+        const next = start + limit < messages.length ? String(start + limit) : '';
+        return {
+          ok: true,
+          messages: messages.slice(start, start + limit),
+          has_more: next !== '',
+          response_metadata: { next_cursor: next },
+        };
       }
       case 'users.info': {
         if (this.failingUsers.has(String(body.user))) return { ok: false, error: 'internal_error' };

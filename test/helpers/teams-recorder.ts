@@ -184,7 +184,8 @@ export class TeamsRecorder {
       const conversation = decodeURIComponent(one[1]).split(';')[0];
       const id = decodeURIComponent(one[2]);
       const roster = this.members.get(conversation) ?? [...this.members.values()].flat();
-      const member = roster.find((m) => m.id === id);
+      // Teams answers for a member by their Teams user id or their Entra object id.
+      const member = roster.find((m) => m.id === id || m.aadObjectId === id);
       if (!member)
         res
           .writeHead(404, { 'content-type': 'application/json' })

@@ -5,6 +5,77 @@ const params = new URLSearchParams(window.location.search);
 const key = params.get('id') ?? params.get('customer') ?? '';
 let page = Number(params.get('page') ?? 1);
 let companyId = '';
+let pageSize = 50;
+
+/** A health reason's link (#record-<id>) opened: that conversation in the timeline, marked. */
+function showLinkedRecord() {
+  const id = window.location.hash.startsWith('#record-') ? window.location.hash.slice(1) : '';
+  for (const old of document.querySelectorAll('.record.linked')) old.classList.remove('linked');
+  const target = id ? document.getElementById(id) : null;
+  if (!target) return;
+  target.classList.add('linked');
+  target.scrollIntoView({ block: 'center' });
+}
+window.addEventListener('hashchange', showLinkedRecord);
+
+/** The score, each reason with its points, and the conversations and follow-ups behind it. */
+async function loadHealth() {
+  const box = document.getElementById('health');
+  let h;
+  try {
+    h = await api(`/api/customers/${encodeURIComponent(companyId)}/health`);
+  } catch (err) {
+    // A process without the insights engine has no health figures: the section stays hidden.
+    if (!/not computed/.test(err.message)) say(err.message, true);
+    return;
+  }
+  box.hidden = false;
+  const score = document.getElementById('health-score');
+  score.replaceChildren(
+    el('span', `score${h.atRisk ? ' risk' : ''}`, `${h.health} / 100`),
+    ' ',
+    el(
+      'span',
+      'muted',
+      h.reasons.length
+        ? `${h.atRisk ? 'at risk · ' : ''}risk ${h.risk} = the sum of the reasons below (at risk from ${h.threshold}) · last 30 days`
+        : (h.note ?? 'No risk found in the last 30 days.'),
+    ),
+  );
+  document.getElementById('health-reasons').replaceChildren(
+    ...h.reasons.map((r) => {
+      const li = el('li', 'reason-item');
+      li.dataset.code = r.code;
+      li.append(el('div', '', `+${r.points} · ${r.text}`));
+      if (r.records.length || r.followUps.length) {
+        const list = el('ul', 'evidence');
+        for (const rec of r.records) {
+          const a = el(
+            'a',
+            '',
+            `${when(rec.lastMessageAt)} · ${rec.channelKind}${rec.subject ? ` · ${rec.subject}` : ''}`,
+          );
+          const onPage = Math.floor(rec.position / pageSize) + 1;
+          a.href = `?id=${encodeURIComponent(companyId)}&page=${onPage}#record-${rec.id}`;
+          const item = el('li');
+          item.append(a);
+          if (rec.excerpt) item.append(el('div', 'muted excerpt', `“${rec.excerpt}”`));
+          list.append(item);
+        }
+        for (const f of r.followUps) {
+          const item = el('li');
+          const a = el('a', '', `#${f.number} ${f.title}`);
+          a.href = '/console/followups?view=overdue';
+          item.append(a, el('span', 'muted', ` · due ${when(f.dueAt)} · ${f.status}`));
+          list.append(item);
+        }
+        li.append(list);
+      }
+      return li;
+    }),
+  );
+  if (window.location.hash === '#health') box.scrollIntoView({ block: 'start' });
+}
 
 function button(label, onClick, className = '') {
   const b = el('button', className, label);
@@ -128,7 +199,9 @@ async function load() {
     say(err.message, true);
     return;
   }
+  const first = !companyId;
   companyId = data.company.id;
+  if (first) loadHealth();
   document.title = `${data.company.name} · Rapport`;
   document.getElementById('company-name').textContent = data.company.name;
   document
@@ -174,6 +247,7 @@ async function load() {
       ? data.records.map((r) => {
           const item = el('li', 'reply record');
           item.dataset.recordId = r.id;
+          item.id = `record-${r.id}`;
           item.append(
             el(
               'div',
@@ -195,6 +269,8 @@ async function load() {
         })
       : [el('li', 'muted', 'Nothing logged yet.')]),
   );
+  pageSize = data.pageSize;
+  showLinkedRecord();
   document.getElementById('pages').replaceChildren(
     data.recordCount > data.pageSize
       ? pager(data.recordCount, data.page, data.pageSize, (p) => {

@@ -35,8 +35,15 @@ function cell(column, c) {
     if (c.domains.length) td.append(el('div', 'muted', c.domains.join(', ')));
   } else if (column === 'lastContactAt') td.textContent = c.lastContactAt ? when(c.lastContactAt) : 'never';
   else if (column === 'health') {
-    td.textContent = c.health ? String(c.health.score) : '—';
-    if (c.health?.reason) td.title = c.health.reason;
+    if (!c.health) td.textContent = '—';
+    else {
+      td.append(el('span', `score${c.health.atRisk ? ' risk' : ''}`, String(c.health.health)));
+      if (c.health.atRisk) td.append(' ', el('span', 'muted', 'at risk'));
+      if (c.health.reason) {
+        td.title = c.health.reason;
+        td.append(el('div', 'muted reason', c.health.reason));
+      }
+    }
   } else td.textContent = String(c[column]);
   return td;
 }

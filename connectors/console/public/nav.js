@@ -1,5 +1,6 @@
 // The header of every console page: where to go, who is signed in, and signing out.
 const links = [
+  ['/console/today', 'My day'],
   ['/console', 'Chat'],
   ['/console/customers', 'Customers'],
   ['/console/followups', 'Follow-ups'],
@@ -17,7 +18,7 @@ function el(tag, className, text) {
 const top = document.getElementById('top');
 if (top) {
   const title = el('a', 'brand', 'Rapport');
-  title.href = '/console';
+  title.href = '/console/today';
   const nav = el('nav', 'site-nav');
   nav.setAttribute('aria-label', 'Console pages');
   for (const [href, label] of links) {

@@ -160,6 +160,13 @@ export function renderReply(reply, run) {
     box.append(section);
   }
   if (reply.buttons?.length) box.append(renderButtons(reply.buttons, run));
+  for (const image of reply.images ?? []) {
+    const img = el('img', 'reply-image');
+    img.src = `data:image/png;base64,${image.pngBase64}`;
+    img.alt = image.altText;
+    img.title = image.title;
+    box.append(img);
+  }
   if (reply.footer) {
     const footer = el('div', 'footer', reply.footer);
     const id = /Customer id ([0-9a-f-]{36})/.exec(reply.footer);

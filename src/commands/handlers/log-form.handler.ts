@@ -6,7 +6,11 @@ import { instantToWallClock, zonedWallClockToInstant } from '../../domain/zoned-
 import { RapportError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { createCustomer } from '../../services/create-customer.service.ts';
-import { logCommunication, MAX_LOG_TEXT_CHARS } from '../../services/log-communication.service.ts';
+import {
+  logCommunication,
+  MAX_LOG_TEXT_CHARS,
+  type LogCommunicationInput,
+} from '../../services/log-communication.service.ts';
 import { confidentMatch, lookupCustomer } from '../../services/lookup-customer.service.ts';
 import type { CommandContext } from '../command-context.ts';
 import type { CommandDeps, HandlerContext } from '../command-deps.ts';
@@ -53,6 +57,8 @@ export interface LogFormInput {
   sourceKey: string;
   /** The platform message logged (src/domain/platform-message-key.ts): the same message auto-logged is the same record. */
   messageExternalId?: string;
+  /** That message's own author and platform data (see LogCommunicationInput.author); default: the rep's note. */
+  author?: LogCommunicationInput['author'];
 }
 
 export type LogFormField = 'customer' | 'kind' | 'date' | 'notes' | 'followUpDate';
@@ -132,6 +138,7 @@ export async function submitLogForm(
           occurredAt,
           sourceKey: input.sourceKey,
           messageExternalId: input.messageExternalId,
+          author: input.author,
           repId: h.rep.id,
           repName: h.rep.name,
           actor: h.audit,

@@ -6,6 +6,7 @@ import type { Reply } from '../../../src/commands/reply-model.ts';
 import { runModelCommand } from '../../../app/commands/model.command.ts';
 import { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
 import { addClassifierLabel } from '../../../src/services/classifier-labels.service.ts';
+import { retrainClassifier } from '../../../src/services/retrain-classifier.service.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
@@ -136,16 +137,58 @@ describe.each(TEST_DATABASE_KINDS)('label validation and the review queue on %s'
     expect(
       await runModelCommand(['label', 'add', 'quote_request', 'asks', 'for', 'a', 'price'], store, out, out, t.db),
     ).toBe(0);
-    expect(chunks.join('')).toMatch(/Added label quote_request: reps can now choose it.*next retrain learns it/s);
+    expect(chunks.join('')).toMatch(
+      /Added label quote_request: reps can now choose it.*next retrain learns it once 5 or more records are corrected to it/s,
+    );
     chunks.length = 0;
-    expect(await runModelCommand(['label', 'list'], store, out, out, t.db)).toBe(0);
+    expect(await runModelCommand(['labels', 'list'], store, out, out, t.db)).toBe(0);
     expect(chunks.join('')).toMatch(/Added: quote_request - asks for a price/);
     const id = await record('how much for 50 seats', 'need', 0.6);
     await run(`label ${id} quote_request`);
     chunks.length = 0;
     expect(await runModelCommand(['retrain', '--dry-run'], store, out, out, t.db)).toBe(0);
-    expect(chunks.join('')).toMatch(
-      /dry run: nothing is stored.*Classifier retrained on \d+ examples \(1 corrections\)/s,
+    const dry = chunks.join('');
+    expect(dry).toMatch(/dry run: nothing is stored.*Classifier retrained on \d+ examples \(0 corrections\)/s);
+    // One correction does not add a label: the model would carry a label it almost never predicts.
+    expect(dry).toMatch(/Not trained on quote_request yet: it has 1 of the 5 corrections a new label needs/);
+    expect(dry).toMatch(/Top-label macro-F1 [\d.]+ against [\d.]+ for crm-default-\w+/);
+    expect(dry).toMatch(/Dry run: the gate would (activate the new model|keep crm-default-\w+).*nothing was stored/);
+    expect(await t.db.prisma.model.count()).toBe(1);
+    expect(await t.db.prisma.auditLog.count({ where: { action: 'model.retrain' } })).toBe(0);
+
+    // Without --dry-run: the decision is made, the model stored (active or not) and the notice audited.
+    chunks.length = 0;
+    expect(await runModelCommand(['retrain'], store, out, out, t.db)).toBe(0);
+    expect(chunks.join('')).toMatch(/(Model crm-[\w-]+ is now active|Kept crm-default-\w+): /);
+    expect(await t.db.prisma.model.count()).toBe(2);
+    expect(await t.db.prisma.auditLog.count({ where: { action: 'model.retrain' } })).toBe(1);
+    chunks.length = 0;
+    expect(await runModelCommand(['retrain', '--force'], store, out, out, t.db)).toBe(2);
+    expect(chunks.join('')).toMatch(/Unknown option "--force"/);
+  });
+
+  it('retrains without stored corrections whose label the model does not know, and says how many', async () => {
+    // Stored before label checked its input: a typo and a label nobody added.
+    const typo = await record('we will cancel if this goes on', 'issue', 0.6);
+    const quote = await record('can you quote 50 seats', 'need', 0.6);
+    const good = await record('the export is borked again', 'need', 0.6);
+    await t.db.prisma.labeledExample.createMany({
+      data: [
+        { text: 'we will cancel if this goes on', label: 'chrun', source: 'correction', recordId: typo },
+        { text: 'can you quote 50 seats', label: 'quote_request', source: 'correction', recordId: quote },
+        { text: 'the export is borked again', label: 'issue', source: 'correction', recordId: good },
+      ],
+    });
+    const store = new PrismaModelStore(t.db);
+    const outcome = await retrainClassifier(t.db, store, { requestedBy: 'cli', version: 'crm-test', dryRun: true });
+    expect(outcome.ignored).toEqual({ count: 2, labels: ['chrun', 'quote_request'] });
+    expect(outcome.artifact?.labels).toEqual(defaultModel.labels);
+    expect(outcome.artifact?.trainingSummary.corrections).toBe(1);
+    expect(outcome.text).toMatch(
+      /Ignored 2 stored corrections with a label the model does not know \(chrun, quote_request\): relabel those records with `label <record id> <label>`/,
+    );
+    expect(outcome.text).toMatch(
+      /Abstentions \(scored by their top label above, reported apart\): [\d.]+% unclassified/,
     );
     expect(await t.db.prisma.model.count()).toBe(1);
   });

@@ -172,8 +172,7 @@ describe('held authors survive a restart of the bot process', () => {
     // (the whole suite runs beside it) have taken more than 15 s, so allow it a minute and a half.
     await eventually(
       'both channels linked (Slack and Teams)',
-      async () =>
-        (await db.prisma.channelLink.count({ where: { companyId: acme.id } })) === 2 ? true : undefined,
+      async () => ((await db.prisma.channelLink.count({ where: { companyId: acme.id } })) === 2 ? true : undefined),
       90_000,
     );
 
@@ -184,15 +183,19 @@ describe('held authors survive a restart of the bot process', () => {
     const slackComplaint = await slackSay('UJO', COMPLAINT);
     const teamsNote = await teamsSend(ann, REP_NOTE);
     const teamsComplaint = await teamsSend(jo, COMPLAINT);
-    const held = await eventually('all four messages held', async () => {
-      const all = [
-        await slackMessage(slackNote),
-        await slackMessage(slackComplaint),
-        await teamsMessage(teamsNote),
-        await teamsMessage(teamsComplaint),
-      ];
-      return all.every((m) => m?.direction === 'unknown') ? all.map((m) => m!) : undefined;
-    }, 90_000);
+    const held = await eventually(
+      'all four messages held',
+      async () => {
+        const all = [
+          await slackMessage(slackNote),
+          await slackMessage(slackComplaint),
+          await teamsMessage(teamsNote),
+          await teamsMessage(teamsComplaint),
+        ];
+        return all.every((m) => m?.direction === 'unknown') ? all.map((m) => m!) : undefined;
+      },
+      90_000,
+    );
     // Nothing is the customer's while unknown: no contact, no classification, no suggestion, no rep.
     expect(held.every((m) => m.contactId === null && m.record.companyId === acme.id)).toBe(true);
     expect(await db.prisma.contact.count()).toBe(0);

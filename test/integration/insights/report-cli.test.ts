@@ -52,7 +52,11 @@ describe.each(TEST_DATABASE_KINDS)('rapport report on %s', (kind) => {
 
     const text = await run('report', '--since', '30d');
     expect(text.code).toBe(0);
-    expect(text.out).toMatch(/^Insights over 30d: \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d/);
+    expect(text.out).toMatch(/^Insights over 30d: \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d/m);
+    // No snapshot yet (no refresh-insights job ran): computed now, and it says which periods are precomputed.
+    expect(text.out).toContain(
+      '(computed now: the refresh-insights job precomputes only 7d, 30d, 90d for the whole team;',
+    );
     expect(text.out).toContain(`At risk (`);
     expect(text.out).toContain(`  ${churner.name}: risk `);
     expect(text.out).toMatch(/Responsiveness \(target 4 h, business hours 09:00-17:00 mon,tue,wed,thu,fri UTC\)/);

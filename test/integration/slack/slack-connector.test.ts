@@ -49,6 +49,16 @@ describe('SlackConnector against a recording Web API', () => {
     expect(slack.messages[0]).toMatchObject({ edited: true, text: 'Done: #3' });
   });
 
+  it('finds a keyed post in a busy channel, past the first page of history', async () => {
+    const { externalId } = await connector.post('slack:T1/C9', card, { idempotencyKey: 'suggestion:busy' });
+    // 450 newer messages: the keyed one is on the third page of 200.
+    for (let i = 0; i < 450; i++) await connector.post('slack:T1/C9', { text: `chatter ${i}` });
+    expect(await connector.findPosted('slack:T1/C9', 'suggestion:busy')).toEqual({ externalId });
+    expect(slack.callsTo('conversations.history')).toHaveLength(3);
+    expect(await connector.findPosted('slack:T1/C9', 'suggestion:never')).toBeUndefined();
+    expect(slack.callsTo('conversations.history')).toHaveLength(6);
+  });
+
   it('replies in a thread when the target names one', async () => {
     await connector.post('slack:T1/C9/1700000000.000001', { text: 'in thread' });
     expect(slack.callsTo('chat.postMessage')[0].body).toMatchObject({ channel: 'C9', thread_ts: '1700000000.000001' });

@@ -9,6 +9,9 @@ import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/te
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { SlackRecorder, type RecordedCall, type RecordedMessage } from '../../helpers/slack-recorder.ts';
 import { postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import { slackPrivacyDoctorCheck } from '../../../connectors/slack/slack-privacy.doctor.ts';
+import { loadConfig } from '../../../src/config/env.ts';
+import { createTestDatabase } from '../../helpers/test-database.ts';
 
 const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1'; // ours: SLACK_BOT_TOKEN's workspace
@@ -376,6 +379,38 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     expect(body.checks['slack privacy'].detail).toContain(
       `slack:${TEAM}/${umbrella.shared} (customer channel of Umbrella): has people from outside the company; cards go to slack:${TEAM}/${DEFAULT}`,
     );
+  });
+
+  it('rapport doctor prints the same privacy line: from the running bot, and by asking Slack itself when no bot holds the database', async () => {
+    const wayne = await sharedCustomer('Wayne');
+    const line = `slack:${TEAM}/${wayne.shared} (customer channel of Wayne): has people from outside the company; cards go to slack:${TEAM}/${DEFAULT}`;
+    const slackEnv = {
+      RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_API_URL: `${slack.baseUrl}/api/`,
+    };
+    // The bot holds the embedded database: doctor reads the running bot's /readyz.
+    const fromBot = await slackPrivacyDoctorCheck(loadConfig({ ...slackEnv, RAPPORT_DATA_DIR: test!.dataDir }));
+    expect(fromBot).toMatchObject({ name: 'slack privacy', ok: true });
+    expect(fromBot.detail).toContain(line);
+    // No bot on this PostgreSQL database: doctor opens it and asks Slack (conversations.info) the bot's way.
+    const scratch = await createTestDatabase('postgres');
+    try {
+      const company = await scratch.db.prisma.company.create({
+        data: { name: 'Wayne', normalizedName: normalizeCompanyName('Wayne'), domains: ['wayne.example'] },
+      });
+      await scratch.db.prisma.channelLink.create({
+        data: { platform: 'slack', channelRef: `${TEAM}/${wayne.shared}`, companyId: company.id },
+      });
+      const infoCalls = slack.callsTo('conversations.info').length;
+      const direct = await slackPrivacyDoctorCheck(loadConfig({ ...slackEnv, DATABASE_URL: scratch.url! }));
+      expect(direct).toMatchObject({ name: 'slack privacy', ok: true });
+      expect(direct.detail).toContain(line);
+      expect(slack.callsTo('conversations.info').length).toBeGreaterThan(infoCalls);
+    } finally {
+      await scratch.dispose();
+    }
   });
 
   it('role matrix: each command × admin, rep, guest, Slack Connect member, other workspace', async () => {

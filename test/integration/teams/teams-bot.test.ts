@@ -150,11 +150,14 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     expect(followUp.messageRef).toBe(`teams:${CONVERSATION}|${suggestion.answeredId}`);
     expect(JSON.stringify(suggestion.card)).toContain(`"rapport":"accept ${followUp.number}"`);
 
-    // Accept: the invoke answers with the refreshed card that replaces the clicked one.
+    // Accept: the invoke tells the clicker; the pipeline replaces the card in place once, for everyone.
     const accepted = await send(click(`accept ${followUp.number}`, suggestion.answeredId));
     expect(accepted.status).toBe(200);
-    expect(accepted.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
-    const acceptedCard = accepted.body!.value as Record<string, unknown>;
+    expect(accepted.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
+    const acceptedUpdate = await eventually('the suggestion card updated in place', async () =>
+      recorder.cards().find((c) => c.method === 'PUT' && c.activityId === suggestion.answeredId),
+    );
+    const acceptedCard = acceptedUpdate.card;
     expect(adaptiveCardProblems(acceptedCard)).toEqual([]);
     expect(JSON.stringify(acceptedCard)).not.toContain('"title":"Accept"');
     expect(JSON.stringify(acceptedCard)).toContain('"title":"Done"');
@@ -174,12 +177,9 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
 
     // Done, clicked by someone else: the reminder card shows who closed it and has no buttons left.
     const done = await send(click(`done ${followUp.number}`, reminder.answeredId, sam));
-    expect(done.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
-    const doneCard = JSON.stringify(done.body!.value);
-    expect(doneCard).toContain('Marked done by Sam Rep');
-    expect(doneCard).not.toContain('Action.Execute');
+    expect(done.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
     expect((await db().followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status).toBe('done');
-    // The pipeline refreshes the posted card too (other clients, other devices).
+    // The pipeline updates the posted card (for everyone, on every device).
     const refreshed = await eventually('the reminder card updated in place', async () =>
       recorder
         .cards()
@@ -190,6 +190,9 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
             JSON.stringify(c.card).includes('Marked done'),
         ),
     );
+    const doneCard = JSON.stringify(refreshed.card);
+    expect(doneCard).toContain('Marked done by Sam Rep');
+    expect(doneCard).not.toContain('Action.Execute');
     expect(adaptiveCardProblems(refreshed.card)).toEqual([]);
   });
 

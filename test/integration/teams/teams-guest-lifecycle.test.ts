@@ -191,7 +191,8 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
     // accept (our rep's click on the card in the team channel).
     const f = await db().followUp.findFirstOrThrow({ where: { companyId: hooli.id, status: 'suggested' } });
     const accepted = await click(team, ann, suggestion, `accept ${f.number}`);
-    expect(accepted.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    // The clicker is told; the pipeline updates the card in place (once).
+    expect(accepted.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
     expect((await db().followUp.findUniqueOrThrow({ where: { id: f.id } })).status).toBe('open');
 
     // remind: due now, the reminder goes to the team channel.

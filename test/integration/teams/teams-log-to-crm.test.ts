@@ -182,6 +182,73 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
     expect(await db().company.count({ where: { name: 'Initech' } })).toBe(1);
   });
 
+  // Issue 20: the record is the author's message (who-is-who as auto-log), with its link and attachments,
+  // not an internal note by the rep who clicked. messagePayload as Teams sends it on a message action
+  // (learn.microsoft.com, "Define message extension action commands": from.user, linkToMessage, attachments).
+  it("keeps the original author, the attachments and linkToMessage instead of the clicker's note", async () => {
+    recorder.setMembers(LINKED.id, [
+      { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo', email: 'jo@ours.example', tenantId: 'tenant-1' },
+      { id: '29:wile', name: 'Wile Coyote', aadObjectId: 'aad-wile', email: 'Wile@acme.com', tenantId: 'tenant-acme' },
+    ]);
+    const id = '1700000000020';
+    const link = `https://teams.microsoft.com/l/message/${encodeURIComponent(LINKED.id)}/${id}?tenantId=tenant-acme&createdTime=${id}`;
+    const payload = {
+      ...messagePayload(id, '<p>Quote attached: we need 50 seats by Friday</p><attachment id="att-1"></attachment>'),
+      from: { user: { id: 'aad-wile', displayName: 'Wile Coyote', userIdentityType: 'aadUser' } },
+      linkToMessage: link,
+      messageType: 'message',
+      importance: 'normal',
+      attachments: [
+        {
+          id: 'att-1',
+          contentType: 'reference',
+          contentUrl: 'https://acme.sharepoint.com/sites/sales/Shared%20Documents/quote.pdf',
+          name: 'quote.pdf',
+        },
+      ],
+    };
+    const form = formOf((await fetchTask(LINKED, payload)).body);
+    // Teams' submitAction for the form carries the form's data (the docs' example has no messagePayload).
+    const logged = await submit(LINKED, filled(form, {}));
+    expect(logged.body).toMatchObject({
+      task: { type: 'message', value: expect.stringMatching(/Logged a Teams chat for Acme/) },
+    });
+    const message = await db().message.findUniqueOrThrow({
+      where: { externalId: `teams:${LINKED.id}/${id}` },
+      include: { contact: true },
+    });
+    expect(message.direction).toBe('inbound');
+    expect(message.authorName).toBe('Wile Coyote');
+    expect(message.authorEmail).toBe('wile@acme.com');
+    expect(message.contact?.name).toBe('Wile Coyote');
+    expect(message.contact?.platformUserIds).toContain('teams:aad-wile');
+    expect(message.metadata).toMatchObject({
+      teams: { conversationId: LINKED.id, messageId: id, linkToMessage: link },
+      attachments: [
+        {
+          name: 'quote.pdf',
+          contentType: 'reference',
+          contentUrl: 'https://acme.sharepoint.com/sites/sales/Shared%20Documents/quote.pdf',
+        },
+      ],
+    });
+
+    // Our own rep's message, logged by the same clicker: outbound, theirs.
+    const own = '1700000000021';
+    const ownForm = formOf(
+      (
+        await fetchTask(LINKED, {
+          ...messagePayload(own, 'I will send the revised quote tomorrow'),
+          from: { user: { id: 'aad-jo', displayName: 'Jo Rep', userIdentityType: 'aadUser' } },
+        })
+      ).body,
+    );
+    await submit(LINKED, filled(ownForm, {}));
+    const ours = await db().message.findUniqueOrThrow({ where: { externalId: `teams:${LINKED.id}/${own}` } });
+    expect(ours.direction).toBe('outbound');
+    expect(ours.contactId).toBeNull();
+  });
+
   it('answers an action it does not know, or a form that is not its own, with a sentence', async () => {
     const unknown = await fetchTask(LINKED, messagePayload(randomUUID(), 'x'), 'somethingElse');
     expect(unknown.body).toMatchObject({ task: { type: 'message', value: expect.stringContaining('somethingElse') } });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import { LOG_TO_CRM_COMMAND_ID } from '../../../connectors/teams/log-to-crm.action.ts';
 import type { TeamsConnector } from '../../../connectors/teams/teams.connector.ts';
+import { teamsPrivacyDoctorCheck } from '../../../connectors/teams/teams-privacy.doctor.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { TeamsRecorder, type RecordedMember } from '../../helpers/teams-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
@@ -168,6 +169,20 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
       ),
     );
     expect(privacy.detail).not.toContain(internal.id);
+  });
+
+  it('rapport doctor prints the same privacy line (PGlite: from the running bot; PostgreSQL: asking Teams itself)', async () => {
+    const withGuest = await channel('doctor-guest', ['ann', 'gus']);
+    await command(withGuest, ann, 'link acme');
+    // The bot's own settings: on PGlite doctor finds the bot holding the data dir and reads its /readyz;
+    // on PostgreSQL it opens the database itself and works out the audience the bot's way.
+    const result = await teamsPrivacyDoctorCheck(rapport.proc.runtime.config);
+    expect(result).toMatchObject({ name: 'teams privacy', ok: true });
+    expect(result.detail).toMatch(
+      new RegExp(
+        `teams:${withGuest.id.replace(/[.$]/g, '\\$&')} \\(customer channel of Acme[^)]*\\): has people from outside the company; cards go to \\S+`,
+      ),
+    );
   });
 
   it('stores Teams messages as text (mentions as names) with the HTML kept in metadata', async () => {
