@@ -65,6 +65,7 @@ const calls: Array<{ name: string; command: string; args: string[]; expect: RegE
   { name: 'node -e 0 (floor)', command: process.execPath, args: ['-e', '0'], expect: /^/ },
   { name: 'rapport --help', command: process.execPath, args: [RAPPORT_BIN, '--help'], expect: /Usage: rapport/ },
   { name: 'rapport exec help', command: process.execPath, args: [RAPPORT_BIN, 'exec', 'help'], expect: /remind/ },
+  { name: 'npx node -e 0 (npx floor)', command: 'npx', args: ['node', '-e', '0'], expect: /^/ },
   { name: 'npx rapport exec help', command: 'npx', args: ['rapport', 'exec', 'help'], expect: /remind/ },
 ].filter((c) => process.env.RAPPORT_BENCH_NPX !== '0' || c.command !== 'npx');
 
