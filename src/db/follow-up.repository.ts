@@ -1,0 +1,222 @@
+import { ACTIVE_STATUSES, OPEN_STATUSES } from '../domain/follow-up.ts';
+import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
+import type { DbClient } from './db-client.ts';
+import type { FollowUp, FollowUpStatus, Prisma } from './generated/client.ts';
+
+/** A follow-up with the names of its customer and assignee, as lists and cards show it. */
+export type FollowUpWithCompany = FollowUp & {
+  company: { id: string; name: string } | null;
+  assignee: { id: string; name: string } | null;
+};
+
+const withCompany = {
+  company: { select: { id: true, name: true } },
+  assignee: { select: { id: true, name: true } },
+} as const;
+
+/** Which follow-ups `followups` lists. */
+export type FollowUpFilter =
+  | { kind: 'mine'; repId: string }
+  | { kind: 'today'; repId: string; timeZone: string; now: Date }
+  /** The rep's follow-ups due before `before` (and from `from` on, when given): tomorrow, this week. */
+  | { kind: 'mine-due'; repId: string; from?: Date; before: Date }
+  | { kind: 'overdue'; now: Date }
+  | { kind: 'all' }
+  | { kind: 'customer'; companyId: string };
+
+/** A follow-up by its request key (idempotency of `remind`), or null. */
+export function findFollowUpByRequestKey(client: DbClient, requestKey: string): Promise<FollowUpWithCompany | null> {
+  return client.followUp.findUnique({ where: { requestKey }, include: withCompany });
+}
+
+/** A follow-up by its number, or null. */
+export function findFollowUpByNumber(client: DbClient, number: number): Promise<FollowUpWithCompany | null> {
+  return client.followUp.findUnique({ where: { number }, include: withCompany });
+}
+
+/** Inserts a manual follow-up, open. */
+export function insertManualFollowUp(
+  client: DbClient,
+  row: {
+    requestKey: string | null;
+    companyId: string;
+    title: string;
+    dueAt: Date;
+    assigneeRepId: string;
+    remindTarget: string | null;
+  },
+): Promise<FollowUpWithCompany> {
+  return client.followUp.create({ data: { ...row, status: 'open', source: 'manual' }, include: withCompany });
+}
+
+/** What a change writes to a follow-up. */
+export interface FollowUpPatch {
+  status?: FollowUpStatus;
+  dueAt?: Date;
+  escalatedAt?: Date | null;
+  completedAt?: Date | null;
+  assigneeRepId?: string;
+}
+
+/** Writes a change to one follow-up and returns it as it is now. */
+export function updateFollowUp(client: DbClient, id: string, patch: FollowUpPatch): Promise<FollowUpWithCompany> {
+  const { assigneeRepId, ...rest } = patch;
+  const data: Prisma.FollowUpUpdateInput = { ...rest };
+  if (assigneeRepId) data.assignee = { connect: { id: assigneeRepId } };
+  return client.followUp.update({ where: { id }, data, include: withCompany });
+}
+
+function followUpWhere(filter: FollowUpFilter): Prisma.FollowUpWhereInput {
+  const where: Prisma.FollowUpWhereInput = { status: { in: [...ACTIVE_STATUSES] } };
+  switch (filter.kind) {
+    case 'mine':
+      where.assigneeRepId = filter.repId;
+      break;
+    case 'today': {
+      const wall = instantToWallClock(filter.now, filter.timeZone);
+      const tomorrow = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
+      where.assigneeRepId = filter.repId;
+      where.dueAt = {
+        lt: zonedWallClockToInstant(
+          {
+            year: tomorrow.getUTCFullYear(),
+            month: tomorrow.getUTCMonth() + 1,
+            day: tomorrow.getUTCDate(),
+            hour: 0,
+            minute: 0,
+          },
+          filter.timeZone,
+        ),
+      };
+      break;
+    }
+    case 'mine-due':
+      where.assigneeRepId = filter.repId;
+      where.dueAt = filter.from ? { gte: filter.from, lt: filter.before } : { lt: filter.before };
+      break;
+    case 'overdue':
+      where.dueAt = { lt: filter.now };
+      where.status = { in: [...OPEN_STATUSES] };
+      break;
+    case 'all':
+      break;
+    case 'customer':
+      where.companyId = filter.companyId;
+      break;
+  }
+  return where;
+}
+
+/** Active follow-ups matching the filter, soonest due first (then by number), one page. */
+export function listActiveFollowUps(
+  client: DbClient,
+  filter: FollowUpFilter,
+  limit: number,
+  offset: number,
+): Promise<FollowUpWithCompany[]> {
+  return client.followUp.findMany({
+    where: followUpWhere(filter),
+    include: withCompany,
+    orderBy: [{ dueAt: 'asc' }, { number: 'asc' }],
+    take: limit,
+    skip: offset,
+  });
+}
+
+/** How many active follow-ups match the filter. */
+export function countActiveFollowUps(client: DbClient, filter: FollowUpFilter): Promise<number> {
+  return client.followUp.count({ where: followUpWhere(filter) });
+}
+
+/** Ids of the follow-ups of a company, or of its records. */
+export async function findFollowUpIdsOfCompany(client: DbClient, companyId: string): Promise<string[]> {
+  const rows = await client.followUp.findMany({
+    where: { OR: [{ companyId }, { record: { companyId } }] },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}
+
+/** Ids of the follow-ups of one record. */
+export async function findFollowUpIdsOfRecord(client: DbClient, recordId: string): Promise<string[]> {
+  const rows = await client.followUp.findMany({ where: { recordId }, select: { id: true } });
+  return rows.map((r) => r.id);
+}
+
+/** Ids of a record's follow-ups that have a posted card (`messageRef`). */
+export async function findPostedFollowUpIdsOfRecord(client: DbClient, recordId: string): Promise<string[]> {
+  const rows = await client.followUp.findMany({ where: { recordId, messageRef: { not: null } }, select: { id: true } });
+  return rows.map((r) => r.id);
+}
+
+/** Ids of a record's suggestions still waiting (only those among `ids`, when given). */
+export async function findWaitingSuggestionIds(
+  client: DbClient,
+  where: { recordId: string; ids?: string[] },
+): Promise<string[]> {
+  const rows = await client.followUp.findMany({
+    where: { recordId: where.recordId, status: 'suggested', ...(where.ids ? { id: { in: where.ids } } : {}) },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Ids of waiting suggestions made by classifications of this message (only uncorrected ones when
+ * `correctedLabel: null`). Read before the classifications go: the link is then cut.
+ */
+export async function findSuggestionIdsFromClassifications(
+  client: DbClient,
+  classifications: { recordId: string; messageId: string; correctedLabel?: null },
+): Promise<string[]> {
+  const rows = await client.followUp.findMany({
+    where: { status: 'suggested', classification: classifications },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}
+
+/** Dismisses a suggestion unless its state moved on; true when it did. */
+export async function dismissSuggestion(client: DbClient, id: string, at: Date): Promise<boolean> {
+  const changed = await client.followUp.updateMany({
+    where: { id, status: 'suggested' },
+    data: { status: 'dismissed', completedAt: at },
+  });
+  return changed.count > 0;
+}
+
+/** Every follow-up of a company, by number. */
+export function findFollowUpsOfCompany(client: DbClient, companyId: string): Promise<FollowUp[]> {
+  return client.followUp.findMany({ where: { companyId }, orderBy: { number: 'asc' } });
+}
+
+/** How many follow-ups belong to a company or to these records. */
+export function countFollowUpsOfCompanyOrRecords(
+  client: DbClient,
+  companyId: string,
+  recordIds: string[],
+): Promise<number> {
+  return client.followUp.count({ where: { OR: [{ companyId }, { recordId: { in: recordIds } }] } });
+}
+
+/** Follow-ups outside `recordIds` whose title or reason matches an ILIKE pattern. */
+export function findFollowUpsMentioning(
+  client: DbClient,
+  where: { recordIds: string[]; patterns: string[] },
+): Promise<Array<{ id: string; title: string; reason: string | null }>> {
+  return client.$queryRawUnsafe<Array<{ id: string; title: string; reason: string | null }>>(
+    `SELECT id::text, title, reason FROM "FollowUp"
+      WHERE ("recordId" IS NULL OR NOT ("recordId" = ANY($1::uuid[]))) AND (title ILIKE ANY($2::text[]) OR reason ILIKE ANY($2::text[]))`,
+    where.recordIds,
+    where.patterns,
+  );
+}
+
+/** Writes a follow-up's redacted title and reason. */
+export async function updateRedactedFollowUp(
+  client: DbClient,
+  id: string,
+  row: { title: string; reason: string | null },
+): Promise<void> {
+  await client.followUp.update({ where: { id }, data: row });
+}
