@@ -85,3 +85,14 @@ export async function unlinkAddressedChannelsOf(sql: SqlRunner, companyId: strin
   );
   return rows.length;
 }
+
+/** The digest time and timezone set on these channels' link rows (channels without a row are left out). */
+export function findDigestSettings(
+  client: DbClient,
+  channels: ChannelKey[],
+): Promise<Array<ChannelKey & { digestTime: string | null; timezone: string | null }>> {
+  return client.channelLink.findMany({
+    where: { OR: channels.map((c) => ({ platform: c.platform, channelRef: c.channelRef })) },
+    select: { platform: true, channelRef: true, digestTime: true, timezone: true },
+  });
+}

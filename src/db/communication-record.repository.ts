@@ -224,3 +224,15 @@ export async function updateRedactedRecord(
 ): Promise<void> {
   await client.communicationRecord.update({ where: { id }, data: row });
 }
+
+/** The customer of the record with this source key, or null. */
+export async function findCompanyOfRecord(
+  client: DbClient,
+  sourceKey: string,
+): Promise<{ id: string; name: string } | null> {
+  const row = await client.communicationRecord.findUnique({
+    where: { sourceKey },
+    select: { company: { select: { id: true, name: true } } },
+  });
+  return row?.company ?? null;
+}

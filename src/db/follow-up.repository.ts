@@ -1,6 +1,7 @@
 import { ACTIVE_STATUSES, OPEN_STATUSES } from '../domain/follow-up.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
 import type { DbClient } from './db-client.ts';
+import type { SqlRunner } from './database.ts';
 import type { FollowUp, FollowUpStatus, Prisma } from './generated/client.ts';
 
 /** A follow-up with the names of its customer and assignee, as lists and cards show it. */
@@ -219,4 +220,159 @@ export async function updateRedactedFollowUp(
   row: { title: string; reason: string | null },
 ): Promise<void> {
   await client.followUp.update({ where: { id }, data: row });
+}
+
+/** One list of a rep's home page. */
+export type HomeFollowUpList =
+  /** The rep's open (or snoozed) follow-ups due in [from, before), soonest first. */
+  | { kind: 'mine-open'; repId: string; from?: Date; before?: Date }
+  /** Suggestions made since `since` for the rep or posted in (a thread of) one of `channelTargets`, newest first. */
+  | { kind: 'suggestions'; repId: string; since: Date; channelTargets: string[] };
+
+/** One page of a home list and how many match in all. */
+export async function readHomeFollowUps(
+  client: DbClient,
+  list: HomeFollowUpList,
+  take: number,
+): Promise<{ rows: FollowUpWithCompany[]; total: number }> {
+  let where: Prisma.FollowUpWhereInput;
+  let orderBy: Prisma.FollowUpOrderByWithRelationInput[];
+  if (list.kind === 'mine-open') {
+    where = { assigneeRepId: list.repId, status: { in: [...OPEN_STATUSES] } };
+    if (list.from || list.before)
+      where.dueAt = { ...(list.from ? { gte: list.from } : {}), ...(list.before ? { lt: list.before } : {}) };
+    orderBy = [{ dueAt: 'asc' }, { number: 'asc' }];
+  } else {
+    const targets = list.channelTargets;
+    const channels: Prisma.FollowUpWhereInput[] = targets.length
+      ? [{ remindTarget: { in: targets } }, ...targets.map((t) => ({ remindTarget: { startsWith: `${t}/` } }))]
+      : [];
+    where = { status: 'suggested', createdAt: { gte: list.since }, OR: [{ assigneeRepId: list.repId }, ...channels] };
+    orderBy = [{ createdAt: 'desc' }, { number: 'desc' }];
+  }
+  const [rows, total] = await Promise.all([
+    client.followUp.findMany({ where, include: withCompany, orderBy, take }),
+    client.followUp.count({ where }),
+  ]);
+  return { rows, total };
+}
+
+/** The customer of the follow-up a request key created, or null. */
+export async function findCompanyOfFollowUpRequest(
+  client: DbClient,
+  requestKey: string,
+): Promise<{ id: string; name: string } | null> {
+  const row = await client.followUp.findUnique({
+    where: { requestKey },
+    select: { company: { select: { id: true, name: true } } },
+  });
+  return row?.company ?? null;
+}
+
+/** The three lists of a channel's daily digest. */
+export interface DigestFollowUps {
+  /** Open ones due in [dayStart, dayEnd), soonest first. */
+  dueToday: FollowUpWithCompany[];
+  /** Open ones due before dayStart, soonest first. */
+  overdue: FollowUpWithCompany[];
+  /** Suggestions made since `suggestedSince`, newest first. */
+  suggested: FollowUpWithCompany[];
+}
+
+/**
+ * A digest's follow-ups: those of `companyIds` (the customers whose team channel it is), or with
+ * `companyIds` null those of no customer or of a customer without a team channel (the default channel).
+ */
+export async function readDigestFollowUps(
+  client: DbClient,
+  where: { companyIds: string[] | null; dayStart: Date; dayEnd: Date; suggestedSince: Date },
+): Promise<DigestFollowUps> {
+  const scope: Prisma.FollowUpWhereInput = where.companyIds
+    ? { companyId: { in: where.companyIds } }
+    : { OR: [{ companyId: null }, { company: { teamChannel: null } }] };
+  const open = { in: [...OPEN_STATUSES] };
+  const [dueToday, overdue, suggested] = await Promise.all([
+    client.followUp.findMany({
+      where: { ...scope, status: open, dueAt: { gte: where.dayStart, lt: where.dayEnd } },
+      include: withCompany,
+      orderBy: { dueAt: 'asc' },
+    }),
+    client.followUp.findMany({
+      where: { ...scope, status: open, dueAt: { lt: where.dayStart } },
+      include: withCompany,
+      orderBy: { dueAt: 'asc' },
+    }),
+    client.followUp.findMany({
+      where: { ...scope, status: 'suggested', createdAt: { gte: where.suggestedSince } },
+      include: withCompany,
+      orderBy: { createdAt: 'desc' },
+    }),
+  ]);
+  return { dueToday, overdue, suggested };
+}
+
+/** What the reminder, escalation and card jobs read of a follow-up before they act. */
+export interface FollowUpSchedule {
+  id: string;
+  status: FollowUpStatus;
+  dueAt: Date;
+  remindTarget: string | null;
+  escalatedAt: Date | null;
+  messageRef: string | null;
+  updatedAt: Date;
+  assignee: { platformUserIds: string[] } | null;
+}
+
+/** A follow-up's state, due time, targets and posted card, or null when it is gone. */
+export function findFollowUpSchedule(client: DbClient, id: string): Promise<FollowUpSchedule | null> {
+  return client.followUp.findUnique({
+    where: { id },
+    select: {
+      id: true,
+      status: true,
+      dueAt: true,
+      remindTarget: true,
+      escalatedAt: true,
+      messageRef: true,
+      updatedAt: true,
+      assignee: { select: { platformUserIds: true } },
+    },
+  });
+}
+
+/**
+ * Marks an open follow-up due at `due` escalated (once per due time: not when it was escalated at or
+ * after `due` already).
+ */
+export async function markEscalated(client: DbClient, id: string, due: Date, at: Date): Promise<void> {
+  await client.followUp.updateMany({
+    where: {
+      id,
+      status: { in: [...OPEN_STATUSES] },
+      dueAt: due,
+      OR: [{ escalatedAt: null }, { escalatedAt: { lt: due } }],
+    },
+    data: { escalatedAt: at },
+  });
+}
+
+/** One page of open follow-ups by id, after `cursor` (exclusive). */
+export function listOpenFollowUpsPage(
+  client: DbClient,
+  cursor: string | undefined,
+  take: number,
+): Promise<Array<{ id: string; dueAt: Date; escalatedAt: Date | null }>> {
+  return client.followUp.findMany({
+    where: { status: { in: [...OPEN_STATUSES] } },
+    select: { id: true, dueAt: true, escalatedAt: true },
+    orderBy: { id: 'asc' },
+    take,
+    ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+  });
+}
+
+/** Which of these follow-up ids (uuids) still exist. */
+export async function findExistingFollowUpIds(sql: SqlRunner, uuids: string[]): Promise<Set<string>> {
+  const rows = await sql.query<{ id: string }>(`SELECT id FROM "FollowUp" WHERE id = ANY($1::uuid[])`, [uuids]);
+  return new Set(rows.map((r) => r.id));
 }

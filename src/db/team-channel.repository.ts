@@ -42,3 +42,12 @@ export function listTeamChannelsWithCompany(
     select: { channelRef: true, company: { select: { id: true, name: true } } },
   });
 }
+
+/** Every chat channel that is some customer's team channel (each once). */
+export function listTeamChannelTargets(client: DbClient): Promise<ChannelKey[]> {
+  return client.teamChannel.findMany({
+    where: { platform: { not: 'email' } },
+    select: { platform: true, channelRef: true },
+    distinct: ['platform', 'channelRef'],
+  });
+}
