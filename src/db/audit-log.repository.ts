@@ -32,3 +32,19 @@ export async function findAuditDetails(
 export async function findAuditLogsAbout(client: DbClient, subjects: string[]): Promise<AuditLog[]> {
   return client.auditLog.findMany({ where: { subject: { in: subjects } }, orderBy: { createdAt: 'asc' } });
 }
+
+/** The rep who last acted on `subject` (the newest entry with an actor), or null. */
+export async function findLastActorRepId(client: DbClient, subject: string): Promise<string | null> {
+  const entry = await client.auditLog.findFirst({
+    where: { subject, actor: { not: null } },
+    orderBy: { createdAt: 'desc' },
+    select: { actor: true },
+  });
+  return entry?.actor ?? null;
+}
+
+/** The details of one audit entry, or null. */
+export async function findAuditDetailsById(client: DbClient, id: string): Promise<unknown> {
+  const entry = await client.auditLog.findUnique({ where: { id }, select: { details: true } });
+  return entry?.details ?? null;
+}
