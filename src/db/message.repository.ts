@@ -202,3 +202,20 @@ export async function updateRedactedMessage(
 ): Promise<void> {
   await client.message.update({ where: { id }, data: { ...row, metadata: row.metadata as Prisma.InputJsonValue } });
 }
+
+/**
+ * Customer messages created in [since, before) without a classification of their own, oldest first,
+ * at most `limit`: the ones whose classify job got lost.
+ */
+export function findUnclassifiedMessages(
+  sql: SqlRunner,
+  where: { before: Date; since: Date; limit: number },
+): Promise<Array<{ id: string; recordId: string }>> {
+  return sql.query<{ id: string; recordId: string }>(
+    `SELECT m.id, m."recordId" FROM "Message" m
+      WHERE m.direction NOT IN ('outbound', 'unknown') AND m."createdAt" < $1 AND m."createdAt" >= $2
+        AND NOT EXISTS (SELECT 1 FROM "Classification" c WHERE c."recordId" = m."recordId" AND c."messageId" = m.id)
+      ORDER BY m."createdAt" LIMIT $3`,
+    [where.before, where.since, where.limit],
+  );
+}
