@@ -42,3 +42,8 @@ export async function readOrStoreConsoleSessionKey(client: DbClient, fresh: () =
   await client.consoleSessionKey.createMany({ data: [{ id: 1, secret: fresh() }], skipDuplicates: true });
   return (await client.consoleSessionKey.findUniqueOrThrow({ where: { id: 1 } })).secret;
 }
+
+/** Every console account, by user name. */
+export function listConsoleAccounts(client: DbClient): Promise<ConsoleAccount[]> {
+  return client.consoleAccount.findMany({ orderBy: { username: 'asc' } });
+}

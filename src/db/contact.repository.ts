@@ -133,3 +133,8 @@ export async function readUnconfirmedSenderEmails(sql: SqlRunner): Promise<Uncon
   );
   return rows.map((r) => ({ email: r.email, records: r.records, last: new Date(r.last), subjects: r.subjects ?? [] }));
 }
+
+/** How many contacts a company has. */
+export function countContactsOfCompany(client: DbClient, companyId: string): Promise<number> {
+  return client.contact.count({ where: { companyId } });
+}
