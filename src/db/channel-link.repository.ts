@@ -1,6 +1,6 @@
 import type { DbClient } from './db-client.ts';
 import type { SqlRunner } from './database.ts';
-import type { ChannelLink, Platform } from './generated/client.ts';
+import type { ChannelLink, Platform, Prisma } from './generated/client.ts';
 
 type ChannelKey = { platform: Platform; channelRef: string };
 
@@ -95,4 +95,53 @@ export function findDigestSettings(
     where: { OR: channels.map((c) => ({ platform: c.platform, channelRef: c.channelRef })) },
     select: { platform: true, channelRef: true, digestTime: true, timezone: true },
   });
+}
+
+/** Stores the platform's address of a conversation on its link row (created without a company when new). */
+export async function storeConversationRef(
+  client: DbClient,
+  channel: ChannelKey,
+  conversationRef: Record<string, unknown>,
+): Promise<void> {
+  const ref = conversationRef as Prisma.InputJsonValue;
+  await client.channelLink.upsert({
+    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+    create: { platform: channel.platform, channelRef: channel.channelRef, companyId: null, conversationRef: ref },
+    update: { conversationRef: ref },
+  });
+}
+
+/** The stored address of a conversation (its JSON), or null. */
+export async function findConversationRef(client: DbClient, channel: ChannelKey): Promise<unknown> {
+  const link = await client.channelLink.findUnique({
+    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+    select: { conversationRef: true },
+  });
+  return link?.conversationRef ?? null;
+}
+
+/**
+ * Teams link rows of a conversation, and with `teamId` of the team's row and every row whose
+ * stored address names the team.
+ */
+export function findTeamsLinksOf(
+  client: DbClient,
+  conversationId: string,
+  teamId: string | undefined,
+): Promise<Array<{ id: string; channelRef: string; companyId: string | null }>> {
+  return client.channelLink.findMany({
+    where: {
+      platform: 'teams',
+      OR: [
+        { channelRef: conversationId },
+        ...(teamId ? [{ channelRef: teamId }, { conversationRef: { path: ['teamsTeamId'], equals: teamId } }] : []),
+      ],
+    },
+    select: { id: true, channelRef: true, companyId: true },
+  });
+}
+
+/** Drops a link row's stored conversation address (SQL NULL), keeping its company. */
+export async function clearConversationRef(sql: SqlRunner, id: string): Promise<void> {
+  await sql.query(`UPDATE "ChannelLink" SET "conversationRef" = NULL WHERE id = $1::uuid`, [id]);
 }

@@ -376,3 +376,9 @@ export async function findExistingFollowUpIds(sql: SqlRunner, uuids: string[]): 
   const rows = await sql.query<{ id: string }>(`SELECT id FROM "FollowUp" WHERE id = ANY($1::uuid[])`, [uuids]);
   return new Set(rows.map((r) => r.id));
 }
+
+/** The follow-up whose posted card is one of these message refs ("<target>|<message id>"), or undefined. */
+export async function findFollowUpIdByMessageRef(client: DbClient, refs: string[]): Promise<string | undefined> {
+  const row = await client.followUp.findFirst({ where: { messageRef: { in: refs } }, select: { id: true } });
+  return row?.id;
+}
