@@ -1,3 +1,4 @@
+import { listMailboxCursors } from '../src/db/mailbox-cursor.repository.ts';
 import type { Config } from '../src/config/env.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { readDataDirLock } from '../src/db/data-dir-lock.ts';
@@ -31,10 +32,10 @@ export async function mailboxStatusDoctorCheck(config: Config): Promise<DoctorRe
   }
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
   try {
-    const cursors = await db.prisma.mailboxCursor.findMany({
-      where: { mailbox: { in: config.imap.map((m) => m.address) } },
-      orderBy: [{ mailbox: 'asc' }, { folder: 'asc' }],
-    });
+    const cursors = await listMailboxCursors(
+      db.prisma,
+      config.imap.map((m) => m.address),
+    );
     const lines = config.imap.flatMap((m) =>
       m.folders.map((folder) => {
         const c = cursors.find((x) => x.mailbox === m.address && x.folder === folder);

@@ -1,3 +1,4 @@
+import { findFollowUpSchedule } from '../src/db/follow-up.repository.ts';
 import type { Redis } from 'ioredis';
 import type { Database } from '../src/db/database.ts';
 import type { PipelineHooks } from '../src/services/pipeline-hooks.ts';
@@ -28,10 +29,7 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
     },
     async followUpChanged(followUpId) {
       await syncReminder(db, redis, queues, followUpId);
-      const f = await db.prisma.followUp.findUnique({
-        where: { id: followUpId },
-        select: { messageRef: true, updatedAt: true },
-      });
+      const f = await findFollowUpSchedule(db.prisma, followUpId);
       if (f?.messageRef) {
         const { target, externalId } = parseMessageRef(f.messageRef);
         const data: DeliverMessageData = {

@@ -1,3 +1,4 @@
+import { findAuditDetailsById } from '../src/db/audit-log.repository.ts';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Reply } from '../src/commands/reply-model.ts';
 import { renderFollowUpCard, type FollowUpCardPurpose } from '../src/notifications/follow-up-card.notification.ts';
@@ -241,8 +242,10 @@ async function buildOtherReply(d: DeliverMessageData, deps: PipelineDeps, tz: st
       return d.externalId ? retractedCardReply(d.reason ?? 'erased') : undefined;
     case 'notice': {
       if (!d.auditId) return undefined;
-      const entry = await deps.db.prisma.auditLog.findUnique({ where: { id: d.auditId } });
-      const details = entry?.details as { text?: string; buttons?: Reply['buttons'] } | null;
+      const details = (await findAuditDetailsById(deps.db.prisma, d.auditId)) as {
+        text?: string;
+        buttons?: Reply['buttons'];
+      } | null;
       return details?.text ? { text: details.text, visibility: 'channel', buttons: details.buttons } : undefined;
     }
     default:

@@ -1,9 +1,10 @@
+import { findFollowUpSchedule, markEscalated } from '../src/db/follow-up.repository.ts';
 import type { Job } from 'bullmq';
 import { QueueName } from './queue-names.ts';
 import type { DeliverMessageData, EscalateOverdueData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { jobId } from './job-ids.ts';
-import { OPEN_STATUSES, isOpen } from '../src/domain/follow-up.ts';
+import { isOpen } from '../src/domain/follow-up.ts';
 
 /**
  * A follow-up still open a while after its due time is escalated once per due time: a card in its
@@ -16,25 +17,8 @@ export async function escalateOverdue(
 ): Promise<{ status: 'escalated' | 'moved-on' }> {
   const { followUpId, dueEpochMs } = job.data;
   const due = new Date(dueEpochMs);
-  await deps.db.prisma.followUp.updateMany({
-    where: {
-      id: followUpId,
-      status: { in: [...OPEN_STATUSES] },
-      dueAt: due,
-      OR: [{ escalatedAt: null }, { escalatedAt: { lt: due } }],
-    },
-    data: { escalatedAt: new Date() },
-  });
-  const f = await deps.db.prisma.followUp.findUnique({
-    where: { id: followUpId },
-    select: {
-      status: true,
-      dueAt: true,
-      remindTarget: true,
-      escalatedAt: true,
-      assignee: { select: { platformUserIds: true } },
-    },
-  });
+  await markEscalated(deps.db.prisma, followUpId, due, new Date());
+  const f = await findFollowUpSchedule(deps.db.prisma, followUpId);
   const stillDue = f && isOpen(f.status) && f.dueAt.getTime() === dueEpochMs;
   if (!stillDue || !f.remindTarget || !f.escalatedAt || f.escalatedAt < due) return { status: 'moved-on' };
   const data: DeliverMessageData = {

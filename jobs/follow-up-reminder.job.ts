@@ -1,3 +1,4 @@
+import { findFollowUpSchedule } from '../src/db/follow-up.repository.ts';
 import type { Job } from 'bullmq';
 import { QueueName } from './queue-names.ts';
 import type { DeliverMessageData, EscalateOverdueData, FollowUpReminderData } from './job-data.ts';
@@ -14,16 +15,7 @@ export async function followUpReminder(
   deps: PipelineDeps,
 ): Promise<{ status: 'posted' | 'moved-on' }> {
   const { followUpId, dueEpochMs } = job.data;
-  const f = await deps.db.prisma.followUp.findUnique({
-    where: { id: followUpId },
-    select: {
-      id: true,
-      status: true,
-      dueAt: true,
-      remindTarget: true,
-      assignee: { select: { platformUserIds: true } },
-    },
-  });
+  const f = await findFollowUpSchedule(deps.db.prisma, followUpId);
   if (!f || !isOpen(f.status) || f.dueAt.getTime() !== dueEpochMs || !f.remindTarget) {
     return { status: 'moved-on' };
   }

@@ -1,3 +1,7 @@
+import { findDigestSettings } from '../src/db/channel-link.repository.ts';
+import { findExistingFollowUpIds, listOpenFollowUpsPage } from '../src/db/follow-up.repository.ts';
+import { findUnclassifiedMessages } from '../src/db/message.repository.ts';
+import { listTeamChannelTargets } from '../src/db/team-channel.repository.ts';
 import type { Database } from '../src/db/database.ts';
 import { QueueName } from './queue-names.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
@@ -10,7 +14,6 @@ import type {
 } from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import { REFRESH_INSIGHTS_EVERY_MS } from './weekly-insights.job.ts';
-import { OPEN_STATUSES } from '../src/domain/follow-up.ts';
 import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';
 import { requeueJobs } from './requeue-jobs.ts';
@@ -81,13 +84,7 @@ export async function reconcileSchedules(
   const index: Record<string, string> = {};
   let cursor: string | undefined;
   for (;;) {
-    const page = await deps.db.prisma.followUp.findMany({
-      where: { status: { in: [...OPEN_STATUSES] } },
-      select: { id: true, dueAt: true, escalatedAt: true },
-      orderBy: { id: 'asc' },
-      take: PAGE,
-      ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
-    });
+    const page = await listOpenFollowUpsPage(deps.db.prisma, cursor, PAGE);
     if (page.length === 0) break;
     cursor = page[page.length - 1].id;
     const now = Date.now();
@@ -166,8 +163,7 @@ function followUpIdOfReminder(id: string): string {
 async function followUpsInDatabase(db: Database, ids: string[]): Promise<Set<string>> {
   const uuids = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
   if (uuids.length === 0) return new Set();
-  const rows = await db.sql.query<{ id: string }>(`SELECT id FROM "FollowUp" WHERE id = ANY($1::uuid[])`, [uuids]);
-  return new Set(rows.map((r) => r.id));
+  return findExistingFollowUpIds(db.sql, uuids);
 }
 
 /**
@@ -178,13 +174,11 @@ async function followUpsInDatabase(db: Database, ids: string[]): Promise<Set<str
  */
 async function requeueUnclassified(deps: PipelineDeps, minAgeMs: number): Promise<number> {
   const now = Date.now();
-  const rows = await deps.db.sql.query<{ id: string; recordId: string }>(
-    `SELECT m.id, m."recordId" FROM "Message" m
-      WHERE m.direction NOT IN ('outbound', 'unknown') AND m."createdAt" < $1 AND m."createdAt" >= $2
-        AND NOT EXISTS (SELECT 1 FROM "Classification" c WHERE c."recordId" = m."recordId" AND c."messageId" = m.id)
-      ORDER BY m."createdAt" LIMIT 5000`,
-    [new Date(now - minAgeMs), new Date(now - UNCLASSIFIED_LOOKBACK_MS)],
-  );
+  const rows = await findUnclassifiedMessages(deps.db.sql, {
+    before: new Date(now - minAgeMs),
+    since: new Date(now - UNCLASSIFIED_LOOKBACK_MS),
+    limit: 5000,
+  });
   const queued = await requeueJobs(
     deps.queues[QueueName.ClassifyCommunication],
     rows.map((r) => ({
@@ -252,15 +246,8 @@ async function reconcileInsightsSchedulers(deps: PipelineDeps): Promise<number> 
 async function digestTargets(db: Database, defaultTarget: string, timezone: string, digestTime: string) {
   // The default channel and every team channel (a customer channel gets no digest: the customer reads
   // it). A team channel's time and timezone come from its ChannelLink row when it has one.
-  const teamChannels = await db.prisma.teamChannel.findMany({
-    where: { platform: { not: 'email' } },
-    select: { platform: true, channelRef: true },
-    distinct: ['platform', 'channelRef'],
-  });
-  const settings = await db.prisma.channelLink.findMany({
-    where: { OR: teamChannels.map((t) => ({ platform: t.platform, channelRef: t.channelRef })) },
-    select: { platform: true, channelRef: true, digestTime: true, timezone: true },
-  });
+  const teamChannels = await listTeamChannelTargets(db.prisma);
+  const settings = await findDigestSettings(db.prisma, teamChannels);
   const settingsOf = new Map(settings.map((l) => [`${l.platform}:${l.channelRef}`, l]));
   const byTarget = new Map<string, { target: string; time: string; timezone: string }>();
   byTarget.set(defaultTarget, { target: defaultTarget, time: digestTime, timezone });

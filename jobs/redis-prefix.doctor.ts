@@ -1,3 +1,4 @@
+import { readInstallationId } from '../src/db/installation.repository.ts';
 import type { Config } from '../src/config/env.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { readDataDirLock } from '../src/db/data-dir-lock.ts';
@@ -47,8 +48,7 @@ async function installId(config: Config): Promise<string | undefined | 'running'
   );
   if (!db) return undefined;
   try {
-    const rows = await db.sql.query<{ id: string }>(`SELECT id FROM "Installation" WHERE singleton`).catch(() => []);
-    return rows[0]?.id;
+    return await readInstallationId(db.sql).catch(() => undefined);
   } finally {
     await db.close();
   }

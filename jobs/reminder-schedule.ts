@@ -1,3 +1,4 @@
+import { findFollowUpSchedule } from '../src/db/follow-up.repository.ts';
 import type { Redis } from 'ioredis';
 import type { Database } from '../src/db/database.ts';
 import { QueueName } from './queue-names.ts';
@@ -20,10 +21,7 @@ export async function syncReminder(
   queues: PipelineQueues,
   followUpId: string,
 ): Promise<void> {
-  const f = await db.prisma.followUp.findUnique({
-    where: { id: followUpId },
-    select: { id: true, status: true, dueAt: true },
-  });
+  const f = await findFollowUpSchedule(db.prisma, followUpId);
   const queue = queues[QueueName.FollowUpReminder];
   const wanted = f && isOpen(f.status) ? reminderJobId(f.id, f.dueAt) : undefined;
   await removeStaleReminders(redis, queues, followUpId, wanted);

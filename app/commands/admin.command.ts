@@ -1,3 +1,4 @@
+import { listConsoleAccounts } from '../../src/db/console-account.repository.ts';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { openDatabase } from '../../src/db/open-database.ts';
@@ -81,7 +82,7 @@ export const adminCommand: CliCommand = async (argv, config) => {
   const db = await openDatabase({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
   try {
     if (action === 'list') {
-      const accounts = await db.prisma.consoleAccount.findMany({ orderBy: { username: 'asc' } });
+      const accounts = await listConsoleAccounts(db.prisma);
       if (accounts.length === 0)
         console.log('No console accounts: localhost browsers use the console without signing in.');
       for (const a of accounts) console.log(`${a.username}\t${a.role}${a.disabledAt ? '\tdisabled' : ''}`);

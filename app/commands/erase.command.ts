@@ -1,3 +1,6 @@
+import { countRecordsOfCompany } from '../../src/db/communication-record.repository.ts';
+import { findCompanyName } from '../../src/db/company.repository.ts';
+import { countContactsOfCompany } from '../../src/db/contact.repository.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { eraseCustomer } from '../../src/services/erase-customer.service.ts';
@@ -28,7 +31,7 @@ export const eraseCommand: CliCommand = async (argv, config) => {
   try {
     let target: { id: string; name: string } | undefined;
     if (UUID.test(typed)) {
-      const company = await db.prisma.company.findUnique({ where: { id: typed }, select: { id: true, name: true } });
+      const company = await findCompanyName(db.prisma, typed);
       if (!company) {
         console.error(`No customer has the id ${typed}; "rapport exec lookup NAME" shows ids.`);
         return 1;
@@ -53,8 +56,8 @@ export const eraseCommand: CliCommand = async (argv, config) => {
     }
     if (!yes) {
       const [contacts, records] = await Promise.all([
-        db.prisma.contact.count({ where: { companyId: target.id } }),
-        db.prisma.communicationRecord.count({ where: { companyId: target.id } }),
+        countContactsOfCompany(db.prisma, target.id),
+        countRecordsOfCompany(db.prisma, target.id),
       ]);
       console.log(
         `This permanently deletes ${target.name} (${target.id}): ${contacts} contact(s), ${records} conversation(s) with their messages, follow-ups, labels and channel links, and redacts every mention of them in other customers' conversations. Only hashed keys stay so no connector imports them again.`,

@@ -1,3 +1,4 @@
+import { findCompanyName } from '../../src/db/company.repository.ts';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +58,7 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
     const key = typeof req.query.customer === 'string' ? req.query.customer.trim() : '';
     if (!key) return { period };
     if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key)) {
-      const company = await deps.db.prisma.company.findUnique({ where: { id: key }, select: { id: true, name: true } });
+      const company = await findCompanyName(deps.db.prisma, key);
       if (!company) throw new RapportError('not_found', `No customer has the id ${key}.`);
       return { period, companyIds: [company.id], customer: company };
     }

@@ -1,3 +1,4 @@
+import { findCompanyName } from '../../src/db/company.repository.ts';
 import express, { type Request, type Response } from 'express';
 import type { Database } from '../../src/db/database.ts';
 import { evidenceFollowUps, evidenceRecords } from '../../src/db/health-evidence.repository.ts';
@@ -83,9 +84,7 @@ export function createMyDayRouter(deps: MyDayRouterDeps): express.Router {
       const health = deps.health;
       if (!health) throw new RapportError('unavailable', 'Customer health is not computed by this process.');
       const companyId = String(req.params.id);
-      const company = UUID.test(companyId)
-        ? await deps.db.prisma.company.findUnique({ where: { id: companyId }, select: { id: true, name: true } })
-        : null;
+      const company = UUID.test(companyId) ? await findCompanyName(deps.db.prisma, companyId) : null;
       if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
       const scored = await health.customer(company.id);
       if (!scored) {

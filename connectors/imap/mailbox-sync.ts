@@ -1,3 +1,4 @@
+import { findMailboxCursor, saveMailboxCursor, saveMailboxError } from '../../src/db/mailbox-cursor.repository.ts';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import type { Redis } from 'ioredis';
 import type { MailboxConfig } from '../../src/config/env.ts';
@@ -218,7 +219,7 @@ export class MailboxSync {
     // Without IDLE the server reports new mail only in answer to a command: NOOP collects it.
     if (this.status.mode === 'poll') await client.noop();
     const key = { mailbox: this.config.address, folder };
-    const cursor = await this.deps.db.prisma.mailboxCursor.findUnique({ where: { mailbox_folder: key } });
+    const cursor = await findMailboxCursor(this.deps.db.prisma, key);
     const resync = cursor !== null && cursor.uidValidity !== box.uidValidity;
     if (resync)
       this.log.warn(
@@ -235,22 +236,10 @@ export class MailboxSync {
     const pending = found.filter((m) => m.uid > lastUid).sort((a, b) => a.uid - b.uid);
     let handled = lastUid;
     const save = () =>
-      this.deps.db.prisma.mailboxCursor.upsert({
-        where: { mailbox_folder: key },
-        create: {
-          ...key,
-          uidValidity: box.uidValidity,
-          lastUid: handled,
-          highestModseq: box.highestModseq ?? null,
-          lastSyncAt: new Date(),
-        },
-        update: {
-          uidValidity: box.uidValidity,
-          lastUid: handled,
-          highestModseq: box.highestModseq ?? null,
-          lastSyncAt: new Date(),
-          lastError: null,
-        },
+      saveMailboxCursor(this.deps.db.prisma, key, {
+        uidValidity: box.uidValidity,
+        lastUid: handled,
+        highestModseq: box.highestModseq ?? null,
       });
     const batchSize = this.deps.batchSize ?? 50;
     const customers = new EmailCustomerCache();
@@ -431,9 +420,9 @@ export class MailboxSync {
   }
 
   private async saveError(folder: string, err: Error): Promise<void> {
-    await this.deps.db.prisma.mailboxCursor
-      .updateMany({ where: { mailbox: this.config.address, folder }, data: { lastError: err.message.slice(0, 500) } })
-      .catch(() => undefined);
+    await saveMailboxError(this.deps.db.prisma, { mailbox: this.config.address, folder }, err.message).catch(
+      () => undefined,
+    );
   }
 
   private wait(ms: number, folder = ''): Promise<void> {

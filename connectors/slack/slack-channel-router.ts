@@ -1,3 +1,4 @@
+import { findChannelLink } from '../../src/db/channel-link.repository.ts';
 import type { WebClient } from '@slack/web-api';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -39,10 +40,7 @@ export class SlackChannelRouter {
 
   async decide(teamId: string, channelId: string): Promise<ChannelDecision | undefined> {
     const channelRef = `${teamId}/${channelId}`;
-    const link = await this.db.prisma.channelLink.findUnique({
-      where: { platform_channelRef: { platform: 'slack', channelRef } },
-      select: { companyId: true, autoLog: true },
-    });
+    const link = await findChannelLink(this.db.prisma, { platform: 'slack', channelRef });
     if (link) return link.autoLog && link.companyId ? { companyId: link.companyId, via: 'link' } : undefined;
     const companyId = await this.slackConnectCompany(teamId, channelId);
     return companyId ? { companyId, via: 'slack-connect' } : undefined;

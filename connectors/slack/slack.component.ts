@@ -1,3 +1,4 @@
+import { findRepByPlatformUser } from '../../src/db/rep.repository.ts';
 import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { commandRunner } from '../../src/runtime/command-runner.ts';
 import type { Component } from '../../src/runtime/runtime.ts';
@@ -98,12 +99,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY);
   // The rep's stored timezone while Slack cannot say.
   const storedTimezone = async (platformUserId: string) =>
-    (
-      await runtime.db.prisma.rep.findFirst({
-        where: { platformUserIds: { has: platformUserKey('slack', platformUserId) } },
-        select: { timezone: true },
-      })
-    )?.timezone;
+    (await findRepByPlatformUser(runtime.db.prisma, [platformUserKey('slack', platformUserId)]))?.timezone;
   const autoLogger = new SlackAutoLogger({
     db: runtime.db,
     hooks: () => runtime.hooks,

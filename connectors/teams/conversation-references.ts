@@ -1,3 +1,10 @@
+import {
+  clearConversationRef,
+  deleteChannelLink,
+  findConversationRef,
+  findTeamsLinksOf,
+  storeConversationRef,
+} from '../../src/db/channel-link.repository.ts';
 import type { ConversationReference } from 'botbuilder';
 import type { Database } from '../../src/db/database.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
@@ -32,12 +39,8 @@ export async function saveConversationReference(
     conversation: { ...reference.conversation, id: conversationId },
     ...Object.fromEntries(Object.entries(extras).filter(([, v]) => v !== undefined)),
   };
-  const conversationRef = JSON.parse(JSON.stringify(stored)) as object;
-  await db.prisma.channelLink.upsert({
-    where: { platform_channelRef: { platform: 'teams', channelRef: conversationId } },
-    create: { platform: 'teams', channelRef: conversationId, companyId: null, conversationRef },
-    update: { conversationRef },
-  });
+  const conversationRef = JSON.parse(JSON.stringify(stored)) as Record<string, unknown>;
+  await storeConversationRef(db.prisma, { platform: 'teams', channelRef: conversationId }, conversationRef);
 }
 
 /** The stored reference for a conversation id, or undefined when Teams never told us about it. */
@@ -45,11 +48,10 @@ export async function loadConversationReference(
   db: Database,
   conversationId: string,
 ): Promise<Partial<ConversationReference> | undefined> {
-  const link = await db.prisma.channelLink.findUnique({
-    where: { platform_channelRef: { platform: 'teams', channelRef: conversationId } },
-    select: { conversationRef: true },
-  });
-  const ref = link?.conversationRef as Partial<ConversationReference> | null | undefined;
+  const ref = (await findConversationRef(db.prisma, {
+    platform: 'teams',
+    channelRef: conversationId,
+  })) as Partial<ConversationReference> | null;
   return ref?.conversation?.id && ref.serviceUrl ? ref : undefined;
 }
 
@@ -66,20 +68,10 @@ export async function forgetConversationReference(
   teamId?: string,
 ): Promise<string[]> {
   const conversationId = teamsChannelRef(activityConversationId);
-  const links = await db.prisma.channelLink.findMany({
-    where: {
-      platform: 'teams',
-      OR: [
-        { channelRef: conversationId },
-        ...(teamId ? [{ channelRef: teamId }, { conversationRef: { path: ['teamsTeamId'], equals: teamId } }] : []),
-      ],
-    },
-    select: { id: true, channelRef: true, companyId: true },
-  });
+  const links = await findTeamsLinksOf(db.prisma, conversationId, teamId);
   for (const link of links) {
-    if (link.companyId === null) await db.prisma.channelLink.delete({ where: { id: link.id } });
-    // SQL NULL (Prisma's DbNull lives in the generated client, which only src/db imports).
-    else await db.sql.query(`UPDATE "ChannelLink" SET "conversationRef" = NULL WHERE id = $1::uuid`, [link.id]);
+    if (link.companyId === null) await deleteChannelLink(db.prisma, link.id);
+    else await clearConversationRef(db.sql, link.id);
   }
   return links.map((l) => l.channelRef);
 }

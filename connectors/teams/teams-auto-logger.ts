@@ -1,3 +1,4 @@
+import { findChannelLink } from '../../src/db/channel-link.repository.ts';
 import { TeamsInfo, type Activity, type TeamsChannelAccount, type TurnContext } from 'botbuilder';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -158,10 +159,7 @@ export class TeamsAutoLogger {
   }
 
   private async linkedCompany(channelRef: string): Promise<string | undefined> {
-    const link = await this.deps.db.prisma.channelLink.findUnique({
-      where: { platform_channelRef: { platform: 'teams', channelRef } },
-      select: { companyId: true, autoLog: true },
-    });
+    const link = await findChannelLink(this.deps.db.prisma, { platform: 'teams', channelRef });
     return link?.autoLog && link.companyId ? link.companyId : undefined;
   }
 

@@ -1,3 +1,4 @@
+import { findFollowUpIdByMessageRef } from '../../src/db/follow-up.repository.ts';
 import {
   MessageFactory,
   TeamsActivityHandler,
@@ -303,11 +304,7 @@ export class TeamsBot extends TeamsActivityHandler {
     const refs = [...new Set([teamsChannelRef(conversation.id), conversation.id])].map((id) =>
       formatMessageRef(`teams:${id}`, replyToId),
     );
-    const followUp = await this.deps.db.prisma.followUp.findFirst({
-      where: { messageRef: { in: refs } },
-      select: { id: true },
-    });
-    return followUp?.id;
+    return findFollowUpIdByMessageRef(this.deps.db.prisma, refs);
   }
 
   /** The follow-up card a clicked private copy (a reminder in the assignee's 1:1 chat) shows, in its current state. */

@@ -1,3 +1,4 @@
+import { findRepByPlatformUser } from '../../src/db/rep.repository.ts';
 import { TeamsInfo, type TeamsChannelAccount, type TurnContext } from 'botbuilder';
 import type { Database } from '../../src/db/database.ts';
 import type { Standing } from '../../src/domain/roles.ts';
@@ -44,9 +45,8 @@ export async function teamsStanding(
         email,
       };
   }
-  const known = await deps.db.prisma.rep.findFirst({
-    where: { platformUserIds: { has: platformUserKey('teams', a.from.aadObjectId ?? a.from.id) } },
-    select: { id: true },
-  });
+  const known = await findRepByPlatformUser(deps.db.prisma, [
+    platformUserKey('teams', a.from.aadObjectId ?? a.from.id),
+  ]);
   return { standing: known ? 'member' : 'unverified', ...(email ? { email } : {}) };
 }

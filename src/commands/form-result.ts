@@ -1,3 +1,4 @@
+import { findCompanyName } from '../db/company.repository.ts';
 import { RapportError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { outsiderRefusal, roleOf } from '../domain/roles.ts';
@@ -98,10 +99,7 @@ export async function checkFormCustomer(
 ): Promise<{ company?: { id: string; name: string }; error?: string }> {
   if (!customer) return { error: 'Pick a customer: type part of its name, a contact, an email or a domain.' };
   if ('companyId' in customer) {
-    const company = await db.prisma.company.findUnique({
-      where: { id: customer.companyId },
-      select: { id: true, name: true },
-    });
+    const company = await findCompanyName(db.prisma, customer.companyId);
     return company
       ? { company }
       : { error: 'That customer no longer exists (it may have been erased). Pick another one.' };

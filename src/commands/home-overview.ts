@@ -1,6 +1,5 @@
-import type { Prisma } from '../db/generated/client.ts';
+import { type HomeFollowUpList, readHomeFollowUps } from '../db/follow-up.repository.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
-import type { FollowUpWithCompany } from '../services/follow-ups.service.ts';
 import type { CommandContext } from './command-context.ts';
 import type { CommandDeps } from './command-deps.ts';
 import { followUpSection } from './follow-up-view.ts';
@@ -9,7 +8,6 @@ import type { ReplySection } from './reply-model.ts';
 import { reviewSection } from './handlers/review.handler.ts';
 import { correctableLabels } from '../services/correct-label.service.ts';
 import { readReviewQueue } from '../services/review-queue.service.ts';
-import { OPEN_STATUSES } from '../domain/follow-up.ts';
 
 /** One list of a rep's home page: its items (with the usual buttons) and how many more there are. */
 export interface HomeList {
@@ -38,11 +36,6 @@ export interface HomeOverviewOptions {
   reviewItems?: number;
 }
 
-const include = {
-  company: { select: { id: true, name: true } },
-  assignee: { select: { id: true, name: true } },
-} as const;
-
 /**
  * A rep's home page, platform-neutral: overdue follow-ups, the ones due later today, the rest of
  * their open ones, recent suggestions for them or their channels, and a few records the classifier
@@ -63,23 +56,15 @@ export async function homeOverview(
     { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 },
     h.timeZone,
   );
-  const mine: Prisma.FollowUpWhereInput = { assigneeRepId: h.rep.id, status: { in: [...OPEN_STATUSES] } };
+  const repId = h.rep.id;
   const since = new Date(now.getTime() - (opts.suggestionsSinceMs ?? 7 * 86_400_000));
-  const targets = opts.channelTargets ?? [];
-  const channels: Prisma.FollowUpWhereInput[] = targets.length
-    ? [{ remindTarget: { in: targets } }, ...targets.map((t) => ({ remindTarget: { startsWith: `${t}/` } }))]
-    : [];
 
   const list = async (
     key: HomeList['key'],
-    where: Prisma.FollowUpWhereInput,
-    orderBy: Prisma.FollowUpOrderByWithRelationInput[],
+    which: HomeFollowUpList,
     text: Omit<HomeList, 'key' | 'items' | 'more'>,
   ): Promise<HomeList> => {
-    const [rows, total] = await Promise.all([
-      deps.db.prisma.followUp.findMany({ where, include, orderBy, take: perList }) as Promise<FollowUpWithCompany[]>,
-      deps.db.prisma.followUp.count({ where }),
-    ]);
+    const { rows, total } = await readHomeFollowUps(deps.db.prisma, which, perList);
     return {
       key,
       ...text,
@@ -87,7 +72,6 @@ export async function homeOverview(
       more: Math.max(0, total - rows.length),
     };
   };
-  const byDue = [{ dueAt: 'asc' as const }, { number: 'asc' as const }];
   const review = async (): Promise<HomeList> => {
     const [queue, labels] = await Promise.all([
       readReviewQueue(deps.db, opts.reviewItems ?? 3),
@@ -103,25 +87,36 @@ export async function homeOverview(
     };
   };
   return Promise.all([
-    list('overdue', { ...mine, dueAt: { lt: now } }, byDue, {
-      title: 'Overdue',
-      empty: 'Nothing overdue.',
-      moreCommand: 'followups overdue',
-    }),
-    list('today', { ...mine, dueAt: { gte: now, lt: endOfToday } }, byDue, {
-      title: 'Due today',
-      empty: 'Nothing else due today.',
-      moreCommand: 'followups today',
-    }),
-    list('open', { ...mine, dueAt: { gte: endOfToday } }, byDue, {
-      title: 'Your open follow-ups',
-      empty: 'No later follow-ups. Add one with the “New follow-up” shortcut or "remind".',
-      moreCommand: 'followups mine',
-    }),
+    list(
+      'overdue',
+      { kind: 'mine-open', repId, before: now },
+      {
+        title: 'Overdue',
+        empty: 'Nothing overdue.',
+        moreCommand: 'followups overdue',
+      },
+    ),
+    list(
+      'today',
+      { kind: 'mine-open', repId, from: now, before: endOfToday },
+      {
+        title: 'Due today',
+        empty: 'Nothing else due today.',
+        moreCommand: 'followups today',
+      },
+    ),
+    list(
+      'open',
+      { kind: 'mine-open', repId, from: endOfToday },
+      {
+        title: 'Your open follow-ups',
+        empty: 'No later follow-ups. Add one with the “New follow-up” shortcut or "remind".',
+        moreCommand: 'followups mine',
+      },
+    ),
     list(
       'suggestions',
-      { status: 'suggested', createdAt: { gte: since }, OR: [{ assigneeRepId: h.rep.id }, ...channels] },
-      [{ createdAt: 'desc' }, { number: 'desc' }],
+      { kind: 'suggestions', repId, since, channelTargets: opts.channelTargets ?? [] },
       { title: 'Recent suggestions', empty: 'No new suggestions this week.', moreCommand: 'followups all' },
     ),
     review(),

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from './database.ts';
+import type { DbClient } from './db-client.ts';
+import type { Classification } from './generated/client.ts';
 import { batchRows } from './batch-rows.ts';
 
 /** Everything the classify job needs about one message, read in one statement. */
@@ -295,4 +297,51 @@ export async function readSuggestionOf(sql: SqlRunner, classificationId: string)
     [classificationId],
   );
   return row ?? null;
+}
+
+/** A record's latest classification, or null. */
+export function findLatestClassification(client: DbClient, recordId: string): Promise<Classification | null> {
+  return client.classification.findFirst({ where: { recordId }, orderBy: { createdAt: 'desc' } });
+}
+
+/** Stores a rep's correction on a classification. */
+export async function setCorrectedLabel(
+  client: DbClient,
+  id: string,
+  correction: { label: string; by: string; at: Date },
+): Promise<void> {
+  await client.classification.update({
+    where: { id },
+    data: { correctedLabel: correction.label, correctedBy: correction.by, correctedAt: correction.at },
+  });
+}
+
+/** Deletes the classifications of one message (only uncorrected ones with `correctedLabel: null`). */
+export async function deleteClassificationsOfMessage(
+  client: DbClient,
+  where: { recordId: string; messageId: string; correctedLabel?: null },
+): Promise<void> {
+  await client.classification.deleteMany({ where });
+}
+
+/** How many classifications these records have. */
+export function countClassificationsOfRecords(client: DbClient, recordIds: string[]): Promise<number> {
+  return client.classification.count({ where: { recordId: { in: recordIds } } });
+}
+
+/** Classifications outside `recordIds` whose entities match an ILIKE pattern. */
+export function findClassificationsMentioning(
+  client: DbClient,
+  where: { recordIds: string[]; patterns: string[] },
+): Promise<Array<{ id: string; entities: unknown }>> {
+  return client.$queryRawUnsafe<Array<{ id: string; entities: unknown }>>(
+    `SELECT id::text, entities FROM "Classification" WHERE NOT ("recordId" = ANY($1::uuid[])) AND entities::text ILIKE ANY($2::text[])`,
+    where.recordIds,
+    where.patterns,
+  );
+}
+
+/** Writes a classification's redacted entities. */
+export async function updateClassificationEntities(client: DbClient, id: string, entities: object): Promise<void> {
+  await client.classification.update({ where: { id }, data: { entities } });
 }

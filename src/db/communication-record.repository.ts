@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ChannelKind, CommunicationRecord, FollowUp, Message } from './generated/client.ts';
+import type { DbClient } from './db-client.ts';
+import type { ChannelKind, Classification, CommunicationRecord, FollowUp, Message } from './generated/client.ts';
 import type { SqlRunner } from './database.ts';
 
 /** What {@link insertLoggedRecord} writes: one record, its first message, optionally a follow-up, and the audit entry. */
@@ -113,4 +114,125 @@ export async function insertLoggedRecord(
     message: withDates<Message>(r.message, MESSAGE_DATES),
     followUp: r.followUp ? withDates<FollowUp>(r.followUp, FOLLOW_UP_DATES) : undefined,
   };
+}
+
+/** A record by its source key with its first message and first follow-up, or null. */
+export async function findRecordWithFirstMessage(
+  client: DbClient,
+  sourceKey: string,
+): Promise<{ record: CommunicationRecord; message: Message; followUp?: FollowUp } | null> {
+  const found = await client.communicationRecord.findUnique({
+    where: { sourceKey },
+    include: {
+      messages: { orderBy: { sentAt: 'asc' }, take: 1 },
+      followUps: { orderBy: { createdAt: 'asc' }, take: 1 },
+    },
+  });
+  if (!found) return null;
+  const { messages, followUps, ...record } = found;
+  return { record, message: messages[0], followUp: followUps[0] };
+}
+
+/** Deletes a record (the schema cascades to its messages, classifications and follow-ups). */
+export async function deleteRecord(client: DbClient, id: string): Promise<void> {
+  await client.communicationRecord.delete({ where: { id } });
+}
+
+/** Names the record's rep unless it has one already. */
+export async function setRecordRepIfNone(client: DbClient, id: string, repId: string): Promise<void> {
+  await client.communicationRecord.updateMany({ where: { id, loggedByRepId: null }, data: { loggedByRepId: repId } });
+}
+
+/** A record as a customer card shows it: its first messages and latest classification. */
+export type RecordWithSummary = CommunicationRecord & {
+  messages: Array<Pick<Message, 'id' | 'authorName' | 'text' | 'sentAt' | 'direction' | 'language'>>;
+  classifications: Array<Pick<Classification, 'label' | 'correctedLabel'>>;
+};
+
+/** A company's records, most recently active first, one page, each with up to `messageLimit` messages. */
+export function listRecordSummaries(
+  client: DbClient,
+  companyId: string,
+  page: { limit: number; offset: number; messageLimit: number },
+): Promise<RecordWithSummary[]> {
+  return client.communicationRecord.findMany({
+    where: { companyId },
+    orderBy: [{ lastMessageAt: 'desc' }, { id: 'asc' }],
+    take: page.limit,
+    skip: page.offset,
+    include: {
+      messages: {
+        orderBy: { sentAt: 'asc' },
+        take: page.messageLimit,
+        select: { id: true, authorName: true, text: true, sentAt: true, direction: true, language: true },
+      },
+      classifications: { orderBy: { createdAt: 'desc' }, take: 1, select: { label: true, correctedLabel: true } },
+    },
+  });
+}
+
+/** How many records a company has. */
+export function countRecordsOfCompany(client: DbClient, companyId: string): Promise<number> {
+  return client.communicationRecord.count({ where: { companyId } });
+}
+
+/** A record with all its messages and classifications, oldest first: what an export shows. */
+export type RecordWithMessages = CommunicationRecord & { messages: Message[]; classifications: Classification[] };
+
+/** Every record of a company with its messages and classifications, oldest first. */
+export function findRecordsWithMessages(client: DbClient, companyId: string): Promise<RecordWithMessages[]> {
+  return client.communicationRecord.findMany({
+    where: { companyId },
+    orderBy: { startedAt: 'asc' },
+    include: { messages: { orderBy: { sentAt: 'asc' } }, classifications: { orderBy: { createdAt: 'asc' } } },
+  });
+}
+
+/** Moves the company-less records with messages from these contacts to a company; returns how many. */
+export async function assignRecordsOfContacts(
+  client: DbClient,
+  contactIds: string[],
+  companyId: string,
+): Promise<number> {
+  const moved = await client.communicationRecord.updateMany({
+    where: { companyId: null, messages: { some: { contactId: { in: contactIds } } } },
+    data: { companyId },
+  });
+  return moved.count;
+}
+
+/** Records outside `recordIds` whose source key, subject or threading note matches an ILIKE pattern. */
+export function findRecordsMentioning(
+  client: DbClient,
+  where: { recordIds: string[]; patterns: string[] },
+): Promise<Array<{ id: string; sourceKey: string; subject: string | null; threadingNote: string | null }>> {
+  return client.$queryRawUnsafe<
+    Array<{ id: string; sourceKey: string; subject: string | null; threadingNote: string | null }>
+  >(
+    `SELECT id::text, "sourceKey", subject, "threadingNote" FROM "CommunicationRecord"
+      WHERE NOT (id = ANY($1::uuid[])) AND ("sourceKey" ILIKE ANY($2::text[]) OR subject ILIKE ANY($2::text[]) OR "threadingNote" ILIKE ANY($2::text[]))`,
+    where.recordIds,
+    where.patterns,
+  );
+}
+
+/** Writes a record's redacted source key, subject and threading note. */
+export async function updateRedactedRecord(
+  client: DbClient,
+  id: string,
+  row: { sourceKey: string; subject: string | null; threadingNote: string | null },
+): Promise<void> {
+  await client.communicationRecord.update({ where: { id }, data: row });
+}
+
+/** The customer of the record with this source key, or null. */
+export async function findCompanyOfRecord(
+  client: DbClient,
+  sourceKey: string,
+): Promise<{ id: string; name: string } | null> {
+  const row = await client.communicationRecord.findUnique({
+    where: { sourceKey },
+    select: { company: { select: { id: true, name: true } } },
+  });
+  return row?.company ?? null;
 }

@@ -12,3 +12,9 @@ export async function installationId(sql: SqlRunner): Promise<string> {
   const [row] = await sql.query<{ id: string }>(`SELECT id FROM "Installation" WHERE singleton`);
   return row.id;
 }
+
+/** The deployment's id when one was created, without creating it (a read-only check). */
+export async function readInstallationId(sql: SqlRunner): Promise<string | undefined> {
+  const [row] = await sql.query<{ id: string }>(`SELECT id FROM "Installation" WHERE singleton`);
+  return row?.id;
+}

@@ -1,8 +1,10 @@
 import type { Database } from '../db/database.ts';
+import { readDigestFollowUps } from '../db/follow-up.repository.ts';
+import type { Platform } from '../db/generated/client.ts';
+import { findTeamChannelsAt } from '../db/team-channel.repository.ts';
 import type { Reply, ReplySection } from '../commands/reply-model.ts';
 import { followUpSection } from '../commands/follow-up-view.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
-import { OPEN_STATUSES } from '../domain/follow-up.ts';
 
 /** Most items listed per digest section; the rest are counted. */
 const SECTION_LIMIT = 10;
@@ -15,37 +17,15 @@ const SECTION_LIMIT = 10;
 export async function buildDigest(db: Database, target: string, timeZone: string, now = new Date()): Promise<Reply> {
   const [platform, ...rest] = target.split(':');
   const channelRef = rest.join(':');
-  const served = await db.prisma.teamChannel.findMany({
-    where: { platform: platform as never, channelRef },
-    select: { companyId: true },
-  });
-  const scope =
-    served.length > 0
-      ? { companyId: { in: served.map((t) => t.companyId) } }
-      : { OR: [{ companyId: null }, { company: { teamChannel: null } }] };
+  const served = await findTeamChannelsAt(db.prisma, { platform: platform as Platform, channelRef });
   const dayStart = zonedWallClockToInstant({ ...instantToWallClock(now, timeZone), hour: 0, minute: 0 }, timeZone);
   const dayEnd = new Date(dayStart.getTime() + 24 * 3600_000);
-  const include = {
-    company: { select: { id: true, name: true } },
-    assignee: { select: { id: true, name: true } },
-  } as const;
-  const [dueToday, overdue, suggested] = await Promise.all([
-    db.prisma.followUp.findMany({
-      where: { ...scope, status: { in: [...OPEN_STATUSES] }, dueAt: { gte: dayStart, lt: dayEnd } },
-      include,
-      orderBy: { dueAt: 'asc' },
-    }),
-    db.prisma.followUp.findMany({
-      where: { ...scope, status: { in: [...OPEN_STATUSES] }, dueAt: { lt: dayStart } },
-      include,
-      orderBy: { dueAt: 'asc' },
-    }),
-    db.prisma.followUp.findMany({
-      where: { ...scope, status: 'suggested', createdAt: { gte: new Date(now.getTime() - 24 * 3600_000) } },
-      include,
-      orderBy: { createdAt: 'desc' },
-    }),
-  ]);
+  const { dueToday, overdue, suggested } = await readDigestFollowUps(db.prisma, {
+    companyIds: served.length > 0 ? served.map((t) => t.companyId) : null,
+    dayStart,
+    dayEnd,
+    suggestedSince: new Date(now.getTime() - 24 * 3600_000),
+  });
   const sections: ReplySection[] = [];
   const add = (title: string, items: typeof dueToday) => {
     if (items.length === 0) return;

@@ -1,3 +1,5 @@
+import { findLastActorRepId } from '../db/audit-log.repository.ts';
+import { findRep } from '../db/rep.repository.ts';
 import { confidenceWord } from '../classifier/confidence-words.ts';
 import type { Database } from '../db/database.ts';
 import type { Reply, ReplyButton } from '../commands/reply-model.ts';
@@ -124,11 +126,7 @@ function shownPurpose(f: FollowUpCardData, purpose: FollowUpCardPurpose, now: Da
 }
 
 async function lastActor(db: Database, followUpId: string): Promise<string | undefined> {
-  const entry = await db.prisma.auditLog.findFirst({
-    where: { subject: followUpId, actor: { not: null } },
-    orderBy: { createdAt: 'desc' },
-  });
-  if (!entry?.actor) return undefined;
-  const rep = await db.prisma.rep.findUnique({ where: { id: entry.actor }, select: { name: true } });
-  return rep?.name;
+  const repId = await findLastActorRepId(db.prisma, followUpId);
+  if (!repId) return undefined;
+  return (await findRep(db.prisma, repId))?.name;
 }

@@ -1,4 +1,4 @@
-import type { Prisma } from '../db/generated/client.ts';
+import { insertAuditLog } from '../db/audit-log.repository.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 
 /** Who did something, as written to the audit log: a rep id and the platform they used. */
@@ -19,15 +19,11 @@ export interface AuditEntry {
 
 /** Appends one entry to the audit log; pass a transaction client so the entry commits with the change. */
 export async function writeAudit(client: PrismaExecutor, entry: AuditEntry): Promise<string> {
-  const row = await client.auditLog.create({
-    data: {
-      action: entry.action,
-      actor: entry.actor?.repId ?? null,
-      platform: entry.actor?.platform ?? null,
-      subject: entry.subject ?? null,
-      details: (entry.details ?? {}) as Prisma.InputJsonValue,
-    },
-    select: { id: true },
+  return insertAuditLog(client, {
+    action: entry.action,
+    actor: entry.actor?.repId ?? null,
+    platform: entry.actor?.platform ?? null,
+    subject: entry.subject ?? null,
+    details: entry.details ?? {},
   });
-  return row.id;
 }

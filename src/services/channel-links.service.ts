@@ -1,3 +1,9 @@
+import {
+  clearChannelLinkCompany,
+  deleteChannelLink,
+  findChannelLink,
+  upsertChannelLink,
+} from '../db/channel-link.repository.ts';
 import type { ChannelLink } from '../db/generated/client.ts';
 import type { ChannelRef } from '../domain/channel-ref.ts';
 import { RapportError } from '../errors.ts';
@@ -29,14 +35,8 @@ export async function linkChannel(
   companyId: string,
   actor: AuditActor,
 ): Promise<{ link: ChannelLink; previousCompanyId: string | null }> {
-  const before = await prisma.channelLink.findUnique({
-    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
-  });
-  const link = await prisma.channelLink.upsert({
-    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
-    create: { platform: channel.platform, channelRef: channel.channelRef, companyId, createdBy: actor.repId },
-    update: { companyId },
-  });
+  const before = await findChannelLink(prisma, channel);
+  const link = await upsertChannelLink(prisma, channel, companyId, actor.repId);
   await writeAudit(prisma, {
     action: 'channel.link',
     actor,
@@ -59,14 +59,11 @@ export async function unlinkChannel(
   channel: ChannelRef,
   actor: AuditActor,
 ): Promise<{ companyId: string | null }> {
-  const link = await prisma.channelLink.findUnique({
-    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
-  });
+  const link = await findChannelLink(prisma, channel);
   if (!link || link.companyId === null)
     throw new RapportError('not_found', 'This channel is not linked to a customer. Use "link <customer>" to link it.');
-  if (link.conversationRef !== null)
-    await prisma.channelLink.update({ where: { id: link.id }, data: { companyId: null } });
-  else await prisma.channelLink.delete({ where: { id: link.id } });
+  if (link.conversationRef !== null) await clearChannelLinkCompany(prisma, link.id);
+  else await deleteChannelLink(prisma, link.id);
   await writeAudit(prisma, {
     action: 'channel.unlink',
     actor,

@@ -1,4 +1,6 @@
+import { listLinkedChannels } from '../db/channel-link.repository.ts';
 import type { Database } from '../db/database.ts';
+import { listTeamChannelsWithCompany } from '../db/team-channel.repository.ts';
 import type { Audience } from '../domain/audience.ts';
 
 /** One channel Rapport is bound to, who reads it, and where its customers' cards go. */
@@ -26,14 +28,8 @@ export async function channelPrivacyReport(
   defaultTarget: string,
 ): Promise<ChannelPrivacy[]> {
   const [links, teamChannels] = await Promise.all([
-    db.prisma.channelLink.findMany({
-      where: { platform, companyId: { not: null } },
-      select: { channelRef: true, company: { select: { id: true, name: true, teamChannel: true } } },
-    }),
-    db.prisma.teamChannel.findMany({
-      where: { platform },
-      select: { channelRef: true, company: { select: { id: true, name: true } } },
-    }),
+    listLinkedChannels(db.prisma, platform),
+    listTeamChannelsWithCompany(db.prisma, platform),
   ]);
   const byTarget = new Map<string, ChannelPrivacy>();
   const entry = (channelRef: string) => {
@@ -48,9 +44,9 @@ export async function channelPrivacyReport(
   for (const l of links) {
     const e = entry(l.channelRef);
     if (!e.roles.includes('customer channel')) e.roles.push('customer channel');
-    e.customers.push(l.company!.name);
-    const dest = l.company!.teamChannel
-      ? `${l.company!.teamChannel.platform}:${l.company!.teamChannel.channelRef}`
+    e.customers.push(l.company.name);
+    const dest = l.company.teamChannel
+      ? `${l.company.teamChannel.platform}:${l.company.teamChannel.channelRef}`
       : defaultTarget;
     if (!e.cardsGoTo.includes(dest)) e.cardsGoTo.push(dest);
   }

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import {
+  countEnabledConsoleAccounts,
+  findConsoleAccount,
+  insertConsoleAccount,
+  readOrStoreConsoleSessionKey,
+  setConsoleAccountPassword,
+} from '../db/console-account.repository.ts';
 import type { Database } from '../db/database.ts';
+import { addPlatformUserToRep, findRep, findRepByPlatformUser } from '../db/rep.repository.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../domain/password-hash.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit } from './audit.service.ts';
@@ -51,9 +59,7 @@ export async function createConsoleAccount(
     timezoneIsDefault: true,
   });
   try {
-    const account = await db.prisma.consoleAccount.create({
-      data: { username, passwordHash, role: input.role, repId: rep.id },
-    });
+    const account = await insertConsoleAccount(db.prisma, { username, passwordHash, role: input.role, repId: rep.id });
     await writeAudit(db.prisma, {
       action: 'console.account.create',
       actor: { repId: rep.id, platform: 'cli' },
@@ -77,11 +83,7 @@ export async function setConsolePassword(db: Database, username: string, passwor
   if (problem) throw new RapportError('invalid_input', problem);
   const name = username.trim().toLowerCase();
   const passwordHash = await hashPassword(password);
-  const updated = await db.prisma.consoleAccount.updateMany({
-    where: { username: name },
-    data: { passwordHash, disabledAt: null },
-  });
-  if (updated.count === 0)
+  if (!(await setConsoleAccountPassword(db.prisma, name, passwordHash)))
     throw new RapportError('not_found', `No console account "${name}"; create it with "rapport admin create ${name}".`);
 }
 
@@ -91,7 +93,7 @@ export async function verifyConsoleSignIn(
   username: string,
   password: string,
 ): Promise<ConsolePerson | undefined> {
-  const account = await db.prisma.consoleAccount.findUnique({ where: { username: username.trim().toLowerCase() } });
+  const account = await findConsoleAccount(db.prisma, username.trim().toLowerCase());
   if (!account) {
     decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
     await verifyPassword(password, await decoyHash);
@@ -103,7 +105,7 @@ export async function verifyConsoleSignIn(
 
 /** The current state of a password sign-in (role changes and disabling apply at once), or undefined. */
 export async function currentAccountPerson(db: Database, username: string): Promise<ConsolePerson | undefined> {
-  const account = await db.prisma.consoleAccount.findUnique({ where: { username } });
+  const account = await findConsoleAccount(db.prisma, username);
   if (!account || account.disabledAt) return undefined;
   return accountPerson(db, account);
 }
@@ -112,7 +114,7 @@ async function accountPerson(
   db: Database,
   account: { username: string; role: 'admin' | 'rep'; repId: string },
 ): Promise<ConsolePerson | undefined> {
-  const rep = await db.prisma.rep.findUnique({ where: { id: account.repId } });
+  const rep = await findRep(db.prisma, account.repId);
   if (!rep) return undefined;
   return {
     repId: rep.id,
@@ -126,7 +128,7 @@ async function accountPerson(
 
 /** How many console accounts exist: with none (and no OIDC provider) localhost needs no sign-in. */
 export function countConsoleAccounts(db: Database): Promise<number> {
-  return db.prisma.consoleAccount.count({ where: { disabledAt: null } });
+  return countEnabledConsoleAccounts(db.prisma);
 }
 
 /**
@@ -139,11 +141,10 @@ export async function repForOidcSignIn(
   person: { consoleId: string; platformKey?: string; name: string; email?: string; timezone: string },
 ) {
   if (person.platformKey) {
-    const byPlatform = await db.prisma.rep.findFirst({ where: { platformUserIds: { has: person.platformKey } } });
+    const byPlatform = await findRepByPlatformUser(db.prisma, [person.platformKey]);
     if (byPlatform) {
       const key = platformUserKey('console', person.consoleId);
-      if (!byPlatform.platformUserIds.includes(key))
-        return db.prisma.rep.update({ where: { id: byPlatform.id }, data: { platformUserIds: { push: key } } });
+      if (!byPlatform.platformUserIds.includes(key)) return addPlatformUserToRep(db.prisma, byPlatform.id, key);
       return byPlatform;
     }
   }
@@ -159,11 +160,5 @@ export async function repForOidcSignIn(
 
 /** The key session cookies are signed with when none is configured: created once, shared by every web process. */
 export async function consoleSessionKey(db: Database): Promise<string> {
-  const found = await db.prisma.consoleSessionKey.findUnique({ where: { id: 1 } });
-  if (found) return found.secret;
-  await db.prisma.consoleSessionKey.createMany({
-    data: [{ id: 1, secret: randomBytes(32).toString('base64url') }],
-    skipDuplicates: true,
-  });
-  return (await db.prisma.consoleSessionKey.findUniqueOrThrow({ where: { id: 1 } })).secret;
+  return readOrStoreConsoleSessionKey(db.prisma, () => randomBytes(32).toString('base64url'));
 }

@@ -1,7 +1,10 @@
 import { CRM_LABELS } from '../classifier/default-model.ts';
+import { findLatestClassification, setCorrectedLabel } from '../db/classification.repository.ts';
 import { readKnownLabels } from '../db/classifier-label.repository.ts';
 import { upsertCorrection } from '../db/correction.repository.ts';
 import type { Database } from '../db/database.ts';
+import { inTransaction } from '../db/db-client.ts';
+import { findCleanTextsOfRecord } from '../db/message.repository.ts';
 import { closestWords } from '../domain/edit-distance.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
@@ -51,30 +54,23 @@ export async function correctLabel(
   }
   if (!/^[0-9a-f-]{36}$/i.test(recordId))
     throw new RapportError('invalid_input', `"${recordId}" is not a record id; use the Correct button on a record.`);
-  return db.prisma.$transaction(async (tx) => {
-    const latest = await tx.classification.findFirst({ where: { recordId }, orderBy: { createdAt: 'desc' } });
+  return inTransaction(db, async (tx) => {
+    const latest = await findLatestClassification(tx, recordId);
     if (!latest)
       throw new RapportError(
         'not_found',
         'That record has not been classified yet (or no longer exists); try again in a minute.',
       );
     const previous = latest.correctedLabel ?? latest.label;
-    const messages = await tx.message.findMany({
-      where: { recordId },
-      orderBy: { sentAt: 'asc' },
-      select: { cleanText: true },
-    });
+    const texts = await findCleanTextsOfRecord(tx, recordId);
     const changed = await upsertCorrection(tx, {
       recordId,
       label,
-      text: messages.map((m) => m.cleanText).join('\n\n'),
+      text: texts.join('\n\n'),
       createdBy: actor.repId,
     });
     if (changed || latest.correctedLabel !== label) {
-      await tx.classification.update({
-        where: { id: latest.id },
-        data: { correctedLabel: label, correctedBy: actor.repId, correctedAt: new Date() },
-      });
+      await setCorrectedLabel(tx, latest.id, { label, by: actor.repId, at: new Date() });
     }
     if (changed) {
       await writeAudit(tx, {

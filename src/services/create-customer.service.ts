@@ -1,3 +1,8 @@
+import {
+  findCompanyByDomain,
+  findCompanyByNormalizedName,
+  insertCompany as insertCompanyRow,
+} from '../db/company.repository.ts';
 import type { Company } from '../db/generated/client.ts';
 import { RapportError } from '../errors.ts';
 import { isUniqueViolationError } from '../db/sql-errors.ts';
@@ -65,10 +70,10 @@ async function findExisting(
   normalizedName: string,
   domain: string | undefined,
 ): Promise<Company | undefined> {
-  const byName = await prisma.company.findUnique({ where: { normalizedName } });
+  const byName = await findCompanyByNormalizedName(prisma, normalizedName);
   if (byName) return byName;
   if (!domain) return undefined;
-  return (await prisma.company.findFirst({ where: { domains: { has: domain } } })) ?? undefined;
+  return (await findCompanyByDomain(prisma, domain)) ?? undefined;
 }
 
 function insertCompany(
@@ -78,21 +83,17 @@ function insertCompany(
   domain: string | undefined,
   email: string | undefined,
 ): Promise<Company> {
-  return prisma.company.create({
-    data: {
-      name,
-      normalizedName,
-      domains: domain ? [domain] : [],
-      contacts: email
-        ? {
-            create: {
-              name: email.slice(0, email.indexOf('@')),
-              normalizedName: email.slice(0, email.indexOf('@')),
-              emails: [email],
-            },
-          }
-        : undefined,
-    },
+  return insertCompanyRow(prisma, {
+    name,
+    normalizedName,
+    domains: domain ? [domain] : [],
+    contact: email
+      ? {
+          name: email.slice(0, email.indexOf('@')),
+          normalizedName: email.slice(0, email.indexOf('@')),
+          emails: [email],
+        }
+      : undefined,
   });
 }
 

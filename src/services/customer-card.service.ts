@@ -1,7 +1,9 @@
 import type { ChannelKind, Classification } from '../db/generated/client.ts';
+import { countRecordsOfCompany, listRecordSummaries } from '../db/communication-record.repository.ts';
+import { findCompanyWithContacts } from '../db/company.repository.ts';
 import type { Database } from '../db/database.ts';
+import { countActiveFollowUps, listActiveFollowUps } from '../db/follow-up.repository.ts';
 import { RapportError } from '../errors.ts';
-import { ACTIVE_STATUSES } from '../domain/follow-up.ts';
 import type { FollowUpWithCompany } from './follow-ups.service.ts';
 
 /** One record as shown on a card or timeline: its first message, its current label. */
@@ -64,43 +66,17 @@ export async function getCustomerCard(
     followUpLimit?: number;
   } = {},
 ): Promise<CustomerCard> {
-  const company = await db.prisma.company.findUnique({
-    where: { id: companyId },
-    select: {
-      id: true,
-      name: true,
-      domains: true,
-      contacts: {
-        select: { id: true, name: true, emails: true, phones: true },
-        orderBy: { name: 'asc' },
-        take: opts.contactLimit ?? 50,
-      },
-    },
-  });
+  const company = await findCompanyWithContacts(db.prisma, companyId, opts.contactLimit ?? 50);
   if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
   const [records, recordCount, followUps, followUpCount] = await Promise.all([
-    db.prisma.communicationRecord.findMany({
-      where: { companyId },
-      orderBy: [{ lastMessageAt: 'desc' }, { id: 'asc' }],
-      take: opts.recordLimit ?? 5,
-      skip: opts.recordOffset ?? 0,
-      include: {
-        messages: {
-          orderBy: { sentAt: 'asc' },
-          take: opts.messageLimit ?? 1,
-          select: { id: true, authorName: true, text: true, sentAt: true, direction: true, language: true },
-        },
-        classifications: { orderBy: { createdAt: 'desc' }, take: 1, select: { label: true, correctedLabel: true } },
-      },
+    listRecordSummaries(db.prisma, companyId, {
+      limit: opts.recordLimit ?? 5,
+      offset: opts.recordOffset ?? 0,
+      messageLimit: opts.messageLimit ?? 1,
     }),
-    db.prisma.communicationRecord.count({ where: { companyId } }),
-    db.prisma.followUp.findMany({
-      where: { companyId, status: { in: [...ACTIVE_STATUSES] } },
-      include: { company: { select: { id: true, name: true } }, assignee: { select: { id: true, name: true } } },
-      orderBy: [{ dueAt: 'asc' }, { number: 'asc' }],
-      take: opts.followUpLimit ?? 20,
-    }),
-    db.prisma.followUp.count({ where: { companyId, status: { in: [...ACTIVE_STATUSES] } } }),
+    countRecordsOfCompany(db.prisma, companyId),
+    listActiveFollowUps(db.prisma, { kind: 'customer', companyId }, opts.followUpLimit ?? 20, 0),
+    countActiveFollowUps(db.prisma, { kind: 'customer', companyId }),
   ]);
   const { contacts, ...rest } = company;
   return {

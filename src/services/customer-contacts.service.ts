@@ -1,3 +1,13 @@
+import { addDomainToCompany, findCompanyDomains, setCompanyDomains } from '../db/company.repository.ts';
+import {
+  detachContact,
+  findContactByEmail,
+  findContactByName,
+  findContactOfCompany,
+  findOtherContactWithEmails,
+  insertContact,
+  updateContact,
+} from '../db/contact.repository.ts';
 import type { Contact } from '../db/generated/client.ts';
 import { isCompanyDomain } from '../domain/email-participants.ts';
 import { normalizeDomain, normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
@@ -42,37 +52,31 @@ export async function saveContact(
   if (name.length > 200) throw new RapportError('invalid_input', 'A contact name can have at most 200 characters.');
   if (email) await assertNotErased({ prisma }, [{ kind: 'email', value: email }]);
 
-  const byEmail = email ? await prisma.contact.findFirst({ where: { emails: { has: email } } }) : null;
+  const byEmail = email ? await findContactByEmail(prisma, email) : null;
   if (byEmail?.companyId && byEmail.companyId !== companyId)
     throw new RapportError('conflict', `${email} is already a contact of another customer.`);
-  const existing =
-    byEmail ?? (await prisma.contact.findFirst({ where: { companyId, normalizedName: normalizePersonName(name) } }));
+  const existing = byEmail ?? (await findContactByName(prisma, companyId, normalizePersonName(name)));
   if (existing) {
     const emails = email && !existing.emails.includes(email) ? [...existing.emails, email] : existing.emails;
     const phones = phone && !existing.phones.includes(phone) ? [...existing.phones, phone] : existing.phones;
     const rename = Boolean(input.name?.trim()) && existing.name !== name;
     if (emails === existing.emails && phones === existing.phones && !rename && existing.companyId === companyId)
       return { contact: existing, outcome: 'unchanged' };
-    const contact = await prisma.contact.update({
-      where: { id: existing.id },
-      data: {
-        companyId,
-        emails,
-        phones,
-        ...(rename ? { name, normalizedName: normalizePersonName(name) } : {}),
-      },
+    const contact = await updateContact(prisma, existing.id, {
+      companyId,
+      emails,
+      phones,
+      ...(rename ? { name, normalizedName: normalizePersonName(name) } : {}),
     });
     await writeAudit(prisma, { action: 'contact.update', actor, subject: contact.id, details: { companyId } });
     return { contact, outcome: 'updated' };
   }
-  const contact = await prisma.contact.create({
-    data: {
-      companyId,
-      name,
-      normalizedName: normalizePersonName(name),
-      emails: email ? [email] : [],
-      phones: phone ? [phone] : [],
-    },
+  const contact = await insertContact(prisma, {
+    companyId,
+    name,
+    normalizedName: normalizePersonName(name),
+    emails: email ? [email] : [],
+    phones: phone ? [phone] : [],
   });
   await writeAudit(prisma, { action: 'contact.create', actor, subject: contact.id, details: { companyId } });
   return { contact, outcome: 'created' };
@@ -86,7 +90,7 @@ export async function editContact(
   input: { name: string; emails: string[]; phones: string[] },
   actor: AuditActor,
 ): Promise<Contact> {
-  const contact = await prisma.contact.findFirst({ where: { id: contactId, companyId } });
+  const contact = await findContactOfCompany(prisma, companyId, contactId);
   if (!contact) throw new RapportError('not_found', 'That contact is not one of this customer’s (any more).');
   const name = input.name.trim().replace(/\s+/g, ' ');
   if (!name) throw new RapportError('invalid_input', 'A contact needs a name.');
@@ -102,9 +106,7 @@ export async function editContact(
       { prisma },
       newEmails.map((value) => ({ kind: 'email' as const, value })),
     );
-    const taken = await prisma.contact.findFirst({
-      where: { id: { not: contactId }, emails: { hasSome: newEmails } },
-    });
+    const taken = await findOtherContactWithEmails(prisma, contactId, newEmails);
     if (taken)
       throw new RapportError(
         'conflict',
@@ -112,9 +114,11 @@ export async function editContact(
       );
   }
   const phones = [...new Set(input.phones.map((p) => p.trim()).filter(Boolean))];
-  const updated = await prisma.contact.update({
-    where: { id: contactId },
-    data: { name, normalizedName: normalizePersonName(name), emails, phones },
+  const updated = await updateContact(prisma, contactId, {
+    name,
+    normalizedName: normalizePersonName(name),
+    emails,
+    phones,
   });
   await writeAudit(prisma, { action: 'contact.update', actor, subject: contactId, details: { companyId } });
   return updated;
@@ -127,8 +131,7 @@ export async function removeContact(
   contactId: string,
   actor: AuditActor,
 ): Promise<void> {
-  const removed = await prisma.contact.updateMany({ where: { id: contactId, companyId }, data: { companyId: null } });
-  if (removed.count === 0)
+  if (!(await detachContact(prisma, companyId, contactId)))
     throw new RapportError('not_found', 'That contact is not one of this customer’s (any more).');
   await writeAudit(prisma, { action: 'contact.remove', actor, subject: contactId, details: { companyId } });
 }
@@ -151,11 +154,11 @@ export async function addCompanyDomain(
       `"${typed.trim()}" is not a company domain (free-mail domains such as gmail.com belong to no customer).`,
     );
   await assertNotErased({ prisma }, [{ kind: 'domain', value: domain }]);
-  const company = await prisma.company.findUnique({ where: { id: companyId }, select: { domains: true } });
+  const company = await findCompanyDomains(prisma, companyId);
   if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
   if (company.domains.includes(domain)) return false;
   try {
-    await prisma.company.update({ where: { id: companyId }, data: { domains: { push: domain } } });
+    await addDomainToCompany(prisma, companyId, domain);
   } catch (err) {
     if (isUniqueViolation(err) || /belongs to another customer/.test(String((err as Error).message)))
       throw new RapportError('conflict', `${domain} belongs to another customer.`);
@@ -172,13 +175,14 @@ export async function removeCompanyDomain(
   domain: string,
   actor: AuditActor,
 ): Promise<void> {
-  const company = await prisma.company.findUnique({ where: { id: companyId }, select: { domains: true } });
+  const company = await findCompanyDomains(prisma, companyId);
   if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
   const d = domain.trim().toLowerCase();
   if (!company.domains.includes(d)) return;
-  await prisma.company.update({
-    where: { id: companyId },
-    data: { domains: company.domains.filter((x) => x !== d) },
-  });
+  await setCompanyDomains(
+    prisma,
+    companyId,
+    company.domains.filter((x) => x !== d),
+  );
   await writeAudit(prisma, { action: 'company.domain.remove', actor, subject: companyId, details: {} });
 }

@@ -1,5 +1,27 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { findAuditDetails } from '../db/audit-log.repository.ts';
+import { countChannelLinksOfCompany } from '../db/channel-link.repository.ts';
+import {
+  countClassificationsOfRecords,
+  findClassificationsMentioning,
+  updateClassificationEntities,
+} from '../db/classification.repository.ts';
+import { findRecordsMentioning, updateRedactedRecord } from '../db/communication-record.repository.ts';
+import { deleteCompany, findCompanyForErasure } from '../db/company.repository.ts';
 import type { Database } from '../db/database.ts';
+import { type DbClient, inTransaction } from '../db/db-client.ts';
+import {
+  countFollowUpsOfCompanyOrRecords,
+  findFollowUpsMentioning,
+  updateRedactedFollowUp,
+} from '../db/follow-up.repository.ts';
+import {
+  deleteLabeledExamplesOfRecords,
+  findLabeledExamplesMentioning,
+  updateLabeledExampleText,
+} from '../db/labeled-example.repository.ts';
+import { findMessagesForErasure, findMessagesMentioning, updateRedactedMessage } from '../db/message.repository.ts';
+import { insertTombstones } from '../db/tombstone.repository.ts';
 import {
   mentions,
   REDACTED,
@@ -52,13 +74,8 @@ export async function isValidErasureToken(
   token: string,
 ): Promise<boolean> {
   const given = Buffer.from(sha256(token.trim().toLowerCase()));
-  const requests = await client.auditLog.findMany({
-    // Expiry is judged by the issuing request's clock (expiresAt), not the row's createdAt.
-    where: { action: ERASE_REQUESTED, subject: companyId, actor: repId },
-    select: { details: true },
-    orderBy: { createdAt: 'desc' },
-    take: 20,
-  });
+  // Expiry is judged by the issuing request's clock (expiresAt), not the row's createdAt.
+  const requests = await findAuditDetails(client, { action: ERASE_REQUESTED, subject: companyId, actor: repId }, 20);
   return requests.some(({ details }) => {
     const d = details as { tokenSha256?: string; expiresAt?: string };
     if (!d.tokenSha256 || !d.expiresAt || Date.parse(d.expiresAt) <= now.getTime()) return false;
@@ -80,17 +97,15 @@ export interface EraseResult {
  * @throws RapportError not_found when the company does not exist.
  */
 export async function eraseCustomer(db: Database, companyId: string, actor: AuditActor): Promise<EraseResult> {
-  return db.prisma.$transaction(
+  return inTransaction(
+    db,
     async (tx) => {
-      const company = await tx.company.findUnique({
-        where: { id: companyId },
-        include: { contacts: true, records: { select: { id: true, sourceKey: true } } },
-      });
+      const company = await findCompanyForErasure(tx, companyId);
       if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
       const recordIds = company.records.map((r) => r.id);
-      const messages = await tx.message.findMany({
-        where: { OR: [{ recordId: { in: recordIds } }, { contactId: { in: company.contacts.map((c) => c.id) } }] },
-        select: { id: true, externalId: true, authorEmail: true, authorName: true, direction: true, recordId: true },
+      const messages = await findMessagesForErasure(tx, {
+        recordIds,
+        contactIds: company.contacts.map((c) => c.id),
       });
       // The exact name (not the suffix-free one): erasing "Doomed Co" must not block "Doomed Company".
       const keys: TombstoneKey[] = [{ kind: 'company-name', value: company.name }];
@@ -111,10 +126,10 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
         contacts: company.contacts.length,
         records: recordIds.length,
         messages: messages.filter((m) => recordIds.includes(m.recordId)).length,
-        classifications: await tx.classification.count({ where: { recordId: { in: recordIds } } }),
-        followUps: await tx.followUp.count({ where: { OR: [{ companyId }, { recordId: { in: recordIds } }] } }),
-        channelLinks: await tx.channelLink.count({ where: { companyId } }),
-        labeledExamples: (await tx.labeledExample.deleteMany({ where: { recordId: { in: recordIds } } })).count,
+        classifications: await countClassificationsOfRecords(tx, recordIds),
+        followUps: await countFollowUpsOfCompanyOrRecords(tx, companyId, recordIds),
+        channelLinks: await countChannelLinksOfCompany(tx, companyId),
+        labeledExamples: await deleteLabeledExamplesOfRecords(tx, recordIds),
         tombstones: hashes.length,
       };
       // Every other row that names them (their replies in other customers' threads, quotes, Cc lists,
@@ -149,7 +164,7 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
         if (!hashes.some(([h]) => h === hash)) hashes.push([hash, k.kind]);
       }
       counts.tombstones = hashes.length;
-      await tx.company.delete({ where: { id: companyId } }); // cascades to contacts, records, messages, classifications, follow-ups, links
+      await deleteCompany(tx, companyId); // cascades to contacts, records, messages, classifications, follow-ups, links
 
       const auditId = await writeAudit(tx, {
         action: 'customer.erase',
@@ -157,17 +172,15 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
         subject: companyId,
         details: { counts, nameHash: tombstoneHash({ kind: 'company-name', value: company.name }) },
       });
-      await tx.tombstone.createMany({
-        data: hashes.map(([keyHash, kind]) => ({ keyHash, kind, auditId })),
-        skipDuplicates: true,
-      });
+      await insertTombstones(
+        tx,
+        hashes.map(([keyHash, kind]) => ({ keyHash, kind, auditId })),
+      );
       return { auditId, counts };
     },
     { timeout: 60_000 },
   );
 }
-
-type Tx = Parameters<Parameters<Database['prisma']['$transaction']>[0]>[0];
 
 const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, '\\$&')}%`;
 
@@ -178,34 +191,14 @@ const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, '\\$&')}%`;
  * classification entities and training examples.
  */
 async function redactElsewhere(
-  tx: Tx,
+  tx: DbClient,
   who: { recordIds: string[]; contactIds: string[]; addresses: string[]; terms: RedactionTerms },
 ): Promise<{ counts: Record<string, number>; tombstoneKeys: TombstoneKey[] }> {
   const { recordIds, contactIds, addresses, terms } = who;
   const patterns = [...terms.phrases, ...terms.surnames].map(likeEscape);
   const tombstoneKeys: TombstoneKey[] = [];
   if (patterns.length === 0 && contactIds.length === 0) return { counts: { redactedMessages: 0 }, tombstoneKeys };
-  const messages = await tx.$queryRawUnsafe<
-    Array<{
-      id: string;
-      externalId: string;
-      contactId: string | null;
-      authorEmail: string | null;
-      authorName: string | null;
-      text: string;
-      cleanText: string;
-      metadata: unknown;
-    }>
-  >(
-    `SELECT id::text, "externalId", "contactId"::text AS "contactId", "authorEmail", "authorName", text, "cleanText", metadata FROM "Message"
-      WHERE NOT ("recordId" = ANY($1::uuid[]))
-        AND ("contactId" = ANY($2::uuid[]) OR lower("authorEmail") = ANY($3::text[]) OR "externalId" ILIKE ANY($4::text[])
-             OR text ILIKE ANY($4::text[]) OR "authorName" ILIKE ANY($4::text[]) OR metadata::text ILIKE ANY($4::text[]))`,
-    recordIds,
-    contactIds,
-    addresses,
-    patterns,
-  );
+  const messages = await findMessagesMentioning(tx, { recordIds, contactIds, addresses, patterns });
   for (const m of messages) {
     const own =
       (m.contactId !== null && contactIds.includes(m.contactId)) ||
@@ -215,63 +208,34 @@ async function redactElsewhere(
     if (own) tombstoneKeys.push({ kind: 'message', value: m.externalId });
     const externalId =
       own || mentions(m.externalId, terms) ? `erased:${sha256(m.externalId).slice(0, 40)}` : m.externalId;
-    await tx.message.update({
-      where: { id: m.id },
-      data: {
-        externalId,
-        text: own ? REDACTED : redactText(m.text, terms),
-        cleanText: own ? REDACTED : redactText(m.cleanText, terms),
-        authorName: own || m.authorName === null ? null : redactText(m.authorName, terms),
-        authorEmail: own ? null : m.authorEmail,
-        contactId: own ? null : m.contactId,
-        metadata: { ...(redactJson(m.metadata, terms) as object), erased: own ? 'author' : 'mentions' },
-      },
+    await updateRedactedMessage(tx, m.id, {
+      externalId,
+      text: own ? REDACTED : redactText(m.text, terms),
+      cleanText: own ? REDACTED : redactText(m.cleanText, terms),
+      authorName: own || m.authorName === null ? null : redactText(m.authorName, terms),
+      authorEmail: own ? null : m.authorEmail,
+      contactId: own ? null : m.contactId,
+      metadata: { ...(redactJson(m.metadata, terms) as object), erased: own ? 'author' : 'mentions' },
     });
   }
-  const records = await tx.$queryRawUnsafe<
-    Array<{ id: string; sourceKey: string; subject: string | null; threadingNote: string | null }>
-  >(
-    `SELECT id::text, "sourceKey", subject, "threadingNote" FROM "CommunicationRecord"
-      WHERE NOT (id = ANY($1::uuid[])) AND ("sourceKey" ILIKE ANY($2::text[]) OR subject ILIKE ANY($2::text[]) OR "threadingNote" ILIKE ANY($2::text[]))`,
-    recordIds,
-    patterns,
-  );
+  const records = await findRecordsMentioning(tx, { recordIds, patterns });
   for (const r of records)
-    await tx.communicationRecord.update({
-      where: { id: r.id },
-      data: {
-        sourceKey: mentions(r.sourceKey, terms) ? `erased:${sha256(r.sourceKey).slice(0, 40)}` : r.sourceKey,
-        subject: r.subject === null ? null : redactText(r.subject, terms),
-        threadingNote: r.threadingNote === null ? null : redactText(r.threadingNote, terms),
-      },
+    await updateRedactedRecord(tx, r.id, {
+      sourceKey: mentions(r.sourceKey, terms) ? `erased:${sha256(r.sourceKey).slice(0, 40)}` : r.sourceKey,
+      subject: r.subject === null ? null : redactText(r.subject, terms),
+      threadingNote: r.threadingNote === null ? null : redactText(r.threadingNote, terms),
     });
-  const followUps = await tx.$queryRawUnsafe<Array<{ id: string; title: string; reason: string | null }>>(
-    `SELECT id::text, title, reason FROM "FollowUp"
-      WHERE ("recordId" IS NULL OR NOT ("recordId" = ANY($1::uuid[]))) AND (title ILIKE ANY($2::text[]) OR reason ILIKE ANY($2::text[]))`,
-    recordIds,
-    patterns,
-  );
+  const followUps = await findFollowUpsMentioning(tx, { recordIds, patterns });
   for (const f of followUps)
-    await tx.followUp.update({
-      where: { id: f.id },
-      data: { title: redactText(f.title, terms), reason: f.reason === null ? null : redactText(f.reason, terms) },
+    await updateRedactedFollowUp(tx, f.id, {
+      title: redactText(f.title, terms),
+      reason: f.reason === null ? null : redactText(f.reason, terms),
     });
-  const classifications = await tx.$queryRawUnsafe<Array<{ id: string; entities: unknown }>>(
-    `SELECT id::text, entities FROM "Classification" WHERE NOT ("recordId" = ANY($1::uuid[])) AND entities::text ILIKE ANY($2::text[])`,
-    recordIds,
-    patterns,
-  );
+  const classifications = await findClassificationsMentioning(tx, { recordIds, patterns });
   for (const c of classifications)
-    await tx.classification.update({
-      where: { id: c.id },
-      data: { entities: redactJson(c.entities, terms) as object },
-    });
-  const examples = await tx.$queryRawUnsafe<Array<{ id: string; text: string }>>(
-    `SELECT id::text, text FROM "LabeledExample" WHERE text ILIKE ANY($1::text[])`,
-    patterns,
-  );
-  for (const e of examples)
-    await tx.labeledExample.update({ where: { id: e.id }, data: { text: redactText(e.text, terms) } });
+    await updateClassificationEntities(tx, c.id, redactJson(c.entities, terms) as object);
+  const examples = await findLabeledExamplesMentioning(tx, patterns);
+  for (const e of examples) await updateLabeledExampleText(tx, e.id, redactText(e.text, terms));
   return {
     counts: {
       redactedMessages: messages.length,

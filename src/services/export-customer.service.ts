@@ -1,4 +1,11 @@
+import { findAuditLogsAbout } from '../db/audit-log.repository.ts';
+import { findChannelLinksOfCompany } from '../db/channel-link.repository.ts';
+import { findRecordsWithMessages } from '../db/communication-record.repository.ts';
+import { findCompany } from '../db/company.repository.ts';
+import { findContactsOfCompany } from '../db/contact.repository.ts';
 import type { Database } from '../db/database.ts';
+import { findFollowUpsOfCompany } from '../db/follow-up.repository.ts';
+import { findLabeledExamplesOfRecords } from '../db/labeled-example.repository.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 
@@ -28,27 +35,23 @@ export async function exportCustomer(
   actor: AuditActor | undefined,
   now = new Date(),
 ): Promise<CustomerExport> {
-  const company = await db.prisma.company.findUnique({ where: { id: companyId } });
+  const company = await findCompany(db.prisma, companyId);
   if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
   const [contacts, records, followUps, channelLinks] = await Promise.all([
-    db.prisma.contact.findMany({ where: { companyId }, orderBy: { createdAt: 'asc' } }),
-    db.prisma.communicationRecord.findMany({
-      where: { companyId },
-      orderBy: { startedAt: 'asc' },
-      include: { messages: { orderBy: { sentAt: 'asc' } }, classifications: { orderBy: { createdAt: 'asc' } } },
-    }),
-    db.prisma.followUp.findMany({ where: { companyId }, orderBy: { number: 'asc' } }),
-    db.prisma.channelLink.findMany({ where: { companyId } }),
+    findContactsOfCompany(db.prisma, companyId),
+    findRecordsWithMessages(db.prisma, companyId),
+    findFollowUpsOfCompany(db.prisma, companyId),
+    findChannelLinksOfCompany(db.prisma, companyId),
   ]);
   const recordIds = records.map((r) => r.id);
   const [labeledExamples, auditLog] = await Promise.all([
-    db.prisma.labeledExample.findMany({ where: { recordId: { in: recordIds } } }),
-    db.prisma.auditLog.findMany({
-      where: {
-        subject: { in: [companyId, ...recordIds, ...followUps.map((f) => f.id), ...channelLinks.map((l) => l.id)] },
-      },
-      orderBy: { createdAt: 'asc' },
-    }),
+    findLabeledExamplesOfRecords(db.prisma, recordIds),
+    findAuditLogsAbout(db.prisma, [
+      companyId,
+      ...recordIds,
+      ...followUps.map((f) => f.id),
+      ...channelLinks.map((l) => l.id),
+    ]),
   ]);
   if (actor) {
     await writeAudit(db.prisma, {

@@ -1,24 +1,27 @@
-import type { FollowUp, FollowUpStatus, Prisma } from '../db/generated/client.ts';
 import type { Database } from '../db/database.ts';
+import { inTransaction } from '../db/db-client.ts';
+import {
+  countActiveFollowUps,
+  findFollowUpByNumber,
+  findFollowUpByRequestKey,
+  type FollowUpFilter,
+  type FollowUpPatch,
+  type FollowUpWithCompany,
+  insertManualFollowUp,
+  listActiveFollowUps,
+  updateFollowUp,
+} from '../db/follow-up.repository.ts';
+import type { FollowUp, FollowUpStatus } from '../db/generated/client.ts';
 import { RapportError } from '../errors.ts';
-import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import { reminderTargetFor } from './channel-links.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 import { isUniqueViolation } from './prisma-executor.ts';
-import { ACTIVE_STATUSES, OPEN_STATUSES, isActive } from '../domain/follow-up.ts';
+import { isActive } from '../domain/follow-up.ts';
 
 /** States in which a follow-up still needs someone's attention. */
 
-export type FollowUpWithCompany = FollowUp & {
-  company: { id: string; name: string } | null;
-  assignee: { id: string; name: string } | null;
-};
-
-const withCompany = {
-  company: { select: { id: true, name: true } },
-  assignee: { select: { id: true, name: true } },
-} as const;
+export type { FollowUpFilter, FollowUpWithCompany };
 
 export interface CreateFollowUpInput {
   companyId: string;
@@ -55,10 +58,7 @@ export async function createFollowUp(
       'invalid_input',
       `A follow-up title is at most 500 characters (this one has ${title.length}).`,
     );
-  const earlier = () =>
-    input.requestKey
-      ? db.prisma.followUp.findUnique({ where: { requestKey: input.requestKey }, include: withCompany })
-      : null;
+  const earlier = () => (input.requestKey ? findFollowUpByRequestKey(db.prisma, input.requestKey) : null);
   const existing = await earlier();
   if (existing) return { ...existing, created: false };
   let followUp: FollowUpWithCompany;
@@ -74,19 +74,14 @@ export async function createFollowUp(
 }
 
 async function insertFollowUp(db: Database, input: CreateFollowUpInput, title: string): Promise<FollowUpWithCompany> {
-  return db.prisma.$transaction(async (tx) => {
-    const created = await tx.followUp.create({
-      data: {
-        requestKey: input.requestKey ?? null,
-        companyId: input.companyId,
-        title,
-        dueAt: input.dueAt,
-        assigneeRepId: input.assigneeRepId,
-        status: 'open',
-        source: 'manual',
-        remindTarget: (await reminderTargetFor(tx, input.companyId)) ?? input.fallbackRemindTarget ?? null,
-      },
-      include: withCompany,
+  return inTransaction(db, async (tx) => {
+    const created = await insertManualFollowUp(tx, {
+      requestKey: input.requestKey ?? null,
+      companyId: input.companyId,
+      title,
+      dueAt: input.dueAt,
+      assigneeRepId: input.assigneeRepId,
+      remindTarget: (await reminderTargetFor(tx, input.companyId)) ?? input.fallbackRemindTarget ?? null,
     });
     await writeAudit(tx, {
       action: 'followup.create',
@@ -136,8 +131,8 @@ export async function changeFollowUp(
   actor: AuditActor,
   hooks: PipelineHooks,
 ): Promise<FollowUpChangeResult> {
-  const result = await db.prisma.$transaction(async (tx) => {
-    const current = await tx.followUp.findUnique({ where: { number }, include: withCompany });
+  const result = await inTransaction(db, async (tx) => {
+    const current = await findFollowUpByNumber(tx, number);
     if (!current)
       throw new RapportError('not_found', `There is no follow-up #${number}. Type "followups" to see yours.`);
     if (isAlreadyApplied(current, change)) return { followUp: current, changed: false };
@@ -147,7 +142,7 @@ export async function changeFollowUp(
         `Follow-up #${number} is ${current.status}; it cannot be ${pastTense(change.kind)} any more.`,
       );
     }
-    const data: Prisma.FollowUpUpdateInput = {};
+    const data: FollowUpPatch = {};
     switch (change.kind) {
       case 'done':
         Object.assign(data, { status: 'done', completedAt: new Date() });
@@ -166,10 +161,10 @@ export async function changeFollowUp(
         Object.assign(data, { dueAt: change.dueAt, escalatedAt: null });
         break;
       case 'assign':
-        data.assignee = { connect: { id: change.repId } };
+        data.assigneeRepId = change.repId;
         break;
     }
-    const followUp = await tx.followUp.update({ where: { id: current.id }, data, include: withCompany });
+    const followUp = await updateFollowUp(tx, current.id, data);
     await writeAudit(tx, {
       action: `followup.${change.kind}`,
       actor,
@@ -219,16 +214,6 @@ function pastTense(kind: FollowUpChange['kind']): string {
   }[kind];
 }
 
-/** Which follow-ups `followups` lists. */
-export type FollowUpFilter =
-  | { kind: 'mine'; repId: string }
-  | { kind: 'today'; repId: string; timeZone: string; now: Date }
-  /** The rep's follow-ups due before `before` (and from `from` on, when given): tomorrow, this week. */
-  | { kind: 'mine-due'; repId: string; from?: Date; before: Date }
-  | { kind: 'overdue'; now: Date }
-  | { kind: 'all' }
-  | { kind: 'customer'; companyId: string };
-
 /** How many follow-ups one page of `followups` shows. */
 export const FOLLOW_UP_PAGE_SIZE = 25;
 
@@ -242,57 +227,10 @@ export async function listFollowUps(
   limit = FOLLOW_UP_PAGE_SIZE,
   offset = 0,
 ): Promise<FollowUpWithCompany[]> {
-  return db.prisma.followUp.findMany({
-    where: followUpWhere(filter),
-    include: withCompany,
-    orderBy: [{ dueAt: 'asc' }, { number: 'asc' }],
-    take: limit,
-    skip: offset,
-  });
+  return listActiveFollowUps(db.prisma, filter, limit, offset);
 }
 
 /** How many active follow-ups match the filter (all of them, not one page). */
 export async function countFollowUps(db: Database, filter: FollowUpFilter): Promise<number> {
-  return db.prisma.followUp.count({ where: followUpWhere(filter) });
-}
-
-function followUpWhere(filter: FollowUpFilter): Prisma.FollowUpWhereInput {
-  const where: Prisma.FollowUpWhereInput = { status: { in: [...ACTIVE_STATUSES] } };
-  switch (filter.kind) {
-    case 'mine':
-      where.assigneeRepId = filter.repId;
-      break;
-    case 'today': {
-      const wall = instantToWallClock(filter.now, filter.timeZone);
-      const tomorrow = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
-      where.assigneeRepId = filter.repId;
-      where.dueAt = {
-        lt: zonedWallClockToInstant(
-          {
-            year: tomorrow.getUTCFullYear(),
-            month: tomorrow.getUTCMonth() + 1,
-            day: tomorrow.getUTCDate(),
-            hour: 0,
-            minute: 0,
-          },
-          filter.timeZone,
-        ),
-      };
-      break;
-    }
-    case 'mine-due':
-      where.assigneeRepId = filter.repId;
-      where.dueAt = filter.from ? { gte: filter.from, lt: filter.before } : { lt: filter.before };
-      break;
-    case 'overdue':
-      where.dueAt = { lt: filter.now };
-      where.status = { in: [...OPEN_STATUSES] };
-      break;
-    case 'all':
-      break;
-    case 'customer':
-      where.companyId = filter.companyId;
-      break;
-  }
-  return where;
+  return countActiveFollowUps(db.prisma, filter);
 }

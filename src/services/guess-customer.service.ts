@@ -1,3 +1,4 @@
+import { findLinkedCompany } from '../db/channel-link.repository.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/generated/enums.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
@@ -21,11 +22,8 @@ export async function guessCustomer(
   where: { platform: Platform; channelRef?: string; emails?: string[] },
 ): Promise<GuessedCustomer | undefined> {
   if (where.channelRef) {
-    const link = await db.prisma.channelLink.findFirst({
-      where: { platform: where.platform, channelRef: where.channelRef, companyId: { not: null } },
-      select: { company: { select: { id: true, name: true } } },
-    });
-    if (link?.company) return { companyId: link.company.id, companyName: link.company.name, reason: 'channel' };
+    const company = await findLinkedCompany(db.prisma, { platform: where.platform, channelRef: where.channelRef });
+    if (company) return { companyId: company.id, companyName: company.name, reason: 'channel' };
   }
   const seen = new Set<string>();
   for (const raw of where.emails ?? []) {

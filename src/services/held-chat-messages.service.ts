@@ -1,4 +1,12 @@
+import { setRecordRepIfNone } from '../db/communication-record.repository.ts';
 import type { Database } from '../db/database.ts';
+import { inTransaction } from '../db/db-client.ts';
+import {
+  decideHeldMessage,
+  findHeldAuthorKeys,
+  findHeldMessages,
+  findLatestHeldMessage,
+} from '../db/message.repository.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
 import { writeAudit } from './audit.service.ts';
 import { contactFor, chatSourceKey, type ChatPlatform } from './log-chat-message.service.ts';
@@ -51,17 +59,13 @@ export async function decideHeldMessages(
   input: HeldAuthorKey & { decision: AuthorDecision },
   hooks: PipelineHooks,
 ): Promise<number> {
-  const held = await db.prisma.message.findMany({
-    where: heldWhere(input),
-    select: { id: true, recordId: true, authorName: true, metadata: true },
-    orderBy: { sentAt: 'asc' },
-  });
+  const held = await findHeldMessages(db.prisma, heldWhere(input));
   if (held.length === 0) return 0;
   const d = input.decision;
   const email = d.email ? normalizeEmail(d.email) : undefined;
   const decided: Array<{ id: string; recordId: string }> = [];
   for (const m of held) {
-    const metadata = { ...((m.metadata ?? {}) as Record<string, unknown>) };
+    const metadata = { ...m.metadata };
     delete metadata.heldBecause;
     delete metadata.heldAuthor;
     if (d.direction === 'inbound' && d.contactNote) metadata.contactNote = d.contactNote;
@@ -72,17 +76,15 @@ export async function decideHeldMessages(
     // Only a message still held is decided: two lookups racing decide it once. The message, its
     // record's rep and the audit entry change together, so nobody reads a decided message whose
     // record does not name the rep yet.
-    const changed = await db.prisma.$transaction(async (tx) => {
-      const updated = await tx.message.updateMany({
-        where: { id: m.id, direction: 'unknown' },
-        data: { direction: d.direction, contactId, authorEmail: email ?? null, metadata: metadata as object },
+    const changed = await inTransaction(db, async (tx) => {
+      const updated = await decideHeldMessage(tx, m.id, {
+        direction: d.direction,
+        contactId,
+        authorEmail: email ?? null,
+        metadata,
       });
-      if (updated.count === 0) return false;
-      if (d.direction === 'outbound')
-        await tx.communicationRecord.updateMany({
-          where: { id: m.recordId, loggedByRepId: null },
-          data: { loggedByRepId: d.repId },
-        });
+      if (!updated) return false;
+      if (d.direction === 'outbound') await setRecordRepIfNone(tx, m.recordId, d.repId);
       await writeAudit(tx, {
         action: 'message.author_decided',
         subject: m.recordId,
@@ -102,23 +104,15 @@ export async function decideHeldMessages(
 }
 
 function heldWhere(key: HeldAuthorKey) {
-  return {
-    direction: 'unknown' as const,
-    metadata: { path: ['author'], equals: key.authorKey },
-    record: { sourceKey: { startsWith: chatSourceKey(key.platform, key.channelRef, '') } },
-  };
+  return { authorKey: key.authorKey, sourceKeyPrefix: chatSourceKey(key.platform, key.channelRef, '') };
 }
 
 /** This author's latest held message in this channel, as a {@link HeldAuthor}; undefined when none is held any more. */
 export async function findHeldAuthor(db: Database, key: HeldAuthorKey): Promise<HeldAuthor | undefined> {
-  const m = await db.prisma.message.findFirst({
-    where: heldWhere(key),
-    select: { authorName: true, metadata: true, record: { select: { companyId: true } } },
-    orderBy: { sentAt: 'desc' },
-  });
+  const m = await findLatestHeldMessage(db.prisma, heldWhere(key));
   if (!m) return undefined;
-  const lookup = ((m.metadata ?? {}) as { heldAuthor?: Record<string, unknown> }).heldAuthor ?? {};
-  return { ...key, companyId: m.record.companyId, lookup, authorName: m.authorName ?? undefined };
+  const lookup = (m.metadata as { heldAuthor?: Record<string, unknown> }).heldAuthor ?? {};
+  return { ...key, companyId: m.companyId, lookup, authorName: m.authorName ?? undefined };
 }
 
 /**
@@ -128,15 +122,7 @@ export async function findHeldAuthor(db: Database, key: HeldAuthorKey): Promise<
  * connector needs to ask again) are listed.
  */
 export async function listHeldAuthors(db: Database, opts: { since: Date; limit: number }): Promise<HeldAuthorKey[]> {
-  const rows = await db.sql.query<{ channelRef: string; authorKey: string }>(
-    `SELECT DISTINCT m.metadata->'heldAuthor'->>'channelRef' AS "channelRef",
-            m.metadata->>'author' AS "authorKey"
-       FROM "Message" m
-      WHERE m.direction = 'unknown' AND m."createdAt" >= $1
-        AND m.metadata->'heldAuthor'->>'channelRef' IS NOT NULL AND m.metadata->>'author' IS NOT NULL
-      LIMIT $2`,
-    [opts.since, opts.limit],
-  );
+  const rows = await findHeldAuthorKeys(db.sql, opts);
   // The author key names its platform ("slack:T1/U1"), see platformUserKey.
   return rows.flatMap((r) => {
     const platform = r.authorKey.slice(0, r.authorKey.indexOf(':'));

@@ -1,4 +1,6 @@
+import { findCompanyByNameOrDomain } from '../db/company.repository.ts';
 import type { Database } from '../db/database.ts';
+import { inTransaction } from '../db/db-client.ts';
 import { parseCsvRows } from '../domain/csv.ts';
 import { type CustomerCsvLayout, detectCustomerCsvLayout } from '../domain/customer-csv-layout.ts';
 import { isCompanyDomain } from '../domain/email-participants.ts';
@@ -95,7 +97,8 @@ export async function importCustomersCsv(
     const line = r + 1;
     let result: ImportRowResult;
     try {
-      result = await db.prisma.$transaction(
+      result = await inTransaction(
+        db,
         async (tx) => {
           const outcome = await importRow(tx, rows[r], layout, line, opts.actor, wouldCreate);
           if (opts.dryRun) throw new DryRunRollback('', { cause: outcome });
@@ -159,15 +162,9 @@ async function importRow(
         ? `${email} is a free-mail address and the row names no company: add the company's name.`
         : 'The row names no company, domain or email.',
     );
-  const before = await tx.company.findFirst({
-    where: {
-      OR: [
-        ...(companyName ? [{ normalizedName: normalizeCompanyName(companyName) }] : []),
-        ...(domain || (!companyName && emailCompanyDomain)
-          ? [{ domains: { has: (domain ?? emailCompanyDomain) as string } }]
-          : []),
-      ],
-    },
+  const before = await findCompanyByNameOrDomain(tx, {
+    normalizedName: companyName ? normalizeCompanyName(companyName) : undefined,
+    domain: domain || (!companyName && emailCompanyDomain) ? (domain ?? emailCompanyDomain) : undefined,
   });
   const company = before ?? (await createCustomer(tx, typed, actor));
   const companyCreated = !before && !wouldCreate.has(normalizeCompanyName(company.name));

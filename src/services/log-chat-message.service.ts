@@ -1,11 +1,28 @@
+import { deleteClassificationsOfMessage } from '../db/classification.repository.ts';
+import { deleteRecord } from '../db/communication-record.repository.ts';
+import { companyExists } from '../db/company.repository.ts';
+import {
+  findContactByEmailOldest,
+  findContactByPlatformUser,
+  addPlatformUserToContact,
+  insertContact,
+} from '../db/contact.repository.ts';
 import type { Database } from '../db/database.ts';
+import { inTransaction } from '../db/db-client.ts';
+import { findPostedFollowUpIdsOfRecord, findSuggestionIdsFromClassifications } from '../db/follow-up.repository.ts';
+import {
+  countMessagesOfRecord,
+  deleteMessage,
+  findMessageByExternalId,
+  findMessageForEdit,
+  updateMessageText,
+} from '../db/message.repository.ts';
 import { insertChatMessage } from '../db/chat-message.repository.ts';
 import { platformMessageKey } from '../domain/platform-message-key.ts';
 import { normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import { dismissStaleSuggestions, postedCardsOfRecord } from './posted-cards.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
-import type { PrismaExecutor } from './prisma-executor.ts';
 import { platformUserKey } from './reps.service.ts';
 import { findTombstonedKeys, type TombstoneKey } from './tombstones.service.ts';
 
@@ -101,7 +118,7 @@ export async function logChatMessage(
   const authorKey = platformUserKey(input.platform, input.author.platformUserId);
   const email = input.author.email ? normalizeEmail(input.author.email) : undefined;
 
-  const existing = await db.prisma.message.findUnique({ where: { externalId }, select: { id: true, recordId: true } });
+  const existing = await findMessageByExternalId(db.prisma, externalId);
   if (existing) return { status: 'duplicate', recordId: existing.recordId, messageId: existing.id };
 
   const keys: TombstoneKey[] = [
@@ -112,8 +129,7 @@ export async function logChatMessage(
   if (email && input.direction === 'inbound') keys.push({ kind: 'email', value: email });
   if ((await findTombstonedKeys(db.prisma, keys)).length > 0) return { status: 'skipped', reason: 'erased' };
 
-  const company = await db.prisma.company.findUnique({ where: { id: input.companyId }, select: { id: true } });
-  if (!company) return { status: 'skipped', reason: 'unknown-company' };
+  if (!(await companyExists(db.prisma, input.companyId))) return { status: 'skipped', reason: 'unknown-company' };
 
   const contactCompanyId = input.contactCompanyId === undefined ? input.companyId : input.contactCompanyId;
   const contactId =
@@ -174,32 +190,23 @@ export async function contactFor(
   const pending = contactsInFlight.get(flightKey);
   if (pending) return pending;
   const work = (async () => {
-    const byId = await db.prisma.contact.findFirst({
-      where: { platformUserIds: { has: authorKey } },
-      select: { id: true },
-    });
+    const byId = await findContactByPlatformUser(db.prisma, authorKey);
     if (byId) return byId.id;
     if (email) {
-      const byEmail = await db.prisma.contact.findFirst({
-        where: { emails: { has: email } },
-        orderBy: { createdAt: 'asc' },
-        select: { id: true },
-      });
+      const byEmail = await findContactByEmailOldest(db.prisma, email);
       if (byEmail) {
-        await db.prisma.contact.update({ where: { id: byEmail.id }, data: { platformUserIds: { push: authorKey } } });
+        await addPlatformUserToContact(db.prisma, byEmail.id, authorKey);
         return byEmail.id;
       }
     }
     const display = name?.trim() || email || authorKey;
-    const created = await db.prisma.contact.create({
-      data: {
-        companyId,
-        name: display,
-        normalizedName: normalizePersonName(display),
-        emails: email ? [email] : [],
-        platformUserIds: [authorKey],
-      },
-      select: { id: true },
+    const created = await insertContact(db.prisma, {
+      companyId,
+      name: display,
+      normalizedName: normalizePersonName(display),
+      emails: email ? [email] : [],
+      phones: [],
+      platformUserIds: [authorKey],
     });
     return created.id;
   })();
@@ -243,30 +250,30 @@ export async function editChatMessage(
   const text = input.text.trim();
   const cleanText = (input.cleanText ?? input.text).trim();
   let staleFrom: string[] = [];
-  const result = await db.prisma.$transaction(async (tx) => {
-    const message = await tx.message.findUnique({
-      where: { externalId },
-      select: { id: true, recordId: true, text: true, cleanText: true, metadata: true },
-    });
+  const result = await inTransaction(db, async (tx) => {
+    const message = await findMessageForEdit(tx, externalId);
     if (!message) return { status: 'not_found' as const };
-    const metadata = (message.metadata ?? {}) as Record<string, unknown>;
+    const metadata = message.metadata;
     const lastEdit = typeof metadata.editedAt === 'string' ? Date.parse(metadata.editedAt) : 0;
     const same = message.text === (text || cleanText) && message.cleanText === (cleanText || text);
     if (same || input.editedAt.getTime() <= lastEdit)
       return { status: 'unchanged' as const, recordId: message.recordId, messageId: message.id };
-    await tx.message.update({
-      where: { id: message.id },
-      data: {
-        text: text || cleanText,
-        cleanText: cleanText || text,
-        metadata: { ...mergeMetadata(metadata, input.metadataPatch ?? {}), editedAt: input.editedAt.toISOString() },
-      },
+    await updateMessageText(tx, message.id, {
+      text: text || cleanText,
+      cleanText: cleanText || text,
+      metadata: { ...mergeMetadata(metadata, input.metadataPatch ?? {}), editedAt: input.editedAt.toISOString() },
     });
     // The old label described the old words; a rep's correction is theirs and stays. A suggestion
     // still waiting that was made from the old words no longer fits them: dismissed below.
-    staleFrom = await suggestionsFrom(tx, { recordId: message.recordId, messageId: message.id, correctedLabel: null });
-    await tx.classification.deleteMany({
-      where: { recordId: message.recordId, messageId: message.id, correctedLabel: null },
+    staleFrom = await findSuggestionIdsFromClassifications(tx, {
+      recordId: message.recordId,
+      messageId: message.id,
+      correctedLabel: null,
+    });
+    await deleteClassificationsOfMessage(tx, {
+      recordId: message.recordId,
+      messageId: message.id,
+      correctedLabel: null,
     });
     await writeAudit(tx, {
       action: 'message.edit',
@@ -294,18 +301,18 @@ export async function deleteChatMessage(
   hooks?: PipelineHooks,
 ): Promise<ChatChangeOutcome> {
   const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
-  const known = await db.prisma.message.findUnique({ where: { externalId }, select: { recordId: true } });
+  const known = await findMessageByExternalId(db.prisma, externalId);
   // Read first: deleting the record's last message deletes its follow-ups, which know where their cards are.
   const cards = known && hooks?.cardsRetracted ? await postedCardsOfRecord(db, known.recordId) : [];
   let staleFrom: string[] = [];
-  const result = await db.prisma.$transaction(async (tx) => {
-    const message = await tx.message.findUnique({ where: { externalId }, select: { id: true, recordId: true } });
+  const result = await inTransaction(db, async (tx) => {
+    const message = await findMessageByExternalId(tx, externalId);
     if (!message) return { status: 'not_found' as const };
-    staleFrom = await suggestionsFrom(tx, { recordId: message.recordId, messageId: message.id });
-    await tx.classification.deleteMany({ where: { recordId: message.recordId, messageId: message.id } });
-    await tx.message.delete({ where: { id: message.id } });
-    const left = await tx.message.count({ where: { recordId: message.recordId } });
-    if (left === 0) await tx.communicationRecord.delete({ where: { id: message.recordId } });
+    staleFrom = await findSuggestionIdsFromClassifications(tx, { recordId: message.recordId, messageId: message.id });
+    await deleteClassificationsOfMessage(tx, { recordId: message.recordId, messageId: message.id });
+    await deleteMessage(tx, message.id);
+    const left = await countMessagesOfRecord(tx, message.recordId);
+    if (left === 0) await deleteRecord(tx, message.recordId);
     await writeAudit(tx, {
       action: 'message.delete',
       actor: input.actor,
@@ -335,11 +342,7 @@ async function followCards(
   hooks: PipelineHooks,
 ): Promise<void> {
   if (suggestionIds.length > 0) await dismissStaleSuggestions(db, { recordId, followUpIds: suggestionIds }, why);
-  const posted = await db.prisma.followUp.findMany({
-    where: { recordId, messageRef: { not: null } },
-    select: { id: true },
-  });
-  for (const f of posted) await hooks.followUpChanged(f.id);
+  for (const id of await findPostedFollowUpIdsOfRecord(db.prisma, recordId)) await hooks.followUpChanged(id);
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -350,16 +353,4 @@ function mergeMetadata(metadata: Record<string, unknown>, patch: Record<string, 
   for (const [k, v] of Object.entries(patch))
     merged[k] = isPlainObject(v) && isPlainObject(metadata[k]) ? { ...metadata[k], ...v } : v;
   return merged;
-}
-
-/** Suggestions still waiting that these classifications made (read before the classifications go: the link is then cut). */
-async function suggestionsFrom(
-  tx: PrismaExecutor,
-  classifications: { recordId: string; messageId: string; correctedLabel?: null },
-): Promise<string[]> {
-  const rows = await tx.followUp.findMany({
-    where: { status: 'suggested', classification: classifications },
-    select: { id: true },
-  });
-  return rows.map((r) => r.id);
 }

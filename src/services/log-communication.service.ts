@@ -3,7 +3,8 @@ import type { Database } from '../db/database.ts';
 import { RapportError } from '../errors.ts';
 import type { AuditActor } from './audit.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
-import { insertLoggedRecord } from '../db/communication-record.repository.ts';
+import { findRecordWithFirstMessage, insertLoggedRecord } from '../db/communication-record.repository.ts';
+import { findMessageByExternalId } from '../db/message.repository.ts';
 import { isUniqueViolationError } from '../db/sql-errors.ts';
 
 /** Longest note a rep can log in one command, in characters. */
@@ -130,22 +131,11 @@ export async function logCommunication(
 }
 
 async function findExisting(db: Database, sourceKey: string): Promise<LogCommunicationResult | undefined> {
-  const record = await db.prisma.communicationRecord.findUnique({
-    where: { sourceKey },
-    include: {
-      messages: { orderBy: { sentAt: 'asc' }, take: 1 },
-      followUps: { orderBy: { createdAt: 'asc' }, take: 1 },
-    },
-  });
-  if (!record) return undefined;
-  const { messages, followUps, ...rest } = record;
-  return { record: rest, message: messages[0], followUp: followUps[0], created: false };
+  const found = await findRecordWithFirstMessage(db.prisma, sourceKey);
+  return found ? { ...found, created: false } : undefined;
 }
 
 async function findByMessage(db: Database, externalId: string): Promise<LogCommunicationResult | undefined> {
-  const message = await db.prisma.message.findUnique({
-    where: { externalId },
-    select: { record: { select: { sourceKey: true } } },
-  });
+  const message = await findMessageByExternalId(db.prisma, externalId);
   return message ? findExisting(db, message.record.sourceKey) : undefined;
 }

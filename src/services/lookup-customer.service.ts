@@ -1,5 +1,13 @@
 import type { Database } from '../db/database.ts';
 import { findCjkNameCandidates } from '../db/cjk-name-candidates.repository.ts';
+import {
+  findCompaniesByContactEmail,
+  findCompaniesHoldingDomain,
+  findExactNameRows,
+  findSimilarNameRows,
+  findTypoNameRows,
+  type NameRow,
+} from '../db/customer-lookup.repository.ts';
 import { bigramSimilarity, wordBoundaryAt } from '../domain/cjk-name-match.ts';
 import { editDistance } from '../domain/edit-distance.ts';
 import {
@@ -57,11 +65,7 @@ export async function lookupCustomer(db: Database, typed: string, opts: LookupOp
   const email = normalizeEmail(query);
   const domain = email ? emailDomain(email) : normalizeDomain(query);
   if (email) {
-    const rows = await db.sql.query<{ id: string; name: string }>(
-      `SELECT c.id, c.name FROM "Contact" ct JOIN "Company" c ON c.id = ct."companyId"
-       WHERE ct.emails @> ARRAY[$1]::text[] LIMIT 10`,
-      [email],
-    );
+    const rows = await findCompaniesByContactEmail(db.sql, email);
     for (const r of rows)
       found.push({
         companyId: r.id,
@@ -73,10 +77,7 @@ export async function lookupCustomer(db: Database, typed: string, opts: LookupOp
       });
   }
   if (domain && !(email && FREE_MAIL_DOMAINS.has(domain))) {
-    const rows = await db.sql.query<{ id: string; name: string }>(
-      `SELECT id, name FROM "Company" WHERE domains @> ARRAY[$1]::text[] LIMIT 10`,
-      [domain],
-    );
+    const rows = await findCompaniesHoldingDomain(db.sql, domain);
     for (const r of rows)
       found.push({
         companyId: r.id,
@@ -133,23 +134,8 @@ export function confidentMatch(
   return top.score - second.score >= 150 ? top : undefined;
 }
 
-interface NameRow {
-  id: string;
-  name: string;
-  nn: string;
-  sim: number;
-  contact: string | null;
-}
-
 async function matchExactNames(db: Database, name: string, person: string): Promise<CustomerMatch[]> {
-  const rows = await db.sql.query<NameRow>(
-    `SELECT id, name, "normalizedName" AS nn, 1 AS sim, NULL AS contact FROM "Company" WHERE "normalizedName" = $1
-     UNION ALL
-     SELECT c.id, c.name, ct."normalizedName" AS nn, 1 AS sim, ct.name AS contact
-       FROM "Contact" ct JOIN "Company" c ON c.id = ct."companyId" WHERE ct."normalizedName" = $2
-     LIMIT 20`,
-    [name, person],
-  );
+  const rows = await findExactNameRows(db.sql, name, person);
   return rows
     .map((r) => scoreRow(r, r.contact === null ? name : person, r.contact === null ? 'name' : 'contact'))
     .filter((m): m is CustomerMatch => m !== undefined);
@@ -160,24 +146,7 @@ async function matchExactNames(db: Database, name: string, person: string): Prom
  * (`%` at {@link STRICT_SIMILARITY}, served by the GIN trigram index), for companies and contacts.
  */
 async function matchNames(db: Database, name: string, person: string): Promise<CustomerMatch[]> {
-  // LIKE patterns are safe to build: normalized names hold only letters, digits and single spaces.
-  const companySql = `SELECT id, name, "normalizedName" AS nn, similarity("normalizedName", $1) AS sim, NULL AS contact
-    FROM "Company" WHERE "normalizedName" LIKE $2 ${name.length >= 4 ? `OR "normalizedName" LIKE '%' || $1 || '%'` : ''} OR "normalizedName" % $1
-    ORDER BY sim DESC LIMIT 20`;
-  const contactSql = `SELECT c.id, c.name, ct."normalizedName" AS nn, similarity(ct."normalizedName", $1) AS sim, ct.name AS contact
-    FROM "Contact" ct JOIN "Company" c ON c.id = ct."companyId"
-    WHERE ct."normalizedName" LIKE $2 OR ct."normalizedName" % $1
-    ORDER BY sim DESC LIMIT 20`;
-  const { companies, contacts } = await db.withSession(async (session) => {
-    await session.exec(`SET pg_trgm.similarity_threshold = ${STRICT_SIMILARITY}`);
-    try {
-      const companies = await session.query<NameRow>(companySql, [name, `${name}%`]);
-      const contacts = person.length >= 2 ? await session.query<NameRow>(contactSql, [person, `${person}%`]) : [];
-      return { companies, contacts };
-    } finally {
-      await session.exec('RESET pg_trgm.similarity_threshold');
-    }
-  });
+  const { companies, contacts } = await findSimilarNameRows(db, name, person, STRICT_SIMILARITY);
   return [
     ...companies.map((r) => scoreRow(r, name, 'name')),
     ...contacts.map((r) => scoreRow(r, person, 'contact')),
@@ -200,21 +169,7 @@ async function matchCjkNames(db: Database, name: string, person: string): Promis
  * threshold reads most of the index.
  */
 async function matchTypos(db: Database, name: string): Promise<CustomerMatch[]> {
-  const first = name[0];
-  const rows = await db.sql.query<NameRow>(
-    `SELECT id, name, "normalizedName" AS nn, similarity("normalizedName", $1) AS sim, NULL AS contact
-     FROM "Company"
-     WHERE "normalizedName" >= $2 AND "normalizedName" < $3 AND left("normalizedName", 1) = $2
-       AND (length("normalizedName") BETWEEN $4 AND $5 OR length(split_part("normalizedName", ' ', 1)) BETWEEN $4 AND $5)
-     ORDER BY greatest(similarity("normalizedName", $1), similarity(split_part("normalizedName", ' ', 1), $1)) DESC LIMIT 20`,
-    [
-      name,
-      first,
-      String.fromCodePoint(first.codePointAt(0)! + 1),
-      name.length - MAX_TYPO_EDITS,
-      name.length + MAX_TYPO_EDITS,
-    ],
-  );
+  const rows = await findTypoNameRows(db.sql, name, MAX_TYPO_EDITS);
   return rows.map((r) => scoreRow(r, name, 'name')).filter((m): m is CustomerMatch => m !== undefined);
 }
 

@@ -1,3 +1,4 @@
+import { findCompanyIdsByDomains, findCompanyIdsBySubdomain } from '../db/company.repository.ts';
 import type { Database } from '../db/database.ts';
 import { FREE_MAIL_DOMAINS, normalizeDomain } from '../domain/normalize-company-name.ts';
 
@@ -21,19 +22,12 @@ export async function matchCompanyByDomain(db: Database, org: ExternalOrg): Prom
     ),
   ];
   if (domains.length > 0) {
-    const rows = await db.prisma.company.findMany({
-      where: { domains: { hasSome: domains } },
-      select: { id: true },
-      take: 2,
-    });
-    if (rows.length === 1) return rows[0].id;
+    const rows = await findCompanyIdsByDomains(db.prisma, domains, 2);
+    if (rows.length === 1) return rows[0];
     if (rows.length > 1) return undefined;
   }
   const sub = org.subdomain?.trim().toLowerCase();
   if (!sub) return undefined;
-  const rows = await db.sql.query<{ id: string }>(
-    `SELECT id FROM "Company" WHERE EXISTS (SELECT 1 FROM unnest(domains) d WHERE split_part(d, '.', 1) = $1) LIMIT 2`,
-    [sub],
-  );
-  return rows.length === 1 ? rows[0].id : undefined;
+  const rows = await findCompanyIdsBySubdomain(db.sql, sub, 2);
+  return rows.length === 1 ? rows[0] : undefined;
 }

@@ -1,4 +1,11 @@
+import { unlinkAddressedChannelsOf } from '../db/channel-link.repository.ts';
 import type { Database } from '../db/database.ts';
+import {
+  dismissSuggestion,
+  findFollowUpIdsOfCompany,
+  findFollowUpIdsOfRecord,
+  findWaitingSuggestionIds,
+} from '../db/follow-up.repository.ts';
 import { findPostedCards, type PostedCard } from '../db/posted-card.repository.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 
@@ -10,23 +17,12 @@ export type CardRetraction = 'erased' | 'deleted';
  * erasure deletes the follow-ups that know where they were posted.
  */
 export async function postedCardsOfCompany(db: Database, companyId: string): Promise<PostedCard[]> {
-  const followUps = await db.prisma.followUp.findMany({
-    where: { OR: [{ companyId }, { record: { companyId } }] },
-    select: { id: true },
-  });
-  return findPostedCards(
-    db.sql,
-    followUps.map((f) => f.id),
-  );
+  return findPostedCards(db.sql, await findFollowUpIdsOfCompany(db.prisma, companyId));
 }
 
 /** The cards posted about one conversation (its follow-ups). */
 export async function postedCardsOfRecord(db: Database, recordId: string): Promise<PostedCard[]> {
-  const followUps = await db.prisma.followUp.findMany({ where: { recordId }, select: { id: true } });
-  return findPostedCards(
-    db.sql,
-    followUps.map((f) => f.id),
-  );
+  return findPostedCards(db.sql, await findFollowUpIdsOfRecord(db.prisma, recordId));
 }
 
 /**
@@ -41,23 +37,12 @@ export async function dismissStaleSuggestions(
   why: string,
   actor?: AuditActor,
 ): Promise<string[]> {
-  const stale = await db.prisma.followUp.findMany({
-    where: {
-      recordId: where.recordId,
-      status: 'suggested',
-      ...(where.followUpIds ? { id: { in: where.followUpIds } } : {}),
-    },
-    select: { id: true },
-  });
+  const stale = await findWaitingSuggestionIds(db.prisma, { recordId: where.recordId, ids: where.followUpIds });
   const dismissed: string[] = [];
-  for (const f of stale) {
-    const changed = await db.prisma.followUp.updateMany({
-      where: { id: f.id, status: 'suggested' },
-      data: { status: 'dismissed', completedAt: new Date() },
-    });
-    if (changed.count === 0) continue;
-    await writeAudit(db.prisma, { action: 'followup.dismiss', actor, subject: f.id, details: { reason: why } });
-    dismissed.push(f.id);
+  for (const id of stale) {
+    if (!(await dismissSuggestion(db.prisma, id, new Date()))) continue;
+    await writeAudit(db.prisma, { action: 'followup.dismiss', actor, subject: id, details: { reason: why } });
+    dismissed.push(id);
   }
   return dismissed;
 }
@@ -69,9 +54,5 @@ export async function dismissStaleSuggestions(
  * @returns how many channels were unlinked.
  */
 export async function unlinkAddressedChannels(db: Database, companyId: string): Promise<number> {
-  const rows = await db.sql.query<{ id: string }>(
-    `UPDATE "ChannelLink" SET "companyId" = NULL WHERE "companyId" = $1::uuid AND "conversationRef" IS NOT NULL RETURNING id`,
-    [companyId],
-  );
-  return rows.length;
+  return unlinkAddressedChannelsOf(db.sql, companyId);
 }

@@ -1,7 +1,7 @@
-import type { Prisma, PrismaClient } from '../db/generated/client.ts';
+import type { DbClient } from '../db/db-client.ts';
 
 /** Either the Prisma client or the client of an open transaction: services take this to compose in one transaction. */
-export type PrismaExecutor = PrismaClient | Prisma.TransactionClient;
+export type PrismaExecutor = DbClient;
 
 /** True for Prisma's unique-constraint violation (P2002), the signal that a concurrent request wrote first. */
 export function isUniqueViolation(err: unknown): boolean {

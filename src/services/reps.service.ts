@@ -1,4 +1,13 @@
 import type { Rep } from '../db/generated/client.ts';
+import {
+  addPlatformUserToRep,
+  findRepByEmail,
+  findRepByEmailOrThrow,
+  findRepByPlatformUser,
+  findRepsByName,
+  insertRep,
+  updateRep,
+} from '../db/rep.repository.ts';
 import type { Actor } from '../domain/actor.ts';
 import type { Platform } from '../db/generated/enums.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
@@ -20,27 +29,24 @@ export async function findOrCreateRep(prisma: PrismaExecutor, actor: Actor): Pro
   const key = platformUserKey(actor.platform, actor.platformUserId);
   const email = actor.email?.trim().toLowerCase() || undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
-    let rep = await prisma.rep.findFirst({ where: { platformUserIds: { has: key } } });
+    let rep = await findRepByPlatformUser(prisma, [key]);
     if (!rep && email) {
-      const byEmail = await prisma.rep.findUnique({ where: { email } });
-      if (byEmail)
-        rep = await prisma.rep.update({ where: { id: byEmail.id }, data: { platformUserIds: { push: key } } });
+      const byEmail = await findRepByEmail(prisma, email);
+      if (byEmail) rep = await addPlatformUserToRep(prisma, byEmail.id, key);
     }
     if (rep) {
       if (actor.timezone && !actor.timezoneIsDefault && rep.timezone !== actor.timezone) {
-        rep = await prisma.rep.update({ where: { id: rep.id }, data: { timezone: actor.timezone } });
+        rep = await updateRep(prisma, rep.id, { timezone: actor.timezone });
       }
       if (email && !rep.email) rep = await addEmail(prisma, rep, email);
       return rep;
     }
     try {
-      return await prisma.rep.create({
-        data: {
-          name: actor.displayName?.trim() || actor.platformUserId.replace(/^[a-z]+:/, ''),
-          email: email ?? null,
-          timezone: actor.timezone || 'UTC',
-          platformUserIds: [key],
-        },
+      return await insertRep(prisma, {
+        name: actor.displayName?.trim() || actor.platformUserId.replace(/^[a-z]+:/, ''),
+        email: email ?? null,
+        timezone: actor.timezone || 'UTC',
+        platformUserIds: [key],
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err; // same email created concurrently: find it on the next pass
@@ -54,10 +60,10 @@ export async function findOrCreateRep(prisma: PrismaExecutor, actor: Actor): Pro
  * the same person on another platform is recognised by it. An email another rep holds stays theirs.
  */
 async function addEmail(prisma: PrismaExecutor, rep: Rep, email: string): Promise<Rep> {
-  const taken = await prisma.rep.findUnique({ where: { email }, select: { id: true } });
+  const taken = await findRepByEmail(prisma, email);
   if (taken) return rep;
   try {
-    return await prisma.rep.update({ where: { id: rep.id }, data: { email } });
+    return await updateRep(prisma, rep.id, { email });
   } catch (err) {
     if (isUniqueViolation(err)) return rep; // claimed concurrently by another rep
     throw err;
@@ -103,23 +109,21 @@ export async function resolveRepMention(
   if (escaped) return repForPlatformId(prisma, escaped[1], escaped[2]?.trim() || undefined, actor, describe);
   const bare = text.replace(/^@/, '');
   if (!bare) throw new RapportError('invalid_input', 'Say who should take it over, e.g. "assign 12 @jo".');
-  const byId = await prisma.rep.findFirst({
-    where: { platformUserIds: { hasSome: [platformUserKey(actor.platform, bare), idInWorkspace(actor, bare)] } },
-  });
+  const byId = await findRepByPlatformUser(prisma, [platformUserKey(actor.platform, bare), idInWorkspace(actor, bare)]);
   if (byId) return byId;
   const email = normalizeEmail(bare);
   if (email) {
-    const byEmail = await prisma.rep.findUnique({ where: { email } });
+    const byEmail = await findRepByEmail(prisma, email);
     if (byEmail) return byEmail;
     return findOrCreateByEmail(prisma, email, actor.timezone);
   }
-  const byName = await prisma.rep.findMany({ where: { name: { equals: bare, mode: 'insensitive' } }, take: 2 });
+  const byName = await findRepsByName(prisma, bare, 2);
   if (byName.length === 1) return byName[0];
   if (byName.length > 1) {
     throw new RapportError('ambiguous', `Several reps are called "${bare}"; mention them (@name) or use their email.`);
   }
-  const suffix = await prisma.rep.findMany({ where: { platformUserIds: { hasSome: [bare] } }, take: 1 });
-  if (suffix[0]) return suffix[0];
+  const suffix = await findRepByPlatformUser(prisma, [bare]);
+  if (suffix) return suffix;
   if (actor.platform === 'console') {
     return findOrCreateRep(prisma, {
       platform: 'console',
@@ -143,13 +147,10 @@ async function repForPlatformId(
   describe: DescribePerson | undefined,
 ): Promise<Rep> {
   const platformUserId = idInWorkspace(actor, id);
-  const known = await prisma.rep.findFirst({
-    where: {
-      platformUserIds: {
-        hasSome: [platformUserKey(actor.platform, platformUserId), platformUserKey(actor.platform, id)],
-      },
-    },
-  });
+  const known = await findRepByPlatformUser(prisma, [
+    platformUserKey(actor.platform, platformUserId),
+    platformUserKey(actor.platform, id),
+  ]);
   if (known) return known;
   const person = await describe?.(actor.platform, platformUserId).catch(() => undefined);
   if (person?.outsider) {
@@ -179,12 +180,15 @@ function idInWorkspace(actor: Actor, id: string): string {
 
 async function findOrCreateByEmail(prisma: PrismaExecutor, email: string, timezone: string): Promise<Rep> {
   try {
-    return await prisma.rep.create({
-      data: { name: email.slice(0, email.indexOf('@')), email, timezone: timezone || 'UTC', platformUserIds: [] },
+    return await insertRep(prisma, {
+      name: email.slice(0, email.indexOf('@')),
+      email,
+      timezone: timezone || 'UTC',
+      platformUserIds: [],
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    return prisma.rep.findUniqueOrThrow({ where: { email } }); // registered concurrently
+    return findRepByEmailOrThrow(prisma, email); // registered concurrently
   }
 }
 
@@ -193,5 +197,5 @@ async function findOrCreateByEmail(prisma: PrismaExecutor, email: string, timezo
  * no platform profile to read it from).
  */
 export async function setRepTimezone(prisma: PrismaExecutor, repId: string, timeZone: string): Promise<Rep> {
-  return prisma.rep.update({ where: { id: repId }, data: { timezone: timeZone } });
+  return updateRep(prisma, repId, { timezone: timeZone });
 }

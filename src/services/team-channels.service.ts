@@ -1,4 +1,10 @@
-import type { TeamChannel } from '../db/generated/client.ts';
+import type { Platform, TeamChannel } from '../db/generated/client.ts';
+import {
+  deleteTeamChannels,
+  findTeamChannelOf,
+  findTeamChannelsAt,
+  upsertTeamChannel,
+} from '../db/team-channel.repository.ts';
 import type { ChannelRef } from '../domain/channel-ref.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
@@ -16,7 +22,7 @@ export function channelOfTarget(target: string): { platform: string; channelRef:
 
 /** Where a customer's internal cards go: its team channel, if one was chosen (else the caller's default). */
 export async function teamChannelFor(prisma: PrismaExecutor, companyId: string): Promise<string | undefined> {
-  const row = await prisma.teamChannel.findUnique({ where: { companyId } });
+  const row = await findTeamChannelOf(prisma, companyId);
   return row ? teamChannelTarget(row) : undefined;
 }
 
@@ -31,12 +37,8 @@ export async function setTeamChannel(
   companyId: string,
   actor: AuditActor,
 ): Promise<{ previousTarget: string | undefined }> {
-  const before = await prisma.teamChannel.findUnique({ where: { companyId } });
-  const row = await prisma.teamChannel.upsert({
-    where: { companyId },
-    create: { companyId, platform: channel.platform, channelRef: channel.channelRef, createdBy: actor.repId },
-    update: { platform: channel.platform, channelRef: channel.channelRef, origin: 'command', createdBy: actor.repId },
-  });
+  const before = await findTeamChannelOf(prisma, companyId);
+  const row = await upsertTeamChannel(prisma, companyId, channel, actor.repId);
   await writeAudit(prisma, {
     action: 'channel.team',
     actor,
@@ -51,10 +53,7 @@ export async function customersNotifiedIn(
   prisma: PrismaExecutor,
   channel: Pick<ChannelRef, 'platform' | 'channelRef'>,
 ): Promise<string[]> {
-  const rows = await prisma.teamChannel.findMany({
-    where: { platform: channel.platform, channelRef: channel.channelRef },
-    select: { companyId: true },
-  });
+  const rows = await findTeamChannelsAt(prisma, channel);
   return rows.map((r) => r.companyId);
 }
 
@@ -70,9 +69,12 @@ export async function clearTeamChannel(
   actor?: AuditActor,
 ): Promise<string[]> {
   const { platform, channelRef } = channelOfTarget(target);
-  const rows = await prisma.teamChannel.findMany({ where: { platform: platform as never, channelRef } });
+  const rows = await findTeamChannelsAt(prisma, { platform: platform as Platform, channelRef });
   if (rows.length === 0) return [];
-  await prisma.teamChannel.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  await deleteTeamChannels(
+    prisma,
+    rows.map((r) => r.id),
+  );
   for (const r of rows)
     await writeAudit(prisma, {
       action: 'channel.team.clear',

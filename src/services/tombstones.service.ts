@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import { deleteTombstones, findTombstoneHashes } from '../db/tombstone.repository.ts';
 import { RapportError } from '../errors.ts';
 import { normalizeCompanyName, normalizeDomain, normalizeEmail } from '../domain/normalize-company-name.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
@@ -67,8 +68,7 @@ export async function findTombstonedKeys(prisma: PrismaExecutor, keys: Tombstone
     k.kind === 'company' ? tombstoneHashOf('company', normalizeCompanyName(k.value, { asBeforeChinese: true })) : '',
   );
   const wanted = [...new Set([...hashes, ...before.filter(Boolean)])];
-  const rows = await prisma.tombstone.findMany({ where: { keyHash: { in: wanted } }, select: { keyHash: true } });
-  const hit = new Set(rows.map((r) => r.keyHash));
+  const hit = await findTombstoneHashes(prisma, wanted);
   return usable.filter((_, i) => hit.has(hashes[i]) || hit.has(before[i]));
 }
 
@@ -116,7 +116,7 @@ export async function removeTombstones(
   const keys = tombstoneKeysFor(typed);
   const hits = await findTombstonedKeys(prisma, keys);
   if (hits.length === 0) return [];
-  await prisma.tombstone.deleteMany({ where: { keyHash: { in: hits.map(tombstoneHash) } } });
+  await deleteTombstones(prisma, hits.map(tombstoneHash));
   await writeAudit(prisma, {
     action: 'tombstone.remove',
     actor,

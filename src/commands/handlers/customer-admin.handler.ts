@@ -1,3 +1,5 @@
+import { findChannelLink } from '../../db/channel-link.repository.ts';
+import { findTeamChannelsAt } from '../../db/team-channel.repository.ts';
 import {
   dismissStaleSuggestions,
   postedCardsOfCompany,
@@ -28,10 +30,7 @@ export async function handleLink(cmd: Extract<Command, { kind: 'link' }>, h: Han
       '"link" binds the channel you type it in; run it in the customer\'s channel, not in a direct message.',
     );
   const match = await resolveCustomer(h, cmd.customer, { requireExact: true, commandFor: (name) => `link ${q(name)}` });
-  const existing = await h.deps.db.prisma.channelLink.findUnique({
-    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
-    select: { companyId: true, createdBy: true },
-  });
+  const existing = await findChannelLink(h.deps.db.prisma, channel);
   if (
     existing?.companyId &&
     existing.companyId !== match.companyId &&
@@ -57,17 +56,8 @@ export async function handleLink(cmd: Extract<Command, { kind: 'link' }>, h: Han
 export async function handleUnlink(_cmd: Extract<Command, { kind: 'unlink' }>, h: HandlerContext): Promise<Reply> {
   const channel = h.ctx.channel;
   if (!channel) throw new RapportError('invalid_input', '"unlink" works in a linked channel.');
-  const prisma = h.deps.db.prisma;
-  const [link, teamRows] = await Promise.all([
-    prisma.channelLink.findUnique({
-      where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
-      select: { companyId: true, createdBy: true },
-    }),
-    prisma.teamChannel.findMany({
-      where: { platform: channel.platform, channelRef: channel.channelRef },
-      select: { createdBy: true },
-    }),
-  ]);
+  const client = h.deps.db.prisma;
+  const [link, teamRows] = await Promise.all([findChannelLink(client, channel), findTeamChannelsAt(client, channel)]);
   const linked = link?.companyId != null;
   if (!linked && teamRows.length === 0)
     throw new RapportError(
@@ -77,8 +67,8 @@ export async function handleUnlink(_cmd: Extract<Command, { kind: 'unlink' }>, h
   const owners = [...(linked ? [link!.createdBy] : []), ...teamRows.map((r) => r.createdBy)];
   if (h.role !== 'admin' && owners.some((o) => o !== null && o !== h.rep.id))
     throw new RapportError('forbidden', adminRefusal('unlink a channel someone else linked'));
-  if (linked) await unlinkChannel(prisma, channel, h.audit);
-  const served = await clearTeamChannel(prisma, channel.target, 'unlink', h.audit);
+  if (linked) await unlinkChannel(client, channel, h.audit);
+  const served = await clearTeamChannel(client, channel.target, 'unlink', h.audit);
   const parts = [
     ...(linked ? ['nothing here is logged automatically any more'] : []),
     ...(served.length > 0

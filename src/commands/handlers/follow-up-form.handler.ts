@@ -1,3 +1,4 @@
+import { findCompanyOfFollowUpRequest } from '../../db/follow-up.repository.ts';
 import { formatInZone } from '../../domain/zoned-time.ts';
 import { WHEN_EXAMPLES } from '../../domain/parse-when.ts';
 import type { Logger } from '../../logger.ts';
@@ -56,14 +57,11 @@ export async function submitFollowUpForm(
     async () => {
       const h = await formHandlerContext(ctx, deps);
       if (!company) {
-        const earlier = await deps.db.prisma.followUp.findUnique({
-          where: { requestKey: input.requestKey },
-          select: { company: { select: { id: true, name: true } } },
-        });
+        const earlier = await findCompanyOfFollowUpRequest(deps.db.prisma, input.requestKey);
         const created = await companyForNewName(
           (input.customer as { newName: string }).newName,
           h,
-          earlier?.company ?? undefined,
+          earlier ?? undefined,
         );
         if ('error' in created) return { ok: false, errors: { customer: created.error } };
         company = created;

@@ -1,3 +1,4 @@
+import { findCompanyOfRecord } from '../../db/communication-record.repository.ts';
 import { chatKindFor } from '../../domain/channel-kind.ts';
 import type { ChannelKind } from '../../db/generated/enums.ts';
 import { DEFAULT_HOUR } from '../../domain/parse-when.ts';
@@ -112,14 +113,11 @@ export async function submitLogForm(
       const h = await formHandlerContext(ctx, deps);
       if (!company) {
         // A retried submission must not create the customer twice: the record it logged names it.
-        const earlier = await deps.db.prisma.communicationRecord.findUnique({
-          where: { sourceKey: input.sourceKey },
-          select: { company: { select: { id: true, name: true } } },
-        });
+        const earlier = await findCompanyOfRecord(deps.db.prisma, input.sourceKey);
         const created = await companyForNewName(
           (input.customer as { newName: string }).newName,
           h,
-          earlier?.company ?? undefined,
+          earlier ?? undefined,
         );
         if ('error' in created) return { ok: false, errors: { customer: created.error } };
         company = created;

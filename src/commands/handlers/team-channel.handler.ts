@@ -1,3 +1,4 @@
+import { findTeamChannelOf } from '../../db/team-channel.repository.ts';
 import { RapportError } from '../../errors.ts';
 import { adminRefusal } from '../../domain/roles.ts';
 import { setTeamChannel } from '../../services/team-channels.service.ts';
@@ -30,7 +31,7 @@ export async function handleNotify(cmd: Extract<Command, { kind: 'notify' }>, h:
         ? `This channel has people from outside the company (a shared channel or guests), so ${match.companyName}'s suggestions and reminders cannot go here. Run "notify ${match.companyName} here" in an internal channel.`
         : `Rapport could not check who is in this channel, so ${match.companyName}'s suggestions and reminders will not go here. Try again in a minute, or use an internal channel.`,
     );
-  const current = await h.deps.db.prisma.teamChannel.findUnique({ where: { companyId: match.companyId } });
+  const current = await findTeamChannelOf(h.deps.db.prisma, match.companyId);
   if (current?.createdBy && current.createdBy !== h.rep.id && h.role !== 'admin')
     throw new RapportError(
       'forbidden',

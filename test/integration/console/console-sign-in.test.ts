@@ -157,6 +157,11 @@ describe('console sign-in in headless Chromium', () => {
     const short = await adminCli(['create', 'kim'], 'short', t.url!);
     expect(short.code).toBe(1);
     expect(short.out).toContain('at least 12 characters');
+    // `admin list` names each account with its role (the password failure created nothing).
+    const listed = await adminCli(['list'], '', t.url!);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain('jo\tadmin');
+    expect(listed.out).not.toContain('kim');
     const account = await t.db.prisma.consoleAccount.findUniqueOrThrow({ where: { username: 'jo' } });
     expect(account.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(account.passwordHash).not.toContain('correct horse');

@@ -1,0 +1,147 @@
+import type { DbClient } from './db-client.ts';
+import type { SqlRunner } from './database.ts';
+import type { ChannelLink, Platform, Prisma } from './generated/client.ts';
+
+type ChannelKey = { platform: Platform; channelRef: string };
+
+/** The link of one channel, or null. */
+export function findChannelLink(client: DbClient, channel: ChannelKey): Promise<ChannelLink | null> {
+  return client.channelLink.findUnique({
+    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+  });
+}
+
+/** Links a channel to a company (moving it when linked to another). */
+export function upsertChannelLink(
+  client: DbClient,
+  channel: ChannelKey,
+  companyId: string,
+  createdBy: string,
+): Promise<ChannelLink> {
+  return client.channelLink.upsert({
+    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+    create: { platform: channel.platform, channelRef: channel.channelRef, companyId, createdBy },
+    update: { companyId },
+  });
+}
+
+/** Keeps a link row (it holds the conversation's address) without its company. */
+export async function clearChannelLinkCompany(client: DbClient, id: string): Promise<void> {
+  await client.channelLink.update({ where: { id }, data: { companyId: null } });
+}
+
+/** Deletes a link row. */
+export async function deleteChannelLink(client: DbClient, id: string): Promise<void> {
+  await client.channelLink.delete({ where: { id } });
+}
+
+/** The company a channel is linked to, or null. */
+export async function findLinkedCompany(
+  client: DbClient,
+  channel: ChannelKey,
+): Promise<{ id: string; name: string } | null> {
+  const link = await client.channelLink.findFirst({
+    where: { platform: channel.platform, channelRef: channel.channelRef, companyId: { not: null } },
+    select: { company: { select: { id: true, name: true } } },
+  });
+  return link?.company ?? null;
+}
+
+/** Every linked channel of a platform with its company and the company's team channel. */
+export async function listLinkedChannels(
+  client: DbClient,
+  platform: Platform,
+): Promise<
+  Array<{
+    channelRef: string;
+    company: { id: string; name: string; teamChannel: { platform: Platform; channelRef: string } | null };
+  }>
+> {
+  const rows = await client.channelLink.findMany({
+    where: { platform, companyId: { not: null } },
+    select: { channelRef: true, company: { select: { id: true, name: true, teamChannel: true } } },
+  });
+  return rows.flatMap((r) => (r.company ? [{ channelRef: r.channelRef, company: r.company }] : []));
+}
+
+/** Every link of a company. */
+export function findChannelLinksOfCompany(client: DbClient, companyId: string): Promise<ChannelLink[]> {
+  return client.channelLink.findMany({ where: { companyId } });
+}
+
+/** How many channels are linked to a company. */
+export function countChannelLinksOfCompany(client: DbClient, companyId: string): Promise<number> {
+  return client.channelLink.count({ where: { companyId } });
+}
+
+/**
+ * Unlinks a company's channels that hold the platform's address of the conversation (kept without
+ * the company). Returns how many.
+ */
+export async function unlinkAddressedChannelsOf(sql: SqlRunner, companyId: string): Promise<number> {
+  const rows = await sql.query<{ id: string }>(
+    `UPDATE "ChannelLink" SET "companyId" = NULL WHERE "companyId" = $1::uuid AND "conversationRef" IS NOT NULL RETURNING id`,
+    [companyId],
+  );
+  return rows.length;
+}
+
+/** The digest time and timezone set on these channels' link rows (channels without a row are left out). */
+export function findDigestSettings(
+  client: DbClient,
+  channels: ChannelKey[],
+): Promise<Array<ChannelKey & { digestTime: string | null; timezone: string | null }>> {
+  return client.channelLink.findMany({
+    where: { OR: channels.map((c) => ({ platform: c.platform, channelRef: c.channelRef })) },
+    select: { platform: true, channelRef: true, digestTime: true, timezone: true },
+  });
+}
+
+/** Stores the platform's address of a conversation on its link row (created without a company when new). */
+export async function storeConversationRef(
+  client: DbClient,
+  channel: ChannelKey,
+  conversationRef: Record<string, unknown>,
+): Promise<void> {
+  const ref = conversationRef as Prisma.InputJsonValue;
+  await client.channelLink.upsert({
+    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+    create: { platform: channel.platform, channelRef: channel.channelRef, companyId: null, conversationRef: ref },
+    update: { conversationRef: ref },
+  });
+}
+
+/** The stored address of a conversation (its JSON), or null. */
+export async function findConversationRef(client: DbClient, channel: ChannelKey): Promise<unknown> {
+  const link = await client.channelLink.findUnique({
+    where: { platform_channelRef: { platform: channel.platform, channelRef: channel.channelRef } },
+    select: { conversationRef: true },
+  });
+  return link?.conversationRef ?? null;
+}
+
+/**
+ * Teams link rows of a conversation, and with `teamId` of the team's row and every row whose
+ * stored address names the team.
+ */
+export function findTeamsLinksOf(
+  client: DbClient,
+  conversationId: string,
+  teamId: string | undefined,
+): Promise<Array<{ id: string; channelRef: string; companyId: string | null }>> {
+  return client.channelLink.findMany({
+    where: {
+      platform: 'teams',
+      OR: [
+        { channelRef: conversationId },
+        ...(teamId ? [{ channelRef: teamId }, { conversationRef: { path: ['teamsTeamId'], equals: teamId } }] : []),
+      ],
+    },
+    select: { id: true, channelRef: true, companyId: true },
+  });
+}
+
+/** Drops a link row's stored conversation address (SQL NULL), keeping its company. */
+export async function clearConversationRef(sql: SqlRunner, id: string): Promise<void> {
+  await sql.query(`UPDATE "ChannelLink" SET "conversationRef" = NULL WHERE id = $1::uuid`, [id]);
+}

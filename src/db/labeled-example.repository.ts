@@ -1,0 +1,28 @@
+import type { DbClient } from './db-client.ts';
+import type { LabeledExample } from './generated/client.ts';
+
+/** The training examples taken from these records. */
+export function findLabeledExamplesOfRecords(client: DbClient, recordIds: string[]): Promise<LabeledExample[]> {
+  return client.labeledExample.findMany({ where: { recordId: { in: recordIds } } });
+}
+
+/** Deletes the training examples taken from these records; returns how many. */
+export async function deleteLabeledExamplesOfRecords(client: DbClient, recordIds: string[]): Promise<number> {
+  return (await client.labeledExample.deleteMany({ where: { recordId: { in: recordIds } } })).count;
+}
+
+/** Training examples whose text matches an ILIKE pattern. */
+export function findLabeledExamplesMentioning(
+  client: DbClient,
+  patterns: string[],
+): Promise<Array<{ id: string; text: string }>> {
+  return client.$queryRawUnsafe<Array<{ id: string; text: string }>>(
+    `SELECT id::text, text FROM "LabeledExample" WHERE text ILIKE ANY($1::text[])`,
+    patterns,
+  );
+}
+
+/** Writes a training example's redacted text. */
+export async function updateLabeledExampleText(client: DbClient, id: string, text: string): Promise<void> {
+  await client.labeledExample.update({ where: { id }, data: { text } });
+}

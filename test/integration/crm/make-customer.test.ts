@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import { listUnconfirmedSenders, makeCustomer } from '../../../src/services/make-customer.service.ts';
+
+const admin = { repId: 'admin', platform: 'console' };
+
+// `rapport mail unconfirmed` and `make customer`, on rows as the IMAP importer leaves them for senders
+// nobody answered (a contact and a record without a company), without a mail server: the mail side is
+// covered by test/integration/imap/mixed-mailbox.test.ts.
+describe.each(TEST_DATABASE_KINDS)('unconfirmed senders and make customer on %s', (kind) => {
+  let t: TestDatabase;
+
+  /** A company-less contact with one message in a company-less record. */
+  async function strangerMail(email: string, subject: string, at: string): Promise<string> {
+    const contact = await t.db.prisma.contact.create({
+      data: { companyId: null, name: email, normalizedName: email, emails: [email] },
+    });
+    const record = await t.db.prisma.communicationRecord.create({
+      data: {
+        companyId: null,
+        channelKind: 'email',
+        subject,
+        sourceKey: `email:${email}:${subject}`,
+        startedAt: new Date(at),
+        lastMessageAt: new Date(at),
+      },
+    });
+    await t.db.prisma.message.create({
+      data: {
+        recordId: record.id,
+        externalId: `<${subject.replace(/\W/g, '')}@${email.split('@')[1]}>`,
+        direction: 'inbound',
+        contactId: contact.id,
+        authorEmail: email,
+        text: subject,
+        cleanText: subject,
+        sentAt: new Date(at),
+      },
+    });
+    return record.id;
+  }
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  it('lists senders grouped by company domain (free mail by address), newest first, then makes one a customer', async () => {
+    const first = await strangerMail('sales@vendor-one.example', 'Our catalogue', '2026-11-01T10:00:00Z');
+    await strangerMail('ops@vendor-one.example', 'Delivery times', '2026-11-03T10:00:00Z');
+    await strangerMail('someone@gmail.com', 'A question', '2026-11-02T10:00:00Z');
+
+    const listed = await listUnconfirmedSenders(t.db);
+    expect(listed.map((u) => [u.key, u.contacts, u.records])).toEqual([
+      ['vendor-one.example', 2, 2],
+      ['someone@gmail.com', 1, 1],
+    ]);
+    expect(listed[0].lastMessageAt.toISOString()).toBe('2026-11-03T10:00:00.000Z');
+    expect(listed[0].subjects.sort()).toEqual(['Delivery times', 'Our catalogue']);
+
+    const made = await makeCustomer(t.db, 'vendor-one.example', admin);
+    expect(made).toMatchObject({ name: 'Vendor One', created: true, contacts: 2, records: 2 });
+    const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({ where: { id: first } });
+    expect(record.companyId).toBe(made.companyId);
+    expect((await listUnconfirmedSenders(t.db)).map((u) => u.key)).toEqual(['someone@gmail.com']);
+
+    // Nothing left at that domain; an IP literal is neither a domain nor an address.
+    await expect(makeCustomer(t.db, 'vendor-one.example', admin)).rejects.toThrow(/No unconfirmed sender/);
+    await expect(makeCustomer(t.db, '192.168.1.20', admin)).rejects.toThrow(/neither a company domain/);
+  });
+});
