@@ -124,7 +124,7 @@ export async function customerTurns(
 ): Promise<CustomerTurn[]> {
   const covered = await rollupCoverage(sql);
   if (!covered || covered <= p.from) return liveCustomerTurns(sql, p);
-  const storedTo = covered < p.to ? covered : p.to;
+  const storedTo = new Date(Math.min(covered.getTime(), p.to.getTime()));
   const params: unknown[] = [p.from, storedTo, p.to, covered];
   const scope = p.companyIds ? `AND r."companyId" = ANY($${params.push(p.companyIds)}::uuid[])` : '';
   const rows = await sql.query<TurnRow>(
