@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { rebuildInsightRollups } from '../db/insight-rollups.repository.ts';
+import { rebuildInsightRollups, rollupCoverage } from '../db/insight-rollups.repository.ts';
 import { loadInsightSnapshot, saveInsightSnapshot } from '../db/insights.repository.ts';
 import { buildInsightsReport, type InsightsReport } from './insights-report.service.ts';
 import { parseInsightsPeriod } from './insights-period.ts';
@@ -50,6 +50,11 @@ export async function refreshInsightSnapshots(
     took[label] = Date.now() - started;
   }
   return took;
+}
+
+/** Up to when (a UTC midnight) the daily rollups hold every day: any period reads only what follows live. */
+export async function rollupsUntil(db: Database): Promise<Date | undefined> {
+  return rollupCoverage(db.sql);
 }
 
 /** The stored whole-team report of a standard period while fresh, with when it was computed. */
