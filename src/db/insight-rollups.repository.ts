@@ -10,7 +10,8 @@ const ANSWERED_CHANNELS = `('email','slack','teams','console')`;
  * Rebuilds InsightDaily (inbound messages per UTC day, conversation and label: count, sentiment sum
  * and count, last one) and InsightTurn (every customer turn with its first reply) from everything sent
  * before `until` (a UTC midnight), in one transaction, then records `until` as their coverage.
- * Readers see the previous rollups until it commits.
+ * Readers see the previous rollups until it commits. Rows are written in date order: a period's
+ * rows then sit on few pages.
  */
 export async function rebuildInsightRollups(db: Database, until: Date): Promise<void> {
   if (until.getTime() % 86_400_000 !== 0) throw new Error(`rollups end at a UTC midnight, not ${until.toISOString()}`);
@@ -26,7 +27,8 @@ export async function rebuildInsightRollups(db: Database, until: Date): Promise<
             FROM "Message" m
             LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
            WHERE m.direction = 'inbound' AND m."sentAt" < ${at}
-           GROUP BY 1, 2, 3;
+           GROUP BY 1, 2, 3
+           ORDER BY 1;
         DELETE FROM "InsightTurn";
         INSERT INTO "InsightTurn" ("messageId", "recordId", first, "askedAt", "replyId", "repliedAt", "replyAuthorName", "replyAuthorEmail")
           WITH msgs AS (
@@ -46,7 +48,8 @@ export async function rebuildInsightRollups(db: Database, until: Date): Promise<
               SELECT x.id, x."sentAt", x."authorName", x."authorEmail" FROM "Message" x
                WHERE x."recordId" = o."recordId" AND x."sentAt" = o."replyAt" AND x.direction = 'outbound'
                ORDER BY x.id LIMIT 1) rep ON o."replyAt" IS NOT NULL
-           WHERE o.direction = 'inbound' AND o."prevDirection" IS DISTINCT FROM 'inbound';
+           WHERE o.direction = 'inbound' AND o."prevDirection" IS DISTINCT FROM 'inbound'
+           ORDER BY o."sentAt";
         INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ('${COVERAGE_KEY}', '{}'::jsonb, ${at})
           ON CONFLICT (key) DO UPDATE SET "computedAt" = EXCLUDED."computedAt";
       `);
