@@ -4,6 +4,7 @@
  * database, then times every insights endpoint and the report over HTTP (the real router), cold (first
  * call) and warm (p50/p95 of the following calls), with the load average. The same on PGlite at a
  * tenth of the size (BENCH_PGLITE_SCALE) beside it: PGlite runs in one WebAssembly thread.
+ * 45d has no snapshot: it shows the daily rollups (whole days) plus the live edges.
  * Env: BENCH_CUSTOMERS (10000), BENCH_RUNS (7), BENCH_PGLITE_SCALE (0.1), RAPPORT_TEST_POSTGRES_URL.
  */
 import type { Server } from 'node:http';
@@ -39,6 +40,13 @@ const ENDPOINTS = [
   `/api/insights/health?since=30d&customer=${FIRST}`,
   `/api/insights/responsiveness?since=30d&customer=${FIRST}`,
   `/api/insights/report?since=30d&format=json&customer=${FIRST}`,
+  // No snapshot for 45d: whole days from the daily rollups, the edges live (topics: a sample, cached 10 minutes).
+  '/api/insights/topics?since=45d',
+  '/api/insights/health?since=45d',
+  '/api/insights/responsiveness?since=45d',
+  '/api/insights/satisfaction?since=45d&by=team',
+  '/api/insights/satisfaction?since=45d&by=label',
+  '/api/insights/report?since=45d&format=json',
 ];
 
 const SETTINGS = { businessHours: DEFAULT_BUSINESS_HOURS, responseTargetMinutes: 240, publicUrl: 'http://bench' };
@@ -133,7 +141,7 @@ const lite = await onPglite(liteCustomers);
 const after = loadavg();
 console.log(`seeding: PostgreSQL ${postgres.seeded.toFixed(0)} s, PGlite ${lite.seeded.toFixed(0)} s`);
 console.log(
-  `refresh-insights job (7d, 30d, 90d snapshots; whole-team endpoints below are served from them): PostgreSQL ${postgres.refresh.toFixed(0)} s, PGlite ${lite.refresh.toFixed(0)} s`,
+  `refresh-insights job (daily rollups, then 7d, 30d, 90d snapshots; whole-team 30d endpoints below are served from the snapshots, 45d from the rollups): PostgreSQL ${postgres.refresh.toFixed(0)} s, PGlite ${lite.refresh.toFixed(0)} s`,
 );
 const f = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
 console.log(

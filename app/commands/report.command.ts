@@ -3,7 +3,7 @@ import type { RapportError } from '../../src/errors.ts';
 import { formatReportCsv, formatReportText } from '../../src/insights/format-insights-report.ts';
 import { buildInsightsReport } from '../../src/insights/insights-report.service.ts';
 import { parseInsightsPeriod } from '../../src/insights/insights-period.ts';
-import { SNAPSHOT_PERIODS, snapshotReport } from '../../src/insights/insight-snapshots.service.ts';
+import { rollupsUntil, SNAPSHOT_PERIODS, snapshotReport } from '../../src/insights/insight-snapshots.service.ts';
 import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 
@@ -68,8 +68,13 @@ export const reportCommand: CliCommand = async (argv, config) => {
         companyIds: customer ? [customer.id] : undefined,
         customer,
       }));
+    const until = snap || customer ? undefined : await rollupsUntil(db);
     if (snap && format === 'text')
       console.error(`(as of ${snap.computedAt.toISOString()}, from the refresh-insights job; --fresh recomputes now)`);
+    else if (!customer && format === 'text' && until)
+      console.error(
+        `(computed now: whole days before ${until.toISOString().slice(0, 10)} from the refresh-insights job's daily rollups, the rest from the messages; topics from a sample)`,
+      );
     else if (!customer && format === 'text')
       console.error(
         `(computed now: the refresh-insights job precomputes only ${SNAPSHOT_PERIODS.join(', ')} for the whole team; other periods take longer on a large history)`,

@@ -1,4 +1,6 @@
+import { splitForRollups } from '../domain/rollup-window.ts';
 import type { SqlRunner } from './database.ts';
+import { rollupCoverage } from './insight-rollups.repository.ts';
 
 /** The label a message carries: a rep's correction wins over the classifier's. */
 const LABEL = `COALESCE(c."correctedLabel", c.label)`;
@@ -10,6 +12,30 @@ const ANSWERED_CHANNELS = `('email','slack','teams','console')`;
 const TEAM = `COALESCE(tc.platform::text || ':' || tc."channelRef", 'default')`;
 
 const asDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
+
+/**
+ * Inbound messages of the intervals between `cuts` as rows ("recordId", at, label, n, ssum, sn, last):
+ * whole UTC days the rollups cover come from InsightDaily (one row per day, conversation and label,
+ * `at` its midnight), the rest one row per message, so sums over an interval equal the live ones.
+ * Appends its parameters to `params`.
+ */
+async function inboundRows(sql: SqlRunner, cuts: Date[], params: unknown[]): Promise<string> {
+  const split = splitForRollups(cuts, await rollupCoverage(sql));
+  const at = (v: unknown) => `$${params.push(v)}`;
+  const parts: string[] = [];
+  if (split.days.length > 0)
+    parts.push(`SELECT d."recordId", (d.day::timestamp AT TIME ZONE 'UTC') AS at, NULLIF(d.label, '') AS label,
+              d.inbound AS n, d."sentimentSum" AS ssum, d."sentimentN" AS sn, d."lastInboundAt" AS last
+         FROM "InsightDaily" d WHERE d.day = ANY(${at(split.days)}::date[])`);
+  if (split.live.length > 0)
+    parts.push(`SELECT m."recordId", m."sentAt" AS at, ${LABEL} AS label, 1 AS n,
+              COALESCE(c.sentiment, 0)::float8 AS ssum, (c.sentiment IS NOT NULL)::int AS sn, m."sentAt" AS last
+         FROM "Message" m
+         LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
+        WHERE m.direction = 'inbound'
+          AND (${split.live.map(([a, b]) => `(m."sentAt" >= ${at(a)} AND m."sentAt" < ${at(b)})`).join(' OR ')})`);
+  return `(${parts.join(' UNION ALL ') || `SELECT NULL::uuid AS "recordId", NULL::timestamptz AS at, NULL::text AS label, 0 AS n, 0::float8 AS ssum, 0 AS sn, NULL::timestamptz AS last WHERE false`})`;
+}
 
 /** An inbound message of a period, with its customer and label, as the topic clustering reads it. */
 export interface InboundText {
@@ -49,19 +75,20 @@ export async function inboundTexts(
   return { rows: rows.map((r) => ({ ...r, sentAt: asDate(r.sentAt)! })), total };
 }
 
-/** Inbound messages of a period per label (all of them, not the sample). */
+/** Inbound messages of a period per label (all of them, not the sample; whole days from the rollups). */
 export async function inboundCountsByLabel(
   sql: SqlRunner,
   p: { from: Date; to: Date; companyIds?: string[] },
 ): Promise<Map<string, number>> {
-  const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
+  const params: unknown[] = [];
+  const scope = p.companyIds ? `AND r."companyId" = ANY($${params.push(p.companyIds)}::uuid[])` : '';
   const rows = await sql.query<{ label: string | null; n: number }>(
-    `SELECT ${LABEL} AS label, count(*)::int AS n
-       FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
-       LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
-      WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 ${scope}
+    `SELECT s.label, sum(s.n)::int AS n
+       FROM ${await inboundRows(sql, [p.from, p.to], params)} s
+       JOIN "CommunicationRecord" r ON r.id = s."recordId"
+      WHERE true ${scope}
       GROUP BY 1`,
-    p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
+    params,
   );
   return new Map(rows.map((r) => [r.label ?? 'unlabelled', r.n]));
 }
@@ -88,25 +115,87 @@ export interface CustomerTurn {
 /**
  * Customer turns opened in [from, to) on email and chat, with their replies. A turn opens at an
  * inbound message whose previous message in the conversation (any time before) was not inbound.
+ * Turns opened before the rollups' coverage end come from InsightTurn (a reply the job did not see
+ * yet is looked up live), later ones are computed from the messages.
  */
 export async function customerTurns(
   sql: SqlRunner,
   p: { from: Date; to: Date; companyIds?: string[] },
 ): Promise<CustomerTurn[]> {
+  const covered = await rollupCoverage(sql);
+  if (!covered || covered <= p.from) return liveCustomerTurns(sql, p);
+  const storedTo = new Date(Math.min(covered.getTime(), p.to.getTime()));
+  const params: unknown[] = [p.from, storedTo, p.to];
+  const scope = p.companyIds ? `AND r."companyId" = ANY($${params.push(p.companyIds)}::uuid[])` : '';
+  // Replies the job did not see yet (sent since its coverage end) to turns it saw unanswered: a
+  // separate probe, as a LATERAL per stored turn made the whole read 4x slower (bench:insights).
+  const late = await sql.query<{ turnId: string; id: string; sentAt: Date | string; responder: string }>(
+    `SELECT DISTINCT ON (t."messageId") t."messageId" AS "turnId", x.id, x."sentAt",
+            COALESCE(rp.name, x."authorName", x."authorEmail", 'unknown') AS responder
+       FROM "InsightTurn" t
+       JOIN "Message" x ON x."recordId" = t."recordId" AND x.direction = 'outbound' AND x."sentAt" >= $4 AND x."sentAt" < $3
+       LEFT JOIN "Rep" rp ON rp.email = lower(x."authorEmail")
+      WHERE t."replyId" IS NULL AND t."askedAt" >= $1 AND t."askedAt" < $2
+      ORDER BY t."messageId", x."sentAt", x.id`,
+    [p.from, storedTo, p.to, covered],
+  );
+  const lateOf = new Map(late.map((l) => [l.turnId, l]));
+  const rows = await sql.query<TurnRow>(
+    `SELECT t."messageId", t."recordId", r."companyId", co.name AS "companyName", r."channelKind"::text AS "channelKind",
+            ${TEAM} AS team, t.first, t."askedAt",
+            CASE WHEN t."repliedAt" < $3 THEN t."replyId" END AS "replyId",
+            CASE WHEN t."repliedAt" < $3 THEN t."repliedAt" END AS "repliedAt",
+            COALESCE(rp.name, t."replyAuthorName", t."replyAuthorEmail", 'unknown') AS responder
+       FROM "InsightTurn" t
+       JOIN "CommunicationRecord" r ON r.id = t."recordId"
+       LEFT JOIN "Company" co ON co.id = r."companyId"
+       LEFT JOIN "TeamChannel" tc ON tc."companyId" = r."companyId"
+       LEFT JOIN "Rep" rp ON rp.email = lower(t."replyAuthorEmail")
+      WHERE t."askedAt" >= $1 AND t."askedAt" < $2 AND r."channelKind" IN ${ANSWERED_CHANNELS} ${scope}
+      ORDER BY t."askedAt", t."messageId"`,
+    params,
+  );
+  for (const r of rows) {
+    const l = r.replyId ? undefined : lateOf.get(r.messageId);
+    if (l) Object.assign(r, { replyId: l.id, repliedAt: l.sentAt, responder: l.responder });
+  }
+  const stored = rows.map(turnOf);
+  return storedTo < p.to ? [...stored, ...(await liveCustomerTurns(sql, { ...p, from: storedTo }))] : stored;
+}
+
+interface TurnRow {
+  messageId: string;
+  recordId: string;
+  companyId: string | null;
+  companyName: string | null;
+  channelKind: string;
+  team: string;
+  first: boolean;
+  askedAt: Date | string;
+  replyId: string | null;
+  repliedAt: Date | string | null;
+  responder: string | null;
+}
+
+const turnOf = (r: TurnRow): CustomerTurn => ({
+  messageId: r.messageId,
+  recordId: r.recordId,
+  companyId: r.companyId,
+  companyName: r.companyName,
+  channelKind: r.channelKind,
+  team: r.team,
+  kind: r.first ? 'first' : 'follow-up',
+  askedAt: asDate(r.askedAt)!,
+  reply: r.replyId ? { messageId: r.replyId, at: asDate(r.repliedAt)!, responder: r.responder ?? 'unknown' } : null,
+});
+
+/** customerTurns computed from the messages alone. */
+async function liveCustomerTurns(
+  sql: SqlRunner,
+  p: { from: Date; to: Date; companyIds?: string[] },
+): Promise<CustomerTurn[]> {
   const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
-  const rows = await sql.query<{
-    messageId: string;
-    recordId: string;
-    companyId: string | null;
-    companyName: string | null;
-    channelKind: string;
-    team: string;
-    first: boolean;
-    askedAt: Date | string;
-    replyId: string | null;
-    repliedAt: Date | string | null;
-    responder: string | null;
-  }>(
+  const rows = await sql.query<TurnRow>(
     // One pass over the messages of conversations active in the period: the previous message's
     // direction (lag) and the first outbound at or after each message (a running min over the rows
     // after it). A LATERAL probe per message instead took 1 s for 8,000 messages (bench:insights).
@@ -139,17 +228,7 @@ export async function customerTurns(
       ORDER BY o."sentAt", o.id`,
     p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
   );
-  return rows.map((r) => ({
-    messageId: r.messageId,
-    recordId: r.recordId,
-    companyId: r.companyId,
-    companyName: r.companyName,
-    channelKind: r.channelKind,
-    team: r.team,
-    kind: r.first ? 'first' : 'follow-up',
-    askedAt: asDate(r.askedAt)!,
-    reply: r.replyId ? { messageId: r.replyId, at: asDate(r.repliedAt)!, responder: r.responder ?? 'unknown' } : null,
-  }));
+  return rows.map(turnOf);
 }
 
 /** What the health score of one customer reads, over a period split in two halves. */
@@ -191,6 +270,8 @@ export async function customerSignals(
   const fscope = p.companyIds ? `AND f."companyId" = ANY($6::uuid[])` : '';
   const params: unknown[] = [lookback, p.from, middle, p.to, p.now];
   if (p.companyIds) params.push(p.companyIds);
+  // Whole days of the lookback, the earlier and the later half from the rollups; no day straddles a cut.
+  const source = await inboundRows(sql, [lookback, p.from, middle, p.to], params);
   const rows = await sql.query<{
     companyId: string;
     name: string;
@@ -209,24 +290,24 @@ export async function customerSignals(
     overdue: number[] | null;
   }>(
     `WITH msg AS (
-       SELECT r."companyId", m."recordId", m."sentAt", ${LABEL} AS label, c.sentiment
-         FROM "Message" m
-         JOIN "CommunicationRecord" r ON r.id = m."recordId"
-         LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
-        WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $4 AND r."companyId" IS NOT NULL ${scope}
+       SELECT r."companyId", s."recordId", s.at AS "sentAt", s.label, s.n, s.ssum, s.sn, s.last
+         FROM ${source} s
+         JOIN "CommunicationRecord" r ON r.id = s."recordId"
+        WHERE r."companyId" IS NOT NULL AND s.at >= $1::timestamptz AND s.at < $4::timestamptz ${scope}
      ), per AS (
        SELECT "companyId",
               (array_agg(DISTINCT "recordId") FILTER (WHERE label = 'churn' AND "sentAt" >= $2))[1:5] AS "churnRecords",
-              count(*) FILTER (WHERE label = 'churn' AND "sentAt" >= $2)::int AS "churnMessages",
+              COALESCE(sum(n) FILTER (WHERE label = 'churn' AND "sentAt" >= $2), 0)::int AS "churnMessages",
               (array_agg(DISTINCT "recordId") FILTER (WHERE label = 'issue' AND "sentAt" >= $2))[1:5] AS "issueRecords",
-              count(*) FILTER (WHERE label = 'issue' AND "sentAt" >= $2)::int AS "issueMessages",
-              avg(sentiment) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3) AS "sentimentEarlier",
-              count(sentiment) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3)::int AS "sentimentEarlierN",
-              avg(sentiment) FILTER (WHERE "sentAt" >= $3) AS "sentimentLater",
-              count(sentiment) FILTER (WHERE "sentAt" >= $3)::int AS "sentimentLaterN",
-              max("sentAt") AS "lastInboundAt",
-              count(*) FILTER (WHERE "sentAt" < $2)::int AS "inboundBefore",
-              count(*) FILTER (WHERE "sentAt" >= $2)::int AS "inboundInPeriod"
+              COALESCE(sum(n) FILTER (WHERE label = 'issue' AND "sentAt" >= $2), 0)::int AS "issueMessages",
+              sum(ssum) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3)
+                / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3), 0) AS "sentimentEarlier",
+              COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3), 0)::int AS "sentimentEarlierN",
+              sum(ssum) FILTER (WHERE "sentAt" >= $3) / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $3), 0) AS "sentimentLater",
+              COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $3), 0)::int AS "sentimentLaterN",
+              max(last) AS "lastInboundAt",
+              COALESCE(sum(n) FILTER (WHERE "sentAt" < $2), 0)::int AS "inboundBefore",
+              COALESCE(sum(n) FILTER (WHERE "sentAt" >= $2), 0)::int AS "inboundInPeriod"
          FROM msg GROUP BY "companyId"
      ), overdue AS (
        SELECT f."companyId", array_agg(f.number ORDER BY f."dueAt") AS overdue
@@ -283,20 +364,21 @@ export async function sentimentSeries(
       : p.by === 'team'
         ? TEAM
         : p.by === 'label'
-          ? `COALESCE(${LABEL}, 'unlabelled')`
+          ? `COALESCE(s.label, 'unlabelled')`
           : `'all'`;
-  const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
+  const params: unknown[] = [];
+  const scope = p.companyIds ? `AND r."companyId" = ANY($${params.push(p.companyIds)}::uuid[])` : '';
+  // Whole days from the rollups (a day lies in one week: UTC weeks start at a UTC midnight).
   const rows = await sql.query<{ bucket: Date | string; group: string; mean: number; n: number }>(
-    `SELECT date_trunc('${p.unit}', m."sentAt", 'UTC') AS bucket, ${group} AS "group",
-            avg(c.sentiment)::float8 AS mean, count(*)::int AS n
-       FROM "Message" m
-       JOIN "CommunicationRecord" r ON r.id = m."recordId"
-       JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
+    `SELECT date_trunc('${p.unit}', s.at, 'UTC') AS bucket, ${group} AS "group",
+            (sum(s.ssum) / sum(s.sn))::float8 AS mean, sum(s.sn)::int AS n
+       FROM ${await inboundRows(sql, [p.from, p.to], params)} s
+       JOIN "CommunicationRecord" r ON r.id = s."recordId"
        LEFT JOIN "Company" co ON co.id = r."companyId"
        LEFT JOIN "TeamChannel" tc ON tc."companyId" = r."companyId"
-      WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 AND c.sentiment IS NOT NULL ${scope}
+      WHERE s.sn > 0 ${scope}
       GROUP BY 1, 2 ORDER BY 1, 2`,
-    p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
+    params,
   );
   return rows.map((r) => ({ bucket: asDate(r.bucket)!, group: r.group ?? 'none', mean: Number(r.mean), n: r.n }));
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { rebuildInsightRollups, rollupCoverage } from '../db/insight-rollups.repository.ts';
 import { loadInsightSnapshot, saveInsightSnapshot } from '../db/insights.repository.ts';
 import { buildInsightsReport, type InsightsReport } from './insights-report.service.ts';
 import { parseInsightsPeriod } from './insights-period.ts';
@@ -17,8 +18,10 @@ export const SNAPSHOT_CUSTOMERS = 1000;
 const GROUPINGS: SatisfactionGrouping[] = ['all', 'customer', 'team', 'label'];
 
 /**
- * Computes the whole-team report and every satisfaction grouping for each standard period and stores
- * them (InsightSnapshot), as of `now`. Returns how long each period took.
+ * Rebuilds the daily rollups and stored turns up to the UTC midnight before `now` (what any other
+ * period sums: README, "Insights"), then computes the whole-team report and every satisfaction
+ * grouping for each standard period and stores them (InsightSnapshot), as of `now`. Returns how long
+ * the rollups (`rollups`) and each period took.
  */
 export async function refreshInsightSnapshots(
   db: Database,
@@ -27,6 +30,9 @@ export async function refreshInsightSnapshots(
   periods: readonly string[] = SNAPSHOT_PERIODS,
 ): Promise<Record<string, number>> {
   const took: Record<string, number> = {};
+  const t0 = Date.now();
+  await rebuildInsightRollups(db, new Date(Math.floor(now.getTime() / 86_400_000) * 86_400_000));
+  took.rollups = Date.now() - t0;
   for (const label of periods) {
     const started = Date.now();
     const period = parseInsightsPeriod(label, now);
@@ -44,6 +50,11 @@ export async function refreshInsightSnapshots(
     took[label] = Date.now() - started;
   }
   return took;
+}
+
+/** Up to when (a UTC midnight) the daily rollups hold every day: any period reads only what follows live. */
+export async function rollupsUntil(db: Database): Promise<Date | undefined> {
+  return rollupCoverage(db.sql);
 }
 
 /** The stored whole-team report of a standard period while fresh, with when it was computed. */
