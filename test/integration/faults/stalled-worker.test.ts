@@ -135,10 +135,19 @@ describe('a worker stalled past its lock while posting to Teams', () => {
     // Another worker: it finds the job stalled once the lock ran out, claims the delivery and posts.
     await startWorker();
     await eventually('the post by the second worker', async () => recorder.cards().length >= 1, 60_000);
+    // The channel card's delivery (a reminder may also have a private copy to the assignee, another row).
     await eventually(
       'the post recorded',
-      async () => (await db.prisma.delivery.findFirst({ select: { status: true } }))?.status === 'sent',
-    );
+      async () =>
+        (await db.prisma.delivery.findFirst({ where: { target: `teams:${conversation}` }, select: { status: true } }))
+          ?.status === 'sent',
+      60_000,
+    ).catch(async (err) => {
+      const rows = await db.prisma.delivery.findMany({
+        select: { key: true, target: true, status: true, lastError: true },
+      });
+      throw new Error(`${(err as Error).message}\n${JSON.stringify(rows)}`);
+    });
 
     stalled.child.kill('SIGCONT');
     await eventually(
