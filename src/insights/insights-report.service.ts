@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import { healthInsight, type HealthInsight } from './health.service.ts';
 import type { InsightsPeriod } from './insights-period.ts';
 import type { InsightsSettings } from './insights-settings.ts';
-import { responsivenessInsight, timedTurns, type ResponsivenessInsight } from './responsiveness.service.ts';
+import { responsivenessInsight, type ResponsivenessInsight } from './responsiveness.service.ts';
 import { satisfactionInsight, type SatisfactionInsight } from './satisfaction.service.ts';
 import { topicsInsight, type TopicsInsight } from './topics.service.ts';
 
@@ -25,12 +25,11 @@ export async function buildInsightsReport(
   opts: { companyIds?: string[]; customer?: { id: string; name: string } } = {},
 ): Promise<InsightsReport> {
   const scope = { companyIds: opts.companyIds };
-  // Health and responsiveness read the same timed turns: fetched once.
-  const turns = await timedTurns(db, period, settings, scope);
+  // Independent parts at once: health reads only unanswered turns, responsiveness all of them.
   const [topics, health, responsiveness, satisfaction] = await Promise.all([
     topicsInsight(db, period, scope),
-    healthInsight(db, period, settings, { ...scope, turns }),
-    responsivenessInsight(db, period, settings, { ...scope, turns }),
+    healthInsight(db, period, settings, scope),
+    responsivenessInsight(db, period, settings, scope),
     satisfactionInsight(db, period, { ...scope, by: opts.companyIds ? 'all' : 'team' }),
   ]);
   return {
