@@ -284,13 +284,25 @@ export async function slowestStoredTurns(
   limit: number,
 ): Promise<(CustomerTurn & { minutes: number })[]> {
   const params: unknown[] = [];
-  const rows = await sql.query<TurnRow & { minutes: number; first: boolean; replyId: string }>(
-    `SELECT s."messageId", s."recordId", s."companyId", co.name AS "companyName", s."channelKind", s.team,
-            s.kind = 'first' AS first, s."askedAt", s."replyId", s."repliedAt", s.responder, s.minutes::float8 AS minutes
-       FROM (${storedAnswered(inStore, params)}) s
+  const at = (v: unknown) => `$${params.push(v)}`;
+  const scope = inStore.companyIds ? `AND r."companyId" = ANY(${at(inStore.companyIds)}::uuid[])` : '';
+  // The top turns first (a top-N sort over the turns alone), then their names: not joined per turn.
+  const rows = await sql.query<TurnRow & { minutes: number }>(
+    `SELECT s."messageId", s."recordId", s."companyId", co.name AS "companyName", s."channelKind", ${TEAM} AS team,
+            s.first, s."askedAt", s."replyId", s."repliedAt",
+            COALESCE(rp.name, s."replyAuthorName", s."replyAuthorEmail", 'unknown') AS responder, s.minutes
+       FROM (SELECT t."messageId", t."recordId", r."companyId", r."channelKind"::text AS "channelKind", t.first, t."askedAt",
+                    t."replyId", t."repliedAt", t."replyAuthorName", t."replyAuthorEmail", t."replyMinutes"::float8 AS minutes
+               FROM "InsightTurn" t JOIN "CommunicationRecord" r ON r.id = t."recordId"
+              WHERE t."askedAt" >= ${at(inStore.from)} AND t."askedAt" < ${at(inStore.storedTo)}
+                AND t."replyMinutes" IS NOT NULL AND t."repliedAt" < ${at(inStore.to)}
+                AND r."channelKind" IN ${ANSWERED_CHANNELS} ${scope}
+              ORDER BY t."replyMinutes" DESC, t."askedAt", t."messageId"
+              LIMIT ${Math.max(1, Math.floor(limit))}) s
        LEFT JOIN "Company" co ON co.id = s."companyId"
-      ORDER BY s.minutes DESC, s."askedAt", s."messageId"
-      LIMIT ${Math.max(1, Math.floor(limit))}`,
+       LEFT JOIN "TeamChannel" tc ON tc."companyId" = s."companyId"
+       LEFT JOIN "Rep" rp ON rp.email = lower(s."replyAuthorEmail")
+      ORDER BY s.minutes DESC, s."askedAt", s."messageId"`,
     params,
   );
   return rows.map((r) => ({ ...turnOf(r), minutes: Number(r.minutes) }));
@@ -405,6 +417,8 @@ export async function customerSignals(
   const params: unknown[] = [lookback, p.from, middle, p.to, p.now];
   if (p.companyIds) params.push(p.companyIds);
   // Whole days of the lookback, the earlier and the later half from the rollups; no day straddles a cut.
+  // Every row lies in [lookback, to) by construction: filtering on it again made the planner expect a
+  // few hundred rows and probe CommunicationRecord 90,000 times (bench:insights, 45d health).
   const source = await inboundRows(sql, [lookback, p.from, middle, p.to], params);
   const rows = await sql.query<{
     companyId: string;
@@ -427,7 +441,7 @@ export async function customerSignals(
        SELECT r."companyId", s."recordId", s.at AS "sentAt", s.label, s.n, s.ssum, s.sn, s.last
          FROM ${source} s
          JOIN "CommunicationRecord" r ON r.id = s."recordId"
-        WHERE r."companyId" IS NOT NULL AND s.at >= $1::timestamptz AND s.at < $4::timestamptz ${scope}
+        WHERE r."companyId" IS NOT NULL ${scope}
      ), per AS (
        SELECT "companyId",
               (array_agg(DISTINCT "recordId") FILTER (WHERE label = 'churn' AND "sentAt" >= $2))[1:5] AS "churnRecords",
@@ -440,8 +454,8 @@ export async function customerSignals(
               sum(ssum) FILTER (WHERE "sentAt" >= $3) / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $3), 0) AS "sentimentLater",
               COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $3), 0)::int AS "sentimentLaterN",
               max(last) AS "lastInboundAt",
-              COALESCE(sum(n) FILTER (WHERE "sentAt" < $2), 0)::int AS "inboundBefore",
-              COALESCE(sum(n) FILTER (WHERE "sentAt" >= $2), 0)::int AS "inboundInPeriod"
+              COALESCE(sum(n) FILTER (WHERE "sentAt" >= $1::timestamptz AND "sentAt" < $2), 0)::int AS "inboundBefore",
+              COALESCE(sum(n) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $4::timestamptz), 0)::int AS "inboundInPeriod"
          FROM msg GROUP BY "companyId"
      ), overdue AS (
        SELECT f."companyId", array_agg(f.number ORDER BY f."dueAt") AS overdue

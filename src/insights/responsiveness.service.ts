@@ -57,6 +57,32 @@ export async function timedTurns(
 }
 
 /**
+ * The turns of the period that need timing here, timed: all of them, or, when the rollups hold reply
+ * minutes in these business hours, all but the stored answered ones (`inStore`, summed in SQL):
+ * unanswered turns, replies since the rollups and the live edge. Every unanswered turn is in it, so
+ * the health score can read its overdue ones from the same list (the report does).
+ */
+export async function turnsToTimeHere(
+  db: Database,
+  period: InsightsPeriod,
+  settings: InsightsSettings,
+  opts: { companyIds?: string[] } = {},
+) {
+  const h = settings.businessHours;
+  const split = await turnsToTime(db.sql, {
+    from: period.from,
+    to: period.to,
+    companyIds: opts.companyIds,
+    hoursKey: businessHoursKey(h),
+  });
+  const timed = timeTurns(split.turns, period.to, h, settings.responseTargetMinutes).map((t, i) => ({
+    ...t,
+    companyName: split.turns[i].companyName,
+  }));
+  return { timed, inStore: split.inStore };
+}
+
+/**
  * Responsiveness: first-response and follow-up times of customer turns on email and chat (time to
  * the first outbound message in the same conversation), in business minutes, per rep, team and
  * channel, against the response target.
@@ -65,26 +91,18 @@ export async function responsivenessInsight(
   db: Database,
   period: InsightsPeriod,
   settings: InsightsSettings,
-  opts: { companyIds?: string[]; turns?: Awaited<ReturnType<typeof timedTurns>> } = {},
+  opts: {
+    companyIds?: string[];
+    turns?: Awaited<ReturnType<typeof timedTurns>>;
+    split?: Awaited<ReturnType<typeof turnsToTimeHere>>;
+  } = {},
 ): Promise<ResponsivenessInsight> {
   const h = settings.businessHours;
   const businessHours = `${hhmm(h.startMinute)}-${hhmm(h.endMinute)} ${h.days.map((d) => DAYS[d]).join(',')} ${h.timeZone}`;
-  // Stored answered turns timed in these hours are summed in SQL; the rest (unanswered, replied
-  // since the rollups, the live edge) are timed here and handed along.
   const split = opts.turns
-    ? { turns: [], inStore: undefined }
-    : await turnsToTime(db.sql, {
-        from: period.from,
-        to: period.to,
-        companyIds: opts.companyIds,
-        hoursKey: businessHoursKey(h),
-      });
-  const timed =
-    opts.turns ??
-    timeTurns(split.turns, period.to, h, settings.responseTargetMinutes).map((t, i) => ({
-      ...t,
-      companyName: split.turns[i].companyName,
-    }));
+    ? { timed: opts.turns, inStore: undefined }
+    : (opts.split ?? (await turnsToTimeHere(db, period, settings, opts)));
+  const timed = split.timed;
   const view = (
     t: Pick<TimedTurn, 'messageId' | 'recordId' | 'channelKind' | 'kind' | 'askedAt' | 'reply' | 'waitedMinutes'> & {
       companyName: string | null;

@@ -5,6 +5,7 @@ import { businessHoursKey, rebuildInsightRollups } from '../../../src/db/insight
 import { inboundCountsByLabel, turnsToTime } from '../../../src/db/insights.repository.ts';
 import { businessMinutesBetween, DEFAULT_BUSINESS_HOURS } from '../../../src/insights/business-hours.ts';
 import { healthInsight } from '../../../src/insights/health.service.ts';
+import { buildInsightsReport } from '../../../src/insights/insights-report.service.ts';
 import { parseInsightsPeriod } from '../../../src/insights/insights-period.ts';
 import type { InsightsSettings } from '../../../src/insights/insights-settings.ts';
 import { responsivenessInsight } from '../../../src/insights/responsiveness.service.ts';
@@ -37,6 +38,12 @@ describe.each(TEST_DATABASE_KINDS)('insights from daily rollups on %s', (kind) =
       (['all', 'customer', 'team', 'label'] as const).map((by) => satisfactionInsight(t.db, period, { by })),
     ),
     labels: Object.fromEntries(await inboundCountsByLabel(t.db.sql, period)),
+    // The report reads its turns once for health and response times: the same figures.
+    report: await buildInsightsReport(t.db, SETTINGS, period).then((r) => ({
+      health: r.health,
+      responsiveness: r.responsiveness,
+      satisfaction: r.satisfaction,
+    })),
   });
   const live = async () => {
     await t.db.sql.query(`DELETE FROM "InsightSnapshot" WHERE key = 'rollups:until'`);
@@ -78,6 +85,8 @@ describe.each(TEST_DATABASE_KINDS)('insights from daily rollups on %s', (kind) =
     expect(computed.health.atRisk.length).toBeGreaterThan(0);
     expect(computed.responsiveness.overall.length).toBeGreaterThan(0);
     expect(rounded(rolled)).toEqual(rounded(computed));
+    expect(rolled.report.health).toEqual(rolled.health);
+    expect(rolled.report.responsiveness).toEqual(rolled.responsiveness);
   });
 
   it('rollups ten days old: later days, a reply since is read live and still agree', async () => {
