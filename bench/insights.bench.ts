@@ -5,7 +5,8 @@
  * call) and warm (p50/p95 of the following calls), with the load average. The same on PGlite at a
  * tenth of the size (BENCH_PGLITE_SCALE) beside it: PGlite runs in one WebAssembly thread.
  * 45d has no snapshot: it shows the daily rollups (whole days) plus the live edges.
- * Env: BENCH_CUSTOMERS (10000), BENCH_RUNS (7), BENCH_PGLITE_SCALE (0.1), RAPPORT_TEST_POSTGRES_URL.
+ * Env: BENCH_CUSTOMERS (10000), BENCH_RUNS (7), BENCH_PGLITE_SCALE (0.1), BENCH_ONLY (time only the
+ * endpoints whose path contains it, e.g. `45d`), RAPPORT_TEST_POSTGRES_URL.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +31,7 @@ const FIRST = createHash('md5')
   .update('c1')
   .digest('hex')
   .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
-const ENDPOINTS = [
+const ALL_ENDPOINTS = [
   '/api/insights/topics?since=30d',
   '/api/insights/health?since=30d',
   '/api/insights/responsiveness?since=30d',
@@ -48,6 +49,7 @@ const ENDPOINTS = [
   '/api/insights/satisfaction?since=45d&by=label',
   '/api/insights/report?since=45d&format=json',
 ];
+const ENDPOINTS = ALL_ENDPOINTS.filter((p) => p.includes(process.env.BENCH_ONLY ?? ''));
 
 const SETTINGS = { businessHours: DEFAULT_BUSINESS_HOURS, responseTargetMinutes: 240, publicUrl: 'http://bench' };
 

@@ -14,6 +14,7 @@ import { responsivenessInsight } from '../../src/insights/responsiveness.service
 import { satisfactionInsight, type SatisfactionGrouping } from '../../src/insights/satisfaction.service.ts';
 import { topicsInsight } from '../../src/insights/topics.service.ts';
 import {
+  computedSource,
   SNAPSHOT_PERIODS,
   snapshotReport,
   snapshotSatisfaction,
@@ -80,14 +81,16 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
   /**
    * Whole-team requests for a standard period (7d, 30d, 90d) are served from the snapshot the
    * refresh-insights job stores every 15 minutes, while it is under an hour old; `?fresh=1`, a
-   * customer or another period computes live. Answers say which (`asOf`, `source`).
+   * customer or another period is computed: from the daily rollups' whole days plus live edges once
+   * the job built them (`rollups`), else from the messages (`live`). Answers say which (`asOf`, `source`).
    */
   const snapshotFor = async (req: Request, s: Awaited<ReturnType<typeof scopeOf>>) =>
     !s.customer && req.query.fresh !== '1' && (SNAPSHOT_PERIODS as readonly string[]).includes(s.period.label)
       ? await snapshotReport(deps.db, s.period.label, s.period.to)
       : undefined;
-  const sourceOf = (snap: { computedAt: Date } | undefined) =>
-    snap ? { source: 'snapshot', asOf: snap.computedAt.toISOString() } : { source: 'live', asOf: undefined };
+  /** `snapshot`, `rollups` (whole days summed from the daily rollups, edges live) or `live`. */
+  const sourceOf = async (snap: { computedAt: Date } | undefined, period: InsightsPeriod) =>
+    snap ? { source: 'snapshot', asOf: snap.computedAt.toISOString() } : await computedSource(deps.db, period);
   const periodOf = (p: InsightsPeriod) => ({
     from: p.from.toISOString(),
     to: p.to.toISOString(),
@@ -102,7 +105,8 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
       return {
         period: snap ? snap.report.period : periodOf(s.period),
         customer: s.customer,
-        ...sourceOf(snap),
+        // The clustering reads the messages themselves (a sample); only its label counts come from rollups.
+        ...(snap ? { source: 'snapshot', asOf: snap.computedAt.toISOString() } : { source: 'live', asOf: undefined }),
         ...(snap ? snap.report.topics : await topicsInsight(deps.db, s.period, s)),
       };
     }),
@@ -116,7 +120,7 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
       return {
         period: snap ? snap.report.period : periodOf(s.period),
         customer: s.customer,
-        ...sourceOf(snap),
+        ...(await sourceOf(snap, s.period)),
         scored: health.customers.length,
         atRiskCount: health.atRisk.length,
         offset,
@@ -131,7 +135,7 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
       return {
         period: snap ? snap.report.period : periodOf(s.period),
         customer: s.customer,
-        ...sourceOf(snap),
+        ...(await sourceOf(snap, s.period)),
         ...(snap ? snap.report.responsiveness : await responsivenessInsight(deps.db, s.period, deps.settings, s)),
       };
     }),
@@ -149,7 +153,7 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
       return {
         period: periodOf(s.period),
         customer: s.customer,
-        ...sourceOf(snap),
+        ...(await sourceOf(snap, s.period)),
         ...(snap
           ? snap.satisfaction
           : await satisfactionInsight(deps.db, s.period, { ...s, by: by as SatisfactionGrouping })),

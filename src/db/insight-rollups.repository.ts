@@ -1,7 +1,16 @@
+import { type BusinessHours, businessMinutesBetween } from '../domain/business-hours.ts';
 import type { Database, SqlRunner } from './database.ts';
 
 /** Where the job records up to when (a UTC midnight, exclusive) the rollups hold every day. */
 const COVERAGE_KEY = 'rollups:until';
+
+/** Answered turns timed per UPDATE when the rollups store reply minutes. */
+const MINUTES_BATCH = 20_000;
+
+/** What identifies a business-hours configuration: stored reply minutes hold only for the same one. */
+export function businessHoursKey(hours: BusinessHours): string {
+  return JSON.stringify([hours.timeZone, hours.startMinute, hours.endMinute, [...hours.days].sort()]);
+}
 
 /** Channels a customer writes in and expects an answer on (as customerTurns in insights.repository.ts). */
 const ANSWERED_CHANNELS = `('email','slack','teams','console')`;
@@ -11,9 +20,11 @@ const ANSWERED_CHANNELS = `('email','slack','teams','console')`;
  * and count, last one) and InsightTurn (every customer turn with its first reply) from everything sent
  * before `until` (a UTC midnight), in one transaction, then records `until` as their coverage.
  * Readers see the previous rollups until it commits. Rows are written in date order: a period's
- * rows then sit on few pages.
+ * rows then sit on few pages. With `hours`, every answered turn also stores its reply time in those
+ * business minutes (`replyMinutes`, keyed on the coverage row): response-time figures then aggregate
+ * in SQL instead of timing each turn in JavaScript.
  */
-export async function rebuildInsightRollups(db: Database, until: Date): Promise<void> {
+export async function rebuildInsightRollups(db: Database, until: Date, hours?: BusinessHours): Promise<void> {
   if (until.getTime() % 86_400_000 !== 0) throw new Error(`rollups end at a UTC midnight, not ${until.toISOString()}`);
   const at = `TIMESTAMPTZ '${until.toISOString()}'`;
   await db.withSession(async (s) => {
@@ -50,9 +61,13 @@ export async function rebuildInsightRollups(db: Database, until: Date): Promise<
                ORDER BY x.id LIMIT 1) rep ON o."replyAt" IS NOT NULL
            WHERE o.direction = 'inbound' AND o."prevDirection" IS DISTINCT FROM 'inbound'
            ORDER BY o."sentAt";
-        INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ('${COVERAGE_KEY}', '{}'::jsonb, ${at})
-          ON CONFLICT (key) DO UPDATE SET "computedAt" = EXCLUDED."computedAt";
       `);
+      if (hours) await storeReplyMinutes(s, hours);
+      await s.query(
+        `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, $2::jsonb, $3)
+           ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
+        [COVERAGE_KEY, JSON.stringify(hours ? { hours: businessHoursKey(hours) } : {}), until],
+      );
       await s.exec('COMMIT');
     } catch (err) {
       await s.exec('ROLLBACK').catch(() => {});
@@ -63,11 +78,38 @@ export async function rebuildInsightRollups(db: Database, until: Date): Promise<
   });
 }
 
+/** Times every answered stored turn in business minutes, in batches (inside the rebuild's transaction). */
+async function storeReplyMinutes(s: SqlRunner, hours: BusinessHours): Promise<void> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const rows = await s.query<{ id: string; askedAt: Date | string; repliedAt: Date | string }>(
+      `SELECT "messageId" AS id, "askedAt", "repliedAt" FROM "InsightTurn"
+        WHERE "repliedAt" IS NOT NULL AND "messageId" > $1 ORDER BY "messageId" LIMIT ${MINUTES_BATCH}`,
+      [after],
+    );
+    if (rows.length === 0) return;
+    const minutes = rows.map((r) => businessMinutesBetween(new Date(r.askedAt), new Date(r.repliedAt), hours));
+    await s.query(
+      `UPDATE "InsightTurn" t SET "replyMinutes" = v.m
+         FROM unnest($1::uuid[], $2::float8[]) AS v(id, m) WHERE t."messageId" = v.id`,
+      [rows.map((r) => r.id), minutes],
+    );
+    after = rows[rows.length - 1].id;
+  }
+}
+
 /** Up to when (exclusive UTC midnight) the rollups hold every day, or undefined before the first rebuild. */
 export async function rollupCoverage(sql: SqlRunner): Promise<Date | undefined> {
-  const [row] = await sql.query<{ computedAt: Date | string }>(
-    `SELECT "computedAt" FROM "InsightSnapshot" WHERE key = $1`,
+  return (await rollupState(sql))?.until;
+}
+
+/** The rollups' coverage end and the business-hours key their reply minutes were timed in (none: not timed). */
+export async function rollupState(sql: SqlRunner): Promise<{ until: Date; hoursKey: string | undefined } | undefined> {
+  const [row] = await sql.query<{ computedAt: Date | string; body: { hours?: string } | string }>(
+    `SELECT "computedAt", body FROM "InsightSnapshot" WHERE key = $1`,
     [COVERAGE_KEY],
   );
-  return row ? new Date(row.computedAt) : undefined;
+  if (!row) return undefined;
+  const body = typeof row.body === 'string' ? (JSON.parse(row.body) as { hours?: string }) : row.body;
+  return { until: new Date(row.computedAt), hoursKey: body?.hours };
 }

@@ -1,6 +1,6 @@
 import { splitForRollups } from '../domain/rollup-window.ts';
 import type { SqlRunner } from './database.ts';
-import { rollupCoverage } from './insight-rollups.repository.ts';
+import { rollupCoverage, rollupState } from './insight-rollups.repository.ts';
 
 /** The label a message carries: a rep's correction wins over the classifier's. */
 const LABEL = `COALESCE(c."correctedLabel", c.label)`;
@@ -116,15 +116,38 @@ export interface CustomerTurn {
  * Customer turns opened in [from, to) on email and chat, with their replies. A turn opens at an
  * inbound message whose previous message in the conversation (any time before) was not inbound.
  * Turns opened before the rollups' coverage end come from InsightTurn (a reply the job did not see
- * yet is looked up live), later ones are computed from the messages.
+ * yet is looked up live), later ones are computed from the messages. `unansweredOnly`: only the turns
+ * with no reply before `to` (what the health score reads: a tenth of the rows or fewer).
  */
 export async function customerTurns(
   sql: SqlRunner,
-  p: { from: Date; to: Date; companyIds?: string[] },
+  p: { from: Date; to: Date; companyIds?: string[]; unansweredOnly?: boolean },
 ): Promise<CustomerTurn[]> {
-  const covered = await rollupCoverage(sql);
-  if (!covered || covered <= p.from) return liveCustomerTurns(sql, p);
+  return (await turnsToTime(sql, p)).turns;
+}
+
+/** The stored turns opened in [from, storedTo) whose reply (before `to`) is already timed in InsightTurn. */
+export interface TimedInStore {
+  from: Date;
+  storedTo: Date;
+  to: Date;
+  companyIds?: string[];
+}
+
+/**
+ * customerTurns, less the stored answered turns whose reply minutes the rollups hold in the business
+ * hours `hoursKey` (businessHoursKey): those are summed in SQL (storedResponseStats) and `inStore`
+ * says which; without a match every turn comes back.
+ */
+export async function turnsToTime(
+  sql: SqlRunner,
+  p: { from: Date; to: Date; companyIds?: string[]; unansweredOnly?: boolean; hoursKey?: string },
+): Promise<{ turns: CustomerTurn[]; inStore?: TimedInStore }> {
+  const state = await rollupState(sql);
+  const covered = state?.until;
+  if (!covered || covered <= p.from) return { turns: await liveCustomerTurns(sql, p) };
   const storedTo = new Date(Math.min(covered.getTime(), p.to.getTime()));
+  const timed = p.hoursKey !== undefined && state.hoursKey === p.hoursKey;
   const params: unknown[] = [p.from, storedTo, p.to];
   const scope = p.companyIds ? `AND r."companyId" = ANY($${params.push(p.companyIds)}::uuid[])` : '';
   // Replies the job did not see yet (sent since its coverage end) to turns it saw unanswered: a
@@ -152,6 +175,8 @@ export async function customerTurns(
        LEFT JOIN "TeamChannel" tc ON tc."companyId" = r."companyId"
        LEFT JOIN "Rep" rp ON rp.email = lower(t."replyAuthorEmail")
       WHERE t."askedAt" >= $1 AND t."askedAt" < $2 AND r."channelKind" IN ${ANSWERED_CHANNELS} ${scope}
+        ${p.unansweredOnly ? `AND (t."replyId" IS NULL OR t."repliedAt" >= $3)` : ''}
+        ${timed ? `AND NOT (t."replyMinutes" IS NOT NULL AND t."repliedAt" < $3)` : ''}
       ORDER BY t."askedAt", t."messageId"`,
     params,
   );
@@ -159,8 +184,128 @@ export async function customerTurns(
     const l = r.replyId ? undefined : lateOf.get(r.messageId);
     if (l) Object.assign(r, { replyId: l.id, repliedAt: l.sentAt, responder: l.responder });
   }
-  const stored = rows.map(turnOf);
-  return storedTo < p.to ? [...stored, ...(await liveCustomerTurns(sql, { ...p, from: storedTo }))] : stored;
+  const stored = (p.unansweredOnly ? rows.filter((r) => !r.replyId) : rows).map(turnOf);
+  const turns = storedTo < p.to ? [...stored, ...(await liveCustomerTurns(sql, { ...p, from: storedTo }))] : stored;
+  return timed ? { turns, inStore: { from: p.from, storedTo, to: p.to, companyIds: p.companyIds } } : { turns };
+}
+
+/** A turn timed in JavaScript, handed to storedResponseStats to be counted with the stored ones. */
+export interface TimedTurnFigures {
+  team: string;
+  channelKind: string;
+  kind: 'first' | 'follow-up';
+  /** The answering rep; null when unanswered. */
+  responder: string | null;
+  minutes: number;
+  overdue: boolean;
+}
+
+/** Response-time figures of one group and kind, as storedResponseStats sums them. */
+export interface GroupFigures {
+  dimension: 'overall' | 'rep' | 'team' | 'channel';
+  group: string;
+  kind: 'first' | 'follow-up' | 'all';
+  turns: number;
+  answered: number;
+  medianMinutes: number | null;
+  p90Minutes: number | null;
+  withinTarget: number;
+  judged: number;
+  overdue: number;
+}
+
+/** The stored answered turns of `inStore`, each with its team, channel, kind, responder and minutes. */
+function storedAnswered(inStore: TimedInStore, params: unknown[]): string {
+  const at = (v: unknown) => `$${params.push(v)}`;
+  const scope = inStore.companyIds ? `AND r."companyId" = ANY(${at(inStore.companyIds)}::uuid[])` : '';
+  return `SELECT t."messageId", t."recordId", t."askedAt", t."replyId", t."repliedAt", r."companyId", r."channelKind"::text AS "channelKind",
+                 ${TEAM} AS team, CASE WHEN t.first THEN 'first' ELSE 'follow-up' END AS kind,
+                 COALESCE(rp.name, t."replyAuthorName", t."replyAuthorEmail", 'unknown') AS responder,
+                 t."replyMinutes" AS minutes
+            FROM "InsightTurn" t
+            JOIN "CommunicationRecord" r ON r.id = t."recordId"
+            LEFT JOIN "TeamChannel" tc ON tc."companyId" = r."companyId"
+            LEFT JOIN "Rep" rp ON rp.email = lower(t."replyAuthorEmail")
+           WHERE t."askedAt" >= ${at(inStore.from)} AND t."askedAt" < ${at(inStore.storedTo)}
+             AND t."replyMinutes" IS NOT NULL AND t."repliedAt" < ${at(inStore.to)}
+             AND r."channelKind" IN ${ANSWERED_CHANNELS} ${scope}`;
+}
+
+/**
+ * Counts, nearest-rank median and p90 (percentile_disc: the ceil(p * n)-th value, as responseStats)
+ * and turns within `targetMinutes`, per rep, team, channel and overall, each per kind and for all
+ * kinds: over the stored answered turns of `inStore` (minutes from InsightTurn) and `extra`.
+ */
+export async function storedResponseStats(
+  sql: SqlRunner,
+  inStore: TimedInStore,
+  extra: readonly TimedTurnFigures[],
+  targetMinutes: number,
+): Promise<GroupFigures[]> {
+  const params: unknown[] = [];
+  const stored = storedAnswered(inStore, params);
+  const at = (v: unknown) => `$${params.push(v)}`;
+  const rows = await sql.query<GroupFigures>(
+    `WITH t AS (
+       SELECT s.team, s."channelKind", s.kind, s.responder, s.minutes::float8 AS minutes, true AS answered, false AS overdue
+         FROM (${stored}) s
+       UNION ALL
+       SELECT * FROM unnest(${at(extra.map((e) => e.team))}::text[], ${at(extra.map((e) => e.channelKind))}::text[],
+                            ${at(extra.map((e) => e.kind))}::text[], ${at(extra.map((e) => e.responder))}::text[],
+                            ${at(extra.map((e) => e.minutes))}::float8[], ${at(extra.map((e) => e.responder !== null))}::bool[],
+                            ${at(extra.map((e) => e.overdue))}::bool[])
+     ), g AS (
+       SELECT 'overall' AS dimension, 'everyone' AS "group", kind, minutes, answered, overdue FROM t
+       UNION ALL SELECT 'rep', responder, kind, minutes, answered, overdue FROM t WHERE answered
+       UNION ALL SELECT 'team', team, kind, minutes, answered, overdue FROM t
+       UNION ALL SELECT 'channel', "channelKind", kind, minutes, answered, overdue FROM t
+     )
+     SELECT g.dimension, g."group", k.kind, count(*)::int AS turns, count(*) FILTER (WHERE g.answered)::int AS answered,
+            percentile_disc(0.5) WITHIN GROUP (ORDER BY g.minutes) FILTER (WHERE g.answered) AS "medianMinutes",
+            percentile_disc(0.9) WITHIN GROUP (ORDER BY g.minutes) FILTER (WHERE g.answered) AS "p90Minutes",
+            count(*) FILTER (WHERE g.answered AND g.minutes <= ${at(targetMinutes)})::int AS "withinTarget",
+            count(*) FILTER (WHERE g.answered OR g.overdue)::int AS judged,
+            count(*) FILTER (WHERE g.overdue)::int AS overdue
+       FROM g CROSS JOIN LATERAL (VALUES (g.kind), ('all')) k(kind)
+      GROUP BY 1, 2, 3`,
+    params,
+  );
+  return rows.map((r) => ({
+    ...r,
+    medianMinutes: r.medianMinutes === null ? null : Number(r.medianMinutes),
+    p90Minutes: r.p90Minutes === null ? null : Number(r.p90Minutes),
+  }));
+}
+
+/** The `limit` stored answered turns of `inStore` with the longest reply minutes (ties: asked first). */
+export async function slowestStoredTurns(
+  sql: SqlRunner,
+  inStore: TimedInStore,
+  limit: number,
+): Promise<(CustomerTurn & { minutes: number })[]> {
+  const params: unknown[] = [];
+  const at = (v: unknown) => `$${params.push(v)}`;
+  const scope = inStore.companyIds ? `AND r."companyId" = ANY(${at(inStore.companyIds)}::uuid[])` : '';
+  // The top turns first (a top-N sort over the turns alone), then their names: not joined per turn.
+  const rows = await sql.query<TurnRow & { minutes: number }>(
+    `SELECT s."messageId", s."recordId", s."companyId", co.name AS "companyName", s."channelKind", ${TEAM} AS team,
+            s.first, s."askedAt", s."replyId", s."repliedAt",
+            COALESCE(rp.name, s."replyAuthorName", s."replyAuthorEmail", 'unknown') AS responder, s.minutes
+       FROM (SELECT t."messageId", t."recordId", r."companyId", r."channelKind"::text AS "channelKind", t.first, t."askedAt",
+                    t."replyId", t."repliedAt", t."replyAuthorName", t."replyAuthorEmail", t."replyMinutes"::float8 AS minutes
+               FROM "InsightTurn" t JOIN "CommunicationRecord" r ON r.id = t."recordId"
+              WHERE t."askedAt" >= ${at(inStore.from)} AND t."askedAt" < ${at(inStore.storedTo)}
+                AND t."replyMinutes" IS NOT NULL AND t."repliedAt" < ${at(inStore.to)}
+                AND r."channelKind" IN ${ANSWERED_CHANNELS} ${scope}
+              ORDER BY t."replyMinutes" DESC, t."askedAt", t."messageId"
+              LIMIT ${Math.max(1, Math.floor(limit))}) s
+       LEFT JOIN "Company" co ON co.id = s."companyId"
+       LEFT JOIN "TeamChannel" tc ON tc."companyId" = s."companyId"
+       LEFT JOIN "Rep" rp ON rp.email = lower(s."replyAuthorEmail")
+      ORDER BY s.minutes DESC, s."askedAt", s."messageId"`,
+    params,
+  );
+  return rows.map((r) => ({ ...turnOf(r), minutes: Number(r.minutes) }));
 }
 
 interface TurnRow {
@@ -192,7 +337,7 @@ const turnOf = (r: TurnRow): CustomerTurn => ({
 /** customerTurns computed from the messages alone. */
 async function liveCustomerTurns(
   sql: SqlRunner,
-  p: { from: Date; to: Date; companyIds?: string[] },
+  p: { from: Date; to: Date; companyIds?: string[]; unansweredOnly?: boolean },
 ): Promise<CustomerTurn[]> {
   const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
   const rows = await sql.query<TurnRow>(
@@ -225,6 +370,7 @@ async function liveCustomerTurns(
           ORDER BY x.id LIMIT 1) rep ON o."replyAt" IS NOT NULL
        LEFT JOIN "Rep" rp ON rp.email = lower(rep."authorEmail")
       WHERE o.direction = 'inbound' AND o."sentAt" >= $1 AND o."prevDirection" IS DISTINCT FROM 'inbound'
+        ${p.unansweredOnly ? `AND o."replyAt" IS NULL` : ''}
       ORDER BY o."sentAt", o.id`,
     p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
   );
@@ -271,6 +417,8 @@ export async function customerSignals(
   const params: unknown[] = [lookback, p.from, middle, p.to, p.now];
   if (p.companyIds) params.push(p.companyIds);
   // Whole days of the lookback, the earlier and the later half from the rollups; no day straddles a cut.
+  // Every row lies in [lookback, to) by construction: filtering on it again made the planner expect a
+  // few hundred rows and probe CommunicationRecord 90,000 times (bench:insights, 45d health).
   const source = await inboundRows(sql, [lookback, p.from, middle, p.to], params);
   const rows = await sql.query<{
     companyId: string;
@@ -293,7 +441,7 @@ export async function customerSignals(
        SELECT r."companyId", s."recordId", s.at AS "sentAt", s.label, s.n, s.ssum, s.sn, s.last
          FROM ${source} s
          JOIN "CommunicationRecord" r ON r.id = s."recordId"
-        WHERE r."companyId" IS NOT NULL AND s.at >= $1::timestamptz AND s.at < $4::timestamptz ${scope}
+        WHERE r."companyId" IS NOT NULL ${scope}
      ), per AS (
        SELECT "companyId",
               (array_agg(DISTINCT "recordId") FILTER (WHERE label = 'churn' AND "sentAt" >= $2))[1:5] AS "churnRecords",
@@ -306,8 +454,8 @@ export async function customerSignals(
               sum(ssum) FILTER (WHERE "sentAt" >= $3) / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $3), 0) AS "sentimentLater",
               COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $3), 0)::int AS "sentimentLaterN",
               max(last) AS "lastInboundAt",
-              COALESCE(sum(n) FILTER (WHERE "sentAt" < $2), 0)::int AS "inboundBefore",
-              COALESCE(sum(n) FILTER (WHERE "sentAt" >= $2), 0)::int AS "inboundInPeriod"
+              COALESCE(sum(n) FILTER (WHERE "sentAt" >= $1::timestamptz AND "sentAt" < $2), 0)::int AS "inboundBefore",
+              COALESCE(sum(n) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $4::timestamptz), 0)::int AS "inboundInPeriod"
          FROM msg GROUP BY "companyId"
      ), overdue AS (
        SELECT f."companyId", array_agg(f.number ORDER BY f."dueAt") AS overdue

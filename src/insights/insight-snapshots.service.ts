@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { splitForRollups } from '../domain/rollup-window.ts';
 import { rebuildInsightRollups, rollupCoverage } from '../db/insight-rollups.repository.ts';
 import { loadInsightSnapshot, saveInsightSnapshot } from '../db/insights.repository.ts';
 import { buildInsightsReport, type InsightsReport } from './insights-report.service.ts';
@@ -31,7 +32,11 @@ export async function refreshInsightSnapshots(
 ): Promise<Record<string, number>> {
   const took: Record<string, number> = {};
   const t0 = Date.now();
-  await rebuildInsightRollups(db, new Date(Math.floor(now.getTime() / 86_400_000) * 86_400_000));
+  await rebuildInsightRollups(
+    db,
+    new Date(Math.floor(now.getTime() / 86_400_000) * 86_400_000),
+    settings.businessHours,
+  );
   took.rollups = Date.now() - t0;
   for (const label of periods) {
     const started = Date.now();
@@ -55,6 +60,21 @@ export async function refreshInsightSnapshots(
 /** Up to when (a UTC midnight) the daily rollups hold every day: any period reads only what follows live. */
 export async function rollupsUntil(db: Database): Promise<Date | undefined> {
   return rollupCoverage(db.sql);
+}
+
+/**
+ * Where a figure of `period` not served from a snapshot comes from: `rollups` when the daily rollups
+ * hold at least one whole day of it (those days summed, the edges and anything after `asOf` read
+ * live), else `live` (from the messages alone).
+ */
+export async function computedSource(
+  db: Database,
+  period: { from: Date; to: Date },
+): Promise<{ source: 'rollups'; asOf: string } | { source: 'live'; asOf: undefined }> {
+  const covered = await rollupCoverage(db.sql);
+  return covered && splitForRollups([period.from, period.to], covered).days.length > 0
+    ? { source: 'rollups', asOf: covered.toISOString() }
+    : { source: 'live', asOf: undefined };
 }
 
 /** The stored whole-team report of a standard period while fresh, with when it was computed. */

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import { healthInsight, type HealthInsight } from './health.service.ts';
 import type { InsightsPeriod } from './insights-period.ts';
 import type { InsightsSettings } from './insights-settings.ts';
-import { responsivenessInsight, timedTurns, type ResponsivenessInsight } from './responsiveness.service.ts';
+import { responsivenessInsight, type ResponsivenessInsight, turnsToTimeHere } from './responsiveness.service.ts';
 import { satisfactionInsight, type SatisfactionInsight } from './satisfaction.service.ts';
 import { topicsInsight, type TopicsInsight } from './topics.service.ts';
 
@@ -25,12 +25,13 @@ export async function buildInsightsReport(
   opts: { companyIds?: string[]; customer?: { id: string; name: string } } = {},
 ): Promise<InsightsReport> {
   const scope = { companyIds: opts.companyIds };
-  // Health and responsiveness read the same timed turns: fetched once.
-  const turns = await timedTurns(db, period, settings, scope);
+  // Independent parts at once. The turns timed here (every unanswered one among them) are read once:
+  // health takes its overdue turns from them, responsiveness adds the stored answered ones in SQL.
+  const split = turnsToTimeHere(db, period, settings, scope);
   const [topics, health, responsiveness, satisfaction] = await Promise.all([
     topicsInsight(db, period, scope),
-    healthInsight(db, period, settings, { ...scope, turns }),
-    responsivenessInsight(db, period, settings, { ...scope, turns }),
+    split.then((s) => healthInsight(db, period, settings, { ...scope, turns: s.timed })),
+    split.then((s) => responsivenessInsight(db, period, settings, { ...scope, split: s })),
     satisfactionInsight(db, period, { ...scope, by: opts.companyIds ? 'all' : 'team' }),
   ]);
   return {

@@ -96,6 +96,11 @@ export function responseStats(
       overdue: list.filter((t) => t.overdue).length,
     });
   }
+  return sortStats(out);
+}
+
+/** Groups in name order, each as all, first, follow-up. */
+export function sortStats(stats: ResponseStats[]): ResponseStats[] {
   const order = { all: 0, first: 1, 'follow-up': 2 };
-  return out.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : order[a.kind] - order[b.kind]));
+  return stats.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : order[a.kind] - order[b.kind]));
 }

@@ -1,8 +1,15 @@
 import type { Database } from '../db/database.ts';
-import { customerTurns } from '../db/insights.repository.ts';
+import { businessHoursKey } from '../db/insight-rollups.repository.ts';
+import {
+  customerTurns,
+  type GroupFigures,
+  slowestStoredTurns,
+  storedResponseStats,
+  turnsToTime,
+} from '../db/insights.repository.ts';
 import type { InsightsPeriod } from './insights-period.ts';
 import type { InsightsSettings } from './insights-settings.ts';
-import { responseStats, timeTurns, type ResponseStats, type TimedTurn } from './response-times.ts';
+import { responseStats, sortStats, timeTurns, type ResponseStats, type TimedTurn } from './response-times.ts';
 
 export interface ResponsivenessInsight {
   targetMinutes: number;
@@ -37,15 +44,42 @@ export async function timedTurns(
   db: Database,
   period: InsightsPeriod,
   settings: InsightsSettings,
-  opts: { companyIds?: string[]; from?: Date } = {},
+  opts: { companyIds?: string[]; from?: Date; unansweredOnly?: boolean } = {},
 ): Promise<(TimedTurn & { companyName: string | null })[]> {
   const turns = await customerTurns(db.sql, {
     from: opts.from ?? period.from,
     to: period.to,
     companyIds: opts.companyIds,
+    unansweredOnly: opts.unansweredOnly,
   });
   const timed = timeTurns(turns, period.to, settings.businessHours, settings.responseTargetMinutes);
   return timed.map((t, i) => ({ ...t, companyName: turns[i].companyName }));
+}
+
+/**
+ * The turns of the period that need timing here, timed: all of them, or, when the rollups hold reply
+ * minutes in these business hours, all but the stored answered ones (`inStore`, summed in SQL):
+ * unanswered turns, replies since the rollups and the live edge. Every unanswered turn is in it, so
+ * the health score can read its overdue ones from the same list (the report does).
+ */
+export async function turnsToTimeHere(
+  db: Database,
+  period: InsightsPeriod,
+  settings: InsightsSettings,
+  opts: { companyIds?: string[] } = {},
+) {
+  const h = settings.businessHours;
+  const split = await turnsToTime(db.sql, {
+    from: period.from,
+    to: period.to,
+    companyIds: opts.companyIds,
+    hoursKey: businessHoursKey(h),
+  });
+  const timed = timeTurns(split.turns, period.to, h, settings.responseTargetMinutes).map((t, i) => ({
+    ...t,
+    companyName: split.turns[i].companyName,
+  }));
+  return { timed, inStore: split.inStore };
 }
 
 /**
@@ -57,10 +91,23 @@ export async function responsivenessInsight(
   db: Database,
   period: InsightsPeriod,
   settings: InsightsSettings,
-  opts: { companyIds?: string[]; turns?: Awaited<ReturnType<typeof timedTurns>> } = {},
+  opts: {
+    companyIds?: string[];
+    turns?: Awaited<ReturnType<typeof timedTurns>>;
+    split?: Awaited<ReturnType<typeof turnsToTimeHere>>;
+  } = {},
 ): Promise<ResponsivenessInsight> {
-  const timed = opts.turns ?? (await timedTurns(db, period, settings, opts));
-  const view = (t: (typeof timed)[number]): TimedTurnView => ({
+  const h = settings.businessHours;
+  const businessHours = `${hhmm(h.startMinute)}-${hhmm(h.endMinute)} ${h.days.map((d) => DAYS[d]).join(',')} ${h.timeZone}`;
+  const split = opts.turns
+    ? { timed: opts.turns, inStore: undefined }
+    : (opts.split ?? (await turnsToTimeHere(db, period, settings, opts)));
+  const timed = split.timed;
+  const view = (
+    t: Pick<TimedTurn, 'messageId' | 'recordId' | 'channelKind' | 'kind' | 'askedAt' | 'reply' | 'waitedMinutes'> & {
+      companyName: string | null;
+    },
+  ): TimedTurnView => ({
     messageId: t.messageId,
     recordId: t.recordId,
     companyName: t.companyName,
@@ -71,10 +118,51 @@ export async function responsivenessInsight(
     responder: t.reply?.responder ?? null,
     waitedMinutes: t.waitedMinutes,
   });
-  const h = settings.businessHours;
+  const waiting = timed
+    .filter((t) => !t.reply)
+    .sort((a, b) => b.waitedMinutes - a.waitedMinutes)
+    .slice(0, 10)
+    .map(view);
+  if (split.inStore) {
+    const [figures, slow] = await Promise.all([
+      storedResponseStats(
+        db.sql,
+        split.inStore,
+        timed.map((t) => ({
+          team: t.team,
+          channelKind: t.channelKind,
+          kind: t.kind,
+          responder: t.reply?.responder ?? null,
+          minutes: t.waitedMinutes,
+          overdue: t.overdue,
+        })),
+        settings.responseTargetMinutes,
+      ),
+      slowestStoredTurns(db.sql, split.inStore, 10),
+    ]);
+    const of = (d: GroupFigures['dimension']) => sortStats(figures.filter((f) => f.dimension === d).map(statsOf));
+    const answered = [...slow.map((t) => ({ ...t, waitedMinutes: t.minutes })), ...timed.filter((t) => t.reply)];
+    // As the whole list sorted by wait (stable over turns in asked order).
+    answered.sort(
+      (a, b) =>
+        b.waitedMinutes - a.waitedMinutes ||
+        a.askedAt.getTime() - b.askedAt.getTime() ||
+        (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0),
+    );
+    return {
+      targetMinutes: settings.responseTargetMinutes,
+      businessHours,
+      overall: of('overall'),
+      byRep: of('rep'),
+      byTeam: of('team'),
+      byChannel: of('channel'),
+      slowest: answered.slice(0, 10).map(view),
+      waiting,
+    };
+  }
   return {
     targetMinutes: settings.responseTargetMinutes,
-    businessHours: `${hhmm(h.startMinute)}-${hhmm(h.endMinute)} ${h.days.map((d) => DAYS[d]).join(',')} ${h.timeZone}`,
+    businessHours,
     overall: responseStats(timed, () => 'everyone'),
     // A turn counts for the rep who answered it; unanswered turns belong to no rep.
     byRep: responseStats(timed, (t) => t.reply?.responder),
@@ -85,10 +173,17 @@ export async function responsivenessInsight(
       .sort((a, b) => b.waitedMinutes - a.waitedMinutes)
       .slice(0, 10)
       .map(view),
-    waiting: timed
-      .filter((t) => !t.reply)
-      .sort((a, b) => b.waitedMinutes - a.waitedMinutes)
-      .slice(0, 10)
-      .map(view),
+    waiting,
   };
 }
+
+const statsOf = (f: GroupFigures): ResponseStats => ({
+  group: f.group,
+  kind: f.kind,
+  turns: f.turns,
+  answered: f.answered,
+  medianMinutes: f.medianMinutes,
+  p90Minutes: f.p90Minutes,
+  withinTargetShare: f.judged === 0 ? null : f.withinTarget / f.judged,
+  overdue: f.overdue,
+});

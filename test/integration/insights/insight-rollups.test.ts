@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory, writeHistory } from '../../../bench/insights-history.ts';
-import { rebuildInsightRollups } from '../../../src/db/insight-rollups.repository.ts';
-import { inboundCountsByLabel } from '../../../src/db/insights.repository.ts';
-import { DEFAULT_BUSINESS_HOURS } from '../../../src/insights/business-hours.ts';
+import { businessHoursKey, rebuildInsightRollups } from '../../../src/db/insight-rollups.repository.ts';
+import { inboundCountsByLabel, turnsToTime } from '../../../src/db/insights.repository.ts';
+import { businessMinutesBetween, DEFAULT_BUSINESS_HOURS } from '../../../src/insights/business-hours.ts';
 import { healthInsight } from '../../../src/insights/health.service.ts';
+import { buildInsightsReport } from '../../../src/insights/insights-report.service.ts';
 import { parseInsightsPeriod } from '../../../src/insights/insights-period.ts';
 import type { InsightsSettings } from '../../../src/insights/insights-settings.ts';
 import { responsivenessInsight } from '../../../src/insights/responsiveness.service.ts';
@@ -37,6 +38,12 @@ describe.each(TEST_DATABASE_KINDS)('insights from daily rollups on %s', (kind) =
       (['all', 'customer', 'team', 'label'] as const).map((by) => satisfactionInsight(t.db, period, { by })),
     ),
     labels: Object.fromEntries(await inboundCountsByLabel(t.db.sql, period)),
+    // The report reads its turns once for health and response times: the same figures.
+    report: await buildInsightsReport(t.db, SETTINGS, period).then((r) => ({
+      health: r.health,
+      responsiveness: r.responsiveness,
+      satisfaction: r.satisfaction,
+    })),
   });
   const live = async () => {
     await t.db.sql.query(`DELETE FROM "InsightSnapshot" WHERE key = 'rollups:until'`);
@@ -55,22 +62,35 @@ describe.each(TEST_DATABASE_KINDS)('insights from daily rollups on %s', (kind) =
     await t?.dispose();
   });
 
-  it('gives the same 45-day figures from rollups (whole days) plus live edges as computed live', async () => {
-    await rebuildInsightRollups(t.db, MIDNIGHT);
+  it('gives the same 45-day figures from rollups (whole days, stored reply minutes) plus live edges as computed live', async () => {
+    await rebuildInsightRollups(t.db, MIDNIGHT, SETTINGS.businessHours);
     const [{ n }] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "InsightDaily"`);
     const [{ turns }] = await t.db.sql.query<{ turns: number }>(`SELECT count(*)::int AS turns FROM "InsightTurn"`);
     expect(n).toBeGreaterThan(100);
     expect(turns).toBeGreaterThan(100);
+    // Every answered turn holds its reply time in business minutes, as businessMinutesBetween gives it.
+    const answered = await t.db.sql.query<{ askedAt: Date | string; repliedAt: Date | string; m: number | null }>(
+      `SELECT "askedAt", "repliedAt", "replyMinutes" AS m FROM "InsightTurn" WHERE "repliedAt" IS NOT NULL`,
+    );
+    expect(answered.length).toBeGreaterThan(100);
+    for (const a of answered)
+      expect(a.m).toBe(businessMinutesBetween(new Date(a.askedAt), new Date(a.repliedAt), SETTINGS.businessHours));
+    // The stored path is the one taken: answered turns before the coverage end are summed in SQL.
+    const split = await turnsToTime(t.db.sql, { ...period, hoursKey: businessHoursKey(SETTINGS.businessHours) });
+    expect(split.inStore).toBeDefined();
+    expect(split.turns.length).toBeLessThan(answered.length);
     const rolled = await figures();
     const computed = await live();
     expect(computed.health.customers.length).toBeGreaterThan(20);
     expect(computed.health.atRisk.length).toBeGreaterThan(0);
     expect(computed.responsiveness.overall.length).toBeGreaterThan(0);
     expect(rounded(rolled)).toEqual(rounded(computed));
+    expect(rolled.report.health).toEqual(rolled.health);
+    expect(rolled.report.responsiveness).toEqual(rolled.responsiveness);
   });
 
   it('rollups ten days old: later days, a reply since is read live and still agree', async () => {
-    await rebuildInsightRollups(t.db, new Date(MIDNIGHT.getTime() - 10 * DAY));
+    await rebuildInsightRollups(t.db, new Date(MIDNIGHT.getTime() - 10 * DAY), SETTINGS.businessHours);
     // A turn left unanswered when the rollups were built gets its reply afterwards.
     const [open] = await t.db.sql.query<{ messageId: string; recordId: string; askedAt: Date | string }>(
       `SELECT "messageId", "recordId", "askedAt" FROM "InsightTurn"
@@ -88,6 +108,16 @@ describe.each(TEST_DATABASE_KINDS)('insights from daily rollups on %s', (kind) =
     const answered = (f: typeof rolled) =>
       f.responsiveness.overall.find((s) => s.kind === 'all')?.answered ?? Number.NaN;
     expect(answered(rolled)).toBe(answered(computed));
+    expect(rounded(rolled)).toEqual(rounded(computed));
+  });
+
+  it('reply minutes stored in other business hours are not used: the figures still agree with live', async () => {
+    const berlin = { timeZone: 'Europe/Berlin', startMinute: 8 * 60, endMinute: 18 * 60, days: [1, 2, 3, 4, 6] };
+    await rebuildInsightRollups(t.db, MIDNIGHT, berlin);
+    const rolled = await responsivenessInsight(t.db, period, SETTINGS);
+    await t.db.sql.query(`DELETE FROM "InsightSnapshot" WHERE key = 'rollups:until'`);
+    const computed = await responsivenessInsight(t.db, period, SETTINGS);
+    expect(computed.overall.length).toBeGreaterThan(0);
     expect(rounded(rolled)).toEqual(rounded(computed));
   });
 });

@@ -63,6 +63,8 @@ describe('the insights page and its API (PGlite, real Chromium)', () => {
       expect((await res.json()).period.label).toBe('30d');
     }
     const health = await (await fetch(`${base}/api/insights/health`)).json();
+    // The refresh job has not run: no snapshot, no rollups.
+    expect(health).toMatchObject({ source: 'live' });
     const planted = history.companies
       .filter((c) => c.willChurn)
       .map((c) => c.name)
@@ -83,24 +85,30 @@ describe('the insights page and its API (PGlite, real Chromium)', () => {
     expect((await csv.text()).split('\n')[0]).toBe('section,group,kind,metric,value');
   });
 
-  it("serves whole-team figures from the refresh job's snapshot while fresh, and live with fresh=1 or a customer", async () => {
+  it("serves whole-team figures from the refresh job's snapshot while fresh, and from its rollups with fresh=1, a customer or another period", async () => {
     await refreshInsightSnapshots(t.db, SETTINGS, NOW, ['30d']);
     const snap = await (await fetch(`${base}/api/insights/health?since=30d`)).json();
     expect(snap).toMatchObject({ source: 'snapshot', asOf: NOW.toISOString() });
     const live = await (await fetch(`${base}/api/insights/health?since=30d&fresh=1`)).json();
-    expect(live.source).toBe('live');
+    // Whole days summed from the daily rollups the job built (up to today's UTC midnight), the edges live.
+    const midnight = new Date(Math.floor(NOW.getTime() / 86_400_000) * 86_400_000).toISOString();
+    expect(live).toMatchObject({ source: 'rollups', asOf: midnight });
     expect(live.customers.map((c: { companyId: string }) => c.companyId)).toEqual(
       snap.customers.map((c: { companyId: string }) => c.companyId),
     );
     const one = history.companies[0];
     expect((await (await fetch(`${base}/api/insights/health?since=30d&customer=${one.id}`)).json()).source).toBe(
-      'live',
+      'rollups',
     );
+    for (const path of ['responsiveness?since=45d', 'satisfaction?since=45d&by=team'])
+      expect((await (await fetch(`${base}/api/insights/${path}`)).json()).source, path).toBe('rollups');
     expect((await (await fetch(`${base}/api/insights/satisfaction?since=30d&by=label`)).json()).source).toBe(
       'snapshot',
     );
-    // Another period has no snapshot: computed live.
+    // Topics cluster a sample of the messages themselves: live for a period without a snapshot.
     expect((await (await fetch(`${base}/api/insights/topics?since=14d`)).json()).source).toBe('live');
+    // Less than a whole UTC day: nothing to sum from the rollups.
+    expect((await (await fetch(`${base}/api/insights/health?since=1d`)).json()).source).toBe('live');
   });
 
   it('draws the four panels with ECharts served locally, down to 390 px wide', async () => {

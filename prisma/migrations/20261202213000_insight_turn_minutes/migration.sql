@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "InsightTurn" ADD COLUMN     "replyMinutes" DOUBLE PRECISION;
