@@ -84,6 +84,31 @@ export function registerServedWorkspace(
   });
 }
 
+/** How long a slash command may wait for the person's standing before it is acknowledged (Slack acks in 3 s). */
+const ACK_BUDGET_MS = 2_000;
+/**
+ * How long a command acknowledged before the check answered may still wait for it. Its answer goes
+ * through the response_url (valid 30 minutes), so a slow first `users.info` (a process that just
+ * started, a burst) delays the command instead of losing it.
+ */
+const LATE_CHECK_MS = 60_000;
+const BUSY_CHECKING =
+  'Rapport is very busy right now and could not check who you are in time, so it did not save this. Please try again in a minute.';
+
+/** What the gate puts in Bolt's context when it acknowledged a slash command itself. */
+interface GateContext {
+  ackedByGate?: true;
+}
+
+/**
+ * True when the outsider gate already acknowledged this slash command (the person's check took
+ * longer than the ack budget): the listener must not ack again (Bolt refuses a second ack) and
+ * sends what it would have put in its ack through the response_url instead.
+ */
+export function ackedByGate(context: Context): boolean {
+  return (context as Context & GateContext).ackedByGate === true;
+}
+
 /**
  * Refuses every command, click, shortcut and modal of an outsider (a guest, a Slack Connect member of
  * another organisation, a person of a workspace Rapport is not installed in, or someone Slack cannot
@@ -91,17 +116,6 @@ export function registerServedWorkspace(
  * told why in one sentence through the response_url or ephemerally, and nothing else happens. Events
  * (messages to auto-log) pass: a customer's words in a customer channel are what Rapport is for.
  */
-/** How long a slash command may wait for the person's standing before it is turned away (Slack acks in 3 s). */
-const ACK_BUDGET_MS = 2_000;
-const BUSY_CHECKING =
-  'Rapport is very busy right now and could not check who you are in time, so it did not save this. Please try again in a minute.';
-
-/** `work`'s result, or undefined once the ack budget is spent (the work goes on and warms the caches). */
-async function withinAckBudget<T>(work: Promise<T>): Promise<T | undefined> {
-  const answer = await withinDeadline(work, ACK_BUDGET_MS);
-  return answer === MISSED_DEADLINE ? undefined : answer;
-}
-
 export function registerOutsiderGate(app: App, deps: SlackListenerDeps): void {
   app.use(async (args) => {
     const { body, context, next } = args as AnyMiddlewareArgs & { context: Context; next: () => Promise<void> };
@@ -115,22 +129,41 @@ export function registerOutsiderGate(app: App, deps: SlackListenerDeps): void {
       triggerId: b.trigger_id ?? 'gate',
     });
     const ack = (args as { ack?: (r?: unknown) => Promise<void> }).ack;
-    // Slack wants the ack within 3 s and does not retry slash commands: when users.info is too slow to
-    // say who the person is (a burst, a slow API), the command is turned away politely in its ack
-    // instead of timing out, and nothing is saved (fail closed: an unknown person runs nothing).
-    const ctx = b.command !== undefined ? await withinAckBudget(deps.contextFor(req)) : await deps.contextFor(req);
-    if (ctx === undefined) {
-      await ack?.({ response_type: 'ephemeral', text: BUSY_CHECKING });
-      deps.logger.warn(
-        { team: req.teamId, user: userId },
-        'Slack command turned away: could not check the person in time',
-      );
-      return;
-    }
+    // Slack wants the ack within 3 s and does not retry slash commands. When users.info is too slow to
+    // say who the person is (a process that just started, a burst, a slow API), the command is
+    // acknowledged now and waits for the answer; nothing runs before the person is known (fail closed:
+    // an unknown person runs nothing), and only a check that never answers turns the command away.
+    let ctx: Awaited<ReturnType<SlackListenerDeps['contextFor']>> | undefined;
+    if (b.command !== undefined) {
+      const checking = deps.contextFor(req);
+      ctx = await withinDeadline(checking, ACK_BUDGET_MS).then((c) => (c === MISSED_DEADLINE ? undefined : c));
+      if (ctx === undefined) {
+        await ack?.();
+        Object.assign(context, { ackedByGate: true } satisfies GateContext);
+        deps.logger.info(
+          { team: req.teamId, user: userId },
+          'Slack command acknowledged before the person was checked; it runs once the check answers',
+        );
+        const late = await withinDeadline(checking, LATE_CHECK_MS);
+        if (late === MISSED_DEADLINE) {
+          deps.logger.warn(
+            { team: req.teamId, user: userId },
+            'Slack command turned away: could not check the person in time',
+          );
+          if (b.response_url)
+            await answerViaResponseUrl(b.response_url, { tone: 'error', text: BUSY_CHECKING }, 'ephemeral').catch(
+              (err: Error) =>
+                deps.logger.info({ err: err.message }, 'could not tell the person their command was not run'),
+            );
+          return;
+        }
+        ctx = late;
+      }
+    } else ctx = await deps.contextFor(req);
     if (roleOf(ctx.actor, deps.commands.admins ?? []) !== 'outsider') return next();
     const sentence = outsiderRefusal(ctx.actor.standing);
     if (b.type === 'block_suggestion') await ack?.({ options: [] });
-    else await ack?.();
+    else if (!ackedByGate(context)) await ack?.();
     deps.logger.info(
       {
         team: req.teamId,

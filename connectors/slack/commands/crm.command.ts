@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { DeliveryError } from '../../chat-connector.ts';
 import { answerViaResponseUrl, type SlackListenerDeps } from '../slack-request.ts';
 import { openLogModal } from '../open-log-modal.ts';
-import { slackRequestOf } from '../outsider-gate.ts';
+import { ackedByGate, slackRequestOf } from '../outsider-gate.ts';
 
 /** The ack's answer when Rapport sheds load; the word "busy" is what bench:slack counts. */
 export const SLACK_BUSY_SENTENCE =
@@ -21,11 +21,16 @@ export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
   app.command(CRM_COMMAND, async ({ command, ack, client, context, body }) => {
     // Shed, don't stall: Slack shows the ack's text at once and does not retry slash commands, so a
     // sentence now beats a timeout later (and the backlog's memory stays bounded).
+    // The outsider gate may have acknowledged already (a slow check of the person): then Bolt refuses a
+    // second ack, and what the ack would have said goes through the response_url.
+    const acked = ackedByGate(context);
     if (deps.busy?.()) {
-      await ack({ response_type: 'ephemeral', text: SLACK_BUSY_SENTENCE });
+      if (acked)
+        await answerViaResponseUrl(command.response_url, { tone: 'error', text: SLACK_BUSY_SENTENCE }, 'ephemeral');
+      else await ack({ response_type: 'ephemeral', text: SLACK_BUSY_SENTENCE });
       return;
     }
-    await ack();
+    if (!acked) await ack();
     const req = slackRequestOf(context, body, {
       userId: command.user_id,
       channelId: command.channel_id,
