@@ -20,6 +20,7 @@ import type { Logger } from '../../src/logger.ts';
 import { guessCustomer } from '../../src/services/guess-customer.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 import { MAX_LOG_TEXT_CHARS } from '../../src/services/log-communication.service.ts';
+import { platformUserKey } from '../../src/services/reps.service.ts';
 import { LOG_FORM_ID, renderLogFormCard, type LogFormCardValues } from './render-log-form.ts';
 import { htmlToPlainText, looksLikeHtml } from './teams-html-text.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
@@ -145,6 +146,13 @@ export async function submitLogToCrm(
   if (!result.ok) return taskForm(values, result.errors);
   // A failure after validation (erased customer, database away): the form stays, with the sentence on top.
   if (result.reply.tone === 'error') return taskForm(values, { form: result.reply.text });
+  // Teams could not say who wrote it: asked again through the queue (as for auto-logged messages).
+  if (author?.direction === 'unknown' && message?.authorId)
+    await deps.hooks?.authorHeld?.({
+      platform: 'teams',
+      channelRef,
+      authorKey: platformUserKey('teams', message.authorId),
+    });
   return taskMessage(result.reply.text);
 }
 

@@ -5,7 +5,7 @@ import { normalizeEmail } from '../../src/domain/normalize-company-name.ts';
 import { contactFor } from '../../src/services/log-chat-message.service.ts';
 import type { LogCommunicationInput } from '../../src/services/log-communication.service.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
-import { teamsAuthorDecision } from './teams-held-authors.ts';
+import { teamsAuthorDecision, type TeamsHeldAuthorLookup } from './teams-held-authors.ts';
 
 /** Most attachments of one message kept on the record (names and links, never the files). */
 const MAX_ATTACHMENTS = 20;
@@ -91,13 +91,23 @@ export async function messageAuthor(
       'Log to CRM: Teams could not say who wrote the message; it is kept as unknown',
     );
   }
-  if (!member)
+  const tenantId = (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? a.conversation.tenantId;
+  if (!member) {
+    // Held like an auto-logged message: the held-author job asks Teams again (getMember takes the
+    // Entra object id) and decides it, so it does not stay unknown once Teams answers again.
+    const heldAuthor: TeamsHeldAuthorLookup = {
+      channelRef,
+      memberId: message.authorId,
+      aadObjectId: message.authorId,
+      ...(message.authorName ? { name: message.authorName } : {}),
+      ...(tenantId ? { tenantId } : {}),
+    };
     return {
       name,
       direction: 'unknown',
-      metadata: { ...metadata, heldBecause: 'Teams could not say who wrote this message.' },
+      metadata: { ...metadata, heldBecause: 'Teams could not say who wrote this message.', heldAuthor },
     };
-  const tenantId = (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? a.conversation.tenantId;
+  }
   const decision = await teamsAuthorDecision(
     deps,
     member,

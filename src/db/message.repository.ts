@@ -63,17 +63,21 @@ export async function findCleanTextsOfRecord(client: DbClient, recordId: string)
   return rows.map((m) => m.cleanText);
 }
 
-/** Held messages (direction unknown) of one author in the chat threads whose source key starts with `sourceKeyPrefix`. */
+/**
+ * Held messages (direction unknown) of one author in one channel: their keys start with
+ * `externalIdPrefix` ("<platform>:<channel>/"), however they were logged (auto-logged into a thread's
+ * record, or by "Log to CRM" into a record of its own).
+ */
 export interface HeldMessagesWhere {
   authorKey: string;
-  sourceKeyPrefix: string;
+  externalIdPrefix: string;
 }
 
 function heldWhere(key: HeldMessagesWhere): Prisma.MessageWhereInput {
   return {
     direction: 'unknown',
     metadata: { path: ['author'], equals: key.authorKey },
-    record: { sourceKey: { startsWith: key.sourceKeyPrefix } },
+    externalId: { startsWith: key.externalIdPrefix },
   };
 }
 

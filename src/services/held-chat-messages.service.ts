@@ -9,7 +9,7 @@ import {
 } from '../db/message.repository.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
 import { writeAudit } from './audit.service.ts';
-import { contactFor, chatSourceKey, type ChatPlatform } from './log-chat-message.service.ts';
+import { contactFor, chatMessageExternalId, type ChatPlatform } from './log-chat-message.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 
 /** One author's held messages in one channel. */
@@ -104,7 +104,7 @@ export async function decideHeldMessages(
 }
 
 function heldWhere(key: HeldAuthorKey) {
-  return { authorKey: key.authorKey, sourceKeyPrefix: chatSourceKey(key.platform, key.channelRef, '') };
+  return { authorKey: key.authorKey, externalIdPrefix: chatMessageExternalId(key.platform, key.channelRef, '') };
 }
 
 /** This author's latest held message in this channel, as a {@link HeldAuthor}; undefined when none is held any more. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import { LOG_TO_CRM_COMMAND_ID } from '../../../connectors/teams/log-to-crm.action.ts';
+import { eventually } from '../../helpers/pipeline-harness.ts';
 import { adaptiveCardProblems, TeamsRecorder } from '../../helpers/teams-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 import { startTeamsProcess, TEST_BOT, type TeamsProcess } from '../../helpers/teams-process.ts';
@@ -248,6 +249,49 @@ describe.each(TEST_DATABASE_KINDS)('Teams "Log to CRM" message action (%s)', (ki
     expect(ours.direction).toBe('outbound');
     expect(ours.contactId).toBeNull();
   });
+
+  // Issue 14, who is who: Teams cannot name the author at the moment of the click (getMember fails).
+  // The message is kept unknown (nobody's contact, not classified) and asked about again through the
+  // held-author queue, which decides it once Teams answers, without anyone logging it again.
+  it('keeps a message whose author Teams cannot name unknown, then decides it once Teams answers again', async () => {
+    recorder.setMembers(LINKED.id, [
+      { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo', email: 'jo@ours.example', tenantId: 'tenant-1' },
+      { id: '29:kim', name: 'Kim Buyer', aadObjectId: 'aad-kim', email: 'kim@acme.com', tenantId: 'tenant-acme' },
+    ]);
+    recorder.failingMembers.add('aad-kim');
+    const id = '1700000000030';
+    const payload = {
+      ...messagePayload(id, 'We are unhappy with the outages and are looking at other vendors'),
+      from: { user: { id: 'aad-kim', displayName: 'Kim Buyer', userIdentityType: 'aadUser' } },
+    };
+    const form = formOf((await fetchTask(LINKED, payload)).body);
+    const logged = await submit(LINKED, filled(form, {}));
+    expect(logged.body).toMatchObject({ task: { type: 'message', value: expect.stringMatching(/Logged/) } });
+    const where = { externalId: `teams:${LINKED.id}/${id}` };
+    const held = await db().message.findUniqueOrThrow({ where });
+    expect(held).toMatchObject({ direction: 'unknown', contactId: null, authorName: 'Kim Buyer' });
+    expect(await db().classification.count({ where: { messageId: held.id } })).toBe(0);
+
+    recorder.failingMembers.delete('aad-kim');
+    const decided = await eventually(
+      'the held author decided by the queue once Teams answers',
+      async () => {
+        const m = await db().message.findUniqueOrThrow({ where, include: { contact: true } });
+        return m.direction !== 'unknown' ? m : undefined;
+      },
+      90_000,
+    );
+    expect(decided.direction).toBe('inbound');
+    expect(decided.contact?.platformUserIds).toContain('teams:aad-kim');
+    const acme = await db().company.findFirstOrThrow({ where: { name: 'Acme' } });
+    expect(decided.contact?.companyId).toBe(acme.id);
+    await eventually(
+      "the customer's words classified once decided",
+      () => db().classification.findFirst({ where: { messageId: decided.id } }),
+      60_000,
+    );
+    expect((await db().message.count({ where })) + 0).toBe(1);
+  }, 180_000);
 
   it('answers an action it does not know, or a form that is not its own, with a sentence', async () => {
     const unknown = await fetchTask(LINKED, messagePayload(randomUUID(), 'x'), 'somethingElse');
