@@ -150,45 +150,38 @@ describe('held authors survive a restart of the bot process', () => {
   it("lookups fail, messages are held, the process is killed; after a restart the lookups work and each message is decided once, nothing ever the customer's while unknown", async () => {
     await startRapport();
     const acme = await db.prisma.company.findFirstOrThrow({ where: { name: 'Acme' } });
-    // Both channels linked to Acme by a rep whose lookups work. Set-up, not the guarantee: a fresh process
-    // on a loaded CI machine once left one link undone for 90 s, so a missing link is asked for again
-    // (linking twice is harmless), and a failure says which platform's link is missing.
-    const linkSlack = async (n: number) => {
-      const link = await postSignedToSlackEvents(
-        url,
-        SECRET,
-        slashCommandBody({
-          teamId: TEAM,
-          channelId: LINKED,
-          userId: 'UREP',
-          text: 'link acme',
-          triggerId: `trigger-link-${n}`,
-          responseUrl: slack.responseUrl(`cmd-link-${n}`),
-        }),
-        'application/x-www-form-urlencoded',
-      );
-      expect(link.status).toBe(200);
-    };
-    const linkTeams = () =>
-      teamsSend(ann, '<at>Rapport</at> link acme', {
-        entities: [{ type: 'mention', text: '<at>Rapport</at>', mentioned: TEST_BOT }],
-      });
+    // Both channels linked to Acme by a rep whose lookups work: the first commands this fresh process
+    // gets. On a loaded CI machine its first users.info once took longer than the Slack gate's 2 s ack
+    // budget and the command was turned away; the gate now acks and carries it out once Slack answers
+    // (outsider-gate.ts), so one try each must do.
+    const link = await postSignedToSlackEvents(
+      url,
+      SECRET,
+      slashCommandBody({
+        teamId: TEAM,
+        channelId: LINKED,
+        userId: 'UREP',
+        text: 'link acme',
+        triggerId: 'trigger-link',
+        responseUrl: slack.responseUrl('cmd-link'),
+      }),
+      'application/x-www-form-urlencoded',
+    );
+    expect(link.status).toBe(200);
+    expect(await link.text()).not.toMatch(/did not save this/);
+    await teamsSend(ann, '<at>Rapport</at> link acme', {
+      entities: [{ type: 'mention', text: '<at>Rapport</at>', mentioned: TEST_BOT }],
+    });
     const linkedPlatforms = async () =>
-      (await db.prisma.channelLink.findMany({ where: { companyId: acme.id }, select: { platform: true } })).map(
-        (l) => l.platform,
-      );
-    for (let attempt = 1; ; attempt++) {
-      const linked = await linkedPlatforms();
-      if (!linked.includes('slack')) await linkSlack(attempt);
-      if (!linked.includes('teams')) await linkTeams();
-      const done = await eventually(
-        'both channels linked (Slack and Teams)',
-        async () => ((await linkedPlatforms()).length === 2 ? true : undefined),
-        30_000,
-      ).catch(() => false);
-      if (done) break;
-      if (attempt === 4) throw new Error(`channels linked after 4 tries: ${JSON.stringify(await linkedPlatforms())}`);
-    }
+      (await db.prisma.channelLink.findMany({ where: { companyId: acme.id }, select: { platform: true } }))
+        .map((l) => l.platform)
+        .sort();
+    const linked = await eventually(
+      'both channels linked (Slack and Teams)',
+      async () => ((await linkedPlatforms()).length === 2 ? true : undefined),
+      90_000,
+    ).catch(async () => linkedPlatforms());
+    expect(linked, 'the platforms whose link was carried out').toBe(true);
 
     // Now Slack's users.info and Teams' getMember fail for these authors.
     for (const u of ['UNOTE', 'UJO']) slack.failingUsers.add(u);
