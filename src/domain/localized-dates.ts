@@ -141,7 +141,14 @@ const WEEKDAY_NUMBER: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4,
 export function nextWeekFromMonday(result: chrono.ParsedResult, today: WallDate): void {
   const named = NEXT_WEEK_DAY.exec(result.text.trim());
   if (!named) return;
-  const weekday = WEEKDAY_NUMBER[named[1]] ?? Number(named[1]);
+  moveToNextWeek(result, today, WEEKDAY_NUMBER[named[1]] ?? Number(named[1]));
+}
+
+/**
+ * Puts a parsed date on `weekday` (1 = Monday … 7 = Sunday) of the week after `today`'s, weeks starting
+ * on Monday: 来週火曜日, próxima terça said on a Monday are the Tuesday eight days later.
+ */
+export function moveToNextWeek(result: chrono.ParsedResult, today: WallDate, weekday: number): void {
   const todayUtc = Date.UTC(today.year, today.month - 1, today.day);
   const sinceMonday = (new Date(todayUtc).getUTCDay() + 6) % 7;
   const day = new Date(todayUtc + (7 - sinceMonday + weekday - 1) * 86_400_000);
