@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import type { Database, SqlRunner } from './database.ts';
 import { RapportError } from '../errors.ts';
+import { backfillCompanyKeys, COMPANY_KEY_MIGRATION } from './company-key-backfill.ts';
 
 /** prisma/migrations, resolved from the package root so it works from any working directory and from dist/. */
 export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'prisma', 'migrations');
@@ -24,6 +25,15 @@ export interface MigrateResult {
   /** Applied migrations whose file changed since (Prisma warns about these too): never edit an applied migration. */
   modified: string[];
 }
+
+/**
+ * Data changes that need the app's own JavaScript (a company's match key is normalizeCompanyName's),
+ * run right after their migration's SQL in the same transaction, so they too are applied exactly once
+ * and recorded with it. `prisma migrate deploy` would run only the SQL: start Rapport once after it.
+ */
+const BACKFILLS: Record<string, (session: SqlRunner) => Promise<unknown>> = {
+  [COMPANY_KEY_MIGRATION]: backfillCompanyKeys,
+};
 
 /** Lists the migrations in Prisma's layout, oldest first. */
 export function readMigrations(dir = MIGRATIONS_DIR): MigrationFile[] {
@@ -100,6 +110,7 @@ async function applyPending(session: SqlRunner, migrations: MigrationFile[]): Pr
         [id, m.checksum, m.name],
       );
       await session.exec(m.sql);
+      await BACKFILLS[m.name]?.(session);
       await session.query(
         'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
         [id],
