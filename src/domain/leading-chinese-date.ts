@@ -1,5 +1,12 @@
 import type * as chrono from 'chrono-node';
-import { dateParsersFor, leadingPeriod, moveToNextWeek, nextWeekFromMonday, type WallDate } from './localized-dates.ts';
+import {
+  dateParsersFor,
+  leadingPeriod,
+  moveToNextWeek,
+  nextWeekFromMonday,
+  serverLocal,
+  type WallDate,
+} from './localized-dates.ts';
 import { instantToWallClock, timezoneOffsetMinutes, type WallClock } from './zoned-time.ts';
 
 /** What a date in another language at the start of a typed text names, for parse-when to turn into an instant. */
@@ -135,17 +142,4 @@ function leadingJapanese(
   // 金曜日に電話, 金曜日までに見積もり: the particle after the date belongs to it, not to the title.
   const particle = /^\s*(?:までに|まで|に)/.exec(text.slice(nextWeek.length + r.text.length))?.[0] ?? '';
   return { result: r, matched: (nextWeek + r.text + particle).trim() };
-}
-
-/** A Date whose wall clock in the server's own timezone is `wall` (seconds taken from `now`). */
-function serverLocal(wall: WallClock, now: Date): Date {
-  return new Date(
-    wall.year,
-    wall.month - 1,
-    wall.day,
-    wall.hour,
-    wall.minute,
-    now.getUTCSeconds(),
-    now.getUTCMilliseconds(),
-  );
 }

@@ -1,5 +1,5 @@
 import * as chrono from 'chrono-node';
-import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
+import { instantToWallClock, timezoneOffsetMinutes, type WallClock, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** A date named in a text, with the words that named it and where they start. */
 export interface FoundDate {
@@ -90,10 +90,19 @@ export function findDatesIn(
   const found: FoundDate[] = [];
   // Every parser of the language reads the text (simplified and traditional Chinese each know words
   // the other misses: 下週三 is only the traditional one's); where their matches overlap, the longest wins.
+  // chrono-node's Chinese parsers count 明天 from the server's calendar day: give them a reference whose
+  // server-local wall clock is the customer's, and rebuild the instant from the wall clock they return.
+  const zh = language === 'zh';
+  const now = zone ? instantToWallClock(reference, zone) : { ...wall, ...timeAtOffset(reference, offset) };
+  const asServerLocal = serverLocal(now, reference);
+  const context = zh
+    ? { instant: asServerLocal, timezone: -asServerLocal.getTimezoneOffset() }
+    : { instant: reference, timezone: offset };
   for (const parser of dateParsersFor(language)) {
-    for (const r of parser.parse(text, { instant: reference, timezone: offset }, { forwardDate })) {
-      if (language === 'zh') nextWeekFromMonday(r, wall);
-      const candidate = { at: r.start.date(), text: r.text, index: r.index };
+    for (const r of parser.parse(text, context, { forwardDate })) {
+      if (zh) nextWeekFromMonday(r, wall);
+      const at = zh ? wallClockAt(r.start, zone, offset) : r.start.date();
+      const candidate = { at, text: r.text, index: r.index };
       const overlapping = found.findIndex(
         (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
       );
@@ -157,6 +166,38 @@ export function moveToNextWeek(result: chrono.ParsedResult, today: WallDate, wee
   start.assign('year', day.getUTCFullYear());
   start.assign('month', day.getUTCMonth() + 1);
   start.assign('day', day.getUTCDate());
+}
+
+/** A Date whose wall clock in the server's own timezone is `wall` (seconds taken from `now`). */
+export function serverLocal(wall: WallClock, now: Date): Date {
+  return new Date(
+    wall.year,
+    wall.month - 1,
+    wall.day,
+    wall.hour,
+    wall.minute,
+    now.getUTCSeconds(),
+    now.getUTCMilliseconds(),
+  );
+}
+
+/** The instant of a parsed wall-clock date in a timezone (or at a fixed offset). */
+function wallClockAt(c: chrono.ParsedComponents, zone: string | undefined, offset: number): Date {
+  const local = {
+    year: c.get('year') ?? 1970,
+    month: c.get('month') ?? 1,
+    day: c.get('day') ?? 1,
+    hour: c.get('hour') ?? 12,
+    minute: c.get('minute') ?? 0,
+  };
+  return zone
+    ? zonedWallClockToInstant(local, zone)
+    : new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute) - offset * 60_000);
+}
+
+function timeAtOffset(at: Date, offsetMinutes: number): { hour: number; minute: number } {
+  const shifted = new Date(at.getTime() + offsetMinutes * 60_000);
+  return { hour: shifted.getUTCHours(), minute: shifted.getUTCMinutes() };
 }
 
 function wallAtOffset(at: Date, offsetMinutes: number): WallDate {

@@ -27,6 +27,14 @@ describe("dates in the customer's language", () => {
     }
   });
 
+  it('counts 明天 and 3天后 from the customer’s day in Shanghai, not the server’s', () => {
+    // 20:00 UTC on Monday is 04:00 on Tuesday in Shanghai: chrono-node's zh parsers alone counted from
+    // Monday (the server's day) and read 明天 as that Tuesday.
+    const early = new Date('2026-11-23T20:00:00Z');
+    expect(inShanghai(analyzeMessage('明天给我回电话', early, shanghai).mentionedDate)).toBe('2026-11-25 12:00');
+    expect(inShanghai(analyzeMessage('3天后再联系', early, shanghai).mentionedDate)).toBe('2026-11-27 12:00');
+  });
+
   it('reads German, Spanish, French and Japanese dates with their chrono locales', () => {
     expect(
       inShanghai(analyzeMessage('Können wir nächsten Dienstag um 10 Uhr telefonieren?', now, shanghai).mentionedDate),

@@ -215,8 +215,9 @@ describe('dates a rep types in other languages (issue 18)', () => {
 
 describe('Chinese dates after midnight in Shanghai (issue 18)', () => {
   it('counts 明天 from the rep’s day, not the server’s', () => {
-    // 17:00 UTC on Monday is 01:00 on Tuesday in Shanghai: chrono-node alone read 明天 as that Tuesday.
-    const lateNight = new Date('2026-11-23T17:00:00Z');
+    // 20:00 UTC on Monday is 04:00 on Tuesday in Shanghai: chrono-node alone counted from Monday (the
+    // server's UTC day) and read 明天 as that Tuesday, 3天后 as Thursday.
+    const lateNight = new Date('2026-11-23T20:00:00Z');
     expect(parseWhen('明天上午9点', lateNight, 'Asia/Shanghai').toISOString()).toBe('2026-11-25T01:00:00.000Z');
     expect(parseWhen('3天后', lateNight, 'Asia/Shanghai').toISOString()).toBe('2026-11-27T01:00:00.000Z');
     expect(parseWhen('后天', lateNight, 'Asia/Shanghai').toISOString()).toBe('2026-11-26T01:00:00.000Z');
