@@ -436,6 +436,10 @@ describe.each(TEST_DATABASE_KINDS)('a rep’s first hour of commands on %s', (ki
     expect(record.messages[0].sentAt.toISOString()).toBe('2026-11-22T14:00:00.000Z');
     expect(record.followUps.map((f) => f.dueAt.toISOString())).toEqual(['2026-12-01T08:00:00.000Z']);
     expect(titles(await run('followups nächste Woche', as))).toHaveLength(1);
+    const sentence = await run(`remind me to ${name} anrufen morgen um 9`, as);
+    expect(sentence.tone, sentence.text).toBe('success');
+    const called = await followUp(numberOf(sentence));
+    expect([called.title, called.dueAt.toISOString()]).toEqual([`${name} anrufen`, '2026-11-24T08:00:00.000Z']);
     // German and Dutch "do" (Thursday), Portuguese "sex" (Friday): an English reminder keeps them as words.
     const english = await run(`remind ${name} tomorrow 9am do the quote`, { actor: console(`amy${tag()}`) });
     expect(english.tone, english.text).toBe('success');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../../src/commands/parse-command.ts';
 import { parseLeadingWhen, parseWhen } from '../../../src/domain/parse-when.ts';
 import { formatInZone } from '../../../src/domain/zoned-time.ts';
 
@@ -203,6 +204,23 @@ describe('dates a rep types in other languages (issue 18)', () => {
     expect(iso('9 am tomorrow')).toBe('2026-11-24T14:00:00.000Z');
     // Read as English (3 October), not as German (10 March).
     expect(parseWhen('10.03.2027', NOW, 'Europe/Berlin').toISOString()).toBe('2027-10-03T07:00:00.000Z');
+  });
+
+  it('followups takes the periods in each language', () => {
+    const scopes: Array<[string, string]> = [
+      ['followups heute', 'today'],
+      ['followups Nächste Woche', 'next-week'],
+      ['followups überfällig', 'overdue'],
+      ['followups mañana', 'tomorrow'],
+      ['followups la próxima semana', 'next-week'],
+      ["followups aujourd'hui", 'today'],
+      ['followups la semaine prochaine', 'next-week'],
+      ['followups deze week', 'this-week'],
+      ['followups amanhã', 'tomorrow'],
+      ['followups на следующей неделе', 'next-week'],
+      ['followups 来週', 'next-week'],
+    ];
+    expect(scopes.map(([typed]) => [typed, (parseCommand(typed) as { scope: string }).scope])).toEqual(scopes);
   });
 
   it('refuses a time that has passed and reads past ones for when something happened', () => {
