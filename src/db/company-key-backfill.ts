@@ -1,4 +1,5 @@
 import { normalizeCompanyName } from '../domain/normalize-company-name.ts';
+import { batchRows } from './batch-rows.ts';
 import type { SqlRunner } from './database.ts';
 
 /** The migration whose SQL creates the merge function this backfill uses (and drops). */
@@ -49,15 +50,16 @@ export async function backfillCompanyKeys(session: SqlRunner): Promise<CompanyKe
     }
     if (keep.normalizedName !== key) stale.push({ id: keep.id, key });
   }
-  // Two steps, so a key moving onto another company's old key never meets it in the unique index.
-  // A normalised key has no colon: the placeholder cannot meet a real one.
-  for (const s of stale)
-    await session.query(`UPDATE "Company" SET "normalizedName" = $2 WHERE id = $1::uuid`, [s.id, `rekey:${s.id}`]);
-  for (const s of stale)
-    await session.query(`UPDATE "Company" SET "normalizedName" = $2, "updatedAt" = now() WHERE id = $1::uuid`, [
-      s.id,
-      s.key,
-    ]);
+  // Two statements, so a key moving onto another company's old key never meets it in the unique index
+  // (checked row by row). A normalised key has no colon: the placeholder cannot meet a real one.
+  const rekey = `UPDATE "Company" c SET "normalizedName" = v.key, "updatedAt" = now()
+    FROM ${batchRows('v', [
+      ['id', 'uuid'],
+      ['key', 'text'],
+    ])} WHERE c.id = v.id`;
+  const ids = stale.map((s) => s.id);
+  await session.query(rekey, [ids, ids.map((id) => `rekey:${id}`)]);
+  await session.query(rekey, [ids, stale.map((s) => s.key)]);
   await session.exec('DROP FUNCTION IF EXISTS rapport_merge_company(UUID, UUID, TEXT)');
   return { rekeyed: stale.length, merged };
 }
