@@ -1,6 +1,7 @@
 import type * as chrono from 'chrono-node';
 import {
   dateParsersFor,
+  leadingDaysAhead,
   leadingPeriod,
   moveToNextWeek,
   nextWeekFromMonday,
@@ -15,8 +16,8 @@ export type LocalizedWhen =
   | { kind: 'duration'; at: Date; matched: string }
   /** 下周二, 明天上午9点, 3天后, nächsten Dienstag: chrono-node's reading (wall clock in the rep's zone). */
   | { kind: 'chrono'; result: chrono.ParsedResult; matched: string }
-  /** 月底, 下个月初, 年底: a day; `end` for the end of a period. */
-  | { kind: 'period'; day: WallDate; end: boolean; matched: string };
+  /** 月底, 下个月初, 年底, pasado mañana: a day; `end` for the end of a period; `time` when one was named. */
+  | { kind: 'period'; day: WallDate; end: boolean; time?: { hour: number; minute: number }; matched: string };
 
 /** Han or kana at the start, maybe after digits: 下周二, 3天后, 明天上午9点, 明日9時. */
 const STARTS_CJK = /^[\d\s]*[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
@@ -112,9 +113,13 @@ export function leadingChineseWhen(
   const japanese = JAPANESE.test(text) ? leadingJapanese(text, now, timeZone, today, past) : undefined;
   // Kana or 曜日/時 say Japanese: its reading wins a tie (明日9時).
   if (japanese && japanese.matched.length >= (found?.matched.length ?? 0)) found = japanese;
-  const period = leadingPeriod(text, 'zh', { year: today.year, month: today.month, day: today.day });
+  const day = { year: today.year, month: today.month, day: today.day };
+  const period = leadingPeriod(text, 'zh', day);
   if (period && period.text.length >= (found?.matched.length ?? 0))
     return { kind: 'period', day: period.day, end: period.end, matched: period.text };
+  const ahead = leadingDaysAhead(text, 'ja', day, { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) });
+  if (ahead && ahead.text.length > (found?.matched.length ?? 0))
+    return { kind: 'period', day: ahead.day, end: false, time: ahead.time, matched: ahead.text };
   return found && { kind: 'chrono', ...found };
 }
 

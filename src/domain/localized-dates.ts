@@ -139,6 +139,58 @@ export function leadingPeriod(
   return undefined;
 }
 
+/** Days ahead named by words chrono-node's locales miss: pasado mañana, après-demain, 明後日, 3日後. */
+const DAYS_AHEAD: Record<string, readonly { pattern: RegExp; days: (m: RegExpExecArray) => number }[]> = {
+  es: [{ pattern: /^pasado\s+mañana(?!\p{L})/iu, days: () => 2 }],
+  fr: [{ pattern: /^après[-\s]demain(?!\p{L})/iu, days: () => 2 }],
+  nl: [{ pattern: /^overmorgen(?!\p{L})/iu, days: () => 2 }],
+  pt: [{ pattern: /^depois\s+de\s+amanhã(?!\p{L})/iu, days: () => 2 }],
+  ja: [
+    { pattern: /^明後日/, days: () => 2 },
+    { pattern: /^(\d{1,3})\s*日後/, days: (m) => Number(m[1]) },
+  ],
+};
+
+/**
+ * A day some days ahead named at the very start of `text` (pasado mañana, après-demain, overmorgen,
+ * depois de amanhã, 明後日, 3日後), with the time of day that follows it when the language's parser
+ * reads one there ("pasado mañana a las 9", "明後日10時"). Undefined when the text does not start with one.
+ */
+export function leadingDaysAhead(
+  text: string,
+  language: string,
+  today: WallDate,
+  reference: chrono.ParsingReference,
+): { day: WallDate; time?: { hour: number; minute: number }; text: string } | undefined {
+  for (const ahead of DAYS_AHEAD[language] ?? []) {
+    const match = ahead.pattern.exec(text);
+    if (!match) continue;
+    const d = new Date(Date.UTC(today.year, today.month - 1, today.day + ahead.days(match)));
+    const day = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+    const after = text.slice(match[0].length);
+    const gap = after.length - after.trimStart().length;
+    const [parser] = dateParsersFor(language);
+    const rest = after.trimStart();
+    // "a las 10": chrono-node's es parser starts the time at "las".
+    const time = parser
+      .parse(rest, reference)
+      .find(
+        (r) =>
+          /^(?:a\s+)?$/i.test(rest.slice(0, r.index)) &&
+          r.start.isCertain('hour') &&
+          !r.start.isCertain('day') &&
+          !r.start.isCertain('weekday'),
+      );
+    if (!time) return { day, text: match[0] };
+    return {
+      day,
+      time: { hour: time.start.get('hour') ?? 0, minute: time.start.get('minute') ?? 0 },
+      text: (match[0] + after.slice(0, gap + time.index) + time.text).trim(),
+    };
+  }
+  return undefined;
+}
+
 /** 下周二, 下个星期五, 下週日: a weekday of next week. */
 const NEXT_WEEK_DAY = /^下(?:个|個)?(?:周|週|星期|礼拜|禮拜)([一二三四五六日天1-7])/;
 const WEEKDAY_NUMBER: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 7, 天: 7 };

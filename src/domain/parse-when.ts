@@ -120,9 +120,9 @@ function leadingLocalized(
         opts,
       );
     case 'period': {
-      const hour = found.end ? END_OF_DAY_HOUR : DEFAULT_HOUR;
+      const hour = found.time?.hour ?? (found.end ? END_OF_DAY_HOUR : DEFAULT_HOUR);
       return checked(
-        zonedWallClockToInstant({ ...found.day, hour, minute: 0 }, timeZone),
+        zonedWallClockToInstant({ ...found.day, hour, minute: found.time?.minute ?? 0 }, timeZone),
         found.matched,
         rest,
         now,

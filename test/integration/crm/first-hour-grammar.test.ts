@@ -436,6 +436,12 @@ describe.each(TEST_DATABASE_KINDS)('a rep’s first hour of commands on %s', (ki
     expect(record.messages[0].sentAt.toISOString()).toBe('2026-11-22T14:00:00.000Z');
     expect(record.followUps.map((f) => f.dueAt.toISOString())).toEqual(['2026-12-01T08:00:00.000Z']);
     expect(titles(await run('followups nächste Woche', as))).toHaveLength(1);
+    // "pasado mañana" at the end of a sentence is the day after tomorrow, not "mañana" after a word "pasado".
+    const madrid = { actor: console(`ana${tag()}`, 'Europe/Madrid') };
+    const llamar = await run(`remind me to llamar a ${name} pasado mañana`, madrid);
+    expect(llamar.tone, llamar.text).toBe('success');
+    const later = await followUp(numberOf(llamar));
+    expect([later.title, later.dueAt.toISOString()]).toEqual([`llamar a ${name}`, '2026-11-25T08:00:00.000Z']);
     const sentence = await run(`remind me to ${name} anrufen morgen um 9`, as);
     expect(sentence.tone, sentence.text).toBe('success');
     const called = await followUp(numberOf(sentence));

@@ -170,6 +170,21 @@ describe('dates a rep types in other languages (issue 18)', () => {
     expect(expected.map(([text, zone]) => [text, zone, local(text, zone)])).toEqual(expected);
   });
 
+  it('reads the day after tomorrow and days ahead that chrono-node’s locales miss, with a time after them', () => {
+    const expected: Array<[string, string, string]> = [
+      ['pasado mañana', 'Europe/Madrid', 'Wed 25 Nov, 09:00'],
+      ['pasado mañana a las 10', 'Europe/Madrid', 'Wed 25 Nov, 10:00'],
+      ['après-demain à 14h', 'Europe/Paris', 'Wed 25 Nov, 14:00'],
+      ['overmorgen om 9 uur', 'Europe/Amsterdam', 'Wed 25 Nov, 09:00'],
+      ['depois de amanhã às 10', 'America/Sao_Paulo', 'Wed 25 Nov, 10:00'],
+      ['明後日10時', 'Asia/Tokyo', 'Thu 26 Nov, 10:00'],
+      ['3日後', 'Asia/Tokyo', 'Fri 27 Nov, 09:00'],
+    ];
+    expect(expected.map(([text, zone]) => [text, zone, local(text, zone)])).toEqual(expected);
+    expect(lead('pasado mañana a las 10 llamar a Ana', 'Europe/Madrid')).toMatchObject({ rest: 'llamar a Ana' });
+    expect(lead('明後日 電話', 'Asia/Tokyo')).toMatchObject({ matched: '明後日', rest: '電話' });
+  });
+
   it('counts hours and minutes from now', () => {
     expect(parseWhen('in 2 Stunden', NOW, 'Europe/Berlin').toISOString()).toBe('2026-11-23T17:00:00.000Z');
     expect(parseWhen('dans 2 heures', NOW, 'Europe/Paris').toISOString()).toBe('2026-11-23T17:00:00.000Z');
