@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as chrono from 'chrono-node';
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../../src/commands/parse-command.ts';
 import { parseLeadingWhen, parseWhen } from '../../../src/domain/parse-when.ts';
@@ -219,6 +221,20 @@ describe('dates a rep types in other languages (issue 18)', () => {
     expect(iso('9 am tomorrow')).toBe('2026-11-24T14:00:00.000Z');
     // Read as English (3 October), not as German (10 March).
     expect(parseWhen('10.03.2027', NOW, 'Europe/Berlin').toISOString()).toBe('2027-10-03T07:00:00.000Z');
+  });
+
+  it('reads no English word of the CRM training sets as a date in another language', () => {
+    const english = ['crm-heldout.jsonl', 'crm-hard-eval.jsonl', 'crm-churn-risk.jsonl', 'crm-phrasings.ts']
+      .map((file) => readFileSync(new URL(`../../../training-data/${file}`, import.meta.url), 'utf8'))
+      .join('\n')
+      .toLowerCase();
+    const words = [...new Set(english.match(/[a-z]+/g))];
+    expect(words.length).toBeGreaterThan(1000);
+    const misread = words
+      .flatMap((w) => [`${w} the quote`, `${w} 9 call`, `${w} 10`])
+      .filter((text) => chrono.casual.parse(text, NOW)[0]?.index !== 0)
+      .filter((text) => parseLeadingWhen(text, NOW, NY, { allowPast: true }) !== undefined);
+    expect(misread).toEqual([]);
   });
 
   it('followups takes the periods in each language', () => {
