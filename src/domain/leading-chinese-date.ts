@@ -73,8 +73,9 @@ const UNIT_MS: Record<string, number> = {
 /**
  * Reads a Chinese date at the very start of a typed text (`remind 华为 下周二 发报价`): durations,
  * chrono-node's simplified and traditional Chinese parsers (the longest reading at the start wins:
- * each knows words the other misses), and starts and ends of months and years (月底). Undefined when
- * the text does not start with one.
+ * each knows words the other misses), and starts and ends of months and years (月底); Japanese too
+ * (明日9時, 来週火曜日, 金曜日に, 明後日, 3日後), its reading winning a tie when the text has kana or 曜/時.
+ * Undefined when the text does not start with one.
  */
 export function leadingChineseWhen(
   text: string,
@@ -95,7 +96,7 @@ export function leadingChineseWhen(
   }
   const today = instantToWallClock(now, timeZone);
   // chrono-node's Chinese parsers count 明天 and 3天后 from the server's calendar day, not the rep's:
-  // at 01:00 in Shanghai (17:00 UTC the day before) 明天 came out as today. Give them a reference
+  // at 04:00 in Shanghai (20:00 UTC the day before) 明天 came out as today. Give them a reference
   // whose server-local wall clock is the rep's, so the components they return are the rep's wall clock.
   const asServerLocal = serverLocal(today, now);
   let best: chrono.ParsedResult | undefined;
