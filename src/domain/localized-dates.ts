@@ -120,6 +120,20 @@ export function findDatesIn(
       : new Date(Date.UTC(day.year, day.month - 1, day.day, defaultHour) - offset * 60_000);
     found.push({ at, text: match[0], index: match.index });
   }
+  for (const ahead of DAYS_AHEAD[language] ?? []) {
+    const match = ahead.pattern.exec(text);
+    if (!match) continue;
+    const end = match.index + match[0].length;
+    // chrono read "mañana" inside "pasado mañana" (the day after it): the whole phrase replaces it.
+    const inside = (f: FoundDate) => f.index < end && match.index < f.index + f.text.length;
+    if (found.some((f) => inside(f) && f.text.length >= match[0].length)) continue;
+    const day = daysAfter({ year: wall.year, month: wall.month, day: wall.day }, ahead.days(match));
+    const local = { ...day, hour: defaultHour, minute: 0 };
+    const at = zone
+      ? zonedWallClockToInstant(local, zone)
+      : new Date(Date.UTC(day.year, day.month - 1, day.day, defaultHour) - offset * 60_000);
+    found.splice(0, found.length, ...found.filter((f) => !inside(f)), { at, text: match[0], index: match.index });
+  }
   return found.sort((a, b) => a.index - b.index);
 }
 
@@ -141,13 +155,13 @@ export function leadingPeriod(
 
 /** Days ahead named by words chrono-node's locales miss: pasado mañana, après-demain, 明後日, 3日後. */
 const DAYS_AHEAD: Record<string, readonly { pattern: RegExp; days: (m: RegExpExecArray) => number }[]> = {
-  es: [{ pattern: /^pasado\s+mañana(?!\p{L})/iu, days: () => 2 }],
-  fr: [{ pattern: /^après[-\s]demain(?!\p{L})/iu, days: () => 2 }],
-  nl: [{ pattern: /^overmorgen(?!\p{L})/iu, days: () => 2 }],
-  pt: [{ pattern: /^depois\s+de\s+amanhã(?!\p{L})/iu, days: () => 2 }],
+  es: [{ pattern: /(?<!\p{L})pasado\s+mañana(?!\p{L})/iu, days: () => 2 }],
+  fr: [{ pattern: /(?<!\p{L})après[-\s]demain(?!\p{L})/iu, days: () => 2 }],
+  nl: [{ pattern: /(?<!\p{L})overmorgen(?!\p{L})/iu, days: () => 2 }],
+  pt: [{ pattern: /(?<!\p{L})depois\s+de\s+amanhã(?!\p{L})/iu, days: () => 2 }],
   ja: [
-    { pattern: /^明後日/, days: () => 2 },
-    { pattern: /^(\d{1,3})\s*日後/, days: (m) => Number(m[1]) },
+    { pattern: /明後日/, days: () => 2 },
+    { pattern: /(?<!\d)(\d{1,3})\s*日後/, days: (m) => Number(m[1]) },
   ],
 };
 
@@ -164,9 +178,8 @@ export function leadingDaysAhead(
 ): { day: WallDate; time?: { hour: number; minute: number }; text: string } | undefined {
   for (const ahead of DAYS_AHEAD[language] ?? []) {
     const match = ahead.pattern.exec(text);
-    if (!match) continue;
-    const d = new Date(Date.UTC(today.year, today.month - 1, today.day + ahead.days(match)));
-    const day = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+    if (match?.index !== 0) continue;
+    const day = daysAfter(today, ahead.days(match));
     const after = text.slice(match[0].length);
     const gap = after.length - after.trimStart().length;
     const [parser] = dateParsersFor(language);
@@ -189,6 +202,11 @@ export function leadingDaysAhead(
     };
   }
   return undefined;
+}
+
+function daysAfter(today: WallDate, days: number): WallDate {
+  const d = new Date(Date.UTC(today.year, today.month - 1, today.day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
 /** 下周二, 下个星期五, 下週日: a weekday of next week. */
