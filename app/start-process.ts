@@ -92,6 +92,9 @@ export async function startProcess(
           { migrations: names },
           'applied migrations were edited afterwards; their changes are not in this database. Add a new migration instead.',
         ),
+      onBackfilled: (sentences) => {
+        for (const sentence of sentences) logger.info(sentence);
+      },
     });
     const openedDb = db;
     cleanups.push(() => openedDb.close());

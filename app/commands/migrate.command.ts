@@ -9,6 +9,7 @@ export const migrateCommand: CliCommand = async (_argv, getConfig) => {
   try {
     const result = await migrate(db);
     for (const name of result.applied) console.log(`applied ${name}`);
+    for (const sentence of result.backfilled ?? []) console.log(sentence);
     console.log(
       result.applied.length === 0
         ? `Database is up to date (${result.alreadyApplied.length} migrations).`

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import type { Database, SqlRunner } from './database.ts';
 import { RapportError } from '../errors.ts';
+import { backfillCompanyKeys, COMPANY_KEY_MIGRATION } from './company-key-backfill.ts';
 
 /** prisma/migrations, resolved from the package root so it works from any working directory and from dist/. */
 export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'prisma', 'migrations');
@@ -23,7 +24,22 @@ export interface MigrateResult {
   alreadyApplied: string[];
   /** Applied migrations whose file changed since (Prisma warns about these too): never edit an applied migration. */
   modified: string[];
+  /** What the data changes run with migrations did, one sentence each; absent when they changed nothing. */
+  backfilled?: string[];
 }
+
+/**
+ * Data changes that need the app's own JavaScript (a company's match key is normalizeCompanyName's),
+ * run right after their migration's SQL in the same transaction, so they too are applied exactly once
+ * and recorded with it. `prisma migrate deploy` would run only the SQL: start Rapport once after it.
+ */
+const BACKFILLS: Record<string, (session: SqlRunner) => Promise<string | undefined>> = {
+  [COMPANY_KEY_MIGRATION]: async (session) => {
+    const { rekeyed, merged } = await backfillCompanyKeys(session);
+    if (rekeyed + merged === 0) return undefined;
+    return `${COMPANY_KEY_MIGRATION}: ${rekeyed} company match key(s) recomputed, ${merged} duplicate company(ies) merged into the oldest (audit log: customer.merge)`;
+  },
+};
 
 /** Lists the migrations in Prisma's layout, oldest first. */
 export function readMigrations(dir = MIGRATIONS_DIR): MigrationFile[] {
@@ -100,6 +116,8 @@ async function applyPending(session: SqlRunner, migrations: MigrationFile[]): Pr
         [id, m.checksum, m.name],
       );
       await session.exec(m.sql);
+      const backfilled = await BACKFILLS[m.name]?.(session);
+      if (backfilled) result.backfilled = [...(result.backfilled ?? []), backfilled];
       await session.query(
         'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
         [id],

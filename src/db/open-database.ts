@@ -16,6 +16,8 @@ export interface OpenDatabaseOptions {
   onConnectionError?: (err: Error) => void;
   /** Told about applied migrations whose file has changed since. */
   onModifiedMigrations?: (names: string[]) => void;
+  /** Told what the data changes run with newly applied migrations did (merged companies, …). */
+  onBackfilled?: (sentences: string[]) => void;
 }
 
 /** Opens the configured database and (by default) brings its schema up to date. */
@@ -27,6 +29,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     try {
       const result = await migrate(db);
       if (result.modified.length > 0) opts.onModifiedMigrations?.(result.modified);
+      if (result.backfilled) opts.onBackfilled?.(result.backfilled);
     } catch (err) {
       await db.close();
       throw err;

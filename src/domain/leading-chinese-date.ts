@@ -1,18 +1,30 @@
 import type * as chrono from 'chrono-node';
-import { dateParsersFor, leadingPeriod, nextWeekFromMonday, type WallDate } from './localized-dates.ts';
-import { instantToWallClock, timezoneOffsetMinutes } from './zoned-time.ts';
+import {
+  dateParsersFor,
+  leadingDaysAhead,
+  leadingPeriod,
+  moveToNextWeek,
+  nextWeekFromMonday,
+  serverLocal,
+  type WallDate,
+} from './localized-dates.ts';
+import { instantToWallClock, timezoneOffsetMinutes, type WallClock } from './zoned-time.ts';
 
-/** What a Chinese date at the start of a typed text names, for parse-when to turn into an instant. */
-export type ChineseWhen =
+/** What a date in another language at the start of a typed text names, for parse-when to turn into an instant. */
+export type LocalizedWhen =
   /** 3小时后, 半小时后, 20分钟后: an exact amount of time from now. */
   | { kind: 'duration'; at: Date; matched: string }
-  /** 下周二, 明天上午9点, 3天后: chrono-node's reading (wall clock in the rep's zone). */
+  /** 下周二, 明天上午9点, 3天后, nächsten Dienstag: chrono-node's reading (wall clock in the rep's zone). */
   | { kind: 'chrono'; result: chrono.ParsedResult; matched: string }
-  /** 月底, 下个月初, 年底: a day; `end` for the end of a period. */
-  | { kind: 'period'; day: WallDate; end: boolean; matched: string };
+  /** 月底, 下个月初, 年底, pasado mañana: a day; `end` for the end of a period; `time` when one was named. */
+  | { kind: 'period'; day: WallDate; end: boolean; time?: { hour: number; minute: number }; matched: string };
 
-/** Han at the start, maybe after digits: 下周二, 3天后, 明天上午9点. */
-const STARTS_CHINESE = /^[\d\s]*\p{Script=Han}/u;
+/** Han or kana at the start, maybe after digits: 下周二, 3天后, 明天上午9点, 明日9時. */
+const STARTS_CJK = /^[\d\s]*[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/** Kana, or words only Japanese writes (曜日, 時, 来週): a date chrono-node's Japanese parser reads better. */
+const JAPANESE = /[\p{Script=Hiragana}\p{Script=Katakana}]|曜|時|来週|明日|明後日/u;
+/** 来週火曜日, 来週の金曜: a weekday of next week (chrono-node's ja parser reads only the weekday). */
+const JA_NEXT_WEEK = /^来週の?\s*(?=[月火水木金土日]曜)/;
 
 const DIGITS: Record<string, number> = {
   零: 0,
@@ -61,11 +73,17 @@ const UNIT_MS: Record<string, number> = {
 /**
  * Reads a Chinese date at the very start of a typed text (`remind 华为 下周二 发报价`): durations,
  * chrono-node's simplified and traditional Chinese parsers (the longest reading at the start wins:
- * each knows words the other misses), and starts and ends of months and years (月底). Undefined when
- * the text does not start with one.
+ * each knows words the other misses), and starts and ends of months and years (月底); Japanese too
+ * (明日9時, 来週火曜日, 金曜日に, 明後日, 3日後), its reading winning a tie when the text has kana or 曜/時.
+ * Undefined when the text does not start with one.
  */
-export function leadingChineseWhen(text: string, now: Date, timeZone: string, past: boolean): ChineseWhen | undefined {
-  if (!STARTS_CHINESE.test(text)) return undefined;
+export function leadingChineseWhen(
+  text: string,
+  now: Date,
+  timeZone: string,
+  past: boolean,
+): LocalizedWhen | undefined {
+  if (!STARTS_CJK.test(text)) return undefined;
   const duration = DURATION.exec(text);
   const amount = duration ? chineseNumber(duration[1]) : undefined;
   if (duration && amount !== undefined) {
@@ -76,20 +94,58 @@ export function leadingChineseWhen(text: string, now: Date, timeZone: string, pa
       matched: duration[0],
     };
   }
+  const today = instantToWallClock(now, timeZone);
+  // chrono-node's Chinese parsers count 明天 and 3天后 from the server's calendar day, not the rep's:
+  // at 04:00 in Shanghai (20:00 UTC the day before) 明天 came out as today. Give them a reference
+  // whose server-local wall clock is the rep's, so the components they return are the rep's wall clock.
+  const asServerLocal = serverLocal(today, now);
   let best: chrono.ParsedResult | undefined;
   for (const parser of dateParsersFor('zh')) {
     for (const r of parser.parse(
       text,
-      { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) },
+      { instant: asServerLocal, timezone: -asServerLocal.getTimezoneOffset() },
       { forwardDate: !past },
     )) {
       if (r.index === 0 && r.text.trim().length > (best?.text.trim().length ?? 0)) best = r;
     }
   }
-  const today = instantToWallClock(now, timeZone);
   if (best) nextWeekFromMonday(best, today);
-  const period = leadingPeriod(text, 'zh', { year: today.year, month: today.month, day: today.day });
-  if (period && period.text.length >= (best?.text.trim().length ?? 0))
+  let found = best && { result: best, matched: best.text.trim() };
+  const japanese = JAPANESE.test(text) ? leadingJapanese(text, now, timeZone, today, past) : undefined;
+  // Kana or 曜日/時 say Japanese: its reading wins a tie (明日9時).
+  if (japanese && japanese.matched.length >= (found?.matched.length ?? 0)) found = japanese;
+  const day = { year: today.year, month: today.month, day: today.day };
+  const period = leadingPeriod(text, 'zh', day);
+  if (period && period.text.length >= (found?.matched.length ?? 0))
     return { kind: 'period', day: period.day, end: period.end, matched: period.text };
-  return best && { kind: 'chrono', result: best, matched: best.text.trim() };
+  const ahead = leadingDaysAhead(text, 'ja', day, { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) });
+  if (ahead && ahead.text.length > (found?.matched.length ?? 0))
+    return { kind: 'period', day: ahead.day, end: false, time: ahead.time, matched: ahead.text };
+  return found && { kind: 'chrono', ...found };
+}
+
+/** A Japanese date at the start (明日9時, 金曜日, 来週火曜日 10時), as chrono-node's ja parser reads it. */
+function leadingJapanese(
+  text: string,
+  now: Date,
+  timeZone: string,
+  today: WallClock,
+  past: boolean,
+): { result: chrono.ParsedResult; matched: string } | undefined {
+  const nextWeek = JA_NEXT_WEEK.exec(text)?.[0] ?? '';
+  const [parser] = dateParsersFor('ja');
+  const r = parser
+    .parse(
+      text.slice(nextWeek.length),
+      { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) },
+      {
+        forwardDate: !past,
+      },
+    )
+    .find((x) => x.index === 0);
+  if (!r) return undefined;
+  if (nextWeek) moveToNextWeek(r, today, r.start.get('weekday') || 7);
+  // 金曜日に電話, 金曜日までに見積もり: the particle after the date belongs to it, not to the title.
+  const particle = /^\s*(?:までに|まで|に)/.exec(text.slice(nextWeek.length + r.text.length))?.[0] ?? '';
+  return { result: r, matched: (nextWeek + r.text + particle).trim() };
 }

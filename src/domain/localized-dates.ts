@@ -1,5 +1,5 @@
 import * as chrono from 'chrono-node';
-import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
+import { instantToWallClock, timezoneOffsetMinutes, type WallClock, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** A date named in a text, with the words that named it and where they start. */
 export interface FoundDate {
@@ -90,10 +90,19 @@ export function findDatesIn(
   const found: FoundDate[] = [];
   // Every parser of the language reads the text (simplified and traditional Chinese each know words
   // the other misses: 下週三 is only the traditional one's); where their matches overlap, the longest wins.
+  // chrono-node's Chinese parsers count 明天 from the server's calendar day: give them a reference whose
+  // server-local wall clock is the customer's, and rebuild the instant from the wall clock they return.
+  const zh = language === 'zh';
+  const now = zone ? instantToWallClock(reference, zone) : { ...wall, ...timeAtOffset(reference, offset) };
+  const asServerLocal = serverLocal(now, reference);
+  const context = zh
+    ? { instant: asServerLocal, timezone: -asServerLocal.getTimezoneOffset() }
+    : { instant: reference, timezone: offset };
   for (const parser of dateParsersFor(language)) {
-    for (const r of parser.parse(text, { instant: reference, timezone: offset }, { forwardDate })) {
-      if (language === 'zh') nextWeekFromMonday(r, wall);
-      const candidate = { at: r.start.date(), text: r.text, index: r.index };
+    for (const r of parser.parse(text, context, { forwardDate })) {
+      if (zh) nextWeekFromMonday(r, wall);
+      const at = zh ? wallClockAt(r.start, zone, offset) : r.start.date();
+      const candidate = { at, text: r.text, index: r.index };
       const overlapping = found.findIndex(
         (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
       );
@@ -110,6 +119,20 @@ export function findDatesIn(
       ? zonedWallClockToInstant(local, zone)
       : new Date(Date.UTC(day.year, day.month - 1, day.day, defaultHour) - offset * 60_000);
     found.push({ at, text: match[0], index: match.index });
+  }
+  for (const ahead of DAYS_AHEAD[language] ?? []) {
+    const match = ahead.pattern.exec(text);
+    if (!match) continue;
+    const end = match.index + match[0].length;
+    // chrono read "mañana" inside "pasado mañana" (the day after it): the whole phrase replaces it.
+    const inside = (f: FoundDate) => f.index < end && match.index < f.index + f.text.length;
+    if (found.some((f) => inside(f) && f.text.length >= match[0].length)) continue;
+    const day = daysAfter({ year: wall.year, month: wall.month, day: wall.day }, ahead.days(match));
+    const local = { ...day, hour: defaultHour, minute: 0 };
+    const at = zone
+      ? zonedWallClockToInstant(local, zone)
+      : new Date(Date.UTC(day.year, day.month - 1, day.day, defaultHour) - offset * 60_000);
+    found.splice(0, found.length, ...found.filter((f) => !inside(f)), { at, text: match[0], index: match.index });
   }
   return found.sort((a, b) => a.index - b.index);
 }
@@ -130,6 +153,62 @@ export function leadingPeriod(
   return undefined;
 }
 
+/** Days ahead named by words chrono-node's locales miss: pasado mañana, après-demain, 明後日, 3日後. */
+const DAYS_AHEAD: Record<string, readonly { pattern: RegExp; days: (m: RegExpExecArray) => number }[]> = {
+  es: [{ pattern: /(?<!\p{L})pasado\s+mañana(?!\p{L})/iu, days: () => 2 }],
+  fr: [{ pattern: /(?<!\p{L})après[-\s]demain(?!\p{L})/iu, days: () => 2 }],
+  nl: [{ pattern: /(?<!\p{L})overmorgen(?!\p{L})/iu, days: () => 2 }],
+  pt: [{ pattern: /(?<!\p{L})depois\s+de\s+amanhã(?!\p{L})/iu, days: () => 2 }],
+  ja: [
+    { pattern: /明後日/, days: () => 2 },
+    { pattern: /(?<!\d)(\d{1,3})\s*日後/, days: (m) => Number(m[1]) },
+  ],
+};
+
+/**
+ * A day some days ahead named at the very start of `text` (pasado mañana, après-demain, overmorgen,
+ * depois de amanhã, 明後日, 3日後), with the time of day that follows it when the language's parser
+ * reads one there ("pasado mañana a las 9", "明後日10時"). Undefined when the text does not start with one.
+ */
+export function leadingDaysAhead(
+  text: string,
+  language: string,
+  today: WallDate,
+  reference: chrono.ParsingReference,
+): { day: WallDate; time?: { hour: number; minute: number }; text: string } | undefined {
+  for (const ahead of DAYS_AHEAD[language] ?? []) {
+    const match = ahead.pattern.exec(text);
+    if (match?.index !== 0) continue;
+    const day = daysAfter(today, ahead.days(match));
+    const after = text.slice(match[0].length);
+    const gap = after.length - after.trimStart().length;
+    const [parser] = dateParsersFor(language);
+    const rest = after.trimStart();
+    // "a las 10": chrono-node's es parser starts the time at "las".
+    const time = parser
+      .parse(rest, reference)
+      .find(
+        (r) =>
+          /^(?:a\s+)?$/i.test(rest.slice(0, r.index)) &&
+          r.start.isCertain('hour') &&
+          !r.start.isCertain('day') &&
+          !r.start.isCertain('weekday'),
+      );
+    if (!time) return { day, text: match[0] };
+    return {
+      day,
+      time: { hour: time.start.get('hour') ?? 0, minute: time.start.get('minute') ?? 0 },
+      text: (match[0] + after.slice(0, gap + time.index) + time.text).trim(),
+    };
+  }
+  return undefined;
+}
+
+function daysAfter(today: WallDate, days: number): WallDate {
+  const d = new Date(Date.UTC(today.year, today.month - 1, today.day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
 /** 下周二, 下个星期五, 下週日: a weekday of next week. */
 const NEXT_WEEK_DAY = /^下(?:个|個)?(?:周|週|星期|礼拜|禮拜)([一二三四五六日天1-7])/;
 const WEEKDAY_NUMBER: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 7, 天: 7 };
@@ -141,7 +220,14 @@ const WEEKDAY_NUMBER: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4,
 export function nextWeekFromMonday(result: chrono.ParsedResult, today: WallDate): void {
   const named = NEXT_WEEK_DAY.exec(result.text.trim());
   if (!named) return;
-  const weekday = WEEKDAY_NUMBER[named[1]] ?? Number(named[1]);
+  moveToNextWeek(result, today, WEEKDAY_NUMBER[named[1]] ?? Number(named[1]));
+}
+
+/**
+ * Puts a parsed date on `weekday` (1 = Monday … 7 = Sunday) of the week after `today`'s, weeks starting
+ * on Monday: 来週火曜日, próxima terça said on a Monday are the Tuesday eight days later.
+ */
+export function moveToNextWeek(result: chrono.ParsedResult, today: WallDate, weekday: number): void {
   const todayUtc = Date.UTC(today.year, today.month - 1, today.day);
   const sinceMonday = (new Date(todayUtc).getUTCDay() + 6) % 7;
   const day = new Date(todayUtc + (7 - sinceMonday + weekday - 1) * 86_400_000);
@@ -150,6 +236,38 @@ export function nextWeekFromMonday(result: chrono.ParsedResult, today: WallDate)
   start.assign('year', day.getUTCFullYear());
   start.assign('month', day.getUTCMonth() + 1);
   start.assign('day', day.getUTCDate());
+}
+
+/** A Date whose wall clock in the server's own timezone is `wall` (seconds taken from `now`). */
+export function serverLocal(wall: WallClock, now: Date): Date {
+  return new Date(
+    wall.year,
+    wall.month - 1,
+    wall.day,
+    wall.hour,
+    wall.minute,
+    now.getUTCSeconds(),
+    now.getUTCMilliseconds(),
+  );
+}
+
+/** The instant of a parsed wall-clock date in a timezone (or at a fixed offset). */
+function wallClockAt(c: chrono.ParsedComponents, zone: string | undefined, offset: number): Date {
+  const local = {
+    year: c.get('year') ?? 1970,
+    month: c.get('month') ?? 1,
+    day: c.get('day') ?? 1,
+    hour: c.get('hour') ?? 12,
+    minute: c.get('minute') ?? 0,
+  };
+  return zone
+    ? zonedWallClockToInstant(local, zone)
+    : new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute) - offset * 60_000);
+}
+
+function timeAtOffset(at: Date, offsetMinutes: number): { hour: number; minute: number } {
+  const shifted = new Date(at.getTime() + offsetMinutes * 60_000);
+  return { hour: shifted.getUTCHours(), minute: shifted.getUTCMinutes() };
 }
 
 function wallAtOffset(at: Date, offsetMinutes: number): WallDate {

@@ -1,7 +1,7 @@
 import * as chrono from 'chrono-node';
 import { invalidInput } from '../errors.ts';
 import { END_OF_DAY_HOUR, parseBusinessDate } from './business-dates.ts';
-import { leadingChineseWhen } from './leading-chinese-date.ts';
+import { leadingLocalizedWhen } from './leading-localized-date.ts';
 import { timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** Hour used when a date is given without a time ("friday", "next week"): the start of a working day. */
@@ -71,7 +71,7 @@ export function parseLeadingWhen(
     { forwardDate: !past },
   );
   const first = results[0];
-  if (first?.index !== 0) return leadingChinese(trimmed, now, timeZone, past, pastOnly, opts);
+  if (first?.index !== 0) return leadingLocalized(trimmed, now, timeZone, past, pastOnly, opts);
   let after = trimmed.slice(first.text.length);
   let matched = first.text;
   let zone: string | undefined;
@@ -92,11 +92,12 @@ export function parseLeadingWhen(
 }
 
 /**
- * A Chinese date at the start (下周二 发报价, 明天上午9点, 3天后, 月底), read in the rep's timezone like an
- * English one: a date without a time is {@link DEFAULT_HOUR}:00, the end of a month {@link END_OF_DAY_HOUR}:00
- * of its last day (as "end of Q1"), a duration counts from now.
+ * A date in another language at the start, when English read none there (下周二 发报价, 明天上午9点, 3天后,
+ * 月底, 明日9時, nächsten Dienstag, demain à 9h, el próximo martes, в следующий вторник), read in the
+ * rep's timezone like an English one: a date without a time is {@link DEFAULT_HOUR}:00, the end of a
+ * month {@link END_OF_DAY_HOUR}:00 of its last day (as "end of Q1"), a duration counts from now.
  */
-function leadingChinese(
+function leadingLocalized(
   text: string,
   now: Date,
   timeZone: string,
@@ -104,7 +105,7 @@ function leadingChinese(
   pastOnly: boolean,
   opts: WhenOptions,
 ): LeadingWhen | undefined {
-  const found = leadingChineseWhen(text, now, timeZone, past);
+  const found = leadingLocalizedWhen(text, now, timeZone, past);
   if (!found) return undefined;
   const rest = text.trimStart().slice(found.matched.length);
   switch (found.kind) {
@@ -119,9 +120,9 @@ function leadingChinese(
         opts,
       );
     case 'period': {
-      const hour = found.end ? END_OF_DAY_HOUR : DEFAULT_HOUR;
+      const hour = found.time?.hour ?? (found.end ? END_OF_DAY_HOUR : DEFAULT_HOUR);
       return checked(
-        zonedWallClockToInstant({ ...found.day, hour, minute: 0 }, timeZone),
+        zonedWallClockToInstant({ ...found.day, hour, minute: found.time?.minute ?? 0 }, timeZone),
         found.matched,
         rest,
         now,

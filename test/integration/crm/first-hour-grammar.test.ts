@@ -356,4 +356,101 @@ describe.each(TEST_DATABASE_KINDS)('a rep’s first hour of commands on %s', (ki
     expect(card.title).toBe('比亚迪股份有限公司');
     expect(card.sections?.map((x) => x.text)).toEqual(expect.arrayContaining(['客户说价格太高，可能会流失']));
   });
+  // Issue 18: reps in Berlin, Madrid, Paris, Tokyo, Amsterdam, São Paulo and Moscow type dates in their
+  // language. NOW is Monday 16:00 in Berlin (Tuesday 00:00 in Tokyo).
+  it('remind <customer> <date in German, Spanish, French, Japanese, Dutch, Portuguese, Russian> <text>', async () => {
+    const name = `Mehrsprachig${tag()}`;
+    await customer(`${name} GmbH`);
+    const expected: Array<[string, string, string, string]> = [
+      [
+        'Europe/Berlin',
+        `remind ${name} nächsten Dienstag Angebot schicken`,
+        '2026-12-01T08:00:00.000Z',
+        'Angebot schicken',
+      ],
+      [
+        'Europe/Berlin',
+        `remind ${name} morgen um 9 Vertrag besprechen`,
+        '2026-11-24T08:00:00.000Z',
+        'Vertrag besprechen',
+      ],
+      [
+        'Europe/Madrid',
+        `remind ${name} el próximo martes enviar la oferta`,
+        '2026-12-01T08:00:00.000Z',
+        'enviar la oferta',
+      ],
+      ['Europe/Madrid', `remind ${name} mañana a las 9 llamar a Ana`, '2026-11-24T08:00:00.000Z', 'llamar a Ana'],
+      ['Europe/Paris', `remind ${name} demain à 9h envoyer le devis`, '2026-11-24T08:00:00.000Z', 'envoyer le devis'],
+      ['Asia/Tokyo', `remind ${name} 明日9時 見積もり送付`, '2026-11-25T00:00:00.000Z', '見積もり送付'],
+      ['Asia/Tokyo', `remind ${name} 来週火曜日 電話`, '2026-12-01T00:00:00.000Z', '電話'],
+      [
+        'Europe/Amsterdam',
+        `remind ${name} volgende week dinsdag offerte sturen`,
+        '2026-12-01T08:00:00.000Z',
+        'offerte sturen',
+      ],
+      [
+        'America/Sao_Paulo',
+        `remind ${name} próxima terça enviar proposta`,
+        '2026-12-01T12:00:00.000Z',
+        'enviar proposta',
+      ],
+      [
+        'Europe/Moscow',
+        `remind ${name} в следующий вторник отправить предложение`,
+        '2026-12-01T06:00:00.000Z',
+        'отправить предложение',
+      ],
+    ];
+    for (const [zone, typed, due, title] of expected) {
+      const r = await run(typed, { actor: console(`rep${tag()}`, zone) });
+      expect(r.tone, `${typed}: ${r.text}`).toBe('success');
+      const made = await followUp(numberOf(r));
+      expect([made.dueAt.toISOString(), made.title], typed).toEqual([due, title]);
+    }
+  });
+
+  it('snooze, due, log --follow-up/--at and followups in German; English words stay English', async () => {
+    const name = `Termin${tag()}`;
+    await customer(name);
+    const as = { actor: console(`jonas${tag()}`, 'Europe/Berlin') };
+    const a = numberOf(await run(`remind ${name} morgen um 10 erstes`, as));
+    const snoozed = await run(`snooze ${a} übermorgen`, as);
+    expect(snoozed.tone, snoozed.text).toBe('success');
+    expect((await followUp(a)).dueAt.toISOString()).toBe('2026-11-25T08:00:00.000Z');
+    expect((await run(`due ${a} morgen um 11`, as)).tone).toBe('success');
+    expect((await followUp(a)).dueAt.toISOString()).toBe('2026-11-24T10:00:00.000Z');
+    const titles = (r: Reply) => (r.sections ?? []).map((s) => s.title).filter(Boolean);
+    expect(titles(await run('followups morgen', as))).toEqual([`#${a} erstes`]);
+    expect(titles(await run('followups nächste Woche', as))).toEqual([]);
+    const logged = await run(
+      `log ${name} "Kunde will kündigen" --at "gestern um 15 Uhr" --follow-up "nächsten Dienstag"`,
+      as,
+    );
+    expect(logged.tone, logged.text).toBe('success');
+    const record = await t.db.prisma.communicationRecord.findFirstOrThrow({
+      where: { company: { name } },
+      include: { followUps: true, messages: true },
+    });
+    expect(record.messages[0].sentAt.toISOString()).toBe('2026-11-22T14:00:00.000Z');
+    expect(record.followUps.map((f) => f.dueAt.toISOString())).toEqual(['2026-12-01T08:00:00.000Z']);
+    expect(titles(await run('followups nächste Woche', as))).toHaveLength(1);
+    // "pasado mañana" at the end of a sentence is the day after tomorrow, not "mañana" after a word "pasado".
+    const madrid = { actor: console(`ana${tag()}`, 'Europe/Madrid') };
+    const llamar = await run(`remind me to llamar a ${name} pasado mañana`, madrid);
+    expect(llamar.tone, llamar.text).toBe('success');
+    const later = await followUp(numberOf(llamar));
+    expect([later.title, later.dueAt.toISOString()]).toEqual([`llamar a ${name}`, '2026-11-25T08:00:00.000Z']);
+    const sentence = await run(`remind me to ${name} anrufen morgen um 9`, as);
+    expect(sentence.tone, sentence.text).toBe('success');
+    const called = await followUp(numberOf(sentence));
+    expect([called.title, called.dueAt.toISOString()]).toEqual([`${name} anrufen`, '2026-11-24T08:00:00.000Z']);
+    // German and Dutch "do" (Thursday), Portuguese "sex" (Friday): an English reminder keeps them as words.
+    const english = await run(`remind ${name} tomorrow 9am do the quote`, { actor: console(`amy${tag()}`) });
+    expect(english.tone, english.text).toBe('success');
+    expect((await followUp(numberOf(english))).title).toBe('do the quote');
+    const refused = await run(`remind ${name} do the quote`, { actor: console(`amy${tag()}`) });
+    expect(refused.tone).not.toBe('success');
+  });
 });

@@ -27,6 +27,28 @@ describe("dates in the customer's language", () => {
     }
   });
 
+  it('counts 明天 and 3天后 from the customer’s day in Shanghai, not the server’s', () => {
+    // 20:00 UTC on Monday is 04:00 on Tuesday in Shanghai: chrono-node's zh parsers alone counted from
+    // Monday (the server's day) and read 明天 as that Tuesday.
+    const early = new Date('2026-11-23T20:00:00Z');
+    expect(inShanghai(analyzeMessage('明天给我回电话', early, shanghai).mentionedDate)).toBe('2026-11-25 12:00');
+    expect(inShanghai(analyzeMessage('3天后再联系', early, shanghai).mentionedDate)).toBe('2026-11-27 12:00');
+  });
+
+  it('reads the day after tomorrow chrono-node misses: pasado mañana is not mañana', () => {
+    // chrono-node's es parser alone found "mañana" inside "pasado mañana": the 19th instead of the 20th.
+    expect(inShanghai(analyzeMessage('¿Podemos hablar pasado mañana?', now, shanghai).mentionedDate)).toBe(
+      '2026-11-20 12:00',
+    );
+    expect(inShanghai(analyzeMessage('明後日に打ち合わせをお願いします', now, shanghai).mentionedDate)).toBe(
+      '2026-11-20 12:00',
+    );
+    const day = (text: string, language: string) => findDatesIn(text, language, now, shanghai).map((f) => f.text);
+    expect(day('On se rappelle après-demain ?', 'fr')).toEqual(['après-demain']);
+    expect(day('Kunnen we overmorgen bellen?', 'nl')).toEqual(['overmorgen']);
+    expect(day('Podemos falar depois de amanhã?', 'pt')).toEqual(['depois de amanhã']);
+  });
+
   it('reads German, Spanish, French and Japanese dates with their chrono locales', () => {
     expect(
       inShanghai(analyzeMessage('Können wir nächsten Dienstag um 10 Uhr telefonieren?', now, shanghai).mentionedDate),

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import * as chrono from 'chrono-node';
 import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../../src/commands/parse-command.ts';
 import { parseLeadingWhen, parseWhen } from '../../../src/domain/parse-when.ts';
 import { formatInZone } from '../../../src/domain/zoned-time.ts';
 
@@ -129,5 +132,143 @@ describe('Chinese dates a rep types (issue 18)', () => {
     expect(parseWhen('昨天下午3点', NOW, SH, { pastOnly: true }).toISOString()).toBe('2026-11-22T07:00:00.000Z');
     expect(parseWhen('2小时前', NOW, SH, { pastOnly: true }).toISOString()).toBe('2026-11-23T13:00:00.000Z');
     expect(() => parseWhen('下周二 发报价', NOW, SH)).toThrow(/could not read "下周二 发报价" as a date/);
+  });
+});
+
+// Issue 18: reps who write German, Spanish, French, Japanese, Dutch, Portuguese or Russian type dates in
+// their language, read in their own timezone. NOW is Monday 23 November, 16:00 in Berlin.
+describe('dates a rep types in other languages (issue 18)', () => {
+  const local = (text: string, zone: string) => formatInZone(parseWhen(text, NOW, zone), zone, NOW);
+  const lead = (text: string, zone: string) => parseLeadingWhen(text, NOW, zone);
+
+  it('reads the phrases each locale knows, in the rep’s timezone', () => {
+    const expected: Array<[string, string, string]> = [
+      ['nächsten Dienstag', 'Europe/Berlin', 'Tue 1 Dec, 09:00'],
+      ['morgen um 9', 'Europe/Berlin', 'Tue 24 Nov, 09:00'],
+      ['morgen 14 Uhr', 'Europe/Berlin', 'Tue 24 Nov, 14:00'],
+      ['übermorgen', 'Europe/Berlin', 'Wed 25 Nov, 09:00'],
+      ['am Freitag', 'Europe/Berlin', 'Fri 27 Nov, 09:00'],
+      ['in 3 Tagen', 'Europe/Berlin', 'Thu 26 Nov, 09:00'],
+      ['Monatsende', 'Europe/Berlin', 'Mon 30 Nov, 17:00'],
+      ['el próximo martes', 'Europe/Madrid', 'Tue 1 Dec, 09:00'],
+      ['mañana a las 9', 'Europe/Madrid', 'Tue 24 Nov, 09:00'],
+      ['el 10 de marzo', 'Europe/Madrid', 'Wed 10 Mar 2027, 09:00'],
+      ['fin de mes', 'Europe/Madrid', 'Mon 30 Nov, 17:00'],
+      ['demain à 9h', 'Europe/Paris', 'Tue 24 Nov, 09:00'],
+      ['mardi prochain', 'Europe/Paris', 'Tue 1 Dec, 09:00'],
+      ['dans 3 jours', 'Europe/Paris', 'Thu 26 Nov, 09:00'],
+      // Tokyo is already Tuesday 00:00: 明日 is Wednesday there.
+      ['明日9時', 'Asia/Tokyo', 'Wed 25 Nov, 09:00'],
+      ['来週火曜日', 'Asia/Tokyo', 'Tue 1 Dec, 09:00'],
+      ['来週の金曜日10時', 'Asia/Tokyo', 'Fri 4 Dec, 10:00'],
+      ['volgende week dinsdag', 'Europe/Amsterdam', 'Tue 1 Dec, 09:00'],
+      ['morgen om 9 uur', 'Europe/Amsterdam', 'Tue 24 Nov, 09:00'],
+      ['próxima terça', 'America/Sao_Paulo', 'Tue 1 Dec, 09:00'],
+      ['amanhã às 9', 'America/Sao_Paulo', 'Tue 24 Nov, 09:00'],
+      ['в следующий вторник', 'Europe/Moscow', 'Tue 1 Dec, 09:00'],
+      ['завтра в 9', 'Europe/Moscow', 'Tue 24 Nov, 09:00'],
+      ['через 3 дня', 'Europe/Moscow', 'Thu 26 Nov, 09:00'],
+    ];
+    expect(expected.map(([text, zone]) => [text, zone, local(text, zone)])).toEqual(expected);
+  });
+
+  it('reads the day after tomorrow and days ahead that chrono-node’s locales miss, with a time after them', () => {
+    const expected: Array<[string, string, string]> = [
+      ['pasado mañana', 'Europe/Madrid', 'Wed 25 Nov, 09:00'],
+      ['pasado mañana a las 10', 'Europe/Madrid', 'Wed 25 Nov, 10:00'],
+      ['après-demain à 14h', 'Europe/Paris', 'Wed 25 Nov, 14:00'],
+      ['overmorgen om 9 uur', 'Europe/Amsterdam', 'Wed 25 Nov, 09:00'],
+      ['depois de amanhã às 10', 'America/Sao_Paulo', 'Wed 25 Nov, 10:00'],
+      ['明後日10時', 'Asia/Tokyo', 'Thu 26 Nov, 10:00'],
+      ['3日後', 'Asia/Tokyo', 'Fri 27 Nov, 09:00'],
+    ];
+    expect(expected.map(([text, zone]) => [text, zone, local(text, zone)])).toEqual(expected);
+    expect(lead('pasado mañana a las 10 llamar a Ana', 'Europe/Madrid')).toMatchObject({ rest: 'llamar a Ana' });
+    expect(lead('明後日 電話', 'Asia/Tokyo')).toMatchObject({ matched: '明後日', rest: '電話' });
+  });
+
+  it('counts hours and minutes from now', () => {
+    expect(parseWhen('in 2 Stunden', NOW, 'Europe/Berlin').toISOString()).toBe('2026-11-23T17:00:00.000Z');
+    expect(parseWhen('dans 2 heures', NOW, 'Europe/Paris').toISOString()).toBe('2026-11-23T17:00:00.000Z');
+    expect(parseWhen('dentro de 30 minutos', NOW, 'Europe/Madrid').toISOString()).toBe('2026-11-23T15:30:00.000Z');
+    expect(parseWhen('через 2 часа', NOW, 'Europe/Moscow').toISOString()).toBe('2026-11-23T17:00:00.000Z');
+  });
+
+  it('splits the date from the text after it', () => {
+    expect(lead('nächsten Dienstag Angebot schicken', 'Europe/Berlin')).toMatchObject({
+      matched: 'nächsten Dienstag',
+      rest: 'Angebot schicken',
+    });
+    expect(lead('el próximo martes enviar la oferta', 'Europe/Madrid')).toMatchObject({
+      matched: 'el próximo martes',
+      rest: 'enviar la oferta',
+    });
+    expect(lead('demain à 9h envoyer le devis', 'Europe/Paris')).toMatchObject({ rest: 'envoyer le devis' });
+    expect(lead('明日9時 見積もり送付', 'Asia/Tokyo')).toMatchObject({ matched: '明日9時', rest: '見積もり送付' });
+    expect(lead('金曜日に電話', 'Asia/Tokyo')).toMatchObject({ matched: '金曜日に', rest: '電話' });
+    expect(lead('в следующий вторник отправить предложение', 'Europe/Moscow')).toMatchObject({
+      rest: 'отправить предложение',
+    });
+    expect(lead('Angebot nächsten Dienstag', 'Europe/Berlin')).toBeUndefined();
+  });
+
+  it('leaves English as it was: English wins, and short foreign words in English text are not dates', () => {
+    // chrono-node's German, Dutch, Spanish, French and Portuguese parsers read these as weekdays or times.
+    for (const text of ['do the quote', 'so 9 call', 'mar the quote', 'sex 10 send', 'sa 9 call', 'am 9 call'])
+      expect(lead(text, NY), text).toBeUndefined();
+    expect(lead('a las 9 call', NY)).toBeUndefined();
+    expect(lead('tomorrow 9am send', NY)).toMatchObject({ matched: 'tomorrow 9am', rest: 'send' });
+    expect(iso('9 am tomorrow')).toBe('2026-11-24T14:00:00.000Z');
+    // Read as English (3 October), not as German (10 March).
+    expect(parseWhen('10.03.2027', NOW, 'Europe/Berlin').toISOString()).toBe('2027-10-03T07:00:00.000Z');
+  });
+
+  it('reads no English word of the CRM training sets as a date in another language', () => {
+    const english = ['crm-heldout.jsonl', 'crm-hard-eval.jsonl', 'crm-churn-risk.jsonl', 'crm-phrasings.ts']
+      .map((file) => readFileSync(new URL(`../../../training-data/${file}`, import.meta.url), 'utf8'))
+      .join('\n')
+      .toLowerCase();
+    const words = [...new Set(english.match(/[a-z]+/g))];
+    expect(words.length).toBeGreaterThan(1000);
+    const misread = words
+      .flatMap((w) => [`${w} the quote`, `${w} 9 call`, `${w} 10`])
+      .filter((text) => chrono.casual.parse(text, NOW)[0]?.index !== 0)
+      .filter((text) => parseLeadingWhen(text, NOW, NY, { allowPast: true }) !== undefined);
+    expect(misread).toEqual([]);
+  });
+
+  it('followups takes the periods in each language', () => {
+    const scopes: Array<[string, string]> = [
+      ['followups heute', 'today'],
+      ['followups Nächste Woche', 'next-week'],
+      ['followups überfällig', 'overdue'],
+      ['followups mañana', 'tomorrow'],
+      ['followups la próxima semana', 'next-week'],
+      ["followups aujourd'hui", 'today'],
+      ['followups la semaine prochaine', 'next-week'],
+      ['followups deze week', 'this-week'],
+      ['followups amanhã', 'tomorrow'],
+      ['followups на следующей неделе', 'next-week'],
+      ['followups 来週', 'next-week'],
+    ];
+    expect(scopes.map(([typed]) => [typed, (parseCommand(typed) as { scope: string }).scope])).toEqual(scopes);
+  });
+
+  it('refuses a time that has passed and reads past ones for when something happened', () => {
+    expect(() => parseWhen('heute um 8 Uhr', NOW, 'Europe/Berlin')).toThrow(/in the past/);
+    expect(parseWhen('gestern um 15 Uhr', NOW, 'Europe/Berlin', { pastOnly: true }).toISOString()).toBe(
+      '2026-11-22T14:00:00.000Z',
+    );
+  });
+});
+
+describe('Chinese dates after midnight in Shanghai (issue 18)', () => {
+  it('counts 明天 from the rep’s day, not the server’s', () => {
+    // 20:00 UTC on Monday is 04:00 on Tuesday in Shanghai: chrono-node alone counted from Monday (the
+    // server's UTC day) and read 明天 as that Tuesday, 3天后 as Thursday.
+    const lateNight = new Date('2026-11-23T20:00:00Z');
+    expect(parseWhen('明天上午9点', lateNight, 'Asia/Shanghai').toISOString()).toBe('2026-11-25T01:00:00.000Z');
+    expect(parseWhen('3天后', lateNight, 'Asia/Shanghai').toISOString()).toBe('2026-11-27T01:00:00.000Z');
+    expect(parseWhen('后天', lateNight, 'Asia/Shanghai').toISOString()).toBe('2026-11-26T01:00:00.000Z');
   });
 });
