@@ -274,20 +274,25 @@ export async function storedResponseStats(
                             ${at(extra.map((e) => e.kind))}::text[], ${at(extra.map((e) => e.responder))}::text[],
                             ${at(extra.map((e) => e.minutes))}::float8[], ${at(extra.map((e) => e.responder !== null))}::bool[],
                             ${at(extra.map((e) => e.overdue))}::bool[])
-     ), g AS (
-       SELECT 'overall' AS dimension, 'everyone' AS "group", kind, minutes, answered, overdue FROM t
-       UNION ALL SELECT 'rep', responder, kind, minutes, answered, overdue FROM t WHERE answered
-       UNION ALL SELECT 'team', team, kind, minutes, answered, overdue FROM t
-       UNION ALL SELECT 'channel', "channelKind", kind, minutes, answered, overdue FROM t
      )
-     SELECT g.dimension, g."group", k.kind, count(*)::int AS turns, count(*) FILTER (WHERE g.answered)::int AS answered,
-            percentile_disc(0.5) WITHIN GROUP (ORDER BY g.minutes) FILTER (WHERE g.answered) AS "medianMinutes",
-            percentile_disc(0.9) WITHIN GROUP (ORDER BY g.minutes) FILTER (WHERE g.answered) AS "p90Minutes",
-            count(*) FILTER (WHERE g.answered AND g.minutes <= ${at(targetMinutes)})::int AS "withinTarget",
-            count(*) FILTER (WHERE g.answered OR g.overdue)::int AS judged,
-            count(*) FILTER (WHERE g.overdue)::int AS overdue
-       FROM g CROSS JOIN LATERAL (VALUES (g.kind), ('all')) k(kind)
-      GROUP BY 1, 2, 3`,
+     -- One grouping set per figure: each dimension with and without the kind. Unanswered turns have no
+     -- responder (answered ones always do) and count for no rep. Unrolling the four dimensions into one
+     -- list instead sorted 470,000 rows on disk for a 45-day window (bench:insights, 2 s at load 20).
+     SELECT CASE WHEN GROUPING(t.responder) = 0 THEN 'rep' WHEN GROUPING(t.team) = 0 THEN 'team'
+                 WHEN GROUPING(t."channelKind") = 0 THEN 'channel' ELSE 'overall' END AS dimension,
+            CASE WHEN GROUPING(t.responder) = 0 THEN t.responder WHEN GROUPING(t.team) = 0 THEN t.team
+                 WHEN GROUPING(t."channelKind") = 0 THEN t."channelKind" ELSE 'everyone' END AS "group",
+            CASE WHEN GROUPING(t.kind) = 0 THEN t.kind ELSE 'all' END AS kind,
+            count(*)::int AS turns, count(*) FILTER (WHERE t.answered)::int AS answered,
+            percentile_disc(0.5) WITHIN GROUP (ORDER BY t.minutes) FILTER (WHERE t.answered) AS "medianMinutes",
+            percentile_disc(0.9) WITHIN GROUP (ORDER BY t.minutes) FILTER (WHERE t.answered) AS "p90Minutes",
+            count(*) FILTER (WHERE t.answered AND t.minutes <= ${at(targetMinutes)})::int AS "withinTarget",
+            count(*) FILTER (WHERE t.answered OR t.overdue)::int AS judged,
+            count(*) FILTER (WHERE t.overdue)::int AS overdue
+       FROM t
+      GROUP BY GROUPING SETS ((t.kind), (), (t.responder, t.kind), (t.responder), (t.team, t.kind), (t.team),
+                              (t."channelKind", t.kind), (t."channelKind"))
+     HAVING GROUPING(t.responder) = 1 OR t.responder IS NOT NULL`,
     params,
   );
   return rows.map((r) => ({
