@@ -6,7 +6,9 @@
  * tenth of the size (BENCH_PGLITE_SCALE) beside it: PGlite runs in one WebAssembly thread.
  * 45d has no snapshot: it shows the daily rollups (whole days) plus the live edges.
  * Env: BENCH_CUSTOMERS (10000), BENCH_RUNS (7), BENCH_PGLITE_SCALE (0.1), BENCH_ONLY (time only the
- * endpoints whose path contains it, e.g. `45d`), RAPPORT_TEST_POSTGRES_URL.
+ * endpoints whose path contains it, e.g. `45d`), BENCH_SKIP_PGLITE=1 (PostgreSQL only), BENCH_REUSE=1 (keep the seeded PostgreSQL database
+ * `rapport_bench_keep_<customers>` and reuse it on the next run: the 1M seed takes minutes; the
+ * refresh job still runs every time, so changed rollups are rebuilt), RAPPORT_TEST_POSTGRES_URL.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,6 +50,8 @@ const ALL_ENDPOINTS = [
   '/api/insights/satisfaction?since=45d&by=team',
   '/api/insights/satisfaction?since=45d&by=label',
   '/api/insights/report?since=45d&format=json',
+  // Every customer (10,000 at full size) instead of the riskiest 1,000: what `--all` costs.
+  '/api/insights/report?since=45d&format=json&all=1',
 ];
 const ENDPOINTS = ALL_ENDPOINTS.filter((p) => p.includes(process.env.BENCH_ONLY ?? ''));
 
@@ -91,16 +95,21 @@ async function measure(db: Database): Promise<Map<string, { cold: number; p50: n
 }
 
 async function onPostgres(customers: number) {
-  const name = `rapport_bench_${randomBytes(5).toString('hex')}`;
+  const reuse = process.env.BENCH_REUSE === '1';
+  const name = reuse ? `rapport_bench_keep_${customers}` : `rapport_bench_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  if (!exists) await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const db = await openDatabase({ databaseUrl: url.toString(), migrate: true });
   try {
     const t0 = performance.now();
-    await seed(db, customers);
+    // The seed is one statement batch (one transaction): a follow-up row means it all committed.
+    const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "FollowUp"`);
+    if (n === 0) await seed(db, customers);
+    else console.error(`  postgres: reusing the seeded database ${name} (BENCH_REUSE=1)`);
     const seeded = (performance.now() - t0) / 1000;
     console.error(`  postgres seeded in ${seeded.toFixed(0)} s`);
     const t1 = performance.now();
@@ -110,7 +119,7 @@ async function onPostgres(customers: number) {
     return { seeded, refresh, figures: await measure(db) };
   } finally {
     await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!reuse) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
 }
@@ -139,21 +148,22 @@ console.log(
   `bench:insights · PostgreSQL ${pgCustomers * 100} messages / ${pgCustomers * 10} records / ${pgCustomers} customers; PGlite ${liteCustomers * 100} / ${liteCustomers * 10} / ${liteCustomers}; ${RUNS} warm runs per endpoint`,
 );
 const postgres = await onPostgres(pgCustomers);
-const lite = await onPglite(liteCustomers);
+// BENCH_SKIP_PGLITE=1 while iterating on PostgreSQL alone (the table then shows PGlite as –).
+const lite = process.env.BENCH_SKIP_PGLITE === '1' ? undefined : await onPglite(liteCustomers);
 const after = loadavg();
-console.log(`seeding: PostgreSQL ${postgres.seeded.toFixed(0)} s, PGlite ${lite.seeded.toFixed(0)} s`);
+console.log(`seeding: PostgreSQL ${postgres.seeded.toFixed(0)} s, PGlite ${lite?.seeded.toFixed(0) ?? '–'} s`);
 console.log(
-  `refresh-insights job (daily rollups, then 7d, 30d, 90d snapshots; whole-team 30d endpoints below are served from the snapshots, 45d from the rollups): PostgreSQL ${postgres.refresh.toFixed(0)} s, PGlite ${lite.refresh.toFixed(0)} s`,
+  `refresh-insights job (daily rollups, then 7d, 30d, 90d snapshots; whole-team 30d endpoints below are served from the snapshots, 45d from the rollups): PostgreSQL ${postgres.refresh.toFixed(0)} s, PGlite ${lite?.refresh.toFixed(0) ?? '–'} s`,
 );
 const f = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
 console.log(
-  `${'endpoint'.padEnd(46)} ${'PG cold'.padStart(9)} ${'PG p50'.padStart(9)} ${'PG p95'.padStart(9)} | ${'lite cold'.padStart(9)} ${'lite p50'.padStart(9)} ${'lite p95'.padStart(9)}`,
+  `${'endpoint'.padEnd(52)} ${'PG cold'.padStart(9)} ${'PG p50'.padStart(9)} ${'PG p95'.padStart(9)} | ${'lite cold'.padStart(9)} ${'lite p50'.padStart(9)} ${'lite p95'.padStart(9)}`,
 );
 for (const path of ENDPOINTS) {
   const a = postgres.figures.get(path)!;
-  const b = lite.figures.get(path)!;
+  const b = lite?.figures.get(path);
   console.log(
-    `${path.replace(FIRST, '<id>').padEnd(46)} ${f(a.cold)} ${f(a.p50)} ${f(a.p95)} | ${f(b.cold)} ${f(b.p50)} ${f(b.p95)}`,
+    `${path.replace(FIRST, '<id>').padEnd(52)} ${f(a.cold)} ${f(a.p50)} ${f(a.p95)} | ${b ? `${f(b.cold)} ${f(b.p50)} ${f(b.p95)}` : '        –'}`,
   );
 }
 console.log(

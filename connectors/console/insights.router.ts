@@ -6,7 +6,15 @@ import express, { type Request, type Response } from 'express';
 import type { Database } from '../../src/db/database.ts';
 import { RapportError, userMessage } from '../../src/errors.ts';
 import { formatReportCsv } from '../../src/insights/format-insights-report.ts';
-import { healthInsight } from '../../src/insights/health.service.ts';
+import {
+  EVERY_CUSTOMER,
+  FIRST_PAGE,
+  type HealthPage,
+  healthInsight,
+  holdsPage,
+  pageHealth,
+  REPORT_CUSTOMERS,
+} from '../../src/insights/health.service.ts';
 import { buildInsightsReport } from '../../src/insights/insights-report.service.ts';
 import { parseInsightsPeriod, type InsightsPeriod } from '../../src/insights/insights-period.ts';
 import type { InsightsSettings } from '../../src/insights/insights-settings.ts';
@@ -34,6 +42,24 @@ export interface InsightsRouterDeps {
 
 /** Most customers `/api/insights/health` returns per page. */
 const HEALTH_PAGE = 100;
+
+/** The customers a report request lists: `all=1`, or `offset` (0) and `limit` (REPORT_CUSTOMERS, at least 1). */
+function reportPage(req: Request): HealthPage {
+  if (req.query.all === '1' || req.query.all === 'true') return EVERY_CUSTOMER;
+  const int = (v: unknown, name: string, min: number, fallback: number) => {
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new RapportError(
+        'invalid_input',
+        `${name} must be a whole number of at least ${min} (got "${String(v)}").`,
+      );
+    return n;
+  };
+  const offset = int(req.query.offset, 'offset', 0, 0);
+  const limit = int(req.query.limit, 'limit', 1, REPORT_CUSTOMERS);
+  return offset === 0 && limit === REPORT_CUSTOMERS ? FIRST_PAGE : { offset, limit };
+}
 
 /**
  * The insights page `/console/insights` (charts with Apache ECharts) and its JSON API:
@@ -114,17 +140,22 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
   router.get(
     '/api/insights/health',
     answer(async (req, s) => {
-      const snap = await snapshotFor(req, s);
-      const health = snap ? snap.report.health : await healthInsight(deps.db, s.period, deps.settings, s);
-      const offset = Math.max(0, Number(req.query.offset) || 0);
+      const page = { offset: Math.max(0, Math.floor(Number(req.query.offset)) || 0), limit: HEALTH_PAGE };
+      // A snapshot holds the riskiest REPORT_CUSTOMERS: a page past them is computed.
+      const held = await snapshotFor(req, s);
+      const snap = held && holdsPage(held.report.health, page) ? held : undefined;
+      const health = pageHealth(
+        snap ? snap.report.health : await healthInsight(deps.db, s.period, deps.settings, s),
+        page,
+      );
       return {
         period: snap ? snap.report.period : periodOf(s.period),
         customer: s.customer,
         ...(await sourceOf(snap, s.period)),
-        scored: health.customers.length,
-        atRiskCount: health.atRisk.length,
-        offset,
-        customers: health.customers.slice(offset, offset + HEALTH_PAGE),
+        scored: health.scored,
+        atRiskCount: health.atRiskCount,
+        offset: page.offset,
+        customers: health.customers,
       };
     }),
   );
@@ -160,12 +191,20 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
       };
     }),
   );
-  /** The whole report as a download (`?format=csv` or json), what `rapport report` prints. */
+  /**
+   * The whole report as a download (`?format=csv` or json), what `rapport report` prints: the
+   * REPORT_CUSTOMERS riskiest customers with `health.scored` counting all; `?offset=N&limit=N` another
+   * page of them, `?all=1` every one.
+   */
   router.get('/api/insights/report', async (req: Request, res: Response) => {
     try {
       const s = await scopeOf(req);
-      const snap = await snapshotFor(req, s);
-      const report = snap ? snap.report : await buildInsightsReport(deps.db, deps.settings, s.period, s);
+      const page = reportPage(req);
+      const held = await snapshotFor(req, s);
+      const snap = held && holdsPage(held.report.health, page) ? held : undefined;
+      const report = snap
+        ? { ...snap.report, health: pageHealth(snap.report.health, page) }
+        : await buildInsightsReport(deps.db, deps.settings, s.period, { ...s, page });
       const csv = req.query.format === 'csv';
       res
         .type(csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')

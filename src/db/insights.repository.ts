@@ -17,24 +17,39 @@ const asDate = (v: Date | string | null): Date | null => (v === null ? null : v 
  * Inbound messages of the intervals between `cuts` as rows ("recordId", at, label, n, ssum, sn, last):
  * whole UTC days the rollups cover come from InsightDaily (one row per day, conversation and label,
  * `at` its midnight), the rest one row per message, so sums over an interval equal the live ones.
+ * `perRecord`: rows ("recordId", at, n, churn, issue, ssum, sn, last) instead, whole days from
+ * InsightRecordDaily (one row per day and conversation; churn and issue count those labels).
  * Appends its parameters to `params`.
  */
-async function inboundRows(sql: SqlRunner, cuts: Date[], params: unknown[]): Promise<string> {
+async function inboundRows(sql: SqlRunner, cuts: Date[], params: unknown[], perRecord = false): Promise<string> {
   const split = splitForRollups(cuts, await rollupCoverage(sql));
   const at = (v: unknown) => `$${params.push(v)}`;
   const parts: string[] = [];
   if (split.days.length > 0)
-    parts.push(`SELECT d."recordId", (d.day::timestamp AT TIME ZONE 'UTC') AS at, NULLIF(d.label, '') AS label,
+    parts.push(
+      perRecord
+        ? `SELECT d."recordId", (d.day::timestamp AT TIME ZONE 'UTC') AS at, d.inbound AS n, d.churn, d.issue,
+              d."sentimentSum" AS ssum, d."sentimentN" AS sn, d."lastInboundAt" AS last
+         FROM "InsightRecordDaily" d WHERE d.day = ANY(${at(split.days)}::date[])`
+        : `SELECT d."recordId", (d.day::timestamp AT TIME ZONE 'UTC') AS at, NULLIF(d.label, '') AS label,
               d.inbound AS n, d."sentimentSum" AS ssum, d."sentimentN" AS sn, d."lastInboundAt" AS last
-         FROM "InsightDaily" d WHERE d.day = ANY(${at(split.days)}::date[])`);
+         FROM "InsightDaily" d WHERE d.day = ANY(${at(split.days)}::date[])`,
+    );
   if (split.live.length > 0)
-    parts.push(`SELECT m."recordId", m."sentAt" AS at, ${LABEL} AS label, 1 AS n,
+    parts.push(`SELECT m."recordId", m."sentAt" AS at, ${
+      perRecord
+        ? `1 AS n, (${LABEL} IS NOT DISTINCT FROM 'churn')::int AS churn, (${LABEL} IS NOT DISTINCT FROM 'issue')::int AS issue`
+        : `${LABEL} AS label, 1 AS n`
+    },
               COALESCE(c.sentiment, 0)::float8 AS ssum, (c.sentiment IS NOT NULL)::int AS sn, m."sentAt" AS last
          FROM "Message" m
          LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
         WHERE m.direction = 'inbound'
           AND (${split.live.map(([a, b]) => `(m."sentAt" >= ${at(a)} AND m."sentAt" < ${at(b)})`).join(' OR ')})`);
-  return `(${parts.join(' UNION ALL ') || `SELECT NULL::uuid AS "recordId", NULL::timestamptz AS at, NULL::text AS label, 0 AS n, 0::float8 AS ssum, 0 AS sn, NULL::timestamptz AS last WHERE false`})`;
+  const none = perRecord
+    ? `SELECT NULL::uuid AS "recordId", NULL::timestamptz AS at, 0 AS n, 0 AS churn, 0 AS issue, 0::float8 AS ssum, 0 AS sn, NULL::timestamptz AS last WHERE false`
+    : `SELECT NULL::uuid AS "recordId", NULL::timestamptz AS at, NULL::text AS label, 0 AS n, 0::float8 AS ssum, 0 AS sn, NULL::timestamptz AS last WHERE false`;
+  return `(${parts.join(' UNION ALL ') || none})`;
 }
 
 /** An inbound message of a period, with its customer and label, as the topic clustering reads it. */
@@ -49,7 +64,8 @@ export interface InboundText {
 
 /**
  * Inbound messages sent in [from, to): a deterministic sample of at most `limit` (ordered by a hash
- * of the id, so the same period always gives the same sample), and how many there were in all.
+ * of the id, so the same period always gives the same sample), and how many there were in all
+ * (whole days from the rollups, as inboundCountsByLabel).
  */
 export async function inboundTexts(
   sql: SqlRunner,
@@ -58,18 +74,22 @@ export async function inboundTexts(
   const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
   const params: unknown[] = [p.from, p.to];
   if (p.companyIds) params.push(p.companyIds);
-  const [{ total }] = await sql.query<{ total: number }>(
-    `SELECT count(*)::int AS total FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
-      WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 ${scope}`,
-    params,
-  );
+  const total = [...(await inboundCountsByLabel(sql, p)).values()].reduce((a, b) => a + b, 0);
+  // The sample's ids first (a sort of narrow rows), then the text and label of those alone: sorting
+  // every message of 45 days with its text and label took most of the first topics call (bench:insights).
   const rows = await sql.query<InboundText & { sentAt: Date | string }>(
-    `SELECT m.id, m."recordId", r."companyId", m."cleanText" AS text, m."sentAt", ${LABEL} AS label
-       FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
-       LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
-      WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 ${scope}
-      ORDER BY hashtext(m.id::text), m.id
-      LIMIT ${Math.max(1, Math.floor(p.limit))}`,
+    `WITH pick AS (
+       SELECT m.id, m."recordId", hashtext(m.id::text) AS h
+         FROM "Message" m ${p.companyIds ? `JOIN "CommunicationRecord" r ON r.id = m."recordId"` : ''}
+        WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 ${scope}
+        ORDER BY 3, m.id
+        LIMIT ${Math.max(1, Math.floor(p.limit))}
+     )
+     SELECT m.id, m."recordId", r."companyId", m."cleanText" AS text, m."sentAt", ${LABEL} AS label
+       FROM pick JOIN "Message" m ON m.id = pick.id
+       JOIN "CommunicationRecord" r ON r.id = m."recordId"
+       LEFT JOIN "Classification" c ON c."recordId" = pick."recordId" AND c."messageId" = pick.id
+      ORDER BY pick.h, pick.id`,
     params,
   );
   return { rows: rows.map((r) => ({ ...r, sentAt: asDate(r.sentAt)! })), total };
@@ -254,20 +274,25 @@ export async function storedResponseStats(
                             ${at(extra.map((e) => e.kind))}::text[], ${at(extra.map((e) => e.responder))}::text[],
                             ${at(extra.map((e) => e.minutes))}::float8[], ${at(extra.map((e) => e.responder !== null))}::bool[],
                             ${at(extra.map((e) => e.overdue))}::bool[])
-     ), g AS (
-       SELECT 'overall' AS dimension, 'everyone' AS "group", kind, minutes, answered, overdue FROM t
-       UNION ALL SELECT 'rep', responder, kind, minutes, answered, overdue FROM t WHERE answered
-       UNION ALL SELECT 'team', team, kind, minutes, answered, overdue FROM t
-       UNION ALL SELECT 'channel', "channelKind", kind, minutes, answered, overdue FROM t
      )
-     SELECT g.dimension, g."group", k.kind, count(*)::int AS turns, count(*) FILTER (WHERE g.answered)::int AS answered,
-            percentile_disc(0.5) WITHIN GROUP (ORDER BY g.minutes) FILTER (WHERE g.answered) AS "medianMinutes",
-            percentile_disc(0.9) WITHIN GROUP (ORDER BY g.minutes) FILTER (WHERE g.answered) AS "p90Minutes",
-            count(*) FILTER (WHERE g.answered AND g.minutes <= ${at(targetMinutes)})::int AS "withinTarget",
-            count(*) FILTER (WHERE g.answered OR g.overdue)::int AS judged,
-            count(*) FILTER (WHERE g.overdue)::int AS overdue
-       FROM g CROSS JOIN LATERAL (VALUES (g.kind), ('all')) k(kind)
-      GROUP BY 1, 2, 3`,
+     -- One grouping set per figure: each dimension with and without the kind. Unanswered turns have no
+     -- responder (answered ones always do) and count for no rep. Unrolling the four dimensions into one
+     -- list instead sorted 470,000 rows on disk for a 45-day window (bench:insights, 2 s at load 20).
+     SELECT CASE WHEN GROUPING(t.responder) = 0 THEN 'rep' WHEN GROUPING(t.team) = 0 THEN 'team'
+                 WHEN GROUPING(t."channelKind") = 0 THEN 'channel' ELSE 'overall' END AS dimension,
+            CASE WHEN GROUPING(t.responder) = 0 THEN t.responder WHEN GROUPING(t.team) = 0 THEN t.team
+                 WHEN GROUPING(t."channelKind") = 0 THEN t."channelKind" ELSE 'everyone' END AS "group",
+            CASE WHEN GROUPING(t.kind) = 0 THEN t.kind ELSE 'all' END AS kind,
+            count(*)::int AS turns, count(*) FILTER (WHERE t.answered)::int AS answered,
+            percentile_disc(0.5) WITHIN GROUP (ORDER BY t.minutes) FILTER (WHERE t.answered) AS "medianMinutes",
+            percentile_disc(0.9) WITHIN GROUP (ORDER BY t.minutes) FILTER (WHERE t.answered) AS "p90Minutes",
+            count(*) FILTER (WHERE t.answered AND t.minutes <= ${at(targetMinutes)})::int AS "withinTarget",
+            count(*) FILTER (WHERE t.answered OR t.overdue)::int AS judged,
+            count(*) FILTER (WHERE t.overdue)::int AS overdue
+       FROM t
+      GROUP BY GROUPING SETS ((t.kind), (), (t.responder, t.kind), (t.responder), (t.team, t.kind), (t.team),
+                              (t."channelKind", t.kind), (t."channelKind"))
+     HAVING GROUPING(t.responder) = 1 OR t.responder IS NOT NULL`,
     params,
   );
   return rows.map((r) => ({
@@ -382,7 +407,7 @@ export interface CustomerSignals {
   companyId: string;
   name: string;
   team: string;
-  /** Conversations with an inbound message labelled churn / issue in the period (newest first, at most 5). */
+  /** Conversations with an inbound message labelled churn / issue in the period (at most 5, lowest ids first). */
   churnRecords: string[];
   churnMessages: number;
   issueRecords: string[];
@@ -416,10 +441,12 @@ export async function customerSignals(
   const fscope = p.companyIds ? `AND f."companyId" = ANY($6::uuid[])` : '';
   const params: unknown[] = [lookback, p.from, middle, p.to, p.now];
   if (p.companyIds) params.push(p.companyIds);
-  // Whole days of the lookback, the earlier and the later half from the rollups; no day straddles a cut.
+  // Whole days of the lookback, the earlier and the later half from the per-conversation rollups (no
+  // day straddles a cut): 25,000 rows for a 45-day lookback at a million messages where the per-label
+  // ones held 90,000. The churn and issue conversations come back once per row, deduplicated below.
   // Every row lies in [lookback, to) by construction: filtering on it again made the planner expect a
   // few hundred rows and probe CommunicationRecord 90,000 times (bench:insights, 45d health).
-  const source = await inboundRows(sql, [lookback, p.from, middle, p.to], params);
+  const source = await inboundRows(sql, [lookback, p.from, middle, p.to], params, true);
   const rows = await sql.query<{
     companyId: string;
     name: string;
@@ -438,16 +465,16 @@ export async function customerSignals(
     overdue: number[] | null;
   }>(
     `WITH msg AS (
-       SELECT r."companyId", s."recordId", s.at AS "sentAt", s.label, s.n, s.ssum, s.sn, s.last
+       SELECT r."companyId", s."recordId", s.at AS "sentAt", s.n, s.churn, s.issue, s.ssum, s.sn, s.last
          FROM ${source} s
          JOIN "CommunicationRecord" r ON r.id = s."recordId"
         WHERE r."companyId" IS NOT NULL ${scope}
      ), per AS (
        SELECT "companyId",
-              (array_agg(DISTINCT "recordId") FILTER (WHERE label = 'churn' AND "sentAt" >= $2))[1:5] AS "churnRecords",
-              COALESCE(sum(n) FILTER (WHERE label = 'churn' AND "sentAt" >= $2), 0)::int AS "churnMessages",
-              (array_agg(DISTINCT "recordId") FILTER (WHERE label = 'issue' AND "sentAt" >= $2))[1:5] AS "issueRecords",
-              COALESCE(sum(n) FILTER (WHERE label = 'issue' AND "sentAt" >= $2), 0)::int AS "issueMessages",
+              array_agg("recordId") FILTER (WHERE churn > 0 AND "sentAt" >= $2) AS "churnRecords",
+              COALESCE(sum(churn) FILTER (WHERE "sentAt" >= $2), 0)::int AS "churnMessages",
+              array_agg("recordId") FILTER (WHERE issue > 0 AND "sentAt" >= $2) AS "issueRecords",
+              COALESCE(sum(issue) FILTER (WHERE "sentAt" >= $2), 0)::int AS "issueMessages",
               sum(ssum) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3)
                 / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3), 0) AS "sentimentEarlier",
               COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3), 0)::int AS "sentimentEarlierN",
@@ -478,9 +505,9 @@ export async function customerSignals(
     companyId: r.companyId,
     name: r.name,
     team: r.team,
-    churnRecords: r.churnRecords ?? [],
+    churnRecords: firstIds(r.churnRecords),
     churnMessages: r.churnMessages ?? 0,
-    issueRecords: r.issueRecords ?? [],
+    issueRecords: firstIds(r.issueRecords),
     issueMessages: r.issueMessages ?? 0,
     sentimentEarlier: r.sentimentEarlier === null ? null : Number(r.sentimentEarlier),
     sentimentEarlierN: r.sentimentEarlierN ?? 0,
@@ -491,6 +518,14 @@ export async function customerSignals(
     inboundInPeriod: r.inboundInPeriod ?? 0,
     overdueFollowUps: r.overdue ?? [],
   }));
+}
+
+/**
+ * The first 5 distinct ids in ascending order (as PostgreSQL orders uuids: by their bytes, which is the
+ * order of their lower-case hex text).
+ */
+function firstIds(ids: string[] | null): string[] {
+  return ids ? [...new Set(ids.map((id) => id.toLowerCase()))].sort().slice(0, 5) : [];
 }
 
 /** One point of a sentiment series: a day or week, a group (customer, team, label) and the mean. */

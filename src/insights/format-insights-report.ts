@@ -29,8 +29,8 @@ export function formatReportText(r: InsightsReport): string {
     lines.push(
       `  ${topic.emerging ? '[emerging] ' : ''}${topic.name}: ${topic.messages} messages (${pct(topic.share)}, ${topic.trendPoints >= 0 ? '+' : ''}${topic.trendPoints} pts vs previous period)`,
     );
-  lines.push('', `At risk (${r.health.atRisk.length} of ${r.health.customers.length} customers scored):`);
-  if (r.health.atRisk.length === 0) lines.push('  nobody');
+  lines.push('', `At risk (${r.health.atRiskCount} of ${r.health.scored} customers scored):`);
+  if (r.health.atRiskCount === 0) lines.push('  nobody');
   for (const c of r.health.atRisk.slice(0, 20))
     lines.push(`  ${c.name}: risk ${c.risk} (${c.reasons.map((x) => `${x.text} +${x.points}`).join('; ')})`);
   const rs = r.responsiveness;

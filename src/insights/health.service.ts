@@ -14,10 +14,44 @@ export interface CustomerHealth extends HealthScore {
 }
 
 export interface HealthInsight {
-  /** Every scored customer, highest risk first (ties by name). */
+  /** How many customers were scored in all, and how many of them are at risk (risk ≥ AT_RISK_THRESHOLD). */
+  scored: number;
+  atRiskCount: number;
+  /** Rank (0-based) of the first customer in `customers`: 0 unless a later page was asked for. */
+  offset: number;
+  /** Scored customers, highest risk first (ties by name): every one, or the page asked for (pageHealth). */
   customers: CustomerHealth[];
-  /** Those at or above the at-risk threshold. */
+  /** Those of `customers` at or above the at-risk threshold. */
   atRisk: CustomerHealth[];
+}
+
+/** Customers a report (and a stored snapshot) lists by default: the riskiest; `--all` / `?all=1` lists every one. */
+export const REPORT_CUSTOMERS = 1000;
+
+/** Which scored customers to list: from rank `offset` (0-based), at most `limit` (Infinity: all). */
+export interface HealthPage {
+  offset: number;
+  limit: number;
+}
+
+export const FIRST_PAGE: HealthPage = { offset: 0, limit: REPORT_CUSTOMERS };
+export const EVERY_CUSTOMER: HealthPage = { offset: 0, limit: Number.POSITIVE_INFINITY };
+
+/**
+ * The customers ranked `page.offset` .. `offset + limit - 1` of a health insight (its counts stay those of
+ * every scored customer). `health` must list from rank `health.offset` on.
+ */
+export function pageHealth(health: HealthInsight, page: HealthPage): HealthInsight {
+  const start = page.offset - health.offset;
+  if (start < 0) throw new Error(`health lists from rank ${health.offset}, not ${page.offset}`);
+  const customers = health.customers.slice(start, start + page.limit);
+  return { ...health, offset: page.offset, customers, atRisk: customers.filter((c) => c.atRisk) };
+}
+
+/** Whether `health` (listing from its offset) holds every customer of `page`. */
+export function holdsPage(health: HealthInsight, page: HealthPage): boolean {
+  const end = Math.min(health.scored, page.offset + page.limit);
+  return page.offset >= health.offset && end <= health.offset + health.customers.length;
 }
 
 /**
@@ -59,5 +93,6 @@ export async function healthInsight(
     };
   });
   customers.sort((a, b) => b.risk - a.risk || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { customers, atRisk: customers.filter((c) => c.atRisk) };
+  const atRisk = customers.filter((c) => c.atRisk);
+  return { scored: customers.length, atRiskCount: atRisk.length, offset: 0, customers, atRisk };
 }

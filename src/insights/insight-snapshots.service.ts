@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import { splitForRollups } from '../domain/rollup-window.ts';
 import { rebuildInsightRollups, rollupCoverage } from '../db/insight-rollups.repository.ts';
 import { loadInsightSnapshot, saveInsightSnapshot } from '../db/insights.repository.ts';
+import { FIRST_PAGE, REPORT_CUSTOMERS } from './health.service.ts';
 import { buildInsightsReport, type InsightsReport } from './insights-report.service.ts';
 import { parseInsightsPeriod } from './insights-period.ts';
 import type { InsightsSettings } from './insights-settings.ts';
@@ -13,8 +14,8 @@ export const SNAPSHOT_PERIODS = ['7d', '30d', '90d'] as const;
 /** A snapshot older than this is not served (the job refreshes every 15 minutes). */
 export const SNAPSHOT_MAX_AGE_MS = 60 * 60_000;
 
-/** Customers kept in a snapshot's health list (highest risk first; the at-risk list is kept whole). */
-export const SNAPSHOT_CUSTOMERS = 1000;
+/** Customers kept in a snapshot's health list (highest risk first), as a report lists by default. */
+export const SNAPSHOT_CUSTOMERS = REPORT_CUSTOMERS;
 
 const GROUPINGS: SatisfactionGrouping[] = ['all', 'customer', 'team', 'label'];
 
@@ -41,9 +42,8 @@ export async function refreshInsightSnapshots(
   for (const label of periods) {
     const started = Date.now();
     const period = parseInsightsPeriod(label, now);
-    const report = await buildInsightsReport(db, settings, period);
     // The riskiest customers are what a page shows; the full list of 10,000 would make every read parse megabytes.
-    report.health.customers = report.health.customers.slice(0, SNAPSHOT_CUSTOMERS);
+    const report = await buildInsightsReport(db, settings, period, { page: FIRST_PAGE });
     await saveInsightSnapshot(db.sql, `report:${label}`, report, now);
     for (const by of GROUPINGS)
       await saveInsightSnapshot(
@@ -83,7 +83,9 @@ export async function snapshotReport(
   label: string,
   now = new Date(),
 ): Promise<{ report: InsightsReport; computedAt: Date } | undefined> {
-  return fresh(await loadInsightSnapshot<InsightsReport>(db.sql, `report:${label}`), now, 'report');
+  const snap = fresh(await loadInsightSnapshot<InsightsReport>(db.sql, `report:${label}`), now, 'report');
+  // Stored before reports counted their customers (a snapshot then held the whole at-risk list): not served.
+  return snap && typeof snap.report.health.scored === 'number' ? snap : undefined;
 }
 
 /** The stored whole-team sentiment series of a standard period while fresh. */

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { healthInsight, type HealthInsight } from './health.service.ts';
+import { FIRST_PAGE, type HealthPage, healthInsight, type HealthInsight, pageHealth } from './health.service.ts';
 import type { InsightsPeriod } from './insights-period.ts';
 import type { InsightsSettings } from './insights-settings.ts';
 import { responsivenessInsight, type ResponsivenessInsight, turnsToTimeHere } from './responsiveness.service.ts';
@@ -17,12 +17,16 @@ export interface InsightsReport {
   satisfaction: SatisfactionInsight;
 }
 
-/** Builds the whole report for a period, for everyone or for some customers. */
+/**
+ * Builds the whole report for a period, for everyone or for some customers. Every customer is
+ * scored; `health.customers` lists the page asked for (default: the REPORT_CUSTOMERS riskiest, with
+ * `health.scored` and `health.atRiskCount` counting them all; EVERY_CUSTOMER lists every one).
+ */
 export async function buildInsightsReport(
   db: Database,
   settings: InsightsSettings,
   period: InsightsPeriod,
-  opts: { companyIds?: string[]; customer?: { id: string; name: string } } = {},
+  opts: { companyIds?: string[]; customer?: { id: string; name: string }; page?: HealthPage } = {},
 ): Promise<InsightsReport> {
   const scope = { companyIds: opts.companyIds };
   // Independent parts at once. The turns timed here (every unanswered one among them) are read once:
@@ -30,7 +34,9 @@ export async function buildInsightsReport(
   const split = turnsToTimeHere(db, period, settings, scope);
   const [topics, health, responsiveness, satisfaction] = await Promise.all([
     topicsInsight(db, period, scope),
-    split.then((s) => healthInsight(db, period, settings, { ...scope, turns: s.timed })),
+    split.then(async (s) =>
+      pageHealth(await healthInsight(db, period, settings, { ...scope, turns: s.timed }), opts.page ?? FIRST_PAGE),
+    ),
     split.then((s) => responsivenessInsight(db, period, settings, { ...scope, split: s })),
     satisfactionInsight(db, period, { ...scope, by: opts.companyIds ? 'all' : 'team' }),
   ]);

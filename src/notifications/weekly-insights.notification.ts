@@ -41,7 +41,7 @@ export async function buildWeeklyInsights(
     });
   const atRisk = report.health.atRisk.slice(0, 5);
   sections.push({
-    title: `At risk: ${report.health.atRisk.length}`,
+    title: `At risk: ${report.health.atRiskCount}`,
     text:
       atRisk.length === 0
         ? 'Nobody this week.'
@@ -69,7 +69,7 @@ export async function buildWeeklyInsights(
     tone: 'info',
     visibility: 'channel',
     title: 'Weekly insights · last 7 days',
-    text: `Weekly insights: ${report.topics.overall.total} customer messages, ${report.health.atRisk.length} customers at risk, first response median ${formatMinutes(first?.medianMinutes ?? null)}. Charts: ${url}`,
+    text: `Weekly insights: ${report.topics.overall.total} customer messages, ${report.health.atRiskCount} customers at risk, first response median ${formatMinutes(first?.medianMinutes ?? null)}. Charts: ${url}`,
     fields: [
       { label: 'Customer messages', value: String(report.topics.overall.total) },
       { label: 'First response (median)', value: formatMinutes(first?.medianMinutes ?? null) },

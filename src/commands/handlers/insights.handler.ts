@@ -50,7 +50,7 @@ export async function handleInsights(cmd: Extract<Command, { kind: 'insights' }>
   } else {
     fields.push({
       label: 'At risk',
-      value: `${report.health.atRisk.length} of ${report.health.customers.length} customers`,
+      value: `${report.health.atRiskCount} of ${report.health.scored} customers`,
     });
     for (const c of report.health.atRisk.slice(0, 3))
       sections.push({

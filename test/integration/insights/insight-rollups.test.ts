@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory, writeHistory } from '../../../bench/insights-history.ts';
 import { businessHoursKey, rebuildInsightRollups } from '../../../src/db/insight-rollups.repository.ts';
-import { inboundCountsByLabel, turnsToTime } from '../../../src/db/insights.repository.ts';
+import { inboundCountsByLabel, inboundTexts, turnsToTime } from '../../../src/db/insights.repository.ts';
 import { businessMinutesBetween, DEFAULT_BUSINESS_HOURS } from '../../../src/insights/business-hours.ts';
 import { healthInsight } from '../../../src/insights/health.service.ts';
 import { buildInsightsReport } from '../../../src/insights/insights-report.service.ts';
@@ -38,6 +39,8 @@ describe.each(TEST_DATABASE_KINDS)('insights from daily rollups on %s', (kind) =
       (['all', 'customer', 'team', 'label'] as const).map((by) => satisfactionInsight(t.db, period, { by })),
     ),
     labels: Object.fromEntries(await inboundCountsByLabel(t.db.sql, period)),
+    // What topics count and sample: the total from the rollups' whole days, the sample from the messages.
+    texts: await inboundTexts(t.db.sql, { ...period, limit: 50 }),
     // The report reads its turns once for health and response times: the same figures.
     report: await buildInsightsReport(t.db, SETTINGS, period).then((r) => ({
       health: r.health,
@@ -68,6 +71,20 @@ describe.each(TEST_DATABASE_KINDS)('insights from daily rollups on %s', (kind) =
     const [{ turns }] = await t.db.sql.query<{ turns: number }>(`SELECT count(*)::int AS turns FROM "InsightTurn"`);
     expect(n).toBeGreaterThan(100);
     expect(turns).toBeGreaterThan(100);
+    // The per-conversation days the health score reads are InsightDaily's labels summed.
+    const perRecord = `SELECT day, "recordId", inbound, churn, issue, "sentimentSum"::numeric(20, 9) AS ssum,
+                              "sentimentN", "lastInboundAt" FROM "InsightRecordDaily" ORDER BY 1, 2`;
+    const summed = await t.db.sql.query(perRecord);
+    expect(summed.length).toBeGreaterThan(50);
+    expect(summed.length).toBeLessThanOrEqual(n);
+    expect(summed.some((r) => (r.churn as number) > 0)).toBe(true);
+    // The migration fills the table from InsightDaily alone: the same rows as the rebuild.
+    const migration = readFileSync(
+      new URL('../../../prisma/migrations/20261203020000_insight_record_daily/migration.sql', import.meta.url),
+      'utf8',
+    );
+    await t.db.sql.exec(`DELETE FROM "InsightRecordDaily"; ${migration.slice(migration.indexOf('INSERT INTO'))}`);
+    expect(await t.db.sql.query(perRecord)).toEqual(summed);
     // Every answered turn holds its reply time in business minutes, as businessMinutesBetween gives it.
     const answered = await t.db.sql.query<{ askedAt: Date | string; repliedAt: Date | string; m: number | null }>(
       `SELECT "askedAt", "repliedAt", "replyMinutes" AS m FROM "InsightTurn" WHERE "repliedAt" IS NOT NULL`,
@@ -83,6 +100,8 @@ describe.each(TEST_DATABASE_KINDS)('insights from daily rollups on %s', (kind) =
     const computed = await live();
     expect(computed.health.customers.length).toBeGreaterThan(20);
     expect(computed.health.atRisk.length).toBeGreaterThan(0);
+    // The planted churners' churn-labelled conversations are among the reasons (read per conversation and day).
+    expect(computed.health.customers.some((c) => c.reasons.some((r) => r.code === 'churn-label'))).toBe(true);
     expect(computed.responsiveness.overall.length).toBeGreaterThan(0);
     expect(rounded(rolled)).toEqual(rounded(computed));
     expect(rolled.report.health).toEqual(rolled.health);

@@ -111,6 +111,38 @@ describe('the insights page and its API (PGlite, real Chromium)', () => {
     expect((await (await fetch(`${base}/api/insights/health?since=1d`)).json()).source).toBe('live');
   });
 
+  it('pages the report: the riskiest 1,000 by default with counts of all, offset/limit another page, all=1 every one', async () => {
+    await refreshInsightSnapshots(t.db, SETTINGS, NOW, ['30d']);
+    const get = async (q: string) => {
+      const res = await fetch(`${base}/api/insights/report?since=30d${q}`);
+      return { status: res.status, body: await res.json() };
+    };
+    const whole = (await get('&fresh=1&all=1')).body.health;
+    expect(whole.scored).toBeGreaterThan(5);
+    expect(whole.customers).toHaveLength(whole.scored);
+    expect(whole.atRiskCount).toBe(whole.customers.filter((c: { atRisk: boolean }) => c.atRisk).length);
+    const ids = (h: { customers: { companyId: string }[] }) => h.customers.map((c) => c.companyId);
+    for (const q of ['', '&fresh=1']) {
+      const first = (await get(q)).body.health;
+      expect(first).toMatchObject({ scored: whole.scored, atRiskCount: whole.atRiskCount, offset: 0 });
+      expect(ids(first)).toEqual(ids(whole));
+      const page = (await get(`${q}&offset=2&limit=3`)).body.health;
+      expect(page).toMatchObject({ scored: whole.scored, atRiskCount: whole.atRiskCount, offset: 2 });
+      expect(ids(page)).toEqual(ids(whole).slice(2, 5));
+      expect(page.atRisk.map((c: { companyId: string }) => c.companyId)).toEqual(
+        whole.customers
+          .slice(2, 5)
+          .filter((c: { atRisk: boolean }) => c.atRisk)
+          .map((c: { companyId: string }) => c.companyId),
+      );
+    }
+    const bad = await get('&limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/limit must be a whole number of at least 1/);
+    // The health endpoint counts every scored customer, not the snapshot's list.
+    expect((await (await fetch(`${base}/api/insights/health?since=30d`)).json()).scored).toBe(whole.scored);
+  });
+
   it('draws the four panels with ECharts served locally, down to 390 px wide', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 1400 } });
     const outside: string[] = [];

@@ -80,6 +80,27 @@ describe.each(TEST_DATABASE_KINDS)('rapport report on %s', (kind) => {
     );
     expect(lines.some((l) => l.startsWith('response_overall,everyone,first,median_minutes,'))).toBe(true);
 
+    // Every customer is scored and counted; --offset/--limit list another page, --all every one.
+    expect(report.health).toMatchObject({ scored: expected.scored, atRiskCount: expected.atRiskCount, offset: 0 });
+    const names = (h: { customers: { name: string }[] }) => h.customers.map((c) => c.name);
+    const all = JSON.parse((await run('report', '--since', '30d', '--json', '--all')).out);
+    expect(all.health.customers).toHaveLength(expected.scored);
+    const page = await run('report', '--since', '30d', '--json', '--offset', '2', '--limit', '3');
+    expect(page.code).toBe(0);
+    // stdout and stderr come in one stream here: the note about the page is a line of its own.
+    const paged = JSON.parse(
+      page.out
+        .split('\n')
+        .filter((l) => !l.startsWith('(customers ranked'))
+        .join('\n'),
+    );
+    expect(paged.health).toMatchObject({ scored: expected.scored, offset: 2 });
+    expect(names(paged.health)).toEqual(names(all.health).slice(2, 5));
+    expect(page.out).toContain(`(customers ranked 3-5 of ${expected.scored} scored are listed, riskiest first;`);
+    const both = await run('report', '--all', '--offset', '3');
+    expect(both.code).toBe(2);
+    expect(both.out).toContain('--all lists every customer');
+
     const bad = await run('report', '--since', 'forever');
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('"forever" is not a period');
