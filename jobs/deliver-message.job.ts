@@ -123,7 +123,13 @@ export async function deliverMessage(
 
   if (row.status === 'posting' && d.kind !== 'refresh' && d.kind !== 'retract' && connector.findPosted) {
     const found = await connector.findPosted(target, d.key);
-    if (found) return recordSent(ledger, d, target, found.externalId);
+    if (found && 'externalId' in found) return recordSent(ledger, d, target, found.externalId);
+    // The platform cannot tell (the connector warned once why): post again, a duplicate rather than a loss.
+    if (found)
+      deps.logger.info(
+        { key: d.key, target, reason: found.unknown },
+        'posting again: the platform cannot tell whether the earlier attempt went out',
+      );
   }
 
   // Marked `posting` before the rate-limit slot is taken, so nothing but the limiter's own round trip

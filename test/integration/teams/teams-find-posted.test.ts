@@ -1,0 +1,193 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CloudAdapter, type ConversationReference } from 'botbuilder';
+import { TeamsConnector } from '../../../connectors/teams/teams.connector.ts';
+import { TeamsGraphMessages } from '../../../connectors/teams/teams-graph-messages.ts';
+import { teamsAuthentication } from '../../../connectors/teams/teams-authentication.ts';
+import { teamsTurnErrorHandler } from '../../../connectors/teams/teams-turn-error.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { adaptiveCardProblems, TeamsRecorder } from '../../helpers/teams-recorder.ts';
+
+// Issue 15 item 6: after a worker lost track of a Teams post (it stalled or died between Teams
+// accepting the card and the Delivery row being marked sent), the retry reads the conversation back
+// through Microsoft Graph and finds the card by its delivery key instead of posting it again.
+const CHANNEL = '19:general@thread.tacv2';
+const CHAT = '19:group@thread.v2';
+const PERSONAL = 'a:personal-jo';
+const GROUP_ID = '8d3c1c43-0000-4000-8000-00000000a001';
+
+function query(pathAndQuery: string): URLSearchParams {
+  return new URL(pathAndQuery, 'http://graph.test').searchParams;
+}
+
+describe('TeamsConnector.findPosted through Microsoft Graph (a local Graph and Entra token service)', () => {
+  const recorder = new TeamsRecorder();
+  const references = new Map<string, Partial<ConversationReference>>();
+  const warnings: Array<{ msg: string; reason?: string }> = [];
+  let connector: TeamsConnector;
+  let graph: TeamsGraphMessages;
+
+  const reference = (id: string, conversationType: string, extras: Record<string, unknown> = {}) => ({
+    channelId: 'msteams',
+    serviceUrl: recorder.url,
+    conversation: { id, isGroup: conversationType !== 'personal', conversationType, tenantId: 'tenant-1', name: id },
+    bot: { id: '28:rapport', name: 'Rapport' },
+    ...extras,
+  });
+
+  function connectorWith(g: TeamsGraphMessages | undefined): TeamsConnector {
+    const adapter = new CloudAdapter(
+      teamsAuthentication({ appId: undefined, appPassword: undefined, tenantId: undefined, appType: 'MultiTenant' }),
+    );
+    adapter.onTurnError = teamsTurnErrorHandler(createLogger('silent'));
+    // Bot Connector in Emulator mode (no tokens); Graph with the app's own credentials below.
+    return new TeamsConnector(adapter, '', async (id) => references.get(id), {}, undefined, g);
+  }
+
+  function graphClient(): TeamsGraphMessages {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) {
+          const entry = JSON.parse(line) as { level: number; msg: string; reason?: string };
+          if (entry.level === 40) warnings.push({ msg: entry.msg, reason: entry.reason });
+        }
+        done();
+      },
+    });
+    return new TeamsGraphMessages({
+      appId: 'app-1',
+      appPassword: 'app-secret',
+      graphUrl: `${recorder.url}v1.0`,
+      loginUrl: recorder.url,
+      logger: createLogger('warn', sink),
+    });
+  }
+
+  beforeAll(async () => {
+    await recorder.start();
+    references.set(CHANNEL, reference(CHANNEL, 'channel', { teamsTeamId: CHANNEL, teamsTenantId: 'tenant-1' }));
+    references.set(CHAT, reference(CHAT, 'groupChat'));
+    references.set(PERSONAL, reference(PERSONAL, 'personal'));
+  });
+  afterAll(() => recorder.stop());
+  beforeEach(() => {
+    recorder.reset();
+    recorder.setTeam(CHANNEL, GROUP_ID);
+    recorder.graphRequiresToken = true;
+    warnings.length = 0;
+    graph = graphClient();
+    connector = connectorWith(graph);
+  });
+
+  it('finds a channel card by its delivery key past the first page, with one app-only token for the tenant', async () => {
+    const { externalId } = await connector.post(
+      `teams:${CHANNEL}`,
+      { title: 'Reminder', text: 'Call Acme' },
+      { idempotencyKey: 'reminder:f1:1700000000' },
+    );
+    const [card] = recorder.cards();
+    expect(adaptiveCardProblems(card.card)).toEqual([]); // the key rides as an element id: still a valid card
+    await connector.post(`teams:${CHANNEL}`, { text: 'another card' }, { idempotencyKey: 'reminder:f2:1700000000' });
+    recorder.addWrittenMessages(CHANNEL, 120); // people kept talking: the card is on the third page
+
+    expect(await connector.findPosted(`teams:${CHANNEL}`, 'reminder:f1:1700000000')).toEqual({ externalId });
+    const pages = recorder.graphRequests.filter((r) => r.url.includes(`/teams/${GROUP_ID}/channels/`));
+    expect(pages.length).toBe(3);
+    expect(query(pages[0].url).get('$top')).toBe('50');
+    expect(query(pages[1].url).has('$skiptoken')).toBe(true);
+    // Client credentials in the conversation's tenant for Graph, reused for every page and the next look-up.
+    expect(recorder.tokenRequests).toEqual([
+      {
+        tenant: 'tenant-1',
+        form: {
+          grant_type: 'client_credentials',
+          client_id: 'app-1',
+          client_secret: 'app-secret',
+          scope: 'https://graph.microsoft.com/.default',
+        },
+      },
+    ]);
+    expect(await connector.findPosted(`teams:${CHANNEL}`, 'reminder:never-posted')).toBeUndefined();
+    expect(recorder.tokenRequests.length).toBe(1);
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads a reply chain and a group chat (with the date filter Graph takes for chats)', async () => {
+    const thread = `teams:${CHANNEL};messageid=1700000000001`;
+    const inThread = await connector.post(thread, { text: 'grouped' }, { idempotencyKey: 'suggestion:s9' });
+    const inChat = await connector.post(`teams:${CHAT}`, { text: 'in the chat' }, { idempotencyKey: 'digest:c1' });
+    recorder.addWrittenMessages(CHAT, 60);
+
+    expect(await connector.findPosted(thread, 'suggestion:s9')).toEqual(inThread);
+    expect(recorder.graphRequests.at(-1)?.url).toContain(`/messages/1700000000001/replies`);
+    // The channel's top level does not hold the reply.
+    expect(await connector.findPosted(`teams:${CHANNEL}`, 'suggestion:s9')).toBeUndefined();
+    expect(await connector.findPosted(`teams:${CHAT}`, 'digest:c1')).toEqual(inChat);
+    const chatRequest = query(recorder.graphRequests.find((r) => r.url.startsWith('/v1.0/chats/'))?.url ?? '');
+    expect(chatRequest.get('$orderby')).toBe('lastModifiedDateTime desc');
+    expect(chatRequest.get('$filter')).toMatch(/^lastModifiedDateTime gt \d{4}-\d\d-\d\dT/);
+    // 60 messages after the card: read to the second page.
+    expect(recorder.graphRequests.filter((r) => r.url.startsWith('/v1.0/chats/')).length).toBe(2);
+  });
+
+  it('asks Bot Connector for the team group id once when the stored reference has none', async () => {
+    await connector.post(`teams:${CHANNEL}`, { text: 'x' }, { idempotencyKey: 'k1' });
+    expect(await connector.findPosted(`teams:${CHANNEL}`, 'k1')).toMatchObject({ externalId: expect.any(String) });
+    expect(await connector.findPosted(`teams:${CHANNEL}`, 'k1')).toMatchObject({ externalId: expect.any(String) });
+    // Both look-ups addressed the team by its group id; the second without asking Teams again.
+    expect(recorder.graphRequests.every((r) => r.url.includes(GROUP_ID))).toBe(true);
+    expect(recorder.teamDetailsRequests).toBe(1);
+  });
+
+  it('answers unknown, never throws, and warns once when Graph refuses (consent not granted) or fails', async () => {
+    await connector.post(`teams:${CHANNEL}`, { text: 'x' }, { idempotencyKey: 'k2' });
+    recorder.failGraph(403, 403, 503);
+    const first = await connector.findPosted(`teams:${CHANNEL}`, 'k2');
+    expect(first).toMatchObject({ unknown: expect.stringContaining('ChannelMessage.Read.Group') });
+    expect(await connector.findPosted(`teams:${CHANNEL}`, 'k2')).toMatchObject({ unknown: expect.any(String) });
+    expect(await connector.findPosted(`teams:${CHANNEL}`, 'k2')).toMatchObject({
+      unknown: expect.stringContaining('503'),
+    });
+    // One warning per kind of failure, not one per look-up.
+    expect(warnings.map((w) => w.reason)).toEqual([
+      expect.stringContaining('(403)'),
+      expect.stringContaining('answered 503'),
+    ]);
+    expect(await connector.findPosted(`teams:${CHANNEL}`, 'k2')).toMatchObject({ externalId: expect.any(String) });
+  });
+
+  it('answers unknown for a token Entra refuses, an unreachable Graph, a 1:1 chat and no Graph at all', async () => {
+    const refused = new TeamsGraphMessages({
+      appId: 'app-1',
+      appPassword: 'app-secret',
+      graphUrl: `${recorder.url}v1.0`,
+      loginUrl: `${recorder.url}nowhere`,
+    });
+    await expect(connectorWith(refused).findPosted(`teams:${CHANNEL}`, 'k')).resolves.toMatchObject({
+      unknown: expect.stringContaining('MICROSOFT_APP_PASSWORD'),
+    });
+    const down = new TeamsGraphMessages({
+      appId: 'app-1',
+      appPassword: 'app-secret',
+      graphUrl: 'http://127.0.0.1:1/v1.0',
+      loginUrl: recorder.url,
+    });
+    await expect(connectorWith(down).findPosted(`teams:${CHANNEL}`, 'k')).resolves.toMatchObject({
+      unknown: expect.stringContaining('could not be reached'),
+    });
+    await expect(connector.findPosted(`teams:${PERSONAL}`, 'k')).resolves.toMatchObject({
+      unknown: expect.stringContaining('1:1'),
+    });
+    await expect(connector.findPosted('teams:@aad-jo', 'k')).resolves.toMatchObject({
+      unknown: expect.stringContaining('1:1'),
+    });
+    // Emulator mode without MICROSOFT_GRAPH_URL: nothing to ask.
+    const emulator = new TeamsGraphMessages({});
+    await expect(connectorWith(emulator).findPosted(`teams:${CHANNEL}`, 'k')).resolves.toMatchObject({
+      unknown: expect.stringContaining('Emulator mode'),
+    });
+    await expect(connectorWith(undefined).findPosted(`teams:${CHANNEL}`, 'k')).resolves.toMatchObject({
+      unknown: expect.any(String),
+    });
+  });
+});
