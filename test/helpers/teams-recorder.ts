@@ -94,6 +94,8 @@ export class TeamsRecorder {
   /** Every Graph request (path and query) with its Authorization header. */
   readonly graphRequests: Array<{ url: string; authorization?: string }> = [];
   private readonly graphFailures: number[] = [];
+  /** Conversations whose messages Graph refuses to list (403: the app's resource-specific consent is not granted there). */
+  readonly graphRefuses = new Set<string>();
   /** Sends to hold unanswered (recorded, accepted, no answer yet): the sender's process can die in between. */
   private readonly holds: Array<{ conversationId: string }> = [];
   private readonly held: ServerResponse[] = [];
@@ -130,6 +132,7 @@ export class TeamsRecorder {
     this.graphFailures.length = 0;
     this.holds.length = 0;
     this.teamDetailsRequests = 0;
+    this.graphRefuses.clear();
   }
 
   /** A team as Bot Connector's team details name it: `teamId` is channelData.team.id. */
@@ -371,6 +374,8 @@ export class TeamsRecorder {
     } else if (chat) conversationId = decodeURIComponent(chat[1]);
     else return void json(400, { error: { code: 'BadRequest', message: `Unsupported request ${url.pathname}` } });
 
+    if (this.graphRefuses.has(conversationId.split(';')[0]))
+      return void json(403, { error: { code: 'Forbidden', message: 'Missing role permissions on the request.' } });
     let messages = this.graphMessages(conversationId);
     const filter = /^lastModifiedDateTime gt (.+)$/.exec(url.searchParams.get('$filter') ?? '');
     if (chat && filter && url.searchParams.get('$orderby') === 'lastModifiedDateTime desc') {
