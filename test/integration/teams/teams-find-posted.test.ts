@@ -1,6 +1,14 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Job } from 'bullmq';
 import { CloudAdapter, type ConversationReference } from 'botbuilder';
+import { deliverMessage } from '../../../jobs/deliver-message.job.ts';
+import type { DeliverMessageData } from '../../../jobs/job-data.ts';
+import { QueueName } from '../../../jobs/queue-names.ts';
+import { createCustomer } from '../../../src/services/create-customer.service.ts';
+import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
+import { findOrCreateRep } from '../../../src/services/reps.service.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
 import { TeamsConnector } from '../../../connectors/teams/teams.connector.ts';
 import { TeamsGraphMessages } from '../../../connectors/teams/teams-graph-messages.ts';
 import { teamsAuthentication } from '../../../connectors/teams/teams-authentication.ts';
@@ -189,5 +197,118 @@ describe('TeamsConnector.findPosted through Microsoft Graph (a local Graph and E
     await expect(connectorWith(undefined).findPosted(`teams:${CHANNEL}`, 'k')).resolves.toMatchObject({
       unknown: expect.any(String),
     });
+  });
+});
+
+describe('the delivery job finds a lost Teams suggestion in the thread its burst is grouped in', () => {
+  const recorder = new TeamsRecorder();
+  let h: PipelineHarness;
+
+  beforeAll(async () => {
+    await recorder.start();
+  });
+  afterAll(() => recorder.stop());
+  beforeEach(async () => {
+    h = await startPipelineHarness('postgres', { workers: false });
+  });
+  afterEach(async () => {
+    await h.dispose();
+  });
+
+  it('a 4th suggestion for one customer went into the first card thread: found there, recorded, not posted again', async () => {
+    recorder.setTeam(CHANNEL, GROUP_ID);
+    recorder.setMembers(CHANNEL, [
+      { id: '29:jo', name: 'Jo', aadObjectId: 'aad-jo', tenantId: 'tenant-1', userRole: 'user' },
+    ]);
+    const adapter = new CloudAdapter(
+      teamsAuthentication({ appId: undefined, appPassword: undefined, tenantId: undefined, appType: 'MultiTenant' }),
+    );
+    adapter.onTurnError = teamsTurnErrorHandler(createLogger('silent'));
+    const reference = {
+      channelId: 'msteams',
+      serviceUrl: recorder.url,
+      conversation: { id: CHANNEL, isGroup: true, conversationType: 'channel', tenantId: 'tenant-1', name: 'General' },
+      bot: { id: '28:rapport', name: 'Rapport' },
+      teamsTeamId: CHANNEL,
+    } as Partial<ConversationReference>;
+    const graph = new TeamsGraphMessages({
+      appId: 'app-1',
+      appPassword: 'app-secret',
+      graphUrl: `${recorder.url}v1.0`,
+      loginUrl: recorder.url,
+    });
+    const connector = new TeamsConnector(
+      adapter,
+      '',
+      async (id) => (id === CHANNEL ? reference : undefined),
+      {},
+      undefined,
+      graph,
+    );
+    h.deps.registry.register(connector);
+
+    const actor = { platform: 'teams' as const, platformUserId: 'aad-jo', displayName: 'Jo', timezone: 'UTC' };
+    const rep = await findOrCreateRep(h.test.db.prisma, actor);
+    const audit = { repId: rep.id, platform: 'teams' };
+    const company = await createCustomer(h.test.db.prisma, 'Initech', audit);
+    const target = `teams:${CHANNEL}`;
+    const followUps = [];
+    for (let i = 0; i < 4; i++)
+      followUps.push(
+        await createFollowUp(
+          h.test.db,
+          {
+            companyId: company.id,
+            title: `Send the TPS report ${i}`,
+            dueAt: new Date(Date.now() + 3_600_000),
+            assigneeRepId: rep.id,
+            actor: audit,
+            fallbackRemindTarget: target,
+          },
+          h.hooks,
+        ),
+      );
+    // Three suggestions for the customer went out in the channel a moment ago.
+    for (const [i, f] of followUps.slice(0, 3).entries()) {
+      const externalId = `17000000000${i}`;
+      await h.test.db.prisma.delivery.create({
+        data: {
+          key: `suggestion:${f.id}`,
+          target,
+          status: 'sent',
+          externalId,
+          attempts: 1,
+          payload: { kind: 'suggestion', followUpId: f.id, key: `suggestion:${f.id}`, target },
+        },
+      });
+      await h.test.db.prisma.followUp.update({ where: { id: f.id }, data: { messageRef: `${target}|${externalId}` } });
+    }
+    // The fourth was posted into the first card's thread, and its worker died before recording it.
+    const data: DeliverMessageData = {
+      key: `suggestion:${followUps[3].id}`,
+      kind: 'suggestion',
+      target,
+      followUpId: followUps[3].id,
+    };
+    const thread = `${target};messageid=170000000000`;
+    const posted = await connector.post(
+      thread,
+      { text: 'Suggestion: Send the TPS report 3' },
+      { idempotencyKey: data.key },
+    );
+    await h.test.db.prisma.delivery.create({
+      data: { key: data.key, target, status: 'posting', attempts: 1, payload: { ...data } },
+    });
+    const job = new Job(h.queues[QueueName.DeliverMessage], 'suggestion', data, { jobId: data.key });
+
+    expect(await deliverMessage(job, undefined, h.deps)).toMatchObject({
+      status: 'sent',
+      externalId: posted.externalId,
+    });
+    expect(recorder.calls.filter((c) => c.method === 'POST').length).toBe(1);
+    expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUps[3].id } })).messageRef).toBe(
+      `${thread}|${posted.externalId}`,
+    );
+    expect(recorder.graphRequests.some((r) => r.url.includes('/messages/170000000000/replies'))).toBe(true);
   });
 });
