@@ -147,6 +147,27 @@ describe('TeamsConnector.findPosted through Microsoft Graph (a local Graph and E
     expect(recorder.teamDetailsRequests).toBe(1);
   });
 
+  it("matches only this app's cards, and uses the team group id Teams sent with the conversation", async () => {
+    await connector.post(`teams:${CHANNEL}`, { text: 'x' }, { idempotencyKey: 'k3' });
+    // With a MICROSOFT_APP_ID the card must come from that app; the stored aadGroupId needs no Bot Connector call.
+    const withApp = new TeamsConnector(
+      new CloudAdapter(
+        teamsAuthentication({ appId: undefined, appPassword: undefined, tenantId: undefined, appType: 'MultiTenant' }),
+      ),
+      'app-1',
+      async (id) => (id === CHANNEL ? { ...references.get(id), teamsAadGroupId: GROUP_ID } : references.get(id)),
+      {},
+      undefined,
+      graph,
+    );
+    recorder.botAppId = 'another-app';
+    expect(await withApp.findPosted(`teams:${CHANNEL}`, 'k3')).toBeUndefined();
+    recorder.botAppId = 'app-1';
+    expect(await withApp.findPosted(`teams:${CHANNEL}`, 'k3')).toMatchObject({ externalId: expect.any(String) });
+    expect(recorder.teamDetailsRequests).toBe(0);
+    recorder.botAppId = null;
+  });
+
   it('answers unknown, never throws, and warns once when Graph refuses (consent not granted) or fails', async () => {
     await connector.post(`teams:${CHANNEL}`, { text: 'x' }, { idempotencyKey: 'k2' });
     recorder.failGraph(403, 403, 503);
