@@ -7,6 +7,8 @@ export const DEFAULT_LOGIN_URL = 'https://login.microsoftonline.com';
 
 /** Messages Graph lists per page: the most `$top` the list APIs accept. */
 const PAGE_SIZE = 50;
+/** How long one Graph or token request may take: a hanging Graph must not hold a delivery. */
+const DEFAULT_TIMEOUT_MS = 10_000;
 /** A token is renewed this long before Entra says it expires. */
 const TOKEN_MARGIN_MS = 5 * 60_000;
 
@@ -38,6 +40,8 @@ export interface TeamsGraphOptions {
   graphUrl?: string;
   /** MICROSOFT_LOGIN_URL, default {@link DEFAULT_LOGIN_URL}. */
   loginUrl?: string;
+  /** How long one request may take before the answer is `unknown`. Default 10 s. */
+  timeoutMs?: number;
   logger?: Logger;
 }
 
@@ -52,6 +56,7 @@ export interface TeamsGraphOptions {
 export class TeamsGraphMessages {
   private readonly graphUrl: string;
   private readonly loginUrl: string;
+  private readonly timeoutMs: number;
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
   private readonly warned = new Set<string>();
 
@@ -62,6 +67,7 @@ export class TeamsGraphMessages {
   ) {
     this.graphUrl = (options.graphUrl ?? DEFAULT_GRAPH_URL).replace(/\/+$/, '');
     this.loginUrl = (options.loginUrl ?? DEFAULT_LOGIN_URL).replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   /**
@@ -80,7 +86,10 @@ export class TeamsGraphMessages {
     for (let page = 0; url && page < maxPages; page++) {
       let body: { value?: GraphChatMessage[]; '@odata.nextLink'?: string };
       try {
-        const res = await fetch(url, { headers: { accept: 'application/json', ...auth.headers } });
+        const res = await fetch(url, {
+          headers: { accept: 'application/json', ...auth.headers },
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
         if (!res.ok) return this.refused(res.status, where);
         body = (await res.json()) as typeof body;
       } catch (err) {
@@ -121,12 +130,15 @@ export class TeamsGraphMessages {
             unknown:
               'Teams runs without MICROSOFT_APP_ID (Emulator mode): Rapport cannot read a conversation back through Microsoft Graph to see whether a post it lost track of went out, so such a post is sent again.',
           };
-    const tenant = tenantId ?? 'organizations';
+    // App-only tokens are issued by a tenant; Teams names it on every conversation.
+    if (!tenantId) return { unknown: 'the Teams conversation names no tenant to get a Microsoft Graph token in.' };
+    const tenant = tenantId;
     const cached = this.tokens.get(tenant);
     if (cached && cached.expiresAt > Date.now()) return { headers: { authorization: `Bearer ${cached.token}` } };
     try {
       const res = await fetch(`${this.loginUrl}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`, {
         method: 'POST',
+        signal: AbortSignal.timeout(this.timeoutMs),
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
           grant_type: 'client_credentials',

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Job } from 'bullmq';
@@ -204,6 +206,23 @@ describe('TeamsConnector.findPosted through Microsoft Graph (a local Graph and E
     await expect(connectorWith(down).findPosted(`teams:${CHANNEL}`, 'k')).resolves.toMatchObject({
       unknown: expect.stringContaining('could not be reached'),
     });
+    // A Graph that accepts the connection and never answers: unknown after the timeout, not a hung delivery.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const hanging = new TeamsGraphMessages({
+      appId: 'app-1',
+      appPassword: 'app-secret',
+      graphUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1.0`,
+      loginUrl: recorder.url,
+      timeoutMs: 300,
+    });
+    const started = Date.now();
+    await expect(connectorWith(hanging).findPosted(`teams:${CHANNEL}`, 'k')).resolves.toMatchObject({
+      unknown: expect.stringContaining('could not be reached'),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    silent.closeAllConnections();
+    silent.close();
     await expect(connector.findPosted(`teams:${PERSONAL}`, 'k')).resolves.toMatchObject({
       unknown: expect.stringContaining('1:1'),
     });
