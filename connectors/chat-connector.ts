@@ -42,9 +42,15 @@ export interface ChatConnector {
   post(target: Target, reply: Reply, opts?: { idempotencyKey?: string }): Promise<{ externalId: string }>;
   /**
    * After a crash between posting and recording the post, finds the message posted with this key,
-   * if the platform lets us look (Slack: channel history with metadata). Absent = cannot tell.
+   * if the platform lets us look (Slack: channel history with metadata; Teams: the card read back
+   * through Microsoft Graph). Undefined: not posted within the window looked at. `unknown` (or the
+   * method absent): the platform cannot tell now; the delivery posts again, so a post is at least
+   * once rather than lost. An implementation answers `unknown` rather than throw for what it cannot read.
    */
-  findPosted?(target: Target, idempotencyKey: string): Promise<{ externalId: string } | undefined>;
+  findPosted?(
+    target: Target,
+    idempotencyKey: string,
+  ): Promise<{ externalId: string } | { unknown: string } | undefined>;
   /**
    * The last-step guard: who can read `target` right now. The delivery path asks before every
    * internal post (suggestion, reminder, escalation, digest, notice, command answer with CRM data)

@@ -122,8 +122,14 @@ export async function deliverMessage(
   const connector = registry.forTarget(target);
 
   if (row.status === 'posting' && d.kind !== 'refresh' && d.kind !== 'retract' && connector.findPosted) {
-    const found = await connector.findPosted(target, d.key);
-    if (found) return recordSent(ledger, d, target, found.externalId);
+    const found = await findEarlierPost(deps, d, target);
+    if (found && 'externalId' in found) return recordSent(ledger, d, found.target, found.externalId);
+    // The platform cannot tell (the connector warned once why): post again, a duplicate rather than a loss.
+    if (found)
+      deps.logger.info(
+        { key: d.key, target, reason: found.unknown },
+        'posting again: the platform cannot tell whether the earlier attempt went out',
+      );
   }
 
   // Marked `posting` before the rate-limit slot is taken, so nothing but the limiter's own round trip
@@ -171,6 +177,27 @@ export async function deliverMessage(
     }
     throw err;
   }
+}
+
+/**
+ * The message an earlier attempt posted with this delivery key, where it may have gone: the target,
+ * and for a suggestion also the thread its burst is grouped in (channel histories do not list replies).
+ * `unknown` when the platform cannot tell for the place looked at first and nothing was found elsewhere.
+ */
+async function findEarlierPost(
+  deps: PipelineDeps,
+  d: DeliverMessageData,
+  target: string,
+): Promise<{ externalId: string; target: string } | { unknown: string } | undefined> {
+  const connector = deps.registry.forTarget(target);
+  if (!connector.findPosted) return undefined;
+  const found = await connector.findPosted(target, d.key);
+  if (found && 'externalId' in found) return { externalId: found.externalId, target };
+  const grouped = d.kind === 'suggestion' && d.followUpId ? await groupedTarget(deps, d.followUpId, target) : undefined;
+  if (!grouped) return found;
+  const inThread = await connector.findPosted(grouped.target, d.key);
+  if (inThread && 'externalId' in inThread) return { externalId: inThread.externalId, target: grouped.target };
+  return found ?? inThread;
 }
 
 /** A customer's suggestions posted to one channel within this window count as one burst. */

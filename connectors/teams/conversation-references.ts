@@ -13,6 +13,8 @@ import { teamsChannelRef } from './teams-channel-ref.ts';
 export interface StoredReferenceExtras {
   /** channelData.team.id of a channel: the app removed from the team forgets every channel of it. */
   teamsTeamId?: string;
+  /** channelData.team.aadGroupId: the team's Microsoft 365 group, which Microsoft Graph addresses the team by. */
+  teamsAadGroupId?: string;
   /** channelData.tenant.id of the conversation. */
   teamsTenantId?: string;
   /** When Teams last said the conversation's members changed (conversationUpdate): a cached roster older than this is stale. */

@@ -17,6 +17,12 @@ export interface RapportActionData {
   [inputId: string]: unknown;
 }
 
+/**
+ * The id of the card element that carries a post's delivery key (see {@link renderAdaptiveCard}); Graph
+ * lists a bot's card as the JSON it was sent, so the key finds the message again (findPosted).
+ */
+export const DELIVERY_ELEMENT_PREFIX = 'rapport-delivery:';
+
 /** A JSON Adaptive Card (schema 1.5, the version Teams renders on desktop and mobile). */
 export type AdaptiveCardJson = Record<string, unknown> & { type: 'AdaptiveCard'; version: string; body: unknown[] };
 
@@ -41,8 +47,9 @@ const TONE_COLOR: Record<NonNullable<Reply['tone']>, string> = {
  * choice (a dropdown and a submit button when there are many); `input` becomes an Action.ShowCard with
  * an Input.Text whose value is appended to the command; `confirm` asks in an Action.ShowCard first.
  * Text from users and customers is made inert for Teams markdown (no surprise links, lists or bold).
+ * A `deliveryKey` (a pipeline post) becomes the id of the card's first element.
  */
-export function renderAdaptiveCard(reply: Reply): AdaptiveCardJson {
+export function renderAdaptiveCard(reply: Reply, opts: { deliveryKey?: string } = {}): AdaptiveCardJson {
   const ids = { next: 0 };
   const body: Element[] = [];
   if (reply.title) {
@@ -83,6 +90,8 @@ export function renderAdaptiveCard(reply: Reply): AdaptiveCardJson {
       wrap: true,
       spacing: 'Medium',
     });
+  // The delivery key as the first element's id (a standard property every host keeps, shown nowhere).
+  if (opts.deliveryKey) body[0] = { ...body[0], id: `${DELIVERY_ELEMENT_PREFIX}${opts.deliveryKey}` };
   const card: AdaptiveCardJson = {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',

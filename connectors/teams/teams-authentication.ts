@@ -47,7 +47,7 @@ const PUBLIC_CLOUD: Required<TeamsCloudSettings> = {
  *   Retry-After, so the delivery queue reschedules it and no worker sits in an SDK sleep.
  */
 export function teamsAuthentication(
-  teams: TeamsConfig,
+  teams: Pick<TeamsConfig, 'appId' | 'appPassword' | 'tenantId' | 'appType'>,
   cloud: TeamsCloudSettings = {},
 ): ConfigurationBotFrameworkAuthentication {
   const settings = {

@@ -339,6 +339,7 @@ export class TeamsBot extends TeamsActivityHandler {
     if (!force && storedAt !== undefined && Date.now() - storedAt < REFERENCE_REFRESH_MS) return;
     await saveConversationReference(this.deps.db, TurnContext.getConversationReference(a), {
       teamsTeamId: teamIdOf(a),
+      teamsAadGroupId: teamGroupIdOf(a),
       teamsTenantId: (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id,
       rosterChangedAt,
     });
@@ -364,6 +365,12 @@ export function addressedToBot(a: Partial<Activity>): boolean {
 /** The team a channel activity comes from (channelData.team.id); none in chats. */
 export function teamIdOf(a: Partial<Activity>): string | undefined {
   const id = (a.channelData as { team?: { id?: unknown } } | undefined)?.team?.id;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
+/** The team's Microsoft 365 group id (channelData.team.aadGroupId), when Teams sends it. */
+function teamGroupIdOf(a: Partial<Activity>): string | undefined {
+  const id = (a.channelData as { team?: { aadGroupId?: unknown } } | undefined)?.team?.aadGroupId;
   return typeof id === 'string' && id ? id : undefined;
 }
 

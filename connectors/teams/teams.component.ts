@@ -10,6 +10,7 @@ import {
   saveConversationReference,
 } from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
+import { TeamsGraphMessages } from './teams-graph-messages.ts';
 import { TeamsBot } from './teams-bot.ts';
 import { TeamsAutoLogger } from './teams-auto-logger.ts';
 import { teamsHeldAuthors } from './teams-held-authors.ts';
@@ -55,6 +56,15 @@ export async function teamsComponent(
       anyReference: (tenantId) => loadAnyReference(runtime.db, tenantId),
       save: (reference, extras) => saveConversationReference(runtime.db, reference, extras),
     },
+    // Reads conversations back after a worker lost track of a post (findPosted).
+    new TeamsGraphMessages({
+      appId: teams.appId,
+      appPassword: teams.appPassword,
+      tenantId: teams.tenantId,
+      graphUrl: teams.graphUrl,
+      loginUrl: teams.loginUrl,
+      logger,
+    }),
   );
   runtime.registry.register(connector);
   // Workers ask getMember again about authors held as `unknown` (the held-author job).

@@ -15,17 +15,22 @@ import {
   type ConnectorHealth,
   type Target,
 } from '../chat-connector.ts';
-import { renderAdaptiveCard } from './render-card.ts';
+import { DELIVERY_ELEMENT_PREFIX, renderAdaptiveCard } from './render-card.ts';
 import { memberAudience, readRoster, rosterAudience } from './teams-roster.ts';
 import type { StoredReferenceExtras } from './conversation-references.ts';
 import { teamsChannelRef, teamsThreadId } from './teams-channel-ref.ts';
 import { openPersonalChat, type TeamsPeople } from './teams-personal-chat.ts';
+import type { GraphChatMessage, GraphConversation, TeamsGraphMessages } from './teams-graph-messages.ts';
 
 /** How long a conversation's roster verdict is trusted without a membership event (conversationUpdate). */
 const AUDIENCE_CACHE_MS = 10 * 60_000;
 const AUDIENCE_CACHE_MAX = 5_000;
 /** `teams:@<user id>`: the 1:1 chat between the bot and that person (see {@link TeamsConnector.directTarget}). */
 const PERSON_PREFIX = '@';
+/** How far back findPosted reads a conversation: a crash is recovered within minutes, not days. */
+const FIND_POSTED_WINDOW_MS = 24 * 3_600_000;
+/** At most this many pages of 50 (2,000 messages) inside the window: a bounded number of Graph calls. */
+const FIND_POSTED_MAX_PAGES = 40;
 
 /** What the connector needs to tell our people from outsiders. */
 export interface TeamsAudienceOptions {
@@ -45,8 +50,8 @@ export type ConversationReferenceLookup = (
  * and the reply's pictures as inline image attachments (`image/png` with a base64 data URI: Teams
  * renders those in channels, group chats and personal chats without hosting them anywhere).
  */
-export function cardActivity(reply: Reply): Partial<Activity> {
-  const card = CardFactory.adaptiveCard(renderAdaptiveCard(reply));
+export function cardActivity(reply: Reply, deliveryKey?: string): Partial<Activity> {
+  const card = CardFactory.adaptiveCard(renderAdaptiveCard(reply, { deliveryKey }));
   const images = (reply.images ?? []).map((image) => ({
     contentType: 'image/png',
     contentUrl: `data:image/png;base64,${image.pngBase64}`,
@@ -75,6 +80,8 @@ export class TeamsConnector implements ChatConnector {
     private readonly audienceOptions: TeamsAudienceOptions = {},
     /** Stored 1:1 chats, and where to open new ones; without it the connector has no direct targets. */
     private readonly people?: TeamsPeople,
+    /** Microsoft Graph, to read a conversation back (findPosted); without it findPosted answers unknown. */
+    private readonly graph?: TeamsGraphMessages,
   ) {}
 
   /**
@@ -182,18 +189,87 @@ export class TeamsConnector implements ChatConnector {
     });
   }
 
-  async post(target: Target, reply: Reply): Promise<{ externalId: string }> {
+  async post(target: Target, reply: Reply, opts: { idempotencyKey?: string } = {}): Promise<{ externalId: string }> {
     let externalId: string | undefined;
     await this.inConversation(target, async (context, reference) => {
       // Sent through the adapter rather than context.sendActivity, which would make the post a reply to
       // the continuation activity's made-up id (a reply thread under nothing).
-      const activity = TurnContext.applyConversationReference(cardActivity(reply), reference);
+      const activity = TurnContext.applyConversationReference(cardActivity(reply, opts.idempotencyKey), reference);
       const [response] = await context.adapter.sendActivities(context, [activity]);
       externalId = response?.id;
     });
     if (!externalId)
       throw new DeliveryError('unknown', `Teams accepted the message for ${target} but returned no activity id.`);
     return { externalId };
+  }
+
+  /**
+   * The card posted with this delivery key in the last day, read back through Microsoft Graph (the
+   * key is the id of the card's first element; the message must come from this app): a team channel's
+   * messages or one reply chain (the app's RSC ChannelMessage.Read.Group), a group chat's
+   * (ChatMessage.Read.Chat), newest first, at most {@link FIND_POSTED_MAX_PAGES} pages. `unknown` when
+   * Graph cannot answer (no app credentials, consent not granted, Graph down) and for 1:1 chats, which
+   * resource-specific consent does not cover; the delivery then posts again.
+   */
+  async findPosted(
+    target: Target,
+    idempotencyKey: string,
+  ): Promise<{ externalId: string } | { unknown: string } | undefined> {
+    if (!this.graph) return { unknown: 'Microsoft Graph is not configured for this Teams connector.' };
+    const parsed = parseTeamsTarget(target);
+    if (parsed.startsWith(PERSON_PREFIX))
+      return {
+        unknown:
+          'a 1:1 chat with the bot cannot be read back (resource-specific consent covers teams and group chats).',
+      };
+    const conversationId = teamsChannelRef(parsed);
+    let where: GraphConversation | { unknown: string };
+    try {
+      where = await this.graphConversation(conversationId, teamsThreadId(parsed));
+    } catch (err) {
+      return { unknown: `the Teams conversation ${conversationId} could not be looked up: ${(err as Error).message}` };
+    }
+    if ('unknown' in where) return where;
+    const marker = `${DELIVERY_ELEMENT_PREFIX}${idempotencyKey}`;
+    const result = await this.graph.find(
+      where,
+      new Date(Date.now() - FIND_POSTED_WINDOW_MS),
+      (m) => (!this.appId || m.from?.application?.id === this.appId) && carriesElementId(m, marker),
+      FIND_POSTED_MAX_PAGES,
+    );
+    if ('unknown' in result) return result;
+    return result.found ? { externalId: result.found.id } : undefined;
+  }
+
+  /** Team AAD group ids by channelData.team.id, as Bot Connector told them (they never change). */
+  private readonly teamGroups = new Map<string, string>();
+
+  /** Where Graph keeps a conversation: a team's channel (its team's group id) or a chat. */
+  private async graphConversation(
+    conversationId: string,
+    replyChainOf: string | undefined,
+  ): Promise<GraphConversation | { unknown: string }> {
+    const reference = await this.lookup(conversationId);
+    if (!reference) return { unknown: `Rapport has no reference for the Teams conversation ${conversationId}.` };
+    const extras = reference as StoredReferenceExtras;
+    if (conversationId.startsWith('a:') || reference.conversation?.conversationType === 'personal')
+      return {
+        unknown:
+          'a 1:1 chat with the bot cannot be read back (resource-specific consent covers teams and group chats).',
+      };
+    const tenantId = reference.conversation?.tenantId ?? extras.teamsTenantId ?? this.audienceOptions.tenantId;
+    if (!isTeamChannel(conversationId)) return { kind: 'chat', chatId: conversationId, tenantId };
+    const teamsTeamId = extras.teamsTeamId ?? conversationId;
+    let teamId = extras.teamsAadGroupId ?? this.teamGroups.get(teamsTeamId);
+    if (!teamId) {
+      // Bot Connector's team details name the team's Microsoft 365 group, which Graph addresses it by.
+      await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
+        teamId = (await TeamsInfo.getTeamDetails(context, teamsTeamId)).aadGroupId;
+      });
+      if (teamId) this.teamGroups.set(teamsTeamId, teamId);
+    }
+    if (!teamId) return { unknown: `Teams named no Microsoft 365 group for the team of ${conversationId}.` };
+    return { kind: 'channel', teamId, channelId: conversationId, replyChainOf, tenantId };
   }
 
   async update(target: Target, externalId: string, reply: Reply): Promise<void> {
@@ -237,6 +313,19 @@ export class TeamsConnector implements ChatConnector {
       throw toDeliveryError(err, target);
     }
   }
+}
+
+/** Whether a Graph message carries an Adaptive Card whose top-level element has this id. */
+function carriesElementId(m: GraphChatMessage, id: string): boolean {
+  return (m.attachments ?? []).some((a) => {
+    if (a.contentType !== 'application/vnd.microsoft.card.adaptive' || !a.content?.includes(id)) return false;
+    try {
+      const card = JSON.parse(a.content) as { body?: Array<{ id?: unknown }> };
+      return (card.body ?? []).some((e) => e?.id === id);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Team channels ("19:…@thread.tacv2", older "@thread.skype") have reply chains; chats ("@thread.v2", "a:…") do not. */

@@ -209,6 +209,14 @@ export interface TeamsConfig {
   appPassword: string | undefined;
   tenantId: string | undefined;
   appType: 'SingleTenant' | 'MultiTenant';
+  /**
+   * Env `MICROSOFT_GRAPH_URL`: Microsoft Graph, where Rapport reads a conversation back to see whether
+   * a post it lost track of went out. Default `https://graph.microsoft.com/v1.0` (national clouds and
+   * tests set their own). Without an app id Graph is asked only when this is set, without a token.
+   */
+  graphUrl: string | undefined;
+  /** Env `MICROSOFT_LOGIN_URL`: Microsoft Entra's token service for Graph tokens. Default `https://login.microsoftonline.com`. */
+  loginUrl: string | undefined;
 }
 
 /** Thrown by {@link loadConfig} with every problem found, one per line. */
@@ -705,7 +713,14 @@ function readTeams(str: (n: string) => string | undefined, problems: string[]): 
     appPassword: str('MICROSOFT_APP_PASSWORD'),
     tenantId: str('MICROSOFT_APP_TENANT_ID'),
     appType: appType === 'SingleTenant' ? 'SingleTenant' : 'MultiTenant',
+    graphUrl: str('MICROSOFT_GRAPH_URL'),
+    loginUrl: str('MICROSOFT_LOGIN_URL'),
   };
+  for (const [name, url] of [
+    ['MICROSOFT_GRAPH_URL', c.graphUrl],
+    ['MICROSOFT_LOGIN_URL', c.loginUrl],
+  ] as const)
+    if (url && !/^https?:\/\/[^/]/.test(url)) problems.push(`${name} must be an http(s) URL (got "${url}").`);
   if (c.appId && !c.appPassword) problems.push('MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.');
   if (c.appType === 'SingleTenant' && c.appId && !c.tenantId)
     problems.push('MICROSOFT_APP_TENANT_ID is required for a SingleTenant app.');

@@ -19,8 +19,10 @@ import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../
 import { eventually } from '../../helpers/pipeline-harness.ts';
 
 // Issue 15 item 6: a worker that stalls longer than its job lock (here: SIGSTOP) while it holds a
-// delivery. BullMQ gives the job to another worker, which posts; Teams has no way to look a message up
-// afterwards, so only the delivery's lease keeps the stalled worker from posting it a second time.
+// delivery. BullMQ gives the job to another worker, which posts; the stalled worker's row was never
+// marked sent by it, so only the delivery's lease keeps it from posting a second time (it does not ask
+// Teams: this worker runs without Graph). A worker that dies after Teams accepted its post is
+// teams-lost-post.test.ts.
 const prefix = `{rapport-stall-${randomBytes(4).toString('hex')}}`;
 const conversation = '19:stall@thread.tacv2';
 let dir: string;

@@ -111,16 +111,25 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     recorder.cards().find((c) => c.method === method && JSON.stringify(c.card).includes(text));
 
   it('stores the conversation when the bot is added, so it can post there without a user turn', async () => {
-    const res = await send(activity({ type: 'conversationUpdate', membersAdded: [BOT] }));
+    const res = await send(
+      activity({
+        type: 'conversationUpdate',
+        membersAdded: [BOT],
+        channelData: { tenant: { id: 'tenant-1' }, team: { id: CONVERSATION, aadGroupId: 'group-of-the-team' } },
+      }),
+    );
     expect(res.status).toBe(200);
     const link = await db().channelLink.findUniqueOrThrow({
       where: { platform_channelRef: { platform: 'teams', channelRef: CONVERSATION } },
     });
     expect(link.companyId).toBeNull();
+    // With the team's Microsoft 365 group, which Graph addresses the team by (findPosted).
     expect(link.conversationRef).toMatchObject({
       serviceUrl: recorder.url,
       conversation: { id: CONVERSATION },
       bot: BOT,
+      teamsTeamId: CONVERSATION,
+      teamsAadGroupId: 'group-of-the-team',
     });
   });
 
