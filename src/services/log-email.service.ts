@@ -23,7 +23,7 @@ import {
 import { companyNameFromDomain, emailSides, isCompanyDomain, isFreeMailDomain } from '../domain/email-participants.ts';
 import { stripQuotedReply } from '../domain/email-reply-stripper.ts';
 import { headerSkipReason, type EmailSkipReason } from '../domain/email-skip-rules.ts';
-import { isThreadableSubject, normalizeEmailSubject } from '../domain/email-subject.ts';
+import { isThreadableSubject, mayThreadBySubject, normalizeEmailSubject } from '../domain/email-subject.ts';
 import {
   emailExternalId,
   emailIdKey,
@@ -327,7 +327,7 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
   const row = thread
     ? await appendEmailToRecord(
         sql,
-        { id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null },
+        { id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null, sourceKey: thread.rename },
         message,
         now,
       )
@@ -357,10 +357,10 @@ async function findThread(
   sql: SqlRunner,
   p: PendingEmail,
   companyId: string | null,
-): Promise<{ recordId: string; by: string; note?: string; adopt?: string } | undefined> {
+): Promise<{ recordId: string; by: string; note?: string; adopt?: string; rename?: string } | undefined> {
   const { email, keys } = p;
   const subject = normalizeEmailSubject(email.subject);
-  const bySubject = keys.parents.length === 0 && isThreadableSubject(subject);
+  const bySubject = keys.parents.length === 0 && isThreadableSubject(subject) && mayThreadBySubject(email);
   // The customer side only: our own address is on every thread and would join strangers by subject.
   const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
   const ownKey = email.messageId ? emailSourceKey(email.messageId) : undefined;
@@ -376,7 +376,15 @@ async function findThread(
   const early = ownKey ? rows.find((r) => r.kind === 1 && r.key === ownKey) : undefined;
   const found = headerThread(rows, keys, email.inReplyTo, ownKey);
   if (found) return early && early.recordId !== found.recordId ? { ...found, adopt: early.recordId } : found;
-  if (early) return { recordId: early.recordId, by: 'replies logged before it' };
+  // Replies came before this message, and its own parent has not come yet: the record is renamed
+  // after this message's thread root, so that the parent (or the root) adopts it when it arrives.
+  // Named after this message alone, a chain delivered newest first stayed split one level up.
+  if (early)
+    return {
+      recordId: early.recordId,
+      by: 'replies logged before it',
+      ...(keys.parents.length > 0 ? { rename: emailSourceKey(keys.rootId) } : {}),
+    };
   if (!bySubject) return undefined; // answers something we never saw: its own thread, named after that root
   const time = (r: EmailThreadCandidate) => (r.sentAt ? new Date(r.sentAt).getTime() : 0);
   const candidates = rows.filter((r) => r.kind === 2).sort((a, b) => time(b) - time(a));
