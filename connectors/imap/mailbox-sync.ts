@@ -45,6 +45,15 @@ export interface MailboxSyncDeps {
   onOutcome?: (mailbox: string, outcome: LogEmailOutcome | { status: 'failed' }) => void;
 }
 
+/** A fetched message and its parse (or the parse error). */
+interface ParsedMessage {
+  m: FetchMessageObject;
+  email?: InboundEmail;
+  error?: unknown;
+}
+/** A batch fetched and parsed ahead of its write, by UID. */
+type PreparedBatch = Map<number, ParsedMessage>;
+
 /** Folder names mail clients use for spam when the server has no SPECIAL-USE flag on it. */
 const JUNK_FOLDER_NAME = /^(junk|spam|junk e-?mail|bulk mail|spamverdacht|courrier ind[ée]sirable|correo no deseado)$/i;
 
@@ -219,7 +228,7 @@ export class MailboxSync {
     // Without IDLE the server reports new mail only in answer to a command: NOOP collects it.
     if (this.status.mode === 'poll') await client.noop();
     const key = { mailbox: this.config.address, folder };
-    const cursor = await findMailboxCursor(this.deps.db.prisma, key);
+    const cursor = await findMailboxCursor(this.deps.db.sql, key);
     const resync = cursor !== null && cursor.uidValidity !== box.uidValidity;
     if (resync)
       this.log.warn(
@@ -236,7 +245,7 @@ export class MailboxSync {
     const pending = found.filter((m) => m.uid > lastUid).sort((a, b) => a.uid - b.uid);
     let handled = lastUid;
     const save = () =>
-      saveMailboxCursor(this.deps.db.prisma, key, {
+      saveMailboxCursor(this.deps.db.sql, key, {
         uidValidity: box.uidValidity,
         lastUid: handled,
         highestModseq: box.highestModseq ?? null,
@@ -263,15 +272,30 @@ export class MailboxSync {
           fetched.set(m.uid, m);
       return fetched;
     };
-    // The next batch is fetched while this one is written: IMAP and the database overlap.
-    let next = pending.length > 0 ? fetchBatch(pending.slice(0, batchSize)) : undefined;
+    // The next batch is fetched and parsed while this one is written: IMAP, MIME parsing (this
+    // thread's CPU) and the database (waits here) overlap. A parse error is kept for logBatch.
+    const prepare = async (batch: FetchMessageObject[]): Promise<PreparedBatch> => {
+      const fetched = await fetchBatch(batch);
+      const parsed = new Map<number, ParsedMessage>();
+      for (const meta of batch) {
+        const m = fetched.get(meta.uid);
+        if (!m) continue;
+        try {
+          parsed.set(meta.uid, { m, email: await this.parse(m, meta, folder) });
+        } catch (error) {
+          parsed.set(meta.uid, { m, error });
+        }
+      }
+      return parsed;
+    };
+    let next = pending.length > 0 ? prepare(pending.slice(0, batchSize)) : undefined;
     try {
       for (let i = 0; i < pending.length && !this.stopping && this.lock.held; i += batchSize) {
         const batch = pending.slice(i, i + batchSize);
-        const fetched = await next!;
-        next = i + batchSize < pending.length ? fetchBatch(pending.slice(i + batchSize, i + 2 * batchSize)) : undefined;
+        const prepared = await next!;
+        next = i + batchSize < pending.length ? prepare(pending.slice(i + batchSize, i + 2 * batchSize)) : undefined;
         try {
-          await this.logBatch(batch, fetched, folder, customers, (uid) => (handled = uid));
+          await this.logBatch(batch, prepared, folder, customers, (uid) => (handled = uid));
         } finally {
           await save();
         }
@@ -287,28 +311,26 @@ export class MailboxSync {
   }
 
   /**
-   * Parses and logs one fetched batch in UID order, all of it in one transaction. A message that
-   * fails leaves the cursor before it (`advance`) and throws, so the reconnect retries it; on its
-   * third failure it is counted as failed and passed over. UIDs that vanished before the fetch are
-   * passed over.
+   * Logs one fetched and parsed batch in UID order, all of it in one transaction. A message that
+   * fails (to parse or to be written) leaves the cursor before it (`advance`) and throws, so the
+   * reconnect retries it; on its third failure it is counted as failed and passed over. UIDs that
+   * vanished before the fetch are passed over.
    */
   private async logBatch(
     batch: FetchMessageObject[],
-    fetched: Map<number, FetchMessageObject>,
+    prepared: PreparedBatch,
     folder: string,
     customers: EmailCustomerCache,
     advance: (uid: number) => void,
   ): Promise<void> {
-    const items = batch.filter((meta) => fetched.has(meta.uid)).map((meta) => ({ meta, m: fetched.get(meta.uid)! }));
+    const items = batch.filter((meta) => prepared.has(meta.uid)).map((meta) => ({ meta, ...prepared.get(meta.uid)! }));
     for (let start = 0; start < items.length; ) {
       const emails: InboundEmail[] = [];
       let failure: LogEmailsResult['failure'];
       for (let k = start; k < items.length && !failure; k++) {
-        try {
-          emails.push(await this.parse(items[k].m, items[k].meta, folder));
-        } catch (error) {
-          failure = { index: k - start, error };
-        }
+        const item = items[k];
+        if (item.email) emails.push(item.email);
+        else failure = { index: k - start, error: item.error };
       }
       let result: LogEmailsResult;
       try {

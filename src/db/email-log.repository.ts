@@ -162,7 +162,8 @@ WITH rec AS (
     "companyId" = COALESCE("companyId", $2::uuid),
     "startedAt" = LEAST("startedAt", $4::timestamptz),
     "lastMessageAt" = GREATEST("lastMessageAt", $4::timestamptz),
-    "updatedAt" = $5::timestamptz
+    "updatedAt" = $5::timestamptz,
+    "sourceKey" = COALESCE($15::text, "sourceKey")
   WHERE id = $1::uuid
   RETURNING id
 )
@@ -170,12 +171,14 @@ ${insertMessage(4, 5, 6)}`;
 
 /**
  * The thread's record takes the message: company filled in if it had none, dates widened, a
- * subject-join note appended (the newest MAX_THREADING_NOTE_CHARS kept).
+ * subject-join note appended (the newest MAX_THREADING_NOTE_CHARS kept), and with `sourceKey` the
+ * record renamed (replies logged before a message whose own parent is still missing: the record is
+ * then named after that parent's thread, so the parent finds it when it arrives).
  * @returns the ids, or undefined when the Message-ID was written by a concurrent transaction.
  */
 export async function appendEmailToRecord(
   sql: SqlRunner,
-  record: { id: string; companyId: string | null; note: string | null },
+  record: { id: string; companyId: string | null; note: string | null; sourceKey?: string },
   message: EmailMessageRow,
   now: Date,
 ): Promise<{ id: string; recordId: string } | undefined> {
@@ -186,6 +189,7 @@ export async function appendEmailToRecord(
     message.sentAt,
     now,
     ...messageParams(message),
+    record.sourceKey ?? null,
   ]);
   return rows[0];
 }

@@ -23,7 +23,7 @@ import {
 import { companyNameFromDomain, emailSides, isCompanyDomain, isFreeMailDomain } from '../domain/email-participants.ts';
 import { stripQuotedReply } from '../domain/email-reply-stripper.ts';
 import { headerSkipReason, type EmailSkipReason } from '../domain/email-skip-rules.ts';
-import { isThreadableSubject, normalizeEmailSubject } from '../domain/email-subject.ts';
+import { isThreadableSubject, mayThreadBySubject, normalizeEmailSubject } from '../domain/email-subject.ts';
 import {
   emailExternalId,
   emailIdKey,
@@ -229,6 +229,7 @@ async function writeBatch(
   const known = await readKnown(db.sql, pending, cache);
   const { outcomes, staged } = await inEmailTransaction(db, async (sql) => {
     const staged = new EmailCustomerCache();
+    const threads = await readThreadIndex(sql, pending);
     const written = new Set<string>();
     const outcomes: LogEmailOutcome[] = [];
     for (let i = 0; i < batch.length; i++) {
@@ -240,7 +241,7 @@ async function writeBatch(
         outcomes.push({ status: 'skipped', reason: 'tombstoned' });
       else {
         try {
-          const logged = await writeEmail(sql, p, cache, staged);
+          const logged = await writeEmail(sql, p, cache, staged, threads);
           if (!logged)
             throw new EmailWriteError(i, new Error('a concurrent writer logged this thread or message first'), true);
           outcomes.push({ status: 'logged', ...logged });
@@ -287,11 +288,104 @@ async function readKnown(sql: SqlRunner, pending: PendingEmail[], cache: EmailCu
   return { messages: known.messageIds, tombstones: known.tombstoneHashes };
 }
 
-async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerCache, staged: EmailCustomerCache) {
+/**
+ * The batch's header threading in memory: which record holds each message the batch's emails name
+ * as a parent, and which record is named after each of their roots, parents and own ids. Read in
+ * one query at the start of the batch's transaction and kept up to date by the batch's own writes,
+ * so an email without a subject fallback costs no threading query.
+ */
+interface ThreadIndex {
+  /** Message externalId -> record. */
+  messages: Map<string, string>;
+  /** Record sourceKey -> record. */
+  records: Map<string, string>;
+}
+
+const ownKeyOf = (p: PendingEmail) => (p.email.messageId ? emailSourceKey(p.email.messageId) : undefined);
+const rootKeysOf = (p: PendingEmail) => [p.keys.rootId, ...p.keys.parents].map(emailSourceKey);
+
+async function readThreadIndex(sql: SqlRunner, pending: PendingEmail[]): Promise<ThreadIndex> {
+  const parentKeys = new Set<string>();
+  const sourceKeys = new Set<string>();
+  for (const p of pending) {
+    for (const id of p.keys.parents) parentKeys.add(emailIdKey(id));
+    for (const k of rootKeysOf(p)) sourceKeys.add(k);
+    const own = ownKeyOf(p);
+    if (own) sourceKeys.add(own);
+  }
+  const rows = await findEmailThreadCandidates(sql, {
+    parentMessageKeys: [...parentKeys],
+    sourceKeys: [...sourceKeys],
+    bySubject: false,
+    people: [],
+    from: new Date(0),
+    to: new Date(0),
+  });
+  const index: ThreadIndex = { messages: new Map(), records: new Map() };
+  for (const r of rows) {
+    if (r.key === null) continue;
+    if (r.kind === 0) index.messages.set(r.key, r.recordId);
+    else if (r.kind === 1) index.records.set(r.key, r.recordId);
+  }
+  return index;
+}
+
+/** The index rows for one email's keys, as findEmailThreadCandidates would return them. */
+function indexRows(index: ThreadIndex, p: PendingEmail): EmailThreadCandidate[] {
+  const row = (kind: number, key: string, recordId: string): EmailThreadCandidate => ({
+    kind,
+    key,
+    recordId,
+    subject: null,
+    author: null,
+    sentAt: null,
+    companyId: null,
+  });
+  const rows: EmailThreadCandidate[] = [];
+  for (const id of p.keys.parents) {
+    const rec = index.messages.get(emailIdKey(id));
+    if (rec) rows.push(row(0, emailIdKey(id), rec));
+  }
+  const own = ownKeyOf(p);
+  for (const k of new Set([...rootKeysOf(p), ...(own ? [own] : [])])) {
+    const rec = index.records.get(k);
+    if (rec) rows.push(row(1, k, rec));
+  }
+  return rows;
+}
+
+/** The batch's own write, told to the index: a new record, a rename, a merge, the message itself. */
+function noteWrite(
+  index: ThreadIndex,
+  p: PendingEmail,
+  recordId: string,
+  thread: { adopt?: string; rename?: string } | undefined,
+  newSourceKey: string | undefined,
+): void {
+  if (thread?.adopt) {
+    const from = thread.adopt;
+    for (const [k, v] of index.messages) if (v === from) index.messages.set(k, recordId);
+    for (const [k, v] of index.records) if (v === from) index.records.delete(k);
+  }
+  if (thread?.rename) {
+    for (const [k, v] of index.records) if (v === recordId) index.records.delete(k);
+    index.records.set(thread.rename, recordId);
+  }
+  if (newSourceKey) index.records.set(newSourceKey, recordId);
+  index.messages.set(p.externalId, recordId);
+}
+
+async function writeEmail(
+  sql: SqlRunner,
+  p: PendingEmail,
+  cache: EmailCustomerCache,
+  staged: EmailCustomerCache,
+  threads: ThreadIndex,
+) {
   const { email, keys } = p;
   const now = new Date();
   const primary = await resolveCustomer(sql, p, cache, staged, now);
-  const thread = await findThread(sql, p, primary.companyId);
+  const thread = await findThread(sql, p, primary.companyId, threads);
   if (thread?.adopt) await mergeEmailRecords(sql, { into: thread.recordId, from: thread.adopt }, now);
   const text = email.bodyNote && !email.text ? email.bodyNote : email.text;
   const threadedBy = thread?.by ?? 'new thread';
@@ -327,7 +421,7 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
   const row = thread
     ? await appendEmailToRecord(
         sql,
-        { id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null },
+        { id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null, sourceKey: thread.rename },
         message,
         now,
       )
@@ -344,6 +438,7 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
         now,
       );
   if (!row) return undefined;
+  noteWrite(threads, p, row.recordId, thread, thread ? undefined : emailSourceKey(keys.rootId));
   return { recordId: row.recordId, messageId: row.id, newRecord: !thread, threadedBy };
 }
 
@@ -357,26 +452,39 @@ async function findThread(
   sql: SqlRunner,
   p: PendingEmail,
   companyId: string | null,
-): Promise<{ recordId: string; by: string; note?: string; adopt?: string } | undefined> {
+  index: ThreadIndex,
+): Promise<{ recordId: string; by: string; note?: string; adopt?: string; rename?: string } | undefined> {
   const { email, keys } = p;
   const subject = normalizeEmailSubject(email.subject);
-  const bySubject = keys.parents.length === 0 && isThreadableSubject(subject);
+  const bySubject = keys.parents.length === 0 && isThreadableSubject(subject) && mayThreadBySubject(email);
   // The customer side only: our own address is on every thread and would join strangers by subject.
   const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
-  const ownKey = email.messageId ? emailSourceKey(email.messageId) : undefined;
-  const rootKeys = [keys.rootId, ...keys.parents].map(emailSourceKey);
-  const rows = await findEmailThreadCandidates(sql, {
-    parentMessageKeys: keys.parents.map(emailIdKey),
-    sourceKeys: ownKey ? [...rootKeys, ownKey] : rootKeys,
-    bySubject,
-    people,
-    from: new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
-    to: new Date(email.sentAt.getTime() + DAY_MS),
-  });
+  const ownKey = ownKeyOf(p);
+  // Header ids from the batch's index; the subject fallback's candidates need a query.
+  const rows = indexRows(index, p);
+  if (bySubject)
+    rows.push(
+      ...(await findEmailThreadCandidates(sql, {
+        parentMessageKeys: [],
+        sourceKeys: [],
+        bySubject,
+        people,
+        from: new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
+        to: new Date(email.sentAt.getTime() + DAY_MS),
+      })),
+    );
   const early = ownKey ? rows.find((r) => r.kind === 1 && r.key === ownKey) : undefined;
   const found = headerThread(rows, keys, email.inReplyTo, ownKey);
   if (found) return early && early.recordId !== found.recordId ? { ...found, adopt: early.recordId } : found;
-  if (early) return { recordId: early.recordId, by: 'replies logged before it' };
+  // Replies came before this message, and its own parent has not come yet: the record is renamed
+  // after this message's thread root, so that the parent (or the root) adopts it when it arrives.
+  // Named after this message alone, a chain delivered newest first stayed split one level up.
+  if (early)
+    return {
+      recordId: early.recordId,
+      by: 'replies logged before it',
+      ...(keys.parents.length > 0 ? { rename: emailSourceKey(keys.rootId) } : {}),
+    };
   if (!bySubject) return undefined; // answers something we never saw: its own thread, named after that root
   const time = (r: EmailThreadCandidate) => (r.sentAt ? new Date(r.sentAt).getTime() : 0);
   const candidates = rows.filter((r) => r.kind === 2).sort((a, b) => time(b) - time(a));

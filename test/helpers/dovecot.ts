@@ -82,6 +82,10 @@ protocol imap {
   ${caps ? `imap_capability = ${caps}` : ''}
   imap_idle_notify_interval = 2 mins
 }
+# IDLE latency floor: Dovecot tells an IDLE client about new mail 500 ms after the first filesystem
+# notice (NOTIFY_DELAY_MSECS, a compile-time constant in src/lib-storage/mailbox-watch.c; no setting
+# changes it: mailbox_idle_check_interval is the stat() fallback, imap_idle_notify_interval the
+# "still here" keepalive). bench:imap measures it with an observer IDLE connection.
 `;
   await writeFile(join(dir, 'dovecot.conf'), conf);
   await chmod(join(dir, 'dovecot.conf'), 0o644);

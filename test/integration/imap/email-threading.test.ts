@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEmailSource } from '../../../connectors/imap/parse-email-source.ts';
-import { logEmail } from '../../../src/services/log-email.service.ts';
+import { logEmail, type LogEmailOptions } from '../../../src/services/log-email.service.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { buildEmail } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
@@ -8,9 +8,12 @@ import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../.
 const opts = { internalDomains: ['support.example'], hooks: noopPipelineHooks, createCompanies: 'all' as const };
 const day = (n: number) => new Date(Date.UTC(2026, 10, n, 10));
 
-async function logAll(t: TestDatabase, mails: string[]) {
+async function logAll(t: TestDatabase, mails: string[], extra: Partial<LogEmailOptions> = {}) {
   for (const raw of mails)
-    await logEmail(t.db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), opts);
+    await logEmail(t.db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), {
+      ...opts,
+      ...extra,
+    });
   const msgs = await t.db.prisma.message.findMany({ include: { record: true } });
   const recordOf = (id: string) => msgs.find((m) => m.externalId === `email:<${id}>`)!.recordId;
   return { msgs, recordOf };
@@ -74,6 +77,32 @@ describe.each(TEST_DATABASE_KINDS)('safe email threading (%s)', (kind) => {
       ];
       const { msgs } = await logAll(t, mails.reverse());
       expect(new Set(msgs.map((m) => m.recordId)).size).toBe(1);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('rebuilds a chain delivered newest first when each reply names only its parent (In-Reply-To, no References)', async () => {
+    const t = await createTestDatabase(kind);
+    try {
+      // bench:imap found this on the SpamAssassin corpus ("Ouch..." on FoRK): the grandchild made a
+      // record named after the child; the child joined it, but the record kept the child's name, so
+      // the parent, arriving last, started a thread of its own (105 of 107 missed pairs).
+      const ids = ['k1@initech.com', 'k2@support.example', 'k3@initech.com', 'k4@support.example'];
+      const mails = ids.map((id, i) =>
+        buildEmail({
+          from: id.endsWith('initech.com') ? 'jo@initech.com' : 'help@support.example',
+          to: id.endsWith('initech.com') ? 'help@support.example' : 'jo@initech.com',
+          messageId: id,
+          ...(i > 0 ? { inReplyTo: ids[i - 1] } : {}),
+          subject: i > 0 ? 'Re: Broken export' : 'Broken export',
+          date: day(i + 1),
+        }),
+      );
+      const { msgs } = await logAll(t, [mails[3], mails[2], mails[1], mails[0]]);
+      expect(msgs).toHaveLength(4);
+      expect(new Set(msgs.map((m) => m.recordId)).size).toBe(1);
+      expect(await t.db.prisma.communicationRecord.count()).toBe(1);
     } finally {
       await t.dispose();
     }
@@ -150,6 +179,37 @@ describe.each(TEST_DATABASE_KINDS)('safe email threading (%s)', (kind) => {
       expect(recordOf('s4@initech.com')).toBe(recordOf('s1@initech.com'));
       const initech = msgs.find((m) => m.externalId === 'email:<s4@initech.com>')!;
       expect(initech.record.threadingNote).toContain('same customer and participant jo@initech.com');
+    } finally {
+      await t.dispose();
+    }
+  });
+  it('never joins list or bulk mail by subject (List-Id, Mailing-List, List-Unsubscribe, Precedence: bulk)', async () => {
+    const t = await createTestDatabase(kind);
+    try {
+      const listHeaders = [
+        ['List-Id: Friends of Rohit Khare <fork.xent.com>'],
+        ['Mailing-List: list zzzzteana@yahoogroups.com; contact', 'Precedence: bulk'],
+        ['List-Unsubscribe: <mailto:news-unsubscribe@initech.com>'],
+      ];
+      const { msgs } = await logAll(
+        t,
+        listHeaders.flatMap((extra, k) =>
+          [1, 2].map((n) =>
+            buildEmail({
+              from: `poster${k}@initech${k}.com`,
+              messageId: `l${k}-${n}@initech${k}.com`,
+              subject: `Re: Java is for kiddies ${k}`,
+              date: day(n),
+              extra,
+            }),
+          ),
+        ),
+        // Kept as IMAP_SKIP_LISTS=false and RAPPORT_MAIL_FILTERS_DEFAULTS=false keep them.
+        { skipLists: false, defaultFilters: false },
+      );
+      expect(msgs).toHaveLength(6);
+      // One author's two posts in one list discussion usually answer different people: no join.
+      expect(new Set(msgs.map((m) => m.recordId)).size).toBe(6);
     } finally {
       await t.dispose();
     }
