@@ -199,9 +199,12 @@ const PIECE_CACHE_LIMIT = 100_000;
 /** By wink instance: with and without the negation stage (each learns words on its own). */
 const pieceCaches = { negation: new Map<string, PieceTokens | null>(), plain: new Map<string, PieceTokens | null>() };
 
+// Letters only: wink reads it from its lexicon or as one new word, the same every time.
+const PLAIN_WORD = /^[A-Za-z]+$/;
+
 function readPiece(piece: string, options: TokenizerOptions): PieceTokens | null {
   const first = readDocument(piece, options);
-  const second = readDocument(piece, options);
+  const second = PLAIN_WORD.test(piece) ? first : readDocument(piece, options);
   const same =
     first.types.length === second.types.length &&
     first.types.every((t, i) => t === second.types[i] && first.forms[i] === second.forms[i]);

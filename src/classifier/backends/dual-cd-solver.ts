@@ -143,6 +143,7 @@ export function solveOneVsRest(
   settings: DualCdSettings,
   visit: (classIndex: number, w: Float64Array) => void,
   qdBase: Float64Array = rowSquaredNorms(data, settings.bias),
+  classRange: readonly [number, number] = [0, problem.classCount],
 ): void {
   const { rows } = data;
   const { classes, classCount, exclude, warmStart, alphasOut } = problem;
@@ -152,7 +153,7 @@ export function solveOneVsRest(
   for (let i = 0, k = 0; i < rows; i++) if (!exclude?.[i]) included[k++] = i;
   const y = new Int8Array(rows);
   const alpha = new Float64Array(rows);
-  for (let c = 0; c < classCount; c++) {
+  for (let c = classRange[0]; c < Math.min(classRange[1], classCount); c++) {
     for (let i = 0; i < rows; i++) y[i] = classes[i] === c ? 1 : -1;
     alpha.fill(0);
     if (warmStart) for (const i of included) alpha[i] = warmStart[c * rows + i];
