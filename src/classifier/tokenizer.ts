@@ -156,6 +156,7 @@ function readDocument(text: string, options: TokenizerOptions): WinkTokens {
  * on its own (contractions, punctuation, emails, numbers), whatever stands around it.
  */
 const WINK_SPLITTER = /([ \u00a0\u2002-\u2005\u2009\u200a\u202f\u205f]+|[\n\r\t]+)/;
+const PRINTABLE_ASCII = /^[ -~]*$/;
 const WINK_SPACES = /[\u00a0\u2002-\u2005\u2009\u200a\u202f\u205f]/;
 /**
  * The normal forms that can open a negation in wink's English negation model (the words whose
@@ -222,7 +223,9 @@ function readPiece(piece: string, options: TokenizerOptions): PieceTokens | null
 function readPieces(text: string, options: TokenizerOptions, language: string, sink: TermSink): boolean {
   if (options.termForm === 'lemma') return false;
   const pieceCache = options.negation ? pieceCaches.negation : pieceCaches.plain;
-  const pieces = text.split(WINK_SPLITTER);
+  // Printable ASCII: only plain spaces separate raw tokens, and a split on one space gives the same pieces
+  // (runs of spaces leave empty strings). Otherwise wink's own splitter.
+  const pieces = PRINTABLE_ASCII.test(text) ? text.split(' ') : text.split(WINK_SPLITTER);
   const found: PieceTokens[] = [];
   for (const piece of pieces) {
     // The same test wink makes: empty strings and runs of spaces separate tokens; tabs and line breaks are tokens.
@@ -236,7 +239,7 @@ function readPieces(text: string, options: TokenizerOptions, language: string, s
     if (tokens === null || (options.negation && tokens.cue)) return false;
     found.push(tokens);
   }
-  const key = `${options.termForm}:${options.multilingual !== false}:${options.stopWords === true}:${language}`;
+  const key = termsKeyOf(options, language);
   for (const tokens of found) {
     if (tokens.termsKey !== key) {
       const own = new TermSink();
@@ -247,6 +250,18 @@ function readPieces(text: string, options: TokenizerOptions, language: string, s
     for (const term of tokens.terms!) sink.push(term, false);
   }
   return true;
+}
+
+let lastKey: { options: TokenizerOptions; language: string; key: string } | undefined;
+/** What a piece's terms depend on besides its tokens (remembered for the last settings: one per model). */
+function termsKeyOf(options: TokenizerOptions, language: string): string {
+  if (lastKey?.options !== options || lastKey.language !== language)
+    lastKey = {
+      options,
+      language,
+      key: `${options.termForm}:${options.multilingual !== false}:${options.stopWords === true}:${language}`,
+    };
+  return lastKey.key;
 }
 
 /** Test hook: read every message whole with wink, as before raw tokens were remembered. */
