@@ -75,6 +75,9 @@ function scoreInto(
 /** How many threads the last solve used (2 when the worker delivered); for tests. */
 export let lastSolveThreads = 1;
 
+/** The worker allocates a few arrays per class: a small heap keeps the process's peak RSS down. */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32, codeRangeSizeMb: 8 };
+
 const shared = (bytes: number) => new SharedArrayBuffer(Math.max(8, bytes));
 
 /** A class-major `rows × classCount` float32 buffer the worker can write into too. */
@@ -140,9 +143,9 @@ export function solveOneVsRestInParallel(
       ? // The sources run through tsx (a checkout being edited, tests): the worker registers it first.
         new Worker(
           `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./dual-cd-worker.ts', import.meta.url).href)}); });`,
-          { eval: true, workerData: job },
+          { eval: true, workerData: job, resourceLimits: WORKER_LIMITS },
         )
-      : new Worker(new URL('./dual-cd-worker.js', import.meta.url), { workerData: job });
+      : new Worker(new URL('./dual-cd-worker.js', import.meta.url), { workerData: job, resourceLimits: WORKER_LIMITS });
     worker.on('error', () => {}); // reported through `status`; never an uncaught exception
     worker.unref();
   } catch {
