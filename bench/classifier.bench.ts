@@ -81,12 +81,19 @@ function dataSets(): DataSet[] {
   return sets;
 }
 
-/** Runs a command as its own process: wall seconds and peak RSS (MB) from /usr/bin/time. */
-function measure(command: string, args: string[]): { seconds: number; rssMb: number } {
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { cwd: root, encoding: 'utf8' });
+interface Measured {
+  seconds: number;
+  rssMb: number;
+  /** User + system CPU seconds (Rapport's solver uses a second thread on large sets; scikit-learn's does not). */
+  cpuSeconds: number;
+}
+
+/** Runs a command as its own process: wall seconds, peak RSS (MB) and CPU seconds from /usr/bin/time. */
+function measure(command: string, args: string[]): Measured {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.slice(-500)}`);
-  const [seconds, kb] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { seconds, rssMb: kb / 1024 };
+  const [seconds, kb, user, system] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds, rssMb: kb / 1024, cpuSeconds: user + system };
 }
 
 function benchDataSet(set: DataSet, dir: string): void {
@@ -96,8 +103,8 @@ function benchDataSet(set: DataSet, dir: string): void {
   const pickle = join(dir, `${set.name}-model.pkl`);
   writeFileSync(dataJson, JSON.stringify(set));
   writeFileSync(trainJsonl, set.train.map(([text, label]) => JSON.stringify({ text, label })).join('\n'));
-  const rapport: { seconds: number; rssMb: number }[] = [];
-  const sklearn: { seconds: number; rssMb: number }[] = [];
+  const rapport: Measured[] = [];
+  const sklearn: Measured[] = [];
   for (let r = 0; r < runs; r++) {
     rapport.push(measure(process.execPath, ['bin/rapport.js', 'train', '--data', trainJsonl, '--out', model]));
     if (haveSklearn) sklearn.push(measure(python, [join(here, 'sklearn_baseline.py'), 'train', dataJson, pickle]));
@@ -137,7 +144,7 @@ function benchDataSet(set: DataSet, dir: string): void {
   const rRss = median(rapport.map((x) => x.rssMb));
   console.log(`\n${set.name}: ${set.train.length} train / ${test.length} test, ${runs} runs each, alternating`);
   console.log(
-    `  rapport train (whole process, incl. calibration pass): ${fmt(rTime, 2)} s [${rapport.map((x) => fmt(x.seconds, 2)).join(', ')}], peak RSS ${Math.round(rRss)} MB`,
+    `  rapport train (whole process, incl. calibration pass): ${fmt(rTime, 2)} s [${rapport.map((x) => fmt(x.seconds, 2)).join(', ')}], peak RSS ${Math.round(rRss)} MB, CPU ${fmt(median(rapport.map((x) => x.cpuSeconds)), 2)} s`,
   );
   const oof = artifact.metrics.outOfFold;
   console.log(
@@ -152,7 +159,7 @@ function benchDataSet(set: DataSet, dir: string): void {
   const sTime = median(sklearn.map((x) => x.seconds));
   const sRss = median(sklearn.map((x) => x.rssMb));
   console.log(
-    `  sklearn train (whole process): ${fmt(sTime, 2)} s [${sklearn.map((x) => fmt(x.seconds, 2)).join(', ')}], peak RSS ${Math.round(sRss)} MB`,
+    `  sklearn train (whole process): ${fmt(sTime, 2)} s [${sklearn.map((x) => fmt(x.seconds, 2)).join(', ')}], peak RSS ${Math.round(sRss)} MB, CPU ${fmt(median(sklearn.map((x) => x.cpuSeconds)), 2)} s`,
   );
   console.log(
     `  sklearn accuracy ${fmt(sk.accuracy)}  macro-F1 ${fmt(sk.macroF1)}  batch predict ${Math.round(skRate)} msgs/s`,

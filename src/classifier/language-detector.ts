@@ -139,8 +139,9 @@ function detectLatin(text: string, letters: number, ascii: boolean): LanguageCod
   const words = wordsOf(text, ascii);
   for (const w of words)
     for (const language of FUNCTION_WORD.get(w) ?? []) votes.set(language, (votes.get(language) ?? 0) + 1);
-  for (const [pattern, language] of LETTER_HINTS)
-    if (pattern.test(text)) votes.set(language, (votes.get(language) ?? 0) + 2);
+  if (!ascii)
+    for (const [pattern, language] of LETTER_HINTS)
+      if (pattern.test(text)) votes.set(language, (votes.get(language) ?? 0) + 2);
   let first: [string, number] | undefined;
   let second: [string, number] | undefined;
   for (const entry of votes) {
@@ -174,6 +175,9 @@ export function detectLanguage(text: string): LanguageCode {
   const cjkWins = (raw.han + raw.kana + raw.hangul) * 3 > raw.latin + raw.cyrillic + raw.greek + raw.arabic;
   const clean = !cjkWins && MAY_HAVE_NOISE.test(normalised) ? normalised.replace(NOISE, ' ') : normalised;
   const c = clean === normalised ? raw : countScripts(clean);
+  // Printable ASCII has Latin letters and no other script: the ranking below would pick Latin whenever
+  // it has two letters, and no letter hint (all non-ASCII) can match.
+  if (ascii) return c.latin < 2 ? UNDETERMINED : detectLatin(clean, c.latin, true);
   const cjk = (c.han + c.kana) * 3 + c.hangul * 3;
   const others: [string, number][] = [
     ['latin', c.latin],

@@ -1,4 +1,5 @@
-import { type DualCdSettings, rowSquaredNorms, solveOneVsRest } from './backends/dual-cd-solver.ts';
+import { type DualCdSettings, rowSquaredNorms } from './backends/dual-cd-solver.ts';
+import { solveOneVsRestInParallel } from './backends/parallel-solver.ts';
 import type { SparseMatrix } from './sparse-vector.ts';
 
 /** The best label and its margin for each row, from a model that did not train on that row. */
@@ -55,16 +56,14 @@ export function outOfFoldMargins(
         if (trainCount[indices[p]] > 0) known += values[p] * values[p];
       scale[r] = known > 0 ? 1 / Math.sqrt(known) : 0;
     });
-    solveOneVsRest(
+    solveOneVsRestInParallel(
       data,
       { classes: problem.classes, classCount, exclude, warmStart: problem.warmStart },
       settings,
-      (c, w) => {
-        const biasTerm = w[columns] * settings.bias;
+      { keepWeights: false, scoreRows: { rows: Int32Array.from(held), scale } },
+      (c, { margins: scored }) => {
         held.forEach((i, r) => {
-          let dot = 0;
-          for (let p = rowStart[i]; p < rowStart[i + 1]; p++) dot += w[indices[p]] * values[p];
-          const m = dot * scale[r] + biasTerm;
+          const m = scored![r];
           if (all) all[i * classCount + c] = m;
           if (m > margin[i]) {
             margin[i] = m;

@@ -111,7 +111,7 @@ function stemOf(word: string, stem: (w: string) => string, language: string): st
 }
 
 /** Collects terms, their negation flags and extra features while a message is read run by run. */
-class TermSink {
+export class TermSink {
   readonly terms: string[] = [];
   readonly negated: boolean[] = [];
   readonly extras: string[] = [];
@@ -119,6 +119,155 @@ class TermSink {
     this.terms.push(term);
     this.negated.push(isNegated);
   }
+  /** Empties the sink for the next message (bulk featurizing reuses one). */
+  clear(): void {
+    this.terms.length = 0;
+    this.negated.length = 0;
+    this.extras.length = 0;
+  }
+}
+
+/** A piece of text as wink-nlp reads it: token types, normal forms (’ as ') and negation flags. */
+interface WinkTokens {
+  readonly types: readonly string[];
+  readonly forms: readonly string[];
+  /** `undefined`: no token is negated. */
+  readonly negated: readonly boolean[] | undefined;
+}
+
+function readDocument(text: string, options: TokenizerOptions): WinkTokens {
+  const nlp = winkFor(options.negation ? ['negation'] : []);
+  const its = nlp.its;
+  const tokens = nlp.readDoc(text).tokens();
+  return {
+    types: tokens.out(its.type) as string[],
+    forms: (
+      (options.termForm === 'lemma'
+        ? tokens.out(its.lemma as unknown as typeof its.normal)
+        : tokens.out(its.normal)) as string[]
+    ).map((f) => f.replace(/\u2019/g, "'")),
+    negated: options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined,
+  };
+}
+
+/**
+ * wink's raw-token splitter (eng-lite-web-model `trex.helpers.splitter`) and its test for a run of
+ * spaces. wink reads a text one raw token at a time: it splits on these runs and tokenises each piece
+ * on its own (contractions, punctuation, emails, numbers), whatever stands around it.
+ */
+const WINK_SPLITTER = /([ \u00a0\u2002-\u2005\u2009\u200a\u202f\u205f]+|[\n\r\t]+)/;
+const PRINTABLE_ASCII = /^[ -~]*$/;
+const WINK_SPACES = /[\u00a0\u2002-\u2005\u2009\u200a\u202f\u205f]/;
+/**
+ * The normal forms that can open a negation in wink's English negation model (the words whose
+ * patterns end in a negation rather than a scope boundary; test/unit/classifier/tokenizer-fast-path.test.ts
+ * derives the list from the model). A message without any of them has no negated token.
+ */
+export const NEGATION_CUES: ReadonlySet<string> = new Set([
+  'eliminate',
+  'fail',
+  'failed',
+  'failing',
+  'fails',
+  'hardly',
+  'impossible',
+  'neither',
+  'never',
+  'no',
+  'none',
+  'nor',
+  'not',
+  'prevent',
+  'rarely',
+  'rule',
+  'ruled',
+  'rules',
+  'scarcely',
+  'unlikely',
+  'without',
+]);
+
+/** One raw token as wink reads it; `null` when two readings differed (wink had learned from the first). */
+interface PieceTokens {
+  readonly types: readonly string[];
+  readonly forms: readonly string[];
+  readonly cue: boolean;
+  /** Its terms for the last settings and language asked (`termsKey`), none of them negated. */
+  termsKey?: string;
+  terms?: string[];
+}
+const PIECE_CACHE_LIMIT = 100_000;
+/** By wink instance: with and without the negation stage (each learns words on its own). */
+const pieceCaches = { negation: new Map<string, PieceTokens | null>(), plain: new Map<string, PieceTokens | null>() };
+
+// Letters only: wink reads it from its lexicon or as one new word, the same every time.
+const PLAIN_WORD = /^[A-Za-z]+$/;
+
+function readPiece(piece: string, options: TokenizerOptions): PieceTokens | null {
+  const first = readDocument(piece, options);
+  const second = PLAIN_WORD.test(piece) ? first : readDocument(piece, options);
+  const same =
+    first.types.length === second.types.length &&
+    first.types.every((t, i) => t === second.types[i] && first.forms[i] === second.forms[i]);
+  if (!same) return null;
+  return { types: first.types, forms: first.forms, cue: first.forms.some((f) => NEGATION_CUES.has(f)) };
+}
+
+/**
+ * The terms of a message put together from its raw tokens, each read by wink once per process and
+ * remembered with its terms: a message costs a few map lookups instead of a wink document (whose
+ * set-up was most of a short message's time). Returns `false`, having pushed nothing, when the
+ * message must be read whole: a negation cue in it (negation spans cross raw tokens), or a raw token
+ * wink reads differently the second time. Lemmas depend on context, so `lemma` always reads whole.
+ */
+function readPieces(text: string, options: TokenizerOptions, language: string, sink: TermSink): boolean {
+  if (options.termForm === 'lemma') return false;
+  const pieceCache = options.negation ? pieceCaches.negation : pieceCaches.plain;
+  // Printable ASCII: only plain spaces separate raw tokens, and a split on one space gives the same pieces
+  // (runs of spaces leave empty strings). Otherwise wink's own splitter.
+  const pieces = PRINTABLE_ASCII.test(text) ? text.split(' ') : text.split(WINK_SPLITTER);
+  const found: PieceTokens[] = [];
+  for (const piece of pieces) {
+    // The same test wink makes: empty strings and runs of spaces separate tokens; tabs and line breaks are tokens.
+    if (!piece || piece[0] === ' ' || WINK_SPACES.test(piece)) continue;
+    let tokens = pieceCache.get(piece);
+    if (tokens === undefined) {
+      tokens = readPiece(piece, options);
+      if (pieceCache.size >= PIECE_CACHE_LIMIT) pieceCache.clear();
+      pieceCache.set(piece, tokens);
+    }
+    if (tokens === null || (options.negation && tokens.cue)) return false;
+    found.push(tokens);
+  }
+  const key = termsKeyOf(options, language);
+  for (const tokens of found) {
+    if (tokens.termsKey !== key) {
+      const own = new TermSink();
+      pushTerms({ types: tokens.types, forms: tokens.forms, negated: undefined }, options, language, own);
+      tokens.terms = own.terms;
+      tokens.termsKey = key;
+    }
+    for (const term of tokens.terms!) sink.push(term, false);
+  }
+  return true;
+}
+
+let lastKey: { options: TokenizerOptions; language: string; key: string } | undefined;
+/** What a piece's terms depend on besides its tokens (remembered for the last settings: one per model). */
+function termsKeyOf(options: TokenizerOptions, language: string): string {
+  if (lastKey?.options !== options || lastKey.language !== language)
+    lastKey = {
+      options,
+      language,
+      key: `${options.termForm}:${options.multilingual !== false}:${options.stopWords === true}:${language}`,
+    };
+  return lastKey.key;
+}
+
+/** Test hook: read every message whole with wink, as before raw tokens were remembered. */
+let piecesEnabled = true;
+export function readWholeMessagesForTesting(whole: boolean): void {
+  piecesEnabled = !whole;
 }
 
 /**
@@ -126,18 +275,16 @@ class TermSink {
  * `negation` stage flags the words a negation governs, and each word is lowercased and stemmed
  * (Porter2 for English and undetermined text, Snowball for a detected de/es/fr/pt/it/nl/ru) or
  * lemmatised. Only the `negation` stage runs: sentence boundaries, POS and NER would halve throughput.
+ * Most messages are put together from remembered raw tokens (see readPieces) with the same result.
  */
 function readWithWink(text: string, options: TokenizerOptions, language: string, sink: TermSink): void {
-  const nlp = winkFor(options.negation ? ['negation'] : []);
-  const its = nlp.its;
-  const tokens = nlp.readDoc(text).tokens();
-  const types = tokens.out(its.type) as string[];
-  const forms = (
-    (options.termForm === 'lemma'
-      ? tokens.out(its.lemma as unknown as typeof its.normal)
-      : tokens.out(its.normal)) as string[]
-  ).map((f) => f.replace(/\u2019/g, "'"));
-  const negated = options.negation ? (tokens.out(its.negationFlag) as unknown as boolean[]) : undefined;
+  if (piecesEnabled && readPieces(text, options, language, sink)) return;
+  pushTerms(readDocument(text, options), options, language, sink);
+}
+
+/** Terms of wink tokens: placeholders for emails/numbers/..., punctuation dropped, clitics split, stems. */
+function pushTerms(tokens: WinkTokens, options: TokenizerOptions, language: string, sink: TermSink): void {
+  const { types, forms, negated } = tokens;
   const snowball = options.multilingual !== false ? snowballStemmerFor(language) : undefined;
   const stem = options.termForm !== 'stem' ? undefined : (snowball ?? winkStemmer());
   const stemLanguage = snowball ? language : 'en';
@@ -276,16 +423,19 @@ function readCjkRunsWithWink(text: string, locale: string, options: TokenizerOpt
  */
 export function tokenizeTerms(text: string, options: TokenizerOptions): TokenizedText {
   const sink = new TermSink();
+  const language = tokenizeInto(text, options, sink);
+  return { terms: sink.terms, negated: sink.negated, extras: sink.extras, language };
+}
+
+/** {@link tokenizeTerms} into a sink the caller owns (and clears); returns the language. */
+export function tokenizeInto(text: string, options: TokenizerOptions, sink: TermSink): LanguageCode {
   if (options.multilingual === false) {
     readWithWink(text, options, 'en', sink);
-    return { ...sink, language: 'und' };
+    return 'und';
   }
   const normalised = ASCII_ONLY.test(text) ? text : text.normalize('NFKC');
   const language = detectLanguage(normalised);
-  if (!HAS_CJK.test(normalised)) {
-    readWithWink(normalised, options, language, sink);
-    return { ...sink, language };
-  }
-  readCjkMessage(normalised, language, options, sink);
-  return { ...sink, language };
+  if (!HAS_CJK.test(normalised)) readWithWink(normalised, options, language, sink);
+  else readCjkMessage(normalised, language, options, sink);
+  return language;
 }

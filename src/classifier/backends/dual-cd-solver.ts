@@ -47,12 +47,13 @@ function solveBinary(
   random: () => number,
   alpha: Float64Array,
   included: Int32Array,
+  w: Float64Array,
 ): Float64Array {
   const { rowStart, indices, values, columns } = data;
   const diag = settings.loss === 'l2' ? 0.5 / settings.C : 0;
   const upper = settings.loss === 'l2' ? Infinity : settings.C;
   const bias = settings.bias;
-  const w = new Float64Array(columns + 1);
+  w.fill(0);
   const n = included.length;
   const order = Int32Array.from(included);
   for (let s = 0; s < n; s++) {
@@ -143,6 +144,7 @@ export function solveOneVsRest(
   settings: DualCdSettings,
   visit: (classIndex: number, w: Float64Array) => void,
   qdBase: Float64Array = rowSquaredNorms(data, settings.bias),
+  classRange: readonly [number, number] = [0, problem.classCount],
 ): void {
   const { rows } = data;
   const { classes, classCount, exclude, warmStart, alphasOut } = problem;
@@ -152,12 +154,14 @@ export function solveOneVsRest(
   for (let i = 0, k = 0; i < rows; i++) if (!exclude?.[i]) included[k++] = i;
   const y = new Int8Array(rows);
   const alpha = new Float64Array(rows);
-  for (let c = 0; c < classCount; c++) {
+  const w = new Float64Array(data.columns + 1);
+  for (let c = classRange[0]; c < Math.min(classRange[1], classCount); c++) {
     for (let i = 0; i < rows; i++) y[i] = classes[i] === c ? 1 : -1;
     alpha.fill(0);
     if (warmStart) for (const i of included) alpha[i] = warmStart[c * rows + i];
     // A per-class seed keeps each binary problem reproducible regardless of class order.
-    const w = solveBinary(data, y, qdBase, settings, seededRandom(settings.seed * 7919 + c), alpha, included);
+    // One weight buffer for every class (`visit` keeps what it needs before the next class overwrites it).
+    solveBinary(data, y, qdBase, settings, seededRandom(settings.seed * 7919 + c), alpha, included, w);
     if (alphasOut) for (let i = 0; i < rows; i++) alphasOut[c * rows + i] = alpha[i];
     visit(c, w);
   }

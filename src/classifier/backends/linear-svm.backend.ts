@@ -1,6 +1,7 @@
 import { RapportError } from '../../errors.ts';
 import type { SparseMatrix, SparseVector } from '../sparse-vector.ts';
-import { type DualCdSettings, solveOneVsRest } from './dual-cd-solver.ts';
+import type { DualCdSettings } from './dual-cd-solver.ts';
+import { sharedAlphas, solveOneVsRestInParallel } from './parallel-solver.ts';
 import type { SvmBackend, SvmTrainOptions, TrainedSvm } from './svm-backend.ts';
 
 /** Options of the linear backend (LIBLINEAR's dual coordinate descent). */
@@ -103,25 +104,31 @@ export function trainLinearSvm(
 ): { svm: TrainedSvm; alphas?: Float32Array } {
   if (classCount > 65535) throw new RapportError('invalid_input', 'The linear backend supports at most 65,535 labels.');
   const settings = linearSettings(options);
-  const alphas = keepDual ? new Float32Array(data.rows * classCount) : undefined;
+  const alphas = keepDual ? sharedAlphas(data.rows * classCount) : undefined;
   const perClass: { indices: Int32Array; values: Float32Array }[] = [];
   const biases = new Float32Array(classCount);
   const featureCount = new Int32Array(data.columns + 1);
-  solveOneVsRest(data, { classes, classCount, alphasOut: alphas }, settings, (c, w) => {
-    let nonZeros = 0;
-    for (let j = 0; j < data.columns; j++) if (Math.fround(w[j]) !== 0) nonZeros++;
-    const indices = new Int32Array(nonZeros);
-    const values = new Float32Array(nonZeros);
-    for (let j = 0, k = 0; j < data.columns; j++) {
-      if (Math.fround(w[j]) === 0) continue;
-      indices[k] = j;
-      values[k++] = w[j];
-      featureCount[j + 1]++;
-    }
-    perClass.push({ indices, values });
-    biases[c] = w[data.columns] * settings.bias;
-    options.onProgress?.((c + 1) / classCount);
-  });
+  solveOneVsRestInParallel(
+    data,
+    { classes, classCount, alphasOut: alphas },
+    settings,
+    { keepWeights: true },
+    (c, { weights: w, biasTerm }) => {
+      let nonZeros = 0;
+      for (let j = 0; j < data.columns; j++) if (Math.fround(w![j]) !== 0) nonZeros++;
+      const indices = new Int32Array(nonZeros);
+      const values = new Float32Array(nonZeros);
+      for (let j = 0, k = 0; j < data.columns; j++) {
+        if (Math.fround(w![j]) === 0) continue;
+        indices[k] = j;
+        values[k++] = w![j];
+        featureCount[j + 1]++;
+      }
+      perClass.push({ indices, values });
+      biases[c] = biasTerm * settings.bias;
+      options.onProgress?.((c + 1) / classCount);
+    },
+  );
   // Transpose the per-class lists into feature-major CSR (counting sort; classes stay ascending).
   const start = new Int32Array(data.columns + 1);
   for (let j = 0; j < data.columns; j++) start[j + 1] = start[j] + featureCount[j + 1];

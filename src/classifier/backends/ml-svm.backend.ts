@@ -1,4 +1,5 @@
-import SVM from 'ml-svm';
+import { createRequire } from 'node:module';
+import type SVM from 'ml-svm';
 import { RapportError } from '../../errors.ts';
 import { seededRandom } from '../seeded-random.ts';
 import { rowOf, type SparseMatrix, type SparseVector } from '../sparse-vector.ts';
@@ -12,6 +13,17 @@ import type { SvmBackend, SvmTrainOptions, TrainedSvm } from './svm-backend.ts';
  * 7-label model would take minutes, which is what the linear backend is for.
  */
 export const ML_SVM_MAX_TRAINING_SIZE = 1000;
+
+/**
+ * ml-svm and ml-matrix, loaded the first time a kernel model is trained or loaded: every
+ * `rapport train` and classifier imports this module through the backend registry, and the
+ * package took ~0.1 s of a linear `rapport train` process's start.
+ */
+let svmClass: typeof SVM | undefined;
+function mlSvm(): typeof SVM {
+  svmClass ??= createRequire(import.meta.url)('ml-svm') as typeof SVM;
+  return svmClass;
+}
 
 /** Options of the ml-svm backend (kernel SVM). */
 export interface MlSvmOptions extends SvmTrainOptions {
@@ -45,7 +57,7 @@ class MlSvmModel implements TrainedSvm {
   private readonly svms: SVM[];
   constructor(private readonly payload: MlSvmPayload) {
     this.position = new Map(payload.columns.map((c, i) => [c, i]));
-    this.svms = payload.models.map((m) => SVM.load(m));
+    this.svms = payload.models.map((m) => mlSvm().load(m));
   }
   get classCount(): number {
     return this.svms.length;
@@ -88,7 +100,7 @@ export const mlSvmBackend: SvmBackend & {
     for (let r = 0; r < data.rows; r++) dense.push(densify(rowOf(data, r), position, columns.length));
     const models: MlSvmPayload['models'] = [];
     for (let c = 0; c < classCount; c++) {
-      const svm = new SVM({
+      const svm = new (mlSvm())({
         C: options.C ?? 1,
         kernel: options.kernel ?? 'rbf',
         kernelOptions: { sigma: options.sigma ?? 1 },
