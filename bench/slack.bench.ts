@@ -14,7 +14,10 @@
  * times (the original and X-Slack-Retry-Num 1..3, interleaved): duplicate records and messages must be 0.
  * Prints a table with the p99 ratio against bare Bolt and the machine's load average around each run
  * (the 2 cores are shared). PostgreSQL by default (RAPPORT_BENCH_DATABASES=postgres,pglite for both).
- * RAPPORT_BENCH_BOT_NODE_OPTIONS is passed to the bot as NODE_OPTIONS (profiling).
+ * RAPPORT_BENCH_BOT_NODE_ARGS (space-separated) go to the bot's node itself, e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof); RAPPORT_BENCH_BOT_NODE_OPTIONS is passed
+ * to the bot as NODE_OPTIONS; RAPPORT_CLASSIFY_THREAD is passed on (off: classification on the bot's
+ * main thread, as before it had a thread of its own).
  * Run: flock /tmp/rapport-bench.lock npm run bench:slack
  */
 import { randomBytes } from 'node:crypto';
@@ -194,21 +197,29 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
   await seeding.close();
 
   const port = await freePort();
-  const bot = spawnRapport(['start'], {
-    RAPPORT_DATA_DIR: dataDir,
-    DATABASE_URL: scratch?.url,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    RAPPORT_QUEUE_PREFIX: prefix,
-    RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`,
-    // The backlog of acknowledged requests is finished before the counts are read.
-    RAPPORT_SHUTDOWN_TIMEOUT_MS: '600000',
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_BOT_TOKEN: 'xoxb-bench-token',
-    SLACK_API_URL: apiUrl,
-    // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot's time goes.
-    NODE_OPTIONS: process.env.RAPPORT_BENCH_BOT_NODE_OPTIONS,
-  });
+  const bot = spawnRapport(
+    ['start'],
+    {
+      RAPPORT_DATA_DIR: dataDir,
+      DATABASE_URL: scratch?.url,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RAPPORT_QUEUE_PREFIX: prefix,
+      RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`,
+      // The backlog of acknowledged requests is finished before the counts are read.
+      RAPPORT_SHUTDOWN_TIMEOUT_MS: '600000',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-bench-token',
+      SLACK_API_URL: apiUrl,
+      NODE_OPTIONS: process.env.RAPPORT_BENCH_BOT_NODE_OPTIONS,
+      // Unset: the bot's default (auto: on in role all); "off" measures classification on the main thread.
+      RAPPORT_CLASSIFY_THREAD: process.env.RAPPORT_CLASSIFY_THREAD,
+    },
+    {
+      // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot's time goes.
+      nodeArgs: process.env.RAPPORT_BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean),
+    },
+  );
   const barePort = await freePort();
   const bare = await startBareBolt(barePort);
   const base = `http://127.0.0.1:${port}`;

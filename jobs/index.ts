@@ -10,6 +10,7 @@ import { QueueMetrics } from './queue-metrics.ts';
 import { TargetRateLimiter } from './target-rate-limiter.ts';
 import { ActiveClassifier } from './active-classifier.ts';
 import { createWorkers } from './workers.ts';
+import { ThreadMessageReader } from './thread-message-reader.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { reconcileSchedules } from './reconcile-schedules.job.ts';
 import { installationId } from '../src/db/installation.repository.ts';
@@ -83,6 +84,11 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         },
         logger: logger.child({ module: 'jobs' }),
       };
+      // Role all: texts are read on a thread of their own, so a burst of classification never delays an ack.
+      const reader = config.classifyThread
+        ? new ThreadMessageReader(() => deps.classifier.artifact(), deps.logger.child({ module: 'classify-thread' }))
+        : undefined;
+      if (reader) deps.readMessages = reader.read;
       const workers = createWorkers(
         deps,
         {
@@ -111,7 +117,10 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
             (err: Error) => deps.logger.error({ err: err.message }, 'reconcile failed; the periodic run will retry'),
           );
         },
-        stop: () => workers.close(),
+        async stop() {
+          await workers.close();
+          await reader?.close();
+        },
       };
     },
   };
