@@ -34,7 +34,7 @@ export class ActiveClassifier {
     return current.classifier;
   }
 
-  /** The active model's artifact (for a thread that classifies with it, see ThreadMessageReader). */
+  /** The active model's artifact (for a thread that classifies with it, see ClassifierThread). */
   async artifact(): Promise<ModelArtifact> {
     if (this.current && Date.now() - this.checkedAt < this.recheckMs) return this.current.artifact;
     this.loading ??= this.refresh().finally(() => (this.loading = undefined));

@@ -10,7 +10,7 @@ import { QueueMetrics } from './queue-metrics.ts';
 import { TargetRateLimiter } from './target-rate-limiter.ts';
 import { ActiveClassifier } from './active-classifier.ts';
 import { createWorkers } from './workers.ts';
-import { ThreadMessageReader } from './thread-message-reader.ts';
+import { ClassifierThread } from './classifier-thread.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { reconcileSchedules } from './reconcile-schedules.job.ts';
 import { installationId } from '../src/db/installation.repository.ts';
@@ -84,11 +84,15 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         },
         logger: logger.child({ module: 'jobs' }),
       };
-      // Role all: texts are read on a thread of their own, so a burst of classification never delays an ack.
-      const reader = config.classifyThread
-        ? new ThreadMessageReader(() => deps.classifier.artifact(), deps.logger.child({ module: 'classify-thread' }))
+      // Role all: the classifier's CPU work (reading texts, retraining) runs on a thread of its own, so
+      // a burst of classification or a nightly retrain never delays an ack.
+      const classifierThread = config.classifyThread
+        ? new ClassifierThread(() => deps.classifier.artifact(), deps.logger.child({ module: 'classifier-thread' }))
         : undefined;
-      if (reader) deps.readMessages = reader.read;
+      if (classifierThread) {
+        deps.readMessages = classifierThread.read;
+        deps.retrain = classifierThread.retrain;
+      }
       const workers = createWorkers(
         deps,
         {
@@ -119,7 +123,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         },
         async stop() {
           await workers.close();
-          await reader?.close();
+          await classifierThread?.close();
         },
       };
     },

@@ -24,7 +24,7 @@ export interface ReadingContext {
 /**
  * Reads many messages with the active model, in order. The CPU-bound half of classification (language
  * detection, wink-nlp, chrono-node, the SVM): the in-process reader runs it on the caller's thread,
- * jobs/thread-message-reader.ts on a worker thread.
+ * jobs/classifier-thread.ts on a worker thread.
  */
 export type ReadMessages = (texts: readonly string[], ctx: ReadingContext) => Promise<MessageReading[]>;
 

@@ -34,7 +34,7 @@ export interface ClassifyMessagesDeps {
   classifier(): Promise<Classifier>;
   /**
    * Reads the texts with the active model (language, entities, label): the CPU-bound half. Default: on
-   * this thread with `classifier()`; role `all` reads on a worker thread (jobs/thread-message-reader.ts).
+   * this thread with `classifier()`; role `all` reads on a worker thread (jobs/classifier-thread.ts).
    */
   readMessages?: ReadMessages;
   settings: {

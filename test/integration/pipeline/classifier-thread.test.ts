@@ -5,9 +5,12 @@ import { buildDefaultModel } from '../../../src/classifier/default-model.ts';
 import { loadClassifier } from '../../../src/classifier/classifier.ts';
 import type { ModelArtifact } from '../../../src/classifier/model-artifact.ts';
 import { inProcessReader, type ReadMessages, type ReadingContext } from '../../../src/classifier/read-message.ts';
+import { loadHeldOutExamples, loadSeedExamples } from '../../../src/classifier/default-model.ts';
+import type { LabeledExample } from '../../../src/classifier/labeled-example.ts';
+import { retrainModel, type RetrainInput, type RetrainResult } from '../../../src/classifier/retrain.ts';
 import { DEFAULT_BUSINESS_HOURS } from '../../../src/domain/business-hours.ts';
 import { createLogger } from '../../../src/logger.ts';
-import { ThreadMessageReader } from '../../../jobs/thread-message-reader.ts';
+import { ClassifierThread } from '../../../jobs/classifier-thread.ts';
 
 // Role `all` reads messages for classification on a worker thread (RAPPORT_CLASSIFY_THREAD): the same
 // readings as on the main thread, while the main thread keeps answering HTTP.
@@ -29,7 +32,15 @@ const CTX: ReadingContext = {
 const LONG_TEXT =
   'Call with Acme: they asked for a quote for 40 seats by Friday and a demo next Tuesday at 3pm. '.repeat(1000);
 
-describe('classification on a worker thread', () => {
+/** Up to `n` examples of each label: a retrain small enough for a test. */
+const perLabel = (examples: LabeledExample[], n: number) => {
+  const by = new Map<string, LabeledExample[]>();
+  for (const e of examples)
+    if ((by.get(e.label) ?? by.set(e.label, []).get(e.label)!).length < n) by.get(e.label)!.push(e);
+  return [...by.values()].flat();
+};
+
+describe('the classifier on a worker thread', () => {
   let artifact: ModelArtifact;
   let server: Server;
   let url: string;
@@ -44,7 +55,7 @@ describe('classification on a worker thread', () => {
   });
 
   it('reads messages exactly as the main thread does (labels, scores, entities, dates, languages)', async () => {
-    const reader = new ThreadMessageReader(async () => artifact, logger);
+    const reader = new ClassifierThread(async () => artifact, logger);
     try {
       const onThread = await reader.read(TEXTS, CTX);
       const here = await inProcessReader(async () => loadClassifier(artifact))(TEXTS, CTX);
@@ -70,7 +81,7 @@ describe('classification on a worker thread', () => {
   }
 
   it('a long classification does not hold up HTTP answers on the main thread', async () => {
-    const reader = new ThreadMessageReader(async () => artifact, logger);
+    const reader = new ClassifierThread(async () => artifact, logger);
     try {
       await reader.read(['warm up'], CTX); // the thread is started and has the model
       expect(await answeredDuring(() => reader.read([LONG_TEXT], CTX))).toBeGreaterThan(0);
@@ -85,7 +96,7 @@ describe('classification on a worker thread', () => {
 
   it('a new model version reaches the thread, and a thread that dies fails its batch and is started again', async () => {
     let current = artifact;
-    const reader = new ThreadMessageReader(async () => current, logger);
+    const reader = new ClassifierThread(async () => current, logger);
     try {
       expect((await reader.read(['hello'], CTX))[0].modelVersion).toBe(artifact.version);
       current = { ...artifact, version: `${artifact.version}-next` };
@@ -94,10 +105,44 @@ describe('classification on a worker thread', () => {
       const pending = reader.read([LONG_TEXT], CTX);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await (reader as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-      await expect(pending).rejects.toThrow(/classify thread exited/);
+      await expect(pending).rejects.toThrow(/classifier thread exited/);
       expect((await reader.read(['hello again'], CTX))[0].modelVersion).toBe(current.version);
     } finally {
       await reader.close();
     }
   }, 60_000);
+
+  it('retrains there to the same model as on the main thread', async () => {
+    const seed = loadSeedExamples('en');
+    const input: RetrainInput = {
+      seedExamples: perLabel(seed, 30),
+      heldOut: perLabel(loadHeldOutExamples('en'), 8),
+      corrections: perLabel(seed.slice(500), 3).map((e, i) => ({
+        ...e,
+        recordId: `r${i}`,
+        correctedAt: new Date(Date.UTC(2026, 0, 1 + i)),
+        group: `g${i}`,
+      })),
+      options: { version: 'crm-thread-test' },
+      resamples: 50,
+    };
+    const reader = new ClassifierThread(async () => artifact, logger);
+    try {
+      const onThread = await reader.retrain(input);
+      // The same model, gate and split; only when it was made and how long that took may differ.
+      const untimed = (r: RetrainResult) => ({
+        ...r,
+        artifact: {
+          ...r.artifact,
+          createdAt: '',
+          trainingSummary: { ...r.artifact.trainingSummary, trainSeconds: 0 },
+        },
+      });
+      expect(untimed(onThread)).toEqual(untimed(retrainModel(input)));
+      expect(onThread.artifact.weights).toBeInstanceOf(Uint8Array);
+      expect(onThread.trainedThrough).toBeInstanceOf(Date);
+    } finally {
+      await reader.close();
+    }
+  }, 120_000);
 });
