@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { Counter, type Registry } from 'prom-client';
 import type { ModelArtifact } from '../src/classifier/model-artifact.ts';
 import type { MessageReading, ReadingContext } from '../src/classifier/read-message.ts';
 import type { RetrainInput, RetrainResult } from '../src/classifier/retrain.ts';
@@ -34,11 +35,33 @@ export class ClassifierThread {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
 
-  /** @param artifact the active model's artifact (ActiveClassifier.artifact) */
+  private readonly messages: Counter | undefined;
+  private readonly retrains: Counter | undefined;
+
+  /**
+   * @param artifact the active model's artifact (ActiveClassifier.artifact)
+   * @param metrics where `rapport_classifier_thread_messages_total` and `_retrains_total` count what the thread did
+   */
   constructor(
     private readonly artifact: () => Promise<ModelArtifact>,
     private readonly logger: Logger,
-  ) {}
+    metrics?: Registry,
+  ) {
+    this.messages = metrics
+      ? new Counter({
+          name: 'rapport_classifier_thread_messages_total',
+          help: 'Messages read for classification on the classifier thread (role all)',
+          registers: [metrics],
+        })
+      : undefined;
+    this.retrains = metrics
+      ? new Counter({
+          name: 'rapport_classifier_thread_retrains_total',
+          help: 'Models retrained on the classifier thread (role all)',
+          registers: [metrics],
+        })
+      : undefined;
+  }
 
   /** Reads `texts` in order on the thread (a ReadMessages for ClassifyMessagesDeps). */
   readonly read = async (texts: readonly string[], ctx: ReadingContext): Promise<MessageReading[]> => {
@@ -51,14 +74,20 @@ export class ClassifierThread {
     let res = await this.call(request(false));
     // The thread was started again (or sent another version) in between: once more with the model.
     if ('needModel' in res) res = await this.call(request(true));
-    if ('readings' in res) return res.readings;
+    if ('readings' in res) {
+      this.messages?.inc(res.readings.length);
+      return res.readings;
+    }
     throw new Error('the classifier thread did not take the model');
   };
 
   /** Retrains on the thread (retrainModel); for retrainClassifier. */
   readonly retrain = async (input: RetrainInput): Promise<RetrainResult> => {
     const res = await this.call({ kind: 'retrain', input });
-    if ('retrained' in res) return res.retrained;
+    if ('retrained' in res) {
+      this.retrains?.inc();
+      return res.retrained;
+    }
     throw new Error('the classifier thread answered a retrain with something else');
   };
 

@@ -87,7 +87,11 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
       // Role all: the classifier's CPU work (reading texts, retraining) runs on a thread of its own, so
       // a burst of classification or a nightly retrain never delays an ack.
       const classifierThread = config.classifyThread
-        ? new ClassifierThread(() => deps.classifier.artifact(), deps.logger.child({ module: 'classifier-thread' }))
+        ? new ClassifierThread(
+            () => deps.classifier.artifact(),
+            deps.logger.child({ module: 'classifier-thread' }),
+            runtime.metrics,
+          )
         : undefined;
       if (classifierThread) {
         deps.readMessages = classifierThread.read;
