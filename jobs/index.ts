@@ -115,10 +115,12 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         name: 'workers',
         async start() {
           workers.run();
-          // Load (or build, on a new database) the model now rather than on the first message.
-          deps.classifier
-            .get()
-            .catch((err: Error) => deps.logger.error({ err: err.message }, 'could not load the classifier model'));
+          // Load (or build, on a new database) the model now rather than on the first message; with the
+          // classifier thread, load it there (the main thread never decodes it).
+          (classifierThread
+            ? classifierThread.read([], { now: new Date(), timezone: config.timezone })
+            : deps.classifier.get()
+          ).catch((err: Error) => deps.logger.error({ err: err.message }, 'could not load the classifier model'));
           // The periodic run is armed by the queues component (every process), see ScheduleKeeper.
           reconcileSchedules(deps).then(
             (report) => deps.logger.info(report, 'schedules reconciled with the database'),
