@@ -292,8 +292,14 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
     });
     console.log(describeLoad(`[${kind}] message events x4`, events));
   } finally {
+    const diedEarly = bot.child.exitCode !== null || bot.child.signalCode !== null;
     bot.child.kill('SIGTERM');
-    await bot.exited;
+    const code = await bot.exited;
+    // A bot that died (or stopped badly) explains a run of timeouts: say so, with its last words.
+    if (diedEarly || code !== 0)
+      console.log(
+        `[${kind}] the bot ${diedEarly ? 'died during the run' : 'stopped'} with exit code ${code} (${bot.child.signalCode ?? 'no signal'}); its last output:\n${bot.output().slice(-3000)}`,
+      );
     await bare.stop();
   }
 
