@@ -13,7 +13,8 @@
  * then RAPPORT_BENCH_EVENTS (default 300) message events in a linked channel, each delivered four
  * times (the original and X-Slack-Retry-Num 1..3, interleaved): duplicate records and messages must be 0.
  * Prints a table with the p99 ratio against bare Bolt and the machine's load average around each run
- * (the 2 cores are shared). PostgreSQL by default (RAPPORT_BENCH_DATABASES=postgres,pglite for both).
+ * (the 2 cores are shared), and the bot's CPU time per command, all threads and its main thread alone
+ * (the one that acknowledges; CPU time per command moves less with a busy machine than latency does). PostgreSQL by default (RAPPORT_BENCH_DATABASES=postgres,pglite for both).
  * RAPPORT_BENCH_BOT_NODE_ARGS (space-separated) go to the bot's node itself, e.g. "--cpu-prof
  * --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof); RAPPORT_BENCH_BOT_NODE_OPTIONS is passed
  * to the bot as NODE_OPTIONS; RAPPORT_CLASSIFY_THREAD is passed on (off: classification on the bot's
@@ -47,11 +48,15 @@ const SECRET = 'bench-signing-secret-0123456789';
 const TEAM = 'T1';
 const CHANNEL = 'CACME';
 
-/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
-function cpuMs(pid: number | undefined): number {
+/**
+ * CPU time (user + system) a process has used so far, in ms, from /proc (Linux); with `mainThread`, only
+ * its main thread's (the one that acknowledges Slack; a process's own thread id is its pid).
+ */
+function cpuMs(pid: number | undefined, mainThread = false): number {
   if (!pid) return NaN;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const path = mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime in clock ticks (USER_HZ = 100)
   } catch {
     return NaN;
@@ -246,8 +251,10 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
       const bareRun = await openLoop(rate, SECONDS, sendTo(bareBase, 'bare'));
       console.log(describeLoad(`[${kind}] ${rate}/s bare Bolt acks`, bareRun));
       const cpuBefore = cpuMs(bot.child.pid);
+      const mainBefore = cpuMs(bot.child.pid, true);
       const run = await openLoop(rate, SECONDS, sendTo(base, 'rapport'));
       const cpuDuring = cpuMs(bot.child.pid) - cpuBefore;
+      const mainDuring = cpuMs(bot.child.pid, true) - mainBefore;
       console.log(describeLoad(`[${kind}] ${rate}/s Rapport /crm log acks`, run));
       // Acks are immediate; the logs themselves may still be queued behind them. How long until the last answer:
       const loadEnd = Date.now();
@@ -256,7 +263,7 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
       while (answered() < expected && Date.now() - loadEnd < 300_000) await new Promise((r) => setTimeout(r, 100));
       const drainSeconds = (Date.now() - loadEnd) / 1000;
       console.log(
-        `[${kind}] ${rate}/s: last /crm answer (response_url) ${drainSeconds.toFixed(1)} s after the last request; ${answered()}/${expected} answered; bot CPU ${(cpuDuring / 1000).toFixed(1)} s over ${SECONDS} s (${(cpuDuring / run.sent).toFixed(1)} ms per command); load average ${loadBefore} -> ${load()}`,
+        `[${kind}] ${rate}/s: last /crm answer (response_url) ${drainSeconds.toFixed(1)} s after the last request; ${answered()}/${expected} answered; bot CPU ${(cpuDuring / 1000).toFixed(1)} s over ${SECONDS} s (${(cpuDuring / run.sent).toFixed(2)} ms per command), of it on the main thread ${(mainDuring / 1000).toFixed(1)} s (${(mainDuring / run.sent).toFixed(2)} ms per command); load average ${loadBefore} -> ${load()}`,
       );
       rows.push({ rate, bare: bareRun, rapport: run, loadBefore, loadAfter: load(), drainSeconds });
     }
