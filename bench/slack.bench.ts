@@ -262,8 +262,11 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
       const answered = () => slack.calls.filter((c) => c.method.startsWith(`respond/bench-r${rate}-rapport-`)).length;
       while (answered() < expected && Date.now() - loadEnd < 300_000) await new Promise((r) => setTimeout(r, 100));
       const drainSeconds = (Date.now() - loadEnd) / 1000;
+      // Until the last answer: a bot that finishes its backlog after the load is charged for it too.
+      const cpuDrained = cpuMs(bot.child.pid) - cpuBefore;
+      const mainDrained = cpuMs(bot.child.pid, true) - mainBefore;
       console.log(
-        `[${kind}] ${rate}/s: last /crm answer (response_url) ${drainSeconds.toFixed(1)} s after the last request; ${answered()}/${expected} answered; bot CPU ${(cpuDuring / 1000).toFixed(1)} s over ${SECONDS} s (${(cpuDuring / run.sent).toFixed(2)} ms per command), of it on the main thread ${(mainDuring / 1000).toFixed(1)} s (${(mainDuring / run.sent).toFixed(2)} ms per command); load average ${loadBefore} -> ${load()}`,
+        `[${kind}] ${rate}/s: last /crm answer (response_url) ${drainSeconds.toFixed(1)} s after the last request; ${answered()}/${expected} answered; bot CPU ${(cpuDuring / 1000).toFixed(1)} s over ${SECONDS} s (${(cpuDuring / run.sent).toFixed(2)} ms per command), of it on the main thread ${(mainDuring / 1000).toFixed(1)} s (${(mainDuring / run.sent).toFixed(2)} ms per command); until the last answer ${(cpuDrained / run.sent).toFixed(2)} ms per command, ${(mainDrained / run.sent).toFixed(2)} ms on the main thread; load average ${loadBefore} -> ${load()}`,
       );
       rows.push({ rate, bare: bareRun, rapport: run, loadBefore, loadAfter: load(), drainSeconds });
     }
