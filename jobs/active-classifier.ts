@@ -17,10 +17,15 @@ export class ActiveClassifier {
   private loading: Promise<ModelArtifact> | undefined;
   readonly store: PrismaModelStore;
 
+  /**
+   * @param buildDefault builds the default CRM model (seconds of CPU): on this thread unless given (role
+   *   all builds it on the classifier thread)
+   */
   constructor(
     db: Database,
     private readonly logger: Logger,
     private readonly recheckMs = 5_000,
+    private readonly buildDefault: () => Promise<ModelArtifact> = async () => buildDefaultModel(),
   ) {
     this.store = new PrismaModelStore(db);
   }
@@ -53,7 +58,7 @@ export class ActiveClassifier {
 
   private async installDefault(): Promise<ModelArtifact> {
     const started = Date.now();
-    const artifact = buildDefaultModel();
+    const artifact = await this.buildDefault();
     try {
       await this.store.save(artifact);
     } catch {

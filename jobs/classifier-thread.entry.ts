@@ -6,6 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadClassifier, type Classifier } from '../src/classifier/classifier.ts';
+import { buildDefaultModel } from '../src/classifier/default-model.ts';
 import type { ModelArtifact } from '../src/classifier/model-artifact.ts';
 import { readMessage, type MessageReading, type ReadingContext } from '../src/classifier/read-message.ts';
 import { retrainModel, type RetrainInput, type RetrainResult } from '../src/classifier/retrain.ts';
@@ -20,11 +21,13 @@ export type ClassifierRequest =
       texts: readonly string[];
       ctx: ReadingContext;
     }
-  | { id: number; kind: 'retrain'; input: RetrainInput };
+  | { id: number; kind: 'retrain'; input: RetrainInput }
+  | { id: number; kind: 'build-default' };
 
 export type ClassifierResponse =
   | { id: number; readings: MessageReading[] }
   | { id: number; retrained: RetrainResult }
+  | { id: number; built: ModelArtifact }
   | { id: number; needModel: true }
   | { id: number; error: string };
 
@@ -32,6 +35,7 @@ let model: Classifier | undefined;
 
 function answer(req: ClassifierRequest): ClassifierResponse {
   if (req.kind === 'retrain') return { id: req.id, retrained: retrainModel(req.input) };
+  if (req.kind === 'build-default') return { id: req.id, built: buildDefaultModel() };
   if (req.artifact && model?.version !== req.artifact.version) model = loadClassifier(req.artifact);
   if (model?.version !== req.version) return { id: req.id, needModel: true };
   const classifier = model;

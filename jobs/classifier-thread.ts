@@ -91,6 +91,13 @@ export class ClassifierThread {
     throw new Error('the classifier thread answered a retrain with something else');
   };
 
+  /** Builds the default CRM model on the thread (ActiveClassifier on a database without a model). */
+  readonly buildDefault = async (): Promise<ModelArtifact> => {
+    const res = await this.call({ kind: 'build-default' });
+    if ('built' in res) return res.built;
+    throw new Error('the classifier thread answered a model build with something else');
+  };
+
   /** Lets the thread exit; call after the workers stopped taking jobs. */
   async close(): Promise<void> {
     const worker = this.worker;

@@ -11,6 +11,7 @@ import { TargetRateLimiter } from './target-rate-limiter.ts';
 import { ActiveClassifier } from './active-classifier.ts';
 import { createWorkers } from './workers.ts';
 import { ClassifierThread } from './classifier-thread.ts';
+import { buildDefaultModel } from '../src/classifier/default-model.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { reconcileSchedules } from './reconcile-schedules.job.ts';
 import { installationId } from '../src/db/installation.repository.ts';
@@ -65,13 +66,17 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
     async workers(runtime: Runtime): Promise<Component | undefined> {
       if (runtime.config.role === 'web' || !queues || !metrics) return undefined;
       const { config, logger } = runtime;
+      let classifierThread: ClassifierThread | undefined;
       const deps: PipelineDeps = {
         db: runtime.db,
         redis: runtime.redis,
         queues,
         registry: runtime.registry,
         limiter: new TargetRateLimiter(runtime.redis, `${config.queuePrefix}:rapport`),
-        classifier: new ActiveClassifier(runtime.db, logger.child({ module: 'classifier' })),
+        // Role all: a new database's default model is built on the classifier thread (below), not here.
+        classifier: new ActiveClassifier(runtime.db, logger.child({ module: 'classifier' }), undefined, () =>
+          classifierThread ? classifierThread.buildDefault() : Promise.resolve(buildDefaultModel()),
+        ),
         owner,
         settings: {
           timezone: config.timezone,
@@ -86,7 +91,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
       };
       // Role all: the classifier's CPU work (reading texts, retraining) runs on a thread of its own, so
       // a burst of classification or a nightly retrain never delays an ack.
-      const classifierThread = config.classifyThread
+      classifierThread = config.classifyThread
         ? new ClassifierThread(
             () => deps.classifier.artifact(),
             deps.logger.child({ module: 'classifier-thread' }),

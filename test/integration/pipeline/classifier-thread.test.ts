@@ -112,6 +112,17 @@ describe('the classifier on a worker thread', () => {
     }
   }, 60_000);
 
+  it('builds the default model there, the same version as on the main thread', async () => {
+    const reader = new ClassifierThread(async () => artifact, logger);
+    try {
+      const built = await reader.buildDefault();
+      expect(built.version).toBe(artifact.version);
+      expect(built.weights).toEqual(artifact.weights);
+    } finally {
+      await reader.close();
+    }
+  }, 120_000);
+
   it('retrains there to the same model as on the main thread', async () => {
     const seed = loadSeedExamples('en');
     const input: RetrainInput = {
