@@ -3,11 +3,11 @@ import type { Database, SqlRunner } from './database.ts';
 
 /**
  * The hand-tuned SQL of email logging (src/services/log-email.service.ts): an IMAP sync writes
- * hundreds of messages a second, so each email costs one threading query and one insert statement.
+ * hundreds of messages a second, so each email costs one threading query and one insert statement
+ * (the record and its message: src/db/record-message.repository.ts, shared with chat and `log`).
  */
 
-/** Longest `threadingNote` kept on a record (newest notes win). */
-export const MAX_THREADING_NOTE_CHARS = 2000;
+import { MAX_THREADING_NOTE_CHARS } from './record-message.repository.ts';
 
 /**
  * Runs `fn` in one transaction: a dedicated connection on PostgreSQL, Prisma's exclusive transaction
@@ -81,113 +81,6 @@ export async function readKnownEmailKeys(
     contacts,
     companies,
   };
-}
-
-/** One email as a Message row (the record it joins is decided by the statement that inserts it). */
-export interface EmailMessageRow {
-  id: string;
-  externalId: string;
-  direction: 'inbound' | 'outbound';
-  contactId: string | null;
-  authorName: string | null;
-  authorEmail: string | null;
-  text: string;
-  cleanText: string;
-  sentAt: Date;
-  metadata: Record<string, unknown>;
-}
-
-const messageParams = (m: EmailMessageRow) => [
-  m.id,
-  m.externalId,
-  m.direction,
-  m.contactId,
-  m.authorName,
-  m.authorEmail,
-  m.text,
-  m.cleanText,
-  JSON.stringify(m.metadata),
-];
-
-/** The message insert that ends both statements below: $sentAt and $now are shared, its own parameters start at $first. */
-function insertMessage(sentAt: number, now: number, first: number): string {
-  const [id, externalId, direction, contactId, authorName, authorEmail, text, cleanText, metadata] = Array.from(
-    { length: 9 },
-    (_, i) => `$${first + i}`,
-  );
-  return `
-INSERT INTO "Message" (id, "recordId", "externalId", direction, "contactId", "authorName", "authorEmail", text, "cleanText", "sentAt", metadata, "createdAt", "updatedAt")
-SELECT ${id}::uuid, rec.id, ${externalId}, ${direction}::"Direction", ${contactId}::uuid, ${authorName}, ${authorEmail}, ${text}, ${cleanText}, $${sentAt}::timestamptz, ${metadata}::jsonb, $${now}::timestamptz, $${now}::timestamptz FROM rec
-ON CONFLICT ("externalId") DO NOTHING
-RETURNING id::text AS id, "recordId"::text AS "recordId"`;
-}
-
-const INSERT_RECORD_WITH_MESSAGE = `
-WITH rec AS (
-  INSERT INTO "CommunicationRecord" (id, "companyId", "channelKind", subject, "sourceKey", "threadingNote", "startedAt", "lastMessageAt", "createdAt", "updatedAt")
-  VALUES ($1::uuid, $2::uuid, 'email'::"ChannelKind", $3, $4, $5, $6::timestamptz, $6::timestamptz, $7::timestamptz, $7::timestamptz)
-  ON CONFLICT ("sourceKey") DO NOTHING
-  RETURNING id
-)
-${insertMessage(6, 7, 8)}`;
-
-/**
- * A new thread: the record and its first message in one statement.
- * @returns the ids, or undefined when the thread's sourceKey or the Message-ID was written by a
- *   concurrent transaction (the caller rolls back and reads again).
- */
-export async function insertEmailRecordWithMessage(
-  sql: SqlRunner,
-  record: { id: string; companyId: string | null; subject: string | null; sourceKey: string; threadingNote: string },
-  message: EmailMessageRow,
-  now: Date,
-): Promise<{ id: string; recordId: string } | undefined> {
-  const rows = await sql.query<{ id: string; recordId: string }>(INSERT_RECORD_WITH_MESSAGE, [
-    record.id,
-    record.companyId,
-    record.subject,
-    record.sourceKey,
-    record.threadingNote,
-    message.sentAt,
-    now,
-    ...messageParams(message),
-  ]);
-  return rows[0];
-}
-
-const APPEND_MESSAGE_TO_RECORD = `
-WITH rec AS (
-  UPDATE "CommunicationRecord" SET
-    "threadingNote" = CASE WHEN $3::text IS NULL THEN "threadingNote" ELSE right(COALESCE("threadingNote" || E'\\n', '') || $3::text, ${MAX_THREADING_NOTE_CHARS}) END,
-    "companyId" = COALESCE("companyId", $2::uuid),
-    "startedAt" = LEAST("startedAt", $4::timestamptz),
-    "lastMessageAt" = GREATEST("lastMessageAt", $4::timestamptz),
-    "updatedAt" = $5::timestamptz
-  WHERE id = $1::uuid
-  RETURNING id
-)
-${insertMessage(4, 5, 6)}`;
-
-/**
- * The thread's record takes the message: company filled in if it had none, dates widened, a
- * subject-join note appended (the newest MAX_THREADING_NOTE_CHARS kept).
- * @returns the ids, or undefined when the Message-ID was written by a concurrent transaction.
- */
-export async function appendEmailToRecord(
-  sql: SqlRunner,
-  record: { id: string; companyId: string | null; note: string | null },
-  message: EmailMessageRow,
-  now: Date,
-): Promise<{ id: string; recordId: string } | undefined> {
-  const rows = await sql.query<{ id: string; recordId: string }>(APPEND_MESSAGE_TO_RECORD, [
-    record.id,
-    record.companyId,
-    record.note,
-    message.sentAt,
-    now,
-    ...messageParams(message),
-  ]);
-  return rows[0];
 }
 
 // Header ids (kind 0: a parent message; kind 1: a record named after the root or a parent) and,

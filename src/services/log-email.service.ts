@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, SqlRunner } from '../db/database.ts';
 import { isUniqueViolationError } from '../db/sql-errors.ts';
+import { insertRecordMessage, type MessageRow } from '../db/record-message.repository.ts';
 import {
-  appendEmailToRecord,
   confirmEmailContact,
   mergeEmailRecords,
   findEmailThreadCandidates,
   inEmailTransaction,
   insertEmailContact,
-  insertEmailRecordWithMessage,
   readKnownEmailKeys,
-  type EmailMessageRow,
   type EmailThreadCandidate,
 } from '../db/email-log.repository.ts';
 import type { EmailParticipant, InboundEmail } from '../domain/email-message.ts';
@@ -312,8 +310,10 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
     ...(primary.companyId === null && p.direction === 'inbound' ? { customer: 'unconfirmed' } : {}),
     ...(email.notes?.length ? { notes: email.notes } : {}),
   };
-  const message: EmailMessageRow = {
-    id: randomUUID(),
+  // A Message-ID written meanwhile, or a thread a concurrent transaction started, writes nothing:
+  // the caller rolls back and reads again.
+  const message: MessageRow = {
+    ifExists: 'skip',
     externalId: p.externalId,
     direction: p.direction,
     contactId: p.direction === 'inbound' ? primary.contactId : null,
@@ -324,27 +324,26 @@ async function writeEmail(sql: SqlRunner, p: PendingEmail, cache: EmailCustomerC
     sentAt: email.sentAt,
     metadata,
   };
-  const row = thread
-    ? await appendEmailToRecord(
-        sql,
-        { id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null },
-        message,
-        now,
-      )
-    : await insertEmailRecordWithMessage(
-        sql,
-        {
-          id: randomUUID(),
-          companyId: primary.companyId,
-          subject: email.subject.trim().slice(0, 300) || null,
-          sourceKey: emailSourceKey(keys.rootId),
-          threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
-        },
-        message,
-        now,
-      );
-  if (!row) return undefined;
-  return { recordId: row.recordId, messageId: row.id, newRecord: !thread, threadedBy };
+  const row = await insertRecordMessage(
+    sql,
+    {
+      record: thread
+        ? { kind: 'existing', id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null }
+        : {
+            kind: 'new',
+            ifExists: 'skip',
+            companyId: primary.companyId,
+            channelKind: 'email',
+            subject: email.subject.trim().slice(0, 300) || null,
+            sourceKey: emailSourceKey(keys.rootId),
+            threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
+          },
+      message,
+    },
+    now,
+  );
+  if (!row?.messageId) return undefined;
+  return { recordId: row.recordId, messageId: row.messageId, newRecord: !thread, threadedBy };
 }
 
 /**
