@@ -1,10 +1,11 @@
 import * as chrono from 'chrono-node';
 import { invalidInput } from '../errors.ts';
 import { END_OF_DAY_HOUR, parseBusinessDate } from './business-dates.ts';
+import { type BusinessHours, openingTime } from './business-hours.ts';
 import { leadingChineseWhen } from './leading-chinese-date.ts';
 import { timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 
-/** Hour used when a date is given without a time ("friday", "next week"): the start of a working day. */
+/** Hour used when a date is given without a time ("friday", "next week") and no team hours are given: the start of a working day. */
 export const DEFAULT_HOUR = 9;
 
 /** Furthest a typed date may lie from now, either way: "in 500 years" is a slip, not a plan. */
@@ -21,6 +22,11 @@ export interface WhenOptions {
    * a future date is refused. Default false.
    */
   pastOnly?: boolean;
+  /**
+   * The team's hours (RAPPORT_BUSINESS_HOURS / RAPPORT_BUSINESS_DAYS): a date without a time is their
+   * opening time, "eod" their closing time on a working day. Default 09:00-17:00 Monday to Friday.
+   */
+  hours?: BusinessHours;
 }
 
 /** A date found at the start of a text, and the text that follows it. */
@@ -42,7 +48,7 @@ const IANA_ZONE = /^(?:in\s+)?([A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)(?=$|[\s,.;:!?])/
  * Finds a natural-language date at the very start of `text` ("tomorrow 9am send the quote"), read in
  * the rep's IANA timezone unless the date names its own: an abbreviation chrono-node knows ("9am PST",
  * "3pm CET") or an IANA name after it ("tomorrow 09:00 Europe/Berlin", which is not left in the rest).
- * Dates without a time mean {@link DEFAULT_HOUR}:00 local time; durations ("in 2 hours", "in 35
+ * Dates without a time mean the team's opening time (`opts.hours`, default {@link DEFAULT_HOUR}:00) local time; durations ("in 2 hours", "in 35
  * seconds") count from `now`; "eod", "eow", "Q1" are business phrases (see business-dates.ts).
  * Returns undefined when the text does not start with a date.
  * @throws RapportError invalid_input when the date is in the past (or the future, with `pastOnly`),
@@ -62,7 +68,8 @@ export function parseLeadingWhen(
   const pastOnly = opts.pastOnly === true;
   const past = pastOnly || opts.allowPast === true;
 
-  const business = pastOnly ? undefined : parseBusinessDate(trimmed, now, timeZone, DEFAULT_HOUR);
+  const open = openingTime(opts.hours);
+  const business = pastOnly ? undefined : parseBusinessDate(trimmed, now, timeZone, open.hour, opts.hours);
   if (business) return checked(business.at, business.matched, trimmed.slice(business.matched.length), now, opts);
 
   const results = chrono.parse(
@@ -71,7 +78,7 @@ export function parseLeadingWhen(
     { forwardDate: !past },
   );
   const first = results[0];
-  if (first?.index !== 0) return leadingChinese(trimmed, now, timeZone, past, pastOnly, opts);
+  if (first?.index !== 0) return leadingChinese(trimmed, now, timeZone, past, pastOnly, opts, open);
   let after = trimmed.slice(first.text.length);
   let matched = first.text;
   let zone: string | undefined;
@@ -87,7 +94,7 @@ export function parseLeadingWhen(
     matched += after.slice(0, skipped);
     after = after.slice(skipped);
   }
-  const at = resolveInstant(first, now, zone ?? timeZone, zone !== undefined, past, pastOnly);
+  const at = resolveInstant(first, now, zone ?? timeZone, zone !== undefined, past, pastOnly, open);
   return checked(at, matched.trim(), after, now, opts);
 }
 
@@ -103,6 +110,7 @@ function leadingChinese(
   past: boolean,
   pastOnly: boolean,
   opts: WhenOptions,
+  open: { hour: number; minute: number },
 ): LeadingWhen | undefined {
   const found = leadingChineseWhen(text, now, timeZone, past);
   if (!found) return undefined;
@@ -112,21 +120,15 @@ function leadingChinese(
       return checked(found.at, found.matched, rest, now, opts);
     case 'chrono':
       return checked(
-        resolveInstant(found.result, now, timeZone, false, past, pastOnly),
+        resolveInstant(found.result, now, timeZone, false, past, pastOnly, open),
         found.matched,
         rest,
         now,
         opts,
       );
     case 'period': {
-      const hour = found.end ? END_OF_DAY_HOUR : DEFAULT_HOUR;
-      return checked(
-        zonedWallClockToInstant({ ...found.day, hour, minute: 0 }, timeZone),
-        found.matched,
-        rest,
-        now,
-        opts,
-      );
+      const start = found.end ? { hour: END_OF_DAY_HOUR, minute: 0 } : open;
+      return checked(zonedWallClockToInstant({ ...found.day, ...start }, timeZone), found.matched, rest, now, opts);
     }
   }
 }
@@ -187,6 +189,7 @@ function resolveInstant(
   zoneNamed: boolean,
   past: boolean,
   pastOnly: boolean,
+  open: { hour: number; minute: number },
 ): Date {
   // A duration is an exact amount of time from now, whatever DST does meanwhile.
   if (/\b(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b/i.test(result.text)) return result.start.date();
@@ -199,8 +202,8 @@ function resolveInstant(
     year: c.get('year') ?? 1970,
     month: c.get('month') ?? 1,
     day: c.get('day') ?? 1,
-    hour: timeGiven ? (c.get('hour') ?? DEFAULT_HOUR) : DEFAULT_HOUR,
-    minute: timeGiven ? (c.get('minute') ?? 0) : 0,
+    hour: timeGiven ? (c.get('hour') ?? open.hour) : open.hour,
+    minute: timeGiven ? (c.get('minute') ?? 0) : open.minute,
   };
   // "9am PST": chrono read a fixed offset from the abbreviation; it wins over the rep's zone.
   const fixedOffset = !zoneNamed && c.isCertain('timezoneOffset') ? c.get('timezoneOffset') : null;
