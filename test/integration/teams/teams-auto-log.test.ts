@@ -209,5 +209,12 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
     await post('1700000000400', '1700000000400', ann, '<at>Rapport</at> unlink', { entities: [mention] });
     await post('1700000000500', '1700000000500', jo, 'Hello again');
     expect(await record('1700000000500')).toBeNull();
+    // Linked again as the other tests expect it (they may run after this one).
+    expect(
+      (await post('1700000000600', '1700000000600', ann, '<at>Rapport</at> link acme', { entities: [mention] })).status,
+    ).toBe(200);
+    expect(
+      await db().channelLink.count({ where: { platform: 'teams', channelRef: CHANNEL, companyId: { not: null } } }),
+    ).toBe(1);
   });
 });
