@@ -29,8 +29,9 @@ const buttonsOf = (m: RecordedMessage | RecordedCall['body']) =>
 const blocksText = (m: RecordedMessage) => JSON.stringify(m.blocks);
 
 // In written order even when CI shuffles (issue 16, not yet fixed): the tests share one process and one
-// recording Web API, count every record and post in it, and a refused request's closed keep-alive
-// connection breaks the next test's fetch; shuffled (seeds 21, 22) the flow, 429 and forged tests fail.
+// recording Web API and the flow test counts every record and post in it; shuffled with seed 21 the
+// forged-request test ran first, Bolt's start-up auth.test counted as a call it made, and the next
+// test's fetch reused a keep-alive connection closed after a 401 (ECONNRESET).
 describe('Slack end to end: signed requests through Bolt, the real pipeline on PGlite, a recording Web API', {
   shuffle: false,
 }, () => {
