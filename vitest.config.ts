@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// CI runs test files in a random order, so a file that leans on another's data fails there first. The seed is printed; RAPPORT_TEST_SEED=<seed> replays an order (shuffled locally too).
+// CI runs test files, and the tests inside each file, in a random order, so a test that leans on another's
+// data fails there first. The seed is printed; RAPPORT_TEST_SEED=<seed> replays an order (shuffled locally too).
 const seed = process.env.RAPPORT_TEST_SEED ? Number(process.env.RAPPORT_TEST_SEED) : undefined;
 const shuffle = Boolean(process.env.CI) || seed !== undefined;
 const shuffleSeed = seed ?? Date.now() % 1_000_000;
@@ -15,8 +16,9 @@ export default defineConfig({
     // Two cores: PGlite, PostgreSQL, Redis and Dovecot tests compete for CPU; keep parallelism modest.
     maxWorkers: 2,
     fileParallelism: true,
-    // Files shuffle; tests inside a file keep their order for now: several process-level suites (Slack,
-    // Teams, IMAP, pipeline) still build on an earlier test's data (issue 16 is open on this).
-    sequence: { shuffle: { files: shuffle, tests: false }, seed: shuffleSeed },
+    // Files and the tests inside them shuffle (issue 16: each test makes its own fixtures and passes alone
+    // with -t, in any order). A shared beforeAll may set up what never changes (a server, a database);
+    // what a test reads or counts it writes itself.
+    sequence: { shuffle: { files: shuffle, tests: shuffle }, seed: shuffleSeed },
   },
 });

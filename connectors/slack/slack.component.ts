@@ -133,6 +133,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
         return runtime.hooks;
       },
       admins: runtime.config.admins,
+      businessHours: runtime.config.insights.businessHours,
       audience: (target) => connector.audience(target),
     },
     autoLogger,

@@ -14,6 +14,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { AuthenticationConstants } from 'botframework-connector';
 import { platformMessageKey } from '../../src/domain/platform-message-key.ts';
+import type { BusinessHours } from '../../src/domain/business-hours.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { CommandContext } from '../../src/commands/command-context.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
@@ -46,6 +47,8 @@ export interface TeamsBotDeps {
   db: Database;
   /** The pipeline, for forms that write through services directly ("Log to CRM"). */
   hooks: PipelineHooks;
+  /** RAPPORT_BUSINESS_HOURS/DAYS: the log form reads a picked day at their opening time, as typed commands do. Default 09:00 Mon-Fri. */
+  businessHours?: BusinessHours;
   /** RAPPORT_TIMEZONE, for users whose client does not send its timezone. */
   timezone: string;
   /** RAPPORT_INTERNAL_DOMAINS: who is ours when a logged message's author is decided ("Log to CRM"). */

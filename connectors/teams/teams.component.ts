@@ -93,6 +93,8 @@ export async function teamsComponent(
     executeCommand: commandRunner(runtime),
     db: runtime.db,
     hooks: runtime.hooks,
+    // The log form reads a picked day in the team's hours, as typed commands do.
+    businessHours: runtime.config.insights.businessHours,
     timezone: runtime.config.timezone,
     internalDomains: runtime.config.internalDomains,
     logger,

@@ -7,6 +7,7 @@ import type { CommandContext } from './command-context.ts';
 import type { Audience } from '../domain/audience.ts';
 import type { Role } from '../domain/roles.ts';
 import type { InsightsSettings } from '../insights/insights-settings.ts';
+import type { BusinessHours } from '../domain/business-hours.ts';
 
 /**
  * Looks people up on their platform, for colleagues named before they ever used Rapport
@@ -30,6 +31,13 @@ export interface CommandDeps {
    * destination of internal cards. Absent: every channel counts as `unknown` (fail closed).
    */
   audience?(target: string): Promise<Audience>;
+  /**
+   * The team's hours (RAPPORT_BUSINESS_HOURS / RAPPORT_BUSINESS_DAYS, Config.insights.businessHours):
+   * every due date a rep sets (typed commands, the log and follow-up forms, Slack's New follow-up)
+   * reads a day without a time as their opening time and "eod" as their close on a working day.
+   * Default 09:00-17:00 Monday to Friday.
+   */
+  businessHours?: BusinessHours;
   /** Response target, business hours and console URL for `insights` (Config.insights). Default: 4 h, Mon-Fri 09-17 UTC, localhost:3000. */
   insights?: InsightsSettings;
 }

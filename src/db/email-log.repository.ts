@@ -3,11 +3,11 @@ import type { Database, SqlRunner } from './database.ts';
 
 /**
  * The hand-tuned SQL of email logging (src/services/log-email.service.ts): an IMAP sync writes
- * hundreds of messages a second, so each email costs one threading query and one insert statement.
+ * hundreds of messages a second, so each email costs one threading query and one insert statement
+ * (the record and its message: src/db/record-message.repository.ts, shared with chat and `log`).
  */
 
-/** Longest `threadingNote` kept on a record (newest notes win). */
-export const MAX_THREADING_NOTE_CHARS = 2000;
+import { MAX_THREADING_NOTE_CHARS } from './record-message.repository.ts';
 
 /**
  * Runs `fn` in one transaction: a dedicated connection on PostgreSQL, Prisma's exclusive transaction
@@ -242,16 +242,31 @@ export async function findEmailThreadCandidates(
   return rows.map((r) => ({ ...r, kind: Number(r.kind) }));
 }
 
-// A new contact, and in the same statement the company named after its domain when none owns it.
-// Names are unique: when another customer has the name already, the new one is named by its domain.
-const INSERT_CONTACT = `
-WITH taken AS (
-  SELECT EXISTS (SELECT 1 FROM "Company" WHERE "normalizedName" = $8) AS yes
+/**
+ * The CTEs `taken` and `co` that create the company named after an email domain when `name` is not
+ * null, given the statement's placeholders. Names are unique: when another customer has the name
+ * already, the new one is named by its domain.
+ */
+function companyFromDomain(p: {
+  id: string;
+  now: string;
+  name: string;
+  normalizedName: string;
+  domain: string;
+  domainNormalized: string;
+}): string {
+  return `taken AS (
+  SELECT EXISTS (SELECT 1 FROM "Company" WHERE "normalizedName" = ${p.normalizedName}) AS yes
 ), co AS (
   INSERT INTO "Company" (id, name, "normalizedName", domains, "createdAt", "updatedAt")
-  SELECT $6::uuid, CASE WHEN taken.yes THEN $9 ELSE $7 END, CASE WHEN taken.yes THEN $10 ELSE $8 END,
-    ARRAY[$9::text], $5::timestamptz, $5::timestamptz FROM taken WHERE $7::text IS NOT NULL
-)
+  SELECT ${p.id}::uuid, CASE WHEN taken.yes THEN ${p.domain} ELSE ${p.name} END, CASE WHEN taken.yes THEN ${p.domainNormalized} ELSE ${p.normalizedName} END,
+    ARRAY[${p.domain}::text], ${p.now}::timestamptz, ${p.now}::timestamptz FROM taken WHERE ${p.name}::text IS NOT NULL
+)`;
+}
+
+// A new contact, and in the same statement the company named after its domain when none owns it.
+const INSERT_CONTACT = `
+WITH ${companyFromDomain({ id: '$6', now: '$5', name: '$7', normalizedName: '$8', domain: '$9', domainNormalized: '$10' })}
 INSERT INTO "Contact" (id, "companyId", name, "normalizedName", emails, "createdAt", "updatedAt")
 VALUES ($1::uuid, $6::uuid, $2, $3, ARRAY[$4::text], $5::timestamptz, $5::timestamptz)`;
 
@@ -279,13 +294,7 @@ export async function insertEmailContact(
 // A contact logged without a company gets one (created here when `$4` names it), and so do the
 // company-less records its messages are in.
 const CONFIRM_CONTACT = `
-WITH taken AS (
-  SELECT EXISTS (SELECT 1 FROM "Company" WHERE "normalizedName" = $5) AS yes
-), co AS (
-  INSERT INTO "Company" (id, name, "normalizedName", domains, "createdAt", "updatedAt")
-  SELECT $2::uuid, CASE WHEN taken.yes THEN $6 ELSE $4 END, CASE WHEN taken.yes THEN $7 ELSE $5 END,
-    ARRAY[$6::text], $3::timestamptz, $3::timestamptz FROM taken WHERE $4::text IS NOT NULL
-), contact AS (
+WITH ${companyFromDomain({ id: '$2', now: '$3', name: '$4', normalizedName: '$5', domain: '$6', domainNormalized: '$7' })}, contact AS (
   UPDATE "Contact" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz WHERE id = $1::uuid AND "companyId" IS NULL
 )
 UPDATE "CommunicationRecord" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz

@@ -1,4 +1,5 @@
 import { type BusinessHours, businessMinutesBetween } from '../domain/business-hours.ts';
+import { customerTurnsSql } from './customer-turns.sql.ts';
 import type { Database, SqlRunner } from './database.ts';
 
 /** Where the job records up to when (a UTC midnight, exclusive) the rollups hold every day. */
@@ -11,9 +12,6 @@ const MINUTES_BATCH = 20_000;
 export function businessHoursKey(hours: BusinessHours): string {
   return JSON.stringify([hours.timeZone, hours.startMinute, hours.endMinute, [...hours.days].sort()]);
 }
-
-/** Channels a customer writes in and expects an answer on (as customerTurns in insights.repository.ts). */
-const ANSWERED_CHANNELS = `('email','slack','teams','console')`;
 
 /**
  * Rebuilds InsightDaily (inbound messages per UTC day, conversation and label: count, sentiment sum
@@ -52,25 +50,11 @@ export async function rebuildInsightRollups(db: Database, until: Date, hours?: B
            ORDER BY 1;
         DELETE FROM "InsightTurn";
         INSERT INTO "InsightTurn" ("messageId", "recordId", first, "askedAt", "replyId", "repliedAt", "replyAuthorName", "replyAuthorEmail")
-          WITH msgs AS (
-            SELECT m.id, m."recordId", m.direction, m."sentAt"
-              FROM "CommunicationRecord" r JOIN "Message" m ON m."recordId" = r.id
-             WHERE r."channelKind" IN ${ANSWERED_CHANNELS} AND m.direction IN ('inbound', 'outbound') AND m."sentAt" < ${at}
-          ), seq AS (
-            SELECT msgs.*,
-                   lag(direction) OVER (PARTITION BY "recordId" ORDER BY "sentAt", id) AS "prevDirection",
-                   min(CASE WHEN direction = 'outbound' THEN "sentAt" END)
-                     OVER (PARTITION BY "recordId" ORDER BY "sentAt" DESC, id DESC ROWS UNBOUNDED PRECEDING) AS "replyAt"
-              FROM msgs
-          )
-          SELECT o.id, o."recordId", o."prevDirection" IS NULL, o."sentAt", rep.id, rep."sentAt", rep."authorName", rep."authorEmail"
-            FROM seq o
-            LEFT JOIN LATERAL (
-              SELECT x.id, x."sentAt", x."authorName", x."authorEmail" FROM "Message" x
-               WHERE x."recordId" = o."recordId" AND x."sentAt" = o."replyAt" AND x.direction = 'outbound'
-               ORDER BY x.id LIMIT 1) rep ON o."replyAt" IS NOT NULL
-           WHERE o.direction = 'inbound' AND o."prevDirection" IS DISTINCT FROM 'inbound'
-           ORDER BY o."sentAt";
+          ${customerTurnsSql({
+            messagesWhere: `m."sentAt" < ${at}`,
+            select: `o.id, o."recordId", o."prevDirection" IS NULL, o."sentAt", rep.id, rep."sentAt", rep."authorName", rep."authorEmail"`,
+            orderBy: 'o."sentAt"',
+          })};
       `);
       if (hours) await storeReplyMinutes(s, hours);
       await s.query(

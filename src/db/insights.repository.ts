@@ -1,12 +1,10 @@
 import { splitForRollups } from '../domain/rollup-window.ts';
+import { ANSWERED_CHANNELS, customerTurnsSql } from './customer-turns.sql.ts';
 import type { SqlRunner } from './database.ts';
 import { rollupCoverage, rollupState } from './insight-rollups.repository.ts';
 
 /** The label a message carries: a rep's correction wins over the classifier's. */
 const LABEL = `COALESCE(c."correctedLabel", c.label)`;
-
-/** Channels a customer writes in and expects an answer on (calls, meetings and notes are logged, not answered). */
-const ANSWERED_CHANNELS = `('email','slack','teams','console')`;
 
 /** Where a customer's internal cards go: its team channel, or the default channel. */
 const TEAM = `COALESCE(tc.platform::text || ':' || tc."channelRef", 'default')`;
@@ -366,37 +364,19 @@ async function liveCustomerTurns(
 ): Promise<CustomerTurn[]> {
   const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
   const rows = await sql.query<TurnRow>(
-    // One pass over the messages of conversations active in the period: the previous message's
-    // direction (lag) and the first outbound at or after each message (a running min over the rows
-    // after it). A LATERAL probe per message instead took 1 s for 8,000 messages (bench:insights).
-    `WITH msgs AS (
-       SELECT m.id, m."recordId", m.direction, m."sentAt", r."companyId", r."channelKind"
-         FROM "CommunicationRecord" r
-         JOIN "Message" m ON m."recordId" = r.id
-        WHERE r."lastMessageAt" >= $1 AND r."startedAt" < $2 AND r."channelKind" IN ${ANSWERED_CHANNELS}
-          AND m.direction IN ('inbound', 'outbound') AND m."sentAt" < $2 ${scope}
-     ), seq AS (
-       SELECT msgs.*,
-              lag(direction) OVER (PARTITION BY "recordId" ORDER BY "sentAt", id) AS "prevDirection",
-              min(CASE WHEN direction = 'outbound' THEN "sentAt" END)
-                OVER (PARTITION BY "recordId" ORDER BY "sentAt" DESC, id DESC ROWS UNBOUNDED PRECEDING) AS "replyAt"
-         FROM msgs
-     )
-     SELECT o.id AS "messageId", o."recordId", o."companyId", co.name AS "companyName", o."channelKind"::text AS "channelKind",
+    customerTurnsSql({
+      messagesWhere: `r."lastMessageAt" >= $1 AND r."startedAt" < $2 AND m."sentAt" < $2 ${scope}`,
+      carry: ['r."companyId"', 'r."channelKind"'],
+      select: `o.id AS "messageId", o."recordId", o."companyId", co.name AS "companyName", o."channelKind"::text AS "channelKind",
             ${TEAM} AS team, (o."prevDirection" IS NULL) AS first, o."sentAt" AS "askedAt",
             rep.id AS "replyId", rep."sentAt" AS "repliedAt",
-            COALESCE(rp.name, rep."authorName", rep."authorEmail", 'unknown') AS responder
-       FROM seq o
-       LEFT JOIN "Company" co ON co.id = o."companyId"
+            COALESCE(rp.name, rep."authorName", rep."authorEmail", 'unknown') AS responder`,
+      joins: `LEFT JOIN "Company" co ON co.id = o."companyId"
        LEFT JOIN "TeamChannel" tc ON tc."companyId" = o."companyId"
-       LEFT JOIN LATERAL (
-         SELECT x.id, x."sentAt", x."authorName", x."authorEmail" FROM "Message" x
-          WHERE x."recordId" = o."recordId" AND x."sentAt" = o."replyAt" AND x.direction = 'outbound'
-          ORDER BY x.id LIMIT 1) rep ON o."replyAt" IS NOT NULL
-       LEFT JOIN "Rep" rp ON rp.email = lower(rep."authorEmail")
-      WHERE o.direction = 'inbound' AND o."sentAt" >= $1 AND o."prevDirection" IS DISTINCT FROM 'inbound'
-        ${p.unansweredOnly ? `AND o."replyAt" IS NULL` : ''}
-      ORDER BY o."sentAt", o.id`,
+       LEFT JOIN "Rep" rp ON rp.email = lower(rep."authorEmail")`,
+      where: `o."sentAt" >= $1${p.unansweredOnly ? ` AND o."replyAt" IS NULL` : ''}`,
+      orderBy: 'o."sentAt", o.id',
+    }),
     p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
   );
   return rows.map(turnOf);

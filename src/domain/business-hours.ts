@@ -24,6 +24,14 @@ export const DEFAULT_BUSINESS_HOURS: BusinessHours = {
   days: [1, 2, 3, 4, 5],
 };
 
+/**
+ * Where a day starts when nobody said a time ("friday", a day picked in a form): the team's opening
+ * time, 09:00 with the default hours.
+ */
+export function openingTime(hours: BusinessHours = DEFAULT_BUSINESS_HOURS): { hour: number; minute: number } {
+  return { hour: Math.floor(hours.startMinute / 60), minute: hours.startMinute % 60 };
+}
+
 const DAY_MS = 86_400_000;
 /** Beyond this many days a wait counts whole weeks at once: a week of wall-clock opening hours always holds the same minutes. */
 const MAX_DAYS_WALKED = 14;

@@ -4,7 +4,7 @@
  * cards and commands ask here instead of spelling the states out.
  */
 
-import { addCalendarDays, type BusinessHours, workingDayOnOrAfter } from './business-hours.ts';
+import { addCalendarDays, type BusinessHours, openingTime, workingDayOnOrAfter } from './business-hours.ts';
 import { DEFAULT_HOUR } from './parse-when.ts';
 import { instantToWallClock, zonedWallClockToInstant } from './zoned-time.ts';
 
@@ -57,8 +57,7 @@ export const LATE_PICK_DELAY_MS = 3_600_000;
  * already past (today picked in the afternoon).
  */
 export function dueOnDay(day: DueDay, now: Date, timeZone: string, hours?: BusinessHours): Date {
-  const minute = hours ? hours.startMinute : DEFAULT_HOUR * 60;
-  const at = zonedWallClockToInstant({ ...day, hour: Math.floor(minute / 60), minute: minute % 60 }, timeZone);
+  const at = zonedWallClockToInstant({ ...day, ...openingTime(hours) }, timeZone);
   return at.getTime() <= now.getTime() ? new Date(now.getTime() + LATE_PICK_DELAY_MS) : at;
 }
 

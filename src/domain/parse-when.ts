@@ -1,10 +1,11 @@
 import * as chrono from 'chrono-node';
 import { invalidInput } from '../errors.ts';
 import { END_OF_DAY_HOUR, parseBusinessDate } from './business-dates.ts';
+import { type BusinessHours, openingTime } from './business-hours.ts';
 import { leadingLocalizedWhen } from './leading-localized-date.ts';
 import { timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 
-/** Hour used when a date is given without a time ("friday", "next week"): the start of a working day. */
+/** Hour used when a date is given without a time ("friday", "next week") and no team hours are given: the start of a working day. */
 export const DEFAULT_HOUR = 9;
 
 /** Furthest a typed date may lie from now, either way: "in 500 years" is a slip, not a plan. */
@@ -21,6 +22,11 @@ export interface WhenOptions {
    * a future date is refused. Default false.
    */
   pastOnly?: boolean;
+  /**
+   * The team's hours (RAPPORT_BUSINESS_HOURS / RAPPORT_BUSINESS_DAYS): a date without a time is their
+   * opening time, "eod" their closing time on a working day. Default 09:00-17:00 Monday to Friday.
+   */
+  hours?: BusinessHours;
 }
 
 /** A date found at the start of a text, and the text that follows it. */
@@ -42,7 +48,7 @@ const IANA_ZONE = /^(?:in\s+)?([A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)(?=$|[\s,.;:!?])/
  * Finds a natural-language date at the very start of `text` ("tomorrow 9am send the quote"), read in
  * the rep's IANA timezone unless the date names its own: an abbreviation chrono-node knows ("9am PST",
  * "3pm CET") or an IANA name after it ("tomorrow 09:00 Europe/Berlin", which is not left in the rest).
- * Dates without a time mean {@link DEFAULT_HOUR}:00 local time; durations ("in 2 hours", "in 35
+ * Dates without a time mean the team's opening time (`opts.hours`, default {@link DEFAULT_HOUR}:00) local time; durations ("in 2 hours", "in 35
  * seconds") count from `now`; "eod", "eow", "Q1" are business phrases (see business-dates.ts).
  * Returns undefined when the text does not start with a date.
  * @throws RapportError invalid_input when the date is in the past (or the future, with `pastOnly`),
@@ -62,7 +68,8 @@ export function parseLeadingWhen(
   const pastOnly = opts.pastOnly === true;
   const past = pastOnly || opts.allowPast === true;
 
-  const business = pastOnly ? undefined : parseBusinessDate(trimmed, now, timeZone, DEFAULT_HOUR);
+  const open = openingTime(opts.hours);
+  const business = pastOnly ? undefined : parseBusinessDate(trimmed, now, timeZone, open.hour, opts.hours);
   if (business) return checked(business.at, business.matched, trimmed.slice(business.matched.length), now, opts);
 
   const results = chrono.parse(
@@ -71,7 +78,7 @@ export function parseLeadingWhen(
     { forwardDate: !past },
   );
   const first = results[0];
-  if (first?.index !== 0) return leadingLocalized(trimmed, now, timeZone, past, pastOnly, opts);
+  if (first?.index !== 0) return leadingLocalized(trimmed, now, timeZone, past, pastOnly, opts, open);
   let after = trimmed.slice(first.text.length);
   let matched = first.text;
   let zone: string | undefined;
@@ -87,14 +94,14 @@ export function parseLeadingWhen(
     matched += after.slice(0, skipped);
     after = after.slice(skipped);
   }
-  const at = resolveInstant(first, now, zone ?? timeZone, zone !== undefined, past, pastOnly);
+  const at = resolveInstant(first, now, zone ?? timeZone, zone !== undefined, past, pastOnly, open);
   return checked(at, matched.trim(), after, now, opts);
 }
 
 /**
  * A date in another language at the start, when English read none there (下周二 发报价, 明天上午9点, 3天后,
  * 月底, 明日9時, nächsten Dienstag, demain à 9h, el próximo martes, в следующий вторник), read in the
- * rep's timezone like an English one: a date without a time is {@link DEFAULT_HOUR}:00, the end of a
+ * rep's timezone like an English one: a date without a time is the team's opening time, the end of a
  * month {@link END_OF_DAY_HOUR}:00 of its last day (as "end of Q1"), a duration counts from now.
  */
 function leadingLocalized(
@@ -104,6 +111,7 @@ function leadingLocalized(
   past: boolean,
   pastOnly: boolean,
   opts: WhenOptions,
+  open: { hour: number; minute: number },
 ): LeadingWhen | undefined {
   const found = leadingLocalizedWhen(text, now, timeZone, past);
   if (!found) return undefined;
@@ -113,21 +121,20 @@ function leadingLocalized(
       return checked(found.at, found.matched, rest, now, opts);
     case 'chrono':
       return checked(
-        resolveInstant(found.result, now, timeZone, false, past, pastOnly),
+        resolveInstant(found.result, now, timeZone, false, past, pastOnly, open),
         found.matched,
         rest,
         now,
         opts,
       );
     case 'period': {
-      const hour = found.time?.hour ?? (found.end ? END_OF_DAY_HOUR : DEFAULT_HOUR);
-      return checked(
-        zonedWallClockToInstant({ ...found.day, hour, minute: found.time?.minute ?? 0 }, timeZone),
-        found.matched,
-        rest,
-        now,
-        opts,
-      );
+      // A time said with the date wins; else the end of a period, or the team's opening time.
+      const start = found.time
+        ? { hour: found.time.hour, minute: found.time.minute ?? 0 }
+        : found.end
+          ? { hour: END_OF_DAY_HOUR, minute: 0 }
+          : open;
+      return checked(zonedWallClockToInstant({ ...found.day, ...start }, timeZone), found.matched, rest, now, opts);
     }
   }
 }
@@ -188,6 +195,7 @@ function resolveInstant(
   zoneNamed: boolean,
   past: boolean,
   pastOnly: boolean,
+  open: { hour: number; minute: number },
 ): Date {
   // A duration is an exact amount of time from now, whatever DST does meanwhile.
   if (/\b(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b/i.test(result.text)) return result.start.date();
@@ -200,8 +208,8 @@ function resolveInstant(
     year: c.get('year') ?? 1970,
     month: c.get('month') ?? 1,
     day: c.get('day') ?? 1,
-    hour: timeGiven ? (c.get('hour') ?? DEFAULT_HOUR) : DEFAULT_HOUR,
-    minute: timeGiven ? (c.get('minute') ?? 0) : 0,
+    hour: timeGiven ? (c.get('hour') ?? open.hour) : open.hour,
+    minute: timeGiven ? (c.get('minute') ?? 0) : open.minute,
   };
   // "9am PST": chrono read a fixed offset from the abbreviation; it wins over the rep's zone.
   const fixedOffset = !zoneNamed && c.isCertain('timezoneOffset') ? c.get('timezoneOffset') : null;

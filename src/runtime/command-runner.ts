@@ -26,6 +26,7 @@ export function commandRunner(
       logger,
       admins: runtime.config.admins,
       insights: { ...runtime.config.insights },
+      businessHours: runtime.config.insights.businessHours,
       audience: (target) => audienceOf(runtime.registry, target),
       ...extra,
     });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { deleteClassificationsOfMessage } from '../db/classification.repository.ts';
 import { deleteRecord } from '../db/communication-record.repository.ts';
 import { companyExists } from '../db/company.repository.ts';
@@ -17,7 +18,7 @@ import {
   findMessageForEdit,
   updateMessageText,
 } from '../db/message.repository.ts';
-import { insertChatMessage } from '../db/chat-message.repository.ts';
+import { insertRecordMessage, type InsertedRecordMessage } from '../db/record-message.repository.ts';
 import { platformMessageKey } from '../domain/platform-message-key.ts';
 import { normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
@@ -134,34 +135,52 @@ export async function logChatMessage(
   const contactCompanyId = input.contactCompanyId === undefined ? input.companyId : input.contactCompanyId;
   const contactId =
     input.direction === 'inbound' ? await contactFor(db, contactCompanyId, authorKey, input.author.name, email) : null;
-  let inserted: Awaited<ReturnType<typeof insertChatMessage>>;
+  const messageId = randomUUID();
+  let inserted: InsertedRecordMessage | undefined;
   try {
-    inserted = await insertChatMessage(db.sql, {
-      companyId: input.companyId,
-      channelKind: input.platform,
-      sourceKey,
-      subject: (cleanText || text).split('\n')[0].slice(0, SUBJECT_CHARS),
-      externalId,
-      direction: input.direction,
-      contactId,
-      repId: input.repId ?? null,
-      authorName: input.author.name ?? null,
-      authorEmail: email ?? null,
-      text: text || cleanText,
-      cleanText: cleanText || text,
-      sentAt: input.sentAt,
-      metadata: {
-        ...input.metadata,
-        author: authorKey,
-        ...(input.contactNote && input.direction === 'inbound' ? { contactNote: input.contactNote } : {}),
+    inserted = await insertRecordMessage(db.sql, {
+      // One thread is one record: the first message starts it, the others append.
+      record: {
+        kind: 'new',
+        ifExists: 'append',
+        companyId: input.companyId,
+        channelKind: input.platform,
+        subject: (cleanText || text).split('\n')[0].slice(0, SUBJECT_CHARS),
+        sourceKey,
+        repId: input.repId ?? null,
       },
-      audit: { actor: input.repId ?? null, platform: input.platform },
+      // Idempotent by external id: an Events API retry writes nothing.
+      message: {
+        ifExists: 'read',
+        id: messageId,
+        externalId,
+        direction: input.direction,
+        contactId,
+        authorName: input.author.name ?? null,
+        authorEmail: email ?? null,
+        text: text || cleanText,
+        cleanText: cleanText || text,
+        sentAt: input.sentAt,
+        metadata: {
+          ...input.metadata,
+          author: authorKey,
+          ...(input.contactNote && input.direction === 'inbound' ? { contactNote: input.contactNote } : {}),
+        },
+      },
+      audit: {
+        action: 'message.log',
+        actor: input.repId ?? null,
+        platform: input.platform,
+        details: { companyId: input.companyId, messageId, direction: input.direction },
+      },
     });
   } catch (err) {
     // The company was erased between the check and the insert.
     if ((err as { code?: unknown }).code === '23503') return { status: 'skipped', reason: 'unknown-company' };
     throw err;
   }
+  // An upserted record always takes the message, and a stored message is always read back.
+  if (!inserted?.messageId) throw new Error(`message ${externalId} was neither written nor read back`);
   if (!inserted.created) return { status: 'duplicate', recordId: inserted.recordId, messageId: inserted.messageId };
   await hooks.recordLogged(inserted.recordId, inserted.messageId);
   return {

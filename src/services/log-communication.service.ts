@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { ChannelKind, CommunicationRecord, FollowUp, Message } from '../db/generated/client.ts';
 import type { Database } from '../db/database.ts';
 import { RapportError } from '../errors.ts';
 import type { AuditActor } from './audit.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
-import { findRecordWithFirstMessage, insertLoggedRecord } from '../db/communication-record.repository.ts';
+import { findRecordWithFirstMessage } from '../db/communication-record.repository.ts';
+import { insertRecordMessage } from '../db/record-message.repository.ts';
 import { findMessageByExternalId } from '../db/message.repository.ts';
 import { isUniqueViolationError } from '../db/sql-errors.ts';
 
@@ -83,39 +85,55 @@ export async function logCommunication(
   // race with one) pays for the second read.
   let result: LogCommunicationResult;
   try {
-    const inserted = await insertLoggedRecord(db.sql, {
-      companyId: input.companyId,
-      channelKind: input.channelKind ?? 'note',
-      subject: text.split('\n')[0].slice(0, 80),
-      sourceKey: input.sourceKey,
-      repId: input.repId,
-      occurredAt: input.occurredAt,
-      messageExternalId: input.messageExternalId ?? `${input.sourceKey}#1`,
-      authorName: input.author?.name ?? input.repName,
-      text,
-      author: input.author
-        ? {
-            direction: input.author.direction,
-            contactId: input.author.contactId ?? null,
-            email: input.author.email ?? null,
-            metadata: input.author.metadata ?? {},
-          }
-        : undefined,
-      audit: { actor: input.actor.repId ?? null, platform: input.actor.platform ?? null },
+    const firstLine = text.split('\n')[0];
+    const messageId = randomUUID();
+    const followUpId = randomUUID();
+    const inserted = await insertRecordMessage(db.sql, {
+      returnRows: true,
+      record: {
+        kind: 'new',
+        ifExists: 'skip',
+        companyId: input.companyId,
+        channelKind: input.channelKind ?? 'note',
+        subject: firstLine.slice(0, 80),
+        sourceKey: input.sourceKey,
+        repId: input.repId,
+      },
+      message: {
+        // Another record holds this message: the unique violation below finds it.
+        ifExists: 'fail',
+        id: messageId,
+        externalId: input.messageExternalId ?? `${input.sourceKey}#1`,
+        direction: input.author?.direction ?? 'internal',
+        contactId: input.author?.contactId ?? null,
+        authorName: input.author?.name ?? input.repName,
+        authorEmail: input.author?.email ?? null,
+        text,
+        cleanText: text,
+        sentAt: input.occurredAt,
+        metadata: input.author?.metadata ?? {},
+      },
       followUp: input.followUpAt
         ? {
-            title: text.split('\n')[0].slice(0, 200),
+            id: followUpId,
+            title: firstLine.slice(0, 200),
             dueAt: input.followUpAt,
             fallbackRemindTarget: input.fallbackRemindTarget ?? null,
           }
         : undefined,
+      audit: {
+        action: 'record.log',
+        actor: input.actor.repId ?? null,
+        platform: input.actor.platform ?? null,
+        details: { companyId: input.companyId, messageId, followUpId: input.followUpAt ? followUpId : null },
+      },
     });
     if (!inserted) {
       const existing = await findExisting(db, input.sourceKey);
       if (existing) return existing;
       throw new Error(`record ${input.sourceKey} conflicted but cannot be read back`); // erased in between; the caller retries
     }
-    result = { ...inserted, created: true };
+    result = { record: inserted.record, message: inserted.message, followUp: inserted.followUp, created: true };
   } catch (err) {
     if (isUniqueViolationError(err)) {
       const raced =

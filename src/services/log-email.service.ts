@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Database, SqlRunner } from '../db/database.ts';
 import { isUniqueViolationError } from '../db/sql-errors.ts';
 import {
-  appendEmailToRecord,
   confirmEmailContact,
   mergeEmailRecords,
   findEmailThreadCandidates,
+  appendEmailToRecord,
   inEmailTransaction,
   insertEmailContact,
   insertEmailRecordWithMessage,
@@ -406,6 +406,8 @@ async function writeEmail(
     ...(primary.companyId === null && p.direction === 'inbound' ? { customer: 'unconfirmed' } : {}),
     ...(email.notes?.length ? { notes: email.notes } : {}),
   };
+  // A Message-ID written meanwhile, or a thread a concurrent transaction started, writes nothing:
+  // the caller rolls back and reads again.
   const message: EmailMessageRow = {
     id: randomUUID(),
     externalId: p.externalId,
@@ -418,6 +420,8 @@ async function writeEmail(
     sentAt: email.sentAt,
     metadata,
   };
+  // The email path keeps its own two statements: appending may rename the thread's record (a reply
+  // logged before its parent), which the shared insert path does not do.
   const row = thread
     ? await appendEmailToRecord(
         sql,

@@ -56,6 +56,8 @@ export interface InjectedFailure {
    * (`members`: pagedmembers and members/{id}). Default: the next activity call of any kind (never a roster read).
    */
   kind?: 'send' | 'reply' | 'update' | 'delete' | 'members';
+  /** Only for a call whose body contains this text (e.g. the customer a card is about), so another test's post is not the one failed. Default: any. */
+  bodyIncludes?: string;
 }
 
 /**
@@ -198,9 +200,12 @@ export class TeamsRecorder {
     res: ServerResponse,
     kind: 'send' | 'reply' | 'update' | 'delete' | 'members',
     conversationId: string,
+    body = '',
   ): boolean {
-    const index = this.failures.findIndex((f) =>
-      kind === 'members' ? f.kind === 'members' : !f.kind || f.kind === kind,
+    const index = this.failures.findIndex(
+      (f) =>
+        (kind === 'members' ? f.kind === 'members' : !f.kind || f.kind === kind) &&
+        (f.bodyIncludes === undefined || body.includes(f.bodyIncludes)),
     );
     if (index === -1) return false;
     const failure = this.failures.splice(index, 1)[0];
@@ -294,7 +299,7 @@ export class TeamsRecorder {
     }
     this.attempts++;
     const kind = method === 'PUT' ? 'update' : method === 'DELETE' ? 'delete' : match[2] ? 'reply' : 'send';
-    if (this.failed(res, kind, decodeURIComponent(match[1]))) return;
+    if (this.failed(res, kind, decodeURIComponent(match[1]), Buffer.concat(chunks).toString('utf8'))) return;
     const conversationId = decodeURIComponent(match[1]);
     const activityId = match[2] ? decodeURIComponent(match[2]) : undefined;
     const answeredId = method === 'POST' ? `activity-${++this.counter}` : activityId!;

@@ -7,7 +7,10 @@ import { slackRequestOf } from '../outsider-gate.ts';
 /** callback_id of the "New follow-up" global shortcut (manifest.json features.shortcuts). */
 export const NEW_FOLLOW_UP_SHORTCUT = 'new_follow_up';
 
-/** "New follow-up" from anywhere in Slack: the follow-up modal, due tomorrow 9:00 in the clicker's timezone, assigned to them. */
+/**
+ * "New follow-up" from anywhere in Slack: the follow-up modal, due at the team's opening time on the
+ * next working day (tomorrow 9:00 with the default hours) in the clicker's timezone, assigned to them.
+ */
 export function registerNewFollowUpShortcut(app: App, deps: SlackListenerDeps): void {
   app.shortcut<GlobalShortcut>(
     { callback_id: NEW_FOLLOW_UP_SHORTCUT, type: 'shortcut' },
@@ -16,7 +19,8 @@ export function registerNewFollowUpShortcut(app: App, deps: SlackListenerDeps): 
       const req = slackRequestOf(context, body, { userId: body.user.id, triggerId: body.trigger_id });
       const teamId = req.teamId;
       const ctx = await deps.contextFor(req);
-      const initialDue = dueTomorrowMorning(ctx.now, ctx.actor.timezone);
+      // The team's next working morning, as a typed `remind ... tomorrow` reads it (RAPPORT_BUSINESS_HOURS/DAYS).
+      const initialDue = dueTomorrowMorning(ctx.now, ctx.actor.timezone, deps.commands.businessHours);
       await client.views.open({
         trigger_id: body.trigger_id,
         view: renderFollowUpModal({ state: { teamId }, initialDue, assigneeUserId: body.user.id }),

@@ -156,10 +156,10 @@ async function changeOne(cmd: OneChange, h: HandlerContext): Promise<Reply> {
   let change: FollowUpChange;
   switch (cmd.kind) {
     case 'snooze':
-      change = { kind: 'snooze', until: parseWhen(cmd.when, h.ctx.now, h.timeZone) };
+      change = { kind: 'snooze', until: parseWhen(cmd.when, h.ctx.now, h.timeZone, { hours: h.deps.businessHours }) };
       break;
     case 'due':
-      change = { kind: 'due', dueAt: parseWhen(cmd.when, h.ctx.now, h.timeZone) };
+      change = { kind: 'due', dueAt: parseWhen(cmd.when, h.ctx.now, h.timeZone, { hours: h.deps.businessHours }) };
       break;
     case 'assign':
       change = {

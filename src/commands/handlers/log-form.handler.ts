@@ -1,7 +1,7 @@
 import { findCompanyOfRecord } from '../../db/communication-record.repository.ts';
 import { chatKindFor } from '../../domain/channel-kind.ts';
 import type { ChannelKind } from '../../db/generated/enums.ts';
-import { DEFAULT_HOUR } from '../../domain/parse-when.ts';
+import { openingTime } from '../../domain/business-hours.ts';
 import { dueOnDay } from '../../domain/follow-up.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../../domain/zoned-time.ts';
 import { RapportError } from '../../errors.ts';
@@ -46,10 +46,10 @@ export interface LogFormInput {
   customer?: FormCustomer;
   /** Default `note`. */
   kind?: LogFormKind;
-  /** When it happened; default today. Today means now; an earlier day means {@link DEFAULT_HOUR}:00 that day, like `--at yesterday`. */
+  /** When it happened; default today. Today means now; an earlier day means the team's opening time that day (09:00 by default), like `--at yesterday`. */
   date?: string;
   notes?: string;
-  /** Optional follow-up day: due at {@link DEFAULT_HOUR}:00, or in an hour when that is already past today. */
+  /** Optional follow-up day: due at the team's opening time (09:00 by default), or in an hour when that is already past today. */
   followUpDate?: string;
   /**
    * Idempotency key of the record ("slack:view:T1/V123", "slack:message:T1/C2/1700000000.000100"):
@@ -125,8 +125,8 @@ export async function submitLogForm(
       const sameDay = compareLocalDates(day!, today) === 0;
       const occurredAt = sameDay
         ? ctx.now
-        : zonedWallClockToInstant({ ...day!, hour: DEFAULT_HOUR, minute: 0 }, timeZone);
-      const followUpAt = followUpDay ? dueOnDay(followUpDay, ctx.now, timeZone) : undefined;
+        : zonedWallClockToInstant({ ...day!, ...openingTime(deps.businessHours) }, timeZone);
+      const followUpAt = followUpDay ? dueOnDay(followUpDay, ctx.now, timeZone, deps.businessHours) : undefined;
       const result = await logCommunication(
         deps.db,
         {

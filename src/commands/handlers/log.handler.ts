@@ -18,8 +18,9 @@ type LogCommand = Extract<Command, { kind: 'log' }>;
 /** `log <customer> <text> [--via] [--at] [--follow-up] [--new]`: records a conversation, never inventing a customer silently. */
 export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Reply> {
   const { ctx, deps, timeZone } = h;
-  const occurredAt = cmd.at ? parseWhen(cmd.at, ctx.now, timeZone, { pastOnly: true }) : ctx.now;
-  const followUpAt = cmd.followUp ? parseWhen(cmd.followUp, ctx.now, timeZone) : undefined;
+  const hours = deps.businessHours;
+  const occurredAt = cmd.at ? parseWhen(cmd.at, ctx.now, timeZone, { pastOnly: true, hours }) : ctx.now;
+  const followUpAt = cmd.followUp ? parseWhen(cmd.followUp, ctx.now, timeZone, { hours }) : undefined;
 
   let companyId: string | undefined;
   let companyName = '';

@@ -62,10 +62,10 @@ export async function handleRemind(cmd: RemindCommand, h: HandlerContext): Promi
 function whenAndWhat(rest: string, h: HandlerContext): { at: Date; title: string } | undefined {
   const tokens = tokenizeCommand(rest);
   if (tokens[0]?.quoted) {
-    const at = parseWhen(tokens[0].value, h.ctx.now, h.timeZone);
+    const at = parseWhen(tokens[0].value, h.ctx.now, h.timeZone, { hours: h.deps.businessHours });
     return { at, title: unquote(rest.slice(tokens[0].end)) };
   }
-  const when = parseLeadingWhen(rest, h.ctx.now, h.timeZone);
+  const when = parseLeadingWhen(rest, h.ctx.now, h.timeZone, { hours: h.deps.businessHours });
   return when && { at: when.at, title: unquote(when.rest) };
 }
 
@@ -91,12 +91,14 @@ async function remindFromSentence(sentence: string, h: HandlerContext): Promise<
     }
   };
   found = attempt(() => {
-    const lead = parseLeadingWhen(sentence, h.ctx.now, h.timeZone);
+    const lead = parseLeadingWhen(sentence, h.ctx.now, h.timeZone, { hours: h.deps.businessHours });
     return lead?.rest ? { at: lead.at, what: lead.rest.replace(/^to\s+/i, '') } : undefined;
   });
   for (let i = 1; !found && i < tokens.length; i++) {
     found = attempt(() => {
-      const tail = parseLeadingWhen(sentence.slice(tokens[i].start), h.ctx.now, h.timeZone);
+      const tail = parseLeadingWhen(sentence.slice(tokens[i].start), h.ctx.now, h.timeZone, {
+        hours: h.deps.businessHours,
+      });
       return tail && tail.rest === '' ? { at: tail.at, what: sentence.slice(0, tokens[i].start).trim() } : undefined;
     });
   }

@@ -5,6 +5,7 @@ import type { CommandContext } from '../../../src/commands/command-context.ts';
 import type { Reply } from '../../../src/commands/reply-model.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { changeFollowUp, createFollowUp } from '../../../src/services/follow-ups.service.ts';
+import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import { buildFollowUpCard } from '../../../src/notifications/follow-up-card.notification.ts';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 
@@ -119,7 +120,7 @@ describe.each(TEST_DATABASE_KINDS)('due and idempotent remind on %s', (kind) => 
 
   it('changeFollowUp due through the service, as the card button does', async () => {
     const f = await suggestion('open');
-    const rep = await t.db.prisma.rep.findFirstOrThrow();
+    const rep = await findOrCreateRep(t.db.prisma, ctx().actor); // its own rep: no earlier command may have made one
     changed.length = 0;
     const at = new Date('2026-12-01T10:00:00Z');
     const result = await changeFollowUp(
@@ -153,7 +154,7 @@ describe.each(TEST_DATABASE_KINDS)('due and idempotent remind on %s', (kind) => 
   });
 
   it('two retries racing each other still create one follow-up', async () => {
-    const rep = await t.db.prisma.rep.findFirstOrThrow();
+    const rep = await findOrCreateRep(t.db.prisma, ctx().actor); // its own rep: no earlier command may have made one
     const input = {
       companyId,
       title: 'race',

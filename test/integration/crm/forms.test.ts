@@ -4,6 +4,8 @@ import type { CommandContext } from '../../../src/commands/command-context.ts';
 import { compareLocalDates, parseLocalDate } from '../../../src/commands/form-result.ts';
 import { submitFollowUpForm } from '../../../src/commands/handlers/follow-up-form.handler.ts';
 import { submitLogForm } from '../../../src/commands/handlers/log-form.handler.ts';
+import { executeCommand } from '../../../src/commands/execute-command.ts';
+import { dueTomorrowMorning } from '../../../src/domain/follow-up.ts';
 import { homeOverview } from '../../../src/commands/home-overview.ts';
 import { guessCustomer } from '../../../src/services/guess-customer.service.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
@@ -91,6 +93,54 @@ describe.each(TEST_DATABASE_KINDS)('log and follow-up forms, home overview and c
     expect(berlin.ok).toBe(true);
     const fu = await t.db.prisma.followUp.findFirstOrThrow({ where: { record: { sourceKey: 'k2' } } });
     expect(fu.dueAt.toISOString()).toBe('2026-11-24T08:00:00.000Z');
+  });
+
+  it("the log form and typed commands read days in the team's hours (RAPPORT_BUSINESS_HOURS 08:30-16:30, Sunday to Thursday)", async () => {
+    const businessHours = { timeZone: 'UTC', startMinute: 8 * 60 + 30, endMinute: 16 * 60 + 30, days: [0, 1, 2, 3, 4] };
+    const deps = { db: t.db, hooks, businessHours };
+    // Its own customer: the typed `log` below must name exactly one.
+    const initrode = await t.db.prisma.company.create({ data: { name: 'Initrode', normalizedName: 'initrode' } });
+    const form = await submitLogForm(
+      {
+        customer: { companyId: initrode.id },
+        notes: 'Form call',
+        date: '2026-11-20',
+        followUpDate: '2026-11-25',
+        sourceKey: 'hours-form',
+      },
+      ctx(),
+      deps,
+    );
+    expect(form.ok).toBe(true);
+    const byForm = await t.db.prisma.communicationRecord.findUniqueOrThrow({
+      where: { sourceKey: 'hours-form' },
+      include: { followUps: true },
+    });
+    // Friday and Wednesday at 08:30 in New York, not 9:00.
+    expect(byForm.startedAt.toISOString()).toBe('2026-11-20T13:30:00.000Z');
+    expect(byForm.followUps[0].dueAt.toISOString()).toBe('2026-11-25T13:30:00.000Z');
+
+    const typed = await executeCommand('log initrode "Typed call" --at friday --follow-up wednesday', ctx(), deps);
+    expect(typed.tone).toBe('success');
+    const byCommand = await t.db.prisma.communicationRecord.findFirstOrThrow({
+      where: { companyId: initrode.id, subject: 'Typed call' },
+      include: { followUps: true },
+    });
+    expect(byCommand.startedAt).toEqual(byForm.startedAt);
+    expect(byCommand.followUps[0].dueAt).toEqual(byForm.followUps[0].dueAt);
+    // "eod" is the team's close: Monday 16:30 in New York.
+    expect((await executeCommand('remind initrode eod send the notes', ctx(), deps)).tone).toBe('success');
+    const eod = await t.db.prisma.followUp.findFirstOrThrow({
+      where: { companyId: initrode.id, title: 'send the notes' },
+    });
+    expect(eod.dueAt.toISOString()).toBe('2026-11-23T21:30:00.000Z');
+    // Slack's New follow-up offers the team's next working morning, as `remind ... tomorrow` reads it.
+    expect((await executeCommand('remind initrode tomorrow check in', ctx(), deps)).tone).toBe('success');
+    const tomorrow = await t.db.prisma.followUp.findFirstOrThrow({
+      where: { companyId: initrode.id, title: 'check in' },
+    });
+    expect(tomorrow.dueAt.toISOString()).toBe('2026-11-24T13:30:00.000Z');
+    expect(dueTomorrowMorning(NOW, 'America/New_York', businessHours)).toEqual(tomorrow.dueAt);
   });
 
   it("follow-up form: remind's rules, then one follow-up per request key; the home overview lists it due today", async () => {

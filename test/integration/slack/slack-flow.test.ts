@@ -28,7 +28,13 @@ const buttonsOf = (m: RecordedMessage | RecordedCall['body']) =>
   ((m.blocks ?? []) as Block[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
 const blocksText = (m: RecordedMessage) => JSON.stringify(m.blocks);
 
-describe('Slack end to end: signed requests through Bolt, the real pipeline on PGlite, a recording Web API', () => {
+// In written order even when CI shuffles (issue 16, not yet fixed): the tests share one process and one
+// recording Web API and the flow test counts every record and post in it; shuffled with seed 21 the
+// forged-request test ran first, Bolt's start-up auth.test counted as a call it made, and the next
+// test's fetch reused a keep-alive connection closed after a 401 (ECONNRESET).
+describe('Slack end to end: signed requests through Bolt, the real pipeline on PGlite, a recording Web API', {
+  shuffle: false,
+}, () => {
   const slack = new SlackRecorder();
   const logLines: string[] = [];
   let test: TestProcess | undefined;

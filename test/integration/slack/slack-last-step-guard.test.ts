@@ -28,7 +28,10 @@ const slackTarget = (c: string) => `slack:${TEAM}/${c}`;
 
 // The last-step guard in the real delivery job with the real Slack connector against the Web API
 // recorder: whatever a card's target says, it never lands where someone outside the company reads.
-describe('last-step guard: internal posts never reach a Slack channel with outsiders', () => {
+// In written order even when CI shuffles (issue 16, not yet fixed): the tests share the audience cache,
+// the recorder's call log and the console feed; shuffled with seed 31 the conversations.info count and
+// the console-feed check failed.
+describe('last-step guard: internal posts never reach a Slack channel with outsiders', { shuffle: false }, () => {
   const slack = new SlackRecorder();
   let h: PipelineHarness;
   let deps: PipelineDeps;

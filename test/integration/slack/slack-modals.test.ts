@@ -68,6 +68,9 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
         SLACK_BOT_TOKEN: 'xoxb-test-token',
         SLACK_API_URL: apiUrl,
         LOG_LEVEL: 'silent',
+        // The team opens at 08:30 every day: New follow-up must offer that, not a fixed 9:00.
+        RAPPORT_BUSINESS_HOURS: '08:30-17:00',
+        RAPPORT_BUSINESS_DAYS: 'sun-sat',
       },
       { name: 'slack-modals' },
     );
@@ -499,7 +502,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
         minute: '2-digit',
         hourCycle: 'h23',
       }).format(initialDue),
-    ).toBe('09:00');
+    ).toBe('08:30'); // the team's opening time (RAPPORT_BUSINESS_HOURS), in the clicker's timezone
 
     const option = (await suggest('umbrella', view))[0];
     const values = (o: { title?: string; due: number; assignee?: string; customer?: PlainTextOption }) => ({

@@ -118,13 +118,22 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
   });
 
   it('counts a guest as the customer and a new root message as a new record', async () => {
+    // Two root messages of its own (the first test's thread may not exist yet when shuffled).
+    await post('1700000000190', '1700000000190', guest, 'A first question');
     await post('1700000000200', '1700000000200', guest, 'Can you send a quote for 50 seats?');
     const r = (await record('1700000000200'))!;
     expect(r.messages.map((m) => m.direction)).toEqual(['inbound']);
-    expect(r.id).not.toBe((await record('1700000000100'))!.id);
+    expect(r.id).not.toBe((await record('1700000000190'))!.id);
   });
 
   it('never logs a re-sent activity twice, and skips bots', async () => {
+    // The thread's root and reply (again, when the first test sent them already: a re-send logs nothing).
+    await post(
+      '1700000000100',
+      '1700000000100',
+      jo,
+      '<p>The dashboard keeps <b>crashing</b>, we are really unhappy</p>',
+    );
     await post('1700000000100', '1700000000101', ann, 'Sorry Jo, looking into it now');
     await post(
       '1700000000100',
@@ -200,5 +209,12 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
     await post('1700000000400', '1700000000400', ann, '<at>Rapport</at> unlink', { entities: [mention] });
     await post('1700000000500', '1700000000500', jo, 'Hello again');
     expect(await record('1700000000500')).toBeNull();
+    // Linked again as the other tests expect it (they may run after this one).
+    expect(
+      (await post('1700000000600', '1700000000600', ann, '<at>Rapport</at> link acme', { entities: [mention] })).status,
+    ).toBe(200);
+    expect(
+      await db().channelLink.count({ where: { platform: 'teams', channelRef: CHANNEL, companyId: { not: null } } }),
+    ).toBe(1);
   });
 });

@@ -19,6 +19,8 @@ const jo = { id: '29:jo', name: 'Jo Acme', aadObjectId: 'aad-jo' };
 const gus = { id: '29:gus', name: 'Gus Guest', aadObjectId: 'aad-gus' };
 const hank = { id: '29:hank', name: 'Hank Globex', aadObjectId: 'aad-hank' };
 const zed = { id: '29:zed', name: 'Zed Nobody', aadObjectId: 'aad-zed' };
+/** Umbrella's person: the forget test erases them, so nobody else's test may write as them. */
+const una = { id: '29:una', name: 'Una Umbrella', aadObjectId: 'aad-una' };
 const MEMBERS: Record<string, RecordedMember> = {
   ann: { ...ann, email: 'ann@ours.example', tenantId: tenant.id, userRole: 'user' },
   sam: { ...sam, email: 'sam@ours.example', tenantId: tenant.id, userRole: 'user' },
@@ -26,6 +28,7 @@ const MEMBERS: Record<string, RecordedMember> = {
   gus: { ...gus, email: 'gus@acme.com', tenantId: tenant.id, userRole: 'guest' },
   hank: { ...hank, email: 'hank@globex.example', tenantId: 'tenant-globex', userRole: 'user' },
   zed: { ...zed, email: 'zed@unknown.example', tenantId: 'tenant-zz', userRole: 'user' },
+  una: { ...una, email: 'una@umbrella.example', tenantId: 'tenant-umbrella', userRole: 'user' },
 };
 const mention = { type: 'mention', text: '<at>Rapport</at>', mentioned: TEST_BOT };
 
@@ -334,7 +337,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     await db().company.create({
       data: { name: 'Umbrella', normalizedName: normalizeCompanyName('Umbrella'), domains: ['umbrella.example'] },
     });
-    const source = await channel('umbrella', ['ann', 'jo']);
+    const source = await channel('umbrella', ['ann', 'una']);
     const team = await channel('umbrella-team', ['ann', 'sam']);
     await command(source, ann, 'link umbrella');
     const umbrella = await db().company.findFirstOrThrow({ where: { name: 'Umbrella' } });
@@ -359,7 +362,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
 
     // 1. The customer deletes the message the card quoted: the card no longer quotes it.
     let mark = recorder.calls.length;
-    const first = await say(source, jo, churn);
+    const first = await say(source, una, churn);
     const card1 = await suggestionCard(mark);
     await rapport.send(
       rapport.activity(
@@ -367,7 +370,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
         {
           type: 'messageDelete',
           id: first.id,
-          from: jo,
+          from: una,
           channelData: { ...source.channelData, eventType: 'softDeleteMessage' },
         },
       ),
@@ -377,7 +380,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
 
     // 2. A rep changes the label of a conversation whose suggestion still waits: the suggestion is dismissed.
     mark = recorder.calls.length;
-    const second = await say(source, jo, churn);
+    const second = await say(source, una, churn);
     const card2 = await suggestionCard(mark);
     const record = (await messageOf(source, second.id))!.record;
     await rapport.send(
@@ -391,7 +394,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
 
     // 2b. The customer edits the message a waiting suggestion was made from: that suggestion no longer fits.
     mark = recorder.calls.length;
-    const edited = await say(source, jo, churn);
+    const edited = await say(source, una, churn);
     const card2b = await suggestionCard(mark);
     await rapport.send(
       rapport.activity(
@@ -399,7 +402,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
         {
           type: 'messageUpdate',
           id: edited.id,
-          from: jo,
+          from: una,
           text: 'Thanks, all good now',
           channelData: { ...source.channelData, eventType: 'editMessage' },
         },
@@ -409,7 +412,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
 
     // 3. forget: every card that quoted Umbrella says "Erased" and quotes nothing.
     mark = recorder.calls.length;
-    const third = await say(source, jo, 'We are considering other options, nothing works');
+    const third = await say(source, una, 'We are considering other options, nothing works');
     const card3 = await suggestionCard(mark).catch(() => undefined);
     const personal = { id: 'a:ann-personal', conversationType: 'personal', tenantId: tenant.id };
     mark = recorder.calls.length;
