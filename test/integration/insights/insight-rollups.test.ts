@@ -80,7 +80,7 @@ describe.each(TEST_DATABASE_KINDS)('insights from daily rollups on %s', (kind) =
     expect(summed.some((r) => (r.churn as number) > 0)).toBe(true);
     // The migration fills the table from InsightDaily alone: the same rows as the rebuild.
     const migration = readFileSync(
-      new URL('../../../prisma/migrations/20261203020000_insight_record_daily/migration.sql', import.meta.url),
+      new URL('../../../prisma/migrations/20261203021000_insight_record_daily/migration.sql', import.meta.url),
       'utf8',
     );
     await t.db.sql.exec(`DELETE FROM "InsightRecordDaily"; ${migration.slice(migration.indexOf('INSERT INTO'))}`);
