@@ -61,7 +61,8 @@ describe.each(TEST_DATABASE_KINDS)('company match keys recomputed on %s', (kind)
          ($3, 'Müller GmbH', 'muller', now())`,
       [id(1), oldKey('华为技术有限公司'), id(2)],
     );
-    expect((await migrate(t.db)).applied).toEqual([COMPANY_KEY_MIGRATION]);
+    // Later migrations (if any) are applied with it; this one is what is under test.
+    expect((await migrate(t.db)).applied).toContain(COMPANY_KEY_MIGRATION);
     expect((await companies()).map((c) => [c.name, c.key])).toEqual([
       ['华为技术有限公司', '华为技术'],
       ['Müller GmbH', 'muller'],
@@ -97,7 +98,7 @@ describe.each(TEST_DATABASE_KINDS)('company match keys recomputed on %s', (kind)
         ('${id(52)}', '${id(2)}', 'slack', 'T1/C-TEAM', now());`);
 
     expect(await migrate(t.db)).toMatchObject({
-      applied: [COMPANY_KEY_MIGRATION],
+      applied: expect.arrayContaining([COMPANY_KEY_MIGRATION]),
       backfilled: [
         `${COMPANY_KEY_MIGRATION}: 2 company match key(s) recomputed, 2 duplicate company(ies) merged into the oldest (audit log: customer.merge)`,
       ],
