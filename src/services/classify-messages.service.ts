@@ -2,8 +2,7 @@ import type { BusinessHours } from '../domain/business-hours.ts';
 import { analyzeMessage, type MessageAnalysis } from '../classifier/entities.ts';
 import type { Classifier } from '../classifier/classifier.ts';
 import { confidenceWord } from '../classifier/confidence-words.ts';
-import { languageLabel } from '../classifier/language-detector.ts';
-import { inProcessReader, type MessageReading, type ReadMessages } from '../classifier/read-message.ts';
+import { detectLanguage, languageLabel } from '../classifier/language-detector.ts';
 import { suggestFollowUp } from '../classifier/suggestion-rules.ts';
 import {
   insertClassifications,
@@ -32,11 +31,6 @@ export interface ClassifyMessagesDeps {
   db: Database;
   /** The active model. */
   classifier(): Promise<Classifier>;
-  /**
-   * Reads the texts with the active model (language, entities, label): the CPU-bound half. Default: on
-   * this thread with `classifier()`; role `all` reads on a worker thread (jobs/classifier-thread.ts).
-   */
-  readMessages?: ReadMessages;
   settings: {
     /** Zone for due dates read from the text and for business hours. */
     timezone: string;
@@ -72,22 +66,19 @@ export async function classifyMessages(
   // Reruns: classified before (a crash, a retry) or by a concurrent run; the message when already read.
   const reruns: Array<{ index: number; message?: MessageToClassify }> = [];
   const now = new Date();
-  const toRead: Array<{ index: number; message: MessageToClassify }> = [];
+  let classifier: Classifier | undefined;
   for (const [index, ref] of messages.entries()) {
     const message = read.get(ref.messageId);
     const skip = skipReason(message, ref.recordId);
     if (skip) outcomes[index] = { status: skip };
     else if (message!.classification) reruns.push({ index, message });
-    else toRead.push({ index, message: message! });
-  }
-  if (toRead.length > 0) {
-    const readMessages = deps.readMessages ?? inProcessReader(deps.classifier);
-    const readings = await readMessages(
-      toRead.map((r) => r.message.cleanText),
-      { now, timezone: deps.settings.timezone, businessHours: deps.settings.businessHours },
-    );
-    for (const [k, { index, message }] of toRead.entries())
-      planned.push({ index, ...planClassification(message, readings[k], deps, now) });
+    else {
+      classifier ??= await deps.classifier();
+      // Classifying is CPU work on the process's only thread: let waiting HTTP requests (Slack
+      // needs its ack within 3 s) through between messages rather than after the whole batch.
+      if (planned.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      planned.push({ index, ...planClassification(message!, classifier, deps, now) });
+    }
   }
 
   if (planned.length > 0) {
@@ -131,13 +122,15 @@ function skipReason(
 /** What to store for a message not classified yet: its classification and, when the rules say so, a suggestion. */
 function planClassification(
   message: MessageToClassify,
-  reading: MessageReading,
+  classifier: Classifier,
   deps: ClassifyMessagesDeps,
   now: Date,
 ): { item: NewClassification; label: string } {
   const timezone = deps.settings.timezone;
+  const language = detectLanguage(message.cleanText);
   const hours = deps.settings.businessHours;
-  const { language, analysis, result } = reading;
+  const analysis = analyzeMessage(message.cleanText, now, timezone, language, hours);
+  const result = classifier.classify(message.cleanText);
   const suggestion = suggestFollowUp({
     label: result.label,
     confidence: result.confidence,
@@ -160,7 +153,7 @@ function planClassification(
     scores: result.churnRisk === null ? result.scores : { ...result.scores, 'signal:churn_risk': result.churnRisk },
     sentiment: analysis.sentiment,
     entities: analysis.entities,
-    modelVersion: reading.modelVersion,
+    modelVersion: classifier.version,
     language,
   };
   const item: NewClassification = { classification };
