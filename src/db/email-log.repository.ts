@@ -7,7 +7,7 @@ import type { Database, SqlRunner } from './database.ts';
  * (the record and its message: src/db/record-message.repository.ts, shared with chat and `log`).
  */
 
-import { MAX_THREADING_NOTE_CHARS } from './record-message.repository.ts';
+import { MAX_THREADING_NOTE_CHARS, type MessageRow } from './record-message.repository.ts';
 
 /**
  * Runs `fn` in one transaction: a dedicated connection on PostgreSQL, Prisma's exclusive transaction
@@ -83,19 +83,14 @@ export async function readKnownEmailKeys(
   };
 }
 
-/** One email as a Message row (the record it joins is decided by the statement that inserts it). */
-export interface EmailMessageRow {
+/**
+ * One email as a Message row (the record it joins is decided by the statement that inserts it): the
+ * shared row shape, with its id chosen by the caller and a known direction.
+ */
+export type EmailMessageRow = Omit<MessageRow, 'ifExists' | 'id' | 'direction'> & {
   id: string;
-  externalId: string;
   direction: 'inbound' | 'outbound';
-  contactId: string | null;
-  authorName: string | null;
-  authorEmail: string | null;
-  text: string;
-  cleanText: string;
-  sentAt: Date;
-  metadata: Record<string, unknown>;
-}
+};
 
 const messageParams = (m: EmailMessageRow) => [
   m.id,
