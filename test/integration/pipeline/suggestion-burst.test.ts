@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliverMessageData } from '../../../jobs/job-data.ts';
+import { jobId } from '../../../jobs/job-ids.ts';
+import { QueueName } from '../../../jobs/queue-names.ts';
+import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
+import { eventually, startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
+
+// Issue 15: a classifier batch queues a customer's whole burst at once, and the delivery workers
+// (concurrency 8 here, as in production) post its suggestions concurrently. Each card's place in the
+// burst must come from the order of the deliveries, not from the cards already posted, or every one
+// of them sees fewer than three earlier cards and all go top-level. Real BullMQ workers on Redis,
+// real PostgreSQL, the console connector (a platform with threads).
+describe('suggestion burst delivered concurrently', () => {
+  let h: PipelineHarness;
+
+  beforeAll(async () => {
+    h = await startPipelineHarness('postgres');
+  }, 120_000);
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  const company = (name: string) =>
+    h.test.db.prisma.company.create({ data: { name, normalizedName: normalizeCompanyName(name), domains: [] } });
+  const suggested = (companyId: string, title: string) =>
+    h.test.db.prisma.followUp.create({
+      data: {
+        companyId,
+        title,
+        dueAt: new Date(Date.now() + 86_400_000),
+        status: 'suggested',
+        source: 'suggested',
+        reason: 'quote request (0.91)',
+      },
+    });
+
+  it('posts three of one customer’s six concurrent suggestions in the channel and the rest in the first card’s thread', async () => {
+    const burst = await company('Burstco Concurrent');
+    const other = await company('Quietco Concurrent');
+    const followUps = [];
+    for (let i = 1; i <= 6; i++) followUps.push(await suggested(burst.id, `Send quote ${i}`));
+    const quiet = await suggested(other.id, 'Send the quiet quote');
+
+    // One addBulk, as a classifier batch queues them: the workers take them all at once.
+    await h.queues[QueueName.DeliverMessage].addBulk(
+      [...followUps, quiet].map((f) => {
+        const data: DeliverMessageData = {
+          key: jobId('suggestion', f.id),
+          kind: 'suggestion',
+          target: 'console:team',
+          followUpId: f.id,
+        };
+        return { name: 'suggestion', data, opts: { jobId: data.key } };
+      }),
+    );
+    const ids = [...followUps, quiet].map((f) => f.id);
+    const posted = await eventually(
+      'every suggestion posted',
+      async () => {
+        const all = await h.test.db.prisma.followUp.findMany({ where: { id: { in: ids } } });
+        return all.every((f) => f.messageRef) ? all : undefined;
+      },
+      60_000,
+    );
+    const refs = new Map(posted.map((f) => [f.id, f.messageRef!]));
+    const burstRefs = followUps.map((f) => refs.get(f.id)!);
+    const topLevel = burstRefs.filter((r) => r.startsWith('console:team|'));
+    const grouped = burstRefs.filter((r) => !r.startsWith('console:team|'));
+    expect(topLevel).toHaveLength(3);
+    expect(grouped).toHaveLength(3);
+    // The burst's first card is the one whose delivery was created first; the rest are in its thread.
+    const deliveries = await h.test.db.prisma.delivery.findMany({
+      where: { key: { in: followUps.map((f) => jobId('suggestion', f.id)) } },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    expect(deliveries.map((d) => d.status)).toEqual(Array(6).fill('sent'));
+    const first = deliveries[0].externalId!;
+    expect(topLevel).toContain(`console:team|${first}`);
+    for (const r of grouped) expect(r).toMatch(new RegExp(`^console:team/thread/${first}\\|`));
+    // Another customer's suggestion in the same batch is its own card in the channel.
+    expect(refs.get(quiet.id)).toMatch(/^console:team\|/);
+  }, 90_000);
+});
