@@ -132,8 +132,8 @@ export async function deliverMessage(
       );
   }
 
-  // A suggestion's place in its customer's burst; one to go in the thread of a first card not posted
-  // yet waits for it (bounded) rather than post at the top level beside it.
+  // A suggestion's place in its customer's burst; while the burst's first card is not posted yet the
+  // later ones wait for it (bounded): their thread is its, and it is the first the channel shows.
   const place = d.kind === 'suggestion' ? await suggestionBurstPlace(deps, d.key, target) : undefined;
   if (place?.kind === 'wait') {
     if (row.markedPosting) await setDeliveryStatus(db.sql, d.key, 'not-posting', undefined, row.status);

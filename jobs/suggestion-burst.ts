@@ -7,20 +7,20 @@ export const SUGGESTION_BURST_WINDOW_MS = 10 * 60_000;
 /** From the suggestion after this many in a burst, the rest go in the thread of the burst's first card. */
 export const SUGGESTION_BURST_TOP_LEVEL = 3;
 /**
- * How long a grouped suggestion waits for the burst's first card to be posted (counted from that
- * delivery's creation) before it gives up on that thread: then the earliest posted top-level card of
- * the burst, or the channel's top level.
+ * How long a later suggestion of a burst waits for the burst's first card to be posted (counted from
+ * that delivery's creation) before it goes on without: a grouped one then goes in the thread of the
+ * earliest top-level card posted, or at the top level if there is none.
  */
 export const SUGGESTION_BURST_FIRST_WAIT_MS = 60_000;
-/** How soon a grouped suggestion looks again whether the burst's first card is posted. */
-export const SUGGESTION_BURST_RECHECK_MS = 1_000;
+/** How soon a waiting suggestion looks again whether the burst's first card is posted. */
+export const SUGGESTION_BURST_RECHECK_MS = 500;
 
 /** Where a suggestion goes in its customer's burst. */
 export type BurstPlace =
   | { kind: 'top-level' }
   /** In this thread; `earlier` suggestions of the burst came before it. */
   | { kind: 'thread'; target: string; earlier: number }
-  /** Its thread's first card is not posted yet: look again then. */
+  /** The burst's first card is not posted yet: look again then. */
   | { kind: 'wait'; until: Date };
 
 /**
@@ -28,7 +28,8 @@ export type BurstPlace =
  * cards in the channel): its place is its order among the customer's suggestion deliveries to the
  * same target created within {@link SUGGESTION_BURST_WINDOW_MS} before it. The first
  * {@link SUGGESTION_BURST_TOP_LEVEL} are posted as usual; the later ones go in the thread of the
- * burst's first card, on platforms with threads, each card keeping its own buttons. Deciding by
+ * burst's first card, on platforms with threads, each card keeping its own buttons. Every later one
+ * waits until that first card is posted (bounded), so it is also the first the channel shows. Deciding by
  * creation order rather than by what is posted already keeps concurrent deliveries of one burst (a
  * classifier batch) from all counting too few earlier cards and all posting at the top level.
  */
@@ -41,10 +42,11 @@ export async function suggestionBurstPlace(
   const connector = deps.registry.forTarget(target);
   if (!connector.threadOf) return { kind: 'top-level' };
   const earlier = await earlierSuggestionDeliveries(deps.db.sql, key, SUGGESTION_BURST_WINDOW_MS);
-  if (earlier.length < SUGGESTION_BURST_TOP_LEVEL) return { kind: 'top-level' };
   const first = earlier[0];
+  if (!first) return { kind: 'top-level' };
   if (first.status !== 'sent' && now.getTime() - first.createdAt.getTime() < SUGGESTION_BURST_FIRST_WAIT_MS)
     return { kind: 'wait', until: new Date(now.getTime() + SUGGESTION_BURST_RECHECK_MS) };
+  if (earlier.length < SUGGESTION_BURST_TOP_LEVEL) return { kind: 'top-level' };
   // The first card is posted (or is taking too long): its thread, else the earliest top-level one posted.
   const anchor = first.topLevel ? first : earlier.find((e) => e.topLevel);
   const thread = anchor?.externalId ? connector.threadOf(target, anchor.externalId) : undefined;

@@ -75,6 +75,9 @@ describe('suggestion burst delivered concurrently', () => {
     });
     expect(deliveries.map((d) => d.status)).toEqual(Array(6).fill('sent'));
     const first = deliveries[0].externalId!;
+    // ... and the first the channel shows: the others wait until it is posted.
+    for (const d of deliveries.slice(1))
+      expect(d.updatedAt.getTime()).toBeGreaterThan(deliveries[0].updatedAt.getTime());
     expect(topLevel).toContain(`console:team|${first}`);
     for (const r of grouped) expect(r).toMatch(new RegExp(`^console:team/thread/${first}\\|`));
     // Another customer's suggestion in the same batch is its own card in the channel.
