@@ -8,8 +8,8 @@ export const SUGGESTION_BURST_WINDOW_MS = 10 * 60_000;
 export const SUGGESTION_BURST_TOP_LEVEL = 3;
 /**
  * How long a later suggestion of a burst waits for the burst's first card to be posted (counted from
- * that delivery's creation) before it goes on without: a grouped one then goes in the thread of the
- * earliest top-level card posted, or at the top level if there is none.
+ * that delivery's creation). A delivery not posted by then (its job lost, or rate-limited for long) no
+ * longer counts in the burst: the next one is its first card.
  */
 export const SUGGESTION_BURST_FIRST_WAIT_MS = 60_000;
 /** How soon a waiting suggestion looks again whether the burst's first card is posted. */
@@ -41,13 +41,14 @@ export async function suggestionBurstPlace(
 ): Promise<BurstPlace> {
   const connector = deps.registry.forTarget(target);
   if (!connector.threadOf) return { kind: 'top-level' };
-  const earlier = await earlierSuggestionDeliveries(deps.db.sql, key, SUGGESTION_BURST_WINDOW_MS);
+  const earlier = (await earlierSuggestionDeliveries(deps.db.sql, key, SUGGESTION_BURST_WINDOW_MS)).filter(
+    (e) => e.status === 'sent' || now.getTime() - e.createdAt.getTime() < SUGGESTION_BURST_FIRST_WAIT_MS,
+  );
   const first = earlier[0];
   if (!first) return { kind: 'top-level' };
-  if (first.status !== 'sent' && now.getTime() - first.createdAt.getTime() < SUGGESTION_BURST_FIRST_WAIT_MS)
-    return { kind: 'wait', until: new Date(now.getTime() + SUGGESTION_BURST_RECHECK_MS) };
+  if (first.status !== 'sent') return { kind: 'wait', until: new Date(now.getTime() + SUGGESTION_BURST_RECHECK_MS) };
   if (earlier.length < SUGGESTION_BURST_TOP_LEVEL) return { kind: 'top-level' };
-  // The first card is posted (or is taking too long): its thread, else the earliest top-level one posted.
+  // Its thread; if that card is not at the top level (moved by the last-step guard), the earliest that is.
   const anchor = first.topLevel ? first : earlier.find((e) => e.topLevel);
   const thread = anchor?.externalId ? connector.threadOf(target, anchor.externalId) : undefined;
   return thread ? { kind: 'thread', target: thread, earlier: earlier.length } : { kind: 'top-level' };

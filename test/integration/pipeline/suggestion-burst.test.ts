@@ -83,4 +83,76 @@ describe('suggestion burst delivered concurrently', () => {
     // Another customer's suggestion in the same batch is its own card in the channel.
     expect(refs.get(quiet.id)).toMatch(/^console:team\|/);
   }, 90_000);
+
+  /** Queues the suggestions' deliveries in one batch and answers their follow-ups once all are posted. */
+  async function deliverAll(followUps: Array<{ id: string }>) {
+    await h.queues[QueueName.DeliverMessage].addBulk(
+      followUps.map((f) => {
+        const data: DeliverMessageData = {
+          key: jobId('suggestion', f.id),
+          kind: 'suggestion',
+          target: 'console:team',
+          followUpId: f.id,
+        };
+        return { name: 'suggestion', data, opts: { jobId: data.key } };
+      }),
+    );
+    const ids = followUps.map((f) => f.id);
+    const posted = await eventually(
+      'every suggestion posted',
+      async () => {
+        const all = await h.test.db.prisma.followUp.findMany({ where: { id: { in: ids } } });
+        return all.every((f) => f.messageRef) ? all : undefined;
+      },
+      30_000,
+    );
+    return ids.map((id) => posted.find((f) => f.id === id)!.messageRef!);
+  }
+
+  /** The card of the suggestion whose delivery was created first: the burst's first card. */
+  async function firstCreated(followUps: Array<{ id: string }>) {
+    const first = await h.test.db.prisma.delivery.findFirstOrThrow({
+      where: { key: { in: followUps.map((f) => jobId('suggestion', f.id)) } },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    return first.externalId;
+  }
+
+  /** A delivery of `followUpId`'s suggestion that an earlier run left in `status`, created `agoMs` ago. */
+  const earlierDelivery = (followUpId: string, status: string, agoMs: number) =>
+    h.test.db.prisma.delivery.create({
+      data: {
+        key: jobId('suggestion', followUpId),
+        target: 'console:team',
+        status,
+        payload: { key: jobId('suggestion', followUpId), kind: 'suggestion', target: 'console:team', followUpId },
+        createdAt: new Date(Date.now() - agoMs),
+      },
+    });
+
+  it('leaves out a first card that failed for good: the next three are the channel’s, the fourth in the first of them', async () => {
+    const burst = await company('Failco Concurrent');
+    const failed = await suggested(burst.id, 'Send quote 0');
+    await earlierDelivery(failed.id, 'failed', 1_000);
+    const later = [];
+    for (let i = 1; i <= 3; i++) later.push(await suggested(burst.id, `Send quote ${i}`));
+    const three = await deliverAll(later);
+    expect(three.every((r) => r.startsWith('console:team|'))).toBe(true);
+    const fourth = await suggested(burst.id, 'Send quote 4');
+    const [grouped] = await deliverAll([fourth]);
+    expect(grouped).toMatch(new RegExp(`^console:team/thread/${await firstCreated(later)}\\|`));
+  }, 60_000);
+
+  it('does not wait more than a minute for a first card that never went out: the next three are the channel’s', async () => {
+    const burst = await company('Stuckco Concurrent');
+    const stuck = await suggested(burst.id, 'Send quote 0');
+    await earlierDelivery(stuck.id, 'pending', 2 * 60_000);
+    const later = [];
+    for (let i = 1; i <= 3; i++) later.push(await suggested(burst.id, `Send quote ${i}`));
+    const three = await deliverAll(later);
+    expect(three.every((r) => r.startsWith('console:team|'))).toBe(true);
+    const fourth = await suggested(burst.id, 'Send quote 4');
+    const [grouped] = await deliverAll([fourth]);
+    expect(grouped).toMatch(new RegExp(`^console:team/thread/${await firstCreated(later)}\\|`));
+  }, 60_000);
 });
