@@ -298,10 +298,10 @@ export async function earlierSuggestionDeliveries(
     `SELECT d.status, d."externalId" AS "externalId", d."createdAt" AS "createdAt",
             (d.status = 'sent' AND other."messageRef" = d.target || '|' || d."externalId") AS "topLevel"
        FROM "Delivery" me
-       JOIN "FollowUp" f ON f.id::text = me.payload->>'followUpId'
+       JOIN "FollowUp" f ON f.id = (me.payload->>'followUpId')::uuid
        JOIN "Delivery" d ON d.target = me.target AND d."createdAt" >= me."createdAt" - $2 * interval '1 millisecond' AND d."createdAt" <= me."createdAt"
         AND (d."createdAt" < me."createdAt" OR d.id < me.id)
-       JOIN "FollowUp" other ON other.id::text = d.payload->>'followUpId'
+       JOIN "FollowUp" other ON other.id = (d.payload->>'followUpId')::uuid
       WHERE me.key = $1 AND d.payload->>'kind' = 'suggestion' AND d.status NOT IN ('failed', 'skipped')
         AND other."companyId" = f."companyId" AND other.id <> f.id
       ORDER BY d."createdAt" ASC, d.id ASC
