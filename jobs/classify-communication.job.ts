@@ -15,6 +15,7 @@ export function classifyServiceDeps(deps: PipelineDeps): ClassifyMessagesDeps {
   return {
     db: deps.db,
     classifier: () => deps.classifier.get(),
+    ...(deps.readMessages ? { readMessages: deps.readMessages } : {}),
     // One BusinessHours from config for response times and due dates alike.
     settings: { ...deps.settings, businessHours: deps.settings.insights?.businessHours },
     postSuggestions: (followUps) => queueSuggestions(deps, followUps),

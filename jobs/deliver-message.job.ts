@@ -9,7 +9,6 @@ import {
   releaseDeliveryLease,
   setDeliveryStatus,
   takeDeliveryLease,
-  recentSuggestionCards,
 } from '../src/db/delivery.repository.ts';
 import { buildDigest } from '../src/notifications/digest.notification.ts';
 import { buildWeeklyInsights } from '../src/notifications/weekly-insights.notification.ts';
@@ -20,6 +19,7 @@ import type { PipelineDeps } from './pipeline-deps.ts';
 import { formatMessageRef } from '../src/domain/follow-up.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
+import { suggestionBurstPlace, withGroupNote } from './suggestion-burst.ts';
 
 export interface DeliveryOutcome {
   /** `lease-lost`: another attempt took the delivery over while this one stalled; it posts, this one does not. */
@@ -132,6 +132,16 @@ export async function deliverMessage(
       );
   }
 
+  // A suggestion's place in its customer's burst; while the burst's first card is not posted yet the
+  // later ones wait for it (bounded): their thread is its, and it is the first the channel shows.
+  const place = d.kind === 'suggestion' ? await suggestionBurstPlace(deps, d.key, target) : undefined;
+  if (place?.kind === 'wait') {
+    if (row.markedPosting) await setDeliveryStatus(db.sql, d.key, 'not-posting', undefined, row.status);
+    await job.moveToDelayed(place.until.getTime(), token);
+    throw new DelayedError();
+  }
+  const grouped = place?.kind === 'thread' ? place : undefined;
+
   // Marked `posting` before the rate-limit slot is taken, so nothing but the limiter's own round trip
   // lies between the slot and the post: a database write in between (slow under load, and slower for
   // one post than the next) let two posts land closer than the platform's interval and drew 429s.
@@ -145,8 +155,6 @@ export async function deliverMessage(
     await job.moveToDelayed(Date.now() + wait, token);
     throw new DelayedError();
   }
-
-  const grouped = d.kind === 'suggestion' && d.followUpId ? await groupedTarget(deps, d.followUpId, target) : undefined;
 
   // The fence: nothing but this statement lies between it and the post.
   if (!(await confirmDeliveryLease(db.sql, d.key, lease, leaseMs))) return { status: 'lease-lost' };
@@ -193,46 +201,12 @@ async function findEarlierPost(
   if (!connector.findPosted) return undefined;
   const found = await connector.findPosted(target, d.key);
   if (found && 'externalId' in found) return { externalId: found.externalId, target };
-  const grouped = d.kind === 'suggestion' && d.followUpId ? await groupedTarget(deps, d.followUpId, target) : undefined;
+  const place = d.kind === 'suggestion' ? await suggestionBurstPlace(deps, d.key, target) : undefined;
+  const grouped = place?.kind === 'thread' ? place : undefined;
   if (!grouped) return found;
   const inThread = await connector.findPosted(grouped.target, d.key);
   if (inThread && 'externalId' in inThread) return { externalId: inThread.externalId, target: grouped.target };
   return found ?? inThread;
-}
-
-/** A customer's suggestions posted to one channel within this window count as one burst. */
-export const SUGGESTION_BURST_WINDOW_MS = 10 * 60_000;
-/** From the suggestion after this many in a burst, the rest go in the thread of the burst's first card. */
-export const SUGGESTION_BURST_TOP_LEVEL = 3;
-
-/**
- * Where a suggestion goes when its customer already had {@link SUGGESTION_BURST_TOP_LEVEL} or more
- * suggestions posted to the same place within {@link SUGGESTION_BURST_WINDOW_MS} (200 logs for one
- * customer must not post 200 cards in the channel): the thread of the first of them, on platforms with
- * threads. Each card there keeps its own buttons. Undefined: post as usual.
- */
-async function groupedTarget(
-  deps: PipelineDeps,
-  followUpId: string,
-  target: string,
-): Promise<{ target: string; earlier: number } | undefined> {
-  const connector = deps.registry.forTarget(target);
-  if (!connector.threadOf) return undefined;
-  const earlier = await recentSuggestionCards(
-    deps.db.sql,
-    followUpId,
-    target,
-    new Date(Date.now() - SUGGESTION_BURST_WINDOW_MS),
-  );
-  if (earlier.length < SUGGESTION_BURST_TOP_LEVEL) return undefined;
-  const first = earlier.find((e) => e.topLevel);
-  const thread = first ? connector.threadOf(target, first.externalId) : undefined;
-  return thread ? { target: thread, earlier: earlier.length } : undefined;
-}
-
-function withGroupNote(reply: Reply, earlier: number): Reply {
-  const note = `Suggestion ${earlier + 1} for this customer in the last few minutes: grouped in this thread.`;
-  return { ...reply, footer: reply.footer ? `${note} ${reply.footer}` : note };
 }
 
 /** Another attempt holds the delivery: look again when its lease ends (it will have posted, or died). */

@@ -10,6 +10,8 @@ import { QueueMetrics } from './queue-metrics.ts';
 import { TargetRateLimiter } from './target-rate-limiter.ts';
 import { ActiveClassifier } from './active-classifier.ts';
 import { createWorkers } from './workers.ts';
+import { ClassifierThread } from './classifier-thread.ts';
+import { buildDefaultModel } from '../src/classifier/default-model.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { reconcileSchedules } from './reconcile-schedules.job.ts';
 import { installationId } from '../src/db/installation.repository.ts';
@@ -64,13 +66,17 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
     async workers(runtime: Runtime): Promise<Component | undefined> {
       if (runtime.config.role === 'web' || !queues || !metrics) return undefined;
       const { config, logger } = runtime;
+      let classifierThread: ClassifierThread | undefined;
       const deps: PipelineDeps = {
         db: runtime.db,
         redis: runtime.redis,
         queues,
         registry: runtime.registry,
         limiter: new TargetRateLimiter(runtime.redis, `${config.queuePrefix}:rapport`),
-        classifier: new ActiveClassifier(runtime.db, logger.child({ module: 'classifier' })),
+        // Role all: a new database's default model is built on the classifier thread (below), not here.
+        classifier: new ActiveClassifier(runtime.db, logger.child({ module: 'classifier' }), undefined, () =>
+          classifierThread ? classifierThread.buildDefault() : Promise.resolve(buildDefaultModel()),
+        ),
         owner,
         settings: {
           timezone: config.timezone,
@@ -83,6 +89,19 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         },
         logger: logger.child({ module: 'jobs' }),
       };
+      // Role all: the classifier's CPU work (reading texts, retraining) runs on a thread of its own, so
+      // a burst of classification or a nightly retrain never delays an ack.
+      classifierThread = config.classifyThread
+        ? new ClassifierThread(
+            () => deps.classifier.artifact(),
+            deps.logger.child({ module: 'classifier-thread' }),
+            runtime.metrics,
+          )
+        : undefined;
+      if (classifierThread) {
+        deps.readMessages = classifierThread.read;
+        deps.retrain = classifierThread.retrain;
+      }
       const workers = createWorkers(
         deps,
         {
@@ -101,17 +120,22 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         name: 'workers',
         async start() {
           workers.run();
-          // Load (or build, on a new database) the model now rather than on the first message.
-          deps.classifier
-            .get()
-            .catch((err: Error) => deps.logger.error({ err: err.message }, 'could not load the classifier model'));
+          // Load (or build, on a new database) the model now rather than on the first message; with the
+          // classifier thread, load it there (the main thread never decodes it).
+          (classifierThread
+            ? classifierThread.read([], { now: new Date(), timezone: config.timezone })
+            : deps.classifier.get()
+          ).catch((err: Error) => deps.logger.error({ err: err.message }, 'could not load the classifier model'));
           // The periodic run is armed by the queues component (every process), see ScheduleKeeper.
           reconcileSchedules(deps).then(
             (report) => deps.logger.info(report, 'schedules reconciled with the database'),
             (err: Error) => deps.logger.error({ err: err.message }, 'reconcile failed; the periodic run will retry'),
           );
         },
-        stop: () => workers.close(),
+        async stop() {
+          await workers.close();
+          await classifierThread?.close();
+        },
       };
     },
   };

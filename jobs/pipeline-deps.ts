@@ -5,6 +5,8 @@ import type { ConnectorRegistry } from '../connectors/connector-registry.ts';
 import type { PipelineQueues } from './queues.ts';
 import type { TargetRateLimiter } from './target-rate-limiter.ts';
 import type { ActiveClassifier } from './active-classifier.ts';
+import type { ReadMessages } from '../src/classifier/read-message.ts';
+import type { RetrainInput, RetrainResult } from '../src/classifier/retrain.ts';
 import type { PrefixOwner } from './prefix-owner.ts';
 import type { InsightsSettings } from '../src/insights/insights-settings.ts';
 
@@ -43,6 +45,10 @@ export interface PipelineDeps {
   classifier: ActiveClassifier;
   settings: PipelineSettings;
   logger: Logger;
+  /** Reads texts for classification off this thread (RAPPORT_CLASSIFY_THREAD); absent = on this thread with `classifier`. */
+  readMessages?: ReadMessages;
+  /** Trains a model off this thread (RAPPORT_CLASSIFY_THREAD); absent = on this thread. */
+  retrain?: (input: RetrainInput) => Promise<RetrainResult>;
   /** This deployment's claim on the Redis prefix: the reconciler removes jobs only while it holds it. */
   owner?: PrefixOwner;
 }

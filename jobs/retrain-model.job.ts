@@ -13,10 +13,12 @@ import { jobId } from './job-ids.ts';
 export async function retrainModelJob(job: Job<RetrainModelData>, deps: PipelineDeps): Promise<RetrainOutcome> {
   // The version names the job, so a retried job saves (and posts) the same model, not a second one.
   const version = `crm-${new Date(job.timestamp).toISOString().replace(/[:.]/g, '-')}`;
-  const outcome = await retrainClassifier(deps.db, deps.classifier.store, {
-    requestedBy: job.data.requestedBy,
-    version,
-  });
+  const outcome = await retrainClassifier(
+    deps.db,
+    deps.classifier.store,
+    { requestedBy: job.data.requestedBy, version },
+    deps.retrain,
+  );
   if (outcome.ignored?.count)
     deps.logger.warn(
       { ignoredCorrections: outcome.ignored.count, labels: outcome.ignored.labels, version },

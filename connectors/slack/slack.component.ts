@@ -66,6 +66,9 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     ...(config.botToken ? { token: config.botToken } : {}),
     receiver,
     logger: boltLogger,
+    // Bolt's default conversation store (a Map read on every request) serves context.conversation,
+    // which no listener uses: some 2% of the bot's CPU at 500 commands/s, all of it in front of acks.
+    convoStore: false,
     // The `client` Bolt hands a listener: a person is waiting, so a couple of quick retries at most.
     clientOptions: {
       slackApiUrl: slackApiUrl(config.apiUrl),

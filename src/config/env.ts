@@ -47,6 +47,13 @@ export interface Config {
    */
   classifyBatchSize: number;
   /**
+   * Whether this process classifies on a worker thread of its own (the CPU-bound reading of texts;
+   * the database work stays on the main thread), so Slack acks and other HTTP answers never wait
+   * behind it. Env `RAPPORT_CLASSIFY_THREAD`: `auto` (default: on in role `all`, where HTTP and jobs
+   * share the process; off in role `worker`, which has no acks to protect), `on` or `off`.
+   */
+  classifyThread: boolean;
+  /**
    * Most deliveries a worker process claims (before posting) or records (after) in one statement.
    * Env `RAPPORT_DELIVERY_BATCH_SIZE`, default 16; 1 writes each delivery on its own.
    */
@@ -283,6 +290,9 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const classifyThreadRaw = str('RAPPORT_CLASSIFY_THREAD') ?? 'auto';
+  if (classifyThreadRaw !== 'auto' && classifyThreadRaw !== 'on' && classifyThreadRaw !== 'off')
+    problems.push(`RAPPORT_CLASSIFY_THREAD must be auto, on or off (got "${classifyThreadRaw}").`);
   const privateRedis = str('RAPPORT_PRIVATE_REDIS') ?? 'auto';
   if (privateRedis !== 'auto' && privateRedis !== 'always' && privateRedis !== 'never') {
     problems.push(`RAPPORT_PRIVATE_REDIS must be auto, always or never (got "${privateRedis}").`);
@@ -369,6 +379,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int('RAPPORT_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workerConcurrency: int('RAPPORT_WORKER_CONCURRENCY', 8, 1, 256),
     classifyBatchSize: int('RAPPORT_CLASSIFY_BATCH_SIZE', 32, 1, 500),
+    classifyThread: classifyThreadRaw === 'on' || (classifyThreadRaw !== 'off' && role === 'all'),
     deliveryBatchSize: int('RAPPORT_DELIVERY_BATCH_SIZE', 16, 1, 500),
     pipeline,
     consoleToken: str('RAPPORT_CONSOLE_TOKEN'),

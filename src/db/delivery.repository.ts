@@ -272,28 +272,41 @@ export async function recordDeliveriesSent(sql: SqlRunner, sent: readonly SentDe
   );
 }
 
+/** A suggestion delivery created before another one in the same burst (see {@link earlierSuggestionDeliveries}). */
+export interface EarlierSuggestionDelivery {
+  status: string;
+  externalId: string | null;
+  createdAt: Date;
+  /** Sent, and its follow-up's card is that message at the target's top level (not grouped in a thread). */
+  topLevel: boolean;
+}
+
 /**
- * Suggestion cards already posted to `target` (at its top level or grouped in a thread there) for the
- * customer of follow-up `followUpId` since `since`, oldest first, each saying whether it is a
- * top-level card (its follow-up's card is that message): a burst of a customer's suggestions is
- * grouped under the first top-level one. A customer-less follow-up has none.
+ * The suggestion deliveries to the same target for the same customer as delivery `key` that were
+ * created before it (by creation time, then id) and at most `windowMs` before it, oldest first, leaving out those that
+ * failed or were skipped (they posted nothing). A delivery's place in its customer's burst is the
+ * number of these: decided by the order the deliveries were created in, not by which cards happen to
+ * be posted already, so concurrent deliveries of one burst agree on it. None for a delivery without a
+ * follow-up or whose follow-up has no customer. Reads the (target, createdAt) index.
  */
-export async function recentSuggestionCards(
+export async function earlierSuggestionDeliveries(
   sql: SqlRunner,
-  followUpId: string,
-  target: string,
-  since: Date,
-): Promise<Array<{ externalId: string; topLevel: boolean }>> {
-  return sql.query<{ externalId: string; topLevel: boolean }>(
-    `SELECT d."externalId" AS "externalId", (other."messageRef" = d.target || '|' || d."externalId") AS "topLevel"
-       FROM "Delivery" d
-       JOIN "FollowUp" other ON other.id::text = d.payload->>'followUpId'
-       JOIN "FollowUp" f ON f.id = $1::uuid
-      WHERE d.status = 'sent' AND d.target = $2 AND d.payload->>'kind' = 'suggestion'
-        AND d."externalId" IS NOT NULL AND d."updatedAt" >= $3
+  key: string,
+  windowMs: number,
+): Promise<EarlierSuggestionDelivery[]> {
+  const rows = await sql.query<EarlierSuggestionDelivery>(
+    `SELECT d.status, d."externalId" AS "externalId", d."createdAt" AS "createdAt",
+            (d.status = 'sent' AND other."messageRef" = d.target || '|' || d."externalId") AS "topLevel"
+       FROM "Delivery" me
+       JOIN "FollowUp" f ON f.id = (me.payload->>'followUpId')::uuid
+       JOIN "Delivery" d ON d.target = me.target AND d."createdAt" >= me."createdAt" - $2 * interval '1 millisecond' AND d."createdAt" <= me."createdAt"
+        AND (d."createdAt" < me."createdAt" OR d.id < me.id)
+       JOIN "FollowUp" other ON other.id = (d.payload->>'followUpId')::uuid
+      WHERE me.key = $1 AND d.payload->>'kind' = 'suggestion' AND d.status NOT IN ('failed', 'skipped')
         AND other."companyId" = f."companyId" AND other.id <> f.id
-      ORDER BY d."updatedAt" ASC
+      ORDER BY d."createdAt" ASC, d.id ASC
       LIMIT 200`,
-    [followUpId, target, since],
+    [key, windowMs],
   );
+  return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
 }

@@ -2,7 +2,8 @@ import type { BusinessHours } from '../domain/business-hours.ts';
 import { analyzeMessage, type MessageAnalysis } from '../classifier/entities.ts';
 import type { Classifier } from '../classifier/classifier.ts';
 import { confidenceWord } from '../classifier/confidence-words.ts';
-import { detectLanguage, languageLabel } from '../classifier/language-detector.ts';
+import { languageLabel } from '../classifier/language-detector.ts';
+import { inProcessReader, type MessageReading, type ReadMessages } from '../classifier/read-message.ts';
 import { suggestFollowUp } from '../classifier/suggestion-rules.ts';
 import {
   insertClassifications,
@@ -31,6 +32,11 @@ export interface ClassifyMessagesDeps {
   db: Database;
   /** The active model. */
   classifier(): Promise<Classifier>;
+  /**
+   * Reads the texts with the active model (language, entities, label): the CPU-bound half. Default: on
+   * this thread with `classifier()`; role `all` reads on a worker thread (jobs/classifier-thread.ts).
+   */
+  readMessages?: ReadMessages;
   settings: {
     /** Zone for due dates read from the text and for business hours. */
     timezone: string;
@@ -66,19 +72,22 @@ export async function classifyMessages(
   // Reruns: classified before (a crash, a retry) or by a concurrent run; the message when already read.
   const reruns: Array<{ index: number; message?: MessageToClassify }> = [];
   const now = new Date();
-  let classifier: Classifier | undefined;
+  const toRead: Array<{ index: number; message: MessageToClassify }> = [];
   for (const [index, ref] of messages.entries()) {
     const message = read.get(ref.messageId);
     const skip = skipReason(message, ref.recordId);
     if (skip) outcomes[index] = { status: skip };
     else if (message!.classification) reruns.push({ index, message });
-    else {
-      classifier ??= await deps.classifier();
-      // Classifying is CPU work on the process's only thread: let waiting HTTP requests (Slack
-      // needs its ack within 3 s) through between messages rather than after the whole batch.
-      if (planned.length > 0) await new Promise((resolve) => setImmediate(resolve));
-      planned.push({ index, ...planClassification(message!, classifier, deps, now) });
-    }
+    else toRead.push({ index, message: message! });
+  }
+  if (toRead.length > 0) {
+    const readMessages = deps.readMessages ?? inProcessReader(deps.classifier);
+    const readings = await readMessages(
+      toRead.map((r) => r.message.cleanText),
+      { now, timezone: deps.settings.timezone, businessHours: deps.settings.businessHours },
+    );
+    for (const [k, { index, message }] of toRead.entries())
+      planned.push({ index, ...planClassification(message, readings[k], deps, now) });
   }
 
   if (planned.length > 0) {
@@ -122,15 +131,13 @@ function skipReason(
 /** What to store for a message not classified yet: its classification and, when the rules say so, a suggestion. */
 function planClassification(
   message: MessageToClassify,
-  classifier: Classifier,
+  reading: MessageReading,
   deps: ClassifyMessagesDeps,
   now: Date,
 ): { item: NewClassification; label: string } {
   const timezone = deps.settings.timezone;
-  const language = detectLanguage(message.cleanText);
   const hours = deps.settings.businessHours;
-  const analysis = analyzeMessage(message.cleanText, now, timezone, language, hours);
-  const result = classifier.classify(message.cleanText);
+  const { language, analysis, result } = reading;
   const suggestion = suggestFollowUp({
     label: result.label,
     confidence: result.confidence,
@@ -153,7 +160,7 @@ function planClassification(
     scores: result.churnRisk === null ? result.scores : { ...result.scores, 'signal:churn_risk': result.churnRisk },
     sentiment: analysis.sentiment,
     entities: analysis.entities,
-    modelVersion: classifier.version,
+    modelVersion: reading.modelVersion,
     language,
   };
   const item: NewClassification = { classification };

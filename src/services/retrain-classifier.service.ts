@@ -1,7 +1,7 @@
 import { loadChurnRiskExamples, loadHeldOutExamples, loadSeedExamples } from '../classifier/default-model.ts';
 import type { ModelArtifact } from '../classifier/model-artifact.ts';
 import type { ModelStore } from '../classifier/model-store.ts';
-import { retrainModel, type CorrectionExample } from '../classifier/retrain.ts';
+import { retrainModel, type CorrectionExample, type RetrainInput, type RetrainResult } from '../classifier/retrain.ts';
 import { readCorrections } from '../db/correction.repository.ts';
 import type { Database } from '../db/database.ts';
 import { readLastRetrainCorrectionsSeen } from '../db/retrain.repository.ts';
@@ -116,6 +116,8 @@ export async function retrainClassifier(
   db: Database,
   store: ModelStore,
   request: { requestedBy: string; version: string; dryRun?: boolean },
+  /** Runs the training itself (CPU-bound, seconds): on this thread by default, on a worker thread in role all. */
+  train: (input: RetrainInput) => Promise<RetrainResult> = async (input) => retrainModel(input),
 ): Promise<RetrainOutcome> {
   const allRows = await readCorrections(db);
   const newest = allRows.length ? allRows[allRows.length - 1].updatedAt : null;
@@ -147,7 +149,7 @@ export async function retrainClassifier(
     correctedAt: r.updatedAt,
     group: r.companyId ?? r.recordId,
   }));
-  const result = retrainModel({
+  const result = await train({
     seedExamples,
     heldOut: loadHeldOutExamples(),
     corrections,

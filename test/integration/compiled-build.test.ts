@@ -71,7 +71,7 @@ function markedCheckout(): string {
 }
 
 describe('compiled build', () => {
-  it('starts from dist/: migrations, the default model, the console page and an orderly SIGTERM all work', async () => {
+  it('starts from dist/: migrations, the default model, the console page, classification on its thread and an orderly SIGTERM all work', async () => {
     const copy = markedCheckout();
     const dataDir = tempDir('rapport-build-data-');
     const port = await freePort();
@@ -89,6 +89,21 @@ describe('compiled build', () => {
       const reply = await request(port, 'POST', '/api/command', JSON.stringify({ text: 'help' }));
       expect(reply.status).toBe(200);
       expect(JSON.parse(reply.body).title).toBe('Rapport commands');
+      // The classifier thread starts from its compiled entry (dist/jobs/classifier-thread.entry.js).
+      const logged = await request(
+        port,
+        'POST',
+        '/api/command',
+        JSON.stringify({ text: 'log Globex "Quote for 40 seats by Friday" --new', user: 'jo' }),
+      );
+      expect(logged.status).toBe(200);
+      const counted = /rapport_classifier_thread_messages_total\{role="all"\} 1\b/;
+      let metrics = '';
+      for (const deadline = Date.now() + 60_000; !counted.test(metrics) && Date.now() < deadline; )
+        metrics = await new Promise((r) => setTimeout(r, 200)).then(
+          async () => (await request(port, 'GET', '/metrics')).body,
+        );
+      expect(metrics).toMatch(counted);
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toBe(0);
     } finally {

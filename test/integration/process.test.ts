@@ -66,6 +66,32 @@ describe('rapport start (real process)', () => {
     await again.close();
   });
 
+  it('classifies on its classifier thread in role all, and still exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const bot = spawnRapport(['start'], { RAPPORT_DATA_DIR: tempDir(), PORT: String(port), LOG_LEVEL: 'warn' });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, bot);
+      const res = await fetch(`http://127.0.0.1:${port}/api/command`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ text: 'log Globex "They want a quote for 40 more seats by Friday" --new', user: 'jo' }),
+      });
+      expect(res.status).toBe(200);
+      // The counter moves only when the thread has answered with the message's reading.
+      const deadline = Date.now() + 60_000;
+      let metrics = '';
+      while (!/rapport_classifier_thread_messages_total\{role="all"\} 1\b/.test(metrics) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      }
+      expect(metrics).toMatch(/rapport_classifier_thread_messages_total\{role="all"\} 1\b/);
+      bot.child.kill('SIGTERM');
+      expect(await bot.exited).toBe(0);
+    } finally {
+      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+    }
+  });
+
   it('refuses a second process on the same embedded database with a clear message', async () => {
     const dataDir = tempDir();
     const port = await freePort();

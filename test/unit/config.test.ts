@@ -72,6 +72,17 @@ describe('loadConfig', () => {
     expect(c.imap).toMatchObject([{ user: 'DOMAIN\\support', address: 'support@example.com' }]);
   });
 
+  it('classifies on a thread of its own in role all (HTTP shares the process), on the main thread in role worker', () => {
+    const pg = { DATABASE_URL: 'postgres://localhost/rapport' };
+    expect(loadConfig({}).classifyThread).toBe(true);
+    expect(loadConfig({ ...pg, RAPPORT_ROLE: 'worker' }).classifyThread).toBe(false);
+    expect(loadConfig({ RAPPORT_CLASSIFY_THREAD: 'off' }).classifyThread).toBe(false);
+    expect(loadConfig({ ...pg, RAPPORT_ROLE: 'worker', RAPPORT_CLASSIFY_THREAD: 'on' }).classifyThread).toBe(true);
+    expect(configProblems({ RAPPORT_CLASSIFY_THREAD: 'yes' })).toEqual([
+      'RAPPORT_CLASSIFY_THREAD must be auto, on or off (got "yes").',
+    ]);
+  });
+
   it('batches 32 messages and 16 deliveries per statement unless told otherwise, and refuses a batch of none', () => {
     expect(loadConfig({})).toMatchObject({ classifyBatchSize: 32, deliveryBatchSize: 16 });
     expect(loadConfig({ RAPPORT_CLASSIFY_BATCH_SIZE: '1', RAPPORT_DELIVERY_BATCH_SIZE: '64' })).toMatchObject({
