@@ -84,18 +84,13 @@ export async function readKnownEmailKeys(
   };
 }
 
-// Header ids (kind 0: a parent message; kind 1: a record named after the root or a parent) and,
-// only when asked ($3), the subject-fallback candidates (kind 2) in one round trip.
+// Header ids (kind 0: a parent message; kind 1: a record named after the root or a parent) of a
+// whole batch in one round trip; the subject-fallback candidates (kind 2) are FIND_SUBJECT_CANDIDATES.
 const FIND_THREAD = `
 SELECT 0 AS kind, "externalId" AS key, "recordId"::text AS "recordId", NULL::text AS subject, NULL::text AS author, NULL::timestamptz AS "sentAt", NULL::text AS "companyId"
   FROM "Message" WHERE "externalId" = ANY($1::text[])
 UNION ALL
-(SELECT 1, "sourceKey", id::text, NULL, NULL, NULL, NULL FROM "CommunicationRecord" WHERE "sourceKey" = ANY($2::text[]))
-UNION ALL
-(SELECT 2, NULL, m."recordId"::text, r.subject, m."authorEmail", m."sentAt", r."companyId"::text
-  FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
-  WHERE $3::boolean AND m."authorEmail" = ANY($4::text[]) AND m."sentAt" >= $5::timestamptz AND m."sentAt" <= $6::timestamptz AND r."channelKind" = 'email'::"ChannelKind"
-  ORDER BY m."sentAt" DESC LIMIT 50)`;
+(SELECT 1, "sourceKey", id::text, NULL, NULL, NULL, NULL FROM "CommunicationRecord" WHERE "sourceKey" = ANY($2::text[]))`;
 
 /** A thread candidate: kind 0 = a parent message by id, 1 = a record by source key, 2 = a recent message of a participant. */
 export interface EmailThreadCandidate {
@@ -109,26 +104,12 @@ export interface EmailThreadCandidate {
   companyId: string | null;
 }
 
-/** Everything threading may need in one round trip; the subject fallback (kind 2) only when `bySubject`. */
+/** The messages and records the batch's header ids name (kinds 0 and 1), in one round trip. */
 export async function findEmailThreadCandidates(
   sql: SqlRunner,
-  ask: {
-    parentMessageKeys: string[];
-    sourceKeys: string[];
-    bySubject: boolean;
-    people: string[];
-    from: Date;
-    to: Date;
-  },
+  ask: { parentMessageKeys: string[]; sourceKeys: string[] },
 ): Promise<EmailThreadCandidate[]> {
-  const rows = await sql.query<EmailThreadCandidate>(FIND_THREAD, [
-    ask.parentMessageKeys,
-    ask.sourceKeys,
-    ask.bySubject,
-    ask.people,
-    ask.from,
-    ask.to,
-  ]);
+  const rows = await sql.query<EmailThreadCandidate>(FIND_THREAD, [ask.parentMessageKeys, ask.sourceKeys]);
   return rows.map((r) => ({ ...r, kind: Number(r.kind) }));
 }
 

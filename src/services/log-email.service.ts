@@ -306,10 +306,6 @@ async function readThreadIndex(sql: SqlRunner, pending: PendingEmail[]): Promise
   const rows = await findEmailThreadCandidates(sql, {
     parentMessageKeys: [...parentKeys],
     sourceKeys: [...sourceKeys],
-    bySubject: false,
-    people: [],
-    from: new Date(0),
-    to: new Date(0),
   });
   const index: ThreadIndex = { messages: new Map(), records: new Map() };
   for (const r of rows) {
