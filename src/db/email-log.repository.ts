@@ -3,11 +3,12 @@ import type { Database, SqlRunner } from './database.ts';
 
 /**
  * The hand-tuned SQL of email logging (src/services/log-email.service.ts): an IMAP sync writes
- * hundreds of messages a second, so each email costs one threading query and one insert statement
- * (the record and its message: src/db/record-message.repository.ts, shared with chat and `log`).
+ * hundreds of messages a second, so a fetched batch costs a few multi-row statements: what exists
+ * already, threading candidates, new contacts, and the records and messages
+ * (src/db/record-message.repository.ts, the insert path shared with chat and `log`).
  */
 
-import { MAX_THREADING_NOTE_CHARS, type MessageRow } from './record-message.repository.ts';
+import { MAX_THREADING_NOTE_CHARS } from './record-message.repository.ts';
 
 /**
  * Runs `fn` in one transaction: a dedicated connection on PostgreSQL, Prisma's exclusive transaction
@@ -83,124 +84,13 @@ export async function readKnownEmailKeys(
   };
 }
 
-/**
- * One email as a Message row (the record it joins is decided by the statement that inserts it): the
- * shared row shape, with its id chosen by the caller and a known direction.
- */
-export type EmailMessageRow = Omit<MessageRow, 'ifExists' | 'id' | 'direction'> & {
-  id: string;
-  direction: 'inbound' | 'outbound';
-};
-
-const messageParams = (m: EmailMessageRow) => [
-  m.id,
-  m.externalId,
-  m.direction,
-  m.contactId,
-  m.authorName,
-  m.authorEmail,
-  m.text,
-  m.cleanText,
-  JSON.stringify(m.metadata),
-];
-
-/** The message insert that ends both statements below: $sentAt and $now are shared, its own parameters start at $first. */
-function insertMessage(sentAt: number, now: number, first: number): string {
-  const [id, externalId, direction, contactId, authorName, authorEmail, text, cleanText, metadata] = Array.from(
-    { length: 9 },
-    (_, i) => `$${first + i}`,
-  );
-  return `
-INSERT INTO "Message" (id, "recordId", "externalId", direction, "contactId", "authorName", "authorEmail", text, "cleanText", "sentAt", metadata, "createdAt", "updatedAt")
-SELECT ${id}::uuid, rec.id, ${externalId}, ${direction}::"Direction", ${contactId}::uuid, ${authorName}, ${authorEmail}, ${text}, ${cleanText}, $${sentAt}::timestamptz, ${metadata}::jsonb, $${now}::timestamptz, $${now}::timestamptz FROM rec
-ON CONFLICT ("externalId") DO NOTHING
-RETURNING id::text AS id, "recordId"::text AS "recordId"`;
-}
-
-const INSERT_RECORD_WITH_MESSAGE = `
-WITH rec AS (
-  INSERT INTO "CommunicationRecord" (id, "companyId", "channelKind", subject, "sourceKey", "threadingNote", "startedAt", "lastMessageAt", "createdAt", "updatedAt")
-  VALUES ($1::uuid, $2::uuid, 'email'::"ChannelKind", $3, $4, $5, $6::timestamptz, $6::timestamptz, $7::timestamptz, $7::timestamptz)
-  ON CONFLICT ("sourceKey") DO NOTHING
-  RETURNING id
-)
-${insertMessage(6, 7, 8)}`;
-
-/**
- * A new thread: the record and its first message in one statement.
- * @returns the ids, or undefined when the thread's sourceKey or the Message-ID was written by a
- *   concurrent transaction (the caller rolls back and reads again).
- */
-export async function insertEmailRecordWithMessage(
-  sql: SqlRunner,
-  record: { id: string; companyId: string | null; subject: string | null; sourceKey: string; threadingNote: string },
-  message: EmailMessageRow,
-  now: Date,
-): Promise<{ id: string; recordId: string } | undefined> {
-  const rows = await sql.query<{ id: string; recordId: string }>(INSERT_RECORD_WITH_MESSAGE, [
-    record.id,
-    record.companyId,
-    record.subject,
-    record.sourceKey,
-    record.threadingNote,
-    message.sentAt,
-    now,
-    ...messageParams(message),
-  ]);
-  return rows[0];
-}
-
-const APPEND_MESSAGE_TO_RECORD = `
-WITH rec AS (
-  UPDATE "CommunicationRecord" SET
-    "threadingNote" = CASE WHEN $3::text IS NULL THEN "threadingNote" ELSE right(COALESCE("threadingNote" || E'\\n', '') || $3::text, ${MAX_THREADING_NOTE_CHARS}) END,
-    "companyId" = COALESCE("companyId", $2::uuid),
-    "startedAt" = LEAST("startedAt", $4::timestamptz),
-    "lastMessageAt" = GREATEST("lastMessageAt", $4::timestamptz),
-    "updatedAt" = $5::timestamptz,
-    "sourceKey" = COALESCE($15::text, "sourceKey")
-  WHERE id = $1::uuid
-  RETURNING id
-)
-${insertMessage(4, 5, 6)}`;
-
-/**
- * The thread's record takes the message: company filled in if it had none, dates widened, a
- * subject-join note appended (the newest MAX_THREADING_NOTE_CHARS kept), and with `sourceKey` the
- * record renamed (replies logged before a message whose own parent is still missing: the record is
- * then named after that parent's thread, so the parent finds it when it arrives).
- * @returns the ids, or undefined when the Message-ID was written by a concurrent transaction.
- */
-export async function appendEmailToRecord(
-  sql: SqlRunner,
-  record: { id: string; companyId: string | null; note: string | null; sourceKey?: string },
-  message: EmailMessageRow,
-  now: Date,
-): Promise<{ id: string; recordId: string } | undefined> {
-  const rows = await sql.query<{ id: string; recordId: string }>(APPEND_MESSAGE_TO_RECORD, [
-    record.id,
-    record.companyId,
-    record.note,
-    message.sentAt,
-    now,
-    ...messageParams(message),
-    record.sourceKey ?? null,
-  ]);
-  return rows[0];
-}
-
-// Header ids (kind 0: a parent message; kind 1: a record named after the root or a parent) and,
-// only when asked ($3), the subject-fallback candidates (kind 2) in one round trip.
+// Header ids (kind 0: a parent message; kind 1: a record named after the root or a parent) of a
+// whole batch in one round trip; the subject-fallback candidates (kind 2) are FIND_SUBJECT_CANDIDATES.
 const FIND_THREAD = `
 SELECT 0 AS kind, "externalId" AS key, "recordId"::text AS "recordId", NULL::text AS subject, NULL::text AS author, NULL::timestamptz AS "sentAt", NULL::text AS "companyId"
   FROM "Message" WHERE "externalId" = ANY($1::text[])
 UNION ALL
-(SELECT 1, "sourceKey", id::text, NULL, NULL, NULL, NULL FROM "CommunicationRecord" WHERE "sourceKey" = ANY($2::text[]))
-UNION ALL
-(SELECT 2, NULL, m."recordId"::text, r.subject, m."authorEmail", m."sentAt", r."companyId"::text
-  FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
-  WHERE $3::boolean AND m."authorEmail" = ANY($4::text[]) AND m."sentAt" >= $5::timestamptz AND m."sentAt" <= $6::timestamptz AND r."channelKind" = 'email'::"ChannelKind"
-  ORDER BY m."sentAt" DESC LIMIT 50)`;
+(SELECT 1, "sourceKey", id::text, NULL, NULL, NULL, NULL FROM "CommunicationRecord" WHERE "sourceKey" = ANY($2::text[]))`;
 
 /** A thread candidate: kind 0 = a parent message by id, 1 = a record by source key, 2 = a recent message of a participant. */
 export interface EmailThreadCandidate {
@@ -214,27 +104,41 @@ export interface EmailThreadCandidate {
   companyId: string | null;
 }
 
-/** Everything threading may need in one round trip; the subject fallback (kind 2) only when `bySubject`. */
+/** The messages and records the batch's header ids name (kinds 0 and 1), in one round trip. */
 export async function findEmailThreadCandidates(
   sql: SqlRunner,
-  ask: {
-    parentMessageKeys: string[];
-    sourceKeys: string[];
-    bySubject: boolean;
-    people: string[];
-    from: Date;
-    to: Date;
-  },
+  ask: { parentMessageKeys: string[]; sourceKeys: string[] },
 ): Promise<EmailThreadCandidate[]> {
-  const rows = await sql.query<EmailThreadCandidate>(FIND_THREAD, [
-    ask.parentMessageKeys,
-    ask.sourceKeys,
-    ask.bySubject,
-    ask.people,
-    ask.from,
-    ask.to,
-  ]);
+  const rows = await sql.query<EmailThreadCandidate>(FIND_THREAD, [ask.parentMessageKeys, ask.sourceKeys]);
   return rows.map((r) => ({ ...r, kind: Number(r.kind) }));
+}
+
+// The subject fallback's candidates for several emails at once: per ask, the 50 newest messages of
+// its participants within its window (as FIND_THREAD's kind 2 for one email).
+const FIND_SUBJECT_CANDIDATES = `
+SELECT a.ask, 2 AS kind, NULL::text AS key, c."recordId", c.subject, c.author, c."sentAt", c."companyId"
+FROM json_to_recordset($1::json) AS a(ask int, people text[], "from" timestamptz, "to" timestamptz)
+CROSS JOIN LATERAL (
+  SELECT m."recordId"::text AS "recordId", r.subject, m."authorEmail" AS author, m."sentAt", r."companyId"::text AS "companyId"
+  FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
+  WHERE m."authorEmail" = ANY(a.people) AND m."sentAt" >= a."from" AND m."sentAt" <= a."to" AND r."channelKind" = 'email'::"ChannelKind"
+  ORDER BY m."sentAt" DESC LIMIT 50
+) c`;
+
+/** The subject fallback's candidates (kind 2) of several emails in one round trip, by the index of their ask. */
+export async function findEmailSubjectCandidates(
+  sql: SqlRunner,
+  asks: Array<{ people: string[]; from: Date; to: Date }>,
+): Promise<Map<number, EmailThreadCandidate[]>> {
+  const byAsk = new Map<number, EmailThreadCandidate[]>(asks.map((_, i) => [i, []]));
+  if (asks.length === 0) return byAsk;
+  const rows = await sql.query<EmailThreadCandidate & { ask: number }>(
+    FIND_SUBJECT_CANDIDATES,
+    [JSON.stringify(asks.map((a, ask) => ({ ask, ...a })))],
+    { planPerCall: true },
+  );
+  for (const { ask, ...r } of rows) byAsk.get(Number(ask))?.push({ ...r, kind: 2 });
+  return byAsk;
 }
 
 /**
@@ -259,31 +163,49 @@ function companyFromDomain(p: {
 )`;
 }
 
-// A new contact, and in the same statement the company named after its domain when none owns it.
-const INSERT_CONTACT = `
-WITH ${companyFromDomain({ id: '$6', now: '$5', name: '$7', normalizedName: '$8', domain: '$9', domainNormalized: '$10' })}
+// New contacts, and in the same statement the companies named after their domains where asked
+// (names are unique: one another customer has already is replaced by the domain).
+const INSERT_CONTACTS = `
+WITH x AS (
+  SELECT * FROM json_to_recordset($1::json) AS x(id uuid, "companyId" uuid, name text, "normalizedName" text, email text,
+    "coName" text, "coNormalized" text, domain text, "domainNormalized" text)
+), co AS (
+  INSERT INTO "Company" (id, name, "normalizedName", domains, "createdAt", "updatedAt")
+  SELECT x."companyId", CASE WHEN t.yes THEN x.domain ELSE x."coName" END, CASE WHEN t.yes THEN x."domainNormalized" ELSE x."coNormalized" END,
+    ARRAY[x.domain], $2::timestamptz, $2::timestamptz
+  FROM x CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM "Company" WHERE "normalizedName" = x."coNormalized") AS yes) t
+  WHERE x."coName" IS NOT NULL
+)
 INSERT INTO "Contact" (id, "companyId", name, "normalizedName", emails, "createdAt", "updatedAt")
-VALUES ($1::uuid, $6::uuid, $2, $3, ARRAY[$4::text], $5::timestamptz, $5::timestamptz)`;
+SELECT x.id, x."companyId", x.name, x."normalizedName", ARRAY[x.email], $2::timestamptz, $2::timestamptz FROM x`;
 
-/** A new contact with one address; with `newCompany`, the company (id `companyId`) is created in the same statement. */
-export async function insertEmailContact(
-  sql: SqlRunner,
-  contact: { id: string; name: string; normalizedName: string; email: string; companyId: string | null },
-  newCompany: { name: string; normalizedName: string; domain: string } | null,
-  now: Date,
-): Promise<void> {
-  await sql.query(INSERT_CONTACT, [
-    contact.id,
-    contact.name,
-    contact.normalizedName,
-    contact.email,
-    now,
-    contact.companyId,
-    newCompany?.name ?? null,
-    newCompany?.normalizedName ?? null,
-    newCompany?.domain ?? null,
-    newCompany ? normalizeCompanyName(newCompany.domain) : null,
-  ]);
+/** A new contact with one address; with `newCompany`, the company (id `companyId`) is created with it. */
+export interface NewEmailContact {
+  contact: { id: string; name: string; normalizedName: string; email: string; companyId: string | null };
+  newCompany: { name: string; normalizedName: string; domain: string } | null;
+}
+
+/**
+ * New contacts (and their new companies) in one statement. Two new companies of one call with the
+ * same name: the later one is named by its domain, as it would be written after the first.
+ */
+export async function insertEmailContacts(sql: SqlRunner, contacts: NewEmailContact[], now: Date): Promise<void> {
+  if (contacts.length === 0) return;
+  const names = new Set<string>();
+  const rows = contacts.map(({ contact, newCompany }) => {
+    let co = newCompany;
+    if (co && names.has(co.normalizedName))
+      co = { ...co, name: co.domain, normalizedName: normalizeCompanyName(co.domain) };
+    if (co) names.add(co.normalizedName);
+    return {
+      ...contact,
+      coName: co?.name ?? null,
+      coNormalized: co?.normalizedName ?? null,
+      domain: co?.domain ?? null,
+      domainNormalized: co ? normalizeCompanyName(co.domain) : null,
+    };
+  });
+  await sql.query(INSERT_CONTACTS, [JSON.stringify(rows), now], { planPerCall: contacts.length > 1 });
 }
 
 // A contact logged without a company gets one (created here when `$4` names it), and so do the

@@ -3,14 +3,10 @@ import type { Database, SqlRunner } from '../db/database.ts';
 import { isUniqueViolationError } from '../db/sql-errors.ts';
 import {
   confirmEmailContact,
-  mergeEmailRecords,
   findEmailThreadCandidates,
-  appendEmailToRecord,
   inEmailTransaction,
-  insertEmailContact,
-  insertEmailRecordWithMessage,
+  mergeEmailRecords,
   readKnownEmailKeys,
-  type EmailMessageRow,
   type EmailThreadCandidate,
 } from '../db/email-log.repository.ts';
 import type { EmailParticipant, InboundEmail } from '../domain/email-message.ts';
@@ -33,6 +29,7 @@ import {
   type ThreadingKeys,
 } from '../domain/email-threading.ts';
 import { emailDomain, normalizeCompanyName, normalizePersonName } from '../domain/normalize-company-name.ts';
+import { EmailBatchWriter, EmailWriteError, type SubjectAsk } from './email-batch-writer.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 import { tombstoneHash, type TombstoneKey } from './tombstones.service.ts';
 
@@ -137,7 +134,8 @@ export async function logEmails(db: Database, emails: InboundEmail[], opts: LogE
   for (let attempt = 1; ; attempt++) {
     const batch = checked.slice(0, end);
     try {
-      const outcomes = await writeBatch(db, batch, cache);
+      // A retry writes email by email, so that a failure names the email that caused it.
+      const outcomes = await writeBatch(db, batch, cache, attempt > 1);
       for (const o of outcomes) if (o.status === 'logged') await opts.hooks.recordLogged(o.recordId, o.messageId);
       return failure ? { outcomes, failure } : { outcomes };
     } catch (err) {
@@ -151,17 +149,6 @@ export async function logEmails(db: Database, emails: InboundEmail[], opts: LogE
       if (end === 0) return { outcomes: [], failure };
       attempt = 0; // the emails before the failed one get their own attempts
     }
-  }
-}
-
-/** Thrown inside the batch transaction; `retry` for a concurrent writer (a fresh read resolves it). */
-class EmailWriteError extends Error {
-  constructor(
-    readonly index: number,
-    readonly error: unknown,
-    readonly retry: boolean,
-  ) {
-    super(error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -223,6 +210,7 @@ async function writeBatch(
   db: Database,
   batch: Array<PendingEmail | LogEmailOutcome>,
   cache: EmailCustomerCache,
+  exact: boolean,
 ): Promise<LogEmailOutcome[]> {
   const pending = batch.filter(isPending);
   if (pending.length === 0) return batch as LogEmailOutcome[];
@@ -230,29 +218,31 @@ async function writeBatch(
   const { outcomes, staged } = await inEmailTransaction(db, async (sql) => {
     const staged = new EmailCustomerCache();
     const threads = await readThreadIndex(sql, pending);
+    const writer = new EmailBatchWriter<LogEmailOutcome>(
+      sql,
+      batch.map((p) => (isPending(p) ? subjectAsk(p) : undefined)),
+    );
     const written = new Set<string>();
-    const outcomes: LogEmailOutcome[] = [];
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
-      if (!isPending(p)) outcomes.push(p);
+      if (!isPending(p)) writer.done(i, p);
       else if (known.messages.has(p.externalId) || written.has(p.externalId))
-        outcomes.push({ status: 'duplicate', externalId: p.externalId });
+        writer.done(i, { status: 'duplicate', externalId: p.externalId });
       else if (p.tombstoneHashes.some((h) => known.tombstones.has(h)))
-        outcomes.push({ status: 'skipped', reason: 'tombstoned' });
+        writer.done(i, { status: 'skipped', reason: 'tombstoned' });
       else {
         try {
-          const logged = await writeEmail(sql, p, cache, staged, threads);
-          if (!logged)
-            throw new EmailWriteError(i, new Error('a concurrent writer logged this thread or message first'), true);
-          outcomes.push({ status: 'logged', ...logged });
+          await writeEmail(writer, i, p, cache, staged, threads);
           written.add(p.externalId);
+          if (exact) await writer.flush();
         } catch (err) {
           // A unique violation is a concurrent writer (e.g. another mailbox creating the same new domain's company).
           throw err instanceof EmailWriteError ? err : new EmailWriteError(i, err, isUniqueViolationError(err));
         }
       }
     }
-    return { outcomes, staged };
+    await writer.flush();
+    return { outcomes: writer.outcomes, staged };
   });
   // Only after COMMIT do the new contacts and companies become cache entries.
   mergeInto(cache, staged);
@@ -316,10 +306,6 @@ async function readThreadIndex(sql: SqlRunner, pending: PendingEmail[]): Promise
   const rows = await findEmailThreadCandidates(sql, {
     parentMessageKeys: [...parentKeys],
     sourceKeys: [...sourceKeys],
-    bySubject: false,
-    people: [],
-    from: new Date(0),
-    to: new Date(0),
   });
   const index: ThreadIndex = { messages: new Map(), records: new Map() };
   for (const r of rows) {
@@ -375,18 +361,21 @@ function noteWrite(
   index.messages.set(p.externalId, recordId);
 }
 
+/** Email `index`'s record and message, queued on the batch's writer (a merge and a confirmed contact run at once). */
 async function writeEmail(
-  sql: SqlRunner,
+  writer: EmailBatchWriter<LogEmailOutcome>,
+  index: number,
   p: PendingEmail,
   cache: EmailCustomerCache,
   staged: EmailCustomerCache,
   threads: ThreadIndex,
-) {
+): Promise<void> {
   const { email, keys } = p;
-  const now = new Date();
-  const primary = await resolveCustomer(sql, p, cache, staged, now);
-  const thread = await findThread(sql, p, primary.companyId, threads);
-  if (thread?.adopt) await mergeEmailRecords(sql, { into: thread.recordId, from: thread.adopt }, now);
+  const primary = await resolveCustomer(writer, index, p, cache, staged);
+  const thread = await findThread(writer, index, p, primary.companyId, threads);
+  const adopt = thread?.adopt;
+  if (thread && adopt)
+    await writer.after(() => mergeEmailRecords(writer.sql, { into: thread.recordId, from: adopt }, new Date()));
   const text = email.bodyNote && !email.text ? email.bodyNote : email.text;
   const threadedBy = thread?.by ?? 'new thread';
   const metadata = {
@@ -406,44 +395,64 @@ async function writeEmail(
     ...(primary.companyId === null && p.direction === 'inbound' ? { customer: 'unconfirmed' } : {}),
     ...(email.notes?.length ? { notes: email.notes } : {}),
   };
-  // A Message-ID written meanwhile, or a thread a concurrent transaction started, writes nothing:
-  // the caller rolls back and reads again.
-  const message: EmailMessageRow = {
-    id: randomUUID(),
-    externalId: p.externalId,
-    direction: p.direction,
-    contactId: p.direction === 'inbound' ? primary.contactId : null,
-    authorName: email.from?.name || null,
-    authorEmail: email.from?.email ?? null,
-    text,
-    cleanText: stripQuotedReply(text),
-    sentAt: email.sentAt,
-    metadata,
+  const messageId = randomUUID();
+  const recordId = thread?.recordId ?? randomUUID();
+  const sourceKey = emailSourceKey(keys.rootId);
+  writer.queue(
+    index,
+    {
+      // Appending may rename the thread's record (replies logged before a message whose parent is missing).
+      record: thread
+        ? {
+            kind: 'existing',
+            id: recordId,
+            companyId: primary.companyId,
+            note: thread.note ?? null,
+            rename: thread.rename,
+          }
+        : {
+            kind: 'new',
+            // A thread a concurrent transaction started writes nothing: the batch rolls back and reads again.
+            ifExists: 'skip',
+            id: recordId,
+            companyId: primary.companyId,
+            channelKind: 'email',
+            subject: email.subject.trim().slice(0, 300) || null,
+            sourceKey,
+            threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
+          },
+      message: {
+        // A Message-ID written meanwhile writes nothing: the batch rolls back and reads again.
+        ifExists: 'skip',
+        id: messageId,
+        externalId: p.externalId,
+        direction: p.direction,
+        contactId: p.direction === 'inbound' ? primary.contactId : null,
+        authorName: email.from?.name || null,
+        authorEmail: email.from?.email ?? null,
+        text,
+        cleanText: stripQuotedReply(text),
+        sentAt: email.sentAt,
+        metadata,
+      },
+    },
+    { status: 'logged', recordId, messageId, newRecord: !thread, threadedBy },
+  );
+  noteWrite(threads, p, recordId, thread, thread ? undefined : sourceKey);
+}
+
+/** The subject fallback's question for an email, or undefined when it is threaded by headers only. */
+function subjectAsk(p: PendingEmail): SubjectAsk | undefined {
+  const { email, keys } = p;
+  const subject = normalizeEmailSubject(email.subject);
+  if (!(keys.parents.length === 0 && isThreadableSubject(subject) && mayThreadBySubject(email))) return undefined;
+  // The customer side only: our own address is on every thread and would join strangers by subject.
+  const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
+  return {
+    people,
+    from: new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
+    to: new Date(email.sentAt.getTime() + DAY_MS),
   };
-  // The email path keeps its own two statements: appending may rename the thread's record (a reply
-  // logged before its parent), which the shared insert path does not do.
-  const row = thread
-    ? await appendEmailToRecord(
-        sql,
-        { id: thread.recordId, companyId: primary.companyId, note: thread.note ?? null, sourceKey: thread.rename },
-        message,
-        now,
-      )
-    : await insertEmailRecordWithMessage(
-        sql,
-        {
-          id: randomUUID(),
-          companyId: primary.companyId,
-          subject: email.subject.trim().slice(0, 300) || null,
-          sourceKey: emailSourceKey(keys.rootId),
-          threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
-        },
-        message,
-        now,
-      );
-  if (!row) return undefined;
-  noteWrite(threads, p, row.recordId, thread, thread ? undefined : emailSourceKey(keys.rootId));
-  return { recordId: row.recordId, messageId: row.id, newRecord: !thread, threadedBy };
 }
 
 /**
@@ -453,30 +462,18 @@ async function writeEmail(
  * email joins another thread, that record is merged in (`adopt`).
  */
 async function findThread(
-  sql: SqlRunner,
+  writer: EmailBatchWriter<LogEmailOutcome>,
+  index: number,
   p: PendingEmail,
   companyId: string | null,
-  index: ThreadIndex,
+  threads: ThreadIndex,
 ): Promise<{ recordId: string; by: string; note?: string; adopt?: string; rename?: string } | undefined> {
   const { email, keys } = p;
   const subject = normalizeEmailSubject(email.subject);
-  const bySubject = keys.parents.length === 0 && isThreadableSubject(subject) && mayThreadBySubject(email);
-  // The customer side only: our own address is on every thread and would join strangers by subject.
-  const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
+  const ask = subjectAsk(p);
   const ownKey = ownKeyOf(p);
-  // Header ids from the batch's index; the subject fallback's candidates need a query.
-  const rows = indexRows(index, p);
-  if (bySubject)
-    rows.push(
-      ...(await findEmailThreadCandidates(sql, {
-        parentMessageKeys: [],
-        sourceKeys: [],
-        bySubject,
-        people,
-        from: new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
-        to: new Date(email.sentAt.getTime() + DAY_MS),
-      })),
-    );
+  // Header ids from the batch's index; the subject fallback's candidates from the writer (read for the batch).
+  const rows = [...indexRows(threads, p), ...(ask ? await writer.subjectCandidates(index) : [])];
   const early = ownKey ? rows.find((r) => r.kind === 1 && r.key === ownKey) : undefined;
   const found = headerThread(rows, keys, email.inReplyTo, ownKey);
   if (found) return early && early.recordId !== found.recordId ? { ...found, adopt: early.recordId } : found;
@@ -489,14 +486,14 @@ async function findThread(
       by: 'replies logged before it',
       ...(keys.parents.length > 0 ? { rename: emailSourceKey(keys.rootId) } : {}),
     };
-  if (!bySubject) return undefined; // answers something we never saw: its own thread, named after that root
+  if (!ask) return undefined; // answers something we never saw: its own thread, named after that root
   const time = (r: EmailThreadCandidate) => (r.sentAt ? new Date(r.sentAt).getTime() : 0);
   const candidates = rows.filter((r) => r.kind === 2).sort((a, b) => time(b) - time(a));
   // Same customer: the same company, or for company-less senders the same person.
   const match = candidates.find(
     (c) =>
       normalizeEmailSubject(c.subject ?? '') === subject &&
-      (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === people[0]),
+      (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === ask.people[0]),
   );
   if (!match) return undefined;
   return {
@@ -528,11 +525,11 @@ function headerThread(
  * (company attached to it and to its records) when its domain's company exists or we answer it.
  */
 async function resolveCustomer(
-  sql: SqlRunner,
+  writer: EmailBatchWriter<LogEmailOutcome>,
+  index: number,
   p: PendingEmail,
   cache: EmailCustomerCache,
   staged: EmailCustomerCache,
-  now: Date,
 ): Promise<Customer> {
   const person = p.customers[0];
   const found = staged.contacts.get(person.email) ?? cache.contacts.get(person.email);
@@ -553,7 +550,11 @@ async function resolveCustomer(
     newCompany === null ? null : { name: newCompany, normalizedName: normalizeCompanyName(newCompany), domain };
   if (found) {
     if (!companyId) return found;
-    await confirmEmailContact(sql, { contactId: found.contactId, companyId }, company, now);
+    // It changes the records its messages are in, the queued ones too: they are written first.
+    const id = companyId;
+    await writer.after(() =>
+      confirmEmailContact(writer.sql, { contactId: found.contactId, companyId: id }, company, new Date()),
+    );
     if (newCompany) staged.companies.set(domain, companyId);
     const customer = { contactId: found.contactId, companyId };
     staged.contacts.set(person.email, customer);
@@ -561,12 +562,10 @@ async function resolveCustomer(
   }
   const name = (person.name.trim() || person.email.slice(0, person.email.indexOf('@'))).slice(0, MAX_NAME_CHARS);
   const contactId = randomUUID();
-  await insertEmailContact(
-    sql,
-    { id: contactId, name, normalizedName: normalizePersonName(name), email: person.email, companyId },
-    company,
-    now,
-  );
+  writer.addContact(index, {
+    contact: { id: contactId, name, normalizedName: normalizePersonName(name), email: person.email, companyId },
+    newCompany: company,
+  });
   if (newCompany && companyId) staged.companies.set(domain, companyId);
   const customer = { contactId, companyId };
   staged.contacts.set(person.email, customer);
