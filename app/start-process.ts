@@ -3,6 +3,7 @@ import type { Config } from '../src/config/env.ts';
 import type { Logger } from '../src/logger.ts';
 import { RapportError } from '../src/errors.ts';
 import type { Database } from '../src/db/database.ts';
+import { pingDatabase } from '../src/db/database-status.repository.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { publishUrlInLock } from '../src/db/data-dir-lock.ts';
 import { connectRedis } from '../src/redis/connect-redis.ts';
@@ -51,7 +52,7 @@ export async function startProcess(
       name: 'database',
       check: async () => {
         if (!db) return { ok: false, detail: 'opening' };
-        await db.sql.query('SELECT 1');
+        await pingDatabase(db.sql);
         return { ok: true, detail: db.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL' };
       },
     },

@@ -1,4 +1,5 @@
 import { loadConfig, ConfigError, redact, type Config } from '../../src/config/env.ts';
+import { hasMigrationTable } from '../../src/db/database-status.repository.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
 import { redisAnswers } from '../../src/redis/connect-redis.ts';
@@ -76,10 +77,7 @@ const databaseCheck: DoctorCheck = async (config) => {
     };
   }
   try {
-    const rows = await db.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = '_prisma_migrations'`,
-    );
-    const migrated = rows[0]?.n === 1;
+    const migrated = await hasMigrationTable(db.sql);
     return {
       name: 'database',
       ok: true,

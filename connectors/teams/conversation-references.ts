@@ -7,6 +7,12 @@ import {
 } from '../../src/db/channel-link.repository.ts';
 import type { ConversationReference } from 'botbuilder';
 import type { Database } from '../../src/db/database.ts';
+import {
+  findDirectCopyFollowUpId,
+  findNewestConversationRef,
+  findPersonalConversationRef,
+  stampTeamRosterChanged,
+} from '../../src/db/teams-conversation-ref.repository.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
 
 /** Fields Rapport adds to a stored ConversationReference (conversation-references.ts). */
@@ -83,14 +89,8 @@ export async function forgetConversationReference(
  * team shares that roster, so every stored reference of the team is stamped and its cached audience
  * is read again by whichever process posts next. Returns the stamped conversation ids.
  */
-export async function markTeamRosterChanged(db: Database, teamId: string, at: string): Promise<string[]> {
-  const rows = await db.sql.query<{ channelRef: string }>(
-    `UPDATE "ChannelLink" SET "conversationRef" = jsonb_set("conversationRef", '{rosterChangedAt}', to_jsonb($2::text))
-     WHERE platform = 'teams' AND "conversationRef" IS NOT NULL AND "conversationRef"->>'teamsTeamId' = $1
-     RETURNING "channelRef"`,
-    [teamId, at],
-  );
-  return rows.map((r) => r.channelRef);
+export function markTeamRosterChanged(db: Database, teamId: string, at: string): Promise<string[]> {
+  return stampTeamRosterChanged(db.sql, teamId, at);
 }
 
 /**
@@ -101,15 +101,7 @@ export async function loadPersonalReference(
   db: Database,
   userId: string,
 ): Promise<Partial<ConversationReference> | undefined> {
-  const rows = await db.sql.query<{ conversationRef: Partial<ConversationReference> }>(
-    `SELECT "conversationRef" FROM "ChannelLink"
-      WHERE platform = 'teams' AND "conversationRef" IS NOT NULL
-        AND "conversationRef"->'conversation'->>'conversationType' = 'personal'
-        AND ("conversationRef"->'user'->>'aadObjectId' = $1 OR "conversationRef"->'user'->>'id' = $1)
-      ORDER BY "updatedAt" DESC LIMIT 1`,
-    [userId],
-  );
-  const ref = rows[0]?.conversationRef;
+  const ref = (await findPersonalConversationRef(db.sql, userId)) as Partial<ConversationReference> | undefined;
   return ref?.conversation?.id && ref.serviceUrl ? ref : undefined;
 }
 
@@ -121,26 +113,13 @@ export async function loadAnyReference(
   db: Database,
   tenantId?: string,
 ): Promise<Partial<ConversationReference> | undefined> {
-  const rows = await db.sql.query<{ conversationRef: Partial<ConversationReference> }>(
-    `SELECT "conversationRef" FROM "ChannelLink"
-      WHERE platform = 'teams' AND "conversationRef" IS NOT NULL AND "conversationRef"->>'serviceUrl' IS NOT NULL
-        AND ($1::text IS NULL OR "conversationRef"->>'teamsTenantId' = $1 OR "conversationRef"->'conversation'->>'tenantId' = $1)
-      ORDER BY "updatedAt" DESC LIMIT 1`,
-    [tenantId ?? null],
-  );
-  return rows[0]?.conversationRef;
+  return (await findNewestConversationRef(db.sql, tenantId)) as Partial<ConversationReference> | undefined;
 }
 
 /**
  * The follow-up a private copy (a reminder sent to the assignee's 1:1 chat, `teams:@<user>`) was
  * posted for, by the posted activity's id; undefined for any other message.
  */
-export async function directCopyFollowUp(db: Database, activityId: string): Promise<string | undefined> {
-  const rows = await db.sql.query<{ followUpId: string }>(
-    `SELECT payload->>'followUpId' AS "followUpId" FROM "Delivery"
-      WHERE "externalId" = $1 AND target LIKE 'teams:@%' AND payload->>'direct' = 'true' AND status = 'sent'
-      ORDER BY "updatedAt" DESC LIMIT 1`,
-    [activityId],
-  );
-  return rows[0]?.followUpId ?? undefined;
+export function directCopyFollowUp(db: Database, activityId: string): Promise<string | undefined> {
+  return findDirectCopyFollowUpId(db.sql, activityId);
 }

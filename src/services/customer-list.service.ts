@@ -1,17 +1,7 @@
 import type { Database } from '../db/database.ts';
+import { type CustomerListRow, type CustomerSort, findCustomerPage } from '../db/customer-list.repository.ts';
 
-/** One row of the customers page. */
-export interface CustomerListRow {
-  id: string;
-  name: string;
-  domains: string[];
-  contactCount: number;
-  openFollowUps: number;
-  /** When the last conversation with them had a message; null when nothing is logged. */
-  lastContactAt: Date | null;
-}
-
-export type CustomerSort = 'last_contact' | 'least_recent' | 'name';
+export type { CustomerListRow, CustomerSort };
 
 export interface CustomerListQuery {
   /** Part of a name, domain, contact name or email; empty = everyone. */
@@ -26,46 +16,16 @@ export interface CustomerListQuery {
   offset: number;
 }
 
-const ORDER: Record<CustomerSort, string> = {
-  last_contact: '"lastContactAt" DESC NULLS LAST, c.name ASC, c.id',
-  least_recent: '"lastContactAt" ASC NULLS FIRST, c.name ASC, c.id',
-  name: 'c.name ASC, c.id',
-};
-
 /**
  * Customers for the console list: searched by name, domain, contact name or email (case-insensitive
  * substring), sorted, one page, and how many match in all.
  */
-export async function listCustomers(
-  db: Database,
-  q: CustomerListQuery,
-): Promise<{ total: number; rows: CustomerListRow[] }> {
-  const search = (q.search ?? '').trim();
-  const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const where = `($1 = '' OR c.name ILIKE $2 OR EXISTS (SELECT 1 FROM unnest(c.domains) d WHERE d ILIKE $2)
-      OR EXISTS (SELECT 1 FROM "Contact" k WHERE k."companyId" = c.id
-        AND (k.name ILIKE $2 OR EXISTS (SELECT 1 FROM unnest(k.emails) e WHERE e ILIKE $2))))`;
-  const ids = q.orderedIds;
-  const order = ids ? 'array_position($5::uuid[], c.id) NULLS LAST, c.name ASC, c.id' : ORDER[q.sort ?? 'last_contact'];
-  const params: unknown[] = [search, pattern, q.limit, q.offset];
-  if (ids) params.push(ids);
-  const [rows, count] = await Promise.all([
-    db.sql.query<CustomerListRow>(
-      `SELECT c.id, c.name, c.domains,
-         (SELECT max(r."lastMessageAt") FROM "CommunicationRecord" r WHERE r."companyId" = c.id) AS "lastContactAt",
-         (SELECT count(*) FROM "Contact" k WHERE k."companyId" = c.id)::int AS "contactCount",
-         (SELECT count(*) FROM "FollowUp" f WHERE f."companyId" = c.id
-            AND f.status::text IN ('suggested', 'open', 'snoozed'))::int AS "openFollowUps"
-       FROM "Company" c
-       WHERE ${where}
-       ORDER BY ${order}
-       LIMIT $3 OFFSET $4`,
-      params,
-    ),
-    db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Company" c WHERE ${where}`, [search, pattern]),
-  ]);
-  return {
-    total: count[0]?.n ?? 0,
-    rows: rows.map((r) => ({ ...r, lastContactAt: r.lastContactAt ? new Date(r.lastContactAt) : null })),
-  };
+export function listCustomers(db: Database, q: CustomerListQuery): Promise<{ total: number; rows: CustomerListRow[] }> {
+  return findCustomerPage(db.sql, {
+    search: (q.search ?? '').trim(),
+    sort: q.sort ?? 'last_contact',
+    orderedIds: q.orderedIds,
+    limit: q.limit,
+    offset: q.offset,
+  });
 }

@@ -8,6 +8,12 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '../..');
 const shipped = ['src', 'connectors', 'jobs', 'app'];
 const TALKS_TO_PRISMA = /prisma\.|\$queryRaw|\$executeRaw/;
+/**
+ * Raw SQL through the SqlRunner (`db.sql.query(...)`, `session.exec(...)`), or any `.query(`/`.exec(`
+ * whose first argument is an SQL statement. Passing `db.sql` on to a repository function is fine.
+ */
+const RUNS_RAW_SQL =
+  /\b(?:sql|session|runner)\s*\.\s*(?:query|exec)\s*[<(]|\.(?:query|exec)\s*(?:<[^>]*>)?\s*\(\s*[`'"]\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|BEGIN|SET)\b/i;
 
 /**
  * Files that still query the database themselves, each with why. The lead shrinks this list as the
@@ -28,9 +34,35 @@ const outsideDb = shipped
   .filter((f) => !f.startsWith('src/db/'))
   .filter((f) => TALKS_TO_PRISMA.test(readFileSync(join(root, f), 'utf8')));
 
+const rawSqlOutsideDb = shipped
+  .flatMap(sourceFiles)
+  .filter((f) => !f.startsWith('src/db/'))
+  .filter((f) => RUNS_RAW_SQL.test(readFileSync(join(root, f), 'utf8')));
+
 describe('database access', () => {
   it('only src/db talks to Prisma or raw SQL (apart from the documented exceptions)', () => {
     expect(outsideDb.filter((f) => !(f in ALLOWED))).toEqual([]);
+  });
+
+  it('only src/db runs raw SQL through the SqlRunner (db.sql.query, session.exec, a .query of an SQL string)', () => {
+    expect(rawSqlOutsideDb).toEqual([]);
+  });
+
+  it('tells raw SQL from passing db.sql on and from other query/exec calls', () => {
+    for (const raw of [
+      "await db.sql.query('SELECT 1');",
+      'const rows = await deps.db.sql.query<{ n: number }>(`SELECT count(*) FROM "Company"`);',
+      'await session.exec(`SET LOCAL lock_timeout = 1000`);',
+      'await client.query("UPDATE \\"ChannelLink\\" SET x = 1");',
+    ])
+      expect(RUNS_RAW_SQL.test(raw), raw).toBe(true);
+    for (const fine of [
+      'const rows = await findCompaniesByContactEmail(db.sql, email);',
+      'const page = Number(req.query.page ?? 1);',
+      'await tx.exec();',
+      'const m = PATTERN.exec(text);',
+    ])
+      expect(RUNS_RAW_SQL.test(fine), fine).toBe(false);
   });
 
   it('the exceptions list holds only files that still need it', () => {
@@ -42,5 +74,7 @@ describe('database access', () => {
       (f) => !f.startsWith('src/db/generated/') && TALKS_TO_PRISMA.test(readFileSync(join(root, f), 'utf8')),
     );
     expect(inDb).toContain('src/db/follow-up.repository.ts');
+    const rawInDb = sourceFiles('src/db').filter((f) => RUNS_RAW_SQL.test(readFileSync(join(root, f), 'utf8')));
+    expect(rawInDb).toContain('src/db/customer-list.repository.ts');
   });
 });

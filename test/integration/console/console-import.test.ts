@@ -41,12 +41,19 @@ describe('customer CSV import', () => {
     await t?.dispose();
   });
 
+  // Both tests write to one database and may run in either order (their files name disjoint customers):
+  // what a test counts is what it added since it started.
   const counts = async () => ({
     companies: await t.db.prisma.company.count(),
     contacts: await t.db.prisma.contact.count(),
   });
+  const added = async (start: { companies: number; contacts: number }) => {
+    const now = await counts();
+    return { companies: now.companies - start.companies, contacts: now.contacts - start.contacts };
+  };
 
   it('in the console: a HubSpot export checked (dry run), imported with its bad rows named, imported again without change', async () => {
+    const start = await counts();
     await page.goto(`${app.base}/console/import`);
     await page.setInputFiles('#file', fixture('hubspot-contacts.csv'));
     await page.getByRole('button', { name: 'Check (dry run)' }).click();
@@ -56,7 +63,7 @@ describe('customer CSV import', () => {
     expect(await summary()).toContain('Read as: HubSpot');
     expect(await summary()).toContain('6 rows: 3 new companies and 4 new contacts would be created');
     expect(await summary()).toContain('2 rows with problems (dry run: nothing was changed)');
-    expect(await counts()).toEqual({ companies: 0, contacts: 0 });
+    expect(await added(start)).toEqual({ companies: 0, contacts: 0 });
     const problems = page.locator('#rows tbody tr.error-row');
     await expect.poll(() => problems.count()).toBe(2);
     expect(await problems.nth(0).textContent()).toContain('"not-an-email" is not an email address.');
@@ -66,7 +73,7 @@ describe('customer CSV import', () => {
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toBe('Imported.');
     expect(await summary()).toContain('3 new companies and 4 new contacts were created');
-    expect(await counts()).toEqual({ companies: 3, contacts: 4 });
+    expect(await added(start)).toEqual({ companies: 3, contacts: 4 });
     const ada = await t.db.prisma.contact.findFirstOrThrow({
       where: { emails: { has: 'ada@analytical.example' } },
       include: { company: true },
@@ -83,7 +90,7 @@ describe('customer CSV import', () => {
     await expect
       .poll(() => summary())
       .toContain('0 new companies and 0 new contacts were created, 0 were updated, 4 unchanged');
-    expect(await counts()).toEqual({ companies: 3, contacts: 4 });
+    expect(await added(start)).toEqual({ companies: 3, contacts: 4 });
   });
 
   it('from the CLI: Salesforce accounts (a bad website named by line), Pipedrive people; exit 1 only with bad rows', async () => {

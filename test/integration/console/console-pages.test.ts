@@ -17,11 +17,11 @@ describe('console pages in headless Chromium', () => {
   let phone: Page;
 
   /** A customer with `records` logged conversations, the newest `hoursAgo` hours ago. */
-  const seedCustomer = async (name: string, hoursAgo: number, records = 1) => {
-    const company = await t.db.prisma.company.create({ data: { name, normalizedName: normalizeCompanyName(name) } });
+  const seedCustomer = async (name: string, hoursAgo: number, records = 1, db = t.db) => {
+    const company = await db.prisma.company.create({ data: { name, normalizedName: normalizeCompanyName(name) } });
     for (let i = 0; i < records; i++) {
       const at = new Date(Date.now() - (hoursAgo + i) * HOUR);
-      await t.db.prisma.communicationRecord.create({
+      await db.prisma.communicationRecord.create({
         data: {
           companyId: company.id,
           channelKind: 'call',
@@ -57,29 +57,37 @@ describe('console pages in headless Chromium', () => {
   });
 
   it('customers: search, sort by last contact or name, paging', async () => {
-    for (let i = 0; i < 28; i++) await seedCustomer(`Paged ${String(i).padStart(2, '0')}`, 10 + i);
-    await seedCustomer('Zeta Freshest', 1);
-    await page.goto(`${app.base}/console/customers`);
-    const rows = page.locator('#customers tbody tr');
-    await expect.poll(() => rows.count()).toBe(25);
-    expect(await rows.first().locator('td').first().textContent()).toContain('Zeta Freshest');
-    expect(await page.textContent('#pages')).toContain('page 1 of 2');
-    await page.getByRole('button', { name: 'Next ›' }).click();
-    await expect.poll(() => rows.count()).toBe(4);
-    expect(await rows.last().textContent()).toContain('Paged 27'); // the one contacted longest ago
+    // The whole list is counted and sorted: a database and console of its own, whatever other tests add.
+    const own = await createTestDatabase('pglite');
+    const ownApp = await startConsoleServer(own.db);
+    try {
+      for (let i = 0; i < 28; i++) await seedCustomer(`Paged ${String(i).padStart(2, '0')}`, 10 + i, 1, own.db);
+      await seedCustomer('Zeta Freshest', 1, 1, own.db);
+      await page.goto(`${ownApp.base}/console/customers`);
+      const rows = page.locator('#customers tbody tr');
+      await expect.poll(() => rows.count()).toBe(25);
+      expect(await rows.first().locator('td').first().textContent()).toContain('Zeta Freshest');
+      expect(await page.textContent('#pages')).toContain('page 1 of 2');
+      await page.getByRole('button', { name: 'Next ›' }).click();
+      await expect.poll(() => rows.count()).toBe(4);
+      expect(await rows.last().textContent()).toContain('Paged 27'); // the one contacted longest ago
 
-    await page.selectOption('#sort', 'least_recent');
-    await expect.poll(() => rows.first().locator('td').first().textContent()).toContain('Paged 27');
-    await page.selectOption('#sort', 'name');
-    await expect.poll(() => rows.first().locator('td').first().textContent()).toContain('Paged 00');
-    await page.fill('#q', 'zeta');
-    await expect.poll(() => rows.count()).toBe(1);
-    expect(await page.textContent('#status')).toBe('1 customer');
-    await phone.goto(`${app.base}/console/customers`);
-    await phone.locator('#customers tbody tr').first().waitFor();
-    await phone.screenshot({ path: artifactPath('console-customers-390.png'), fullPage: true });
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-    await page.screenshot({ path: artifactPath('console-customers.png'), fullPage: true });
+      await page.selectOption('#sort', 'least_recent');
+      await expect.poll(() => rows.first().locator('td').first().textContent()).toContain('Paged 27');
+      await page.selectOption('#sort', 'name');
+      await expect.poll(() => rows.first().locator('td').first().textContent()).toContain('Paged 00');
+      await page.fill('#q', 'zeta');
+      await expect.poll(() => rows.count()).toBe(1);
+      expect(await page.textContent('#status')).toBe('1 customer');
+      await phone.goto(`${ownApp.base}/console/customers`);
+      await phone.locator('#customers tbody tr').first().waitFor();
+      await phone.screenshot({ path: artifactPath('console-customers-390.png'), fullPage: true });
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await page.screenshot({ path: artifactPath('console-customers.png'), fullPage: true });
+    } finally {
+      await ownApp.close();
+      await own.dispose();
+    }
   });
 
   it('a customer: domains and contacts edited, timeline paged, follow-ups, export downloaded as a file', async () => {

@@ -7,20 +7,30 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/test-databa
 // with 429, Retry-After and a sentence, and the right password does not get through a paused account.
 describe('console password sign-in throttle', () => {
   let t: TestDatabase;
-  let app: ConsoleServer;
 
   beforeAll(async () => {
     t = await createTestDatabase('pglite');
-    app = await startConsoleServer(t.db);
     await createConsoleAccount(t.db, { username: 'lee', password: 'lee password 123', role: 'rep', timezone: 'UTC' });
     await createConsoleAccount(t.db, { username: 'mo', password: 'mo password 1234', role: 'rep', timezone: 'UTC' });
   });
   afterAll(async () => {
-    await app?.close();
     await t?.dispose();
   });
 
-  const attempt = (username: string, password: string, accept = 'text/html') =>
+  /**
+   * A console of its own for each test: the pauses are counted in the server's memory, so a test that
+   * shared one would start with the other test's wrong passwords.
+   */
+  async function withConsole(run: (app: ConsoleServer) => Promise<void>): Promise<void> {
+    const app = await startConsoleServer(t.db);
+    try {
+      await run(app);
+    } finally {
+      await app.close();
+    }
+  }
+
+  const attempt = (app: ConsoleServer, username: string, password: string, accept = 'text/html') =>
     fetch(`${app.base}/console/sign-in`, {
       method: 'POST',
       redirect: 'manual',
@@ -29,35 +39,39 @@ describe('console password sign-in throttle', () => {
     });
 
   it('after 5 wrong passwords for an account, even the right one is refused with 429, Retry-After and a sentence', async () => {
-    for (let i = 0; i < 5; i++) {
-      const res = await attempt('lee', `wrong guess ${i}`);
-      expect(res.status).toBe(303);
-      expect(decodeURIComponent(res.headers.get('location') ?? '')).toContain('Wrong user name or password.');
-    }
-    const paused = await attempt('LEE', 'lee password 123');
-    expect(paused.status).toBe(429);
-    const retryAfter = Number(paused.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThan(14 * 60);
-    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
-    expect(paused.headers.get('set-cookie')).toBeNull();
-    const page = await paused.text();
-    expect(page).toContain('Too many wrong passwords for this account or from this address');
-    expect(page).toContain('paused for 15 minutes');
-    const json = await attempt('lee', 'lee password 123', 'application/json');
-    expect(json.status).toBe(429);
-    expect((await json.json()).error).toContain('Too many wrong passwords');
-    // Another account from the same address is not paused by Lee's five.
-    const mo = await attempt('mo', 'mo password 1234');
-    expect(mo.status).toBe(303);
-    expect(mo.headers.get('location')).toBe('/console/today');
+    await withConsole(async (app) => {
+      for (let i = 0; i < 5; i++) {
+        const res = await attempt(app, 'lee', `wrong guess ${i}`);
+        expect(res.status).toBe(303);
+        expect(decodeURIComponent(res.headers.get('location') ?? '')).toContain('Wrong user name or password.');
+      }
+      const paused = await attempt(app, 'LEE', 'lee password 123');
+      expect(paused.status).toBe(429);
+      const retryAfter = Number(paused.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(14 * 60);
+      expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+      expect(paused.headers.get('set-cookie')).toBeNull();
+      const page = await paused.text();
+      expect(page).toContain('Too many wrong passwords for this account or from this address');
+      expect(page).toContain('paused for 15 minutes');
+      const json = await attempt(app, 'lee', 'lee password 123', 'application/json');
+      expect(json.status).toBe(429);
+      expect((await json.json()).error).toContain('Too many wrong passwords');
+      // Another account from the same address is not paused by Lee's five.
+      const mo = await attempt(app, 'mo', 'mo password 1234');
+      expect(mo.status).toBe(303);
+      expect(mo.headers.get('location')).toBe('/console/today');
+    });
   });
 
   it('after 20 wrong passwords from one address for any names, that address is paused for every account', async () => {
-    for (let i = 0; i < 14; i++) expect((await attempt(`nobody${i}`, 'guess guess')).status).toBe(303);
-    // 5 (Lee) + 14 so far = 19 from this address; one more wrong one reaches 20.
-    expect((await attempt('mo', 'not mo password')).status).toBe(303);
-    const res = await attempt('mo', 'mo password 1234');
-    expect(res.status).toBe(429);
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    await withConsole(async (app) => {
+      for (let i = 0; i < 19; i++) expect((await attempt(app, `nobody${i}`, 'guess guess')).status).toBe(303);
+      // 19 so far from this address (one each for 19 names: none is paused alone); one more reaches 20.
+      expect((await attempt(app, 'mo', 'not mo password')).status).toBe(303);
+      const res = await attempt(app, 'mo', 'mo password 1234');
+      expect(res.status).toBe(429);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
   });
 });

@@ -83,6 +83,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack in Chinese, end to end on %s', (kind) 
 
   it('a Chinese churn warning in the customer channel is labelled churn, stored as zh, and a call-back is suggested in the team channel', async () => {
     const db = proc.runtime.db.prisma;
+    const postsBefore = slack.callsTo('chat.postMessage').length; // only this test's card is looked at
     const ts = tsOf(++seq);
     const text = '价格太高了，如果下个月还不降价，我们就不续约了，可能会换别家。';
     const res = await post(
@@ -107,6 +108,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack in Chinese, end to end on %s', (kind) 
     const card = await eventually('the suggestion card in the team channel', async () =>
       slack
         .callsTo('chat.postMessage')
+        .slice(postsBefore)
         .find((c) => c.body.channel === TEAM_CHANNEL && JSON.stringify(c.body).includes('华为技术有限公司')),
     );
     expect(JSON.stringify(card.body)).toContain('Chinese (zh)');

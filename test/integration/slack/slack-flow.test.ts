@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
@@ -28,13 +29,9 @@ const buttonsOf = (m: RecordedMessage | RecordedCall['body']) =>
   ((m.blocks ?? []) as Block[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
 const blocksText = (m: RecordedMessage) => JSON.stringify(m.blocks);
 
-// In written order even when CI shuffles (issue 16, not yet fixed): the tests share one process and one
-// recording Web API and the flow test counts every record and post in it; shuffled with seed 21 the
-// forged-request test ran first, Bolt's start-up auth.test counted as a call it made, and the next
-// test's fetch reused a keep-alive connection closed after a 401 (ECONNRESET).
-describe('Slack end to end: signed requests through Bolt, the real pipeline on PGlite, a recording Web API', {
-  shuffle: false,
-}, () => {
+// Tests run in any order (issue 16): they share one process and one recording Web API, so each test
+// looks only at the records, follow-ups and posts it made (posts after a mark taken when it starts).
+describe('Slack end to end: signed requests through Bolt, the real pipeline on PGlite, a recording Web API', () => {
   const slack = new SlackRecorder();
   const logLines: string[] = [];
   let test: TestProcess | undefined;
@@ -62,19 +59,35 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     await slack.stop();
   });
 
-  async function postSigned(
-    body: string,
-    contentType = 'application/x-www-form-urlencoded',
-    opts: { timestamp?: number; secret?: string; headers?: Record<string, string> } = {},
-  ) {
+  type SignOptions = { timestamp?: number; secret?: string; headers?: Record<string, string> };
+  function signedHeaders(body: string, contentType: string, opts: SignOptions): Record<string, string> {
     const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
-    const headers = {
+    return {
       'Content-Type': contentType,
       'X-Slack-Request-Timestamp': String(ts),
       'X-Slack-Signature': sign(body, ts, opts.secret),
       ...opts.headers,
     };
-    return fetch(`${proc.url}/slack/events`, { method: 'POST', headers, body });
+  }
+
+  async function postSigned(body: string, contentType = 'application/x-www-form-urlencoded', opts: SignOptions = {}) {
+    return fetch(`${proc.url}/slack/events`, { method: 'POST', headers: signedHeaders(body, contentType, opts), body });
+  }
+
+  /**
+   * One request on a connection of its own, for the refused ones: with seed 21 the next pooled fetch
+   * after them (another test's) was reset (ECONNRESET; twice, once before this change). Why the pooled
+   * socket died is not pinned down (a keep-alive close racing the reuse on a loaded machine?).
+   */
+  function postAlone(body: string, headers: Record<string, string>): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${proc.url}/slack/events`, { method: 'POST', headers, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   function slashCommand(text: string, opts: { user?: string; channel?: string; triggerId?: string } = {}) {
@@ -132,6 +145,8 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
 
   it('log -> suggestion with buttons -> Accept -> card updated -> reminder -> Done -> card shows done; a retried command logs once', async () => {
     const db = proc.runtime.db;
+    const mark = slack.messages.length;
+    const posts = () => slack.messages.slice(mark).filter((m) => m.channel === TEAM_CHANNEL);
     const cmd = slashCommand('log acme "The dashboard keeps crashing, we are really unhappy" --new');
     const started = Date.now();
     const res = await postSigned(cmd.body);
@@ -145,23 +160,29 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     // Slack retries a command it thinks timed out with the same trigger id: nothing is logged twice.
     expect((await postSigned(cmd.body)).status).toBe(200);
     await eventually('the answer to the retried command', async () => slack.callsTo(cmd.responsePath).length === 2);
-    expect(await db.prisma.communicationRecord.count()).toBe(1);
-    expect(await db.prisma.message.count()).toBe(1);
+    const logged = { text: { contains: 'The dashboard keeps crashing' } };
+    expect(await db.prisma.message.count({ where: logged })).toBe(1);
+    const { recordId } = await db.prisma.message.findFirstOrThrow({ where: logged });
+    expect(
+      await db.prisma.communicationRecord.count({
+        where: { company: { name: { equals: 'acme', mode: 'insensitive' } } },
+      }),
+    ).toBe(1);
 
     const suggestion = await eventually('the suggestion in the team channel', async () =>
-      slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Suggested follow-up/.test(m.text ?? '')),
+      posts().find((m) => /Suggested follow-up/.test(m.text ?? '')),
     );
     // The post lands in Slack a moment before the delivery job records it on the follow-up.
     const followUp = await eventually(
       'the suggestion recorded on its follow-up',
-      async () => (await db.prisma.followUp.findFirst({ where: { messageRef: { not: null } } })) ?? undefined,
+      async () => (await db.prisma.followUp.findFirst({ where: { recordId, messageRef: { not: null } } })) ?? undefined,
     );
     expect(followUp.status).toBe('suggested');
     expect(followUp.messageRef).toBe(`slack:${TEAM}/${TEAM_CHANNEL}|${suggestion.ts}`);
     expect(suggestion.metadata?.event_type).toBe('rapport_delivery');
     expect(buttonsOf(suggestion).map((b) => b.text?.text)).toEqual(expect.arrayContaining(['Accept', 'Dismiss']));
     expect(buttonsOf(suggestion).find((b) => b.text?.text === 'Accept')?.value).toBe(`accept ${followUp.number}`);
-    const actor = await db.prisma.rep.findFirstOrThrow();
+    const actor = await db.prisma.rep.findFirstOrThrow({ where: { platformUserIds: { has: `slack:${TEAM}/U1` } } });
     expect(actor).toMatchObject({ platformUserIds: [`slack:${TEAM}/U1`], timezone: 'Europe/Berlin', name: 'user-u1' }); // users.info tz and name
 
     // Accept, clicked by U2 in the channel.
@@ -186,7 +207,7 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     await db.prisma.followUp.update({ where: { id: followUp.id }, data: { dueAt: new Date(Date.now() + 500) } });
     await proc.runtime.hooks.followUpChanged(followUp.id);
     const reminder = await eventually('the reminder in the team channel', async () =>
-      slack.messages.find((m) => m.channel === TEAM_CHANNEL && /Reminder/.test(blocksText(m))),
+      posts().find((m) => /Reminder/.test(blocksText(m))),
     );
     // The post lands a moment before the delivery job records it (the refresh after Done needs it).
     await eventually('the reminder recorded on its follow-up', async () =>
@@ -208,10 +229,7 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     expect(blocksText(updated)).toContain('user-u3');
     expect((await db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).status).toBe('done');
     // Every post happened once.
-    expect(slack.messages.filter((m) => m.channel === TEAM_CHANNEL).map((m) => m.ts)).toEqual([
-      suggestion.ts,
-      reminder.ts,
-    ]);
+    expect(posts().map((m) => m.ts)).toEqual([suggestion.ts, reminder.ts]);
   });
 
   it('waits out a 429 from chat.postMessage and then posts exactly once', async () => {
@@ -236,17 +254,22 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
   it('rejects forged, stale and malformed requests with 401, logs them, and runs nothing', async () => {
     const before = slack.calls.length;
     const cmd = slashCommand('log acme "should never be logged"');
-    const forged = await postSigned(cmd.body, undefined, { secret: 'not-the-secret' });
-    const stale = await postSigned(cmd.body, undefined, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
-    const unsigned = await postSigned(cmd.body, undefined, { headers: { 'X-Slack-Signature': 'garbage' } });
-    const noTimestamp = await fetch(`${proc.url}/slack/events`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Slack-Signature': 'v0=00' },
-      body: cmd.body,
-    });
-    expect([forged.status, stale.status, unsigned.status, noTimestamp.status]).toEqual([401, 401, 401, 401]);
+    const form = 'application/x-www-form-urlencoded';
+    const forged = await postAlone(cmd.body, signedHeaders(cmd.body, form, { secret: 'not-the-secret' }));
+    const stale = await postAlone(
+      cmd.body,
+      signedHeaders(cmd.body, form, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }),
+    );
+    const unsigned = await postAlone(
+      cmd.body,
+      signedHeaders(cmd.body, form, { headers: { 'X-Slack-Signature': 'garbage' } }),
+    );
+    const noTimestamp = await postAlone(cmd.body, { 'Content-Type': form, 'X-Slack-Signature': 'v0=00' });
+    expect([forged, stale, unsigned, noTimestamp]).toEqual([401, 401, 401, 401]);
     await new Promise((r) => setTimeout(r, 300));
-    expect(slack.calls.slice(before)).toEqual([]);
+    // auth.test is the process's own token check (Bolt and Rapport ask as they start), not something a
+    // request ran: when this test runs first, those may still be arriving.
+    expect(slack.calls.slice(before).filter((c) => c.method !== 'auth.test')).toEqual([]);
     expect(
       await proc.runtime.db.prisma.message.count({ where: { text: { contains: 'should never be logged' } } }),
     ).toBe(0);

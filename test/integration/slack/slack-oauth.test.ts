@@ -77,7 +77,12 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     });
   }
 
-  function slashCommand(text: string, team: { teamId: string; enterpriseId?: string; orgWide?: boolean }) {
+  /** A signed /crm command body; `userId` apart from U1 when a test counts users.info calls (cached per workspace and user). */
+  function slashCommand(
+    text: string,
+    team: { teamId: string; enterpriseId?: string; orgWide?: boolean },
+    userId = 'U1',
+  ) {
     const triggerId = `oauth-trigger-${++triggers}`;
     const form = new URLSearchParams({
       token: 'legacy',
@@ -87,7 +92,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
       ...(team.orgWide ? { is_enterprise_install: 'true' } : {}),
       channel_id: 'CSALES',
       channel_name: 'sales',
-      user_id: 'U1',
+      user_id: userId,
       user_name: 'jo',
       command: '/crm',
       text,
@@ -124,7 +129,8 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     });
   }
 
-  it('installs a workspace and an org through the OAuth dance and answers each with its own token', async () => {
+  /** Grants Slack gives for Team Two (a workspace) and Org One (an org-wide install of T5 and T6). */
+  function grantTeamTwoAndOrg(): void {
     slack.oauthGrants.set('code-t2', {
       botToken: T2_TOKEN,
       teamId: 'T2',
@@ -139,6 +145,20 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
       scopes: [...SLACK_BOT_SCOPES],
       orgTeams: ['T5', 'T6'],
     });
+  }
+
+  /** Team Two and Org One installed (again, when another test installed or removed them: an install is an upsert). */
+  async function installTeamTwoAndOrg(): Promise<void> {
+    grantTeamTwoAndOrg();
+    for (const code of ['code-t2', 'code-e1']) expect((await install(code)).redirect.status).toBe(200);
+  }
+
+  it('installs a workspace and an org through the OAuth dance and answers each with its own token', async () => {
+    grantTeamTwoAndOrg();
+    const exchanges = slack.callsTo('oauth.v2.access').length;
+    const postsBefore = slack.callsTo('chat.postMessage').length;
+    // Whatever another test left: this one counts the installations it makes.
+    await proc.runtime.db.prisma.slackInstallation.deleteMany({});
 
     const t2 = await install('code-t2');
     expect(`${t2.authorizeUrl.origin}${t2.authorizeUrl.pathname}`).toBe('https://slack.com/oauth/v2/authorize');
@@ -146,7 +166,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     expect(t2.authorizeUrl.searchParams.get('scope')?.split(',')).toEqual([...SLACK_BOT_SCOPES]);
     expect(t2.redirect.status).toBe(200);
     expect(await t2.redirect.text()).toContain('Rapport is now installed in Team Two');
-    const exchange = slack.callsTo('oauth.v2.access')[0];
+    const exchange = slack.callsTo('oauth.v2.access')[exchanges];
     expect(exchange.body).toMatchObject({ code: 'code-t2', client_id: CLIENT_ID });
 
     const org = await install('code-e1');
@@ -162,7 +182,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     ]);
 
     // A command from T2 runs with T2's token (users.info for the person's timezone).
-    const fromT2 = slashCommand('help', { teamId: 'T2' });
+    const fromT2 = slashCommand('help', { teamId: 'T2' }, 'UINSTALL1');
     expect((await postSigned(fromT2.body, 'application/x-www-form-urlencoded')).status).toBe(200);
     const answer = await eventually(
       'the answer to /crm help from T2',
@@ -172,7 +192,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     expect(slack.callsTo('users.info').at(-1)?.token).toBe(T2_TOKEN);
 
     // A workspace of the org-wide install runs with the org's token.
-    const fromOrg = slashCommand('help', { teamId: 'T5', enterpriseId: 'E1', orgWide: true });
+    const fromOrg = slashCommand('help', { teamId: 'T5', enterpriseId: 'E1', orgWide: true }, 'UINSTALL1');
     expect((await postSigned(fromOrg.body, 'application/x-www-form-urlencoded')).status).toBe(200);
     await eventually('the answer to /crm help from the org', async () => slack.callsTo(fromOrg.responsePath)[0]);
     expect(slack.callsTo('users.info').at(-1)?.token).toBe(ORG_TOKEN);
@@ -185,14 +205,22 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     });
     expect((await postSigned(log.body, 'application/x-www-form-urlencoded')).status).toBe(200);
     const posted = await eventually('the suggestion in T2', async () =>
-      slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'CTEAM'),
+      slack
+        .callsTo('chat.postMessage')
+        .slice(postsBefore)
+        .find((c) => c.body.channel === 'CTEAM'),
     );
     expect(posted.token).toBe(T2_TOKEN);
 
     // A worker posting to a workspace of the org finds the org's token (auth.teams.list), and none for a stranger.
     const connector = proc.runtime.registry.forTarget('slack:T6/CORG');
     await connector.post('slack:T6/CORG', { text: 'hello org' });
-    expect(slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'CORG')?.token).toBe(ORG_TOKEN);
+    expect(
+      slack
+        .callsTo('chat.postMessage')
+        .slice(postsBefore)
+        .find((c) => c.body.channel === 'CORG')?.token,
+    ).toBe(ORG_TOKEN);
     const stray = await connector.post('slack:T9/CX', { text: 'hello?' }).catch((e: unknown) => e);
     expect((stray as DeliveryError).code).toBe('auth');
 
@@ -230,6 +258,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
 
   it('app_uninstalled deletes the workspace: its deliveries fail as auth errors and are not retried; tokens_revoked removes the org', async () => {
     const db = proc.runtime.db;
+    await installTeamTwoAndOrg();
     expect(
       (
         await postSigned(
@@ -291,7 +320,13 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     expect(logLines.some((l) => l.includes('Slack installation deleted') && l.includes('tokens_revoked'))).toBe(true);
   });
 
-  it('never writes a token or the client secret to the log', () => {
+  it('never writes a token or the client secret to the log', async () => {
+    // Tokens of its own in use (installs, a command answered with T2's token, an org refusal), whatever ran before.
+    await installTeamTwoAndOrg();
+    const fromT2 = slashCommand('help', { teamId: 'T2' }, 'UNOLOG1');
+    expect((await postSigned(fromT2.body, 'application/x-www-form-urlencoded')).status).toBe(200);
+    await eventually('the answer to /crm help from T2', async () => slack.callsTo(fromT2.responsePath)[0]);
+    expect(slack.callsTo('users.info').at(-1)?.token).toBe(T2_TOKEN);
     const all = logLines.join('');
     expect(all.length).toBeGreaterThan(0);
     for (const secret of [T2_TOKEN, ORG_TOKEN, CLIENT_SECRET, STATE_SECRET, 'xoxb-never'])

@@ -76,6 +76,7 @@ describe('Slack Socket Mode (SLACK_APP_TOKEN, no signing secret): the same liste
   });
 
   it('acks an app_uninstalled event envelope and, with one bot token, says the token no longer works', async () => {
+    await socket.connection(); // the other test may not have run first: the bot connects as it starts
     socket.send('env-uninstalled', 'events_api', {
       token: 'legacy',
       team_id: 'T1',

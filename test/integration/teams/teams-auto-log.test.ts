@@ -18,29 +18,65 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
   const recorder = new TeamsRecorder();
   let rapport: TeamsProcess;
   const db = () => rapport.proc.runtime.db.prisma;
-  const inThread = (root: string) => ({
-    id: `${CHANNEL};messageid=${root}`,
+  const inThread = (root: string, channel = CHANNEL) => ({
+    id: `${channel};messageid=${root}`,
     conversationType: 'channel',
     isGroup: true,
     tenantId: tenant.id,
   });
-  const post = (root: string, id: string, from: typeof ann, text: string, extra: Record<string, unknown> = {}) =>
+  const postIn = (
+    channel: string,
+    root: string,
+    id: string,
+    from: typeof ann,
+    text: string,
+    extra: Record<string, unknown> = {},
+  ) =>
     rapport.send(
-      rapport.activity(inThread(root), {
+      rapport.activity(inThread(root, channel), {
         type: 'message',
         id,
         from,
         text,
         textFormat: 'plain',
-        channelData: { tenant, channel: { id: CHANNEL } },
+        channelData: { tenant, channel: { id: channel } },
         ...extra,
       }),
     );
-  const record = (root: string) =>
+  const post = (root: string, id: string, from: typeof ann, text: string, extra: Record<string, unknown> = {}) =>
+    postIn(CHANNEL, root, id, from, text, extra);
+  const record = (root: string, channel = CHANNEL) =>
     db().communicationRecord.findUnique({
-      where: { sourceKey: chatSourceKey('teams', CHANNEL, root) },
+      where: { sourceKey: chatSourceKey('teams', channel, root) },
       include: { messages: { orderBy: { sentAt: 'asc' } }, company: true },
     });
+
+  const members = [
+    {
+      id: ann.id,
+      name: ann.name,
+      aadObjectId: ann.aadObjectId,
+      email: 'ann@ours.example',
+      tenantId: tenant.id,
+      userRole: 'user',
+    },
+    {
+      id: jo.id,
+      name: jo.name,
+      aadObjectId: jo.aadObjectId,
+      email: 'jo@acme.com',
+      tenantId: 'tenant-acme',
+      userRole: 'user',
+    },
+    {
+      id: guest.id,
+      name: guest.name,
+      aadObjectId: guest.aadObjectId,
+      email: 'gus@acme.com',
+      tenantId: tenant.id,
+      userRole: 'guest',
+    },
+  ];
 
   beforeAll(async () => {
     await recorder.start();
@@ -48,32 +84,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
     await db().company.create({
       data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] },
     });
-    recorder.setMembers(CHANNEL, [
-      {
-        id: ann.id,
-        name: ann.name,
-        aadObjectId: ann.aadObjectId,
-        email: 'ann@ours.example',
-        tenantId: tenant.id,
-        userRole: 'user',
-      },
-      {
-        id: jo.id,
-        name: jo.name,
-        aadObjectId: jo.aadObjectId,
-        email: 'jo@acme.com',
-        tenantId: 'tenant-acme',
-        userRole: 'user',
-      },
-      {
-        id: guest.id,
-        name: guest.name,
-        aadObjectId: guest.aadObjectId,
-        email: 'gus@acme.com',
-        tenantId: tenant.id,
-        userRole: 'guest',
-      },
-    ]);
+    recorder.setMembers(CHANNEL, members);
     const linked = await post('1700000000000', '1700000000000', ann, '<at>Rapport</at> link acme', {
       entities: [mention],
     });
@@ -127,58 +138,60 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
   });
 
   it('never logs a re-sent activity twice, and skips bots', async () => {
-    // The thread's root and reply (again, when the first test sent them already: a re-send logs nothing).
+    // A thread of its own: root and reply, each sent twice, then a bot's message.
+    for (let i = 0; i < 2; i++) {
+      await post('1700000000110', '1700000000110', jo, 'Our invoices are wrong again');
+      await post('1700000000110', '1700000000111', ann, 'Checking with billing');
+    }
     await post(
-      '1700000000100',
-      '1700000000100',
-      jo,
-      '<p>The dashboard keeps <b>crashing</b>, we are really unhappy</p>',
-    );
-    await post('1700000000100', '1700000000101', ann, 'Sorry Jo, looking into it now');
-    await post(
-      '1700000000100',
-      '1700000000102',
+      '1700000000110',
+      '1700000000112',
       { id: '28:other-bot', name: 'Other bot', aadObjectId: undefined as unknown as string },
       'Build #42 passed',
     );
-    expect((await record('1700000000100'))!.messages).toHaveLength(2);
+    expect((await record('1700000000110'))!.messages).toHaveLength(2);
   });
 
   it('applies edits (messageUpdate/editMessage) and deletions (messageDelete/softDeleteMessage) to what was logged', async () => {
+    // Threads of its own: a root with a reply, and a root alone.
+    await post('1700000000120', '1700000000120', jo, 'The dashboard crashes');
+    await post('1700000000120', '1700000000121', ann, 'Sorry Jo, looking into it now');
+    await post('1700000000130', '1700000000130', guest, 'Is the export fixed?');
     const edit = await rapport.send(
-      rapport.activity(inThread('1700000000100'), {
+      rapport.activity(inThread('1700000000120'), {
         type: 'messageUpdate',
-        id: '1700000000100',
+        id: '1700000000120',
         from: jo,
         text: 'The dashboard crashes every morning',
         channelData: { tenant, eventType: 'editMessage' },
       }),
     );
     expect(edit.status).toBe(200);
-    let r = (await record('1700000000100'))!;
+    let r = (await record('1700000000120'))!;
     expect(r.messages[0].cleanText).toBe('The dashboard crashes every morning');
 
     const del = await rapport.send(
-      rapport.activity(inThread('1700000000100'), {
+      rapport.activity(inThread('1700000000120'), {
         type: 'messageDelete',
-        id: '1700000000101',
+        id: '1700000000121',
         from: ann,
         channelData: { tenant, eventType: 'softDeleteMessage' },
       }),
     );
     expect(del.status).toBe(200);
-    r = (await record('1700000000100'))!;
-    expect(r.messages.map((m) => m.externalId)).toEqual([`teams:${CHANNEL}/1700000000100`]);
+    r = (await record('1700000000120'))!;
+    expect(r.messages.map((m) => m.externalId)).toEqual([`teams:${CHANNEL}/1700000000120`]);
     // The last message deleted: the record goes too.
+    expect(await record('1700000000130')).not.toBeNull();
     await rapport.send(
-      rapport.activity(inThread('1700000000200'), {
+      rapport.activity(inThread('1700000000130'), {
         type: 'messageDelete',
-        id: '1700000000200',
+        id: '1700000000130',
         from: guest,
         channelData: { tenant, eventType: 'softDeleteMessage' },
       }),
     );
-    expect(await record('1700000000200')).toBeNull();
+    expect(await record('1700000000130')).toBeNull();
   });
 
   it('runs @mentions and personal chats as commands (answered, not logged), and logs nothing in an unlinked chat', async () => {
@@ -205,16 +218,24 @@ describe.each(TEST_DATABASE_KINDS)('Teams auto-logging of linked channels and ch
   });
 
   it('stores one reference per channel (not per thread), so unlink in a thread unlinks the channel and logging stops', async () => {
-    expect(await db().channelLink.count({ where: { platform: 'teams', channelRef: { startsWith: CHANNEL } } })).toBe(1);
-    await post('1700000000400', '1700000000400', ann, '<at>Rapport</at> unlink', { entities: [mention] });
-    await post('1700000000500', '1700000000500', jo, 'Hello again');
-    expect(await record('1700000000500')).toBeNull();
-    // Linked again as the other tests expect it (they may run after this one).
+    // A channel of its own, linked here: the other tests keep theirs linked whatever the order.
+    const other = '19:acme-escalations@thread.tacv2';
+    recorder.setMembers(other, members);
     expect(
-      (await post('1700000000600', '1700000000600', ann, '<at>Rapport</at> link acme', { entities: [mention] })).status,
+      (
+        await postIn(other, '1700000000350', '1700000000350', ann, '<at>Rapport</at> link acme', {
+          entities: [mention],
+        })
+      ).status,
     ).toBe(200);
+    await postIn(other, '1700000000360', '1700000000360', jo, 'Hello');
+    expect(await record('1700000000360', other)).not.toBeNull();
+    expect(await db().channelLink.count({ where: { platform: 'teams', channelRef: { startsWith: other } } })).toBe(1);
+    await postIn(other, '1700000000400', '1700000000400', ann, '<at>Rapport</at> unlink', { entities: [mention] });
+    await postIn(other, '1700000000500', '1700000000500', jo, 'Hello again');
+    expect(await record('1700000000500', other)).toBeNull();
     expect(
-      await db().channelLink.count({ where: { platform: 'teams', channelRef: CHANNEL, companyId: { not: null } } }),
-    ).toBe(1);
+      await db().channelLink.count({ where: { platform: 'teams', channelRef: other, companyId: { not: null } } }),
+    ).toBe(0);
   });
 });
