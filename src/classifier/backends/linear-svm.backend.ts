@@ -45,18 +45,32 @@ class LinearSvm implements TrainedSvm {
   }
 
   decision(x: SparseVector, out = new Float64Array(this.classCount)): Float64Array {
+    return this.margins(x.indices, x.values, 0, x.indices.length, out);
+  }
+
+  decisionRow(matrix: SparseMatrix, row: number, out = new Float64Array(this.classCount)): Float64Array {
+    return this.margins(matrix.indices, matrix.values, matrix.rowStart[row], matrix.rowStart[row + 1], out);
+  }
+
+  /** Margins of the features `indices[from..to)` with `values[from..to)`. */
+  private margins(
+    indices: Int32Array,
+    values: Float32Array,
+    from: number,
+    to: number,
+    out: Float64Array,
+  ): Float64Array {
     const { start, classOf, weightOf, biases, classCount: k } = this;
     this.dense ??= denseColumns(start, classOf, weightOf, k);
     const { slot, weights } = this.dense;
     for (let c = 0; c < k; c++) out[c] = biases[c];
-    const { indices, values } = x;
-    if (this.denseAt.length < indices.length) {
-      this.denseAt = new Int32Array(indices.length * 2);
-      this.denseValue = new Float64Array(indices.length * 2);
+    if (this.denseAt.length < to - from) {
+      this.denseAt = new Int32Array((to - from) * 2);
+      this.denseValue = new Float64Array((to - from) * 2);
     }
     const { denseAt, denseValue } = this;
     let h = 0;
-    for (let p = 0; p < indices.length; p++) {
+    for (let p = from; p < to; p++) {
       const j = indices[p];
       const v = values[p];
       if (slot[j] >= 0) {
