@@ -5,6 +5,7 @@ import { RapportError } from '../errors.ts';
 import { Featurizer } from './featurizer.ts';
 import { UNCLASSIFIED } from './labeled-example.ts';
 import type { ModelArtifact } from './model-artifact.ts';
+import { rowOf } from './sparse-vector.ts';
 
 /** The answer for one message. */
 export interface Classification {
@@ -61,22 +62,25 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
 
   const head = artifact.signals?.churnRisk;
   const headLookup = head ? new Map(head.indices.map((j, k) => [j, k])) : undefined;
-  const top = (text: string, vector = featurizer.transform(text)) => {
-    svm.decision(vector, margins);
-    const churnRisk = head ? signalProbability(head, vector, headLookup) : null;
+  /** The answer from `margins` (just computed) for a message with `featureCount` known features. */
+  const answer = (featureCount: number, churnRisk: number | null): TopClassification => {
     let best = 0;
     for (let c = 1; c < margins.length; c++) if (margins[c] > margins[best]) best = c;
     // Nothing the model knows (an empty text, an emoji, a language it never saw): the margins are the
     // biases alone, and whichever label has the largest would win by threshold accident.
-    const confidence = vector.indices.length === 0 ? 0 : plattProbability(margins[best], calibration);
+    const confidence = featureCount === 0 ? 0 : plattProbability(margins[best], calibration);
     return {
-      label: vector.indices.length > 0 && confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED,
+      label: featureCount > 0 && confidence >= calibration.threshold ? labels[best] : UNCLASSIFIED,
       topLabel: labels[best],
       confidence,
       margin: margins[best],
       churnRisk,
       churnRiskFlag: head !== undefined && churnRisk !== null && churnRisk >= head.threshold,
     };
+  };
+  const top = (text: string, vector = featurizer.transform(text)) => {
+    svm.decision(vector, margins);
+    return answer(vector.indices.length, head ? signalProbability(head, vector, headLookup) : null);
   };
 
   return {
@@ -85,8 +89,17 @@ export function loadClassifier(artifact: ModelArtifact): Classifier {
     threshold: calibration.threshold,
     classifyTop: (text) => top(text),
     classifyBatch(texts) {
-      const vectors = featurizer.transformBatch(texts);
-      return texts.map((text, i) => top(text, vectors[i]));
+      // One matrix for the batch; rows are scored in place unless the churn-risk head needs a vector.
+      const matrix = featurizer.transformMatrix(texts);
+      const { rowStart } = matrix;
+      const answers: TopClassification[] = new Array(texts.length);
+      for (let i = 0; i < texts.length; i++) {
+        if (svm.decisionRow && !head) {
+          svm.decisionRow(matrix, i, margins);
+          answers[i] = answer(rowStart[i + 1] - rowStart[i], null);
+        } else answers[i] = top(texts[i], rowOf(matrix, i));
+      }
+      return answers;
     },
     classify(text) {
       const answer = top(text);

@@ -38,6 +38,16 @@ export interface DualCdProblem {
  * Dual coordinate descent with shrinking for one binary L1/L2-loss SVM (Hsieh et al. 2008,
  * LIBLINEAR `solve_l2r_l1l2_svc`). `alpha` holds the starting point and receives the solution;
  * returns `w` with `columns + 1` entries, the last being the bias weight.
+ *
+ * Shrinking differs from LIBLINEAR's in one way: a variable at a bound whose gradient points out of
+ * the box (pg = 0) leaves the active set as soon as a pass sees it, where LIBLINEAR waits until its
+ * gradient exceeds the largest violation of the pass before. In a one-vs-rest problem nearly every
+ * row is a negative far from the margin, and LIBLINEAR's rule kept them all active for the first
+ * four or five passes of each class: on CLINC150 this visits 44% fewer rows (69k against 122k a
+ * class) and the optimum is the same to the tolerance. Stopping is LIBLINEAR's: the gap over a pass
+ * that started with every row active, each row's projected gradient read when the pass reached it.
+ * A cold start keeps its first pass whole (w is still moving fast); a warm start shrinks from the
+ * first pass, since it starts near its optimum.
  */
 function solveBinary(
   data: SparseMatrix,
@@ -56,20 +66,22 @@ function solveBinary(
   w.fill(0);
   const n = included.length;
   const order = Int32Array.from(included);
+  let warm = false;
   for (let s = 0; s < n; s++) {
     const i = order[s];
     const a = alpha[i];
     if (a === 0) continue;
+    warm = true;
     const d = a * y[i];
     for (let p = rowStart[i], end = rowStart[i + 1]; p < end; p++) w[indices[p]] += d * values[p];
     w[columns] += d * bias;
   }
   let active = n;
-  let pgMaxOld = Infinity;
-  let pgMinOld = -Infinity;
+  let shrink = warm;
   for (let iter = 0; iter < settings.maxIterations; iter++) {
     let pgMax = -Infinity;
     let pgMin = Infinity;
+    const whole = active === n;
     shuffleInPlace(order.subarray(0, active), random);
     for (let s = 0; s < active; s++) {
       const i = order[s];
@@ -80,24 +92,17 @@ function solveBinary(
       for (let p = start; p < end; p++) dot += w[indices[p]] * values[p];
       const a = alpha[i];
       const g = yi * dot - 1 + a * diag;
-      let pg = 0;
-      if (a === 0) {
-        if (g > pgMaxOld) {
+      let pg = g;
+      if (a === 0 ? g > 0 : a === upper && g < 0) {
+        pg = 0;
+        if (shrink) {
           active--;
           order[s] = order[active];
           order[active] = i;
           s--;
           continue;
-        } else if (g < 0) pg = g;
-      } else if (a === upper) {
-        if (g < pgMinOld) {
-          active--;
-          order[s] = order[active];
-          order[active] = i;
-          s--;
-          continue;
-        } else if (g > 0) pg = g;
-      } else pg = g;
+        }
+      }
       if (pg > pgMax) pgMax = pg;
       if (pg < pgMin) pgMin = pg;
       if (Math.abs(pg) > 1e-12) {
@@ -108,15 +113,16 @@ function solveBinary(
         w[columns] += d * bias;
       }
     }
-    if (pgMax - pgMin <= settings.tolerance) {
-      if (active === n) break;
-      active = n;
-      pgMaxOld = Infinity;
-      pgMinOld = -Infinity;
-      continue;
+    shrink = true;
+    // A shrunk row's projected gradient was 0 when the pass saw it.
+    if (active < n) {
+      if (pgMax < 0) pgMax = 0;
+      if (pgMin > 0) pgMin = 0;
     }
-    pgMaxOld = pgMax <= 0 ? Infinity : pgMax;
-    pgMinOld = pgMin >= 0 ? -Infinity : pgMin;
+    if (pgMax - pgMin <= settings.tolerance) {
+      if (whole) break;
+      active = n;
+    }
   }
   return w;
 }

@@ -18,9 +18,10 @@ export interface LinearSvmOptions extends SvmTrainOptions {
 
 /**
  * A linear one-vs-rest model stored feature-major and sparse: for feature j, classes
- * `classOf[start[j]..start[j+1]]` have weights `weightOf[...]`. On CLINC150 three quarters of the
- * weights are exactly zero (features of examples that never became support vectors), so this is
- * ~6x smaller than a dense matrix, stays in cache, and a prediction touches only real weights.
+ * `classOf[start[j]..start[j+1]]` have weights `weightOf[...]`. On CLINC150 85% of the weights are
+ * exactly zero (features of examples that never became support vectors), so this is ~6x smaller
+ * than a dense matrix and a rare feature touches only its real weights. Scoring keeps the columns
+ * with weights for at least half the labels dense too (see {@link denseColumns}).
  */
 class LinearSvm implements TrainedSvm {
   readonly backend = 'linear' as const;
@@ -33,18 +34,71 @@ class LinearSvm implements TrainedSvm {
     private readonly biases: Float32Array,
   ) {}
 
+  /** The dense columns, built on first use (a model trained only to be saved never needs them). */
+  private dense: DenseColumns | undefined;
+  /** Scratch of {@link decision}: where each dense feature's column starts, and its value. */
+  private denseAt = new Int32Array(64);
+  private denseValue = new Float64Array(64);
+
   get shape(): Record<string, number> {
     return { classCount: this.classCount, columns: this.columns, nonZeros: this.weightOf.length };
   }
 
   decision(x: SparseVector, out = new Float64Array(this.classCount)): Float64Array {
-    const { start, classOf, weightOf, biases } = this;
-    for (let c = 0; c < this.classCount; c++) out[c] = biases[c];
-    const { indices, values } = x;
-    for (let p = 0; p < indices.length; p++) {
+    return this.margins(x.indices, x.values, 0, x.indices.length, out);
+  }
+
+  decisionRow(matrix: SparseMatrix, row: number, out = new Float64Array(this.classCount)): Float64Array {
+    return this.margins(matrix.indices, matrix.values, matrix.rowStart[row], matrix.rowStart[row + 1], out);
+  }
+
+  /** Margins of the features `indices[from..to)` with `values[from..to)`. */
+  private margins(
+    indices: Int32Array,
+    values: Float32Array,
+    from: number,
+    to: number,
+    out: Float64Array,
+  ): Float64Array {
+    const { start, classOf, weightOf, biases, classCount: k } = this;
+    this.dense ??= denseColumns(start, classOf, weightOf, k);
+    const { slot, weights } = this.dense;
+    for (let c = 0; c < k; c++) out[c] = biases[c];
+    if (this.denseAt.length < to - from) {
+      this.denseAt = new Int32Array((to - from) * 2);
+      this.denseValue = new Float64Array((to - from) * 2);
+    }
+    const { denseAt, denseValue } = this;
+    let h = 0;
+    for (let p = from; p < to; p++) {
       const j = indices[p];
       const v = values[p];
+      if (slot[j] >= 0) {
+        denseAt[h] = slot[j];
+        denseValue[h++] = v;
+        continue;
+      }
       for (let q = start[j], end = start[j + 1]; q < end; q++) out[classOf[q]] += v * weightOf[q];
+    }
+    // Four dense columns at a time: one load and store of each margin per four features (2x the
+    // speed of one column at a time on CLINC150).
+    let f = 0;
+    for (; f + 3 < h; f += 4) {
+      const a = denseAt[f];
+      const b = denseAt[f + 1];
+      const c = denseAt[f + 2];
+      const d = denseAt[f + 3];
+      const va = denseValue[f];
+      const vb = denseValue[f + 1];
+      const vc = denseValue[f + 2];
+      const vd = denseValue[f + 3];
+      for (let l = 0; l < k; l++)
+        out[l] += va * weights[a + l] + vb * weights[b + l] + vc * weights[c + l] + vd * weights[d + l];
+    }
+    for (; f < h; f++) {
+      const a = denseAt[f];
+      const v = denseValue[f];
+      for (let c = 0; c < k; c++) out[c] += v * weights[a + c];
     }
     return out;
   }
@@ -76,6 +130,29 @@ class LinearSvm implements TrainedSvm {
     const classOf = take((b, o, n) => new Uint16Array(b, o, n), nonZeros, 2);
     return new LinearSvm(classCount, columns, start, classOf, weightOf, biases);
   }
+}
+
+/** Columns kept dense for scoring: `weights[slot[j] + c]` is label c's weight of feature j; `slot[j]` is -1 when sparse. */
+interface DenseColumns {
+  readonly slot: Int32Array;
+  readonly weights: Float32Array;
+}
+
+/**
+ * The columns with weights for at least half the labels, dense (label-contiguous). Frequent words
+ * have weights for most labels and make up most of a message's features (79% on CLINC150), and a
+ * dense column can be added four at a time; rare ones stay sparse. Memory is at most twice the
+ * sparse weights of those columns (0.9 MB on CLINC150).
+ */
+function denseColumns(start: Int32Array, classOf: Uint16Array, weightOf: Float32Array, k: number): DenseColumns {
+  const columns = start.length - 1;
+  const slot = new Int32Array(columns).fill(-1);
+  let count = 0;
+  for (let j = 0; j < columns; j++) if (2 * (start[j + 1] - start[j]) >= k) slot[j] = k * count++;
+  const weights = new Float32Array(count * k);
+  for (let j = 0; j < columns; j++)
+    if (slot[j] >= 0) for (let q = start[j]; q < start[j + 1]; q++) weights[slot[j] + classOf[q]] = weightOf[q];
+  return { slot, weights };
 }
 
 /** The solver settings of `options`, with LIBLINEAR's defaults. */

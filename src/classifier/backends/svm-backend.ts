@@ -19,6 +19,8 @@ export interface TrainedSvm {
   readonly classCount: number;
   /** One-vs-rest margins (decision values), one per class, written into `out` when given. */
   decision(x: SparseVector, out?: Float64Array): Float64Array;
+  /** {@link TrainedSvm.decision} of one row of a matrix without a view of it (the batch path), where a backend has it. */
+  decisionRow?(matrix: SparseMatrix, row: number, out?: Float64Array): Float64Array;
   /** Weights as bytes (maps onto the `Model.weights` Bytes column). */
   serialize(): Uint8Array;
   /** Small JSON-able shape information needed by {@link SvmBackend.load} next to the bytes. */
