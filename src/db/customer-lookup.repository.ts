@@ -34,16 +34,27 @@ export function findCompaniesHoldingDomain(
   );
 }
 
-/** Companies named exactly `name`, and companies of contacts named exactly `person` (normalized), 20 at most. */
-export function findExactNameRows(sql: SqlRunner, name: string, person: string): Promise<NameRow[]> {
-  return sql.query<NameRow>(
-    `SELECT id, name, "normalizedName" AS nn, 1 AS sim, NULL AS contact FROM "Company" WHERE "normalizedName" = $1
-     UNION ALL
-     SELECT c.id, c.name, ct."normalizedName" AS nn, 1 AS sim, ct.name AS contact
-       FROM "Contact" ct JOIN "Company" c ON c.id = ct."companyId" WHERE ct."normalizedName" = $2
-     LIMIT 20`,
-    [name, person],
+/**
+ * Per (name, person) pair, in order: companies named exactly `name` and companies of contacts named
+ * exactly `person` (normalized), 20 at most each; many pairs in one statement.
+ */
+export async function findExactNameRowsMany(
+  sql: SqlRunner,
+  pairs: ReadonlyArray<{ name: string; person: string }>,
+): Promise<NameRow[][]> {
+  const rows = await sql.query<NameRow & { i: number }>(
+    `SELECT k.i::int AS i, x.* FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(name, person, i)
+     CROSS JOIN LATERAL (
+       SELECT id, name, "normalizedName" AS nn, 1 AS sim, NULL AS contact FROM "Company" WHERE "normalizedName" = k.name
+       UNION ALL
+       SELECT c.id, c.name, ct."normalizedName" AS nn, 1 AS sim, ct.name AS contact
+         FROM "Contact" ct JOIN "Company" c ON c.id = ct."companyId" WHERE ct."normalizedName" = k.person
+       LIMIT 20) x`,
+    [pairs.map((p) => p.name), pairs.map((p) => p.person)],
   );
+  const out: NameRow[][] = pairs.map(() => []);
+  for (const { i, ...row } of rows) out[i - 1].push(row);
+  return out;
 }
 
 /**

@@ -6,6 +6,11 @@ export function findRepByPlatformUser(client: DbClient, keys: string[]): Promise
   return client.rep.findFirst({ where: { platformUserIds: { hasSome: keys } } });
 }
 
+/** The reps holding any of these platform user keys, in one statement (a batch of lookups). */
+export function findRepsByPlatformUsers(client: DbClient, keys: string[]): Promise<Rep[]> {
+  return client.rep.findMany({ where: { platformUserIds: { hasSome: keys } } });
+}
+
 /** The rep with this email (unique), or null. */
 export function findRepByEmail(client: DbClient, email: string): Promise<Rep | null> {
   return client.rep.findUnique({ where: { email } });

@@ -3,11 +3,11 @@ import { findCjkNameCandidates } from '../db/cjk-name-candidates.repository.ts';
 import {
   findCompaniesByContactEmail,
   findCompaniesHoldingDomain,
-  findExactNameRows,
   findSimilarNameRows,
   findTypoNameRows,
   type NameRow,
 } from '../db/customer-lookup.repository.ts';
+import { findExactNameRowsBatched } from './exact-name-batcher.ts';
 import { bigramSimilarity, wordBoundaryAt } from '../domain/cjk-name-match.ts';
 import { editDistance } from '../domain/edit-distance.ts';
 import {
@@ -135,7 +135,7 @@ export function confidentMatch(
 }
 
 async function matchExactNames(db: Database, name: string, person: string): Promise<CustomerMatch[]> {
-  const rows = await findExactNameRows(db.sql, name, person);
+  const rows = await findExactNameRowsBatched(db.sql, name, person);
   return rows
     .map((r) => scoreRow(r, r.contact === null ? name : person, r.contact === null ? 'name' : 'contact'))
     .filter((m): m is CustomerMatch => m !== undefined);

@@ -13,6 +13,7 @@ import type { Platform } from '../db/generated/enums.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
 import { RapportError } from '../errors.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
+import { findRepByPlatformUserBatched } from './rep-lookup-batcher.ts';
 import { isUniqueViolation } from './prisma-executor.ts';
 
 /** The key a platform user is stored under in Rep.platformUserIds: "<platform>:<id>". */
@@ -29,7 +30,9 @@ export async function findOrCreateRep(prisma: PrismaExecutor, actor: Actor): Pro
   const key = platformUserKey(actor.platform, actor.platformUserId);
   const email = actor.email?.trim().toLowerCase() || undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
-    let rep = await findRepByPlatformUser(prisma, [key]);
+    // The first look goes with every other command's of this moment (one statement for a burst).
+    let rep =
+      attempt === 0 ? await findRepByPlatformUserBatched(prisma, key) : await findRepByPlatformUser(prisma, [key]);
     if (!rep && email) {
       const byEmail = await findRepByEmail(prisma, email);
       if (byEmail) rep = await addPlatformUserToRep(prisma, byEmail.id, key);
