@@ -94,8 +94,9 @@ const COMPLAINT = 'Our invoices are wrong again and nobody answers, this is unac
 
 describe('Redis loss under running worker processes', () => {
   it('FLUSHALL and then a Redis restart, no worker restart: every reminder fires once, every message is classified, every card is posted once', async () => {
-    await Promise.all([startWorker(), startWorker()]);
-    const pids = workers.map((w) => w.child.pid);
+    // Its own two workers: the web-process test may have run first (tests shuffle) and left its process in `workers`.
+    const mine = await Promise.all([startWorker(), startWorker()]);
+    const pids = mine.map((w) => w.child.pid);
     const hooks = bullmqPipelineHooks(db, client, queues);
     const actor = { platform: 'console' as const, platformUserId: 'sam', displayName: 'Sam', timezone: 'UTC' };
     const rep = await findOrCreateRep(db.prisma, actor);
@@ -167,10 +168,10 @@ describe('Redis loss under running worker processes', () => {
     expect(new Set(s).size).toBe(30);
     expect(await db.prisma.delivery.count({ where: { status: 'sent' } })).toBe(60);
     // Nobody restarted a worker.
-    expect(workers.map((w) => w.child.exitCode)).toEqual([null, null]);
-    expect(workers.map((w) => w.child.pid)).toEqual(pids);
-    for (const w of workers) w.child.kill('SIGTERM');
-    for (const w of workers) expect([0, null]).toContain(await w.exited);
+    expect(mine.map((w) => w.child.exitCode)).toEqual([null, null]);
+    expect(mine.map((w) => w.child.pid)).toEqual(pids);
+    for (const w of mine) w.child.kill('SIGTERM');
+    for (const w of mine) expect([0, null]).toContain(await w.exited);
   }, 400_000);
 
   it('a web process alone re-arms the reconciler after FLUSHALL (its workers may all be restarting)', async () => {
