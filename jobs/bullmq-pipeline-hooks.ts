@@ -20,6 +20,16 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
       const data: ClassifyCommunicationData = { recordId, messageId };
       await queues[QueueName.ClassifyCommunication].add('classify', data, { jobId: jobId('classify', messageId) });
     },
+    async recordsLogged(logged) {
+      if (logged.length === 0) return;
+      // One round trip for a synced batch; the same job ids as recordLogged, so a message added twice is one job.
+      await queues[QueueName.ClassifyCommunication].addBulk(
+        logged.map(({ recordId, messageId }) => {
+          const data: ClassifyCommunicationData = { recordId, messageId };
+          return { name: 'classify', data, opts: { jobId: jobId('classify', messageId) } };
+        }),
+      );
+    },
     async messageEdited(recordId, messageId, editedAt) {
       // A job id of its own per edit: the first classification's job may still be kept as completed.
       const data: ClassifyCommunicationData = { recordId, messageId };

@@ -136,7 +136,7 @@ export async function logEmails(db: Database, emails: InboundEmail[], opts: LogE
     try {
       // A retry writes email by email, so that a failure names the email that caused it.
       const outcomes = await writeBatch(db, batch, cache, attempt > 1);
-      for (const o of outcomes) if (o.status === 'logged') await opts.hooks.recordLogged(o.recordId, o.messageId);
+      await announceLogged(opts.hooks, outcomes);
       return failure ? { outcomes, failure } : { outcomes };
     } catch (err) {
       if (!(err instanceof EmailWriteError)) throw err;
@@ -150,6 +150,16 @@ export async function logEmails(db: Database, emails: InboundEmail[], opts: LogE
       attempt = 0; // the emails before the failed one get their own attempts
     }
   }
+}
+
+/** Queues classification for the logged outcomes of a commit: in one call where the hooks take a batch. */
+async function announceLogged(hooks: PipelineHooks, outcomes: LogEmailOutcome[]): Promise<void> {
+  const logged = outcomes.flatMap((o) =>
+    o.status === 'logged' ? [{ recordId: o.recordId, messageId: o.messageId }] : [],
+  );
+  if (logged.length === 0) return;
+  if (hooks.recordsLogged) await hooks.recordsLogged(logged);
+  else for (const l of logged) await hooks.recordLogged(l.recordId, l.messageId);
 }
 
 const SPAM_DEFAULTS = COMPILED_DEFAULT_EMAIL_FILTER_RULES.filter((r) => r.reason === 'spam');

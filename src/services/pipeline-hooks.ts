@@ -1,6 +1,12 @@
 import type { PostedCard } from '../db/posted-card.repository.ts';
 import type { CardRetraction } from './posted-cards.service.ts';
 
+/** A message that a commit logged, and its record. */
+export interface LoggedMessage {
+  recordId: string;
+  messageId: string;
+}
+
 /**
  * What the command layer tells the background pipeline after a write has committed. The BullMQ
  * pipeline implements this (enqueue classification, reschedule reminders); services never import
@@ -9,6 +15,11 @@ import type { CardRetraction } from './posted-cards.service.ts';
 export interface PipelineHooks {
   /** A communication record got a new message: enqueue its classification. */
   recordLogged(recordId: string, messageId: string): Promise<void>;
+  /**
+   * Several messages were logged by one commit (an IMAP batch): the same as `recordLogged` for each,
+   * in one round trip. Optional; without it `recordLogged` is called once per message.
+   */
+  recordsLogged?(logged: readonly LoggedMessage[]): Promise<void>;
   /**
    * A logged message's text changed (a chat edit) and its old classification was removed: classify it
    * again. Optional; without it `recordLogged` is called, which may be a no-op while the first

@@ -52,6 +52,12 @@ export function resilientPipelineHooks(
   if (edited)
     resilient.messageEdited = (recordId, messageId, editedAt) =>
       guard('messageEdited', { recordId, messageId }, () => edited(recordId, messageId, editedAt));
+  const bulk = hooks.recordsLogged?.bind(hooks);
+  if (bulk)
+    resilient.recordsLogged = (logged) =>
+      guard('recordsLogged', { messages: String(logged.length), firstMessageId: logged[0]?.messageId ?? '' }, () =>
+        bulk(logged),
+      );
   const retracted = hooks.cardsRetracted?.bind(hooks);
   if (retracted)
     resilient.cardsRetracted = (cards, reason) =>
