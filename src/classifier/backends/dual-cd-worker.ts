@@ -24,7 +24,11 @@ try {
     job.settings,
     (c, w) => keepClass(job, c, w),
     job.qdBase,
-    () => Atomics.add(job.next, 0, 1),
+    () => {
+      const c = Atomics.add(job.next, 0, 1);
+      if (job.failForTesting) throw new Error('failing as the test asked');
+      return c;
+    },
   );
   Atomics.store(job.status, 0, 2);
 } catch {

@@ -47,6 +47,8 @@ export interface ParallelJob extends KeepOptions {
   readonly margins: Float64Array;
   /** 0 waiting, 1 started, 2 done, -1 failed. */
   readonly status: Int32Array;
+  /** Test hook: the worker fails after taking its first class. */
+  readonly failForTesting?: boolean;
 }
 
 /** Writes class `c`'s result into the job's shared buffers and marks it done (worker side). */
@@ -90,10 +92,15 @@ export function sharedAlphas(length: number): Float32Array {
   return new Float32Array(shared(length * 4));
 }
 
-/** Test hook: the calling thread waits for the worker to start before taking classes, so both take some. */
+/**
+ * Test hooks: the calling thread waits for the worker to start before taking classes, so both take
+ * some; and the worker fails after taking its first class (that class is then solved here).
+ */
 let waitForWorker = false;
-export function waitForSolverWorkerForTesting(wait: boolean): void {
+let workerFails = false;
+export function waitForSolverWorkerForTesting(wait: boolean, fail = false): void {
   waitForWorker = wait;
+  workerFails = fail;
 }
 
 /**
@@ -160,6 +167,7 @@ export function solveOneVsRestInParallel(
     biasTerms: new Float64Array(shared(classCount * 8)),
     margins: new Float64Array(shared(classCount * scoreCount * 8)),
     status: new Int32Array(shared(4)),
+    failForTesting: workerFails,
   };
   const worker = startWorker(job);
   if (worker && waitForWorker) awaitStart(job.status);

@@ -70,4 +70,14 @@ describe('one-vs-rest on two threads', () => {
     expect(Array.from(two.top.margin)).toEqual(Array.from(one.top.margin));
     expect(Array.from(two.top.all!)).toEqual(Array.from(one.top.all!));
   }, 120_000);
+
+  it('solves the class a failed worker had taken on the calling thread, with the same result', () => {
+    const one = solve('1');
+    waitForSolverWorkerForTesting(true, true);
+    const failed = solve(undefined);
+    expect(failed.threads).toEqual([1, 1]);
+    expect(failed.weights.equals(one.weights)).toBe(true);
+    expect(failed.alphas.equals(one.alphas)).toBe(true);
+    expect(Array.from(failed.top.all!)).toEqual(Array.from(one.top.all!));
+  }, 120_000);
 });
