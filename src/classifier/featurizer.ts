@@ -1,7 +1,14 @@
 import { RapportError } from '../errors.ts';
 import { UNDETERMINED } from './language-detector.ts';
 import { rowOf, toSparseMatrix, type SparseMatrix, type SparseVector } from './sparse-vector.ts';
-import { TermSink, tokenizeInto, tokenizeTerms, type TermForm, type TokenizerOptions } from './tokenizer.ts';
+import {
+  NOT_LOOKED_UP,
+  TermSink,
+  tokenizeInto,
+  tokenizeTerms,
+  type TermForm,
+  type TokenizerOptions,
+} from './tokenizer.ts';
 
 /** Featurizer settings; stored verbatim in the model artifact so prediction featurizes identically. */
 export interface FeaturizerConfig {
@@ -282,7 +289,8 @@ export class Featurizer {
         texts.map((t) => this.transform(t)),
         this.dimension,
       );
-    const sink = new TermSink();
+    this.lookup ??= buildTermLookup(this.vocabulary);
+    const sink = new TermSink(this.lookup.termIds);
     const rowStart = new Int32Array(texts.length + 1);
     let indices = new Int32Array(Math.max(16, texts.length * 16));
     let values = new Float32Array(indices.length);
@@ -314,7 +322,8 @@ export class Featurizer {
   /** The L2-normalised TF-IDF vector of one message. */
   transform(text: string): SparseVector {
     if (!this.hasFastPath()) return this.vectorize(extractFeatures(text, this.config));
-    const sink = new TermSink();
+    this.lookup ??= buildTermLookup(this.vocabulary);
+    const sink = new TermSink(this.lookup.termIds);
     tokenizeInto(text, this.config, sink);
     const found = this.featureIndices(sink);
     const indices = new Int32Array(found.length);
@@ -338,14 +347,15 @@ export class Featurizer {
   private featureIndices(sink: TermSink): Int32Array {
     this.lookup ??= buildTermLookup(this.vocabulary);
     const lookup = this.lookup;
-    const { terms, negated, extras } = sink;
+    const { terms, negated, extras, ids } = sink;
     const needed = terms.length * 2 + extras.length;
     if (needed > this.scratch.length) this.scratch = new Int32Array(needed * 2);
     const found = this.scratch;
     let n = 0;
     let previous = -1;
     for (let i = 0; i < terms.length; i++) {
-      const id = lookup.termIds.get(terms[i]) ?? -1;
+      // Terms of remembered raw tokens come with their ids (the sink was given `lookup.termIds`).
+      const id = ids[i] !== NOT_LOOKED_UP ? ids[i] : (lookup.termIds.get(terms[i]) ?? -1);
       if (id >= 0) {
         const u = negated[i] ? lookup.negatedUnigram[id] : lookup.unigram[id];
         if (u >= 0) found[n++] = u;

@@ -73,3 +73,8 @@ export function stopWordsFor(language: string): ReadonlySet<string> | undefined 
   }
   return set;
 }
+
+/** Whether a language has a Snowball stemmer or a stop-word list here (otherwise it reads as English). */
+export function hasLanguageResources(language: string): boolean {
+  return language in SNOWBALL_MODULES || language in STOPWORD_LIST_NAMES;
+}

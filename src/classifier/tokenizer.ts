@@ -1,5 +1,5 @@
 import { detectLanguage, type LanguageCode } from './language-detector.ts';
-import { snowballStemmerFor, stopWordsFor } from './language-resources.ts';
+import { hasLanguageResources, snowballStemmerFor, stopWordsFor } from './language-resources.ts';
 import { winkFor, winkStemmer } from './wink-instance.ts';
 
 /** How a word is normalised before it becomes a feature. */
@@ -110,20 +110,38 @@ function stemOf(word: string, stem: (w: string) => string, language: string): st
   return s;
 }
 
+/** `TermSink.ids` entry of a term not looked up in `TermSink.idsFrom`. */
+export const NOT_LOOKED_UP = -2;
+
 /** Collects terms, their negation flags and extra features while a message is read run by run. */
 export class TermSink {
   readonly terms: string[] = [];
   readonly negated: boolean[] = [];
   readonly extras: string[] = [];
-  push(term: string, isNegated: boolean): void {
+  /**
+   * Per term, its id in {@link TermSink.idsFrom} (-1 when absent) or {@link NOT_LOOKED_UP}: terms of
+   * remembered raw tokens come with their ids, so a featurizer skips the string lookup for them.
+   */
+  readonly ids: number[] = [];
+  /** @param idsFrom - the term ids a featurizer looks terms up in (its vocabulary's), if any. */
+  constructor(readonly idsFrom?: ReadonlyMap<string, number>) {}
+  push(term: string, isNegated: boolean, id = NOT_LOOKED_UP): void {
     this.terms.push(term);
     this.negated.push(isNegated);
+    this.ids.push(id);
+  }
+  /** Drops the terms from the `length`th on (a reading given up half-way). */
+  truncate(length: number): void {
+    this.terms.length = length;
+    this.negated.length = length;
+    this.ids.length = length;
   }
   /** Empties the sink for the next message (bulk featurizing reuses one). */
   clear(): void {
     this.terms.length = 0;
     this.negated.length = 0;
     this.extras.length = 0;
+    this.ids.length = 0;
   }
 }
 
@@ -195,6 +213,9 @@ interface PieceTokens {
   /** Its terms for the last settings and language asked (`termsKey`), none of them negated. */
   termsKey?: string;
   terms?: string[];
+  /** Those terms' ids in `idsFrom` (a featurizer's term ids; -1 for a term it does not know). */
+  idsFrom?: ReadonlyMap<string, number>;
+  ids?: Int32Array;
 }
 const PIECE_CACHE_LIMIT = 100_000;
 /** By wink instance: with and without the negation stage (each learns words on its own). */
@@ -225,42 +246,62 @@ function readPieces(text: string, options: TokenizerOptions, language: string, s
   const pieceCache = options.negation ? pieceCaches.negation : pieceCaches.plain;
   // Printable ASCII: only plain spaces separate raw tokens, and a split on one space gives the same pieces
   // (runs of spaces leave empty strings). Otherwise wink's own splitter.
-  const pieces = PRINTABLE_ASCII.test(text) ? text.split(' ') : text.split(WINK_SPLITTER);
-  const found: PieceTokens[] = [];
+  const ascii = PRINTABLE_ASCII.test(text);
+  const pieces = ascii ? text.split(' ') : text.split(WINK_SPLITTER);
+  const key = termsKeyOf(options, language);
+  const idsFrom = sink.idsFrom;
+  const mark = sink.terms.length;
   for (const piece of pieces) {
-    // The same test wink makes: empty strings and runs of spaces separate tokens; tabs and line breaks are tokens.
-    if (!piece || piece[0] === ' ' || WINK_SPACES.test(piece)) continue;
+    // The same test wink makes: empty strings and runs of spaces separate tokens; tabs and line breaks
+    // are tokens. A split of printable ASCII on one space leaves only empty strings to skip.
+    if (!piece || (!ascii && (piece[0] === ' ' || WINK_SPACES.test(piece)))) continue;
     let tokens = pieceCache.get(piece);
     if (tokens === undefined) {
       tokens = readPiece(piece, options);
       if (pieceCache.size >= PIECE_CACHE_LIMIT) pieceCache.clear();
       pieceCache.set(piece, tokens);
     }
-    if (tokens === null || (options.negation && tokens.cue)) return false;
-    found.push(tokens);
-  }
-  const key = termsKeyOf(options, language);
-  for (const tokens of found) {
+    if (tokens === null || (options.negation && tokens.cue)) {
+      sink.truncate(mark);
+      return false;
+    }
     if (tokens.termsKey !== key) {
       const own = new TermSink();
       pushTerms({ types: tokens.types, forms: tokens.forms, negated: undefined }, options, language, own);
       tokens.terms = own.terms;
       tokens.termsKey = key;
+      tokens.idsFrom = undefined;
     }
-    for (const term of tokens.terms!) sink.push(term, false);
+    const terms = tokens.terms!;
+    if (!idsFrom) {
+      for (const term of terms) sink.push(term, false);
+      continue;
+    }
+    if (tokens.idsFrom !== idsFrom) {
+      tokens.ids = Int32Array.from(terms, (t) => idsFrom.get(t) ?? -1);
+      tokens.idsFrom = idsFrom;
+    }
+    const ids = tokens.ids!;
+    for (let k = 0; k < terms.length; k++) sink.push(terms[k], false, ids[k]);
   }
   return true;
 }
 
 let lastKey: { options: TokenizerOptions; language: string; key: string } | undefined;
-/** What a piece's terms depend on besides its tokens (remembered for the last settings: one per model). */
+/**
+ * What a piece's terms depend on besides its tokens (remembered for the last settings: one per model).
+ * A language without a stemmer or stop words of its own reads as English (`pushTerms` treats it so):
+ * `und` and `en` messages, which alternate in most batches, share the pieces' terms.
+ */
 function termsKeyOf(options: TokenizerOptions, language: string): string {
-  if (lastKey?.options !== options || lastKey.language !== language)
+  if (lastKey?.options !== options || lastKey.language !== language) {
+    const reading = options.multilingual !== false && hasLanguageResources(language) ? language : 'en';
     lastKey = {
       options,
       language,
-      key: `${options.termForm}:${options.multilingual !== false}:${options.stopWords === true}:${language}`,
+      key: `${options.termForm}:${options.multilingual !== false}:${options.stopWords === true}:${reading}`,
     };
+  }
   return lastKey.key;
 }
 

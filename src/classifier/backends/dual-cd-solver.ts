@@ -142,7 +142,9 @@ export function rowSquaredNorms(data: SparseMatrix, bias: number): Float64Array 
  * Solves the one-vs-rest problems of `problem` one class at a time and hands each class's dense
  * weights (`columns + 1`, bias last) to `visit`, which keeps what it needs (sparse weights for a
  * model, held-out margins for a fold). One dense vector lives at a time, so memory stays at one
- * class's weights however many classes there are.
+ * class's weights however many classes there are. `nextClass` says which class to solve next (a
+ * class index at or past `classCount` ends the solve); by default every class in order. Two threads
+ * share the work by taking classes from one shared counter (see parallel-solver.ts).
  */
 export function solveOneVsRest(
   data: SparseMatrix,
@@ -150,7 +152,7 @@ export function solveOneVsRest(
   settings: DualCdSettings,
   visit: (classIndex: number, w: Float64Array) => void,
   qdBase: Float64Array = rowSquaredNorms(data, settings.bias),
-  classRange: readonly [number, number] = [0, problem.classCount],
+  nextClass: () => number = inOrder(),
 ): void {
   const { rows } = data;
   const { classes, classCount, exclude, warmStart, alphasOut } = problem;
@@ -161,7 +163,7 @@ export function solveOneVsRest(
   const y = new Int8Array(rows);
   const alpha = new Float64Array(rows);
   const w = new Float64Array(data.columns + 1);
-  for (let c = classRange[0]; c < Math.min(classRange[1], classCount); c++) {
+  for (let c = nextClass(); c < classCount; c = nextClass()) {
     for (let i = 0; i < rows; i++) y[i] = classes[i] === c ? 1 : -1;
     alpha.fill(0);
     if (warmStart) for (const i of included) alpha[i] = warmStart[c * rows + i];
@@ -171,4 +173,10 @@ export function solveOneVsRest(
     if (alphasOut) for (let i = 0; i < rows; i++) alphasOut[c * rows + i] = alpha[i];
     visit(c, w);
   }
+}
+
+/** Every class once, in order. */
+function inOrder(): () => number {
+  let next = 0;
+  return () => next++;
 }

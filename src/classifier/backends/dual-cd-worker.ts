@@ -1,8 +1,8 @@
 /**
- * Worker thread of {@link solveOneVsRestInParallel}: solves the one-vs-rest problems of a range of
- * classes and writes what each class's caller keeps into shared memory (weights as float32, the
- * bias term, margins of rows to score), then sets `status` and wakes the waiting thread. Every
- * class has its own seed, so a class solved here comes out exactly as on the main thread.
+ * Worker thread of {@link solveOneVsRestInParallel}: takes classes nobody has taken yet from the
+ * job's shared counter, solves each one-vs-rest problem and writes what the caller keeps into that
+ * class's shared slot (weights as float32, the bias term, margins of rows to score), marking it done.
+ * Every class has its own seed, so a class solved here comes out exactly as on the main thread.
  */
 import { workerData } from 'node:worker_threads';
 import { type ParallelJob, keepClass } from './parallel-solver.ts';
@@ -22,9 +22,13 @@ try {
       alphasOut: job.alphasOut,
     },
     job.settings,
-    (c, w) => keepClass(job, c - job.from, w),
+    (c, w) => keepClass(job, c, w),
     job.qdBase,
-    [job.from, job.classCount],
+    () => {
+      const c = Atomics.add(job.next, 0, 1);
+      if (job.failForTesting) throw new Error('failing as the test asked');
+      return c;
+    },
   );
   Atomics.store(job.status, 0, 2);
 } catch {

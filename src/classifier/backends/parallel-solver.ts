@@ -37,21 +37,28 @@ export interface ParallelJob extends KeepOptions {
   readonly alphasOut?: Float32Array;
   readonly settings: DualCdSettings;
   readonly qdBase: Float64Array;
-  /** First class of the worker; it solves `from..classCount-1`. */
-  readonly from: number;
+  /** `[0]`: the next class nobody has taken yet; both threads take classes with `Atomics.add`. */
+  readonly next: Int32Array;
+  /** Per class: 1 once the worker has written that class's result into the buffers below. */
+  readonly done: Int32Array;
+  /** Slot per class (only the worker's classes are written, so only their pages are ever touched). */
   readonly weights: Float32Array;
   readonly biasTerms: Float64Array;
   readonly margins: Float64Array;
   /** 0 waiting, 1 started, 2 done, -1 failed. */
   readonly status: Int32Array;
+  /** Test hook: the worker fails after taking its first class. */
+  readonly failForTesting?: boolean;
 }
 
-/** Writes class slot `k`'s result into the job's shared buffers (worker side). */
-export function keepClass(job: ParallelJob, k: number, w: Float64Array): void {
+/** Writes class `c`'s result into the job's shared buffers and marks it done (worker side). */
+export function keepClass(job: ParallelJob, c: number, w: Float64Array): void {
   const { columns } = job.data;
-  if (job.keepWeights) for (let j = 0, at = k * columns; j < columns; j++) job.weights[at + j] = w[j];
-  job.biasTerms[k] = w[columns];
-  if (job.scoreRows) scoreInto(job.data, job.settings, job.scoreRows, w, job.margins, k * job.scoreRows.rows.length);
+  if (job.keepWeights) for (let j = 0, at = c * columns; j < columns; j++) job.weights[at + j] = w[j];
+  job.biasTerms[c] = w[columns];
+  if (job.scoreRows) scoreInto(job.data, job.settings, job.scoreRows, w, job.margins, c * job.scoreRows.rows.length);
+  Atomics.store(job.done, c, 1);
+  Atomics.notify(job.done, c);
 }
 
 function scoreInto(
@@ -86,12 +93,32 @@ export function sharedAlphas(length: number): Float32Array {
 }
 
 /**
- * {@link solveOneVsRest} on two threads when the problem is large and the machine has a second core:
- * a worker solves the upper half of the classes while this thread solves the lower half, and `visit`
- * then sees every class in order, with exactly the numbers a single thread gives (each class has its
- * own seed and its own data). Falls back to this thread alone for small problems, one core,
- * `RAPPORT_SOLVER_THREADS=1`, or a worker that fails. `problem.alphasOut`, when given, must be
- * {@link sharedAlphas}. Synchronous: this thread waits on an `Atomics` flag.
+ * Test hooks: the calling thread waits for the worker to start before taking classes, so both take
+ * some; and the worker fails after taking its first class (that class is then solved here).
+ */
+let waitForWorker = false;
+let workerFails = false;
+export function waitForSolverWorkerForTesting(wait: boolean, fail = false): void {
+  waitForWorker = wait;
+  workerFails = fail;
+}
+
+/**
+ * How long the calling thread waits for a class the worker took before solving it itself: only a
+ * worker that died without saying so (killed for its heap limit) takes this long.
+ */
+const STALLED_MS = 60_000;
+
+/**
+ * {@link solveOneVsRest} on two threads when the problem is large and the machine has a second core.
+ * Both threads take the next class nobody has taken from one shared counter: this thread starts at
+ * once, the worker joins when it is up (~50 ms; seconds on a loaded machine), and no class is ever
+ * solved twice. `visit` sees every class in order, with exactly the numbers a single thread gives
+ * (each class has its own seed and its own data). The worker is ended as soon as the last class is
+ * in. Falls back to this thread alone for small problems, one core, `RAPPORT_SOLVER_THREADS=1`, or a
+ * worker that cannot start; a worker that fails mid-class leaves that class to this thread.
+ * `problem.alphasOut`, when given, must be {@link sharedAlphas}. Synchronous: this thread waits on
+ * `Atomics` flags.
  */
 export function solveOneVsRestInParallel(
   data: SparseMatrix,
@@ -104,23 +131,26 @@ export function solveOneVsRestInParallel(
   const { classCount } = problem;
   const { columns } = data;
   const scoreCount = keep.scoreRows?.rows.length ?? 0;
-  const local = (c: number, w: Float64Array): void => {
+  const resultOf = (w: Float64Array, copy: boolean): ClassResult => {
     let margins: Float64Array | undefined;
     if (keep.scoreRows) {
       margins = new Float64Array(scoreCount);
       scoreInto(data, settings, keep.scoreRows, w, margins, 0);
     }
-    visit(c, { weights: keep.keepWeights ? w.subarray(0, columns) : undefined, biasTerm: w[columns], margins });
+    const weights = keep.keepWeights
+      ? copy
+        ? Float32Array.from(w.subarray(0, columns))
+        : w.subarray(0, columns)
+      : undefined;
+    return { weights, biasTerm: w[columns], margins };
   };
   const threads = process.env.RAPPORT_SOLVER_THREADS === '1' ? 1 : availableParallelism();
   const sharable = !problem.alphasOut || problem.alphasOut.buffer instanceof SharedArrayBuffer;
   lastSolveThreads = 1;
   if (threads < 2 || classCount < 2 || data.rows * classCount < PARALLEL_FROM || !sharable) {
-    solveOneVsRest(data, problem, settings, local, qdBase);
+    solveOneVsRest(data, problem, settings, (c, w) => visit(c, resultOf(w, false)), qdBase);
     return;
   }
-  const from = Math.ceil(classCount / 2);
-  const theirs = classCount - from;
   const job: ParallelJob = {
     ...keep,
     data,
@@ -131,15 +161,70 @@ export function solveOneVsRestInParallel(
     alphasOut: problem.alphasOut,
     settings,
     qdBase,
-    from,
-    weights: new Float32Array(shared(keep.keepWeights ? theirs * columns * 4 : 0)),
-    biasTerms: new Float64Array(shared(theirs * 8)),
-    margins: new Float64Array(shared(theirs * scoreCount * 8)),
+    next: new Int32Array(shared(4)),
+    done: new Int32Array(shared(classCount * 4)),
+    weights: new Float32Array(shared(keep.keepWeights ? classCount * columns * 4 : 0)),
+    biasTerms: new Float64Array(shared(classCount * 8)),
+    margins: new Float64Array(shared(classCount * scoreCount * 8)),
     status: new Int32Array(shared(4)),
+    failForTesting: workerFails,
   };
-  let worker: Worker | undefined;
+  const worker = startWorker(job);
+  if (worker && waitForWorker) awaitStart(job.status);
+  const fromWorker = (c: number): ClassResult => ({
+    weights: keep.keepWeights ? job.weights.subarray(c * columns, (c + 1) * columns) : undefined,
+    biasTerm: job.biasTerms[c],
+    margins: keep.scoreRows ? job.margins.subarray(c * scoreCount, (c + 1) * scoreCount) : undefined,
+  });
+  // This thread's results for classes past one the worker is still solving wait here (a few at most).
+  const waiting = new Map<number, ClassResult>();
+  let visited = 0;
+  const flush = () => {
+    for (; visited < classCount; visited++) {
+      const own = waiting.get(visited);
+      if (own) waiting.delete(visited);
+      else if (Atomics.load(job.done, visited) === 1) lastSolveThreads = 2;
+      else return;
+      visit(visited, own ?? fromWorker(visited));
+    }
+  };
   try {
-    worker = import.meta.url.endsWith('.ts')
+    solveOneVsRest(
+      data,
+      problem,
+      settings,
+      (c, w) => {
+        flush();
+        if (c === visited) visit(visited++, resultOf(w, false));
+        else waiting.set(c, resultOf(w, true));
+        flush();
+      },
+      qdBase,
+      () => Atomics.add(job.next, 0, 1),
+    );
+    // Every class is taken; the worker may still be solving its last one.
+    for (flush(); visited < classCount; flush()) {
+      if (awaitClass(job, visited)) continue;
+      // The worker failed inside this class (or stalled for a minute): solve it here.
+      const c = visited;
+      const only = [c, classCount];
+      solveOneVsRest(
+        data,
+        problem,
+        settings,
+        (_, w) => visit(visited++, resultOf(w, false)),
+        qdBase,
+        () => only.shift()!,
+      );
+    }
+  } finally {
+    void worker?.terminate();
+  }
+}
+
+function startWorker(job: ParallelJob): Worker | undefined {
+  try {
+    const worker = import.meta.url.endsWith('.ts')
       ? // The sources run through tsx (a checkout being edited, tests): the worker registers it first.
         new Worker(
           `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./dual-cd-worker.ts', import.meta.url).href)}); });`,
@@ -148,37 +233,26 @@ export function solveOneVsRestInParallel(
       : new Worker(new URL('./dual-cd-worker.js', import.meta.url), { workerData: job, resourceLimits: WORKER_LIMITS });
     worker.on('error', () => {}); // reported through `status`; never an uncaught exception
     worker.unref();
+    return worker;
   } catch {
-    worker = undefined;
-  }
-  solveOneVsRest(data, problem, settings, local, qdBase, [0, from]);
-  if ((worker ? waitFor(job.status) : -1) !== 2) {
-    void worker?.terminate();
-    // The worker never started or failed: solve its classes here (a late worker writes the same alphas).
-    solveOneVsRest(data, problem, settings, local, qdBase, [from, classCount]);
-    return;
-  }
-  lastSolveThreads = 2;
-  for (let c = from; c < classCount; c++) {
-    const k = c - from;
-    visit(c, {
-      weights: keep.keepWeights ? job.weights.subarray(k * columns, (k + 1) * columns) : undefined,
-      biasTerm: job.biasTerms[k],
-      margins: keep.scoreRows ? job.margins.subarray(k * scoreCount, (k + 1) * scoreCount) : undefined,
-    });
+    return undefined;
   }
 }
 
-/**
- * Waits until the worker is done (2) or failed (-1). It is asked once this thread has solved its own
- * half, so a worker that has still not started 2 s later (it could not load) is given up.
- */
-function waitFor(status: Int32Array): number {
+/** Waits (test hook) until the worker has started or failed, at most a minute. */
+function awaitStart(status: Int32Array): void {
+  const asked = Date.now();
+  while (Atomics.load(status, 0) === 0 && Date.now() - asked < STALLED_MS) Atomics.wait(status, 0, 0, 200);
+}
+
+/** Waits for the worker's result for class `c`; `false` when the worker failed or stalled. */
+function awaitClass(job: ParallelJob, c: number): boolean {
   const asked = Date.now();
   for (;;) {
-    const now = Atomics.load(status, 0);
-    if (now === 2 || now === -1) return now;
-    if (now === 0 && Date.now() - asked > 2000) return -1;
-    Atomics.wait(status, 0, now, 200);
+    if (Atomics.load(job.done, c) === 1) return true;
+    const status = Atomics.load(job.status, 0);
+    // Done or failed without this class: it was never written.
+    if (status === 2 || status === -1 || Date.now() - asked > STALLED_MS) return Atomics.load(job.done, c) === 1;
+    Atomics.wait(job.done, c, 0, 200);
   }
 }

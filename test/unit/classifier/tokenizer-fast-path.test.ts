@@ -90,7 +90,8 @@ describe('tokenizer fast path (messages put together from remembered raw tokens)
         featurizer: { ...legacyTrained.featurizer, config: oldConfig as never },
       }),
     );
-    for (const artifact of [fresh, legacy]) {
+    // Fresh again after legacy: raw tokens remember their term ids for one featurizer at a time.
+    for (const artifact of [fresh, legacy, fresh]) {
       const answers = (whole: boolean) => {
         readWholeMessagesForTesting(whole);
         try {
