@@ -105,9 +105,13 @@ function headerTruth(raws: Buffer[], throughAbsent = false): Map<string, string>
   return new Map(ids.map((i) => [i, find(i)]));
 }
 
+/** Pairs within groups of the given sizes: n(n-1)/2 summed. */
+const pairs = (sizes: Iterable<number>) => [...sizes].reduce((a, n) => a + (n * (n - 1)) / 2, 0);
+/** Pairs of `n` items that the split into groups of `sizes` puts apart. */
+const pairsApart = (n: number, sizes: Iterable<number>) => pairs([n]) - pairs(sizes);
+
 /** Pairwise precision/recall of predicted groups (record ids) against truth groups, over the ids in both. */
 function pairwise(predicted: Map<string, string>, truth: Map<string, string>) {
-  const pairs = (m: Map<string, number>) => [...m.values()].reduce((a, n) => a + (n * (n - 1)) / 2, 0);
   const byPred = new Map<string, number>();
   const byTruth = new Map<string, number>();
   const both = new Map<string, number>();
@@ -118,9 +122,9 @@ function pairwise(predicted: Map<string, string>, truth: Map<string, string>) {
     byTruth.set(t, (byTruth.get(t) ?? 0) + 1);
     both.set(`${rec}|${t}`, (both.get(`${rec}|${t}`) ?? 0) + 1);
   }
-  const tp = pairs(both);
-  const pp = pairs(byPred);
-  const tpairs = pairs(byTruth);
+  const tp = pairs(both.values());
+  const pp = pairs(byPred.values());
+  const tpairs = pairs(byTruth.values());
   return { precision: pp === 0 ? 1 : tp / pp, recall: tpairs === 0 ? 1 : tp / tpairs, truePairs: tpairs };
 }
 
@@ -145,7 +149,7 @@ async function debugThreads(d: Awaited<ReturnType<typeof openDatabase>>, label: 
     }
     if (groups.size < 2) continue;
     const n = msgs.length;
-    const wrong = (n * (n - 1)) / 2 - [...groups.values()].reduce((a, k) => a + (k * (k - 1)) / 2, 0);
+    const wrong = pairsApart(n, groups.values());
     wrongTotal += wrong;
     console.log(
       `[${label}] record ${rec.slice(0, 8)}: ${n} messages, ${groups.size} truth threads, ${wrong} wrong pairs`,
@@ -178,7 +182,7 @@ async function debugThreads(d: Awaited<ReturnType<typeof openDatabase>>, label: 
     for (const m of msgs) recs.set(m.recordId, (recs.get(m.recordId) ?? 0) + 1);
     if (recs.size < 2) continue;
     const n = msgs.length;
-    const missed = (n * (n - 1)) / 2 - [...recs.values()].reduce((a, k) => a + (k * (k - 1)) / 2, 0);
+    const missed = pairsApart(n, recs.values());
     missedTotal += missed;
     console.log(
       `[${label}] truth thread ${t.slice(0, 20)}: ${n} messages in ${recs.size} records, ${missed} missed pairs`,

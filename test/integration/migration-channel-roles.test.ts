@@ -1,19 +1,10 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
+import { migrate } from '../../src/db/migrate.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
+import { migrationsWhere } from '../helpers/migrations-where.ts';
 
 const MIGRATION = '20261202132736_channel_roles';
-
-/** A copy of the migrations directory holding only the migrations `keep` accepts. */
-function migrationsWhere(keep: (name: string) => boolean): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rapport-migrations-'));
-  for (const name of readdirSync(MIGRATIONS_DIR))
-    if (keep(name)) cpSync(join(MIGRATIONS_DIR, name), join(dir, name), { recursive: true });
-  return dir;
-}
 
 const ACME = '00000000-0000-4000-8000-000000000001';
 const GLOBEX = '00000000-0000-4000-8000-000000000002';

@@ -1,24 +1,16 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executeCommand } from '../../../src/commands/execute-command.ts';
 import { COMPANY_KEY_MIGRATION } from '../../../src/db/company-key-backfill.ts';
-import { MIGRATIONS_DIR, migrate } from '../../../src/db/migrate.ts';
+import { migrate } from '../../../src/db/migrate.ts';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import { migrationsWhere } from '../../helpers/migrations-where.ts';
 
 // Issue 18: companies created before Chinese and spelled-out German legal forms were dropped kept their
 // old match key (华为技术有限公司 kept 华为技术有限公司), so `log 华为技术 … --new` made a second customer.
 // The migration recomputes the keys and merges the companies that then collide.
-
-function migrationsWhere(keep: (name: string) => boolean): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rapport-migrations-'));
-  for (const name of readdirSync(MIGRATIONS_DIR))
-    if (keep(name)) cpSync(join(MIGRATIONS_DIR, name), join(dir, name), { recursive: true });
-  return dir;
-}
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 /** The key a company got when it was created before this release. */

@@ -1,23 +1,15 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, migrate } from '../../../src/db/migrate.ts';
+import { migrate } from '../../../src/db/migrate.ts';
 import { executeCommand } from '../../../src/commands/execute-command.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { logEmails } from '../../../src/services/log-email.service.ts';
 import type { InboundEmail } from '../../../src/domain/email-message.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import { migrationsWhere } from '../../helpers/migrations-where.ts';
 
 const MIGRATION = '20261202133736_unique_customers';
-
-function migrationsWhere(keep: (name: string) => boolean): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rapport-migrations-'));
-  for (const name of readdirSync(MIGRATIONS_DIR))
-    if (keep(name)) cpSync(join(MIGRATIONS_DIR, name), join(dir, name), { recursive: true });
-  return dir;
-}
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 

@@ -130,29 +130,33 @@ describe('suggestion burst delivered concurrently', () => {
       },
     });
 
-  it('leaves out a first card that failed for good: the next three are the channel’s, the fourth in the first of them', async () => {
-    const burst = await company('Failco Concurrent');
-    const failed = await suggested(burst.id, 'Send quote 0');
-    await earlierDelivery(failed.id, 'failed', 1_000);
-    const later = [];
-    for (let i = 1; i <= 3; i++) later.push(await suggested(burst.id, `Send quote ${i}`));
-    const three = await deliverAll(later);
-    expect(three.every((r) => r.startsWith('console:team|'))).toBe(true);
-    const fourth = await suggested(burst.id, 'Send quote 4');
-    const [grouped] = await deliverAll([fourth]);
-    expect(grouped).toMatch(new RegExp(`^console:team/thread/${await firstCreated(later)}\\|`));
-  }, 60_000);
-
-  it('does not wait more than a minute for a first card that never went out: the next three are the channel’s', async () => {
-    const burst = await company('Stuckco Concurrent');
-    const stuck = await suggested(burst.id, 'Send quote 0');
-    await earlierDelivery(stuck.id, 'pending', 2 * 60_000);
-    const later = [];
-    for (let i = 1; i <= 3; i++) later.push(await suggested(burst.id, `Send quote ${i}`));
-    const three = await deliverAll(later);
-    expect(three.every((r) => r.startsWith('console:team|'))).toBe(true);
-    const fourth = await suggested(burst.id, 'Send quote 4');
-    const [grouped] = await deliverAll([fourth]);
-    expect(grouped).toMatch(new RegExp(`^console:team/thread/${await firstCreated(later)}\\|`));
-  }, 60_000);
+  it.each([
+    {
+      why: 'leaves out a first card that failed for good: the next three are the channel’s, the fourth in the first of them',
+      name: 'Failco Concurrent',
+      status: 'failed' as const,
+      ageMs: 1_000,
+    },
+    {
+      why: 'does not wait more than a minute for a first card that never went out: the next three are the channel’s',
+      name: 'Stuckco Concurrent',
+      status: 'pending' as const,
+      ageMs: 2 * 60_000,
+    },
+  ])(
+    '$why',
+    async ({ name, status, ageMs }) => {
+      const burst = await company(name);
+      const first = await suggested(burst.id, 'Send quote 0');
+      await earlierDelivery(first.id, status, ageMs);
+      const later = [];
+      for (let i = 1; i <= 3; i++) later.push(await suggested(burst.id, `Send quote ${i}`));
+      const three = await deliverAll(later);
+      expect(three.every((r) => r.startsWith('console:team|'))).toBe(true);
+      const fourth = await suggested(burst.id, 'Send quote 4');
+      const [grouped] = await deliverAll([fourth]);
+      expect(grouped).toMatch(new RegExp(`^console:team/thread/${await firstCreated(later)}\\|`));
+    },
+    60_000,
+  );
 });
