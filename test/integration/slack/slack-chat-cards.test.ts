@@ -240,7 +240,12 @@ describe('Slack chat cards (issue 20)', () => {
       slack.callsTo('chat.postEphemeral').find((c) => c.body.user === 'UGUEST'),
     );
     expect(JSON.stringify(refusal.body)).not.toMatch(/Askco/);
-    expect(slack.messages.slice(before).some((m) => /Askco/.test(blocksText(m)))).toBe(false);
+    // The suggestion card of the DM log above goes to the team channel whenever its classification finishes,
+    // which can be after this mention (CI seed 143636): only what else was posted counts.
+    const answers = slack.messages
+      .slice(before)
+      .filter((m) => !(m.channel === TEAM_CHANNEL && /Suggested/.test(blocksText(m))));
+    expect(answers.some((m) => /Askco/.test(blocksText(m)))).toBe(false);
   });
 
   it("a burst of one customer's logs posts a few suggestion cards in the channel and groups the rest in the first card's thread", async () => {
