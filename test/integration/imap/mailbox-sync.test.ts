@@ -144,10 +144,18 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
 
   it('joins a thread of three replies into one record, by headers and by subject', async () => {
     const t = await setup(kind);
+    // A Date header has whole seconds: four mails written in one second would tie on sentAt and come back in
+    // any order. A minute apart, as a real thread is.
+    const at = (minute: number) => new Date(Date.now() - (10 - minute) * 60_000);
     try {
       await t.client.append(
         'INBOX',
-        buildEmail({ from: 'jo@initech.com', messageId: 'root@initech.com', subject: 'TPS report format' }),
+        buildEmail({
+          from: 'jo@initech.com',
+          messageId: 'root@initech.com',
+          subject: 'TPS report format',
+          date: at(0),
+        }),
       );
       await t.client.append(
         'INBOX',
@@ -155,6 +163,7 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
           from: 'Support <help@support.example>',
           to: 'jo@initech.com',
           messageId: 'r1@support.example',
+          date: at(1),
           inReplyTo: 'root@initech.com',
           references: ['root@initech.com'],
           subject: 'Re: TPS report format',
@@ -165,6 +174,7 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
         buildEmail({
           from: 'jo@initech.com',
           messageId: 'r2@initech.com',
+          date: at(2),
           inReplyTo: 'r1@support.example',
           references: ['root@initech.com', 'r1@support.example'],
           subject: 'RE: TPS report format',
@@ -173,7 +183,12 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
       // A client that dropped the headers: joins by subject + participant.
       await t.client.append(
         'INBOX',
-        buildEmail({ from: 'jo@initech.com', messageId: 'r3@initech.com', subject: 'AW: Re: TPS report format' }),
+        buildEmail({
+          from: 'jo@initech.com',
+          messageId: 'r3@initech.com',
+          subject: 'AW: Re: TPS report format',
+          date: at(3),
+        }),
       );
       t.newSync();
       const msgs = await waitFor(

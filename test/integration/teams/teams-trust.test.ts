@@ -234,13 +234,16 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     for (const [rep, chat] of [
       [ann, 'a:dedupe-ann'],
       [sam, 'a:dedupe-sam'],
-    ] as const)
+    ] as const) {
+      // Teams names the rep of a 1:1 chat from its roster (no cache from an earlier test).
+      recorder.setMembers(chat, [MEMBERS[rep === ann ? 'ann' : 'sam']]);
       await rapport.send(
         rapport.activity(
           { id: chat, conversationType: 'personal', tenantId: tenant.id },
           { type: 'message', id, from: rep, text: `log acme "Dedupe check by ${rep.name}"` },
         ),
       );
+    }
     const notes = await db().message.findMany({ where: { text: { startsWith: 'Dedupe check by' } } });
     expect(notes.map((n) => n.text).sort()).toEqual(['Dedupe check by Ann Rep', 'Dedupe check by Sam Rep']);
   });
