@@ -1,5 +1,5 @@
 import type { Reply } from '../src/commands/reply-model.ts';
-import { earlierSuggestionDeliveries } from '../src/db/delivery.repository.ts';
+import { earlierSuggestionDeliveries } from '../src/db/suggestion-burst.repository.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 
 /** A customer's suggestion deliveries to one place created within this window count as one burst. */
@@ -25,13 +25,15 @@ export type BurstPlace =
 
 /**
  * Where suggestion delivery `key` goes in `target` (200 logs for one customer must not post 200
- * cards in the channel): its place is its order among the customer's suggestion deliveries to the
- * same target created within {@link SUGGESTION_BURST_WINDOW_MS} before it. The first
- * {@link SUGGESTION_BURST_TOP_LEVEL} are posted as usual; the later ones go in the thread of the
- * burst's first card, on platforms with threads, each card keeping its own buttons. Every later one
- * waits until that first card is posted (bounded), so it is also the first the channel shows. Deciding by
- * creation order rather than by what is posted already keeps concurrent deliveries of one burst (a
- * classifier batch) from all counting too few earlier cards and all posting at the top level.
+ * cards in the channel): its place is its order, by the burst positions they take the first time
+ * their place is looked up, among the customer's suggestion deliveries to the same target created at
+ * most {@link SUGGESTION_BURST_WINDOW_MS} before it. The first {@link SUGGESTION_BURST_TOP_LEVEL} are posted
+ * as usual; the later ones go in the thread of the burst's first card, on platforms with threads, each
+ * card keeping its own buttons. Every later one waits until that first card is posted (bounded), so it
+ * is also the first the channel shows. Deciding by stored position rather than by what is posted already
+ * keeps concurrent deliveries of one burst (a classifier batch) from all counting too few earlier cards
+ * and all posting at the top level; positions handed out one at a time (rather than creation times, read
+ * while an earlier-created row may not be committed yet) keep two of them from taking the same place.
  */
 export async function suggestionBurstPlace(
   deps: PipelineDeps,

@@ -68,10 +68,10 @@ describe('suggestion burst delivered concurrently', () => {
     const grouped = burstRefs.filter((r) => !r.startsWith('console:team|'));
     expect(topLevel).toHaveLength(3);
     expect(grouped).toHaveLength(3);
-    // The burst's first card is the one whose delivery was created first; the rest are in its thread.
+    // The burst's first card is the one whose delivery took the first burst position; the rest are in its thread.
     const deliveries = await h.test.db.prisma.delivery.findMany({
       where: { key: { in: followUps.map((f) => jobId('suggestion', f.id)) } },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      orderBy: { burstPosition: 'asc' },
     });
     expect(deliveries.map((d) => d.status)).toEqual(Array(6).fill('sent'));
     const first = deliveries[0].externalId!;
@@ -109,11 +109,11 @@ describe('suggestion burst delivered concurrently', () => {
     return ids.map((id) => posted.find((f) => f.id === id)!.messageRef!);
   }
 
-  /** The card of the suggestion whose delivery was created first: the burst's first card. */
-  async function firstCreated(followUps: Array<{ id: string }>) {
+  /** The card of the suggestion whose delivery took the first burst position: the burst's first card. */
+  async function firstPlaced(followUps: Array<{ id: string }>) {
     const first = await h.test.db.prisma.delivery.findFirstOrThrow({
       where: { key: { in: followUps.map((f) => jobId('suggestion', f.id)) } },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      orderBy: { burstPosition: 'asc' },
     });
     return first.externalId;
   }
@@ -155,7 +155,7 @@ describe('suggestion burst delivered concurrently', () => {
       expect(three.every((r) => r.startsWith('console:team|'))).toBe(true);
       const fourth = await suggested(burst.id, 'Send quote 4');
       const [grouped] = await deliverAll([fourth]);
-      expect(grouped).toMatch(new RegExp(`^console:team/thread/${await firstCreated(later)}\\|`));
+      expect(grouped).toMatch(new RegExp(`^console:team/thread/${await firstPlaced(later)}\\|`));
     },
     60_000,
   );
