@@ -299,7 +299,10 @@ export class MailboxSync {
     let aheadFrom = 0;
     const prefetch = () => {
       for (; ahead.length < PREFETCH_BATCHES && aheadFrom < pending.length; aheadFrom += batchSize) {
-        const next = prepare(pending.slice(aheadFrom, aheadFrom + batchSize));
+        const batch = pending.slice(aheadFrom, aheadFrom + batchSize);
+        // One after the other: two parsed side by side would make the first wait for both.
+        const before = ahead.at(-1)?.catch(() => undefined);
+        const next = before ? before.then(() => prepare(batch)) : prepare(batch);
         // Awaited in order below; one that fails meanwhile must not become an unhandled rejection.
         next.catch(() => undefined);
         ahead.push(next);
