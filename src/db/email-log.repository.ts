@@ -113,6 +113,9 @@ export async function findEmailThreadCandidates(
   return rows.map((r) => ({ ...r, kind: Number(r.kind) }));
 }
 
+/** How many of its participants' newest messages within its window the subject fallback looks at per email. */
+export const SUBJECT_CANDIDATE_LIMIT = 50;
+
 // The subject fallback's candidates for several emails at once: per ask, the 50 newest messages of
 // its participants within its window (as FIND_THREAD's kind 2 for one email).
 const FIND_SUBJECT_CANDIDATES = `
@@ -122,7 +125,7 @@ CROSS JOIN LATERAL (
   SELECT m."recordId"::text AS "recordId", r.subject, m."authorEmail" AS author, m."sentAt", r."companyId"::text AS "companyId"
   FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
   WHERE m."authorEmail" = ANY(a.people) AND m."sentAt" >= a."from" AND m."sentAt" <= a."to" AND r."channelKind" = 'email'::"ChannelKind"
-  ORDER BY m."sentAt" DESC LIMIT 50
+  ORDER BY m."sentAt" DESC LIMIT ${SUBJECT_CANDIDATE_LIMIT}
 ) c`;
 
 /** The subject fallback's candidates (kind 2) of several emails in one round trip, by the index of their ask. */
