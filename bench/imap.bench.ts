@@ -81,8 +81,22 @@ async function bareFetchParse(host: string, port: number, auth: { user: string; 
  * replies to one missing message counted as four threads); it is printed for comparison only.
  */
 function headerTruth(raws: Buffer[], throughAbsent = false): Map<string, string> {
-  const ids: string[] = [];
-  const links: Array<[string, string]> = [];
+  const heads = headerLinks(raws);
+  const ids = heads.map((h) => h.id);
+  const parent = new Map(ids.map((i) => [i, i]));
+  const find = (x: string): string => {
+    while (parent.get(x) !== x) x = parent.get(x)!;
+    return x;
+  };
+  const links = heads.flatMap((h) => h.links.map((b) => [h.id, b] as const));
+  if (throughAbsent) for (const [, b] of links) if (!parent.has(b)) parent.set(b, b);
+  for (const [a, b] of links) if (parent.has(b)) parent.set(find(a), find(b));
+  return new Map(ids.map((i) => [i, find(i)]));
+}
+
+/** Each message's Message-ID and the ids its In-Reply-To and References name (any `<x@y>` token). */
+function headerLinks(raws: Buffer[]): Array<{ id: string; links: string[] }> {
+  const out: Array<{ id: string; links: string[] }> = [];
   for (const raw of raws) {
     const head = raw
       .subarray(0, Math.max(0, raw.indexOf('\r\n\r\n')))
@@ -91,18 +105,72 @@ function headerTruth(raws: Buffer[], throughAbsent = false): Map<string, string>
     const header = (name: string) => head.match(new RegExp(`^${name}:(.*)$`, 'im'))?.[1] ?? '';
     const id = header('Message-ID').match(/<([^<>\s]+)>/)?.[1];
     if (!id) continue;
-    ids.push(id);
-    for (const m of `${header('In-Reply-To')} ${header('References')}`.matchAll(/<([^<>\s]+@[^<>\s]+)>/g))
-      links.push([id, m[1]]);
+    const links = [...`${header('In-Reply-To')} ${header('References')}`.matchAll(/<([^<>\s]+@[^<>\s]+)>/g)].map(
+      (m) => m[1],
+    );
+    out.push({ id, links });
   }
-  const parent = new Map(ids.map((i) => [i, i]));
+  return out;
+}
+
+/**
+ * Why the JWZ truth's pairs that the sync put in different records were missed: each header link
+ * (A names B) that joins two records is put in one class, and the pairs that joining the records
+ * along each class's links (in this order, each on top of the ones before) would gain are counted.
+ * `parsed` is, per logged message, the ids the sync kept from In-Reply-To/References.
+ */
+function missedPairsByCause(
+  raws: Buffer[],
+  predicted: Map<string, string>,
+  parsed: Map<string, Set<string>>,
+): Array<{ cause: string; pairs: number; example?: string }> {
+  const heads = headerLinks(raws);
+  const inCorpus = new Set(heads.map((h) => h.id));
+  const truth = headerTruth(raws, true);
+  const classes: Array<{ cause: string; links: Array<[string, string]> }> = [
+    { cause: 'names a logged message, kept in its headers, in another record (not re-attached)', links: [] },
+    { cause: 'both name a message missing from the mailbox (chain through a missing message)', links: [] },
+    { cause: 'through a message of the corpus that was not logged (skipped or failed)', links: [] },
+    { cause: 'the id was dropped by the bogus-token filter (or a second In-Reply-To id)', links: [] },
+  ];
+  for (const { id, links } of heads)
+    for (const b of links) {
+      const kept = parsed.get(id)?.has(b) ?? false;
+      const k = !predicted.has(id) ? 2 : !kept ? 3 : predicted.has(b) ? 0 : inCorpus.has(b) ? 2 : 1;
+      classes[k].links.push([id, b]);
+    }
+  // Union-find over records (a logged message stands for its record) and ids that are not logged.
+  const up = new Map<string, string>();
+  const node = (id: string) => predicted.get(id) ?? `id:${id}`;
   const find = (x: string): string => {
-    while (parent.get(x) !== x) x = parent.get(x)!;
+    while (up.has(x)) x = up.get(x)!;
     return x;
   };
-  if (throughAbsent) for (const [, b] of links) if (!parent.has(b)) parent.set(b, b);
-  for (const [a, b] of links) if (parent.has(b)) parent.set(find(a), find(b));
-  return new Map(ids.map((i) => [i, find(i)]));
+  const truePairs = () => {
+    const both = new Map<string, number>();
+    for (const [id, rec] of predicted) {
+      const t = truth.get(id);
+      if (t === undefined) continue;
+      const k = `${find(rec)}|${t}`;
+      both.set(k, (both.get(k) ?? 0) + 1);
+    }
+    return pairs(both.values());
+  };
+  let before = truePairs();
+  return classes.map(({ cause, links }) => {
+    let example: string | undefined;
+    for (const [a, b] of links) {
+      const x = find(node(a));
+      const y = find(node(b));
+      if (x === y) continue;
+      up.set(x, y);
+      example ??= `<${a}> -> <${b}>`;
+    }
+    const after = truePairs();
+    const gained = after - before;
+    before = after;
+    return { cause, pairs: gained, example: gained > 0 ? example : undefined };
+  });
 }
 
 /** Pairs within groups of the given sizes: n(n-1)/2 summed. */
@@ -322,6 +390,18 @@ try {
   console.log(
     `  same, strict truth ignoring referenced ancestors missing from the corpus: precision ${withHeadersStrict.precision.toFixed(3)}, recall ${withHeadersStrict.recall.toFixed(3)} over ${withHeadersStrict.truePairs} true pairs`,
   );
+  const parsedIds = new Map(
+    (await db.prisma.message.findMany({ select: { externalId: true, metadata: true } }))
+      .filter((m) => m.externalId.startsWith('email:<'))
+      .map((m) => {
+        const md = m.metadata as { inReplyTo?: string | null; references?: string[] };
+        return [m.externalId.slice('email:<'.length, -1), new Set([md.inReplyTo ?? '', ...(md.references ?? [])])];
+      }),
+  );
+  const missed = withHeaders.truePairs - Math.round(withHeaders.recall * withHeaders.truePairs);
+  console.log(`  missed pairs (${missed}) by cause:`);
+  for (const m of missedPairsByCause(corpus, await predictedOf(db), parsedIds))
+    console.log(`    ${m.pairs} ${m.cause}${m.example ? `, e.g. ${m.example}` : ''}`);
   if (process.env.BENCH_NO_HEADERS !== '0') {
     // The same mail without In-Reply-To/References: only the subject fallback can join replies.
     const stripped = corpus.map((raw) => {
