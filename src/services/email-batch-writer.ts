@@ -3,6 +3,7 @@ import {
   type EmailThreadCandidate,
   findEmailSubjectCandidates,
   insertEmailContacts,
+  insertEmailThreadKeys,
   type NewEmailContact,
 } from '../db/email-log.repository.ts';
 import { insertRecordMessages, type RecordMessageInput } from '../db/record-message.repository.ts';
@@ -38,7 +39,7 @@ export interface SubjectAsk {
 export class EmailBatchWriter<O> {
   readonly outcomes: O[] = [];
   private contacts: Array<{ index: number; row: NewEmailContact }> = [];
-  private queued: Array<{ index: number; input: Pick<RecordMessageInput, 'record' | 'message'> }> = [];
+  private queued: Array<{ index: number; input: Pick<RecordMessageInput, 'record' | 'message'>; keys: string[] }> = [];
   /** Subject-fallback candidates read for the batch's emails (by index), valid while nothing they show was written since. */
   private subjects: Map<number, EmailThreadCandidate[]> | undefined;
   private authorsSince = new Set<string>();
@@ -60,9 +61,13 @@ export class EmailBatchWriter<O> {
     this.contacts.push({ index, row });
   }
 
-  /** Email `index`'s record and message; `outcome` is what it will be once written. */
-  queue(index: number, input: Pick<RecordMessageInput, 'record' | 'message'>, outcome: O): void {
-    this.queued.push({ index, input });
+  /**
+   * Email `index`'s record and message, and the thread keys (EmailThreadKey) its record gains with it;
+   * `outcome` is what it will be once written.
+   */
+  queue(index: number, input: Pick<RecordMessageInput, 'record' | 'message'>, outcome: O, keys: string[] = []): void {
+    if (keys.length > 0 && !input.record.id) throw new Error('thread keys need the record id');
+    this.queued.push({ index, input, keys });
     this.outcomes[index] = outcome;
     if (input.message.authorEmail) this.authorsSince.add(input.message.authorEmail);
     if (input.record.kind === 'existing') this.recordsSince.add(input.record.id);
@@ -114,10 +119,11 @@ export class EmailBatchWriter<O> {
   }
 
   /**
-   * Writes what is queued: the new contacts, then the records and messages, one statement each.
+   * Writes what is queued: the new contacts, then the records and messages, then their thread keys,
+   * one statement each.
    * @throws EmailWriteError naming the first email of the flush (a retry writes email by email), with
-   *   `retry` for a concurrent writer: a unique violation, or a thread or Message-ID that was written
-   *   meanwhile (nothing was written for that email).
+   *   `retry` for a concurrent writer: a unique violation, or a thread, Message-ID or thread key that
+   *   was written meanwhile (the batch rolls back and reads again).
    */
   async flush(): Promise<void> {
     const contacts = this.contacts;
@@ -149,5 +155,18 @@ export class EmailBatchWriter<O> {
           true,
         );
     });
+    const keys = queued.flatMap((q) =>
+      q.keys.map((key) => ({ key, recordId: q.input.record.id ?? '', index: q.index })),
+    );
+    let taken: Awaited<ReturnType<typeof insertEmailThreadKeys>>;
+    try {
+      taken = await insertEmailThreadKeys(this.sql, keys);
+    } catch (err) {
+      throw new EmailWriteError(first, err, isUniqueViolationError(err));
+    }
+    if (taken.length > 0) {
+      const at = keys.find((k) => k.key === taken[0].key)?.index ?? first;
+      throw new EmailWriteError(at, new Error('a concurrent writer gave this thread key to another thread'), true);
+    }
   }
 }
