@@ -271,8 +271,9 @@ try {
     (await db.prisma.message.findMany({ select: { externalId: true, metadata: true } }))
       .filter((m) => m.externalId.startsWith('email:<'))
       .map((m) => {
-        const md = m.metadata as { inReplyTo?: string | null; references?: string[] };
-        return [m.externalId.slice('email:<'.length, -1), new Set([md.inReplyTo ?? '', ...(md.references ?? [])])];
+        const md = m.metadata as { inReplyTo?: string | null; inReplyToIds?: string[]; references?: string[] };
+        const kept = [md.inReplyTo ?? '', ...(md.inReplyToIds ?? []), ...(md.references ?? [])];
+        return [m.externalId.slice('email:<'.length, -1), new Set(kept)];
       }),
   );
   const missed = withHeaders.truePairs - Math.round(withHeaders.recall * withHeaders.truePairs);

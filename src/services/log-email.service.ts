@@ -344,6 +344,7 @@ async function writeEmail(
     subject: email.subject,
     messageId: email.messageId ?? null,
     inReplyTo: email.inReplyTo ?? null,
+    ...(email.inReplyToIds ? { inReplyToIds: email.inReplyToIds } : {}),
     references: email.references,
     from: email.from ?? null,
     to: email.to,
@@ -484,7 +485,7 @@ async function subjectThread(
 /** How the email's key `key` joined it to its thread, for `threadedBy`. */
 function headerReason(p: PendingEmail, key: string): string {
   const { email, keys } = p;
-  if (email.inReplyTo && key === emailIdKey(email.inReplyTo)) return 'In-Reply-To';
+  if ([email.inReplyTo, ...(email.inReplyToIds ?? [])].some((id) => id && key === emailIdKey(id))) return 'In-Reply-To';
   return keys.parents.some((id) => emailIdKey(id) === key) ? 'References' : 'replies logged before it';
 }
 
