@@ -37,6 +37,7 @@ const emails = await Promise.all(
   corpus.map((raw, uid) => parseEmailSource(raw, { mailbox: 'bench@support.example', folder: 'INBOX', uid })),
 );
 const truth = headerTruth(corpus, true);
+const truthNoMailboxes = headerTruth(corpus, true, false);
 
 /** A fixed pseudo-random permutation (mulberry32). */
 function shuffled<T>(items: T[], seed: number): T[] {
@@ -88,7 +89,14 @@ async function threadsOf(mails: InboundEmail[], batch: number) {
       for (const id of ids) thread.set(id, key);
     }
     const predicted = new Map(rows.map((m) => [m.externalId.slice('email:<'.length, -1), m.recordId]));
-    return { thread, records: await db.prisma.communicationRecord.count(), ...pairwise(predicted, truth) };
+    const plain = pairwise(predicted, truthNoMailboxes);
+    return {
+      thread,
+      records: await db.prisma.communicationRecord.count(),
+      ...pairwise(predicted, truth),
+      recallNoMailboxes: plain.recall,
+      precisionNoMailboxes: plain.precision,
+    };
   } finally {
     await db.close();
     await scratch.drop();
@@ -102,6 +110,6 @@ for (const o of orders) {
   first ??= r.thread;
   const differ = [...r.thread].filter(([id, t]) => first?.get(id) !== t).map(([id]) => id);
   console.log(
-    `${o.name}: ${r.records} records, P ${r.precision.toFixed(3)} R ${r.recall.toFixed(3)}; threads ${differ.length === 0 ? 'identical to the first order' : `differ for ${differ.length} messages, e.g. ${differ.slice(0, 3).join(' ')}`}`,
+    `${o.name}: ${r.records} records, P ${r.precision.toFixed(3)} R ${r.recall.toFixed(3)} (without mailbox tokens P ${r.precisionNoMailboxes.toFixed(3)} R ${r.recallNoMailboxes.toFixed(3)}); threads ${differ.length === 0 ? 'identical to the first order' : `differ for ${differ.length} messages, e.g. ${differ.slice(0, 3).join(' ')}`}`,
   );
 }

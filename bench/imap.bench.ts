@@ -260,12 +260,16 @@ try {
     );
   const withHeaders = pairwise(await predictedOf(db), truth);
   const withHeadersStrict = pairwise(await predictedOf(db), truthStrict);
+  const withHeadersNoMailboxes = pairwise(await predictedOf(db), headerTruth(corpus, true, false));
   if (process.env.BENCH_THREAD_DEBUG === '1') await debugThreads(db, 'with headers');
   console.log(
     `threading vs header truth (pairwise, logged messages; JWZ: replies to one missing message are one thread): precision ${withHeaders.precision.toFixed(3)}, recall ${withHeaders.recall.toFixed(3)} over ${withHeaders.truePairs} true pairs (goal P >= 0.98, R >= 0.95)`,
   );
   console.log(
     `  same, strict truth ignoring referenced ancestors missing from the corpus: precision ${withHeadersStrict.precision.toFixed(3)}, recall ${withHeadersStrict.recall.toFixed(3)} over ${withHeadersStrict.truePairs} true pairs`,
+  );
+  console.log(
+    `  same, JWZ truth without the tokens that are a person's mailbox ("Message from NAME <addr> of DATE <id>"): precision ${withHeadersNoMailboxes.precision.toFixed(3)}, recall ${withHeadersNoMailboxes.recall.toFixed(3)} over ${withHeadersNoMailboxes.truePairs} true pairs`,
   );
   const parsedIds = new Map(
     (await db.prisma.message.findMany({ select: { externalId: true, metadata: true } }))

@@ -11,7 +11,7 @@
  * from the corpus and so splits such replies (on the first 800 mails: four "Re: New Sequences Window"
  * replies to one missing message counted as four threads); it is printed for comparison only.
  */
-export function headerTruth(raws: Buffer[], throughAbsent = false): Map<string, string> {
+export function headerTruth(raws: Buffer[], throughAbsent = false, mailboxes = true): Map<string, string> {
   const heads = headerLinks(raws);
   const ids = heads.map((h) => h.id);
   const parent = new Map(ids.map((i) => [i, i]));
@@ -19,27 +19,42 @@ export function headerTruth(raws: Buffer[], throughAbsent = false): Map<string, 
     while (parent.get(x) !== x) x = parent.get(x)!;
     return x;
   };
-  const links = heads.flatMap((h) => h.links.map((b) => [h.id, b] as const));
+  const links = heads.flatMap((h) =>
+    h.links.filter((b) => mailboxes || !h.mailboxes.has(b)).map((b) => [h.id, b] as const),
+  );
   if (throughAbsent) for (const [, b] of links) if (!parent.has(b)) parent.set(b, b);
   for (const [a, b] of links) if (parent.has(b)) parent.set(find(a), find(b));
   return new Map(ids.map((i) => [i, find(i)]));
 }
 
-/** Each message's Message-ID and the ids its In-Reply-To and References name (any `<x@y>` token). */
-export function headerLinks(raws: Buffer[]): Array<{ id: string; links: string[] }> {
-  const out: Array<{ id: string; links: string[] }> = [];
-  for (const raw of raws) {
-    const head = raw
+/**
+ * Each message's Message-ID and the ids its In-Reply-To and References name (any `<x@y>` token), and
+ * which of those tokens are a person's mailbox rather than a message: a From address of some mail in
+ * the corpus, or the sender of the free-text form ("Message from NAME <addr> of DATE <id>"). JWZ takes
+ * them for ids and so joins every reply to one person's posts; `headerTruth(..., mailboxes = false)`
+ * does not.
+ */
+export function headerLinks(raws: Buffer[]): Array<{ id: string; links: string[]; mailboxes: Set<string> }> {
+  const heads = raws.map((raw) =>
+    raw
       .subarray(0, Math.max(0, raw.indexOf('\r\n\r\n')))
       .toString('latin1')
-      .replace(/\r\n[ \t]+/g, ' ');
-    const header = (name: string) => head.match(new RegExp(`^${name}:(.*)$`, 'im'))?.[1] ?? '';
-    const id = header('Message-ID').match(/<([^<>\s]+)>/)?.[1];
+      .replace(/\r\n[ \t]+/g, ' '),
+  );
+  const header = (head: string, name: string) => head.match(new RegExp(`^${name}:(.*)$`, 'im'))?.[1] ?? '';
+  const senders = new Set(
+    heads.flatMap((h) => [...header(h, 'From').matchAll(/([^\s<>"]+@[^\s<>"]+)/g)].map((m) => m[1].toLowerCase())),
+  );
+  const out: Array<{ id: string; links: string[]; mailboxes: Set<string> }> = [];
+  for (const head of heads) {
+    const id = header(head, 'Message-ID').match(/<([^<>\s]+)>/)?.[1];
     if (!id) continue;
-    const links = [...`${header('In-Reply-To')} ${header('References')}`.matchAll(/<([^<>\s]+@[^<>\s]+)>/g)].map(
-      (m) => m[1],
-    );
-    out.push({ id, links });
+    const irt = header(head, 'In-Reply-To');
+    const links = [...`${irt} ${header(head, 'References')}`.matchAll(/<([^<>\s]+@[^<>\s]+)>/g)].map((m) => m[1]);
+    const mailboxes = new Set(links.filter((l) => senders.has(l.toLowerCase())));
+    for (const m of irt.matchAll(/\bfrom\b([^<>]*)<([^<>\s]+@[^<>\s]+)>/gi))
+      if (!/\bof\b/i.test(m[1])) mailboxes.add(m[2]);
+    out.push({ id, links, mailboxes });
   }
   return out;
 }
@@ -62,12 +77,14 @@ export function missedPairsByCause(
     { cause: 'names a logged message, kept in its headers, in another record (not re-attached)', links: [] },
     { cause: 'both name a message missing from the mailbox (chain through a missing message)', links: [] },
     { cause: 'through a message of the corpus that was not logged (skipped or failed)', links: [] },
-    { cause: 'the id was dropped by the bogus-token filter (or a second In-Reply-To id)', links: [] },
+    { cause: 'an id the bogus-token filter dropped', links: [] },
+    { cause: "a person's mailbox, which the truth takes for an id (joining every reply to that person)", links: [] },
   ];
-  for (const { id, links } of heads)
+  for (const { id, links, mailboxes } of heads)
     for (const b of links) {
       const kept = parsed.get(id)?.has(b) ?? false;
-      const k = !predicted.has(id) ? 2 : !kept ? 3 : predicted.has(b) ? 0 : inCorpus.has(b) ? 2 : 1;
+      const dropped = mailboxes.has(b) ? 4 : 3;
+      const k = !predicted.has(id) ? 2 : !kept ? dropped : predicted.has(b) ? 0 : inCorpus.has(b) ? 2 : 1;
       classes[k].links.push([id, b]);
     }
   // Union-find over records (a logged message stands for its record) and ids that are not logged.
