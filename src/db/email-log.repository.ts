@@ -135,22 +135,23 @@ export async function insertEmailThreadKeys(
   return taken.filter((t) => want.get(t.key) !== t.recordId);
 }
 
-// The subject fallback's candidates for several emails at once: per ask, the 50 newest messages of
-// its participants within its window (as FIND_THREAD's kind 2 for one email).
+// The subject fallback's candidates for several emails at once: per ask, the 50 messages of its
+// participants within its window nearest in time to the email (not the newest: those depend on
+// which later mail has arrived).
 const FIND_SUBJECT_CANDIDATES = `
 SELECT a.ask, 2 AS kind, NULL::text AS key, c."recordId", c.subject, c.author, c."sentAt", c."companyId"
-FROM json_to_recordset($1::json) AS a(ask int, people text[], "from" timestamptz, "to" timestamptz)
+FROM json_to_recordset($1::json) AS a(ask int, people text[], "from" timestamptz, "to" timestamptz, at timestamptz)
 CROSS JOIN LATERAL (
   SELECT m."recordId"::text AS "recordId", r.subject, m."authorEmail" AS author, m."sentAt", r."companyId"::text AS "companyId"
   FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
   WHERE m."authorEmail" = ANY(a.people) AND m."sentAt" >= a."from" AND m."sentAt" <= a."to" AND r."channelKind" = 'email'::"ChannelKind"
-  ORDER BY m."sentAt" DESC LIMIT 50
+  ORDER BY abs(extract(epoch FROM m."sentAt" - a.at)), m."sentAt" DESC LIMIT 50
 ) c`;
 
 /** The subject fallback's candidates (kind 2) of several emails in one round trip, by the index of their ask. */
 export async function findEmailSubjectCandidates(
   sql: SqlRunner,
-  asks: Array<{ people: string[]; from: Date; to: Date }>,
+  asks: Array<{ people: string[]; from: Date; to: Date; at: Date }>,
 ): Promise<Map<number, EmailThreadCandidate[]>> {
   const byAsk = new Map<number, EmailThreadCandidate[]>(asks.map((_, i) => [i, []]));
   if (asks.length === 0) return byAsk;

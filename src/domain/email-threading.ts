@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { InboundEmail } from './email-message.ts';
 
-/** How long after a thread's last message a reply may still join it by subject. */
+/** How far apart in time (either way) a message and a thread's message may be and still join by subject. */
 export const SUBJECT_THREAD_WINDOW_DAYS = 14;
 
 /** "<abc@x>" or "abc@x" -> "abc@x"; undefined for empty values. Message-IDs are case-sensitive, so case is kept. */

@@ -25,6 +25,8 @@ export interface SubjectAsk {
   people: string[];
   from: Date;
   to: Date;
+  /** The email's date: candidates nearest to it come first. */
+  at: Date;
 }
 
 /**

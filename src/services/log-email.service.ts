@@ -409,10 +409,13 @@ function subjectAsk(p: PendingEmail): SubjectAsk | undefined {
   if (!(keys.parents.length === 0 && isThreadableSubject(subject) && mayThreadBySubject(email))) return undefined;
   // The customer side only: our own address is on every thread and would join strangers by subject.
   const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
+  // Both ways in time: which of two mails comes first in the mailbox must not decide whether they join.
+  const window = SUBJECT_THREAD_WINDOW_DAYS * DAY_MS;
   return {
     people,
-    from: new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
-    to: new Date(email.sentAt.getTime() + DAY_MS),
+    from: new Date(email.sentAt.getTime() - window),
+    to: new Date(email.sentAt.getTime() + window),
+    at: email.sentAt,
   };
 }
 
@@ -439,47 +442,62 @@ async function findThread(
   }
   // A message without headers asks the subject fallback even when replies to it came first: joined
   // either way, whether those replies or the thread it joins by subject were logged first.
-  const bySubject = await subjectThread(writer, index, p, companyId);
+  const bySubject = (await subjectThreads(writer, index, p, companyId)).filter((t) => !held.has(t.recordId));
   if (held.size > 0) {
     const [[recordId, key], ...others] = [...held];
-    const adopt = others.map(([rec]) => rec);
-    if (bySubject && !held.has(bySubject.recordId)) adopt.push(bySubject.recordId);
+    const adopt = [...others.map(([rec]) => rec), ...bySubject.map((t) => t.recordId)];
     return {
       recordId,
       by: headerReason(p, key),
       ...(adopt.length > 0 ? { adopt } : {}),
-      ...(bySubject && !held.has(bySubject.recordId) ? { note: bySubject.note } : {}),
+      ...(bySubject.length > 0 ? { note: bySubject[0].note } : {}),
     };
   }
-  return bySubject; // none: answers something we never saw, its own thread named after that root
+  if (bySubject.length === 0) return undefined; // answers something we never saw: its own thread, named after that root
+  const [first, ...more] = bySubject;
+  return {
+    recordId: first.recordId,
+    by: 'subject',
+    note: first.note,
+    ...(more.length > 0 ? { adopt: more.map((t) => t.recordId) } : {}),
+  };
 }
 
-/** The subject fallback: a recent thread of the same customer and participant with this subject. */
-async function subjectThread(
+/**
+ * The subject fallback: the threads of the same customer and participant with this subject within
+ * the window, nearest in time first. All of them: when this email joins two such threads, they are
+ * merged, as they would be had it arrived before them.
+ */
+async function subjectThreads(
   writer: EmailBatchWriter<LogEmailOutcome>,
   index: number,
   p: PendingEmail,
   companyId: string | null,
-): Promise<{ recordId: string; by: string; note: string } | undefined> {
+): Promise<Array<{ recordId: string; note: string }>> {
   const { email } = p;
   const ask = subjectAsk(p);
-  if (!ask) return undefined;
+  if (!ask) return [];
   const subject = normalizeEmailSubject(email.subject);
   const rows = await writer.subjectCandidates(index);
-  const time = (r: EmailThreadCandidate) => (r.sentAt ? new Date(r.sentAt).getTime() : 0);
-  const candidates = rows.filter((r) => r.kind === 2).sort((a, b) => time(b) - time(a));
+  const at = email.sentAt.getTime();
+  const distance = (r: EmailThreadCandidate) => Math.abs((r.sentAt ? new Date(r.sentAt).getTime() : 0) - at);
   // Same customer: the same company, or for company-less senders the same person.
-  const match = candidates.find(
-    (c) =>
-      normalizeEmailSubject(c.subject ?? '') === subject &&
-      (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === ask.people[0]),
-  );
-  if (!match) return undefined;
-  return {
-    recordId: match.recordId,
-    by: 'subject',
-    note: `<${(email.messageId ?? 'no Message-ID').slice(0, 200)}> joined by subject "${subject.slice(0, 80)}", same customer and participant ${match.author} within ${SUBJECT_THREAD_WINDOW_DAYS} days (no In-Reply-To/References).`,
-  };
+  const matches = rows
+    .filter(
+      (c) =>
+        c.kind === 2 &&
+        normalizeEmailSubject(c.subject ?? '') === subject &&
+        (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === ask.people[0]),
+    )
+    .sort((a, b) => distance(a) - distance(b));
+  const out = new Map<string, string>();
+  for (const match of matches)
+    if (!out.has(match.recordId))
+      out.set(
+        match.recordId,
+        `<${(email.messageId ?? 'no Message-ID').slice(0, 200)}> joined by subject "${subject.slice(0, 80)}", same customer and participant ${match.author} within ${SUBJECT_THREAD_WINDOW_DAYS} days (no In-Reply-To/References).`,
+      );
+  return [...out].map(([recordId, note]) => ({ recordId, note }));
 }
 
 /** How the email's key `key` joined it to its thread, for `threadedBy`. */
