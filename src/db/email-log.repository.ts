@@ -84,15 +84,7 @@ export async function readKnownEmailKeys(
   };
 }
 
-// Header ids (kind 0: a parent message; kind 1: a record named after the root or a parent) of a
-// whole batch in one round trip; the subject-fallback candidates (kind 2) are FIND_SUBJECT_CANDIDATES.
-const FIND_THREAD = `
-SELECT 0 AS kind, "externalId" AS key, "recordId"::text AS "recordId", NULL::text AS subject, NULL::text AS author, NULL::timestamptz AS "sentAt", NULL::text AS "companyId"
-  FROM "Message" WHERE "externalId" = ANY($1::text[])
-UNION ALL
-(SELECT 1, "sourceKey", id::text, NULL, NULL, NULL, NULL FROM "CommunicationRecord" WHERE "sourceKey" = ANY($2::text[]))`;
-
-/** A thread candidate: kind 0 = a parent message by id, 1 = a record by source key, 2 = a recent message of a participant. */
+/** A subject-fallback candidate (kind 2): a recent message of a participant, and its record. */
 export interface EmailThreadCandidate {
   kind: number;
   key: string | null;
@@ -100,35 +92,69 @@ export interface EmailThreadCandidate {
   subject: string | null;
   author: string | null;
   sentAt: Date | string | null;
-  /** The candidate record's company (kind 2). */
+  /** The candidate record's company. */
   companyId: string | null;
 }
 
-/** The messages and records the batch's header ids name (kinds 0 and 1), in one round trip. */
-export async function findEmailThreadCandidates(
+/** Which records hold these thread keys (EmailThreadKey: Message-IDs a thread holds or names), in one round trip. */
+export async function findEmailThreadKeys(
   sql: SqlRunner,
-  ask: { parentMessageKeys: string[]; sourceKeys: string[] },
-): Promise<EmailThreadCandidate[]> {
-  const rows = await sql.query<EmailThreadCandidate>(FIND_THREAD, [ask.parentMessageKeys, ask.sourceKeys]);
-  return rows.map((r) => ({ ...r, kind: Number(r.kind) }));
+  keys: string[],
+): Promise<Array<{ key: string; recordId: string }>> {
+  if (keys.length === 0) return [];
+  return sql.query<{ key: string; recordId: string }>(
+    'SELECT key, "recordId"::text AS "recordId" FROM "EmailThreadKey" WHERE key = ANY($1::text[])',
+    [keys],
+  );
 }
 
-// The subject fallback's candidates for several emails at once: per ask, the 50 newest messages of
-// its participants within its window (as FIND_THREAD's kind 2 for one email).
+/** How many of its participants' messages within its window nearest in time to it the subject fallback looks at per email. */
+export const SUBJECT_CANDIDATE_LIMIT = 50;
+
+/**
+ * Gives these thread keys to their records, keys a concurrent writer took meanwhile excepted: those are
+ * returned with the record that holds them (a new statement sees what the other transaction committed).
+ */
+export async function insertEmailThreadKeys(
+  sql: SqlRunner,
+  rows: Array<{ key: string; recordId: string }>,
+): Promise<Array<{ key: string; recordId: string }>> {
+  if (rows.length === 0) return [];
+  const sorted = [...new Map(rows.map((r) => [r.key, r])).values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const inserted = await sql.query<{ key: string }>(
+    `INSERT INTO "EmailThreadKey" (key, "recordId")
+     SELECT x.key, x."recordId" FROM json_to_recordset($1::json) AS x(key text, "recordId" uuid)
+     ON CONFLICT (key) DO NOTHING RETURNING key`,
+    [JSON.stringify(sorted)],
+    { planPerCall: sorted.length > 1 },
+  );
+  if (inserted.length === sorted.length) return [];
+  const done = new Set(inserted.map((r) => r.key));
+  const taken = await findEmailThreadKeys(
+    sql,
+    sorted.filter((r) => !done.has(r.key)).map((r) => r.key),
+  );
+  const want = new Map(sorted.map((r) => [r.key, r.recordId]));
+  return taken.filter((t) => want.get(t.key) !== t.recordId);
+}
+
+// The subject fallback's candidates for several emails at once: per ask, the 50 messages of its
+// participants within its window nearest in time to the email (not the newest: those depend on
+// which later mail has arrived).
 const FIND_SUBJECT_CANDIDATES = `
 SELECT a.ask, 2 AS kind, NULL::text AS key, c."recordId", c.subject, c.author, c."sentAt", c."companyId"
-FROM json_to_recordset($1::json) AS a(ask int, people text[], "from" timestamptz, "to" timestamptz)
+FROM json_to_recordset($1::json) AS a(ask int, people text[], "from" timestamptz, "to" timestamptz, at timestamptz)
 CROSS JOIN LATERAL (
   SELECT m."recordId"::text AS "recordId", r.subject, m."authorEmail" AS author, m."sentAt", r."companyId"::text AS "companyId"
   FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
   WHERE m."authorEmail" = ANY(a.people) AND m."sentAt" >= a."from" AND m."sentAt" <= a."to" AND r."channelKind" = 'email'::"ChannelKind"
-  ORDER BY m."sentAt" DESC LIMIT 50
+  ORDER BY abs(extract(epoch FROM m."sentAt" - a.at)), m."sentAt" DESC LIMIT ${SUBJECT_CANDIDATE_LIMIT}
 ) c`;
 
 /** The subject fallback's candidates (kind 2) of several emails in one round trip, by the index of their ask. */
 export async function findEmailSubjectCandidates(
   sql: SqlRunner,
-  asks: Array<{ people: string[]; from: Date; to: Date }>,
+  asks: Array<{ people: string[]; from: Date; to: Date; at: Date }>,
 ): Promise<Map<number, EmailThreadCandidate[]>> {
   const byAsk = new Map<number, EmailThreadCandidate[]>(asks.map((_, i) => [i, []]));
   if (asks.length === 0) return byAsk;
@@ -252,16 +278,21 @@ UPDATE "CommunicationRecord" r SET
   "startedAt" = LEAST(r."startedAt", o."startedAt"),
   "lastMessageAt" = GREATEST(r."lastMessageAt", o."lastMessageAt"),
   "companyId" = COALESCE(r."companyId", o."companyId"),
-  "threadingNote" = right(COALESCE(r."threadingNote" || E'\\n', '') || 'Merged ' || o."sourceKey" || ': replies logged before the message they answer arrived.', ${MAX_THREADING_NOTE_CHARS}),
+  "threadingNote" = right(COALESCE(r."threadingNote" || E'\\n', '') || 'Merged ' || o."sourceKey" || ': one thread logged apart (replies logged before the message they answer arrived, or naming one missing message).', ${MAX_THREADING_NOTE_CHARS}),
   "updatedAt" = $3::timestamptz
 FROM "CommunicationRecord" o WHERE r.id = $1::uuid AND o.id = $2::uuid`;
 
 /**
- * Re-attaches replies that were logged before their parent: record `from` (named after the parent's
- * Message-ID) is merged into the thread `into` the parent joined, and deleted.
+ * Joins two records of one email thread (a message that names ids both hold: replies logged before
+ * the message they answer, or two branches meeting): record `from` and its thread keys are merged
+ * into `into`, and deleted.
  */
 export async function mergeEmailRecords(sql: SqlRunner, ids: { into: string; from: string }, now: Date): Promise<void> {
   await sql.query(MERGE_RECORDS, [ids.into, ids.from, now]);
+  await sql.query(`UPDATE "EmailThreadKey" SET "recordId" = $1::uuid WHERE "recordId" = $2::uuid`, [
+    ids.into,
+    ids.from,
+  ]);
   // Separate statements: a data-modifying CTE does not see the rows another one changed.
   await sql.query(
     `UPDATE "FollowUp" SET "recordId" = $1::uuid, "updatedAt" = $3::timestamptz WHERE "recordId" = $2::uuid`,

@@ -31,7 +31,10 @@ export interface EmailOrigin {
 export interface InboundEmail {
   /** Message-ID without angle brackets; undefined when the header is missing. */
   messageId: string | undefined;
+  /** The first id In-Reply-To names, without angle brackets. */
   inReplyTo: string | undefined;
+  /** Every id In-Reply-To names ("... of <a@x> <b@x>", as exmh writes it), when it names more than one. */
+  inReplyToIds?: string[];
   /** References, oldest first, without angle brackets. */
   references: string[];
   subject: string;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { InboundEmail } from './email-message.ts';
 
-/** How long after a thread's last message a reply may still join it by subject. */
+/** How far apart in time (either way) a message and a thread's message may be and still join by subject. */
 export const SUBJECT_THREAD_WINDOW_DAYS = 14;
 
 /** "<abc@x>" or "abc@x" -> "abc@x"; undefined for empty values. Message-IDs are case-sensitive, so case is kept. */
@@ -14,8 +14,11 @@ export function normalizeMessageId(raw: string | undefined): string | undefined 
  * The Message-IDs in a References / In-Reply-To value, in header order ("<a@x> <b@x>" -> ["a@x", "b@x"]).
  * Only bracketed tokens that look like Message-IDs count (RFC 5322 msg-id: `<left@right>`): a bare
  * word never does ("In-Reply-To: Your message of ..." once made `<Your>` a thread key joining three
- * strangers), nor does an address of someone on the email (`exclude`), nor, in the old free-text
- * form ("Message from Claw <claw@kanga.nu> of ..."), a token that reads like a person's mailbox.
+ * strangers), nor does an address of someone on the email (`exclude`). In the old free-text form
+ * ("Message from Claw <claw@kanga.nu> of "date" <3D5D4A2B.5070303@kanga.nu>") neither does the
+ * sender's mailbox: a token right after "from <name>" (or before "'s"), or one that reads like a
+ * person's mailbox (words joined by dots, dashes or underscores). A run of over 20 letters is no
+ * name: Outlook's ids (`<FMEDICOOPIIAHELGINPCCEFACGAA.zeek@sparklehouse.com>`) are ids.
  */
 export function parseMessageIdList(raw: string | string[] | undefined, exclude?: ReadonlySet<string>): string[] {
   const text = Array.isArray(raw) ? raw.join(' ') : (raw ?? '');
@@ -26,15 +29,30 @@ export function parseMessageIdList(raw: string | string[] | undefined, exclude?:
       .replace(/<[^<>]*>/g, '')
       .replace(/[\s,]+/g, '') !== '';
   const ids: string[] = [];
+  let after = 0; // where the text since the previous token starts
   for (const m of text.matchAll(/<([^<>\s]+)>/g)) {
     const id = m[1];
+    const before = text.slice(after, m.index);
+    after = m.index + m[0].length;
     const at = id.lastIndexOf('@');
     if (at <= 0 || at === id.length - 1 || id.indexOf('@') !== at) continue;
     if (exclude?.has(id.toLowerCase())) continue;
-    if (freeText && /^[a-z]+([._-][a-z]+)*$/i.test(id.slice(0, at))) continue;
+    if (freeText && (namesSender(before) || /^'s\b/i.test(text.slice(after)) || readsLikeMailbox(id.slice(0, at))))
+      continue;
     ids.push(id);
   }
   return [...new Set(ids)];
+}
+
+/** Whether the text before a token ends in "from <name>" (the token is that sender's mailbox), not "from x of <date>". */
+function namesSender(before: string): boolean {
+  const parts = before.split(/\bfrom\b/i);
+  return parts.length > 1 && !/\bof\b/i.test(parts[parts.length - 1]);
+}
+
+/** "claw", "jo.doe", "kerry_nice": words joined by dots, dashes or underscores, none over 20 letters. */
+function readsLikeMailbox(local: string): boolean {
+  return /^[a-z]+([._-][a-z]+)*$/i.test(local) && local.split(/[._-]/).every((w) => w.length <= 20);
 }
 
 /**
@@ -84,13 +102,15 @@ export interface ThreadingKeys {
  * thread named after itself; the service may still join it to a recent thread by subject.
  */
 export function threadingKeys(
-  email: Pick<InboundEmail, 'messageId' | 'inReplyTo' | 'references' | 'from' | 'to' | 'sentAt' | 'subject'>,
+  email: Pick<
+    InboundEmail,
+    'messageId' | 'inReplyTo' | 'inReplyToIds' | 'references' | 'from' | 'to' | 'sentAt' | 'subject'
+  >,
 ): ThreadingKeys {
   const own = email.messageId;
   const refs = email.references.filter((r) => r !== own);
-  const parents = [
-    ...new Set([...(email.inReplyTo && email.inReplyTo !== own ? [email.inReplyTo] : []), ...[...refs].reverse()]),
-  ];
+  const answered = [...(email.inReplyTo ? [email.inReplyTo] : []), ...(email.inReplyToIds ?? [])];
+  const parents = [...new Set([...answered.filter((r) => r !== own), ...[...refs].reverse()])];
   const rootId =
     refs[0] ??
     (email.inReplyTo && email.inReplyTo !== own ? email.inReplyTo : undefined) ??

@@ -6,7 +6,11 @@ import {
   findClassificationsMentioning,
   updateClassificationEntities,
 } from '../db/classification.repository.ts';
-import { findRecordsMentioning, updateRedactedRecord } from '../db/communication-record.repository.ts';
+import {
+  deleteEmailThreadKeysMentioning,
+  findRecordsMentioning,
+  updateRedactedRecord,
+} from '../db/communication-record.repository.ts';
 import { deleteCompany, findCompanyForErasure } from '../db/company.repository.ts';
 import type { Database } from '../db/database.ts';
 import { type DbClient, inTransaction } from '../db/db-client.ts';
@@ -199,10 +203,12 @@ async function redactElsewhere(
   const tombstoneKeys: TombstoneKey[] = [];
   if (patterns.length === 0 && contactIds.length === 0) return { counts: { redactedMessages: 0 }, tombstoneKeys };
   const messages = await findMessagesMentioning(tx, { recordIds, contactIds, addresses, patterns });
+  const ownKeys: string[] = [];
   for (const m of messages) {
     const own =
       (m.contactId !== null && contactIds.includes(m.contactId)) ||
       addresses.includes((m.authorEmail ?? '').toLowerCase());
+    if (own) ownKeys.push(m.externalId);
     // Their own message keeps a tombstone so it is never imported again; a Message-ID that names them
     // (their domain) becomes a hash.
     if (own) tombstoneKeys.push({ kind: 'message', value: m.externalId });
@@ -225,6 +231,7 @@ async function redactElsewhere(
       subject: r.subject === null ? null : redactText(r.subject, terms),
       threadingNote: r.threadingNote === null ? null : redactText(r.threadingNote, terms),
     });
+  const threadKeys = await deleteEmailThreadKeysMentioning(tx, { recordIds, patterns, keys: ownKeys });
   const followUps = await findFollowUpsMentioning(tx, { recordIds, patterns });
   for (const f of followUps)
     await updateRedactedFollowUp(tx, f.id, {
@@ -240,7 +247,7 @@ async function redactElsewhere(
     counts: {
       redactedMessages: messages.length,
       redactedRecords: records.length,
-      redactedOther: followUps.length + classifications.length + examples.length,
+      redactedOther: followUps.length + classifications.length + examples.length + threadKeys,
     },
     tombstoneKeys,
   };

@@ -3,7 +3,7 @@ import type { Database, SqlRunner } from '../db/database.ts';
 import { isUniqueViolationError } from '../db/sql-errors.ts';
 import {
   confirmEmailContact,
-  findEmailThreadCandidates,
+  findEmailThreadKeys,
   inEmailTransaction,
   mergeEmailRecords,
   readKnownEmailKeys,
@@ -95,6 +95,11 @@ interface PendingEmail {
   email: InboundEmail;
   externalId: string;
   keys: ThreadingKeys;
+  /**
+   * The ids this email holds or names, as thread keys: its parents nearest first (In-Reply-To, then
+   * References newest to oldest), its thread root, its own id. The email joins the record holding any.
+   */
+  threadKeys: string[];
   direction: 'inbound' | 'outbound';
   customers: EmailParticipant[];
   tombstoneHashes: string[];
@@ -202,10 +207,18 @@ function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail 
     if (!isFreeMailDomain(domain)) tombstoneKeys.push({ kind: 'domain', value: domain });
   }
   const tombstoneHashes = tombstoneKeys.filter((k) => k.value.trim() !== '').map(tombstoneHash);
+  const threadKeys = [
+    ...new Set([
+      ...keys.parents.map(emailIdKey),
+      emailSourceKey(keys.rootId),
+      ...(email.messageId ? [emailIdKey(email.messageId)] : []),
+    ]),
+  ];
   return {
     email,
     externalId,
     keys,
+    threadKeys,
     direction: sides.direction,
     customers: sides.customers,
     tombstoneHashes,
@@ -289,86 +302,24 @@ async function readKnown(sql: SqlRunner, pending: PendingEmail[], cache: EmailCu
 }
 
 /**
- * The batch's header threading in memory: which record holds each message the batch's emails name
- * as a parent, and which record is named after each of their roots, parents and own ids. Read in
- * one query at the start of the batch's transaction and kept up to date by the batch's own writes,
- * so an email without a subject fallback costs no threading query.
+ * The batch's header threading in memory: which record holds each thread key the batch's emails
+ * hold or name. Read in one query at the start of the batch's transaction and kept up to date by the
+ * batch's own writes and merges, so an email without a subject fallback costs no threading query.
  */
-interface ThreadIndex {
-  /** Message externalId -> record. */
-  messages: Map<string, string>;
-  /** Record sourceKey -> record. */
-  records: Map<string, string>;
-}
-
-const ownKeyOf = (p: PendingEmail) => (p.email.messageId ? emailSourceKey(p.email.messageId) : undefined);
-const rootKeysOf = (p: PendingEmail) => [p.keys.rootId, ...p.keys.parents].map(emailSourceKey);
+type ThreadIndex = Map<string, string>;
 
 async function readThreadIndex(sql: SqlRunner, pending: PendingEmail[]): Promise<ThreadIndex> {
-  const parentKeys = new Set<string>();
-  const sourceKeys = new Set<string>();
-  for (const p of pending) {
-    for (const id of p.keys.parents) parentKeys.add(emailIdKey(id));
-    for (const k of rootKeysOf(p)) sourceKeys.add(k);
-    const own = ownKeyOf(p);
-    if (own) sourceKeys.add(own);
-  }
-  const rows = await findEmailThreadCandidates(sql, {
-    parentMessageKeys: [...parentKeys],
-    sourceKeys: [...sourceKeys],
-  });
-  const index: ThreadIndex = { messages: new Map(), records: new Map() };
-  for (const r of rows) {
-    if (r.key === null) continue;
-    if (r.kind === 0) index.messages.set(r.key, r.recordId);
-    else if (r.kind === 1) index.records.set(r.key, r.recordId);
-  }
-  return index;
+  const keys = new Set(pending.flatMap((p) => p.threadKeys));
+  return new Map((await findEmailThreadKeys(sql, [...keys])).map((r) => [r.key, r.recordId]));
 }
 
-/** The index rows for one email's keys, as findEmailThreadCandidates would return them. */
-function indexRows(index: ThreadIndex, p: PendingEmail): EmailThreadCandidate[] {
-  const row = (kind: number, key: string, recordId: string): EmailThreadCandidate => ({
-    kind,
-    key,
-    recordId,
-    subject: null,
-    author: null,
-    sentAt: null,
-    companyId: null,
-  });
-  const rows: EmailThreadCandidate[] = [];
-  for (const id of p.keys.parents) {
-    const rec = index.messages.get(emailIdKey(id));
-    if (rec) rows.push(row(0, emailIdKey(id), rec));
+/** The batch's own write, told to the index: the records merged into `recordId`, and the email's keys. */
+function noteWrite(index: ThreadIndex, p: PendingEmail, recordId: string, adopted: readonly string[]): void {
+  if (adopted.length > 0) {
+    const gone = new Set(adopted);
+    for (const [k, v] of index) if (gone.has(v)) index.set(k, recordId);
   }
-  const own = ownKeyOf(p);
-  for (const k of new Set([...rootKeysOf(p), ...(own ? [own] : [])])) {
-    const rec = index.records.get(k);
-    if (rec) rows.push(row(1, k, rec));
-  }
-  return rows;
-}
-
-/** The batch's own write, told to the index: a new record, a rename, a merge, the message itself. */
-function noteWrite(
-  index: ThreadIndex,
-  p: PendingEmail,
-  recordId: string,
-  thread: { adopt?: string; rename?: string } | undefined,
-  newSourceKey: string | undefined,
-): void {
-  if (thread?.adopt) {
-    const from = thread.adopt;
-    for (const [k, v] of index.messages) if (v === from) index.messages.set(k, recordId);
-    for (const [k, v] of index.records) if (v === from) index.records.delete(k);
-  }
-  if (thread?.rename) {
-    for (const [k, v] of index.records) if (v === recordId) index.records.delete(k);
-    index.records.set(thread.rename, recordId);
-  }
-  if (newSourceKey) index.records.set(newSourceKey, recordId);
-  index.messages.set(p.externalId, recordId);
+  for (const k of p.threadKeys) index.set(k, recordId);
 }
 
 /** Email `index`'s record and message, queued on the batch's writer (a merge and a confirmed contact run at once). */
@@ -383,15 +334,17 @@ async function writeEmail(
   const { email, keys } = p;
   const primary = await resolveCustomer(writer, index, p, cache, staged);
   const thread = await findThread(writer, index, p, primary.companyId, threads);
-  const adopt = thread?.adopt;
-  if (thread && adopt)
-    await writer.after(() => mergeEmailRecords(writer.sql, { into: thread.recordId, from: adopt }, new Date()));
+  const adopted = thread?.adopt ?? [];
+  const into = thread?.recordId;
+  for (const from of adopted)
+    if (into) await writer.after(() => mergeEmailRecords(writer.sql, { into, from }, new Date()));
   const text = email.bodyNote && !email.text ? email.bodyNote : email.text;
   const threadedBy = thread?.by ?? 'new thread';
   const metadata = {
     subject: email.subject,
     messageId: email.messageId ?? null,
     inReplyTo: email.inReplyTo ?? null,
+    ...(email.inReplyToIds ? { inReplyToIds: email.inReplyToIds } : {}),
     references: email.references,
     from: email.from ?? null,
     to: email.to,
@@ -411,15 +364,8 @@ async function writeEmail(
   writer.queue(
     index,
     {
-      // Appending may rename the thread's record (replies logged before a message whose parent is missing).
       record: thread
-        ? {
-            kind: 'existing',
-            id: recordId,
-            companyId: primary.companyId,
-            note: thread.note ?? null,
-            rename: thread.rename,
-          }
+        ? { kind: 'existing', id: recordId, companyId: primary.companyId, note: thread.note ?? null }
         : {
             kind: 'new',
             // A thread a concurrent transaction started writes nothing: the batch rolls back and reads again.
@@ -447,8 +393,13 @@ async function writeEmail(
       },
     },
     { status: 'logged', recordId, messageId, newRecord: !thread, threadedBy },
+    // The keys the record does not hold yet (after the merges above, it holds those of the records it adopted).
+    p.threadKeys.filter((k) => {
+      const holder = threads.get(k);
+      return holder === undefined || (holder !== recordId && !adopted.includes(holder));
+    }),
   );
-  noteWrite(threads, p, recordId, thread, thread ? undefined : sourceKey);
+  noteWrite(threads, p, recordId, adopted);
 }
 
 /** The subject fallback's question for an email, or undefined when it is threaded by headers only. */
@@ -458,18 +409,24 @@ function subjectAsk(p: PendingEmail): SubjectAsk | undefined {
   if (!(keys.parents.length === 0 && isThreadableSubject(subject) && mayThreadBySubject(email))) return undefined;
   // The customer side only: our own address is on every thread and would join strangers by subject.
   const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
+  // Both ways in time: which of two mails comes first in the mailbox must not decide whether they join.
+  const window = SUBJECT_THREAD_WINDOW_DAYS * DAY_MS;
   return {
     people,
-    from: new Date(email.sentAt.getTime() - SUBJECT_THREAD_WINDOW_DAYS * DAY_MS),
-    to: new Date(email.sentAt.getTime() + DAY_MS),
+    from: new Date(email.sentAt.getTime() - window),
+    to: new Date(email.sentAt.getTime() + window),
+    at: email.sentAt,
   };
 }
 
 /**
- * The record this email belongs to: by header ids first (a parent message, then a record named after
- * the thread root or a parent), then by subject with the same customer and participant within the
- * window. A record named after this email's own id holds replies logged before it arrived: when the
- * email joins another thread, that record is merged in (`adopt`).
+ * The record this email belongs to: the one holding any id the email holds or names (its parents, its
+ * thread root, its own id: a message that answers, or is answered by, or answers what another answers,
+ * is in its thread), else by subject with the same customer and participant within the window. When
+ * several records hold its ids, they are one thread logged apart (replies before the message they
+ * answer, two replies to a message we never saw, a chain whose middle is missing): the first, by
+ * the nearest parent, adopts the others (`adopt`). So the threads come out the same in any arrival
+ * order and batches.
  */
 async function findThread(
   writer: EmailBatchWriter<LogEmailOutcome>,
@@ -477,54 +434,77 @@ async function findThread(
   p: PendingEmail,
   companyId: string | null,
   threads: ThreadIndex,
-): Promise<{ recordId: string; by: string; note?: string; adopt?: string; rename?: string } | undefined> {
-  const { email, keys } = p;
-  const subject = normalizeEmailSubject(email.subject);
-  const ask = subjectAsk(p);
-  const ownKey = ownKeyOf(p);
-  // Header ids from the batch's index; the subject fallback's candidates from the writer (read for the batch).
-  const rows = [...indexRows(threads, p), ...(ask ? await writer.subjectCandidates(index) : [])];
-  const early = ownKey ? rows.find((r) => r.kind === 1 && r.key === ownKey) : undefined;
-  const found = headerThread(rows, keys, email.inReplyTo, ownKey);
-  if (found) return early && early.recordId !== found.recordId ? { ...found, adopt: early.recordId } : found;
-  // Replies came before this message, and its own parent has not come yet: the record is renamed
-  // after this message's thread root, so that the parent (or the root) adopts it when it arrives.
-  // Named after this message alone, a chain delivered newest first stayed split one level up.
-  if (early)
+): Promise<{ recordId: string; by: string; note?: string; adopt?: string[] } | undefined> {
+  const held = new Map<string, string>(); // record -> the first of the email's keys it holds
+  for (const k of p.threadKeys) {
+    const rec = threads.get(k);
+    if (rec !== undefined && !held.has(rec)) held.set(rec, k);
+  }
+  // A message without headers asks the subject fallback even when replies to it came first: joined
+  // either way, whether those replies or the thread it joins by subject were logged first.
+  const bySubject = (await subjectThreads(writer, index, p, companyId)).filter((t) => !held.has(t.recordId));
+  if (held.size > 0) {
+    const [[recordId, key], ...others] = [...held];
+    const adopt = [...others.map(([rec]) => rec), ...bySubject.map((t) => t.recordId)];
     return {
-      recordId: early.recordId,
-      by: 'replies logged before it',
-      ...(keys.parents.length > 0 ? { rename: emailSourceKey(keys.rootId) } : {}),
+      recordId,
+      by: headerReason(p, key),
+      ...(adopt.length > 0 ? { adopt } : {}),
+      ...(bySubject.length > 0 ? { note: bySubject[0].note } : {}),
     };
-  if (!ask) return undefined; // answers something we never saw: its own thread, named after that root
-  const time = (r: EmailThreadCandidate) => (r.sentAt ? new Date(r.sentAt).getTime() : 0);
-  const candidates = rows.filter((r) => r.kind === 2).sort((a, b) => time(b) - time(a));
-  // Same customer: the same company, or for company-less senders the same person.
-  const match = candidates.find(
-    (c) =>
-      normalizeEmailSubject(c.subject ?? '') === subject &&
-      (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === ask.people[0]),
-  );
-  if (!match) return undefined;
+  }
+  if (bySubject.length === 0) return undefined; // answers something we never saw: its own thread, named after that root
+  const [first, ...more] = bySubject;
   return {
-    recordId: match.recordId,
+    recordId: first.recordId,
     by: 'subject',
-    note: `<${(email.messageId ?? 'no Message-ID').slice(0, 200)}> joined by subject "${subject.slice(0, 80)}", same customer and participant ${match.author} within ${SUBJECT_THREAD_WINDOW_DAYS} days (no In-Reply-To/References).`,
+    note: first.note,
+    ...(more.length > 0 ? { adopt: more.map((t) => t.recordId) } : {}),
   };
 }
 
-function headerThread(
-  rows: EmailThreadCandidate[],
-  keys: ThreadingKeys,
-  inReplyTo: string | undefined,
-  ownKey: string | undefined,
-): { recordId: string; by: string } | undefined {
-  for (const p of keys.parents) {
-    const hit = rows.find((r) => r.kind === 0 && r.key === emailIdKey(p));
-    if (hit) return { recordId: hit.recordId, by: p === inReplyTo ? 'In-Reply-To' : 'References' };
-  }
-  const byKey = rows.find((r) => r.kind === 1 && r.key !== ownKey);
-  return byKey ? { recordId: byKey.recordId, by: 'References root' } : undefined;
+/**
+ * The subject fallback: the threads of the same customer and participant with this subject within
+ * the window, nearest in time first. All of them: when this email joins two such threads, they are
+ * merged, as they would be had it arrived before them.
+ */
+async function subjectThreads(
+  writer: EmailBatchWriter<LogEmailOutcome>,
+  index: number,
+  p: PendingEmail,
+  companyId: string | null,
+): Promise<Array<{ recordId: string; note: string }>> {
+  const { email } = p;
+  const ask = subjectAsk(p);
+  if (!ask) return [];
+  const subject = normalizeEmailSubject(email.subject);
+  const rows = await writer.subjectCandidates(index);
+  const at = email.sentAt.getTime();
+  const distance = (r: EmailThreadCandidate) => Math.abs((r.sentAt ? new Date(r.sentAt).getTime() : 0) - at);
+  // Same customer: the same company, or for company-less senders the same person.
+  const matches = rows
+    .filter(
+      (c) =>
+        c.kind === 2 &&
+        normalizeEmailSubject(c.subject ?? '') === subject &&
+        (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === ask.people[0]),
+    )
+    .sort((a, b) => distance(a) - distance(b));
+  const out = new Map<string, string>();
+  for (const match of matches)
+    if (!out.has(match.recordId))
+      out.set(
+        match.recordId,
+        `<${(email.messageId ?? 'no Message-ID').slice(0, 200)}> joined by subject "${subject.slice(0, 80)}", same customer and participant ${match.author} within ${SUBJECT_THREAD_WINDOW_DAYS} days (no In-Reply-To/References).`,
+      );
+  return [...out].map(([recordId, note]) => ({ recordId, note }));
+}
+
+/** How the email's key `key` joined it to its thread, for `threadedBy`. */
+function headerReason(p: PendingEmail, key: string): string {
+  const { email, keys } = p;
+  if ([email.inReplyTo, ...(email.inReplyToIds ?? [])].some((id) => id && key === emailIdKey(id))) return 'In-Reply-To';
+  return keys.parents.some((id) => emailIdKey(id) === key) ? 'References' : 'replies logged before it';
 }
 
 /**

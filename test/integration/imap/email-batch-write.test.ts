@@ -96,6 +96,39 @@ async function snapshot(db: Database) {
   };
 }
 
+/**
+ * The subject fallback within one batch: a sender's earlier mail of the batch is a candidate for its
+ * later mail (worked out from the queued writes, not read again), with its record's company as the
+ * batch's writes leave it.
+ */
+function subjectMailbox(): string[] {
+  return [
+    // A feed: one sender, many subjects; the repeated subject joins its first item.
+    buildEmail({ from: 'feed@news.example', messageId: 'f1@news.example', subject: 'Digest: apples', date: day(1) }),
+    buildEmail({ from: 'feed@news.example', messageId: 'f2@news.example', subject: 'Digest: pears', date: day(2) }),
+    buildEmail({ from: 'feed@news.example', messageId: 'f3@news.example', subject: 'Digest: apples', date: day(3) }),
+    // A free-mail sender's thread gets a company from a reply by header; the sender's next mail by
+    // subject no longer matches it (another customer's record now).
+    buildEmail({
+      from: 'Support <help@support.example>',
+      to: 'x@acme.com',
+      messageId: 'a1@support.example',
+      subject: 'Welcome',
+      date: day(1),
+    }),
+    buildEmail({ from: 'pat@gmail.com', messageId: 'g1@gmail.com', subject: 'Quote', date: day(1) }),
+    buildEmail({
+      from: 'x@acme.com',
+      messageId: 'g2@acme.com',
+      inReplyTo: 'g1@gmail.com',
+      subject: 'Re: Quote',
+      date: day(2),
+    }),
+    buildEmail({ from: 'pat@gmail.com', messageId: 'g3@gmail.com', subject: 'Quote', date: day(3) }),
+    buildEmail({ from: 'pat@gmail.com', messageId: 'g4@gmail.com', subject: 'Quote', date: day(4) }),
+  ];
+}
+
 describe.each(TEST_DATABASE_KINDS)('a batch of emails written at once (%s)', (kind) => {
   it('gives the records, threads and companies that writing them one by one gives', async () => {
     const raws = mailbox();
@@ -119,6 +152,32 @@ describe.each(TEST_DATABASE_KINDS)('a batch of emails written at once (%s)', (ki
       expect(by('u1@newco.io')?.recordCompany).toBe('Newco');
       expect(expected.companies.map((c) => c.name)).toEqual(expect.arrayContaining(['Acme', 'acme.de']));
       expect(by('d1@acme.com')?.thread).toHaveLength(2);
+    } finally {
+      await one.dispose();
+      await batch.dispose();
+    }
+  });
+
+  it('joins by subject with the mail queued before it in the batch, as one by one', async () => {
+    const emails = await Promise.all(
+      subjectMailbox().map((r, uid) =>
+        parseEmailSource(Buffer.from(r), { mailbox: 'help@support.example', folder: 'INBOX', uid }),
+      ),
+    );
+    const one = await createTestDatabase(kind);
+    const batch = await createTestDatabase(kind);
+    try {
+      for (const e of emails) await logEmail(one.db, e, opts);
+      const result = await logEmails(batch.db, emails, opts);
+      expect(result.failure).toBeUndefined();
+      const expected = await snapshot(one.db);
+      expect(await snapshot(batch.db)).toEqual(expected);
+      const by = (id: string) => expected.messages.find((m) => m.id === `email:<${id}>`);
+      expect(by('f3@news.example')?.thread).toEqual(['email:<f1@news.example>', 'email:<f3@news.example>']);
+      expect(by('f2@news.example')?.thread).toHaveLength(1);
+      expect(by('g1@gmail.com')?.recordCompany).toBe('Acme');
+      expect(by('g3@gmail.com')?.threadedBy).toBe('new thread');
+      expect(by('g4@gmail.com')?.thread).toEqual(['email:<g3@gmail.com>', 'email:<g4@gmail.com>']);
     } finally {
       await one.dispose();
       await batch.dispose();

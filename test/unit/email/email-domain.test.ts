@@ -96,6 +96,49 @@ describe('threading and participants', () => {
     expect(parseMessageIdList('<claw@kanga.nu>', new Set(['claw@kanga.nu']))).toEqual([]);
     expect(parseMessageIdList('<CAH1=abc@mail.gmail.com> <a@b@c>')).toEqual(['CAH1=abc@mail.gmail.com']);
   });
+  it("keeps the ids of the free-text forms and drops only the sender's mailbox (SpamAssassin corpus)", () => {
+    // A mailbox with digits after "from": before, it became the thread key and the id was ignored.
+    expect(
+      parseMessageIdList(
+        'Message from Chris Garrigues <cwg-dated-1030982822.b8ff65@DeepEddy.Com> of "Wed, 28 Aug 2002 11:07:01 CDT." <1030550822.18045.TMDA@deepeddy.vircio.com>',
+      ),
+    ).toEqual(['1030550822.18045.TMDA@deepeddy.vircio.com']);
+    // An unbracketed sender: "from" is followed by "of <date>", so the token is the id.
+    expect(
+      parseMessageIdList(
+        'Message from Valdis.Kletnieks@vt.edu of "Mon, 26 Aug 2002" <200208261822.g7QI@turing-police.cc.vt.edu>',
+      ),
+    ).toEqual(['200208261822.g7QI@turing-police.cc.vt.edu']);
+    // Outlook's ids read like words joined by a dot, but no name runs to 28 letters.
+    expect(
+      parseMessageIdList(
+        'Message from "zeek" <zeek@sparklehouse.com> of "Tue, 03 Sep 2002." <FMEDICOOPIIAHELGINPCCEFACGAA.zeek@sparklehouse.com>',
+      ),
+    ).toEqual(['FMEDICOOPIIAHELGINPCCEFACGAA.zeek@sparklehouse.com']);
+    expect(
+      parseMessageIdList('<NAEOJLMPJMJDFPLHIOJOGEHBDBAA.bmord@icon-nicholson.com> from "Ben Mord" at Sep 05'),
+    ).toEqual(['NAEOJLMPJMJDFPLHIOJOGEHBDBAA.bmord@icon-nicholson.com']);
+    // exmh names two ids; the sender before them is dropped, and a name with 's is a sender too.
+    expect(
+      parseMessageIdList(
+        'Message from Rick <baartman@lin12.triumf.ca> of Mon, 09 Sep 2002 <2002.EBB3DB1@whatexit.org> <2002.g89J@lin12.triumf.ca>',
+      ),
+    ).toEqual(['2002.EBB3DB1@whatexit.org', '2002.g89J@lin12.triumf.ca']);
+    expect(parseMessageIdList(`Jo Doe <jo42@initech.com>'s message of "Mon, 1 Jan 2024"`)).toEqual([]);
+  });
+  it('takes every id In-Reply-To names as a parent', () => {
+    const k = threadingKeys({
+      messageId: 'c@x',
+      inReplyTo: 'a@x',
+      inReplyToIds: ['a@x', 'b@x'],
+      references: [],
+      from: undefined,
+      to: [],
+      sentAt: new Date(0),
+      subject: '',
+    });
+    expect(k).toEqual({ rootId: 'a@x', parents: ['a@x', 'b@x'] });
+  });
   it('marks mail from internal domains outbound and never treats free-mail as a company', () => {
     const sides = emailSides(
       {
