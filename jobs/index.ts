@@ -17,6 +17,7 @@ import { reconcileSchedules } from './reconcile-schedules.job.ts';
 import { installationId } from '../src/db/installation.repository.ts';
 import { PrefixOwner } from './prefix-owner.ts';
 import { ScheduleKeeper } from './schedule-keeper.ts';
+import { HeadroomGate } from '../src/concurrency/headroom-gate.ts';
 
 /**
  * The pipeline's two components. `queues` runs in every role (web processes enqueue, workers
@@ -78,6 +79,8 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
           classifierThread ? classifierThread.buildDefault() : Promise.resolve(buildDefaultModel()),
         ),
         owner,
+        headroom:
+          config.jobsHeadroom !== undefined ? new HeadroomGate({ maxUtilization: config.jobsHeadroom }) : undefined,
         settings: {
           timezone: config.timezone,
           deliveryLeaseMs: config.pipeline.lockDurationMs,
@@ -119,6 +122,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
       return {
         name: 'workers',
         async start() {
+          deps.headroom?.start();
           workers.run();
           // Load (or build, on a new database) the model now rather than on the first message; with the
           // classifier thread, load it there (the main thread never decodes it).
@@ -133,6 +137,8 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
           );
         },
         async stop() {
+          // Jobs held back go now: closing waits for every active job.
+          deps.headroom?.stop();
           await workers.close();
           await classifierThread?.close();
         },
