@@ -18,6 +18,7 @@ import { installationId } from '../src/db/installation.repository.ts';
 import { PrefixOwner } from './prefix-owner.ts';
 import { ScheduleKeeper } from './schedule-keeper.ts';
 import { HeadroomGate } from '../src/concurrency/headroom-gate.ts';
+import { Counter, type Registry } from 'prom-client';
 
 /**
  * The pipeline's two components. `queues` runs in every role (web processes enqueue, workers
@@ -105,6 +106,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         deps.readMessages = classifierThread.read;
         deps.retrain = classifierThread.retrain;
       }
+      if (deps.headroom) countHeldJobs(deps.headroom, runtime.metrics);
       const workers = createWorkers(
         deps,
         {
@@ -145,4 +147,28 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
       };
     },
   };
+}
+
+/** `/metrics`: how many jobs waited for the main thread's headroom (RAPPORT_JOBS_HEADROOM), and how long in all. */
+function countHeldJobs(gate: HeadroomGate, metrics: Registry): void {
+  let count = 0;
+  let ms = 0;
+  new Counter({
+    name: 'rapport_jobs_held_total',
+    help: 'Pipeline jobs that waited before starting while the main thread was busy (role all)',
+    registers: [metrics],
+    collect() {
+      this.inc(gate.held.count - count);
+      count = gate.held.count;
+    },
+  });
+  new Counter({
+    name: 'rapport_jobs_held_seconds_total',
+    help: 'Time pipeline jobs waited for the main thread to have headroom (role all)',
+    registers: [metrics],
+    collect() {
+      this.inc((gate.held.ms - ms) / 1000);
+      ms = gate.held.ms;
+    },
+  });
 }
