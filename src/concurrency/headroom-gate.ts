@@ -8,7 +8,11 @@ export interface HeadroomGateOptions {
   maxUtilization: number;
   /** How often the utilization is measured, over the window since the last measure. Default 50 ms. */
   windowMs?: number;
-  /** Longest a piece of background work waits before it goes anyway (never starved). Default 5 s. */
+  /**
+   * Longest a piece of background work waits before it goes anyway (never starved). Default 1 s: under
+   * a long burst the jobs still move (a queue's concurrency per second), and a chain of jobs (classify,
+   * then post the card) is delayed by seconds at most.
+   */
   maxWaitMs?: number;
 }
 
@@ -41,7 +45,7 @@ export class HeadroomGate {
     if (!(opts.maxUtilization > 0 && opts.maxUtilization <= 1))
       throw new RangeError(`maxUtilization must be in (0, 1] (got ${opts.maxUtilization})`);
     this.windowMs = opts.windowMs ?? 50;
-    this.maxWaitMs = opts.maxWaitMs ?? 5_000;
+    this.maxWaitMs = opts.maxWaitMs ?? 1_000;
   }
 
   /** The utilization measured over the last window. */

@@ -56,7 +56,7 @@ export interface Config {
   /**
    * Event-loop utilization (0..1) of the main thread above which the pipeline's jobs wait before they
    * start (src/concurrency/headroom-gate.ts), so a burst of Slack commands is acknowledged and answered
-   * first and the jobs catch up after it; undefined = jobs never wait. Env `RAPPORT_JOBS_HEADROOM`:
+   * first and the jobs catch up after it (each waits 1 s at most); undefined = jobs never wait. Env `RAPPORT_JOBS_HEADROOM`:
    * `auto` (default: 0.5 in role `all`, where HTTP and jobs share the thread; off in role `worker`),
    * `off`, or a number in (0, 1].
    */
