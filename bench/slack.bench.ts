@@ -220,6 +220,8 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
       NODE_OPTIONS: process.env.RAPPORT_BENCH_BOT_NODE_OPTIONS,
       // Unset: the bot's default (auto: on in role all); "off" measures classification on the main thread.
       RAPPORT_CLASSIFY_THREAD: process.env.RAPPORT_CLASSIFY_THREAD,
+      // Unset: the bot's default (auto: 0.5 in role all); "off" lets jobs start whatever the main thread's load.
+      RAPPORT_JOBS_HEADROOM: process.env.RAPPORT_JOBS_HEADROOM,
     },
     {
       // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot's time goes.

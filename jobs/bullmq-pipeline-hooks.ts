@@ -1,7 +1,8 @@
 import { findFollowUpSchedule } from '../src/db/follow-up.repository.ts';
 import type { Redis } from 'ioredis';
 import type { Database } from '../src/db/database.ts';
-import type { PipelineHooks } from '../src/services/pipeline-hooks.ts';
+import type { LoggedMessage, PipelineHooks } from '../src/services/pipeline-hooks.ts';
+import { CallBatcher } from '../src/concurrency/call-batcher.ts';
 import { QueueName } from './queue-names.ts';
 import type { PipelineQueues } from './queues.ts';
 import type { ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
@@ -10,25 +11,47 @@ import { syncReminder } from './reminder-schedule.ts';
 import { queueHeldAuthor } from './held-author-schedule.ts';
 import { parseMessageRef } from '../src/domain/follow-up.ts';
 
+/** Most classify jobs one addBulk of concurrent recordLogged calls carries. */
+const MAX_CLASSIFY_JOBS_PER_ADD = 200;
+
 /**
  * The pipeline side of the command layer's hooks: a logged message is queued for classification;
  * a changed follow-up gets its reminder rescheduled and its last posted card refreshed in place.
  */
 export function bullmqPipelineHooks(db: Database, redis: Redis, queues: PipelineQueues): PipelineHooks {
-  return {
-    async recordLogged(recordId, messageId) {
+  const addClassifyJobs = async (logged: readonly LoggedMessage[]) => {
+    const queue = queues[QueueName.ClassifyCommunication];
+    if (logged.length === 1) {
+      const [{ recordId, messageId }] = logged;
       const data: ClassifyCommunicationData = { recordId, messageId };
-      await queues[QueueName.ClassifyCommunication].add('classify', data, { jobId: jobId('classify', messageId) });
+      await queue.add('classify', data, { jobId: jobId('classify', messageId) });
+      return;
+    }
+    // One round trip for many; the same job ids as one by one, so a message added twice is one job.
+    await queue.addBulk(
+      logged.map(({ recordId, messageId }) => {
+        const data: ClassifyCommunicationData = { recordId, messageId };
+        return { name: 'classify', data, opts: { jobId: jobId('classify', messageId) } };
+      }),
+    );
+  };
+  // Commands logged at the same moment (a burst of /crm log) queue their classifications as one
+  // addBulk: one Redis round trip instead of one each. Each caller still waits for its own job to be
+  // queued, and a failed addBulk fails every caller of it (each is told its classification is delayed).
+  const classifyBatcher = new CallBatcher<LoggedMessage, void>(
+    async (logged) => {
+      await addClassifyJobs(logged);
+      return logged.map(() => undefined);
+    },
+    { maxBatch: MAX_CLASSIFY_JOBS_PER_ADD, maxInFlight: 2 },
+  );
+  return {
+    recordLogged(recordId, messageId) {
+      return classifyBatcher.call({ recordId, messageId });
     },
     async recordsLogged(logged) {
       if (logged.length === 0) return;
-      // One round trip for a synced batch; the same job ids as recordLogged, so a message added twice is one job.
-      await queues[QueueName.ClassifyCommunication].addBulk(
-        logged.map(({ recordId, messageId }) => {
-          const data: ClassifyCommunicationData = { recordId, messageId };
-          return { name: 'classify', data, opts: { jobId: jobId('classify', messageId) } };
-        }),
-      );
+      await addClassifyJobs(logged);
     },
     async messageEdited(recordId, messageId, editedAt) {
       // A job id of its own per edit: the first classification's job may still be kept as completed.

@@ -10,6 +10,10 @@ import { buildDefaultModel } from '../src/classifier/default-model.ts';
 import type { ModelArtifact } from '../src/classifier/model-artifact.ts';
 import { readMessage, type MessageReading, type ReadingContext } from '../src/classifier/read-message.ts';
 import { retrainModel, type RetrainInput, type RetrainResult } from '../src/classifier/retrain.ts';
+import { lowerThreadPriority } from './thread-priority.ts';
+
+// Background work: when the cores are busy, the main thread's acks go first (thread-priority.ts).
+lowerThreadPriority();
 
 /** A batch to read (`artifact` comes along when the thread does not have that version yet), or a retrain. */
 export type ClassifierRequest =

@@ -17,6 +17,8 @@ import { reconcileSchedules } from './reconcile-schedules.job.ts';
 import { installationId } from '../src/db/installation.repository.ts';
 import { PrefixOwner } from './prefix-owner.ts';
 import { ScheduleKeeper } from './schedule-keeper.ts';
+import { HeadroomGate } from '../src/concurrency/headroom-gate.ts';
+import { Counter, type Registry } from 'prom-client';
 
 /**
  * The pipeline's two components. `queues` runs in every role (web processes enqueue, workers
@@ -78,6 +80,8 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
           classifierThread ? classifierThread.buildDefault() : Promise.resolve(buildDefaultModel()),
         ),
         owner,
+        headroom:
+          config.jobsHeadroom !== undefined ? new HeadroomGate({ maxUtilization: config.jobsHeadroom }) : undefined,
         settings: {
           timezone: config.timezone,
           deliveryLeaseMs: config.pipeline.lockDurationMs,
@@ -102,6 +106,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         deps.readMessages = classifierThread.read;
         deps.retrain = classifierThread.retrain;
       }
+      if (deps.headroom) countHeldJobs(deps.headroom, runtime.metrics);
       const workers = createWorkers(
         deps,
         {
@@ -119,6 +124,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
       return {
         name: 'workers',
         async start() {
+          deps.headroom?.start();
           workers.run();
           // Load (or build, on a new database) the model now rather than on the first message; with the
           // classifier thread, load it there (the main thread never decodes it).
@@ -133,10 +139,36 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
           );
         },
         async stop() {
+          // Jobs held back go now: closing waits for every active job.
+          deps.headroom?.stop();
           await workers.close();
           await classifierThread?.close();
         },
       };
     },
   };
+}
+
+/** `/metrics`: how many jobs waited for the main thread's headroom (RAPPORT_JOBS_HEADROOM), and how long in all. */
+function countHeldJobs(gate: HeadroomGate, metrics: Registry): void {
+  let count = 0;
+  let ms = 0;
+  new Counter({
+    name: 'rapport_jobs_held_total',
+    help: 'Pipeline jobs that waited before starting while the main thread was busy (role all)',
+    registers: [metrics],
+    collect() {
+      this.inc(gate.held.count - count);
+      count = gate.held.count;
+    },
+  });
+  new Counter({
+    name: 'rapport_jobs_held_seconds_total',
+    help: 'Time pipeline jobs waited for the main thread to have headroom (role all)',
+    registers: [metrics],
+    collect() {
+      this.inc((gate.held.ms - ms) / 1000);
+      ms = gate.held.ms;
+    },
+  });
 }

@@ -8,6 +8,7 @@ import type { ActiveClassifier } from './active-classifier.ts';
 import type { ReadMessages } from '../src/classifier/read-message.ts';
 import type { RetrainInput, RetrainResult } from '../src/classifier/retrain.ts';
 import type { PrefixOwner } from './prefix-owner.ts';
+import type { HeadroomGate } from '../src/concurrency/headroom-gate.ts';
 import type { InsightsSettings } from '../src/insights/insights-settings.ts';
 
 /** Pipeline settings (from Config), with their defaults documented in the README. */
@@ -49,6 +50,8 @@ export interface PipelineDeps {
   readMessages?: ReadMessages;
   /** Trains a model off this thread (RAPPORT_CLASSIFY_THREAD); absent = on this thread. */
   retrain?: (input: RetrainInput) => Promise<RetrainResult>;
+  /** Holds a job back while the main thread has no headroom (RAPPORT_JOBS_HEADROOM); absent = jobs start at once. */
+  headroom?: HeadroomGate;
   /** This deployment's claim on the Redis prefix: the reconciler removes jobs only while it holds it. */
   owner?: PrefixOwner;
 }

@@ -79,6 +79,8 @@ export function createWorkers(deps: PipelineDeps, opts: WorkerOptions, metrics: 
     const worker = new Worker(
       name,
       async (job: Job, token?: string) => {
+        // Role all: requests people wait for go first; the job starts once the thread has headroom.
+        await deps.headroom?.wait();
         metrics.started(name, job);
         const end = metrics.duration.startTimer({ queue: name });
         try {

@@ -5,6 +5,7 @@ import type { Reply } from '../../src/commands/reply-model.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { SlackConnector } from './slack.connector.ts';
 import { renderBlocks } from './render-blocks.ts';
+import { postJson } from './post-json.ts';
 import type { SlackAutoLogger } from './slack-auto-logger.ts';
 import { SlackUserDirectory, type SlackUserProfile } from './slack-user-directory.ts';
 import type { Standing } from '../../src/domain/roles.ts';
@@ -145,13 +146,8 @@ export async function answerViaResponseUrl(
     mode === 'replace'
       ? { replace_original: true, ...renderBlocks(reply) }
       : { response_type: 'ephemeral', replace_original: false, ...renderBlocks(reply) };
-  const res = await fetch(responseUrl, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+  const status = await postJson(responseUrl, body, 10_000);
+  if (status < 200 || status > 299) throw new Error(`response_url answered HTTP ${status}`);
 }
 
 /**

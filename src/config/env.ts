@@ -54,6 +54,14 @@ export interface Config {
    */
   classifyThread: boolean;
   /**
+   * Event-loop utilization (0..1) of the main thread above which the pipeline's jobs wait before they
+   * start (src/concurrency/headroom-gate.ts), so a burst of Slack commands is acknowledged and answered
+   * first and the jobs catch up after it (each waits 1 s at most); undefined = jobs never wait. Env `RAPPORT_JOBS_HEADROOM`:
+   * `auto` (default: 0.5 in role `all`, where HTTP and jobs share the thread; off in role `worker`),
+   * `off`, or a number in (0, 1].
+   */
+  jobsHeadroom: number | undefined;
+  /**
    * Most deliveries a worker process claims (before posting) or records (after) in one statement.
    * Env `RAPPORT_DELIVERY_BATCH_SIZE`, default 16; 1 writes each delivery on its own.
    */
@@ -291,6 +299,20 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const classifyThreadRaw = str('RAPPORT_CLASSIFY_THREAD') ?? 'auto';
+  const jobsHeadroomRaw = str('RAPPORT_JOBS_HEADROOM') ?? 'auto';
+  const jobsHeadroomNumber = Number(jobsHeadroomRaw);
+  const jobsHeadroom =
+    jobsHeadroomRaw === 'auto'
+      ? role === 'all'
+        ? 0.5
+        : undefined
+      : jobsHeadroomRaw === 'off'
+        ? undefined
+        : jobsHeadroomNumber;
+  if (jobsHeadroom !== undefined && !(jobsHeadroom > 0 && jobsHeadroom <= 1))
+    problems.push(
+      `RAPPORT_JOBS_HEADROOM must be auto, off or a number above 0 and at most 1 (got "${jobsHeadroomRaw}").`,
+    );
   if (classifyThreadRaw !== 'auto' && classifyThreadRaw !== 'on' && classifyThreadRaw !== 'off')
     problems.push(`RAPPORT_CLASSIFY_THREAD must be auto, on or off (got "${classifyThreadRaw}").`);
   const privateRedis = str('RAPPORT_PRIVATE_REDIS') ?? 'auto';
@@ -380,6 +402,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerConcurrency: int('RAPPORT_WORKER_CONCURRENCY', 8, 1, 256),
     classifyBatchSize: int('RAPPORT_CLASSIFY_BATCH_SIZE', 32, 1, 500),
     classifyThread: classifyThreadRaw === 'on' || (classifyThreadRaw !== 'off' && role === 'all'),
+    jobsHeadroom,
     deliveryBatchSize: int('RAPPORT_DELIVERY_BATCH_SIZE', 16, 1, 500),
     pipeline,
     consoleToken: str('RAPPORT_CONSOLE_TOKEN'),

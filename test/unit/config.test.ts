@@ -83,6 +83,17 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('holds jobs back while the main thread is busy in role all (0.5), never in role worker, as told otherwise', () => {
+    const pg = { DATABASE_URL: 'postgres://localhost/rapport' };
+    expect(loadConfig({}).jobsHeadroom).toBe(0.5);
+    expect(loadConfig({ ...pg, RAPPORT_ROLE: 'worker' }).jobsHeadroom).toBeUndefined();
+    expect(loadConfig({ RAPPORT_JOBS_HEADROOM: 'off' }).jobsHeadroom).toBeUndefined();
+    expect(loadConfig({ ...pg, RAPPORT_ROLE: 'worker', RAPPORT_JOBS_HEADROOM: '0.8' }).jobsHeadroom).toBe(0.8);
+    expect(configProblems({ RAPPORT_JOBS_HEADROOM: '1.5' })).toEqual([
+      'RAPPORT_JOBS_HEADROOM must be auto, off or a number above 0 and at most 1 (got "1.5").',
+    ]);
+  });
+
   it('batches 32 messages and 16 deliveries per statement unless told otherwise, and refuses a batch of none', () => {
     expect(loadConfig({})).toMatchObject({ classifyBatchSize: 32, deliveryBatchSize: 16 });
     expect(loadConfig({ RAPPORT_CLASSIFY_BATCH_SIZE: '1', RAPPORT_DELIVERY_BATCH_SIZE: '64' })).toMatchObject({
