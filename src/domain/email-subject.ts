@@ -23,6 +23,17 @@ export function normalizeEmailSubject(subject: string | undefined): string {
   return s.replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
+/**
+ * Whether a subject says it answers or forwards something ("Re: …", "[acme] AW: …"). Two messages that
+ * both lack such a prefix are two conversations even with one subject (a feed's daily "News", a
+ * customer's second "Invoice #42"): the subject fallback joins a pair only when one of them has it.
+ */
+export function isReplySubject(subject: string | null | undefined): boolean {
+  let s = (subject ?? '').normalize('NFKC');
+  for (let i = 0; i < 20 && TAG.test(s); i++) s = s.replace(TAG, '');
+  return PREFIX.test(s);
+}
+
 /** Subjects too generic to thread on: joining every "hello" of a customer would merge unrelated conversations. */
 const GENERIC = new Set([
   '',

@@ -19,7 +19,12 @@ import {
 import { companyNameFromDomain, emailSides, isCompanyDomain, isFreeMailDomain } from '../domain/email-participants.ts';
 import { stripQuotedReply } from '../domain/email-reply-stripper.ts';
 import { headerSkipReason, type EmailSkipReason } from '../domain/email-skip-rules.ts';
-import { isThreadableSubject, mayThreadBySubject, normalizeEmailSubject } from '../domain/email-subject.ts';
+import {
+  isReplySubject,
+  isThreadableSubject,
+  mayThreadBySubject,
+  normalizeEmailSubject,
+} from '../domain/email-subject.ts';
 import {
   emailExternalId,
   emailIdKey,
@@ -465,7 +470,8 @@ async function findThread(
 
 /**
  * The subject fallback: the threads of the same customer and participant with this subject within
- * the window, nearest in time first. All of them: when this email joins two such threads, they are
+ * the window, nearest in time first, when this email or the thread's first one says it is a reply or
+ * forward (isReplySubject). All of them: when this email joins two such threads, they are
  * merged, as they would be had it arrived before them.
  */
 async function subjectThreads(
@@ -478,6 +484,7 @@ async function subjectThreads(
   const ask = subjectAsk(p);
   if (!ask) return [];
   const subject = normalizeEmailSubject(email.subject);
+  const reply = isReplySubject(email.subject);
   const rows = await writer.subjectCandidates(index);
   const at = email.sentAt.getTime();
   const distance = (r: EmailThreadCandidate) => Math.abs((r.sentAt ? new Date(r.sentAt).getTime() : 0) - at);
@@ -487,6 +494,7 @@ async function subjectThreads(
       (c) =>
         c.kind === 2 &&
         normalizeEmailSubject(c.subject ?? '') === subject &&
+        (reply || isReplySubject(c.subject)) &&
         (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === ask.people[0]),
     )
     .sort((a, b) => distance(a) - distance(b));

@@ -36,7 +36,7 @@ function mailbox(): string[] {
     // Joined by subject to the mail just before it, from the same sender, no headers.
     buildEmail({ from: 'ann@globex.com', messageId: 's1@globex.com', subject: 'Invoice 7', date: day(1) }),
     buildEmail({ from: 'ann@globex.com', messageId: 's2@globex.com', subject: 'Re: Invoice 7', date: day(2) }),
-    buildEmail({ from: 'ann@globex.com', messageId: 's3@globex.com', subject: 'Invoice 7', date: day(3) }),
+    buildEmail({ from: 'ann@globex.com', messageId: 's3@globex.com', subject: 'RE: Invoice 7', date: day(3) }),
     // Unconfirmed until we answer; then the company exists and the next mail joins its record by subject.
     buildEmail({ from: 'bo@newco.io', messageId: 'u1@newco.io', subject: 'Pricing', date: day(1) }),
     out('bo@newco.io', {
@@ -45,7 +45,7 @@ function mailbox(): string[] {
       subject: 'Re: Pricing',
       date: day(2),
     }),
-    buildEmail({ from: 'bo@newco.io', messageId: 'u3@newco.io', subject: 'Pricing', date: day(3) }),
+    buildEmail({ from: 'bo@newco.io', messageId: 'u3@newco.io', subject: 'Re: Pricing', date: day(3) }),
     // Two new companies of one name in one batch: the second is named by its domain.
     out('x@acme.com', { messageId: 'a1@support.example', subject: 'Welcome', date: day(1) }),
     out('y@acme.de', { messageId: 'a2@support.example', subject: 'Willkommen', date: day(1) }),
@@ -103,10 +103,17 @@ async function snapshot(db: Database) {
  */
 function subjectMailbox(): string[] {
   return [
-    // A feed: one sender, many subjects; the repeated subject joins its first item.
+    // A feed: one sender, many subjects; a reply-subject joins its first item, a plain repeat does not
+    // (two mails without Re:/Fwd: are two conversations).
     buildEmail({ from: 'feed@news.example', messageId: 'f1@news.example', subject: 'Digest: apples', date: day(1) }),
     buildEmail({ from: 'feed@news.example', messageId: 'f2@news.example', subject: 'Digest: pears', date: day(2) }),
-    buildEmail({ from: 'feed@news.example', messageId: 'f3@news.example', subject: 'Digest: apples', date: day(3) }),
+    buildEmail({
+      from: 'feed@news.example',
+      messageId: 'f3@news.example',
+      subject: 'Re: Digest: apples',
+      date: day(3),
+    }),
+    buildEmail({ from: 'feed@news.example', messageId: 'f4@news.example', subject: 'Digest: pears', date: day(4) }),
     // A free-mail sender's thread gets a company from a reply by header; the sender's next mail by
     // subject no longer matches it (another customer's record now).
     buildEmail({
@@ -124,8 +131,8 @@ function subjectMailbox(): string[] {
       subject: 'Re: Quote',
       date: day(2),
     }),
-    buildEmail({ from: 'pat@gmail.com', messageId: 'g3@gmail.com', subject: 'Quote', date: day(3) }),
-    buildEmail({ from: 'pat@gmail.com', messageId: 'g4@gmail.com', subject: 'Quote', date: day(4) }),
+    buildEmail({ from: 'pat@gmail.com', messageId: 'g3@gmail.com', subject: 'Re: Quote', date: day(3) }),
+    buildEmail({ from: 'pat@gmail.com', messageId: 'g4@gmail.com', subject: 'Re: Quote', date: day(4) }),
   ];
 }
 
@@ -175,6 +182,7 @@ describe.each(TEST_DATABASE_KINDS)('a batch of emails written at once (%s)', (ki
       const by = (id: string) => expected.messages.find((m) => m.id === `email:<${id}>`);
       expect(by('f3@news.example')?.thread).toEqual(['email:<f1@news.example>', 'email:<f3@news.example>']);
       expect(by('f2@news.example')?.thread).toHaveLength(1);
+      expect(by('f4@news.example')?.thread).toHaveLength(1);
       expect(by('g1@gmail.com')?.recordCompany).toBe('Acme');
       expect(by('g3@gmail.com')?.threadedBy).toBe('new thread');
       expect(by('g4@gmail.com')?.thread).toEqual(['email:<g3@gmail.com>', 'email:<g4@gmail.com>']);

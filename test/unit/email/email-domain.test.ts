@@ -6,7 +6,7 @@ import { readMbox } from '../../../connectors/imap/mbox-reader.ts';
 import { emailSides, companyNameFromDomain, isFreeMailDomain } from '../../../src/domain/email-participants.ts';
 import { stripQuotedReply } from '../../../src/domain/email-reply-stripper.ts';
 import { headerSkipReason } from '../../../src/domain/email-skip-rules.ts';
-import { normalizeEmailSubject, isThreadableSubject } from '../../../src/domain/email-subject.ts';
+import { isReplySubject, normalizeEmailSubject, isThreadableSubject } from '../../../src/domain/email-subject.ts';
 import { parseMessageIdList, threadingKeys } from '../../../src/domain/email-threading.ts';
 
 describe('stripQuotedReply', () => {
@@ -32,6 +32,24 @@ describe('stripQuotedReply', () => {
     ['From: the start of our contract we agreed on net 30.', 'From: the start of our contract we agreed on net 30.'],
   ])('%#: strips quotes and signatures', (input, expected) => {
     expect(stripQuotedReply(input)).toBe(expected);
+  });
+});
+
+describe('isReplySubject', () => {
+  it('sees reply and forward prefixes, after list tags too, and nothing else', () => {
+    for (const s of [
+      'Re: Invoice',
+      'RE[2]: Invoice',
+      'AW: Re: x',
+      '[acme] Re: Invoice',
+      'Fwd: x',
+      '回复：报价',
+      'sv: x',
+    ])
+      expect(isReplySubject(s), s).toBe(true);
+    for (const s of ['Invoice #42', 'Regarding the invoice', 'News for 2002-09-01', '', 'Review: Q3', '[acme] Invoice'])
+      expect(isReplySubject(s), s).toBe(false);
+    expect(isReplySubject(null)).toBe(false);
   });
 });
 
