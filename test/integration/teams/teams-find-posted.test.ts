@@ -318,11 +318,16 @@ describe('the delivery job finds a lost Teams suggestion in the thread its burst
           status: 'sent',
           externalId,
           attempts: 1,
+          // Each took its place in the customer's burst when it was posted (suggestion-burst.repository.ts).
+          burstPosition: i + 1,
           payload: { kind: 'suggestion', followUpId: f.id, key: `suggestion:${f.id}`, target },
         },
       });
       await h.test.db.prisma.followUp.update({ where: { id: f.id }, data: { messageRef: `${target}|${externalId}` } });
     }
+    await h.test.db.prisma.suggestionBurstCounter.create({
+      data: { companyId: company.id, target, lastPosition: 3 },
+    });
     // The fourth was posted into the first card's thread, and its worker died before recording it.
     const data: DeliverMessageData = {
       key: `suggestion:${followUps[3].id}`,
