@@ -96,7 +96,6 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
       const sync = t.newSync();
       await waitFor(async () => sync.status.state === 'watching', 10_000, 'first sync');
       expect(sync.status.mode).toBe('idle');
-      const started = Date.now();
       await t.client.append(
         'INBOX',
         buildEmail({
@@ -110,10 +109,11 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
           const m = await t.messages();
           return m.length > 0 && m;
         },
-        5000,
+        // Well before the next poll (pollSeconds 30 from the first sync): only IDLE can have brought it.
+        // No tighter bound: a test asserts no timing (bench:imap measures IDLE latency).
+        20_000,
         'message via IDLE',
       );
-      expect(Date.now() - started).toBeLessThan(3000);
       expect(msg.direction).toBe('inbound');
       expect(msg.cleanText).toBe('Export fails.');
       const record = await t.db.prisma.communicationRecord.findUniqueOrThrow({
@@ -314,9 +314,9 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
       expect(t.hooks.calls.length).toBe(10);
       await holder.abandon();
       await t.client.append('INBOX', buildEmail({ from: 'late@hooli.com' }));
-      const died = Date.now();
-      await waitFor(async () => (await t.messages()).length === 11, 10_000, 'takeover');
-      expect(Date.now() - died).toBeLessThan(1500 + 1500);
+      // Taken over once the holder's lock expires (lockTtlMs 1.5 s), well before the 30 s poll; no timing
+      // asserted (a busy CI machine stretches it).
+      await waitFor(async () => (await t.messages()).length === 11, 20_000, 'takeover');
       expect(standby.status.holdsLock).toBe(true);
       expect(t.hooks.calls.length).toBe(11);
     } finally {
