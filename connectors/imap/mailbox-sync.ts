@@ -33,7 +33,7 @@ export interface MailboxSyncDeps {
   lockPrefix?: string;
   /** Lock TTL, ms: bound on how long a dead syncer blocks a takeover. Default 30000. */
   lockTtlMs?: number;
-  /** Messages fetched and logged per batch; the cursor advances after each. Default 50. */
+  /** Messages fetched and logged per batch; the cursor advances after each. Default 100 (bench:imap: faster than 50). */
   batchSize?: number;
   /** Backoff bounds for reconnects, ms. Default 1000 and 60000. */
   backoffMs?: { min: number; max: number };
@@ -258,7 +258,7 @@ export class MailboxSync {
         highestModseq: box.highestModseq ?? null,
       });
     const save = () => saveAt(this.deps.db.sql, handled);
-    const batchSize = this.deps.batchSize ?? 50;
+    const batchSize = this.deps.batchSize ?? 100;
     const customers = new EmailCustomerCache();
     const fetchBatch = async (batch: FetchMessageObject[]) => {
       const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
