@@ -8,6 +8,7 @@
  * prefix removed at the end); BENCH_HOOKS=noop syncs without a queue.
  * Four clients deliver the corpus at once, so UIDs (the sync's order) differ between runs; BENCH_ORDERED=1
  * delivers it in corpus order (slower), for comparing the result digest of two runs.
+ * BENCH_BATCH_SIZE sets MailboxSync's batch size (default: production's).
  * BENCH_SQL_STATS=1 prints, per statement of the sync (its first words), how many ran and their time in
  * each quarter of the sync: a statement whose time per call grows with the mailbox shows there.
  * Run: npm run bench:imap  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432, Redis at 6379).
@@ -39,6 +40,8 @@ const benchStarted = Date.now();
 const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
 const filtersOn = process.env.BENCH_FILTERS === '1';
 const queueOn = process.env.BENCH_HOOKS !== 'noop';
+/** BENCH_BATCH_SIZE: MailboxSync's batch size; unset, production's default. */
+const batchSize = process.env.BENCH_BATCH_SIZE ? Number(process.env.BENCH_BATCH_SIZE) : undefined;
 
 const corpus: Buffer[] = [];
 for (const group of (await readdir(dataDir, { withFileTypes: true }))
@@ -269,7 +272,7 @@ const makeSync = (account: { user: string; password: string }, db: Awaited<Retur
       internalDomains: ['support.example'],
       defaultFilters: filtersOn,
       lockPrefix: `{rapport-bench-${randomBytes(4).toString('hex')}}`,
-      batchSize: 100,
+      batchSize,
     },
   );
 const dovecot = await startDovecot();

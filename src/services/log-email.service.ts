@@ -61,6 +61,12 @@ export interface LogEmailOptions {
    * first sender on a company domain creates a company.
    */
   createCompanies?: 'answered' | 'all';
+  /**
+   * Runs last inside the transaction that writes the first `written` emails, so that the caller's
+   * bookkeeping (the IMAP cursor) commits with them: a separate commit per batch saved. Not run
+   * when no email needs a write (no transaction), nor by an attempt that rolls back before it.
+   */
+  inTransaction?: (sql: SqlRunner, written: number) => Promise<void>;
 }
 
 export type LogEmailOutcome =
@@ -145,7 +151,7 @@ export async function logEmails(db: Database, emails: InboundEmail[], opts: LogE
     const batch = checked.slice(0, end);
     try {
       // A retry writes email by email, so that a failure names the email that caused it.
-      const outcomes = await writeBatch(db, batch, cache, attempt > 1);
+      const outcomes = await writeBatch(db, batch, cache, attempt > 1, opts.inTransaction);
       await announceLogged(opts.hooks, outcomes);
       return failure ? { outcomes, failure } : { outcomes };
     } catch (err) {
@@ -239,6 +245,7 @@ async function writeBatch(
   batch: Array<PendingEmail | LogEmailOutcome>,
   cache: EmailCustomerCache,
   exact: boolean,
+  inTransaction: LogEmailOptions['inTransaction'],
 ): Promise<LogEmailOutcome[]> {
   const pending = batch.filter(isPending);
   if (pending.length === 0) return batch as LogEmailOutcome[];
@@ -270,6 +277,7 @@ async function writeBatch(
       }
     }
     await writer.flush();
+    await inTransaction?.(sql, batch.length);
     return { outcomes: writer.outcomes, staged };
   });
   // Only after COMMIT do the new contacts and companies become cache entries.
