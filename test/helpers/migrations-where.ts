@@ -1,7 +1,8 @@
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MIGRATIONS_DIR } from '../../src/db/migrate.ts';
+import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 /**
  * A temporary migrations folder holding the shipped migrations whose folder name passes `keep`
@@ -13,4 +14,31 @@ export function migrationsWhere(keep: (name: string) => boolean): string {
   for (const name of readdirSync(MIGRATIONS_DIR))
     if (keep(name)) cpSync(join(MIGRATIONS_DIR, name), join(dir, name), { recursive: true });
   return dir;
+}
+
+/** A test database migrated up to just before `migration`, and the folder that takes it through `migration`. */
+export interface DatabaseBeforeMigration {
+  t: TestDatabase;
+  /** The shipped migrations up to and including `migration` (later ones are not its test's business). */
+  through: string;
+  dispose(): Promise<void>;
+}
+
+/** A new database of `kind` as the release before `migration` left it (see {@link migrationsWhere}). */
+export async function databaseBeforeMigration(
+  kind: 'pglite' | 'postgres',
+  migration: string,
+): Promise<DatabaseBeforeMigration> {
+  const t = await createTestDatabase(kind, { migrate: false });
+  const before = migrationsWhere((name) => name < migration);
+  const through = migrationsWhere((name) => name <= migration);
+  await migrate(t.db, before);
+  return {
+    t,
+    through,
+    async dispose() {
+      await t.dispose();
+      for (const dir of [before, through]) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

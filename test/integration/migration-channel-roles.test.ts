@@ -1,8 +1,7 @@
-import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
-import { migrationsWhere } from '../helpers/migrations-where.ts';
+import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
+import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../helpers/migrations-where.ts';
 
 const MIGRATION = '20261202132736_channel_roles';
 
@@ -13,18 +12,13 @@ const UMBRELLA = '00000000-0000-4000-8000-000000000004';
 
 describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
   let t: TestDatabase;
-  let before: string;
   let through: string;
+  let fixture: DatabaseBeforeMigration;
   beforeEach(async () => {
-    t = await createTestDatabase(kind, { migrate: false });
-    before = migrationsWhere((name) => name < MIGRATION);
-    through = migrationsWhere((name) => name <= MIGRATION);
-    await migrate(t.db, before);
+    fixture = await databaseBeforeMigration(kind, MIGRATION);
+    ({ t, through } = fixture);
   });
-  afterEach(async () => {
-    await t.dispose();
-    for (const dir of [before, through]) rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => fixture.dispose());
 
   it('a link where a customer spoke (outsiders are there) becomes source-only; an internal one stays where cards go', async () => {
     await t.db.sql.exec(`

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseEmailSource } from '../../connectors/imap/parse-email-source.ts';
 import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
@@ -6,8 +5,8 @@ import { emailIdKey } from '../../src/domain/email-threading.ts';
 import { logEmail } from '../../src/services/log-email.service.ts';
 import { noopPipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { buildEmail } from '../helpers/email-fixtures.ts';
-import { migrationsWhere } from '../helpers/migrations-where.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
+import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../helpers/migrations-where.ts';
+import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
 
 const MIGRATION = '20261203090000_email_thread_keys';
 const REC = '00000000-0000-4000-8000-000000000002';
@@ -15,16 +14,12 @@ const LONG = `${'x'.repeat(600)}@initech.com`;
 
 describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
   let t: TestDatabase;
-  let before: string;
+  let fixture: DatabaseBeforeMigration;
   beforeEach(async () => {
-    t = await createTestDatabase(kind, { migrate: false });
-    before = migrationsWhere((name) => name < MIGRATION);
-    await migrate(t.db, before);
+    fixture = await databaseBeforeMigration(kind, MIGRATION);
+    ({ t } = fixture);
   });
-  afterEach(async () => {
-    await t.dispose();
-    rmSync(before, { recursive: true, force: true });
-  });
+  afterEach(() => fixture.dispose());
 
   it('gives the threads logged before it their ids, so a reply naming only a missing one joins them', async () => {
     // A thread as the previous release logged it: named after its root r0 (never seen), one message

@@ -1,35 +1,19 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
+import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../helpers/migrations-where.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
 
 const MIGRATION = '20261130230000_one_pending_suggestion_per_record';
 
-/** A copy of the migrations directory holding only the migrations `keep` accepts. */
-function migrationsWhere(keep: (name: string) => boolean): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rapport-migrations-'));
-  for (const name of readdirSync(MIGRATIONS_DIR))
-    if (keep(name)) cpSync(join(MIGRATIONS_DIR, name), join(dir, name), { recursive: true });
-  return dir;
-}
-
 describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
   let t: TestDatabase;
-  let before: string;
   let through: string;
+  let fixture: DatabaseBeforeMigration;
   beforeEach(async () => {
-    t = await createTestDatabase(kind, { migrate: false });
-    // The migrations as they were before this one, and up to this one (later ones are not its business).
-    before = migrationsWhere((name) => name < MIGRATION);
-    through = migrationsWhere((name) => name <= MIGRATION);
-    await migrate(t.db, before);
+    fixture = await databaseBeforeMigration(kind, MIGRATION);
+    ({ t, through } = fixture);
   });
-  afterEach(async () => {
-    await t.dispose();
-    for (const dir of [before, through]) rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => fixture.dispose());
 
   it('keeps the oldest of duplicate pending suggestions waiting and dismisses the rest, then refuses new duplicates', async () => {
     await t.db.sql.exec(`

@@ -1,9 +1,8 @@
-import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
 import { takeBurstPosition } from '../../src/db/suggestion-burst.repository.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
-import { migrationsWhere } from '../helpers/migrations-where.ts';
+import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
+import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../helpers/migrations-where.ts';
 
 const MIGRATION = '20261203083000_suggestion_burst_positions';
 
@@ -12,18 +11,13 @@ const GLOBEX = '00000000-0000-4000-8000-000000000002';
 
 describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
   let t: TestDatabase;
-  let before: string;
   let through: string;
+  let fixture: DatabaseBeforeMigration;
   beforeEach(async () => {
-    t = await createTestDatabase(kind, { migrate: false });
-    before = migrationsWhere((name) => name < MIGRATION);
-    through = migrationsWhere((name) => name <= MIGRATION);
-    await migrate(t.db, before);
+    fixture = await databaseBeforeMigration(kind, MIGRATION);
+    ({ t, through } = fixture);
   });
-  afterEach(async () => {
-    await t.dispose();
-    for (const dir of [before, through]) rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => fixture.dispose());
 
   it('numbers the suggestions of a burst in progress in creation order, so the next one continues the burst', async () => {
     const followUps = ['a1', 'a2', 'a3', 'a4', 'a5', 'g1'];
