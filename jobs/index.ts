@@ -21,6 +21,13 @@ import { HeadroomGate } from '../src/concurrency/headroom-gate.ts';
 import { Counter, type Registry } from 'prom-client';
 
 /**
+ * Longest a pipeline job waits for the main thread's headroom (role all). Long enough that a burst of
+ * commands (acks, then their answers, which wait at 0.75) keeps the thread for its whole length; short
+ * enough that reminders are late by seconds, not minutes, under load that never lets up.
+ */
+const JOBS_MAX_HELD_MS = 10_000;
+
+/**
  * The pipeline's two components. `queues` runs in every role (web processes enqueue, workers
  * consume) and installs the BullMQ hooks on the runtime; it also claims the Redis prefix for this
  * deployment and keeps the reconciler armed (see ScheduleKeeper). `workers` runs in roles `all` and `worker`.
@@ -81,7 +88,9 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         ),
         owner,
         headroom:
-          config.jobsHeadroom !== undefined ? new HeadroomGate({ maxUtilization: config.jobsHeadroom }) : undefined,
+          config.jobsHeadroom !== undefined
+            ? new HeadroomGate({ maxUtilization: config.jobsHeadroom, maxWaitMs: JOBS_MAX_HELD_MS })
+            : undefined,
         settings: {
           timezone: config.timezone,
           deliveryLeaseMs: config.pipeline.lockDurationMs,

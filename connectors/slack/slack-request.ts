@@ -12,8 +12,16 @@ import type { Standing } from '../../src/domain/roles.ts';
 
 /** What every Slack listener needs; built once by the component. */
 export interface SlackListenerDeps {
-  /** Runs a command of the shared grammar (app/chat.component.ts commandRunner). */
+  /** Runs a command of the shared grammar (app/chat.component.ts commandRunner), waiting its turn among the acknowledged requests. */
   run(text: string, ctx: CommandContext): Promise<Reply>;
+  /**
+   * Queues the work after an ack, in its turn, without keeping the request alive (slack-work-limiter.ts
+   * `detach`); inside it, {@link execute} runs commands (the turn is taken already). Absent: the
+   * caller awaits `run` as before.
+   */
+  detach?(work: () => Promise<void>): void;
+  /** Runs a command of the shared grammar now; for work that already has its turn ({@link detach}). */
+  execute?(text: string, ctx: CommandContext): Promise<Reply>;
   /**
    * True while so many acknowledged requests wait that a new command should be turned away with a
    * polite answer in its ack (nothing written) rather than queued. Absent = never.

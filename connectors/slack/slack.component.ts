@@ -22,6 +22,7 @@ import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { slackHeldAuthors } from './slack-held-authors.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
+import { HeadroomGate } from '../../src/concurrency/headroom-gate.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
 import { acknowledgeRateLimitNotices } from './events/app-rate-limited.event.ts';
 
@@ -99,7 +100,13 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     logger.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener failed');
   });
 
-  const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY);
+  // Work after an ack starts while the main thread has headroom, so a burst's acks go first (30 s at most:
+  // the answer has Slack's 30 minutes, and a backlog that cannot move is shed by `busy` below).
+  const headroom =
+    config.workHeadroom !== undefined
+      ? new HeadroomGate({ maxUtilization: config.workHeadroom, maxWaitMs: 30_000 })
+      : undefined;
+  const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY, headroom);
   // The rep's stored timezone while Slack cannot say.
   const storedTimezone = async (platformUserId: string) =>
     (await findRepByPlatformUser(runtime.db.prisma, [platformUserKey('slack', platformUserId)]))?.timezone;
@@ -116,9 +123,15 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   const runCommand = commandRunner(runtime, { people: slackPeopleDirectory(users) });
   const deps: SlackListenerDeps = {
     run: (text, ctx) => work.run(() => runCommand(text, ctx)),
+    execute: runCommand,
+    detach: (task) =>
+      work.detach(task, (err) =>
+        logger.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'Slack listener failed'),
+      ),
     // Everything Slack sent that is not finished (this request included) counts: those working, those
-    // waiting for a slot, and those still fetching the person's profile before they queue.
-    busy: () => inFlight.size > SLACK_WORK_CONCURRENCY + config.maxQueued,
+    // waiting for a slot, those still fetching the person's profile before they queue, and commands
+    // acknowledged and waiting on their own (detached).
+    busy: () => inFlight.size + work.detachedCount > SLACK_WORK_CONCURRENCY + config.maxQueued,
     contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, {
       directory: users,
       storedTimezone,
@@ -154,12 +167,17 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   return {
     name: 'slack',
     readiness: [...(socket ? [socket.readiness] : []), privacy],
-    ...(socket ? { start: async () => socket.start() } : {}),
-    // Requests Slack already sent are answered after their ack; let them finish.
+    start: async () => {
+      headroom?.start();
+      await socket?.start();
+    },
+    // Requests Slack already sent are answered after their ack; let them finish (no more holding back).
     stop: async () => {
       autoLogger.stop();
       await socket?.stop();
+      headroom?.stop();
       await Promise.allSettled([...inFlight]);
+      await work.drained();
     },
   };
 }

@@ -56,7 +56,7 @@ export interface Config {
   /**
    * Event-loop utilization (0..1) of the main thread above which the pipeline's jobs wait before they
    * start (src/concurrency/headroom-gate.ts), so a burst of Slack commands is acknowledged and answered
-   * first and the jobs catch up after it (each waits 1 s at most); undefined = jobs never wait. Env `RAPPORT_JOBS_HEADROOM`:
+   * first and the jobs catch up after it (each waits 10 s at most); undefined = jobs never wait. Env `RAPPORT_JOBS_HEADROOM`:
    * `auto` (default: 0.5 in role `all`, where HTTP and jobs share the thread; off in role `worker`),
    * `off`, or a number in (0, 1].
    */
@@ -216,6 +216,12 @@ export interface SlackConfig {
    * each); past it `/crm` answers "busy, not saved" in its ack instead of queueing. Default 10000.
    */
   maxQueued: number;
+  /**
+   * Env `SLACK_WORK_HEADROOM`: main-thread event-loop use (0..1, every 50 ms) above which the work after
+   * an ack (running the command, its answer) waits to start, 30 s at most, so a burst's acks keep the
+   * thread (slack-work-limiter.ts). `auto` (default) = 0.75, `off`, or a number in (0, 1]; undefined = off.
+   */
+  workHeadroom: number | undefined;
 }
 
 export interface TeamsConfig {
@@ -550,8 +556,13 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     installPath: str('SLACK_INSTALL_PATH') ?? '/slack/install',
     redirectUri: str('SLACK_REDIRECT_URI'),
     maxQueued: Number(str('SLACK_MAX_QUEUED') ?? 10_000),
+    workHeadroom: undefined,
   };
   if (!c.signingSecret && !c.botToken && !c.appToken && !c.clientId) return undefined;
+  const headroomRaw = str('SLACK_WORK_HEADROOM') ?? 'auto';
+  c.workHeadroom = headroomRaw === 'auto' ? 0.75 : headroomRaw === 'off' ? undefined : Number(headroomRaw);
+  if (c.workHeadroom !== undefined && !(c.workHeadroom > 0 && c.workHeadroom <= 1))
+    problems.push(`SLACK_WORK_HEADROOM must be auto, off or a number above 0 and at most 1 (got "${headroomRaw}").`);
   if (!Number.isInteger(c.maxQueued) || c.maxQueued < 1 || c.maxQueued > 1_000_000)
     problems.push(`SLACK_MAX_QUEUED must be a whole number between 1 and 1000000, got "${str('SLACK_MAX_QUEUED')}".`);
   if (c.botToken && !c.botToken.startsWith('xoxb-'))

@@ -1,6 +1,8 @@
 import type { App } from '@slack/bolt';
 import { DeliveryError } from '../../chat-connector.ts';
-import { answerViaResponseUrl, type SlackListenerDeps } from '../slack-request.ts';
+import { answerViaResponseUrl, type SlackListenerDeps, type SlackRequest } from '../slack-request.ts';
+import type { CommandContext } from '../../../src/commands/command-context.ts';
+import type { Reply } from '../../../src/commands/reply-model.ts';
 import { openLogModal } from '../open-log-modal.ts';
 import { ackedByGate, slackRequestOf } from '../outsider-gate.ts';
 
@@ -41,21 +43,39 @@ export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
       await openLogModal(client, deps, req);
       return;
     }
-    const reply = await deps.run(command.text.trim() || 'help', await deps.contextFor(req));
-    if (reply.visibility === 'channel') {
-      // Said in the channel only where only the company reads it (the last-step guard's answer).
-      const target = `slack:${req.teamId}/${req.channelId}`;
-      if ((await deps.connector.audience(target)) !== 'internal')
-        reply.footer = 'Only you can see this: this channel has people from outside the company.';
-      else
-        try {
-          await deps.connector.post(target, reply);
-          return;
-        } catch (err) {
-          if (!(err instanceof DeliveryError) || err.code !== 'not_found') throw err;
-          reply.footer = `Only you can see this: invite @Rapport to this channel (/invite @Rapport) to share answers here.`;
-        }
-    }
-    await answerViaResponseUrl(command.response_url, reply, 'ephemeral');
+    const text = command.text.trim() || 'help';
+    const responseUrl = command.response_url;
+    const answer = async (run: (text: string, ctx: CommandContext) => Promise<Reply>) =>
+      answerCommand(deps, req, responseUrl, await run(text, await deps.contextFor(req)));
+    // The answer has Slack's 30 minutes (response_url), the ack had 3 s: the work waits its turn on
+    // its own, holding a few strings rather than this request (a burst's backlog stays small).
+    if (deps.detach && deps.execute) {
+      const execute = deps.execute;
+      deps.detach(() => answer(execute));
+    } else await answer(deps.run);
   });
+}
+
+/** Says a command's reply where it belongs: in the channel when it answers for it and only the company reads there, else to the requester. */
+async function answerCommand(
+  deps: SlackListenerDeps,
+  req: SlackRequest,
+  responseUrl: string,
+  reply: Reply,
+): Promise<void> {
+  if (reply.visibility === 'channel') {
+    // Said in the channel only where only the company reads it (the last-step guard's answer).
+    const target = `slack:${req.teamId}/${req.channelId}`;
+    if ((await deps.connector.audience(target)) !== 'internal')
+      reply.footer = 'Only you can see this: this channel has people from outside the company.';
+    else
+      try {
+        await deps.connector.post(target, reply);
+        return;
+      } catch (err) {
+        if (!(err instanceof DeliveryError) || err.code !== 'not_found') throw err;
+        reply.footer = `Only you can see this: invite @Rapport to this channel (/invite @Rapport) to share answers here.`;
+      }
+  }
+  await answerViaResponseUrl(responseUrl, reply, 'ephemeral');
 }
