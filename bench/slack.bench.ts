@@ -17,14 +17,14 @@
  * (the one that acknowledges; CPU time per command moves less with a busy machine than latency does). PostgreSQL by default (RAPPORT_BENCH_DATABASES=postgres,pglite for both).
  * RAPPORT_BENCH_BOT_NODE_ARGS (space-separated) go to the bot's node itself, e.g. "--cpu-prof
  * --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof); RAPPORT_BENCH_BOT_NODE_OPTIONS is passed
- * to the bot as NODE_OPTIONS; RAPPORT_CLASSIFY_THREAD is passed on (off: classification on the bot's
+ * to the bot as NODE_OPTIONS; RAPPORT_BENCH_BOT_OUTPUT=<file> keeps everything the bot printed; RAPPORT_CLASSIFY_THREAD is passed on (off: classification on the bot's
  * main thread, as before it had a thread of its own).
  * On PostgreSQL the load starts once the warm-up logs are classified (the default model is built).
  * Run: flock /tmp/rapport-bench.lock npm run bench:slack
  */
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/open-database.ts';
@@ -32,8 +32,8 @@ import type { Database } from '../src/db/database.ts';
 import { normalizeCompanyName } from '../src/domain/normalize-company-name.ts';
 import { connectRedis } from '../src/redis/connect-redis.ts';
 import { freePort, spawnRapport, waitForHttp } from '../test/helpers/spawn-rapport.ts';
-import { SlackRecorder } from '../test/helpers/slack-recorder.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
+import { SlackRecorderThread } from './slack-recorder-thread.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../test/helpers/slack-requests.ts';
 
 const RATES = (process.env.RAPPORT_BENCH_RATES ?? '100,300,500').split(',').map(Number);
@@ -78,6 +78,20 @@ async function untilQuiet(pid: number | undefined): Promise<number> {
     before = now;
   }
   return (Date.now() - since) / 1000;
+}
+
+/**
+ * The bot's main-thread event-loop delay since the last call (prom-client's histogram, restarted at each
+ * scrape of /metrics): how long a ready callback (an ack) waited for the thread itself. Latency above it
+ * is the machine's (CPU shared with other processes) or the client's.
+ */
+async function loopDelay(base: string): Promise<{ p50: string; p99: string; max: string }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const read = (name: string) => {
+    const m = new RegExp(`^rapport_nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text);
+    return m ? `${(Number(m[1]) * 1000).toFixed(1)} ms` : '?';
+  };
+  return { p50: read('p50'), p99: read('p99'), max: read('max') };
 }
 
 const pct = (sorted: number[], p: number) =>
@@ -197,7 +211,7 @@ interface RateRow {
   written?: number;
 }
 
-const commandBody = (slack: SlackRecorder, key: string, i: number) =>
+const commandBody = (slack: SlackRecorderThread, key: string, i: number) =>
   slashCommandBody({
     teamId: TEAM,
     channelId: CHANNEL,
@@ -208,9 +222,9 @@ const commandBody = (slack: SlackRecorder, key: string, i: number) =>
   });
 
 async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
-  const slack = new SlackRecorder();
+  // On a thread of its own: the response_url posts must not delay the requests this thread sends.
+  const slack = new SlackRecorderThread();
   const apiUrl = await slack.start();
-  slack.users.set('UGUEST', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.com' } });
   const dataDir = mkdtempSync(join(tmpdir(), 'rapport-bench-slack-'));
   const prefix = `{rapport-bench-slack-${randomBytes(4).toString('hex')}}`;
   const scratch = kind === 'postgres' ? await createScratchPostgres() : undefined;
@@ -239,6 +253,8 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
       RAPPORT_CLASSIFY_THREAD: process.env.RAPPORT_CLASSIFY_THREAD,
       // Unset: the bot's default (auto: 0.5 in role all); "off" lets jobs start whatever the main thread's load.
       RAPPORT_JOBS_HEADROOM: process.env.RAPPORT_JOBS_HEADROOM,
+      // Unset: the bot's default (0.75); "off" starts the work after an ack whatever the main thread's load.
+      SLACK_WORK_HEADROOM: process.env.SLACK_WORK_HEADROOM,
     },
     {
       // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot's time goes.
@@ -292,21 +308,26 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
       );
       const cpuBefore = cpuMs(bot.child.pid);
       const mainBefore = cpuMs(bot.child.pid, true);
+      await loopDelay(base); // prom-client restarts its event-loop delay histogram at each scrape
       const run = await openLoop(rate, SECONDS, sendTo(base, 'rapport'));
+      const delay = await loopDelay(base);
       const cpuDuring = cpuMs(bot.child.pid) - cpuBefore;
       const mainDuring = cpuMs(bot.child.pid, true) - mainBefore;
-      console.log(describeLoad(`[${kind}] ${rate}/s Rapport /crm log acks`, run));
+      console.log(
+        `${describeLoad(`[${kind}] ${rate}/s Rapport /crm log acks`, run)}; the bot's event-loop delay p50 ${delay.p50}, p99 ${delay.p99}, max ${delay.max}`,
+      );
       // Acks are immediate; the logs themselves may still be queued behind them. How long until the last answer:
       const loadEnd = Date.now();
       const expected = run.ok - run.shed;
-      const answered = () => slack.calls.filter((c) => c.method.startsWith(`respond/bench-r${rate}-rapport-`)).length;
-      while (answered() < expected && Date.now() - loadEnd < 300_000) await new Promise((r) => setTimeout(r, 100));
+      const answered = () => slack.count(`respond/bench-r${rate}-rapport-`);
+      while ((await answered()) < expected && Date.now() - loadEnd < 300_000)
+        await new Promise((r) => setTimeout(r, 100));
       const drainSeconds = (Date.now() - loadEnd) / 1000;
       // Until the last answer: a bot that finishes its backlog after the load is charged for it too.
       const cpuDrained = cpuMs(bot.child.pid) - cpuBefore;
       const mainDrained = cpuMs(bot.child.pid, true) - mainBefore;
       console.log(
-        `[${kind}] ${rate}/s: last /crm answer (response_url) ${drainSeconds.toFixed(1)} s after the last request; ${answered()}/${expected} answered; bot CPU ${(cpuDuring / 1000).toFixed(1)} s over ${SECONDS} s (${(cpuDuring / run.sent).toFixed(2)} ms per command), of it on the main thread ${(mainDuring / 1000).toFixed(1)} s (${(mainDuring / run.sent).toFixed(2)} ms per command); until the last answer ${(cpuDrained / run.sent).toFixed(2)} ms per command, ${(mainDrained / run.sent).toFixed(2)} ms on the main thread; load average ${loadBefore} -> ${load()}`,
+        `[${kind}] ${rate}/s: last /crm answer (response_url) ${drainSeconds.toFixed(1)} s after the last request; ${await answered()}/${expected} answered; bot CPU ${(cpuDuring / 1000).toFixed(1)} s over ${SECONDS} s (${(cpuDuring / run.sent).toFixed(2)} ms per command), of it on the main thread ${(mainDuring / 1000).toFixed(1)} s (${(mainDuring / run.sent).toFixed(2)} ms per command); until the last answer ${(cpuDrained / run.sent).toFixed(2)} ms per command, ${(mainDrained / run.sent).toFixed(2)} ms on the main thread; load average ${loadBefore} -> ${load()}`,
       );
       rows.push({ rate, bare: bareRun, rapport: run, loadBefore, loadAfter: load(), drainSeconds });
     }
@@ -351,6 +372,8 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
         `[${kind}] the bot ${diedEarly ? 'died during the run' : 'stopped'} with exit code ${code} (${bot.child.signalCode ?? 'no signal'}); its last output:\n${bot.output().slice(-3000)}`,
       );
     await bare.stop();
+    // RAPPORT_BENCH_BOT_OUTPUT=<file>: everything the bot printed (e.g. with RAPPORT_BENCH_BOT_NODE_ARGS=--trace-gc).
+    if (process.env.RAPPORT_BENCH_BOT_OUTPUT) writeFileSync(process.env.RAPPORT_BENCH_BOT_OUTPUT, bot.output());
   }
 
   // After the graceful shutdown every acknowledged request has been handled.
