@@ -34,7 +34,8 @@ import { connectRedis } from '../src/redis/connect-redis.ts';
 import { freePort, spawnRapport, waitForHttp } from '../test/helpers/spawn-rapport.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
 import { SlackRecorderThread } from './slack-recorder-thread.ts';
-import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../test/helpers/slack-requests.ts';
+import { eventCallbackBody, slashCommandBody } from '../test/helpers/slack-requests.ts';
+import { postSigned, type SignedAnswer } from './signed-post.ts';
 
 const RATES = (process.env.RAPPORT_BENCH_RATES ?? '100,300,500').split(',').map(Number);
 const SECONDS = Number(process.env.RAPPORT_BENCH_SECONDS ?? 20);
@@ -113,7 +114,7 @@ interface LoadResult {
 async function openLoop(
   rate: number,
   seconds: number,
-  make: (i: number) => (signal: AbortSignal) => Promise<Response>,
+  make: (i: number) => (signal: AbortSignal) => Promise<SignedAnswer>,
 ): Promise<LoadResult> {
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
@@ -272,7 +273,7 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
     for (let i = 0; i < 20; i++) {
       for (const url of [base, bareBase]) {
         const body = commandBody(slack, `warm-${i}`, i);
-        await (await postSignedToSlackEvents(url, SECRET, body, 'application/x-www-form-urlencoded')).arrayBuffer();
+        await (await postSigned(url, SECRET, body, 'application/x-www-form-urlencoded')).text();
       }
     }
     // The warm-up logs classified: on a new database the bot first builds its default model (seconds of
@@ -297,8 +298,7 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
       const loadBefore = load();
       const sendTo = (url: string, tag: string) => (i: number) => {
         const body = commandBody(slack, `bench-r${rate}-${tag}-${i}`, i);
-        return (signal: AbortSignal) =>
-          postSignedToSlackEvents(url, SECRET, body, 'application/x-www-form-urlencoded', {}, signal);
+        return (signal: AbortSignal) => postSigned(url, SECRET, body, 'application/x-www-form-urlencoded', {}, signal);
       };
       const bareCpuBefore = cpuMs(bare.pid);
       const bareRun = await openLoop(rate, SECONDS, sendTo(bareBase, 'bare'));
@@ -359,7 +359,7 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
       );
       const headers: Record<string, string> =
         retry > 0 ? { 'X-Slack-Retry-Num': String(retry), 'X-Slack-Retry-Reason': 'http_timeout' } : {};
-      return (signal) => postSignedToSlackEvents(base, SECRET, body, 'application/json', headers, signal);
+      return (signal) => postSigned(base, SECRET, body, 'application/json', headers, signal);
     });
     console.log(describeLoad(`[${kind}] message events x4`, events));
   } finally {
