@@ -16,8 +16,10 @@ const pipeline = pipelineComponentFactories();
 export const componentFactories: ConnectorComponentFactory[] = [
   pipeline.queues,
   pipeline.workers,
-  consoleComponent,
-  teamsComponent,
+  // Slack and Teams first among the HTTP routes: their requests have deadlines (Slack's 3 s ack) and
+  // should not walk the console's routes before reaching their own.
   slackComponent,
+  teamsComponent,
+  consoleComponent,
   imapComponentFactory,
 ];
