@@ -10,7 +10,8 @@
  * delivers it in corpus order (slower), for comparing the result digest of two runs.
  * BENCH_BATCH_SIZE sets MailboxSync's batch size (default: production's).
  * Besides messages/s, the sync and the bare baseline print this process's CPU time per message (all
- * threads): steadier than wall-clock on a shared machine.
+ * threads): steadier than wall-clock on a shared machine. The sync also prints the CPU its PostgreSQL
+ * backends and Dovecot imap processes spent (/proc), so that CPU moved out of this process shows.
  * BENCH_SQL_STATS=1 prints, per statement of the sync (its first words), how many ran and their time in
  * each quarter of the sync: a statement whose time per call grows with the mailbox shows there.
  * Run: npm run bench:imap  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432, Redis at 6379).
@@ -34,6 +35,7 @@ import { resilientPipelineHooks } from '../src/services/resilient-pipeline-hooks
 import { startDovecot } from '../test/helpers/dovecot.ts';
 import { buildEmail } from '../test/helpers/email-fixtures.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
+import { cpuMsBetween, processCpuMs } from './process-cpu.ts';
 import { headerTruth, missedPairsByCause, pairsApart, pairwise } from './thread-truth.ts';
 
 const require = createRequire(import.meta.url);
@@ -327,12 +329,19 @@ try {
     await new Promise<void>((r) => profiler.post('Profiler.enable', () => profiler.post('Profiler.start', () => r())));
   }
   progress = () => seen() / corpus.length;
+  const scratchDb = new URL(scratch.url).pathname.slice(1);
+  const servers = () => ({
+    postgres: processCpuMs((c) => c.startsWith('postgres:') && c.includes(` ${scratchDb} `)),
+    dovecot: processCpuMs((c) => /^dovecot[^/ ]*\/imap( |$)/.test(c)),
+  });
+  const servers0 = servers();
   t = Date.now();
   const syncCpu0 = process.cpuUsage();
   sync.start();
   while (seen() < corpus.length) await new Promise((r) => setTimeout(r, 5));
   const secs = (Date.now() - t) / 1000;
   const syncCpuMs = cpuMsSince(syncCpu0) / corpus.length;
+  const servers1 = servers();
   if (profiler)
     await new Promise<void>((r) =>
       profiler.post('Profiler.stop', (_err, res) => {
@@ -346,6 +355,9 @@ try {
   const records = await db.prisma.communicationRecord.count();
   console.log(
     `import: ${corpus.length} messages in ${secs.toFixed(1)} s = ${(corpus.length / secs).toFixed(0)} messages/s (target >= 300); this process's CPU ${syncCpuMs.toFixed(2)} ms/message (all threads; PostgreSQL and Dovecot not counted)`,
+  );
+  console.log(
+    `  CPU of the servers in the sync: PostgreSQL backends ${(cpuMsBetween(servers0.postgres, servers1.postgres) / corpus.length).toFixed(2)} ms/message, Dovecot imap ${(cpuMsBetween(servers0.dovecot, servers1.dovecot) / corpus.length).toFixed(2)} ms/message (/proc, 10 ms ticks)`,
   );
   console.log(
     `  logged ${c.logged} (in ${records} records), duplicate Message-IDs in the corpus ${c.duplicates}, failures ${c.failed}, skipped ${JSON.stringify(c.skipped)}`,
