@@ -25,22 +25,33 @@ WITH me AS (
   ON CONFLICT ("companyId", target) DO UPDATE SET "lastPosition" = "SuggestionBurstCounter"."lastPosition" + 1
   RETURNING "lastPosition"
 )
-UPDATE "Delivery" d SET "burstPosition" = counter."lastPosition"
+UPDATE "Delivery" d SET "burstPosition" = counter."lastPosition", "burstCompanyId" = me."companyId"
   FROM me, counter
  WHERE d.id = me.id AND d."burstPosition" IS NULL`;
 
+// The customer's own deliveries to the target in the window (index burstCompanyId, target, createdAt), the
+// first 200 by position; only those are joined to their follow-ups. Every delivery with a burst customer is
+// a suggestion (only suggestions take positions).
 const EARLIER = `
-SELECT d.status, d."externalId" AS "externalId", d."createdAt" AS "createdAt",
-       (d.status = 'sent' AND other."messageRef" = d.target || '|' || d."externalId") AS "topLevel"
-  FROM "Delivery" me
-  JOIN "FollowUp" f ON f.id = (me.payload->>'followUpId')::uuid
-  JOIN "Delivery" d ON d.target = me.target AND d."createdAt" >= me."createdAt" - $2 * interval '1 millisecond'
-   AND d."burstPosition" < me."burstPosition"
-  JOIN "FollowUp" other ON other.id = (d.payload->>'followUpId')::uuid
- WHERE me.key = $1 AND d.payload->>'kind' = 'suggestion' AND d.status NOT IN ('failed', 'skipped')
-   AND other."companyId" = f."companyId" AND other.id <> f.id
- ORDER BY d."burstPosition" ASC
- LIMIT 200`;
+WITH me AS (
+  SELECT "burstCompanyId", target, "burstPosition", "createdAt", payload->>'followUpId' AS "followUpId"
+    FROM "Delivery" WHERE key = $1 AND "burstCompanyId" IS NOT NULL
+), earlier AS (
+  SELECT d.status, d."externalId", d."createdAt", d.target, d."burstPosition", d.payload->>'followUpId' AS "followUpId"
+    FROM "Delivery" d, me
+   WHERE d."burstCompanyId" = me."burstCompanyId" AND d.target = me.target
+     AND d."createdAt" >= me."createdAt" - $2 * interval '1 millisecond'
+     AND d."burstPosition" < me."burstPosition"
+     AND d.status NOT IN ('failed', 'skipped')
+     AND d.payload->>'followUpId' IS DISTINCT FROM me."followUpId"
+   ORDER BY d."burstPosition" ASC
+   LIMIT 200
+)
+SELECT e.status, e."externalId" AS "externalId", e."createdAt" AS "createdAt",
+       (e.status = 'sent' AND other."messageRef" = e.target || '|' || e."externalId") AS "topLevel"
+  FROM earlier e
+  JOIN "FollowUp" other ON other.id = e."followUpId"::uuid
+ ORDER BY e."burstPosition" ASC`;
 
 /**
  * The suggestion deliveries to the same target for the same customer as delivery `key` that come before
@@ -51,8 +62,8 @@ SELECT d.status, d."externalId" AS "externalId", d."createdAt" AS "createdAt",
  * Positions are handed out one at a time and each is visible before the next is taken, so every delivery
  * before this one is seen here, however late its row committed: ordering by creation time missed a
  * delivery created earlier whose row committed after a later one had looked (both took the same place).
- * None for a delivery without a follow-up or whose follow-up has no customer. Reads the
- * (target, createdAt) index.
+ * None for a delivery without a follow-up or whose follow-up has no customer. Reads the customer's own
+ * deliveries to the target in the window (index burstCompanyId, target, createdAt), not every customer's.
  */
 export async function earlierSuggestionDeliveries(
   sql: SqlRunner,

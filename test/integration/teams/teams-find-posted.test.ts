@@ -320,6 +320,7 @@ describe('the delivery job finds a lost Teams suggestion in the thread its burst
           attempts: 1,
           // Each took its place in the customer's burst when it was posted (suggestion-burst.repository.ts).
           burstPosition: i + 1,
+          burstCompanyId: company.id,
           payload: { kind: 'suggestion', followUpId: f.id, key: `suggestion:${f.id}`, target },
         },
       });
