@@ -61,7 +61,7 @@ describe('a burst of /crm beyond the bounded queue (real Bolt, PostgreSQL, recor
       const shed = answers.filter((a) => saidBusy(a.i, a.body));
       return { shed, queued: answers.filter((a) => !saidBusy(a.i, a.body)) };
     };
-    // 32 at work plus one waiting: a burst of 200 arriving together is partly turned away, politely.
+    // 8 at work plus one waiting: a burst of 200 arriving together is partly turned away, politely.
     const { shed, queued } = await eventually(
       'every request logged or turned away',
       async () => {
