@@ -256,6 +256,7 @@ async function runOn(kind: 'pglite' | 'postgres'): Promise<RateRow[]> {
       RAPPORT_JOBS_HEADROOM: process.env.RAPPORT_JOBS_HEADROOM,
       // Unset: the bot's default (0.75); "off" starts the work after an ack whatever the main thread's load.
       SLACK_WORK_HEADROOM: process.env.SLACK_WORK_HEADROOM,
+      SLACK_BURST_RATE: process.env.SLACK_BURST_RATE,
     },
     {
       // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot's time goes.

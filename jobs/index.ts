@@ -18,6 +18,7 @@ import { installationId } from '../src/db/installation.repository.ts';
 import { PrefixOwner } from './prefix-owner.ts';
 import { ScheduleKeeper } from './schedule-keeper.ts';
 import { HeadroomGate } from '../src/concurrency/headroom-gate.ts';
+import { burstHold } from '../src/concurrency/interactive-arrivals.ts';
 import { Counter, type Registry } from 'prom-client';
 
 /**
@@ -26,6 +27,20 @@ import { Counter, type Registry } from 'prom-client';
  * enough that reminders are late by seconds, not minutes, under load that never lets up.
  */
 const JOBS_MAX_HELD_MS = 10_000;
+
+/**
+ * The gate the pipeline's jobs wait at in this process: main-thread headroom (RAPPORT_JOBS_HEADROOM),
+ * and, where this process answers Slack, no Slack burst (SLACK_BURST_RATE) in progress.
+ */
+function jobsHeadroom(config: Runtime['config']): HeadroomGate | undefined {
+  const hold = config.role === 'worker' ? undefined : burstHold(config.slack?.burstRate);
+  if (config.jobsHeadroom === undefined && !hold) return undefined;
+  return new HeadroomGate({
+    maxUtilization: config.jobsHeadroom ?? 1,
+    maxWaitMs: JOBS_MAX_HELD_MS,
+    ...(hold ? { hold } : {}),
+  });
+}
 
 /**
  * The pipeline's two components. `queues` runs in every role (web processes enqueue, workers
@@ -87,10 +102,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
           classifierThread ? classifierThread.buildDefault() : Promise.resolve(buildDefaultModel()),
         ),
         owner,
-        headroom:
-          config.jobsHeadroom !== undefined
-            ? new HeadroomGate({ maxUtilization: config.jobsHeadroom, maxWaitMs: JOBS_MAX_HELD_MS })
-            : undefined,
+        headroom: jobsHeadroom(config),
         settings: {
           timezone: config.timezone,
           deliveryLeaseMs: config.pipeline.lockDurationMs,

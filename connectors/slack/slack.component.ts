@@ -23,6 +23,7 @@ import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { slackHeldAuthors } from './slack-held-authors.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
 import { HeadroomGate } from '../../src/concurrency/headroom-gate.ts';
+import { burstHold, interactiveArrivals } from '../../src/concurrency/interactive-arrivals.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
 import { acknowledgeRateLimitNotices } from './events/app-rate-limited.event.ts';
 
@@ -85,6 +86,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   acknowledgeRateLimitNotices(app, logger);
   const inFlight = new Set<Promise<unknown>>();
   app.use(async ({ next }) => {
+    interactiveArrivals.add();
     const work = next();
     inFlight.add(work);
     try {
@@ -107,9 +109,12 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
 
   // Work after an ack starts while the main thread has headroom, so a burst's acks go first (30 s at most:
   // the answer has Slack's 30 minutes, and a backlog that cannot move is shed by `busy` below).
+  // Past SLACK_BURST_RATE requests a second the work waits whatever the utilization: a burst's acks
+  // take the thread in turns with nothing but each other.
+  const hold = burstHold(config.burstRate);
   const headroom =
-    config.workHeadroom !== undefined
-      ? new HeadroomGate({ maxUtilization: config.workHeadroom, maxWaitMs: 30_000 })
+    config.workHeadroom !== undefined || hold
+      ? new HeadroomGate({ maxUtilization: config.workHeadroom ?? 1, maxWaitMs: 30_000, ...(hold ? { hold } : {}) })
       : undefined;
   const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY, headroom);
   // The rep's stored timezone while Slack cannot say.

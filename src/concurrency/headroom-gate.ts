@@ -14,6 +14,11 @@ export interface HeadroomGateOptions {
    * then post the card) is delayed by seconds at most.
    */
   maxWaitMs?: number;
+  /**
+   * Holds work back while it says so, whatever the utilization (e.g. while requests arrive in a burst):
+   * asked at each measure and each `wait()`. `maxWaitMs` still bounds every wait.
+   */
+  hold?: () => boolean;
 }
 
 interface Waiter {
@@ -70,8 +75,7 @@ export class HeadroomGate {
 
   /** Resolves at once while there is headroom (and nothing waits before), else once there is, or after `maxWaitMs`. */
   wait(): Promise<void> {
-    if (!this.timer || (this.waiting.length === 0 && this.utilization <= this.opts.maxUtilization))
-      return Promise.resolve();
+    if (!this.timer || (this.waiting.length === 0 && this.hasHeadroom())) return Promise.resolve();
     return new Promise<void>((resolve) => this.waiting.push({ resolve, since: performance.now() }));
   }
 
@@ -80,7 +84,7 @@ export class HeadroomGate {
     this.utilization = performance.eventLoopUtilization(now, this.last).utilization;
     this.last = now;
     if (this.waiting.length === 0) return;
-    if (this.utilization <= this.opts.maxUtilization) {
+    if (this.hasHeadroom()) {
       this.release(this.waiting.length);
       return;
     }
@@ -88,6 +92,10 @@ export class HeadroomGate {
     let n = 0;
     while (n < this.waiting.length && this.waiting[n].since <= due) n++;
     this.release(n);
+  }
+
+  private hasHeadroom(): boolean {
+    return this.utilization <= this.opts.maxUtilization && !this.opts.hold?.();
   }
 
   private release(n: number): void {

@@ -222,6 +222,12 @@ export interface SlackConfig {
    * thread (slack-work-limiter.ts). `auto` (default) = 0.75, `off`, or a number in (0, 1]; undefined = off.
    */
   workHeadroom: number | undefined;
+  /**
+   * Env `SLACK_BURST_RATE`: Slack requests per second (over the last second) above which the work after
+   * an ack waits, whatever the event-loop use, 30 s at most: in a burst every ack goes first and the
+   * answers follow it. Default 200; `off`.
+   */
+  burstRate: number | undefined;
 }
 
 export interface TeamsConfig {
@@ -557,12 +563,17 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     redirectUri: str('SLACK_REDIRECT_URI'),
     maxQueued: Number(str('SLACK_MAX_QUEUED') ?? 10_000),
     workHeadroom: undefined,
+    burstRate: undefined,
   };
   if (!c.signingSecret && !c.botToken && !c.appToken && !c.clientId) return undefined;
   const headroomRaw = str('SLACK_WORK_HEADROOM') ?? 'auto';
   c.workHeadroom = headroomRaw === 'auto' ? 0.75 : headroomRaw === 'off' ? undefined : Number(headroomRaw);
   if (c.workHeadroom !== undefined && !(c.workHeadroom > 0 && c.workHeadroom <= 1))
     problems.push(`SLACK_WORK_HEADROOM must be auto, off or a number above 0 and at most 1 (got "${headroomRaw}").`);
+  const burstRaw = str('SLACK_BURST_RATE') ?? '200';
+  c.burstRate = burstRaw === 'off' ? undefined : Number(burstRaw);
+  if (c.burstRate !== undefined && !(Number.isFinite(c.burstRate) && c.burstRate > 0))
+    problems.push(`SLACK_BURST_RATE must be off or a number of requests per second above 0 (got "${burstRaw}").`);
   if (!Number.isInteger(c.maxQueued) || c.maxQueued < 1 || c.maxQueued > 1_000_000)
     problems.push(`SLACK_MAX_QUEUED must be a whole number between 1 and 1000000, got "${str('SLACK_MAX_QUEUED')}".`);
   if (c.botToken && !c.botToken.startsWith('xoxb-'))

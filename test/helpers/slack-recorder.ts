@@ -6,6 +6,8 @@ export interface RecordedCall {
   method: string;
   body: Record<string, unknown>;
   token?: string;
+  /** When it arrived (Date.now()). */
+  at?: number;
 }
 
 export interface RecordedMessage {
@@ -143,7 +145,7 @@ export class SlackRecorder {
     const body = parseBody(raw, String(req.headers['content-type'] ?? ''));
     const token =
       /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? (body.token as string | undefined);
-    this.calls.push({ method, body, token });
+    this.calls.push({ method, body, token, at: Date.now() });
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
     const failure = this.failures.get(method)?.shift();

@@ -76,4 +76,31 @@ describe('HeadroomGate', () => {
     expect(busySlices).toBeLessThan(200);
     expect(g.held.count).toBe(1);
   });
+
+  it('holds work while `hold` says so though the thread is idle, and lets it go once it stops saying so', async () => {
+    let burst = true;
+    const g = gate({ maxUtilization: 1, windowMs: 10, maxWaitMs: 10_000, hold: () => burst });
+    g.start();
+    let released = false;
+    const waiting = g.wait().then(() => {
+      released = true;
+    });
+    await pause(80);
+    expect(released).toBe(false);
+    burst = false;
+    await waiting;
+    expect(g.held.count).toBe(1);
+    // No burst, idle thread: straight through.
+    await g.wait();
+    expect(g.held.count).toBe(1);
+  });
+
+  it('bounds a hold by maxWaitMs too', async () => {
+    const g = gate({ maxUtilization: 1, windowMs: 10, maxWaitMs: 50, hold: () => true });
+    g.start();
+    const started = performance.now();
+    await g.wait();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    expect(g.held.count).toBe(1);
+  });
 });

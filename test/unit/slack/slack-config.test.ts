@@ -37,6 +37,16 @@ describe('Slack set-ups in the configuration', () => {
     });
   });
 
+  it('reads the burst rate that holds the work after an ack: 200 by default, off, or a positive number', () => {
+    expect(loadConfig(OAUTH).slack?.burstRate).toBe(200);
+    expect(loadConfig({ ...OAUTH, SLACK_BURST_RATE: 'off' }).slack?.burstRate).toBeUndefined();
+    expect(loadConfig({ ...OAUTH, SLACK_BURST_RATE: '350' }).slack?.burstRate).toBe(350);
+    for (const bad of ['0', '-5', 'fast'])
+      expect(configProblems({ ...OAUTH, SLACK_BURST_RATE: bad })).toContain(
+        `SLACK_BURST_RATE must be off or a number of requests per second above 0 (got "${bad}").`,
+      );
+  });
+
   it('says what is missing or wrong, in sentences', () => {
     expect(configProblems({ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 'sig' })).toEqual([
       'Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.',
