@@ -7,7 +7,7 @@ import { deliverMessage } from '../../../jobs/deliver-message.job.ts';
 import { TargetRateLimiter } from '../../../jobs/target-rate-limiter.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import type { DeliverMessageData } from '../../../jobs/job-data.ts';
-import { startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
+import { eventually, startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
 
 describe('deliver-message', () => {
   let h: PipelineHarness;
@@ -61,6 +61,8 @@ describe('deliver-message', () => {
 
     const outcome = await deliverMessage(jobFor(data), undefined, h.deps);
     expect(outcome).toEqual({ status: 'sent', externalId });
+    // The feed's mirror follows Redis pub/sub, a moment after the post returned.
+    await eventually('the post in the console feed', async () => h.console.feed().length === 1);
     expect(h.console.feed().length).toBe(1);
     expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).messageRef).toBe(
       `console:team|${externalId}`,
