@@ -32,7 +32,7 @@ const JOBS_MAX_HELD_MS = 10_000;
  * The gate the pipeline's jobs wait at in this process: main-thread headroom (RAPPORT_JOBS_HEADROOM),
  * and, where this process answers Slack, no Slack burst (SLACK_BURST_RATE) in progress.
  */
-function jobsHeadroom(config: Runtime['config']): HeadroomGate | undefined {
+export function jobsHeadroom(config: Runtime['config']): HeadroomGate | undefined {
   const hold = config.role === 'worker' ? undefined : burstHold(config.slack?.burstRate);
   if (config.jobsHeadroom === undefined && !hold) return undefined;
   return new HeadroomGate({
