@@ -23,6 +23,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { statCpuMs } from './process-cpu.ts';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -145,9 +146,7 @@ function cpuSnapshot(): Map<string, number> {
                 ? 'redis'
                 : undefined;
       if (!group) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime + stime + cutime + cstime, in 10 ms ticks
-      snap.set(group, (snap.get(group) ?? 0) + (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10);
+      snap.set(group, (snap.get(group) ?? 0) + statCpuMs(stat, true));
     } catch {
       // exited meanwhile
     }

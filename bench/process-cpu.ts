@@ -3,6 +3,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 /**
+ * CPU time (user + system, ms) in a /proc stat file's text (`/proc/<pid>/stat`, or a thread's
+ * `/proc/<pid>/task/<tid>/stat`); with `reapedChildren`, plus that of the children it has waited for
+ * (the time of exited PostgreSQL backends ends up in the postmaster's).
+ */
+export function statCpuMs(stat: string, reapedChildren = false): number {
+  // Fields 14-17 of stat (utime, stime, cutime, cstime): 12-15 after the command name.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]) + (reapedChildren ? Number(f[13]) + Number(f[14]) : 0);
+  return ticks * TICK_MS;
+}
+
+/**
  * CPU time (user + system, ms) of every running process whose command line `matches`, by pid, read
  * from /proc (Linux; empty elsewhere). Two readings around a run give the CPU the matched processes
  * spent in it (a process started in between counts from zero).
@@ -19,10 +31,7 @@ export function processCpuMs(matches: (cmdline: string) => boolean): Map<number,
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
       if (!matches(cmdline)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // Fields 14 and 15 of stat (utime, stime): 12 and 13 after the command name.
-      out.set(Number(pid), (Number(fields[11]) + Number(fields[12])) * TICK_MS);
+      out.set(Number(pid), statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8')));
     } catch {
       // The process ended meanwhile.
     }

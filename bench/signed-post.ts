@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { slackSignature } from '../test/helpers/slack-requests.ts';
+import { signedSlackHeaders } from '../test/helpers/slack-requests.ts';
 
 /**
  * Kept-alive connections, as Slack's own senders keep them: no TCP handshake per request. An idle one is
@@ -27,7 +27,6 @@ export function postSigned(
   headers: Record<string, string> = {},
   signal?: AbortSignal,
 ): Promise<SignedAnswer> {
-  const ts = Math.floor(Date.now() / 1000);
   const url = new URL('/slack/events', base);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -40,8 +39,7 @@ export function postSigned(
         headers: {
           'Content-Type': contentType,
           'Content-Length': Buffer.byteLength(body),
-          'X-Slack-Request-Timestamp': String(ts),
-          'X-Slack-Signature': slackSignature(body, ts, secret),
+          ...signedSlackHeaders(body, secret),
           ...headers,
         },
       },

@@ -5,6 +5,12 @@ export function slackSignature(body: string, timestamp: number, secret: string):
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
+/** The headers Slack signs a request with, now, for `body`. */
+export function signedSlackHeaders(body: string, secret: string): Record<string, string> {
+  const ts = Math.floor(Date.now() / 1000);
+  return { 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': slackSignature(body, ts, secret) };
+}
+
 /** POSTs a correctly signed request to a bot's /slack/events, with extra headers (X-Slack-Retry-Num, ...). */
 export function postSignedToSlackEvents(
   baseUrl: string,
@@ -14,15 +20,9 @@ export function postSignedToSlackEvents(
   headers: Record<string, string> = {},
   signal?: AbortSignal,
 ): Promise<Response> {
-  const ts = Math.floor(Date.now() / 1000);
   return fetch(`${baseUrl}/slack/events`, {
     method: 'POST',
-    headers: {
-      'Content-Type': contentType,
-      'X-Slack-Request-Timestamp': String(ts),
-      'X-Slack-Signature': slackSignature(body, ts, secret),
-      ...headers,
-    },
+    headers: { 'Content-Type': contentType, ...signedSlackHeaders(body, secret), ...headers },
     body,
     signal,
   });
