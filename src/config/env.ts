@@ -223,9 +223,10 @@ export interface SlackConfig {
    */
   workHeadroom: number | undefined;
   /**
-   * Env `SLACK_BURST_RATE`: Slack requests per second (over the last second) above which the work after
-   * an ack waits, whatever the event-loop use, 30 s at most: in a burst every ack goes first and the
-   * answers follow it. Default 200; `off`.
+   * Env `SLACK_BURST_RATE`: Slack requests per second above which (over the last quarter second) a
+   * burst starts; it ends when the last second has seen under half as many. During it the work after an
+   * ack waits, whatever the event-loop use, 30 s at most: every ack goes first and the answers follow
+   * it. Default 200; `off`.
    */
   burstRate: number | undefined;
 }

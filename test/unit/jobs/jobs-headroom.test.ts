@@ -26,7 +26,7 @@ describe('the gate the pipeline jobs wait at', () => {
     });
     await pause(100);
     expect(started).toBe(false);
-    // A quarter second without requests: the burst is over and the job starts.
+    // Once the last second has seen fewer than half the rate, the burst is over and the job starts.
     await job;
     expect(started).toBe(true);
     expect(gate!.held.count).toBe(1);
