@@ -17,7 +17,7 @@ import { reconcileSchedules } from './reconcile-schedules.job.ts';
 import { installationId } from '../src/db/installation.repository.ts';
 import { PrefixOwner } from './prefix-owner.ts';
 import { ScheduleKeeper } from './schedule-keeper.ts';
-import { HeadroomGate } from '../src/concurrency/headroom-gate.ts';
+import { optionalHeadroomGate, type HeadroomGate } from '../src/concurrency/headroom-gate.ts';
 import { burstHold } from '../src/concurrency/interactive-arrivals.ts';
 import { Counter, type Registry } from 'prom-client';
 
@@ -33,12 +33,10 @@ const JOBS_MAX_HELD_MS = 10_000;
  * and, where this process answers Slack, no Slack burst (SLACK_BURST_RATE) in progress.
  */
 export function jobsHeadroom(config: Runtime['config']): HeadroomGate | undefined {
-  const hold = config.role === 'worker' ? undefined : burstHold(config.slack?.burstRate);
-  if (config.jobsHeadroom === undefined && !hold) return undefined;
-  return new HeadroomGate({
-    maxUtilization: config.jobsHeadroom ?? 1,
+  return optionalHeadroomGate({
+    maxUtilization: config.jobsHeadroom,
+    hold: config.role === 'worker' ? undefined : burstHold(config.slack?.burstRate),
     maxWaitMs: JOBS_MAX_HELD_MS,
-    ...(hold ? { hold } : {}),
   });
 }
 

@@ -22,7 +22,7 @@ import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { slackHeldAuthors } from './slack-held-authors.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
-import { HeadroomGate } from '../../src/concurrency/headroom-gate.ts';
+import { optionalHeadroomGate } from '../../src/concurrency/headroom-gate.ts';
 import { burstHold, interactiveArrivals } from '../../src/concurrency/interactive-arrivals.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
 import { acknowledgeRateLimitNotices } from './events/app-rate-limited.event.ts';
@@ -111,11 +111,11 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   // the answer has Slack's 30 minutes, and a backlog that cannot move is shed by `busy` below).
   // Past SLACK_BURST_RATE requests a second the work waits whatever the utilization: a burst's acks
   // take the thread in turns with nothing but each other.
-  const hold = burstHold(config.burstRate);
-  const headroom =
-    config.workHeadroom !== undefined || hold
-      ? new HeadroomGate({ maxUtilization: config.workHeadroom ?? 1, maxWaitMs: 30_000, ...(hold ? { hold } : {}) })
-      : undefined;
+  const headroom = optionalHeadroomGate({
+    maxUtilization: config.workHeadroom,
+    hold: burstHold(config.burstRate),
+    maxWaitMs: 30_000,
+  });
   const work = new SlackWorkLimiter(SLACK_WORK_CONCURRENCY, headroom);
   // The rep's stored timezone while Slack cannot say.
   const storedTimezone = async (platformUserId: string) =>

@@ -107,3 +107,18 @@ export class HeadroomGate {
     }
   }
 }
+
+/**
+ * A gate for whichever of a utilization bound and a `hold` is set (undefined values are unset), or
+ * undefined when neither is: then there is nothing to wait for.
+ */
+export function optionalHeadroomGate(
+  opts: Omit<HeadroomGateOptions, 'maxUtilization' | 'hold'> & {
+    maxUtilization: number | undefined;
+    hold: (() => boolean) | undefined;
+  },
+): HeadroomGate | undefined {
+  const { maxUtilization, hold, ...rest } = opts;
+  if (maxUtilization === undefined && !hold) return undefined;
+  return new HeadroomGate({ ...rest, maxUtilization: maxUtilization ?? 1, ...(hold ? { hold } : {}) });
+}
