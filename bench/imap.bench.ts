@@ -14,6 +14,8 @@
  * backends and Dovecot imap processes spent (/proc), so that CPU moved out of this process shows.
  * BENCH_SQL_STATS=1 prints, per statement of the sync (its first words), how many ran and their time in
  * each quarter of the sync: a statement whose time per call grows with the mailbox shows there.
+ * After the sync, the floor: the bare baseline plus one plain INSERT per batch, the least any sync that
+ * stores its mail must do (BENCH_FLOOR=0 skips it).
  * Run: npm run bench:imap  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432, Redis at 6379).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -23,6 +25,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
+import pg from 'pg';
 import { MailboxSync } from '../connectors/imap/mailbox-sync.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { createLogger } from '../src/logger.ts';
@@ -89,6 +92,70 @@ async function bareFetchParse(
   const cpuMs = cpuMsSince(cpu0) / Math.max(1, n);
   await c.logout();
   return { rate, cpuMs };
+}
+
+/**
+ * The floor of any sync that stores what it reads: the bare fetch + simpleParser above, plus one
+ * multi-row INSERT per batch of 100 of what a record needs (id, subject, sender, date, text, headers)
+ * into a table with only a primary key, the next batch fetched while the last one is written. No
+ * threading, no customers, no queue. If this is under 0.8x the bare rate, so is every real sync on this
+ * machine: the figure says what the cores allow, not what Rapport's code costs.
+ */
+async function floorFetchParseStore(
+  host: string,
+  port: number,
+  auth: { user: string; pass: string },
+  databaseUrl: string,
+): Promise<{ rate: number; cpuMs: number; postgresCpuMs: number }> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS bench_floor (id text PRIMARY KEY, subject text, sender text, sent_at timestamptz, body text, headers jsonb)',
+  );
+  await pool.query('TRUNCATE bench_floor');
+  const dbName = new URL(databaseUrl).pathname.slice(1);
+  const pgCpu = () => processCpuMs((c) => c.startsWith('postgres:') && c.includes(` ${dbName} `));
+  const c = new ImapFlow({ host, port, secure: false, auth, logger: false, disableAutoIdle: true });
+  await c.connect();
+  const pg0 = pgCpu();
+  const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
+  const lock = await c.getMailboxLock('INBOX');
+  let n = 0;
+  let writing: Promise<unknown> = Promise.resolve();
+  try {
+    const uids = (await c.search({ all: true }, { uid: true })) || [];
+    for (let i = 0; i < uids.length; i += 100) {
+      const rows: [string, string, string, Date | null, string, string][] = [];
+      for (const m of await c.fetchAll(uids.slice(i, i + 100).join(','), { uid: true, source: true }, { uid: true })) {
+        const p = await simpleParser(m.source!, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+        const headers: Record<string, string> = {};
+        for (const h of p.headerLines) headers[h.key] ??= h.line;
+        rows.push([
+          p.messageId ?? `uid:${m.uid}`,
+          p.subject ?? '',
+          p.from?.text ?? '',
+          p.date ?? null,
+          (p.text ?? '').replaceAll('\u0000', ''),
+          JSON.stringify(headers).replaceAll('\\u0000', ''),
+        ]);
+        n++;
+      }
+      await writing;
+      writing = pool.query(
+        `INSERT INTO bench_floor SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[]) ON CONFLICT (id) DO NOTHING`,
+        [0, 1, 2, 3, 4, 5].map((k) => rows.map((r) => r[k])),
+      );
+    }
+    await writing;
+  } finally {
+    lock.release();
+  }
+  const rate = n / ((Date.now() - t0) / 1000);
+  const cpuMs = cpuMsSince(cpu0) / Math.max(1, n);
+  const postgresCpuMs = cpuMsBetween(pg0, pgCpu()) / Math.max(1, n);
+  await c.logout();
+  await pool.end();
+  return { rate, cpuMs, postgresCpuMs };
 }
 
 /** CPU time of this process (every thread: main, workers, GC) since `from`, ms. */
@@ -379,6 +446,17 @@ try {
   console.log(
     `bare imapflow fetch + simpleParser of the same mailbox (no database): ${bareBefore.rate.toFixed(0)} and ${bareAfter.rate.toFixed(0)} messages/s (before/after the sync), CPU ${bareBefore.cpuMs.toFixed(2)} and ${bareAfter.cpuMs.toFixed(2)} ms/message; sync / bare = ${(rate / bare).toFixed(2)} (goal >= 0.8)`,
   );
+  if (process.env.BENCH_FLOOR !== '0') {
+    const floor = await floorFetchParseStore(
+      dovecot.host,
+      dovecot.port,
+      { user: account.user, pass: account.password },
+      scratch.url,
+    );
+    console.log(
+      `  floor, the same fetch + simpleParser plus one INSERT per 100 into a table with a primary key only (no threading, customers or queue): ${floor.rate.toFixed(0)} messages/s, CPU ${floor.cpuMs.toFixed(2)} ms/message here + PostgreSQL ${floor.postgresCpuMs.toFixed(2)}; floor / bare = ${(floor.rate / bare).toFixed(2)}, sync / floor = ${(rate / floor.rate).toFixed(2)}`,
+    );
+  }
   const truth = headerTruth(corpus, true);
   const truthStrict = headerTruth(corpus);
   const predictedOf = async (d: typeof db) =>
