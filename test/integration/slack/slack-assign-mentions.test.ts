@@ -1,40 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../../app/start-process.ts';
-import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { slackSignature } from '../../helpers/slack-requests.ts';
-import { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1';
 
 // Issue 20: with `should_escape: true` Slack sends `/crm assign 3 @bob` as "assign 3 <@U0REP2|bob>"
 // (or "<@U0REP2>"); a colleague who never used Rapport is named through users.info.
 describe('Slack: assign to escaped mentions of colleagues who never used Rapport', () => {
-  const slack = new SlackRecorder();
+  let bot: SlackTestBot | undefined;
+  let slack: SlackRecorder;
   const logLines: string[] = [];
-  let test: TestProcess | undefined;
   let proc: RunningProcess;
   let triggers = 0;
 
   beforeAll(async () => {
-    const apiUrl = await slack.start();
-    test = await startTestProcess(
-      'pglite',
-      {
-        RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_API_URL: apiUrl,
-        LOG_LEVEL: 'info',
-      },
-      { name: 'slack-assign', logger: loggerInto(logLines, 'info') },
-    );
-    proc = test.proc;
+    bot = await startSlackTestBot({
+      env: { RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`, LOG_LEVEL: 'info' },
+      name: 'slack-assign',
+      logger: loggerInto(logLines, 'info'),
+    });
+    slack = bot.slack;
+    proc = bot.test.proc;
   });
   afterAll(async () => {
-    await test?.dispose();
-    await slack.stop();
+    await bot?.dispose();
   });
 
   /** A /crm slash command as Slack posts it (form-encoded, signed), and its ephemeral answer. */

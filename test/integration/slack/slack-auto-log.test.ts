@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
-import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1';
 const LINKED = 'CACME'; // linked to Acme by /crm link
 const INTERNAL = 'CINTERNAL'; // our own channel, never linked
@@ -17,9 +17,9 @@ const tsOf = (n: number) => `1763800000.${String(n).padStart(6, '0')}`;
 describe.each(TEST_DATABASE_KINDS)(
   'Slack auto-logging end to end on %s: message events through Bolt, the real pipeline',
   (kind) => {
-    const slack = new SlackRecorder();
+    let bot: SlackTestBot | undefined;
+    let slack: SlackRecorder;
     const logLines: string[] = [];
-    let test: TestProcess | undefined;
     let proc: RunningProcess;
     let seq = 0;
     let acmeId: string;
@@ -66,36 +66,32 @@ describe.each(TEST_DATABASE_KINDS)(
       });
 
     beforeAll(async () => {
-      const apiUrl = await slack.start();
-      // Our people: a rep (full member) and a customer guest; Globex's people come from their own workspace.
-      slack.users.set('UREP', { tz: 'America/New_York', profile: { display_name: 'ann', email: 'Ann@Ours.example' } });
-      slack.users.set('UGUEST', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.com' } });
-      slack.users.set('UHANK', { team_id: 'TGLOBEX', profile: { display_name: 'hank', email: 'hank@globex.com' } });
-      slack.channels.set(SHARED, {
-        is_ext_shared: true,
-        connected_team_ids: ['TGLOBEX'],
-        shared_team_ids: [TEAM, 'TGLOBEX'],
-      });
-      slack.teams.set('TGLOBEX', { name: 'Globex', domain: 'globex-corp', email_domain: 'globex.com' });
-
-      test = await startTestProcess(
-        kind,
-        {
-          RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`,
-          SLACK_SIGNING_SECRET: SECRET,
-          SLACK_BOT_TOKEN: 'xoxb-test-token',
-          SLACK_API_URL: apiUrl,
-          LOG_LEVEL: 'debug',
+      bot = await startSlackTestBot({
+        database: kind,
+        env: { RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`, LOG_LEVEL: 'debug' },
+        name: 'slack-autolog',
+        logger: loggerInto(logLines, 'debug'),
+        beforeStart: (slack) => {
+          // Our people: a rep (full member) and a customer guest; Globex's people come from their own workspace.
+          slack.users.set('UREP', {
+            tz: 'America/New_York',
+            profile: { display_name: 'ann', email: 'Ann@Ours.example' },
+          });
+          slack.users.set('UGUEST', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.com' } });
+          slack.users.set('UHANK', { team_id: 'TGLOBEX', profile: { display_name: 'hank', email: 'hank@globex.com' } });
+          slack.channels.set(SHARED, {
+            is_ext_shared: true,
+            connected_team_ids: ['TGLOBEX'],
+            shared_team_ids: [TEAM, 'TGLOBEX'],
+          });
+          slack.teams.set('TGLOBEX', { name: 'Globex', domain: 'globex-corp', email_domain: 'globex.com' });
         },
-        { name: 'slack-autolog', logger: loggerInto(logLines, 'debug') },
-      );
-      proc = test.proc;
+        acme: { domains: ['acme.com'] },
+      });
+      slack = bot.slack;
+      proc = bot.test.proc;
+      acmeId = bot.acmeId!;
       const db = proc.runtime.db;
-      acmeId = (
-        await db.prisma.company.create({
-          data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.com'] },
-        })
-      ).id;
       globexId = (
         await db.prisma.company.create({
           data: { name: 'Globex', normalizedName: normalizeCompanyName('Globex'), domains: ['globex.com'] },
@@ -109,8 +105,7 @@ describe.each(TEST_DATABASE_KINDS)(
     });
 
     afterAll(async () => {
-      await test?.dispose();
-      await slack.stop();
+      await bot?.dispose();
     });
 
     it('a linked channel: the customer guest opens a thread (inbound, classified), the rep answers in it (outbound, same record, rep found by Slack email)', async () => {

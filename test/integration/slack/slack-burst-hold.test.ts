@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import type { TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
-import { SlackRecorder } from '../../helpers/slack-recorder.ts';
-
-const SECRET = 'test-signing-secret-0123456789';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 const N = 150;
 const INTERVAL_MS = 10;
 
@@ -48,27 +47,24 @@ for (const [rate, holds] of [
   ['off', false],
 ] as const) {
   describe(`SLACK_BURST_RATE=${rate}: the work after a /crm ack ${holds ? 'waits for the burst to pass' : 'runs as commands arrive'} (real Bolt, PostgreSQL)`, () => {
-    const slack = new SlackRecorder();
+    let bot: SlackTestBot | undefined;
+    let slack: SlackRecorder;
     let test: TestProcess | undefined;
     beforeAll(async () => {
-      const apiUrl = await slack.start();
-      test = await startTestProcess(
-        'postgres',
-        {
-          SLACK_SIGNING_SECRET: SECRET,
-          SLACK_BOT_TOKEN: 'xoxb-test-token',
-          SLACK_API_URL: apiUrl,
+      bot = await startSlackTestBot({
+        database: 'postgres',
+        env: {
           SLACK_BURST_RATE: rate,
           // The event-loop gate off: what holds the work here is the arrival rate alone.
           SLACK_WORK_HEADROOM: 'off',
         },
-        { name: `slack-burst-${rate}` },
-      );
-      await test.proc.runtime.db.prisma.company.create({ data: { name: 'Acme', normalizedName: 'acme' } });
+        name: `slack-burst-${rate}`,
+        acme: true,
+      });
+      ({ slack, test } = bot);
     }, 120_000);
     afterAll(async () => {
-      await test?.dispose();
-      await slack.stop();
+      await bot?.dispose();
     });
 
     it(`acknowledges all ${N} at once and writes and answers every one; ${holds ? 'answers follow the burst' : 'answers come during it'}`, async () => {

@@ -1,32 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import type { TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
-import { SlackRecorder } from '../../helpers/slack-recorder.ts';
-
-const SECRET = 'test-signing-secret-0123456789';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
 describe('a burst of /crm beyond the bounded queue (real Bolt, PostgreSQL, recording Web API)', () => {
-  const slack = new SlackRecorder();
+  let bot: SlackTestBot | undefined;
+  let slack: SlackRecorder;
   let test: TestProcess | undefined;
 
   beforeAll(async () => {
-    const apiUrl = await slack.start();
-    test = await startTestProcess(
-      'postgres',
-      {
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_API_URL: apiUrl,
-        SLACK_MAX_QUEUED: '1',
-      },
-      { name: 'slack-shed' },
-    );
-    await test.proc.runtime.db.prisma.company.create({ data: { name: 'Acme', normalizedName: 'acme' } });
+    bot = await startSlackTestBot({
+      database: 'postgres',
+      env: { SLACK_MAX_QUEUED: '1' },
+      name: 'slack-shed',
+      acme: true,
+    });
+    ({ slack, test } = bot);
   }, 120_000);
   afterAll(async () => {
-    await test?.dispose();
-    await slack.stop();
+    await bot?.dispose();
   });
 
   it('answers every request: logged, or "busy, not saved" (in the ack or through the response_url); nothing acknowledged is lost', async () => {

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
-import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { SlackRecorder, type RecordedCall } from '../../helpers/slack-recorder.ts';
+import type { RecordedCall, SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1';
 const LINKED = 'CACME'; // the customer channel (source), a guest from Acme in it
 const DEFAULT = 'CTEAM'; // RAPPORT_DEFAULT_CHANNEL: where Acme's cards go
@@ -18,9 +17,9 @@ const tsOf = (n: number) => `1763920000.${String(n).padStart(6, '0')}`;
  * nothing of them any more.
  */
 describe('Slack: cards follow the data', () => {
-  const slack = new SlackRecorder();
+  let bot: SlackTestBot | undefined;
+  let slack: SlackRecorder;
   const logLines: string[] = [];
-  let test: TestProcess | undefined;
   let proc: RunningProcess;
   let seq = 0;
 
@@ -57,32 +56,25 @@ describe('Slack: cards follow the data', () => {
   };
 
   beforeAll(async () => {
-    const apiUrl = await slack.start();
-    slack.users.set('UREP', { profile: { display_name: 'ann', email: 'ann@ours.example' } });
-    slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'boss', email: 'boss@ours.example' } });
-    slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
-    slack.channelMembers.set(LINKED, ['UBOT', 'UREP', 'UJO']);
-    slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP', 'UADMIN']);
-    test = await startTestProcess(
-      'pglite',
-      {
-        RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_API_URL: apiUrl,
-        LOG_LEVEL: 'info',
+    bot = await startSlackTestBot({
+      env: { RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`, LOG_LEVEL: 'info' },
+      name: 'slack-cards-follow-data',
+      logger: loggerInto(logLines, 'info'),
+      beforeStart: (slack) => {
+        slack.users.set('UREP', { profile: { display_name: 'ann', email: 'ann@ours.example' } });
+        slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'boss', email: 'boss@ours.example' } });
+        slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
+        slack.channelMembers.set(LINKED, ['UBOT', 'UREP', 'UJO']);
+        slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP', 'UADMIN']);
       },
-      { name: 'slack-cards-follow-data', logger: loggerInto(logLines, 'info') },
-    );
-    proc = test.proc;
-    await proc.runtime.db.prisma.company.create({
-      data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.example'] },
+      acme: { domains: ['acme.example'] },
     });
+    slack = bot.slack;
+    proc = bot.test.proc;
     expect(String((await command(LINKED, 'UREP', 'link acme')).body.text)).toMatch(/now linked to Acme/);
   });
   afterAll(async () => {
-    await test?.dispose();
-    await slack.stop();
+    await bot?.dispose();
   });
 
   it('forget: every suggestion card that quoted the customer is updated in place to the erased text', async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../../app/start-process.ts';
-import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
-import { SlackRecorder, type RecordedMessage } from '../../helpers/slack-recorder.ts';
+import type { RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1';
 const TEAM_CHANNEL = 'CTEAM';
 
@@ -14,37 +14,35 @@ const blocksText = (m: { blocks?: unknown[] }) => JSON.stringify(m.blocks ?? [])
 // Issue 20, "Chat cards": what a rep sees in Slack, through Bolt's HTTP receiver with signed requests and
 // the recording Web API. Each test makes its own customer, so any order works.
 describe('Slack chat cards (issue 20)', () => {
-  const slack = new SlackRecorder();
+  let bot: SlackTestBot | undefined;
+  let slack: SlackRecorder;
   const logLines: string[] = [];
-  let test: TestProcess | undefined;
   let proc: RunningProcess;
   let seq = 0;
 
   beforeAll(async () => {
-    const apiUrl = await slack.start();
-    slack.users.set('U0REP2', { profile: { display_name: 'bob', email: 'bob@ours.example' } });
-    slack.users.set('UGUEST', {
-      is_restricted: true,
-      profile: { display_name: 'chris', email: 'chris@customer.example' },
-    });
-    test = await startTestProcess(
-      'pglite',
-      {
+    bot = await startSlackTestBot({
+      env: {
         RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${TEAM_CHANNEL}`,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_API_URL: apiUrl,
         // Escalations follow their reminder at once, so one test sees both.
         RAPPORT_ESCALATE_AFTER_HOURS: '0',
         LOG_LEVEL: 'info',
       },
-      { name: 'slack-cards', logger: loggerInto(logLines, 'info') },
-    );
-    proc = test.proc;
+      name: 'slack-cards',
+      logger: loggerInto(logLines, 'info'),
+      beforeStart: (slack) => {
+        slack.users.set('U0REP2', { profile: { display_name: 'bob', email: 'bob@ours.example' } });
+        slack.users.set('UGUEST', {
+          is_restricted: true,
+          profile: { display_name: 'chris', email: 'chris@customer.example' },
+        });
+      },
+    });
+    slack = bot.slack;
+    proc = bot.test.proc;
   });
   afterAll(async () => {
-    await test?.dispose();
-    await slack.stop();
+    await bot?.dispose();
   });
 
   const post = (body: string, type = 'application/json') => postSignedToSlackEvents(proc.url, SECRET, body, type);

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
-import { startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
 import { nextWeekTuesdayAt9 } from '../../helpers/chinese-calendar.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1';
 const CUSTOMER_CHANNEL = 'CHUAWEI'; // linked to 华为技术有限公司
 const TEAM_CHANNEL = 'CTEAM'; // RAPPORT_DEFAULT_CHANNEL: where suggestion cards go
@@ -17,8 +16,8 @@ const tsOf = (n: number) => `1763900000.${String(n).padStart(6, '0')}`;
 // Issue 18, end to end in Slack: a rep in Shanghai and a customer who writes Chinese, through the real
 // Bolt receiver (signed requests) and the real pipeline, with Slack's Web API as the local recorder.
 describe.each(TEST_DATABASE_KINDS)('Slack in Chinese, end to end on %s', (kind) => {
-  const slack = new SlackRecorder();
-  let test: TestProcess | undefined;
+  let bot: SlackTestBot | undefined;
+  let slack: SlackRecorder;
   let proc: RunningProcess;
   let seq = 0;
 
@@ -52,21 +51,20 @@ describe.each(TEST_DATABASE_KINDS)('Slack in Chinese, end to end on %s', (kind) 
   };
 
   beforeAll(async () => {
-    const apiUrl = await slack.start();
-    slack.users.set('UREP', { tz: 'Asia/Shanghai', profile: { display_name: 'mei', email: 'mei@ours.example' } });
-    slack.users.set('UWANG', { is_restricted: true, profile: { display_name: '王经理', email: 'wang@huawei.com' } });
-    test = await startTestProcess(
-      kind,
-      {
-        RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${TEAM_CHANNEL}`,
-        RAPPORT_INTERNAL_DOMAINS: 'ours.example',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_API_URL: apiUrl,
+    bot = await startSlackTestBot({
+      database: kind,
+      env: { RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${TEAM_CHANNEL}`, RAPPORT_INTERNAL_DOMAINS: 'ours.example' },
+      name: 'slack-zh',
+      beforeStart: (slack) => {
+        slack.users.set('UREP', { tz: 'Asia/Shanghai', profile: { display_name: 'mei', email: 'mei@ours.example' } });
+        slack.users.set('UWANG', {
+          is_restricted: true,
+          profile: { display_name: '王经理', email: 'wang@huawei.com' },
+        });
       },
-      { name: 'slack-zh' },
-    );
-    proc = test.proc;
+    });
+    slack = bot.slack;
+    proc = bot.test.proc;
     await proc.runtime.db.prisma.company.create({
       data: {
         name: '华为技术有限公司',
@@ -77,8 +75,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack in Chinese, end to end on %s', (kind) 
     expect(await command('link 华为')).toContain('华为技术有限公司');
   }, 120_000);
   afterAll(async () => {
-    await test?.dispose();
-    await slack.stop();
+    await bot?.dispose();
   });
 
   it('a Chinese churn warning in the customer channel is labelled churn, stored as zh, and a call-back is suggested in the team channel', async () => {

@@ -1,12 +1,12 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../../app/start-process.ts';
-import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { slackSignature } from '../../helpers/slack-requests.ts';
-import { SlackRecorder, type RecordedCall, type RecordedMessage } from '../../helpers/slack-recorder.ts';
+import type { RecordedCall, RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1';
 const TEAM_CHANNEL = 'CTEAM';
 
@@ -32,31 +32,24 @@ const blocksText = (m: RecordedMessage) => JSON.stringify(m.blocks);
 // Tests run in any order (issue 16): they share one process and one recording Web API, so each test
 // looks only at the records, follow-ups and posts it made (posts after a mark taken when it starts).
 describe('Slack end to end: signed requests through Bolt, the real pipeline on PGlite, a recording Web API', () => {
-  const slack = new SlackRecorder();
+  let bot: SlackTestBot | undefined;
+  let slack: SlackRecorder;
   const logLines: string[] = [];
-  let test: TestProcess | undefined;
   let proc: RunningProcess;
   let triggers = 0;
 
   beforeAll(async () => {
-    const apiUrl = await slack.start();
-    test = await startTestProcess(
-      'pglite',
-      {
-        RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${TEAM_CHANNEL}`,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_API_URL: apiUrl,
-        LOG_LEVEL: 'info',
-      },
-      { name: 'slack', logger: loggerInto(logLines, 'info') },
-    );
-    proc = test.proc;
+    bot = await startSlackTestBot({
+      env: { RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${TEAM_CHANNEL}`, LOG_LEVEL: 'info' },
+      name: 'slack',
+      logger: loggerInto(logLines, 'info'),
+    });
+    slack = bot.slack;
+    proc = bot.test.proc;
   });
 
   afterAll(async () => {
-    await test?.dispose();
-    await slack.stop();
+    await bot?.dispose();
   });
 
   type SignOptions = { timestamp?: number; secret?: string; headers?: Record<string, string> };

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
-import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1';
 const LINKED = 'CACME'; // an internal channel linked to Acme, with a guest from Acme in it
 const DEFAULT = 'CTEAM';
@@ -19,9 +18,9 @@ const tsOf = (n: number) => `1763910000.${String(n).padStart(6, '0')}`;
  * retry, or by the author's next message.
  */
 describe('Slack: a failed users.info never makes anyone the customer (or a rep)', () => {
-  const slack = new SlackRecorder();
+  let bot: SlackTestBot | undefined;
+  let slack: SlackRecorder;
   const logLines: string[] = [];
-  let test: TestProcess | undefined;
   let proc: RunningProcess;
   let seq = 0;
   let acmeId: string;
@@ -47,30 +46,23 @@ describe('Slack: a failed users.info never makes anyone the customer (or a rep)'
     });
 
   beforeAll(async () => {
-    const apiUrl = await slack.start();
-    slack.users.set('UREP', { profile: { display_name: 'ann', email: 'ann@ours.example' } });
-    // Never ran a command nor listed as members: their first users.info is the message's.
-    slack.users.set('UNOTE', { profile: { display_name: 'bob', email: 'bob@ours.example' } });
-    slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
-    slack.channelMembers.set(LINKED, ['UBOT', 'UREP']);
-    slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP']);
-    test = await startTestProcess(
-      'pglite',
-      {
-        RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_API_URL: apiUrl,
-        LOG_LEVEL: 'info',
+    bot = await startSlackTestBot({
+      env: { RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`, LOG_LEVEL: 'info' },
+      name: 'slack-held-author',
+      logger: loggerInto(logLines, 'info'),
+      beforeStart: (slack) => {
+        slack.users.set('UREP', { profile: { display_name: 'ann', email: 'ann@ours.example' } });
+        // Never ran a command nor listed as members: their first users.info is the message's.
+        slack.users.set('UNOTE', { profile: { display_name: 'bob', email: 'bob@ours.example' } });
+        slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
+        slack.channelMembers.set(LINKED, ['UBOT', 'UREP']);
+        slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP']);
       },
-      { name: 'slack-held-author', logger: loggerInto(logLines, 'info') },
-    );
-    proc = test.proc;
-    acmeId = (
-      await proc.runtime.db.prisma.company.create({
-        data: { name: 'Acme', normalizedName: normalizeCompanyName('Acme'), domains: ['acme.example'] },
-      })
-    ).id;
+      acme: { domains: ['acme.example'] },
+    });
+    slack = bot.slack;
+    proc = bot.test.proc;
+    acmeId = bot.acmeId!;
     const triggerId = 'trigger-link';
     const res = await post(
       slashCommandBody({
@@ -89,8 +81,7 @@ describe('Slack: a failed users.info never makes anyone the customer (or a rep)'
     );
   });
   afterAll(async () => {
-    await test?.dispose();
-    await slack.stop();
+    await bot?.dispose();
   });
 
   it("our rep's internal note while users.info fails: held unknown (no contact, no card), then decided outbound by the retry", async () => {

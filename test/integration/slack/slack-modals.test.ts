@@ -13,13 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupCustomer } from '../../../src/services/lookup-customer.service.ts';
 import { tombstoneHash } from '../../../src/services/tombstones.service.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
-import { startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { eventCallbackBody, slackSignature } from '../../helpers/slack-requests.ts';
-import { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
-const SECRET = 'test-signing-secret-modals';
 const TEAM = 'T1';
 const TIMEZONE = 'Europe/Berlin';
 
@@ -52,34 +51,32 @@ function expectWithinSlackLimits(view: ModalView | HomeView): void {
 }
 
 describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through Bolt (%s)', (kind) => {
-  const slack = new SlackRecorder();
-  let test: TestProcess | undefined;
+  let bot: SlackTestBot | undefined;
+  let slack: SlackRecorder;
   let proc: RunningProcess;
   let seq = 0;
 
   beforeAll(async () => {
-    slack.userTimezone = TIMEZONE;
-    const apiUrl = await slack.start();
-    test = await startTestProcess(
-      kind,
-      {
+    bot = await startSlackTestBot({
+      database: kind,
+      env: {
         RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM`,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_API_URL: apiUrl,
         LOG_LEVEL: 'silent',
         // The team opens at 08:30 every day: New follow-up must offer that, not a fixed 9:00.
         RAPPORT_BUSINESS_HOURS: '08:30-17:00',
         RAPPORT_BUSINESS_DAYS: 'sun-sat',
       },
-      { name: 'slack-modals' },
-    );
-    proc = test.proc;
+      name: 'slack-modals',
+      beforeStart: (slack) => {
+        slack.userTimezone = TIMEZONE;
+      },
+    });
+    slack = bot.slack;
+    proc = bot.test.proc;
   }, 60_000);
 
   afterAll(async () => {
-    await test?.dispose();
-    await slack.stop();
+    await bot?.dispose();
   });
 
   /** Posts a correctly signed request to /slack/events, as Slack does. */

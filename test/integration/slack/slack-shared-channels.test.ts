@@ -5,15 +5,15 @@ import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/queues.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import type { DailyDigestData } from '../../../jobs/job-data.ts';
-import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
+import { loggerInto, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { SlackRecorder, type RecordedCall, type RecordedMessage } from '../../helpers/slack-recorder.ts';
+import type { RecordedCall, RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
 import { slackPrivacyDoctorCheck } from '../../../connectors/slack/slack-privacy.doctor.ts';
 import { loadConfig } from '../../../src/config/env.ts';
 import { createTestDatabase } from '../../helpers/test-database.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1'; // ours: SLACK_BOT_TOKEN's workspace
 const ACME_TEAM = 'TACME'; // the customer's own Slack org (Slack Connect)
 const OTHER_TEAM = 'T9'; // another workspace that also has the app, not served by this deployment
@@ -60,7 +60,8 @@ const buttonsOf = (m: RecordedMessage) =>
 // Each test sets up its own customer, Slack Connect channel and team channel (none reads another's data),
 // so any one passes alone (`-t`) and in any order.
 describe('Slack Connect and guests: internal cards never reach a shared channel; outsiders run nothing', () => {
-  const slack = new SlackRecorder();
+  let bot: SlackTestBot | undefined;
+  let slack: SlackRecorder;
   const logLines: string[] = [];
   let test: TestProcess | undefined;
   let proc: RunningProcess;
@@ -212,30 +213,32 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     );
 
   beforeAll(async () => {
-    const apiUrl = await slack.start();
-    slack.users.set('UREP', { profile: { display_name: 'ann', email: 'ann@ours.example' } });
-    slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'boss', email: 'boss@ours.example' } });
-    slack.users.set('UGUEST', { is_restricted: true, profile: { display_name: 'guest', email: 'guest@acme.example' } });
-    slack.users.set('UJO', { team_id: ACME_TEAM, profile: { display_name: 'jo', email: 'jo@acme.example' } });
-    slack.users.set('UOTHER', {
-      team_id: OTHER_TEAM,
-      profile: { display_name: 'otto', email: 'otto@elsewhere.example' },
-    });
-    slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP', 'UADMIN']);
-    slack.teams.set(ACME_TEAM, { name: 'Acme', domain: 'acme', email_domain: 'acme.example' });
-    test = await startTestProcess(
-      'pglite',
-      {
+    bot = await startSlackTestBot({
+      env: {
         RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
         // Escalate as soon as a reminder is due and still open: the lifecycle test sees the overdue card.
         RAPPORT_ESCALATE_AFTER_HOURS: '0',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_API_URL: apiUrl,
         LOG_LEVEL: 'info',
       },
-      { name: 'slack-shared', logger: loggerInto(logLines, 'info') },
-    );
+      name: 'slack-shared',
+      logger: loggerInto(logLines, 'info'),
+      beforeStart: (slack) => {
+        slack.users.set('UREP', { profile: { display_name: 'ann', email: 'ann@ours.example' } });
+        slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'boss', email: 'boss@ours.example' } });
+        slack.users.set('UGUEST', {
+          is_restricted: true,
+          profile: { display_name: 'guest', email: 'guest@acme.example' },
+        });
+        slack.users.set('UJO', { team_id: ACME_TEAM, profile: { display_name: 'jo', email: 'jo@acme.example' } });
+        slack.users.set('UOTHER', {
+          team_id: OTHER_TEAM,
+          profile: { display_name: 'otto', email: 'otto@elsewhere.example' },
+        });
+        slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP', 'UADMIN']);
+        slack.teams.set(ACME_TEAM, { name: 'Acme', domain: 'acme', email_domain: 'acme.example' });
+      },
+    });
+    ({ slack, test } = bot);
     proc = test.proc;
     // The process's own queues, to fire a daily digest now instead of at 09:00.
     redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -244,8 +247,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
   afterAll(async () => {
     if (queues) await closeQueues(queues);
     await redis?.quit();
-    await test?.dispose();
-    await slack.stop();
+    await bot?.dispose();
   });
 
   it('link in the Slack Connect channel, the customer speaks (top-level team_id is theirs): logged once, the suggestion goes to the team, never to the shared channel', async () => {
