@@ -70,3 +70,43 @@ export function slashCommandBody(opts: {
     trigger_id: opts.triggerId,
   }).toString();
 }
+
+/**
+ * Sends `count` `/crm log acme "<tag> call <i>"` (team T1, channel CSALES, five users) open loop, one
+ * every `intervalMs` whatever the acks take, each with its own response_url (`responseUrl(<tag>-<i>)`).
+ * `before(i)` runs before command i is sent (and may take its time: the schedule does not slip).
+ * Returns every ack and when the last command was sent.
+ */
+export async function slashCommandBurst(opts: {
+  url: string;
+  secret: string;
+  tag: string;
+  count: number;
+  intervalMs: number;
+  responseUrl: (id: string) => string;
+  before?: (i: number) => Promise<void>;
+}): Promise<{ acks: Array<{ status: number; text: string }>; lastSentAt: number }> {
+  const sent: Array<Promise<{ status: number; text: string }>> = [];
+  const started = Date.now();
+  for (let i = 0; i < opts.count; i++) {
+    await opts.before?.(i);
+    const body = slashCommandBody({
+      teamId: 'T1',
+      channelId: 'CSALES',
+      userId: `U${i % 5}`,
+      text: `log acme "${opts.tag} call ${i}"`,
+      triggerId: `${opts.tag}-${i}`,
+      responseUrl: opts.responseUrl(`${opts.tag}-${i}`),
+    });
+    sent.push(
+      postSignedToSlackEvents(opts.url, opts.secret, body, 'application/x-www-form-urlencoded').then(async (res) => ({
+        status: res.status,
+        text: await res.text(),
+      })),
+    );
+    const next = started + (i + 1) * opts.intervalMs;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+  }
+  const lastSentAt = Date.now();
+  return { acks: await Promise.all(sent), lastSentAt };
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import { slashCommandBurst } from '../../helpers/slack-requests.ts';
 import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 const N = 150;
@@ -12,28 +12,14 @@ const INTERVAL_MS = 10;
  * many answers (response_url) had arrived by then, once every one is answered.
  */
 async function burst(test: TestProcess, slack: SlackRecorder, tag: string) {
-  const sent: Array<Promise<{ status: number; text: string }>> = [];
-  const started = Date.now();
-  for (let i = 0; i < N; i++) {
-    const body = slashCommandBody({
-      teamId: 'T1',
-      channelId: 'CSALES',
-      userId: `U${i % 5}`,
-      text: `log acme "${tag} call ${i}"`,
-      triggerId: `${tag}-${i}`,
-      responseUrl: slack.responseUrl(`${tag}-${i}`),
-    });
-    sent.push(
-      postSignedToSlackEvents(test.url, SECRET, body, 'application/x-www-form-urlencoded').then(async (res) => ({
-        status: res.status,
-        text: await res.text(),
-      })),
-    );
-    const next = started + (i + 1) * INTERVAL_MS;
-    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
-  }
-  const lastSentAt = Date.now();
-  const acks = await Promise.all(sent);
+  const { acks, lastSentAt } = await slashCommandBurst({
+    url: test.url,
+    secret: SECRET,
+    tag,
+    count: N,
+    intervalMs: INTERVAL_MS,
+    responseUrl: (id) => slack.responseUrl(id),
+  });
   const answers = () => slack.calls.filter((c) => c.method.startsWith(`respond/${tag}-`));
   await eventually('every command answered', async () => answers().length === N, 60_000);
   const written = await test.proc.runtime.db.prisma.communicationRecord.count({

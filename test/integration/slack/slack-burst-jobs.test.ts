@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logCommunication } from '../../../src/services/log-communication.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import { slashCommandBurst } from '../../helpers/slack-requests.ts';
 import { SLACK_TEST_SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
 /** The burst: 400 `/crm log` open loop at 100/s (4 s), against SLACK_BURST_RATE=20. */
@@ -72,35 +72,22 @@ for (const [rate, holds] of [
       const warm = await note('Warm-up: Jo wants a quote for 40 seats by Friday.');
       await eventually('the warm-up note classified', async () => (await classified([warm])) === 1, 60_000);
 
-      const tag = `jobs${rate}`;
-      const started = Date.now();
-      const sent: Array<Promise<number>> = [];
       const ids: string[] = [];
-      for (let i = 0; i < COMMANDS; i++) {
-        sent.push(
-          postSignedToSlackEvents(
-            test.url,
-            SLACK_TEST_SECRET,
-            slashCommandBody({
-              teamId: 'T1',
-              channelId: 'CSALES',
-              userId: `U${i % 5}`,
-              text: `log acme "${tag} call ${i}"`,
-              triggerId: `${tag}-${i}`,
-              responseUrl: slack.responseUrl(`${tag}-${i}`),
-            }),
-            'application/x-www-form-urlencoded',
-          ).then((res) => res.status),
-        );
+      const { acks, lastSentAt } = await slashCommandBurst({
+        url: test.url,
+        secret: SLACK_TEST_SECRET,
+        tag: `jobs${rate}`,
+        count: COMMANDS,
+        intervalMs: INTERVAL_MS,
+        responseUrl: (id) => slack.responseUrl(id),
         // Half a second in (the burst is seen after a quarter second above the rate), the notes.
-        if (i === 50)
-          for (let n = 0; n < NOTES; n++)
-            ids.push(await note(`Customer ${n} complains the invoice is wrong and wants a call back today.`));
-        const next = started + (i + 1) * INTERVAL_MS;
-        await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
-      }
-      const lastSentAt = Date.now();
-      expect((await Promise.all(sent)).every((s) => s === 200)).toBe(true);
+        before: async (i) => {
+          if (i === 50)
+            for (let n = 0; n < NOTES; n++)
+              ids.push(await note(`Customer ${n} complains the invoice is wrong and wants a call back today.`));
+        },
+      });
+      expect(acks.every((a) => a.status === 200)).toBe(true);
       const during = await classified(ids, lastSentAt);
 
       await eventually(`all ${NOTES} notes classified`, async () => (await classified(ids)) === NOTES, 60_000);
