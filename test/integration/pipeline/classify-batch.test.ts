@@ -5,13 +5,13 @@ import type { QueryOptions, SqlRunner } from '../../../src/db/database.ts';
 import { insertClassifications } from '../../../src/db/classification.repository.ts';
 import { createCustomer } from '../../../src/services/create-customer.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
-import { logCommunication } from '../../../src/services/log-communication.service.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { ClassifyBatcher } from '../../../jobs/classify-batcher.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { jobId } from '../../../jobs/job-ids.ts';
 import type { ClassifyCommunicationData } from '../../../jobs/job-data.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { CONSOLE_JO, logConsoleNote } from '../../helpers/console-note.ts';
 import { startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
 
 // The batcher is driven directly with real BullMQ Job objects (workers off), so each test decides
@@ -40,27 +40,14 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
   });
 
   async function logged(texts: string[]) {
-    const actor = { platform: 'console' as const, platformUserId: 'jo', displayName: 'Jo', timezone: 'UTC' };
-    const rep = await findOrCreateRep(h.test.db.prisma, actor);
+    const rep = await findOrCreateRep(h.test.db.prisma, CONSOLE_JO);
     const company = await createCustomer(h.test.db.prisma, `Initech ${randomUUID().slice(0, 6)}`, {
       repId: rep.id,
       platform: 'console',
     });
     const out = [];
     for (const text of texts) {
-      const r = await logCommunication(
-        h.test.db,
-        {
-          companyId: company.id,
-          text,
-          occurredAt: new Date(),
-          sourceKey: `test:${randomUUID()}`,
-          repId: rep.id,
-          repName: rep.name,
-          actor: { repId: rep.id, platform: 'console' },
-        },
-        NO_HOOKS,
-      );
+      const r = await logConsoleNote(h.test.db, NO_HOOKS, { companyId: company.id, rep, text });
       out.push({ recordId: r.record.id, messageId: r.message.id });
     }
     return out;

@@ -9,7 +9,7 @@ import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import { reconcileSchedules, UNCLASSIFIED_LOOKBACK_MS } from '../../../jobs/reconcile-schedules.job.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { eventually, startPipelineHarness } from '../../helpers/pipeline-harness.ts';
-import { logCommunication } from '../../../src/services/log-communication.service.ts';
+import { CONSOLE_JO, logConsoleNote } from '../../helpers/console-note.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 
 // FLUSHALL needs a Redis of its own: the shared one serves the other test files.
@@ -129,22 +129,14 @@ describe('Redis loss', () => {
     const h = await startPipelineHarness('pglite', { redisUrl: redis.url });
     try {
       const db = h.test.db;
-      const actor = { platform: 'console' as const, platformUserId: 'jo', displayName: 'Jo', timezone: 'UTC' };
-      const rep = await findOrCreateRep(db.prisma, actor);
+      const rep = await findOrCreateRep(db.prisma, CONSOLE_JO);
       const company = await createCustomer(db.prisma, 'Massive Dynamic', { repId: rep.id, platform: 'console' });
-      const logged = await logCommunication(
-        db,
-        {
-          companyId: company.id,
-          text: 'We want to cancel our subscription at the end of the month',
-          occurredAt: new Date(),
-          sourceKey: 'offline-1',
-          repId: rep.id,
-          repName: rep.name,
-          actor: { repId: rep.id, platform: 'console' },
-        },
-        noopPipelineHooks,
-      );
+      const logged = await logConsoleNote(db, noopPipelineHooks, {
+        companyId: company.id,
+        rep,
+        text: 'We want to cancel our subscription at the end of the month',
+        sourceKey: 'offline-1',
+      });
       // Younger than a minute: a job may still be on its way, so the reconciler leaves it alone.
       expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
       // Older than the lookback window: outside the reconciler's bounded scan.

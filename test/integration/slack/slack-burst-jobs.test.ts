@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logCommunication } from '../../../src/services/log-communication.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
+import { CONSOLE_JO, logConsoleNote } from '../../helpers/console-note.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { slashCommandBurst } from '../../helpers/slack-requests.ts';
 import { SLACK_TEST_SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
@@ -41,28 +40,9 @@ for (const [rate, holds] of [
     it(`classifies notes logged mid-burst ${holds ? 'only after it' : 'while it lasts'}`, async () => {
       const { test, slack, acmeId } = bot!;
       const { db, hooks } = test.proc.runtime;
-      const rep = await findOrCreateRep(db.prisma, {
-        platform: 'console',
-        platformUserId: 'jo',
-        displayName: 'Jo',
-        timezone: 'UTC',
-      });
+      const rep = await findOrCreateRep(db.prisma, CONSOLE_JO);
       const note = async (text: string) =>
-        (
-          await logCommunication(
-            db,
-            {
-              companyId: acmeId!,
-              text,
-              occurredAt: new Date(),
-              sourceKey: `test:${randomUUID()}`,
-              repId: rep.id,
-              repName: rep.name,
-              actor: { repId: rep.id, platform: 'console' },
-            },
-            hooks,
-          )
-        ).message.id;
+        (await logConsoleNote(db, hooks, { companyId: acmeId!, rep, text })).message.id;
       const classified = (ids: string[], by?: number) =>
         db.prisma.classification.count({
           where: { messageId: { in: ids }, ...(by === undefined ? {} : { createdAt: { lte: new Date(by) } }) },
