@@ -86,16 +86,24 @@ export async function assignRecordsOfContacts(
   return moved.count;
 }
 
-/** Records outside `recordIds` whose source key, subject or threading note matches an ILIKE pattern. */
+/** A record's texts that may name a customer. */
+export interface RecordMentions {
+  id: string;
+  sourceKey: string;
+  subject: string | null;
+  subjectKey: string | null;
+  threadingNote: string | null;
+}
+
+/** Records outside `recordIds` whose source key, subject (or its key) or threading note matches an ILIKE pattern. */
 export function findRecordsMentioning(
   client: DbClient,
   where: { recordIds: string[]; patterns: string[] },
-): Promise<Array<{ id: string; sourceKey: string; subject: string | null; threadingNote: string | null }>> {
-  return client.$queryRawUnsafe<
-    Array<{ id: string; sourceKey: string; subject: string | null; threadingNote: string | null }>
-  >(
-    `SELECT id::text, "sourceKey", subject, "threadingNote" FROM "CommunicationRecord"
-      WHERE NOT (id = ANY($1::uuid[])) AND ("sourceKey" ILIKE ANY($2::text[]) OR subject ILIKE ANY($2::text[]) OR "threadingNote" ILIKE ANY($2::text[]))`,
+): Promise<RecordMentions[]> {
+  return client.$queryRawUnsafe<RecordMentions[]>(
+    `SELECT id::text, "sourceKey", subject, "subjectKey", "threadingNote" FROM "CommunicationRecord"
+      WHERE NOT (id = ANY($1::uuid[])) AND ("sourceKey" ILIKE ANY($2::text[]) OR subject ILIKE ANY($2::text[])
+        OR "subjectKey" ILIKE ANY($2::text[]) OR "threadingNote" ILIKE ANY($2::text[]))`,
     where.recordIds,
     where.patterns,
   );
@@ -118,11 +126,11 @@ export function deleteEmailThreadKeysMentioning(
   );
 }
 
-/** Writes a record's redacted source key, subject and threading note. */
+/** Writes a record's redacted source key, subject (and its key) and threading note. */
 export async function updateRedactedRecord(
   client: DbClient,
   id: string,
-  row: { sourceKey: string; subject: string | null; threadingNote: string | null },
+  row: Omit<RecordMentions, 'id'>,
 ): Promise<void> {
   await client.communicationRecord.update({ where: { id }, data: row });
 }

@@ -90,6 +90,8 @@ export interface EmailThreadCandidate {
   key: string | null;
   recordId: string;
   subject: string | null;
+  /** The record's subject as the fallback compares it (the email's, since the read asks for it). */
+  subjectKey: string | null;
   author: string | null;
   sentAt: Date | string | null;
   /** The candidate record's company. */
@@ -108,7 +110,10 @@ export async function findEmailThreadKeys(
   );
 }
 
-/** How many of its participants' messages within its window nearest in time to it the subject fallback looks at per email. */
+/**
+ * How many of its participants' messages within its window, on threads with its subject, nearest in
+ * time to it the subject fallback looks at per email.
+ */
 export const SUBJECT_CANDIDATE_LIMIT = 50;
 
 /**
@@ -139,22 +144,26 @@ export async function insertEmailThreadKeys(
 }
 
 // The subject fallback's candidates for several emails at once: per ask, the 50 messages of its
-// participants within its window nearest in time to the email (not the newest: those depend on
-// which later mail has arrived).
+// participants within its window on threads with its subject key, nearest in time to the email (not
+// the newest: those depend on which later mail has arrived). Read from the threads with the key whose
+// dates reach the window (a record's startedAt and lastMessageAt bound its messages' sentAt), not from
+// every message of the participants: a feed sender has thousands, of which a handful match.
 const FIND_SUBJECT_CANDIDATES = `
-SELECT a.ask, 2 AS kind, NULL::text AS key, c."recordId", c.subject, c.author, c."sentAt", c."companyId"
-FROM json_to_recordset($1::json) AS a(ask int, people text[], "from" timestamptz, "to" timestamptz, at timestamptz)
+SELECT a.ask, 2 AS kind, NULL::text AS key, c."recordId", c.subject, c."subjectKey", c.author, c."sentAt", c."companyId"
+FROM json_to_recordset($1::json) AS a(ask int, people text[], "from" timestamptz, "to" timestamptz, at timestamptz, "subjectKey" text)
 CROSS JOIN LATERAL (
-  SELECT m."recordId"::text AS "recordId", r.subject, m."authorEmail" AS author, m."sentAt", r."companyId"::text AS "companyId"
-  FROM "Message" m JOIN "CommunicationRecord" r ON r.id = m."recordId"
-  WHERE m."authorEmail" = ANY(a.people) AND m."sentAt" >= a."from" AND m."sentAt" <= a."to" AND r."channelKind" = 'email'::"ChannelKind"
+  SELECT m."recordId"::text AS "recordId", r.subject, r."subjectKey", m."authorEmail" AS author, m."sentAt", r."companyId"::text AS "companyId"
+  FROM "CommunicationRecord" r JOIN "Message" m ON m."recordId" = r.id
+  WHERE r."subjectKey" = a."subjectKey" AND r."lastMessageAt" >= a."from" AND r."startedAt" <= a."to"
+    AND r."channelKind" = 'email'::"ChannelKind"
+    AND m."authorEmail" = ANY(a.people) AND m."sentAt" >= a."from" AND m."sentAt" <= a."to"
   ORDER BY abs(extract(epoch FROM m."sentAt" - a.at)), m."sentAt" DESC LIMIT ${SUBJECT_CANDIDATE_LIMIT}
 ) c`;
 
 /** The subject fallback's candidates (kind 2) of several emails in one round trip, by the index of their ask. */
 export async function findEmailSubjectCandidates(
   sql: SqlRunner,
-  asks: Array<{ people: string[]; from: Date; to: Date; at: Date }>,
+  asks: Array<{ people: string[]; from: Date; to: Date; at: Date; subjectKey: string }>,
 ): Promise<Map<number, EmailThreadCandidate[]>> {
   const byAsk = new Map<number, EmailThreadCandidate[]>(asks.map((_, i) => [i, []]));
   if (asks.length === 0) return byAsk;

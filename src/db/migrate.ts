@@ -5,6 +5,7 @@ import { PACKAGE_ROOT } from '../package-root.ts';
 import type { Database, SqlRunner } from './database.ts';
 import { RapportError } from '../errors.ts';
 import { backfillCompanyKeys, COMPANY_KEY_MIGRATION } from './company-key-backfill.ts';
+import { backfillSubjectKeys, SUBJECT_KEY_MIGRATION } from './subject-key-backfill.ts';
 
 /** prisma/migrations, resolved from the package root so it works from any working directory and from dist/. */
 export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'prisma', 'migrations');
@@ -38,6 +39,11 @@ const BACKFILLS: Record<string, (session: SqlRunner) => Promise<string | undefin
     const { rekeyed, merged } = await backfillCompanyKeys(session);
     if (rekeyed + merged === 0) return undefined;
     return `${COMPANY_KEY_MIGRATION}: ${rekeyed} company match key(s) recomputed, ${merged} duplicate company(ies) merged into the oldest (audit log: customer.merge)`;
+  },
+  [SUBJECT_KEY_MIGRATION]: async (session) => {
+    const keyed = await backfillSubjectKeys(session);
+    if (keyed === 0) return undefined;
+    return `${SUBJECT_KEY_MIGRATION}: ${keyed} email thread(s) given the subject key the subject fallback reads by`;
   },
 };
 

@@ -29,6 +29,8 @@ export type RecordTarget =
       companyId: string | null;
       channelKind: ChannelKind;
       subject: string | null;
+      /** An email thread's subject as the subject fallback compares it. Default null (chat, logged notes). */
+      subjectKey?: string | null;
       sourceKey: string;
       repId?: string | null;
       threadingNote?: string | null;
@@ -130,6 +132,7 @@ type RecordGroup =
       companyId: string | null;
       channelKind: ChannelKind;
       subject: string | null;
+      subjectKey: string | null;
       sourceKey: string;
       loggedByRepId: string | null;
       threadingNote: string | null;
@@ -181,6 +184,7 @@ function groupInputs(inputs: RecordMessageInput[]): { groups: RecordGroup[]; gro
         companyId: r.companyId,
         channelKind: r.channelKind,
         subject: r.subject,
+        subjectKey: r.subjectKey ?? null,
         sourceKey: r.sourceKey,
         loggedByRepId: r.repId ?? null,
         threadingNote: r.threadingNote ?? null,
@@ -225,7 +229,7 @@ function groupInputs(inputs: RecordMessageInput[]): { groups: RecordGroup[]; gro
   return { groups, groupOf };
 }
 
-const RECORD_COLUMNS = `id, "companyId", "channelKind", subject, "sourceKey", "loggedByRepId", "threadingNote", "startedAt", "lastMessageAt", "createdAt", "updatedAt"`;
+const RECORD_COLUMNS = `id, "companyId", "channelKind", subject, "subjectKey", "sourceKey", "loggedByRepId", "threadingNote", "startedAt", "lastMessageAt", "createdAt", "updatedAt"`;
 const MESSAGE_COLUMNS = `id, "recordId", "externalId", direction, "contactId", "authorName", "authorEmail", text, "cleanText", "sentAt", metadata, "createdAt", "updatedAt"`;
 
 /** Inserted records, one CTE per `ifExists`; rows come in as one JSON array (one parameter whatever the batch size). */
@@ -253,8 +257,8 @@ function newRecordsPart(p: Params, groups: RecordGroup[], ifExists: 'skip' | 'ap
     "updatedAt" = EXCLUDED."updatedAt"
   RETURNING ${returning}, (xmax = 0) AS "newRecord"`;
   return `INSERT INTO "CommunicationRecord" (${RECORD_COLUMNS})
-  SELECT x.id, x."companyId", x."channelKind", x.subject, x."sourceKey", x."loggedByRepId", x."threadingNote", x."startedAt", x."lastMessageAt", ${now}, ${now}
-  FROM json_to_recordset(${json}) AS x(id uuid, "companyId" uuid, "channelKind" "ChannelKind", subject text, "sourceKey" text, "loggedByRepId" uuid, "threadingNote" text, "startedAt" timestamptz, "lastMessageAt" timestamptz)
+  SELECT x.id, x."companyId", x."channelKind", x.subject, x."subjectKey", x."sourceKey", x."loggedByRepId", x."threadingNote", x."startedAt", x."lastMessageAt", ${now}, ${now}
+  FROM json_to_recordset(${json}) AS x(id uuid, "companyId" uuid, "channelKind" "ChannelKind", subject text, "subjectKey" text, "sourceKey" text, "loggedByRepId" uuid, "threadingNote" text, "startedAt" timestamptz, "lastMessageAt" timestamptz)
   ${conflict}`;
 }
 

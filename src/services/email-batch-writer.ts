@@ -21,18 +21,21 @@ export class EmailWriteError extends Error {
   }
 }
 
-/** The subject fallback's question for one email: its customer-side participants and time window. */
+/** The subject fallback's question for one email: its customer-side participants, time window and subject. */
 export interface SubjectAsk {
   people: string[];
+  /** The email's subject as the fallback compares it (normalizeEmailSubject). */
+  subjectKey: string;
   from: Date;
   to: Date;
   /** The email's date: candidates nearest to it come first. */
   at: Date;
 }
 
-/** What the subject fallback shows of a record: its subject and company. */
+/** What the subject fallback shows of a record: its subject (and its key) and company. */
 interface RecordFacts {
   subject: string | null;
+  subjectKey: string | null;
   companyId: string | null;
 }
 
@@ -92,7 +95,12 @@ export class EmailBatchWriter<O> {
     const { record, message } = input;
     // As the insert will leave the record: a new one as given, an existing one's company filled in when it had none.
     if (record.kind === 'new') {
-      if (record.id) this.records.set(record.id, { subject: record.subject, companyId: record.companyId });
+      if (record.id)
+        this.records.set(record.id, {
+          subject: record.subject,
+          subjectKey: record.subjectKey ?? null,
+          companyId: record.companyId,
+        });
     } else {
       const facts = this.records.get(record.id);
       if (facts) facts.companyId ??= record.companyId;
@@ -142,7 +150,8 @@ export class EmailBatchWriter<O> {
     this.queuedSince = [];
     this.records.clear();
     for (const list of this.subjects.values())
-      for (const r of list) this.records.set(r.recordId, { subject: r.subject, companyId: r.companyId });
+      for (const r of list)
+        this.records.set(r.recordId, { subject: r.subject, subjectKey: r.subjectKey, companyId: r.companyId });
     return this.subjects.get(index) ?? [];
   }
 
@@ -162,9 +171,15 @@ export class EmailBatchWriter<O> {
       const recordId = q.recordId;
       const facts = recordId === undefined ? undefined : this.records.get(recordId);
       if (!recordId || !facts) return undefined;
+      // The read returns threads with the email's subject key only.
+      if (facts.subjectKey !== ask.subjectKey) continue;
       added.push({ kind: 2, key: null, recordId, author: q.author, sentAt: q.sentAt, ...facts });
     }
-    const current = read.map((r) => ({ ...r, ...this.records.get(r.recordId) }));
+    // Only a company changes under a queued write (filled in where the record had none).
+    const current = read.map((r) => {
+      const companyId = this.records.get(r.recordId)?.companyId ?? r.companyId;
+      return companyId === r.companyId ? r : { ...r, companyId };
+    });
     if (added.length === 0) return current;
     // The read's order: nearest in time to the email first, then the later one. Stable: among equal
     // keys the later-queued message stays first.

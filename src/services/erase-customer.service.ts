@@ -34,6 +34,7 @@ import {
   redactText,
   type RedactionTerms,
 } from '../domain/redact-personal-data.ts';
+import { normalizeEmailSubject } from '../domain/email-subject.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
@@ -225,12 +226,16 @@ async function redactElsewhere(
     });
   }
   const records = await findRecordsMentioning(tx, { recordIds, patterns });
-  for (const r of records)
+  for (const r of records) {
+    const subject = r.subject === null ? null : redactText(r.subject, terms);
     await updateRedactedRecord(tx, r.id, {
       sourceKey: mentions(r.sourceKey, terms) ? `erased:${sha256(r.sourceKey).slice(0, 40)}` : r.sourceKey,
-      subject: r.subject === null ? null : redactText(r.subject, terms),
+      subject,
+      // The subject fallback's key follows the redacted subject (it held the name too).
+      subjectKey: r.subjectKey === null ? null : normalizeEmailSubject(subject ?? ''),
       threadingNote: r.threadingNote === null ? null : redactText(r.threadingNote, terms),
     });
+  }
   const threadKeys = await deleteEmailThreadKeysMentioning(tx, { recordIds, patterns, keys: ownKeys });
   const followUps = await findFollowUpsMentioning(tx, { recordIds, patterns });
   for (const f of followUps)

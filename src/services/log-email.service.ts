@@ -374,6 +374,7 @@ async function writeEmail(
   const messageId = randomUUID();
   const recordId = thread?.recordId ?? randomUUID();
   const sourceKey = emailSourceKey(keys.rootId);
+  const subject = email.subject.trim().slice(0, 300) || null;
   writer.queue(
     index,
     {
@@ -386,7 +387,8 @@ async function writeEmail(
             id: recordId,
             companyId: primary.companyId,
             channelKind: 'email',
-            subject: email.subject.trim().slice(0, 300) || null,
+            subject,
+            subjectKey: normalizeEmailSubject(subject ?? ''),
             sourceKey,
             threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
           },
@@ -426,6 +428,7 @@ function subjectAsk(p: PendingEmail): SubjectAsk | undefined {
   const window = SUBJECT_THREAD_WINDOW_DAYS * DAY_MS;
   return {
     people,
+    subjectKey: subject,
     from: new Date(email.sentAt.getTime() - window),
     to: new Date(email.sentAt.getTime() + window),
     at: email.sentAt,
@@ -496,12 +499,13 @@ async function subjectThreads(
   const rows = await writer.subjectCandidates(index);
   const at = email.sentAt.getTime();
   const distance = (r: EmailThreadCandidate) => Math.abs((r.sentAt ? new Date(r.sentAt).getTime() : 0) - at);
-  // Same customer: the same company, or for company-less senders the same person.
+  // Same customer: the same company, or for company-less senders the same person. The subject: the
+  // read asks for threads with its key (subjectKey, kept on the record), and so do the batch's writes.
   const matches = rows
     .filter(
       (c) =>
         c.kind === 2 &&
-        normalizeEmailSubject(c.subject ?? '') === subject &&
+        c.subjectKey === subject &&
         (reply || isReplySubject(c.subject)) &&
         (companyId !== null ? c.companyId === companyId : c.companyId === null && c.author === ask.people[0]),
     )

@@ -91,9 +91,10 @@ describe.each(TEST_DATABASE_KINDS)('company match keys recomputed on %s', (kind)
 
     expect(await migrate(t.db)).toMatchObject({
       applied: expect.arrayContaining([COMPANY_KEY_MIGRATION]),
-      backfilled: [
+      // Later migrations' backfills (the email record's subject key) may report too.
+      backfilled: expect.arrayContaining([
         `${COMPANY_KEY_MIGRATION}: 2 company match key(s) recomputed, 2 duplicate company(ies) merged into the oldest (audit log: customer.merge)`,
-      ],
+      ]),
     });
 
     expect(await companies()).toEqual([

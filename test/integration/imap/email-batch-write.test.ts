@@ -136,6 +136,27 @@ function subjectMailbox(): string[] {
   ];
 }
 
+/**
+ * A busy sender: 60 mails with other subjects between its thread and the reply, nearer in time to the
+ * reply than the thread. The fallback reads the nearest 50 messages with the reply's subject, not the
+ * nearest 50 of the sender (which held none of the thread, so the reply started its own).
+ */
+function busySenderMailbox(): string[] {
+  const at = (n: number) => new Date(day(2).getTime() + n * 60_000);
+  return [
+    buildEmail({ from: 'feed@news.example', messageId: 'b0@news.example', subject: 'Digest: apples', date: day(1) }),
+    ...Array.from({ length: 60 }, (_, n) =>
+      buildEmail({ from: 'feed@news.example', messageId: `i${n}@news.example`, subject: `Item ${n}`, date: at(n) }),
+    ),
+    buildEmail({
+      from: 'feed@news.example',
+      messageId: 'b1@news.example',
+      subject: 'Re: Digest: apples',
+      date: day(3),
+    }),
+  ];
+}
+
 describe.each(TEST_DATABASE_KINDS)('a batch of emails written at once (%s)', (kind) => {
   it('gives the records, threads and companies that writing them one by one gives', async () => {
     const raws = mailbox();
@@ -186,6 +207,30 @@ describe.each(TEST_DATABASE_KINDS)('a batch of emails written at once (%s)', (ki
       expect(by('g1@gmail.com')?.recordCompany).toBe('Acme');
       expect(by('g3@gmail.com')?.threadedBy).toBe('new thread');
       expect(by('g4@gmail.com')?.thread).toEqual(['email:<g3@gmail.com>', 'email:<g4@gmail.com>']);
+    } finally {
+      await one.dispose();
+      await batch.dispose();
+    }
+  });
+
+  it("joins by subject past a busy sender's other mail, in a batch as one by one", async () => {
+    const emails = await Promise.all(
+      busySenderMailbox().map((r, uid) =>
+        parseEmailSource(Buffer.from(r), { mailbox: 'help@support.example', folder: 'INBOX', uid }),
+      ),
+    );
+    const one = await createTestDatabase(kind);
+    const batch = await createTestDatabase(kind);
+    try {
+      for (const e of emails) await logEmail(one.db, e, opts);
+      expect((await logEmails(batch.db, emails, opts)).failure).toBeUndefined();
+      const expected = await snapshot(one.db);
+      expect(await snapshot(batch.db)).toEqual(expected);
+      const by = (id: string) => expected.messages.find((m) => m.id === `email:<${id}>`);
+      expect(by('b1@news.example')).toMatchObject({
+        threadedBy: 'subject',
+        thread: ['email:<b0@news.example>', 'email:<b1@news.example>'],
+      });
     } finally {
       await one.dispose();
       await batch.dispose();
