@@ -5,16 +5,10 @@
  * and 1 in 100 of those next to a newer company under the short name (merged), on PGlite and PostgreSQL.
  * Run: npx tsx bench/company-key-backfill.bench.ts (RAPPORT_BENCH_SKIP_POSTGRES=1 to skip PostgreSQL).
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { COMPANY_KEY_MIGRATION } from '../src/db/company-key-backfill.ts';
 import type { Database } from '../src/db/database.ts';
-import { MIGRATIONS_DIR, migrate } from '../src/db/migrate.ts';
-import { openDatabase } from '../src/db/open-database.ts';
 import { normalizeCompanyName } from '../src/domain/normalize-company-name.ts';
-import { createScratchPostgres } from '../test/helpers/test-database.ts';
+import { benchDatabases, timeMigration } from './time-migration.ts';
 
 const COMPANIES = Number(process.env.RAPPORT_BENCH_COMPANIES ?? 100_000);
 const CHINESE = Math.round(COMPANIES * 0.05);
@@ -47,35 +41,11 @@ async function seed(db: Database): Promise<void> {
   );
 }
 
-async function run(label: string, open: () => Promise<{ db: Database; drop: () => Promise<void> }>): Promise<void> {
-  const before = mkdtempSync(join(tmpdir(), 'rapport-bench-migrations-'));
-  for (const name of readdirSync(MIGRATIONS_DIR))
-    if (name < COMPANY_KEY_MIGRATION) cpSync(join(MIGRATIONS_DIR, name), join(before, name), { recursive: true });
-  const { db, drop } = await open();
-  try {
-    await migrate(db, before);
-    await seed(db);
-    const start = performance.now();
-    const result = await migrate(db);
-    const ms = performance.now() - start;
+for (const [label, open] of benchDatabases())
+  await timeMigration(label, open, COMPANY_KEY_MIGRATION, seed, async (db, applied, seconds) => {
     const [{ n }] = await db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM "Company"');
-    console.log(
-      `${label}: ${COMPANIES.toLocaleString('en')} companies (${CHINESE.toLocaleString('en')} old Chinese keys) -> ` +
-        `${result.applied.join(', ')} in ${(ms / 1000).toFixed(2)} s; ${n.toLocaleString('en')} companies after merges; load ${loadavg()
-          .map((l) => l.toFixed(1))
-          .join(' ')}`,
+    return (
+      `${COMPANIES.toLocaleString('en')} companies (${CHINESE.toLocaleString('en')} old Chinese keys) -> ` +
+      `${applied.join(', ')} in ${seconds} s; ${n.toLocaleString('en')} companies after merges`
     );
-  } finally {
-    await db.close();
-    await drop();
-    rmSync(before, { recursive: true, force: true });
-  }
-}
-
-await run('PGlite', async () => ({ db: await openDatabase({ migrate: false }), drop: async () => {} }));
-if (process.env.RAPPORT_BENCH_SKIP_POSTGRES !== '1') {
-  await run('PostgreSQL', async () => {
-    const scratch = await createScratchPostgres();
-    return { db: await openDatabase({ databaseUrl: scratch.url, migrate: false }), drop: scratch.drop };
   });
-}
