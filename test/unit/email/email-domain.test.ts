@@ -33,6 +33,13 @@ describe('stripQuotedReply', () => {
   ])('%#: strips quotes and signatures', (input, expected) => {
     expect(stripQuotedReply(input)).toBe(expected);
   });
+
+  it('keeps the answer after 20,000 quoted lines and drops the trailing quote, in one pass', () => {
+    // Checking the rest of the mail at every ">" line held the sync thread 8 s for this mail.
+    const quoted = Array.from({ length: 20_000 }, (_, i) => `> question ${i}`);
+    const mail = ['Short answer first.', ...quoted, 'And the last answer.', '> the end of the quote'].join('\n');
+    expect(stripQuotedReply(mail)).toBe('Short answer first.\nAnd the last answer.');
+  });
 });
 
 describe('isReplySubject', () => {
