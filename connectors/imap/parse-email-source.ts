@@ -75,11 +75,18 @@ export async function parseEmailSource(
     notes.push(
       'The HTML body could not be turned into text (too deeply nested or empty markup); the original is on the mail server.',
     );
+  const from = participants(parsed.from, notes);
+  const to = participants(parsed.to, notes);
+  const cc = participants(parsed.cc, notes);
   // Addresses of the people on the email are never thread keys (a bracketed author address once held 23 messages).
   const people = new Set(
-    [parsed.from, parsed.to, parsed.cc, parsed.replyTo, parsed.headers.get('sender') as AddressObject | undefined]
-      .flatMap((h) => participants(h))
-      .map((p) => p.email),
+    [
+      ...from,
+      ...to,
+      ...cc,
+      ...participants(parsed.replyTo),
+      ...participants(parsed.headers.get('sender') as AddressObject | undefined),
+    ].map((p) => p.email),
   );
   const answered = parseMessageIdList(parsed.inReplyTo, people);
   return {
@@ -90,9 +97,9 @@ export async function parseEmailSource(
     subject: noNul(parsed.subject ?? '')
       .replace(/\s+/g, ' ')
       .trim(),
-    from: participants(parsed.from, notes)[0],
-    to: participants(parsed.to, notes),
-    cc: participants(parsed.cc, notes),
+    from: from[0],
+    to,
+    cc,
     sentAt,
     headers,
     contentType: contentType.toLowerCase(),

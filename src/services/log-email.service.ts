@@ -117,6 +117,10 @@ interface PendingEmail {
   /** The filter rule that let it through with a twist (log-quietly, route). */
   filter?: EmailFilterMatch;
   createCompanies: 'answered' | 'all';
+  /** Its subject as the subject fallback compares it (normalizeEmailSubject), worked out once. */
+  subjectKey: string;
+  /** Its subject-fallback question; undefined when it is threaded by headers only. */
+  ask?: SubjectAsk;
 }
 
 const DAY_MS = 86_400_000;
@@ -225,7 +229,7 @@ function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail 
       ...(email.messageId ? [emailIdKey(email.messageId)] : []),
     ]),
   ];
-  return {
+  const pending: PendingEmail = {
     email,
     externalId,
     keys,
@@ -235,7 +239,10 @@ function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail 
     tombstoneHashes,
     filter: filtered && filtered.action !== 'log' ? filtered : undefined,
     createCompanies: opts.createCompanies ?? 'answered',
+    subjectKey: normalizeEmailSubject(email.subject),
   };
+  pending.ask = subjectAsk(pending);
+  return pending;
 }
 
 const isPending = (p: PendingEmail | LogEmailOutcome): p is PendingEmail => !('status' in p);
@@ -255,7 +262,7 @@ async function writeBatch(
     const threads = await readThreadIndex(sql, pending);
     const writer = new EmailBatchWriter<LogEmailOutcome>(
       sql,
-      batch.map((p) => (isPending(p) ? subjectAsk(p) : undefined)),
+      batch.map((p) => (isPending(p) ? p.ask : undefined)),
     );
     const written = new Set<string>();
     for (let i = 0; i < batch.length; i++) {
@@ -388,7 +395,7 @@ async function writeEmail(
             companyId: primary.companyId,
             channelKind: 'email',
             subject,
-            subjectKey: normalizeEmailSubject(subject ?? ''),
+            subjectKey: (subject ?? '') === email.subject ? p.subjectKey : normalizeEmailSubject(subject ?? ''),
             sourceKey,
             threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
           },
@@ -418,9 +425,8 @@ async function writeEmail(
 }
 
 /** The subject fallback's question for an email, or undefined when it is threaded by headers only. */
-function subjectAsk(p: PendingEmail): SubjectAsk | undefined {
-  const { email, keys } = p;
-  const subject = normalizeEmailSubject(email.subject);
+function subjectAsk(p: Omit<PendingEmail, 'ask'>): SubjectAsk | undefined {
+  const { email, keys, subjectKey: subject } = p;
   if (!(keys.parents.length === 0 && isThreadableSubject(subject) && mayThreadBySubject(email))) return undefined;
   // The customer side only: our own address is on every thread and would join strangers by subject.
   const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
@@ -491,10 +497,9 @@ async function subjectThreads(
   p: PendingEmail,
   companyId: string | null,
 ): Promise<Array<{ recordId: string; note: string }>> {
-  const { email } = p;
-  const ask = subjectAsk(p);
+  const { email, ask } = p;
   if (!ask) return [];
-  const subject = normalizeEmailSubject(email.subject);
+  const subject = ask.subjectKey;
   const reply = isReplySubject(email.subject);
   const rows = await writer.subjectCandidates(index);
   const at = email.sentAt.getTime();
