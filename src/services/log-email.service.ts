@@ -119,6 +119,8 @@ interface PendingEmail {
   createCompanies: 'answered' | 'all';
   /** Its subject as the subject fallback compares it (normalizeEmailSubject), worked out once. */
   subjectKey: string;
+  /** Not list or bulk mail (mayThreadBySubject): it may join, and its thread be joined, by subject. */
+  bySubject: boolean;
   /** Its subject-fallback question; undefined when it is threaded by headers only. */
   ask?: SubjectAsk;
 }
@@ -240,6 +242,7 @@ function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail 
     filter: filtered && filtered.action !== 'log' ? filtered : undefined,
     createCompanies: opts.createCompanies ?? 'answered',
     subjectKey: normalizeEmailSubject(email.subject),
+    bySubject: mayThreadBySubject(email),
   };
   pending.ask = subjectAsk(pending);
   return pending;
@@ -395,7 +398,12 @@ async function writeEmail(
             companyId: primary.companyId,
             channelKind: 'email',
             subject,
-            subjectKey: (subject ?? '') === email.subject ? p.subjectKey : normalizeEmailSubject(subject ?? ''),
+            // A thread started by list or bulk mail has no key: nothing joins it by subject either.
+            subjectKey: !p.bySubject
+              ? null
+              : (subject ?? '') === email.subject
+                ? p.subjectKey
+                : normalizeEmailSubject(subject ?? ''),
             sourceKey,
             threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
           },
@@ -427,7 +435,7 @@ async function writeEmail(
 /** The subject fallback's question for an email, or undefined when it is threaded by headers only. */
 function subjectAsk(p: Omit<PendingEmail, 'ask'>): SubjectAsk | undefined {
   const { email, keys, subjectKey: subject } = p;
-  if (!(keys.parents.length === 0 && isThreadableSubject(subject) && mayThreadBySubject(email))) return undefined;
+  if (!(keys.parents.length === 0 && isThreadableSubject(subject) && p.bySubject)) return undefined;
   // The customer side only: our own address is on every thread and would join strangers by subject.
   const people = p.direction === 'inbound' && email.from ? [email.from.email] : p.customers.map((c) => c.email);
   // Both ways in time: which of two mails comes first in the mailbox must not decide whether they join.

@@ -183,7 +183,7 @@ describe.each(TEST_DATABASE_KINDS)('safe email threading (%s)', (kind) => {
       await t.dispose();
     }
   });
-  it('never joins list or bulk mail by subject (List-Id, Mailing-List, List-Unsubscribe, Precedence: bulk)', async () => {
+  it('never joins list or bulk mail by subject, nor other mail to a list thread (List-Id, Mailing-List, List-Unsubscribe, Precedence: bulk)', async () => {
     const t = await createTestDatabase(kind);
     try {
       const listHeaders = [
@@ -193,23 +193,32 @@ describe.each(TEST_DATABASE_KINDS)('safe email threading (%s)', (kind) => {
       ];
       const { msgs } = await logAll(
         t,
-        listHeaders.flatMap((extra, k) =>
-          [1, 2].map((n) =>
-            buildEmail({
-              from: `poster${k}@initech${k}.com`,
-              messageId: `l${k}-${n}@initech${k}.com`,
-              subject: `Re: Java is for kiddies ${k}`,
-              date: day(n),
-              extra,
-            }),
+        [
+          ...listHeaders.flatMap((extra, k) =>
+            [1, 2].map((n) =>
+              buildEmail({
+                from: `poster${k}@initech${k}.com`,
+                messageId: `l${k}-${n}@initech${k}.com`,
+                subject: `Re: Java is for kiddies ${k}`,
+                date: day(n),
+                extra,
+              }),
+            ),
           ),
-        ),
+          // The poster's copy sent to us directly (no list headers): it joins no list thread by subject either.
+          buildEmail({
+            from: 'poster0@initech0.com',
+            messageId: 'direct@initech0.com',
+            subject: 'Re: Java is for kiddies 0',
+            date: day(3),
+          }),
+        ],
         // Kept as IMAP_SKIP_LISTS=false and RAPPORT_MAIL_FILTERS_DEFAULTS=false keep them.
         { skipLists: false, defaultFilters: false },
       );
-      expect(msgs).toHaveLength(6);
+      expect(msgs).toHaveLength(7);
       // One author's two posts in one list discussion usually answer different people: no join.
-      expect(new Set(msgs.map((m) => m.recordId)).size).toBe(6);
+      expect(new Set(msgs.map((m) => m.recordId)).size).toBe(7);
     } finally {
       await t.dispose();
     }
