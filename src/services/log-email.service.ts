@@ -398,12 +398,7 @@ async function writeEmail(
             companyId: primary.companyId,
             channelKind: 'email',
             subject,
-            // A thread started by list or bulk mail has no key: nothing joins it by subject either.
-            subjectKey: !p.bySubject
-              ? null
-              : (subject ?? '') === email.subject
-                ? p.subjectKey
-                : normalizeEmailSubject(subject ?? ''),
+            subjectKey: threadSubjectKey(p, subject),
             sourceKey,
             threadingNote: `Thread root <${keys.rootId.slice(0, 200)}>; replies join by In-Reply-To/References, or by subject and participant within ${SUBJECT_THREAD_WINDOW_DAYS} days.`,
           },
@@ -430,6 +425,15 @@ async function writeEmail(
     }),
   );
   noteWrite(threads, p, recordId, adopted);
+}
+
+/**
+ * The subject key of the thread an email starts: its stored subject (`subject`, cut to 300 characters) as the
+ * fallback compares it; none for list or bulk mail, so nothing joins such a thread by subject either.
+ */
+function threadSubjectKey(p: PendingEmail, subject: string | null): string | null {
+  if (!p.bySubject) return null;
+  return (subject ?? '') === p.email.subject ? p.subjectKey : normalizeEmailSubject(subject ?? '');
 }
 
 /** The subject fallback's question for an email, or undefined when it is threaded by headers only. */
