@@ -372,8 +372,12 @@ const queues = createQueues(redis, `{rapport-bench-${randomBytes(4).toString('he
 const hooks = queueOn
   ? resilientPipelineHooks(bullmqPipelineHooks(db, redis, queues), createLogger('warn'))
   : noopPipelineHooks;
-const classifyJobs = async () =>
-  Object.values(await queues[QueueName.ClassifyCommunication].getJobCounts()).reduce((a, b) => a + b, 0);
+/** Classify jobs queued, and the messages they name (a batch job names a commit's messages). */
+const classifyJobs = async () => {
+  const jobs = await queues[QueueName.ClassifyCommunication].getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+  const messages = jobs.reduce((n, j) => n + ('messages' in j.data ? (j.data.messages as unknown[]).length : 1), 0);
+  return `${jobs.length} classify jobs naming ${messages} messages`;
+};
 try {
   let t = Date.now();
   const clients = await Promise.all([0, 1, 2, 3].map(() => dovecot.client(account)));
@@ -481,7 +485,7 @@ try {
   );
   console.log(
     queueOn
-      ? `  classification queued as in production (BullMQ on local Redis): ${await classifyJobs()} classify jobs for ${c.logged} logged`
+      ? `  classification queued as in production (BullMQ on local Redis): ${await classifyJobs()} for ${c.logged} logged`
       : '  BENCH_HOOKS=noop: no classification queued',
   );
 

@@ -8,6 +8,19 @@ export interface ClassifyCommunicationData {
   messageId: string;
 }
 
+/**
+ * The messages one commit logged (an IMAP sync's batch): one job for all of them instead of one
+ * each, so a sync costs Redis one job per batch. Its messages are classified as single jobs' are;
+ * one that fails there is queued again as a single job of its own (`classify-<messageId>`), so it
+ * retries alone and its neighbours are done.
+ */
+export interface ClassifyBatchData {
+  messages: ClassifyCommunicationData[];
+}
+
+/** What a job of the classify queue carries: one message, or a commit's messages. */
+export type ClassifyJobData = ClassifyCommunicationData | ClassifyBatchData;
+
 /** What a delivery posts; the reply is built from the database when the job runs, not when it was queued. */
 export type DeliveryKind =
   | 'suggestion'

@@ -9,17 +9,18 @@ import { buildEmail } from '../../helpers/email-fixtures.ts';
 import { startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
 
 /**
- * A synced batch queues its classifications in one BullMQ call (recordsLogged, addBulk): every
- * logged email still gets exactly one classify job under its own job id, and a duplicate none.
+ * A synced batch queues its classifications as one BullMQ job (recordsLogged, a `classify-batch`
+ * job naming every logged email once), a duplicate or skipped email in none, and the same commit
+ * told twice is still one job.
  */
-describe('a logged batch of emails queues one classify job per logged message (real BullMQ)', () => {
+describe('a logged batch of emails queues one classify job for its logged messages (real BullMQ)', () => {
   let h: PipelineHarness | undefined;
   afterEach(async () => {
     await h?.dispose();
     h = undefined;
   });
 
-  it('queues a job per logged email in one call, none for duplicates or skipped mail, none twice', async () => {
+  it('queues one job naming each logged email, none for duplicates or skipped mail, none twice', async () => {
     h = await startPipelineHarness('postgres', { workers: false });
     const hooks = resilientPipelineHooks(h.hooks, createLogger('silent'));
     const raws = [
@@ -64,13 +65,16 @@ describe('a logged batch of emails queues one classify job per logged message (r
 
     const queue = h.queues[QueueName.ClassifyCommunication];
     const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
-    expect(jobs.map((j) => j.id).sort()).toEqual(logged.map((m) => jobId('classify', m)).sort());
-    expect(jobs.every((j) => logged.includes(j.data.messageId))).toBe(true);
+    expect(jobs.map((j) => [j.name, j.id])).toEqual([
+      ['classify-batch', jobId('classify-batch', logged[0], logged[2])],
+    ]);
+    const records = first.outcomes.flatMap((o) => (o.status === 'logged' ? [o.recordId] : []));
+    expect(jobs[0].data).toEqual({ messages: logged.map((messageId, k) => ({ recordId: records[k], messageId })) });
 
     // The same batch again (a sync retried after a crash between the commit and the cursor): no new job.
     const again = await logEmails(h.test.db, emails, opts);
     expect(again.outcomes.every((o) => o.status !== 'logged')).toBe(true);
-    await hooks.recordsLogged!(logged.map((messageId, k) => ({ recordId: String(k), messageId })));
-    expect(await queue.count()).toBe(3);
+    await hooks.recordsLogged!(logged.map((messageId, k) => ({ recordId: records[k], messageId })));
+    expect(await queue.count()).toBe(1);
   });
 });

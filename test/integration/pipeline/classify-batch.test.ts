@@ -9,7 +9,7 @@ import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { ClassifyBatcher } from '../../../jobs/classify-batcher.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { jobId } from '../../../jobs/job-ids.ts';
-import type { ClassifyCommunicationData } from '../../../jobs/job-data.ts';
+import type { ClassifyCommunicationData, ClassifyJobData } from '../../../jobs/job-data.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 import { CONSOLE_JO, logConsoleNote } from '../../helpers/console-note.ts';
 import { startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
@@ -156,6 +156,51 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
         .map((m) => m.messageId)
         .sort(),
     );
+  });
+
+  it("runs a commit's batch job with single jobs' messages, and hands a message that fails on as its own single job", async () => {
+    const messages = await logged([
+      'Please call me back about the invoice',
+      'Our team loves the new reports',
+      'We need two more licences',
+      'The export is broken again',
+    ]);
+    const [alone, ...inBatch] = messages;
+    const poisoned = inBatch[1].messageId;
+    await h.test.db.sql.exec(`
+      CREATE FUNCTION test_refuse_batch_message() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW."messageId" = '${poisoned}' THEN RAISE EXCEPTION 'this message cannot be stored'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER test_refuse_batch_message BEFORE INSERT ON "Classification" FOR EACH ROW EXECUTE FUNCTION test_refuse_batch_message();`);
+    const batcher = new ClassifyBatcher(h.deps, { maxBatch: 32, maxInFlight: 1 });
+    const batchJob = new Job<ClassifyJobData>(
+      h.queues[QueueName.ClassifyCommunication],
+      'classify-batch',
+      { messages: inBatch },
+      { jobId: jobId('classify-batch', inBatch[0].messageId, inBatch[2].messageId) },
+    );
+
+    const [single, batch] = await Promise.all([batcher.classify(jobFor(alone)), batcher.classify(batchJob)]);
+
+    expect(single.status).toBe('classified');
+    // The batch job succeeds: two messages classified, the third handed on.
+    expect(batch).toEqual({ outcomes: { classified: 2 }, requeued: 1 });
+    // The single job and the batch job's messages shared the statements: one read and one write,
+    // then the failed write redone one message at a time.
+    expect(classificationStatements().length).toBeLessThanOrEqual(2 + 2 * 4);
+    const stored = await h.test.db.prisma.classification.findMany({ select: { messageId: true } });
+    expect(stored.map((c) => c.messageId).sort()).toEqual(
+      messages
+        .filter((m) => m.messageId !== poisoned)
+        .map((m) => m.messageId)
+        .sort(),
+    );
+    // The bad message is now a single job of its own, under the id a single job would have had.
+    const handedOn = await h.queues[QueueName.ClassifyCommunication].getJob(jobId('classify', poisoned));
+    expect(handedOn?.data).toEqual({ recordId: inBatch[1].recordId, messageId: poisoned });
+    expect(handedOn?.name).toBe('classify');
   });
 
   it('finishes a rerun: a message classified before the crash gets its missing suggestion, once', async () => {

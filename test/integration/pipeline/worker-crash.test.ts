@@ -15,6 +15,7 @@ import { SharedConsoleConnector } from '../../../connectors/console/shared-conso
 import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/queues.ts';
 import { bullmqPipelineHooks } from '../../../jobs/bullmq-pipeline-hooks.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
+import { jobId } from '../../../jobs/job-ids.ts';
 import { createScratchPostgres } from '../../helpers/test-database.ts';
 import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
@@ -171,5 +172,96 @@ describe('worker processes', () => {
     expect(await db.prisma.delivery.count({ where: { key: { startsWith: 'reminder-' }, status: 'sent' } })).toBe(120);
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
     for (const w of workers) expect([0, null]).toContain(await w.exited);
+  });
+
+  it("a worker killed with SIGKILL in the middle of a commit's batch job: another worker redoes it, each message classified once", async () => {
+    const first = await startWorker();
+    // Logged without queuing, then told as one commit (an IMAP batch's recordsLogged): one batch job.
+    const quiet = { recordLogged: async () => {}, followUpChanged: async () => {} };
+    const texts = [
+      'The export is broken again and our finance team is stuck, please fix it today',
+      'Can you send us a quote for 40 more seats by Friday?',
+      'We are thinking about cancelling, the last three releases broke our reports',
+      'Thanks for the onboarding call, the team enjoyed it',
+      'Our invoices are wrong again and nobody answers, this is unacceptable',
+    ];
+    const logged: Array<{ recordId: string; messageId: string }> = [];
+    for (const [i, text] of texts.entries()) {
+      await executeCommand(
+        `log batch-customer-${i} "${text}" --new`,
+        {
+          actor: { platform: 'console' as const, platformUserId: 'jo', displayName: 'jo', timezone: 'UTC' },
+          channel: { platform: 'console' as const, channelRef: 'team', target: 'console:team' },
+          now: new Date(),
+          requestKey: `batch-crash-${i}`,
+        },
+        { db, hooks: quiet },
+      );
+    }
+    for (const m of await db.prisma.message.findMany({
+      where: { record: { company: { name: { startsWith: 'batch-customer-' } } } },
+      orderBy: { createdAt: 'asc' },
+    }))
+      logged.push({ recordId: m.recordId, messageId: m.id });
+    expect(logged).toHaveLength(5);
+    const classified = () =>
+      db.prisma.classification.count({ where: { messageId: { in: logged.map((l) => l.messageId) } } });
+    const blocker = new pg.Client({ connectionString: scratch.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE "Classification" IN ACCESS EXCLUSIVE MODE');
+    try {
+      await bullmqPipelineHooks(db, client, queues).recordsLogged!(logged);
+      const queue = queues[QueueName.ClassifyCommunication];
+      await eventually(
+        'the batch job to be active',
+        async () => (await queue.getActive()).some((j) => j.name === 'classify-batch'),
+        20_000,
+      );
+      await eventually(
+        "the worker's write to wait on the Classification table",
+        async () => {
+          const [row] = await db.sql.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+             WHERE NOT l.granted AND c.relname = 'Classification'`,
+          );
+          return row.n >= 1;
+        },
+        10_000,
+      );
+      first.proc.child.kill('SIGKILL');
+      await first.proc.exited;
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    expect(await classified()).toBe(0);
+
+    const second = await startWorker();
+    await eventually('all five classified after the retry', async () => (await classified()) === 5, 30_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await classified()).toBe(5);
+    // One suggestion at most per conversation, each posted once.
+    const records = logged.map((l) => l.recordId);
+    const suggested = await db.prisma.followUp.findMany({ where: { recordId: { in: records }, source: 'suggested' } });
+    expect(new Set(suggested.map((f) => f.recordId)).size).toBe(suggested.length);
+    expect(suggested.length).toBeGreaterThanOrEqual(3);
+    await eventually(
+      'every suggestion posted',
+      async () =>
+        (await db.prisma.delivery.count({
+          where: { key: { in: suggested.map((f) => jobId('suggestion', f.id)) }, status: 'sent' },
+        })) === suggested.length,
+      30_000,
+    );
+    const [job] = (await queues[QueueName.ClassifyCommunication].getCompleted()).filter(
+      (j) => j.name === 'classify-batch',
+    );
+    // A retried job can itself be taken for stalled and run once more: the second run finds the classifications.
+    const counts = job.returnvalue.outcomes as Record<string, number>;
+    expect((counts.classified ?? 0) + (counts['already-classified'] ?? 0)).toBe(5);
+    expect(job.returnvalue.requeued).toBe(0);
+    second.proc.child.kill('SIGTERM');
+    expect(await second.proc.exited).toBe(0);
   });
 });
