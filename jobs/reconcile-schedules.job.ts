@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { findDigestSettings } from '../src/db/channel-link.repository.ts';
 import { findExistingFollowUpIds, listOpenFollowUpsPage } from '../src/db/follow-up.repository.ts';
 import { findUnclassifiedMessages } from '../src/db/message.repository.ts';
@@ -166,21 +167,32 @@ async function followUpsInDatabase(db: Database, ids: string[]): Promise<Set<str
   return findExistingFollowUpIds(db.sql, uuids);
 }
 
+/** How long after a message is written its classify job may be added (the commit comes between). */
+const COMMIT_TO_QUEUE_MS = 60_000;
+
 /**
  * Customer messages older than `minAgeMs` (a minute; none after a Redis loss) and at most
  * {@link UNCLASSIFIED_LOOKBACK_MS} without a classification lost their job somewhere; queue them
  * again. A job still waiting makes that a no-op, and a kept finished one is replaced (a plain add of
- * its id would be a no-op). Oldest first, a bounded batch per run.
+ * its id would be a no-op). But a commit's `classify-batch` job names its messages under an id of its
+ * own, so while classify jobs wait, messages written after the oldest of them was queued (less
+ * {@link COMMIT_TO_QUEUE_MS}) may be waiting in one: they are left for a run after the queue has moved
+ * past them, instead of being classified twice over behind a long backlog. Oldest first, a bounded
+ * batch per run.
  */
 async function requeueUnclassified(deps: PipelineDeps, minAgeMs: number): Promise<number> {
   const now = Date.now();
+  const queue = deps.queues[QueueName.ClassifyCommunication];
+  // After a loss the queue is not to be trusted: everything unclassified goes again (a second run writes nothing).
+  const backlogSince = minAgeMs > 0 ? await oldestQueuedAt(queue) : undefined;
+  const before = Math.min(now - minAgeMs, (backlogSince ?? Number.POSITIVE_INFINITY) - COMMIT_TO_QUEUE_MS);
   const rows = await findUnclassifiedMessages(deps.db.sql, {
-    before: new Date(now - minAgeMs),
+    before: new Date(before),
     since: new Date(now - UNCLASSIFIED_LOOKBACK_MS),
     limit: 5000,
   });
   const queued = await requeueJobs(
-    deps.queues[QueueName.ClassifyCommunication],
+    queue,
     rows.map((r) => ({
       name: 'classify',
       data: { recordId: r.recordId, messageId: r.id },
@@ -188,6 +200,21 @@ async function requeueUnclassified(deps: PipelineDeps, minAgeMs: number): Promis
     })),
   );
   return queued.length;
+}
+
+/**
+ * When the oldest job of the queue not yet finished (waiting, delayed, prioritized or
+ * running) was added, or undefined when none is. The wait lists are read at both ends, the
+ * others (retries, running jobs: few) up to a thousand each.
+ */
+async function oldestQueuedAt(queue: Queue): Promise<number | undefined> {
+  const lists = await Promise.all([
+    queue.getJobs(['wait'], 0, 0, true),
+    queue.getJobs(['wait'], 0, 0, false),
+    queue.getJobs(['active', 'delayed', 'prioritized'], 0, 999),
+  ]);
+  const times = lists.flat().flatMap((job) => (job && Number.isFinite(job.timestamp) ? [job.timestamp] : []));
+  return times.length > 0 ? Math.min(...times) : undefined;
 }
 
 async function reconcileDigestSchedulers(deps: PipelineDeps): Promise<number> {

@@ -8,6 +8,7 @@ import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import { reconcileSchedules, UNCLASSIFIED_LOOKBACK_MS } from '../../../jobs/reconcile-schedules.job.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
+import { jobId } from '../../../jobs/job-ids.ts';
 import { eventually, startPipelineHarness } from '../../helpers/pipeline-harness.ts';
 import { CONSOLE_JO, logConsoleNote } from '../../helpers/console-note.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
@@ -155,6 +156,60 @@ describe('Redis loss', () => {
       );
       expect(c.label).toBe('churn');
       expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
+    } finally {
+      await h.dispose();
+    }
+  });
+  it('leaves alone what a waiting classify-batch job names, however long it waits, and still finds a lost one behind it', async () => {
+    // No workers: the batch job waits, as behind a long backlog.
+    const h = await startPipelineHarness('pglite', { redisUrl: redis.url, workers: false });
+    try {
+      const db = h.test.db;
+      const rep = await findOrCreateRep(db.prisma, CONSOLE_JO);
+      const company = await createCustomer(db.prisma, 'Soylent', { repId: rep.id, platform: 'console' });
+      const log = (text: string, sourceKey: string) =>
+        logConsoleNote(db, noopPipelineHooks, { companyId: company.id, rep, text, sourceKey }).then((l) => ({
+          recordId: l.record.id,
+          messageId: l.message.id,
+        }));
+      const lost = await log('We want to cancel our subscription at the end of the month', 'backlog-lost');
+      const batch = [
+        await log('Can you send a quote for 40 seats by Friday?', 'backlog-1'),
+        await log('The export has been broken since Monday', 'backlog-2'),
+        await log('Thanks, the new dashboard is great', 'backlog-3'),
+      ];
+      const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
+      await db.prisma.message.update({ where: { id: lost.messageId }, data: { createdAt: minutesAgo(20) } });
+      await db.prisma.message.updateMany({
+        where: { id: { in: batch.map((m) => m.messageId) } },
+        data: { createdAt: minutesAgo(10) },
+      });
+      // Their commit's job, queued as the commit was, ten minutes ago, and still waiting.
+      const queue = h.queues[QueueName.ClassifyCommunication];
+      const batchJobId = jobId('classify-batch', batch[0].messageId, batch[2].messageId);
+      await queue.add(
+        'classify-batch',
+        { messages: batch },
+        { jobId: batchJobId, timestamp: minutesAgo(10).getTime() },
+      );
+
+      // The lost one (older than anything queued) goes again; the batch's messages get no job of their own.
+      expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(1);
+      const waiting = async () => (await queue.getJobs(['wait'])).map((j) => j.id).sort();
+      expect(await waiting()).toEqual([batchJobId, jobId('classify', lost.messageId)].sort());
+      expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(0);
+
+      // Once the batch job itself is gone (lost with no loss noticed), its messages go again, one job each.
+      await queue.remove(batchJobId);
+      expect((await reconcileSchedules(h.deps)).classificationsQueued).toBe(3);
+
+      h.startWorkers();
+      for (const m of [lost, ...batch])
+        await eventually('every message classified', async () =>
+          db.prisma.classification.findFirst({ where: { messageId: m.messageId } }),
+        );
+      for (const m of [lost, ...batch])
+        expect(await db.prisma.classification.count({ where: { messageId: m.messageId } })).toBe(1);
     } finally {
       await h.dispose();
     }
