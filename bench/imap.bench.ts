@@ -9,6 +9,8 @@
  * Four clients deliver the corpus at once, so UIDs (the sync's order) differ between runs; BENCH_ORDERED=1
  * delivers it in corpus order (slower), for comparing the result digest of two runs.
  * BENCH_BATCH_SIZE sets MailboxSync's batch size (default: production's).
+ * The sync prints the main thread's event-loop delay while it runs (p50/p99/max, 5 ms resolution): how
+ * long an HTTP ack would wait behind the sync in a role-all process.
  * Besides messages/s, the sync and the bare baseline print this process's CPU time per message (all
  * threads): steadier than wall-clock on a shared machine. The sync also prints the CPU its PostgreSQL
  * backends, Dovecot imap processes and Redis spent (/proc), so that CPU moved out of this process shows.
@@ -26,6 +28,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import pg from 'pg';
@@ -429,9 +432,12 @@ try {
   const servers0 = servers();
   t = Date.now();
   const syncCpu0 = process.cpuUsage();
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   sync.start();
   while (seen() < corpus.length) await new Promise((r) => setTimeout(r, 5));
   const secs = (Date.now() - t) / 1000;
+  loopDelay.disable();
   const syncCpuMs = cpuMsSince(syncCpu0) / corpus.length;
   const servers1 = servers();
   if (profiler)
@@ -461,6 +467,10 @@ try {
   };
   console.log(
     `  CPU of the servers in the sync: PostgreSQL backends ${serverCpu.postgres.toFixed(2)} ms/message, Dovecot imap ${serverCpu.dovecot.toFixed(2)} ms/message, Redis ${serverCpu.redis.toFixed(2)} ms/message (/proc, 10 ms ticks)`,
+  );
+  const delayMs = (ns: number) => (ns / 1e6).toFixed(1);
+  console.log(
+    `  main thread's event-loop delay during the sync: p50 ${delayMs(loopDelay.percentile(50))} ms, p99 ${delayMs(loopDelay.percentile(99))} ms, max ${delayMs(loopDelay.max)} ms`,
   );
   console.log(
     `  logged ${c.logged} (in ${records} records), duplicate Message-IDs in the corpus ${c.duplicates}, failures ${c.failed}, skipped ${JSON.stringify(c.skipped)}`,
