@@ -127,6 +127,23 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     expect(await h.queues[QueueName.DeliverMessage].count()).toBe(suggestions.length);
   });
 
+  /** A database that refuses one message's classification (a constraint it breaks), and so any multi-row insert holding it. */
+  async function refuseClassificationOf(trigger: string, messageId: string): Promise<void> {
+    await h.test.db.sql.exec(`
+      CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW."messageId" = '${messageId}' THEN RAISE EXCEPTION 'this message cannot be stored'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER ${trigger} BEFORE INSERT ON "Classification" FOR EACH ROW EXECUTE FUNCTION ${trigger}();`);
+  }
+
+  /** The messages with a stored classification, sorted. */
+  async function classifiedMessageIds(): Promise<Array<string | null>> {
+    const stored = await h.test.db.prisma.classification.findMany({ select: { messageId: true } });
+    return stored.map((c) => c.messageId).sort();
+  }
+
   it('redoes a batch whose write fails one job at a time: only the bad message fails', async () => {
     const messages = await logged([
       'Please call me back about the invoice',
@@ -135,22 +152,14 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
       'The export is broken again',
     ]);
     const poisoned = messages[2].messageId;
-    // A database that refuses one row (a constraint a message breaks), and so the whole multi-row insert.
-    await h.test.db.sql.exec(`
-      CREATE FUNCTION test_refuse_message() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW."messageId" = '${poisoned}' THEN RAISE EXCEPTION 'this message cannot be stored'; END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER test_refuse_message BEFORE INSERT ON "Classification" FOR EACH ROW EXECUTE FUNCTION test_refuse_message();`);
+    await refuseClassificationOf('test_refuse_message', poisoned);
     const batcher = new ClassifyBatcher(h.deps, { maxBatch: 32, maxInFlight: 1 });
 
     const results = await Promise.allSettled(messages.map((data) => batcher.classify(jobFor(data))));
 
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(String((results[2] as PromiseRejectedResult).reason)).toContain('this message cannot be stored');
-    const stored = await h.test.db.prisma.classification.findMany({ select: { messageId: true } });
-    expect(stored.map((c) => c.messageId).sort()).toEqual(
+    expect(await classifiedMessageIds()).toEqual(
       messages
         .filter((m) => m.messageId !== poisoned)
         .map((m) => m.messageId)
@@ -167,13 +176,7 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     ]);
     const [alone, ...inBatch] = messages;
     const poisoned = inBatch[1].messageId;
-    await h.test.db.sql.exec(`
-      CREATE FUNCTION test_refuse_batch_message() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW."messageId" = '${poisoned}' THEN RAISE EXCEPTION 'this message cannot be stored'; END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER test_refuse_batch_message BEFORE INSERT ON "Classification" FOR EACH ROW EXECUTE FUNCTION test_refuse_batch_message();`);
+    await refuseClassificationOf('test_refuse_batch_message', poisoned);
     const batcher = new ClassifyBatcher(h.deps, { maxBatch: 32, maxInFlight: 1 });
     const batchJob = new Job<ClassifyJobData>(
       h.queues[QueueName.ClassifyCommunication],
@@ -190,8 +193,7 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     // The single job and the batch job's messages shared the statements: one read and one write,
     // then the failed write redone one message at a time.
     expect(classificationStatements().length).toBeLessThanOrEqual(2 + 2 * 4);
-    const stored = await h.test.db.prisma.classification.findMany({ select: { messageId: true } });
-    expect(stored.map((c) => c.messageId).sort()).toEqual(
+    expect(await classifiedMessageIds()).toEqual(
       messages
         .filter((m) => m.messageId !== poisoned)
         .map((m) => m.messageId)

@@ -85,43 +85,54 @@ function classificationLockWaited(): Promise<unknown> {
   );
 }
 
+/**
+ * Holds the Classification table locked while `start` gets a job of `worker` going, so that the job
+ * blocks half-way after the worker took it from the queue; SIGKILLs the worker once its statement waits
+ * on the lock (asked of pg_locks: pg_stat_activity cuts a long query's text at 1 kB, before the table
+ * name). The lock is released whatever happened, or every later test on this database would wait on it.
+ */
+async function killWhileClassifying(
+  worker: Awaited<ReturnType<typeof startWorker>>,
+  start: () => Promise<void>,
+): Promise<void> {
+  const blocker = new pg.Client({ connectionString: scratch.url });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('LOCK TABLE "Classification" IN ACCESS EXCLUSIVE MODE');
+  try {
+    await start();
+    await classificationLockWaited();
+    worker.proc.child.kill('SIGKILL');
+    await worker.proc.exited;
+  } finally {
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+  }
+}
+
 describe('worker processes', () => {
   it('a worker killed with SIGKILL in the middle of a job: the job is retried after the stall interval and its effect happens once', async () => {
     const first = await startWorker();
     const hooks = bullmqPipelineHooks(db, client, queues);
-    // Hold the Classification table so the worker's job blocks half-way, after it took the job.
-    const blocker = new pg.Client({ connectionString: scratch.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE "Classification" IN ACCESS EXCLUSIVE MODE');
     const ctx = {
       actor: { platform: 'console' as const, platformUserId: 'jo', displayName: 'jo', timezone: 'UTC' },
       channel: { platform: 'console' as const, channelRef: 'team', target: 'console:team' },
       now: new Date(),
       requestKey: 'crash-1',
     };
-    await executeCommand(
-      'log acme "Our invoices are wrong again and nobody answers, this is unacceptable" --new',
-      ctx,
-      { db, hooks },
-    );
-    await eventually(
-      'the classify job to be active',
-      async () => (await queues[QueueName.ClassifyCommunication].getActiveCount()) === 1,
-      20_000,
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    try {
-      // The job is parked on the lock, after the worker took it from the queue. Ask pg_locks for the
-      // waiting lock on the table: pg_stat_activity cuts a long query's text at 1 kB, before the table name.
-      await classificationLockWaited();
-      first.proc.child.kill('SIGKILL');
-      await first.proc.exited;
-    } finally {
-      // Released whatever happened above, or every later test on this database waits on the lock.
-      await blocker.query('ROLLBACK');
-      await blocker.end();
-    }
+    await killWhileClassifying(first, async () => {
+      await executeCommand(
+        'log acme "Our invoices are wrong again and nobody answers, this is unacceptable" --new',
+        ctx,
+        { db, hooks },
+      );
+      await eventually(
+        'the classify job to be active',
+        async () => (await queues[QueueName.ClassifyCommunication].getActiveCount()) === 1,
+        20_000,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+    });
     // Counted for this test's customer only: the tests run in any order and others classify too.
     const message = await db.prisma.message.findFirstOrThrow({
       where: { record: { company: { name: { equals: 'acme', mode: 'insensitive' } } } },
@@ -218,11 +229,7 @@ describe('worker processes', () => {
     expect(logged).toHaveLength(5);
     const classified = () =>
       db.prisma.classification.count({ where: { messageId: { in: logged.map((l) => l.messageId) } } });
-    const blocker = new pg.Client({ connectionString: scratch.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE "Classification" IN ACCESS EXCLUSIVE MODE');
-    try {
+    await killWhileClassifying(first, async () => {
       await bullmqPipelineHooks(db, client, queues).recordsLogged!(logged);
       const queue = queues[QueueName.ClassifyCommunication];
       await eventually(
@@ -230,13 +237,7 @@ describe('worker processes', () => {
         async () => (await queue.getActive()).some((j) => j.name === 'classify-batch'),
         20_000,
       );
-      await classificationLockWaited();
-      first.proc.child.kill('SIGKILL');
-      await first.proc.exited;
-    } finally {
-      await blocker.query('ROLLBACK');
-      await blocker.end();
-    }
+    });
     expect(await classified()).toBe(0);
 
     const second = await startWorker();
