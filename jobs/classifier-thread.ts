@@ -108,6 +108,8 @@ export class ClassifierThread {
   private call(request: Request): Promise<Exclude<ClassifierResponse, { error: string }>> {
     const worker = this.thread();
     const id = this.nextId++;
+    // The thread holds the process up while it has work (on PGlite nothing else may), not while it idles.
+    worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, {
         settle: (res) => ('error' in res ? reject(new Error(res.error)) : resolve(res)),
@@ -120,13 +122,12 @@ export class ClassifierThread {
   private thread(): Worker {
     if (this.worker) return this.worker;
     const worker = THREAD_URL.pathname.endsWith('.ts') ? threadUnderTsx() : new Worker(THREAD_URL);
-    // The workers' Redis connections keep the process up while work is out; the thread alone must not.
-    worker.unref();
     this.worker = worker;
     this.sentVersion = undefined;
     worker.on('message', (res: ClassifierResponse) => {
       const call = this.pending.get(res.id);
       this.pending.delete(res.id);
+      if (this.pending.size === 0) worker.unref();
       call?.settle(res);
     });
     const fail = (err: Error) => {
@@ -140,6 +141,8 @@ export class ClassifierThread {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the classifier thread exited (code ${code})`)));
+    // After the listeners: adding a 'message' listener refs a worker again.
+    worker.unref();
     return worker;
   }
 }

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDefaultModel } from '../../../src/classifier/default-model.ts';
 import { loadClassifier } from '../../../src/classifier/classifier.ts';
@@ -156,4 +158,35 @@ describe('the classifier on a worker thread', () => {
       await reader.close();
     }
   }, 120_000);
+  it('holds the process up while it works, and lets it end once it idles, unclosed', async () => {
+    // A process with nothing else alive (the embedded database has no sockets): the thread builds the
+    // model and reads while nothing else holds the process, then the script ends without close().
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const script = `
+      const root = process.argv[1];
+      const { ClassifierThread } = await import(root + '/jobs/classifier-thread.ts');
+      const { createLogger } = await import(root + '/src/logger.ts');
+      const { DEFAULT_BUSINESS_HOURS } = await import(root + '/src/domain/business-hours.ts');
+      let artifact;
+      const thread = new ClassifierThread(async () => artifact, createLogger('silent'));
+      artifact = await thread.buildDefault();
+      const [reading] = await thread.read(['We want to cancel our subscription'], {
+        now: new Date(), timezone: 'UTC', businessHours: DEFAULT_BUSINESS_HOURS,
+      });
+      console.log('read ' + reading.result.label);`;
+    const started = Date.now();
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script, root],
+        { timeout: 60_000 },
+        (err, stdout) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout }),
+      );
+      child.stdin?.end();
+    });
+    // Exit code 13 would be the thread let go while it worked (an unsettled await); a kill by the
+    // timeout, the idle thread holding the process up for good.
+    expect(out).toEqual({ code: 0, stdout: 'read churn\n' });
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 90_000);
 });
