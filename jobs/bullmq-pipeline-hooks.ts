@@ -7,6 +7,7 @@ import { QueueName } from './queue-names.ts';
 import type { PipelineQueues } from './queues.ts';
 import type { ClassifyBatchData, ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
 import { jobId } from './job-ids.ts';
+import { classifyJob } from './classify-job.ts';
 import { syncReminder } from './reminder-schedule.ts';
 import { queueHeldAuthor } from './held-author-schedule.ts';
 import { parseMessageRef } from '../src/domain/follow-up.ts';
@@ -42,19 +43,10 @@ function classifyBatchJobs(logged: readonly LoggedMessage[]) {
 export function bullmqPipelineHooks(db: Database, redis: Redis, queues: PipelineQueues): PipelineHooks {
   const addClassifyJobs = async (logged: readonly LoggedMessage[]) => {
     const queue = queues[QueueName.ClassifyCommunication];
-    if (logged.length === 1) {
-      const [{ recordId, messageId }] = logged;
-      const data: ClassifyCommunicationData = { recordId, messageId };
-      await queue.add('classify', data, { jobId: jobId('classify', messageId) });
-      return;
-    }
+    const jobs = logged.map(classifyJob);
     // One round trip for many; the same job ids as one by one, so a message added twice is one job.
-    await queue.addBulk(
-      logged.map(({ recordId, messageId }) => {
-        const data: ClassifyCommunicationData = { recordId, messageId };
-        return { name: 'classify', data, opts: { jobId: jobId('classify', messageId) } };
-      }),
-    );
+    if (jobs.length === 1) await queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
+    else await queue.addBulk(jobs);
   };
   // Commands logged at the same moment (a burst of /crm log) queue their classifications as one
   // addBulk: one Redis round trip instead of one each. Each caller still waits for its own job to be

@@ -8,7 +8,7 @@ import {
 import type { ClassifyCommunicationData, ClassifyJobData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { classifyServiceDeps } from './classify-communication.job.ts';
-import { jobId } from './job-ids.ts';
+import { classifyJob } from './classify-job.ts';
 import { QueueName } from './queue-names.ts';
 import { requeueJobs } from './requeue-jobs.ts';
 
@@ -78,14 +78,7 @@ export class ClassifyBatcher {
         'messages of a classify batch job failed; queued as single jobs',
       );
       // requeueJobs: a kept finished job of the same id (the reconciler's) would make a plain add a no-op.
-      await requeueJobs(
-        this.deps.queues[QueueName.ClassifyCommunication],
-        failed.map(({ recordId, messageId }) => ({
-          name: 'classify',
-          data: { recordId, messageId },
-          opts: { jobId: jobId('classify', messageId) },
-        })),
-      );
+      await requeueJobs(this.deps.queues[QueueName.ClassifyCommunication], failed.map(classifyJob));
     }
     return { outcomes, requeued: failed.length };
   }

@@ -14,6 +14,7 @@ import type {
   WeeklyInsightsData,
 } from './job-data.ts';
 import { jobId } from './job-ids.ts';
+import { classifyJob } from './classify-job.ts';
 import { REFRESH_INSIGHTS_EVERY_MS } from './weekly-insights.job.ts';
 import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';
@@ -193,11 +194,7 @@ async function requeueUnclassified(deps: PipelineDeps, minAgeMs: number): Promis
   });
   const queued = await requeueJobs(
     queue,
-    rows.map((r) => ({
-      name: 'classify',
-      data: { recordId: r.recordId, messageId: r.id },
-      opts: { jobId: jobId('classify', r.id) },
-    })),
+    rows.map((r) => classifyJob({ recordId: r.recordId, messageId: r.id })),
   );
   return queued.length;
 }
