@@ -24,6 +24,7 @@ import { EmailCustomerCache, logEmails } from '../src/services/log-email.service
 import { noopPipelineHooks } from '../src/services/pipeline-hooks.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
 import { cpuMsBetween, processCpuMs } from './process-cpu.ts';
+import { timedSql } from './timed-sql.ts';
 import { loadSpamCorpus } from './spam-corpus.ts';
 
 const limit = Number(process.env.BENCH_LIMIT ?? 3000);
@@ -56,20 +57,14 @@ const ownCpu = () => {
 };
 
 /** Statement text (its first words) -> calls and ms, when BENCH_SQL_STATS=1. */
-function timedSql(sql: SqlRunner, stats: Map<string, { n: number; ms: number }>): SqlRunner {
-  const note = async <T>(q: string, run: () => Promise<T>): Promise<T> => {
-    const key = q.replace(/\s+/g, ' ').trim().slice(0, 80);
-    const t0 = performance.now();
-    try {
-      return await run();
-    } finally {
-      const s = stats.get(key) ?? { n: 0, ms: 0 };
-      s.n++;
-      s.ms += performance.now() - t0;
-      stats.set(key, s);
-    }
-  };
-  return { exec: (q) => note(q, () => sql.exec(q)), query: (q, p, o) => note(q, () => sql.query(q, p, o)) };
+function timedStatements(sql: SqlRunner, stats: Map<string, { n: number; ms: number }>): SqlRunner {
+  return timedSql(sql, (statement) => (ms) => {
+    const key = statement.slice(0, 80);
+    const s = stats.get(key) ?? { n: 0, ms: 0 };
+    s.n++;
+    s.ms += ms;
+    stats.set(key, s);
+  });
 }
 
 const TOAST_SQL: Record<string, string | undefined> = {
@@ -95,8 +90,8 @@ async function logOnce(variant: string) {
       process.env.BENCH_SQL_STATS === '1'
         ? {
             ...opened,
-            sql: timedSql(opened.sql, stats),
-            withSession: (fn) => opened.withSession((s) => fn(timedSql(s, stats))),
+            sql: timedStatements(opened.sql, stats),
+            withSession: (fn) => opened.withSession((s) => fn(timedStatements(s, stats))),
           }
         : opened;
     const hooks = queueOn ? bullmqPipelineHooks(db, redis, queues) : noopPipelineHooks;

@@ -46,6 +46,7 @@ import { buildEmail } from '../test/helpers/email-fixtures.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
 import { cpuMsBetween, processCpuMs } from './process-cpu.ts';
 import { loadSpamCorpus } from './spam-corpus.ts';
+import { timedSql } from './timed-sql.ts';
 import { headerTruth, missedPairsByCause, pairsApart, pairwise } from './thread-truth.ts';
 
 const benchStarted = Date.now();
@@ -228,29 +229,20 @@ const sqlStats = new Map<string, Array<{ n: number; ms: number; rows: number }>>
 let progress = () => 0;
 function timed(db: Awaited<ReturnType<typeof openDatabase>>): typeof db {
   if (process.env.BENCH_SQL_STATS !== '1') return db;
-  const wrap = (r: (typeof db)['sql']): (typeof db)['sql'] => ({
-    exec: (q) => note(q, () => r.exec(q)),
-    query: (q, params, opts) => note(q, () => r.query(q, params, opts)),
-  });
-  const note = async <T>(q: string, run: () => Promise<T>): Promise<T> => {
-    const key = q.replace(/\s+/g, ' ').trim().slice(0, 90);
-    const at = progress();
-    if (at < 0) return run();
-    const quarter = Math.min(3, Math.floor(at * 4));
-    const t0 = performance.now();
-    let rows = 0;
-    try {
-      const r = await run();
-      rows = Array.isArray(r) ? r.length : 0;
-      return r;
-    } finally {
-      const row = sqlStats.get(key) ?? [0, 1, 2, 3].map(() => ({ n: 0, ms: 0, rows: 0 }));
-      sqlStats.set(key, row);
-      row[quarter].n++;
-      row[quarter].ms += performance.now() - t0;
-      row[quarter].rows += rows;
-    }
-  };
+  const wrap = (r: (typeof db)['sql']) =>
+    timedSql(r, (statement) => {
+      const at = progress();
+      if (at < 0) return undefined;
+      const quarter = Math.min(3, Math.floor(at * 4));
+      return (ms, rows) => {
+        const key = statement.slice(0, 90);
+        const row = sqlStats.get(key) ?? [0, 1, 2, 3].map(() => ({ n: 0, ms: 0, rows: 0 }));
+        sqlStats.set(key, row);
+        row[quarter].n++;
+        row[quarter].ms += ms;
+        row[quarter].rows += rows;
+      };
+    });
   return { ...db, sql: wrap(db.sql), withSession: (fn) => db.withSession((s) => fn(wrap(s))) };
 }
 function printSqlStats(): void {

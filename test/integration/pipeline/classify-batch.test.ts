@@ -18,6 +18,14 @@ import { startPipelineHarness, type PipelineHarness } from '../../helpers/pipeli
 // exactly which jobs share a batch.
 const NO_HOOKS: PipelineHooks = { recordLogged: async () => {}, followUpChanged: async () => {} };
 
+/** Four notes of different kinds, logged by the tests whose batch write refuses one of them. */
+const FOUR_NOTES = [
+  'Please call me back about the invoice',
+  'Our team loves the new reports',
+  'We need two more licences',
+  'The export is broken again',
+];
+
 describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
   let h: PipelineHarness;
   let statements: string[];
@@ -138,6 +146,13 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
       CREATE TRIGGER ${trigger} BEFORE INSERT ON "Classification" FOR EACH ROW EXECUTE FUNCTION ${trigger}();`);
   }
 
+  /** The message ids of `messages` but `left`, sorted (what a batch that refused `left` classified). */
+  const idsBut = (messages: Array<{ messageId: string }>, left: string) =>
+    messages
+      .filter((m) => m.messageId !== left)
+      .map((m) => m.messageId)
+      .sort();
+
   /** The messages with a stored classification, sorted. */
   async function classifiedMessageIds(): Promise<Array<string | null>> {
     const stored = await h.test.db.prisma.classification.findMany({ select: { messageId: true } });
@@ -145,12 +160,7 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
   }
 
   it('redoes a batch whose write fails one job at a time: only the bad message fails', async () => {
-    const messages = await logged([
-      'Please call me back about the invoice',
-      'Our team loves the new reports',
-      'We need two more licences',
-      'The export is broken again',
-    ]);
+    const messages = await logged(FOUR_NOTES);
     const poisoned = messages[2].messageId;
     await refuseClassificationOf('test_refuse_message', poisoned);
     const batcher = new ClassifyBatcher(h.deps, { maxBatch: 32, maxInFlight: 1 });
@@ -159,21 +169,11 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
 
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(String((results[2] as PromiseRejectedResult).reason)).toContain('this message cannot be stored');
-    expect(await classifiedMessageIds()).toEqual(
-      messages
-        .filter((m) => m.messageId !== poisoned)
-        .map((m) => m.messageId)
-        .sort(),
-    );
+    expect(await classifiedMessageIds()).toEqual(idsBut(messages, poisoned));
   });
 
   it("runs a commit's batch job with single jobs' messages, and hands a message that fails on as its own single job", async () => {
-    const messages = await logged([
-      'Please call me back about the invoice',
-      'Our team loves the new reports',
-      'We need two more licences',
-      'The export is broken again',
-    ]);
+    const messages = await logged(FOUR_NOTES);
     const [alone, ...inBatch] = messages;
     const poisoned = inBatch[1].messageId;
     await refuseClassificationOf('test_refuse_batch_message', poisoned);
@@ -193,12 +193,7 @@ describe.each(TEST_DATABASE_KINDS)('classify in batches on %s', (kind) => {
     // The single job and the batch job's messages shared the statements: one read and one write,
     // then the failed write redone one message at a time.
     expect(classificationStatements().length).toBeLessThanOrEqual(2 + 2 * 4);
-    expect(await classifiedMessageIds()).toEqual(
-      messages
-        .filter((m) => m.messageId !== poisoned)
-        .map((m) => m.messageId)
-        .sort(),
-    );
+    expect(await classifiedMessageIds()).toEqual(idsBut(messages, poisoned));
     // The bad message is now a single job of its own, under the id a single job would have had.
     const handedOn = await h.queues[QueueName.ClassifyCommunication].getJob(jobId('classify', poisoned));
     expect(handedOn?.data).toEqual({ recordId: inBatch[1].recordId, messageId: poisoned });
