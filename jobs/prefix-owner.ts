@@ -26,23 +26,40 @@ export class PrefixOwner {
     this.key = `${prefix}:rapport:install`;
   }
 
-  /** Writes our install id unless the prefix has an owner; throws the sentence if that owner is another deployment. */
+  /**
+   * Writes our install id unless the prefix has an owner; throws the sentence if that owner is another
+   * deployment. One script, so a key deleted between a write and a read (FLUSHALL, its TTL running
+   * out) is never taken for an owner called "unknown": that refused a process starting at that moment.
+   */
   async claim(): Promise<void> {
-    await this.redis.set(this.key, this.installId, 'PX', this.ttlMs, 'NX');
-    const owner = await this.redis.get(this.key);
+    const owner = await this.look(true);
     if (owner !== this.installId) throw prefixTakenError(this.prefix, owner ?? 'unknown');
-    await this.redis.pexpire(this.key, this.ttlMs);
   }
 
   /** Whose the prefix is; renews our claim when it is ours. */
   async check(): Promise<PrefixState> {
-    const owner = await this.redis.get(this.key);
+    const owner = await this.look(false);
     if (owner === null) return { state: 'lost' };
     if (owner !== this.installId) return { state: 'foreign', owner };
-    await this.redis.pexpire(this.key, this.ttlMs);
     return { state: 'ours' };
   }
+
+  /** The owner, in one atomic step that renews our claim and, with `claim`, takes a prefix nobody holds. */
+  private async look(claim: boolean): Promise<string | null> {
+    return (await this.redis.eval(LOOK, 1, this.key, this.installId, this.ttlMs, claim ? 1 : 0)) as string | null;
+  }
 }
+
+/** KEYS[1] owner key; ARGV install id, TTL ms, 1 to claim a free prefix. Returns the owner (nil: nobody). */
+const LOOK = `
+local owner = redis.call('GET', KEYS[1])
+if not owner and ARGV[3] == '1' then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return ARGV[1]
+end
+if owner == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return owner
+`;
 
 /** The sentence a second deployment on a taken prefix gets. */
 export function prefixTakenError(prefix: string, owner: string): RapportError {

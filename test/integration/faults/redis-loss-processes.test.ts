@@ -181,7 +181,11 @@ describe('Redis loss under running worker processes', () => {
     await client.del('{rapport}:rapport:install');
     await eventually(
       'the web process to claim the prefix',
-      async () => (await client.get('{rapport}:rapport:install')) !== null,
+      async () => {
+        // A process that refused itself (e.g. the key deleted under its claim) would never claim.
+        if (web.child.exitCode !== null) throw new Error(`the web process exited:\n${web.output()}`);
+        return (await client.get('{rapport}:rapport:install')) !== null;
+      },
       60_000,
     );
     // (No look in between: the web process may re-arm within a second of the flush, before we could.)
