@@ -17,7 +17,7 @@ import { bullmqPipelineHooks } from '../../../jobs/bullmq-pipeline-hooks.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { createScratchPostgres } from '../../helpers/test-database.ts';
 import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../helpers/spawn-rapport.ts';
-import { eventually } from '../../helpers/pipeline-harness.ts';
+import { eventually, eventually as waitFor } from '../../helpers/pipeline-harness.ts';
 
 // Issue 15 item 1-3 the way it failed: real worker processes, a private Redis emptied by FLUSHALL and
 // then restarted (no persistence) under them, no worker restart.
@@ -178,6 +178,11 @@ describe('Redis loss under running worker processes', () => {
     // Alive is enough: its readiness also waits for things this test does not run (no worker answers).
     const web = await startWorker('web', '/healthz');
     const reconcile = queues[QueueName.ReconcileSchedules];
+    // A wait that times out says what the web process logged (LOG_LEVEL=warn: the keeper's warnings).
+    const eventually = <T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs?: number) =>
+      waitFor(what, check, timeoutMs).catch((err: Error) => {
+        throw new Error(`${err.message}; the web process printed:\n${web.output()}`);
+      });
     await client.del('{rapport}:rapport:install');
     await eventually(
       'the web process to claim the prefix',
