@@ -14,7 +14,8 @@ import {
 } from '../../src/services/log-email.service.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { readMbox } from './mbox-reader.ts';
-import { parseEmailSource } from './parse-email-source.ts';
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, heldBytes } from './fetch-batches.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, parseEmailSource } from './parse-email-source.ts';
 
 export interface ImportCounts {
   logged: number;
@@ -39,8 +40,13 @@ export interface ImportEmailFilesOptions {
    * classification like synced mail. Default {@link noopPipelineHooks} (nothing is queued).
    */
   hooks?: PipelineHooks;
-  /** Messages written per transaction. Default 100. */
+  /** Most messages written per transaction. Default {@link DEFAULT_BATCH_MESSAGES}. */
   batchSize?: number;
+  /**
+   * Most bytes of mail (as read) per transaction: the parsed batch waits in memory until it is
+   * written. Default {@link DEFAULT_BATCH_BYTES}; a larger message is written on its own.
+   */
+  batchBytes?: number;
   /** Name recorded as the message's origin mailbox. Default `import`. */
   mailbox?: string;
   /** RAPPORT_MAIL_FILTERS, applied before the shipped rules. */
@@ -73,9 +79,11 @@ export async function importEmailFiles(opts: ImportEmailFilesOptions): Promise<I
     createCompanies: opts.createCompanies,
   };
   let batch: InboundEmail[] = [];
+  let batchBytes = 0;
   const flush = async () => {
     let rest = batch;
     batch = [];
+    batchBytes = 0;
     while (rest.length > 0) {
       let result: LogEmailsResult;
       try {
@@ -90,6 +98,8 @@ export async function importEmailFiles(opts: ImportEmailFilesOptions): Promise<I
     }
   };
   const one = async (source: Buffer, file: string) => {
+    const size = heldBytes(source.length, opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    if (batch.length > 0 && batchBytes + size > (opts.batchBytes ?? DEFAULT_BATCH_BYTES)) await flush();
     try {
       batch.push(
         await parseEmailSource(
@@ -98,10 +108,11 @@ export async function importEmailFiles(opts: ImportEmailFilesOptions): Promise<I
           { maxMessageBytes: opts.maxMessageBytes },
         ),
       );
+      batchBytes += size;
     } catch {
       counts.failures++;
     }
-    if (batch.length >= (opts.batchSize ?? 100)) await flush();
+    if (batch.length >= (opts.batchSize ?? DEFAULT_BATCH_MESSAGES)) await flush();
   };
   if (opts.mbox) {
     for await (const msg of readMbox(opts.mbox)) await one(msg, opts.mbox);

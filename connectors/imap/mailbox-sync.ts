@@ -18,6 +18,7 @@ import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { MailboxLock } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, fetchBatches } from './fetch-batches.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
 
@@ -33,8 +34,17 @@ export interface MailboxSyncDeps {
   lockPrefix?: string;
   /** Lock TTL, ms: bound on how long a dead syncer blocks a takeover. Default 30000. */
   lockTtlMs?: number;
-  /** Messages fetched and logged per batch; the cursor advances after each. Default 100 (bench:imap: faster than 50). */
+  /**
+   * Most messages fetched and logged per batch (one transaction; the cursor advances after each).
+   * Default {@link DEFAULT_BATCH_MESSAGES}.
+   */
   batchSize?: number;
+  /**
+   * Most bytes of message source per batch (a larger message is a batch of its own). Default
+   * {@link DEFAULT_BATCH_BYTES}: a batch is held in memory with the two fetched ahead of it, so this
+   * caps the sync's memory.
+   */
+  batchBytes?: number;
   /** Backoff bounds for reconnects, ms. Default 1000 and 60000. */
   backoffMs?: { min: number; max: number };
   /** RAPPORT_MAIL_FILTERS, applied before the shipped rules. Default none. */
@@ -258,7 +268,11 @@ export class MailboxSync {
         highestModseq: box.highestModseq ?? null,
       });
     const save = () => saveAt(this.deps.db.sql, handled);
-    const batchSize = this.deps.batchSize ?? 100;
+    const batches = fetchBatches(pending, {
+      messages: this.deps.batchSize ?? DEFAULT_BATCH_MESSAGES,
+      bytes: this.deps.batchBytes ?? DEFAULT_BATCH_BYTES,
+      maxMessageBytes: this.config.maxMessageBytes,
+    });
     const customers = new EmailCustomerCache();
     const fetchBatch = async (batch: FetchMessageObject[]) => {
       const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
@@ -299,8 +313,8 @@ export class MailboxSync {
     const ahead: Array<Promise<PreparedBatch>> = [];
     let aheadFrom = 0;
     const prefetch = () => {
-      for (; ahead.length < PREFETCH_BATCHES && aheadFrom < pending.length; aheadFrom += batchSize) {
-        const batch = pending.slice(aheadFrom, aheadFrom + batchSize);
+      for (; ahead.length < PREFETCH_BATCHES && aheadFrom < batches.length; aheadFrom++) {
+        const batch = batches[aheadFrom];
         // One after the other: two parsed side by side would make the first wait for both.
         const before = ahead.at(-1)?.catch(() => undefined);
         const next = before ? before.then(() => prepare(batch)) : prepare(batch);
@@ -311,8 +325,8 @@ export class MailboxSync {
     };
     prefetch();
     try {
-      for (let i = 0; i < pending.length && !this.stopping && this.lock.held; i += batchSize) {
-        const batch = pending.slice(i, i + batchSize);
+      for (let i = 0; i < batches.length && !this.stopping && this.lock.held; i++) {
+        const batch = batches[i];
         const prepared = await ahead[0];
         ahead.shift();
         prefetch();

@@ -16,6 +16,8 @@ export interface ParseEmailOptions {
 }
 
 const MB = 1024 * 1024;
+/** Messages larger than this are logged with headers only unless told otherwise (IMAP_MAX_MESSAGE_MB's default). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 20 * MB;
 
 /**
  * Parses a raw RFC 5322 message into an {@link InboundEmail}. Never throws for bad MIME: mailparser is
@@ -27,7 +29,7 @@ export async function parseEmailSource(
   origin: EmailOrigin,
   opts: ParseEmailOptions = {},
 ): Promise<InboundEmail> {
-  const max = opts.maxMessageBytes ?? 20 * MB;
+  const max = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const size = opts.sizeBytes ?? source.length;
   let bodyNote: string | undefined;
   let input = source;

@@ -55,4 +55,43 @@ describe.each(TEST_DATABASE_KINDS)('rapport import on %s', (kind) => {
       await t.dispose();
     }
   });
+
+  it('writes big mail a few at a time: a transaction holds at most batchBytes of it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rapport-import-'));
+    const line = `${'x'.repeat(74)}\r\n`;
+    const body = (mb: number) => line.repeat(Math.round((mb * 1024 * 1024) / line.length));
+    const mails = [
+      ...Array.from({ length: 4 }, (_, i) => buildEmail({ from: `c${i}@customer${i}.com`, subject: `Case ${i}` })),
+      ...Array.from({ length: 3 }, (_, i) =>
+        buildEmail({ from: `ops${i}@bigcorp.com`, subject: `Logs ${i}`, body: body(1.2) }),
+      ),
+      buildEmail({ from: 'ops@bigcorp.com', subject: 'Dump', body: body(3.5) }),
+      buildEmail({ from: 'c9@customer9.com', subject: 'Case 9' }),
+    ];
+    for (const [i, m] of mails.entries()) await writeFile(join(dir, `${String(i).padStart(2, '0')}.eml`), m);
+    const t = await createTestDatabase(kind);
+    try {
+      const commits: number[] = [];
+      const hooks = {
+        async recordLogged() {},
+        async recordsLogged(logged: readonly unknown[]) {
+          commits.push(logged.length);
+        },
+        async followUpChanged() {},
+      };
+      const counts = await importEmailFiles({
+        db: t.db,
+        emlDir: dir,
+        internalDomains: [],
+        hooks,
+        createCompanies: 'all',
+        batchBytes: 3 * 1024 * 1024,
+      });
+      expect(counts).toEqual({ logged: 9, duplicates: 0, failures: 0, skipped: {} });
+      // 4 small + two 1.2 MB, the third, the 3.5 MB one alone, the last small one; by count alone one of 9.
+      expect(commits).toEqual([6, 1, 1, 1]);
+    } finally {
+      await t.dispose();
+    }
+  });
 });

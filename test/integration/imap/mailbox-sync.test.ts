@@ -264,6 +264,47 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
     }
   });
 
+  it('holds at most batchBytes of mail per batch: big mails go a few at a time, one over the bound alone', async () => {
+    const t = await setup(kind);
+    try {
+      // A line of 76 characters: 1.2 MB and 3.5 MB bodies, in UID order after ten small mails and before three.
+      const body = (mb: number) =>
+        'x'
+          .repeat(74)
+          .concat('\r\n')
+          .repeat(Math.round((mb * 1024 * 1024) / 76));
+      const small = (i: number) => buildEmail({ from: `c${i}@customer${i}.com`, subject: `Case ${i}` });
+      const mails = [
+        ...Array.from({ length: 10 }, (_, i) => small(i)),
+        ...Array.from({ length: 5 }, (_, i) =>
+          buildEmail({ from: `big${i}@bigcorp.com`, subject: `Logs ${i}`, body: body(1.2) }),
+        ),
+        buildEmail({ from: 'huge@bigcorp.com', subject: 'Dump', body: body(3.5) }),
+        ...Array.from({ length: 3 }, (_, i) => small(10 + i)),
+      ];
+      for (const m of mails) await t.client.append('INBOX', m);
+      const commits: number[] = [];
+      const hooks: PipelineHooks = {
+        ...t.hooks,
+        async recordsLogged(logged) {
+          commits.push(logged.length);
+          for (const l of logged) await t.hooks.recordLogged(l.recordId, l.messageId);
+        },
+      };
+      const sync = t.newSync({ hooks, batchBytes: 3 * 1024 * 1024 });
+      await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 30_000, 'first sync');
+      // 10 small + two 1.2 MB (2.4 MB), two more, the fifth (a sixth 1.2 MB would pass 3 MB), the 3.5 MB
+      // one alone, the last three: by count alone (100) it was one batch of 19 holding 9.5 MB.
+      expect(commits).toEqual([12, 2, 1, 1, 3]);
+      expect((await t.messages()).length).toBe(19);
+      expect(new Set(t.hooks.calls).size).toBe(19);
+      const cursor = await t.db.prisma.mailboxCursor.findFirstOrThrow();
+      expect(cursor.lastUid).toBe(19);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('resyncs after a UIDVALIDITY change without duplicating messages', async () => {
     const t = await setup(kind);
     try {
