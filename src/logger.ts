@@ -15,6 +15,8 @@ export function createLogger(level = 'info', destination?: NodeJS.WritableStream
           '*.password',
           '*.appPassword',
           '*.clientSecret',
+          '*.accessToken',
+          '*.refreshToken',
           '*.signingSecret',
           'headers.authorization',
         ],

@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { DoctorCheck, DoctorResult } from '../../src/runtime/doctor-check.ts';
 import type { MailboxConfig } from '../../src/config/env.ts';
+import { OAuthTokenSource } from './oauth-token-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
 
 /**
@@ -22,11 +23,18 @@ export const imapDoctorCheck: DoctorCheck = async (config) => {
 };
 
 async function checkMailbox(m: MailboxConfig): Promise<DoctorResult> {
+  let accessToken = m.accessToken;
+  try {
+    if (m.oauth) accessToken = await new OAuthTokenSource(m.oauth, m.address).accessToken();
+  } catch (err) {
+    const coded = parseImapError(err, m);
+    return { name: `imap:${m.address}`, ok: false, detail: `${m.address}: ${coded.code}`, fix: coded.message };
+  }
   const client = new ImapFlow({
     host: m.host,
     port: m.port,
     secure: m.secure,
-    auth: m.accessToken ? { user: m.user, accessToken: m.accessToken } : { user: m.user, pass: m.password },
+    auth: accessToken ? { user: m.user, accessToken } : { user: m.user, pass: m.password },
     logger: false,
     disableAutoIdle: true,
     connectionTimeout: 10_000,

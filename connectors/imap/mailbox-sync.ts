@@ -20,6 +20,7 @@ import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-sta
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, fetchBatches } from './fetch-batches.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
+import { OAuthTokenSource } from './oauth-token-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
 
 export interface MailboxSyncDeps {
@@ -109,6 +110,8 @@ export class MailboxSync {
   private readonly wakers = new Map<string, Set<() => void>>();
   private readonly failures = new Map<string, number>();
   private readonly log: Logger;
+  /** OAuth2 access tokens (IMAP_OAUTH_*), renewed before they run out; undefined for a password or a fixed token. */
+  private readonly tokens: OAuthTokenSource | undefined;
 
   constructor(
     readonly config: MailboxConfig,
@@ -121,6 +124,7 @@ export class MailboxSync {
       ttlMs: deps.lockTtlMs,
       onLost: () => this.onLockLost(),
     });
+    this.tokens = config.oauth ? new OAuthTokenSource(config.oauth, config.address) : undefined;
     const own = emailDomain(config.address);
     this.internalDomains = [...new Set([...deps.internalDomains, ...(isFreeMailDomain(own) ? [] : [own])])];
   }
@@ -181,10 +185,13 @@ export class MailboxSync {
   private async runFolder(folder: string): Promise<void> {
     let attempt = 0;
     while (!this.stopping && this.lock.held) {
-      const client = this.newClient();
-      this.clients.add(client);
-      client.on('error', (err) => this.log.debug({ err }, 'imap connection error'));
+      let client: ImapFlow | undefined;
+      let token: string | undefined;
       try {
+        token = await this.tokens?.accessToken();
+        client = this.newClient(token);
+        this.clients.add(client);
+        client.on('error', (err) => this.log.debug({ err }, 'imap connection error'));
         await client.connect();
         const junk = await junkFolderReason(client, folder);
         if (junk) {
@@ -207,6 +214,8 @@ export class MailboxSync {
           await this.wait(this.config.pollSeconds * 1000, folder);
         }
       } catch (err) {
+        // A token the server refused is not offered again: the next connection asks for a new one.
+        if (token && (err as { authenticationFailed?: boolean }).authenticationFailed) this.tokens?.refused(token);
         if (this.stopping || !this.lock.held) break;
         const coded = this.fail(err, undefined, folder);
         await this.saveError(folder, coded);
@@ -217,20 +226,24 @@ export class MailboxSync {
         this.log.warn({ code: coded.code, delayMs: Math.round(delay) }, coded.message);
         await this.wait(delay, folder);
       } finally {
-        this.clients.delete(client);
-        if (client.usable) await client.logout().catch(() => client.close());
-        else client.close();
+        if (client) {
+          this.clients.delete(client);
+          if (client.usable) await client.logout().catch(() => client?.close());
+          else client.close();
+        }
       }
     }
   }
 
-  private newClient(): ImapFlow {
+  /** A connection that logs in with `token` (OAuth2), else the configured access token or password. */
+  private newClient(token: string | undefined): ImapFlow {
     const c = this.config;
+    const accessToken = token ?? c.accessToken;
     return new ImapFlow({
       host: c.host,
       port: c.port,
       secure: c.secure,
-      auth: c.accessToken ? { user: c.user, accessToken: c.accessToken } : { user: c.user, pass: c.password },
+      auth: accessToken ? { user: c.user, accessToken } : { user: c.user, pass: c.password },
       logger: false,
       disableAutoIdle: true,
       clientInfo: { name: 'Rapport' },

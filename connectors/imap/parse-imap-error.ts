@@ -8,7 +8,7 @@ import type { MailboxConfig } from '../../src/config/env.ts';
  */
 export function parseImapError(
   err: unknown,
-  mailbox: Pick<MailboxConfig, 'address' | 'host' | 'port' | 'secure' | 'accessToken'>,
+  mailbox: Pick<MailboxConfig, 'address' | 'host' | 'port' | 'secure' | 'accessToken' | 'oauth'>,
   folder?: string,
 ): RapportError {
   if (err instanceof RapportError) return err;
@@ -26,11 +26,12 @@ export function parseImapError(
     e.serverResponseCode === 'AUTHENTICATIONFAILED' ||
     /authenticat|invalid credentials|login failed/i.test(text)
   ) {
-    return new RapportError(
-      'auth',
-      `Authentication failed for ${mailbox.address}: check ${mailbox.accessToken ? 'IMAP_ACCESS_TOKEN (it may have expired)' : 'IMAP_USER and IMAP_PASSWORD'}.`,
-      { server: text },
-    );
+    const check = mailbox.oauth
+      ? 'IMAP_USER and that the app may read this mailbox over IMAP (Microsoft 365: the IMAP.AccessAsApp permission and a mailbox permission for its service principal; Gmail: the https://mail.google.com/ scope); the server refused a fresh token from IMAP_OAUTH_TOKEN_URL'
+      : mailbox.accessToken
+        ? 'IMAP_ACCESS_TOKEN (it may have expired; set IMAP_OAUTH_TOKEN_URL and the other IMAP_OAUTH_* settings to have tokens renewed)'
+        : 'IMAP_USER and IMAP_PASSWORD';
+    return new RapportError('auth', `Authentication failed for ${mailbox.address}: check ${check}.`, { server: text });
   }
   if (
     e.serverResponseCode === 'NONEXISTENT' ||

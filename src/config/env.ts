@@ -620,10 +620,15 @@ export interface MailboxConfig {
   secure: boolean;
   /** Env `IMAP_USER`. */
   user: string;
-  /** Env `IMAP_PASSWORD`; one of password and accessToken is set. */
+  /** Env `IMAP_PASSWORD`; one of password, accessToken and oauth is set. */
   password: string | undefined;
-  /** Env `IMAP_ACCESS_TOKEN`: OAuth2 access token (XOAUTH2) instead of a password. */
+  /**
+   * Env `IMAP_ACCESS_TOKEN`: a fixed OAuth2 access token (XOAUTH2) instead of a password. Such tokens
+   * last about an hour; for a mailbox that keeps syncing set {@link oauth} instead.
+   */
   accessToken: string | undefined;
+  /** Env `IMAP_OAUTH_*` (file key `oauth`): where and how to get (and renew) OAuth2 access tokens. */
+  oauth?: MailboxOAuthConfig;
   /** Env `IMAP_FOLDERS` (comma list), default `INBOX`. */
   folders: string[];
   /** Env `IMAP_SINCE_DAYS`, default 30: the first sync (and a resync) imports mail whose INTERNALDATE is this recent. */
@@ -651,6 +656,25 @@ export interface MailboxConfig {
 }
 
 /**
+ * OAuth2 for a mailbox (Microsoft 365 and Gmail turn passwords off): Rapport asks the token endpoint
+ * for an access token before it connects and again before the token runs out. With a refresh token
+ * it uses the `refresh_token` grant (Gmail; Microsoft delegated access); without one the
+ * `client_credentials` grant (Microsoft 365 app-only access, scope `https://outlook.office365.com/.default`).
+ */
+export interface MailboxOAuthConfig {
+  /** Env `IMAP_OAUTH_TOKEN_URL`, e.g. https://oauth2.googleapis.com/token or https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token. */
+  tokenUrl: string;
+  /** Env `IMAP_OAUTH_CLIENT_ID`. */
+  clientId: string;
+  /** Env `IMAP_OAUTH_CLIENT_SECRET` (needed by client_credentials; Google needs it with refresh tokens too). */
+  clientSecret?: string;
+  /** Env `IMAP_OAUTH_REFRESH_TOKEN`: the refresh_token grant; unset, client_credentials. */
+  refreshToken?: string;
+  /** Env `IMAP_OAUTH_SCOPE`: sent with the request (client_credentials needs it). */
+  scope?: string;
+}
+
+/**
  * IMAP mailboxes from `IMAP_*` (one mailbox) and/or `RAPPORT_MAILBOXES` (a JSON file with an array of
  * objects whose keys are the MailboxConfig fields; missing fields take the `IMAP_*` values and defaults).
  */
@@ -675,6 +699,15 @@ function readMailboxes(
     user: str('IMAP_USER'),
     password: str('IMAP_PASSWORD'),
     accessToken: str('IMAP_ACCESS_TOKEN'),
+    oauth: str('IMAP_OAUTH_TOKEN_URL')
+      ? {
+          tokenUrl: str('IMAP_OAUTH_TOKEN_URL'),
+          clientId: str('IMAP_OAUTH_CLIENT_ID'),
+          clientSecret: str('IMAP_OAUTH_CLIENT_SECRET'),
+          refreshToken: str('IMAP_OAUTH_REFRESH_TOKEN'),
+          scope: str('IMAP_OAUTH_SCOPE'),
+        }
+      : undefined,
     folders: (str('IMAP_FOLDERS') ?? 'INBOX')
       .split(',')
       .map((f) => f.trim())
@@ -715,6 +748,7 @@ function readMailboxes(
       user: pick('user', base.user ?? ''),
       password: pick('password', base.password),
       accessToken: pick('accessToken', base.accessToken),
+      oauth: pick('oauth', base.oauth) as MailboxConfig['oauth'],
       folders: pick('folders', base.folders),
       sinceDays: pick('sinceDays', base.sinceDays),
       pollSeconds: pick('pollSeconds', base.pollSeconds),
@@ -737,8 +771,11 @@ function readMailboxes(
       problems.push(`${where}: the IMAP server is missing; set IMAP_HOST (or "host"), e.g. imap.example.com.`);
     if (!m.user)
       problems.push(`${where}: the IMAP login is missing; set IMAP_USER (or "user"), e.g. support@example.com.`);
-    if (!m.password && !m.accessToken)
-      problems.push(`${where}: set IMAP_PASSWORD (or IMAP_ACCESS_TOKEN for OAuth2) for ${m.user || 'the mailbox'}.`);
+    if (!m.password && !m.accessToken && !m.oauth)
+      problems.push(
+        `${where}: set IMAP_PASSWORD for ${m.user || 'the mailbox'}, or OAuth2 with IMAP_OAUTH_TOKEN_URL (Microsoft 365 and Gmail need it).`,
+      );
+    if (m.oauth) problems.push(...oauthProblems(m.oauth, where));
     if (!Number.isInteger(m.port) || m.port < 1 || m.port > 65535)
       problems.push(`${where}: port must be a whole number between 1 and 65535.`);
     if (!Array.isArray(m.folders) || m.folders.length === 0)
@@ -842,4 +879,22 @@ export function isValidTimezone(tz: string): boolean {
 /** Hides the password in a connection string for messages and logs. */
 export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]*):([^@]+)@/, '//$1:***@');
+}
+
+/** What is wrong with a mailbox's OAuth2 settings, as sentences naming the variables. */
+function oauthProblems(o: Partial<MailboxOAuthConfig>, where: string): string[] {
+  const name = (env: string, key: string) => (where === 'IMAP_*' ? env : `"oauth.${key}"`);
+  const problems: string[] = [];
+  if (typeof o !== 'object' || o === null)
+    return [`${where}: "oauth" must be an object such as {"tokenUrl": "…", "clientId": "…"}.`];
+  if (!o.tokenUrl || !/^https?:\/\/[^/\s]+/.test(String(o.tokenUrl)))
+    problems.push(
+      `${where}: ${name('IMAP_OAUTH_TOKEN_URL', 'tokenUrl')} must be the token endpoint's URL, e.g. https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token (got "${o.tokenUrl ?? ''}").`,
+    );
+  if (!o.clientId) problems.push(`${where}: set ${name('IMAP_OAUTH_CLIENT_ID', 'clientId')}, the app's client id.`);
+  if (!o.refreshToken && (!o.clientSecret || !o.scope))
+    problems.push(
+      `${where}: without ${name('IMAP_OAUTH_REFRESH_TOKEN', 'refreshToken')} Rapport asks for app-only tokens (client_credentials), which need ${name('IMAP_OAUTH_CLIENT_SECRET', 'clientSecret')} and ${name('IMAP_OAUTH_SCOPE', 'scope')} (Microsoft 365: https://outlook.office365.com/.default).`,
+    );
+  return problems;
 }

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
+import type { MailboxConfig } from '../../src/config/env.ts';
 
 /** A throwaway Dovecot IMAP server on a free loopback port with passwd-file users and maildirs. */
 export interface DovecotServer {
@@ -18,6 +19,8 @@ export interface DovecotServer {
   mailDir(user: string): string;
   /** An authenticated imapflow client for delivering test mail. */
   client(user: { user: string; password: string }): Promise<ImapFlow>;
+  /** Ends every IMAP session of `user` (doveadm kick), as a server that drops connections does. */
+  kick(user: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -26,6 +29,11 @@ const MAIL_UID = 8; // Debian's `mail` user: Dovecot refuses to deliver mail as 
 export interface StartDovecotOptions {
   /** Advertise IDLE (default true). False hides it so clients fall back to polling. */
   idle?: boolean;
+  /**
+   * Also accept OAuth2 logins (XOAUTH2, OAUTHBEARER) whose token this endpoint vouches for: Dovecot's
+   * oauth2 passdb POSTs `token=…` and expects `{"active": true, "username": "<login>"}` (RFC 7662).
+   */
+  oauthIntrospectionUrl?: string;
 }
 
 /** Starts Dovecot with a generated configuration (ssl = no, plaintext auth allowed on loopback). */
@@ -48,7 +56,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 login_trusted_networks = 127.0.0.0/8
-auth_mechanisms = plain login
+auth_mechanisms = plain login${opts.oauthIntrospectionUrl ? ' xoauth2 oauthbearer' : ''}
 first_valid_uid = ${MAIL_UID}
 mail_location = maildir:${dir}/mail/%u
 mail_max_userip_connections = 200
@@ -60,7 +68,17 @@ default_internal_user = dovecot
 # A file Dovecot has never opened is always read fresh.
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u ${dir}/passwd.d/%u
+}
+${
+  opts.oauthIntrospectionUrl
+    ? `passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${dir}/oauth2.conf
+}`
+    : ''
 }
 userdb {
   driver = static
@@ -89,6 +107,12 @@ protocol imap {
 `;
   await writeFile(join(dir, 'dovecot.conf'), conf);
   await chmod(join(dir, 'dovecot.conf'), 0o644);
+  if (opts.oauthIntrospectionUrl) {
+    // Asked on every login (no cache): a revoked token is refused at once.
+    const oauth = `introspection_mode = post\nintrospection_url = ${opts.oauthIntrospectionUrl}\nforce_introspection = yes\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n`;
+    await writeFile(join(dir, 'oauth2.conf'), oauth);
+    await chmod(join(dir, 'oauth2.conf'), 0o644);
+  }
   const child: ChildProcess = spawn('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -136,6 +160,12 @@ protocol imap {
     },
     mailDir: (user) => join(dir, 'mail', user),
     client,
+    async kick(user) {
+      await new Promise<void>((resolve, reject) => {
+        const k = spawn('/usr/bin/doveadm', ['-c', join(dir, 'dovecot.conf'), 'kick', user], { stdio: 'ignore' });
+        k.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`doveadm kick ${user} exited ${code}`))));
+      });
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -157,4 +187,32 @@ function portOpen(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+/**
+ * The MailboxConfig of `account` on `server` as the IMAP tests sync it: INBOX, plain IMAP with the
+ * password, mail of the last 30 days, IDLE refreshed every 30 s, lists skipped, 20 MB per message;
+ * `overrides` changes any of it (the company policy stays the product's default unless set).
+ */
+export function dovecotMailbox(
+  server: Pick<DovecotServer, 'host' | 'port'>,
+  account: { user: string; password?: string },
+  overrides: Partial<MailboxConfig> = {},
+): MailboxConfig {
+  return {
+    address: account.user,
+    host: server.host,
+    port: server.port,
+    secure: false,
+    user: account.user,
+    password: account.password,
+    accessToken: undefined,
+    folders: ['INBOX'],
+    sinceDays: 30,
+    pollSeconds: 30,
+    skipLists: true,
+    markSeen: false,
+    maxMessageBytes: 20 * 1024 * 1024,
+    ...overrides,
+  };
 }

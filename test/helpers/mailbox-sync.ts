@@ -4,7 +4,7 @@ import { MailboxSync } from '../../connectors/imap/mailbox-sync.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
-import type { DovecotServer } from './dovecot.ts';
+import { dovecotMailbox, type DovecotServer } from './dovecot.ts';
 import { waitFor } from './email-fixtures.ts';
 
 /**
@@ -24,22 +24,10 @@ export async function syncMailboxOnce(
   for (const m of messages) await client.append('INBOX', m);
   await client.logout();
   const sync = new MailboxSync(
-    {
-      address: account.user,
-      host: dovecot.host,
-      port: dovecot.port,
-      secure: false,
-      user: account.user,
-      password: account.password,
-      accessToken: undefined,
-      folders: ['INBOX'],
-      sinceDays: 30,
-      pollSeconds: 30,
-      skipLists: true,
-      markSeen: false,
-      maxMessageBytes: opts.maxMessageBytes ?? 20 * 1024 * 1024,
+    dovecotMailbox(dovecot, account, {
       createCompanies: 'all',
-    },
+      ...(opts.maxMessageBytes ? { maxMessageBytes: opts.maxMessageBytes } : {}),
+    }),
     {
       db,
       redis,

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configProblems } from '../helpers/config-problems.ts';
 import { loadConfig } from '../../src/config/env.ts';
@@ -70,6 +72,79 @@ describe('loadConfig', () => {
     ]);
     const c = loadConfig({ ...env, IMAP_ADDRESS: 'Support@Example.com' });
     expect(c.imap).toMatchObject([{ user: 'DOMAIN\\support', address: 'support@example.com' }]);
+  });
+
+  it('a mailbox can log in with OAuth2 tokens it renews (IMAP_OAUTH_*), and says what is missing', () => {
+    const base = { IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'support@example.com' };
+    expect(configProblems(base)).toEqual([
+      'IMAP_*: set IMAP_PASSWORD for support@example.com, or OAuth2 with IMAP_OAUTH_TOKEN_URL (Microsoft 365 and Gmail need it).',
+    ]);
+    const m365 = {
+      ...base,
+      IMAP_OAUTH_TOKEN_URL: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+      IMAP_OAUTH_CLIENT_ID: 'app-id',
+      IMAP_OAUTH_CLIENT_SECRET: 'secret',
+      IMAP_OAUTH_SCOPE: 'https://outlook.office365.com/.default',
+    };
+    expect(configProblems(m365)).toEqual([]);
+    expect(loadConfig(m365).imap[0].oauth).toEqual({
+      tokenUrl: m365.IMAP_OAUTH_TOKEN_URL,
+      clientId: 'app-id',
+      clientSecret: 'secret',
+      refreshToken: undefined,
+      scope: 'https://outlook.office365.com/.default',
+    });
+    const { IMAP_OAUTH_SCOPE: _scope, ...noScope } = m365;
+    expect(configProblems(noScope)).toEqual([
+      'IMAP_*: without IMAP_OAUTH_REFRESH_TOKEN Rapport asks for app-only tokens (client_credentials), which need IMAP_OAUTH_CLIENT_SECRET and IMAP_OAUTH_SCOPE (Microsoft 365: https://outlook.office365.com/.default).',
+    ]);
+    expect(
+      configProblems({ ...base, IMAP_OAUTH_TOKEN_URL: 'oauth2.googleapis.com/token', IMAP_OAUTH_REFRESH_TOKEN: 'rt' }),
+    ).toEqual([
+      'IMAP_*: IMAP_OAUTH_TOKEN_URL must be the token endpoint\'s URL, e.g. https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token (got "oauth2.googleapis.com/token").',
+      "IMAP_*: set IMAP_OAUTH_CLIENT_ID, the app's client id.",
+    ]);
+    // Gmail: a refresh token (and Google's client secret) is enough.
+    expect(
+      configProblems({
+        ...base,
+        IMAP_HOST: 'imap.gmail.com',
+        IMAP_OAUTH_TOKEN_URL: 'https://oauth2.googleapis.com/token',
+        IMAP_OAUTH_CLIENT_ID: 'id.apps.googleusercontent.com',
+        IMAP_OAUTH_CLIENT_SECRET: 'secret',
+        IMAP_OAUTH_REFRESH_TOKEN: '1//0g-refresh',
+      }),
+    ).toEqual([]);
+  });
+
+  it('RAPPORT_MAILBOXES lists mailboxes in a JSON file, each with a password or an "oauth" object', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-mailboxes-'));
+    const file = join(dir, 'mailboxes.json');
+    const gmail = {
+      host: 'imap.gmail.com',
+      user: 'sales@example.com',
+      oauth: {
+        tokenUrl: 'https://oauth2.googleapis.com/token',
+        clientId: 'id.apps.googleusercontent.com',
+        clientSecret: 'secret',
+        refreshToken: '1//0g-refresh',
+      },
+    };
+    writeFileSync(
+      file,
+      JSON.stringify([{ host: 'imap.example.com', user: 'support@example.com', password: 'p' }, gmail]),
+    );
+    const c = loadConfig({ RAPPORT_MAILBOXES: file });
+    expect(c.imap.map((m) => [m.address, m.password, m.oauth?.clientId])).toEqual([
+      ['support@example.com', 'p', undefined],
+      ['sales@example.com', undefined, 'id.apps.googleusercontent.com'],
+    ]);
+    writeFileSync(file, JSON.stringify([{ ...gmail, oauth: { tokenUrl: 'https://oauth2.googleapis.com/token' } }]));
+    expect(configProblems({ RAPPORT_MAILBOXES: file })).toEqual([
+      'RAPPORT_MAILBOXES entry 1: set "oauth.clientId", the app\'s client id.',
+      'RAPPORT_MAILBOXES entry 1: without "oauth.refreshToken" Rapport asks for app-only tokens (client_credentials), which need "oauth.clientSecret" and "oauth.scope" (Microsoft 365: https://outlook.office365.com/.default).',
+    ]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('classifies on a thread of its own in role all (HTTP shares the process), on the main thread in role worker', () => {

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { retryQuarantinedMail } from '../../../connectors/imap/quarantine-retry.ts';
-import type { MailboxConfig } from '../../../src/config/env.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
-import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
@@ -25,22 +24,7 @@ afterAll(async () => {
 async function setup(kind: 'pglite' | 'postgres') {
   const account = await dovecot.addUser();
   const tdb = await createTestDatabase(kind);
-  const mailbox: MailboxConfig = {
-    address: account.user,
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    user: account.user,
-    password: account.password,
-    accessToken: undefined,
-    folders: ['INBOX'],
-    sinceDays: 0,
-    pollSeconds: 30,
-    skipLists: true,
-    markSeen: false,
-    maxMessageBytes: 20 * 1024 * 1024,
-    createCompanies: 'all',
-  };
+  const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all' });
   const sync = new MailboxSync(mailbox, {
     db: tdb.db,
     redis,

@@ -8,7 +8,7 @@ import type { MailboxConfig } from '../../../src/config/env.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
-import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
@@ -39,24 +39,8 @@ function recordingHooks(): PipelineHooks & { calls: string[] } {
 
 async function setup(kind: 'pglite' | 'postgres', server = dovecot, overrides: Partial<MailboxConfig> = {}) {
   const account = await server.addUser();
-  const mailbox: MailboxConfig = {
-    address: account.user,
-    host: server.host,
-    port: server.port,
-    secure: false,
-    user: account.user,
-    password: account.password,
-    accessToken: undefined,
-    folders: ['INBOX'],
-    sinceDays: 30,
-    pollSeconds: 30,
-    skipLists: true,
-    markSeen: false,
-    maxMessageBytes: 20 * 1024 * 1024,
-    // These tests are about the sync itself: every first sender makes its company, as before the policy.
-    createCompanies: 'all',
-    ...overrides,
-  };
+  // These tests are about the sync itself: every first sender makes its company, as before the policy.
+  const mailbox = dovecotMailbox(server, account, { createCompanies: 'all', ...overrides });
   const tdb: TestDatabase = await createTestDatabase(kind);
   const redis = connectRedis('redis://127.0.0.1:6379');
   redises.push(redis);

@@ -5,7 +5,7 @@ import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
-import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase } from '../../helpers/test-database.ts';
 
@@ -27,23 +27,8 @@ describe('two folders under IDLE', () => {
     const client = await dovecot.client(account);
     await client.mailboxCreate('Sent');
     const sync = new MailboxSync(
-      {
-        address: account.user,
-        host: dovecot.host,
-        port: dovecot.port,
-        secure: false,
-        user: account.user,
-        password: account.password,
-        accessToken: undefined,
-        folders: ['INBOX', 'Sent'],
-        sinceDays: 30,
-        // A missed wake would wait this long: the test's 20 s bound then fails.
-        pollSeconds: 600,
-        skipLists: true,
-        markSeen: false,
-        maxMessageBytes: 20 * 1024 * 1024,
-        createCompanies: 'all',
-      },
+      // A missed wake would wait pollSeconds: the test's 20 s bound then fails.
+      dovecotMailbox(dovecot, account, { folders: ['INBOX', 'Sent'], pollSeconds: 600, createCompanies: 'all' }),
       {
         db: tdb.db,
         redis,
