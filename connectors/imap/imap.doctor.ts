@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { DoctorCheck, DoctorResult } from '../../src/runtime/doctor-check.ts';
 import type { MailboxConfig } from '../../src/config/env.ts';
-import { OAuthTokenSource } from './oauth-token-source.ts';
+import { imapAuth, OAuthTokenSource } from './oauth-token-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
 
 /**
@@ -23,26 +23,21 @@ export const imapDoctorCheck: DoctorCheck = async (config) => {
 };
 
 async function checkMailbox(m: MailboxConfig): Promise<DoctorResult> {
-  let accessToken = m.accessToken;
-  try {
-    if (m.oauth) accessToken = await new OAuthTokenSource(m.oauth, m.address).accessToken();
-  } catch (err) {
-    const coded = parseImapError(err, m);
-    return { name: `imap:${m.address}`, ok: false, detail: `${m.address}: ${coded.code}`, fix: coded.message };
-  }
-  const client = new ImapFlow({
-    host: m.host,
-    port: m.port,
-    secure: m.secure,
-    auth: accessToken ? { user: m.user, accessToken } : { user: m.user, pass: m.password },
-    logger: false,
-    disableAutoIdle: true,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-  });
-  client.on('error', () => undefined);
+  let client: ImapFlow | undefined;
   let folder: string | undefined;
   try {
+    const token = m.oauth ? await new OAuthTokenSource(m.oauth, m.address).accessToken() : undefined;
+    client = new ImapFlow({
+      host: m.host,
+      port: m.port,
+      secure: m.secure,
+      auth: imapAuth(m, token),
+      logger: false,
+      disableAutoIdle: true,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+    });
+    client.on('error', () => undefined);
     await client.connect();
     const parts: string[] = [];
     for (folder of m.folders) {
@@ -60,6 +55,7 @@ async function checkMailbox(m: MailboxConfig): Promise<DoctorResult> {
     const coded = parseImapError(err, m, folder);
     return { name: `imap:${m.address}`, ok: false, detail: `${m.address}: ${coded.code}`, fix: coded.message };
   } finally {
-    await client.logout().catch(() => client.close());
+    const c = client;
+    await c?.logout().catch(() => c.close());
   }
 }

@@ -20,7 +20,7 @@ import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-sta
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, fetchBatches } from './fetch-batches.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
-import { OAuthTokenSource } from './oauth-token-source.ts';
+import { imapAuth, OAuthTokenSource } from './oauth-token-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
 
 export interface MailboxSyncDeps {
@@ -226,10 +226,11 @@ export class MailboxSync {
         this.log.warn({ code: coded.code, delayMs: Math.round(delay) }, coded.message);
         await this.wait(delay, folder);
       } finally {
-        if (client) {
-          this.clients.delete(client);
-          if (client.usable) await client.logout().catch(() => client?.close());
-          else client.close();
+        const c = client;
+        if (c) {
+          this.clients.delete(c);
+          if (c.usable) await c.logout().catch(() => c.close());
+          else c.close();
         }
       }
     }
@@ -238,12 +239,11 @@ export class MailboxSync {
   /** A connection that logs in with `token` (OAuth2), else the configured access token or password. */
   private newClient(token: string | undefined): ImapFlow {
     const c = this.config;
-    const accessToken = token ?? c.accessToken;
     return new ImapFlow({
       host: c.host,
       port: c.port,
       secure: c.secure,
-      auth: accessToken ? { user: c.user, accessToken } : { user: c.user, pass: c.password },
+      auth: imapAuth(c, token),
       logger: false,
       disableAutoIdle: true,
       clientInfo: { name: 'Rapport' },

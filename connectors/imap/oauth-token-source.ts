@@ -1,4 +1,4 @@
-import type { MailboxOAuthConfig } from '../../src/config/env.ts';
+import type { MailboxConfig, MailboxOAuthConfig } from '../../src/config/env.ts';
 import { RapportError } from '../../src/errors.ts';
 
 /** How long a token request may take before the connect fails (and is retried with backoff). */
@@ -113,4 +113,13 @@ export class OAuthTokenSource {
     };
     return body.access_token;
   }
+}
+
+/** How a connection of mailbox `m` logs in: with `token` (from its OAuthTokenSource), else its fixed access token or its password. */
+export function imapAuth(
+  m: Pick<MailboxConfig, 'user' | 'password' | 'accessToken'>,
+  token?: string,
+): { user: string; accessToken: string } | { user: string; pass: string | undefined } {
+  const accessToken = token ?? m.accessToken;
+  return accessToken ? { user: m.user, accessToken } : { user: m.user, pass: m.password };
 }

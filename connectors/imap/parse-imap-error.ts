@@ -27,7 +27,7 @@ export function parseImapError(
     /authenticat|invalid credentials|login failed/i.test(text)
   ) {
     const check = mailbox.oauth
-      ? 'IMAP_USER and that the app may read this mailbox over IMAP (Microsoft 365: the IMAP.AccessAsApp permission and a mailbox permission for its service principal; Gmail: the https://mail.google.com/ scope); the server refused a fresh token from IMAP_OAUTH_TOKEN_URL'
+      ? 'IMAP_USER and that the app may read this mailbox over IMAP (Microsoft 365: the IMAP.AccessAsApp permission and a mailbox permission for its service principal; Gmail: the https://mail.google.com/ scope); the server refused the token from IMAP_OAUTH_TOKEN_URL (a new one is asked for at the next try)'
       : mailbox.accessToken
         ? 'IMAP_ACCESS_TOKEN (it may have expired; set IMAP_OAUTH_TOKEN_URL and the other IMAP_OAUTH_* settings to have tokens renewed)'
         : 'IMAP_USER and IMAP_PASSWORD';

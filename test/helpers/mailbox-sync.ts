@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { MailboxSync } from '../../connectors/imap/mailbox-sync.ts';
+import { MailboxSync, type MailboxSyncDeps } from '../../connectors/imap/mailbox-sync.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
@@ -28,17 +28,28 @@ export async function syncMailboxOnce(
       createCompanies: 'all',
       ...(opts.maxMessageBytes ? { maxMessageBytes: opts.maxMessageBytes } : {}),
     }),
-    {
-      db,
-      redis,
-      hooks: opts.hooks ?? noopPipelineHooks,
-      logger: createLogger('silent'),
-      internalDomains: ['support.example'],
-      lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
-    },
+    testSyncDeps(db, redis, { hooks: opts.hooks ?? noopPipelineHooks, lockTtlMs: undefined }),
   );
   sync.start();
   await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 60_000, 'sync');
   await sync.stop();
   return sync;
+}
+
+/**
+ * A MailboxSync's dependencies as the IMAP tests give them: no pipeline, a silent logger, the mailbox's
+ * own domain `support.example`, a lock prefix of its own and a lock of 1.5 s (a takeover test's wait);
+ * `overrides` changes any of it.
+ */
+export function testSyncDeps(db: Database, redis: Redis, overrides: Partial<MailboxSyncDeps> = {}): MailboxSyncDeps {
+  return {
+    db,
+    redis,
+    hooks: noopPipelineHooks,
+    logger: createLogger('silent'),
+    internalDomains: ['support.example'],
+    lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
+    lockTtlMs: 1500,
+    ...overrides,
+  };
 }

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { retryQuarantinedMail } from '../../../connectors/imap/quarantine-retry.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
-import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
@@ -25,16 +23,7 @@ async function setup(kind: 'pglite' | 'postgres') {
   const account = await dovecot.addUser();
   const tdb = await createTestDatabase(kind);
   const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all' });
-  const sync = new MailboxSync(mailbox, {
-    db: tdb.db,
-    redis,
-    hooks: noopPipelineHooks,
-    logger: createLogger('silent'),
-    internalDomains: ['support.example'],
-    lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
-    lockTtlMs: 1500,
-    backoffMs: { min: 50, max: 200 },
-  });
+  const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 } }));
   const client = await dovecot.client(account);
   return { account, mailbox, tdb, db: tdb.db, sync, client };
 }

@@ -5,9 +5,9 @@ import type { Redis } from 'ioredis';
 import { imapDoctorCheck } from '../../../connectors/imap/imap.doctor.ts';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import type { Config, MailboxConfig, MailboxOAuthConfig } from '../../../src/config/env.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 
@@ -108,6 +108,20 @@ afterAll(async () => {
   idp.server?.close();
 });
 
+/** Delivers a mail from a new sender, with a plain login (the test's password). */
+async function deliver(subject: string): Promise<void> {
+  const c = await dovecot.client(account);
+  await c.append('INBOX', buildEmail({ from: `jo@acme-${randomBytes(3).toString('hex')}.com`, subject }));
+  await c.logout();
+}
+
+/** The identity provider's token endpoint and this app's registration there; a test adds the grant's fields. */
+const endpoint = (): MailboxOAuthConfig => ({
+  tokenUrl: `${idp.url}/token`,
+  clientId: 'rapport-app',
+  clientSecret: 's3cret',
+});
+
 /** The mailbox logging in with `auth` only (its password is the test's, for delivering mail). */
 function mailbox(auth: Partial<Pick<MailboxConfig, 'oauth' | 'accessToken' | 'folders'>>): MailboxConfig {
   return dovecotMailbox(dovecot, account, { password: undefined, createCompanies: 'all', ...auth });
@@ -115,34 +129,15 @@ function mailbox(auth: Partial<Pick<MailboxConfig, 'oauth' | 'accessToken' | 'fo
 
 async function withSync(
   auth: Partial<Pick<MailboxConfig, 'oauth' | 'accessToken' | 'folders'>>,
-  run: (s: {
-    sync: MailboxSync;
-    tdb: TestDatabase;
-    deliver: (subject: string) => Promise<void>;
-    subjects: () => Promise<string[]>;
-  }) => Promise<void>,
+  run: (s: { sync: MailboxSync; tdb: TestDatabase; subjects: () => Promise<string[]> }) => Promise<void>,
 ): Promise<void> {
   const tdb = await createTestDatabase('pglite');
-  const sync = new MailboxSync(mailbox(auth), {
-    db: tdb.db,
-    redis,
-    hooks: { async recordLogged() {}, async followUpChanged() {} },
-    logger: createLogger('silent'),
-    internalDomains: ['support.example'],
-    lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
-    lockTtlMs: 1500,
-    backoffMs: { min: 100, max: 500 },
-  });
-  const deliver = async (subject: string) => {
-    const c = await dovecot.client(account);
-    await c.append('INBOX', buildEmail({ from: `jo@acme-${randomBytes(3).toString('hex')}.com`, subject }));
-    await c.logout();
-  };
+  const sync = new MailboxSync(mailbox(auth), testSyncDeps(tdb.db, redis, { backoffMs: { min: 100, max: 500 } }));
   const subjects = async () =>
     (await tdb.db.prisma.communicationRecord.findMany({ orderBy: { startedAt: 'asc' } })).map((r) => r.subject ?? '');
   try {
     sync.start();
-    await run({ sync, tdb, deliver, subjects });
+    await run({ sync, tdb, subjects });
   } finally {
     await sync.stop();
     await tdb.dispose();
@@ -162,9 +157,7 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
     await emptyMailbox();
     idp.refreshTokens.add('rt-first');
     const oauth: MailboxOAuthConfig = {
-      tokenUrl: `${idp.url}/token`,
-      clientId: 'rapport-app',
-      clientSecret: 's3cret',
+      ...endpoint(),
       refreshToken: 'rt-first',
     };
     const before = idp.requests.length;
@@ -173,7 +166,7 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
     const c = await dovecot.client(account);
     if (!(await c.list()).some((f) => f.path === 'Sent')) await c.mailboxCreate('Sent');
     await c.logout();
-    await withSync({ oauth, folders: ['INBOX', 'Sent'] }, async ({ sync, deliver, subjects }) => {
+    await withSync({ oauth, folders: ['INBOX', 'Sent'] }, async ({ sync, subjects }) => {
       await deliver('Quote for 20 seats');
       await waitFor(async () => (await subjects()).length === 1, 15_000, 'the first mail');
       // Past the first token's life the server drops the connection; the sync logs in again.
@@ -211,7 +204,7 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
     // it runs out only when the test says so, after the first mail.
     const issued = idp.tokens.get(access_token)!;
     issued.expiresAt = Number.POSITIVE_INFINITY;
-    await withSync({ accessToken: access_token }, async ({ sync, deliver, subjects }) => {
+    await withSync({ accessToken: access_token }, async ({ sync, subjects }) => {
       await deliver('Invoice question');
       await waitFor(async () => (await subjects()).length === 1, 15_000, 'the first mail');
       issued.expiresAt = Date.now();
@@ -224,15 +217,13 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
   it('client_credentials (Microsoft 365 app-only): a token the server refuses is replaced at the next connection', async () => {
     await emptyMailbox();
     const oauth: MailboxOAuthConfig = {
-      tokenUrl: `${idp.url}/token`,
-      clientId: 'rapport-app',
-      clientSecret: 's3cret',
+      ...endpoint(),
       scope: 'https://outlook.office365.com/.default',
     };
     idp.lifetimeSeconds = 3600;
     const before = idp.requests.length;
     try {
-      await withSync({ oauth }, async ({ sync, deliver, subjects }) => {
+      await withSync({ oauth }, async ({ sync, subjects }) => {
         await deliver('Churn risk: cancelling');
         await waitFor(async () => (await subjects()).length === 1, 15_000, 'the first mail');
         // Revoked long before its hour is up (an admin rotated the app's secret, a policy change).
@@ -257,12 +248,10 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
   it('a refused refresh token is said in words, retried, and no mail is lost once it is fixed', async () => {
     await emptyMailbox();
     const oauth: MailboxOAuthConfig = {
-      tokenUrl: `${idp.url}/token`,
-      clientId: 'rapport-app',
-      clientSecret: 's3cret',
+      ...endpoint(),
       refreshToken: 'rt-revoked',
     };
-    await deliverWhileDown();
+    await deliver('Waiting for the token');
     await withSync({ oauth }, async ({ sync, subjects }) => {
       await waitFor(async () => sync.status.lastErrorCode === 'auth', 15_000, 'the refused refresh token');
       expect(sync.status.lastError).toBe(
@@ -277,7 +266,7 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
 
   it('rapport doctor logs in with a fresh token, and names the setting when the endpoint refuses the client', async () => {
     const base = mailbox({
-      oauth: { tokenUrl: `${idp.url}/token`, clientId: 'rapport-app', clientSecret: 's3cret', scope: 'imap' },
+      oauth: { ...endpoint(), scope: 'imap' },
     });
     const ok = await imapDoctorCheck({ imap: [base] } as unknown as Config);
     expect(ok.ok).toBe(true);
@@ -291,9 +280,3 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
     );
   });
 });
-
-async function deliverWhileDown(): Promise<void> {
-  const c = await dovecot.client(account);
-  await c.append('INBOX', buildEmail({ from: 'jo@acme-waiting.com', subject: 'Waiting for the token' }));
-  await c.logout();
-}

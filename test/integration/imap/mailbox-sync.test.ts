@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,10 +8,11 @@ import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
-const logger = createLogger('silent');
+const _logger = createLogger('silent');
 let dovecot: DovecotServer;
 let pollingDovecot: DovecotServer;
 const redises: Redis[] = [];
@@ -45,16 +45,7 @@ async function setup(kind: 'pglite' | 'postgres', server = dovecot, overrides: P
   const redis = connectRedis('redis://127.0.0.1:6379');
   redises.push(redis);
   const hooks = recordingHooks();
-  const deps: MailboxSyncDeps = {
-    db: tdb.db,
-    redis,
-    hooks,
-    logger,
-    internalDomains: ['support.example'],
-    lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
-    lockTtlMs: 1500,
-    backoffMs: { min: 100, max: 1000 },
-  };
+  const deps = testSyncDeps(tdb.db, redis, { hooks, backoffMs: { min: 100, max: 1000 } });
   const client = await server.client(account);
   const syncs: MailboxSync[] = [];
   const newSync = (extra: Partial<MailboxSyncDeps> = {}) => {

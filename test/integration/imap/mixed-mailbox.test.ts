@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { compileEmailFilterRules } from '../../../src/domain/email-filter-rules.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { listUnconfirmedSenders, makeCustomer } from '../../../src/services/make-customer.service.ts';
-import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
@@ -95,16 +94,7 @@ describe.each(TEST_DATABASE_KINDS)('a realistic mixed support mailbox on %s', (k
       { name: 'billing', field: 'subject', pattern: '\\binvoice\\b', action: 'route', target: 'slack:T1/CBILLING' },
     ]);
     const mailbox = dovecotMailbox(dovecot, account, { folders: ['INBOX', 'Sent', 'Junk'] });
-    const sync = new MailboxSync(mailbox, {
-      db,
-      redis,
-      hooks: noopPipelineHooks,
-      logger: createLogger('silent'),
-      internalDomains: ['support.example'],
-      filters: rules,
-      lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
-      lockTtlMs: 1500,
-    });
+    const sync = new MailboxSync(mailbox, testSyncDeps(db, redis, { filters: rules }));
     try {
       sync.start();
       const total = mail.inbox.length + mail.sent.length;
@@ -160,15 +150,7 @@ describe.each(TEST_DATABASE_KINDS)('a realistic mixed support mailbox on %s', (k
     const tdb = await createTestDatabase(kind);
     const client = await dovecot.client(account);
     await client.append('INBOX', buildEmail({ from: 'kim@hooli.com', messageId: 'h1@hooli.com', subject: 'Pricing' }));
-    const sync = new MailboxSync(dovecotMailbox(dovecot, account), {
-      db: tdb.db,
-      redis,
-      hooks: noopPipelineHooks,
-      logger: createLogger('silent'),
-      internalDomains: ['support.example'],
-      lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
-      lockTtlMs: 1500,
-    });
+    const sync = new MailboxSync(dovecotMailbox(dovecot, account), testSyncDeps(tdb.db, redis));
     try {
       sync.start();
       await waitFor(async () => (await tdb.db.prisma.message.count()) === 1, 10_000, 'first mail');

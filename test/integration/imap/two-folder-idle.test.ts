@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
-import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase } from '../../helpers/test-database.ts';
 
@@ -29,15 +27,7 @@ describe('two folders under IDLE', () => {
     const sync = new MailboxSync(
       // A missed wake would wait pollSeconds: the test's 20 s bound then fails.
       dovecotMailbox(dovecot, account, { folders: ['INBOX', 'Sent'], pollSeconds: 600, createCompanies: 'all' }),
-      {
-        db: tdb.db,
-        redis,
-        hooks: noopPipelineHooks,
-        logger: createLogger('silent'),
-        internalDomains: ['support.example'],
-        lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
-        lockTtlMs: 1500,
-      },
+      testSyncDeps(tdb.db, redis),
     );
     try {
       sync.start();
