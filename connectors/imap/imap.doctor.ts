@@ -1,18 +1,30 @@
 import { ImapFlow } from 'imapflow';
 import type { DoctorCheck, DoctorResult } from '../../src/runtime/doctor-check.ts';
-import type { MailboxConfig } from '../../src/config/env.ts';
+import type { Config, MailboxConfig } from '../../src/config/env.ts';
+import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
+import type { Database } from '../../src/db/database.ts';
+import { mailboxRefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
 import { imapAuth, OAuthTokenSource } from './oauth-token-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
 
 /**
  * `rapport doctor` check for IMAP: logs in to every configured mailbox and opens its folders, and
  * says in words what failed ("Authentication failed for support@...: check IMAP_PASSWORD").
- * Last sync times and errors are in /readyz and the MailboxCursor table.
+ * Last sync times and errors are in /readyz and the MailboxCursor table. A mailbox with a refresh token
+ * logs in with the one the sync last stored (the configured one may be spent), and stores the one the
+ * endpoint rotates to, so the doctor never leaves the sync holding a spent token.
  */
 export const imapDoctorCheck: DoctorCheck = async (config) => {
   if (config.imap.length === 0)
     return { name: 'imap', ok: true, detail: 'no mailbox configured (IMAP_HOST / RAPPORT_MAILBOXES unset)' };
-  const results = await Promise.all(config.imap.map(checkMailbox));
+  const tokens = await openTokenDatabase(config);
+  let results: DoctorResult[];
+  try {
+    results = await Promise.all(config.imap.map((m) => checkMailbox(m, tokens)));
+  } finally {
+    if (typeof tokens === 'object') await tokens.close();
+  }
   const bad = results.filter((r) => !r.ok);
   return {
     name: 'imap',
@@ -22,11 +34,35 @@ export const imapDoctorCheck: DoctorCheck = async (config) => {
   };
 };
 
-async function checkMailbox(m: MailboxConfig): Promise<DoctorResult> {
+/**
+ * The database holding the mailboxes' refresh tokens, when a mailbox has one: the pid of the running bot
+ * when it holds the embedded database, undefined when there is none or it cannot be opened (the
+ * database check says why; the configured token is used).
+ */
+async function openTokenDatabase(config: Config): Promise<Database | number | undefined> {
+  if (!config.imap.some((m) => m.oauth?.refreshToken)) return undefined;
+  const running = config.databaseUrl ? undefined : readDataDirLock(config.dataDir);
+  if (running) return running.pid;
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false }).catch(
+    () => undefined,
+  );
+}
+
+async function checkMailbox(m: MailboxConfig, tokens: Database | number | undefined): Promise<DoctorResult> {
+  if (m.oauth?.refreshToken && typeof tokens === 'number')
+    // Its refresh token may have been rotated by the sync, in the database the bot holds: sending the
+    // configured one could be refused (spent or expired) although the sync is fine.
+    return {
+      name: `imap:${m.address}`,
+      ok: true,
+      detail: `${m.address}: login left to the running bot (pid ${tokens}), which holds the embedded database with the mailbox's current refresh token; see mailbox sync`,
+    };
   let client: ImapFlow | undefined;
   let folder: string | undefined;
   try {
-    const token = m.oauth ? await new OAuthTokenSource(m.oauth, m.address).accessToken() : undefined;
+    const store =
+      m.oauth && typeof tokens === 'object' ? mailboxRefreshTokenStore(tokens.sql, m.address, m.oauth) : undefined;
+    const token = m.oauth ? await new OAuthTokenSource(m.oauth, m.address, { store }).accessToken() : undefined;
     client = new ImapFlow({
       host: m.host,
       port: m.port,

@@ -20,6 +20,7 @@ import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-sta
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, fetchBatches } from './fetch-batches.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
+import { mailboxRefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
 import { imapAuth, OAuthTokenSource } from './oauth-token-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
 
@@ -124,7 +125,16 @@ export class MailboxSync {
       ttlMs: deps.lockTtlMs,
       onLost: () => this.onLockLost(),
     });
-    this.tokens = config.oauth ? new OAuthTokenSource(config.oauth, config.address) : undefined;
+    this.tokens = config.oauth
+      ? new OAuthTokenSource(config.oauth, config.address, {
+          store: mailboxRefreshTokenStore(deps.db.sql, config.address, config.oauth),
+          onStoreError: (err) =>
+            this.log.warn(
+              { err },
+              'cannot keep the rotated OAuth2 refresh token in the database; it is held in memory and written again before the next token request',
+            ),
+        })
+      : undefined;
     const own = emailDomain(config.address);
     this.internalDomains = [...new Set([...deps.internalDomains, ...(isFreeMailDomain(own) ? [] : [own])])];
   }

@@ -1,4 +1,5 @@
 import type { MailboxConfig, MailboxOAuthConfig } from '../../src/config/env.ts';
+import type { RefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
 import { RapportError } from '../../src/errors.ts';
 
 /** How long a token request may take before the connect fails (and is retried with backoff). */
@@ -14,26 +15,44 @@ interface TokenResponse {
   error_description?: unknown;
 }
 
+export interface OAuthTokenSourceOptions {
+  /** The clock (tests move it). Default Date.now. */
+  now?: () => number;
+  /**
+   * Where a rotated refresh token is kept (the database). Read before every token request, so a token
+   * another process (`rapport doctor`, the previous run) rotated is the one sent; written as soon as the
+   * endpoint sends a new one. Without it the rotated token lives in memory only.
+   */
+  store?: RefreshTokenStore;
+  /** Told when the store cannot be read or written (the token request goes on; a write is tried again). */
+  onStoreError?: (err: Error) => void;
+}
+
 /**
  * A mailbox's OAuth2 access tokens: asks the token endpoint for one before a connection logs in and
  * again shortly before it runs out (a fixed IMAP_ACCESS_TOKEN stopped the sync within the hour).
  * Connections starting at once share one request. A refresh token the endpoint rotates is used from
- * then on (kept in memory: after a restart the configured one is sent again). A token the IMAP server
- * refuses is dropped ({@link refused}), so the next connection asks for a new one.
+ * then on and kept in the {@link OAuthTokenSourceOptions.store} (Microsoft's expire 90 days after they
+ * were issued: the configured one sent again after a restart would have stopped the mailbox). A token
+ * the IMAP server refuses is dropped ({@link refused}), so the next connection asks for a new one.
  */
 export class OAuthTokenSource {
   private token: { value: string; renewAt: number } | undefined;
   private pending: Promise<string> | undefined;
   private refreshToken: string | undefined;
+  /** A rotated refresh token the store has not taken yet (written again before the next request). */
+  private unsaved: string | undefined;
+  private readonly now: () => number;
   /** Token requests made (for /readyz and tests). */
   requests = 0;
 
   constructor(
     private readonly config: MailboxOAuthConfig,
     private readonly address: string,
-    private readonly now: () => number = Date.now,
+    private readonly opts: OAuthTokenSourceOptions = {},
   ) {
     this.refreshToken = config.refreshToken;
+    this.now = opts.now ?? Date.now;
   }
 
   /** A valid access token: the one held, or a new one from the endpoint. */
@@ -50,14 +69,44 @@ export class OAuthTokenSource {
     if (this.token?.value === value) this.token = undefined;
   }
 
+  /** The refresh token to send: the stored one (another process may have rotated it), else the one held. */
+  private async currentRefreshToken(): Promise<string | undefined> {
+    const store = this.opts.store;
+    if (!this.config.refreshToken || !store) return this.refreshToken;
+    try {
+      if (this.unsaved) {
+        await store.save(this.unsaved);
+        this.unsaved = undefined;
+      }
+      this.refreshToken = (await store.load()) ?? this.refreshToken;
+    } catch (err) {
+      this.opts.onStoreError?.(err as Error);
+    }
+    return this.refreshToken;
+  }
+
+  /** Keeps the refresh token the endpoint just issued: in memory at once, and in the store. */
+  private async keepRefreshToken(value: string): Promise<void> {
+    this.refreshToken = value;
+    if (!this.config.refreshToken || !this.opts.store) return;
+    try {
+      await this.opts.store.save(value);
+      this.unsaved = undefined;
+    } catch (err) {
+      this.unsaved = value;
+      this.opts.onStoreError?.(err as Error);
+    }
+  }
+
   private async request(): Promise<string> {
     const c = this.config;
+    const refreshToken = await this.currentRefreshToken();
     const form = new URLSearchParams({ client_id: c.clientId });
     if (c.clientSecret) form.set('client_secret', c.clientSecret);
     if (c.scope) form.set('scope', c.scope);
-    if (this.refreshToken) {
+    if (refreshToken) {
       form.set('grant_type', 'refresh_token');
-      form.set('refresh_token', this.refreshToken);
+      form.set('refresh_token', refreshToken);
     } else form.set('grant_type', 'client_credentials');
     const grant = form.get('grant_type');
     const started = this.now();
@@ -103,7 +152,8 @@ export class OAuthTokenSource {
         { status: res.status },
       );
     }
-    if (typeof body.refresh_token === 'string' && body.refresh_token !== '') this.refreshToken = body.refresh_token;
+    if (typeof body.refresh_token === 'string' && body.refresh_token !== '' && body.refresh_token !== refreshToken)
+      await this.keepRefreshToken(body.refresh_token);
     // Some endpoints send expires_in as a string ("3599"); without it, an hour.
     const seconds = Number(body.expires_in);
     const lifetimeMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 3_600_000;

@@ -1,94 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { imapDoctorCheck } from '../../../connectors/imap/imap.doctor.ts';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import type { Config, MailboxConfig, MailboxOAuthConfig } from '../../../src/config/env.ts';
+import { acquireDataDirLock } from '../../../src/db/data-dir-lock.ts';
+import { mailboxRefreshTokenStore } from '../../../src/db/mailbox-refresh-token.repository.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
+import { IdentityProvider } from '../../helpers/oauth-identity-provider.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 
 // Microsoft 365 and Gmail turned passwords off: a mailbox logs in with OAuth2 tokens that last about an
 // hour. Here a local identity provider issues tokens that last 2 s, and Dovecot's oauth2 passdb asks it
 // (RFC 7662 introspection) at every login whether a token is still good, as those servers do.
-
-interface IssuedToken {
-  user: string;
-  expiresAt: number;
-  revoked: boolean;
-}
-
-/** A token endpoint (refresh_token and client_credentials grants) with introspection, recording what it was asked. */
-class IdentityProvider {
-  server!: Server;
-  url = '';
-  readonly tokens = new Map<string, IssuedToken>();
-  readonly requests: URLSearchParams[] = [];
-  /** Each introspection answer (was the token good?). */
-  readonly logins: boolean[] = [];
-  lifetimeSeconds = 2;
-  /** Refresh tokens it accepts; each use rotates it (the answer carries the next one). */
-  readonly refreshTokens = new Set<string>();
-  clients = new Map<string, string>([['rapport-app', 's3cret']]);
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        const form = new URLSearchParams(body);
-        res.setHeader('content-type', 'application/json');
-        if (req.url === '/introspect') {
-          const t = this.tokens.get(form.get('token') ?? '');
-          const active = t !== undefined && !t.revoked && Date.now() < t.expiresAt;
-          this.logins.push(active);
-          res.end(JSON.stringify(active ? { active: true, username: t.user } : { active: false }));
-          return;
-        }
-        this.requests.push(form);
-        const fail = (status: number, error: string, description: string) => {
-          res.statusCode = status;
-          res.end(JSON.stringify({ error, error_description: description }));
-        };
-        if (this.clients.get(form.get('client_id') ?? '') !== form.get('client_secret'))
-          return fail(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
-        let next: string | undefined;
-        if (form.get('grant_type') === 'refresh_token') {
-          const rt = form.get('refresh_token') ?? '';
-          if (!this.refreshTokens.delete(rt)) return fail(400, 'invalid_grant', 'Token has been expired or revoked.');
-          next = `rt-${randomBytes(4).toString('hex')}`;
-          this.refreshTokens.add(next);
-        } else if (form.get('grant_type') !== 'client_credentials' || !form.get('scope'))
-          return fail(400, 'invalid_request', 'AADSTS90014: The required field scope is missing.');
-        const token = `at-${randomBytes(8).toString('hex')}`;
-        this.tokens.set(token, {
-          user: 'support@support.example',
-          expiresAt: Date.now() + this.lifetimeSeconds * 1000,
-          revoked: false,
-        });
-        res.end(
-          JSON.stringify({
-            token_type: 'Bearer',
-            access_token: token,
-            // Microsoft's v1 endpoint sends it as a string.
-            expires_in: String(this.lifetimeSeconds),
-            ...(next ? { refresh_token: next } : {}),
-          }),
-        );
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
-  }
-
-  /** The access tokens it issued, oldest first. */
-  issued(): string[] {
-    return [...this.tokens.keys()];
-  }
-}
 
 const idp = new IdentityProvider();
 let dovecot: DovecotServer;
@@ -187,6 +117,45 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
     expect(idp.logins.slice(loginsBefore).every(Boolean)).toBe(true);
   });
 
+  it('keeps the rotated refresh token in the database: after a restart the sync goes on with it, a new configured one wins', async () => {
+    await emptyMailbox();
+    idp.refreshTokens.add('rt-restart');
+    const oauth: MailboxOAuthConfig = { ...endpoint(), refreshToken: 'rt-restart' };
+    const tdb = await createTestDatabase('pglite');
+    const records = async () => tdb.db.prisma.communicationRecord.count();
+    /** One run of the bot's sync: a new MailboxSync holds nothing in memory from the run before. */
+    const run = async (config: MailboxOAuthConfig, subject: string, expected: number) => {
+      const sync = new MailboxSync(mailbox({ oauth: config }), testSyncDeps(tdb.db, redis));
+      sync.start();
+      try {
+        await deliver(subject);
+        await waitFor(async () => (await records()) === expected, 15_000, subject);
+        expect(sync.status.lastError).toBeUndefined();
+      } finally {
+        await sync.stop();
+      }
+    };
+    try {
+      const before = idp.requests.length;
+      await run(oauth, 'Before the restart', 1);
+      // The configured token is spent: sent again, the endpoint refuses it (the failure this prevents).
+      expect(idp.refreshTokens.has('rt-restart')).toBe(false);
+      const stored = await tdb.db.prisma.mailboxRefreshToken.findUniqueOrThrow({ where: { mailbox: account.user } });
+      expect(idp.refreshTokens.has(stored.refreshToken)).toBe(true);
+      await run(oauth, 'After the restart', 2);
+      const asked = idp.requests.slice(before).map((f) => f.get('refresh_token'));
+      expect(asked[0]).toBe('rt-restart');
+      expect(asked[1]).toBe(stored.refreshToken);
+      // The user signed in again and configured a new token: it is sent, not the stored one.
+      idp.refreshTokens.add('rt-signed-in-again');
+      const again = idp.requests.length;
+      await run({ ...oauth, refreshToken: 'rt-signed-in-again' }, 'After signing in again', 3);
+      expect(idp.requests[again].get('refresh_token')).toBe('rt-signed-in-again');
+    } finally {
+      await tdb.dispose();
+    }
+  });
+
   it('a fixed IMAP_ACCESS_TOKEN stops the sync once it runs out, and says what to set', async () => {
     await emptyMailbox();
     idp.refreshTokens.add('rt-fixed');
@@ -262,6 +231,39 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
       idp.refreshTokens.add('rt-revoked');
       await waitFor(async () => (await subjects()).length === 1, 20_000, 'the mail that waited');
     });
+  });
+
+  it('rapport doctor logs in with the stored refresh token and stores the next; with the bot holding the embedded database it leaves the login to the bot', async () => {
+    const tdb = await createTestDatabase('postgres');
+    const oauth: MailboxOAuthConfig = { ...endpoint(), refreshToken: 'rt-doctor' };
+    const store = mailboxRefreshTokenStore(tdb.db.sql, account.user, oauth);
+    // The sync rotated the configured token (spent) and stored the one it was given.
+    await store.save('rt-doctor-rotated');
+    idp.refreshTokens.add('rt-doctor-rotated');
+    const dataDir = mkdtempSync(join(tmpdir(), 'rapport-doctor-oauth-'));
+    try {
+      const before = idp.requests.length;
+      const result = await imapDoctorCheck({ imap: [mailbox({ oauth })], databaseUrl: tdb.url } as unknown as Config);
+      expect(result.ok).toBe(true);
+      expect(idp.requests.slice(before).map((f) => f.get('refresh_token'))).toEqual(['rt-doctor-rotated']);
+      // The doctor spent the stored token: the one it was given is stored for the sync's next request.
+      const next = await store.load();
+      expect(next).not.toBe('rt-doctor-rotated');
+      expect(idp.refreshTokens.has(next!)).toBe(true);
+      // A bot running on the embedded database holds the token: no login with a possibly spent one.
+      const release = acquireDataDirLock(dataDir);
+      const asked = idp.requests.length;
+      const held = await imapDoctorCheck({ imap: [mailbox({ oauth })], dataDir } as unknown as Config);
+      expect(held).toMatchObject({ ok: true });
+      expect(held.detail).toBe(
+        `${account.user}: login left to the running bot (pid ${process.pid}), which holds the embedded database with the mailbox's current refresh token; see mailbox sync`,
+      );
+      expect(idp.requests.length).toBe(asked);
+      release();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      await tdb.dispose();
+    }
   });
 
   it('rapport doctor logs in with a fresh token, and names the setting when the endpoint refuses the client', async () => {

@@ -5,12 +5,24 @@ import { OAuthTokenSource } from '../../../connectors/imap/oauth-token-source.ts
 // When a token of an hour is renewed, on a clock the test moves (the endpoint is a real local server).
 let url = '';
 let issued = 0;
+/** The refresh token of each request (none for client_credentials). */
+const sentRefreshTokens: Array<string | null> = [];
 const server = createServer((req, res) => {
-  req.resume();
+  let body = '';
+  req.on('data', (d) => (body += d));
   req.on('end', () => {
     issued++;
+    const refresh = new URLSearchParams(body).get('refresh_token');
+    sentRefreshTokens.push(refresh);
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ access_token: `at-${issued}`, expires_in: 3600 }));
+    // A refresh_token grant is answered with the next refresh token (rotation).
+    res.end(
+      JSON.stringify({
+        access_token: `at-${issued}`,
+        expires_in: 3600,
+        ...(refresh ? { refresh_token: `rt-${issued}` } : {}),
+      }),
+    );
   });
 });
 beforeAll(async () => {
@@ -25,7 +37,7 @@ describe('OAuthTokenSource', () => {
     const source = new OAuthTokenSource(
       { tokenUrl: url, clientId: 'app', clientSecret: 's', scope: 'imap' },
       'support@example.com',
-      () => now,
+      { now: () => now },
     );
     const first = await source.accessToken();
     now += 54 * 60_000;
@@ -40,5 +52,36 @@ describe('OAuthTokenSource', () => {
     source.refused(second);
     expect(await source.accessToken()).not.toBe(second);
     expect(source.requests).toBe(3);
+  });
+
+  it('a rotated refresh token the store could not take is held, written again before the next request, and sent', async () => {
+    let now = 1_000_000;
+    let stored: string | undefined;
+    let failSaves = 1;
+    const errors: string[] = [];
+    const source = new OAuthTokenSource({ tokenUrl: url, clientId: 'app', refreshToken: 'rt-configured' }, 'a@b.c', {
+      now: () => now,
+      store: {
+        load: async () => stored,
+        save: async (t) => {
+          if (failSaves-- > 0) throw new Error('connection terminated');
+          stored = t;
+        },
+      },
+      onStoreError: (err) => errors.push(err.message),
+    });
+    const before = sentRefreshTokens.length;
+    await source.accessToken();
+    expect(errors).toEqual(['connection terminated']);
+    expect(stored).toBeUndefined();
+    now += 56 * 60_000;
+    await source.accessToken();
+    const [first, second] = sentRefreshTokens.slice(before);
+    expect(first).toBe('rt-configured');
+    // The rotated token, held in memory, was stored first and then sent.
+    expect(second).toMatch(/^rt-\d+$/);
+    expect(second).not.toBe(first);
+    // The store now holds the one the second request was given.
+    expect(stored).toBe(`rt-${Number(second!.slice(3)) + 1}`);
   });
 });
