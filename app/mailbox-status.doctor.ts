@@ -1,5 +1,5 @@
 import { listMailboxCursors } from '../src/db/mailbox-cursor.repository.ts';
-import type { Config } from '../src/config/env.ts';
+import { SENT_FOLDER, type Config } from '../src/config/env.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { readDataDirLock } from '../src/db/data-dir-lock.ts';
 import type { DoctorResult } from '../src/runtime/doctor-check.ts';
@@ -37,9 +37,14 @@ export async function mailboxStatusDoctorCheck(config: Config): Promise<DoctorRe
       config.imap.map((m) => m.address),
     );
     const lines = config.imap.flatMap((m) =>
-      m.folders.map((folder) => {
-        const c = cursors.find((x) => x.mailbox === m.address && x.folder === folder);
-        if (!c) return { ok: true, text: `${m.address}/${folder}: never synced yet` };
+      m.folders.map((entry) => {
+        // `\Sent` is synced under the server's name for it: the cursor of a folder not named in the list.
+        const c = cursors.find(
+          (x) =>
+            x.mailbox === m.address && (entry === SENT_FOLDER ? !m.folders.includes(x.folder) : x.folder === entry),
+        );
+        if (!c) return { ok: true, text: `${m.address}/${entry}: never synced yet` };
+        const folder = c.folder === entry ? entry : `${c.folder} (${entry})`;
         const when = c.lastSyncAt ? c.lastSyncAt.toISOString() : 'never';
         return {
           ok: !c.lastError,

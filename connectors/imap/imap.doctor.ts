@@ -7,6 +7,7 @@ import { mailboxRefreshTokenStore } from '../../src/db/mailbox-refresh-token.rep
 import { openDatabase } from '../../src/db/open-database.ts';
 import { imapAuth, OAuthTokenSource } from './oauth-token-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
+import { resolveFolder } from './resolve-folder.ts';
 
 /**
  * `rapport doctor` check for IMAP: logs in to every configured mailbox and opens its folders, and
@@ -76,11 +77,18 @@ async function checkMailbox(m: MailboxConfig, tokens: Database | number | undefi
     client.on('error', () => undefined);
     await client.connect();
     const parts: string[] = [];
-    for (folder of m.folders) {
+    for (const entry of m.folders) {
+      folder = entry;
+      const resolved = await resolveFolder(client, entry);
+      if ('skip' in resolved) {
+        parts.push(`${entry} not synced (${resolved.skip})`);
+        continue;
+      }
+      folder = resolved.path;
       const st = await client.status(folder, { messages: true, uidValidity: true });
       if (!st)
         throw Object.assign(new Error(`Mailbox doesn't exist: ${folder}`), { serverResponseCode: 'NONEXISTENT' });
-      parts.push(`${folder} ${st.messages ?? '?'} messages`);
+      parts.push(`${folder}${folder === entry ? '' : ` (${entry})`} ${st.messages ?? '?'} messages`);
     }
     return {
       name: `imap:${m.address}`,

@@ -58,9 +58,13 @@ export const imapComponentFactory: ComponentFactory = async (runtime) => {
         const st = s.status;
         if (st.state === 'standby') return { ok: true, detail: 'another process holds the mailbox lock and syncs it' };
         if (st.lastError) return { ok: false, detail: st.lastError };
+        const folders = s.config.folders
+          .filter((f) => !st.skippedFolders[f])
+          .map((f) => (st.resolvedFolders[f] ? `${st.resolvedFolders[f]} (${f})` : f));
+        const skipped = Object.entries(st.skippedFolders).map(([f, why]) => `${f}: ${why}`);
         return {
           ok: true,
-          detail: `${st.state}${st.mode ? ` (${st.mode})` : ''}; last sync ${st.lastSyncAt?.toISOString() ?? 'not yet'}; logged ${st.counts.logged}`,
+          detail: `${st.state}${st.mode ? ` (${st.mode})` : ''}; folders ${folders.join(', ') || 'none'}${skipped.length > 0 ? ` (not synced: ${skipped.join('; ')})` : ''}; last sync ${st.lastSyncAt?.toISOString() ?? 'not yet'}; logged ${st.counts.logged}`,
         };
       },
     })),

@@ -12,8 +12,10 @@ export interface MailboxSyncStatus {
   /** The last error as a sentence saying what to do; cleared by the next successful sync. */
   lastError: string | undefined;
   lastErrorCode: string | undefined;
-  /** Configured folders that are never synced (spam folders), with the reason. */
+  /** Configured folders that are never synced (spam folders, `\Sent` on a server without one), with the reason. */
   skippedFolders: Record<string, string>;
+  /** What an IMAP_FOLDERS entry such as `\Sent` named on the server (e.g. "Sent Items"). */
+  resolvedFolders: Record<string, string>;
   counts: {
     logged: number;
     duplicates: number;
@@ -36,6 +38,7 @@ export function newMailboxSyncStatus(mailbox: string): MailboxSyncStatus {
     lastError: undefined,
     lastErrorCode: undefined,
     skippedFolders: {},
+    resolvedFolders: {},
     counts: { logged: 0, duplicates: 0, failed: 0, quarantined: 0, skipped: {} },
   };
 }

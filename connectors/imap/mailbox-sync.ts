@@ -20,6 +20,7 @@ import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-sta
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, fetchBatches } from './fetch-batches.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
+import { resolveFolder } from './resolve-folder.ts';
 import { mailboxRefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
 import { imapAuth, OAuthTokenSource } from './oauth-token-source.ts';
 import { parseImapError } from './parse-imap-error.ts';
@@ -72,21 +73,6 @@ type PreparedBatch = Map<number, ParsedMessage>;
  * it fills that wait.
  */
 const PREFETCH_BATCHES = 2;
-
-/** Folder names mail clients use for spam when the server has no SPECIAL-USE flag on it. */
-const JUNK_FOLDER_NAME = /^(junk|spam|junk e-?mail|bulk mail|spamverdacht|courrier ind[ée]sirable|correo no deseado)$/i;
-
-/**
- * Why a folder is a spam folder (RFC 6154 `\Junk`, or a junk name as the last path segment), or
- * undefined. Spam folders are never synced, whatever IMAP_FOLDERS says.
- */
-async function junkFolderReason(client: ImapFlow, folder: string): Promise<string | undefined> {
-  if (folder.toUpperCase() === 'INBOX') return undefined;
-  const entry = (await client.list()).find((e) => e.path === folder);
-  if (entry?.specialUse === '\\Junk' || entry?.flags.has('\\Junk')) return 'the server marks it \\Junk (spam)';
-  const name = entry?.name ?? folder.split(/[./]/).pop() ?? folder;
-  return JUNK_FOLDER_NAME.test(name) ? 'its name says it holds spam' : undefined;
-}
 
 /**
  * Keeps one mailbox's folders logged: holds the mailbox's Redis lock, syncs every folder from its
@@ -192,8 +178,10 @@ export class MailboxSync {
     this.wakeAll();
   }
 
-  private async runFolder(folder: string): Promise<void> {
+  /** Syncs and watches one IMAP_FOLDERS entry (a folder, or `\Sent`: the server's Sent folder). */
+  private async runFolder(entry: string): Promise<void> {
     let attempt = 0;
+    let folder = entry;
     while (!this.stopping && this.lock.held) {
       let client: ImapFlow | undefined;
       let token: string | undefined;
@@ -203,12 +191,16 @@ export class MailboxSync {
         this.clients.add(client);
         client.on('error', (err) => this.log.debug({ err }, 'imap connection error'));
         await client.connect();
-        const junk = await junkFolderReason(client, folder);
-        if (junk) {
-          this.log.warn({ folder }, `not syncing folder ${folder}: ${junk}; remove it from IMAP_FOLDERS`);
-          this.status.skippedFolders[folder] = junk;
+        const resolved = await resolveFolder(client, entry);
+        if ('skip' in resolved) {
+          this.log.warn({ folder: entry }, `not syncing folder ${entry}: ${resolved.skip}`);
+          this.status.skippedFolders[entry] = resolved.skip;
           return;
         }
+        // `\Sent` naming a folder IMAP_FOLDERS also lists: that entry's loop syncs it.
+        if (entry !== resolved.path && this.config.folders.includes(resolved.path)) return;
+        folder = resolved.path;
+        if (entry !== folder) this.status.resolvedFolders[entry] = folder;
         await client.mailboxOpen(folder, { readOnly: !this.config.markSeen });
         client.on('exists', () => this.wake(folder));
         client.on('close', () => this.wake(folder));

@@ -629,7 +629,11 @@ export interface MailboxConfig {
   accessToken: string | undefined;
   /** Env `IMAP_OAUTH_*` (file key `oauth`): where and how to get (and renew) OAuth2 access tokens. */
   oauth?: MailboxOAuthConfig;
-  /** Env `IMAP_FOLDERS` (comma list), default `INBOX`. */
+  /**
+   * Env `IMAP_FOLDERS` (comma list), default `INBOX,\Sent`. `\Sent` is the server's Sent folder, found
+   * at each connection (RFC 6154 special-use flag, else a name such as "Sent Items" or "[Gmail]/Sent
+   * Mail"): our replies there are what makes a sender a customer (IMAP_CREATE_COMPANIES=answered).
+   */
   folders: string[];
   /** Env `IMAP_SINCE_DAYS`, default 30: the first sync (and a resync) imports mail whose INTERNALDATE is this recent. */
   sinceDays: number;
@@ -654,6 +658,9 @@ export interface MailboxConfig {
    */
   defaultChannel?: string;
 }
+
+/** In IMAP_FOLDERS: the server's Sent folder, whatever its name (found by its RFC 6154 flag or name). */
+export const SENT_FOLDER = '\\Sent';
 
 /**
  * OAuth2 for a mailbox (Microsoft 365 and Gmail turn passwords off): Rapport asks the token endpoint
@@ -708,7 +715,7 @@ function readMailboxes(
           scope: str('IMAP_OAUTH_SCOPE'),
         }
       : undefined,
-    folders: (str('IMAP_FOLDERS') ?? 'INBOX')
+    folders: (str('IMAP_FOLDERS') ?? `INBOX,${SENT_FOLDER}`)
       .split(',')
       .map((f) => f.trim())
       .filter(Boolean),
@@ -780,6 +787,11 @@ function readMailboxes(
       problems.push(`${where}: port must be a whole number between 1 and 65535.`);
     if (!Array.isArray(m.folders) || m.folders.length === 0)
       problems.push(`${where}: folders must list at least one folder such as INBOX.`);
+    else
+      for (const f of m.folders.filter((f) => String(f).startsWith('\\') && f !== SENT_FOLDER))
+        problems.push(
+          `${where}: "${f}" is not a folder: ${SENT_FOLDER} (the server's Sent folder) is the only special-use name folders take; write other folders by name.`,
+        );
     if (!/^[^\s@]+@[^\s@]+$/.test(m.address))
       problems.push(
         `${where}: "${m.address}" is not an email address; set ${where === 'IMAP_*' ? 'IMAP_ADDRESS' : '"address"'} to the mailbox's address (e.g. support@example.com).`,

@@ -34,6 +34,8 @@ export interface StartDovecotOptions {
    * oauth2 passdb POSTs `token=…` and expects `{"active": true, "username": "<login>"}` (RFC 7662).
    */
   oauthIntrospectionUrl?: string;
+  /** Folders created for every user with an RFC 6154 special-use flag, e.g. `{ Outgoing: '\\Sent' }`. */
+  specialUse?: Record<string, string>;
 }
 
 /** Starts Dovecot with a generated configuration (ssl = no, plaintext auth allowed on loopback). */
@@ -83,6 +85,16 @@ ${
 userdb {
   driver = static
   args = uid=${MAIL_UID} gid=${MAIL_UID} home=${dir}/mail/%u
+}
+${
+  opts.specialUse
+    ? `namespace inbox {
+  inbox = yes
+${Object.entries(opts.specialUse)
+  .map(([name, flag]) => `  mailbox "${name}" {\n    auto = create\n    special_use = ${flag}\n  }`)
+  .join('\n')}
+}`
+    : ''
 }
 service imap-login {
   inet_listener imap {

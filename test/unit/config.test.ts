@@ -74,6 +74,15 @@ describe('loadConfig', () => {
     expect(c.imap).toMatchObject([{ user: 'DOMAIN\\support', address: 'support@example.com' }]);
   });
 
+  it('IMAP_FOLDERS defaults to INBOX and the Sent folder (\\Sent), and takes no other special-use name', () => {
+    const env = { IMAP_HOST: 'imap.example.com', IMAP_USER: 'support@example.com', IMAP_PASSWORD: 'p' };
+    expect(loadConfig(env).imap[0].folders).toEqual(['INBOX', '\\Sent']);
+    expect(loadConfig({ ...env, IMAP_FOLDERS: 'INBOX, Sent Items' }).imap[0].folders).toEqual(['INBOX', 'Sent Items']);
+    expect(configProblems({ ...env, IMAP_FOLDERS: 'INBOX,\\Drafts' })).toEqual([
+      'IMAP_*: "\\Drafts" is not a folder: \\Sent (the server\'s Sent folder) is the only special-use name folders take; write other folders by name.',
+    ]);
+  });
+
   it('a mailbox can log in with OAuth2 tokens it renews (IMAP_OAUTH_*), and says what is missing', () => {
     const base = { IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'support@example.com' };
     expect(configProblems(base)).toEqual([

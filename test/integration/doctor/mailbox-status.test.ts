@@ -36,4 +36,34 @@ describe('rapport doctor: mailbox sync status', () => {
       'support@rapport.test/INBOX: last sync 2026-11-22T10:00:00.000Z, up to UID 42; last error: Authentication failed for support@rapport.test: check IMAP_USER and IMAP_PASSWORD.; support@rapport.test/Sent: never synced yet',
     );
   });
+
+  it("names the folder \\Sent (IMAP_FOLDERS's default) was synced as", async () => {
+    const sentDir = mkdtempSync(join(tmpdir(), 'rapport-doctor-sent-'));
+    try {
+      const config = loadConfig({
+        RAPPORT_DATA_DIR: sentDir,
+        IMAP_HOST: 'imap.rapport.test',
+        IMAP_USER: 'support@rapport.test',
+        IMAP_PASSWORD: 'x',
+      });
+      const db = await openDatabase({ dataDir: sentDir });
+      for (const folder of ['INBOX', 'Sent Items'])
+        await db.prisma.mailboxCursor.create({
+          data: {
+            mailbox: 'support@rapport.test',
+            folder,
+            uidValidity: 7n,
+            lastUid: 3,
+            lastSyncAt: new Date('2026-12-04T10:00:00Z'),
+          },
+        });
+      await db.close();
+      const result = await mailboxStatusDoctorCheck(config);
+      expect(result.detail).toBe(
+        'support@rapport.test/INBOX: last sync 2026-12-04T10:00:00.000Z, up to UID 3; support@rapport.test/Sent Items (\\Sent): last sync 2026-12-04T10:00:00.000Z, up to UID 3',
+      );
+    } finally {
+      rmSync(sentDir, { recursive: true, force: true });
+    }
+  });
 });
