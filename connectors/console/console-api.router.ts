@@ -13,6 +13,7 @@ import {
 import { type CustomerSort, listCustomers } from '../../src/services/customer-list.service.ts';
 import { importCustomersCsv } from '../../src/services/import-customers.service.ts';
 import { countFollowUps, type FollowUpFilter, listFollowUps } from '../../src/services/follow-ups.service.ts';
+import { listUnconfirmedSenders, makeCustomer } from '../../src/services/make-customer.service.ts';
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { viewerOf } from './console-access.ts';
 import { consoleActor } from './console-actor.ts';
@@ -45,6 +46,8 @@ export interface ConsoleApiDeps {
 }
 
 const PAGE_SIZE = 25;
+/** Unconfirmed senders the console lists (the newest). */
+const UNCONFIRMED_SHOWN = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function pageOf(req: Request): number {
@@ -233,6 +236,38 @@ export function createConsoleApiRouter(deps: ConsoleApiDeps): express.Router {
       if (body.action === 'done') replies.push(await deps.executeCommand(`done ${numbers.join(' ')}`, ctx));
       else for (const n of numbers) replies.push(await deps.executeCommand(`snooze ${n} ${when}`, ctx));
       res.json({ replies });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+  /** Senders logged without a company (IMAP_CREATE_COMPANIES=answered), by domain (free mail by address), newest first. */
+  router.get('/api/unconfirmed-senders', async (_req, res) => {
+    try {
+      res.set('Cache-Control', 'no-store').json({ senders: await listUnconfirmedSenders(deps.db, UNCONFIRMED_SHOWN) });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+  /** `{ key, name? }`: makes the senders at a domain (or one address) a customer, as `rapport mail make-customer`. */
+  router.post('/api/unconfirmed-senders/make-customer', json, async (req, res) => {
+    try {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (typeof body.key !== 'string' || body.key.trim() === '')
+        throw new RapportError('invalid_input', 'Say which sender: a domain such as acme.com or an email address.');
+      const name =
+        typeof body.name === 'string' && body.name.trim() !== '' ? body.name.trim().slice(0, 200) : undefined;
+      const key = body.key.slice(0, 320);
+      res.json(
+        await makeCustomer(deps.db, key, await auditActor(res), { name }).catch((err: unknown) => {
+          // The CLI's sentence points at `rapport mail unconfirmed`; here the list is on the page.
+          if (err instanceof RapportError && err.code === 'not_found')
+            throw new RapportError(
+              'not_found',
+              `Nobody at ${key.trim()} is waiting any more: someone made them a customer, or their mail was erased. Reload the list.`,
+            );
+          throw err;
+        }),
+      );
     } catch (err) {
       sendError(res, err);
     }

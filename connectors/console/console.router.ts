@@ -38,6 +38,7 @@ const PAGES: Record<string, string> = {
   '/console/followups': 'followups.html',
   '/console/channel': 'channel.html',
   '/console/import': 'import.html',
+  '/console/senders': 'senders.html',
   '/console/today': 'today.html',
 };
 /** Scripts and styles under /console/ (a fixed list: no path from the request reaches the file system). */
@@ -52,6 +53,7 @@ const ASSETS = new Set([
   'followups.js',
   'channel.js',
   'import.js',
+  'senders.js',
   'today.js',
   'style.css',
 ]);
@@ -116,6 +118,7 @@ export function createConsoleRouter(
     '/api/customers',
     '/api/followups',
     '/api/import',
+    '/api/unconfirmed-senders',
     '/api/me',
     '/api/my-day',
     '/api/insights',

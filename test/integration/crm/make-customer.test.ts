@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 import { listUnconfirmedSenders, makeCustomer } from '../../../src/services/make-customer.service.ts';
+import { strangerMail } from '../../helpers/unconfirmed-mail.ts';
 
 const admin = { repId: 'admin', platform: 'console' };
 
@@ -10,36 +11,6 @@ const admin = { repId: 'admin', platform: 'console' };
 describe.each(TEST_DATABASE_KINDS)('unconfirmed senders and make customer on %s', (kind) => {
   let t: TestDatabase;
 
-  /** A company-less contact with one message in a company-less record. */
-  async function strangerMail(email: string, subject: string, at: string): Promise<string> {
-    const contact = await t.db.prisma.contact.create({
-      data: { companyId: null, name: email, normalizedName: email, emails: [email] },
-    });
-    const record = await t.db.prisma.communicationRecord.create({
-      data: {
-        companyId: null,
-        channelKind: 'email',
-        subject,
-        sourceKey: `email:${email}:${subject}`,
-        startedAt: new Date(at),
-        lastMessageAt: new Date(at),
-      },
-    });
-    await t.db.prisma.message.create({
-      data: {
-        recordId: record.id,
-        externalId: `<${subject.replace(/\W/g, '')}@${email.split('@')[1]}>`,
-        direction: 'inbound',
-        contactId: contact.id,
-        authorEmail: email,
-        text: subject,
-        cleanText: subject,
-        sentAt: new Date(at),
-      },
-    });
-    return record.id;
-  }
-
   beforeAll(async () => {
     t = await createTestDatabase(kind);
   });
@@ -48,9 +19,9 @@ describe.each(TEST_DATABASE_KINDS)('unconfirmed senders and make customer on %s'
   });
 
   it('lists senders grouped by company domain (free mail by address), newest first, then makes one a customer', async () => {
-    const first = await strangerMail('sales@vendor-one.example', 'Our catalogue', '2026-11-01T10:00:00Z');
-    await strangerMail('ops@vendor-one.example', 'Delivery times', '2026-11-03T10:00:00Z');
-    await strangerMail('someone@gmail.com', 'A question', '2026-11-02T10:00:00Z');
+    const first = await strangerMail(t.db, 'sales@vendor-one.example', 'Our catalogue', '2026-11-01T10:00:00Z');
+    await strangerMail(t.db, 'ops@vendor-one.example', 'Delivery times', '2026-11-03T10:00:00Z');
+    await strangerMail(t.db, 'someone@gmail.com', 'A question', '2026-11-02T10:00:00Z');
 
     const listed = await listUnconfirmedSenders(t.db);
     expect(listed.map((u) => [u.key, u.contacts, u.records])).toEqual([

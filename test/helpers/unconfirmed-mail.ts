@@ -1,0 +1,34 @@
+import type { Database } from '../../src/db/database.ts';
+
+/**
+ * Mail as the IMAP sync leaves it from a sender nobody answered (IMAP_CREATE_COMPANIES=answered): a
+ * company-less contact with one message in a company-less record. Returns the record's id.
+ */
+export async function strangerMail(db: Database, email: string, subject: string, at: string): Promise<string> {
+  const contact = await db.prisma.contact.create({
+    data: { companyId: null, name: email, normalizedName: email, emails: [email] },
+  });
+  const record = await db.prisma.communicationRecord.create({
+    data: {
+      companyId: null,
+      channelKind: 'email',
+      subject,
+      sourceKey: `email:${email}:${subject}`,
+      startedAt: new Date(at),
+      lastMessageAt: new Date(at),
+    },
+  });
+  await db.prisma.message.create({
+    data: {
+      recordId: record.id,
+      externalId: `<${subject.replace(/\W/g, '')}@${email.split('@')[1]}>`,
+      direction: 'inbound',
+      contactId: contact.id,
+      authorEmail: email,
+      text: subject,
+      cleanText: subject,
+      sentAt: new Date(at),
+    },
+  });
+  return record.id;
+}
