@@ -5,14 +5,19 @@ import { findTeamChannelsAt } from '../db/team-channel.repository.ts';
 import type { Reply, ReplySection } from '../commands/reply-model.ts';
 import { followUpSection } from '../commands/follow-up-view.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
+import { listUnconfirmedSenders, type UnconfirmedSender } from '../services/make-customer.service.ts';
 
 /** Most items listed per digest section; the rest are counted. */
 const SECTION_LIMIT = 10;
 
+/** Unconfirmed senders looked at for the digest (the newest). */
+const SENDERS_READ = 500;
+
 /**
  * The daily digest for one channel: follow-ups due today, overdue ones, and suggestions from the
  * last 24 hours, limited to the customers whose team channel it is. The default channel (or any
- * channel that is nobody's team channel) gets the customers without a team channel.
+ * channel that is nobody's team channel) gets the customers without a team channel, and the senders
+ * with mail in the last 24 hours who are nobody's customer yet (IMAP_CREATE_COMPANIES=answered).
  */
 export async function buildDigest(db: Database, target: string, timeZone: string, now = new Date()): Promise<Reply> {
   const [platform, ...rest] = target.split(':');
@@ -37,7 +42,14 @@ export async function buildDigest(db: Database, target: string, timeZone: string
   add('Due today', dueToday);
   add('Overdue', overdue);
   add('New suggestions', suggested);
-  const summary = `Daily digest: ${dueToday.length} due today, ${overdue.length} overdue, ${suggested.length} new suggestion(s).`;
+  // Senders belong to no customer, so to no team channel: the channel of the customers without one.
+  const since = new Date(now.getTime() - 24 * 3600_000);
+  const waiting =
+    served.length > 0
+      ? []
+      : (await listUnconfirmedSenders(db, SENDERS_READ)).filter((s) => s.lastMessageAt.getTime() >= since.getTime());
+  if (waiting.length > 0) sections.push(...sendersSections(waiting));
+  const summary = `Daily digest: ${dueToday.length} due today, ${overdue.length} overdue, ${suggested.length} new suggestion(s)${waiting.length > 0 ? `, ${waiting.length} new sender(s) not yet customers` : ''}.`;
   return {
     title: 'Daily digest',
     text: sections.length === 0 ? `${summary} Nothing needs you today.` : summary,
@@ -45,4 +57,18 @@ export async function buildDigest(db: Database, target: string, timeZone: string
     visibility: 'channel',
     tone: overdue.length > 0 ? 'warning' : 'info',
   };
+}
+
+/** The senders of the last day nobody answered yet, and how to make them customers. */
+function sendersSections(waiting: UnconfirmedSender[]): ReplySection[] {
+  const line = (u: UnconfirmedSender) =>
+    `${u.key}: ${u.contacts === 1 ? '1 person' : `${u.contacts} people`}, ${u.records === 1 ? '1 conversation' : `${u.records} conversations`}${u.subjects[0] ? `, "${u.subjects[0].slice(0, 80)}"` : ''}`;
+  return [
+    { title: `New senders not yet customers (${waiting.length})` },
+    ...waiting.slice(0, SECTION_LIMIT).map((u) => ({ text: line(u) })),
+    ...(waiting.length > SECTION_LIMIT ? [{ text: `…and ${waiting.length - SECTION_LIMIT} more.` }] : []),
+    {
+      text: 'Answering them makes them customers; so does Make customer on the console page Senders not yet customers (/console/senders), or `rapport mail make-customer DOMAIN`.',
+    },
+  ];
 }
