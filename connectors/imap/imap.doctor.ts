@@ -24,7 +24,7 @@ export const imapDoctorCheck: DoctorCheck = async (config) => {
   try {
     results = await Promise.all(config.imap.map((m) => checkMailbox(m, tokens)));
   } finally {
-    if (typeof tokens === 'object') await tokens.close();
+    if (tokens && 'db' in tokens) await tokens.db.close();
   }
   const bad = results.filter((r) => !r.ok);
   return {
@@ -35,34 +35,39 @@ export const imapDoctorCheck: DoctorCheck = async (config) => {
   };
 };
 
-/**
- * The database holding the mailboxes' refresh tokens, when a mailbox has one: the pid of the running bot
- * when it holds the embedded database, undefined when there is none or it cannot be opened (the
- * database check says why; the configured token is used).
- */
-async function openTokenDatabase(config: Config): Promise<Database | number | undefined> {
+/** Where the doctor finds the mailboxes' stored refresh tokens. */
+type TokenDatabase =
+  /** Opened for this check (closed after it). */
+  | { db: Database }
+  /** The running bot holds the embedded database: the login is left to it. */
+  | { heldByPid: number }
+  /** No mailbox has a refresh token, or the database cannot be opened (the database check says why): the configured token is sent. */
+  | undefined;
+
+async function openTokenDatabase(config: Config): Promise<TokenDatabase> {
   if (!config.imap.some((m) => m.oauth?.refreshToken)) return undefined;
   const running = config.databaseUrl ? undefined : readDataDirLock(config.dataDir);
-  if (running) return running.pid;
-  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false }).catch(
+  if (running) return { heldByPid: running.pid };
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false }).then(
+    (db) => ({ db }),
     () => undefined,
   );
 }
 
-async function checkMailbox(m: MailboxConfig, tokens: Database | number | undefined): Promise<DoctorResult> {
-  if (m.oauth?.refreshToken && typeof tokens === 'number')
+async function checkMailbox(m: MailboxConfig, tokens: TokenDatabase): Promise<DoctorResult> {
+  if (m.oauth?.refreshToken && tokens && 'heldByPid' in tokens)
     // Its refresh token may have been rotated by the sync, in the database the bot holds: sending the
     // configured one could be refused (spent or expired) although the sync is fine.
     return {
       name: `imap:${m.address}`,
       ok: true,
-      detail: `${m.address}: login left to the running bot (pid ${tokens}), which holds the embedded database with the mailbox's current refresh token; see mailbox sync`,
+      detail: `${m.address}: login left to the running bot (pid ${tokens.heldByPid}), which holds the embedded database with the mailbox's current refresh token; see mailbox sync`,
     };
   let client: ImapFlow | undefined;
   let folder: string | undefined;
   try {
     const store =
-      m.oauth && typeof tokens === 'object' ? mailboxRefreshTokenStore(tokens.sql, m.address, m.oauth) : undefined;
+      m.oauth && tokens && 'db' in tokens ? mailboxRefreshTokenStore(tokens.db.sql, m.address, m.oauth) : undefined;
     const token = m.oauth ? await new OAuthTokenSource(m.oauth, m.address, { store }).accessToken() : undefined;
     client = new ImapFlow({
       host: m.host,

@@ -25,11 +25,13 @@ export async function buildDigest(db: Database, target: string, timeZone: string
   const served = await findTeamChannelsAt(db.prisma, { platform: platform as Platform, channelRef });
   const dayStart = zonedWallClockToInstant({ ...instantToWallClock(now, timeZone), hour: 0, minute: 0 }, timeZone);
   const dayEnd = new Date(dayStart.getTime() + 24 * 3600_000);
+  // "New" in the digest: suggestions and senders of the last 24 hours.
+  const since = new Date(now.getTime() - 24 * 3600_000);
   const { dueToday, overdue, suggested } = await readDigestFollowUps(db.prisma, {
     companyIds: served.length > 0 ? served.map((t) => t.companyId) : null,
     dayStart,
     dayEnd,
-    suggestedSince: new Date(now.getTime() - 24 * 3600_000),
+    suggestedSince: since,
   });
   const sections: ReplySection[] = [];
   const add = (title: string, items: typeof dueToday) => {
@@ -43,7 +45,6 @@ export async function buildDigest(db: Database, target: string, timeZone: string
   add('Overdue', overdue);
   add('New suggestions', suggested);
   // Senders belong to no customer, so to no team channel: the channel of the customers without one.
-  const since = new Date(now.getTime() - 24 * 3600_000);
   const waiting =
     served.length > 0
       ? []
