@@ -145,17 +145,20 @@ function quotedPrintable(bytes: Buffer): string {
   return lines.join('\r\n');
 }
 
-/** Polls `fn` until it returns a truthy value or the timeout passes. */
+/**
+ * Polls `fn` until it returns a truthy value or the timeout passes. `what` names the condition; as a
+ * function it is asked at the timeout (a process's output then, not when the wait began).
+ */
 export async function waitFor<T>(
   fn: () => Promise<T | undefined | false | null>,
   timeoutMs = 15_000,
-  what = 'condition',
+  what: string | (() => string) = 'condition',
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

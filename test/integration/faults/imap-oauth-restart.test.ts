@@ -26,6 +26,10 @@ const account = { user: 'support@support.example', password: randomBytes(8).toSt
 
 beforeAll(async () => {
   await idp.start();
+  // An hour, as Microsoft's: what is under test is the refresh token. With the helper's 2-second access
+  // tokens a loaded machine can see one run out between the request and Dovecot's introspection, and
+  // the login retries with backoff outlast the wait (renewal has its own test in imap-oauth.test.ts).
+  idp.lifetimeSeconds = 3600;
   dovecot = await startDovecot({ oauthIntrospectionUrl: `${idp.url}/introspect` });
   Object.assign(account, await dovecot.addUser(account.user));
   scratch = await createScratchPostgres();
@@ -56,7 +60,7 @@ async function startBot(): Promise<SpawnedRapport> {
     IMAP_OAUTH_CLIENT_SECRET: 's3cret',
     IMAP_OAUTH_REFRESH_TOKEN: 'rt-configured',
     IMAP_CREATE_COMPANIES: 'all',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   });
   procs.push(proc);
   await waitForHttp(`http://127.0.0.1:${port}/readyz`, 180_000, proc);
@@ -76,7 +80,11 @@ describe('a rotated OAuth2 refresh token across a kill -9 of the bot', () => {
     await deliver('Before the crash');
     db = await openDatabase({ databaseUrl: scratch.url, migrate: false });
     const records = () => db!.prisma.communicationRecord.count();
-    await waitFor(async () => (await records()) === 1, 30_000, `the first mail:\n${first.output()}`);
+    await waitFor(
+      async () => (await records()) === 1,
+      30_000,
+      () => `the first mail:\n${first.output()}`,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     expect(idp.refreshTokens.has('rt-configured')).toBe(false);
@@ -84,7 +92,11 @@ describe('a rotated OAuth2 refresh token across a kill -9 of the bot', () => {
 
     const second = await startBot();
     await deliver('After the crash');
-    await waitFor(async () => (await records()) === 2, 30_000, `the mail after the restart:\n${second.output()}`);
+    await waitFor(
+      async () => (await records()) === 2,
+      30_000,
+      () => `the mail after the restart:\n${second.output()}`,
+    );
     const sent = idp.requests.slice(sentBefore).map((f) => f.get('refresh_token'));
     expect(sent.length).toBeGreaterThan(0);
     expect(sent).not.toContain('rt-configured');
