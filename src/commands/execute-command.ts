@@ -31,6 +31,7 @@ import { handleReview } from './handlers/review.handler.ts';
 import { handleTimezone } from './handlers/timezone.handler.ts';
 import { handleTombstone } from './handlers/tombstone.handler.ts';
 import { handleInsights } from './handlers/insights.handler.ts';
+import { handleMakeCustomer, handleSenders } from './handlers/senders.handler.ts';
 
 export type { CommandDeps } from './command-deps.ts';
 
@@ -115,6 +116,10 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
         return await handleTombstone(cmd, h);
       case 'insights':
         return await handleInsights(cmd, h);
+      case 'senders':
+        return await handleSenders(cmd, h);
+      case 'make-customer':
+        return await handleMakeCustomer(cmd, h);
     }
   } catch (err) {
     if (err instanceof CustomerNotResolved) return err.reply;

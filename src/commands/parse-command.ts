@@ -99,6 +99,10 @@ export type Command =
   | { kind: 'export'; customer: string; format: 'json' | 'csv' }
   /** `insights [customer] [--since 30d]`: the top figures (needs, at-risk customers, response times) as a card. */
   | { kind: 'insights'; customer?: string; since?: string }
+  /** `senders [page <n>]`: people who wrote to a support inbox and are nobody's customer yet. */
+  | { kind: 'senders'; page?: number }
+  /** `make customer <domain or email> [--name <name>]`: those senders become a customer. */
+  | { kind: 'make-customer'; key: string; name?: string }
   | { kind: 'help'; topic?: string }
   | { kind: 'unknown'; word: string };
 
@@ -128,6 +132,9 @@ export const COMMAND_WORDS: Record<string, Command['kind']> = {
   tz: 'timezone',
   tombstone: 'tombstone',
   insights: 'insights',
+  senders: 'senders',
+  make: 'make-customer',
+  'make-customer': 'make-customer',
 };
 
 const VIA: Record<string, ChannelKind> = {
@@ -190,18 +197,7 @@ export function parseCommand(input: string): Command {
     }
     case 'followups': {
       // "followups all page 2" / "followups acme --page 2": the next 25.
-      let words = args;
-      let page: number | undefined;
-      const n = words.length;
-      if (n >= 2 && !words[n - 1].quoted && /^(?:page|--page)$/i.test(words[n - 2].value)) {
-        page = Number(words[n - 1].value);
-        if (!Number.isInteger(page) || page < 1)
-          throw new RapportError(
-            'invalid_input',
-            `"${words[n - 1].value}" is not a page number. Usage: ${USAGE.followups}`,
-          );
-        words = words.slice(0, -2);
-      }
+      const { words, page } = trailingPage(args, 'followups');
       const paged = page === undefined || page === 1 ? {} : { page };
       if (words.length === 0) return { kind: 'followups', scope: 'mine', ...paged };
       const scope = words.every((w) => !w.quoted)
@@ -289,9 +285,47 @@ export function parseCommand(input: string): Command {
         since: flags.get('since'),
       };
     }
+    case 'senders': {
+      const { words, page } = trailingPage(args, 'senders');
+      if (words.length > 0) throw usage('senders');
+      return page === undefined || page === 1 ? { kind: 'senders' } : { kind: 'senders', page };
+    }
+    case 'make-customer': {
+      // `make customer acme.com`, or the one-word `make-customer acme.com`.
+      const rest = word === 'make' ? args.slice(1) : args;
+      if (word === 'make' && (args.length === 0 || args[0].quoted || args[0].value.toLowerCase() !== 'customer'))
+        throw usage('make-customer');
+      const { positional, flags } = splitFlags(line, rest, ['name']);
+      if (positional.length !== 1 || flags.get('name') === '') throw usage('make-customer');
+      const name = flags.get('name');
+      return { kind: 'make-customer', key: slackLinkText(positional[0].value), ...(name ? { name } : {}) };
+    }
     default:
       return { kind: 'unknown', word: tokens[0].value };
   }
+}
+
+/** A trailing `page <n>` (or `--page <n>`): the words before it and the page. */
+function trailingPage(
+  words: CommandToken[],
+  kind: keyof typeof USAGE,
+): { words: CommandToken[]; page: number | undefined } {
+  const n = words.length;
+  if (n < 2 || words[n - 1].quoted || !/^(?:page|--page)$/i.test(words[n - 2].value)) return { words, page: undefined };
+  const page = Number(words[n - 1].value);
+  if (!Number.isInteger(page) || page < 1)
+    throw new RapportError('invalid_input', `"${words[n - 1].value}" is not a page number. Usage: ${USAGE[kind]}`);
+  return { words: words.slice(0, -2), page };
+}
+
+/**
+ * What a person typed where Slack escaped it (slash commands with should_escape): `<mailto:jo@x.com|jo@x.com>`
+ * and `<http://acme.com|acme.com>` give the text shown, `<mailto:jo@x.com>` the address; anything else as is.
+ */
+function slackLinkText(value: string): string {
+  const m = /^<([^|>]+)(?:\|([^>]+))?>$/.exec(value.trim());
+  if (!m) return value;
+  return (m[2] ?? m[1]).replace(/^mailto:/i, '').replace(/^https?:\/\//i, '');
 }
 
 /** One-line usage of each command, shown in errors and help. */
@@ -316,6 +350,8 @@ export const USAGE: Record<Exclude<Command['kind'], 'unknown'>, string> = {
   timezone: 'timezone [<IANA name, e.g. Europe/Berlin>]',
   tombstone: 'tombstone remove <erased company name, email or domain>   (admins)',
   insights: 'insights [customer] [--since 30d]',
+  senders: "senders [page <n>]   (who wrote to the support inbox and is nobody's customer yet)",
+  'make-customer': 'make customer <domain or email> [--name <company name>]',
   help: 'help [command]',
 };
 

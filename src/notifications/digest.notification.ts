@@ -4,6 +4,7 @@ import type { Platform } from '../db/generated/client.ts';
 import { findTeamChannelsAt } from '../db/team-channel.repository.ts';
 import type { Reply, ReplySection } from '../commands/reply-model.ts';
 import { followUpSection } from '../commands/follow-up-view.ts';
+import { senderSection } from '../commands/sender-view.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
 import { listUnconfirmedSenders, type UnconfirmedSender } from '../services/make-customer.service.ts';
 
@@ -60,16 +61,16 @@ export async function buildDigest(db: Database, target: string, timeZone: string
   };
 }
 
-/** The senders of the last day nobody answered yet, and how to make them customers. */
+/** The senders of the last day nobody answered yet, each with a Make customer button. */
 function sendersSections(waiting: UnconfirmedSender[]): ReplySection[] {
-  const line = (u: UnconfirmedSender) =>
-    `${u.key}: ${u.contacts === 1 ? '1 person' : `${u.contacts} people`}, ${u.records === 1 ? '1 conversation' : `${u.records} conversations`}${u.subjects[0] ? `, "${u.subjects[0].slice(0, 80)}"` : ''}`;
   return [
     { title: `New senders not yet customers (${waiting.length})` },
-    ...waiting.slice(0, SECTION_LIMIT).map((u) => ({ text: line(u) })),
-    ...(waiting.length > SECTION_LIMIT ? [{ text: `…and ${waiting.length - SECTION_LIMIT} more.` }] : []),
+    ...waiting.slice(0, SECTION_LIMIT).map(senderSection),
+    ...(waiting.length > SECTION_LIMIT
+      ? [{ text: `…and ${waiting.length - SECTION_LIMIT} more: type \`senders\`.` }]
+      : []),
     {
-      text: 'Answering them makes them customers; so does Make customer on the console page Senders not yet customers (/console/senders), or `rapport mail make-customer DOMAIN`.',
+      text: 'Answering them makes them customers; so does Make customer, here, on the console page Senders not yet customers (/console/senders) or with `rapport mail make-customer DOMAIN`.',
     },
   ];
 }

@@ -57,6 +57,14 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string[]>> = {
     'Corrects (or confirms) the label of a record; used by the Correct and review buttons: label <record id> purchase',
     "Only the classifier's labels are accepted; an administrator adds new ones with `rapport model label add`.",
   ],
+  senders: [
+    "Who wrote to the support inbox and is nobody's customer yet (IMAP_CREATE_COMPANIES=answered keeps them out until someone answers), newest first, 10 at a time: senders page 2.",
+    "Each has a Make customer button; the daily digest of the default channel lists the last day's.",
+  ],
+  'make-customer': [
+    'Makes senders a customer: make customer acme.com takes everyone at that domain; make customer jo@gmail.com one free-mail address (the company is named after the person unless --name "Jo\'s Bakery").',
+    'Their conversations move to the customer and their new mail gets follow-up suggestions.',
+  ],
   review: [
     'Records the classifier is unsure about, and corrections the last retrain flagged: confirm or correct each with one click.',
   ],

@@ -29,12 +29,24 @@ describe('the daily digest names new senders who are not customers yet', () => {
     expect(digest.text).toBe(
       'Daily digest: 0 due today, 0 overdue, 0 new suggestion(s), 2 new sender(s) not yet customers.',
     );
+    const makeCustomer = (key: string) => ({
+      label: 'Make customer',
+      command: `make customer ${key}`,
+      style: 'primary',
+      confirm: `Make ${key} a customer? Their conversations move to it and their new mail gets follow-up suggestions.`,
+    });
     expect(digest.sections).toEqual([
       { title: 'New senders not yet customers (2)' },
-      { text: 'vendor-one.example: 2 people, 2 conversations, "Delivery times"' },
-      { text: 'jo.baker@gmail.com: 1 person, 1 conversation, "Order for 40 cakes"' },
       {
-        text: 'Answering them makes them customers; so does Make customer on the console page Senders not yet customers (/console/senders), or `rapport mail make-customer DOMAIN`.',
+        text: 'vendor-one.example: 2 people, 2 conversations, "Delivery times"',
+        buttons: [makeCustomer('vendor-one.example')],
+      },
+      {
+        text: 'jo.baker@gmail.com: 1 person, 1 conversation, "Order for 40 cakes"',
+        buttons: [makeCustomer('jo.baker@gmail.com')],
+      },
+      {
+        text: 'Answering them makes them customers; so does Make customer, here, on the console page Senders not yet customers (/console/senders) or with `rapport mail make-customer DOMAIN`.',
       },
     ]);
     expect(renderReplyText(digest)).toContain('jo.baker@gmail.com: 1 person');

@@ -12,6 +12,7 @@ import { postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-r
 import { slackPrivacyDoctorCheck } from '../../../connectors/slack/slack-privacy.doctor.ts';
 import { loadConfig } from '../../../src/config/env.ts';
 import { createTestDatabase } from '../../helpers/test-database.ts';
+import { strangerMail } from '../../helpers/unconfirmed-mail.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
 const TEAM = 'T1'; // ours: SLACK_BOT_TOKEN's workspace
@@ -435,6 +436,7 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
       'remind rolematrix tomorrow 10am check in',
       'export rolematrix',
       'review',
+      'senders',
       'forget rolematrix',
     ];
     const outcome = (text: string) =>
@@ -458,6 +460,38 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
     const reps = await db.prisma.rep.findMany({ select: { platformUserIds: true } });
     expect(reps.flatMap((r) => r.platformUserIds).sort()).toEqual([`slack:${TEAM}/UADMIN`, `slack:${TEAM}/UREP`]);
     expect(postsTo(matrixCo.shared)).toHaveLength(0);
+  });
+
+  it("the default channel's digest lists a new sender with Make customer: a guest's click is refused, a rep's makes the customer", async () => {
+    const db = proc.runtime.db;
+    await strangerMail(
+      db,
+      'buyer@fresh-lead.example',
+      'Demo for 30 seats',
+      new Date(Date.now() - 3600_000).toISOString(),
+    );
+    const digestJob: DailyDigestData = { target: `slack:${TEAM}/${DEFAULT}`, timezone: 'UTC' };
+    await queues[QueueName.DailyDigest].add('digest', digestJob);
+    const digest = await eventually('the daily digest in the default channel', async () =>
+      slack.messages.find(
+        (m) =>
+          m.channel === DEFAULT && /Daily digest/.test(m.text ?? '') && /fresh-lead/.test(JSON.stringify(m.blocks)),
+      ),
+    );
+    const button = buttonsOf(digest).find((e) => labelOf(e) === 'Make customer');
+    // Block Kit's confirm dialog before anything changes.
+    expect(JSON.stringify(button)).toMatch(/"confirm":\{.*Make fresh-lead\.example a customer\?/);
+
+    // A guest added to the channel after the digest was posted clicks it: refused, nothing changes.
+    const refused = await click(digest, 'Make customer', 'UGUEST', TEAM);
+    expect(JSON.stringify(refused.body)).toMatch(OUTSIDER);
+    expect(await db.prisma.company.count({ where: { domains: { has: 'fresh-lead.example' } } })).toBe(0);
+
+    const made = await click(digest, 'Make customer', 'UREP', TEAM);
+    expect(JSON.stringify(made.body)).toMatch(/Created customer Fresh Lead: 1 contact and 1 conversation moved to it/);
+    const company = await db.prisma.company.findFirstOrThrow({ where: { domains: { has: 'fresh-lead.example' } } });
+    const record = await db.prisma.communicationRecord.findFirstOrThrow({ where: { subject: 'Demo for 30 seats' } });
+    expect(record.companyId).toBe(company.id);
   });
 
   it('the whole lifecycle in a Slack Connect channel: log → classify → suggest → accept → remind → escalate → digest → forget; zero internal posts to the shared channel, every outsider click and command refused', async () => {

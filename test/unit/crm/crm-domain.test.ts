@@ -165,6 +165,33 @@ describe('parseCommand', () => {
     });
     expect(parseCommand('lgo acme hi')).toEqual({ kind: 'unknown', word: 'lgo' });
   });
+  it('parses senders and make customer, with the addresses Slack escapes in slash commands', () => {
+    expect(parseCommand('senders')).toEqual({ kind: 'senders' });
+    expect(parseCommand('senders page 3')).toEqual({ kind: 'senders', page: 3 });
+    expect(parseCommand('senders page 1')).toEqual({ kind: 'senders' });
+    expect(() => parseCommand('senders acme')).toThrow(/Usage: senders/);
+    expect(() => parseCommand('senders page zero')).toThrow(/"zero" is not a page number/);
+    expect(parseCommand('make customer acme.com')).toEqual({ kind: 'make-customer', key: 'acme.com' });
+    expect(parseCommand('make-customer jo@gmail.com --name "Jo\'s Bakery"')).toEqual({
+      kind: 'make-customer',
+      key: 'jo@gmail.com',
+      name: "Jo's Bakery",
+    });
+    // should_escape: Slack sends typed addresses and domains as links.
+    expect(parseCommand('make customer <mailto:jo@gmail.com|jo@gmail.com>')).toEqual({
+      kind: 'make-customer',
+      key: 'jo@gmail.com',
+    });
+    expect(parseCommand('make customer <http://acme.com|acme.com>')).toEqual({
+      kind: 'make-customer',
+      key: 'acme.com',
+    });
+    expect(parseCommand('make customer <mailto:jo@gmail.com>')).toEqual({ kind: 'make-customer', key: 'jo@gmail.com' });
+    expect(() => parseCommand('make acme.com')).toThrow(/Usage: make customer <domain or email>/);
+    expect(() => parseCommand('make customer')).toThrow(/Usage: make customer/);
+    expect(() => parseCommand('make customer acme.com beta.com')).toThrow(/Usage: make customer/);
+    expect(() => parseCommand('make customer acme.com --name')).toThrow(/Usage: make customer/);
+  });
   it('parses due, the command behind the "Change due" button', () => {
     expect(parseCommand('due 12 friday 14:00')).toEqual({ kind: 'due', number: 12, when: 'friday 14:00' });
     expect(parseCommand('/crm due #7 in 3 days')).toEqual({ kind: 'due', number: 7, when: 'in 3 days' });
