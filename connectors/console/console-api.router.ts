@@ -13,7 +13,7 @@ import {
 import { type CustomerSort, listCustomers } from '../../src/services/customer-list.service.ts';
 import { importCustomersCsv } from '../../src/services/import-customers.service.ts';
 import { countFollowUps, type FollowUpFilter, listFollowUps } from '../../src/services/follow-ups.service.ts';
-import { listUnconfirmedSenders, makeCustomer } from '../../src/services/make-customer.service.ts';
+import { pageOfUnconfirmedSenders, makeCustomer } from '../../src/services/make-customer.service.ts';
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { viewerOf } from './console-access.ts';
 import { consoleActor } from './console-actor.ts';
@@ -240,10 +240,21 @@ export function createConsoleApiRouter(deps: ConsoleApiDeps): express.Router {
       sendError(res, err);
     }
   });
-  /** Senders logged without a company (IMAP_CREATE_COMPANIES=answered), by domain (free mail by address), newest first. */
-  router.get('/api/unconfirmed-senders', async (_req, res) => {
+  /**
+   * Senders logged without a company (IMAP_CREATE_COMPANIES=answered), by domain (free mail by address),
+   * newest first, 200 (`pageSize`) from `?offset=` (default 0), with `total`.
+   */
+  router.get('/api/unconfirmed-senders', async (req, res) => {
     try {
-      res.set('Cache-Control', 'no-store').json({ senders: await listUnconfirmedSenders(deps.db, UNCONFIRMED_SHOWN) });
+      const offset = req.query.offset === undefined ? 0 : Number(req.query.offset);
+      if (!Number.isInteger(offset) || offset < 0)
+        throw new RapportError(
+          'invalid_input',
+          `offset must be a whole number of senders to skip, 0 or more (got "${String(req.query.offset)}").`,
+        );
+      res
+        .set('Cache-Control', 'no-store')
+        .json({ ...(await pageOfUnconfirmedSenders(deps.db, offset, UNCONFIRMED_SHOWN)), pageSize: UNCONFIRMED_SHOWN });
     } catch (err) {
       sendError(res, err);
     }

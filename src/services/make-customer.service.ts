@@ -31,6 +31,15 @@ export interface UnconfirmedSender {
  * free-mail senders.
  */
 export async function listUnconfirmedSenders(db: Database, limit = 50): Promise<UnconfirmedSender[]> {
+  return (await pageOfUnconfirmedSenders(db, 0, limit)).senders;
+}
+
+/** `limit` unconfirmed senders from the `offset`-th (newest first) and how many there are in all. */
+export async function pageOfUnconfirmedSenders(
+  db: Database,
+  offset: number,
+  limit: number,
+): Promise<{ senders: UnconfirmedSender[]; total: number }> {
   const rows = await readUnconfirmedSenderEmails(db.sql);
   const groups = new Map<string, UnconfirmedSender>();
   for (const r of rows) {
@@ -43,7 +52,8 @@ export async function listUnconfirmedSenders(db: Database, limit = 50): Promise<
     for (const s of r.subjects) if (g.subjects.length < 3 && !g.subjects.includes(s)) g.subjects.push(s);
     groups.set(key, g);
   }
-  return [...groups.values()].sort((a, b) => b.lastMessageAt.getTime() - a.lastMessageAt.getTime()).slice(0, limit);
+  const all = [...groups.values()].sort((a, b) => b.lastMessageAt.getTime() - a.lastMessageAt.getTime());
+  return { senders: all.slice(offset, offset + limit), total: all.length };
 }
 
 export interface MadeCustomer {

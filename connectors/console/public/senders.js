@@ -1,6 +1,7 @@
-import { api, el, plural, say, when } from '/console/page.js';
+import { api, el, pager, plural, say, when } from '/console/page.js';
 
 const body = document.querySelector('#senders tbody');
+let page = Math.max(1, Number(new URLSearchParams(location.search).get('page')) || 1);
 
 function cell(label, content, className = '') {
   const td = el('td', className);
@@ -56,7 +57,8 @@ function action(sender, row) {
 async function load() {
   say('Loading…');
   try {
-    const { senders } = await api('/api/unconfirmed-senders');
+    const size = 200;
+    const { senders, total, pageSize = size } = await api(`/api/unconfirmed-senders?offset=${(page - 1) * size}`);
     body.replaceChildren(
       ...senders.map((s) => {
         const tr = el('tr');
@@ -72,10 +74,22 @@ async function load() {
         return tr;
       }),
     );
+    const first = (page - 1) * pageSize + 1;
+    document.getElementById('pages').replaceChildren(
+      total > pageSize
+        ? pager(total, page, pageSize, (p) => {
+            page = p;
+            history.replaceState(null, '', `?page=${p}`);
+            load();
+          })
+        : '',
+    );
     say(
-      senders.length === 0
+      total === 0
         ? 'Nobody is waiting: every sender is a customer, or was filtered as spam, bulk or a list.'
-        : `${plural(senders.length, 'sender')} not yet customers, newest mail first.`,
+        : senders.length === 0
+          ? `${plural(total, 'sender')} not yet customers; this page is past the last one.`
+          : `${plural(total, 'sender')} not yet customers, newest mail first${total > pageSize ? ` (${first}-${first + senders.length - 1} here)` : ''}.`,
     );
   } catch (err) {
     say(err.message, true);

@@ -1,4 +1,4 @@
-import { listUnconfirmedSenders, makeCustomer } from '../../services/make-customer.service.ts';
+import { makeCustomer, pageOfUnconfirmedSenders } from '../../services/make-customer.service.ts';
 import { RapportError } from '../../errors.ts';
 import type { HandlerContext } from '../command-deps.ts';
 import type { Command } from '../parse-command.ts';
@@ -13,25 +13,24 @@ const PAGE_SIZE = 10;
  * =answered logs them without a company), newest first, each with a Make customer button.
  */
 export async function handleSenders(cmd: Extract<Command, { kind: 'senders' }>, h: HandlerContext): Promise<Reply> {
-  const all = await listUnconfirmedSenders(h.deps.db, Number.MAX_SAFE_INTEGER);
-  if (all.length === 0)
+  const page = cmd.page ?? 1;
+  const { senders: shown, total } = await pageOfUnconfirmedSenders(h.deps.db, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+  if (total === 0)
     return {
       tone: 'info',
       text: 'Nobody is waiting: everyone whose mail was logged is a customer (or their mail was skipped as spam, bulk or automatic).',
     };
-  const pages = Math.ceil(all.length / PAGE_SIZE);
-  const page = cmd.page ?? 1;
+  const pages = Math.ceil(total / PAGE_SIZE);
   if (page > pages)
     throw new RapportError(
       'invalid_input',
       `There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`} of senders; try senders page ${pages}.`,
     );
-  const shown = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const from = (page - 1) * PAGE_SIZE + 1;
   return {
     tone: 'info',
     title: 'Senders not yet customers',
-    text: `${all.length} sender(s) wrote without becoming customers, newest first${pages > 1 ? ` (${from}-${from + shown.length - 1}, page ${page} of ${pages})` : ''}. Answering one makes them a customer; so does Make customer.`,
+    text: `${total} sender(s) wrote without becoming customers, newest first${pages > 1 ? ` (${from}-${from + shown.length - 1}, page ${page} of ${pages})` : ''}. Answering one makes them a customer; so does Make customer.`,
     sections: shown.map(senderSection),
     buttons: page < pages ? [{ label: 'Next page', command: `senders page ${page + 1}` }] : undefined,
   };

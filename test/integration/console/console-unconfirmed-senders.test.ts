@@ -88,6 +88,37 @@ describe('console: senders not yet customers, made customers in one click', () =
       .toBe('Nobody is waiting: every sender is a customer, or was filtered as spam, bulk or a list.');
   });
 
+  it('shows 200 senders a page, with the total, and pages through the rest', async () => {
+    // 205 senders, one a minute: sender-0 wrote last.
+    const start = Date.parse('2026-11-20T10:00:00Z');
+    for (let i = 204; i >= 0; i--)
+      await strangerMail(t.db, `info@sender-${i}.example`, `Hello ${i}`, new Date(start - i * 60_000).toISOString());
+    await page.goto(`${app.base}/console/senders`);
+    await expect
+      .poll(() => page.textContent('#status'))
+      .toBe('205 senders not yet customers, newest mail first (1-200 here).');
+    const keys = () =>
+      page.locator('#senders tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+    expect((await keys()).length).toBe(200);
+    expect((await keys())[0]).toBe('sender-0.example');
+    await page.getByRole('button', { name: 'Next ›' }).click();
+    await expect
+      .poll(() => page.textContent('#status'))
+      .toBe('205 senders not yet customers, newest mail first (201-205 here).');
+    expect(await keys()).toEqual([200, 201, 202, 203, 204].map((i) => `sender-${i}.example`));
+    expect(new URL(page.url()).search).toBe('?page=2');
+    // A page past the end (the list shrank since the link was made) says so.
+    await page.goto(`${app.base}/console/senders?page=9`);
+    await expect
+      .poll(() => page.textContent('#status'))
+      .toBe('205 senders not yet customers; this page is past the last one.');
+    const bad = await fetch(`${app.base}/api/unconfirmed-senders?offset=-3`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: 'offset must be a whole number of senders to skip, 0 or more (got "-3").',
+    });
+  });
+
   it('the API refuses a request without a sender, in words', async () => {
     const res = await fetch(`${app.base}/api/unconfirmed-senders/make-customer`, {
       method: 'POST',
