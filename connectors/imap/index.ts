@@ -2,6 +2,7 @@ import { Counter } from 'prom-client';
 import type { Component, ComponentFactory } from '../../src/runtime/runtime.ts';
 import { connectRedis } from '../../src/redis/connect-redis.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { mailboxReadiness } from './mailbox-readiness.ts';
 import { MailboxSync } from './mailbox-sync.ts';
 
 export { MailboxSync } from './mailbox-sync.ts';
@@ -52,22 +53,7 @@ export const imapComponentFactory: ComponentFactory = async (runtime) => {
   const component: Component & { syncs: MailboxSync[] } = {
     name: 'imap',
     syncs,
-    readiness: syncs.map((s) => ({
-      name: `imap:${s.config.address}`,
-      async check() {
-        const st = s.status;
-        if (st.state === 'standby') return { ok: true, detail: 'another process holds the mailbox lock and syncs it' };
-        if (st.lastError) return { ok: false, detail: st.lastError };
-        const folders = s.config.folders
-          .filter((f) => !st.skippedFolders[f])
-          .map((f) => (st.resolvedFolders[f] ? `${st.resolvedFolders[f]} (${f})` : f));
-        const skipped = Object.entries(st.skippedFolders).map(([f, why]) => `${f}: ${why}`);
-        return {
-          ok: true,
-          detail: `${st.state}${st.mode ? ` (${st.mode})` : ''}; folders ${folders.join(', ') || 'none'}${skipped.length > 0 ? ` (not synced: ${skipped.join('; ')})` : ''}; last sync ${st.lastSyncAt?.toISOString() ?? 'not yet'}; logged ${st.counts.logged}`,
-        };
-      },
-    })),
+    readiness: syncs.map(mailboxReadiness),
     async stop() {
       await Promise.all(syncs.map((s) => s.stop()));
       redis.disconnect();

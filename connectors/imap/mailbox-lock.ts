@@ -4,6 +4,12 @@ import type { Redis } from 'ioredis';
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+/** See {@link MailboxLock.holder}. */
+export type LockHolder =
+  | { kind: 'this-process' }
+  | { kind: 'nobody' }
+  | { kind: 'another-process'; renewedAgoMs: number; expiresInMs: number };
+
 export interface MailboxLockOptions {
   /** Key prefix; the `{rapport}` hash tag keeps all keys in one Redis Cluster slot. Default `{rapport}`. */
   prefix?: string;
@@ -76,6 +82,18 @@ export class MailboxLock {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.redis.eval(RELEASE, 1, this.key, this.token).catch(() => undefined);
+  }
+
+  /**
+   * Who holds the lock now, from Redis: this process, another one (with how long ago it last renewed
+   * the lock and when it runs out, assuming the same TTL), or nobody (the holder released it, or it
+   * expired and nobody has taken it yet).
+   */
+  async holder(): Promise<LockHolder> {
+    if (this.held) return { kind: 'this-process' };
+    const [owner, left] = await Promise.all([this.redis.get(this.key), this.redis.pttl(this.key)]);
+    if (owner === null || left < 0) return { kind: 'nobody' };
+    return { kind: 'another-process', renewedAgoMs: Math.max(0, this.ttlMs - left), expiresInMs: left };
   }
 
   /** Stops renewing without releasing: what a crashed process leaves behind (tests of takeover). */

@@ -15,7 +15,7 @@ import {
   type LogEmailsResult,
 } from '../../src/services/log-email.service.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
-import { MailboxLock } from './mailbox-lock.ts';
+import { MailboxLock, type LockHolder } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, fetchBatches } from './fetch-batches.ts';
@@ -138,6 +138,16 @@ export class MailboxSync {
     this.status.state = 'stopped';
   }
 
+  /** Who holds the mailbox's lock, asked of Redis now (for /readyz: a standby's holder may have died). */
+  lockHolder(): Promise<LockHolder> {
+    return this.lock.holder();
+  }
+
+  /** How often a standby tries to take the lock, ms. */
+  get standbyRetryMs(): number {
+    return Math.max(100, Math.floor(this.lock.ttlMs / 3));
+  }
+
   /** Like a crash: stops without releasing the lock (tests of takeover). */
   async abandon(): Promise<void> {
     this.lock.abandon();
@@ -159,7 +169,7 @@ export class MailboxSync {
       this.status.holdsLock = acquired;
       if (!acquired) {
         if (this.status.state !== 'retrying') this.status.state = 'standby';
-        await this.wait(Math.max(100, Math.floor(this.lock.ttlMs / 3)));
+        await this.wait(this.standbyRetryMs);
         continue;
       }
       this.log.info('holding the mailbox lock; syncing');

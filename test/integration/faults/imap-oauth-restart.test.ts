@@ -8,7 +8,8 @@ import { openDatabase } from '../../../src/db/open-database.ts';
 import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { IdentityProvider } from '../../helpers/oauth-identity-provider.ts';
-import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../helpers/spawn-rapport.ts';
+import { MailboxBots } from '../../helpers/mailbox-bots.ts';
+import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 import { createScratchPostgres } from '../../helpers/test-database.ts';
 
 // The bot is killed (kill -9: nothing in memory survives) after its token endpoint rotated the refresh
@@ -20,7 +21,7 @@ const idp = new IdentityProvider();
 let dovecot: DovecotServer;
 let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
 let db: Database | undefined;
-const procs: SpawnedRapport[] = [];
+const bots = new MailboxBots();
 const dir = mkdtempSync(join(tmpdir(), 'rapport-oauth-restart-'));
 const account = { user: 'support@support.example', password: randomBytes(8).toString('hex') };
 
@@ -35,8 +36,7 @@ beforeAll(async () => {
   scratch = await createScratchPostgres();
 });
 afterAll(async () => {
-  for (const p of procs) p.child.kill('SIGKILL');
-  await Promise.all(procs.map((p) => p.exited));
+  await bots.dispose();
   await db?.close();
   await scratch?.drop();
   await dovecot?.stop();
@@ -45,12 +45,10 @@ afterAll(async () => {
 });
 
 async function startBot(): Promise<SpawnedRapport> {
-  const port = await freePort();
-  const proc = spawnRapport(['start'], {
+  const { proc } = await bots.start({
     DATABASE_URL: scratch.url,
+    // One data directory for both runs: the same installation restarted.
     RAPPORT_DATA_DIR: dir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
     IMAP_HOST: dovecot.host,
     IMAP_PORT: String(dovecot.port),
     IMAP_SECURE: 'false',
@@ -62,8 +60,6 @@ async function startBot(): Promise<SpawnedRapport> {
     IMAP_CREATE_COMPANIES: 'all',
     LOG_LEVEL: 'info',
   });
-  procs.push(proc);
-  await waitForHttp(`http://127.0.0.1:${port}/readyz`, 180_000, proc);
   return proc;
 }
 
