@@ -67,7 +67,7 @@ async function checkMailbox(m: MailboxConfig, tokens: TokenDatabase): Promise<Do
   let folder: string | undefined;
   try {
     const store =
-      m.oauth && tokens && 'db' in tokens ? mailboxRefreshTokenStore(tokens.db.sql, m.address, m.oauth) : undefined;
+      m.oauth && tokens && 'db' in tokens ? mailboxRefreshTokenStore(tokens.db, m.address, m.oauth) : undefined;
     const token = m.oauth ? await new OAuthTokenSource(m.oauth, m.address, { store }).accessToken() : undefined;
     client = new ImapFlow({
       host: m.host,

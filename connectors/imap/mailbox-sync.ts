@@ -113,7 +113,7 @@ export class MailboxSync {
     });
     this.tokens = config.oauth
       ? new OAuthTokenSource(config.oauth, config.address, {
-          store: mailboxRefreshTokenStore(deps.db.sql, config.address, config.oauth),
+          store: mailboxRefreshTokenStore(deps.db, config.address, config.oauth),
           onStoreError: (err) =>
             this.log.warn(
               { err },

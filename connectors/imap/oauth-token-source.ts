@@ -1,5 +1,5 @@
 import type { MailboxConfig, MailboxOAuthConfig } from '../../src/config/env.ts';
-import type { RefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
+import type { RefreshTokenRow, RefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
 import { RapportError } from '../../src/errors.ts';
 
 /** How long a token request may take before the connect fails (and is retried with backoff). */
@@ -70,9 +70,8 @@ export class OAuthTokenSource {
   }
 
   /** The refresh token to send: the stored one (another process may have rotated it), else the one held. */
-  private async currentRefreshToken(): Promise<string | undefined> {
-    const store = this.opts.store;
-    if (!this.config.refreshToken || !store) return this.refreshToken;
+  private async currentRefreshToken(store: RefreshTokenRow | undefined): Promise<string | undefined> {
+    if (!store) return this.refreshToken;
     try {
       if (this.unsaved) {
         await store.save(this.unsaved);
@@ -86,11 +85,11 @@ export class OAuthTokenSource {
   }
 
   /** Keeps the refresh token the endpoint just issued: in memory at once, and in the store. */
-  private async keepRefreshToken(value: string): Promise<void> {
+  private async keepRefreshToken(value: string, store: RefreshTokenRow | undefined): Promise<void> {
     this.refreshToken = value;
-    if (!this.config.refreshToken || !this.opts.store) return;
+    if (!store) return;
     try {
-      await this.opts.store.save(value);
+      await store.save(value);
       this.unsaved = undefined;
     } catch (err) {
       this.unsaved = value;
@@ -98,9 +97,20 @@ export class OAuthTokenSource {
     }
   }
 
-  private async request(): Promise<string> {
+  /**
+   * Asks the endpoint for a token. With a refresh token and a store, no other process asks for this
+   * mailbox at the same time (both would send the same refresh token; one is refused where the
+   * endpoint detects reuse).
+   */
+  private request(): Promise<string> {
+    const store = this.opts.store;
+    return this.config.refreshToken && store ? store.exclusive((row) => this.requestNow(row)) : this.requestNow();
+  }
+
+  /** One token request; `row` is the stored refresh token's (absent without a refresh token or a store). */
+  private async requestNow(row?: RefreshTokenRow): Promise<string> {
     const c = this.config;
-    const refreshToken = await this.currentRefreshToken();
+    const refreshToken = await this.currentRefreshToken(row);
     const form = new URLSearchParams({ client_id: c.clientId });
     if (c.clientSecret) form.set('client_secret', c.clientSecret);
     if (c.scope) form.set('scope', c.scope);
@@ -153,7 +163,7 @@ export class OAuthTokenSource {
       );
     }
     if (typeof body.refresh_token === 'string' && body.refresh_token !== '' && body.refresh_token !== refreshToken)
-      await this.keepRefreshToken(body.refresh_token);
+      await this.keepRefreshToken(body.refresh_token, row);
     // Some endpoints send expires_in as a string ("3599"); without it, an hour.
     const seconds = Number(body.expires_in);
     const lifetimeMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 3_600_000;

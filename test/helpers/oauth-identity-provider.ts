@@ -23,13 +23,16 @@ export class IdentityProvider {
    */
   readonly refreshTokens = new Set<string>();
   clients = new Map<string, string>([['rapport-app', 's3cret']]);
+  /** How long the token endpoint takes to answer, ms (requests of two processes then overlap). */
+  delayMs = 0;
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
-      req.on('end', () => {
+      req.on('end', async () => {
         const form = new URLSearchParams(body);
+        if (this.delayMs > 0 && req.url !== '/introspect') await new Promise((r) => setTimeout(r, this.delayMs));
         res.setHeader('content-type', 'application/json');
         if (req.url === '/introspect') {
           const t = this.tokens.get(form.get('token') ?? '');

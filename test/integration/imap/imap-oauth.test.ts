@@ -236,7 +236,7 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
   it('rapport doctor logs in with the stored refresh token and stores the next; with the bot holding the embedded database it leaves the login to the bot', async () => {
     const tdb = await createTestDatabase('postgres');
     const oauth: MailboxOAuthConfig = { ...endpoint(), refreshToken: 'rt-doctor' };
-    const store = mailboxRefreshTokenStore(tdb.db.sql, account.user, oauth);
+    const store = mailboxRefreshTokenStore(tdb.db, account.user, oauth);
     // The sync rotated the configured token (spent) and stored the one it was given.
     await store.save('rt-doctor-rotated');
     idp.refreshTokens.add('rt-doctor-rotated');

@@ -61,13 +61,16 @@ describe('OAuthTokenSource', () => {
     const errors: string[] = [];
     const source = new OAuthTokenSource({ tokenUrl: url, clientId: 'app', refreshToken: 'rt-configured' }, 'a@b.c', {
       now: () => now,
-      store: {
-        load: async () => stored,
-        save: async (t) => {
-          if (failSaves-- > 0) throw new Error('connection terminated');
-          stored = t;
-        },
-      },
+      store: (() => {
+        const row = {
+          load: async () => stored,
+          save: async (t: string) => {
+            if (failSaves-- > 0) throw new Error('connection terminated');
+            stored = t;
+          },
+        };
+        return { ...row, exclusive: (fn) => fn(row) };
+      })(),
       onStoreError: (err) => errors.push(err.message),
     });
     const before = sentRefreshTokens.length;
