@@ -61,6 +61,9 @@ describe('two processes renewing one mailbox token at once', () => {
 
   it('without the lock (the store as it was) the second is refused: what the lock prevents', async () => {
     idp.refreshTokens.add('rt-b');
+    // Long enough that both have read the stored token before either is answered, however loaded the
+    // machine (else the second would read the rotated one and go through by luck).
+    idp.delayMs = 2000;
     const unlocked = (db: Database): RefreshTokenStore => {
       const store = mailboxRefreshTokenStore(db, MAILBOX, oauth('rt-b'));
       return { ...store, exclusive: (fn) => fn(store) };
@@ -73,6 +76,7 @@ describe('two processes renewing one mailbox token at once', () => {
     expect(String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(
       /invalid_grant/,
     );
+    idp.delayMs = 400;
   });
 
   it('renews with a pool of one connection (DATABASE_POOL_SIZE=1): the row is read and written on the locked session', async () => {
