@@ -20,9 +20,14 @@ export function mailboxReadiness(s: MailboxSync): ReadinessCheck {
       const st = s.status;
       if (st.state === 'standby') return { ok: true, detail: await standbyDetail(s) };
       if (st.lastError) return { ok: false, detail: st.lastError };
-      const folders = s.config.folders
+      const listed = s.config.folders;
+      const folders = listed
         .filter((f) => !st.skippedFolders[f])
-        .map((f) => (st.resolvedFolders[f] ? `${st.resolvedFolders[f]} (${f})` : f));
+        // `\Sent` naming a folder also listed is that folder; one not looked up yet says so.
+        .filter((f) => !listed.includes(st.resolvedFolders[f] ?? ''))
+        .map((f) =>
+          st.resolvedFolders[f] ? `${st.resolvedFolders[f]} (${f})` : f.startsWith('\\') ? `${f} (looking for it)` : f,
+        );
       const skipped = Object.entries(st.skippedFolders).map(([f, why]) => `${f}: ${why}`);
       return {
         ok: true,

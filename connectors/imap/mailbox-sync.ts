@@ -207,10 +207,10 @@ export class MailboxSync {
           this.status.skippedFolders[entry] = resolved.skip;
           return;
         }
+        if (entry !== resolved.path) this.status.resolvedFolders[entry] = resolved.path;
         // `\Sent` naming a folder IMAP_FOLDERS also lists: that entry's loop syncs it.
         if (entry !== resolved.path && this.config.folders.includes(resolved.path)) return;
         folder = resolved.path;
-        if (entry !== folder) this.status.resolvedFolders[entry] = folder;
         await client.mailboxOpen(folder, { readOnly: !this.config.markSeen });
         client.on('exists', () => this.wake(folder));
         client.on('close', () => this.wake(folder));

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { imapDoctorCheck } from '../../../connectors/imap/imap.doctor.ts';
+import { mailboxReadiness } from '../../../connectors/imap/mailbox-readiness.ts';
 import { loadConfig, type Config } from '../../../src/config/env.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
@@ -74,12 +75,15 @@ async function syncOnce(
     await waitFor(
       async () =>
         (await tdb.db.prisma.message.count()) === until.messages &&
-        (await tdb.db.prisma.mailboxCursor.count()) === until.cursors,
+        (await tdb.db.prisma.mailboxCursor.count()) === until.cursors &&
+        // Every special-use entry looked up (found or not), so the /readyz line is the settled one.
+        folders.every((f) => !f.startsWith('\\') || sync.status.resolvedFolders[f] || sync.status.skippedFolders[f]),
       20_000,
       'the first sync',
     );
     return {
       status: sync.status,
+      readyz: (await mailboxReadiness(sync).check()).detail,
       companies: (await tdb.db.prisma.company.findMany()).map((co) => co.name),
       cursors: (await tdb.db.prisma.mailboxCursor.findMany({ orderBy: { folder: 'asc' } })).map((x) => x.folder),
     };
@@ -96,6 +100,8 @@ describe('the Sent folder is synced by default (IMAP_FOLDERS=INBOX,\\Sent)', () 
     const run = await syncOnce(plain, account, defaultFolders(), { messages: 2, cursors: 2 });
     expect(run.status.resolvedFolders).toEqual({ '\\Sent': 'Sent Items' });
     expect(run.cursors).toEqual(['INBOX', 'Sent Items']);
+    // The /readyz line names the folder found.
+    expect(run.readyz).toMatch(/^watching \(idle\); folders INBOX, Sent Items \(\\Sent\); last sync \S+; logged 2$/);
     expect(run.companies).toEqual(['Acme Corp']);
   });
 
@@ -118,6 +124,9 @@ describe('the Sent folder is synced by default (IMAP_FOLDERS=INBOX,\\Sent)', () 
     expect(run.status.skippedFolders).toEqual({
       '\\Sent': 'the server has no Sent folder (none flagged \\Sent or named like one); name it in IMAP_FOLDERS',
     });
+    expect(run.readyz).toMatch(
+      /; folders INBOX \(not synced: \\Sent: the server has no Sent folder \(none flagged \\Sent or named like one\); name it in IMAP_FOLDERS\);/,
+    );
     // Unanswered: logged, not a customer.
     expect(run.companies).toEqual([]);
     const doctor = await imapDoctorCheck({
@@ -131,7 +140,8 @@ describe('the Sent folder is synced by default (IMAP_FOLDERS=INBOX,\\Sent)', () 
     const account = await questionAndAnswer(plain, 'Sent');
     const run = await syncOnce(plain, account, ['INBOX', 'Sent', '\\Sent'], { messages: 2, cursors: 2 });
     expect(run.cursors).toEqual(['INBOX', 'Sent']);
-    expect(run.status.resolvedFolders).toEqual({});
+    expect(run.status.resolvedFolders).toEqual({ '\\Sent': 'Sent' });
+    expect(run.readyz).toMatch(/; folders INBOX, Sent; /);
     expect(run.companies).toEqual(['Acme Corp']);
   });
 });
