@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../../src/commands/command-context.ts';
 import { executeCommand } from '../../../src/commands/execute-command.ts';
 import type { Reply } from '../../../src/commands/reply-model.ts';
@@ -24,10 +24,11 @@ describe.each(TEST_DATABASE_KINDS)('senders and make customer as chat commands o
     executeCommand(text, ctx(over), { db: t.db, hooks: noopPipelineHooks });
   const buttons = (r: Reply) => (r.sections ?? []).flatMap((s) => (s.buttons ?? []).map((b) => b.command));
 
-  beforeAll(async () => {
+  // A database per test: each counts the senders waiting, and CI runs the tests in any order.
+  beforeEach(async () => {
     t = await createTestDatabase(kind);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.dispose();
   });
 

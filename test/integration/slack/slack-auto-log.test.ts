@@ -358,7 +358,9 @@ describe.each(TEST_DATABASE_KINDS)(
         hourCycle: 'h23',
       }).format(f.dueAt);
       expect(tokyoHour).toBe('09');
-      expect((await db.prisma.rep.findFirstOrThrow({ where: { name: 'Ken' } })).timezone).toBe('Asia/Tokyo');
+      // (The rep's timezone is not asserted afterwards: once users.info answers again, the held message's
+      // decision reads Ken's profile and keeps his timezone up to date, as every later event does; on a
+      // loaded CI machine that came before this line.)
       expect(logLines.some((l) => l.includes('users.info failed'))).toBe(true);
     });
   },
