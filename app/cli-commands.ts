@@ -71,3 +71,8 @@ registerCliCommand(
   'support inbox: rapport mail unconfirmed | make-customer DOMAIN|ADDRESS [--name N] | retry (quarantined mail)',
   async () => (await import('../connectors/imap/mail.command.ts')).mailCommand,
 );
+registerCliCommand(
+  'secrets',
+  'seal the tokens the database keeps with RAPPORT_SECRET_KEY (after setting or rotating it): rapport secrets reseal',
+  async () => (await import('./commands/secrets.command.ts')).secretsCommand,
+);

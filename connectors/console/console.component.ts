@@ -1,3 +1,4 @@
+import { SecretBox } from '../../src/db/secret-box.ts';
 import { commandRunner } from '../../src/runtime/command-runner.ts';
 import type { Component } from '../../src/runtime/runtime.ts';
 import type { ConnectorRuntime } from '../connector-runtime.ts';
@@ -27,7 +28,11 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
     logger: runtime.logger.child({ module: 'console' }),
     insights: runtime.config.insights,
     slackUsers: runtime.config.slack
-      ? { botToken: runtime.config.slack.botToken, apiUrl: runtime.config.slack.apiUrl }
+      ? {
+          botToken: runtime.config.slack.botToken,
+          apiUrl: runtime.config.slack.apiUrl,
+          secrets: new SecretBox(runtime.config.secretKeys),
+        }
       : undefined,
   });
   runtime.app.use(router);

@@ -1,3 +1,4 @@
+import type { SecretBox } from '../../src/db/secret-box.ts';
 import { WebClient } from '@slack/web-api';
 import type { Database } from '../../src/db/database.ts';
 import { findSlackInstallation } from '../../src/db/slack-installation.repository.ts';
@@ -9,6 +10,8 @@ export interface SlackUsersConfig {
   botToken?: string;
   /** SLACK_API_URL, default Slack's. */
   apiUrl?: string;
+  /** Opens the installation's sealed token (RAPPORT_SECRET_KEY). */
+  secrets?: SecretBox;
 }
 
 /** What Slack says about a person who signed in with Slack. */
@@ -33,7 +36,8 @@ export function slackSignInStanding(db: Database, config: SlackUsersConfig = {})
   const apiUrl = config.apiUrl ? (config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/`) : undefined;
   const unverified: SlackSignInFacts = { standing: 'unverified', platformAdmin: false };
   return async (teamId, userId) => {
-    const token = config.botToken ?? (await findSlackInstallation(db, `team:${teamId}`))?.botToken ?? undefined;
+    const token =
+      config.botToken ?? (await findSlackInstallation(db, `team:${teamId}`, config.secrets))?.botToken ?? undefined;
     if (!token) return unverified;
     const client = new WebClient(token, {
       ...(apiUrl ? { slackApiUrl: apiUrl } : {}),

@@ -1,3 +1,4 @@
+import { SecretBox } from '../../src/db/secret-box.ts';
 import { ImapFlow } from 'imapflow';
 import type { DoctorCheck, DoctorResult } from '../../src/runtime/doctor-check.ts';
 import type { Config, MailboxConfig } from '../../src/config/env.ts';
@@ -37,8 +38,8 @@ export const imapDoctorCheck: DoctorCheck = async (config) => {
 
 /** Where the doctor finds the mailboxes' stored refresh tokens. */
 type TokenDatabase =
-  /** Opened for this check (closed after it). */
-  | { db: Database }
+  /** Opened for this check (closed after it), with the key that opens its sealed tokens. */
+  | { db: Database; secrets: SecretBox }
   /** The running bot holds the embedded database: the login is left to it. */
   | { heldByPid: number }
   /** No mailbox has a refresh token, or the database cannot be opened (the database check says why): the configured token is sent. */
@@ -49,7 +50,7 @@ async function openTokenDatabase(config: Config): Promise<TokenDatabase> {
   const running = config.databaseUrl ? undefined : readDataDirLock(config.dataDir);
   if (running) return { heldByPid: running.pid };
   return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false }).then(
-    (db) => ({ db }),
+    (db) => ({ db, secrets: new SecretBox(config.secretKeys) }),
     () => undefined,
   );
 }
@@ -67,7 +68,9 @@ async function checkMailbox(m: MailboxConfig, tokens: TokenDatabase): Promise<Do
   let folder: string | undefined;
   try {
     const store =
-      m.oauth && tokens && 'db' in tokens ? mailboxRefreshTokenStore(tokens.db, m.address, m.oauth) : undefined;
+      m.oauth && tokens && 'db' in tokens
+        ? mailboxRefreshTokenStore(tokens.db, m.address, m.oauth, { secrets: tokens.secrets })
+        : undefined;
     const token = m.oauth ? await new OAuthTokenSource(m.oauth, m.address, { store }).accessToken() : undefined;
     client = new ImapFlow({
       host: m.host,

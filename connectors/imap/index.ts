@@ -1,3 +1,4 @@
+import { SecretBox } from '../../src/db/secret-box.ts';
 import { Counter } from 'prom-client';
 import type { Component, ComponentFactory } from '../../src/runtime/runtime.ts';
 import { connectRedis } from '../../src/redis/connect-redis.ts';
@@ -43,6 +44,7 @@ export const imapComponentFactory: ComponentFactory = async (runtime) => {
         filters: config.mailFilters,
         defaultFilters: config.mailFilterDefaults,
         lockPrefix: config.queuePrefix,
+        secrets: new SecretBox(config.secretKeys),
         onOutcome: (mb, o) => {
           logged.inc({ mailbox: mb, outcome: o.status });
           if (o.status === 'skipped') skipped.inc({ mailbox: mb, reason: o.reason });

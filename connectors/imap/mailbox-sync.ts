@@ -1,3 +1,4 @@
+import type { SecretBox } from '../../src/db/secret-box.ts';
 import { findMailboxCursor, saveMailboxCursor, saveMailboxError } from '../../src/db/mailbox-cursor.repository.ts';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import type { Redis } from 'ioredis';
@@ -35,6 +36,8 @@ export interface MailboxSyncDeps {
   internalDomains: readonly string[];
   /** Lock key prefix. Default `{rapport}`. */
   lockPrefix?: string;
+  /** Seals the rotated OAuth2 refresh token it stores (RAPPORT_SECRET_KEY). Default: stored as it is. */
+  secrets?: SecretBox;
   /** Lock TTL, ms: bound on how long a dead syncer blocks a takeover. Default 30000. */
   lockTtlMs?: number;
   /**
@@ -113,7 +116,7 @@ export class MailboxSync {
     });
     this.tokens = config.oauth
       ? new OAuthTokenSource(config.oauth, config.address, {
-          store: mailboxRefreshTokenStore(deps.db, config.address, config.oauth),
+          store: mailboxRefreshTokenStore(deps.db, config.address, config.oauth, { secrets: deps.secrets }),
           onStoreError: (err) =>
             this.log.warn(
               { err },

@@ -1,3 +1,4 @@
+import { SecretBox } from '../../src/db/secret-box.ts';
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -19,6 +20,8 @@ export interface SlackInstallationStoreOptions {
    * this time, or sooner when Slack refuses the old token. Default: 30 000 ms.
    */
   cacheMs?: number;
+  /** Seals the tokens it stores (RAPPORT_SECRET_KEY) and opens them. Default: stored as they are. */
+  secrets?: SecretBox;
 }
 
 interface CacheEntry {
@@ -35,6 +38,7 @@ interface CacheEntry {
 export class SlackInstallationStore implements InstallationStore {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly cacheMs: number;
+  private readonly secrets: SecretBox;
 
   constructor(
     private readonly db: Database,
@@ -42,6 +46,7 @@ export class SlackInstallationStore implements InstallationStore {
     opts: SlackInstallationStoreOptions = {},
   ) {
     this.cacheMs = opts.cacheMs ?? 30_000;
+    this.secrets = opts.secrets ?? new SecretBox();
   }
 
   async storeInstallation<V extends 'v1' | 'v2'>(installation: Installation<V, boolean>): Promise<void> {
@@ -51,14 +56,18 @@ export class SlackInstallationStore implements InstallationStore {
       enterpriseId: installation.enterprise?.id,
       isEnterpriseInstall: isOrg,
     });
-    await saveSlackInstallation(this.db, {
-      installKey,
-      teamId: installation.team?.id ?? null,
-      enterpriseId: installation.enterprise?.id ?? null,
-      botUserId: installation.bot?.userId ?? null,
-      botToken: installation.bot?.token ?? null,
-      installation,
-    });
+    await saveSlackInstallation(
+      this.db,
+      {
+        installKey,
+        teamId: installation.team?.id ?? null,
+        enterpriseId: installation.enterprise?.id ?? null,
+        botUserId: installation.bot?.userId ?? null,
+        botToken: installation.bot?.token ?? null,
+        installation,
+      },
+      this.secrets,
+    );
     this.forget(installKey);
     this.logger.info(
       {
@@ -141,7 +150,7 @@ export class SlackInstallationStore implements InstallationStore {
   private async cached(installKey: string): Promise<SlackInstallationRow | undefined> {
     const hit = this.cache.get(installKey);
     if (hit && hit.expiresAt > Date.now()) return hit.row;
-    const row = await findSlackInstallation(this.db, installKey);
+    const row = await findSlackInstallation(this.db, installKey, this.secrets);
     if (this.cache.size >= 10_000) this.cache.clear();
     this.cache.set(installKey, { row, expiresAt: Date.now() + this.cacheMs });
     return row;

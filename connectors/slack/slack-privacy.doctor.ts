@@ -1,3 +1,4 @@
+import { SecretBox } from '../../src/db/secret-box.ts';
 import type { Config } from '../../src/config/env.ts';
 import { createLogger } from '../../src/logger.ts';
 import { channelPrivacyDoctorCheck } from '../channel-privacy.doctor.ts';
@@ -14,7 +15,10 @@ export async function slackPrivacyDoctorCheck(config: Config) {
     const opts = { apiUrl: slack.apiUrl, logger };
     const clients = slack.botToken
       ? singleWorkspaceClients(slack.botToken, opts)
-      : installedWorkspaceClients(new SlackInstallationStore(db, logger), opts);
+      : installedWorkspaceClients(
+          new SlackInstallationStore(db, logger, { secrets: new SecretBox(config.secretKeys) }),
+          opts,
+        );
     const connector = new SlackConnector(clients, logger);
     return (target) => connector.audience(target);
   });

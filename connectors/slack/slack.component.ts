@@ -1,3 +1,4 @@
+import { SecretBox } from '../../src/db/secret-box.ts';
 import { findRepByPlatformUser } from '../../src/db/rep.repository.ts';
 import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { commandRunner } from '../../src/runtime/command-runner.ts';
@@ -55,7 +56,9 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   if (!config) return undefined;
   const logger = runtime.logger.child({ module: 'slack' });
   const clientOpts = { apiUrl: config.apiUrl, logger };
-  const store = config.botToken ? undefined : new SlackInstallationStore(runtime.db, logger);
+  const store = config.botToken
+    ? undefined
+    : new SlackInstallationStore(runtime.db, logger, { secrets: new SecretBox(runtime.config.secretKeys) });
   const clients = store
     ? installedWorkspaceClients(store, clientOpts)
     : singleWorkspaceClients(config.botToken!, clientOpts);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseSecretKey, type SecretKeys } from './secret-keys.ts';
 import { resolve } from 'node:path';
 import { compileEmailFilterRules, type CompiledEmailFilterRule } from '../domain/email-filter-rules.ts';
 import { parseRedisAddress, REDIS_URL_PATTERN } from '../redis/redis-address.ts';
@@ -93,6 +94,12 @@ export interface Config {
    * too; the console and the CLI act as admins. Default: none.
    */
   admins: string[];
+  /**
+   * Env `RAPPORT_SECRET_KEY` (32 bytes, hex or base64): seals the tokens the database keeps (OAuth2
+   * refresh tokens, Slack bot tokens of OAuth installs) with AES-256-GCM. `RAPPORT_SECRET_KEY_OLD`
+   * (comma-separated): earlier keys, only to open what they sealed. Default: none (stored as they are).
+   */
+  secretKeys: SecretKeys;
   /** Insights: response-time target, business hours, the weekly post, links to the console. */
   insights: InsightsConfig;
 }
@@ -427,6 +434,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFilters,
     mailFilterDefaults: !['false', '0', 'no'].includes(filterDefaults),
     admins,
+    secretKeys: readSecretKeys(str, problems),
     insights,
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -909,4 +917,22 @@ function oauthProblems(o: Partial<MailboxOAuthConfig>, where: string): string[] 
       `${where}: without ${name('IMAP_OAUTH_REFRESH_TOKEN', 'refreshToken')} Rapport asks for app-only tokens (client_credentials), which need ${name('IMAP_OAUTH_CLIENT_SECRET', 'clientSecret')} and ${name('IMAP_OAUTH_SCOPE', 'scope')} (Microsoft 365: https://outlook.office365.com/.default).`,
     );
   return problems;
+}
+
+/** RAPPORT_SECRET_KEY and RAPPORT_SECRET_KEY_OLD; a malformed one is a problem with a sentence. */
+function readSecretKeys(str: (name: string) => string | undefined, problems: string[]): SecretKeys {
+  const read = (name: string, value: string) => {
+    const { key, problem } = parseSecretKey(name, value);
+    if (problem) problems.push(problem);
+    return key;
+  };
+  const current = str('RAPPORT_SECRET_KEY');
+  const old = (str('RAPPORT_SECRET_KEY_OLD') ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  return {
+    current: current ? read('RAPPORT_SECRET_KEY', current) : undefined,
+    old: old.map((v) => read('RAPPORT_SECRET_KEY_OLD', v)).filter((k): k is Buffer => k !== undefined),
+  };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RapportError } from '../errors.ts';
 import type { Database, SqlRunner } from './database.ts';
+import { SecretBox } from './secret-box.ts';
 
 /** Reads and writes a mailbox's stored refresh token. */
 export interface RefreshTokenRow {
@@ -27,15 +28,17 @@ const EXCLUSIVE_WAIT_MS = 30_000;
 /**
  * The MailboxRefreshToken row of `mailbox`, bound to its configuration: a token stored for another
  * endpoint, client or configured refresh token (the user signed in again and set a new one) is not
- * returned, and the next save replaces it. On PostgreSQL {@link RefreshTokenStore.exclusive} holds a
+ * returned, and the next save replaces it. The token is sealed with `secrets` (RAPPORT_SECRET_KEY) when
+ * one is set. On PostgreSQL {@link RefreshTokenStore.exclusive} holds a
  * session advisory lock per mailbox; the embedded database has one process.
  */
 export function mailboxRefreshTokenStore(
   db: Pick<Database, 'kind' | 'sql' | 'withSession'>,
   mailbox: string,
   oauth: { tokenUrl: string; clientId: string; refreshToken?: string },
-  opts: { waitMs?: number } = {},
+  opts: { waitMs?: number; secrets?: SecretBox } = {},
 ): RefreshTokenStore {
+  const box = opts.secrets ?? new SecretBox();
   const configured = createHash('sha256')
     .update(`${oauth.tokenUrl}\n${oauth.clientId}\n${oauth.refreshToken ?? ''}`)
     .digest('hex');
@@ -47,13 +50,13 @@ export function mailboxRefreshTokenStore(
         'SELECT "refreshToken" FROM "MailboxRefreshToken" WHERE mailbox = $1 AND configured = $2',
         [mailbox, configured],
       );
-      return rows[0]?.refreshToken;
+      return rows[0] ? box.open(rows[0].refreshToken) : undefined;
     },
     async save(refreshToken) {
       await sql.query(
         `INSERT INTO "MailboxRefreshToken" (mailbox, configured, "refreshToken", "updatedAt") VALUES ($1, $2, $3, now())
          ON CONFLICT (mailbox) DO UPDATE SET configured = EXCLUDED.configured, "refreshToken" = EXCLUDED."refreshToken", "updatedAt" = EXCLUDED."updatedAt"`,
-        [mailbox, configured, refreshToken],
+        [mailbox, configured, box.seal(refreshToken)],
       );
     },
   });
@@ -85,4 +88,21 @@ export function mailboxRefreshTokenStore(
       });
     },
   };
+}
+
+/** Rewrites every stored refresh token not sealed with the current key (`rapport secrets reseal`); returns how many. */
+export async function resealRefreshTokens(sql: SqlRunner, secrets: SecretBox): Promise<number> {
+  const rows = await sql.query<{ mailbox: string; refreshToken: string }>(
+    'SELECT mailbox, "refreshToken" FROM "MailboxRefreshToken"',
+  );
+  let resealed = 0;
+  for (const r of rows) {
+    if (!secrets.needsReseal(r.refreshToken)) continue;
+    const updated = await sql.query(
+      'UPDATE "MailboxRefreshToken" SET "refreshToken" = $3 WHERE mailbox = $1 AND "refreshToken" = $2 RETURNING mailbox',
+      [r.mailbox, r.refreshToken, secrets.seal(secrets.open(r.refreshToken))],
+    );
+    resealed += updated.length;
+  }
+  return resealed;
 }

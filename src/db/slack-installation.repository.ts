@@ -1,5 +1,6 @@
 import type { Database } from './database.ts';
 import type { Prisma } from './generated/client.ts';
+import { SecretBox } from './secret-box.ts';
 
 /** One Slack OAuth installation as Rapport keeps it: keyed per workspace or per org-wide install. */
 export interface SlackInstallationRow {
@@ -27,14 +28,23 @@ export function slackInstallKey(q: {
   return `team:${q.teamId}`;
 }
 
-/** Inserts or replaces the installation under its key (a reinstall replaces the token and scopes). */
-export async function saveSlackInstallation(db: Database, row: SlackInstallationRow): Promise<void> {
+/**
+ * Inserts or replaces the installation under its key (a reinstall replaces the token and scopes). With
+ * a key in `secrets` the bot token and the installation (which holds every token) are sealed.
+ */
+export async function saveSlackInstallation(
+  db: Database,
+  row: SlackInstallationRow,
+  secrets: SecretBox = new SecretBox(),
+): Promise<void> {
   const data = {
     teamId: row.teamId,
     enterpriseId: row.enterpriseId,
     botUserId: row.botUserId,
-    botToken: row.botToken,
-    installation: row.installation as Prisma.InputJsonValue,
+    botToken: row.botToken === null ? null : secrets.seal(row.botToken),
+    installation: (secrets.sealing
+      ? { sealed: secrets.seal(JSON.stringify(row.installation)) }
+      : row.installation) as Prisma.InputJsonValue,
   };
   await db.prisma.slackInstallation.upsert({
     where: { installKey: row.installKey },
@@ -43,10 +53,11 @@ export async function saveSlackInstallation(db: Database, row: SlackInstallation
   });
 }
 
-/** The installation stored under `installKey`, if any. */
+/** The installation stored under `installKey`, if any, its tokens opened (see {@link SecretBox.open}). */
 export async function findSlackInstallation(
   db: Database,
   installKey: string,
+  secrets: SecretBox = new SecretBox(),
 ): Promise<SlackInstallationRow | undefined> {
   const row = await db.prisma.slackInstallation.findUnique({ where: { installKey } });
   return row
@@ -55,10 +66,45 @@ export async function findSlackInstallation(
         teamId: row.teamId,
         enterpriseId: row.enterpriseId,
         botUserId: row.botUserId,
-        botToken: row.botToken,
-        installation: row.installation,
+        botToken: row.botToken === null ? null : secrets.open(row.botToken),
+        installation: openInstallation(row.installation, secrets),
       }
     : undefined;
+}
+
+/** A stored installation: `{ sealed }` opened and parsed, anything else (stored before a key was set) as it is. */
+function openInstallation(stored: unknown, secrets: SecretBox): unknown {
+  const sealed = (stored as { sealed?: unknown } | null)?.sealed;
+  return typeof sealed === 'string' ? JSON.parse(secrets.open(sealed)) : stored;
+}
+
+/**
+ * Rewrites every installation not sealed with the current key (`rapport secrets reseal`); returns how
+ * many. A row changed meanwhile (a reinstall) is left as the reinstall wrote it.
+ */
+export async function resealSlackInstallations(db: Database, secrets: SecretBox): Promise<number> {
+  const rows = await db.prisma.slackInstallation.findMany({
+    select: { installKey: true, botToken: true, installation: true, updatedAt: true },
+  });
+  let resealed = 0;
+  for (const r of rows) {
+    const sealed = (r.installation as { sealed?: unknown } | null)?.sealed;
+    const stale =
+      (r.botToken !== null && secrets.needsReseal(r.botToken)) ||
+      typeof sealed !== 'string' ||
+      secrets.needsReseal(sealed);
+    if (!stale) continue;
+    const installation = openInstallation(r.installation, secrets);
+    const done = await db.prisma.slackInstallation.updateMany({
+      where: { installKey: r.installKey, updatedAt: r.updatedAt },
+      data: {
+        botToken: r.botToken === null ? null : secrets.seal(secrets.open(r.botToken)),
+        installation: { sealed: secrets.seal(JSON.stringify(installation)) },
+      },
+    });
+    resealed += done.count;
+  }
+  return resealed;
 }
 
 /** Installation keys of all org-wide installs (a workspace inside an org has no row of its own). */

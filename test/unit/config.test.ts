@@ -50,6 +50,18 @@ describe('loadConfig', () => {
     expect(configProblems({ RAPPORT_ROLE: 'worker', DATABASE_URL: 'postgresql://db/rapport' })).toEqual([]);
   });
 
+  it('reads RAPPORT_SECRET_KEY and RAPPORT_SECRET_KEY_OLD, refusing a malformed key without echoing it', () => {
+    const k = 'a'.repeat(64);
+    expect(
+      loadConfig({ RAPPORT_SECRET_KEY: k, RAPPORT_SECRET_KEY_OLD: `${'b'.repeat(64)}, ${'c'.repeat(64)}` }).secretKeys,
+    ).toMatchObject({ current: Buffer.from(k, 'hex') });
+    expect(loadConfig({ RAPPORT_SECRET_KEY_OLD: 'b'.repeat(64) }).secretKeys.old).toHaveLength(1);
+    const problems = configProblems({ RAPPORT_SECRET_KEY: 'hunter2-is-not-a-key' });
+    expect(problems).toEqual([
+      'RAPPORT_SECRET_KEY must be 32 random bytes, as 64 hex characters or base64 (make one with: openssl rand -base64 32).',
+    ]);
+  });
+
   it('never echoes a password back', () => {
     expect(configProblems({ DATABASE_URL: 'mysql://u:secret@h/db' })[0]).not.toContain('secret');
   });

@@ -15,6 +15,7 @@ const CLIENT_SECRET = 'client-secret-never-logged';
 const STATE_SECRET = 'state-secret-0123456789';
 const T2_TOKEN = 'xoxb-team-two-secret';
 const ORG_TOKEN = 'xoxb-org-one-secret';
+const SECRET_KEY = randomBytes(32).toString('base64');
 
 const sign = (body: string, timestamp: number) => slackSignature(body, timestamp, SIGNING_SECRET);
 
@@ -37,6 +38,8 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
         SLACK_CLIENT_SECRET: CLIENT_SECRET,
         SLACK_STATE_SECRET: STATE_SECRET,
         SLACK_API_URL: apiUrl,
+        // Tokens sealed at rest: every install and lookup below goes through the key.
+        RAPPORT_SECRET_KEY: SECRET_KEY,
         // Debug, so the no-token check below also covers Bolt's and the WebClient's chattiest output.
         LOG_LEVEL: 'debug',
       },
@@ -176,10 +179,13 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
     );
 
     const rows = await proc.runtime.db.prisma.slackInstallation.findMany({ orderBy: { installKey: 'asc' } });
-    expect(rows.map((r) => [r.installKey, r.teamId, r.enterpriseId, r.botToken])).toEqual([
-      ['enterprise:E1', null, 'E1', ORG_TOKEN],
-      ['team:T2', 'T2', null, T2_TOKEN],
+    expect(rows.map((r) => [r.installKey, r.teamId, r.enterpriseId])).toEqual([
+      ['enterprise:E1', null, 'E1'],
+      ['team:T2', 'T2', null],
     ]);
+    // RAPPORT_SECRET_KEY: no token in the clear anywhere in the rows (the column or the installation).
+    expect(rows.every((r) => r.botToken?.startsWith('sealed:v1:'))).toBe(true);
+    for (const token of [T2_TOKEN, ORG_TOKEN]) expect(JSON.stringify(rows)).not.toContain(token);
 
     // A command from T2 runs with T2's token (users.info for the person's timezone).
     const fromT2 = slashCommand('help', { teamId: 'T2' }, 'UINSTALL1');
