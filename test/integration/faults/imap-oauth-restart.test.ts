@@ -22,6 +22,7 @@ let dovecot: DovecotServer;
 let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
 let db: Database | undefined;
 const bots = new MailboxBots();
+const SECRET_KEY = randomBytes(32).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'rapport-oauth-restart-'));
 const account = { user: 'support@support.example', password: randomBytes(8).toString('hex') };
 
@@ -58,6 +59,8 @@ async function startBot(): Promise<SpawnedRapport> {
     IMAP_OAUTH_CLIENT_SECRET: 's3cret',
     IMAP_OAUTH_REFRESH_TOKEN: 'rt-configured',
     IMAP_CREATE_COMPANIES: 'all',
+    // The rotated token is kept sealed: the restart must open it (see README "Secrets at rest").
+    RAPPORT_SECRET_KEY: SECRET_KEY,
     LOG_LEVEL: 'info',
   });
   return proc;
@@ -97,5 +100,10 @@ describe('a rotated OAuth2 refresh token across a kill -9 of the bot', () => {
     expect(sent.length).toBeGreaterThan(0);
     expect(sent).not.toContain('rt-configured');
     expect(second.output()).not.toContain('invalid_grant');
+    // At rest the stored refresh token is sealed: none of the tokens issued is in the row.
+    const [row] = await db!.sql.query<{ refreshToken: string }>('SELECT "refreshToken" FROM "MailboxRefreshToken"');
+    expect(row.refreshToken).toMatch(/^sealed:v1:/);
+    const issued = [...idp.refreshTokens, ...idp.requests.map((f) => f.get('refresh_token') ?? '')].filter(Boolean);
+    for (const token of issued) expect(row.refreshToken).not.toContain(token);
   });
 });
