@@ -91,8 +91,9 @@ export class MailboxLock {
    */
   async holder(): Promise<LockHolder> {
     if (this.held) return { kind: 'this-process' };
-    const [owner, left] = await Promise.all([this.redis.get(this.key), this.redis.pttl(this.key)]);
-    if (owner === null || left < 0) return { kind: 'nobody' };
+    // PTTL alone: -2 when nobody holds the key, -1 for a key without expiry (never ours).
+    const left = await this.redis.pttl(this.key);
+    if (left < 0) return { kind: 'nobody' };
     return { kind: 'another-process', renewedAgoMs: Math.max(0, this.ttlMs - left), expiresInMs: left };
   }
 

@@ -44,8 +44,7 @@ async function standbyDetail(s: MailboxSync): Promise<string> {
   if (holder.kind === 'this-process') return 'taking over the mailbox lock; syncing';
   if (holder.kind === 'nobody')
     return `nobody holds the mailbox lock (its holder stopped); this process takes it within ${retry} s`;
-  const ttlMs = holder.renewedAgoMs + holder.expiresInMs;
-  if (holder.renewedAgoMs <= ttlMs * STALE_SHARE)
+  if (holder.renewedAgoMs <= s.lockTtlMs * STALE_SHARE)
     return `another process holds the mailbox lock and syncs it (renewed ${seconds(holder.renewedAgoMs)} s ago)`;
   return `the process holding the mailbox lock has not renewed it for ${seconds(holder.renewedAgoMs)} s (stopped or frozen?); this process takes over when it runs out, within ${seconds(holder.expiresInMs) + retry} s`;
 }

@@ -146,6 +146,11 @@ export class MailboxSync {
     return this.lock.holder();
   }
 
+  /** How long the mailbox lock lasts without renewal, ms. */
+  get lockTtlMs(): number {
+    return this.lock.ttlMs;
+  }
+
   /** How often a standby tries to take the lock, ms. */
   get standbyRetryMs(): number {
     return Math.max(100, Math.floor(this.lock.ttlMs / 3));

@@ -77,6 +77,11 @@ export class IdentityProvider {
     this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
   }
 
+  /** A mailbox's IMAP_OAUTH_* settings against this endpoint, with `refreshToken`. */
+  oauthConfig(refreshToken: string) {
+    return { tokenUrl: `${this.url}/token`, clientId: 'rapport-app', clientSecret: 's3cret', refreshToken };
+  }
+
   /** The access tokens it issued, oldest first. */
   issued(): string[] {
     return [...this.tokens.keys()];

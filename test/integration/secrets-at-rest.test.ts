@@ -29,12 +29,7 @@ afterAll(async () => {
   idp.server?.close();
 });
 
-const oauth = (refreshToken: string) => ({
-  tokenUrl: `${idp.url}/token`,
-  clientId: 'rapport-app',
-  clientSecret: 's3cret',
-  refreshToken,
-});
+const oauth = (refreshToken: string) => idp.oauthConfig(refreshToken);
 const installation = (team: string, token: string) => ({
   team: { id: team, name: team },
   enterprise: undefined,

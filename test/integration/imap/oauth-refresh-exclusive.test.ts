@@ -34,12 +34,7 @@ afterAll(async () => {
   idp.server?.close();
 });
 
-const oauth = (refreshToken: string) => ({
-  tokenUrl: `${idp.url}/token`,
-  clientId: 'rapport-app',
-  clientSecret: 's3cret',
-  refreshToken,
-});
+const oauth = (refreshToken: string) => idp.oauthConfig(refreshToken);
 const source = (configured: string, store: RefreshTokenStore) =>
   new OAuthTokenSource(oauth(configured), MAILBOX, { store });
 
