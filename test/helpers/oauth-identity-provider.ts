@@ -15,7 +15,8 @@ export class IdentityProvider {
   readonly requests: URLSearchParams[] = [];
   /** Each introspection answer (was the token good?). */
   readonly logins: boolean[] = [];
-  lifetimeSeconds = 2;
+  /** Access tokens last an hour, as Microsoft's and Google's do; the renewal test shortens them. */
+  lifetimeSeconds = 3600;
   /**
    * Refresh tokens it accepts; each use rotates it (the answer carries the next one) and spends the old
    * one, as endpoints with reuse detection do (Microsoft keeps old ones until they expire, 90 days

@@ -21,7 +21,6 @@ let t: TestDatabase;
 
 beforeAll(async () => {
   await idp.start();
-  idp.lifetimeSeconds = 3600;
   t = await createTestDatabase('postgres');
 });
 afterAll(async () => {

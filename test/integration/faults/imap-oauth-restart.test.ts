@@ -28,10 +28,6 @@ const account = { user: 'support@support.example', password: randomBytes(8).toSt
 
 beforeAll(async () => {
   await idp.start();
-  // An hour, as Microsoft's: what is under test is the refresh token. With the helper's 2-second access
-  // tokens a loaded machine can see one run out between the request and Dovecot's introspection, and
-  // the login retries with backoff outlast the wait (renewal has its own test in imap-oauth.test.ts).
-  idp.lifetimeSeconds = 3600;
   dovecot = await startDovecot({ oauthIntrospectionUrl: `${idp.url}/introspect` });
   Object.assign(account, await dovecot.addUser(account.user));
   scratch = await createScratchPostgres();

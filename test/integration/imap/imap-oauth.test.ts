@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { imapDoctorCheck } from '../../../connectors/imap/imap.doctor.ts';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
@@ -17,8 +17,9 @@ import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 
 // Microsoft 365 and Gmail turned passwords off: a mailbox logs in with OAuth2 tokens that last about an
-// hour. Here a local identity provider issues tokens that last 2 s, and Dovecot's oauth2 passdb asks it
-// (RFC 7662 introspection) at every login whether a token is still good, as those servers do.
+// hour. Here a local identity provider issues them (an hour, or 2 s for the renewal test), and Dovecot's
+// oauth2 passdb asks it (RFC 7662 introspection) at every login whether a token is still good, as those
+// servers do.
 
 const idp = new IdentityProvider();
 let dovecot: DovecotServer;
@@ -82,9 +83,18 @@ async function emptyMailbox(): Promise<void> {
   await c.logout();
 }
 
+// Each test starts with hour-long tokens, whatever the test before it set (CI shuffles the order: a
+// test left with 2-second ones could see its token expire between the token request and Dovecot's
+// introspection on a loaded machine, seeds 97561 and the one after).
+beforeEach(() => {
+  idp.lifetimeSeconds = 3600;
+});
+
 describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
   it('renews the token before it runs out: the mailbox keeps syncing after a reconnect past its first token', async () => {
     await emptyMailbox();
+    // Tokens of 2 s: the sync must renew one before the reconnect below.
+    idp.lifetimeSeconds = 2;
     idp.refreshTokens.add('rt-first');
     const oauth: MailboxOAuthConfig = {
       ...endpoint(),
@@ -189,23 +199,18 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
       ...endpoint(),
       scope: 'https://outlook.office365.com/.default',
     };
-    idp.lifetimeSeconds = 3600;
     const before = idp.requests.length;
-    try {
-      await withSync({ oauth }, async ({ sync, subjects }) => {
-        await deliver('Churn risk: cancelling');
-        await waitFor(async () => (await subjects()).length === 1, 15_000, 'the first mail');
-        // Revoked long before its hour is up (an admin rotated the app's secret, a policy change).
-        for (const t of idp.tokens.values()) t.revoked = true;
-        await dovecot.kick(account.user);
-        await deliver('Re: Churn risk: cancelling');
-        // Dovecot answers a refused login after auth_failure_delay (2 s) and more after repeats: a generous bound.
-        await waitFor(async () => (await subjects()).length === 2, 60_000, 'the mail after the new token');
-        expect(sync.status.state).toBe('watching');
-      });
-    } finally {
-      idp.lifetimeSeconds = 2;
-    }
+    await withSync({ oauth }, async ({ sync, subjects }) => {
+      await deliver('Churn risk: cancelling');
+      await waitFor(async () => (await subjects()).length === 1, 15_000, 'the first mail');
+      // Revoked long before its hour is up (an admin rotated the app's secret, a policy change).
+      for (const t of idp.tokens.values()) t.revoked = true;
+      await dovecot.kick(account.user);
+      await deliver('Re: Churn risk: cancelling');
+      // Dovecot answers a refused login after auth_failure_delay (2 s) and more after repeats: a generous bound.
+      await waitFor(async () => (await subjects()).length === 2, 60_000, 'the mail after the new token');
+      expect(sync.status.state).toBe('watching');
+    });
     const asked = idp.requests.slice(before);
     expect(asked.length).toBe(2);
     expect(asked.map((f) => [f.get('grant_type'), f.get('scope')])).toEqual([
@@ -267,9 +272,6 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
   });
 
   it('rapport doctor logs in with a fresh token, and names the setting when the endpoint refuses the client', async () => {
-    // Tokens of an hour: the renewal test before it (CI shuffles the order) may have left 2-second ones,
-    // which Dovecot's introspection found expired by the time the doctor logged in (CI seed 97561).
-    idp.lifetimeSeconds = 3600;
     const base = mailbox({
       oauth: { ...endpoint(), scope: 'imap' },
     });

@@ -20,7 +20,6 @@ let two: Database;
 
 beforeAll(async () => {
   await idp.start();
-  idp.lifetimeSeconds = 3600;
   // Slow enough that the two requests overlap.
   idp.delayMs = 400;
   scratch = await createScratchPostgres();
