@@ -7,10 +7,26 @@
  * carry `<@U1>` without a name: `names` (user id → display name, see {@link mentionedUserIds}) names them.
  */
 export function slackTextToPlain(text: string, names: ReadonlyMap<string, string> = new Map()): string {
+  return toWords(text, (id, label) => `@${label ?? names.get(id) ?? id}`);
+}
+
+/**
+ * Slash-command text as the person typed it, for the shared command grammar. With `should_escape`
+ * (manifest.json) Slack sends typed addresses and domains as links (`jo@acme.com` ->
+ * `<mailto:jo@acme.com|jo@acme.com>`, `acme.com` -> `<http://acme.com|acme.com>`), channels as
+ * `<#C1|sales>`, and `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`. Links, channels and broadcasts become
+ * their words as in {@link slackTextToPlain}; user mentions stay `<@U1|jo>` (`assign` finds the rep by
+ * that id); the entities are unescaped last.
+ */
+export function slackCommandText(text: string): string {
+  return toWords(text, (id, label) => `<@${id}${label === undefined ? '' : `|${label}`}>`);
+}
+
+function toWords(text: string, mention: (id: string, label: string | undefined) => string): string {
   return text
     .replace(/<([^<>]*)>/g, (_all, inner: string) => {
       const [target, label] = splitLabel(inner);
-      if (target.startsWith('@')) return `@${label ?? names.get(target.slice(1)) ?? target.slice(1)}`;
+      if (target.startsWith('@')) return mention(target.slice(1), label);
       if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
       if (target.startsWith('!date^')) return label ?? '';
       if (target.startsWith('!')) {

@@ -298,7 +298,7 @@ export function parseCommand(input: string): Command {
       const { positional, flags } = splitFlags(line, rest, ['name']);
       if (positional.length !== 1 || flags.get('name') === '') throw usage('make-customer');
       const name = flags.get('name');
-      return { kind: 'make-customer', key: slackLinkText(positional[0].value), ...(name ? { name } : {}) };
+      return { kind: 'make-customer', key: domainOrAddress(positional[0].value), ...(name ? { name } : {}) };
     }
     default:
       return { kind: 'unknown', word: tokens[0].value };
@@ -318,14 +318,15 @@ function trailingPage(
   return { words: words.slice(0, -2), page };
 }
 
-/**
- * What a person typed where Slack escaped it (slash commands with should_escape): `<mailto:jo@x.com|jo@x.com>`
- * and `<http://acme.com|acme.com>` give the text shown, `<mailto:jo@x.com>` the address; anything else as is.
- */
-function slackLinkText(value: string): string {
-  const m = /^<([^|>]+)(?:\|([^>]+))?>$/.exec(value.trim());
-  if (!m) return value;
-  return (m[2] ?? m[1]).replace(/^mailto:/i, '').replace(/^https?:\/\//i, '');
+/** A domain or address however it was typed: `mailto:jo@x.com` -> `jo@x.com`, `https://acme.com/` -> `acme.com`. */
+function domainOrAddress(value: string): string {
+  const v = value.trim().replace(/^mailto:/i, '');
+  if (!/^https?:\/\//i.test(v)) return v;
+  try {
+    return new URL(v).hostname;
+  } catch {
+    return v;
+  }
 }
 
 /** One-line usage of each command, shown in errors and help. */

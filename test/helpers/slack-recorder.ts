@@ -61,7 +61,10 @@ export class SlackRecorder {
   readonly messages: RecordedMessage[] = [];
   /** Files asked for with files.getUploadURLExternal, by id; `channel` is set once shared. */
   readonly files = new Map<string, RecordedFile>();
-  private readonly failures = new Map<string, InjectedFailure[]>();
+  private readonly failures = new Map<
+    string,
+    Array<{ failure: InjectedFailure; when?: (body: Record<string, unknown>) => boolean }>
+  >();
   private server?: Server;
   private seq = 0;
   /** What users.info answers for any user. */
@@ -113,9 +116,12 @@ export class SlackRecorder {
     });
   }
 
-  /** The next call of `method` fails this way (queue several to fail several calls). */
-  failNext(method: string, failure: InjectedFailure): void {
-    this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
+  /**
+   * The next call of `method` fails this way (queue several to fail several calls); with `when`, the next
+   * call whose body it accepts (so a post another test's pipeline makes meanwhile is not the one failed).
+   */
+  failNext(method: string, failure: InjectedFailure, when?: (body: Record<string, unknown>) => boolean): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), { failure, when }]);
   }
 
   callsTo(method: string): RecordedCall[] {
@@ -148,11 +154,12 @@ export class SlackRecorder {
     this.calls.push({ method, body, token, at: Date.now() });
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
-    const failure = this.failures.get(method)?.shift();
+    const queued = this.failures.get(method) ?? [];
+    const at = queued.findIndex((f) => !f.when || f.when(body));
+    const failure = at < 0 ? undefined : queued.splice(at, 1)[0].failure;
     if (failure) {
       if ('error' in failure) return send(res, 200, { ok: false, error: failure.error });
-      if (failure.status === 429)
-        res.setHeader('Retry-After', String((failure as { retryAfterSeconds: number }).retryAfterSeconds));
+      if ('retryAfterSeconds' in failure) res.setHeader('Retry-After', String(failure.retryAfterSeconds));
       return send(res, failure.status, { ok: false, error: failure.status === 429 ? 'ratelimited' : 'http_error' });
     }
     send(res, 200, isApi ? this.answer(method, body, token) : { ok: true });

@@ -5,6 +5,7 @@ import type { CommandContext } from '../../../src/commands/command-context.ts';
 import type { Reply } from '../../../src/commands/reply-model.ts';
 import { openLogModal } from '../open-log-modal.ts';
 import { ackedByGate, slackRequestOf } from '../outsider-gate.ts';
+import { slackCommandText } from '../slack-text.ts';
 
 /** The ack's answer when Rapport sheds load; the word "busy" is what bench:slack counts. */
 export const SLACK_BUSY_SENTENCE =
@@ -38,12 +39,14 @@ export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
       channelId: command.channel_id,
       triggerId: command.trigger_id,
     });
+    // What the person typed: Slack sends typed addresses and domains as links and escapes & < >.
+    const typed = slackCommandText(command.text);
     // `/crm log` alone opens the log form instead of a usage error.
-    if (/^log$/i.test(command.text.trim())) {
+    if (/^log$/i.test(typed)) {
       await openLogModal(client, deps, req);
       return;
     }
-    const text = command.text.trim() || 'help';
+    const text = typed || 'help';
     const responseUrl = command.response_url;
     const answer = async (run: (text: string, ctx: CommandContext) => Promise<Reply>) =>
       answerCommand(deps, req, responseUrl, await run(text, await deps.contextFor(req)));

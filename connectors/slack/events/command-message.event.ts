@@ -2,6 +2,7 @@ import type { App, Context } from '@slack/bolt';
 import { outsiderRefusal, roleOf } from '../../../src/domain/roles.ts';
 import type { Reply } from '../../../src/commands/reply-model.ts';
 import { renderBlocks } from '../render-blocks.ts';
+import { slackCommandText } from '../slack-text.ts';
 import type { SlackListenerDeps, SlackRequest } from '../slack-request.ts';
 import { eventTeamOf } from './message.event.ts';
 
@@ -23,12 +24,15 @@ interface CommandMessageEvent {
   bot_id?: string;
 }
 
-/** `<@UBOT> lookup acme` → `lookup acme`: the leading mention(s) of the bot are not part of the command. */
+/**
+ * `<@UBOT> lookup <mailto:jo@acme.com|jo@acme.com>` → `lookup jo@acme.com`: the leading mention(s) of the
+ * bot are not part of the command, and the rest is read as typed ({@link slackCommandText}).
+ */
 export function commandTextOf(text: string, botUserId: string | undefined): string {
   const lead = botUserId
     ? new RegExp(`^\\s*<@${botUserId}(?:\\|[^>]*)?>[\\s:,]*`)
     : /^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s:,]*/;
-  return text.replace(lead, '').trim();
+  return slackCommandText(text.replace(lead, ''));
 }
 
 /**

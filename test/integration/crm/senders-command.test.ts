@@ -88,10 +88,10 @@ describe.each(TEST_DATABASE_KINDS)('senders and make customer as chat commands o
     });
   });
 
-  it('takes a whole domain with a chosen name, the addresses Slack escapes, and explains bad input', async () => {
+  it('takes a whole domain with a chosen name, typed as links, and explains bad input', async () => {
     await strangerMail(t.db, 'sales@northwind.example', 'Prices', '2026-12-04T10:00:00Z');
     await strangerMail(t.db, 'ops@northwind.example', 'Delivery', '2026-12-04T11:00:00Z');
-    const made = await run('make customer <http://northwind.example|northwind.example> --name "Northwind Traders"');
+    const made = await run('make customer https://northwind.example/ --name "Northwind Traders"');
     expect(made.text).toBe(
       'Created customer Northwind Traders: 2 contacts and 2 conversations moved to it; their new mail gets follow-up suggestions.',
     );
@@ -100,7 +100,7 @@ describe.each(TEST_DATABASE_KINDS)('senders and make customer as chat commands o
     });
 
     await strangerMail(t.db, 'ana@proton.me', 'Quote please', '2026-12-04T12:00:00Z');
-    expect((await run('make customer <mailto:ana@proton.me|ana@proton.me>')).tone).toBe('success');
+    expect((await run('make customer mailto:ana@proton.me')).tone).toBe('success');
 
     expect(await run('make customer 192.168.1.20')).toMatchObject({
       tone: 'error',

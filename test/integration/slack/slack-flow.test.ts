@@ -225,8 +225,51 @@ describe('Slack end to end: signed requests through Bolt, the real pipeline on P
     expect(posts().map((m) => m.ts)).toEqual([suggestion.ts, reminder.ts]);
   });
 
+  it('reads /crm as typed: addresses and domains Slack sent as links are found, & < > are stored unescaped', async () => {
+    const db = proc.runtime.db;
+    const company = await db.prisma.company.create({
+      data: { name: 'Escapade Ltd', normalizedName: 'escapade', domains: ['escapade.example'] },
+    });
+    await db.prisma.contact.create({
+      data: {
+        companyId: company.id,
+        name: 'Ines Ortega',
+        normalizedName: 'ines ortega',
+        emails: ['ines@escapade.example'],
+      },
+    });
+    // What Slack sends (should_escape) for `/crm log Escapade "Ines & Bob want <5 seats" ` and lookups typed as an address or domain.
+    const log = slashCommand('log Escapade "Ines &amp; Bob want &lt;5 seats, reply to &lt;ines@escapade.example&gt;"');
+    expect((await postSigned(log.body)).status).toBe(200);
+    const logged = await eventually('the answer to /crm log', async () => slack.callsTo(log.responsePath)[0]);
+    expect(String(logged.body.text)).toMatch(/Escapade/);
+    const message = await db.prisma.message.findFirstOrThrow({ where: { record: { companyId: company.id } } });
+    expect(message.text).toBe('Ines & Bob want <5 seats, reply to <ines@escapade.example>');
+    for (const typed of [
+      '<mailto:ines@escapade.example|ines@escapade.example>',
+      '<http://escapade.example|escapade.example>',
+    ]) {
+      const lookup = slashCommand(`lookup ${typed}`);
+      expect((await postSigned(lookup.body)).status).toBe(200);
+      const answer = await eventually(
+        `the answer to /crm lookup ${typed}`,
+        async () => slack.callsTo(lookup.responsePath)[0],
+      );
+      expect(JSON.stringify(answer.body)).toContain('Escapade Ltd');
+      expect(JSON.stringify(answer.body)).not.toContain('No customer');
+    }
+    // The log's suggestion card, before the test ends (the tests share the team channel and look at its posts).
+    const card = await eventually('the suggestion for Escapade', async () =>
+      slack.messages.find((m) => /Escapade/.test(m.text ?? '')),
+    );
+    expect(card.channel).toBe(TEAM_CHANNEL);
+  });
+
   it('waits out a 429 from chat.postMessage and then posts exactly once', async () => {
-    slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 });
+    // Only Globex's post is failed: another test's pipeline may post meanwhile (tests run in any order).
+    slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 }, (body) =>
+      /Globex/.test(String(body.text)),
+    );
     const before = slack.callsTo('chat.postMessage').length;
     const cmd = slashCommand('log "Globex" "We are cancelling our contract, very disappointed" --new');
     expect((await postSigned(cmd.body)).status).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { slackTextToPlain } from '../../../connectors/slack/slack-text.ts';
+import { slackCommandText, slackTextToPlain } from '../../../connectors/slack/slack-text.ts';
 
 describe('slackTextToPlain', () => {
   it('resolves links, mentions, channels and broadcasts to words', () => {
@@ -17,5 +17,23 @@ describe('slackTextToPlain', () => {
 
   it('unescapes &lt; &gt; &amp; after the brackets, so typed angle brackets stay text', () => {
     expect(slackTextToPlain('Q&amp;A: 3 &lt; 5 &amp;&amp; &lt;@U1&gt;')).toBe('Q&A: 3 < 5 && <@U1>');
+  });
+});
+
+describe('slackCommandText', () => {
+  // Slash-command text as Slack sends it with should_escape (manifest.json) and as app_mention events carry it.
+  it('reads typed addresses, domains and channels as typed, keeps user mentions for assign, unescapes & < >', () => {
+    expect(slackCommandText('lookup <mailto:jo@acme.com|jo@acme.com>')).toBe('lookup jo@acme.com');
+    expect(slackCommandText('make customer <http://acme.com|acme.com> --name "Acme"')).toBe(
+      'make customer acme.com --name "Acme"',
+    );
+    expect(slackCommandText('lookup <https://acme.com/pricing>')).toBe('lookup https://acme.com/pricing');
+    expect(slackCommandText('assign 3 <@U0REP2|Bob Smith>')).toBe('assign 3 <@U0REP2|Bob Smith>');
+    expect(slackCommandText('assign 3 <@W0REP2>')).toBe('assign 3 <@W0REP2>');
+    expect(slackCommandText('notify acme here <#C1|sales>')).toBe('notify acme here #sales');
+    expect(slackCommandText('log acme "Jo &amp; Bob want it for &lt; $5k &gt;_&lt;"')).toBe(
+      'log acme "Jo & Bob want it for < $5k >_<"',
+    );
+    expect(slackCommandText('  log acme  ')).toBe('log acme');
   });
 });
