@@ -7,7 +7,10 @@
  * carry `<@U1>` without a name: `names` (user id → display name, see {@link mentionedUserIds}) names them.
  */
 export function slackTextToPlain(text: string, names: ReadonlyMap<string, string> = new Map()): string {
-  return toWords(text, (id, label) => `@${label ?? names.get(id) ?? id}`);
+  return toWords(text, {
+    mention: (id, label) => `@${label ?? names.get(id) ?? id}`,
+    link: (target, label) => label ?? target.replace(/^mailto:/, ''),
+  });
 }
 
 /**
@@ -15,14 +18,28 @@ export function slackTextToPlain(text: string, names: ReadonlyMap<string, string
  * (manifest.json) Slack sends typed addresses and domains as links (`jo@acme.com` ->
  * `<mailto:jo@acme.com|jo@acme.com>`, `acme.com` -> `<http://acme.com|acme.com>`), channels as
  * `<#C1|sales>`, and `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`. Links, channels and broadcasts become
- * their words as in {@link slackTextToPlain}; user mentions stay `<@U1|jo>` (`assign` finds the rep by
- * that id); the entities are unescaped last.
+ * their words as in {@link slackTextToPlain}, except that a link whose text is not its address keeps
+ * both (`the quote (https://acme.com/q)`: nothing the rep wrote is lost); user mentions stay `<@U1|jo>`
+ * (`assign` finds the rep by that id); the entities are unescaped last.
  */
 export function slackCommandText(text: string): string {
-  return toWords(text, (id, label) => `<@${id}${label === undefined ? '' : `|${label}`}>`);
+  return toWords(text, {
+    mention: (id, label) => `<@${id}${label === undefined ? '' : `|${label}`}>`,
+    link: (target, label) => {
+      const address = target.replace(/^mailto:/, '');
+      if (label === undefined || label === address || label === address.replace(/^https?:\/\//, ''))
+        return label ?? address;
+      return `${label} (${address})`;
+    },
+  });
 }
 
-function toWords(text: string, mention: (id: string, label: string | undefined) => string): string {
+interface TokenWords {
+  mention: (id: string, label: string | undefined) => string;
+  link: (target: string, label: string | undefined) => string;
+}
+
+function toWords(text: string, { mention, link }: TokenWords): string {
   return text
     .replace(/<([^<>]*)>/g, (_all, inner: string) => {
       const [target, label] = splitLabel(inner);
@@ -34,7 +51,7 @@ function toWords(text: string, mention: (id: string, label: string | undefined) 
         const word = target.slice(1).split('^')[0];
         return `@${word}`;
       }
-      return label ?? target.replace(/^mailto:/, '');
+      return link(target, label);
     })
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')

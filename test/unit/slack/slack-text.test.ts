@@ -28,6 +28,11 @@ describe('slackCommandText', () => {
       'make customer acme.com --name "Acme"',
     );
     expect(slackCommandText('lookup <https://acme.com/pricing>')).toBe('lookup https://acme.com/pricing');
+    // A link whose text is not its address (the composer's link button) keeps both.
+    expect(slackCommandText('log acme "sent <https://acme.com/q/7|the quote>"')).toBe(
+      'log acme "sent the quote (https://acme.com/q/7)"',
+    );
+    expect(slackCommandText('log acme "<mailto:jo@acme.com|Jo>"')).toBe('log acme "Jo (jo@acme.com)"');
     expect(slackCommandText('assign 3 <@U0REP2|Bob Smith>')).toBe('assign 3 <@U0REP2|Bob Smith>');
     expect(slackCommandText('assign 3 <@W0REP2>')).toBe('assign 3 <@W0REP2>');
     expect(slackCommandText('notify acme here <#C1|sales>')).toBe('notify acme here #sales');
