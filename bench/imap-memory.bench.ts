@@ -18,6 +18,7 @@ import { noopPipelineHooks } from '../src/services/pipeline-hooks.ts';
 import { startDovecot } from '../test/helpers/dovecot.ts';
 import { buildEmail } from '../test/helpers/email-fixtures.ts';
 import { createScratchPostgres } from '../test/helpers/test-database.ts';
+import { SecretBox } from '../src/db/secret-box.ts';
 
 interface ChildResult {
   ms: number;
@@ -58,6 +59,7 @@ async function child(): Promise<void> {
     {
       db,
       redis,
+      secrets: new SecretBox(),
       hooks: noopPipelineHooks,
       logger: createLogger('warn'),
       internalDomains: ['support.example'],

@@ -48,6 +48,7 @@ import { cpuMsBetween, processCpuMs } from './process-cpu.ts';
 import { loadSpamCorpus } from './spam-corpus.ts';
 import { timedSql } from './timed-sql.ts';
 import { headerTruth, missedPairsByCause, pairsApart, pairwise } from './thread-truth.ts';
+import { SecretBox } from '../src/db/secret-box.ts';
 
 const benchStarted = Date.now();
 const limit = Number(process.env.BENCH_LIMIT ?? Infinity);
@@ -330,6 +331,7 @@ const makeSync = (
     {
       db,
       redis,
+      secrets: new SecretBox(),
       hooks: syncHooks,
       logger: createLogger('warn'),
       internalDomains: ['support.example'],

@@ -27,13 +27,13 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
     connector,
     logger: runtime.logger.child({ module: 'console' }),
     insights: runtime.config.insights,
-    slackUsers: runtime.config.slack
-      ? {
-          botToken: runtime.config.slack.botToken,
-          apiUrl: runtime.config.slack.apiUrl,
-          secrets: new SecretBox(runtime.config.secretKeys),
-        }
-      : undefined,
+    // Also where this process runs no Slack connector (a console-only process): the workspaces' OAuth
+    // installs in the database then give the token, opened with this process's key.
+    slackUsers: {
+      botToken: runtime.config.slack?.botToken,
+      apiUrl: runtime.config.slack?.apiUrl,
+      secrets: new SecretBox(runtime.config.secretKeys),
+    },
   });
   runtime.app.use(router);
   runtime.app.use(createInsightsRouter({ db: runtime.db, settings: runtime.config.insights }));

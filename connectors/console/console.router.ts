@@ -82,7 +82,7 @@ export interface ConsoleRouterDeps {
    */
   insights?: InsightsSettings;
   /** Slack's Web API for checking who signs in with Slack (guests and other workspaces are refused). */
-  slackUsers?: SlackUsersConfig;
+  slackUsers: SlackUsersConfig;
 }
 
 /**

@@ -11,7 +11,7 @@ export interface SlackUsersConfig {
   /** SLACK_API_URL, default Slack's. */
   apiUrl?: string;
   /** Opens the installation's sealed token (RAPPORT_SECRET_KEY). */
-  secrets?: SecretBox;
+  secrets: SecretBox;
 }
 
 /** What Slack says about a person who signed in with Slack. */
@@ -32,7 +32,7 @@ export type SlackSignInStanding = (teamId: string, userId: string) => Promise<Sl
  * Enterprise Grid org) another organisation, a deleted user or an unanswered call is unverified.
  * Workspace admins and owners are admins, as they are in Slack commands (issue 14's roles).
  */
-export function slackSignInStanding(db: Database, config: SlackUsersConfig = {}): SlackSignInStanding {
+export function slackSignInStanding(db: Database, config: SlackUsersConfig): SlackSignInStanding {
   const apiUrl = config.apiUrl ? (config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/`) : undefined;
   const unverified: SlackSignInFacts = { standing: 'unverified', platformAdmin: false };
   return async (teamId, userId) => {

@@ -36,8 +36,8 @@ export interface MailboxSyncDeps {
   internalDomains: readonly string[];
   /** Lock key prefix. Default `{rapport}`. */
   lockPrefix?: string;
-  /** Seals the rotated OAuth2 refresh token it stores (RAPPORT_SECRET_KEY). Default: stored as it is. */
-  secrets?: SecretBox;
+  /** Seals the rotated OAuth2 refresh token it stores (RAPPORT_SECRET_KEY; a box without a key stores it as it is). */
+  secrets: SecretBox;
   /** Lock TTL, ms: bound on how long a dead syncer blocks a takeover. Default 30000. */
   lockTtlMs?: number;
   /**

@@ -1,4 +1,4 @@
-import { SecretBox } from '../../src/db/secret-box.ts';
+import type { SecretBox } from '../../src/db/secret-box.ts';
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -20,8 +20,8 @@ export interface SlackInstallationStoreOptions {
    * this time, or sooner when Slack refuses the old token. Default: 30 000 ms.
    */
   cacheMs?: number;
-  /** Seals the tokens it stores (RAPPORT_SECRET_KEY) and opens them. Default: stored as they are. */
-  secrets?: SecretBox;
+  /** Seals the tokens it stores (RAPPORT_SECRET_KEY) and opens them (a box without a key stores them as they are). */
+  secrets: SecretBox;
 }
 
 interface CacheEntry {
@@ -43,10 +43,10 @@ export class SlackInstallationStore implements InstallationStore {
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
-    opts: SlackInstallationStoreOptions = {},
+    opts: SlackInstallationStoreOptions,
   ) {
     this.cacheMs = opts.cacheMs ?? 30_000;
-    this.secrets = opts.secrets ?? new SecretBox();
+    this.secrets = opts.secrets;
   }
 
   async storeInstallation<V extends 'v1' | 'v2'>(installation: Installation<V, boolean>): Promise<void> {

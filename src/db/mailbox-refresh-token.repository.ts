@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RapportError } from '../errors.ts';
 import type { Database, SqlRunner } from './database.ts';
-import { SecretBox } from './secret-box.ts';
+import type { SecretBox } from './secret-box.ts';
 
 /** Reads and writes a mailbox's stored refresh token. */
 export interface RefreshTokenRow {
@@ -36,9 +36,9 @@ export function mailboxRefreshTokenStore(
   db: Pick<Database, 'kind' | 'sql' | 'withSession'>,
   mailbox: string,
   oauth: { tokenUrl: string; clientId: string; refreshToken?: string },
-  opts: { waitMs?: number; secrets?: SecretBox } = {},
+  opts: { waitMs?: number; secrets: SecretBox },
 ): RefreshTokenStore {
-  const box = opts.secrets ?? new SecretBox();
+  const box = opts.secrets;
   const configured = createHash('sha256')
     .update(`${oauth.tokenUrl}\n${oauth.clientId}\n${oauth.refreshToken ?? ''}`)
     .digest('hex');

@@ -1,6 +1,6 @@
 import type { Database } from './database.ts';
 import type { Prisma } from './generated/client.ts';
-import { SecretBox } from './secret-box.ts';
+import type { SecretBox } from './secret-box.ts';
 
 /** One Slack OAuth installation as Rapport keeps it: keyed per workspace or per org-wide install. */
 export interface SlackInstallationRow {
@@ -35,7 +35,7 @@ export function slackInstallKey(q: {
 export async function saveSlackInstallation(
   db: Database,
   row: SlackInstallationRow,
-  secrets: SecretBox = new SecretBox(),
+  secrets: SecretBox,
 ): Promise<void> {
   const data = {
     teamId: row.teamId,
@@ -57,7 +57,7 @@ export async function saveSlackInstallation(
 export async function findSlackInstallation(
   db: Database,
   installKey: string,
-  secrets: SecretBox = new SecretBox(),
+  secrets: SecretBox,
 ): Promise<SlackInstallationRow | undefined> {
   const row = await db.prisma.slackInstallation.findUnique({ where: { installKey } });
   return row

@@ -13,6 +13,7 @@ import { ConsoleConnector, type ConsoleFeed } from '../../connectors/console/con
 import type { SlackUsersConfig } from '../../connectors/console/slack-sign-in-standing.ts';
 import { DEFAULT_BUSINESS_HOURS } from '../../src/insights/business-hours.ts';
 import type { InsightsSettings } from '../../src/insights/insights-settings.ts';
+import { SecretBox } from '../../src/db/secret-box.ts';
 
 export interface ConsoleServer {
   /** http://<host>:<port> */
@@ -62,7 +63,7 @@ export async function startConsoleServer(db: Database, opts: ConsoleServerOption
       consoleToken: opts.consoleToken,
       admins: opts.admins,
       insights: opts.insights ?? TEST_INSIGHTS,
-      slackUsers: opts.slackUsers,
+      slackUsers: opts.slackUsers ?? { secrets: new SecretBox() },
       signIn: {
         publicUrl: undefined,
         sessionSecret: undefined,

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { dovecotMailbox, type DovecotServer } from './dovecot.ts';
 import { waitFor } from './email-fixtures.ts';
+import { SecretBox } from '../../src/db/secret-box.ts';
 
 /**
  * Delivers `messages` to a new Dovecot user's INBOX, runs one real MailboxSync over it into `db`
@@ -51,5 +52,6 @@ export function testSyncDeps(db: Database, redis: Redis, overrides: Partial<Mail
     lockPrefix: `{rapport-test-${randomBytes(4).toString('hex')}}`,
     lockTtlMs: 1500,
     ...overrides,
+    secrets: overrides.secrets ?? new SecretBox(),
   };
 }

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slackSignInStanding } from '../../connectors/console/slack-sign-in-standing.ts';
 import { OAuthTokenSource } from '../../connectors/imap/oauth-token-source.ts';
 import { SlackInstallationStore } from '../../connectors/slack/installation-store.ts';
 import { mailboxRefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
 import { SecretBox } from '../../src/db/secret-box.ts';
 import { createLogger } from '../../src/logger.ts';
 import { IdentityProvider } from '../helpers/oauth-identity-provider.ts';
+import { SlackRecorder } from '../helpers/slack-recorder.ts';
 import { spawnRapport } from '../helpers/spawn-rapport.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
@@ -84,11 +86,37 @@ describe('tokens sealed at rest with RAPPORT_SECRET_KEY', () => {
     );
   });
 
+  it("the console's Slack sign-in asks Slack about the person with the workspace's sealed install token", async () => {
+    // A console-only process (no SLACK_* settings): the workspace's OAuth install in the database gives
+    // the token, which only this process's key opens.
+    const secrets = new SecretBox({ current: keyOf(), old: [] });
+    await new SlackInstallationStore(t.db, createLogger('silent'), { secrets }).storeInstallation(
+      installation('TSIGNIN', 'xoxb-signin-secret'),
+    );
+    const slack = new SlackRecorder();
+    const apiUrl = await slack.start();
+    try {
+      slack.users.set('UMEMBER', { team_id: 'TSIGNIN' });
+      slack.users.set('UGUEST', { team_id: 'TSIGNIN', is_restricted: true });
+      const standing = slackSignInStanding(t.db, { apiUrl, secrets });
+      expect(await standing('TSIGNIN', 'UMEMBER')).toEqual({ standing: 'member', platformAdmin: false });
+      expect(await standing('TSIGNIN', 'UGUEST')).toMatchObject({ standing: 'guest' });
+      expect(slack.callsTo('users.info').map((c) => c.token)).toEqual(['xoxb-signin-secret', 'xoxb-signin-secret']);
+      // Without the key the sealed token cannot be used: refused in words naming the key, Slack not asked.
+      const asked = slack.calls.length;
+      const keyless = slackSignInStanding(t.db, { apiUrl, secrets: new SecretBox() });
+      await expect(keyless('TSIGNIN', 'UMEMBER')).rejects.toThrow(/RAPPORT_SECRET_KEY/);
+      expect(slack.calls.length).toBe(asked);
+    } finally {
+      await slack.stop();
+    }
+  });
+
   it('rapport secrets reseal seals what was stored in the clear, and rotates to a new key', async () => {
     await t.db.sql.exec('DELETE FROM "MailboxRefreshToken"; DELETE FROM "SlackInstallation"');
     // Stored before a key was set.
-    await mailboxRefreshTokenStore(t.db, MAILBOX, oauth('rt-x')).save('rt-plain-secret');
-    await new SlackInstallationStore(t.db, createLogger('silent')).storeInstallation(
+    await mailboxRefreshTokenStore(t.db, MAILBOX, oauth('rt-x'), { secrets: new SecretBox() }).save('rt-plain-secret');
+    await new SlackInstallationStore(t.db, createLogger('silent'), { secrets: new SecretBox() }).storeInstallation(
       installation('TPLAIN', 'xoxb-plain-secret'),
     );
     expect(await rawRows()).toContain('xoxb-plain-secret');

@@ -9,6 +9,7 @@ import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import { createConsoleRouter } from '../../../connectors/console/console.router.ts';
 import { ConsoleConnector } from '../../../connectors/console/console.connector.ts';
+import { SecretBox } from '../../../src/db/secret-box.ts';
 
 // Issue 20 in the console, in Chromium: a console user sets their own timezone (the server's
 // RAPPORT_TIMEZONE is only the default), and the timeline says how many follow-ups it does not show.
@@ -28,6 +29,7 @@ describe('console in headless Chromium: timezone setting and counts', () => {
         db: t.db,
         timezone: 'UTC',
         connector: new ConsoleConnector(),
+        slackUsers: { secrets: new SecretBox() },
       }),
     );
     server = await new Promise<Server>((resolve) => {

@@ -11,6 +11,7 @@ import { launchChromium, startConsoleServer, type ConsoleServer } from '../../he
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { RAPPORT_BIN } from '../../helpers/spawn-rapport.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
+import { SecretBox } from '../../../src/db/secret-box.ts';
 
 const SLACK_TEAM_CLAIM = 'https://slack.com/team_id';
 
@@ -117,7 +118,7 @@ describe('console sign-in in headless Chromium', () => {
           tenantId: 'tenant-ours',
         },
       },
-      slackUsers: { botToken: 'xoxb-console-test', apiUrl: slackApi },
+      slackUsers: { botToken: 'xoxb-console-test', apiUrl: slackApi, secrets: new SecretBox() },
     });
     browser = await launchChromium();
   });

@@ -8,6 +8,7 @@ import { executeCommand } from '../../../src/commands/execute-command.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { createConsoleRouter } from '../../../connectors/console/console.router.ts';
 import { ConsoleConnector } from '../../../connectors/console/console.connector.ts';
+import { SecretBox } from '../../../src/db/secret-box.ts';
 
 describe('console in headless Chromium', () => {
   let t: TestDatabase;
@@ -26,6 +27,7 @@ describe('console in headless Chromium', () => {
         db: t.db,
         timezone: 'Europe/Berlin',
         connector,
+        slackUsers: { secrets: new SecretBox() },
       }),
     );
     server = await new Promise<Server>((resolve) => {

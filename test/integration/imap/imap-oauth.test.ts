@@ -15,6 +15,7 @@ import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
 import { IdentityProvider } from '../../helpers/oauth-identity-provider.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
+import { SecretBox } from '../../../src/db/secret-box.ts';
 
 // Microsoft 365 and Gmail turned passwords off: a mailbox logs in with OAuth2 tokens that last about an
 // hour. Here a local identity provider issues them (an hour, or 2 s for the renewal test), and Dovecot's
@@ -241,7 +242,7 @@ describe('IMAP with OAuth2 tokens (IMAP_OAUTH_*)', () => {
   it('rapport doctor logs in with the stored refresh token and stores the next; with the bot holding the embedded database it leaves the login to the bot', async () => {
     const tdb = await createTestDatabase('postgres');
     const oauth: MailboxOAuthConfig = { ...endpoint(), refreshToken: 'rt-doctor' };
-    const store = mailboxRefreshTokenStore(tdb.db, account.user, oauth);
+    const store = mailboxRefreshTokenStore(tdb.db, account.user, oauth, { secrets: new SecretBox() });
     // The sync rotated the configured token (spent) and stored the one it was given.
     await store.save('rt-doctor-rotated');
     idp.refreshTokens.add('rt-doctor-rotated');

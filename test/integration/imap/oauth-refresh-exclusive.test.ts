@@ -5,6 +5,7 @@ import { mailboxRefreshTokenStore, type RefreshTokenStore } from '../../../src/d
 import { openDatabase } from '../../../src/db/open-database.ts';
 import { IdentityProvider } from '../../helpers/oauth-identity-provider.ts';
 import { createScratchPostgres } from '../../helpers/test-database.ts';
+import { SecretBox } from '../../../src/db/secret-box.ts';
 
 // Two processes renew one mailbox's token at once (the bot and `rapport doctor` on PostgreSQL, or a bot
 // taking over): each reads the stored refresh token and sends it. An endpoint that spends a refresh
@@ -37,11 +38,16 @@ const oauth = (refreshToken: string) => idp.oauthConfig(refreshToken);
 const source = (configured: string, store: RefreshTokenStore) =>
   new OAuthTokenSource(oauth(configured), MAILBOX, { store });
 
+/** Tokens stored as they are (no RAPPORT_SECRET_KEY): sealing is secrets-at-rest.test.ts's. */
+const keyless = { secrets: new SecretBox() };
+
 describe('two processes renewing one mailbox token at once', () => {
   it('never send the same refresh token: the second waits, reads the rotated one and sends that', async () => {
     idp.refreshTokens.add('rt-a');
     const before = idp.requests.length;
-    const [a, b] = [one, two].map((db) => source('rt-a', mailboxRefreshTokenStore(db, MAILBOX, oauth('rt-a'))));
+    const [a, b] = [one, two].map((db) =>
+      source('rt-a', mailboxRefreshTokenStore(db, MAILBOX, oauth('rt-a'), keyless)),
+    );
     const tokens = await Promise.all([a.accessToken(), b.accessToken()]);
     expect(tokens.every((t) => t.startsWith('at-'))).toBe(true);
     const sent = idp.requests.slice(before).map((f) => f.get('refresh_token'));
@@ -49,7 +55,7 @@ describe('two processes renewing one mailbox token at once', () => {
     expect(sent[0]).toBe('rt-a');
     expect(sent[1]).not.toBe('rt-a');
     // The stored one is the newest: the endpoint still accepts it.
-    const stored = await mailboxRefreshTokenStore(one, MAILBOX, oauth('rt-a')).load();
+    const stored = await mailboxRefreshTokenStore(one, MAILBOX, oauth('rt-a'), keyless).load();
     expect(idp.refreshTokens.has(stored!)).toBe(true);
   });
 
@@ -59,7 +65,7 @@ describe('two processes renewing one mailbox token at once', () => {
     // machine (else the second would read the rotated one and go through by luck).
     idp.delayMs = 2000;
     const unlocked = (db: Database): RefreshTokenStore => {
-      const store = mailboxRefreshTokenStore(db, MAILBOX, oauth('rt-b'));
+      const store = mailboxRefreshTokenStore(db, MAILBOX, oauth('rt-b'), keyless);
       return { ...store, exclusive: (fn) => fn(store) };
     };
     const results = await Promise.allSettled([
@@ -77,10 +83,10 @@ describe('two processes renewing one mailbox token at once', () => {
     idp.refreshTokens.add('rt-d');
     const small = await openDatabase({ databaseUrl: scratch.url, migrate: false, poolSize: 1 });
     try {
-      const renewed = source('rt-d', mailboxRefreshTokenStore(small, MAILBOX, oauth('rt-d'))).accessToken();
+      const renewed = source('rt-d', mailboxRefreshTokenStore(small, MAILBOX, oauth('rt-d'), keyless)).accessToken();
       const stuck = new Promise((r) => setTimeout(() => r('stuck'), 10_000));
       expect(String(await Promise.race([renewed, stuck]))).toMatch(/^at-/);
-      expect(await mailboxRefreshTokenStore(small, MAILBOX, oauth('rt-d')).load()).toMatch(/^rt-/);
+      expect(await mailboxRefreshTokenStore(small, MAILBOX, oauth('rt-d'), keyless).load()).toMatch(/^rt-/);
     } finally {
       await small.close();
     }
@@ -88,12 +94,12 @@ describe('two processes renewing one mailbox token at once', () => {
 
   it('a process that holds the lock too long makes the other give up in words (the sync retries), then it goes through', async () => {
     idp.refreshTokens.add('rt-c');
-    const store = mailboxRefreshTokenStore(two, MAILBOX, oauth('rt-c'), { waitMs: 500 });
+    const store = mailboxRefreshTokenStore(two, MAILBOX, oauth('rt-c'), { ...keyless, waitMs: 500 });
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let locked!: () => void;
     const isLocked = new Promise<void>((r) => (locked = r));
-    const holder = mailboxRefreshTokenStore(one, MAILBOX, oauth('rt-c')).exclusive(async () => {
+    const holder = mailboxRefreshTokenStore(one, MAILBOX, oauth('rt-c'), keyless).exclusive(async () => {
       locked();
       await held;
     });

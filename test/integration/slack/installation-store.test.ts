@@ -4,6 +4,7 @@ import { SlackInstallationStore } from '../../../connectors/slack/installation-s
 import { slackInstallKey } from '../../../src/db/slack-installation.repository.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import { SecretBox } from '../../../src/db/secret-box.ts';
 
 const workspace = (teamId: string, token: string): Installation<'v2', false> => ({
   team: { id: teamId, name: `Team ${teamId}` },
@@ -50,7 +51,7 @@ describe.each(TEST_DATABASE_KINDS)('SlackInstallationStore on %s', (kind) => {
   });
 
   it('stores, replaces on reinstall, finds workspaces of an org through the org, and deletes', async () => {
-    const store = new SlackInstallationStore(t.db, logger, { cacheMs: 60_000 });
+    const store = new SlackInstallationStore(t.db, logger, { secrets: new SecretBox(), cacheMs: 60_000 });
     await store.storeInstallation(workspace('T1', 'xoxb-t1-a'));
     await store.storeInstallation(org('E1', 'xoxb-e1'));
     expect(
@@ -87,8 +88,8 @@ describe.each(TEST_DATABASE_KINDS)('SlackInstallationStore on %s', (kind) => {
   });
 
   it('another process sees an uninstall once its cache entry expires', async () => {
-    const web = new SlackInstallationStore(t.db, logger, { cacheMs: 60_000 });
-    const worker = new SlackInstallationStore(t.db, logger, { cacheMs: 50 });
+    const web = new SlackInstallationStore(t.db, logger, { secrets: new SecretBox(), cacheMs: 60_000 });
+    const worker = new SlackInstallationStore(t.db, logger, { secrets: new SecretBox(), cacheMs: 50 });
     await web.storeInstallation(workspace('T2', 'xoxb-t2'));
     expect(await worker.botTokenForTeam('T2', async () => [])).toBe('xoxb-t2');
     await web.remove({ teamId: 'T2', isEnterpriseInstall: false });
