@@ -347,8 +347,11 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     // Umbrella's team channel (a destination: our people only) gets its cards.
     await db().teamChannel.create({ data: { companyId: umbrella.id, platform: 'teams', channelRef: team.id } });
     const churn = 'The dashboard keeps crashing, we are really unhappy';
-    const suggestionCard = (after: number) =>
-      eventually('a suggestion card in the team channel', async () =>
+    // The card, once the delivery has recorded where it went (the follow-up's messageRef): what follows
+    // changes the data after that. A change in the moment between the post and that record is not
+    // followed yet (the card keeps what it showed; CI seed 136124 deleted the message in that moment).
+    const suggestionCard = async (after: number) => {
+      const posted = await eventually('a suggestion card in the team channel', async () =>
         recorder.calls
           .slice(after)
           .find(
@@ -356,6 +359,11 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
               c.method === 'POST' && c.conversationId === team.id && JSON.stringify(c.activity).includes('Suggested'),
           ),
       );
+      await eventually(`card ${posted.answeredId} recorded on its follow-up`, async () =>
+        db().followUp.findFirst({ where: { messageRef: { endsWith: `|${posted.answeredId}` } } }),
+      );
+      return posted;
+    };
     const updateOf = (answeredId: string, text: RegExp) =>
       eventually(`card ${answeredId} updated`, async () =>
         recorder.calls.find(
