@@ -10,12 +10,10 @@ export interface SecretKeys {
  */
 export function parseSecretKey(name: string, value: string): { key?: Buffer; problem?: string } {
   const v = value.trim();
-  const key = /^[0-9a-f]{64}$/i.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
-  if (
-    key.length === 32 &&
-    (/^[0-9a-f]{64}$/i.test(v) || key.toString('base64').replace(/=+$/, '') === v.replace(/=+$/, ''))
-  )
-    return { key };
+  const hex = /^[0-9a-f]{64}$/i.test(v);
+  const key = Buffer.from(v, hex ? 'hex' : 'base64');
+  // Node's base64 decoder skips what is not base64: the key must encode back to what was given.
+  if (key.length === 32 && (hex || key.toString('base64').replace(/=+$/, '') === v.replace(/=+$/, ''))) return { key };
   return {
     problem: `${name} must be 32 random bytes, as 64 hex characters or base64 (make one with: openssl rand -base64 32).`,
   };

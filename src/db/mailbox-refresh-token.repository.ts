@@ -38,7 +38,6 @@ export function mailboxRefreshTokenStore(
   oauth: { tokenUrl: string; clientId: string; refreshToken?: string },
   opts: { waitMs?: number; secrets: SecretBox },
 ): RefreshTokenStore {
-  const box = opts.secrets;
   const configured = createHash('sha256')
     .update(`${oauth.tokenUrl}\n${oauth.clientId}\n${oauth.refreshToken ?? ''}`)
     .digest('hex');
@@ -50,13 +49,13 @@ export function mailboxRefreshTokenStore(
         'SELECT "refreshToken" FROM "MailboxRefreshToken" WHERE mailbox = $1 AND configured = $2',
         [mailbox, configured],
       );
-      return rows[0] ? box.open(rows[0].refreshToken) : undefined;
+      return rows[0] ? opts.secrets.open(rows[0].refreshToken) : undefined;
     },
     async save(refreshToken) {
       await sql.query(
         `INSERT INTO "MailboxRefreshToken" (mailbox, configured, "refreshToken", "updatedAt") VALUES ($1, $2, $3, now())
          ON CONFLICT (mailbox) DO UPDATE SET configured = EXCLUDED.configured, "refreshToken" = EXCLUDED."refreshToken", "updatedAt" = EXCLUDED."updatedAt"`,
-        [mailbox, configured, box.seal(refreshToken)],
+        [mailbox, configured, opts.secrets.seal(refreshToken)],
       );
     },
   });

@@ -41,10 +41,7 @@ export async function saveSlackInstallation(
     teamId: row.teamId,
     enterpriseId: row.enterpriseId,
     botUserId: row.botUserId,
-    botToken: row.botToken === null ? null : secrets.seal(row.botToken),
-    installation: (secrets.sealing
-      ? { sealed: secrets.seal(JSON.stringify(row.installation)) }
-      : row.installation) as Prisma.InputJsonValue,
+    ...sealedColumns(row.botToken, row.installation, secrets),
   };
   await db.prisma.slackInstallation.upsert({
     where: { installKey: row.installKey },
@@ -72,10 +69,26 @@ export async function findSlackInstallation(
     : undefined;
 }
 
+/** The token columns as stored: sealed with the current key, or as they are without one. */
+function sealedColumns(botToken: string | null, installation: unknown, secrets: SecretBox) {
+  return {
+    botToken: botToken === null ? null : secrets.seal(botToken),
+    installation: (secrets.sealing
+      ? { sealed: secrets.seal(JSON.stringify(installation)) }
+      : installation) as Prisma.InputJsonValue,
+  };
+}
+
+/** The sealed text of a stored installation (`{ sealed }`), undefined for one stored before a key was set. */
+function sealedOf(stored: unknown): string | undefined {
+  const sealed = (stored as { sealed?: unknown } | null)?.sealed;
+  return typeof sealed === 'string' ? sealed : undefined;
+}
+
 /** A stored installation: `{ sealed }` opened and parsed, anything else (stored before a key was set) as it is. */
 function openInstallation(stored: unknown, secrets: SecretBox): unknown {
-  const sealed = (stored as { sealed?: unknown } | null)?.sealed;
-  return typeof sealed === 'string' ? JSON.parse(secrets.open(sealed)) : stored;
+  const sealed = sealedOf(stored);
+  return sealed === undefined ? stored : JSON.parse(secrets.open(sealed));
 }
 
 /**
@@ -88,19 +101,17 @@ export async function resealSlackInstallations(db: Database, secrets: SecretBox)
   });
   let resealed = 0;
   for (const r of rows) {
-    const sealed = (r.installation as { sealed?: unknown } | null)?.sealed;
+    const sealed = sealedOf(r.installation);
     const stale =
-      (r.botToken !== null && secrets.needsReseal(r.botToken)) ||
-      typeof sealed !== 'string' ||
-      secrets.needsReseal(sealed);
+      (r.botToken !== null && secrets.needsReseal(r.botToken)) || sealed === undefined || secrets.needsReseal(sealed);
     if (!stale) continue;
-    const installation = openInstallation(r.installation, secrets);
     const done = await db.prisma.slackInstallation.updateMany({
       where: { installKey: r.installKey, updatedAt: r.updatedAt },
-      data: {
-        botToken: r.botToken === null ? null : secrets.seal(secrets.open(r.botToken)),
-        installation: { sealed: secrets.seal(JSON.stringify(installation)) },
-      },
+      data: sealedColumns(
+        r.botToken === null ? null : secrets.open(r.botToken),
+        openInstallation(r.installation, secrets),
+        secrets,
+      ),
     });
     resealed += done.count;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { commandTextOf } from '../../../connectors/slack/events/command-message.event.ts';
 import { slackCommandText, slackTextToPlain } from '../../../connectors/slack/slack-text.ts';
 
 describe('slackTextToPlain', () => {
@@ -40,5 +41,13 @@ describe('slackCommandText', () => {
       'log acme "Jo & Bob want it for < $5k >_<"',
     );
     expect(slackCommandText('  log acme  ')).toBe('log acme');
+  });
+});
+
+describe('commandTextOf (@Rapport and DM commands)', () => {
+  it('drops the leading mention of the bot and reads the rest as typed', () => {
+    expect(commandTextOf('<@UBOT> lookup <mailto:jo@acme.com|jo@acme.com>', 'UBOT')).toBe('lookup jo@acme.com');
+    expect(commandTextOf('<@UBOT|rapport>: log acme "Jo &amp; Bob" ', 'UBOT')).toBe('log acme "Jo & Bob"');
+    expect(commandTextOf('assign 3 <@U0REP2|bob>', 'UBOT')).toBe('assign 3 <@U0REP2|bob>');
   });
 });
