@@ -79,8 +79,10 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
       const f = await findFollowUpSchedule(db.prisma, followUpId);
       if (f?.messageRef) {
         const { target, externalId } = parseMessageRef(f.messageRef);
+        // A key per change: an edited message changes the card but not the follow-up's updatedAt, and a
+        // key made of that alone made a second edit's refresh a repeat of the first's (skipped as sent).
         const data: DeliverMessageData = {
-          key: jobId('refresh', followUpId, f.updatedAt.getTime()),
+          key: jobId('refresh', followUpId, f.updatedAt.getTime(), Date.now()),
           kind: 'refresh',
           target,
           followUpId,

@@ -17,6 +17,7 @@ import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { formatMessageRef } from '../src/domain/follow-up.ts';
+import { followTheData } from './card-follows-data.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
 import { suggestionBurstPlace, withGroupNote } from './suggestion-burst.ts';
@@ -158,16 +159,23 @@ export async function deliverMessage(
 
   // The fence: nothing but this statement lies between it and the post.
   if (!(await confirmDeliveryLease(db.sql, d.key, lease, leaseMs))) return { status: 'lease-lost' };
+  let sent: DeliveryOutcome;
+  let card: { target: string; externalId: string };
   try {
     if (d.kind === 'refresh' || d.kind === 'retract') {
-      await connector.update(target, d.externalId!, outgoing);
-      return await recordSent(ledger, d, target, d.externalId!);
+      card = { target, externalId: d.externalId! };
+      await connector.update(target, card.externalId, outgoing);
+      sent = await recordSent(ledger, d, target, card.externalId);
+    } else {
+      const postTo = grouped?.target ?? target;
+      const { externalId } = await connector.post(
+        postTo,
+        grouped ? withGroupNote(outgoing, grouped.earlier) : outgoing,
+        { idempotencyKey: d.key },
+      );
+      sent = await recordSent(ledger, d, postTo, externalId);
+      card = { target: postTo, externalId };
     }
-    const postTo = grouped?.target ?? target;
-    const { externalId } = await connector.post(postTo, grouped ? withGroupNote(outgoing, grouped.earlier) : outgoing, {
-      idempotencyKey: d.key,
-    });
-    return await recordSent(ledger, d, postTo, externalId);
   } catch (err) {
     if (!(err instanceof DeliveryError)) {
       // Uncertain: stays `posting` (the retry asks findPosted first), retried with backoff.
@@ -185,6 +193,9 @@ export async function deliverMessage(
     }
     throw err;
   }
+  // A private copy is never updated later (it is not the follow-up's card); the channel's card is.
+  if (row.card && !d.direct) await followTheData(deps, row.card, card);
+  return sent;
 }
 
 /**

@@ -65,6 +65,12 @@ export class SlackRecorder {
     string,
     Array<{ failure: InjectedFailure; when?: (body: Record<string, unknown>) => boolean }>
   >();
+  private readonly holds: Array<{
+    method: string;
+    when: (body: Record<string, unknown>) => boolean;
+    arrive: () => void;
+    released: Promise<void>;
+  }> = [];
   private server?: Server;
   private seq = 0;
   /** What users.info answers for any user. */
@@ -124,6 +130,26 @@ export class SlackRecorder {
     this.failures.set(method, [...(this.failures.get(method) ?? []), { failure, when }]);
   }
 
+  /**
+   * The next call of `method` whose body `when` accepts is held: the recorder takes it (it is recorded,
+   * `arrived` resolves) and answers only after `release()`, as a slow Slack would while the bot goes on.
+   */
+  holdNext(
+    method: string,
+    when: (body: Record<string, unknown>) => boolean,
+  ): { arrived: Promise<void>; release(): void } {
+    let arrive!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((r) => {
+      arrive = r;
+    });
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    this.holds.push({ method, when, arrive, released });
+    return { arrived, release };
+  }
+
   callsTo(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -153,6 +179,12 @@ export class SlackRecorder {
       /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? (body.token as string | undefined);
     this.calls.push({ method, body, token, at: Date.now() });
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const held = this.holds.findIndex((h) => h.method === method && h.when(body));
+    if (held >= 0) {
+      const [hold] = this.holds.splice(held, 1);
+      hold.arrive();
+      await hold.released;
+    }
 
     const queued = this.failures.get(method) ?? [];
     const at = queued.findIndex((f) => !f.when || f.when(body));

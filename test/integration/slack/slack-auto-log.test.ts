@@ -1,3 +1,4 @@
+import { slackSlashCommand } from '../../helpers/slack-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
@@ -5,7 +6,7 @@ import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
-import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
 const TEAM = 'T1';
@@ -33,32 +34,9 @@ describe.each(TEST_DATABASE_KINDS)(
         'application/json',
         headers,
       );
-    const command = async (channelId: string, userId: string, text: string) => {
-      const triggerId = `trigger-${++seq}`;
-      const posts = slack.callsTo('chat.postMessage').length;
-      const res = await post(
-        slashCommandBody({
-          teamId: TEAM,
-          channelId,
-          userId,
-          text,
-          triggerId,
-          responseUrl: slack.responseUrl(`cmd-${triggerId}`),
-        }),
-        'application/x-www-form-urlencoded',
-      );
-      expect(res.status).toBe(200);
-      // Ephemeral through the response_url, or in the channel for answers everyone should see (link, unlink).
-      return eventually(
-        `the answer to /crm ${text}`,
-        async () =>
-          slack.callsTo(`respond/cmd-${triggerId}`)[0] ??
-          slack
-            .callsTo('chat.postMessage')
-            .slice(posts)
-            .find((c) => c.body.channel === channelId),
-      );
-    };
+    // Ephemeral through the response_url, or in the channel for answers everyone should see (link, unlink).
+    const command = (channelId: string, userId: string, text: string) =>
+      slackSlashCommand({ url: proc.url, slack }, { teamId: TEAM, channelId, userId, text });
     const messageByTs = (channel: string, ts: string) =>
       proc.runtime.db.prisma.message.findUnique({
         where: { externalId: `slack:${TEAM}/${channel}/${ts}` },

@@ -1,9 +1,10 @@
+import { slackSlashCommand } from '../../helpers/slack-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import type { RecordedCall, SlackRecorder } from '../../helpers/slack-recorder.ts';
-import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
 const TEAM = 'T1';
@@ -24,31 +25,8 @@ describe('Slack: cards follow the data', () => {
   let seq = 0;
 
   const post = (body: string, contentType: string) => postSignedToSlackEvents(proc.url, SECRET, body, contentType);
-  const command = async (channelId: string, userId: string, text: string): Promise<RecordedCall> => {
-    const triggerId = `trigger-${++seq}`;
-    const posts = slack.callsTo('chat.postMessage').length;
-    const res = await post(
-      slashCommandBody({
-        teamId: TEAM,
-        channelId,
-        userId,
-        text,
-        triggerId,
-        responseUrl: slack.responseUrl(`cmd-${triggerId}`),
-      }),
-      'application/x-www-form-urlencoded',
-    );
-    expect(res.status).toBe(200);
-    return eventually(
-      `the answer to /crm ${text}`,
-      async () =>
-        slack.callsTo(`respond/cmd-${triggerId}`)[0] ??
-        slack
-          .callsTo('chat.postMessage')
-          .slice(posts)
-          .find((c) => c.body.channel === channelId),
-    );
-  };
+  const command = (channelId: string, userId: string, text: string) =>
+    slackSlashCommand({ url: proc.url, slack }, { teamId: TEAM, channelId, userId, text });
   const guestSays = async (text: string) => {
     const ts = tsOf(++seq);
     const event = { type: 'message', channel_type: 'channel', channel: LINKED, user: 'UJO', team: TEAM, ts, text };

@@ -1,10 +1,11 @@
+import { slackSlashCommand } from '../../helpers/slack-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
-import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
 import { nextWeekTuesdayAt9 } from '../../helpers/chinese-calendar.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
@@ -23,32 +24,15 @@ describe.each(TEST_DATABASE_KINDS)('Slack in Chinese, end to end on %s', (kind) 
 
   const post = (body: string, contentType: string) => postSignedToSlackEvents(proc.url, SECRET, body, contentType);
   /** Runs a slash command and returns the text (and blocks) of its answer. */
-  const command = async (text: string) => {
-    const triggerId = `trigger-${++seq}`;
-    const posts = slack.callsTo('chat.postMessage').length;
-    const res = await post(
-      slashCommandBody({
-        teamId: TEAM,
-        channelId: CUSTOMER_CHANNEL,
-        userId: 'UREP',
-        text,
-        triggerId,
-        responseUrl: slack.responseUrl(`cmd-${triggerId}`),
-      }),
-      'application/x-www-form-urlencoded',
+  const command = async (text: string) =>
+    JSON.stringify(
+      (
+        await slackSlashCommand(
+          { url: proc.url, slack },
+          { teamId: TEAM, channelId: CUSTOMER_CHANNEL, userId: 'UREP', text },
+        )
+      ).body,
     );
-    expect(res.status).toBe(200);
-    const answer = await eventually(
-      `the answer to /crm ${text}`,
-      async () =>
-        slack.callsTo(`respond/cmd-${triggerId}`)[0] ??
-        slack
-          .callsTo('chat.postMessage')
-          .slice(posts)
-          .find((c) => c.body.channel === CUSTOMER_CHANNEL),
-    );
-    return JSON.stringify(answer.body);
-  };
 
   beforeAll(async () => {
     bot = await startSlackTestBot({

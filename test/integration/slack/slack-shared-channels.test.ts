@@ -1,3 +1,4 @@
+import { slackSlashCommand } from '../../helpers/slack-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
@@ -7,8 +8,8 @@ import { QueueName } from '../../../jobs/queue-names.ts';
 import type { DailyDigestData } from '../../../jobs/job-data.ts';
 import { loggerInto, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import type { RecordedCall, RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
-import { postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import type { RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
 import { slackPrivacyDoctorCheck } from '../../../connectors/slack/slack-privacy.doctor.ts';
 import { loadConfig } from '../../../src/config/env.ts';
 import { createTestDatabase } from '../../helpers/test-database.ts';
@@ -73,31 +74,8 @@ describe('Slack Connect and guests: internal cards never reach a shared channel;
   const post = (body: string, contentType: string, headers: Record<string, string> = {}) =>
     postSignedToSlackEvents(proc.url, SECRET, body, contentType, headers);
   /** `/crm <text>` as `userId` of `teamId` in `channelId`; resolves to the answer (response_url or channel post). */
-  const command = async (channelId: string, userId: string, text: string, teamId = TEAM): Promise<RecordedCall> => {
-    const triggerId = `trigger-${++seq}`;
-    const posts = slack.callsTo('chat.postMessage').length;
-    const res = await post(
-      slashCommandBody({
-        teamId,
-        channelId,
-        userId,
-        text,
-        triggerId,
-        responseUrl: slack.responseUrl(`cmd-${triggerId}`),
-      }),
-      'application/x-www-form-urlencoded',
-    );
-    expect(res.status).toBe(200);
-    return eventually(
-      `the answer to /crm ${text} by ${userId}`,
-      async () =>
-        slack.callsTo(`respond/cmd-${triggerId}`)[0] ??
-        slack
-          .callsTo('chat.postMessage')
-          .slice(posts)
-          .find((c) => c.body.channel === channelId),
-    );
-  };
+  const command = (channelId: string, userId: string, text: string, teamId = TEAM) =>
+    slackSlashCommand({ url: proc.url, slack }, { teamId, channelId, userId, text });
   const click = async (message: RecordedMessage, label: string, userId: string, userTeam: string) => {
     const button = buttonsOf(message).find((e) => labelOf(e) === label);
     if (!button) throw new Error(`no ${label} button`);

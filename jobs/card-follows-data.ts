@@ -1,0 +1,68 @@
+import type { Database } from '../src/db/database.ts';
+import { readFollowUpCard, type FollowUpCardData } from '../src/db/follow-up-card.repository.ts';
+import type { CardRetraction } from '../src/services/posted-cards.service.ts';
+import type { DeliverMessageData } from './job-data.ts';
+import { jobId } from './job-ids.ts';
+import type { PipelineDeps } from './pipeline-deps.ts';
+import { QueueName } from './queue-names.ts';
+
+/** What a posted card needed once it was recorded: nothing, a refresh, or to be taken back. */
+export type CardFollowUp = 'current' | 'refreshed' | 'retracted';
+
+/**
+ * A card is rendered from the data read at its claim and then posted; a change committed while the post
+ * was on its way (a `forget`, a deleted or edited message, a click) looked for the card's message before
+ * it was recorded, found none, and left it. So once the post is recorded the card's data is read again:
+ * a change committed after that read finds the recorded message and updates it itself; one committed
+ * before is seen here, and the card is queued for a refresh (its data changed) or a retraction (its
+ * follow-up is gone with the customer or the conversation). Job failures here are logged, not thrown:
+ * the post is recorded, and a rerun of the delivery would find it sent and check nothing.
+ */
+export async function followTheData(
+  deps: PipelineDeps,
+  shown: FollowUpCardData,
+  card: { target: string; externalId: string },
+): Promise<CardFollowUp> {
+  const now = await readFollowUpCard(deps.db.sql, shown.id);
+  if (now && sameCard(now, shown)) return 'current';
+  const data: DeliverMessageData = now
+    ? {
+        key: jobId('refresh', shown.id, 'behind', card.externalId, now.updatedAt.getTime(), Date.now()),
+        kind: 'refresh',
+        target: card.target,
+        followUpId: shown.id,
+        externalId: card.externalId,
+      }
+    : {
+        key: jobId('retract', card.target, card.externalId),
+        kind: 'retract',
+        target: card.target,
+        externalId: card.externalId,
+        reason: await whyGone(deps.db, shown),
+      };
+  try {
+    await deps.queues[QueueName.DeliverMessage].add(data.kind, data, { jobId: data.key });
+  } catch (err) {
+    deps.logger.warn(
+      { key: data.key, followUpId: shown.id, err: (err as Error).message },
+      'a card changed while it was posted and could not be queued for an update: it shows what it was posted with',
+    );
+  }
+  return now ? 'refreshed' : 'retracted';
+}
+
+/** Whether two reads show the same card; posting it changes its purpose and update time, not what it shows. */
+function sameCard(a: FollowUpCardData, b: FollowUpCardData): boolean {
+  const shows = ({ updatedAt: _u, messagePurpose: _p, ...rest }: FollowUpCardData) => JSON.stringify(rest);
+  return shows(a) === shows(b);
+}
+
+/** A follow-up goes with its conversation (its last message deleted) or with its customer (erased). */
+async function whyGone(db: Database, shown: FollowUpCardData): Promise<CardRetraction> {
+  if (!shown.record) return 'erased';
+  const deleted = await db.prisma.auditLog.findFirst({
+    where: { action: 'message.delete', subject: shown.record.id },
+    select: { id: true },
+  });
+  return deleted ? 'deleted' : 'erased';
+}
