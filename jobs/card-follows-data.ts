@@ -17,14 +17,16 @@ export type CardFollowUp = 'current' | 'refreshed' | 'retracted';
  * before is seen here, and the card is queued for a refresh (its data changed) or a retraction (its
  * follow-up is gone with the customer or the conversation). Job failures here are logged, not thrown:
  * the post is recorded, and a rerun of the delivery would find it sent and check nothing.
+ * `unknown`: an earlier attempt posted the card (found on the platform after a crash), with the data of
+ * its own moment; it is refreshed (or retracted) without comparing.
  */
 export async function followTheData(
   deps: PipelineDeps,
-  shown: FollowUpCardData,
+  shown: FollowUpCardData | { id: string; unknown: true },
   card: { target: string; externalId: string },
 ): Promise<CardFollowUp> {
   const now = await readFollowUpCard(deps.db.sql, shown.id);
-  if (now && sameCard(now, shown)) return 'current';
+  if (now && !('unknown' in shown) && sameCard(now, shown)) return 'current';
   const data: DeliverMessageData = now
     ? {
         key: jobId('refresh', shown.id, 'behind', card.externalId, now.updatedAt.getTime(), Date.now()),
@@ -58,8 +60,8 @@ function sameCard(a: FollowUpCardData, b: FollowUpCardData): boolean {
 }
 
 /** A follow-up goes with its conversation (its last message deleted) or with its customer (erased). */
-async function whyGone(db: Database, shown: FollowUpCardData): Promise<CardRetraction> {
-  if (!shown.record) return 'erased';
+async function whyGone(db: Database, shown: FollowUpCardData | { unknown: true }): Promise<CardRetraction> {
+  if ('unknown' in shown || !shown.record) return 'erased';
   const deleted = await db.prisma.auditLog.findFirst({
     where: { action: 'message.delete', subject: shown.record.id },
     select: { id: true },

@@ -124,7 +124,16 @@ export async function deliverMessage(
 
   if (row.status === 'posting' && d.kind !== 'refresh' && d.kind !== 'retract' && connector.findPosted) {
     const found = await findEarlierPost(deps, d, target);
-    if (found && 'externalId' in found) return recordSent(ledger, d, found.target, found.externalId);
+    if (found && 'externalId' in found) {
+      const sent = await recordSent(ledger, d, found.target, found.externalId);
+      if (row.card && !d.direct)
+        await followTheData(
+          deps,
+          { id: row.card.id, unknown: true },
+          { target: found.target, externalId: found.externalId },
+        );
+      return sent;
+    }
     // The platform cannot tell (the connector warned once why): post again, a duplicate rather than a loss.
     if (found)
       deps.logger.info(

@@ -67,6 +67,11 @@ describe('deliver-message', () => {
     expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).messageRef).toBe(
       `console:team|${externalId}`,
     );
+    // What the crashed attempt posted was rendered from the data of its own moment: it is refreshed.
+    const queued = await h.queues[QueueName.DeliverMessage].getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(queued.map((j) => j.data)).toContainEqual(
+      expect.objectContaining({ kind: 'refresh', followUpId: f.id, target: 'console:team', externalId }),
+    );
 
     // And a rerun of a sent key does nothing at all.
     expect(await deliverMessage(jobFor(data), undefined, h.deps)).toEqual({ status: 'already-sent', externalId });
