@@ -1,3 +1,4 @@
+import { hasAuditEntry } from '../src/db/audit-log.repository.ts';
 import type { Database } from '../src/db/database.ts';
 import { readFollowUpCard, type FollowUpCardData } from '../src/db/follow-up-card.repository.ts';
 import type { CardRetraction } from '../src/services/posted-cards.service.ts';
@@ -62,9 +63,5 @@ function sameCard(a: FollowUpCardData, b: FollowUpCardData): boolean {
 /** A follow-up goes with its conversation (its last message deleted) or with its customer (erased). */
 async function whyGone(db: Database, shown: FollowUpCardData | { unknown: true }): Promise<CardRetraction> {
   if ('unknown' in shown || !shown.record) return 'erased';
-  const deleted = await db.prisma.auditLog.findFirst({
-    where: { action: 'message.delete', subject: shown.record.id },
-    select: { id: true },
-  });
-  return deleted ? 'deleted' : 'erased';
+  return (await hasAuditEntry(db.prisma, 'message.delete', shown.record.id)) ? 'deleted' : 'erased';
 }

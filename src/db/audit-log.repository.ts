@@ -33,6 +33,11 @@ export async function findAuditLogsAbout(client: DbClient, subjects: string[]): 
   return client.auditLog.findMany({ where: { subject: { in: subjects } }, orderBy: { createdAt: 'asc' } });
 }
 
+/** Whether any entry of `action` is about `subject`. */
+export async function hasAuditEntry(client: DbClient, action: string, subject: string): Promise<boolean> {
+  return (await client.auditLog.findFirst({ where: { action, subject }, select: { id: true } })) !== null;
+}
+
 /** The rep who last acted on `subject` (the newest entry with an actor), or null. */
 export async function findLastActorRepId(client: DbClient, subject: string): Promise<string | null> {
   const entry = await client.auditLog.findFirst({
