@@ -136,9 +136,11 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
       `That confirmation is not valid for ${match.companyName} (expired or for another customer). Type "forget ${match.companyName}" again and use the new button.`,
     );
   }
-  // Read first: the erasure deletes the follow-ups that know where their cards were posted.
+  // Read first: the erasure deletes the follow-ups that know where their cards were posted. The channels
+  // holding a conversation's address are kept (unlinked) even when no card is recorded yet: one being
+  // posted right now is taken back once its post is recorded, and needs that address to be reached.
   const cards = await postedCardsOfCompany(h.deps.db, match.companyId);
-  if (cards.length > 0 && h.deps.hooks.cardsRetracted) await unlinkAddressedChannels(h.deps.db, match.companyId);
+  if (h.deps.hooks.cardsRetracted) await unlinkAddressedChannels(h.deps.db, match.companyId);
   const { counts } = await eraseCustomer(h.deps.db, match.companyId, h.audit);
   // Cards quoting the customer in chat channels follow the data: replaced by a line that quotes nothing.
   await h.deps.hooks.cardsRetracted?.(cards, 'erased');
