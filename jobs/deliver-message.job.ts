@@ -129,6 +129,7 @@ export async function deliverMessage(
       if (row.card && !d.direct)
         await followTheData(
           deps,
+          ledger.readCard,
           { id: row.card.id, unknown: true },
           { target: found.target, externalId: found.externalId },
         );
@@ -203,7 +204,7 @@ export async function deliverMessage(
     throw err;
   }
   // A private copy is never updated later (it is not the follow-up's card); the channel's card is.
-  if (row.card && !d.direct) await followTheData(deps, row.card, card);
+  if (row.card && !d.direct) await followTheData(deps, ledger.readCard, row.card, card);
   return sent;
 }
 

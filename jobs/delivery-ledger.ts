@@ -7,11 +7,17 @@ import {
   type DeliveryToClaim,
   type SentDelivery,
 } from '../src/db/delivery.repository.ts';
+import { readFollowUpCard, readFollowUpCards, type FollowUpCardData } from '../src/db/follow-up-card.repository.ts';
 
-/** The two statements every delivery runs: claim its key before posting, record the post after. */
+/**
+ * The statements every delivery runs: claim its key before posting, record the post after; a card's
+ * delivery then reads the card's data once more (see followTheData).
+ */
 export interface DeliveryLedger {
   claim(delivery: DeliveryToClaim): Promise<ClaimedDelivery>;
   recordSent(sent: SentDelivery): Promise<void>;
+  /** The card data of a follow-up as it is now; undefined when the follow-up is gone. */
+  readCard(followUpId: string): Promise<FollowUpCardData | undefined>;
 }
 
 /** One statement per call. */
@@ -19,6 +25,7 @@ export function directDeliveryLedger(sql: SqlRunner, leaseMs?: number): Delivery
   return {
     claim: async (d) => (await claimDeliveries(sql, [d], new Date(), leaseMs))[0],
     recordSent: (s) => recordDeliveriesSent(sql, [s]),
+    readCard: (id) => readFollowUpCard(sql, id),
   };
 }
 
@@ -47,7 +54,15 @@ export function batchedDeliveryLedger(
       }),
     { maxBatch, maxInFlight, canJoin: distinctKeys },
   );
-  return { claim: (d) => claims.call(d), recordSent: (s) => records.call(s) };
+  // Reads change nothing: a failed batch fails its callers (each delivery then logs and moves on).
+  const cards = new CallBatcher<string, FollowUpCardData | undefined>(
+    async (ids) => {
+      const found = await readFollowUpCards(sql, ids);
+      return ids.map((id) => found.get(id));
+    },
+    { maxBatch, maxInFlight },
+  );
+  return { claim: (d) => claims.call(d), recordSent: (s) => records.call(s), readCard: (id) => cards.call(id) };
 }
 
 /** Runs `write` for the whole batch; if that fails, for each input alone (each then answers on its own). */

@@ -83,3 +83,20 @@ export async function readFollowUpCard(sql: SqlRunner, followUpId: string): Prom
   );
   return row ? followUpCardFromRow(row) : undefined;
 }
+
+/** Loads the card data of many follow-ups in one statement; those that no longer exist are missing from the map. */
+export async function readFollowUpCards(
+  sql: SqlRunner,
+  followUpIds: readonly string[],
+): Promise<Map<string, FollowUpCardData>> {
+  const rows = await sql.query<Record<string, unknown>>(
+    `SELECT ${FOLLOW_UP_CARD_COLUMNS} FROM "FollowUp" f ${FOLLOW_UP_CARD_JOINS} WHERE f.id = ANY($1::uuid[])`,
+    [[...new Set(followUpIds)]],
+  );
+  const cards = new Map<string, FollowUpCardData>();
+  for (const row of rows) {
+    const card = followUpCardFromRow(row);
+    if (card) cards.set(card.id, card);
+  }
+  return cards;
+}
