@@ -84,14 +84,19 @@ export async function readFollowUpCard(sql: SqlRunner, followUpId: string): Prom
   return row ? followUpCardFromRow(row) : undefined;
 }
 
-/** Loads the card data of many follow-ups in one statement; those that no longer exist are missing from the map. */
+/**
+ * Loads the card data of many follow-ups in one statement; those that no longer exist are missing from
+ * the map. Planned per call when it carries several (a batch's plan depends on its size and the tables').
+ */
 export async function readFollowUpCards(
   sql: SqlRunner,
   followUpIds: readonly string[],
 ): Promise<Map<string, FollowUpCardData>> {
+  const ids = [...new Set(followUpIds)];
   const rows = await sql.query<Record<string, unknown>>(
     `SELECT ${FOLLOW_UP_CARD_COLUMNS} FROM "FollowUp" f ${FOLLOW_UP_CARD_JOINS} WHERE f.id = ANY($1::uuid[])`,
-    [[...new Set(followUpIds)]],
+    [ids],
+    { planPerCall: ids.length > 1 },
   );
   const cards = new Map<string, FollowUpCardData>();
   for (const row of rows) {
