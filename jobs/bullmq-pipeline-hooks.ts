@@ -11,6 +11,7 @@ import { classifyJob } from './classify-job.ts';
 import { syncReminder } from './reminder-schedule.ts';
 import { queueHeldAuthor } from './held-author-schedule.ts';
 import { parseMessageRef } from '../src/domain/follow-up.ts';
+import { queueCardChanges } from './queue-card-changes.ts';
 
 /** Most classify jobs one addBulk of concurrent recordLogged calls carries. */
 const MAX_CLASSIFY_JOBS_PER_ADD = 200;
@@ -75,7 +76,6 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
       });
     },
     async followUpChanged(followUpId) {
-      await syncReminder(db, redis, queues, followUpId);
       const f = await findFollowUpSchedule(db.prisma, followUpId);
       if (f?.messageRef) {
         const { target, externalId } = parseMessageRef(f.messageRef);
@@ -88,25 +88,23 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
           followUpId,
           externalId,
         };
-        await queues[QueueName.DeliverMessage].add('refresh', data, { jobId: data.key });
+        await queueCardChanges({ db, queues }, [data]);
       }
+      await syncReminder(db, redis, queues, followUpId);
     },
     async authorHeld(key) {
       await queueHeldAuthor(queues, key);
     },
     async cardsRetracted(cards, reason) {
-      if (cards.length === 0) return;
-      await queues[QueueName.DeliverMessage].addBulk(
-        cards.map((card) => {
-          const data: DeliverMessageData = {
-            key: jobId('retract', card.target, card.externalId),
-            kind: 'retract',
-            target: card.target,
-            externalId: card.externalId,
-            reason,
-          };
-          return { name: 'retract', data, opts: { jobId: data.key } };
-        }),
+      await queueCardChanges(
+        { db, queues },
+        cards.map((card) => ({
+          key: jobId('retract', card.target, card.externalId),
+          kind: 'retract',
+          target: card.target,
+          externalId: card.externalId,
+          reason,
+        })),
       );
     },
   };

@@ -271,3 +271,43 @@ export async function recordDeliveriesSent(sql: SqlRunner, sent: readonly SentDe
     },
   );
 }
+
+/** A delivery written down before its job is queued: its key, where it goes, and the job's data. */
+export interface PendingDelivery {
+  key: string;
+  target: string;
+  payload: unknown;
+}
+
+/**
+ * Writes deliveries down as `pending` with their job's data before the jobs are queued, so that a job
+ * Redis never took (unreachable at that moment) or lost before a worker ran it (FLUSHALL, a restart
+ * without persistence) is queued again by the reconciler (findDeliveriesToRedrive) instead of being
+ * lost with it. A key already there is left as it is: its delivery is under way or done.
+ */
+export async function recordPendingDeliveries(
+  sql: SqlRunner,
+  deliveries: readonly PendingDelivery[],
+  now = new Date(),
+): Promise<void> {
+  if (deliveries.length === 0) return;
+  await sql.query(
+    `INSERT INTO "Delivery" (id, key, target, status, attempts, payload, "createdAt", "updatedAt")
+      SELECT d.id, d.key, d.target, 'pending', 0, d.payload, $5::timestamptz, $5::timestamptz
+      FROM ${batchRows('d', [
+        ['id', 'uuid'],
+        ['key', 'text'],
+        ['target', 'text'],
+        ['payload', 'jsonb'],
+      ])}
+      ON CONFLICT (key) DO NOTHING`,
+    [
+      deliveries.map(() => randomUUID()),
+      deliveries.map((d) => d.key),
+      deliveries.map((d) => d.target),
+      deliveries.map((d) => JSON.stringify(d.payload)),
+      now,
+    ],
+    { planPerCall: deliveries.length > 1 },
+  );
+}
