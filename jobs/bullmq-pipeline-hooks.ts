@@ -1,17 +1,15 @@
-import { findFollowUpSchedule } from '../src/db/follow-up.repository.ts';
 import type { Redis } from 'ioredis';
 import type { Database } from '../src/db/database.ts';
 import type { LoggedMessage, PipelineHooks } from '../src/services/pipeline-hooks.ts';
 import { CallBatcher } from '../src/concurrency/call-batcher.ts';
 import { QueueName } from './queue-names.ts';
 import type { PipelineQueues } from './queues.ts';
-import type { ClassifyBatchData, ClassifyCommunicationData, DeliverMessageData } from './job-data.ts';
+import type { ClassifyBatchData, ClassifyCommunicationData } from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import { classifyJob } from './classify-job.ts';
 import { syncReminder } from './reminder-schedule.ts';
 import { queueHeldAuthor } from './held-author-schedule.ts';
-import { parseMessageRef } from '../src/domain/follow-up.ts';
-import { queueCardChanges } from './queue-card-changes.ts';
+import { cardRefreshOf, cardRetractions, queueCardChanges } from './card-changes.ts';
 
 /** Most classify jobs one addBulk of concurrent recordLogged calls carries. */
 const MAX_CLASSIFY_JOBS_PER_ADD = 200;
@@ -76,36 +74,15 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
       });
     },
     async followUpChanged(followUpId) {
-      const f = await findFollowUpSchedule(db.prisma, followUpId);
-      if (f?.messageRef) {
-        const { target, externalId } = parseMessageRef(f.messageRef);
-        // A key per change: an edited message changes the card but not the follow-up's updatedAt, and a
-        // key made of that alone made a second edit's refresh a repeat of the first's (skipped as sent).
-        const data: DeliverMessageData = {
-          key: jobId('refresh', followUpId, f.updatedAt.getTime(), Date.now()),
-          kind: 'refresh',
-          target,
-          followUpId,
-          externalId,
-        };
-        await queueCardChanges({ db, queues }, [data]);
-      }
+      const refresh = await cardRefreshOf(db, followUpId);
+      if (refresh) await queueCardChanges({ db, queues }, [refresh]);
       await syncReminder(db, redis, queues, followUpId);
     },
     async authorHeld(key) {
       await queueHeldAuthor(queues, key);
     },
     async cardsRetracted(cards, reason) {
-      await queueCardChanges(
-        { db, queues },
-        cards.map((card) => ({
-          key: jobId('retract', card.target, card.externalId),
-          kind: 'retract',
-          target: card.target,
-          externalId: card.externalId,
-          reason,
-        })),
-      );
+      await queueCardChanges({ db, queues }, cardRetractions(cards, reason));
     },
   };
 }

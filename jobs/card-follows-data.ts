@@ -5,7 +5,7 @@ import type { CardRetraction } from '../src/services/posted-cards.service.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { queueCardChanges } from './queue-card-changes.ts';
+import { queueCardChanges } from './card-changes.ts';
 
 /** What a posted card needed once it was recorded: nothing, a refresh, or to be taken back (or it could not be checked). */
 export type CardFollowUp = 'current' | 'refreshed' | 'retracted' | 'unchecked';

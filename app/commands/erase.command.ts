@@ -3,7 +3,8 @@ import { findCompanyName } from '../../src/db/company.repository.ts';
 import { countContactsOfCompany } from '../../src/db/contact.repository.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import type { CliCommand } from '../../src/runtime/cli-command.ts';
-import { eraseCustomer } from '../../src/services/erase-customer.service.ts';
+import { eraseCustomerAndCards, type EraseResult } from '../../src/services/erase-customer.service.ts';
+import { openCliPipelineHooks } from '../cli-pipeline.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -65,7 +66,15 @@ export const eraseCommand: CliCommand = async (argv, config) => {
       console.log('Run again with --yes to erase.');
       return 2;
     }
-    const { counts } = await eraseCustomer(db, target.id, { repId: 'cli', platform: 'cli' });
+    // The cards posted about the customer are taken back by the running workers (or, while Redis does
+    // not answer, written down for their reconciler): an erasure from here left them as posted.
+    const pipeline = await openCliPipelineHooks(c, db);
+    let counts: EraseResult['counts'];
+    try {
+      ({ counts } = await eraseCustomerAndCards(db, target.id, { repId: 'cli', platform: 'cli' }, pipeline.hooks));
+    } finally {
+      await pipeline.close();
+    }
     console.log(
       `${target.name} was erased: ${counts.contacts} contact(s), ${counts.records} record(s), ${counts.messages} message(s), ${counts.followUps} follow-up(s) deleted; ${counts.redactedMessages ?? 0} message(s) and ${counts.redactedRecords ?? 0} record(s) of other customers redacted.`,
     );

@@ -37,6 +37,8 @@ import {
 import { normalizeEmailSubject } from '../domain/email-subject.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
+import type { PipelineHooks } from './pipeline-hooks.ts';
+import { postedCardsOfCompany, unlinkAddressedChannels } from './posted-cards.service.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 import { tombstoneHash, type TombstoneKey } from './tombstones.service.ts';
 
@@ -256,4 +258,25 @@ async function redactElsewhere(
     },
     tombstoneKeys,
   };
+}
+
+/**
+ * Erases a customer (eraseCustomer) and takes back the cards posted about it, for every way of erasing
+ * (chat `forget`, `rapport erase`). The cards are read before the erasure, which deletes the follow-ups
+ * that know where their cards were posted, and retracted after it (`cardsRetracted`). The channels
+ * holding a conversation's address are kept (unlinked) even when no card is recorded yet: one being
+ * posted right now is taken back once its post is recorded, and needs that address to be reached.
+ */
+export async function eraseCustomerAndCards(
+  db: Database,
+  companyId: string,
+  actor: AuditActor,
+  hooks: PipelineHooks,
+): Promise<EraseResult> {
+  const cards = await postedCardsOfCompany(db, companyId);
+  if (hooks.cardsRetracted) await unlinkAddressedChannels(db, companyId);
+  const result = await eraseCustomer(db, companyId, actor);
+  // Cards quoting the customer in chat channels follow the data: replaced by a line that quotes nothing.
+  await hooks.cardsRetracted?.(cards, 'erased');
+  return result;
 }

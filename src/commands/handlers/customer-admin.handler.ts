@@ -1,16 +1,16 @@
 import { findChannelLink } from '../../db/channel-link.repository.ts';
 import { findTeamChannelsAt } from '../../db/team-channel.repository.ts';
-import {
-  dismissStaleSuggestions,
-  postedCardsOfCompany,
-  unlinkAddressedChannels,
-} from '../../services/posted-cards.service.ts';
+import { dismissStaleSuggestions } from '../../services/posted-cards.service.ts';
 import { RapportError } from '../../errors.ts';
 import { linkChannel, unlinkChannel } from '../../services/channel-links.service.ts';
 import { clearTeamChannel } from '../../services/team-channels.service.ts';
 import { adminRefusal } from '../../domain/roles.ts';
 import { correctLabel } from '../../services/correct-label.service.ts';
-import { eraseCustomer, isValidErasureToken, requestCustomerErasure } from '../../services/erase-customer.service.ts';
+import {
+  eraseCustomerAndCards,
+  isValidErasureToken,
+  requestCustomerErasure,
+} from '../../services/erase-customer.service.ts';
 import { exportCustomer, formatCustomerExport } from '../../services/export-customer.service.ts';
 import type { Command } from '../parse-command.ts';
 import type { HandlerContext } from '../command-deps.ts';
@@ -136,14 +136,7 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
       `That confirmation is not valid for ${match.companyName} (expired or for another customer). Type "forget ${match.companyName}" again and use the new button.`,
     );
   }
-  // Read first: the erasure deletes the follow-ups that know where their cards were posted. The channels
-  // holding a conversation's address are kept (unlinked) even when no card is recorded yet: one being
-  // posted right now is taken back once its post is recorded, and needs that address to be reached.
-  const cards = await postedCardsOfCompany(h.deps.db, match.companyId);
-  if (h.deps.hooks.cardsRetracted) await unlinkAddressedChannels(h.deps.db, match.companyId);
-  const { counts } = await eraseCustomer(h.deps.db, match.companyId, h.audit);
-  // Cards quoting the customer in chat channels follow the data: replaced by a line that quotes nothing.
-  await h.deps.hooks.cardsRetracted?.(cards, 'erased');
+  const { counts } = await eraseCustomerAndCards(h.deps.db, match.companyId, h.audit, h.deps.hooks);
   return {
     tone: 'success',
     title: 'Customer erased',

@@ -10,7 +10,7 @@ import { slackSlashCommand } from '../../helpers/slack-command.ts';
 import type { RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
-import { freePort } from '../../helpers/spawn-rapport.ts';
+import { freePort, spawnRapport } from '../../helpers/spawn-rapport.ts';
 
 const TEAM = 'T1';
 const DEFAULT = 'CTEAM'; // RAPPORT_DEFAULT_CHANNEL: where every customer's cards go
@@ -19,8 +19,9 @@ const tsOf = (n: number) => `1763940000.${String(n).padStart(6, '0')}`;
 /**
  * A card's refresh or retraction is queued after the change it follows has committed. When Redis does
  * not take the job (it is restarting) or loses it (a restart without persistence), the change stays in
- * the database and the card must still follow it: a `forget` must not leave the erased customer's words
- * in the team channel. A real Rapport with its own Redis server, stopped and started again under it.
+ * the database and the card must still follow it: an erasure must not leave the erased customer's words
+ * in the team channel. A real Rapport (on PostgreSQL, so the CLI can share its database) with its own
+ * Redis server, stopped and started again under it. Each test has its own customer, channel and guest.
  */
 describe('Card changes survive Redis loss', () => {
   let dir: string;
@@ -31,11 +32,6 @@ describe('Card changes survive Redis loss', () => {
   let proc: RunningProcess;
   let seq = 0;
   const logLines: string[] = [];
-  /** Waits until the bot has given up queuing `hook`'s jobs (Redis down), so Redis coming back is too late for them. */
-  const hookFailed = (hook: string) =>
-    eventually(`the ${hook} hook to fail`, async () =>
-      logLines.some((l) => l.includes(`"hook":"${hook}"`) && l.includes('pipeline hook failed')) ? true : undefined,
-    );
 
   const command = (channelId: string, userId: string, text: string) =>
     slackSlashCommand(
@@ -48,12 +44,67 @@ describe('Card changes survive Redis loss', () => {
   };
   const cardIn = (ts: string): RecordedMessage | undefined =>
     slack.messages.find((m) => m.channel === DEFAULT && m.ts === ts);
+  /**
+   * Waits until the bot has given up queuing `hook`'s jobs (Redis down) after log line `since`, so Redis
+   * coming back is too late for them.
+   */
+  const hookFailed = (hook: string, since: number) =>
+    eventually(`the ${hook} hook to fail`, async () =>
+      logLines.slice(since).some((l) => l.includes(`"hook":"${hook}"`) && l.includes('pipeline hook failed'))
+        ? true
+        : undefined,
+    );
+  /**
+   * A customer with its own linked channel and guest, whose complaint got a suggestion card in the team
+   * channel; answers the card, the guest and the channel.
+   */
+  const customerWithCard = async (name: string, complaint: string) => {
+    const slug = name.toLowerCase();
+    const channel = `C${name.toUpperCase()}`;
+    const guest = `U${name.toUpperCase()}GUEST`;
+    slack.users.set(guest, { is_restricted: true, profile: { display_name: 'guest', email: `jo@${slug}.example` } });
+    slack.channelMembers.set(channel, ['UBOT', 'UADMIN', guest]);
+    await proc.runtime.db.prisma.company.create({ data: { name, normalizedName: slug, domains: [`${slug}.example`] } });
+    expect(String((await command(channel, 'UADMIN', `link ${slug}`)).body.text)).toMatch(/now linked to/);
+    const ts = tsOf(++seq);
+    await event({ channel, user: guest, ts, text: complaint });
+    const card = await eventually(
+      'the suggestion card',
+      async () =>
+        slack.messages.find((m) => m.channel === DEFAULT && JSON.stringify(m.blocks).includes(complaint.slice(0, 20))),
+      60_000,
+    );
+    return { card, guest, channel, ts };
+  };
+  const erased = (card: RecordedMessage, words: RegExp) =>
+    eventually(
+      'the card updated to the erased text',
+      async () => {
+        const now = cardIn(card.ts);
+        return now?.edited && /Erased/.test(now.text ?? '') ? now : undefined;
+      },
+      60_000,
+    ).then(() => expect(JSON.stringify(slack.messages.filter((m) => m.channel === DEFAULT))).not.toMatch(words));
+  /** `rapport erase NAME --yes` as a separate process on the bot's database and Redis (as it is now). */
+  const eraseCli = async (name: string) => {
+    const p = spawnRapport(['erase', name, '--yes'], {
+      DATABASE_URL: proc.runtime.config.databaseUrl,
+      REDIS_URL: redis.url,
+      RAPPORT_QUEUE_PREFIX: bot!.test.prefix,
+      RAPPORT_DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+    });
+    const code = await p.exited;
+    expect(code, p.output()).toBe(0);
+    expect(p.output()).toContain(`${name} was erased`);
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rapport-card-loss-'));
     port = await freePort();
     redis = await startPrivateRedis(dir, { port });
     bot = await startSlackTestBot({
+      database: 'postgres',
       env: {
         REDIS_URL: redis.url,
         RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
@@ -65,17 +116,7 @@ describe('Card changes survive Redis loss', () => {
       logger: loggerInto(logLines, 'warn'),
       beforeStart: (slack) => {
         slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'boss', email: 'boss@ours.example' } });
-        slack.users.set('UGUEST', {
-          is_restricted: true,
-          profile: { display_name: 'jo', email: 'jo@initech.example' },
-        });
         slack.channelMembers.set(DEFAULT, ['UBOT', 'UADMIN']);
-        slack.users.set('UGLOBEX', {
-          is_restricted: true,
-          profile: { display_name: 'al', email: 'al@globex.example' },
-        });
-        slack.channelMembers.set('CINITECH', ['UBOT', 'UADMIN', 'UGUEST']);
-        slack.channelMembers.set('CGLOBEX', ['UBOT', 'UADMIN', 'UGLOBEX']);
       },
     });
     slack = bot.slack;
@@ -88,76 +129,59 @@ describe('Card changes survive Redis loss', () => {
   });
 
   it('forget while Redis is down: once Redis is back (empty), the card of the erased customer is taken back', async () => {
-    await proc.runtime.db.prisma.company.create({
-      data: { name: 'Initech', normalizedName: 'initech', domains: ['initech.example'] },
-    });
-    expect(String((await command('CINITECH', 'UADMIN', 'link initech')).body.text)).toMatch(/now linked to/);
-    await event({
-      channel: 'CINITECH',
-      user: 'UGUEST',
-      ts: tsOf(++seq),
-      text: 'The printer broke again, we are unhappy and want a refund',
-    });
-    const card = await eventually(
-      'the suggestion card',
-      async () => slack.messages.find((m) => m.channel === DEFAULT && /printer/.test(JSON.stringify(m.blocks))),
-      60_000,
-    );
+    const { card } = await customerWithCard('Initech', 'The printer broke again, we are unhappy and want a refund');
     const ask = await command(DEFAULT, 'UADMIN', 'forget initech');
     const confirm = /forget \\?"?Initech\\?"? --confirm [0-9a-f]+/.exec(JSON.stringify(ask.body));
     expect(confirm, JSON.stringify(ask.body)).not.toBeNull();
 
+    const since = logLines.length;
     await redis.stop(); // no persistence: the queue is gone with it
     await command(DEFAULT, 'UADMIN', confirm![0].replaceAll('\\"', '"'));
     expect(await proc.runtime.db.prisma.company.count({ where: { name: 'Initech' } })).toBe(0);
-    await hookFailed('cardsRetracted');
+    await hookFailed('cardsRetracted', since);
     redis = await startPrivateRedis(dir, { port });
 
-    await eventually(
-      'the card updated to the erased text',
-      async () => {
-        const now = cardIn(card.ts);
-        return now?.edited && /Erased/.test(now.text ?? '') ? now : undefined;
-      },
-      60_000,
-    );
-    expect(JSON.stringify(slack.messages.filter((m) => m.channel === DEFAULT))).not.toMatch(/printer|refund|Initech/);
+    await erased(card, /printer|refund|Initech/);
+  }, 180_000);
+
+  it('rapport erase (the CLI) while Redis is down: once Redis is back (empty), the card is taken back', async () => {
+    const { card } = await customerWithCard('Hooli', 'The hoverboard order arrived broken, we are angry');
+    await redis.stop();
+    await eraseCli('Hooli');
+    redis = await startPrivateRedis(dir, { port });
+
+    await erased(card, /hoverboard|Hooli/);
+  }, 180_000);
+
+  it('rapport erase (the CLI) takes back the cards of the erased customer', async () => {
+    const { card } = await customerWithCard('Vandelay', 'The latex shipment is late again, we are unhappy');
+    await eraseCli('Vandelay');
+
+    await erased(card, /latex|Vandelay/);
   }, 180_000);
 
   it('a message edited while Redis is down: once Redis is back (empty), its suggestion card shows Dismissed', async () => {
-    await proc.runtime.db.prisma.company.create({
-      data: { name: 'Globex', normalizedName: 'globex', domains: ['globex.example'] },
-    });
-    expect(String((await command('CGLOBEX', 'UADMIN', 'link globex')).body.text)).toMatch(/now linked to/);
-    const ts = tsOf(++seq);
-    await event({
-      channel: 'CGLOBEX',
-      user: 'UGLOBEX',
-      ts,
-      text: 'Our invoice total is wrong again, this is unacceptable',
-    });
-    const card = await eventually(
-      'the suggestion card',
-      async () =>
-        slack.messages.find((m) => m.channel === DEFAULT && /invoice total is wrong/.test(JSON.stringify(m.blocks))),
-      60_000,
+    const { card, guest, channel, ts } = await customerWithCard(
+      'Globex',
+      'Our invoice total is wrong again, this is unacceptable',
     );
     expect(JSON.stringify(card.blocks)).toMatch(/"Accept"/);
 
+    const since = logLines.length;
     await redis.stop(); // no persistence: the queue is gone with it
     await event({
       subtype: 'message_changed',
       hidden: true,
-      channel: 'CGLOBEX',
+      channel,
       ts: tsOf(++seq),
       message: {
         type: 'message',
-        user: 'UGLOBEX',
+        user: guest,
         text: 'Our invoice total is fine now, thanks for the quick help',
         ts,
-        edited: { user: 'UGLOBEX', ts: String(Number(ts) + 60) },
+        edited: { user: guest, ts: String(Number(ts) + 60) },
       },
-      previous_message: { type: 'message', user: 'UGLOBEX', text: 'x', ts },
+      previous_message: { type: 'message', user: guest, text: 'x', ts },
     });
     // The edit has dismissed the suggestion made from the old words: committed with Redis down.
     await eventually('the suggestion dismissed', async () =>
@@ -165,7 +189,7 @@ describe('Card changes survive Redis loss', () => {
         ? true
         : undefined,
     );
-    await hookFailed('followUpChanged');
+    await hookFailed('followUpChanged', since);
     redis = await startPrivateRedis(dir, { port });
 
     const now = await eventually(

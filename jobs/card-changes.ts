@@ -1,0 +1,82 @@
+import { recordPendingDeliveries } from '../src/db/delivery.repository.ts';
+import type { Database } from '../src/db/database.ts';
+import { findFollowUpSchedule } from '../src/db/follow-up.repository.ts';
+import type { PostedCard } from '../src/db/posted-card.repository.ts';
+import { parseMessageRef } from '../src/domain/follow-up.ts';
+import { noopPipelineHooks, type PipelineHooks } from '../src/services/pipeline-hooks.ts';
+import type { CardRetraction } from '../src/services/posted-cards.service.ts';
+import type { DeliverMessageData } from './job-data.ts';
+import { jobId } from './job-ids.ts';
+import { QueueName } from './queue-names.ts';
+import type { PipelineQueues } from './queues.ts';
+
+/** The refresh of a follow-up's posted card after a change, or undefined when no card is posted. */
+export async function cardRefreshOf(db: Database, followUpId: string): Promise<DeliverMessageData | undefined> {
+  const f = await findFollowUpSchedule(db.prisma, followUpId);
+  if (!f?.messageRef) return undefined;
+  const { target, externalId } = parseMessageRef(f.messageRef);
+  // A key per change: an edited message changes the card but not the follow-up's updatedAt, and a key
+  // made of that alone made a second edit's refresh a repeat of the first's (skipped as sent).
+  return {
+    key: jobId('refresh', followUpId, f.updatedAt.getTime(), Date.now()),
+    kind: 'refresh',
+    target,
+    followUpId,
+    externalId,
+  };
+}
+
+/** The retraction of each posted card: replaced by a line that quotes nothing. */
+export function cardRetractions(cards: readonly PostedCard[], reason: CardRetraction): DeliverMessageData[] {
+  return cards.map((card) => ({
+    key: jobId('retract', card.target, card.externalId),
+    kind: 'retract',
+    target: card.target,
+    externalId: card.externalId,
+    reason,
+  }));
+}
+
+/**
+ * Writes refreshes and retractions of posted cards down as `pending` Deliveries with their job's data.
+ * The change they follow is committed already; a job only Redis knew of was lost with Redis
+ * (unreachable when it was queued, or emptied before a worker took it), and a card then kept showing a
+ * customer `forget` had erased. Written down, the reconciler queues it (redriveDeliveries: at once
+ * after Redis lost its data, else once it has been quiet a minute).
+ */
+export async function recordCardChanges(db: Database, changes: readonly DeliverMessageData[]): Promise<void> {
+  await recordPendingDeliveries(
+    db.sql,
+    changes.map((d) => ({ key: d.key, target: d.target, payload: d })),
+  );
+}
+
+/** Writes card changes down (recordCardChanges), then queues them. */
+export async function queueCardChanges(
+  deps: { db: Database; queues: PipelineQueues },
+  changes: readonly DeliverMessageData[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  await recordCardChanges(deps.db, changes);
+  const queue = deps.queues[QueueName.DeliverMessage];
+  if (changes.length === 1) await queue.add(changes[0].kind, changes[0], { jobId: changes[0].key });
+  else await queue.addBulk(changes.map((d) => ({ name: d.kind, data: d, opts: { jobId: d.key } })));
+}
+
+/**
+ * Hooks of a command run while Redis does not answer (a CLI command): nothing is queued, and what the
+ * reconciler re-derives from the data alone (classifications, reminders) is left to it; card refreshes
+ * and retractions, which the data does not imply, are written down for it (recordCardChanges).
+ */
+export function recordedCardChangeHooks(db: Database): PipelineHooks {
+  return {
+    ...noopPipelineHooks,
+    async followUpChanged(followUpId) {
+      const refresh = await cardRefreshOf(db, followUpId);
+      if (refresh) await recordCardChanges(db, [refresh]);
+    },
+    async cardsRetracted(cards, reason) {
+      await recordCardChanges(db, cardRetractions(cards, reason));
+    },
+  };
+}
