@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { eventually } from './pipeline-harness.ts';
 import type { RecordedCall, SlackRecorder } from './slack-recorder.ts';
-import { postSignedToSlackEvents, slashCommandBody } from './slack-requests.ts';
+import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from './slack-requests.ts';
 import { SLACK_TEST_SECRET } from './slack-test-bot.ts';
 
 let commands = 0;
@@ -44,4 +44,28 @@ export async function slackSlashCommand(
             .slice(posts)
             .find((c) => c.body.channel === opts.channelId)),
   );
+}
+
+let events = 0;
+
+/**
+ * A Slack workspace talking to a test bot: `command` is `/crm` as slackSlashCommand sends it (its answer
+ * taken from the response_url alone in `cardChannel`, where the pipeline posts cards meanwhile), and
+ * `message` posts a signed channel `message` event (event_callback) with an event id of its own.
+ * `bot` is read at each call (tests start their bot in beforeAll).
+ */
+export function slackWorkspace(bot: () => { url: string; slack: SlackRecorder }, teamId: string, cardChannel: string) {
+  return {
+    command: (channelId: string, userId: string, text: string) =>
+      slackSlashCommand(bot(), { teamId, channelId, userId, text, ephemeral: channelId === cardChannel }),
+    async message(event: Record<string, unknown>): Promise<void> {
+      const body = eventCallbackBody(
+        teamId,
+        { type: 'message', channel_type: 'channel', team: teamId, ...event },
+        `EvWs${++events}`,
+      );
+      const res = await postSignedToSlackEvents(bot().url, SLACK_TEST_SECRET, body, 'application/json');
+      expect(res.status).toBe(200);
+    },
+  };
 }

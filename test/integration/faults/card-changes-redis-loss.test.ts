@@ -6,10 +6,9 @@ import { startPrivateRedis, type PrivateRedis } from '../../../src/redis/private
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
-import { slackSlashCommand } from '../../helpers/slack-command.ts';
+import { slackWorkspace } from '../../helpers/slack-command.ts';
 import type { RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
-import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
-import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
+import { startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 import { freePort, spawnRapport } from '../../helpers/spawn-rapport.ts';
 
 const TEAM = 'T1';
@@ -33,15 +32,7 @@ describe('Card changes survive Redis loss', () => {
   let seq = 0;
   const logLines: string[] = [];
 
-  const command = (channelId: string, userId: string, text: string) =>
-    slackSlashCommand(
-      { url: proc.url, slack },
-      { teamId: TEAM, channelId, userId, text, ephemeral: channelId === DEFAULT },
-    );
-  const event = async (e: Record<string, unknown>) => {
-    const body = eventCallbackBody(TEAM, { type: 'message', channel_type: 'channel', team: TEAM, ...e }, `Ev${++seq}`);
-    expect((await postSignedToSlackEvents(proc.url, SECRET, body, 'application/json')).status).toBe(200);
-  };
+  const { command, message: event } = slackWorkspace(() => ({ url: proc.url, slack }), TEAM, DEFAULT);
   const cardIn = (ts: string): RecordedMessage | undefined =>
     slack.messages.find((m) => m.channel === DEFAULT && m.ts === ts);
   /**

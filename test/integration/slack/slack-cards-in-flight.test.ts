@@ -1,11 +1,10 @@
-import { slackSlashCommand } from '../../helpers/slack-command.ts';
+import { slackWorkspace } from '../../helpers/slack-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
-import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
-import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
+import { startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
 const TEAM = 'T1';
 const DEFAULT = 'CTEAM'; // RAPPORT_DEFAULT_CHANNEL: where every customer's cards go
@@ -23,16 +22,7 @@ describe('Slack: a card posted while its data changes', () => {
   const logLines: string[] = [];
   let seq = 0;
 
-  const post = (body: string, contentType: string) => postSignedToSlackEvents(proc.url, SECRET, body, contentType);
-  const command = (channelId: string, userId: string, text: string) =>
-    slackSlashCommand(
-      { url: proc.url, slack },
-      { teamId: TEAM, channelId, userId, text, ephemeral: channelId === DEFAULT },
-    );
-  const event = async (e: Record<string, unknown>) => {
-    const body = eventCallbackBody(TEAM, { type: 'message', channel_type: 'channel', team: TEAM, ...e }, `Ev${++seq}`);
-    expect((await post(body, 'application/json')).status).toBe(200);
-  };
+  const { command, message: event } = slackWorkspace(() => ({ url: proc.url, slack }), TEAM, DEFAULT);
   /** A customer with its own channel and guest, linked; answers the guest's user id and the channel. */
   const customer = async (name: string) => {
     const slug = name.toLowerCase();
@@ -115,7 +105,9 @@ describe('Slack: a card posted while its data changes', () => {
     });
     // The edit has dismissed the suggestion made from the old words (its card was not posted yet).
     await eventually('the suggestion dismissed', async () =>
-      (await proc.runtime.db.prisma.auditLog.count({ where: { action: 'followup.dismiss' } })) > 0 ? true : undefined,
+      (await proc.runtime.db.prisma.followUp.count({ where: { company: { name: 'Globex' }, status: 'dismissed' } })) > 0
+        ? true
+        : undefined,
     );
     held.release();
 

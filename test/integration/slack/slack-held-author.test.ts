@@ -3,7 +3,8 @@ import type { RunningProcess } from '../../../app/start-process.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
-import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
+import { slackSlashCommand } from '../../helpers/slack-command.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
 const TEAM = 'T1';
@@ -63,19 +64,10 @@ describe('Slack: a failed users.info never makes anyone the customer (or a rep)'
     slack = bot.slack;
     proc = bot.test.proc;
     acmeId = bot.acmeId!;
-    const triggerId = 'trigger-link';
-    const res = await post(
-      slashCommandBody({
-        teamId: TEAM,
-        channelId: LINKED,
-        userId: 'UREP',
-        text: 'link acme',
-        triggerId,
-        responseUrl: slack.responseUrl(`cmd-${triggerId}`),
-      }),
-      'application/x-www-form-urlencoded',
+    await slackSlashCommand(
+      { url: proc.url, slack },
+      { teamId: TEAM, channelId: LINKED, userId: 'UREP', text: 'link acme' },
     );
-    expect(res.status).toBe(200);
     await eventually('the channel linked', () =>
       proc.runtime.db.prisma.channelLink.findFirst({ where: { platform: 'slack', companyId: acmeId } }),
     );
