@@ -99,7 +99,7 @@ export class TeamsRecorder {
   /** Conversations whose messages Graph refuses to list (403: the app's resource-specific consent is not granted there). */
   readonly graphRefuses = new Set<string>();
   /** Sends to hold unanswered (recorded, accepted, no answer yet): the sender's process can die in between. */
-  private readonly holds: Array<{ conversationId: string }> = [];
+  private readonly holds: Array<{ conversationId: string; when?: (activity: Record<string, unknown>) => boolean }> = [];
   private readonly held: ServerResponse[] = [];
   private server: Server | undefined;
   private counter = 0;
@@ -165,9 +165,12 @@ export class TeamsRecorder {
     this.graphFailures.push(...statuses);
   }
 
-  /** The next send to this conversation is recorded (Teams has it) but not answered until {@link releaseHeld}. */
-  holdNextSend(conversationId: string): void {
-    this.holds.push({ conversationId });
+  /**
+   * The next send to this conversation (that `when` accepts, if given) is recorded (Teams has it) but
+   * not answered until {@link releaseHeld}.
+   */
+  holdNextSend(conversationId: string, when?: (activity: Record<string, unknown>) => boolean): void {
+    this.holds.push({ conversationId, when });
   }
 
   /** Answers the held sends whose connection is still open. */
@@ -313,7 +316,10 @@ export class TeamsRecorder {
       authorization: req.headers.authorization,
       at: Date.now(),
     });
-    const hold = kind === 'send' ? this.holds.findIndex((h) => h.conversationId === conversationId) : -1;
+    const hold =
+      kind === 'send'
+        ? this.holds.findIndex((h) => h.conversationId === conversationId && (h.when?.(activity) ?? true))
+        : -1;
     if (hold !== -1) {
       this.holds.splice(hold, 1);
       res.writeHead(200, { 'content-type': 'application/json' }).write(JSON.stringify({ id: answeredId }));

@@ -336,6 +336,56 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     expect(await refOf(other)).not.toBeNull();
   });
 
+  it("forget while a card is on its way to the customer's own internal channel: the card is erased once Teams answers", async () => {
+    await db().company.create({
+      data: { name: 'Hooli', normalizedName: normalizeCompanyName('Hooli'), domains: ['hooli.example'] },
+    });
+    // Our people only, linked to Hooli: the link holds the channel's address.
+    const internal = await channel('hooli-internal', ['ann', 'sam']);
+    await command(internal, ann, 'link hooli');
+    const hooli = await eventually('the channel linked', async () =>
+      db().channelLink.findFirst({ where: { channelRef: internal.id, company: { name: 'Hooli' } } }),
+    );
+    // It is also Hooli's team channel: its cards come here.
+    await db().teamChannel.create({
+      data: { companyId: hooli.companyId!, platform: 'teams', channelRef: internal.id },
+    });
+    const mark = recorder.calls.length;
+    recorder.holdNextSend(internal.id, (activity) => JSON.stringify(activity).includes('Suggested'));
+    await command(
+      internal,
+      ann,
+      'log hooli "Hal says the hoverboards arrived broken, they are unhappy and want a refund"',
+    );
+    const held = await eventually('the suggestion card sent and held', async () =>
+      recorder.calls
+        .slice(mark)
+        .find(
+          (c) =>
+            c.method === 'POST' && c.conversationId === internal.id && JSON.stringify(c.activity).includes('Suggested'),
+        ),
+    );
+    // The card is posted but not recorded: forget finds no card of Hooli's yet.
+    const personal = { id: 'a:ann-personal', conversationType: 'personal', tenantId: tenant.id };
+    await rapport.send(rapport.activity(personal, { type: 'message', from: ann, text: 'forget hooli' }));
+    const confirm = /forget \\?"?Hooli\\?"? --confirm [0-9a-f]+/.exec(
+      JSON.stringify(recorder.cards().slice(-1)[0]?.card ?? {}),
+    );
+    expect(confirm).not.toBeNull();
+    await rapport.send(
+      rapport.activity(personal, { type: 'message', from: ann, text: confirm![0].replaceAll('\\"', '"') }),
+    );
+    expect(await db().company.count({ where: { name: 'Hooli' } })).toBe(0);
+    recorder.releaseHeld();
+
+    const erased = await eventually('the card updated to the erased text', async () =>
+      recorder.calls.find(
+        (c) => c.method === 'PUT' && c.activityId === held.answeredId && /Erased/.test(JSON.stringify(c.activity)),
+      ),
+    );
+    expect(JSON.stringify(erased.activity)).not.toMatch(/Hooli|hoverboard|Hal/);
+  });
+
   it('cards follow the data: a deleted message, a label change and forget update the cards that quoted the customer', async () => {
     await db().company.create({
       data: { name: 'Umbrella', normalizedName: normalizeCompanyName('Umbrella'), domains: ['umbrella.example'] },
