@@ -42,7 +42,7 @@ export function cardRetractions(cards: readonly PostedCard[], reason: CardRetrac
  * The change they follow is committed already; a job only Redis knew of was lost with Redis
  * (unreachable when it was queued, or emptied before a worker took it), and a card then kept showing a
  * customer `forget` had erased. Written down, the reconciler queues it (redriveDeliveries: at once
- * after Redis lost its data, else once it has been quiet a minute).
+ * after Redis lost its data, else at its next periodic run once the row has been quiet a minute).
  */
 export async function recordCardChanges(db: Database, changes: readonly DeliverMessageData[]): Promise<void> {
   await recordPendingDeliveries(
