@@ -69,6 +69,21 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
   };
   const command = (c: Channel, from: typeof ann, text: string) =>
     say(c, from, `<at>Rapport</at> ${text}`, { entities: [mention] });
+  /** `forget NAME` by Ann (an admin) in her personal chat, confirmed with the button's token; the customer is then gone. */
+  const forgetAsAnn = async (name: string) => {
+    const personal = { id: 'a:ann-personal', conversationType: 'personal', tenantId: tenant.id };
+    await rapport.send(
+      rapport.activity(personal, { type: 'message', from: ann, text: `forget ${name.toLowerCase()}` }),
+    );
+    const confirm = new RegExp(`forget \\\\?"?${name}\\\\?"? --confirm [0-9a-f]+`).exec(
+      JSON.stringify(recorder.cards().slice(-1)[0]?.card ?? {}),
+    );
+    expect(confirm).not.toBeNull();
+    await rapport.send(
+      rapport.activity(personal, { type: 'message', from: ann, text: confirm![0].replaceAll('\\"', '"') }),
+    );
+    expect(await db().company.count({ where: { name } })).toBe(0);
+  };
   const messageOf = (c: Channel, id: string) =>
     db().message.findUnique({ where: { externalId: `teams:${c.id}/${id}` }, include: { contact: true, record: true } });
 
@@ -366,16 +381,7 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
         ),
     );
     // The card is posted but not recorded: forget finds no card of Hooli's yet.
-    const personal = { id: 'a:ann-personal', conversationType: 'personal', tenantId: tenant.id };
-    await rapport.send(rapport.activity(personal, { type: 'message', from: ann, text: 'forget hooli' }));
-    const confirm = /forget \\?"?Hooli\\?"? --confirm [0-9a-f]+/.exec(
-      JSON.stringify(recorder.cards().slice(-1)[0]?.card ?? {}),
-    );
-    expect(confirm).not.toBeNull();
-    await rapport.send(
-      rapport.activity(personal, { type: 'message', from: ann, text: confirm![0].replaceAll('\\"', '"') }),
-    );
-    expect(await db().company.count({ where: { name: 'Hooli' } })).toBe(0);
+    await forgetAsAnn('Hooli');
     recorder.releaseHeld();
 
     const erased = await eventually('the card updated to the erased text', async () =>
@@ -475,17 +481,8 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
     mark = recorder.calls.length;
     const third = await say(source, una, 'We are considering other options, nothing works');
     const card3 = await suggestionCard(mark).catch(() => undefined);
-    const personal = { id: 'a:ann-personal', conversationType: 'personal', tenantId: tenant.id };
     mark = recorder.calls.length;
-    await rapport.send(rapport.activity(personal, { type: 'message', from: ann, text: 'forget umbrella' }));
-    const confirm = /forget \\?"?Umbrella\\?"? --confirm [0-9a-f]+/.exec(
-      JSON.stringify(recorder.cards().slice(-1)[0]?.card ?? {}),
-    );
-    expect(confirm).not.toBeNull();
-    await rapport.send(
-      rapport.activity(personal, { type: 'message', from: ann, text: confirm![0].replaceAll('\\"', '"') }),
-    );
-    expect(await db().company.count({ where: { name: 'Umbrella' } })).toBe(0);
+    await forgetAsAnn('Umbrella');
     for (const card of [card2, card2b, ...(card3 ? [card3] : [])]) {
       const erased = await updateOf(card.answeredId, /Erased/);
       expect(JSON.stringify(erased.activity)).not.toMatch(/Umbrella|crashing|options/);
