@@ -9,7 +9,7 @@ import { jobId } from './job-ids.ts';
 import { classifyJob } from './classify-job.ts';
 import { syncReminder } from './reminder-schedule.ts';
 import { queueHeldAuthor } from './held-author-schedule.ts';
-import { cardRefreshOf, cardRetractions, queueCardChanges } from './card-changes.ts';
+import { cardRefreshOf, cardRetractions, queueCardChanges, recordCardRetractionsIn } from './card-changes.ts';
 
 /** Most classify jobs one addBulk of concurrent recordLogged calls carries. */
 const MAX_CLASSIFY_JOBS_PER_ADD = 200;
@@ -84,5 +84,6 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
     async cardsRetracted(cards, reason) {
       await queueCardChanges({ db, queues }, cardRetractions(cards, reason));
     },
+    recordCardRetractions: recordCardRetractionsIn,
   };
 }

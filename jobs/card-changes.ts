@@ -1,4 +1,5 @@
-import { recordPendingDeliveries } from '../src/db/delivery.repository.ts';
+import { recordPendingDeliveries, recordPendingDeliveriesIn } from '../src/db/delivery.repository.ts';
+import type { DbClient } from '../src/db/db-client.ts';
 import type { Database } from '../src/db/database.ts';
 import { findFollowUpSchedule } from '../src/db/follow-up.repository.ts';
 import type { PostedCard } from '../src/db/posted-card.repository.ts';
@@ -51,6 +52,22 @@ export async function recordCardChanges(db: Database, changes: readonly DeliverM
   );
 }
 
+/**
+ * Writes the retractions of `cards` down in the transaction that removes their data (`tx`), so they
+ * commit with it: the PipelineHooks' recordCardRetractions. `cardsRetracted` then queues them after the
+ * commit (writing them again is a no-op), and if the process dies first the reconciler does.
+ */
+export async function recordCardRetractionsIn(
+  tx: DbClient,
+  cards: readonly PostedCard[],
+  reason: CardRetraction,
+): Promise<void> {
+  await recordPendingDeliveriesIn(
+    tx,
+    cardRetractions(cards, reason).map((d) => ({ key: d.key, target: d.target, payload: d })),
+  );
+}
+
 /** Writes card changes down (recordCardChanges), then queues them. */
 export async function queueCardChanges(
   deps: { db: Database; queues: PipelineQueues },
@@ -78,5 +95,6 @@ export function recordedCardChangeHooks(db: Database): PipelineHooks {
     async cardsRetracted(cards, reason) {
       await recordCardChanges(db, cardRetractions(cards, reason));
     },
+    recordCardRetractions: recordCardRetractionsIn,
   };
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from './database.ts';
+import type { DbClient } from './db-client.ts';
+import type { Prisma } from './generated/client.ts';
 import { batchRows } from './batch-rows.ts';
 import {
   FOLLOW_UP_CARD_COLUMNS,
@@ -310,4 +312,29 @@ export async function recordPendingDeliveries(
     ],
     { planPerCall: deliveries.length > 1 },
   );
+}
+
+/**
+ * {@link recordPendingDeliveries} inside the caller's Prisma transaction: the deliveries commit with the
+ * change they follow, or not at all. A process that dies between that change's commit and its own
+ * write of them (the window recordPendingDeliveries leaves) cannot lose them.
+ */
+export async function recordPendingDeliveriesIn(
+  client: DbClient,
+  deliveries: readonly PendingDelivery[],
+  now = new Date(),
+): Promise<void> {
+  if (deliveries.length === 0) return;
+  await client.delivery.createMany({
+    data: deliveries.map((d) => ({
+      key: d.key,
+      target: d.target,
+      status: 'pending',
+      attempts: 0,
+      payload: d.payload as Prisma.InputJsonValue,
+      createdAt: now,
+      updatedAt: now,
+    })),
+    skipDuplicates: true,
+  });
 }

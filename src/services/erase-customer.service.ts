@@ -100,10 +100,16 @@ export interface EraseResult {
  * GDPR erasure of one customer: deletes the company with its contacts, records, messages,
  * classifications, follow-ups, channel links and training examples, and keeps only sha256 hashes of its
  * keys (emails, domains, name, platform ids, source keys) as tombstones so no importer brings it back.
- * The audit entry holds counts and hashes, no personal data. One transaction: all or nothing.
+ * The audit entry holds counts and hashes, no personal data. One transaction: all or nothing;
+ * `beforeCommit` writes in it too (the retractions of the customer's cards).
  * @throws RapportError not_found when the company does not exist.
  */
-export async function eraseCustomer(db: Database, companyId: string, actor: AuditActor): Promise<EraseResult> {
+export async function eraseCustomer(
+  db: Database,
+  companyId: string,
+  actor: AuditActor,
+  opts: { beforeCommit?: (tx: DbClient) => Promise<void> } = {},
+): Promise<EraseResult> {
   return inTransaction(
     db,
     async (tx) => {
@@ -183,6 +189,7 @@ export async function eraseCustomer(db: Database, companyId: string, actor: Audi
         tx,
         hashes.map(([keyHash, kind]) => ({ keyHash, kind, auditId })),
       );
+      await opts.beforeCommit?.(tx);
       return { auditId, counts };
     },
     { timeout: 60_000 },
@@ -263,7 +270,9 @@ async function redactElsewhere(
 /**
  * Erases a customer (eraseCustomer) and takes back the cards posted about it, for every way of erasing
  * (chat `forget`, `rapport erase`). The cards are read before the erasure, which deletes the follow-ups
- * that know where their cards were posted, and retracted after it (`cardsRetracted`). The channels
+ * that know where their cards were posted; their retractions are written down in the erasure's
+ * transaction (`recordCardRetractions`: a process killed right after the commit cannot lose them) and
+ * queued after it (`cardsRetracted`). The channels
  * holding a conversation's address are kept (unlinked) even when no card is recorded yet: one being
  * posted right now is taken back once its post is recorded, and needs that address to be reached.
  */
@@ -275,7 +284,10 @@ export async function eraseCustomerAndCards(
 ): Promise<EraseResult> {
   const cards = await postedCardsOfCompany(db, companyId);
   if (hooks.cardsRetracted) await unlinkAddressedChannels(db, companyId);
-  const result = await eraseCustomer(db, companyId, actor);
+  const record = hooks.recordCardRetractions?.bind(hooks);
+  const result = await eraseCustomer(db, companyId, actor, {
+    beforeCommit: record ? (tx) => record(tx, cards, 'erased') : undefined,
+  });
   // Cards quoting the customer in chat channels follow the data: replaced by a line that quotes nothing.
   await hooks.cardsRetracted?.(cards, 'erased');
   return result;

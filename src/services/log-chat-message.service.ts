@@ -332,6 +332,8 @@ export async function deleteChatMessage(
     await deleteMessage(tx, message.id);
     const left = await countMessagesOfRecord(tx, message.recordId);
     if (left === 0) await deleteRecord(tx, message.recordId);
+    // The conversation is gone: its cards' retractions commit with it (queued by cardsRetracted below).
+    if (left === 0 && cards.length > 0) await hooks?.recordCardRetractions?.(tx, cards, 'deleted');
     await writeAudit(tx, {
       action: 'message.delete',
       actor: input.actor,

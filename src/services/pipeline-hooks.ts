@@ -1,3 +1,4 @@
+import type { DbClient } from '../db/db-client.ts';
 import type { PostedCard } from '../db/posted-card.repository.ts';
 import type { CardRetraction } from './posted-cards.service.ts';
 
@@ -33,6 +34,14 @@ export interface PipelineHooks {
    * replaced by one line that quotes nothing. Optional: without a pipeline the cards stay as posted.
    */
   cardsRetracted?(cards: readonly PostedCard[], reason: CardRetraction): Promise<void>;
+  /**
+   * The one hook that runs before the commit: writes the retractions `cardsRetracted` will queue down in
+   * the transaction (`tx`) that removes the data, so that they commit with it. A process that dies between
+   * that commit and `cardsRetracted` (a SIGKILL, a deploy) would otherwise leave the erased words in the
+   * channel for good; written down, the reconciler queues them. It throws like any write in `tx` (the
+   * change then rolls back). Optional: only a pipeline that queues retractions has it.
+   */
+  recordCardRetractions?(tx: DbClient, cards: readonly PostedCard[], reason: CardRetraction): Promise<void>;
   /**
    * A message was held as `unknown` because the platform could not say who wrote it: ask again later
    * through the queue (the held-author job), so it is decided even if this process stops. Optional:

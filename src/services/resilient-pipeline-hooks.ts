@@ -62,6 +62,8 @@ export function resilientPipelineHooks(
   if (retracted)
     resilient.cardsRetracted = (cards, reason) =>
       guard('cardsRetracted', { cards: String(cards.length), reason }, () => retracted(cards, reason));
+  // Runs inside the caller's transaction: its failure must fail (roll back) the change, so it is not guarded.
+  if (hooks.recordCardRetractions) resilient.recordCardRetractions = hooks.recordCardRetractions.bind(hooks);
   const held = hooks.authorHeld?.bind(hooks);
   if (held)
     resilient.authorHeld = (key) =>

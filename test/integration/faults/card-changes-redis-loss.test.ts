@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis, type PrivateRedis } from '../../../src/redis/private-redis-server.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
@@ -19,10 +20,11 @@ const tsOf = (n: number) => `1763940000.${String(n).padStart(6, '0')}`;
  * A card's refresh or retraction is queued after the change it follows has committed. When Redis does
  * not take the job (it is restarting) or loses it (a restart without persistence), the change stays in
  * the database and the card must still follow it: an erasure must not leave the erased customer's words
- * in the team channel. A real Rapport (on PostgreSQL, so the CLI can share its database) with its own
+ * in the team channel; nor may a process killed between the erasure's commit and its queuing of the
+ * retractions. A real Rapport (on PostgreSQL, so the CLI can share its database) with its own
  * Redis server, stopped and started again under it. Each test has its own customer, channel and guest.
  */
-describe('Card changes survive Redis loss', () => {
+describe('Card changes survive Redis loss and a killed process', () => {
   let dir: string;
   let port: number;
   let redis: PrivateRedis;
@@ -77,14 +79,16 @@ describe('Card changes survive Redis loss', () => {
       60_000,
     ).then(() => expect(JSON.stringify(slack.messages.filter((m) => m.channel === DEFAULT))).not.toMatch(words));
   /** `rapport erase NAME --yes` as a separate process on the bot's database and Redis (as it is now). */
-  const eraseCli = async (name: string) => {
-    const p = spawnRapport(['erase', name, '--yes'], {
+  const spawnErase = (name: string) =>
+    spawnRapport(['erase', name, '--yes'], {
       DATABASE_URL: proc.runtime.config.databaseUrl,
       REDIS_URL: redis.url,
       RAPPORT_QUEUE_PREFIX: bot!.test.prefix,
       RAPPORT_DATA_DIR: dir,
       LOG_LEVEL: 'warn',
     });
+  const eraseCli = async (name: string) => {
+    const p = spawnErase(name);
     const code = await p.exited;
     expect(code, p.output()).toBe(0);
     expect(p.output()).toContain(`${name} was erased`);
@@ -149,6 +153,48 @@ describe('Card changes survive Redis loss', () => {
     await eraseCli('Vandelay');
 
     await erased(card, /latex|Vandelay/);
+  }, 180_000);
+
+  it('rapport erase killed the moment it writes the card retractions: the erasure and its retractions commit together, so the card is still taken back', async () => {
+    const { card } = await customerWithCard(
+      'Kramerica',
+      'The oil tanker bladders leak, we are angry and want a refund',
+    );
+    // Another session holds a write lock on the Delivery table: the erasing process stops at its write
+    // of the card retractions, is killed there, and its statement never runs (its backend is
+    // terminated, as a statement that never left a killed process). Where that write followed the
+    // erasure's commit, the customer was gone and nothing would ever take the card back.
+    const locker = new pg.Client({ connectionString: proc.runtime.config.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE "Delivery" IN EXCLUSIVE MODE');
+      const p = spawnErase('Kramerica');
+      const blocked = await eventually(
+        'the erasing process waiting on its write of the card retractions',
+        async () => {
+          // The locker is in a transaction, where pg_stat_activity is read once and then kept.
+          await locker.query('SELECT pg_stat_clear_snapshot()');
+          const { rows } = await locker.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()
+                AND wait_event_type = 'Lock' AND query ILIKE '%"Delivery"%'`,
+          );
+          return rows[0]?.pid;
+        },
+        60_000,
+      );
+      p.child.kill('SIGKILL');
+      await p.exited;
+      await locker.query('SELECT pg_terminate_backend($1)', [blocked]);
+      await locker.query('ROLLBACK');
+    } finally {
+      await locker.end();
+    }
+    // All or nothing: a killed erasure erased nothing (and is run again), or its retractions committed with it.
+    if ((await proc.runtime.db.prisma.company.count({ where: { name: 'Kramerica' } })) > 0) await eraseCli('Kramerica');
+
+    await erased(card, /tanker|refund|Kramerica/);
   }, 180_000);
 
   it('a message edited while Redis is down: once Redis is back (empty), its suggestion card shows Dismissed', async () => {
