@@ -32,6 +32,7 @@ import {
 } from './conversation-references.ts';
 import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-crm.action.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
+import { htmlToPlainText } from './teams-html-text.ts';
 import { directCopyFollowUp } from './conversation-references.ts';
 import type { TeamsAutoLogger } from './teams-auto-logger.ts';
 import { formatMessageRef } from '../../src/domain/follow-up.ts';
@@ -184,7 +185,7 @@ export class TeamsBot extends TeamsActivityHandler {
   }
 
   private async onCommandText(context: TurnContext): Promise<void> {
-    const text = (TurnContext.removeRecipientMention(context.activity) ?? '').trim();
+    const text = commandText(TurnContext.removeRecipientMention(context.activity) ?? '');
     if (!text) return;
     await this.answer(context, await this.runCommand(context, text));
   }
@@ -424,4 +425,14 @@ function welcomeCard(): Reply {
     ],
     visibility: 'channel',
   };
+}
+
+/**
+ * The command a rep typed, as they see it. A message with formatting (a bold word, a link, a client
+ * that puts &nbsp; after the mention) comes as HTML: its quotes as &quot;, "&" as &amp;, other people's
+ * mentions as <at> tags. Parsed as it came, `log acme &quot;...&quot;` was not understood, or the note
+ * kept the markup.
+ */
+export function commandText(typed: string): string {
+  return (/<\/?[a-z][^>]*>|&(#x?[0-9a-f]+|[a-z]+);/i.test(typed) ? htmlToPlainText(typed) : typed).trim();
 }

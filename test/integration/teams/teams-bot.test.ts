@@ -149,6 +149,24 @@ describe('Teams bot in a real process (Emulator mode, no app id)', () => {
     expect(await db().communicationRecord.count({ where: { company: { name: 'Acme Answers' } } })).toBe(1);
   });
 
+  it('reads a command typed with formatting (Teams sends it as HTML) as the text the rep sees: tags gone, entities decoded', async () => {
+    // A rep who bolds a word, or whose client puts a non-breaking space after the mention, sends HTML:
+    // the command's quotes arrive as &quot;, "&" as &amp;, and the note must not keep <b> or &nbsp;.
+    const incoming = activity({
+      type: 'message',
+      from: jo,
+      text: '<p><at>Rapport</at>&nbsp;log &quot;Formatted Co&quot; &quot;Called Jo, wants a <b>quote</b> &amp; a demo by Friday&quot; --new</p>',
+      textFormat: 'xml',
+      entities: [{ type: 'mention', text: '<at>Rapport</at>', mentioned: BOT }],
+    });
+    expect((await send(incoming)).status).toBe(200);
+    const record = await db().communicationRecord.findFirstOrThrow({
+      where: { company: { name: 'Formatted Co' } },
+      include: { messages: true },
+    });
+    expect(record.messages.map((m) => m.text)).toEqual(['Called Jo, wants a quote & a demo by Friday']);
+  });
+
   it('posts the suggestion proactively, updates it on Accept, fires the reminder when due and closes it on Done', async () => {
     await addedToSales();
     expect(
