@@ -4,6 +4,8 @@ import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import { logCommunication } from '../../../src/services/log-communication.service.ts';
 import { reconcileSchedules } from '../../../jobs/reconcile-schedules.job.ts';
+import { recordCardRetractionsIn } from '../../../jobs/card-changes.ts';
+import { eraseCustomer } from '../../../src/services/erase-customer.service.ts';
 import { MAX_REDRIVES } from '../../../jobs/redrive-deliveries.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { eventually, startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
@@ -111,5 +113,28 @@ describe('the reconciler drives lost work again', () => {
     expect((await reconcileSchedules(h.deps)).deliveriesRequeued).toBe(0);
     const row = await h.test.db.prisma.delivery.findUniqueOrThrow({ where: { key } });
     expect(row.redrives).toBe(MAX_REDRIVES);
+  });
+
+  it("takes back an erased customer's card whose retraction committed with the erasure but was never queued (the process died), at a periodic run", async () => {
+    const { audit, company } = await setup();
+    const posted = await h.console.post('console:team', {
+      text: 'Soylent: our order of green wafers is late, we are unhappy',
+      visibility: 'channel',
+    });
+    const card = { target: 'console:team', externalId: posted.externalId };
+    // The erasure commits with its retraction written down; the process dies before queuing it (nothing
+    // in Redis). Redis lost nothing, so only the periodic run, once the row has been quiet a minute, sees it.
+    await eraseCustomer(h.test.db, company.id, audit, {
+      beforeCommit: (tx) => recordCardRetractionsIn(tx, [card], 'erased'),
+    });
+    const shown = () => JSON.stringify(h.console.feed().find((e) => e.externalId === posted.externalId)?.reply);
+    expect(shown()).toMatch(/green wafers/);
+    expect((await reconcileSchedules(h.deps)).deliveriesRequeued).toBe(0); // written a moment ago: it may be on its way
+    await h.test.db.sql.query(
+      `UPDATE "Delivery" SET "createdAt" = now() - interval '2 minutes', "updatedAt" = now() - interval '2 minutes' WHERE target = 'console:team' AND payload->>'kind' = 'retract'`,
+    );
+    expect((await reconcileSchedules(h.deps)).deliveriesRequeued).toBe(1);
+    await eventually('the card replaced by the erased line', async () => (/Erased/.test(shown()) ? true : undefined));
+    expect(shown()).not.toMatch(/green wafers|Soylent/);
   });
 });
