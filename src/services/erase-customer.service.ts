@@ -272,9 +272,9 @@ async function redactElsewhere(
  * (chat `forget`, `rapport erase`). The cards are read before the erasure, which deletes the follow-ups
  * that know where their cards were posted; their retractions are written down in the erasure's
  * transaction (`recordCardRetractions`: a process killed right after the commit cannot lose them) and
- * queued after it (`cardsRetracted`). The channels
- * holding a conversation's address are kept (unlinked) even when no card is recorded yet: one being
- * posted right now is taken back once its post is recorded, and needs that address to be reached.
+ * queued after it (`cardsRetracted`). The channels holding a conversation's address are kept
+ * (unlinked) even when no card is recorded yet: one being posted right now is taken back once its post
+ * is recorded, and needs that address to be reached.
  */
 export async function eraseCustomerAndCards(
   db: Database,
