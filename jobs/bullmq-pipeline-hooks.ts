@@ -9,7 +9,13 @@ import { jobId } from './job-ids.ts';
 import { classifyJob } from './classify-job.ts';
 import { syncReminder } from './reminder-schedule.ts';
 import { queueHeldAuthor } from './held-author-schedule.ts';
-import { cardRefreshOf, cardRetractions, queueCardChanges, recordCardRetractionsIn } from './card-changes.ts';
+import {
+  cardRefreshOf,
+  cardRetractions,
+  queueCardChanges,
+  recordCardRefreshesIn,
+  recordCardRetractionsIn,
+} from './card-changes.ts';
 
 /** Most classify jobs one addBulk of concurrent recordLogged calls carries. */
 const MAX_CLASSIFY_JOBS_PER_ADD = 200;
@@ -73,8 +79,8 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
         jobId: jobId('classify', messageId, editedAt.getTime()),
       });
     },
-    async followUpChanged(followUpId) {
-      const refresh = await cardRefreshOf(db, followUpId);
+    async followUpChanged(followUpId, change) {
+      const refresh = await cardRefreshOf(db.prisma, followUpId, change);
       if (refresh) await queueCardChanges({ db, queues }, [refresh]);
       await syncReminder(db, redis, queues, followUpId);
     },
@@ -85,5 +91,6 @@ export function bullmqPipelineHooks(db: Database, redis: Redis, queues: Pipeline
       await queueCardChanges({ db, queues }, cardRetractions(cards, reason));
     },
     recordCardRetractions: recordCardRetractionsIn,
+    recordCardRefreshes: recordCardRefreshesIn,
   };
 }

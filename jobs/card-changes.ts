@@ -11,15 +11,24 @@ import { jobId } from './job-ids.ts';
 import { QueueName } from './queue-names.ts';
 import type { PipelineQueues } from './queues.ts';
 
-/** The refresh of a follow-up's posted card after a change, or undefined when no card is posted. */
-export async function cardRefreshOf(db: Database, followUpId: string): Promise<DeliverMessageData | undefined> {
-  const f = await findFollowUpSchedule(db.prisma, followUpId);
+/**
+ * The refresh of a follow-up's posted card after a change, or undefined when no card is posted. `change`
+ * names a change whose refresh was written down in its transaction (recordCardRefreshesIn): the same key.
+ */
+export async function cardRefreshOf(
+  client: DbClient,
+  followUpId: string,
+  change?: string,
+): Promise<DeliverMessageData | undefined> {
+  const f = await findFollowUpSchedule(client, followUpId);
   if (!f?.messageRef) return undefined;
   const { target, externalId } = parseMessageRef(f.messageRef);
   // A key per change: an edited message changes the card but not the follow-up's updatedAt, and a key
   // made of that alone made a second edit's refresh a repeat of the first's (skipped as sent).
   return {
-    key: jobId('refresh', followUpId, f.updatedAt.getTime(), Date.now()),
+    key: change
+      ? jobId('refresh', followUpId, change)
+      : jobId('refresh', followUpId, f.updatedAt.getTime(), Date.now()),
     kind: 'refresh',
     target,
     followUpId,
@@ -68,6 +77,28 @@ export async function recordCardRetractionsIn(
   );
 }
 
+/**
+ * Writes the refreshes of these follow-ups' posted cards down in the transaction of the change (`tx`),
+ * keyed by `change`: the PipelineHooks' recordCardRefreshes. `followUpChanged(id, change)` queues the
+ * same deliveries after the commit, and if the process dies first the reconciler does.
+ */
+export async function recordCardRefreshesIn(
+  tx: DbClient,
+  followUpIds: readonly string[],
+  change: string,
+): Promise<void> {
+  const refreshes: DeliverMessageData[] = [];
+  // One at a time: a transaction's statements run one after another anyway.
+  for (const id of followUpIds) {
+    const refresh = await cardRefreshOf(tx, id, change);
+    if (refresh) refreshes.push(refresh);
+  }
+  await recordPendingDeliveriesIn(
+    tx,
+    refreshes.map((d) => ({ key: d.key, target: d.target, payload: d })),
+  );
+}
+
 /** Writes card changes down (recordCardChanges), then queues them. */
 export async function queueCardChanges(
   deps: { db: Database; queues: PipelineQueues },
@@ -88,13 +119,14 @@ export async function queueCardChanges(
 export function recordedCardChangeHooks(db: Database): PipelineHooks {
   return {
     ...noopPipelineHooks,
-    async followUpChanged(followUpId) {
-      const refresh = await cardRefreshOf(db, followUpId);
+    async followUpChanged(followUpId, change) {
+      const refresh = await cardRefreshOf(db.prisma, followUpId, change);
       if (refresh) await recordCardChanges(db, [refresh]);
     },
     async cardsRetracted(cards, reason) {
       await recordCardChanges(db, cardRetractions(cards, reason));
     },
     recordCardRetractions: recordCardRetractionsIn,
+    recordCardRefreshes: recordCardRefreshesIn,
   };
 }

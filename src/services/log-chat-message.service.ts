@@ -9,7 +9,7 @@ import {
   insertContact,
 } from '../db/contact.repository.ts';
 import type { Database } from '../db/database.ts';
-import { inTransaction } from '../db/db-client.ts';
+import { type DbClient, inTransaction } from '../db/db-client.ts';
 import { findPostedFollowUpIdsOfRecord, findSuggestionIdsFromClassifications } from '../db/follow-up.repository.ts';
 import {
   countMessagesOfRecord,
@@ -268,7 +268,8 @@ export async function editChatMessage(
   const externalId = chatMessageExternalId(input.platform, input.channelRef, input.messageKey);
   const text = input.text.trim();
   const cleanText = (input.cleanText ?? input.text).trim();
-  let staleFrom: string[] = [];
+  const change = randomUUID();
+  let posted: string[] = [];
   const result = await inTransaction(db, async (tx) => {
     const message = await findMessageForEdit(tx, externalId);
     if (!message) return { status: 'not_found' as const };
@@ -283,8 +284,8 @@ export async function editChatMessage(
       metadata: { ...mergeMetadata(metadata, input.metadataPatch ?? {}), editedAt: input.editedAt.toISOString() },
     });
     // The old label described the old words; a rep's correction is theirs and stays. A suggestion
-    // still waiting that was made from the old words no longer fits them: dismissed below.
-    staleFrom = await findSuggestionIdsFromClassifications(tx, {
+    // still waiting that was made from the old words no longer fits them: dismissed with the edit.
+    const staleFrom = await findSuggestionIdsFromClassifications(tx, {
       recordId: message.recordId,
       messageId: message.id,
       correctedLabel: null,
@@ -300,10 +301,14 @@ export async function editChatMessage(
       subject: message.recordId,
       details: { messageId: message.id, platform: input.platform },
     });
+    posted = await followCards(tx, message.recordId, staleFrom, 'the message it was made from was edited', {
+      hooks,
+      change,
+    });
     return { status: 'updated' as const, recordId: message.recordId, messageId: message.id };
   });
   if (result.status === 'updated') {
-    await followCards(db, result.recordId, staleFrom, 'the message it was made from was edited', hooks);
+    for (const id of posted) await hooks.followUpChanged(id, change);
     if (hooks.messageEdited) await hooks.messageEdited(result.recordId, result.messageId, input.editedAt);
     else await hooks.recordLogged(result.recordId, result.messageId);
   }
@@ -323,17 +328,28 @@ export async function deleteChatMessage(
   const known = await findMessageByExternalId(db.prisma, externalId);
   // Read first: deleting the record's last message deletes its follow-ups, which know where their cards are.
   const cards = known && hooks?.cardsRetracted ? await postedCardsOfRecord(db, known.recordId) : [];
-  let staleFrom: string[] = [];
+  const change = randomUUID();
+  let posted: string[] = [];
   const result = await inTransaction(db, async (tx) => {
     const message = await findMessageByExternalId(tx, externalId);
     if (!message) return { status: 'not_found' as const };
-    staleFrom = await findSuggestionIdsFromClassifications(tx, { recordId: message.recordId, messageId: message.id });
+    const staleFrom = await findSuggestionIdsFromClassifications(tx, {
+      recordId: message.recordId,
+      messageId: message.id,
+    });
     await deleteClassificationsOfMessage(tx, { recordId: message.recordId, messageId: message.id });
     await deleteMessage(tx, message.id);
     const left = await countMessagesOfRecord(tx, message.recordId);
     if (left === 0) await deleteRecord(tx, message.recordId);
     // The conversation is gone: its cards' retractions commit with it (queued by cardsRetracted below).
     if (left === 0 && cards.length > 0) await hooks?.recordCardRetractions?.(tx, cards, 'deleted');
+    // One that stays gets its cards refreshed (they quote its latest message) and loses a suggestion
+    // made from the deleted message, with the deletion.
+    if (left > 0 && hooks)
+      posted = await followCards(tx, message.recordId, staleFrom, 'the message it was made from was deleted', {
+        hooks,
+        change,
+      });
     await writeAudit(tx, {
       action: 'message.delete',
       actor: input.actor,
@@ -343,27 +359,30 @@ export async function deleteChatMessage(
     return { status: 'deleted' as const, recordId: message.recordId, messageId: message.id, recordDeleted: left === 0 };
   });
   if (result.status === 'deleted' && hooks) {
-    // Cards follow the data: a conversation gone takes its cards with it; one that stays gets its
-    // cards refreshed (they quote its latest message) and loses a suggestion made from the deleted one.
+    // Cards follow the data: a conversation gone takes its cards with it; one that stays, its refreshes.
     if (result.recordDeleted) await hooks.cardsRetracted?.(cards, 'deleted');
-    else await followCards(db, result.recordId, staleFrom, 'the message it was made from was deleted', hooks);
+    else for (const id of posted) await hooks.followUpChanged(id, change);
   }
   return result;
 }
 
 /**
- * After a message of a conversation changed or went: suggestions made from it that still wait are
- * dismissed, and every posted card of the conversation is refreshed (it quotes the latest message).
+ * In the transaction where a message of a conversation changed or went: suggestions made from it that
+ * still wait are dismissed, and the refresh of every posted card of the conversation (it quotes the
+ * latest message) is written down under `change` (recordCardRefreshes), so both commit with the change.
+ * @returns the follow-ups whose cards the caller refreshes after the commit (`followUpChanged(id, change)`).
  */
 async function followCards(
-  db: Database,
+  tx: DbClient,
   recordId: string,
   suggestionIds: string[],
   why: string,
-  hooks: PipelineHooks,
-): Promise<void> {
-  if (suggestionIds.length > 0) await dismissStaleSuggestions(db, { recordId, followUpIds: suggestionIds }, why);
-  for (const id of await findPostedFollowUpIdsOfRecord(db.prisma, recordId)) await hooks.followUpChanged(id);
+  pipeline: { hooks: PipelineHooks; change: string },
+): Promise<string[]> {
+  if (suggestionIds.length > 0) await dismissStaleSuggestions(tx, { recordId, followUpIds: suggestionIds }, why);
+  const posted = await findPostedFollowUpIdsOfRecord(tx, recordId);
+  if (posted.length > 0) await pipeline.hooks.recordCardRefreshes?.(tx, posted, pipeline.change);
+  return posted;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>

@@ -27,8 +27,12 @@ export interface PipelineHooks {
    * classification job is still remembered.
    */
   messageEdited?(recordId: string, messageId: string, editedAt: Date): Promise<void>;
-  /** A follow-up was created, rescheduled, reassigned or closed: (re)schedule or cancel its reminder. */
-  followUpChanged(followUpId: string): Promise<void>;
+  /**
+   * A follow-up was created, rescheduled, reassigned or closed: (re)schedule or cancel its reminder, and
+   * refresh its posted card. `change` names the change when its refresh was written down in the change's
+   * transaction (`recordCardRefreshes`): the refresh queued here is then that same delivery.
+   */
+  followUpChanged(followUpId: string, change?: string): Promise<void>;
   /**
    * The data these posted cards quoted is gone (customer erased, message deleted): each card is
    * replaced by one line that quotes nothing. Optional: without a pipeline the cards stay as posted.
@@ -42,6 +46,14 @@ export interface PipelineHooks {
    * change then rolls back). Optional: only a pipeline that queues retractions has it.
    */
   recordCardRetractions?(tx: DbClient, cards: readonly PostedCard[], reason: CardRetraction): Promise<void>;
+  /**
+   * Like `recordCardRetractions`, before the commit: writes the refreshes of these follow-ups' posted
+   * cards down in the transaction (`tx`) that changes what the cards show (a message edited or deleted,
+   * a suggestion dismissed with it), under `change`, the id the caller passes to `followUpChanged` after
+   * the commit. A process killed in between left the card showing the old words, or Accept on a
+   * suggestion dismissed, for good. Optional: only a pipeline that refreshes cards has it.
+   */
+  recordCardRefreshes?(tx: DbClient, followUpIds: readonly string[], change: string): Promise<void>;
   /**
    * A message was held as `unknown` because the platform could not say who wrote it: ask again later
    * through the queue (the held-author job), so it is decided even if this process stops. Optional:

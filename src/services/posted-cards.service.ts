@@ -8,6 +8,7 @@ import {
 } from '../db/follow-up.repository.ts';
 import { findPostedCards, type PostedCard } from '../db/posted-card.repository.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
+import type { PrismaExecutor } from './prisma-executor.ts';
 
 /** Why posted cards are taken back: the customer was erased (`forget`), or the message they quoted was deleted. */
 export type CardRetraction = 'erased' | 'deleted';
@@ -32,16 +33,16 @@ export async function postedCardsOfRecord(db: Database, recordId: string): Promi
  * @returns the dismissed follow-up ids.
  */
 export async function dismissStaleSuggestions(
-  db: Database,
+  client: PrismaExecutor,
   where: { recordId: string; followUpIds?: string[] },
   why: string,
   actor?: AuditActor,
 ): Promise<string[]> {
-  const stale = await findWaitingSuggestionIds(db.prisma, { recordId: where.recordId, ids: where.followUpIds });
+  const stale = await findWaitingSuggestionIds(client, { recordId: where.recordId, ids: where.followUpIds });
   const dismissed: string[] = [];
   for (const id of stale) {
-    if (!(await dismissSuggestion(db.prisma, id, new Date()))) continue;
-    await writeAudit(db.prisma, { action: 'followup.dismiss', actor, subject: id, details: { reason: why } });
+    if (!(await dismissSuggestion(client, id, new Date()))) continue;
+    await writeAudit(client, { action: 'followup.dismiss', actor, subject: id, details: { reason: why } });
     dismissed.push(id);
   }
   return dismissed;

@@ -46,7 +46,8 @@ export function resilientPipelineHooks(
   const resilient: PipelineHooks = {
     recordLogged: (recordId, messageId) =>
       guard('recordLogged', { recordId, messageId }, () => hooks.recordLogged(recordId, messageId)),
-    followUpChanged: (followUpId) => guard('followUpChanged', { followUpId }, () => hooks.followUpChanged(followUpId)),
+    followUpChanged: (followUpId, change) =>
+      guard('followUpChanged', { followUpId }, () => hooks.followUpChanged(followUpId, change)),
   };
   const edited = hooks.messageEdited?.bind(hooks);
   if (edited)
@@ -64,6 +65,7 @@ export function resilientPipelineHooks(
       guard('cardsRetracted', { cards: String(cards.length), reason }, () => retracted(cards, reason));
   // Runs inside the caller's transaction: its failure must fail (roll back) the change, so it is not guarded.
   if (hooks.recordCardRetractions) resilient.recordCardRetractions = hooks.recordCardRetractions.bind(hooks);
+  if (hooks.recordCardRefreshes) resilient.recordCardRefreshes = hooks.recordCardRefreshes.bind(hooks);
   const held = hooks.authorHeld?.bind(hooks);
   if (held)
     resilient.authorHeld = (key) =>

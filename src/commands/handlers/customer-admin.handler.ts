@@ -89,7 +89,7 @@ export async function handleLabel(cmd: Extract<Command, { kind: 'label' }>, h: H
   if (previous !== label) {
     // The suggestion waiting on this conversation was made for the old label: it no longer fits.
     const stale = await dismissStaleSuggestions(
-      h.deps.db,
+      h.deps.db.prisma,
       { recordId: cmd.recordId },
       `label changed from ${previous} to ${label}`,
       h.audit,
