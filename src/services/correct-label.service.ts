@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CRM_LABELS } from '../classifier/default-model.ts';
 import { findLatestClassification, setCorrectedLabel } from '../db/classification.repository.ts';
 import { readKnownLabels } from '../db/classifier-label.repository.ts';
@@ -8,6 +9,8 @@ import { findCleanTextsOfRecord } from '../db/message.repository.ts';
 import { closestWords } from '../domain/edit-distance.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
+import { noopPipelineHooks, type PipelineHooks } from './pipeline-hooks.ts';
+import { dismissStaleSuggestions } from './posted-cards.service.ts';
 
 /** What a correction did. */
 export interface CorrectionResult {
@@ -19,6 +22,8 @@ export interface CorrectionResult {
    * another channel): nothing was stored, nothing is retrained on twice.
    */
   changed: boolean;
+  /** The suggestions made for the old label that were still waiting: dismissed with the correction. */
+  dismissed: string[];
 }
 
 /** The labels `label` accepts: the active model's (the default CRM labels before any model exists) and added ones. */
@@ -33,7 +38,9 @@ export async function correctableLabels(db: Database): Promise<string[]> {
  * classification and stores the record text as a training example with source "correction" (one
  * per record; a different label replaces it and moves its `updatedAt`; the same label again changes
  * nothing, so a double click is one correction). Only labels the model knows, or an administrator
- * added, are accepted: a typo would otherwise train a model with a label nobody meant.
+ * added, are accepted: a typo would otherwise train a model with a label nobody meant. A different
+ * label dismisses the conversation's waiting suggestions (made for the old one) in the same transaction,
+ * with the refreshes of their cards written down (`recordCardRefreshes`), then queued (`followUpChanged`).
  * @throws RapportError not_found when the record or its classification does not exist, invalid_input for an unknown label.
  */
 export async function correctLabel(
@@ -41,6 +48,7 @@ export async function correctLabel(
   recordId: string,
   labelInput: string,
   actor: AuditActor,
+  hooks: PipelineHooks = noopPipelineHooks,
 ): Promise<CorrectionResult> {
   const label = labelInput.trim().toLowerCase().replace(/\s+/g, '_');
   const allowed = await correctableLabels(db);
@@ -54,7 +62,8 @@ export async function correctLabel(
   }
   if (!/^[0-9a-f-]{36}$/i.test(recordId))
     throw new RapportError('invalid_input', `"${recordId}" is not a record id; use the Correct button on a record.`);
-  return inTransaction(db, async (tx) => {
+  const change = randomUUID();
+  const result = await inTransaction(db, async (tx) => {
     const latest = await findLatestClassification(tx, recordId);
     if (!latest)
       throw new RapportError(
@@ -80,6 +89,14 @@ export async function correctLabel(
         details: { from: previous, to: label, confirmed: previous === label },
       });
     }
-    return { previous, label, changed };
+    let dismissed: string[] = [];
+    if (changed && previous !== label) {
+      // The suggestion waiting on this conversation was made for the old label: it no longer fits.
+      dismissed = await dismissStaleSuggestions(tx, { recordId }, `label changed from ${previous} to ${label}`, actor);
+      if (dismissed.length > 0) await hooks.recordCardRefreshes?.(tx, dismissed, change);
+    }
+    return { previous, label, changed, dismissed };
   });
+  for (const id of result.dismissed) await hooks.followUpChanged(id, change);
+  return result;
 }

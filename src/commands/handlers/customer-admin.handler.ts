@@ -1,6 +1,5 @@
 import { findChannelLink } from '../../db/channel-link.repository.ts';
 import { findTeamChannelsAt } from '../../db/team-channel.repository.ts';
-import { dismissStaleSuggestions } from '../../services/posted-cards.service.ts';
 import { RapportError } from '../../errors.ts';
 import { linkChannel, unlinkChannel } from '../../services/channel-links.service.ts';
 import { clearTeamChannel } from '../../services/team-channels.service.ts';
@@ -84,18 +83,9 @@ export async function handleUnlink(_cmd: Extract<Command, { kind: 'unlink' }>, h
 
 /** `label <recordId> <label>`: a rep's correction of the classifier. */
 export async function handleLabel(cmd: Extract<Command, { kind: 'label' }>, h: HandlerContext): Promise<Reply> {
-  const { previous, label, changed } = await correctLabel(h.deps.db, cmd.recordId, cmd.label, h.audit);
+  // A different label also dismisses the suggestion made for the old one, and its card follows.
+  const { previous, label, changed } = await correctLabel(h.deps.db, cmd.recordId, cmd.label, h.audit, h.deps.hooks);
   if (!changed) return { tone: 'info', text: `That record is already labelled ${label}; nothing changed.` };
-  if (previous !== label) {
-    // The suggestion waiting on this conversation was made for the old label: it no longer fits.
-    const stale = await dismissStaleSuggestions(
-      h.deps.db.prisma,
-      { recordId: cmd.recordId },
-      `label changed from ${previous} to ${label}`,
-      h.audit,
-    );
-    for (const id of stale) await h.deps.hooks.followUpChanged(id);
-  }
   return {
     tone: 'success',
     text:
