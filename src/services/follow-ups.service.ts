@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { inTransaction } from '../db/db-client.ts';
 import {
@@ -120,7 +121,9 @@ export interface FollowUpChangeResult {
 
 /**
  * Applies done / dismiss / accept / snooze / due / assign to the follow-up with this number, in one
- * transaction with its audit entry; then tells the pipeline so the reminder is moved or cancelled.
+ * transaction with its audit entry and the refresh of its posted card (so a process killed right after
+ * the commit cannot leave the card showing the old state); then tells the pipeline so the reminder is
+ * moved or cancelled and the refresh queued.
  * Repeating a change that already happened (Done clicked twice) is harmless.
  * @throws RapportError not_found for an unknown number, conflict for a change its state does not allow.
  */
@@ -131,6 +134,8 @@ export async function changeFollowUp(
   actor: AuditActor,
   hooks: PipelineHooks,
 ): Promise<FollowUpChangeResult> {
+  // The card's refresh is written down with the change and queued after it under this id (recordCardRefreshes).
+  const cardChange = randomUUID();
   const result = await inTransaction(db, async (tx) => {
     const current = await findFollowUpByNumber(tx, number);
     if (!current)
@@ -180,9 +185,10 @@ export async function changeFollowUp(
           : {}),
       },
     });
+    await hooks.recordCardRefreshes?.(tx, [current.id], cardChange);
     return { followUp, changed: true };
   });
-  if (result.changed) await hooks.followUpChanged(result.followUp.id);
+  if (result.changed) await hooks.followUpChanged(result.followUp.id, cardChange);
   return result;
 }
 

@@ -22,7 +22,7 @@ const EDITED = 'The export works again since the update, thanks for the quick he
 
 /**
  * A customer edits the message a suggestion card was made from, or a rep corrects the conversation's
- * label: the suggestion is dismissed and its card refreshed (Dismissed). The bot process is SIGKILLed
+ * label (the suggestion is dismissed) or accepts the suggestion: its card is refreshed. The bot process is SIGKILLed
  * while it writes that refresh down, held there by another session's lock on the Delivery table (the
  * statement then never runs, as one that never left a killed process). Whatever it had done must be
  * whole after a restart: the change with its dismissal and refresh, or none of them. Before, the change
@@ -247,6 +247,27 @@ describe('a bot killed while a card follows a change', () => {
     } else {
       expect(now.correctedLabel).toBeNull();
       expect(suggestion.status).toBe('suggested');
+      expect(JSON.stringify(cardIn(card.ts)?.blocks)).toMatch(/"Accept"/);
+    }
+  }, 300_000);
+
+  it('killed as it writes the refresh of an Accept down: the accepted follow-up and its card are whole, or neither changed', async () => {
+    const { company, card } = await customerWithCard('Initech');
+    const suggestion = await suggestionOf(company.id);
+    await killedWhileWritingCardChange(() => crm(DEFAULT, `accept ${suggestion.number}`));
+    const now = await suggestionOf(company.id);
+    if (now.status === 'open') {
+      const shown = await eventually(
+        'the card refreshed to the accepted follow-up',
+        async () => {
+          const c = cardIn(card.ts);
+          return c?.edited && !/"Accept"/.test(JSON.stringify(c.blocks)) ? c : undefined;
+        },
+        60_000,
+      );
+      expect(JSON.stringify(shown.blocks)).toMatch(/"Done"/);
+    } else {
+      expect(now.status).toBe('suggested');
       expect(JSON.stringify(cardIn(card.ts)?.blocks)).toMatch(/"Accept"/);
     }
   }, 300_000);
