@@ -190,19 +190,25 @@ describe("the README's first command", () => {
         PORT: String(port),
         LOG_LEVEL: 'warn',
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    try {
-      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000);
-    } finally {
-      process.kill(-child.pid!, 'SIGTERM');
-    }
-    // The whole group got SIGTERM: npm itself ends by the signal, the bot underneath drains and exits 0.
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    // What it printed, so that a start that fails says why (it once ended early, in a CI run, without a word).
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
       child.once('exit', (c, s) => resolve([c, s])),
     );
-    expect(code === 0 || signal === 'SIGTERM').toBe(true);
+    const exited = exit.then(([c]) => c);
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, { child, output: () => out, exited });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGTERM');
+    }
+    // The whole group got SIGTERM: npm itself ends by the signal, the bot underneath drains and exits 0.
+    const [code, signal] = await exit;
+    expect(code === 0 || signal === 'SIGTERM', out).toBe(true);
     // ...and the bot stops listening within the shutdown bound.
     const deadline = Date.now() + 15_000;
     let up = true;
