@@ -39,11 +39,11 @@ export interface PipelineHooks {
    */
   cardsRetracted?(cards: readonly PostedCard[], reason: CardRetraction): Promise<void>;
   /**
-   * The one hook that runs before the commit: writes the retractions `cardsRetracted` will queue down in
-   * the transaction (`tx`) that removes the data, so that they commit with it. A process that dies between
-   * that commit and `cardsRetracted` (a SIGKILL, a deploy) would otherwise leave the erased words in the
-   * channel for good; written down, the reconciler queues them. It throws like any write in `tx` (the
-   * change then rolls back). Optional: only a pipeline that queues retractions has it.
+   * Runs before the commit, as `recordCardRefreshes` does: writes the retractions `cardsRetracted` will
+   * queue down in the transaction (`tx`) that removes the data, so that they commit with it. A process
+   * that dies between that commit and `cardsRetracted` (a SIGKILL, a deploy) would otherwise leave the
+   * erased words in the channel for good; written down, the reconciler queues them. It throws like any
+   * write in `tx` (the change then rolls back). Optional: only a pipeline that queues retractions has it.
    */
   recordCardRetractions?(tx: DbClient, cards: readonly PostedCard[], reason: CardRetraction): Promise<void>;
   /**
