@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/db/open-database.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import { killAtHeldWrite } from '../../helpers/kill-at-held-write.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { RecordedMessage } from '../../helpers/slack-recorder.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
@@ -160,33 +160,16 @@ describe('a bot killed while a card follows a change', () => {
    */
   const killedWhileWritingCardChange = async (act: () => Promise<void>) => {
     const victim = await bot();
-    const locker = new pg.Client({ connectionString: scratch.url });
-    await locker.connect();
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE "Delivery" IN EXCLUSIVE MODE');
-      await act();
-      const blocked = await eventually(
-        'the bot waiting on its write of the card change',
-        async () => {
-          // The locker is in a transaction, where pg_stat_activity is read once and then kept.
-          await locker.query('SELECT pg_stat_clear_snapshot()');
-          const { rows } = await locker.query<{ pid: number }>(
-            `SELECT pid FROM pg_stat_activity
-              WHERE datname = current_database() AND pid <> pg_backend_pid()
-                AND wait_event_type = 'Lock' AND query ILIKE '%"Delivery"%'`,
-          );
-          return rows[0]?.pid;
-        },
-        60_000,
-      );
-      victim.child.kill('SIGKILL');
-      await victim.exited;
-      await locker.query('SELECT pg_terminate_backend($1)', [blocked]);
-      await locker.query('ROLLBACK');
-    } finally {
-      await locker.end();
-    }
+    await killAtHeldWrite({
+      databaseUrl: scratch.url,
+      table: 'Delivery',
+      what: 'the bot waiting on its write of the card change',
+      act,
+      kill: async () => {
+        victim.child.kill('SIGKILL');
+        await victim.exited;
+      },
+    });
     await bot();
   };
   /** The card shows Dismissed (refreshed in place) and offers Accept no more. */

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis, type PrivateRedis } from '../../../src/redis/private-redis-server.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
+import { killAtHeldWrite } from '../../helpers/kill-at-held-write.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
 import { slackWorkspace } from '../../helpers/slack-command.ts';
@@ -160,37 +160,22 @@ describe('Card changes survive Redis loss and a killed process', () => {
       'Kramerica',
       'The oil tanker bladders leak, we are angry and want a refund',
     );
-    // Another session holds a write lock on the Delivery table: the erasing process stops at its write
-    // of the card retractions, is killed there, and its statement never runs (its backend is
-    // terminated, as a statement that never left a killed process). Where that write followed the
-    // erasure's commit, the customer was gone and nothing would ever take the card back.
-    const locker = new pg.Client({ connectionString: proc.runtime.config.databaseUrl });
-    await locker.connect();
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE "Delivery" IN EXCLUSIVE MODE');
-      const p = spawnErase('Kramerica');
-      const blocked = await eventually(
-        'the erasing process waiting on its write of the card retractions',
-        async () => {
-          // The locker is in a transaction, where pg_stat_activity is read once and then kept.
-          await locker.query('SELECT pg_stat_clear_snapshot()');
-          const { rows } = await locker.query<{ pid: number }>(
-            `SELECT pid FROM pg_stat_activity
-              WHERE datname = current_database() AND pid <> pg_backend_pid()
-                AND wait_event_type = 'Lock' AND query ILIKE '%"Delivery"%'`,
-          );
-          return rows[0]?.pid;
-        },
-        60_000,
-      );
-      p.child.kill('SIGKILL');
-      await p.exited;
-      await locker.query('SELECT pg_terminate_backend($1)', [blocked]);
-      await locker.query('ROLLBACK');
-    } finally {
-      await locker.end();
-    }
+    // The erasing process is killed at its write of the card retractions (held up by a lock on Delivery).
+    // Where that write followed the erasure's commit, the customer was gone and nothing would ever take
+    // the card back.
+    let erasing: ReturnType<typeof spawnErase> | undefined;
+    await killAtHeldWrite({
+      databaseUrl: proc.runtime.config.databaseUrl!,
+      table: 'Delivery',
+      what: 'the erasing process waiting on its write of the card retractions',
+      act: async () => {
+        erasing = spawnErase('Kramerica');
+      },
+      kill: async () => {
+        erasing?.child.kill('SIGKILL');
+        await erasing?.exited;
+      },
+    });
     // All or nothing: a killed erasure erased nothing (and is run again), or its retractions committed with it.
     if ((await proc.runtime.db.prisma.company.count({ where: { name: 'Kramerica' } })) > 0) await eraseCli('Kramerica');
 
