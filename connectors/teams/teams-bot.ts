@@ -22,7 +22,7 @@ import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
 import { isValidTimezone } from '../../src/config/env.ts';
 import { buildFollowUpCard } from '../../src/notifications/follow-up-card.notification.ts';
-import { userMessage } from '../../src/errors.ts';
+import { RapportError, userMessage } from '../../src/errors.ts';
 import { cardActivity, type TeamsConnector } from './teams.connector.ts';
 import { commandFromActionData, RAPPORT_VERB, renderAdaptiveCard } from './render-card.ts';
 import {
@@ -33,6 +33,7 @@ import {
 import { LOG_TO_CRM_COMMAND_ID, openLogToCrm, submitLogToCrm } from './log-to-crm.action.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
 import { htmlToPlainText } from './teams-html-text.ts';
+import { withRetries } from '../../src/concurrency/retry.ts';
 import { directCopyFollowUp } from './conversation-references.ts';
 import type { TeamsAutoLogger } from './teams-auto-logger.ts';
 import { formatMessageRef } from '../../src/domain/follow-up.ts';
@@ -65,6 +66,9 @@ export interface TeamsBotDeps {
   standingOf(context: TurnContext): Promise<TeamsStanding>;
 }
 
+/** Waits before the retries of an auto-logged message whose write failed, ms (Teams waits for the answer). */
+export const TEAMS_AUTO_LOG_RETRY_DELAYS_MS = [250, 1_000, 3_000] as const;
+
 /**
  * Rapport in Teams: a message (with the @mention removed) runs as a command and is answered with a
  * card; a card button (Action.Execute invoke, or Action.Submit message) runs its command as the
@@ -82,20 +86,20 @@ export class TeamsBot extends TeamsActivityHandler {
       const submitted = commandFromActionData(context.activity.value);
       if (submitted) await this.onSubmit(context, submitted);
       else if (addressedToBot(context.activity)) await this.onCommandText(context);
-      else this.logResult(context, await this.deps.autoLogger.logged(context));
+      else this.logResult(context, await this.autoLog(context, () => this.deps.autoLogger.logged(context)));
       await next();
     });
     this.onTeamsMessageEditEvent(async (context, next) => {
-      this.logResult(context, await this.deps.autoLogger.edited(context));
+      this.logResult(context, await this.autoLog(context, () => this.deps.autoLogger.edited(context)));
       await next();
     });
     this.onTeamsMessageSoftDeleteEvent(async (context, next) => {
-      this.logResult(context, await this.deps.autoLogger.deleted(context));
+      this.logResult(context, await this.autoLog(context, () => this.deps.autoLogger.deleted(context)));
       await next();
     });
     this.onTeamsMessageUndeleteEvent(async (context, next) => {
       // Teams sends the restored message whole: logged again (it was removed on delete).
-      this.logResult(context, await this.deps.autoLogger.logged(context));
+      this.logResult(context, await this.autoLog(context, () => this.deps.autoLogger.logged(context)));
       await next();
     });
     this.onConversationUpdate(async (context, next) => {
@@ -317,6 +321,30 @@ export class TeamsBot extends TeamsActivityHandler {
     if (!replyToId || conversation.conversationType !== 'personal') return undefined;
     const followUpId = await directCopyFollowUp(this.deps.db, replyToId);
     return followUpId ? buildFollowUpCard(this.deps.db, followUpId, 'refresh', this.timezoneOf(context)) : undefined;
+  }
+
+  /**
+   * Auto-logging a channel message (or its edit or deletion) while Teams waits for the answer: a failure
+   * that is not a decision (a lost database connection, a failover) is tried again within the request
+   * (TEAMS_AUTO_LOG_RETRY_DELAYS_MS, well inside Teams' 15 s); logging is idempotent by the message key.
+   * One that stays goes to the turn error handler, which answers 500 so Teams may deliver it again.
+   */
+  private autoLog<T>(context: TurnContext, work: () => Promise<T>): Promise<T> {
+    return withRetries(work, {
+      delaysMs: TEAMS_AUTO_LOG_RETRY_DELAYS_MS,
+      retryable: (err) => !(err instanceof RapportError),
+      onRetry: (err, retry, delayMs) =>
+        this.deps.logger.warn(
+          {
+            err: (err as Error).message,
+            activityId: context.activity.id,
+            conversationId: context.activity.conversation.id,
+            retry,
+            delayMs,
+          },
+          'Teams message could not be auto-logged yet; trying again',
+        ),
+    });
   }
 
   private logResult(context: TurnContext, result: Awaited<ReturnType<TeamsAutoLogger['logged']>>): void {

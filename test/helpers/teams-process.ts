@@ -10,7 +10,7 @@ export interface TeamsProcess {
   proc: RunningProcess;
   /** Its Redis key prefix (RAPPORT_QUEUE_PREFIX), to reach its queues. */
   prefix: string;
-  /** POSTs a Bot Framework activity to /api/messages; the parsed JSON body of the answer, if any. */
+  /** POSTs a Bot Framework activity to /api/messages; the parsed JSON body of the answer (a text body as `{ text }`), if any. */
   send(activity: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
   /** An activity from Teams with sensible defaults (id, serviceUrl = the recorder, tenant, bot as recipient). */
   activity(
@@ -41,7 +41,12 @@ export async function startTeamsProcess(
         body: JSON.stringify(activity),
       });
       const text = await res.text();
-      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+      // A 500 from the adapter carries the error's message as plain text.
+      const json = res.headers.get('content-type')?.includes('json') || /^\s*[{[]/.test(text);
+      return {
+        status: res.status,
+        body: !text ? undefined : json ? (JSON.parse(text) as Record<string, unknown>) : { text },
+      };
     },
     activity(conversation, fields) {
       return {

@@ -2,6 +2,8 @@ import type { App, Context } from '@slack/bolt';
 import type { SlackListenerDeps } from '../slack-request.ts';
 import type { SlackMessageEvent } from '../slack-auto-logger.ts';
 import { servedOf } from '../outsider-gate.ts';
+import { withRetries } from '../../../src/concurrency/retry.ts';
+import { RapportError } from '../../../src/errors.ts';
 
 /**
  * Event types this file listens to (manifest.json bot_events: `message` stands for message.channels
@@ -40,11 +42,15 @@ export function eventTeamOf(context: Context, body: EventAuthorizations): string
   return team;
 }
 
+/** Waits before the retries of a message whose logging failed (about 20 s in all: a failover, a restart of PostgreSQL). */
+export const AUTO_LOG_RETRY_DELAYS_MS = [250, 1_000, 3_000, 6_000, 10_000] as const;
+
 /**
  * Auto-logging: every message event in a channel Rapport is in goes to the auto-logger (which decides
  * whether the channel belongs to a customer). Bolt acknowledges Events API requests before listeners
  * run, so Slack never waits for the database; a retried delivery (X-Slack-Retry-Num) is logged once
- * because the message key is unique. A failure is logged with the ids, never thrown back to Bolt.
+ * because the message key is unique. A failure that is not a decision (a lost database connection) is
+ * tried again (AUTO_LOG_RETRY_DELAYS_MS); one that stays is logged with the ids, never thrown back to Bolt.
  * Membership and sharing events drop what Rapport remembered about the channel: whether it belongs to
  * a Slack Connect customer, and who can read it (the last-step guard asks Slack again before the next post).
  */
@@ -65,7 +71,18 @@ export function registerMessageEvents(app: App, deps: SlackListenerDeps): void {
         return;
       }
       try {
-        const result = await autoLogger.handle(teamId, e);
+        // Slack has its 200 already and will not send this event again: a lost database connection or a
+        // failover must not lose the customer's message. Logging it is idempotent (the message key), so
+        // a try whose commit was not confirmed may run again.
+        const result = await withRetries(() => autoLogger.handle(teamId, e), {
+          delaysMs: AUTO_LOG_RETRY_DELAYS_MS,
+          retryable: (err) => !(err instanceof RapportError),
+          onRetry: (err, retry, delayMs) =>
+            deps.logger.warn(
+              { err: (err as Error).message, team: teamId, channel: e.channel, retry, delayMs },
+              'Slack message could not be auto-logged yet; trying again',
+            ),
+        });
         if (result.action !== 'ignored')
           deps.logger.debug(
             { channel: e.channel, ts: e.ts ?? e.message?.ts ?? e.deleted_ts, result },
