@@ -224,6 +224,13 @@ export interface SlackConfig {
    */
   maxQueued: number;
   /**
+   * Env `SLACK_CATCHUP_DAYS`: at start, the messages of linked Slack channels written since the newest one
+   * logged (events lost while the bot was down, killed or cut off from its database; Slack sends an event
+   * a few times over about an hour, then never again) are read back from the channel's history and logged,
+   * at most this many days back. Default 7; 0 = off.
+   */
+  catchUpDays: number;
+  /**
    * Env `SLACK_WORK_HEADROOM`: main-thread event-loop use (0..1, every 50 ms) above which the work after
    * an ack (running the command, its answer) waits to start, 30 s at most, so a burst's acks keep the
    * thread (slack-work-limiter.ts). `auto` (default) = 0.75, `off`, or a number in (0, 1]; undefined = off.
@@ -571,6 +578,7 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     installPath: str('SLACK_INSTALL_PATH') ?? '/slack/install',
     redirectUri: str('SLACK_REDIRECT_URI'),
     maxQueued: Number(str('SLACK_MAX_QUEUED') ?? 10_000),
+    catchUpDays: Number(str('SLACK_CATCHUP_DAYS') ?? 7),
     workHeadroom: undefined,
     burstRate: undefined,
   };
@@ -583,6 +591,10 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
   c.burstRate = burstRaw === 'off' ? undefined : Number(burstRaw);
   if (c.burstRate !== undefined && !(Number.isFinite(c.burstRate) && c.burstRate > 0))
     problems.push(`SLACK_BURST_RATE must be off or a number of requests per second above 0 (got "${burstRaw}").`);
+  if (!Number.isInteger(c.catchUpDays) || c.catchUpDays < 0 || c.catchUpDays > 90)
+    problems.push(
+      `SLACK_CATCHUP_DAYS must be a whole number of days between 0 and 90, got "${str('SLACK_CATCHUP_DAYS')}".`,
+    );
   if (!Number.isInteger(c.maxQueued) || c.maxQueued < 1 || c.maxQueued > 1_000_000)
     problems.push(`SLACK_MAX_QUEUED must be a whole number between 1 and 1000000, got "${str('SLACK_MAX_QUEUED')}".`);
   if (c.botToken && !c.botToken.startsWith('xoxb-'))

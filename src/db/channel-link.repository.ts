@@ -145,3 +145,30 @@ export function findTeamsLinksOf(
 export async function clearConversationRef(sql: SqlRunner, id: string): Promise<void> {
   await sql.query(`UPDATE "ChannelLink" SET "conversationRef" = NULL WHERE id = $1::uuid`, [id]);
 }
+
+/** A linked, auto-logged chat channel and when its newest logged message was written. */
+export interface AutoLoggedChannel {
+  channelRef: string;
+  linkedAt: Date;
+  /** The last message of its newest conversation; null when nothing was logged there yet. */
+  newestAt: Date | null;
+}
+
+/**
+ * The channels of `platform` linked to a customer with auto-logging on, each with its newest logged
+ * message (its records' `lastMessageAt`, found through the customer's records by time: sourceKey starts
+ * with "<platform>:<channelRef>/").
+ */
+export async function findAutoLoggedChannels(sql: SqlRunner, platform: 'slack'): Promise<AutoLoggedChannel[]> {
+  return sql.query<AutoLoggedChannel>(
+    `SELECT l."channelRef", l."createdAt" AS "linkedAt",
+            (SELECT r."lastMessageAt" FROM "CommunicationRecord" r
+              WHERE r."companyId" = l."companyId"
+                AND left(r."sourceKey", length($1 || ':' || l."channelRef" || '/')) = $1 || ':' || l."channelRef" || '/'
+              ORDER BY r."lastMessageAt" DESC LIMIT 1) AS "newestAt"
+       FROM "ChannelLink" l
+      WHERE l.platform = $1::"Platform" AND l."companyId" IS NOT NULL AND l."autoLog"
+      ORDER BY l."channelRef"`,
+    [platform],
+  );
+}

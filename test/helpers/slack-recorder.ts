@@ -79,6 +79,14 @@ export class SlackRecorder {
   latencyMs = 0;
   /** Messages of other people that conversations.replies returns for a thread, by "<channel>/<thread ts>", parent first (the bot's own posts there are added). */
   readonly threads = new Map<string, Array<{ ts: string; user?: string; text: string }>>();
+  /**
+   * Messages people wrote in a channel that no event told the bot about (it was down): conversations.history
+   * returns them with the bot's own posts, honouring `oldest`/`inclusive` like Slack (for these only).
+   */
+  readonly history = new Map<
+    string,
+    Array<{ ts: string; user?: string; text: string; team?: string; reply_count?: number; latest_reply?: string }>
+  >();
   /** Channel ids users.conversations lists for a user (the channels they are in); unknown users are in none. */
   readonly memberships = new Map<string, string[]>();
   /** users.info fields per user id (email, team_id, is_restricted, tz, ...), over the defaults. */
@@ -309,16 +317,26 @@ export class SlackRecorder {
         return { ok: true, message_ts: `1700000001.${String(++this.seq).padStart(6, '0')}` };
       case 'conversations.history': {
         const withMetadata = body.include_all_metadata === true || body.include_all_metadata === 'true';
-        const messages = this.messages
+        const posted = this.messages
           .filter((m) => m.channel === body.channel && !m.thread_ts)
-          .reverse()
           .map((m) => ({
             type: 'message',
             ts: m.ts,
             text: m.text,
             blocks: m.blocks,
+            bot_id: 'BRAPPORT',
             ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
           }));
+        // What people wrote honours `oldest`/`inclusive`; the bot's own posts are always listed (their ts
+        // are made-up numbers from 2023, older than any window a caller asks for).
+        const oldest = body.oldest === undefined ? undefined : Number(body.oldest);
+        const inclusive = body.inclusive === true || body.inclusive === 'true';
+        const written = (this.history.get(String(body.channel)) ?? [])
+          .filter((m) => oldest === undefined || (inclusive ? Number(m.ts) >= oldest : Number(m.ts) > oldest))
+          .map((m) => ({ type: 'message', ...m }));
+        // Newest first: the bot's posts in the order posted, merged by ts with what people wrote.
+        const messages =
+          written.length === 0 ? posted.reverse() : [...posted, ...written].sort((a, b) => Number(b.ts) - Number(a.ts));
         // Newest first, in pages of `limit` (Slack's default 100, at most 999) with a cursor, like Slack.
         const limit = Math.min(Number(body.limit ?? 100) || 100, 999);
         const start = Number(body.cursor ?? 0);

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from '../../src/db/database.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { connectRedis } from '../../src/redis/connect-redis.ts';
+import { SlackRecorder } from './slack-recorder.ts';
+import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from './spawn-rapport.ts';
+import { createScratchPostgres } from './test-database.ts';
+
+export const SPAWNED_SLACK_SECRET = 'test-signing-secret-0123456789';
+
+/** Real `rapport start` processes, one after another, on one scratch PostgreSQL, Redis prefix and data dir, with Slack as a recorder. */
+export interface SpawnedSlackBots {
+  slack: SlackRecorder;
+  /** The test's own connection to the bots' database. */
+  db: Database;
+  databaseUrl: string;
+  /** The URL of the process started last. */
+  url(): string;
+  /** Starts a process and waits until it is ready. */
+  start(): Promise<SpawnedRapport>;
+  /** Kills what still runs, drops the database and the Redis keys, stops the recorder. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Bots for tests that kill and restart the process: workspace `teamId` with the bot token, cards to
+ * `defaultChannel`, `ours.example` as our domain, and `env` on top.
+ */
+export async function spawnedSlackBots(
+  name: string,
+  opts: { teamId: string; defaultChannel: string; env?: Record<string, string> },
+): Promise<SpawnedSlackBots> {
+  const slack = new SlackRecorder();
+  const prefix = `{rapport-${name}-${randomBytes(4).toString('hex')}}`;
+  const dir = mkdtempSync(join(tmpdir(), `rapport-${name}-`));
+  const scratch = await createScratchPostgres();
+  const db = await openDatabase({ databaseUrl: scratch.url });
+  const apiUrl = await slack.start();
+  const started: SpawnedRapport[] = [];
+  let url = '';
+  return {
+    slack,
+    db,
+    databaseUrl: scratch.url,
+    url: () => url,
+    async start() {
+      const port = await freePort();
+      const proc = spawnRapport(['start'], {
+        DATABASE_URL: scratch.url,
+        RAPPORT_QUEUE_PREFIX: prefix,
+        RAPPORT_DATA_DIR: dir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        RAPPORT_DEFAULT_CHANNEL: `slack:${opts.teamId}/${opts.defaultChannel}`,
+        SLACK_SIGNING_SECRET: SPAWNED_SLACK_SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_API_URL: apiUrl,
+        RAPPORT_INTERNAL_DOMAINS: 'ours.example',
+        LOG_LEVEL: 'warn',
+        ...opts.env,
+      });
+      started.push(proc);
+      url = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${url}/readyz`, 180_000, proc);
+      return proc;
+    },
+    async dispose() {
+      for (const p of started) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await Promise.all(started.map((p) => p.exited));
+      await db.close();
+      await scratch.drop();
+      const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const left = await redis.keys(`${prefix}*`);
+      if (left.length > 0) await redis.del(...left);
+      await redis.quit();
+      await slack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

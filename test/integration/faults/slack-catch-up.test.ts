@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/pipeline-harness.ts';
+import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
+import {
+  SPAWNED_SLACK_SECRET as SECRET,
+  spawnedSlackBots,
+  type SpawnedSlackBots,
+} from '../../helpers/spawned-slack-bot.ts';
+
+const TEAM = 'T1';
+const LINKED = 'CACME';
+const DEFAULT = 'CTEAM';
+
+/**
+ * Slack sends a message event a few times over about an hour while the bot does not answer, then never
+ * again; an event acknowledged by a process killed before its write is not sent again at all. A real bot
+ * process (PostgreSQL) is killed; while it is down the customer and a rep write in the linked channel
+ * (in Slack's history, no event reaches anyone); started again, it reads the channel back from the newest
+ * message it had logged and logs what it missed, thread replies included, each once.
+ */
+describe('a Slack channel read back after the bot was down', () => {
+  let bots: SpawnedSlackBots;
+  const messagesOf = (ts: string) =>
+    bots.db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${LINKED}/${ts}` } });
+
+  beforeAll(async () => {
+    bots = await spawnedSlackBots('catch-up', { teamId: TEAM, defaultChannel: DEFAULT });
+    const { slack } = bots;
+    slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'ann', email: 'ann@ours.example' } });
+    slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
+    slack.channelMembers.set(LINKED, ['UBOT', 'UADMIN', 'UJO']);
+    slack.channelMembers.set(DEFAULT, ['UBOT', 'UADMIN']);
+    await bots.db.prisma.company.create({ data: { name: 'Acme', normalizedName: 'acme', domains: ['acme.example'] } });
+  }, 120_000);
+  afterAll(async () => {
+    await bots?.dispose();
+  });
+
+  it('logs the messages and thread replies written while it was down, once, and nothing twice', async () => {
+    const { slack, db } = bots;
+    const first = await bots.start();
+    const link = await postSignedToSlackEvents(
+      bots.url(),
+      SECRET,
+      slashCommandBody({
+        teamId: TEAM,
+        channelId: LINKED,
+        userId: 'UADMIN',
+        text: 'link acme',
+        triggerId: 'trigger-link',
+        responseUrl: slack.responseUrl('cmd-link'),
+      }),
+      'application/x-www-form-urlencoded',
+    );
+    expect(link.status).toBe(200);
+    await eventually('the channel linked', () =>
+      db.prisma.channelLink.findFirst({ where: { platform: 'slack', companyId: { not: null } } }),
+    );
+    // Logged from its event before the bot goes down.
+    const seen = { ts: `${Math.floor(Date.now() / 1000) - 600}.000100`, user: 'UJO', text: 'Is the new export ready?' };
+    const res = await postSignedToSlackEvents(
+      bots.url(),
+      SECRET,
+      eventCallbackBody(
+        TEAM,
+        { type: 'message', channel_type: 'channel', channel: LINKED, team: TEAM, ...seen },
+        'Ev1',
+      ),
+      'application/json',
+    );
+    expect(res.status).toBe(200);
+    await eventually('the first message logged', async () => ((await messagesOf(seen.ts)).length ? true : undefined));
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // While it is down: the customer writes again, and a rep answers the first message in its thread.
+    const missed = {
+      ts: `${Math.floor(Date.now() / 1000) - 300}.000200`,
+      user: 'UJO',
+      text: 'We need the export by Friday',
+    };
+    const reply = { ts: `${Math.floor(Date.now() / 1000) - 200}.000300`, user: 'UADMIN', text: 'It ships on Thursday' };
+    slack.history.set(LINKED, [{ ...seen, reply_count: 1, latest_reply: reply.ts }, missed]);
+    slack.threads.set(`${LINKED}/${seen.ts}`, [seen, reply]);
+
+    await bots.start();
+    const [logged] = await eventually('the missed message logged', async () => {
+      const m = await messagesOf(missed.ts);
+      return m.length ? m : undefined;
+    });
+    expect(logged).toMatchObject({ direction: 'inbound', text: missed.text });
+    const [answer] = await eventually('the thread reply logged', async () => {
+      const m = await messagesOf(reply.ts);
+      return m.length ? m : undefined;
+    });
+    const [original] = await messagesOf(seen.ts);
+    expect(answer).toMatchObject({ direction: 'outbound', text: reply.text, recordId: original.recordId });
+    // The first message was read back too (the catch-up starts at the newest logged one): not logged twice.
+    expect(await messagesOf(seen.ts)).toHaveLength(1);
+    expect(await messagesOf(missed.ts)).toHaveLength(1);
+    expect(await messagesOf(reply.ts)).toHaveLength(1);
+  }, 300_000);
+});
