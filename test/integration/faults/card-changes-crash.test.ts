@@ -1,20 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/db/open-database.ts';
-import type { Database } from '../../../src/db/database.ts';
-import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { killAtHeldWrite } from '../../helpers/kill-at-held-write.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import type { RecordedMessage } from '../../helpers/slack-recorder.ts';
-import { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import type { RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
-import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../helpers/spawn-rapport.ts';
-import { createScratchPostgres } from '../../helpers/test-database.ts';
+import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
+import {
+  SPAWNED_SLACK_SECRET as SECRET,
+  spawnedSlackBots,
+  type SpawnedSlackBots,
+} from '../../helpers/spawned-slack-bot.ts';
+import type { Database } from '../../../src/db/database.ts';
 
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1';
 const DEFAULT = 'CTEAM'; // RAPPORT_DEFAULT_CHANNEL: where the suggestion cards go
 const COMPLAINT = 'The export crashes every morning, we are unhappy and want a refund';
@@ -30,42 +26,14 @@ const EDITED = 'The export works again since the update, thanks for the quick he
  * dismissed suggestion (and the old words), for good. Each test has its own customer, channel and guest.
  */
 describe('a bot killed while a card follows a change', () => {
-  const slack = new SlackRecorder();
-  const prefix = `{rapport-card-crash-${randomBytes(4).toString('hex')}}`;
-  let dir: string;
-  let scratch: { url: string; drop(): Promise<void> };
+  let bots: SpawnedSlackBots;
+  let slack: SlackRecorder;
   let db: Database;
-  let apiUrl: string;
-  const started: SpawnedRapport[] = [];
-  let url = '';
-
-  async function startRapport(): Promise<SpawnedRapport> {
-    const port = await freePort();
-    const proc = spawnRapport(['start'], {
-      DATABASE_URL: scratch.url,
-      RAPPORT_QUEUE_PREFIX: prefix,
-      RAPPORT_DATA_DIR: dir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: apiUrl,
-      RAPPORT_INTERNAL_DOMAINS: 'ours.example',
-      // The periodic reconcile is an hour away: nothing but the restart's own run drives lost work.
-      RAPPORT_RECONCILE_SECONDS: '3600',
-      LOG_LEVEL: 'warn',
-    });
-    started.push(proc);
-    url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/readyz`, 180_000, proc);
-    return proc;
-  }
 
   let seq = 0;
   const post = async (event: Record<string, unknown>) => {
     const res = await postSignedToSlackEvents(
-      url,
+      bots.url(),
       SECRET,
       eventCallbackBody(TEAM, { channel_type: 'channel', team: TEAM, ...event }, `Ev${++seq}`),
       'application/json',
@@ -76,36 +44,29 @@ describe('a bot killed while a card follows a change', () => {
     slack.messages.find((m) => m.channel === DEFAULT && m.ts === ts);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rapport-card-crash-'));
-    scratch = await createScratchPostgres();
-    db = await openDatabase({ databaseUrl: scratch.url });
-    apiUrl = await slack.start();
+    bots = await spawnedSlackBots('card-crash', {
+      teamId: TEAM,
+      defaultChannel: DEFAULT,
+      // The periodic reconcile is an hour away: nothing but the restart's own run drives lost work.
+      env: { RAPPORT_RECONCILE_SECONDS: '3600' },
+    });
+    ({ slack, db } = bots);
     slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'boss', email: 'boss@ours.example' } });
     slack.channelMembers.set(DEFAULT, ['UBOT', 'UADMIN']);
   }, 120_000);
   afterAll(async () => {
-    for (const p of started) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    await Promise.all(started.map((p) => p.exited));
-    await db?.close();
-    await scratch?.drop();
-    const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const left = await redis.keys(`${prefix}*`);
-    if (left.length > 0) await redis.del(...left);
-    await redis.quit();
-    await slack.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await bots?.dispose();
   });
 
   let running: SpawnedRapport | undefined;
   /** The bot, started if no test has started it yet (or the last one killed it). */
   const bot = async (): Promise<SpawnedRapport> => {
-    if (!running || running.child.exitCode !== null || running.child.signalCode !== null)
-      running = await startRapport();
+    if (!running || running.child.exitCode !== null || running.child.signalCode !== null) running = await bots.start();
     return running;
   };
   const crm = async (channel: string, text: string) => {
     const res = await postSignedToSlackEvents(
-      url,
+      bots.url(),
       SECRET,
       slashCommandBody({
         teamId: TEAM,
@@ -161,7 +122,7 @@ describe('a bot killed while a card follows a change', () => {
   const killedWhileWritingCardChange = async (act: () => Promise<void>) => {
     const victim = await bot();
     await killAtHeldWrite({
-      databaseUrl: scratch.url,
+      databaseUrl: bots.databaseUrl,
       table: 'Delivery',
       what: 'the bot waiting on its write of the card change',
       act,
