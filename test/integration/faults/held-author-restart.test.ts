@@ -1,25 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/db/open-database.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
-import { connectRedis } from '../../../src/redis/connect-redis.ts';
-import { createScratchPostgres } from '../../helpers/test-database.ts';
-import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
 import { TeamsRecorder } from '../../helpers/teams-recorder.ts';
 import { TEST_BOT } from '../../helpers/teams-process.ts';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
+import {
+  SPAWNED_SLACK_SECRET as SECRET,
+  spawnedSlackBots,
+  type SpawnedSlackBots,
+} from '../../helpers/spawned-slack-bot.ts';
 
 // Issue 14, "who is who", the way it fails in production: the platform cannot name an author (Slack
 // users.info, Teams getMember), the message is held as `unknown`, and the bot process dies before the
 // lookup works again. The retry is a queued job (jobs/decide-held-author.job.ts) and the held rows are
 // in the database, so the restarted process decides them without anyone writing again.
-const SECRET = 'test-signing-secret-0123456789';
 const TEAM = 'T1';
 const LINKED = 'CACME';
 const DEFAULT = 'CTEAM';
@@ -31,46 +29,23 @@ const REP_NOTE = 'Pricing approved by my manager, we can offer 10% off. They may
 const COMPLAINT = 'The dashboard keeps crashing, we are really unhappy and considering other options';
 
 describe('held authors survive a restart of the bot process', () => {
-  const slack = new SlackRecorder();
   const teams = new TeamsRecorder();
-  const prefix = `{rapport-held-${randomBytes(4).toString('hex')}}`;
-  let dir: string;
-  let scratch: { url: string; drop(): Promise<void> };
+  let bots: SpawnedSlackBots;
+  let slack: SlackRecorder;
   let db: Database;
-  let apiUrl: string;
-  const started: SpawnedRapport[] = [];
-  let url = '';
+  let first: SpawnedRapport;
 
-  async function startRapport(): Promise<void> {
-    const port = await freePort();
-    const proc = spawnRapport(['start'], {
-      DATABASE_URL: scratch.url,
-      RAPPORT_QUEUE_PREFIX: prefix,
-      RAPPORT_DATA_DIR: dir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: apiUrl,
-      TEAMS_ENABLED: 'true',
-      MICROSOFT_APP_TENANT_ID: tenant.id,
-      RAPPORT_INTERNAL_DOMAINS: 'ours.example',
-      // The periodic reconcile is an hour away: what decides is the queued retry and the start's sweep.
-      RAPPORT_RECONCILE_SECONDS: '3600',
-      LOG_LEVEL: 'warn',
+  const startRapport = () =>
+    bots.start().then((proc) => {
+      first ??= proc;
     });
-    started.push(proc);
-    url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/readyz`, 180_000, proc);
-  }
 
   let seq = 0;
   const slackSay = async (user: string, text: string): Promise<string> => {
     const ts = `1763920000.${String(++seq).padStart(6, '0')}`;
     const event = { type: 'message', channel_type: 'channel', channel: LINKED, user, team: TEAM, ts, text };
     const res = await postSignedToSlackEvents(
-      url,
+      bots.url(),
       SECRET,
       eventCallbackBody(TEAM, event, `Ev${seq}`),
       'application/json',
@@ -80,7 +55,7 @@ describe('held authors survive a restart of the bot process', () => {
   };
   const teamsSend = async (from: typeof ann, text: string, extra: Record<string, unknown> = {}) => {
     const id = String(1763920000000 + ++seq);
-    const res = await fetch(`${url}/api/messages`, {
+    const res = await fetch(`${bots.url()}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -115,10 +90,17 @@ describe('held authors survive a restart of the bot process', () => {
     });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rapport-held-restart-'));
-    scratch = await createScratchPostgres();
-    db = await openDatabase({ databaseUrl: scratch.url });
-    apiUrl = await slack.start();
+    bots = await spawnedSlackBots('held-restart', {
+      teamId: TEAM,
+      defaultChannel: DEFAULT,
+      env: {
+        TEAMS_ENABLED: 'true',
+        MICROSOFT_APP_TENANT_ID: tenant.id,
+        // The periodic reconcile is an hour away: what decides is the queued retry and the start's sweep.
+        RAPPORT_RECONCILE_SECONDS: '3600',
+      },
+    });
+    ({ slack, db } = bots);
     await teams.start();
     slack.users.set('UREP', { profile: { display_name: 'ann', email: 'ann@ours.example' } });
     slack.users.set('UNOTE', { profile: { display_name: 'bob', email: 'bob@ours.example' } });
@@ -134,17 +116,8 @@ describe('held authors survive a restart of the bot process', () => {
     });
   }, 120_000);
   afterAll(async () => {
-    for (const p of started) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    await Promise.all(started.map((p) => p.exited));
-    await db?.close();
-    await scratch?.drop();
-    const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const left = await redis.keys(`${prefix}*`);
-    if (left.length > 0) await redis.del(...left);
-    await redis.quit();
-    await slack.stop();
+    await bots?.dispose();
     await teams.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("lookups fail, messages are held, the process is killed; after a restart the lookups work and each message is decided once, nothing ever the customer's while unknown", async () => {
@@ -155,7 +128,7 @@ describe('held authors survive a restart of the bot process', () => {
     // budget and the command was turned away; the gate now acks and carries it out once Slack answers
     // (outsider-gate.ts), so one try each must do.
     const link = await postSignedToSlackEvents(
-      url,
+      bots.url(),
       SECRET,
       slashCommandBody({
         teamId: TEAM,
@@ -210,7 +183,6 @@ describe('held authors survive a restart of the bot process', () => {
     expect(await db.prisma.followUp.count({ where: { companyId: acme.id } })).toBe(0);
 
     // The process dies (no shutdown) while they are held; the platforms answer again; it starts again.
-    const first = started[0];
     first.child.kill('SIGKILL');
     await first.exited;
     slack.failingUsers.clear();
