@@ -6,7 +6,7 @@ import type { Logger } from '../../src/logger.ts';
 import type { SlackConnector } from './slack.connector.ts';
 import { renderBlocks } from './render-blocks.ts';
 import { postJson } from './post-json.ts';
-import type { SlackAutoLogger } from './slack-auto-logger.ts';
+import type { SlackAutoLogger, SlackMessageEvent } from './slack-auto-logger.ts';
 import { SlackUserDirectory, type SlackUserProfile } from './slack-user-directory.ts';
 import type { Standing } from '../../src/domain/roles.ts';
 
@@ -41,6 +41,11 @@ export interface SlackListenerDeps {
   commands: CommandDeps;
   /** Logs messages of customer channels (message events); absent = auto-logging off. */
   autoLogger?: SlackAutoLogger;
+  /**
+   * A message event the auto-logger could not log even after its retries (Slack has its ack and will not
+   * send it again): marked to be read back from the channel's history. Absent = only logged as an error.
+   */
+  missed?(teamId: string, event: SlackMessageEvent): Promise<void>;
   logger: Logger;
 }
 

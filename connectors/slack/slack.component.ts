@@ -20,7 +20,8 @@ import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAudience } from './slack-audience.ts';
 import { registerServedWorkspace } from './outsider-gate.ts';
 import { slackPrivacyCheck } from './slack-privacy.check.ts';
-import { catchUpSlackHistory } from './slack-history-catch-up.ts';
+import { SlackCatchUpLoop } from './slack-catch-up-loop.ts';
+import { SlackMissedMarks } from './slack-missed-marks.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { slackHeldAuthors } from './slack-held-authors.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
@@ -133,6 +134,16 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     logger,
     limiter: work,
   });
+  const catchUp = new SlackCatchUpLoop({
+    db: runtime.db,
+    redis: runtime.redis,
+    prefix: runtime.config.queuePrefix,
+    clientFor: clients.reading,
+    autoLogger,
+    marks: new SlackMissedMarks(runtime.redis, runtime.config.queuePrefix),
+    logger,
+    maxDays: config.catchUpDays,
+  });
   // `assign 3 <@U0REP2>` names colleagues who never used Rapport: users.info says who they are.
   const runCommand = commandRunner(runtime, { people: slackPeopleDirectory(users) });
   const deps: SlackListenerDeps = {
@@ -164,6 +175,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
       audience: (target) => connector.audience(target),
     },
     autoLogger,
+    missed: (teamId, event) => catchUp.missed(teamId, event),
     logger,
   };
   registerSlackListeners(app, deps);
@@ -178,35 +190,17 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   }
   const socket = receiver instanceof SocketModeReceiver ? socketModeConnection(receiver, logger) : undefined;
   const privacy = slackPrivacyCheck(runtime.db, connector, runtime.config.pipeline.defaultTarget);
-  let catchingUp: Promise<void> | undefined;
-  let stopping = false;
   return {
     name: 'slack',
     readiness: [...(socket ? [socket.readiness] : []), privacy],
     start: async () => {
       headroom?.start();
       await socket?.start();
-      // In the background: readiness does not wait for Slack's histories.
-      catchingUp = catchUpSlackHistory({
-        db: runtime.db,
-        redis: runtime.redis,
-        prefix: runtime.config.queuePrefix,
-        clientFor: clients.reading,
-        autoLogger,
-        logger,
-        maxDays: config.catchUpDays,
-        stopping: () => stopping,
-      })
-        .then((report) => {
-          if (report.channels > 0)
-            logger.info(report, 'Slack catch-up: linked channels read back since their newest logged message');
-        })
-        .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'Slack catch-up failed'));
+      catchUp.start();
     },
     // Requests Slack already sent are answered after their ack; let them finish (no more holding back).
     stop: async () => {
-      stopping = true;
-      await catchingUp;
+      await catchUp.stop();
       autoLogger.stop();
       await socket?.stop();
       headroom?.stop();

@@ -6,6 +6,7 @@ import type { Database } from '../../src/db/database.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { connectRedis } from '../../src/redis/connect-redis.ts';
 import { SlackRecorder } from './slack-recorder.ts';
+import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from './slack-requests.ts';
 import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from './spawn-rapport.ts';
 import { createScratchPostgres } from './test-database.ts';
 
@@ -21,6 +22,10 @@ export interface SpawnedSlackBots {
   url(): string;
   /** Starts a process and waits until it is ready. */
   start(): Promise<SpawnedRapport>;
+  /** Delivers a Slack event (a `message` in a channel unless `event` says otherwise) to the process started last. */
+  event(event: Record<string, unknown>): Promise<Response>;
+  /** Sends `/crm text` from `userId` in `channel` to the process started last. */
+  command(channel: string, userId: string, text: string): Promise<Response>;
   /** Kills what still runs, drops the database and the Redis keys, stops the recorder. */
   dispose(): Promise<void>;
 }
@@ -41,11 +46,37 @@ export async function spawnedSlackBots(
   const apiUrl = await slack.start();
   const started: SpawnedRapport[] = [];
   let url = '';
+  let seq = 0;
   return {
     slack,
     db,
     databaseUrl: scratch.url,
     url: () => url,
+    event: (event) =>
+      postSignedToSlackEvents(
+        url,
+        SPAWNED_SLACK_SECRET,
+        eventCallbackBody(
+          opts.teamId,
+          { type: 'message', channel_type: 'channel', team: opts.teamId, ...event },
+          `Ev${++seq}`,
+        ),
+        'application/json',
+      ),
+    command: (channel, userId, text) =>
+      postSignedToSlackEvents(
+        url,
+        SPAWNED_SLACK_SECRET,
+        slashCommandBody({
+          teamId: opts.teamId,
+          channelId: channel,
+          userId,
+          text,
+          triggerId: `trigger-${++seq}`,
+          responseUrl: slack.responseUrl(`cmd-${seq}`),
+        }),
+        'application/x-www-form-urlencoded',
+      ),
     async start() {
       const port = await freePort();
       const proc = spawnRapport(['start'], {

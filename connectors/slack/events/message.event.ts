@@ -50,7 +50,8 @@ export const AUTO_LOG_RETRY_DELAYS_MS = [250, 1_000, 3_000, 6_000, 10_000] as co
  * whether the channel belongs to a customer). Bolt acknowledges Events API requests before listeners
  * run, so Slack never waits for the database; a retried delivery (X-Slack-Retry-Num) is logged once
  * because the message key is unique. A failure that is not a decision (a lost database connection) is
- * tried again (AUTO_LOG_RETRY_DELAYS_MS); one that stays is logged with the ids, never thrown back to Bolt.
+ * tried again (AUTO_LOG_RETRY_DELAYS_MS); one that stays is logged with the ids, never thrown back to Bolt,
+ * and marked to be read back from the channel's history (slack-catch-up-loop.ts) once the fault is gone.
  * Membership and sharing events drop what Rapport remembered about the channel: whether it belongs to
  * a Slack Connect customer, and who can read it (the last-step guard asks Slack again before the next post).
  */
@@ -99,6 +100,16 @@ export function registerMessageEvents(app: App, deps: SlackListenerDeps): void {
           },
           'Slack message could not be auto-logged',
         );
+        // Not a decision but a fault that outlasted the retries: read it back from Slack's history later.
+        if (!(err instanceof RapportError))
+          await deps
+            .missed?.(teamId, e)
+            .catch((markErr: unknown) =>
+              deps.logger.error(
+                { err: (markErr as Error).message },
+                'could not mark the Slack message to be read back',
+              ),
+            );
       }
     });
 

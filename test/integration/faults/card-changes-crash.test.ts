@@ -2,13 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAtHeldWrite } from '../../helpers/kill-at-held-write.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
-import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
 import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
-import {
-  SPAWNED_SLACK_SECRET as SECRET,
-  spawnedSlackBots,
-  type SpawnedSlackBots,
-} from '../../helpers/spawned-slack-bot.ts';
+import { spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
 import type { Database } from '../../../src/db/database.ts';
 
 const TEAM = 'T1';
@@ -32,12 +27,7 @@ describe('a bot killed while a card follows a change', () => {
 
   let seq = 0;
   const post = async (event: Record<string, unknown>) => {
-    const res = await postSignedToSlackEvents(
-      bots.url(),
-      SECRET,
-      eventCallbackBody(TEAM, { channel_type: 'channel', team: TEAM, ...event }, `Ev${++seq}`),
-      'application/json',
-    );
+    const res = await bots.event(event);
     expect(res.status).toBe(200);
   };
   const cardIn = (ts: string): RecordedMessage | undefined =>
@@ -65,19 +55,7 @@ describe('a bot killed while a card follows a change', () => {
     return running;
   };
   const crm = async (channel: string, text: string) => {
-    const res = await postSignedToSlackEvents(
-      bots.url(),
-      SECRET,
-      slashCommandBody({
-        teamId: TEAM,
-        channelId: channel,
-        userId: 'UADMIN',
-        text,
-        triggerId: `trigger-${++seq}`,
-        responseUrl: slack.responseUrl(`cmd-${seq}`),
-      }),
-      'application/x-www-form-urlencoded',
-    );
+    const res = await bots.command(channel, 'UADMIN', text);
     expect(res.status).toBe(200);
   };
   /** A customer with its own linked channel and guest, whose complaint got a suggestion card in the team channel. */

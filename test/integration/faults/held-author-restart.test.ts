@@ -3,16 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
 import { TeamsRecorder } from '../../helpers/teams-recorder.ts';
 import { TEST_BOT } from '../../helpers/teams-process.ts';
 import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
-import {
-  SPAWNED_SLACK_SECRET as SECRET,
-  spawnedSlackBots,
-  type SpawnedSlackBots,
-} from '../../helpers/spawned-slack-bot.ts';
+import { spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
 
 // Issue 14, "who is who", the way it fails in production: the platform cannot name an author (Slack
 // users.info, Teams getMember), the message is held as `unknown`, and the bot process dies before the
@@ -44,12 +39,7 @@ describe('held authors survive a restart of the bot process', () => {
   const slackSay = async (user: string, text: string): Promise<string> => {
     const ts = `1763920000.${String(++seq).padStart(6, '0')}`;
     const event = { type: 'message', channel_type: 'channel', channel: LINKED, user, team: TEAM, ts, text };
-    const res = await postSignedToSlackEvents(
-      bots.url(),
-      SECRET,
-      eventCallbackBody(TEAM, event, `Ev${seq}`),
-      'application/json',
-    );
+    const res = await bots.event(event);
     expect(res.status).toBe(200);
     return ts;
   };
@@ -127,19 +117,7 @@ describe('held authors survive a restart of the bot process', () => {
     // gets. On a loaded CI machine its first users.info once took longer than the Slack gate's 2 s ack
     // budget and the command was turned away; the gate now acks and carries it out once Slack answers
     // (outsider-gate.ts), so one try each must do.
-    const link = await postSignedToSlackEvents(
-      bots.url(),
-      SECRET,
-      slashCommandBody({
-        teamId: TEAM,
-        channelId: LINKED,
-        userId: 'UREP',
-        text: 'link acme',
-        triggerId: 'trigger-link',
-        responseUrl: slack.responseUrl('cmd-link'),
-      }),
-      'application/x-www-form-urlencoded',
-    );
+    const link = await bots.command(LINKED, 'UREP', 'link acme');
     expect(link.status).toBe(200);
     expect(await link.text()).not.toMatch(/did not save this/);
     await teamsSend(ann, '<at>Rapport</at> link acme', {

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from '../../helpers/slack-requests.ts';
-import {
-  SPAWNED_SLACK_SECRET as SECRET,
-  spawnedSlackBots,
-  type SpawnedSlackBots,
-} from '../../helpers/spawned-slack-bot.ts';
+import { spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
 
 const TEAM = 'T1';
 const LINKED = 'CACME';
@@ -39,35 +34,14 @@ describe('a Slack channel read back after the bot was down', () => {
   it('logs the messages and thread replies written while it was down, once, and nothing twice', async () => {
     const { slack, db } = bots;
     const first = await bots.start();
-    const link = await postSignedToSlackEvents(
-      bots.url(),
-      SECRET,
-      slashCommandBody({
-        teamId: TEAM,
-        channelId: LINKED,
-        userId: 'UADMIN',
-        text: 'link acme',
-        triggerId: 'trigger-link',
-        responseUrl: slack.responseUrl('cmd-link'),
-      }),
-      'application/x-www-form-urlencoded',
-    );
+    const link = await bots.command(LINKED, 'UADMIN', 'link acme');
     expect(link.status).toBe(200);
     await eventually('the channel linked', () =>
       db.prisma.channelLink.findFirst({ where: { platform: 'slack', companyId: { not: null } } }),
     );
     // Logged from its event before the bot goes down.
     const seen = { ts: `${Math.floor(Date.now() / 1000) - 600}.000100`, user: 'UJO', text: 'Is the new export ready?' };
-    const res = await postSignedToSlackEvents(
-      bots.url(),
-      SECRET,
-      eventCallbackBody(
-        TEAM,
-        { type: 'message', channel_type: 'channel', channel: LINKED, team: TEAM, ...seen },
-        'Ev1',
-      ),
-      'application/json',
-    );
+    const res = await bots.event({ channel: LINKED, ...seen });
     expect(res.status).toBe(200);
     await eventually('the first message logged', async () => ((await messagesOf(seen.ts)).length ? true : undefined));
 

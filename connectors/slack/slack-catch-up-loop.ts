@@ -1,0 +1,104 @@
+import type { SlackMessageEvent } from './slack-auto-logger.ts';
+import { catchUpSlackHistory, type SlackCatchUpDeps } from './slack-history-catch-up.ts';
+
+/** How often a process looks for marks of missed messages (its own, or those of a process that died). */
+export const CATCH_UP_CHECK_MS = 30_000;
+/** How long after a miss the process reads it back first (a database failover has a moment to end). */
+export const CATCH_UP_MISSED_DELAY_MS = 5_000;
+
+/**
+ * The Slack catch-up of a process: at start, every linked channel since its newest logged message; then,
+ * every CATCH_UP_CHECK_MS (and CATCH_UP_MISSED_DELAY_MS after a miss of its own), the places marked
+ * because a message's event could not be logged after Slack's ack (the database away for longer than the
+ * auto-log's retries). The marks live in Redis, so a process that dies before reading its miss back
+ * leaves it to the others or to its next start; a mark is read back from the missed message on,
+ * whatever was logged after it. A start's pass that fails as a whole (the database away) runs again at
+ * the next check.
+ */
+export class SlackCatchUpLoop {
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly deps: Omit<SlackCatchUpDeps, 'stopping'>,
+    private readonly opts: { checkMs?: number; missedDelayMs?: number } = {},
+  ) {}
+
+  /** Starts in the background (readiness does not wait for Slack's histories). */
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /**
+   * A message event that could not be logged: marks where to read it back from (its thread for a reply)
+   * and reads it back soon. Deletions are not marked: a history cannot say what was deleted.
+   */
+  async missed(teamId: string, e: SlackMessageEvent): Promise<void> {
+    if (this.deps.maxDays <= 0 || e.subtype === 'message_deleted') return;
+    const ts = e.ts ?? e.message?.ts;
+    if (!ts) return;
+    const thread = e.thread_ts ?? e.message?.thread_ts;
+    const inRedis = await this.deps.marks.mark({
+      teamId,
+      channel: e.channel,
+      ...(thread && thread !== ts ? { thread } : {}),
+      oldest: ts,
+    });
+    this.deps.logger.warn(
+      { team: teamId, channel: e.channel, ts, thread, inRedis },
+      inRedis
+        ? 'Slack message marked to be read back from the channel history'
+        : 'Slack message marked to be read back by this process (Redis is away too: lost if the process stops first)',
+    );
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.wakeUp?.();
+    }, this.opts.missedDelayMs ?? CATCH_UP_MISSED_DELAY_MS);
+    this.timers.add(timer);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.wakeUp?.();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    // Until the start's pass has run (here or in the process holding the lock): a database away at start.
+    let linkedDone = await this.pass(true);
+    while (!this.stopping) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.opts.checkMs ?? CATCH_UP_CHECK_MS);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+      if (this.stopping) break;
+      if (!linkedDone) linkedDone = await this.pass(true);
+      else if (await this.deps.marks.any()) await this.pass(false);
+    }
+  }
+
+  /** One catch-up; false when it failed as a whole (it is run again at the next check). */
+  private async pass(linked: boolean): Promise<boolean> {
+    try {
+      const report = await catchUpSlackHistory({ ...this.deps, stopping: () => this.stopping }, { linked });
+      if (report.channels + report.marks > 0)
+        this.deps.logger.info(
+          report,
+          linked
+            ? 'Slack catch-up: linked channels read back since their newest logged message'
+            : 'Slack catch-up: messages that could not be logged read back',
+        );
+      return true;
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'Slack catch-up failed; tried again later');
+      return false;
+    }
+  }
+}

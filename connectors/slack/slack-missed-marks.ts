@@ -1,0 +1,93 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Where a Slack message whose event could not be logged sits, for the catch-up to read it back from
+ * Slack: a channel's history from `oldest` on, or (`thread`) one thread's replies from `oldest` on.
+ */
+export interface MissedMark {
+  teamId: string;
+  channel: string;
+  /** A thread's ts: the message was a reply there (a channel's history does not list replies). */
+  thread?: string;
+  /** The ts to read back from (the missed message's own, inclusive). */
+  oldest: string;
+}
+
+/** Keeps the lower ts of the two (a second miss in the same place further back widens the read). */
+const MARK = `local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v or tonumber(ARGV[2]) < tonumber(v) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1`;
+/** Deletes a mark only when it is still the one read back (a miss further back since then stays). */
+const CLEAR = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0`;
+
+/**
+ * The deployment's marks of missed Slack messages, in a Redis hash (RAPPORT_QUEUE_PREFIX): written by the
+ * process whose write failed after Slack's ack, read by whichever process catches up next (this one a
+ * little later, any process's periodic check, or the next start). Kept in this process too, so a miss
+ * during a Redis outage is still read back while the process runs.
+ */
+export class SlackMissedMarks {
+  private readonly key: string;
+  private readonly local = new Map<string, string>();
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.key = `${prefix}:slack-missed`;
+  }
+
+  /** Marks a place to read back; true when Redis has it (else only this process remembers). */
+  async mark(m: MissedMark): Promise<boolean> {
+    const field = fieldOf(m);
+    const known = this.local.get(field);
+    if (known === undefined || Number(m.oldest) < Number(known)) this.local.set(field, m.oldest);
+    try {
+      await this.redis.eval(MARK, 1, this.key, field, m.oldest);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Every mark, this process's and the deployment's (the lower ts where both have one). */
+  async all(): Promise<MissedMark[]> {
+    const merged = new Map(this.local);
+    try {
+      for (const [field, oldest] of Object.entries(await this.redis.hgetall(this.key))) {
+        const mine = merged.get(field);
+        if (mine === undefined || Number(oldest) < Number(mine)) merged.set(field, oldest);
+      }
+    } catch {
+      // Redis away: this process's marks are all it can read back now.
+    }
+    return [...merged].flatMap(([field, oldest]) => {
+      const mark = markOf(field, oldest);
+      return mark ? [mark] : [];
+    });
+  }
+
+  /** Whether there is anything to read back (cheap: for the periodic check). */
+  async any(): Promise<boolean> {
+    if (this.local.size > 0) return true;
+    return (await this.redis.hlen(this.key).catch(() => 0)) > 0;
+  }
+
+  /** The mark was read back (from `m.oldest`): drops it unless a miss further back came meanwhile. */
+  async clear(m: MissedMark): Promise<void> {
+    const field = fieldOf(m);
+    if (this.local.get(field) === m.oldest) this.local.delete(field);
+    await this.redis.eval(CLEAR, 1, this.key, field, m.oldest);
+  }
+}
+
+function fieldOf(m: MissedMark): string {
+  return [m.teamId, m.channel, ...(m.thread ? [m.thread] : [])].join('/');
+}
+
+function markOf(field: string, oldest: string): MissedMark | undefined {
+  const [teamId, channel, thread] = field.split('/');
+  if (!teamId || !channel || !/^\d+(\.\d+)?$/.test(oldest)) return undefined;
+  return { teamId, channel, ...(thread ? { thread } : {}), oldest };
+}

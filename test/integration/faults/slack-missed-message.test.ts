@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAtHeldWrite } from '../../helpers/kill-at-held-write.ts';
+import { eventually } from '../../helpers/pipeline-harness.ts';
+import { spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
+import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
+
+const TEAM = 'T1';
+const LINKED = 'CACME';
+const DEFAULT = 'CTEAM';
+/** The first try and the auto-log's five retries (AUTO_LOG_RETRY_DELAYS_MS, about 20 s). */
+const TRIES = 6;
+
+/**
+ * Slack has its ack before the bot writes a message and never sends that event again. When the database
+ * stays away longer than the auto-log's retries (every write of the message ends with its connection
+ * terminated, six times), the message must still be logged once the database is back, even though a
+ * newer message of the same channel is logged meanwhile (the start's catch-up reads a channel back from
+ * its newest logged message only, so it would pass over the missed one): real bot processes (PostgreSQL,
+ * Redis), one SIGKILLed before it could read its miss back.
+ */
+describe('a Slack message whose write fails past its retries', () => {
+  let bots: SpawnedSlackBots;
+  let bot: SpawnedRapport;
+  const messagesOf = (ts: string) =>
+    bots.db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${LINKED}/${ts}` } });
+  const loggedOnce = async (ts: string) => {
+    const logged = await eventually(
+      `message ${ts} logged`,
+      async () => {
+        const m = await messagesOf(ts);
+        return m.length ? m : undefined;
+      },
+      90_000,
+    );
+    expect(logged).toHaveLength(1);
+    return logged[0];
+  };
+  const post = async (message: { ts: string; user: string; text: string; thread_ts?: string }) => {
+    const res = await bots.event({ channel: LINKED, ...message });
+    expect(res.status).toBe(200);
+  };
+  /** Posts `messages` while every write of them is cut, until the bot has given up on their events. */
+  const missed = (...messages: Array<{ ts: string; user: string; text: string; thread_ts?: string }>) =>
+    killAtHeldWrite({
+      databaseUrl: bots.databaseUrl,
+      table: 'Message',
+      what: 'the bot waiting on its write of a missed message',
+      act: async () => {
+        for (const m of messages) await post(m);
+      },
+      kill: async () => {},
+      terminations: TRIES * messages.length,
+    });
+  const at = (secondsAgo: number, seq: number) =>
+    `${Math.floor(Date.now() / 1000) - secondsAgo}.${String(seq).padStart(6, '0')}`;
+
+  beforeAll(async () => {
+    // A web process (as behind a load balancer): no jobs of its own write the Message table meanwhile.
+    bots = await spawnedSlackBots('missed', { teamId: TEAM, defaultChannel: DEFAULT, env: { RAPPORT_ROLE: 'web' } });
+    const { slack } = bots;
+    slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'ann', email: 'ann@ours.example' } });
+    slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
+    slack.channelMembers.set(LINKED, ['UBOT', 'UADMIN', 'UJO']);
+    slack.channelMembers.set(DEFAULT, ['UBOT', 'UADMIN']);
+    await bots.db.prisma.company.create({ data: { name: 'Acme', normalizedName: 'acme', domains: ['acme.example'] } });
+    bot = await bots.start();
+    const link = await bots.command(LINKED, 'UADMIN', 'link acme');
+    expect(link.status).toBe(200);
+    await eventually('the channel linked', () =>
+      bots.db.prisma.channelLink.findFirst({ where: { platform: 'slack', companyId: { not: null } } }),
+    );
+  }, 180_000);
+  afterAll(async () => {
+    await bots?.dispose();
+  });
+
+  it('is read back by the next process when the one that missed it was killed first', async () => {
+    const { slack } = bots;
+    // Slack's history cannot be read for now, so the process that missed the message cannot read it back.
+    let historyDown = true;
+    for (let i = 0; i < 50; i++)
+      slack.failNext('conversations.history', { error: 'internal_error' }, () => historyDown);
+    const lost = { ts: at(120, 1), user: 'UJO', text: 'Our invoice is wrong again' };
+    const after = { ts: at(60, 2), user: 'UJO', text: 'Any news?' };
+    slack.history.set(LINKED, [lost, after]);
+    await missed(lost);
+    // The database is back: the next message is logged from its event, and is now the newest there.
+    await post(after);
+    await loggedOnce(after.ts);
+    bot.child.kill('SIGKILL');
+    await bot.exited;
+    expect(await messagesOf(lost.ts)).toHaveLength(0);
+
+    historyDown = false;
+    bot = await bots.start();
+    expect(await loggedOnce(lost.ts)).toMatchObject({ direction: 'inbound', text: lost.text });
+  }, 240_000);
+
+  it('is read back by the same process once the database is back, thread replies from their thread', async () => {
+    const { slack } = bots;
+    const lost = { ts: at(50, 3), user: 'UJO', text: 'The export failed twice today' };
+    const after = { ts: at(40, 4), user: 'UJO', text: 'Still failing' };
+    // A rep's answer in the thread of the first message, older than anything read back from the channel.
+    const parent = (await bots.db.prisma.message.findFirst({
+      where: { externalId: { startsWith: `slack:${TEAM}/${LINKED}/` } },
+      orderBy: { sentAt: 'asc' },
+    }))!;
+    const parentTs = parent.externalId!.split('/').at(-1)!;
+    const reply = { ts: at(30, 5), user: 'UADMIN', text: 'Fixed on our side, sorry', thread_ts: parentTs };
+    slack.history.set(LINKED, [...(slack.history.get(LINKED) ?? []), lost, after]);
+    slack.threads.set(`${LINKED}/${parentTs}`, [{ ts: parentTs, user: 'UJO', text: parent.text }, reply]);
+    await missed(lost, reply);
+    await post(after);
+    await loggedOnce(after.ts);
+    expect(await loggedOnce(lost.ts)).toMatchObject({ direction: 'inbound', text: lost.text });
+    expect(await loggedOnce(reply.ts)).toMatchObject({
+      direction: 'outbound',
+      text: reply.text,
+      recordId: parent.recordId,
+    });
+    // The process that missed them read them back: it was never restarted.
+    expect(bot.child.exitCode).toBeNull();
+  }, 240_000);
+});

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The marks of missed Slack messages, on a real Redis: one per place, the earliest ts wins, cleared only as read. */
+describe('marks of Slack messages to read back', () => {
+  const prefix = `{rapport-marks-${randomBytes(4).toString('hex')}}`;
+  const redis = connectRedis(REDIS_URL);
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it('keeps the earliest miss per channel or thread, shared by the processes of a deployment', async () => {
+    const one = new SlackMissedMarks(redis, prefix);
+    const other = new SlackMissedMarks(redis, prefix);
+    expect(await other.any()).toBe(false);
+    expect(await one.mark({ teamId: 'T1', channel: 'C1', oldest: '1700000100.000100' })).toBe(true);
+    await one.mark({ teamId: 'T1', channel: 'C1', oldest: '1700000050.000100' });
+    await one.mark({ teamId: 'T1', channel: 'C1', oldest: '1700000200.000100' });
+    await one.mark({ teamId: 'T1', channel: 'C1', thread: '1690000000.000001', oldest: '1700000300.000100' });
+    expect(await other.any()).toBe(true);
+    const all = await other.all();
+    expect(all).toHaveLength(2);
+    expect(all).toContainEqual({ teamId: 'T1', channel: 'C1', oldest: '1700000050.000100' });
+    expect(all).toContainEqual({
+      teamId: 'T1',
+      channel: 'C1',
+      thread: '1690000000.000001',
+      oldest: '1700000300.000100',
+    });
+  });
+
+  it('clears a mark only when no earlier miss came after it was read', async () => {
+    const marks = new SlackMissedMarks(redis, prefix);
+    const read = { teamId: 'T2', channel: 'C2', oldest: '1700000100.000000' };
+    await marks.mark(read);
+    // While it was read back, a message further back was missed there too.
+    await new SlackMissedMarks(redis, prefix).mark({ ...read, oldest: '1700000010.000000' });
+    await marks.clear(read);
+    expect((await marks.all()).filter((m) => m.channel === 'C2')).toEqual([{ ...read, oldest: '1700000010.000000' }]);
+    await marks.clear({ ...read, oldest: '1700000010.000000' });
+    expect((await marks.all()).filter((m) => m.channel === 'C2')).toEqual([]);
+  });
+
+  it('remembers a miss in the process while Redis is away', async () => {
+    // Nothing listens on port 1; commands fail at once instead of waiting for a connection.
+    const away = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+    const marks = new SlackMissedMarks(away, `${prefix}-away`);
+    const mark = { teamId: 'T3', channel: 'C3', oldest: '1700000000.000001' };
+    expect(await marks.mark(mark)).toBe(false);
+    expect(await marks.any()).toBe(true);
+    expect(await marks.all()).toEqual([mark]);
+    away.disconnect();
+  });
+});
