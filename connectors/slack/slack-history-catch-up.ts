@@ -31,6 +31,8 @@ export interface SlackCatchUpReport {
   read: number;
   /** Of those, logged now: the ones whose events never made it. */
   logged: number;
+  /** Logged messages edited (or deleted thread parents) meanwhile, changed now. */
+  changed: number;
   /** Channels or threads that could not be read back now (marked: tried again later). */
   failed: number;
   /** False when another process of the deployment was catching up (nothing was done here). */
@@ -52,14 +54,24 @@ const LOCK_MS = 120_000;
  *   (a thread's replies for a reply), whatever was logged after it; a mark goes once it is read back.
  * A channel that cannot be read back now is marked, so the next run tries again.
  * One process of a deployment at a time (a Redis lock): the others skip (`ran` false).
- * What it cannot see: edits and deletions made while the bot was away, and replies to threads started
- * before the window that no mark names.
+ * Messages read back that were edited since (or thread parents deleted, their tombstones) are changed
+ * to what they are now. What it cannot see: edits of messages older than what it reads back, deletions
+ * (a history does not list them, but for thread parents), and replies to threads started before the
+ * window that no mark names.
  */
 export async function catchUpSlackHistory(
   deps: SlackCatchUpDeps,
   opts: { linked: boolean; now?: Date },
 ): Promise<SlackCatchUpReport> {
-  const report: SlackCatchUpReport = { channels: 0, marks: 0, read: 0, logged: 0, failed: 0, ran: false };
+  const report: SlackCatchUpReport = {
+    channels: 0,
+    marks: 0,
+    read: 0,
+    logged: 0,
+    changed: 0,
+    failed: 0,
+    ran: false,
+  };
   if (deps.maxDays <= 0) return report;
   const lock = `${deps.prefix}:slack-catch-up`;
   if ((await deps.redis.set(lock, String(process.pid), 'PX', LOCK_MS, 'NX')) !== 'OK') return report;
@@ -75,6 +87,7 @@ export async function catchUpSlackHistory(
           : await catchUpChannel(client, deps, mark.teamId, mark.channel, mark.oldest);
         report.read += counts.read;
         report.logged += counts.logged;
+        report.changed += counts.changed;
         // Cut short by a stop: not read back to the end (a mark stays for the next run).
         return !deps.stopping?.();
       } catch (err) {
@@ -112,6 +125,56 @@ export async function catchUpSlackHistory(
 interface HistoryMessage extends Omit<SlackMessageEvent, 'type' | 'channel'> {
   reply_count?: number;
   latest_reply?: string;
+  /** Set on a message edited since it was written (the history holds its words as they are now). */
+  edited?: { user?: string; ts?: string };
+}
+
+interface ReadBackCounts {
+  read: number;
+  logged: number;
+  /** Logged messages whose words were changed to the edited ones, or deleted (a thread parent's tombstone). */
+  changed: number;
+}
+
+/**
+ * Hands messages read back from a history to the auto-logger, oldest first: each as if its event had
+ * come now (logged unless it is already), then, for one edited since (or a deleted thread parent's
+ * tombstone), as its `message_changed` event: a logged message takes the words it has now (an edit
+ * older than the last one applied, or the same words, changes nothing).
+ */
+class HistoryReader {
+  readonly counts: ReadBackCounts = { read: 0, logged: 0, changed: 0 };
+
+  constructor(
+    private readonly deps: Pick<SlackCatchUpDeps, 'autoLogger' | 'stopping'>,
+    private readonly teamId: string,
+    private readonly channel: string,
+  ) {}
+
+  /** False once the catch-up should stop reading (a stop, or the per-channel bound). */
+  get open(): boolean {
+    return this.counts.read < MAX_MESSAGES_PER_CHANNEL && !this.deps.stopping?.();
+  }
+
+  async hand(m: HistoryMessage): Promise<void> {
+    this.counts.read++;
+    const { teamId, channel } = this;
+    const result = await this.deps.autoLogger.handle(teamId, { ...m, type: 'message', channel });
+    if (result.action === 'log' && result.outcome.status === 'logged') this.counts.logged++;
+    if (!m.edited?.ts && m.subtype !== 'tombstone') return;
+    const change = await this.deps.autoLogger.handle(teamId, {
+      type: 'message',
+      subtype: 'message_changed',
+      channel,
+      message: { ...m, type: 'message', channel },
+      event_ts: m.edited?.ts ?? m.ts,
+    });
+    if (
+      (change.action === 'edit' && change.outcome.status === 'updated') ||
+      (change.action === 'delete' && change.outcome.status === 'deleted')
+    )
+      this.counts.changed++;
+  }
 }
 
 async function catchUpChannel(
@@ -120,31 +183,25 @@ async function catchUpChannel(
   teamId: string,
   channel: string,
   oldest: string,
-): Promise<{ read: number; logged: number }> {
+): Promise<ReadBackCounts> {
   const messages = await pages((cursor) =>
     client.conversations.history({ channel, oldest, inclusive: true, limit: 200, cursor }),
   );
   // Oldest first, as they were written; each thread's replies after its parent.
   messages.sort((a, b) => Number(a.ts) - Number(b.ts));
-  let read = 0;
-  let logged = 0;
-  const handle = async (m: HistoryMessage) => {
-    read++;
-    const result = await deps.autoLogger.handle(teamId, { ...m, type: 'message', channel });
-    if (result.action === 'log' && result.outcome.status === 'logged') logged++;
-  };
+  const reader = new HistoryReader(deps, teamId, channel);
   for (const m of messages) {
-    if (read >= MAX_MESSAGES_PER_CHANNEL || deps.stopping?.()) break;
-    await handle(m);
+    if (!reader.open) break;
+    await reader.hand(m);
     if (!m.ts || !m.reply_count || Number(m.latest_reply ?? 0) < Number(oldest)) continue;
     const thread = m.ts;
     const replies = await pages((cursor) =>
       client.conversations.replies({ channel, ts: thread, oldest, inclusive: true, limit: 200, cursor }),
     );
     for (const r of replies.sort((a, b) => Number(a.ts) - Number(b.ts)))
-      if (r.ts !== thread && read < MAX_MESSAGES_PER_CHANNEL) await handle({ ...r, thread_ts: thread });
+      if (r.ts !== thread && reader.open) await reader.hand({ ...r, thread_ts: thread });
   }
-  return { read, logged };
+  return reader.counts;
 }
 
 /** A thread's replies from `oldest` on (its parent too when Slack lists it), each handed to the auto-logger. */
@@ -155,20 +212,14 @@ async function catchUpThread(
   channel: string,
   thread: string,
   oldest: string,
-): Promise<{ read: number; logged: number }> {
+): Promise<ReadBackCounts> {
   const replies = await pages((cursor) =>
     client.conversations.replies({ channel, ts: thread, oldest, inclusive: true, limit: 200, cursor }),
   );
-  let read = 0;
-  let logged = 0;
-  for (const r of replies.sort((a, b) => Number(a.ts) - Number(b.ts))) {
-    if (deps.stopping?.()) break;
-    read++;
-    const event = r.ts === thread ? r : { ...r, thread_ts: thread };
-    const result = await deps.autoLogger.handle(teamId, { ...event, type: 'message', channel });
-    if (result.action === 'log' && result.outcome.status === 'logged') logged++;
-  }
-  return { read, logged };
+  const reader = new HistoryReader(deps, teamId, channel);
+  for (const r of replies.sort((a, b) => Number(a.ts) - Number(b.ts)))
+    if (reader.open) await reader.hand(r.ts === thread ? r : { ...r, thread_ts: thread });
+  return reader.counts;
 }
 
 /** Every page of a cursor-paged Web API list of messages, up to MAX_MESSAGES_PER_CHANNEL. */

@@ -85,7 +85,15 @@ export class SlackRecorder {
    */
   readonly history = new Map<
     string,
-    Array<{ ts: string; user?: string; text: string; team?: string; reply_count?: number; latest_reply?: string }>
+    Array<{
+      ts: string;
+      user?: string;
+      text: string;
+      team?: string;
+      reply_count?: number;
+      latest_reply?: string;
+      edited?: { user?: string; ts?: string };
+    }>
   >();
   /** Channel ids users.conversations lists for a user (the channels they are in); unknown users are in none. */
   readonly memberships = new Map<string, string[]>();

@@ -31,7 +31,7 @@ describe('a Slack channel read back after the bot was down', () => {
     await bots?.dispose();
   });
 
-  it('logs the messages and thread replies written while it was down, once, and nothing twice', async () => {
+  it('logs the messages and thread replies written while it was down, once, and nothing twice, and takes edits made meanwhile', async () => {
     const { slack, db } = bots;
     const first = await bots.start();
     const link = await bots.command(LINKED, 'UADMIN', 'link acme');
@@ -54,7 +54,13 @@ describe('a Slack channel read back after the bot was down', () => {
       text: 'We need the export by Friday',
     };
     const reply = { ts: `${Math.floor(Date.now() / 1000) - 200}.000300`, user: 'UADMIN', text: 'It ships on Thursday' };
-    slack.history.set(LINKED, [{ ...seen, reply_count: 1, latest_reply: reply.ts }, missed]);
+    // And the customer edits the message the bot had logged.
+    const edit = { user: 'UJO', ts: `${Math.floor(Date.now() / 1000) - 100}.000000` };
+    const editedText = 'Is the new export ready? We need it in CSV too';
+    slack.history.set(LINKED, [
+      { ...seen, text: editedText, edited: edit, reply_count: 1, latest_reply: reply.ts },
+      missed,
+    ]);
     slack.threads.set(`${LINKED}/${seen.ts}`, [seen, reply]);
 
     await bots.start();
@@ -69,8 +75,9 @@ describe('a Slack channel read back after the bot was down', () => {
     });
     const [original] = await messagesOf(seen.ts);
     expect(answer).toMatchObject({ direction: 'outbound', text: reply.text, recordId: original.recordId });
-    // The first message was read back too (the catch-up starts at the newest logged one): not logged twice.
-    expect(await messagesOf(seen.ts)).toHaveLength(1);
+    // The first message was read back too (the catch-up starts at the newest logged one): not logged
+    // twice, and it has the words the customer edited it to meanwhile.
+    expect(await messagesOf(seen.ts)).toMatchObject([{ text: editedText }]);
     expect(await messagesOf(missed.ts)).toHaveLength(1);
     expect(await messagesOf(reply.ts)).toHaveLength(1);
   }, 300_000);
