@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import { findAutoLoggedChannels } from '../../src/db/channel-link.repository.ts';
+import { findAutoLoggedChannels, findRecentUnlinkedChannels } from '../../src/db/channel-link.repository.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { SlackAutoLogger, SlackMessageEvent } from './slack-auto-logger.ts';
@@ -49,15 +49,16 @@ const LOCK_MS = 120_000;
  * auto-logger, as if its event had come now: messages whose events were lost (the bot down past
  * Slack's retries, killed between the ack and the write, cut off from its database) are logged; the
  * others are already there (the message key makes logging them again a no-op).
- * - `linked` (at start): every linked channel since the newest message logged there (at most `maxDays`);
+ * - `linked` (at start): every linked channel since the newest message logged there (at most `maxDays`),
+ *   and every Slack Connect channel auto-logged without a link that has a message logged in that window;
  * - always: every place marked (`marks`) because an event there could not be logged, from that message on
  *   (a thread's replies for a reply), whatever was logged after it; a mark goes once it is read back.
  * A channel that cannot be read back now is marked, so the next run tries again.
  * One process of a deployment at a time (a Redis lock): the others skip (`ran` false).
  * Messages read back that were edited since (or thread parents deleted, their tombstones) are changed
  * to what they are now. What it cannot see: edits of messages older than what it reads back, deletions
- * (a history does not list them, but for thread parents), and replies to threads started before the
- * window that no mark names.
+ * (a history does not list them, but for thread parents), replies to threads started before the
+ * window that no mark names, and Slack Connect channels where nothing was logged within the window.
  */
 export async function catchUpSlackHistory(
   deps: SlackCatchUpDeps,
@@ -100,16 +101,28 @@ export async function catchUpSlackHistory(
         return false;
       }
     };
-    if (opts.linked)
-      for (const c of await findAutoLoggedChannels(deps.db.sql, 'slack')) {
+    if (opts.linked) {
+      // Linked channels, and Slack Connect channels logged by their sharing (no link) within the window.
+      const channels = [
+        ...(await findAutoLoggedChannels(deps.db.sql, 'slack')).map((c) => ({
+          channelRef: c.channelRef,
+          from: (c.newestAt ?? c.linkedAt).getTime(),
+        })),
+        ...(await findRecentUnlinkedChannels(deps.db.sql, 'slack', new Date(floor))).map((c) => ({
+          channelRef: c.channelRef,
+          from: c.newestAt.getTime(),
+        })),
+      ];
+      for (const c of channels) {
         if (deps.stopping?.()) break;
         const [teamId, channel] = c.channelRef.split('/');
         if (!teamId || !channel) continue;
         report.channels++;
         // From the newest logged message (itself included: its thread may have new replies), else the link.
-        const since = Math.max((c.newestAt ?? c.linkedAt).getTime(), floor);
+        const since = Math.max(c.from, floor);
         await readBack({ teamId, channel, oldest: (Math.floor(since / 1000) - 1).toFixed(6) });
       }
+    }
     for (const mark of await deps.marks.all()) {
       if (deps.stopping?.()) break;
       report.marks++;

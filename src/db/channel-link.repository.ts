@@ -172,3 +172,27 @@ export async function findAutoLoggedChannels(sql: SqlRunner, platform: 'slack'):
     [platform],
   );
 }
+
+/**
+ * Chat channels of `platform` with no link row whose messages were logged to a customer since `since`
+ * (a Slack Connect channel is auto-logged by its sharing, without a link), each with its newest logged
+ * message. Read from the records' sourceKey ("<platform>:<channelRef>/<thread>").
+ */
+export async function findRecentUnlinkedChannels(
+  sql: SqlRunner,
+  platform: 'slack',
+  since: Date,
+): Promise<Array<{ channelRef: string; newestAt: Date }>> {
+  return sql.query<{ channelRef: string; newestAt: Date }>(
+    `SELECT c."channelRef", c."newestAt"
+       FROM (SELECT substr(split_part(r."sourceKey", '/', 1), length($1) + 2) || '/' || split_part(r."sourceKey", '/', 2)
+                      AS "channelRef",
+                    max(r."lastMessageAt") AS "newestAt"
+               FROM "CommunicationRecord" r
+              WHERE r."sourceKey" LIKE $1 || ':%' AND r."lastMessageAt" >= $2 AND r."companyId" IS NOT NULL
+              GROUP BY 1) c
+      WHERE NOT EXISTS (SELECT 1 FROM "ChannelLink" l WHERE l.platform = $1::"Platform" AND l."channelRef" = c."channelRef")
+      ORDER BY c."channelRef"`,
+    [platform, since],
+  );
+}

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/pipeline-harness.ts';
+import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 import { spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
 
 const TEAM = 'T1';
 const LINKED = 'CACME';
 const DEFAULT = 'CTEAM';
+const SHARED = 'CSHARED';
+const ACME_TEAM = 'TACME';
 
 /**
  * Slack sends a message event a few times over about an hour while the bot does not answer, then never
@@ -15,6 +18,8 @@ const DEFAULT = 'CTEAM';
  */
 describe('a Slack channel read back after the bot was down', () => {
   let bots: SpawnedSlackBots;
+  /** The process the last test left running. */
+  let running: SpawnedRapport;
   const messagesOf = (ts: string) =>
     bots.db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${LINKED}/${ts}` } });
 
@@ -63,7 +68,7 @@ describe('a Slack channel read back after the bot was down', () => {
     ]);
     slack.threads.set(`${LINKED}/${seen.ts}`, [seen, reply]);
 
-    await bots.start();
+    running = await bots.start();
     const [logged] = await eventually('the missed message logged', async () => {
       const m = await messagesOf(missed.ts);
       return m.length ? m : undefined;
@@ -80,5 +85,45 @@ describe('a Slack channel read back after the bot was down', () => {
     expect(await messagesOf(seen.ts)).toMatchObject([{ text: editedText }]);
     expect(await messagesOf(missed.ts)).toHaveLength(1);
     expect(await messagesOf(reply.ts)).toHaveLength(1);
+  }, 300_000);
+
+  it('reads back a Slack Connect channel logged by its sharing, without a link', async () => {
+    const { slack, db } = bots;
+    // The channel is shared with the customer's own Slack org, whose email domain is Acme's: auto-logged
+    // without anybody linking it.
+    slack.channels.set(SHARED, {
+      is_ext_shared: true,
+      is_shared: true,
+      connected_team_ids: [ACME_TEAM],
+      shared_team_ids: [TEAM, ACME_TEAM],
+    });
+    slack.teams.set(ACME_TEAM, { name: 'Acme', domain: 'acme', email_domain: 'acme.example' });
+    slack.users.set('UBUYER', { team_id: ACME_TEAM, profile: { display_name: 'bo', email: 'bo@acme.example' } });
+    slack.channelMembers.set(SHARED, ['UBOT', 'UADMIN', 'UBUYER']);
+    const inShared = (ts: string) =>
+      db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${SHARED}/${ts}` } });
+    const seen = { ts: `${Math.floor(Date.now() / 1000) - 500}.000100`, user: 'UBUYER', text: 'Hello from Acme' };
+    expect((await bots.event({ channel: SHARED, team: ACME_TEAM, user_team: ACME_TEAM, ...seen })).status).toBe(200);
+    await eventually('the shared channel message logged', async () =>
+      (await inShared(seen.ts)).length ? true : undefined,
+    );
+    expect(await db.prisma.channelLink.count({ where: { channelRef: `${TEAM}/${SHARED}` } })).toBe(0);
+
+    running.child.kill('SIGKILL');
+    await running.exited;
+    const missed = {
+      ts: `${Math.floor(Date.now() / 1000) - 100}.000200`,
+      user: 'UBUYER',
+      team: ACME_TEAM,
+      text: 'Can we get the renewal quote?',
+    };
+    slack.history.set(SHARED, [seen, missed]);
+    running = await bots.start();
+    const [logged] = await eventually('the missed shared channel message logged', async () => {
+      const m = await inShared(missed.ts);
+      return m.length ? m : undefined;
+    });
+    expect(logged).toMatchObject({ direction: 'inbound', text: missed.text });
+    expect(await inShared(seen.ts)).toHaveLength(1);
   }, 300_000);
 });
