@@ -1,4 +1,5 @@
-import type { WebClient } from '@slack/web-api';
+import { ErrorCode, type WebClient } from '@slack/web-api';
+import { toDeliveryError } from './slack.connector.ts';
 import type { Redis } from 'ioredis';
 import { findAutoLoggedChannels, findRecentUnlinkedChannels } from '../../src/db/channel-link.repository.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -23,7 +24,7 @@ export interface SlackCatchUpDeps {
 }
 
 export interface SlackCatchUpReport {
-  /** Linked channels read back (the start's pass). */
+  /** Channels read back by the start's pass (linked ones, and Slack Connect ones logged within the window). */
   channels: number;
   /** Marked places (a channel or a thread where an event could not be logged) read back. */
   marks: number;
@@ -53,7 +54,8 @@ const LOCK_MS = 120_000;
  *   and every Slack Connect channel auto-logged without a link that has a message logged in that window;
  * - always: every place marked (`marks`) because an event there could not be logged, from that message on
  *   (a thread's replies for a reply), whatever was logged after it; a mark goes once it is read back.
- * A channel that cannot be read back now is marked, so the next run tries again.
+ * A channel that cannot be read back now is marked, so the next run tries again; one Slack refuses for
+ * good (the bot removed from it, the token revoked) is not.
  * One process of a deployment at a time (a Redis lock): the others skip (`ran` false).
  * Messages read back that were edited since (or thread parents deleted, their tombstones) are changed
  * to what they are now. What it cannot see: edits of messages older than what it reads back, deletions
@@ -80,7 +82,8 @@ export async function catchUpSlackHistory(
   try {
     const floor = (opts.now ?? new Date()).getTime() - deps.maxDays * 86_400_000;
     const floorTs = (Math.floor(floor / 1000) - 1).toFixed(6);
-    const readBack = async (mark: MissedMark) => {
+    /** Reads a place back; true when its mark can go (read to the end, or Slack refuses it for good). */
+    const readBack = async (mark: MissedMark): Promise<boolean> => {
       try {
         const client = await deps.clientFor(mark.teamId);
         const counts = mark.thread
@@ -93,9 +96,18 @@ export async function catchUpSlackHistory(
         return !deps.stopping?.();
       } catch (err) {
         report.failed++;
+        const where = { channel: `${mark.teamId}/${mark.channel}`, thread: mark.thread };
+        if (slackRefusesForGood(err)) {
+          // Not in the channel any more, the token revoked...: asking every 30 s would not change it.
+          deps.logger.warn(
+            { err: (err as Error).message, ...where },
+            'Slack catch-up: Slack refuses to show this history; messages missed there stay missing',
+          );
+          return true;
+        }
         const marked = await deps.marks.mark(mark);
         deps.logger.warn(
-          { err: (err as Error).message, channel: `${mark.teamId}/${mark.channel}`, thread: mark.thread, marked },
+          { err: (err as Error).message, ...where, marked },
           'Slack catch-up: could not read the history back now; tried again later',
         );
         return false;
@@ -247,4 +259,11 @@ async function pages(
     cursor = page.response_metadata?.next_cursor || undefined;
   } while (cursor && all.length < MAX_MESSAGES_PER_CHANNEL);
   return all;
+}
+
+/** A Web API refusal that asking again will not change (auth, a channel gone or closed to the bot, a bad request). */
+function slackRefusesForGood(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  if (code !== ErrorCode.PlatformError && code !== ErrorCode.HTTPError) return false;
+  return ['auth', 'not_found', 'unknown'].includes(toDeliveryError(err).code);
 }

@@ -18,6 +18,8 @@ export interface SpawnedSlackBots {
   /** The test's own connection to the bots' database. */
   db: Database;
   databaseUrl: string;
+  /** The bots' RAPPORT_QUEUE_PREFIX (their Redis keys start with it). */
+  prefix: string;
   /** The URL of the process started last. */
   url(): string;
   /** Starts a process and waits until it is ready. */
@@ -51,6 +53,7 @@ export async function spawnedSlackBots(
     slack,
     db,
     databaseUrl: scratch.url,
+    prefix,
     url: () => url,
     event: (event) =>
       postSignedToSlackEvents(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 import { spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
@@ -87,7 +88,7 @@ describe('a Slack channel read back after the bot was down', () => {
     expect(await messagesOf(reply.ts)).toHaveLength(1);
   }, 300_000);
 
-  it('reads back a Slack Connect channel logged by its sharing, without a link', async () => {
+  it('reads back a Slack Connect channel logged by its sharing, without a link; a channel Slack refuses for good is not marked', async () => {
     const { slack, db } = bots;
     // The channel is shared with the customer's own Slack org, whose email domain is Acme's: auto-logged
     // without anybody linking it.
@@ -118,6 +119,9 @@ describe('a Slack channel read back after the bot was down', () => {
       text: 'Can we get the renewal quote?',
     };
     slack.history.set(SHARED, [seen, missed]);
+    // Meanwhile the bot was removed from the linked channel: Slack refuses its history for good.
+    for (let i = 0; i < 5; i++)
+      slack.failNext('conversations.history', { error: 'not_in_channel' }, (body) => body.channel === LINKED);
     running = await bots.start();
     const [logged] = await eventually('the missed shared channel message logged', async () => {
       const m = await inShared(missed.ts);
@@ -125,5 +129,12 @@ describe('a Slack channel read back after the bot was down', () => {
     });
     expect(logged).toMatchObject({ direction: 'inbound', text: missed.text });
     expect(await inShared(seen.ts)).toHaveLength(1);
+    // The linked channel (read back before this one) is not marked to be asked again every 30 s.
+    const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      expect(await redis.hkeys(`${bots.prefix}:slack-missed`)).toEqual([]);
+    } finally {
+      await redis.quit();
+    }
   }, 300_000);
 });
