@@ -1,5 +1,5 @@
 import type { SlackMessageEvent } from './slack-auto-logger.ts';
-import { catchUpSlackHistory, type SlackCatchUpDeps } from './slack-history-catch-up.ts';
+import { catchUpSlackHistory, lastLinkedPassAt, type SlackCatchUpDeps } from './slack-history-catch-up.ts';
 
 /** How often a process looks for marks of missed messages (its own, or those of a process that died). */
 export const CATCH_UP_CHECK_MS = 30_000;
@@ -12,8 +12,9 @@ export const CATCH_UP_MISSED_DELAY_MS = 5_000;
  * because a message's event could not be logged after Slack's ack (the database away for longer than the
  * auto-log's retries). The marks live in Redis, so a process that dies before reading its miss back
  * leaves it to the others or to its next start; a mark is read back from the missed message on,
- * whatever was logged after it. A start's pass that fails as a whole (the database away) runs again at
- * the next check.
+ * whatever was logged after it. A start's pass that fails as a whole (the database away), or is skipped
+ * because another process holds the catch-up lock, runs again at the next check unless a pass that
+ * began after this process started ran to its end in another.
  */
 export class SlackCatchUpLoop {
   private stopping = false;
@@ -67,8 +68,13 @@ export class SlackCatchUpLoop {
   }
 
   private async run(): Promise<void> {
-    // Until the start's pass has run (here or in the process holding the lock): a database away at start.
-    let linkedDone = await this.pass(true);
+    // The start's pass runs again at each check until it has run here, or a pass that began after this
+    // process started ran to its end elsewhere: the lock may be held by a process killed during its own
+    // (for up to its TTL), and the database may be away at start.
+    const startedAt = Date.now();
+    const linkedPassDone = async () =>
+      (await this.pass(true)) === 'ran' || (await lastLinkedPassAt(this.deps.redis, this.deps.prefix)) >= startedAt;
+    let linkedDone = await linkedPassDone();
     while (!this.stopping) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.opts.checkMs ?? CATCH_UP_CHECK_MS);
@@ -79,13 +85,13 @@ export class SlackCatchUpLoop {
       });
       this.wakeUp = undefined;
       if (this.stopping) break;
-      if (!linkedDone) linkedDone = await this.pass(true);
+      if (!linkedDone) linkedDone = await linkedPassDone();
       else if (await this.deps.marks.any()) await this.pass(false);
     }
   }
 
-  /** One catch-up; false when it failed as a whole (it is run again at the next check). */
-  private async pass(linked: boolean): Promise<boolean> {
+  /** One catch-up: `failed` as a whole, `skipped` (another process held the lock) or `ran`. */
+  private async pass(linked: boolean): Promise<'ran' | 'skipped' | 'failed'> {
     try {
       const report = await catchUpSlackHistory({ ...this.deps, stopping: () => this.stopping }, { linked });
       if (report.channels + report.marks > 0)
@@ -95,10 +101,10 @@ export class SlackCatchUpLoop {
             ? 'Slack catch-up: linked channels read back since their newest logged message'
             : 'Slack catch-up: messages that could not be logged read back',
         );
-      return true;
+      return report.ran ? 'ran' : 'skipped';
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'Slack catch-up failed; tried again later');
-      return false;
+      return 'failed';
     }
   }
 }

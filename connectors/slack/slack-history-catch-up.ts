@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import { toDeliveryError } from './slack.connector.ts';
 import type { Redis } from 'ioredis';
@@ -42,6 +43,8 @@ export interface SlackCatchUpReport {
 
 /** Most messages read back per channel in one catch-up (pages of 200). */
 const MAX_MESSAGES_PER_CHANNEL = 5_000;
+/** Lets the catch-up lock go if this run still holds it. */
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 /** How long the catch-up lock lasts without being let go (a process killed during its catch-up). */
 const LOCK_MS = 120_000;
 
@@ -56,7 +59,8 @@ const LOCK_MS = 120_000;
  *   (a thread's replies for a reply), whatever was logged after it; a mark goes once it is read back.
  * A channel that cannot be read back now is marked, so the next run tries again; one Slack refuses for
  * good (the bot removed from it, the token revoked) is not.
- * One process of a deployment at a time (a Redis lock): the others skip (`ran` false).
+ * One process of a deployment at a time (a Redis lock): the others skip (`ran` false); a start's pass
+ * that ran to its end is noted in Redis ({@link lastLinkedPassAt}).
  * Messages read back that were edited since (or thread parents deleted, their tombstones) are changed
  * to what they are now. What it cannot see: edits of messages older than what it reads back, deletions
  * (a history does not list them, but for thread parents), replies to threads started before the
@@ -77,7 +81,8 @@ export async function catchUpSlackHistory(
   };
   if (deps.maxDays <= 0) return report;
   const lock = `${deps.prefix}:slack-catch-up`;
-  if ((await deps.redis.set(lock, String(process.pid), 'PX', LOCK_MS, 'NX')) !== 'OK') return report;
+  const token = `${process.pid}:${randomUUID()}`;
+  if ((await deps.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return report;
   report.ran = true;
   try {
     const floor = (opts.now ?? new Date()).getTime() - deps.maxDays * 86_400_000;
@@ -114,6 +119,7 @@ export async function catchUpSlackHistory(
       }
     };
     if (opts.linked) {
+      const began = Date.now();
       // Linked channels, and Slack Connect channels logged by their sharing (no link) within the window.
       const channels = [
         ...(await findAutoLoggedChannels(deps.db.sql, 'slack')).map((c) => ({
@@ -134,6 +140,9 @@ export async function catchUpSlackHistory(
         const since = Math.max(c.from, floor);
         await readBack({ teamId, channel, oldest: (Math.floor(since / 1000) - 1).toFixed(6) });
       }
+      // Every channel was read back (or marked) from a moment after `began`: a process that started
+      // before that need not read them again.
+      if (!deps.stopping?.()) await deps.redis.set(`${lock}:linked-at`, String(began));
     }
     for (const mark of await deps.marks.all()) {
       if (deps.stopping?.()) break;
@@ -142,7 +151,8 @@ export async function catchUpSlackHistory(
       if (await readBack({ ...mark, oldest })) await deps.marks.clear(mark).catch(() => undefined);
     }
   } finally {
-    await deps.redis.del(lock).catch(() => undefined);
+    // Only our own: past LOCK_MS another process may hold it now.
+    await deps.redis.eval(RELEASE, 1, lock, token).catch(() => undefined);
   }
   return report;
 }
@@ -266,4 +276,12 @@ function slackRefusesForGood(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   if (code !== ErrorCode.PlatformError && code !== ErrorCode.HTTPError) return false;
   return ['auth', 'not_found', 'unknown'].includes(toDeliveryError(err).code);
+}
+
+/**
+ * When the last start's pass over the channels that ran to its end began, in any process of the
+ * deployment (0: never, or Redis away): whatever was missed before then has been read back.
+ */
+export async function lastLinkedPassAt(redis: Redis, prefix: string): Promise<number> {
+  return Number((await redis.get(`${prefix}:slack-catch-up:linked-at`).catch(() => null)) ?? 0);
 }

@@ -120,8 +120,13 @@ describe('a Slack channel read back after the bot was down', () => {
     };
     slack.history.set(SHARED, [seen, missed]);
     // Meanwhile the bot was removed from the linked channel: Slack refuses its history for good.
+    let refusing = true;
     for (let i = 0; i < 5; i++)
-      slack.failNext('conversations.history', { error: 'not_in_channel' }, (body) => body.channel === LINKED);
+      slack.failNext(
+        'conversations.history',
+        { error: 'not_in_channel' },
+        (body) => refusing && body.channel === LINKED,
+      );
     running = await bots.start();
     const [logged] = await eventually('the missed shared channel message logged', async () => {
       const m = await inShared(missed.ts);
@@ -136,5 +141,30 @@ describe('a Slack channel read back after the bot was down', () => {
     } finally {
       await redis.quit();
     }
+    refusing = false;
+  }, 300_000);
+
+  it('reads back at the next check when a process killed during its own catch-up still holds the lock', async () => {
+    running.child.kill('SIGKILL');
+    await running.exited;
+    const missed = { ts: `${Math.floor(Date.now() / 1000) - 5}.000400`, user: 'UJO', text: 'Hello? Anyone there?' };
+    bots.slack.history.set(LINKED, [...(bots.slack.history.get(LINKED) ?? []), missed]);
+    // The process before was killed during its catch-up: its lock stays a few seconds more.
+    const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      await redis.set(`${bots.prefix}:slack-catch-up`, 'a-killed-process', 'PX', 3_000);
+    } finally {
+      await redis.quit();
+    }
+    running = await bots.start();
+    const [logged] = await eventually(
+      'the missed message logged',
+      async () => {
+        const m = await messagesOf(missed.ts);
+        return m.length ? m : undefined;
+      },
+      90_000,
+    );
+    expect(logged).toMatchObject({ direction: 'inbound', text: missed.text });
   }, 300_000);
 });
