@@ -111,27 +111,59 @@ export async function assignContacts(client: DbClient, ids: string[], companyId:
   await client.contact.updateMany({ where: { id: { in: ids } }, data: { companyId } });
 }
 
-/** One address of a company-less contact whose messages sit in company-less records. */
+/**
+ * The mail of company-less contacts in company-less records, counted for one address (`email`) or for
+ * every address at one domain (`domain`): a thread two people of one domain wrote in is one record.
+ */
 export interface UnconfirmedSenderRow {
-  email: string;
+  /** Set on a row for one address. */
+  email?: string;
+  /** Set on a row for a whole domain (lower case). */
+  domain?: string;
+  contacts: number;
   records: number;
   last: Date;
-  /** Up to three subjects of those records. */
+  /** Up to three subjects of those records, newest first. */
   subjects: string[];
 }
 
-/** Every address of company-less contacts with messages in company-less records. */
-export async function readUnconfirmedSenderEmails(sql: SqlRunner): Promise<UnconfirmedSenderRow[]> {
-  const rows = await sql.query<{ email: string; records: number; last: Date | string; subjects: string[] | null }>(
-    `SELECT e AS email, count(DISTINCT r.id)::int AS records, max(r."lastMessageAt") AS last,
-            (array_agg(DISTINCT r.subject) FILTER (WHERE r.subject IS NOT NULL))[1:3] AS subjects
-       FROM "Contact" c CROSS JOIN LATERAL unnest(c.emails) e
-       JOIN "Message" m ON m."contactId" = c.id
-       JOIN "CommunicationRecord" r ON r.id = m."recordId" AND r."companyId" IS NULL
-      WHERE c."companyId" IS NULL
-      GROUP BY e`,
+/**
+ * Per address and per domain (one scan, GROUPING SETS), the company-less contacts with messages in
+ * company-less records: the caller groups company domains by domain and free-mail senders by address.
+ */
+export async function readUnconfirmedSenders(sql: SqlRunner): Promise<UnconfirmedSenderRow[]> {
+  const rows = await sql.query<{
+    email: string | null;
+    domain: string | null;
+    contacts: number;
+    records: number;
+    last: Date | string;
+    subjects: string[] | null;
+  }>(
+    `WITH mail AS (
+       SELECT c.id AS contact, e, lower(substring(e from '@([^@]*)$')) AS d, r.id AS record, r."lastMessageAt" AS last,
+              r.subject
+         FROM "Contact" c CROSS JOIN LATERAL unnest(c.emails) e
+         JOIN "Message" m ON m."contactId" = c.id
+         JOIN "CommunicationRecord" r ON r.id = m."recordId" AND r."companyId" IS NULL
+        WHERE c."companyId" IS NULL)
+     SELECT e AS email, d AS domain, count(DISTINCT contact)::int AS contacts, count(DISTINCT record)::int AS records,
+            max(last) AS last,
+            (array_agg(subject ORDER BY last DESC) FILTER (WHERE subject IS NOT NULL))[1:12] AS subjects
+       FROM mail
+      GROUP BY GROUPING SETS ((e), (d))`,
   );
-  return rows.map((r) => ({ email: r.email, records: r.records, last: new Date(r.last), subjects: r.subjects ?? [] }));
+  return rows.map((r) => {
+    const subjects: string[] = [];
+    for (const s of r.subjects ?? []) if (subjects.length < 3 && !subjects.includes(s)) subjects.push(s);
+    return {
+      ...(r.email !== null ? { email: r.email } : { domain: r.domain ?? '' }),
+      contacts: r.contacts,
+      records: r.records,
+      last: new Date(r.last),
+      subjects,
+    };
+  });
 }
 
 /** How many contacts a company has. */

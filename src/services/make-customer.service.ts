@@ -4,7 +4,8 @@ import {
   assignContacts,
   findUnassignedContactsAtDomain,
   findUnassignedContactsWithEmail,
-  readUnconfirmedSenderEmails,
+  readUnconfirmedSenders,
+  type UnconfirmedSenderRow,
 } from '../db/contact.repository.ts';
 import type { Database } from '../db/database.ts';
 import { inTransaction } from '../db/db-client.ts';
@@ -40,17 +41,14 @@ export async function pageOfUnconfirmedSenders(
   offset: number,
   limit: number,
 ): Promise<{ senders: UnconfirmedSender[]; total: number }> {
-  const rows = await readUnconfirmedSenderEmails(db.sql);
+  const rows = await readUnconfirmedSenders(db.sql);
   const groups = new Map<string, UnconfirmedSender>();
+  const take = (key: string, r: UnconfirmedSenderRow) =>
+    groups.set(key, { key, contacts: r.contacts, records: r.records, lastMessageAt: r.last, subjects: r.subjects });
+  // A company domain is one group (its own row counts a shared thread once); a free-mail sender is its address.
   for (const r of rows) {
-    const domain = emailDomain(r.email);
-    const key = isCompanyDomain(domain) ? domain : r.email;
-    const g = groups.get(key) ?? { key, contacts: 0, records: 0, lastMessageAt: new Date(0), subjects: [] };
-    g.contacts++;
-    g.records += r.records;
-    if (r.last > g.lastMessageAt) g.lastMessageAt = r.last;
-    for (const s of r.subjects) if (g.subjects.length < 3 && !g.subjects.includes(s)) g.subjects.push(s);
-    groups.set(key, g);
+    if (r.domain !== undefined && isCompanyDomain(r.domain)) take(r.domain, r);
+    else if (r.email !== undefined && !isCompanyDomain(emailDomain(r.email))) take(r.email, r);
   }
   const all = [...groups.values()].sort((a, b) => b.lastMessageAt.getTime() - a.lastMessageAt.getTime());
   return { senders: all.slice(offset, offset + limit), total: all.length };

@@ -41,4 +41,31 @@ describe.each(TEST_DATABASE_KINDS)('unconfirmed senders and make customer on %s'
     await expect(makeCustomer(t.db, 'vendor-one.example', admin)).rejects.toThrow(/No unconfirmed sender/);
     await expect(makeCustomer(t.db, '192.168.1.20', admin)).rejects.toThrow(/neither a company domain/);
   });
+
+  it('counts a thread two people of one domain wrote in once, and shows the newest subjects first', async () => {
+    const thread = await strangerMail(t.db, 'ann@vendor-two.example', 'Pallet sizes', '2026-11-05T10:00:00Z');
+    // Bo answers in Ann's thread: the same record.
+    const bo = await t.db.prisma.contact.create({
+      data: { companyId: null, name: 'bo', normalizedName: 'bo', emails: ['bo@vendor-two.example'] },
+    });
+    await t.db.prisma.message.create({
+      data: {
+        recordId: thread,
+        externalId: '<re-pallets@vendor-two.example>',
+        direction: 'inbound',
+        contactId: bo.id,
+        authorEmail: 'bo@vendor-two.example',
+        text: 'And the heights?',
+        cleanText: 'And the heights?',
+        sentAt: new Date('2026-11-05T11:00:00Z'),
+      },
+    });
+    const ann = await t.db.prisma.contact.findFirstOrThrow({ where: { emails: { has: 'ann@vendor-two.example' } } });
+    await strangerMail(t.db, 'ann@vendor-two.example', 'Opening hours', '2026-11-04T10:00:00Z', { contactId: ann.id });
+    await strangerMail(t.db, 'bo@vendor-two.example', 'Invoice copy', '2026-11-06T10:00:00Z', { contactId: bo.id });
+    const [two] = (await listUnconfirmedSenders(t.db)).filter((u) => u.key === 'vendor-two.example');
+    expect(two).toMatchObject({ contacts: 2, records: 3, subjects: ['Invoice copy', 'Pallet sizes', 'Opening hours'] });
+    const made = await makeCustomer(t.db, 'vendor-two.example', admin);
+    expect(made).toMatchObject({ contacts: 2, records: two.records });
+  });
 });
