@@ -115,3 +115,16 @@ export async function spawnedSlackBots(
     },
   };
 }
+
+/**
+ * The usual cast of a customer-channel test: customer Acme (acme.example) in the bots' database, our admin
+ * UADMIN (ann@ours.example) in both channels, Acme's guest UJO (jo@acme.example) in `customerChannel` only.
+ */
+export async function castAcme(bots: SpawnedSlackBots, customerChannel: string, teamChannel: string): Promise<void> {
+  const { slack } = bots;
+  slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'ann', email: 'ann@ours.example' } });
+  slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
+  slack.channelMembers.set(customerChannel, ['UBOT', 'UADMIN', 'UJO']);
+  slack.channelMembers.set(teamChannel, ['UBOT', 'UADMIN']);
+  await bots.db.prisma.company.create({ data: { name: 'Acme', normalizedName: 'acme', domains: ['acme.example'] } });
+}

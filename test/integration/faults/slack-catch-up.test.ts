@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
-import { spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
+import { castAcme, spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
 
 const TEAM = 'T1';
 const LINKED = 'CACME';
@@ -26,12 +26,7 @@ describe('a Slack channel read back after the bot was down', () => {
 
   beforeAll(async () => {
     bots = await spawnedSlackBots('catch-up', { teamId: TEAM, defaultChannel: DEFAULT });
-    const { slack } = bots;
-    slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'ann', email: 'ann@ours.example' } });
-    slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
-    slack.channelMembers.set(LINKED, ['UBOT', 'UADMIN', 'UJO']);
-    slack.channelMembers.set(DEFAULT, ['UBOT', 'UADMIN']);
-    await bots.db.prisma.company.create({ data: { name: 'Acme', normalizedName: 'acme', domains: ['acme.example'] } });
+    await castAcme(bots, LINKED, DEFAULT);
   }, 120_000);
   afterAll(async () => {
     await bots?.dispose();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAtHeldWrite } from '../../helpers/kill-at-held-write.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
-import { spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
+import { castAcme, spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
 import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 
 const TEAM = 'T1';
@@ -57,12 +57,7 @@ describe('a Slack message whose write fails past its retries', () => {
   beforeAll(async () => {
     // A web process (as behind a load balancer): no jobs of its own write the Message table meanwhile.
     bots = await spawnedSlackBots('missed', { teamId: TEAM, defaultChannel: DEFAULT, env: { RAPPORT_ROLE: 'web' } });
-    const { slack } = bots;
-    slack.users.set('UADMIN', { is_admin: true, profile: { display_name: 'ann', email: 'ann@ours.example' } });
-    slack.users.set('UJO', { is_restricted: true, profile: { display_name: 'jo', email: 'jo@acme.example' } });
-    slack.channelMembers.set(LINKED, ['UBOT', 'UADMIN', 'UJO']);
-    slack.channelMembers.set(DEFAULT, ['UBOT', 'UADMIN']);
-    await bots.db.prisma.company.create({ data: { name: 'Acme', normalizedName: 'acme', domains: ['acme.example'] } });
+    await castAcme(bots, LINKED, DEFAULT);
     bot = await bots.start();
     const link = await bots.command(LINKED, 'UADMIN', 'link acme');
     expect(link.status).toBe(200);
