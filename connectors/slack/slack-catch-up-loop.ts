@@ -57,6 +57,7 @@ export class SlackCatchUpLoop {
       this.timers.delete(timer);
       this.wakeUp?.();
     }, this.opts.missedDelayMs ?? CATCH_UP_MISSED_DELAY_MS);
+    timer.unref();
     this.timers.add(timer);
   }
 
@@ -77,7 +78,8 @@ export class SlackCatchUpLoop {
     let linkedDone = await linkedPassDone();
     while (!this.stopping) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.opts.checkMs ?? CATCH_UP_CHECK_MS);
+        // Never what keeps a process alive: stop() wakes it.
+        const timer = setTimeout(resolve, this.opts.checkMs ?? CATCH_UP_CHECK_MS).unref();
         this.wakeUp = () => {
           clearTimeout(timer);
           resolve();
