@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
 import { eventually } from './pipeline-harness.ts';
 import type { RecordedCall, SlackRecorder } from './slack-recorder.ts';
 import { eventCallbackBody, postSignedToSlackEvents, slashCommandBody } from './slack-requests.ts';
@@ -55,17 +56,46 @@ let events = 0;
  * `bot` is read at each call (tests start their bot in beforeAll).
  */
 export function slackWorkspace(bot: () => { url: string; slack: SlackRecorder }, teamId: string, cardChannel: string) {
+  let customerMessages = 0;
+  const command = (channelId: string, userId: string, text: string) =>
+    slackSlashCommand(bot(), { teamId, channelId, userId, text, ephemeral: channelId === cardChannel });
+  async function message(event: Record<string, unknown>): Promise<void> {
+    const body = eventCallbackBody(
+      teamId,
+      { type: 'message', channel_type: 'channel', team: teamId, ...event },
+      `EvWs${++events}`,
+    );
+    const res = await postSignedToSlackEvents(bot().url, SLACK_TEST_SECRET, body, 'application/json');
+    expect(res.status).toBe(200);
+  }
   return {
-    command: (channelId: string, userId: string, text: string) =>
-      slackSlashCommand(bot(), { teamId, channelId, userId, text, ephemeral: channelId === cardChannel }),
-    async message(event: Record<string, unknown>): Promise<void> {
-      const body = eventCallbackBody(
-        teamId,
-        { type: 'message', channel_type: 'channel', team: teamId, ...event },
-        `EvWs${++events}`,
+    command,
+    message,
+    /**
+     * Customer `name` (domain `<name>.example`, created in `db`) with its own channel, linked by UADMIN
+     * (an admin of ours, in that channel), and guest, whose `complaint` got a suggestion card in
+     * `cardChannel`; answers the card, the guest, the channel and the complaint's ts.
+     */
+    async customerWithCard(db: Database, name: string, complaint: string) {
+      const { slack } = bot();
+      const slug = name.toLowerCase();
+      const channel = `C${name.toUpperCase()}`;
+      const guest = `U${name.toUpperCase()}GUEST`;
+      slack.users.set(guest, { is_restricted: true, profile: { display_name: 'guest', email: `jo@${slug}.example` } });
+      slack.channelMembers.set(channel, ['UBOT', 'UADMIN', guest]);
+      await db.prisma.company.create({ data: { name, normalizedName: slug, domains: [`${slug}.example`] } });
+      expect(String((await command(channel, 'UADMIN', `link ${slug}`)).body.text)).toMatch(/now linked to/);
+      const ts = `1763940000.${String(++customerMessages).padStart(6, '0')}`;
+      await message({ channel, user: guest, ts, text: complaint });
+      const card = await eventually(
+        'the suggestion card',
+        async () =>
+          slack.messages.find(
+            (m) => m.channel === cardChannel && JSON.stringify(m.blocks).includes(complaint.slice(0, 20)),
+          ),
+        60_000,
       );
-      const res = await postSignedToSlackEvents(bot().url, SLACK_TEST_SECRET, body, 'application/json');
-      expect(res.status).toBe(200);
+      return { card, guest, channel, ts };
     },
   };
 }

@@ -14,7 +14,6 @@ import { freePort, spawnRapport } from '../../helpers/spawn-rapport.ts';
 
 const TEAM = 'T1';
 const DEFAULT = 'CTEAM'; // RAPPORT_DEFAULT_CHANNEL: where every customer's cards go
-const tsOf = (n: number) => `1763940000.${String(n).padStart(6, '0')}`;
 
 /**
  * A card's refresh or retraction is queued after the change it follows has committed. When Redis does
@@ -31,10 +30,12 @@ describe('Card changes survive Redis loss and a killed process', () => {
   let bot: SlackTestBot | undefined;
   let slack: SlackRecorder;
   let proc: RunningProcess;
-  let seq = 0;
   const logLines: string[] = [];
 
-  const { command, message: event } = slackWorkspace(() => ({ url: proc.url, slack }), TEAM, DEFAULT);
+  const workspace = slackWorkspace(() => ({ url: proc.url, slack }), TEAM, DEFAULT);
+  const { command, message: event } = workspace;
+  const customerWithCard = (name: string, complaint: string) =>
+    workspace.customerWithCard(proc.runtime.db, name, complaint);
   const cardIn = (ts: string): RecordedMessage | undefined =>
     slack.messages.find((m) => m.channel === DEFAULT && m.ts === ts);
   /**
@@ -47,28 +48,6 @@ describe('Card changes survive Redis loss and a killed process', () => {
         ? true
         : undefined,
     );
-  /**
-   * A customer with its own linked channel and guest, whose complaint got a suggestion card in the team
-   * channel; answers the card, the guest and the channel.
-   */
-  const customerWithCard = async (name: string, complaint: string) => {
-    const slug = name.toLowerCase();
-    const channel = `C${name.toUpperCase()}`;
-    const guest = `U${name.toUpperCase()}GUEST`;
-    slack.users.set(guest, { is_restricted: true, profile: { display_name: 'guest', email: `jo@${slug}.example` } });
-    slack.channelMembers.set(channel, ['UBOT', 'UADMIN', guest]);
-    await proc.runtime.db.prisma.company.create({ data: { name, normalizedName: slug, domains: [`${slug}.example`] } });
-    expect(String((await command(channel, 'UADMIN', `link ${slug}`)).body.text)).toMatch(/now linked to/);
-    const ts = tsOf(++seq);
-    await event({ channel, user: guest, ts, text: complaint });
-    const card = await eventually(
-      'the suggestion card',
-      async () =>
-        slack.messages.find((m) => m.channel === DEFAULT && JSON.stringify(m.blocks).includes(complaint.slice(0, 20))),
-      60_000,
-    );
-    return { card, guest, channel, ts };
-  };
   const erased = (card: RecordedMessage, words: RegExp) =>
     eventually(
       'the card updated to the erased text',
@@ -195,7 +174,7 @@ describe('Card changes survive Redis loss and a killed process', () => {
       subtype: 'message_changed',
       hidden: true,
       channel,
-      ts: tsOf(++seq),
+      ts: String(Number(ts) + 60),
       message: {
         type: 'message',
         user: guest,
