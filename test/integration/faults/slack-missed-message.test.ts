@@ -116,4 +116,24 @@ describe('a Slack message whose write fails past its retries', () => {
     // The process that missed them read them back: it was never restarted.
     expect(bot.child.exitCode).toBeNull();
   }, 240_000);
+
+  it('is read back at a later check when Slack could not be read at first', async () => {
+    const { slack } = bots;
+    let historyDown = true;
+    for (let i = 0; i < 50; i++)
+      slack.failNext('conversations.history', { error: 'internal_error' }, () => historyDown);
+    const lost = { ts: at(20, 6), user: 'UJO', text: 'Please call me back about the renewal' };
+    const after = { ts: at(10, 7), user: 'UJO', text: 'Tomorrow works too' };
+    slack.history.set(LINKED, [...(slack.history.get(LINKED) ?? []), lost, after]);
+    const reads = () => slack.callsTo('conversations.history').filter((c) => c.body.channel === LINKED).length;
+    const before = reads();
+    await missed(lost);
+    await post(after);
+    await loggedOnce(after.ts);
+    // Its first read back (5 s after the miss) finds Slack failing; then Slack is fine again.
+    await eventually('a read back that fails', async () => (reads() > before ? true : undefined), 30_000);
+    historyDown = false;
+    expect(await loggedOnce(lost.ts)).toMatchObject({ direction: 'inbound', text: lost.text });
+    expect(bot.child.exitCode).toBeNull();
+  }, 240_000);
 });
