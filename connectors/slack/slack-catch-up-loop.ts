@@ -22,10 +22,7 @@ export class SlackCatchUpLoop {
   private wakeUp: (() => void) | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(
-    private readonly deps: Omit<SlackCatchUpDeps, 'stopping'>,
-    private readonly opts: { checkMs?: number; missedDelayMs?: number } = {},
-  ) {}
+  constructor(private readonly deps: Omit<SlackCatchUpDeps, 'stopping'>) {}
 
   /** Starts in the background (readiness does not wait for Slack's histories). */
   start(): void {
@@ -38,7 +35,8 @@ export class SlackCatchUpLoop {
    */
   async missed(teamId: string, e: SlackMessageEvent): Promise<void> {
     if (this.deps.maxDays <= 0 || e.subtype === 'message_deleted') return;
-    const ts = e.ts ?? e.message?.ts;
+    // An edit's own ts is when it was made; the history lists the message at its first ts.
+    const ts = e.subtype === 'message_changed' ? e.message?.ts : e.ts;
     if (!ts) return;
     const thread = e.thread_ts ?? e.message?.thread_ts;
     const inRedis = await this.deps.marks.mark({
@@ -56,7 +54,7 @@ export class SlackCatchUpLoop {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.wakeUp?.();
-    }, this.opts.missedDelayMs ?? CATCH_UP_MISSED_DELAY_MS);
+    }, CATCH_UP_MISSED_DELAY_MS);
     timer.unref();
     this.timers.add(timer);
   }
@@ -79,7 +77,7 @@ export class SlackCatchUpLoop {
     while (!this.stopping) {
       await new Promise<void>((resolve) => {
         // Never what keeps a process alive: stop() wakes it.
-        const timer = setTimeout(resolve, this.opts.checkMs ?? CATCH_UP_CHECK_MS).unref();
+        const timer = setTimeout(resolve, CATCH_UP_CHECK_MS).unref();
         this.wakeUp = () => {
           clearTimeout(timer);
           resolve();

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
 import { SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
+import { loggerInto } from '../../helpers/test-process.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -57,5 +59,42 @@ describe('marks of Slack messages to read back', () => {
     expect(await marks.any()).toBe(true);
     expect(await marks.all()).toEqual([mark]);
     away.disconnect();
+  });
+
+  it('marks an edit whose write failed at the message it changes, a reply at its thread', async () => {
+    const marks = new SlackMissedMarks(redis, `${prefix}-events`);
+    const loop = new SlackCatchUpLoop({
+      db: undefined as never,
+      redis,
+      prefix: `${prefix}-events`,
+      clientFor: undefined as never,
+      autoLogger: undefined as never,
+      marks,
+      logger: loggerInto([], 'error'),
+      maxDays: 7,
+    });
+    // message_changed as Slack sends it: its own ts is when the edit was made.
+    await loop.missed('T4', {
+      type: 'message',
+      subtype: 'message_changed',
+      channel: 'C4',
+      ts: '1700000900.000200',
+      event_ts: '1700000900.000200',
+      message: { type: 'message', channel: 'C4', user: 'UJO', text: 'new words', ts: '1700000100.000100' },
+    });
+    await loop.missed('T4', {
+      type: 'message',
+      channel: 'C5',
+      user: 'UJO',
+      text: 'a reply',
+      ts: '1700000300.000300',
+      thread_ts: '1690000000.000001',
+    });
+    // A deletion cannot be read back from a history: not marked.
+    await loop.missed('T4', { type: 'message', subtype: 'message_deleted', channel: 'C6', deleted_ts: '1700000400.0' });
+    expect(await marks.all()).toEqual([
+      { teamId: 'T4', channel: 'C4', oldest: '1700000100.000100' },
+      { teamId: 'T4', channel: 'C5', thread: '1690000000.000001', oldest: '1700000300.000300' },
+    ]);
   });
 });
