@@ -8,6 +8,8 @@ const TEAM = 'T1';
 const LINKED = 'CACME';
 const DEFAULT = 'CTEAM';
 const SHARED = 'CSHARED';
+const REFUSED = 'CREFUSED';
+const LOCKED = 'CLOCKED';
 const ACME_TEAM = 'TACME';
 
 /**
@@ -19,10 +21,28 @@ const ACME_TEAM = 'TACME';
  */
 describe('a Slack channel read back after the bot was down', () => {
   let bots: SpawnedSlackBots;
-  /** The process the last test left running. */
-  let running: SpawnedRapport;
-  const messagesOf = (ts: string) =>
-    bots.db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${LINKED}/${ts}` } });
+  let running: SpawnedRapport | undefined;
+  const messagesOf = (ts: string, channel = LINKED) =>
+    bots.db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${channel}/${ts}` } });
+  /** The bot, started if no test has started it yet (or the last one killed it): tests run in any order. */
+  const bot = async (): Promise<SpawnedRapport> => {
+    if (!running || running.child.exitCode !== null || running.child.signalCode !== null) running = await bots.start();
+    return running;
+  };
+  const kill = async () => {
+    const r = await bot();
+    r.child.kill('SIGKILL');
+    await r.exited;
+  };
+  /** `channel` linked to Acme by our admin (Acme's guest UJO in it): each test has its own. */
+  const linked = async (channel: string) => {
+    await bot();
+    bots.slack.channelMembers.set(channel, ['UBOT', 'UADMIN', 'UJO']);
+    expect((await bots.command(channel, 'UADMIN', 'link acme')).status).toBe(200);
+    await eventually(`${channel} linked`, () =>
+      bots.db.prisma.channelLink.findFirst({ where: { channelRef: `${TEAM}/${channel}`, companyId: { not: null } } }),
+    );
+  };
 
   beforeAll(async () => {
     bots = await spawnedSlackBots('catch-up', { teamId: TEAM, defaultChannel: DEFAULT });
@@ -33,21 +53,15 @@ describe('a Slack channel read back after the bot was down', () => {
   });
 
   it('logs the messages and thread replies written while it was down, once, and nothing twice, and takes edits made meanwhile', async () => {
-    const { slack, db } = bots;
-    const first = await bots.start();
-    const link = await bots.command(LINKED, 'UADMIN', 'link acme');
-    expect(link.status).toBe(200);
-    await eventually('the channel linked', () =>
-      db.prisma.channelLink.findFirst({ where: { platform: 'slack', companyId: { not: null } } }),
-    );
+    const { slack } = bots;
+    await linked(LINKED);
     // Logged from its event before the bot goes down.
     const seen = { ts: `${Math.floor(Date.now() / 1000) - 600}.000100`, user: 'UJO', text: 'Is the new export ready?' };
     const res = await bots.event({ channel: LINKED, ...seen });
     expect(res.status).toBe(200);
     await eventually('the first message logged', async () => ((await messagesOf(seen.ts)).length ? true : undefined));
 
-    first.child.kill('SIGKILL');
-    await first.exited;
+    await kill();
     // While it is down: the customer writes again, and a rep answers the first message in its thread.
     const missed = {
       ts: `${Math.floor(Date.now() / 1000) - 300}.000200`,
@@ -85,6 +99,7 @@ describe('a Slack channel read back after the bot was down', () => {
 
   it('reads back a Slack Connect channel logged by its sharing, without a link; a channel Slack refuses for good is not marked', async () => {
     const { slack, db } = bots;
+    await linked(REFUSED);
     // The channel is shared with the customer's own Slack org, whose email domain is Acme's: auto-logged
     // without anybody linking it.
     slack.channels.set(SHARED, {
@@ -105,8 +120,7 @@ describe('a Slack channel read back after the bot was down', () => {
     );
     expect(await db.prisma.channelLink.count({ where: { channelRef: `${TEAM}/${SHARED}` } })).toBe(0);
 
-    running.child.kill('SIGKILL');
-    await running.exited;
+    await kill();
     const missed = {
       ts: `${Math.floor(Date.now() / 1000) - 100}.000200`,
       user: 'UBUYER',
@@ -114,13 +128,13 @@ describe('a Slack channel read back after the bot was down', () => {
       text: 'Can we get the renewal quote?',
     };
     slack.history.set(SHARED, [seen, missed]);
-    // Meanwhile the bot was removed from the linked channel: Slack refuses its history for good.
+    // Meanwhile the bot was removed from another linked channel: Slack refuses its history for good.
     let refusing = true;
     for (let i = 0; i < 5; i++)
       slack.failNext(
         'conversations.history',
         { error: 'not_in_channel' },
-        (body) => refusing && body.channel === LINKED,
+        (body) => refusing && body.channel === REFUSED,
       );
     running = await bots.start();
     const [logged] = await eventually('the missed shared channel message logged', async () => {
@@ -129,7 +143,7 @@ describe('a Slack channel read back after the bot was down', () => {
     });
     expect(logged).toMatchObject({ direction: 'inbound', text: missed.text });
     expect(await inShared(seen.ts)).toHaveLength(1);
-    // The linked channel (read back before this one) is not marked to be asked again every 30 s.
+    // That linked channel (read back before this one) is not marked to be asked again every 30 s.
     const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
       expect(await redis.hkeys(`${bots.prefix}:slack-missed`)).toEqual([]);
@@ -140,14 +154,14 @@ describe('a Slack channel read back after the bot was down', () => {
   }, 300_000);
 
   it('reads back at the next check when a process killed during its own catch-up still holds the lock', async () => {
-    running.child.kill('SIGKILL');
-    await running.exited;
-    const missed = { ts: `${Math.floor(Date.now() / 1000) - 5}.000400`, user: 'UJO', text: 'Hello? Anyone there?' };
-    bots.slack.history.set(LINKED, [...(bots.slack.history.get(LINKED) ?? []), missed]);
+    await linked(LOCKED);
+    await kill();
+    const missed = { ts: `${Math.floor(Date.now() / 1000)}.000400`, user: 'UJO', text: 'Hello? Anyone there?' };
+    bots.slack.history.set(LOCKED, [missed]);
     // The process before was killed during its catch-up: its lock stays a few seconds more.
     const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
-      await redis.set(`${bots.prefix}:slack-catch-up`, 'a-killed-process', 'PX', 3_000);
+      await redis.set(`${bots.prefix}:slack-catch-up`, 'a-killed-process', 'PX', 12_000);
     } finally {
       await redis.quit();
     }
@@ -155,7 +169,7 @@ describe('a Slack channel read back after the bot was down', () => {
     const [logged] = await eventually(
       'the missed message logged',
       async () => {
-        const m = await messagesOf(missed.ts);
+        const m = await messagesOf(missed.ts, LOCKED);
         return m.length ? m : undefined;
       },
       90_000,

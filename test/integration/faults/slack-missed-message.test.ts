@@ -95,12 +95,11 @@ describe('a Slack message whose write fails past its retries', () => {
     const { slack } = bots;
     const lost = { ts: at(50, 3), user: 'UJO', text: 'The export failed twice today' };
     const after = { ts: at(40, 4), user: 'UJO', text: 'Still failing' };
-    // A rep's answer in the thread of the first message, older than anything read back from the channel.
-    const parent = (await bots.db.prisma.message.findFirst({
-      where: { externalId: { startsWith: `slack:${TEAM}/${LINKED}/` } },
-      orderBy: { sentAt: 'asc' },
-    }))!;
-    const parentTs = parent.externalId!.split('/').at(-1)!;
+    // A rep's answer in the thread of a message logged earlier, older than anything read back from the channel.
+    const opener = { ts: at(60, 8), user: 'UJO', text: 'Where is my export?' };
+    await post(opener);
+    const parent = await loggedOnce(opener.ts);
+    const parentTs = opener.ts;
     const reply = { ts: at(30, 5), user: 'UADMIN', text: 'Fixed on our side, sorry', thread_ts: parentTs };
     slack.history.set(LINKED, [...(slack.history.get(LINKED) ?? []), lost, after]);
     slack.threads.set(`${LINKED}/${parentTs}`, [{ ts: parentTs, user: 'UJO', text: parent.text }, reply]);
