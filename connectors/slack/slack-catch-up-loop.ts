@@ -1,4 +1,5 @@
 import type { SlackMessageEvent } from './slack-auto-logger.ts';
+import { redisNow } from '../../src/redis/redis-clock.ts';
 import { catchUpSlackHistory, lastLinkedPassAt, type SlackCatchUpDeps } from './slack-history-catch-up.ts';
 
 /** How often a process looks for marks of missed messages (its own, or those of a process that died). */
@@ -70,7 +71,9 @@ export class SlackCatchUpLoop {
     // The start's pass runs again at each check until it has run here, or a pass that began after this
     // process started ran to its end elsewhere: the lock may be held by a process killed during its own
     // (for up to its TTL), and the database may be away at start.
-    const startedAt = Date.now();
+    // By Redis's clock, as the passes of other processes are noted (machines' clocks differ); Redis away
+    // at start: no other pass counts, this process runs its own.
+    const startedAt = await redisNow(this.deps.redis).catch(() => Number.POSITIVE_INFINITY);
     const linkedPassDone = async () =>
       (await this.pass(true)) === 'ran' || (await lastLinkedPassAt(this.deps.redis, this.deps.prefix)) >= startedAt;
     let linkedDone = await linkedPassDone();

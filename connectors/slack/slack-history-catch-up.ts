@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { findAutoLoggedChannels, findRecentUnlinkedChannels } from '../../src/db/channel-link.repository.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
+import { redisNow } from '../../src/redis/redis-clock.ts';
 import type { SlackAutoLogger, SlackMessageEvent } from './slack-auto-logger.ts';
 import type { MissedMark, SlackMissedMarks } from './slack-missed-marks.ts';
 
@@ -119,7 +120,8 @@ export async function catchUpSlackHistory(
       }
     };
     if (opts.linked) {
-      const began = Date.now();
+      // Redis's clock, not this machine's: processes on other machines compare their start with it.
+      const began = await redisNow(deps.redis);
       // Linked channels, and Slack Connect channels logged by their sharing (no link) within the window.
       const channels = [
         ...(await findAutoLoggedChannels(deps.db.sql, 'slack')).map((c) => ({
@@ -280,7 +282,8 @@ function slackRefusesForGood(err: unknown): boolean {
 
 /**
  * When the last start's pass over the channels that ran to its end began, in any process of the
- * deployment (0: never, or Redis away): whatever was missed before then has been read back.
+ * deployment, by Redis's clock (0: never, or Redis away): whatever was missed before then has been read
+ * back.
  */
 export async function lastLinkedPassAt(redis: Redis, prefix: string): Promise<number> {
   return Number((await redis.get(`${prefix}:slack-catch-up:linked-at`).catch(() => null)) ?? 0);

@@ -22,8 +22,8 @@ export interface SpawnedSlackBots {
   prefix: string;
   /** The URL of the process started last. */
   url(): string;
-  /** Starts a process and waits until it is ready. */
-  start(): Promise<SpawnedRapport>;
+  /** Starts a process (with `env` on top of the bots' own) and waits until it is ready. */
+  start(env?: Record<string, string>): Promise<SpawnedRapport>;
   /** Delivers a Slack event (a `message` in a channel unless `event` says otherwise) to the process started last. */
   event(event: Record<string, unknown>): Promise<Response>;
   /** Sends `/crm text` from `userId` in `channel` to the process started last. */
@@ -80,7 +80,7 @@ export async function spawnedSlackBots(
         }),
         'application/x-www-form-urlencoded',
       ),
-    async start() {
+    async start(env) {
       const port = await freePort();
       const proc = spawnRapport(['start'], {
         DATABASE_URL: scratch.url,
@@ -95,6 +95,7 @@ export async function spawnedSlackBots(
         RAPPORT_INTERNAL_DOMAINS: 'ours.example',
         LOG_LEVEL: 'warn',
         ...opts.env,
+        ...env,
       });
       started.push(proc);
       url = `http://127.0.0.1:${port}`;

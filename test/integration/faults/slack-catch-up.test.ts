@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
@@ -10,6 +14,7 @@ const DEFAULT = 'CTEAM';
 const SHARED = 'CSHARED';
 const REFUSED = 'CREFUSED';
 const LOCKED = 'CLOCKED';
+const SKEWED = 'CSKEWED';
 const ACME_TEAM = 'TACME';
 
 /**
@@ -33,6 +38,27 @@ describe('a Slack channel read back after the bot was down', () => {
     const r = await bot();
     r.child.kill('SIGKILL');
     await r.exited;
+  };
+  /** A fake lock of a process killed during its catch-up: it stays a few seconds more. */
+  const heldLock = async () => {
+    const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      await redis.set(`${bots.prefix}:slack-catch-up`, 'a-killed-process', 'PX', 12_000);
+    } finally {
+      await redis.quit();
+    }
+  };
+  const loggedOnce = async (ts: string, channel: string) => {
+    const logged = await eventually(
+      `message ${ts} logged`,
+      async () => {
+        const m = await messagesOf(ts, channel);
+        return m.length ? m : undefined;
+      },
+      90_000,
+    );
+    expect(logged).toHaveLength(1);
+    return logged[0];
   };
   /** `channel` linked to Acme by our admin (Acme's guest UJO in it): each test has its own. */
   const linked = async (channel: string) => {
@@ -159,21 +185,36 @@ describe('a Slack channel read back after the bot was down', () => {
     const missed = { ts: `${Math.floor(Date.now() / 1000)}.000400`, user: 'UJO', text: 'Hello? Anyone there?' };
     bots.slack.history.set(LOCKED, [missed]);
     // The process before was killed during its catch-up: its lock stays a few seconds more.
-    const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    try {
-      await redis.set(`${bots.prefix}:slack-catch-up`, 'a-killed-process', 'PX', 12_000);
-    } finally {
-      await redis.quit();
-    }
+    await heldLock();
     running = await bots.start();
-    const [logged] = await eventually(
-      'the missed message logged',
-      async () => {
-        const m = await messagesOf(missed.ts, LOCKED);
-        return m.length ? m : undefined;
-      },
-      90_000,
-    );
-    expect(logged).toMatchObject({ direction: 'inbound', text: missed.text });
+    expect(await loggedOnce(missed.ts, LOCKED)).toMatchObject({ direction: 'inbound', text: missed.text });
+  }, 300_000);
+
+  it('does not take a pass noted by a machine whose clock runs an hour ahead for one made after its start', async () => {
+    await linked(SKEWED);
+    await kill();
+    // A process on a machine whose clock is an hour ahead starts, reads every channel back and notes its pass.
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-skew-'));
+    const skew = join(dir, 'skew.mjs');
+    writeFileSync(skew, 'const now = Date.now; Date.now = () => now() + 3_600_000;\n');
+    try {
+      const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      try {
+        await redis.del(`${bots.prefix}:slack-catch-up:linked-at`);
+        running = await bots.start({ NODE_OPTIONS: `--import=${pathToFileURL(skew).href}` });
+        await eventually('the pass noted', () => redis.get(`${bots.prefix}:slack-catch-up:linked-at`), 60_000);
+      } finally {
+        await redis.quit();
+      }
+      await kill();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Nobody runs while the customer writes; the next process finds the lock of one killed in its catch-up.
+    const missed = { ts: `${Math.floor(Date.now() / 1000)}.000500`, user: 'UJO', text: 'Are you still there?' };
+    bots.slack.history.set(SKEWED, [missed]);
+    await heldLock();
+    running = await bots.start();
+    expect(await loggedOnce(missed.ts, SKEWED)).toMatchObject({ direction: 'inbound', text: missed.text });
   }, 300_000);
 });
