@@ -24,8 +24,11 @@ export interface SpawnedSlackBots {
   url(): string;
   /** Starts a process (with `env` on top of the bots' own) and waits until it is ready. */
   start(env?: Record<string, string>): Promise<SpawnedRapport>;
-  /** Delivers a Slack event (a `message` in a channel unless `event` says otherwise) to the process started last. */
-  event(event: Record<string, unknown>): Promise<Response>;
+  /**
+   * Delivers a Slack event (a `message` in a channel unless `event` says otherwise) to process `to`, by
+   * default the process started last.
+   */
+  event(event: Record<string, unknown>, to?: SpawnedRapport): Promise<Response>;
   /** Sends `/crm text` from `userId` in `channel` to the process started last. */
   command(channel: string, userId: string, text: string): Promise<Response>;
   /** Kills what still runs, drops the database and the Redis keys, stops the recorder. */
@@ -48,6 +51,7 @@ export async function spawnedSlackBots(
   const apiUrl = await slack.start();
   const started: SpawnedRapport[] = [];
   let url = '';
+  const urls = new Map<SpawnedRapport, string>();
   let seq = 0;
   return {
     slack,
@@ -55,9 +59,9 @@ export async function spawnedSlackBots(
     databaseUrl: scratch.url,
     prefix,
     url: () => url,
-    event: (event) =>
+    event: (event, to) =>
       postSignedToSlackEvents(
-        url,
+        to ? urls.get(to)! : url,
         SPAWNED_SLACK_SECRET,
         eventCallbackBody(
           opts.teamId,
@@ -99,6 +103,7 @@ export async function spawnedSlackBots(
       });
       started.push(proc);
       url = `http://127.0.0.1:${port}`;
+      urls.set(proc, url);
       await waitForHttp(`${url}/readyz`, 180_000, proc);
       return proc;
     },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { killAtHeldWrite } from '../../helpers/kill-at-held-write.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { castAcme, spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
@@ -35,22 +36,34 @@ describe('a Slack message whose write fails past its retries', () => {
     expect(logged).toHaveLength(1);
     return logged[0];
   };
-  const post = async (message: { ts: string; user: string; text: string; thread_ts?: string }) => {
-    const res = await bots.event({ channel: LINKED, ...message });
+  type Posted = { ts: string; user: string; text: string; thread_ts?: string };
+  const post = async (message: Posted, to?: SpawnedRapport) => {
+    const res = await bots.event({ channel: LINKED, ...message }, to);
     expect(res.status).toBe(200);
   };
-  /** Posts `messages` while every write of them is cut, until the bot has given up on their events. */
-  const missed = (...messages: Array<{ ts: string; user: string; text: string; thread_ts?: string }>) =>
+  /**
+   * Posts `messages` (to process `to`, by default the one started last) while every write of them is
+   * cut, until the bot has given up on their events.
+   */
+  const missed = (messages: Posted[], to?: SpawnedRapport) =>
     killAtHeldWrite({
       databaseUrl: bots.databaseUrl,
       table: 'Message',
       what: 'the bot waiting on its write of a missed message',
       act: async () => {
-        for (const m of messages) await post(m);
+        for (const m of messages) await post(m, to);
       },
       kill: async () => {},
       terminations: TRIES * messages.length,
     });
+  /** Slack's histories fail (internal_error) until the returned function is called. */
+  const historyDown = () => {
+    let down = true;
+    for (let i = 0; i < 50; i++) bots.slack.failNext('conversations.history', { error: 'internal_error' }, () => down);
+    return () => {
+      down = false;
+    };
+  };
   const at = (secondsAgo: number, seq: number) =>
     `${Math.floor(Date.now() / 1000) - secondsAgo}.${String(seq).padStart(6, '0')}`;
 
@@ -72,13 +85,11 @@ describe('a Slack message whose write fails past its retries', () => {
   it('is read back by the next process when the one that missed it was killed first', async () => {
     const { slack } = bots;
     // Slack's history cannot be read for now, so the process that missed the message cannot read it back.
-    let historyDown = true;
-    for (let i = 0; i < 50; i++)
-      slack.failNext('conversations.history', { error: 'internal_error' }, () => historyDown);
+    const historyUp = historyDown();
     const lost = { ts: at(120, 1), user: 'UJO', text: 'Our invoice is wrong again' };
     const after = { ts: at(60, 2), user: 'UJO', text: 'Any news?' };
     slack.history.set(LINKED, [lost, after]);
-    await missed(lost);
+    await missed([lost]);
     // The database is back: the next message is logged from its event, and is now the newest there.
     await post(after);
     await loggedOnce(after.ts);
@@ -86,7 +97,7 @@ describe('a Slack message whose write fails past its retries', () => {
     await bot.exited;
     expect(await messagesOf(lost.ts)).toHaveLength(0);
 
-    historyDown = false;
+    historyUp();
     bot = await bots.start();
     expect(await loggedOnce(lost.ts)).toMatchObject({ direction: 'inbound', text: lost.text });
   }, 240_000);
@@ -103,7 +114,7 @@ describe('a Slack message whose write fails past its retries', () => {
     const reply = { ts: at(30, 5), user: 'UADMIN', text: 'Fixed on our side, sorry', thread_ts: parentTs };
     slack.history.set(LINKED, [...(slack.history.get(LINKED) ?? []), lost, after]);
     slack.threads.set(`${LINKED}/${parentTs}`, [{ ts: parentTs, user: 'UJO', text: parent.text }, reply]);
-    await missed(lost, reply);
+    await missed([lost, reply]);
     await post(after);
     await loggedOnce(after.ts);
     expect(await loggedOnce(lost.ts)).toMatchObject({ direction: 'inbound', text: lost.text });
@@ -118,21 +129,46 @@ describe('a Slack message whose write fails past its retries', () => {
 
   it('is read back at a later check when Slack could not be read at first', async () => {
     const { slack } = bots;
-    let historyDown = true;
-    for (let i = 0; i < 50; i++)
-      slack.failNext('conversations.history', { error: 'internal_error' }, () => historyDown);
+    const historyUp = historyDown();
     const lost = { ts: at(20, 6), user: 'UJO', text: 'Please call me back about the renewal' };
     const after = { ts: at(10, 7), user: 'UJO', text: 'Tomorrow works too' };
     slack.history.set(LINKED, [...(slack.history.get(LINKED) ?? []), lost, after]);
     const reads = () => slack.callsTo('conversations.history').filter((c) => c.body.channel === LINKED).length;
     const before = reads();
-    await missed(lost);
+    await missed([lost]);
     await post(after);
     await loggedOnce(after.ts);
     // Its first read back (5 s after the miss) finds Slack failing; then Slack is fine again.
     await eventually('a read back that fails', async () => (reads() > before ? true : undefined), 30_000);
-    historyDown = false;
+    historyUp();
     expect(await loggedOnce(lost.ts)).toMatchObject({ direction: 'inbound', text: lost.text });
     expect(bot.child.exitCode).toBeNull();
+  }, 240_000);
+
+  it('is read back by another running process when the one that missed it was killed first', async () => {
+    const { slack } = bots;
+    const historyUp = historyDown();
+    const missing = bot;
+    // A second process behind the load balancer, running before the miss (its start's pass is over).
+    const other = await bots.start();
+    const lost = { ts: at(30, 9), user: 'UJO', text: 'The dashboard shows last month twice' };
+    slack.history.set(LINKED, [...(slack.history.get(LINKED) ?? []), lost]);
+    await missed([lost], missing);
+    // The miss is marked in Redis before the process that missed it is killed.
+    const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      await eventually('the miss marked', async () =>
+        (await redis.hlen(`${bots.prefix}:slack-missed`)) > 0 ? true : undefined,
+      );
+    } finally {
+      await redis.quit();
+    }
+    missing.child.kill('SIGKILL');
+    await missing.exited;
+    bot = other;
+    historyUp();
+    // Read back at one of the other process's 30 s checks: no process starts meanwhile.
+    expect(await loggedOnce(lost.ts)).toMatchObject({ direction: 'inbound', text: lost.text });
+    expect(other.child.exitCode).toBeNull();
   }, 240_000);
 });
