@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 import { findAutoLoggedChannels, findRecentUnlinkedChannels } from '../../src/db/channel-link.repository.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
+import { isDatabaseUnavailableError } from '../../src/db/sql-errors.ts';
+import { RapportError } from '../../src/errors.ts';
 import { redisNow } from '../../src/redis/redis-clock.ts';
 import type { SlackAutoLogger, SlackMessageEvent } from './slack-auto-logger.ts';
 import type { MissedMark, SlackMissedMarks } from './slack-missed-marks.ts';
@@ -38,6 +40,11 @@ export interface SlackCatchUpReport {
   changed: number;
   /** Channels or threads that could not be read back now (marked: tried again later). */
   failed: number;
+  /**
+   * Messages read back that could not be logged for a reason other than the database being away: marked
+   * from that message on (tried again at the next check); the messages after them were handed on.
+   */
+  refused: number;
   /** False when another process of the deployment was catching up (nothing was done here). */
   ran: boolean;
 }
@@ -78,6 +85,7 @@ export async function catchUpSlackHistory(
     logged: 0,
     changed: 0,
     failed: 0,
+    refused: 0,
     ran: false,
   };
   if (deps.maxDays <= 0) return report;
@@ -98,6 +106,14 @@ export async function catchUpSlackHistory(
         report.read += counts.read;
         report.logged += counts.logged;
         report.changed += counts.changed;
+        if (counts.refused.length > 0) {
+          // Read back but for these: they are marked instead of the place (its mark goes first, as a mark
+          // keeps the lower ts), so the next check reads back from the first of them, not from `oldest`.
+          report.refused += counts.refused.length;
+          await deps.marks.clear(mark);
+          for (const r of counts.refused) await deps.marks.mark(r);
+          return false;
+        }
         // Cut short by a stop: not read back to the end (a mark stays for the next run).
         return !deps.stopping?.();
       } catch (err) {
@@ -171,6 +187,8 @@ interface ReadBackCounts {
   logged: number;
   /** Logged messages whose words were changed to the edited ones, or deleted (a thread parent's tombstone). */
   changed: number;
+  /** Where messages sit that could not be logged (not for the database being away): to mark. */
+  refused: MissedMark[];
 }
 
 /**
@@ -180,10 +198,10 @@ interface ReadBackCounts {
  * older than the last one applied, or the same words, changes nothing).
  */
 class HistoryReader {
-  readonly counts: ReadBackCounts = { read: 0, logged: 0, changed: 0 };
+  readonly counts: ReadBackCounts = { read: 0, logged: 0, changed: 0, refused: [] };
 
   constructor(
-    private readonly deps: Pick<SlackCatchUpDeps, 'autoLogger' | 'stopping'>,
+    private readonly deps: Pick<SlackCatchUpDeps, 'autoLogger' | 'stopping' | 'logger'>,
     private readonly teamId: string,
     private readonly channel: string,
   ) {}
@@ -193,8 +211,34 @@ class HistoryReader {
     return this.counts.read < MAX_MESSAGES_PER_CHANNEL && !this.deps.stopping?.();
   }
 
+  /**
+   * Logs one message read back. The database away ends the read-back (every message would fail: the
+   * place stays marked); any other failure (a message the bot cannot log yet) is marked at that message
+   * and the read-back goes on, so one such message does not keep the ones after it unlogged.
+   */
   async hand(m: HistoryMessage): Promise<void> {
     this.counts.read++;
+    try {
+      await this.log(m);
+    } catch (err) {
+      if (isDatabaseUnavailableError(err) || !m.ts) throw err;
+      const { teamId, channel } = this;
+      const thread = m.thread_ts && m.thread_ts !== m.ts ? m.thread_ts : undefined;
+      const where = { channel: `${teamId}/${channel}`, ts: m.ts, thread };
+      if (err instanceof RapportError) {
+        // A decision, as for a live event: not tried again.
+        this.deps.logger.warn({ err: err.message, ...where }, 'Slack catch-up: a message read back was not logged');
+        return;
+      }
+      this.counts.refused.push({ teamId, channel, ...(thread ? { thread } : {}), oldest: m.ts });
+      this.deps.logger.error(
+        { err: (err as Error).message, ...where },
+        'Slack catch-up: a message read back could not be logged; marked to be tried again, the messages after it go on',
+      );
+    }
+  }
+
+  private async log(m: HistoryMessage): Promise<void> {
     const { teamId, channel } = this;
     const result = await this.deps.autoLogger.handle(teamId, { ...m, type: 'message', channel });
     if (result.action === 'log' && result.outcome.status === 'logged') this.counts.logged++;
@@ -216,7 +260,7 @@ class HistoryReader {
 
 async function catchUpChannel(
   client: WebClient,
-  deps: Pick<SlackCatchUpDeps, 'autoLogger' | 'stopping'>,
+  deps: Pick<SlackCatchUpDeps, 'autoLogger' | 'stopping' | 'logger'>,
   teamId: string,
   channel: string,
   oldest: string,
@@ -244,7 +288,7 @@ async function catchUpChannel(
 /** A thread's replies from `oldest` on (its parent too when Slack lists it), each handed to the auto-logger. */
 async function catchUpThread(
   client: WebClient,
-  deps: Pick<SlackCatchUpDeps, 'autoLogger' | 'stopping'>,
+  deps: Pick<SlackCatchUpDeps, 'autoLogger' | 'stopping' | 'logger'>,
   teamId: string,
   channel: string,
   thread: string,

@@ -171,4 +171,37 @@ describe('a Slack message whose write fails past its retries', () => {
     expect(await loggedOnce(lost.ts)).toMatchObject({ direction: 'inbound', text: lost.text });
     expect(other.child.exitCode).toBeNull();
   }, 240_000);
+
+  it('reads back the messages after one it cannot log, and that one once it can be logged', async () => {
+    const { slack } = bots;
+    const refused = { ts: at(20, 10), user: 'UJO', text: 'Order 4411 (cannot be logged)' };
+    // Written after it; its event never reached the bot (Slack gave up on it), so only a read-back logs it.
+    const next = { ts: at(10, 11), user: 'UJO', text: 'Also, the invoice address changed' };
+    slack.history.set(LINKED, [...(slack.history.get(LINKED) ?? []), refused, next]);
+    // A message this bot cannot log (here PostgreSQL refuses it: a trigger), not the database being away.
+    await bots.db.sql.exec(`
+      CREATE FUNCTION refuse_message() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+      CREATE TRIGGER refuse_message BEFORE INSERT ON "Message"
+        FOR EACH ROW WHEN (NEW.text LIKE '%(cannot be logged)%') EXECUTE FUNCTION refuse_message();`);
+    try {
+      await post(refused);
+      // Its retries (about 20 s) end in a mark; the read-back 5 s later logs what follows it, and marks it.
+      expect(await loggedOnce(next.ts)).toMatchObject({ direction: 'inbound', text: next.text });
+      const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      try {
+        await eventually('the refused message marked', async () =>
+          (await redis.hget(`${bots.prefix}:slack-missed`, `${TEAM}/${LINKED}`)) === refused.ts ? true : undefined,
+        );
+      } finally {
+        await redis.quit();
+      }
+      expect(await messagesOf(refused.ts)).toHaveLength(0);
+    } finally {
+      await bots.db.sql.exec('DROP TRIGGER refuse_message ON "Message"; DROP FUNCTION refuse_message();');
+    }
+    // Once it can be logged, a later check does.
+    expect(await loggedOnce(refused.ts)).toMatchObject({ direction: 'inbound', text: refused.text });
+    expect(bot.child.exitCode).toBeNull();
+  }, 240_000);
 });
