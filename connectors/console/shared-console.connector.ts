@@ -1,15 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { CallBatcher } from '../../src/concurrency/call-batcher.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
-import { DeliveryError, type Audience, type ConnectorHealth, type Target } from '../chat-connector.ts';
-import { consoleThreadOf, consoleThreadParent, type ConsoleFeed, type ConsoleFeedEntry } from './console.connector.ts';
+import { DeliveryError, type Target } from '../chat-connector.ts';
+import {
+  consoleThreadParent,
+  KeptConsoleFeed,
+  type ConsoleFeed,
+  type ConsoleFeedEntry,
+  type FeedEvent,
+} from './console-feed.ts';
 
 /** A feed entry as kept in Redis: with the key it was posted under, so trimming can forget that too. */
 type StoredEntry = ConsoleFeedEntry & { idempotencyKey?: string };
-
-type FeedEvent = { type: 'post' | 'update'; entry: ConsoleFeedEntry };
 
 // Posts one entry in one round trip: unless the idempotency key (ARGV[1], may be empty) names an
 // earlier post (then its id comes back), stores the entry, appends it to the order list and publishes
@@ -50,10 +53,7 @@ return ids
  * published on a channel every process mirrors. Idempotency keys map to message ids, so a delivery
  * retried after a crash finds its message instead of posting it twice.
  */
-export class SharedConsoleConnector implements ConsoleFeed {
-  readonly platform = 'console';
-  private readonly mirror: ConsoleFeedEntry[] = [];
-  private readonly events = new EventEmitter();
+export class SharedConsoleConnector extends KeptConsoleFeed implements ConsoleFeed {
   private subscriber: Redis | undefined;
   private readonly keys: { entries: string; order: string; idempotency: string; channel: string };
   // Concurrent posts (a burst of reminders) share one round trip to Redis.
@@ -65,8 +65,9 @@ export class SharedConsoleConnector implements ConsoleFeed {
   constructor(
     private readonly redis: Redis,
     prefix: string,
-    private readonly keep = 200,
+    keep = 200,
   ) {
+    super(keep);
     // One hash tag: all feed keys in one Redis Cluster slot, so MULTI works there too.
     const base = `${prefix}:console:{feed}`;
     this.keys = {
@@ -75,16 +76,15 @@ export class SharedConsoleConnector implements ConsoleFeed {
       idempotency: `${base}:keys`,
       channel: `${base}:events`,
     };
-    this.events.setMaxListeners(0);
   }
 
   /** Loads the kept feed and follows other processes' posts. Call once in processes that serve the console. */
   async follow(): Promise<void> {
     const ids = await this.redis.lrange(this.keys.order, -this.keep, -1);
     const raw = ids.length > 0 ? await this.redis.hmget(this.keys.entries, ...ids) : [];
-    this.mirror.splice(
+    this.kept.splice(
       0,
-      this.mirror.length,
+      this.kept.length,
       ...raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as ConsoleFeedEntry),
     );
     this.subscriber = this.redis.duplicate();
@@ -168,40 +168,6 @@ export class SharedConsoleConnector implements ConsoleFeed {
     return id ? { externalId: id } : undefined;
   }
 
-  threadOf(target: Target, externalId: string): Target | undefined {
-    return consoleThreadOf(target, externalId);
-  }
-
-  /** The console is the operator's own screen (behind its access token): nobody outside reads it. */
-  async audience(_target: Target): Promise<Audience> {
-    return 'internal';
-  }
-
-  async health(): Promise<ConnectorHealth> {
-    return {
-      ok: true,
-      detail: `console feed with ${this.mirror.length} message(s), ${this.events.listenerCount('feed')} viewer(s)`,
-    };
-  }
-
-  /** The kept messages, oldest first (this process's mirror). */
-  feed(): ConsoleFeedEntry[] {
-    return [...this.mirror];
-  }
-
-  subscribe(listener: (event: FeedEvent) => void): () => void {
-    this.events.on('feed', listener);
-    return () => this.events.off('feed', listener);
-  }
-
-  private apply(event: FeedEvent): void {
-    const i = this.mirror.findIndex((e) => e.externalId === event.entry.externalId);
-    if (i >= 0) this.mirror[i] = event.entry;
-    else if (event.type === 'post') this.mirror.push(event.entry);
-    if (this.mirror.length > this.keep) this.mirror.splice(0, this.mirror.length - this.keep);
-    this.events.emit('feed', event);
-  }
-
   /**
    * Drops the oldest entries and their idempotency keys, so neither hash grows without bound. Trims
    * down to `keep` at once (not just past `keep * 2`), so a busy feed pays for this once per `keep`
@@ -219,10 +185,5 @@ export class SharedConsoleConnector implements ConsoleFeed {
     const tx = this.redis.multi().hdel(this.keys.entries, ...old);
     if (keys.length > 0) tx.hdel(this.keys.idempotency, ...keys);
     await tx.exec();
-  }
-
-  private checkTarget(target: Target): void {
-    if (!target.startsWith('console:'))
-      throw new DeliveryError('not_found', `The console connector cannot post to "${target}".`);
   }
 }

@@ -10,7 +10,7 @@ import { createCustomer } from '../../../src/services/create-customer.service.ts
 import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import { logCommunication } from '../../../src/services/log-communication.service.ts';
-import type { ConsoleFeedEntry } from '../../../connectors/console/console.connector.ts';
+import type { ConsoleFeedEntry } from '../../../connectors/console/console-feed.ts';
 import { SharedConsoleConnector } from '../../../connectors/console/shared-console.connector.ts';
 import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/queues.ts';
 import { bullmqPipelineHooks } from '../../../jobs/bullmq-pipeline-hooks.ts';
