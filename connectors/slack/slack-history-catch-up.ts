@@ -25,6 +25,8 @@ export interface SlackCatchUpDeps {
   maxDays: number;
   /** True once the process is stopping: the catch-up ends after the message in hand. */
   stopping?(): boolean;
+  /** How long the catch-up lock lasts unless renewed (default 2 minutes). */
+  lockMs?: number;
 }
 
 export interface SlackCatchUpReport {
@@ -53,7 +55,12 @@ export interface SlackCatchUpReport {
 const MAX_MESSAGES_PER_CHANNEL = 5_000;
 /** Lets the catch-up lock go if this run still holds it. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-/** How long the catch-up lock lasts without being let go (a process killed during its catch-up). */
+/** Extends the catch-up lock if this run still holds it. */
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+/**
+ * How long the catch-up lock lasts unless its holder renews it (every third of that while it reads):
+ * a process killed or frozen during its catch-up holds it this long at most.
+ */
 const LOCK_MS = 120_000;
 
 /**
@@ -91,8 +98,15 @@ export async function catchUpSlackHistory(
   if (deps.maxDays <= 0) return report;
   const lock = `${deps.prefix}:slack-catch-up`;
   const token = `${process.pid}:${randomUUID()}`;
-  if ((await deps.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return report;
+  const lockMs = deps.lockMs ?? LOCK_MS;
+  if ((await deps.redis.set(lock, token, 'PX', lockMs, 'NX')) !== 'OK') return report;
   report.ran = true;
+  // A pass over hundreds of channels under Slack's rate limits outlasts the lock: renewed while it reads,
+  // so another process starting meanwhile (a rolling deploy) does not read everything again beside it.
+  const renewal = setInterval(() => {
+    deps.redis.eval(RENEW, 1, lock, token, lockMs).catch(() => undefined);
+  }, lockMs / 3);
+  renewal.unref();
   try {
     const floor = (opts.now ?? new Date()).getTime() - deps.maxDays * 86_400_000;
     const floorTs = (Math.floor(floor / 1000) - 1).toFixed(6);
@@ -169,7 +183,8 @@ export async function catchUpSlackHistory(
       if (await readBack({ ...mark, oldest })) await deps.marks.clear(mark).catch(() => undefined);
     }
   } finally {
-    // Only our own: past LOCK_MS another process may hold it now.
+    clearInterval(renewal);
+    // Only our own: had a renewal failed (Redis away), another process may hold it now.
     await deps.redis.eval(RELEASE, 1, lock, token).catch(() => undefined);
   }
   return report;
