@@ -114,15 +114,17 @@ export async function catchUpSlackHistory(
     const readBack = async (mark: MissedMark): Promise<boolean> => {
       try {
         const client = await deps.clientFor(mark.teamId);
-        const counts = mark.thread
-          ? await catchUpThread(client, deps, mark.teamId, mark.channel, mark.thread, mark.oldest)
-          : await catchUpChannel(client, deps, mark.teamId, mark.channel, mark.oldest);
+        const counts = mark.only
+          ? await catchUpOne(client, deps, mark)
+          : mark.thread
+            ? await catchUpThread(client, deps, mark.teamId, mark.channel, mark.thread, mark.oldest)
+            : await catchUpChannel(client, deps, mark.teamId, mark.channel, mark.oldest);
         report.read += counts.read;
         report.logged += counts.logged;
         report.changed += counts.changed;
         if (counts.refused.length > 0) {
-          // Read back but for these: they are marked instead of the place (its mark goes first, as a mark
-          // keeps the lower ts), so the next check reads back from the first of them, not from `oldest`.
+          // Read back but for these: each is marked alone instead of the place (its mark goes first), so
+          // the next checks read them back one by one, not the place from `oldest` on.
           report.refused += counts.refused.length;
           await deps.marks.clear(mark);
           for (const r of counts.refused) await deps.marks.mark(r);
@@ -245,7 +247,7 @@ class HistoryReader {
         this.deps.logger.warn({ err: err.message, ...where }, 'Slack catch-up: a message read back was not logged');
         return;
       }
-      this.counts.refused.push({ teamId, channel, ...(thread ? { thread } : {}), oldest: m.ts });
+      this.counts.refused.push({ teamId, channel, ...(thread ? { thread } : {}), oldest: m.ts, only: true });
       this.deps.logger.error(
         { err: (err as Error).message, ...where },
         'Slack catch-up: a message read back could not be logged; marked to be tried again, the messages after it go on',
@@ -315,6 +317,26 @@ async function catchUpThread(
   const reader = new HistoryReader(deps, teamId, channel);
   for (const r of replies.sort((a, b) => Number(a.ts) - Number(b.ts)))
     if (reader.open) await reader.hand(r.ts === thread ? r : { ...r, thread_ts: thread });
+  return reader.counts;
+}
+
+/**
+ * The one message a mark names ({@link MissedMark.only}), without its replies: Slack's way to fetch a
+ * message, the history (or the thread) from and up to its ts. Not listed any more (deleted): nothing.
+ */
+async function catchUpOne(
+  client: WebClient,
+  deps: Pick<SlackCatchUpDeps, 'autoLogger' | 'stopping' | 'logger'>,
+  mark: MissedMark,
+): Promise<ReadBackCounts> {
+  const around = { channel: mark.channel, oldest: mark.oldest, latest: mark.oldest, inclusive: true };
+  // No limit in a thread: its parent may come first whatever the range.
+  const page = mark.thread
+    ? await client.conversations.replies({ ...around, ts: mark.thread })
+    : await client.conversations.history({ ...around, limit: 1 });
+  const reader = new HistoryReader(deps, mark.teamId, mark.channel);
+  const m = ((page.messages ?? []) as HistoryMessage[]).find((x) => x.ts === mark.oldest);
+  if (m) await reader.hand(mark.thread ? { ...m, thread_ts: mark.thread } : m);
   return reader.counts;
 }
 

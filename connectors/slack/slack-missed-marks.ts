@@ -11,6 +11,11 @@ export interface MissedMark {
   thread?: string;
   /** The ts to read back from (the missed message's own, inclusive). */
   oldest: string;
+  /**
+   * Just the message at `oldest`: one a read-back could not log, after which it read the place on. Each
+   * is a mark of its own, read back alone.
+   */
+  only?: boolean;
 }
 
 /** Keeps the lower ts of the two (a second miss in the same place further back widens the read). */
@@ -82,12 +87,15 @@ export class SlackMissedMarks {
   }
 }
 
+/** "T/C" or "T/C/thread": a place; "...!ts" for one message of it ({@link MissedMark.only}). */
 function fieldOf(m: MissedMark): string {
-  return [m.teamId, m.channel, ...(m.thread ? [m.thread] : [])].join('/');
+  const place = [m.teamId, m.channel, ...(m.thread ? [m.thread] : [])].join('/');
+  return m.only ? `${place}!${m.oldest}` : place;
 }
 
 function markOf(field: string, oldest: string): MissedMark | undefined {
-  const [teamId, channel, thread] = field.split('/');
+  const [place = '', only] = field.split('!');
+  const [teamId, channel, thread] = place.split('/');
   if (!teamId || !channel || !/^\d+(\.\d+)?$/.test(oldest)) return undefined;
-  return { teamId, channel, ...(thread ? { thread } : {}), oldest };
+  return { teamId, channel, ...(thread ? { thread } : {}), oldest, ...(only ? { only: true } : {}) };
 }

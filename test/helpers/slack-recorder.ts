@@ -81,7 +81,7 @@ export class SlackRecorder {
   readonly threads = new Map<string, Array<{ ts: string; user?: string; text: string }>>();
   /**
    * Messages people wrote in a channel that no event told the bot about (it was down): conversations.history
-   * returns them with the bot's own posts, honouring `oldest`/`inclusive` like Slack (for these only).
+   * returns them with the bot's own posts, honouring `oldest`/`latest`/`inclusive` like Slack (for these only).
    */
   readonly history = new Map<
     string,
@@ -338,9 +338,11 @@ export class SlackRecorder {
         // What people wrote honours `oldest`/`inclusive`; the bot's own posts are always listed (their ts
         // are made-up numbers from 2023, older than any window a caller asks for).
         const oldest = body.oldest === undefined ? undefined : Number(body.oldest);
+        const latest = body.latest === undefined ? undefined : Number(body.latest);
         const inclusive = body.inclusive === true || body.inclusive === 'true';
         const written = (this.history.get(String(body.channel)) ?? [])
           .filter((m) => oldest === undefined || (inclusive ? Number(m.ts) >= oldest : Number(m.ts) > oldest))
+          .filter((m) => latest === undefined || (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest))
           .map((m) => ({ type: 'message', ...m }));
         // Newest first: the bot's posts in the order posted, merged by ts with what people wrote.
         const messages =

@@ -190,9 +190,13 @@ describe('a Slack message whose write fails past its retries', () => {
       expect(await loggedOnce(next.ts)).toMatchObject({ direction: 'inbound', text: next.text });
       const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
       try {
+        // Marked alone: the checks read it back by itself, not the channel from it on.
         await eventually('the refused message marked', async () =>
-          (await redis.hget(`${bots.prefix}:slack-missed`, `${TEAM}/${LINKED}`)) === refused.ts ? true : undefined,
+          (await redis.hget(`${bots.prefix}:slack-missed`, `${TEAM}/${LINKED}!${refused.ts}`)) === refused.ts
+            ? true
+            : undefined,
         );
+        expect(await redis.hget(`${bots.prefix}:slack-missed`, `${TEAM}/${LINKED}`)).toBeNull();
       } finally {
         await redis.quit();
       }
@@ -200,8 +204,13 @@ describe('a Slack message whose write fails past its retries', () => {
     } finally {
       await bots.db.sql.exec('DROP TRIGGER refuse_message ON "Message"; DROP FUNCTION refuse_message();');
     }
-    // Once it can be logged, a later check does.
+    // Once it can be logged, a later check does, reading that message alone.
     expect(await loggedOnce(refused.ts)).toMatchObject({ direction: 'inbound', text: refused.text });
+    expect(
+      slack
+        .callsTo('conversations.history')
+        .some((c) => c.body.latest === refused.ts && c.body.oldest === refused.ts && Number(c.body.limit) === 1),
+    ).toBe(true);
     expect(bot.child.exitCode).toBeNull();
   }, 240_000);
 });

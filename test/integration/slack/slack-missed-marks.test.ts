@@ -38,6 +38,22 @@ describe('marks of Slack messages to read back', () => {
     });
   });
 
+  it('keeps a mark of one message apart from the mark of its place', async () => {
+    const marks = new SlackMissedMarks(redis, `${prefix}-only`);
+    const place = { teamId: 'T5', channel: 'C5', oldest: '1700000100.000100' };
+    const one = { teamId: 'T5', channel: 'C5', oldest: '1700000050.000100', only: true };
+    const reply = { teamId: 'T5', channel: 'C5', thread: '1690000000.000001', oldest: '1700000060.000100', only: true };
+    await marks.mark(place);
+    await marks.mark(one);
+    await marks.mark(reply);
+    const all = await new SlackMissedMarks(redis, `${prefix}-only`).all();
+    expect(all).toHaveLength(3);
+    expect(all).toEqual(expect.arrayContaining([place, one, reply]));
+    await marks.clear(one);
+    expect(await new SlackMissedMarks(redis, `${prefix}-only`).all()).toEqual(expect.arrayContaining([place, reply]));
+    expect(await new SlackMissedMarks(redis, `${prefix}-only`).all()).toHaveLength(2);
+  });
+
   it('clears a mark only when no earlier miss came after it was read', async () => {
     const marks = new SlackMissedMarks(redis, prefix);
     const read = { teamId: 'T2', channel: 'C2', oldest: '1700000100.000000' };

@@ -11,17 +11,19 @@ import { loggerInto } from '../../helpers/test-process.ts';
 const LOCK_MS = 1_500;
 
 /**
- * One start's pass over the linked channels at a time per deployment: a pass that outlasts the catch-up
- * lock (hundreds of channels under Slack's rate limits; here one history Slack answers slowly) keeps it,
- * so a process starting meanwhile (a rolling deploy) does not read everything again beside it. Real
- * Redis, PostgreSQL (PGlite) and the Slack Web API client against a recording server.
+ * A catch-up pass in one process, on real Redis, PostgreSQL (PGlite) and the Slack Web API client against
+ * a recording server. One start's pass over the linked channels at a time per deployment: a pass that
+ * outlasts the catch-up lock (hundreds of channels under Slack's rate limits; here one history Slack
+ * answers slowly) keeps it, so a process starting meanwhile (a rolling deploy) does not read everything
+ * again beside it. A message a read-back could not log is marked alone and read back by itself.
  */
-describe('the Slack catch-up lock', () => {
+describe('a Slack catch-up pass', () => {
   const slack = new SlackRecorder();
   const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const prefix = `{rapport-lock-${randomBytes(4).toString('hex')}}`;
   let t: TestDatabase;
   let deps: SlackCatchUpDeps;
+  const handed: Array<{ ts?: string; thread?: string; subtype?: string }> = [];
 
   beforeAll(async () => {
     const apiUrl = await slack.start();
@@ -38,8 +40,13 @@ describe('the Slack catch-up lock', () => {
       redis,
       prefix,
       clientFor: async () => client,
-      // What is logged is not what this test is about: every message read back is handed on and dropped.
-      autoLogger: { handle: async () => ({ action: 'ignored' }) as never },
+      // What is logged is not what these tests are about: what is read back is noted and dropped.
+      autoLogger: {
+        handle: async (_team, e) => {
+          handed.push({ ts: e.ts, thread: e.thread_ts, subtype: e.subtype });
+          return { action: 'ignored' } as never;
+        },
+      },
       marks: new SlackMissedMarks(redis, prefix),
       logger: loggerInto([], 'error'),
       maxDays: 7,
@@ -54,7 +61,7 @@ describe('the Slack catch-up lock', () => {
     await slack.stop();
   });
 
-  it('is kept by a pass that outlasts it, and let go when that pass ends', async () => {
+  it('keeps the lock while it outlasts it, and lets it go at its end', async () => {
     slack.history.set('CACME', [{ ts: `${Math.floor(Date.now() / 1000)}.000100`, user: 'UJO', text: 'Hi' }]);
     const slow = slack.holdNext('conversations.history', (body) => body.channel === 'CACME');
     const first = catchUpSlackHistory(deps, { linked: true });
@@ -67,5 +74,38 @@ describe('the Slack catch-up lock', () => {
     expect(await first).toMatchObject({ ran: true, channels: 1, read: 1 });
     // Let go at its end: the next pass runs at once.
     expect(await catchUpSlackHistory(deps, { linked: true })).toMatchObject({ ran: true, channels: 1 });
+  }, 60_000);
+
+  it('reads a message marked alone by itself, a reply with its thread, and drops the mark of one deleted since', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const [before, alone, after] = [`${now - 30}.000001`, `${now - 20}.000002`, `${now - 10}.000003`];
+    slack.history.set(
+      'CALONE',
+      ['Hello', 'Order 4411', 'Thanks'].map((text, i) => ({ ts: [before, alone, after][i]!, user: 'UJO', text })),
+    );
+    const parent = `${now - 40}.000004`;
+    const reply = `${now - 5}.000005`;
+    slack.threads.set(`CALONE/${parent}`, [
+      { ts: parent, user: 'UJO', text: 'Question' },
+      { ts: `${now - 6}.000006`, user: 'UADMIN', text: 'First answer' },
+      { ts: reply, user: 'UADMIN', text: 'Second answer' },
+    ]);
+    const gone = `${now - 1}.000007`;
+    for (const m of [
+      { teamId: 'T1', channel: 'CALONE', oldest: alone, only: true },
+      { teamId: 'T1', channel: 'CALONE', thread: parent, oldest: reply, only: true },
+      { teamId: 'T1', channel: 'CALONE', oldest: gone, only: true },
+    ])
+      await deps.marks.mark(m);
+    handed.length = 0;
+    expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, marks: 3, read: 2 });
+    expect(handed).toEqual(
+      expect.arrayContaining([
+        { ts: alone, thread: undefined, subtype: undefined },
+        { ts: reply, thread: parent, subtype: undefined },
+      ]),
+    );
+    expect(handed).toHaveLength(2);
+    expect(await deps.marks.all()).toEqual([]);
   }, 60_000);
 });
