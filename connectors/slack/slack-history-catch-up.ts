@@ -43,8 +43,8 @@ export interface SlackCatchUpReport {
   /** Channels or threads that could not be read back now (marked: tried again later). */
   failed: number;
   /**
-   * Messages read back that could not be logged for a reason other than the database being away: marked
-   * from that message on (tried again at the next check); the messages after them were handed on.
+   * Messages read back that could not be logged for a reason other than the database being away: each
+   * marked alone (read back by itself at the next checks); the messages after them were handed on.
    */
   refused: number;
   /** False when another process of the deployment was catching up (nothing was done here). */
@@ -126,7 +126,8 @@ export async function catchUpSlackHistory(
           // Read back but for these: each is marked alone instead of the place (its mark goes first), so
           // the next checks read them back one by one, not the place from `oldest` on.
           report.refused += counts.refused.length;
-          await deps.marks.clear(mark);
+          // Unless a stop cut the read short: then the place stays marked from `oldest` too.
+          if (!deps.stopping?.()) await deps.marks.clear(mark);
           for (const r of counts.refused) await deps.marks.mark(r);
           return false;
         }
