@@ -51,8 +51,13 @@ export interface SlackCatchUpReport {
   ran: boolean;
 }
 
-/** Most messages read back per channel in one catch-up (pages of 200). */
+/**
+ * Most messages handed to the auto-logger per channel in one catch-up, the oldest first; a channel with
+ * more since its mark is read on from the first one not handed at the next check.
+ */
 const MAX_MESSAGES_PER_CHANNEL = 5_000;
+/** Most messages of one channel's history fetched in one catch-up (Slack lists them newest first). */
+const MAX_FETCHED_PER_CHANNEL = 100_000;
 /** Lets the catch-up lock go if this run still holds it. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 /** Extends the catch-up lock if this run still holds it. */
@@ -122,6 +127,14 @@ export async function catchUpSlackHistory(
         report.read += counts.read;
         report.logged += counts.logged;
         report.changed += counts.changed;
+        if (counts.resumeAt) {
+          // More than one catch-up hands on: the place is read on from the first message not handed.
+          report.refused += counts.refused.length;
+          if (!deps.stopping?.()) await deps.marks.clear(mark);
+          await deps.marks.mark({ teamId: mark.teamId, channel: mark.channel, oldest: counts.resumeAt });
+          for (const r of counts.refused) await deps.marks.mark(r);
+          return false;
+        }
         if (counts.refused.length > 0) {
           // Read back but for these: each is marked alone instead of the place (its mark goes first), so
           // the next checks read them back one by one, not the place from `oldest` on.
@@ -207,6 +220,8 @@ interface ReadBackCounts {
   changed: number;
   /** Where messages sit that could not be logged (not for the database being away): to mark. */
   refused: MissedMark[];
+  /** The ts of the first channel message not handed (the per-channel bound): read on from it next time. */
+  resumeAt?: string;
 }
 
 /**
@@ -283,14 +298,20 @@ async function catchUpChannel(
   channel: string,
   oldest: string,
 ): Promise<ReadBackCounts> {
-  const messages = await pages((cursor) =>
-    client.conversations.history({ channel, oldest, inclusive: true, limit: 200, cursor }),
+  // Slack lists a history newest first: all of it since `oldest`, so that the bound below keeps the
+  // oldest messages (the missed ones), not the newest.
+  const messages = await pages(
+    (cursor) => client.conversations.history({ channel, oldest, inclusive: true, limit: 200, cursor }),
+    MAX_FETCHED_PER_CHANNEL,
   );
   // Oldest first, as they were written; each thread's replies after its parent.
   messages.sort((a, b) => Number(a.ts) - Number(b.ts));
   const reader = new HistoryReader(deps, teamId, channel);
   for (const m of messages) {
-    if (!reader.open) break;
+    if (!reader.open) {
+      reader.counts.resumeAt = m.ts;
+      break;
+    }
     await reader.hand(m);
     if (!m.ts || !m.reply_count || Number(m.latest_reply ?? 0) < Number(oldest)) continue;
     const thread = m.ts;
@@ -299,7 +320,14 @@ async function catchUpChannel(
     );
     for (const r of replies.sort((a, b) => Number(a.ts) - Number(b.ts)))
       if (r.ts !== thread && reader.open) await reader.hand({ ...r, thread_ts: thread });
+    // Cut inside this thread: read on from its parent (handing a logged message again changes nothing).
+    if (!reader.open) {
+      reader.counts.resumeAt = thread;
+      break;
+    }
   }
+  // Cut by a stop, not the bound: the place's mark stays as it was.
+  if (deps.stopping?.()) delete reader.counts.resumeAt;
   return reader.counts;
 }
 
@@ -341,9 +369,10 @@ async function catchUpOne(
   return reader.counts;
 }
 
-/** Every page of a cursor-paged Web API list of messages, up to MAX_MESSAGES_PER_CHANNEL. */
+/** Every page of a cursor-paged Web API list of messages, up to `max` (a thread's: MAX_MESSAGES_PER_CHANNEL). */
 async function pages(
   call: (cursor: string | undefined) => Promise<{ messages?: unknown[]; response_metadata?: { next_cursor?: string } }>,
+  max = MAX_MESSAGES_PER_CHANNEL,
 ): Promise<HistoryMessage[]> {
   const all: HistoryMessage[] = [];
   let cursor: string | undefined;
@@ -351,7 +380,7 @@ async function pages(
     const page = await call(cursor);
     all.push(...((page.messages ?? []) as HistoryMessage[]));
     cursor = page.response_metadata?.next_cursor || undefined;
-  } while (cursor && all.length < MAX_MESSAGES_PER_CHANNEL);
+  } while (cursor && all.length < max);
   return all;
 }
 

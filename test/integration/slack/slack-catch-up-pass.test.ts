@@ -108,4 +108,26 @@ describe('a Slack catch-up pass', () => {
     expect(handed).toHaveLength(2);
     expect(await deps.marks.all()).toEqual([]);
   }, 60_000);
+
+  it('hands the oldest messages of a channel first when more than it hands at once came after the mark', async () => {
+    // 5,050 messages since the mark (the bound is 5,000 per channel and catch-up); Slack lists them newest first.
+    const start = Math.floor(Date.now() / 1000) - 6_000;
+    const written = Array.from({ length: 5_050 }, (_, i) => ({
+      ts: `${start + i}.000100`,
+      user: 'UJO',
+      text: `message ${i}`,
+    }));
+    slack.history.set('CBUSY', written);
+    await deps.marks.mark({ teamId: 'T1', channel: 'CBUSY', oldest: written[0]!.ts });
+    handed.length = 0;
+    expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, read: 5_000 });
+    expect(handed[0]?.ts).toBe(written[0]!.ts);
+    expect(handed.at(-1)?.ts).toBe(written[4_999]!.ts);
+    // Read on from the first one not handed at the next catch-up, then the mark goes.
+    expect(await deps.marks.all()).toEqual([{ teamId: 'T1', channel: 'CBUSY', oldest: written[5_000]!.ts }]);
+    handed.length = 0;
+    expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, read: 50 });
+    expect(handed.map((m) => m.ts)).toEqual(written.slice(5_000).map((m) => m.ts));
+    expect(await deps.marks.all()).toEqual([]);
+  }, 120_000);
 });
