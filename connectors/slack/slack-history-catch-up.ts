@@ -101,7 +101,7 @@ export async function catchUpSlackHistory(
     ran: false,
   };
   if (deps.maxDays <= 0) return report;
-  const lock = `${deps.prefix}:slack-catch-up`;
+  const lock = catchUpLockKey(deps.prefix);
   const token = `${process.pid}:${randomUUID()}`;
   const lockMs = deps.lockMs ?? LOCK_MS;
   if ((await deps.redis.set(lock, token, 'PX', lockMs, 'NX')) !== 'OK') return report;
@@ -127,20 +127,16 @@ export async function catchUpSlackHistory(
         report.read += counts.read;
         report.logged += counts.logged;
         report.changed += counts.changed;
-        if (counts.resumeAt) {
-          // More than one catch-up hands on: the place is read on from the first message not handed.
+        if (counts.resumeAt || counts.refused.length > 0) {
+          // Not read to the end: more than one catch-up hands on (the place is read on from the first message
+          // not handed), or messages it could not log (each marked alone, so the next checks read them back
+          // one by one, not the place from `oldest` on). The place's mark goes first, unless a stop cut the
+          // read short: then it stays marked from `oldest` too.
           report.refused += counts.refused.length;
           if (!deps.stopping?.()) await deps.marks.clear(mark);
-          await deps.marks.mark({ teamId: mark.teamId, channel: mark.channel, oldest: counts.resumeAt });
-          for (const r of counts.refused) await deps.marks.mark(r);
-          return false;
-        }
-        if (counts.refused.length > 0) {
-          // Read back but for these: each is marked alone instead of the place (its mark goes first), so
-          // the next checks read them back one by one, not the place from `oldest` on.
-          report.refused += counts.refused.length;
-          // Unless a stop cut the read short: then the place stays marked from `oldest` too.
-          if (!deps.stopping?.()) await deps.marks.clear(mark);
+          if (counts.resumeAt) {
+            await deps.marks.mark({ teamId: mark.teamId, channel: mark.channel, oldest: counts.resumeAt });
+          }
           for (const r of counts.refused) await deps.marks.mark(r);
           return false;
         }
@@ -190,7 +186,7 @@ export async function catchUpSlackHistory(
       }
       // Every channel was read back (or marked) from a moment after `began`: a process that started
       // before that need not read them again.
-      if (!deps.stopping?.()) await deps.redis.set(`${lock}:linked-at`, String(began));
+      if (!deps.stopping?.()) await deps.redis.set(linkedPassKey(deps.prefix), String(began));
     }
     for (const mark of await deps.marks.all()) {
       if (deps.stopping?.()) break;
@@ -397,5 +393,15 @@ function slackRefusesForGood(err: unknown): boolean {
  * back.
  */
 export async function lastLinkedPassAt(redis: Redis, prefix: string): Promise<number> {
-  return Number((await redis.get(`${prefix}:slack-catch-up:linked-at`).catch(() => null)) ?? 0);
+  return Number((await redis.get(linkedPassKey(prefix)).catch(() => null)) ?? 0);
+}
+
+/** The Redis key of the lock one catch-up pass at a time holds (per prefix: per deployment). */
+function catchUpLockKey(prefix: string): string {
+  return `${prefix}:slack-catch-up`;
+}
+
+/** The Redis key noting when the last pass over the linked channels that ran to its end began (Redis's clock). */
+function linkedPassKey(prefix: string): string {
+  return `${catchUpLockKey(prefix)}:linked-at`;
 }
