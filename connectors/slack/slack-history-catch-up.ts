@@ -115,18 +115,31 @@ export async function catchUpSlackHistory(
   try {
     const floor = (opts.now ?? new Date()).getTime() - deps.maxDays * 86_400_000;
     const floorTs = (Math.floor(floor / 1000) - 1).toFixed(6);
-    /** Reads a place back; true when its mark can go (read to the end, or Slack refuses it for good). */
-    const readBack = async (mark: MissedMark): Promise<boolean> => {
+    /**
+     * Reads a place back from `oldest` (its mark's, or the window's start when the mark is older); true
+     * when its mark can go (read to the end, or Slack refuses it for good).
+     */
+    const readBack = async (mark: MissedMark, oldest = mark.oldest): Promise<boolean> => {
       try {
         const client = await deps.clientFor(mark.teamId);
         const counts = mark.only
-          ? await catchUpOne(client, deps, mark)
+          ? await catchUpOne(client, deps, { ...mark, oldest })
           : mark.thread
-            ? await catchUpThread(client, deps, mark.teamId, mark.channel, mark.thread, mark.oldest)
-            : await catchUpChannel(client, deps, mark.teamId, mark.channel, mark.oldest);
+            ? await catchUpThread(client, deps, mark.teamId, mark.channel, mark.thread, oldest)
+            : await catchUpChannel(client, deps, mark.teamId, mark.channel, oldest);
         report.read += counts.read;
         report.logged += counts.logged;
         report.changed += counts.changed;
+        if (mark.only && counts.refused.length > 0) {
+          // The message marked alone failed again: its mark stays, and its next try waits longer.
+          report.refused++;
+          const later = await deps.marks.defer(mark);
+          deps.logger.warn(
+            { channel: `${mark.teamId}/${mark.channel}`, ts: mark.oldest, thread: mark.thread, ...later },
+            'Slack catch-up: a message marked alone still cannot be logged; tried again later',
+          );
+          return false;
+        }
         if (counts.resumeAt || counts.refused.length > 0) {
           // Not read to the end: more than one catch-up hands on (the place is read on from the first message
           // not handed), or messages it could not log (each marked alone, so the next checks read them back
@@ -188,11 +201,12 @@ export async function catchUpSlackHistory(
       // before that need not read them again.
       if (!deps.stopping?.()) await deps.redis.set(linkedPassKey(deps.prefix), String(began));
     }
-    for (const mark of await deps.marks.all()) {
+    for (const mark of await deps.marks.due()) {
       if (deps.stopping?.()) break;
       report.marks++;
+      // Not further back than the window (a message marked alone older than it is not found: its mark goes).
       const oldest = Number(mark.oldest) < Number(floorTs) ? floorTs : mark.oldest;
-      if (await readBack({ ...mark, oldest })) await deps.marks.clear(mark).catch(() => undefined);
+      if (await readBack(mark, oldest)) await deps.marks.clear(mark).catch(() => undefined);
     }
   } finally {
     clearInterval(renewal);

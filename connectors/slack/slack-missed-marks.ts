@@ -1,4 +1,19 @@
 import type { Redis } from 'ioredis';
+import { redisNow } from '../../src/redis/redis-clock.ts';
+
+/** The first tries of a message marked alone are at every check; then the wait doubles, up to an hour. */
+const ALONE_TRIES_AT_ONCE = 3;
+const ALONE_FIRST_WAIT_MS = 30_000;
+const ALONE_MAX_WAIT_MS = 3_600_000;
+
+/**
+ * How long after its `tries`-th failed try a message marked alone is tried again: 30 s for the first
+ * three (a failover, a deploy), then 1, 2, 4... minutes, at most an hour (a message the bot cannot log
+ * for days costs a call and a log line an hour, not every 30 s).
+ */
+export function aloneRetryWaitMs(tries: number): number {
+  return Math.min(ALONE_FIRST_WAIT_MS * 2 ** Math.max(0, tries - ALONE_TRIES_AT_ONCE), ALONE_MAX_WAIT_MS);
+}
 
 /**
  * Where a Slack message whose event could not be logged sits, for the catch-up to read it back from
@@ -22,8 +37,14 @@ export interface MissedMark {
 const MARK = `local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v or tonumber(ARGV[2]) < tonumber(v) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 return 1`;
-/** Deletes a mark only when it is still the one read back (a miss further back since then stays). */
-const CLEAR = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+/**
+ * Deletes a mark only when it is still the one read back (a miss further back since then stays), and with
+ * it when it is due again (a message marked alone).
+ */
+const CLEAR = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
 return 0`;
 
 /**
@@ -34,6 +55,8 @@ return 0`;
  */
 export class SlackMissedMarks {
   private readonly key: string;
+  /** Messages marked alone that failed again: field -> "tries:due" (ms, Redis's clock). */
+  private readonly laterKey: string;
   private readonly local = new Map<string, string>();
 
   constructor(
@@ -41,6 +64,7 @@ export class SlackMissedMarks {
     prefix: string,
   ) {
     this.key = `${prefix}:slack-missed`;
+    this.laterKey = `${prefix}:slack-missed-later`;
   }
 
   /** Marks a place to read back; true when Redis has it (else only this process remembers). */
@@ -73,6 +97,43 @@ export class SlackMissedMarks {
     });
   }
 
+  /**
+   * The marks to read back now: all but the messages marked alone whose next try is not due yet (see
+   * {@link defer}; with Redis away, all of this process's).
+   */
+  async due(): Promise<MissedMark[]> {
+    const marks = await this.all();
+    let later: Record<string, string>;
+    let now: number;
+    try {
+      [later, now] = await Promise.all([this.redis.hgetall(this.laterKey), redisNow(this.redis)]);
+    } catch {
+      return marks;
+    }
+    return marks.filter((m) => {
+      const due = m.only ? later[fieldOf(m)]?.split(':')[1] : undefined;
+      return due === undefined || Number(due) <= now;
+    });
+  }
+
+  /**
+   * A message marked alone failed again: its next try waits ({@link aloneRetryWaitMs}). The tries are
+   * counted until its mark is cleared. Undefined with Redis away (then it is tried at every check).
+   */
+  async defer(m: MissedMark): Promise<{ tries: number; waitMs: number } | undefined> {
+    const field = fieldOf(m);
+    try {
+      // Read, then written: only a catch-up pass calls it, under the deployment's catch-up lock.
+      const [before, now] = await Promise.all([this.redis.hget(this.laterKey, field), redisNow(this.redis)]);
+      const tries = (Number(before?.split(':')[0]) || 0) + 1;
+      const waitMs = aloneRetryWaitMs(tries);
+      await this.redis.hset(this.laterKey, field, `${tries}:${now + waitMs}`);
+      return { tries, waitMs };
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Whether there is anything to read back (cheap: for the periodic check). */
   async any(): Promise<boolean> {
     if (this.local.size > 0) return true;
@@ -83,7 +144,7 @@ export class SlackMissedMarks {
   async clear(m: MissedMark): Promise<void> {
     const field = fieldOf(m);
     if (this.local.get(field) === m.oldest) this.local.delete(field);
-    await this.redis.eval(CLEAR, 1, this.key, field, m.oldest);
+    await this.redis.eval(CLEAR, 2, this.key, this.laterKey, field, m.oldest);
   }
 }
 

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReadingClient } from '../../../connectors/slack/slack-clients.ts';
 import { catchUpSlackHistory, type SlackCatchUpDeps } from '../../../connectors/slack/slack-history-catch-up.ts';
-import { SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
+import { aloneRetryWaitMs, SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import { redisNow } from '../../../src/redis/redis-clock.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
@@ -15,7 +16,8 @@ const LOCK_MS = 1_500;
  * a recording server. One start's pass over the linked channels at a time per deployment: a pass that
  * outlasts the catch-up lock (hundreds of channels under Slack's rate limits; here one history Slack
  * answers slowly) keeps it, so a process starting meanwhile (a rolling deploy) does not read everything
- * again beside it. A message a read-back could not log is marked alone and read back by itself.
+ * again beside it. A message a read-back could not log is marked alone and read back by itself, less and
+ * less often while it keeps failing.
  */
 describe('a Slack catch-up pass', () => {
   const slack = new SlackRecorder();
@@ -24,6 +26,8 @@ describe('a Slack catch-up pass', () => {
   let t: TestDatabase;
   let deps: SlackCatchUpDeps;
   const handed: Array<{ ts?: string; thread?: string; subtype?: string }> = [];
+  /** Messages the stub cannot log (as if PostgreSQL refused them, the database not being away). */
+  const refusing = new Set<string>();
 
   beforeAll(async () => {
     const apiUrl = await slack.start();
@@ -44,6 +48,7 @@ describe('a Slack catch-up pass', () => {
       autoLogger: {
         handle: async (_team, e) => {
           handed.push({ ts: e.ts, thread: e.thread_ts, subtype: e.subtype });
+          if (e.ts && refusing.has(e.ts)) throw new Error('refused by the test');
           return { action: 'ignored' } as never;
         },
       },
@@ -130,4 +135,76 @@ describe('a Slack catch-up pass', () => {
     expect(handed.map((m) => m.ts)).toEqual(written.slice(5_000).map((m) => m.ts));
     expect(await deps.marks.all()).toEqual([]);
   }, 120_000);
+
+  it('tries a message marked alone that keeps failing less and less often, and forgets its tries once logged', async () => {
+    const bad = `${Math.floor(Date.now() / 1000) - 60}.000008`;
+    slack.history.set('CLATER', [{ ts: bad, user: 'UJO', text: 'Order 4412' }]);
+    const field = `T1/CLATER!${bad}`;
+    const later = async () => {
+      const v = await redis.hget(`${prefix}:slack-missed-later`, field);
+      if (!v) return undefined;
+      const [tries, due] = v.split(':').map(Number);
+      return { tries, waitMs: due! - (await redisNow(redis)) };
+    };
+    /** Time passes: its next try is due now (the tries it has had stay). */
+    const dueNow = async () => {
+      const { tries } = (await later())!;
+      await redis.hset(`${prefix}:slack-missed-later`, field, `${tries}:0`);
+    };
+    const readsOfBad = () =>
+      slack.callsTo('conversations.history').filter((c) => c.body.channel === 'CLATER' && c.body.latest === bad).length;
+    refusing.add(bad);
+    try {
+      await deps.marks.mark({ teamId: 'T1', channel: 'CLATER', oldest: bad, only: true });
+      for (let tries = 1; tries <= 6; tries++) {
+        if (tries > 1) await dueNow();
+        const reads = readsOfBad();
+        expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, refused: 1 });
+        expect(readsOfBad()).toBe(reads + 1);
+        const next = (await later())!;
+        expect(next.tries).toBe(tries);
+        // Waits its turn (Redis's clock read a moment after it was set).
+        expect(next.waitMs).toBeLessThanOrEqual(aloneRetryWaitMs(tries));
+        expect(next.waitMs).toBeGreaterThan(aloneRetryWaitMs(tries) - 10_000);
+        // Not due yet: the next check leaves it alone; its mark stays.
+        await catchUpSlackHistory(deps, { linked: false });
+        expect(readsOfBad()).toBe(reads + 1);
+        expect(await deps.marks.all()).toContainEqual({ teamId: 'T1', channel: 'CLATER', oldest: bad, only: true });
+      }
+    } finally {
+      refusing.delete(bad);
+    }
+    // Once it can be logged, its next try does; its mark and its tries go.
+    await dueNow();
+    handed.length = 0;
+    expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, refused: 0 });
+    expect(handed).toContainEqual({ ts: bad, thread: undefined, subtype: undefined });
+    expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CLATER' }));
+    expect(await later()).toBeUndefined();
+  }, 60_000);
+
+  it('drops the mark of a place older than the window once read, marking alone what it could not log', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const [ok, bad] = [`${now - 120}.000009`, `${now - 60}.000010`];
+    slack.history.set('COLD', [
+      { ts: ok, user: 'UJO', text: 'Hello again' },
+      { ts: bad, user: 'UJO', text: 'Order 4413' },
+    ]);
+    // Marked eight days ago (the window is seven): read back from the window's start.
+    const old = `${now - 8 * 86_400}.000011`;
+    await deps.marks.mark({ teamId: 'T1', channel: 'COLD', oldest: old });
+    refusing.add(bad);
+    try {
+      handed.length = 0;
+      expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true });
+      // (Other cases' marks may be read in the same pass.)
+      expect(handed.map((m) => m.ts).filter((ts) => ts === ok || ts === bad)).toEqual([ok, bad]);
+      expect((await deps.marks.all()).filter((m) => m.channel === 'COLD')).toEqual([
+        { teamId: 'T1', channel: 'COLD', oldest: bad, only: true },
+      ]);
+    } finally {
+      refusing.delete(bad);
+      await deps.marks.clear({ teamId: 'T1', channel: 'COLD', oldest: bad, only: true });
+    }
+  }, 60_000);
 });
