@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RunningProcess } from '../../app/start-process.ts';
 import { startTestProcess } from './test-process.ts';
-import type { TeamsRecorder } from './teams-recorder.ts';
+import type { RecordedCall, RecordedMember, TeamsRecorder } from './teams-recorder.ts';
 
 /** The bot's account in test activities. */
 export const TEST_BOT = { id: '28:rapport-bot', name: 'Rapport' };
@@ -17,7 +17,41 @@ export interface TeamsProcess {
     conversation: Record<string, unknown> & { id: string },
     fields: Record<string, unknown>,
   ): Record<string, unknown>;
+  /**
+   * A team channel of its own (name plus a random part): `members` its roster in the recorder, and the
+   * bot added to it (`conversationUpdate`), so its reference is stored.
+   */
+  addedToChannel(name: string, tenant: { id: string }, members: RecordedMember[]): Promise<TeamsTestChannel>;
+  /** A new top-level message from `from` in channel `c` (its own reply chain), as Teams sends it. */
+  say(
+    c: TeamsTestChannel,
+    from: TeamsTestUser,
+    text: string,
+    extra?: Record<string, unknown>,
+  ): Promise<{ status: number; body: Record<string, unknown> | undefined; id: string }>;
+  /** A click on a card button (Action.Execute, running `command`), as Teams sends it from the card's conversation. */
+  click(
+    conversation: Record<string, unknown> & { id: string },
+    from: TeamsTestUser,
+    card: RecordedCall,
+    command: string,
+    channelData?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
   dispose(): Promise<void>;
+}
+
+/** A Teams channel the bot was added to in a test. */
+export interface TeamsTestChannel {
+  id: string;
+  conversation: { id: string; conversationType: 'channel'; isGroup: true; tenantId: string };
+  channelData: { tenant: { id: string }; team: { id: string }; channel: { id: string } };
+}
+
+/** Who sends an activity (a Teams channel account). */
+export interface TeamsTestUser {
+  id: string;
+  name: string;
+  aadObjectId?: string;
 }
 
 /**
@@ -31,7 +65,7 @@ export async function startTeamsProcess(
 ): Promise<TeamsProcess> {
   const test = await startTestProcess(kind, { TEAMS_ENABLED: 'true', ...env }, { name: 'teams' });
   const proc = test.proc;
-  return {
+  const self: TeamsProcess = {
     proc,
     prefix: test.prefix,
     async send(activity) {
@@ -60,6 +94,47 @@ export async function startTeamsProcess(
         ...fields,
       };
     },
+    async addedToChannel(name, tenant, members) {
+      const id = `19:${name}-${randomUUID().slice(0, 8)}@thread.tacv2`;
+      recorder.setMembers(id, members);
+      const c: TeamsTestChannel = {
+        id,
+        conversation: { id, conversationType: 'channel', isGroup: true, tenantId: tenant.id },
+        channelData: { tenant, team: { id: '19:team-ours@thread.tacv2' }, channel: { id } },
+      };
+      const added = await self.send(
+        self.activity(c.conversation, {
+          type: 'conversationUpdate',
+          membersAdded: [TEST_BOT],
+          channelData: c.channelData,
+        }),
+      );
+      if (added.status !== 200) throw new Error(`adding the bot to ${id} answered ${added.status}`);
+      return c;
+    },
+    async say(c, from, text, extra = {}) {
+      const id = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
+      const res = await self.send(
+        self.activity(
+          { ...c.conversation, id: `${c.id};messageid=${id}` },
+          { type: 'message', id, from, text, channelData: c.channelData, ...extra },
+        ),
+      );
+      return { ...res, id };
+    },
+    click(conversation, from, card, command, channelData) {
+      return self.send(
+        self.activity(conversation, {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          from,
+          replyToId: card.answeredId,
+          ...(channelData ? { channelData } : {}),
+          value: { action: { type: 'Action.Execute', verb: 'rapport', data: { rapport: command } } },
+        }),
+      );
+    },
     dispose: () => test.dispose(),
   };
+  return self;
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import {
@@ -32,32 +31,18 @@ describe('Teams chat cards (issue 20)', () => {
   const db = () => rapport.proc.runtime.db.prisma;
 
   /** A team channel of its own: its roster in the recorder, and the bot added to it (its reference stored). */
-  const channel = async (name: string, who: Array<keyof typeof MEMBERS>) => {
-    const id = `19:${name}-${randomUUID().slice(0, 8)}@thread.tacv2`;
-    recorder.setMembers(
-      id,
+  const channel = (name: string, who: Array<keyof typeof MEMBERS>) =>
+    rapport.addedToChannel(
+      name,
+      tenant,
       who.map((w) => MEMBERS[w]),
     );
-    const conversation = { id, conversationType: 'channel', isGroup: true, tenantId: tenant.id };
-    const channelData = { tenant, team: { id: '19:team-ours@thread.tacv2' }, channel: { id } };
-    const added = await rapport.send(
-      rapport.activity(conversation, { type: 'conversationUpdate', membersAdded: [TEST_BOT], channelData }),
-    );
-    expect(added.status).toBe(200);
-    return { id, conversation, channelData };
-  };
   type Channel = Awaited<ReturnType<typeof channel>>;
   /** A new top-level message in the channel (its own reply chain). */
   const say = async (c: Channel, from: typeof ann, text: string, extra: Record<string, unknown> = {}) => {
-    const id = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
-    const res = await rapport.send(
-      rapport.activity(
-        { ...c.conversation, id: `${c.id};messageid=${id}` },
-        { type: 'message', id, from, text, channelData: c.channelData, ...extra },
-      ),
-    );
+    const res = await rapport.say(c, from, text, extra);
     expect(res.status).toBe(200);
-    return { ...res, id };
+    return res;
   };
   const command = (c: Channel, from: typeof ann, text: string) =>
     say(c, from, `<at>Rapport</at> ${text}`, { entities: [mention] });
@@ -68,17 +53,7 @@ describe('Teams chat cards (issue 20)', () => {
     card: RecordedCall,
     cmd: string,
     channelData?: unknown,
-  ) =>
-    rapport.send(
-      rapport.activity(conversation, {
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        from,
-        replyToId: card.answeredId,
-        ...(channelData ? { channelData } : {}),
-        value: { action: { type: 'Action.Execute', verb: 'rapport', data: { rapport: cmd } } },
-      }),
-    );
+  ) => rapport.click(conversation, from, card, cmd, channelData);
   const posted = (conversationId: string, text: string | RegExp, after = 0) =>
     eventually(
       `a post with ${text} in ${conversationId}`,

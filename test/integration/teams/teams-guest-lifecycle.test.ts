@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
@@ -42,47 +41,22 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
   const db = () => rapport.proc.runtime.db.prisma;
 
   /** A channel of its own: its roster in the recorder, and the bot added to it (its reference stored). */
-  const channel = async (name: string, who: Array<keyof typeof MEMBERS>) => {
-    const id = `19:${name}-${randomUUID().slice(0, 8)}@thread.tacv2`;
-    recorder.setMembers(
-      id,
+  const channel = (name: string, who: Array<keyof typeof MEMBERS>) =>
+    rapport.addedToChannel(
+      name,
+      tenant,
       who.map((w) => MEMBERS[w]),
     );
-    const conversation = { id, conversationType: 'channel', isGroup: true, tenantId: tenant.id };
-    const channelData = { tenant, team: { id: '19:team-ours@thread.tacv2' }, channel: { id } };
-    const added = await rapport.send(
-      rapport.activity(conversation, { type: 'conversationUpdate', membersAdded: [TEST_BOT], channelData }),
-    );
-    expect(added.status).toBe(200);
-    return { id, conversation, channelData };
-  };
   type Channel = Awaited<ReturnType<typeof channel>>;
-  const say = async (c: Channel, from: typeof ann, text: string, extra: Record<string, unknown> = {}) => {
-    const id = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
-    const res = await rapport.send(
-      rapport.activity(
-        { ...c.conversation, id: `${c.id};messageid=${id}` },
-        { type: 'message', id, from, text, channelData: c.channelData, ...extra },
-      ),
-    );
-    return { ...res, id };
-  };
+  const say = (c: Channel, from: typeof ann, text: string, extra: Record<string, unknown> = {}) =>
+    rapport.say(c, from, text, extra);
   const command = (c: Channel, from: typeof ann, text: string) =>
     say(c, from, `<at>Rapport</at> ${text}`, { entities: [mention] });
   const personal = (from: typeof ann, text: string) =>
     rapport.send(rapport.activity(personalOf(from), { type: 'message', from, text }));
   /** A click on a card button (Action.Execute), as Teams sends it from the conversation the card is in. */
   const click = (c: Channel, from: typeof ann, card: RecordedCall, command: string) =>
-    rapport.send(
-      rapport.activity(c.conversation, {
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        from,
-        replyToId: card.answeredId,
-        channelData: c.channelData,
-        value: { action: { type: 'Action.Execute', verb: 'rapport', data: { rapport: command } } },
-      }),
-    );
+    rapport.click(c.conversation, from, card, command, c.channelData);
   /** The commands a card's buttons run. */
   const commandsOf = (card: RecordedCall) =>
     [...JSON.stringify(card.activity).matchAll(/"rapport":"([^"]+)"/g)].map((m) => m[1]);
