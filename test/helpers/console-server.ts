@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import type { ConsoleSignInConfig } from '../../src/config/env.ts';
 import { executeCommand } from '../../src/commands/execute-command.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -116,4 +116,14 @@ export function artifactPath(name: string): string {
   const dir = join(import.meta.dirname, '..', 'artifacts');
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
+}
+
+/** Types `command` into the console's chat box and presses Enter; the reply it gets (once it is there). */
+export async function typeInConsole(page: Page, command: string): Promise<Locator> {
+  const before = await page.locator('#chat > li .reply').count();
+  await page.fill('#command', command);
+  await page.press('#command', 'Enter');
+  const reply = page.locator('#chat > li .reply').nth(before);
+  await reply.waitFor();
+  return reply;
 }

@@ -1,6 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, launchChromium, startConsoleServer, type ConsoleServer } from '../../helpers/console-server.ts';
+import {
+  artifactPath,
+  launchChromium,
+  startConsoleServer,
+  typeInConsole,
+  type ConsoleServer,
+} from '../../helpers/console-server.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 
 // Issue 17: menus close, a card shows at most 3 buttons plus a menu, no window.prompt, usable at 390 px.
@@ -27,13 +33,7 @@ describe('console cards in headless Chromium at 390 px', () => {
     await t?.dispose();
   });
 
-  const send = async (command: string) => {
-    const before = await page.locator('#chat > li .reply').count();
-    await page.fill('#command', command);
-    await page.press('#command', 'Enter');
-    await page.locator('#chat > li .reply').nth(before).waitFor();
-    return page.locator('#chat > li .reply').nth(before);
-  };
+  const send = (command: string) => typeInConsole(page, command);
 
   it('a follow-up card: 3 buttons and a menu; Snooze and More menus open and close; Reassign asks inline', async () => {
     await page.goto(`${app.base}/console`);

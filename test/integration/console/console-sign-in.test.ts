@@ -7,7 +7,7 @@ import Provider from 'oidc-provider';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleAccount } from '../../../src/services/console-accounts.service.ts';
-import { launchChromium, startConsoleServer, type ConsoleServer } from '../../helpers/console-server.ts';
+import { launchChromium, startConsoleServer, typeInConsole, type ConsoleServer } from '../../helpers/console-server.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { RAPPORT_BIN } from '../../helpers/spawn-rapport.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
@@ -131,13 +131,7 @@ describe('console sign-in in headless Chromium', () => {
     await t?.dispose();
   });
 
-  const send = async (page: Page, command: string) => {
-    const before = await page.locator('#chat > li .reply').count();
-    await page.fill('#command', command);
-    await page.press('#command', 'Enter');
-    await page.locator('#chat > li .reply').nth(before).waitFor();
-    return page.locator('#chat > li .reply').nth(before);
-  };
+  const send = (page: Page, command: string) => typeInConsole(page, command);
 
   /** Through the provider's own login and consent pages, as a person would. */
   const signInWith = async (page: Page, button: string, login: string) => {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis, type PrivateRedis } from '../../../src/redis/private-redis-server.ts';
 import { startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { TEST_POSTGRES_ADMIN_URL } from '../../helpers/test-database.ts';
+import { launchChromium, typeInConsole } from '../../helpers/console-server.ts';
 
 // Redis is stopped in these tests: a private redis-server, never the shared one.
 let redis: PrivateRedis;
@@ -132,10 +132,7 @@ describe('honest answers on the console API', () => {
 
   it('the console page sends one Idempotency-Key per typed command until it gets an answer', async () => {
     const t = await startTestProcess('pglite', { REDIS_URL: redis.url }, { name: 'honest-page' });
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const keys: string[] = [];
@@ -150,13 +147,7 @@ describe('honest answers on the console API', () => {
         } else await route.fulfill({ response });
       });
       await page.goto(`${t.url}/console`);
-      const send = async (command: string) => {
-        const before = await page.locator('#chat > li .reply').count();
-        await page.fill('#command', command);
-        await page.press('#command', 'Enter');
-        await page.locator('#chat > li .reply').nth(before).waitFor();
-        return (await page.locator('#chat > li .reply').nth(before).textContent()) ?? '';
-      };
+      const send = async (command: string) => (await (await typeInConsole(page, command)).textContent()) ?? '';
       expect(await send('log Hooli "Demo went well" --new')).toMatch(/HTTP 502/);
       expect(await send('log Hooli "Demo went well" --new')).toContain('Already logged for Hooli');
       expect(keys).toHaveLength(2);

@@ -1,18 +1,12 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import express from 'express';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
-import { executeCommand } from '../../../src/commands/execute-command.ts';
-import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
-import { createConsoleRouter } from '../../../connectors/console/console.router.ts';
+import { launchChromium, startConsoleServer, typeInConsole, type ConsoleServer } from '../../helpers/console-server.ts';
 import { ConsoleConnector } from '../../../connectors/console/console.connector.ts';
-import { SecretBox } from '../../../src/db/secret-box.ts';
 
 describe('console in headless Chromium', () => {
   let t: TestDatabase;
-  let server: Server;
+  let server: ConsoleServer;
   let browser: Browser;
   let page: Page;
   let base: string;
@@ -20,50 +14,19 @@ describe('console in headless Chromium', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('pglite');
-    const app = express();
-    app.use(
-      createConsoleRouter({
-        executeCommand: (text, ctx) => executeCommand(text, ctx, { db: t.db, hooks: noopPipelineHooks }),
-        db: t.db,
-        timezone: 'Europe/Berlin',
-        connector,
-        slackUsers: { secrets: new SecretBox() },
-      }),
-    );
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    server = await startConsoleServer(t.db, { connector, timezone: 'Europe/Berlin' });
+    base = server.base;
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('dialog', (d) => void d.accept());
   });
   afterAll(async () => {
     await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await server?.close();
     await t?.dispose();
   });
 
-  const send = async (command: string) => {
-    const before = await page.locator('#chat > li .reply').count();
-    await page.fill('#command', command);
-    await page.press('#command', 'Enter');
-    await page.locator('#chat > li .reply').nth(before).waitFor();
-    return page.locator('#chat > li .reply').nth(before);
-  };
+  const send = (command: string) => typeInConsole(page, command);
 
   it('logs, shows the timeline, reminds, lists follow-ups and marks one done', async () => {
     await page.goto(`${base}/console`);
