@@ -50,7 +50,7 @@ export class SlackCatchUpLoop {
       { team: teamId, channel: e.channel, ts, thread, inRedis },
       inRedis
         ? 'Slack message marked to be read back from the channel history'
-        : 'Slack message marked to be read back by this process (Redis is away too: lost if the process stops first)',
+        : 'Slack message marked to be read back by this process (Redis is away too: written to it once it is back; lost if the process stops before)',
     );
     const timer = setTimeout(() => {
       this.timers.delete(timer);

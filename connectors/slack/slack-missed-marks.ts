@@ -51,13 +51,15 @@ return 0`;
  * The deployment's marks of missed Slack messages, in a Redis hash (RAPPORT_QUEUE_PREFIX): written by the
  * process whose write failed after Slack's ack, read by whichever process catches up next (this one a
  * little later, any process's periodic check, or the next start). Kept in this process too, so a miss
- * during a Redis outage is still read back while the process runs.
+ * during a Redis outage is still read back while the process runs, and written to Redis once it is back.
  */
 export class SlackMissedMarks {
   private readonly key: string;
   /** Messages marked alone that failed again: field -> "tries:due" (ms, Redis's clock). */
   private readonly laterKey: string;
   private readonly local = new Map<string, string>();
+  /** Fields of marks made while Redis was away: written to it once it answers again. */
+  private readonly unsaved = new Set<string>();
 
   constructor(
     private readonly redis: Redis,
@@ -76,7 +78,20 @@ export class SlackMissedMarks {
       await this.redis.eval(MARK, 1, this.key, field, m.oldest);
       return true;
     } catch {
+      this.unsaved.add(field);
       return false;
+    }
+  }
+
+  /**
+   * Writes the marks made while Redis was away to it (their earliest ts), so that another process
+   * reads them back should this one stop first. Throws while Redis is still away.
+   */
+  private async saveUnsaved(): Promise<void> {
+    for (const field of [...this.unsaved]) {
+      const oldest = this.local.get(field);
+      if (oldest !== undefined) await this.redis.eval(MARK, 1, this.key, field, oldest);
+      this.unsaved.delete(field);
     }
   }
 
@@ -84,6 +99,7 @@ export class SlackMissedMarks {
   async all(): Promise<MissedMark[]> {
     const merged = new Map(this.local);
     try {
+      await this.saveUnsaved();
       for (const [field, oldest] of Object.entries(await this.redis.hgetall(this.key))) {
         const mine = merged.get(field);
         if (mine === undefined || Number(oldest) < Number(mine)) merged.set(field, oldest);
@@ -134,8 +150,12 @@ export class SlackMissedMarks {
     }
   }
 
-  /** Whether there is anything to read back (cheap: for the periodic check). */
+  /**
+   * Whether there is anything to read back (cheap: for the periodic check, which is also when marks made
+   * while Redis was away are written to it once it is back).
+   */
   async any(): Promise<boolean> {
+    await this.saveUnsaved().catch(() => undefined);
     if (this.local.size > 0) return true;
     return (await this.redis.hlen(this.key).catch(() => 0)) > 0;
   }
@@ -143,7 +163,10 @@ export class SlackMissedMarks {
   /** The mark was read back (from `m.oldest`): drops it unless a miss further back came meanwhile. */
   async clear(m: MissedMark): Promise<void> {
     const field = fieldOf(m);
-    if (this.local.get(field) === m.oldest) this.local.delete(field);
+    if (this.local.get(field) === m.oldest) {
+      this.local.delete(field);
+      this.unsaved.delete(field);
+    }
     await this.redis.eval(CLEAR, 2, this.key, this.laterKey, field, m.oldest);
   }
 }

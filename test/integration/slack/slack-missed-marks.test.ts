@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
 import { SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import { freePort } from '../../../src/net/free-port.ts';
+import { startPrivateRedis } from '../../../src/redis/private-redis-server.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -76,6 +81,36 @@ describe('marks of Slack messages to read back', () => {
     expect(await marks.all()).toEqual([mark]);
     away.disconnect();
   });
+
+  it('writes a miss marked while Redis was away to Redis once it is back, for the other processes', async () => {
+    // A Redis of its own (a redis-server process), stopped and started again where its clients expect it.
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-marks-'));
+    const port = await freePort();
+    let server = await startPrivateRedis(dir, { port });
+    const client = connectRedis(server.url);
+    client.on('error', () => {});
+    const other = connectRedis(server.url);
+    other.on('error', () => {});
+    try {
+      const marks = new SlackMissedMarks(client, prefix);
+      const missed = { teamId: 'T7', channel: 'C7', oldest: '1700000000.000007' };
+      const readMeanwhile = { teamId: 'T7', channel: 'C8', oldest: '1700000000.000008' };
+      await server.stop();
+      expect(await marks.mark(missed)).toBe(false);
+      expect(await marks.mark(readMeanwhile)).toBe(false);
+      // This process read one back before Redis came back (its clear cannot reach Redis).
+      await marks.clear(readMeanwhile).catch(() => undefined);
+      server = await startPrivateRedis(dir, { port });
+      // The process's next check writes what Redis does not have; another process then reads it back.
+      expect(await marks.any()).toBe(true);
+      expect(await new SlackMissedMarks(other, prefix).all()).toEqual([missed]);
+    } finally {
+      client.disconnect();
+      other.disconnect();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('marks an edit whose write failed at the message it changes, a reply at its thread', async () => {
     const marks = new SlackMissedMarks(redis, `${prefix}-events`);
