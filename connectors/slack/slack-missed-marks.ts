@@ -39,7 +39,7 @@ if not v or tonumber(ARGV[2]) < tonumber(v) then redis.call('HSET', KEYS[1], ARG
 return 1`;
 /**
  * Deletes a mark only when it is still the one read back (a miss further back since then stays), and with
- * it when it is due again (a message marked alone).
+ * it the count of its tries and its next one (a message marked alone).
  */
 const CLEAR = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   redis.call('HDEL', KEYS[2], ARGV[1])
