@@ -19,9 +19,15 @@ export interface TeamsProcess {
   ): Record<string, unknown>;
   /**
    * A team channel of its own (name plus a random part): `members` its roster in the recorder, and the
-   * bot added to it (`conversationUpdate`), so its reference is stored.
+   * bot added to it (`conversationUpdate`), so its reference is stored. `team`: the team it is in (null:
+   * none in its channelData).
    */
-  addedToChannel(name: string, tenant: { id: string }, members: RecordedMember[]): Promise<TeamsTestChannel>;
+  addedToChannel(
+    name: string,
+    tenant: { id: string },
+    members: RecordedMember[],
+    team?: string | null,
+  ): Promise<TeamsTestChannel>;
   /** A new top-level message from `from` in channel `c` (its own reply chain), as Teams sends it. */
   say(
     c: TeamsTestChannel,
@@ -44,7 +50,7 @@ export interface TeamsProcess {
 export interface TeamsTestChannel {
   id: string;
   conversation: { id: string; conversationType: 'channel'; isGroup: true; tenantId: string };
-  channelData: { tenant: { id: string }; team: { id: string }; channel: { id: string } };
+  channelData: { tenant: { id: string }; team?: { id: string }; channel: { id: string } };
 }
 
 /** Who sends an activity (a Teams channel account). */
@@ -94,13 +100,13 @@ export async function startTeamsProcess(
         ...fields,
       };
     },
-    async addedToChannel(name, tenant, members) {
+    async addedToChannel(name, tenant, members, team = '19:team-ours@thread.tacv2') {
       const id = `19:${name}-${randomUUID().slice(0, 8)}@thread.tacv2`;
       recorder.setMembers(id, members);
       const c: TeamsTestChannel = {
         id,
         conversation: { id, conversationType: 'channel', isGroup: true, tenantId: tenant.id },
-        channelData: { tenant, team: { id: '19:team-ours@thread.tacv2' }, channel: { id } },
+        channelData: { tenant, channel: { id }, ...(team ? { team: { id: team } } : {}) },
       };
       const added = await self.send(
         self.activity(c.conversation, {

@@ -38,35 +38,16 @@ describe.each(TEST_DATABASE_KINDS)('Teams in front of customers (%s)', (kind) =>
   const db = () => rapport.proc.runtime.db.prisma;
   const connector = () => rapport.proc.runtime.registry.forTarget('teams:x') as TeamsConnector;
   /** A channel of its own for each test: its id, the roster Teams reports, and the bot added to it. */
-  const channel = async (name: string, who: Array<keyof typeof MEMBERS>, team?: string) => {
-    const id = `19:${name}-${randomUUID().slice(0, 8)}@thread.tacv2`;
-    recorder.setMembers(
-      id,
+  const channel = (name: string, who: Array<keyof typeof MEMBERS>, team?: string) =>
+    rapport.addedToChannel(
+      name,
+      tenant,
       who.map((w) => MEMBERS[w]),
+      team ?? null,
     );
-    const conversation = { id, conversationType: 'channel', isGroup: true, tenantId: tenant.id };
-    const channelData = { tenant, channel: { id }, ...(team ? { team: { id: team } } : {}) };
-    expect(
-      (
-        await rapport.send(
-          rapport.activity(conversation, { type: 'conversationUpdate', membersAdded: [TEST_BOT], channelData }),
-        )
-      ).status,
-    ).toBe(200);
-    return { id, conversation, channelData };
-  };
   type Channel = Awaited<ReturnType<typeof channel>>;
-  const say = (c: Channel, from: typeof ann, text: string, extra: Record<string, unknown> = {}) => {
-    const id = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
-    return rapport
-      .send(
-        rapport.activity(
-          { ...c.conversation, id: `${c.id};messageid=${id}` },
-          { type: 'message', id, from, text, channelData: c.channelData, ...extra },
-        ),
-      )
-      .then((res) => ({ ...res, id }));
-  };
+  const say = (c: Channel, from: typeof ann, text: string, extra: Record<string, unknown> = {}) =>
+    rapport.say(c, from, text, extra);
   const command = (c: Channel, from: typeof ann, text: string) =>
     say(c, from, `<at>Rapport</at> ${text}`, { entities: [mention] });
   /** `forget NAME` by Ann (an admin) in her personal chat, confirmed with the button's token; the customer is then gone. */
