@@ -1,5 +1,6 @@
 import type { SlackMessageEvent } from './slack-auto-logger.ts';
 import { redisNow } from '../../src/redis/redis-clock.ts';
+import type { MarkKept } from './slack-missed-marks.ts';
 import { catchUpSlackHistory, lastLinkedPassAt, type SlackCatchUpDeps } from './slack-history-catch-up.ts';
 
 /** How often a process looks for marks of missed messages (its own, or those of a process that died). */
@@ -7,11 +8,19 @@ export const CATCH_UP_CHECK_MS = 30_000;
 /** How long after a miss the process reads it back first (a database failover has a moment to end). */
 export const CATCH_UP_MISSED_DELAY_MS = 5_000;
 
+/** What the log says of a miss, by where its mark is kept. */
+const MARKED: Record<MarkKept, string> = {
+  redis: 'Slack message marked to be read back from the channel history',
+  disk: 'Slack message marked to be read back (Redis is away too: kept on disk in RAPPORT_DATA_DIR and written to Redis once it is back)',
+  process:
+    'Slack message marked to be read back by this process (Redis and the disk refuse: written to Redis once it is back; lost if the process stops before)',
+};
+
 /**
  * The Slack catch-up of a process: at start, every linked channel since its newest logged message; then,
  * every CATCH_UP_CHECK_MS (and CATCH_UP_MISSED_DELAY_MS after a miss of its own), the places marked
  * because a message's event could not be logged after Slack's ack (the database away for longer than the
- * auto-log's retries). The marks live in Redis, so a process that dies before reading its miss back
+ * auto-log's retries). The marks live in Redis (on disk too while Redis is away), so a process that dies before reading its miss back
  * leaves it to the others or to its next start; a mark is read back from the missed message on,
  * whatever was logged after it. A start's pass that fails as a whole (the database away), or is skipped
  * because another process holds the catch-up lock, runs again at the next check unless a pass that
@@ -40,18 +49,13 @@ export class SlackCatchUpLoop {
     const ts = e.subtype === 'message_changed' ? e.message?.ts : e.ts;
     if (!ts) return;
     const thread = e.thread_ts ?? e.message?.thread_ts;
-    const inRedis = await this.deps.marks.mark({
+    const kept = await this.deps.marks.mark({
       teamId,
       channel: e.channel,
       ...(thread && thread !== ts ? { thread } : {}),
       oldest: ts,
     });
-    this.deps.logger.warn(
-      { team: teamId, channel: e.channel, ts, thread, inRedis },
-      inRedis
-        ? 'Slack message marked to be read back from the channel history'
-        : 'Slack message marked to be read back by this process (Redis is away too: written to it once it is back; lost if the process stops before)',
-    );
+    this.deps.logger.warn({ team: teamId, channel: e.channel, ts, thread, kept }, MARKED[kept]);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.wakeUp?.();

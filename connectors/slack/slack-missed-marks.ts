@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { redisNow } from '../../src/redis/redis-clock.ts';
+import type { SlackMissedSpool } from './slack-missed-spool.ts';
 
 /** The first tries of a message marked alone are at every check; then the wait doubles, up to an hour. */
 const ALONE_TRIES_AT_ONCE = 3;
@@ -33,6 +34,12 @@ export interface MissedMark {
   only?: boolean;
 }
 
+/**
+ * Where a new mark is kept: in Redis (for every process); on this machine's disk too while Redis is away
+ * (RAPPORT_DATA_DIR, until Redis is back); or, when the disk refuses too, in this process alone.
+ */
+export type MarkKept = 'redis' | 'disk' | 'process';
+
 /** Keeps the lower ts of the two (a second miss in the same place further back widens the read). */
 const MARK = `local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v or tonumber(ARGV[2]) < tonumber(v) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
@@ -51,7 +58,9 @@ return 0`;
  * The deployment's marks of missed Slack messages, in a Redis hash (RAPPORT_QUEUE_PREFIX): written by the
  * process whose write failed after Slack's ack, read by whichever process catches up next (this one a
  * little later, any process's periodic check, or the next start). Kept in this process too, so a miss
- * during a Redis outage is still read back while the process runs, and written to Redis once it is back.
+ * during a Redis outage is still read back while the process runs, and written to Redis once it is back;
+ * and meanwhile in the spool on disk, so that a process killed before Redis is back leaves its marks to
+ * the next process of its data dir that reaches Redis.
  */
 export class SlackMissedMarks {
   private readonly key: string;
@@ -64,35 +73,62 @@ export class SlackMissedMarks {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly spool?: SlackMissedSpool,
   ) {
     this.key = `${prefix}:slack-missed`;
     this.laterKey = `${prefix}:slack-missed-later`;
   }
 
-  /** Marks a place to read back; true when Redis has it (else only this process remembers). */
-  async mark(m: MissedMark): Promise<boolean> {
+  /** Marks a place to read back, and says where the mark is kept. */
+  async mark(m: MissedMark): Promise<MarkKept> {
     const field = fieldOf(m);
     const known = this.local.get(field);
     if (known === undefined || Number(m.oldest) < Number(known)) this.local.set(field, m.oldest);
     try {
       await this.redis.eval(MARK, 1, this.key, field, m.oldest);
-      return true;
+      return 'redis';
     } catch {
       this.unsaved.add(field);
+      return (await this.spoolUnsaved()) ? 'disk' : 'process';
+    }
+  }
+
+  /** Writes the unsaved marks to the spool as they are now; false when there is none or the disk refuses. */
+  private async spoolUnsaved(): Promise<boolean> {
+    if (!this.spool) return false;
+    const marks = new Map<string, string>();
+    for (const field of this.unsaved) {
+      const oldest = this.local.get(field);
+      if (oldest !== undefined) marks.set(field, oldest);
+    }
+    try {
+      await this.spool.save(marks);
+      return true;
+    } catch {
       return false;
     }
   }
 
   /**
    * Writes the marks made while Redis was away to it (their earliest ts), so that another process
-   * reads them back should this one stop first. Throws while Redis is still away.
+   * reads them back should this one stop first, then those the spool holds (this process's earlier
+   * runs', other processes' of the data dir), and lets the spool go. Throws while Redis is still away.
    */
   private async saveUnsaved(): Promise<void> {
-    for (const field of [...this.unsaved]) {
-      const oldest = this.local.get(field);
-      if (oldest !== undefined) await this.redis.eval(MARK, 1, this.key, field, oldest);
-      this.unsaved.delete(field);
+    if (this.unsaved.size > 0) {
+      for (const field of [...this.unsaved]) {
+        const oldest = this.local.get(field);
+        if (oldest !== undefined) await this.redis.eval(MARK, 1, this.key, field, oldest);
+        this.unsaved.delete(field);
+      }
+      await this.spoolUnsaved();
     }
+    if (!this.spool) return;
+    const spooled = await this.spool.take().catch(() => undefined);
+    if (!spooled) return;
+    for (const [field, oldest] of spooled.marks)
+      if (markOf(field, oldest)) await this.redis.eval(MARK, 1, this.key, field, oldest);
+    await spooled.done();
   }
 
   /** Every mark, this process's and the deployment's (the lower ts where both have one). */
@@ -165,7 +201,7 @@ export class SlackMissedMarks {
     const field = fieldOf(m);
     if (this.local.get(field) === m.oldest) {
       this.local.delete(field);
-      this.unsaved.delete(field);
+      if (this.unsaved.delete(field)) await this.spoolUnsaved();
     }
     await this.redis.eval(CLEAR, 2, this.key, this.laterKey, field, m.oldest);
   }

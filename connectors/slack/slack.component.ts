@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { SecretBox } from '../../src/db/secret-box.ts';
 import { findRepByPlatformUser } from '../../src/db/rep.repository.ts';
 import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
@@ -22,6 +23,7 @@ import { registerServedWorkspace } from './outsider-gate.ts';
 import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackCatchUpLoop } from './slack-catch-up-loop.ts';
 import { SlackMissedMarks } from './slack-missed-marks.ts';
+import { SlackMissedSpool } from './slack-missed-spool.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { slackHeldAuthors } from './slack-held-authors.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
@@ -140,7 +142,11 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     prefix: runtime.config.queuePrefix,
     clientFor: clients.reading,
     autoLogger,
-    marks: new SlackMissedMarks(runtime.redis, runtime.config.queuePrefix),
+    marks: new SlackMissedMarks(
+      runtime.redis,
+      runtime.config.queuePrefix,
+      new SlackMissedSpool(join(runtime.config.dataDir, 'slack-missed')),
+    ),
     logger,
     maxDays: config.catchUpDays,
   });

@@ -20,6 +20,8 @@ export interface SpawnedSlackBots {
   databaseUrl: string;
   /** The bots' RAPPORT_QUEUE_PREFIX (their Redis keys start with it). */
   prefix: string;
+  /** The bots' RAPPORT_DATA_DIR (one for all of them, as for processes on one machine). */
+  dataDir: string;
   /** The URL of the process started last. */
   url(): string;
   /** Starts a process (with `env` on top of the bots' own) and waits until it is ready. */
@@ -58,6 +60,7 @@ export async function spawnedSlackBots(
     db,
     databaseUrl: scratch.url,
     prefix,
+    dataDir: dir,
     url: () => url,
     event: (event, to) =>
       postSignedToSlackEvents(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { castAcme, spawnedSlackBots, type SpawnedSlackBots } from '../../helpers
 
 const TEAM = 'T1';
 const LINKED = 'CACME';
+/** The second case's channel, linked to Acme too. */
+const LINKED_TOO = 'CACME2';
 const DEFAULT = 'CTEAM';
 /** The first try and the auto-log's five retries (AUTO_LOG_RETRY_DELAYS_MS, about 20 s). */
 const TRIES = 6;
@@ -39,6 +41,7 @@ describe('a Slack message missed while Redis was away too', () => {
       env: { RAPPORT_ROLE: 'web', REDIS_URL: redis.url },
     });
     await castAcme(bots, LINKED, DEFAULT);
+    bots.slack.channelMembers.set(LINKED_TOO, ['UBOT', 'UADMIN', 'UJO']);
   }, 180_000);
   afterAll(async () => {
     await bots?.dispose();
@@ -117,5 +120,67 @@ describe('a Slack message missed while Redis was away too', () => {
     );
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ direction: 'inbound', text: lost.text });
+  }, 300_000);
+
+  it('is kept on disk while Redis is away, and read back by the next process after the one that missed it was killed before Redis came back', async () => {
+    const { slack } = bots;
+    const missing = await bots.start();
+    expect((await bots.command(LINKED_TOO, 'UADMIN', 'link acme')).status).toBe(200);
+    await eventually('the channel linked', () =>
+      bots.db.prisma.channelLink.findFirst({ where: { platform: 'slack', channelRef: `${TEAM}/${LINKED_TOO}` } }),
+    );
+    let historyDown = true;
+    for (let i = 0; i < 50; i++)
+      slack.failNext('conversations.history', { error: 'internal_error' }, () => historyDown);
+    const now = Math.floor(Date.now() / 1000);
+    const lost = { ts: `${now - 100}.000003`, user: 'UJO', text: 'The second delivery never came' };
+    const after = { ts: `${now - 50}.000004`, user: 'UJO', text: 'Hello?' };
+    slack.history.set(LINKED_TOO, [lost, after]);
+    const messagesOf = (ts: string) =>
+      bots.db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${LINKED_TOO}/${ts}` } });
+
+    await redis.stop();
+    await killAtHeldWrite({
+      databaseUrl: bots.databaseUrl,
+      table: 'Message',
+      what: 'the bot waiting on its write of a missed message',
+      act: async () => expect((await bots.event({ channel: LINKED_TOO, ...lost })).status).toBe(200),
+      kill: async () => {},
+      terminations: TRIES,
+    });
+    await eventually(
+      'the miss marked in the process',
+      async () => (missing.output().includes('Redis is away too') ? true : undefined),
+      60_000,
+    ).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${missing.output()}`);
+    });
+    expect(readdirSync(join(bots.dataDir, 'slack-missed')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    // The database is back, Redis is not: the next message is logged from its event, and is now the newest.
+    expect((await bots.event({ channel: LINKED_TOO, ...after })).status).toBe(200);
+    await eventually('the next message logged', async () => ((await messagesOf(after.ts)).length ? true : undefined));
+    // Killed before Redis is back: the mark never reached Redis.
+    missing.child.kill('SIGKILL');
+    await missing.exited;
+    expect(await messagesOf(lost.ts)).toHaveLength(0);
+
+    redis = await startPrivateRedis(dir, { port });
+    historyDown = false;
+    await bots.start();
+    const logged = await eventually(
+      'the missed message logged',
+      async () => {
+        const m = await messagesOf(lost.ts);
+        return m.length ? m : undefined;
+      },
+      90_000,
+    ).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${missing.output()}`);
+    });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ direction: 'inbound', text: lost.text });
+    await eventually('the spool let go', async () =>
+      readdirSync(join(bots.dataDir, 'slack-missed')).length === 0 ? true : undefined,
+    );
   }, 300_000);
 });

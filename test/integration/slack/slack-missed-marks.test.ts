@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
 import { SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
+import { SlackMissedSpool } from '../../../connectors/slack/slack-missed-spool.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { freePort } from '../../../src/net/free-port.ts';
@@ -27,7 +28,7 @@ describe('marks of Slack messages to read back', () => {
     const one = new SlackMissedMarks(redis, prefix);
     const other = new SlackMissedMarks(redis, prefix);
     expect(await other.any()).toBe(false);
-    expect(await one.mark({ teamId: 'T1', channel: 'C1', oldest: '1700000100.000100' })).toBe(true);
+    expect(await one.mark({ teamId: 'T1', channel: 'C1', oldest: '1700000100.000100' })).toBe('redis');
     await one.mark({ teamId: 'T1', channel: 'C1', oldest: '1700000050.000100' });
     await one.mark({ teamId: 'T1', channel: 'C1', oldest: '1700000200.000100' });
     await one.mark({ teamId: 'T1', channel: 'C1', thread: '1690000000.000001', oldest: '1700000300.000100' });
@@ -76,7 +77,7 @@ describe('marks of Slack messages to read back', () => {
     const away = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
     const marks = new SlackMissedMarks(away, `${prefix}-away`);
     const mark = { teamId: 'T3', channel: 'C3', oldest: '1700000000.000001' };
-    expect(await marks.mark(mark)).toBe(false);
+    expect(await marks.mark(mark)).toBe('process');
     expect(await marks.any()).toBe(true);
     expect(await marks.all()).toEqual([mark]);
     away.disconnect();
@@ -96,8 +97,8 @@ describe('marks of Slack messages to read back', () => {
       const missed = { teamId: 'T7', channel: 'C7', oldest: '1700000000.000007' };
       const readMeanwhile = { teamId: 'T7', channel: 'C8', oldest: '1700000000.000008' };
       await server.stop();
-      expect(await marks.mark(missed)).toBe(false);
-      expect(await marks.mark(readMeanwhile)).toBe(false);
+      expect(await marks.mark(missed)).toBe('process');
+      expect(await marks.mark(readMeanwhile)).toBe('process');
       // This process read one back before Redis came back (its clear cannot reach Redis).
       await marks.clear(readMeanwhile).catch(() => undefined);
       server = await startPrivateRedis(dir, { port });
@@ -111,6 +112,59 @@ describe('marks of Slack messages to read back', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('keeps a miss marked while Redis is away on disk, for the next process of the data dir to write to Redis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-spool-'));
+    const spoolDir = join(dir, 'slack-missed');
+    const port = await freePort();
+    let server = await startPrivateRedis(dir, { port });
+    const clients = [connectRedis(server.url), connectRedis(server.url), connectRedis(server.url)];
+    for (const c of clients) c.on('error', () => {});
+    const [dying, next, other] = clients;
+    try {
+      const missed = { teamId: 'T8', channel: 'C8', oldest: '1700000000.000008' };
+      const readMeanwhile = { teamId: 'T8', channel: 'C9', oldest: '1700000000.000009' };
+      const alone = { teamId: 'T8', channel: 'C8', oldest: '1700000000.000010', only: true };
+      await server.stop();
+      const marks = new SlackMissedMarks(dying, prefix, new SlackMissedSpool(spoolDir));
+      expect(await marks.mark(missed)).toBe('disk');
+      expect(await marks.mark(readMeanwhile)).toBe('disk');
+      expect(await marks.mark(alone)).toBe('disk');
+      // This process reads one back before Redis comes back (its clear cannot reach Redis), then is killed.
+      await marks.clear(readMeanwhile).catch(() => undefined);
+      dying.disconnect();
+      // A file the disk mangled (or a process killed mid-write left) is passed over, not fatal.
+      writeFileSync(join(spoolDir, 'mangled.json'), '{"T8/C1": ');
+      server = await startPrivateRedis(dir, { port });
+      // The next process of the data dir (it never saw the miss) writes the spooled marks to Redis at its first check.
+      expect(await new SlackMissedMarks(next, prefix, new SlackMissedSpool(spoolDir)).any()).toBe(true);
+      const inRedis = await new SlackMissedMarks(other, prefix).all();
+      expect(inRedis).toHaveLength(2);
+      expect(inRedis).toEqual(expect.arrayContaining([missed, alone]));
+      expect(readdirSync(spoolDir)).toEqual([]);
+    } finally {
+      for (const c of clients) c.disconnect();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('keeps a miss in the process when Redis is away and the disk refuses too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-spool-'));
+    // The spool's directory cannot be made: a file has its name.
+    writeFileSync(join(dir, 'slack-missed'), '');
+    const away = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+    away.on('error', () => {});
+    try {
+      const marks = new SlackMissedMarks(away, `${prefix}-refused`, new SlackMissedSpool(join(dir, 'slack-missed')));
+      const mark = { teamId: 'T9', channel: 'C9', oldest: '1700000000.000001' };
+      expect(await marks.mark(mark)).toBe('process');
+      expect(await marks.all()).toEqual([mark]);
+    } finally {
+      away.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('marks an edit whose write failed at the message it changes, a reply at its thread', async () => {
     const marks = new SlackMissedMarks(redis, `${prefix}-events`);

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Marks not yet in Redis: field ("T/C", "T/C/thread", "...!ts") -> the ts to read back from. */
+export type SpooledMarks = Map<string, string>;
+
+/**
+ * The marks of missed Slack messages a process made while Redis was away, on disk (a directory under
+ * RAPPORT_DATA_DIR) until they are in Redis, so that a process killed before Redis is back does not take
+ * them with it. Each process writes the whole of its unsaved marks to a file of its own (written to a
+ * temporary file and renamed over it: a file is never half written). Any process of the data dir that
+ * has Redis again takes every file it finds, its own of an earlier run and those of processes still
+ * running (each also keeps its marks in memory and writes them to Redis itself), renaming it out of
+ * the way before reading it, so a file written again meanwhile is a new file and taken next time.
+ */
+export class SlackMissedSpool {
+  /** This process's file: a name of its own, so that processes sharing the data dir never write one file. */
+  private readonly own: string;
+  /** Writes of this process's file, one after another. */
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly dir: string) {
+    this.own = join(dir, `${randomUUID()}.json`);
+  }
+
+  /**
+   * Writes this process's unsaved marks as they are now (none: its file goes). Written and synced before
+   * it resolves; throws when the disk refuses (the marks then live only in the process, as before).
+   */
+  save(marks: SpooledMarks): Promise<void> {
+    const entries = [...marks];
+    const next = this.writing.then(() => this.write(entries));
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Every spooled mark of the data dir (this process's earlier runs', and other processes'), each file
+   * renamed to a name of this call's before it is read. `done` deletes the files taken: call it once
+   * their marks are in Redis; until then a process that dies leaves them for the next to take.
+   */
+  async take(): Promise<{ marks: Array<[string, string]>; done: () => Promise<void> }> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { marks: [], done: async () => {} };
+      throw err;
+    }
+    const marks: Array<[string, string]> = [];
+    const taken: string[] = [];
+    // ".json": a process's marks; ".taken": a file another process took and did not get to delete.
+    for (const name of names.filter((n) => n.endsWith('.json') || n.endsWith('.taken'))) {
+      const path = join(this.dir, `${randomUUID()}.taken`);
+      try {
+        await rename(join(this.dir, name), path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // taken by another meanwhile
+        throw err;
+      }
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another process took it from us
+        throw err;
+      }
+      taken.push(path);
+      marks.push(...parseSpool(text));
+    }
+    return {
+      marks,
+      done: async () => {
+        for (const path of taken) await unlink(path).catch(() => undefined);
+      },
+    };
+  }
+
+  private async write(entries: Array<[string, string]>): Promise<void> {
+    if (entries.length === 0) {
+      await unlink(this.own).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      return;
+    }
+    await mkdir(this.dir, { recursive: true });
+    const tmp = `${this.own}.tmp`;
+    const file = await open(tmp, 'w');
+    try {
+      await file.writeFile(JSON.stringify(Object.fromEntries(entries)));
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, this.own);
+  }
+}
+
+/** A spool file's marks; anything unreadable in it (a disk fault) is passed over, not fatal. */
+function parseSpool(text: string): Array<[string, string]> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!parsed || typeof parsed !== 'object') return [];
+    return Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string');
+  } catch {
+    return [];
+  }
+}
