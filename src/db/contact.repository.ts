@@ -115,55 +115,76 @@ export async function assignContacts(client: DbClient, ids: string[], companyId:
  * The mail of company-less contacts in company-less records, counted for one address (`email`) or for
  * every address at one domain (`domain`): a thread two people of one domain wrote in is one record.
  */
-export interface UnconfirmedSenderRow {
-  /** Set on a row for one address. */
-  email?: string;
-  /** Set on a row for a whole domain (lower case). */
-  domain?: string;
+/** A company-less contact's address with messages in company-less records. */
+export interface UnconfirmedAddressRow {
+  email: string;
+  /** The address's domain, lower case. */
+  domain: string;
+  /** The newest of those records' last messages. */
+  last: Date;
+}
+
+/**
+ * Every address of a company-less contact with messages in company-less records, with its domain and
+ * newest such record: what the unconfirmed senders are grouped and ordered by. One aggregate over those
+ * messages, without the per-sender details (see {@link readUnconfirmedSenderDetails}).
+ */
+export async function readUnconfirmedAddresses(sql: SqlRunner): Promise<UnconfirmedAddressRow[]> {
+  const rows = await sql.query<{ email: string; domain: string | null; last: Date | string }>(
+    `SELECT e AS email, lower(substring(e from '@([^@]*)$')) AS domain, max(r."lastMessageAt") AS last
+       FROM "Contact" c CROSS JOIN LATERAL unnest(c.emails) e
+       JOIN "Message" m ON m."contactId" = c.id
+       JOIN "CommunicationRecord" r ON r.id = m."recordId" AND r."companyId" IS NULL
+      WHERE c."companyId" IS NULL
+      GROUP BY e`,
+  );
+  return rows.map((r) => ({ email: r.email, domain: r.domain ?? '', last: new Date(r.last) }));
+}
+
+/** What a group of unconfirmed addresses (a domain, or one address) shows. */
+export interface UnconfirmedSenderDetails {
   contacts: number;
   records: number;
-  last: Date;
   /** Up to three subjects of those records, newest first. */
   subjects: string[];
 }
 
 /**
- * Per address and per domain (one scan, GROUPING SETS), the company-less contacts with messages in
- * company-less records: the caller groups company domains by domain and free-mail senders by address.
+ * For each group (a key and its addresses, as {@link readUnconfirmedAddresses} gave them): how many
+ * company-less contacts and company-less records it has, and their newest subjects. Reads only those
+ * addresses' contacts (the emails index), so its cost is the page's, not the whole list's.
  */
-export async function readUnconfirmedSenders(sql: SqlRunner): Promise<UnconfirmedSenderRow[]> {
-  const rows = await sql.query<{
-    email: string | null;
-    domain: string | null;
-    contacts: number;
-    records: number;
-    last: Date | string;
-    subjects: string[] | null;
-  }>(
-    `WITH mail AS (
-       SELECT c.id AS contact, e, lower(substring(e from '@([^@]*)$')) AS d, r.id AS record, r."lastMessageAt" AS last,
-              r.subject
-         FROM "Contact" c CROSS JOIN LATERAL unnest(c.emails) e
-         JOIN "Message" m ON m."contactId" = c.id
-         JOIN "CommunicationRecord" r ON r.id = m."recordId" AND r."companyId" IS NULL
-        WHERE c."companyId" IS NULL)
-     SELECT e AS email, d AS domain, count(DISTINCT contact)::int AS contacts, count(DISTINCT record)::int AS records,
-            max(last) AS last,
-            (array_agg(subject ORDER BY last DESC) FILTER (WHERE subject IS NOT NULL))[1:12] AS subjects
-       FROM mail
-      GROUP BY GROUPING SETS ((e), (d))`,
-  );
-  return rows.map((r) => {
+export async function readUnconfirmedSenderDetails(
+  sql: SqlRunner,
+  groups: ReadonlyArray<{ key: string; emails: readonly string[] }>,
+): Promise<Map<string, UnconfirmedSenderDetails>> {
+  const emails = groups.flatMap((g) => g.emails);
+  const keys = groups.flatMap((g) => g.emails.map(() => g.key));
+  const rows =
+    emails.length === 0
+      ? []
+      : await sql.query<{ key: string; contacts: number; records: number; subjects: string[] | null }>(
+          `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(address, key)),
+           mail AS (
+             SELECT k.key, c.id AS contact, r.id AS record, r."lastMessageAt" AS last, r.subject
+               FROM "Contact" c CROSS JOIN LATERAL unnest(c.emails) e
+               JOIN k ON k.address = e
+               JOIN "Message" m ON m."contactId" = c.id
+               JOIN "CommunicationRecord" r ON r.id = m."recordId" AND r."companyId" IS NULL
+              WHERE c."companyId" IS NULL AND c.emails && $1::text[])
+           SELECT key, count(DISTINCT contact)::int AS contacts, count(DISTINCT record)::int AS records,
+                  (array_agg(subject ORDER BY last DESC) FILTER (WHERE subject IS NOT NULL))[1:12] AS subjects
+             FROM mail
+            GROUP BY key`,
+          [emails, keys],
+        );
+  const details = new Map<string, UnconfirmedSenderDetails>();
+  for (const r of rows) {
     const subjects: string[] = [];
     for (const s of r.subjects ?? []) if (subjects.length < 3 && !subjects.includes(s)) subjects.push(s);
-    return {
-      ...(r.email !== null ? { email: r.email } : { domain: r.domain ?? '' }),
-      contacts: r.contacts,
-      records: r.records,
-      last: new Date(r.last),
-      subjects,
-    };
-  });
+    details.set(r.key, { contacts: r.contacts, records: r.records, subjects });
+  }
+  return details;
 }
 
 /** How many contacts a company has. */

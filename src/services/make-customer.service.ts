@@ -4,8 +4,8 @@ import {
   assignContacts,
   findUnassignedContactsAtDomain,
   findUnassignedContactsWithEmail,
-  readUnconfirmedSenders,
-  type UnconfirmedSenderRow,
+  readUnconfirmedAddresses,
+  readUnconfirmedSenderDetails,
 } from '../db/contact.repository.ts';
 import type { Database } from '../db/database.ts';
 import { inTransaction } from '../db/db-client.ts';
@@ -35,23 +35,40 @@ export async function listUnconfirmedSenders(db: Database, limit = 50): Promise<
   return (await pageOfUnconfirmedSenders(db, 0, limit)).senders;
 }
 
-/** `limit` unconfirmed senders from the `offset`-th (newest first) and how many there are in all. */
+/**
+ * `limit` unconfirmed senders from the `offset`-th (newest first, then by key) and how many there are in
+ * all. Every sender's newest record is read (one light aggregate); contacts, records and subjects only
+ * for the page's.
+ */
 export async function pageOfUnconfirmedSenders(
   db: Database,
   offset: number,
   limit: number,
 ): Promise<{ senders: UnconfirmedSender[]; total: number }> {
-  const rows = await readUnconfirmedSenders(db.sql);
-  const groups = new Map<string, UnconfirmedSender>();
-  const take = (key: string, r: UnconfirmedSenderRow) =>
-    groups.set(key, { key, contacts: r.contacts, records: r.records, lastMessageAt: r.last, subjects: r.subjects });
+  const groups = new Map<string, { key: string; emails: string[]; last: Date }>();
   // A company domain is one group (its own row counts a shared thread once); a free-mail sender is its address.
-  for (const r of rows) {
-    if (r.domain !== undefined && isCompanyDomain(r.domain)) take(r.domain, r);
-    else if (r.email !== undefined && !isCompanyDomain(emailDomain(r.email))) take(r.email, r);
+  for (const a of await readUnconfirmedAddresses(db.sql)) {
+    const key = isCompanyDomain(a.domain) ? a.domain : a.email;
+    const group = groups.get(key);
+    if (!group) groups.set(key, { key, emails: [a.email], last: a.last });
+    else {
+      group.emails.push(a.email);
+      if (a.last > group.last) group.last = a.last;
+    }
   }
-  const all = [...groups.values()].sort((a, b) => b.lastMessageAt.getTime() - a.lastMessageAt.getTime());
-  return { senders: all.slice(offset, offset + limit), total: all.length };
+  const all = [...groups.values()].sort(
+    (a, b) => b.last.getTime() - a.last.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
+  const page = all.slice(offset, offset + limit);
+  const details = await readUnconfirmedSenderDetails(db.sql, page);
+  const senders = page.flatMap((g) => {
+    const d = details.get(g.key);
+    // Gone between the two reads (made a customer meanwhile): not shown.
+    return d
+      ? [{ key: g.key, contacts: d.contacts, records: d.records, lastMessageAt: g.last, subjects: d.subjects }]
+      : [];
+  });
+  return { senders, total: all.length };
 }
 
 export interface MadeCustomer {
