@@ -2,15 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/**
+ * The spool's directory for a deployment (RAPPORT_QUEUE_PREFIX): processes of other deployments that share
+ * the data dir (each with its own database and prefix) never take each other's marks.
+ */
+export function slackMissedSpoolDir(dataDir: string, prefix: string): string {
+  return join(dataDir, 'slack-missed', encodeURIComponent(prefix));
+}
+
 /** Marks not yet in Redis: field ("T/C", "T/C/thread", "...!ts") -> the ts to read back from. */
 export type SpooledMarks = Map<string, string>;
 
 /**
  * The marks of missed Slack messages a process made while Redis was away, on disk (a directory under
- * RAPPORT_DATA_DIR) until they are in Redis, so that a process killed before Redis is back does not take
+ * RAPPORT_DATA_DIR per deployment, {@link slackMissedSpoolDir}) until they are in Redis, so that a process killed before Redis is back does not take
  * them with it. Each process writes the whole of its unsaved marks to a file of its own (written to a
- * temporary file and renamed over it: a file is never half written). Any process of the data dir that
- * has Redis again takes every file it finds, its own of an earlier run and those of processes still
+ * temporary file and renamed over it: a file is never half written). Any process of the deployment and
+ * data dir that has Redis again takes every file it finds, its own of an earlier run and those of processes still
  * running (each also keeps its marks in memory and writes them to Redis itself), renaming it out of
  * the way before reading it, so a file written again meanwhile is a new file and taken next time.
  */

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { SecretBox } from '../../src/db/secret-box.ts';
 import { findRepByPlatformUser } from '../../src/db/rep.repository.ts';
 import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
@@ -23,7 +22,7 @@ import { registerServedWorkspace } from './outsider-gate.ts';
 import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackCatchUpLoop } from './slack-catch-up-loop.ts';
 import { SlackMissedMarks } from './slack-missed-marks.ts';
-import { SlackMissedSpool } from './slack-missed-spool.ts';
+import { SlackMissedSpool, slackMissedSpoolDir } from './slack-missed-spool.ts';
 import { SlackAutoLogger } from './slack-auto-logger.ts';
 import { slackHeldAuthors } from './slack-held-authors.ts';
 import { SlackWorkLimiter } from './slack-work-limiter.ts';
@@ -145,7 +144,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     marks: new SlackMissedMarks(
       runtime.redis,
       runtime.config.queuePrefix,
-      new SlackMissedSpool(join(runtime.config.dataDir, 'slack-missed')),
+      new SlackMissedSpool(slackMissedSpoolDir(runtime.config.dataDir, runtime.config.queuePrefix)),
     ),
     logger,
     maxDays: config.catchUpDays,

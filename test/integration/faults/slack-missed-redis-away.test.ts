@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slackMissedSpoolDir } from '../../../connectors/slack/slack-missed-spool.ts';
 import { freePort } from '../../../src/net/free-port.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { startPrivateRedis, type PrivateRedis } from '../../../src/redis/private-redis-server.ts';
@@ -155,7 +156,9 @@ describe('a Slack message missed while Redis was away too', () => {
     ).catch((err) => {
       throw new Error(`${(err as Error).message}\n${missing.output()}`);
     });
-    expect(readdirSync(join(bots.dataDir, 'slack-missed')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    expect(readdirSync(slackMissedSpoolDir(bots.dataDir, bots.prefix)).filter((f) => f.endsWith('.json'))).toHaveLength(
+      1,
+    );
     // The database is back, Redis is not: the next message is logged from its event, and is now the newest.
     expect((await bots.event({ channel: LINKED_TOO, ...after })).status).toBe(200);
     await eventually('the next message logged', async () => ((await messagesOf(after.ts)).length ? true : undefined));
@@ -180,7 +183,7 @@ describe('a Slack message missed while Redis was away too', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ direction: 'inbound', text: lost.text });
     await eventually('the spool let go', async () =>
-      readdirSync(join(bots.dataDir, 'slack-missed')).length === 0 ? true : undefined,
+      readdirSync(slackMissedSpoolDir(bots.dataDir, bots.prefix)).length === 0 ? true : undefined,
     );
   }, 300_000);
 });

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
 import { SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
-import { SlackMissedSpool } from '../../../connectors/slack/slack-missed-spool.ts';
+import { SlackMissedSpool, slackMissedSpoolDir } from '../../../connectors/slack/slack-missed-spool.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { freePort } from '../../../src/net/free-port.ts';
@@ -115,12 +115,17 @@ describe('marks of Slack messages to read back', () => {
 
   it('keeps a miss marked while Redis is away on disk, for the next process of the data dir to write to Redis', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rapport-spool-'));
-    const spoolDir = join(dir, 'slack-missed');
+    const spoolDir = slackMissedSpoolDir(dir, prefix);
     const port = await freePort();
     let server = await startPrivateRedis(dir, { port });
-    const clients = [connectRedis(server.url), connectRedis(server.url), connectRedis(server.url)];
+    const clients = [
+      connectRedis(server.url),
+      connectRedis(server.url),
+      connectRedis(server.url),
+      connectRedis(server.url),
+    ];
     for (const c of clients) c.on('error', () => {});
-    const [dying, next, other] = clients;
+    const [dying, next, other, elsewhere] = clients;
     try {
       const missed = { teamId: 'T8', channel: 'C8', oldest: '1700000000.000008' };
       const readMeanwhile = { teamId: 'T8', channel: 'C9', oldest: '1700000000.000009' };
@@ -136,6 +141,11 @@ describe('marks of Slack messages to read back', () => {
       // A file the disk mangled (or a process killed mid-write left) is passed over, not fatal.
       writeFileSync(join(spoolDir, 'mangled.json'), '{"T8/C1": ');
       server = await startPrivateRedis(dir, { port });
+      // A process of another deployment (its own prefix and database) sharing the data dir takes none of them.
+      const another = `${prefix}-another`;
+      expect(
+        await new SlackMissedMarks(elsewhere, another, new SlackMissedSpool(slackMissedSpoolDir(dir, another))).any(),
+      ).toBe(false);
       // The next process of the data dir (it never saw the miss) writes the spooled marks to Redis at its first check.
       expect(await new SlackMissedMarks(next, prefix, new SlackMissedSpool(spoolDir)).any()).toBe(true);
       const inRedis = await new SlackMissedMarks(other, prefix).all();
