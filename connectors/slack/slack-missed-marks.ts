@@ -124,6 +124,9 @@ export class SlackMissedMarks {
       await this.spoolUnsaved();
     }
     if (!this.spool) return;
+    // Only once Redis answers (this throws while it is away): taken with Redis away, the files (this
+    // process's own too) would sit renamed until the next take, for nothing.
+    await this.redis.ping();
     const spooled = await this.spool.take().catch(() => undefined);
     if (!spooled) return;
     for (const [field, oldest] of spooled.marks)
