@@ -49,12 +49,10 @@ export class SlackCatchUpLoop {
     const ts = e.subtype === 'message_changed' ? e.message?.ts : e.ts;
     if (!ts) return;
     const thread = e.thread_ts ?? e.message?.thread_ts;
-    const kept = await this.deps.marks.mark({
-      teamId,
-      channel: e.channel,
-      ...(thread && thread !== ts ? { thread } : {}),
-      oldest: ts,
-    });
+    const mark = { teamId, channel: e.channel, ...(thread && thread !== ts ? { thread } : {}), oldest: ts };
+    const kept = await this.deps.marks.mark(mark);
+    // The place's history may be waiting its turn after Slack failed to show it: this miss is read soon.
+    await this.deps.marks.retryNow(mark);
     this.deps.logger.warn({ team: teamId, channel: e.channel, ts, thread, kept }, MARKED[kept]);
     const timer = setTimeout(() => {
       this.timers.delete(timer);

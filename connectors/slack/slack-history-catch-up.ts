@@ -167,8 +167,11 @@ export async function catchUpSlackHistory(
           return true;
         }
         const marked = await deps.marks.mark(mark);
+        // Slack failing to show it (5xx, rate limits, timeouts) is tried less and less often while it
+        // lasts; the database being away is tried at each check, so what it missed is logged soon after.
+        const later = slackApiError(err) ? await deps.marks.defer(mark) : undefined;
         deps.logger.warn(
-          { err: (err as Error).message, ...where, marked },
+          { err: (err as Error).message, ...where, marked, ...later },
           'Slack catch-up: could not read the history back now; tried again later',
         );
         return false;
@@ -395,6 +398,11 @@ async function pages(
 }
 
 /** A Web API refusal that asking again will not change (auth, a channel gone or closed to the bot, a bad request). */
+/** An error of the Slack Web API client (an answer Slack gave, or none), not of the database. */
+function slackApiError(err: unknown): boolean {
+  return (Object.values(ErrorCode) as unknown[]).includes((err as { code?: unknown }).code);
+}
+
 function slackRefusesForGood(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   if (code !== ErrorCode.PlatformError && code !== ErrorCode.HTTPError) return false;

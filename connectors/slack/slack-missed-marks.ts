@@ -2,18 +2,19 @@ import type { Redis } from 'ioredis';
 import { redisNow } from '../../src/redis/redis-clock.ts';
 import type { SlackMissedSpool } from './slack-missed-spool.ts';
 
-/** The first tries of a message marked alone are at every check; then the wait doubles, up to an hour. */
-const ALONE_TRIES_AT_ONCE = 3;
-const ALONE_FIRST_WAIT_MS = 30_000;
-const ALONE_MAX_WAIT_MS = 3_600_000;
+/** The first tries of a mark that keeps failing are at every check; then the wait doubles, up to an hour. */
+const TRIES_AT_ONCE = 3;
+const FIRST_WAIT_MS = 30_000;
+const MAX_WAIT_MS = 3_600_000;
 
 /**
- * How long after its `tries`-th failed try a message marked alone is tried again: 30 s for the first
- * three (a failover, a deploy), then 1, 2, 4... minutes, at most an hour (a message the bot cannot log
+ * How long after its `tries`-th failed try a mark is tried again (a message marked alone the bot cannot
+ * log, a place whose history Slack keeps failing to show): 30 s for the first three (a failover, a
+ * deploy, a short Slack incident), then 1, 2, 4... minutes, at most an hour (a message the bot cannot log
  * for days costs a call and a log line an hour, not every 30 s).
  */
-export function aloneRetryWaitMs(tries: number): number {
-  return Math.min(ALONE_FIRST_WAIT_MS * 2 ** Math.max(0, tries - ALONE_TRIES_AT_ONCE), ALONE_MAX_WAIT_MS);
+export function retryWaitMs(tries: number): number {
+  return Math.min(FIRST_WAIT_MS * 2 ** Math.max(0, tries - TRIES_AT_ONCE), MAX_WAIT_MS);
 }
 
 /**
@@ -64,7 +65,7 @@ return 0`;
  */
 export class SlackMissedMarks {
   private readonly key: string;
-  /** Messages marked alone that failed again: field -> "tries:due" (ms, Redis's clock). */
+  /** Marks that failed again (see {@link defer}): field -> "tries:due" (ms, Redis's clock). */
   private readonly laterKey: string;
   private readonly local = new Map<string, string>();
   /** Fields of marks made while Redis was away: written to it once it answers again. */
@@ -153,8 +154,8 @@ export class SlackMissedMarks {
   }
 
   /**
-   * The marks to read back now: all but the messages marked alone whose next try is not due yet (see
-   * {@link defer}; with Redis away, all of this process's).
+   * The marks to read back now: all but those whose next try is not due yet (see {@link defer}; with
+   * Redis away, all of this process's).
    */
   async due(): Promise<MissedMark[]> {
     const marks = await this.all();
@@ -166,14 +167,16 @@ export class SlackMissedMarks {
       return marks;
     }
     return marks.filter((m) => {
-      const due = m.only ? later[fieldOf(m)]?.split(':')[1] : undefined;
+      const due = later[fieldOf(m)]?.split(':')[1];
       return due === undefined || Number(due) <= now;
     });
   }
 
   /**
-   * A message marked alone failed again: its next try waits ({@link aloneRetryWaitMs}). The tries are
-   * counted until its mark is cleared. Undefined with Redis away (then it is tried at every check).
+   * A mark failed again (a message marked alone still cannot be logged; Slack failed to show the place's
+   * history): its next try waits ({@link retryWaitMs}). The tries are counted until its mark is cleared
+   * or a new miss there comes ({@link retryNow}). Undefined with Redis away (then it is tried at every
+   * check).
    */
   async defer(m: MissedMark): Promise<{ tries: number; waitMs: number } | undefined> {
     const field = fieldOf(m);
@@ -181,12 +184,20 @@ export class SlackMissedMarks {
       // Read, then written: only a catch-up pass calls it, under the deployment's catch-up lock.
       const [before, now] = await Promise.all([this.redis.hget(this.laterKey, field), redisNow(this.redis)]);
       const tries = (Number(before?.split(':')[0]) || 0) + 1;
-      const waitMs = aloneRetryWaitMs(tries);
+      const waitMs = retryWaitMs(tries);
       await this.redis.hset(this.laterKey, field, `${tries}:${now + waitMs}`);
       return { tries, waitMs };
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * A new miss in a place whose tries wait (see {@link defer}): it is read back at the next check again,
+   * its tries counted from the start. Best effort (with Redis away every mark is tried at each check).
+   */
+  async retryNow(m: MissedMark): Promise<void> {
+    await this.redis.hdel(this.laterKey, fieldOf(m)).catch(() => undefined);
   }
 
   /**

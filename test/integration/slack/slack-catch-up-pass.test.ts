@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReadingClient } from '../../../connectors/slack/slack-clients.ts';
+import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
 import { catchUpSlackHistory, type SlackCatchUpDeps } from '../../../connectors/slack/slack-history-catch-up.ts';
-import { aloneRetryWaitMs, SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
+import { retryWaitMs, SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { redisNow } from '../../../src/redis/redis-clock.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
@@ -164,8 +165,8 @@ describe('a Slack catch-up pass', () => {
         const next = (await later())!;
         expect(next.tries).toBe(tries);
         // Waits its turn (Redis's clock read a moment after it was set).
-        expect(next.waitMs).toBeLessThanOrEqual(aloneRetryWaitMs(tries));
-        expect(next.waitMs).toBeGreaterThan(aloneRetryWaitMs(tries) - 10_000);
+        expect(next.waitMs).toBeLessThanOrEqual(retryWaitMs(tries));
+        expect(next.waitMs).toBeGreaterThan(retryWaitMs(tries) - 10_000);
         // Not due yet: the next check leaves it alone; its mark stays.
         await catchUpSlackHistory(deps, { linked: false });
         expect(readsOfBad()).toBe(reads + 1);
@@ -180,6 +181,63 @@ describe('a Slack catch-up pass', () => {
     expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, refused: 0 });
     expect(handed).toContainEqual({ ts: bad, thread: undefined, subtype: undefined });
     expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CLATER' }));
+    expect(await later()).toBeUndefined();
+  }, 60_000);
+
+  it('tries a place whose history Slack keeps failing to show less and less often, and a new miss there at once', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const [first, second] = [`${now - 90}.000012`, `${now - 30}.000013`];
+    slack.history.set('CFAIL', [
+      { ts: first, user: 'UJO', text: 'Where is my order?' },
+      { ts: second, user: 'UJO', text: 'Hello?' },
+    ]);
+    const place = { teamId: 'T1', channel: 'CFAIL', oldest: first };
+    const field = 'T1/CFAIL';
+    const later = async () => {
+      const v = await redis.hget(`${prefix}:slack-missed-later`, field);
+      if (!v) return undefined;
+      const [tries, due] = v.split(':').map(Number);
+      return { tries, waitMs: due! - (await redisNow(redis)) };
+    };
+    const readsOfPlace = () => slack.callsTo('conversations.history').filter((c) => c.body.channel === 'CFAIL').length;
+    // Slack answers that history with an error for now (an incident on its side), every other one as usual.
+    let failing = true;
+    for (let i = 0; i < 20; i++)
+      slack.failNext(
+        'conversations.history',
+        { error: 'internal_error' },
+        (body) => failing && body.channel === 'CFAIL',
+      );
+    await deps.marks.mark(place);
+    for (let tries = 1; tries <= 5; tries++) {
+      if (tries > 1) {
+        // Time passes: its next try is due now (the tries it has had stay).
+        const { tries: had } = (await later())!;
+        await redis.hset(`${prefix}:slack-missed-later`, field, `${had}:0`);
+      }
+      const reads = readsOfPlace();
+      await catchUpSlackHistory(deps, { linked: false });
+      expect(readsOfPlace()).toBe(reads + 1);
+      const next = (await later())!;
+      expect(next.tries).toBe(tries);
+      expect(next.waitMs).toBeLessThanOrEqual(retryWaitMs(tries));
+      expect(next.waitMs).toBeGreaterThan(retryWaitMs(tries) - 10_000);
+      // Not due yet: the next check leaves it alone; its mark stays.
+      await catchUpSlackHistory(deps, { linked: false });
+      expect(readsOfPlace()).toBe(reads + 1);
+      expect(await deps.marks.all()).toContainEqual(place);
+    }
+    // Slack shows it again, and a new message there could not be logged from its event: read at the next
+    // check, not after the two minutes the place waits.
+    failing = false;
+    const loop = new SlackCatchUpLoop(deps);
+    await loop.missed('T1', { type: 'message', channel: 'CFAIL', user: 'UJO', text: 'Hello?', ts: second });
+    await loop.stop();
+    expect(await later()).toBeUndefined();
+    handed.length = 0;
+    await catchUpSlackHistory(deps, { linked: false });
+    expect(handed.map((m) => m.ts)).toEqual(expect.arrayContaining([first, second]));
+    expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CFAIL' }));
     expect(await later()).toBeUndefined();
   }, 60_000);
 
