@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -10,6 +10,13 @@ export function slackMissedSpoolDir(dataDir: string, prefix: string): string {
   return join(dataDir, 'slack-missed', encodeURIComponent(prefix));
 }
 
+/**
+ * How old a temporary file must be to count as left by a process killed between writing it and renaming it
+ * over its file. A live process renames it within the write (milliseconds), so one this old is an orphan
+ * (if it got to be written whole, it holds everything its process had unsaved, the newest mark included).
+ */
+export const ORPHANED_TMP_MS = 60_000;
+
 /** Marks not yet in Redis: field ("T/C", "T/C/thread", "...!ts") -> the ts to read back from. */
 export type SpooledMarks = Map<string, string>;
 
@@ -17,7 +24,8 @@ export type SpooledMarks = Map<string, string>;
  * The marks of missed Slack messages a process made while Redis was away, on disk (a directory under
  * RAPPORT_DATA_DIR per deployment, {@link slackMissedSpoolDir}) until they are in Redis, so that a process killed before Redis is back does not take
  * them with it. Each process writes the whole of its unsaved marks to a file of its own (written to a
- * temporary file and renamed over it: a file is never half written). Any process of the deployment and
+ * temporary file and renamed over it: a file is never half written; one a process was killed writing is taken
+ * once it is {@link ORPHANED_TMP_MS} old, passed over if it was not written whole). Any process of the deployment and
  * data dir that has Redis again takes every file it finds, its own of an earlier run and those of processes still
  * running (each also keeps its marks in memory and writes them to Redis itself), renaming it out of
  * the way before reading it, so a file written again meanwhile is a new file and taken next time.
@@ -58,8 +66,10 @@ export class SlackMissedSpool {
     }
     const marks: Array<[string, string]> = [];
     const taken: string[] = [];
-    // ".json": a process's marks; ".taken": a file another process took and did not get to delete.
-    for (const name of names.filter((n) => n.endsWith('.json') || n.endsWith('.taken'))) {
+    // ".json": a process's marks; ".taken": a file another process took and did not get to delete;
+    // ".json.tmp": a file a process was killed writing (taken once it is old enough not to be in the making).
+    const orphans = await this.orphanedTmps(names.filter((n) => n.endsWith('.json.tmp')));
+    for (const name of [...names.filter((n) => n.endsWith('.json') || n.endsWith('.taken')), ...orphans]) {
       const path = join(this.dir, `${randomUUID()}.taken`);
       try {
         await rename(join(this.dir, name), path);
@@ -83,6 +93,19 @@ export class SlackMissedSpool {
         for (const path of taken) await unlink(path).catch(() => undefined);
       },
     };
+  }
+
+  /** The temporary files among `names` not written to for {@link ORPHANED_TMP_MS}. */
+  private async orphanedTmps(names: string[]): Promise<string[]> {
+    const old: string[] = [];
+    for (const name of names) {
+      try {
+        if (Date.now() - (await stat(join(this.dir, name))).mtimeMs >= ORPHANED_TMP_MS) old.push(name);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // renamed over its file meanwhile
+      }
+    }
+    return old;
   }
 
   private async write(entries: Array<[string, string]>): Promise<void> {

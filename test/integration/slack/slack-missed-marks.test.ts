@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
 import { SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
-import { SlackMissedSpool, slackMissedSpoolDir } from '../../../connectors/slack/slack-missed-spool.ts';
+import {
+  ORPHANED_TMP_MS,
+  SlackMissedSpool,
+  slackMissedSpoolDir,
+} from '../../../connectors/slack/slack-missed-spool.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { freePort } from '../../../src/net/free-port.ts';
@@ -158,6 +162,31 @@ describe('marks of Slack messages to read back', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('takes the file a process was killed writing once it is old enough, not one still being written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-spool-'));
+    const deployment = `${prefix}-orphan`;
+    const spoolDir = slackMissedSpoolDir(dir, deployment);
+    mkdirSync(spoolDir, { recursive: true });
+    const orphaned = { teamId: 'T7', channel: 'C7', oldest: '1700000000.000007' };
+    const inTheMaking = { teamId: 'T7', channel: 'C6', oldest: '1700000000.000006' };
+    try {
+      // A process killed between writing its file's temporary copy and renaming it over its file: the copy
+      // holds the newest mark, and nothing else on disk does.
+      const left = join(spoolDir, 'killed.json.tmp');
+      writeFileSync(left, JSON.stringify({ 'T7/C7': orphaned.oldest }));
+      const then = new Date(Date.now() - ORPHANED_TMP_MS - 5_000);
+      utimesSync(left, then, then);
+      // A live process's copy, written this moment (it renames it itself).
+      const writing = join(spoolDir, 'live.json.tmp');
+      writeFileSync(writing, JSON.stringify({ 'T7/C6': inTheMaking.oldest }));
+      expect(await new SlackMissedMarks(redis, deployment, new SlackMissedSpool(spoolDir)).any()).toBe(true);
+      expect(await new SlackMissedMarks(redis, deployment).all()).toEqual([orphaned]);
+      expect(readdirSync(spoolDir)).toEqual(['live.json.tmp']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('keeps a miss in the process when Redis is away and the disk refuses too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rapport-spool-'));
