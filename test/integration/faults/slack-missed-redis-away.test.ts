@@ -7,6 +7,7 @@ import { freePort } from '../../../src/net/free-port.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { startPrivateRedis, type PrivateRedis } from '../../../src/redis/private-redis-server.ts';
 import { killAtHeldWrite } from '../../helpers/kill-at-held-write.ts';
+import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { castAcme, spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
 
@@ -50,31 +51,33 @@ describe('a Slack message missed while Redis was away too', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is marked in Redis once it is back, and read back by the next process after the one that missed it was killed', async () => {
-    const { slack } = bots;
+  type SlackMessage = { ts: string; user: string; text: string };
+  const messagesOf = (channel: string, ts: string) =>
+    bots.db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${channel}/${ts}` } });
+
+  /**
+   * A bot links `channel`; Slack's history cannot be read for now (so it cannot read the message back
+   * itself); Redis goes away, then every write of `lost` is cut until the process gives up on its event and
+   * marks the miss with Redis away. Returns that process and what lets Slack's history answer again.
+   */
+  const missedWhileRedisAway = async (channel: string, lost: SlackMessage, after: SlackMessage) => {
     const missing = await bots.start();
-    expect((await bots.command(LINKED, 'UADMIN', 'link acme')).status).toBe(200);
+    expect((await bots.command(channel, 'UADMIN', 'link acme')).status).toBe(200);
     await eventually('the channel linked', () =>
-      bots.db.prisma.channelLink.findFirst({ where: { platform: 'slack', companyId: { not: null } } }),
+      bots.db.prisma.channelLink.findFirst({
+        where: { platform: 'slack', channelRef: `${TEAM}/${channel}`, companyId: { not: null } },
+      }),
     );
-    // Slack's history cannot be read for now, so the process that missed the message cannot read it back.
     let historyDown = true;
     for (let i = 0; i < 50; i++)
-      slack.failNext('conversations.history', { error: 'internal_error' }, () => historyDown);
-    const now = Math.floor(Date.now() / 1000);
-    const lost = { ts: `${now - 120}.000001`, user: 'UJO', text: 'Our invoice is wrong again' };
-    const after = { ts: `${now - 60}.000002`, user: 'UJO', text: 'Any news?' };
-    slack.history.set(LINKED, [lost, after]);
-    const messagesOf = (ts: string) =>
-      bots.db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${LINKED}/${ts}` } });
-
-    // Redis goes away; then every write of the message is cut until the process gives up on its event.
+      bots.slack.failNext('conversations.history', { error: 'internal_error' }, () => historyDown);
+    bots.slack.history.set(channel, [lost, after]);
     await redis.stop();
     await killAtHeldWrite({
       databaseUrl: bots.databaseUrl,
       table: 'Message',
       what: 'the bot waiting on its write of a missed message',
-      act: async () => expect((await bots.event({ channel: LINKED, ...lost })).status).toBe(200),
+      act: async () => expect((await bots.event({ channel, ...lost })).status).toBe(200),
       kill: async () => {},
       terminations: TRIES,
     });
@@ -85,6 +88,39 @@ describe('a Slack message missed while Redis was away too', () => {
     ).catch((err) => {
       throw new Error(`${(err as Error).message}\n${missing.output()}`);
     });
+    return { missing, historyUp: () => (historyDown = false) };
+  };
+
+  /** The database is back: `after` is logged from its event, and is now the newest message of `channel`. */
+  const loggedAfter = async (channel: string, after: SlackMessage) => {
+    expect((await bots.event({ channel, ...after })).status).toBe(200);
+    await eventually('the next message logged', async () =>
+      (await messagesOf(channel, after.ts)).length ? true : undefined,
+    );
+  };
+
+  /** A new bot logs `lost` once, from Slack's history. */
+  const readBackByNext = async (channel: string, lost: SlackMessage, missing: SpawnedRapport) => {
+    await bots.start();
+    const logged = await eventually(
+      'the missed message logged',
+      async () => {
+        const m = await messagesOf(channel, lost.ts);
+        return m.length ? m : undefined;
+      },
+      90_000,
+    ).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${missing.output()}`);
+    });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ direction: 'inbound', text: lost.text });
+  };
+
+  it('is marked in Redis once it is back, and read back by the next process after the one that missed it was killed', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const lost = { ts: `${now - 120}.000001`, user: 'UJO', text: 'Our invoice is wrong again' };
+    const after = { ts: `${now - 60}.000002`, user: 'UJO', text: 'Any news?' };
+    const { missing, historyUp } = await missedWhileRedisAway(LINKED, lost, after);
     redis = await startPrivateRedis(dir, { port });
     const client = connectRedis(redis.url);
     try {
@@ -102,88 +138,32 @@ describe('a Slack message missed while Redis was away too', () => {
     } finally {
       await client.quit();
     }
-    // The database is back: the next message is logged from its event, and is now the newest there.
-    expect((await bots.event({ channel: LINKED, ...after })).status).toBe(200);
-    await eventually('the next message logged', async () => ((await messagesOf(after.ts)).length ? true : undefined));
+    await loggedAfter(LINKED, after);
     missing.child.kill('SIGKILL');
     await missing.exited;
-    expect(await messagesOf(lost.ts)).toHaveLength(0);
+    expect(await messagesOf(LINKED, lost.ts)).toHaveLength(0);
 
-    historyDown = false;
-    await bots.start();
-    const logged = await eventually(
-      'the missed message logged',
-      async () => {
-        const m = await messagesOf(lost.ts);
-        return m.length ? m : undefined;
-      },
-      90_000,
-    );
-    expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatchObject({ direction: 'inbound', text: lost.text });
+    historyUp();
+    await readBackByNext(LINKED, lost, missing);
   }, 300_000);
 
   it('is kept on disk while Redis is away, and read back by the next process after the one that missed it was killed before Redis came back', async () => {
-    const { slack } = bots;
-    const missing = await bots.start();
-    expect((await bots.command(LINKED_TOO, 'UADMIN', 'link acme')).status).toBe(200);
-    await eventually('the channel linked', () =>
-      bots.db.prisma.channelLink.findFirst({ where: { platform: 'slack', channelRef: `${TEAM}/${LINKED_TOO}` } }),
-    );
-    let historyDown = true;
-    for (let i = 0; i < 50; i++)
-      slack.failNext('conversations.history', { error: 'internal_error' }, () => historyDown);
     const now = Math.floor(Date.now() / 1000);
     const lost = { ts: `${now - 100}.000003`, user: 'UJO', text: 'The second delivery never came' };
     const after = { ts: `${now - 50}.000004`, user: 'UJO', text: 'Hello?' };
-    slack.history.set(LINKED_TOO, [lost, after]);
-    const messagesOf = (ts: string) =>
-      bots.db.prisma.message.findMany({ where: { externalId: `slack:${TEAM}/${LINKED_TOO}/${ts}` } });
-
-    await redis.stop();
-    await killAtHeldWrite({
-      databaseUrl: bots.databaseUrl,
-      table: 'Message',
-      what: 'the bot waiting on its write of a missed message',
-      act: async () => expect((await bots.event({ channel: LINKED_TOO, ...lost })).status).toBe(200),
-      kill: async () => {},
-      terminations: TRIES,
-    });
-    await eventually(
-      'the miss marked in the process',
-      async () => (missing.output().includes('Redis is away too') ? true : undefined),
-      60_000,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${missing.output()}`);
-    });
-    expect(readdirSync(slackMissedSpoolDir(bots.dataDir, bots.prefix)).filter((f) => f.endsWith('.json'))).toHaveLength(
-      1,
-    );
-    // The database is back, Redis is not: the next message is logged from its event, and is now the newest.
-    expect((await bots.event({ channel: LINKED_TOO, ...after })).status).toBe(200);
-    await eventually('the next message logged', async () => ((await messagesOf(after.ts)).length ? true : undefined));
+    const { missing, historyUp } = await missedWhileRedisAway(LINKED_TOO, lost, after);
+    const spool = slackMissedSpoolDir(bots.dataDir, bots.prefix);
+    expect(readdirSync(spool).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    // Redis is still away.
+    await loggedAfter(LINKED_TOO, after);
     // Killed before Redis is back: the mark never reached Redis.
     missing.child.kill('SIGKILL');
     await missing.exited;
-    expect(await messagesOf(lost.ts)).toHaveLength(0);
+    expect(await messagesOf(LINKED_TOO, lost.ts)).toHaveLength(0);
 
     redis = await startPrivateRedis(dir, { port });
-    historyDown = false;
-    await bots.start();
-    const logged = await eventually(
-      'the missed message logged',
-      async () => {
-        const m = await messagesOf(lost.ts);
-        return m.length ? m : undefined;
-      },
-      90_000,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${missing.output()}`);
-    });
-    expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatchObject({ direction: 'inbound', text: lost.text });
-    await eventually('the spool let go', async () =>
-      readdirSync(slackMissedSpoolDir(bots.dataDir, bots.prefix)).length === 0 ? true : undefined,
-    );
+    historyUp();
+    await readBackByNext(LINKED_TOO, lost, missing);
+    await eventually('the spool let go', async () => (readdirSync(spool).length === 0 ? true : undefined));
   }, 300_000);
 });
