@@ -45,12 +45,17 @@ export function createPostingClient(opts: { token: string } & ClientOptions): We
   });
 }
 
-/** Reads (users.info) and modals may retry on their own: a person is waiting for the answer. */
+/**
+ * Reads (users.info, the catch-up's history) and modals may retry on their own: a person is waiting for
+ * the answer. Each try gives up after `timeoutMs` (10 s): a connection Slack leaves hanging must not hold
+ * a command, or the catch-up's lock, for good.
+ */
 export function createReadingClient(opts: { token: string } & ClientOptions): WebClient {
   return new WebClient(opts.token, {
     ...(opts.logger ? { logger: slackLogger(opts.logger) } : {}),
     slackApiUrl: slackApiUrl(opts.apiUrl),
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+    timeout: opts.timeoutMs ?? 10_000,
   });
 }
 

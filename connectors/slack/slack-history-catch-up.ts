@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type WebClient } from '@slack/web-api';
+import { DeliveryError } from '../chat-connector.ts';
 import { toDeliveryError } from './slack.connector.ts';
 import type { Redis } from 'ioredis';
 import { findAutoLoggedChannels, findRecentUnlinkedChannels } from '../../src/db/channel-link.repository.ts';
@@ -9,7 +10,7 @@ import { isDatabaseUnavailableError } from '../../src/db/sql-errors.ts';
 import { RapportError } from '../../src/errors.ts';
 import { redisNow } from '../../src/redis/redis-clock.ts';
 import type { SlackAutoLogger, SlackMessageEvent } from './slack-auto-logger.ts';
-import type { MissedMark, SlackMissedMarks } from './slack-missed-marks.ts';
+import { type MissedMark, SLACK_FAILING_MAX_WAIT_MS, type SlackMissedMarks } from './slack-missed-marks.ts';
 
 export interface SlackCatchUpDeps {
   db: Database;
@@ -143,14 +144,14 @@ export async function catchUpSlackHistory(
         if (counts.resumeAt || counts.refused.length > 0) {
           // Not read to the end: more than one catch-up hands on (the place is read on from the first message
           // not handed), or messages it could not log (each marked alone, so the next checks read them back
-          // one by one, not the place from `oldest` on). The place's mark goes first, unless a stop cut the
-          // read short: then it stays marked from `oldest` too.
+          // one by one, not the place from `oldest` on). Those are marked first, then the place's mark moves
+          // on (or goes) in one step, so a process killed in between leaves nothing unmarked; a stop that cut
+          // the read short leaves it marked from `oldest`.
           report.refused += counts.refused.length;
-          if (!deps.stopping?.()) await deps.marks.clear(mark);
-          if (counts.resumeAt) {
-            await deps.marks.mark({ teamId: mark.teamId, channel: mark.channel, oldest: counts.resumeAt });
-          }
           for (const r of counts.refused) await deps.marks.mark(r);
+          if (deps.stopping?.()) return false;
+          if (counts.resumeAt) await deps.marks.moveOn(mark, counts.resumeAt);
+          else await deps.marks.clear(mark);
           return false;
         }
         // Cut short by a stop: not read back to the end (a mark stays for the next run).
@@ -168,8 +169,9 @@ export async function catchUpSlackHistory(
         }
         const marked = await deps.marks.mark(mark);
         // Slack failing to show it (5xx, rate limits, timeouts) is tried less and less often while it
-        // lasts; the database being away is tried at each check, so what it missed is logged soon after.
-        const later = slackApiError(err) ? await deps.marks.defer(mark) : undefined;
+        // lasts, at least every five minutes; the database being away is tried at each check, so what it
+        // missed is logged soon after.
+        const later = slackApiError(err) ? await deps.marks.defer(mark, SLACK_FAILING_MAX_WAIT_MS) : undefined;
         deps.logger.warn(
           { err: (err as Error).message, ...where, marked, ...later },
           'Slack catch-up: could not read the history back now; tried again later',
@@ -397,13 +399,17 @@ async function pages(
   return all;
 }
 
-/** A Web API refusal that asking again will not change (auth, a channel gone or closed to the bot, a bad request). */
 /** An error of the Slack Web API client (an answer Slack gave, or none), not of the database. */
 function slackApiError(err: unknown): boolean {
   return (Object.values(ErrorCode) as unknown[]).includes((err as { code?: unknown }).code);
 }
 
+/**
+ * A refusal that asking again will not change: Rapport not installed in the workspace (uninstalled: no
+ * token to ask with), or a Web API refusal (auth, a channel gone or closed to the bot, a bad request).
+ */
 function slackRefusesForGood(err: unknown): boolean {
+  if (err instanceof DeliveryError) return err.code === 'auth' || err.code === 'not_found';
   const code = (err as { code?: string }).code;
   if (code !== ErrorCode.PlatformError && code !== ErrorCode.HTTPError) return false;
   return ['auth', 'not_found', 'unknown'].includes(toDeliveryError(err).code);

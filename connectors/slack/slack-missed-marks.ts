@@ -2,19 +2,26 @@ import type { Redis } from 'ioredis';
 import { redisNow } from '../../src/redis/redis-clock.ts';
 import type { SlackMissedSpool } from './slack-missed-spool.ts';
 
-/** The first tries of a mark that keeps failing are at every check; then the wait doubles, up to an hour. */
+/** The first tries of a mark that keeps failing are at every check; then the wait doubles, up to a cap. */
 const TRIES_AT_ONCE = 3;
 const FIRST_WAIT_MS = 30_000;
+/** The cap for a message marked alone the bot cannot log (a bug, a row PostgreSQL refuses): an hour. */
 const MAX_WAIT_MS = 3_600_000;
+/**
+ * The cap for a place whose history Slack keeps failing to show (5xx, rate limits, timeouts): five minutes,
+ * so a place is read back at most that long after Slack recovers from an incident of any length, for a call
+ * every five minutes while it lasts.
+ */
+export const SLACK_FAILING_MAX_WAIT_MS = 300_000;
 
 /**
  * How long after its `tries`-th failed try a mark is tried again (a message marked alone the bot cannot
  * log, a place whose history Slack keeps failing to show): 30 s for the first three (a failover, a
- * deploy, a short Slack incident), then 1, 2, 4... minutes, at most an hour (a message the bot cannot log
- * for days costs a call and a log line an hour, not every 30 s).
+ * deploy, a short Slack incident), then 1, 2, 4... minutes, at most `maxMs` (an hour by default: a
+ * message the bot cannot log for days costs a call and a log line an hour, not every 30 s).
  */
-export function retryWaitMs(tries: number): number {
-  return Math.min(FIRST_WAIT_MS * 2 ** Math.max(0, tries - TRIES_AT_ONCE), MAX_WAIT_MS);
+export function retryWaitMs(tries: number, maxMs = MAX_WAIT_MS): number {
+  return Math.min(FIRST_WAIT_MS * 2 ** Math.max(0, tries - TRIES_AT_ONCE), maxMs);
 }
 
 /**
@@ -41,19 +48,62 @@ export interface MissedMark {
  */
 export type MarkKept = 'redis' | 'disk' | 'process';
 
-/** Keeps the lower ts of the two (a second miss in the same place further back widens the read). */
-const MARK = `local v = redis.call('HGET', KEYS[1], ARGV[1])
+/**
+ * Keeps the lower ts of the two (a second miss in the same place further back widens the read), and counts
+ * every miss noted for the place (KEYS[2]), so that a read-back that began before a later miss there does
+ * not take that miss's mark with it.
+ */
+const MARK = `redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v or tonumber(ARGV[2]) < tonumber(v) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 return 1`;
 /**
- * Deletes a mark only when it is still the one read back (a miss further back since then stays), and with
- * it the count of its tries and its next one (a message marked alone).
+ * Whether the mark is still the one read back (KEYS[1] its ts, KEYS[3] its count of misses; ARGV[3] "*":
+ * its ts alone): no miss, further back or later, came since.
  */
-const CLEAR = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+const UNCHANGED = `local v = redis.call('HGET', KEYS[1], ARGV[1])
+local unchanged = v == ARGV[2] and (ARGV[3] == '*' or (redis.call('HGET', KEYS[3], ARGV[1]) or '') == ARGV[3])`;
+/**
+ * Deletes a mark only when it is still the one read back ({@link UNCHANGED}), and with it its count of
+ * misses and of tries (a message marked alone); the counts of a mark already gone (another process read it
+ * to the end) go too.
+ */
+const CLEAR = `${UNCHANGED}
+if unchanged then
   redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
   return redis.call('HDEL', KEYS[1], ARGV[1])
 end
+if not v then redis.call('HDEL', KEYS[2], ARGV[1]) redis.call('HDEL', KEYS[3], ARGV[1]) end
 return 0`;
+/**
+ * Moves a mark read back in part on to ARGV[4] in one step (a process killed at any point leaves it at
+ * one or the other), only when it is still the one read back ({@link UNCHANGED}); a miss since keeps it
+ * where it is. A mark gone meanwhile (another process read it to the end) is made again at ARGV[4].
+ */
+const MOVE = `${UNCHANGED}
+if unchanged then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+  return 1
+end
+if not v then
+  redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+end
+return 0`;
+
+/** A mark of this process: its ts, and how many misses it has noted there. */
+interface LocalMark {
+  oldest: string;
+  misses: number;
+}
+
+/** What a mark returned by {@link SlackMissedMarks.all} was when read: Redis's count of misses, this process's. */
+interface ReadAs {
+  redis: string;
+  local?: number;
+}
 
 /**
  * The deployment's marks of missed Slack messages, in a Redis hash (RAPPORT_QUEUE_PREFIX): written by the
@@ -61,15 +111,21 @@ return 0`;
  * little later, any process's periodic check, or the next start). Kept in this process too, so a miss
  * during a Redis outage is still read back while the process runs, and written to Redis once it is back;
  * and meanwhile in the spool on disk, so that a process killed before Redis is back leaves its marks to
- * the next process of its data dir that reaches Redis.
+ * the next process of its data dir that reaches Redis. A mark read back goes (or moves on) only when no
+ * miss came there since it was read: a message missed while its place is being read back may come after
+ * what the read-back fetched.
  */
 export class SlackMissedMarks {
   private readonly key: string;
   /** Marks that failed again (see {@link defer}): field -> "tries:due" (ms, Redis's clock). */
   private readonly laterKey: string;
-  private readonly local = new Map<string, string>();
+  /** How many misses each marked place has had: field -> count (see {@link MARK}). */
+  private readonly missesKey: string;
+  private readonly local = new Map<string, LocalMark>();
   /** Fields of marks made while Redis was away: written to it once it answers again. */
   private readonly unsaved = new Set<string>();
+  /** What each mark {@link all} returned was when read (by the object's identity: no field of its own). */
+  private readonly readAs = new WeakMap<MissedMark, ReadAs>();
 
   constructor(
     private readonly redis: Redis,
@@ -78,15 +134,15 @@ export class SlackMissedMarks {
   ) {
     this.key = `${prefix}:slack-missed`;
     this.laterKey = `${prefix}:slack-missed-later`;
+    this.missesKey = `${prefix}:slack-missed-misses`;
   }
 
   /** Marks a place to read back, and says where the mark is kept. */
   async mark(m: MissedMark): Promise<MarkKept> {
     const field = fieldOf(m);
-    const known = this.local.get(field);
-    if (known === undefined || Number(m.oldest) < Number(known)) this.local.set(field, m.oldest);
+    this.noteLocal(field, m.oldest);
     try {
-      await this.redis.eval(MARK, 1, this.key, field, m.oldest);
+      await this.redis.eval(MARK, 2, this.key, this.missesKey, field, m.oldest);
       return 'redis';
     } catch {
       this.unsaved.add(field);
@@ -94,13 +150,22 @@ export class SlackMissedMarks {
     }
   }
 
+  /** Notes a miss in this process (the lower ts of the two; its count of misses goes up either way). */
+  private noteLocal(field: string, oldest: string): void {
+    const known = this.local.get(field);
+    this.local.set(field, {
+      oldest: known === undefined || Number(oldest) < Number(known.oldest) ? oldest : known.oldest,
+      misses: (known?.misses ?? 0) + 1,
+    });
+  }
+
   /** Writes the unsaved marks to the spool as they are now; false when there is none or the disk refuses. */
   private async spoolUnsaved(): Promise<boolean> {
     if (!this.spool) return false;
     const marks = new Map<string, string>();
     for (const field of this.unsaved) {
-      const oldest = this.local.get(field);
-      if (oldest !== undefined) marks.set(field, oldest);
+      const known = this.local.get(field);
+      if (known !== undefined) marks.set(field, known.oldest);
     }
     try {
       await this.spool.save(marks);
@@ -118,9 +183,10 @@ export class SlackMissedMarks {
   private async saveUnsaved(): Promise<void> {
     if (this.unsaved.size > 0) {
       for (const field of [...this.unsaved]) {
-        const oldest = this.local.get(field);
-        if (oldest !== undefined) await this.redis.eval(MARK, 1, this.key, field, oldest);
-        this.unsaved.delete(field);
+        const known = this.local.get(field);
+        if (known !== undefined) await this.redis.eval(MARK, 2, this.key, this.missesKey, field, known.oldest);
+        // A miss there meanwhile (its write to Redis failed: kept on disk) is written next time.
+        if (this.local.get(field) === known) this.unsaved.delete(field);
       }
       await this.spoolUnsaved();
     }
@@ -131,28 +197,40 @@ export class SlackMissedMarks {
     const spooled = await this.spool.take().catch(() => undefined);
     if (!spooled) return;
     for (const [field, oldest] of spooled.marks)
-      if (markOf(field, oldest)) await this.redis.eval(MARK, 1, this.key, field, oldest);
+      if (markOf(field, oldest)) await this.redis.eval(MARK, 2, this.key, this.missesKey, field, oldest);
     await spooled.done();
   }
 
-  /** Every mark, this process's and the deployment's (the lower ts where both have one). */
+  /**
+   * Every mark, this process's and the deployment's (the lower ts where both have one). {@link clear} and
+   * {@link moveOn} of a mark returned here act only if no miss came there since.
+   */
   async all(): Promise<MissedMark[]> {
-    const merged = new Map(this.local);
+    // Read with Redis away, a mark counts as changed by any miss noted in Redis since (read again, never lost).
+    const merged = new Map<string, { oldest: string; as: ReadAs }>();
+    for (const [field, mine] of this.local)
+      merged.set(field, { oldest: mine.oldest, as: { redis: '', local: mine.misses } });
     try {
       await this.saveUnsaved();
+      // The counts first: a miss between the two reads makes the mark look changed (read again), never
+      // unchanged.
+      const misses = await this.redis.hgetall(this.missesKey);
+      for (const [field, mark] of merged) mark.as.redis = misses[field] ?? '';
       for (const [field, oldest] of Object.entries(await this.redis.hgetall(this.key))) {
         const mine = merged.get(field);
-        if (mine === undefined || Number(oldest) < Number(mine)) merged.set(field, oldest);
+        if (mine === undefined) merged.set(field, { oldest, as: { redis: misses[field] ?? '' } });
+        else if (Number(oldest) < Number(mine.oldest)) mine.oldest = oldest;
       }
     } catch {
       // Redis away: this process's marks are all it can read back now.
     }
-    return [...merged].flatMap(([field, oldest]) => {
+    return [...merged].flatMap(([field, { oldest, as }]) => {
       const mark = markOf(field, oldest);
-      return mark ? [mark] : [];
+      if (!mark) return [];
+      this.readAs.set(mark, as);
+      return [mark];
     });
   }
-
   /**
    * The marks to read back now: all but those whose next try is not due yet (see {@link defer}; with
    * Redis away, all of this process's).
@@ -174,17 +252,17 @@ export class SlackMissedMarks {
 
   /**
    * A mark failed again (a message marked alone still cannot be logged; Slack failed to show the place's
-   * history): its next try waits ({@link retryWaitMs}). The tries are counted until its mark is cleared
+   * history): its next try waits ({@link retryWaitMs}, at most `maxMs`). The tries are counted until its mark is cleared
    * or a new miss there comes ({@link retryNow}). Undefined with Redis away (then it is tried at every
    * check).
    */
-  async defer(m: MissedMark): Promise<{ tries: number; waitMs: number } | undefined> {
+  async defer(m: MissedMark, maxMs?: number): Promise<{ tries: number; waitMs: number } | undefined> {
     const field = fieldOf(m);
     try {
       // Read, then written: only a catch-up pass calls it, under the deployment's catch-up lock.
       const [before, now] = await Promise.all([this.redis.hget(this.laterKey, field), redisNow(this.redis)]);
       const tries = (Number(before?.split(':')[0]) || 0) + 1;
-      const waitMs = retryWaitMs(tries);
+      const waitMs = retryWaitMs(tries, maxMs);
       await this.redis.hset(this.laterKey, field, `${tries}:${now + waitMs}`);
       return { tries, waitMs };
     } catch {
@@ -210,14 +288,49 @@ export class SlackMissedMarks {
     return (await this.redis.hlen(this.key).catch(() => 0)) > 0;
   }
 
-  /** The mark was read back (from `m.oldest`): drops it unless a miss further back came meanwhile. */
+  /**
+   * The mark was read back (from `m.oldest`): drops it unless a miss came there since it was read (a mark
+   * {@link all} returned; any other: unless a miss further back came).
+   */
   async clear(m: MissedMark): Promise<void> {
     const field = fieldOf(m);
-    if (this.local.get(field) === m.oldest) {
+    const as = this.readAs.get(m);
+    if (this.unchangedHere(field, m, as)) {
       this.local.delete(field);
       if (this.unsaved.delete(field)) await this.spoolUnsaved();
     }
-    await this.redis.eval(CLEAR, 2, this.key, this.laterKey, field, m.oldest);
+    await this.redis.eval(CLEAR, 3, this.key, this.laterKey, this.missesKey, field, m.oldest, as?.redis ?? '*');
+  }
+
+  /**
+   * The place was read back from `m.oldest` up to `resumeAt`, not to its end: its mark moves on to
+   * `resumeAt` in one step (unless a miss came there since it was read: then it stays), its tries counted
+   * from the start.
+   */
+  async moveOn(m: MissedMark, resumeAt: string): Promise<void> {
+    const field = fieldOf(m);
+    const as = this.readAs.get(m);
+    if (this.unchangedHere(field, m, as)) {
+      this.local.set(field, { oldest: resumeAt, misses: this.local.get(field)!.misses });
+      if (this.unsaved.has(field)) await this.spoolUnsaved();
+    }
+    await this.redis.eval(
+      MOVE,
+      3,
+      this.key,
+      this.laterKey,
+      this.missesKey,
+      field,
+      m.oldest,
+      as?.redis ?? '*',
+      resumeAt,
+    );
+  }
+
+  /** Whether this process's own mark of the place is still the one read back. */
+  private unchangedHere(field: string, m: MissedMark, as: ReadAs | undefined): boolean {
+    const mine = this.local.get(field);
+    return mine !== undefined && mine.oldest === m.oldest && (as?.local === undefined || as.local === mine.misses);
   }
 }
 

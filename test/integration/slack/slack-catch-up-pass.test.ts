@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createReadingClient } from '../../../connectors/slack/slack-clients.ts';
 import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
 import { catchUpSlackHistory, type SlackCatchUpDeps } from '../../../connectors/slack/slack-history-catch-up.ts';
-import { retryWaitMs, SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
+import { DeliveryError } from '../../../connectors/chat-connector.ts';
+import {
+  type MissedMark,
+  retryWaitMs,
+  SLACK_FAILING_MAX_WAIT_MS,
+  SlackMissedMarks,
+} from '../../../connectors/slack/slack-missed-marks.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { redisNow } from '../../../src/redis/redis-clock.ts';
 import { SlackRecorder } from '../../helpers/slack-recorder.ts';
@@ -26,12 +32,15 @@ describe('a Slack catch-up pass', () => {
   const prefix = `{rapport-lock-${randomBytes(4).toString('hex')}}`;
   let t: TestDatabase;
   let deps: SlackCatchUpDeps;
+  let apiUrl: string;
   const handed: Array<{ ts?: string; thread?: string; subtype?: string }> = [];
   /** Messages the stub cannot log (as if PostgreSQL refused them, the database not being away). */
   const refusing = new Set<string>();
+  /** Messages whose handing waits on a promise (a read-back still at work on them). */
+  const holding = new Map<string, Promise<void>>();
 
   beforeAll(async () => {
-    const apiUrl = await slack.start();
+    apiUrl = await slack.start();
     t = await createTestDatabase('pglite');
     const company = await t.db.prisma.company.create({
       data: { name: 'Acme', normalizedName: 'acme', domains: ['acme.example'] },
@@ -48,6 +57,7 @@ describe('a Slack catch-up pass', () => {
       // What is logged is not what these tests are about: what is read back is noted and dropped.
       autoLogger: {
         handle: async (_team, e) => {
+          if (e.ts) await holding.get(e.ts);
           handed.push({ ts: e.ts, thread: e.thread_ts, subtype: e.subtype });
           if (e.ts && refusing.has(e.ts)) throw new Error('refused by the test');
           return { action: 'ignored' } as never;
@@ -66,6 +76,39 @@ describe('a Slack catch-up pass', () => {
     await t?.dispose();
     await slack.stop();
   });
+
+  /** The tries a mark (its field) has had and how long until its next, as Redis holds them; none: no wait. */
+  const laterOf = async (field: string) => {
+    const v = await redis.hget(`${prefix}:slack-missed-later`, field);
+    if (!v) return undefined;
+    const [tries, due] = v.split(':').map(Number);
+    return { tries, waitMs: due! - (await redisNow(redis)) };
+  };
+  /** Time passes: a mark's next try is due now (the tries it has had stay). */
+  const dueNowOf = async (field: string) => {
+    const { tries } = (await laterOf(field))!;
+    await redis.hset(`${prefix}:slack-missed-later`, field, `${tries}:0`);
+  };
+  /**
+   * A check at a mark's `tries`th try, which fails: Slack's history is read once (`reads` counts the reads of
+   * it) and the mark then waits {@link retryWaitMs}; the check after reads nothing and keeps the mark.
+   */
+  const failsAndWaits = async (field: string, tries: number, reads: () => number, mark: MissedMark, maxMs?: number) => {
+    if (tries > 1) await dueNowOf(field);
+    const before = reads();
+    const pass = await catchUpSlackHistory(deps, { linked: false });
+    expect(reads()).toBe(before + 1);
+    const next = (await laterOf(field))!;
+    expect(next.tries).toBe(tries);
+    // Waits its turn (Redis's clock read a moment after it was set).
+    expect(next.waitMs).toBeLessThanOrEqual(retryWaitMs(tries, maxMs));
+    expect(next.waitMs).toBeGreaterThan(retryWaitMs(tries, maxMs) - 10_000);
+    // Not due yet: the next check leaves it alone; its mark stays.
+    await catchUpSlackHistory(deps, { linked: false });
+    expect(reads()).toBe(before + 1);
+    expect(await deps.marks.all()).toContainEqual(mark);
+    return pass;
+  };
 
   it('keeps the lock while it outlasts it, and lets it go at its end', async () => {
     slack.history.set('CACME', [{ ts: `${Math.floor(Date.now() / 1000)}.000100`, user: 'UJO', text: 'Hi' }]);
@@ -141,50 +184,27 @@ describe('a Slack catch-up pass', () => {
     const bad = `${Math.floor(Date.now() / 1000) - 60}.000008`;
     slack.history.set('CLATER', [{ ts: bad, user: 'UJO', text: 'Order 4412' }]);
     const field = `T1/CLATER!${bad}`;
-    const later = async () => {
-      const v = await redis.hget(`${prefix}:slack-missed-later`, field);
-      if (!v) return undefined;
-      const [tries, due] = v.split(':').map(Number);
-      return { tries, waitMs: due! - (await redisNow(redis)) };
-    };
-    /** Time passes: its next try is due now (the tries it has had stay). */
-    const dueNow = async () => {
-      const { tries } = (await later())!;
-      await redis.hset(`${prefix}:slack-missed-later`, field, `${tries}:0`);
-    };
+    const mark = { teamId: 'T1', channel: 'CLATER', oldest: bad, only: true };
     const readsOfBad = () =>
       slack.callsTo('conversations.history').filter((c) => c.body.channel === 'CLATER' && c.body.latest === bad).length;
     refusing.add(bad);
     try {
-      await deps.marks.mark({ teamId: 'T1', channel: 'CLATER', oldest: bad, only: true });
-      for (let tries = 1; tries <= 6; tries++) {
-        if (tries > 1) await dueNow();
-        const reads = readsOfBad();
-        expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, refused: 1 });
-        expect(readsOfBad()).toBe(reads + 1);
-        const next = (await later())!;
-        expect(next.tries).toBe(tries);
-        // Waits its turn (Redis's clock read a moment after it was set).
-        expect(next.waitMs).toBeLessThanOrEqual(retryWaitMs(tries));
-        expect(next.waitMs).toBeGreaterThan(retryWaitMs(tries) - 10_000);
-        // Not due yet: the next check leaves it alone; its mark stays.
-        await catchUpSlackHistory(deps, { linked: false });
-        expect(readsOfBad()).toBe(reads + 1);
-        expect(await deps.marks.all()).toContainEqual({ teamId: 'T1', channel: 'CLATER', oldest: bad, only: true });
-      }
+      await deps.marks.mark(mark);
+      for (let tries = 1; tries <= 6; tries++)
+        expect(await failsAndWaits(field, tries, readsOfBad, mark)).toMatchObject({ ran: true, refused: 1 });
     } finally {
       refusing.delete(bad);
     }
     // Once it can be logged, its next try does; its mark and its tries go.
-    await dueNow();
+    await dueNowOf(field);
     handed.length = 0;
     expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, refused: 0 });
     expect(handed).toContainEqual({ ts: bad, thread: undefined, subtype: undefined });
     expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CLATER' }));
-    expect(await later()).toBeUndefined();
+    expect(await laterOf(field)).toBeUndefined();
   }, 60_000);
 
-  it('tries a place whose history Slack keeps failing to show less and less often, and a new miss there at once', async () => {
+  it('tries a place whose history Slack keeps failing to show less and less often, at least every five minutes, and a new miss there at once', async () => {
     const now = Math.floor(Date.now() / 1000);
     const [first, second] = [`${now - 90}.000012`, `${now - 30}.000013`];
     slack.history.set('CFAIL', [
@@ -193,12 +213,6 @@ describe('a Slack catch-up pass', () => {
     ]);
     const place = { teamId: 'T1', channel: 'CFAIL', oldest: first };
     const field = 'T1/CFAIL';
-    const later = async () => {
-      const v = await redis.hget(`${prefix}:slack-missed-later`, field);
-      if (!v) return undefined;
-      const [tries, due] = v.split(':').map(Number);
-      return { tries, waitMs: due! - (await redisNow(redis)) };
-    };
     const readsOfPlace = () => slack.callsTo('conversations.history').filter((c) => c.body.channel === 'CFAIL').length;
     // Slack answers that history with an error for now (an incident on its side), every other one as usual.
     let failing = true;
@@ -209,36 +223,91 @@ describe('a Slack catch-up pass', () => {
         (body) => failing && body.channel === 'CFAIL',
       );
     await deps.marks.mark(place);
-    for (let tries = 1; tries <= 5; tries++) {
-      if (tries > 1) {
-        // Time passes: its next try is due now (the tries it has had stay).
-        const { tries: had } = (await later())!;
-        await redis.hset(`${prefix}:slack-missed-later`, field, `${had}:0`);
-      }
-      const reads = readsOfPlace();
-      await catchUpSlackHistory(deps, { linked: false });
-      expect(readsOfPlace()).toBe(reads + 1);
-      const next = (await later())!;
-      expect(next.tries).toBe(tries);
-      expect(next.waitMs).toBeLessThanOrEqual(retryWaitMs(tries));
-      expect(next.waitMs).toBeGreaterThan(retryWaitMs(tries) - 10_000);
-      // Not due yet: the next check leaves it alone; its mark stays.
-      await catchUpSlackHistory(deps, { linked: false });
-      expect(readsOfPlace()).toBe(reads + 1);
-      expect(await deps.marks.all()).toContainEqual(place);
-    }
+    // Three tries at the next checks, then 1, 2, 4 minutes, and never more than five while it lasts.
+    for (let tries = 1; tries <= 8; tries++)
+      await failsAndWaits(field, tries, readsOfPlace, place, SLACK_FAILING_MAX_WAIT_MS);
+    expect((await laterOf(field))!.waitMs).toBeGreaterThan(SLACK_FAILING_MAX_WAIT_MS - 10_000);
     // Slack shows it again, and a new message there could not be logged from its event: read at the next
-    // check, not after the two minutes the place waits.
+    // check, not after the five minutes the place waits.
     failing = false;
     const loop = new SlackCatchUpLoop(deps);
     await loop.missed('T1', { type: 'message', channel: 'CFAIL', user: 'UJO', text: 'Hello?', ts: second });
     await loop.stop();
-    expect(await later()).toBeUndefined();
+    expect(await laterOf(field)).toBeUndefined();
     handed.length = 0;
     await catchUpSlackHistory(deps, { linked: false });
     expect(handed.map((m) => m.ts)).toEqual(expect.arrayContaining([first, second]));
     expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CFAIL' }));
-    expect(await later()).toBeUndefined();
+    expect(await laterOf(field)).toBeUndefined();
+  }, 60_000);
+
+  it('keeps the mark of a place where a message was missed while it was being read back', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const [first, second] = [`${now - 60}.000021`, `${now - 5}.000022`];
+    slack.history.set('CMEAN', [{ ts: first, user: 'UJO', text: 'Is the quote ready?' }]);
+    const place = { teamId: 'T1', channel: 'CMEAN', oldest: first };
+    await deps.marks.mark(place);
+    let release!: () => void;
+    holding.set(first, new Promise<void>((r) => (release = r)));
+    handed.length = 0;
+    const pass = catchUpSlackHistory(deps, { linked: false });
+    await vi.waitFor(() =>
+      expect(slack.callsTo('conversations.history').some((c) => c.body.channel === 'CMEAN')).toBe(true),
+    );
+    // The history is fetched; while it is being handed on, a new message there cannot be logged from its
+    // event, in another process: it is marked there (a later ts than the mark being read back).
+    slack.history.set('CMEAN', [
+      { ts: first, user: 'UJO', text: 'Is the quote ready?' },
+      { ts: second, user: 'UJO', text: 'We need it today' },
+    ]);
+    await new SlackMissedMarks(redis, prefix).mark({ teamId: 'T1', channel: 'CMEAN', oldest: second });
+    release();
+    holding.delete(first);
+    await pass;
+    expect(handed.map((m) => m.ts)).toEqual([first]);
+    // The mark stays for the next check, which reads the place again and hands the new message.
+    expect(await deps.marks.all()).toContainEqual(place);
+    handed.length = 0;
+    await catchUpSlackHistory(deps, { linked: false });
+    expect(handed.map((m) => m.ts)).toContain(second);
+    expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CMEAN' }));
+  }, 60_000);
+
+  it('drops the marks of a workspace Rapport is no longer installed in, without asking again', async () => {
+    const gone = { teamId: 'TGONE', channel: 'CGONE', oldest: `${Math.floor(Date.now() / 1000) - 30}.000031` };
+    const uninstalled: SlackCatchUpDeps = {
+      ...deps,
+      clientFor: async (teamId) => {
+        if (teamId === 'TGONE')
+          throw new DeliveryError('auth', `Rapport is not installed in Slack workspace ${teamId}.`);
+        return deps.clientFor(teamId);
+      },
+    };
+    await deps.marks.mark(gone);
+    expect(await catchUpSlackHistory(uninstalled, { linked: false })).toMatchObject({ ran: true, failed: 1 });
+    expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ teamId: 'TGONE' }));
+    expect(await redis.hget(`${prefix}:slack-missed-later`, 'TGONE/CGONE')).toBeNull();
+  }, 60_000);
+
+  it('gives up on a history read Slack leaves hanging, and tries it again later', async () => {
+    const stuck = { teamId: 'T1', channel: 'CHANG', oldest: `${Math.floor(Date.now() / 1000) - 30}.000041` };
+    slack.history.set('CHANG', [{ ts: stuck.oldest, user: 'UJO', text: 'Hello?' }]);
+    const hanging = [0, 1, 2].map(() => slack.holdNext('conversations.history', (body) => body.channel === 'CHANG'));
+    const client = createReadingClient({ token: 'xoxb-test-token', apiUrl, timeoutMs: 300 });
+    try {
+      await deps.marks.mark(stuck);
+      const report = await catchUpSlackHistory({ ...deps, clientFor: async () => client }, { linked: false });
+      expect(report).toMatchObject({ ran: true, failed: 1 });
+      expect(await deps.marks.all()).toContainEqual(stuck);
+      // Slack failing to answer: the place waits before it is tried again.
+      expect(await laterOf('T1/CHANG')).toMatchObject({ tries: 1 });
+    } finally {
+      for (const h of hanging) h.release();
+    }
+    handed.length = 0;
+    await dueNowOf('T1/CHANG');
+    await catchUpSlackHistory(deps, { linked: false });
+    expect(handed.map((m) => m.ts)).toContain(stuck.oldest);
   }, 60_000);
 
   it('drops the mark of a place older than the window once read, marking alone what it could not log', async () => {

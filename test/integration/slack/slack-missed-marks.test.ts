@@ -188,6 +188,53 @@ describe('marks of Slack messages to read back', () => {
     }
   });
 
+  it('keeps on disk a miss noted while the marks made with Redis away are being written to it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-spool-'));
+    const deployment = `${prefix}-flapping`;
+    // Redis flapping: some writes fail, one is slow (a real Redis behind a connection that drops calls).
+    let failNext = 0;
+    let slow: Promise<void> | undefined;
+    const flapping = new Proxy(redis, {
+      get(target, p, receiver) {
+        if (p !== 'eval') return Reflect.get(target, p, receiver);
+        return async (...args: Parameters<Redis['eval']>) => {
+          if (failNext > 0) {
+            failNext--;
+            throw new Error('Connection is closed.');
+          }
+          const wait = slow;
+          slow = undefined;
+          await wait;
+          return target.eval(...args);
+        };
+      },
+    });
+    try {
+      const marks = new SlackMissedMarks(
+        flapping,
+        deployment,
+        new SlackMissedSpool(slackMissedSpoolDir(dir, deployment)),
+      );
+      const later = { teamId: 'T6', channel: 'C6', oldest: '1700000000.000060' };
+      const further = { teamId: 'T6', channel: 'C6', oldest: '1700000000.000050' };
+      failNext = 1;
+      expect(await marks.mark(later)).toBe('disk');
+      // Redis answers again: the next check writes the mark to it, slowly; meanwhile a miss further back in
+      // the same place cannot reach Redis and is kept on disk.
+      let arrive!: () => void;
+      slow = new Promise<void>((r) => (arrive = r));
+      const check = marks.any();
+      failNext = 1;
+      expect(await marks.mark(further)).toBe('disk');
+      arrive();
+      await check;
+      // The miss further back is not dropped from the disk by the write of the one before it: it reaches Redis.
+      expect(await redis.hget(`${deployment}:slack-missed`, 'T6/C6')).toBe(further.oldest);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps a miss in the process when Redis is away and the disk refuses too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rapport-spool-'));
     // The spool's directory cannot be made: a file has its name.
