@@ -76,7 +76,7 @@ export const eraseCommand: CliCommand = async (argv, config) => {
       await pipeline.close();
     }
     console.log(
-      `${target.name} was erased: ${counts.contacts} contact(s), ${counts.records} record(s), ${counts.messages} message(s), ${counts.followUps} follow-up(s) deleted; ${counts.redactedMessages ?? 0} message(s) and ${counts.redactedRecords ?? 0} record(s) of other customers redacted.`,
+      `${target.name} was erased: ${counts.contacts} contact(s), ${counts.records} record(s), ${counts.messages} message(s), ${counts.followUps} follow-up(s), ${counts.quarantinedMails ?? 0} quarantined mail(s) deleted; ${counts.redactedMessages ?? 0} message(s) and ${counts.redactedRecords ?? 0} record(s) of other customers redacted.`,
     );
     return 0;
   } finally {

@@ -20,6 +20,7 @@ import { MailboxLock, type LockHolder } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, fetchBatches } from './fetch-batches.ts';
+import { fetchedBody, hasBody, hasSize, rowsByUid } from './fetch-rows.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
 import { resolveFolder } from './resolve-folder.ts';
 import { mailboxRefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
@@ -292,7 +293,10 @@ export class MailboxSync {
       box.exists === 0
         ? []
         : await client.fetchAll(range, { uid: true, size: true, internalDate: true }, { uid: true });
-    const pending = found.filter((m) => m.uid > lastUid).sort((a, b) => a.uid - b.uid);
+    // One row per UID: a flag change another session made comes as a row of its own, without the size.
+    const pending = [...rowsByUid(found, hasSize).values()]
+      .filter((m) => m.uid > lastUid)
+      .sort((a, b) => a.uid - b.uid);
     let handled = lastUid;
     const saveAt = (sql: SqlRunner, uid: number) =>
       saveMailboxCursor(sql, key, {
@@ -310,33 +314,44 @@ export class MailboxSync {
     const fetchBatch = async (batch: FetchMessageObject[]) => {
       const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
       const small = batch.filter((m) => (m.size ?? 0) <= this.config.maxMessageBytes);
-      const fetched = new Map<number, FetchMessageObject>();
+      // A row without the body (a flag change by another session, BODY[] NIL) never replaces the body row.
+      const rows: FetchMessageObject[] = [];
       if (small.length > 0)
-        for (const m of await client.fetchAll(
-          small.map((m) => m.uid).join(','),
-          { uid: true, source: true, internalDate: true },
-          { uid: true },
-        ))
-          fetched.set(m.uid, m);
+        rows.push(
+          ...(await client.fetchAll(
+            small.map((m) => m.uid).join(','),
+            { uid: true, source: true, internalDate: true },
+            { uid: true },
+          )),
+        );
       if (big.length > 0)
-        for (const m of await client.fetchAll(
-          big.map((m) => m.uid).join(','),
-          { uid: true, headers: true, internalDate: true, size: true },
-          { uid: true },
-        ))
-          fetched.set(m.uid, m);
-      return fetched;
+        rows.push(
+          ...(await client.fetchAll(
+            big.map((m) => m.uid).join(','),
+            { uid: true, headers: true, internalDate: true, size: true },
+            { uid: true },
+          )),
+        );
+      return rowsByUid(rows, hasBody);
     };
     // The next batches are fetched and parsed while this one is written: IMAP, MIME parsing (this
-    // thread's CPU) and the database (waits here) overlap. A parse error is kept for logBatch.
+    // thread's CPU) and the database (waits here) overlap. A parse error is kept for logBatch, and so
+    // is a UID the server answered without its body: parsed as an empty message it would be skipped
+    // ("no sender") and the cursor would move past it.
     const prepare = async (batch: FetchMessageObject[]): Promise<PreparedBatch> => {
       const fetched = await fetchBatch(batch);
       const parsed = new Map<number, ParsedMessage>();
       for (const meta of batch) {
         const m = fetched.get(meta.uid);
         if (!m) continue;
+        const body = fetchedBody(m);
+        if (!body) {
+          const asked = (meta.size ?? 0) > this.config.maxMessageBytes ? 'headers' : 'body';
+          parsed.set(meta.uid, { m, error: new Error(`the mail server sent no ${asked} for UID ${meta.uid}`) });
+          continue;
+        }
         try {
-          parsed.set(meta.uid, { m, email: await this.parse(m, meta, folder) });
+          parsed.set(meta.uid, { m, email: await this.parse(body, m, meta, folder) });
         } catch (error) {
           parsed.set(meta.uid, { m, error });
         }
@@ -383,8 +398,9 @@ export class MailboxSync {
   /**
    * Logs one fetched and parsed batch in UID order, all of it in one transaction. A message that
    * fails (to parse or to be written) leaves the cursor before it (`advance`) and throws, so the
-   * reconnect retries it; on its third failure it is counted as failed and passed over. UIDs that
-   * vanished before the fetch are passed over. Returns true when the cursor past the batch was saved
+   * reconnect retries it; on its third failure it is quarantined, counted as failed and passed over
+   * (unless the quarantine fails too: see passOver). A UID the server answered without its body is
+   * such a failure; UIDs that vanished before the fetch (no row at all) are passed over. Returns true when the cursor past the batch was saved
    * (`saveAt`) in the transaction that wrote the batch's last emails, as it is when nothing fails.
    */
   private async logBatch(
@@ -449,9 +465,9 @@ export class MailboxSync {
     return saved;
   }
 
-  private parse(m: FetchMessageObject, meta: FetchMessageObject, folder: string): Promise<InboundEmail> {
+  private parse(body: Buffer, m: FetchMessageObject, meta: FetchMessageObject, folder: string): Promise<InboundEmail> {
     return parseEmailSource(
-      m.source ?? m.headers ?? Buffer.alloc(0),
+      body,
       { mailbox: this.config.address, folder, uid: m.uid },
       {
         maxMessageBytes: this.config.maxMessageBytes,
@@ -464,15 +480,17 @@ export class MailboxSync {
   /**
    * Throws `err` for the first two failures of a message (the reconnect retries it); on the third,
    * keeps the raw message in the quarantine table with its headers and a note (`rapport mail retry`
-   * logs it again), counts it as failed and returns so the sync moves on.
+   * logs it again), counts it as failed and returns so the sync moves on. When the quarantine write
+   * fails too (the database flapping), it throws: passed over, the message would be neither stored
+   * nor kept, and the cursor would move past it. The folder loop retries from the cursor (before the
+   * message), trying the quarantine again at its next failure.
    */
   private async passOver(folder: string, m: FetchMessageObject, err: unknown): Promise<void> {
     const failKey = `${folder}:${m.uid}`;
     const n = (this.failures.get(failKey) ?? 0) + 1;
     this.failures.set(failKey, n);
     if (n < 3) throw err;
-    this.failures.delete(failKey);
-    const raw = m.source ?? m.headers ?? Buffer.alloc(0);
+    const raw = fetchedBody(m) ?? Buffer.alloc(0);
     const headers: Record<string, string> = await parseEmailSource(headerBlock(raw), {
       mailbox: this.config.address,
       folder,
@@ -481,7 +499,10 @@ export class MailboxSync {
       .then((e) => e.headers)
       .catch(() => ({}) as Record<string, string>);
     const error = err instanceof Error ? err.message : String(err);
-    const note = `Could not be stored after 3 tries (${error.slice(0, 300)}). Kept raw in quarantine; fix the cause and run "rapport mail retry".`;
+    const note =
+      raw.length > 0
+        ? `Could not be stored after 3 tries (${error.slice(0, 300)}). Kept raw in quarantine; fix the cause and run "rapport mail retry".`
+        : `The mail server sent no body for UID ${m.uid} in ${folder} 3 times (${error.slice(0, 300)}); it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it).`;
     const kept = await quarantineMail(this.deps.db, {
       mailbox: this.config.address,
       folder,
@@ -496,20 +517,29 @@ export class MailboxSync {
         this.log.error({ err: qErr }, 'could not quarantine the message either');
         return false;
       });
-    this.log.error(
-      {
-        err,
-        uid: m.uid,
-        folder,
-        messageId: headers['message-id']?.slice(0, 200),
-        subject: headers.subject?.slice(0, 200),
-      },
-      kept
-        ? 'message failed 3 times; kept in quarantine (rapport mail retry)'
-        : 'message failed 3 times; passing over it',
-    );
+    const about = {
+      err,
+      uid: m.uid,
+      folder,
+      messageId: headers['message-id']?.slice(0, 200),
+      subject: headers.subject?.slice(0, 200),
+    };
+    if (!kept) {
+      // The next failure tries the quarantine again at once.
+      this.failures.set(failKey, 2);
+      this.log.error(
+        about,
+        'message failed 3 times and could not be quarantined either; not passing over it: the sync stops before it and tries it again from the cursor',
+      );
+      throw new Error(
+        `UID ${m.uid} in ${folder} could not be stored nor quarantined (${error.slice(0, 300)}); it is tried again from the cursor`,
+        { cause: err },
+      );
+    }
+    this.failures.delete(failKey);
+    this.log.error(about, 'message failed 3 times; kept in quarantine (rapport mail retry)');
     this.status.counts.failed++;
-    if (kept) this.status.counts.quarantined++;
+    this.status.counts.quarantined++;
     this.deps.onOutcome?.(this.config.address, { status: 'failed' });
   }
 

@@ -1,15 +1,25 @@
 import type { Config } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/database.ts';
-import { pendingQuarantinedMail, recordQuarantineRetry } from '../../src/db/mail-quarantine.repository.ts';
+import {
+  deleteQuarantinedMail,
+  pendingQuarantinedMail,
+  recordQuarantineRetry,
+} from '../../src/db/mail-quarantine.repository.ts';
+import { isFreeMailDomain } from '../../src/domain/email-participants.ts';
+import { mailHeaderAddresses } from '../../src/domain/mail-header-addresses.ts';
 import { logEmails } from '../../src/services/log-email.service.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { isTombstoned, type TombstoneKey } from '../../src/services/tombstones.service.ts';
 import { parseEmailSource } from './parse-email-source.ts';
 
 /** What `rapport mail retry` did. */
 export interface QuarantineRetryResult {
   tried: number;
   logged: number;
-  /** Duplicates (logged meanwhile) and mail a filter or tombstone skips: resolved too. */
+  /**
+   * Duplicates (logged meanwhile) and mail a filter or tombstone skips: resolved too. Mail that names an
+   * erased customer anywhere in its address headers is deleted instead.
+   */
   skipped: number;
   failed: number;
 }
@@ -17,7 +27,7 @@ export interface QuarantineRetryResult {
 /**
  * Logs every quarantined message again through the same parser and service as the sync, one at a
  * time; a message that is stored (or is now a duplicate or skipped) is marked resolved, one that fails
- * again keeps its row with the new error.
+ * again keeps its row with the new error, and one that names an erased customer is deleted unread.
  */
 export async function retryQuarantinedMail(
   db: Database,
@@ -29,6 +39,17 @@ export async function retryQuarantinedMail(
     result.tried++;
     const mailbox = config.imap.find((m) => m.address === q.mailbox);
     try {
+      // The sync's tombstone check looks at the customer side only; a mail with an erased person in Cc
+      // or Reply-To names them too, and one quarantined after their erasure must go as the others did.
+      if (await namesErasedCustomer(db, q.raw)) {
+        await deleteQuarantinedMail(db.prisma, [q.id]);
+        result.skipped++;
+        continue;
+      }
+      // Kept without its source (the mail server sent no body): parsed, it would be an empty mail skipped
+      // as "no sender" and marked resolved. It stays, failed, until someone looks it up on the server.
+      if (q.raw.length === 0)
+        throw new Error('kept without its source (the mail server sent no body): look it up on the mail server');
       const email = await parseEmailSource(
         q.raw,
         { mailbox: q.mailbox, folder: q.folder ?? undefined, uid: q.uid ?? undefined },
@@ -56,4 +77,21 @@ export async function retryQuarantinedMail(
     }
   }
   return result;
+}
+
+/**
+ * Whether an address in the mail's people headers, or its domain or a parent domain (not a free-mail
+ * one, as erasure itself treats them), is tombstoned.
+ */
+async function namesErasedCustomer(db: Database, raw: Buffer): Promise<boolean> {
+  const keys: TombstoneKey[] = [];
+  for (const address of mailHeaderAddresses(raw).addresses) {
+    if (!address.startsWith('@')) keys.push({ kind: 'email', value: address });
+    const labels = address.slice(address.lastIndexOf('@') + 1).split('.');
+    for (let i = 0; i < labels.length - 1; i++) {
+      const domain = labels.slice(i).join('.');
+      if (!isFreeMailDomain(domain)) keys.push({ kind: 'domain', value: domain });
+    }
+  }
+  return isTombstoned(db, keys);
 }

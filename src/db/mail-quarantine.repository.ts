@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from './database.ts';
+import type { DbClient } from './db-client.ts';
 
 /** A quarantined message as `rapport mail retry` reads it. */
 export interface QuarantinedMail {
@@ -27,7 +28,10 @@ export async function quarantineMail(
     note: string;
   },
 ): Promise<void> {
-  const sourceHash = createHash('sha256').update(mail.raw).digest('hex');
+  // A message kept without its source (the server sent no body) is one row per mailbox, folder and UID.
+  const sourceHash = createHash('sha256')
+    .update(mail.raw.length > 0 ? mail.raw : `no source\n${mail.mailbox}\n${mail.folder ?? ''}\n${mail.uid ?? ''}`)
+    .digest('hex');
   await db.prisma.mailQuarantine.upsert({
     where: { sourceHash },
     create: {
@@ -67,4 +71,39 @@ export async function recordQuarantineRetry(
       ? { resolvedAt: new Date() }
       : { attempts: { increment: 1 }, error: result.error.slice(0, 2000) },
   });
+}
+
+/** The start of one quarantined mail's raw source, enough to read its headers. */
+export interface QuarantinedMailHead {
+  id: string;
+  head: Uint8Array;
+}
+
+/**
+ * One page of quarantined mail (resolved rows too: they keep their raw source), ordered by id after
+ * `afterId`, each cut to its first `headBytes` bytes so that a page never loads whole mails.
+ */
+export async function quarantinedMailHeads(
+  client: DbClient,
+  page: { afterId?: string; limit: number; headBytes: number },
+): Promise<QuarantinedMailHead[]> {
+  return client.$queryRawUnsafe<QuarantinedMailHead[]>(
+    `SELECT id::text AS id, substring(raw from 1 for $1::int) AS head FROM "MailQuarantine"
+      WHERE $2::uuid IS NULL OR id > $2::uuid ORDER BY id LIMIT $3::int`,
+    page.headBytes,
+    page.afterId ?? null,
+    page.limit,
+  );
+}
+
+/** The whole raw source of one quarantined mail, or undefined when it is gone. */
+export async function quarantinedMailSource(client: DbClient, id: string): Promise<Uint8Array | undefined> {
+  const row = await client.mailQuarantine.findUnique({ where: { id }, select: { raw: true } });
+  return row?.raw;
+}
+
+/** Deletes these quarantined mails; returns how many there were. */
+export async function deleteQuarantinedMail(client: DbClient, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return (await client.mailQuarantine.deleteMany({ where: { id: { in: ids } } })).count;
 }

@@ -37,6 +37,7 @@ import {
 import { normalizeEmailSubject } from '../domain/email-subject.ts';
 import { RapportError } from '../errors.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
+import { eraseQuarantinedMail } from './erase-quarantined-mail.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 import { postedCardsOfCompany, unlinkAddressedChannels } from './posted-cards.service.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
@@ -98,8 +99,9 @@ export interface EraseResult {
 
 /**
  * GDPR erasure of one customer: deletes the company with its contacts, records, messages,
- * classifications, follow-ups, channel links and training examples, and keeps only sha256 hashes of its
- * keys (emails, domains, name, platform ids, source keys) as tombstones so no importer brings it back.
+ * classifications, follow-ups, channel links, training examples and the quarantined mail that names
+ * them, and keeps only sha256 hashes of its keys (emails, domains, name, platform ids, source keys) as
+ * tombstones so no importer brings it back.
  * The audit entry holds counts and hashes, no personal data. One transaction: all or nothing;
  * `beforeCommit` writes in it too (the retractions of the customer's cards).
  * @throws RapportError not_found when the company does not exist.
@@ -177,6 +179,8 @@ export async function eraseCustomer(
         if (!hashes.some(([h]) => h === hash)) hashes.push([hash, k.kind]);
       }
       counts.tombstones = hashes.length;
+      // Mail the IMAP sync could not store keeps its raw source (their address, name, words) for `mail retry`.
+      counts.quarantinedMails = await eraseQuarantinedMail(tx, { addresses, domains: company.domains });
       await deleteCompany(tx, companyId); // cascades to contacts, records, messages, classifications, follow-ups, links
 
       const auditId = await writeAudit(tx, {

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { normalizeCompanyName } from '../../src/domain/normalize-company-name.ts';
+import { buildEmail } from '../helpers/email-fixtures.ts';
 import { spawnRapport } from '../helpers/spawn-rapport.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rapport-erase-'));
@@ -40,6 +42,14 @@ describe('rapport erase', () => {
     const labs = await mk('Pathname Labs');
     await mk('Pathname Systems');
     await mk('Infinetivity', ['infinetivity.com']);
+    // A mail from Infinetivity the IMAP sync could not store: the erasure by domain takes it too.
+    await quarantineMail(db, {
+      mailbox: 'support@support.example',
+      raw: Buffer.from(buildEmail({ from: 'Kim <kim@infinetivity.com>', body: 'Refused by the database' })),
+      headers: {},
+      error: 'refused',
+      note: 'kept for rapport mail retry',
+    });
     await db.close();
     const run = async (...args: string[]) => {
       const p = spawnRapport(args, { RAPPORT_DATA_DIR: own, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' });
@@ -60,8 +70,10 @@ describe('rapport erase', () => {
       const byDomain = await run('erase', 'infinetivity.com', '--yes');
       expect(byDomain.code).toBe(0);
       expect(byDomain.out).toContain('Infinetivity was erased');
+      expect(byDomain.out).toContain('1 quarantined mail(s) deleted');
       const check = await openDatabase({ dataDir: own });
       expect((await check.prisma.company.findMany()).map((c) => c.name)).toEqual(['Pathname Systems']);
+      expect(await check.prisma.mailQuarantine.count()).toBe(0);
       await check.close();
     } finally {
       rmSync(own, { recursive: true, force: true });

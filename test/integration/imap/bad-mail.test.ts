@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { retryQuarantinedMail } from '../../../connectors/imap/quarantine-retry.ts';
+import { quarantineMail } from '../../../src/db/mail-quarantine.repository.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
@@ -106,6 +107,20 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
       expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
       expect(await t.db.prisma.message.count({ where: { text: { contains: 'POISON' } } })).toBe(1);
       expect(await retryQuarantinedMail(t.db, config)).toMatchObject({ tried: 0 });
+
+      // One the mail server sent no body for is kept without its source: retry never resolves it as empty.
+      await quarantineMail(t.db, {
+        mailbox: t.mailbox.address,
+        folder: 'INBOX',
+        uid: 99,
+        raw: Buffer.alloc(0),
+        headers: {},
+        error: 'the mail server sent no body for UID 99',
+        note: 'passed over without its source',
+      });
+      expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 1, logged: 0, skipped: 0, failed: 1 });
+      const [empty] = await t.db.prisma.mailQuarantine.findMany({ where: { uid: 99 } });
+      expect(empty).toMatchObject({ resolvedAt: null, error: expect.stringContaining('no body') });
     } finally {
       await t.sync.stop();
       await t.client.logout().catch(() => undefined);
