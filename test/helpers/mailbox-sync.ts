@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import type { ImapFlow } from 'imapflow';
 import type { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { MailboxSync, type MailboxSyncDeps } from '../../connectors/imap/mailbox-sync.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
-import { dovecotMailbox, type DovecotServer } from './dovecot.ts';
+import type { MailboxConfig } from '../../src/config/env.ts';
+import { connectRedis } from '../../src/redis/connect-redis.ts';
+import { dovecotMailbox, startDovecot, type DovecotServer } from './dovecot.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { waitFor } from './email-fixtures.ts';
 import { SecretBox } from '../../src/db/secret-box.ts';
 
@@ -54,4 +59,45 @@ export function testSyncDeps(db: Database, redis: Redis, overrides: Partial<Mail
     ...overrides,
     secrets: overrides.secrets ?? new SecretBox(),
   };
+}
+
+/**
+ * A Dovecot and a Redis for a test file's syncs (started before its tests, stopped after), and `setup`,
+ * a new Dovecot account synced into a new database of `kind` (not started), with an IMAP client of that
+ * account to deliver mail, reconnecting within 50-200 ms.
+ */
+export function dovecotSyncFixture(): {
+  setup(kind: 'pglite' | 'postgres'): Promise<DovecotSyncCase>;
+} {
+  let dovecot: DovecotServer;
+  let redis: Redis;
+  beforeAll(async () => {
+    dovecot = await startDovecot();
+    redis = connectRedis('redis://127.0.0.1:6379');
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await dovecot?.stop();
+  });
+  return {
+    async setup(kind) {
+      const account = await dovecot.addUser();
+      const tdb = await createTestDatabase(kind);
+      const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all' });
+      const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 } }));
+      const client = await dovecot.client(account);
+      return { account, mailbox, tdb, db: tdb.db, sync, client, dovecot };
+    },
+  };
+}
+
+/** One case of {@link dovecotSyncFixture}. */
+export interface DovecotSyncCase {
+  account: { user: string; password: string };
+  mailbox: MailboxConfig;
+  tdb: TestDatabase;
+  db: Database;
+  sync: MailboxSync;
+  client: ImapFlow;
+  dovecot: DovecotServer;
 }

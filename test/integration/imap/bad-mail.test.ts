@@ -1,33 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
+import { describe, expect, it } from 'vitest';
 import { retryQuarantinedMail } from '../../../connectors/imap/quarantine-retry.ts';
 import { quarantineMail } from '../../../src/db/mail-quarantine.repository.ts';
-import { connectRedis } from '../../../src/redis/connect-redis.ts';
-import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
-import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
+import { dovecotSyncFixture } from '../../helpers/mailbox-sync.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
-let dovecot: DovecotServer;
-let redis: Redis;
-beforeAll(async () => {
-  dovecot = await startDovecot();
-  redis = connectRedis('redis://127.0.0.1:6379');
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await dovecot?.stop();
-});
-
-async function setup(kind: 'pglite' | 'postgres') {
-  const account = await dovecot.addUser();
-  const tdb = await createTestDatabase(kind);
-  const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all' });
-  const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 } }));
-  const client = await dovecot.client(account);
-  return { account, mailbox, tdb, db: tdb.db, sync, client };
-}
+const { setup } = dovecotSyncFixture();
 
 describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) => {
   it('logs mail with 3 kB ids, names and addresses and a year-99999 date, with notes', async () => {

@@ -1,36 +1,18 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
+import { describe, expect, it } from 'vitest';
 import { retryQuarantinedMail } from '../../../connectors/imap/quarantine-retry.ts';
 import { quarantineMail } from '../../../src/db/mail-quarantine.repository.ts';
-import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { eraseCustomer } from '../../../src/services/erase-customer.service.ts';
-import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { dovecotSyncFixture } from '../../helpers/mailbox-sync.ts';
+import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
-let dovecot: DovecotServer;
-let redis: Redis;
-beforeAll(async () => {
-  dovecot = await startDovecot();
-  redis = connectRedis('redis://127.0.0.1:6379');
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await dovecot?.stop();
-});
+const { setup } = dovecotSyncFixture();
 
 const JONAS = 'Jonas Svanstrom <jonas@pathname.com>';
 
 describe.each(TEST_DATABASE_KINDS)('erase takes quarantined mail too (%s)', (kind) => {
   it("deletes every quarantined mail that names the erased customer, keeps another customer's, and mail retry never logs one", async () => {
-    const account = await dovecot.addUser();
-    const tdb = await createTestDatabase(kind);
-    const db = tdb.db;
-    const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all' });
-    const sync = new MailboxSync(mailbox, testSyncDeps(db, redis, { backoffMs: { min: 50, max: 200 } }));
-    const client = await dovecot.client(account);
+    const { tdb, db, mailbox, sync, client } = await setup(kind);
     try {
       // A real database refusal for some messages (a trigger), so the sync quarantines them the way it
       // quarantines mail a constraint or a limit refuses.

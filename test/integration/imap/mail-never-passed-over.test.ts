@@ -1,34 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
-import type { Redis } from 'ioredis';
 import { fetchedBody, hasBody, rowsByUid } from '../../../connectors/imap/fetch-rows.ts';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { findMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
-import { connectRedis } from '../../../src/redis/connect-redis.ts';
-import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
-import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
+import { dovecotSyncFixture } from '../../helpers/mailbox-sync.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
-let dovecot: DovecotServer;
-let redis: Redis;
-beforeAll(async () => {
-  dovecot = await startDovecot();
-  redis = connectRedis('redis://127.0.0.1:6379');
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await dovecot?.stop();
-});
-
-async function setup(kind: 'pglite' | 'postgres') {
-  const account = await dovecot.addUser();
-  const tdb = await createTestDatabase(kind);
-  const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all' });
-  const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 } }));
-  const client = await dovecot.client(account);
-  return { account, mailbox, tdb, db: tdb.db, sync, client };
-}
+const { setup } = dovecotSyncFixture();
 
 describe.each(TEST_DATABASE_KINDS)('a mail that cannot be kept is not passed over (%s)', (kind) => {
   it('stays before a mail whose write and quarantine both fail, and quarantines it once the database takes it', async () => {
@@ -95,7 +74,7 @@ type Patchable = { newClient(token: string | undefined): ImapFlow };
 describe('a flag change during the fetch does not take the body', () => {
   it('logs a mail another session marks read while the sync fetches it (Dovecot, UID in the flags row)', async () => {
     const t = await setup(TEST_DATABASE_KINDS[0]);
-    const other = await dovecot.client(t.account);
+    const other = await t.dovecot.client(t.account);
     try {
       for (const [i, subject] of ['First', 'Marked read', 'Third'].entries())
         await t.client.append('INBOX', buildEmail({ from: `p${i}@okco.com`, subject, body: `body of ${subject}` }));
