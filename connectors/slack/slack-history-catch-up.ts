@@ -141,6 +141,8 @@ export async function catchUpSlackHistory(
           );
           return false;
         }
+        // Threads the bound cut are marked first, whatever comes next: a kill leaves them marked.
+        for (const t of counts.threads) await deps.marks.mark(t);
         if (counts.resumeAt || counts.refused.length > 0) {
           // Not read to the end: more than one catch-up hands on (the place is read on from the first message
           // not handed), or messages it could not log (each marked alone, so the next checks read them back
@@ -235,8 +237,10 @@ interface ReadBackCounts {
   changed: number;
   /** Where messages sit that could not be logged (not for the database being away): to mark. */
   refused: MissedMark[];
-  /** The ts of the first channel message not handed (the per-channel bound): read on from it next time. */
+  /** The ts of the first message not handed (the per-place bound): read on from it next time. */
   resumeAt?: string;
+  /** Threads the bound cut (more replies than it hands at once): each marked from its first reply not handed. */
+  threads: MissedMark[];
 }
 
 /**
@@ -246,7 +250,7 @@ interface ReadBackCounts {
  * older than the last one applied, or the same words, changes nothing).
  */
 class HistoryReader {
-  readonly counts: ReadBackCounts = { read: 0, logged: 0, changed: 0, refused: [] };
+  readonly counts: ReadBackCounts = { read: 0, logged: 0, changed: 0, refused: [], threads: [] };
 
   constructor(
     private readonly deps: Pick<SlackCatchUpDeps, 'autoLogger' | 'stopping' | 'logger'>,
@@ -315,14 +319,14 @@ async function catchUpChannel(
 ): Promise<ReadBackCounts> {
   // Slack lists a history newest first: all of it since `oldest`, so that the bound below keeps the
   // oldest messages (the missed ones), not the newest.
-  const messages = await pages(
+  const { messages } = await pages(
     (cursor) => client.conversations.history({ channel, oldest, inclusive: true, limit: 200, cursor }),
     MAX_FETCHED_PER_CHANNEL,
   );
   // Oldest first, as they were written; each thread's replies after its parent.
   messages.sort((a, b) => Number(a.ts) - Number(b.ts));
   const reader = new HistoryReader(deps, teamId, channel);
-  for (const m of messages) {
+  for (const [i, m] of messages.entries()) {
     if (!reader.open) {
       reader.counts.resumeAt = m.ts;
       break;
@@ -330,14 +334,15 @@ async function catchUpChannel(
     await reader.hand(m);
     if (!m.ts || !m.reply_count || Number(m.latest_reply ?? 0) < Number(oldest)) continue;
     const thread = m.ts;
-    const replies = await pages((cursor) =>
-      client.conversations.replies({ channel, ts: thread, oldest, inclusive: true, limit: 200, cursor }),
-    );
-    for (const r of replies.sort((a, b) => Number(a.ts) - Number(b.ts)))
-      if (r.ts !== thread && reader.open) await reader.hand({ ...r, thread_ts: thread });
-    // Cut inside this thread: read on from its parent (handing a logged message again changes nothing).
-    if (!reader.open) {
-      reader.counts.resumeAt = thread;
+    const { replies, more } = await threadReplies(client, channel, thread, oldest);
+    const cut = await handReplies(reader, replies, more, thread);
+    // Cut inside this thread (more replies than the bound): the thread is marked from its first reply
+    // not handed, the channel read on from the message after its parent. Read on from the parent, a
+    // thread of more replies than the bound would be read up to the same reply at every check.
+    if (cut) {
+      if (!deps.stopping?.()) reader.counts.threads.push({ teamId, channel, thread, oldest: cut });
+      const next = messages[i + 1]?.ts;
+      if (next) reader.counts.resumeAt = next;
       break;
     }
   }
@@ -355,13 +360,31 @@ async function catchUpThread(
   thread: string,
   oldest: string,
 ): Promise<ReadBackCounts> {
-  const replies = await pages((cursor) =>
-    client.conversations.replies({ channel, ts: thread, oldest, inclusive: true, limit: 200, cursor }),
-  );
+  const { parent, replies, more } = await threadReplies(client, channel, thread, oldest);
   const reader = new HistoryReader(deps, teamId, channel);
-  for (const r of replies.sort((a, b) => Number(a.ts) - Number(b.ts)))
-    if (reader.open) await reader.hand(r.ts === thread ? r : { ...r, thread_ts: thread });
+  if (parent) await reader.hand(parent);
+  // Cut by the bound: read on from the first reply not handed.
+  const cut = await handReplies(reader, replies, more, thread);
+  if (cut && !deps.stopping?.()) reader.counts.resumeAt = cut;
   return reader.counts;
+}
+
+/**
+ * Hands a thread's replies, oldest first, while the reader is open: the ts to read on from when it did not
+ * hand them all (the first not handed; the last handed when there are `more` than were fetched: handing a
+ * logged message again changes nothing).
+ */
+async function handReplies(
+  reader: HistoryReader,
+  replies: HistoryMessage[],
+  more: boolean,
+  thread: string,
+): Promise<string | undefined> {
+  for (const r of replies) {
+    if (!reader.open) return r.ts;
+    await reader.hand({ ...r, thread_ts: thread });
+  }
+  return more ? replies.at(-1)?.ts : undefined;
 }
 
 /**
@@ -384,11 +407,14 @@ async function catchUpOne(
   return reader.counts;
 }
 
-/** Every page of a cursor-paged Web API list of messages, up to `max` (a thread's: MAX_MESSAGES_PER_CHANNEL). */
+/**
+ * Every page of a cursor-paged Web API list of messages, up to `max` (a thread's: MAX_MESSAGES_PER_CHANNEL);
+ * `more` when the list went on past it.
+ */
 async function pages(
   call: (cursor: string | undefined) => Promise<{ messages?: unknown[]; response_metadata?: { next_cursor?: string } }>,
   max = MAX_MESSAGES_PER_CHANNEL,
-): Promise<HistoryMessage[]> {
+): Promise<{ messages: HistoryMessage[]; more: boolean }> {
   const all: HistoryMessage[] = [];
   let cursor: string | undefined;
   do {
@@ -396,7 +422,27 @@ async function pages(
     all.push(...((page.messages ?? []) as HistoryMessage[]));
     cursor = page.response_metadata?.next_cursor || undefined;
   } while (cursor && all.length < max);
-  return all;
+  return { messages: all, more: cursor !== undefined };
+}
+
+/**
+ * A thread's parent (when Slack lists it) and its replies from `oldest` on, oldest first, up to the bound;
+ * `more` when there are replies past them.
+ */
+async function threadReplies(
+  client: WebClient,
+  channel: string,
+  thread: string,
+  oldest: string,
+): Promise<{ parent?: HistoryMessage; replies: HistoryMessage[]; more: boolean }> {
+  const { messages, more } = await pages((cursor) =>
+    client.conversations.replies({ channel, ts: thread, oldest, inclusive: true, limit: 200, cursor }),
+  );
+  return {
+    parent: messages.find((r) => r.ts === thread),
+    replies: messages.filter((r) => r.ts !== thread).sort((a, b) => Number(a.ts) - Number(b.ts)),
+    more,
+  };
 }
 
 /** An error of the Slack Web API client (an answer Slack gave, or none), not of the database. */

@@ -78,8 +78,9 @@ if not v then redis.call('HDEL', KEYS[2], ARGV[1]) redis.call('HDEL', KEYS[3], A
 return 0`;
 /**
  * Moves a mark read back in part on to ARGV[4] in one step (a process killed at any point leaves it at
- * one or the other), only when it is still the one read back ({@link UNCHANGED}); a miss since keeps it
- * where it is. A mark gone meanwhile (another process read it to the end) is made again at ARGV[4].
+ * one or the other), when it is still the one read back ({@link UNCHANGED}). Otherwise (a miss came since,
+ * or the place was read from elsewhere than its mark) it becomes the lower of the two, as a new miss at
+ * ARGV[4] would.
  */
 const MOVE = `${UNCHANGED}
 if unchanged then
@@ -87,10 +88,8 @@ if unchanged then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
   return 1
 end
-if not v then
-  redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
-end
+redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+if not v or tonumber(ARGV[4]) < tonumber(v) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[4]) end
 return 0`;
 
 /** A mark of this process: its ts, and how many misses it has noted there. */
@@ -304,14 +303,17 @@ export class SlackMissedMarks {
 
   /**
    * The place was read back from `m.oldest` up to `resumeAt`, not to its end: its mark moves on to
-   * `resumeAt` in one step (unless a miss came there since it was read: then it stays), its tries counted
-   * from the start.
+   * `resumeAt` in one step, its tries counted from the start (unless a miss came there since it was read,
+   * or `m` is not its mark: then the lower of the mark and `resumeAt` stays).
    */
   async moveOn(m: MissedMark, resumeAt: string): Promise<void> {
     const field = fieldOf(m);
     const as = this.readAs.get(m);
     if (this.unchangedHere(field, m, as)) {
       this.local.set(field, { oldest: resumeAt, misses: this.local.get(field)!.misses });
+      if (this.unsaved.has(field)) await this.spoolUnsaved();
+    } else if (this.local.has(field)) {
+      this.noteLocal(field, resumeAt);
       if (this.unsaved.has(field)) await this.spoolUnsaved();
     }
     await this.redis.eval(

@@ -348,15 +348,7 @@ export class SlackRecorder {
         const messages =
           written.length === 0 ? posted.reverse() : [...posted, ...written].sort((a, b) => Number(b.ts) - Number(a.ts));
         // Newest first, in pages of `limit` (Slack's default 100, at most 999) with a cursor, like Slack.
-        const limit = Math.min(Number(body.limit ?? 100) || 100, 999);
-        const start = Number(body.cursor ?? 0);
-        const next = start + limit < messages.length ? String(start + limit) : '';
-        return {
-          ok: true,
-          messages: messages.slice(start, start + limit),
-          has_more: next !== '',
-          response_metadata: { next_cursor: next },
-        };
+        return pageOf(messages, body, Math.min(Number(body.limit ?? 100) || 100, 999));
       }
       case 'users.info': {
         if (this.failingUsers.has(String(body.user))) return { ok: false, error: 'internal_error' };
@@ -420,7 +412,18 @@ export class SlackRecorder {
             blocks: m.blocks,
             ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
           }));
-        return { ok: true, messages: [...seeded, ...posted], has_more: false };
+        // Like Slack: the parent first, then the replies from `oldest` on (inclusive or not), oldest
+        // first, in pages of `limit` (Slack's default 1,000) with a cursor.
+        const oldest = body.oldest === undefined ? undefined : Number(body.oldest);
+        const inclusive = body.inclusive === true || body.inclusive === 'true';
+        const all = [...seeded, ...posted];
+        const thread = [
+          ...all.filter((m) => m.ts === body.ts),
+          ...all
+            .filter((m) => m.ts !== body.ts)
+            .filter((m) => oldest === undefined || (inclusive ? Number(m.ts) >= oldest : Number(m.ts) > oldest)),
+        ];
+        return pageOf(thread, body, Number(body.limit ?? 1000) || 1000);
       }
       case 'users.conversations':
         return {
@@ -464,4 +467,16 @@ function safeJson(v: string): unknown {
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/** One page of a Web API list of messages: `limit` from the cursor (an offset), with the next cursor. */
+function pageOf(messages: unknown[], body: Record<string, unknown>, limit: number) {
+  const start = Number(body.cursor ?? 0);
+  const next = start + limit < messages.length ? String(start + limit) : '';
+  return {
+    ok: true,
+    messages: messages.slice(start, start + limit),
+    has_more: next !== '',
+    response_metadata: { next_cursor: next },
+  };
 }

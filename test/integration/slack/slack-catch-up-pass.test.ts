@@ -180,6 +180,46 @@ describe('a Slack catch-up pass', () => {
     expect(await deps.marks.all()).toEqual([]);
   }, 120_000);
 
+  it('reads a thread of more replies than it hands at once on by itself, the channel on from the message after it', async () => {
+    const now = Math.floor(Date.now() / 1000) - 3_600;
+    const parentTs = `${now}.000000`;
+    const replies = Array.from({ length: 5_100 }, (_, i) => ({
+      ts: `${now}.${String(i + 1).padStart(6, '0')}`,
+      user: 'UJO',
+      text: `Reply ${i + 1}`,
+    }));
+    const parent = {
+      ts: parentTs,
+      user: 'UJO',
+      text: 'Outage thread',
+      reply_count: 5_100,
+      latest_reply: replies.at(-1)!.ts,
+    };
+    const after = { ts: `${now + 60}.000001`, user: 'UJO', text: 'Back to normal?' };
+    slack.history.set('CTHREAD', [parent, after]);
+    slack.threads.set(`CTHREAD/${parentTs}`, [parent, ...replies]);
+    await deps.marks.mark({ teamId: 'T1', channel: 'CTHREAD', oldest: parentTs });
+    handed.length = 0;
+    expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, read: 5_000 });
+    expect(handed.map((m) => m.ts)).toEqual([parentTs, ...replies.slice(0, 4_999).map((r) => r.ts)]);
+    // The thread goes on from its last reply handed (the last of the replies fetched: the bound stops the
+    // fetch there too; handing it again changes nothing), the channel from the message after the thread.
+    const marks = (await deps.marks.all()).filter((m) => m.channel === 'CTHREAD');
+    expect(marks).toHaveLength(2);
+    expect(marks).toEqual(
+      expect.arrayContaining([
+        { teamId: 'T1', channel: 'CTHREAD', oldest: after.ts },
+        { teamId: 'T1', channel: 'CTHREAD', thread: parentTs, oldest: replies[4_998]!.ts },
+      ]),
+    );
+    handed.length = 0;
+    await catchUpSlackHistory(deps, { linked: false });
+    expect(handed.map((m) => m.ts)).toEqual(
+      expect.arrayContaining([after.ts, ...replies.slice(4_998).map((r) => r.ts)]),
+    );
+    expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CTHREAD' }));
+  }, 120_000);
+
   it('tries a message marked alone that keeps failing less and less often, and forgets its tries once logged', async () => {
     const bad = `${Math.floor(Date.now() / 1000) - 60}.000008`;
     slack.history.set('CLATER', [{ ts: bad, user: 'UJO', text: 'Order 4412' }]);

@@ -64,6 +64,30 @@ describe('marks of Slack messages to read back', () => {
     expect(await new SlackMissedMarks(redis, `${prefix}-only`).all()).toHaveLength(2);
   });
 
+  it('moves a mark read back in part on in one step, never past a miss that came since', async () => {
+    const deployment = `${prefix}-move`;
+    const one = new SlackMissedMarks(redis, deployment);
+    const other = new SlackMissedMarks(redis, deployment);
+    const inRedis = () => redis.hget(`${deployment}:slack-missed`, 'T5/C5');
+    await other.mark({ teamId: 'T5', channel: 'C5', oldest: '1700000000.000010' });
+    // Read back from its mark up to the bound: the mark moves on to the first message not handed.
+    let [read] = await one.all();
+    await one.moveOn(read!, '1700000000.000030');
+    expect(await inRedis()).toBe('1700000000.000030');
+    // A miss there after the read began (later than the mark): the mark stays where it was read from.
+    [read] = await one.all();
+    await other.mark({ teamId: 'T5', channel: 'C5', oldest: '1700000000.000040' });
+    await one.moveOn(read!, '1700000000.000050');
+    expect(await inRedis()).toBe('1700000000.000030');
+    // A place read from elsewhere than its mark (a start's pass from the newest logged message), the mark
+    // further on: the lower of the two stays.
+    [read] = await one.all();
+    await one.clear(read!);
+    await other.mark({ teamId: 'T5', channel: 'C5', oldest: '1700000000.000090' });
+    await one.moveOn({ teamId: 'T5', channel: 'C5', oldest: '1700000000.000060' }, '1700000000.000070');
+    expect(await inRedis()).toBe('1700000000.000070');
+  });
+
   it('clears a mark only when no earlier miss came after it was read', async () => {
     const marks = new SlackMissedMarks(redis, prefix);
     const read = { teamId: 'T2', channel: 'C2', oldest: '1700000100.000000' };
