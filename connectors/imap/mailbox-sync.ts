@@ -19,6 +19,7 @@ import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { MailboxLock, type LockHolder } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
+import { isDatabaseUnavailableError } from '../../src/db/sql-errors.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, fetchBatches } from './fetch-batches.ts';
 import { fetchedBody, hasBody, hasSize, rowsByUid } from './fetch-rows.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
@@ -478,7 +479,8 @@ export class MailboxSync {
   }
 
   /**
-   * Throws `err` for the first two failures of a message (the reconnect retries it); on the third,
+   * Throws `err` for the first two failures of a message (the reconnect retries it; the database being
+   * away is not a failure of the message and never counts); on the third,
    * keeps the raw message in the quarantine table with its headers and a note (`rapport mail retry`
    * logs it again), counts it as failed and returns so the sync moves on. When the quarantine write
    * fails too (the database flapping), it throws: passed over, the message would be neither stored
@@ -486,6 +488,9 @@ export class MailboxSync {
    * message), trying the quarantine again at its next failure.
    */
   private async passOver(folder: string, m: FetchMessageObject, err: unknown): Promise<void> {
+    // The database away (a failover, a restart, a dropped connection) is no fault of this message: it is
+    // tried again from the cursor without a strike, so an outage of any length never quarantines it.
+    if (isDatabaseUnavailableError(err)) throw err;
     const failKey = `${folder}:${m.uid}`;
     const n = (this.failures.get(failKey) ?? 0) + 1;
     this.failures.set(failKey, n);

@@ -3,6 +3,9 @@ import type { Database } from '../../src/db/database.ts';
 import {
   deleteQuarantinedMail,
   pendingQuarantinedMail,
+  pendingQuarantinedMailPage,
+  type QuarantinedMail,
+  type QuarantinePageEnd,
   recordQuarantineRetry,
 } from '../../src/db/mail-quarantine.repository.ts';
 import { isFreeMailDomain } from '../../src/domain/email-participants.ts';
@@ -35,48 +38,69 @@ export async function retryQuarantinedMail(
   hooks: PipelineHooks = noopPipelineHooks,
 ): Promise<QuarantineRetryResult> {
   const result: QuarantineRetryResult = { tried: 0, logged: 0, skipped: 0, failed: 0 };
-  for (const q of await pendingQuarantinedMail(db)) {
-    result.tried++;
-    const mailbox = config.imap.find((m) => m.address === q.mailbox);
-    try {
-      // The sync's tombstone check looks at the customer side only; a mail with an erased person in Cc
-      // or Reply-To names them too, and one quarantined after their erasure must go as the others did.
-      if (await namesErasedCustomer(db, q.raw)) {
-        await deleteQuarantinedMail(db.prisma, [q.id]);
-        result.skipped++;
-        continue;
-      }
-      // Kept without its source (the mail server sent no body): parsed, it would be an empty mail skipped
-      // as "no sender" and marked resolved. It stays, failed, until someone looks it up on the server.
-      if (q.raw.length === 0)
-        throw new Error('kept without its source (the mail server sent no body): look it up on the mail server');
-      const email = await parseEmailSource(
-        q.raw,
-        { mailbox: q.mailbox, folder: q.folder ?? undefined, uid: q.uid ?? undefined },
-        { maxMessageBytes: mailbox?.maxMessageBytes },
-      );
-      const own = q.mailbox.slice(q.mailbox.lastIndexOf('@') + 1);
-      const { outcomes, failure } = await logEmails(db, [email], {
-        internalDomains: [...config.internalDomains, ...(own ? [own] : [])],
-        skipLists: mailbox?.skipLists,
-        hooks,
-        filters: config.mailFilters,
-        defaultFilters: config.mailFilterDefaults,
-        createCompanies: mailbox?.createCompanies,
-      });
-      if (failure) throw failure.error;
-      if (outcomes[0]?.status === 'logged') result.logged++;
-      else result.skipped++;
-      await recordQuarantineRetry(db, q.id, { resolved: true });
-    } catch (err) {
-      result.failed++;
-      await recordQuarantineRetry(db, q.id, {
-        resolved: false,
-        error: err instanceof Error ? err.message : String(err),
-      });
+  // A page of ids at a time, each mail's raw source read on its own: however many there are (and fail
+  // again), every one is tried once per run, and only one is in memory.
+  let after: QuarantinePageEnd | undefined;
+  for (;;) {
+    const page = await pendingQuarantinedMailPage(db, after);
+    if (page.length === 0) break;
+    after = page.at(-1);
+    for (const { id } of page) {
+      const q = await pendingQuarantinedMail(db, id);
+      if (q) await retryOne(db, config, hooks, q, result);
     }
   }
   return result;
+}
+
+/** Logs one quarantined message again (see {@link retryQuarantinedMail}), counting what happened in `result`. */
+async function retryOne(
+  db: Database,
+  config: Pick<Config, 'imap' | 'internalDomains' | 'mailFilters' | 'mailFilterDefaults'>,
+  hooks: PipelineHooks,
+  q: QuarantinedMail,
+  result: QuarantineRetryResult,
+): Promise<void> {
+  result.tried++;
+  const mailbox = config.imap.find((m) => m.address === q.mailbox);
+  try {
+    // The sync's tombstone check looks at the customer side only; a mail with an erased person in Cc
+    // or Reply-To names them too, and one quarantined after their erasure must go as the others did.
+    if (await namesErasedCustomer(db, q.raw)) {
+      await deleteQuarantinedMail(db.prisma, [q.id]);
+      result.skipped++;
+      return;
+    }
+    // Kept without its source (the mail server sent no body): parsed, it would be an empty mail skipped
+    // as "no sender" and marked resolved. It stays, failed, until someone looks it up on the server.
+    if (q.raw.length === 0)
+      throw new Error('kept without its source (the mail server sent no body): look it up on the mail server');
+    const email = await parseEmailSource(
+      q.raw,
+      { mailbox: q.mailbox, folder: q.folder ?? undefined, uid: q.uid ?? undefined },
+      { maxMessageBytes: mailbox?.maxMessageBytes },
+    );
+    const own = q.mailbox.slice(q.mailbox.lastIndexOf('@') + 1);
+    const { outcomes, failure } = await logEmails(db, [email], {
+      // As the sync counts them: a free-mail mailbox's domain (gmail.com) is its customers' too.
+      internalDomains: [...config.internalDomains, ...(own && !isFreeMailDomain(own) ? [own] : [])],
+      skipLists: mailbox?.skipLists,
+      hooks,
+      filters: config.mailFilters,
+      defaultFilters: config.mailFilterDefaults,
+      createCompanies: mailbox?.createCompanies,
+    });
+    if (failure) throw failure.error;
+    if (outcomes[0]?.status === 'logged') result.logged++;
+    else result.skipped++;
+    await recordQuarantineRetry(db, q.id, { resolved: true });
+  } catch (err) {
+    result.failed++;
+    await recordQuarantineRetry(db, q.id, {
+      resolved: false,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
 }
 
 /**

@@ -48,15 +48,41 @@ export async function quarantineMail(
   });
 }
 
-/** Quarantined messages not resolved yet, oldest first. */
-export async function pendingQuarantinedMail(db: Database, limit = 500): Promise<QuarantinedMail[]> {
-  const rows = await db.prisma.mailQuarantine.findMany({
-    where: { resolvedAt: null },
-    orderBy: { createdAt: 'asc' },
+/** Where a page of {@link pendingQuarantinedMailPage} ended: the next page starts after it. */
+export interface QuarantinePageEnd {
+  createdAt: Date;
+  id: string;
+}
+
+/**
+ * A page of the quarantined messages not resolved yet, oldest first, after `after` (by creation, then
+ * id): ids only, so a page never holds raw mail, and every row is reached however many fail again.
+ */
+export async function pendingQuarantinedMailPage(
+  db: Database,
+  after: QuarantinePageEnd | undefined,
+  limit = 100,
+): Promise<QuarantinePageEnd[]> {
+  return db.prisma.mailQuarantine.findMany({
+    where: {
+      resolvedAt: null,
+      ...(after
+        ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
+        : {}),
+    },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: limit,
+    select: { id: true, createdAt: true },
+  });
+}
+
+/** One quarantined message with its raw source; undefined when it was resolved or deleted meanwhile. */
+export async function pendingQuarantinedMail(db: Database, id: string): Promise<QuarantinedMail | undefined> {
+  const row = await db.prisma.mailQuarantine.findFirst({
+    where: { id, resolvedAt: null },
     select: { id: true, mailbox: true, folder: true, uid: true, raw: true, attempts: true },
   });
-  return rows.map((r) => ({ ...r, raw: Buffer.from(r.raw) }));
+  return row ? { ...row, raw: Buffer.from(row.raw) } : undefined;
 }
 
 /** A retry's result for one row: resolved (logged, duplicate, skipped) or failed again with `error`. */

@@ -36,10 +36,20 @@ export async function openPostgres(url: string, poolSize = 10, onIdleError?: (er
     sql: runner(pool),
     async withSession(fn) {
       const client = await pool.connect();
+      // A checked-out connection the server drops (failover, restart, admin kill) emits 'error' besides
+      // failing its query, and the pool listens only to idle ones: without a listener of its own the
+      // error would be thrown from the socket's event and take the process down. The query's own
+      // rejection is what the caller sees; the connection is handed back broken, so the pool drops it.
+      let lost: Error | undefined;
+      const onError = (err: Error) => {
+        lost = err;
+      };
+      client.on('error', onError);
       try {
         return await fn(runner(client));
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        client.release(lost);
       }
     },
     async close() {

@@ -52,6 +52,69 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
     }
   });
 
+  it('tries every quarantined mail, however many before it fail again', async () => {
+    const t = await setup(kind);
+    try {
+      // More than a page of mail that fails again at every retry (kept without its source), then one
+      // that can be logged now.
+      for (let uid = 1000; uid <= 1500; uid++)
+        await quarantineMail(t.db, {
+          mailbox: t.mailbox.address,
+          folder: 'INBOX',
+          uid,
+          raw: Buffer.alloc(0),
+          headers: {},
+          error: 'the mail server sent no body',
+          note: 'passed over without its source',
+        });
+      await quarantineMail(t.db, {
+        mailbox: t.mailbox.address,
+        folder: 'INBOX',
+        uid: 2000,
+        raw: Buffer.from(buildEmail({ from: 'late@okco.com', subject: 'Last in line', body: 'Behind 501 others' })),
+        headers: {},
+        error: 'refused once',
+        note: 'kept for the test',
+      });
+      const config = {
+        imap: [t.mailbox],
+        internalDomains: ['support.example'],
+        mailFilters: [],
+        mailFilterDefaults: true,
+      };
+      expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 502, logged: 1, skipped: 0, failed: 501 });
+      expect(await t.db.prisma.message.count({ where: { text: { contains: 'Behind 501 others' } } })).toBe(1);
+    } finally {
+      await t.sync.stop();
+      await t.client.logout().catch(() => undefined);
+      await t.tdb.dispose();
+    }
+  }, 120_000);
+
+  it("logs a quarantined customer's mail to a free-mail support address on retry, as the sync would", async () => {
+    const t = await setup(kind);
+    try {
+      // A support mailbox at Gmail: gmail.com is its customers' domain too, not an internal one.
+      const mailbox = { ...t.mailbox, address: 'acme.help@gmail.com' };
+      await quarantineMail(t.db, {
+        mailbox: mailbox.address,
+        folder: 'INBOX',
+        uid: 7,
+        raw: Buffer.from(buildEmail({ from: 'Bob <bob@gmail.com>', to: mailbox.address, body: 'My order is late' })),
+        headers: {},
+        error: 'refused once',
+        note: 'kept for the test',
+      });
+      const config = { imap: [mailbox], internalDomains: [], mailFilters: [], mailFilterDefaults: true };
+      expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
+      expect(await t.db.prisma.message.count({ where: { text: { contains: 'My order is late' } } })).toBe(1);
+    } finally {
+      await t.sync.stop();
+      await t.client.logout().catch(() => undefined);
+      await t.tdb.dispose();
+    }
+  });
+
   it('quarantines a message the database refuses, raw, and rapport mail retry logs it later', async () => {
     const t = await setup(kind);
     try {

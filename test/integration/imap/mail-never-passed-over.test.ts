@@ -3,6 +3,7 @@ import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import { fetchedBody, hasBody, rowsByUid } from '../../../connectors/imap/fetch-rows.ts';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { findMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
+import { killAtHeldWrite } from '../../helpers/kill-at-held-write.ts';
 import { dovecotSyncFixture } from '../../helpers/mailbox-sync.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
@@ -61,6 +62,39 @@ describe.each(TEST_DATABASE_KINDS)('a mail that cannot be kept is not passed ove
       expect(Buffer.from(q.raw).toString()).toContain('POISON here');
       await waitFor(async () => (await findMailboxCursor(t.db.sql, key))?.lastUid === 3, 10_000, 'cursor past all');
       expect(await t.db.prisma.message.count({ where: { text: 'fine too' } })).toBe(1);
+    } finally {
+      await t.sync.stop();
+      await t.client.logout().catch(() => undefined);
+      await t.tdb.dispose();
+    }
+  });
+});
+
+describe('a database outage does not quarantine the mail being written', () => {
+  it('tries it again from the cursor without a strike each time its connection is cut (PostgreSQL)', async () => {
+    const t = await setup('postgres');
+    try {
+      for (const subject of ['During the failover', 'After it'])
+        await t.client.append('INBOX', buildEmail({ from: 'ann@okco.com', subject, body: `body of ${subject}` }));
+      // Every write of the first mail waits on a lock, and its connection is cut, ten times over (a try of
+      // the sync writes it twice, the batch then the mail alone: five tries, past the three failed tries
+      // that quarantine a mail): a failover as the sync sees it.
+      await killAtHeldWrite({
+        databaseUrl: t.tdb.url!,
+        table: 'Message',
+        what: 'the sync writing the first mail',
+        act: async () => t.sync.start(),
+        kill: async () => {},
+        terminations: 10,
+      });
+      await waitFor(
+        async () => t.sync.status.counts.logged === 2,
+        60_000,
+        () => `both logged: ${JSON.stringify(t.sync.status.counts)}`,
+      );
+      expect(t.sync.status.counts).toMatchObject({ quarantined: 0, failed: 0 });
+      expect(await t.db.prisma.mailQuarantine.count()).toBe(0);
+      expect(await t.db.prisma.message.count({ where: { text: 'body of During the failover' } })).toBe(1);
     } finally {
       await t.sync.stop();
       await t.client.logout().catch(() => undefined);
