@@ -309,11 +309,10 @@ export class SlackMissedMarks {
   async moveOn(m: MissedMark, resumeAt: string): Promise<void> {
     const field = fieldOf(m);
     const as = this.readAs.get(m);
-    if (this.unchangedHere(field, m, as)) {
-      this.local.set(field, { oldest: resumeAt, misses: this.local.get(field)!.misses });
-      if (this.unsaved.has(field)) await this.spoolUnsaved();
-    } else if (this.local.has(field)) {
-      this.noteLocal(field, resumeAt);
+    const mine = this.local.get(field);
+    if (mine) {
+      if (this.unchangedHere(field, m, as)) this.local.set(field, { oldest: resumeAt, misses: mine.misses });
+      else this.noteLocal(field, resumeAt);
       if (this.unsaved.has(field)) await this.spoolUnsaved();
     }
     await this.redis.eval(

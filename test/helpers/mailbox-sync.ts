@@ -86,7 +86,20 @@ export function dovecotSyncFixture(): {
       const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all' });
       const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 } }));
       const client = await dovecot.client(account);
-      return { account, mailbox, tdb, db: tdb.db, sync, client, dovecot };
+      return {
+        account,
+        mailbox,
+        tdb,
+        db: tdb.db,
+        sync,
+        client,
+        dovecot,
+        async close() {
+          await sync.stop();
+          await client.logout().catch(() => undefined);
+          await tdb.dispose();
+        },
+      };
     },
   };
 }
@@ -100,4 +113,6 @@ export interface DovecotSyncCase {
   sync: MailboxSync;
   client: ImapFlow;
   dovecot: DovecotServer;
+  /** Stops the sync, logs the client out and drops the database. */
+  close(): Promise<void>;
 }

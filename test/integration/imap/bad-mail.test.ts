@@ -46,9 +46,7 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
       expect(meta.notes.join(' ')).toMatch(/characters \(over 254\)/);
       expect(msg.authorEmail).toMatch(/^long-[0-9a-f]{16}@longco\.com$/);
     } finally {
-      await t.sync.stop();
-      await t.client.logout().catch(() => undefined);
-      await t.tdb.dispose();
+      await t.close();
     }
   });
 
@@ -85,9 +83,7 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
       expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 502, logged: 1, skipped: 0, failed: 501 });
       expect(await t.db.prisma.message.count({ where: { text: { contains: 'Behind 501 others' } } })).toBe(1);
     } finally {
-      await t.sync.stop();
-      await t.client.logout().catch(() => undefined);
-      await t.tdb.dispose();
+      await t.close();
     }
   }, 120_000);
 
@@ -109,9 +105,7 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
       expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
       expect(await t.db.prisma.message.count({ where: { text: { contains: 'My order is late' } } })).toBe(1);
     } finally {
-      await t.sync.stop();
-      await t.client.logout().catch(() => undefined);
-      await t.tdb.dispose();
+      await t.close();
     }
   });
 
@@ -163,9 +157,7 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
       const [empty] = await t.db.prisma.mailQuarantine.findMany({ where: { uid: 99 } });
       expect(empty).toMatchObject({ resolvedAt: null, error: expect.stringContaining('no body') });
     } finally {
-      await t.sync.stop();
-      await t.client.logout().catch(() => undefined);
-      await t.tdb.dispose();
+      await t.close();
     }
   });
 });

@@ -12,7 +12,8 @@ const JONAS = 'Jonas Svanstrom <jonas@pathname.com>';
 
 describe.each(TEST_DATABASE_KINDS)('erase takes quarantined mail too (%s)', (kind) => {
   it("deletes every quarantined mail that names the erased customer, keeps another customer's, and mail retry never logs one", async () => {
-    const { tdb, db, mailbox, sync, client } = await setup(kind);
+    const t = await setup(kind);
+    const { db, mailbox, sync, client } = t;
     try {
       // A real database refusal for some messages (a trigger), so the sync quarantines them the way it
       // quarantines mail a constraint or a limit refuses.
@@ -79,9 +80,7 @@ describe.each(TEST_DATABASE_KINDS)('erase takes quarantined mail too (%s)', (kin
       const messages = await db.sql.query<{ j: string }>(`SELECT row_to_json(m)::text AS j FROM "Message" m`);
       expect(messages.map((m) => m.j.toLowerCase()).join('\n')).not.toContain('pathname');
     } finally {
-      await sync.stop();
-      await client.logout().catch(() => undefined);
-      await tdb.dispose();
+      await t.close();
     }
   }, 180_000);
 });

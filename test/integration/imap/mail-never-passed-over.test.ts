@@ -63,9 +63,7 @@ describe.each(TEST_DATABASE_KINDS)('a mail that cannot be kept is not passed ove
       await waitFor(async () => (await findMailboxCursor(t.db.sql, key))?.lastUid === 3, 10_000, 'cursor past all');
       expect(await t.db.prisma.message.count({ where: { text: 'fine too' } })).toBe(1);
     } finally {
-      await t.sync.stop();
-      await t.client.logout().catch(() => undefined);
-      await t.tdb.dispose();
+      await t.close();
     }
   });
 });
@@ -96,9 +94,7 @@ describe('a database outage does not quarantine the mail being written', () => {
       expect(await t.db.prisma.mailQuarantine.count()).toBe(0);
       expect(await t.db.prisma.message.count({ where: { text: 'body of During the failover' } })).toBe(1);
     } finally {
-      await t.sync.stop();
-      await t.client.logout().catch(() => undefined);
-      await t.tdb.dispose();
+      await t.close();
     }
   });
 });
