@@ -98,32 +98,35 @@ export interface RecordMentions {
 /** Records outside `recordIds` whose source key, subject (or its key) or threading note matches an ILIKE pattern. */
 export function findRecordsMentioning(
   client: DbClient,
-  where: { recordIds: string[]; patterns: string[] },
+  where: { recordIds: string[]; patterns: string[]; sourceKeys: string[] },
 ): Promise<RecordMentions[]> {
   return client.$queryRawUnsafe<RecordMentions[]>(
     `SELECT id::text, "sourceKey", subject, "subjectKey", "threadingNote" FROM "CommunicationRecord"
-      WHERE NOT (id = ANY($1::uuid[])) AND ("sourceKey" ILIKE ANY($2::text[]) OR subject ILIKE ANY($2::text[])
-        OR "subjectKey" ILIKE ANY($2::text[]) OR "threadingNote" ILIKE ANY($2::text[]))`,
+      WHERE NOT (id = ANY($1::uuid[])) AND ("sourceKey" ILIKE ANY($2::text[]) OR "sourceKey" = ANY($3::text[])
+        OR subject ILIKE ANY($2::text[]) OR "subjectKey" ILIKE ANY($2::text[]) OR "threadingNote" ILIKE ANY($2::text[]))`,
     where.recordIds,
     where.patterns,
+    where.sourceKeys,
   );
 }
 
 /**
  * Deletes the email thread keys (Message-IDs a thread holds or names) of an erased customer's own
- * messages and those that mention it, from the records that outlive it; returns how many. A later
- * mail naming such an id no longer joins by it.
+ * messages and those that mention it, from the records that outlive it; returns the keys deleted. A
+ * later mail naming such an id no longer joins by it.
  */
-export function deleteEmailThreadKeysMentioning(
+export async function deleteEmailThreadKeysMentioning(
   client: DbClient,
   where: { recordIds: string[]; patterns: string[]; keys: string[] },
-): Promise<number> {
-  return client.$executeRawUnsafe(
-    `DELETE FROM "EmailThreadKey" WHERE NOT ("recordId" = ANY($1::uuid[])) AND (key ILIKE ANY($2::text[]) OR key = ANY($3::text[]))`,
+): Promise<string[]> {
+  const rows = await client.$queryRawUnsafe<Array<{ key: string }>>(
+    `DELETE FROM "EmailThreadKey" WHERE NOT ("recordId" = ANY($1::uuid[])) AND (key ILIKE ANY($2::text[]) OR key = ANY($3::text[]))
+      RETURNING key`,
     where.recordIds,
     where.patterns,
     where.keys,
   );
+  return rows.map((r) => r.key);
 }
 
 /** Writes a record's redacted source key, subject (and its key) and threading note. */

@@ -238,18 +238,22 @@ async function redactElsewhere(
       metadata: { ...(redactJson(m.metadata, terms) as object), erased: own ? 'author' : 'mentions' },
     });
   }
-  const records = await findRecordsMentioning(tx, { recordIds, patterns });
+  const threadKeys = await deleteEmailThreadKeysMentioning(tx, { recordIds, patterns, keys: ownKeys });
+  // A record named after a key that no longer threads (their own mail another customer's thread started
+  // from) is renamed too: a later reply naming only that id starts a thread of its own under that name.
+  const unthreaded = new Set(threadKeys);
+  const records = await findRecordsMentioning(tx, { recordIds, patterns, sourceKeys: threadKeys });
   for (const r of records) {
     const subject = r.subject === null ? null : redactText(r.subject, terms);
+    const rename = unthreaded.has(r.sourceKey) || mentions(r.sourceKey, terms);
     await updateRedactedRecord(tx, r.id, {
-      sourceKey: mentions(r.sourceKey, terms) ? `erased:${sha256(r.sourceKey).slice(0, 40)}` : r.sourceKey,
+      sourceKey: rename ? `erased:${sha256(r.sourceKey).slice(0, 40)}` : r.sourceKey,
       subject,
       // The subject fallback's key follows the redacted subject (it held the name too).
       subjectKey: r.subjectKey === null ? null : normalizeEmailSubject(subject ?? ''),
       threadingNote: r.threadingNote === null ? null : redactText(r.threadingNote, terms),
     });
   }
-  const threadKeys = await deleteEmailThreadKeysMentioning(tx, { recordIds, patterns, keys: ownKeys });
   const followUps = await findFollowUpsMentioning(tx, { recordIds, patterns });
   for (const f of followUps)
     await updateRedactedFollowUp(tx, f.id, {
@@ -265,7 +269,7 @@ async function redactElsewhere(
     counts: {
       redactedMessages: messages.length,
       redactedRecords: records.length,
-      redactedOther: followUps.length + classifications.length + examples.length + threadKeys,
+      redactedOther: followUps.length + classifications.length + examples.length + threadKeys.length,
     },
     tombstoneKeys,
   };

@@ -108,4 +108,55 @@ describe.each(TEST_DATABASE_KINDS)('erase means erase (%s)', (kind) => {
       await t.dispose();
     }
   });
+
+  it("a thread another customer's record is named after their mail still takes replies after the erase", async () => {
+    const t = await createTestDatabase(kind);
+    try {
+      const log = async (raw: string) =>
+        logEmail(t.db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), opts);
+      // Svanstrom wrote to Ann from his phone (a Message-ID that does not name him); Ann forwarded the thread
+      // to us first, so Acme's record is named after his mail, and his mail joined it when it came.
+      await log(
+        buildEmail({
+          from: 'Ann <ann@acme.com>',
+          messageId: 'a1@acme.com',
+          inReplyTo: 'CAxyz42@mail.gmail.com',
+          references: ['CAxyz42@mail.gmail.com'],
+          subject: 'Re: Licence renewal',
+        }),
+      );
+      const his = await log(
+        buildEmail({
+          from: 'Jonas Svanstrom <jonas@pathname.com>',
+          to: 'ann@acme.com',
+          extra: ['Cc: support@support.example'],
+          messageId: 'CAxyz42@mail.gmail.com',
+          subject: 'Licence renewal',
+        }),
+      );
+      const acme = await t.db.prisma.company.findFirstOrThrow({ where: { domains: { has: 'acme.com' } } });
+      const record = await t.db.prisma.communicationRecord.findFirstOrThrow({ where: { companyId: acme.id } });
+      expect(his).toMatchObject({ status: 'logged', recordId: record.id });
+      expect(record.sourceKey).toBe('email:<CAxyz42@mail.gmail.com>');
+      const pathname = await t.db.prisma.company.findFirstOrThrow({ where: { domains: { has: 'pathname.com' } } });
+
+      await eraseCustomer(t.db, pathname.id, { repId: 'admin', platform: 'cli' });
+
+      // His mail no longer threads anything: a reply naming only it starts a thread of its own, and is kept.
+      const reply = await log(
+        buildEmail({
+          from: 'Bob <bob@acme.com>',
+          messageId: 'b1@acme.com',
+          inReplyTo: 'CAxyz42@mail.gmail.com',
+          references: ['CAxyz42@mail.gmail.com'],
+          subject: 'Re: Licence renewal',
+          body: 'Any news on the renewal?',
+        }),
+      );
+      expect(reply).toMatchObject({ status: 'logged', newRecord: true });
+      expect(await t.db.prisma.message.count({ where: { recordId: record.id } })).toBe(2);
+    } finally {
+      await t.dispose();
+    }
+  });
 });
