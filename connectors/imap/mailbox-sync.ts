@@ -458,7 +458,7 @@ export class MailboxSync {
       const failed = items[start + failure.index];
       const uid = failed.meta.uid;
       advance(uid - 1);
-      await this.passOver(folder, failed.m, failure.error);
+      await this.passOver(folder, failed.m, failed.meta.size, failure.error);
       advance(uid);
       start += failure.index + 1;
     }
@@ -487,7 +487,7 @@ export class MailboxSync {
    * nor kept, and the cursor would move past it. The folder loop retries from the cursor (before the
    * message), trying the quarantine again at its next failure.
    */
-  private async passOver(folder: string, m: FetchMessageObject, err: unknown): Promise<void> {
+  private async passOver(folder: string, m: FetchMessageObject, size: number | undefined, err: unknown): Promise<void> {
     // The database away (a failover, a restart, a dropped connection) is no fault of this message: it is
     // tried again from the cursor without a strike, so an outage of any length never quarantines it.
     if (isDatabaseUnavailableError(err)) throw err;
@@ -504,15 +504,19 @@ export class MailboxSync {
       .then((e) => e.headers)
       .catch(() => ({}) as Record<string, string>);
     const error = err instanceof Error ? err.message : String(err);
+    const kept =
+      raw.length > 0 && size !== undefined && size > raw.length ? 'its headers only (over IMAP_MAX_MESSAGE_MB)' : 'raw';
     const note =
       raw.length > 0
-        ? `Could not be stored after 3 tries (${error.slice(0, 300)}). Kept raw in quarantine; fix the cause and run "rapport mail retry".`
+        ? `Could not be stored after 3 tries (${error.slice(0, 300)}). Kept ${kept} in quarantine; fix the cause and run "rapport mail retry".`
         : `The mail server sent no body for UID ${m.uid} in ${folder} 3 times (${error.slice(0, 300)}); it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it).`;
-    const kept = await quarantineMail(this.deps.db, {
+    const quarantined = await quarantineMail(this.deps.db, {
       mailbox: this.config.address,
       folder,
       uid: m.uid,
       raw,
+      serverDate: m.internalDate ? new Date(m.internalDate) : undefined,
+      sizeBytes: size,
       headers,
       error,
       note,
@@ -529,7 +533,7 @@ export class MailboxSync {
       messageId: headers['message-id']?.slice(0, 200),
       subject: headers.subject?.slice(0, 200),
     };
-    if (!kept) {
+    if (!quarantined) {
       // The next failure tries the quarantine again at once.
       this.failures.set(failKey, 2);
       this.log.error(

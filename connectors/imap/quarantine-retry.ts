@@ -78,7 +78,13 @@ async function retryOne(
     const email = await parseEmailSource(
       q.raw,
       { mailbox: q.mailbox, folder: q.folder ?? undefined, uid: q.uid ?? undefined },
-      { maxMessageBytes: mailbox?.maxMessageBytes },
+      // As the sync parsed it: a mail kept with its headers only says why its body is missing, and an
+      // insane Date header falls back on the server's date.
+      {
+        maxMessageBytes: mailbox?.maxMessageBytes,
+        fallbackDate: q.serverDate ?? undefined,
+        sizeBytes: q.sizeBytes ?? undefined,
+      },
     );
     const own = q.mailbox.slice(q.mailbox.lastIndexOf('@') + 1);
     const { outcomes, failure } = await logEmails(db, [email], {

@@ -9,6 +9,10 @@ export interface QuarantinedMail {
   folder: string | null;
   uid: number | null;
   raw: Buffer;
+  /** The server's INTERNALDATE, when the sync kept it. */
+  serverDate: Date | null;
+  /** The message's size on the server, when the sync kept it (more than `raw` for a headers-only mail). */
+  sizeBytes: number | null;
   attempts: number;
 }
 
@@ -23,6 +27,10 @@ export async function quarantineMail(
     folder?: string;
     uid?: number;
     raw: Buffer;
+    /** The server's INTERNALDATE. */
+    serverDate?: Date;
+    /** The message's size on the server (`raw` holds only its headers when it was over IMAP_MAX_MESSAGE_MB). */
+    sizeBytes?: number;
     headers: Record<string, string>;
     error: string;
     note: string;
@@ -40,6 +48,8 @@ export async function quarantineMail(
       folder: mail.folder ?? null,
       uid: mail.uid ?? null,
       raw: new Uint8Array(mail.raw),
+      serverDate: mail.serverDate ?? null,
+      sizeBytes: mail.sizeBytes ?? null,
       headers: mail.headers,
       error: mail.error.slice(0, 2000),
       note: mail.note,
@@ -80,7 +90,16 @@ export async function pendingQuarantinedMailPage(
 export async function pendingQuarantinedMail(db: Database, id: string): Promise<QuarantinedMail | undefined> {
   const row = await db.prisma.mailQuarantine.findFirst({
     where: { id, resolvedAt: null },
-    select: { id: true, mailbox: true, folder: true, uid: true, raw: true, attempts: true },
+    select: {
+      id: true,
+      mailbox: true,
+      folder: true,
+      uid: true,
+      raw: true,
+      serverDate: true,
+      sizeBytes: true,
+      attempts: true,
+    },
   });
   return row ? { ...row, raw: Buffer.from(row.raw) } : undefined;
 }

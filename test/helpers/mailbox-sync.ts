@@ -67,7 +67,7 @@ export function testSyncDeps(db: Database, redis: Redis, overrides: Partial<Mail
  * account to deliver mail, reconnecting within 50-200 ms.
  */
 export function dovecotSyncFixture(): {
-  setup(kind: 'pglite' | 'postgres'): Promise<DovecotSyncCase>;
+  setup(kind: 'pglite' | 'postgres', mailbox?: Partial<MailboxConfig>): Promise<DovecotSyncCase>;
 } {
   let dovecot: DovecotServer;
   let redis: Redis;
@@ -80,10 +80,10 @@ export function dovecotSyncFixture(): {
     await dovecot?.stop();
   });
   return {
-    async setup(kind) {
+    async setup(kind, overrides = {}) {
       const account = await dovecot.addUser();
       const tdb = await createTestDatabase(kind);
-      const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all' });
+      const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all', ...overrides });
       const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 } }));
       const client = await dovecot.client(account);
       return {

@@ -160,4 +160,44 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
       await t.close();
     }
   });
+
+  it('a quarantined mail over the size limit, with an insane date, is retried as the sync would have logged it', async () => {
+    const t = await setup(kind, { maxMessageBytes: 4000 });
+    try {
+      await t.db.sql.exec(`
+        CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW."authorEmail" = 'big@okco.com' THEN RAISE EXCEPTION 'poison refused by the test'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER refuse_poison BEFORE INSERT ON "Message" FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+      const received = new Date('2026-11-20T08:00:00Z');
+      const big = buildEmail({ from: 'big@okco.com', subject: 'Scans', body: 'scan '.repeat(2000) }).replace(
+        /^Date: .*$/m,
+        'Date: Mon, 1 Jan 99999 10:00:00 +0000',
+      );
+      await t.client.append('INBOX', big, [], received);
+      t.sync.start();
+      await waitFor(async () => t.sync.status.counts.quarantined === 1, 30_000, 'quarantined');
+      const [q] = await t.db.prisma.mailQuarantine.findMany();
+      // Only its headers were fetched: the row says so, and keeps the server's size and date.
+      expect(q.note).toContain('headers only');
+      expect(q.sizeBytes).toBe(Buffer.byteLength(big.replace(/\r?\n/g, '\r\n')));
+      expect(q.serverDate?.toISOString()).toBe(received.toISOString());
+      expect(q.raw.byteLength).toBeLessThan(1000);
+
+      await t.db.sql.exec('DROP TRIGGER refuse_poison ON "Message"');
+      const config = {
+        imap: [t.mailbox],
+        internalDomains: ['support.example'],
+        mailFilters: [],
+        mailFilterDefaults: true,
+      };
+      expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
+      const msg = await t.db.prisma.message.findFirstOrThrow({ where: { authorEmail: 'big@okco.com' } });
+      expect(msg.sentAt.toISOString()).toBe(received.toISOString());
+      expect((msg.metadata as { bodyNote: string | null }).bodyNote).toMatch(
+        /over the 0 MB limit \(IMAP_MAX_MESSAGE_MB\)/,
+      );
+    } finally {
+      await t.close();
+    }
+  });
 });
