@@ -18,7 +18,8 @@ const MARKED: Record<MarkKept, string> = {
 
 /**
  * The Slack catch-up of a process: at start, every linked channel since its newest logged message; then,
- * every CATCH_UP_CHECK_MS (and CATCH_UP_MISSED_DELAY_MS after a miss of its own), the places marked
+ * every CATCH_UP_CHECK_MS (and CATCH_UP_MISSED_DELAY_MS after a miss of its own, or as soon as the pass running
+ * then ends), the places marked
  * because a message's event could not be logged after Slack's ack (the database away for longer than the
  * auto-log's retries). The marks live in Redis (on disk too while Redis is away), so a process that dies before reading its miss back
  * leaves it to the others or to its next start; a mark is read back from the missed message on,
@@ -30,6 +31,8 @@ export class SlackCatchUpLoop {
   private stopping = false;
   private running: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** A miss's wake that came during a pass: the loop checks again as soon as that pass ends. */
+  private wokenDuringPass = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly deps: Omit<SlackCatchUpDeps, 'stopping'>) {}
@@ -56,7 +59,8 @@ export class SlackCatchUpLoop {
     this.deps.logger.warn({ team: teamId, channel: e.channel, ts, thread, kept }, MARKED[kept]);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.wakeUp?.();
+      if (this.wakeUp) this.wakeUp();
+      else this.wokenDuringPass = true;
     }, CATCH_UP_MISSED_DELAY_MS);
     timer.unref();
     this.timers.add(timer);
@@ -80,14 +84,17 @@ export class SlackCatchUpLoop {
       (await this.pass(true)) === 'ran' || (await lastLinkedPassAt(this.deps.redis, this.deps.prefix)) >= startedAt;
     let linkedDone = await linkedPassDone();
     while (!this.stopping) {
-      await new Promise<void>((resolve) => {
-        // Never what keeps a process alive: stop() wakes it.
-        const timer = setTimeout(resolve, CATCH_UP_CHECK_MS).unref();
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const woken = this.wokenDuringPass;
+      this.wokenDuringPass = false;
+      if (!woken)
+        await new Promise<void>((resolve) => {
+          // Never what keeps a process alive: stop() wakes it.
+          const timer = setTimeout(resolve, CATCH_UP_CHECK_MS).unref();
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       this.wakeUp = undefined;
       if (this.stopping) break;
       if (!linkedDone) linkedDone = await linkedPassDone();

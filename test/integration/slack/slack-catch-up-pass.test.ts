@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createReadingClient } from '../../../connectors/slack/slack-clients.ts';
-import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
+import { CATCH_UP_MISSED_DELAY_MS, SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
 import { catchUpSlackHistory, type SlackCatchUpDeps } from '../../../connectors/slack/slack-history-catch-up.ts';
 import { DeliveryError } from '../../../connectors/chat-connector.ts';
 import {
@@ -311,6 +311,40 @@ describe('a Slack catch-up pass', () => {
     await catchUpSlackHistory(deps, { linked: false });
     expect(handed.map((m) => m.ts)).toContain(second);
     expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CMEAN' }));
+  }, 60_000);
+
+  it('reads a miss back as soon as the pass running at its moment ends, not at the next check', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const [first, second] = [`${now - 20}.000031`, `${now - 10}.000032`];
+    slack.history.set('CSLOW', [{ ts: first, user: 'UJO', text: 'Any update on the quote?' }]);
+    slack.history.set('CWAKE', [{ ts: second, user: 'UJO', text: 'Call me back' }]);
+    let release!: () => void;
+    holding.set(first, new Promise<void>((r) => (release = r)));
+    const loop = new SlackCatchUpLoop(deps);
+    try {
+      loop.start();
+      handed.length = 0;
+      // A miss, read back 5 s later by a pass that takes its time over it.
+      await loop.missed('T1', { type: 'message', channel: 'CSLOW', user: 'UJO', text: 'Any update?', ts: first });
+      await vi.waitFor(
+        () => expect(slack.callsTo('conversations.history').some((c) => c.body.channel === 'CSLOW')).toBe(true),
+        { timeout: CATCH_UP_MISSED_DELAY_MS + 5_000 },
+      );
+      // Another miss meanwhile: its moment (5 s on) comes while that pass is still at work.
+      await loop.missed('T1', { type: 'message', channel: 'CWAKE', user: 'UJO', text: 'Call me back', ts: second });
+      await new Promise((r) => setTimeout(r, CATCH_UP_MISSED_DELAY_MS + 500));
+      expect(handed.map((m) => m.ts)).not.toContain(second);
+      release();
+      holding.delete(first);
+      // Read right after that pass ends (on the code before, at the next check, 30 s later).
+      await vi.waitFor(() => expect(handed.map((m) => m.ts)).toEqual(expect.arrayContaining([first, second])), {
+        timeout: 5_000,
+      });
+    } finally {
+      release();
+      holding.delete(first);
+      await loop.stop();
+    }
   }, 60_000);
 
   it('drops the marks of a workspace Rapport is no longer installed in, without asking again', async () => {
