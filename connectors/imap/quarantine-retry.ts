@@ -12,7 +12,7 @@ import { isFreeMailDomain } from '../../src/domain/email-participants.ts';
 import { mailHeaderAddresses } from '../../src/domain/mail-header-addresses.ts';
 import { logEmails } from '../../src/services/log-email.service.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
-import { isTombstoned, type TombstoneKey } from '../../src/services/tombstones.service.ts';
+import { addressTombstoneKeys, isTombstoned } from '../../src/services/tombstones.service.ts';
 import { parseEmailSource } from './parse-email-source.ts';
 
 /** What `rapport mail retry` did. */
@@ -21,7 +21,7 @@ export interface QuarantineRetryResult {
   logged: number;
   /**
    * Duplicates (logged meanwhile) and mail a filter or tombstone skips: resolved too. Mail that names an
-   * erased customer anywhere in its address headers is deleted instead.
+   * erased person anywhere in its address headers is deleted instead, once handled as the sync handles it.
    */
   skipped: number;
   failed: number;
@@ -30,7 +30,8 @@ export interface QuarantineRetryResult {
 /**
  * Logs every quarantined message again through the same parser and service as the sync, one at a
  * time; a message that is stored (or is now a duplicate or skipped) is marked resolved, one that fails
- * again keeps its row with the new error, and one that names an erased customer is deleted unread.
+ * again keeps its row with the new error. One that names an erased person is logged as the sync logs it
+ * (without them, or skipped when it is theirs) and its row deleted: its raw source holds them.
  */
 export async function retryQuarantinedMail(
   db: Database,
@@ -64,13 +65,6 @@ async function retryOne(
   result.tried++;
   const mailbox = config.imap.find((m) => m.address === q.mailbox);
   try {
-    // The sync's tombstone check looks at the customer side only; a mail with an erased person in Cc
-    // or Reply-To names them too, and one quarantined after their erasure must go as the others did.
-    if (await namesErasedCustomer(db, q.raw)) {
-      await deleteQuarantinedMail(db.prisma, [q.id]);
-      result.skipped++;
-      return;
-    }
     // Kept without its source (the mail server sent no body): parsed, it would be an empty mail skipped
     // as "no sender" and marked resolved. It stays, failed, until someone looks it up on the server.
     if (q.raw.length === 0)
@@ -99,7 +93,10 @@ async function retryOne(
     if (failure) throw failure.error;
     if (outcomes[0]?.status === 'logged') result.logged++;
     else result.skipped++;
-    await recordQuarantineRetry(db, q.id, { resolved: true });
+    // Logged as the sync logs it (the erased people left out, or skipped when it is theirs), the raw source
+    // still holds them: a mail naming an erased person anywhere in its address headers goes, not kept resolved.
+    if (await namesErasedPerson(db, q.raw)) await deleteQuarantinedMail(db.prisma, [q.id]);
+    else await recordQuarantineRetry(db, q.id, { resolved: true });
   } catch (err) {
     result.failed++;
     await recordQuarantineRetry(db, q.id, {
@@ -109,19 +106,7 @@ async function retryOne(
   }
 }
 
-/**
- * Whether an address in the mail's people headers, or its domain or a parent domain (not a free-mail
- * one, as erasure itself treats them), is tombstoned.
- */
-async function namesErasedCustomer(db: Database, raw: Buffer): Promise<boolean> {
-  const keys: TombstoneKey[] = [];
-  for (const address of mailHeaderAddresses(raw).addresses) {
-    if (!address.startsWith('@')) keys.push({ kind: 'email', value: address });
-    const labels = address.slice(address.lastIndexOf('@') + 1).split('.');
-    for (let i = 0; i < labels.length - 1; i++) {
-      const domain = labels.slice(i).join('.');
-      if (!isFreeMailDomain(domain)) keys.push({ kind: 'domain', value: domain });
-    }
-  }
-  return isTombstoned(db, keys);
+/** Whether an address in the mail's people headers (From, To, Cc, Bcc, Reply-To, Sender) was erased. */
+async function namesErasedPerson(db: Database, raw: Buffer): Promise<boolean> {
+  return isTombstoned(db, mailHeaderAddresses(raw).addresses.flatMap(addressTombstoneKeys));
 }

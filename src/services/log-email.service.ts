@@ -16,7 +16,7 @@ import {
   type CompiledEmailFilterRule,
   type EmailFilterMatch,
 } from '../domain/email-filter-rules.ts';
-import { companyNameFromDomain, emailSides, isCompanyDomain, isFreeMailDomain } from '../domain/email-participants.ts';
+import { companyNameFromDomain, emailSides, isCompanyDomain } from '../domain/email-participants.ts';
 import { stripQuotedReply } from '../domain/email-reply-stripper.ts';
 import { headerSkipReason, type EmailSkipReason } from '../domain/email-skip-rules.ts';
 import {
@@ -36,7 +36,8 @@ import {
 import { emailDomain, normalizeCompanyName, normalizePersonName } from '../domain/normalize-company-name.ts';
 import { EmailBatchWriter, EmailWriteError, type SubjectAsk } from './email-batch-writer.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
-import { tombstoneHash, type TombstoneKey } from './tombstones.service.ts';
+import { leaveOutErasedPeople } from './leave-out-erased-people.service.ts';
+import { addressTombstoneKeys, tombstoneHash, type TombstoneKey } from './tombstones.service.ts';
 
 export interface LogEmailOptions {
   /** Our own domains: RAPPORT_INTERNAL_DOMAINS plus the mailbox's domain. Mail from them is outbound. */
@@ -150,7 +151,9 @@ export async function logEmail(db: Database, email: InboundEmail, opts: LogEmail
  */
 export async function logEmails(db: Database, emails: InboundEmail[], opts: LogEmailOptions): Promise<LogEmailsResult> {
   const cache = opts.customers ?? new EmailCustomerCache();
-  const checked = emails.map((email) => checkHeaders(email, opts));
+  const checked = (await leaveOutErasedPeople(db.prisma, emails, opts.internalDomains)).map((email) =>
+    checkHeaders(email, opts),
+  );
   let end = emails.length;
   let failure: LogEmailsResult['failure'];
   for (let attempt = 1; ; attempt++) {
@@ -218,11 +221,7 @@ function checkHeaders(email: InboundEmail, opts: LogEmailOptions): PendingEmail 
   const keys = threadingKeys(email);
   const tombstoneKeys: TombstoneKey[] = [{ kind: 'message', value: externalId }];
   for (const id of [keys.rootId, ...keys.parents]) tombstoneKeys.push({ kind: 'source', value: emailSourceKey(id) });
-  for (const c of sides.customers) {
-    tombstoneKeys.push({ kind: 'email', value: c.email });
-    const domain = emailDomain(c.email);
-    if (!isFreeMailDomain(domain)) tombstoneKeys.push({ kind: 'domain', value: domain });
-  }
+  for (const c of sides.customers) tombstoneKeys.push(...addressTombstoneKeys(c.email));
   const tombstoneHashes = tombstoneKeys.filter((k) => k.value.trim() !== '').map(tombstoneHash);
   const threadKeys = [
     ...new Set([

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { deleteTombstones, findTombstoneHashes } from '../db/tombstone.repository.ts';
 import { RapportError } from '../errors.ts';
+import { isFreeMailDomain } from '../domain/email-participants.ts';
 import { normalizeCompanyName, normalizeDomain, normalizeEmail } from '../domain/normalize-company-name.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
@@ -89,6 +90,22 @@ export async function assertNotErased(db: Database | { prisma: PrismaExecutor },
       { kind: hits[0].kind },
     );
   }
+}
+
+/**
+ * The keys an erasure may have left for an email address: the address, its domain and each parent
+ * domain (an erased pathname.com takes eu.pathname.com with it, as the erase's redaction does), never a
+ * free-mail domain (erasing a company that had gmail.com listed must not take everybody's Gmail).
+ */
+export function addressTombstoneKeys(address: string): TombstoneKey[] {
+  const keys: TombstoneKey[] = [];
+  if (!address.startsWith('@')) keys.push({ kind: 'email', value: address });
+  const labels = address.slice(address.lastIndexOf('@') + 1).split('.');
+  for (let i = 0; i < labels.length - 1; i++) {
+    const domain = labels.slice(i).join('.');
+    if (!isFreeMailDomain(domain)) keys.push({ kind: 'domain', value: domain });
+  }
+  return keys;
 }
 
 /** The keys a typed company name, email or domain could have left: what `tombstone remove` looks for. */

@@ -109,6 +109,58 @@ describe.each(TEST_DATABASE_KINDS)('erase means erase (%s)', (kind) => {
     }
   });
 
+  it("logs a later mail that copies them without them, and skips one that is theirs or their subdomain's", async () => {
+    const t = await createTestDatabase(kind);
+    try {
+      const log = async (raw: string) =>
+        logEmail(t.db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), opts);
+      await log(buildEmail({ from: 'Jonas Svanstrom <jonas@pathname.com>', subject: 'Pathname licence' }));
+      await log(buildEmail({ from: 'Ann <ann@acme.com>', subject: 'Acme order' }));
+      const pathname = await t.db.prisma.company.findFirstOrThrow({ where: { domains: { has: 'pathname.com' } } });
+      await eraseCustomer(t.db, pathname.id, { repId: 'admin', platform: 'cli' });
+
+      // Ann copies him; we answer Ann with him in Cc: both are Acme's, logged without him.
+      const inbound = await log(
+        buildEmail({
+          from: 'Ann <ann@acme.com>',
+          extra: ['Cc: Jonas Svanstrom <jonas@pathname.com>'],
+          subject: 'Acme order, Svanstrom in copy',
+          body: 'Jonas Svanstrom (jonas@pathname.com) will send the licence. Thanks Jonas!',
+        }),
+      );
+      const outbound = await log(
+        buildEmail({
+          from: 'Help <help@support.example>',
+          to: 'Ann <ann@acme.com>',
+          extra: ['Cc: Jonas Svanstrom <jonas@pathname.com>'],
+          subject: 'Re: Acme order',
+          body: 'Noted, Ann.',
+        }),
+      );
+      expect(inbound).toMatchObject({ status: 'logged' });
+      expect(outbound).toMatchObject({ status: 'logged' });
+      const acme = await t.db.prisma.company.findFirstOrThrow({ where: { domains: { has: 'acme.com' } } });
+      const msgs = await t.db.prisma.message.findMany({ where: { record: { companyId: acme.id } } });
+      expect(msgs).toHaveLength(3);
+      const copied = msgs.find((m) => m.text.includes('will send the licence'))!;
+      expect(copied.text).toBe('[erased] ([erased]) will send the licence. Thanks [erased]!');
+      expect((copied.metadata as { notes: string[] }).notes).toEqual([
+        'A person erased on request left out of To/Cc; their address and name struck from the subject and text.',
+      ]);
+      // Theirs (to them alone, from them, from their company's subdomain) is skipped as before.
+      for (const raw of [
+        buildEmail({ from: 'Help <help@support.example>', to: 'jonas@pathname.com', subject: 'Your licence' }),
+        buildEmail({ from: 'jonas@pathname.com', subject: 'Licence again' }),
+        buildEmail({ from: 'Pathname Billing <billing@eu.pathname.com>', subject: 'Invoice 7' }),
+      ])
+        expect(await log(raw)).toEqual({ status: 'skipped', reason: 'tombstoned' });
+      const rows = await everyRow(t.db);
+      for (const trace of ['svanstrom', 'pathname', 'jonas']) expect(rows, trace).not.toContain(trace);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it("a thread another customer's record is named after their mail still takes replies after the erase", async () => {
     const t = await createTestDatabase(kind);
     try {
