@@ -4,6 +4,7 @@ import { countContactsOfCompany } from '../../src/db/contact.repository.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { eraseCustomerAndCards, type EraseResult } from '../../src/services/erase-customer.service.ts';
+import { erasureSummary } from '../../src/commands/erasure-summary.ts';
 import { openCliPipelineHooks } from '../cli-pipeline.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 
@@ -75,9 +76,7 @@ export const eraseCommand: CliCommand = async (argv, config) => {
     } finally {
       await pipeline.close();
     }
-    console.log(
-      `${target.name} was erased: ${counts.contacts} contact(s), ${counts.records} record(s), ${counts.messages} message(s), ${counts.followUps} follow-up(s), ${counts.quarantinedMails ?? 0} quarantined mail(s) deleted; ${counts.redactedMessages ?? 0} message(s) and ${counts.redactedRecords ?? 0} record(s) of other customers redacted.`,
-    );
+    console.log(erasureSummary(target.name, counts));
     return 0;
   } finally {
     await db.close();

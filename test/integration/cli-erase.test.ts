@@ -70,7 +70,7 @@ describe('rapport erase', () => {
       const byDomain = await run('erase', 'infinetivity.com', '--yes');
       expect(byDomain.code).toBe(0);
       expect(byDomain.out).toContain('Infinetivity was erased');
-      expect(byDomain.out).toContain('1 quarantined mail(s) deleted');
+      expect(byDomain.out).toContain('1 quarantined mail deleted');
       const check = await openDatabase({ dataDir: own });
       expect((await check.prisma.company.findMany()).map((c) => c.name)).toEqual(['Pathname Systems']);
       expect(await check.prisma.mailQuarantine.count()).toBe(0);

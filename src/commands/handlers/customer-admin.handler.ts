@@ -16,6 +16,7 @@ import type { HandlerContext } from '../command-deps.ts';
 import type { Reply } from '../reply-model.ts';
 import { q, resolveCustomer } from '../resolve-customer.ts';
 import { count } from '../count-noun.ts';
+import { erasureSummary } from '../erasure-summary.ts';
 
 /** Exports longer than this many characters are summarised in chat; the CLI prints them whole. */
 export const INLINE_EXPORT_LIMIT = 3500;
@@ -63,7 +64,7 @@ export async function handleUnlink(_cmd: Extract<Command, { kind: 'unlink' }>, h
       'not_found',
       'This channel is not linked to a customer. Use "link <customer>" to link it, or "notify <customer> here" to get its cards here.',
     );
-  const owners = [...(linked ? [link!.createdBy] : []), ...teamRows.map((r) => r.createdBy)];
+  const owners = [...(linked ? [link?.createdBy] : []), ...teamRows.map((r) => r.createdBy)];
   if (h.role !== 'admin' && owners.some((o) => o !== null && o !== h.rep.id))
     throw new RapportError('forbidden', adminRefusal('unlink a channel someone else linked'));
   if (linked) await unlinkChannel(client, channel, h.audit);
@@ -130,7 +131,7 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
   return {
     tone: 'success',
     title: 'Customer erased',
-    text: `${match.companyName} was erased: ${count(counts.contacts, 'contact')}, ${count(counts.records, 'record')}, ${count(counts.messages, 'message')}, ${count(counts.followUps, 'follow-up')} deleted. Rapport will not import them again.`,
+    text: erasureSummary(match.companyName, counts),
   };
 }
 

@@ -311,6 +311,10 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
 
     const erased = await run(command);
     expect(erased.title).toBe('Customer erased');
+    // Says what went, the quarantined raw mail and the redactions elsewhere too, as `rapport erase` does.
+    expect(erased.text).toMatch(
+      /^Vandelay Imports was erased: \d+ contacts?, \d+ records?, \d+ messages?, \d+ follow-ups?, 0 quarantined mails deleted; \d+ messages? and \d+ records? of other customers redacted\./,
+    );
     const count = (rows: Array<Record<string, unknown>>) => rows.length;
     expect(await t.db.prisma.company.count({ where: { id: vandelay.id } })).toBe(0);
     expect(await t.db.prisma.contact.count({ where: { companyId: vandelay.id } })).toBe(0);
