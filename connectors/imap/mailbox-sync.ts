@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../../src/db/secret-box.ts';
+import { claimMailboxInFlight, releaseMailboxInFlight } from '../../src/db/mailbox-in-flight.repository.ts';
 import { findMailboxCursor, saveMailboxCursor, saveMailboxError } from '../../src/db/mailbox-cursor.repository.ts';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import type { Redis } from 'ioredis';
@@ -80,6 +82,14 @@ type PreparedBatch = Map<number, ParsedMessage>;
 const PREFETCH_BATCHES = 2;
 
 /**
+ * How many holders in a row may stop while handling the mail after a folder's cursor before that mail is
+ * quarantined unread: it is taking the process down (a crash, an OOM kill), and every start would try it
+ * again. From the first such stop on, the mails after the cursor are handled one at a time, nothing read
+ * ahead, so the one that stops the process is the one after the cursor.
+ */
+const MAX_DEATHS = 3;
+
+/**
  * Keeps one mailbox's folders logged: holds the mailbox's Redis lock, syncs every folder from its
  * cursor (UIDVALIDITY + last UID), then waits for new mail with IDLE (or polls every
  * IMAP_POLL_SECONDS where IDLE is missing) and reconnects with exponential backoff and jitter.
@@ -101,6 +111,8 @@ export class MailboxSync {
   private readonly clients = new Set<ImapFlow>();
   private readonly wakers = new Map<string, Set<() => void>>();
   private readonly failures = new Map<string, number>();
+  /** This syncer's id in the folders' in-flight claims (MailboxInFlight). */
+  private readonly runId = randomUUID();
   private readonly log: Logger;
   /** OAuth2 access tokens (IMAP_OAUTH_*), renewed before they run out; undefined for a password or a fixed token. */
   private readonly tokens: OAuthTokenSource | undefined;
@@ -306,11 +318,30 @@ export class MailboxSync {
         highestModseq: box.highestModseq ?? null,
       });
     const save = () => saveAt(this.deps.db.sql, handled);
-    const batches = fetchBatches(pending, {
+    const limits = {
       messages: this.deps.batchSize ?? DEFAULT_BATCH_MESSAGES,
       bytes: this.deps.batchBytes ?? DEFAULT_BATCH_BYTES,
       maxMessageBytes: this.config.maxMessageBytes,
-    });
+    };
+    // A holder that stopped while handling the mails after this cursor (see MAX_DEATHS): as many mails as it
+    // could have had in hand are handled one at a time, and after three such stops the first is kept unread.
+    const claimed = pending.length > 0;
+    let deaths = claimed ? await claimMailboxInFlight(this.deps.db.sql, key, this.runId, lastUid) : 0;
+    const first = pending[0];
+    if (first && deaths >= MAX_DEATHS) {
+      pending.shift();
+      await this.keepUnread(client, folder, first, deaths);
+      await saveAt(this.deps.db.sql, first.uid);
+      handled = first.uid;
+      deaths = await claimMailboxInFlight(this.deps.db.sql, key, this.runId, handled);
+    }
+    const careful = deaths > 0 ? Math.min(pending.length, (PREFETCH_BATCHES + 1) * limits.messages) : 0;
+    if (careful > 0)
+      this.log.warn(
+        { folder, deaths, mails: careful },
+        'a process stopped while handling the mail after this cursor; handling the next mails one at a time',
+      );
+    const batches = [...pending.slice(0, careful).map((m) => [m]), ...fetchBatches(pending.slice(careful), limits)];
     const customers = new EmailCustomerCache();
     const fetchBatch = async (batch: FetchMessageObject[]) => {
       const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
@@ -361,8 +392,9 @@ export class MailboxSync {
     };
     const ahead: Array<Promise<PreparedBatch>> = [];
     let aheadFrom = 0;
+    // The mails handled one at a time are read only when the one before is written: nothing else is in hand.
     const prefetch = () => {
-      for (; ahead.length < PREFETCH_BATCHES && aheadFrom < batches.length; aheadFrom++) {
+      for (; ahead.length < (aheadFrom < careful ? 1 : PREFETCH_BATCHES) && aheadFrom < batches.length; aheadFrom++) {
         const batch = batches[aheadFrom];
         // One after the other: two parsed side by side would make the first wait for both.
         const before = ahead.at(-1)?.catch(() => undefined);
@@ -378,7 +410,7 @@ export class MailboxSync {
         const batch = batches[i];
         const prepared = await ahead[0];
         ahead.shift();
-        prefetch();
+        if (aheadFrom >= careful) prefetch();
         let saved = false;
         try {
           saved = await this.logBatch(batch, prepared, folder, customers, (uid) => (handled = uid), saveAt);
@@ -387,13 +419,51 @@ export class MailboxSync {
         }
         if (this.config.markSeen)
           await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
+        prefetch();
       }
     } finally {
       // Prefetches left over by a stop or an error end before the connection is closed.
       await Promise.allSettled(ahead);
     }
     if (pending.length === 0 || resync || !cursor) await save();
+    // This pass ended (to its end, or stopped between batches): nobody is handling these mails now.
+    if (claimed) await releaseMailboxInFlight(this.deps.db.sql, key, this.runId);
     this.status.lastSyncAt = new Date();
+  }
+
+  /**
+   * Keeps the mail after the cursor in the quarantine table without parsing or writing it: holders
+   * stopped `deaths` times in a row while handling it alone (see MAX_DEATHS). Its raw source (headers
+   * only over IMAP_MAX_MESSAGE_MB) is fetched, not read; `rapport mail retry` tries it again.
+   */
+  private async keepUnread(client: ImapFlow, folder: string, meta: FetchMessageObject, deaths: number): Promise<void> {
+    const big = (meta.size ?? 0) > this.config.maxMessageBytes;
+    const m =
+      (await client.fetchOne(
+        String(meta.uid),
+        big ? { uid: true, headers: true, internalDate: true } : { uid: true, source: true, internalDate: true },
+        { uid: true },
+      )) || undefined;
+    const raw = (m && fetchedBody(m)) || Buffer.alloc(0);
+    const error = `the process stopped ${deaths} times in a row while handling this mail (a crash or a kill)`;
+    await quarantineMail(this.deps.db, {
+      mailbox: this.config.address,
+      folder,
+      uid: meta.uid,
+      raw,
+      serverDate: m?.internalDate ? new Date(m.internalDate) : undefined,
+      sizeBytes: meta.size,
+      headers: {},
+      error,
+      note: `Rapport stopped ${deaths} times in a row while handling this mail alone, so it was kept ${big ? 'with its headers only' : 'raw'} in quarantine without being read. Find out why (the log before each stop), then run "rapport mail retry".`,
+    });
+    this.log.error(
+      { uid: meta.uid, folder, deaths },
+      'mail kept in quarantine unread: the process stopped while handling it',
+    );
+    this.status.counts.failed++;
+    this.status.counts.quarantined++;
+    this.deps.onOutcome?.(this.config.address, { status: 'failed' });
   }
 
   /**
