@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DovecotServer } from './dovecot.ts';
 import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from './spawn-rapport.ts';
 
 export interface MailboxBot {
@@ -34,4 +35,25 @@ export class MailboxBots {
     await Promise.all(this.bots.map((b) => b.proc.exited));
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }
+}
+
+/** The env of a bot that syncs one Dovecot account's INBOX into `databaseUrl`, a company from every sender. */
+export function imapBotEnv(
+  dovecot: Pick<DovecotServer, 'host' | 'port'>,
+  account: { user: string; password: string },
+  databaseUrl: string,
+  queuePrefix: string,
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    RAPPORT_QUEUE_PREFIX: queuePrefix,
+    IMAP_HOST: dovecot.host,
+    IMAP_PORT: String(dovecot.port),
+    IMAP_SECURE: 'false',
+    IMAP_USER: account.user,
+    IMAP_PASSWORD: account.password,
+    IMAP_FOLDERS: 'INBOX',
+    IMAP_CREATE_COMPANIES: 'all',
+    LOG_LEVEL: 'info',
+  };
 }

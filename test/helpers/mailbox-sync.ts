@@ -6,7 +6,7 @@ import { MailboxSync, type MailboxSyncDeps } from '../../connectors/imap/mailbox
 import type { Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
-import type { MailboxConfig } from '../../src/config/env.ts';
+import type { Config, MailboxConfig } from '../../src/config/env.ts';
 import { connectRedis } from '../../src/redis/connect-redis.ts';
 import { dovecotMailbox, startDovecot, type DovecotServer } from './dovecot.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
@@ -94,6 +94,12 @@ export function dovecotSyncFixture(): {
         sync,
         client,
         dovecot,
+        retryConfig: {
+          imap: [mailbox],
+          internalDomains: ['support.example'],
+          mailFilters: [],
+          mailFilterDefaults: true,
+        },
         async close() {
           await sync.stop();
           await client.logout().catch(() => undefined);
@@ -113,6 +119,8 @@ export interface DovecotSyncCase {
   sync: MailboxSync;
   client: ImapFlow;
   dovecot: DovecotServer;
+  /** What `rapport mail retry` is given for this mailbox (its own domain internal, shipped filters on). */
+  retryConfig: Pick<Config, 'imap' | 'internalDomains' | 'mailFilters' | 'mailFilterDefaults'>;
   /** Stops the sync, logs the client out and drops the database. */
   close(): Promise<void>;
 }

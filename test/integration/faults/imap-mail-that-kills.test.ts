@@ -6,7 +6,7 @@ import { openDatabase } from '../../../src/db/open-database.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { MailboxBots } from '../../helpers/mailbox-bots.ts';
+import { imapBotEnv, MailboxBots } from '../../helpers/mailbox-bots.ts';
 import { createScratchPostgres } from '../../helpers/test-database.ts';
 
 // A mail that takes the bot down while it is being handled (a crash, the OOM killer) used to be tried
@@ -38,19 +38,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const startBot = () =>
-  bots.start({
-    DATABASE_URL: scratch.url,
-    RAPPORT_QUEUE_PREFIX: prefix,
-    IMAP_HOST: dovecot.host,
-    IMAP_PORT: String(dovecot.port),
-    IMAP_SECURE: 'false',
-    IMAP_USER: account.user,
-    IMAP_PASSWORD: account.password,
-    IMAP_FOLDERS: 'INBOX',
-    IMAP_CREATE_COMPANIES: 'all',
-    LOG_LEVEL: 'info',
-  });
+const startBot = () => bots.start(imapBotEnv(dovecot, account, scratch.url, prefix));
 
 /** Backends of the scratch database inside the poisoned mail's write. */
 const inPoison = async () =>

@@ -4,7 +4,7 @@ import type { Database } from '../../../src/db/database.ts';
 import { openDatabase } from '../../../src/db/open-database.ts';
 import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { MailboxBots } from '../../helpers/mailbox-bots.ts';
+import { imapBotEnv, MailboxBots } from '../../helpers/mailbox-bots.ts';
 import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
 import { createScratchPostgres } from '../../helpers/test-database.ts';
 
@@ -40,18 +40,7 @@ interface Bot {
 }
 
 async function startBot(): Promise<Bot> {
-  const { proc, port } = await bots.start({
-    DATABASE_URL: scratch.url,
-    RAPPORT_QUEUE_PREFIX: prefix,
-    IMAP_HOST: dovecot.host,
-    IMAP_PORT: String(dovecot.port),
-    IMAP_SECURE: 'false',
-    IMAP_USER: account.user,
-    IMAP_PASSWORD: account.password,
-    IMAP_FOLDERS: 'INBOX',
-    IMAP_CREATE_COMPANIES: 'all',
-    LOG_LEVEL: 'info',
-  });
+  const { proc, port } = await bots.start(imapBotEnv(dovecot, account, scratch.url, prefix));
   const line = async () => {
     const body = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as {
       checks: Record<string, { detail: string }>;

@@ -74,13 +74,12 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
         error: 'refused once',
         note: 'kept for the test',
       });
-      const config = {
-        imap: [t.mailbox],
-        internalDomains: ['support.example'],
-        mailFilters: [],
-        mailFilterDefaults: true,
-      };
-      expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 502, logged: 1, skipped: 0, failed: 501 });
+      expect(await retryQuarantinedMail(t.db, t.retryConfig)).toEqual({
+        tried: 502,
+        logged: 1,
+        skipped: 0,
+        failed: 501,
+      });
       expect(await t.db.prisma.message.count({ where: { text: { contains: 'Behind 501 others' } } })).toBe(1);
     } finally {
       await t.close();
@@ -133,15 +132,9 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
       expect(Buffer.from(q.raw).toString()).toContain('POISON here');
 
       await t.db.sql.exec('DROP TRIGGER refuse_poison ON "Message"');
-      const config = {
-        imap: [t.mailbox],
-        internalDomains: ['support.example'],
-        mailFilters: [],
-        mailFilterDefaults: true,
-      };
-      expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
+      expect(await retryQuarantinedMail(t.db, t.retryConfig)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
       expect(await t.db.prisma.message.count({ where: { text: { contains: 'POISON' } } })).toBe(1);
-      expect(await retryQuarantinedMail(t.db, config)).toMatchObject({ tried: 0 });
+      expect(await retryQuarantinedMail(t.db, t.retryConfig)).toMatchObject({ tried: 0 });
 
       // One the mail server sent no body for is kept without its source: retry never resolves it as empty.
       await quarantineMail(t.db, {
@@ -153,7 +146,7 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
         error: 'the mail server sent no body for UID 99',
         note: 'passed over without its source',
       });
-      expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 1, logged: 0, skipped: 0, failed: 1 });
+      expect(await retryQuarantinedMail(t.db, t.retryConfig)).toEqual({ tried: 1, logged: 0, skipped: 0, failed: 1 });
       const [empty] = await t.db.prisma.mailQuarantine.findMany({ where: { uid: 99 } });
       expect(empty).toMatchObject({ resolvedAt: null, error: expect.stringContaining('no body') });
     } finally {
@@ -184,13 +177,7 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
       expect(q.raw.byteLength).toBeLessThan(1000);
 
       await t.db.sql.exec('DROP TRIGGER refuse_poison ON "Message"');
-      const config = {
-        imap: [t.mailbox],
-        internalDomains: ['support.example'],
-        mailFilters: [],
-        mailFilterDefaults: true,
-      };
-      expect(await retryQuarantinedMail(t.db, config)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
+      expect(await retryQuarantinedMail(t.db, t.retryConfig)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
       const msg = await t.db.prisma.message.findFirstOrThrow({ where: { authorEmail: 'big@okco.com' } });
       expect(msg.sentAt.toISOString()).toBe(received.toISOString());
       expect((msg.metadata as { bodyNote: string | null }).bodyNote).toMatch(

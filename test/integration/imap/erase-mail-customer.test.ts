@@ -5,9 +5,14 @@ import { exportCustomer, formatCustomerExport } from '../../../src/services/expo
 import { logEmail } from '../../../src/services/log-email.service.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { buildEmail } from '../../helpers/email-fixtures.ts';
+import type { Database } from '../../../src/db/database.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
 const opts = { internalDomains: ['support.example'], hooks: noopPipelineHooks, createCompanies: 'all' as const };
+
+/** Logs a raw mail into `db` as the support mailbox's sync would. */
+const logInto = (db: Database) => async (raw: string) =>
+  logEmail(db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), opts);
 
 /** Every row of every table as text, except tombstones (hashes) and the audit log (ids and counts only). */
 async function everyRow(db: Awaited<ReturnType<typeof createTestDatabase>>['db']): Promise<string> {
@@ -27,8 +32,7 @@ describe.each(TEST_DATABASE_KINDS)('erase means erase (%s)', (kind) => {
   it("leaves no trace of the person in any row or in another customer's export", async () => {
     const t = await createTestDatabase(kind);
     try {
-      const log = async (raw: string) =>
-        logEmail(t.db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), opts);
+      const log = logInto(t.db);
       // Svanstrom's own thread at his company.
       await log(
         buildEmail({
@@ -112,8 +116,7 @@ describe.each(TEST_DATABASE_KINDS)('erase means erase (%s)', (kind) => {
   it("logs a later mail that copies them without them, and skips one that is theirs or their subdomain's", async () => {
     const t = await createTestDatabase(kind);
     try {
-      const log = async (raw: string) =>
-        logEmail(t.db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), opts);
+      const log = logInto(t.db);
       await log(buildEmail({ from: 'Jonas Svanstrom <jonas@pathname.com>', subject: 'Pathname licence' }));
       await log(buildEmail({ from: 'Ann <ann@acme.com>', subject: 'Acme order' }));
       const pathname = await t.db.prisma.company.findFirstOrThrow({ where: { domains: { has: 'pathname.com' } } });
@@ -164,8 +167,7 @@ describe.each(TEST_DATABASE_KINDS)('erase means erase (%s)', (kind) => {
   it("a thread another customer's record is named after their mail still takes replies after the erase", async () => {
     const t = await createTestDatabase(kind);
     try {
-      const log = async (raw: string) =>
-        logEmail(t.db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), opts);
+      const log = logInto(t.db);
       // Svanstrom wrote to Ann from his phone (a Message-ID that does not name him); Ann forwarded the thread
       // to us first, so Acme's record is named after his mail, and his mail joined it when it came.
       await log(

@@ -72,13 +72,7 @@ describe.each(TEST_DATABASE_KINDS)('erase takes quarantined mail too (%s)', (kin
         note: 'quarantined after the erasure',
       });
       await db.sql.exec('DROP TRIGGER refuse_poison ON "Message"');
-      const config = {
-        imap: [mailbox],
-        internalDomains: ['support.example'],
-        mailFilters: [],
-        mailFilterDefaults: true,
-      };
-      expect(await retryQuarantinedMail(db, config)).toEqual({ tried: 2, logged: 2, skipped: 0, failed: 0 });
+      expect(await retryQuarantinedMail(db, t.retryConfig)).toEqual({ tried: 2, logged: 2, skipped: 0, failed: 0 });
       expect(await db.prisma.message.count({ where: { text: { contains: 'POISON of Acme alone' } } })).toBe(1);
       const late = await db.prisma.message.findFirstOrThrow({ where: { text: { contains: 'Late, Cc him' } } });
       expect(late.text).toContain('Late, Cc him. [erased] will confirm.');
