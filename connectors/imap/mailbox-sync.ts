@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../../src/db/secret-box.ts';
-import { claimMailboxInFlight, releaseMailboxInFlight } from '../../src/db/mailbox-in-flight.repository.ts';
+import {
+  claimMailboxInFlight,
+  markMailboxInFlightHandling,
+  releaseMailboxInFlight,
+} from '../../src/db/mailbox-in-flight.repository.ts';
 import { findMailboxCursor, saveMailboxCursor, saveMailboxError } from '../../src/db/mailbox-cursor.repository.ts';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import type { Redis } from 'ioredis';
@@ -89,6 +93,14 @@ const PREFETCH_BATCHES = 2;
  */
 const MAX_DEATHS = 3;
 
+/** The process's queue of mails handled one at a time: one in hand at once, so a stop is that mail's. */
+let carefulTurn: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const turn = carefulTurn.then(fn);
+  carefulTurn = turn.catch(() => undefined);
+  return turn;
+}
+
 /**
  * Keeps one mailbox's folders logged: holds the mailbox's Redis lock, syncs every folder from its
  * cursor (UIDVALIDITY + last UID), then waits for new mail with IDLE (or polls every
@@ -113,6 +125,8 @@ export class MailboxSync {
   private readonly failures = new Map<string, number>();
   /** This syncer's id in the folders' in-flight claims (MailboxInFlight). */
   private readonly runId = randomUUID();
+  /** Folders whose in-flight claim this syncer may hold (released at the end of each pass). */
+  private readonly claims = new Set<string>();
   private readonly log: Logger;
   /** OAuth2 access tokens (IMAP_OAUTH_*), renewed before they run out; undefined for a password or a fixed token. */
   private readonly tokens: OAuthTokenSource | undefined;
@@ -323,24 +337,28 @@ export class MailboxSync {
       bytes: this.deps.batchBytes ?? DEFAULT_BATCH_BYTES,
       maxMessageBytes: this.config.maxMessageBytes,
     };
-    // A holder that stopped while handling the mails after this cursor (see MAX_DEATHS): as many mails as it
-    // could have had in hand are handled one at a time, and after three such stops the first is kept unread.
-    const claimed = pending.length > 0;
-    let deaths = claimed ? await claimMailboxInFlight(this.deps.db.sql, key, this.runId, lastUid) : 0;
-    const first = pending[0];
-    if (first && deaths >= MAX_DEATHS) {
-      pending.shift();
-      await this.keepUnread(client, folder, first, deaths);
-      await saveAt(this.deps.db.sql, first.uid);
-      handled = first.uid;
-      deaths = await claimMailboxInFlight(this.deps.db.sql, key, this.runId, handled);
+    // A run that stopped while handling the mails after this cursor (see MAX_DEATHS): as many mails as it could
+    // have had in hand are handled one at a time; one that stopped three runs in a row alone is kept unread.
+    let careful = 0;
+    if (pending.length > 0) {
+      this.claims.add(folder);
+      const claim = await claimMailboxInFlight(this.deps.db.sql, key, this.runId);
+      const first = pending[0];
+      if (first && claim.handlingUid === first.uid && claim.deaths >= MAX_DEATHS && this.lock.held) {
+        pending.shift();
+        await this.keepUnread(client, folder, first, claim.deaths);
+        await saveAt(this.deps.db.sql, first.uid);
+        handled = first.uid;
+        await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
+      }
+      if (claim.diedRun !== null) {
+        careful = Math.min(pending.length, (PREFETCH_BATCHES + 1) * limits.messages);
+        this.log.warn(
+          { folder, handlingUid: claim.handlingUid, deaths: claim.deaths, mails: careful },
+          'the process that held this folder stopped while handling its mail; handling the next mails one at a time',
+        );
+      }
     }
-    const careful = deaths > 0 ? Math.min(pending.length, (PREFETCH_BATCHES + 1) * limits.messages) : 0;
-    if (careful > 0)
-      this.log.warn(
-        { folder, deaths, mails: careful },
-        'a process stopped while handling the mail after this cursor; handling the next mails one at a time',
-      );
     const batches = [...pending.slice(0, careful).map((m) => [m]), ...fetchBatches(pending.slice(careful), limits)];
     const customers = new EmailCustomerCache();
     const fetchBatch = async (batch: FetchMessageObject[]) => {
@@ -391,10 +409,10 @@ export class MailboxSync {
       return parsed;
     };
     const ahead: Array<Promise<PreparedBatch>> = [];
-    let aheadFrom = 0;
-    // The mails handled one at a time are read only when the one before is written: nothing else is in hand.
+    // The mails handled one at a time are never read ahead.
+    let aheadFrom = careful;
     const prefetch = () => {
-      for (; ahead.length < (aheadFrom < careful ? 1 : PREFETCH_BATCHES) && aheadFrom < batches.length; aheadFrom++) {
+      for (; ahead.length < PREFETCH_BATCHES && aheadFrom < batches.length; aheadFrom++) {
         const batch = batches[aheadFrom];
         // One after the other: two parsed side by side would make the first wait for both.
         const before = ahead.at(-1)?.catch(() => undefined);
@@ -404,30 +422,46 @@ export class MailboxSync {
         ahead.push(next);
       }
     };
-    prefetch();
+    const write = async (batch: FetchMessageObject[], prepared: PreparedBatch) => {
+      let saved = false;
+      try {
+        saved = await this.logBatch(batch, prepared, folder, customers, (uid) => (handled = uid), saveAt);
+      } finally {
+        if (!saved) await save();
+      }
+      if (this.config.markSeen)
+        await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
+    };
     try {
       for (let i = 0; i < batches.length && !this.stopping && this.lock.held; i++) {
         const batch = batches[i];
+        if (i < careful) {
+          // Alone, and alone in this process (other folders and mailboxes wait): a stop now is this mail's.
+          await oneAtATime(async () => {
+            await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, batch[0].uid);
+            await write(batch, await prepare(batch));
+            await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
+          });
+          continue;
+        }
+        prefetch();
         const prepared = await ahead[0];
         ahead.shift();
-        if (aheadFrom >= careful) prefetch();
-        let saved = false;
-        try {
-          saved = await this.logBatch(batch, prepared, folder, customers, (uid) => (handled = uid), saveAt);
-        } finally {
-          if (!saved) await save();
-        }
-        if (this.config.markSeen)
-          await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
         prefetch();
+        await write(batch, prepared);
       }
     } finally {
       // Prefetches left over by a stop or an error end before the connection is closed.
       await Promise.allSettled(ahead);
+      // The pass ended, or failed with the process alive: nobody is handling these mails now. Not after
+      // abandon(), which stands for a crash.
+      if (this.claims.has(folder) && !this.abandoned)
+        await releaseMailboxInFlight(this.deps.db.sql, key, this.runId).then(
+          () => this.claims.delete(folder),
+          (err) => this.log.debug({ err }, 'could not release the in-flight claim; released at the next pass'),
+        );
     }
     if (pending.length === 0 || resync || !cursor) await save();
-    // This pass ended (to its end, or stopped between batches): nobody is handling these mails now.
-    if (claimed) await releaseMailboxInFlight(this.deps.db.sql, key, this.runId);
     this.status.lastSyncAt = new Date();
   }
 
@@ -444,14 +478,19 @@ export class MailboxSync {
         big ? { uid: true, headers: true, internalDate: true } : { uid: true, source: true, internalDate: true },
         { uid: true },
       )) || undefined;
-    const raw = (m && fetchedBody(m)) || Buffer.alloc(0);
+    if (!m) {
+      // Gone from the server since it was listed (someone removed it to unblock the sync): nothing to keep.
+      this.log.warn({ uid: meta.uid, folder, deaths }, 'the mail that stopped the process is gone from the server');
+      return;
+    }
+    const raw = fetchedBody(m) ?? Buffer.alloc(0);
     const error = `the process stopped ${deaths} times in a row while handling this mail (a crash or a kill)`;
     await quarantineMail(this.deps.db, {
       mailbox: this.config.address,
       folder,
       uid: meta.uid,
       raw,
-      serverDate: m?.internalDate ? new Date(m.internalDate) : undefined,
+      serverDate: m.internalDate ? new Date(m.internalDate) : undefined,
       sizeBytes: meta.size,
       headers: {},
       error,

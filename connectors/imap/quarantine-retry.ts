@@ -31,7 +31,7 @@ export interface QuarantineRetryResult {
  * Logs every quarantined message again through the same parser and service as the sync, one at a
  * time; a message that is stored (or is now a duplicate or skipped) is marked resolved, one that fails
  * again keeps its row with the new error. One that names an erased person is logged as the sync logs it
- * (without them, or skipped when it is theirs) and its row deleted: its raw source holds them.
+ * (without them, or skipped when it is theirs) and its row deleted, logged or not: its raw source holds them.
  */
 export async function retryQuarantinedMail(
   db: Database,
@@ -99,6 +99,12 @@ async function retryOne(
     else await recordQuarantineRetry(db, q.id, { resolved: true });
   } catch (err) {
     result.failed++;
+    // Failing again, it is not kept either when it names an erased person: their data goes with the erasure
+    // (as the erase itself deleted such mail), whatever else the mail held.
+    if (await namesErasedPerson(db, q.raw).catch(() => false)) {
+      await deleteQuarantinedMail(db.prisma, [q.id]);
+      return;
+    }
     await recordQuarantineRetry(db, q.id, {
       resolved: false,
       error: err instanceof Error ? err.message : String(err),

@@ -54,7 +54,14 @@ export async function quarantineMail(
       error: mail.error.slice(0, 2000),
       note: mail.note,
     },
-    update: { attempts: { increment: 1 }, error: mail.error.slice(0, 2000), note: mail.note, resolvedAt: null },
+    update: {
+      attempts: { increment: 1 },
+      error: mail.error.slice(0, 2000),
+      note: mail.note,
+      resolvedAt: null,
+      ...(mail.serverDate ? { serverDate: mail.serverDate } : {}),
+      ...(mail.sizeBytes !== undefined ? { sizeBytes: mail.sizeBytes } : {}),
+    },
   });
 }
 

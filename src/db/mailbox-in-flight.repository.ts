@@ -1,35 +1,63 @@
 import type { SqlRunner } from './database.ts';
 import type { MailboxFolderKey } from './mailbox-cursor.repository.ts';
 
+/** What a folder's in-flight claim said when a run took it. */
+export interface InFlightClaim {
+  /** The run that held it before and never ended its pass (it died, or froze and lost the lock); null when none did. */
+  diedRun: string | null;
+  /** The UID that run (or an earlier one) was handling alone when it stopped, if any. */
+  handlingUid: number | null;
+  /** How many runs in a row stopped while handling `handlingUid` alone. */
+  deaths: number;
+}
+
 /**
- * Claims a folder's mail after `fromUid` (its cursor) for the process `run`; returns how many holders in a
- * row stopped while handling the mail after that cursor. A claim left by another run that did not end
- * its pass (the process died, or froze and lost the lock) counts one more death when that run had not
- * moved the cursor since its claim, the first one when it had; a claim of this run, or one released,
+ * Takes a folder's in-flight claim for `run`. A claim another run left (it never ended its pass) while
+ * handling a mail alone counts one more death against that mail; a claim of this run, or one released,
  * counts none.
  */
-export async function claimMailboxInFlight(
+export async function claimMailboxInFlight(sql: SqlRunner, key: MailboxFolderKey, run: string): Promise<InFlightClaim> {
+  const rows = await sql.query<{ previousRun: string | null; handlingUid: number | null; deaths: number }>(
+    `WITH prev AS (SELECT run FROM "MailboxInFlight" WHERE mailbox = $1 AND folder = $2)
+     INSERT INTO "MailboxInFlight" AS f (mailbox, folder, run, "handlingUid", deaths, "updatedAt") VALUES ($1, $2, $3, NULL, 0, now())
+     ON CONFLICT (mailbox, folder) DO UPDATE SET
+       deaths = CASE WHEN f.run IS NOT NULL AND f.run <> EXCLUDED.run AND f."handlingUid" IS NOT NULL THEN f.deaths + 1 ELSE f.deaths END,
+       run = EXCLUDED.run, "updatedAt" = now()
+     RETURNING (SELECT run FROM prev) AS "previousRun", f."handlingUid" AS "handlingUid", f.deaths AS deaths`,
+    [key.mailbox, key.folder, run],
+  );
+  const row = rows[0];
+  const previous = row?.previousRun ?? null;
+  return {
+    diedRun: previous !== null && previous !== run ? previous : null,
+    handlingUid: row?.handlingUid === null || row?.handlingUid === undefined ? null : Number(row.handlingUid),
+    deaths: Number(row?.deaths ?? 0),
+  };
+}
+
+/**
+ * Notes that `run` is handling the mail `uid` alone now (null: none); the deaths counted against another
+ * mail are forgotten, those against this one kept.
+ */
+export async function markMailboxInFlightHandling(
   sql: SqlRunner,
   key: MailboxFolderKey,
   run: string,
-  fromUid: number,
-): Promise<number> {
-  const rows = await sql.query<{ deaths: number }>(
-    `INSERT INTO "MailboxInFlight" (mailbox, folder, run, "fromUid", deaths, "updatedAt") VALUES ($1, $2, $3, $4, 0, now())
-     ON CONFLICT (mailbox, folder) DO UPDATE SET
-       deaths = (CASE WHEN "MailboxInFlight"."fromUid" = EXCLUDED."fromUid" THEN "MailboxInFlight".deaths ELSE 0 END)
-         + (CASE WHEN "MailboxInFlight".run IS NOT NULL AND "MailboxInFlight".run <> EXCLUDED.run THEN 1 ELSE 0 END),
-       run = EXCLUDED.run, "fromUid" = EXCLUDED."fromUid", "updatedAt" = now()
-     RETURNING deaths`,
-    [key.mailbox, key.folder, run, fromUid],
+  uid: number | null,
+): Promise<void> {
+  await sql.query(
+    `UPDATE "MailboxInFlight" SET deaths = CASE WHEN "handlingUid" IS NOT DISTINCT FROM $4::int THEN deaths ELSE 0 END,
+       "handlingUid" = $4::int, "updatedAt" = now()
+     WHERE mailbox = $1 AND folder = $2 AND run = $3`,
+    [key.mailbox, key.folder, run, uid],
   );
-  return Number(rows[0]?.deaths ?? 0);
 }
 
-/** Ends `run`'s claim on a folder (its pass ended): the next claim counts no death. */
+/** Ends `run`'s claim on a folder (its pass ended, or failed with the process alive): the next claim counts no death. */
 export async function releaseMailboxInFlight(sql: SqlRunner, key: MailboxFolderKey, run: string): Promise<void> {
   await sql.query(
-    `UPDATE "MailboxInFlight" SET run = NULL, deaths = 0, "updatedAt" = now() WHERE mailbox = $1 AND folder = $2 AND run = $3`,
+    `UPDATE "MailboxInFlight" SET run = NULL, "handlingUid" = NULL, deaths = 0, "updatedAt" = now()
+     WHERE mailbox = $1 AND folder = $2 AND run = $3`,
     [key.mailbox, key.folder, run],
   );
 }

@@ -1,67 +1,110 @@
-import type { DbClient } from '../db/db-client.ts';
-import { findTombstoneHashes } from '../db/tombstone.repository.ts';
+import { createHash } from 'node:crypto';
+import type { SqlRunner } from '../db/database.ts';
+import { findTombstoneHashesSql } from '../db/tombstone.repository.ts';
 import type { EmailParticipant, InboundEmail } from '../domain/email-message.ts';
 import { emailSides } from '../domain/email-participants.ts';
-import { redactionTerms, redactText } from '../domain/redact-personal-data.ts';
-import { addressTombstoneKeys, normalizeTombstoneValue, tombstoneHash } from './tombstones.service.ts';
+import { type RedactionTerms, redactText } from '../domain/redact-personal-data.ts';
+import {
+  addressTombstoneKeys,
+  normalizeTombstoneValue,
+  tombstoneHash,
+  type TombstoneKey,
+} from './tombstones.service.ts';
 
 /**
- * The emails with the people erased on request left out of their To and Cc: their addresses and names
- * struck from the subject and text, with a note saying so. A mail to one of our customers that copies
- * an erased person is the customer's, and is logged; what it holds of the erased person is not. (A mail
- * from an erased person, or ours to none but erased people, is skipped as `tombstoned` by the customer check.)
- * One query for the whole batch; the emails nobody erased is on come back as they were.
+ * The emails with what they hold of people erased on request left out: such a person in To or Cc is
+ * removed, and their address, full name and (when their whole company was erased) their domain are
+ * struck from the subject, the text and attachment names, with a note; a Message-ID, In-Reply-To or
+ * References id at an erased domain becomes a hash (`erased-<sha256>@erased.invalid`: the same id gives
+ * the same hash, so later mails still thread by it). A mail to one of our customers that copies an erased
+ * person is the customer's, and is logged; what it holds of them is not. A mail from an erased person, or
+ * ours to none but erased people, is left as it is: the customer check skips it as `tombstoned`.
+ * Not caught: their first name alone, or a mention in a mail that neither copies them nor names their
+ * domain (nothing but hashes is left to recognise them by). One query for the whole batch; emails naming
+ * nobody erased come back as they were.
  */
 export async function leaveOutErasedPeople(
-  client: DbClient,
+  sql: SqlRunner,
   emails: InboundEmail[],
   internalDomains: readonly string[],
 ): Promise<InboundEmail[]> {
-  const hashesOf = new Map<string, string[]>();
-  for (const e of emails)
-    for (const p of [...e.to, ...e.cc])
-      if (!hashesOf.has(p.email))
-        hashesOf.set(
-          p.email,
-          addressTombstoneKeys(p.email)
-            .filter((k) => normalizeTombstoneValue(k) !== '')
-            .map(tombstoneHash),
-        );
-  if (hashesOf.size === 0) return emails;
-  const hit = await findTombstoneHashes(client, [...new Set([...hashesOf.values()].flat())]);
+  const keysOf = new Map<string, Array<{ key: TombstoneKey; hash: string }>>();
+  const ask = (text: string, keys: TombstoneKey[]) => {
+    if (keysOf.has(text)) return;
+    const usable = keys.filter((k) => normalizeTombstoneValue(k) !== '');
+    keysOf.set(
+      text,
+      usable.map((key) => ({ key, hash: tombstoneHash(key) })),
+    );
+  };
+  for (const e of emails) {
+    for (const p of [...e.to, ...e.cc]) ask(p.email, addressTombstoneKeys(p.email));
+    for (const id of ids(e)) ask(idHost(id), addressTombstoneKeys(`@${idHost(id)}`));
+  }
+  if (keysOf.size === 0) return emails;
+  const hit = await findTombstoneHashesSql(sql, [...new Set([...keysOf.values()].flat().map((k) => k.hash))]);
   if (hit.size === 0) return emails;
-  const erased = new Set([...hashesOf].filter(([, hashes]) => hashes.some((h) => hit.has(h))).map(([a]) => a));
-  return emails.map((e) => withoutErased(e, erased, internalDomains));
+  const erasedKeys = (text: string) => (keysOf.get(text) ?? []).filter((k) => hit.has(k.hash)).map((k) => k.key);
+  return emails.map((e) => withoutErased(e, erasedKeys, internalDomains));
 }
+
+/** The ids a mail holds or names. */
+const ids = (e: InboundEmail): string[] => [
+  ...(e.messageId ? [e.messageId] : []),
+  ...(e.inReplyTo ? [e.inReplyTo] : []),
+  ...(e.inReplyToIds ?? []),
+  ...e.references,
+];
+const idHost = (id: string) => id.slice(id.lastIndexOf('@') + 1).toLowerCase();
 
 function withoutErased(
   email: InboundEmail,
-  erased: ReadonlySet<string>,
+  erasedKeys: (text: string) => TombstoneKey[],
   internalDomains: readonly string[],
 ): InboundEmail {
-  const gone = dedupe([...email.to, ...email.cc].filter((p) => erased.has(p.email)));
-  if (gone.length === 0) return email;
+  const isErased = (p: EmailParticipant) => erasedKeys(p.email).length > 0;
+  const gone = dedupe([...email.to, ...email.cc].filter(isErased));
   // Our mail to none but erased people is theirs: kept as it is, for the customer check to skip it.
   const sides = emailSides(email, internalDomains);
-  if (sides?.customers.every((c) => erased.has(c.email))) return email;
-  const terms = redactionTerms({
-    addresses: gone.map((p) => p.email),
-    domains: [],
-    names: [],
-    personNames: gone.flatMap((p) => (p.name ? [p.name] : [])),
-  });
-  const kept = (ps: EmailParticipant[]) => ps.filter((p) => !erased.has(p.email));
-  const who = gone.length === 1 ? 'A person' : `${gone.length} people`;
+  if (gone.length > 0 && sides?.customers.every(isErased)) return email;
+  const erasedDomains = new Set<string>();
+  for (const p of gone) for (const k of erasedKeys(p.email)) if (k.kind === 'domain') erasedDomains.add(k.value);
+  const erasedIds = new Set(ids(email).filter((id) => erasedKeys(idHost(id)).length > 0));
+  for (const id of erasedIds) for (const k of erasedKeys(idHost(id))) erasedDomains.add(k.value);
+  if (gone.length === 0 && erasedIds.size === 0) return email;
+  // Whole addresses, full names and erased domains only: a word of a name ("Will" of "Will Turner") or a
+  // one-word display name ("Sales") would strike the customer's own words.
+  const phrases = [
+    ...gone.map((p) => p.email),
+    ...gone.flatMap((p) => (p.name.trim().includes(' ') ? [p.name.trim().replace(/\s+/g, ' ')] : [])),
+    ...erasedDomains,
+  ]
+    .map((x) => x.toLowerCase())
+    .filter((x) => x.length >= 3)
+    .sort((a, b) => b.length - a.length);
+  const terms: RedactionTerms = { phrases: [...new Set(phrases)], words: [], surnames: [] };
+  const strike = (text: string) => redactText(text, terms);
+  const hashId = (id: string) =>
+    erasedIds.has(id) ? `erased-${createHash('sha256').update(id).digest('hex').slice(0, 32)}@erased.invalid` : id;
+  const kept = (ps: EmailParticipant[]) => ps.filter((p) => !isErased(p));
+  const notes = [...(email.notes ?? [])];
+  if (gone.length > 0)
+    notes.push(
+      `${gone.length === 1 ? 'A person' : `${gone.length} people`} erased on request left out of To/Cc; their address and name struck from the subject and text.`,
+    );
+  if (erasedIds.size > 0) notes.push(`${erasedIds.size} message id(s) at an erased domain replaced by a hash.`);
   return {
     ...email,
+    messageId: email.messageId && hashId(email.messageId),
+    inReplyTo: email.inReplyTo && hashId(email.inReplyTo),
+    ...(email.inReplyToIds ? { inReplyToIds: email.inReplyToIds.map(hashId) } : {}),
+    references: email.references.map(hashId),
     to: kept(email.to),
     cc: kept(email.cc),
-    subject: redactText(email.subject, terms),
-    text: redactText(email.text, terms),
-    notes: [
-      ...(email.notes ?? []),
-      `${who} erased on request left out of To/Cc; their address and name struck from the subject and text.`,
-    ],
+    subject: strike(email.subject),
+    text: strike(email.text),
+    attachments: email.attachments.map((a) => (a.name ? { ...a, name: strike(a.name) } : a)),
+    notes,
   };
 }
 

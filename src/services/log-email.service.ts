@@ -151,7 +151,7 @@ export async function logEmail(db: Database, email: InboundEmail, opts: LogEmail
  */
 export async function logEmails(db: Database, emails: InboundEmail[], opts: LogEmailOptions): Promise<LogEmailsResult> {
   const cache = opts.customers ?? new EmailCustomerCache();
-  const checked = (await leaveOutErasedPeople(db.prisma, emails, opts.internalDomains)).map((email) =>
+  const checked = (await leaveOutErasedPeople(db.sql, emails, opts.internalDomains)).map((email) =>
     checkHeaders(email, opts),
   );
   let end = emails.length;

@@ -30,6 +30,11 @@ export class MailboxBots {
     return bot;
   }
 
+  /** The last one started that has not exited. */
+  running(): MailboxBot | undefined {
+    return this.bots.filter((b) => b.proc.child.exitCode === null && b.proc.child.signalCode === null).at(-1);
+  }
+
   async dispose(): Promise<void> {
     for (const b of this.bots) b.proc.child.kill('SIGKILL');
     await Promise.all(this.bots.map((b) => b.proc.exited));

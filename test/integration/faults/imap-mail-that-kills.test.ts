@@ -90,6 +90,22 @@ describe('a mail that takes the bot down while it is handled', () => {
     expect(Buffer.from(q.raw).toString()).toContain('POISON');
     expect(await db.prisma.message.count({ where: { text: 'POISON' } })).toBe(0);
 
+    // A graceful restart is no stop while handling mail: the next start reads ahead as usual.
+    const last = bots.running();
+    last?.proc.child.kill('SIGTERM');
+    await last?.proc.exited;
+    await redis.del(`${prefix}:imap-lock:${MAILBOX}`);
+    const next = await startBot();
+    const late = await dovecot.client(account);
+    await late.append('INBOX', buildEmail({ from: 'dee@acme-kill.com', subject: 'Later', body: 'later' }));
+    await late.logout();
+    await waitFor(
+      async () => (await db.prisma.message.count({ where: { text: 'later' } })) === 1,
+      30_000,
+      () => `the mail after a graceful restart:\n${next.proc.output()}`,
+    );
+    expect(next.proc.output()).not.toContain('handling the next mails one at a time');
+
     // Once its cause is gone, mail retry logs it.
     await db.sql.exec('DROP TRIGGER hold_poison ON "Message"');
     expect(

@@ -56,23 +56,20 @@ describe.each(TEST_DATABASE_KINDS)('erase takes quarantined mail too (%s)', (kin
         expect(text).not.toContain('svanstrom');
       }
 
-      // One quarantined just after the erasure (a sync that was mid-pass): Ann's, with him in Cc. Logged as
-      // the sync logs it now (without him), and its row, which holds him, deleted.
-      await quarantineMail(db, {
-        mailbox: mailbox.address,
-        raw: Buffer.from(
-          buildEmail({
-            from: 'Ann <ann@acme.com>',
-            extra: [`Cc: ${JONAS}`],
-            body: 'Late, Cc him. Jonas Svanstrom will confirm.',
-          }),
-        ),
-        headers: {},
-        error: 'poison refused by the test',
-        note: 'quarantined after the erasure',
-      });
+      // Two quarantined just after the erasure (a sync that was mid-pass), Ann's, with him in Cc: one logged as
+      // the sync logs it now (without him), one that still fails; both rows, which hold him, deleted.
+      for (const body of ['Late, Cc him. Jonas Svanstrom will confirm.', 'POISON still, with him in Cc'])
+        await quarantineMail(db, {
+          mailbox: mailbox.address,
+          raw: Buffer.from(buildEmail({ from: 'Ann <ann@acme.com>', extra: [`Cc: ${JONAS}`], body })),
+          headers: {},
+          error: 'poison refused by the test',
+          note: 'quarantined after the erasure',
+        });
+      expect(await retryQuarantinedMail(db, t.retryConfig)).toEqual({ tried: 3, logged: 1, skipped: 0, failed: 2 });
+      expect(await db.prisma.mailQuarantine.count()).toBe(1);
       await db.sql.exec('DROP TRIGGER refuse_poison ON "Message"');
-      expect(await retryQuarantinedMail(db, t.retryConfig)).toEqual({ tried: 2, logged: 2, skipped: 0, failed: 0 });
+      expect(await retryQuarantinedMail(db, t.retryConfig)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
       expect(await db.prisma.message.count({ where: { text: { contains: 'POISON of Acme alone' } } })).toBe(1);
       const late = await db.prisma.message.findFirstOrThrow({ where: { text: { contains: 'Late, Cc him' } } });
       expect(late.text).toContain('Late, Cc him. [erased] will confirm.');

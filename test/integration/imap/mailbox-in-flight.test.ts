@@ -1,30 +1,47 @@
 import { describe, expect, it } from 'vitest';
-import { claimMailboxInFlight, releaseMailboxInFlight } from '../../../src/db/mailbox-in-flight.repository.ts';
+import {
+  claimMailboxInFlight,
+  markMailboxInFlightHandling,
+  releaseMailboxInFlight,
+} from '../../../src/db/mailbox-in-flight.repository.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
 describe.each(TEST_DATABASE_KINDS)('the in-flight claim of a folder (%s)', (kind) => {
-  it('counts a death only for a claim another run left at the same cursor, and none once released', async () => {
+  it('counts a death against a mail only for a run that stopped while handling it alone', async () => {
     const t = await createTestDatabase(kind);
     try {
       const key = { mailbox: 'support@support.example', folder: 'INBOX' };
-      const claim = (run: string, from: number) => claimMailboxInFlight(t.db.sql, key, run, from);
-      expect(await claim('a', 10)).toBe(0);
-      // The same run again (a reconnect after an error): no death.
-      expect(await claim('a', 10)).toBe(0);
-      // Run a died at cursor 10: b counts one, c two, and they stay with the claim of their own run.
-      expect(await claim('b', 10)).toBe(1);
-      expect(await claim('c', 10)).toBe(2);
-      expect(await claim('c', 10)).toBe(2);
-      // c moved the cursor on before it died: the count starts again there.
-      expect(await claim('d', 12)).toBe(1);
-      // d ended its pass: the next run counts nothing.
-      await releaseMailboxInFlight(t.db.sql, key, 'd');
-      expect(await claim('e', 12)).toBe(0);
+      const claim = (run: string) => claimMailboxInFlight(t.db.sql, key, run);
+      const handling = (run: string, uid: number | null) => markMailboxInFlightHandling(t.db.sql, key, run, uid);
+      expect(await claim('a')).toEqual({ diedRun: null, handlingUid: null, deaths: 0 });
+      // The same run again (a reconnect after an error): nothing died.
+      expect(await claim('a')).toEqual({ diedRun: null, handlingUid: null, deaths: 0 });
+      // a stopped while handling batches (nothing alone): b is told, no mail is charged.
+      expect(await claim('b')).toEqual({ diedRun: 'a', handlingUid: null, deaths: 0 });
+      // b stops while handling UID 7 alone; c and d too: each start counts one more against it.
+      await handling('b', 7);
+      expect(await claim('c')).toEqual({ diedRun: 'b', handlingUid: 7, deaths: 1 });
+      await handling('c', 7);
+      expect(await claim('d')).toEqual({ diedRun: 'c', handlingUid: 7, deaths: 2 });
+      // d logs 7 and stops while handling 8 alone: 7's deaths are forgotten, 8 has one.
+      await handling('d', null);
+      await handling('d', 8);
+      expect(await claim('e')).toEqual({ diedRun: 'd', handlingUid: 8, deaths: 1 });
+      // e ends its pass: the next run is told nothing.
+      await releaseMailboxInFlight(t.db.sql, key, 'e');
+      expect(await claim('f')).toEqual({ diedRun: null, handlingUid: null, deaths: 0 });
       // A release by a run that no longer holds the claim changes nothing.
-      await releaseMailboxInFlight(t.db.sql, key, 'd');
-      expect(await claim('f', 12)).toBe(1);
+      await releaseMailboxInFlight(t.db.sql, key, 'e');
+      expect(await claim('g')).toEqual({ diedRun: 'f', handlingUid: null, deaths: 0 });
+      // A run that no longer holds the claim cannot mark what it handles.
+      await handling('f', 9);
+      expect(await claim('g')).toEqual({ diedRun: null, handlingUid: null, deaths: 0 });
       // Another folder has its own claim.
-      expect(await claimMailboxInFlight(t.db.sql, { ...key, folder: 'Sent' }, 'g', 12)).toBe(0);
+      expect(await claimMailboxInFlight(t.db.sql, { ...key, folder: 'Sent' }, 'h')).toEqual({
+        diedRun: null,
+        handlingUid: null,
+        deaths: 0,
+      });
     } finally {
       await t.dispose();
     }
