@@ -125,8 +125,10 @@ export class MailboxSync {
   private readonly failures = new Map<string, number>();
   /** This syncer's id in the folders' in-flight claims (MailboxInFlight). */
   private readonly runId = randomUUID();
-  /** Folders whose in-flight claim this syncer may hold (released at the end of each pass). */
+  /** Folders whose in-flight claim this syncer may hold (released when a pass ends, or when it stops). */
   private readonly claims = new Set<string>();
+  /** Folders whose careful window (after a dead run's claim) has not been handled to its end yet. */
+  private readonly carefulFolders = new Set<string>();
   private readonly log: Logger;
   /** OAuth2 access tokens (IMAP_OAUTH_*), renewed before they run out; undefined for a password or a fixed token. */
   private readonly tokens: OAuthTokenSource | undefined;
@@ -213,6 +215,8 @@ export class MailboxSync {
       // Every folder loop returned (all of them spam folders, or stopping): do not spin on the lock.
       if (!this.stopping && this.lock.held) await this.wait(this.config.pollSeconds * 1000);
     }
+    // Stopped (not abandon(), which stands for a crash): nobody is handling these folders' mail now.
+    if (!this.abandoned) for (const folder of [...this.claims]) await this.releaseClaim(folder);
     if (!this.abandoned) await this.lock.release();
     this.status.holdsLock = false;
   }
@@ -344,14 +348,22 @@ export class MailboxSync {
       this.claims.add(folder);
       const claim = await claimMailboxInFlight(this.deps.db.sql, key, this.runId);
       const first = pending[0];
-      if (first && claim.handlingUid === first.uid && claim.deaths >= MAX_DEATHS && this.lock.held) {
+      if (
+        first &&
+        claim.handlingUid === first.uid &&
+        claim.uidValidity === box.uidValidity &&
+        claim.deaths >= MAX_DEATHS &&
+        this.lock.held
+      ) {
         pending.shift();
         await this.keepUnread(client, folder, first, claim.deaths);
         await saveAt(this.deps.db.sql, first.uid);
         handled = first.uid;
         await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
       }
-      if (claim.diedRun !== null) {
+      // Careful until the window is handled to its end: an error in it (this run retries) keeps it so.
+      if (claim.diedRun !== null) this.carefulFolders.add(folder);
+      if (this.carefulFolders.has(folder)) {
         careful = Math.min(pending.length, (PREFETCH_BATCHES + 1) * limits.messages);
         this.log.warn(
           { folder, handlingUid: claim.handlingUid, deaths: claim.deaths, mails: careful },
@@ -438,10 +450,19 @@ export class MailboxSync {
         if (i < careful) {
           // Alone, and alone in this process (other folders and mailboxes wait): a stop now is this mail's.
           await oneAtATime(async () => {
-            await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, batch[0].uid);
-            await write(batch, await prepare(batch));
-            await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
+            if (this.stopping || !this.lock.held) return;
+            await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, {
+              uid: batch[0].uid,
+              uidValidity: box.uidValidity,
+            });
+            try {
+              await write(batch, await prepare(batch));
+            } finally {
+              // Failed with the process alive (an error, not a stop of the process): no death of this mail.
+              await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
+            }
           });
+          if (i === careful - 1) this.carefulFolders.delete(folder);
           continue;
         }
         prefetch();
@@ -453,16 +474,20 @@ export class MailboxSync {
     } finally {
       // Prefetches left over by a stop or an error end before the connection is closed.
       await Promise.allSettled(ahead);
-      // The pass ended, or failed with the process alive: nobody is handling these mails now. Not after
-      // abandon(), which stands for a crash.
-      if (this.claims.has(folder) && !this.abandoned)
-        await releaseMailboxInFlight(this.deps.db.sql, key, this.runId).then(
-          () => this.claims.delete(folder),
-          (err) => this.log.debug({ err }, 'could not release the in-flight claim; released at the next pass'),
-        );
     }
     if (pending.length === 0 || resync || !cursor) await save();
+    // The pass ended: nobody is handling these mails now. (A pass that failed keeps the claim: this run tries
+    // again, careful still if it was; stop() releases it.)
+    if (this.claims.has(folder) && !this.carefulFolders.has(folder)) await this.releaseClaim(folder);
     this.status.lastSyncAt = new Date();
+  }
+
+  /** Ends this run's in-flight claim on a folder; a release that fails is tried again later. */
+  private async releaseClaim(folder: string): Promise<void> {
+    await releaseMailboxInFlight(this.deps.db.sql, { mailbox: this.config.address, folder }, this.runId).then(
+      () => this.claims.delete(folder),
+      (err) => this.log.debug({ err, folder }, 'could not release the in-flight claim; released later'),
+    );
   }
 
   /**

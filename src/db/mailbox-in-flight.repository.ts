@@ -7,6 +7,8 @@ export interface InFlightClaim {
   diedRun: string | null;
   /** The UID that run (or an earlier one) was handling alone when it stopped, if any. */
   handlingUid: number | null;
+  /** The folder's UIDVALIDITY that UID belongs to. */
+  uidValidity: bigint | null;
   /** How many runs in a row stopped while handling `handlingUid` alone. */
   deaths: number;
 }
@@ -17,13 +19,19 @@ export interface InFlightClaim {
  * counts none.
  */
 export async function claimMailboxInFlight(sql: SqlRunner, key: MailboxFolderKey, run: string): Promise<InFlightClaim> {
-  const rows = await sql.query<{ previousRun: string | null; handlingUid: number | null; deaths: number }>(
+  const rows = await sql.query<{
+    previousRun: string | null;
+    handlingUid: number | null;
+    uidValidity: string | null;
+    deaths: number;
+  }>(
     `WITH prev AS (SELECT run FROM "MailboxInFlight" WHERE mailbox = $1 AND folder = $2)
      INSERT INTO "MailboxInFlight" AS f (mailbox, folder, run, "handlingUid", deaths, "updatedAt") VALUES ($1, $2, $3, NULL, 0, now())
      ON CONFLICT (mailbox, folder) DO UPDATE SET
        deaths = CASE WHEN f.run IS NOT NULL AND f.run <> EXCLUDED.run AND f."handlingUid" IS NOT NULL THEN f.deaths + 1 ELSE f.deaths END,
        run = EXCLUDED.run, "updatedAt" = now()
-     RETURNING (SELECT run FROM prev) AS "previousRun", f."handlingUid" AS "handlingUid", f.deaths AS deaths`,
+     RETURNING (SELECT run FROM prev) AS "previousRun", f."handlingUid" AS "handlingUid",
+       f."uidValidity"::text AS "uidValidity", f.deaths AS deaths`,
     [key.mailbox, key.folder, run],
   );
   const row = rows[0];
@@ -31,32 +39,34 @@ export async function claimMailboxInFlight(sql: SqlRunner, key: MailboxFolderKey
   return {
     diedRun: previous !== null && previous !== run ? previous : null,
     handlingUid: row?.handlingUid === null || row?.handlingUid === undefined ? null : Number(row.handlingUid),
+    uidValidity: row?.uidValidity ? BigInt(row.uidValidity) : null,
     deaths: Number(row?.deaths ?? 0),
   };
 }
 
 /**
- * Notes that `run` is handling the mail `uid` alone now (null: none); the deaths counted against another
- * mail are forgotten, those against this one kept.
+ * Notes that `run` is handling the mail `at` (a UID of a UIDVALIDITY) alone now, or none (null); the deaths
+ * counted against another mail are forgotten, those against this one kept.
  */
 export async function markMailboxInFlightHandling(
   sql: SqlRunner,
   key: MailboxFolderKey,
   run: string,
-  uid: number | null,
+  at: { uid: number; uidValidity: bigint } | null,
 ): Promise<void> {
   await sql.query(
-    `UPDATE "MailboxInFlight" SET deaths = CASE WHEN "handlingUid" IS NOT DISTINCT FROM $4::int THEN deaths ELSE 0 END,
-       "handlingUid" = $4::int, "updatedAt" = now()
+    `UPDATE "MailboxInFlight" SET
+       deaths = CASE WHEN "handlingUid" IS NOT DISTINCT FROM $4::int AND "uidValidity" IS NOT DISTINCT FROM $5::bigint THEN deaths ELSE 0 END,
+       "handlingUid" = $4::int, "uidValidity" = $5::bigint, "updatedAt" = now()
      WHERE mailbox = $1 AND folder = $2 AND run = $3`,
-    [key.mailbox, key.folder, run, uid],
+    [key.mailbox, key.folder, run, at?.uid ?? null, at ? at.uidValidity.toString() : null],
   );
 }
 
 /** Ends `run`'s claim on a folder (its pass ended, or failed with the process alive): the next claim counts no death. */
 export async function releaseMailboxInFlight(sql: SqlRunner, key: MailboxFolderKey, run: string): Promise<void> {
   await sql.query(
-    `UPDATE "MailboxInFlight" SET run = NULL, "handlingUid" = NULL, deaths = 0, "updatedAt" = now()
+    `UPDATE "MailboxInFlight" SET run = NULL, "handlingUid" = NULL, "uidValidity" = NULL, deaths = 0, "updatedAt" = now()
      WHERE mailbox = $1 AND folder = $2 AND run = $3`,
     [key.mailbox, key.folder, run],
   );

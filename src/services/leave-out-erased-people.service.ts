@@ -3,7 +3,8 @@ import type { SqlRunner } from '../db/database.ts';
 import { findTombstoneHashesSql } from '../db/tombstone.repository.ts';
 import type { EmailParticipant, InboundEmail } from '../domain/email-message.ts';
 import { emailSides } from '../domain/email-participants.ts';
-import { type RedactionTerms, redactText } from '../domain/redact-personal-data.ts';
+import { REDACTED } from '../domain/redact-personal-data.ts';
+import { emailSourceKey } from '../domain/email-threading.ts';
 import {
   addressTombstoneKeys,
   normalizeTombstoneValue,
@@ -45,7 +46,21 @@ export async function leaveOutErasedPeople(
   const hit = await findTombstoneHashesSql(sql, [...new Set([...keysOf.values()].flat().map((k) => k.hash))]);
   if (hit.size === 0) return emails;
   const erasedKeys = (text: string) => (keysOf.get(text) ?? []).filter((k) => hit.has(k.hash)).map((k) => k.key);
-  return emails.map((e) => withoutErased(e, erasedKeys, internalDomains));
+  // A mail that names an erased thread (a tombstoned source key, by its real ids) stays as it is, so that the
+  // customer check skips it as `tombstoned` as before: the hashed ids would no longer match.
+  const sourceHashes = new Map<InboundEmail, string[]>();
+  for (const e of emails) {
+    const atErased = ids(e).filter((id) => erasedKeys(idHost(id)).length > 0);
+    if (atErased.length > 0)
+      sourceHashes.set(
+        e,
+        atErased.map((id) => tombstoneHash({ kind: 'source', value: emailSourceKey(id) })),
+      );
+  }
+  const sourceHit = sourceHashes.size > 0 ? await findTombstoneHashesSql(sql, [...sourceHashes.values()].flat()) : hit;
+  return emails.map((e) =>
+    sourceHashes.get(e)?.some((h) => sourceHit.has(h)) ? e : withoutErased(e, erasedKeys, internalDomains),
+  );
 }
 
 /** The ids a mail holds or names. */
@@ -82,8 +97,11 @@ function withoutErased(
     .map((x) => x.toLowerCase())
     .filter((x) => x.length >= 3)
     .sort((a, b) => b.length - a.length);
-  const terms: RedactionTerms = { phrases: [...new Set(phrases)], words: [], surnames: [] };
-  const strike = (text: string) => redactText(text, terms);
+  // Whole phrases only: an erased acme.co must not strike acme.com, nor pathname.com mypathname.com.
+  const patterns = [...new Set(phrases)].map(
+    (p) => new RegExp(`(?<![\\p{L}\\p{N}_-])${escapeRegExp(p)}(?![\\p{L}\\p{N}_-]|\\.[\\p{L}\\p{N}])`, 'giu'),
+  );
+  const strike = (text: string) => patterns.reduce((out, re) => out.replace(re, REDACTED), text);
   const hashId = (id: string) =>
     erasedIds.has(id) ? `erased-${createHash('sha256').update(id).digest('hex').slice(0, 32)}@erased.invalid` : id;
   const kept = (ps: EmailParticipant[]) => ps.filter((p) => !isErased(p));
@@ -111,3 +129,5 @@ function withoutErased(
 function dedupe(ps: EmailParticipant[]): EmailParticipant[] {
   return [...new Map(ps.map((p) => [p.email, p])).values()];
 }
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

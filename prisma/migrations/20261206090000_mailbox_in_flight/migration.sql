@@ -7,6 +7,7 @@ CREATE TABLE "MailboxInFlight" (
     "folder" TEXT NOT NULL,
     "run" TEXT,
     "handlingUid" INTEGER,
+    "uidValidity" BIGINT,
     "deaths" INTEGER NOT NULL DEFAULT 0,
     "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 

@@ -117,7 +117,13 @@ describe.each(TEST_DATABASE_KINDS)('erase means erase (%s)', (kind) => {
     const t = await createTestDatabase(kind);
     try {
       const log = logInto(t.db);
-      await log(buildEmail({ from: 'Jonas Svanstrom <jonas@pathname.com>', subject: 'Pathname licence' }));
+      await log(
+        buildEmail({
+          from: 'Jonas Svanstrom <jonas@pathname.com>',
+          messageId: 'p1@pathname.com',
+          subject: 'Pathname licence',
+        }),
+      );
       await log(buildEmail({ from: 'Ann <ann@acme.com>', subject: 'Acme order' }));
       const pathname = await t.db.prisma.company.findFirstOrThrow({ where: { domains: { has: 'pathname.com' } } });
       await eraseCustomer(t.db, pathname.id, { repId: 'admin', platform: 'cli' });
@@ -164,6 +170,13 @@ describe.each(TEST_DATABASE_KINDS)('erase means erase (%s)', (kind) => {
         buildEmail({ from: 'Help <help@support.example>', to: 'jonas@pathname.com', subject: 'Your licence' }),
         buildEmail({ from: 'jonas@pathname.com', subject: 'Licence again' }),
         buildEmail({ from: 'Pathname Billing <billing@eu.pathname.com>', subject: 'Invoice 7' }),
+        // Someone else answering in his erased thread (by its real id, however ids at his domain are kept).
+        buildEmail({
+          from: 'Kim <kim.l@gmail.com>',
+          inReplyTo: 'p1@pathname.com',
+          references: ['p1@pathname.com'],
+          subject: 'Re: Pathname licence',
+        }),
       ])
         expect(await log(raw)).toEqual({ status: 'skipped', reason: 'tombstoned' });
       const rows = await everyRow(t.db);

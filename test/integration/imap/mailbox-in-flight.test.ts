@@ -12,36 +12,43 @@ describe.each(TEST_DATABASE_KINDS)('the in-flight claim of a folder (%s)', (kind
     try {
       const key = { mailbox: 'support@support.example', folder: 'INBOX' };
       const claim = (run: string) => claimMailboxInFlight(t.db.sql, key, run);
-      const handling = (run: string, uid: number | null) => markMailboxInFlightHandling(t.db.sql, key, run, uid);
-      expect(await claim('a')).toEqual({ diedRun: null, handlingUid: null, deaths: 0 });
+      const handling = (run: string, uid: number | null, uidValidity = 5n) =>
+        markMailboxInFlightHandling(t.db.sql, key, run, uid === null ? null : { uid, uidValidity });
+      expect(await claim('a')).toEqual({ diedRun: null, handlingUid: null, uidValidity: null, deaths: 0 });
       // The same run again (a reconnect after an error): nothing died.
-      expect(await claim('a')).toEqual({ diedRun: null, handlingUid: null, deaths: 0 });
+      expect(await claim('a')).toEqual({ diedRun: null, handlingUid: null, uidValidity: null, deaths: 0 });
       // a stopped while handling batches (nothing alone): b is told, no mail is charged.
-      expect(await claim('b')).toEqual({ diedRun: 'a', handlingUid: null, deaths: 0 });
+      expect(await claim('b')).toEqual({ diedRun: 'a', handlingUid: null, uidValidity: null, deaths: 0 });
       // b stops while handling UID 7 alone; c and d too: each start counts one more against it.
       await handling('b', 7);
-      expect(await claim('c')).toEqual({ diedRun: 'b', handlingUid: 7, deaths: 1 });
+      expect(await claim('c')).toEqual({ diedRun: 'b', handlingUid: 7, uidValidity: 5n, deaths: 1 });
       await handling('c', 7);
-      expect(await claim('d')).toEqual({ diedRun: 'c', handlingUid: 7, deaths: 2 });
+      expect(await claim('d')).toEqual({ diedRun: 'c', handlingUid: 7, uidValidity: 5n, deaths: 2 });
       // d logs 7 and stops while handling 8 alone: 7's deaths are forgotten, 8 has one.
       await handling('d', null);
       await handling('d', 8);
-      expect(await claim('e')).toEqual({ diedRun: 'd', handlingUid: 8, deaths: 1 });
+      expect(await claim('e')).toEqual({ diedRun: 'd', handlingUid: 8, uidValidity: 5n, deaths: 1 });
       // e ends its pass: the next run is told nothing.
       await releaseMailboxInFlight(t.db.sql, key, 'e');
-      expect(await claim('f')).toEqual({ diedRun: null, handlingUid: null, deaths: 0 });
+      expect(await claim('f')).toEqual({ diedRun: null, handlingUid: null, uidValidity: null, deaths: 0 });
       // A release by a run that no longer holds the claim changes nothing.
       await releaseMailboxInFlight(t.db.sql, key, 'e');
-      expect(await claim('g')).toEqual({ diedRun: 'f', handlingUid: null, deaths: 0 });
+      expect(await claim('g')).toEqual({ diedRun: 'f', handlingUid: null, uidValidity: null, deaths: 0 });
       // A run that no longer holds the claim cannot mark what it handles.
       await handling('f', 9);
-      expect(await claim('g')).toEqual({ diedRun: null, handlingUid: null, deaths: 0 });
+      expect(await claim('g')).toEqual({ diedRun: null, handlingUid: null, uidValidity: null, deaths: 0 });
       // Another folder has its own claim.
       expect(await claimMailboxInFlight(t.db.sql, { ...key, folder: 'Sent' }, 'h')).toEqual({
         diedRun: null,
         handlingUid: null,
+        uidValidity: null,
         deaths: 0,
       });
+      // The same UID in a new UIDVALIDITY (a resync) is another mail: its count starts again.
+      await handling('g', 7);
+      expect(await claim('i')).toEqual({ diedRun: 'g', handlingUid: 7, uidValidity: 5n, deaths: 1 });
+      await handling('i', 7, 6n);
+      expect(await claim('j')).toEqual({ diedRun: 'i', handlingUid: 7, uidValidity: 6n, deaths: 1 });
     } finally {
       await t.dispose();
     }
