@@ -49,7 +49,7 @@ export const mailCommand: CliCommand = async (argv, config) => {
     console.log(
       result.tried === 0
         ? 'The quarantine is empty: every fetched message was stored.'
-        : `Retried ${result.tried} quarantined message(s): ${result.logged} logged, ${result.skipped} duplicate or skipped, ${result.failed} still failing (see the log for why).`,
+        : `Retried ${result.tried} quarantined message(s): ${result.logged} logged, ${result.skipped} duplicate, skipped or (naming an erased person) deleted, ${result.failed} still failing (see the log for why).`,
     );
     return result.failed > 0 ? 1 : 0;
   } finally {

@@ -21,7 +21,8 @@ export interface QuarantineRetryResult {
   logged: number;
   /**
    * Duplicates (logged meanwhile) and mail a filter or tombstone skips: resolved too. Mail that names an
-   * erased person anywhere in its address headers is deleted instead, once handled as the sync handles it.
+   * erased person anywhere in its address headers is deleted instead, once handled as the sync handles it;
+   * one of those that fails again is deleted unlogged and counted here.
    */
   skipped: number;
   failed: number;
@@ -98,13 +99,14 @@ async function retryOne(
     if (await namesErasedPerson(db, q.raw)) await deleteQuarantinedMail(db.prisma, [q.id]);
     else await recordQuarantineRetry(db, q.id, { resolved: true });
   } catch (err) {
-    result.failed++;
     // Failing again, it is not kept either when it names an erased person: their data goes with the erasure
-    // (as the erase itself deleted such mail), whatever else the mail held.
+    // (as the erase itself deleted such mail), whatever else the mail held. Gone, it counts as skipped.
     if (await namesErasedPerson(db, q.raw).catch(() => false)) {
       await deleteQuarantinedMail(db.prisma, [q.id]);
+      result.skipped++;
       return;
     }
+    result.failed++;
     await recordQuarantineRetry(db, q.id, {
       resolved: false,
       error: err instanceof Error ? err.message : String(err),
