@@ -23,7 +23,12 @@ export async function findMailboxCursor(
   return rows[0] ? { uidValidity: BigInt(rows[0].uidValidity), lastUid: Number(rows[0].lastUid) } : null;
 }
 
-/** Stores how far a folder was synced (now), clearing its last error. */
+/**
+ * Stores how far a folder was synced (now), clearing its last error. Within one UIDVALIDITY the cursor
+ * only moves forward: a process that lost the mailbox lock mid-pass and saves its own, older position
+ * after the new holder saved a later one does not send the new holder back over mail it logged (a new
+ * UIDVALIDITY, a resync, starts again from what is given).
+ */
 export async function saveMailboxCursor(
   sql: SqlRunner,
   key: MailboxFolderKey,
@@ -33,7 +38,9 @@ export async function saveMailboxCursor(
   await sql.query(
     `INSERT INTO "MailboxCursor" (id, mailbox, folder, "uidValidity", "lastUid", "highestModseq", "lastSyncAt", "lastError", "updatedAt")
      VALUES ($1::uuid, $2, $3, $4::bigint, $5, $6::bigint, $7::timestamptz, NULL, $7::timestamptz)
-     ON CONFLICT (mailbox, folder) DO UPDATE SET "uidValidity" = EXCLUDED."uidValidity", "lastUid" = EXCLUDED."lastUid",
+     ON CONFLICT (mailbox, folder) DO UPDATE SET "uidValidity" = EXCLUDED."uidValidity",
+       "lastUid" = CASE WHEN "MailboxCursor"."uidValidity" = EXCLUDED."uidValidity"
+         THEN GREATEST("MailboxCursor"."lastUid", EXCLUDED."lastUid") ELSE EXCLUDED."lastUid" END,
        "highestModseq" = EXCLUDED."highestModseq", "lastSyncAt" = EXCLUDED."lastSyncAt", "lastError" = NULL, "updatedAt" = EXCLUDED."updatedAt"`,
     [
       randomUUID(),

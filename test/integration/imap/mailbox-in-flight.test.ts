@@ -4,6 +4,7 @@ import {
   markMailboxInFlightHandling,
   releaseMailboxInFlight,
 } from '../../../src/db/mailbox-in-flight.repository.ts';
+import { findMailboxCursor, saveMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
 describe.each(TEST_DATABASE_KINDS)('the in-flight claim of a folder (%s)', (kind) => {
@@ -49,6 +50,28 @@ describe.each(TEST_DATABASE_KINDS)('the in-flight claim of a folder (%s)', (kind
       expect(await claim('i')).toEqual({ diedRun: 'g', handlingUid: 7, uidValidity: 5n, deaths: 1 });
       await handling('i', 7, 6n);
       expect(await claim('j')).toEqual({ diedRun: 'i', handlingUid: 7, uidValidity: 6n, deaths: 1 });
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
+describe.each(TEST_DATABASE_KINDS)("a folder's cursor (%s)", (kind) => {
+  it('moves only forward within one UIDVALIDITY, and starts again in a new one', async () => {
+    const t = await createTestDatabase(kind);
+    try {
+      const key = { mailbox: 'support@support.example', folder: 'INBOX' };
+      const save = (uidValidity: bigint, lastUid: number) =>
+        saveMailboxCursor(t.db.sql, key, { uidValidity, lastUid, highestModseq: null });
+      await save(5n, 10);
+      // A holder that lost the lock saves its older position after the new holder's.
+      await save(5n, 7);
+      expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 5n, lastUid: 10 });
+      await save(5n, 12);
+      expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 5n, lastUid: 12 });
+      // A resync (new UIDVALIDITY) starts from what it saves.
+      await save(6n, 3);
+      expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 6n, lastUid: 3 });
     } finally {
       await t.dispose();
     }
