@@ -13,6 +13,11 @@ export interface ParseEmailOptions {
   fallbackDate?: Date;
   /** The real size of the message when `source` holds the headers only (IMAP fetch of an oversize message). */
   sizeBytes?: number;
+  /**
+   * `source` is the header block alone, fetched so when the message was over the limit of that time (a
+   * quarantined mail retried after IMAP_MAX_MESSAGE_MB was raised): its body is missing whatever the limit now.
+   */
+  headersOnly?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -36,6 +41,9 @@ export async function parseEmailSource(
   if (size > max) {
     input = headerBlock(source);
     bodyNote = `Body not stored: the message is ${(size / MB).toFixed(1)} MB, ${((size - max) / MB).toFixed(1)} MB over the ${(max / MB).toFixed(0)} MB limit (IMAP_MAX_MESSAGE_MB).`;
+  } else if (opts.headersOnly) {
+    input = headerBlock(source);
+    bodyNote = `Body not stored: the message is ${(size / MB).toFixed(1)} MB and only its headers were fetched (it was over IMAP_MAX_MESSAGE_MB when it was synced); the body is on the mail server.`;
   }
   let parsed: ParsedMail;
   try {

@@ -13,7 +13,7 @@ import { mailHeaderAddresses } from '../../src/domain/mail-header-addresses.ts';
 import { logEmails } from '../../src/services/log-email.service.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { addressTombstoneKeys, isTombstoned } from '../../src/services/tombstones.service.ts';
-import { parseEmailSource } from './parse-email-source.ts';
+import { headerBlock, parseEmailSource } from './parse-email-source.ts';
 
 /** What `rapport mail retry` did. */
 export interface QuarantineRetryResult {
@@ -79,6 +79,9 @@ async function retryOne(
         maxMessageBytes: mailbox?.maxMessageBytes,
         fallbackDate: q.serverDate ?? undefined,
         sizeBytes: q.sizeBytes ?? undefined,
+        // Kept with its headers only (nothing after them, the server's size larger): its body is missing even
+        // when the limit was raised since.
+        headersOnly: q.sizeBytes !== null && q.sizeBytes > q.raw.length && headerBlock(q.raw).length >= q.raw.length,
       },
     );
     const own = q.mailbox.slice(q.mailbox.lastIndexOf('@') + 1);

@@ -183,6 +183,13 @@ describe.each(TEST_DATABASE_KINDS)('bad mail is kept, never lost (%s)', (kind) =
       expect((msg.metadata as { bodyNote: string | null }).bodyNote).toMatch(
         /over the 0 MB limit \(IMAP_MAX_MESSAGE_MB\)/,
       );
+      // Retried again after the limit was raised: still only its headers, and said so.
+      await t.db.prisma.message.deleteMany({ where: { authorEmail: 'big@okco.com' } });
+      await t.db.prisma.mailQuarantine.updateMany({ data: { resolvedAt: null } });
+      const raised = { ...t.retryConfig, imap: [{ ...t.mailbox, maxMessageBytes: 20 * 1024 * 1024 }] };
+      expect(await retryQuarantinedMail(t.db, raised)).toEqual({ tried: 1, logged: 1, skipped: 0, failed: 0 });
+      const again = await t.db.prisma.message.findFirstOrThrow({ where: { authorEmail: 'big@okco.com' } });
+      expect((again.metadata as { bodyNote: string | null }).bodyNote).toMatch(/only its headers were fetched/);
     } finally {
       await t.close();
     }
