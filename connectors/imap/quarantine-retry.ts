@@ -65,7 +65,10 @@ async function retryOne(
 ): Promise<void> {
   result.tried++;
   const mailbox = config.imap.find((m) => m.address === q.mailbox);
+  // Its raw source names an erased person: logged or not, the row goes (their data goes with the erasure).
+  let erased = false;
   try {
+    erased = await namesErasedPerson(db, q.raw);
     // Kept without its source (the mail server sent no body): parsed, it would be an empty mail skipped
     // as "no sender" and marked resolved. It stays, failed, until someone looks it up on the server.
     if (q.raw.length === 0)
@@ -99,12 +102,12 @@ async function retryOne(
     else result.skipped++;
     // Logged as the sync logs it (the erased people left out, or skipped when it is theirs), the raw source
     // still holds them: a mail naming an erased person anywhere in its address headers goes, not kept resolved.
-    if (await namesErasedPerson(db, q.raw)) await deleteQuarantinedMail(db.prisma, [q.id]);
+    if (erased) await deleteQuarantinedMail(db.prisma, [q.id]);
     else await recordQuarantineRetry(db, q.id, { resolved: true });
   } catch (err) {
     // Failing again, it is not kept either when it names an erased person: their data goes with the erasure
     // (as the erase itself deleted such mail), whatever else the mail held. Gone, it counts as skipped.
-    if (await namesErasedPerson(db, q.raw).catch(() => false)) {
+    if (erased) {
       await deleteQuarantinedMail(db.prisma, [q.id]);
       result.skipped++;
       return;

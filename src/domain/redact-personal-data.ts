@@ -15,7 +15,8 @@ export interface RedactionTerms {
   surnames: string[];
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** `s` as a literal inside a regular expression. */
+export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The terms of an erased customer: every address and domain, every name with at least 3 characters,

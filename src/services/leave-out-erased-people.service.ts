@@ -3,7 +3,7 @@ import type { SqlRunner } from '../db/database.ts';
 import { findTombstoneHashesSql } from '../db/tombstone.repository.ts';
 import type { EmailParticipant, InboundEmail } from '../domain/email-message.ts';
 import { emailSides } from '../domain/email-participants.ts';
-import { REDACTED } from '../domain/redact-personal-data.ts';
+import { escapeRegExp, REDACTED } from '../domain/redact-personal-data.ts';
 import { emailSourceKey } from '../domain/email-threading.ts';
 import {
   addressTombstoneKeys,
@@ -129,5 +129,3 @@ function withoutErased(
 function dedupe(ps: EmailParticipant[]): EmailParticipant[] {
   return [...new Map(ps.map((p) => [p.email, p])).values()];
 }
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
