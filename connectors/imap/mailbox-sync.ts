@@ -6,7 +6,7 @@ import {
   releaseMailboxInFlight,
 } from '../../src/db/mailbox-in-flight.repository.ts';
 import { findMailboxCursor, saveMailboxCursor, saveMailboxError } from '../../src/db/mailbox-cursor.repository.ts';
-import { ImapFlow, type FetchMessageObject } from 'imapflow';
+import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
 import type { Redis } from 'ioredis';
 import type { MailboxConfig } from '../../src/config/env.ts';
 import type { Database, SqlRunner } from '../../src/db/database.ts';
@@ -26,8 +26,9 @@ import { MailboxLock, type LockHolder } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { isDatabaseUnavailableError } from '../../src/db/sql-errors.ts';
-import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, fetchBatches } from './fetch-batches.ts';
-import { fetchedBody, hasBody, hasSize, rowsByUid } from './fetch-rows.ts';
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, type FetchBatchLimits, fetchBatches } from './fetch-batches.ts';
+import { DEFAULT_LIST_PAGE_MESSAGES, type ListFrom, listPage, listUids, stillInFolder } from './list-folder.ts';
+import { fetchedBody, hasBody, rowsByUid } from './fetch-rows.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
 import { resolveFolder } from './resolve-folder.ts';
 import { mailboxRefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
@@ -59,6 +60,8 @@ export interface MailboxSyncDeps {
    * caps the sync's memory.
    */
   batchBytes?: number;
+  /** Most messages whose size and date a pass reads (and holds) at once. Default {@link DEFAULT_LIST_PAGE_MESSAGES}. */
+  listPageSize?: number;
   /** Backoff bounds for reconnects, ms. Default 1000 and 60000. */
   backoffMs?: { min: number; max: number };
   /** RAPPORT_MAIL_FILTERS, applied before the shipped rules. Default none. */
@@ -77,6 +80,19 @@ interface ParsedMessage {
 }
 /** A batch fetched and parsed ahead of its write, by UID. */
 type PreparedBatch = Map<number, ParsedMessage>;
+
+/** What the pages of one folder pass share. */
+interface SyncPass {
+  key: { mailbox: string; folder: string };
+  box: MailboxObject;
+  limits: FetchBatchLimits;
+  customers: EmailCustomerCache;
+  saveAt: (sql: SqlRunner, uid: number) => Promise<void>;
+  /** Saves the cursor at the last mail handled (outside a batch's transaction). */
+  save: () => Promise<void>;
+  /** The cursor may move to `uid`: everything up to it is logged, skipped or kept. */
+  advance: (uid: number) => void;
+}
 
 /**
  * Batches fetched and parsed ahead of the one being written. Two: while a batch's transaction waits
@@ -318,16 +334,14 @@ export class MailboxSync {
         'UIDVALIDITY changed: resyncing the folder; Message-IDs already logged are skipped as duplicates',
       );
     const lastUid = cursor && !resync ? cursor.lastUid : 0;
-    const since = new Date(Date.now() - this.config.sinceDays * 86_400_000);
-    const range = lastUid > 0 ? `${lastUid + 1}:*` : this.config.sinceDays > 0 ? { since } : '1:*';
-    const found =
-      box.exists === 0
-        ? []
-        : await client.fetchAll(range, { uid: true, size: true, internalDate: true }, { uid: true });
-    // One row per UID: a flag change another session made comes as a row of its own, without the size.
-    const pending = [...rowsByUid(found, hasSize).values()]
-      .filter((m) => m.uid > lastUid)
-      .sort((a, b) => a.uid - b.uid);
+    const from: ListFrom =
+      lastUid > 0
+        ? { afterUid: lastUid }
+        : this.config.sinceDays > 0
+          ? { since: new Date(Date.now() - this.config.sinceDays * 86_400_000) }
+          : { all: true };
+    // The UIDs alone first; sizes and dates a page at a time (a first sync of a whole folder may list millions).
+    const uids = box.exists === 0 ? [] : await listUids(client, from);
     let handled = lastUid;
     const saveAt = (sql: SqlRunner, uid: number) =>
       saveMailboxCursor(sql, key, {
@@ -341,38 +355,75 @@ export class MailboxSync {
       bytes: this.deps.batchBytes ?? DEFAULT_BATCH_BYTES,
       maxMessageBytes: this.config.maxMessageBytes,
     };
-    // A run that stopped while handling the mails after this cursor (see MAX_DEATHS): as many mails as it could
-    // have had in hand are handled one at a time; one that stopped three runs in a row alone is kept unread.
-    let careful = 0;
-    if (pending.length > 0) {
-      this.claims.add(folder);
-      const claim = await claimMailboxInFlight(this.deps.db.sql, key, this.runId);
-      const first = pending[0];
-      if (
-        first &&
-        claim.handlingUid === first.uid &&
-        claim.uidValidity === box.uidValidity &&
-        claim.deaths >= MAX_DEATHS &&
-        this.lock.held
-      ) {
-        pending.shift();
-        await this.keepUnread(client, folder, first, claim.deaths);
-        await saveAt(this.deps.db.sql, first.uid);
-        handled = first.uid;
-        await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
-      }
-      // Careful until the window is handled to its end: an error in it (this run retries) keeps it so.
-      if (claim.diedRun !== null) this.carefulFolders.add(folder);
-      if (this.carefulFolders.has(folder)) {
-        careful = Math.min(pending.length, (PREFETCH_BATCHES + 1) * limits.messages);
-        this.log.warn(
-          { folder, handlingUid: claim.handlingUid, deaths: claim.deaths, mails: careful },
-          'the process that held this folder stopped while handling its mail; handling the next mails one at a time',
-        );
-      }
-    }
-    const batches = [...pending.slice(0, careful).map((m) => [m]), ...fetchBatches(pending.slice(careful), limits)];
+    const pageSize = Math.max(1, this.deps.listPageSize ?? DEFAULT_LIST_PAGE_MESSAGES);
     const customers = new EmailCustomerCache();
+    let claimed = false;
+    for (let at = 0; at < uids.length && !this.stopping && this.lock.held; at += pageSize) {
+      const pending = await listPage(client, uids.slice(at, at + pageSize));
+      // A run that stopped while handling the mails after this cursor (see MAX_DEATHS): as many mails as it could
+      // have had in hand are handled one at a time; one that stopped three runs in a row alone is kept unread.
+      let careful = 0;
+      if (pending.length > 0 && !claimed) {
+        claimed = true;
+        this.claims.add(folder);
+        const claim = await claimMailboxInFlight(this.deps.db.sql, key, this.runId);
+        // Careful until the window is handled to its end: an error in it (this run retries) keeps it so.
+        if (claim.diedRun !== null) this.carefulFolders.add(folder);
+        const first = pending[0];
+        if (
+          first &&
+          claim.handlingUid === first.uid &&
+          claim.uidValidity === box.uidValidity &&
+          claim.deaths >= MAX_DEATHS &&
+          this.lock.held
+        ) {
+          pending.shift();
+          await this.keepUnread(client, folder, first, claim.deaths);
+          await saveAt(this.deps.db.sql, first.uid);
+          handled = first.uid;
+          await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
+        }
+        if (this.carefulFolders.has(folder)) {
+          careful = Math.min(pending.length, (PREFETCH_BATCHES + 1) * limits.messages);
+          this.log.warn(
+            { folder, handlingUid: claim.handlingUid, deaths: claim.deaths, mails: careful },
+            'the process that held this folder stopped while handling its mail; handling the next mails one at a time',
+          );
+          // A window that is empty now (its one mail kept unread) is handled to its end.
+          if (careful === 0) this.carefulFolders.delete(folder);
+        }
+      }
+      await this.syncPage(client, folder, pending, careful, {
+        key,
+        box,
+        limits,
+        customers,
+        saveAt,
+        save,
+        advance: (uid) => (handled = uid),
+      });
+    }
+    if (uids.length === 0 || resync || !cursor) await save();
+    // The pass ended: nobody is handling these mails now. (A pass that failed keeps the claim: this run tries
+    // again, careful still if it was; stop() releases it.)
+    if (this.claims.has(folder) && !this.carefulFolders.has(folder)) await this.releaseClaim(folder);
+    this.status.lastSyncAt = new Date();
+  }
+
+  /**
+   * Fetches, parses and logs one page of the mails a pass found, in UID order and in batches; the first
+   * `careful` of them one at a time (see MAX_DEATHS), the rest with the next batches read ahead while
+   * one is written.
+   */
+  private async syncPage(
+    client: ImapFlow,
+    folder: string,
+    pending: FetchMessageObject[],
+    careful: number,
+    pass: SyncPass,
+  ): Promise<void> {
+    const { key, box, limits, customers, saveAt, save } = pass;
+    const batches = [...pending.slice(0, careful).map((m) => [m]), ...fetchBatches(pending.slice(careful), limits)];
     const fetchBatch = async (batch: FetchMessageObject[]) => {
       const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
       const small = batch.filter((m) => (m.size ?? 0) <= this.config.maxMessageBytes);
@@ -394,7 +445,18 @@ export class MailboxSync {
             { uid: true },
           )),
         );
-      return rowsByUid(rows, hasBody);
+      const byUid = rowsByUid(rows, hasBody);
+      // A mail deleted by another session since the listing comes as `BODY[] NIL`: it is gone, like a UID with
+      // no row (passed over), not a mail the server cannot send (a failure: see logBatch).
+      const bodiless = batch.filter((m) => byUid.has(m.uid) && !hasBody(byUid.get(m.uid) as FetchMessageObject));
+      if (bodiless.length > 0) {
+        const still = await stillInFolder(
+          client,
+          bodiless.map((m) => m.uid),
+        );
+        for (const m of bodiless) if (!still.has(m.uid)) byUid.delete(m.uid);
+      }
+      return byUid;
     };
     // The next batches are fetched and parsed while this one is written: IMAP, MIME parsing (this
     // thread's CPU) and the database (waits here) overlap. A parse error is kept for logBatch, and so
@@ -437,7 +499,7 @@ export class MailboxSync {
     const write = async (batch: FetchMessageObject[], prepared: PreparedBatch) => {
       let saved = false;
       try {
-        saved = await this.logBatch(batch, prepared, folder, customers, (uid) => (handled = uid), saveAt);
+        saved = await this.logBatch(batch, prepared, folder, customers, pass.advance, saveAt);
       } finally {
         if (!saved) await save();
       }
@@ -475,11 +537,6 @@ export class MailboxSync {
       // Prefetches left over by a stop or an error end before the connection is closed.
       await Promise.allSettled(ahead);
     }
-    if (pending.length === 0 || resync || !cursor) await save();
-    // The pass ended: nobody is handling these mails now. (A pass that failed keeps the claim: this run tries
-    // again, careful still if it was; stop() releases it.)
-    if (this.claims.has(folder) && !this.carefulFolders.has(folder)) await this.releaseClaim(folder);
-    this.status.lastSyncAt = new Date();
   }
 
   /** Ends this run's in-flight claim on a folder; a release that fails is tried again later. */
@@ -497,29 +554,35 @@ export class MailboxSync {
    */
   private async keepUnread(client: ImapFlow, folder: string, meta: FetchMessageObject, deaths: number): Promise<void> {
     const big = (meta.size ?? 0) > this.config.maxMessageBytes;
-    const m =
-      (await client.fetchOne(
-        String(meta.uid),
-        big ? { uid: true, headers: true, internalDate: true } : { uid: true, source: true, internalDate: true },
-        { uid: true },
-      )) || undefined;
-    if (!m) {
-      // Gone from the server since it was listed (someone removed it to unblock the sync): nothing to keep.
-      this.log.warn({ uid: meta.uid, folder, deaths }, 'the mail that stopped the process is gone from the server');
-      return;
+    // Every row of the answer: another session's flag change may add one without the body.
+    const rows = await client.fetchAll(
+      String(meta.uid),
+      big ? { uid: true, headers: true, internalDate: true } : { uid: true, source: true, internalDate: true },
+      { uid: true },
+    );
+    const m = rowsByUid(rows, hasBody).get(meta.uid);
+    const raw = m ? fetchedBody(m) : undefined;
+    if (!raw) {
+      // Dovecot answers a UID expunged since the listing with `BODY[] NIL` (and EXPUNGEISSUED), not with no row.
+      if (!(await stillInFolder(client, [meta.uid])).has(meta.uid)) {
+        // Gone from the server since it was listed (someone removed it to unblock the sync): nothing to keep.
+        this.log.warn({ uid: meta.uid, folder, deaths }, 'the mail that stopped the process is gone from the server');
+        return;
+      }
     }
-    const raw = fetchedBody(m) ?? Buffer.alloc(0);
     const error = `the process stopped ${deaths} times in a row while handling this mail (a crash or a kill)`;
     await quarantineMail(this.deps.db, {
       mailbox: this.config.address,
       folder,
       uid: meta.uid,
-      raw,
-      serverDate: m.internalDate ? new Date(m.internalDate) : undefined,
+      raw: raw ?? Buffer.alloc(0),
+      serverDate: m?.internalDate ? new Date(m.internalDate) : undefined,
       sizeBytes: meta.size,
       headers: {},
       error,
-      note: `Rapport stopped ${deaths} times in a row while handling this mail alone, so it was kept ${big ? 'with its headers only' : 'raw'} in quarantine without being read. Find out why (the log before each stop), then run "rapport mail retry".`,
+      note: raw
+        ? `Rapport stopped ${deaths} times in a row while handling this mail alone, so it was kept ${big ? 'with its headers only' : 'raw'} in quarantine without being read. Find out why (the log before each stop), then run "rapport mail retry".`
+        : `Rapport stopped ${deaths} times in a row while handling this mail alone, and the mail server then sent no ${big ? 'headers' : 'body'} for UID ${meta.uid} in ${folder}: it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it).`,
     });
     this.log.error(
       { uid: meta.uid, folder, deaths },

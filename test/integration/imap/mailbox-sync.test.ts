@@ -283,6 +283,45 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
     }
   });
 
+  it('reads the sizes of a whole folder a page at a time, gaps in the UIDs included', async () => {
+    // IMAP_SINCE_DAYS=0: a first sync of the whole folder; UIDs 3 and 9 expunged before it.
+    const t = await setup(kind, dovecot, { sinceDays: 0 });
+    try {
+      for (let i = 1; i <= 22; i++)
+        await t.client.append('INBOX', buildEmail({ from: `c${i}@customer${i}.com`, subject: `Case ${i}` }));
+      await t.client.mailboxOpen('INBOX');
+      await t.client.messageDelete('3,9', { uid: true });
+      const commits: number[] = [];
+      const hooks: PipelineHooks = {
+        ...t.hooks,
+        async recordsLogged(logged) {
+          commits.push(logged.length);
+          for (const l of logged) await t.hooks.recordLogged(l.recordId, l.messageId);
+        },
+      };
+      const sync = t.newSync({ hooks, batchSize: 3, listPageSize: 7 });
+      await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 30_000, 'first sync');
+      // Pages of 7 UIDs (1-8 without 3, 10-16, 17-22), each cut into batches of 3: a batch never reaches
+      // into the next page. Listed all at once, they were batches of 3 across the folder: 3,3,3,3,3,3,2.
+      expect(commits).toEqual([3, 3, 1, 3, 3, 1, 3, 3]);
+      expect((await t.messages()).length).toBe(20);
+      const subjects = (await t.db.prisma.communicationRecord.findMany()).map((r) => r.subject);
+      expect(subjects).toHaveLength(20);
+      expect(subjects).toContain('Case 22');
+      expect(subjects).not.toContain('Case 3');
+      expect(subjects).not.toContain('Case 9');
+      expect(new Set(t.hooks.calls).size).toBe(20);
+      expect((await t.db.prisma.mailboxCursor.findFirstOrThrow()).lastUid).toBe(22);
+      // New mail after the cursor: listed from it, one page.
+      await t.client.append('INBOX', buildEmail({ from: 'c23@customer23.com', subject: 'Case 23' }));
+      await waitFor(async () => (await t.messages()).length === 21, 10_000, 'mail 23');
+      expect(commits.at(-1)).toBe(1);
+      expect((await t.db.prisma.mailboxCursor.findFirstOrThrow()).lastUid).toBe(23);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('resyncs after a UIDVALIDITY change without duplicating messages', async () => {
     const t = await setup(kind);
     try {

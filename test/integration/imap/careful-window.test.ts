@@ -1,0 +1,293 @@
+import { Writable } from 'node:stream';
+import type { ImapFlow } from 'imapflow';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MailboxSync, type MailboxSyncDeps } from '../../../connectors/imap/mailbox-sync.ts';
+import type { Database, SqlRunner } from '../../../src/db/database.ts';
+import { findMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
+import type { MailboxFolderKey } from '../../../src/db/mailbox-cursor.repository.ts';
+import { claimMailboxInFlight, markMailboxInFlightHandling } from '../../../src/db/mailbox-in-flight.repository.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
+import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
+import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+
+// README, "Bad mail is kept": the crash guard's claims that the kill test (faults/imap-mail-that-kills)
+// does not prove by itself. A dead run's claim is seeded with the repository's own functions under fake
+// run ids (as a run that died would have left it), then a real MailboxSync meets it over real Dovecot.
+
+let dovecot: DovecotServer;
+let redis: Redis;
+beforeAll(async () => {
+  dovecot = await startDovecot();
+  redis = connectRedis('redis://127.0.0.1:6379');
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await dovecot?.stop();
+});
+
+/**
+ * Leaves the claim of `runs` dead runs in a row on `key`, each of them handling `at` alone when it
+ * stopped (none: each stopped between mails). The sync's claim counts one more death: `runs` deaths.
+ */
+async function seedDeadRuns(
+  sql: SqlRunner,
+  key: MailboxFolderKey,
+  runs: number,
+  at: { uid: number; uidValidity: bigint } | null,
+): Promise<void> {
+  for (let i = 0; i < runs; i++) {
+    await claimMailboxInFlight(sql, key, `dead-run-${i}`);
+    if (at) await markMailboxInFlightHandling(sql, key, `dead-run-${i}`, at);
+  }
+}
+
+/** `db` whose raw SQL goes through `around` (each statement, its parameters, and how to run it). */
+function interceptSql(
+  db: Database,
+  around: (text: string, params: unknown[] | undefined, run: () => Promise<unknown[]>) => Promise<unknown[]>,
+): Database {
+  const sql: SqlRunner = {
+    exec: (text) => db.sql.exec(text),
+    query: <T>(text: string, params?: unknown[], opts?: Parameters<SqlRunner['query']>[2]) =>
+      around(text, params, () => db.sql.query(text, params, opts)) as Promise<T[]>,
+  };
+  return { ...db, sql };
+}
+
+/** A logger at warn whose lines are kept, to read what the sync said. */
+function recordingLogger() {
+  const lines: Array<{ msg: string; [k: string]: unknown }> = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: createLogger('warn', stream), lines };
+}
+
+interface Case {
+  account: { user: string; password: string };
+  tdb: TestDatabase;
+  client: ImapFlow;
+  /** INBOX's UIDVALIDITY. */
+  uidValidity: bigint;
+  key(folder?: string): MailboxFolderKey;
+  sync(deps: Partial<MailboxSyncDeps>, folders?: string[]): MailboxSync;
+  close(): Promise<void>;
+}
+
+/** A new Dovecot user with `mails` in INBOX (UID 1, 2, ...: each one's body is its text), and a new database. */
+async function newCase(kind: 'pglite' | 'postgres', mails: string[], otherFolders: string[] = []): Promise<Case> {
+  const account = await dovecot.addUser();
+  const tdb = await createTestDatabase(kind);
+  const client = await dovecot.client(account);
+  for (const f of otherFolders) await client.mailboxCreate(f);
+  for (const [i, body] of mails.entries())
+    await client.append('INBOX', buildEmail({ from: `c${i}@cust-careful.com`, subject: `Mail ${i + 1}`, body }));
+  const uidValidity = (await client.mailboxOpen('INBOX')).uidValidity;
+  const syncs: MailboxSync[] = [];
+  return {
+    account,
+    tdb,
+    client,
+    uidValidity,
+    key: (folder = 'INBOX') => ({ mailbox: account.user, folder }),
+    sync(deps, folders = ['INBOX']) {
+      const s = new MailboxSync(
+        dovecotMailbox(dovecot, account, { folders, sinceDays: 0, createCompanies: 'all' }),
+        testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 }, ...deps }),
+      );
+      syncs.push(s);
+      return s;
+    },
+    async close() {
+      for (const s of syncs) await s.stop();
+      await client.logout().catch(() => undefined);
+      await tdb.dispose();
+    },
+  };
+}
+
+/** Starts `sync` and waits until its first full pass over every folder is done. */
+async function firstPass(sync: MailboxSync): Promise<void> {
+  sync.start();
+  await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 30_000, 'the first pass');
+}
+
+const texts = async (db: Database) =>
+  (await db.prisma.message.findMany({ select: { text: true } })).map((m) => m.text.trim()).sort();
+
+describe.each(TEST_DATABASE_KINDS)('the careful window after a dead run (%s)', (kind) => {
+  it('does not quarantine a mail that stopped three runs under another UIDVALIDITY: that UID is another mail', async () => {
+    const c = await newCase(kind, ['first mail', 'second mail']);
+    try {
+      // Three runs died handling UID 1 of an earlier UIDVALIDITY (the folder was recreated since).
+      await seedDeadRuns(c.tdb.db.sql, c.key(), 3, { uid: 1, uidValidity: c.uidValidity + 1n });
+      const sync = c.sync({});
+      await firstPass(sync);
+      expect(await texts(c.tdb.db)).toEqual(['first mail', 'second mail']);
+      expect(await c.tdb.db.prisma.mailQuarantine.count()).toBe(0);
+      expect(sync.status.counts).toMatchObject({ logged: 2, failed: 0, quarantined: 0 });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('quarantines unread the mail that stopped three runs in this UIDVALIDITY, and logs the next', async () => {
+    const c = await newCase(kind, ['first mail', 'second mail']);
+    try {
+      await seedDeadRuns(c.tdb.db.sql, c.key(), 3, { uid: 1, uidValidity: c.uidValidity });
+      const sync = c.sync({});
+      await firstPass(sync);
+      expect(await texts(c.tdb.db)).toEqual(['second mail']);
+      const rows = await c.tdb.db.prisma.mailQuarantine.findMany();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ mailbox: c.account.user, folder: 'INBOX', uid: 1 });
+      expect(rows[0].note).toMatch(/^Rapport stopped 3 times in a row while handling this mail alone/);
+      expect(Buffer.from(rows[0].raw).toString()).toContain('first mail');
+      // Unread: the server's copy keeps no \Seen.
+      const uid1 = await c.client.fetchOne('1', { flags: true }, { uid: true });
+      expect(uid1 && [...(uid1.flags ?? [])]).not.toContain('\\Seen');
+      expect(await findMailboxCursor(c.tdb.db.sql, c.key())).toEqual({ uidValidity: c.uidValidity, lastUid: 2 });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('just passes the mail to quarantine when it was deleted from the server meanwhile', async () => {
+    const c = await newCase(kind, ['first mail', 'second mail', 'third mail']);
+    try {
+      await seedDeadRuns(c.tdb.db.sql, c.key(), 3, { uid: 1, uidValidity: c.uidValidity });
+      // UID 1 is deleted (by another session: someone unblocking the sync) after the sync listed the
+      // folder, while it takes the claim that says to quarantine UID 1. Dovecot answers the sync's fetch of
+      // it with `* 1 FETCH (UID 1 INTERNALDATE ... BODY[] NIL)`, then `* 1 EXPUNGE`, `OK [EXPUNGEISSUED]`.
+      const remover = await dovecot.client(c.account);
+      await remover.mailboxOpen('INBOX');
+      let expunged = false;
+      const db = interceptSql(c.tdb.db, async (text, _params, run) => {
+        const rows = await run();
+        if (!expunged && text.includes('INSERT INTO "MailboxInFlight"')) {
+          expunged = true;
+          await remover.messageDelete('1', { uid: true });
+        }
+        return rows;
+      });
+      const { logger, lines } = recordingLogger();
+      const sync = c.sync({ db, logger });
+      try {
+        await firstPass(sync);
+      } finally {
+        await remover.logout().catch(() => undefined);
+      }
+      expect(expunged).toBe(true);
+      expect(lines.map((l) => l.msg)).toContain('the mail that stopped the process is gone from the server');
+      expect(await c.tdb.db.prisma.mailQuarantine.count()).toBe(0);
+      expect(await texts(c.tdb.db)).toEqual(['second mail', 'third mail']);
+      expect(await findMailboxCursor(c.tdb.db.sql, c.key())).toEqual({ uidValidity: c.uidValidity, lastUid: 3 });
+      // Healthy: no error on the way, none kept on the cursor.
+      expect(sync.status).toMatchObject({ state: 'watching', lastError: undefined });
+      expect(sync.status.counts).toMatchObject({ logged: 2, failed: 0, quarantined: 0 });
+      expect((await c.tdb.db.prisma.mailboxCursor.findFirst())?.lastError ?? null).toBeNull();
+      expect(lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('passes over a mail deleted between the listing and its fetch, with no error and no strike', async () => {
+    const c = await newCase(kind, ['first mail', 'second mail', 'third mail']);
+    try {
+      // No dead run: an ordinary pass. UID 2 is deleted by another session after the sync listed the folder
+      // (while it takes its claim), before its batch is fetched: Dovecot answers the fetch with BODY[] NIL.
+      const remover = await dovecot.client(c.account);
+      await remover.mailboxOpen('INBOX');
+      let expunged = false;
+      const db = interceptSql(c.tdb.db, async (text, _params, run) => {
+        const rows = await run();
+        if (!expunged && text.includes('INSERT INTO "MailboxInFlight"')) {
+          expunged = true;
+          await remover.messageDelete('2', { uid: true });
+        }
+        return rows;
+      });
+      const { logger, lines } = recordingLogger();
+      const sync = c.sync({ db, logger });
+      try {
+        await firstPass(sync);
+      } finally {
+        await remover.logout().catch(() => undefined);
+      }
+      expect(expunged).toBe(true);
+      expect(await texts(c.tdb.db)).toEqual(['first mail', 'third mail']);
+      expect(await c.tdb.db.prisma.mailQuarantine.count()).toBe(0);
+      expect(await findMailboxCursor(c.tdb.db.sql, c.key())).toEqual({ uidValidity: c.uidValidity, lastUid: 3 });
+      // Before, it was a failure of the mail: an error, a reconnect, and a strike towards quarantine.
+      expect(sync.status.counts).toMatchObject({ logged: 2, failed: 0, quarantined: 0 });
+      expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("has one careful mail in hand at a time in the process: another folder's careful mail waits", async () => {
+    const c = await newCase(kind, ['inbox mail'], ['Other']);
+    try {
+      await c.client.append('Other', buildEmail({ from: 'd@cust-careful.com', subject: 'Other', body: 'other mail' }));
+      // A run died in each folder (between mails): both folders start careful.
+      await seedDeadRuns(c.tdb.db.sql, c.key('INBOX'), 1, null);
+      await seedDeadRuns(c.tdb.db.sql, c.key('Other'), 1, null);
+      // The first careful mail taken in hand is held right after the sync noted it (handlingUid set).
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const marked: string[] = [];
+      const db = interceptSql(c.tdb.db, async (text, params, run) => {
+        const rows = await run();
+        if (text.includes('"handlingUid" = $4::int') && params?.[3] !== null) {
+          marked.push(String(params?.[1]));
+          if (marked.length === 1) await gate;
+        }
+        return rows;
+      });
+      const sync = c.sync({ db }, ['INBOX', 'Other']);
+      const row = async (folder: string) =>
+        (
+          await c.tdb.db.sql.query<{ run: string | null; handlingUid: number | null }>(
+            `SELECT run, "handlingUid" FROM "MailboxInFlight" WHERE mailbox = $1 AND folder = $2`,
+            [c.account.user, folder],
+          )
+        )[0];
+      try {
+        sync.start();
+        await waitFor(async () => marked.length > 0, 30_000, 'a careful mail in hand');
+        const [held] = marked;
+        const waiting = held === 'INBOX' ? 'Other' : 'INBOX';
+        // The other folder took its claim (its careful window is known) ...
+        await waitFor(async () => (await row(waiting))?.run?.startsWith('dead-run') === false, 30_000, 'its claim');
+        // ... and, while the held mail stays in hand, does not take its own.
+        await new Promise((r) => setTimeout(r, 750));
+        expect(marked).toEqual([held]);
+        expect(await row(held)).toMatchObject({ handlingUid: 1 });
+        expect(await row(waiting)).toMatchObject({ handlingUid: null });
+        expect(await texts(c.tdb.db)).toEqual([]);
+      } finally {
+        release();
+      }
+      await waitFor(async () => (await texts(c.tdb.db)).length === 2, 30_000, 'both mails logged');
+      expect(await texts(c.tdb.db)).toEqual(['inbox mail', 'other mail']);
+      // Both windows handled to their end: the claims are released.
+      await waitFor(
+        async () => (await row('INBOX'))?.run === null && (await row('Other'))?.run === null,
+        30_000,
+        'both claims released',
+      );
+      expect(marked.sort()).toEqual(['INBOX', 'Other']);
+    } finally {
+      await c.close();
+    }
+  });
+});
