@@ -16,7 +16,8 @@ export interface InFlightClaim {
 /**
  * Takes a folder's in-flight claim for `run`. A claim another run left (it never ended its pass) while
  * handling a mail alone counts one more death against that mail; a claim of this run, or one released,
- * counts none.
+ * counts none. Two runs taking over at once (PostgreSQL: the second waits on the row) count that death
+ * once: the second finds the row taken by a run other than the one it read before waiting.
  */
 export async function claimMailboxInFlight(sql: SqlRunner, key: MailboxFolderKey, run: string): Promise<InFlightClaim> {
   const rows = await sql.query<{
@@ -28,7 +29,8 @@ export async function claimMailboxInFlight(sql: SqlRunner, key: MailboxFolderKey
     `WITH prev AS (SELECT run FROM "MailboxInFlight" WHERE mailbox = $1 AND folder = $2)
      INSERT INTO "MailboxInFlight" AS f (mailbox, folder, run, "handlingUid", deaths, "updatedAt") VALUES ($1, $2, $3, NULL, 0, now())
      ON CONFLICT (mailbox, folder) DO UPDATE SET
-       deaths = CASE WHEN f.run IS NOT NULL AND f.run <> EXCLUDED.run AND f."handlingUid" IS NOT NULL THEN f.deaths + 1 ELSE f.deaths END,
+       deaths = CASE WHEN f.run IS NOT NULL AND f.run <> EXCLUDED.run AND f."handlingUid" IS NOT NULL
+                          AND f.run IS NOT DISTINCT FROM (SELECT run FROM prev) THEN f.deaths + 1 ELSE f.deaths END,
        run = EXCLUDED.run, "updatedAt" = now()
      RETURNING (SELECT run FROM prev) AS "previousRun", f."handlingUid" AS "handlingUid",
        f."uidValidity"::text AS "uidValidity", f.deaths AS deaths`,

@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import type { SqlRunner } from '../../../src/db/database.ts';
 import {
   claimMailboxInFlight,
   markMailboxInFlightHandling,
@@ -6,6 +8,16 @@ import {
 } from '../../../src/db/mailbox-in-flight.repository.ts';
 import { findMailboxCursor, saveMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+
+/** Raw SQL on one `pg` connection of its own (to hold a transaction open beside the pool's). */
+function onConnection(client: pg.Client): SqlRunner {
+  return {
+    exec: async (text) => {
+      await client.query(text);
+    },
+    query: async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
+  };
+}
 
 describe.each(TEST_DATABASE_KINDS)('the in-flight claim of a folder (%s)', (kind) => {
   it('counts a death against a mail only for a run that stopped while handling it alone', async () => {
@@ -73,6 +85,35 @@ describe.each(TEST_DATABASE_KINDS)("a folder's cursor (%s)", (kind) => {
       await save(6n, 3);
       expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 6n, lastUid: 3 });
     } finally {
+      await t.dispose();
+    }
+  });
+});
+
+describe('two runs taking over a folder at the same moment (PostgreSQL)', () => {
+  it('count one death against the mail, not one each', async () => {
+    const t = await createTestDatabase('postgres');
+    const other = new pg.Client({ connectionString: t.url });
+    try {
+      await other.connect();
+      const key = { mailbox: 'support@support.example', folder: 'INBOX' };
+      // A run died while handling UID 7 alone.
+      await claimMailboxInFlight(t.db.sql, key, 'dead');
+      await markMailboxInFlightHandling(t.db.sql, key, 'dead', { uid: 7, uidValidity: 5n });
+      // Run a takes over in a transaction not committed yet (the row stays locked); run b's claim waits on it.
+      await other.query('BEGIN');
+      expect(await claimMailboxInFlight(onConnection(other), key, 'a')).toMatchObject({ diedRun: 'dead', deaths: 1 });
+      let bDone = false;
+      const b = claimMailboxInFlight(t.db.sql, key, 'b').finally(() => (bDone = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(bDone).toBe(false);
+      await other.query('COMMIT');
+      // b read the dead run's claim before a's commit: the death a counted is the one b saw.
+      expect(await b).toMatchObject({ diedRun: 'dead', handlingUid: 7, deaths: 1 });
+      const rows = await t.db.sql.query<{ run: string; deaths: number }>('SELECT run, deaths FROM "MailboxInFlight"');
+      expect(rows).toEqual([{ run: 'b', deaths: 1 }]);
+    } finally {
+      await other.end().catch(() => undefined);
       await t.dispose();
     }
   });
