@@ -25,7 +25,7 @@ export interface PipelineSettings {
   digestTime: string;
   /** Cron pattern of the nightly retrain. Default "0 3 * * *". */
   retrainCron: string;
-  /** Days finished deliveries, audit entries (not erasures) and finished jobs are kept (RAPPORT_RETENTION_DAYS); 0 or unset keeps them. */
+  /** Days finished deliveries, audit entries (not erasures), finished jobs and resolved quarantined mail are kept (RAPPORT_RETENTION_DAYS); 0 or unset keeps them. */
   retentionDays?: number;
   /** How long a worker's lease on a delivery lasts (the job lock, RAPPORT_JOB_LOCK_MS). Default 30 s. */
   deliveryLeaseMs?: number;

@@ -178,9 +178,10 @@ export interface PipelineConfig {
   /** How often the reconciler re-derives Redis schedules from the database. Env `RAPPORT_RECONCILE_SECONDS`, default 300. */
   reconcileIntervalMs: number;
   /**
-   * Days finished deliveries, audit entries and finished jobs are kept; a nightly job deletes older
-   * ones. Audit entries of erasures are kept regardless, and so are the deliveries of follow-ups still
-   * waiting or open. `0` keeps everything. Env `RAPPORT_RETENTION_DAYS`, default 90.
+   * Days finished deliveries, audit entries, finished jobs and resolved quarantined mail (from its
+   * resolution) are kept; a nightly job deletes older ones. Audit entries of erasures are kept
+   * regardless, and so are the deliveries of follow-ups still waiting or open and unresolved quarantined
+   * mail. `0` keeps everything. Env `RAPPORT_RETENTION_DAYS`, default 90.
    */
   retentionDays: number;
   /**

@@ -3,6 +3,8 @@ import type { SqlRunner } from './database.ts';
 export interface PruneReport {
   deliveries: number;
   auditEntries: number;
+  /** Quarantined mail (raw source included) resolved by `rapport mail retry` before the cutoff. */
+  resolvedQuarantine: number;
 }
 
 const UUID = `'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'`;
@@ -23,14 +25,22 @@ const PRUNE_AUDIT = `
 DELETE FROM "AuditLog" WHERE id IN (
   SELECT id FROM "AuditLog" WHERE "createdAt" < $1 AND action NOT LIKE 'customer.erase%' LIMIT $2)`;
 
+// Quarantined mail a retry resolved (logged, found a duplicate or skipped) before the cutoff: its raw
+// source is personal data past its need. Unresolved rows (still failing) are never pruned, however old:
+// that mail is stored nowhere else.
+const PRUNE_QUARANTINE = `
+DELETE FROM "MailQuarantine" WHERE id IN (
+  SELECT id FROM "MailQuarantine" WHERE "resolvedAt" < $1 LIMIT $2)`;
+
 /**
  * Deletes what outlived the retention window, in batches of `batch` rows (short transactions that do
  * not hold locks for long on a big table). Answers how many rows went.
  */
 export async function pruneOlderThan(sql: SqlRunner, cutoff: Date, batch = 5_000): Promise<PruneReport> {
-  const report: PruneReport = { deliveries: 0, auditEntries: 0 };
+  const report: PruneReport = { deliveries: 0, auditEntries: 0, resolvedQuarantine: 0 };
   report.deliveries = await deleteInBatches(sql, PRUNE_DELIVERIES, cutoff, batch);
   report.auditEntries = await deleteInBatches(sql, PRUNE_AUDIT, cutoff, batch);
+  report.resolvedQuarantine = await deleteInBatches(sql, PRUNE_QUARANTINE, cutoff, batch);
   return report;
 }
 

@@ -16,7 +16,7 @@ describe.each(TEST_DATABASE_KINDS)('retention (RAPPORT_RETENTION_DAYS) on %s', (
     await h.dispose();
   });
 
-  it('the nightly prune deletes finished deliveries and audit entries past the window, keeping erasures and what open follow-ups need', async () => {
+  it('the nightly prune deletes finished deliveries, audit entries and resolved quarantined mail past the window, keeping erasures, unresolved mail and what open follow-ups need', async () => {
     const old = "now() - interval '40 days'";
     await h.test.db.sql.exec(`
       INSERT INTO "Company" (id, name, "normalizedName", "updatedAt") VALUES ('${id(1)}', 'Acme', 'acme', now());
@@ -32,15 +32,22 @@ describe.each(TEST_DATABASE_KINDS)('retention (RAPPORT_RETENTION_DAYS) on %s', (
       INSERT INTO "AuditLog" (id, action, subject, "createdAt") VALUES
         ('${id(21)}', 'record.log', 'r1', ${old}),
         ('${id(22)}', 'customer.erase', 'c1', ${old}),
-        ('${id(23)}', 'record.log', 'r2', now());`);
+        ('${id(23)}', 'record.log', 'r2', now());
+      INSERT INTO "MailQuarantine" (id, "sourceHash", mailbox, raw, error, note, "createdAt", "updatedAt", "resolvedAt") VALUES
+        ('${id(31)}', 'h31', 'support', convert_to('hi', 'UTF8'), 'e', 'n', ${old}, ${old}, ${old}),
+        ('${id(32)}', 'h32', 'support', convert_to('hi', 'UTF8'), 'e', 'n', ${old}, now(), now() - interval '1 day'),
+        ('${id(33)}', 'h33', 'support', convert_to('hi', 'UTF8'), 'e', 'n', ${old}, ${old}, NULL);`);
 
     const report = await pruneRetention(h.deps);
 
-    expect(report).toMatchObject({ deliveries: 2, auditEntries: 1 });
+    expect(report).toMatchObject({ deliveries: 2, auditEntries: 1, resolvedQuarantine: 1 });
     const keys = (await h.test.db.prisma.delivery.findMany({ orderBy: { key: 'asc' } })).map((d) => d.key);
     expect(keys).toEqual(['digest-console.team-2026-12-01', 'notice-x', `reminder-${id(2)}-1`]);
     const audit = (await h.test.db.prisma.auditLog.findMany({ orderBy: { id: 'asc' } })).map((a) => a.action);
     expect(audit).toEqual(['customer.erase', 'record.log']);
+    // Resolved quarantined mail goes after the window; unresolved mail is kept however old.
+    const quarantine = (await h.test.db.prisma.mailQuarantine.findMany({ orderBy: { id: 'asc' } })).map((q) => q.id);
+    expect(quarantine).toEqual([id(32), id(33)]);
   });
 
   it('the prune runs nightly: the reconciler keeps its schedule', async () => {
