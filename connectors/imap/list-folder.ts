@@ -17,35 +17,48 @@ export async function listUids(client: ImapFlow, from: ListFrom): Promise<number
   const query =
     'afterUid' in from ? { uid: `${from.afterUid + 1}:*` } : 'since' in from ? { since: from.since } : { all: true };
   const found = await client.search(query, { uid: true });
-  if (!Array.isArray(found))
-    throw new Error(`the mail server refused to list the folder (UID SEARCH ${JSON.stringify(query)})`);
+  if (!Array.isArray(found)) throw searchFailed(client, `list the folder (UID SEARCH ${JSON.stringify(query)})`);
   // `N:*` always matches the folder's last message, even below N: it is not after the cursor.
   const after = 'afterUid' in from ? from.afterUid : 0;
-  return [...new Set(found)].filter((uid) => uid > after).sort((a, b) => a - b);
+  const uids = found.filter((uid) => uid > after);
+  // imapflow answers sorted and without repeats; a copy sorted again is made only when not (a million UIDs).
+  for (let i = 1; i < uids.length; i++) if (uids[i] <= uids[i - 1]) return [...new Set(uids)].sort((a, b) => a - b);
+  return uids;
 }
 
 /**
- * The size and INTERNALDATE of the messages of `uids`, one row per UID in UID order. A UID expunged
- * since it was listed has no row. A row a server adds for another session's flag change (no size) never
- * takes the place of the message's own row.
+ * The size and INTERNALDATE of the messages of `uids` (ascending), one row per UID in UID order. Asked as
+ * one range (`first:last`: a list of scattered UIDs would make a command line longer than some servers
+ * take), again for the UIDs a server left out (one that answers only part of a command, RFC 9738). A UID
+ * with no row is one expunged since it was listed; one still in the folder without a row throws, so the
+ * cursor never passes it. A row a server adds for another session's flag change (no size) never takes the
+ * place of the message's own row.
  */
 export async function listPage(client: ImapFlow, uids: readonly number[]): Promise<FetchMessageObject[]> {
-  if (uids.length === 0) return [];
-  const rows = await client.fetchAll(uidSet(uids), { uid: true, size: true, internalDate: true }, { uid: true });
   const wanted = new Set(uids);
-  return [...rowsByUid(rows, hasSize).values()].filter((m) => wanted.has(m.uid)).sort((a, b) => a.uid - b.uid);
-}
-
-/** An IMAP sequence set of ascending UIDs, runs of consecutive UIDs written `a:b` ("1:5000" for a full page). */
-export function uidSet(uids: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < uids.length; ) {
-    let j = i;
-    while (j + 1 < uids.length && uids[j + 1] === uids[j] + 1) j++;
-    parts.push(j > i ? `${uids[i]}:${uids[j]}` : String(uids[i]));
-    i = j + 1;
+  const found = new Map<number, FetchMessageObject>();
+  let rest = [...uids];
+  while (rest.length > 0) {
+    const rows = await client.fetchAll(
+      `${rest[0]}:${rest[rest.length - 1]}`,
+      { uid: true, size: true, internalDate: true },
+      { uid: true },
+    );
+    for (const m of rowsByUid(rows, hasSize).values()) if (wanted.has(m.uid) && !found.has(m.uid)) found.set(m.uid, m);
+    const left = rest.filter((uid) => !found.has(uid));
+    if (left.length === rest.length) break;
+    rest = left;
   }
-  return parts.join(',');
+  if (found.size < uids.length) {
+    const missing = uids.filter((uid) => !found.has(uid));
+    const still = await stillInFolder(client, missing);
+    const unanswered = missing.find((uid) => still.has(uid));
+    if (unanswered !== undefined)
+      throw new Error(
+        `the mail server sent no size for UID ${unanswered}, which is still in the folder; the folder is listed again`,
+      );
+  }
+  return [...found.values()].sort((a, b) => a.uid - b.uid);
 }
 
 /**
@@ -55,7 +68,19 @@ export function uidSet(uids: readonly number[]): string {
  */
 export async function stillInFolder(client: ImapFlow, uids: readonly number[]): Promise<Set<number>> {
   if (uids.length === 0) return new Set();
-  const found = await client.search({ uid: uidSet([...uids].sort((a, b) => a - b)) }, { uid: true });
-  if (!Array.isArray(found)) throw new Error('the mail server refused to say which mails are still in the folder');
-  return new Set(found);
+  // One range, not a list of scattered UIDs (a command line some servers would find too long).
+  const sorted = [...uids].sort((a, b) => a - b);
+  const found = await client.search({ uid: `${sorted[0]}:${sorted[sorted.length - 1]}` }, { uid: true });
+  if (!Array.isArray(found)) throw searchFailed(client, 'say which mails are still in the folder');
+  const asked = new Set(uids);
+  return new Set(found.filter((uid) => asked.has(uid)));
+}
+
+/** Why a search gave no answer: imapflow answers the same when the server refused it and when the connection is gone. */
+function searchFailed(client: ImapFlow, what: string): Error {
+  return new Error(
+    client.usable && client.mailbox
+      ? `the mail server refused to ${what}`
+      : `the connection to the mail server closed before it could ${what}`,
+  );
 }

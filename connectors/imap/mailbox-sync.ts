@@ -358,11 +358,12 @@ export class MailboxSync {
     const pageSize = Math.max(1, this.deps.listPageSize ?? DEFAULT_LIST_PAGE_MESSAGES);
     const customers = new EmailCustomerCache();
     let claimed = false;
+    // Mails of the careful window not handled yet: it runs on over pages until this many are handled.
+    let carefulLeft = 0;
     for (let at = 0; at < uids.length && !this.stopping && this.lock.held; at += pageSize) {
       const pending = await listPage(client, uids.slice(at, at + pageSize));
       // A run that stopped while handling the mails after this cursor (see MAX_DEATHS): as many mails as it could
       // have had in hand are handled one at a time; one that stopped three runs in a row alone is kept unread.
-      let careful = 0;
       if (pending.length > 0 && !claimed) {
         claimed = true;
         this.claims.add(folder);
@@ -384,16 +385,16 @@ export class MailboxSync {
           await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
         }
         if (this.carefulFolders.has(folder)) {
-          careful = Math.min(pending.length, (PREFETCH_BATCHES + 1) * limits.messages);
+          carefulLeft = (PREFETCH_BATCHES + 1) * limits.messages;
           this.log.warn(
-            { folder, handlingUid: claim.handlingUid, deaths: claim.deaths, mails: careful },
+            { folder, handlingUid: claim.handlingUid, deaths: claim.deaths, mails: carefulLeft },
             'the process that held this folder stopped while handling its mail; handling the next mails one at a time',
           );
-          // A window that is empty now (its one mail kept unread) is handled to its end.
-          if (careful === 0) this.carefulFolders.delete(folder);
         }
       }
-      await this.syncPage(client, folder, pending, careful, {
+      const careful = Math.min(pending.length, carefulLeft);
+      carefulLeft -= careful;
+      await this.syncPage(client, folder, pending, careful, carefulLeft === 0, {
         key,
         box,
         limits,
@@ -403,6 +404,8 @@ export class MailboxSync {
         advance: (uid) => (handled = uid),
       });
     }
+    // Every mail after the cursor handled (fewer than the window held): the window is handled to its end.
+    if (!this.stopping && this.lock.held) this.carefulFolders.delete(folder);
     if (uids.length === 0 || resync || !cursor) await save();
     // The pass ended: nobody is handling these mails now. (A pass that failed keeps the claim: this run tries
     // again, careful still if it was; stop() releases it.)
@@ -420,6 +423,7 @@ export class MailboxSync {
     folder: string,
     pending: FetchMessageObject[],
     careful: number,
+    windowEnds: boolean,
     pass: SyncPass,
   ): Promise<void> {
     const { key, box, limits, customers, saveAt, save } = pass;
@@ -450,10 +454,9 @@ export class MailboxSync {
       // no row (passed over), not a mail the server cannot send (a failure: see logBatch).
       const bodiless = batch.filter((m) => byUid.has(m.uid) && !hasBody(byUid.get(m.uid) as FetchMessageObject));
       if (bodiless.length > 0) {
-        const still = await stillInFolder(
-          client,
-          bodiless.map((m) => m.uid),
-        );
+        // Unanswered, they count as still there: a failure of the mail (a strike), as before.
+        const uids = bodiless.map((m) => m.uid);
+        const still = await stillInFolder(client, uids).catch(() => new Set(uids));
         for (const m of bodiless) if (!still.has(m.uid)) byUid.delete(m.uid);
       }
       return byUid;
@@ -524,7 +527,7 @@ export class MailboxSync {
               await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
             }
           });
-          if (i === careful - 1) this.carefulFolders.delete(folder);
+          if (i === careful - 1 && windowEnds) this.carefulFolders.delete(folder);
           continue;
         }
         prefetch();
@@ -564,7 +567,9 @@ export class MailboxSync {
     const raw = m ? fetchedBody(m) : undefined;
     if (!raw) {
       // Dovecot answers a UID expunged since the listing with `BODY[] NIL` (and EXPUNGEISSUED), not with no row.
-      if (!(await stillInFolder(client, [meta.uid])).has(meta.uid)) {
+      // Unanswered, it counts as still there: kept in quarantine without its source, and the sync goes on.
+      const still = await stillInFolder(client, [meta.uid]).catch(() => new Set([meta.uid]));
+      if (!still.has(meta.uid)) {
         // Gone from the server since it was listed (someone removed it to unblock the sync): nothing to keep.
         this.log.warn({ uid: meta.uid, folder, deaths }, 'the mail that stopped the process is gone from the server');
         return;

@@ -36,6 +36,8 @@ export interface StartDovecotOptions {
   oauthIntrospectionUrl?: string;
   /** Folders created for every user with an RFC 6154 special-use flag, e.g. `{ Outgoing: '\\Sent' }`. */
   specialUse?: Record<string, string>;
+  /** Longest command line the server takes (`imap_max_line_length`, default 64 kB); RFC 2683 asks for only 8,000 bytes. */
+  maxLineLength?: number;
 }
 
 /** Starts Dovecot with a generated configuration (ssl = no, plaintext auth allowed on loopback). */
@@ -62,6 +64,7 @@ auth_mechanisms = plain login${opts.oauthIntrospectionUrl ? ' xoauth2 oauthbeare
 first_valid_uid = ${MAIL_UID}
 mail_location = maildir:${dir}/mail/%u
 mail_max_userip_connections = 200
+${opts.maxLineLength ? `imap_max_line_length = ${opts.maxLineLength}` : ''}
 log_path = ${dir}/dovecot.log
 default_login_user = dovenull
 default_internal_user = dovecot

@@ -69,23 +69,14 @@ export function testSyncDeps(db: Database, redis: Redis, overrides: Partial<Mail
 export function dovecotSyncFixture(): {
   setup(kind: 'pglite' | 'postgres', mailbox?: Partial<MailboxConfig>): Promise<DovecotSyncCase>;
 } {
-  let dovecot: DovecotServer;
-  let redis: Redis;
-  beforeAll(async () => {
-    dovecot = await startDovecot();
-    redis = connectRedis('redis://127.0.0.1:6379');
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await dovecot?.stop();
-  });
+  const servers = dovecotAndRedis();
   return {
     async setup(kind, overrides = {}) {
-      const account = await dovecot.addUser();
+      const account = await servers.dovecot.addUser();
       const tdb = await createTestDatabase(kind);
-      const mailbox = dovecotMailbox(dovecot, account, { sinceDays: 0, createCompanies: 'all', ...overrides });
-      const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 } }));
-      const client = await dovecot.client(account);
+      const mailbox = dovecotMailbox(servers.dovecot, account, { sinceDays: 0, createCompanies: 'all', ...overrides });
+      const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, servers.redis, { backoffMs: { min: 50, max: 200 } }));
+      const client = await servers.dovecot.client(account);
       return {
         account,
         mailbox,
@@ -93,7 +84,7 @@ export function dovecotSyncFixture(): {
         db: tdb.db,
         sync,
         client,
-        dovecot,
+        dovecot: servers.dovecot,
         retryConfig: {
           imap: [mailbox],
           internalDomains: ['support.example'],
@@ -123,4 +114,18 @@ export interface DovecotSyncCase {
   retryConfig: Pick<Config, 'imap' | 'internalDomains' | 'mailFilters' | 'mailFilterDefaults'>;
   /** Stops the sync, logs the client out and drops the database. */
   close(): Promise<void>;
+}
+
+/** A Dovecot and a Redis for a test file (started before its tests, stopped after): read them inside the tests. */
+export function dovecotAndRedis(): { readonly dovecot: DovecotServer; readonly redis: Redis } {
+  const servers = {} as { dovecot: DovecotServer; redis: Redis };
+  beforeAll(async () => {
+    servers.dovecot = await startDovecot();
+    servers.redis = connectRedis('redis://127.0.0.1:6379');
+  });
+  afterAll(async () => {
+    servers.redis?.disconnect();
+    await servers.dovecot?.stop();
+  });
+  return servers;
 }

@@ -1,33 +1,23 @@
 import { Writable } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MailboxSync, type MailboxSyncDeps } from '../../../connectors/imap/mailbox-sync.ts';
 import type { Database, SqlRunner } from '../../../src/db/database.ts';
 import { findMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
 import type { MailboxFolderKey } from '../../../src/db/mailbox-cursor.repository.ts';
 import { claimMailboxInFlight, markMailboxInFlightHandling } from '../../../src/db/mailbox-in-flight.repository.ts';
 import { createLogger } from '../../../src/logger.ts';
-import { connectRedis } from '../../../src/redis/connect-redis.ts';
-import { dovecotMailbox, startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { noopPipelineHooks, type PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
+import { dovecotMailbox } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { testSyncDeps } from '../../helpers/mailbox-sync.ts';
+import { dovecotAndRedis, testSyncDeps } from '../../helpers/mailbox-sync.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
 // README, "Bad mail is kept": the crash guard's claims that the kill test (faults/imap-mail-that-kills)
 // does not prove by itself. A dead run's claim is seeded with the repository's own functions under fake
 // run ids (as a run that died would have left it), then a real MailboxSync meets it over real Dovecot.
 
-let dovecot: DovecotServer;
-let redis: Redis;
-beforeAll(async () => {
-  dovecot = await startDovecot();
-  redis = connectRedis('redis://127.0.0.1:6379');
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await dovecot?.stop();
-});
+const servers = dovecotAndRedis();
 
 /**
  * Leaves the claim of `runs` dead runs in a row on `key`, each of them handling `at` alone when it
@@ -83,9 +73,9 @@ interface Case {
 
 /** A new Dovecot user with `mails` in INBOX (UID 1, 2, ...: each one's body is its text), and a new database. */
 async function newCase(kind: 'pglite' | 'postgres', mails: string[], otherFolders: string[] = []): Promise<Case> {
-  const account = await dovecot.addUser();
+  const account = await servers.dovecot.addUser();
   const tdb = await createTestDatabase(kind);
-  const client = await dovecot.client(account);
+  const client = await servers.dovecot.client(account);
   for (const f of otherFolders) await client.mailboxCreate(f);
   for (const [i, body] of mails.entries())
     await client.append('INBOX', buildEmail({ from: `c${i}@cust-careful.com`, subject: `Mail ${i + 1}`, body }));
@@ -99,8 +89,8 @@ async function newCase(kind: 'pglite' | 'postgres', mails: string[], otherFolder
     key: (folder = 'INBOX') => ({ mailbox: account.user, folder }),
     sync(deps, folders = ['INBOX']) {
       const s = new MailboxSync(
-        dovecotMailbox(dovecot, account, { folders, sinceDays: 0, createCompanies: 'all' }),
-        testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 }, ...deps }),
+        dovecotMailbox(servers.dovecot, account, { folders, sinceDays: 0, createCompanies: 'all' }),
+        testSyncDeps(tdb.db, servers.redis, { backoffMs: { min: 50, max: 200 }, ...deps }),
       );
       syncs.push(s);
       return s;
@@ -117,6 +107,33 @@ async function newCase(kind: 'pglite' | 'postgres', mails: string[], otherFolder
 async function firstPass(sync: MailboxSync): Promise<void> {
   sync.start();
   await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 30_000, 'the first pass');
+}
+
+/**
+ * Runs `c`'s sync's first pass while another session deletes `uid` from INBOX at the moment the sync takes
+ * its claim: after the folder was listed, before any mail of it is fetched. Returns the sync and its log.
+ */
+async function firstPassExpunging(c: Case, uid: number) {
+  const remover = await servers.dovecot.client(c.account);
+  await remover.mailboxOpen('INBOX');
+  let expunged = false;
+  const db = interceptSql(c.tdb.db, async (text, _params, run) => {
+    const rows = await run();
+    if (!expunged && text.includes('INSERT INTO "MailboxInFlight"')) {
+      expunged = true;
+      await remover.messageDelete(String(uid), { uid: true });
+    }
+    return rows;
+  });
+  const { logger, lines } = recordingLogger();
+  const sync = c.sync({ db, logger });
+  try {
+    await firstPass(sync);
+  } finally {
+    await remover.logout().catch(() => undefined);
+  }
+  expect(expunged).toBe(true);
+  return { sync, lines };
 }
 
 const texts = async (db: Database) =>
@@ -166,25 +183,7 @@ describe.each(TEST_DATABASE_KINDS)('the careful window after a dead run (%s)', (
       // UID 1 is deleted (by another session: someone unblocking the sync) after the sync listed the
       // folder, while it takes the claim that says to quarantine UID 1. Dovecot answers the sync's fetch of
       // it with `* 1 FETCH (UID 1 INTERNALDATE ... BODY[] NIL)`, then `* 1 EXPUNGE`, `OK [EXPUNGEISSUED]`.
-      const remover = await dovecot.client(c.account);
-      await remover.mailboxOpen('INBOX');
-      let expunged = false;
-      const db = interceptSql(c.tdb.db, async (text, _params, run) => {
-        const rows = await run();
-        if (!expunged && text.includes('INSERT INTO "MailboxInFlight"')) {
-          expunged = true;
-          await remover.messageDelete('1', { uid: true });
-        }
-        return rows;
-      });
-      const { logger, lines } = recordingLogger();
-      const sync = c.sync({ db, logger });
-      try {
-        await firstPass(sync);
-      } finally {
-        await remover.logout().catch(() => undefined);
-      }
-      expect(expunged).toBe(true);
+      const { sync, lines } = await firstPassExpunging(c, 1);
       expect(lines.map((l) => l.msg)).toContain('the mail that stopped the process is gone from the server');
       expect(await c.tdb.db.prisma.mailQuarantine.count()).toBe(0);
       expect(await texts(c.tdb.db)).toEqual(['second mail', 'third mail']);
@@ -204,31 +203,38 @@ describe.each(TEST_DATABASE_KINDS)('the careful window after a dead run (%s)', (
     try {
       // No dead run: an ordinary pass. UID 2 is deleted by another session after the sync listed the folder
       // (while it takes its claim), before its batch is fetched: Dovecot answers the fetch with BODY[] NIL.
-      const remover = await dovecot.client(c.account);
-      await remover.mailboxOpen('INBOX');
-      let expunged = false;
-      const db = interceptSql(c.tdb.db, async (text, _params, run) => {
-        const rows = await run();
-        if (!expunged && text.includes('INSERT INTO "MailboxInFlight"')) {
-          expunged = true;
-          await remover.messageDelete('2', { uid: true });
-        }
-        return rows;
-      });
-      const { logger, lines } = recordingLogger();
-      const sync = c.sync({ db, logger });
-      try {
-        await firstPass(sync);
-      } finally {
-        await remover.logout().catch(() => undefined);
-      }
-      expect(expunged).toBe(true);
+      const { sync, lines } = await firstPassExpunging(c, 2);
       expect(await texts(c.tdb.db)).toEqual(['first mail', 'third mail']);
       expect(await c.tdb.db.prisma.mailQuarantine.count()).toBe(0);
       expect(await findMailboxCursor(c.tdb.db.sql, c.key())).toEqual({ uidValidity: c.uidValidity, lastUid: 3 });
       // Before, it was a failure of the mail: an error, a reconnect, and a strike towards quarantine.
       expect(sync.status.counts).toMatchObject({ logged: 2, failed: 0, quarantined: 0 });
       expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('handles the whole window one mail at a time when it spans pages of the listing', async () => {
+    const c = await newCase(kind, ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    try {
+      // A run died between mails (no mail in hand): the next start is careful for a window of 300 mails.
+      await seedDeadRuns(c.tdb.db.sql, c.key(), 1, null);
+      const commits: number[] = [];
+      const hooks: PipelineHooks = {
+        ...noopPipelineHooks,
+        async recordsLogged(logged) {
+          commits.push(logged.length);
+        },
+      };
+      // Sizes read two at a time: the window runs over three pages.
+      const sync = c.sync({ hooks, listPageSize: 2 });
+      await firstPass(sync);
+      expect(await texts(c.tdb.db)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+      // One transaction per mail; the window ended with the first page before, and the rest went two by two.
+      expect(commits).toEqual([1, 1, 1, 1, 1, 1]);
+      const [claim] = await c.tdb.db.sql.query<{ run: string | null }>('SELECT run FROM "MailboxInFlight"');
+      expect(claim.run).toBeNull();
     } finally {
       await c.close();
     }

@@ -15,14 +15,19 @@ import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../.
 const _logger = createLogger('silent');
 let dovecot: DovecotServer;
 let pollingDovecot: DovecotServer;
+let strictDovecot: DovecotServer;
 const redises: Redis[] = [];
 
 beforeAll(async () => {
-  [dovecot, pollingDovecot] = await Promise.all([startDovecot(), startDovecot({ idle: false })]);
+  [dovecot, pollingDovecot, strictDovecot] = await Promise.all([
+    startDovecot(),
+    startDovecot({ idle: false }),
+    startDovecot({ maxLineLength: 1_000 }),
+  ]);
 });
 afterAll(async () => {
   for (const r of redises) r.disconnect();
-  await Promise.all([dovecot?.stop(), pollingDovecot?.stop()]);
+  await Promise.all([dovecot?.stop(), pollingDovecot?.stop(), strictDovecot?.stop()]);
 });
 
 /** Records every recordLogged call, to prove each message reaches the pipeline exactly once. */
@@ -321,6 +326,28 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
       await t.dispose();
     }
   });
+
+  it("asks for the sizes of scattered UIDs within a strict server's command-line limit", async () => {
+    // A server that takes command lines of 1,000 bytes (RFC 2683 asks for 8,000; Exchange and UW IMAP cut
+    // near 10,000), 800 mails of which every other one was deleted: 400 scattered UIDs listed as
+    // "1,3,5,…,799" make a FETCH of some 1,500 bytes.
+    const t = await setup(kind, strictDovecot, { sinceDays: 30 });
+    try {
+      for (let i = 1; i <= 800; i++)
+        await t.client.append('INBOX', buildEmail({ from: `c${i % 7}@scattered${i % 7}.com`, subject: `Case ${i}` }));
+      await t.client.mailboxOpen('INBOX');
+      // A hundred at a time: the test's own command must fit the limit too.
+      for (let from = 2; from <= 800; from += 200)
+        await t.client.messageDelete(Array.from({ length: 100 }, (_, k) => from + 2 * k).join(','), { uid: true });
+      const sync = t.newSync();
+      await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 60_000, 'first sync');
+      expect(sync.status.lastError).toBeUndefined();
+      expect((await t.messages()).length).toBe(400);
+      expect((await t.db.prisma.mailboxCursor.findFirstOrThrow()).lastUid).toBe(799);
+    } finally {
+      await t.dispose();
+    }
+  }, 120_000);
 
   it('resyncs after a UIDVALIDITY change without duplicating messages', async () => {
     const t = await setup(kind);
