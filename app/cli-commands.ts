@@ -68,7 +68,7 @@ registerCliCommand(
 );
 registerCliCommand(
   'mail',
-  'support inbox: rapport mail unconfirmed | make-customer DOMAIN|ADDRESS [--name N] | retry (quarantined mail)',
+  'support inbox: rapport mail unconfirmed | make-customer DOMAIN|ADDRESS [--name N] | quarantine [--resolved] | retry [ID...] | drop ID... --yes',
   async () => (await import('../connectors/imap/mail.command.ts')).mailCommand,
 );
 registerCliCommand(

@@ -29,8 +29,8 @@ export interface QuarantineRetryResult {
 }
 
 /**
- * Logs every quarantined message again through the same parser and service as the sync, one at a
- * time; a message that is stored (or is now a duplicate or skipped) is marked resolved, one that fails
+ * Logs every quarantined message again (or the pending ones of `only`, by id) through the same parser and
+ * service as the sync, one at a time; a message that is stored (or is now a duplicate or skipped) is marked resolved, one that fails
  * again keeps its row with the new error. One that names an erased person is logged as the sync logs it
  * (without them, or skipped when it is theirs) and its row deleted, logged or not: its raw source holds them.
  */
@@ -38,8 +38,17 @@ export async function retryQuarantinedMail(
   db: Database,
   config: Pick<Config, 'imap' | 'internalDomains' | 'mailFilters' | 'mailFilterDefaults'>,
   hooks: PipelineHooks = noopPipelineHooks,
+  only?: readonly string[],
 ): Promise<QuarantineRetryResult> {
   const result: QuarantineRetryResult = { tried: 0, logged: 0, skipped: 0, failed: 0 };
+  if (only) {
+    // These rows alone (those still pending: a resolved one is not logged twice).
+    for (const id of only) {
+      const q = await pendingQuarantinedMail(db, id);
+      if (q) await retryOne(db, config, hooks, q, result);
+    }
+    return result;
+  }
   // A page of ids at a time, each mail's raw source read on its own: however many there are (and fail
   // again), every one is tried once per run, and only one is in memory.
   let after: QuarantinePageEnd | undefined;

@@ -159,3 +159,66 @@ export async function deleteQuarantinedMail(client: DbClient, ids: string[]): Pr
   if (ids.length === 0) return 0;
   return (await client.mailQuarantine.deleteMany({ where: { id: { in: ids } } })).count;
 }
+
+/** A quarantined mail as `rapport mail quarantine` lists it: what it is and why it is there, no source. */
+export interface QuarantineListing {
+  id: string;
+  mailbox: string;
+  folder: string | null;
+  uid: number | null;
+  serverDate: Date | null;
+  sizeBytes: number | null;
+  /** Bytes of source kept (0: the server sent none; fewer than sizeBytes: its headers only). */
+  keptBytes: number;
+  headers: Record<string, string>;
+  error: string;
+  note: string;
+  attempts: number;
+  createdAt: Date;
+  resolvedAt: Date | null;
+}
+
+/**
+ * The quarantined mails, oldest first, `limit` of them, without their source, and how many there are in
+ * all: those still failing, or with `resolved` those a retry logged (kept until RAPPORT_RETENTION_DAYS) too.
+ */
+export async function listQuarantinedMail(
+  db: Database,
+  opts: { resolved?: boolean; limit: number },
+): Promise<{ rows: QuarantineListing[]; total: number }> {
+  const rows = await db.sql.query<Omit<QuarantineListing, 'headers'> & { headers: unknown }>(
+    `SELECT id::text AS id, mailbox, folder, uid, "serverDate", "sizeBytes", octet_length(raw) AS "keptBytes",
+            headers, error, note, attempts, "createdAt", "resolvedAt"
+       FROM "MailQuarantine" WHERE $1::boolean OR "resolvedAt" IS NULL
+      ORDER BY "createdAt", id LIMIT $2::int`,
+    [opts.resolved === true, opts.limit],
+  );
+  const [count] = await db.sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "MailQuarantine" WHERE $1::boolean OR "resolvedAt" IS NULL`,
+    [opts.resolved === true],
+  );
+  return {
+    rows: rows.map((r) => ({
+      ...r,
+      uid: r.uid === null ? null : Number(r.uid),
+      sizeBytes: r.sizeBytes === null ? null : Number(r.sizeBytes),
+      keptBytes: Number(r.keptBytes),
+      attempts: Number(r.attempts),
+      serverDate: r.serverDate === null ? null : new Date(r.serverDate),
+      createdAt: new Date(r.createdAt),
+      resolvedAt: r.resolvedAt === null ? null : new Date(r.resolvedAt),
+      headers: (typeof r.headers === 'string' ? JSON.parse(r.headers) : (r.headers ?? {})) as Record<string, string>,
+    })),
+    total: Number(count?.n ?? 0),
+  };
+}
+
+/** Which of `ids` are quarantined mails (resolved or not). */
+export async function existingQuarantinedMail(db: Database, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.sql.query<{ id: string }>(
+    `SELECT id::text AS id FROM "MailQuarantine" WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
