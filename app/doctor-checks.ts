@@ -1,7 +1,7 @@
 import type { DoctorCheck } from '../src/runtime/doctor-check.ts';
 import { failedJobsDoctorCheck } from '../jobs/failed-jobs.doctor.ts';
 import { redisPrefixDoctorCheck } from '../jobs/redis-prefix.doctor.ts';
-import { imapDoctorCheck } from '../connectors/imap/index.ts';
+import { imapDoctorCheck, mailQuarantineDoctorCheck } from '../connectors/imap/index.ts';
 import { mailboxStatusDoctorCheck } from './mailbox-status.doctor.ts';
 import { slackPrivacyDoctorCheck } from '../connectors/slack/slack-privacy.doctor.ts';
 import { teamsPrivacyDoctorCheck } from '../connectors/teams/teams-privacy.doctor.ts';
@@ -10,6 +10,7 @@ import { teamsPrivacyDoctorCheck } from '../connectors/teams/teams-privacy.docto
 export const doctorChecks: DoctorCheck[] = [
   imapDoctorCheck,
   mailboxStatusDoctorCheck,
+  mailQuarantineDoctorCheck,
   redisPrefixDoctorCheck,
   failedJobsDoctorCheck,
   slackPrivacyDoctorCheck,

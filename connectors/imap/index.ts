@@ -8,6 +8,7 @@ import { MailboxSync } from './mailbox-sync.ts';
 
 export { MailboxSync } from './mailbox-sync.ts';
 export { imapDoctorCheck } from './imap.doctor.ts';
+export { mailQuarantineDoctorCheck } from './quarantine.doctor.ts';
 export { importCommand } from './import.command.ts';
 
 /**

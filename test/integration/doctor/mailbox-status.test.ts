@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.ts';
 import { openDatabase } from '../../../src/db/open-database.ts';
 import { mailboxStatusDoctorCheck } from '../../../app/mailbox-status.doctor.ts';
+import { mailQuarantineDoctorCheck } from '../../../connectors/imap/quarantine.doctor.ts';
+import { quarantineMail } from '../../../src/db/mail-quarantine.repository.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rapport-doctor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,6 +66,43 @@ describe('rapport doctor: mailbox sync status', () => {
       );
     } finally {
       rmSync(sentDir, { recursive: true, force: true });
+    }
+  });
+
+  it('says how much mail waits in quarantine, since when and why, and what to do', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'rapport-doctor-quarantine-'));
+    try {
+      const config = loadConfig({
+        RAPPORT_DATA_DIR: own,
+        IMAP_HOST: 'imap.rapport.test',
+        IMAP_USER: 'support@rapport.test',
+        IMAP_PASSWORD: 'x',
+      });
+      await (await openDatabase({ dataDir: own })).close();
+      expect(await mailQuarantineDoctorCheck(config)).toMatchObject({
+        ok: true,
+        detail: expect.stringContaining('no mail waiting'),
+      });
+      const db = await openDatabase({ dataDir: own });
+      for (const n of [1, 2])
+        await quarantineMail(db, {
+          mailbox: 'support@rapport.test',
+          folder: 'INBOX',
+          uid: n,
+          raw: Buffer.from(`From: a${n}@acme.com\r\nSubject: ${n}\r\n\r\nhi\r\n`),
+          headers: {},
+          error: 'value too long\nfor type character varying(500)',
+          note: 'kept',
+        });
+      await db.close();
+      const result = await mailQuarantineDoctorCheck(config);
+      expect(result.ok).toBe(false);
+      expect(result.detail).toMatch(
+        /^2 mail\(s\) the sync could not store are kept in quarantine \(stored nowhere else in Rapport\), the oldest since \d{4}-\d{2}-\d{2} \(support@rapport\.test INBOX\): value too long for type character varying\(500\)$/,
+      );
+      expect(result.fix).toContain('"rapport mail quarantine" shows each one and why');
+    } finally {
+      rmSync(own, { recursive: true, force: true });
     }
   });
 });
