@@ -27,10 +27,11 @@ DELETE FROM "AuditLog" WHERE id IN (
 
 // Quarantined mail a retry resolved (logged, found a duplicate or skipped) before the cutoff: its raw
 // source is personal data past its need. Unresolved rows (still failing) are never pruned, however old:
-// that mail is stored nowhere else.
+// that mail is stored nowhere else. The outer condition is checked again on a row a sync re-quarantined
+// (resolvedAt set back to NULL) while this ran; the subquery's is not.
 const PRUNE_QUARANTINE = `
 DELETE FROM "MailQuarantine" WHERE id IN (
-  SELECT id FROM "MailQuarantine" WHERE "resolvedAt" < $1 LIMIT $2)`;
+  SELECT id FROM "MailQuarantine" WHERE "resolvedAt" < $1 LIMIT $2) AND "resolvedAt" < $1`;
 
 /**
  * Deletes what outlived the retention window, in batches of `batch` rows (short transactions that do
