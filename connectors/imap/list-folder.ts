@@ -26,39 +26,62 @@ export async function listUids(client: ImapFlow, from: ListFrom): Promise<number
   return uids;
 }
 
+/** Longest UID set put in one command: a whole command line stays under 1,000 bytes (RFC 2683 asks servers for 8,000). */
+export const MAX_UID_SET_BYTES = 800;
+
+/** A page of {@link listPage}: the rows, and the UIDs still in the folder that the server sent no row for. */
+export interface ListedPage {
+  rows: FetchMessageObject[];
+  unanswered: number[];
+}
+
 /**
- * The size and INTERNALDATE of the messages of `uids` (ascending), one row per UID in UID order. Asked as
- * one range (`first:last`: a list of scattered UIDs would make a command line longer than some servers
- * take), again for the UIDs a server left out (one that answers only part of a command, RFC 9738). A UID
- * with no row is one expunged since it was listed; one still in the folder without a row throws, so the
- * cursor never passes it. A row a server adds for another session's flag change (no size) never takes the
- * place of the message's own row.
+ * The size and INTERNALDATE of the messages of `uids` (ascending), one row per UID in UID order. Asked for
+ * as runs (`a:b`) in sets of at most {@link MAX_UID_SET_BYTES} (a list of scattered UIDs in one command
+ * would be longer than some servers take, and one range over them could return far more rows than the
+ * page), and again for the UIDs a server left out (one that answers only part of a command, RFC 9738). A
+ * UID with no row is one expunged since it was listed, or, when a search still finds it, `unanswered`. A
+ * row a server adds for another session's flag change (no size) never takes the place of the message's own.
  */
-export async function listPage(client: ImapFlow, uids: readonly number[]): Promise<FetchMessageObject[]> {
+export async function listPage(client: ImapFlow, uids: readonly number[]): Promise<ListedPage> {
   const wanted = new Set(uids);
   const found = new Map<number, FetchMessageObject>();
   let rest = [...uids];
   while (rest.length > 0) {
-    const rows = await client.fetchAll(
-      `${rest[0]}:${rest[rest.length - 1]}`,
-      { uid: true, size: true, internalDate: true },
-      { uid: true },
-    );
-    for (const m of rowsByUid(rows, hasSize).values()) if (wanted.has(m.uid) && !found.has(m.uid)) found.set(m.uid, m);
+    for (const set of uidSets(rest)) {
+      const rows = await client.fetchAll(set, { uid: true, size: true, internalDate: true }, { uid: true });
+      for (const m of rowsByUid(rows, hasSize).values())
+        if (wanted.has(m.uid) && !found.has(m.uid)) found.set(m.uid, m);
+    }
     const left = rest.filter((uid) => !found.has(uid));
     if (left.length === rest.length) break;
     rest = left;
   }
-  if (found.size < uids.length) {
-    const missing = uids.filter((uid) => !found.has(uid));
-    const still = await stillInFolder(client, missing);
-    const unanswered = missing.find((uid) => still.has(uid));
-    if (unanswered !== undefined)
-      throw new Error(
-        `the mail server sent no size for UID ${unanswered}, which is still in the folder; the folder is listed again`,
-      );
+  let unanswered: number[] = [];
+  if (rest.length > 0) {
+    const still = await stillInFolder(client, rest);
+    unanswered = rest.filter((uid) => still.has(uid));
   }
-  return [...found.values()].sort((a, b) => a.uid - b.uid);
+  return { rows: [...found.values()].sort((a, b) => a.uid - b.uid), unanswered };
+}
+
+/** Ascending UIDs as IMAP sequence sets of runs (`a:b`), each at most {@link MAX_UID_SET_BYTES} long. */
+export function uidSets(uids: readonly number[]): string[] {
+  const sets: string[] = [];
+  let set = '';
+  for (let i = 0; i < uids.length; ) {
+    let j = i;
+    while (j + 1 < uids.length && uids[j + 1] === uids[j] + 1) j++;
+    const run = j > i ? `${uids[i]}:${uids[j]}` : String(uids[i]);
+    if (set && set.length + 1 + run.length > MAX_UID_SET_BYTES) {
+      sets.push(set);
+      set = '';
+    }
+    set = set ? `${set},${run}` : run;
+    i = j + 1;
+  }
+  if (set) sets.push(set);
+  return sets;
 }
 
 /**
@@ -68,10 +91,14 @@ export async function listPage(client: ImapFlow, uids: readonly number[]): Promi
  */
 export async function stillInFolder(client: ImapFlow, uids: readonly number[]): Promise<Set<number>> {
   if (uids.length === 0) return new Set();
-  // One range, not a list of scattered UIDs (a command line some servers would find too long).
-  const sorted = [...uids].sort((a, b) => a - b);
-  const found = await client.search({ uid: `${sorted[0]}:${sorted[sorted.length - 1]}` }, { uid: true });
-  if (!Array.isArray(found)) throw searchFailed(client, 'say which mails are still in the folder');
+  // Sets of runs a strict server takes (see MAX_UID_SET_BYTES), not one range: a range over scattered UIDs
+  // could answer with a large part of the folder.
+  const found: number[] = [];
+  for (const set of uidSets([...uids].sort((a, b) => a - b))) {
+    const answer = await client.search({ uid: set }, { uid: true });
+    if (!Array.isArray(answer)) throw searchFailed(client, 'say which mails are still in the folder');
+    found.push(...answer);
+  }
   const asked = new Set(uids);
   return new Set(found.filter((uid) => asked.has(uid)));
 }

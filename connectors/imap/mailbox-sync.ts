@@ -27,7 +27,14 @@ import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-sta
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { isDatabaseUnavailableError } from '../../src/db/sql-errors.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, type FetchBatchLimits, fetchBatches } from './fetch-batches.ts';
-import { DEFAULT_LIST_PAGE_MESSAGES, type ListFrom, listPage, listUids, stillInFolder } from './list-folder.ts';
+import {
+  DEFAULT_LIST_PAGE_MESSAGES,
+  type ListFrom,
+  listPage,
+  listUids,
+  stillInFolder,
+  uidSets,
+} from './list-folder.ts';
 import { fetchedBody, hasBody, rowsByUid } from './fetch-rows.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
 import { resolveFolder } from './resolve-folder.ts';
@@ -361,7 +368,13 @@ export class MailboxSync {
     // Mails of the careful window not handled yet: it runs on over pages until this many are handled.
     let carefulLeft = 0;
     for (let at = 0; at < uids.length && !this.stopping && this.lock.held; at += pageSize) {
-      const pending = await listPage(client, uids.slice(at, at + pageSize));
+      const listed = await listPage(client, uids.slice(at, at + pageSize));
+      // The lock lost while the page was read: the new holder's claim is not this run's to take over.
+      if (this.stopping || !this.lock.held) break;
+      // A mail the server lists but sends nothing for: the pass stops before it (tried again from the cursor)
+      // until its third time, when it is kept in quarantine without its source and passed.
+      const blockedAt = await this.strikeUnanswered(folder, listed.unanswered);
+      const pending = blockedAt === undefined ? listed.rows : listed.rows.filter((m) => m.uid < blockedAt);
       // A run that stopped while handling the mails after this cursor (see MAX_DEATHS): as many mails as it could
       // have had in hand are handled one at a time; one that stopped three runs in a row alone is kept unread.
       if (pending.length > 0 && !claimed) {
@@ -403,6 +416,10 @@ export class MailboxSync {
         save,
         advance: (uid) => (handled = uid),
       });
+      if (blockedAt !== undefined)
+        throw new Error(
+          `the mail server sent nothing for UID ${blockedAt} in ${folder}, which is still there; tried again from the cursor (after 3 times it is kept in quarantine without its source)`,
+        );
     }
     // Every mail after the cursor handled (fewer than the window held): the window is handled to its end.
     if (!this.stopping && this.lock.held) this.carefulFolders.delete(folder);
@@ -433,21 +450,12 @@ export class MailboxSync {
       const small = batch.filter((m) => (m.size ?? 0) <= this.config.maxMessageBytes);
       // A row without the body (a flag change by another session, BODY[] NIL) never replaces the body row.
       const rows: FetchMessageObject[] = [];
-      if (small.length > 0)
+      // In sets a strict server takes (a batch of 100 ten-digit UIDs is a line of over 1 kB).
+      for (const set of uidSets(small.map((m) => m.uid)))
+        rows.push(...(await client.fetchAll(set, { uid: true, source: true, internalDate: true }, { uid: true })));
+      for (const set of uidSets(big.map((m) => m.uid)))
         rows.push(
-          ...(await client.fetchAll(
-            small.map((m) => m.uid).join(','),
-            { uid: true, source: true, internalDate: true },
-            { uid: true },
-          )),
-        );
-      if (big.length > 0)
-        rows.push(
-          ...(await client.fetchAll(
-            big.map((m) => m.uid).join(','),
-            { uid: true, headers: true, internalDate: true, size: true },
-            { uid: true },
-          )),
+          ...(await client.fetchAll(set, { uid: true, headers: true, internalDate: true, size: true }, { uid: true })),
         );
       const byUid = rowsByUid(rows, hasBody);
       // A mail deleted by another session since the listing comes as `BODY[] NIL`: it is gone, like a UID with
@@ -456,7 +464,11 @@ export class MailboxSync {
       if (bodiless.length > 0) {
         // Unanswered, they count as still there: a failure of the mail (a strike), as before.
         const uids = bodiless.map((m) => m.uid);
-        const still = await stillInFolder(client, uids).catch(() => new Set(uids));
+        const still = await stillInFolder(client, uids).catch((err) => {
+          // The connection gone is no fault of these mails: the pass fails without a strike.
+          if (!client.usable) throw err;
+          return new Set(uids);
+        });
         for (const m of bodiless) if (!still.has(m.uid)) byUid.delete(m.uid);
       }
       return byUid;
@@ -514,8 +526,8 @@ export class MailboxSync {
         const batch = batches[i];
         if (i < careful) {
           // Alone, and alone in this process (other folders and mailboxes wait): a stop now is this mail's.
-          await oneAtATime(async () => {
-            if (this.stopping || !this.lock.held) return;
+          const handledAlone = await oneAtATime(async () => {
+            if (this.stopping || !this.lock.held) return false;
             await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, {
               uid: batch[0].uid,
               uidValidity: box.uidValidity,
@@ -526,8 +538,10 @@ export class MailboxSync {
               // Failed with the process alive (an error, not a stop of the process): no death of this mail.
               await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
             }
+            return true;
           });
-          if (i === careful - 1 && windowEnds) this.carefulFolders.delete(folder);
+          // Not handled (stopping, or the lock lost): the window is not at its end.
+          if (i === careful - 1 && windowEnds && handledAlone) this.carefulFolders.delete(folder);
           continue;
         }
         prefetch();
@@ -540,6 +554,39 @@ export class MailboxSync {
       // Prefetches left over by a stop or an error end before the connection is closed.
       await Promise.allSettled(ahead);
     }
+  }
+
+  /**
+   * Strikes the mails a listing found in the folder but got no size for (see listPage): the first of them
+   * with fewer than three strikes is returned (the pass stops before it); one at its third is kept in
+   * quarantine without its source, counted as failed, and passed.
+   */
+  private async strikeUnanswered(folder: string, uids: readonly number[]): Promise<number | undefined> {
+    let blocked: number | undefined;
+    for (const uid of uids) {
+      const failKey = `${folder}:${uid}`;
+      const n = (this.failures.get(failKey) ?? 0) + 1;
+      this.failures.set(failKey, n);
+      if (n < 3) {
+        blocked ??= uid;
+        continue;
+      }
+      await quarantineMail(this.deps.db, {
+        mailbox: this.config.address,
+        folder,
+        uid,
+        raw: Buffer.alloc(0),
+        headers: {},
+        error: 'the mail server listed this mail but sent nothing for it 3 times',
+        note: `The mail server listed UID ${uid} in ${folder} but sent nothing for it 3 times; it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it).`,
+      });
+      this.failures.delete(failKey);
+      this.log.error({ uid, folder }, 'the mail server sent nothing for a listed mail 3 times; kept in quarantine');
+      this.status.counts.failed++;
+      this.status.counts.quarantined++;
+      this.deps.onOutcome?.(this.config.address, { status: 'failed' });
+    }
+    return blocked;
   }
 
   /** Ends this run's in-flight claim on a folder; a release that fails is tried again later. */
@@ -568,7 +615,10 @@ export class MailboxSync {
     if (!raw) {
       // Dovecot answers a UID expunged since the listing with `BODY[] NIL` (and EXPUNGEISSUED), not with no row.
       // Unanswered, it counts as still there: kept in quarantine without its source, and the sync goes on.
-      const still = await stillInFolder(client, [meta.uid]).catch(() => new Set([meta.uid]));
+      const still = await stillInFolder(client, [meta.uid]).catch((err) => {
+        if (!client.usable) throw err;
+        return new Set([meta.uid]);
+      });
       if (!still.has(meta.uid)) {
         // Gone from the server since it was listed (someone removed it to unblock the sync): nothing to keep.
         this.log.warn({ uid: meta.uid, folder, deaths }, 'the mail that stopped the process is gone from the server');
