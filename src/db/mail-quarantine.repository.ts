@@ -111,13 +111,16 @@ export async function pendingQuarantinedMail(db: Database, id: string): Promise<
   return row ? { ...row, raw: Buffer.from(row.raw) } : undefined;
 }
 
-/** A retry's result for one row: resolved (logged, duplicate, skipped) or failed again with `error`. */
+/**
+ * A retry's result for one row: resolved (logged, duplicate, skipped) or failed again with `error`. A row
+ * dropped meanwhile (`rapport mail drop`) is left gone.
+ */
 export async function recordQuarantineRetry(
   db: Database,
   id: string,
   result: { resolved: true } | { resolved: false; error: string },
 ): Promise<void> {
-  await db.prisma.mailQuarantine.update({
+  await db.prisma.mailQuarantine.updateMany({
     where: { id },
     data: result.resolved
       ? { resolvedAt: new Date() }
@@ -186,9 +189,11 @@ export async function listQuarantinedMail(
   db: Database,
   opts: { resolved?: boolean; limit: number },
 ): Promise<{ rows: QuarantineListing[]; total: number }> {
-  const rows = await db.sql.query<Omit<QuarantineListing, 'headers'> & { headers: unknown }>(
+  const rows = await db.sql.query<Omit<QuarantineListing, 'headers'> & { headers: unknown; head: Uint8Array | null }>(
+    // A mail kept unread (it stopped the process) has no parsed headers: the start of its source stands in.
     `SELECT id::text AS id, mailbox, folder, uid, "serverDate", "sizeBytes", octet_length(raw) AS "keptBytes",
-            headers, error, note, attempts, "createdAt", "resolvedAt"
+            headers, error, note, attempts, "createdAt", "resolvedAt",
+            CASE WHEN headers ? 'from' OR headers ? 'subject' THEN NULL ELSE substring(raw from 1 for 4096) END AS head
        FROM "MailQuarantine" WHERE $1::boolean OR "resolvedAt" IS NULL
       ORDER BY "createdAt", id LIMIT $2::int`,
     [opts.resolved === true, opts.limit],
@@ -198,7 +203,7 @@ export async function listQuarantinedMail(
     [opts.resolved === true],
   );
   return {
-    rows: rows.map((r) => ({
+    rows: rows.map(({ head, ...r }) => ({
       ...r,
       uid: r.uid === null ? null : Number(r.uid),
       sizeBytes: r.sizeBytes === null ? null : Number(r.sizeBytes),
@@ -207,7 +212,10 @@ export async function listQuarantinedMail(
       serverDate: r.serverDate === null ? null : new Date(r.serverDate),
       createdAt: new Date(r.createdAt),
       resolvedAt: r.resolvedAt === null ? null : new Date(r.resolvedAt),
-      headers: (typeof r.headers === 'string' ? JSON.parse(r.headers) : (r.headers ?? {})) as Record<string, string>,
+      headers: {
+        ...(head ? rawHeaders(head, ['from', 'subject']) : {}),
+        ...((typeof r.headers === 'string' ? JSON.parse(r.headers) : (r.headers ?? {})) as Record<string, string>),
+      },
     })),
     total: Number(count?.n ?? 0),
   };
@@ -221,4 +229,21 @@ export async function existingQuarantinedMail(db: Database, ids: string[]): Prom
     [ids],
   );
   return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * The named header fields of a raw source's start, unfolded and as they stand (encoded words left as
+ * they are: nothing is decoded, this must not fail on the mail that stopped the process).
+ */
+function rawHeaders(head: Uint8Array, names: string[]): Record<string, string> {
+  const text = Buffer.from(head).toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const block = (end >= 0 ? text.slice(0, end) : text).replace(/\r?\n[ \t]+/g, ' ');
+  const out: Record<string, string> = {};
+  for (const line of block.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (colon > 0 && names.includes(name) && out[name] === undefined) out[name] = line.slice(colon + 1).trim();
+  }
+  return out;
 }

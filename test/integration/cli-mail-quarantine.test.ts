@@ -20,7 +20,11 @@ describe('rapport mail quarantine, retry ID and drop', () => {
   it('lists what the sync kept and why, retries one mail by its id and drops another', async () => {
     // Seeded in-process (each spawned command costs seconds on a busy machine); the CLI runs for real.
     const db = await openDatabase({ dataDir: dir });
-    const keep = (from: string, subject: string, extra: { uid: number; error: string; sizeBytes?: number }) =>
+    const keep = (
+      from: string,
+      subject: string,
+      extra: { uid: number; error: string; sizeBytes?: number; unread?: boolean },
+    ) =>
       quarantineMail(db, {
         mailbox: 'support@support.example',
         folder: 'INBOX',
@@ -28,7 +32,8 @@ describe('rapport mail quarantine, retry ID and drop', () => {
         raw: Buffer.from(buildEmail({ from, subject, body: `About ${subject}` })),
         serverDate: new Date('2026-11-30T09:15:00Z'),
         sizeBytes: extra.sizeBytes,
-        headers: { from, subject: `${subject}\r\nX-Injected: yes` },
+        // A mail kept unread (it stopped the process) has no parsed headers: the listing reads its source.
+        headers: extra.unread ? {} : { from, subject: `${subject}\r\nX-Injected: yes` },
         error: extra.error,
         note: 'Could not be stored after 3 tries. Kept raw in quarantine; fix the cause and run "rapport mail retry".',
       });
@@ -53,6 +58,7 @@ describe('rapport mail quarantine, retry ID and drop', () => {
     expect(listed.out).toContain('error: value too long for type character varying(500)');
     expect(listed.out).toContain('received 2026-11-30 09:15 UTC');
     expect(listed.out).toMatch(/94\.4 MB, headers only kept \(\d+ bytes\), 1 attempt\(s\)/);
+    expect(listed.out).toContain('from Lee <lee@dropco.com>: Crash me');
     // A header's line break never starts a line of its own in the listing.
     expect(listed.out).not.toMatch(/^X-Injected/m);
 
