@@ -50,8 +50,9 @@ export async function listPage(client: ImapFlow, uids: readonly number[]): Promi
   while (rest.length > 0) {
     for (const set of uidSets(rest)) {
       const rows = await client.fetchAll(set, { uid: true, size: true, internalDate: true }, { uid: true });
+      // A row without a size (another session's flag change) never stands for the message.
       for (const m of rowsByUid(rows, hasSize).values())
-        if (wanted.has(m.uid) && !found.has(m.uid)) found.set(m.uid, m);
+        if (wanted.has(m.uid) && hasSize(m) && !found.has(m.uid)) found.set(m.uid, m);
     }
     const left = rest.filter((uid) => !found.has(uid));
     if (left.length === rest.length) break;
@@ -103,11 +104,12 @@ export async function stillInFolder(client: ImapFlow, uids: readonly number[]): 
   return new Set(found.filter((uid) => asked.has(uid)));
 }
 
+/** A search the server answered NO or BAD to (imapflow resolves it `false`). */
+export class SearchRefusedError extends Error {}
+
 /** Why a search gave no answer: imapflow answers the same when the server refused it and when the connection is gone. */
 function searchFailed(client: ImapFlow, what: string): Error {
-  return new Error(
-    client.usable && client.mailbox
-      ? `the mail server refused to ${what}`
-      : `the connection to the mail server closed before it could ${what}`,
-  );
+  return client.usable && client.mailbox
+    ? new SearchRefusedError(`the mail server refused to ${what}`)
+    : new Error(`the connection to the mail server closed before it could ${what}`);
 }

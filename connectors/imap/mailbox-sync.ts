@@ -32,6 +32,7 @@ import {
   type ListFrom,
   listPage,
   listUids,
+  SearchRefusedError,
   stillInFolder,
   uidSets,
 } from './list-folder.ts';
@@ -116,6 +117,9 @@ const PREFETCH_BATCHES = 2;
  */
 const MAX_DEATHS = 3;
 
+/** How long a mail the server lists but sends nothing for is waited for before it is passed (kept in quarantine). */
+const UNANSWERED_PATIENCE_MS = 60_000;
+
 /** The process's queue of mails handled one at a time: one in hand at once, so a stop is that mail's. */
 let carefulTurn: Promise<unknown> = Promise.resolve();
 function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
@@ -146,6 +150,8 @@ export class MailboxSync {
   private readonly clients = new Set<ImapFlow>();
   private readonly wakers = new Map<string, Set<() => void>>();
   private readonly failures = new Map<string, number>();
+  /** When a listed mail the server sent nothing for was first struck (see strikeUnanswered). */
+  private readonly firstStruck = new Map<string, number>();
   /** This syncer's id in the folders' in-flight claims (MailboxInFlight). */
   private readonly runId = randomUUID();
   /** Folders whose in-flight claim this syncer may hold (released when a pass ends, or when it stops). */
@@ -378,6 +384,8 @@ export class MailboxSync {
       // A run that stopped while handling the mails after this cursor (see MAX_DEATHS): as many mails as it could
       // have had in hand are handled one at a time; one that stopped three runs in a row alone is kept unread.
       if (pending.length > 0 && !claimed) {
+        // Again after the strikes' writes: a run that lost the lock must not take the new holder's claim.
+        if (!this.lock.held) break;
         claimed = true;
         this.claims.add(folder);
         const claim = await claimMailboxInFlight(this.deps.db.sql, key, this.runId);
@@ -416,6 +424,14 @@ export class MailboxSync {
         save,
         advance: (uid) => (handled = uid),
       });
+      // The page handled to its end (or to the mail it stops before): every UID listed up to there was logged,
+      // skipped, kept in quarantine or is gone, so the cursor may pass them even when no batch ended there
+      // (a mail kept without its source as the folder's newest would be listed and struck again).
+      const through = blockedAt !== undefined ? blockedAt - 1 : (uids[Math.min(at + pageSize, uids.length) - 1] ?? 0);
+      if (!this.stopping && this.lock.held && through > handled) {
+        await saveAt(this.deps.db.sql, through);
+        handled = through;
+      }
       if (blockedAt !== undefined)
         throw new Error(
           `the mail server sent nothing for UID ${blockedAt} in ${folder}, which is still there; tried again from the cursor (after 3 times it is kept in quarantine without its source)`,
@@ -458,18 +474,17 @@ export class MailboxSync {
           ...(await client.fetchAll(set, { uid: true, headers: true, internalDate: true, size: true }, { uid: true })),
         );
       const byUid = rowsByUid(rows, hasBody);
-      // A mail deleted by another session since the listing comes as `BODY[] NIL`: it is gone, like a UID with
-      // no row (passed over), not a mail the server cannot send (a failure: see logBatch).
-      const bodiless = batch.filter((m) => byUid.has(m.uid) && !hasBody(byUid.get(m.uid) as FetchMessageObject));
+      // A mail deleted by another session since the listing comes as `BODY[] NIL` (Dovecot), or with no row:
+      // it is gone (passed over), not a mail the server cannot send. One still in the folder is such a failure
+      // (see logBatch): a row without its body stands for it.
+      const bodiless = batch.filter((m) => !byUid.has(m.uid) || !hasBody(byUid.get(m.uid) as FetchMessageObject));
       if (bodiless.length > 0) {
-        // Unanswered, they count as still there: a failure of the mail (a strike), as before.
         const uids = bodiless.map((m) => m.uid);
-        const still = await stillInFolder(client, uids).catch((err) => {
-          // The connection gone is no fault of these mails: the pass fails without a strike.
-          if (!client.usable) throw err;
-          return new Set(uids);
-        });
-        for (const m of bodiless) if (!still.has(m.uid)) byUid.delete(m.uid);
+        // A search the server refuses counts them as still there: a failure of the mail (a strike), as before.
+        const still = await stillInFolder(client, uids).catch(refusedAsStill(uids));
+        for (const m of bodiless)
+          if (!still.has(m.uid)) byUid.delete(m.uid);
+          else if (!byUid.has(m.uid)) byUid.set(m.uid, { seq: 0, uid: m.uid });
       }
       return byUid;
     };
@@ -519,7 +534,9 @@ export class MailboxSync {
         if (!saved) await save();
       }
       if (this.config.markSeen)
-        await client.messageFlagsAdd(batch.map((m) => m.uid).join(','), ['\\Seen'], { uid: true });
+        for (const set of uidSets(batch.map((m) => m.uid)))
+          if (!(await client.messageFlagsAdd(set, ['\\Seen'], { uid: true })))
+            this.log.warn({ folder, uids: set }, 'the mail server refused to mark these mails read (IMAP_MARK_SEEN)');
     };
     try {
       for (let i = 0; i < batches.length && !this.stopping && this.lock.held; i++) {
@@ -557,20 +574,20 @@ export class MailboxSync {
   }
 
   /**
-   * Strikes the mails a listing found in the folder but got no size for (see listPage): the first of them
-   * with fewer than three strikes is returned (the pass stops before it); one at its third is kept in
-   * quarantine without its source, counted as failed, and passed.
+   * Strikes the mails a listing found in the folder but got no size for (see listPage), in UID order: the
+   * first with fewer than three strikes (or struck first less than UNANSWERED_PATIENCE_MS ago) is returned
+   * and the pass stops before it, the ones after it not struck; one at its third is kept in quarantine
+   * without its source, counted as failed, and passed.
    */
   private async strikeUnanswered(folder: string, uids: readonly number[]): Promise<number | undefined> {
-    let blocked: number | undefined;
     for (const uid of uids) {
       const failKey = `${folder}:${uid}`;
       const n = (this.failures.get(failKey) ?? 0) + 1;
       this.failures.set(failKey, n);
-      if (n < 3) {
-        blocked ??= uid;
-        continue;
-      }
+      const first = this.firstStruck.get(failKey) ?? Date.now();
+      this.firstStruck.set(failKey, first);
+      // Three passes and a minute at least: a mail still being delivered is not passed over in seconds.
+      if (n < 3 || Date.now() - first < UNANSWERED_PATIENCE_MS) return uid;
       await quarantineMail(this.deps.db, {
         mailbox: this.config.address,
         folder,
@@ -581,12 +598,13 @@ export class MailboxSync {
         note: `The mail server listed UID ${uid} in ${folder} but sent nothing for it 3 times; it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it).`,
       });
       this.failures.delete(failKey);
+      this.firstStruck.delete(failKey);
       this.log.error({ uid, folder }, 'the mail server sent nothing for a listed mail 3 times; kept in quarantine');
       this.status.counts.failed++;
       this.status.counts.quarantined++;
       this.deps.onOutcome?.(this.config.address, { status: 'failed' });
     }
-    return blocked;
+    return undefined;
   }
 
   /** Ends this run's in-flight claim on a folder; a release that fails is tried again later. */
@@ -615,10 +633,7 @@ export class MailboxSync {
     if (!raw) {
       // Dovecot answers a UID expunged since the listing with `BODY[] NIL` (and EXPUNGEISSUED), not with no row.
       // Unanswered, it counts as still there: kept in quarantine without its source, and the sync goes on.
-      const still = await stillInFolder(client, [meta.uid]).catch((err) => {
-        if (!client.usable) throw err;
-        return new Set([meta.uid]);
-      });
+      const still = await stillInFolder(client, [meta.uid]).catch(refusedAsStill([meta.uid]));
       if (!still.has(meta.uid)) {
         // Gone from the server since it was listed (someone removed it to unblock the sync): nothing to keep.
         this.log.warn({ uid: meta.uid, folder, deaths }, 'the mail that stopped the process is gone from the server');
@@ -653,7 +668,7 @@ export class MailboxSync {
    * fails (to parse or to be written) leaves the cursor before it (`advance`) and throws, so the
    * reconnect retries it; on its third failure it is quarantined, counted as failed and passed over
    * (unless the quarantine fails too: see passOver). A UID the server answered without its body is
-   * such a failure; UIDs that vanished before the fetch (no row at all) are passed over. Returns true when the cursor past the batch was saved
+   * such a failure; UIDs that vanished before the fetch (no row or no body, and no longer in the folder) are passed over. Returns true when the cursor past the batch was saved
    * (`saveAt`) in the transaction that wrote the batch's last emails, as it is when nothing fails.
    */
   private async logBatch(
@@ -854,4 +869,16 @@ export class MailboxSync {
   private wakeAll(): void {
     for (const folder of new Set(['', ...this.config.folders, ...this.wakers.keys()])) this.wake(folder);
   }
+}
+
+/**
+ * For a gone-or-not search that failed: the server refusing it counts `uids` as still in the folder (their
+ * failure, as before); anything else (the connection gone, throttling) is no fault of theirs and is thrown,
+ * so the pass fails without a strike.
+ */
+function refusedAsStill(uids: readonly number[]): (err: unknown) => Set<number> {
+  return (err) => {
+    if (err instanceof SearchRefusedError) return new Set(uids);
+    throw err;
+  };
 }
