@@ -17,7 +17,12 @@ export const mailQuarantineDoctorCheck: DoctorCheck = async (config) => {
       ok: true,
       detail: `not read: the running bot (pid ${running.pid}) holds the embedded database ("rapport mail quarantine" once it is stopped)`,
     };
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+  let db: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+  } catch {
+    return { name, ok: true, detail: 'not read: the database cannot be opened (see the database check)' };
+  }
   try {
     const { rows, total } = await listQuarantinedMail(db, { limit: 1 });
     const oldest = rows[0];
@@ -27,6 +32,13 @@ export const mailQuarantineDoctorCheck: DoctorCheck = async (config) => {
       ok: false,
       detail: `${total} mail(s) the sync could not store are kept in quarantine (stored nowhere else in Rapport), the oldest since ${oldest.createdAt.toISOString().slice(0, 10)} (${oldest.mailbox}${oldest.folder ? ` ${oldest.folder}` : ''}): ${oldest.error.replace(/\s+/g, ' ').slice(0, 200)}`,
       fix: '"rapport mail quarantine" shows each one and why; fix the cause, then "rapport mail retry" (or "rapport mail drop ID --yes" for one that should never be logged).',
+    };
+  } catch (err) {
+    return {
+      name,
+      ok: false,
+      detail: `could not read the quarantine: ${(err as Error).message.split('\n')[0].slice(0, 200)}`,
+      fix: 'run "rapport migrate" if the database is not migrated yet; else see the database check',
     };
   } finally {
     await db.close();

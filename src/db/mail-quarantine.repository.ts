@@ -193,7 +193,7 @@ export async function listQuarantinedMail(
     // A mail kept unread (it stopped the process) has no parsed headers: the start of its source stands in.
     `SELECT id::text AS id, mailbox, folder, uid, "serverDate", "sizeBytes", octet_length(raw) AS "keptBytes",
             headers, error, note, attempts, "createdAt", "resolvedAt",
-            CASE WHEN headers ? 'from' OR headers ? 'subject' THEN NULL ELSE substring(raw from 1 for 4096) END AS head
+            CASE WHEN headers ? 'from' OR headers ? 'subject' THEN NULL ELSE substring(raw from 1 for 65536) END AS head
        FROM "MailQuarantine" WHERE $1::boolean OR "resolvedAt" IS NULL
       ORDER BY "createdAt", id LIMIT $2::int`,
     [opts.resolved === true, opts.limit],
@@ -232,11 +232,12 @@ export async function existingQuarantinedMail(db: Database, ids: string[]): Prom
 }
 
 /**
- * The named header fields of a raw source's start, unfolded and as they stand (encoded words left as
- * they are: nothing is decoded, this must not fail on the mail that stopped the process).
+ * The named header fields of a raw source's start (64 kB: Received, ARC and DKIM lines come first), unfolded
+ * and as they stand (encoded words left as they are: nothing is decoded that could fail on the mail that
+ * stopped the process).
  */
 function rawHeaders(head: Uint8Array, names: string[]): Record<string, string> {
-  const text = Buffer.from(head).toString('latin1');
+  const text = Buffer.from(head).toString('utf8');
   const end = text.search(/\r?\n\r?\n/);
   const block = (end >= 0 ? text.slice(0, end) : text).replace(/\r?\n[ \t]+/g, ' ');
   const out: Record<string, string> = {};
