@@ -46,7 +46,7 @@ export async function quarantineMail(
       sourceHash,
       mailbox: mail.mailbox,
       folder: mail.folder ?? null,
-      uid: mail.uid ?? null,
+      uid: mail.uid === undefined ? null : BigInt(mail.uid),
       raw: new Uint8Array(mail.raw),
       serverDate: mail.serverDate ?? null,
       sizeBytes: mail.sizeBytes ?? null,
@@ -108,7 +108,7 @@ export async function pendingQuarantinedMail(db: Database, id: string): Promise<
       attempts: true,
     },
   });
-  return row ? { ...row, raw: Buffer.from(row.raw) } : undefined;
+  return row ? { ...row, uid: row.uid === null ? null : Number(row.uid), raw: Buffer.from(row.raw) } : undefined;
 }
 
 /**
@@ -189,7 +189,14 @@ export async function listQuarantinedMail(
   db: Database,
   opts: { resolved?: boolean; limit: number },
 ): Promise<{ rows: QuarantineListing[]; total: number }> {
-  const rows = await db.sql.query<Omit<QuarantineListing, 'headers'> & { headers: unknown; head: Uint8Array | null }>(
+  // uid is BIGINT (IMAP UIDs are unsigned 32-bit): a string from node-postgres, a bigint from PGlite.
+  const rows = await db.sql.query<
+    Omit<QuarantineListing, 'headers' | 'uid'> & {
+      uid: string | bigint | number | null;
+      headers: unknown;
+      head: Uint8Array | null;
+    }
+  >(
     // A mail kept unread (it stopped the process) has no parsed headers: the start of its source stands in.
     `SELECT id::text AS id, mailbox, folder, uid, "serverDate", "sizeBytes", octet_length(raw) AS "keptBytes",
             headers, error, note, attempts, "createdAt", "resolvedAt",

@@ -16,7 +16,8 @@ export async function findMailboxCursor(
 ): Promise<{ uidValidity: bigint; lastUid: number } | null> {
   // Raw SQL, like saveMailboxCursor: both run on every IDLE wake and every batch, and Prisma's query
   // compiler spent ~10% of the sync's CPU on them (bench:imap --cpu-prof).
-  const rows = await sql.query<{ uidValidity: string; lastUid: number }>(
+  // "lastUid" is BIGINT (IMAP UIDs are unsigned 32-bit): a string from node-postgres, a bigint from PGlite.
+  const rows = await sql.query<{ uidValidity: string; lastUid: string | bigint | number }>(
     'SELECT "uidValidity"::text AS "uidValidity", "lastUid" FROM "MailboxCursor" WHERE mailbox = $1 AND folder = $2',
     [key.mailbox, key.folder],
   );
@@ -37,7 +38,7 @@ export async function saveMailboxCursor(
 ): Promise<void> {
   await sql.query(
     `INSERT INTO "MailboxCursor" (id, mailbox, folder, "uidValidity", "lastUid", "highestModseq", "lastSyncAt", "lastError", "updatedAt")
-     VALUES ($1::uuid, $2, $3, $4::bigint, $5, $6::bigint, $7::timestamptz, NULL, $7::timestamptz)
+     VALUES ($1::uuid, $2, $3, $4::bigint, $5::bigint, $6::bigint, $7::timestamptz, NULL, $7::timestamptz)
      ON CONFLICT (mailbox, folder) DO UPDATE SET "uidValidity" = EXCLUDED."uidValidity",
        "lastUid" = CASE WHEN "MailboxCursor"."uidValidity" = EXCLUDED."uidValidity"
          THEN GREATEST("MailboxCursor"."lastUid", EXCLUDED."lastUid") ELSE EXCLUDED."lastUid" END,
@@ -59,10 +60,14 @@ export async function saveMailboxError(client: DbClient, key: MailboxFolderKey, 
   await client.mailboxCursor.updateMany({ where: key, data: { lastError: message.slice(0, 500) } });
 }
 
+/** A folder's cursor row, its last UID a number (the column is BIGINT: IMAP UIDs are unsigned 32-bit). */
+export type MailboxCursorRow = Omit<MailboxCursor, 'lastUid'> & { lastUid: number };
+
 /** The cursors of these mailboxes, by mailbox and folder. */
-export function listMailboxCursors(client: DbClient, mailboxes: string[]): Promise<MailboxCursor[]> {
-  return client.mailboxCursor.findMany({
+export async function listMailboxCursors(client: DbClient, mailboxes: string[]): Promise<MailboxCursorRow[]> {
+  const rows = await client.mailboxCursor.findMany({
     where: { mailbox: { in: mailboxes } },
     orderBy: [{ mailbox: 'asc' }, { folder: 'asc' }],
   });
+  return rows.map((c) => ({ ...c, lastUid: Number(c.lastUid) }));
 }

@@ -22,7 +22,8 @@ export interface InFlightClaim {
 export async function claimMailboxInFlight(sql: SqlRunner, key: MailboxFolderKey, run: string): Promise<InFlightClaim> {
   const rows = await sql.query<{
     previousRun: string | null;
-    handlingUid: number | null;
+    // BIGINT (IMAP UIDs are unsigned 32-bit): node-postgres reads it as a string, PGlite as a bigint.
+    handlingUid: string | bigint | number | null;
     uidValidity: string | null;
     deaths: number;
   }>(
@@ -58,8 +59,8 @@ export async function markMailboxInFlightHandling(
 ): Promise<void> {
   await sql.query(
     `UPDATE "MailboxInFlight" SET
-       deaths = CASE WHEN "handlingUid" IS NOT DISTINCT FROM $4::int AND "uidValidity" IS NOT DISTINCT FROM $5::bigint THEN deaths ELSE 0 END,
-       "handlingUid" = $4::int, "uidValidity" = $5::bigint, "updatedAt" = now()
+       deaths = CASE WHEN "handlingUid" IS NOT DISTINCT FROM $4::bigint AND "uidValidity" IS NOT DISTINCT FROM $5::bigint THEN deaths ELSE 0 END,
+       "handlingUid" = $4::bigint, "uidValidity" = $5::bigint, "updatedAt" = now()
      WHERE mailbox = $1 AND folder = $2 AND run = $3`,
     [key.mailbox, key.folder, run, at?.uid ?? null, at ? at.uidValidity.toString() : null],
   );

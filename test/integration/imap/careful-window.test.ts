@@ -164,7 +164,7 @@ describe.each(TEST_DATABASE_KINDS)('the careful window after a dead run (%s)', (
       expect(await texts(c.tdb.db)).toEqual(['second mail']);
       const rows = await c.tdb.db.prisma.mailQuarantine.findMany();
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ mailbox: c.account.user, folder: 'INBOX', uid: 1 });
+      expect(rows[0]).toMatchObject({ mailbox: c.account.user, folder: 'INBOX', uid: 1n });
       expect(rows[0].note).toMatch(/^Rapport stopped 3 times in a row while handling this mail alone/);
       expect(Buffer.from(rows[0].raw).toString()).toContain('first mail');
       // Unread: the server's copy keeps no \Seen.
@@ -253,7 +253,7 @@ describe.each(TEST_DATABASE_KINDS)('the careful window after a dead run (%s)', (
       const marked: string[] = [];
       const db = interceptSql(c.tdb.db, async (text, params, run) => {
         const rows = await run();
-        if (text.includes('"handlingUid" = $4::int') && params?.[3] !== null) {
+        if (text.includes('"handlingUid" = $4::bigint') && params?.[3] !== null) {
           marked.push(String(params?.[1]));
           if (marked.length === 1) await gate;
         }
@@ -262,11 +262,11 @@ describe.each(TEST_DATABASE_KINDS)('the careful window after a dead run (%s)', (
       const sync = c.sync({ db }, ['INBOX', 'Other']);
       const row = async (folder: string) =>
         (
-          await c.tdb.db.sql.query<{ run: string | null; handlingUid: number | null }>(
+          await c.tdb.db.sql.query<{ run: string | null; handlingUid: string | bigint | null }>(
             `SELECT run, "handlingUid" FROM "MailboxInFlight" WHERE mailbox = $1 AND folder = $2`,
             [c.account.user, folder],
           )
-        )[0];
+        ).map((r) => ({ ...r, handlingUid: r.handlingUid === null ? null : Number(r.handlingUid) }))[0];
       try {
         sync.start();
         await waitFor(async () => marked.length > 0, 30_000, 'a careful mail in hand');

@@ -56,7 +56,7 @@ describe.each(TEST_DATABASE_KINDS)('a mail that cannot be kept is not passed ove
         () => `quarantined and logged: ${JSON.stringify(t.sync.status.counts)}`,
       );
       const [q] = await t.db.prisma.mailQuarantine.findMany();
-      expect(q.uid).toBe(2);
+      expect(q.uid).toBe(2n);
       expect(q.error).toContain('poison refused by the test');
       expect((q.headers as Record<string, string>).subject).toBe('Poisoned');
       expect(Buffer.from(q.raw).toString()).toContain('POISON here');

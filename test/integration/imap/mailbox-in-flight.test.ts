@@ -6,7 +6,13 @@ import {
   markMailboxInFlightHandling,
   releaseMailboxInFlight,
 } from '../../../src/db/mailbox-in-flight.repository.ts';
-import { findMailboxCursor, saveMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
+import { findMailboxCursor, listMailboxCursors, saveMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
+import {
+  listQuarantinedMail,
+  pendingQuarantinedMail,
+  pendingQuarantinedMailPage,
+  quarantineMail,
+} from '../../../src/db/mail-quarantine.repository.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 
 /** Raw SQL on one `pg` connection of its own (to hold a transaction open beside the pool's). */
@@ -84,6 +90,49 @@ describe.each(TEST_DATABASE_KINDS)("a folder's cursor (%s)", (kind) => {
       // A resync (new UIDVALIDITY) starts from what it saves.
       await save(6n, 3);
       expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 6n, lastUid: 3 });
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
+describe.each(TEST_DATABASE_KINDS)('UIDs past 2^31-1 (%s)', (kind) => {
+  // IMAP UIDs are 32-bit unsigned (RFC 3501 nz-number): up to 4,294,967,295. In INTEGER columns a folder
+  // whose UIDs passed 2,147,483,647 could not save its cursor, and its sync was stuck for good.
+  it('are stored and read back as numbers: cursor, in-flight mail and quarantine', async () => {
+    const t = await createTestDatabase(kind);
+    try {
+      const key = { mailbox: 'support@support.example', folder: 'INBOX' };
+      await saveMailboxCursor(t.db.sql, key, { uidValidity: 5n, lastUid: 3_000_000_000, highestModseq: null });
+      expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 5n, lastUid: 3_000_000_000 });
+      // Still only forward, compared as numbers and not as text: 2^32-1 after 3e9, and not back to 2^31.
+      await saveMailboxCursor(t.db.sql, key, { uidValidity: 5n, lastUid: 4_294_967_295, highestModseq: null });
+      await saveMailboxCursor(t.db.sql, key, { uidValidity: 5n, lastUid: 2_147_483_648, highestModseq: null });
+      expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 5n, lastUid: 4_294_967_295 });
+      expect((await listMailboxCursors(t.db.prisma, [key.mailbox])).map((c) => c.lastUid)).toEqual([4_294_967_295]);
+
+      await claimMailboxInFlight(t.db.sql, key, 'dead');
+      await markMailboxInFlightHandling(t.db.sql, key, 'dead', { uid: 4_294_967_295, uidValidity: 5n });
+      expect(await claimMailboxInFlight(t.db.sql, key, 'next')).toEqual({
+        diedRun: 'dead',
+        handlingUid: 4_294_967_295,
+        uidValidity: 5n,
+        deaths: 1,
+      });
+
+      await quarantineMail(t.db, {
+        mailbox: key.mailbox,
+        folder: key.folder,
+        uid: 4_000_000_000,
+        raw: Buffer.from('Subject: high\r\n\r\nbody'),
+        headers: { subject: 'high' },
+        error: 'test',
+        note: 'kept by the test',
+      });
+      const [page] = await pendingQuarantinedMailPage(t.db, undefined);
+      expect((await pendingQuarantinedMail(t.db, page.id))?.uid).toBe(4_000_000_000);
+      const listed = await listQuarantinedMail(t.db, { limit: 10 });
+      expect(listed.rows.map((r) => r.uid)).toEqual([4_000_000_000]);
     } finally {
       await t.dispose();
     }

@@ -238,7 +238,7 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
       expect(new Set(t.hooks.calls).size).toBe(12);
       expect(t.hooks.calls.length).toBe(12);
       const cursor = await t.db.prisma.mailboxCursor.findFirstOrThrow();
-      expect(cursor.lastUid).toBe(12);
+      expect(cursor.lastUid).toBe(12n);
     } finally {
       await t.dispose();
     }
@@ -282,7 +282,7 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
       expect((await t.messages()).length).toBe(19);
       expect(new Set(t.hooks.calls).size).toBe(19);
       const cursor = await t.db.prisma.mailboxCursor.findFirstOrThrow();
-      expect(cursor.lastUid).toBe(19);
+      expect(cursor.lastUid).toBe(19n);
     } finally {
       await t.dispose();
     }
@@ -316,12 +316,12 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
       expect(subjects).not.toContain('Case 3');
       expect(subjects).not.toContain('Case 9');
       expect(new Set(t.hooks.calls).size).toBe(20);
-      expect((await t.db.prisma.mailboxCursor.findFirstOrThrow()).lastUid).toBe(22);
+      expect((await t.db.prisma.mailboxCursor.findFirstOrThrow()).lastUid).toBe(22n);
       // New mail after the cursor: listed from it, one page.
       await t.client.append('INBOX', buildEmail({ from: 'c23@customer23.com', subject: 'Case 23' }));
       await waitFor(async () => (await t.messages()).length === 21, 10_000, 'mail 23');
       expect(commits.at(-1)).toBe(1);
-      expect((await t.db.prisma.mailboxCursor.findFirstOrThrow()).lastUid).toBe(23);
+      expect((await t.db.prisma.mailboxCursor.findFirstOrThrow()).lastUid).toBe(23n);
     } finally {
       await t.dispose();
     }
@@ -343,7 +343,7 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
       await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 60_000, 'first sync');
       expect(sync.status.lastError).toBeUndefined();
       expect((await t.messages()).length).toBe(400);
-      expect((await t.db.prisma.mailboxCursor.findFirstOrThrow()).lastUid).toBe(799);
+      expect((await t.db.prisma.mailboxCursor.findFirstOrThrow()).lastUid).toBe(799n);
     } finally {
       await t.dispose();
     }
