@@ -7,8 +7,7 @@ import { eraseCustomerAndCards, type EraseResult } from '../../src/services/eras
 import { erasureSummary } from '../../src/commands/erasure-summary.ts';
 import { openCliPipelineHooks } from '../cli-pipeline.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../src/domain/is-uuid.ts';
 
 /**
  * `rapport erase CUSTOMER|ID|DOMAIN --yes`: erases one customer for good (GDPR), with every mention
@@ -32,7 +31,7 @@ export const eraseCommand: CliCommand = async (argv, config) => {
   const db = await openDatabase({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
   try {
     let target: { id: string; name: string } | undefined;
-    if (UUID.test(typed)) {
+    if (isUuid(typed)) {
       const company = await findCompanyName(db.prisma, typed);
       if (!company) {
         console.error(`No customer has the id ${typed}; "rapport exec lookup NAME" shows ids.`);

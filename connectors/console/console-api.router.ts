@@ -17,6 +17,7 @@ import { pageOfUnconfirmedSenders, makeCustomer } from '../../src/services/make-
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { viewerOf } from './console-access.ts';
 import { consoleActor } from './console-actor.ts';
+import { isUuid } from '../../src/domain/is-uuid.ts';
 
 /**
  * Customer health from the insights engine, when it exists: the customers page shows its column and
@@ -48,7 +49,6 @@ export interface ConsoleApiDeps {
 const PAGE_SIZE = 25;
 /** Unconfirmed senders the console lists (the newest). */
 const UNCONFIRMED_SHOWN = 200;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function pageOf(req: Request): number {
   const n = Number(req.query.page ?? 1);
@@ -77,7 +77,7 @@ export function createConsoleApiRouter(deps: ConsoleApiDeps): express.Router {
   });
   const company = (req: Request) => {
     const id = String(req.params.id);
-    if (!UUID.test(id)) throw new RapportError('not_found', 'That customer does not exist (any more).');
+    if (!isUuid(id)) throw new RapportError('not_found', 'That customer does not exist (any more).');
     return id;
   };
 

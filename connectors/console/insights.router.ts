@@ -28,6 +28,7 @@ import {
   snapshotSatisfaction,
 } from '../../src/insights/insight-snapshots.service.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
+import { isUuid } from '../../src/domain/is-uuid.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
 /** Apache ECharts, served from this install (no CDN: the console works offline and leaks nothing). */
@@ -84,7 +85,7 @@ export function createInsightsRouter(deps: InsightsRouterDeps): express.Router {
     const period = parseInsightsPeriod(since, now());
     const key = typeof req.query.customer === 'string' ? req.query.customer.trim() : '';
     if (!key) return { period };
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key)) {
+    if (isUuid(key)) {
       const company = await findCompanyName(deps.db.prisma, key);
       if (!company) throw new RapportError('not_found', `No customer has the id ${key}.`);
       return { period, companyIds: [company.id], customer: company };

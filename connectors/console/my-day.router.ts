@@ -9,12 +9,12 @@ import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { viewerOf } from './console-access.ts';
 import { consoleActor } from './console-actor.ts';
 import type { InsightsCustomerHealth } from './insights-customer-health.ts';
+import { isUuid } from '../../src/domain/is-uuid.ts';
 
 /** At-risk customers "My day" lists. */
 export const MY_DAY_AT_RISK = 10;
 /** Follow-ups "My day" lists (the follow-ups page has the rest). */
 const MY_DAY_FOLLOW_UPS = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface MyDayRouterDeps {
   db: Database;
@@ -84,7 +84,7 @@ export function createMyDayRouter(deps: MyDayRouterDeps): express.Router {
       const health = deps.health;
       if (!health) throw new RapportError('unavailable', 'Customer health is not computed by this process.');
       const companyId = String(req.params.id);
-      const company = UUID.test(companyId) ? await findCompanyName(deps.db.prisma, companyId) : null;
+      const company = isUuid(companyId) ? await findCompanyName(deps.db.prisma, companyId) : null;
       if (!company) throw new RapportError('not_found', 'That customer does not exist (any more).');
       const scored = await health.customer(company.id);
       if (!scored) {

@@ -100,8 +100,7 @@ export async function stillInFolder(client: ImapFlow, uids: readonly number[]): 
     if (!Array.isArray(answer)) throw searchFailed(client, 'say which mails are still in the folder');
     found.push(...answer);
   }
-  const asked = new Set(uids);
-  return new Set(found.filter((uid) => asked.has(uid)));
+  return new Set(found);
 }
 
 /** A search the server answered NO or BAD to (imapflow resolves it `false`). */

@@ -9,6 +9,7 @@ import {
 } from '../../src/db/mail-quarantine.repository.ts';
 import type { Database } from '../../src/db/database.ts';
 import { formatQuarantineListing } from './quarantine-listing.ts';
+import { isUuid } from '../../src/domain/is-uuid.ts';
 
 const USAGE = [
   'Usage: rapport mail unconfirmed',
@@ -18,7 +19,6 @@ const USAGE = [
   '       rapport mail drop ID... --yes                      (delete these from the quarantine; the mail stays on the server)',
 ].join('\n');
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SUBCOMMANDS = ['unconfirmed', 'make-customer', 'quarantine', 'retry', 'drop'];
 
 /**
@@ -87,7 +87,7 @@ function usage(problem?: string): number {
 /** The ids `retry` (none: all) or `drop` (at least one) was given, or what is wrong with them. */
 function quarantineIds(sub: string, rest: string[]): string[] | string {
   const ids = rest.filter((a) => a !== '--yes');
-  const bad = ids.find((a) => !UUID.test(a));
+  const bad = ids.find((a) => !isUuid(a));
   if (bad !== undefined)
     return `"${bad}" is not a quarantined mail's id (a UUID; "rapport mail quarantine" lists them).`;
   if (sub === 'drop' && ids.length === 0) return 'Name the quarantined mail to drop by its id.';

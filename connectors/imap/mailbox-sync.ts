@@ -27,16 +27,9 @@ import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-sta
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { isDatabaseUnavailableError } from '../../src/db/sql-errors.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, type FetchBatchLimits, fetchBatches } from './fetch-batches.ts';
-import {
-  DEFAULT_LIST_PAGE_MESSAGES,
-  type ListFrom,
-  listPage,
-  listUids,
-  SearchRefusedError,
-  stillInFolder,
-  uidSets,
-} from './list-folder.ts';
-import { fetchedBody, hasBody, rowsByUid } from './fetch-rows.ts';
+import { DEFAULT_LIST_PAGE_MESSAGES, type ListFrom, listPage, listUids, uidSets } from './list-folder.ts';
+import { fetchBodies } from './fetch-bodies.ts';
+import { fetchedBody } from './fetch-rows.ts';
 import { headerBlock, parseEmailSource } from './parse-email-source.ts';
 import { resolveFolder } from './resolve-folder.ts';
 import { mailboxRefreshTokenStore } from '../../src/db/mailbox-refresh-token.repository.ts';
@@ -461,33 +454,7 @@ export class MailboxSync {
   ): Promise<void> {
     const { key, box, limits, customers, saveAt, save } = pass;
     const batches = [...pending.slice(0, careful).map((m) => [m]), ...fetchBatches(pending.slice(careful), limits)];
-    const fetchBatch = async (batch: FetchMessageObject[]) => {
-      const big = batch.filter((m) => (m.size ?? 0) > this.config.maxMessageBytes);
-      const small = batch.filter((m) => (m.size ?? 0) <= this.config.maxMessageBytes);
-      // A row without the body (a flag change by another session, BODY[] NIL) never replaces the body row.
-      const rows: FetchMessageObject[] = [];
-      // In sets a strict server takes (a batch of 100 ten-digit UIDs is a line of over 1 kB).
-      for (const set of uidSets(small.map((m) => m.uid)))
-        rows.push(...(await client.fetchAll(set, { uid: true, source: true, internalDate: true }, { uid: true })));
-      for (const set of uidSets(big.map((m) => m.uid)))
-        rows.push(
-          ...(await client.fetchAll(set, { uid: true, headers: true, internalDate: true, size: true }, { uid: true })),
-        );
-      const byUid = rowsByUid(rows, hasBody);
-      // A mail deleted by another session since the listing comes as `BODY[] NIL` (Dovecot), or with no row:
-      // it is gone (passed over), not a mail the server cannot send. One still in the folder is such a failure
-      // (see logBatch): a row without its body stands for it.
-      const bodiless = batch.filter((m) => !byUid.has(m.uid) || !hasBody(byUid.get(m.uid) as FetchMessageObject));
-      if (bodiless.length > 0) {
-        const uids = bodiless.map((m) => m.uid);
-        // A search the server refuses counts them as still there: a failure of the mail (a strike), as before.
-        const still = await stillInFolder(client, uids).catch(refusedAsStill(uids));
-        for (const m of bodiless)
-          if (!still.has(m.uid)) byUid.delete(m.uid);
-          else if (!byUid.has(m.uid)) byUid.set(m.uid, { seq: 0, uid: m.uid });
-      }
-      return byUid;
-    };
+    const fetchBatch = (batch: FetchMessageObject[]) => fetchBodies(client, batch, this.config.maxMessageBytes);
     // The next batches are fetched and parsed while this one is written: IMAP, MIME parsing (this
     // thread's CPU) and the database (waits here) overlap. A parse error is kept for logBatch, and so
     // is a UID the server answered without its body: parsed as an empty message it would be skipped
@@ -600,9 +567,7 @@ export class MailboxSync {
       this.failures.delete(failKey);
       this.firstStruck.delete(failKey);
       this.log.error({ uid, folder }, 'the mail server sent nothing for a listed mail 3 times; kept in quarantine');
-      this.status.counts.failed++;
-      this.status.counts.quarantined++;
-      this.deps.onOutcome?.(this.config.address, { status: 'failed' });
+      this.countQuarantined();
     }
     return undefined;
   }
@@ -622,31 +587,21 @@ export class MailboxSync {
    */
   private async keepUnread(client: ImapFlow, folder: string, meta: FetchMessageObject, deaths: number): Promise<void> {
     const big = (meta.size ?? 0) > this.config.maxMessageBytes;
-    // Every row of the answer: another session's flag change may add one without the body.
-    const rows = await client.fetchAll(
-      String(meta.uid),
-      big ? { uid: true, headers: true, internalDate: true } : { uid: true, source: true, internalDate: true },
-      { uid: true },
-    );
-    const m = rowsByUid(rows, hasBody).get(meta.uid);
-    const raw = m ? fetchedBody(m) : undefined;
-    if (!raw) {
-      // Dovecot answers a UID expunged since the listing with `BODY[] NIL` (and EXPUNGEISSUED), not with no row.
-      // Unanswered, it counts as still there: kept in quarantine without its source, and the sync goes on.
-      const still = await stillInFolder(client, [meta.uid]).catch(refusedAsStill([meta.uid]));
-      if (!still.has(meta.uid)) {
-        // Gone from the server since it was listed (someone removed it to unblock the sync): nothing to keep.
-        this.log.warn({ uid: meta.uid, folder, deaths }, 'the mail that stopped the process is gone from the server');
-        return;
-      }
+    const m = (await fetchBodies(client, [meta], this.config.maxMessageBytes)).get(meta.uid);
+    if (!m) {
+      // Gone from the server since it was listed (someone removed it to unblock the sync): nothing to keep.
+      this.log.warn({ uid: meta.uid, folder, deaths }, 'the mail that stopped the process is gone from the server');
+      return;
     }
+    // Still there without its source (the server cannot send it): kept in quarantine without it, and the sync goes on.
+    const raw = fetchedBody(m);
     const error = `the process stopped ${deaths} times in a row while handling this mail (a crash or a kill)`;
     await quarantineMail(this.deps.db, {
       mailbox: this.config.address,
       folder,
       uid: meta.uid,
       raw: raw ?? Buffer.alloc(0),
-      serverDate: m?.internalDate ? new Date(m.internalDate) : undefined,
+      serverDate: m.internalDate ? new Date(m.internalDate) : undefined,
       sizeBytes: meta.size,
       headers: {},
       error,
@@ -658,9 +613,7 @@ export class MailboxSync {
       { uid: meta.uid, folder, deaths },
       'mail kept in quarantine unread: the process stopped while handling it',
     );
-    this.status.counts.failed++;
-    this.status.counts.quarantined++;
-    this.deps.onOutcome?.(this.config.address, { status: 'failed' });
+    this.countQuarantined();
   }
 
   /**
@@ -814,6 +767,11 @@ export class MailboxSync {
     }
     this.failures.delete(failKey);
     this.log.error(about, 'message failed 3 times; kept in quarantine (rapport mail retry)');
+    this.countQuarantined();
+  }
+
+  /** A mail kept in quarantine is a failed one in the status and the metrics. */
+  private countQuarantined(): void {
     this.status.counts.failed++;
     this.status.counts.quarantined++;
     this.deps.onOutcome?.(this.config.address, { status: 'failed' });
@@ -869,16 +827,4 @@ export class MailboxSync {
   private wakeAll(): void {
     for (const folder of new Set(['', ...this.config.folders, ...this.wakers.keys()])) this.wake(folder);
   }
-}
-
-/**
- * For a gone-or-not search that failed: the server refusing it counts `uids` as still in the folder (their
- * failure, as before); anything else (the connection gone, throttling) is no fault of theirs and is thrown,
- * so the pass fails without a strike.
- */
-function refusedAsStill(uids: readonly number[]): (err: unknown) => Set<number> {
-  return (err) => {
-    if (err instanceof SearchRefusedError) return new Set(uids);
-    throw err;
-  };
 }

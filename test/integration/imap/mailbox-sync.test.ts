@@ -42,6 +42,21 @@ function recordingHooks(): PipelineHooks & { calls: string[] } {
   };
 }
 
+/** Hooks passing to `hooks` that also note how many emails each transaction committed. */
+function committing(hooks: ReturnType<typeof recordingHooks>): { commits: number[]; hooks: PipelineHooks } {
+  const commits: number[] = [];
+  return {
+    commits,
+    hooks: {
+      ...hooks,
+      async recordsLogged(logged) {
+        commits.push(logged.length);
+        for (const l of logged) await hooks.recordLogged(l.recordId, l.messageId);
+      },
+    },
+  };
+}
+
 async function setup(kind: 'pglite' | 'postgres', server = dovecot, overrides: Partial<MailboxConfig> = {}) {
   const account = await server.addUser();
   // These tests are about the sync itself: every first sender makes its company, as before the policy.
@@ -263,14 +278,7 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
         ...Array.from({ length: 3 }, (_, i) => small(10 + i)),
       ];
       for (const m of mails) await t.client.append('INBOX', m);
-      const commits: number[] = [];
-      const hooks: PipelineHooks = {
-        ...t.hooks,
-        async recordsLogged(logged) {
-          commits.push(logged.length);
-          for (const l of logged) await t.hooks.recordLogged(l.recordId, l.messageId);
-        },
-      };
+      const { commits, hooks } = committing(t.hooks);
       // The helper's 1.5 s lock is for the takeover tests: writing a 3.5 MB mail into the embedded
       // database on a loaded machine can hold the thread longer, the lock lapses and the sync stops
       // mid-way to take it again (the batches seen were 12, 2, 1).
@@ -296,14 +304,7 @@ describe.each(TEST_DATABASE_KINDS)('IMAP mailbox sync on %s', (kind) => {
         await t.client.append('INBOX', buildEmail({ from: `c${i}@customer${i}.com`, subject: `Case ${i}` }));
       await t.client.mailboxOpen('INBOX');
       await t.client.messageDelete('3,9', { uid: true });
-      const commits: number[] = [];
-      const hooks: PipelineHooks = {
-        ...t.hooks,
-        async recordsLogged(logged) {
-          commits.push(logged.length);
-          for (const l of logged) await t.hooks.recordLogged(l.recordId, l.messageId);
-        },
-      };
+      const { commits, hooks } = committing(t.hooks);
       const sync = t.newSync({ hooks, batchSize: 3, listPageSize: 7 });
       await waitFor(async () => sync.status.state === 'watching' && sync.status.lastSyncAt, 30_000, 'first sync');
       // Pages of 7 UIDs (1-8 without 3, 10-16, 17-22), each cut into batches of 3: a batch never reaches
