@@ -92,6 +92,18 @@ redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 if not v or tonumber(ARGV[4]) < tonumber(v) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[4]) end
 return 0`;
 
+/**
+ * Counts one more failed try of a mark and sets when it is due again (Redis's clock), in one step:
+ * ARGV[2..4] are TRIES_AT_ONCE, FIRST_WAIT_MS and the cap, the wait as {@link retryWaitMs} works it out.
+ */
+const DEFER = `local before = redis.call('HGET', KEYS[1], ARGV[1])
+local tries = (before and tonumber(string.match(before, '^(%d+):')) or 0) + 1
+local wait = math.min(tonumber(ARGV[3]) * 2 ^ math.max(0, tries - tonumber(ARGV[2])), tonumber(ARGV[4]))
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[1], ARGV[1], tries .. ':' .. string.format('%d', now + wait))
+return {tries, wait}`;
+
 /** A mark of this process: its ts, and how many misses it has noted there. */
 interface LocalMark {
   oldest: string;
@@ -255,14 +267,19 @@ export class SlackMissedMarks {
    * or a new miss there comes ({@link retryNow}). Undefined with Redis away (then it is tried at every
    * check).
    */
-  async defer(m: MissedMark, maxMs?: number): Promise<{ tries: number; waitMs: number } | undefined> {
-    const field = fieldOf(m);
+  async defer(m: MissedMark, maxMs = MAX_WAIT_MS): Promise<{ tries: number; waitMs: number } | undefined> {
     try {
-      // Read, then written: only a catch-up pass calls it, under the deployment's catch-up lock.
-      const [before, now] = await Promise.all([this.redis.hget(this.laterKey, field), redisNow(this.redis)]);
-      const tries = (Number(before?.split(':')[0]) || 0) + 1;
-      const waitMs = retryWaitMs(tries, maxMs);
-      await this.redis.hset(this.laterKey, field, `${tries}:${now + waitMs}`);
+      // One script, not a read then a write: a new miss's retryNow landing between the two was undone by
+      // the write (its tries counted on, so the miss waited up to an hour instead of being read soon).
+      const [tries, waitMs] = (await this.redis.eval(
+        DEFER,
+        1,
+        this.laterKey,
+        fieldOf(m),
+        TRIES_AT_ONCE,
+        FIRST_WAIT_MS,
+        maxMs,
+      )) as [number, number];
       return { tries, waitMs };
     } catch {
       return undefined;

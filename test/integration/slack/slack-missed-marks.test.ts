@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
-import { SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
+import { retryWaitMs, SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
 import {
   ORPHANED_TMP_MS,
   SlackMissedSpool,
@@ -86,6 +86,40 @@ describe('marks of Slack messages to read back', () => {
     await other.mark({ teamId: 'T5', channel: 'C5', oldest: '1700000000.000090' });
     await one.moveOn({ teamId: 'T5', channel: 'C5', oldest: '1700000000.000060' }, '1700000000.000070');
     expect(await inRedis()).toBe('1700000000.000070');
+  });
+
+  it('reads a new miss soon even when it lands while a failed try is being put off', async () => {
+    const deployment = `${prefix}-defer`;
+    const place = { teamId: 'T6', channel: 'C6', oldest: '1700000000.000010' };
+    const catchUp = new SlackMissedMarks(redis, deployment);
+    await catchUp.mark(place);
+    // Slack kept failing to show the place: ten tries, the next one minutes away.
+    for (let tries = 1; tries <= 10; tries++)
+      expect(await catchUp.defer(place)).toEqual({ tries, waitMs: retryWaitMs(tries) });
+    expect(await catchUp.defer({ ...place, channel: 'C7' }, 60_000)).toEqual({ tries: 1, waitMs: 30_000 });
+    expect(await catchUp.due()).toEqual([]);
+    // The eleventh failure is being put off when a new miss there comes from another process (its mark,
+    // then retryNow): let that land right after the catch-up's first command to Redis, as it can.
+    const events = new SlackMissedMarks(redis, deployment);
+    let armed = true;
+    const racing = new Proxy(redis, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function' || (key !== 'hget' && key !== 'eval')) return value;
+        return async (...args: unknown[]) => {
+          const answer = await value.apply(target, args);
+          if (armed) {
+            armed = false;
+            await events.mark(place);
+            await events.retryNow(place);
+          }
+          return answer;
+        };
+      },
+    });
+    expect(await new SlackMissedMarks(racing, deployment).defer(place)).toMatchObject({ tries: 11 });
+    expect(armed).toBe(false);
+    expect(await catchUp.due()).toEqual([place]);
   });
 
   it('clears a mark only when no earlier miss came after it was read', async () => {
