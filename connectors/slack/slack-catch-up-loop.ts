@@ -1,6 +1,6 @@
 import type { SlackMessageEvent } from './slack-auto-logger.ts';
 import { redisNow } from '../../src/redis/redis-clock.ts';
-import type { MarkKept } from './slack-missed-marks.ts';
+import type { MarkKept, MissedMark } from './slack-missed-marks.ts';
 import { catchUpSlackHistory, lastLinkedPassAt, type SlackCatchUpDeps } from './slack-history-catch-up.ts';
 
 /** How often a process looks for marks of missed messages (its own, or those of a process that died). */
@@ -44,15 +44,14 @@ export class SlackCatchUpLoop {
 
   /**
    * A message event that could not be logged: marks where to read it back from (its thread for a reply)
-   * and reads it back soon. Deletions are not marked: a history cannot say what was deleted.
+   * and reads it back soon. A deletion is marked as itself (see {@link MissedMark.deleted}): a history
+   * cannot say what was deleted, so it is applied again rather than read back.
    */
   async missed(teamId: string, e: SlackMessageEvent): Promise<void> {
-    if (this.deps.maxDays <= 0 || e.subtype === 'message_deleted') return;
-    // An edit's own ts is when it was made; the history lists the message at its first ts.
-    const ts = e.subtype === 'message_changed' ? e.message?.ts : e.ts;
-    if (!ts) return;
-    const thread = e.thread_ts ?? e.message?.thread_ts;
-    const mark = { teamId, channel: e.channel, ...(thread && thread !== ts ? { thread } : {}), oldest: ts };
+    if (this.deps.maxDays <= 0) return;
+    const mark = missedMark(teamId, e);
+    if (!mark) return;
+    const { thread, oldest: ts } = mark;
     const kept = await this.deps.marks.mark(mark);
     // The place's history may be waiting its turn after Slack failed to show it: this miss is read soon.
     await this.deps.marks.retryNow(mark);
@@ -119,4 +118,15 @@ export class SlackCatchUpLoop {
       return 'failed';
     }
   }
+}
+
+/** Where a missed event is read back from (an edit: the message it changes; a reply: its thread), or the deletion to apply. */
+function missedMark(teamId: string, e: SlackMessageEvent): MissedMark | undefined {
+  if (e.subtype === 'message_deleted')
+    return e.deleted_ts ? { teamId, channel: e.channel, oldest: e.deleted_ts, only: true, deleted: true } : undefined;
+  // An edit's own ts is when it was made; the history lists the message at its first ts.
+  const ts = e.subtype === 'message_changed' ? e.message?.ts : e.ts;
+  if (!ts) return undefined;
+  const thread = e.thread_ts ?? e.message?.thread_ts;
+  return { teamId, channel: e.channel, ...(thread && thread !== ts ? { thread } : {}), oldest: ts };
 }

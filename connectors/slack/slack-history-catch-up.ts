@@ -83,9 +83,11 @@ const LOCK_MS = 120_000;
  * One process of a deployment at a time (a Redis lock): the others skip (`ran` false); a start's pass
  * that ran to its end is noted in Redis ({@link lastLinkedPassAt}).
  * Messages read back that were edited since (or thread parents deleted, their tombstones) are changed
- * to what they are now. What it cannot see: edits of messages older than what it reads back, deletions
- * (a history does not list them, but for thread parents), replies to threads started before the
- * window that no mark names, and Slack Connect channels where nothing was logged within the window.
+ * to what they are now; a deletion Slack sent that could not be applied is applied (its mark says which:
+ * a history does not list deletions, but for thread parents). What it cannot see: edits of messages older
+ * than what it reads back, deletions whose events never reached the bot (Slack gave up sending them),
+ * replies to threads started before the window that no mark names, and Slack Connect channels where
+ * nothing was logged within the window.
  */
 export async function catchUpSlackHistory(
   deps: SlackCatchUpDeps,
@@ -120,8 +122,35 @@ export async function catchUpSlackHistory(
      * Reads a place back from `oldest` (its mark's, or the window's start when the mark is older); true
      * when its mark can go (read to the end, or Slack refuses it for good).
      */
+    /**
+     * Applies a deletion Slack sent that could not be applied then (see {@link MissedMark.deleted}); true
+     * when its mark can go. The database away is tried again at the next check; any other failure later
+     * and later, as a message marked alone.
+     */
+    const applyDeletion = async (mark: MissedMark): Promise<boolean> => {
+      try {
+        const result = await deps.autoLogger.handle(mark.teamId, {
+          type: 'message',
+          subtype: 'message_deleted',
+          channel: mark.channel,
+          deleted_ts: mark.oldest,
+        });
+        if (result.action === 'delete' && result.outcome.status === 'deleted') report.changed++;
+        return true;
+      } catch (err) {
+        if (isDatabaseUnavailableError(err)) throw err;
+        report.refused++;
+        const later = await deps.marks.defer(mark);
+        deps.logger.error(
+          { err: (err as Error).message, channel: `${mark.teamId}/${mark.channel}`, ts: mark.oldest, ...later },
+          'Slack catch-up: a deletion Slack sent still cannot be applied; tried again later',
+        );
+        return false;
+      }
+    };
     const readBack = async (mark: MissedMark, oldest = mark.oldest): Promise<boolean> => {
       try {
+        if (mark.deleted) return await applyDeletion(mark);
         const client = await deps.clientFor(mark.teamId);
         const counts = mark.only
           ? await catchUpOne(client, deps, { ...mark, oldest })
@@ -212,7 +241,8 @@ export async function catchUpSlackHistory(
       if (deps.stopping?.()) break;
       report.marks++;
       // Not further back than the window (a message marked alone older than it is not found: its mark goes).
-      const oldest = Number(mark.oldest) < Number(floorTs) ? floorTs : mark.oldest;
+      // A deletion is applied however old its message (no history is read for it).
+      const oldest = !mark.deleted && Number(mark.oldest) < Number(floorTs) ? floorTs : mark.oldest;
       if (await readBack(mark, oldest)) await deps.marks.clear(mark).catch(() => undefined);
     }
   } finally {

@@ -40,6 +40,12 @@ export interface MissedMark {
    * is a mark of its own, read back alone.
    */
   only?: boolean;
+  /**
+   * With `only`: Slack said the message at `oldest` was deleted (`message_deleted`) and the deletion could
+   * not be applied then. Read back, it is applied as the event would have been: no history is asked (a
+   * history cannot say what was deleted; the event did).
+   */
+  deleted?: boolean;
 }
 
 /**
@@ -355,12 +361,20 @@ export class SlackMissedMarks {
 /** "T/C" or "T/C/thread": a place; "...!ts" for one message of it ({@link MissedMark.only}). */
 function fieldOf(m: MissedMark): string {
   const place = [m.teamId, m.channel, ...(m.thread ? [m.thread] : [])].join('/');
-  return m.only ? `${place}!${m.oldest}` : place;
+  if (!m.only) return place;
+  return m.deleted ? `${place}!${m.oldest}!deleted` : `${place}!${m.oldest}`;
 }
 
 function markOf(field: string, oldest: string): MissedMark | undefined {
-  const [place = '', only] = field.split('!');
+  const [place = '', only, kind] = field.split('!');
   const [teamId, channel, thread] = place.split('/');
   if (!teamId || !channel || !/^\d+(\.\d+)?$/.test(oldest)) return undefined;
-  return { teamId, channel, ...(thread ? { thread } : {}), oldest, ...(only ? { only: true } : {}) };
+  return {
+    teamId,
+    channel,
+    ...(thread ? { thread } : {}),
+    oldest,
+    ...(only ? { only: true } : {}),
+    ...(only && kind === 'deleted' ? { deleted: true } : {}),
+  };
 }

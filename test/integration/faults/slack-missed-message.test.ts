@@ -37,7 +37,7 @@ describe('a Slack message whose write fails past its retries', () => {
     return logged[0];
   };
   type Posted = { ts: string; user: string; text: string; thread_ts?: string };
-  const post = async (message: Posted, to?: SpawnedRapport) => {
+  const post = async (message: Posted | Deletion, to?: SpawnedRapport) => {
     const res = await bots.event({ channel: LINKED, ...message }, to);
     expect(res.status).toBe(200);
   };
@@ -45,7 +45,7 @@ describe('a Slack message whose write fails past its retries', () => {
    * Posts `messages` (to process `to`, by default the one started last) while every write of them is
    * cut, until the bot has given up on their events.
    */
-  const missed = (messages: Posted[], to?: SpawnedRapport) =>
+  const missed = (messages: Array<Posted | Deletion>, to?: SpawnedRapport) =>
     killAtHeldWrite({
       databaseUrl: bots.databaseUrl,
       table: 'Message',
@@ -56,6 +56,14 @@ describe('a Slack message whose write fails past its retries', () => {
       kill: async () => {},
       terminations: TRIES * messages.length,
     });
+  /** A `message_deleted` event as Slack sends it. */
+  type Deletion = {
+    subtype: 'message_deleted';
+    hidden: true;
+    ts: string;
+    deleted_ts: string;
+    previous_message: Posted;
+  };
   /** Slack's histories fail (internal_error) until the returned function is called. */
   const historyDown = () => {
     let down = true;
@@ -218,6 +226,27 @@ describe('a Slack message whose write fails past its retries', () => {
         .callsTo('conversations.history')
         .some((c) => c.body.latest === refused.ts && c.body.oldest === refused.ts && Number(c.body.limit) === 1),
     ).toBe(true);
+    expect(bot.child.exitCode).toBeNull();
+  }, 240_000);
+  it('applies a deletion whose write failed past its retries once the database is back', async () => {
+    const { slack } = bots;
+    const said = { ts: at(15, 12), user: 'UJO', text: 'Ignore this, posted in the wrong channel' };
+    await post(said);
+    await loggedOnce(said.ts);
+    // Deleted in Slack: its history no longer lists it, and every write of the deletion is cut past its retries.
+    slack.history.set(
+      LINKED,
+      (slack.history.get(LINKED) ?? []).filter((m) => m.ts !== said.ts),
+    );
+    await missed([
+      { subtype: 'message_deleted', hidden: true, ts: at(5, 13), deleted_ts: said.ts, previous_message: said },
+    ]);
+    // The database is back: the catch-up applies it (5 s after the miss). On the code before, never.
+    await eventually(
+      'the deleted message gone',
+      async () => ((await messagesOf(said.ts)).length === 0 ? true : undefined),
+      60_000,
+    );
     expect(bot.child.exitCode).toBeNull();
   }, 240_000);
 });

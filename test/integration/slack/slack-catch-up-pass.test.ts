@@ -34,6 +34,8 @@ describe('a Slack catch-up pass', () => {
   let deps: SlackCatchUpDeps;
   let apiUrl: string;
   const handed: Array<{ ts?: string; thread?: string; subtype?: string }> = [];
+  /** The deleted_ts of each deletion handed. */
+  const deletions: string[] = [];
   /** Messages the stub cannot log (as if PostgreSQL refused them, the database not being away). */
   const refusing = new Set<string>();
   /** Messages whose handing waits on a promise (a read-back still at work on them). */
@@ -59,7 +61,9 @@ describe('a Slack catch-up pass', () => {
         handle: async (_team, e) => {
           if (e.ts) await holding.get(e.ts);
           handed.push({ ts: e.ts, thread: e.thread_ts, subtype: e.subtype });
-          if (e.ts && refusing.has(e.ts)) throw new Error('refused by the test');
+          if (e.deleted_ts) deletions.push(e.deleted_ts);
+          const ts = e.ts ?? e.deleted_ts;
+          if (ts && refusing.has(ts)) throw new Error('refused by the test');
           return { action: 'ignored' } as never;
         },
       },
@@ -242,6 +246,34 @@ describe('a Slack catch-up pass', () => {
     expect(handed).toContainEqual({ ts: bad, thread: undefined, subtype: undefined });
     expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CLATER' }));
     expect(await laterOf(field)).toBeUndefined();
+  }, 60_000);
+
+  it('applies a deletion marked as itself without reading a history, however old, putting it off while it fails', async () => {
+    // Older than the window (SLACK_CATCHUP_DAYS 7): a deletion is applied all the same.
+    const gone = `${Math.floor(Date.now() / 1000) - 30 * 86_400}.000021`;
+    const mark = { teamId: 'T1', channel: 'CGONE', oldest: gone, only: true, deleted: true };
+    const field = `T1/CGONE!${gone}!deleted`;
+    const reads = () => slack.calls.filter((c) => c.body.channel === 'CGONE').length;
+    refusing.add(gone);
+    try {
+      await deps.marks.mark(mark);
+      deletions.length = 0;
+      // It cannot be applied (not the database being away): put off as a message marked alone.
+      expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, refused: 1 });
+      expect(deletions).toEqual([gone]);
+      expect((await laterOf(field))?.tries).toBe(1);
+      expect(await deps.marks.all()).toContainEqual(mark);
+    } finally {
+      refusing.delete(gone);
+    }
+    await dueNowOf(field);
+    deletions.length = 0;
+    expect(await catchUpSlackHistory(deps, { linked: false })).toMatchObject({ ran: true, refused: 0 });
+    expect(deletions).toEqual([gone]);
+    expect(await deps.marks.all()).not.toContainEqual(expect.objectContaining({ channel: 'CGONE' }));
+    expect(await laterOf(field)).toBeUndefined();
+    // Slack was never asked about it: a history cannot say what was deleted.
+    expect(reads()).toBe(0);
   }, 60_000);
 
   it('tries a place whose history Slack keeps failing to show less and less often, at least every five minutes, and a new miss there at once', async () => {

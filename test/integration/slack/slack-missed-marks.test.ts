@@ -310,7 +310,7 @@ describe('marks of Slack messages to read back', () => {
     }
   });
 
-  it('marks an edit whose write failed at the message it changes, a reply at its thread', async () => {
+  it('marks an edit whose write failed at the message it changes, a reply at its thread, a deletion as itself', async () => {
     const marks = new SlackMissedMarks(redis, `${prefix}-events`);
     const loop = new SlackCatchUpLoop({
       db: undefined as never,
@@ -339,11 +339,21 @@ describe('marks of Slack messages to read back', () => {
       ts: '1700000300.000300',
       thread_ts: '1690000000.000001',
     });
-    // A deletion cannot be read back from a history: not marked.
-    await loop.missed('T4', { type: 'message', subtype: 'message_deleted', channel: 'C6', deleted_ts: '1700000400.0' });
+    // A deletion cannot be read back from a history: it is marked as itself, to be applied again.
+    await loop.missed('T4', {
+      type: 'message',
+      subtype: 'message_deleted',
+      channel: 'C6',
+      deleted_ts: '1700000400.000400',
+      ts: '1700000950.000500',
+    });
     expect(await marks.all()).toEqual([
       { teamId: 'T4', channel: 'C4', oldest: '1700000100.000100' },
       { teamId: 'T4', channel: 'C5', thread: '1690000000.000001', oldest: '1700000300.000300' },
+      { teamId: 'T4', channel: 'C6', oldest: '1700000400.000400', only: true, deleted: true },
     ]);
+    // Kept apart from a mark of the same message to read back (a failed write of it before it was deleted).
+    await marks.mark({ teamId: 'T4', channel: 'C6', oldest: '1700000400.000400', only: true });
+    expect(await new SlackMissedMarks(redis, `${prefix}-events`).all()).toHaveLength(4);
   });
 });
