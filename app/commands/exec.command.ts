@@ -6,7 +6,7 @@ import { renderReplyText } from '../../src/commands/render-reply-text.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import { quoteArgument } from '../../src/domain/tokenize-command.ts';
 import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
-import { localRequest } from './local-http.ts';
+import { localRequest } from '../../src/net/local-http.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { Database } from '../../src/db/database.ts';
 

@@ -123,6 +123,8 @@ export function createConsoleRouter(
     '/api/me',
     '/api/my-day',
     '/api/insights',
+    // `rapport mail` run by the process that holds the embedded database (connectors/imap/mail-command.router.ts).
+    '/api/mail-command',
   ];
   router.use(paths, consoleRequestGuard(signIn.publicUrl));
   router.use(

@@ -1,3 +1,4 @@
+import { createMailCommandRouter } from './mail-command.router.ts';
 import { SecretBox } from '../../src/db/secret-box.ts';
 import { Counter } from 'prom-client';
 import type { Component, ComponentFactory } from '../../src/runtime/runtime.ts';
@@ -18,6 +19,16 @@ export { importCommand } from './import.command.ts';
  */
 export const imapComponentFactory: ComponentFactory = async (runtime) => {
   const { config } = runtime;
+  // The embedded database serves this process alone: `rapport mail` runs here while it holds it.
+  if (!config.databaseUrl && config.role !== 'worker')
+    runtime.app.use(
+      createMailCommandRouter({
+        db: runtime.db,
+        config,
+        hooks: () => runtime.hooks ?? noopPipelineHooks,
+        logger: runtime.logger.child({ module: 'mail-command' }),
+      }),
+    );
   if (config.imap.length === 0 || config.role === 'web') return undefined;
   const hooks: PipelineHooks = runtime.hooks ?? noopPipelineHooks;
   const logged = new Counter({
