@@ -1,7 +1,6 @@
 import { localRequest } from '../../src/net/local-http.ts';
 import type { DataDirLockInfo } from '../../src/db/data-dir-lock.ts';
-import { MAIL_COMMAND_PATH, type MailCommandAnswer } from './mail-command.router.ts';
-import type { MailCommandOutput } from './mail.command.ts';
+import { MAIL_COMMAND_PATH, type MailCommandAnswer, type MailCommandOutput } from './mail-command.protocol.ts';
 
 /**
  * `rapport mail <argv>` run by the bot that holds the embedded database (its URL from the data-dir lock):

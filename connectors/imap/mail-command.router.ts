@@ -4,17 +4,8 @@ import type { Database } from '../../src/db/database.ts';
 import { RapportError, userMessage } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { MAIL_COMMAND_PATH, type MailCommandAnswer } from './mail-command.protocol.ts';
 import { runMailCommand } from './mail.command.ts';
-
-/** The path `rapport mail` posts to when a running bot holds the embedded database. */
-export const MAIL_COMMAND_PATH = '/api/mail-command';
-
-/** What the running bot answers: the lines the command wrote, and its exit code. */
-export interface MailCommandAnswer {
-  stdout: string[];
-  stderr: string[];
-  exit: number;
-}
 
 export interface MailCommandRouterDeps {
   db: Database;

@@ -13,6 +13,7 @@ import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { formatQuarantineListing } from './quarantine-listing.ts';
 import { isUuid } from '../../src/domain/is-uuid.ts';
+import type { MailCommandOutput } from './mail-command.protocol.ts';
 
 const USAGE = [
   'Usage: rapport mail unconfirmed',
@@ -23,12 +24,6 @@ const USAGE = [
 ].join('\n');
 
 const SUBCOMMANDS = ['unconfirmed', 'make-customer', 'quarantine', 'retry', 'drop'];
-
-/** Where a `rapport mail` run writes: the terminal, or the answer of the running bot (see {@link runMailCommand}). */
-export interface MailCommandOutput {
-  log(line: string): void;
-  error(line: string): void;
-}
 
 const TERMINAL: MailCommandOutput = {
   log: (line) => console.log(line),

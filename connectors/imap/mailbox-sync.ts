@@ -24,7 +24,12 @@ import {
 import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { MailboxLock, type LockHolder } from './mailbox-lock.ts';
 import { newMailboxSyncStatus, type MailboxSyncStatus } from './mailbox-sync-status.ts';
-import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
+import {
+  quarantineMail,
+  resolveUnsourcedQuarantine,
+  unsourcedQuarantinedUids,
+} from '../../src/db/mail-quarantine.repository.ts';
+import { MailStrikes } from './mail-strikes.ts';
 import { isDatabaseUnavailableError } from '../../src/db/sql-errors.ts';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_MESSAGES, type FetchBatchLimits, fetchBatches } from './fetch-batches.ts';
 import { DEFAULT_LIST_PAGE_MESSAGES, type ListFrom, listPage, listUids, uidSets } from './list-folder.ts';
@@ -65,6 +70,13 @@ export interface MailboxSyncDeps {
   listPageSize?: number;
   /** Backoff bounds for reconnects, ms. Default 1000 and 60000. */
   backoffMs?: { min: number; max: number };
+  /**
+   * How long, ms, a mail still in the folder that the server sends nothing or no body for is waited for
+   * from its first strike (and at least three passes) before it is kept in quarantine without its source
+   * and passed: a mail still being delivered is not passed over in seconds of reconnects. Default
+   * {@link UNANSWERED_PATIENCE_MS} (60000).
+   */
+  unansweredPatienceMs?: number;
   /** RAPPORT_MAIL_FILTERS, applied before the shipped rules. Default none. */
   filters?: readonly CompiledEmailFilterRule[];
   /** RAPPORT_MAIL_FILTERS_DEFAULTS: apply the shipped spam and bulk rules. Default true. */
@@ -85,6 +97,11 @@ type PreparedBatch = Map<number, ParsedMessage>;
 /** What the pages of one folder pass share. */
 interface SyncPass {
   key: { mailbox: string; folder: string };
+  /**
+   * UIDs of the folder's mails kept in quarantine without their source and not resolved (read once a pass):
+   * one the pass logs after all has its row resolved.
+   */
+  unsourced: Set<number>;
   box: MailboxObject;
   limits: FetchBatchLimits;
   customers: EmailCustomerCache;
@@ -110,7 +127,10 @@ const PREFETCH_BATCHES = 2;
  */
 const MAX_DEATHS = 3;
 
-/** How long a mail the server lists but sends nothing for is waited for before it is passed (kept in quarantine). */
+/**
+ * How long a mail the server lists but sends nothing (or no body) for is waited for before it is passed (kept in
+ * quarantine without its source).
+ */
 const UNANSWERED_PATIENCE_MS = 60_000;
 
 /** The process's queue of mails handled one at a time: one in hand at once, so a stop is that mail's. */
@@ -142,9 +162,8 @@ export class MailboxSync {
   private loop: Promise<void> | undefined;
   private readonly clients = new Set<ImapFlow>();
   private readonly wakers = new Map<string, Set<() => void>>();
-  private readonly failures = new Map<string, number>();
-  /** When a listed mail the server sent nothing for was first struck (see strikeUnanswered). */
-  private readonly firstStruck = new Map<string, number>();
+  /** Failures of mails not logged nor kept yet (see passOver, strikeUnanswered), dropped once a cursor passes them. */
+  private readonly strikes = new MailStrikes();
   /** This syncer's id in the folders' in-flight claims (MailboxInFlight). */
   private readonly runId = randomUUID();
   /** Folders whose in-flight claim this syncer may hold (released when a pass ends, or when it stops). */
@@ -363,6 +382,10 @@ export class MailboxSync {
     };
     const pageSize = Math.max(1, this.deps.listPageSize ?? DEFAULT_LIST_PAGE_MESSAGES);
     const customers = new EmailCustomerCache();
+    const unsourced =
+      uids.length === 0
+        ? new Set<number>()
+        : await unsourcedQuarantinedUids(this.deps.db.sql, { ...key, uidValidity: box.uidValidity });
     let claimed = false;
     // Mails of the careful window not handled yet: it runs on over pages until this many are handled.
     let carefulLeft = 0;
@@ -372,7 +395,7 @@ export class MailboxSync {
       if (this.stopping || !this.lock.held) break;
       // A mail the server lists but sends nothing for: the pass stops before it (tried again from the cursor)
       // until its third time, when it is kept in quarantine without its source and passed.
-      const blockedAt = await this.strikeUnanswered(folder, listed.unanswered);
+      const blockedAt = await this.strikeUnanswered(folder, box.uidValidity, listed.unanswered);
       const pending = blockedAt === undefined ? listed.rows : listed.rows.filter((m) => m.uid < blockedAt);
       // A run that stopped while handling the mails after this cursor (see MAX_DEATHS): as many mails as it could
       // have had in hand are handled one at a time; one that stopped three runs in a row alone is kept unread.
@@ -393,7 +416,7 @@ export class MailboxSync {
           this.lock.held
         ) {
           pending.shift();
-          await this.keepUnread(client, folder, first, claim.deaths);
+          await this.keepUnread(client, folder, box.uidValidity, first, claim.deaths);
           await saveAt(this.deps.db.sql, first.uid);
           handled = first.uid;
           await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
@@ -410,6 +433,7 @@ export class MailboxSync {
       carefulLeft -= careful;
       await this.syncPage(client, folder, pending, careful, carefulLeft === 0, {
         key,
+        unsourced,
         box,
         limits,
         customers,
@@ -433,6 +457,8 @@ export class MailboxSync {
     // Every mail after the cursor handled (fewer than the window held): the window is handled to its end.
     if (!this.stopping && this.lock.held) this.carefulFolders.delete(folder);
     if (uids.length === 0 || resync || !cursor) await save();
+    // The cursor passed them: the strikes of mails logged, kept or deleted since are never needed again.
+    this.strikes.passed(folder, box.uidValidity, handled);
     // The pass ended: nobody is handling these mails now. (A pass that failed keeps the claim: this run tries
     // again, careful still if it was; stop() releases it.)
     if (this.claims.has(folder) && !this.carefulFolders.has(folder)) await this.releaseClaim(folder);
@@ -452,7 +478,7 @@ export class MailboxSync {
     windowEnds: boolean,
     pass: SyncPass,
   ): Promise<void> {
-    const { key, box, limits, customers, saveAt, save } = pass;
+    const { key, box, limits, save } = pass;
     const batches = [...pending.slice(0, careful).map((m) => [m]), ...fetchBatches(pending.slice(careful), limits)];
     const fetchBatch = (batch: FetchMessageObject[]) => fetchBodies(client, batch, this.config.maxMessageBytes);
     // The next batches are fetched and parsed while this one is written: IMAP, MIME parsing (this
@@ -496,7 +522,7 @@ export class MailboxSync {
     const write = async (batch: FetchMessageObject[], prepared: PreparedBatch) => {
       let saved = false;
       try {
-        saved = await this.logBatch(batch, prepared, folder, customers, pass.advance, saveAt);
+        saved = await this.logBatch(batch, prepared, folder, pass);
       } finally {
         if (!saved) await save();
       }
@@ -546,30 +572,38 @@ export class MailboxSync {
    * and the pass stops before it, the ones after it not struck; one at its third is kept in quarantine
    * without its source, counted as failed, and passed.
    */
-  private async strikeUnanswered(folder: string, uids: readonly number[]): Promise<number | undefined> {
+  private async strikeUnanswered(
+    folder: string,
+    uidValidity: bigint,
+    uids: readonly number[],
+  ): Promise<number | undefined> {
     for (const uid of uids) {
-      const failKey = `${folder}:${uid}`;
-      const n = (this.failures.get(failKey) ?? 0) + 1;
-      this.failures.set(failKey, n);
-      const first = this.firstStruck.get(failKey) ?? Date.now();
-      this.firstStruck.set(failKey, first);
-      // Three passes and a minute at least: a mail still being delivered is not passed over in seconds.
-      if (n < 3 || Date.now() - first < UNANSWERED_PATIENCE_MS) return uid;
+      const n = this.strikes.strike(folder, uidValidity, uid);
+      if (this.stillPatient(n)) return uid;
       await quarantineMail(this.deps.db, {
         mailbox: this.config.address,
         folder,
         uid,
+        uidValidity,
         raw: Buffer.alloc(0),
         headers: {},
-        error: 'the mail server listed this mail but sent nothing for it 3 times',
-        note: `The mail server listed UID ${uid} in ${folder} but sent nothing for it 3 times; it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it).`,
+        error: `the mail server listed this mail but sent nothing for it ${n.count} times`,
+        note: `The mail server listed UID ${uid} in ${folder} but sent nothing for it ${n.count} times; it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it; the sync resolves this row if it logs the mail after all).`,
       });
-      this.failures.delete(failKey);
-      this.firstStruck.delete(failKey);
+      this.strikes.clear(folder, uidValidity, uid);
       this.log.error({ uid, folder }, 'the mail server sent nothing for a listed mail 3 times; kept in quarantine');
       this.countQuarantined();
     }
     return undefined;
+  }
+
+  /**
+   * Whether a mail the server sent nothing (or no body) for, struck `n`, is still waited for: three passes
+   * and UNANSWERED_PATIENCE_MS at least, so that a mail still being delivered is not passed over in the
+   * seconds three reconnects take.
+   */
+  private stillPatient(n: { count: number; firstAt: number }): boolean {
+    return n.count < 3 || Date.now() - n.firstAt < (this.deps.unansweredPatienceMs ?? UNANSWERED_PATIENCE_MS);
   }
 
   /** Ends this run's in-flight claim on a folder; a release that fails is tried again later. */
@@ -585,7 +619,13 @@ export class MailboxSync {
    * stopped `deaths` times in a row while handling it alone (see MAX_DEATHS). Its raw source (headers
    * only over IMAP_MAX_MESSAGE_MB) is fetched, not read; `rapport mail retry` tries it again.
    */
-  private async keepUnread(client: ImapFlow, folder: string, meta: FetchMessageObject, deaths: number): Promise<void> {
+  private async keepUnread(
+    client: ImapFlow,
+    folder: string,
+    uidValidity: bigint,
+    meta: FetchMessageObject,
+    deaths: number,
+  ): Promise<void> {
     const big = (meta.size ?? 0) > this.config.maxMessageBytes;
     const m = (await fetchBodies(client, [meta], this.config.maxMessageBytes)).get(meta.uid);
     if (!m) {
@@ -600,6 +640,7 @@ export class MailboxSync {
       mailbox: this.config.address,
       folder,
       uid: meta.uid,
+      uidValidity,
       raw: raw ?? Buffer.alloc(0),
       serverDate: m.internalDate ? new Date(m.internalDate) : undefined,
       sizeBytes: meta.size,
@@ -622,16 +663,19 @@ export class MailboxSync {
    * reconnect retries it; on its third failure it is quarantined, counted as failed and passed over
    * (unless the quarantine fails too: see passOver). A UID the server answered without its body is
    * such a failure; UIDs that vanished before the fetch (no row or no body, and no longer in the folder) are passed over. Returns true when the cursor past the batch was saved
-   * (`saveAt`) in the transaction that wrote the batch's last emails, as it is when nothing fails.
+   * (`saveAt`) in the transaction that wrote the batch's last emails, as it is when nothing fails. A mail
+   * kept in quarantine without its source earlier (`pass.unsourced`) that is logged, a duplicate or skipped
+   * now has its row resolved, in the transaction that writes it where there is one.
    */
   private async logBatch(
     batch: FetchMessageObject[],
     prepared: PreparedBatch,
     folder: string,
-    customers: EmailCustomerCache,
-    advance: (uid: number) => void,
-    saveAt: (sql: SqlRunner, uid: number) => Promise<void>,
+    pass: SyncPass,
   ): Promise<boolean> {
+    const { customers, advance, saveAt, unsourced } = pass;
+    const uidValidity = pass.box.uidValidity;
+    const quarantineKey = { ...pass.key, uidValidity };
     const lastUid = batch.at(-1)?.uid;
     let saved = false;
     const items = batch.filter((meta) => prepared.has(meta.uid)).map((meta) => ({ meta, ...prepared.get(meta.uid)! }));
@@ -647,6 +691,10 @@ export class MailboxSync {
       // Only a transaction that writes to the batch's end can carry the cursor past it.
       const toEnd = !failure && lastUid !== undefined;
       let savedIn = false;
+      // The unresolved no-source rows among these emails (almost always none: then no hook for them).
+      const kept = unsourced.size === 0 ? [] : items.slice(start, start + emails.length).map((i) => i.meta.uid);
+      const resolvable = (written: number) => kept.slice(0, written).filter((uid) => unsourced.has(uid));
+      const resolvedIn = new Set<number>();
       try {
         result = await logEmails(this.deps.db, emails, {
           internalDomains: this.internalDomains,
@@ -656,21 +704,34 @@ export class MailboxSync {
           filters: this.deps.filters,
           defaultFilters: this.deps.defaultFilters,
           createCompanies: this.config.createCompanies,
-          inTransaction: toEnd
-            ? async (sql, written) => {
-                if (written < emails.length) return;
-                await saveAt(sql, lastUid);
-                savedIn = true;
-              }
-            : undefined,
+          inTransaction:
+            toEnd || kept.some((uid) => unsourced.has(uid))
+              ? async (sql, written) => {
+                  const resolving = resolvable(written);
+                  await resolveUnsourcedQuarantine(sql, quarantineKey, resolving);
+                  for (const uid of resolving) resolvedIn.add(uid);
+                  if (!toEnd || written < emails.length) return;
+                  await saveAt(sql, lastUid);
+                  savedIn = true;
+                }
+              : undefined,
         });
       } catch (error) {
         result = { outcomes: [], failure: { index: 0, error } };
       }
       result.outcomes.forEach((o, k) => {
         this.count(o);
-        this.failures.delete(`${folder}:${items[start + k].meta.uid}`);
+        this.strikes.clear(folder, uidValidity, items[start + k].meta.uid);
       });
+      // Those no transaction wrote (all of them skipped by the header rules): resolved on their own.
+      const unresolved = resolvable(result.outcomes.length).filter((uid) => !resolvedIn.has(uid));
+      await resolveUnsourcedQuarantine(this.deps.db.sql, quarantineKey, unresolved).catch((err) =>
+        this.log.warn(
+          { err, folder, uids: unresolved },
+          'could not mark resolved the quarantine rows of mails logged after all',
+        ),
+      );
+      for (const uid of resolvable(result.outcomes.length)) unsourced.delete(uid);
       failure = result.failure ?? failure;
       // Without a failure the last transaction logEmails ran committed every email, and with them the cursor.
       saved = !failure && savedIn;
@@ -678,7 +739,7 @@ export class MailboxSync {
       const failed = items[start + failure.index];
       const uid = failed.meta.uid;
       advance(uid - 1);
-      await this.passOver(folder, failed.m, failed.meta.size, failure.error);
+      await this.passOver(folder, uidValidity, failed.m, failed.meta.size, failure.error);
       advance(uid);
       start += failure.index + 1;
     }
@@ -700,22 +761,29 @@ export class MailboxSync {
 
   /**
    * Throws `err` for the first two failures of a message (the reconnect retries it; the database being
-   * away is not a failure of the message and never counts); on the third,
+   * away is not a failure of the message and never counts), and for one the server sent no body for until
+   * UNANSWERED_PATIENCE_MS too have passed since its first (it may still be being delivered); on the third,
    * keeps the raw message in the quarantine table with its headers and a note (`rapport mail retry`
    * logs it again), counts it as failed and returns so the sync moves on. When the quarantine write
    * fails too (the database flapping), it throws: passed over, the message would be neither stored
    * nor kept, and the cursor would move past it. The folder loop retries from the cursor (before the
    * message), trying the quarantine again at its next failure.
    */
-  private async passOver(folder: string, m: FetchMessageObject, size: number | undefined, err: unknown): Promise<void> {
+  private async passOver(
+    folder: string,
+    uidValidity: bigint,
+    m: FetchMessageObject,
+    size: number | undefined,
+    err: unknown,
+  ): Promise<void> {
     // The database away (a failover, a restart, a dropped connection) is no fault of this message: it is
     // tried again from the cursor without a strike, so an outage of any length never quarantines it.
     if (isDatabaseUnavailableError(err)) throw err;
-    const failKey = `${folder}:${m.uid}`;
-    const n = (this.failures.get(failKey) ?? 0) + 1;
-    this.failures.set(failKey, n);
-    if (n < 3) throw err;
+    const n = this.strikes.strike(folder, uidValidity, m.uid);
     const raw = fetchedBody(m) ?? Buffer.alloc(0);
+    // No body from the server (the mail may still be being delivered): waited for as a mail listed without an
+    // answer is. A mail with its source that fails to parse or to be written is kept at its third failure.
+    if (raw.length === 0 ? this.stillPatient(n) : n.count < 3) throw err;
     const headers: Record<string, string> = await parseEmailSource(headerBlock(raw), {
       mailbox: this.config.address,
       folder,
@@ -729,11 +797,12 @@ export class MailboxSync {
     const note =
       raw.length > 0
         ? `Could not be stored after 3 tries (${error.slice(0, 300)}). Kept ${kept} in quarantine; fix the cause and run "rapport mail retry".`
-        : `The mail server sent no body for UID ${m.uid} in ${folder} 3 times (${error.slice(0, 300)}); it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it).`;
+        : `The mail server sent no body for UID ${m.uid} in ${folder} ${n.count} times (${error.slice(0, 300)}); it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it; the sync resolves this row if it logs the mail after all).`;
     const quarantined = await quarantineMail(this.deps.db, {
       mailbox: this.config.address,
       folder,
       uid: m.uid,
+      uidValidity,
       raw,
       serverDate: m.internalDate ? new Date(m.internalDate) : undefined,
       sizeBytes: size,
@@ -755,7 +824,7 @@ export class MailboxSync {
     };
     if (!quarantined) {
       // The next failure tries the quarantine again at once.
-      this.failures.set(failKey, 2);
+      n.count = 2;
       this.log.error(
         about,
         'message failed 3 times and could not be quarantined either; not passing over it: the sync stops before it and tries it again from the cursor',
@@ -765,7 +834,7 @@ export class MailboxSync {
         { cause: err },
       );
     }
-    this.failures.delete(failKey);
+    this.strikes.clear(folder, uidValidity, m.uid);
     this.log.error(about, 'message failed 3 times; kept in quarantine (rapport mail retry)');
     this.countQuarantined();
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Database } from './database.ts';
+import type { Database, SqlRunner } from './database.ts';
 import type { DbClient } from './db-client.ts';
 
 /** A quarantined message as `rapport mail retry` reads it. */
@@ -26,6 +26,8 @@ export async function quarantineMail(
     mailbox: string;
     folder?: string;
     uid?: number;
+    /** The folder's UIDVALIDITY (`uid` names the mail only within it). */
+    uidValidity?: bigint;
     raw: Buffer;
     /** The server's INTERNALDATE. */
     serverDate?: Date;
@@ -36,9 +38,16 @@ export async function quarantineMail(
     note: string;
   },
 ): Promise<void> {
-  // A message kept without its source (the server sent no body) is one row per mailbox, folder and UID.
+  // A message kept without its source (the server sent no body) is one row per mailbox, folder and UID, and
+  // UIDVALIDITY: under another, that UID is another mail.
+  const place = [
+    mail.mailbox,
+    mail.folder ?? '',
+    mail.uid ?? '',
+    ...(mail.uidValidity === undefined ? [] : [mail.uidValidity]),
+  ];
   const sourceHash = createHash('sha256')
-    .update(mail.raw.length > 0 ? mail.raw : `no source\n${mail.mailbox}\n${mail.folder ?? ''}\n${mail.uid ?? ''}`)
+    .update(mail.raw.length > 0 ? mail.raw : `no source\n${place.join('\n')}`)
     .digest('hex');
   await db.prisma.mailQuarantine.upsert({
     where: { sourceHash },
@@ -47,6 +56,7 @@ export async function quarantineMail(
       mailbox: mail.mailbox,
       folder: mail.folder ?? null,
       uid: mail.uid === undefined ? null : BigInt(mail.uid),
+      uidValidity: mail.uidValidity ?? null,
       raw: new Uint8Array(mail.raw),
       serverDate: mail.serverDate ?? null,
       sizeBytes: mail.sizeBytes ?? null,
@@ -59,10 +69,54 @@ export async function quarantineMail(
       error: mail.error.slice(0, 2000),
       note: mail.note,
       resolvedAt: null,
+      ...(mail.uidValidity !== undefined ? { uidValidity: mail.uidValidity } : {}),
       ...(mail.serverDate ? { serverDate: mail.serverDate } : {}),
       ...(mail.sizeBytes !== undefined ? { sizeBytes: mail.sizeBytes } : {}),
     },
   });
+}
+
+/** A folder in one UIDVALIDITY: within it a UID names one mail for good. */
+export interface QuarantineFolderKey {
+  mailbox: string;
+  folder: string;
+  uidValidity: bigint;
+}
+
+/**
+ * The UIDs of the folder's mails kept in quarantine without their source (the server sent nothing for
+ * them) and not resolved yet: a pass that logs one of them after all resolves its row
+ * ({@link resolveUnsourcedQuarantine}). Read through the `resolvedAt` index, so a pass with none pays one
+ * small query.
+ */
+export async function unsourcedQuarantinedUids(sql: SqlRunner, key: QuarantineFolderKey): Promise<Set<number>> {
+  // uid is BIGINT: a string from node-postgres, a bigint from PGlite.
+  const rows = await sql.query<{ uid: string | bigint | number }>(
+    `SELECT uid FROM "MailQuarantine"
+      WHERE "resolvedAt" IS NULL AND mailbox = $1 AND folder = $2 AND "uidValidity" = $3::bigint
+        AND uid IS NOT NULL AND octet_length(raw) = 0`,
+    [key.mailbox, key.folder, String(key.uidValidity)],
+  );
+  return new Set(rows.map((r) => Number(r.uid)));
+}
+
+/**
+ * Marks resolved the folder's rows of mails kept without their source whose UIDs are in `uids`: the sync
+ * logged them (or found them duplicates or skipped them) after all, as mails still being delivered are.
+ * Run in the transaction that writes them where there is one.
+ */
+export async function resolveUnsourcedQuarantine(
+  sql: SqlRunner,
+  key: QuarantineFolderKey,
+  uids: readonly number[],
+): Promise<void> {
+  if (uids.length === 0) return;
+  await sql.query(
+    `UPDATE "MailQuarantine" SET "resolvedAt" = now(), "updatedAt" = now()
+      WHERE "resolvedAt" IS NULL AND mailbox = $1 AND folder = $2 AND "uidValidity" = $3::bigint
+        AND uid = ANY($4::bigint[]) AND octet_length(raw) = 0`,
+    [key.mailbox, key.folder, String(key.uidValidity), uids.map(String)],
+  );
 }
 
 /** Where a page of {@link pendingQuarantinedMailPage} ended: the next page starts after it. */
