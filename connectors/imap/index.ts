@@ -56,6 +56,7 @@ export const imapComponentFactory: ComponentFactory = async (runtime) => {
         filters: config.mailFilters,
         defaultFilters: config.mailFilterDefaults,
         lockPrefix: config.queuePrefix,
+        lockTtlMs: config.imapLockMs,
         secrets: new SecretBox(config.secretKeys),
         onOutcome: (mb, o) => {
           logged.inc({ mailbox: mb, outcome: o.status });

@@ -3,6 +3,24 @@ import type { Redis } from 'ioredis';
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/**
+ * SET NX PX and the acquisition's fencing token in one script, so no two acquisitions share a token and
+ * a token is never issued without the lock. The token is max(last token + 1, Redis's clock in ms), stored
+ * back without expiry: the counter makes it grow however close two acquisitions come, the clock makes it
+ * keep growing when the counter is gone (FLUSHALL, a fresh or failed-over Redis without it). Tokens are
+ * then about the time of their acquisition, and a new one is above every older one PostgreSQL stored as
+ * long as Redis's clock has not gone back past that older acquisition. Should it have (a new Redis on a
+ * machine whose clock is behind), the holder's raise of the fence is refused, it releases the lock and
+ * tries again as a standby, and its token passes the stored one once that clock catches up: late, never
+ * two writers. Seeding from PostgreSQL instead would need the database in the lock's path; the clock needs
+ * nothing. Returns 0 when the lock is held by another.
+ */
+const ACQUIRE = `if not redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local fence = math.max(tonumber(redis.call('get', KEYS[2]) or '0') + 1, now)
+redis.call('set', KEYS[2], string.format('%d', fence))
+return string.format('%d', fence)`;
 
 /** See {@link MailboxLock.holder}. */
 export type LockHolder =
@@ -27,7 +45,14 @@ export interface MailboxLockOptions {
  */
 export class MailboxLock {
   readonly key: string;
+  /** Where the last fencing token issued for this mailbox is kept (no expiry). */
+  readonly fenceKey: string;
   readonly token = randomUUID();
+  /**
+   * The fencing token of this process's current (or last) acquisition: larger than any issued before it
+   * for this mailbox. Writes carry it so that PostgreSQL refuses them once a newer holder stored its own.
+   */
+  fence: bigint | undefined;
   readonly ttlMs: number;
   private timer: NodeJS.Timeout | undefined;
   private lastRenewed = 0;
@@ -38,6 +63,8 @@ export class MailboxLock {
     private readonly opts: MailboxLockOptions = {},
   ) {
     this.key = `${opts.prefix ?? '{rapport}'}:imap-lock:${mailbox.toLowerCase()}`;
+    // The same hash tag as the lock: one Redis Cluster slot, so one script can touch both.
+    this.fenceKey = `${opts.prefix ?? '{rapport}'}:imap-fence:${mailbox.toLowerCase()}`;
     this.ttlMs = opts.ttlMs ?? 30_000;
   }
 
@@ -45,11 +72,12 @@ export class MailboxLock {
     return this.timer !== undefined;
   }
 
-  /** Tries once; true when this process now holds the lock (and keeps renewing it). */
+  /** Tries once; true when this process now holds the lock (and keeps renewing it), with a new {@link fence}. */
   async tryAcquire(): Promise<boolean> {
     if (this.held) return true;
-    const ok = (await this.redis.set(this.key, this.token, 'PX', this.ttlMs, 'NX')) === 'OK';
-    if (!ok) return false;
+    const fence = String(await this.redis.eval(ACQUIRE, 2, this.key, this.fenceKey, this.token, String(this.ttlMs)));
+    if (fence === '0') return false;
+    this.fence = BigInt(fence);
     this.lastRenewed = Date.now();
     this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.ttlMs / 3)));
     this.timer.unref();

@@ -6,6 +6,7 @@ import {
   releaseMailboxInFlight,
 } from '../../src/db/mailbox-in-flight.repository.ts';
 import { findMailboxCursor, saveMailboxCursor, saveMailboxError } from '../../src/db/mailbox-cursor.repository.ts';
+import { MailboxFencedOutError, raiseMailboxFence } from '../../src/db/mailbox-fence.repository.ts';
 import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
 import type { Redis } from 'ioredis';
 import type { MailboxConfig } from '../../src/config/env.ts';
@@ -245,6 +246,9 @@ export class MailboxSync {
       } catch (err) {
         this.fail(err, 'Redis is unreachable, so the mailbox lock cannot be taken; check REDIS_URL.');
       }
+      // The token goes to PostgreSQL before anything of the mailbox is read: from here on the writes of a
+      // former holder (frozen past the lock's TTL, still thinking it holds it) are refused.
+      if (acquired && !(await this.storeFence())) acquired = false;
       this.status.holdsLock = acquired;
       if (!acquired) {
         if (this.status.state !== 'retrying') this.status.state = 'standby';
@@ -264,9 +268,57 @@ export class MailboxSync {
 
   private onLockLost(): void {
     this.log.warn('lost the mailbox lock (another process took over or Redis was unreachable); stopping this syncer');
+    this.stopHolding();
+  }
+
+  private stopHolding(): void {
     this.status.holdsLock = false;
     for (const c of this.clients) c.close();
     this.wakeAll();
+  }
+
+  /** The fencing token of this syncer's lock; every write of the sync carries it (see raiseMailboxFence). */
+  private get fence(): bigint {
+    if (this.lock.fence === undefined) throw new Error('the mailbox lock was never taken');
+    return this.lock.fence;
+  }
+
+  /**
+   * Stores the new lock's fencing token as the mailbox's newest. False (the lock released again) when the
+   * database refuses it (a newer holder stored its own: this acquisition is already stale) or is away.
+   */
+  private async storeFence(): Promise<boolean> {
+    try {
+      await raiseMailboxFence(this.deps.db.sql, this.config.address, this.fence);
+      return true;
+    } catch (err) {
+      if (err instanceof MailboxFencedOutError)
+        this.log.error(
+          { fence: String(err.fence) },
+          "the database has seen a newer fencing token for this mailbox than this lock's (another process took it over since); standing by",
+        );
+      else
+        this.fail(err, 'The database is unreachable, so the mailbox lock cannot be fenced; syncing when it is back.');
+      await this.lock.release();
+      return false;
+    }
+  }
+
+  /**
+   * PostgreSQL refused a write of this syncer: its lock's fencing token is older than the mailbox's newest,
+   * so another process took the mailbox over (this one was frozen past the lock's TTL, or cut off from
+   * Redis) and its renewal has not noticed yet. Nothing of that write was done; the syncer stops as on a
+   * lost lock, and releases the lock should Redis still name it (then it is this acquisition's, now stale).
+   */
+  private fencedOut(err: MailboxFencedOutError, folder: string): void {
+    // Said even when the renewal noticed the loss first: that it did not stop this write is the news.
+    this.log.error(
+      { folder, fence: String(err.fence) },
+      "another process took the mailbox over (this one was frozen or cut off from Redis past the lock's TTL): the database refused this write, which carried an older fencing token, and nothing of it was written; stopping this syncer",
+    );
+    if (!this.lock.held) return;
+    void this.lock.release();
+    this.stopHolding();
   }
 
   /** Syncs and watches one IMAP_FOLDERS entry (a folder, or `\Sent`: the server's Sent folder). */
@@ -309,6 +361,7 @@ export class MailboxSync {
       } catch (err) {
         // A token the server refused is not offered again: the next connection asks for a new one.
         if (token && (err as { authenticationFailed?: boolean }).authenticationFailed) this.tokens?.refused(token);
+        if (err instanceof MailboxFencedOutError) this.fencedOut(err, folder);
         if (this.stopping || !this.lock.held) break;
         const coded = this.fail(err, undefined, folder);
         await this.saveError(folder, coded);
@@ -368,12 +421,14 @@ export class MailboxSync {
     // The UIDs alone first; sizes and dates a page at a time (a first sync of a whole folder may list millions).
     const uids = box.exists === 0 ? [] : await listUids(client, from);
     let handled = lastUid;
+    // Fenced: a stale token refuses the save, and inside a batch's transaction the batch with it.
     const saveAt = (sql: SqlRunner, uid: number) =>
-      saveMailboxCursor(sql, key, {
-        uidValidity: box.uidValidity,
-        lastUid: uid,
-        highestModseq: box.highestModseq ?? null,
-      });
+      saveMailboxCursor(
+        sql,
+        key,
+        { uidValidity: box.uidValidity, lastUid: uid, highestModseq: box.highestModseq ?? null },
+        { fence: this.fence },
+      );
     const save = () => saveAt(this.deps.db.sql, handled);
     const limits = {
       messages: this.deps.batchSize ?? DEFAULT_BATCH_MESSAGES,
@@ -404,7 +459,8 @@ export class MailboxSync {
         if (!this.lock.held) break;
         claimed = true;
         this.claims.add(folder);
-        const claim = await claimMailboxInFlight(this.deps.db.sql, key, this.runId);
+        // Refused (it throws) when another process took the mailbox over since this run's check of the lock.
+        const claim = await claimMailboxInFlight(this.deps.db.sql, key, this.runId, this.fence);
         // Careful until the window is handled to its end: an error in it (this run retries) keeps it so.
         if (claim.diedRun !== null) this.carefulFolders.add(folder);
         const first = pending[0];
@@ -419,7 +475,7 @@ export class MailboxSync {
           await this.keepUnread(client, folder, box.uidValidity, first, claim.deaths);
           await saveAt(this.deps.db.sql, first.uid);
           handled = first.uid;
-          await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
+          await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null, this.fence);
         }
         if (this.carefulFolders.has(folder)) {
           carefulLeft = (PREFETCH_BATCHES + 1) * limits.messages;
@@ -538,15 +594,18 @@ export class MailboxSync {
           // Alone, and alone in this process (other folders and mailboxes wait): a stop now is this mail's.
           const handledAlone = await oneAtATime(async () => {
             if (this.stopping || !this.lock.held) return false;
-            await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, {
-              uid: batch[0].uid,
-              uidValidity: box.uidValidity,
-            });
+            await markMailboxInFlightHandling(
+              this.deps.db.sql,
+              key,
+              this.runId,
+              { uid: batch[0].uid, uidValidity: box.uidValidity },
+              this.fence,
+            );
             try {
               await write(batch, await prepare(batch));
             } finally {
               // Failed with the process alive (an error, not a stop of the process): no death of this mail.
-              await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null);
+              await markMailboxInFlightHandling(this.deps.db.sql, key, this.runId, null, this.fence);
             }
             return true;
           });
@@ -608,7 +667,12 @@ export class MailboxSync {
 
   /** Ends this run's in-flight claim on a folder; a release that fails is tried again later. */
   private async releaseClaim(folder: string): Promise<void> {
-    await releaseMailboxInFlight(this.deps.db.sql, { mailbox: this.config.address, folder }, this.runId).then(
+    await releaseMailboxInFlight(
+      this.deps.db.sql,
+      { mailbox: this.config.address, folder },
+      this.runId,
+      this.fence,
+    ).then(
       () => this.claims.delete(folder),
       (err) => this.log.debug({ err, folder }, 'could not release the in-flight claim; released later'),
     );
@@ -717,6 +781,8 @@ export class MailboxSync {
               : undefined,
         });
       } catch (error) {
+        // Another process took the mailbox over: no fault of these mails (nothing of the batch was written).
+        if (error instanceof MailboxFencedOutError) throw error;
         result = { outcomes: [], failure: { index: 0, error } };
       }
       result.outcomes.forEach((o, k) => {

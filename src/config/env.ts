@@ -77,6 +77,13 @@ export interface Config {
   teams: TeamsConfig | undefined;
   /** IMAP mailboxes to sync; empty when none is configured. See {@link MailboxConfig}. */
   imap: MailboxConfig[];
+  /**
+   * Env `IMAP_LOCK_MS`, default 30000: how long a mailbox's Redis lock lasts without renewal (renewed every
+   * third of it). A holder that dies or freezes longer is taken over after about this long; one that
+   * resumes after the takeover has its writes refused by the lock's fencing token. Give every process
+   * of a deployment the same value.
+   */
+  imapLockMs: number;
   /** Env `RAPPORT_INTERNAL_DOMAINS` (comma list): your own domains; mail from them is outbound. Default: none (each mailbox's own domain always counts). */
   internalDomains: string[];
   /**
@@ -438,6 +445,7 @@ export function loadConfig(env: Env = process.env): Config {
     slack,
     teams,
     imap,
+    imapLockMs: int('IMAP_LOCK_MS', 30_000, 1_000, 600_000),
     internalDomains,
     mailFilters,
     mailFilterDefaults: !['false', '0', 'no'].includes(filterDefaults),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from './database.ts';
 import type { DbClient } from './db-client.ts';
 import type { MailboxCursor } from './generated/client.ts';
+import { fenceHolds, MailboxFencedOutError } from './mailbox-fence.repository.ts';
 
 /** One IMAP folder of one mailbox. */
 export interface MailboxFolderKey {
@@ -29,20 +30,27 @@ export async function findMailboxCursor(
  * only moves forward: a process that lost the mailbox lock mid-pass and saves its own, older position
  * after the new holder saved a later one does not send the new holder back over mail it logged (a new
  * UIDVALIDITY, a resync, starts again from what is given).
+ *
+ * With `fence` (the syncer's mailbox lock token, see raiseMailboxFence) the same statement refuses a token
+ * older than the mailbox's newest: nothing is saved and it throws {@link MailboxFencedOutError}, so inside a
+ * batch's transaction the whole batch rolls back. The check holds the mailbox's fence row (a share lock)
+ * until that transaction ends: a takeover's raise of the fence waits for the commit, or comes first and the
+ * batch is refused. One statement as before: no round trip added per batch.
  */
 export async function saveMailboxCursor(
   sql: SqlRunner,
   key: MailboxFolderKey,
   at: { uidValidity: bigint; lastUid: number; highestModseq: bigint | null },
-  now = new Date(),
+  opts: { now?: Date; fence?: bigint } = {},
 ): Promise<void> {
-  await sql.query(
+  const rows = await sql.query(
     `INSERT INTO "MailboxCursor" (id, mailbox, folder, "uidValidity", "lastUid", "highestModseq", "lastSyncAt", "lastError", "updatedAt")
-     VALUES ($1::uuid, $2, $3, $4::bigint, $5::bigint, $6::bigint, $7::timestamptz, NULL, $7::timestamptz)
+     SELECT $1::uuid, $2::text, $3::text, $4::bigint, $5::bigint, $6::bigint, $7::timestamptz, NULL, $7::timestamptz WHERE ${fenceHolds(2, 8)}
      ON CONFLICT (mailbox, folder) DO UPDATE SET "uidValidity" = EXCLUDED."uidValidity",
        "lastUid" = CASE WHEN "MailboxCursor"."uidValidity" = EXCLUDED."uidValidity"
          THEN GREATEST("MailboxCursor"."lastUid", EXCLUDED."lastUid") ELSE EXCLUDED."lastUid" END,
-       "highestModseq" = EXCLUDED."highestModseq", "lastSyncAt" = EXCLUDED."lastSyncAt", "lastError" = NULL, "updatedAt" = EXCLUDED."updatedAt"`,
+       "highestModseq" = EXCLUDED."highestModseq", "lastSyncAt" = EXCLUDED."lastSyncAt", "lastError" = NULL, "updatedAt" = EXCLUDED."updatedAt"
+     RETURNING 1`,
     [
       randomUUID(),
       key.mailbox,
@@ -50,9 +58,11 @@ export async function saveMailboxCursor(
       at.uidValidity.toString(),
       at.lastUid,
       at.highestModseq === null ? null : at.highestModseq.toString(),
-      now,
+      opts.now ?? new Date(),
+      opts.fence?.toString() ?? null,
     ],
   );
+  if (rows.length === 0 && opts.fence !== undefined) throw new MailboxFencedOutError(key.mailbox, opts.fence);
 }
 
 /** Remembers why a folder's last sync failed (the first 500 characters). */

@@ -8,6 +8,11 @@ import {
 } from '../../../src/db/mailbox-in-flight.repository.ts';
 import { findMailboxCursor, listMailboxCursors, saveMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
 import {
+  findMailboxFence,
+  MailboxFencedOutError,
+  raiseMailboxFence,
+} from '../../../src/db/mailbox-fence.repository.ts';
+import {
   listQuarantinedMail,
   pendingQuarantinedMail,
   pendingQuarantinedMailPage,
@@ -161,6 +166,97 @@ describe('two runs taking over a folder at the same moment (PostgreSQL)', () => 
       expect(await b).toMatchObject({ diedRun: 'dead', handlingUid: 7, deaths: 1 });
       const rows = await t.db.sql.query<{ run: string; deaths: number }>('SELECT run, deaths FROM "MailboxInFlight"');
       expect(rows).toEqual([{ run: 'b', deaths: 1 }]);
+    } finally {
+      await other.end().catch(() => undefined);
+      await t.dispose();
+    }
+  });
+});
+
+describe.each(TEST_DATABASE_KINDS)("a mailbox lock's fencing token (%s)", (kind) => {
+  it('refuses a claim, a mark, a release and a cursor save carrying a token older than the newest stored', async () => {
+    const t = await createTestDatabase(kind);
+    try {
+      const key = { mailbox: 'support@support.example', folder: 'INBOX' };
+      const save = (lastUid: number, fence: bigint) =>
+        saveMailboxCursor(t.db.sql, key, { uidValidity: 5n, lastUid, highestModseq: null }, { fence });
+      // Holder a took the lock with token 10, claimed the folder and saved its cursor.
+      await raiseMailboxFence(t.db.sql, key.mailbox, 10n);
+      await claimMailboxInFlight(t.db.sql, key, 'a', 10n);
+      await save(4, 10n);
+      // Holder b took the mailbox over with token 11. a, resumed before b's claim, notes a mail it handles alone:
+      // refused, or b's claim would count a death against a mail nobody died on.
+      await raiseMailboxFence(t.db.sql, key.mailbox, 11n);
+      await markMailboxInFlightHandling(t.db.sql, key, 'a', { uid: 5, uidValidity: 5n }, 10n);
+      expect(await claimMailboxInFlight(t.db.sql, key, 'b', 11n)).toEqual({
+        diedRun: 'a',
+        handlingUid: null,
+        uidValidity: null,
+        deaths: 0,
+      });
+      // b handles UID 5 alone.
+      await markMailboxInFlightHandling(t.db.sql, key, 'b', { uid: 5, uidValidity: 5n }, 11n);
+      const claimOfB = await t.db.sql.query('SELECT run, "handlingUid", deaths FROM "MailboxInFlight"');
+
+      // a resumes: its claim takes nothing and throws, its save moves nothing (forward or back).
+      await expect(claimMailboxInFlight(t.db.sql, key, 'a', 10n)).rejects.toBeInstanceOf(MailboxFencedOutError);
+      await expect(save(9, 10n)).rejects.toThrow(/another process took the mailbox support@support.example over/i);
+      await markMailboxInFlightHandling(t.db.sql, key, 'b', null, 10n);
+      await releaseMailboxInFlight(t.db.sql, key, 'b', 10n);
+      expect(await t.db.sql.query('SELECT run, "handlingUid", deaths FROM "MailboxInFlight"')).toEqual(claimOfB);
+      expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 5n, lastUid: 4 });
+      // Nor can it store its token again (an acquisition that a newer one overtook).
+      await expect(raiseMailboxFence(t.db.sql, key.mailbox, 10n)).rejects.toBeInstanceOf(MailboxFencedOutError);
+      expect(await findMailboxFence(t.db.sql, key.mailbox)).toBe(11n);
+
+      // b's own writes go through; its token stored again (a retry) is no refusal.
+      await raiseMailboxFence(t.db.sql, key.mailbox, 11n);
+      await save(6, 11n);
+      expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 5n, lastUid: 6 });
+      await releaseMailboxInFlight(t.db.sql, key, 'b', 11n);
+      expect(await t.db.sql.query('SELECT run, deaths FROM "MailboxInFlight"')).toEqual([{ run: null, deaths: 0 }]);
+      // Another mailbox has its own token.
+      await raiseMailboxFence(t.db.sql, 'sales@support.example', 3n);
+      expect(await findMailboxFence(t.db.sql, key.mailbox)).toBe(11n);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
+describe("a batch's fenced cursor save beside a takeover (PostgreSQL)", () => {
+  it('either commits before the new token is stored, or is refused after it: never between', async () => {
+    const t = await createTestDatabase('postgres');
+    const other = new pg.Client({ connectionString: t.url });
+    try {
+      await other.connect();
+      const key = { mailbox: 'support@support.example', folder: 'INBOX' };
+      const at = (lastUid: number) => ({ uidValidity: 5n, lastUid, highestModseq: null });
+      await raiseMailboxFence(t.db.sql, key.mailbox, 10n);
+      // The old holder's batch passed its check and has not committed yet: the takeover's raise waits for it.
+      await other.query('BEGIN');
+      await saveMailboxCursor(onConnection(other), key, at(3), { fence: 10n });
+      let raised = false;
+      const raise = raiseMailboxFence(t.db.sql, key.mailbox, 11n).finally(() => (raised = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(raised).toBe(false);
+      await other.query('COMMIT');
+      await raise;
+      // So the new holder reads the cursor after that batch.
+      expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 5n, lastUid: 3 });
+
+      // The next takeover's raise is not committed yet when the old holder's batch checks: the check waits
+      // for it, then sees the newer token and the batch rolls back.
+      await other.query('BEGIN');
+      await raiseMailboxFence(onConnection(other), key.mailbox, 12n);
+      let refused: unknown;
+      const stale = saveMailboxCursor(t.db.sql, key, at(9), { fence: 11n }).catch((err) => (refused = err));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(refused).toBeUndefined();
+      await other.query('COMMIT');
+      await stale;
+      expect(refused).toBeInstanceOf(MailboxFencedOutError);
+      expect(await findMailboxCursor(t.db.sql, key)).toEqual({ uidValidity: 5n, lastUid: 3 });
     } finally {
       await other.end().catch(() => undefined);
       await t.dispose();

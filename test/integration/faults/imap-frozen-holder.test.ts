@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/database.ts';
+import { openDatabase } from '../../../src/db/open-database.ts';
+import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
+import { imapBotEnv, MailboxBots, type MailboxBot } from '../../helpers/mailbox-bots.ts';
+import { createScratchPostgres } from '../../helpers/test-database.ts';
+
+// A bot frozen (SIGSTOP here; a long GC pause or a VM pause in production) past its mailbox lock's TTL in
+// the middle of a batch's transaction. Another bot takes the mailbox over; when the frozen one is continued
+// it finished that transaction before its lock renewal could tell it the lock was gone: it committed the
+// batch and its cursor after the takeover. Now the new holder stores its lock's fencing token in PostgreSQL
+// when it takes the lock, the frozen bot's cursor save carries an older one and is refused, and its whole
+// transaction rolls back.
+
+const MAILBOX = 'support@support.example';
+/** Advisory lock the test holds to stop the first write of the HOLD mail inside the database. */
+const HOLD_KEY = 4242;
+let dovecot: DovecotServer;
+let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
+let db: Database;
+const bots = new MailboxBots();
+const prefix = `{rapport-test-${randomBytes(4).toString('hex')}}`;
+let account: { user: string; password: string };
+
+beforeAll(async () => {
+  dovecot = await startDovecot();
+  account = await dovecot.addUser(MAILBOX);
+  scratch = await createScratchPostgres();
+  db = await openDatabase({ databaseUrl: scratch.url });
+});
+afterAll(async () => {
+  await bots.dispose();
+  await db?.close();
+  await scratch?.drop();
+  await dovecot?.stop();
+});
+
+// A 2 s lock, renewed every 667 ms: the frozen bot's renewal fires at once when it is continued.
+const startBot = () => bots.start({ ...imapBotEnv(dovecot, account, scratch.url, prefix), IMAP_LOCK_MS: '2000' });
+
+/** The mailbox's /readyz line of `bot`. */
+async function readyLine(bot: MailboxBot): Promise<string> {
+  const body = (await (await fetch(`http://127.0.0.1:${bot.port}/readyz`)).json()) as {
+    checks: Record<string, { detail: string }>;
+  };
+  return body.checks[`imap:${MAILBOX}`]?.detail ?? '(no mailbox line)';
+}
+
+describe('a bot frozen past its mailbox lock inside a batch', () => {
+  it('commits nothing once continued after another bot took the mailbox over, and stands by', async () => {
+    // The first insert of the HOLD mail waits on the test's advisory lock; later ones (the new holder's) do not.
+    await db.sql.exec(`
+      CREATE SEQUENCE hold_once;
+      CREATE FUNCTION hold_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.text LIKE '%HOLD%' AND nextval('hold_once') = 1 THEN
+          PERFORM pg_advisory_lock_shared(${HOLD_KEY});
+          PERFORM pg_advisory_unlock_shared(${HOLD_KEY});
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER hold_frozen BEFORE INSERT ON "Message" FOR EACH ROW EXECUTE FUNCTION hold_frozen();`);
+    const holdLock = new pg.Client({ connectionString: scratch.url });
+    await holdLock.connect();
+    try {
+      await holdLock.query('SELECT pg_advisory_lock($1)', [HOLD_KEY]);
+      const client = await dovecot.client(account);
+      for (let i = 1; i <= 6; i++)
+        await client.append(
+          'INBOX',
+          buildEmail({ from: `p${i}@frozen-${i}.example`, subject: `Mail ${i}`, body: i === 3 ? 'HOLD' : 'fine' }),
+        );
+      await client.logout();
+
+      const frozen = await startBot();
+      const held = async () =>
+        (
+          await db.sql.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+          )
+        ).length > 0;
+      await waitFor(held, 60_000, () => `the first bot inside the batch's write:\n${frozen.proc.output()}`);
+      const standby = await startBot();
+      await waitFor(
+        async () => (await readyLine(standby)).startsWith('another process holds the mailbox lock'),
+        60_000,
+        () => `the second bot standing by:\n${standby.proc.output()}`,
+      );
+
+      // Frozen inside its transaction; the database finishes the statement it waited in.
+      frozen.proc.child.kill('SIGSTOP');
+      await holdLock.query('SELECT pg_advisory_unlock($1)', [HOLD_KEY]);
+      const openTransaction = async () =>
+        (
+          await db.sql.query<{ xid: string }>(
+            `SELECT backend_xid::text AS xid FROM pg_stat_activity WHERE datname = current_database()
+             AND state = 'idle in transaction' AND backend_xid IS NOT NULL AND query LIKE '%"Message"%'`,
+          )
+        )[0]?.xid;
+      const frozenXid = await waitFor(openTransaction, 30_000, 'the frozen bot idle in its transaction');
+
+      // Its lock runs out (2 s): the standby takes the mailbox over and claims the folder.
+      await waitFor(
+        async () => standby.proc.output().includes('holding the mailbox lock; syncing'),
+        60_000,
+        () => `the takeover:\n${standby.proc.output()}`,
+      );
+      const fence = async () =>
+        (await db.sql.query<{ fence: string }>('SELECT fence::text AS fence FROM "MailboxFence"'))[0]?.fence;
+      const takeoverFence = await fence();
+
+      frozen.proc.child.kill('SIGCONT');
+      // Every mail logged once and the cursor past them (by the new holder, or on the code before by the frozen
+      // bot's commit and the new holder's duplicates).
+      await waitFor(
+        async () => (await db.prisma.message.count()) === 6,
+        60_000,
+        () => `six mails logged:\n${standby.proc.output()}`,
+      );
+      await waitFor(
+        async () =>
+          (await db.sql.query<{ n: number }>('SELECT 1 AS n FROM "MailboxCursor" WHERE "lastUid" = 6')).length === 1,
+        60_000,
+        'the cursor past them',
+      );
+      // Nothing the frozen bot's transaction wrote was committed: no mail, no contact, no cursor.
+      for (const table of ['Message', 'CommunicationRecord', 'Contact', 'MailboxCursor'])
+        expect(
+          await db.sql.query(`SELECT 1 FROM "${table}" WHERE xmin::text = $1`, [frozenXid]),
+          `${table} rows of the frozen bot's transaction`,
+        ).toEqual([]);
+      await waitFor(
+        async () => frozen.proc.output().includes('another process took the mailbox over'),
+        30_000,
+        () => `the frozen bot saying why it stopped:\n${frozen.proc.output()}`,
+      );
+      expect(frozen.proc.output()).toContain('nothing of it was written');
+      // No death counted against a mail, and the frozen bot stands by (the new holder's lock, its fence).
+      expect(await db.sql.query('SELECT deaths FROM "MailboxInFlight"')).toEqual([{ deaths: 0 }]);
+      await waitFor(
+        async () => (await readyLine(frozen)).startsWith('another process holds the mailbox lock'),
+        30_000,
+        () => `the frozen bot standing by:\n${frozen.proc.output()}`,
+      );
+      expect(await fence()).toBe(takeoverFence);
+      expect(await db.prisma.mailQuarantine.count()).toBe(0);
+
+      // The new holder goes on syncing.
+      const late = await dovecot.client(account);
+      await late.append('INBOX', buildEmail({ from: 'late@frozen-late.example', subject: 'Later', body: 'later' }));
+      await late.logout();
+      await waitFor(
+        async () => (await db.prisma.message.count({ where: { text: 'later' } })) === 1,
+        30_000,
+        () => `the mail after the takeover:\n${standby.proc.output()}`,
+      );
+    } finally {
+      await holdLock.end().catch(() => undefined);
+    }
+  }, 400_000);
+});

@@ -1,0 +1,183 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
+import { findMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
+import { findMailboxFence } from '../../../src/db/mailbox-fence.repository.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import { startPrivateRedis } from '../../../src/redis/private-redis-server.ts';
+import { noopPipelineHooks, type PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
+import { dovecotMailbox } from '../../helpers/dovecot.ts';
+import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
+import { dovecotAndRedis, testSyncDeps } from '../../helpers/mailbox-sync.ts';
+import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+
+// A process frozen (SIGSTOP, a long GC pause, a VM pause) past its mailbox lock's TTL lost the lock, and
+// another process took the mailbox over; resumed, it went on writing until its renewal timer noticed (up
+// to a third of the TTL): it committed batches and moved the cursor past where the new holder was. The
+// lock now issues a fencing token with each acquisition, the new holder stores it in PostgreSQL first,
+// and the claim and every cursor save (in each batch's transaction) refuse an older one.
+
+const servers = dovecotAndRedis();
+
+/** A promise and the function that resolves it. */
+function gate(): { passed: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const passed = new Promise<void>((resolve) => (open = resolve));
+  return { passed, open };
+}
+
+/** Hooks that, after the first commit only, say so and wait for `resume` (the syncer stands still there). */
+function pausingAfterFirstCommit(committed: () => void, resume: Promise<void>): PipelineHooks {
+  let commits = 0;
+  return {
+    ...noopPipelineHooks,
+    async recordsLogged() {
+      if (commits++ > 0) return;
+      committed();
+      await resume;
+    },
+  };
+}
+
+describe.each(TEST_DATABASE_KINDS)('a syncer frozen past its mailbox lock (%s)', (kind) => {
+  it('writes nothing after another syncer took the mailbox over, and stops', async () => {
+    const account = await servers.dovecot.addUser();
+    const client = await servers.dovecot.client(account);
+    for (let i = 1; i <= 6; i++)
+      await client.append('INBOX', buildEmail({ from: `p${i}@fence-${i}.example`, subject: `Mail ${i}` }));
+    const tdb = await createTestDatabase(kind);
+    const mailbox = dovecotMailbox(servers.dovecot, account, { sinceDays: 0, createCompanies: 'all' });
+    const key = { mailbox: mailbox.address, folder: 'INBOX' };
+    const base = testSyncDeps(tdb.db, servers.redis, { batchSize: 2, backoffMs: { min: 50, max: 200 } });
+    let staleLog = '';
+    const staleLogger = createLogger(
+      'info',
+      new Writable({
+        write(chunk, _enc, done) {
+          staleLog += chunk;
+          done();
+        },
+      }),
+    );
+    const staleCommitted = gate();
+    const staleFrozen = gate();
+    // Renewed every 10 s: the whole test runs inside the window where it has not noticed the loss yet.
+    const stale = new MailboxSync(mailbox, {
+      ...base,
+      lockTtlMs: 30_000,
+      logger: staleLogger,
+      hooks: pausingAfterFirstCommit(staleCommitted.open, staleFrozen.passed),
+    });
+    const newCommitted = gate();
+    const newPaused = gate();
+    const holder = new MailboxSync(mailbox, {
+      ...base,
+      hooks: pausingAfterFirstCommit(newCommitted.open, newPaused.passed),
+    });
+    const messages = async () =>
+      (
+        await tdb.db.prisma.communicationRecord.findMany({ select: { subject: true }, orderBy: { subject: 'asc' } })
+      ).map((r) => r.subject);
+    const inFlight = () =>
+      tdb.db.sql.query<{ run: string | null; deaths: number }>(
+        'SELECT run, deaths FROM "MailboxInFlight" WHERE mailbox = $1',
+        [key.mailbox],
+      );
+    try {
+      stale.start();
+      // Mails 1-2 logged and the cursor at 2; the stale syncer stands still before its next batch, its lock
+      // check passed, the batch after it read ahead.
+      await staleCommitted.passed;
+      const staleFence = await findMailboxFence(tdb.db.sql, key.mailbox);
+      expect((await findMailboxCursor(tdb.db.sql, key))?.lastUid).toBe(2);
+      // Its lock runs out while it stands still, and another syncer takes the mailbox over: it finds the
+      // stale one's claim (careful, one mail at a time) and stands still after logging mail 3.
+      await servers.redis.del(`${base.lockPrefix}:imap-lock:${mailbox.address.toLowerCase()}`);
+      holder.start();
+      await newCommitted.passed;
+      expect(holder.status.holdsLock).toBe(true);
+      expect(await findMailboxFence(tdb.db.sql, key.mailbox)).toBeGreaterThan(staleFence!);
+      expect(await messages()).toEqual(['Mail 1', 'Mail 2', 'Mail 3']);
+      expect((await findMailboxCursor(tdb.db.sql, key))?.lastUid).toBe(3);
+      const claim = await inFlight();
+      expect(claim).toEqual([{ run: expect.any(String), deaths: 0 }]);
+
+      // The stale syncer resumes: its lock check passed before it stood still, and its renewal has not run.
+      staleFrozen.open();
+      await waitFor(async () => !stale.status.holdsLock, 20_000, 'the stale syncer to stop');
+      await waitFor(async () => stale.status.state === 'standby', 20_000, 'the stale syncer to stand by');
+      // Nothing of its batch (mails 3-4) was written, nor any later one: the cursor is the new holder's,
+      // and so is the claim, with no death counted.
+      expect(await messages()).toEqual(['Mail 1', 'Mail 2', 'Mail 3']);
+      expect((await findMailboxCursor(tdb.db.sql, key))?.lastUid).toBe(3);
+      expect(await inFlight()).toEqual(claim);
+      expect(stale.status.counts.logged).toBe(2);
+      expect(staleLog).toContain('another process took the mailbox over');
+      expect(staleLog).toContain('nothing of it was written');
+
+      // The new holder goes on from its own place and logs the rest.
+      newPaused.open();
+      await waitFor(async () => (await messages()).length === 6, 20_000, 'the rest logged by the new holder');
+      await waitFor(
+        async () => (await findMailboxCursor(tdb.db.sql, key))?.lastUid === 6,
+        20_000,
+        'the cursor at the end',
+      );
+      expect(await messages()).toEqual(['Mail 1', 'Mail 2', 'Mail 3', 'Mail 4', 'Mail 5', 'Mail 6']);
+      expect(holder.status.holdsLock).toBe(true);
+      expect(stale.status.holdsLock).toBe(false);
+      expect((await inFlight()).map((r) => r.deaths)).toEqual([0]);
+    } finally {
+      staleFrozen.open();
+      newPaused.open();
+      await Promise.all([stale.stop(), holder.stop()]);
+      await client.logout().catch(() => undefined);
+      await tdb.dispose();
+    }
+  }, 120_000);
+});
+
+describe('the fencing token after Redis lost every key (FLUSHALL)', () => {
+  it('is still above the one stored in PostgreSQL, so the sync goes on', async () => {
+    // FLUSHALL needs a Redis of its own: the shared one serves the other test files.
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-imap-fence-'));
+    const privateRedis = await startPrivateRedis(dir);
+    const redis = connectRedis(privateRedis.url);
+    const account = await servers.dovecot.addUser();
+    const client = await servers.dovecot.client(account);
+    const tdb = await createTestDatabase('postgres');
+    const mailbox = dovecotMailbox(servers.dovecot, account, { sinceDays: 0, createCompanies: 'all', pollSeconds: 1 });
+    const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, redis, { backoffMs: { min: 50, max: 200 } }));
+    const count = () => tdb.db.prisma.communicationRecord.count();
+    try {
+      await client.append('INBOX', buildEmail({ from: 'ann@flush-one.example', subject: 'Before' }));
+      sync.start();
+      await waitFor(async () => (await count()) === 1, 20_000, 'the mail before FLUSHALL');
+      const before = await findMailboxFence(tdb.db.sql, mailbox.address);
+      expect(before).not.toBeNull();
+
+      await redis.flushall();
+      // The lock and the fence counter are gone: the syncer's renewal finds the lock no longer its own, it
+      // takes it again with a token above the stored one (Redis's clock), and the sync goes on.
+      await waitFor(
+        async () => ((await findMailboxFence(tdb.db.sql, mailbox.address)) ?? 0n) > before!,
+        20_000,
+        'a new acquisition stored',
+      );
+      await client.append('INBOX', buildEmail({ from: 'bob@flush-two.example', subject: 'After' }));
+      await waitFor(async () => (await count()) === 2, 20_000, 'the mail after FLUSHALL');
+      expect(sync.status.holdsLock).toBe(true);
+    } finally {
+      await sync.stop();
+      await client.logout().catch(() => undefined);
+      await tdb.dispose();
+      redis.disconnect();
+      await privateRedis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
