@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { addressDomains, mailAddressIndex } from '../../../src/domain/mail-address-index.ts';
 import { mailHeaderAddresses } from '../../../src/domain/mail-header-addresses.ts';
 import { namesErasedAddress } from '../../../src/services/erase-quarantined-mail.service.ts';
 
@@ -56,5 +57,28 @@ describe('namesErasedAddress', () => {
   it('never takes a free-mail domain along', () => {
     expect(namesErasedAddress(['someone@gmail.com'], who)).toBe(false);
     expect(namesErasedAddress(['jo@gmail.com'], { addresses: ['jo@gmail.com'], domains: [] })).toBe(true);
+  });
+});
+
+describe('mailAddressIndex', () => {
+  it('stores each domain with its parent domains, so an erased domain finds its subdomains by index', () => {
+    expect(addressDomains(['billing@eu.pathname.com', '@gamma.io', 'x@odd..example.org', 'nobody@']).sort()).toEqual(
+      ['eu.pathname.com', 'pathname.com', 'com', 'gamma.io', 'io', 'odd.example.org', 'example.org', 'org'].sort(),
+    );
+    // Whatever namesErasedAddress takes by a domain, the index holds that domain for it.
+    const who = { addresses: [], domains: ['pathname.com'] };
+    for (const a of ['billing@eu.pathname.com', 'a@b.c.pathname.com', '@pathname.com', 'x@odd..pathname.com'])
+      expect(namesErasedAddress([a], who) && addressDomains([a]).includes('pathname.com'), a).toBe(true);
+  });
+
+  it('reads the whole source when the header section runs past the first 64 kB, as erase did', () => {
+    const filler = Array.from({ length: 700 }, (_, i) => `X-Relay-${i}: ${'r'.repeat(90)}`);
+    const cut = raw(['From: ann@acme.com', ...filler, 'Cc: Jonas <jonas@pathname.com>', '', 'body']);
+    expect(cut.byteLength).toBeGreaterThan(64 * 1024);
+    expect(mailAddressIndex(cut)).toEqual({
+      addresses: ['ann@acme.com', 'jonas@pathname.com'],
+      domains: ['acme.com', 'com', 'pathname.com'],
+    });
+    expect(mailAddressIndex(Buffer.alloc(0))).toEqual({ addresses: [], domains: [] });
   });
 });
