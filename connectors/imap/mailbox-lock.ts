@@ -11,8 +11,8 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * then about the time of their acquisition, and a new one is above every older one PostgreSQL stored as
  * long as Redis's clock has not gone back past that older acquisition. Should it have (a new Redis on a
  * machine whose clock is behind), the holder's raise of the fence is refused, it releases the lock and
- * tries again as a standby, and its token passes the stored one once that clock catches up: late, never
- * two writers. Seeding from PostgreSQL instead would need the database in the lock's path; the clock needs
+ * tries again as a standby with the counter raised to the stored token (see raiseFence): one retry late,
+ * never two writers. Seeding from PostgreSQL instead would need the database in the lock's path; the clock needs
  * nothing. Returns 0 when the lock is held by another.
  */
 const ACQUIRE = `if not redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
@@ -21,6 +21,11 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local fence = math.max(tonumber(redis.call('get', KEYS[2]) or '0') + 1, now)
 redis.call('set', KEYS[2], string.format('%d', fence))
 return string.format('%d', fence)`;
+
+/** Raises the last token issued (KEYS[1]) to ARGV[1] when it is lower; never lowers it. */
+const RAISE_FENCE = `local last = tonumber(redis.call('get', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > last then redis.call('set', KEYS[1], ARGV[1]) return 1 end
+return 0`;
 
 /** See {@link MailboxLock.holder}. */
 export type LockHolder =
@@ -82,6 +87,15 @@ export class MailboxLock {
     this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.ttlMs / 3)));
     this.timer.unref();
     return true;
+  }
+
+  /**
+   * The database has seen `floor` as this mailbox's newest token while Redis issued a lower one (it lost
+   * the last token issued, and its clock is behind that acquisition's): the next acquisition's token is
+   * above `floor`, so this mailbox waits one retry for it, not until Redis's clock catches up.
+   */
+  async raiseFence(floor: bigint): Promise<void> {
+    await this.redis.eval(RAISE_FENCE, 1, this.fenceKey, floor.toString());
   }
 
   private async renew(): Promise<void> {

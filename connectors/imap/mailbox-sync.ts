@@ -6,7 +6,12 @@ import {
   releaseMailboxInFlight,
 } from '../../src/db/mailbox-in-flight.repository.ts';
 import { findMailboxCursor, saveMailboxCursor, saveMailboxError } from '../../src/db/mailbox-cursor.repository.ts';
-import { MailboxFencedOutError, raiseMailboxFence } from '../../src/db/mailbox-fence.repository.ts';
+import {
+  assertMailboxFence,
+  findMailboxFence,
+  MailboxFencedOutError,
+  raiseMailboxFence,
+} from '../../src/db/mailbox-fence.repository.ts';
 import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
 import type { Redis } from 'ioredis';
 import type { MailboxConfig } from '../../src/config/env.ts';
@@ -292,12 +297,16 @@ export class MailboxSync {
       await raiseMailboxFence(this.deps.db.sql, this.config.address, this.fence);
       return true;
     } catch (err) {
-      if (err instanceof MailboxFencedOutError)
+      if (err instanceof MailboxFencedOutError) {
         this.log.error(
           { fence: String(err.fence) },
-          "the database has seen a newer fencing token for this mailbox than this lock's (another process took it over since); standing by",
+          "the database has seen a newer fencing token for this mailbox than this lock's (another process took it over since, or Redis lost the last token it issued); standing by",
         );
-      else
+        // Should Redis have lost its count (FLUSHALL, a new Redis whose clock is behind), the next token
+        // starts above the database's; raised only, so a real newer holder loses nothing.
+        const stored = await findMailboxFence(this.deps.db.sql, this.config.address).catch(() => null);
+        if (stored !== null) await this.lock.raiseFence(stored).catch(() => undefined);
+      } else
         this.fail(err, 'The database is unreachable, so the mailbox lock cannot be fenced; syncing when it is back.');
       await this.lock.release();
       return false;
@@ -639,6 +648,7 @@ export class MailboxSync {
     for (const uid of uids) {
       const n = this.strikes.strike(folder, uidValidity, uid);
       if (this.stillPatient(n)) return uid;
+      await this.assertFence();
       await quarantineMail(this.deps.db, {
         mailbox: this.config.address,
         folder,
@@ -700,6 +710,7 @@ export class MailboxSync {
     // Still there without its source (the server cannot send it): kept in quarantine without it, and the sync goes on.
     const raw = fetchedBody(m);
     const error = `the process stopped ${deaths} times in a row while handling this mail (a crash or a kill)`;
+    await this.assertFence();
     await quarantineMail(this.deps.db, {
       mailbox: this.config.address,
       folder,
@@ -768,17 +779,17 @@ export class MailboxSync {
           filters: this.deps.filters,
           defaultFilters: this.deps.defaultFilters,
           createCompanies: this.config.createCompanies,
-          inTransaction:
-            toEnd || kept.some((uid) => unsourced.has(uid))
-              ? async (sql, written) => {
-                  const resolving = resolvable(written);
-                  await resolveUnsourcedQuarantine(sql, quarantineKey, resolving);
-                  for (const uid of resolving) resolvedIn.add(uid);
-                  if (!toEnd || written < emails.length) return;
-                  await saveAt(sql, lastUid);
-                  savedIn = true;
-                }
-              : undefined,
+          // Every write transaction is fenced: by the cursor's save when it carries the cursor past the
+          // batch, else by a check of the token (part of a batch before a mail that failed).
+          inTransaction: async (sql, written) => {
+            const resolving = resolvable(written);
+            await resolveUnsourcedQuarantine(sql, quarantineKey, resolving);
+            for (const uid of resolving) resolvedIn.add(uid);
+            if (toEnd && written === emails.length) {
+              await saveAt(sql, lastUid);
+              savedIn = true;
+            } else await assertMailboxFence(sql, this.config.address, this.fence);
+          },
         });
       } catch (error) {
         // Another process took the mailbox over: no fault of these mails (nothing of the batch was written).
@@ -864,6 +875,8 @@ export class MailboxSync {
       raw.length > 0
         ? `Could not be stored after 3 tries (${error.slice(0, 300)}). Kept ${kept} in quarantine; fix the cause and run "rapport mail retry".`
         : `The mail server sent no body for UID ${m.uid} in ${folder} ${n.count} times (${error.slice(0, 300)}); it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it; the sync resolves this row if it logs the mail after all).`;
+    // Outside the catch below: a syncer fenced out stops, its failure is not this mail's.
+    await this.assertFence();
     const quarantined = await quarantineMail(this.deps.db, {
       mailbox: this.config.address,
       folder,
@@ -928,9 +941,18 @@ export class MailboxSync {
   }
 
   private async saveError(folder: string, err: Error): Promise<void> {
-    await saveMailboxError(this.deps.db.prisma, { mailbox: this.config.address, folder }, err.message).catch(
-      () => undefined,
-    );
+    // Not onto a newer holder's row: a syncer fenced out has nothing to say about the folder.
+    await this.assertFence()
+      .then(() => saveMailboxError(this.deps.db.prisma, { mailbox: this.config.address, folder }, err.message))
+      .catch(() => undefined);
+  }
+
+  /**
+   * Throws MailboxFencedOutError unless this syncer's token is still the mailbox's newest: checked just
+   * before the writes that cannot carry the token themselves (quarantine rows, the folder's last error).
+   */
+  private assertFence(): Promise<void> {
+    return assertMailboxFence(this.deps.db.sql, this.config.address, this.fence);
   }
 
   private wait(ms: number, folder = ''): Promise<void> {

@@ -48,6 +48,17 @@ export async function raiseMailboxFence(sql: SqlRunner, mailbox: string, fence: 
   if (rows.length === 0) throw new MailboxFencedOutError(mailbox, fence);
 }
 
+/**
+ * Throws {@link MailboxFencedOutError} unless `fence` is still the newest token stored for `mailbox`. In a
+ * transaction it holds the fence row (see {@link fenceHolds}) until the commit, so a batch checked so is
+ * refused whole or committed before a takeover; outside one it is a check just before a write that cannot
+ * carry it (a quarantine row, a sync error), which a takeover right after it is not seen by.
+ */
+export async function assertMailboxFence(sql: SqlRunner, mailbox: string, fence: bigint): Promise<void> {
+  const rows = await sql.query(`SELECT 1 AS held WHERE ${fenceHolds(1, 2)}`, [mailbox, fence.toString()]);
+  if (rows.length === 0) throw new MailboxFencedOutError(mailbox, fence);
+}
+
 /** The newest fencing token stored for `mailbox`, or null before its lock was first taken. */
 export async function findMailboxFence(sql: SqlRunner, mailbox: string): Promise<bigint | null> {
   const rows = await sql.query<{ fence: string }>(

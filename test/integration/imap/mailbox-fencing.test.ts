@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { findMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
-import { findMailboxFence } from '../../../src/db/mailbox-fence.repository.ts';
+import { findMailboxFence, raiseMailboxFence } from '../../../src/db/mailbox-fence.repository.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { startPrivateRedis } from '../../../src/redis/private-redis-server.ts';
@@ -180,4 +180,31 @@ describe('the fencing token after Redis lost every key (FLUSHALL)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('the fencing token when Redis lost its count and its clock is behind the database', () => {
+  it('starts above the stored token at the next try, not once the clock catches up', async () => {
+    const account = await servers.dovecot.addUser();
+    const client = await servers.dovecot.client(account);
+    const tdb = await createTestDatabase('pglite');
+    const redis = servers.redis;
+    const mailbox = dovecotMailbox(servers.dovecot, account, { sinceDays: 0, createCompanies: 'all', pollSeconds: 1 });
+    // An acquisition an hour ahead of Redis's clock was stored (a Redis since replaced by one whose clock is
+    // behind, without the last token issued).
+    const ahead = BigInt(Date.now() + 3_600_000);
+    await raiseMailboxFence(tdb.db.sql, mailbox.address, ahead);
+    const sync = new MailboxSync(mailbox, testSyncDeps(tdb.db, redis));
+    try {
+      await client.append('INBOX', buildEmail({ from: 'ann@behind.example', subject: 'Waiting' }));
+      sync.start();
+      // On the code before, refused at every try for an hour.
+      await waitFor(async () => (await tdb.db.prisma.communicationRecord.count()) === 1, 20_000, 'the mail logged');
+      expect(await findMailboxFence(tdb.db.sql, mailbox.address)).toBe(ahead + 1n);
+      expect(sync.status.holdsLock).toBe(true);
+    } finally {
+      await sync.stop();
+      await client.logout().catch(() => undefined);
+      await tdb.dispose();
+    }
+  }, 60_000);
 });
