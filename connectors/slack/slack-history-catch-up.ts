@@ -119,10 +119,6 @@ export async function catchUpSlackHistory(
     const floor = (opts.now ?? new Date()).getTime() - deps.maxDays * 86_400_000;
     const floorTs = (Math.floor(floor / 1000) - 1).toFixed(6);
     /**
-     * Reads a place back from `oldest` (its mark's, or the window's start when the mark is older); true
-     * when its mark can go (read to the end, or Slack refuses it for good).
-     */
-    /**
      * Applies a deletion Slack sent that could not be applied then (see {@link MissedMark.deleted}); true
      * when its mark can go. The database away is tried again at the next check; any other failure later
      * and later, as a message marked alone.
@@ -148,6 +144,10 @@ export async function catchUpSlackHistory(
         return false;
       }
     };
+    /**
+     * Reads a place back from `oldest` (its mark's, or the window's start when the mark is older); true
+     * when its mark can go (read to the end, or Slack refuses it for good).
+     */
     const readBack = async (mark: MissedMark, oldest = mark.oldest): Promise<boolean> => {
       try {
         if (mark.deleted) return await applyDeletion(mark);
@@ -198,11 +198,12 @@ export async function catchUpSlackHistory(
           );
           return true;
         }
-        const marked = await deps.marks.mark(mark);
         // Slack failing to show it (5xx, rate limits, timeouts) is tried less and less often while it
         // lasts, at least every five minutes; the database being away is tried at each check, so what it
-        // missed is logged soon after.
+        // missed is logged soon after. Put off before it is marked again: the defer of a mark read back
+        // holds only if no miss came there since it was read, and this mark counts as one.
         const later = slackApiError(err) ? await deps.marks.defer(mark, SLACK_FAILING_MAX_WAIT_MS) : undefined;
+        const marked = await deps.marks.mark(mark);
         deps.logger.warn(
           { err: (err as Error).message, ...where, marked, ...later },
           'Slack catch-up: could not read the history back now; tried again later',

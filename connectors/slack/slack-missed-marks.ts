@@ -101,8 +101,11 @@ return 0`;
 /**
  * Counts one more failed try of a mark and sets when it is due again (Redis's clock), in one step:
  * ARGV[2..4] are TRIES_AT_ONCE, FIRST_WAIT_MS and the cap, the wait as {@link retryWaitMs} works it out.
+ * ARGV[5] is the place's count of misses (KEYS[2]) when the mark was read, or "*": when a miss came there
+ * since, nothing is put off (that miss is read at the next check) and {0, 0} is returned.
  */
-const DEFER = `local before = redis.call('HGET', KEYS[1], ARGV[1])
+const DEFER = `if ARGV[5] ~= '*' and (redis.call('HGET', KEYS[2], ARGV[1]) or '') ~= ARGV[5] then return {0, 0} end
+local before = redis.call('HGET', KEYS[1], ARGV[1])
 local tries = (before and tonumber(string.match(before, '^(%d+):')) or 0) + 1
 local wait = math.min(tonumber(ARGV[3]) * 2 ^ math.max(0, tries - tonumber(ARGV[2])), tonumber(ARGV[4]))
 local t = redis.call('TIME')
@@ -269,9 +272,11 @@ export class SlackMissedMarks {
 
   /**
    * A mark failed again (a message marked alone still cannot be logged; Slack failed to show the place's
-   * history): its next try waits ({@link retryWaitMs}, at most `maxMs`). The tries are counted until its mark is cleared
-   * or a new miss there comes ({@link retryNow}). Undefined with Redis away (then it is tried at every
-   * check).
+   * history): its next try waits ({@link retryWaitMs}, at most `maxMs`). The tries are counted until its
+   * mark is cleared or a new miss there comes ({@link retryNow}). A mark {@link all} returned is put off
+   * only when no miss came there since it was read (a new miss is read soon, whenever its retryNow
+   * landed). Undefined when nothing was put off: a miss came since, or Redis is away (then it is tried at
+   * every check).
    */
   async defer(m: MissedMark, maxMs = MAX_WAIT_MS): Promise<{ tries: number; waitMs: number } | undefined> {
     try {
@@ -279,14 +284,16 @@ export class SlackMissedMarks {
       // the write (its tries counted on, so the miss waited up to an hour instead of being read soon).
       const [tries, waitMs] = (await this.redis.eval(
         DEFER,
-        1,
+        2,
         this.laterKey,
+        this.missesKey,
         fieldOf(m),
         TRIES_AT_ONCE,
         FIRST_WAIT_MS,
         maxMs,
+        this.readAs.get(m)?.redis ?? '*',
       )) as [number, number];
-      return { tries, waitMs };
+      return tries === 0 ? undefined : { tries, waitMs };
     } catch {
       return undefined;
     }

@@ -120,6 +120,17 @@ describe('marks of Slack messages to read back', () => {
     expect(await new SlackMissedMarks(racing, deployment).defer(place)).toMatchObject({ tries: 11 });
     expect(armed).toBe(false);
     expect(await catchUp.due()).toEqual([place]);
+    // A new miss (its mark, then retryNow) after the catch-up read the mark and before it puts a failed try
+    // off: nothing is put off, the miss is read at the next check.
+    const [read] = await catchUp.due();
+    await events.mark(place);
+    await events.retryNow(place);
+    expect(await catchUp.defer(read!)).toBeUndefined();
+    expect(await catchUp.due()).toEqual([place]);
+    // No miss since it was read: put off as before.
+    const [again] = await catchUp.due();
+    expect(await catchUp.defer(again!)).toEqual({ tries: 1, waitMs: retryWaitMs(1) });
+    expect(await catchUp.due()).toEqual([]);
   });
 
   it('clears a mark only when no earlier miss came after it was read', async () => {
