@@ -14,7 +14,7 @@ export async function mailCommandViaRunningBot(
 ): Promise<number> {
   if (!holder.url) {
     out.error(
-      `Rapport (pid ${holder.pid}) holds the embedded database but is not serving HTTP yet; try again in a few seconds.`,
+      `Another Rapport process (pid ${holder.pid}) is using the embedded database and serves no HTTP: a bot still starting, or a command such as "rapport import". Try again when it is up or done.`,
     );
     return 1;
   }
@@ -38,7 +38,7 @@ export async function mailCommandViaRunningBot(
     const said = answer?.error;
     out.error(
       status === 404
-        ? `The running Rapport (pid ${holder.pid}) holds the embedded database but does not take "rapport mail" (it runs no IMAP sync, or is an older version). Stop it to run this command, or set DATABASE_URL to PostgreSQL.`
+        ? `The running Rapport (pid ${holder.pid}) holds the embedded database but does not take "rapport mail" (an older version, or a worker process). Stop it to run this command, or set DATABASE_URL to PostgreSQL.`
         : (said ?? `The running Rapport answered HTTP ${status}.`),
     );
     return 1;

@@ -18,15 +18,21 @@ export interface MailCommandRouterDeps {
 /**
  * `POST /api/mail-command` `{ argv }`: runs `rapport mail <argv>` in this process, for the CLI while this
  * process holds the embedded database (it serves one process). Behind the console's access check (the
- * path is in its list); only an admin (the operator's own tools: loopback, the console token) may use it,
- * and nobody when that check did not run (no console in this process): the quarantine holds raw mail.
+ * path is in its list); only the operator's own tools (loopback without a browser's headers, the console
+ * token) may use it, and nobody when that check did not run (no console in this process): the quarantine
+ * holds raw mail.
  */
 export function createMailCommandRouter(deps: MailCommandRouterDeps): express.Router {
   const router = express.Router();
   router.post(MAIL_COMMAND_PATH, express.json({ limit: '64kb' }), async (req: Request, res: Response) => {
-    const viewer = res.locals.viewer as { role?: string } | undefined;
-    if (viewer?.role !== 'admin') {
-      res.status(403).json({ error: 'Only an admin may run "rapport mail" through the running Rapport.' });
+    // The operator's own tools (loopback without a browser's headers, or the console token), never a
+    // browser session, an admin's included: the console has no page for this, only the CLI posts here.
+    const viewer = res.locals.viewer as { role?: string; tool?: boolean } | undefined;
+    if (viewer?.role !== 'admin' || viewer.tool !== true) {
+      res.status(403).json({
+        error:
+          '"rapport mail" runs in the running Rapport for the operator\'s own tools only (this machine, or RAPPORT_CONSOLE_TOKEN).',
+      });
       return;
     }
     const argv = (req.body as { argv?: unknown } | undefined)?.argv;

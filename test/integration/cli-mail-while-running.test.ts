@@ -81,13 +81,24 @@ describe('rapport mail while Rapport runs on the embedded database', () => {
     expect(senders.code).toBe(0);
   }, 180_000);
 
-  it('takes it from the operator alone: a browser on another site is refused', async () => {
+  it("takes it from the operator's own tools alone: a browser, on another site or the console's own, is refused", async () => {
     const res = await fetch(new URL('/api/mail-command', bot!.url), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' },
       body: JSON.stringify({ argv: ['drop', '00000000-0000-4000-8000-000000000000', '--yes'] }),
     });
     expect(res.status).toBe(403);
+    // The console's own page in a local browser (the operator, zero-config): not a tool, refused too.
+    const page = await fetch(new URL('/api/mail-command', bot!.url), {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Origin: new URL(bot!.url).origin,
+        'Sec-Fetch-Site': 'same-origin',
+      },
+      body: JSON.stringify({ argv: ['quarantine'] }),
+    });
+    expect(page.status).toBe(403);
     const bad = await fetch(new URL('/api/mail-command', bot!.url), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
