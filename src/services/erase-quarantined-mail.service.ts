@@ -48,15 +48,24 @@ export function namesErasedAddress(found: string[], who: ErasedAddresses): boole
  */
 export async function eraseQuarantinedMail(tx: DbClient, who: ErasedAddresses): Promise<number> {
   if (who.addresses.length === 0 && who.domains.length === 0) return 0;
+  // The rows not indexed yet first: one the sync quarantines again meanwhile gets its addresses, and the
+  // index query after this scan sees them (in the other order it was in neither).
+  let deleted = await eraseUnindexedQuarantinedMail(tx, who);
   const found = await quarantinedMailNaming(tx, {
     addresses: who.addresses.map((a) => a.toLowerCase()),
     domains: indexedDomains(who.domains),
   });
   // The index finds candidates (its domains are normalised, "com" is one of every .com address's): the rule decides.
-  let deleted = await deleteQuarantinedMail(
+  deleted += await deleteQuarantinedMail(
     tx,
     found.filter((row) => namesErasedAddress(row.addresses, who)).map((row) => row.id),
   );
+  return deleted;
+}
+
+/** The rows kept before their addresses were stored, read the old way a page at a time and indexed. */
+async function eraseUnindexedQuarantinedMail(tx: DbClient, who: ErasedAddresses): Promise<number> {
+  let deleted = 0;
   let afterId: string | undefined;
   for (;;) {
     const page = await quarantinedMailHeads(tx, {

@@ -97,6 +97,17 @@ describe.each(TEST_DATABASE_KINDS)('erase finds quarantined mail by the addresse
     expect(await left()).toEqual([otherGmail, lookalike].sort());
   });
 
+  it('keeps a mail whose address headers hold a NUL, and erase finds it (PostgreSQL text refuses NUL)', async () => {
+    const company = await pathname();
+    const nul = await quarantine(
+      Buffer.from('From: Kim <ki\u0000m@pathname.com>\r\nTo: support@support.example\r\nSubject: x\r\n\r\nbody\r\n'),
+    );
+    expect((await stored(nul)).addresses).toEqual(['m@pathname.com', 'support@support.example']);
+    const { counts } = await eraseCustomer(t.db, company.id, { repId: 'admin', platform: 'cli' });
+    expect(counts.quarantinedMails).toBe(1);
+    expect(await left()).toEqual([]);
+  });
+
   it('reads a header section longer than 64 kB whole when the mail is quarantined, and erase finds it', async () => {
     const company = await pathname();
     const cut = await quarantine(

@@ -36,6 +36,25 @@ describe('mailHeaderAddresses', () => {
     );
   });
 
+  it('reads what the address pattern read, with a NUL or other control character as a separator', () => {
+    // The pattern the reader used before (linear now, the same addresses).
+    const PATTERN = /[^\s<>()",;:[\]\\@]*@[^\s<>()",;:[\]\\@]+/g;
+    const before = (value: string) => [
+      ...new Set([...value.matchAll(PATTERN)].map(([a]) => a.toLowerCase().replace(/\.+$/, ''))),
+    ];
+    for (const value of [
+      'Jo <JO@Acme.COM>, "x"@b.example',
+      'jo@a@b, @c, d@@e, f@.',
+      'a@b.example..., ..@.., plain words',
+      'odd@[192.168.1.20] (comment@inside.example)',
+    ])
+      expect(mailHeaderAddresses(raw([`From: ${value}`, '', 'body'])).addresses).toEqual(before(value));
+    // PostgreSQL text refuses NUL: an address never carries one (its quarantine row could not be written).
+    const nul = mailHeaderAddresses(raw(['From: jo\u0000x@acme.com, ann@b\u0001c.example', '', 'body']));
+    expect(nul.addresses).toEqual(['x@acme.com', 'ann@b']);
+    expect([...nul.addresses.join('')].filter((c) => c.charCodeAt(0) < 0x20)).toEqual([]);
+  });
+
   it('says when the header section was cut off, with bare LF line ends too', () => {
     expect(mailHeaderAddresses(raw(['From: a@b.com', 'To: c@d.com'], '\n'))).toEqual({
       addresses: ['a@b.com', 'c@d.com'],
