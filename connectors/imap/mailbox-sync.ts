@@ -942,7 +942,8 @@ export class MailboxSync {
 
   private async saveError(folder: string, err: Error): Promise<void> {
     // Not onto a newer holder's row: a syncer fenced out has nothing to say about the folder.
-    await this.assertFence()
+    await Promise.resolve()
+      .then(() => this.assertFence())
       .then(() => saveMailboxError(this.deps.db.prisma, { mailbox: this.config.address, folder }, err.message))
       .catch(() => undefined);
   }
