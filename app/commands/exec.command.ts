@@ -6,7 +6,7 @@ import { renderReplyText } from '../../src/commands/render-reply-text.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import { quoteArgument } from '../../src/domain/tokenize-command.ts';
 import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
-import { localRequest } from '../../src/net/local-http.ts';
+import { askRunningRapport } from '../../src/net/running-rapport.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { Database } from '../../src/db/database.ts';
 
@@ -99,50 +99,21 @@ async function exportViaRunningProcess(
   out: NodeJS.WritableStream,
   print: (reply: Reply) => number,
 ): Promise<number> {
-  const target = new URL(`/api/customers/${encodeURIComponent(parsed.customer)}/export`, url);
-  target.searchParams.set('format', parsed.format);
-  target.searchParams.set('user', user);
-  try {
-    const res = await localRequest(target, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-    if (res.status < 200 || res.status > 299) {
-      const body = jsonOrEmpty(res.body) as { error?: string };
-      return print({ tone: 'error', text: body.error ?? `Rapport answered HTTP ${res.status}.` });
-    }
-    out.write(res.body);
-    return 0;
-  } catch (err) {
-    return print({
-      tone: 'error',
-      text: `Could not reach the running Rapport at ${url} (${(err as Error).message}). Is it still running?`,
-    });
-  }
+  const query = new URLSearchParams({ format: parsed.format, user });
+  const path = `/api/customers/${encodeURIComponent(parsed.customer)}/export?${query}`;
+  const answer = await askRunningRapport(url, path, { token });
+  if (!answer.reached || !answer.ok) return print({ tone: 'error', text: answer.error });
+  out.write(answer.body);
+  return 0;
 }
 
 async function viaRunningProcess(url: string, text: string, user: string, token: string | undefined): Promise<Reply> {
-  try {
-    const res = await localRequest(new URL('/api/command', url), {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'Idempotency-Key': randomUUID(),
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({ text, user }),
-    });
-    const body = jsonOrEmpty(res.body) as Reply & { error?: string };
-    return body.text ? body : { tone: 'error', text: body.error ?? `Rapport answered HTTP ${res.status}.` };
-  } catch (err) {
-    return {
-      tone: 'error',
-      text: `Could not reach the running Rapport at ${url} (${(err as Error).message}). Is it still running?`,
-    };
-  }
-}
-
-function jsonOrEmpty(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return {};
-  }
+  const answer = await askRunningRapport(url, '/api/command', {
+    token,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+    body: JSON.stringify({ text, user }),
+  });
+  const reply = answer.reached ? (answer.json as Partial<Reply> | undefined) : undefined;
+  return reply?.text ? (reply as Reply) : { tone: 'error', text: answer.error };
 }

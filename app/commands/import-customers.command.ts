@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { userMessage } from '../../src/errors.ts';
+import { askRunningRapport } from '../../src/net/running-rapport.ts';
 import type { CliCommand } from '../../src/runtime/cli-command.ts';
 import { type ImportSummary, importCustomersCsv } from '../../src/services/import-customers.service.ts';
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
@@ -44,6 +45,10 @@ export const importCustomersCommand: CliCommand = async (argv, config) => {
     console.error(`Could not read ${path}: ${(err as Error).message}`);
     return 1;
   }
+  if (!text.trim()) {
+    console.error(`${path} is empty: there is nothing to import.`);
+    return 1;
+  }
   const c = config();
   const print = (s: ImportSummary) => {
     process.stdout.write(json ? `${JSON.stringify(s, null, 2)}\n` : formatImportSummary(s));
@@ -51,24 +56,17 @@ export const importCustomersCommand: CliCommand = async (argv, config) => {
   };
   const holder = c.databaseUrl ? undefined : readDataDirLock(c.dataDir);
   if (holder?.url) {
-    const res = await fetch(new URL(`/api/import/customers?dryRun=${dryRun ? 1 : 0}`, holder.url), {
+    const answer = await askRunningRapport(holder.url, `/api/import/customers?dryRun=${dryRun ? 1 : 0}`, {
+      token: c.consoleToken,
       method: 'POST',
-      headers: {
-        'Content-Type': 'text/csv',
-        ...(c.consoleToken ? { Authorization: `Bearer ${c.consoleToken}` } : {}),
-      },
+      headers: { 'Content-Type': 'text/csv' },
       body: text,
-    }).catch((err: Error) => err);
-    if (res instanceof Error) {
-      console.error(`Could not reach the running Rapport at ${holder.url} (${res.message}). Is it still running?`);
+    });
+    if (!answer.reached || !answer.ok) {
+      console.error(answer.error);
       return 1;
     }
-    const body = (await res.json().catch(() => ({}))) as ImportSummary & { error?: string };
-    if (!res.ok) {
-      console.error(body.error ?? `Rapport answered HTTP ${res.status}.`);
-      return 1;
-    }
-    return print(body);
+    return print(answer.json as ImportSummary);
   }
   const db = await openDatabase({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
   try {

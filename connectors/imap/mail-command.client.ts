@@ -1,4 +1,4 @@
-import { localRequest } from '../../src/net/local-http.ts';
+import { askRunningRapport } from '../../src/net/running-rapport.ts';
 import type { DataDirLockInfo } from '../../src/db/data-dir-lock.ts';
 import { MAIL_COMMAND_PATH, type MailCommandAnswer, type MailCommandOutput } from './mail-command.protocol.ts';
 
@@ -18,40 +18,22 @@ export async function mailCommandViaRunningBot(
     );
     return 1;
   }
-  let status: number;
-  let body: string;
-  try {
-    ({ status, body } = await localRequest(new URL(MAIL_COMMAND_PATH, holder.url), {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({ argv }),
-    }));
-  } catch (err) {
-    out.error(`Could not reach the running Rapport at ${holder.url} (${(err as Error).message}). Is it still running?`);
-    return 1;
-  }
-  const answer = parse(body);
-  if (status !== 200 || !Array.isArray(answer?.stdout) || !Array.isArray(answer.stderr)) {
-    const said = answer?.error;
+  const answer = await askRunningRapport(holder.url, MAIL_COMMAND_PATH, {
+    token,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ argv }),
+  });
+  const said = answer.reached ? (answer.json as Partial<MailCommandAnswer> | undefined) : undefined;
+  if (!answer.reached || answer.status !== 200 || !Array.isArray(said?.stdout) || !Array.isArray(said.stderr)) {
     out.error(
-      status === 404
+      answer.reached && answer.status === 404
         ? `The running Rapport (pid ${holder.pid}) holds the embedded database but does not take "rapport mail" (an older version, or a worker process). Stop it to run this command, or set DATABASE_URL to PostgreSQL.`
-        : (said ?? `The running Rapport answered HTTP ${status}.`),
+        : answer.error,
     );
     return 1;
   }
-  for (const line of answer.stdout) out.log(line);
-  for (const line of answer.stderr) out.error(line);
-  return typeof answer.exit === 'number' ? answer.exit : 1;
-}
-
-function parse(body: string): Partial<MailCommandAnswer & { error: string }> | undefined {
-  try {
-    return JSON.parse(body) as Partial<MailCommandAnswer & { error: string }>;
-  } catch {
-    return undefined;
-  }
+  for (const line of said.stdout) out.log(line);
+  for (const line of said.stderr) out.error(line);
+  return typeof said.exit === 'number' ? said.exit : 1;
 }

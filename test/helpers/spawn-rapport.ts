@@ -41,6 +41,17 @@ export function spawnRapport(
   return { child, output: () => out, exited };
 }
 
+/**
+ * `rapport <args>` as a real child process on the embedded database in `dataDir` (held by a running test
+ * process or not), without Redis (a command then queues nothing in the shared one): its exit code and all
+ * it printed.
+ */
+export async function runRapportCli(dataDir: string, args: string[]): Promise<{ code: number | null; out: string }> {
+  const p = spawnRapport(args, { RAPPORT_DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' });
+  const code = await p.exited;
+  return { code, out: p.output() };
+}
+
 /** Polls `url` until it answers 2xx, or throws after `timeoutMs`. */
 export async function waitForHttp(url: string, timeoutMs: number, proc?: SpawnedRapport): Promise<number> {
   const started = Date.now();

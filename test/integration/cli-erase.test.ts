@@ -6,17 +6,12 @@ import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { normalizeCompanyName } from '../../src/domain/normalize-company-name.ts';
 import { buildEmail } from '../helpers/email-fixtures.ts';
-import { spawnRapport } from '../helpers/spawn-rapport.ts';
+import { runRapportCli } from '../helpers/spawn-rapport.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rapport-erase-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function rapport(...args: string[]) {
-  // No Redis: exec then queues nothing in the shared one (the reconciler would classify later).
-  const p = spawnRapport(args, { RAPPORT_DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' });
-  const code = await p.exited;
-  return { code, out: p.output() };
-}
+const rapport = (...args: string[]) => runRapportCli(dir, args);
 
 describe('rapport erase', () => {
   it('asks for --yes, then erases the customer so lookup no longer finds it', async () => {
@@ -51,10 +46,7 @@ describe('rapport erase', () => {
       note: 'kept for rapport mail retry',
     });
     await db.close();
-    const run = async (...args: string[]) => {
-      const p = spawnRapport(args, { RAPPORT_DATA_DIR: own, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' });
-      return { code: await p.exited, out: p.output() };
-    };
+    const run = (...args: string[]) => runRapportCli(own, args);
     try {
       const ambiguous = await run('erase', 'Pathname', '--yes');
       expect(ambiguous.code).toBe(1);

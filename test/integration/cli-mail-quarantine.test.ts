@@ -5,16 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { buildEmail } from '../helpers/email-fixtures.ts';
-import { spawnRapport } from '../helpers/spawn-rapport.ts';
+import { runRapportCli } from '../helpers/spawn-rapport.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rapport-quarantine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function rapport(...args: string[]) {
-  const p = spawnRapport(args, { RAPPORT_DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' });
-  const code = await p.exited;
-  return { code, out: p.output() };
-}
+const rapport = (...args: string[]) => runRapportCli(dir, args);
 
 describe('rapport mail quarantine, retry ID and drop', () => {
   it('lists what the sync kept and why, retries one mail by its id and drops another', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quarantineMail } from '../../src/db/mail-quarantine.repository.ts';
 import { buildEmail } from '../helpers/email-fixtures.ts';
 import { eventually } from '../helpers/pipeline-harness.ts';
-import { spawnRapport } from '../helpers/spawn-rapport.ts';
+import { runRapportCli } from '../helpers/spawn-rapport.ts';
 import { startTestProcess, type TestProcess } from '../helpers/test-process.ts';
 
 /**
@@ -21,15 +21,7 @@ describe('rapport mail while Rapport runs on the embedded database', () => {
   });
 
   /** The real CLI, a child process, on the bot's data dir. */
-  async function rapport(...args: string[]) {
-    const p = spawnRapport(args, {
-      RAPPORT_DATA_DIR: bot!.dataDir,
-      REDIS_URL: 'redis://127.0.0.1:1',
-      LOG_LEVEL: 'warn',
-    });
-    const code = await p.exited;
-    return { code, out: p.output() };
-  }
+  const rapport = (...args: string[]) => runRapportCli(bot!.dataDir, args);
 
   it('lists, retries and drops quarantined mail, with the exit codes it has without the bot', async () => {
     const db = bot!.proc.runtime.db;
@@ -66,9 +58,12 @@ describe('rapport mail while Rapport runs on the embedded database', () => {
     expect(retried.code).toBe(0);
     const logged = await db.prisma.message.findMany({ where: { authorEmail: 'kim@runningco.com' } });
     expect(logged).toHaveLength(1);
-    // Logged by the bot with its pipeline: classified without waiting for the reconciler.
-    await eventually('the retried mail classified', () =>
-      db.prisma.classification.findFirst({ where: { messageId: logged[0].id } }),
+    // Logged by the bot with its pipeline: classified without waiting for the reconciler (whose first pass
+    // comes minutes later). The bot's first classification loads the model: give a loaded machine time.
+    await eventually(
+      'the retried mail classified',
+      () => db.prisma.classification.findFirst({ where: { messageId: logged[0].id } }),
+      60_000,
     );
 
     expect(await rapport('mail', 'drop', dropId)).toMatchObject({ code: 2 });
