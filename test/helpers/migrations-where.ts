@@ -2,7 +2,8 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
-import { createTestDatabase, type TestDatabase } from './test-database.ts';
+import { afterEach, beforeEach, describe } from 'vitest';
+import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from './test-database.ts';
 
 /**
  * A temporary migrations folder holding the shipped migrations whose folder name passes `keep`
@@ -41,4 +42,25 @@ export async function databaseBeforeMigration(
       for (const dir of [before, through]) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The tests of a migration, on each database kind: `before()` gives the running test's new database as
+ * the release before `migration` left it ({@link databaseBeforeMigration}), dropped after the test.
+ */
+export function describeMigration(migration: string, body: (before: () => DatabaseBeforeMigration) => void): void {
+  describe.each(TEST_DATABASE_KINDS)(`migration ${migration} on %s`, (kind) => {
+    let fixture: DatabaseBeforeMigration | undefined;
+    beforeEach(async () => {
+      fixture = await databaseBeforeMigration(kind, migration);
+    });
+    afterEach(async () => {
+      await fixture?.dispose();
+      fixture = undefined;
+    });
+    body(() => {
+      if (!fixture) throw new Error('describeMigration: before() is for the tests themselves');
+      return fixture;
+    });
+  });
 }

@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
-import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
-import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../helpers/migrations-where.ts';
+import { describeMigration } from '../helpers/migrations-where.ts';
 
 const MIGRATION = '20261202132736_channel_roles';
 
@@ -10,17 +9,9 @@ const GLOBEX = '00000000-0000-4000-8000-000000000002';
 const INITECH = '00000000-0000-4000-8000-000000000003';
 const UMBRELLA = '00000000-0000-4000-8000-000000000004';
 
-describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
-  let t: TestDatabase;
-  let through: string;
-  let fixture: DatabaseBeforeMigration;
-  beforeEach(async () => {
-    fixture = await databaseBeforeMigration(kind, MIGRATION);
-    ({ t, through } = fixture);
-  });
-  afterEach(() => fixture.dispose());
-
+describeMigration(MIGRATION, (before) => {
   it('a link where a customer spoke (outsiders are there) becomes source-only; an internal one stays where cards go', async () => {
+    const { t, through } = before();
     await t.db.sql.exec(`
       INSERT INTO "Company" (id, name, "normalizedName", "createdAt", "updatedAt") VALUES
         ('${ACME}', 'Acme', 'acme', now(), now()), ('${GLOBEX}', 'Globex', 'globex', now(), now()),

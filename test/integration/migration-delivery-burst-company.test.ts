@@ -1,25 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
 import { earlierSuggestionDeliveries } from '../../src/db/suggestion-burst.repository.ts';
-import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
-import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../helpers/migrations-where.ts';
+import { describeMigration } from '../helpers/migrations-where.ts';
 
 const MIGRATION = '20261203123000_delivery_burst_company';
 
 const ACME = '00000000-0000-4000-8000-000000000001';
 const GLOBEX = '00000000-0000-4000-8000-000000000002';
 
-describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
-  let t: TestDatabase;
-  let through: string;
-  let fixture: DatabaseBeforeMigration;
-  beforeEach(async () => {
-    fixture = await databaseBeforeMigration(kind, MIGRATION);
-    ({ t, through } = fixture);
-  });
-  afterEach(() => fixture.dispose());
-
+describeMigration(MIGRATION, (before) => {
   it('stores the customer of every suggestion that took a burst position, so a burst in progress keeps its places', async () => {
+    const { t, through } = before();
     const followUps = ['a1', 'a2', 'a3', 'g1'];
     const id = (name: string) =>
       `10000000-0000-4000-8000-0000000000${followUps.indexOf(name).toString().padStart(2, '0')}`;

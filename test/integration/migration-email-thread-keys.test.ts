@@ -1,27 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseEmailSource } from '../../connectors/imap/parse-email-source.ts';
 import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
 import { emailIdKey } from '../../src/domain/email-threading.ts';
 import { logEmail } from '../../src/services/log-email.service.ts';
 import { noopPipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { buildEmail } from '../helpers/email-fixtures.ts';
-import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../helpers/migrations-where.ts';
-import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
+import { describeMigration } from '../helpers/migrations-where.ts';
 
 const MIGRATION = '20261203090000_email_thread_keys';
 const REC = '00000000-0000-4000-8000-000000000002';
 const LONG = `${'x'.repeat(600)}@initech.com`;
 
-describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
-  let t: TestDatabase;
-  let fixture: DatabaseBeforeMigration;
-  beforeEach(async () => {
-    fixture = await databaseBeforeMigration(kind, MIGRATION);
-    ({ t } = fixture);
-  });
-  afterEach(() => fixture.dispose());
-
+describeMigration(MIGRATION, (before) => {
   it('gives the threads logged before it their ids, so a reply naming only a missing one joins them', async () => {
+    const { t } = before();
     // A thread as the previous release logged it: named after its root r0 (never seen), one message
     // r2 answering r1 (never seen either), with References r0 r1 and a long id.
     await t.db.sql.exec(`

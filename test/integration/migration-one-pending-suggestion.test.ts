@@ -1,21 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../helpers/migrations-where.ts';
+import { expect, it } from 'vitest';
+import { describeMigration } from '../helpers/migrations-where.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
 
 const MIGRATION = '20261130230000_one_pending_suggestion_per_record';
 
-describe.each(TEST_DATABASE_KINDS)(`migration ${MIGRATION} on %s`, (kind) => {
-  let t: TestDatabase;
-  let through: string;
-  let fixture: DatabaseBeforeMigration;
-  beforeEach(async () => {
-    fixture = await databaseBeforeMigration(kind, MIGRATION);
-    ({ t, through } = fixture);
-  });
-  afterEach(() => fixture.dispose());
-
+describeMigration(MIGRATION, (before) => {
   it('keeps the oldest of duplicate pending suggestions waiting and dismisses the rest, then refuses new duplicates', async () => {
+    const { t, through } = before();
     await t.db.sql.exec(`
       INSERT INTO "Company" (id, name, "normalizedName", "createdAt", "updatedAt") VALUES ('00000000-0000-4000-8000-000000000001', 'Acme', 'acme', now(), now());
       INSERT INTO "CommunicationRecord" (id, "companyId", "channelKind", "sourceKey", "startedAt", "lastMessageAt", "createdAt", "updatedAt")

@@ -1,12 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseEmailSource } from '../../connectors/imap/parse-email-source.ts';
 import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
 import { SUBJECT_KEY_MIGRATION } from '../../src/db/subject-key-backfill.ts';
 import { logEmail } from '../../src/services/log-email.service.ts';
 import { noopPipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { buildEmail } from '../helpers/email-fixtures.ts';
-import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../helpers/migrations-where.ts';
-import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database.ts';
+import { describeMigration } from '../helpers/migrations-where.ts';
 
 // The subject fallback reads only threads whose subject key matches the email's: the email threads
 // logged before the key existed must get theirs from the migration, or headerless replies to them
@@ -15,16 +14,9 @@ import { TEST_DATABASE_KINDS, type TestDatabase } from '../helpers/test-database
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const DAY = 86_400_000;
 
-describe.each(TEST_DATABASE_KINDS)(`migration ${SUBJECT_KEY_MIGRATION} on %s`, (kind) => {
-  let t: TestDatabase;
-  let fixture: DatabaseBeforeMigration;
-  beforeEach(async () => {
-    fixture = await databaseBeforeMigration(kind, SUBJECT_KEY_MIGRATION);
-    ({ t } = fixture);
-  });
-  afterEach(() => fixture.dispose());
-
+describeMigration(SUBJECT_KEY_MIGRATION, (before) => {
   it('gives the email threads logged before it their subject key, so a headerless reply still joins them', async () => {
+    const { t } = before();
     const sent = new Date(Date.now() - 2 * DAY);
     // As the previous release logged them: a customer's thread, an email thread without a subject, a chat thread.
     await t.db.sql.exec(`
