@@ -119,6 +119,12 @@ export async function catchUpSlackHistory(
     const floor = (opts.now ?? new Date()).getTime() - deps.maxDays * 86_400_000;
     const floorTs = (Math.floor(floor / 1000) - 1).toFixed(6);
     /**
+     * The marks this pass reads back, once read (none during the start's pass over the channels): a miss
+     * the pass notes itself in one of their places is its own try, not a new miss there (see
+     * {@link SlackMissedMarks.mark}).
+     */
+    let read: MissedMark[] = [];
+    /**
      * Applies a deletion Slack sent that could not be applied then (see {@link MissedMark.deleted}); true
      * when its mark can go. The database away is tried again at the next check; any other failure later
      * and later, as a message marked alone.
@@ -171,7 +177,7 @@ export async function catchUpSlackHistory(
           return false;
         }
         // Threads the bound cut are marked first, whatever comes next: a kill leaves them marked.
-        for (const t of counts.threads) await deps.marks.mark(t);
+        for (const t of counts.threads) await deps.marks.mark(t, read);
         if (counts.resumeAt || counts.refused.length > 0) {
           // Not read to the end: more than one catch-up hands on (the place is read on from the first message
           // not handed), or messages it could not log (each marked alone, so the next checks read them back
@@ -179,7 +185,7 @@ export async function catchUpSlackHistory(
           // on (or goes) in one step, so a process killed in between leaves nothing unmarked; a stop that cut
           // the read short leaves it marked from `oldest`.
           report.refused += counts.refused.length;
-          for (const r of counts.refused) await deps.marks.mark(r);
+          for (const r of counts.refused) await deps.marks.mark(r, read);
           if (deps.stopping?.()) return false;
           if (counts.resumeAt) await deps.marks.moveOn(mark, counts.resumeAt);
           else await deps.marks.clear(mark);
@@ -238,7 +244,8 @@ export async function catchUpSlackHistory(
       // before that need not read them again.
       if (!deps.stopping?.()) await deps.redis.set(linkedPassKey(deps.prefix), String(began));
     }
-    for (const mark of await deps.marks.due()) {
+    read = await deps.marks.due();
+    for (const mark of read) {
       if (deps.stopping?.()) break;
       report.marks++;
       // Not further back than the window (a message marked alone older than it is not found: its mark goes).

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { redisNow } from '../../src/redis/redis-clock.ts';
+import { fieldOf, type MissedMark, markOf } from './slack-missed-field.ts';
 import type { SlackMissedSpool } from './slack-missed-spool.ts';
 
 /** The first tries of a mark that keeps failing are at every check; then the wait doubles, up to a cap. */
@@ -24,29 +25,7 @@ export function retryWaitMs(tries: number, maxMs = MAX_WAIT_MS): number {
   return Math.min(FIRST_WAIT_MS * 2 ** Math.max(0, tries - TRIES_AT_ONCE), maxMs);
 }
 
-/**
- * Where a Slack message whose event could not be logged sits, for the catch-up to read it back from
- * Slack: a channel's history from `oldest` on, or (`thread`) one thread's replies from `oldest` on.
- */
-export interface MissedMark {
-  teamId: string;
-  channel: string;
-  /** A thread's ts: the message was a reply there (a channel's history does not list replies). */
-  thread?: string;
-  /** The ts to read back from (the missed message's own, inclusive). */
-  oldest: string;
-  /**
-   * Just the message at `oldest`: one a read-back could not log, after which it read the place on. Each
-   * is a mark of its own, read back alone.
-   */
-  only?: boolean;
-  /**
-   * With `only`: Slack said the message at `oldest` was deleted (`message_deleted`) and the deletion could
-   * not be applied then. Read back, it is applied as the event would have been: no history is asked (a
-   * history cannot say what was deleted; the event did).
-   */
-  deleted?: boolean;
-}
+export type { MissedMark } from './slack-missed-field.ts';
 
 /**
  * Where a new mark is kept: in Redis (for every process); on this machine's disk too while Redis is away
@@ -57,12 +36,12 @@ export type MarkKept = 'redis' | 'disk' | 'process';
 /**
  * Keeps the lower ts of the two (a second miss in the same place further back widens the read), and counts
  * every miss noted for the place (KEYS[2]), so that a read-back that began before a later miss there does
- * not take that miss's mark with it.
+ * not take that miss's mark with it; returns that count (this miss's, in the same step).
  */
-const MARK = `redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+const MARK = `local misses = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v or tonumber(ARGV[2]) < tonumber(v) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-return 1`;
+return misses`;
 /**
  * Whether the mark is still the one read back (KEYS[1] its ts, KEYS[3] its count of misses; ARGV[3] "*":
  * its ts alone): no miss, further back or later, came since.
@@ -119,10 +98,14 @@ interface LocalMark {
   misses: number;
 }
 
-/** What a mark returned by {@link SlackMissedMarks.all} was when read: Redis's count of misses, this process's. */
+/**
+ * What a mark returned by {@link SlackMissedMarks.all} was when read: Redis's count of misses, this
+ * process's; and its field (a deletion the release before marked in its own form is cleared there).
+ */
 interface ReadAs {
   redis: string;
   local?: number;
+  field: string;
 }
 
 /**
@@ -157,12 +140,24 @@ export class SlackMissedMarks {
     this.missesKey = `${prefix}:slack-missed-misses`;
   }
 
-  /** Marks a place to read back, and says where the mark is kept. */
-  async mark(m: MissedMark): Promise<MarkKept> {
+  /**
+   * Marks a place to read back, and says where the mark is kept. `readInPass`: the marks a catch-up pass
+   * read ({@link due}), when that pass notes this miss itself (a message it could not log, a thread its
+   * bound cut). For the mark of the same place among them this miss then does not count as one that came
+   * since it was read (the pass tried the place itself): a failed try of it later in the pass is still put
+   * off ({@link defer}; it was retried at the next check, a step of its backoff lost), a read of it to the
+   * end still clears it. Only when it is the one miss there since it was read: any other, a live event's,
+   * still counts.
+   */
+  async mark(m: MissedMark, readInPass: readonly MissedMark[] = []): Promise<MarkKept> {
     const field = fieldOf(m);
+    const read = readInPass.map((r) => this.readAs.get(r)).find((as) => as?.field === field);
+    if (read?.local !== undefined && read.local === this.local.get(field)?.misses) read.local++;
     this.noteLocal(field, m.oldest);
     try {
-      await this.redis.eval(MARK, 2, this.key, this.missesKey, field, m.oldest);
+      const misses = Number(await this.redis.eval(MARK, 2, this.key, this.missesKey, field, m.oldest));
+      // Counted in the same step as this miss: one more than when read, so no other miss came there since.
+      if (read && misses === Number(read.redis) + 1) read.redis = String(misses);
       return 'redis';
     } catch {
       this.unsaved.add(field);
@@ -216,8 +211,12 @@ export class SlackMissedMarks {
     await this.redis.ping();
     const spooled = await this.spool.take().catch(() => undefined);
     if (!spooled) return;
-    for (const [field, oldest] of spooled.marks)
-      if (markOf(field, oldest)) await this.redis.eval(MARK, 2, this.key, this.missesKey, field, oldest);
+    for (const [field, oldest] of spooled.marks) {
+      const m = markOf(field, oldest);
+      // In this release's form: a deletion the release before spooled in its own is written as one the
+      // releases before it pass over (see fieldOf).
+      if (m) await this.redis.eval(MARK, 2, this.key, this.missesKey, fieldOf(m), oldest);
+    }
     await spooled.done();
   }
 
@@ -229,7 +228,7 @@ export class SlackMissedMarks {
     // Read with Redis away, a mark counts as changed by any miss noted in Redis since (read again, never lost).
     const merged = new Map<string, { oldest: string; as: ReadAs }>();
     for (const [field, mine] of this.local)
-      merged.set(field, { oldest: mine.oldest, as: { redis: '', local: mine.misses } });
+      merged.set(field, { oldest: mine.oldest, as: { redis: '', local: mine.misses, field } });
     try {
       await this.saveUnsaved();
       // The counts first: a miss between the two reads makes the mark look changed (read again), never
@@ -238,7 +237,7 @@ export class SlackMissedMarks {
       for (const [field, mark] of merged) mark.as.redis = misses[field] ?? '';
       for (const [field, oldest] of Object.entries(await this.redis.hgetall(this.key))) {
         const mine = merged.get(field);
-        if (mine === undefined) merged.set(field, { oldest, as: { redis: misses[field] ?? '' } });
+        if (mine === undefined) merged.set(field, { oldest, as: { redis: misses[field] ?? '', field } });
         else if (Number(oldest) < Number(mine.oldest)) mine.oldest = oldest;
       }
     } catch {
@@ -265,7 +264,7 @@ export class SlackMissedMarks {
       return marks;
     }
     return marks.filter((m) => {
-      const due = later[fieldOf(m)]?.split(':')[1];
+      const due = later[this.fieldOfRead(m)]?.split(':')[1];
       return due === undefined || Number(due) <= now;
     });
   }
@@ -287,7 +286,7 @@ export class SlackMissedMarks {
         2,
         this.laterKey,
         this.missesKey,
-        fieldOf(m),
+        this.fieldOfRead(m),
         TRIES_AT_ONCE,
         FIRST_WAIT_MS,
         maxMs,
@@ -304,7 +303,7 @@ export class SlackMissedMarks {
    * its tries counted from the start. Best effort (with Redis away every mark is tried at each check).
    */
   async retryNow(m: MissedMark): Promise<void> {
-    await this.redis.hdel(this.laterKey, fieldOf(m)).catch(() => undefined);
+    await this.redis.hdel(this.laterKey, this.fieldOfRead(m)).catch(() => undefined);
   }
 
   /**
@@ -322,7 +321,7 @@ export class SlackMissedMarks {
    * {@link all} returned; any other: unless a miss further back came).
    */
   async clear(m: MissedMark): Promise<void> {
-    const field = fieldOf(m);
+    const field = this.fieldOfRead(m);
     const as = this.readAs.get(m);
     if (this.unchangedHere(field, m, as)) {
       this.local.delete(field);
@@ -337,7 +336,7 @@ export class SlackMissedMarks {
    * or `m` is not its mark: then the lower of the mark and `resumeAt` stays).
    */
   async moveOn(m: MissedMark, resumeAt: string): Promise<void> {
-    const field = fieldOf(m);
+    const field = this.fieldOfRead(m);
     const as = this.readAs.get(m);
     const mine = this.local.get(field);
     if (mine) {
@@ -358,30 +357,17 @@ export class SlackMissedMarks {
     );
   }
 
+  /**
+   * The field a mark {@link all} returned was read from (a deletion the release before marked: its form),
+   * else its own.
+   */
+  private fieldOfRead(m: MissedMark): string {
+    return this.readAs.get(m)?.field ?? fieldOf(m);
+  }
+
   /** Whether this process's own mark of the place is still the one read back. */
   private unchangedHere(field: string, m: MissedMark, as: ReadAs | undefined): boolean {
     const mine = this.local.get(field);
     return mine !== undefined && mine.oldest === m.oldest && (as?.local === undefined || as.local === mine.misses);
   }
-}
-
-/** "T/C" or "T/C/thread": a place; "...!ts" for one message of it ({@link MissedMark.only}). */
-function fieldOf(m: MissedMark): string {
-  const place = [m.teamId, m.channel, ...(m.thread ? [m.thread] : [])].join('/');
-  if (!m.only) return place;
-  return m.deleted ? `${place}!${m.oldest}!deleted` : `${place}!${m.oldest}`;
-}
-
-function markOf(field: string, oldest: string): MissedMark | undefined {
-  const [place = '', only, kind] = field.split('!');
-  const [teamId, channel, thread] = place.split('/');
-  if (!teamId || !channel || !/^\d+(\.\d+)?$/.test(oldest)) return undefined;
-  return {
-    teamId,
-    channel,
-    ...(thread ? { thread } : {}),
-    oldest,
-    ...(only ? { only: true } : {}),
-    ...(only && kind === 'deleted' ? { deleted: true } : {}),
-  };
 }

@@ -81,9 +81,12 @@ describe('a Slack catch-up pass', () => {
     await slack.stop();
   });
 
-  /** The tries a mark (its field) has had and how long until its next, as Redis holds them; none: no wait. */
-  const laterOf = async (field: string) => {
-    const v = await redis.hget(`${prefix}:slack-missed-later`, field);
+  /**
+   * The tries a mark (its field) has had and how long until its next, as Redis holds them (of the deployment
+   * `of`); none: no wait.
+   */
+  const laterOf = async (field: string, of = prefix) => {
+    const v = await redis.hget(`${of}:slack-missed-later`, field);
     if (!v) return undefined;
     const [tries, due] = v.split(':').map(Number);
     return { tries, waitMs: due! - (await redisNow(redis)) };
@@ -248,11 +251,49 @@ describe('a Slack catch-up pass', () => {
     expect(await laterOf(field)).toBeUndefined();
   }, 60_000);
 
+  it('puts a message marked alone off by its next step when a read of its channel earlier in the same pass marked it again', async () => {
+    // A deployment of its own: this pass reads these two marks alone, in the order they were made.
+    const own = `${prefix}-again`;
+    const marks = new SlackMissedMarks(redis, own);
+    const now = Math.floor(Date.now() / 1000);
+    const [before, bad] = [`${now - 90}.000051`, `${now - 60}.000052`];
+    slack.history.set('CAGAIN', [
+      { ts: before, user: 'UJO', text: 'Hello' },
+      { ts: bad, user: 'UJO', text: 'Order 4414' },
+    ]);
+    const alone = { teamId: 'T1', channel: 'CAGAIN', oldest: bad, only: true };
+    const field = `T1/CAGAIN!${bad}`;
+    refusing.add(bad);
+    try {
+      // A miss in the channel before that message (read first in the pass), and the message marked alone
+      // at its fourth try, due now.
+      await marks.mark({ teamId: 'T1', channel: 'CAGAIN', oldest: before });
+      await marks.mark(alone);
+      await redis.hset(`${own}:slack-missed-later`, field, '3:0');
+      // The channel's read cannot log it either (marked alone again: the pass's own miss, not a new one),
+      // then its own read fails.
+      expect(await catchUpSlackHistory({ ...deps, prefix: own, marks }, { linked: false })).toMatchObject({
+        ran: true,
+        marks: 2,
+        refused: 2,
+      });
+      // Its fourth failed try: it waits its step (on the code before, nothing was put off: tried again at
+      // the next check, a step of its backoff lost).
+      const next = await laterOf(field, own);
+      expect(next?.tries).toBe(4);
+      expect(next?.waitMs).toBeGreaterThan(retryWaitMs(4) - 10_000);
+      expect(await marks.due()).toEqual([]);
+      expect(await marks.all()).toEqual([alone]);
+    } finally {
+      refusing.delete(bad);
+    }
+  }, 60_000);
+
   it('applies a deletion marked as itself without reading a history, however old, putting it off while it fails', async () => {
     // Older than the window (SLACK_CATCHUP_DAYS 7): a deletion is applied all the same.
     const gone = `${Math.floor(Date.now() / 1000) - 30 * 86_400}.000021`;
     const mark = { teamId: 'T1', channel: 'CGONE', oldest: gone, only: true, deleted: true };
-    const field = `T1/CGONE!${gone}!deleted`;
+    const field = `deleted!T1/CGONE!${gone}`;
     const reads = () => slack.calls.filter((c) => c.body.channel === 'CGONE').length;
     refusing.add(gone);
     try {

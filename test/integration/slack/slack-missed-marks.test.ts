@@ -1,11 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlackCatchUpLoop } from '../../../connectors/slack/slack-catch-up-loop.ts';
-import { retryWaitMs, SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
+import { catchUpSlackHistory } from '../../../connectors/slack/slack-history-catch-up.ts';
+import { type MissedMark, retryWaitMs, SlackMissedMarks } from '../../../connectors/slack/slack-missed-marks.ts';
 import {
   ORPHANED_TMP_MS,
   SlackMissedSpool,
@@ -18,6 +28,44 @@ import { startPrivateRedis } from '../../../src/redis/private-redis-server.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * The release before this one (commit 7f32965, connectors/slack/slack-missed-marks.ts): its `markOf`, as it
+ * was. Its successor (6e35e28) reads a field's place the same way.
+ */
+function previousMarkOf(field: string, oldest: string): MissedMark | undefined {
+  const [place = '', only] = field.split('!');
+  const [teamId, channel, thread] = place.split('/');
+  if (!teamId || !channel || !/^\d+(\.\d+)?$/.test(oldest)) return undefined;
+  return { teamId, channel, ...(thread ? { thread } : {}), oldest, ...(only ? { only: true } : {}) };
+}
+
+/**
+ * What a process of the release before (7f32965; 6e35e28 alike) running beside this one (a rolling deploy)
+ * reads back from Redis: its `all()` reads every field of the marks hash and skips one `markOf` cannot read
+ * (left in Redis as it is; its clear, move on and defer act only on the marks it returned).
+ */
+async function previousReleaseAll(redis: Redis, deployment: string): Promise<MissedMark[]> {
+  return Object.entries(await redis.hgetall(`${deployment}:slack-missed`)).flatMap(
+    ([field, oldest]) => previousMarkOf(field, oldest) ?? [],
+  );
+}
+
+/**
+ * What a process of the release before (7f32965; 6e35e28 alike: the same connectors/slack/slack-missed-spool.ts)
+ * takes from the spool once Redis is back: every ".json" and ".taken" file (and a ".json.tmp" a minute old),
+ * deleted once its marks that `markOf` reads are in Redis; one it cannot read is dropped with its file.
+ * Here: the entries of the files it takes (and deletes).
+ */
+function previousReleaseTakes(spoolDir: string): Array<[string, string]> {
+  const taken: Array<[string, string]> = [];
+  for (const name of readdirSync(spoolDir)) {
+    if (!name.endsWith('.json') && !name.endsWith('.taken') && !name.endsWith('.json.tmp')) continue;
+    taken.push(...Object.entries(JSON.parse(readFileSync(join(spoolDir, name), 'utf8')) as Record<string, string>));
+    unlinkSync(join(spoolDir, name));
+  }
+  return taken;
+}
+
 /** The marks of missed Slack messages, on a real Redis: one per place, the earliest ts wins, cleared only as read. */
 describe('marks of Slack messages to read back', () => {
   const prefix = `{rapport-marks-${randomBytes(4).toString('hex')}}`;
@@ -26,6 +74,138 @@ describe('marks of Slack messages to read back', () => {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
+  });
+
+  /**
+   * A catch-up pass over a deployment's marks, neither the database nor Slack asked (a deletion is applied
+   * without a history, through the auto-logger, here a stub that can refuse): the deletions handed.
+   */
+  const applyDeletions = async (deployment: string, marks: SlackMissedMarks, refuse = false) => {
+    const handed: string[] = [];
+    const report = await catchUpSlackHistory(
+      {
+        db: undefined as never,
+        redis,
+        prefix: deployment,
+        clientFor: undefined as never,
+        autoLogger: {
+          handle: async (_team, e) => {
+            if (e.deleted_ts) handed.push(e.deleted_ts);
+            if (refuse) throw new Error('refused by the test');
+            return { action: 'ignored' } as never;
+          },
+        },
+        marks,
+        logger: loggerInto([], 'error'),
+        maxDays: 7,
+      },
+      { linked: false },
+    );
+    expect(report).toMatchObject({ ran: true, failed: 0 });
+    return handed;
+  };
+  /** What a deployment's three hashes hold: marks, counts of misses, tries. */
+  const hashesOf = async (deployment: string) => ({
+    marks: await redis.hgetall(`${deployment}:slack-missed`),
+    misses: await redis.hgetall(`${deployment}:slack-missed-misses`),
+    later: await redis.hgetall(`${deployment}:slack-missed-later`),
+  });
+
+  it('writes a deletion mark as one the releases before pass over, not as a message marked alone, and applies it', async () => {
+    const deployment = `${prefix}-rolling`;
+    const deletion = { teamId: 'T10', channel: 'C10', oldest: '1700000400.000400', only: true, deleted: true };
+    const place = { teamId: 'T10', channel: 'C11', oldest: '1700000500.000500' };
+    const events = new SlackMissedMarks(redis, deployment);
+    await events.mark(deletion);
+    await events.mark(place);
+    // A process of the release before beside this one reads the place, and passes the deletion over: read
+    // as a message marked alone (its form before), it found it gone from the history and dropped the mark,
+    // and the deletion was never applied.
+    expect(await previousReleaseAll(redis, deployment)).toEqual([place]);
+    const marks = new SlackMissedMarks(redis, deployment);
+    const read = await marks.all();
+    expect(read).toHaveLength(2);
+    expect(read).toEqual(expect.arrayContaining([deletion, place]));
+    await marks.clear(read.find((m) => m.channel === 'C11')!);
+    // This release applies it, and its mark and counts go.
+    expect(await applyDeletions(deployment, marks)).toEqual([deletion.oldest]);
+    expect(await hashesOf(deployment)).toEqual({ marks: {}, misses: {}, later: {} });
+  });
+
+  it('applies a deletion marked in the form of the release before this one, putting it off under that mark while it fails', async () => {
+    const deployment = `${prefix}-legacy`;
+    const legacy = 'T10/C12!1700000600.000600!deleted';
+    // As that release's MARK wrote it: a count of misses, and the ts.
+    await redis.hincrby(`${deployment}:slack-missed-misses`, legacy, 1);
+    await redis.hset(`${deployment}:slack-missed`, legacy, '1700000600.000600');
+    const marks = new SlackMissedMarks(redis, deployment);
+    expect(await marks.all()).toEqual([
+      { teamId: 'T10', channel: 'C12', oldest: '1700000600.000600', only: true, deleted: true },
+    ]);
+    expect(await applyDeletions(deployment, marks, true)).toEqual(['1700000600.000600']);
+    expect((await hashesOf(deployment)).later).toEqual({ [legacy]: expect.stringMatching(/^1:\d+$/) });
+    expect(await marks.due()).toEqual([]);
+    // Due again: applied, and that mark goes with its counts.
+    await redis.hset(`${deployment}:slack-missed-later`, legacy, '1:0');
+    expect(await applyDeletions(deployment, marks)).toEqual(['1700000600.000600']);
+    expect(await hashesOf(deployment)).toEqual({ marks: {}, misses: {}, later: {} });
+  });
+
+  it('keeps a deletion marked while Redis is away in a spool file the releases before do not take', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rapport-spool-'));
+    const deployment = `${prefix}-spooled-deletion`;
+    const spoolDir = slackMissedSpoolDir(dir, deployment);
+    const away = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+    away.on('error', () => {});
+    try {
+      const deletion = { teamId: 'T11', channel: 'C11', oldest: '1700000700.000700', only: true, deleted: true };
+      const place = { teamId: 'T11', channel: 'C12', oldest: '1700000800.000800' };
+      const dying = new SlackMissedMarks(away, deployment, new SlackMissedSpool(spoolDir));
+      expect(await dying.mark(deletion)).toBe('disk');
+      expect(await dying.mark(place)).toBe('disk');
+      // Redis back, a process of the release before takes the spool first: the place's mark alone (it
+      // would have dropped the deletion's, or read it as a message marked alone, and deleted its file).
+      expect(previousReleaseTakes(spoolDir)).toEqual([['T11/C12', place.oldest]]);
+      // This release's next check writes the deletion to Redis, in the form the releases before pass over.
+      expect(await new SlackMissedMarks(redis, deployment, new SlackMissedSpool(spoolDir)).any()).toBe(true);
+      expect(await new SlackMissedMarks(redis, deployment).all()).toEqual([deletion]);
+      expect(await previousReleaseAll(redis, deployment)).toEqual([]);
+      expect(readdirSync(spoolDir)).toEqual([]);
+    } finally {
+      away.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('puts off a failed try of a mark its pass marked again itself since it was read, not of one another miss came to', async () => {
+    const deployment = `${prefix}-own`;
+    const marks = new SlackMissedMarks(redis, deployment);
+    const events = new SlackMissedMarks(redis, deployment);
+    const thread = { teamId: 'T12', channel: 'C12', thread: '1690000000.000001', oldest: '1700000000.000010' };
+    const alone = { teamId: 'T12', channel: 'C12', oldest: '1700000000.000020', only: true };
+    await events.mark(thread);
+    await events.mark(alone);
+    // A pass reads both, marks them again itself (the bound cut the thread further on in a read of its
+    // channel; that read could not log the message either), then fails to read them: both put off.
+    let read = await marks.due();
+    await marks.mark({ ...thread, oldest: '1700000000.000090' }, read);
+    await marks.mark(alone, read);
+    for (const m of read) expect(await marks.defer(m)).toEqual({ tries: 1, waitMs: retryWaitMs(1) });
+    expect(await marks.due()).toEqual([]);
+    // A new miss from an event there too, before or after the pass's own: not put off, read at the next check.
+    await redis.del(`${deployment}:slack-missed-later`);
+    read = await marks.due();
+    await events.mark(thread);
+    await marks.mark(thread, read);
+    await marks.mark(alone, read);
+    await events.mark(alone);
+    for (const m of read) expect(await marks.defer(m)).toBeUndefined();
+    expect(await marks.due()).toHaveLength(2);
+    // Read to its end, a mark the pass marked again itself since (no further back) goes.
+    read = await marks.due();
+    await marks.mark({ ...thread, oldest: '1700000000.000090' }, read);
+    for (const m of read) await marks.clear(m);
+    expect(await hashesOf(deployment)).toEqual({ marks: {}, misses: {}, later: {} });
   });
 
   it('keeps the earliest miss per channel or thread, shared by the processes of a deployment', async () => {
