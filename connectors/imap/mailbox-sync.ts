@@ -89,6 +89,8 @@ export interface MailboxSyncDeps {
   defaultFilters?: boolean;
   /** Called with every outcome (metrics). */
   onOutcome?: (mailbox: string, outcome: LogEmailOutcome | { status: 'failed' }) => void;
+  /** Where the syncer keeps its mails' strikes. Default a new one of its own (a test passes one to read it). */
+  strikes?: MailStrikes;
 }
 
 /** A fetched message and its parse (or the parse error). */
@@ -169,7 +171,7 @@ export class MailboxSync {
   private readonly clients = new Set<ImapFlow>();
   private readonly wakers = new Map<string, Set<() => void>>();
   /** Failures of mails not logged nor kept yet (see passOver, strikeUnanswered), dropped once a cursor passes them. */
-  private readonly strikes = new MailStrikes();
+  private readonly strikes: MailStrikes;
   /** This syncer's id in the folders' in-flight claims (MailboxInFlight). */
   private readonly runId = randomUUID();
   /** Folders whose in-flight claim this syncer may hold (released when a pass ends, or when it stops). */
@@ -185,6 +187,7 @@ export class MailboxSync {
     private readonly deps: MailboxSyncDeps,
   ) {
     this.status = newMailboxSyncStatus(config.address);
+    this.strikes = deps.strikes ?? new MailStrikes();
     this.log = deps.logger.child({ module: 'imap', mailbox: config.address });
     this.lock = new MailboxLock(deps.redis, config.address, {
       prefix: deps.lockPrefix,

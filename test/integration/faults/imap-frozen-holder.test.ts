@@ -1,12 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/database.ts';
-import { openDatabase } from '../../../src/db/open-database.ts';
-import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { describe, expect, it } from 'vitest';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { imapBotEnv, MailboxBots, type MailboxBot } from '../../helpers/mailbox-bots.ts';
-import { createScratchPostgres } from '../../helpers/test-database.ts';
+import { mailboxBotsFixture } from '../../helpers/mailbox-bots.ts';
 
 // A bot frozen (SIGSTOP here; a long GC pause or a VM pause in production) past its mailbox lock's TTL in
 // the middle of a batch's transaction. Another bot takes the mailbox over; when the frozen one is continued
@@ -15,42 +10,16 @@ import { createScratchPostgres } from '../../helpers/test-database.ts';
 // when it takes the lock, the frozen bot's cursor save carries an older one and is refused, and its whole
 // transaction rolls back.
 
-const MAILBOX = 'support@support.example';
 /** Advisory lock the test holds to stop the first write of the HOLD mail inside the database. */
 const HOLD_KEY = 4242;
-let dovecot: DovecotServer;
-let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
-let db: Database;
-const bots = new MailboxBots();
-const prefix = `{rapport-test-${randomBytes(4).toString('hex')}}`;
-let account: { user: string; password: string };
-
-beforeAll(async () => {
-  dovecot = await startDovecot();
-  account = await dovecot.addUser(MAILBOX);
-  scratch = await createScratchPostgres();
-  db = await openDatabase({ databaseUrl: scratch.url });
-});
-afterAll(async () => {
-  await bots.dispose();
-  await db?.close();
-  await scratch?.drop();
-  await dovecot?.stop();
-});
+const fx = mailboxBotsFixture();
 
 // A 2 s lock, renewed every 667 ms: the frozen bot's renewal fires at once when it is continued.
-const startBot = () => bots.start({ ...imapBotEnv(dovecot, account, scratch.url, prefix), IMAP_LOCK_MS: '2000' });
-
-/** The mailbox's /readyz line of `bot`. */
-async function readyLine(bot: MailboxBot): Promise<string> {
-  const body = (await (await fetch(`http://127.0.0.1:${bot.port}/readyz`)).json()) as {
-    checks: Record<string, { detail: string }>;
-  };
-  return body.checks[`imap:${MAILBOX}`]?.detail ?? '(no mailbox line)';
-}
+const startBot = () => fx.start({ IMAP_LOCK_MS: '2000' });
 
 describe('a bot frozen past its mailbox lock inside a batch', () => {
   it('commits nothing once continued after another bot took the mailbox over, and stands by', async () => {
+    const { db, readyLine } = fx;
     // The first insert of the HOLD mail waits on the test's advisory lock; later ones (the new holder's) do not.
     await db.sql.exec(`
       CREATE SEQUENCE hold_once;
@@ -63,17 +32,15 @@ describe('a bot frozen past its mailbox lock inside a batch', () => {
         RETURN NEW;
       END $$;
       CREATE TRIGGER hold_frozen BEFORE INSERT ON "Message" FOR EACH ROW EXECUTE FUNCTION hold_frozen();`);
-    const holdLock = new pg.Client({ connectionString: scratch.url });
+    const holdLock = new pg.Client({ connectionString: fx.databaseUrl });
     await holdLock.connect();
     try {
       await holdLock.query('SELECT pg_advisory_lock($1)', [HOLD_KEY]);
-      const client = await dovecot.client(account);
-      for (let i = 1; i <= 6; i++)
-        await client.append(
-          'INBOX',
+      await fx.deliver(
+        ...[1, 2, 3, 4, 5, 6].map((i) =>
           buildEmail({ from: `p${i}@frozen-${i}.example`, subject: `Mail ${i}`, body: i === 3 ? 'HOLD' : 'fine' }),
-        );
-      await client.logout();
+        ),
+      );
 
       const frozen = await startBot();
       const held = async () =>
@@ -149,9 +116,7 @@ describe('a bot frozen past its mailbox lock inside a batch', () => {
       expect(await db.prisma.mailQuarantine.count()).toBe(0);
 
       // The new holder goes on syncing.
-      const late = await dovecot.client(account);
-      await late.append('INBOX', buildEmail({ from: 'late@frozen-late.example', subject: 'Later', body: 'later' }));
-      await late.logout();
+      await fx.deliver(buildEmail({ from: 'late@frozen-late.example', subject: 'Later', body: 'later' }));
       await waitFor(
         async () => (await db.prisma.message.count({ where: { text: 'later' } })) === 1,
         30_000,

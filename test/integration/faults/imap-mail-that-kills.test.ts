@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { retryQuarantinedMail } from '../../../connectors/imap/quarantine-retry.ts';
-import type { Database } from '../../../src/db/database.ts';
-import { openDatabase } from '../../../src/db/open-database.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
-import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { imapBotEnv, MailboxBots } from '../../helpers/mailbox-bots.ts';
-import { createScratchPostgres } from '../../helpers/test-database.ts';
+import { BOTS_MAILBOX, mailboxBotsFixture } from '../../helpers/mailbox-bots.ts';
 
 // A mail that takes the bot down while it is being handled (a crash, the OOM killer) used to be tried
 // again by every start, for good: strike counts lived in the process, so it was never quarantined, the
@@ -15,55 +10,35 @@ import { createScratchPostgres } from '../../helpers/test-database.ts';
 // a real bot is SIGKILLed each time it is inside that mail's write (a trigger holds the write), as a crash
 // would end it; the claim it leaves in the database tells the next start.
 
-const MAILBOX = 'support@support.example';
-let dovecot: DovecotServer;
-let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
-let db: Database;
-const bots = new MailboxBots();
-const prefix = `{rapport-test-${randomBytes(4).toString('hex')}}`;
+const fx = mailboxBotsFixture();
 const redis = connectRedis('redis://127.0.0.1:6379');
-let account: { user: string; password: string };
-
-beforeAll(async () => {
-  dovecot = await startDovecot();
-  account = await dovecot.addUser(MAILBOX);
-  scratch = await createScratchPostgres();
-  db = await openDatabase({ databaseUrl: scratch.url });
-});
-afterAll(async () => {
-  await bots.dispose();
-  await db?.close();
-  await scratch?.drop();
-  await dovecot?.stop();
-  redis.disconnect();
-});
-
-const startBot = () => bots.start(imapBotEnv(dovecot, account, scratch.url, prefix));
+afterAll(() => redis.disconnect());
 
 /** Backends of the scratch database inside the poisoned mail's write. */
 const inPoison = async () =>
   (
-    await db.sql.query<{ pid: number }>(
+    await fx.db.sql.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%INSERT%' AND wait_event = 'PgSleep'`,
     )
   ).map((r) => r.pid);
 
 describe('a mail that takes the bot down while it is handled', () => {
   it('is kept in quarantine unread after three stops in a row by itself, and the mails after it are logged', async () => {
+    const { db, bots, prefix } = fx;
     // Every write of the poisoned mail sleeps: the bot is killed while it is in there.
     await db.sql.exec(`
       CREATE FUNCTION hold_poison() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.text LIKE '%POISON%' THEN PERFORM pg_sleep(600); END IF; RETURN NEW; END $$;
       CREATE TRIGGER hold_poison BEFORE INSERT ON "Message" FOR EACH ROW EXECUTE FUNCTION hold_poison();`);
-    const client = await dovecot.client(account);
-    await client.append('INBOX', buildEmail({ from: 'ann@acme-kill.com', subject: 'Before', body: 'fine' }));
-    await client.append('INBOX', buildEmail({ from: 'bob@acme-kill.com', subject: 'Poisoned', body: 'POISON' }));
-    await client.append('INBOX', buildEmail({ from: 'cy@acme-kill.com', subject: 'After', body: 'fine too' }));
-    await client.logout();
+    await fx.deliver(
+      buildEmail({ from: 'ann@acme-kill.com', subject: 'Before', body: 'fine' }),
+      buildEmail({ from: 'bob@acme-kill.com', subject: 'Poisoned', body: 'POISON' }),
+      buildEmail({ from: 'cy@acme-kill.com', subject: 'After', body: 'fine too' }),
+    );
 
     let kills = 0;
     for (; kills < 8; kills++) {
-      const bot = await startBot();
+      const bot = await fx.start();
       const quarantined = async () => (await db.prisma.mailQuarantine.count()) > 0;
       await waitFor(
         async () => (await quarantined()) || (await inPoison()).length > 0,
@@ -76,7 +51,7 @@ describe('a mail that takes the bot down while it is handled', () => {
       bot.proc.child.kill('SIGKILL');
       await bot.proc.exited;
       for (const pid of await inPoison()) await db.sql.query('SELECT pg_terminate_backend($1)', [pid]);
-      await redis.del(`${prefix}:imap-lock:${MAILBOX}`);
+      await redis.del(`${prefix}:imap-lock:${BOTS_MAILBOX}`);
     }
     // Once with the other mails in a batch, then three times alone (the mail before it logged first).
     expect(kills).toBe(4);
@@ -94,11 +69,9 @@ describe('a mail that takes the bot down while it is handled', () => {
     const last = bots.running();
     last?.proc.child.kill('SIGTERM');
     await last?.proc.exited;
-    await redis.del(`${prefix}:imap-lock:${MAILBOX}`);
-    const next = await startBot();
-    const late = await dovecot.client(account);
-    await late.append('INBOX', buildEmail({ from: 'dee@acme-kill.com', subject: 'Later', body: 'later' }));
-    await late.logout();
+    await redis.del(`${prefix}:imap-lock:${BOTS_MAILBOX}`);
+    const next = await fx.start();
+    await fx.deliver(buildEmail({ from: 'dee@acme-kill.com', subject: 'Later', body: 'later' }));
     await waitFor(
       async () => (await db.prisma.message.count({ where: { text: 'later' } })) === 1,
       30_000,

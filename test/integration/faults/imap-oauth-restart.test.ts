@@ -3,14 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/database.ts';
-import { openDatabase } from '../../../src/db/open-database.ts';
-import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { IdentityProvider } from '../../helpers/oauth-identity-provider.ts';
-import { MailboxBots } from '../../helpers/mailbox-bots.ts';
+import { mailboxBotsFixture } from '../../helpers/mailbox-bots.ts';
 import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
-import { createScratchPostgres } from '../../helpers/test-database.ts';
 
 // The bot is killed (kill -9: nothing in memory survives) after its token endpoint rotated the refresh
 // token it was configured with, and started again with the same settings. The configured token is spent
@@ -18,38 +14,26 @@ import { createScratchPostgres } from '../../helpers/test-database.ts';
 // first run was given, from the database, or the mailbox stops with invalid_grant.
 
 const idp = new IdentityProvider();
-let dovecot: DovecotServer;
-let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
-let db: Database | undefined;
-const bots = new MailboxBots();
 const SECRET_KEY = randomBytes(32).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'rapport-oauth-restart-'));
-const account = { user: 'support@support.example', password: randomBytes(8).toString('hex') };
-
-beforeAll(async () => {
-  await idp.start();
-  dovecot = await startDovecot({ oauthIntrospectionUrl: `${idp.url}/introspect` });
-  Object.assign(account, await dovecot.addUser(account.user));
-  scratch = await createScratchPostgres();
-});
-afterAll(async () => {
-  await bots.dispose();
-  await db?.close();
-  await scratch?.drop();
-  await dovecot?.stop();
+beforeAll(() => idp.start());
+// Registered before the fixture: run after its teardown has killed the bots.
+afterAll(() => {
   idp.server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+// Dovecot takes the logins the identity provider vouches for; the first bot migrates the database.
+const fx = mailboxBotsFixture({ migrate: false, dovecot: () => ({ oauthIntrospectionUrl: `${idp.url}/introspect` }) });
 
 async function startBot(): Promise<SpawnedRapport> {
-  const { proc } = await bots.start({
-    DATABASE_URL: scratch.url,
+  const { proc } = await fx.bots.start({
+    DATABASE_URL: fx.databaseUrl,
     // One data directory for both runs: the same installation restarted.
     RAPPORT_DATA_DIR: dir,
-    IMAP_HOST: dovecot.host,
-    IMAP_PORT: String(dovecot.port),
+    IMAP_HOST: fx.dovecot.host,
+    IMAP_PORT: String(fx.dovecot.port),
     IMAP_SECURE: 'false',
-    IMAP_USER: account.user,
+    IMAP_USER: fx.account.user,
     IMAP_OAUTH_TOKEN_URL: `${idp.url}/token`,
     IMAP_OAUTH_CLIENT_ID: 'rapport-app',
     IMAP_OAUTH_CLIENT_SECRET: 's3cret',
@@ -62,19 +46,16 @@ async function startBot(): Promise<SpawnedRapport> {
   return proc;
 }
 
-async function deliver(subject: string): Promise<void> {
-  const c = await dovecot.client(account);
-  await c.append('INBOX', buildEmail({ from: `jo@acme-${randomBytes(3).toString('hex')}.com`, subject }));
-  await c.logout();
-}
+const deliver = (subject: string) =>
+  fx.deliver(buildEmail({ from: `jo@acme-${randomBytes(3).toString('hex')}.com`, subject }));
 
 describe('a rotated OAuth2 refresh token across a kill -9 of the bot', () => {
   it('the restarted bot logs in with the token the first run was given, and logs the mail', async () => {
     idp.refreshTokens.add('rt-configured');
     const first = await startBot();
     await deliver('Before the crash');
-    db = await openDatabase({ databaseUrl: scratch.url, migrate: false });
-    const records = () => db!.prisma.communicationRecord.count();
+    const db = await fx.openDb();
+    const records = () => db.prisma.communicationRecord.count();
     await waitFor(
       async () => (await records()) === 1,
       30_000,
@@ -97,7 +78,7 @@ describe('a rotated OAuth2 refresh token across a kill -9 of the bot', () => {
     expect(sent).not.toContain('rt-configured');
     expect(second.output()).not.toContain('invalid_grant');
     // At rest the stored refresh token is sealed: none of the tokens issued is in the row.
-    const [row] = await db!.sql.query<{ refreshToken: string }>('SELECT "refreshToken" FROM "MailboxRefreshToken"');
+    const [row] = await db.sql.query<{ refreshToken: string }>('SELECT "refreshToken" FROM "MailboxRefreshToken"');
     expect(row.refreshToken).toMatch(/^sealed:v1:/);
     const issued = [...idp.refreshTokens, ...idp.requests.map((f) => f.get('refresh_token') ?? '')].filter(Boolean);
     for (const token of issued) expect(row.refreshToken).not.toContain(token);

@@ -1,53 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/database.ts';
-import { openDatabase } from '../../../src/db/open-database.ts';
-import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { describe, expect, it } from 'vitest';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { imapBotEnv, MailboxBots } from '../../helpers/mailbox-bots.ts';
-import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
-import { createScratchPostgres } from '../../helpers/test-database.ts';
+import { mailboxBotsFixture, type MailboxBot } from '../../helpers/mailbox-bots.ts';
 
 // Two bots of one deployment share a mailbox: one holds its Redis lock and syncs, the other stands by.
 // When the holder is killed its lock lives on until it runs out (30 s), and the standby's /readyz used
 // to say "another process holds the mailbox lock and syncs it" all that time while nobody synced. It
 // now asks Redis when the lock was last renewed and says the holder is gone and when it takes over.
 
-const MAILBOX = 'support@support.example';
-let dovecot: DovecotServer;
-let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
-let db: Database | undefined;
-const bots = new MailboxBots();
-const prefix = `{rapport-test-${randomBytes(4).toString('hex')}}`;
-let account: { user: string; password: string };
+// The first bot migrates the database: the test opens it once the mail after the takeover is due.
+const fx = mailboxBotsFixture({ migrate: false });
 
-beforeAll(async () => {
-  dovecot = await startDovecot();
-  account = await dovecot.addUser(MAILBOX);
-  scratch = await createScratchPostgres();
-});
-afterAll(async () => {
-  await bots.dispose();
-  await db?.close();
-  await scratch?.drop();
-  await dovecot?.stop();
-});
-
-interface Bot {
-  proc: SpawnedRapport;
+interface Bot extends MailboxBot {
   /** The mailbox's /readyz line. */
   line: () => Promise<string>;
 }
 
 async function startBot(): Promise<Bot> {
-  const { proc, port } = await bots.start(imapBotEnv(dovecot, account, scratch.url, prefix));
-  const line = async () => {
-    const body = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as {
-      checks: Record<string, { detail: string }>;
-    };
-    return body.checks[`imap:${MAILBOX}`]?.detail ?? '(no mailbox line)';
-  };
-  return { proc, line };
+  const bot = await fx.start();
+  return { ...bot, line: () => fx.readyLine(bot) };
 }
 
 describe("a standby's /readyz when the bot holding the mailbox lock is killed", () => {
@@ -87,12 +57,10 @@ ${a.proc.output()}`,
       /the process holding the mailbox lock has not renewed it for \d+ s \(stopped or frozen\?\); this process takes over when it runs out, within \d+ s/,
     );
 
-    const c = await dovecot.client(account);
-    await c.append('INBOX', buildEmail({ from: 'jo@acme-standby.com', subject: 'After the takeover' }));
-    await c.logout();
-    db = await openDatabase({ databaseUrl: scratch.url, migrate: false });
+    await fx.deliver(buildEmail({ from: 'jo@acme-standby.com', subject: 'After the takeover' }));
+    const db = await fx.openDb();
     await waitFor(
-      async () => (await db!.prisma.communicationRecord.count({ where: { subject: 'After the takeover' } })) === 1,
+      async () => (await db.prisma.communicationRecord.count({ where: { subject: 'After the takeover' } })) === 1,
       30_000,
       () => `the mail after the takeover:\n${b.proc.output()}`,
     );
