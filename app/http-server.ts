@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../src/logger.ts';
 import { httpMetrics } from './metrics.ts';
-import { runReadinessChecks, type ReadinessCheck } from '../src/runtime/readiness.ts';
+import { runReadinessChecks, type ReadinessCheck, type ReadinessReport } from '../src/runtime/readiness.ts';
 import { httpErrorAnswer } from './http-error-answer.ts';
 
 export interface HttpServerOptions {
@@ -14,6 +14,12 @@ export interface HttpServerOptions {
    * /readyz answers 503 so a load balancer stops sending traffic.
    */
   phase: () => 'starting' | 'running' | 'draining';
+  /**
+   * Whether a /readyz request may read the checks' details (which name customers and channels): the
+   * operator's own tools. Others (a load balancer, the internet through the same listener as the Slack
+   * and Teams endpoints) get the status and each check's ok alone. Default: nobody.
+   */
+  showDetails?: (req: express.Request) => boolean;
 }
 
 /**
@@ -31,11 +37,12 @@ export function createHttpApp(opts: HttpServerOptions): Express {
     res.json({ status: 'ok' });
   });
 
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
     const report = await runReadinessChecks(opts.readiness());
     const phase = opts.phase();
     const status = phase !== 'running' ? phase : report.ok ? 'ready' : 'not_ready';
-    res.status(status === 'ready' ? 200 : 503).json({ status, ...report });
+    const shown = opts.showDetails?.(req) ? report : withoutDetails(report);
+    res.status(status === 'ready' ? 200 : 503).json({ status, ...shown });
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -52,6 +59,17 @@ export function createHttpApp(opts: HttpServerOptions): Express {
   });
 
   return app;
+}
+
+/** A readiness report for anyone: each check's ok and time, and a sentence on where its details are. */
+function withoutDetails(report: ReadinessReport): ReadinessReport {
+  const detail = 'details for the operator only: from this machine, with RAPPORT_CONSOLE_TOKEN, or `rapport doctor`';
+  return {
+    ok: report.ok,
+    checks: Object.fromEntries(
+      Object.entries(report.checks).map(([name, c]) => [name, { ok: c.ok, ms: c.ms, detail }]),
+    ),
+  };
 }
 
 /** Final handlers, mounted after every connector: 404 and a JSON error without stack traces. */

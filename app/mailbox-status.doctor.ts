@@ -1,7 +1,8 @@
 import { listMailboxCursors } from '../src/db/mailbox-cursor.repository.ts';
 import { SENT_FOLDER, type Config } from '../src/config/env.ts';
 import { openDatabase } from '../src/db/open-database.ts';
-import { readDataDirLock } from '../src/db/data-dir-lock.ts';
+import { readDataDirLock, servesHttp } from '../src/db/data-dir-lock.ts';
+import { askRunningRapport } from '../src/net/running-rapport.ts';
 import type { DoctorResult } from '../src/runtime/doctor-check.ts';
 
 /**
@@ -11,11 +12,11 @@ import type { DoctorResult } from '../src/runtime/doctor-check.ts';
 export async function mailboxStatusDoctorCheck(config: Config): Promise<DoctorResult> {
   if (config.imap.length === 0) return { name: 'mailbox sync', ok: true, detail: 'no mailbox configured' };
   const running = config.databaseUrl ? undefined : readDataDirLock(config.dataDir);
-  if (running?.url) {
-    const body = (await fetch(`${running.url}/readyz`).then(
-      (r) => r.json(),
-      () => undefined,
-    )) as { checks?: Record<string, { ok: boolean; detail: string }> } | undefined;
+  if (running && servesHttp(running)) {
+    const answer = await askRunningRapport(running, '/readyz', { token: config.consoleToken });
+    const body = (answer.reached ? answer.json : undefined) as
+      | { checks?: Record<string, { ok: boolean; detail: string }> }
+      | undefined;
     const lines = Object.entries(body?.checks ?? {}).filter(([name]) => name.startsWith('imap:'));
     if (lines.length === 0)
       return {

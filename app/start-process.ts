@@ -5,7 +5,8 @@ import { RapportError } from '../src/errors.ts';
 import type { Database } from '../src/db/database.ts';
 import { pingDatabase } from '../src/db/database-status.repository.ts';
 import { openDatabase } from '../src/db/open-database.ts';
-import { publishUrlInLock } from '../src/db/data-dir-lock.ts';
+import { ownToolToken, publishUrlInLock } from '../src/db/data-dir-lock.ts';
+import { fromThisMachine, secretMatches, TOOL_TOKEN_HEADER } from '../src/net/this-machine.ts';
 import { connectRedis } from '../src/redis/connect-redis.ts';
 import { resolveRedis } from '../src/redis/resolve-redis.ts';
 import { createHttpApp, finishHttpApp } from './http-server.ts';
@@ -46,6 +47,8 @@ export async function startProcess(
   let db: Database | undefined;
   let runtime: Runtime | undefined;
   let privateRedisInUse = false;
+  /** The data-dir lock's tool token, once the embedded database is open (`rapport doctor` sends it). */
+  let toolToken: string | undefined;
 
   const baseChecks = (): ReadinessCheck[] => [
     {
@@ -70,6 +73,10 @@ export async function startProcess(
     metrics,
     readiness: () => [...baseChecks(), ...components.flatMap((c) => c.readiness ?? [])],
     phase: () => phase,
+    showDetails: (req) =>
+      fromThisMachine(req, config.signIn.publicUrl) ||
+      secretMatches(req.get(TOOL_TOKEN_HEADER), toolToken) ||
+      secretMatches(req.get('authorization')?.replace(/^Bearer /, ''), config.consoleToken),
   });
   const server = await listen(app, config.port, config.host);
   const http = trackHttpConnections(server);
@@ -99,6 +106,7 @@ export async function startProcess(
     });
     const openedDb = db;
     cleanups.push(() => openedDb.close());
+    if (db.kind === 'pglite') toolToken = ownToolToken(config.dataDir);
     const resolved = await resolveRedis(config, logger);
     if (resolved.privateRedis) {
       privateRedisInUse = true;

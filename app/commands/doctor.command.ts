@@ -1,7 +1,8 @@
 import { loadConfig, ConfigError, redact, type Config } from '../../src/config/env.ts';
 import { hasMigrationTable } from '../../src/db/database-status.repository.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
+import { readDataDirLock, servesHttp } from '../../src/db/data-dir-lock.ts';
+import { askRunningRapport } from '../../src/net/running-rapport.ts';
 import { redisAnswers } from '../../src/redis/connect-redis.ts';
 import { redisServerOnPath } from '../../src/redis/private-redis-server.ts';
 import type { CliCommand } from '../../src/runtime/cli-command.ts';
@@ -47,10 +48,10 @@ function print(r: DoctorResult): void {
 const databaseCheck: DoctorCheck = async (config) => {
   if (!config.databaseUrl) {
     const running = readDataDirLock(config.dataDir);
-    if (running?.url) {
+    if (running && servesHttp(running)) {
       // The embedded database is open in the running bot; ask it instead of opening the files twice.
-      const res = await fetch(`${running.url}/readyz`).catch(() => undefined);
-      const body = (await res?.json().catch(() => undefined)) as
+      const answer = await askRunningRapport(running, '/readyz', { token: config.consoleToken });
+      const body = (answer.reached ? answer.json : undefined) as
         | { checks?: Record<string, { ok: boolean; detail: string }> }
         | undefined;
       const db = body?.checks?.database;

@@ -5,7 +5,7 @@ import { parseCommand } from '../../src/commands/parse-command.ts';
 import { renderReplyText } from '../../src/commands/render-reply-text.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import { quoteArgument } from '../../src/domain/tokenize-command.ts';
-import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
+import { readDataDirLock, type ServingHolder, servesHttp } from '../../src/db/data-dir-lock.ts';
 import { askRunningRapport } from '../../src/net/running-rapport.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -61,7 +61,7 @@ export async function runExecCommand(
   if (!config.databaseUrl) {
     const holder = readDataDirLock(config.dataDir);
     if (holder) {
-      if (!holder.url) {
+      if (!servesHttp(holder)) {
         return print({
           tone: 'error',
           text: `Rapport (pid ${holder.pid}) holds the embedded database but is not serving HTTP yet; try again in a few seconds.`,
@@ -71,9 +71,9 @@ export async function runExecCommand(
       // process for the file itself.
       const parsed = safeParse(text);
       if (parsed?.kind === 'export') {
-        return exportViaRunningProcess(holder.url, parsed, user, config.consoleToken, out, print);
+        return exportViaRunningProcess(holder, parsed, user, config.consoleToken, out, print);
       }
-      return print(await viaRunningProcess(holder.url, text, user, config.consoleToken));
+      return print(await viaRunningProcess(holder, text, user, config.consoleToken));
     }
   }
 
@@ -92,7 +92,7 @@ export function safeParse(text: string): ReturnType<typeof parseCommand> | undef
 }
 
 async function exportViaRunningProcess(
-  url: string,
+  holder: ServingHolder,
   parsed: { customer: string; format: 'json' | 'csv' },
   user: string,
   token: string | undefined,
@@ -101,14 +101,19 @@ async function exportViaRunningProcess(
 ): Promise<number> {
   const query = new URLSearchParams({ format: parsed.format, user });
   const path = `/api/customers/${encodeURIComponent(parsed.customer)}/export?${query}`;
-  const answer = await askRunningRapport(url, path, { token });
+  const answer = await askRunningRapport(holder, path, { token });
   if (!answer.reached || !answer.ok) return print({ tone: 'error', text: answer.error });
   out.write(answer.body);
   return 0;
 }
 
-async function viaRunningProcess(url: string, text: string, user: string, token: string | undefined): Promise<Reply> {
-  const answer = await askRunningRapport(url, '/api/command', {
+async function viaRunningProcess(
+  holder: ServingHolder,
+  text: string,
+  user: string,
+  token: string | undefined,
+): Promise<Reply> {
+  const answer = await askRunningRapport(holder, '/api/command', {
     token,
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readDataDirLock } from '../../src/db/data-dir-lock.ts';
+import { readDataDirLock, servesHttp } from '../../src/db/data-dir-lock.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { userMessage } from '../../src/errors.ts';
 import { askRunningRapport } from '../../src/net/running-rapport.ts';
@@ -55,8 +55,8 @@ export const importCustomersCommand: CliCommand = async (argv, config) => {
     return s.errors > 0 ? 1 : 0;
   };
   const holder = c.databaseUrl ? undefined : readDataDirLock(c.dataDir);
-  if (holder?.url) {
-    const answer = await askRunningRapport(holder.url, `/api/import/customers?dryRun=${dryRun ? 1 : 0}`, {
+  if (holder && servesHttp(holder)) {
+    const answer = await askRunningRapport(holder, `/api/import/customers?dryRun=${dryRun ? 1 : 0}`, {
       token: c.consoleToken,
       method: 'POST',
       headers: { 'Content-Type': 'text/csv' },

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { ConsoleSignInConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -8,9 +7,8 @@ import {
   countConsoleAccounts,
   currentAccountPerson,
 } from '../../src/services/console-accounts.service.ts';
+import { fromThisMachine, isPublished, secretMatches, TOOL_TOKEN_HEADER } from '../../src/net/this-machine.ts';
 import { cookieIsSecure, readSession, startSession } from './console-session.ts';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /** Who is asking: a signed-in person, or the operator's own tools (`tool`: may name the rep to act as). */
 export type ConsoleViewer = ConsolePerson & { tool?: boolean };
@@ -22,6 +20,8 @@ export interface ConsoleAccessOptions {
   db: Database;
   /** RAPPORT_CONSOLE_TOKEN: a bearer token for scripts and remote tools. */
   consoleToken?: string;
+  /** The data-dir lock's tool token (embedded database): `rapport` commands prove themselves with it. */
+  toolToken?: string;
   signIn: ConsoleSignInConfig;
 }
 
@@ -44,7 +44,9 @@ export interface ConsoleAccess {
  * - a browser with a valid session cookie (password, Slack or Entra ID sign-in) is that person;
  * - `Authorization: Bearer <RAPPORT_CONSOLE_TOKEN>` (or `?token=`) is the operator; a page opened with
  *   `?token=` gets a session cookie, so its CSS, JS and event stream work too;
- * - a local tool (loopback, and no Origin or Sec-Fetch-Site header: curl, `rapport exec`) is the operator;
+ * - `rapport` commands (the data-dir lock's tool token) are the operator;
+ * - a local tool (from this machine, see {@link fromThisMachine}, and no Origin or Sec-Fetch-Site header:
+ *   curl) is the operator; a request passed on by a reverse proxy on this machine is not local;
  * - a local browser is the operator only while sign-in is not set up (zero-config: no account, no provider);
  * - anyone else is sent to /console/sign-in (pages) or gets 401 (API); remote clients without sign-in
  *   set up and without the token get 403.
@@ -63,16 +65,13 @@ export function consoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
     Boolean(opts.signIn.slack || opts.signIn.entra) || (await countConsoleAccounts(opts.db)) > 0;
 
   const tokenMatches = (req: Request): boolean => {
-    if (!opts.consoleToken) return false;
     const header = req.get('authorization');
     const given = header?.startsWith('Bearer ')
       ? header.slice(7)
       : typeof req.query.token === 'string'
         ? req.query.token
         : '';
-    const a = Buffer.from(given);
-    const b = Buffer.from(opts.consoleToken);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return secretMatches(given, opts.consoleToken);
   };
 
   const decide = async (req: Request, res: Response): Promise<ConsoleViewer | 'handled'> => {
@@ -104,15 +103,17 @@ export function consoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
       }
       return { ...OPERATOR, via: 'token', tool: true };
     }
-    const loopback = LOOPBACK.has(req.socket.remoteAddress ?? '');
+    if (secretMatches(req.get(TOOL_TOKEN_HEADER), opts.toolToken)) return { ...OPERATOR, tool: true };
+    const local = fromThisMachine(req, opts.signIn.publicUrl);
     const browser = req.get('origin') !== undefined || req.get('sec-fetch-site') !== undefined;
-    if (loopback && !browser) return { ...OPERATOR, tool: true };
+    if (local && !browser) return { ...OPERATOR, tool: true };
     const required = await signInRequired();
-    if (loopback && !required) return OPERATOR;
-    if (!loopback && !required && !opts.consoleToken) {
+    if (local && !required) return OPERATOR;
+    if (!local && !required && !opts.consoleToken) {
       res.status(403).json({
-        error:
-          'The Rapport console only accepts local connections. Create an account (rapport admin create), configure Slack or Microsoft sign-in, or set RAPPORT_CONSOLE_TOKEN to use it from elsewhere.',
+        error: isPublished(opts.signIn.publicUrl)
+          ? `Rapport is published at ${opts.signIn.publicUrl?.origin} (RAPPORT_PUBLIC_URL), so no request counts as local: a reverse proxy on this machine would look local too. Create an account (rapport admin create), configure Slack or Microsoft sign-in, or set RAPPORT_CONSOLE_TOKEN.`
+          : 'The Rapport console only accepts local connections. Create an account (rapport admin create), configure Slack or Microsoft sign-in, or set RAPPORT_CONSOLE_TOKEN to use it from elsewhere.',
       });
       return 'handled';
     }

@@ -90,7 +90,9 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
     const next = safeNext(body.next);
     const username = typeof body.username === 'string' ? body.username : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    const address = req.socket.remoteAddress ?? '';
+    // The client's own address: behind a reverse proxy on this machine (trust proxy: loopback) the one it
+    // forwards, so one client's wrong passwords do not pause everyone's sign-in.
+    const address = req.ip ?? req.socket.remoteAddress ?? '';
     const wait = throttle.retryAfter(username, address);
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60);

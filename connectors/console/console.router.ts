@@ -65,6 +65,8 @@ export interface ConsoleRouterDeps {
   db: Database;
   /** When set, non-local clients may use the console with this bearer token; unset = localhost only. */
   consoleToken?: string;
+  /** The data-dir lock's tool token, with the embedded database: `rapport` commands send it. */
+  toolToken?: string;
   /** Public address, session cookies and OIDC providers (config.signIn). Default: none of them (localhost only). */
   signIn?: ConsoleSignInConfig;
   /** RAPPORT_ADMINS: Slack and Microsoft sign-ins listed there are admins. */
@@ -110,7 +112,7 @@ export function createConsoleRouter(
     slack: undefined,
     entra: undefined,
   };
-  const access = consoleAccess({ db: deps.db, consoleToken: deps.consoleToken, signIn });
+  const access = consoleAccess({ db: deps.db, consoleToken: deps.consoleToken, toolToken: deps.toolToken, signIn });
   // Everything the console serves, the insights pages and API included (mounted after this router).
   const paths = [
     '/console',

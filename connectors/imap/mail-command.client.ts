@@ -1,5 +1,5 @@
 import { askRunningRapport } from '../../src/net/running-rapport.ts';
-import type { DataDirLockInfo } from '../../src/db/data-dir-lock.ts';
+import { type DataDirLockInfo, servesHttp } from '../../src/db/data-dir-lock.ts';
 import { MAIL_COMMAND_PATH, type MailCommandAnswer, type MailCommandOutput } from './mail-command.protocol.ts';
 
 /**
@@ -12,13 +12,13 @@ export async function mailCommandViaRunningBot(
   token: string | undefined,
   out: MailCommandOutput,
 ): Promise<number> {
-  if (!holder.url) {
+  if (!servesHttp(holder)) {
     out.error(
       `Another Rapport process (pid ${holder.pid}) is using the embedded database and serves no HTTP: a bot still starting, or a command such as "rapport import". Try again when it is up or done.`,
     );
     return 1;
   }
-  const answer = await askRunningRapport(holder.url, MAIL_COMMAND_PATH, {
+  const answer = await askRunningRapport(holder, MAIL_COMMAND_PATH, {
     token,
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -1,4 +1,5 @@
 import express, { type Request, type Response } from 'express';
+import { fromThisMachine } from '../../src/net/this-machine.ts';
 import { CloudAdapter } from 'botbuilder';
 import type { Component } from '../../src/runtime/runtime.ts';
 import { commandRunner } from '../../src/runtime/command-runner.ts';
@@ -110,10 +111,11 @@ export async function teamsComponent(
   });
   const localOnly = !teams.appId;
   runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
-    if (localOnly && !isLoopback(req.socket.remoteAddress)) {
+    if (localOnly && !fromThisMachine(req, runtime.config.signIn.publicUrl)) {
       res.status(401).json({
         error: 'unauthorized',
-        message: 'Teams runs without MICROSOFT_APP_ID (Emulator mode) and accepts local requests only.',
+        message:
+          'Teams runs without MICROSOFT_APP_ID (Emulator mode) and accepts requests made on this machine only (not through a proxy, not while RAPPORT_PUBLIC_URL publishes Rapport).',
       });
       return;
     }
@@ -137,8 +139,4 @@ export async function teamsComponent(
     ],
     stop: async () => autoLogger.stop(),
   };
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }

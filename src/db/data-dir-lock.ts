@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { openSync, writeSync, closeSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RapportError } from '../errors.ts';
@@ -10,6 +11,20 @@ export interface DataDirLockInfo {
   startedAt: string;
   /** Base URL of the running process's HTTP server, once it listens (used by `rapport exec`). */
   url?: string;
+  /**
+   * A secret of the running process, in a file only its user reads: `rapport` commands send it to the
+   * process's HTTP server as the operator's tools (see src/net/this-machine.ts), which a request merely
+   * coming from this machine (a reverse proxy's) cannot.
+   */
+  toolToken?: string;
+}
+
+/** A lock whose holder serves HTTP (its URL is published once it listens). */
+export type ServingHolder = DataDirLockInfo & { url: string };
+
+/** Whether the holder of a lock serves HTTP yet. */
+export function servesHttp(info: DataDirLockInfo): info is ServingHolder {
+  return typeof info.url === 'string' && info.url !== '';
 }
 
 /**
@@ -21,11 +36,13 @@ export function acquireDataDirLock(dataDir: string): () => void {
   const file = join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(file, 'wx');
-      writeSync(
-        fd,
-        JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() } satisfies DataDirLockInfo),
-      );
+      const fd = openSync(file, 'wx', 0o600);
+      const info: DataDirLockInfo = {
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        toolToken: randomBytes(32).toString('base64url'),
+      };
+      writeSync(fd, JSON.stringify(info));
       closeSync(fd);
       let released = false;
       return () => {
@@ -66,11 +83,17 @@ export function readDataDirLock(dataDir: string): DataDirLockInfo | undefined {
   }
 }
 
+/** This process's {@link DataDirLockInfo.toolToken}, when it holds the data dir's lock. */
+export function ownToolToken(dataDir: string): string | undefined {
+  const info = readDataDirLock(dataDir);
+  return info?.pid === process.pid ? info.toolToken : undefined;
+}
+
 /** Records the HTTP URL of this process in its lock so CLI commands can reach it instead of opening the files. */
 export function publishUrlInLock(dataDir: string, url: string): void {
   const info = readDataDirLock(dataDir);
   if (info?.pid !== process.pid) return;
-  writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ ...info, url }));
+  writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ ...info, url }), { mode: 0o600 });
 }
 
 function isAlive(pid: number): boolean {

@@ -1,4 +1,6 @@
+import type { ServingHolder } from '../db/data-dir-lock.ts';
 import { localRequest } from './local-http.ts';
+import { TOOL_TOKEN_HEADER } from './this-machine.ts';
 
 /**
  * What the running Rapport answered a CLI command sent to it: `reached` false with the sentence to print
@@ -10,21 +12,27 @@ export type RunningAnswer =
   | { reached: true; ok: boolean; status: number; body: string; json: unknown; error: string };
 
 /**
- * Sends one CLI command (`rapport exec`, `import`, `mail`...) to the Rapport process that holds the
- * embedded database, at `path` of the URL its data-dir lock names, with the console token as operator's
- * credentials when one is set: every such command says the same things when it cannot be asked.
+ * Sends one CLI command (`rapport exec`, `import`, `mail`, `doctor`...) to the Rapport process that holds
+ * the embedded database, at `path` of the URL its data-dir lock names, as the operator's tools: with the
+ * lock's tool token (which only a user who can read the data dir has) and the console token when one is
+ * set. Every such command says the same things when it cannot be asked.
  */
 export async function askRunningRapport(
-  url: string,
+  holder: ServingHolder,
   path: string,
   opts: {
-    token: string | undefined;
+    token?: string;
     method?: 'GET' | 'POST';
     headers?: Record<string, string>;
     body?: string;
   },
 ): Promise<RunningAnswer> {
-  const headers = { ...opts.headers, ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}) };
+  const url = holder.url;
+  const headers = {
+    ...opts.headers,
+    ...(holder.toolToken ? { [TOOL_TOKEN_HEADER]: holder.toolToken } : {}),
+    ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
+  };
   let status: number;
   let body: string;
   try {
