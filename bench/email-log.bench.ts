@@ -10,6 +10,8 @@
  * it, against PostgreSQL's default pglz; `none` stores them uncompressed), alternating, BENCH_RUNS each
  * (default 3); the first run of each variant warms this process up and is left out of the medians.
  * BENCH_SQL_STATS=1 prints each statement's calls and time for the last run of each variant.
+ * BENCH_IDLE_TIMEOUT_MS (default 30000, IMAP_LOCK_MS's default) is the batch transactions' idle timeout, as
+ * MailboxSync sets it (`SET LOCAL idle_in_transaction_session_timeout` with each BEGIN); 0 sends none.
  * Run: npm run bench:email-log  (needs PostgreSQL at RAPPORT_TEST_POSTGRES_URL or 127.0.0.1:5432, Redis at 6379).
  */
 import { randomBytes } from 'node:crypto';
@@ -32,6 +34,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 3) + 1;
 const variants = (process.env.BENCH_TOAST ?? 'migrated,pglz').split(',').map((v) => v.trim());
 const queueOn = process.env.BENCH_HOOKS !== 'noop';
 const BATCH = 100;
+const idleTimeoutMs = Number(process.env.BENCH_IDLE_TIMEOUT_MS ?? 30_000);
 for (const v of variants)
   if (!['migrated', 'pglz', 'lz4', 'none'].includes(v)) throw new Error(`BENCH_TOAST: unknown variant ${v}`);
 
@@ -47,7 +50,7 @@ for (const raw of await loadSpamCorpus(limit))
     ),
   );
 console.log(
-  `${emails.length} emails of the SpamAssassin corpus parsed; logging them in batches of ${BATCH}, ${queueOn ? 'classification queued on BullMQ' : 'no queue'}`,
+  `${emails.length} emails of the SpamAssassin corpus parsed; logging them in batches of ${BATCH}, ${queueOn ? 'classification queued on BullMQ' : 'no queue'}, ${idleTimeoutMs > 0 ? `idle timeout ${idleTimeoutMs} ms` : 'no idle timeout'}`,
 );
 
 const redis = connectRedis('redis://127.0.0.1:6379');
@@ -111,6 +114,7 @@ async function logOnce(variant: string) {
         skipLists: false,
         defaultFilters: false,
         createCompanies: 'all',
+        ...(idleTimeoutMs > 0 ? { idleTimeoutMs } : {}),
       });
       if (result.failure) throw result.failure.error;
       logged += result.outcomes.filter((o) => o.status === 'logged').length;

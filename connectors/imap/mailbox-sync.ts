@@ -9,8 +9,9 @@ import { findMailboxCursor, saveMailboxCursor, saveMailboxError } from '../../sr
 import {
   assertMailboxFence,
   findMailboxFence,
+  MailboxFenceBusyError,
   MailboxFencedOutError,
-  raiseMailboxFence,
+  raiseMailboxFenceWithin,
 } from '../../src/db/mailbox-fence.repository.ts';
 import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
 import type { Redis } from 'ioredis';
@@ -293,14 +294,22 @@ export class MailboxSync {
 
   /**
    * Stores the new lock's fencing token as the mailbox's newest. False (the lock released again) when the
-   * database refuses it (a newer holder stored its own: this acquisition is already stale) or is away.
+   * database refuses it (a newer holder stored its own: this acquisition is already stale), is away, or a
+   * transaction of the former holder still holds the fence row after twice the lock's TTL (see
+   * raiseMailboxFenceWithin: a frozen holder's session is ended by the database after one TTL idle, so only
+   * a transaction without that timeout, an older Rapport's or a session left open, holds it that long).
    */
   private async storeFence(): Promise<boolean> {
     try {
-      await raiseMailboxFence(this.deps.db.sql, this.config.address, this.fence);
+      const ttl = this.lock.ttlMs;
+      await raiseMailboxFenceWithin(this.deps.db, this.config.address, this.fence, { waitMs: 2 * ttl, idleMs: ttl });
       return true;
     } catch (err) {
-      if (err instanceof MailboxFencedOutError) {
+      if (err instanceof MailboxFenceBusyError) {
+        const message = `A transaction of the mailbox's former holder has held its fence row in the database for more than ${err.waitedMs} ms (a frozen process whose session the database does not end: an older Rapport, or a session left open; see pg_stat_activity, state "idle in transaction"); not syncing until it ends, trying again.`;
+        this.fail(err, message);
+        this.log.error({ waitedMs: err.waitedMs }, message);
+      } else if (err instanceof MailboxFencedOutError) {
         this.log.error(
           { fence: String(err.fence) },
           "the database has seen a newer fencing token for this mailbox than this lock's (another process took it over since, or Redis lost the last token it issued); standing by",
@@ -651,8 +660,8 @@ export class MailboxSync {
     for (const uid of uids) {
       const n = this.strikes.strike(folder, uidValidity, uid);
       if (this.stillPatient(n)) return uid;
-      await this.assertFence();
       await quarantineMail(this.deps.db, {
+        fence: this.fence,
         mailbox: this.config.address,
         folder,
         uid,
@@ -713,8 +722,8 @@ export class MailboxSync {
     // Still there without its source (the server cannot send it): kept in quarantine without it, and the sync goes on.
     const raw = fetchedBody(m);
     const error = `the process stopped ${deaths} times in a row while handling this mail (a crash or a kill)`;
-    await this.assertFence();
     await quarantineMail(this.deps.db, {
+      fence: this.fence,
       mailbox: this.config.address,
       folder,
       uid: meta.uid,
@@ -782,6 +791,9 @@ export class MailboxSync {
           filters: this.deps.filters,
           defaultFilters: this.deps.defaultFilters,
           createCompanies: this.config.createCompanies,
+          // A process frozen inside the transaction has its session ended by PostgreSQL once it sat idle a
+          // TTL, releasing the fence row its cursor save holds: the next holder's raise waits no longer.
+          idleTimeoutMs: this.lock.ttlMs,
           // Every write transaction is fenced: by the cursor's save when it carries the cursor past the
           // batch, else by a check of the token (part of a batch before a mail that failed).
           inTransaction: async (sql, written) => {
@@ -878,9 +890,8 @@ export class MailboxSync {
       raw.length > 0
         ? `Could not be stored after 3 tries (${error.slice(0, 300)}). Kept ${kept} in quarantine; fix the cause and run "rapport mail retry".`
         : `The mail server sent no body for UID ${m.uid} in ${folder} ${n.count} times (${error.slice(0, 300)}); it was passed over without its source. It is still on the mail server: look it up there ("rapport mail retry" cannot log it; the sync resolves this row if it logs the mail after all).`;
-    // Outside the catch below: a syncer fenced out stops, its failure is not this mail's.
-    await this.assertFence();
     const quarantined = await quarantineMail(this.deps.db, {
+      fence: this.fence,
       mailbox: this.config.address,
       folder,
       uid: m.uid,
@@ -894,6 +905,8 @@ export class MailboxSync {
     })
       .then(() => true)
       .catch((qErr) => {
+        // Another process took the mailbox over: this syncer stops, its failure is not this mail's.
+        if (qErr instanceof MailboxFencedOutError) throw qErr;
         this.log.error({ err: qErr }, 'could not quarantine the message either');
         return false;
       });
@@ -944,19 +957,15 @@ export class MailboxSync {
   }
 
   private async saveError(folder: string, err: Error): Promise<void> {
-    // Not onto a newer holder's row: a syncer fenced out has nothing to say about the folder.
+    // Not onto a newer holder's row: a syncer fenced out has nothing to say about the folder (the fence is
+    // checked in the write's statement). Never throws, not even before a lock was taken (this.fence).
     await Promise.resolve()
-      .then(() => this.assertFence())
-      .then(() => saveMailboxError(this.deps.db.prisma, { mailbox: this.config.address, folder }, err.message))
+      .then(() =>
+        saveMailboxError(this.deps.db.sql, { mailbox: this.config.address, folder }, err.message, {
+          fence: this.fence,
+        }),
+      )
       .catch(() => undefined);
-  }
-
-  /**
-   * Throws MailboxFencedOutError unless this syncer's token is still the mailbox's newest: checked just
-   * before the writes that cannot carry the token themselves (quarantine rows, the folder's last error).
-   */
-  private assertFence(): Promise<void> {
-    return assertMailboxFence(this.deps.db.sql, this.config.address, this.fence);
   }
 
   private wait(ms: number, folder = ''): Promise<void> {

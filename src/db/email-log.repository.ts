@@ -13,11 +13,25 @@ import { MAX_THREADING_NOTE_CHARS } from './record-message.repository.ts';
 /**
  * Runs `fn` in one transaction: a dedicated connection on PostgreSQL, Prisma's exclusive transaction
  * on PGlite (it has one connection: a raw BEGIN would let other queries of this process into ours).
+ *
+ * `idleTimeoutMs` (PostgreSQL): the database ends the session, rolling the transaction back, once it has
+ * sat idle inside it that long (`SET LOCAL idle_in_transaction_session_timeout`, sent with the BEGIN: no
+ * round trip added). An IMAP sync gives its lock's TTL: a process frozen (SIGSTOP, a GC or VM pause) inside
+ * a batch holds the locks of its writes and of its fenced cursor save, on which the next holder's raise of
+ * the fence and its own writes would wait for as long as it stays frozen. A process that does not answer
+ * for that long has lost its lock anyway; its COMMIT, when it resumes, finds the session gone. Not sent to
+ * PGlite: one process's embedded database, with nobody else to wait, and it does not survive that
+ * timeout (its session ends for good).
  */
-export async function inEmailTransaction<T>(db: Database, fn: (sql: SqlRunner) => Promise<T>): Promise<T> {
+export async function inEmailTransaction<T>(
+  db: Database,
+  fn: (sql: SqlRunner) => Promise<T>,
+  opts: { idleTimeoutMs?: number } = {},
+): Promise<T> {
   if (db.kind === 'postgres') {
+    const idle = opts.idleTimeoutMs === undefined ? 0 : Math.max(1, Math.ceil(opts.idleTimeoutMs));
     return db.withSession(async (session) => {
-      await session.exec('BEGIN');
+      await session.exec(idle > 0 ? `BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${idle}` : 'BEGIN');
       try {
         const r = await fn(session);
         await session.exec('COMMIT');

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mailAddressIndex } from '../domain/mail-address-index.ts';
 import type { Database, SqlRunner } from './database.ts';
+import { fenceHolds, MailboxFencedOutError } from './mailbox-fence.repository.ts';
 import type { DbClient } from './db-client.ts';
 
 /** A quarantined message as `rapport mail retry` reads it. */
@@ -21,6 +22,11 @@ export interface QuarantinedMail {
  * Keeps a message that could not be stored: raw, with its headers, the error and a note, and who its
  * address headers name (see {@link mailAddressIndex}) for erase to find it by. The same raw message
  * failing again updates its row (attempts, error) instead of adding one.
+ *
+ * With `fence` (an IMAP syncer's mailbox lock token, see raiseMailboxFence) the same statement checks that
+ * the token is still the mailbox's newest, holding the fence row until it commits as a cursor save does:
+ * a syncer another process took the mailbox over from keeps nothing, even when the takeover comes between
+ * its last check and this write, and throws {@link MailboxFencedOutError}.
  */
 export async function quarantineMail(
   db: Database,
@@ -38,6 +44,8 @@ export async function quarantineMail(
     headers: Record<string, string>;
     error: string;
     note: string;
+    /** The writing syncer's mailbox lock token; none for the tools. */
+    fence?: bigint;
   },
 ): Promise<void> {
   // A message kept without its source (the server sent no body) is one row per mailbox, folder and UID, and
@@ -53,36 +61,39 @@ export async function quarantineMail(
     .digest('hex');
   // Read here, once, from the source in hand: erase then looks them up instead of reading every mail.
   const index = mailAddressIndex(mail.raw);
-  await db.prisma.mailQuarantine.upsert({
-    where: { sourceHash },
-    create: {
+  // One statement, the fence's check in it (raw SQL: Prisma's upsert cannot carry it). A row kept again keeps
+  // the UIDVALIDITY, date and size it has when this write knows none.
+  const rows = await db.sql.query(
+    `INSERT INTO "MailQuarantine" AS q (id, "sourceHash", mailbox, folder, uid, "uidValidity", raw, "serverDate",
+       "sizeBytes", headers, error, note, "headerAddresses", "headerDomains", attempts, "createdAt", "updatedAt")
+     SELECT $1::uuid, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::bytea, $8::timestamptz, $9::int,
+       $10::jsonb, $11::text, $12::text, $13::text[], $14::text[], 1, now(), now()
+     WHERE ${fenceHolds(3, 15)}
+     ON CONFLICT ("sourceHash") DO UPDATE SET attempts = q.attempts + 1, error = EXCLUDED.error, note = EXCLUDED.note,
+       "resolvedAt" = NULL, "uidValidity" = COALESCE(EXCLUDED."uidValidity", q."uidValidity"),
+       "headerAddresses" = EXCLUDED."headerAddresses", "headerDomains" = EXCLUDED."headerDomains",
+       "serverDate" = COALESCE(EXCLUDED."serverDate", q."serverDate"),
+       "sizeBytes" = COALESCE(EXCLUDED."sizeBytes", q."sizeBytes"), "updatedAt" = now()
+     RETURNING 1`,
+    [
+      randomUUID(),
       sourceHash,
-      mailbox: mail.mailbox,
-      folder: mail.folder ?? null,
-      uid: mail.uid === undefined ? null : BigInt(mail.uid),
-      uidValidity: mail.uidValidity ?? null,
-      raw: new Uint8Array(mail.raw),
-      serverDate: mail.serverDate ?? null,
-      sizeBytes: mail.sizeBytes ?? null,
-      headers: mail.headers,
-      error: mail.error.slice(0, 2000),
-      note: mail.note,
-      headerAddresses: index.addresses,
-      headerDomains: index.domains,
-    },
-    update: {
-      attempts: { increment: 1 },
-      error: mail.error.slice(0, 2000),
-      note: mail.note,
-      resolvedAt: null,
-      ...(mail.uidValidity !== undefined ? { uidValidity: mail.uidValidity } : {}),
-      // The same source: the same addresses, stored on a row kept before they were.
-      headerAddresses: index.addresses,
-      headerDomains: index.domains,
-      ...(mail.serverDate ? { serverDate: mail.serverDate } : {}),
-      ...(mail.sizeBytes !== undefined ? { sizeBytes: mail.sizeBytes } : {}),
-    },
-  });
+      mail.mailbox,
+      mail.folder ?? null,
+      mail.uid === undefined ? null : String(mail.uid),
+      mail.uidValidity === undefined ? null : mail.uidValidity.toString(),
+      mail.raw,
+      mail.serverDate ?? null,
+      mail.sizeBytes ?? null,
+      JSON.stringify(mail.headers),
+      mail.error.slice(0, 2000),
+      mail.note,
+      index.addresses,
+      index.domains,
+      mail.fence?.toString() ?? null,
+    ],
+  );
+  if (rows.length === 0 && mail.fence !== undefined) throw new MailboxFencedOutError(mail.mailbox, mail.fence);
 }
 
 /** A folder in one UIDVALIDITY: within it a UID names one mail for good. */

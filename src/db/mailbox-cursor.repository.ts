@@ -65,9 +65,25 @@ export async function saveMailboxCursor(
   if (rows.length === 0 && opts.fence !== undefined) throw new MailboxFencedOutError(key.mailbox, opts.fence);
 }
 
-/** Remembers why a folder's last sync failed (the first 500 characters). */
-export async function saveMailboxError(client: DbClient, key: MailboxFolderKey, message: string): Promise<void> {
-  await client.mailboxCursor.updateMany({ where: key, data: { lastError: message.slice(0, 500) } });
+/**
+ * Remembers why a folder's last sync failed (the first 500 characters), on a folder with a cursor. With
+ * `fence` (the syncer's mailbox lock token) the same statement checks it as a cursor save does (holding the
+ * fence row until it commits): a syncer another process took the mailbox over from writes nothing, even
+ * when the takeover comes right before the write. Returns false when nothing was written (no cursor yet,
+ * or the token is older than the mailbox's newest).
+ */
+export async function saveMailboxError(
+  sql: SqlRunner,
+  key: MailboxFolderKey,
+  message: string,
+  opts: { fence?: bigint } = {},
+): Promise<boolean> {
+  const rows = await sql.query(
+    `UPDATE "MailboxCursor" SET "lastError" = $3, "updatedAt" = now()
+     WHERE mailbox = $1 AND folder = $2 AND ${fenceHolds(1, 4)} RETURNING 1`,
+    [key.mailbox, key.folder, message.slice(0, 500), opts.fence?.toString() ?? null],
+  );
+  return rows.length > 0;
 }
 
 /** A folder's cursor row, its last UID a number (the column is BIGINT: IMAP UIDs are unsigned 32-bit). */

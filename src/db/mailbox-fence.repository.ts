@@ -1,5 +1,5 @@
 import { RapportError } from '../errors.ts';
-import type { SqlRunner } from './database.ts';
+import type { Database, SqlRunner } from './database.ts';
 
 /**
  * A write carried a mailbox lock's fencing token older than the newest PostgreSQL has seen for that mailbox:
@@ -17,6 +17,26 @@ export class MailboxFencedOutError extends RapportError {
       { mailbox, fence: fence.toString() },
     );
     this.name = 'MailboxFencedOutError';
+  }
+}
+
+/**
+ * The new holder's raise of the fence waited longer than it may for the mailbox's fence row: a transaction
+ * that checked an older token holds it and has not ended (its process frozen inside a batch, and the
+ * database has not ended its session: an older Rapport without the batch's idle timeout, or a session
+ * someone left open). Nothing was stored; the holder gives the lock up this turn and tries again.
+ */
+export class MailboxFenceBusyError extends RapportError {
+  constructor(
+    readonly mailbox: string,
+    readonly waitedMs: number,
+  ) {
+    super(
+      'unavailable',
+      `The mailbox ${mailbox} could not be taken over: a transaction of its former holder (frozen, or a session left open) has held its fence row in the database for more than ${waitedMs} ms; nothing was read or written, and the takeover is tried again.`,
+      { mailbox, waitedMs },
+    );
+    this.name = 'MailboxFenceBusyError';
   }
 }
 
@@ -49,10 +69,48 @@ export async function raiseMailboxFence(sql: SqlRunner, mailbox: string, fence: 
 }
 
 /**
+ * {@link raiseMailboxFence} for a new holder of the lock, waiting at most `waitMs` for the fence row: on
+ * PostgreSQL on a connection of its own, under `SET LOCAL lock_timeout`. A former holder frozen inside a
+ * batch's transaction after its fenced cursor save holds a share lock on that row until the transaction
+ * ends; the batch's transaction has the database end its session once it has sat idle past the lock's TTL
+ * (see inEmailTransaction), so a raise given more than that gets through, after that transaction rolled
+ * back (or committed: the raise is ordered after it either way, never before a commit of an older token).
+ * Throws {@link MailboxFenceBusyError} when the wait runs out (a transaction the database does not end:
+ * an older Rapport's, a session left open), nothing stored. This raise's own transaction, frozen between
+ * its update and its COMMIT, is ended once idle `idleMs` (rolled back: this holder then stored nothing). PGlite
+ * is one process's embedded database: no other process holds its rows, and it has no lock wait to bound.
+ */
+export async function raiseMailboxFenceWithin(
+  db: Database,
+  mailbox: string,
+  fence: bigint,
+  bounds: { waitMs: number; idleMs: number },
+): Promise<void> {
+  if (db.kind !== 'postgres') return raiseMailboxFence(db.sql, mailbox, fence);
+  const timeout = Math.max(1, Math.ceil(bounds.waitMs));
+  const idle = Math.max(1, Math.ceil(bounds.idleMs));
+  await db.withSession(async (session) => {
+    await session.exec(
+      `BEGIN; SET LOCAL lock_timeout = ${timeout}; SET LOCAL idle_in_transaction_session_timeout = ${idle}`,
+    );
+    try {
+      await raiseMailboxFence(session, mailbox, fence);
+      await session.exec('COMMIT');
+    } catch (err) {
+      await session.exec('ROLLBACK').catch(() => undefined);
+      // lock_not_available: the wait for the fence row ran out.
+      if ((err as { code?: unknown }).code === '55P03') throw new MailboxFenceBusyError(mailbox, timeout);
+      throw err;
+    }
+  });
+}
+
+/**
  * Throws {@link MailboxFencedOutError} unless `fence` is still the newest token stored for `mailbox`. In a
  * transaction it holds the fence row (see {@link fenceHolds}) until the commit, so a batch checked so is
- * refused whole or committed before a takeover; outside one it is a check just before a write that cannot
- * carry it (a quarantine row, a sync error), which a takeover right after it is not seen by.
+ * refused whole or committed before a takeover. A write outside a transaction carries the check in its own
+ * statement instead (quarantineMail, saveMailboxError): a check just before it would miss a takeover in
+ * between.
  */
 export async function assertMailboxFence(sql: SqlRunner, mailbox: string, fence: bigint): Promise<void> {
   const rows = await sql.query(`SELECT 1 AS held WHERE ${fenceHolds(1, 2)}`, [mailbox, fence.toString()]);

@@ -20,6 +20,7 @@ const UNAVAILABLE_CODES = new Set([
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
+  '25P03', // idle_in_transaction_session_timeout: the session ended (see inEmailTransaction)
   '53300', // too_many_connections
 ]);
 
@@ -34,7 +35,7 @@ export function isDatabaseUnavailableError(err: unknown): boolean {
     if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
     if (
       typeof message === 'string' &&
-      /Connection terminated|is not currently accepting connections|terminating connection due to administrator command|connect ECONNREFUSED|Cannot use a pool after calling end|timeout exceeded when trying to connect|Can't reach database server/i.test(
+      /Connection terminated|connection error and is not queryable|is not currently accepting connections|terminating connection due to administrator command|connect ECONNREFUSED|Cannot use a pool after calling end|timeout exceeded when trying to connect|Can't reach database server/i.test(
         message,
       )
     )

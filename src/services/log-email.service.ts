@@ -68,6 +68,12 @@ export interface LogEmailOptions {
    * when no email needs a write (no transaction), nor by an attempt that rolls back before it.
    */
   inTransaction?: (sql: SqlRunner, written: number) => Promise<void>;
+  /**
+   * PostgreSQL ends a write transaction's session once it sat idle inside it this long, ms (see
+   * inEmailTransaction): an IMAP sync's lock TTL, so a process frozen inside a batch does not hold its
+   * locks, the fence row's among them, past the takeover. Default none.
+   */
+  idleTimeoutMs?: number;
 }
 
 export type LogEmailOutcome =
@@ -160,7 +166,7 @@ export async function logEmails(db: Database, emails: InboundEmail[], opts: LogE
     const batch = checked.slice(0, end);
     try {
       // A retry writes email by email, so that a failure names the email that caused it.
-      const outcomes = await writeBatch(db, batch, cache, attempt > 1, opts.inTransaction);
+      const outcomes = await writeBatch(db, batch, cache, attempt > 1, opts);
       await announceLogged(opts.hooks, outcomes);
       return failure ? { outcomes, failure } : { outcomes };
     } catch (err) {
@@ -254,41 +260,45 @@ async function writeBatch(
   batch: Array<PendingEmail | LogEmailOutcome>,
   cache: EmailCustomerCache,
   exact: boolean,
-  inTransaction: LogEmailOptions['inTransaction'],
+  { inTransaction, idleTimeoutMs }: Pick<LogEmailOptions, 'inTransaction' | 'idleTimeoutMs'>,
 ): Promise<LogEmailOutcome[]> {
   const pending = batch.filter(isPending);
   if (pending.length === 0) return batch as LogEmailOutcome[];
   const known = await readKnown(db.sql, pending, cache);
-  const { outcomes, staged } = await inEmailTransaction(db, async (sql) => {
-    const staged = new EmailCustomerCache();
-    const threads = await readThreadIndex(sql, pending);
-    const writer = new EmailBatchWriter<LogEmailOutcome>(
-      sql,
-      batch.map((p) => (isPending(p) ? p.ask : undefined)),
-    );
-    const written = new Set<string>();
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i];
-      if (!isPending(p)) writer.done(i, p);
-      else if (known.messages.has(p.externalId) || written.has(p.externalId))
-        writer.done(i, { status: 'duplicate', externalId: p.externalId });
-      else if (p.tombstoneHashes.some((h) => known.tombstones.has(h)))
-        writer.done(i, { status: 'skipped', reason: 'tombstoned' });
-      else {
-        try {
-          await writeEmail(writer, i, p, cache, staged, threads);
-          written.add(p.externalId);
-          if (exact) await writer.flush();
-        } catch (err) {
-          // A unique violation is a concurrent writer (e.g. another mailbox creating the same new domain's company).
-          throw err instanceof EmailWriteError ? err : new EmailWriteError(i, err, isUniqueViolationError(err));
+  const { outcomes, staged } = await inEmailTransaction(
+    db,
+    async (sql) => {
+      const staged = new EmailCustomerCache();
+      const threads = await readThreadIndex(sql, pending);
+      const writer = new EmailBatchWriter<LogEmailOutcome>(
+        sql,
+        batch.map((p) => (isPending(p) ? p.ask : undefined)),
+      );
+      const written = new Set<string>();
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i];
+        if (!isPending(p)) writer.done(i, p);
+        else if (known.messages.has(p.externalId) || written.has(p.externalId))
+          writer.done(i, { status: 'duplicate', externalId: p.externalId });
+        else if (p.tombstoneHashes.some((h) => known.tombstones.has(h)))
+          writer.done(i, { status: 'skipped', reason: 'tombstoned' });
+        else {
+          try {
+            await writeEmail(writer, i, p, cache, staged, threads);
+            written.add(p.externalId);
+            if (exact) await writer.flush();
+          } catch (err) {
+            // A unique violation is a concurrent writer (e.g. another mailbox creating the same new domain's company).
+            throw err instanceof EmailWriteError ? err : new EmailWriteError(i, err, isUniqueViolationError(err));
+          }
         }
       }
-    }
-    await writer.flush();
-    await inTransaction?.(sql, batch.length);
-    return { outcomes: writer.outcomes, staged };
-  });
+      await writer.flush();
+      await inTransaction?.(sql, batch.length);
+      return { outcomes: writer.outcomes, staged };
+    },
+    { idleTimeoutMs },
+  );
   // Only after COMMIT do the new contacts and companies become cache entries.
   mergeInto(cache, staged);
   return outcomes;

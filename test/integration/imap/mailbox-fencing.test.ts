@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { MailboxLock } from '../../../connectors/imap/mailbox-lock.ts';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { findMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
 import { findMailboxFence, raiseMailboxFence } from '../../../src/db/mailbox-fence.repository.ts';
@@ -135,6 +136,94 @@ describe.each(TEST_DATABASE_KINDS)('a syncer frozen past its mailbox lock (%s)',
       staleFrozen.open();
       newPaused.open();
       await Promise.all([stale.stop(), holder.stop()]);
+      await client.logout().catch(() => undefined);
+      await tdb.dispose();
+    }
+  }, 120_000);
+});
+
+describe.each(TEST_DATABASE_KINDS)('a batch cut short by a failed mail, after a takeover (%s)', (kind) => {
+  // A mail that fails to be written cuts its batch short: the mails before it are written in a transaction
+  // of their own that carries no cursor save (the cursor cannot pass the failed mail), so the token is
+  // checked there on its own. This takes that path with a stale token.
+  it('writes nothing of the mails before the failed one', async () => {
+    const account = await servers.dovecot.addUser();
+    const client = await servers.dovecot.client(account);
+    const tdb = await createTestDatabase(kind);
+    // Every write of the POISON mail is refused (a real refusal: a trigger); the sequence counts the tries.
+    await tdb.db.sql.exec(`
+      CREATE SEQUENCE poison_tries;
+      CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.text LIKE '%POISON%' THEN PERFORM nextval('poison_tries'); RAISE EXCEPTION 'poison refused by the test'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER refuse_poison BEFORE INSERT ON "Message" FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+    for (let i = 1; i <= 5; i++)
+      await client.append(
+        'INBOX',
+        buildEmail({ from: `p${i}@cut-${i}.example`, subject: `Mail ${i}`, body: i === 4 ? 'POISON' : 'fine' }),
+      );
+    const mailbox = dovecotMailbox(servers.dovecot, account, { sinceDays: 0, createCompanies: 'all' });
+    const key = { mailbox: mailbox.address, folder: 'INBOX' };
+    let staleLog = '';
+    const staleLogger = createLogger(
+      'info',
+      new Writable({
+        write(chunk, _enc, done) {
+          staleLog += chunk;
+          done();
+        },
+      }),
+    );
+    const committed = gate();
+    const frozen = gate();
+    // Batches of two: [1, 2] commits, then [3, POISON 4] is cut short to [3]. Renewed every 10 s: the test
+    // runs inside the window where the syncer has not noticed the takeover.
+    const base = testSyncDeps(tdb.db, servers.redis, { batchSize: 2, backoffMs: { min: 50, max: 200 } });
+    const stale = new MailboxSync(mailbox, {
+      ...base,
+      lockTtlMs: 30_000,
+      logger: staleLogger,
+      hooks: pausingAfterFirstCommit(committed.open, frozen.passed),
+    });
+    // The process that takes the mailbox over: it takes the lock and stores its token, and reads nothing.
+    const takeover = new MailboxLock(servers.redis, mailbox.address, { prefix: base.lockPrefix, ttlMs: 30_000 });
+    const subjects = async () =>
+      (
+        await tdb.db.prisma.communicationRecord.findMany({ select: { subject: true }, orderBy: { subject: 'asc' } })
+      ).map((r) => r.subject);
+    const poisonTries = async () =>
+      Number(
+        (
+          await tdb.db.sql.query<{ n: string }>(
+            'SELECT (CASE WHEN is_called THEN last_value ELSE 0 END)::text AS n FROM poison_tries',
+          )
+        )[0].n,
+      );
+    try {
+      stale.start();
+      await committed.passed;
+      expect(await subjects()).toEqual(['Mail 1', 'Mail 2']);
+      expect((await findMailboxCursor(tdb.db.sql, key))?.lastUid).toBe(2);
+      // Its lock runs out while it stands still; the other process takes the mailbox over.
+      await servers.redis.del(`${base.lockPrefix}:imap-lock:${mailbox.address.toLowerCase()}`);
+      expect(await takeover.tryAcquire()).toBe(true);
+      await raiseMailboxFence(tdb.db.sql, mailbox.address, takeover.fence!);
+
+      // The stale syncer goes on: the POISON mail's write fails, and the mail before it (3) is written in a
+      // transaction of its own, whose check of the token refuses it.
+      frozen.open();
+      await waitFor(async () => !stale.status.holdsLock, 20_000, 'the stale syncer to stop');
+      expect(await poisonTries()).toBeGreaterThan(0);
+      // Nothing of that transaction was committed (without the check, Mail 3 was).
+      expect(await subjects()).toEqual(['Mail 1', 'Mail 2']);
+      expect((await findMailboxCursor(tdb.db.sql, key))?.lastUid).toBe(2);
+      expect(await tdb.db.prisma.mailQuarantine.count()).toBe(0);
+      expect(stale.status.counts).toMatchObject({ logged: 2, failed: 0, quarantined: 0 });
+      expect(staleLog).toContain('nothing of it was written');
+      expect(await findMailboxFence(tdb.db.sql, mailbox.address)).toBe(takeover.fence);
+    } finally {
+      frozen.open();
+      await stale.stop();
+      await takeover.release();
       await client.logout().catch(() => undefined);
       await tdb.dispose();
     }

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/database.ts';
+import { openDatabase } from '../../../src/db/open-database.ts';
+import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
+import { imapBotEnv, MailboxBots, type MailboxBot } from '../../helpers/mailbox-bots.ts';
+import { createScratchPostgres } from '../../helpers/test-database.ts';
+
+// A bot frozen (SIGSTOP here; a long GC pause or a VM pause in production) inside a batch's transaction right
+// after its fenced cursor save: the save holds a share lock on the mailbox's fence row until the transaction
+// ends. A second bot takes the lock once the first one's runs out, and its raise of the fence waited on that
+// row for as long as the first stayed frozen: never two writers, but the mailbox stood still. Now the batch's
+// transaction has PostgreSQL end its session once it sat idle for the lock's TTL (2 s here): the takeover
+// gets through and syncs while the first bot is still frozen, and the first bot's COMMIT finds its session
+// gone. PostgreSQL only: PGlite is one process's embedded database.
+
+const MAILBOX = 'support@support.example';
+/** Advisory lock the test holds to stop the first bot's cursor save inside the database, after its fence check. */
+const HOLD_KEY = 4244;
+let dovecot: DovecotServer;
+let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
+let db: Database;
+const bots = new MailboxBots();
+const prefix = `{rapport-test-${randomBytes(4).toString('hex')}}`;
+let account: { user: string; password: string };
+
+beforeAll(async () => {
+  dovecot = await startDovecot();
+  account = await dovecot.addUser(MAILBOX);
+  scratch = await createScratchPostgres();
+  db = await openDatabase({ databaseUrl: scratch.url });
+});
+afterAll(async () => {
+  await bots.dispose();
+  await db?.close();
+  await scratch?.drop();
+  await dovecot?.stop();
+});
+
+const startBot = () => bots.start({ ...imapBotEnv(dovecot, account, scratch.url, prefix), IMAP_LOCK_MS: '2000' });
+
+/** The mailbox's /readyz line of `bot`. */
+async function readyLine(bot: MailboxBot): Promise<string> {
+  const body = (await (await fetch(`http://127.0.0.1:${bot.port}/readyz`)).json()) as {
+    checks: Record<string, { detail: string }>;
+  };
+  return body.checks[`imap:${MAILBOX}`]?.detail ?? '(no mailbox line)';
+}
+
+describe('a bot frozen inside a batch after its fenced cursor save', () => {
+  it('does not stop the takeover: the new holder syncs while it is still frozen, and its commit fails', async () => {
+    // The first cursor save (the batch's, in its transaction) waits on the test's advisory lock once its
+    // fence check has run; later ones (the new holder's) do not.
+    await db.sql.exec(`
+      CREATE SEQUENCE hold_once;
+      CREATE FUNCTION hold_cursor() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('hold_once') = 1 THEN
+          PERFORM pg_advisory_lock_shared(${HOLD_KEY});
+          PERFORM pg_advisory_unlock_shared(${HOLD_KEY});
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER hold_cursor BEFORE INSERT ON "MailboxCursor" FOR EACH ROW EXECUTE FUNCTION hold_cursor();`);
+    const holdLock = new pg.Client({ connectionString: scratch.url });
+    await holdLock.connect();
+    let frozen: MailboxBot | undefined;
+    try {
+      await holdLock.query('SELECT pg_advisory_lock($1)', [HOLD_KEY]);
+      const client = await dovecot.client(account);
+      for (let i = 1; i <= 6; i++)
+        await client.append('INBOX', buildEmail({ from: `p${i}@fence-row-${i}.example`, subject: `Mail ${i}` }));
+      await client.logout();
+
+      frozen = await startBot();
+      const held = async () =>
+        (
+          await db.sql.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+          )
+        ).length > 0;
+      await waitFor(held, 60_000, () => `the first bot inside its cursor save:\n${frozen?.proc.output()}`);
+      const standby = await startBot();
+      await waitFor(
+        async () => (await readyLine(standby)).startsWith('another process holds the mailbox lock'),
+        60_000,
+        () => `the second bot standing by:\n${standby.proc.output()}`,
+      );
+
+      // Frozen inside its transaction; the database finishes the cursor save it waited in, whose fence check
+      // holds the fence row.
+      frozen.proc.child.kill('SIGSTOP');
+      await holdLock.query('SELECT pg_advisory_unlock($1)', [HOLD_KEY]);
+      const openTransaction = async () =>
+        (
+          await db.sql.query<{ xid: string; pid: number }>(
+            `SELECT backend_xid::text AS xid, pid FROM pg_stat_activity WHERE datname = current_database()
+             AND state = 'idle in transaction' AND backend_xid IS NOT NULL AND query LIKE '%"MailboxCursor"%'`,
+          )
+        )[0];
+      const { xid: frozenXid, pid: frozenPid } = await waitFor(
+        openTransaction,
+        30_000,
+        'the frozen bot idle in its transaction',
+      );
+
+      // Its lock runs out (2 s) and the standby takes the mailbox over: its raise of the fence gets through once
+      // PostgreSQL ended the frozen bot's session (idle in its transaction for 2 s), and it logs every mail,
+      // all while the first bot stays frozen. On the code before, the raise waited for as long as it stayed
+      // frozen (here, until the test gave up).
+      await waitFor(
+        async () => standby.proc.output().includes('holding the mailbox lock; syncing'),
+        60_000,
+        () => `the takeover while the first bot is frozen:\n${standby.proc.output()}`,
+      );
+      await waitFor(
+        async () => (await db.prisma.message.count()) === 6,
+        60_000,
+        () => `six mails logged by the new holder:\n${standby.proc.output()}`,
+      );
+      await waitFor(
+        async () =>
+          (await db.sql.query<{ n: number }>('SELECT 1 AS n FROM "MailboxCursor" WHERE "lastUid" = 6')).length === 1,
+        60_000,
+        'the cursor past them',
+      );
+      expect(frozen.proc.child.signalCode).toBeNull();
+      expect(frozen.proc.child.exitCode).toBeNull();
+      // The frozen bot's session is gone, and nothing of its transaction was committed.
+      expect(await db.sql.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [frozenPid])).toEqual([]);
+      const fence = async () =>
+        (await db.sql.query<{ fence: string }>('SELECT fence::text AS fence FROM "MailboxFence"'))[0]?.fence;
+      const takeoverFence = await fence();
+
+      // Continued, its COMMIT finds the session ended: nothing of its batch lands after the takeover.
+      frozen.proc.child.kill('SIGCONT');
+      await waitFor(
+        async () => (await readyLine(frozen!)).startsWith('another process holds the mailbox lock'),
+        30_000,
+        () => `the frozen bot standing by:\n${frozen?.proc.output()}`,
+      );
+      for (const table of ['Message', 'CommunicationRecord', 'Contact', 'MailboxCursor'])
+        expect(
+          await db.sql.query(`SELECT 1 FROM "${table}" WHERE xmin::text = $1`, [frozenXid]),
+          `${table} rows of the frozen bot's transaction`,
+        ).toEqual([]);
+      expect(await db.prisma.message.count()).toBe(6);
+      expect(await fence()).toBe(takeoverFence);
+      expect(await db.prisma.mailQuarantine.count()).toBe(0);
+      expect(await db.sql.query('SELECT deaths FROM "MailboxInFlight"')).toEqual([{ deaths: 0 }]);
+
+      // The new holder goes on syncing.
+      const late = await dovecot.client(account);
+      await late.append('INBOX', buildEmail({ from: 'late@fence-row-late.example', subject: 'Later', body: 'later' }));
+      await late.logout();
+      await waitFor(
+        async () => (await db.prisma.message.count({ where: { text: 'later' } })) === 1,
+        30_000,
+        () => `the mail after the takeover:\n${standby.proc.output()}`,
+      );
+    } finally {
+      // Never left stopped, whatever failed.
+      frozen?.proc.child.kill('SIGCONT');
+      await holdLock.end().catch(() => undefined);
+    }
+  }, 400_000);
+});
