@@ -38,6 +38,8 @@ export interface LogToCrmDeps extends CommandDeps {
   internalDomains?: string[];
   /** RAPPORT_TIMEZONE, for a rep Teams gives no timezone for. */
   timezone: string;
+  /** MICROSOFT_APP_TENANT_ID: our tenant; a member of any other tenant is never ours (never the conversation's tenant). */
+  tenantId?: string;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function submitLogToCrm(
           db: deps.db,
           internalDomains: deps.internalDomains ?? [],
           defaultTimezone: deps.timezone,
+          tenantId: deps.tenantId,
           logger: deps.logger,
         })
       : undefined;

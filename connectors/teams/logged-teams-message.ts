@@ -67,7 +67,7 @@ export async function messageAuthor(
   message: LoggedTeamsMessage,
   companyId: string | null,
   channelRef: string,
-  deps: { db: Database; internalDomains: string[]; defaultTimezone: string; logger: Logger },
+  deps: { db: Database; internalDomains: string[]; defaultTimezone: string; tenantId?: string; logger: Logger },
 ): Promise<LogCommunicationInput['author']> {
   const metadata: Record<string, unknown> = {
     teams: {

@@ -29,6 +29,8 @@ export interface TeamsAutoLoggerDeps {
   internalDomains: string[];
   /** RAPPORT_TIMEZONE, for reps Teams gives no timezone for. */
   defaultTimezone: string;
+  /** MICROSOFT_APP_TENANT_ID: our tenant; a member of any other tenant is never ours (never the conversation's tenant). */
+  tenantId?: string;
   logger: Logger;
 }
 

@@ -62,6 +62,8 @@ export interface TeamsBotDeps {
   connector: TeamsConnector;
   /** MICROSOFT_APP_ID ('' in Emulator mode), for opening the rep's 1:1 chat. */
   appId: string;
+  /** MICROSOFT_APP_TENANT_ID: our tenant; a member of any other tenant is never ours (never the conversation's tenant). */
+  tenantId?: string;
   /** Who the activity's author is (member, guest, other tenant, unverified): outsiders run nothing (teams-standing.ts). */
   standingOf(context: TurnContext): Promise<TeamsStanding>;
 }
@@ -81,8 +83,10 @@ export class TeamsBot extends TeamsActivityHandler {
 
   constructor(private readonly deps: TeamsBotDeps) {
     super();
+    // Before anything else (storing the reference, a welcome card, a command, a form): see onTurnActivity.
     this.onMessage(async (context, next) => {
-      await this.remember(context);
+      // Another tenant's conversation (only ever logged, see onTurnActivity) is not a place to post to.
+      if (!this.fromOtherTenant(context.activity)) await this.remember(context);
       const submitted = commandFromActionData(context.activity.value);
       if (submitted) await this.onSubmit(context, submitted);
       else if (addressedToBot(context.activity)) await this.onCommandText(context);
@@ -143,6 +147,48 @@ export class TeamsBot extends TeamsActivityHandler {
   }
 
   /**
+   * Every turn starts here. An activity from a tenant other than ours (MICROSOFT_APP_TENANT_ID: anyone
+   * may install an app with our bot id in their own tenant and write to it) runs nothing and stores
+   * nothing: a command or click gets the outsider's sentence, anything else is ignored with a log line.
+   * Only conversation goes on (messages not addressed to the bot, their edits and deletions): it is
+   * logged when the conversation is linked to a customer, its author decided by their own tenant.
+   */
+  protected override async onTurnActivity(context: TurnContext): Promise<void> {
+    const a = context.activity;
+    if (!this.fromOtherTenant(a)) return super.onTurnActivity(context);
+    const conversationOnly =
+      a.type === 'messageUpdate' ||
+      a.type === 'messageDelete' ||
+      (a.type === 'message' && !commandFromActionData(a.value) && !addressedToBot(a));
+    if (conversationOnly) return super.onTurnActivity(context);
+    this.deps.logger.warn(
+      {
+        tenantId: activityTenant(a) ?? null,
+        type: a.type,
+        name: a.name,
+        conversationId: a.conversation?.id,
+        from: a.from?.id,
+      },
+      'Teams: activity from another tenant than MICROSOFT_APP_TENANT_ID refused',
+    );
+    const refusal = outsiderRefusal('external');
+    if (a.type === 'invoke') {
+      const body =
+        a.name === 'adaptiveCard/action'
+          ? invokeError(400, refusal)
+          : a.name?.startsWith('composeExtension/')
+            ? { task: { type: 'message', value: refusal } }
+            : undefined;
+      await context.sendActivity({ type: 'invokeResponse', value: { status: body ? 200 : 403, body } });
+    } else if (a.type === 'message') await context.sendActivity(MessageFactory.text(refusal));
+  }
+
+  /** Whether MICROSOFT_APP_TENANT_ID is set and the activity names another tenant, or none (fail closed). */
+  private fromOtherTenant(a: Partial<Activity>): boolean {
+    return this.deps.tenantId !== undefined && activityTenant(a) !== this.deps.tenantId;
+  }
+
+  /**
    * Action.Execute. A click on a follow-up's posted card changes the follow-up, and the pipeline
    * updates that card in place for everyone (once: the refresh delivery); the invoke response then
    * only tells the clicker what happened (`application/vnd.microsoft.activity.message`), so the card
@@ -185,7 +231,11 @@ export class TeamsBot extends TeamsActivityHandler {
   ): Promise<MessagingExtensionActionResponse> {
     if (action.commandId !== LOG_TO_CRM_COMMAND_ID)
       return { task: { type: 'message', value: `Rapport has no message action "${action.commandId}".` } };
-    return submitLogToCrm(context, action, await this.commandContext(context), this.deps);
+    const ctx = await this.commandContext(context);
+    // As for the form itself, before anything is looked up: a near miss would name customers.
+    if (ctx.actor.standing !== 'member')
+      return { task: { type: 'message', value: outsiderRefusal(ctx.actor.standing) } };
+    return submitLogToCrm(context, action, ctx, this.deps);
   }
 
   private async onCommandText(context: TurnContext): Promise<void> {
@@ -392,6 +442,12 @@ export function addressedToBot(a: Partial<Activity>): boolean {
   return (a.entities ?? []).some(
     (e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id === a.recipient?.id,
   );
+}
+
+/** The tenant an activity comes from, as Teams names it (channelData.tenant.id, else conversation.tenantId). */
+export function activityTenant(a: Partial<Activity>): string | undefined {
+  const id = (a.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id ?? a.conversation?.tenantId;
+  return typeof id === 'string' && id ? id : undefined;
 }
 
 /** The team a channel activity comes from (channelData.team.id); none in chats. */

@@ -28,15 +28,19 @@ export interface TeamsAuthorSeen {
 
 export interface TeamsAuthorDecisionDeps {
   db: Database;
-  /** RAPPORT_INTERNAL_DOMAINS: authors with these email domains are ours (outbound) whatever Teams says. */
+  /** RAPPORT_INTERNAL_DOMAINS: authors with these email domains are ours (outbound), unless Teams names another tenant. */
   internalDomains: string[];
+  /** MICROSOFT_APP_TENANT_ID: our tenant; a member of any other tenant is never ours (never the conversation's tenant). */
+  tenantId?: string;
   /** RAPPORT_TIMEZONE, for reps Teams gives no timezone for. */
   defaultTimezone: string;
 }
 
 /**
- * Who a looked-up author is: our people (same tenant, not a guest or anonymous, or one of our
- * email domains) are reps (outbound); anyone else is the customer's side (inbound) and becomes a
+ * Who a looked-up author is: our people (our tenant, MICROSOFT_APP_TENANT_ID, and not a guest or
+ * anonymous, or one of our email domains) are reps (outbound); a member of another tenant never is,
+ * whatever email they show (their tenant's admin writes it: it must not find, and join, the Rep
+ * of one of our people with that email). Anyone else is the customer's side (inbound) and becomes a
  * contact of the customer their email domain names (the channel's, another one, or none, noted).
  */
 export async function teamsAuthorDecision(
@@ -45,14 +49,14 @@ export async function teamsAuthorDecision(
   seen: TeamsAuthorSeen,
   channelCompanyId: string | null,
 ): Promise<AuthorDecision> {
-  const tenantId = seen.tenantId;
   const email = member.email ?? (member.userPrincipalName?.includes('@') ? member.userPrincipalName : undefined);
   const domain = email?.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  // Our tenant is the configured one: the conversation's may be anyone's.
+  const fromElsewhere = member.tenantId !== undefined && member.tenantId !== deps.tenantId;
   const ours =
-    (domain !== undefined && deps.internalDomains.includes(domain)) ||
-    (member.userRole !== 'guest' &&
-      member.userRole !== 'anonymous' &&
-      (!member.tenantId || member.tenantId === tenantId));
+    !fromElsewhere &&
+    ((domain !== undefined && deps.internalDomains.includes(domain)) ||
+      (member.userRole !== 'guest' && member.userRole !== 'anonymous'));
   if (ours) {
     const rep = await findOrCreateRep(deps.db.prisma, {
       platform: 'teams',
@@ -64,7 +68,6 @@ export async function teamsAuthorDecision(
     return { direction: 'outbound', repId: rep.id, email };
   }
   const matched = domain ? await matchCompanyByDomain(deps.db, { emailDomains: [domain] }) : undefined;
-  const fromElsewhere = member.tenantId !== undefined && member.tenantId !== tenantId;
   // A guest of our tenant with no customer's domain is still the channel's customer's guest.
   const contactCompanyId = matched ?? (fromElsewhere || !domain ? null : channelCompanyId);
   return {

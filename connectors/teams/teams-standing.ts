@@ -14,8 +14,8 @@ export interface TeamsStanding {
 
 /**
  * The standing of an activity's author, from Teams' own member record (getMember in the
- * conversation): a guest or anonymous user is `guest`, a member of another tenant (than
- * MICROSOFT_APP_TENANT_ID, else the conversation's) is `external`, our tenant (or one of our email
+ * conversation): a guest or anonymous user is `guest`, a member of another tenant than
+ * MICROSOFT_APP_TENANT_ID is `external`, our tenant (or, where Teams names no tenant, one of our email
  * domains) is `member`. When Teams cannot say (the lookup fails, or names no tenant), only a person
  * already known as a Rep is a member; anyone else is `unverified` and refused with a sentence (fail
  * closed), like Slack.
@@ -33,11 +33,9 @@ export async function teamsStanding(
   }
   const email = member?.email ?? (member?.userPrincipalName?.includes('@') ? member.userPrincipalName : undefined);
   if (member) {
-    const ourTenant =
-      deps.tenantId ??
-      (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ??
-      a.conversation.tenantId;
-    const audience = memberAudience(member, ourTenant, deps.internalDomains);
+    // Our tenant is configured (MICROSOFT_APP_TENANT_ID), never taken from the activity: anyone can
+    // install an app with our bot id in a tenant of their own and write to it from there.
+    const audience = memberAudience(member, deps.tenantId, deps.internalDomains);
     if (audience === 'internal') return { standing: 'member', email };
     if (audience === 'external')
       return {

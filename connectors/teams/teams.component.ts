@@ -78,6 +78,7 @@ export async function teamsComponent(
       reference: (channelRef) => loadConversationReference(runtime.db, channelRef),
       internalDomains: runtime.config.internalDomains,
       defaultTimezone: runtime.config.timezone,
+      tenantId: teams.tenantId,
       logger,
     }),
   );
@@ -88,6 +89,7 @@ export async function teamsComponent(
     hooks: runtime.hooks,
     internalDomains: runtime.config.internalDomains,
     defaultTimezone: runtime.config.timezone,
+    tenantId: teams.tenantId,
     logger,
   });
   const bot = new TeamsBot({
@@ -102,6 +104,7 @@ export async function teamsComponent(
     autoLogger,
     connector,
     appId: teams.appId ?? '',
+    tenantId: teams.tenantId,
     standingOf: (context) =>
       teamsStanding(context, {
         db: runtime.db,

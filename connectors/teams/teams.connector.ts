@@ -34,7 +34,7 @@ const FIND_POSTED_MAX_PAGES = 40;
 
 /** What the connector needs to tell our people from outsiders. */
 export interface TeamsAudienceOptions {
-  /** MICROSOFT_APP_TENANT_ID: our tenant. Default: the tenant of each stored conversation. */
+  /** MICROSOFT_APP_TENANT_ID: our tenant (never a conversation's). Without it (Emulator mode) nobody is ours by tenant. */
   tenantId?: string;
   /** RAPPORT_INTERNAL_DOMAINS: members with these email domains are ours when Teams names no tenant. */
   internalDomains?: readonly string[];
@@ -128,11 +128,8 @@ export class TeamsConnector implements ChatConnector {
     try {
       await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
         const members = await readRoster(context, conversationId);
-        audience = rosterAudience(
-          members,
-          this.audienceOptions.tenantId ?? reference.conversation?.tenantId ?? extras.teamsTenantId,
-          this.audienceOptions.internalDomains ?? [],
-        );
+        // Our tenant is the configured one, never the conversation's (another tenant's chat is not ours).
+        audience = rosterAudience(members, this.audienceOptions.tenantId, this.audienceOptions.internalDomains ?? []);
       });
     } catch {
       return 'unknown'; // fail closed, and ask again next time
@@ -156,12 +153,7 @@ export class TeamsConnector implements ChatConnector {
       if (!reference) return 'unknown';
       await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
         const member = await TeamsInfo.getMember(context, reference.user?.id ?? userId);
-        const extras = reference as StoredReferenceExtras;
-        audience = memberAudience(
-          member,
-          this.audienceOptions.tenantId ?? reference.conversation?.tenantId ?? extras.teamsTenantId,
-          this.audienceOptions.internalDomains ?? [],
-        );
+        audience = memberAudience(member, this.audienceOptions.tenantId, this.audienceOptions.internalDomains ?? []);
       });
     } catch {
       return 'unknown'; // fail closed: the private copy is skipped, the channel's card stands

@@ -257,6 +257,11 @@ export interface TeamsConfig {
   /** Env `MICROSOFT_APP_ID`; empty = local unauthenticated traffic only (Bot Framework Emulator). */
   appId: string | undefined;
   appPassword: string | undefined;
+  /**
+   * Env `MICROSOFT_APP_TENANT_ID`: our Microsoft 365 directory (tenant). Only its members are reps;
+   * activities from other tenants run nothing. Required with `MICROSOFT_APP_ID` (it is never taken
+   * from an activity); optional in Emulator mode, where without it nobody is ours by tenant.
+   */
   tenantId: string | undefined;
   appType: 'SingleTenant' | 'MultiTenant';
   /**
@@ -857,8 +862,10 @@ function readTeams(str: (n: string) => string | undefined, problems: string[]): 
   ] as const)
     if (url && !/^https?:\/\/[^/]/.test(url)) problems.push(`${name} must be an http(s) URL (got "${url}").`);
   if (c.appId && !c.appPassword) problems.push('MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.');
-  if (c.appType === 'SingleTenant' && c.appId && !c.tenantId)
-    problems.push('MICROSOFT_APP_TENANT_ID is required for a SingleTenant app.');
+  if (c.appId && !c.tenantId)
+    problems.push(
+      "MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_ID is set: set it to your Microsoft 365 directory (tenant) id (Azure portal → Microsoft Entra ID → Overview → Tenant ID). Rapport treats only that tenant's members as reps; without it anyone in any tenant who installs an app with this bot id would count as one of your people.",
+    );
   return c;
 }
 

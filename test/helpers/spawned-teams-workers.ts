@@ -69,6 +69,7 @@ export async function spawnedTeamsWorkers(name: string): Promise<SpawnedTeamsWor
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         RAPPORT_QUEUE_PREFIX: prefix,
         TEAMS_ENABLED: 'true',
+        MICROSOFT_APP_TENANT_ID: 'tenant-1',
         PORT: String(port),
         RAPPORT_DATA_DIR: dir,
         RAPPORT_JOB_LOCK_MS: '2000',

@@ -3,6 +3,9 @@ import type { RunningProcess } from '../../app/start-process.ts';
 import { startTestProcess } from './test-process.ts';
 import type { RecordedCall, RecordedMember, TeamsRecorder } from './teams-recorder.ts';
 
+/** The tenant startTeamsProcess configures as ours (MICROSOFT_APP_TENANT_ID) and its activities come from by default. */
+export const TEST_TENANT = 'tenant-1';
+
 /** The bot's account in test activities. */
 export const TEST_BOT = { id: '28:rapport-bot', name: 'Rapport' };
 
@@ -12,7 +15,7 @@ export interface TeamsProcess {
   prefix: string;
   /** POSTs a Bot Framework activity to /api/messages; the parsed JSON body of the answer (a text body as `{ text }`), if any. */
   send(activity: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
-  /** An activity from Teams with sensible defaults (id, serviceUrl = the recorder, tenant, bot as recipient). */
+  /** An activity from Teams with sensible defaults (id, serviceUrl = the recorder, the conversation's tenant else TEST_TENANT, bot as recipient). */
   activity(
     conversation: Record<string, unknown> & { id: string },
     fields: Record<string, unknown>,
@@ -69,7 +72,12 @@ export async function startTeamsProcess(
   recorder: TeamsRecorder,
   env: Record<string, string> = {},
 ): Promise<TeamsProcess> {
-  const test = await startTestProcess(kind, { TEAMS_ENABLED: 'true', ...env }, { name: 'teams' });
+  // Our tenant is configured, never taken from an activity: TEST_TENANT unless the test names its own.
+  const test = await startTestProcess(
+    kind,
+    { TEAMS_ENABLED: 'true', MICROSOFT_APP_TENANT_ID: TEST_TENANT, ...env },
+    { name: 'teams' },
+  );
   const proc = test.proc;
   const self: TeamsProcess = {
     proc,
@@ -96,7 +104,10 @@ export async function startTeamsProcess(
         timestamp: new Date().toISOString(),
         conversation,
         recipient: TEST_BOT,
-        channelData: { tenant: { id: 'tenant-1' } },
+        // As Teams sends it: the conversation's tenant in channelData too.
+        channelData: {
+          tenant: { id: typeof conversation.tenantId === 'string' ? conversation.tenantId : TEST_TENANT },
+        },
         ...fields,
       };
     },

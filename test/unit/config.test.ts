@@ -72,9 +72,27 @@ describe('loadConfig', () => {
       'SLACK_BOT_TOKEN must be a bot token starting with xoxb-.',
       'Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
     ]);
-    expect(configProblems({ MICROSOFT_APP_ID: 'abc' })).toEqual([
+    expect(configProblems({ MICROSOFT_APP_ID: 'abc', MICROSOFT_APP_TENANT_ID: 'tenant-ours' })).toEqual([
       'MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set.',
     ]);
+  });
+
+  it('Teams with an app id refuses to start without MICROSOFT_APP_TENANT_ID: our tenant is configured, never taken from an activity', () => {
+    // The defaults (MultiTenant, no tenant) used to take "our tenant" from each activity: anyone who
+    // installed an app with our bot id in their own tenant was one of our people there.
+    const app = { MICROSOFT_APP_ID: '00000000-0000-0000-0000-00000000a11d', MICROSOFT_APP_PASSWORD: 'p' };
+    for (const env of [app, { ...app, MICROSOFT_APP_TYPE: 'SingleTenant' }, { ...app, MICROSOFT_APP_TENANT_ID: ' ' }])
+      expect(configProblems(env)).toEqual([
+        expect.stringMatching(
+          /^MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_ID is set: set it to your Microsoft 365 directory \(tenant\) id .*only that tenant's members as reps; without it anyone in any tenant who installs an app with this bot id/,
+        ),
+      ]);
+    expect(loadConfig({ ...app, MICROSOFT_APP_TENANT_ID: 'tenant-ours' }).teams).toMatchObject({
+      tenantId: 'tenant-ours',
+      appType: 'MultiTenant',
+    });
+    // The local Emulator mode (no app id, loopback only) starts without one.
+    expect(configProblems({ TEAMS_ENABLED: 'true' })).toEqual([]);
   });
 
   it('a single mailbox whose login is not an email address takes IMAP_ADDRESS (issue 20)', () => {

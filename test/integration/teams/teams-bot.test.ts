@@ -30,6 +30,8 @@ async function startRapport(env: Record<string, string>, teamsOptions?: TeamsCom
     RAPPORT_DATA_DIR: dataDir,
     RAPPORT_QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'silent',
+    // Our tenant (required with MICROSOFT_APP_ID, and what this file's activities name).
+    MICROSOFT_APP_TENANT_ID: 'tenant-1',
     ...env,
   });
   const factories: ConnectorComponentFactory[] = teamsOptions
@@ -458,7 +460,8 @@ describe('Teams with MICROSOFT_APP_ID: a genuinely signed Bot Connector token is
         channelId: 'msteams',
         serviceUrl: recorder.url,
         timestamp: new Date().toISOString(),
-        conversation: { id: conversationId, conversationType: 'personal' },
+        conversation: { id: conversationId, conversationType: 'personal', tenantId: 'tenant-1' },
+        channelData: { tenant: { id: 'tenant-1' } },
         from: { id: '29:jo', name: 'Jo Rep', aadObjectId: 'aad-jo' },
         recipient: { id: `28:${APP_ID}`, name: 'Rapport' },
         text: 'help',

@@ -281,7 +281,8 @@ describe('the delivery job finds a lost Teams suggestion in the thread its burst
       adapter,
       '',
       async (id) => (id === CHANNEL ? reference : undefined),
-      {},
+      // Our tenant (MICROSOFT_APP_TENANT_ID): Jo's, so the channel's roster is ours and the card may go there.
+      { tenantId: 'tenant-1' },
       undefined,
       graph,
     );

@@ -5,6 +5,7 @@ import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/qu
 import { QueueName } from '../../../jobs/queue-names.ts';
 import type { DailyDigestData } from '../../../jobs/job-data.ts';
 import { LOG_TO_CRM_COMMAND_ID } from '../../../connectors/teams/log-to-crm.action.ts';
+import { LOG_FORM_ID } from '../../../connectors/teams/render-log-form.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { TeamsRecorder, type RecordedCall, type RecordedMember } from '../../helpers/teams-recorder.ts';
 import { startTeamsProcess, TEST_BOT, type TeamsProcess } from '../../helpers/teams-process.ts';
@@ -272,6 +273,48 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
     const matrixCo = await db().company.findFirstOrThrow({ where: { name: 'Rolematrix' } });
     expect(await db().communicationRecord.count({ where: { companyId: matrixCo.id } })).toBe(2); // admin's and rep's logs
   }, 300_000);
+
+  it('"Log to CRM" submitted by a guest or another tenant\'s member (no form opened) is refused before any customer is looked up: no names, nothing written', async () => {
+    // Near misses of a typed customer would be named ("Did you mean …"): a customer-name oracle.
+    for (const name of ['Oraclea One', 'Oraclea Two'])
+      await db().company.create({ data: { name, normalizedName: normalizeCompanyName(name), domains: [] } });
+    const guestChannel = await channel('oracle-shared', ['ann', 'jo', 'gus']);
+    const submit = (from: typeof ann, data: Record<string, unknown>) =>
+      rapport.send(
+        rapport.activity(guestChannel.conversation, {
+          type: 'invoke',
+          name: 'composeExtension/submitAction',
+          from,
+          channelData: guestChannel.channelData,
+          value: { commandId: LOG_TO_CRM_COMMAND_ID, commandContext: 'message', data },
+        }),
+      );
+    const records = () => db().communicationRecord.count();
+    const before = await records();
+    for (const who of [gus, jo])
+      for (const customer of ['oraclea', 'Oraclea One']) {
+        const answer = await submit(who, {
+          rapportForm: LOG_FORM_ID,
+          sourceKey: `teams:message:${guestChannel.id}/1`,
+          customer,
+          kind: 'meeting',
+          notes: 'probing',
+        });
+        expect(answer.status).toBe(200);
+        expect(answer.body).toMatchObject({ task: { type: 'message', value: expect.stringMatching(OUTSIDER) } });
+        expect(JSON.stringify(answer.body)).not.toMatch(/Oraclea|Did you mean|Logged/);
+      }
+    expect(await records()).toBe(before);
+    // Our rep's submit still gets the near misses (the check is on who submits, not on the form).
+    const rep = await submit(ann, {
+      rapportForm: LOG_FORM_ID,
+      sourceKey: `teams:message:${guestChannel.id}/1`,
+      customer: 'oraclea',
+      kind: 'meeting',
+      notes: 'a call',
+    });
+    expect(JSON.stringify(rep.body)).toMatch(/Did you mean \\"Oraclea/);
+  }, 120_000);
 
   it("a rep's private remind typed in their 1:1 chat never reaches the customer's guest channel", async () => {
     await db().company.create({
