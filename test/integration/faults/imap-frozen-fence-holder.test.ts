@@ -1,12 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/database.ts';
-import { openDatabase } from '../../../src/db/open-database.ts';
-import { startDovecot, type DovecotServer } from '../../helpers/dovecot.ts';
+import { describe, expect, it } from 'vitest';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { imapBotEnv, MailboxBots, type MailboxBot } from '../../helpers/mailbox-bots.ts';
-import { createScratchPostgres } from '../../helpers/test-database.ts';
+import { mailboxBotsFixture, type MailboxBot } from '../../helpers/mailbox-bots.ts';
 
 // A bot frozen (SIGSTOP here; a long GC pause or a VM pause in production) inside a batch's transaction right
 // after its fenced cursor save: the save holds a share lock on the mailbox's fence row until the transaction
@@ -16,41 +11,15 @@ import { createScratchPostgres } from '../../helpers/test-database.ts';
 // gets through and syncs while the first bot is still frozen, and the first bot's COMMIT finds its session
 // gone. PostgreSQL only: PGlite is one process's embedded database.
 
-const MAILBOX = 'support@support.example';
 /** Advisory lock the test holds to stop the first bot's cursor save inside the database, after its fence check. */
 const HOLD_KEY = 4244;
-let dovecot: DovecotServer;
-let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
-let db: Database;
-const bots = new MailboxBots();
-const prefix = `{rapport-test-${randomBytes(4).toString('hex')}}`;
-let account: { user: string; password: string };
+const fx = mailboxBotsFixture();
 
-beforeAll(async () => {
-  dovecot = await startDovecot();
-  account = await dovecot.addUser(MAILBOX);
-  scratch = await createScratchPostgres();
-  db = await openDatabase({ databaseUrl: scratch.url });
-});
-afterAll(async () => {
-  await bots.dispose();
-  await db?.close();
-  await scratch?.drop();
-  await dovecot?.stop();
-});
-
-const startBot = () => bots.start({ ...imapBotEnv(dovecot, account, scratch.url, prefix), IMAP_LOCK_MS: '2000' });
-
-/** The mailbox's /readyz line of `bot`. */
-async function readyLine(bot: MailboxBot): Promise<string> {
-  const body = (await (await fetch(`http://127.0.0.1:${bot.port}/readyz`)).json()) as {
-    checks: Record<string, { detail: string }>;
-  };
-  return body.checks[`imap:${MAILBOX}`]?.detail ?? '(no mailbox line)';
-}
+const startBot = () => fx.start({ IMAP_LOCK_MS: '2000' });
 
 describe('a bot frozen inside a batch after its fenced cursor save', () => {
   it('does not stop the takeover: the new holder syncs while it is still frozen, and its commit fails', async () => {
+    const { db, readyLine } = fx;
     // The first cursor save (the batch's, in its transaction) waits on the test's advisory lock once its
     // fence check has run; later ones (the new holder's) do not.
     await db.sql.exec(`
@@ -64,15 +33,14 @@ describe('a bot frozen inside a batch after its fenced cursor save', () => {
         RETURN NEW;
       END $$;
       CREATE TRIGGER hold_cursor BEFORE INSERT ON "MailboxCursor" FOR EACH ROW EXECUTE FUNCTION hold_cursor();`);
-    const holdLock = new pg.Client({ connectionString: scratch.url });
+    const holdLock = new pg.Client({ connectionString: fx.databaseUrl });
     await holdLock.connect();
     let frozen: MailboxBot | undefined;
     try {
       await holdLock.query('SELECT pg_advisory_lock($1)', [HOLD_KEY]);
-      const client = await dovecot.client(account);
-      for (let i = 1; i <= 6; i++)
-        await client.append('INBOX', buildEmail({ from: `p${i}@fence-row-${i}.example`, subject: `Mail ${i}` }));
-      await client.logout();
+      await fx.deliver(
+        ...[1, 2, 3, 4, 5, 6].map((i) => buildEmail({ from: `p${i}@fence-row-${i}.example`, subject: `Mail ${i}` })),
+      );
 
       frozen = await startBot();
       const held = async () =>
@@ -152,9 +120,7 @@ describe('a bot frozen inside a batch after its fenced cursor save', () => {
       expect(await db.sql.query('SELECT deaths FROM "MailboxInFlight"')).toEqual([{ deaths: 0 }]);
 
       // The new holder goes on syncing.
-      const late = await dovecot.client(account);
-      await late.append('INBOX', buildEmail({ from: 'late@fence-row-late.example', subject: 'Later', body: 'later' }));
-      await late.logout();
+      await fx.deliver(buildEmail({ from: 'late@fence-row-late.example', subject: 'Later', body: 'later' }));
       await waitFor(
         async () => (await db.prisma.message.count({ where: { text: 'later' } })) === 1,
         30_000,
