@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExpressReceiverOptions, Installation } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/logger.ts';
+import type { ServesSlack } from './slack-served.ts';
 
 /** @slack/oauth's CallbackOptions, reached through Bolt (Rapport does not depend on @slack/oauth directly). */
 type CallbackOptions = NonNullable<NonNullable<ExpressReceiverOptions['installerOptions']>['callbackOptions']>;
@@ -29,13 +31,55 @@ function failureSentence(code: string | undefined, installPath: string): string 
   }
 }
 
+/** What the install pages need besides the install path: which workspaces are served, and Slack's API. */
+export interface InstallPagesOptions {
+  /** SLACK_TEAM_IDS: an install of any other workspace or org is refused before it is stored. */
+  serves: ServesSlack;
+  /** Web API base URL (SLACK_API_URL), for revoking the token of a refused install. */
+  slackApiUrl?: string;
+}
+
 /**
  * The pages a person sees at the end of an OAuth install: which workspace Rapport was installed in,
- * or why the redirect was refused (bad or missing state, cancelled) and where to start again.
- * Failures are logged with their code only: the redirect's query string carries the one-time code.
+ * or why the redirect was refused (bad or missing state, cancelled, a workspace this deployment does
+ * not serve) and where to start again. Failures are logged with their code only: the redirect's query
+ * string carries the one-time code.
  */
-export function installCallbackPages(installPath: string, logger: Logger): CallbackOptions {
+export function installCallbackPages(installPath: string, logger: Logger, opts: InstallPagesOptions): CallbackOptions {
   return {
+    // Slack has already granted a token by now: one for a workspace that is not ours is revoked
+    // (which uninstalls the app there) and never stored.
+    afterInstallation: async (installation, _options, _req: IncomingMessage, res: ServerResponse) => {
+      const isOrg = installation.isEnterpriseInstall === true;
+      const workspace = {
+        teamId: isOrg ? undefined : installation.team?.id,
+        enterpriseId: installation.enterprise?.id,
+      };
+      if (opts.serves(workspace)) return true;
+      const id = workspace.teamId ?? workspace.enterpriseId ?? 'unknown';
+      const name = (isOrg ? installation.enterprise?.name : installation.team?.name) ?? id;
+      logger.warn(
+        { teamId: workspace.teamId, enterpriseId: workspace.enterpriseId },
+        'Slack install refused: the workspace is not in SLACK_TEAM_IDS; nothing stored, its token revoked',
+      );
+      const token = installation.bot?.token;
+      if (token)
+        await new WebClient(token, {
+          ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
+          retryConfig: { retries: 0 },
+        }).auth
+          .revoke()
+          .catch((err: Error) =>
+            logger.warn({ err: err.message }, 'could not revoke the token of a refused Slack install'),
+          );
+      page(
+        res,
+        403,
+        'Rapport was not installed',
+        `This Rapport serves only its own company's Slack workspaces, and ${name} (${id}) is not one of them, so nothing was installed. If this workspace should use it, ask whoever runs Rapport to add ${id} to SLACK_TEAM_IDS, then start again at ${installPath}.`,
+      );
+      return false;
+    },
     success: (installation: Installation, _options, _req: IncomingMessage, res: ServerResponse) => {
       if (installation.isEnterpriseInstall) {
         // An org-wide install reaches no workspace until an org admin adds it to some.

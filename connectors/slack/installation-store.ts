@@ -11,6 +11,7 @@ import {
   slackInstallKey,
   type SlackInstallationRow,
 } from '../../src/db/slack-installation.repository.ts';
+import { describeSlackWorkspace, type ServesSlack } from './slack-served.ts';
 
 /** Options of {@link SlackInstallationStore}. */
 export interface SlackInstallationStoreOptions {
@@ -22,6 +23,22 @@ export interface SlackInstallationStoreOptions {
   cacheMs?: number;
   /** Seals the tokens it stores (RAPPORT_SECRET_KEY) and opens them (a box without a key stores them as they are). */
   secrets: SecretBox;
+  /**
+   * The workspaces and orgs this deployment serves (SLACK_TEAM_IDS): another one's installation is
+   * neither stored nor handed to Bolt or a worker, even when a row of it was stored before the list
+   * existed. Absent: every installation is served (the store's own tests).
+   */
+  serves?: ServesSlack;
+}
+
+/** Thrown for an installation of a workspace or org this deployment does not serve. */
+export class SlackWorkspaceNotServedError extends Error {
+  constructor(workspace: { teamId?: string | null; enterpriseId?: string | null }) {
+    super(
+      `Rapport does not serve Slack ${describeSlackWorkspace(workspace)}: it is not in SLACK_TEAM_IDS, so nothing from it is run, logged or posted.`,
+    );
+    this.name = 'SlackWorkspaceNotServedError';
+  }
 }
 
 interface CacheEntry {
@@ -39,6 +56,7 @@ export class SlackInstallationStore implements InstallationStore {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly cacheMs: number;
   private readonly secrets: SecretBox;
+  private readonly serves: ServesSlack;
 
   constructor(
     private readonly db: Database,
@@ -47,10 +65,14 @@ export class SlackInstallationStore implements InstallationStore {
   ) {
     this.cacheMs = opts.cacheMs ?? 30_000;
     this.secrets = opts.secrets;
+    this.serves = opts.serves ?? (() => true);
   }
 
   async storeInstallation<V extends 'v1' | 'v2'>(installation: Installation<V, boolean>): Promise<void> {
     const isOrg = installation.isEnterpriseInstall === true;
+    // The OAuth redirect refuses these first (install-pages.ts); nothing of another workspace is stored.
+    const workspace = { teamId: isOrg ? undefined : installation.team?.id, enterpriseId: installation.enterprise?.id };
+    if (!this.serves(workspace)) throw new SlackWorkspaceNotServedError(workspace);
     const installKey = slackInstallKey({
       teamId: installation.team?.id,
       enterpriseId: installation.enterprise?.id,
@@ -85,6 +107,8 @@ export class SlackInstallationStore implements InstallationStore {
       throw new Error(
         `Rapport is not installed in Slack ${query.isEnterpriseInstall ? `org ${query.enterpriseId}` : `workspace ${query.teamId}`}: install it at /slack/install.`,
       );
+    // Bolt authorizes every request with this: a refusal means no listener runs (no command, no logging).
+    if (!this.served(row)) throw new SlackWorkspaceNotServedError(row);
     return row.installation as Installation<'v1' | 'v2', boolean>;
   }
 
@@ -115,9 +139,10 @@ export class SlackInstallationStore implements InstallationStore {
     teamsOf: (org: { installKey: string; botToken: string }) => Promise<string[]>,
   ): Promise<string | undefined> {
     const own = await this.cached(`team:${teamId}`);
-    if (own) return own.botToken ?? undefined;
+    if (own) return this.served(own) ? (own.botToken ?? undefined) : undefined;
     for (const installKey of await listOrgSlackInstallKeys(this.db)) {
-      const botToken = (await this.cached(installKey))?.botToken;
+      const org = await this.cached(installKey);
+      const botToken = org && this.served(org) ? org.botToken : undefined;
       if (botToken && (await teamsOf({ installKey, botToken })).includes(teamId)) return botToken;
     }
     return undefined;
@@ -137,6 +162,12 @@ export class SlackInstallationStore implements InstallationStore {
   forgetTeam(teamId: string): void {
     this.cache.delete(`team:${teamId}`);
     for (const key of this.cache.keys()) if (key.startsWith('enterprise:')) this.cache.delete(key);
+  }
+
+  /** An installation row of a served workspace or org (a workspace install inside a listed org included). */
+  private served(row: SlackInstallationRow): boolean {
+    const isOrg = row.installKey.startsWith('enterprise:');
+    return this.serves({ teamId: isOrg ? undefined : row.teamId, enterpriseId: row.enterpriseId });
   }
 
   private async find(query: InstallationQuery<boolean>): Promise<SlackInstallationRow | undefined> {

@@ -5,6 +5,7 @@ import { channelPrivacyDoctorCheck } from '../channel-privacy.doctor.ts';
 import { SlackConnector } from './slack.connector.ts';
 import { installedWorkspaceClients, singleWorkspaceClients } from './slack-clients.ts';
 import { SlackInstallationStore } from './installation-store.ts';
+import { servesSlackTeams } from './slack-served.ts';
 
 /** `rapport doctor`: the linked Slack channels with people from outside the company (Slack Connect, guests). */
 export async function slackPrivacyDoctorCheck(config: Config) {
@@ -16,7 +17,11 @@ export async function slackPrivacyDoctorCheck(config: Config) {
     const clients = slack.botToken
       ? singleWorkspaceClients(slack.botToken, opts)
       : installedWorkspaceClients(
-          new SlackInstallationStore(db, logger, { secrets: new SecretBox(config.secretKeys) }),
+          // Like the running bot: another workspace's installation stored earlier is not asked about.
+          new SlackInstallationStore(db, logger, {
+            secrets: new SecretBox(config.secretKeys),
+            serves: servesSlackTeams(slack.teamIds),
+          }),
           opts,
         );
     const connector = new SlackConnector(clients, logger);

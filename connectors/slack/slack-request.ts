@@ -9,6 +9,7 @@ import { postJson } from './post-json.ts';
 import type { SlackAutoLogger, SlackMessageEvent } from './slack-auto-logger.ts';
 import { SlackUserDirectory, type SlackUserProfile } from './slack-user-directory.ts';
 import type { Standing } from '../../src/domain/roles.ts';
+import type { ServesSlack } from './slack-served.ts';
 
 /** What every Slack listener needs; built once by the component. */
 export interface SlackListenerDeps {
@@ -77,10 +78,16 @@ export interface SlackContextOptions {
   /** Shared users.info cache (the auto-logger uses the same one). Default: a private one. */
   directory?: SlackUserDirectory;
   /**
-   * The timezone stored on the Rep with this platform id ("T1/U2"), used while users.info fails; a
-   * stored Rep also vouches that the person is one of ours while Slack cannot say.
+   * The timezone stored on the Rep with this platform id ("T1/U2"), used while users.info fails. A
+   * stored Rep does not vouch that the person is one of ours: only Slack says who is a member.
    */
   storedTimezone?(platformUserId: string): Promise<string | undefined>;
+  /**
+   * OAuth installs: the workspaces and orgs served (SLACK_TEAM_IDS). A request whose installation is
+   * another one's is from outside (the installation store already refuses it to Bolt). Absent: one
+   * bot token, whose workspace the served-workspace middleware pins.
+   */
+  serves?: ServesSlack;
 }
 
 /**
@@ -108,13 +115,16 @@ export function slackContextBuilder(
   };
   const ours = (team: string | undefined, req: SlackRequest) =>
     team === undefined || team === req.teamId || (req.enterpriseId !== undefined && team === req.enterpriseId);
-  /** What Slack says about the person: a guest, another organisation, or (users.info failed) a known rep or nobody we can vouch for. */
+  /**
+   * What Slack says about the person: a guest, another organisation, or (users.info failed) nobody we
+   * can vouch for, a stored Rep included: Reps made before the follow-up modal checked its assignee may
+   * be guests, and a guest must not run commands as a rep whenever Slack's API hiccups. A member whose
+   * profile this process read in the last hour is still known from the users.info cache.
+   */
   const standingOf = async (req: SlackRequest, profile: SlackUserProfile | undefined): Promise<Standing> => {
+    if (opts.serves && !opts.serves({ teamId: req.teamId, enterpriseId: req.enterpriseId })) return 'external';
     if (!ours(req.userTeamId, req)) return 'external';
-    if (!profile)
-      return (await opts.storedTimezone?.(`${req.teamId}/${req.userId}`).catch(() => undefined)) !== undefined
-        ? 'member'
-        : 'unverified';
+    if (!profile) return 'unverified';
     if (profile.isGuest) return 'guest';
     // Outside Enterprise Grid a member's home team is the workspace; in a Grid org it may be any of
     // the org's workspaces, which the payload's team (checked above) already vouches for.

@@ -19,6 +19,7 @@ import { SlackUserDirectory, slackPeopleDirectory } from './slack-user-directory
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAudience } from './slack-audience.ts';
 import { registerServedWorkspace } from './outsider-gate.ts';
+import { servesSlackTeams, type ServesSlack } from './slack-served.ts';
 import { slackPrivacyCheck } from './slack-privacy.check.ts';
 import { SlackCatchUpLoop } from './slack-catch-up-loop.ts';
 import { SlackMissedMarks } from './slack-missed-marks.ts';
@@ -59,9 +60,11 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   if (!config) return undefined;
   const logger = runtime.logger.child({ module: 'slack' });
   const clientOpts = { apiUrl: config.apiUrl, logger };
-  const store = config.botToken
-    ? undefined
-    : new SlackInstallationStore(runtime.db, logger, { secrets: new SecretBox(runtime.config.secretKeys) });
+  // OAuth installs: only the workspaces and orgs of SLACK_TEAM_IDS (env.ts requires it) are served.
+  const serves = config.botToken ? undefined : servesSlackTeams(config.teamIds);
+  const store = serves
+    ? new SlackInstallationStore(runtime.db, logger, { secrets: new SecretBox(runtime.config.secretKeys), serves })
+    : undefined;
   const clients = store
     ? installedWorkspaceClients(store, clientOpts)
     : singleWorkspaceClients(config.botToken!, clientOpts);
@@ -74,7 +77,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: async () => {} };
 
   const boltLogger = slackLogger(logger);
-  const receiver = createReceiver(config, store, logger);
+  const receiver = createReceiver(config, store, logger, serves);
   const app = new App({
     ...(config.botToken ? { token: config.botToken } : {}),
     receiver,
@@ -165,6 +168,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     contextFor: slackContextBuilder(clients.reading, runtime.config.timezone, logger, {
       directory: users,
       storedTimezone,
+      ...(serves ? { serves } : {}),
     }),
     connector,
     clientFor: clients.reading,
@@ -216,7 +220,12 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
 }
 
 /** HTTP (with the OAuth install routes when there is no bot token) or Socket Mode without a signing secret. */
-function createReceiver(config: SlackConfig, store: SlackInstallationStore | undefined, logger: Logger): Receiver {
+function createReceiver(
+  config: SlackConfig,
+  store: SlackInstallationStore | undefined,
+  logger: Logger,
+  serves: ServesSlack | undefined,
+): Receiver {
   const boltLogger = slackLogger(logger);
   const clientOptions = { slackApiUrl: slackApiUrl(config.apiUrl) };
   if (!config.signingSecret) {
@@ -229,24 +238,28 @@ function createReceiver(config: SlackConfig, store: SlackInstallationStore | und
   }
   if (config.appToken)
     logger.info('SLACK_APP_TOKEN is ignored: SLACK_SIGNING_SECRET is set, so Slack talks to Rapport over HTTP');
-  const oauth = store
-    ? {
-        clientId: config.clientId,
-        clientSecret: config.clientSecret,
-        stateSecret: config.stateSecret,
-        installationStore: store,
-        scopes: [...SLACK_BOT_SCOPES],
-        ...(config.redirectUri ? { redirectUri: config.redirectUri } : {}),
-        installerOptions: {
-          installPath: config.installPath,
-          redirectUriPath: config.redirectUri ? new URL(config.redirectUri).pathname : SLACK_OAUTH_REDIRECT_PATH,
-          // Straight to Slack's consent screen with a fresh state cookie; no landing page of ours.
-          directInstall: true,
-          clientOptions,
-          callbackOptions: installCallbackPages(config.installPath, logger),
-        },
-      }
-    : {};
+  const oauth =
+    store && serves
+      ? {
+          clientId: config.clientId,
+          clientSecret: config.clientSecret,
+          stateSecret: config.stateSecret,
+          installationStore: store,
+          scopes: [...SLACK_BOT_SCOPES],
+          ...(config.redirectUri ? { redirectUri: config.redirectUri } : {}),
+          installerOptions: {
+            installPath: config.installPath,
+            redirectUriPath: config.redirectUri ? new URL(config.redirectUri).pathname : SLACK_OAUTH_REDIRECT_PATH,
+            // Straight to Slack's consent screen with a fresh state cookie; no landing page of ours.
+            directInstall: true,
+            clientOptions,
+            callbackOptions: installCallbackPages(config.installPath, logger, {
+              serves,
+              slackApiUrl: clientOptions.slackApiUrl,
+            }),
+          },
+        }
+      : {};
   return new ExpressReceiver({
     signingSecret: config.signingSecret,
     endpoints: SLACK_EVENTS_PATH,

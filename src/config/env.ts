@@ -216,6 +216,13 @@ export interface SlackConfig {
   clientId: string | undefined;
   clientSecret: string | undefined;
   stateSecret: string | undefined;
+  /**
+   * Env `SLACK_TEAM_IDS`: the Slack workspaces (`T…`) and Enterprise Grid orgs (`E…`) this deployment
+   * serves, a comma list. Required with OAuth installs: an install from any other workspace is refused
+   * at the OAuth redirect, and an installation of another workspace stored earlier is not served.
+   * Ignored with SLACK_BOT_TOKEN (the workspace served is the token's). Default: empty.
+   */
+  teamIds: string[];
   /** Env `SLACK_API_URL`: Web API base URL, default Slack's. */
   apiUrl: string | undefined;
   /** Env `SLACK_INSTALL_PATH`: where people start an OAuth install on the bot's HTTP server. Default `/slack/install`. */
@@ -588,6 +595,10 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     clientId: str('SLACK_CLIENT_ID'),
     clientSecret: str('SLACK_CLIENT_SECRET'),
     stateSecret: str('SLACK_STATE_SECRET'),
+    teamIds: (str('SLACK_TEAM_IDS') ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
     apiUrl: str('SLACK_API_URL'),
     installPath: str('SLACK_INSTALL_PATH') ?? '/slack/install',
     redirectUri: str('SLACK_REDIRECT_URI'),
@@ -623,6 +634,15 @@ function readSlack(str: (n: string) => string | undefined, problems: string[]): 
     );
   if (c.clientId && (!c.clientSecret || !c.stateSecret))
     problems.push('Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.');
+  if (c.clientId && !c.botToken && !c.teamIds.length)
+    problems.push(
+      'Slack OAuth installs need SLACK_TEAM_IDS: the workspace ids (T…) and Enterprise Grid org ids (E…) Rapport serves. Without it anyone who reaches the install page could install Rapport in their own workspace and read and post your CRM data there.',
+    );
+  const badIds = c.teamIds.filter((id) => !/^[TE][A-Z0-9]+$/.test(id));
+  if (badIds.length)
+    problems.push(
+      `SLACK_TEAM_IDS must list Slack workspace ids (T…) and org ids (E…), comma-separated (got "${badIds.join(', ')}").`,
+    );
   if (c.apiUrl && !/^https?:\/\//.test(c.apiUrl))
     problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.');
   if (c.clientId && !c.botToken && !c.signingSecret)

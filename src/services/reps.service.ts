@@ -142,6 +142,14 @@ export async function resolveRepMention(
   );
 }
 
+/** Why a follow-up cannot go to a guest or someone of another organisation (typed `assign`, the follow-up form). */
+export const OUTSIDER_ASSIGNEE =
+  'That person is a guest or from another organisation, so they cannot be given follow-ups. Assign it to someone on your team.';
+
+/** Why a follow-up cannot go to someone the platform could not say anything about right now (the follow-up form). */
+export const UNVERIFIED_ASSIGNEE =
+  'Rapport could not check who that is right now (the platform did not answer), so nobody was assigned. Try again in a minute.';
+
 async function repForPlatformId(
   prisma: PrismaExecutor,
   id: string,
@@ -158,10 +166,7 @@ async function repForPlatformId(
   const person = await describe?.(actor.platform, platformUserId).catch(() => undefined);
   if (person?.outsider) {
     // Their reminders would be sent to them: a customer must never receive the team's follow-ups.
-    throw new RapportError(
-      'forbidden',
-      'That person is a guest or from another organisation, so they cannot be given follow-ups. Assign it to someone on your team.',
-    );
+    throw new RapportError('forbidden', OUTSIDER_ASSIGNEE);
   }
   return findOrCreateRep(prisma, {
     platform: actor.platform,

@@ -241,6 +241,7 @@ describe('loadConfig', () => {
       SLACK_CLIENT_SECRET: 's3cret',
       SLACK_STATE_SECRET: 'state',
       SLACK_SIGNING_SECRET: 'sign',
+      SLACK_TEAM_IDS: 'T1',
       RAPPORT_SIGNIN_SLACK_TEAM_IDS: 'T1, T2',
       RAPPORT_SIGNIN_ENTRA_CLIENT_ID: 'app-id',
       RAPPORT_SIGNIN_ENTRA_CLIENT_SECRET: 'app-secret',

@@ -8,6 +8,7 @@ import {
 } from '../render-follow-up-modal.ts';
 import { blockErrors } from '../render-log-modal.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
+import { servedOf } from '../outsider-gate.ts';
 import { renderResultModal } from '../render-result-modal.ts';
 import { publishHome } from '../publish-home.ts';
 
@@ -18,14 +19,24 @@ import { publishHome } from '../publish-home.ts';
  * the result, and the clicker's Home tab is published again with the new follow-up and its buttons.
  */
 export function registerFollowUpView(app: App, deps: SlackListenerDeps): void {
-  app.view(FOLLOW_UP_VIEW_ID, async ({ ack, body, view, client }) => {
+  app.view(FOLLOW_UP_VIEW_ID, async ({ ack, body, view, client, context }) => {
     const state = JSON.parse(view.private_metadata) as FollowUpModalState;
     const form = readFollowUpModal(view.state.values);
     const triggerId = `view:${view.id}`;
     const ctx = await deps.contextFor({ teamId: state.teamId, userId: body.user.id, triggerId });
+    // The assignee's standing (a guest, a Slack Connect member, or Slack cannot say) is checked by the
+    // form like typed `assign` does: nobody from outside becomes a Rep. Inside Enterprise Grid a member
+    // of another of the org's workspaces is ours.
     const assignee =
       form.assigneeUserId && form.assigneeUserId !== body.user.id
-        ? (await deps.contextFor({ teamId: state.teamId, userId: form.assigneeUserId, triggerId })).actor
+        ? (
+            await deps.contextFor({
+              teamId: state.teamId,
+              enterpriseId: servedOf(context).enterpriseId,
+              userId: form.assigneeUserId,
+              triggerId,
+            })
+          ).actor
         : undefined;
     const result = await submitFollowUpForm(
       {

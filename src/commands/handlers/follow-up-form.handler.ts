@@ -3,7 +3,7 @@ import { formatInZone } from '../../domain/zoned-time.ts';
 import { WHEN_EXAMPLES } from '../../domain/parse-when.ts';
 import type { Logger } from '../../logger.ts';
 import { createFollowUp } from '../../services/follow-ups.service.ts';
-import { findOrCreateRep } from '../../services/reps.service.ts';
+import { findOrCreateRep, OUTSIDER_ASSIGNEE, UNVERIFIED_ASSIGNEE } from '../../services/reps.service.ts';
 import type { Actor, CommandContext } from '../command-context.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { followUpSection } from '../follow-up-view.ts';
@@ -21,7 +21,10 @@ export interface FollowUpFormInput {
   title?: string;
   /** When it is due (a date-time picker gives an instant). */
   dueAt?: Date;
-  /** Who gets the reminder; default the person submitting. Created as a rep on first use. */
+  /**
+   * Who gets the reminder; default the person submitting. Created as a rep on first use; refused, like
+   * typed `assign`, when their standing says guest or another organisation, or the platform cannot say.
+   */
   assignee?: Actor;
   /** Idempotency key of the submission ("slack:view:T1/V123"): a retry returns the first follow-up. */
   requestKey: string;
@@ -50,6 +53,10 @@ export async function submitFollowUpForm(
   if (!input.dueAt || Number.isNaN(input.dueAt.getTime())) errors.dueAt = 'Pick when it is due.';
   else if (input.dueAt.getTime() <= ctx.now.getTime())
     errors.dueAt = `That time is in the past. Pick a future time (like ${WHEN_EXAMPLES}).`;
+  // A guest or Slack Connect member must never become a Rep: their reminders would reach them.
+  const standing = input.assignee?.standing;
+  if (standing && standing !== 'member')
+    errors.assignee = standing === 'unverified' ? UNVERIFIED_ASSIGNEE : OUTSIDER_ASSIGNEE;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
   return errorOnFieldOnFailure<FollowUpFormField>(

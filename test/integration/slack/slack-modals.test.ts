@@ -545,6 +545,54 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     expect(followUps[0].assignee?.platformUserIds).toEqual([`slack:${TEAM}/U2`]);
   });
 
+  it('"New follow-up" refuses a guest, a Slack Connect member or someone Slack cannot check as assignee with typed assign\'s sentence; nothing is written and nobody becomes a Rep', async () => {
+    const wonka = await db().prisma.company.create({ data: { name: 'Wonka', normalizedName: 'wonka' } });
+    slack.users.set('UGUEST7', { is_restricted: true });
+    slack.users.set('UCONNECT7', { team_id: 'TCUSTOMER7' });
+    slack.failingUsers.add('UDOWN7');
+    const triggerId = trigger();
+    const res = await interaction({
+      type: 'shortcut',
+      callback_id: 'new_follow_up',
+      trigger_id: triggerId,
+      user: { id: 'U1', username: 'u1', team_id: TEAM },
+      team: { id: TEAM, domain: 'acme' },
+      token: 'legacy',
+      action_ts: '1',
+    });
+    expect(res.status).toBe(200);
+    const view = await openedView(triggerId);
+    const option = (await suggest('wonka', view))[0];
+    const due = Math.floor(Date.now() / 1000) + 2 * 86_400;
+    const values = (assignee: string) => ({
+      customer: { rapport_customer: { type: 'external_select', selected_option: option } },
+      title: { title: { type: 'plain_text_input', value: 'Send Wonka the contract' } },
+      due: { due: { type: 'datetimepicker', selected_date_time: due } },
+      assignee: { assignee: { type: 'users_select', selected_user: assignee } },
+    });
+    const cases = [
+      ['UGUEST7', 'VFUOUT1', /guest or from another organisation, so they cannot be given follow-ups/],
+      ['UCONNECT7', 'VFUOUT2', /guest or from another organisation, so they cannot be given follow-ups/],
+      ['UDOWN7', 'VFUOUT3', /could not check who that is right now/],
+    ] as const;
+    for (const [assignee, viewId, sentence] of cases) {
+      const refused = await submit(view, viewId, values(assignee));
+      expect(refused.body.response_action, assignee).toBe('errors');
+      expect(Object.keys(refused.body.errors!)).toEqual(['assignee']);
+      expect(refused.body.errors!.assignee).toMatch(sentence);
+    }
+    // Typed `assign` says the same about the guest.
+    expect((await submit(view, 'VFUOUT1', values('UGUEST7'))).body.errors!.assignee).toBe(
+      'That person is a guest or from another organisation, so they cannot be given follow-ups. Assign it to someone on your team.',
+    );
+    expect(await db().prisma.followUp.count({ where: { companyId: wonka.id } })).toBe(0);
+    for (const user of ['UGUEST7', 'UCONNECT7', 'UDOWN7'])
+      expect(await db().prisma.rep.count({ where: { platformUserIds: { has: `slack:${TEAM}/${user}` } } }), user).toBe(
+        0,
+      );
+    slack.failingUsers.delete('UDOWN7');
+  });
+
   it('App Home lists overdue, due today, open and suggestions with working buttons, capped under 100 blocks with "and N more"; a click there runs the command and re-publishes', async () => {
     const soylent = await db().prisma.company.create({ data: { name: 'Soylent', normalizedName: 'soylent' } });
     // U5 gets a rep (and Berlin time) by running a command first.

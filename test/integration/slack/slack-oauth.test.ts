@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../connectors/chat-connector.ts';
 import { SLACK_BOT_SCOPES } from '../../../connectors/slack/slack-scopes.ts';
+import { SlackInstallationStore } from '../../../connectors/slack/installation-store.ts';
+import { SecretBox } from '../../../src/db/secret-box.ts';
+import { createLogger } from '../../../src/logger.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { loggerInto, startTestProcess, type TestProcess } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
@@ -37,6 +40,8 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
         SLACK_CLIENT_ID: CLIENT_ID,
         SLACK_CLIENT_SECRET: CLIENT_SECRET,
         SLACK_STATE_SECRET: STATE_SECRET,
+        // The workspaces served: Team Two and every workspace of Org One. Nobody else's install is kept.
+        SLACK_TEAM_IDS: 'T2,E1',
         SLACK_API_URL: apiUrl,
         // Tokens sealed at rest: every install and lookup below goes through the key.
         RAPPORT_SECRET_KEY: SECRET_KEY,
@@ -237,6 +242,162 @@ describe.each(TEST_DATABASE_KINDS)('Slack OAuth installs on %s: install, per-wor
       logLines.some((l) => l.includes('Rapport is not installed in Slack workspace T9')),
     );
     expect(slack.callsTo(stranger.responsePath)).toEqual([]);
+  });
+
+  it('refuses an install from a workspace or org not in SLACK_TEAM_IDS with a page that says why: nothing stored, its token revoked', async ({
+    onTestFinished,
+  }) => {
+    onTestFinished(async () => {
+      await proc.runtime.db.prisma.slackInstallation.deleteMany({ where: { installKey: 'team:T6' } });
+    });
+    const rowsBefore = await proc.runtime.db.prisma.slackInstallation.count();
+    const revokesBefore = slack.callsTo('auth.revoke').length;
+    slack.oauthGrants.set('code-t8', {
+      botToken: 'xoxb-outsider-workspace',
+      teamId: 'T8',
+      teamName: 'Customer Co',
+      scopes: [...SLACK_BOT_SCOPES],
+    });
+    slack.oauthGrants.set('code-e8', {
+      botToken: 'xoxb-outsider-org',
+      enterpriseId: 'E8',
+      enterpriseName: 'Customer Org',
+      isEnterpriseInstall: true,
+      scopes: [...SLACK_BOT_SCOPES],
+      orgTeams: ['T81'],
+    });
+    // A workspace of Org One installed on its own is served (its org is listed).
+    slack.oauthGrants.set('code-t6', {
+      botToken: 'xoxb-org-one-workspace',
+      teamId: 'T6',
+      teamName: 'Org One Sales',
+      enterpriseId: 'E1',
+      enterpriseName: 'Org One',
+      scopes: [...SLACK_BOT_SCOPES],
+    });
+
+    for (const [code, id, name] of [
+      ['code-t8', 'T8', 'Customer Co'],
+      ['code-e8', 'E8', 'Customer Org'],
+    ] as const) {
+      const { redirect } = await install(code);
+      expect(redirect.status, code).toBe(403);
+      const page = await redirect.text();
+      expect(page).toContain('Rapport was not installed');
+      expect(page).toContain(`${name} (${id}) is not one of them, so nothing was installed`);
+      expect(page).toContain(`add ${id} to SLACK_TEAM_IDS`);
+    }
+    expect(await proc.runtime.db.prisma.slackInstallation.count()).toBe(rowsBefore);
+    expect(
+      await proc.runtime.db.prisma.slackInstallation.count({
+        where: { installKey: { in: ['team:T8', 'enterprise:E8'] } },
+      }),
+    ).toBe(0);
+    // The tokens Slack granted are revoked, which uninstalls the app there.
+    expect(
+      slack
+        .callsTo('auth.revoke')
+        .slice(revokesBefore)
+        .map((c) => c.token),
+    ).toEqual(['xoxb-outsider-workspace', 'xoxb-outsider-org']);
+    expect(logLines.some((l) => l.includes('Slack install refused: the workspace is not in SLACK_TEAM_IDS'))).toBe(
+      true,
+    );
+
+    const ofOrgOne = await install('code-t6');
+    expect(ofOrgOne.redirect.status).toBe(200);
+    expect(await ofOrgOne.redirect.text()).toContain('Rapport is now installed in Org One Sales');
+    expect(await proc.runtime.db.prisma.slackInstallation.count({ where: { installKey: 'team:T6' } })).toBe(1);
+  });
+
+  it('an installation of another workspace stored before SLACK_TEAM_IDS is not served: its commands and messages run nothing, nothing is posted with its token', async ({
+    onTestFinished,
+  }) => {
+    // Other tests count every installation: this one's goes whatever happens here.
+    onTestFinished(async () => {
+      await proc.runtime.db.prisma.slackInstallation.deleteMany({ where: { installKey: 'team:T7' } });
+    });
+    // An upgrade: the row was stored while any workspace could install (no list then).
+    const unlisted = new SlackInstallationStore(proc.runtime.db, createLogger('silent'), {
+      secrets: new SecretBox(proc.runtime.config.secretKeys),
+    });
+    await unlisted.storeInstallation({
+      team: { id: 'T7', name: 'Customer Seven' },
+      enterprise: undefined,
+      user: { id: 'UINSTALLER', token: undefined, scopes: undefined },
+      bot: { id: 'B7', userId: 'UBOT7', token: 'xoxb-stored-before-the-list', scopes: [...SLACK_BOT_SCOPES] },
+      tokenType: 'bot',
+      isEnterpriseInstall: false,
+      appId: 'A1',
+      authVersion: 'v2',
+    });
+    const db = proc.runtime.db;
+    await db.prisma.company.upsert({
+      where: { normalizedName: 'initech' },
+      create: { name: 'Initech', normalizedName: 'initech' },
+      update: {},
+    });
+    // In their own workspace the customer's people are members, as Slack would say.
+    slack.users.set('UOUTSIDER7', { team_id: 'T7' });
+    const usersInfoBefore = slack.callsTo('users.info').length;
+    const repsBefore = await db.prisma.rep.count();
+    const messagesBefore = await db.prisma.message.count();
+
+    const commands = ['lookup initech', 'export initech', 'notify initech here'].map((text) =>
+      slashCommand(text, { teamId: 'T7' }, 'UOUTSIDER7'),
+    );
+    for (const cmd of commands)
+      expect((await postSigned(cmd.body, 'application/x-www-form-urlencoded')).status).toBe(200);
+    // A message in one of its channels: not logged as ours.
+    const message = event(
+      'message',
+      {
+        channel: 'C7',
+        user: 'UOUTSIDER7',
+        text: 'Initech internal pricing',
+        ts: `${Date.now() / 1000}`,
+        channel_type: 'channel',
+      },
+      { teamId: 'T7', enterpriseId: null, orgWide: false },
+    );
+    expect((await postSigned(message, 'application/json')).status).toBe(200);
+    const refusals = () =>
+      logLines.filter((l) => l.includes('Rapport does not serve Slack workspace T7: it is not in SLACK_TEAM_IDS'))
+        .length;
+    // Both ways end the wait: the three commands and the message refused, or any command answered.
+    await eventually(
+      'the refusals in the log, or an answer',
+      async () => refusals() >= 4 || commands.some((cmd) => slack.callsTo(cmd.responsePath).length > 0),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    for (const cmd of commands) expect(slack.callsTo(cmd.responsePath)).toEqual([]);
+    expect(refusals()).toBeGreaterThanOrEqual(4);
+    // Nobody of T7 was looked up (other tests' background work may ask about their own people meanwhile).
+    expect(
+      slack
+        .callsTo('users.info')
+        .slice(usersInfoBefore)
+        .filter((c) => c.body.user === 'UOUTSIDER7'),
+    ).toEqual([]);
+    expect(slack.calls.some((c) => c.token === 'xoxb-stored-before-the-list')).toBe(false);
+    expect(await db.prisma.rep.count()).toBe(repsBefore);
+    expect(await db.prisma.message.count()).toBe(messagesBefore);
+    expect(await db.prisma.channelLink.count({ where: { channelRef: { startsWith: 'T7/' } } })).toBe(0);
+
+    // A worker posting to it finds no token.
+    const stray = await proc.runtime.registry
+      .forTarget('slack:T7/C7')
+      .post('slack:T7/C7', { text: 'hello?' })
+      .catch((e: unknown) => e);
+    expect((stray as DeliveryError).code).toBe('auth');
+
+    // The listed workspace still works.
+    grantTeamTwoAndOrg();
+    expect((await install('code-t2')).redirect.status).toBe(200);
+    const fromT2 = slashCommand('lookup initech', { teamId: 'T2' }, 'UMEMBER2');
+    expect((await postSigned(fromT2.body, 'application/x-www-form-urlencoded')).status).toBe(200);
+    const answer = await eventually('the answer to lookup from T2', async () => slack.callsTo(fromT2.responsePath)[0]);
+    expect(String(answer.body.text)).toMatch(/Initech/);
   });
 
   it('refuses a redirect with a missing, forged or cookieless state with a page that says what to do, and stores nothing', async () => {

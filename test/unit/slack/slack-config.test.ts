@@ -8,6 +8,7 @@ const OAUTH = {
   SLACK_CLIENT_SECRET: 'cs',
   SLACK_STATE_SECRET: 'ss',
   SLACK_SIGNING_SECRET: 'sig',
+  SLACK_TEAM_IDS: 'T1',
 };
 
 describe('Slack set-ups in the configuration', () => {
@@ -47,8 +48,20 @@ describe('Slack set-ups in the configuration', () => {
       );
   });
 
+  it('OAuth installs need SLACK_TEAM_IDS, the workspaces and orgs served (read as a list); one bot token does not', () => {
+    const { SLACK_TEAM_IDS: _, ...withoutTeams } = OAUTH;
+    expect(configProblems(withoutTeams)).toEqual([
+      'Slack OAuth installs need SLACK_TEAM_IDS: the workspace ids (T…) and Enterprise Grid org ids (E…) Rapport serves. Without it anyone who reaches the install page could install Rapport in their own workspace and read and post your CRM data there.',
+    ]);
+    expect(configProblems({ ...OAUTH, SLACK_TEAM_IDS: 'T1, acme' })).toEqual([
+      'SLACK_TEAM_IDS must list Slack workspace ids (T…) and org ids (E…), comma-separated (got "acme").',
+    ]);
+    expect(loadConfig({ ...OAUTH, SLACK_TEAM_IDS: ' T1 , E2,' }).slack?.teamIds).toEqual(['T1', 'E2']);
+    expect(configProblems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'sig' })).toEqual([]);
+  });
+
   it('says what is missing or wrong, in sentences', () => {
-    expect(configProblems({ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 'sig' })).toEqual([
+    expect(configProblems({ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 'sig', SLACK_TEAM_IDS: 'T1' })).toEqual([
       'Slack OAuth needs SLACK_CLIENT_SECRET and SLACK_STATE_SECRET next to SLACK_CLIENT_ID.',
     ]);
     expect(
@@ -57,6 +70,7 @@ describe('Slack set-ups in the configuration', () => {
         SLACK_CLIENT_SECRET: 'cs',
         SLACK_STATE_SECRET: 'ss',
         SLACK_APP_TOKEN: 'xapp-1',
+        SLACK_TEAM_IDS: 'T1',
       }),
     ).toEqual([
       'Slack OAuth installs (SLACK_CLIENT_ID) need HTTP mode: set SLACK_SIGNING_SECRET (Socket Mode is for one development workspace with SLACK_BOT_TOKEN).',
