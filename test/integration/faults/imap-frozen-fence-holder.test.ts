@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
-import { mailboxBotsFixture, type MailboxBot } from '../../helpers/mailbox-bots.ts';
+import { freezeBotInsideBatch } from '../../helpers/frozen-bot.ts';
+import { mailboxBotsFixture } from '../../helpers/mailbox-bots.ts';
 
 // A bot frozen (SIGSTOP here; a long GC pause or a VM pause in production) inside a batch's transaction right
 // after its fenced cursor save: the save holds a share lock on the mailbox's fence row until the transaction
@@ -21,59 +21,19 @@ describe('a bot frozen inside a batch after its fenced cursor save', () => {
   it('does not stop the takeover: the new holder syncs while it is still frozen, and its commit fails', async () => {
     const { db, readyLine } = fx;
     // The first cursor save (the batch's, in its transaction) waits on the test's advisory lock once its
-    // fence check has run; later ones (the new holder's) do not.
-    await db.sql.exec(`
-      CREATE SEQUENCE hold_once;
-      CREATE FUNCTION hold_cursor() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF nextval('hold_once') = 1 THEN
-          PERFORM pg_advisory_lock_shared(${HOLD_KEY});
-          PERFORM pg_advisory_unlock_shared(${HOLD_KEY});
-        END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER hold_cursor BEFORE INSERT ON "MailboxCursor" FOR EACH ROW EXECUTE FUNCTION hold_cursor();`);
-    const holdLock = new pg.Client({ connectionString: fx.databaseUrl });
-    await holdLock.connect();
-    let frozen: MailboxBot | undefined;
+    // fence check has run, while a second bot stands by; the first is frozen there, its fence check holding
+    // the fence row. Later cursor saves (the new holder's) do not wait.
+    await fx.deliver(
+      ...[1, 2, 3, 4, 5, 6].map((i) => buildEmail({ from: `p${i}@fence-row-${i}.example`, subject: `Mail ${i}` })),
+    );
+    const {
+      frozen,
+      standby,
+      xid: frozenXid,
+      pid: frozenPid,
+      release,
+    } = await freezeBotInsideBatch(fx, { table: 'MailboxCursor', holdKey: HOLD_KEY, startBot });
     try {
-      await holdLock.query('SELECT pg_advisory_lock($1)', [HOLD_KEY]);
-      await fx.deliver(
-        ...[1, 2, 3, 4, 5, 6].map((i) => buildEmail({ from: `p${i}@fence-row-${i}.example`, subject: `Mail ${i}` })),
-      );
-
-      frozen = await startBot();
-      const held = async () =>
-        (
-          await db.sql.query(
-            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
-          )
-        ).length > 0;
-      await waitFor(held, 60_000, () => `the first bot inside its cursor save:\n${frozen?.proc.output()}`);
-      const standby = await startBot();
-      await waitFor(
-        async () => (await readyLine(standby)).startsWith('another process holds the mailbox lock'),
-        60_000,
-        () => `the second bot standing by:\n${standby.proc.output()}`,
-      );
-
-      // Frozen inside its transaction; the database finishes the cursor save it waited in, whose fence check
-      // holds the fence row.
-      frozen.proc.child.kill('SIGSTOP');
-      await holdLock.query('SELECT pg_advisory_unlock($1)', [HOLD_KEY]);
-      const openTransaction = async () =>
-        (
-          await db.sql.query<{ xid: string; pid: number }>(
-            `SELECT backend_xid::text AS xid, pid FROM pg_stat_activity WHERE datname = current_database()
-             AND state = 'idle in transaction' AND backend_xid IS NOT NULL AND query LIKE '%"MailboxCursor"%'`,
-          )
-        )[0];
-      const { xid: frozenXid, pid: frozenPid } = await waitFor(
-        openTransaction,
-        30_000,
-        'the frozen bot idle in its transaction',
-      );
-
       // Its lock runs out (2 s) and the standby takes the mailbox over: its raise of the fence gets through once
       // PostgreSQL ended the frozen bot's session (idle in its transaction for 2 s), and it logs every mail,
       // all while the first bot stays frozen. On the code before, the raise waited for as long as it stayed
@@ -105,9 +65,9 @@ describe('a bot frozen inside a batch after its fenced cursor save', () => {
       // Continued, its COMMIT finds the session ended: nothing of its batch lands after the takeover.
       frozen.proc.child.kill('SIGCONT');
       await waitFor(
-        async () => (await readyLine(frozen!)).startsWith('another process holds the mailbox lock'),
+        async () => (await readyLine(frozen)).startsWith('another process holds the mailbox lock'),
         30_000,
-        () => `the frozen bot standing by:\n${frozen?.proc.output()}`,
+        () => `the frozen bot standing by:\n${frozen.proc.output()}`,
       );
       for (const table of ['Message', 'CommunicationRecord', 'Contact', 'MailboxCursor'])
         expect(
@@ -128,8 +88,7 @@ describe('a bot frozen inside a batch after its fenced cursor save', () => {
       );
     } finally {
       // Never left stopped, whatever failed.
-      frozen?.proc.child.kill('SIGCONT');
-      await holdLock.end().catch(() => undefined);
+      await release();
     }
   }, 400_000);
 });

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
+import { freezeBotInsideBatch } from '../../helpers/frozen-bot.ts';
 import { mailboxBotsFixture } from '../../helpers/mailbox-bots.ts';
 
 // A bot frozen (SIGSTOP here; a long GC pause or a VM pause in production) past its mailbox lock's TTL in
@@ -20,55 +20,25 @@ const startBot = () => fx.start({ IMAP_LOCK_MS: '2000' });
 describe('a bot frozen past its mailbox lock inside a batch', () => {
   it('commits nothing once continued after another bot took the mailbox over, and stands by', async () => {
     const { db, readyLine } = fx;
-    // The first insert of the HOLD mail waits on the test's advisory lock; later ones (the new holder's) do not.
-    await db.sql.exec(`
-      CREATE SEQUENCE hold_once;
-      CREATE FUNCTION hold_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.text LIKE '%HOLD%' AND nextval('hold_once') = 1 THEN
-          PERFORM pg_advisory_lock_shared(${HOLD_KEY});
-          PERFORM pg_advisory_unlock_shared(${HOLD_KEY});
-        END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER hold_frozen BEFORE INSERT ON "Message" FOR EACH ROW EXECUTE FUNCTION hold_frozen();`);
-    const holdLock = new pg.Client({ connectionString: fx.databaseUrl });
-    await holdLock.connect();
+    // The first insert of the HOLD mail waits on the test's advisory lock while a second bot stands by; the
+    // first is frozen there, inside its transaction. Later inserts (the new holder's) do not wait.
+    await fx.deliver(
+      ...[1, 2, 3, 4, 5, 6].map((i) =>
+        buildEmail({ from: `p${i}@frozen-${i}.example`, subject: `Mail ${i}`, body: i === 3 ? 'HOLD' : 'fine' }),
+      ),
+    );
+    const {
+      frozen,
+      standby,
+      xid: frozenXid,
+      release,
+    } = await freezeBotInsideBatch(fx, {
+      table: 'Message',
+      when: "NEW.text LIKE '%HOLD%'",
+      holdKey: HOLD_KEY,
+      startBot,
+    });
     try {
-      await holdLock.query('SELECT pg_advisory_lock($1)', [HOLD_KEY]);
-      await fx.deliver(
-        ...[1, 2, 3, 4, 5, 6].map((i) =>
-          buildEmail({ from: `p${i}@frozen-${i}.example`, subject: `Mail ${i}`, body: i === 3 ? 'HOLD' : 'fine' }),
-        ),
-      );
-
-      const frozen = await startBot();
-      const held = async () =>
-        (
-          await db.sql.query(
-            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
-          )
-        ).length > 0;
-      await waitFor(held, 60_000, () => `the first bot inside the batch's write:\n${frozen.proc.output()}`);
-      const standby = await startBot();
-      await waitFor(
-        async () => (await readyLine(standby)).startsWith('another process holds the mailbox lock'),
-        60_000,
-        () => `the second bot standing by:\n${standby.proc.output()}`,
-      );
-
-      // Frozen inside its transaction; the database finishes the statement it waited in.
-      frozen.proc.child.kill('SIGSTOP');
-      await holdLock.query('SELECT pg_advisory_unlock($1)', [HOLD_KEY]);
-      const openTransaction = async () =>
-        (
-          await db.sql.query<{ xid: string }>(
-            `SELECT backend_xid::text AS xid FROM pg_stat_activity WHERE datname = current_database()
-             AND state = 'idle in transaction' AND backend_xid IS NOT NULL AND query LIKE '%"Message"%'`,
-          )
-        )[0]?.xid;
-      const frozenXid = await waitFor(openTransaction, 30_000, 'the frozen bot idle in its transaction');
-
       // Its lock runs out (2 s): the standby takes the mailbox over and claims the folder.
       await waitFor(
         async () => standby.proc.output().includes('holding the mailbox lock; syncing'),
@@ -123,7 +93,7 @@ describe('a bot frozen past its mailbox lock inside a batch', () => {
         () => `the mail after the takeover:\n${standby.proc.output()}`,
       );
     } finally {
-      await holdLock.end().catch(() => undefined);
+      await release();
     }
   }, 400_000);
 });
