@@ -71,7 +71,9 @@ describe('weekly insights charts: Slack upload, Teams inline image, console pict
     const adapter = new CloudAdapter(
       teamsAuthentication({ appId: undefined, appPassword: undefined, tenantId: undefined, appType: 'MultiTenant' }),
     );
-    h.deps.registry.register(new TeamsConnector(adapter, '', async (id) => references.get(id)));
+    h.deps.registry.register(
+      new TeamsConnector(adapter, '', async (id) => references.get(id), { tenantId: 'tenant-1' }),
+    );
     deps = { ...h.deps, limiter: new TargetRateLimiter(h.redis, `${h.prefix}:charts`, {}) };
     await writeHistory(
       h.test.db,
