@@ -23,6 +23,12 @@ export interface HttpServerOptions {
 }
 
 /**
+ * Whose forwarding headers Express believes (`req.ip`, `req.protocol`): a reverse proxy on this machine
+ * only, so a client elsewhere cannot name its own address.
+ */
+export const TRUST_PROXY = 'loopback';
+
+/**
  * The bot's HTTP app: /healthz (alive), /readyz (dependencies, JSON), /metrics (Prometheus).
  * Connectors mount their routes on it (console, /slack/events, /api/messages).
  * No global body parser: Slack and Bot Framework verify signatures over the raw body themselves.
@@ -30,7 +36,7 @@ export interface HttpServerOptions {
 export function createHttpApp(opts: HttpServerOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', TRUST_PROXY);
   app.use(httpMetrics(opts.metrics));
 
   app.get('/healthz', (_req, res) => {

@@ -6,7 +6,7 @@ import type { Database } from '../src/db/database.ts';
 import { pingDatabase } from '../src/db/database-status.repository.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { ownToolToken, publishUrlInLock } from '../src/db/data-dir-lock.ts';
-import { fromThisMachine, secretMatches, TOOL_TOKEN_HEADER } from '../src/net/this-machine.ts';
+import { operatorProof } from '../src/net/this-machine.ts';
 import { connectRedis } from '../src/redis/connect-redis.ts';
 import { resolveRedis } from '../src/redis/resolve-redis.ts';
 import { createHttpApp, finishHttpApp } from './http-server.ts';
@@ -74,9 +74,8 @@ export async function startProcess(
     readiness: () => [...baseChecks(), ...components.flatMap((c) => c.readiness ?? [])],
     phase: () => phase,
     showDetails: (req) =>
-      fromThisMachine(req, config.signIn.publicUrl) ||
-      secretMatches(req.get(TOOL_TOKEN_HEADER), toolToken) ||
-      secretMatches(req.get('authorization')?.replace(/^Bearer /, ''), config.consoleToken),
+      operatorProof(req, { publicUrl: config.signIn.publicUrl, consoleToken: config.consoleToken, toolToken }) !==
+      undefined,
   });
   const server = await listen(app, config.port, config.host);
   const http = trackHttpConnections(server);
@@ -124,6 +123,7 @@ export async function startProcess(
       redis,
       metrics,
       app,
+      toolToken,
       hooks: noopPipelineHooks,
       registry: new ConnectorRegistry(),
     };

@@ -7,7 +7,7 @@ import {
   countConsoleAccounts,
   currentAccountPerson,
 } from '../../src/services/console-accounts.service.ts';
-import { fromThisMachine, isPublished, secretMatches, TOOL_TOKEN_HEADER } from '../../src/net/this-machine.ts';
+import { isPublished, operatorProof } from '../../src/net/this-machine.ts';
 import { cookieIsSecure, readSession, startSession } from './console-session.ts';
 
 /** Who is asking: a signed-in person, or the operator's own tools (`tool`: may name the rep to act as). */
@@ -64,16 +64,6 @@ export function consoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
   const signInRequired = async () =>
     Boolean(opts.signIn.slack || opts.signIn.entra) || (await countConsoleAccounts(opts.db)) > 0;
 
-  const tokenMatches = (req: Request): boolean => {
-    const header = req.get('authorization');
-    const given = header?.startsWith('Bearer ')
-      ? header.slice(7)
-      : typeof req.query.token === 'string'
-        ? req.query.token
-        : '';
-    return secretMatches(given, opts.consoleToken);
-  };
-
   const decide = async (req: Request, res: Response): Promise<ConsoleViewer | 'handled'> => {
     // req.path is relative to where the middleware is mounted; the whole path decides page or API.
     const path = new URL(req.originalUrl, 'http://x').pathname;
@@ -84,7 +74,12 @@ export function consoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
       const person = session.via === 'password' ? await currentAccountPerson(opts.db, session.consoleId) : session;
       if (person) return person;
     }
-    if (tokenMatches(req)) {
+    const proof = operatorProof(req, {
+      publicUrl: opts.signIn.publicUrl,
+      consoleToken: opts.consoleToken,
+      toolToken: opts.toolToken,
+    });
+    if (proof === 'console-token') {
       if (req.method === 'GET' && typeof req.query.token === 'string' && req.accepts('html') && !req.xhr) {
         // A page opened with ?token=: from now on the cookie carries the sign-in (assets, event stream).
         startSession(
@@ -103,8 +98,8 @@ export function consoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
       }
       return { ...OPERATOR, via: 'token', tool: true };
     }
-    if (secretMatches(req.get(TOOL_TOKEN_HEADER), opts.toolToken)) return { ...OPERATOR, tool: true };
-    const local = fromThisMachine(req, opts.signIn.publicUrl);
+    if (proof === 'tool-token') return { ...OPERATOR, tool: true };
+    const local = proof === 'this-machine';
     const browser = req.get('origin') !== undefined || req.get('sec-fetch-site') !== undefined;
     if (local && !browser) return { ...OPERATOR, tool: true };
     const required = await signInRequired();

@@ -1,4 +1,3 @@
-import { ownToolToken } from '../../src/db/data-dir-lock.ts';
 import { SecretBox } from '../../src/db/secret-box.ts';
 import { commandRunner } from '../../src/runtime/command-runner.ts';
 import type { Component } from '../../src/runtime/runtime.ts';
@@ -22,7 +21,7 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
     executeCommand: commandRunner(runtime),
     db: runtime.db,
     consoleToken: runtime.config.consoleToken,
-    toolToken: runtime.db.kind === 'pglite' ? ownToolToken(runtime.config.dataDir) : undefined,
+    toolToken: runtime.toolToken,
     signIn: runtime.config.signIn,
     admins: runtime.config.admins,
     timezone: runtime.config.timezone,

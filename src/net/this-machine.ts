@@ -45,6 +45,36 @@ export function fromThisMachine(req: IncomingMessage, publicUrl: URL | undefined
   return LOCAL_HOSTNAMES.has(hostnameOf(req.headers.host ?? ''));
 }
 
+/** What proves a request is the operator's without a session: the console token, the lock's tool token, or this machine. */
+export interface OperatorSecrets {
+  /** RAPPORT_PUBLIC_URL: a published Rapport trusts no request for being local ({@link fromThisMachine}). */
+  publicUrl?: URL;
+  /** RAPPORT_CONSOLE_TOKEN, sent as `Authorization: Bearer <token>` or `?token=`. */
+  consoleToken?: string;
+  /** The data-dir lock's token, which `rapport` commands send in {@link TOOL_TOKEN_HEADER}. */
+  toolToken?: string;
+}
+
+/**
+ * How a request shows it is the operator's, checked in this order (the console and `/readyz` ask the
+ * same question): `console-token`, `tool-token`, `this-machine` (a browser on this machine too: the
+ * console decides what a local browser may do), else undefined.
+ */
+export function operatorProof(
+  req: IncomingMessage,
+  secrets: OperatorSecrets,
+): 'console-token' | 'tool-token' | 'this-machine' | undefined {
+  const auth = req.headers.authorization;
+  const given = auth?.startsWith('Bearer ')
+    ? auth.slice(7)
+    : (new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? undefined);
+  if (secretMatches(given, secrets.consoleToken)) return 'console-token';
+  const tool = req.headers[TOOL_TOKEN_HEADER];
+  if (secretMatches(typeof tool === 'string' ? tool : undefined, secrets.toolToken)) return 'tool-token';
+  if (fromThisMachine(req, secrets.publicUrl)) return 'this-machine';
+  return undefined;
+}
+
 /** Whether `given` is `secret`, in constant time; false when there is no secret. */
 export function secretMatches(given: string | undefined, secret: string | undefined): boolean {
   if (!secret || given === undefined) return false;

@@ -24,6 +24,11 @@ export interface Runtime<Connectors = unknown> {
   metrics: Registry;
   app: Express;
   /**
+   * The data-dir lock's tool token while this process holds the embedded database (PGlite): `rapport`
+   * commands prove they run on this machine with it. Absent with PostgreSQL.
+   */
+  toolToken?: string;
+  /**
    * What services tell the pipeline after a write. No-op until the pipeline component sets the
    * BullMQ implementation (it starts first, so connectors created after it get the real one).
    */

@@ -15,6 +15,7 @@ import type { SlackUsersConfig } from '../../connectors/console/slack-sign-in-st
 import { DEFAULT_BUSINESS_HOURS } from '../../src/insights/business-hours.ts';
 import type { InsightsSettings } from '../../src/insights/insights-settings.ts';
 import { SecretBox } from '../../src/db/secret-box.ts';
+import { TRUST_PROXY } from '../../app/http-server.ts';
 
 export interface ConsoleServer {
   /** http://<host>:<port> */
@@ -55,6 +56,7 @@ export const TEST_INSIGHTS: InsightsSettings = {
 export async function startConsoleServer(db: Database, opts: ConsoleServerOptions = {}): Promise<ConsoleServer> {
   const connector = opts.connector ?? new ConsoleConnector();
   const app = express();
+  app.set('trust proxy', TRUST_PROXY);
   app.use(
     createConsoleRouter({
       executeCommand: (text, ctx) => executeCommand(text, ctx, { db, hooks: opts.hooks ?? noopPipelineHooks }),

@@ -30,11 +30,21 @@ describe('console password sign-in throttle', () => {
     }
   }
 
-  const attempt = (app: ConsoleServer, username: string, password: string, accept = 'text/html') =>
+  const attempt = (
+    app: ConsoleServer,
+    username: string,
+    password: string,
+    accept = 'text/html',
+    forwardedFor?: string,
+  ) =>
     fetch(`${app.base}/console/sign-in`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: accept },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: accept,
+        ...(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {}),
+      },
       body: new URLSearchParams({ username, password, next: '/console' }),
     });
 
@@ -72,6 +82,21 @@ describe('console password sign-in throttle', () => {
       const res = await attempt(app, 'mo', 'mo password 1234');
       expect(res.status).toBe(429);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+  });
+
+  // Behind a reverse proxy on this machine every request comes from 127.0.0.1: counting that address
+  // paused everyone's sign-in after one guesser's 20 wrong passwords. The proxy's X-Forwarded-For is the
+  // client's address (trusted from loopback only, as `rapport start` sets it).
+  it('behind a reverse proxy, one client’s 20 wrong passwords pause that client, not the others behind the same proxy', async () => {
+    await withConsole(async (app) => {
+      const guesser = '203.0.113.7';
+      for (let i = 0; i < 20; i++)
+        expect((await attempt(app, `nobody${i}`, 'guess guess', 'text/html', guesser)).status).toBe(303);
+      expect((await attempt(app, 'mo', 'mo password 1234', 'text/html', guesser)).status).toBe(429);
+      const colleague = await attempt(app, 'mo', 'mo password 1234', 'text/html', '198.51.100.9');
+      expect(colleague.status).toBe(303);
+      expect(colleague.headers.get('location')).toBe('/console/today');
     });
   });
 });
