@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MailboxLock } from '../../../connectors/imap/mailbox-lock.ts';
 import { MailboxSync } from '../../../connectors/imap/mailbox-sync.ts';
 import { findMailboxCursor } from '../../../src/db/mailbox-cursor.repository.ts';
 import { findMailboxFence, raiseMailboxFence } from '../../../src/db/mailbox-fence.repository.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { startPrivateRedis } from '../../../src/redis/private-redis-server.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
@@ -15,6 +13,7 @@ import { dovecotMailbox } from '../../helpers/dovecot.ts';
 import { buildEmail, waitFor } from '../../helpers/email-fixtures.ts';
 import { dovecotAndRedis, testSyncDeps } from '../../helpers/mailbox-sync.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { loggerInto } from '../../helpers/test-process.ts';
 
 // A process frozen (SIGSTOP, a long GC pause, a VM pause) past its mailbox lock's TTL lost the lock, and
 // another process took the mailbox over; resumed, it went on writing until its renewal timer noticed (up
@@ -54,16 +53,8 @@ describe.each(TEST_DATABASE_KINDS)('a syncer frozen past its mailbox lock (%s)',
     const mailbox = dovecotMailbox(servers.dovecot, account, { sinceDays: 0, createCompanies: 'all' });
     const key = { mailbox: mailbox.address, folder: 'INBOX' };
     const base = testSyncDeps(tdb.db, servers.redis, { batchSize: 2, backoffMs: { min: 50, max: 200 } });
-    let staleLog = '';
-    const staleLogger = createLogger(
-      'info',
-      new Writable({
-        write(chunk, _enc, done) {
-          staleLog += chunk;
-          done();
-        },
-      }),
-    );
+    const staleLines: string[] = [];
+    const staleLogger = loggerInto(staleLines, 'info');
     const staleCommitted = gate();
     const staleFrozen = gate();
     // Renewed every 10 s: the whole test runs inside the window where it has not noticed the loss yet.
@@ -117,8 +108,8 @@ describe.each(TEST_DATABASE_KINDS)('a syncer frozen past its mailbox lock (%s)',
       expect((await findMailboxCursor(tdb.db.sql, key))?.lastUid).toBe(3);
       expect(await inFlight()).toEqual(claim);
       expect(stale.status.counts.logged).toBe(2);
-      expect(staleLog).toContain('another process took the mailbox over');
-      expect(staleLog).toContain('nothing of it was written');
+      expect(staleLines.join('')).toContain('another process took the mailbox over');
+      expect(staleLines.join('')).toContain('nothing of it was written');
 
       // The new holder goes on from its own place and logs the rest.
       newPaused.open();
@@ -163,16 +154,8 @@ describe.each(TEST_DATABASE_KINDS)('a batch cut short by a failed mail, after a 
       );
     const mailbox = dovecotMailbox(servers.dovecot, account, { sinceDays: 0, createCompanies: 'all' });
     const key = { mailbox: mailbox.address, folder: 'INBOX' };
-    let staleLog = '';
-    const staleLogger = createLogger(
-      'info',
-      new Writable({
-        write(chunk, _enc, done) {
-          staleLog += chunk;
-          done();
-        },
-      }),
-    );
+    const staleLines: string[] = [];
+    const staleLogger = loggerInto(staleLines, 'info');
     const committed = gate();
     const frozen = gate();
     // Batches of two: [1, 2] commits, then [3, POISON 4] is cut short to [3]. Renewed every 10 s: the test
@@ -218,7 +201,7 @@ describe.each(TEST_DATABASE_KINDS)('a batch cut short by a failed mail, after a 
       expect((await findMailboxCursor(tdb.db.sql, key))?.lastUid).toBe(2);
       expect(await tdb.db.prisma.mailQuarantine.count()).toBe(0);
       expect(stale.status.counts).toMatchObject({ logged: 2, failed: 0, quarantined: 0 });
-      expect(staleLog).toContain('nothing of it was written');
+      expect(staleLines.join('')).toContain('nothing of it was written');
       expect(await findMailboxFence(tdb.db.sql, mailbox.address)).toBe(takeover.fence);
     } finally {
       frozen.open();
