@@ -11,26 +11,26 @@ export interface NameRow {
   contact: string | null;
 }
 
-/** Companies with a contact holding this (normalized) email, at most 10. */
+/** Companies with a contact holding one of these forms of a (normalized) email, at most 10. */
 export function findCompaniesByContactEmail(
   sql: SqlRunner,
-  email: string,
+  emails: readonly string[],
 ): Promise<Array<{ id: string; name: string }>> {
   return sql.query<{ id: string; name: string }>(
-    `SELECT c.id, c.name FROM "Contact" ct JOIN "Company" c ON c.id = ct."companyId"
-       WHERE ct.emails @> ARRAY[$1]::text[] LIMIT 10`,
-    [email],
+    `SELECT DISTINCT c.id, c.name FROM "Contact" ct JOIN "Company" c ON c.id = ct."companyId"
+       WHERE ct.emails && $1::text[] LIMIT 10`,
+    [emails],
   );
 }
 
-/** Companies holding this (normalized) domain, at most 10. */
+/** Companies holding one of these forms of a (normalized) domain, at most 10. */
 export function findCompaniesHoldingDomain(
   sql: SqlRunner,
-  domain: string,
+  domains: readonly string[],
 ): Promise<Array<{ id: string; name: string }>> {
   return sql.query<{ id: string; name: string }>(
-    `SELECT id, name FROM "Company" WHERE domains @> ARRAY[$1]::text[] LIMIT 10`,
-    [domain],
+    `SELECT id, name FROM "Company" WHERE domains && $1::text[] LIMIT 10`,
+    [domains],
   );
 }
 

@@ -1,3 +1,4 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
 /**
  * Legal-form suffixes dropped when matching company names ("ACME Corp." and "Acme" are one customer).
  * Multi-word forms are listed after their dots and punctuation are removed.
@@ -179,17 +180,37 @@ export function normalizePersonName(name: string): string {
     .replace(/\s+/g, ' ');
 }
 
-/** Lower-cased, trimmed email; `undefined` when it does not look like an address. */
+/**
+ * Lower-cased, trimmed email, its internationalized domain in Unicode (see {@link normalizeDomain});
+ * `undefined` when it does not look like an address.
+ */
 export function normalizeEmail(text: string): string | undefined {
   const email = text
     .trim()
     .replace(/^<|>$/g, '')
     .replace(/^mailto:/i, '')
     .toLowerCase();
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return undefined;
+  const at = email.lastIndexOf('@');
+  const domain = email.slice(at + 1);
+  if (!INTERNATIONAL_DOMAIN.test(domain)) return email;
+  // An address literal ("[192.168.1.20]") or a domain IDNA refuses stays as written.
+  const unicode = domainToUnicode(domainToASCII(domain));
+  return unicode ? `${email.slice(0, at)}@${unicode}` : email;
 }
 
-/** Lower-cased domain without scheme, "www." or path; `undefined` when it does not look like one. */
+/** A domain with a non-ASCII or an IDNA-encoded ("xn--") label. */
+const INTERNATIONAL_DOMAIN = /\P{ASCII}|(^|\.)xn--/u;
+
+/** A domain name in IDNA's ASCII form: letters, digits and hyphens in labels, a letter or "xn--" top level. */
+const ASCII_DOMAIN = /^(?=.{3,253}$)([a-z0-9-]+\.)+([a-z]{2,}|xn--[a-z0-9-]+)$/;
+
+/**
+ * Lower-cased domain without scheme, "www." or path; `undefined` when it does not look like one. An
+ * internationalized domain has one form however it was written ("BÜCHER.de", "xn--bcher-kva.de"):
+ * Unicode ("bücher.de"), the form mail parsing gives a sender's domain in, so what a rep types finds
+ * what the mailbox logged.
+ */
 export function normalizeDomain(text: string): string | undefined {
   const domain = text
     .trim()
@@ -198,7 +219,25 @@ export function normalizeDomain(text: string): string | undefined {
     .replace(/^www\./, '')
     .replace(/[/?#].*$/, '')
     .replace(/\.$/, '');
-  return /^(?=.{3,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/.test(domain) ? domain : undefined;
+  if (!INTERNATIONAL_DOMAIN.test(domain)) return ASCII_DOMAIN.test(domain) ? domain : undefined;
+  const ascii = domainToASCII(domain);
+  return ascii && ASCII_DOMAIN.test(ascii) ? domainToUnicode(ascii) : undefined;
+}
+
+/**
+ * The ways a normalized domain may be stored: itself and, for an internationalized one, its IDNA ASCII
+ * form, which rows written before domains had one form may hold ("xn--bcher-kva.de" typed by a rep).
+ */
+export function domainForms(domain: string): string[] {
+  if (!INTERNATIONAL_DOMAIN.test(domain)) return [domain];
+  const ascii = domainToASCII(domain);
+  return ascii && ascii !== domain ? [domain, ascii] : [domain];
+}
+
+/** {@link domainForms} for a normalized email's domain part. */
+export function emailForms(email: string): string[] {
+  const at = email.lastIndexOf('@');
+  return domainForms(email.slice(at + 1)).map((d) => `${email.slice(0, at)}@${d}`);
 }
 
 /** The domain part of an email address. */

@@ -16,6 +16,8 @@ import {
   hasCjk,
   normalizeCompanyName,
   normalizeDomain,
+  domainForms,
+  emailForms,
   normalizeEmail,
   normalizePersonName,
 } from '../domain/normalize-company-name.ts';
@@ -65,7 +67,7 @@ export async function lookupCustomer(db: Database, typed: string, opts: LookupOp
   const email = normalizeEmail(query);
   const domain = email ? emailDomain(email) : normalizeDomain(query);
   if (email) {
-    const rows = await findCompaniesByContactEmail(db.sql, email);
+    const rows = await findCompaniesByContactEmail(db.sql, emailForms(email));
     for (const r of rows)
       found.push({
         companyId: r.id,
@@ -77,7 +79,7 @@ export async function lookupCustomer(db: Database, typed: string, opts: LookupOp
       });
   }
   if (domain && !(email && FREE_MAIL_DOMAINS.has(domain))) {
-    const rows = await findCompaniesHoldingDomain(db.sql, domain);
+    const rows = await findCompaniesHoldingDomain(db.sql, domainForms(domain));
     for (const r of rows)
       found.push({
         companyId: r.id,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeCompanyName, normalizeDomain, normalizeEmail } from '../../../src/domain/normalize-company-name.ts';
+import {
+  domainForms,
+  emailForms,
+  normalizeCompanyName,
+  normalizeDomain,
+  normalizeEmail,
+} from '../../../src/domain/normalize-company-name.ts';
 import { editDistance, closestWords } from '../../../src/domain/edit-distance.ts';
 import { tokenizeCommand, quoteArgument } from '../../../src/domain/tokenize-command.ts';
 import { parseWhen, parseLeadingWhen } from '../../../src/domain/parse-when.ts';
@@ -40,6 +46,20 @@ describe('normalizeCompanyName', () => {
     expect(normalizeEmail('acme')).toBeUndefined();
     expect(normalizeDomain('https://www.Acme.com/about')).toBe('acme.com');
     expect(normalizeDomain('Acme Ltd')).toBeUndefined();
+  });
+
+  it('gives an internationalized domain one form, Unicode, however it was written', () => {
+    for (const typed of ['bücher.de', 'BÜCHER.de', 'xn--bcher-kva.de', 'https://www.bücher.de/kontakt'])
+      expect(normalizeDomain(typed), typed).toBe('bücher.de');
+    expect(normalizeDomain('пример.рф')).toBe('пример.рф');
+    expect(normalizeDomain('xn--e1afmkfd.xn--p1ai')).toBe('пример.рф');
+    expect(normalizeDomain('bü cher.de')).toBeUndefined();
+    expect(normalizeDomain('192.168.1.20')).toBeUndefined();
+    expect(normalizeEmail('Jo@XN--BCHER-KVA.de')).toBe('jo@bücher.de');
+    expect(normalizeEmail('jo@[192.168.1.20]')).toBe('jo@[192.168.1.20]');
+    expect(domainForms('bücher.de')).toEqual(['bücher.de', 'xn--bcher-kva.de']);
+    expect(domainForms('acme.com')).toEqual(['acme.com']);
+    expect(emailForms('jo@bücher.de')).toEqual(['jo@bücher.de', 'jo@xn--bcher-kva.de']);
   });
 });
 
