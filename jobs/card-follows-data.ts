@@ -21,16 +21,19 @@ export type CardFollowUp = 'current' | 'refreshed' | 'retracted' | 'unchecked';
  * the delivery would find it sent and check nothing.
  * `unknown`: an earlier attempt posted the card (found on the platform after a crash), with the data of
  * its own moment; it is refreshed (or retracted) without comparing.
+ * `privateCopy`: the assignee's copy of a reminder or an escalation (a DM) is never refreshed (the
+ * channel's card is the follow-up's), only taken back once its follow-up is gone.
  */
 export async function followTheData(
   deps: PipelineDeps,
   readCard: (followUpId: string) => Promise<FollowUpCardData | undefined>,
   shown: FollowUpCardData | { id: string; unknown: true },
   card: { target: string; externalId: string },
+  opts: { privateCopy?: boolean } = {},
 ): Promise<CardFollowUp> {
   try {
     const now = await readCard(shown.id);
-    if (now && !('unknown' in shown) && sameCard(now, shown)) return 'current';
+    if (now && (opts.privateCopy || (!('unknown' in shown) && sameCard(now, shown)))) return 'current';
     const data: DeliverMessageData = now
       ? {
           key: jobId('refresh', shown.id, 'behind', card.externalId, now.updatedAt.getTime(), Date.now()),

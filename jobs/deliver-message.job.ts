@@ -126,12 +126,13 @@ export async function deliverMessage(
     const found = await findEarlierPost(deps, d, target);
     if (found && 'externalId' in found) {
       const sent = await recordSent(ledger, d, found.target, found.externalId);
-      if (row.card && !d.direct)
+      if (row.card)
         await followTheData(
           deps,
           ledger.readCard,
           { id: row.card.id, unknown: true },
           { target: found.target, externalId: found.externalId },
+          { privateCopy: d.direct },
         );
       return sent;
     }
@@ -203,8 +204,9 @@ export async function deliverMessage(
     }
     throw err;
   }
-  // A private copy is never updated later (it is not the follow-up's card); the channel's card is.
-  if (row.card && !d.direct) await followTheData(deps, ledger.readCard, row.card, card);
+  // A private copy is never refreshed (it is not the follow-up's card; the channel's card is), only taken
+  // back when a forget committed while it was on its way.
+  if (row.card) await followTheData(deps, ledger.readCard, row.card, card, { privateCopy: d.direct });
   return sent;
 }
 

@@ -35,7 +35,12 @@ describe('Slack: cards follow the data', () => {
 
   beforeAll(async () => {
     bot = await startSlackTestBot({
-      env: { RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`, LOG_LEVEL: 'info' },
+      env: {
+        RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/${DEFAULT}`,
+        LOG_LEVEL: 'info',
+        // Escalations follow their reminder at once, so one test sees both.
+        RAPPORT_ESCALATE_AFTER_HOURS: '0',
+      },
       name: 'slack-cards-follow-data',
       logger: loggerInto(logLines, 'info'),
       beforeStart: (slack) => {
@@ -82,4 +87,42 @@ describe('Slack: cards follow the data', () => {
     expect(JSON.stringify(slack.messages.filter((m) => m.channel === DEFAULT))).not.toMatch(/crashing|considering/);
     expect(card.edited).toBe(true);
   }, 90_000);
+
+  // The assignee's private copies of a reminder and its escalation (a DM) quote the customer like the
+  // channel's cards. On the code before, the look-up of posted cards read "direct-…" as the follow-up id
+  // of their delivery keys, so forget updated the channel's cards and left the DM copies as posted.
+  it('forget: the assignee’s private copies of the reminder and the escalation are taken back too', async () => {
+    const say = async (text: string) => JSON.stringify((await command(DEFAULT, 'UREP', text)).body);
+    expect(await say('log "Globex Dmco" "Met at the fair, wants the deck" --new')).toMatch(/Globex Dmco/);
+    const number = Number(/#(\d+)/.exec(await say('remind "Globex Dmco" tomorrow 9am send the Globex deck'))?.[1]);
+    expect(await say(`assign ${number} <@UREP>`)).toMatch(/assigned to/);
+    const db = proc.runtime.db.prisma;
+    const f = await db.followUp.findUniqueOrThrow({ where: { number } });
+    await db.followUp.update({ where: { id: f.id }, data: { dueAt: new Date(Date.now() + 300) } });
+    await proc.runtime.hooks.followUpChanged(f.id);
+    const copies = await eventually(
+      'the reminder and the escalation in the assignee’s DM',
+      async () => {
+        const dm = slack.messages.filter(
+          (m) => m.channel === 'DUREP' && JSON.stringify(m.blocks).includes(`#${number} `),
+        );
+        return dm.length >= 2 ? dm : undefined;
+      },
+      60_000,
+    );
+
+    const ask = await command(DEFAULT, 'UADMIN', 'forget "Globex Dmco"');
+    const confirm = /forget \\?"?Globex Dmco\\?"? --confirm [0-9a-f]+/.exec(JSON.stringify(ask.body));
+    expect(confirm, JSON.stringify(ask.body)).not.toBeNull();
+    await command(DEFAULT, 'UADMIN', confirm![0].replaceAll('\\"', '"'));
+    for (const copy of copies) {
+      const update = await eventually(
+        `chat.update of the DM copy ${copy.ts}`,
+        async () => slack.callsTo('chat.update').find((c) => c.body.channel === 'DUREP' && c.body.ts === copy.ts),
+        30_000,
+      );
+      expect(JSON.stringify(update.body)).not.toMatch(/Globex|deck|fair/);
+    }
+    expect(JSON.stringify(slack.messages.filter((m) => m.channel === 'DUREP'))).not.toMatch(/Globex|deck/);
+  }, 120_000);
 });
