@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { CommandContext } from '../../src/commands/command-context.ts';
+import type { CommandContext, PeopleDirectory } from '../../src/commands/command-context.ts';
 import type { CommandDeps } from '../../src/commands/command-deps.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -113,24 +113,40 @@ export function slackContextBuilder(
     const stored = await opts.storedTimezone?.(`${teamId}/${userId}`).catch(() => undefined);
     return { timezone: stored || defaultTimezone };
   };
-  const ours = (team: string | undefined, req: SlackRequest) =>
-    team === undefined || team === req.teamId || (req.enterpriseId !== undefined && team === req.enterpriseId);
   /**
-   * What Slack says about the person: a guest, another organisation, or (users.info failed) nobody we
-   * can vouch for, a stored Rep included: Reps made before the follow-up modal checked its assignee may
-   * be guests, and a guest must not run commands as a rep whenever Slack's API hiccups. A member whose
-   * profile this process read in the last hour is still known from the users.info cache.
+   * What Slack says about the person, as seen from the request's installation ({@link slackStanding});
+   * an installation this deployment does not serve makes everyone external. Users.info failing: nobody
+   * we can vouch for, a stored Rep included (Reps made before the follow-up modal checked its assignee
+   * may be guests, and a guest must not run commands as a rep whenever Slack's API hiccups). A member
+   * whose profile this process read in the last hour is still known from the users.info cache.
    */
-  const standingOf = async (req: SlackRequest, profile: SlackUserProfile | undefined): Promise<Standing> => {
+  const standingOf = (req: SlackRequest, profile: SlackUserProfile | undefined): Standing => {
     if (opts.serves && !opts.serves({ teamId: req.teamId, enterpriseId: req.enterpriseId })) return 'external';
-    if (!ours(req.userTeamId, req)) return 'external';
-    if (!profile) return 'unverified';
-    if (profile.isGuest) return 'guest';
-    // Outside Enterprise Grid a member's home team is the workspace; in a Grid org it may be any of
-    // the org's workspaces, which the payload's team (checked above) already vouches for.
-    if (req.enterpriseId === undefined && !ours(profile.teamId, req)) return 'external';
-    return 'member';
+    return slackStanding({ teamId: req.teamId, enterpriseId: req.enterpriseId }, profile, req.userTeamId);
   };
+  /**
+   * Other people as this request's installation sees them (typed `assign`): the same standing as for
+   * someone running a command, so the New follow-up form's assignee (which gets its actor from here
+   * too) and typed `assign` are refused alike.
+   */
+  const peopleFor = (req: SlackRequest): PeopleDirectory => ({
+    async describe(platform, platformUserId) {
+      const [teamId, userId] = platformUserId.split('/');
+      if (platform !== 'slack' || !teamId || !userId) return undefined;
+      const profile = await directory.get(teamId, userId);
+      if (!profile) return undefined;
+      return {
+        displayName: profile.name,
+        email: profile.email,
+        timezone: profile.timezone,
+        standing: standingOf(
+          { teamId: req.teamId, enterpriseId: req.enterpriseId, userId, triggerId: req.triggerId },
+          profile,
+        ),
+        ...(profile.isBot ? { bot: true } : {}),
+      };
+    },
+  });
   return async (req) => {
     const [user, profile] = await Promise.all([lookup(req.teamId, req.userId), directory.get(req.teamId, req.userId)]);
     return {
@@ -140,7 +156,7 @@ export function slackContextBuilder(
         displayName: user.displayName,
         email: user.email,
         timezone: user.timezone,
-        standing: await standingOf(req, profile),
+        standing: standingOf(req, profile),
         platformAdmin: profile?.isAdmin === true,
       },
       channel: req.channelId
@@ -152,8 +168,47 @@ export function slackContextBuilder(
         : undefined,
       now: new Date(),
       requestKey: `slack:${req.teamId}:${req.triggerId}`,
+      people: peopleFor(req),
     };
   };
+}
+
+/** The installation a request came through: its workspace and, in Enterprise Grid, its org. */
+export interface SlackInstallationScope {
+  teamId: string;
+  enterpriseId?: string;
+}
+
+/**
+ * Where a Slack user stands towards the installation (`where`), for the outsider gate, typed `assign`
+ * and the New follow-up form alike:
+ * - `payloadTeam`, the person's team as the payload says (a command's `team_id`, `user.team_id` of an
+ *   interaction, which Slack reports as the org's E… id in Grid, an event's `user_team`): a team that
+ *   is neither the workspace nor its org is another organisation. Payloads do not always carry it (a
+ *   message shortcut's `user` has no `team_id` and its `team` may be null in an org-wide install; a
+ *   modal's `users_select` gives only a user id), and its absence vouches for nobody;
+ * - then users.info decides: failing, `unverified`; a guest; outside Grid the profile's `team_id` must
+ *   be the workspace; in Grid its `enterprise_user.enterprise_id` must be the installation's org (a
+ *   Slack Connect member of another org has their own, or none), else its `team_id` the workspace or
+ *   the org. A profile that names no team is nobody's member.
+ */
+export function slackStanding(
+  where: SlackInstallationScope,
+  profile: SlackUserProfile | undefined,
+  payloadTeam?: string,
+): Standing {
+  const ours = (team: string | undefined) =>
+    team !== undefined && (team === where.teamId || (where.enterpriseId !== undefined && team === where.enterpriseId));
+  if (payloadTeam !== undefined && !ours(payloadTeam)) return 'external';
+  if (!profile) return 'unverified';
+  if (profile.isGuest) return 'guest';
+  const member =
+    where.enterpriseId !== undefined && profile.enterpriseId !== undefined
+      ? profile.enterpriseId === where.enterpriseId
+      : where.enterpriseId !== undefined
+        ? ours(profile.teamId)
+        : profile.teamId === where.teamId;
+  return member ? 'member' : 'external';
 }
 
 /**

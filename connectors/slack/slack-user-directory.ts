@@ -1,11 +1,12 @@
 import type { WebClient } from '@slack/web-api';
-import type { PeopleDirectory } from '../../src/commands/command-deps.ts';
 import type { Logger } from '../../src/logger.ts';
 
 /** What Rapport needs to know about a Slack user, from users.info. */
 export interface SlackUserProfile {
   /** The user's home workspace: another team's id for a Slack Connect member. */
   teamId?: string;
+  /** Enterprise Grid: the org the user belongs to (`enterprise_user.enterprise_id`); absent outside Grid. */
+  enterpriseId?: string;
   /** Display name, else real name, else handle: what people see in Slack. */
   name?: string;
   /** Needs the users:read.email scope; Slack Connect orgs may hide it. */
@@ -71,6 +72,7 @@ export class SlackUserDirectory {
       const { user } = await (await this.clientFor(teamId)).users.info({ user: userId });
       const profile: SlackUserProfile = {
         teamId: user?.team_id,
+        enterpriseId: user?.enterprise_user?.enterprise_id || undefined,
         name: user?.profile?.display_name || user?.real_name || user?.profile?.real_name || user?.name || undefined,
         email: user?.profile?.email?.toLowerCase() || undefined,
         timezone: user?.tz || undefined,
@@ -90,26 +92,4 @@ export class SlackUserDirectory {
     this.cache.set(key, entry);
     return entry.profile;
   }
-}
-
-/**
- * The grammar's view of Slack users (`assign 3 <@U0REP2>` for someone who never used Rapport):
- * name, email and timezone from users.info, through the shared cache. Ids are "<team>/<user>".
- */
-export function slackPeopleDirectory(directory: SlackUserDirectory): PeopleDirectory {
-  return {
-    async describe(platform, platformUserId) {
-      const [teamId, userId] = platformUserId.split('/');
-      if (platform !== 'slack' || !teamId || !userId) return undefined;
-      const profile = await directory.get(teamId, userId);
-      if (!profile || profile.isBot) return undefined;
-      return {
-        displayName: profile.name,
-        email: profile.email,
-        timezone: profile.timezone,
-        // A guest, or a Slack Connect member whose home workspace is another one.
-        outsider: profile.isGuest || (profile.teamId !== undefined && profile.teamId !== teamId),
-      };
-    },
-  };
 }

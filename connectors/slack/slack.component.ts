@@ -15,7 +15,7 @@ import { slackContextBuilder, type SlackListenerDeps } from './slack-request.ts'
 import { registerSlackListeners } from './slack-listeners.ts';
 import { SLACK_BOT_SCOPES } from './slack-scopes.ts';
 import { socketModeConnection } from './socket-mode-connection.ts';
-import { SlackUserDirectory, slackPeopleDirectory } from './slack-user-directory.ts';
+import { SlackUserDirectory } from './slack-user-directory.ts';
 import { SlackChannelRouter } from './slack-channel-router.ts';
 import { SlackAudience } from './slack-audience.ts';
 import { registerServedWorkspace } from './outsider-gate.ts';
@@ -152,8 +152,9 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     logger,
     maxDays: config.catchUpDays,
   });
-  // `assign 3 <@U0REP2>` names colleagues who never used Rapport: users.info says who they are.
-  const runCommand = commandRunner(runtime, { people: slackPeopleDirectory(users) });
+  // `assign 3 <@U0REP2>` names colleagues who never used Rapport: users.info says who they are, through
+  // each request's context (contextFor: `people`, seen from the request's installation).
+  const runCommand = commandRunner(runtime);
   const deps: SlackListenerDeps = {
     run: (text, ctx) => work.run(() => runCommand(text, ctx)),
     execute: runCommand,

@@ -1,5 +1,6 @@
 import type { Actor } from '../domain/actor.ts';
 import type { ChannelRef } from '../domain/channel-ref.ts';
+import type { DescribePerson } from '../services/reps.service.ts';
 
 export type { Actor } from '../domain/actor.ts';
 export type { ChannelRef } from '../domain/channel-ref.ts';
@@ -16,4 +17,19 @@ export interface CommandContext {
    * console request id). The same key never writes twice.
    */
   requestKey?: string;
+  /**
+   * The platform's user directory as seen from this request's installation (Slack: users.info, the
+   * workspace and Enterprise Grid org the request came through), for colleagues named before they ever
+   * used Rapport (`assign 3 <@U0REP2>`) and the check that only members are given follow-ups. Absent
+   * (console, Teams): people are named by what was typed.
+   */
+  people?: PeopleDirectory;
+}
+
+/**
+ * Looks people up on their platform. `platformUserId` has the actor's form ("T1/U0REP2" in Slack).
+ * Returns undefined when the platform cannot say; never throws.
+ */
+export interface PeopleDirectory {
+  describe: DescribePerson;
 }

@@ -1,7 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { Rep } from '../db/generated/client.ts';
 import type { AuditActor } from '../services/audit.service.ts';
-import type { DescribePerson } from '../services/reps.service.ts';
 import type { PipelineHooks } from '../services/pipeline-hooks.ts';
 import type { CommandContext } from './command-context.ts';
 import type { Audience } from '../domain/audience.ts';
@@ -9,21 +8,10 @@ import type { Role } from '../domain/roles.ts';
 import type { InsightsSettings } from '../insights/insights-settings.ts';
 import type { BusinessHours } from '../domain/business-hours.ts';
 
-/**
- * Looks people up on their platform, for colleagues named before they ever used Rapport
- * (`assign 3 <@U0REP2>`). `platformUserId` has the actor's form ("T1/U0REP2" in Slack).
- * Returns undefined when the platform cannot say; never throws.
- */
-export interface PeopleDirectory {
-  describe: DescribePerson;
-}
-
 /** What command execution needs from the process: the database and the pipeline to notify after writes. */
 export interface CommandDeps {
   db: Database;
   hooks: PipelineHooks;
-  /** The platform's user directory, when the connector has one (Slack); else people are named by what was typed. */
-  people?: PeopleDirectory;
   /** RAPPORT_ADMINS: emails or platform ids of admins. Default: none. */
   admins?: readonly string[];
   /**

@@ -1,6 +1,5 @@
 import { executeCommand } from '../commands/execute-command.ts';
 import type { CommandContext } from '../commands/command-context.ts';
-import type { CommandDeps } from '../commands/command-deps.ts';
 import type { Reply } from '../commands/reply-model.ts';
 import type { Audience } from '../domain/audience.ts';
 import type { Runtime } from './runtime.ts';
@@ -12,12 +11,9 @@ interface AudienceSource {
 
 /**
  * Runs a chat command with this process's database and pipeline hooks: the one entry point every connector uses.
- * @param extra - what the connector adds, e.g. its platform's user directory (`people`) for `assign`.
+ * A connector's user directory comes with each request's context (`ctx.people`).
  */
-export function commandRunner(
-  runtime: Runtime,
-  extra: Pick<CommandDeps, 'people'> = {},
-): (text: string, ctx: CommandContext) => Promise<Reply> {
+export function commandRunner(runtime: Runtime): (text: string, ctx: CommandContext) => Promise<Reply> {
   const logger = runtime.logger.child({ module: 'commands' });
   return (text, ctx) =>
     executeCommand(text, ctx, {
@@ -28,7 +24,6 @@ export function commandRunner(
       insights: { ...runtime.config.insights },
       businessHours: runtime.config.insights.businessHours,
       audience: (target) => audienceOf(runtime.registry, target),
-      ...extra,
     });
 }
 

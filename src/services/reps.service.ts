@@ -10,7 +10,10 @@ import {
 } from '../db/rep.repository.ts';
 import type { Actor } from '../domain/actor.ts';
 import type { Platform } from '../db/generated/enums.ts';
+import { findContactByEmail } from '../db/contact.repository.ts';
+import { findCompanyByDomain } from '../db/company.repository.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
+import type { Standing } from '../domain/roles.ts';
 import { RapportError } from '../errors.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 import { findRepByPlatformUserBatched } from './rep-lookup-batcher.ts';
@@ -79,12 +82,49 @@ export interface PlatformPerson {
   email?: string;
   /** IANA timezone. */
   timezone?: string;
-  /** A guest or a member of another organisation (Slack Connect): never a rep, so never assigned work. */
-  outsider?: boolean;
+  /**
+   * Where the person stands towards the installing company, decided as for someone running a command
+   * (Slack: connectors/slack/slack-request.ts `slackStanding`): only a `member` is ever given follow-ups.
+   */
+  standing: Standing;
+  /** An app or bot user, not a person. */
+  bot?: boolean;
 }
 
-/** Looks a platform user up (`platformUserId` in the actor's form, "T1/U2" in Slack); undefined when the platform cannot say. */
+/**
+ * Looks a platform user up (`platformUserId` in the actor's form, "T1/U2" in Slack), as seen from the
+ * request's installation; undefined when the platform cannot say right now.
+ */
 export type DescribePerson = (platform: Platform, platformUserId: string) => Promise<PlatformPerson | undefined>;
+
+/** Why a follow-up cannot go to a guest or someone of another organisation (typed `assign`, the follow-up form). */
+export const OUTSIDER_ASSIGNEE =
+  'That person is a guest or from another organisation, so they cannot be given follow-ups. Assign it to someone on your team.';
+
+/** Why a follow-up cannot go to someone the platform could not say anything about right now (typed `assign`, the follow-up form). */
+export const UNVERIFIED_ASSIGNEE =
+  'Rapport could not check who that is right now (the platform did not answer), so nobody was assigned. Try again in a minute.';
+
+/** Why a follow-up cannot go to an app or bot user. */
+export const BOT_ASSIGNEE =
+  'That is an app, not a person, so it cannot be given follow-ups. Assign it to someone on your team.';
+
+/**
+ * The one check of an assignee the platform described (typed `assign` and the New follow-up form): the
+ * sentence refusing them, or undefined for a member. Absent standing: the connector vouches (console, CLI).
+ * A guest or someone of another organisation must never become a Rep: their reminders would reach them.
+ */
+export function assigneeRefusal(standing: Standing | undefined): string | undefined {
+  if (standing === undefined || standing === 'member') return undefined;
+  return standing === 'unverified' ? UNVERIFIED_ASSIGNEE : OUTSIDER_ASSIGNEE;
+}
+
+/** Throws the refusal of a described assignee (undefined: the platform could not say). */
+function refuseUnlessMember(person: PlatformPerson | undefined): void {
+  if (person?.bot) throw new RapportError('invalid_input', BOT_ASSIGNEE);
+  const refusal = assigneeRefusal(person?.standing ?? 'unverified');
+  if (refusal) throw new RapportError(person ? 'forbidden' : 'temporary', refusal);
+}
 
 /** "<@U123|bob>" / "<@U123>" (Slack's escaped mentions), "<@!123>": the id and the name Slack added, if any. */
 const ESCAPED_MENTION = /^<@!?([A-Z0-9]+)(?:\|([^>]*))?>$/i;
@@ -92,14 +132,21 @@ const ESCAPED_MENTION = /^<@!?([A-Z0-9]+)(?:\|([^>]*))?>$/i;
 /**
  * Finds the rep a mention names, registering a colleague who has not used Rapport yet (`assign` must
  * not wait for them to type "help" first):
- * - a platform mention (Slack's escaped `<@U123|bob>` or `<@U123>`): found by platform id in the
- *   actor's workspace, else registered with that id and the name, email and timezone `describe` gives;
- * - an email: found, else registered with it (their chat account joins it by email later);
+ * - a platform mention (Slack's escaped `<@U123|bob>` or `<@U123>`): where the platform can describe
+ *   people (`describe`), it is asked every time, a known Rep included, and only a member is taken
+ *   ({@link assigneeRefusal}: a guest or another organisation is refused, and so is anyone while the
+ *   platform cannot answer; nobody is registered then). Found by platform id in the actor's workspace,
+ *   else registered with that id and the name, email and timezone `describe` gives;
+ * - an email: never a customer's (a contact's address or one on a customer's domain, e.g. a Slack
+ *   Connect member's); found, else registered with it (their chat account joins it by email later);
  * - a name: a rep's name or platform id; in the console (where people are their typed names) an
  *   unknown name is registered as that console user. Elsewhere a bare name cannot be told apart from
  *   a typo, so the answer asks for a mention or an email.
+ * A stored Rep found by email or name whose platform ids include one in the actor's workspace is
+ * checked like a mention of it.
  * The colleague's timezone, until they use Rapport themselves: their profile's, else the assigner's.
- * @throws RapportError not_found / ambiguous with what to type instead.
+ * @throws RapportError not_found / ambiguous with what to type instead; forbidden / temporary / invalid_input
+ *   with the refusal of someone who may not be given follow-ups.
  */
 export async function resolveRepMention(
   prisma: PrismaExecutor,
@@ -112,21 +159,23 @@ export async function resolveRepMention(
   if (escaped) return repForPlatformId(prisma, escaped[1], escaped[2]?.trim() || undefined, actor, describe);
   const bare = text.replace(/^@/, '');
   if (!bare) throw new RapportError('invalid_input', 'Say who should take it over, e.g. "assign 12 @jo".');
+  const checked = (rep: Rep) => checkStoredRep(rep, actor, describe);
   const byId = await findRepByPlatformUser(prisma, [platformUserKey(actor.platform, bare), idInWorkspace(actor, bare)]);
-  if (byId) return byId;
+  if (byId) return checked(byId);
   const email = normalizeEmail(bare);
   if (email) {
+    await refuseCustomerAddress(prisma, email);
     const byEmail = await findRepByEmail(prisma, email);
-    if (byEmail) return byEmail;
+    if (byEmail) return checked(byEmail);
     return findOrCreateByEmail(prisma, email, actor.timezone);
   }
   const byName = await findRepsByName(prisma, bare, 2);
-  if (byName.length === 1) return byName[0];
+  if (byName.length === 1) return checked(byName[0]);
   if (byName.length > 1) {
     throw new RapportError('ambiguous', `Several reps are called "${bare}"; mention them (@name) or use their email.`);
   }
   const suffix = await findRepByPlatformUser(prisma, [bare]);
-  if (suffix) return suffix;
+  if (suffix) return checked(suffix);
   if (actor.platform === 'console') {
     return findOrCreateRep(prisma, {
       platform: 'console',
@@ -142,14 +191,6 @@ export async function resolveRepMention(
   );
 }
 
-/** Why a follow-up cannot go to a guest or someone of another organisation (typed `assign`, the follow-up form). */
-export const OUTSIDER_ASSIGNEE =
-  'That person is a guest or from another organisation, so they cannot be given follow-ups. Assign it to someone on your team.';
-
-/** Why a follow-up cannot go to someone the platform could not say anything about right now (the follow-up form). */
-export const UNVERIFIED_ASSIGNEE =
-  'Rapport could not check who that is right now (the platform did not answer), so nobody was assigned. Try again in a minute.';
-
 async function repForPlatformId(
   prisma: PrismaExecutor,
   id: string,
@@ -158,16 +199,15 @@ async function repForPlatformId(
   describe: DescribePerson | undefined,
 ): Promise<Rep> {
   const platformUserId = idInWorkspace(actor, id);
+  // Asked whether or not a Rep is stored for them: a stored Rep does not vouch (it may be a guest now,
+  // or one registered before assignees were checked).
+  const person = describe ? await describe(actor.platform, platformUserId).catch(() => undefined) : undefined;
+  if (describe) refuseUnlessMember(person);
   const known = await findRepByPlatformUser(prisma, [
     platformUserKey(actor.platform, platformUserId),
     platformUserKey(actor.platform, id),
   ]);
   if (known) return known;
-  const person = await describe?.(actor.platform, platformUserId).catch(() => undefined);
-  if (person?.outsider) {
-    // Their reminders would be sent to them: a customer must never receive the team's follow-ups.
-    throw new RapportError('forbidden', OUTSIDER_ASSIGNEE);
-  }
   return findOrCreateRep(prisma, {
     platform: actor.platform,
     platformUserId,
@@ -176,6 +216,40 @@ async function repForPlatformId(
     timezone: person?.timezone || actor.timezone,
     timezoneIsDefault: !person?.timezone,
   });
+}
+
+/**
+ * A stored Rep named by email, name or id: when the platform can describe people and the Rep has an
+ * account in the actor's workspace, that account is checked like a mention of it. A Rep with no such
+ * account (registered by email, a console user) has nobody the platform could check.
+ */
+async function checkStoredRep(rep: Rep, actor: Actor, describe: DescribePerson | undefined): Promise<Rep> {
+  if (!describe) return rep;
+  const prefix = platformUserKey(actor.platform, idInWorkspace(actor, ''));
+  for (const key of rep.platformUserIds.filter((k) => k.startsWith(prefix) && k.length > prefix.length)) {
+    refuseUnlessMember(await describe(actor.platform, key.slice(actor.platform.length + 1)).catch(() => undefined));
+  }
+  return rep;
+}
+
+/**
+ * Refuses a customer's address as an assignee: a known contact's email, or one on a customer's domain
+ * (or a subdomain of it). Such a Rep would take the team's follow-ups off the team, and would become the
+ * customer's own Rep wherever that address later signs in.
+ */
+async function refuseCustomerAddress(prisma: PrismaExecutor, email: string): Promise<void> {
+  const refuse = (whose: string) =>
+    new RapportError(
+      'forbidden',
+      `${email} is ${whose}, not someone on your team, so it cannot be given follow-ups. Assign it to a colleague: mention them with @ or use their work email.`,
+    );
+  const contact = await findContactByEmail(prisma, email);
+  if (contact) throw refuse("a customer contact's address");
+  const labels = email.slice(email.lastIndexOf('@') + 1).split('.');
+  for (let i = 0; i < labels.length - 1; i++) {
+    const company = await findCompanyByDomain(prisma, labels.slice(i).join('.'));
+    if (company) throw refuse(`on the domain of the customer ${company.name}`);
+  }
 }
 
 /** A platform user id in the actor's workspace: Slack ids are stored as "<team>/<user>". */

@@ -126,6 +126,14 @@ export class SlackRecorder {
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
+  /**
+   * A bot token Slack issued earlier (given as SLACK_BOT_TOKEN): auth.test and users.info answer for it
+   * as for an OAuth grant, e.g. a workspace of an Enterprise Grid org (`enterpriseId`, `orgTeams`).
+   */
+  issueToken(grant: OAuthGrant): void {
+    this.grantedTokens.set(grant.botToken, grant);
+  }
+
   /** A response_url the bot can answer a command or click on. */
   responseUrl(id: string): string {
     return `${this.baseUrl}/respond/${id}`;
@@ -353,13 +361,26 @@ export class SlackRecorder {
       case 'users.info': {
         if (this.failingUsers.has(String(body.user))) return { ok: false, error: 'internal_error' };
         const { profile, ...over } = this.users.get(String(body.user)) ?? {};
-        // Unknown users belong to the workspace whose token asks (an OAuth install's), else T1.
+        // Unknown users belong to the workspace whose token asks (an OAuth install's), else T1; an org's
+        // token answers for a member of the org, with Slack's enterprise_user (Enterprise Grid).
         const grant = token ? this.grantedTokens.get(token) : undefined;
         return {
           ok: true,
           user: {
             id: body.user,
-            team_id: grant?.teamId ?? 'T1',
+            team_id: grant?.teamId ?? grant?.orgTeams?.[0] ?? 'T1',
+            ...(grant?.enterpriseId
+              ? {
+                  enterprise_user: {
+                    id: body.user,
+                    enterprise_id: grant.enterpriseId,
+                    enterprise_name: grant.enterpriseName,
+                    is_admin: false,
+                    is_owner: false,
+                    teams: grant.orgTeams ?? (grant.teamId ? [grant.teamId] : []),
+                  },
+                }
+              : {}),
             name: `user-${String(body.user).toLowerCase()}`,
             real_name: `User ${body.user}`,
             tz: this.userTimezone,

@@ -5,6 +5,7 @@ import { renderBlocks } from '../render-blocks.ts';
 import { slackCommandText } from '../slack-text.ts';
 import type { SlackListenerDeps, SlackRequest } from '../slack-request.ts';
 import { eventTeamOf } from './message.event.ts';
+import { servedOf } from '../outsider-gate.ts';
 
 /** Events this file answers: `@Rapport …` in a channel; DMs arrive as `message` events with channel_type `im`. */
 export const COMMAND_MESSAGE_EVENTS = ['app_mention'] as const;
@@ -49,8 +50,11 @@ export function registerCommandMessages(app: App, deps: SlackListenerDeps): void
     const text = commandTextOf(e.text ?? '', context.botUserId);
     const req: SlackRequest = {
       teamId,
-      userTeamId: e.user_team ?? teamId,
-      enterpriseId: context.enterpriseId,
+      // Absent outside shared channels: then users.info's profile alone says whose member the author is.
+      userTeamId: e.user_team,
+      // The served org (auth.test with one bot token), never the payload's: in a Slack Connect channel
+      // an event's enterprise_id may be the author's org.
+      enterpriseId: servedOf(context).enterpriseId,
       userId: e.user,
       channelId: e.channel,
       triggerId: `event:${e.channel}/${e.ts}`,

@@ -23,20 +23,15 @@ export function registerFollowUpView(app: App, deps: SlackListenerDeps): void {
     const state = JSON.parse(view.private_metadata) as FollowUpModalState;
     const form = readFollowUpModal(view.state.values);
     const triggerId = `view:${view.id}`;
-    const ctx = await deps.contextFor({ teamId: state.teamId, userId: body.user.id, triggerId });
+    const enterpriseId = servedOf(context).enterpriseId;
+    const ctx = await deps.contextFor({ teamId: state.teamId, enterpriseId, userId: body.user.id, triggerId });
     // The assignee's standing (a guest, a Slack Connect member, or Slack cannot say) is checked by the
-    // form like typed `assign` does: nobody from outside becomes a Rep. Inside Enterprise Grid a member
-    // of another of the org's workspaces is ours.
+    // form like typed `assign` does (assigneeRefusal): nobody from outside becomes a Rep. The picker
+    // says nothing of the person's team, so users.info decides; inside Enterprise Grid a member of
+    // another of the org's workspaces is ours (the profile's enterprise_user is the org).
     const assignee =
       form.assigneeUserId && form.assigneeUserId !== body.user.id
-        ? (
-            await deps.contextFor({
-              teamId: state.teamId,
-              enterpriseId: servedOf(context).enterpriseId,
-              userId: form.assigneeUserId,
-              triggerId,
-            })
-          ).actor
+        ? (await deps.contextFor({ teamId: state.teamId, enterpriseId, userId: form.assigneeUserId, triggerId })).actor
         : undefined;
     const result = await submitFollowUpForm(
       {

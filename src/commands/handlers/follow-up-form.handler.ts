@@ -3,7 +3,7 @@ import { formatInZone } from '../../domain/zoned-time.ts';
 import { WHEN_EXAMPLES } from '../../domain/parse-when.ts';
 import type { Logger } from '../../logger.ts';
 import { createFollowUp } from '../../services/follow-ups.service.ts';
-import { findOrCreateRep, OUTSIDER_ASSIGNEE, UNVERIFIED_ASSIGNEE } from '../../services/reps.service.ts';
+import { assigneeRefusal, findOrCreateRep } from '../../services/reps.service.ts';
 import type { Actor, CommandContext } from '../command-context.ts';
 import type { CommandDeps } from '../command-deps.ts';
 import { followUpSection } from '../follow-up-view.ts';
@@ -53,10 +53,9 @@ export async function submitFollowUpForm(
   if (!input.dueAt || Number.isNaN(input.dueAt.getTime())) errors.dueAt = 'Pick when it is due.';
   else if (input.dueAt.getTime() <= ctx.now.getTime())
     errors.dueAt = `That time is in the past. Pick a future time (like ${WHEN_EXAMPLES}).`;
-  // A guest or Slack Connect member must never become a Rep: their reminders would reach them.
-  const standing = input.assignee?.standing;
-  if (standing && standing !== 'member')
-    errors.assignee = standing === 'unverified' ? UNVERIFIED_ASSIGNEE : OUTSIDER_ASSIGNEE;
+  // Typed `assign`'s check: a guest or Slack Connect member must never become a Rep (their reminders would reach them).
+  const refusal = assigneeRefusal(input.assignee?.standing);
+  if (refusal) errors.assignee = refusal;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
   return errorOnFieldOnFailure<FollowUpFormField>(

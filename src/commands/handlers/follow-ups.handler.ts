@@ -165,7 +165,7 @@ async function changeOne(cmd: OneChange, h: HandlerContext): Promise<Reply> {
       change = {
         kind: 'assign',
         repId: (
-          await resolveRepMention(h.deps.db.prisma, cmd.rep, h.ctx.actor, h.deps.people?.describe.bind(h.deps.people))
+          await resolveRepMention(h.deps.db.prisma, cmd.rep, h.ctx.actor, h.ctx.people?.describe.bind(h.ctx.people))
         ).id,
       };
       break;

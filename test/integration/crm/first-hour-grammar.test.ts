@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 import { executeCommand } from '../../../src/commands/execute-command.ts';
-import type { CommandContext } from '../../../src/commands/command-context.ts';
+import type { CommandContext, PeopleDirectory } from '../../../src/commands/command-context.ts';
 import type { CommandDeps } from '../../../src/commands/command-deps.ts';
 import type { Reply } from '../../../src/commands/reply-model.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
@@ -217,29 +217,39 @@ describe.each(TEST_DATABASE_KINDS)('a rep’s first hour of commands on %s', (ki
       actor: { platform: 'slack', platformUserId: `${team}/${user}`, displayName: user, timezone: 'UTC' },
     });
     const asked: string[] = [];
-    const people: CommandDeps['people'] = {
+    const people: PeopleDirectory = {
       async describe(platform, platformUserId) {
         asked.push(`${platform}:${platformUserId}`);
-        return platformUserId.endsWith('/U0REP3')
-          ? { displayName: 'Carla Rep', email: `carla.${team.toLowerCase()}@example.com`, timezone: 'Europe/Paris' }
-          : undefined;
+        if (platformUserId.endsWith('/U0REP3'))
+          return {
+            displayName: 'Carla Rep',
+            email: `carla.${team.toLowerCase()}@example.com`,
+            timezone: 'Europe/Paris',
+            standing: 'member',
+          };
+        // Bob's profile gives no name: the mention's is taken. U0DOWN: the platform cannot say right now.
+        return platformUserId.endsWith('/U0REP2') ? { standing: 'member' } : undefined;
       },
     };
+    const withPeople = (user: string) => ({ ...slack(user), people });
     const number = numberOf(await run(`remind ${name} tomorrow call them`, slack('U0REP1')));
-    const bob = await run(`assign ${number} <@U0REP2|bob>`, slack('U0REP1'), { people });
+    const bob = await run(`assign ${number} <@U0REP2|bob>`, withPeople('U0REP1'));
     expect(bob.tone, bob.text).toBe('success');
     const bobRep = await t.db.prisma.rep.findFirstOrThrow({
       where: { platformUserIds: { has: `slack:${team}/U0REP2` } },
     });
     expect(bobRep.name).toBe('bob');
-    const carla = await run(`assign ${number} <@U0REP3>`, slack('U0REP1'), { people });
+    const carla = await run(`assign ${number} <@U0REP3>`, withPeople('U0REP1'));
     expect(carla.tone, carla.text).toBe('success');
     expect(carla.text).toMatch(/assigned to Carla Rep/);
     expect(asked).toContain(`slack:${team}/U0REP3`);
-    // Bob, already known, is found by his id without asking the directory again.
+    // Bob, already known, is found by his id; the directory is still asked whether he is one of ours.
     asked.length = 0;
-    expect((await run(`assign ${number} <@U0REP2>`, slack('U0REP1'), { people })).text).toMatch(/assigned to bob/);
-    expect(asked).toEqual([]);
+    expect((await run(`assign ${number} <@U0REP2>`, withPeople('U0REP1'))).text).toMatch(/assigned to bob/);
+    expect(asked).toEqual([`slack:${team}/U0REP2`]);
+    const down = await run(`assign ${number} <@U0DOWN|dan>`, withPeople('U0REP1'));
+    expect(down.text).toMatch(/could not check who that is right now/);
+    expect(await t.db.prisma.rep.count({ where: { platformUserIds: { has: `slack:${team}/U0DOWN` } } })).toBe(0);
     // When Bob types his first command he is the same rep.
     await run('followups', slack('U0REP2'));
     expect(await t.db.prisma.rep.count({ where: { platformUserIds: { has: `slack:${team}/U0REP2` } } })).toBe(1);

@@ -96,4 +96,58 @@ describe('Slack: assign to escaped mentions of colleagues who never used Rapport
     await crm('followups', 'U0REP3');
     expect(await db.rep.count({ where: { platformUserIds: { has: `slack:${TEAM}/U0REP3` } } })).toBe(1);
   });
+  it('refuses like the New follow-up form: a mention Slack cannot check now, a stored Rep Slack now calls a guest, a customer address; nothing assigned, no Rep made', async () => {
+    const db = proc.runtime.db.prisma;
+    await crm('log "Umbrella" "Met at the fair" --new');
+    const number = Number(/#(\d+)/.exec(await crm('remind umbrella tomorrow 9am send the deck'))?.[1]);
+    expect(number).toBeGreaterThan(0);
+    const assignee = async () => (await db.followUp.findUniqueOrThrow({ where: { number } })).assigneeRepId;
+    const before = await assignee();
+
+    // users.info fails for the mentioned person: nobody is registered under the mention's name.
+    slack.failingUsers.add('U0DOWN');
+    expect(await crm(`assign ${number} <@U0DOWN|dan>`)).toContain(
+      'Rapport could not check who that is right now (the platform did not answer), so nobody was assigned.',
+    );
+    expect(await db.rep.count({ where: { platformUserIds: { has: `slack:${TEAM}/U0DOWN` } } })).toBe(0);
+    slack.failingUsers.delete('U0DOWN');
+
+    // A Rep stored for someone Slack now calls a guest (registered before assignees were checked), by
+    // mention and by name; and one of another organisation.
+    await db.rep.create({ data: { name: 'Gus Guest', timezone: 'UTC', platformUserIds: [`slack:${TEAM}/U0WASREP`] } });
+    slack.users.set('U0WASREP', { is_restricted: true });
+    await db.rep.create({ data: { name: 'Olga', timezone: 'UTC', platformUserIds: [`slack:${TEAM}/U0OTHERORG`] } });
+    slack.users.set('U0OTHERORG', { team_id: 'TCUSTOMER' });
+    for (const who of ['<@U0WASREP|gus>', '<@U0WASREP>', 'Gus Guest', '<@U0OTHERORG>', 'olga'])
+      expect(await crm(`assign ${number} ${who}`), who).toContain(
+        'That person is a guest or from another organisation, so they cannot be given follow-ups.',
+      );
+
+    // A customer's address (a Slack Connect member's, as Slack shows it) is not a colleague's email.
+    const umbrella = await db.company.findFirstOrThrow({ where: { normalizedName: 'umbrella' } });
+    await db.company.update({ where: { id: umbrella.id }, data: { domains: ['umbrella-corp.example'] } });
+    await db.contact.create({
+      data: { name: 'Vera', normalizedName: 'vera', companyId: null, emails: ['vera@freelance.example'] },
+    });
+    expect(await crm(`assign ${number} chris@umbrella-corp.example`)).toContain(
+      'chris@umbrella-corp.example is on the domain of the customer Umbrella, not someone on your team, so it cannot be given follow-ups.',
+    );
+    expect(await crm(`assign ${number} <mailto:ann@eu.umbrella-corp.example|ann@eu.umbrella-corp.example>`)).toMatch(
+      /on the domain of the customer Umbrella/,
+    );
+    expect(await crm(`assign ${number} vera@freelance.example`)).toContain(
+      "vera@freelance.example is a customer contact's address, not someone on your team",
+    );
+    expect(
+      await db.rep.count({
+        where: {
+          email: { in: ['chris@umbrella-corp.example', 'ann@eu.umbrella-corp.example', 'vera@freelance.example'] },
+        },
+      }),
+    ).toBe(0);
+    expect(await assignee()).toBe(before);
+
+    // A colleague's work email still registers them.
+    expect(await crm(`assign ${number} dora@example.com`)).toMatch(/assigned to dora/);
+  });
 });
