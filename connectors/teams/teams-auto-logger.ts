@@ -15,6 +15,7 @@ import { decideHeldMessages, type AuthorDecision } from '../../src/services/held
 import { teamsAuthorDecision, type TeamsAuthorSeen, type TeamsHeldAuthorLookup } from './teams-held-authors.ts';
 import { htmlToPlainText, looksLikeHtml } from './teams-html-text.ts';
 import { teamsChannelRef, teamsThreadId } from './teams-channel-ref.ts';
+import type { TeamsMemberCache } from './teams-member-cache.ts';
 
 /** What happened to one activity, for logs and tests. */
 export type TeamsAutoLogResult =
@@ -31,12 +32,13 @@ export interface TeamsAutoLoggerDeps {
   defaultTimezone: string;
   /** MICROSOFT_APP_TENANT_ID: our tenant; a member of any other tenant is never ours (never the conversation's tenant). */
   tenantId?: string;
+  /** The process's member records (an hour), shared with the standing check: one getMember call per author per hour. */
+  members: TeamsMemberCache;
   logger: Logger;
 }
 
-/** How long a member's email, role and tenant are remembered (one getMember call per author per hour). */
-const MEMBER_CACHE_MS = 3_600_000;
-const MEMBER_CACHE_MAX = 5_000;
+/** Authors with held messages this process remembers before it starts over (the queue still asks about them). */
+const HELD_MAX = 5_000;
 
 /**
  * Logs the messages of Teams channels and group chats linked to a customer, with the same rules as
@@ -52,7 +54,6 @@ const MEMBER_CACHE_MAX = 5_000;
  * Messages addressed to the bot (personal chat, @mention) are commands and never come here.
  */
 export class TeamsAutoLogger {
-  private readonly members = new Map<string, { member: TeamsChannelAccount; expiresAt: number }>();
   /** Authors this process held messages of ("<channel>|<user id>"): their next found lookup decides them. */
   private readonly held = new Set<string>();
 
@@ -115,7 +116,7 @@ export class TeamsAutoLogger {
       this.held.delete(heldKey);
       await this.decideHeld(channelRef, authorId, author);
     } else if (!author) {
-      if (this.held.size >= MEMBER_CACHE_MAX) this.held.clear();
+      if (this.held.size >= HELD_MAX) this.held.clear();
       this.held.add(heldKey);
       // Asked again through the queue, so a restart of this process loses nothing.
       await this.deps.hooks.authorHeld?.({
@@ -166,19 +167,18 @@ export class TeamsAutoLogger {
   }
 
   /**
-   * The author as the conversation's roster knows them (email, tenant, role). Found members are
-   * remembered for an hour; a failed lookup is not remembered at all (one 503 must not decide who
-   * someone is for an hour): the next message, or the retry, asks again.
+   * The author as Teams' roster knows them (email, tenant, role). Found members are remembered for an
+   * hour (the process's member cache, which the standing check fills too); a failed lookup is not
+   * remembered at all (one 503 must not decide who someone is for an hour): the next message, or the
+   * retry, asks again.
    */
   private async member(context: TurnContext): Promise<MemberLookup> {
     const a = context.activity;
-    const key = `${teamsChannelRef(a.conversation.id)}|${a.from.id}`;
-    const hit = this.members.get(key);
-    if (hit && hit.expiresAt > Date.now()) return { status: 'found', member: hit.member, fresh: false };
+    const hit = this.deps.members.fresh(a);
+    if (hit) return { status: 'found', member: hit, fresh: false };
     try {
       const member = await TeamsInfo.getMember(context, a.from.id);
-      if (this.members.size >= MEMBER_CACHE_MAX) this.members.clear();
-      this.members.set(key, { member, expiresAt: Date.now() + MEMBER_CACHE_MS });
+      this.deps.members.remember(a, member);
       return { status: 'found', member, fresh: true };
     } catch (err) {
       this.deps.logger.info(

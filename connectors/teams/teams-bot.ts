@@ -149,7 +149,8 @@ export class TeamsBot extends TeamsActivityHandler {
   /**
    * Every turn starts here. An activity from a tenant other than ours (MICROSOFT_APP_TENANT_ID: anyone
    * may install an app with our bot id in their own tenant and write to it) runs nothing and stores
-   * nothing: a command or click gets the outsider's sentence, anything else is ignored with a log line.
+   * nothing: a command gets the outsider's sentence, every invoke (a card click, "Log to CRM", a search,
+   * a dialog) a 403 with it, anything else is ignored with a log line.
    * Only conversation goes on (messages not addressed to the bot, their edits and deletions): it is
    * logged when the conversation is linked to a customer, its author decided by their own tenant.
    */
@@ -172,15 +173,15 @@ export class TeamsBot extends TeamsActivityHandler {
       'Teams: activity from another tenant than MICROSOFT_APP_TENANT_ID refused',
     );
     const refusal = outsiderRefusal('external');
-    if (a.type === 'invoke') {
-      const body =
-        a.name === 'adaptiveCard/action'
-          ? invokeError(400, refusal)
-          : a.name?.startsWith('composeExtension/')
-            ? { task: { type: 'message', value: refusal } }
-            : undefined;
-      await context.sendActivity({ type: 'invokeResponse', value: { status: body ? 200 : 403, body } });
-    } else if (a.type === 'message') await context.sendActivity(MessageFactory.text(refusal));
+    // Every invoke (card button, message action, search, dialog) is answered at once with 403 Forbidden,
+    // never a 200 Teams could take for success; the body, in the invoke's own shape where it has one,
+    // carries the sentence and names nothing.
+    if (a.type === 'invoke')
+      await context.sendActivity({
+        type: 'invokeResponse',
+        value: { status: 403, body: forbiddenBody(a.name, refusal) },
+      });
+    else if (a.type === 'message') await context.sendActivity(MessageFactory.text(refusal));
   }
 
   /** Whether MICROSOFT_APP_TENANT_ID is set and the activity names another tenant, or none (fail closed). */
@@ -472,6 +473,15 @@ function invokeError(statusCode: 400 | 500, text: string): AdaptiveCardInvokeRes
     type: 'application/vnd.microsoft.error',
     value: { code: statusCode === 400 ? 'BadRequest' : 'InternalError', message: text },
   };
+}
+
+/** What a refused invoke's 403 carries: the error in the shape its invoke answers with, else Bot Framework's error. */
+function forbiddenBody(name: string | undefined, text: string): unknown {
+  if (name === 'adaptiveCard/action')
+    return { statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'Forbidden', message: text } };
+  if (name === 'composeExtension/fetchTask' || name === 'composeExtension/submitAction' || name?.startsWith('task/'))
+    return { task: { type: 'message', value: text } };
+  return { error: { code: 'Forbidden', message: text } };
 }
 
 /**

@@ -16,6 +16,7 @@ import { TeamsBot } from './teams-bot.ts';
 import { TeamsAutoLogger } from './teams-auto-logger.ts';
 import { teamsHeldAuthors } from './teams-held-authors.ts';
 import { teamsStanding } from './teams-standing.ts';
+import { TeamsMemberCache } from './teams-member-cache.ts';
 import { withSdkConsoleIn } from './sdk-console.ts';
 import { teamsTurnErrorHandler } from './teams-turn-error.ts';
 import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
@@ -84,12 +85,16 @@ export async function teamsComponent(
   );
   if (runtime.config.role === 'worker') return { name: 'teams-poster', stop: async () => {} };
 
+  // What getMember said about each author, for an hour: the auto-logger reads it before asking, the
+  // standing check when Teams does not answer.
+  const members = new TeamsMemberCache();
   const autoLogger = new TeamsAutoLogger({
     db: runtime.db,
     hooks: runtime.hooks,
     internalDomains: runtime.config.internalDomains,
     defaultTimezone: runtime.config.timezone,
     tenantId: teams.tenantId,
+    members,
     logger,
   });
   const bot = new TeamsBot({
@@ -107,7 +112,7 @@ export async function teamsComponent(
     tenantId: teams.tenantId,
     standingOf: (context) =>
       teamsStanding(context, {
-        db: runtime.db,
+        members,
         tenantId: teams.tenantId,
         internalDomains: runtime.config.internalDomains,
       }),

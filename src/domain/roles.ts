@@ -13,7 +13,8 @@ export type Role = 'outsider' | 'rep' | 'admin';
 /**
  * What the connector knows about the person, from the platform: `member` of the installing
  * workspace/tenant, `guest` there, `external` (another organisation), or `unverified` when the
- * platform could not say (users.info failed) and the person is not a known rep yet.
+ * platform could not say (users.info or getMember failed, and no answer of the last hour is
+ * remembered): a stored Rep vouches for nobody.
  */
 export type Standing = 'member' | 'guest' | 'external' | 'unverified';
 

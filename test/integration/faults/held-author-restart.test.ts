@@ -19,6 +19,8 @@ const DEFAULT = 'CTEAM';
 const tenant = { id: 'tenant-ours' };
 const ann = { id: '29:ann', name: 'Ann Rep', aadObjectId: 'aad-ann' };
 const jo = { id: '29:jo', name: 'Jo Acme', aadObjectId: 'aad-jo' };
+/** Our rep who writes the Teams note: not Ann, whose member record her own command made this process remember for an hour. */
+const bea = { id: '29:bea', name: 'Bea Rep', aadObjectId: 'aad-bea' };
 const TEAMS_CHANNEL = `19:held-${randomBytes(4).toString('hex')}@thread.tacv2`;
 const REP_NOTE = 'Pricing approved by my manager, we can offer 10% off. They may leave otherwise.';
 const COMPLAINT = 'The dashboard keeps crashing, we are really unhappy and considering other options';
@@ -99,6 +101,7 @@ describe('held authors survive a restart of the bot process', () => {
     slack.channelMembers.set(DEFAULT, ['UBOT', 'UREP']);
     teams.setMembers(TEAMS_CHANNEL, [
       { ...ann, email: 'ann@ours.example', tenantId: tenant.id, userRole: 'user' },
+      { ...bea, email: 'bea@ours.example', tenantId: tenant.id, userRole: 'user' },
       { ...jo, email: 'jo@acme.example', tenantId: 'tenant-acme', userRole: 'user' },
     ]);
     await db.prisma.company.create({
@@ -136,10 +139,10 @@ describe('held authors survive a restart of the bot process', () => {
 
     // Now Slack's users.info and Teams' getMember fail for these authors.
     for (const u of ['UNOTE', 'UJO']) slack.failingUsers.add(u);
-    for (const m of [ann.id, jo.id]) teams.failingMembers.add(m);
+    for (const m of [bea.id, jo.id]) teams.failingMembers.add(m);
     const slackNote = await slackSay('UNOTE', REP_NOTE);
     const slackComplaint = await slackSay('UJO', COMPLAINT);
-    const teamsNote = await teamsSend(ann, REP_NOTE);
+    const teamsNote = await teamsSend(bea, REP_NOTE);
     const teamsComplaint = await teamsSend(jo, COMPLAINT);
     const held = await eventually(
       'all four messages held',
@@ -189,9 +192,11 @@ describe('held authors survive a restart of the bot process', () => {
       expect((note.metadata as Record<string, unknown>).heldAuthor).toBeUndefined();
       expect(await db.prisma.classification.count({ where: { messageId: note.id } })).toBe(0);
     }
-    const bob = await db.prisma.rep.findFirstOrThrow({ where: { platformUserIds: { has: `slack:${TEAM}/UNOTE` } } });
-    expect(sNote.record.loggedByRepId).toBe(bob.id);
-    expect(await db.prisma.rep.count({ where: { platformUserIds: { has: 'teams:aad-ann' } } })).toBe(1);
+    const slackBob = await db.prisma.rep.findFirstOrThrow({
+      where: { platformUserIds: { has: `slack:${TEAM}/UNOTE` } },
+    });
+    expect(sNote.record.loggedByRepId).toBe(slackBob.id);
+    expect(await db.prisma.rep.count({ where: { platformUserIds: { has: 'teams:aad-bea' } } })).toBe(1);
     // The customer's words: inbound, a contact of Acme, classified once.
     for (const complaint of [sComplaint, tComplaint]) {
       expect(complaint.direction).toBe('inbound');

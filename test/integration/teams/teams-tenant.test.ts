@@ -91,7 +91,7 @@ describe('Teams: activities from another tenant than MICROSOFT_APP_TENANT_ID', (
         expect(answer).not.toMatch(SECRET);
       }
     }
-    // A card click (Action.Execute) and a "Log to CRM" submit from there: refused in the invoke's own shape.
+    // A card click (Action.Execute) and a "Log to CRM" submit from there: 403, the sentence in the invoke's own shape.
     const chat = personalChat(recorder, MEMBERS.mal, EVIL);
     const invoke = (name: string, value: Record<string, unknown>) =>
       rapport.send(
@@ -100,13 +100,15 @@ describe('Teams: activities from another tenant than MICROSOFT_APP_TENANT_ID', (
     const click = await invoke('adaptiveCard/action', {
       action: { type: 'Action.Execute', verb: 'rapport', data: { rapport: 'lookup tenantco' } },
     });
-    expect(click.body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.error' });
+    expect(click.status).toBe(403);
+    expect(click.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error' });
     expect(JSON.stringify(click.body)).toMatch(OUTSIDER);
     const submit = await invoke('composeExtension/submitAction', {
       commandId: LOG_TO_CRM_COMMAND_ID,
       commandContext: 'message',
       data: { rapportForm: LOG_FORM_ID, sourceKey: `teams:message:${chat.id}/1`, customer: 'tenant', notes: 'x' },
     });
+    expect(submit.status).toBe(403);
     expect(submit.body).toMatchObject({ task: { type: 'message', value: expect.stringMatching(OUTSIDER) } });
     expect(JSON.stringify([click.body, submit.body])).not.toMatch(SECRET);
     // Nobody of the other tenant became a Rep, or joined the colleague whose email one of them shows.
@@ -115,6 +117,103 @@ describe('Teams: activities from another tenant than MICROSOFT_APP_TENANT_ID', (
     expect(ids).not.toContain('teams:aad-mal');
     // Their 1:1 chats are not places Rapport knows (no stored reference to post to).
     expect(await db().channelLink.count({ where: { channelRef: { contains: EVIL } } })).toBe(0);
+  }, 120_000);
+
+  it('every invoke from another tenant (or none) is refused with 403 at once: nothing runs, nothing is stored, nothing is posted', async () => {
+    // A channel of the other tenant, and a 1:1 chat there; each invoke as Teams sends it (botbuilder-js
+    // libraries/botbuilder/tests/teams/teamsActivityHandler.test.js, Microsoft Learn's Universal Actions,
+    // message extension and dialog (task module) pages): name, value, channelData { tenant, team, channel }.
+    const evilChannel = `19:evil-invoke-${Date.now()}@thread.tacv2`;
+    recorder.setMembers(evilChannel, [MEMBERS.mal, MEMBERS.zed]);
+    const channel = { id: evilChannel, conversationType: 'channel', isGroup: true, tenantId: EVIL };
+    const channelData = { tenant: { id: EVIL }, team: { id: evilChannel }, channel: { id: evilChannel } };
+    const chat = personalChat(recorder, MEMBERS.mal, EVIL);
+    /** The same chat as an activity naming no tenant at all (no channelData.tenant, no conversation.tenantId). */
+    const noTenant = { id: `a:personal-notenant-${Date.now()}`, conversationType: 'personal' };
+    recorder.setMembers(noTenant.id, [MEMBERS.mal]);
+    const messageId = '1700000000555';
+    const messagePayload = {
+      id: messageId,
+      createdDateTime: new Date().toISOString(),
+      from: { user: { id: 'aad-mal', displayName: 'Mal Lookalike', userIdentityType: 'aadUser' } },
+      body: { contentType: 'html', content: '<p>Please send me the renewal numbers</p>' },
+    };
+    const invokes: Array<[string, Record<string, unknown>]> = [
+      // An Action.Execute card button (Universal Actions).
+      [
+        'adaptiveCard/action',
+        {
+          action: { type: 'Action.Execute', verb: 'rapport', data: { rapport: 'lookup tenantco' } },
+          trigger: 'manual',
+        },
+      ],
+      // "Log to CRM" on a message: the form opened, then submitted.
+      [
+        'composeExtension/fetchTask',
+        { commandId: LOG_TO_CRM_COMMAND_ID, commandContext: 'message', context: { theme: 'default' }, messagePayload },
+      ],
+      [
+        'composeExtension/submitAction',
+        {
+          commandId: LOG_TO_CRM_COMMAND_ID,
+          commandContext: 'message',
+          context: { theme: 'default' },
+          data: {
+            rapportForm: LOG_FORM_ID,
+            sourceKey: `teams:message:${evilChannel}/${messageId}`,
+            customer: 'tenantco',
+            notes: 'x',
+          },
+          messagePayload,
+        },
+      ],
+      // A message extension search, and a dialog (task module) opened and submitted from a card.
+      [
+        'composeExtension/query',
+        {
+          commandId: 'searchQuery',
+          parameters: [{ name: 'searchQuery', value: 'tenantco' }],
+          queryOptions: { skip: 0, count: 25 },
+        },
+      ],
+      [
+        'task/fetch',
+        { data: { msteams: { type: 'task/fetch' }, rapport: 'lookup tenantco' }, context: { theme: 'default' } },
+      ],
+      ['task/submit', { data: { rapport: 'export tenantco' }, context: { theme: 'default' } }],
+    ];
+    const where = [
+      { conversation: channel, extra: { channelData, replyToId: '1700000000001' } },
+      { conversation: chat, extra: { channelData: { tenant: { id: EVIL } } } },
+      { conversation: noTenant, extra: { channelData: {} } },
+    ];
+    const records = await db().communicationRecord.count();
+    const messages = await db().message.count();
+    const links = await db().channelLink.count();
+    const mark = recorder.calls.length;
+    for (const { conversation, extra } of where)
+      for (const [name, value] of invokes) {
+        const started = Date.now();
+        const answer = await rapport.send(
+          rapport.activity(conversation, { type: 'invoke', name, from: mal, value, ...extra }),
+        );
+        expect({ name, conversation: conversation.id, status: answer.status }).toEqual({
+          name,
+          conversation: conversation.id,
+          status: 403,
+        });
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(JSON.stringify(answer.body ?? {})).not.toMatch(SECRET);
+      }
+    // Nothing ran or was stored: no record, message, link or conversation reference, no Rep, no post anywhere.
+    expect(await db().communicationRecord.count()).toBe(records);
+    expect(await db().message.count()).toBe(messages);
+    expect(await db().channelLink.count()).toBe(links);
+    for (const { conversation } of where)
+      expect(await db().channelLink.findFirst({ where: { channelRef: conversation.id } })).toBeNull();
+    const ids = (await db().rep.findMany({ select: { platformUserIds: true } })).flatMap((r) => r.platformUserIds);
+    expect(ids).not.toContain('teams:aad-mal');
+    expect(recorder.calls.slice(mark)).toEqual([]);
   }, 120_000);
 
   it("notify … here in another tenant's channel routes no card there, and adding the bot there stores nothing", async () => {
