@@ -10,15 +10,51 @@ export type Target = string;
 export type DeliveryErrorCode = 'temporary' | 'auth' | 'not_found' | 'rate_limited' | 'unknown';
 
 export class DeliveryError extends Error {
+  /**
+   * Whether the platform may have taken the message before this error came back: a timeout, a 5xx, a
+   * dropped connection, an answer without the message's id. A `post` that fails so is not known to have
+   * failed: the delivery stays `posting` and its next attempt looks the keyed message up (findPosted)
+   * before posting again. False for what is known to come before anything was posted (a rate limit, a
+   * refused token, a missing channel, a refused connection, an unknown host, a definite rejection).
+   * Default: false for `rate_limited`, `auth` and `not_found`, true for `temporary` and `unknown`.
+   */
+  readonly mayHavePosted: boolean;
+
   constructor(
     readonly code: DeliveryErrorCode,
     message: string,
     /** For rate_limited: how long the platform asked us to wait. */
     readonly retryAfterMs?: number,
+    mayHavePosted?: boolean,
   ) {
     super(message);
     this.name = 'DeliveryError';
+    this.mayHavePosted = mayHavePosted ?? (code === 'temporary' || code === 'unknown');
   }
+}
+
+/** Network error codes that mean the request never reached the platform: no connection was made. */
+const NEVER_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Whether a failed HTTP request is known never to have reached the platform (the connection was
+ * refused, the host unknown or unreachable): looked for in the error and its causes (`cause`,
+ * `original`, an AggregateError's `errors`), as fetch, undici and the SDKs wrap them. A timeout or a
+ * reset is not: the request may have been taken.
+ */
+export function neverSent(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  const e = err as { code?: unknown; cause?: unknown; original?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && NEVER_SENT_CODES.has(e.code)) return true;
+  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => neverSent(x, depth + 1))) return true;
+  return neverSent(e.cause, depth + 1) || neverSent(e.original, depth + 1);
 }
 
 /** Who can read a target (defined in the core so commands can ask too); see {@link ChatConnector.audience}. */

@@ -16,7 +16,7 @@ import { retractedCardReply } from '../src/notifications/retracted-card.notifica
 import { DeliveryError } from '../connectors/chat-connector.ts';
 import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { formatMessageRef } from '../src/domain/follow-up.ts';
+import { formatMessageRef, isOpen } from '../src/domain/follow-up.ts';
 import { followTheData } from './card-follows-data.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
@@ -34,7 +34,11 @@ export interface DeliveryOutcome {
  * Posts (or updates) one message through the connector registry, exactly once per delivery key:
  * - the Delivery row is the idempotency record (a rerun of a sent key does nothing);
  * - a crash after posting but before recording leaves the row `posting`; the rerun asks the
- *   platform whether the keyed message exists (findPosted) before posting again;
+ *   platform whether the keyed message exists (findPosted) before posting again; so does an error
+ *   from the post that may have come after the platform took the message (a timeout, a 5xx, a reset:
+ *   DeliveryError.mayHavePosted); only errors known to come before anything was sent make it `pending`;
+ * - a reminder or escalation is for the due time in its key: one whose follow-up was closed or moved
+ *   since (done, snoozed, rescheduled while the post waited out an outage) is `skipped`, not posted;
  * - per-target rate limits shared through Redis; a 429 waits out Retry-After without using an attempt;
  * - auth and not-found errors stop retrying (UnrecoverableError), temporary ones back off;
  * - a lease (fencing token) on the row: a worker that stalls past it (longer than the job lock, so
@@ -63,6 +67,11 @@ export async function deliverMessage(
   });
   if (row.status === 'sent') return { status: 'already-sent', externalId: row.externalId ?? undefined };
   if (row.heldUntil) return waitForHolder(job, token, row.heldUntil);
+  // A reminder or escalation is for one due time: after a Done or a Snooze (or a new due date) it has
+  // nothing to say, however late its retry or redrive comes. Card refreshes render those states.
+  const dueFor = dueTimeOf(d);
+  if (dueFor !== undefined && row.card && (!isOpen(row.card.status) || row.card.dueAt.getTime() !== dueFor))
+    return skipMovedOn(deps, ledger, d, row.status, row.card, dueFor);
 
   const tz = row.channelTimezone ?? deps.settings.timezone;
   const reply = cardKind
@@ -188,11 +197,14 @@ export async function deliverMessage(
       card = { target: postTo, externalId };
     }
   } catch (err) {
-    if (!(err instanceof DeliveryError)) {
-      // Uncertain: stays `posting` (the retry asks findPosted first), retried with backoff.
-      await releaseDeliveryLease(db.sql, d.key, lease);
+    const posting = d.kind !== 'refresh' && d.kind !== 'retract';
+    if (!(err instanceof DeliveryError) || (posting && err.mayHavePosted)) {
+      // Uncertain (the platform may have the message: a timeout, a 5xx, a reset, a post not recorded):
+      // stays `posting`, so the retry asks findPosted first, retried with backoff.
+      await releaseDeliveryLease(db.sql, d.key, lease, err instanceof DeliveryError ? err.message : undefined);
       throw err;
     }
+    // Known not to have posted (rate limit, auth, not found, a refused connection), or an update.
     await setDeliveryStatus(db.sql, d.key, 'pending', err.message);
     if (err.code === 'rate_limited') {
       await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 1_000), token);
@@ -230,6 +242,65 @@ async function findEarlierPost(
   const inThread = await connector.findPosted(grouped.target, d.key);
   if (inThread && 'externalId' in inThread) return { externalId: inThread.externalId, target: grouped.target };
   return found ?? inThread;
+}
+
+/**
+ * The due time a reminder or escalation (channel card or private copy) was queued for, from its key
+ * (`reminder-<follow-up>-<due ms>`, `reminder-direct-<follow-up>-<due ms>-<target>`, the same for
+ * `escalation`); undefined for every other delivery.
+ */
+export function dueTimeOf(d: DeliverMessageData): number | undefined {
+  if ((d.kind !== 'reminder' && d.kind !== 'escalation') || !d.followUpId) return undefined;
+  for (const prefix of [d.kind, `${d.kind}-direct`]) {
+    const head = `${prefix}-${d.followUpId}-`;
+    if (!d.key.startsWith(head)) continue;
+    const due = /^(\d+)(?:-|$)/.exec(d.key.slice(head.length));
+    if (due) return Number(due[1]);
+  }
+  return undefined;
+}
+
+/**
+ * A reminder or escalation whose follow-up is closed or due at another time now: skipped. When an
+ * earlier attempt may have posted it (the row was `posting`: a crash, or an error after the platform
+ * took it) and the platform has it, it is recorded instead, and refreshed to show the follow-up as it
+ * is now (done, snoozed), so no card with stale buttons is left unrecorded.
+ */
+async function skipMovedOn(
+  deps: PipelineDeps,
+  ledger: DeliveryLedger,
+  d: DeliverMessageData,
+  statusBefore: string,
+  card: { id: string; status: string; dueAt: Date },
+  dueFor: number,
+): Promise<DeliveryOutcome> {
+  if (statusBefore === 'posting') {
+    // findEarlierPost answers undefined where the platform cannot look.
+    const found = await findEarlierPost(deps, d, d.target).catch((err: unknown) => {
+      deps.logger.warn(
+        { key: d.key, err: (err as Error).message },
+        'could not look for an earlier post of a stale reminder',
+      );
+      return undefined;
+    });
+    if (found && 'externalId' in found) {
+      const sent = await recordSent(ledger, d, found.target, found.externalId);
+      await followTheData(
+        deps,
+        ledger.readCard,
+        { id: card.id, unknown: true },
+        { target: found.target, externalId: found.externalId },
+        { privateCopy: d.direct },
+      );
+      return sent;
+    }
+  }
+  const why = !isOpen(card.status)
+    ? `the follow-up is ${card.status} now`
+    : `the follow-up is due ${card.dueAt.toISOString()} now, not ${new Date(dueFor).toISOString()}`;
+  await setDeliveryStatus(deps.db.sql, d.key, 'skipped', `Not posted: ${why}.`);
+  deps.logger.info({ key: d.key, followUpId: card.id }, `${d.kind} not posted: ${why}`);
+  return { status: 'nothing-to-send' };
 }
 
 /** Another attempt holds the delivery: look again when its lease ends (it will have posted, or died). */

@@ -3,6 +3,7 @@ import type { Reply } from '../../src/commands/reply-model.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import {
   DeliveryError,
+  neverSent,
   type Audience,
   type ChatConnector,
   type ConnectorHealth,
@@ -199,7 +200,7 @@ export class SlackConnector implements ChatConnector {
     if (known) return known;
     const res = await this.call(t.teamId, 'conversations.open', (client) => client.conversations.open({ users: user }));
     const id = res.channel?.id;
-    if (!id) throw new DeliveryError('temporary', `Slack opened no DM with ${user}.`);
+    if (!id) throw new DeliveryError('temporary', `Slack opened no DM with ${user}.`, undefined, false);
     this.directChannels.set(key, id);
     return id;
   }
@@ -252,7 +253,9 @@ const TEMPORARY_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unav
 
 /**
  * Maps a Web API failure to a delivery code: rate limits (with Retry-After), auth failures and
- * missing channels/messages stop or delay the job; 5xx and network errors are retried.
+ * missing channels/messages stop or delay the job; 5xx and network errors are retried. Whether Slack
+ * may have taken a post before the error ({@link DeliveryError.mayHavePosted}): yes for a timeout, a
+ * dropped connection, a 5xx and Slack's internal_error kind; no for the rest.
  */
 export function toDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
@@ -278,17 +281,32 @@ export function toDeliveryError(err: unknown): DeliveryError {
           'not_found',
           `Slack cannot find the channel or message (${code}); invite @Rapport to the channel or relink it.`,
         );
+      // internal_error and its kind: "it's possible some aspect of the operation succeeded" (Slack's docs).
       if (TEMPORARY_ERRORS.has(code)) return new DeliveryError('temporary', `Slack had a temporary problem (${code}).`);
-      return new DeliveryError('unknown', `Slack rejected the call (${code}).`);
+      // Any other answer is Slack refusing the call (invalid_blocks, msg_too_long, ...): nothing was posted.
+      return new DeliveryError('unknown', `Slack rejected the call (${code}).`, undefined, false);
     }
     case ErrorCode.HTTPError:
       if (e.statusCode === 429) return new DeliveryError('rate_limited', 'Slack rate-limited this call.', 1000);
       if (e.statusCode === 401 || e.statusCode === 403)
         return new DeliveryError('auth', `Slack answered HTTP ${e.statusCode}: check SLACK_BOT_TOKEN.`);
       if (e.statusCode === 404) return new DeliveryError('not_found', 'Slack answered HTTP 404: check SLACK_API_URL.');
-      return new DeliveryError('temporary', `Slack answered HTTP ${e.statusCode}.`);
+      // A 5xx or 408 may come after Slack took the message; another status is a refusal.
+      return new DeliveryError(
+        'temporary',
+        `Slack answered HTTP ${e.statusCode}.`,
+        undefined,
+        e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 408,
+      );
     case ErrorCode.RequestError:
-      return new DeliveryError('temporary', `Could not reach Slack: ${e.message ?? 'network error'}.`);
+      // A refused connection or an unknown host never reached Slack; a timeout (the client's 10 s) or a
+      // dropped connection may have, after Slack took the message.
+      return new DeliveryError(
+        'temporary',
+        `Could not reach Slack: ${e.message ?? 'network error'}.`,
+        undefined,
+        !neverSent(err),
+      );
     default:
       return new DeliveryError('unknown', `Slack call failed: ${e.message ?? String(err)}`);
   }

@@ -10,6 +10,7 @@ import {
 import type { Reply } from '../../src/commands/reply-model.ts';
 import {
   DeliveryError,
+  neverSent,
   type Audience,
   type ChatConnector,
   type ConnectorHealth,
@@ -286,7 +287,9 @@ export class TeamsConnector implements ChatConnector {
     try {
       reference = person ? await this.personalReference(person) : await this.lookup(conversationId);
     } catch (err) {
-      throw toDeliveryError(err, target);
+      // Nothing of the message has left yet (opening a 1:1 chat is not posting in it).
+      const e = toDeliveryError(err, target);
+      throw e.mayHavePosted ? new DeliveryError(e.code, e.message, e.retryAfterMs, false) : e;
     }
     // A reply chain: the channel's reference, addressed to the chain's conversation id.
     if (reference && !person && parsed !== conversationId)
@@ -335,7 +338,8 @@ export function parseTeamsTarget(target: Target): string {
 /**
  * Maps a Bot Connector failure to a delivery code: 429 rate_limited (with Retry-After), 401/403 auth,
  * 404 not_found, 412 (concurrent update), 408, 5xx and network errors temporary (with Retry-After when
- * Teams sent one). The SDK's own HTTP retries are switched off (teams-authentication.ts), so these
+ * Teams sent one). A 408, a 5xx, a reset or a timed-out connection may come after Teams took a post
+ * ({@link DeliveryError.mayHavePosted}); a refused connection, an unknown host and another 4xx do not. The SDK's own HTTP retries are switched off (teams-authentication.ts), so these
  * arrive at the first failure and the delivery queue decides when to try again.
  */
 export function toDeliveryError(err: unknown, target: Target): DeliveryError {
@@ -356,9 +360,17 @@ export function toDeliveryError(err: unknown, target: Target): DeliveryError {
     );
   if (status === 408 || status === 412 || (status !== undefined && status >= 500))
     return new DeliveryError('temporary', `Teams answered ${status} for ${target}: ${detail}`, retryAfterMs(err));
+  // A refused connection or an unknown host never reached Teams; a reset or a timeout may have, after
+  // Teams took the message.
   if (status === undefined && isNetworkError(err))
-    return new DeliveryError('temporary', `Could not reach Teams for ${target}: ${detail}`);
-  return new DeliveryError('unknown', `Teams failed for ${target}${status ? ` (${status})` : ''}: ${detail}`);
+    return new DeliveryError('temporary', `Could not reach Teams for ${target}: ${detail}`, undefined, !neverSent(err));
+  // Another 4xx is Teams refusing the call: nothing was posted.
+  return new DeliveryError(
+    'unknown',
+    `Teams failed for ${target}${status ? ` (${status})` : ''}: ${detail}`,
+    undefined,
+    status === undefined || status >= 500,
+  );
 }
 
 type HttpishError = {

@@ -220,13 +220,20 @@ export async function confirmDeliveryLease(
   return rows.length > 0;
 }
 
-/** Gives up this attempt's lease without posting (an uncertain error): its retry need not wait the lease out. */
-export async function releaseDeliveryLease(sql: SqlRunner, key: string, token: string): Promise<void> {
-  await sql.query(`UPDATE "Delivery" SET "leaseUntil" = $3 WHERE key = $1 AND "leaseToken" = $2`, [
-    key,
-    token,
-    new Date(),
-  ]);
+/**
+ * Gives up this attempt's lease after an uncertain error (the post may have gone out): the row stays
+ * `posting`, so its retry looks the post up first, and need not wait the lease out. `lastError` says why.
+ */
+export async function releaseDeliveryLease(
+  sql: SqlRunner,
+  key: string,
+  token: string,
+  lastError?: string,
+): Promise<void> {
+  await sql.query(
+    `UPDATE "Delivery" SET "leaseUntil" = $3, "lastError" = COALESCE($4, "lastError") WHERE key = $1 AND "leaseToken" = $2`,
+    [key, token, new Date(), lastError ?? null],
+  );
 }
 
 /** A posted delivery to record: the platform's message id and, for a follow-up's card, where it is. */

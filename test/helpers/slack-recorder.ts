@@ -47,8 +47,18 @@ export interface RecordedFile {
   thread_ts?: string;
 }
 
-/** A failure to answer the next call of a method with. */
-export type InjectedFailure = { status: 429; retryAfterSeconds: number } | { status: number } | { error: string };
+/**
+ * A failure to answer the next call of a method with. With `afterPosting`, Slack has done the call
+ * (a chat.postMessage is in the channel, conversations.history lists it) and then answers with
+ * `status` (a 503 after the message was taken), or answers normally only after `answerAfterMs` (past
+ * the client's timeout: the bot gives up on an answer to a post that landed).
+ */
+export type InjectedFailure =
+  | { status: 429; retryAfterSeconds: number; afterPosting?: undefined }
+  | { status: number; afterPosting?: undefined }
+  | { error: string }
+  | { afterPosting: true; status: number }
+  | { afterPosting: true; answerAfterMs: number };
 
 /**
  * A local stand-in for https://slack.com/api/: answers the Web API methods the connector uses the way
@@ -72,6 +82,7 @@ export class SlackRecorder {
     released: Promise<void>;
   }> = [];
   private server?: Server;
+  private port = 0;
   private seq = 0;
   /** What users.info answers for any user. */
   userTimezone = 'Europe/Berlin';
@@ -119,11 +130,25 @@ export class SlackRecorder {
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
     return `${this.baseUrl}/api/`;
   }
 
+  /** A Slack outage: stops listening (every call is refused: ECONNREFUSED) until {@link resume}. */
+  async refuse(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve());
+      this.server?.closeAllConnections();
+    });
+  }
+
+  /** The outage is over: listens again on the same port. */
+  async resume(): Promise<void> {
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+  }
+
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${this.port}`;
   }
 
   /**
@@ -215,6 +240,15 @@ export class SlackRecorder {
     const failure = at < 0 ? undefined : queued.splice(at, 1)[0].failure;
     if (failure) {
       if ('error' in failure) return send(res, 200, { ok: false, error: failure.error });
+      if ('afterPosting' in failure && failure.afterPosting) {
+        const answer = isApi ? this.answer(method, body, token) : { ok: true };
+        if ('answerAfterMs' in failure) {
+          await new Promise((r) => setTimeout(r, failure.answerAfterMs));
+          if (!res.destroyed) send(res, 200, answer);
+          return;
+        }
+        return send(res, failure.status, { ok: false, error: 'http_error' });
+      }
       if ('retryAfterSeconds' in failure) res.setHeader('Retry-After', String(failure.retryAfterSeconds));
       return send(res, failure.status, { ok: false, error: failure.status === 429 ? 'ratelimited' : 'http_error' });
     }

@@ -58,6 +58,13 @@ export interface InjectedFailure {
   kind?: 'send' | 'reply' | 'update' | 'delete' | 'members';
   /** Only for a call whose body contains this text (e.g. the customer a card is about), so another test's post is not the one failed. Default: any. */
   bodyIncludes?: string;
+  /**
+   * Teams did the call first (a send is recorded: the conversation has the message, Graph lists it)
+   * and then answers with `status`, or with `drop`, closes the connection without an answer
+   * (ECONNRESET at the bot). Only for activity calls (send, reply, update, delete).
+   */
+  afterRecording?: boolean;
+  drop?: boolean;
 }
 
 /**
@@ -204,15 +211,21 @@ export class TeamsRecorder {
     kind: 'send' | 'reply' | 'update' | 'delete' | 'members',
     conversationId: string,
     body = '',
+    afterRecording = false,
   ): boolean {
     const index = this.failures.findIndex(
       (f) =>
         (kind === 'members' ? f.kind === 'members' : !f.kind || f.kind === kind) &&
-        (f.bodyIncludes === undefined || body.includes(f.bodyIncludes)),
+        (f.bodyIncludes === undefined || body.includes(f.bodyIncludes)) &&
+        (f.afterRecording === true) === afterRecording,
     );
     if (index === -1) return false;
     const failure = this.failures.splice(index, 1)[0];
     this.served.push({ status: failure.status, kind, conversationId, at: Date.now() });
+    if (failure.drop) {
+      res.socket?.destroy();
+      return true;
+    }
     res
       .writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers })
       .end(JSON.stringify({ error: { code: 'Injected', message: `injected ${failure.status}` } }));
@@ -316,6 +329,7 @@ export class TeamsRecorder {
       authorization: req.headers.authorization,
       at: Date.now(),
     });
+    if (this.failed(res, kind, conversationId, Buffer.concat(chunks).toString('utf8'), true)) return;
     const hold =
       kind === 'send'
         ? this.holds.findIndex((h) => h.conversationId === conversationId && (h.when?.(activity) ?? true))

@@ -82,7 +82,8 @@ describe('the reconciler drives lost work again', () => {
       },
       h.hooks,
     );
-    const key = `reminder-${f.id}-1`;
+    // The reminder of its due time (a reminder for another due time is not posted: see stale-reminder.test.ts).
+    const key = `reminder-${f.id}-${f.dueAt.getTime()}`;
     const payload = { key, kind: 'reminder', target: 'console:team', followUpId: f.id };
     // Failed for good during a platform outage, ten minutes ago; no job of it is left to retry.
     await h.test.db.sql.query(

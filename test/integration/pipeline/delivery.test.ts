@@ -78,6 +78,49 @@ describe('deliver-message', () => {
     expect(h.console.feed().length).toBe(1);
   });
 
+  it('skips a reminder whose follow-up was done or moved since its due time; records one an earlier attempt posted', async () => {
+    const f = await openFollowUp();
+    const due = f.dueAt.getTime();
+    const data: DeliverMessageData = {
+      key: `reminder-${f.id}-${due}`,
+      kind: 'reminder',
+      target: 'console:team',
+      followUpId: f.id,
+    };
+    // Snoozed since (due later now): its retry posts nothing.
+    await h.test.db.prisma.followUp.update({ where: { id: f.id }, data: { dueAt: new Date(due + 86_400_000) } });
+    expect(await deliverMessage(jobFor(data), undefined, h.deps)).toEqual({ status: 'nothing-to-send' });
+    const row = await h.test.db.prisma.delivery.findUniqueOrThrow({ where: { key: data.key } });
+    expect(row).toMatchObject({
+      status: 'skipped',
+      lastError: expect.stringMatching(/^Not posted: the follow-up is due/),
+    });
+    // Done since, and its private copy too.
+    await h.test.db.prisma.followUp.update({ where: { id: f.id }, data: { dueAt: f.dueAt, status: 'done' } });
+    const direct = { ...data, key: `reminder-direct-${f.id}-${due}-console.jo`, direct: true };
+    expect(await deliverMessage(jobFor(direct), undefined, h.deps)).toEqual({ status: 'nothing-to-send' });
+    expect(h.console.feed().length).toBe(0);
+
+    // An earlier attempt posted it (the row was left `posting`): found, recorded, and refreshed to show it done.
+    const escalation: DeliverMessageData = { ...data, key: `escalation-${f.id}-${due}`, kind: 'escalation' };
+    const { externalId } = await h.console.post(
+      'console:team',
+      { text: 'Overdue: Send the contract' },
+      { idempotencyKey: escalation.key },
+    );
+    await h.test.db.prisma.delivery.create({
+      data: { key: escalation.key, target: escalation.target, status: 'posting', attempts: 1 },
+    });
+    expect(await deliverMessage(jobFor(escalation), undefined, h.deps)).toEqual({ status: 'sent', externalId });
+    expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).messageRef).toBe(
+      `console:team|${externalId}`,
+    );
+    const queued = await h.queues[QueueName.DeliverMessage].getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(queued.map((j) => j.data)).toContainEqual(
+      expect.objectContaining({ kind: 'refresh', followUpId: f.id, externalId }),
+    );
+  });
+
   it('posts nothing for a follow-up that was erased meanwhile', async () => {
     const f = await openFollowUp();
     await h.test.db.prisma.followUp.delete({ where: { id: f.id } });
