@@ -14,7 +14,7 @@ import { ClassifierThread } from './classifier-thread.ts';
 import { buildDefaultModel } from '../src/classifier/default-model.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { reconcileSchedules } from './reconcile-schedules.job.ts';
-import { installationId } from '../src/db/installation.repository.ts';
+import { openInstallation } from '../src/db/installation.repository.ts';
 import { PrefixOwner } from './prefix-owner.ts';
 import { ScheduleKeeper } from './schedule-keeper.ts';
 import { optionalHeadroomGate, type HeadroomGate } from '../src/concurrency/headroom-gate.ts';
@@ -64,7 +64,8 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
       );
       // The claim outlives a look that comes late (a busy process) several times over.
       const claimTtlMs = Math.max(60_000, 6 * config.pipeline.redisCheckIntervalMs);
-      owner = new PrefixOwner(runtime.redis, config.queuePrefix, await installationId(runtime.db.sql), claimTtlMs);
+      const installation = await openInstallation(runtime.db.sql);
+      owner = new PrefixOwner(runtime.redis, config.queuePrefix, installation.id, claimTtlMs);
       // Claimed here, before any component starts: a second deployment on the prefix is refused before it takes a job.
       const keeper = new ScheduleKeeper({
         redis: runtime.redis,
@@ -72,6 +73,7 @@ export function pipelineComponentFactories(): { queues: ComponentFactory; worker
         owner,
         reconcileIntervalMs: config.pipeline.reconcileIntervalMs,
         checkIntervalMs: config.pipeline.redisCheckIntervalMs,
+        newDeployment: installation.created,
         logger: runtime.logger.child({ module: 'schedule-keeper' }),
       });
       await keeper.start();
