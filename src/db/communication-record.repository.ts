@@ -138,6 +138,21 @@ export async function updateRedactedRecord(
   await client.communicationRecord.update({ where: { id }, data: row });
 }
 
+/**
+ * Strikes the subject of a chat thread started by this message (its key is the thread's source key,
+ * and its first line the subject), when it did start one.
+ */
+export async function eraseSubjectOfThreadStartedBy(
+  client: DbClient,
+  where: { recordId: string; messageKey: string },
+  subject: string,
+): Promise<void> {
+  await client.communicationRecord.updateMany({
+    where: { id: where.recordId, sourceKey: where.messageKey },
+    data: { subject },
+  });
+}
+
 /** The customer of the record with this source key, or null. */
 export async function findCompanyOfRecord(
   client: DbClient,

@@ -1,6 +1,8 @@
 import { splitForRollups } from '../domain/rollup-window.ts';
 import { ANSWERED_CHANNELS, customerTurnsSql } from './customer-turns.sql.ts';
-import type { SqlRunner } from './database.ts';
+import { randomUUID } from 'node:crypto';
+import type { Database, SqlRunner } from './database.ts';
+import type { DbClient } from './db-client.ts';
 import { rollupCoverage, rollupState } from './insight-rollups.repository.ts';
 
 /** The label a message carries: a rep's correction wins over the classifier's. */
@@ -563,6 +565,77 @@ export async function companiesServedBy(sql: SqlRunner, target: string): Promise
     `SELECT c.id FROM "Company" c WHERE NOT EXISTS (SELECT 1 FROM "TeamChannel" t WHERE t."companyId" = c.id)`,
   );
   return rows.map((r) => r.id);
+}
+
+/**
+ * The InsightSnapshot row an erasure changes (a new random value each time, see forgetInsightSnapshots):
+ * what is computed from the messages (stored snapshots, each process's topics cache) is served only
+ * while it still holds the value read before computing, so nothing computed before an erasure is
+ * served after it, in any process.
+ */
+const ERASURE_MARK_KEY = 'erasure:mark';
+/** Snapshot rows an erasure keeps: the rollups' coverage (dates only) and the mark. */
+const KEPT_ON_ERASURE = ['rollups:until', ERASURE_MARK_KEY];
+
+/** The current erasure mark ('' before the first erasure). */
+export async function erasureMark(sql: SqlRunner): Promise<string> {
+  const [row] = await sql.query<{ mark: string | null }>(
+    `SELECT body->>'erasure' AS mark FROM "InsightSnapshot" WHERE key = $1`,
+    [ERASURE_MARK_KEY],
+  );
+  return row?.mark ?? '';
+}
+
+/**
+ * In an erasure's transaction: changes the erasure mark, then deletes every stored snapshot (they name
+ * customers, health reasons and example messages); the next read computes. The mark is written
+ * first: its row lock orders the erasure with a refresh saving its snapshots
+ * (saveInsightSnapshotsUnlessErased), which then saves nothing it computed before the erasure.
+ * Returns how many snapshots were deleted.
+ */
+export async function forgetInsightSnapshots(client: DbClient): Promise<number> {
+  await client.$executeRawUnsafe(
+    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, jsonb_build_object('erasure', $2::text), now())
+     ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
+    ERASURE_MARK_KEY,
+    randomUUID(),
+  );
+  return client.$executeRawUnsafe(`DELETE FROM "InsightSnapshot" WHERE NOT (key = ANY($1::text[]))`, KEPT_ON_ERASURE);
+}
+
+/**
+ * Stores these computed insights in one transaction, only when no erasure committed since `mark` was
+ * read (before computing them); returns false (nothing stored) otherwise. Holds the mark's row (FOR
+ * SHARE) while writing, so an erasure running now either waits for this and deletes what it wrote,
+ * or commits first and this stores nothing.
+ */
+export async function saveInsightSnapshotsUnlessErased(
+  db: Pick<Database, 'withSession'>,
+  mark: string,
+  snapshots: Array<{ key: string; body: unknown }>,
+  computedAt: Date,
+): Promise<boolean> {
+  return db.withSession(async (s) => {
+    await s.exec('BEGIN');
+    try {
+      await s.query(
+        `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, '{"erasure": ""}'::jsonb, now())
+         ON CONFLICT (key) DO NOTHING`,
+        [ERASURE_MARK_KEY],
+      );
+      const [row] = await s.query<{ mark: string | null }>(
+        `SELECT body->>'erasure' AS mark FROM "InsightSnapshot" WHERE key = $1 FOR SHARE`,
+        [ERASURE_MARK_KEY],
+      );
+      const same = (row?.mark ?? '') === mark;
+      if (same) for (const { key, body } of snapshots) await saveInsightSnapshot(s, key, body, computedAt);
+      await s.exec('COMMIT');
+      return same;
+    } catch (err) {
+      await s.exec('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
 }
 
 /** Stores (or replaces) a computed insight under `key`. */

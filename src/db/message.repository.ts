@@ -85,10 +85,18 @@ function heldWhere(key: HeldMessagesWhere): Prisma.MessageWhereInput {
 export async function findHeldMessages(
   client: DbClient,
   key: HeldMessagesWhere,
-): Promise<Array<{ id: string; recordId: string; authorName: string | null; metadata: Record<string, unknown> }>> {
+): Promise<
+  Array<{
+    id: string;
+    recordId: string;
+    externalId: string;
+    authorName: string | null;
+    metadata: Record<string, unknown>;
+  }>
+> {
   const rows = await client.message.findMany({
     where: heldWhere(key),
-    select: { id: true, recordId: true, authorName: true, metadata: true },
+    select: { id: true, recordId: true, externalId: true, authorName: true, metadata: true },
     orderBy: { sentAt: 'asc' },
   });
   return rows.map((m) => ({ ...m, metadata: (m.metadata ?? {}) as Record<string, unknown> }));
@@ -127,6 +135,28 @@ export async function decideHeldMessage(
   const updated = await client.message.updateMany({
     where: { id, direction: 'unknown' },
     data: { ...row, metadata: row.metadata as Prisma.InputJsonValue },
+  });
+  return updated.count > 0;
+}
+
+/**
+ * Strikes a held message (direction still unknown) whose author turned out to be erased: no author,
+ * no contact, the given text, external id and metadata. False when it is no longer held.
+ */
+export async function eraseHeldMessage(
+  client: DbClient,
+  id: string,
+  row: { externalId: string; text: string; cleanText: string; metadata: Record<string, unknown> },
+): Promise<boolean> {
+  const updated = await client.message.updateMany({
+    where: { id, direction: 'unknown' },
+    data: {
+      ...row,
+      authorName: null,
+      authorEmail: null,
+      contactId: null,
+      metadata: row.metadata as Prisma.InputJsonValue,
+    },
   });
   return updated.count > 0;
 }
@@ -171,22 +201,25 @@ export interface MessageMentioningRow {
 }
 
 /**
- * Messages outside `recordIds` written by these contacts or addresses, or mentioning any of the
- * ILIKE `patterns` (in their external id, text, author name or metadata).
+ * Messages outside `recordIds` written by these contacts, addresses or chat authors (`metadata.author`,
+ * what a held message has instead of a contact), or mentioning any of the ILIKE `patterns` (in their
+ * external id, text, author name or metadata).
  */
 export function findMessagesMentioning(
   client: DbClient,
-  where: { recordIds: string[]; contactIds: string[]; addresses: string[]; patterns: string[] },
+  where: { recordIds: string[]; contactIds: string[]; addresses: string[]; authorKeys: string[]; patterns: string[] },
 ): Promise<MessageMentioningRow[]> {
   return client.$queryRawUnsafe<MessageMentioningRow[]>(
     `SELECT id::text, "externalId", "contactId"::text AS "contactId", "authorEmail", "authorName", text, "cleanText", metadata FROM "Message"
       WHERE NOT ("recordId" = ANY($1::uuid[]))
         AND ("contactId" = ANY($2::uuid[]) OR lower("authorEmail") = ANY($3::text[]) OR "externalId" ILIKE ANY($4::text[])
-             OR text ILIKE ANY($4::text[]) OR "authorName" ILIKE ANY($4::text[]) OR metadata::text ILIKE ANY($4::text[]))`,
+             OR text ILIKE ANY($4::text[]) OR "authorName" ILIKE ANY($4::text[]) OR metadata::text ILIKE ANY($4::text[])
+             OR metadata->>'author' = ANY($5::text[]))`,
     where.recordIds,
     where.contactIds,
     where.addresses,
     where.patterns,
+    where.authorKeys,
   );
 }
 

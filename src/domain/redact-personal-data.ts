@@ -72,3 +72,15 @@ export function redactJson(value: unknown, terms: RedactionTerms): unknown {
 export function mentions(text: string, terms: RedactionTerms): boolean {
   return redactText(text, terms) !== text;
 }
+
+/**
+ * Their own message's metadata without who wrote it: no author key, and no longer held for the
+ * platform to name (a held message's `heldAuthor` is what the held-author job asks about).
+ */
+export function withoutAuthor(metadata: unknown): Record<string, unknown> {
+  const rest = { ...((metadata ?? {}) as Record<string, unknown>) };
+  delete rest.author;
+  delete rest.heldAuthor;
+  delete rest.heldBecause;
+  return rest;
+}

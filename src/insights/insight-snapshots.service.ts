@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.ts';
 import { splitForRollups } from '../domain/rollup-window.ts';
 import { rebuildInsightRollups, rollupCoverage } from '../db/insight-rollups.repository.ts';
-import { loadInsightSnapshot, saveInsightSnapshot } from '../db/insights.repository.ts';
+import { erasureMark, loadInsightSnapshot, saveInsightSnapshotsUnlessErased } from '../db/insights.repository.ts';
 import { FIRST_PAGE, REPORT_CUSTOMERS } from './health.service.ts';
 import { buildInsightsReport, type InsightsReport } from './insights-report.service.ts';
 import { parseInsightsPeriod } from './insights-period.ts';
@@ -39,21 +39,20 @@ export async function refreshInsightSnapshots(
     settings.businessHours,
   );
   took.rollups = Date.now() - t0;
+  // Read before computing: what an erasure committing meanwhile made stale is not stored (README, "Erase means erase").
+  const mark = await erasureMark(db.sql);
+  const snapshots: Array<{ key: string; body: unknown }> = [];
   for (const label of periods) {
     const started = Date.now();
     const period = parseInsightsPeriod(label, now);
     // The riskiest customers are what a page shows; the full list of 10,000 would make every read parse megabytes.
     const report = await buildInsightsReport(db, settings, period, { page: FIRST_PAGE });
-    await saveInsightSnapshot(db.sql, `report:${label}`, report, now);
+    snapshots.push({ key: `report:${label}`, body: report });
     for (const by of GROUPINGS)
-      await saveInsightSnapshot(
-        db.sql,
-        `satisfaction:${label}:${by}`,
-        await satisfactionInsight(db, period, { by }),
-        now,
-      );
+      snapshots.push({ key: `satisfaction:${label}:${by}`, body: await satisfactionInsight(db, period, { by }) });
     took[label] = Date.now() - started;
   }
+  await saveInsightSnapshotsUnlessErased(db, mark, snapshots, now);
   return took;
 }
 

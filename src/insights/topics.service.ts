@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { inboundCountsByLabel, inboundTexts, type InboundText } from '../db/insights.repository.ts';
+import { erasureMark, inboundCountsByLabel, inboundTexts, type InboundText } from '../db/insights.repository.ts';
 import type { InsightsPeriod } from './insights-period.ts';
 import { clusterTopics, type ClusteredTopic } from './topic-clustering.ts';
 
@@ -34,7 +34,7 @@ export interface TopicsInsight {
   byLabel: TopicGroup[];
 }
 
-const cache = new WeakMap<Database, Map<string, { at: number; value: TopicsInsight }>>();
+const cache = new WeakMap<Database, Map<string, { at: number; mark: string; value: TopicsInsight }>>();
 /** Topics of the same period and scope are computed once per this long (clustering is CPU work). */
 const CACHE_MS = 10 * 60_000;
 
@@ -48,10 +48,13 @@ export async function topicsInsight(
   opts: { companyIds?: string[]; seed?: number } = {},
 ): Promise<TopicsInsight> {
   const key = `${period.from.toISOString()}|${period.to.toISOString()}|${opts.companyIds?.join(',') ?? '*'}|${opts.seed ?? ''}`;
-  const perDb = cache.get(db) ?? new Map<string, { at: number; value: TopicsInsight }>();
+  const perDb = cache.get(db) ?? new Map<string, { at: number; mark: string; value: TopicsInsight }>();
   cache.set(db, perDb);
+  // Read before computing; a topic computed before an erasure in any process is not served after it
+  // (its examples quote the erased customer's messages).
+  const mark = await erasureMark(db.sql);
   const hit = perDb.get(key);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+  if (hit && hit.mark === mark && Date.now() - hit.at < CACHE_MS) return hit.value;
 
   const [current, previous, labelTotals] = await Promise.all([
     inboundTexts(db.sql, { from: period.from, to: period.to, companyIds: opts.companyIds, limit: TOPIC_SAMPLE_LIMIT }),
@@ -113,6 +116,6 @@ export async function topicsInsight(
       )
       .filter((g) => g.topics.length > 0),
   };
-  perDb.set(key, { at: Date.now(), value });
+  perDb.set(key, { at: Date.now(), mark, value });
   return value;
 }

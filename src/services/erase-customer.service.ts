@@ -24,6 +24,7 @@ import {
   findLabeledExamplesMentioning,
   updateLabeledExampleText,
 } from '../db/labeled-example.repository.ts';
+import { forgetInsightSnapshots } from '../db/insights.repository.ts';
 import { findMessagesForErasure, findMessagesMentioning, updateRedactedMessage } from '../db/message.repository.ts';
 import { insertTombstones } from '../db/tombstone.repository.ts';
 import {
@@ -33,6 +34,7 @@ import {
   redactJson,
   redactText,
   type RedactionTerms,
+  withoutAuthor,
 } from '../domain/redact-personal-data.ts';
 import { normalizeEmailSubject } from '../domain/email-subject.ts';
 import { RapportError } from '../errors.ts';
@@ -171,6 +173,9 @@ export async function eraseCustomer(
         recordIds,
         contactIds: company.contacts.map((c) => c.id),
         addresses,
+        // Their chat messages the platform could not name when they were logged (held, in another
+        // customer's channel) carry only their platform id (`metadata.author`).
+        authorKeys: [...new Set(company.contacts.flatMap((c) => c.platformUserIds))],
         terms,
       });
       Object.assign(counts, redacted.counts);
@@ -189,6 +194,9 @@ export async function eraseCustomer(
         subject: companyId,
         details: { counts, nameHash: tombstoneHash({ kind: 'company-name', value: company.name }) },
       });
+      // Stored insights name customers, health reasons and example messages: the next read computes
+      // them without this one, and no process serves topics it computed before (forgetInsightSnapshots).
+      await forgetInsightSnapshots(tx);
       await insertTombstones(
         tx,
         hashes.map(([keyHash, kind]) => ({ keyHash, kind, auditId })),
@@ -200,6 +208,9 @@ export async function eraseCustomer(
   );
 }
 
+/** A chat message's or thread's key ("slack:T1/C1/<ts>", see platformMessageKey). */
+const CHAT_KEY = /^(slack|teams|console):/;
+
 const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, '\\$&')}%`;
 
 /**
@@ -210,18 +221,19 @@ const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, '\\$&')}%`;
  */
 async function redactElsewhere(
   tx: DbClient,
-  who: { recordIds: string[]; contactIds: string[]; addresses: string[]; terms: RedactionTerms },
+  who: { recordIds: string[]; contactIds: string[]; addresses: string[]; authorKeys: string[]; terms: RedactionTerms },
 ): Promise<{ counts: Record<string, number>; tombstoneKeys: TombstoneKey[] }> {
-  const { recordIds, contactIds, addresses, terms } = who;
+  const { recordIds, contactIds, addresses, authorKeys, terms } = who;
   const patterns = [...terms.phrases, ...terms.surnames].map(likeEscape);
   const tombstoneKeys: TombstoneKey[] = [];
   if (patterns.length === 0 && contactIds.length === 0) return { counts: { redactedMessages: 0 }, tombstoneKeys };
-  const messages = await findMessagesMentioning(tx, { recordIds, contactIds, addresses, patterns });
+  const messages = await findMessagesMentioning(tx, { recordIds, contactIds, addresses, authorKeys, patterns });
   const ownKeys: string[] = [];
   for (const m of messages) {
     const own =
       (m.contactId !== null && contactIds.includes(m.contactId)) ||
-      addresses.includes((m.authorEmail ?? '').toLowerCase());
+      addresses.includes((m.authorEmail ?? '').toLowerCase()) ||
+      authorKeys.includes(messageAuthorKey(m.metadata) ?? '');
     if (own) ownKeys.push(m.externalId);
     // Their own message keeps a tombstone so it is never imported again; a Message-ID that names them
     // (their domain) becomes a hash.
@@ -235,16 +247,29 @@ async function redactElsewhere(
       authorName: own || m.authorName === null ? null : redactText(m.authorName, terms),
       authorEmail: own ? null : m.authorEmail,
       contactId: own ? null : m.contactId,
-      metadata: { ...(redactJson(m.metadata, terms) as object), erased: own ? 'author' : 'mentions' },
+      metadata: own
+        ? { ...withoutAuthor(redactJson(m.metadata, terms)), erased: 'author' }
+        : { ...(redactJson(m.metadata, terms) as object), erased: 'mentions' },
     });
   }
   const threadKeys = await deleteEmailThreadKeysMentioning(tx, { recordIds, patterns, keys: ownKeys });
   // A record named after a key that no longer threads (their own mail another customer's thread started
   // from) is renamed too: a later reply naming only that id starts a thread of its own under that name.
   const unthreaded = new Set(threadKeys);
-  const records = await findRecordsMentioning(tx, { recordIds, patterns, sourceKeys: threadKeys });
+  // A chat thread they started in another customer's channel is keyed by their message and took its
+  // first line as the subject: their words, struck with it.
+  const startedByThem = new Set(ownKeys.filter((k) => CHAT_KEY.test(k)));
+  const records = await findRecordsMentioning(tx, {
+    recordIds,
+    patterns,
+    sourceKeys: [...threadKeys, ...startedByThem],
+  });
   for (const r of records) {
-    const subject = r.subject === null ? null : redactText(r.subject, terms);
+    const subject = startedByThem.has(r.sourceKey)
+      ? REDACTED
+      : r.subject === null
+        ? null
+        : redactText(r.subject, terms);
     const rename = unthreaded.has(r.sourceKey) || mentions(r.sourceKey, terms);
     await updateRedactedRecord(tx, r.id, {
       sourceKey: rename ? `erased:${sha256(r.sourceKey).slice(0, 40)}` : r.sourceKey,
@@ -273,6 +298,12 @@ async function redactElsewhere(
     },
     tombstoneKeys,
   };
+}
+
+/** A chat message's author key (`metadata.author`: "slack:T1/U1"), when it has one. */
+function messageAuthorKey(metadata: unknown): string | undefined {
+  const author = (metadata as { author?: unknown } | null)?.author;
+  return typeof author === 'string' ? author : undefined;
 }
 
 /**

@@ -1,13 +1,17 @@
-import { setRecordRepIfNone } from '../db/communication-record.repository.ts';
+import { eraseSubjectOfThreadStartedBy, setRecordRepIfNone } from '../db/communication-record.repository.ts';
 import type { Database } from '../db/database.ts';
 import { inTransaction } from '../db/db-client.ts';
+import { randomUUID } from 'node:crypto';
 import {
   decideHeldMessage,
+  eraseHeldMessage,
   findHeldAuthorKeys,
   findHeldMessages,
   findLatestHeldMessage,
 } from '../db/message.repository.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
+import { REDACTED, withoutAuthor } from '../domain/redact-personal-data.ts';
+import { findTombstonedKeys, type TombstoneKey } from './tombstones.service.ts';
 import { writeAudit } from './audit.service.ts';
 import { contactFor, chatMessageExternalId, type ChatPlatform } from './log-chat-message.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
@@ -63,6 +67,14 @@ export async function decideHeldMessages(
   if (held.length === 0) return 0;
   const d = input.decision;
   const email = d.email ? normalizeEmail(d.email) : undefined;
+  // An erased person is not recorded again (as a message logged now would be skipped): their held
+  // words are struck, and no contact is made, nothing classified.
+  const keys: TombstoneKey[] = [{ kind: 'platform-user', value: input.authorKey }];
+  if (email && d.direction === 'inbound') keys.push({ kind: 'email', value: email });
+  if ((await findTombstonedKeys(db.prisma, keys)).length > 0) {
+    await eraseHeldMessages(db, input, held);
+    return 0;
+  }
   const decided: Array<{ id: string; recordId: string }> = [];
   for (const m of held) {
     const metadata = { ...m.metadata };
@@ -101,6 +113,38 @@ export async function decideHeldMessages(
       if (hooks.messageEdited) await hooks.messageEdited(m.recordId, m.id, new Date());
       else await hooks.recordLogged(m.recordId, m.id);
   return decided.length;
+}
+
+/**
+ * Strikes held messages of an erased author, as an erasure strikes a person's own messages in another
+ * customer's thread: no text, author or platform ids left, an external id that is a hash, no longer
+ * held (the held-author job no longer asks about them). Only messages still held are changed.
+ */
+async function eraseHeldMessages(
+  db: Database,
+  key: HeldAuthorKey,
+  held: Array<{ id: string; recordId: string; externalId: string; metadata: Record<string, unknown> }>,
+): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    let erased = 0;
+    for (const m of held) {
+      const changed = await eraseHeldMessage(tx, m.id, {
+        externalId: `erased:${randomUUID().replaceAll('-', '')}`,
+        text: REDACTED,
+        cleanText: REDACTED,
+        metadata: { ...withoutAuthor(m.metadata), erased: 'author' },
+      });
+      if (!changed) continue;
+      erased++;
+      // A thread their message started is named by its first line.
+      await eraseSubjectOfThreadStartedBy(tx, { recordId: m.recordId, messageKey: m.externalId }, REDACTED);
+    }
+    if (erased > 0)
+      await writeAudit(tx, {
+        action: 'message.held_author_erased',
+        details: { messages: erased, platform: key.platform },
+      });
+  });
 }
 
 function heldWhere(key: HeldAuthorKey) {
