@@ -1,4 +1,5 @@
 import { findFollowUpSchedule } from '../src/db/follow-up.repository.ts';
+import { recordPendingDeliveries } from '../src/db/delivery.repository.ts';
 import type { Job } from 'bullmq';
 import { QueueName } from './queue-names.ts';
 import type { DeliverMessageData, EscalateOverdueData, FollowUpReminderData } from './job-data.ts';
@@ -25,24 +26,31 @@ export async function followUpReminder(
     target: f.remindTarget,
     followUpId: f.id,
   };
+  // The assignee also gets it in private (Slack DM, Teams 1:1), on each platform Rapport knows them from;
+  // queued after the channel's reminder and its escalation.
+  const direct: DeliverMessageData[] = [];
+  for (const target of deps.registry.directTargetsFor(f.assignee?.platformUserIds ?? [])) {
+    if (target === f.remindTarget) continue;
+    direct.push({
+      key: jobId('reminder-direct', f.id, dueEpochMs, target),
+      kind: 'reminder',
+      target,
+      followUpId: f.id,
+      direct: true,
+    });
+  }
+  // Written down before they are queued: a delivery job that gives up before it wrote its row (the
+  // database away for longer than its retries) or that Redis loses is queued again by the redrive.
+  await recordPendingDeliveries(
+    deps.db.sql,
+    [deliver, ...direct].map((d) => ({ key: d.key, target: d.target, payload: d })),
+  );
   await deps.queues[QueueName.DeliverMessage].add('reminder', deliver, { jobId: deliver.key });
   const escalate: EscalateOverdueData = { followUpId: f.id, dueEpochMs };
   await deps.queues[QueueName.EscalateOverdue].add('escalate', escalate, {
     jobId: jobId('escalate', f.id, dueEpochMs),
     delay: Math.max(0, dueEpochMs + deps.settings.escalateAfterMs - Date.now()),
   });
-  // The assignee also gets it in private (Slack DM, Teams 1:1), on each platform Rapport knows them from;
-  // queued after the channel's reminder and its escalation.
-  for (const target of deps.registry.directTargetsFor(f.assignee?.platformUserIds ?? [])) {
-    if (target === f.remindTarget) continue;
-    const direct: DeliverMessageData = {
-      key: jobId('reminder-direct', f.id, dueEpochMs, target),
-      kind: 'reminder',
-      target,
-      followUpId: f.id,
-      direct: true,
-    };
-    await deps.queues[QueueName.DeliverMessage].add('reminder', direct, { jobId: direct.key });
-  }
+  for (const d of direct) await deps.queues[QueueName.DeliverMessage].add('reminder', d, { jobId: d.key });
   return { status: 'posted' };
 }

@@ -8,6 +8,7 @@ import { QueueName } from './queue-names.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import type {
   DailyDigestData,
+  DeliverMessageData,
   EscalateOverdueData,
   FollowUpReminderData,
   RetrainModelData,
@@ -15,10 +16,13 @@ import type {
 } from './job-data.ts';
 import { jobId } from './job-ids.ts';
 import { classifyJob } from './classify-job.ts';
-import { REFRESH_INSIGHTS_EVERY_MS } from './weekly-insights.job.ts';
+import { insightsDelivery, isoWeek, REFRESH_INSIGHTS_EVERY_MS } from './weekly-insights.job.ts';
+import { digestDelivery, localDay, queueWrittenDown } from './daily-digest.job.ts';
+import { findExistingDeliveryKeys } from '../src/db/delivery.repository.ts';
+import { instantToWallClock, zonedWallClockToInstant } from '../src/domain/zoned-time.ts';
 import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';
-import { requeueJobs } from './requeue-jobs.ts';
+import { requeueJobs, type JobToRequeue } from './requeue-jobs.ts';
 import { redriveDeliveries } from './redrive-deliveries.ts';
 import { sweepHeldAuthors } from './decide-held-author.job.ts';
 
@@ -36,6 +40,11 @@ export interface ReconcileReport {
   suggestionsQueued: number;
   escalationsArmed: number;
   digestSchedules: number;
+  /**
+   * Today's digests (and this week's insights posts) whose time passed with no Delivery row for them
+   * (Redis was empty then, or their job gave up), queued now.
+   */
+  postsCaughtUp: number;
   /** Authors with chat messages still held as `unknown` (the platform could not say who they are), asked again. */
   heldAuthorsQueued: number;
   /** Weekly insights posts scheduled (one per digest target; 0 when RAPPORT_INSIGHTS_POST=off). */
@@ -71,6 +80,7 @@ export async function reconcileSchedules(
     unknownLeft: 0,
     escalationsArmed: 0,
     digestSchedules: 0,
+    postsCaughtUp: 0,
     insightsSchedules: 0,
     deliveriesRequeued: 0,
     suggestionsQueued: 0,
@@ -91,6 +101,7 @@ export async function reconcileSchedules(
     cursor = page[page.length - 1].id;
     const now = Date.now();
     const adds = [];
+    const pastDue: PastDue[] = [];
     for (const f of page) {
       const id = reminderJobId(f.id, f.dueAt);
       wanted.add(id);
@@ -102,19 +113,11 @@ export async function reconcileSchedules(
           adds.push({ name: 'remind', data, opts: { jobId: id, delay: due - now } });
           report.remindersAdded++;
         }
-      } else if (!f.escalatedAt || f.escalatedAt < f.dueAt) {
-        // Past due: the reminder delivery is keyed, so re-firing one that was already posted posts nothing.
-        const data: FollowUpReminderData = { followUpId: f.id, dueEpochMs: due };
-        adds.push({ name: 'remind', data, opts: { jobId: id } });
-        const esc: EscalateOverdueData = { followUpId: f.id, dueEpochMs: due };
-        await deps.queues[QueueName.EscalateOverdue].add('escalate', esc, {
-          jobId: jobId('escalate', f.id, due),
-          delay: Math.max(0, due + deps.settings.escalateAfterMs - now),
-        });
-        report.escalationsArmed++;
-      }
+      } else if (!f.escalatedAt || f.escalatedAt < f.dueAt) pastDue.push({ id: f.id, due, jobId: id });
     }
     if (adds.length > 0) await reminders.addBulk(adds);
+    await requeuePastDue(deps, pastDue, now);
+    report.escalationsArmed += pastDue.length;
   }
   const stale = [...scheduled.keys()].filter((id) => id.startsWith('reminder-') && !wanted.has(id));
   const ours = await followUpsInDatabase(deps.db, stale.map(followUpIdOfReminder));
@@ -132,8 +135,10 @@ export async function reconcileSchedules(
   if (Object.keys(index).length > 0) await deps.redis.hset(indexKey, index);
 
   report.digestSchedules = await reconcileDigestSchedulers(deps);
+  report.postsCaughtUp = await catchUpDigests(deps);
   report.heldAuthorsQueued = await sweepHeldAuthors(deps);
   report.insightsSchedules = await reconcileInsightsSchedulers(deps);
+  report.postsCaughtUp += await catchUpInsightsPosts(deps);
   Object.assign(report, await redriveDeliveries(deps, { afterLoss: data.afterLoss }));
   const retrain: RetrainModelData = { requestedBy: 'schedule' };
   await deps.queues[QueueName.RetrainModel].upsertJobScheduler(
@@ -148,6 +153,38 @@ export async function reconcileSchedules(
     { name: 'prune', data: {} },
   );
   return report;
+}
+
+interface PastDue {
+  id: string;
+  due: number;
+  /** Its reminder job's id (the same string as its channel reminder's delivery key). */
+  jobId: string;
+}
+
+/**
+ * Past-due follow-ups not escalated yet: the reminder fires now and the escalation is armed. Both go
+ * through requeueJobs: a reminder or escalation job that used up its attempts (PostgreSQL away for
+ * longer than its ~31 s of retries) stays in the failed set for a week under the id, where a plain add
+ * is a no-op, and the reminder was lost. A reminder whose delivery is written down already (it ran; the
+ * redrive has its delivery, sent or not) and one kept `completed` (it ran and moved on) are not run again.
+ */
+async function requeuePastDue(deps: PipelineDeps, pastDue: readonly PastDue[], now: number): Promise<void> {
+  if (pastDue.length === 0) return;
+  const written = await findExistingDeliveryKeys(
+    deps.db.sql,
+    pastDue.map((p) => p.jobId),
+  );
+  const remind: JobToRequeue<FollowUpReminderData>[] = pastDue
+    .filter((p) => !written.has(p.jobId))
+    .map((p) => ({ name: 'remind', data: { followUpId: p.id, dueEpochMs: p.due }, opts: { jobId: p.jobId } }));
+  await requeueJobs(deps.queues[QueueName.FollowUpReminder], remind, ['failed']);
+  const escalate: JobToRequeue<EscalateOverdueData>[] = pastDue.map((p) => ({
+    name: 'escalate',
+    data: { followUpId: p.id, dueEpochMs: p.due },
+    opts: { jobId: jobId('escalate', p.id, p.due), delay: Math.max(0, p.due + deps.settings.escalateAfterMs - now) },
+  }));
+  await requeueJobs(deps.queues[QueueName.EscalateOverdue], escalate);
 }
 
 /**
@@ -265,6 +302,85 @@ async function reconcileInsightsSchedulers(deps: PipelineDeps): Promise<number> 
     if (s.key && !wantedIds.has(s.key)) await queue.removeJobScheduler(s.key);
   }
   return targets.length;
+}
+
+/**
+ * A scheduler arms only its next occurrence: a digest whose time passed while Redis was empty (or whose
+ * job gave up, the database away) was skipped that day. Each channel whose digest time has passed today
+ * (in its timezone) and that has no Delivery row for today's digest gets it queued now, under the key
+ * the scheduled job uses (written down first), so it is never posted twice. Only channels that had a
+ * digest on one of the 7 days before: a first start, or a channel new today, does not post one at a
+ * random hour.
+ */
+async function catchUpDigests(deps: PipelineDeps): Promise<number> {
+  const now = new Date();
+  const due: Array<{ today: DeliverMessageData; before: string[] }> = [];
+  for (const t of await digestTargets(
+    deps.db,
+    deps.settings.defaultTarget,
+    deps.settings.timezone,
+    deps.settings.digestTime,
+  )) {
+    const wall = instantToWallClock(now, t.timezone);
+    if (wall.hour * 60 + wall.minute < minutesOf(t.time)) continue;
+    due.push({
+      today: digestDelivery(t.target, localDay(now, t.timezone)),
+      before: [1, 2, 3, 4, 5, 6, 7].map((d) => digestDelivery(t.target, localDay(now, t.timezone, -d)).key),
+    });
+  }
+  return queueMissed(deps, due);
+}
+
+/**
+ * The same for the weekly insights post: its last occurrence (within the week past) under the key the
+ * scheduled job gave it (the ISO week of the instant it ran), for a channel that had one in the 4 weeks before.
+ */
+async function catchUpInsightsPosts(deps: PipelineDeps): Promise<number> {
+  const post = deps.settings.insights?.weeklyPost;
+  if (!post) return 0;
+  const now = new Date();
+  const due: Array<{ today: DeliverMessageData; before: string[] }> = [];
+  for (const t of await digestTargets(deps.db, deps.settings.defaultTarget, deps.settings.timezone, post.time)) {
+    const wall = instantToWallClock(now, t.timezone);
+    const weekday = new Date(Date.UTC(wall.year, wall.month - 1, wall.day)).getUTCDay();
+    let back = (weekday - post.weekday + 7) % 7;
+    if (back === 0 && wall.hour * 60 + wall.minute < minutesOf(post.time)) back = 7;
+    const last = zonedWallClockToInstant(
+      { year: wall.year, month: wall.month, day: wall.day - back, hour: 0, minute: minutesOf(post.time) },
+      t.timezone,
+    );
+    due.push({
+      today: insightsDelivery(t.target, isoWeek(last)),
+      before: [1, 2, 3, 4].map(
+        (w) => insightsDelivery(t.target, isoWeek(new Date(last.getTime() - w * 7 * 86_400_000))).key,
+      ),
+    });
+  }
+  return queueMissed(deps, due);
+}
+
+/** Queues (written down first) each post with no row of its own whose channel had one of the posts before. */
+async function queueMissed(
+  deps: PipelineDeps,
+  due: ReadonlyArray<{ today: DeliverMessageData; before: string[] }>,
+): Promise<number> {
+  if (due.length === 0) return 0;
+  const found = await findExistingDeliveryKeys(
+    deps.db.sql,
+    due.flatMap((d) => [d.today.key, ...d.before]),
+  );
+  let queued = 0;
+  for (const d of due) {
+    if (found.has(d.today.key) || !d.before.some((k) => found.has(k))) continue;
+    await queueWrittenDown(deps, d.today);
+    queued++;
+  }
+  return queued;
+}
+
+function minutesOf(hhmm: string): number {
+  const [hh, mm] = hhmm.split(':').map(Number);
+  return hh * 60 + mm;
 }
 
 async function digestTargets(db: Database, defaultTarget: string, timezone: string, digestTime: string) {

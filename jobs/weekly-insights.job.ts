@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { QueueName } from './queue-names.ts';
+import { queueWrittenDown } from './daily-digest.job.ts';
 import type { DeliverMessageData, WeeklyInsightsData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { jobId } from './job-ids.ts';
@@ -7,14 +7,19 @@ import { refreshInsightSnapshots } from '../src/insights/insight-snapshots.servi
 
 /**
  * Queues one weekly insights post per channel and ISO week (the key makes a second run that week a
- * no-op). The post is built when it is delivered and goes through the last-step guard like every
+ * no-op), written down as a `pending` Delivery first. The post is built when it is delivered and goes through the last-step guard like every
  * internal post.
  */
 export async function weeklyInsights(job: Job<WeeklyInsightsData>, deps: PipelineDeps): Promise<{ key: string }> {
   const { target } = job.data;
-  const data: DeliverMessageData = { key: jobId('insights', target, isoWeek(new Date())), kind: 'insights', target };
-  await deps.queues[QueueName.DeliverMessage].add('insights', data, { jobId: data.key });
+  const data = insightsDelivery(target, isoWeek(new Date()));
+  await queueWrittenDown(deps, data);
   return { key: data.key };
+}
+
+/** The weekly insights post of one channel and ISO week ("2026-W49"). */
+export function insightsDelivery(target: string, week: string): DeliverMessageData {
+  return { key: jobId('insights', target, week), kind: 'insights', target };
 }
 
 /** "2026-W49": the ISO week of an instant (UTC). */

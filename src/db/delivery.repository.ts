@@ -321,6 +321,13 @@ export async function recordPendingDeliveries(
   );
 }
 
+/** Which of these delivery keys have a Delivery row (any status): one index probe per key. */
+export async function findExistingDeliveryKeys(sql: SqlRunner, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await sql.query<{ key: string }>(`SELECT key FROM "Delivery" WHERE key = ANY($1::text[])`, [keys]);
+  return new Set(rows.map((r) => r.key));
+}
+
 /**
  * {@link recordPendingDeliveries} inside the caller's Prisma transaction: the deliveries commit with the
  * change they follow, or not at all. A process that dies between that change's commit and its own
