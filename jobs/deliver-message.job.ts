@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import {
   confirmDeliveryLease,
   DEFAULT_LEASE_MS,
+  deliveryExists,
   releaseDeliveryLease,
   setDeliveryStatus,
   takeDeliveryLease,
@@ -18,6 +19,7 @@ import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { formatMessageRef, isOpen } from '../src/domain/follow-up.ts';
 import { followTheData } from './card-follows-data.ts';
+import { cardRetractions } from './card-changes.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
 import { suggestionBurstPlace, withGroupNote } from './suggestion-burst.ts';
@@ -125,6 +127,11 @@ export async function deliverMessage(
       'skipped',
       `${d.target} is not internal any more; the card there was not updated.`,
     );
+    return { status: 'nothing-to-send' };
+  }
+  if (d.kind === 'refresh' && d.externalId && (await isTakenBack(deps, d.target, d.externalId))) {
+    // Taken back (its place is shared now, or its data is gone): a refresh would put the card back.
+    await setDeliveryStatus(db.sql, d.key, 'skipped', 'The card was taken back; it is not updated any more.');
     return { status: 'nothing-to-send' };
   }
   const target = route.target;
@@ -303,6 +310,12 @@ async function skipMovedOn(
   return { status: 'nothing-to-send' };
 }
 
+/** A retraction of this message is written down (any status): the card is never shown again. */
+async function isTakenBack(deps: PipelineDeps, target: string, externalId: string): Promise<boolean> {
+  const key = cardRetractions([{ target, externalId }], 'erased')[0].key;
+  return deliveryExists(deps.db.sql, key);
+}
+
 /** Another attempt holds the delivery: look again when its lease ends (it will have posted, or died). */
 async function waitForHolder(job: Job, token: string | undefined, until: Date): Promise<never> {
   await job.moveToDelayed(until.getTime() + 250, token);
@@ -320,7 +333,7 @@ async function recordSent(
     d.followUpId && !d.direct && (d.kind === 'suggestion' || d.kind === 'reminder' || d.kind === 'escalation')
       ? { id: d.followUpId, messageRef: formatMessageRef(target, externalId), purpose: d.kind }
       : undefined;
-  await ledger.recordSent({ key: d.key, externalId, followUp });
+  await ledger.recordSent({ key: d.key, externalId, followUp, ...(target !== d.target ? { postedTo: target } : {}) });
   return { status: 'sent', externalId, ...(target !== d.target ? { redirectedTo: target } : {}) };
 }
 

@@ -1,3 +1,5 @@
+import type { CardRetraction } from '../src/services/posted-cards.service.ts';
+
 /**
  * Job payloads carry ids only: every handler reloads the rows and returns early when the state has
  * moved on, so a rerun, a duplicate or a job that outlived its follow-up is harmless.
@@ -43,8 +45,8 @@ export interface DeliverMessageData {
   auditId?: string;
   /** For `refresh` and `retract`: the platform message id to update in place. */
   externalId?: string;
-  /** For `retract`: why the card's data is gone ('erased' or 'deleted'). */
-  reason?: 'erased' | 'deleted';
+  /** For `retract`: why the card is taken back (its data erased or deleted, or its place shared with outsiders). */
+  reason?: CardRetraction;
   /**
    * A copy of a reminder sent to the assignee in private (Slack DM, Teams 1:1): it never becomes the
    * follow-up's card (messageRef stays the channel's) and the last-step guard takes the platform's

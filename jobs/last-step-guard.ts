@@ -1,6 +1,7 @@
 import type { Audience } from '../src/domain/audience.ts';
 import type { Reply } from '../src/commands/reply-model.ts';
-import { clearTeamChannel } from '../src/services/team-channels.service.ts';
+import { clearSharedTeamChannel, placeOf, takeBackPostsIn } from '../src/services/shared-place.service.ts';
+import { cardRetractions, queueCardChanges } from './card-changes.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 
 /** Where an internal post finally goes, and why it is not where it was meant to go. */
@@ -17,10 +18,12 @@ const LAST_RESORT_TARGET = 'console:team';
  * The last-step guard: before an internal post (suggestion, reminder, escalation, digest, notice),
  * asks the target's connector who can read it. Anything but `internal` (outsiders there, or the
  * platform could not say) is not safe: the post goes to the default team channel instead, checked the
- * same way, else to the console feed. Never dropped. A team channel found to have outsiders loses
- * that role (its customers' cards go to the default channel from then on); one that could not be
- * checked keeps it and is asked again next time. Returns undefined only when no connector anywhere
- * can take the post (then the caller fails the delivery loudly).
+ * same way, else to the console feed. Never dropped. A place found to have outsiders loses its team
+ * channel role (its customers' cards go to the default channel from then on) and what Rapport posted
+ * there before is taken back (takeBackPostsIn: the membership event that said so may have been missed,
+ * or received by another process); one that could not be checked keeps its role and is asked again next
+ * time. Returns undefined only when no connector anywhere can take the post (then the caller fails the
+ * delivery loudly).
  * @throws DeliveryError auth / not_found from the target's connector (not installed there, platform not enabled).
  */
 export async function routeThroughGuard(target: string, deps: PipelineDeps): Promise<GuardedRoute | undefined> {
@@ -28,12 +31,8 @@ export async function routeThroughGuard(target: string, deps: PipelineDeps): Pro
   const audience = await deps.registry.forTarget(target).audience(target);
   if (audience === 'internal') return { target };
   if (audience === 'external') {
-    const customers = await clearTeamChannel(deps.db.prisma, target, 'outsiders');
-    if (customers.length > 0)
-      deps.logger.warn(
-        { target, customers: customers.length },
-        'team channel has people from outside the company: it is no longer a team channel',
-      );
+    await clearSharedTeamChannel(deps.db, target, deps.logger);
+    await takeBackOnce(placeOf(target), deps);
   }
   const redirectedFrom = { target, audience };
   for (const fallback of [deps.settings.defaultTarget, LAST_RESORT_TARGET]) {
@@ -44,6 +43,36 @@ export async function routeThroughGuard(target: string, deps: PipelineDeps): Pro
     }
   }
   return undefined;
+}
+
+/** How long after taking back a place's posts this process does not look again (each look reads every post). */
+const TAKE_BACK_QUIET_MS = 60_000;
+const takenBackAt = new Map<string, number>();
+
+/**
+ * takeBackPostsIn for a place the guard found external, at most once a minute per place and
+ * process: the retractions are keyed by message, so looking again only finds what was posted since.
+ * A failure is logged, never fails the post (which goes elsewhere anyway); the next post there tries again.
+ */
+async function takeBackOnce(place: string, deps: PipelineDeps): Promise<void> {
+  const now = Date.now();
+  if ((takenBackAt.get(place) ?? 0) > now - TAKE_BACK_QUIET_MS) return;
+  if (takenBackAt.size >= 10_000) takenBackAt.clear();
+  takenBackAt.set(place, now);
+  try {
+    await takeBackPostsIn(
+      deps.db,
+      { cardsRetracted: (cards, reason) => queueCardChanges(deps, cardRetractions(cards, reason)) },
+      place,
+      deps.logger,
+    );
+  } catch (err) {
+    takenBackAt.delete(place);
+    deps.logger.error(
+      { target: place, err: (err as Error).message },
+      'could not take back the posts of a place with outsiders; the next post there tries again',
+    );
+  }
 }
 
 /** The one-line notice a redirected post carries, so nobody wonders why it is here. */

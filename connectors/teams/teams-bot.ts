@@ -39,6 +39,7 @@ import type { TeamsAutoLogger } from './teams-auto-logger.ts';
 import { formatMessageRef } from '../../src/domain/follow-up.ts';
 import type { TeamsStanding } from './teams-standing.ts';
 import { outsiderRefusal } from '../../src/domain/roles.ts';
+import { takeBackFromSharedPlace } from '../../src/services/shared-place.service.ts';
 
 /** How long a stored reference is trusted before a message stores it again (Teams may move a conversation's service URL). */
 const REFERENCE_REFRESH_MS = 10 * 60_000;
@@ -113,7 +114,11 @@ export class TeamsBot extends TeamsActivityHandler {
       await this.remember(context, true, at);
       const teamId = teamIdOf(context.activity);
       const stamped = teamId ? await markTeamRosterChanged(this.deps.db, teamId, at) : [];
-      this.deps.connector.forgetAudience([teamsChannelRef(context.activity.conversation.id), ...stamped]);
+      const conversations = [teamsChannelRef(context.activity.conversation.id), ...stamped];
+      this.deps.connector.forgetAudience(conversations);
+      const bot = context.activity.recipient?.id;
+      if ((context.activity.membersAdded ?? []).some((m) => m.id !== bot))
+        await this.takeBackIfShared([...new Set(conversations)]);
       await next();
     });
     this.onMembersAdded(async (context, next) => {
@@ -182,6 +187,28 @@ export class TeamsBot extends TeamsActivityHandler {
         value: { status: 403, body: forbiddenBody(a.name, refusal) },
       });
     else if (a.type === 'message') await context.sendActivity(MessageFactory.text(refusal));
+  }
+
+  /**
+   * Someone joined (a conversationUpdate with membersAdded; a team-level one reaches every channel of the
+   * team): each of these conversations whose roster now has a guest, an anonymous user or another
+   * tenant's member gets back nothing of what Rapport posted there (takeBackFromSharedPlace). A roster
+   * Teams does not give is left to the last-step guard, which takes the posts back at the next post
+   * there if the conversation has outsiders. Never throws (the activity is answered anyway).
+   */
+  private async takeBackIfShared(conversationIds: readonly string[]): Promise<void> {
+    for (const id of conversationIds) {
+      const target = `teams:${id}`;
+      try {
+        if ((await this.deps.connector.audience(target)) === 'external')
+          await takeBackFromSharedPlace(this.deps.db, this.deps.hooks, target, this.deps.logger);
+      } catch (err) {
+        this.deps.logger.error(
+          { target, err: (err as Error).message },
+          'Teams: could not take back the posts of a conversation shared with outsiders; the next post there tries again',
+        );
+      }
+    }
   }
 
   /** Whether MICROSOFT_APP_TENANT_ID is set and the activity names another tenant, or none (fail closed). */

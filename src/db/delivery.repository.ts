@@ -240,6 +240,12 @@ export async function releaseDeliveryLease(
 export interface SentDelivery {
   key: string;
   externalId: string;
+  /**
+   * Where the message went when that is not the row's target (the last-step guard redirected it, or it
+   * was grouped in a thread): kept as `payload.postedTo`, so that taking back what was posted in a place
+   * finds it there (findPostsInPlace).
+   */
+  postedTo?: string;
   followUp?: { id: string; messageRef: string; purpose: 'suggestion' | 'reminder' | 'escalation' };
 }
 
@@ -254,11 +260,15 @@ WITH i AS (
     ['"followUpId"', 'uuid'],
     ['"messageRef"', 'text'],
     ['"messagePurpose"', 'text'],
+    ['"postedTo"', 'text'],
   ])}
 ), d AS (
-  UPDATE "Delivery" x SET status = 'sent', "externalId" = i."externalId", "lastError" = NULL, "leaseToken" = NULL, "leaseUntil" = NULL, "updatedAt" = $6::timestamptz FROM i WHERE x.key = i.key
+  UPDATE "Delivery" x SET status = 'sent', "externalId" = i."externalId",
+    payload = CASE WHEN i."postedTo" IS NULL THEN x.payload
+                   ELSE coalesce(x.payload, '{}'::jsonb) || jsonb_build_object('postedTo', i."postedTo") END,
+    "lastError" = NULL, "leaseToken" = NULL, "leaseUntil" = NULL, "updatedAt" = $7::timestamptz FROM i WHERE x.key = i.key
 )
-UPDATE "FollowUp" f SET "messageRef" = i."messageRef", "messagePurpose" = i."messagePurpose", "updatedAt" = $6::timestamptz FROM i WHERE f.id = i."followUpId"`;
+UPDATE "FollowUp" f SET "messageRef" = i."messageRef", "messagePurpose" = i."messagePurpose", "updatedAt" = $7::timestamptz FROM i WHERE f.id = i."followUpId"`;
 
 /**
  * Records deliveries as sent and, where one posted a follow-up's card, remembers the message on the
@@ -273,6 +283,7 @@ export async function recordDeliveriesSent(sql: SqlRunner, sent: readonly SentDe
       sent.map((s) => s.followUp?.id ?? null),
       sent.map((s) => s.followUp?.messageRef ?? null),
       sent.map((s) => s.followUp?.purpose ?? null),
+      sent.map((s) => s.postedTo ?? null),
       new Date(),
     ],
     {
@@ -351,4 +362,9 @@ export async function recordPendingDeliveriesIn(
     })),
     skipDuplicates: true,
   });
+}
+
+/** Whether a Delivery with this key was ever written down (whatever its status). */
+export async function deliveryExists(sql: SqlRunner, key: string): Promise<boolean> {
+  return (await sql.query<{ one: number }>(`SELECT 1 AS one FROM "Delivery" WHERE key = $1`, [key])).length > 0;
 }

@@ -9,9 +9,10 @@ export interface PostedCard {
 // Delivery keys of follow-up posts are "<kind>-<follow-up uuid>[-<due epoch>]" and, for the assignee's
 // private copies (a Slack DM, a Teams 1:1), "<kind>-direct-<follow-up uuid>-<due epoch>-<target>"
 // (jobs/job-ids.ts); refreshes update those same messages, so the posts are what is listed.
-// FollowUp.messageRef ("<target>|<id>") covers a post whose Delivery row is gone.
+// FollowUp.messageRef ("<target>|<id>") covers a post whose Delivery row is gone. A post the last-step
+// guard redirected (or grouped in a thread) is listed where it went (`payload.postedTo`).
 const POSTED_CARDS = `
-SELECT DISTINCT target, "externalId" FROM "Delivery"
+SELECT DISTINCT coalesce(payload->>'postedTo', target) AS target, "externalId" FROM "Delivery"
 WHERE status = 'sent' AND "externalId" IS NOT NULL
   AND substring(key from '^(?:suggestion|reminder|escalation)(?:-direct)?-(.{36})') = ANY($1::text[])
 UNION
@@ -26,4 +27,28 @@ FROM "FollowUp" f WHERE f.id::text = ANY($1::text[]) AND f."messageRef" LIKE '%|
 export async function findPostedCards(sql: SqlRunner, followUpIds: readonly string[]): Promise<PostedCard[]> {
   if (followUpIds.length === 0) return [];
   return sql.query<PostedCard>(POSTED_CARDS, [followUpIds]);
+}
+
+// Where a post really went: the Delivery row's target, unless the last-step guard redirected it or it
+// was grouped in a thread (then `payload.postedTo`, see recordDeliveriesSent). Retractions are not
+// posts (they update one), and refreshes update the same messages as the posts they follow.
+const POSTS_IN_PLACE = `
+WITH posted AS (
+  SELECT coalesce(payload->>'postedTo', target) AS target, "externalId" FROM "Delivery"
+  WHERE status = 'sent' AND "externalId" IS NOT NULL AND key NOT LIKE 'retract-%'
+  UNION
+  SELECT left("messageRef", length("messageRef") - position('|' in reverse("messageRef"))) AS target,
+         right("messageRef", position('|' in reverse("messageRef")) - 1) AS "externalId"
+  FROM "FollowUp" WHERE "messageRef" LIKE '%|%'
+)
+SELECT DISTINCT target, "externalId" FROM posted
+WHERE target = $1 OR left(target, length($1) + 1) IN ($1 || '/', $1 || ';')`;
+
+/**
+ * Every message Rapport posted in one place (`slack:T1/C2`, `teams:<conversation>`), its threads
+ * included: follow-up cards, private copies, digests, insights posts and notices. A post the last-step
+ * guard redirected elsewhere is listed where it went, not where it was meant to go.
+ */
+export async function findPostsInPlace(sql: SqlRunner, place: string): Promise<PostedCard[]> {
+  return sql.query<PostedCard>(POSTS_IN_PLACE, [place]);
 }

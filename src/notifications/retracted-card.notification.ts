@@ -1,5 +1,12 @@
 import type { Reply } from '../commands/reply-model.ts';
 import type { CardRetraction } from '../services/posted-cards.service.ts';
+import { TAKEN_BACK_TEXT } from '../services/shared-place.service.ts';
+
+const RETRACTED_TEXT: Record<CardRetraction, string> = {
+  erased: 'Erased: this card quoted a customer whose data was erased.',
+  deleted: 'Removed: the message this card quoted was deleted.',
+  shared: TAKEN_BACK_TEXT,
+};
 
 /**
  * What a posted card becomes when the data it quoted is gone: one line, no customer name, no quote,
@@ -7,10 +14,7 @@ import type { CardRetraction } from '../services/posted-cards.service.ts';
  */
 export function retractedCardReply(reason: CardRetraction): Reply {
   return {
-    text:
-      reason === 'erased'
-        ? 'Erased: this card quoted a customer whose data was erased.'
-        : 'Removed: the message this card quoted was deleted.',
+    text: RETRACTED_TEXT[reason],
     tone: 'info',
     visibility: 'channel',
   };

@@ -10,8 +10,11 @@ import { findPostedCards, type PostedCard } from '../db/posted-card.repository.t
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 
-/** Why posted cards are taken back: the customer was erased (`forget`), or the message they quoted was deleted. */
-export type CardRetraction = 'erased' | 'deleted';
+/**
+ * Why posted cards are taken back: the customer was erased (`forget`), the message they quoted was
+ * deleted, or the place they are in is now shared with people outside the company.
+ */
+export type CardRetraction = 'erased' | 'deleted' | 'shared';
 
 /**
  * The cards posted about a customer (its follow-ups and those of its records): read before an

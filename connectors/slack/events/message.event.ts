@@ -4,6 +4,7 @@ import type { SlackMessageEvent } from '../slack-auto-logger.ts';
 import { servedOf } from '../outsider-gate.ts';
 import { withRetries } from '../../../src/concurrency/retry.ts';
 import { RapportError } from '../../../src/errors.ts';
+import { takeBackFromSharedPlace } from '../../../src/services/shared-place.service.ts';
 
 /**
  * Event types this file listens to (manifest.json bot_events: `message` stands for message.channels
@@ -53,7 +54,8 @@ export const AUTO_LOG_RETRY_DELAYS_MS = [250, 1_000, 3_000, 6_000, 10_000] as co
  * tried again (AUTO_LOG_RETRY_DELAYS_MS); one that stays is logged with the ids, never thrown back to Bolt,
  * and marked to be read back from the channel's history (slack-catch-up-loop.ts) once the fault is gone.
  * Membership and sharing events drop what Rapport remembered about the channel: whether it belongs to
- * a Slack Connect customer, and who can read it (the last-step guard asks Slack again before the next post).
+ * a Slack Connect customer, and who can read it (the last-step guard asks Slack again before the next post);
+ * a channel now shared with outsiders gets back nothing of what Rapport posted there (takeBackIfShared).
  */
 export function registerMessageEvents(app: App, deps: SlackListenerDeps): void {
   const autoLogger = deps.autoLogger;
@@ -115,6 +117,39 @@ export function registerMessageEvents(app: App, deps: SlackListenerDeps): void {
 
   for (const type of ['channel_shared', 'channel_unshared', 'member_joined_channel', 'member_left_channel'] as const)
     app.event(type, async ({ event, body, context }) => {
-      forget(eventTeamOf(context, body as EventAuthorizations), (event as { channel: string }).channel);
+      const teamId = eventTeamOf(context, body as EventAuthorizations);
+      const channel = (event as { channel: string }).channel;
+      forget(teamId, channel);
+      if (teamId && (type === 'channel_shared' || type === 'member_joined_channel'))
+        await takeBackIfShared(deps, type, `slack:${teamId}/${channel}`);
     });
+}
+
+/**
+ * The channel was shared with another organisation (channel_shared) or someone joined it
+ * (member_joined_channel): when the audience check now finds people from outside the company there,
+ * everything Rapport posted in it is taken back (takeBackFromSharedPlace). After channel_shared a check
+ * that fails counts as shared (Slack said so); after a join it does not (every internal member's join
+ * would otherwise take the channel's cards back whenever Slack's API hiccups): the last-step guard
+ * takes them back at the next post there if the channel has outsiders. Never throws (Slack has its 200).
+ */
+async function takeBackIfShared(
+  deps: SlackListenerDeps,
+  type: 'channel_shared' | 'member_joined_channel',
+  target: string,
+): Promise<void> {
+  try {
+    const audience = await deps.connector.audience(target);
+    if (audience === 'internal') return;
+    if (audience === 'unknown' && type !== 'channel_shared') {
+      deps.logger.warn({ target, event: type }, 'Slack: could not check who is in the channel someone joined');
+      return;
+    }
+    await takeBackFromSharedPlace(deps.commands.db, deps.commands.hooks, target, deps.logger);
+  } catch (err) {
+    deps.logger.error(
+      { target, event: type, err: (err as Error).message },
+      'Slack: could not take back the posts of a channel shared with outsiders; the next post there tries again',
+    );
+  }
 }

@@ -170,6 +170,71 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
     expect(slack.messages.filter((m) => m.edited)).toHaveLength(0);
   });
 
+  // On the code before, the guard only turned the next post away: the cards already in the channel stayed
+  // readable for the guest, and a refresh once the guest left put a taken-back card back.
+  it('the guard finds a channel shared (its event missed): what was posted there is taken back, never refreshed again', async () => {
+    const own = 'CGUARDTAKESBACK';
+    slack.channelMembers.set(own, ['UBOT', 'UREP', 'UANN']);
+    const first = await reminderFor(slackTarget(own));
+    const posted = await run(first.data);
+    const digest: DeliverMessageData = { key: `digest-${own}`, kind: 'digest', target: slackTarget(own) };
+    const digestPosted = await run(digest);
+    expect(postedIn(own)).toHaveLength(2);
+    // A guest joins; this process never hears of it (another process got the event, or none did).
+    slack.channelMembers.set(own, ['UBOT', 'UREP', 'UJO']);
+    (h.deps.registry.forTarget(slackTarget(own)) as SlackConnector).audiences.forget(TEAM, own);
+    const second = await reminderFor(slackTarget(own));
+    const redirected = await run(second.data);
+    expect(redirected).toMatchObject({ status: 'sent', redirectedTo: slackTarget(DEFAULT) });
+    // One retraction per message posted there, written down and queued; the redirected post is not there.
+    const retractions = await h.test.db.prisma.delivery.findMany({
+      where: { key: { startsWith: 'retract-' }, target: slackTarget(own) },
+    });
+    expect(retractions.map((r) => r.externalId ?? (r.payload as { externalId: string }).externalId).sort()).toEqual(
+      [posted.externalId, digestPosted.externalId].sort(),
+    );
+    for (const r of retractions) {
+      const data = r.payload as unknown as DeliverMessageData;
+      expect(data.reason).toBe('shared');
+      expect(await run(data)).toMatchObject({ status: 'sent' });
+    }
+    expect(
+      updatesIn(own)
+        .map((c) => c.body.ts)
+        .sort(),
+    ).toEqual([posted.externalId, digestPosted.externalId].sort());
+    for (const m of postedIn(own)) {
+      expect(m.text).toBe('Taken back: this channel is now shared with people outside the company.');
+      expect(JSON.stringify(m.blocks)).not.toMatch(/leave|Acme|Daily digest|action_id/);
+    }
+    // The redirected post is listed where it went: the default channel's take-back would find it.
+    const { findPostedCards, findPostsInPlace } = await import('../../../src/db/posted-card.repository.ts');
+    // So does forget's look-up of the follow-up's cards (it aimed the take-back at the channel it was meant
+    // for, where Slack answers message_not_found, when the card was not the follow-up's latest).
+    expect(await findPostedCards(h.test.db.sql, [second.f.id])).toEqual([
+      { target: slackTarget(DEFAULT), externalId: redirected.externalId },
+    ]);
+    expect(
+      (await findPostsInPlace(h.test.db.sql, slackTarget(DEFAULT))).some((p) => p.externalId === redirected.externalId),
+    ).toBe(true);
+    expect(
+      (await findPostsInPlace(h.test.db.sql, slackTarget(own))).some((p) => p.externalId === redirected.externalId),
+    ).toBe(false);
+    // The guest leaves and the channel is internal again: a refresh of the taken-back card changes nothing.
+    slack.channelMembers.set(own, ['UBOT', 'UREP', 'UANN']);
+    (h.deps.registry.forTarget(slackTarget(own)) as SlackConnector).audiences.forget(TEAM, own);
+    const updates = updatesIn(own).length;
+    const refresh: DeliverMessageData = {
+      key: `refresh-${first.f.id}-later`,
+      kind: 'refresh',
+      target: slackTarget(own),
+      followUpId: first.f.id,
+      externalId: posted.externalId,
+    };
+    expect(await run(refresh)).toEqual({ status: 'nothing-to-send' });
+    expect(updatesIn(own)).toHaveLength(updates);
+  });
+
   it('a team channel found shared loses that role: its customer goes back to the default channel', async () => {
     const { data, company, audit } = await reminderFor(slackTarget(SHARED));
     await setTeamChannel(
