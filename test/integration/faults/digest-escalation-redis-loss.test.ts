@@ -1,20 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Job } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrivateRedis, type PrivateRedis } from '../../../src/redis/private-redis-server.ts';
-import { connectRedis } from '../../../src/redis/connect-redis.ts';
-import { openDatabase } from '../../../src/db/open-database.ts';
-import type { Database } from '../../../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
+import { workerFaultFixture } from '../../helpers/worker-faults.ts';
+import { startPrivateRedis } from '../../../src/redis/private-redis-server.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createCustomer } from '../../../src/services/create-customer.service.ts';
 import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import type { ConsoleFeedEntry } from '../../../connectors/console/console-feed.ts';
 import { ConnectorRegistry } from '../../../connectors/connector-registry.ts';
-import { SharedConsoleConnector } from '../../../connectors/console/shared-console.connector.ts';
-import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/queues.ts';
 import { bullmqPipelineHooks } from '../../../jobs/bullmq-pipeline-hooks.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { ActiveClassifier } from '../../../jobs/active-classifier.ts';
@@ -23,9 +16,10 @@ import { escalateOverdue } from '../../../jobs/escalate-overdue.job.ts';
 import { localDay } from '../../../jobs/daily-digest.job.ts';
 import type { EscalateOverdueData } from '../../../jobs/job-data.ts';
 import type { PipelineDeps } from '../../../jobs/pipeline-deps.ts';
-import { createScratchPostgres } from '../../helpers/test-database.ts';
-import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../helpers/spawn-rapport.ts';
+import { freePort, spawnRapport, waitForHttp } from '../../helpers/spawn-rapport.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
+
+const fx = workerFaultFixture('digest-loss');
 
 /**
  * Redis down (and back empty: no persistence) across a channel's digest time, with an escalation
@@ -35,51 +29,11 @@ import { eventually } from '../../helpers/pipeline-harness.ts';
  * occurrence: tomorrow's), and the escalation must be posted (the follow-up counts as escalated, so the
  * reconciler arms nothing for it; only a Delivery row written with the escalation brings it back).
  */
-let port: number;
-let redis: PrivateRedis;
-let dir: string;
-let scratch: { url: string; drop(): Promise<void> };
-let db: Database;
-let client: ReturnType<typeof connectRedis>;
-let queues: PipelineQueues;
-let feed: SharedConsoleConnector;
-let worker: SpawnedRapport | undefined;
-const seen = new Map<string, ConsoleFeedEntry>();
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rapport-digest-loss-'));
-  port = await freePort();
-  redis = await startPrivateRedis(dir, { port });
-  scratch = await createScratchPostgres();
-  db = await openDatabase({ databaseUrl: scratch.url });
-  client = connectRedis(redis.url);
-  client.on('error', () => {});
-  queues = createQueues(client, '{rapport}');
-  for (const q of Object.values(queues)) q.on('error', () => {}); // reconnects on its own while Redis restarts
-  feed = new SharedConsoleConnector(client, '{rapport}', 1_000);
-  await feed.follow();
-  feed.subscribe((e) => {
-    if (e.type === 'post') seen.set(e.entry.externalId, e.entry);
-  });
-});
-afterAll(async () => {
-  if (worker && worker.child.exitCode === null) {
-    worker.child.kill('SIGCONT');
-    worker.child.kill('SIGKILL');
-  }
-  await feed.stop();
-  await closeQueues(queues);
-  client.disconnect();
-  await db.close();
-  await scratch.drop();
-  await redis.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** Every post seen live, plus what the feed holds in Redis now (posts made while this test's subscriber reconnected). */
 async function allPosts(): Promise<ConsoleFeedEntry[]> {
-  const raw = await client.hvals('{rapport}:console:{feed}:entries').catch(() => [] as string[]);
-  const byId = new Map(seen);
+  const raw = await fx.client.hvals('{rapport}:console:{feed}:entries').catch(() => [] as string[]);
+  const byId = new Map(fx.seen);
   for (const r of raw) {
     const e = JSON.parse(r) as ConsoleFeedEntry;
     if (!byId.has(e.externalId)) byId.set(e.externalId, e);
@@ -92,28 +46,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('Redis lost across the digest time, with an escalation only Redis knew to post', () => {
   it("posts the day's digest once and the escalation once after the loss", async () => {
     const httpPort = await freePort();
-    worker = spawnRapport(['start'], {
+    const w = spawnRapport(['start'], {
       RAPPORT_ROLE: 'worker',
-      DATABASE_URL: scratch.url,
-      REDIS_URL: redis.url,
+      DATABASE_URL: fx.scratch.url,
+      REDIS_URL: fx.redis.url,
       PORT: String(httpPort),
-      RAPPORT_DATA_DIR: dir,
+      RAPPORT_DATA_DIR: fx.dir,
       RAPPORT_REDIS_CHECK_SECONDS: '1',
       // The periodic reconcile must not be what saves the day: it is an hour away.
       RAPPORT_RECONCILE_SECONDS: '3600',
       LOG_LEVEL: 'warn',
     });
-    const w = worker;
+    fx.workers.push(w);
     await waitForHttp(`http://127.0.0.1:${httpPort}/readyz`, 180_000, w);
 
     const actor = { platform: 'console' as const, platformUserId: 'sam', displayName: 'Sam', timezone: 'UTC' };
-    const rep = await findOrCreateRep(db.prisma, actor);
+    const rep = await findOrCreateRep(fx.db.prisma, actor);
     const audit = { repId: rep.id, platform: 'console' };
-    const acme = await createCustomer(db.prisma, 'Acme', audit);
-    const hooks = bullmqPipelineHooks(db, client, queues);
+    const acme = await createCustomer(fx.db.prisma, 'Acme', audit);
+    const hooks = bullmqPipelineHooks(fx.db, fx.client, fx.queues);
     const dueAt = new Date(Date.now() + 1_000);
     const f = await createFollowUp(
-      db,
+      fx.db,
       {
         companyId: acme.id,
         title: 'Send the contract',
@@ -135,12 +89,14 @@ describe('Redis lost across the digest time, with an escalation only Redis knew 
     const digestAt = new Date(Math.ceil((Date.now() + 15_000) / 60_000) * 60_000);
     const hhmm = digestAt.toISOString().slice(11, 16);
     const target = 'console:acme-team';
-    await db.prisma.teamChannel.create({ data: { companyId: acme.id, platform: 'console', channelRef: 'acme-team' } });
-    await db.prisma.channelLink.create({
+    await fx.db.prisma.teamChannel.create({
+      data: { companyId: acme.id, platform: 'console', channelRef: 'acme-team' },
+    });
+    await fx.db.prisma.channelLink.create({
       data: { platform: 'console', channelRef: 'acme-team', digestTime: hhmm, timezone: 'UTC' },
     });
     const yesterday = new Date(Date.now() - 86_400_000);
-    await db.prisma.delivery.create({
+    await fx.db.prisma.delivery.create({
       data: {
         key: `digest-console.acme-team-${localDay(digestAt, 'UTC', -1)}`,
         target,
@@ -151,13 +107,13 @@ describe('Redis lost across the digest time, with an escalation only Redis knew 
         updatedAt: yesterday,
       },
     });
-    const reconcile = await queues[QueueName.ReconcileSchedules].add('reconcile', {});
+    const reconcile = await fx.queues[QueueName.ReconcileSchedules].add('reconcile', {});
     await eventually(
       'the reconcile that arms the digest',
       async () => (await reconcile.getState()) === 'completed',
       60_000,
     );
-    const scheduler = await queues[QueueName.DailyDigest].getJobScheduler('digest-console.acme-team');
+    const scheduler = await fx.queues[QueueName.DailyDigest].getJobScheduler('digest-console.acme-team');
     expect(scheduler?.next).toBe(digestAt.getTime());
 
     // The worker pauses; meanwhile the follow-up is escalated (a job run here, with the worker's code):
@@ -165,12 +121,12 @@ describe('Redis lost across the digest time, with an escalation only Redis knew 
     w.child.kill('SIGSTOP');
     try {
       const deps: PipelineDeps = {
-        db,
-        redis: client,
-        queues,
+        db: fx.db,
+        redis: fx.client,
+        queues: fx.queues,
         registry: new ConnectorRegistry(),
-        limiter: new TargetRateLimiter(client, '{rapport}:rapport'),
-        classifier: new ActiveClassifier(db, createLogger('silent')),
+        limiter: new TargetRateLimiter(fx.client, '{rapport}:rapport'),
+        classifier: new ActiveClassifier(fx.db, createLogger('silent')),
         settings: {
           timezone: 'UTC',
           defaultTarget: 'console:team',
@@ -182,17 +138,17 @@ describe('Redis lost across the digest time, with an escalation only Redis knew 
       };
       const data: EscalateOverdueData = { followUpId: f.id, dueEpochMs: dueAt.getTime() };
       expect(await escalateOverdue({ data } as Job<EscalateOverdueData>, deps)).toEqual({ status: 'escalated' });
-      expect(await queues[QueueName.DeliverMessage].getJobState(`escalation-${f.id}-${dueAt.getTime()}`)).toBe(
+      expect(await fx.queues[QueueName.DeliverMessage].getJobState(`escalation-${f.id}-${dueAt.getTime()}`)).toBe(
         'waiting',
       );
       // Redis goes down before the digest time and comes back empty (no persistence) after it.
       expect(Date.now()).toBeLessThan(digestAt.getTime() - 2_000);
-      await redis.stop();
+      await fx.redis.stop();
       await sleep(Math.max(0, digestAt.getTime() + 3_000 - Date.now()));
-      redis = await startPrivateRedis(dir, { port });
+      fx.redis = await startPrivateRedis(fx.dir, { port: fx.port });
       await eventually(
         'the clients to reconnect',
-        async () => (await client.ping().catch(() => '')) === 'PONG',
+        async () => (await fx.client.ping().catch(() => '')) === 'PONG',
         20_000,
       );
     } finally {
@@ -209,7 +165,7 @@ describe('Redis lost across the digest time, with an escalation only Redis knew 
     await eventually('the escalation after the loss', async () => (await cardsOf('Overdue')).length > 0, 60_000);
 
     // Another reconcile (and the scheduler's own next run is tomorrow): nothing is posted twice.
-    const again = await queues[QueueName.ReconcileSchedules].add('reconcile', {});
+    const again = await fx.queues[QueueName.ReconcileSchedules].add('reconcile', {});
     await eventually('another reconcile', async () => (await again.getState()) === 'completed', 60_000);
     await sleep(3_000);
     expect(await digests(target)).toHaveLength(1);
@@ -218,7 +174,7 @@ describe('Redis lost across the digest time, with an escalation only Redis knew 
     // The default channel never had a digest: none is made up for it at this hour.
     expect(await digests('console:team')).toHaveLength(0);
     expect(
-      await db.prisma.delivery.count({ where: { key: `digest-console.acme-team-${localDay(digestAt, 'UTC')}` } }),
+      await fx.db.prisma.delivery.count({ where: { key: `digest-console.acme-team-${localDay(digestAt, 'UTC')}` } }),
     ).toBe(1);
     expect(w.child.exitCode).toBe(null);
     w.child.kill('SIGTERM');
