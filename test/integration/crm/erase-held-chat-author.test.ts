@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slackHeldAuthors } from '../../../connectors/slack/slack-held-authors.ts';
 import type { SlackUserDirectory, SlackUserProfile } from '../../../connectors/slack/slack-user-directory.ts';
-import type { Database } from '../../../src/db/database.ts';
 import { normalizeCompanyName, normalizePersonName } from '../../../src/domain/normalize-company-name.ts';
 import { eraseCustomer } from '../../../src/services/erase-customer.service.ts';
 import {
@@ -13,20 +12,7 @@ import {
 import { logChatMessage } from '../../../src/services/log-chat-message.service.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
-
-/** Every row of every table as text, except tombstones (hashes) and the audit log (ids and counts only). */
-async function everyRow(db: Database): Promise<string> {
-  const tables = await db.sql.query<{ t: string }>(
-    `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-       AND table_name NOT IN ('Tombstone', 'AuditLog', '_prisma_migrations', '_rapport_migrations')`,
-  );
-  let all = '';
-  for (const { t } of tables) {
-    const rows = await db.sql.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM "${t}" x`);
-    all += rows.map((r) => r.j).join('\n');
-  }
-  return all.toLowerCase();
-}
+import { everyRow } from '../../helpers/every-row.ts';
 
 /**
  * A chat message whose author Slack or Teams could not name is held with no contact and no address,

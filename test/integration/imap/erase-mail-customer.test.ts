@@ -7,26 +7,13 @@ import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { buildEmail } from '../../helpers/email-fixtures.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+import { everyRow } from '../../helpers/every-row.ts';
 
 const opts = { internalDomains: ['support.example'], hooks: noopPipelineHooks, createCompanies: 'all' as const };
 
 /** Logs a raw mail into `db` as the support mailbox's sync would. */
 const logInto = (db: Database) => async (raw: string) =>
   logEmail(db, await parseEmailSource(Buffer.from(raw), { mailbox: 'support@support.example' }), opts);
-
-/** Every row of every table as text, except tombstones (hashes) and the audit log (ids and counts only). */
-async function everyRow(db: Awaited<ReturnType<typeof createTestDatabase>>['db']): Promise<string> {
-  const tables = await db.sql.query<{ t: string }>(
-    `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-       AND table_name NOT IN ('Tombstone', 'AuditLog', '_prisma_migrations', '_rapport_migrations')`,
-  );
-  let all = '';
-  for (const { t } of tables) {
-    const rows = await db.sql.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM "${t}" x`);
-    all += rows.map((r) => r.j).join('\n');
-  }
-  return all.toLowerCase();
-}
 
 describe.each(TEST_DATABASE_KINDS)('erase means erase (%s)', (kind) => {
   it("leaves no trace of the person in any row or in another customer's export", async () => {

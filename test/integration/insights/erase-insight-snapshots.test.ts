@@ -13,25 +13,12 @@ import { eraseCustomer } from '../../../src/services/erase-customer.service.ts';
 import { logChatMessage } from '../../../src/services/log-chat-message.service.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import { everyRow } from '../../helpers/every-row.ts';
 
 const NOW = new Date('2026-11-30T15:00:00Z');
 const SETTINGS = { businessHours: DEFAULT_BUSINESS_HOURS, responseTargetMinutes: 240, publicUrl: 'http://x' };
 /** What must not survive the erasure: the customer's name, its person's name, words only its messages hold. */
 const TRACES = ['zanzibar', 'frobisher', 'frobnicat', 'gizmotron'];
-
-/** Every row of every table as text, except tombstones (hashes) and the audit log (ids and counts only). */
-async function everyRow(db: Database): Promise<string> {
-  const tables = await db.sql.query<{ t: string }>(
-    `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-       AND table_name NOT IN ('Tombstone', 'AuditLog', '_prisma_migrations', '_rapport_migrations')`,
-  );
-  let all = '';
-  for (const { t } of tables) {
-    const rows = await db.sql.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM "${t}" x`);
-    all += rows.map((r) => r.j).join('\n');
-  }
-  return all.toLowerCase();
-}
 
 /** The insights API of the console on `db`, as one process serves it. */
 async function serveInsights(db: Database): Promise<{ server: Server; get: (path: string) => Promise<string> }> {
