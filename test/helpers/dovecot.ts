@@ -19,7 +19,7 @@ export interface DovecotServer {
   mailDir(user: string): string;
   /** An authenticated imapflow client for delivering test mail. */
   client(user: { user: string; password: string }): Promise<ImapFlow>;
-  /** Ends every IMAP session of `user` (doveadm kick), as a server that drops connections does. */
+  /** Ends every IMAP session of `user` (doveadm kick), as a server that drops connections does; waits up to 20 s for one to kick. */
   kick(user: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -176,10 +176,20 @@ protocol imap {
     mailDir: (user) => join(dir, 'mail', user),
     client,
     async kick(user) {
-      await new Promise<void>((resolve, reject) => {
-        const k = spawn('/usr/bin/doveadm', ['-c', join(dir, 'dovecot.conf'), 'kick', user], { stdio: 'ignore' });
-        k.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`doveadm kick ${user} exited ${code}`))));
-      });
+      const kick = () =>
+        new Promise<number | null>((resolve) => {
+          const k = spawn('/usr/bin/doveadm', ['-c', join(dir, 'dovecot.conf'), 'kick', user], { stdio: 'ignore' });
+          k.once('exit', resolve);
+        });
+      // 68: nobody of that user is connected right now (the sync between two connections, a loaded
+      // machine slow to reconnect): kicked once its session is back, within 20 s.
+      const until = Date.now() + 20_000;
+      for (;;) {
+        const code = await kick();
+        if (code === 0) return;
+        if (code !== 68 || Date.now() > until) throw new Error(`doveadm kick ${user} exited ${code}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     },
     async stop() {
       if (child.exitCode === null) {
