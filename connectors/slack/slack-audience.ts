@@ -102,6 +102,15 @@ export class SlackAudience {
     return { audience: 'internal', reason: `a direct message with ${userId}, a member of this workspace` };
   }
 
+  /**
+   * A person's account changed (user_change): their profile and every channel verdict (any channel may
+   * hold them) are asked of Slack again next time.
+   */
+  forgetPerson(userId: string): void {
+    this.users.forget(userId);
+    this.cache.clear();
+  }
+
   /** Membership or sharing changed (member_joined_channel, channel_shared, ...): ask Slack again next time. */
   forget(teamId: string, channelId: string): void {
     this.cache.delete(`${teamId}/${channelId}`);

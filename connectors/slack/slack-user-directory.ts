@@ -65,6 +65,14 @@ export class SlackUserDirectory {
     return work;
   }
 
+  /**
+   * Slack said the person's account changed (user_change: made a guest, deactivated, moved): their
+   * profile is read again at the next use, as seen from every workspace this process asked from.
+   */
+  forget(userId: string): void {
+    for (const key of this.cache.keys()) if (key.endsWith(`/${userId}`)) this.cache.delete(key);
+  }
+
   private async fetch(teamId: string, userId: string): Promise<SlackUserProfile | undefined> {
     const key = `${teamId}/${userId}`;
     let entry: Entry;

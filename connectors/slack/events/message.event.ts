@@ -9,7 +9,8 @@ import { takeBackFromSharedPlace } from '../../../src/services/shared-place.serv
 /**
  * Event types this file listens to (manifest.json bot_events: `message` stands for message.channels
  * and message.groups; channel_shared / channel_unshared say a channel's Slack Connect sharing changed;
- * member_joined_channel / member_left_channel say who reads it changed).
+ * member_joined_channel / member_left_channel say who reads it changed; user_change says a person's
+ * account changed: made a guest, deactivated).
  */
 export const MESSAGE_EVENTS = [
   'message',
@@ -17,6 +18,7 @@ export const MESSAGE_EVENTS = [
   'channel_unshared',
   'member_joined_channel',
   'member_left_channel',
+  'user_change',
 ] as const;
 
 /** The `authorizations` of an Events API body: the installation(s) the event was delivered for. */
@@ -123,6 +125,14 @@ export function registerMessageEvents(app: App, deps: SlackListenerDeps): void {
       if (teamId && (type === 'channel_shared' || type === 'member_joined_channel'))
         await takeBackIfShared(deps, type, `slack:${teamId}/${channel}`);
     });
+
+  // A member made a guest (or deactivated) must not keep a member's standing, nor keep channels they
+  // read counted internal, for the hour the profile cache would hold them: read again at the next use.
+  // Only this process hears of it; the others read the profile again within the hour.
+  app.event('user_change', async ({ event }) => {
+    const userId = (event as { user?: { id?: string } }).user?.id;
+    if (userId) deps.connector.audiences.forgetPerson(userId);
+  });
 }
 
 /**

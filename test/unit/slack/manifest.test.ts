@@ -38,6 +38,7 @@ const EVENT_SCOPES: Record<string, string[]> = {
   app_home_opened: [],
   app_uninstalled: [],
   tokens_revoked: [],
+  user_change: ['users:read'],
 };
 
 /** The Events API type a bot_events entry arrives as ("message.channels" is a `message` event). */
