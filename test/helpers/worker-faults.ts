@@ -30,6 +30,8 @@ export interface WorkerFaultFixture {
   seen: Map<string, ConsoleFeedEntry>;
   /** Worker processes the test spawned: killed at the end (continued first, in case one is stopped). */
   workers: SpawnedRapport[];
+  /** Every post seen live, plus what the feed holds in Redis now (posts made while the subscriber reconnected). */
+  allPosts(): Promise<ConsoleFeedEntry[]>;
 }
 
 /**
@@ -38,7 +40,19 @@ export interface WorkerFaultFixture {
  * Registers its own beforeAll and afterAll; the fields are there once the file's tests run.
  */
 export function workerFaultFixture(name: string): WorkerFaultFixture {
-  const fx = { seen: new Map<string, ConsoleFeedEntry>(), workers: [] as SpawnedRapport[] } as WorkerFaultFixture;
+  const fx = {
+    seen: new Map<string, ConsoleFeedEntry>(),
+    workers: [] as SpawnedRapport[],
+    async allPosts() {
+      const raw = await fx.client.hvals('{rapport}:console:{feed}:entries').catch(() => [] as string[]);
+      const byId = new Map(fx.seen);
+      for (const r of raw) {
+        const e = JSON.parse(r) as ConsoleFeedEntry;
+        if (!byId.has(e.externalId)) byId.set(e.externalId, e);
+      }
+      return [...byId.values()];
+    },
+  } as WorkerFaultFixture;
   beforeAll(async () => {
     fx.dir = mkdtempSync(join(tmpdir(), `rapport-${name}-`));
     fx.port = await freePort();

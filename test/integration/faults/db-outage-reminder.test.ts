@@ -3,7 +3,6 @@ import { workerFaultFixture } from '../../helpers/worker-faults.ts';
 import { createCustomer } from '../../../src/services/create-customer.service.ts';
 import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
-import type { ConsoleFeedEntry } from '../../../connectors/console/console-feed.ts';
 import { bullmqPipelineHooks } from '../../../jobs/bullmq-pipeline-hooks.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { reminderJobId } from '../../../jobs/reminder-schedule.ts';
@@ -29,17 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
 });
-
-/** Every post seen live, plus what the feed holds in Redis now. */
-async function allPosts(): Promise<ConsoleFeedEntry[]> {
-  const raw = await fx.client.hvals('{rapport}:console:{feed}:entries');
-  const byId = new Map(fx.seen);
-  for (const r of raw) {
-    const e = JSON.parse(r) as ConsoleFeedEntry;
-    if (!byId.has(e.externalId)) byId.set(e.externalId, e);
-  }
-  return [...byId.values()];
-}
 
 describe('PostgreSQL away for longer than a reminder job retries', () => {
   it('the reminder is posted once after the database is back', async () => {
@@ -97,7 +85,7 @@ describe('PostgreSQL away for longer than a reminder job retries', () => {
     expect(outageMs).toBeGreaterThan(30_000);
 
     const reminders = async () =>
-      (await allPosts()).filter(
+      (await fx.allPosts()).filter(
         (e) => e.reply.title?.startsWith('Reminder') && e.reply.sections?.[0]?.title === '#1 Call about the outage',
       );
     await eventually(

@@ -6,7 +6,6 @@ import { createLogger } from '../../../src/logger.ts';
 import { createCustomer } from '../../../src/services/create-customer.service.ts';
 import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
-import type { ConsoleFeedEntry } from '../../../connectors/console/console-feed.ts';
 import { ConnectorRegistry } from '../../../connectors/connector-registry.ts';
 import { bullmqPipelineHooks } from '../../../jobs/bullmq-pipeline-hooks.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
@@ -29,17 +28,6 @@ const fx = workerFaultFixture('digest-loss');
  * occurrence: tomorrow's), and the escalation must be posted (the follow-up counts as escalated, so the
  * reconciler arms nothing for it; only a Delivery row written with the escalation brings it back).
  */
-
-/** Every post seen live, plus what the feed holds in Redis now (posts made while this test's subscriber reconnected). */
-async function allPosts(): Promise<ConsoleFeedEntry[]> {
-  const raw = await fx.client.hvals('{rapport}:console:{feed}:entries').catch(() => [] as string[]);
-  const byId = new Map(fx.seen);
-  for (const r of raw) {
-    const e = JSON.parse(r) as ConsoleFeedEntry;
-    if (!byId.has(e.externalId)) byId.set(e.externalId, e);
-  }
-  return [...byId.values()];
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,7 +67,7 @@ describe('Redis lost across the digest time, with an escalation only Redis knew 
       hooks,
     );
     const cardsOf = async (heading: string) =>
-      (await allPosts()).filter(
+      (await fx.allPosts()).filter(
         (e) => e.reply.title?.startsWith(heading) && e.reply.text?.includes('Send the contract'),
       );
     await eventually('the reminder', async () => (await cardsOf('Reminder')).length === 1, 60_000);
@@ -156,7 +144,7 @@ describe('Redis lost across the digest time, with an escalation only Redis knew 
     }
 
     const digests = async (to: string) =>
-      (await allPosts()).filter((e) => e.reply.title === 'Daily digest' && e.target === to);
+      (await fx.allPosts()).filter((e) => e.reply.title === 'Daily digest' && e.target === to);
     await eventually("the day's digest after the loss", async () => (await digests(target)).length > 0, 120_000).catch(
       (err: Error) => {
         throw new Error(`${err.message}; the worker printed:\n${w.output()}`);

@@ -5,7 +5,6 @@ import { createCustomer } from '../../../src/services/create-customer.service.ts
 import { createFollowUp } from '../../../src/services/follow-ups.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
 import { logCommunication } from '../../../src/services/log-communication.service.ts';
-import type { ConsoleFeedEntry } from '../../../connectors/console/console-feed.ts';
 import { bullmqPipelineHooks } from '../../../jobs/bullmq-pipeline-hooks.ts';
 import { QueueName } from '../../../jobs/queue-names.ts';
 import { freePort, spawnRapport, waitForHttp, type SpawnedRapport } from '../../helpers/spawn-rapport.ts';
@@ -34,17 +33,6 @@ async function startWorker(role = 'worker', readyPath = '/readyz'): Promise<Spaw
   fx.workers.push(proc);
   await waitForHttp(`http://127.0.0.1:${httpPort}${readyPath}`, 180_000, proc); // a loaded 2-core machine takes its time
   return proc;
-}
-
-/** Every post seen live, plus what the feed holds in Redis now (posts made while this test's subscriber reconnected). */
-async function allPosts(): Promise<ConsoleFeedEntry[]> {
-  const raw = await fx.client.hvals('{rapport}:console:{feed}:entries').catch(() => [] as string[]);
-  const byId = new Map(fx.seen);
-  for (const r of raw) {
-    const e = JSON.parse(r) as ConsoleFeedEntry;
-    if (!byId.has(e.externalId)) byId.set(e.externalId, e);
-  }
-  return [...byId.values()];
 }
 
 const COMPLAINT = 'Our invoices are wrong again and nobody answers, this is unacceptable';
@@ -107,9 +95,13 @@ describe('Redis loss under running worker processes', () => {
     await logSome(10);
 
     const reminders = async () =>
-      (await allPosts()).filter((e) => e.reply.title?.startsWith('Reminder')).map((e) => e.reply.sections?.[0]?.title);
+      (await fx.allPosts())
+        .filter((e) => e.reply.title?.startsWith('Reminder'))
+        .map((e) => e.reply.sections?.[0]?.title);
     const suggestionCards = async () =>
-      (await allPosts()).filter((e) => e.reply.title?.startsWith('Suggested')).map((e) => e.reply.fields?.[0]?.value);
+      (await fx.allPosts())
+        .filter((e) => e.reply.title?.startsWith('Suggested'))
+        .map((e) => e.reply.fields?.[0]?.value);
     await eventually('30 reminders', async () => new Set(await reminders()).size >= 30, 120_000);
     await eventually(
       'all 30 messages classified',

@@ -98,6 +98,22 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
   const db = () => proc.runtime.db;
 
   /** The modal views.open received for a trigger id. */
+  /** U1 clicks the "New follow-up" global shortcut: the modal Slack was asked to open. */
+  async function openNewFollowUp(): Promise<ModalView> {
+    const triggerId = trigger();
+    const res = await interaction({
+      type: 'shortcut',
+      callback_id: 'new_follow_up',
+      trigger_id: triggerId,
+      user: { id: 'U1', username: 'u1', team_id: TEAM },
+      team: { id: TEAM, domain: 'acme' },
+      token: 'legacy',
+      action_ts: '1',
+    });
+    expect(res.status).toBe(200);
+    return openedView(triggerId);
+  }
+
   async function openedView(triggerId: string): Promise<ModalView> {
     const view = await eventually(
       `views.open for ${triggerId}`,
@@ -471,18 +487,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
 
   it('"New follow-up" opens a modal (customer, what, due, assignee = the clicker); remind\'s rules come back per field; a valid one is created for the chosen assignee, once', async () => {
     const umbrella = await db().prisma.company.create({ data: { name: 'Umbrella', normalizedName: 'umbrella' } });
-    const triggerId = trigger();
-    const res = await interaction({
-      type: 'shortcut',
-      callback_id: 'new_follow_up',
-      trigger_id: triggerId,
-      user: { id: 'U1', username: 'u1', team_id: TEAM },
-      team: { id: TEAM, domain: 'acme' },
-      token: 'legacy',
-      action_ts: '1',
-    });
-    expect(res.status).toBe(200);
-    const view = await openedView(triggerId);
+    const view = await openNewFollowUp();
     expect(view).toMatchObject({ callback_id: 'rapport_new_follow_up' });
     expect(inputs(view).map((b) => b.element.type)).toEqual([
       'external_select',
@@ -550,18 +555,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     slack.users.set('UGUEST7', { is_restricted: true });
     slack.users.set('UCONNECT7', { team_id: 'TCUSTOMER7' });
     slack.failingUsers.add('UDOWN7');
-    const triggerId = trigger();
-    const res = await interaction({
-      type: 'shortcut',
-      callback_id: 'new_follow_up',
-      trigger_id: triggerId,
-      user: { id: 'U1', username: 'u1', team_id: TEAM },
-      team: { id: TEAM, domain: 'acme' },
-      token: 'legacy',
-      action_ts: '1',
-    });
-    expect(res.status).toBe(200);
-    const view = await openedView(triggerId);
+    const view = await openNewFollowUp();
     const option = (await suggest('wonka', view))[0];
     const due = Math.floor(Date.now() / 1000) + 2 * 86_400;
     const values = (assignee: string) => ({
