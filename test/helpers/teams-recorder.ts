@@ -126,6 +126,17 @@ export class TeamsRecorder {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** An outage: stops listening (connections refused) until {@link resume}, keeping what it recorded. */
+  async refuse(): Promise<void> {
+    await this.stop();
+  }
+
+  /** The outage is over: listens again on the same port. */
+  async resume(): Promise<void> {
+    const port = Number(new URL(this.url).port);
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+  }
+
   /** Forgets recorded calls and failures not used up yet. */
   reset(): void {
     this.calls.length = 0;

@@ -163,7 +163,7 @@ describe('a post the platform took but answered with an error', () => {
 
     // Slack down (nothing listening) and Teams' service URL down: neither can have the message.
     await slack.refuse();
-    await teams.stop();
+    await teams.refuse();
     // The clients see their kept-alive connections closed (a post on one closing under it may have gone out).
     await new Promise((r) => setTimeout(r, 500));
     try {
@@ -177,6 +177,7 @@ describe('a post the platform took but answered with an error', () => {
       });
     } finally {
       await slack.resume();
+      await teams.resume();
     }
     // Slack answering 503 (without the message) or a 429: the code alone cannot tell a 503 apart, so it may have.
     slack.failNext('chat.postMessage', { status: 503 });
