@@ -32,6 +32,7 @@ import { handleTimezone } from './handlers/timezone.handler.ts';
 import { handleTombstone } from './handlers/tombstone.handler.ts';
 import { handleInsights } from './handlers/insights.handler.ts';
 import { handleMakeCustomer, handleSenders } from './handlers/senders.handler.ts';
+import { commandLogFields } from './command-log-fields.ts';
 
 export type { CommandDeps } from './command-deps.ts';
 
@@ -124,10 +125,10 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
   } catch (err) {
     if (err instanceof CustomerNotResolved) return err.reply;
     if (isDatabaseUnavailableError(err)) {
-      deps.logger?.warn({ err: (err as Error).message, command: text.slice(0, 200) }, 'database unavailable');
+      deps.logger?.warn({ err: (err as Error).message, command: commandLogFields(text) }, 'database unavailable');
       return { tone: 'error', errorCode: 'unavailable', text: DATABASE_UNAVAILABLE_SENTENCE };
     }
-    if (!(err instanceof RapportError)) deps.logger?.error({ err, command: text.slice(0, 200) }, 'command failed');
+    if (!(err instanceof RapportError)) deps.logger?.error({ err, command: commandLogFields(text) }, 'command failed');
     const command = err instanceof RapportError ? (err.details.command as keyof typeof USAGE | undefined) : undefined;
     return {
       tone: 'error',
