@@ -67,6 +67,16 @@ export interface ConnectorHealth {
   detail: string;
 }
 
+/** How {@link ChatConnector.audience} answers when the platform itself does not. */
+export interface AudienceOptions {
+  /**
+   * `throw`: a look-up the platform did not answer (down, a 5xx, a timeout or a refused connection;
+   * not a rate limit) throws DeliveryError `temporary` instead of answering `unknown`, so a post waits
+   * for the platform rather than going elsewhere. Default `unknown`.
+   */
+  unreachable?: 'unknown' | 'throw';
+}
+
 /** Every chat platform implements this; the same reply models render on each. */
 export interface ChatConnector {
   /** Target prefix this connector owns ("slack", "teams", "console"). */
@@ -94,9 +104,10 @@ export interface ChatConnector {
    * answer and drop it on the platform's membership events (Slack member_joined_channel /
    * channel_shared, Teams conversationUpdate); a failed lookup is `unknown`. The one exception:
    * DeliveryError `auth` when the app is not installed where the target is (nothing can be posted
-   * there, so nobody can read it): the delivery fails as it would on posting.
+   * there, so nobody can read it): the delivery fails as it would on posting. With `unreachable:
+   * 'throw'` (the delivery path's first question), a platform that did not answer throws instead.
    */
-  audience(target: Target): Promise<Audience>;
+  audience(target: Target, opts?: AudienceOptions): Promise<Audience>;
   /** Replaces a message posted earlier (button clicked, state changed). */
   update(target: Target, externalId: string, reply: Reply): Promise<void>;
   /** Removes a message posted earlier (the data it quoted is gone). Absent: callers update it instead. */

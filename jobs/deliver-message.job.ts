@@ -94,6 +94,11 @@ export async function deliverMessage(
     route =
       d.kind === 'retract' ? { target: d.target, redirectedFrom: undefined } : await routeThroughGuard(d.target, deps);
   } catch (err) {
+    // The target's platform did not answer who reads it: nothing was posted; the retry asks again.
+    if (err instanceof DeliveryError && err.code === 'temporary' && !err.mayHavePosted) {
+      if (row.markedPosting) await setDeliveryStatus(db.sql, d.key, 'not-posting', err.message, row.status);
+      throw err;
+    }
     // Not installed where the target is (or its platform is off here): the post could reach nobody.
     if (!(err instanceof DeliveryError) || (err.code !== 'auth' && err.code !== 'not_found')) throw err;
     await setDeliveryStatus(db.sql, d.key, 'failed', err.message);

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/logger.ts';
 import { DeliveryError, type Audience } from '../chat-connector.ts';
 import type { SlackUserDirectory } from './slack-user-directory.ts';
+import { toDeliveryError } from './slack-delivery-error.ts';
 
 /**
  * How long an answer is reused. Membership events (member_joined_channel, channel_shared, ...) drop it
@@ -22,6 +23,8 @@ export interface AudienceVerdict {
   audience: Audience;
   /** One phrase: "shared with another organisation (Slack Connect)", "has a guest", "conversations.info failed: …". */
   reason: string;
+  /** Slack did not answer (down, a 5xx, a timeout, a refused connection): asked again later, it may say. */
+  unreachable?: boolean;
 }
 
 interface Entry {
@@ -73,7 +76,11 @@ export class SlackAudience {
       .catch((err: Error): AudienceVerdict => {
         // Not installed there: no post can reach anyone, and the caller fails the post as `auth`.
         if (err instanceof DeliveryError && err.code === 'auth') throw err;
-        return { audience: 'unknown', reason: `Slack could not say (${err.message})` };
+        return {
+          audience: 'unknown',
+          reason: `Slack could not say (${err.message})`,
+          unreachable: toDeliveryError(err).code === 'temporary',
+        };
       })
       .then((verdict) => {
         if (this.cache.size >= CACHE_MAX) this.cache.clear();

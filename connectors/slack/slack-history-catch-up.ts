@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import { DeliveryError } from '../chat-connector.ts';
-import { toDeliveryError } from './slack.connector.ts';
+import { toDeliveryError } from './slack-delivery-error.ts';
 import type { Redis } from 'ioredis';
 import { findAutoLoggedChannels, findRecentUnlinkedChannels } from '../../src/db/channel-link.repository.ts';
 import type { Database } from '../../src/db/database.ts';

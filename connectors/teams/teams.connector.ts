@@ -12,6 +12,7 @@ import {
   DeliveryError,
   neverSent,
   type Audience,
+  type AudienceOptions,
   type ChatConnector,
   type ConnectorHealth,
   type Target,
@@ -114,7 +115,7 @@ export class TeamsConnector implements ChatConnector {
    * conversation Rapport has no reference for, or whose roster cannot be read, is `unknown` (never
    * cached: the next check asks again).
    */
-  async audience(target: Target): Promise<Audience> {
+  async audience(target: Target, opts?: AudienceOptions): Promise<Audience> {
     const parsed = parseTeamsTarget(target);
     if (parsed.startsWith(PERSON_PREFIX)) return this.personAudience(parsed.slice(PERSON_PREFIX.length));
     // A reply chain is read by its channel's members.
@@ -132,7 +133,16 @@ export class TeamsConnector implements ChatConnector {
         // Our tenant is the configured one, never the conversation's (another tenant's chat is not ours).
         audience = rosterAudience(members, this.audienceOptions.tenantId, this.audienceOptions.internalDomains ?? []);
       });
-    } catch {
+    } catch (err) {
+      // Teams did not answer (down, a 5xx, a timeout): a post waits for it when the caller asks so.
+      const failure = toDeliveryError(err, target);
+      if (opts?.unreachable === 'throw' && failure.code === 'temporary')
+        throw new DeliveryError(
+          'temporary',
+          `Teams could not say who reads ${target}: ${failure.message}`,
+          undefined,
+          false,
+        );
       return 'unknown'; // fail closed, and ask again next time
     }
     if (audience !== 'unknown') {

@@ -151,7 +151,7 @@ export async function claimDeliveries(
 export const DEFAULT_LEASE_MS = 30_000;
 
 /**
- * Moves a delivery to `status`. `not-posting` takes back the attempt its claim counted (the post did
+ * Moves a delivery to `status`, with `lastError` when given. `not-posting` takes back the attempt its claim counted (the post did
  * not happen after all: no rate-limit slot), restoring `previousStatus`. Every status but `posting`
  * gives up the lease.
  */
@@ -165,8 +165,8 @@ export async function setDeliveryStatus(
   const release = `"leaseToken" = NULL, "leaseUntil" = NULL`;
   if (status === 'not-posting') {
     await sql.query(
-      `UPDATE "Delivery" SET status = $2, attempts = attempts - 1, ${release}, "updatedAt" = $3 WHERE key = $1`,
-      [key, previousStatus ?? 'pending', new Date()],
+      `UPDATE "Delivery" SET status = $2, attempts = attempts - 1, ${release}, "updatedAt" = $3, "lastError" = COALESCE($4, "lastError") WHERE key = $1`,
+      [key, previousStatus ?? 'pending', new Date(), lastError ?? null],
     );
   } else if (lastError !== undefined) {
     await sql.query(

@@ -119,7 +119,7 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
     expect(slack.callsTo('conversations.info').filter((c) => c.body.channel === own)).toHaveLength(1);
   });
 
-  it('Slack cannot say (conversations.info fails): unknown is not safe, the card is redirected and the team channel kept', async () => {
+  it('Slack cannot say (conversations.info refused): unknown is not safe, the card is redirected and the team channel kept', async () => {
     const { data, company, audit } = await reminderFor(slackTarget(BROKEN));
     await setTeamChannel(
       h.test.db.prisma,
@@ -128,11 +128,42 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
       audit,
     );
     // A platform error (ok: false) is not retried by the WebClient: one failure is the whole answer.
-    slack.failNext('conversations.info', { error: 'internal_error' });
+    slack.failNext('conversations.info', { error: 'invalid_arguments' });
     expect(await run(data)).toMatchObject({ status: 'sent', redirectedTo: slackTarget(DEFAULT) });
     expect(postedIn(BROKEN)).toHaveLength(0);
     expect(JSON.stringify(postedIn(DEFAULT)[0].blocks)).toContain('Rapport could not check who is in that channel');
     expect(await h.test.db.prisma.teamChannel.count({ where: { companyId: company.id } })).toBe(1);
+  });
+
+  it('Slack not answering who is in the channel (internal_error; Slack down): the reminder waits and goes to its channel once Slack answers', async () => {
+    const outages: Array<[string, () => Promise<void>]> = [
+      ['CWAITS1', async () => slack.failNext('conversations.info', { error: 'internal_error' })],
+      ['CWAITS2', () => slack.refuse()],
+    ];
+    for (const [own, outage] of outages) {
+      // A channel no other test asks about: nothing cached for it.
+      slack.channelMembers.set(own, ['UBOT', 'UREP']);
+      const { data, f } = await reminderFor(slackTarget(own));
+      await outage();
+      try {
+        await expect(run(data)).rejects.toMatchObject({ code: 'temporary', mayHavePosted: false });
+      } finally {
+        if (own === 'CWAITS2') await slack.resume();
+      }
+      expect(slack.messages).toHaveLength(0);
+      const row = await h.test.db.prisma.delivery.findUniqueOrThrow({ where: { key: data.key } });
+      expect(row.status).toBe('pending');
+      expect(row.lastError).toMatch(/Slack could not say who reads/);
+      // The retries (the failed answer is kept 5 s): Slack answers, the channel is internal, the reminder
+      // is posted there and only there.
+      await eventually('posted once Slack answers', () => run(data).then((o) => o.status === 'sent', () => false), 20_000);
+      expect(postedIn(own)).toHaveLength(1);
+      expect(postedIn(DEFAULT)).toHaveLength(0);
+      expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).messageRef).toBe(
+        `${slackTarget(own)}|${postedIn(own)[0].ts}`,
+      );
+      slack.messages.length = 0;
+    }
   });
 
   it('a channel too large to check member by member is unknown: redirected, after paging through conversations.members', async () => {
