@@ -20,7 +20,7 @@ import { insightsDelivery, isoWeek, REFRESH_INSIGHTS_EVERY_MS } from './weekly-i
 import { digestDelivery, localDay, queueWrittenDown } from './daily-digest.job.ts';
 import { findExistingDeliveryKeys } from '../src/db/delivery.repository.ts';
 import { instantToWallClock, zonedWallClockToInstant } from '../src/domain/zoned-time.ts';
-import { reminderIndexKey, reminderJobId } from './reminder-schedule.ts';
+import { queueReminders, reminderIndexKey, reminderJobId, syncReminder } from './reminder-schedule.ts';
 import type { ReconcileSchedulesData } from './job-data.ts';
 import { requeueJobs, type JobToRequeue } from './requeue-jobs.ts';
 import { redriveDeliveries } from './redrive-deliveries.ts';
@@ -113,7 +113,7 @@ export async function reconcileSchedules(
           adds.push({ name: 'remind', data, opts: { jobId: id, delay: due - now } });
           report.remindersAdded++;
         }
-      } else if (!f.escalatedAt || f.escalatedAt < f.dueAt) pastDue.push({ id: f.id, due, jobId: id });
+      } else if (!f.escalatedAt || f.escalatedAt < f.dueAt) pastDue.push({ id: f.id, due });
     }
     if (adds.length > 0) await reminders.addBulk(adds);
     await requeuePastDue(deps, pastDue, now);
@@ -121,18 +121,23 @@ export async function reconcileSchedules(
   }
   const stale = [...scheduled.keys()].filter((id) => id.startsWith('reminder-') && !wanted.has(id));
   const ours = await followUpsInDatabase(deps.db, stale.map(followUpIdOfReminder));
+  const removedFor = new Set<string>();
   for (const id of stale) {
     if (ours.has(followUpIdOfReminder(id))) {
       await scheduled
         .get(id)!
         .remove()
         .catch(() => {});
+      removedFor.add(followUpIdOfReminder(id));
       report.orphansRemoved++;
     } else report.unknownLeft++;
   }
   const indexKey = reminderIndexKey(deps.queues);
   await deps.redis.del(indexKey);
   if (Object.keys(index).length > 0) await deps.redis.hset(indexKey, index);
+  // A job listed before the pages were read may be wanted again by now (moved away and back meanwhile:
+  // its sync queued it again under the same id): each follow-up whose job went is read again and synced.
+  for (const followUpId of removedFor) await syncReminder(deps.db, deps.redis, deps.queues, followUpId);
 
   report.digestSchedules = await reconcileDigestSchedulers(deps);
   report.postsCaughtUp = await catchUpDigests(deps);
@@ -158,27 +163,25 @@ export async function reconcileSchedules(
 interface PastDue {
   id: string;
   due: number;
-  /** Its reminder job's id (the same string as its channel reminder's delivery key). */
-  jobId: string;
 }
 
 /**
  * Past-due follow-ups not escalated yet: the reminder fires now and the escalation is armed. Both go
- * through requeueJobs: a reminder or escalation job that used up its attempts (PostgreSQL away for
- * longer than its ~31 s of retries) stays in the failed set for a week under the id, where a plain add
- * is a no-op, and the reminder was lost. A reminder whose delivery is written down already (it ran; the
+ * through requeueJobs (the reminder through queueReminders, as a change's syncReminder queues it): a
+ * reminder or escalation job that used up its attempts (PostgreSQL away for longer than its ~31 s of
+ * retries) stays in the failed set for a week under the id, where a plain add is a no-op, and the
+ * reminder was lost. A reminder whose delivery is written down already (it ran; the
  * redrive has its delivery, sent or not) and one kept `completed` (it ran and moved on) are not run again.
  */
 async function requeuePastDue(deps: PipelineDeps, pastDue: readonly PastDue[], now: number): Promise<void> {
   if (pastDue.length === 0) return;
-  const written = await findExistingDeliveryKeys(
-    deps.db.sql,
-    pastDue.map((p) => p.jobId),
+  await queueReminders(
+    deps.db,
+    deps.queues,
+    pastDue.map((p) => ({ followUpId: p.id, due: p.due })),
+    ['failed'],
+    now,
   );
-  const remind: JobToRequeue<FollowUpReminderData>[] = pastDue
-    .filter((p) => !written.has(p.jobId))
-    .map((p) => ({ name: 'remind', data: { followUpId: p.id, dueEpochMs: p.due }, opts: { jobId: p.jobId } }));
-  await requeueJobs(deps.queues[QueueName.FollowUpReminder], remind, ['failed']);
   const escalate: JobToRequeue<EscalateOverdueData>[] = pastDue.map((p) => ({
     name: 'escalate',
     data: { followUpId: p.id, dueEpochMs: p.due },

@@ -6,6 +6,13 @@ export interface TcpProxy {
   /** Resets every connection through it and drops new ones until `up`. */
   down(): void;
   up(): void;
+  /**
+   * Holds what clients send (nothing reaches the server, connections stay open) until `release`: a
+   * stalled link. `held` says how many bytes wait, so a test knows a client's next command is stuck.
+   */
+  hold(): void;
+  release(): void;
+  readonly held: number;
   /** Connections dropped while down (a client trying again shows here). */
   readonly refused: number;
   close(): Promise<void>;
@@ -16,6 +23,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const open = new Set<net.Socket>();
   let isDown = false;
   let refused = 0;
+  let holding = false;
+  const waiting: Array<{ upstream: net.Socket; chunk: Buffer }> = [];
   const server = net.createServer((client) => {
     if (isDown) {
       refused++;
@@ -33,7 +42,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (holding) waiting.push({ upstream, chunk });
+      else if (!upstream.destroyed) upstream.write(chunk);
+    });
+    client.on('end', () => upstream.end());
     upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -51,6 +64,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     get refused() {
       return refused;
+    },
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      for (const { upstream, chunk } of waiting.splice(0)) if (!upstream.destroyed) upstream.write(chunk);
+    },
+    get held() {
+      return waiting.reduce((n, w) => n + w.chunk.length, 0);
     },
     async close() {
       down();
