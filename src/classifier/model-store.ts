@@ -13,6 +13,12 @@ export interface StoredModelInfo {
   readonly macroF1?: number;
 }
 
+/** Options of {@link ModelStore.save}. */
+export interface SaveModelOptions {
+  readonly activate?: boolean;
+  readonly unlessErasedSince?: string;
+}
+
 /**
  * Where versioned models live; exactly one is active. The Prisma `Model` table implements this in
  * src/db (map rows with artifactToRow / rowToArtifact); tests and the CLI without a database use
@@ -20,8 +26,13 @@ export interface StoredModelInfo {
  * reload when it changes.
  */
 export interface ModelStore {
-  /** Saves a new version; `MODEL_INVALID` if the version already exists. Activates it when `activate`. */
-  save(artifact: ModelArtifact, options?: { activate?: boolean }): Promise<void>;
+  /**
+   * Saves a new version; `MODEL_INVALID` if the version already exists. Activates it when `activate`.
+   * With `unlessErasedSince` (the erasure mark read before the training data was), saves nothing and
+   * returns false when an erasure committed since: the model may hold the erased person's words.
+   * Stores without a database hold no customer data and always save.
+   */
+  save(artifact: ModelArtifact, options?: SaveModelOptions): Promise<boolean>;
   /** The artifact of a version, or `MODEL_NOT_FOUND`. */
   get(version: string): Promise<ModelArtifact>;
   /** The active artifact, or `null` when none is active yet. */
@@ -57,7 +68,7 @@ export class InMemoryModelStore implements ModelStore {
   protected readonly models = new Map<string, ModelArtifact>();
   protected active: string | null = null;
 
-  async save(artifact: ModelArtifact, options: { activate?: boolean } = {}): Promise<void> {
+  async save(artifact: ModelArtifact, options: SaveModelOptions = {}): Promise<boolean> {
     if (this.models.has(artifact.version))
       throw new RapportError(
         'invalid_input',
@@ -66,6 +77,7 @@ export class InMemoryModelStore implements ModelStore {
     this.models.set(artifact.version, artifact);
     if (options.activate) this.active = artifact.version;
     this.persist();
+    return true;
   }
   async get(version: string): Promise<ModelArtifact> {
     const a = this.models.get(version);

@@ -569,9 +569,9 @@ export async function companiesServedBy(sql: SqlRunner, target: string): Promise
 
 /**
  * The InsightSnapshot row an erasure changes (a new random value each time, see forgetInsightSnapshots):
- * what is computed from the messages (stored snapshots, each process's topics cache) is served only
- * while it still holds the value read before computing, so nothing computed before an erasure is
- * served after it, in any process.
+ * what is computed from the messages (stored snapshots, each process's topics cache, a retrained
+ * classifier model) is served or stored only while it still holds the value read before computing, so
+ * nothing computed before an erasure is served or stored after it, in any process.
  */
 const ERASURE_MARK_KEY = 'erasure:mark';
 /** Snapshot rows an erasure keeps: the rollups' coverage (dates only) and the mark. */
@@ -582,6 +582,25 @@ export async function erasureMark(sql: SqlRunner): Promise<string> {
   const [row] = await sql.query<{ mark: string | null }>(
     `SELECT body->>'erasure' AS mark FROM "InsightSnapshot" WHERE key = $1`,
     [ERASURE_MARK_KEY],
+  );
+  return row?.mark ?? '';
+}
+
+/**
+ * In a transaction that stores something computed from the messages: the current erasure mark, its
+ * row held (FOR SHARE) until the transaction ends, so an erasure either commits before this reads
+ * (the caller sees a new mark and stores nothing) or waits until the caller's rows are committed
+ * (and removes them; see withdrawModelsTrainedSince).
+ */
+export async function lockErasureMark(client: DbClient): Promise<string> {
+  await client.$executeRawUnsafe(
+    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, '{"erasure": ""}'::jsonb, now())
+     ON CONFLICT (key) DO NOTHING`,
+    ERASURE_MARK_KEY,
+  );
+  const [row] = await client.$queryRawUnsafe<{ mark: string | null }[]>(
+    `SELECT body->>'erasure' AS mark FROM "InsightSnapshot" WHERE key = $1 FOR SHARE`,
+    ERASURE_MARK_KEY,
   );
   return row?.mark ?? '';
 }

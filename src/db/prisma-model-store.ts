@@ -2,31 +2,47 @@ import type { Prisma } from './generated/client.ts';
 import type { Database } from './database.ts';
 import { RapportError } from '../errors.ts';
 import { artifactToRow, rowToArtifact, type ModelArtifact, type ModelRow } from '../classifier/model-artifact.ts';
-import type { ModelStore, StoredModelInfo } from '../classifier/model-store.ts';
+import type { ModelStore, SaveModelOptions, StoredModelInfo } from '../classifier/model-store.ts';
+import { type DbClient, inTransaction } from './db-client.ts';
+import { lockErasureMark } from './insights.repository.ts';
 
 /** The classifier's model store on the `Model` table: versions are never overwritten; exactly one is active. */
 export class PrismaModelStore implements ModelStore {
   constructor(private readonly db: Database) {}
 
-  async save(artifact: ModelArtifact, options: { activate?: boolean } = {}): Promise<void> {
+  async save(artifact: ModelArtifact, options: SaveModelOptions = {}): Promise<boolean> {
     const row = artifactToRow(artifact, false);
+    const data = {
+      version: row.version,
+      backend: row.backend,
+      labels: row.labels,
+      featurizer: row.featurizer as unknown as Prisma.InputJsonValue,
+      metrics: row.metrics as unknown as Prisma.InputJsonValue,
+      trainingSummary: row.trainingSummary as unknown as Prisma.InputJsonValue,
+      weights: Buffer.from(
+        row.weights.buffer,
+        row.weights.byteOffset,
+        row.weights.byteLength,
+      ) as unknown as Uint8Array<ArrayBuffer>,
+      active: false,
+    };
+    const mark = options.unlessErasedSince;
     try {
-      await this.db.prisma.model.create({
-        data: {
-          version: row.version,
-          backend: row.backend,
-          labels: row.labels,
-          featurizer: row.featurizer as unknown as Prisma.InputJsonValue,
-          metrics: row.metrics as unknown as Prisma.InputJsonValue,
-          trainingSummary: row.trainingSummary as unknown as Prisma.InputJsonValue,
-          weights: Buffer.from(
-            row.weights.buffer,
-            row.weights.byteOffset,
-            row.weights.byteLength,
-          ) as unknown as Uint8Array<ArrayBuffer>,
-          active: false,
-        },
-      });
+      if (mark === undefined) await this.db.prisma.model.create({ data });
+      else {
+        // The mark's row is held until this commits: an erasure waits, then withdraws this model if
+        // it trained on what it erases; one that committed first leaves a new mark and nothing is saved.
+        return await inTransaction(
+          this.db,
+          async (tx) => {
+            if ((await lockErasureMark(tx)) !== mark) return false;
+            await tx.model.create({ data });
+            if (options.activate) await activateIn(tx, artifact.version);
+            return true;
+          },
+          { timeout: 60_000 },
+        );
+      }
     } catch (err) {
       if ((err as { code?: string }).code === 'P2002') {
         throw new RapportError(
@@ -37,6 +53,7 @@ export class PrismaModelStore implements ModelStore {
       throw err;
     }
     if (options.activate) await this.activate(artifact.version);
+    return true;
   }
 
   async get(version: string): Promise<ModelArtifact> {
@@ -60,16 +77,8 @@ export class PrismaModelStore implements ModelStore {
   }
 
   async activate(version: string): Promise<void> {
-    // One statement, so concurrent activations can never leave two active rows.
-    const rows = await this.db.sql.query<{ n: number }>(
-      `WITH changed AS (UPDATE "Model" SET active = (version = $1) WHERE active OR version = $1 RETURNING version) SELECT count(*)::int AS n FROM changed WHERE version = $1`,
-      [version],
-    );
-    if (rows[0]?.n !== 1)
-      throw new RapportError(
-        'not_found',
-        `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`,
-      );
+    const rows = await this.db.sql.query<{ n: number }>(ACTIVATE, [version]);
+    if (rows[0]?.n !== 1) throw notFound(version);
   }
 
   async list(): Promise<StoredModelInfo[]> {
@@ -90,6 +99,21 @@ export class PrismaModelStore implements ModelStore {
       };
     });
   }
+}
+
+/** Makes $1 the only active model. One statement, so concurrent activations can never leave two active rows. */
+const ACTIVATE = `WITH changed AS (UPDATE "Model" SET active = (version = $1) WHERE active OR version = $1 RETURNING version) SELECT count(*)::int AS n FROM changed WHERE version = $1`;
+
+const notFound = (version: string) =>
+  new RapportError(
+    'not_found',
+    `There is no model version "${version}"; run \`rapport model list\` to see the stored versions.`,
+  );
+
+/** {@link ACTIVATE} in a transaction. */
+async function activateIn(client: DbClient, version: string): Promise<void> {
+  const rows = await client.$queryRawUnsafe<{ n: number }[]>(ACTIVATE, version);
+  if (rows[0]?.n !== 1) throw notFound(version);
 }
 
 function toArtifact(row: {

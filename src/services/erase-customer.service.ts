@@ -26,6 +26,11 @@ import {
 } from '../db/labeled-example.repository.ts';
 import { forgetInsightSnapshots } from '../db/insights.repository.ts';
 import { findMessagesForErasure, findMessagesMentioning, updateRedactedMessage } from '../db/message.repository.ts';
+import {
+  MODEL_WITHDRAW_ACTION,
+  oldestTrainingTextOf,
+  withdrawModelsTrainedSince,
+} from '../db/model-withdrawal.repository.ts';
 import { insertTombstones } from '../db/tombstone.repository.ts';
 import {
   mentions,
@@ -139,18 +144,6 @@ export async function eraseCustomer(
       }
       const hashes = [...new Map(keys.map((k) => [tombstoneHash(k), k.kind])).entries()];
 
-      const counts: Record<string, number> = {
-        contacts: company.contacts.length,
-        records: recordIds.length,
-        messages: messages.filter((m) => recordIds.includes(m.recordId)).length,
-        classifications: await countClassificationsOfRecords(tx, recordIds),
-        followUps: await countFollowUpsOfCompanyOrRecords(tx, companyId, recordIds),
-        channelLinks: await countChannelLinksOfCompany(tx, companyId),
-        labeledExamples: await deleteLabeledExamplesOfRecords(tx, recordIds),
-        tombstones: hashes.length,
-      };
-      // Every other row that names them (their replies in other customers' threads, quotes, Cc lists,
-      // subjects, follow-up titles, training text) is redacted before the company's own rows go.
       const inbound = messages.filter((m) => recordIds.includes(m.recordId) && m.direction === 'inbound');
       const addresses = [
         ...new Set([
@@ -169,6 +162,21 @@ export async function eraseCustomer(
           ]),
         ],
       });
+      // The learned classifier models that may hold their words (see withdrawModelsTrainedSince): those
+      // trained since the first training text taken from their records or naming them was stored.
+      const trainedSince = await oldestTrainingTextOf(tx, { recordIds, patterns: redactionPatterns(terms) });
+      const counts: Record<string, number> = {
+        contacts: company.contacts.length,
+        records: recordIds.length,
+        messages: messages.filter((m) => recordIds.includes(m.recordId)).length,
+        classifications: await countClassificationsOfRecords(tx, recordIds),
+        followUps: await countFollowUpsOfCompanyOrRecords(tx, companyId, recordIds),
+        channelLinks: await countChannelLinksOfCompany(tx, companyId),
+        labeledExamples: await deleteLabeledExamplesOfRecords(tx, recordIds),
+        tombstones: hashes.length,
+      };
+      // Every other row that names them (their replies in other customers' threads, quotes, Cc lists,
+      // subjects, follow-up titles, training text) is redacted before the company's own rows go.
       const redacted = await redactElsewhere(tx, {
         recordIds,
         contactIds: company.contacts.map((c) => c.id),
@@ -197,6 +205,20 @@ export async function eraseCustomer(
       // Stored insights name customers, health reasons and example messages: the next read computes
       // them without this one, and no process serves topics it computed before (forgetInsightSnapshots).
       await forgetInsightSnapshots(tx);
+      // After the mark (its row lock orders this with a retrain saving a model): the models that may
+      // hold their words go, the built-in model classifies until the next retrain, which the withdrawal
+      // entry makes the nightly run do even with no new correction.
+      if (trainedSince) {
+        const withdrawn = await withdrawModelsTrainedSince(tx, trainedSince);
+        counts.withdrawnModels = withdrawn.versions.length;
+        if (withdrawn.versions.length > 0)
+          await writeAudit(tx, {
+            action: MODEL_WITHDRAW_ACTION,
+            actor,
+            subject: auditId,
+            details: { versions: withdrawn.versions, activated: withdrawn.activated, reason: 'customer.erase' },
+          });
+      }
       await insertTombstones(
         tx,
         hashes.map(([keyHash, kind]) => ({ keyHash, kind, auditId })),
@@ -212,6 +234,8 @@ export async function eraseCustomer(
 const CHAT_KEY = /^(slack|teams|console):/;
 
 const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, '\\$&')}%`;
+/** ILIKE patterns of the rows that name them (full names, family names, addresses, domains). */
+const redactionPatterns = (terms: RedactionTerms) => [...terms.phrases, ...terms.surnames].map(likeEscape);
 
 /**
  * Redacts the erased customer from rows that outlive it: messages in other records (their own
@@ -224,7 +248,7 @@ async function redactElsewhere(
   who: { recordIds: string[]; contactIds: string[]; addresses: string[]; authorKeys: string[]; terms: RedactionTerms },
 ): Promise<{ counts: Record<string, number>; tombstoneKeys: TombstoneKey[] }> {
   const { recordIds, contactIds, addresses, authorKeys, terms } = who;
-  const patterns = [...terms.phrases, ...terms.surnames].map(likeEscape);
+  const patterns = redactionPatterns(terms);
   const tombstoneKeys: TombstoneKey[] = [];
   if (patterns.length === 0 && contactIds.length === 0) return { counts: { redactedMessages: 0 }, tombstoneKeys };
   const messages = await findMessagesMentioning(tx, { recordIds, contactIds, addresses, authorKeys, patterns });

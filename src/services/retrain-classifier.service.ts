@@ -4,6 +4,8 @@ import type { ModelStore } from '../classifier/model-store.ts';
 import { retrainModel, type CorrectionExample, type RetrainInput, type RetrainResult } from '../classifier/retrain.ts';
 import { readCorrections } from '../db/correction.repository.ts';
 import type { Database } from '../db/database.ts';
+import { erasureMark } from '../db/insights.repository.ts';
+import { modelsWithdrawnSinceLastRetrain } from '../db/model-withdrawal.repository.ts';
 import { readLastRetrainCorrectionsSeen } from '../db/retrain.repository.ts';
 import { writeAudit } from './audit.service.ts';
 import { correctableLabels } from './correct-label.service.ts';
@@ -16,7 +18,7 @@ export interface SuggestedCommand {
 
 /** How a retrain request ended. */
 export interface RetrainOutcome {
-  status: 'activated' | 'kept-current' | 'no-new-corrections' | 'dry-run';
+  status: 'activated' | 'kept-current' | 'no-new-corrections' | 'dry-run' | 'erased-meanwhile';
   version?: string;
   /** The notice for the team channel (also in the audit entry `auditId`). */
   text?: string;
@@ -110,7 +112,9 @@ export function retrainNotice(
  * stores the new model (activated only when the gate says so; a refused one is stored too, with
  * the corrections it saw), writes the audit entry with the notice, and returns it for posting.
  * A scheduled run skips when no correction changed since the last attempt, activated or not, so a
- * refused model is not retrained every tick. `dryRun` stores and writes nothing.
+ * refused model is not retrained every tick, unless an erasure withdrew models since (see
+ * withdrawModelsTrainedSince). A model whose training an erasure overtook is not stored: the retrain
+ * starts over without what was erased. `dryRun` stores and writes nothing.
  */
 export async function retrainClassifier(
   db: Database,
@@ -119,11 +123,32 @@ export async function retrainClassifier(
   /** Runs the training itself (CPU-bound, seconds): on this thread by default, on a worker thread in role all. */
   train: (input: RetrainInput) => Promise<RetrainResult> = async (input) => retrainModel(input),
 ): Promise<RetrainOutcome> {
+  // An erasure committing while this trains may delete corrections it read: the model is then not
+  // stored and the retrain starts over on what is left (twice at most; the next run tries again).
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await retrainOnce(db, store, request, train);
+    if (outcome.status !== 'erased-meanwhile' || attempt === RETRAIN_ATTEMPTS) return outcome;
+  }
+}
+
+/** How often a retrain starts over when erasures keep committing while it trains. */
+const RETRAIN_ATTEMPTS = 3;
+
+async function retrainOnce(
+  db: Database,
+  store: ModelStore,
+  request: { requestedBy: string; version: string; dryRun?: boolean },
+  train: (input: RetrainInput) => Promise<RetrainResult>,
+): Promise<RetrainOutcome> {
+  // Read before the corrections: the model is stored only if no erasure committed since (see save).
+  const mark = await erasureMark(db.sql);
   const allRows = await readCorrections(db);
   const newest = allRows.length ? allRows[allRows.length - 1].updatedAt : null;
   if (request.requestedBy === 'schedule') {
     const seen = await readLastRetrainCorrectionsSeen(db);
-    if (!newest || (seen && newest.getTime() <= seen.getTime())) return { status: 'no-new-corrections' };
+    // An erasure that withdrew models trained on its corrections asks for one more run, on what is left.
+    if (!newest || (seen && newest.getTime() <= seen.getTime() && !(await modelsWithdrawnSinceLastRetrain(db))))
+      return { status: 'no-new-corrections' };
   }
   const seedExamples = loadSeedExamples();
   const known = new Set([...seedExamples.map((e) => e.label), ...(await correctableLabels(db))]);
@@ -195,8 +220,16 @@ export async function retrainClassifier(
   if (request.dryRun) return { status: 'dry-run', version: artifact.version, text, buttons, artifact, ignored };
   const existing = await store.list();
   // A retried job saves (and posts) the same version, never a second model.
-  if (!existing.some((m) => m.version === artifact.version))
-    await store.save(artifact, { activate: result.gate.activate });
+  if (
+    !existing.some((m) => m.version === artifact.version) &&
+    !(await store.save(artifact, { activate: result.gate.activate, unlessErasedSince: mark }))
+  )
+    return {
+      status: 'erased-meanwhile',
+      version: artifact.version,
+      text: 'A customer was erased while the classifier retrained: the new model was not stored (it may hold their words).',
+      ignored,
+    };
   const auditId = await writeAudit(db.prisma, {
     action: 'model.retrain',
     subject: artifact.version,
