@@ -72,7 +72,7 @@ export class SlackAudience {
     if (hit && hit.expiresAt > Date.now()) return hit.verdict;
     const pending = this.inFlight.get(key);
     if (pending) return pending;
-    const work = this.lookUp(teamId, channelId)
+    const work: Promise<AudienceVerdict> = this.lookUp(teamId, channelId)
       .catch((err: Error): AudienceVerdict => {
         // Not installed there: no post can reach anyone, and the caller fails the post as `auth`.
         if (err instanceof DeliveryError && err.code === 'auth') throw err;
@@ -83,14 +83,19 @@ export class SlackAudience {
         };
       })
       .then((verdict) => {
-        if (this.cache.size >= CACHE_MAX) this.cache.clear();
-        const ttl = verdict.audience === 'unknown' ? UNKNOWN_CACHE_MS : AUDIENCE_CACHE_MS;
-        this.cache.set(key, { verdict, expiresAt: Date.now() + ttl });
+        // A check begun before forgetPerson() may have read the old profile: answered, never kept.
+        if (this.inFlight.get(key) === work) {
+          if (this.cache.size >= CACHE_MAX) this.cache.clear();
+          const ttl = verdict.audience === 'unknown' ? UNKNOWN_CACHE_MS : AUDIENCE_CACHE_MS;
+          this.cache.set(key, { verdict, expiresAt: Date.now() + ttl });
+        }
         if (verdict.audience !== 'internal')
           this.logger?.info({ team: teamId, channel: channelId, ...verdict }, 'Slack channel is not internal');
         return verdict;
       })
-      .finally(() => this.inFlight.delete(key));
+      .finally(() => {
+        if (this.inFlight.get(key) === work) this.inFlight.delete(key);
+      });
     this.inFlight.set(key, work);
     return work;
   }
@@ -110,12 +115,14 @@ export class SlackAudience {
   }
 
   /**
-   * A person's account changed (user_change): their profile and every channel verdict (any channel may
-   * hold them) are asked of Slack again next time.
+   * A person's account changed (user_change, heard by this process or by another one and broadcast, see
+   * slack.component.ts): their profile and every channel verdict (any channel may hold them) are asked
+   * of Slack again next time; checks under way are not kept.
    */
   forgetPerson(userId: string): void {
     this.users.forget(userId);
     this.cache.clear();
+    this.inFlight.clear();
   }
 
   /** Membership or sharing changed (member_joined_channel, channel_shared, ...): ask Slack again next time. */

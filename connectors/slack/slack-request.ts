@@ -47,6 +47,11 @@ export interface SlackListenerDeps {
    * send it again): marked to be read back from the channel's history. Absent = only logged as an error.
    */
   missed?(teamId: string, event: SlackMessageEvent): Promise<void>;
+  /**
+   * Slack said a person's account changed (user_change) and this process dropped what it holds of them:
+   * tells every other process of the deployment to drop it too. Absent = this process only.
+   */
+  personChanged?(userId: string): Promise<void>;
   logger: Logger;
 }
 

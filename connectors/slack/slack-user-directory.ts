@@ -60,7 +60,15 @@ export class SlackUserDirectory {
     if (hit && hit.expiresAt > Date.now() && (hit.profile || !options.skipFailureCache)) return hit.profile;
     const pending = this.inFlight.get(key);
     if (pending) return pending;
-    const work = this.fetch(teamId, userId).finally(() => this.inFlight.delete(key));
+    const work: Promise<SlackUserProfile | undefined> = this.fetch(teamId, userId).then((entry) => {
+      // A lookup asked before forget() may carry the old profile: answered, never kept.
+      if (this.inFlight.get(key) === work) {
+        this.inFlight.delete(key);
+        if (this.cache.size >= USER_CACHE_MAX) this.cache.clear();
+        this.cache.set(key, entry);
+      }
+      return entry.profile;
+    });
     this.inFlight.set(key, work);
     return work;
   }
@@ -71,9 +79,11 @@ export class SlackUserDirectory {
    */
   forget(userId: string): void {
     for (const key of this.cache.keys()) if (key.endsWith(`/${userId}`)) this.cache.delete(key);
+    for (const key of this.inFlight.keys()) if (key.endsWith(`/${userId}`)) this.inFlight.delete(key);
   }
 
-  private async fetch(teamId: string, userId: string): Promise<SlackUserProfile | undefined> {
+  /** users.info now, as the entry to keep (fetch never throws: a failure is kept for a minute). */
+  private async fetch(teamId: string, userId: string): Promise<Entry> {
     const key = `${teamId}/${userId}`;
     let entry: Entry;
     try {
@@ -96,8 +106,6 @@ export class SlackUserDirectory {
       );
       entry = { profile: undefined, expiresAt: Date.now() + FAILURE_CACHE_MS };
     }
-    if (this.cache.size >= USER_CACHE_MAX) this.cache.clear();
-    this.cache.set(key, entry);
-    return entry.profile;
+    return entry;
   }
 }

@@ -31,6 +31,7 @@ import { optionalHeadroomGate } from '../../src/concurrency/headroom-gate.ts';
 import { burstHold, interactiveArrivals } from '../../src/concurrency/interactive-arrivals.ts';
 import { platformUserKey } from '../../src/services/reps.service.ts';
 import { acknowledgeRateLimitNotices } from './events/app-rate-limited.event.ts';
+import { RedisBroadcast } from '../../src/redis/redis-broadcast.ts';
 
 /**
  * Acknowledged Slack requests worked on at once (commands, clicks, auto-logged messages); more wait their
@@ -74,7 +75,18 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   runtime.registry.register(connector);
   // Workers ask users.info again about authors held as `unknown` (the held-author job).
   runtime.registry.registerHeldAuthors('slack', slackHeldAuthors({ db: runtime.db, users }));
-  if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: async () => {} };
+  // Slack sends user_change (made a guest, deactivated) to one process: that one tells every process of
+  // the deployment, workers too (their guard checks channel members), to read the person again.
+  const personChanges = new RedisBroadcast<{ userId?: unknown }>(
+    runtime.redis,
+    runtime.config.queuePrefix,
+    'slack:user-changed',
+    logger,
+  );
+  await personChanges.follow(({ userId }) => {
+    if (typeof userId === 'string') connector.audiences.forgetPerson(userId);
+  });
+  if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: () => personChanges.stop() };
 
   const boltLogger = slackLogger(logger);
   const receiver = createReceiver(config, store, logger, serves);
@@ -186,6 +198,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     },
     autoLogger,
     missed: (teamId, event) => catchUp.missed(teamId, event),
+    personChanged: (userId) => personChanges.publish({ userId }),
     logger,
   };
   registerSlackListeners(app, deps);
@@ -216,6 +229,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
       headroom?.stop();
       await Promise.allSettled([...inFlight]);
       await work.drained();
+      await personChanges.stop();
     },
   };
 }

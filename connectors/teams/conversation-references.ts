@@ -41,7 +41,7 @@ export async function saveConversationReference(
   // Stored for the channel, not the thread a message came from: later posts start new threads.
   const conversationId = teamsChannelRef(reference.conversation.id);
   // The id of the activity that brought the reference would turn later posts into replies to it.
-  const { activityId: _activityId, ...rest } = reference;
+  const { activityId: _activityId, ...rest } = withoutAuthor(reference);
   const stored = {
     ...rest,
     conversation: { ...reference.conversation, id: conversationId },
@@ -49,6 +49,20 @@ export async function saveConversationReference(
   };
   const conversationRef = JSON.parse(JSON.stringify(stored)) as Record<string, unknown>;
   await storeConversationRef(db.prisma, { platform: 'teams', channelRef: conversationId }, conversationRef);
+}
+
+/**
+ * The reference without the person who last spoke (getConversationReference puts the activity's author
+ * in `user`, name and Entra id included): a channel's or group chat's row must not point at whoever
+ * wrote there last, and would outlive their erasure. Proactive posts do not need it
+ * (continueConversationAsync reads serviceUrl, conversation and bot; `user` only becomes the
+ * recipient of a message to a conversation, which Teams does not read). A 1:1 chat keeps its one
+ * person's ids (no name), which is how it is found again for them (loadPersonalReference).
+ */
+export function withoutAuthor<R extends Partial<ConversationReference>>(reference: R): R {
+  const { user, ...rest } = reference;
+  if (reference.conversation?.conversationType !== 'personal' || !user?.id) return rest as R;
+  return { ...rest, user: { id: user.id, ...(user.aadObjectId ? { aadObjectId: user.aadObjectId } : {}) } } as R;
 }
 
 /** The stored reference for a conversation id, or undefined when Teams never told us about it. */
@@ -60,7 +74,7 @@ export async function loadConversationReference(
     platform: 'teams',
     channelRef: conversationId,
   })) as Partial<ConversationReference> | null;
-  return ref?.conversation?.id && ref.serviceUrl ? ref : undefined;
+  return ref?.conversation?.id && ref.serviceUrl ? withoutAuthor(ref) : undefined;
 }
 
 /**
@@ -113,7 +127,8 @@ export async function loadAnyReference(
   db: Database,
   tenantId?: string,
 ): Promise<Partial<ConversationReference> | undefined> {
-  return (await findNewestConversationRef(db.sql, tenantId)) as Partial<ConversationReference> | undefined;
+  const ref = (await findNewestConversationRef(db.sql, tenantId)) as Partial<ConversationReference> | undefined;
+  return ref ? withoutAuthor(ref) : undefined;
 }
 
 /**

@@ -67,6 +67,11 @@ export interface TeamsBotDeps {
   tenantId?: string;
   /** Who the activity's author is (member, guest, other tenant, unverified): outsiders run nothing (teams-standing.ts). */
   standingOf(context: TurnContext): Promise<TeamsStanding>;
+  /**
+   * People joined or left a conversation or team (Teams user ids and Entra object ids): what every
+   * process of the deployment remembers of them (the member cache) is dropped. Absent = nothing cached.
+   */
+  membersChanged?(ids: string[]): Promise<void>;
 }
 
 /** Waits before the retries of an auto-logged message whose write failed, ms (Teams waits for the answer). */
@@ -111,12 +116,18 @@ export class TeamsBot extends TeamsActivityHandler {
       // Members came or went (or the channel changed): every process reads the roster again before
       // trusting it with an internal post (the stamp travels in the stored reference).
       const at = new Date().toISOString();
+      // Whoever joined or left (back as a guest, removed) is asked about again, in every process.
+      const bot = context.activity.recipient?.id;
+      const people = [...(context.activity.membersAdded ?? []), ...(context.activity.membersRemoved ?? [])].filter(
+        (m) => m.id !== bot,
+      );
+      const ids = people.flatMap((m) => [m.id, m.aadObjectId ?? '']).filter((id) => id !== '');
+      if (ids.length > 0) await this.deps.membersChanged?.([...new Set(ids)]);
       await this.remember(context, true, at);
       const teamId = teamIdOf(context.activity);
       const stamped = teamId ? await markTeamRosterChanged(this.deps.db, teamId, at) : [];
       const conversations = [teamsChannelRef(context.activity.conversation.id), ...stamped];
       this.deps.connector.forgetAudience(conversations);
-      const bot = context.activity.recipient?.id;
       if ((context.activity.membersAdded ?? []).some((m) => m.id !== bot))
         await this.takeBackIfShared([...new Set(conversations)]);
       await next();

@@ -34,6 +34,21 @@ export class TeamsMemberCache {
     if (this.entries.size >= TEAMS_MEMBER_CACHE_MAX && !this.entries.has(key)) this.entries.clear();
     this.entries.set(key, { member, expiresAt: Date.now() + this.ttlMs });
   }
+
+  /**
+   * Teams said these people joined or left (a conversationUpdate's membersAdded / membersRemoved, heard
+   * by this process or another one, see teams.component.ts): what it said about them before (a member
+   * now removed, someone back as a guest) is asked again at the next use. `ids` are Teams user ids
+   * ("29:…") or Entra object ids, in any tenant.
+   */
+  forget(ids: readonly string[]): void {
+    const gone = new Set(ids.filter((id) => id !== ''));
+    if (gone.size === 0) return;
+    for (const [key, { member }] of this.entries) {
+      const person = key.slice(key.indexOf('|') + 1);
+      if (gone.has(person) || gone.has(member.id ?? '') || gone.has(member.aadObjectId ?? '')) this.entries.delete(key);
+    }
+  }
 }
 
 /** "<activity's tenant>|<aadObjectId, else from.id>": one person as one tenant's Teams describes them. */

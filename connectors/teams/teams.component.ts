@@ -21,6 +21,7 @@ import { withSdkConsoleIn } from './sdk-console.ts';
 import { teamsTurnErrorHandler } from './teams-turn-error.ts';
 import { teamsAuthentication, type TeamsCloudSettings } from './teams-authentication.ts';
 import { channelPrivacyCheck } from '../channel-privacy.check.ts';
+import { RedisBroadcast } from '../../src/redis/redis-broadcast.ts';
 
 /** Where Teams (Azure Bot Service) and the Bot Framework Emulator send activities. */
 export const TEAMS_MESSAGES_PATH = '/api/messages';
@@ -88,6 +89,17 @@ export async function teamsComponent(
   // What getMember said about each author, for an hour: the auto-logger reads it before asking, the
   // standing check when Teams does not answer.
   const members = new TeamsMemberCache();
+  // A conversationUpdate (someone joined or left) reaches one process: it tells every process holding
+  // a member cache (roles all and web) to ask Teams about those people again.
+  const memberChanges = new RedisBroadcast<{ ids?: unknown }>(
+    runtime.redis,
+    runtime.config.queuePrefix,
+    'teams:members-changed',
+    logger,
+  );
+  await memberChanges.follow(({ ids }) => {
+    if (Array.isArray(ids)) members.forget(ids.filter((id): id is string => typeof id === 'string'));
+  });
   const autoLogger = new TeamsAutoLogger({
     db: runtime.db,
     hooks: runtime.hooks,
@@ -116,6 +128,10 @@ export async function teamsComponent(
         tenantId: teams.tenantId,
         internalDomains: runtime.config.internalDomains,
       }),
+    membersChanged: async (ids) => {
+      members.forget(ids);
+      await memberChanges.publish({ ids });
+    },
   });
   const localOnly = !teams.appId;
   runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
@@ -145,6 +161,9 @@ export async function teamsComponent(
       { name: 'teams', check: () => connector.health() },
       channelPrivacyCheck('teams', runtime.db, (t) => connector.audience(t), runtime.config.pipeline.defaultTarget),
     ],
-    stop: async () => autoLogger.stop(),
+    stop: async () => {
+      autoLogger.stop();
+      await memberChanges.stop();
+    },
   };
 }

@@ -127,11 +127,14 @@ export function registerMessageEvents(app: App, deps: SlackListenerDeps): void {
     });
 
   // A member made a guest (or deactivated) must not keep a member's standing, nor keep channels they
-  // read counted internal, for the hour the profile cache would hold them: read again at the next use.
-  // Only this process hears of it; the others read the profile again within the hour.
+  // read counted internal, for the hour the profile cache would hold them: read again at the next use,
+  // here at once and in every other process of the deployment through Redis (personChanged). With
+  // Redis away, the others read the profile again within the hour.
   app.event('user_change', async ({ event }) => {
     const userId = (event as { user?: { id?: string } }).user?.id;
-    if (userId) deps.connector.audiences.forgetPerson(userId);
+    if (!userId) return;
+    deps.connector.audiences.forgetPerson(userId);
+    await deps.personChanged?.(userId);
   });
 }
 

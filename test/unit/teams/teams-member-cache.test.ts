@@ -18,4 +18,22 @@ describe('TeamsMemberCache', () => {
     await new Promise((r) => setTimeout(r, 120));
     expect(cache.fresh(activity('t-ours', { id: '29:ann', aadObjectId: 'aad-ann' }))).toBeUndefined();
   });
+
+  it('forgets people Teams said joined or left, by Teams user id or Entra object id, in every tenant', () => {
+    const cache = new TeamsMemberCache();
+    const bob = { ...member, id: '29:bob', aadObjectId: 'aad-bob' };
+    const cal = { ...member, id: '29:cal', aadObjectId: undefined };
+    cache.remember(activity('t-ours', { id: '29:ann', aadObjectId: 'aad-ann' }), member as never);
+    cache.remember(activity('t-other', { id: '29:ann', aadObjectId: 'aad-ann' }), member as never);
+    cache.remember(activity('t-ours', { id: '29:bob', aadObjectId: 'aad-bob' }), bob as never);
+    cache.remember(activity('t-ours', { id: '29:cal' }), cal as never);
+    // Teams names Ann by her Teams user id only (the cache keyed her by her Entra id), Cal by his.
+    cache.forget(['29:ann', '29:cal']);
+    expect(cache.fresh(activity('t-ours', { id: '29:ann', aadObjectId: 'aad-ann' }))).toBeUndefined();
+    expect(cache.fresh(activity('t-other', { id: '29:ann', aadObjectId: 'aad-ann' }))).toBeUndefined();
+    expect(cache.fresh(activity('t-ours', { id: '29:cal' }))).toBeUndefined();
+    expect(cache.fresh(activity('t-ours', { id: '29:bob', aadObjectId: 'aad-bob' }))).toEqual(bob);
+    cache.forget(['aad-bob']);
+    expect(cache.fresh(activity('t-ours', { id: '29:bob', aadObjectId: 'aad-bob' }))).toBeUndefined();
+  });
 });
