@@ -156,7 +156,15 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
       expect(row.lastError).toMatch(/Slack could not say who reads/);
       // The retries (the failed answer is kept 5 s): Slack answers, the channel is internal, the reminder
       // is posted there and only there.
-      await eventually('posted once Slack answers', () => run(data).then((o) => o.status === 'sent', () => false), 20_000);
+      await eventually(
+        'posted once Slack answers',
+        () =>
+          run(data).then(
+            (o) => o.status === 'sent',
+            () => false,
+          ),
+        20_000,
+      );
       expect(postedIn(own)).toHaveLength(1);
       expect(postedIn(DEFAULT)).toHaveLength(0);
       expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: f.id } })).messageRef).toBe(
