@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/logger.ts';
 import { DeliveryError, type Audience } from '../chat-connector.ts';
-import type { SlackUserDirectory } from './slack-user-directory.ts';
+import type { SlackPersonStanding, SlackUserDirectory } from './slack-user-directory.ts';
 import { toDeliveryError } from './slack-delivery-error.ts';
 
 /**
@@ -116,11 +116,16 @@ export class SlackAudience {
 
   /**
    * A person's account changed (user_change, heard by this process or by another one and broadcast, see
-   * slack.component.ts): their profile and every channel verdict (any channel may hold them) are asked
-   * of Slack again next time; checks under way are not kept.
+   * slack.component.ts): their profile is asked of Slack again next time, and so is every channel
+   * verdict (any channel may hold them; checks under way are not kept) unless `now`, the standing the
+   * event carries, is the one this process held for them.
    */
-  forgetPerson(userId: string): void {
+  forgetPerson(userId: string, now?: SlackPersonStanding): void {
+    const before = this.users.cachedStanding(userId);
     this.users.forget(userId);
+    // A new name, status or timezone (most user_change events in a busy workspace) changes nobody's
+    // reading of a channel: the channel verdicts stay. Unknown before or after: all asked again.
+    if (now && before && sameStanding(before, now)) return;
     this.cache.clear();
     this.inFlight.clear();
   }
@@ -176,4 +181,8 @@ export class SlackAudience {
     } while (cursor);
     return all;
   }
+}
+
+function sameStanding(a: SlackPersonStanding, b: SlackPersonStanding): boolean {
+  return a.teamId === b.teamId && a.enterpriseId === b.enterpriseId && a.isGuest === b.isGuest && a.isBot === b.isBot;
 }

@@ -7,7 +7,7 @@ import type { SlackConnector } from './slack.connector.ts';
 import { renderBlocks } from './render-blocks.ts';
 import { postJson } from './post-json.ts';
 import type { SlackAutoLogger, SlackMessageEvent } from './slack-auto-logger.ts';
-import { SlackUserDirectory, type SlackUserProfile } from './slack-user-directory.ts';
+import { SlackUserDirectory, type SlackPersonStanding, type SlackUserProfile } from './slack-user-directory.ts';
 import type { Standing } from '../../src/domain/roles.ts';
 import type { ServesSlack } from './slack-served.ts';
 
@@ -51,7 +51,7 @@ export interface SlackListenerDeps {
    * Slack said a person's account changed (user_change) and this process dropped what it holds of them:
    * tells every other process of the deployment to drop it too. Absent = this process only.
    */
-  personChanged?(userId: string): Promise<void>;
+  personChanged?(userId: string, standing: SlackPersonStanding | undefined): Promise<void>;
   logger: Logger;
 }
 

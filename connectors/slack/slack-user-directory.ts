@@ -20,6 +20,51 @@ export interface SlackUserProfile {
   isAdmin: boolean;
 }
 
+/** What decides who may read a channel a person is in: a change of anything else keeps the channel verdicts. */
+export interface SlackPersonStanding {
+  teamId?: string;
+  enterpriseId?: string;
+  isGuest: boolean;
+  isBot: boolean;
+}
+
+/** A Slack `User` object (users.info's `user`, user_change's `user`) as Rapport keeps it. */
+export function slackProfileOf(user: SlackUserObject | undefined): SlackUserProfile {
+  return {
+    teamId: user?.team_id,
+    enterpriseId: user?.enterprise_user?.enterprise_id || undefined,
+    name: user?.profile?.display_name || user?.real_name || user?.profile?.real_name || user?.name || undefined,
+    email: user?.profile?.email?.toLowerCase() || undefined,
+    timezone: user?.tz || undefined,
+    isBot: user?.is_bot === true || user?.id === 'USLACKBOT',
+    isGuest: user?.is_restricted === true || user?.is_ultra_restricted === true,
+    isAdmin: user?.is_admin === true || user?.is_owner === true || user?.is_primary_owner === true,
+  };
+}
+
+/** The fields of a Slack `User` object Rapport reads. */
+export interface SlackUserObject {
+  id?: string;
+  team_id?: string;
+  name?: string;
+  real_name?: string;
+  tz?: string;
+  deleted?: boolean;
+  is_bot?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  is_admin?: boolean;
+  is_owner?: boolean;
+  is_primary_owner?: boolean;
+  enterprise_user?: { enterprise_id?: string };
+  profile?: { display_name?: string; real_name?: string; email?: string };
+}
+
+/** The standing part of a profile. */
+export function standingOf(p: SlackUserProfile): SlackPersonStanding {
+  return { teamId: p.teamId, enterpriseId: p.enterpriseId, isGuest: p.isGuest, isBot: p.isBot };
+}
+
 /** How long a users.info answer is reused. Profiles (timezone, email) rarely change. */
 export const USER_CACHE_MS = 3_600_000;
 /** After a failed users.info, how long before asking again, so a Slack outage is not hammered per message. */
@@ -77,6 +122,13 @@ export class SlackUserDirectory {
    * Slack said the person's account changed (user_change: made a guest, deactivated, moved): their
    * profile is read again at the next use, as seen from every workspace this process asked from.
    */
+  /** The standing this process holds for the person (from any workspace's lookup), if it holds one. */
+  cachedStanding(userId: string): SlackPersonStanding | undefined {
+    for (const [key, entry] of this.cache)
+      if (key.endsWith(`/${userId}`) && entry.profile) return standingOf(entry.profile);
+    return undefined;
+  }
+
   forget(userId: string): void {
     for (const key of this.cache.keys()) if (key.endsWith(`/${userId}`)) this.cache.delete(key);
     for (const key of this.inFlight.keys()) if (key.endsWith(`/${userId}`)) this.inFlight.delete(key);
@@ -88,16 +140,7 @@ export class SlackUserDirectory {
     let entry: Entry;
     try {
       const { user } = await (await this.clientFor(teamId)).users.info({ user: userId });
-      const profile: SlackUserProfile = {
-        teamId: user?.team_id,
-        enterpriseId: user?.enterprise_user?.enterprise_id || undefined,
-        name: user?.profile?.display_name || user?.real_name || user?.profile?.real_name || user?.name || undefined,
-        email: user?.profile?.email?.toLowerCase() || undefined,
-        timezone: user?.tz || undefined,
-        isBot: user?.is_bot === true || user?.id === 'USLACKBOT',
-        isGuest: user?.is_restricted === true || user?.is_ultra_restricted === true,
-        isAdmin: user?.is_admin === true || user?.is_owner === true || user?.is_primary_owner === true,
-      };
+      const profile = slackProfileOf(user as SlackUserObject | undefined);
       entry = { profile, expiresAt: Date.now() + USER_CACHE_MS };
     } catch (err) {
       this.logger.warn(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SecretBox } from '../../src/db/secret-box.ts';
 import { findRepByPlatformUser } from '../../src/db/rep.repository.ts';
 import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
@@ -32,6 +33,7 @@ import { burstHold, interactiveArrivals } from '../../src/concurrency/interactiv
 import { platformUserKey } from '../../src/services/reps.service.ts';
 import { acknowledgeRateLimitNotices } from './events/app-rate-limited.event.ts';
 import { RedisBroadcast } from '../../src/redis/redis-broadcast.ts';
+import type { SlackPersonStanding } from './slack-user-directory.ts';
 
 /**
  * Acknowledged Slack requests worked on at once (commands, clicks, auto-logged messages); more wait their
@@ -77,14 +79,18 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   runtime.registry.registerHeldAuthors('slack', slackHeldAuthors({ db: runtime.db, users }));
   // Slack sends user_change (made a guest, deactivated) to one process: that one tells every process of
   // the deployment, workers too (their guard checks channel members), to read the person again.
-  const personChanges = new RedisBroadcast<{ userId?: unknown }>(
+  const personChanges = new RedisBroadcast<{ userId?: unknown; standing?: SlackPersonStanding; from?: unknown }>(
     runtime.redis,
     runtime.config.queuePrefix,
     'slack:user-changed',
     logger,
   );
-  await personChanges.follow(({ userId }) => {
-    if (typeof userId === 'string') connector.audiences.forgetPerson(userId);
+  // The process that heard the event acted on it already (and compared with what it held then).
+  const self = randomUUID();
+  await personChanges.follow(({ userId, standing, from }) => {
+    if (typeof userId !== 'string' || from === self) return;
+    const known = standing && typeof standing === 'object' && typeof standing.isGuest === 'boolean';
+    connector.audiences.forgetPerson(userId, known ? standing : undefined);
   });
   if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: () => personChanges.stop() };
 
@@ -198,7 +204,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     },
     autoLogger,
     missed: (teamId, event) => catchUp.missed(teamId, event),
-    personChanged: (userId) => personChanges.publish({ userId }),
+    personChanged: (userId, standing) => personChanges.publish({ userId, standing, from: self }),
     logger,
   };
   registerSlackListeners(app, deps);

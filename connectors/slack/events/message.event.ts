@@ -1,4 +1,5 @@
 import type { App, Context } from '@slack/bolt';
+import { slackProfileOf, standingOf, type SlackUserObject } from '../slack-user-directory.ts';
 import type { SlackListenerDeps } from '../slack-request.ts';
 import type { SlackMessageEvent } from '../slack-auto-logger.ts';
 import { servedOf } from '../outsider-gate.ts';
@@ -131,10 +132,12 @@ export function registerMessageEvents(app: App, deps: SlackListenerDeps): void {
   // here at once and in every other process of the deployment through Redis (personChanged). With
   // Redis away, the others read the profile again within the hour.
   app.event('user_change', async ({ event }) => {
-    const userId = (event as { user?: { id?: string } }).user?.id;
-    if (!userId) return;
-    deps.connector.audiences.forgetPerson(userId);
-    await deps.personChanged?.(userId);
+    const user = (event as { user?: SlackUserObject }).user;
+    if (!user?.id) return;
+    // A deactivated account: asked again everywhere (nothing of it is worth comparing).
+    const standing = user.deleted ? undefined : standingOf(slackProfileOf(user));
+    deps.connector.audiences.forgetPerson(user.id, standing);
+    await deps.personChanged?.(user.id, standing);
   });
 }
 

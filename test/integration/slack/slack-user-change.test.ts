@@ -70,4 +70,52 @@ describe('Slack: a member made a guest', () => {
     expect(refused).not.toMatch(/acme\.example/);
     expect(slack.callsTo('users.info').length).toBeGreaterThan(infos);
   });
+
+  it('a new status or name keeps the channel verdicts; a guest among the members makes the channel asked again', async () => {
+    const channel = 'CSTATUS'; // a channel no other test asks about
+    slack.channelMembers.set(channel, ['UBOT', 'UEVE']);
+    slack.users.set('UEVE', { profile: { display_name: 'eve', email: 'eve@ours.example' } });
+    const target = `slack:${TEAM}/${channel}`;
+    const connector = bot!.test.proc.runtime.registry.forTarget(target);
+    const infos = () => slack.callsTo('conversations.info').filter((c) => c.body.channel === channel).length;
+    const userChange = async (user: Record<string, unknown>) => {
+      const res = await postSignedToSlackEvents(
+        bot!.test.proc.url,
+        SECRET,
+        eventCallbackBody(
+          TEAM,
+          { type: 'user_change', user, cache_ts: Math.floor(Date.now() / 1000) },
+          `EvUserChange${++seq}`,
+        ),
+        'application/json',
+      );
+      expect(res.status).toBe(200);
+    };
+    expect(await connector.audience(target)).toBe('internal');
+    expect(infos()).toBe(1);
+    const lookups = () => slack.callsTo('users.info').filter((c) => c.body.user === 'UEVE').length;
+    /** Bolt acknowledges before its listener runs: the event has been acted on once Eve's profile is read again. */
+    const heard = async () => {
+      const before = lookups();
+      await eventually('the user_change acted on', async () => {
+        await connector.audience(`slack:${TEAM}/@UEVE`);
+        return lookups() > before;
+      });
+    };
+    // Eve sets a status: the same member of the same workspace.
+    await userChange({
+      id: 'UEVE',
+      team_id: TEAM,
+      name: 'eve',
+      profile: { display_name: 'eve', status_text: 'On holiday' },
+    });
+    expect(await connector.audience(target)).toBe('internal');
+    expect(infos()).toBe(1);
+    // Eve is made a guest: the channel is checked again at once, and found to have one.
+    slack.users.set('UEVE', { is_restricted: true, profile: { display_name: 'eve', email: 'eve@ours.example' } });
+    await userChange({ id: 'UEVE', team_id: TEAM, name: 'eve', is_restricted: true, profile: { display_name: 'eve' } });
+    await heard();
+    expect(await connector.audience(target)).toBe('external');
+    expect(infos()).toBe(2);
+  });
 });
