@@ -23,11 +23,14 @@ export function allowedHostnames(publicUrl: URL | undefined): string[] {
  *   browser treat the console as evil.example's own page, so the Origin check alone cannot tell);
  * - a state-changing request (anything but GET/HEAD/OPTIONS) whose Origin is not the console's own, or
  *   that the browser marks cross-site (Sec-Fetch-Site) when it sends no Origin.
- * Tools (curl, `rapport exec`) send neither header and pass.
+ * Tools (curl, `rapport exec`) send neither header and pass. Every answer also forbids being shown in
+ * another site's frame (clickjacking: a hidden console under a decoy button, where the frame's own
+ * clicks pass the Origin check).
  */
 export function consoleRequestGuard(publicUrl: URL | undefined) {
   const allowed = new Set(allowedHostnames(publicUrl));
   return (req: Request, res: Response, next: NextFunction): void => {
+    res.set('X-Frame-Options', 'DENY').set('Content-Security-Policy', "frame-ancestors 'none'");
     const host = req.get('host') ?? '';
     const hostname = hostnameOf(host);
     if (!hostname || !allowed.has(hostname)) {

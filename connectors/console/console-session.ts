@@ -40,7 +40,12 @@ export function openValue<T>(secret: string, sealed: string | undefined): T | un
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      // A cookie another site on the same domain set malformed is no cookie (not an error on every page).
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {}
+    }
   }
   return undefined;
 }

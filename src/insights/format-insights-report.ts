@@ -1,3 +1,4 @@
+import { csvField } from '../domain/csv.ts';
 import type { InsightsReport } from './insights-report.service.ts';
 import type { ResponseStats } from './response-times.ts';
 
@@ -45,11 +46,6 @@ export function formatReportText(r: InsightsReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-const csvCell = (v: string | number | null) => {
-  const s = v === null ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 /** The report as CSV: one figure per row, `section,group,kind,metric,value`. */
 export function formatReportCsv(r: InsightsReport): string {
   const rows: (string | number | null)[][] = [['section', 'group', 'kind', 'metric', 'value']];
@@ -81,5 +77,5 @@ export function formatReportCsv(r: InsightsReport): string {
     }
   for (const s of r.satisfaction.series)
     for (const p of s.points) rows.push(['satisfaction', s.group, p.bucket.slice(0, 10), 'mean_sentiment', p.mean]);
-  return `${rows.map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
+  return `${rows.map((row) => row.map((v) => csvField(v)).join(',')).join('\n')}\n`;
 }

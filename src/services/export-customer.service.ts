@@ -1,3 +1,4 @@
+import { csvField } from '../domain/csv.ts';
 import { findAuditLogsAbout } from '../db/audit-log.repository.ts';
 import { findChannelLinksOfCompany } from '../db/channel-link.repository.ts';
 import { findRecordsWithMessages } from '../db/communication-record.repository.ts';
@@ -127,8 +128,7 @@ export function formatCustomerExport(data: CustomerExport, format: ExportFormat)
   return `${[header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
+/** Quoted always; a formula neutralised (csvField). */
 function csvCell(value: string): string {
-  // Quote always; neutralise spreadsheet formulas (a cell starting with = + - @ runs in Excel).
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
+  return csvField(value, { quote: 'always' });
 }

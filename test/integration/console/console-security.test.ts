@@ -39,6 +39,10 @@ window.crossSite = fetch('${consoleServer.base}/api/command', { method: 'POST', 
   headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ text: 'log "Fetch Co" evil --new' }) }).then(() => 'sent', (e) => String(e));
 </script>`);
     });
+    // A page that shows the console in a frame under its own content (clickjacking).
+    app.get('/framed', (_req, res) => {
+      res.type('html').send(`<!doctype html><iframe id="c" src="${consoleServer.base}/console"></iframe>`);
+    });
     attacker = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -120,6 +124,27 @@ window.crossSite = fetch('${consoleServer.base}/api/command', { method: 'POST', 
       await page2.close();
     }
     expect(await t.db.prisma.company.count({ where: { name: 'Fetch Co' } })).toBe(1);
+  });
+
+  it('is never shown in another site’s frame (clickjacking), and a malformed cookie is no cookie, not an error', async () => {
+    await t.db.prisma.company.create({ data: { name: 'Framed Ltd', normalizedName: 'framed' } });
+    const page = await browser.newPage();
+    try {
+      const framed = page.waitForResponse((r) => r.url() === `${consoleServer.base}/console`);
+      await page.goto(`${attackerBase}/framed`);
+      const answer = await framed;
+      expect(answer.headers()['x-frame-options']).toBe('DENY');
+      expect(answer.headers()['content-security-policy']).toBe("frame-ancestors 'none'");
+      // Chromium refuses to show it: the frame holds its error page, not the console.
+      await new Promise((r) => setTimeout(r, 500));
+      const frame = page.frames().find((f) => f !== page.mainFrame());
+      expect(frame?.url()).not.toBe(`${consoleServer.base}/console`);
+    } finally {
+      await page.close();
+    }
+    // A cookie another site of the same domain set malformed (%E0 is not UTF-8) is ignored.
+    const res = await fetch(`${consoleServer.base}/api/customers`, { headers: { cookie: 'rapport_session=%E0' } });
+    expect(res.status).toBe(200);
   });
 
   it('with RAPPORT_CONSOLE_TOKEN, a remote browser opening ?token= gets the page, its CSS, JS and event stream', async () => {

