@@ -8,6 +8,7 @@ import {
   DEFAULT_LEASE_MS,
   deliveryExists,
   releaseDeliveryLease,
+  noteDeliveryWaiting,
   setDeliveryStatus,
   takeDeliveryLease,
 } from '../src/db/delivery.repository.ts';
@@ -21,7 +22,7 @@ import { formatMessageRef, isOpen } from '../src/domain/follow-up.ts';
 import { followTheData } from './card-follows-data.ts';
 import { cardRetractions } from './card-changes.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
-import { routeThroughGuard, withRedirectNotice } from './last-step-guard.ts';
+import { routeThroughGuard, withRedirectNotice, type GuardedRoute } from './last-step-guard.ts';
 import { suggestionBurstPlace, withGroupNote } from './suggestion-burst.ts';
 
 export interface DeliveryOutcome {
@@ -91,14 +92,8 @@ export async function deliverMessage(
   let route: Awaited<ReturnType<typeof routeThroughGuard>>;
   try {
     // A retraction quotes nothing and must reach the card where it is, shared place or not.
-    route =
-      d.kind === 'retract' ? { target: d.target, redirectedFrom: undefined } : await routeThroughGuard(d.target, deps);
+    route = d.kind === 'retract' ? { target: d.target, redirectedFrom: undefined } : await routeOrWait(d, row, deps);
   } catch (err) {
-    // The target's platform did not answer who reads it: nothing was posted; the retry asks again.
-    if (err instanceof DeliveryError && err.code === 'temporary' && !err.mayHavePosted) {
-      if (row.markedPosting) await setDeliveryStatus(db.sql, d.key, 'not-posting', err.message, row.status);
-      throw err;
-    }
     // Not installed where the target is (or its platform is off here): the post could reach nobody.
     if (!(err instanceof DeliveryError) || (err.code !== 'auth' && err.code !== 'not_found')) throw err;
     await setDeliveryStatus(db.sql, d.key, 'failed', err.message);
@@ -232,6 +227,33 @@ export async function deliverMessage(
   // back when a forget committed while it was on its way.
   if (row.card) await followTheData(deps, ledger.readCard, row.card, card, { privateCopy: d.direct });
   return sent;
+}
+
+/** How long a delivery waits for a platform that does not answer who reads its target (then redirected). */
+export const PLATFORM_WAIT_MS = 30 * 60_000;
+
+/**
+ * The last-step guard's route for a post. While the target's platform does not answer who reads it
+ * (down, a 5xx, a timeout), nothing is posted and the error propagates: the delivery is retried and
+ * redriven, its lastError saying why, and goes where it was meant to once the platform answers. After
+ * {@link PLATFORM_WAIT_MS} from its first try it is routed as any doubtful place's post is (the default
+ * channel, else the console feed), so it is never held for good.
+ */
+async function routeOrWait(
+  d: DeliverMessageData,
+  row: { markedPosting: boolean; status: string },
+  deps: PipelineDeps,
+): Promise<GuardedRoute | undefined> {
+  try {
+    return await routeThroughGuard(d.target, deps);
+  } catch (err) {
+    if (!(err instanceof DeliveryError) || err.code !== 'temporary' || err.mayHavePosted) throw err;
+    const firstTried = await noteDeliveryWaiting(deps.db.sql, d.key, err.message);
+    if (firstTried && Date.now() - firstTried.getTime() >= PLATFORM_WAIT_MS)
+      return routeThroughGuard(d.target, deps, { waitForPlatform: false });
+    if (row.markedPosting) await setDeliveryStatus(deps.db.sql, d.key, 'not-posting', undefined, row.status);
+    throw err;
+  }
 }
 
 /**

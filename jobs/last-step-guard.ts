@@ -22,17 +22,23 @@ const LAST_RESORT_TARGET = 'console:team';
  * channel role (its customers' cards go to the default channel from then on) and what Rapport posted
  * there before is taken back (takeBackPostsIn: the membership event that said so may have been missed,
  * or received by another process); one that could not be checked keeps its role and is asked again next
- * time. A target whose platform does not answer (down, a 5xx, a timeout) is not redirected: the post
- * waits for the platform (DeliveryError `temporary`, retried and redriven) and goes where it was meant
- * to once it answers; the console feed is for places that stay doubtful while their platform answers.
+ * time. A target whose platform does not answer (down, a 5xx, a timeout) is not redirected unless
+ * `waitForPlatform` is false: the post waits for the platform (DeliveryError `temporary`, retried and
+ * redriven) and goes where it was meant to once it answers (the delivery job bounds the wait).
  * Returns undefined only when no connector anywhere can take the post (then the caller fails the
  * delivery loudly).
  * @throws DeliveryError auth / not_found from the target's connector (not installed there, platform not
  * enabled); temporary when the target's platform does not answer.
  */
-export async function routeThroughGuard(target: string, deps: PipelineDeps): Promise<GuardedRoute | undefined> {
+export async function routeThroughGuard(
+  target: string,
+  deps: PipelineDeps,
+  opts: { waitForPlatform: boolean } = { waitForPlatform: true },
+): Promise<GuardedRoute | undefined> {
   // An `auth` failure for the target itself propagates: not installed there, the post fails like any post would.
-  const audience = await deps.registry.forTarget(target).audience(target, { unreachable: 'throw' });
+  const audience = await deps.registry
+    .forTarget(target)
+    .audience(target, { unreachable: opts.waitForPlatform ? 'throw' : 'unknown' });
   if (audience === 'internal') return { target };
   if (audience === 'external') {
     await clearSharedTeamChannel(deps.db, target, deps.logger);

@@ -107,7 +107,12 @@ export class SlackAudience {
    */
   async checkPerson(teamId: string, userId: string): Promise<AudienceVerdict> {
     const profile = await this.users.get(teamId, userId);
-    if (!profile) return { audience: 'unknown', reason: `users.info failed for ${userId}` };
+    if (!profile)
+      return {
+        audience: 'unknown',
+        reason: `users.info failed for ${userId}`,
+        unreachable: this.users.lookupFailedByOutage(teamId, userId),
+      };
     if (profile.isGuest) return { audience: 'external', reason: `${userId} is a guest` };
     if (profile.teamId && profile.teamId !== teamId)
       return { audience: 'external', reason: `${userId} belongs to another workspace` };
@@ -159,7 +164,12 @@ export class SlackAudience {
       while (!verdict && next < members.length) {
         const userId = members[next++];
         const profile = await this.users.get(teamId, userId);
-        if (!profile) verdict ??= { audience: 'unknown', reason: `users.info failed for member ${userId}` };
+        if (!profile)
+          verdict ??= {
+            audience: 'unknown',
+            reason: `users.info failed for member ${userId}`,
+            unreachable: this.users.lookupFailedByOutage(teamId, userId),
+          };
         else if (profile.isGuest) verdict = { audience: 'external', reason: `has a guest (${userId})` };
         else if (profile.teamId && profile.teamId !== teamId && !channel.is_org_shared)
           verdict = { audience: 'external', reason: `has a member of another workspace (${userId})` };

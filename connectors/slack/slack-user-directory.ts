@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/logger.ts';
+import { toDeliveryError } from './slack-delivery-error.ts';
 
 /** What Rapport needs to know about a Slack user, from users.info. */
 export interface SlackUserProfile {
@@ -74,6 +75,8 @@ const USER_CACHE_MAX = 5_000;
 interface Entry {
   profile: SlackUserProfile | undefined;
   expiresAt: number;
+  /** The failed lookup was Slack not answering (down, a 5xx, a timeout), not a refusal. */
+  outage?: boolean;
 }
 
 /**
@@ -122,6 +125,12 @@ export class SlackUserDirectory {
    * Slack said the person's account changed (user_change: made a guest, deactivated, moved): their
    * profile is read again at the next use, as seen from every workspace this process asked from.
    */
+  /** Whether the last lookup of this person failed because Slack did not answer (kept a minute). */
+  lookupFailedByOutage(teamId: string, userId: string): boolean {
+    const entry = this.cache.get(`${teamId}/${userId}`);
+    return entry !== undefined && !entry.profile && entry.outage === true;
+  }
+
   /** The standing this process holds for the person (from any workspace's lookup), if it holds one. */
   cachedStanding(userId: string): SlackPersonStanding | undefined {
     for (const [key, entry] of this.cache)
@@ -147,7 +156,11 @@ export class SlackUserDirectory {
         { err: (err as Error).message, user: key },
         'users.info failed; going on without the profile (stored timezone, no email)',
       );
-      entry = { profile: undefined, expiresAt: Date.now() + FAILURE_CACHE_MS };
+      entry = {
+        profile: undefined,
+        expiresAt: Date.now() + FAILURE_CACHE_MS,
+        outage: toDeliveryError(err).code === 'temporary',
+      };
     }
     return entry;
   }

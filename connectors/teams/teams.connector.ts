@@ -117,7 +117,7 @@ export class TeamsConnector implements ChatConnector {
    */
   async audience(target: Target, opts?: AudienceOptions): Promise<Audience> {
     const parsed = parseTeamsTarget(target);
-    if (parsed.startsWith(PERSON_PREFIX)) return this.personAudience(parsed.slice(PERSON_PREFIX.length));
+    if (parsed.startsWith(PERSON_PREFIX)) return this.personAudience(parsed.slice(PERSON_PREFIX.length), target, opts);
     // A reply chain is read by its channel's members.
     const conversationId = teamsChannelRef(parsed);
     const reference = await this.lookup(conversationId);
@@ -134,15 +134,7 @@ export class TeamsConnector implements ChatConnector {
         audience = rosterAudience(members, this.audienceOptions.tenantId, this.audienceOptions.internalDomains ?? []);
       });
     } catch (err) {
-      // Teams did not answer (down, a 5xx, a timeout): a post waits for it when the caller asks so.
-      const failure = toDeliveryError(err, target);
-      if (opts?.unreachable === 'throw' && failure.code === 'temporary')
-        throw new DeliveryError(
-          'temporary',
-          `Teams could not say who reads ${target}: ${failure.message}`,
-          undefined,
-          false,
-        );
+      throwWhenUnreachable(err, target, opts);
       return 'unknown'; // fail closed, and ask again next time
     }
     if (audience !== 'unknown') {
@@ -157,7 +149,7 @@ export class TeamsConnector implements ChatConnector {
    * or email domain: internal; a guest or another tenant's member: external; no answer: unknown).
    * The chat is opened first if Rapport has none stored (that is where Teams answers for the person).
    */
-  private async personAudience(userId: string): Promise<Audience> {
+  private async personAudience(userId: string, target: Target, opts?: AudienceOptions): Promise<Audience> {
     let audience: Audience = 'unknown';
     try {
       const reference = await this.personalReference(userId);
@@ -166,7 +158,8 @@ export class TeamsConnector implements ChatConnector {
         const member = await TeamsInfo.getMember(context, reference.user?.id ?? userId);
         audience = memberAudience(member, this.audienceOptions.tenantId, this.audienceOptions.internalDomains ?? []);
       });
-    } catch {
+    } catch (err) {
+      throwWhenUnreachable(err, target, opts);
       return 'unknown'; // fail closed: the private copy is skipped, the channel's card stands
     }
     return audience;
@@ -352,6 +345,22 @@ export function parseTeamsTarget(target: Target): string {
  * ({@link DeliveryError.mayHavePosted}); a refused connection, an unknown host and another 4xx do not. The SDK's own HTTP retries are switched off (teams-authentication.ts), so these
  * arrive at the first failure and the delivery queue decides when to try again.
  */
+/**
+ * With `unreachable: 'throw'`: Teams did not answer who reads `target` (down, a 5xx, a timeout), so a
+ * post waits for it (DeliveryError temporary, nothing posted) rather than go elsewhere.
+ */
+function throwWhenUnreachable(err: unknown, target: Target, opts: AudienceOptions | undefined): void {
+  if (opts?.unreachable !== 'throw') return;
+  const failure = toDeliveryError(err, target);
+  if (failure.code === 'temporary')
+    throw new DeliveryError(
+      'temporary',
+      `Teams could not say who reads ${target}: ${failure.message}`,
+      undefined,
+      false,
+    );
+}
+
 export function toDeliveryError(err: unknown, target: Target): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const status = statusOf(err);

@@ -368,3 +368,12 @@ export async function recordPendingDeliveriesIn(
 export async function deliveryExists(sql: SqlRunner, key: string): Promise<boolean> {
   return (await sql.query<{ one: number }>(`SELECT 1 AS one FROM "Delivery" WHERE key = $1`, [key])).length > 0;
 }
+
+/** Records why a delivery waits (its lastError) and answers when its row was made (its first try), if it exists. */
+export async function noteDeliveryWaiting(sql: SqlRunner, key: string, lastError: string): Promise<Date | undefined> {
+  const [row] = await sql.query<{ createdAt: Date | string }>(
+    `UPDATE "Delivery" SET "lastError" = $2 WHERE key = $1 RETURNING "createdAt"`,
+    [key, lastError],
+  );
+  return row ? new Date(row.createdAt) : undefined;
+}

@@ -139,10 +139,15 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
     const outages: Array<[string, () => Promise<void>]> = [
       ['CWAITS1', async () => slack.failNext('conversations.info', { error: 'internal_error' })],
       ['CWAITS2', () => slack.refuse()],
+      // conversations.info answers, but users.info about a member does not (kept a minute as failed).
+      [
+        'CWAITS3',
+        async () => slack.failNext('users.info', { error: 'internal_error' }, (body) => body.user === 'UWAIT3'),
+      ],
     ];
     for (const [own, outage] of outages) {
       // A channel no other test asks about: nothing cached for it.
-      slack.channelMembers.set(own, ['UBOT', 'UREP']);
+      slack.channelMembers.set(own, own === 'CWAITS3' ? ['UBOT', 'UWAIT3'] : ['UBOT', 'UREP']);
       const { data, f } = await reminderFor(slackTarget(own));
       await outage();
       try {
@@ -154,8 +159,8 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
       const row = await h.test.db.prisma.delivery.findUniqueOrThrow({ where: { key: data.key } });
       expect(row.status).toBe('pending');
       expect(row.lastError).toMatch(/Slack could not say who reads/);
-      // The retries (the failed answer is kept 5 s): Slack answers, the channel is internal, the reminder
-      // is posted there and only there.
+      // The retries (a failed answer is kept 5 s, a failed users.info a minute): Slack answers, the
+      // channel is internal, the reminder is posted there and only there.
       await eventually(
         'posted once Slack answers',
         () =>
@@ -163,7 +168,7 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
             (o) => o.status === 'sent',
             () => false,
           ),
-        20_000,
+        75_000,
       );
       expect(postedIn(own)).toHaveLength(1);
       expect(postedIn(DEFAULT)).toHaveLength(0);
@@ -172,6 +177,27 @@ describe('last-step guard: internal posts never reach a Slack channel with outsi
       );
       slack.messages.length = 0;
     }
+  });
+
+  it('Slack not answering for longer than a delivery waits (30 min from its first try): redirected as any doubtful place is', async () => {
+    const own = 'CWAITSLONG';
+    slack.channelMembers.set(own, ['UBOT', 'UREP']);
+    const { data } = await reminderFor(slackTarget(own));
+    await slack.refuse();
+    try {
+      await expect(run(data)).rejects.toMatchObject({ code: 'temporary' });
+      // Its first try was 31 minutes ago, and Slack still does not answer.
+      await h.test.db.sql.query(`UPDATE "Delivery" SET "createdAt" = now() - interval '31 minutes' WHERE key = $1`, [
+        data.key,
+      ]);
+      // Where any doubtful place's post goes: here the default is the console feed (asking Slack about the
+      // shared default channel now would leave its failed answer cached for the other tests).
+      const consoleDefault = { ...deps, settings: { ...deps.settings, defaultTarget: 'console:team' } };
+      expect(await run(data, consoleDefault)).toMatchObject({ status: 'sent', redirectedTo: 'console:team' });
+    } finally {
+      await slack.resume();
+    }
+    expect(postedIn(own)).toHaveLength(0);
   });
 
   it('a channel too large to check member by member is unknown: redirected, after paging through conversations.members', async () => {
