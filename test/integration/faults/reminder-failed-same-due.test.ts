@@ -7,10 +7,9 @@ import { createWorkers } from '../../../jobs/workers.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { openDatabase } from '../../../src/db/open-database.ts';
 import { createLogger } from '../../../src/logger.ts';
-import { createCustomer } from '../../../src/services/create-customer.service.ts';
-import { changeFollowUp, createFollowUp } from '../../../src/services/follow-ups.service.ts';
-import { findOrCreateRep } from '../../../src/services/reps.service.ts';
+import { changeFollowUp } from '../../../src/services/follow-ups.service.ts';
 import { resilientPipelineHooks } from '../../../src/services/resilient-pipeline-hooks.ts';
+import { openFollowUp } from '../../helpers/open-follow-up.ts';
 import { eventually, startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
 
@@ -55,23 +54,8 @@ describe('a follow-up moved back to the due time whose reminder job failed', () 
 
   it('replaces the failed job: the reminder posts once', async () => {
     const db = h.test.db;
-    const actor = { platform: 'console' as const, platformUserId: 'sam', displayName: 'Sam', timezone: 'UTC' };
-    const rep = await findOrCreateRep(db.prisma, actor);
-    const audit = { repId: rep.id, platform: 'console' };
-    const umbrella = await createCustomer(db.prisma, 'Umbrella', audit);
     const dueAt = new Date(Date.now() + 3_000);
-    const f = await createFollowUp(
-      db,
-      {
-        companyId: umbrella.id,
-        title: 'Call Umbrella back',
-        dueAt,
-        assigneeRepId: rep.id,
-        actor: audit,
-        fallbackRemindTarget: 'console:team',
-      },
-      h.hooks,
-    );
+    const { followUp: f, audit } = await openFollowUp(db, h.hooks, 'Umbrella', dueAt);
     const reminders = h.queues[QueueName.FollowUpReminder];
     const remindJob = reminderJobId(f.id, dueAt);
     expect(await reminders.getJobState(remindJob)).toBe('delayed');
@@ -103,23 +87,8 @@ describe('a follow-up moved back to the due time whose reminder job failed', () 
 
   it('replaces a job kept completed when it ran while the follow-up was due at another time', async () => {
     const db = h.test.db;
-    const actor = { platform: 'console' as const, platformUserId: 'sam', displayName: 'Sam', timezone: 'UTC' };
-    const rep = await findOrCreateRep(db.prisma, actor);
-    const audit = { repId: rep.id, platform: 'console' };
-    const initech = await createCustomer(db.prisma, 'Initech', audit);
     const dueAt = new Date(Date.now() + 2_000);
-    const f = await createFollowUp(
-      db,
-      {
-        companyId: initech.id,
-        title: 'Call Initech back',
-        dueAt,
-        assigneeRepId: rep.id,
-        actor: audit,
-        fallbackRemindTarget: 'console:team',
-      },
-      h.hooks,
-    );
+    const { followUp: f, audit } = await openFollowUp(db, h.hooks, 'Initech', dueAt);
     const reminders = h.queues[QueueName.FollowUpReminder];
     const remindJob = reminderJobId(f.id, dueAt);
     // Moved to tomorrow by a process whose hook never reached Redis (the write committed; Redis away):

@@ -8,10 +8,9 @@ import { reconcileSchedules } from '../../../jobs/reconcile-schedules.job.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { openDatabase } from '../../../src/db/open-database.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
-import { createCustomer } from '../../../src/services/create-customer.service.ts';
-import { changeFollowUp, createFollowUp } from '../../../src/services/follow-ups.service.ts';
+import { changeFollowUp } from '../../../src/services/follow-ups.service.ts';
 import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
-import { findOrCreateRep } from '../../../src/services/reps.service.ts';
+import { openFollowUp } from '../../helpers/open-follow-up.ts';
 import { eventually, startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
 
@@ -57,23 +56,8 @@ describe('two concurrent due-date changes of one follow-up (PostgreSQL)', () => 
 
   it('keeps the reminder job of the due date committed last, and the reminder posts once', async () => {
     const db = h.test.db;
-    const actor = { platform: 'console' as const, platformUserId: 'sam', displayName: 'Sam', timezone: 'UTC' };
-    const rep = await findOrCreateRep(db.prisma, actor);
-    const audit = { repId: rep.id, platform: 'console' };
-    const acme = await createCustomer(db.prisma, 'Acme', audit);
     const first = new Date(Date.now() + 3_600_000);
-    const f = await createFollowUp(
-      db,
-      {
-        companyId: acme.id,
-        title: 'Call Acme back',
-        dueAt: first,
-        assigneeRepId: rep.id,
-        actor: audit,
-        fallbackRemindTarget: 'console:team',
-      },
-      h.hooks,
-    );
+    const { followUp: f, audit } = await openFollowUp(db, h.hooks, 'Acme', first);
     const reminders = h.queues[QueueName.FollowUpReminder];
     expect(await reminders.getJobState(reminderJobId(f.id, first))).toBe('delayed');
 
@@ -139,23 +123,8 @@ describe('a follow-up moved away and back while the reconciler runs (PostgreSQL)
 
   it('keeps the job of the due time it is back at', async () => {
     const db = h.test.db;
-    const actor = { platform: 'console' as const, platformUserId: 'sam', displayName: 'Sam', timezone: 'UTC' };
-    const rep = await findOrCreateRep(db.prisma, actor);
-    const audit = { repId: rep.id, platform: 'console' };
-    const globex = await createCustomer(db.prisma, 'Globex', audit);
     const dueAt = new Date(Date.now() + 3_600_000);
-    const f = await createFollowUp(
-      db,
-      {
-        companyId: globex.id,
-        title: 'Call Globex back',
-        dueAt,
-        assigneeRepId: rep.id,
-        actor: audit,
-        fallbackRemindTarget: 'console:team',
-      },
-      h.hooks,
-    );
+    const { followUp: f, audit } = await openFollowUp(db, h.hooks, 'Globex', dueAt);
     const reminders = h.queues[QueueName.FollowUpReminder];
     const remindJob = reminderJobId(f.id, dueAt);
     expect(await reminders.getJobState(remindJob)).toBe('delayed');
