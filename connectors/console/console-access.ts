@@ -8,7 +8,7 @@ import {
   currentAccountPerson,
 } from '../../src/services/console-accounts.service.ts';
 import { isPublished, operatorProof } from '../../src/net/this-machine.ts';
-import { cookieIsSecure, readSession, startSession } from './console-session.ts';
+import { cookieIsSecure, fingerprintMatches, readSession, startSession, tokenFingerprint } from './console-session.ts';
 
 /** Who is asking: a signed-in person, or the operator's own tools (`tool`: may name the rep to act as). */
 export type ConsoleViewer = ConsolePerson & { tool?: boolean };
@@ -68,10 +68,21 @@ export function consoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
     // req.path is relative to where the middleware is mounted; the whole path decides page or API.
     const path = new URL(req.originalUrl, 'http://x').pathname;
     const isPage = path.startsWith('/console') && !/\.(js|css)$/.test(path);
-    const session = readSession(req, await secret());
+    const key = await secret();
+    const session = readSession(req, key);
     if (session) {
+      const { person: signedIn } = session;
       // A password account's role and status are read again each time: disabling or demoting applies at once.
-      const person = session.via === 'password' ? await currentAccountPerson(opts.db, session.consoleId) : session;
+      // A session opened with the console token lasts only while that token is RAPPORT_CONSOLE_TOKEN:
+      // rotating or removing the token ends it.
+      const person =
+        signedIn.via === 'password'
+          ? await currentAccountPerson(opts.db, signedIn.consoleId)
+          : signedIn.via === 'token'
+            ? fingerprintMatches(key, session.tokenFingerprint, opts.consoleToken)
+              ? signedIn
+              : undefined
+            : signedIn;
       if (person) return person;
     }
     const proof = operatorProof(req, {
@@ -79,15 +90,16 @@ export function consoleAccess(opts: ConsoleAccessOptions): ConsoleAccess {
       consoleToken: opts.consoleToken,
       toolToken: opts.toolToken,
     });
-    if (proof === 'console-token') {
+    if (proof === 'console-token' && opts.consoleToken) {
       if (req.method === 'GET' && typeof req.query.token === 'string' && req.accepts('html') && !req.xhr) {
         // A page opened with ?token=: from now on the cookie carries the sign-in (assets, event stream).
         startSession(
           res,
-          await secret(),
+          key,
           { ...OPERATOR, via: 'token' },
           opts.signIn.sessionHours,
           cookieIsSecure(req, opts.signIn.publicUrl),
+          { tokenFingerprint: tokenFingerprint(key, opts.consoleToken) },
         );
         const url = new URL(req.originalUrl, 'http://x');
         url.searchParams.delete('token');

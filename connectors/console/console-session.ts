@@ -8,6 +8,14 @@ interface SessionPayload {
   p: ConsolePerson;
   /** Expiry, epoch milliseconds. */
   exp: number;
+  /** A session opened with the console token: the token's fingerprint ({@link tokenFingerprint}), never the token. */
+  t?: string;
+}
+
+/** A valid, unexpired session: who, and for a `?token=` sign-in the fingerprint of the token it was made with. */
+export interface ConsoleSession {
+  person: ConsolePerson;
+  tokenFingerprint?: string;
 }
 
 function sign(secret: string, body: string): string {
@@ -67,31 +75,57 @@ export function setSealedCookie(
   res.cookie(name, sealValue(secret, value), { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: maxAgeMs });
 }
 
-/** Signs a person in on this browser for `hours`. */
+/**
+ * What a session opened with the console token keeps of it: an HMAC of the token under the session
+ * secret (the cookie's payload is readable by its holder, so never the token itself). A different or
+ * removed RAPPORT_CONSOLE_TOKEN no longer matches it.
+ */
+export function tokenFingerprint(secret: string, token: string): string {
+  return createHmac('sha256', secret).update(`console-token:${token}`).digest('base64url');
+}
+
+/** Whether `fingerprint` was made from `token` (false when either is missing); constant time. */
+export function fingerprintMatches(
+  secret: string,
+  fingerprint: string | undefined,
+  token: string | undefined,
+): boolean {
+  if (!fingerprint || !token) return false;
+  const given = Buffer.from(fingerprint);
+  const expected = Buffer.from(tokenFingerprint(secret, token));
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Signs a person in on this browser for `hours`; `tokenFingerprint` for a sign-in with the console token. */
 export function startSession(
   res: Response,
   secret: string,
   person: ConsolePerson,
   hours: number,
   secure: boolean,
+  opts: { tokenFingerprint?: string } = {},
 ): void {
   const maxAge = hours * 3_600_000;
   setSealedCookie(
     res,
     SESSION_COOKIE,
     secret,
-    { p: person, exp: Date.now() + maxAge } satisfies SessionPayload,
+    {
+      p: person,
+      exp: Date.now() + maxAge,
+      ...(opts.tokenFingerprint ? { t: opts.tokenFingerprint } : {}),
+    } satisfies SessionPayload,
     maxAge,
     secure,
   );
 }
 
-/** The person of a valid, unexpired session cookie. */
-export function readSession(req: Request, secret: string): ConsolePerson | undefined {
+/** The session of a valid, unexpired session cookie. */
+export function readSession(req: Request, secret: string): ConsoleSession | undefined {
   const payload = openValue<SessionPayload>(secret, readCookie(req, SESSION_COOKIE));
   if (!payload || typeof payload.exp !== 'number' || payload.exp < Date.now() || !payload.p?.consoleId)
     return undefined;
-  return payload.p;
+  return { person: payload.p, tokenFingerprint: typeof payload.t === 'string' ? payload.t : undefined };
 }
 
 export function endSession(res: Response, secure: boolean): void {

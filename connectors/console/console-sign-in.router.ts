@@ -3,26 +3,32 @@ import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response } from 'express';
 import type { ConsoleSignInConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/database.ts';
-import { RapportError, userMessage } from '../../src/errors.ts';
 import type { Standing } from '../../src/domain/roles.ts';
 import type { Logger } from '../../src/logger.ts';
 import { repForOidcSignIn, verifyConsoleSignIn } from '../../src/services/console-accounts.service.ts';
 import { roleOf } from '../../src/domain/roles.ts';
 import type { ConsoleAccess } from './console-access.ts';
 import { cookieIsSecure, endSession, openValue, readCookie, setSealedCookie, startSession } from './console-session.ts';
-import { OidcSignIn, type OidcPending, type OidcProviderName } from './oidc-sign-in.ts';
+import {
+  OidcSignIn,
+  type OidcPending,
+  type OidcProviderName,
+  type SignInErrorCode,
+  SignInRefused,
+  signInErrorCode,
+} from './oidc-sign-in.ts';
 import { SignInThrottle } from './sign-in-throttle.ts';
 import type { SlackSignInStanding } from './slack-sign-in-standing.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
 const PENDING_COOKIE = 'rapport_oidc';
-/** Why a Slack sign-in is refused, in a sentence that names no data. */
-function slackRefusal(standing: Standing): string {
+/** Why a Slack sign-in is refused (the sign-in page shows the code's sentence; the log, this one). */
+function slackRefusal(standing: Standing): SignInRefused {
   if (standing === 'guest')
-    return 'Guests of the Slack workspace cannot sign in to Rapport: it is for the team that added it. Ask a member of the team if you need something.';
+    return new SignInRefused('slack-guest', 'A guest of the Slack workspace tried to sign in; refused.');
   if (standing === 'external')
-    return 'That Slack account belongs to another organisation; only members of the workspace Rapport serves can sign in.';
-  return 'Rapport could not check your Slack account with Slack right now (is the Rapport app installed in your workspace?), so you are not signed in. Try again in a minute, or sign in with a password.';
+    return new SignInRefused('slack-external', 'A Slack account of another organisation tried to sign in; refused.');
+  return new SignInRefused('slack-unverified', 'Slack could not be asked about a Slack sign-in (users.info); refused.');
 }
 
 export interface SignInRouterDeps {
@@ -66,8 +72,9 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
   if (deps.signIn.entra) providers.set('entra', new OidcSignIn('entra', deps.signIn.entra));
   const secure = (req: Request) => cookieIsSecure(req, deps.signIn.publicUrl);
   const throttle = new SignInThrottle();
-  const back = (res: Response, error: string, next: string) =>
-    res.redirect(303, `/console/sign-in?error=${encodeURIComponent(error)}&next=${encodeURIComponent(next)}`);
+  // A code, never a sentence: the page shows only the fixed sentence of a code it knows (public/sign-in.js).
+  const back = (res: Response, error: SignInErrorCode, next: string) =>
+    res.redirect(303, `/console/sign-in?error=${error}&next=${encodeURIComponent(next)}`);
 
   router.get('/console/sign-in', (_req, res) => {
     res.type('html').set('Cache-Control', 'no-store').sendFile(join(PUBLIC_DIR, 'sign-in.html'));
@@ -106,28 +113,29 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
       const person = username && password ? await verifyConsoleSignIn(deps.db, username, password) : undefined;
       if (!person) {
         throttle.fail(username, address);
-        return back(res, 'Wrong user name or password.', next);
+        return back(res, 'wrong-password', next);
       }
       throttle.succeed(username);
       startSession(res, await deps.access.secret(), person, deps.signIn.sessionHours, secure(req));
       res.redirect(303, next);
     } catch (err) {
       deps.logger?.warn({ err: (err as Error).message }, 'console sign-in failed');
-      back(res, userMessage(err), next);
+      back(res, 'failed', next);
     }
   });
 
   router.get('/console/sign-in/:provider', async (req, res) => {
     const provider = providers.get(req.params.provider as OidcProviderName);
     const next = safeNext(req.query.next);
-    if (!provider) return back(res, 'That sign-in is not set up here.', next);
+    if (!provider) return back(res, 'not-set-up', next);
     try {
       const origin = deps.signIn.publicUrl?.origin ?? `${req.protocol}://${req.get('host')}`;
       const { url, pending } = await provider.start(`${origin}/console/auth/${provider.provider}/callback`, next);
       setSealedCookie(res, PENDING_COOKIE, await deps.access.secret(), pending, 10 * 60_000, secure(req));
       res.redirect(303, url.href);
     } catch (err) {
-      back(res, userMessage(err), next);
+      deps.logger?.warn({ err: (err as Error).message, provider: provider.provider }, 'console OIDC sign-in failed');
+      back(res, signInErrorCode(err), next);
     }
   });
 
@@ -135,8 +143,7 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
     const provider = providers.get(req.params.provider as OidcProviderName);
     const pending = openValue<OidcPending>(await deps.access.secret(), readCookie(req, PENDING_COOKIE));
     res.clearCookie(PENDING_COOKIE, { httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/' });
-    if (!provider || !pending || pending.provider !== provider.provider)
-      return back(res, 'That sign-in took too long or was started in another browser. Start again.', '/console');
+    if (!provider || !pending || pending.provider !== provider.provider) return back(res, 'expired', '/console');
     try {
       const callback = new URL(pending.redirectUri);
       callback.search = new URL(req.originalUrl, 'http://x').search;
@@ -146,7 +153,7 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
         const facts = deps.slackStanding
           ? await deps.slackStanding(identity.slack.teamId, identity.slack.userId)
           : { standing: 'unverified' as const, platformAdmin: false };
-        if (facts.standing !== 'member') throw new RapportError('auth', slackRefusal(facts.standing));
+        if (facts.standing !== 'member') throw slackRefusal(facts.standing);
         platformAdmin = facts.platformAdmin;
       }
       const rep = await repForOidcSignIn(deps.db, { ...identity, timezone: deps.timezone });
@@ -173,7 +180,7 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
       res.redirect(303, pending.next);
     } catch (err) {
       deps.logger?.warn({ err: (err as Error).message, provider: provider.provider }, 'console OIDC sign-in failed');
-      back(res, userMessage(err), pending.next);
+      back(res, signInErrorCode(err), pending.next);
     }
   });
 

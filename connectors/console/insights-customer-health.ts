@@ -1,4 +1,5 @@
 import type { Database } from '../../src/db/database.ts';
+import { erasureMark } from '../../src/db/insights.repository.ts';
 import { type CustomerHealth, healthInsight } from '../../src/insights/health.service.ts';
 import { snapshotReport } from '../../src/insights/insight-snapshots.service.ts';
 import { parseInsightsPeriod, type InsightsPeriod } from '../../src/insights/insights-period.ts';
@@ -7,7 +8,10 @@ import type { CustomerHealthSource, CustomerHealthSummary } from './console-api.
 
 /** The period the console's health figures cover (the insights page's default and a stored snapshot). */
 export const CONSOLE_HEALTH_PERIOD = '30d';
-/** A live whole-team ranking (no fresh snapshot) is reused this long, so paging does not recompute it. */
+/**
+ * A live whole-team ranking (no fresh snapshot) is reused this long, so paging does not recompute it;
+ * never after an erasure (the erasure mark changed): it names the erased customer.
+ */
 const LIVE_RANKING_TTL_MS = 60_000;
 
 /** One customer's health as the console shows it: the score, every reason, which period and source. */
@@ -43,14 +47,27 @@ export function insightsCustomerHealth(deps: {
   now?: () => Date;
 }): InsightsCustomerHealth {
   const now = deps.now ?? (() => new Date(Math.floor(Date.now() / 60_000) * 60_000));
-  let live: { at: number; period: InsightsPeriod; customers: CustomerHealth[] } | undefined;
+  let live: { at: number; mark: string; period: InsightsPeriod; customers: CustomerHealth[] } | undefined;
 
   const team = async (): Promise<{ customers: CustomerHealth[]; source: 'snapshot' | 'live'; asOf: Date }> => {
     const period = parseInsightsPeriod(CONSOLE_HEALTH_PERIOD, now());
     const snap = await snapshotReport(deps.db, CONSOLE_HEALTH_PERIOD, period.to);
     if (snap) return { customers: snap.report.health.customers, source: 'snapshot', asOf: snap.computedAt };
-    if (!live || Date.now() - live.at > LIVE_RANKING_TTL_MS || live.period.to.getTime() !== period.to.getTime())
-      live = { at: Date.now(), period, customers: (await healthInsight(deps.db, period, deps.settings)).customers };
+    // Read before computing: a ranking computed before an erasure (in any process) is not served after it
+    // (README, "Erase means erase"), as the topics cache does.
+    const mark = await erasureMark(deps.db.sql);
+    if (
+      !live ||
+      live.mark !== mark ||
+      Date.now() - live.at > LIVE_RANKING_TTL_MS ||
+      live.period.to.getTime() !== period.to.getTime()
+    )
+      live = {
+        at: Date.now(),
+        mark,
+        period,
+        customers: (await healthInsight(deps.db, period, deps.settings)).customers,
+      };
     return { customers: live.customers, source: 'live', asOf: period.to };
   };
 

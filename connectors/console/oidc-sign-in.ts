@@ -1,8 +1,49 @@
 import * as oidc from 'openid-client';
 import type { OidcProviderConfig } from '../../src/config/env.ts';
-import { RapportError } from '../../src/errors.ts';
+import { type ErrorCode, RapportError } from '../../src/errors.ts';
 
 export type OidcProviderName = 'slack' | 'entra';
+
+/**
+ * Why a sign-in did not happen, as the sign-in page's `?error=` code: public/sign-in.js shows the fixed
+ * sentence of each (and nothing for any other value, so no link can make the page say something).
+ */
+export const SIGN_IN_ERROR_CODES = [
+  'wrong-password',
+  'failed',
+  'not-set-up',
+  'expired',
+  'slack-unreachable',
+  'entra-unreachable',
+  'slack-incomplete',
+  'entra-incomplete',
+  'slack-no-identity',
+  'entra-no-identity',
+  'slack-other-workspace',
+  'slack-guest',
+  'slack-external',
+  'slack-unverified',
+  'entra-other-organisation',
+  'entra-no-tenant',
+  'entra-guest',
+] as const;
+export type SignInErrorCode = (typeof SIGN_IN_ERROR_CODES)[number];
+
+/** A refused or failed sign-in: `reason` goes to the sign-in page, the message (with any detail) to the log. */
+export class SignInRefused extends RapportError {
+  constructor(
+    readonly reason: SignInErrorCode,
+    message: string,
+    code: ErrorCode = 'auth',
+  ) {
+    super(code, message);
+  }
+}
+
+/** The code the sign-in page gets for `err` (`failed` for anything but a {@link SignInRefused}). */
+export function signInErrorCode(err: unknown): SignInErrorCode {
+  return err instanceof SignInRefused ? err.reason : 'failed';
+}
 
 /** What is kept (in a signed cookie) between sending the browser to the provider and its return. */
 export interface OidcPending {
@@ -34,16 +75,19 @@ const SLACK_TEAM_CLAIM = 'https://slack.com/team_id';
  * the person signed in to; the optional `acct` claim is 1 for a guest; `idp` differs from `iss` when
  * the account lives in another tenant or a personal Microsoft account (B2B guests); a guest's UPN
  * (`upn`, or `preferred_username`) contains `#EXT#`.
- * @throws RapportError auth with a sentence for the person.
+ * @throws SignInRefused with the reason and a sentence for the log.
  */
 function refuseEntraOutsiders(claims: oidc.IDToken, tenantId: string | undefined): void {
   if (tenantId && typeof claims.tid === 'string' && claims.tid.toLowerCase() !== tenantId.toLowerCase())
-    throw new RapportError(
-      'auth',
+    throw new SignInRefused(
+      'entra-other-organisation',
       'That Microsoft account belongs to another organisation; only members of the directory Rapport serves can sign in.',
     );
   if (tenantId && typeof claims.tid !== 'string')
-    throw new RapportError('auth', 'Microsoft did not say which organisation you signed in to (no tid). Start again.');
+    throw new SignInRefused(
+      'entra-no-tenant',
+      'Microsoft did not say which organisation you signed in to (no tid). Start again.',
+    );
   const upn = [claims.upn, claims.preferred_username].filter((v): v is string => typeof v === 'string');
   const guest =
     claims.acct === 1 ||
@@ -51,8 +95,8 @@ function refuseEntraOutsiders(claims: oidc.IDToken, tenantId: string | undefined
     (typeof claims.idp === 'string' && claims.idp !== claims.iss) ||
     upn.some((u) => u.toUpperCase().includes('#EXT#'));
   if (guest)
-    throw new RapportError(
-      'auth',
+    throw new SignInRefused(
+      'entra-guest',
       'Guest accounts of the Microsoft directory cannot sign in to Rapport: it is for the team that runs it. Ask a member of the team if you need something.',
     );
 }
@@ -84,9 +128,10 @@ export class OidcSignIn {
       );
     })().catch((err: Error) => {
       this.configuration = undefined;
-      throw new RapportError(
-        'unavailable',
+      throw new SignInRefused(
+        `${this.provider}-unreachable`,
         `Could not reach the ${this.label} sign-in service (${err.message}). Try again in a minute, or sign in with a password.`,
+        'unavailable',
       );
     });
     return this.configuration;
@@ -124,7 +169,7 @@ export class OidcSignIn {
   /**
    * Exchanges the code in `callbackUrl` and checks the ID token (signature, issuer, audience, nonce,
    * state). Slack sign-ins must come from one of RAPPORT_SIGNIN_SLACK_TEAM_IDS.
-   * @throws RapportError auth with a sentence for the person.
+   * @throws SignInRefused with the reason and a sentence for the log.
    */
   async finish(callbackUrl: URL, pending: OidcPending): Promise<OidcIdentity> {
     const config = await this.config();
@@ -138,12 +183,13 @@ export class OidcSignIn {
       });
       claims = tokens.claims();
     } catch (err) {
-      throw new RapportError(
-        'auth',
+      throw new SignInRefused(
+        `${this.provider}-incomplete`,
         `${this.label} sign-in did not complete (${(err as Error).message}). Start again from the sign-in page.`,
       );
     }
-    if (!claims?.sub) throw new RapportError('auth', `${this.label} did not say who you are. Start again.`);
+    if (!claims?.sub)
+      throw new SignInRefused(`${this.provider}-no-identity`, `${this.label} did not say who you are. Start again.`);
     const email = typeof claims.email === 'string' && claims.email_verified !== false ? claims.email : undefined;
     const name =
       (typeof claims.name === 'string' && claims.name) ||
@@ -153,8 +199,8 @@ export class OidcSignIn {
     if (this.provider === 'slack') {
       const team = claims[SLACK_TEAM_CLAIM];
       if (typeof team !== 'string' || !this.settings.teamIds?.includes(team))
-        throw new RapportError(
-          'auth',
+        throw new SignInRefused(
+          'slack-other-workspace',
           'That Slack account is not in a workspace this Rapport serves. Sign in with your work Slack account.',
         );
       return {

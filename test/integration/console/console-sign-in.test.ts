@@ -12,6 +12,7 @@ import { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { RAPPORT_BIN } from '../../helpers/spawn-rapport.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 import { SecretBox } from '../../../src/db/secret-box.ts';
+import { SIGN_IN_ERROR_CODES } from '../../../connectors/console/oidc-sign-in.ts';
 
 const SLACK_TEAM_CLAIM = 'https://slack.com/team_id';
 
@@ -208,6 +209,40 @@ describe('console sign-in in headless Chromium', () => {
       ]);
       await page.goto(`${app.base}/console`);
       expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    } finally {
+      await context.close();
+    }
+  });
+
+  // Security review: the page showed any `?error=` text, so a link could make Rapport's own sign-in page
+  // say what an attacker wrote ("Your session expired: call ..."). The routes send codes; the page shows
+  // the fixed sentence of a code it knows and nothing else.
+  it('the sign-in page shows only the fixed sentence of a known error code, never text from the address', async () => {
+    const wrong = await fetch(`${app.base}/console/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'mallory', password: 'not the password', next: '/console' }),
+    });
+    expect(wrong.headers.get('location')).toBe('/console/sign-in?error=wrong-password&next=%2Fconsole%2Ftoday');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    /** What the page's error box says for `?error=<error>` (null: the box stays hidden). */
+    const shown = async (error: string) => {
+      await page.goto(`${app.base}/console/sign-in?error=${encodeURIComponent(error)}&next=%2Fconsole`);
+      await page.getByRole('link', { name: 'Sign in with Slack' }).waitFor(); // the page's script ran
+      return (await page.locator('#error').isVisible()) ? await page.textContent('#error') : null;
+    };
+    try {
+      for (const forged of [
+        'Your session expired. Call +1 555 0100 or sign in at https://rapport-login.example to continue.',
+        'toString',
+        '__proto__',
+      ])
+        expect(await shown(forged), forged).toBeNull();
+      expect(await shown('wrong-password')).toBe('Wrong user name or password.');
+      // Every code a route sends has its sentence.
+      for (const code of SIGN_IN_ERROR_CODES) expect(await shown(code), code).toMatch(/^[A-Z].{15,}[.)]$/);
     } finally {
       await context.close();
     }
