@@ -288,7 +288,8 @@ export async function confirmEmailContact(
 }
 
 // Everything of record $2 moves to record $1: messages, classifications, follow-ups (a second pending
-// suggestion is dismissed: one per record), training examples (the thread's own label wins); then $2 goes.
+// suggestion is dismissed: one per record), training examples (the thread's own label wins, first stored
+// when the older was); then $2 goes.
 const MERGE_RECORDS = `
 WITH moved AS (UPDATE "Message" SET "recordId" = $1::uuid, "updatedAt" = $3::timestamptz WHERE "recordId" = $2::uuid RETURNING "sentAt"),
 cls AS (UPDATE "Classification" SET "recordId" = $1::uuid WHERE "recordId" = $2::uuid),
@@ -320,6 +321,15 @@ export async function mergeEmailRecords(sql: SqlRunner, ids: { into: string; fro
   await sql.query(
     `UPDATE "FollowUp" SET "recordId" = $1::uuid, "updatedAt" = $3::timestamptz WHERE "recordId" = $2::uuid`,
     [ids.into, ids.from, now],
+  );
+  // The thread's own example wins, but it was first stored when the older of the two was: the models
+  // that learned the one merged away learned this thread, and an erasure withdraws the models trained
+  // since its examples were first stored (oldestTrainingTextOf reads `createdAt`).
+  await sql.query(
+    `UPDATE "LabeledExample" x SET "createdAt" = e."createdAt"
+       FROM "LabeledExample" e
+      WHERE x."recordId" = $1::uuid AND e."recordId" = $2::uuid AND e.source = x.source AND e."createdAt" < x."createdAt"`,
+    [ids.into, ids.from],
   );
   await sql.query(
     `DELETE FROM "LabeledExample" e WHERE e."recordId" = $2::uuid AND EXISTS (SELECT 1 FROM "LabeledExample" x WHERE x."recordId" = $1::uuid AND x.source = e.source)`,

@@ -191,6 +191,8 @@ export function findMessagesForErasure(
 /** A message outside an erased customer's records that names them, as redaction reads it. */
 export interface MessageMentioningRow {
   id: string;
+  /** The record it is in: a training example taken from that record holds its clean text. */
+  recordId: string;
   externalId: string;
   contactId: string | null;
   authorEmail: string | null;
@@ -210,7 +212,7 @@ export function findMessagesMentioning(
   where: { recordIds: string[]; contactIds: string[]; addresses: string[]; authorKeys: string[]; patterns: string[] },
 ): Promise<MessageMentioningRow[]> {
   return client.$queryRawUnsafe<MessageMentioningRow[]>(
-    `SELECT id::text, "externalId", "contactId"::text AS "contactId", "authorEmail", "authorName", text, "cleanText", metadata FROM "Message"
+    `SELECT id::text, "recordId"::text AS "recordId", "externalId", "contactId"::text AS "contactId", "authorEmail", "authorName", text, "cleanText", metadata FROM "Message"
       WHERE NOT ("recordId" = ANY($1::uuid[]))
         AND ("contactId" = ANY($2::uuid[]) OR lower("authorEmail") = ANY($3::text[]) OR "externalId" ILIKE ANY($4::text[])
              OR text ILIKE ANY($4::text[]) OR "authorName" ILIKE ANY($4::text[]) OR metadata::text ILIKE ANY($4::text[])

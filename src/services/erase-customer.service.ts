@@ -22,10 +22,16 @@ import {
 import {
   deleteLabeledExamplesOfRecords,
   findLabeledExamplesMentioning,
+  findLabeledExamplesOfRecords,
   updateLabeledExampleText,
 } from '../db/labeled-example.repository.ts';
 import { forgetInsightSnapshots } from '../db/insights.repository.ts';
-import { findMessagesForErasure, findMessagesMentioning, updateRedactedMessage } from '../db/message.repository.ts';
+import {
+  findCleanTextsOfRecord,
+  findMessagesForErasure,
+  findMessagesMentioning,
+  updateRedactedMessage,
+} from '../db/message.repository.ts';
 import {
   MODEL_WITHDRAW_ACTION,
   oldestTrainingTextOf,
@@ -163,8 +169,10 @@ export async function eraseCustomer(
         ],
       });
       // The learned classifier models that may hold their words (see withdrawModelsTrainedSince): those
-      // trained since the first training text taken from their records or naming them was stored.
-      const trainedSince = await oldestTrainingTextOf(tx, { recordIds, patterns: redactionPatterns(terms) });
+      // trained since the first training text taken from their records or naming them was stored (read
+      // before the redaction below; the training text of other customers' records holding their
+      // messages is added once redactElsewhere has found them).
+      let trainedSince = await oldestTrainingTextOf(tx, { recordIds, patterns: redactionPatterns(terms) });
       const counts: Record<string, number> = {
         contacts: company.contacts.length,
         records: recordIds.length,
@@ -187,6 +195,14 @@ export async function eraseCustomer(
         terms,
       });
       Object.assign(counts, redacted.counts);
+      // A correction of another customer's record holds the clean texts of its messages, their own replies
+      // there among them (Cc'd in its email thread, writing in its channel): words no ILIKE pattern finds
+      // when they name nobody ("we'll cancel, budget is cut"). redactElsewhere rebuilt that training text
+      // from the redacted messages; the models that may have learned it go too.
+      trainedSince = earliest(
+        trainedSince,
+        await oldestTrainingTextOf(tx, { recordIds: redacted.trainingRecordIds, patterns: [] }),
+      );
       for (const k of redacted.tombstoneKeys) {
         const hash = tombstoneHash(k);
         if (!hashes.some(([h]) => h === hash)) hashes.push([hash, k.kind]);
@@ -237,22 +253,30 @@ const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, '\\$&')}%`;
 /** ILIKE patterns of the rows that name them (full names, family names, addresses, domains). */
 const redactionPatterns = (terms: RedactionTerms) => [...terms.phrases, ...terms.surnames].map(likeEscape);
 
+/** The earlier of two times, either of them possibly unknown (null). */
+const earliest = (a: Date | null, b: Date | null) => (a && b ? (a <= b ? a : b) : (a ?? b));
+
 /**
  * Redacts the erased customer from rows that outlive it: messages in other records (their own
  * messages lose text, author and address entirely; others' messages lose every mention, quotes and
  * metadata included), other records' subjects and threading notes, follow-up titles and reasons,
- * classification entities and training examples.
+ * classification entities and training examples: those taken from a record whose messages' clean
+ * text changed are rebuilt from the redacted messages (`trainingRecordIds`: the records), the
+ * others lose every mention.
  */
 async function redactElsewhere(
   tx: DbClient,
   who: { recordIds: string[]; contactIds: string[]; addresses: string[]; authorKeys: string[]; terms: RedactionTerms },
-): Promise<{ counts: Record<string, number>; tombstoneKeys: TombstoneKey[] }> {
+): Promise<{ counts: Record<string, number>; tombstoneKeys: TombstoneKey[]; trainingRecordIds: string[] }> {
   const { recordIds, contactIds, addresses, authorKeys, terms } = who;
   const patterns = redactionPatterns(terms);
   const tombstoneKeys: TombstoneKey[] = [];
-  if (patterns.length === 0 && contactIds.length === 0) return { counts: { redactedMessages: 0 }, tombstoneKeys };
+  if (patterns.length === 0 && contactIds.length === 0)
+    return { counts: { redactedMessages: 0 }, tombstoneKeys, trainingRecordIds: [] };
   const messages = await findMessagesMentioning(tx, { recordIds, contactIds, addresses, authorKeys, patterns });
   const ownKeys: string[] = [];
+  // The records whose messages' clean text (what a correction's training text joins) loses their words.
+  const trainingRecords = new Set<string>();
   for (const m of messages) {
     const own =
       (m.contactId !== null && contactIds.includes(m.contactId)) ||
@@ -264,10 +288,12 @@ async function redactElsewhere(
     if (own) tombstoneKeys.push({ kind: 'message', value: m.externalId });
     const externalId =
       own || mentions(m.externalId, terms) ? `erased:${sha256(m.externalId).slice(0, 40)}` : m.externalId;
+    const cleanText = own ? REDACTED : redactText(m.cleanText, terms);
+    if (cleanText !== m.cleanText) trainingRecords.add(m.recordId);
     await updateRedactedMessage(tx, m.id, {
       externalId,
       text: own ? REDACTED : redactText(m.text, terms),
-      cleanText: own ? REDACTED : redactText(m.cleanText, terms),
+      cleanText,
       authorName: own || m.authorName === null ? null : redactText(m.authorName, terms),
       authorEmail: own ? null : m.authorEmail,
       contactId: own ? null : m.contactId,
@@ -312,15 +338,29 @@ async function redactElsewhere(
   const classifications = await findClassificationsMentioning(tx, { recordIds, patterns });
   for (const c of classifications)
     await updateClassificationEntities(tx, c.id, redactJson(c.entities, terms) as object);
+  // A correction's training text is its record's clean texts joined (correctLabel), taken when it was
+  // made: rebuilt the same way from the redacted messages, it keeps its label and loses their words
+  // wherever they stood (a version of their message edited since included). Then every other one
+  // naming them loses the mentions.
+  const trainingRecordIds = [...trainingRecords];
+  let rebuilt = 0;
+  for (const e of await findLabeledExamplesOfRecords(tx, trainingRecordIds)) {
+    if (e.recordId === null) continue;
+    const text = (await findCleanTextsOfRecord(tx, e.recordId)).join('\n\n');
+    if (text === e.text) continue;
+    await updateLabeledExampleText(tx, e.id, text);
+    rebuilt++;
+  }
   const examples = await findLabeledExamplesMentioning(tx, patterns);
   for (const e of examples) await updateLabeledExampleText(tx, e.id, redactText(e.text, terms));
   return {
     counts: {
       redactedMessages: messages.length,
       redactedRecords: records.length,
-      redactedOther: followUps.length + classifications.length + examples.length + threadKeys.length,
+      redactedOther: followUps.length + classifications.length + rebuilt + examples.length + threadKeys.length,
     },
     tombstoneKeys,
+    trainingRecordIds,
   };
 }
 
