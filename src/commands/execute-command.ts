@@ -32,7 +32,7 @@ import { handleTimezone } from './handlers/timezone.handler.ts';
 import { handleTombstone } from './handlers/tombstone.handler.ts';
 import { handleInsights } from './handlers/insights.handler.ts';
 import { handleMakeCustomer, handleSenders } from './handlers/senders.handler.ts';
-import { commandLogFields } from './command-log-fields.ts';
+import { commandLogFields, errorLogFields } from './command-log-fields.ts';
 
 export type { CommandDeps } from './command-deps.ts';
 
@@ -128,7 +128,8 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
       deps.logger?.warn({ err: (err as Error).message, command: commandLogFields(text) }, 'database unavailable');
       return { tone: 'error', errorCode: 'unavailable', text: DATABASE_UNAVAILABLE_SENTENCE };
     }
-    if (!(err instanceof RapportError)) deps.logger?.error({ err, command: commandLogFields(text) }, 'command failed');
+    if (!(err instanceof RapportError))
+      deps.logger?.error({ err: errorLogFields(err), command: commandLogFields(text) }, 'command failed');
     const command = err instanceof RapportError ? (err.details.command as keyof typeof USAGE | undefined) : undefined;
     return {
       tone: 'error',

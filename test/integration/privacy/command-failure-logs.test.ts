@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorLogFields } from '../../../src/commands/command-log-fields.ts';
 import { executeCommand } from '../../../src/commands/execute-command.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { openDatabase } from '../../../src/db/open-database.ts';
@@ -53,5 +54,30 @@ describe('a command failing with the database away', () => {
     expect(logged).toMatch(/"verb":"log"/);
     expect(logged).toContain(`"chars":${text.length}`);
     expect(logged).not.toMatch(/acme|Svanstrom|jo@|42k|price/i);
+  }, 60_000);
+
+  it('an unexpected database error is logged by class, code, first line and frames: not the values in its detail', async () => {
+    proxy.up();
+    const name = 'Svanstrom Holdings';
+    await db.sql.query(
+      `INSERT INTO "Company" (id, name, "normalizedName", "updatedAt") VALUES (gen_random_uuid(), $1, $2, now())`,
+      [name, 'svanstrom-holdings'],
+    );
+    const err = await db.sql
+      .query(
+        `INSERT INTO "Company" (id, name, "normalizedName", "updatedAt") VALUES (gen_random_uuid(), $1, $2, now())`,
+        [name, 'svanstrom-holdings'],
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    // PostgreSQL says which values collided (detail: Key ("normalizedName")=(svanstrom-holdings) already exists).
+    expect(JSON.stringify(err, Object.getOwnPropertyNames(err))).toMatch(/svanstrom/i);
+    const fields = errorLogFields(err);
+    expect(fields.code).toBe('23505');
+    expect(fields.message).toMatch(/unique constraint/);
+    expect(fields.stack).toMatch(/^ {4}at /);
+    expect(JSON.stringify(fields)).not.toMatch(/svanstrom/i);
   }, 60_000);
 });
