@@ -87,12 +87,15 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
   );
   // The process that heard the event acted on it already (and compared with what it held then).
   const self = randomUUID();
-  await personChanges.follow(({ userId, standing, from }) => {
-    if (typeof userId !== 'string' || from === self) return;
-    const known = standing && typeof standing === 'object' && typeof standing.isGuest === 'boolean';
-    connector.audiences.forgetPerson(userId, known ? standing : undefined);
-  });
-  if (runtime.config.role === 'worker') return { name: 'slack-poster', stop: () => personChanges.stop() };
+  // Followed from start (not here): a factory that throws later would leave the subscriber open.
+  const followPersonChanges = () =>
+    personChanges.follow(({ userId, standing, from }) => {
+      if (typeof userId !== 'string' || from === self) return;
+      const known = standing && typeof standing === 'object' && typeof standing.isGuest === 'boolean';
+      connector.audiences.forgetPerson(userId, known ? standing : undefined);
+    });
+  if (runtime.config.role === 'worker')
+    return { name: 'slack-poster', start: followPersonChanges, stop: () => personChanges.stop() };
 
   const boltLogger = slackLogger(logger);
   const receiver = createReceiver(config, store, logger, serves);
@@ -223,19 +226,23 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
     name: 'slack',
     readiness: [...(socket ? [socket.readiness] : []), privacy],
     start: async () => {
+      await followPersonChanges();
       headroom?.start();
       await socket?.start();
       catchUp.start();
     },
     // Requests Slack already sent are answered after their ack; let them finish (no more holding back).
     stop: async () => {
-      await catchUp.stop();
-      autoLogger.stop();
-      await socket?.stop();
-      headroom?.stop();
-      await Promise.allSettled([...inFlight]);
-      await work.drained();
-      await personChanges.stop();
+      try {
+        await catchUp.stop();
+        autoLogger.stop();
+        await socket?.stop();
+        headroom?.stop();
+        await Promise.allSettled([...inFlight]);
+        await work.drained();
+      } finally {
+        await personChanges.stop();
+      }
     },
   };
 }

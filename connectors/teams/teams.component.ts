@@ -97,9 +97,6 @@ export async function teamsComponent(
     'teams:members-changed',
     logger,
   );
-  await memberChanges.follow(({ ids }) => {
-    if (Array.isArray(ids)) members.forget(ids.filter((id): id is string => typeof id === 'string'));
-  });
   const autoLogger = new TeamsAutoLogger({
     db: runtime.db,
     hooks: runtime.hooks,
@@ -161,6 +158,11 @@ export async function teamsComponent(
       { name: 'teams', check: () => connector.health() },
       channelPrivacyCheck('teams', runtime.db, (t) => connector.audience(t), runtime.config.pipeline.defaultTarget),
     ],
+    // Followed from start (not in the factory): a later factory that throws would leave it open.
+    start: () =>
+      memberChanges.follow(({ ids }) => {
+        if (Array.isArray(ids)) members.forget(ids.filter((id): id is string => typeof id === 'string'));
+      }),
     stop: async () => {
       autoLogger.stop();
       await memberChanges.stop();
