@@ -12,6 +12,7 @@ import {
   findNewestConversationRef,
   findPersonalConversationRef,
   stampTeamRosterChanged,
+  stripStoredConversationAuthors,
 } from '../../src/db/teams-conversation-ref.repository.ts';
 import { teamsChannelRef } from './teams-channel-ref.ts';
 
@@ -137,4 +138,26 @@ export async function loadAnyReference(
  */
 export function directCopyFollowUp(db: Database, activityId: string): Promise<string | undefined> {
   return findDirectCopyFollowUpId(db.sql, activityId);
+}
+
+/** How often a process serving Teams strips authors that a process of an older release stored again. */
+export const STRIP_AUTHORS_EVERY_MS = 3_600_000;
+
+/**
+ * Strips the last author from stored references now and every {@link STRIP_AUTHORS_EVERY_MS} (a process
+ * of the release before, still running during a rolling deploy, stores them again); returns the stopper.
+ * A failure is logged; the next round tries again.
+ */
+export function keepReferencesWithoutAuthors(
+  db: Database,
+  logger: { warn(obj: object, msg: string): void },
+): () => void {
+  const strip = () =>
+    stripStoredConversationAuthors(db.sql).catch((err: Error) =>
+      logger.warn({ err: err.message }, 'could not strip authors from stored Teams references; trying again later'),
+    );
+  void strip();
+  const timer = setInterval(() => void strip(), STRIP_AUTHORS_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -8,6 +8,7 @@ import {
   loadAnyReference,
   loadConversationReference,
   loadPersonalReference,
+  keepReferencesWithoutAuthors,
   saveConversationReference,
 } from './conversation-references.ts';
 import { TeamsConnector } from './teams.connector.ts';
@@ -131,6 +132,7 @@ export async function teamsComponent(
     },
   });
   const localOnly = !teams.appId;
+  let stopStripping: (() => void) | undefined;
   runtime.app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
     if (localOnly && !fromThisMachine(req, runtime.config.signIn.publicUrl)) {
       res.status(401).json({
@@ -159,11 +161,14 @@ export async function teamsComponent(
       channelPrivacyCheck('teams', runtime.db, (t) => connector.audience(t), runtime.config.pipeline.defaultTarget),
     ],
     // Followed from start (not in the factory): a later factory that throws would leave it open.
-    start: () =>
-      memberChanges.follow(({ ids }) => {
+    start: async () => {
+      await memberChanges.follow(({ ids }) => {
         if (Array.isArray(ids)) members.forget(ids.filter((id): id is string => typeof id === 'string'));
-      }),
+      });
+      stopStripping = keepReferencesWithoutAuthors(runtime.db, logger);
+    },
     stop: async () => {
+      stopStripping?.();
       autoLogger.stop();
       await memberChanges.stop();
     },

@@ -67,3 +67,32 @@ export async function findDirectCopyFollowUpId(sql: SqlRunner, activityId: strin
   );
   return rows[0]?.followUpId ?? undefined;
 }
+
+/**
+ * Strips the author from stored references that still hold one (as the migration
+ * 20261207020000_conversation_refs_without_author did once): a process of the release before it,
+ * still running during a rolling deploy, stores whoever last spoke again. Channels and group chats
+ * lose `user`; a 1:1 chat keeps only its person's `id` and `aadObjectId`. Touches only rows that
+ * hold more than that.
+ * @returns how many references were stripped.
+ */
+export async function stripStoredConversationAuthors(sql: SqlRunner): Promise<number> {
+  const rows = await sql.query<{ id: string }>(
+    `UPDATE "ChannelLink"
+     SET "conversationRef" = CASE
+         WHEN "conversationRef"->'conversation'->>'conversationType' = 'personal'
+              AND jsonb_typeof("conversationRef"->'user') = 'object'
+              AND "conversationRef"->'user'->>'id' IS NOT NULL
+           THEN jsonb_set("conversationRef", '{user}', jsonb_strip_nulls(jsonb_build_object(
+             'id', "conversationRef"->'user'->'id', 'aadObjectId', "conversationRef"->'user'->'aadObjectId')))
+         ELSE "conversationRef" - 'user'
+       END
+     WHERE platform = 'teams' AND jsonb_typeof("conversationRef") = 'object' AND "conversationRef"->'user' IS NOT NULL
+       AND NOT ("conversationRef"->'conversation'->>'conversationType' = 'personal'
+                AND jsonb_typeof("conversationRef"->'user') = 'object'
+                AND "conversationRef"->'user'->>'id' IS NOT NULL
+                AND ("conversationRef"->'user') - 'id' - 'aadObjectId' = '{}'::jsonb)
+     RETURNING id`,
+  );
+  return rows.length;
+}
