@@ -1,4 +1,5 @@
 import type { SqlRunner } from './database.ts';
+import { customerVoice } from './customer-voice.sql.ts';
 
 /** A conversation behind a health reason, as the customer page lists it. */
 export interface EvidenceRecord {
@@ -47,7 +48,7 @@ export async function evidenceRecords(sql: SqlRunner, companyId: string, ids: st
      FROM "CommunicationRecord" r
      LEFT JOIN LATERAL (
        SELECT left(x."cleanText", 300) AS text, x."sentAt" FROM "Message" x
-       WHERE x."recordId" = r.id AND x.direction = 'inbound' ORDER BY x."sentAt" DESC LIMIT 1
+       WHERE x."recordId" = r.id AND ${customerVoice('x')} ORDER BY x."sentAt" DESC LIMIT 1
      ) m ON true
      WHERE r.id = ANY($1::uuid[]) AND r."companyId" = $2::uuid
      ORDER BY r."lastMessageAt" DESC`,

@@ -1,5 +1,6 @@
 import { type BusinessHours, businessMinutesBetween } from '../domain/business-hours.ts';
 import { customerTurnsSql } from './customer-turns.sql.ts';
+import { customerVoice } from './customer-voice.sql.ts';
 import type { Database, SqlRunner } from './database.ts';
 
 /** Where the job records up to when (a UTC midnight, exclusive) the rollups hold every day. */
@@ -36,7 +37,7 @@ export async function rebuildInsightRollups(db: Database, until: Date, hours?: B
                  count(*)::int, COALESCE(sum(c.sentiment), 0), count(c.sentiment)::int, max(m."sentAt")
             FROM "Message" m
             LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
-           WHERE m.direction = 'inbound' AND m."sentAt" < ${at}
+           WHERE ${customerVoice('m')} AND m."sentAt" < ${at}
            GROUP BY 1, 2, 3
            ORDER BY 1;
         DELETE FROM "InsightRecordDaily";

@@ -1,5 +1,6 @@
 import { splitForRollups } from '../domain/rollup-window.ts';
 import { ANSWERED_CHANNELS, customerTurnsSql } from './customer-turns.sql.ts';
+import { customerVoice } from './customer-voice.sql.ts';
 import { randomUUID } from 'node:crypto';
 import type { Database, SqlRunner } from './database.ts';
 import type { DbClient } from './db-client.ts';
@@ -44,7 +45,7 @@ async function inboundRows(sql: SqlRunner, cuts: Date[], params: unknown[], perR
               COALESCE(c.sentiment, 0)::float8 AS ssum, (c.sentiment IS NOT NULL)::int AS sn, m."sentAt" AS last
          FROM "Message" m
          LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
-        WHERE m.direction = 'inbound'
+        WHERE ${customerVoice('m')}
           AND (${split.live.map(([a, b]) => `(m."sentAt" >= ${at(a)} AND m."sentAt" < ${at(b)})`).join(' OR ')})`);
   const none = perRecord
     ? `SELECT NULL::uuid AS "recordId", NULL::timestamptz AS at, 0 AS n, 0 AS churn, 0 AS issue, 0::float8 AS ssum, 0 AS sn, NULL::timestamptz AS last WHERE false`
@@ -81,7 +82,7 @@ export async function inboundTexts(
     `WITH pick AS (
        SELECT m.id, m."recordId", hashtext(m.id::text) AS h
          FROM "Message" m ${p.companyIds ? `JOIN "CommunicationRecord" r ON r.id = m."recordId"` : ''}
-        WHERE m.direction = 'inbound' AND m."sentAt" >= $1 AND m."sentAt" < $2 ${scope}
+        WHERE ${customerVoice('m')} AND m."sentAt" >= $1 AND m."sentAt" < $2 ${scope}
         ORDER BY 3, m.id
         LIMIT ${Math.max(1, Math.floor(p.limit))}
      )

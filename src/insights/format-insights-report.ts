@@ -23,7 +23,7 @@ export function formatReportText(r: InsightsReport): string {
   const t = r.topics.overall;
   lines.push(
     '',
-    `Needs and topics (${t.total} inbound messages${t.sampled < t.total ? `, ${t.sampled} sampled` : ''}):`,
+    `Needs and topics (${t.total} customer messages and logged calls/notes${t.sampled < t.total ? `, ${t.sampled} sampled` : ''}):`,
   );
   if (t.topics.length === 0) lines.push('  not enough messages to find topics');
   for (const topic of t.topics)

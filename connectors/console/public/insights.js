@@ -58,7 +58,7 @@ function renderTopics(data) {
     el(
       'div',
       'muted',
-      `${data.overall.total} inbound messages${data.overall.sampled < data.overall.total ? ` (${data.overall.sampled} read)` : ''}; previous period ${data.overall.previousTotal}`,
+      `${data.overall.total} customer messages and logged calls/notes${data.overall.sampled < data.overall.total ? ` (${data.overall.sampled} read)` : ''}; previous period ${data.overall.previousTotal}`,
     ),
   );
   chart('topics-chart', {

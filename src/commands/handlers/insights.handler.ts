@@ -66,7 +66,7 @@ export async function handleInsights(cmd: Extract<Command, { kind: 'insights' }>
     label: 'Top needs',
     value:
       topics.topics.length === 0
-        ? `${topics.total} inbound messages (too few for topics)`
+        ? `${topics.total} customer messages and logged calls/notes (too few for topics)`
         : topics.topics
             .slice(0, 3)
             .map((t) => `${t.name} (${t.messages})`)
