@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
 import type { ConsoleSignInConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Standing } from '../../src/domain/roles.ts';
@@ -17,7 +18,7 @@ import {
   SignInRefused,
   signInErrorCode,
 } from './oidc-sign-in.ts';
-import { SignInThrottle } from './sign-in-throttle.ts';
+import { SignInThrottle, type ThrottleReason } from './sign-in-throttle.ts';
 import type { SlackSignInStanding } from './slack-sign-in-standing.ts';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -41,6 +42,12 @@ export interface SignInRouterDeps {
   logger?: Logger;
   /** Asks Slack whether a Slack sign-in is a member (guests and other workspaces are refused). Absent: every Slack sign-in is refused. */
   slackStanding?: SlackSignInStanding;
+  /**
+   * Redis shared by the console processes and the deployment's key prefix: wrong passwords are counted
+   * there, so every process sees them (connectors/console/sign-in-throttle.ts). Absent: in this process.
+   */
+  redis?: Redis;
+  redisPrefix?: string;
 }
 
 /** Where a sign-in lands when it was not sent from a page: "My day". */
@@ -61,6 +68,17 @@ function throttledPage(sentence: string): string {
 }
 
 /**
+ * The sentence of a throttled sign-in (fixed text and the server's own number: nothing from the request).
+ * A pair or address lock lasts the rest of its 15 minutes; an account's delay is seconds.
+ */
+function throttledSentence(reason: ThrottleReason, seconds: number): string {
+  if (reason === 'account')
+    return `Too many wrong passwords for this account: each try now waits a little longer. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`;
+  const minutes = Math.ceil(seconds / 60);
+  return `Too many wrong passwords for this account or from this address: sign-in is paused for ${minutes} minute${minutes === 1 ? '' : 's'}. Wait, then try again (an admin can set a new password with rapport admin password NAME).`;
+}
+
+/**
  * `/console/sign-in` (page, password form, `?error=`), `/console/sign-in/options` (which ways are
  * offered), `/console/sign-in/slack|entra` (to the provider), `/console/auth/slack|entra/callback`
  * (back from it) and `POST /console/sign-out`. Mount behind the request guard, before the sign-in check.
@@ -71,7 +89,7 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
   if (deps.signIn.slack) providers.set('slack', new OidcSignIn('slack', deps.signIn.slack));
   if (deps.signIn.entra) providers.set('entra', new OidcSignIn('entra', deps.signIn.entra));
   const secure = (req: Request) => cookieIsSecure(req, deps.signIn.publicUrl);
-  const throttle = new SignInThrottle();
+  const throttle = new SignInThrottle({ redis: deps.redis, prefix: deps.redisPrefix, logger: deps.logger });
   // A code, never a sentence: the page shows only the fixed sentence of a code it knows (public/sign-in.js).
   const back = (res: Response, error: SignInErrorCode, next: string) =>
     res.redirect(303, `/console/sign-in?error=${error}&next=${encodeURIComponent(next)}`);
@@ -100,25 +118,24 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
     // The client's own address: behind a reverse proxy on this machine (trust proxy: loopback) the one it
     // forwards, so one client's wrong passwords do not pause everyone's sign-in.
     const address = req.ip ?? req.socket.remoteAddress ?? '';
-    const wait = throttle.retryAfter(username, address);
-    if (wait > 0) {
-      const minutes = Math.ceil(wait / 60);
-      const sentence = `Too many wrong passwords for this account or from this address: sign-in is paused for ${minutes} minute${minutes === 1 ? '' : 's'}. Wait, then try again (an admin can set a new password with rapport admin password NAME).`;
+    const check = await throttle.check(username, address);
+    if (!check.allowed) {
+      const wait = check.retryAfter;
       res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store');
+      const sentence = throttledSentence(check.reason, wait);
       if (req.accepts(['html', 'json']) === 'json') res.json({ error: sentence });
       else res.type('html').send(throttledPage(sentence));
       return;
     }
     try {
       const person = username && password ? await verifyConsoleSignIn(deps.db, username, password) : undefined;
-      if (!person) {
-        throttle.fail(username, address);
-        return back(res, 'wrong-password', next);
-      }
-      throttle.succeed(username);
+      // A wrong password stays counted (the check counted it); a right one is given back.
+      if (!person) return back(res, 'wrong-password', next);
+      await check.succeeded();
       startSession(res, await deps.access.secret(), person, deps.signIn.sessionHours, secure(req));
       res.redirect(303, next);
     } catch (err) {
+      await check.abandoned();
       deps.logger?.warn({ err: (err as Error).message }, 'console sign-in failed');
       back(res, 'failed', next);
     }

@@ -28,6 +28,9 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
     connector,
     logger: runtime.logger.child({ module: 'console' }),
     insights: runtime.config.insights,
+    // Wrong console passwords are counted in Redis, so every web process behind a load balancer sees them.
+    redis: runtime.redis,
+    redisPrefix: runtime.config.queuePrefix,
     // Also where this process runs no Slack connector (a console-only process): the workspaces' OAuth
     // installs in the database then give the token, opened with this process's key.
     slackUsers: {

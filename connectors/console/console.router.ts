@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
 import type { CommandContext } from '../../src/commands/command-context.ts';
 import type { Reply } from '../../src/commands/reply-model.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -86,6 +87,13 @@ export interface ConsoleRouterDeps {
   insights?: InsightsSettings;
   /** Slack's Web API for checking who signs in with Slack (guests and other workspaces are refused). */
   slackUsers: SlackUsersConfig;
+  /**
+   * Redis shared by the console processes and the deployment's key prefix (RAPPORT_QUEUE_PREFIX): the
+   * password sign-in throttle counts there, so every process sees every wrong password. Absent: each
+   * process counts its own.
+   */
+  redis?: Redis;
+  redisPrefix?: string;
 }
 
 /**
@@ -138,6 +146,8 @@ export function createConsoleRouter(
       timezone: deps.timezone,
       logger: deps.logger,
       slackStanding: deps.signIn?.slack ? slackSignInStanding(deps.db, deps.slackUsers) : undefined,
+      redis: deps.redis,
+      redisPrefix: deps.redisPrefix,
     }),
   );
   router.use(paths, access.requirePerson);

@@ -1,53 +1,330 @@
-/** Wrong passwords allowed per account name within {@link SIGN_IN_WINDOW_MS}. */
-export const MAX_FAILURES_PER_ACCOUNT = 5;
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../src/logger.ts';
+
+/*
+ * The rules (OWASP's authentication cheat sheet: lock out the guesser, not the account's owner).
+ *
+ * - One account name from one client address (the pair): {@link MAX_FAILURES_PER_PAIR} wrong passwords
+ *   within {@link SIGN_IN_WINDOW_MS} of the first lock that pair until the window ends. The owner
+ *   signing in from anywhere else is not locked.
+ * - One client address, any account names: {@link MAX_FAILURES_PER_ADDRESS} wrong passwords within the
+ *   window lock that address until the window ends (one place spraying many names).
+ * - One account name, any addresses: no lock (an outsider who knows a rep's user name could otherwise
+ *   keep the rep locked out for ever), but from the {@link ACCOUNT_FREE_FAILURES}th wrong password in the
+ *   window on, every further try for that name waits a delay that doubles with each wrong password:
+ *   {@link ACCOUNT_DELAY_BASE_MS} (1 s), 2 s, 4 s … capped at {@link ACCOUNT_DELAY_MAX_MS} (60 s). A
+ *   guesser with many addresses gets about 25 tries per 15 minutes per account (5, then 6 more within
+ *   about a minute, then one a minute); the owner waits at most a minute.
+ * - A try is counted when it starts (before the password is checked) and given back when it turns out
+ *   right or could not be judged (a database error), so a burst of concurrent guesses cannot all slip
+ *   in before the first wrong one is counted.
+ * - A right password clears its own pair and the account's delay, and gives back the address only the
+ *   one try it counted: the address keeps its other wrong passwords, so a guesser who knows one
+ *   password cannot wipe the address's count with it.
+ * - Account names are compared trimmed and lower-cased (as sign-in finds accounts); names that do not
+ *   exist are counted alike, so the answers tell nothing about which names exist.
+ *
+ * With Redis the counts are shared by every console process (keys `<prefix>:console:{sign-in}:…`, one
+ * Lua script per try, Redis's clock), so N processes behind a load balancer allow no more than one.
+ * When Redis does not answer (not connected, or no answer within {@link REDIS_TIMEOUT_MS}), the try is
+ * counted in this process instead, and that is logged once per outage: refusing every sign-in would
+ * lock everyone out, and not counting would let guessing go unbounded. (A try Redis answers after the
+ * timeout may be counted there as well: counted twice at worst, never not at all.)
+ */
+
+/** Wrong passwords allowed for one account name from one client address within the window. */
+export const MAX_FAILURES_PER_PAIR = 5;
 /** Wrong passwords allowed from one client address (any account names) within the window. */
 export const MAX_FAILURES_PER_ADDRESS = 20;
+/** Wrong passwords for one account name (any addresses) before each further try waits a delay. */
+export const ACCOUNT_FREE_FAILURES = 5;
+/** The first delay (after the {@link ACCOUNT_FREE_FAILURES}th wrong password); each further one doubles it. */
+export const ACCOUNT_DELAY_BASE_MS = 1_000;
+/** The longest delay. */
+export const ACCOUNT_DELAY_MAX_MS = 60_000;
 /** The window, counted from the first wrong password in it: 15 minutes. */
 export const SIGN_IN_WINDOW_MS = 15 * 60_000;
+/** How long a try waits for Redis before it is counted in this process instead. */
+export const REDIS_TIMEOUT_MS = 1_000;
 
-interface Window {
-  count: number;
-  since: number;
+/** What a refused try was refused for. */
+export type ThrottleReason = 'pair' | 'address' | 'account';
+
+export type SignInCheck =
+  | {
+      allowed: false;
+      reason: ThrottleReason;
+      /** Seconds until the next try may be made (at least 1): the `Retry-After` header. */
+      retryAfter: number;
+    }
+  | {
+      allowed: true;
+      /** The password was right: clears the pair and the account's delay, gives the address its try back. */
+      succeeded(): Promise<void>;
+      /** The password could not be checked (an error): the try is given back everywhere. */
+      abandoned(): Promise<void>;
+    };
+
+/** The delay after the `count`th wrong password for one account (0 below {@link ACCOUNT_FREE_FAILURES}). */
+export function accountDelayMs(count: number): number {
+  if (count < ACCOUNT_FREE_FAILURES) return 0;
+  return Math.min(ACCOUNT_DELAY_BASE_MS * 2 ** (count - ACCOUNT_FREE_FAILURES), ACCOUNT_DELAY_MAX_MS);
 }
 
-/**
- * Counts wrong passwords per account name and per client address, in this process. Once either has
- * reached its limit, further tries are refused without checking the password until the window that
- * started with the first failure ends: guessing one account, or trying many from one place, is slow
- * even where scrypt alone would not be. A right password clears its account's count only (a guesser
- * who also knows one password does not reset the address).
- */
-export class SignInThrottle {
-  private readonly accounts = new Map<string, Window>();
-  private readonly addresses = new Map<string, Window>();
+interface Keys {
+  pair: string;
+  address: string;
+  account: string;
+  /** Present (with a time to live) while the account's delay runs. */
+  accountWait: string;
+}
 
-  /** Seconds until `account` from `address` may try again, or 0 when it may try now. */
-  retryAfter(account: string, address: string, now = Date.now()): number {
-    const wait = (map: Map<string, Window>, key: string, max: number) => {
-      const w = map.get(key);
-      if (!w || now - w.since >= SIGN_IN_WINDOW_MS || w.count < max) return 0;
-      return Math.ceil((w.since + SIGN_IN_WINDOW_MS - now) / 1000);
+interface CountStore {
+  /** [reason or '', milliseconds to wait]; when allowed, the try is counted. */
+  begin(keys: Keys): Promise<[string, number]>;
+  settle(keys: Keys, outcome: 'succeeded' | 'abandoned'): Promise<void>;
+}
+
+// KEYS: pair, address, account, account wait. ARGV: window, max per pair, max per address, account
+// failures before the delay, first delay, longest delay (ms). Answers { reason or '', ms to wait }.
+const BEGIN = `
+local window = tonumber(ARGV[1])
+local function locked(key, max)
+  local n = tonumber(redis.call('GET', key) or '0')
+  if n >= max then
+    local ttl = redis.call('PTTL', key)
+    if ttl > 0 then return ttl end
+  end
+  return 0
+end
+local wait = locked(KEYS[1], tonumber(ARGV[2]))
+if wait > 0 then return { 'pair', wait } end
+wait = locked(KEYS[2], tonumber(ARGV[3]))
+if wait > 0 then return { 'address', wait } end
+wait = redis.call('PTTL', KEYS[4])
+if wait > 0 then return { 'account', wait } end
+local function count(key)
+  local n = redis.call('INCR', key)
+  if n == 1 or redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, window) end
+  return n
+end
+count(KEYS[1])
+count(KEYS[2])
+local n = count(KEYS[3])
+local free = tonumber(ARGV[4])
+if n >= free then
+  local delay = math.min(tonumber(ARGV[5]) * 2 ^ (n - free), tonumber(ARGV[6]))
+  redis.call('SET', KEYS[4], '1', 'PX', math.floor(delay))
+end
+return { '', 0 }
+`;
+
+// KEYS as BEGIN's. ARGV[1]: 'succeeded' or 'abandoned'. Gives a counted try back (never below 0 and
+// never to a key that expired meanwhile); a success clears the pair and the account.
+const SETTLE = `
+local function giveBack(key)
+  local n = tonumber(redis.call('GET', key) or '0')
+  if n > 0 then redis.call('DECR', key) end
+end
+giveBack(KEYS[2])
+if ARGV[1] == 'succeeded' then
+  redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+else
+  giveBack(KEYS[1])
+  giveBack(KEYS[3])
+end
+return 1
+`;
+
+class RedisCounts implements CountStore {
+  constructor(private readonly redis: Redis) {}
+
+  async begin(keys: Keys): Promise<[string, number]> {
+    const [reason, wait] = (await this.redis.eval(
+      BEGIN,
+      4,
+      keys.pair,
+      keys.address,
+      keys.account,
+      keys.accountWait,
+      SIGN_IN_WINDOW_MS,
+      MAX_FAILURES_PER_PAIR,
+      MAX_FAILURES_PER_ADDRESS,
+      ACCOUNT_FREE_FAILURES,
+      ACCOUNT_DELAY_BASE_MS,
+      ACCOUNT_DELAY_MAX_MS,
+    )) as [string, number];
+    return [reason, Number(wait)];
+  }
+
+  async settle(keys: Keys, outcome: 'succeeded' | 'abandoned'): Promise<void> {
+    await this.redis.eval(SETTLE, 4, keys.pair, keys.address, keys.account, keys.accountWait, outcome);
+  }
+}
+
+/** The same rules in this process's memory (no Redis, or Redis not answering). */
+class MemoryCounts implements CountStore {
+  /** count and the time the window ends (ms), per key. */
+  private readonly counts = new Map<string, { count: number; until: number }>();
+  /** When each running account delay ends. */
+  private readonly waits = new Map<string, number>();
+
+  constructor(private readonly now: () => number) {}
+
+  async begin(keys: Keys): Promise<[string, number]> {
+    const now = this.now();
+    const locked = (key: string, max: number) => {
+      const c = this.live(key, now);
+      return c && c.count >= max ? c.until - now : 0;
     };
-    return Math.max(
-      wait(this.accounts, account.trim().toLowerCase(), MAX_FAILURES_PER_ACCOUNT),
-      wait(this.addresses, address, MAX_FAILURES_PER_ADDRESS),
+    const pair = locked(keys.pair, MAX_FAILURES_PER_PAIR);
+    if (pair > 0) return ['pair', pair];
+    const address = locked(keys.address, MAX_FAILURES_PER_ADDRESS);
+    if (address > 0) return ['address', address];
+    const until = this.waits.get(keys.accountWait) ?? 0;
+    if (until > now) return ['account', until - now];
+    this.count(keys.pair, now);
+    this.count(keys.address, now);
+    const delay = accountDelayMs(this.count(keys.account, now));
+    if (delay > 0) this.waits.set(keys.accountWait, now + delay);
+    this.prune(now);
+    return ['', 0];
+  }
+
+  async settle(keys: Keys, outcome: 'succeeded' | 'abandoned'): Promise<void> {
+    const now = this.now();
+    const giveBack = (key: string) => {
+      const c = this.live(key, now);
+      if (c && c.count > 0) c.count--;
+    };
+    giveBack(keys.address);
+    if (outcome === 'succeeded') {
+      this.counts.delete(keys.pair);
+      this.counts.delete(keys.account);
+      this.waits.delete(keys.accountWait);
+    } else {
+      giveBack(keys.pair);
+      giveBack(keys.account);
+    }
+  }
+
+  private live(key: string, now: number) {
+    const c = this.counts.get(key);
+    if (c && c.until <= now) {
+      this.counts.delete(key);
+      return undefined;
+    }
+    return c;
+  }
+
+  private count(key: string, now: number): number {
+    const c = this.live(key, now);
+    if (c) return ++c.count;
+    this.counts.set(key, { count: 1, until: now + SIGN_IN_WINDOW_MS });
+    return 1;
+  }
+
+  /**
+   * Bounded memory under a spray of made-up names: once large, ended windows and delays are dropped,
+   * and past a hard cap the oldest entries go too (a guesser would need that many addresses).
+   */
+  private prune(now: number): void {
+    if (this.counts.size > 10_000) for (const [k, c] of this.counts) if (c.until <= now) this.counts.delete(k);
+    if (this.waits.size > 10_000) for (const [k, until] of this.waits) if (until <= now) this.waits.delete(k);
+    for (const map of [this.counts, this.waits] as Map<string, unknown>[])
+      for (const k of map.keys()) {
+        if (map.size <= 100_000) break;
+        map.delete(k);
+      }
+  }
+}
+
+/** A short fixed-length name for an account name or an address in a key (names may hold any text). */
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
+export interface SignInThrottleOptions {
+  /** Redis shared by the console processes; absent: counted in this process only. */
+  redis?: Redis;
+  /** The deployment's key prefix (RAPPORT_QUEUE_PREFIX); keys are `<prefix>:console:{sign-in}:…`. */
+  prefix?: string;
+  logger?: Logger;
+  /** How long a try waits for Redis before it is counted in this process. Default {@link REDIS_TIMEOUT_MS}. */
+  redisTimeoutMs?: number;
+  /** The in-process counts' clock (tests). Redis uses its own. */
+  now?: () => number;
+}
+
+/** Password sign-in throttle of the console: see the rules above. */
+export class SignInThrottle {
+  private readonly memory: MemoryCounts;
+  private readonly shared: RedisCounts | undefined;
+  private readonly base: string;
+  private redisDown = false;
+
+  constructor(private readonly opts: SignInThrottleOptions = {}) {
+    this.memory = new MemoryCounts(opts.now ?? Date.now);
+    this.shared = opts.redis ? new RedisCounts(opts.redis) : undefined;
+    // One hash tag: the keys of a try share a Redis Cluster slot, as the script needs.
+    this.base = `${opts.prefix ?? '{rapport}'}:console:{sign-in}`;
+  }
+
+  /** Whether `account` may try a password from `address` now; when it may, the try is counted as wrong. */
+  async check(account: string, address: string): Promise<SignInCheck> {
+    const name = digest(account.trim().toLowerCase());
+    const place = digest(address);
+    const keys: Keys = {
+      pair: `${this.base}:pair:${name}:${place}`,
+      address: `${this.base}:address:${place}`,
+      account: `${this.base}:account:${name}`,
+      accountWait: `${this.base}:account-wait:${name}`,
+    };
+    const { store, answer } = await this.begin(keys);
+    const [reason, waitMs] = answer;
+    if (reason)
+      return { allowed: false, reason: reason as ThrottleReason, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
+    const settle = (outcome: 'succeeded' | 'abandoned') => async () => {
+      try {
+        await this.withTimeout(store.settle(keys, outcome));
+      } catch (err) {
+        this.opts.logger?.warn({ err: (err as Error).message }, 'console sign-in throttle: a try could not be settled');
+      }
+    };
+    return { allowed: true, succeeded: settle('succeeded'), abandoned: settle('abandoned') };
+  }
+
+  private async begin(keys: Keys): Promise<{ store: CountStore; answer: [string, number] }> {
+    if (this.shared && this.opts.redis?.status === 'ready') {
+      try {
+        const answer = await this.withTimeout(this.shared.begin(keys));
+        if (this.redisDown) {
+          this.redisDown = false;
+          this.opts.logger?.info('console sign-in throttle: Redis answers again; tries are counted there');
+        }
+        return { store: this.shared, answer };
+      } catch (err) {
+        this.noteRedisDown((err as Error).message);
+      }
+    } else if (this.shared) this.noteRedisDown(`Redis connection ${this.opts.redis?.status}`);
+    return { store: this.memory, answer: await this.memory.begin(keys) };
+  }
+
+  private noteRedisDown(why: string): void {
+    if (this.redisDown) return;
+    this.redisDown = true;
+    this.opts.logger?.warn(
+      { err: why },
+      'console sign-in throttle: Redis does not answer; wrong passwords are counted in this process until it does',
     );
   }
 
-  fail(account: string, address: string, now = Date.now()): void {
-    this.bump(this.accounts, account.trim().toLowerCase(), now);
-    this.bump(this.addresses, address, now);
-  }
-
-  succeed(account: string): void {
-    this.accounts.delete(account.trim().toLowerCase());
-  }
-
-  private bump(map: Map<string, Window>, key: string, now: number): void {
-    const w = map.get(key);
-    if (!w || now - w.since >= SIGN_IN_WINDOW_MS) map.set(key, { count: 1, since: now });
-    else w.count++;
-    // Bounded memory under a spray of made-up names: expired windows are dropped once the map is large.
-    if (map.size > 10_000) for (const [k, v] of map) if (now - v.since >= SIGN_IN_WINDOW_MS) map.delete(k);
+  private withTimeout<T>(work: Promise<T>): Promise<T> {
+    const ms = this.opts.redisTimeoutMs ?? REDIS_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    });
+    work.catch(() => {});
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 }

@@ -3,10 +3,12 @@ import type { Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
+import type { Redis } from 'ioredis';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import type { ConsoleSignInConfig } from '../../src/config/env.ts';
 import { executeCommand } from '../../src/commands/execute-command.ts';
 import type { Database } from '../../src/db/database.ts';
+import type { Logger } from '../../src/logger.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { createConsoleRouter } from '../../connectors/console/console.router.ts';
 import type { ConsoleFeed } from '../../connectors/console/console-feed.ts';
@@ -43,6 +45,11 @@ export interface ConsoleServerOptions {
   insights?: InsightsSettings;
   /** Slack Web API for Slack sign-in checks (a SlackRecorder's URL and a bot token). */
   slackUsers?: SlackUsersConfig;
+  /** Redis for the password sign-in throttle's counts and its key prefix (default: counted in memory). */
+  redis?: Redis;
+  redisPrefix?: string;
+  /** Where the console's warnings go (default: nowhere). */
+  logger?: Logger;
 }
 
 /** Insights settings of the console tests: Monday–Friday business hours, a 4-hour response target. */
@@ -67,6 +74,9 @@ export async function startConsoleServer(db: Database, opts: ConsoleServerOption
       admins: opts.admins,
       insights: opts.insights ?? TEST_INSIGHTS,
       slackUsers: opts.slackUsers ?? { secrets: new SecretBox() },
+      redis: opts.redis,
+      redisPrefix: opts.redisPrefix,
+      logger: opts.logger,
       signIn: {
         publicUrl: undefined,
         sessionSecret: undefined,

@@ -1,10 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
+import { createLogger } from '../../../src/logger.ts';
 import { createConsoleAccount } from '../../../src/services/console-accounts.service.ts';
-import { startConsoleServer, type ConsoleServer } from '../../helpers/console-server.ts';
+import { startConsoleServer, type ConsoleServer, type ConsoleServerOptions } from '../../helpers/console-server.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
+import { startTcpProxy } from '../../helpers/tcp-proxy.ts';
 
-// Password sign-in is slowed per account and per address (in each web process): guessing is refused
-// with 429, Retry-After and a sentence, and the right password does not get through a paused account.
+const attempt = (app: ConsoleServer, username: string, password: string, accept = 'text/html', forwardedFor?: string) =>
+  fetch(`${app.base}/console/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: accept,
+      ...(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {}),
+    },
+    body: new URLSearchParams({ username, password, next: '/console' }),
+  });
+
+// Password sign-in is slowed per account and address pair, per address and per account (here counted in
+// the web process, as without Redis): guessing is refused with 429, Retry-After and a sentence, and the
+// right password does not get through a locked pair.
 describe('console password sign-in throttle', () => {
   let t: TestDatabase;
 
@@ -30,25 +48,7 @@ describe('console password sign-in throttle', () => {
     }
   }
 
-  const attempt = (
-    app: ConsoleServer,
-    username: string,
-    password: string,
-    accept = 'text/html',
-    forwardedFor?: string,
-  ) =>
-    fetch(`${app.base}/console/sign-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Accept: accept,
-        ...(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {}),
-      },
-      body: new URLSearchParams({ username, password, next: '/console' }),
-    });
-
-  it('after 5 wrong passwords for an account, even the right one is refused with 429, Retry-After and a sentence', async () => {
+  it('after 5 wrong passwords for an account from one address, even the right one from there is refused with 429, Retry-After and a sentence', async () => {
     await withConsole(async (app) => {
       for (let i = 0; i < 5; i++) {
         const res = await attempt(app, 'lee', `wrong guess ${i}`);
@@ -99,5 +99,189 @@ describe('console password sign-in throttle', () => {
       expect(colleague.status).toBe(303);
       expect(colleague.headers.get('location')).toBe('/console/today');
     });
+  });
+});
+
+// The rules that keep the owner in (OWASP): the guesser's own (account, address) pair is locked, the
+// account from anywhere else only waits a short doubling delay; counted in Redis, so every console
+// process behind a load balancer sees every wrong password. Clients are told apart by X-Forwarded-For,
+// believed from loopback only (trust proxy, as `rapport start` sets it): the test is that proxy.
+describe('console password sign-in throttle shared through Redis', () => {
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let t: TestDatabase;
+  let redis: ReturnType<typeof connectRedis>;
+  // A prefix of this file's own: the Redis is shared with other tests (nothing is flushed). Each test
+  // guesses from addresses of its own (192.0.2.1-4 one each, 10-22 the many-addresses test).
+  const prefix = `test-sign-in-throttle-${randomUUID()}`;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('pglite');
+    redis = connectRedis(redisUrl);
+    await redis.ping();
+  });
+  afterAll(async () => {
+    if (redis) {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+    await t?.dispose();
+  });
+
+  /** An account of this test's own (the counts of other tests' accounts never touch it). */
+  async function account(): Promise<{ name: string; password: string }> {
+    const name = `rep-${randomUUID().slice(0, 8)}`;
+    const password = `${name} password 123`;
+    await createConsoleAccount(t.db, { username: name, password, role: 'rep', timezone: 'UTC' });
+    return { name, password };
+  }
+
+  async function withConsoles(
+    count: number,
+    run: (...apps: ConsoleServer[]) => Promise<void>,
+    opts: ConsoleServerOptions = {},
+  ): Promise<void> {
+    const apps: ConsoleServer[] = [];
+    try {
+      for (let i = 0; i < count; i++)
+        apps.push(await startConsoleServer(t.db, { redis, redisPrefix: prefix, ...opts }));
+      await run(...apps);
+    } finally {
+      for (const app of apps) await app.close();
+    }
+  }
+
+  const signedIn = (res: Response) => res.status === 303 && res.headers.get('location') === '/console/today';
+
+  it('an attacker’s 6 wrong passwords from one address lock only that address for the account: the owner elsewhere signs in within a second', async () => {
+    const rep = await account();
+    const attacker = '192.0.2.1';
+    const owner = '198.51.100.20';
+    await withConsoles(1, async (app) => {
+      for (let i = 0; i < 5; i++) {
+        const res = await attempt(app, rep.name, `wrong guess ${i}`, 'text/html', attacker);
+        expect(res.headers.get('location')).toBe('/console/sign-in?error=wrong-password&next=%2Fconsole%2Ftoday');
+      }
+      // The attacker's pair: locked for the rest of the 15 minutes, the right password too.
+      const locked = await attempt(app, rep.name.toUpperCase(), rep.password, 'text/html', attacker);
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
+      expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(15 * 60);
+      expect(locked.headers.get('set-cookie')).toBeNull();
+      const page = await locked.text();
+      expect(page).toContain('paused for 15 minutes');
+      expect(page).not.toContain(rep.name);
+      // The owner from another address: in at once, or after the account's 1 s delay (Retry-After 1).
+      let res = await attempt(app, rep.name, rep.password, 'text/html', owner);
+      if (res.status === 429) {
+        const wait = Number(res.headers.get('retry-after'));
+        expect(wait).toBe(1);
+        await new Promise((r) => setTimeout(r, wait * 1000));
+        res = await attempt(app, rep.name, rep.password, 'text/html', owner);
+      }
+      expect(signedIn(res)).toBe(true);
+      expect(res.headers.get('set-cookie')).toContain('rapport_session');
+      // The owner's sign-in does not free the attacker's pair.
+      expect((await attempt(app, rep.name, rep.password, 'text/html', attacker)).status).toBe(429);
+    });
+  });
+
+  it('guessing one account from many addresses is slowed by a doubling delay of seconds, never locked for 15 minutes', async () => {
+    const rep = await account();
+    await withConsoles(1, async (app) => {
+      for (let i = 0; i < 5; i++)
+        expect((await attempt(app, rep.name, `guess ${i}`, 'text/html', `192.0.2.${10 + i}`)).status).toBe(303);
+      const slowed = await attempt(app, rep.name, 'guess 5', 'application/json', '192.0.2.20');
+      expect(slowed.status).toBe(429);
+      expect(Number(slowed.headers.get('retry-after'))).toBe(1);
+      expect(((await slowed.json()) as { error: string }).error).toBe(
+        'Too many wrong passwords for this account: each try now waits a little longer. Try again in 1 second.',
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await attempt(app, rep.name, 'guess 6', 'text/html', '192.0.2.21')).status).toBe(303);
+      const doubled = await attempt(app, rep.name, rep.password, 'text/html', '192.0.2.22');
+      expect(doubled.status).toBe(429);
+      // 2 s from the 6th wrong password (1 when that password's own check took over a second).
+      const wait = Number(doubled.headers.get('retry-after'));
+      expect(wait).toBeGreaterThanOrEqual(1);
+      expect(wait).toBeLessThanOrEqual(2);
+      await new Promise((r) => setTimeout(r, wait * 1000));
+      expect(signedIn(await attempt(app, rep.name, rep.password, 'text/html', '192.0.2.22'))).toBe(true);
+    });
+  });
+
+  it('two console processes sharing one Redis share the counts: 3 wrong passwords on one and 2 on the other lock the pair on both', async () => {
+    const rep = await account();
+    const guesser = '192.0.2.2';
+    await withConsoles(2, async (one, two) => {
+      for (let i = 0; i < 3; i++)
+        expect((await attempt(one, rep.name, `one ${i}`, 'text/html', guesser)).status).toBe(303);
+      for (let i = 0; i < 2; i++)
+        expect((await attempt(two, rep.name, `two ${i}`, 'text/html', guesser)).status).toBe(303);
+      for (const app of [one, two]) {
+        const res = await attempt(app, rep.name, rep.password, 'text/html', guesser);
+        expect(res.status).toBe(429);
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
+      }
+      // Kept under the deployment's prefix, names hashed (no user name or address in the keys).
+      const keys = await redis.keys(`${prefix}:console:{sign-in}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.some((k) => k.includes(rep.name) || k.includes(guesser))).toBe(false);
+    });
+  });
+
+  it('a burst of 12 concurrent guesses from one address over two consoles gets only 5 passwords checked', async () => {
+    const rep = await account();
+    const guesser = '192.0.2.3';
+    await withConsoles(2, async (one, two) => {
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => attempt(i % 2 ? one : two, rep.name, `burst ${i}`, 'text/html', guesser)),
+      );
+      const statuses = answers.map((r) => r.status).sort();
+      expect(statuses.filter((s) => s === 303)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+    });
+  });
+
+  it('when Redis stops answering, wrong passwords are counted in the process (logged once), and in Redis again once it is back', async () => {
+    const rep = await account();
+    const url = new URL(redisUrl);
+    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
+    const viaProxy = connectRedis(`redis://127.0.0.1:${proxy.port}`);
+    viaProxy.on('error', () => {});
+    const lines = new PassThrough();
+    const logged: string[] = [];
+    lines.on('data', (chunk: Buffer) => logged.push(...chunk.toString().split('\n').filter(Boolean)));
+    const guesser = '192.0.2.4';
+    try {
+      await viaProxy.ping();
+      await withConsoles(
+        1,
+        async (app) => {
+          proxy.down();
+          await new Promise((r) => setTimeout(r, 100));
+          for (let i = 0; i < 5; i++)
+            expect((await attempt(app, rep.name, `down ${i}`, 'text/html', guesser)).status).toBe(303);
+          expect((await attempt(app, rep.name, rep.password, 'text/html', guesser)).status).toBe(429);
+          const downWarnings = logged.filter((l) => l.includes('Redis does not answer'));
+          expect(downWarnings).toHaveLength(1);
+          proxy.up();
+          await viaProxy.ping();
+          const other = await account();
+          expect((await attempt(app, other.name, 'wrong', 'text/html', guesser)).status).toBe(303);
+          expect(logged.some((l) => l.includes('Redis answers again'))).toBe(true);
+          // A stalled Redis (connected, no answers) holds a sign-in for about a second, not for ever.
+          proxy.hold();
+          const started = Date.now();
+          expect(signedIn(await attempt(app, other.name, other.password, 'text/html', '198.51.100.77'))).toBe(true);
+          expect(Date.now() - started).toBeLessThan(5000);
+          proxy.release();
+        },
+        { redis: viaProxy, logger: createLogger('info', lines) },
+      );
+    } finally {
+      viaProxy.disconnect();
+      await proxy.close();
+    }
   });
 });
