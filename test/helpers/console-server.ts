@@ -11,6 +11,7 @@ import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/logger.ts';
 import { noopPipelineHooks, type PipelineHooks } from '../../src/services/pipeline-hooks.ts';
 import { createConsoleRouter } from '../../connectors/console/console.router.ts';
+import { createInsightsRouter } from '../../connectors/console/insights.router.ts';
 import type { ConsoleFeed } from '../../connectors/console/console-feed.ts';
 import { ConsoleConnector } from '../../connectors/console/console.connector.ts';
 import type { SlackUsersConfig } from '../../connectors/console/slack-sign-in-standing.ts';
@@ -59,7 +60,7 @@ export const TEST_INSIGHTS: InsightsSettings = {
   publicUrl: 'http://127.0.0.1',
 };
 
-/** The console router on a real HTTP server, as `rapport start` mounts it (no pipeline jobs). */
+/** The console and insights routers on a real HTTP server, as `rapport start` mounts them (no pipeline jobs). */
 export async function startConsoleServer(db: Database, opts: ConsoleServerOptions = {}): Promise<ConsoleServer> {
   const connector = opts.connector ?? new ConsoleConnector();
   const app = express();
@@ -87,6 +88,7 @@ export async function startConsoleServer(db: Database, opts: ConsoleServerOption
       },
     }),
   );
+  app.use(createInsightsRouter({ db, settings: opts.insights ?? TEST_INSIGHTS }));
   const host = opts.host ?? '127.0.0.1';
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.port ?? 0, host, () => resolve(s));

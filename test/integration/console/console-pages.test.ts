@@ -223,4 +223,29 @@ describe('console pages in headless Chromium', () => {
     expect(await page.getByRole('link', { name: 'Insights' }).getAttribute('href')).toBe('/console/insights');
     await page.screenshot({ path: artifactPath('console-channel.png') });
   });
+
+  it('every page carries the same navigation, its own page marked, so no page is a dead end', async () => {
+    const pages = [
+      '/console/today',
+      '/console',
+      '/console/customers',
+      '/console/followups',
+      '/console/insights',
+      '/console/channel',
+    ];
+    for (const path of pages) {
+      await page.goto(`${app.base}${path}`);
+      const nav = page.getByRole('navigation', { name: 'Console pages' });
+      await nav.waitFor();
+      expect(await nav.getByRole('link').allTextContents(), path).toEqual([
+        'My day',
+        'Chat',
+        'Customers',
+        'Follow-ups',
+        'Insights',
+        'Team channel',
+      ]);
+      expect(await nav.locator('[aria-current="page"]').getAttribute('href'), path).toBe(path);
+    }
+  });
 });
