@@ -233,6 +233,16 @@ describe('console pages in headless Chromium', () => {
       '/console/insights',
       '/console/channel',
     ];
+    const failed: string[] = [];
+    const errors: string[] = [];
+    const onResponse = (r: { status(): number; url(): string }) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    };
+    const onConsole = (m: { type(): string; text(): string }) => {
+      if (m.type() === 'error') errors.push(m.text());
+    };
+    page.on('response', onResponse);
+    page.on('console', onConsole);
     for (const path of pages) {
       await page.goto(`${app.base}${path}`);
       const nav = page.getByRole('navigation', { name: 'Console pages' });
@@ -247,5 +257,10 @@ describe('console pages in headless Chromium', () => {
       ]);
       expect(await nav.locator('[aria-current="page"]').getAttribute('href'), path).toBe(path);
     }
+    page.off('response', onResponse);
+    page.off('console', onConsole);
+    // Nothing a page asks for is missing (a browser asks for /favicon.ico unless the page names an icon).
+    expect(failed).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });
