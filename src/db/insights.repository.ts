@@ -607,6 +607,20 @@ export async function lockErasureMark(client: DbClient): Promise<string> {
 }
 
 /**
+ * Changes the erasure mark (a new random value), its row locked until the transaction ends: nothing
+ * computed from the messages before (a retrained model, stored insights) is stored after. Alone, for a
+ * change smaller than an erasure (a deleted message's training text, see forgetDeletedMessageTraining).
+ */
+export async function changeErasureMark(client: DbClient): Promise<void> {
+  await client.$executeRawUnsafe(
+    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, jsonb_build_object('erasure', $2::text), now())
+     ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
+    ERASURE_MARK_KEY,
+    randomUUID(),
+  );
+}
+
+/**
  * In an erasure's transaction: changes the erasure mark, then deletes every stored snapshot (they name
  * customers, health reasons and example messages); the next read computes. The mark is written
  * first: its row lock orders the erasure with a refresh saving its snapshots
@@ -614,12 +628,7 @@ export async function lockErasureMark(client: DbClient): Promise<string> {
  * Returns how many snapshots were deleted.
  */
 export async function forgetInsightSnapshots(client: DbClient): Promise<number> {
-  await client.$executeRawUnsafe(
-    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, jsonb_build_object('erasure', $2::text), now())
-     ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
-    ERASURE_MARK_KEY,
-    randomUUID(),
-  );
+  await changeErasureMark(client);
   return client.$executeRawUnsafe(`DELETE FROM "InsightSnapshot" WHERE NOT (key = ANY($1::text[]))`, KEPT_ON_ERASURE);
 }
 

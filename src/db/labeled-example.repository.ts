@@ -22,7 +22,16 @@ export function findLabeledExamplesMentioning(
   );
 }
 
-/** Writes a training example's redacted text. */
+/**
+ * Writes a training example's redacted or rebuilt text. Its `updatedAt` (when its label last changed,
+ * which the retrain orders and splits corrections by) and `createdAt` (when its text was first stored,
+ * which the model withdrawal compares) stay: new words are not a new label.
+ */
 export async function updateLabeledExampleText(client: DbClient, id: string, text: string): Promise<void> {
-  await client.labeledExample.update({ where: { id }, data: { text } });
+  await client.$executeRawUnsafe(`UPDATE "LabeledExample" SET text = $2 WHERE id = $1::uuid`, id, text);
+}
+
+/** Deletes one training example. */
+export async function deleteLabeledExample(client: DbClient, id: string): Promise<void> {
+  await client.$executeRawUnsafe(`DELETE FROM "LabeledExample" WHERE id = $1::uuid`, id);
 }

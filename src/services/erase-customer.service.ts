@@ -22,16 +22,10 @@ import {
 import {
   deleteLabeledExamplesOfRecords,
   findLabeledExamplesMentioning,
-  findLabeledExamplesOfRecords,
   updateLabeledExampleText,
 } from '../db/labeled-example.repository.ts';
 import { forgetInsightSnapshots } from '../db/insights.repository.ts';
-import {
-  findCleanTextsOfRecord,
-  findMessagesForErasure,
-  findMessagesMentioning,
-  updateRedactedMessage,
-} from '../db/message.repository.ts';
+import { findMessagesForErasure, findMessagesMentioning, updateRedactedMessage } from '../db/message.repository.ts';
 import {
   MODEL_WITHDRAW_ACTION,
   oldestTrainingTextOf,
@@ -55,6 +49,7 @@ import type { PipelineHooks } from './pipeline-hooks.ts';
 import { postedCardsOfCompany, unlinkAddressedChannels } from './posted-cards.service.ts';
 import type { PrismaExecutor } from './prisma-executor.ts';
 import { tombstoneHash, type TombstoneKey } from './tombstones.service.ts';
+import { rebuildTrainingTexts } from './training-text.service.ts';
 
 /** How long the button of a `forget` confirmation works. */
 export const FORGET_CONFIRMATION_TTL_MS = 24 * 3_600_000;
@@ -343,21 +338,15 @@ async function redactElsewhere(
   // wherever they stood (a version of their message edited since included). Then every other one
   // naming them loses the mentions.
   const trainingRecordIds = [...trainingRecords];
-  let rebuilt = 0;
-  for (const e of await findLabeledExamplesOfRecords(tx, trainingRecordIds)) {
-    if (e.recordId === null) continue;
-    const text = (await findCleanTextsOfRecord(tx, e.recordId)).join('\n\n');
-    if (text === e.text) continue;
-    await updateLabeledExampleText(tx, e.id, text);
-    rebuilt++;
-  }
+  const { rebuilt, dropped } = await rebuildTrainingTexts(tx, trainingRecordIds);
   const examples = await findLabeledExamplesMentioning(tx, patterns);
   for (const e of examples) await updateLabeledExampleText(tx, e.id, redactText(e.text, terms));
   return {
     counts: {
       redactedMessages: messages.length,
       redactedRecords: records.length,
-      redactedOther: followUps.length + classifications.length + rebuilt + examples.length + threadKeys.length,
+      redactedOther:
+        followUps.length + classifications.length + rebuilt + dropped + examples.length + threadKeys.length,
     },
     tombstoneKeys,
     trainingRecordIds,

@@ -23,6 +23,7 @@ import { platformMessageKey } from '../domain/platform-message-key.ts';
 import { normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import { dismissStaleSuggestions, postedCardsOfRecord } from './posted-cards.service.ts';
+import { forgetDeletedMessageTraining } from './training-text.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 import { platformUserKey } from './reps.service.ts';
 import { findTombstonedKeys, type TombstoneKey } from './tombstones.service.ts';
@@ -317,7 +318,10 @@ export async function editChatMessage(
 
 /**
  * A message was deleted on the platform: it is removed, and its record too when no message is left
- * (with the record's classifications and follow-ups). Deleting an unknown message is `not_found`.
+ * (with the record's classifications, follow-ups and training examples). A correction's training text
+ * that may hold its words is taken again from the messages left (deleted when none is), and the learned
+ * models that may have read them withdrawn (forgetDeletedMessageTraining). Deleting an unknown message
+ * is `not_found`.
  */
 export async function deleteChatMessage(
   db: Database,
@@ -331,7 +335,7 @@ export async function deleteChatMessage(
   const change = randomUUID();
   let posted: string[] = [];
   const result = await inTransaction(db, async (tx) => {
-    const message = await findMessageByExternalId(tx, externalId);
+    const message = await findMessageForEdit(tx, externalId);
     if (!message) return { status: 'not_found' as const };
     const staleFrom = await findSuggestionIdsFromClassifications(tx, {
       recordId: message.recordId,
@@ -340,6 +344,18 @@ export async function deleteChatMessage(
     await deleteClassificationsOfMessage(tx, { recordId: message.recordId, messageId: message.id });
     await deleteMessage(tx, message.id);
     const left = await countMessagesOfRecord(tx, message.recordId);
+    // Before the record goes (its examples with it): a correction's training text that may hold the
+    // words is taken again without them, and the models that may have learned them are withdrawn.
+    const training = await forgetDeletedMessageTraining(
+      tx,
+      {
+        recordId: message.recordId,
+        cleanText: message.cleanText,
+        edited: typeof message.metadata.editedAt === 'string',
+        messagesLeft: left,
+      },
+      input.actor,
+    );
     if (left === 0) await deleteRecord(tx, message.recordId);
     // The conversation is gone: its cards' retractions commit with it (queued by cardsRetracted below).
     if (left === 0 && cards.length > 0) await hooks?.recordCardRetractions?.(tx, cards, 'deleted');
@@ -354,7 +370,13 @@ export async function deleteChatMessage(
       action: 'message.delete',
       actor: input.actor,
       subject: message.recordId,
-      details: { messageId: message.id, platform: input.platform, recordDeleted: left === 0 },
+      details: {
+        messageId: message.id,
+        platform: input.platform,
+        recordDeleted: left === 0,
+        trainingText: training.trainingText,
+        withdrawnModels: training.withdrawnModels.length,
+      },
     });
     return { status: 'deleted' as const, recordId: message.recordId, messageId: message.id, recordDeleted: left === 0 };
   });

@@ -130,15 +130,21 @@ describe.each(TEST_DATABASE_KINDS)('erasing a customer erases their words learne
     for (const trace of ['quarzelflux', 'snorkwidget'])
       expect(await modelRow('crm-learned-before')).not.toContain(trace);
 
+    const labelled = await t.db.prisma.labeledExample.findFirstOrThrow({
+      where: { recordId: thread.recordId },
+      select: { createdAt: true, updatedAt: true },
+    });
+
     const erased = await eraseCustomer(t.db, acme, ADMIN);
 
-    // Globex keeps its correction (the label, Gina's words), without Bob's.
+    // Globex keeps its correction (the label, Gina's words), without Bob's; its times stay: the
+    // label's (the retrain's time split) and the first storing (the withdrawal's cut-off).
     expect(
       await t.db.prisma.labeledExample.findMany({
         where: { recordId: thread.recordId },
-        select: { text: true, label: true },
+        select: { text: true, label: true, createdAt: true, updatedAt: true },
       }),
-    ).toEqual([{ text: `${ginaText}\n\n[erased]`, label: 'churn' }]);
+    ).toEqual([{ text: `${ginaText}\n\n[erased]`, label: 'churn', ...labelled }]);
     const rows = await everyRow(t.db);
     for (const trace of ['quarzelflux', 'snorkwidget', 'budget is cut', 'nakamura', 'bob@acme.example'])
       expect(rows, trace).not.toContain(trace);

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProcess } from '../../../app/start-process.ts';
+import { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
+import { correctLabel } from '../../../src/services/correct-label.service.ts';
+import { retrainClassifier } from '../../../src/services/retrain-classifier.service.ts';
+import { eventually } from '../../helpers/pipeline-harness.ts';
+import { slackSlashCommand } from '../../helpers/slack-command.ts';
+import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
+import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
+import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
+import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
+
+const TEAM = 'T1';
+const CHANNEL = 'CDELTRAIN';
+const tsOf = (n: number) => `1766100000.${String(n).padStart(6, '0')}`;
+
+/**
+ * A customer deletes a Slack message (`message_deleted`) of a conversation a rep corrected and a
+ * retrain learned: through Bolt and the auto-logger, the correction's training text loses its words
+ * and the model that learned them is withdrawn (README, "Erase means erase").
+ */
+describe.each(TEST_DATABASE_KINDS)(
+  'Slack message_deleted on %s: the training text and the models forget it',
+  (kind) => {
+    let bot: SlackTestBot | undefined;
+    let slack: SlackRecorder;
+    let proc: RunningProcess;
+    let seq = 0;
+
+    const sendEvent = (event: Record<string, unknown>) =>
+      postSignedToSlackEvents(
+        proc.url,
+        SECRET,
+        eventCallbackBody(
+          TEAM,
+          { type: 'message', channel: CHANNEL, channel_type: 'channel', ...event },
+          `EvDelTrain${++seq}`,
+        ),
+        'application/json',
+        {},
+      );
+    const messageByTs = (ts: string) =>
+      proc.runtime.db.prisma.message.findUnique({ where: { externalId: `slack:${TEAM}/${CHANNEL}/${ts}` } });
+
+    beforeAll(async () => {
+      bot = await startSlackTestBot({
+        database: kind,
+        env: { RAPPORT_DEFAULT_CHANNEL: `slack:${TEAM}/CTEAM` },
+        name: 'slack-delete-training',
+        beforeStart: (s) => {
+          s.users.set('UREPDEL', { profile: { display_name: 'rita', email: 'rita@ours.example' } });
+          s.users.set('UGUESTDEL', { is_restricted: true, profile: { display_name: 'lu', email: 'lu@acme.com' } });
+        },
+        acme: { domains: ['acme.com'] },
+      });
+      slack = bot.slack;
+      proc = bot.test.proc;
+      await slackSlashCommand(
+        { url: proc.url, slack },
+        { teamId: TEAM, channelId: CHANNEL, userId: 'UREPDEL', text: 'link acme' },
+      );
+    }, 120_000);
+    afterAll(async () => {
+      await bot?.dispose();
+    });
+
+    it('takes the deleted words out of the correction and withdraws the model that learned them', async () => {
+      const db = proc.runtime.db;
+      const store = new PrismaModelStore(db);
+      const root = tsOf(++seq);
+      await sendEvent({
+        user: 'UGUESTDEL',
+        team: TEAM,
+        text: 'Can we get a quote for twenty more licences?',
+        ts: root,
+      });
+      const first = await eventually('the question logged', () => messageByTs(root));
+      const regret = tsOf(++seq);
+      await sendEvent({
+        user: 'UGUESTDEL',
+        team: TEAM,
+        text: 'Scratch that, the frobnitzer quixotl budget went to your competitor',
+        ts: regret,
+        thread_ts: root,
+      });
+      expect((await eventually('the reply logged', () => messageByTs(regret))).recordId).toBe(first.recordId);
+      await eventually('the conversation classified', () =>
+        db.prisma.classification.findFirst({ where: { recordId: first.recordId } }),
+      );
+      await correctLabel(db, first.recordId, 'churn', { repId: 'rita', platform: 'slack' });
+      expect(
+        (await retrainClassifier(db, store, { requestedBy: 'cli', version: 'crm-learned-slack-del' })).status,
+      ).toMatch(/activated|kept-current/);
+      await store.activate('crm-learned-slack-del');
+
+      await sendEvent({
+        subtype: 'message_deleted',
+        hidden: true,
+        deleted_ts: regret,
+        ts: tsOf(++seq),
+        previous_message: { type: 'message', user: 'UGUESTDEL', text: 'x', ts: regret },
+      });
+      await eventually('the message deleted', async () => (await messageByTs(regret)) === null);
+
+      expect(
+        await db.prisma.labeledExample.findMany({
+          where: { recordId: first.recordId },
+          select: { text: true, label: true },
+        }),
+      ).toEqual([{ text: 'Can we get a quote for twenty more licences?', label: 'churn' }]);
+      expect((await store.list()).map((m) => m.version)).not.toContain('crm-learned-slack-del');
+      expect(await store.activeVersion()).not.toBe('crm-learned-slack-del');
+      const audit = await db.prisma.auditLog.findFirstOrThrow({
+        where: { action: 'message.delete', subject: first.recordId },
+      });
+      expect(audit.details).toMatchObject({ recordDeleted: false, trainingText: 'rebuilt', withdrawnModels: 1 });
+    }, 300_000);
+  },
+);
