@@ -56,11 +56,17 @@ export class SlackAudience {
   private readonly cache = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<AudienceVerdict>>();
 
+  private readonly unknownCacheMs: number;
+
+  /** @param options.unknownCacheMs how long an `unknown` verdict is kept (default {@link UNKNOWN_CACHE_MS}). */
   constructor(
     private readonly clientFor: (teamId: string) => Promise<WebClient>,
     private readonly users: SlackUserDirectory,
     private readonly logger?: Logger,
-  ) {}
+    options: { unknownCacheMs?: number } = {},
+  ) {
+    this.unknownCacheMs = options.unknownCacheMs ?? UNKNOWN_CACHE_MS;
+  }
 
   /**
    * The verdict for channel `channelId` of workspace `teamId` (cached). Throws only DeliveryError
@@ -86,7 +92,7 @@ export class SlackAudience {
         // A check begun before forgetPerson() may have read the old profile: answered, never kept.
         if (this.inFlight.get(key) === work) {
           if (this.cache.size >= CACHE_MAX) this.cache.clear();
-          const ttl = verdict.audience === 'unknown' ? UNKNOWN_CACHE_MS : AUDIENCE_CACHE_MS;
+          const ttl = verdict.audience === 'unknown' ? this.unknownCacheMs : AUDIENCE_CACHE_MS;
           this.cache.set(key, { verdict, expiresAt: Date.now() + ttl });
         }
         if (verdict.audience !== 'internal')

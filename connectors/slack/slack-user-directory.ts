@@ -88,10 +88,16 @@ export class SlackUserDirectory {
   private readonly cache = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<SlackUserProfile | undefined>>();
 
+  private readonly failureCacheMs: number;
+
+  /** @param options.failureCacheMs how long a failed lookup is kept (default {@link FAILURE_CACHE_MS}). */
   constructor(
     private readonly clientFor: (teamId: string) => Promise<WebClient>,
     private readonly logger: Logger,
-  ) {}
+    options: { failureCacheMs?: number } = {},
+  ) {
+    this.failureCacheMs = options.failureCacheMs ?? FAILURE_CACHE_MS;
+  }
 
   /**
    * The profile of `userId` as seen from workspace `teamId`, or undefined when Slack cannot say.
@@ -158,7 +164,7 @@ export class SlackUserDirectory {
       );
       entry = {
         profile: undefined,
-        expiresAt: Date.now() + FAILURE_CACHE_MS,
+        expiresAt: Date.now() + this.failureCacheMs,
         outage: toDeliveryError(err).code === 'temporary',
       };
     }

@@ -24,6 +24,8 @@ export interface SpawnedSlackBots {
   dataDir: string;
   /** The URL of the process started last. */
   url(): string;
+  /** The URL of process `proc` (one of these bots'). */
+  urlOf(proc: SpawnedRapport): string;
   /** Starts a process (with `env` on top of the bots' own) and waits until it is ready. */
   start(env?: Record<string, string>): Promise<SpawnedRapport>;
   /**
@@ -62,6 +64,11 @@ export async function spawnedSlackBots(
     prefix,
     dataDir: dir,
     url: () => url,
+    urlOf(proc) {
+      const at = urls.get(proc);
+      if (!at) throw new Error('not a process of these bots');
+      return at;
+    },
     event: (event, to) =>
       postSignedToSlackEvents(
         to ? urls.get(to)! : url,
@@ -123,6 +130,16 @@ export async function spawnedSlackBots(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Two processes of `bots` behind one load balancer (one database, one Redis prefix), A started first:
+ * what one hears (an event, a webhook) the other must learn through Redis.
+ */
+export async function twoBots(bots: SpawnedSlackBots): Promise<{ a: SpawnedRapport; b: SpawnedRapport }> {
+  const a = await bots.start();
+  const b = await bots.start();
+  return { a, b };
 }
 
 /**

@@ -1,9 +1,6 @@
 import { parseEmailSource } from '../../../connectors/imap/parse-email-source.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDefaultModel } from '../../../src/classifier/default-model.ts';
-import { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
-import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
-import { correctLabel } from '../../../src/services/correct-label.service.ts';
+import type { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
 import { eraseCustomer } from '../../../src/services/erase-customer.service.ts';
 import { logChatMessage } from '../../../src/services/log-chat-message.service.ts';
 import { logEmail } from '../../../src/services/log-email.service.ts';
@@ -11,11 +8,14 @@ import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { retrainClassifier } from '../../../src/services/retrain-classifier.service.ts';
 import { buildEmail } from '../../helpers/email-fixtures.ts';
 import { everyRow } from '../../helpers/every-row.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import {
+  DEFAULT_MODEL as defaultModel,
+  LEARNING_ADMIN as ADMIN,
+  LearningDatabase,
+} from '../../helpers/learned-model.ts';
+import { TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
 const NOW = new Date('2026-12-01T15:00:00Z');
-const ADMIN = { repId: 'admin', platform: 'console' };
-const defaultModel = buildDefaultModel();
 const tick = () => new Promise((r) => setTimeout(r, 20));
 const day = (n: number) => new Date(Date.UTC(2026, 10, n, 10));
 
@@ -27,24 +27,19 @@ const day = (n: number) => new Date(Date.UTC(2026, 10, n, 10));
  * means erase").
  */
 describe.each(TEST_DATABASE_KINDS)('erasing a customer erases their words learned from elsewhere (%s)', (kind) => {
+  let learning: LearningDatabase;
   let t: TestDatabase;
   let store: PrismaModelStore;
 
   beforeAll(async () => {
-    t = await createTestDatabase(kind);
-    store = new PrismaModelStore(t.db);
-    await store.save(defaultModel, { activate: true });
+    learning = await LearningDatabase.open(kind);
+    ({ t, store } = learning);
   });
   afterAll(async () => {
-    await t?.dispose();
+    await learning?.dispose();
   });
 
-  const company = async (name: string, domain: string) =>
-    (
-      await t.db.prisma.company.create({
-        data: { name, normalizedName: normalizeCompanyName(name), domains: [domain] },
-      })
-    ).id;
+  const company = (name: string, domain: string) => learning.company(name, domain);
 
   /** Classifies a record's newest message as `other` and a rep corrects the record to `label` (the learning loop). */
   async function corrected(recordId: string, label: string) {
@@ -53,24 +48,9 @@ describe.each(TEST_DATABASE_KINDS)('erasing a customer erases their words learne
       orderBy: { sentAt: 'desc' },
       select: { id: true },
     });
-    await t.db.prisma.classification.create({
-      data: {
-        recordId,
-        messageId: message.id,
-        label: 'other',
-        confidence: 0.4,
-        scores: {},
-        modelVersion: defaultModel.version,
-      },
-    });
-    expect((await correctLabel(t.db, recordId, label, ADMIN)).changed).toBe(true);
+    await learning.correct(recordId, message.id, label);
   }
-  const modelRow = async (version: string) =>
-    (
-      await t.db.sql.query<{ j: string }>(`SELECT row_to_json(m)::text AS j FROM "Model" m WHERE version = $1`, [
-        version,
-      ])
-    )[0]?.j.toLowerCase();
+  const modelRow = (version: string) => learning.modelRow(version);
   const versions = async () => (await store.list()).map((m) => m.version);
 
   it("rebuilds another customer's training text without their replies in its channel, and withdraws the models that learned them", async () => {

@@ -1,23 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActiveClassifier } from '../../../jobs/active-classifier.ts';
-import { buildDefaultModel } from '../../../src/classifier/default-model.ts';
 import { retrainModel } from '../../../src/classifier/retrain.ts';
 import { modelsWithdrawnSinceLastRetrain } from '../../../src/db/model-withdrawal.repository.ts';
-import { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
-import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
+import type { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
 import { createLogger } from '../../../src/logger.ts';
-import { correctLabel } from '../../../src/services/correct-label.service.ts';
 import { eraseCustomer } from '../../../src/services/erase-customer.service.ts';
 import { logChatMessage } from '../../../src/services/log-chat-message.service.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { retrainClassifier } from '../../../src/services/retrain-classifier.service.ts';
 import { everyRow } from '../../helpers/every-row.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import {
+  DEFAULT_MODEL as defaultModel,
+  LEARNING_ADMIN as ADMIN,
+  LearningDatabase,
+} from '../../helpers/learned-model.ts';
+import { TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
 const NOW = new Date('2026-12-01T15:00:00Z');
-const ADMIN = { repId: 'admin', platform: 'console' };
-// The default model is the same for every database; building it once keeps the file fast.
-const defaultModel = buildDefaultModel();
 /**
  * What a learned model must not keep once they are erased: the company's and the person's names (as the
  * featurizer stems them: frobisher → frobish) and words only their messages hold.
@@ -33,25 +32,20 @@ const tick = () => new Promise((r) => setTimeout(r, 20));
  * nightly retrain run without them (README, "Erase means erase").
  */
 describe.each(TEST_DATABASE_KINDS)('erasing a customer erases what the classifier learned from them (%s)', (kind) => {
+  let learning: LearningDatabase;
   let t: TestDatabase;
   let store: PrismaModelStore;
   let channel = 0;
 
   beforeAll(async () => {
-    t = await createTestDatabase(kind);
-    store = new PrismaModelStore(t.db);
-    await store.save(defaultModel, { activate: true });
+    learning = await LearningDatabase.open(kind);
+    ({ t, store } = learning);
   });
   afterAll(async () => {
-    await t?.dispose();
+    await learning?.dispose();
   });
 
-  const company = async (name: string, domain: string) =>
-    (
-      await t.db.prisma.company.create({
-        data: { name, normalizedName: normalizeCompanyName(name), domains: [domain] },
-      })
-    ).id;
+  const company = (name: string, domain: string) => learning.company(name, domain);
 
   /** Logs a chat message of `person` for `companyId`, classifies it as `other` and corrects it to `label` (the learning loop). */
   async function corrected(companyId: string, person: { name: string; email: string }, text: string, label: string) {
@@ -76,24 +70,9 @@ describe.each(TEST_DATABASE_KINDS)('erasing a customer erases what the classifie
       where: { text },
       select: { id: true, recordId: true },
     });
-    await t.db.prisma.classification.create({
-      data: {
-        recordId: message.recordId,
-        messageId: message.id,
-        label: 'other',
-        confidence: 0.4,
-        scores: {},
-        modelVersion: defaultModel.version,
-      },
-    });
-    expect((await correctLabel(t.db, message.recordId, label, ADMIN)).changed).toBe(true);
+    await learning.correct(message.recordId, message.id, label);
   }
-  const modelRow = async (version: string) =>
-    (
-      await t.db.sql.query<{ j: string }>(`SELECT row_to_json(m)::text AS j FROM "Model" m WHERE version = $1`, [
-        version,
-      ])
-    )[0]?.j.toLowerCase();
+  const modelRow = (version: string) => learning.modelRow(version);
 
   it('deletes the models trained on their words, classifies with the built-in model, and retrains without them', async () => {
     const kim = { name: 'Kim Keeper', email: 'kim@keeper.example' };

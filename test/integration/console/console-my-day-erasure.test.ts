@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import { eraseCustomerAndCards } from '../../../src/services/erase-customer.service.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
+import { HealthFixtures } from '../../helpers/customer-health-fixtures.ts';
 import { startConsoleServer, type ConsoleServer } from '../../helpers/console-server.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
-
-const DAY = 24 * 3_600_000;
 
 // Security review: "My day" reused a live team ranking for a minute without looking at the erasure
 // mark, so a customer erased within that minute was still named there (README, "Erase means erase").
@@ -14,54 +12,7 @@ describe.each(TEST_DATABASE_KINDS)('"My day" right after an erasure (%s)', (kind
   let t: TestDatabase;
   let app: ConsoleServer;
 
-  /** A customer at risk: two inbound messages labelled churn and an overdue follow-up. */
-  const atRiskCustomer = async (name: string, repId: string) => {
-    const company = await t.db.prisma.company.create({ data: { name, normalizedName: normalizeCompanyName(name) } });
-    for (const [i, text] of ['We are going to cancel at renewal.', 'We are evaluating other vendors.'].entries()) {
-      const at = new Date(Date.now() - (i + 2) * DAY);
-      const record = await t.db.prisma.communicationRecord.create({
-        data: {
-          companyId: company.id,
-          channelKind: 'email',
-          subject: `${name} ${i}`,
-          sourceKey: `test:${company.id}:${i}`,
-          startedAt: at,
-          lastMessageAt: at,
-        },
-      });
-      const message = await t.db.prisma.message.create({
-        data: {
-          recordId: record.id,
-          externalId: `test:${record.id}:in`,
-          direction: 'inbound',
-          text,
-          cleanText: text,
-          sentAt: at,
-        },
-      });
-      await t.db.prisma.classification.create({
-        data: {
-          recordId: record.id,
-          messageId: message.id,
-          label: 'churn',
-          confidence: 0.9,
-          sentiment: -0.7,
-          modelVersion: 'test',
-        },
-      });
-    }
-    await t.db.prisma.followUp.create({
-      data: {
-        companyId: company.id,
-        title: `Call ${name} back`,
-        dueAt: new Date(Date.now() - DAY),
-        assigneeRepId: repId,
-        status: 'open',
-        source: 'manual',
-      },
-    });
-    return company.id;
-  };
+  let fixtures: HealthFixtures;
 
   /** The at-risk names on "My day", as the console's page fetches them (the operator's own tool here). */
   const atRiskOnMyDay = async (): Promise<string[]> => {
@@ -74,6 +25,7 @@ describe.each(TEST_DATABASE_KINDS)('"My day" right after an erasure (%s)', (kind
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
+    fixtures = new HealthFixtures(t.db);
     app = await startConsoleServer(t.db);
   });
   afterAll(async () => {
@@ -83,8 +35,8 @@ describe.each(TEST_DATABASE_KINDS)('"My day" right after an erasure (%s)', (kind
 
   it('a customer on "My day" is gone from it at the very next request after it is erased', async () => {
     const rep = await findOrCreateRep(t.db.prisma, { platform: 'console', platformUserId: 'kim', timezone: 'UTC' });
-    const doomed = await atRiskCustomer('Doomed Co', rep.id);
-    await atRiskCustomer('Churny Co', rep.id);
+    const doomed = await fixtures.atRiskCustomer('Doomed Co', rep.id);
+    await fixtures.atRiskCustomer('Churny Co', rep.id);
     expect(await atRiskOnMyDay()).toEqual(expect.arrayContaining(['Doomed Co', 'Churny Co']));
 
     // Erased as chat `forget` and `rapport erase` erase, well within the minute the ranking is kept.

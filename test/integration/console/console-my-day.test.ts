@@ -1,6 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
 import { createConsoleAccount } from '../../../src/services/console-accounts.service.ts';
 import { refreshInsightSnapshots } from '../../../src/insights/insight-snapshots.service.ts';
 import { findOrCreateRep } from '../../../src/services/reps.service.ts';
@@ -11,6 +10,7 @@ import {
   TEST_INSIGHTS,
   type ConsoleServer,
 } from '../../helpers/console-server.ts';
+import { HealthFixtures } from '../../helpers/customer-health-fixtures.ts';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
 const HOUR = 3_600_000;
@@ -31,64 +31,11 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
   let churny: string;
   let calm: string;
 
-  const company = async (name: string) =>
-    (await t.db.prisma.company.create({ data: { name, normalizedName: normalizeCompanyName(name) } })).id;
-
-  /** A conversation with one inbound message `daysAgo`, classified `label` with `sentiment`; `replied`: a rep answered 10 minutes later. */
-  const conversation = async (
-    companyId: string,
-    subject: string,
-    text: string,
-    daysAgo: number,
-    label: string,
-    sentiment: number,
-    replied = false,
-  ) => {
-    const at = new Date(Date.now() - daysAgo * DAY);
-    const record = await t.db.prisma.communicationRecord.create({
-      data: {
-        companyId,
-        channelKind: 'email',
-        subject,
-        sourceKey: `test:${companyId}:${subject}`,
-        startedAt: at,
-        lastMessageAt: replied ? new Date(at.getTime() + 10 * 60_000) : at,
-      },
-    });
-    const message = await t.db.prisma.message.create({
-      data: {
-        recordId: record.id,
-        externalId: `test:${record.id}:in`,
-        direction: 'inbound',
-        text,
-        cleanText: text,
-        sentAt: at,
-      },
-    });
-    if (replied)
-      await t.db.prisma.message.create({
-        data: {
-          recordId: record.id,
-          externalId: `test:${record.id}:out`,
-          direction: 'outbound',
-          text: 'Thanks, on it.',
-          cleanText: 'Thanks, on it.',
-          sentAt: new Date(at.getTime() + 10 * 60_000),
-        },
-      });
-    await t.db.prisma.classification.create({
-      data: { recordId: record.id, messageId: message.id, label, confidence: 0.9, sentiment, modelVersion: 'test' },
-    });
-    return record.id;
-  };
-
-  const followUp = (companyId: string, title: string, dueAt: Date, assigneeRepId: string) =>
-    t.db.prisma.followUp.create({
-      data: { companyId, title, dueAt, assigneeRepId, status: 'open', source: 'manual' },
-    });
+  let fixtures: HealthFixtures;
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
+    fixtures = new HealthFixtures(t.db);
     app = await startConsoleServer(t.db);
     browser = await launchChromium();
     ria = await createConsoleAccount(t.db, {
@@ -98,10 +45,10 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       timezone: REP_TIMEZONE,
     });
     const kim = await findOrCreateRep(t.db.prisma, { platform: 'console', platformUserId: 'kim', timezone: 'UTC' });
-    churny = await company('Churny Co');
-    calm = await company('Calm Co');
-    const issue = await company('Glitchy Co');
-    churnRecordId = await conversation(
+    churny = await fixtures.company('Churny Co');
+    calm = await fixtures.company('Calm Co');
+    const issue = await fixtures.company('Glitchy Co');
+    churnRecordId = await fixtures.conversation(
       churny,
       'Cancelling at renewal',
       'We are going to cancel our contract at renewal.',
@@ -109,19 +56,26 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       'churn',
       -0.7,
     );
-    await conversation(churny, 'Looking at other vendors', 'We are evaluating other vendors.', 3, 'churn', -0.5);
-    await conversation(calm, 'Thanks', 'All good here, thank you!', 1, 'other', 0.6, true);
-    await conversation(issue, 'Export broken', 'The export button gives an error.', 1, 'issue', -0.1, true);
+    await fixtures.conversation(
+      churny,
+      'Looking at other vendors',
+      'We are evaluating other vendors.',
+      3,
+      'churn',
+      -0.5,
+    );
+    await fixtures.conversation(calm, 'Thanks', 'All good here, thank you!', 1, 'other', 0.6, true);
+    await fixtures.conversation(issue, 'Export broken', 'The export button gives an error.', 1, 'issue', -0.1, true);
     // Due today in the rep's timezone: halfway between now and their midnight (at least a minute ahead).
     const midnight = new Date(Date.now() + REP_OFFSET_HOURS * HOUR);
     midnight.setUTCHours(24, 0, 0, 0);
     midnight.setTime(midnight.getTime() - REP_OFFSET_HOURS * HOUR);
     const dueToday = new Date(Date.now() + Math.max(60_000, (midnight.getTime() - Date.now()) / 2));
-    await followUp(churny, 'Call Churny Co back about renewal', new Date(Date.now() - DAY), ria.repId);
-    await followUp(calm, 'Send Calm Co the invoice', new Date(Date.now() - 2 * HOUR), ria.repId);
-    await followUp(churny, 'Send Churny Co a proposal', dueToday, ria.repId);
-    await followUp(calm, 'Next quarter review', new Date(Date.now() + 20 * DAY), ria.repId);
-    await followUp(issue, "Kim's overdue call", new Date(Date.now() - 5 * HOUR), kim.id);
+    await fixtures.followUp(churny, 'Call Churny Co back about renewal', new Date(Date.now() - DAY), ria.repId);
+    await fixtures.followUp(calm, 'Send Calm Co the invoice', new Date(Date.now() - 2 * HOUR), ria.repId);
+    await fixtures.followUp(churny, 'Send Churny Co a proposal', dueToday, ria.repId);
+    await fixtures.followUp(calm, 'Next quarter review', new Date(Date.now() + 20 * DAY), ria.repId);
+    await fixtures.followUp(issue, "Kim's overdue call", new Date(Date.now() - 5 * HOUR), kim.id);
   });
   afterAll(async () => {
     await browser?.close();
@@ -257,7 +211,7 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
   });
 
   it('answers a sentence for an unknown customer and 100 with no reasons for a customer with nothing to score', async () => {
-    const quiet = await company('Quiet Co');
+    const quiet = await fixtures.company('Quiet Co');
     const cookie = await (async () => {
       const res = await fetch(`${app.base}/console/sign-in`, {
         method: 'POST',

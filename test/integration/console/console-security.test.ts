@@ -131,14 +131,23 @@ window.crossSite = fetch('${consoleServer.base}/api/command', { method: 'POST', 
     const page = await browser.newPage();
     try {
       const framed = page.waitForResponse((r) => r.url() === `${consoleServer.base}/console`);
+      // goto waits for the page's load event, which waits for its frame to load (or be refused).
       await page.goto(`${attackerBase}/framed`);
       const answer = await framed;
+      // The attacker's page has its frame, and the browser asked the console for it...
+      expect(page.frames()).toHaveLength(2);
+      const frame = await page
+        .locator('iframe#c')
+        .elementHandle()
+        .then((e) => e?.contentFrame());
+      if (!frame) throw new Error('The framing page has no child frame for the console');
+      // ...but Chromium refused to show the answer: the frame holds its error page, with none of the console.
+      expect(frame.url()).toBe('chrome-error://chromewebdata/');
+      expect(await frame.evaluate(() => document.URL)).toBe('chrome-error://chromewebdata/');
+      expect(await frame.locator('#command').count()).toBe(0);
+      // Because of these headers.
       expect(answer.headers()['x-frame-options']).toBe('DENY');
       expect(answer.headers()['content-security-policy']).toBe("frame-ancestors 'none'");
-      // Chromium refuses to show it: the frame holds its error page, not the console.
-      await new Promise((r) => setTimeout(r, 500));
-      const frame = page.frames().find((f) => f !== page.mainFrame());
-      expect(frame?.url()).not.toBe(`${consoleServer.base}/console`);
     } finally {
       await page.close();
     }

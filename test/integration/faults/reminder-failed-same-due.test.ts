@@ -5,9 +5,11 @@ import { QueueMetrics } from '../../../jobs/queue-metrics.ts';
 import { reminderJobId } from '../../../jobs/reminder-schedule.ts';
 import { createWorkers } from '../../../jobs/workers.ts';
 import type { Database } from '../../../src/db/database.ts';
+import type { AuditActor } from '../../../src/services/audit.service.ts';
 import { openDatabase } from '../../../src/db/open-database.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { changeFollowUp } from '../../../src/services/follow-ups.service.ts';
+import type { PipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { resilientPipelineHooks } from '../../../src/services/resilient-pipeline-hooks.ts';
 import { openFollowUp } from '../../helpers/open-follow-up.ts';
 import { eventually, startPipelineHarness, type PipelineHarness } from '../../helpers/pipeline-harness.ts';
@@ -44,6 +46,19 @@ describe('a follow-up moved back to the due time whose reminder job failed', () 
     );
     workers.run();
   });
+  /** The rep moves follow-up `f` to `dueAt` (the change's hook schedules its reminder, unless `hooks` say otherwise). */
+  const moveDue = (f: { number: number }, dueAt: Date, audit: AuditActor, hooks: PipelineHooks = h.hooks) =>
+    changeFollowUp(h.test.db, f.number, { kind: 'due', dueAt }, audit, hooks);
+  /** The reminder of follow-up `followUpId` reaches the team channel once, as the delivery of job `remindJob`. */
+  async function remindedOnce(followUpId: string, remindJob: string) {
+    const posted = () => h.console.feed().filter((e) => e.reply.title?.startsWith('Reminder'));
+    await eventually('the reminder in the team channel', async () => posted().length > 0, 20_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(posted()).toHaveLength(1);
+    expect(
+      await h.test.db.prisma.delivery.findMany({ where: { key: { startsWith: `reminder-${followUpId}` } } }),
+    ).toMatchObject([{ key: remindJob, status: 'sent' }]);
+  }
   afterEach(async () => {
     proxy?.up();
     await workers?.close();
@@ -72,17 +87,10 @@ describe('a follow-up moved back to the due time whose reminder job failed', () 
     proxy.up();
 
     // The rep moves it to tomorrow, then back to the due time it had (now past: it is to fire at once).
-    await changeFollowUp(db, f.number, { kind: 'due', dueAt: new Date(Date.now() + 86_400_000) }, audit, h.hooks);
-    await changeFollowUp(db, f.number, { kind: 'due', dueAt }, audit, h.hooks);
+    await moveDue(f, new Date(Date.now() + 86_400_000), audit);
+    await moveDue(f, dueAt, audit);
     expect(await reminders.getJobState(remindJob)).not.toBe('failed');
-
-    const posted = () => h.console.feed().filter((e) => e.reply.title?.startsWith('Reminder'));
-    await eventually('the reminder in the team channel', async () => posted().length > 0, 20_000);
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(posted()).toHaveLength(1);
-    expect(await db.prisma.delivery.findMany({ where: { key: { startsWith: `reminder-${f.id}` } } })).toMatchObject([
-      { key: remindJob, status: 'sent' },
-    ]);
+    await remindedOnce(f.id, remindJob);
   }, 150_000);
 
   it('replaces a job kept completed when it ran while the follow-up was due at another time', async () => {
@@ -102,7 +110,7 @@ describe('a follow-up moved back to the due time whose reminder job failed', () 
       },
       createLogger('silent'),
     );
-    await changeFollowUp(db, f.number, { kind: 'due', dueAt: new Date(Date.now() + 86_400_000) }, audit, redisAway);
+    await moveDue(f, new Date(Date.now() + 86_400_000), audit, redisAway);
     await eventually(
       'the first job kept completed',
       async () => (await reminders.getJobState(remindJob)) === 'completed',
@@ -110,13 +118,7 @@ describe('a follow-up moved back to the due time whose reminder job failed', () 
     expect((await reminders.getJob(remindJob))?.returnvalue).toEqual({ status: 'moved-on' });
 
     // Back to the first due time (past now): its reminder is due at once.
-    await changeFollowUp(db, f.number, { kind: 'due', dueAt }, audit, h.hooks);
-    const posted = () => h.console.feed().filter((e) => e.reply.title?.startsWith('Reminder'));
-    await eventually('the reminder in the team channel', async () => posted().length > 0, 20_000);
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(posted()).toHaveLength(1);
-    expect(await db.prisma.delivery.findMany({ where: { key: { startsWith: `reminder-${f.id}` } } })).toMatchObject([
-      { key: remindJob, status: 'sent' },
-    ]);
+    await moveDue(f, dueAt, audit);
+    await remindedOnce(f.id, remindJob);
   }, 60_000);
 });

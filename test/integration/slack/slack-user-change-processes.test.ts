@@ -3,7 +3,12 @@ import { eventually } from '../../helpers/pipeline-harness.ts';
 import { slackSlashCommand } from '../../helpers/slack-command.ts';
 import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
 import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
-import { SPAWNED_SLACK_SECRET, spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
+import {
+  SPAWNED_SLACK_SECRET,
+  spawnedSlackBots,
+  twoBots,
+  type SpawnedSlackBots,
+} from '../../helpers/spawned-slack-bot.ts';
 
 const TEAM = 'T1';
 const CHANNEL = 'CSALES';
@@ -16,7 +21,6 @@ const CHANNEL = 'CSALES';
  */
 describe('Slack: user_change heard by one process reaches every process', () => {
   let bots: SpawnedSlackBots | undefined;
-  const url = new Map<SpawnedRapport, string>();
   let a: SpawnedRapport;
   let b: SpawnedRapport;
 
@@ -24,7 +28,7 @@ describe('Slack: user_change heard by one process reaches every process', () => 
     JSON.stringify(
       (
         await slackSlashCommand(
-          { url: url.get(to)!, slack: bots!.slack, secret: SPAWNED_SLACK_SECRET },
+          { url: bots!.urlOf(to), slack: bots!.slack, secret: SPAWNED_SLACK_SECRET },
           { teamId: TEAM, channelId: CHANNEL, userId, text: 'lookup acme', ephemeral: true },
         )
       ).body,
@@ -35,10 +39,7 @@ describe('Slack: user_change heard by one process reaches every process', () => 
     bots.slack.users.set('UDEE', { profile: { display_name: 'dee', email: 'dee@ours.example' } });
     bots.slack.channelMembers.set(CHANNEL, ['UBOT', 'UDEE']);
     await bots.db.prisma.company.create({ data: { name: 'Acme', normalizedName: 'acme', domains: ['acme.example'] } });
-    a = await bots.start();
-    url.set(a, bots.url());
-    b = await bots.start();
-    url.set(b, bots.url());
+    ({ a, b } = await twoBots(bots));
   }, 400_000);
   afterAll(async () => {
     await bots?.dispose();
@@ -60,7 +61,7 @@ describe('Slack: user_change heard by one process reaches every process', () => 
       cache_ts: Math.floor(Date.now() / 1000),
     };
     const res = await postSignedToSlackEvents(
-      url.get(a)!,
+      bots!.urlOf(a),
       SPAWNED_SLACK_SECRET,
       eventCallbackBody(TEAM, event, 'EvUserChangeProcs1'),
       'application/json',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { SpawnedRapport } from '../../helpers/spawn-rapport.ts';
-import { spawnedSlackBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
+import { spawnedSlackBots, twoBots, type SpawnedSlackBots } from '../../helpers/spawned-slack-bot.ts';
 import { TEST_BOT } from '../../helpers/teams-process.ts';
 import { TeamsRecorder, type RecordedMember } from '../../helpers/teams-recorder.ts';
 
@@ -23,13 +23,12 @@ const UNVERIFIED = /Rapport could not check who you are right now/;
 describe('Teams: a member removed, heard by one process, is forgotten by every process', () => {
   const recorder = new TeamsRecorder();
   let bots: SpawnedSlackBots | undefined;
-  const url = new Map<SpawnedRapport, string>();
   let a: SpawnedRapport;
   let b: SpawnedRapport;
   let seq = 0;
 
   const send = async (to: SpawnedRapport, activity: Record<string, unknown>) => {
-    const res = await fetch(`${url.get(to)}/api/messages`, {
+    const res = await fetch(`${bots!.urlOf(to)}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -61,10 +60,7 @@ describe('Teams: a member removed, heard by one process, is forgotten by every p
       env: { TEAMS_ENABLED: 'true', MICROSOFT_APP_TENANT_ID: tenant.id },
     });
     await bots.db.prisma.company.create({ data: { name: 'Acme', normalizedName: 'acme', domains: ['acme.example'] } });
-    a = await bots.start();
-    url.set(a, bots.url());
-    b = await bots.start();
-    url.set(b, bots.url());
+    ({ a, b } = await twoBots(bots));
   }, 400_000);
   afterAll(async () => {
     await bots?.dispose();
