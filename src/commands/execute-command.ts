@@ -129,7 +129,8 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
       return { tone: 'error', errorCode: 'unavailable', text: DATABASE_UNAVAILABLE_SENTENCE };
     }
     if (!(err instanceof RapportError))
-      deps.logger?.error({ err: errorLogFields(err), command: commandLogFields(text) }, 'command failed');
+      // Under `error`, not `err`: pino's err serializer would print this plain object's class ("Object") as its type.
+      deps.logger?.error({ error: errorLogFields(err), command: commandLogFields(text) }, 'command failed');
     const command = err instanceof RapportError ? (err.details.command as keyof typeof USAGE | undefined) : undefined;
     return {
       tone: 'error',

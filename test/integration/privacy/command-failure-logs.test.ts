@@ -100,9 +100,10 @@ describe('a command failing with the database away', () => {
       const failed = lines.filter((l) => l.includes('"msg":"command failed"')).map((l) => JSON.parse(l));
       expect(failed).toHaveLength(1);
       expect(failed[0].command).toEqual({ verb: 'log', chars: text.length });
-      expect(failed[0].err.code).toBe('P2002'); // Prisma's unique violation, raised by PostgreSQL's 23505
-      expect(failed[0].err.stack).toMatch(/^ {4}at /);
-      expect(failed[0].err.stack).toMatch(/createCustomer/);
+      expect(failed[0].error.type).toBe('PrismaClientKnownRequestError'); // its class, not "Object"
+      expect(failed[0].error.code).toBe('P2002'); // Prisma's unique violation, raised by PostgreSQL's 23505
+      expect(failed[0].error.stack).toMatch(/^ {4}at /);
+      expect(failed[0].error.stack).toMatch(/createCustomer/);
       expect(logged).not.toMatch(/oberg|haulage|renewal|jo@/i);
     } finally {
       await creator.query('ROLLBACK').catch(() => undefined);
