@@ -4,9 +4,13 @@ import type { Logger } from '../src/logger.ts';
 import { httpMetrics } from './metrics.ts';
 import { runReadinessChecks, type ReadinessCheck, type ReadinessReport } from '../src/runtime/readiness.ts';
 import { httpErrorAnswer } from './http-error-answer.ts';
+import { applyTrustProxy } from './trust-proxy.ts';
+import { DEFAULT_TRUST_PROXY } from '../src/config/trust-proxy.ts';
 
 export interface HttpServerOptions {
   logger: Logger;
+  /** Whose forwarding headers to believe (config `trustProxy`, env `RAPPORT_TRUST_PROXY`). Default: loopback. */
+  trustProxy?: string | number;
   metrics: Registry;
   readiness: () => ReadinessCheck[];
   /**
@@ -23,12 +27,6 @@ export interface HttpServerOptions {
 }
 
 /**
- * Whose forwarding headers Express believes (`req.ip`, `req.protocol`): a reverse proxy on this machine
- * only, so a client elsewhere cannot name its own address.
- */
-export const TRUST_PROXY = 'loopback';
-
-/**
  * The bot's HTTP app: /healthz (alive), /readyz (dependencies, JSON), /metrics (Prometheus).
  * Connectors mount their routes on it (console, /slack/events, /api/messages).
  * No global body parser: Slack and Bot Framework verify signatures over the raw body themselves.
@@ -36,7 +34,7 @@ export const TRUST_PROXY = 'loopback';
 export function createHttpApp(opts: HttpServerOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', TRUST_PROXY);
+  applyTrustProxy(app, opts.trustProxy ?? DEFAULT_TRUST_PROXY, opts.logger);
   app.use(httpMetrics(opts.metrics));
 
   app.get('/healthz', (_req, res) => {

@@ -70,6 +70,7 @@ export async function startProcess(
   ];
   const app = createHttpApp({
     logger,
+    trustProxy: config.trustProxy,
     metrics,
     readiness: () => [...baseChecks(), ...components.flatMap((c) => c.readiness ?? [])],
     phase: () => phase,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseSecretKey, type SecretKeys } from './secret-keys.ts';
+import { DEFAULT_TRUST_PROXY, parseTrustProxy } from './trust-proxy.ts';
 import { resolve } from 'node:path';
 import { compileEmailFilterRules, type CompiledEmailFilterRule } from '../domain/email-filter-rules.ts';
 import { parseRedisAddress, REDIS_URL_PATTERN } from '../redis/redis-address.ts';
@@ -14,6 +15,11 @@ export interface Config {
   port: number;
   /** Interface the HTTP server binds to. Env `HOST`, default `127.0.0.1` (all interfaces only when you set `0.0.0.0`). */
   host: string;
+  /**
+   * Whose `X-Forwarded-For` / `X-Forwarded-Proto` to believe: the load balancer's or reverse proxy's
+   * addresses or ranges, or their number of hops. Env `RAPPORT_TRUST_PROXY`, default `loopback`.
+   */
+  trustProxy: string | number;
   /** Where the embedded database and other local state live. Env `RAPPORT_DATA_DIR`, default `./data`. */
   dataDir: string;
   /** PostgreSQL connection string; when absent the embedded PGlite database under dataDir is used. Env `DATABASE_URL`. */
@@ -316,6 +322,10 @@ export function loadConfig(env: Env = process.env): Config {
 
   const port = int('PORT', 3000, 0, 65535);
   const host = str('HOST') ?? '127.0.0.1';
+  const rawTrustProxy = str('RAPPORT_TRUST_PROXY');
+  const trust = rawTrustProxy === undefined ? { value: DEFAULT_TRUST_PROXY } : parseTrustProxy(rawTrustProxy);
+  if ('problem' in trust) problems.push(trust.problem);
+  const trustProxy = 'value' in trust ? trust.value : DEFAULT_TRUST_PROXY;
 
   const databaseUrl = str('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -435,6 +445,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     port,
     host,
+    trustProxy,
     dataDir: resolve(str('RAPPORT_DATA_DIR') ?? './data'),
     databaseUrl,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 500),

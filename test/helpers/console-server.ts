@@ -18,7 +18,8 @@ import type { SlackUsersConfig } from '../../connectors/console/slack-sign-in-st
 import { DEFAULT_BUSINESS_HOURS } from '../../src/insights/business-hours.ts';
 import type { InsightsSettings } from '../../src/insights/insights-settings.ts';
 import { SecretBox } from '../../src/db/secret-box.ts';
-import { TRUST_PROXY } from '../../app/http-server.ts';
+import { applyTrustProxy } from '../../app/trust-proxy.ts';
+import { DEFAULT_TRUST_PROXY } from '../../src/config/trust-proxy.ts';
 
 export interface ConsoleServer {
   /** http://<host>:<port> */
@@ -32,6 +33,8 @@ export interface ConsoleServer {
 export interface ConsoleServerOptions {
   /** Interface to listen on. Default 127.0.0.1. */
   host?: string;
+  /** Whose forwarding headers to believe, as `RAPPORT_TRUST_PROXY`. Default: loopback. */
+  trustProxy?: string | number;
   /** Port to listen on. Default: any free one. */
   port?: number;
   consoleToken?: string;
@@ -64,7 +67,7 @@ export const TEST_INSIGHTS: InsightsSettings = {
 export async function startConsoleServer(db: Database, opts: ConsoleServerOptions = {}): Promise<ConsoleServer> {
   const connector = opts.connector ?? new ConsoleConnector();
   const app = express();
-  app.set('trust proxy', TRUST_PROXY);
+  applyTrustProxy(app, opts.trustProxy ?? DEFAULT_TRUST_PROXY, opts.logger);
   app.use(
     createConsoleRouter({
       executeCommand: (text, ctx) => executeCommand(text, ctx, { db, hooks: opts.hooks ?? noopPipelineHooks }),

@@ -219,6 +219,18 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('RAPPORT_TRUST_PROXY: addresses, ranges, range names or hops; believing anyone is refused', () => {
+    expect(loadConfig({}).trustProxy).toBe('loopback');
+    expect(loadConfig({ RAPPORT_TRUST_PROXY: ' 10.0.0.0/8 ,loopback, fd00::/8 ' }).trustProxy).toBe(
+      '10.0.0.0/8, loopback, fd00::/8',
+    );
+    expect(loadConfig({ RAPPORT_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    for (const raw of ['true', '*', '10.0.0.0/33', 'lb.internal', '0', '10.0.0.1, '])
+      expect(configProblems({ RAPPORT_TRUST_PROXY: raw }), raw).toEqual([
+        expect.stringMatching(/^RAPPORT_TRUST_PROXY /),
+      ]);
+  });
+
   it('console sign-in: public URL, session secret and OIDC providers are checked with sentences', () => {
     expect(
       configProblems({
