@@ -128,7 +128,7 @@ export function scoreHealth(input: HealthInputs): HealthScore {
     reasons.push({
       code: 'silence',
       points: w.silencePoints,
-      text: `silent for ${Math.floor(input.daysSilent)} days after writing regularly before`,
+      text: `no message or logged call for ${Math.floor(input.daysSilent)} days after regular contact before`,
     });
   reasons.sort((a, b) => b.points - a.points);
   const risk = Math.min(
