@@ -9,6 +9,7 @@ import type { Logger } from '../../src/logger.ts';
 import { repForOidcSignIn, verifyConsoleSignIn } from '../../src/services/console-accounts.service.ts';
 import { roleOf } from '../../src/domain/roles.ts';
 import type { ConsoleAccess } from './console-access.ts';
+import { deviceFor, setDeviceCookie } from './device-cookie.ts';
 import { cookieIsSecure, endSession, openValue, readCookie, setSealedCookie, startSession } from './console-session.ts';
 import {
   OidcSignIn,
@@ -115,10 +116,16 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
     const next = safeNext(body.next);
     const username = typeof body.username === 'string' ? body.username : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    // The client's own address: behind a reverse proxy on this machine (trust proxy: loopback) the one it
+    // The client's own address: behind a reverse proxy trusted by RAPPORT_TRUST_PROXY (default: this machine) the one it
     // forwards, so one client's wrong passwords do not pause everyone's sign-in.
     const address = req.ip ?? req.socket.remoteAddress ?? '';
-    const check = await throttle.check(username, address);
+    // A browser this account signed in from before (a valid device cookie naming it) skips the account's
+    // delay; the key not readable (database down) means no device, not an error here.
+    const device = await deps.access.secret().then(
+      (key) => deviceFor(req, key, username),
+      () => undefined,
+    );
+    const check = await throttle.check(username, address, device);
     if (!check.allowed) {
       const wait = check.retryAfter;
       res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store');
@@ -132,9 +139,13 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
       // A wrong password stays counted (the check counted it); a right one is given back.
       if (!person) return back(res, 'wrong-password', next);
       await check.succeeded();
-      startSession(res, await deps.access.secret(), person, deps.signIn.sessionHours, secure(req));
+      const key = await deps.access.secret();
+      startSession(res, key, person, deps.signIn.sessionHours, secure(req));
+      // This browser now skips the account's delay for this name (a fresh device id each sign-in).
+      setDeviceCookie(res, key, username, secure(req));
       res.redirect(303, next);
     } catch (err) {
+      // After succeeded() this gives nothing back (a try is settled once).
       await check.abandoned();
       deps.logger?.warn({ err: (err as Error).message }, 'console sign-in failed');
       back(res, 'failed', next);

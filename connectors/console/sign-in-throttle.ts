@@ -15,13 +15,22 @@ import type { Logger } from '../../src/logger.ts';
  *   window on, every further try for that name waits a delay that doubles with each wrong password:
  *   {@link ACCOUNT_DELAY_BASE_MS} (1 s), 2 s, 4 s … capped at {@link ACCOUNT_DELAY_MAX_MS} (60 s). A
  *   guesser with many addresses gets about 25 tries per 15 minutes per account (5, then 6 more within
- *   about a minute, then one a minute); the owner waits at most a minute.
+ *   about a minute, then one a minute). Refused tries cost the guesser nothing and each counted wrong
+ *   password sets a new delay, so a guesser can keep that delay up for as long as they like.
+ * - A device the account signed in from before (OWASP's "device cookies"): a try that carries a valid
+ *   device cookie for the same account name (the router checks the cookie's signature and name and
+ *   passes its device id) skips the account's delay, so the owner's own browser is never kept waiting
+ *   by a guesser. The pair and address locks still apply. The device's wrong passwords are counted too:
+ *   after {@link MAX_FAILURES_PER_DEVICE} within the window that device id no longer skips the delay
+ *   (a stolen cookie buys at most that many tries without it).
  * - A try is counted when it starts (before the password is checked) and given back when it turns out
  *   right or could not be judged (a database error), so a burst of concurrent guesses cannot all slip
  *   in before the first wrong one is counted.
- * - A right password clears its own pair and the account's delay, and gives back the address only the
- *   one try it counted: the address keeps its other wrong passwords, so a guesser who knows one
- *   password cannot wipe the address's count with it.
+ * - A right password clears its own pair and the account's running delay, and gives back the address,
+ *   the account and the device only the one try it counted: they keep their other wrong passwords (the
+ *   account's count expires with its window), so neither a guesser who knows one password nor the
+ *   owner's own sign-in gives a guesser a fresh set of free tries. A try is settled once: a second
+ *   settle (a success and then an error) changes nothing.
  * - Account names are compared trimmed and lower-cased (as sign-in finds accounts); names that do not
  *   exist are counted alike, so the answers tell nothing about which names exist.
  *
@@ -39,6 +48,8 @@ export const MAX_FAILURES_PER_PAIR = 5;
 export const MAX_FAILURES_PER_ADDRESS = 20;
 /** Wrong passwords for one account name (any addresses) before each further try waits a delay. */
 export const ACCOUNT_FREE_FAILURES = 5;
+/** Wrong passwords from one device (device cookie) within the window before it no longer skips the account's delay. */
+export const MAX_FAILURES_PER_DEVICE = 5;
 /** The first delay (after the {@link ACCOUNT_FREE_FAILURES}th wrong password); each further one doubles it. */
 export const ACCOUNT_DELAY_BASE_MS = 1_000;
 /** The longest delay. */
@@ -60,9 +71,12 @@ export type SignInCheck =
     }
   | {
       allowed: true;
-      /** The password was right: clears the pair and the account's delay, gives the address its try back. */
+      /**
+       * The password was right: clears the pair and the account's running delay, gives the address, the
+       * account and the device their try back. Only the first of succeeded/abandoned counts.
+       */
       succeeded(): Promise<void>;
-      /** The password could not be checked (an error): the try is given back everywhere. */
+      /** The password could not be checked (an error): the try is given back everywhere (once). */
       abandoned(): Promise<void>;
     };
 
@@ -78,7 +92,18 @@ interface Keys {
   account: string;
   /** Present (with a time to live) while the account's delay runs. */
   accountWait: string;
+  /** The device cookie's device id (a try that carries a valid one for this account). */
+  device?: string;
 }
+
+/** The keys in the order the scripts take them (the device last, only when there is one). */
+const keyList = (keys: Keys): string[] => [
+  keys.pair,
+  keys.address,
+  keys.account,
+  keys.accountWait,
+  ...(keys.device ? [keys.device] : []),
+];
 
 interface CountStore {
   /** [reason or '', milliseconds to wait]; when allowed, the try is counted. */
@@ -86,8 +111,9 @@ interface CountStore {
   settle(keys: Keys, outcome: 'succeeded' | 'abandoned'): Promise<void>;
 }
 
-// KEYS: pair, address, account, account wait. ARGV: window, max per pair, max per address, account
-// failures before the delay, first delay, longest delay (ms). Answers { reason or '', ms to wait }.
+// KEYS: pair, address, account, account wait[, device]. ARGV: window, max per pair, max per address,
+// account failures before the delay, first delay, longest delay (ms), max per device. Answers
+// { reason or '', ms to wait }. A device under its max skips the account's delay.
 const BEGIN = `
 local window = tonumber(ARGV[1])
 local function locked(key, max)
@@ -102,8 +128,11 @@ local wait = locked(KEYS[1], tonumber(ARGV[2]))
 if wait > 0 then return { 'pair', wait } end
 wait = locked(KEYS[2], tonumber(ARGV[3]))
 if wait > 0 then return { 'address', wait } end
-wait = redis.call('PTTL', KEYS[4])
-if wait > 0 then return { 'account', wait } end
+local trusted = KEYS[5] ~= nil and tonumber(redis.call('GET', KEYS[5]) or '0') < tonumber(ARGV[7])
+if not trusted then
+  wait = redis.call('PTTL', KEYS[4])
+  if wait > 0 then return { 'account', wait } end
+end
 local function count(key)
   local n = redis.call('INCR', key)
   if n == 1 or redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, window) end
@@ -117,22 +146,25 @@ if n >= free then
   local delay = math.min(tonumber(ARGV[5]) * 2 ^ (n - free), tonumber(ARGV[6]))
   redis.call('SET', KEYS[4], '1', 'PX', math.floor(delay))
 end
+if KEYS[5] ~= nil then count(KEYS[5]) end
 return { '', 0 }
 `;
 
 // KEYS as BEGIN's. ARGV[1]: 'succeeded' or 'abandoned'. Gives a counted try back (never below 0 and
-// never to a key that expired meanwhile); a success clears the pair and the account.
+// never to a key that expired meanwhile); a success clears the pair and the account's running delay
+// (the account's count is left to expire with its window).
 const SETTLE = `
 local function giveBack(key)
   local n = tonumber(redis.call('GET', key) or '0')
   if n > 0 then redis.call('DECR', key) end
 end
 giveBack(KEYS[2])
+giveBack(KEYS[3])
+if KEYS[5] ~= nil then giveBack(KEYS[5]) end
 if ARGV[1] == 'succeeded' then
-  redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+  redis.call('DEL', KEYS[1], KEYS[4])
 else
   giveBack(KEYS[1])
-  giveBack(KEYS[3])
 end
 return 1
 `;
@@ -141,25 +173,25 @@ class RedisCounts implements CountStore {
   constructor(private readonly redis: Redis) {}
 
   async begin(keys: Keys): Promise<[string, number]> {
+    const list = keyList(keys);
     const [reason, wait] = (await this.redis.eval(
       BEGIN,
-      4,
-      keys.pair,
-      keys.address,
-      keys.account,
-      keys.accountWait,
+      list.length,
+      ...list,
       SIGN_IN_WINDOW_MS,
       MAX_FAILURES_PER_PAIR,
       MAX_FAILURES_PER_ADDRESS,
       ACCOUNT_FREE_FAILURES,
       ACCOUNT_DELAY_BASE_MS,
       ACCOUNT_DELAY_MAX_MS,
+      MAX_FAILURES_PER_DEVICE,
     )) as [string, number];
     return [reason, Number(wait)];
   }
 
   async settle(keys: Keys, outcome: 'succeeded' | 'abandoned'): Promise<void> {
-    await this.redis.eval(SETTLE, 4, keys.pair, keys.address, keys.account, keys.accountWait, outcome);
+    const list = keyList(keys);
+    await this.redis.eval(SETTLE, list.length, ...list, outcome);
   }
 }
 
@@ -182,12 +214,14 @@ class MemoryCounts implements CountStore {
     if (pair > 0) return ['pair', pair];
     const address = locked(keys.address, MAX_FAILURES_PER_ADDRESS);
     if (address > 0) return ['address', address];
+    const trusted = keys.device !== undefined && (this.live(keys.device, now)?.count ?? 0) < MAX_FAILURES_PER_DEVICE;
     const until = this.waits.get(keys.accountWait) ?? 0;
-    if (until > now) return ['account', until - now];
+    if (!trusted && until > now) return ['account', until - now];
     this.count(keys.pair, now);
     this.count(keys.address, now);
     const delay = accountDelayMs(this.count(keys.account, now));
     if (delay > 0) this.waits.set(keys.accountWait, now + delay);
+    if (keys.device) this.count(keys.device, now);
     this.prune(now);
     return ['', 0];
   }
@@ -199,14 +233,12 @@ class MemoryCounts implements CountStore {
       if (c && c.count > 0) c.count--;
     };
     giveBack(keys.address);
+    giveBack(keys.account);
+    if (keys.device) giveBack(keys.device);
     if (outcome === 'succeeded') {
       this.counts.delete(keys.pair);
-      this.counts.delete(keys.account);
       this.waits.delete(keys.accountWait);
-    } else {
-      giveBack(keys.pair);
-      giveBack(keys.account);
-    }
+    } else giveBack(keys.pair);
   }
 
   private live(key: string, now: number) {
@@ -240,6 +272,9 @@ class MemoryCounts implements CountStore {
   }
 }
 
+/** An account name as sign-in finds accounts (and as the counts and device cookies name them). */
+export const normalAccountName = (account: string) => account.trim().toLowerCase();
+
 /** A short fixed-length name for an account name or an address in a key (names may hold any text). */
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 
@@ -269,21 +304,31 @@ export class SignInThrottle {
     this.base = `${opts.prefix ?? '{rapport}'}:console:{sign-in}`;
   }
 
-  /** Whether `account` may try a password from `address` now; when it may, the try is counted as wrong. */
-  async check(account: string, address: string): Promise<SignInCheck> {
-    const name = digest(account.trim().toLowerCase());
+  /**
+   * Whether `account` may try a password from `address` now; when it may, the try is counted as wrong.
+   * `device`: the device id of a valid device cookie for this same account name (the caller checks the
+   * cookie), which skips the account's delay while that device has fewer than
+   * {@link MAX_FAILURES_PER_DEVICE} wrong passwords in the window.
+   */
+  async check(account: string, address: string, device?: string): Promise<SignInCheck> {
+    const name = digest(normalAccountName(account));
     const place = digest(address);
     const keys: Keys = {
       pair: `${this.base}:pair:${name}:${place}`,
       address: `${this.base}:address:${place}`,
       account: `${this.base}:account:${name}`,
       accountWait: `${this.base}:account-wait:${name}`,
+      ...(device ? { device: `${this.base}:device:${digest(device)}` } : {}),
     };
     const { store, answer } = await this.begin(keys);
     const [reason, waitMs] = answer;
     if (reason)
       return { allowed: false, reason: reason as ThrottleReason, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
+    // Settled once: a success followed by an error (the session could not be started) gives nothing back twice.
+    let settled = false;
     const settle = (outcome: 'succeeded' | 'abandoned') => async () => {
+      if (settled) return;
+      settled = true;
       try {
         await this.withTimeout(store.settle(keys, outcome));
       } catch (err) {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createConsoleAccount } from '../../../src/services/console-accounts.service.ts';
+import { sealValue } from '../../../connectors/console/console-session.ts';
 import { startConsoleServer, type ConsoleServer, type ConsoleServerOptions } from '../../helpers/console-server.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 import { startTcpProxy } from '../../helpers/tcp-proxy.ts';
@@ -19,6 +20,39 @@ const attempt = (app: ConsoleServer, username: string, password: string, accept 
     },
     body: new URLSearchParams({ username, password, next: '/console' }),
   });
+
+/** A password sign-in from `address` (X-Forwarded-For) carrying `cookie` (a Cookie header) when given. */
+const signInFrom = (
+  app: ConsoleServer,
+  username: string,
+  password: string,
+  address: string,
+  opts: { cookie?: string; accept?: string } = {},
+) =>
+  fetch(`${app.base}/console/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: opts.accept ?? 'text/html',
+      'X-Forwarded-For': address,
+      ...(opts.cookie ? { Cookie: opts.cookie } : {}),
+    },
+    body: new URLSearchParams({ username, password, next: '/console' }),
+  });
+
+/** The `rapport_device=…` pair a response sets (for a Cookie header), or undefined. */
+const deviceCookieOf = (res: Response): string | undefined =>
+  res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('rapport_device='))
+    ?.split(';')[0];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The fixed sentence of a try refused for the account's delay (nothing from the request in it). */
+const accountDelaySentence = (seconds: number) =>
+  `Too many wrong passwords for this account: each try now waits a little longer. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`;
 
 // Password sign-in is slowed per account and address pair, per address and per account (here counted in
 // the web process, as without Redis): guessing is refused with 429, Retry-After and a sentence, and the
@@ -153,7 +187,7 @@ describe('console password sign-in throttle shared through Redis', () => {
 
   const signedIn = (res: Response) => res.status === 303 && res.headers.get('location') === '/console/today';
 
-  it('an attacker’s 6 wrong passwords from one address lock only that address for the account: the owner elsewhere signs in within a second', async () => {
+  it('an attacker’s 5 wrong passwords from one address lock only that address for the account: the owner elsewhere signs in within a second', async () => {
     const rep = await account();
     const attacker = '192.0.2.1';
     const owner = '198.51.100.20';
@@ -240,6 +274,138 @@ describe('console password sign-in throttle shared through Redis', () => {
       const statuses = answers.map((r) => r.status).sort();
       expect(statuses.filter((s) => s === 303)).toHaveLength(5);
       expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+    });
+  });
+
+  // OWASP's device cookies: refused tries cost a guesser nothing and each counted wrong password sets a
+  // new account delay, so a guesser on a few addresses can keep that delay up for ever; a browser that
+  // signed in to the account before carries a signed device cookie and skips it.
+  it('an attacker on 6 addresses keeps failing for the owner’s account while the owner’s browser, which signed in before (device cookie), signs in at once; without the cookie the owner waits the delay', async () => {
+    const rep = await account();
+    const owner = '198.51.100.30';
+    const attackers = Array.from({ length: 6 }, (_, i) => `192.0.2.${40 + i}`);
+    await withConsoles(1, async (app) => {
+      // The owner signed in once before from this browser (which keeps the device cookie it was given).
+      const before = await signInFrom(app, rep.name, rep.password, owner);
+      expect(signedIn(before)).toBe(true);
+      let cookie = deviceCookieOf(before);
+      // The attacker's first 5 wrong passwords (one from each of 5 addresses) start the account's delay.
+      for (let i = 0; i < 5; i++)
+        expect((await signInFrom(app, rep.name, `guess ${i}`, attackers[i])).status).toBe(303);
+      // The owner without the cookie (another browser) waits it: the trade-off of device cookies.
+      const elsewhere = await signInFrom(app, rep.name, rep.password, owner, { accept: 'application/json' });
+      expect(elsewhere.status).toBe(429);
+      expect(elsewhere.headers.get('retry-after')).toBe('1');
+      expect(((await elsewhere.json()) as { error: string }).error).toBe(accountDelaySentence(1));
+      // The owner's browser: in at once.
+      const atOnce = await signInFrom(app, rep.name, rep.password, owner, { cookie });
+      expect(signedIn(atOnce)).toBe(true);
+      cookie = deviceCookieOf(atOnce) ?? cookie;
+
+      // The attacker keeps going: a try every 100 ms from its 6 addresses, whatever Retry-After says.
+      let stop = false;
+      let counted = 0;
+      const attack = (async () => {
+        for (let i = 0; !stop; i++) {
+          const res = await signInFrom(app, rep.name, `loop guess ${i}`, attackers[i % attackers.length]);
+          await res.arrayBuffer();
+          if (res.status === 303) counted++;
+          else expect(res.status).toBe(429);
+          await sleep(100);
+        }
+      })();
+      try {
+        for (let k = 0; k < 6; k++) {
+          await sleep(600);
+          const res = await signInFrom(app, rep.name, rep.password, owner, { cookie });
+          expect(signedIn(res), `owner's sign-in ${k} during the attack`).toBe(true);
+          cookie = deviceCookieOf(res) ?? cookie;
+        }
+      } finally {
+        stop = true;
+        await attack;
+      }
+      // It kept failing: its wrong passwords were counted (each setting a new delay), not only refused.
+      expect(counted).toBeGreaterThanOrEqual(3);
+      // After the owner's sign-in, one more wrong password sets a delay of several seconds at once (the
+      // account's count was kept): without the cookie the owner is refused, with it let in.
+      expect(signedIn(await signInFrom(app, rep.name, rep.password, owner, { cookie }))).toBe(true);
+      expect((await signInFrom(app, rep.name, 'one more guess', attackers[5])).status).toBe(303);
+      const stillWaits = await signInFrom(app, rep.name, rep.password, owner);
+      expect(stillWaits.status).toBe(429);
+      expect(Number(stillWaits.headers.get('retry-after'))).toBeGreaterThanOrEqual(2);
+      expect(signedIn(await signInFrom(app, rep.name, rep.password, owner, { cookie }))).toBe(true);
+    });
+  });
+
+  it('a device cookie for one account does nothing for another', async () => {
+    const ann = await account();
+    const bob = await account();
+    const browser = '198.51.100.31';
+    await withConsoles(1, async (app) => {
+      const cookie = deviceCookieOf(await signInFrom(app, ann.name, ann.password, browser));
+      expect(cookie).toBeDefined();
+      for (let i = 0; i < 5; i++)
+        expect((await signInFrom(app, bob.name, `guess ${i}`, `192.0.2.${50 + i}`)).status).toBe(303);
+      const res = await signInFrom(app, bob.name, bob.password, browser, { cookie, accept: 'application/json' });
+      expect(res.status).toBe(429);
+      expect(((await res.json()) as { error: string }).error).toBe(accountDelaySentence(1));
+    });
+  });
+
+  it('a device cookie used with 5 wrong passwords no longer skips the account’s delay', async () => {
+    const rep = await account();
+    const browser = '198.51.100.32';
+    const thief = '192.0.2.60';
+    await withConsoles(1, async (app) => {
+      const cookie = deviceCookieOf(await signInFrom(app, rep.name, rep.password, browser));
+      expect(cookie).toBeDefined();
+      for (let i = 0; i < 5; i++)
+        expect((await signInFrom(app, rep.name, `guess ${i}`, `192.0.2.${61 + i}`)).status).toBe(303);
+      // A stolen copy of the cookie skips the delay for 5 wrong passwords (each one sets a longer delay)…
+      for (let i = 0; i < 5; i++)
+        expect((await signInFrom(app, rep.name, `thief ${i}`, thief, { cookie })).status).toBe(303);
+      // …then no longer, from any address, even with the right password.
+      const refused = await signInFrom(app, rep.name, rep.password, '192.0.2.66', {
+        cookie,
+        accept: 'application/json',
+      });
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: string }).error).toMatch(
+        /^Too many wrong passwords for this account: each try now waits a little longer\. Try again in \d+ seconds?\.$/,
+      );
+    });
+  });
+
+  it('a tampered or forged device cookie is ignored', async () => {
+    const rep = await account();
+    const browser = '198.51.100.33';
+    await withConsoles(1, async (app) => {
+      // A signed, HttpOnly, SameSite=Lax, 90-day cookie (Secure over https, as the session cookie).
+      const first = await signInFrom(app, rep.name, rep.password, browser);
+      const set = first.headers.getSetCookie().find((c) => c.startsWith('rapport_device='));
+      expect(set).toMatch(/; Max-Age=7776000;/);
+      expect(set).toMatch(/; HttpOnly/);
+      expect(set).toMatch(/; SameSite=Lax/);
+      expect(set).not.toMatch(/; Secure/);
+      const cookie = deviceCookieOf(first);
+      for (let i = 0; i < 5; i++)
+        expect((await signInFrom(app, rep.name, `guess ${i}`, `192.0.2.${70 + i}`)).status).toBe(303);
+      const value = decodeURIComponent((cookie ?? '').slice('rapport_device='.length));
+      const [body, signature] = value.split('.');
+      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+      expect(payload).toMatchObject({ k: 'device', a: rep.name });
+      // Another device id under the old signature; the same payload signed with another key.
+      const otherDevice = Buffer.from(JSON.stringify({ ...payload, d: 'another-device' })).toString('base64url');
+      const tampered = `rapport_device=${encodeURIComponent(`${otherDevice}.${signature}`)}`;
+      const forged = `rapport_device=${encodeURIComponent(sealValue('not the console key', payload))}`;
+      for (const bad of [tampered, forged]) {
+        const res = await signInFrom(app, rep.name, rep.password, browser, { cookie: bad });
+        expect(res.status).toBe(429);
+        expect(res.headers.get('set-cookie')).toBeNull();
+      }
+      // The cookie as it was set still lets the owner in.
+      expect(signedIn(await signInFrom(app, rep.name, rep.password, browser, { cookie }))).toBe(true);
     });
   });
 

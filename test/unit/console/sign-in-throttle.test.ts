@@ -4,6 +4,7 @@ import {
   ACCOUNT_FREE_FAILURES,
   accountDelayMs,
   MAX_FAILURES_PER_ADDRESS,
+  MAX_FAILURES_PER_DEVICE,
   MAX_FAILURES_PER_PAIR,
   SIGN_IN_WINDOW_MS,
   type SignInCheck,
@@ -26,6 +27,20 @@ describe('SignInThrottle (in this process)', () => {
 
   const refusal = (check: SignInCheck) =>
     check.allowed ? undefined : { reason: check.reason, wait: check.retryAfter };
+
+  /** A try made once the account's delay is over (the clock moved on by each wait it is told). */
+  async function pastDelay(
+    clock: { now: number },
+    throttle: SignInThrottle,
+    account: string,
+    address: string,
+  ): Promise<SignInCheck> {
+    for (;;) {
+      const check = await throttle.check(account, address);
+      if (check.allowed || check.reason !== 'account') return check;
+      clock.now += check.retryAfter * 1000;
+    }
+  }
 
   it('locks one account from one address after 5 wrong passwords for 15 minutes; the same account from another address is not locked', async () => {
     const { clock, throttle } = throttleAt();
@@ -61,12 +76,12 @@ describe('SignInThrottle (in this process)', () => {
     expect(waits).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60]);
     expect(accountDelayMs(100)).toBe(ACCOUNT_DELAY_MAX_MS);
     expect(accountDelayMs(ACCOUNT_FREE_FAILURES - 1)).toBe(0);
-    // The owner, after at most the delay, gets in and clears the account's delay.
+    // The owner without a device cookie, once the delay is over, gets in and ends the running delay.
     clock.now += ACCOUNT_DELAY_MAX_MS;
     const owner = await throttle.check('ann', '10.1.1.1');
     expect(owner.allowed).toBe(true);
     if (owner.allowed) await owner.succeeded();
-    for (let i = 0; i < ACCOUNT_FREE_FAILURES - 1; i++) await wrong(throttle, 'ann', '10.1.3.1');
+    expect((await throttle.check('ann', '10.1.3.1')).allowed).toBe(true);
     // Another account is never slowed by Ann's.
     expect((await throttle.check('bob', '10.1.1.1')).allowed).toBe(true);
   });
@@ -94,20 +109,72 @@ describe('SignInThrottle (in this process)', () => {
   });
 
   it('a right password clears its own pair and the account delay; a try that could not be judged is given back', async () => {
-    const { throttle } = throttleAt();
+    const { clock, throttle } = throttleAt();
     for (let i = 0; i < MAX_FAILURES_PER_PAIR - 1; i++) await wrong(throttle, 'dee', '198.51.100.2');
     const right = await throttle.check('dee', '198.51.100.2');
     expect(right.allowed).toBe(true);
     if (right.allowed) await right.succeeded();
-    for (let i = 0; i < MAX_FAILURES_PER_PAIR - 2; i++) await wrong(throttle, 'dee', '198.51.100.2');
+    // The pair starts again (the account's count does not: its delays are waited out here).
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR - 2; i++)
+      expect((await pastDelay(clock, throttle, 'dee', '198.51.100.2')).allowed).toBe(true);
     // Errors (a database down) count nothing.
     for (let i = 0; i < 10; i++) {
-      const check = await throttle.check('dee', '198.51.100.2');
+      const check = await pastDelay(clock, throttle, 'dee', '198.51.100.2');
       expect(check.allowed).toBe(true);
       if (check.allowed) await check.abandoned();
     }
-    await wrong(throttle, 'dee', '198.51.100.2');
-    await wrong(throttle, 'dee', '198.51.100.2');
+    expect((await pastDelay(clock, throttle, 'dee', '198.51.100.2')).allowed).toBe(true);
+    expect((await pastDelay(clock, throttle, 'dee', '198.51.100.2')).allowed).toBe(true);
     expect(refusal(await throttle.check('dee', '198.51.100.2'))?.reason).toBe('pair');
+  });
+
+  it('the owner’s right password ends the running delay but keeps the account’s count: the next wrong password sets a delay at once', async () => {
+    const { clock, throttle } = throttleAt();
+    for (let i = 0; i < ACCOUNT_FREE_FAILURES; i++) await wrong(throttle, 'fay', `10.2.0.${i}`);
+    clock.now += 1000;
+    const owner = await throttle.check('fay', '10.2.1.1');
+    expect(owner.allowed).toBe(true);
+    if (owner.allowed) await owner.succeeded();
+    // The owner's sign-in gives the guesser no fresh 5 free tries: the 6th wrong password waits 2 s.
+    await wrong(throttle, 'fay', '10.2.0.9');
+    expect(refusal(await throttle.check('fay', '10.2.1.1'))).toEqual({ reason: 'account', wait: 2 });
+    // The count expires with its window.
+    clock.now += SIGN_IN_WINDOW_MS;
+    for (let i = 0; i < ACCOUNT_FREE_FAILURES - 1; i++) await wrong(throttle, 'fay', '10.2.0.10');
+    expect((await throttle.check('fay', '10.2.1.1')).allowed).toBe(true);
+  });
+
+  it('a try is settled once: an error after a right password gives nothing back twice', async () => {
+    const { throttle } = throttleAt();
+    for (let i = 0; i < MAX_FAILURES_PER_ADDRESS - 1; i++) await wrong(throttle, `name${i}`, '192.0.2.9');
+    const right = await throttle.check('known', '192.0.2.9');
+    expect(right.allowed).toBe(true);
+    if (right.allowed) {
+      await right.succeeded();
+      // The router's catch after succeeded() (the session could not be started).
+      await right.abandoned();
+    }
+    // Still 19 wrong passwords from the address (not 18): one more reaches 20.
+    await wrong(throttle, 'name-last', '192.0.2.9');
+    expect(refusal(await throttle.check('someone', '192.0.2.9'))?.reason).toBe('address');
+  });
+
+  it('a device cookie’s device id skips the account’s delay, not the pair lock, until that device has 5 wrong passwords', async () => {
+    const { throttle } = throttleAt();
+    for (let i = 0; i < ACCOUNT_FREE_FAILURES; i++) await wrong(throttle, 'gus', `10.3.0.${i}`);
+    expect(refusal(await throttle.check('gus', '10.3.1.1'))?.reason).toBe('account');
+    // A stolen cookie: its wrong passwords skip the delay (each one sets a longer one for everyone else)…
+    for (let i = 0; i < MAX_FAILURES_PER_DEVICE; i++)
+      expect((await throttle.check('gus', `10.3.2.${i}`, 'device-1')).allowed).toBe(true);
+    // …until that device has 5 wrong passwords in the window: then it waits like any other.
+    expect(refusal(await throttle.check('gus', '10.3.1.1', 'device-1'))?.reason).toBe('account');
+    // The owner's own device is not touched by the stolen one's count.
+    const owner = await throttle.check(' GUS ', '10.3.1.1', 'device-2');
+    expect(owner.allowed).toBe(true);
+    if (owner.allowed) await owner.succeeded();
+    // The pair lock applies to a device too.
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++)
+      expect((await throttle.check('gus', '10.3.3.1', `device-3-${i}`)).allowed).toBe(true);
+    expect(refusal(await throttle.check('gus', '10.3.3.1', 'device-4'))?.reason).toBe('pair');
   });
 });
