@@ -16,7 +16,7 @@ export interface StoredModelInfo {
 /** Options of {@link ModelStore.save}. */
 export interface SaveModelOptions {
   readonly activate?: boolean;
-  readonly unlessErasedSince?: string;
+  readonly unlessTrainingChangedSince?: string;
 }
 
 /**
@@ -28,8 +28,9 @@ export interface SaveModelOptions {
 export interface ModelStore {
   /**
    * Saves a new version; `MODEL_INVALID` if the version already exists. Activates it when `activate`.
-   * With `unlessErasedSince` (the erasure mark read before the training data was), saves nothing and
-   * returns false when an erasure committed since: the model may hold the erased person's words.
+   * With `unlessTrainingChangedSince` (the training mark read before the training data was), saves
+   * nothing and returns false when the training data changed since (an erasure, a message deleted from
+   * a correction's text): the model may hold the words that left it.
    * Stores without a database hold no customer data and always save.
    */
   save(artifact: ModelArtifact, options?: SaveModelOptions): Promise<boolean>;

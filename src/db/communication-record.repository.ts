@@ -23,6 +23,21 @@ export async function deleteRecord(client: DbClient, id: string): Promise<void> 
   await client.communicationRecord.delete({ where: { id } });
 }
 
+/**
+ * In a transaction that reads a record's messages to change its training text (a message deleted or
+ * edited on its platform, a rep's correction): holds the record's row until the transaction ends, so
+ * two of them on one record run one after the other and each reads what the other committed (under
+ * READ COMMITTED, the later one would otherwise write back a text taken from what it saw before).
+ * @returns false when the record does not exist.
+ */
+export async function lockRecord(client: DbClient, id: string): Promise<boolean> {
+  const rows = await client.$queryRawUnsafe<unknown[]>(
+    `SELECT 1 FROM "CommunicationRecord" WHERE id = $1::uuid FOR UPDATE`,
+    id,
+  );
+  return rows.length > 0;
+}
+
 /** Names the record's rep unless it has one already. */
 export async function setRecordRepIfNone(client: DbClient, id: string, repId: string): Promise<void> {
   await client.communicationRecord.updateMany({ where: { id, loggedByRepId: null }, data: { loggedByRepId: repId } });

@@ -41,23 +41,27 @@ export async function readNewestCorrectionTime(db: Database): Promise<Date | nul
  * Stores a record's correction unless it already says exactly this label: one statement, so two
  * clicks of the same button (or the same button in two channels) store it once whatever their
  * timing. Returns false when nothing changed. A changed label moves `updatedAt`, which is what
- * makes the retrain see a re-correction as new.
+ * makes the retrain see a re-correction as new. Whenever the text is stored, `textTakenAt` says when
+ * it was read from the messages (taken on the clock that stamps Message.createdAt, after the read):
+ * a message stored later was not in it.
  */
 export async function upsertCorrection(
   tx: Prisma.TransactionClient,
-  row: { recordId: string; label: string; text: string; createdBy: string | null },
+  row: { recordId: string; label: string; text: string; createdBy: string | null; textTakenAt: Date },
 ): Promise<boolean> {
   const changed = await tx.$queryRawUnsafe<{ id: string }[]>(
-    `INSERT INTO "LabeledExample" (id, text, label, source, "recordId", "createdBy", "createdAt", "updatedAt")
-     VALUES (gen_random_uuid(), $1, $2, 'correction', $3::uuid, $4, now(), now())
+    `INSERT INTO "LabeledExample" (id, text, label, source, "recordId", "createdBy", "createdAt", "updatedAt", "textTakenAt")
+     VALUES (gen_random_uuid(), $1, $2, 'correction', $3::uuid, $4, now(), now(), $5::timestamptz)
      ON CONFLICT ("recordId", source) DO UPDATE
-        SET label = EXCLUDED.label, text = EXCLUDED.text, "createdBy" = EXCLUDED."createdBy", "updatedAt" = now()
+        SET label = EXCLUDED.label, text = EXCLUDED.text, "createdBy" = EXCLUDED."createdBy", "updatedAt" = now(),
+            "textTakenAt" = EXCLUDED."textTakenAt"
       WHERE "LabeledExample".label IS DISTINCT FROM EXCLUDED.label
      RETURNING id`,
     row.text,
     row.label,
     row.recordId,
     row.createdBy,
+    row.textTakenAt,
   );
   return changed.length > 0;
 }

@@ -575,8 +575,16 @@ export async function companiesServedBy(sql: SqlRunner, target: string): Promise
  * nothing computed before an erasure is served or stored after it, in any process.
  */
 const ERASURE_MARK_KEY = 'erasure:mark';
-/** Snapshot rows an erasure keeps: the rollups' coverage (dates only) and the mark. */
-const KEPT_ON_ERASURE = ['rollups:until', ERASURE_MARK_KEY];
+/**
+ * The InsightSnapshot row a change of the classifier's training data changes (a new random value each
+ * time): an erasure (with the erasure mark) and a message deleted on its platform whose words a
+ * correction's training text held (alone: the insights are computed from the messages, which the delete
+ * already changed, and keep their caches). Only the model store's save checks it
+ * (PrismaModelStore.save `unlessTrainingChangedSince`): a model trained before it changed is not stored.
+ */
+const TRAINING_MARK_KEY = 'training:mark';
+/** Snapshot rows an erasure keeps: the rollups' coverage (dates only) and the marks. */
+const KEPT_ON_ERASURE = ['rollups:until', ERASURE_MARK_KEY, TRAINING_MARK_KEY];
 
 /** The current erasure mark ('' before the first erasure). */
 export async function erasureMark(sql: SqlRunner): Promise<string> {
@@ -588,34 +596,59 @@ export async function erasureMark(sql: SqlRunner): Promise<string> {
 }
 
 /**
- * In a transaction that stores something computed from the messages: the current erasure mark, its
- * row held (FOR SHARE) until the transaction ends, so an erasure either commits before this reads
- * (the caller sees a new mark and stores nothing) or waits until the caller's rows are committed
- * (and removes them; see withdrawModelsTrainedSince).
- */
-export async function lockErasureMark(client: DbClient): Promise<string> {
-  await client.$executeRawUnsafe(
-    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, '{"erasure": ""}'::jsonb, now())
-     ON CONFLICT (key) DO NOTHING`,
-    ERASURE_MARK_KEY,
-  );
-  const [row] = await client.$queryRawUnsafe<{ mark: string | null }[]>(
-    `SELECT body->>'erasure' AS mark FROM "InsightSnapshot" WHERE key = $1 FOR SHARE`,
-    ERASURE_MARK_KEY,
-  );
-  return row?.mark ?? '';
-}
-
-/**
- * Changes the erasure mark (a new random value), its row locked until the transaction ends: nothing
- * computed from the messages before (a retrained model, stored insights) is stored after. Alone, for a
- * change smaller than an erasure (a deleted message's training text, see forgetDeletedMessageTraining).
+ * Changes the erasure mark and the training mark (new random values), their rows locked until the
+ * transaction ends: nothing computed from the messages before (stored insights, a retrained model) is
+ * stored after.
  */
 export async function changeErasureMark(client: DbClient): Promise<void> {
   await client.$executeRawUnsafe(
     `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, jsonb_build_object('erasure', $2::text), now())
      ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
     ERASURE_MARK_KEY,
+    randomUUID(),
+  );
+  await changeTrainingMark(client);
+}
+
+/** The current training mark ('' before the first change). */
+export async function trainingMark(sql: SqlRunner): Promise<string> {
+  const [row] = await sql.query<{ mark: string | null }>(
+    `SELECT body->>'training' AS mark FROM "InsightSnapshot" WHERE key = $1`,
+    [TRAINING_MARK_KEY],
+  );
+  return row?.mark ?? '';
+}
+
+/**
+ * In the transaction that stores a retrained model: the current training mark, its row held (FOR
+ * SHARE) until the transaction ends, so a change of the training data either commits before this
+ * reads (the caller sees a new mark and stores nothing) or waits until the model is committed (and
+ * withdraws it; see withdrawModelsTrainedSince).
+ */
+export async function lockTrainingMark(client: DbClient): Promise<string> {
+  await client.$executeRawUnsafe(
+    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, '{"training": ""}'::jsonb, now())
+     ON CONFLICT (key) DO NOTHING`,
+    TRAINING_MARK_KEY,
+  );
+  const [row] = await client.$queryRawUnsafe<{ mark: string | null }[]>(
+    `SELECT body->>'training' AS mark FROM "InsightSnapshot" WHERE key = $1 FOR SHARE`,
+    TRAINING_MARK_KEY,
+  );
+  return row?.mark ?? '';
+}
+
+/**
+ * Changes the training mark alone (a new random value), its row locked until the transaction ends: a
+ * model trained before is not stored after. For a change of the training data smaller than an erasure
+ * (a deleted message's words leaving a correction's text, see forgetDeletedMessageTraining), which
+ * leaves the insights' caches and refreshes alone.
+ */
+export async function changeTrainingMark(client: DbClient): Promise<void> {
+  await client.$executeRawUnsafe(
+    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, jsonb_build_object('training', $2::text), now())
+     ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
+    TRAINING_MARK_KEY,
     randomUUID(),
   );
 }

@@ -23,10 +23,12 @@ export async function findMessageForEdit(
   text: string;
   cleanText: string;
   metadata: Record<string, unknown>;
+  /** When the message was stored (what a correction's `textTakenAt` compares). */
+  createdAt: Date;
 } | null> {
   const m = await client.message.findUnique({
     where: { externalId },
-    select: { id: true, recordId: true, text: true, cleanText: true, metadata: true },
+    select: { id: true, recordId: true, text: true, cleanText: true, metadata: true, createdAt: true },
   });
   return m ? { ...m, metadata: (m.metadata ?? {}) as Record<string, unknown> } : null;
 }
@@ -53,10 +55,13 @@ export function countMessagesOfRecord(client: DbClient, recordId: string): Promi
   return client.message.count({ where: { recordId } });
 }
 
-/** The clean texts of a record's messages, oldest first. */
-export async function findCleanTextsOfRecord(client: DbClient, recordId: string): Promise<string[]> {
+/**
+ * The clean texts of a record's messages, oldest first; with `storedUpTo`, only those stored
+ * (`createdAt`) up to then: the messages a correction's text taken then was made of.
+ */
+export async function findCleanTextsOfRecord(client: DbClient, recordId: string, storedUpTo?: Date): Promise<string[]> {
   const rows = await client.message.findMany({
-    where: { recordId },
+    where: storedUpTo ? { recordId, createdAt: { lte: storedUpTo } } : { recordId },
     orderBy: { sentAt: 'asc' },
     select: { cleanText: true },
   });

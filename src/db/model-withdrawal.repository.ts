@@ -36,8 +36,9 @@ export async function oldestTrainingTextOf(
  * example is at or after) is not before `since`, or unknown. When the active model goes, the
  * newest built-in default model (`crm-default-*`, trained on the shipped synthetic seed only) is
  * activated; without one none is active and the next worker to look builds and activates it.
- * Run it after the erasure mark changed in the same transaction (forgetInsightSnapshots): the mark's
- * row lock orders it with a retrain saving its model (PrismaModelStore.save `unlessErasedSince`).
+ * Run it after the training mark changed in the same transaction (forgetInsightSnapshots for an
+ * erasure, changeTrainingMark for a platform delete): the mark's row lock orders it with a retrain
+ * saving its model (PrismaModelStore.save `unlessTrainingChangedSince`).
  */
 export async function withdrawModelsTrainedSince(
   client: DbClient,

@@ -4,7 +4,7 @@ import { RapportError } from '../errors.ts';
 import { artifactToRow, rowToArtifact, type ModelArtifact, type ModelRow } from '../classifier/model-artifact.ts';
 import type { ModelStore, SaveModelOptions, StoredModelInfo } from '../classifier/model-store.ts';
 import { type DbClient, inTransaction } from './db-client.ts';
-import { lockErasureMark } from './insights.repository.ts';
+import { lockTrainingMark } from './insights.repository.ts';
 
 /** The classifier's model store on the `Model` table: versions are never overwritten; exactly one is active. */
 export class PrismaModelStore implements ModelStore {
@@ -26,16 +26,17 @@ export class PrismaModelStore implements ModelStore {
       ) as unknown as Uint8Array<ArrayBuffer>,
       active: false,
     };
-    const mark = options.unlessErasedSince;
+    const mark = options.unlessTrainingChangedSince;
     try {
       if (mark === undefined) await this.db.prisma.model.create({ data });
       else {
-        // The mark's row is held until this commits: an erasure waits, then withdraws this model if
-        // it trained on what it erases; one that committed first leaves a new mark and nothing is saved.
+        // The training mark's row is held until this commits: an erasure or a platform delete waits,
+        // then withdraws this model if it trained on what left; one that committed first leaves a new
+        // mark and nothing is saved.
         return await inTransaction(
           this.db,
           async (tx) => {
-            if ((await lockErasureMark(tx)) !== mark) return false;
+            if ((await lockTrainingMark(tx)) !== mark) return false;
             await tx.model.create({ data });
             if (options.activate) await activateIn(tx, artifact.version);
             return true;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CRM_LABELS } from '../classifier/default-model.ts';
 import { findLatestClassification, setCorrectedLabel } from '../db/classification.repository.ts';
 import { readKnownLabels } from '../db/classifier-label.repository.ts';
+import { lockRecord } from '../db/communication-record.repository.ts';
 import { upsertCorrection } from '../db/correction.repository.ts';
 import type { Database } from '../db/database.ts';
 import { inTransaction } from '../db/db-client.ts';
@@ -64,6 +65,8 @@ export async function correctLabel(
     throw new RapportError('invalid_input', `"${recordId}" is not a record id; use the Correct button on a record.`);
   const change = randomUUID();
   const result = await inTransaction(db, async (tx) => {
+    // One at a time per record with a platform delete or edit, which take its training text again.
+    await lockRecord(tx, recordId);
     const latest = await findLatestClassification(tx, recordId);
     if (!latest)
       throw new RapportError(
@@ -77,6 +80,8 @@ export async function correctLabel(
       label,
       text: texts.join('\n\n'),
       createdBy: actor.repId,
+      // After the read: every message in the text was stored before (Message.createdAt).
+      textTakenAt: new Date(),
     });
     if (changed || latest.correctedLabel !== label) {
       await setCorrectedLabel(tx, latest.id, { label, by: actor.repId, at: new Date() });

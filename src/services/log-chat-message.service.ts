@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deleteClassificationsOfMessage } from '../db/classification.repository.ts';
-import { deleteRecord } from '../db/communication-record.repository.ts';
+import { deleteRecord, lockRecord } from '../db/communication-record.repository.ts';
 import { companyExists } from '../db/company.repository.ts';
 import {
   findContactByEmailOldest,
@@ -272,7 +272,7 @@ export async function editChatMessage(
   const change = randomUUID();
   let posted: string[] = [];
   const result = await inTransaction(db, async (tx) => {
-    const message = await findMessageForEdit(tx, externalId);
+    const message = await lockedMessage(tx, externalId);
     if (!message) return { status: 'not_found' as const };
     const metadata = message.metadata;
     const lastEdit = typeof metadata.editedAt === 'string' ? Date.parse(metadata.editedAt) : 0;
@@ -335,7 +335,7 @@ export async function deleteChatMessage(
   const change = randomUUID();
   let posted: string[] = [];
   const result = await inTransaction(db, async (tx) => {
-    const message = await findMessageForEdit(tx, externalId);
+    const message = await lockedMessage(tx, externalId);
     if (!message) return { status: 'not_found' as const };
     const staleFrom = await findSuggestionIdsFromClassifications(tx, {
       recordId: message.recordId,
@@ -350,8 +350,7 @@ export async function deleteChatMessage(
       tx,
       {
         recordId: message.recordId,
-        cleanText: message.cleanText,
-        edited: typeof message.metadata.editedAt === 'string',
+        storedAt: message.createdAt,
         messagesLeft: left,
       },
       input.actor,
@@ -386,6 +385,24 @@ export async function deleteChatMessage(
     else for (const id of posted) await hooks.followUpChanged(id, change);
   }
   return result;
+}
+
+/**
+ * A message looked up in the transaction that changes or deletes it, its record's row held until the
+ * transaction ends (lockRecord), then read again under the lock: a concurrent delete or edit of another
+ * message of the record, or a rep's correction, commits before this reads or waits for it, so a
+ * training text taken again here sees what they committed. Null when the message is (now) gone.
+ */
+async function lockedMessage(tx: DbClient, externalId: string) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const seen = await findMessageForEdit(tx, externalId);
+    if (!seen) return null;
+    await lockRecord(tx, seen.recordId);
+    const message = await findMessageForEdit(tx, externalId);
+    // Still in the record locked (a record's messages never move, but if one did: lock the new one).
+    if (!message || message.recordId === seen.recordId) return message;
+  }
+  throw new Error(`message ${externalId} kept moving between records`);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ModelStore } from '../classifier/model-store.ts';
 import { retrainModel, type CorrectionExample, type RetrainInput, type RetrainResult } from '../classifier/retrain.ts';
 import { readCorrections } from '../db/correction.repository.ts';
 import type { Database } from '../db/database.ts';
-import { erasureMark } from '../db/insights.repository.ts';
+import { erasureMark, trainingMark } from '../db/insights.repository.ts';
 import { modelsWithdrawnSinceLastRetrain } from '../db/model-withdrawal.repository.ts';
 import { readLastRetrainCorrectionsSeen } from '../db/retrain.repository.ts';
 import { writeAudit } from './audit.service.ts';
@@ -18,7 +18,13 @@ export interface SuggestedCommand {
 
 /** How a retrain request ended. */
 export interface RetrainOutcome {
-  status: 'activated' | 'kept-current' | 'no-new-corrections' | 'dry-run' | 'erased-meanwhile';
+  status:
+    | 'activated'
+    | 'kept-current'
+    | 'no-new-corrections'
+    | 'dry-run'
+    | 'erased-meanwhile'
+    | 'training-changed-meanwhile';
   version?: string;
   /** The notice for the team channel (also in the audit entry `auditId`). */
   text?: string;
@@ -113,8 +119,9 @@ export function retrainNotice(
  * the corrections it saw), writes the audit entry with the notice, and returns it for posting.
  * A scheduled run skips when no correction changed since the last attempt, activated or not, so a
  * refused model is not retrained every tick, unless an erasure withdrew models since (see
- * withdrawModelsTrainedSince). A model whose training an erasure overtook is not stored: the retrain
- * starts over without what was erased. `dryRun` stores and writes nothing.
+ * withdrawModelsTrainedSince). A model whose training an erasure, or a message deleted from a
+ * correction's text, overtook is not stored (the training mark changed): the retrain starts over
+ * without what left. `dryRun` stores and writes nothing.
  */
 export async function retrainClassifier(
   db: Database,
@@ -123,11 +130,13 @@ export async function retrainClassifier(
   /** Runs the training itself (CPU-bound, seconds): on this thread by default, on a worker thread in role all. */
   train: (input: RetrainInput) => Promise<RetrainResult> = async (input) => retrainModel(input),
 ): Promise<RetrainOutcome> {
-  // An erasure committing while this trains may delete corrections it read: the model is then not
-  // stored and the retrain starts over on what is left (twice at most; the next run tries again).
+  // An erasure (or a platform delete) committing while this trains may change corrections it read: the
+  // model is then not stored and the retrain starts over on what is left (twice at most; the next run
+  // tries again).
   for (let attempt = 1; ; attempt++) {
     const outcome = await retrainOnce(db, store, request, train);
-    if (outcome.status !== 'erased-meanwhile' || attempt === RETRAIN_ATTEMPTS) return outcome;
+    const overtaken = outcome.status === 'erased-meanwhile' || outcome.status === 'training-changed-meanwhile';
+    if (!overtaken || attempt === RETRAIN_ATTEMPTS) return outcome;
   }
 }
 
@@ -140,8 +149,10 @@ async function retrainOnce(
   request: { requestedBy: string; version: string; dryRun?: boolean },
   train: (input: RetrainInput) => Promise<RetrainResult>,
 ): Promise<RetrainOutcome> {
-  // Read before the corrections: the model is stored only if no erasure committed since (see save).
-  const mark = await erasureMark(db.sql);
+  // Read before the corrections: the model is stored only if the training data did not change since
+  // (an erasure, a message deleted from a correction's text; see save). The erasure mark says which.
+  const erasedMark = await erasureMark(db.sql);
+  const mark = await trainingMark(db.sql);
   const allRows = await readCorrections(db);
   const newest = allRows.length ? allRows[allRows.length - 1].updatedAt : null;
   if (request.requestedBy === 'schedule') {
@@ -222,14 +233,21 @@ async function retrainOnce(
   // A retried job saves (and posts) the same version, never a second model.
   if (
     !existing.some((m) => m.version === artifact.version) &&
-    !(await store.save(artifact, { activate: result.gate.activate, unlessErasedSince: mark }))
+    !(await store.save(artifact, { activate: result.gate.activate, unlessTrainingChangedSince: mark }))
   )
-    return {
-      status: 'erased-meanwhile',
-      version: artifact.version,
-      text: 'A customer was erased while the classifier retrained: the new model was not stored (it may hold their words).',
-      ignored,
-    };
+    return (await erasureMark(db.sql)) !== erasedMark
+      ? {
+          status: 'erased-meanwhile',
+          version: artifact.version,
+          text: 'A customer was erased while the classifier retrained: the new model was not stored (it may hold their words).',
+          ignored,
+        }
+      : {
+          status: 'training-changed-meanwhile',
+          version: artifact.version,
+          text: "The training data changed while the classifier retrained (a message in a correction's text was deleted by its author): the new model was not stored.",
+          ignored,
+        };
   const auditId = await writeAudit(db.prisma, {
     action: 'model.retrain',
     subject: artifact.version,

@@ -1,5 +1,5 @@
 import type { DbClient } from '../db/db-client.ts';
-import { changeErasureMark } from '../db/insights.repository.ts';
+import { changeTrainingMark } from '../db/insights.repository.ts';
 import {
   deleteLabeledExample,
   findLabeledExamplesOfRecords,
@@ -23,16 +23,18 @@ export interface RebuiltTrainingTexts {
 }
 
 /**
- * Takes the training text of these records' corrections again as correctLabel takes it (the clean
- * texts of the record's messages, oldest first, joined), from the messages as they are now: redacted
- * by an erasure, or without one its author deleted. An example whose record has no message left is
- * deleted. Each keeps its label, its `updatedAt` (when the label changed) and its `createdAt`.
+ * Takes the training text of these records' corrections again as correctLabel took it (the clean
+ * texts of the record's messages stored up to its `textTakenAt`, oldest first, joined), from those
+ * messages as they are now: redacted by an erasure, or without one its author deleted. A message
+ * stored after the text was taken stays out of it (it was never part of the correction). An example
+ * with none of its messages left is deleted. Each keeps its label, its `updatedAt` (when the label
+ * changed), its `createdAt` and its `textTakenAt`.
  */
 export async function rebuildTrainingTexts(tx: DbClient, recordIds: string[]): Promise<RebuiltTrainingTexts> {
   const result: RebuiltTrainingTexts = { rebuilt: 0, dropped: 0, since: null };
   for (const e of await findLabeledExamplesOfRecords(tx, recordIds)) {
     if (e.recordId === null) continue;
-    const texts = await findCleanTextsOfRecord(tx, e.recordId);
+    const texts = await findCleanTextsOfRecord(tx, e.recordId, e.textTakenAt);
     const text = texts.join('\n\n');
     if (texts.length > 0 && text === e.text) continue;
     if (texts.length === 0) {
@@ -49,32 +51,30 @@ export async function rebuildTrainingTexts(tx: DbClient, recordIds: string[]): P
 
 /**
  * In the transaction where a message was deleted on its platform (deleteChatMessage), after the
- * message row went: when the record's training example may hold the message's words (its clean text
- * is in the example's text, or it was edited after it may have been taken, or no message is left),
- * the example is taken again from the messages left, or deleted when none is, and the learned models
- * that may have read it are withdrawn as an erasure withdraws them (withdrawModelsTrainedSince; the
- * built-in model classifies until the nightly retrain, which the audit entry makes run). The author
- * took the words back: no model keeps them. The erasure mark changes first, so a retrain that read the
- * old text while this ran does not store its model (PrismaModelStore.save `unlessErasedSince`).
+ * message row went, its record's row held (lockRecord): when the record's training example holds the
+ * message's words (the message was stored, `createdAt`, up to when the text was taken, `textTakenAt`;
+ * an edit after keeps its old words there), the example is taken again from its messages left, or
+ * deleted when none is, and the learned models that may have read it are withdrawn as an erasure
+ * withdraws them (withdrawModelsTrainedSince; the built-in model classifies until the nightly retrain,
+ * which the audit entry makes run). The author took the words back: no model keeps them. A message
+ * stored after the text was taken changes nothing. The training mark changes first (not the erasure
+ * mark: the insights keep their caches), so a retrain that read the old text while this ran does not
+ * store its model (PrismaModelStore.save `unlessTrainingChangedSince`).
  * @returns the versions withdrawn (none when the example did not hold the message).
  */
 export async function forgetDeletedMessageTraining(
   tx: DbClient,
-  deleted: { recordId: string; cleanText: string; edited: boolean; messagesLeft: number },
+  deleted: { recordId: string; storedAt: Date; messagesLeft: number },
   actor: AuditActor | undefined,
 ): Promise<{ trainingText: 'kept' | 'rebuilt' | 'dropped'; withdrawnModels: string[] }> {
   const examples = await findLabeledExamplesOfRecords(tx, [deleted.recordId]);
   const held = examples.some(
-    (e) =>
-      e.text.length > 0 &&
-      (deleted.messagesLeft === 0 ||
-        deleted.edited ||
-        (deleted.cleanText !== '' && e.text.includes(deleted.cleanText))),
+    (e) => e.text.length > 0 && (deleted.messagesLeft === 0 || deleted.storedAt.getTime() <= e.textTakenAt.getTime()),
   );
   if (!held) return { trainingText: 'kept', withdrawnModels: [] };
   const rebuilt = await rebuildTrainingTexts(tx, [deleted.recordId]);
   if (!rebuilt.since) return { trainingText: 'kept', withdrawnModels: [] };
-  await changeErasureMark(tx);
+  await changeTrainingMark(tx);
   const withdrawn = await withdrawModelsTrainedSince(tx, rebuilt.since);
   if (withdrawn.versions.length > 0)
     await writeAudit(tx, {

@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
 import { describeMigration } from '../helpers/migrations-where.ts';
 
 // Training examples whose record a deleted chat message took with it (before LabeledExample.recordId had
@@ -40,8 +42,13 @@ describeMigration(MIGRATION, (before) => {
 
     expect((await migrate(t.db, through)).applied).toContain(MIGRATION);
 
-    const examples = await t.db.sql.query<{ id: string }>(`SELECT id::text AS id FROM "LabeledExample" ORDER BY id`);
+    const examples = await t.db.sql.query<{ id: string; taken: Date | string; updated: Date | string }>(
+      `SELECT id::text AS id, "textTakenAt" AS taken, "updatedAt" AS updated FROM "LabeledExample" ORDER BY id`,
+    );
     expect(examples.map((e) => e.id)).toEqual([id(10), id(12)]);
+    // A text kept was taken when its label last changed (upsertCorrection stored both).
+    for (const e of examples) expect(new Date(e.taken)).toEqual(new Date(e.updated));
+    expect(new Date(examples[0].taken)).toEqual(at(9));
     const models = await t.db.sql.query<{ version: string; active: boolean }>(
       `SELECT version, active FROM "Model" ORDER BY version`,
     );
@@ -77,5 +84,24 @@ describeMigration(MIGRATION, (before) => {
       { version: 'learned-clean', active: true },
     ]);
     expect(await t.db.sql.query(`SELECT id FROM "AuditLog" WHERE action = 'model.withdraw'`)).toEqual([]);
+  });
+
+  it('holds both tables from its start and gives up on its locks after 5 s', async () => {
+    const { t, through } = before();
+    const sql = readFileSync(join(MIGRATIONS_DIR, MIGRATION, 'migration.sql'), 'utf8');
+    const statements = sql
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('--'))
+      .join('\n')
+      .split(';')
+      .map((s) => s.trim());
+    expect(statements.slice(0, 2)).toEqual([
+      "SET LOCAL lock_timeout = '5s'",
+      'LOCK TABLE "CommunicationRecord", "LabeledExample" IN SHARE ROW EXCLUSIVE MODE',
+    ]);
+    // Accepted by the runner's transaction on either database; the timeout ends with it.
+    expect((await migrate(t.db, through)).applied).toContain(MIGRATION);
+    const [{ lock_timeout }] = await t.db.sql.query<{ lock_timeout: string }>('SHOW lock_timeout');
+    expect(lock_timeout).not.toBe('5s');
   });
 });

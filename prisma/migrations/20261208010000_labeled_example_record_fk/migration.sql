@@ -1,3 +1,9 @@
+-- Both tables held from the start (the migration runs in one transaction): a delete of the old release
+-- cannot leave an orphan between the clean-up below and the foreign key's check, and the migration
+-- gives up after 5 s instead of queueing every write behind it while it waits for its locks.
+SET LOCAL lock_timeout = '5s';
+LOCK TABLE "CommunicationRecord", "LabeledExample" IN SHARE ROW EXCLUSIVE MODE;
+
 -- A training example belongs to the record its text was taken from: deleting the record (its last
 -- message deleted on the platform) deletes its example, which no erasure could find by record after.
 -- Examples whose record is already gone (left by such deletions before this release) hold words their
@@ -38,3 +44,9 @@ DELETE FROM "LabeledExample" e
 
 -- AddForeignKey
 ALTER TABLE "LabeledExample" ADD CONSTRAINT "LabeledExample_recordId_fkey" FOREIGN KEY ("recordId") REFERENCES "CommunicationRecord"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- When the text was taken from the record's messages: a message stored later was never in it (a
+-- platform delete of one changes nothing) and a rebuild takes only the messages up to then. An existing
+-- text was taken when its label last changed (upsertCorrection sets both).
+ALTER TABLE "LabeledExample" ADD COLUMN "textTakenAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;
+UPDATE "LabeledExample" SET "textTakenAt" = "updatedAt";
