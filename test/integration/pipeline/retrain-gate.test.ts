@@ -1,3 +1,4 @@
+import { upsertCorrection } from '../../../src/db/correction.repository.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSeedExamples } from '../../../src/classifier/default-model.ts';
 import { reconcileSchedules } from '../../../jobs/reconcile-schedules.job.ts';
@@ -22,6 +23,16 @@ describe.each(TEST_DATABASE_KINDS)('scheduled retrain on %s', (kind) => {
       .filter((e) => e.label === 'churn')
       .slice(0, 45);
     const t0 = Date.now() - 3_600_000;
+    // Each correction belongs to a logged conversation (LabeledExample.recordId is a foreign key).
+    await prisma.communicationRecord.createMany({
+      data: churn.map((_, i) => ({
+        id: recordId(i),
+        channelKind: 'note' as const,
+        sourceKey: `retrain-gate:${kind}:${i}`,
+        startedAt: new Date(t0),
+        lastMessageAt: new Date(t0),
+      })),
+    });
     await prisma.labeledExample.createMany({
       data: churn.map((e, i) => ({
         text: e.text,
@@ -66,11 +77,17 @@ describe.each(TEST_DATABASE_KINDS)('scheduled retrain on %s', (kind) => {
     expect(await retrained()).toHaveLength(1);
     expect(await notices()).toBe(1);
 
-    // Re-correcting one record moves its timestamp: the next tick retrains once more.
-    await prisma.labeledExample.update({
-      where: { recordId_source: { recordId: recordId(3), source: 'correction' } },
-      data: { label: 'churn' },
-    });
+    // Re-correcting one record (the statement a correction stores) moves its timestamp: the next tick
+    // retrains once more.
+    expect(
+      await upsertCorrection(prisma, {
+        recordId: recordId(3),
+        label: 'churn',
+        text: churn[3].text,
+        createdBy: null,
+        textTakenAt: new Date(),
+      }),
+    ).toBe(true);
     await eventually('a second attempt', async () => (await retrained()).length === 2, 150_000);
     await new Promise((r) => setTimeout(r, 5_000));
     expect(await retrained()).toHaveLength(2);
