@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { openValue, readCookie, setSealedCookie } from './console-session.ts';
-import { normalAccountName } from './sign-in-throttle.ts';
+import { normalizeConsoleUsername } from '../../src/services/console-accounts.service.ts';
 
 /*
  * Device cookies (OWASP's authentication cheat sheet): a browser an account signed in from with its
@@ -31,7 +31,7 @@ interface DevicePayload {
 export function setDeviceCookie(res: Response, secret: string, account: string, secure: boolean): void {
   const payload: DevicePayload = {
     k: 'device',
-    a: normalAccountName(account),
+    a: normalizeConsoleUsername(account),
     d: randomUUID(),
     exp: Date.now() + DEVICE_COOKIE_MS,
   };
@@ -53,5 +53,5 @@ export function deviceFor(req: Request, secret: string, account: string): string
     payload.exp < Date.now()
   )
     return undefined;
-  return payload.a === normalAccountName(account) ? payload.d : undefined;
+  return payload.a === normalizeConsoleUsername(account) ? payload.d : undefined;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../src/logger.ts';
+import { normalizeConsoleUsername } from '../../src/services/console-accounts.service.ts';
 
 /*
  * The rules (OWASP's authentication cheat sheet: lock out the guesser, not the account's owner).
@@ -272,9 +273,6 @@ class MemoryCounts implements CountStore {
   }
 }
 
-/** An account name as sign-in finds accounts (and as the counts and device cookies name them). */
-export const normalAccountName = (account: string) => account.trim().toLowerCase();
-
 /** A short fixed-length name for an account name or an address in a key (names may hold any text). */
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 
@@ -311,7 +309,7 @@ export class SignInThrottle {
    * {@link MAX_FAILURES_PER_DEVICE} wrong passwords in the window.
    */
   async check(account: string, address: string, device?: string): Promise<SignInCheck> {
-    const name = digest(normalAccountName(account));
+    const name = digest(normalizeConsoleUsername(account));
     const place = digest(address);
     const keys: Keys = {
       pair: `${this.base}:pair:${name}:${place}`,

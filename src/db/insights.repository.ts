@@ -601,13 +601,19 @@ export async function erasureMark(sql: SqlRunner): Promise<string> {
  * stored after.
  */
 export async function changeErasureMark(client: DbClient): Promise<void> {
+  await changeMark(client, ERASURE_MARK_KEY, 'erasure');
+  await changeTrainingMark(client);
+}
+
+/** Writes a new random value to mark row `key` (as `{ field: value }`), its row locked until the transaction ends. */
+async function changeMark(client: DbClient, key: string, field: 'erasure' | 'training'): Promise<void> {
   await client.$executeRawUnsafe(
-    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, jsonb_build_object('erasure', $2::text), now())
+    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, jsonb_build_object($2::text, $3::text), now())
      ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
-    ERASURE_MARK_KEY,
+    key,
+    field,
     randomUUID(),
   );
-  await changeTrainingMark(client);
 }
 
 /** The current training mark ('' before the first change). */
@@ -645,12 +651,7 @@ export async function lockTrainingMark(client: DbClient): Promise<string> {
  * leaves the insights' caches and refreshes alone.
  */
 export async function changeTrainingMark(client: DbClient): Promise<void> {
-  await client.$executeRawUnsafe(
-    `INSERT INTO "InsightSnapshot" (key, body, "computedAt") VALUES ($1, jsonb_build_object('training', $2::text), now())
-     ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body, "computedAt" = EXCLUDED."computedAt"`,
-    TRAINING_MARK_KEY,
-    randomUUID(),
-  );
+  await changeMark(client, TRAINING_MARK_KEY, 'training');
 }
 
 /**

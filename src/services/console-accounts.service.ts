@@ -37,11 +37,16 @@ let decoyHash: Promise<string> | undefined;
  * keeps their follow-ups). `rapport admin create` calls it.
  * @throws RapportError invalid_input (name, password) / conflict (the name is taken).
  */
+/** A console user name as accounts are stored and found (and as sign-in throttling counts it): trimmed, lower-case. */
+export function normalizeConsoleUsername(username: string): string {
+  return username.trim().toLowerCase();
+}
+
 export async function createConsoleAccount(
   db: Database,
   input: { username: string; password: string; role: 'admin' | 'rep'; email?: string; timezone: string },
 ): Promise<{ id: string; repId: string }> {
-  const username = input.username.trim().toLowerCase();
+  const username = normalizeConsoleUsername(input.username);
   if (!USERNAME.test(username))
     throw new RapportError(
       'invalid_input',
@@ -81,7 +86,7 @@ export async function createConsoleAccount(
 export async function setConsolePassword(db: Database, username: string, password: string): Promise<void> {
   const problem = passwordProblem(password);
   if (problem) throw new RapportError('invalid_input', problem);
-  const name = username.trim().toLowerCase();
+  const name = normalizeConsoleUsername(username);
   const passwordHash = await hashPassword(password);
   if (!(await setConsoleAccountPassword(db.prisma, name, passwordHash)))
     throw new RapportError('not_found', `No console account "${name}"; create it with "rapport admin create ${name}".`);
@@ -93,7 +98,7 @@ export async function verifyConsoleSignIn(
   username: string,
   password: string,
 ): Promise<ConsolePerson | undefined> {
-  const account = await findConsoleAccount(db.prisma, username.trim().toLowerCase());
+  const account = await findConsoleAccount(db.prisma, normalizeConsoleUsername(username));
   if (!account) {
     decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
     await verifyPassword(password, await decoyHash);
