@@ -89,7 +89,10 @@ export class SlackRecorder {
   /** How long every Web API call takes to answer, ms (a slow Slack, a burst's backlog). */
   latencyMs = 0;
   /** Messages of other people that conversations.replies returns for a thread, by "<channel>/<thread ts>", parent first (the bot's own posts there are added). */
-  readonly threads = new Map<string, Array<{ ts: string; user?: string; text: string }>>();
+  readonly threads = new Map<
+    string,
+    Array<{ ts: string; user?: string; text: string; bot_id?: string; subtype?: string }>
+  >();
   /**
    * Messages people wrote in a channel that no event told the bot about (it was down): conversations.history
    * returns them with the bot's own posts, honouring `oldest`/`latest`/`inclusive` like Slack (for these only).
@@ -465,6 +468,7 @@ export class SlackRecorder {
             thread_ts: m.thread_ts,
             text: m.text,
             blocks: m.blocks,
+            bot_id: 'BRAPPORT',
             ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
           }));
         // Like Slack: the parent first, then the replies from `oldest` on (inclusive or not), oldest

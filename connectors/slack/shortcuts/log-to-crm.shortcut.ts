@@ -8,6 +8,7 @@ import type { SlackListenerDeps } from '../slack-request.ts';
 import { slackRequestOf } from '../outsider-gate.ts';
 import { chatSourceKey } from '../../../src/services/log-chat-message.service.ts';
 import { slackTextToPlain } from '../slack-text.ts';
+import { slackProfileOf } from '../slack-user-directory.ts';
 
 /** callback_id of the "Log to CRM" message shortcut (manifest.json features.shortcuts). */
 export const LOG_TO_CRM_SHORTCUT = 'log_to_crm';
@@ -19,8 +20,9 @@ const MAX_PARTICIPANTS = 10;
 
 /**
  * "Log to CRM" on a message: opens the log modal prefilled with the message, kind chat, and the
- * channel's linked customer; then fills in its thread's replies and, without a link, the customer
- * guessed from the participants' emails. Submitting logs it keyed by the message's thread
+ * channel's linked customer; then fills in its thread's replies, each after its author's name (bots'
+ * posts, Rapport's own cards among them, left out) and, without a link, the customer guessed from the
+ * participants' emails. Submitting logs it keyed by the message's thread
  * (slack:<team>/<channel>/<thread ts>, the auto-logger's key), so logging the same message twice, or
  * a message that was auto-logged, keeps one record.
  */
@@ -53,27 +55,30 @@ export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): voi
           customer: guess ? customerOption(guess.companyName, { companyId: guess.companyId }) : undefined,
         });
       // The notes are for people to read and edit: Slack's escapes and <@U1>-style links become plain words.
-      const own: ThreadText = {
-        text: slackTextToPlain(body.message.text ?? ''),
-        users: body.message.user ? [body.message.user] : [],
-      };
-      const opened = await client.views.open({ trigger_id: body.trigger_id, view: modal(own.text, linked) });
+      const ownText = slackTextToPlain(body.message.text ?? '');
+      const own: ThreadMessage[] = [{ user: body.message.user, text: ownText }];
+      const opened = await client.views.open({ trigger_id: body.trigger_id, view: modal(ownText, linked) });
       const threadTs =
         (body.message.thread_ts as string | undefined) ??
         (Number(body.message.reply_count ?? 0) > 0 ? body.message.ts : undefined);
       if (!threadTs && linked) return;
       const thread = threadTs ? await readThread(client, channelId, threadTs, own, deps) : own;
+      const people = await participants(client, thread, deps);
+      const text = transcript(thread, people);
       const guess =
         linked ??
-        (await guessCustomer(db, { platform: 'slack', emails: await participantEmails(client, thread.users, deps) }));
-      if (thread.text === own.text && !guess) return;
+        (await guessCustomer(db, {
+          platform: 'slack',
+          emails: [...people.values()].flatMap((p) => (p.email ? [p.email] : [])),
+        }));
+      if (text === ownText && !guess) return;
       if (!opened.view?.id) return;
       try {
         // The hash makes Slack refuse the update if the view changed meanwhile.
         await client.views.update({
           view_id: opened.view.id,
           ...(opened.view.hash ? { hash: opened.view.hash } : {}),
-          view: modal(thread.text, guess),
+          view: modal(text, guess),
         });
       } catch (err) {
         deps.logger.info(
@@ -86,30 +91,29 @@ export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): voi
   );
 }
 
-interface ThreadText {
+/** A message of the thread: who wrote it (a Slack user id) and its words as people read them. */
+interface ThreadMessage {
+  user?: string;
   text: string;
-  users: string[];
 }
 
 /**
- * The thread's messages (its parent first) and who wrote them; the message alone when Slack cannot
- * give the thread (no history access, a deleted parent).
+ * The thread's messages, its parent first; the message alone when Slack cannot give the thread (no
+ * history access, a deleted parent). Bots' posts are left out: Rapport's own cards and other apps'
+ * notices are not the conversation.
  */
 async function readThread(
   client: WebClient,
   channel: string,
   threadTs: string,
-  own: ThreadText,
+  own: ThreadMessage[],
   deps: SlackListenerDeps,
-): Promise<ThreadText> {
+): Promise<ThreadMessage[]> {
   try {
     const res = await client.conversations.replies({ channel, ts: threadTs, limit: MAX_REPLIES });
-    const messages = (res.messages ?? []).filter((m) => m.text);
+    const messages = (res.messages ?? []).filter((m) => m.text && !m.bot_id);
     if (messages.length === 0) return own;
-    return {
-      text: messages.map((m) => slackTextToPlain(m.text!)).join('\n\n'),
-      users: [...new Set(messages.map((m) => m.user).filter((u): u is string => Boolean(u)))],
-    };
+    return messages.map((m) => ({ user: m.user, text: slackTextToPlain(m.text!) }));
   } catch (err) {
     deps.logger.info(
       { err: (err as Error).message, channel },
@@ -119,17 +123,47 @@ async function readThread(
   }
 }
 
-/** The participants' emails from users.info (needs users:read.email); bots and failures are skipped. */
-async function participantEmails(client: WebClient, users: string[], deps: SlackListenerDeps): Promise<string[]> {
+/**
+ * The notes a thread prefills: a lone message as it is; several, each after its author's name
+ * ("Ana Lima: We need SAML before renewal"), so the record says who said what. A name users.info
+ * cannot give (a failure, past the first MAX_PARTICIPANTS people) leaves the message unnamed.
+ */
+function transcript(thread: ThreadMessage[], people: Map<string, Participant>): string {
+  if (thread.length === 1) return thread[0].text;
+  return thread
+    .map((m) => {
+      const name = m.user ? people.get(m.user)?.name : undefined;
+      return name ? `${name}: ${m.text}` : m.text;
+    })
+    .join('\n\n');
+}
+
+/** What users.info says of a participant: their name, and their email (needs users:read.email). */
+interface Participant {
+  name?: string;
+  email?: string;
+}
+
+/** The participants (the first MAX_PARTICIPANTS) by user id, from users.info; bots and failures are skipped. */
+async function participants(
+  client: WebClient,
+  thread: ThreadMessage[],
+  deps: SlackListenerDeps,
+): Promise<Map<string, Participant>> {
+  const users = [...new Set(thread.flatMap((m) => (m.user ? [m.user] : [])))].slice(0, MAX_PARTICIPANTS);
   const infos = await Promise.all(
-    users.slice(0, MAX_PARTICIPANTS).map((user) =>
+    users.map((user) =>
       client.users.info({ user }).catch((err: Error) => {
         deps.logger.info({ err: err.message, user }, 'Log to CRM: users.info failed');
         return undefined;
       }),
     ),
   );
-  return infos.flatMap((res) =>
-    res?.user && !res.user.is_bot && res.user.profile?.email ? [res.user.profile.email] : [],
-  );
+  const out = new Map<string, Participant>();
+  users.forEach((user, i) => {
+    const profile = infos[i]?.user ? slackProfileOf(infos[i]!.user) : undefined;
+    if (!profile || profile.isBot) return;
+    out.set(user, { name: profile.name, email: profile.email });
+  });
+  return out;
 }

@@ -411,15 +411,19 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
       data: { platform: 'slack', channelRef: `${TEAM}/CHOOLI`, companyId: hooli.id },
     });
 
-    // A thread in an unlinked channel: the notes hold the parent and its replies; a participant's email names Globex.
-    const parent = { ts: '1700000100.000100', text: 'Globex asked about SSO', user: 'UREP', reply_count: 2 };
+    // A thread in an unlinked channel: the notes hold the parent and its replies, each after its author's
+    // name, without bots' posts; a participant's email names Globex.
+    const parent = { ts: '1700000100.000100', text: 'Globex asked about SSO', user: 'UREP', reply_count: 4 };
     slack.threads.set(`CSHARED/${parent.ts}`, [
       { ts: parent.ts, user: 'UREP', text: parent.text },
       { ts: '1700000100.000200', user: 'UGLOBEX', text: 'We need SAML before renewal' },
+      { ts: '1700000100.000250', user: 'UJIRA', bot_id: 'BJIRA', subtype: 'bot_message', text: 'Ticket SSO-12 opened' },
       { ts: '1700000100.000300', user: 'UREP', text: 'I will check with &lt;product&gt; &amp; <@UPM|pat>' },
+      { ts: '1700000100.000400', user: 'UGONE', text: 'Adding myself here' },
     ]);
-    slack.users.set('UREP', { profile: { email: 'rep@gmail.com' } });
-    slack.users.set('UGLOBEX', { profile: { email: 'ana@globex.com' } });
+    slack.users.set('UREP', { profile: { email: 'rep@gmail.com', display_name: 'Sam Rep' } });
+    slack.users.set('UGLOBEX', { profile: { email: 'ana@globex.com', display_name: 'Ana Lima' } });
+    slack.failingUsers.add('UGONE');
     const opened = await messageShortcut(parent, 'CSHARED');
     // Opened at once with the message alone (the trigger expires in 3 s), then filled in with the thread and the guess.
     expect(opened).toMatchObject({ type: 'modal', callback_id: 'rapport_log', title: { text: 'Log to CRM' } });
@@ -439,7 +443,8 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     });
     expect(slack.callsTo('conversations.replies').at(-1)!.body).toMatchObject({ channel: 'CSHARED', ts: parent.ts });
     expect((input(view, 'notes').element as { initial_value?: string }).initial_value).toBe(
-      'Globex asked about SSO\n\nWe need SAML before renewal\n\nI will check with <product> & @pat',
+      // users.info could not name UGONE: the message stays, unnamed.
+      'Sam Rep: Globex asked about SSO\n\nAna Lima: We need SAML before renewal\n\nSam Rep: I will check with <product> & @pat\n\nAdding myself here',
     );
     expect((input(view, 'customer').element as ExternalSelect).initial_option).toEqual({
       text: { type: 'plain_text', text: 'Globex', emoji: true },
