@@ -98,7 +98,12 @@ async function insertFollowUp(db: Database, input: CreateFollowUpInput, title: s
 export type FollowUpChange =
   | { kind: 'done' }
   | { kind: 'dismiss' }
-  | { kind: 'accept' }
+  /**
+   * Takes a suggestion on. `ifPast`: when its due date is not after `asOf` (it passed while the
+   * suggestion waited, over a weekend say), it becomes `dueAt`, so that taking it on does not fire its
+   * reminder and its overdue escalation at once; absent, the due date stays.
+   */
+  | { kind: 'accept'; ifPast?: { asOf: Date; dueAt: Date } }
   | { kind: 'snooze'; until: Date }
   /** A new due date; the state stays (a suggestion is still waiting for Accept). */
   | { kind: 'due'; dueAt: Date }
@@ -117,6 +122,8 @@ export interface FollowUpChangeResult {
   followUp: FollowUpWithCompany;
   /** False when the follow-up already was in the requested state (a repeated click): nothing written. */
   changed: boolean;
+  /** Accept only: the due date it had, when it had passed and `ifPast` replaced it. */
+  pastDueAt?: Date;
 }
 
 /**
@@ -157,6 +164,8 @@ export async function changeFollowUp(
         break;
       case 'accept':
         data.status = 'open';
+        if (change.ifPast && current.dueAt.getTime() <= change.ifPast.asOf.getTime())
+          Object.assign(data, { dueAt: change.ifPast.dueAt, escalatedAt: null });
         break;
       case 'snooze':
         Object.assign(data, { status: 'snoozed', dueAt: change.until, escalatedAt: null });
@@ -180,13 +189,13 @@ export async function changeFollowUp(
         to: followUp.status,
         ...(change.kind === 'assign' ? { repId: change.repId } : {}),
         ...(change.kind === 'snooze' ? { until: change.until.toISOString() } : {}),
-        ...(change.kind === 'due'
-          ? { dueAt: change.dueAt.toISOString(), previousDueAt: current.dueAt.toISOString() }
+        ...(change.kind === 'due' || (change.kind === 'accept' && data.dueAt)
+          ? { dueAt: followUp.dueAt.toISOString(), previousDueAt: current.dueAt.toISOString() }
           : {}),
       },
     });
     await hooks.recordCardRefreshes?.(tx, [current.id], cardChange);
-    return { followUp, changed: true };
+    return { followUp, changed: true, ...(change.kind === 'accept' && data.dueAt ? { pastDueAt: current.dueAt } : {}) };
   });
   if (result.changed) await hooks.followUpChanged(result.followUp.id, cardChange);
   return result;

@@ -1,4 +1,5 @@
 import { parseWhen } from '../../domain/parse-when.ts';
+import { addBusinessHours } from '../../domain/business-dates.ts';
 import { formatInZone, startOfZonedDay, startOfZonedWeek } from '../../domain/zoned-time.ts';
 import { RapportError, userMessage } from '../../errors.ts';
 import {
@@ -114,6 +115,9 @@ async function followUpsFilter(
   }
 }
 
+/** How much opening time a suggestion accepted after its due date passed gets before its reminder. */
+const ACCEPTED_PAST_DUE_HOURS = 1;
+
 type ChangeCommand = Extract<Command, { kind: 'done' | 'dismiss' | 'accept' | 'snooze' | 'due' | 'assign' }>;
 
 /** `done`, `dismiss`, `accept` (on one or several numbers), `snooze`, `due`, `assign` on a follow-up number. */
@@ -169,14 +173,27 @@ async function changeOne(cmd: OneChange, h: HandlerContext): Promise<Reply> {
         ).id,
       };
       break;
+    case 'accept':
+      // A suggestion whose due date passed while it waited: due an hour of opening time from now
+      // (the next morning after hours), not at once with its overdue escalation.
+      change = {
+        kind: 'accept',
+        ifPast: {
+          asOf: h.ctx.now,
+          dueAt: addBusinessHours(h.ctx.now, ACCEPTED_PAST_DUE_HOURS, h.timeZone, h.deps.businessHours),
+        },
+      };
+      break;
     default:
       change = { kind: cmd.kind };
   }
-  const { followUp, changed } = await changeFollowUp(h.deps.db, cmd.number, change, h.audit, h.deps.hooks);
+  const { followUp, changed, pastDueAt } = await changeFollowUp(h.deps.db, cmd.number, change, h.audit, h.deps.hooks);
   const what: Record<ChangeCommand['kind'], string> = {
     done: 'done',
     dismiss: 'dismissed',
-    accept: 'accepted',
+    accept: pastDueAt
+      ? `accepted; it was due ${formatInZone(pastDueAt, h.timeZone, h.ctx.now)}, so it is due ${formatInZone(followUp.dueAt, h.timeZone, h.ctx.now)} now (type "due ${followUp.number} <when>" to change it)`
+      : 'accepted',
     snooze: `snoozed until ${formatInZone(followUp.dueAt, h.timeZone, h.ctx.now)}`,
     due: `due ${formatInZone(followUp.dueAt, h.timeZone, h.ctx.now)}`,
     assign: `assigned to ${followUp.assignee?.name ?? 'nobody'}`,

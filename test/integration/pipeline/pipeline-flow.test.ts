@@ -111,6 +111,52 @@ describe.each(TEST_DATABASE_KINDS)(
       expect(await h.queues[QueueName.FollowUpReminder].getDelayedCount()).toBe(0);
     });
 
+    it('a suggestion accepted after its due date passed is due an hour of opening time later: no reminder or overdue escalation at once', async () => {
+      expect((await run('log acme "The dashboard keeps crashing, we are really unhappy" --new')).tone).toBe('success');
+      const followUp = await eventually(
+        'the suggestion recorded on its follow-up',
+        async () => (await h.test.db.prisma.followUp.findFirst({ where: { messageRef: { not: null } } })) ?? undefined,
+      );
+      // It waited over a weekend: its due date passed three days ago.
+      const pastDue = new Date(Date.now() - 3 * 86_400_000);
+      await h.test.db.prisma.followUp.update({ where: { id: followUp.id }, data: { dueAt: pastDue } });
+      const accepted = await run(`accept ${followUp.number}`);
+      expect(accepted.tone).toBe('success');
+      expect(accepted.text).toMatch(
+        /accepted; it was due .+, so it is due .+ now \(type "due \d+ <when>" to change it\)/,
+      );
+      const opened = await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } });
+      expect(opened.status).toBe('open');
+      // An hour of the default opening hours (Mon-Fri 09:00-17:00 UTC) from now: an hour later, or the next opening + 1 h.
+      expect(opened.dueAt.getTime()).toBeGreaterThanOrEqual(Date.now() + 59 * 60_000);
+      expect(opened.dueAt.getTime()).toBeLessThan(Date.now() + 4 * 86_400_000);
+      expect(await h.queues[QueueName.FollowUpReminder].getJob(reminderJobId(opened.id, opened.dueAt))).toBeTruthy();
+      const audit = await h.test.db.prisma.auditLog.findFirstOrThrow({
+        where: { subject: followUp.id, action: 'followup.accept' },
+      });
+      expect(audit.details).toMatchObject({ previousDueAt: pastDue.toISOString(), dueAt: opened.dueAt.toISOString() });
+      // Workers run: nothing fires for it now (before, the reminder and the escalation came within seconds).
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(h.console.feed().filter((e) => /^(Reminder|Overdue)/.test(e.reply.title ?? ''))).toEqual([]);
+      expect(
+        (await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).escalatedAt,
+      ).toBeNull();
+
+      // One whose due date is still ahead keeps it.
+      const ahead = new Date(Date.now() + 2 * 86_400_000);
+      const other = await h.test.db.prisma.followUp.create({
+        data: {
+          companyId: followUp.companyId,
+          title: 'Call back',
+          dueAt: ahead,
+          status: 'suggested',
+          source: 'suggested',
+        },
+      });
+      expect((await run(`accept ${other.number}`)).text).toMatch(/: accepted\.$/);
+      expect((await h.test.db.prisma.followUp.findUniqueOrThrow({ where: { id: other.id } })).dueAt).toEqual(ahead);
+    });
+
     it('keys queues under a Redis Cluster hash tag and exports queue metrics', async () => {
       await run('log "Globex Corp" "Can you send us a quote for 50 seats by Friday?" --new');
       await eventually('a classification', async () => (await h.test.db.prisma.classification.count()) === 1);
