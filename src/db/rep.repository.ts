@@ -26,6 +26,11 @@ export function findRepsByName(client: DbClient, name: string, take: number): Pr
   return client.rep.findMany({ where: { name: { equals: name, mode: 'insensitive' } }, take });
 }
 
+/** Every rep's name (the company's people: hundreds, not customers' thousands). */
+export async function listRepNames(client: DbClient): Promise<string[]> {
+  return (await client.rep.findMany({ select: { name: true } })).map((r) => r.name);
+}
+
 /** Adds a platform user key to a rep. */
 export function addPlatformUserToRep(client: DbClient, id: string, key: string): Promise<Rep> {
   return client.rep.update({ where: { id }, data: { platformUserIds: { push: key } } });

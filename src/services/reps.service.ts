@@ -5,6 +5,7 @@ import {
   findRepByEmailOrThrow,
   findRepByPlatformUser,
   findRepsByName,
+  listRepNames,
   insertRep,
   updateRep,
 } from '../db/rep.repository.ts';
@@ -12,6 +13,7 @@ import type { Actor } from '../domain/actor.ts';
 import type { Platform } from '../db/generated/enums.ts';
 import { findContactByEmail } from '../db/contact.repository.ts';
 import { findCompanyByDomain } from '../db/company.repository.ts';
+import { closestWords } from '../domain/edit-distance.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
 import type { Standing } from '../domain/roles.ts';
 import { RapportError } from '../errors.ts';
@@ -126,6 +128,9 @@ function refuseUnlessMember(person: PlatformPerson | undefined): void {
   if (refusal) throw new RapportError(person ? 'forbidden' : 'temporary', refusal);
 }
 
+/** What a person types to mean themselves: "assign 12 me". */
+const SELF = /^(me|myself)$/i;
+
 /** "<@U123|bob>" / "<@U123>" (Slack's escaped mentions), "<@!123>": the id and the name Slack added, if any. */
 const ESCAPED_MENTION = /^<@!?([A-Z0-9]+)(?:\|([^>]*))?>$/i;
 
@@ -139,8 +144,10 @@ const ESCAPED_MENTION = /^<@!?([A-Z0-9]+)(?:\|([^>]*))?>$/i;
  *   else registered with that id and the name, email and timezone `describe` gives;
  * - an email: never a customer's (a contact's address or one on a customer's domain, e.g. a Slack
  *   Connect member's); found, else registered with it (their chat account joins it by email later);
+ * - "me" / "myself": the person typing;
  * - a name: a rep's name or platform id; in the console (where people are their typed names) an
- *   unknown name is registered as that console user. Elsewhere a bare name cannot be told apart from
+ *   unknown name is registered as that console user, unless it is an edit or two from a rep's name
+ *   (a typo: refused with the name it is near). Elsewhere a bare name cannot be told apart from
  *   a typo, so the answer asks for a mention or an email.
  * A stored Rep found by email or name whose platform ids include one in the actor's workspace is
  * checked like a mention of it.
@@ -159,6 +166,8 @@ export async function resolveRepMention(
   if (escaped) return repForPlatformId(prisma, escaped[1], escaped[2]?.trim() || undefined, actor, describe);
   const bare = text.replace(/^@/, '');
   if (!bare) throw new RapportError('invalid_input', 'Say who should take it over, e.g. "assign 12 @jo".');
+  // "assign 12 me": the person typing (a console user called "me" was made of it before).
+  if (SELF.test(bare)) return findOrCreateRep(prisma, actor);
   const checked = (rep: Rep) => checkStoredRep(rep, actor, describe);
   const byId = await findRepByPlatformUser(prisma, [platformUserKey(actor.platform, bare), idInWorkspace(actor, bare)]);
   if (byId) return checked(byId);
@@ -177,6 +186,15 @@ export async function resolveRepMention(
   const suffix = await findRepByPlatformUser(prisma, [bare]);
   if (suffix) return checked(suffix);
   if (actor.platform === 'console') {
+    // A typed name a letter or two away from a rep's ("bbo" for "bob") is a typo, not a new colleague:
+    // registering it gave the follow-up to a person nobody is, out of everyone's list.
+    const names = new Map((await listRepNames(prisma)).map((n) => [n.toLowerCase(), n]));
+    const near = closestWords(bare.toLowerCase(), [...names.keys()], bare.length <= 4 ? 1 : 2);
+    if (near.length > 0)
+      throw new RapportError(
+        'not_found',
+        `No rep is called "${bare}". Did you mean "${names.get(near[0])}"? For someone new called "${bare}", give their email: "assign 12 ${bare.toLowerCase()}@example.com".`,
+      );
     return findOrCreateRep(prisma, {
       platform: 'console',
       platformUserId: bare,

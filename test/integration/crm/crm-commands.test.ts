@@ -192,6 +192,33 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     ]);
   });
 
+  it('assign "me" is the person typing; a console name an edit from a rep\'s is a typo, not a new colleague', async () => {
+    const reminded = await run('remind stark tomorrow 9am send the renewal terms');
+    const number = Number(/#(\d+)/.exec(reminded.title!)![1]);
+    const bertrand = {
+      platform: 'console' as const,
+      platformUserId: 'bertrand',
+      displayName: 'Bertrand',
+      timezone: 'UTC',
+    };
+    await run('help', { actor: bertrand });
+    expect((await run(`assign ${number} @bertrand`)).text).toMatch(/assigned to bertrand/i);
+    // Before: a console Rep called "me" was made and given the follow-up, out of everyone's list.
+    const mine = await run(`assign ${number} me`);
+    expect(mine.text).toMatch(/assigned to Alice/);
+    const alice = await t.db.prisma.rep.findFirstOrThrow({ where: { platformUserIds: { has: 'console:alice' } } });
+    expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { number } })).assigneeRepId).toBe(alice.id);
+    expect(await t.db.prisma.rep.count({ where: { name: { in: ['me', 'ME'] } } })).toBe(0);
+    // A typo of Bertrand's name is refused with his name; nothing is registered, the assignee stays.
+    const typo = await run(`assign ${number} bertrnad`);
+    expect(typo.tone).toBe('error');
+    expect(typo.text).toMatch(/No rep is called "bertrnad"\. Did you mean "bertrand"\?/i);
+    expect(await t.db.prisma.rep.count({ where: { name: 'bertrnad' } })).toBe(0);
+    expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { number } })).assigneeRepId).toBe(alice.id);
+    // Someone new whose name is far from everyone's is still registered as that console user.
+    expect((await run(`assign ${number} @zebulon`)).text).toMatch(/assigned to zebulon/);
+  });
+
   it('accept and label correct the pipeline suggestions', async () => {
     const wayne = await t.db.prisma.company.findFirstOrThrow({ where: { name: 'Wayne Enterprises' } });
     expect((await run('log "Wayne Enterprises" "Asked what 40 more seats would cost"')).tone).toBe('success');
