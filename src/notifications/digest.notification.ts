@@ -5,7 +5,7 @@ import { findTeamChannelsAt } from '../db/team-channel.repository.ts';
 import type { Reply, ReplySection } from '../commands/reply-model.ts';
 import { followUpSection } from '../commands/follow-up-view.ts';
 import { senderSection } from '../commands/sender-view.ts';
-import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
+import { startOfZonedDay } from '../domain/zoned-time.ts';
 import { listUnconfirmedSenders, type UnconfirmedSender } from '../services/make-customer.service.ts';
 
 /** Most items listed per digest section; the rest are counted. */
@@ -24,8 +24,9 @@ export async function buildDigest(db: Database, target: string, timeZone: string
   const [platform, ...rest] = target.split(':');
   const channelRef = rest.join(':');
   const served = await findTeamChannelsAt(db.prisma, { platform: platform as Platform, channelRef });
-  const dayStart = zonedWallClockToInstant({ ...instantToWallClock(now, timeZone), hour: 0, minute: 0 }, timeZone);
-  const dayEnd = new Date(dayStart.getTime() + 24 * 3600_000);
+  // The local day from midnight to midnight: 23 or 25 hours on the days the clocks change.
+  const dayStart = startOfZonedDay(now, timeZone);
+  const dayEnd = startOfZonedDay(now, timeZone, 1);
   // "New" in the digest: suggestions and senders of the last 24 hours.
   const since = new Date(now.getTime() - 24 * 3600_000);
   const { dueToday, overdue, suggested } = await readDigestFollowUps(db.prisma, {
