@@ -18,13 +18,15 @@ export interface BusinessDate {
 
 const EOD = /^(?:eod|cob|end of (?:the )?(?:business )?day|close of business)(?=$|[\s,.;:!?])/i;
 const EOW = /^(?:eow|end of (?:the )?week)(?=$|[\s,.;:!?])/i;
+const END_OF_PERIOD = /^end of (?:the |this )?(month|year)(?=$|[\s,.;:!?])/i;
 const QUARTER = /^(?:(end|start|beginning) of\s+)?q([1-4])(?:\s+(\d{4}))?(?=$|[\s,.;:!?])/i;
 
 /**
  * Phrases chrono-node does not know but reps type: "eod"/"cob"/"end of day" (today's closing time in
  * `hours`, or the next working day's once it has passed or today is not a working day; 17:00 Monday to
  * Friday by default), "eow"/"end of week" (Friday 17:00), "Q1" / "q2 2027" (the quarter's first
- * day at `startHour`, the next one to come when no year is given) and "end of Q1" (its last day, 17:00).
+ * day at `startHour`, the next one to come when no year is given), "end of Q1" (its last day, 17:00)
+ * and "end of month"/"end of the year" (the last day of this month or year, 17:00, as 月底 and 年底).
  * Read at the start of `text` in `timeZone`; undefined when the text does not start with one.
  */
 export function parseBusinessDate(
@@ -53,6 +55,14 @@ export function parseBusinessDate(
     if (when.getTime() <= now.getTime())
       when = at({ ...addDays(instantToWallClock(when, timeZone), 7), hour: END_OF_DAY_HOUR, minute: 0 });
     return { at: when, matched: eow[0] };
+  }
+  const period = END_OF_PERIOD.exec(text);
+  if (period) {
+    // The last day of this month or year at closing time, like 月底 and "end of Q4" (chrono alone read
+    // "end of month" as that day's opening time, refused as past on the day itself, and no year end).
+    const month = period[1].toLowerCase() === 'year' ? 12 : today.month;
+    const day = new Date(Date.UTC(today.year, month, 0)).getUTCDate();
+    return { at: at({ year: today.year, month, day, hour: END_OF_DAY_HOUR, minute: 0 }), matched: period[0] };
   }
   const quarter = QUARTER.exec(text);
   if (quarter) {

@@ -3,6 +3,7 @@ import { invalidInput } from '../errors.ts';
 import { END_OF_DAY_HOUR, parseBusinessDate } from './business-dates.ts';
 import { type BusinessHours, openingTime } from './business-hours.ts';
 import { leadingLocalizedWhen } from './leading-localized-date.ts';
+import { partOfDayTime } from './part-of-day.ts';
 import { timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** Hour used when a date is given without a time ("friday", "next week") and no team hours are given: the start of a working day. */
@@ -45,11 +46,51 @@ const FOR_DURATION = /^for\s+(?=(?:\d+|an?|a few|one|two|three)\s)/i;
 const IANA_ZONE = /^(?:in\s+)?([A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)(?=$|[\s,.;:!?])/;
 
 /**
+ * A number after a day ("friday 10 licenses", "monday 12 users", "in 2 days 10 seats"), which chrono
+ * reads as the hour: a rep means a count there, and a time says so with a marker ("10am", "10:30",
+ * "at 10", "@10", "10h", "um 10", "à 10", 明天10点).
+ */
+const BARE_NUMBER_END = /[\s,]+\d{1,2}$/;
+/** Words before a number that make it a time: "friday at 10", "@10", "morgen um 10", "demain à 10". */
+const HOUR_WORD_END = /(?:(?<!\p{L})(?:at|um|à|a|las|às|om|в)\s*|@\s*)\d{1,2}$/iu;
+/** A time chrono does not read after a day: "friday @10", "@ 10:30", "friday 10h", "10h30". */
+const HOUR_AFTER = /^\s+(?:@\s*([01]?\d|2[0-3])(?:[:.]([0-5]\d))?|([01]?\d|2[0-3])h([0-5]\d)?)(?=$|[\s,.;:!?])/i;
+
+/**
+ * Where the day ends when chrono took a bare number after it as the hour ("friday 10" of "friday 10
+ * licenses"): the length of the text before the number, or undefined when the time was said as one.
+ * A number that ends the text (nothing `following` it) can only be the hour: `snooze 18 friday 10`.
+ */
+function withoutBareNumber(result: chrono.ParsedResult, following: string): number | undefined {
+  if (!result.start.isCertain('hour') || following.trim() === '') return undefined;
+  const bare = BARE_NUMBER_END.exec(result.text);
+  if (!bare || HOUR_WORD_END.test(result.text)) return undefined;
+  return result.text.length - bare[0].length;
+}
+
+/** Puts a time said in a way chrono does not read onto its reading of the day before it. */
+function setTime(result: chrono.ParsedResult, hour: number, minute: number): void {
+  // The public type hides it, but every parsed start is a ParsingComponents with assign().
+  const start = result.start as unknown as { assign(component: 'hour' | 'minute', value: number): void };
+  start.assign('hour', hour);
+  start.assign('minute', minute);
+}
+
+/** An exact amount of time from now ("in 2 hours"), not a day. */
+function isDuration(text: string): boolean {
+  return /\b(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b/i.test(text);
+}
+
+/**
  * Finds a natural-language date at the very start of `text` ("tomorrow 9am send the quote"), read in
  * the rep's IANA timezone unless the date names its own: an abbreviation chrono-node knows ("9am PST",
  * "3pm CET") or an IANA name after it ("tomorrow 09:00 Europe/Berlin", which is not left in the rest).
- * Dates without a time mean the team's opening time (`opts.hours`, default {@link DEFAULT_HOUR}:00) local time; durations ("in 2 hours", "in 35
- * seconds") count from `now`; "eod", "eow", "Q1" are business phrases (see business-dates.ts).
+ * Dates without a time mean the team's opening time (`opts.hours`, default {@link DEFAULT_HOUR}:00) local
+ * time, and a part of the day its hour ("tomorrow afternoon" 15:00, "tonight" 20:00: see part-of-day.ts);
+ * a number after a day is the hour only with a marker ("friday 10am", "at 10", "@10", "10h") or when
+ * nothing follows it, so "friday 10 licenses" leaves "10 licenses" in the rest; durations ("in 2 hours",
+ * "in 35 seconds") count from `now`; "eod", "eow", "Q1", "end of month" are business phrases (see
+ * business-dates.ts).
  * Returns undefined when the text does not start with a date.
  * @throws RapportError invalid_input when the date is in the past (or the future, with `pastOnly`),
  *   more than {@link MAX_YEARS_AWAY} years away, or followed by an unknown zone name.
@@ -72,15 +113,24 @@ export function parseLeadingWhen(
   const business = pastOnly ? undefined : parseBusinessDate(trimmed, now, timeZone, open.hour, opts.hours);
   if (business) return checked(business.at, business.matched, trimmed.slice(business.matched.length), now, opts);
 
-  const results = chrono.parse(
-    trimmed,
-    { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) },
-    { forwardDate: !past },
-  );
-  const first = results[0];
+  const parse = (t: string) =>
+    chrono.parse(t, { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) }, { forwardDate: !past })[0];
+  let first = parse(trimmed);
   if (first?.index !== 0) return leadingLocalized(trimmed, now, timeZone, past, pastOnly, opts, open);
-  let after = trimmed.slice(first.text.length);
+  const dayOnly = withoutBareNumber(first, trimmed.slice(first.text.length));
+  if (dayOnly !== undefined) {
+    const day = parse(trimmed.slice(0, dayOnly));
+    if (day?.index === 0) first = day;
+  }
+  // "friday, 10 seats": the comma closed the date.
+  let after = trimmed.slice(first.text.length).replace(/^\s*,/, '');
   let matched = first.text;
+  const hour = HOUR_AFTER.exec(after);
+  if (hour && !first.start.isCertain('hour') && !isDuration(first.text)) {
+    setTime(first, Number(hour[1] ?? hour[3]), Number(hour[2] ?? hour[4] ?? 0));
+    matched += hour[0];
+    after = after.slice(hour[0].length);
+  }
   let zone: string | undefined;
   const named = IANA_ZONE.exec(after.trimStart());
   if (named) {
@@ -113,8 +163,16 @@ function leadingLocalized(
   opts: WhenOptions,
   open: { hour: number; minute: number },
 ): LeadingWhen | undefined {
-  const found = leadingLocalizedWhen(text, now, timeZone, past);
+  let found = leadingLocalizedWhen(text, now, timeZone, past);
   if (!found) return undefined;
+  const dayOnly =
+    found.kind === 'chrono' ? withoutBareNumber(found.result, text.trimStart().slice(found.matched.length)) : undefined;
+  if (found.kind === 'chrono' && dayOnly !== undefined) {
+    // "morgen 10 Lizenzen": read the day alone, like "friday 10 licenses".
+    const cut = found.matched.length - (found.result.text.length - dayOnly);
+    found = leadingLocalizedWhen(text.trimStart().slice(0, cut), now, timeZone, past);
+    if (!found) return undefined;
+  }
   const rest = text.trimStart().slice(found.matched.length);
   switch (found.kind) {
     case 'duration':
@@ -198,19 +256,33 @@ function resolveInstant(
   open: { hour: number; minute: number },
 ): Date {
   // A duration is an exact amount of time from now, whatever DST does meanwhile.
-  if (/\b(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b/i.test(result.text)) return result.start.date();
+  if (isDuration(result.text)) return result.start.date();
   // Otherwise the rep means a wall-clock time: in the zone the text names, else in their own. chrono
   // computed it with today's UTC offset, which is wrong across a DST change, so rebuild the instant
   // from the wall-clock parts.
   const c = result.start;
   const timeGiven = c.isCertain('hour');
+  // "tomorrow afternoon", "tonight", 明天下午: chrono only guesses an hour for these; use ours.
+  const time = timeGiven
+    ? { hour: c.get('hour') ?? open.hour, minute: c.get('minute') ?? 0 }
+    : (partOfDayTime(result.text, open) ?? open);
   const wall = {
     year: c.get('year') ?? 1970,
     month: c.get('month') ?? 1,
     day: c.get('day') ?? 1,
-    hour: timeGiven ? (c.get('hour') ?? open.hour) : open.hour,
-    minute: timeGiven ? (c.get('minute') ?? 0) : open.minute,
+    ...time,
   };
+  // chrono-node's zh parsers put 周五下午 (Friday afternoon, no time) on today's date, weekday 5: the
+  // weekday said wins, the coming one (the last one for when something happened).
+  const weekday = c.isCertain('weekday') ? c.get('weekday') : undefined;
+  if (weekday !== undefined && weekday !== null) {
+    const date = new Date(Date.UTC(wall.year, wall.month - 1, wall.day));
+    const ahead = (weekday - date.getUTCDay() + 7) % 7;
+    if (ahead !== 0) {
+      date.setUTCDate(date.getUTCDate() + (pastOnly ? ahead - 7 : ahead));
+      Object.assign(wall, { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() });
+    }
+  }
   // "9am PST": chrono read a fixed offset from the abbreviation; it wins over the rep's zone.
   const fixedOffset = !zoneNamed && c.isCertain('timezoneOffset') ? c.get('timezoneOffset') : null;
   const instant = (w: typeof wall) =>

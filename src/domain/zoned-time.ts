@@ -40,17 +40,26 @@ export interface WallClock {
   minute: number;
 }
 
+/** Longer than any UTC offset change: the offsets a day either side of a wall-clock time are the ones around it. */
+const DAY_MS = 86_400_000;
+
 /**
- * The instant a wall-clock time names in a timezone. In a DST gap (02:30 on a spring-forward night)
- * the time moves forward by the gap; in an overlap the earlier instant is taken.
+ * The instant a wall-clock time names in a timezone, in every zone alike: in a DST gap (02:30 on a
+ * spring-forward night) the time moves forward by the gap (02:30 is 03:30 after the change), and in an
+ * overlap (02:30 on a fall-back night in Berlin) the earlier instant is taken (the first 02:30, summer time).
  */
 export function zonedWallClockToInstant(wall: WallClock, timeZone: string): Date {
   const guess = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
-  const first = timezoneOffsetMinutes(timeZone, new Date(guess));
-  let instant = guess - first * 60_000;
-  const second = timezoneOffsetMinutes(timeZone, new Date(instant));
-  if (second !== first) instant = guess - second * 60_000;
-  return new Date(instant);
+  // The wall clock read with the offset in force before a change and with the one after it: each is a
+  // real instant only if the zone has that offset there (both in an overlap, neither in a gap).
+  const before = timezoneOffsetMinutes(timeZone, new Date(guess - DAY_MS));
+  const after = timezoneOffsetMinutes(timeZone, new Date(guess + DAY_MS));
+  if (before === after) return new Date(guess - before * 60_000);
+  const candidates = [guess - before * 60_000, guess - after * 60_000].filter(
+    (instant, i) => timezoneOffsetMinutes(timeZone, new Date(instant)) === (i === 0 ? before : after),
+  );
+  // A gap: read with the offset before the change, the instant lies after it, the gap later on the clock.
+  return new Date(candidates.length > 0 ? Math.min(...candidates) : guess - before * 60_000);
 }
 
 /** The wall clock of an instant in a timezone. */

@@ -28,16 +28,27 @@ export async function handleRemind(cmd: RemindCommand, h: HandlerContext): Promi
   if (cmd.sentence !== undefined) return remindFromSentence(cmd.sentence, h);
   const readings: Reading[] = [];
   let dateError: unknown;
+  let untitled: { customer: string; when: string } | undefined;
   for (const split of cmd.customer.splits) {
     try {
       const when = whenAndWhat(split.rest, h);
-      if (when?.title) readings.push({ customer: split.customer, ...when });
+      if (when?.title) readings.push({ customer: split.customer, at: when.at, title: when.title });
+      // The longest date wins: "globex" + "tomorrow 9am", not "globex tomorrow" + "9am".
+      else if (when && when.matched.length > (untitled?.when.length ?? 0))
+        untitled = { customer: split.customer, when: when.matched };
     } catch (err) {
       dateError ??= err;
     }
   }
   if (readings.length === 0) {
     if (dateError) throw dateError;
+    // `remind globex tomorrow 9am`: the date was read, the thing to do is missing.
+    if (untitled) {
+      throw new RapportError(
+        'invalid_input',
+        `What should I remind you about? Put it after the date, e.g. remind ${q(untitled.customer)} ${untitled.when} send the quote.`,
+      );
+    }
     throw new RapportError(
       'invalid_input',
       `I could not find when to remind you. Usage: remind <customer> <when> <what>, with when like ${WHEN_EXAMPLES}. Quote multi-word names: remind "Acme Ltd" friday send the quote.`,
@@ -59,14 +70,14 @@ export async function handleRemind(cmd: RemindCommand, h: HandlerContext): Promi
 }
 
 /** The date at the start of `rest` and the words after it; a quoted date or title is read without its quotes. */
-function whenAndWhat(rest: string, h: HandlerContext): { at: Date; title: string } | undefined {
+function whenAndWhat(rest: string, h: HandlerContext): { at: Date; title: string; matched: string } | undefined {
   const tokens = tokenizeCommand(rest);
   if (tokens[0]?.quoted) {
     const at = parseWhen(tokens[0].value, h.ctx.now, h.timeZone, { hours: h.deps.businessHours });
-    return { at, title: unquote(rest.slice(tokens[0].end)) };
+    return { at, title: unquote(rest.slice(tokens[0].end)), matched: rest.slice(0, tokens[0].end).trim() };
   }
   const when = parseLeadingWhen(rest, h.ctx.now, h.timeZone, { hours: h.deps.businessHours });
-  return when && { at: when.at, title: unquote(when.rest) };
+  return when && { at: when.at, title: unquote(when.rest), matched: when.matched };
 }
 
 function unquote(text: string): string {

@@ -140,6 +140,34 @@ describe.each(TEST_DATABASE_KINDS)('a rep’s first hour of commands on %s', (ki
     expect((await followUp(c)).status).toBe('dismissed');
   });
 
+  it('remind with a date and nothing to do asks what to remind about', async () => {
+    const name = `Globex${tag()}`;
+    await customer(name);
+    const before = await t.db.prisma.followUp.count();
+    const bare = await run(`remind ${name} tomorrow 9am`);
+    expect(bare.tone).toBe('error');
+    expect(bare.text).toBe(
+      `What should I remind you about? Put it after the date, e.g. remind ${name} tomorrow 9am send the quote.`,
+    );
+    expect(await t.db.prisma.followUp.count()).toBe(before);
+  });
+
+  it('remind and snooze read tonight, and a number after a day as part of the text', async () => {
+    const name = `Tonightco${tag()}`;
+    await customer(name);
+    const tonight = await run(`remind ${name} tonight call back`);
+    expect(tonight.tone, tonight.text).toBe('success');
+    expect(await followUp(numberOf(tonight))).toMatchObject({ title: 'call back' });
+    expect((await followUp(numberOf(tonight))).dueAt.toISOString()).toBe('2026-11-24T01:00:00.000Z'); // 20:00 EST
+    const count = await run(`remind ${name} friday 10 licenses quote`);
+    const f = await followUp(numberOf(count));
+    expect(f.title).toBe('10 licenses quote');
+    expect(f.dueAt.toISOString()).toBe('2026-11-27T14:00:00.000Z'); // Friday 09:00
+    const snoozed = await run(`snooze ${numberOf(count)} tomorrow evening`);
+    expect(snoozed.tone, snoozed.text).toBe('success');
+    expect((await followUp(numberOf(count))).dueAt.toISOString()).toBe('2026-11-25T00:00:00.000Z'); // Tue 19:00
+  });
+
   it('remind me to call acme tomorrow', async () => {
     const name = `Callme${tag()}`;
     await customer(`${name} Corp`);

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import type { BusinessHours } from '../../../src/domain/business-hours.ts';
+import { parseLeadingWhen, parseWhen } from '../../../src/domain/parse-when.ts';
+
+// A reviewer's reproductions of how `remind`, `snooze` and `due` read typed dates.
+// Monday 7 December 2026, 15:00 UTC = 10:00 in New York (EST, UTC-5).
+const NOW = new Date('2026-12-07T15:00:00Z');
+const NY = 'America/New_York';
+const iso = (text: string, now = NOW) => parseWhen(text, now, NY).toISOString();
+const leading = (text: string, now = NOW) => {
+  const found = parseLeadingWhen(text, now, NY);
+  return found && { at: found.at.toISOString(), matched: found.matched, rest: found.rest };
+};
+
+describe('parts of the day a rep names without a time', () => {
+  it('reads "tonight" and "this evening" said in the morning as later today, not as past', () => {
+    expect(leading('tonight call back')).toEqual({
+      at: '2026-12-08T01:00:00.000Z', // Mon 20:00 EST
+      matched: 'tonight',
+      rest: 'call back',
+    });
+    expect(iso('tonight')).toBe('2026-12-08T01:00:00.000Z'); // snooze 3 tonight
+    expect(iso('this evening')).toBe('2026-12-08T00:00:00.000Z'); // 19:00
+    expect(iso('this afternoon')).toBe('2026-12-07T20:00:00.000Z'); // 15:00
+    // A time said with it still wins.
+    expect(iso('tonight at 9')).toBe('2026-12-08T02:00:00.000Z');
+    expect(iso('tonight 9pm')).toBe('2026-12-08T02:00:00.000Z');
+  });
+
+  it('reads afternoon, evening and night of another day at their hours, the morning at opening time', () => {
+    expect(iso('tomorrow afternoon')).toBe('2026-12-08T20:00:00.000Z'); // Tue 15:00
+    expect(iso('tomorrow evening')).toBe('2026-12-09T00:00:00.000Z'); // Tue 19:00
+    expect(iso('tomorrow night')).toBe('2026-12-09T01:00:00.000Z'); // Tue 20:00
+    expect(iso('friday afternoon')).toBe('2026-12-11T20:00:00.000Z');
+    expect(leading('friday afternoon send the quote')?.rest).toBe('send the quote');
+    expect(iso('tomorrow morning')).toBe('2026-12-08T14:00:00.000Z'); // opening time, 09:00
+    expect(iso('tomorrow noon')).toBe('2026-12-08T17:00:00.000Z');
+    // The morning follows the team's opening time; the afternoon does not.
+    const early: BusinessHours = { timeZone: NY, startMinute: 7 * 60 + 30, endMinute: 16 * 60, days: [1, 2, 3, 4, 5] };
+    expect(parseWhen('tomorrow morning', NOW, NY, { hours: early }).toISOString()).toBe('2026-12-08T12:30:00.000Z');
+    expect(parseWhen('tomorrow afternoon', NOW, NY, { hours: early }).toISOString()).toBe('2026-12-08T20:00:00.000Z');
+    expect(parseWhen('tomorrow', NOW, NY, { hours: early }).toISOString()).toBe('2026-12-08T12:30:00.000Z');
+  });
+
+  it('reads 今晚, 明天下午, 明天晚上 at their hours, 明天上午 at opening time', () => {
+    expect(leading('今晚 打电话')).toEqual({ at: '2026-12-08T01:00:00.000Z', matched: '今晚', rest: '打电话' });
+    expect(iso('今天下午')).toBe('2026-12-07T20:00:00.000Z');
+    expect(iso('明天下午')).toBe('2026-12-08T20:00:00.000Z');
+    expect(iso('明天晚上')).toBe('2026-12-09T00:00:00.000Z');
+    expect(iso('明晚')).toBe('2026-12-09T01:00:00.000Z');
+    expect(iso('明天上午')).toBe('2026-12-08T14:00:00.000Z');
+    // chrono-node's zh parser put 周五下午 on today's date: it is Friday's afternoon.
+    expect(iso('周五下午')).toBe('2026-12-11T20:00:00.000Z');
+    expect(iso('星期五晚上')).toBe('2026-12-12T00:00:00.000Z');
+    expect(iso('明天上午9点')).toBe('2026-12-08T14:00:00.000Z');
+    expect(iso('明天下午3点')).toBe('2026-12-08T20:00:00.000Z');
+  });
+
+  it('reads parts of the day in the other languages chrono-node knows', () => {
+    expect(iso('heute Abend')).toBe('2026-12-08T00:00:00.000Z');
+    expect(iso('demain après-midi')).toBe('2026-12-08T20:00:00.000Z');
+    expect(iso('завтра вечером')).toBe('2026-12-09T00:00:00.000Z');
+  });
+});
+
+describe('a number after a day', () => {
+  it('stays in the text when it has no time marker: "friday 10 licenses quote"', () => {
+    expect(leading('friday 10 licenses quote')).toEqual({
+      at: '2026-12-11T14:00:00.000Z', // Fri 09:00, the opening time
+      matched: 'friday',
+      rest: '10 licenses quote',
+    });
+    expect(leading('tomorrow 10 licenses')).toMatchObject({ at: '2026-12-08T14:00:00.000Z', rest: '10 licenses' });
+    // Said on a Monday morning, "monday 12 users" had come out as today 12:00.
+    expect(leading('monday 12 users')).toMatchObject({ at: '2026-12-14T14:00:00.000Z', rest: '12 users' });
+    expect(leading('next tuesday 20 seats')).toMatchObject({ at: '2026-12-15T14:00:00.000Z', rest: '20 seats' });
+    expect(leading('in 2 days 10 seats')).toMatchObject({ at: '2026-12-09T14:00:00.000Z', rest: '10 seats' });
+    expect(leading('friday, 10 seats')).toMatchObject({ matched: 'friday', rest: '10 seats' });
+    expect(leading('morgen 10 Lizenzen')).toMatchObject({ at: '2026-12-08T14:00:00.000Z', rest: '10 Lizenzen' });
+  });
+
+  it('is a time with a marker, or when nothing follows it (snooze 3 friday 10)', () => {
+    const tenOnFriday = { at: '2026-12-11T15:00:00.000Z', rest: 'licenses quote' };
+    expect(leading('friday 10am licenses quote')).toMatchObject(tenOnFriday);
+    expect(leading('friday at 10 licenses quote')).toMatchObject(tenOnFriday);
+    expect(leading('friday 10:30 licenses quote')).toMatchObject({ at: '2026-12-11T15:30:00.000Z' });
+    expect(leading('明天10点 发报价')).toMatchObject({ at: '2026-12-08T15:00:00.000Z', rest: '发报价' });
+    expect(leading('morgen um 10 Lizenzen')).toMatchObject({ at: '2026-12-08T15:00:00.000Z', rest: 'Lizenzen' });
+    expect(iso('friday 10')).toBe('2026-12-11T15:00:00.000Z');
+    // "@10" and "10h" were left in the text as words.
+    expect(leading('friday @10 licenses quote')).toMatchObject({ ...tenOnFriday, matched: 'friday @10' });
+    expect(leading('friday 10h licenses quote')).toMatchObject(tenOnFriday);
+    expect(leading('friday 10h30 licenses quote')).toMatchObject({ at: '2026-12-11T15:30:00.000Z' });
+  });
+});
+
+describe('ends of months and years', () => {
+  it('"end of month" is the closing time of its last day, like 月底 and "end of Q4"', () => {
+    const closing = '2026-12-31T22:00:00.000Z'; // Thu 31 Dec, 17:00 EST
+    expect(iso('end of month')).toBe(closing);
+    expect(iso('end of the month')).toBe(closing);
+    expect(iso('月底')).toBe(closing);
+    expect(iso('end of Q4')).toBe(closing);
+    expect(leading('end of the month renewal')).toMatchObject({ matched: 'end of the month', rest: 'renewal' });
+  });
+
+  it('"end of month" said on the last day after opening time is still ahead', () => {
+    const lastDay = new Date('2026-11-30T20:00:00Z'); // Mon 30 Nov, 15:00 EST
+    expect(iso('end of month', lastDay)).toBe('2026-11-30T22:00:00.000Z');
+    expect(iso('月底', lastDay)).toBe('2026-11-30T22:00:00.000Z');
+    expect(() => iso('end of month', new Date('2026-11-30T23:00:00Z'))).toThrow(/in the past/);
+  });
+
+  it('reads "end of year" and "end of the year"', () => {
+    expect(iso('end of year')).toBe('2026-12-31T22:00:00.000Z');
+    expect(leading('end of the year renewal')).toEqual({
+      at: '2026-12-31T22:00:00.000Z',
+      matched: 'end of the year',
+      rest: 'renewal',
+    });
+    expect(iso('年底')).toBe('2026-12-31T22:00:00.000Z');
+  });
+});
