@@ -43,7 +43,10 @@ function answer(req: ClassifierRequest): ClassifierResponse {
   if (req.artifact && model?.version !== req.artifact.version) model = loadClassifier(req.artifact);
   if (model?.version !== req.version) return { id: req.id, needModel: true };
   const classifier = model;
-  return { id: req.id, readings: req.texts.map((text) => readMessage(classifier, text, req.ctx)) };
+  return {
+    id: req.id,
+    readings: req.texts.map((text, i) => readMessage(classifier, text, req.ctx, req.ctx.saidAt?.[i])),
+  };
 }
 
 parentPort!.on('message', (req: ClassifierRequest) => {

@@ -1,8 +1,7 @@
-import * as chrono from 'chrono-node';
 import { DATE_LANGUAGES, findDatesIn } from '../domain/localized-dates.ts';
 import { findEndOfDay } from '../domain/business-dates.ts';
 import { type BusinessHours, workingDayOnOrAfter } from '../domain/business-hours.ts';
-import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant } from '../domain/zoned-time.ts';
+import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
 import { adjustEnglishSentiment } from './sentiment-en.ts';
 import { detectLanguage } from './language-detector.ts';
 import { chineseSentiment } from './sentiment-zh.ts';
@@ -25,7 +24,10 @@ export interface MessageAnalysis {
    * (sentiment-zh.ts); `null` (unknown) for other languages and Chinese without a sentiment word.
    */
   readonly sentiment: number | null;
-  /** The first future-or-today date/time chrono-node resolves from the text (in its language), if any. */
+  /**
+   * The first future-or-today date/time chrono-node resolves from the text (in its language), if any:
+   * a wall-clock time in the timezone ("Monday at 3pm" is 15:00 there, whatever DST does before it).
+   */
   readonly mentionedDate: Date | null;
   /** The language the text was read in (given, or detected). */
   readonly language: string;
@@ -80,16 +82,12 @@ export function analyzeMessage(
   if (language !== 'en' && language !== 'und' && (DATE_LANGUAGES as readonly string[]).includes(language)) {
     mentionedDate = findDatesIn(text, language, referenceDate, timezone).find((d) => notPast(d.at))?.at ?? null;
   } else if (MAY_MENTION_DATE.test(text)) {
-    const offset =
-      typeof timezone === 'number'
-        ? timezone
-        : timezoneOffsetMinutes(timezone, referenceDate) /* chrono-node takes offsets, not zone names */;
-    const parsed = chrono.parse(text, { instant: referenceDate, timezone: offset }, { forwardDate: true });
-    const found = parsed.find((p) => notPast(p.start.date()));
-    mentionedDate = found?.start.date() ?? null;
+    // English through the same reader: wall-clock times in the zone, also across a DST change.
+    const found = findDatesIn(text, 'en', referenceDate, timezone).find((d) => notPast(d.at));
+    mentionedDate = found?.at ?? null;
     if (hours && typeof timezone === 'string') {
-      if (found && /\bmorning\b/i.test(found.text) && !found.start.isCertain('hour'))
-        mentionedDate = openingOn(found.start.date(), timezone, hours);
+      if (found && /\bmorning\b/i.test(found.text) && !found.timeGiven)
+        mentionedDate = openingOn(found.at, timezone, hours);
       else if (!found) mentionedDate = findEndOfDay(text, referenceDate, timezone, hours) ?? null;
     }
   }

@@ -14,7 +14,13 @@ export interface MessageReading {
 
 /** Where and when a batch of messages is read: fixed per process (zone, business hours) and per batch (now). */
 export interface ReadingContext {
+  /** When the batch is read: the reference for dates in a text without its own `saidAt`. */
   now: Date;
+  /**
+   * Per text, in the same order, when it was said: "tomorrow 3pm" in a call logged on Monday as last
+   * Thursday's is Friday. Default (and for a missing entry): `now`.
+   */
+  saidAt?: readonly (Date | undefined)[];
   /** Zone for dates read from the text. */
   timezone: string;
   /** The team's business hours, for due dates such as "by end of day". */
@@ -28,10 +34,15 @@ export interface ReadingContext {
  */
 export type ReadMessages = (texts: readonly string[], ctx: ReadingContext) => Promise<MessageReading[]>;
 
-/** Reads one message: pure CPU work, no I/O. */
-export function readMessage(classifier: Classifier, text: string, ctx: ReadingContext): MessageReading {
+/** Reads one message (dates in it from `saidAt`, default `ctx.now`): pure CPU work, no I/O. */
+export function readMessage(
+  classifier: Classifier,
+  text: string,
+  ctx: ReadingContext,
+  saidAt: Date = ctx.now,
+): MessageReading {
   const language = detectLanguage(text);
-  const analysis = analyzeMessage(text, ctx.now, ctx.timezone, language, ctx.businessHours);
+  const analysis = analyzeMessage(text, saidAt, ctx.timezone, language, ctx.businessHours);
   return { language, analysis, result: classifier.classify(text), modelVersion: classifier.version };
 }
 
@@ -44,9 +55,9 @@ export function inProcessReader(classifier: () => Promise<Classifier>): ReadMess
   return async (texts, ctx) => {
     const model = await classifier();
     const readings: MessageReading[] = [];
-    for (const text of texts) {
+    for (const [i, text] of texts.entries()) {
       if (readings.length > 0) await new Promise((resolve) => setImmediate(resolve));
-      readings.push(readMessage(model, text, ctx));
+      readings.push(readMessage(model, text, ctx, ctx.saidAt?.[i]));
     }
     return readings;
   };

@@ -1,12 +1,16 @@
 import { UNCLASSIFIED } from './labeled-example.ts';
 import { addBusinessHours } from '../domain/business-dates.ts';
-import type { BusinessHours } from '../domain/business-hours.ts';
+import { type BusinessHours, DEFAULT_BUSINESS_HOURS, openingTime, workingDaysAfter } from '../domain/business-hours.ts';
+import { instantToWallClock, zonedWallClockToInstant } from '../domain/zoned-time.ts';
 import type { MessageEntity } from './entities.ts';
 
 /** How urgent a suggested follow-up is. */
 export type FollowUpPriority = 'low' | 'normal' | 'high';
 
-/** When a suggestion is due: a fixed offset, business hours, or the date the message mentions. */
+/**
+ * When a suggestion is due: a fixed offset in hours, business hours, working days (that many working
+ * days after the message's day, at the team's opening time), or the date the message mentions.
+ */
 export type DueOffset =
   | { readonly hours: number }
   | { readonly businessHours: number }
@@ -35,6 +39,11 @@ export interface FollowUpSuggestion {
   readonly priority: FollowUpPriority;
   readonly dueAt: Date;
   readonly rule: number;
+  /**
+   * The due date the rule gave when it had already passed at `suggestedAt` (a call logged days later,
+   * mail fetched late): the suggestion is then due at `suggestedAt` instead.
+   */
+  readonly pastDueAt?: Date;
 }
 
 /** Input of {@link suggestFollowUp}. */
@@ -48,7 +57,13 @@ export interface SuggestionInput {
   readonly mentionedDate?: Date | null;
   /** The classifier's churn-risk signal (see Classification.churnRiskFlag). Default false. */
   readonly churnRisk?: boolean;
+  /** When the message was said: dates in it and due offsets count from here. */
   readonly now: Date;
+  /**
+   * When the suggestion is made (default `now`): a due date already past then (a message logged or
+   * fetched late) is due at this time, and {@link FollowUpSuggestion.pastDueAt} keeps the one it had.
+   */
+  readonly suggestedAt?: Date;
   /** IANA zone for business hours. Default `UTC`. */
   readonly timezone?: string;
   /** The team's business hours (RAPPORT_BUSINESS_HOURS/DAYS). Default 09:00–17:00 Monday–Friday. */
@@ -108,6 +123,16 @@ export function suggestFollowUp(
   if (rule.due === 'mentioned-date') dueAt = date ?? addBusinessHours(input.now, 8, tz, hours);
   else if ('businessHours' in rule.due) dueAt = addBusinessHours(input.now, rule.due.businessHours, tz, hours);
   else if ('hours' in rule.due) dueAt = new Date(input.now.getTime() + rule.due.hours * 3_600_000);
-  else dueAt = new Date(input.now.getTime() + rule.due.days * 86_400_000);
+  else dueAt = workingDaysLater(input.now, rule.due.days, tz, hours);
+  const suggestedAt = input.suggestedAt ?? input.now;
+  if (dueAt.getTime() < suggestedAt.getTime())
+    return { text: rule.text, priority: rule.priority, dueAt: suggestedAt, rule: index, pastDueAt: dueAt };
   return { text: rule.text, priority: rule.priority, dueAt, rule: index };
+}
+
+/** The team's opening time `days` working days after the day of `now` in `timeZone` (Friday + 3: Wednesday 09:00). */
+function workingDaysLater(now: Date, days: number, timeZone: string, hours = DEFAULT_BUSINESS_HOURS): Date {
+  const today = instantToWallClock(now, timeZone);
+  const day = workingDaysAfter({ year: today.year, month: today.month, day: today.day }, days, hours);
+  return zonedWallClockToInstant({ ...day, ...openingTime(hours) }, timeZone);
 }

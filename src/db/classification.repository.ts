@@ -9,6 +9,8 @@ export interface MessageToClassify {
   messageId: string;
   recordId: string;
   cleanText: string;
+  /** When it was said (Message.sentAt): a logged call's time, an email's Date header, a chat message's timestamp. */
+  sentAt: Date;
   direction: 'inbound' | 'outbound' | 'internal' | 'unknown';
   companyId: string | null;
   loggedByRepId: string | null;
@@ -54,12 +56,12 @@ export interface SuggestionRow {
 // "Pending" is the record's suggestion waiting for Accept or Dismiss; the partial unique index
 // FollowUp_recordId_suggested_key allows one per record and serves the lookup.
 const READ = `
-SELECT m.id AS "messageId", m."recordId", m."cleanText", m.direction, r."companyId", r."loggedByRepId", m.mailbox, m."filterAction", m."filterTarget",
+SELECT m.id AS "messageId", m."recordId", m."cleanText", m."sentAt", m.direction, r."companyId", r."loggedByRepId", m.mailbox, m."filterAction", m."filterTarget",
   c.id AS "classificationId", c.label, c."correctedLabel", c.confidence, c.sentiment, c."createdAt" AS "classifiedAt",
   f.id AS "followUpId", f.status AS "followUpStatus", f."remindTarget", p.id IS NOT NULL AS "pendingSuggestion"
 FROM ${batchRows('q', [['id', 'uuid']])}
 CROSS JOIN LATERAL (
-  SELECT m.id, m."recordId", m."cleanText", m.direction::text AS direction, m.metadata->'origin'->>'mailbox' AS mailbox,
+  SELECT m.id, m."recordId", m."cleanText", m."sentAt", m.direction::text AS direction, m.metadata->'origin'->>'mailbox' AS mailbox,
     m.metadata->'filter'->>'action' AS "filterAction", m.metadata->'filter'->>'target' AS "filterTarget" FROM "Message" m WHERE m.id = q.id OFFSET 0
 ) m
 CROSS JOIN LATERAL (SELECT r.id, r."companyId", r."loggedByRepId" FROM "CommunicationRecord" r WHERE r.id = m."recordId" OFFSET 0) r
@@ -86,6 +88,7 @@ function messageFromRow(row: Record<string, unknown>): MessageToClassify {
     messageId: row.messageId as string,
     recordId: row.recordId as string,
     cleanText: row.cleanText as string,
+    sentAt: new Date(row.sentAt as string | Date),
     direction: row.direction as MessageToClassify['direction'],
     companyId: (row.companyId as string | null) ?? null,
     loggedByRepId: (row.loggedByRepId as string | null) ?? null,

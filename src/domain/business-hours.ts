@@ -158,3 +158,14 @@ export function workingDayOnOrAfter<T extends { year: number; month: number; day
   for (let i = 0; i < 7 && !isWorkingDay(hours, weekdayOf(d)); i++) d = addCalendarDays(d, 1);
   return d;
 }
+
+/** The `n`th working day after `date` (`date` itself not counted): Friday plus 3 is Wednesday, Monday to Friday. */
+export function workingDaysAfter<T extends { year: number; month: number; day: number }>(
+  date: T,
+  n: number,
+  hours: BusinessHours,
+): T {
+  let d = date;
+  for (let left = n; left > 0; left--) d = workingDayOnOrAfter(addCalendarDays(d, 1), hours);
+  return d;
+}

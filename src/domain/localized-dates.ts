@@ -6,6 +6,8 @@ export interface FoundDate {
   readonly at: Date;
   readonly text: string;
   readonly index: number;
+  /** Whether the text said a time of day ("3pm", "15 Uhr"), not just a day. */
+  readonly timeGiven: boolean;
 }
 
 type EndOfPeriod = {
@@ -101,8 +103,8 @@ export function findDatesIn(
   for (const parser of dateParsersFor(language)) {
     for (const r of parser.parse(text, context, { forwardDate })) {
       if (zh) nextWeekFromMonday(r, wall);
-      const at = zh ? wallClockAt(r.start, zone, offset) : r.start.date();
-      const candidate = { at, text: r.text, index: r.index };
+      const at = zh ? wallClockAt(r.start, zone, offset) : parsedInstant(r.start, zone, offset);
+      const candidate = { at, text: r.text, index: r.index, timeGiven: r.start.isCertain('hour') };
       const overlapping = found.findIndex(
         (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
       );
@@ -118,7 +120,7 @@ export function findDatesIn(
     const at = zone
       ? zonedWallClockToInstant(local, zone)
       : new Date(Date.UTC(day.year, day.month - 1, day.day, defaultHour) - offset * 60_000);
-    found.push({ at, text: match[0], index: match.index });
+    found.push({ at, text: match[0], index: match.index, timeGiven: false });
   }
   for (const ahead of DAYS_AHEAD[language] ?? []) {
     const match = ahead.pattern.exec(text);
@@ -132,7 +134,12 @@ export function findDatesIn(
     const at = zone
       ? zonedWallClockToInstant(local, zone)
       : new Date(Date.UTC(day.year, day.month - 1, day.day, defaultHour) - offset * 60_000);
-    found.splice(0, found.length, ...found.filter((f) => !inside(f)), { at, text: match[0], index: match.index });
+    found.splice(0, found.length, ...found.filter((f) => !inside(f)), {
+      at,
+      text: match[0],
+      index: match.index,
+      timeGiven: false,
+    });
   }
   return found.sort((a, b) => a.index - b.index);
 }
@@ -249,6 +256,18 @@ export function serverLocal(wall: WallClock, now: Date): Date {
     now.getUTCSeconds(),
     now.getUTCMilliseconds(),
   );
+}
+
+/**
+ * The instant chrono-node's parse names, read in `zone`: chrono computes dates with the reference
+ * day's UTC offset, an hour off past a DST change ("Monday at 3pm" said in Berlin on the Friday before
+ * the clocks go back came out 14:00), so a wall-clock date is rebuilt in the zone. chrono's own instant
+ * stands for a duration of hours or minutes ("in 2 hours": an exact amount of time, whatever DST does)
+ * and for a time with its own zone ("3pm PST"), and whenever the zone is a fixed offset.
+ */
+function parsedInstant(c: chrono.ParsedComponents, zone: string | undefined, offset: number): Date {
+  if (!zone || c.isCertain('timezoneOffset') || c.tags().has('result/relativeDateAndTime')) return c.date();
+  return wallClockAt(c, zone, offset);
 }
 
 /** The instant of a parsed wall-clock date in a timezone (or at a fixed offset). */

@@ -4,7 +4,7 @@ import type { Classifier } from '../classifier/classifier.ts';
 import { confidenceWord } from '../classifier/confidence-words.ts';
 import { languageLabel } from '../classifier/language-detector.ts';
 import { inProcessReader, type MessageReading, type ReadMessages } from '../classifier/read-message.ts';
-import { suggestFollowUp } from '../classifier/suggestion-rules.ts';
+import { type FollowUpSuggestion, suggestFollowUp } from '../classifier/suggestion-rules.ts';
 import {
   insertClassifications,
   insertSuggestionFor,
@@ -15,6 +15,7 @@ import {
   type SuggestedFollowUpRow,
 } from '../db/classification.repository.ts';
 import type { Database } from '../db/database.ts';
+import { cachedDateTimeFormat, formatInZone } from '../domain/zoned-time.ts';
 
 /** A message to label: the record it was logged in and the message itself. */
 export interface MessageRef {
@@ -84,7 +85,12 @@ export async function classifyMessages(
     const readMessages = deps.readMessages ?? inProcessReader(deps.classifier);
     const readings = await readMessages(
       toRead.map((r) => r.message.cleanText),
-      { now, timezone: deps.settings.timezone, businessHours: deps.settings.businessHours },
+      {
+        now,
+        saidAt: toRead.map((r) => whenSaid(r.message, now)),
+        timezone: deps.settings.timezone,
+        businessHours: deps.settings.businessHours,
+      },
     );
     for (const [k, { index, message }] of toRead.entries())
       planned.push({ index, ...planClassification(message, readings[k], deps, now) });
@@ -145,7 +151,8 @@ function planClassification(
     entities: analysis.entities,
     mentionedDate: analysis.mentionedDate,
     churnRisk: result.churnRiskFlag,
-    now,
+    now: whenSaid(message, now),
+    suggestedAt: now,
     timezone,
     businessHours: hours,
   });
@@ -170,7 +177,7 @@ function planClassification(
       title: suggestion.text,
       dueAt: suggestion.dueAt,
       priority: suggestion.priority,
-      reason: reasonFor(result.label, result.confidence, analysis, result.churnRiskFlag),
+      reason: reasonFor(result.label, result.confidence, analysis, suggestion, timezone, now, result.churnRiskFlag),
       defaultTarget: defaultTargetOf(message, deps),
     };
   }
@@ -186,20 +193,18 @@ async function finishClassified(message: MessageToClassify, deps: ClassifyMessag
   const label = classification.correctedLabel ?? classification.label;
   const companyId = message.companyId;
   const hours = deps.settings.businessHours;
-  const analysis = analyzeMessage(
-    message.cleanText,
-    classification.createdAt,
-    deps.settings.timezone,
-    undefined,
-    hours,
-  );
+  // The same reading and due date as the run that classified it: from when it was said, suggested then.
+  const classifiedAt = classification.createdAt;
+  const saidAt = whenSaid(message, classifiedAt);
+  const analysis = analyzeMessage(message.cleanText, saidAt, deps.settings.timezone, undefined, hours);
   const suggestion = suggestFollowUp({
     label,
     confidence: classification.confidence,
     sentiment: classification.sentiment,
     entities: analysis.entities,
     mentionedDate: analysis.mentionedDate,
-    now: classification.createdAt,
+    now: saidAt,
+    suggestedAt: classifiedAt,
     timezone: deps.settings.timezone,
     businessHours: hours,
   });
@@ -219,7 +224,14 @@ async function finishClassified(message: MessageToClassify, deps: ClassifyMessag
           title: suggestion.text,
           dueAt: suggestion.dueAt,
           priority: suggestion.priority,
-          reason: reasonFor(label, classification.confidence, analysis),
+          reason: reasonFor(
+            label,
+            classification.confidence,
+            analysis,
+            suggestion,
+            deps.settings.timezone,
+            classifiedAt,
+          ),
           defaultTarget: defaultTargetOf(message, deps),
         },
       )) ?? (await readSuggestionOf(deps.db.sql, classification.id));
@@ -229,10 +241,43 @@ async function finishClassified(message: MessageToClassify, deps: ClassifyMessag
   return { status: 'already-classified', label, suggestedFollowUpId: followUp.id };
 }
 
-function reasonFor(label: string, confidence: number, analysis: MessageAnalysis, churnRisk = false): string {
+/**
+ * When a message was said, the reference for the dates in it and its due date: its sentAt, or `now`
+ * when that is in the future (a wrong clock in a mail's Date header). Mail fetched late, a call logged
+ * days after it happened and an old Slack thread are read as of their own day.
+ */
+function whenSaid(message: MessageToClassify, now: Date): Date {
+  return message.sentAt.getTime() <= now.getTime() ? message.sentAt : now;
+}
+
+/**
+ * The sentence on the suggestion card: label, confidence, language, the date the message mentions (its
+ * day in the team's zone) and, for a due date already past when suggested, what it was.
+ */
+function reasonFor(
+  label: string,
+  confidence: number,
+  analysis: MessageAnalysis,
+  suggestion: FollowUpSuggestion,
+  timeZone: string,
+  now: Date,
+  churnRisk = false,
+): string {
   const written =
     analysis.language === 'en' || analysis.language === 'und' ? '' : `, written in ${languageLabel(analysis.language)}`;
-  return `Labelled ${label} (${confidenceWord(confidence)})${churnRisk ? ', churn risk' : ''}${written}${analysis.mentionedDate ? `, mentions ${analysis.mentionedDate.toISOString().slice(0, 10)}` : ''}.`;
+  const mentioned = analysis.mentionedDate ? `, mentions ${isoDayIn(analysis.mentionedDate, timeZone)}` : '';
+  const past = suggestion.pastDueAt;
+  const late = !past
+    ? ''
+    : past.getTime() === analysis.mentionedDate?.getTime()
+      ? ` Asked for by ${formatInZone(past, timeZone, now)}, already past: due now.`
+      : ` Due ${formatInZone(past, timeZone, now)} counting from when it was said, already past: due now.`;
+  return `Labelled ${label} (${confidenceWord(confidence)})${churnRisk ? ', churn risk' : ''}${written}${mentioned}.${late}`;
+}
+
+/** The day of an instant in a timezone, as YYYY-MM-DD. */
+function isoDayIn(at: Date, timeZone: string): string {
+  return cachedDateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
 /** Without a team channel: the default channel of the mailbox the email came from, else the global one. */

@@ -23,6 +23,37 @@ describe('message entities', () => {
     expect(analyzeMessage('Thanks for the help', now).mentionedDate).toBeNull();
   });
 
+  it('reads a time said across a DST change on the wall clock of the zone, in English and German', () => {
+    // Friday 23 October 2026, 12:00 in Berlin (CEST, UTC+2); the clocks go back on Sunday the 25th.
+    const berlinFriday = new Date('2026-10-23T10:00:00Z');
+    // Monday 15:00 CET (UTC+1) is 14:00 UTC; chrono-node alone kept Friday's offset and said 13:00 UTC (14:00 there).
+    expect(analyzeMessage('Please call me Monday at 3pm', berlinFriday, 'Europe/Berlin').mentionedDate).toEqual(
+      new Date('2026-10-26T14:00:00Z'),
+    );
+    expect(
+      analyzeMessage('Bitte rufen Sie mich am Montag um 15 Uhr an', berlinFriday, 'Europe/Berlin', 'de').mentionedDate,
+    ).toEqual(new Date('2026-10-26T14:00:00Z'));
+    // New York, Friday 6 March 2026 10:00 EST; the clocks go forward on Sunday the 8th: Tuesday 10:00 EDT = 14:00 UTC.
+    expect(
+      analyzeMessage('send the quote by Tuesday 10am?', new Date('2026-03-06T15:00:00Z'), 'America/New_York')
+        .mentionedDate,
+    ).toEqual(new Date('2026-03-10T14:00:00Z'));
+    // Sydney, Friday 2 October 2026 12:00 AEST (UTC+10); the clocks go forward on Sunday the 4th:
+    // Monday 15:00 AEDT (UTC+11) = 04:00 UTC.
+    expect(
+      analyzeMessage('Please call me Monday at 3pm', new Date('2026-10-02T02:00:00Z'), 'Australia/Sydney')
+        .mentionedDate,
+    ).toEqual(new Date('2026-10-05T04:00:00Z'));
+    // A duration is an exact amount of time, whatever the clocks do: Saturday 23:30 Berlin + 3 hours.
+    expect(
+      analyzeMessage('can we talk in 3 hours?', new Date('2026-10-24T21:30:00Z'), 'Europe/Berlin').mentionedDate,
+    ).toEqual(new Date('2026-10-25T00:30:00Z'));
+    // A time with its own zone is that zone's: 3pm PST is 23:00 UTC.
+    expect(analyzeMessage('call me Monday 3pm PST', berlinFriday, 'Europe/Berlin').mentionedDate).toEqual(
+      new Date('2026-10-26T23:00:00Z'),
+    );
+  });
+
   it('the date gate lets every way of naming a date through to chrono, and spares it texts without one', () => {
     const dated = [
       'Can we talk tomorrow at 3pm?',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { suggestFollowUp, type SuggestionInput } from '../../../src/classifier/suggestion-rules.ts';
 import { addBusinessHours } from '../../../src/domain/business-dates.ts';
+import type { BusinessHours } from '../../../src/domain/business-hours.ts';
 
 // Wednesday 2026-11-18 10:00 UTC.
 const now = new Date('2026-11-18T10:00:00Z');
@@ -66,9 +67,48 @@ describe('follow-up suggestion rules', () => {
       text: 'Answer the request',
       priority: 'normal',
     });
+    // Wednesday + 3 working days: Monday at the opening time (not Saturday 10:00).
     expect(suggestFollowUp({ ...base, label: 'feedback' })).toMatchObject({
       priority: 'low',
-      dueAt: new Date('2026-11-21T10:00:00Z'),
+      dueAt: new Date('2026-11-23T09:00:00Z'),
+    });
+  });
+
+  it('feedback is due 3 working days later at the opening time, in the zone, across DST changes', () => {
+    const feedback = (at: string, timezone: string, businessHours?: BusinessHours) =>
+      suggestFollowUp({ ...base, label: 'feedback', now: new Date(at), timezone, businessHours })?.dueAt;
+    // Friday 6 March 2026 23:40 in New York: Wednesday 11 March 09:00 EDT (the clocks went forward on the 8th), not Sunday 23:40.
+    expect(feedback('2026-03-07T04:40:00Z', 'America/New_York')).toEqual(new Date('2026-03-11T13:00:00Z'));
+    // Friday 23 October 2026 23:40 in Berlin: Wednesday 28 October 09:00 CET.
+    expect(feedback('2026-10-23T21:40:00Z', 'Europe/Berlin')).toEqual(new Date('2026-10-28T08:00:00Z'));
+    // Friday 2 October 2026 18:00 in Sydney: Wednesday 7 October 09:00 AEDT (the clocks went forward on the 4th).
+    expect(feedback('2026-10-02T08:00:00Z', 'Australia/Sydney')).toEqual(new Date('2026-10-06T22:00:00Z'));
+    // A Sunday-to-Thursday team opening at 08:30, Thursday afternoon in Dubai: Tuesday 08:30.
+    const gulf: BusinessHours = { timeZone: 'Asia/Dubai', startMinute: 510, endMinute: 1050, days: [0, 1, 2, 3, 4] };
+    expect(feedback('2026-11-19T11:00:00Z', 'Asia/Dubai', gulf)).toEqual(new Date('2026-11-24T04:30:00Z'));
+  });
+
+  it('a due date already past when the suggestion is made (a call logged days later) is due then, and says so', () => {
+    // Said Thursday 15:00 ("by tomorrow 3pm": Friday 15:00), suggested the next Monday 10:00.
+    const said = new Date('2026-12-03T15:00:00Z');
+    const monday = new Date('2026-12-07T10:00:00Z');
+    const asked = new Date('2026-12-04T15:00:00Z');
+    const late = suggestFollowUp({ ...base, label: 'purchase', now: said, suggestedAt: monday, mentionedDate: asked });
+    expect(late).toMatchObject({ text: 'Send the quote', priority: 'high', dueAt: monday, pastDueAt: asked });
+    // Still ahead when suggested: due then, nothing past.
+    const early = suggestFollowUp({
+      ...base,
+      label: 'purchase',
+      now: said,
+      suggestedAt: new Date('2026-12-04T09:00:00Z'),
+      mentionedDate: asked,
+    });
+    expect(early).toMatchObject({ dueAt: asked });
+    expect(early?.pastDueAt).toBeUndefined();
+    // Offsets count from when it was said too: Thursday 15:00 + 8 business hours was Friday 15:00.
+    expect(suggestFollowUp({ ...base, label: 'issue', sentiment: 0.1, now: said, suggestedAt: monday })).toMatchObject({
+      dueAt: monday,
+      pastDueAt: new Date('2026-12-04T15:00:00Z'),
     });
   });
 
