@@ -39,7 +39,7 @@ import type { TeamsAutoLogger } from './teams-auto-logger.ts';
 import { formatMessageRef } from '../../src/domain/follow-up.ts';
 import type { TeamsStanding } from './teams-standing.ts';
 import { outsiderRefusal } from '../../src/domain/roles.ts';
-import { takeBackFromSharedPlace } from '../../src/services/shared-place.service.ts';
+import { rememberDirectPost, takeBackFromSharedPlace } from '../../src/services/shared-place.service.ts';
 
 /** How long a stored reference is trusted before a message stores it again (Teams may move a conversation's service URL). */
 const REFERENCE_REFRESH_MS = 10 * 60_000;
@@ -137,7 +137,7 @@ export class TeamsBot extends TeamsActivityHandler {
       const bot = context.activity.recipient?.id;
       if (bot && (context.activity.membersAdded ?? []).some((m) => m.id === bot))
         try {
-          await context.sendActivity(cardActivity(welcomeCard()));
+          await this.postHere(context, cardActivity(welcomeCard()));
         } catch (err) {
           this.deps.logger.warn(
             { err, conversationId: context.activity.conversation.id },
@@ -301,18 +301,19 @@ export class TeamsBot extends TeamsActivityHandler {
    * asker alone (every reply but the few marked `channel`) typed in a channel or group chat goes to
    * the asker's 1:1 chat with the bot unless the conversation's roster is ours only; the
    * conversation gets one line saying where the answer went. Fails closed: a roster Teams cannot
-   * read counts as shared.
+   * read counts as shared. An answer shown in a channel or group chat is recorded (postHere): a guest
+   * added later finds it taken back.
    */
   private async answer(context: TurnContext, reply: Reply): Promise<void> {
     const a = context.activity;
     const type = a.conversation.conversationType;
     if (!type || type === 'personal' || reply.visibility === 'channel') {
-      await context.sendActivity(cardActivity(reply));
+      await this.postHere(context, cardActivity(reply));
       return;
     }
     const audience = await this.deps.connector.audience(`teams:${teamsChannelRef(a.conversation.id)}`);
     if (audience === 'internal') {
-      await context.sendActivity(cardActivity(reply));
+      await this.postHere(context, cardActivity(reply));
       return;
     }
     const why =
@@ -328,6 +329,23 @@ export class TeamsBot extends TeamsActivityHandler {
       notice = `I could not reach you in a private chat, and ${why}, so the answer is not shown here: open a chat with Rapport and ask there.`;
     }
     await context.sendActivity(MessageFactory.text(notice));
+  }
+
+  /**
+   * Sends a card in the activity's conversation. In a channel or group chat (a guest or another tenant's
+   * member may be added later, and reads its history) the message is recorded with its activity id
+   * (rememberDirectPost), so that it is taken back then like the pipeline's cards; a 1:1 chat needs none.
+   */
+  private async postHere(context: TurnContext, activity: Partial<Activity>): Promise<void> {
+    const sent = await context.sendActivity(activity);
+    const { conversation } = context.activity;
+    const type = conversation.conversationType;
+    if (sent?.id && type && type !== 'personal')
+      await rememberDirectPost(
+        this.deps.db,
+        { target: `teams:${conversation.id}`, externalId: sent.id },
+        this.deps.logger,
+      );
   }
 
   /** Posts a reply in the 1:1 chat of the activity's author with the bot (Teams hands back the existing chat). */

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { findPostsInPlace } from '../db/posted-card.repository.ts';
+import { findPostsInPlace, recordDirectPost, type PostedCard } from '../db/posted-card.repository.ts';
 import type { Logger } from '../logger.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 import { clearTeamChannel } from './team-channels.service.ts';
@@ -22,7 +22,8 @@ export const TAKEN_BACK_TEXT = 'Taken back: this channel is now shared with peop
  * A place Rapport posts internal messages to (`slack:T1/C2`, `teams:<conversation>`) is not internal any
  * more: shared with another organisation, or a guest or someone of another tenant joined. It stops
  * being a team channel, and every message Rapport posted there (follow-up cards, private copies,
- * digests, insights posts, notices; a post the last-step guard redirected elsewhere is not there) is
+ * digests, insights posts, notices, command answers and welcome cards recorded by {@link rememberDirectPost};
+ * a post the last-step guard redirected elsewhere is not there) is
  * taken back: a `retract` delivery per message (keyed by the message, so telling this twice is one
  * retraction each) updates it to {@link TAKEN_BACK_TEXT}, with no name, quote or button. A taken-back
  * card is never refreshed again (deliver-message), and new posts meet the last-step guard.
@@ -67,4 +68,21 @@ export async function takeBackPostsIn(
     'place shared with people outside the company: taking back what Rapport posted there',
   );
   return posts.length;
+}
+
+/**
+ * Remembers a message a connector posted itself in a channel or group conversation (a command's answer,
+ * a Teams welcome card), so that {@link takeBackFromSharedPlace} finds it when the place becomes shared
+ * (recordDirectPost). 1:1 chats need no record: nobody joins them. The message is out already: a failure
+ * to record it is logged, never thrown, so the answer stands; only its take-back is lost.
+ */
+export async function rememberDirectPost(db: Database, post: PostedCard, logger?: Logger): Promise<void> {
+  try {
+    await recordDirectPost(db.sql, post);
+  } catch (err) {
+    logger?.error(
+      { target: post.target, externalId: post.externalId, err: (err as Error).message },
+      'a message posted in a channel could not be recorded: it will not be taken back if the channel becomes shared',
+    );
+  }
 }

@@ -6,6 +6,7 @@ import type { Reply } from '../../../src/commands/reply-model.ts';
 import { openLogModal } from '../open-log-modal.ts';
 import { ackedByGate, slackRequestOf } from '../outsider-gate.ts';
 import { slackCommandText } from '../slack-text.ts';
+import { rememberDirectPost } from '../../../src/services/shared-place.service.ts';
 
 /** The ack's answer when Rapport sheds load; the word "busy" is what bench:slack counts. */
 export const SLACK_BUSY_SENTENCE =
@@ -59,7 +60,11 @@ export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
   });
 }
 
-/** Says a command's reply where it belongs: in the channel when it answers for it and only the company reads there, else to the requester. */
+/**
+ * Says a command's reply where it belongs: in the channel when it answers for it and only the company
+ * reads there, else to the requester. An answer posted in the channel is recorded (rememberDirectPost),
+ * so that it is taken back if the channel becomes shared later.
+ */
 async function answerCommand(
   deps: SlackListenerDeps,
   req: SlackRequest,
@@ -73,7 +78,8 @@ async function answerCommand(
       reply.footer = 'Only you can see this: this channel has people from outside the company.';
     else
       try {
-        await deps.connector.post(target, reply);
+        const { externalId } = await deps.connector.post(target, reply);
+        await rememberDirectPost(deps.commands.db, { target, externalId }, deps.logger);
         return;
       } catch (err) {
         if (!(err instanceof DeliveryError) || err.code !== 'not_found') throw err;

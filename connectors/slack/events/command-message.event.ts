@@ -6,6 +6,7 @@ import { slackCommandText } from '../slack-text.ts';
 import type { SlackListenerDeps, SlackRequest } from '../slack-request.ts';
 import { eventTeamOf } from './message.event.ts';
 import { servedOf } from '../outsider-gate.ts';
+import { rememberDirectPost } from '../../../src/services/shared-place.service.ts';
 
 /** Events this file answers: `@Rapport …` in a channel; DMs arrive as `message` events with channel_type `im`. */
 export const COMMAND_MESSAGE_EVENTS = ['app_mention'] as const;
@@ -42,7 +43,8 @@ export function commandTextOf(text: string, botUserId: string | undefined): stri
  * (`slack:<team>:event:<channel>/<ts>`) so an event Slack delivers again writes nothing twice. Outsiders
  * (guests, other organisations, people Slack cannot vouch for) get the outsider gate's sentence and
  * nothing runs. A DM is answered in the DM. A mention is answered in its thread where only the company
- * reads the channel (the last-step guard's answer); elsewhere only the author sees it (ephemeral).
+ * reads the channel (the last-step guard's answer), and that answer is recorded so that it is taken back
+ * if the channel becomes shared later; elsewhere only the author sees it (ephemeral).
  */
 export function registerCommandMessages(app: App, deps: SlackListenerDeps): void {
   const answer = async (e: CommandMessageEvent, teamId: string, context: Context) => {
@@ -79,14 +81,20 @@ export function registerCommandMessages(app: App, deps: SlackListenerDeps): void
     const thread = e.thread_ts ?? e.ts;
     // Asked in the open, answered in the open: in the mention's thread where only the company reads.
     const shared = !outsider && (await deps.connector.audience(`slack:${teamId}/${e.channel}`)) === 'internal';
-    if (shared)
-      await client.chat.postMessage({
+    if (shared) {
+      const posted = await client.chat.postMessage({
         channel: e.channel,
         thread_ts: thread,
         ...renderBlocks(reply, { teamId }),
         unfurl_links: false,
       });
-    else
+      if (posted.ts)
+        await rememberDirectPost(
+          deps.commands.db,
+          { target: `slack:${teamId}/${e.channel}/${thread}`, externalId: posted.ts },
+          deps.logger,
+        );
+    } else
       await client.chat.postEphemeral({
         channel: e.channel,
         user: e.user,

@@ -1,5 +1,6 @@
 import { slackSlashCommand } from '../../helpers/slack-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findPostsInPlace } from '../../../src/db/posted-card.repository.ts';
 import type { RunningProcess } from '../../../app/start-process.ts';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { createQueues, closeQueues, type PipelineQueues } from '../../../jobs/queues.ts';
@@ -55,6 +56,28 @@ describe('Slack: a channel that becomes shared gets back nothing Rapport posted 
       inChannel(channel).find((m) => /Daily digest/.test(m.text ?? '')),
     );
   };
+  /** The answer a `/crm` command posted in the channel (e.g. notify's confirmation), as the channel shows it. */
+  const answerIn = (channel: string, text: RegExp) =>
+    eventually(`the answer ${text} in ${channel}`, async () =>
+      inChannel(channel).find((m) => !m.metadata && text.test(m.text ?? '')),
+    );
+  /** Rapport knows it posted these messages in the channel (the answer is recorded right after it is posted). */
+  const listedAmongPosts = (channel: string, messages: RecordedMessage[]) =>
+    eventually(`${messages.length} answers listed among the posts in ${channel}`, async () => {
+      const posts = await findPostsInPlace(proc.runtime.db.sql, `slack:${TEAM}/${channel}`);
+      return messages.every((m) => posts.some((p) => p.externalId === m.ts));
+    });
+  /** Acme's org accepts a Slack Connect invitation to the channel: Slack says so (channel_shared). */
+  const sharedWithAcme = async (channel: string) => {
+    slack.channels.set(channel, {
+      is_ext_shared: true,
+      is_shared: true,
+      connected_team_ids: [ACME_TEAM],
+      shared_team_ids: [TEAM, ACME_TEAM],
+    });
+    slack.channelMembers.set(channel, ['UBOT', 'UREP', 'UADMIN', 'UBUYER']);
+    await event({ type: 'channel_shared', connected_team_id: ACME_TEAM, channel });
+  };
   const updateOf = (card: RecordedMessage) =>
     eventually(
       `chat.update of ${card.channel}/${card.ts}`,
@@ -97,6 +120,8 @@ describe('Slack: a channel that becomes shared gets back nothing Rapport posted 
   it("channel_shared: the suggestion card and the digest in Acme's team channel are updated to the neutral line", async () => {
     const account = teamChannel('account');
     expect(String((await command(account, 'UREP', 'notify acme here')).body.text)).toMatch(/now Acme's team channel/);
+    const answer = await answerIn(account, /now Acme's team channel/);
+    await listedAmongPosts(account, [answer]);
     const ts = tsOf(++seq);
     await event({
       type: 'message',
@@ -116,17 +141,9 @@ describe('Slack: a channel that becomes shared gets back nothing Rapport posted 
     const digest = await digestIn(account);
     expect(JSON.stringify(digest.blocks)).toMatch(/Acme/);
 
-    // Acme's org accepts a Slack Connect invitation to the channel: Slack says so.
-    slack.channels.set(account, {
-      is_ext_shared: true,
-      is_shared: true,
-      connected_team_ids: [ACME_TEAM],
-      shared_team_ids: [TEAM, ACME_TEAM],
-    });
-    slack.channelMembers.set(account, ['UBOT', 'UREP', 'UADMIN', 'UBUYER']);
-    await event({ type: 'channel_shared', connected_team_id: ACME_TEAM, channel: account });
+    await sharedWithAcme(account);
 
-    for (const posted of [card, digest]) {
+    for (const posted of [card, digest, answer]) {
       const update = await updateOf(posted);
       const shown = JSON.stringify({ text: update.body.text, blocks: update.body.blocks });
       expect(shown).toContain(TAKEN_BACK);
@@ -134,15 +151,16 @@ describe('Slack: a channel that becomes shared gets back nothing Rapport posted 
     }
     // The recorder keeps each message as Slack shows it now: nothing of the customer is left there.
     await eventually('every message in the channel taken back', async () =>
-      deliveredIn(account).every((m) => m.text === TAKEN_BACK),
+      inChannel(account).every((m) => m.text === TAKEN_BACK),
     );
     expect(deliveredIn(account)).toHaveLength(2);
-    expect(JSON.stringify(deliveredIn(account))).not.toMatch(/crashing|considering|Acme/);
-    // Why, in the Delivery rows: one retraction per message.
+    expect(inChannel(account)).toHaveLength(3);
+    expect(JSON.stringify(inChannel(account))).not.toMatch(/crashing|considering|Acme/);
+    // Why, in the Delivery rows: one retraction per message (the card, the digest and notify's answer).
     const retractions = await proc.runtime.db.prisma.delivery.findMany({
       where: { key: { startsWith: 'retract-' }, target: `slack:${TEAM}/${account}` },
     });
-    expect(retractions.map((r) => (r.payload as { reason?: string }).reason)).toEqual(['shared', 'shared']);
+    expect(retractions.map((r) => (r.payload as { reason?: string }).reason)).toEqual(['shared', 'shared', 'shared']);
     expect(retractions.every((r) => r.status === 'sent')).toBe(true);
     // It is no longer Acme's team channel: Acme's next digest goes to the default channel.
     expect(await proc.runtime.db.prisma.teamChannel.count({ where: { companyId: bot!.acmeId } })).toBe(0);
@@ -158,13 +176,78 @@ describe('Slack: a channel that becomes shared gets back nothing Rapport posted 
     await event({ type: 'channel_shared', connected_team_id: 'TOTHER', channel: account });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(slack.callsTo('chat.update').slice(updates)).toHaveLength(0);
-    expect(deliveredIn(account).every((m) => m.text === TAKEN_BACK)).toBe(true);
+    expect(inChannel(account).every((m) => m.text === TAKEN_BACK)).toBe(true);
   }, 150_000);
+
+  // On the code before, a command's answer posted in the channel was recorded nowhere: the channel, once
+  // shared, still said which customers the team serves and what a lookup showed.
+  it("channel_shared: notify's answer and a lookup answered in a mention's thread are taken back like cards", async () => {
+    const account = teamChannel('answers');
+    expect(String((await command(account, 'UREP', 'notify acme here')).body.text)).toMatch(/now Acme's team channel/);
+    const notified = await answerIn(account, /now Acme's team channel/);
+    const asked = tsOf(++seq);
+    await event({
+      type: 'app_mention',
+      channel: account,
+      channel_type: 'channel',
+      user: 'UREP',
+      team: TEAM,
+      ts: asked,
+      text: '<@UBOT> lookup acme',
+    });
+    const looked = await eventually('the lookup answered in the mention’s thread', async () =>
+      inChannel(account).find((m) => m.thread_ts === asked),
+    );
+    expect(JSON.stringify(looked.blocks)).toMatch(/Acme/);
+    await listedAmongPosts(account, [notified, looked]);
+
+    await sharedWithAcme(account);
+
+    for (const posted of [notified, looked]) {
+      const update = await updateOf(posted);
+      const shown = JSON.stringify({ text: update.body.text, blocks: update.body.blocks });
+      expect(shown).toContain(TAKEN_BACK);
+      expect(shown).not.toMatch(/Acme|team channel|acme\.example|action_id/i);
+    }
+    await eventually('every message in the channel taken back', async () =>
+      inChannel(account).every((m) => m.text === TAKEN_BACK),
+    );
+    expect(inChannel(account)).toHaveLength(2);
+  }, 150_000);
+
+  it('an answer the database refuses to record is still posted, and the failure is logged', async () => {
+    const account = teamChannel('unrecorded');
+    const target = `slack:${TEAM}/${account}`;
+    // Refuses this channel's answer records only: other tests' rows go on being written.
+    const sql = proc.runtime.db.sql;
+    await sql.exec(`
+      CREATE FUNCTION test_refuse_answer_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.key LIKE 'answer-%' AND NEW.target = '${target}' THEN RAISE EXCEPTION 'answer record refused'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER test_refuse_answer_record BEFORE INSERT ON "Delivery" FOR EACH ROW EXECUTE FUNCTION test_refuse_answer_record();`);
+    try {
+      expect(String((await command(account, 'UREP', 'notify acme here')).body.text)).toMatch(/now Acme's team channel/);
+      const answer = await answerIn(account, /now Acme's team channel/);
+      const logged = await eventually('the failure to record logged', async () =>
+        logLines.find((l) => l.includes('could not be recorded') && l.includes(answer.ts)),
+      );
+      expect(logged).toContain(target);
+      expect(logged).toContain('answer record refused');
+    } finally {
+      await sql.exec(
+        `DROP TRIGGER test_refuse_answer_record ON "Delivery"; DROP FUNCTION test_refuse_answer_record();`,
+      );
+    }
+  });
 
   it('member_joined_channel of a guest: the reminder and the digest in the team channel are taken back', async () => {
     const account = teamChannel('accountguest');
     const say = async (text: string) => String((await command(account, 'UREP', text)).body.text);
     expect(await say('notify acme here')).toMatch(/now Acme's team channel/);
+    const answer = await answerIn(account, /now Acme's team channel/);
+    await listedAmongPosts(account, [answer]);
     await say('remind acme in 1 minute send Acme the renewal quote');
     const db = proc.runtime.db.prisma;
     const f = await db.followUp.findFirstOrThrow({ where: { title: { contains: 'renewal quote' } } });
@@ -186,14 +269,14 @@ describe('Slack: a channel that becomes shared gets back nothing Rapport posted 
       team: TEAM,
       inviter: 'UREP',
     });
-    for (const posted of [reminder, digest]) {
+    for (const posted of [reminder, digest, answer]) {
       const update = await updateOf(posted);
       const shown = JSON.stringify({ text: update.body.text, blocks: update.body.blocks });
       expect(shown).toContain(TAKEN_BACK);
       expect(shown).not.toMatch(/renewal|quote|Acme|action_id/i);
     }
     await eventually('every message in the channel taken back', async () =>
-      deliveredIn(account).every((m) => m.text === TAKEN_BACK),
+      inChannel(account).every((m) => m.text === TAKEN_BACK),
     );
 
     // An internal member joining another channel takes nothing back.

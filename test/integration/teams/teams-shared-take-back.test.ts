@@ -55,8 +55,19 @@ describe('Teams: a channel that gets a guest or another tenant’s member gets b
       90_000,
     );
   const updateOf = (card: RecordedCall) =>
-    eventually(`the update of ${card.answeredId}`, async () =>
-      recorder.calls.find((x) => x.method === 'PUT' && x.activityId === card.answeredId),
+    eventually(
+      `the update of ${card.answeredId}`,
+      async () => recorder.calls.find((x) => x.method === 'PUT' && x.activityId === card.answeredId),
+      30_000,
+    );
+  /** Every card Rapport posted in the channel or its reply chains (the pipeline's, answers, the welcome card). */
+  const postsIn = (c: Channel) =>
+    recorder.calls.filter(
+      (x) =>
+        x.method === 'POST' &&
+        x.conversationId.split(';')[0] === c.id &&
+        Array.isArray(x.activity.attachments) &&
+        x.activity.attachments.length > 0,
     );
   /** A customer of its own, its team channel, and a reminder and the digest posted there. */
   const teamChannelWithCards = async (name: string) => {
@@ -128,6 +139,10 @@ describe('Teams: a channel that gets a guest or another tenant’s member gets b
         expect(shown).toContain(TAKEN_BACK);
         expect(shown).not.toMatch(new RegExp(`${name}|renewal|quote|Daily digest|Action\\.Execute`));
       }
+      // So is every other message Rapport posted there: the welcome card and the answers to notify and remind.
+      expect(postsIn(team).length).toBeGreaterThan(cards.length);
+      for (const posted of postsIn(team))
+        expect(JSON.stringify((await updateOf(posted)).activity)).toContain(TAKEN_BACK);
       expect(await db().teamChannel.count({ where: { channelRef: team.id } })).toBe(0);
       // Nothing puts a card back: a change to the follow-up updates nothing there.
       const mark = recorder.calls.length;
@@ -138,6 +153,30 @@ describe('Teams: a channel that gets a guest or another tenant’s member gets b
     },
     150_000,
   );
+
+  // On the code before, an answer shown in the channel was recorded nowhere: the guest scrolled back to it.
+  it('a lookup answered in an internal channel, then a guest added: the answer is updated to the neutral line', async () => {
+    await db().company.create({
+      data: { name: 'Globex', normalizedName: normalizeCompanyName('Globex'), domains: ['globex.example'] },
+    });
+    const team = await channel('globex-desk', ['ann', 'sam']);
+    const mark = recorder.calls.length;
+    const asked = await command(team, 'lookup globex');
+    expect(asked.status).toBe(200);
+    // Answered in the channel (its roster is ours only), in the question's reply chain.
+    const answer = recorder.calls
+      .slice(mark)
+      .find((x) => x.method === 'POST' && x.conversationId === `${team.id};messageid=${asked.id}`);
+    expect(JSON.stringify(answer?.activity)).toMatch(/Globex/);
+
+    recorder.setMembers(team.id, [MEMBERS.ann, MEMBERS.sam, MEMBERS.gus]);
+    expect((await memberAdded(team, gus)).status).toBe(200);
+    const update = await updateOf(answer!);
+    expect(update.conversationId).toBe(answer!.conversationId);
+    const shown = JSON.stringify(update.activity);
+    expect(shown).toContain(TAKEN_BACK);
+    expect(shown).not.toMatch(/Globex|globex\.example|Action\.Execute/);
+  }, 150_000);
 
   it('one of ours added: nothing is taken back', async () => {
     const { team, cards } = await teamChannelWithCards('Hooli');
