@@ -647,7 +647,7 @@ export async function lockTrainingMark(client: DbClient): Promise<string> {
 /**
  * Changes the training mark alone (a new random value), its row locked until the transaction ends: a
  * model trained before is not stored after. For a change of the training data smaller than an erasure
- * (a deleted message's words leaving a correction's text, see forgetDeletedMessageTraining), which
+ * (a deleted or edited message's words leaving a correction's text, see forgetTakenBackWords), which
  * leaves the insights' caches and refreshes alone.
  */
 export async function changeTrainingMark(client: DbClient): Promise<void> {

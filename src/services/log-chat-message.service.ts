@@ -21,9 +21,10 @@ import {
 import { insertRecordMessage, type InsertedRecordMessage } from '../db/record-message.repository.ts';
 import { platformMessageKey } from '../domain/platform-message-key.ts';
 import { normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
+import { takesWordsOut } from '../domain/words-taken-out.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import { dismissStaleSuggestions, postedCardsOfRecord } from './posted-cards.service.ts';
-import { forgetDeletedMessageTraining } from './training-text.service.ts';
+import { forgetTakenBackWords, type ForgottenWords } from './training-text.service.ts';
 import type { PipelineHooks } from './pipeline-hooks.ts';
 import { platformUserKey } from './reps.service.ts';
 import { findTombstonedKeys, type TombstoneKey } from './tombstones.service.ts';
@@ -251,8 +252,11 @@ export type ChatChangeOutcome =
 
 /**
  * A message was edited on the platform: its text and cleanText are replaced and it is classified again
- * (a rep's label correction is kept). An edit older than the last one applied (retries arrive out of
- * order) changes nothing. A message that was never logged is `not_found`.
+ * (a rep's label correction is kept). When the edit took words out (takesWordsOut on the clean texts,
+ * case-insensitive) and a correction's training text may hold them, the text is taken again with the
+ * new words and the learned models that may have read the old ones withdrawn (forgetTakenBackWords);
+ * an edit that only adds words leaves the text the rep labeled. An edit older than the last one
+ * applied (retries arrive out of order) changes nothing. A message that was never logged is `not_found`.
  */
 export async function editChatMessage(
   db: Database,
@@ -284,6 +288,15 @@ export async function editChatMessage(
       cleanText: cleanText || text,
       metadata: { ...mergeMetadata(metadata, input.metadataPatch ?? {}), editedAt: input.editedAt.toISOString() },
     });
+    // After the new words are stored (the text is taken again from them), under the record's lock: the
+    // words the author took back leave a correction's text and the models that may have learned them.
+    const training: ForgottenWords = takesWordsOut(message.cleanText, cleanText || text)
+      ? await forgetTakenBackWords(
+          tx,
+          { recordId: message.recordId, storedAt: message.createdAt, messagesLeft: 1, reason: 'message.edit' },
+          input.actor,
+        )
+      : { trainingText: 'kept', withdrawnModels: [] };
     // The old label described the old words; a rep's correction is theirs and stays. A suggestion
     // still waiting that was made from the old words no longer fits them: dismissed with the edit.
     const staleFrom = await findSuggestionIdsFromClassifications(tx, {
@@ -300,7 +313,12 @@ export async function editChatMessage(
       action: 'message.edit',
       actor: input.actor,
       subject: message.recordId,
-      details: { messageId: message.id, platform: input.platform },
+      details: {
+        messageId: message.id,
+        platform: input.platform,
+        trainingText: training.trainingText,
+        withdrawnModels: training.withdrawnModels.length,
+      },
     });
     posted = await followCards(tx, message.recordId, staleFrom, 'the message it was made from was edited', {
       hooks,
@@ -320,7 +338,7 @@ export async function editChatMessage(
  * A message was deleted on the platform: it is removed, and its record too when no message is left
  * (with the record's classifications, follow-ups and training examples). A correction's training text
  * that may hold its words is taken again from the messages left (deleted when none is), and the learned
- * models that may have read them withdrawn (forgetDeletedMessageTraining). Deleting an unknown message
+ * models that may have read them withdrawn (forgetTakenBackWords). Deleting an unknown message
  * is `not_found`.
  */
 export async function deleteChatMessage(
@@ -346,13 +364,9 @@ export async function deleteChatMessage(
     const left = await countMessagesOfRecord(tx, message.recordId);
     // Before the record goes (its examples with it): a correction's training text that may hold the
     // words is taken again without them, and the models that may have learned them are withdrawn.
-    const training = await forgetDeletedMessageTraining(
+    const training = await forgetTakenBackWords(
       tx,
-      {
-        recordId: message.recordId,
-        storedAt: message.createdAt,
-        messagesLeft: left,
-      },
+      { recordId: message.recordId, storedAt: message.createdAt, messagesLeft: left, reason: 'message.delete' },
       input.actor,
     );
     if (left === 0) await deleteRecord(tx, message.recordId);

@@ -25,9 +25,9 @@ export interface RebuiltTrainingTexts {
 /**
  * Takes the training text of these records' corrections again as correctLabel took it (the clean
  * texts of the record's messages stored up to its `textTakenAt`, oldest first, joined), from those
- * messages as they are now: redacted by an erasure, or without one its author deleted. A message
- * stored after the text was taken stays out of it (it was never part of the correction). An example
- * with none of its messages left is deleted. Each keeps its label, its `updatedAt` (when the label
+ * messages as they are now: redacted by an erasure, without one its author deleted, or with the words
+ * its author's edit left. A message stored after the text was taken stays out of it (it was never part
+ * of the correction). An example with none of its messages left is deleted. Each keeps its label, its `updatedAt` (when the label
  * changed), its `createdAt` and its `textTakenAt`.
  */
 export async function rebuildTrainingTexts(tx: DbClient, recordIds: string[]): Promise<RebuiltTrainingTexts> {
@@ -49,30 +49,47 @@ export async function rebuildTrainingTexts(tx: DbClient, recordIds: string[]): P
   return result;
 }
 
+/** How a message's words were taken back on its platform: it was deleted, or edited with words taken out. */
+export type WordsTakenBack = 'message.delete' | 'message.edit';
+
+/** What forgetTakenBackWords did to the training data. */
+export interface ForgottenWords {
+  /** The record's correction text: `kept` as it was, `rebuilt` from its messages as they are now, or `dropped` (none left). */
+  trainingText: 'kept' | 'rebuilt' | 'dropped';
+  /** The learned model versions withdrawn (none when the text was kept). */
+  withdrawnModels: string[];
+}
+
 /**
- * In the transaction where a message was deleted on its platform (deleteChatMessage), after the
- * message row went, its record's row held (lockRecord): when the record's training example holds the
- * message's words (the message was stored, `createdAt`, up to when the text was taken, `textTakenAt`;
- * an edit after keeps its old words there), the example is taken again from its messages left, or
- * deleted when none is, and the learned models that may have read it are withdrawn as an erasure
- * withdraws them (withdrawModelsTrainedSince; the built-in model classifies until the nightly retrain,
- * which the audit entry makes run). The author took the words back: no model keeps them. A message
- * stored after the text was taken changes nothing. The training mark changes first (not the erasure
- * mark: the insights keep their caches), so a retrain that read the old text while this ran does not
- * store its model (PrismaModelStore.save `unlessTrainingChangedSince`).
- * @returns the versions withdrawn (none when the example did not hold the message).
+ * In the transaction where a message's author took words back on the platform, after the message row
+ * changed (editChatMessage: an edit that took words out) or went (deleteChatMessage), its record's row
+ * held (lockRecord): when the record's training example holds the message's words (the message was
+ * stored, `createdAt`, up to when the text was taken, `textTakenAt`; a message stored after was never
+ * part of it, whatever its words), the example is taken again from its messages as they are now (the
+ * edited text, or without the deleted message), or deleted when none is left, and the learned models
+ * that may have read it are withdrawn as an erasure withdraws them (withdrawModelsTrainedSince; the
+ * built-in model classifies until the nightly retrain, which the `model.withdraw` audit entry, with
+ * `reason`, makes run). The author took the words back: no model keeps them. The training mark changes
+ * first (not the erasure mark: the insights keep their caches), so a retrain that read the old text
+ * while this ran does not store its model (PrismaModelStore.save `unlessTrainingChangedSince`).
+ * Deciding whether an edit took words out is the caller's (takesWordsOut): an edit that only added
+ * words leaves the text the rep labeled.
+ * @param taken.storedAt when the message was stored (its `createdAt`)
+ * @param taken.messagesLeft the record's messages now (an edited one stays: at least 1); with none left
+ *   the example goes whenever its message was stored
+ * @param taken.reason the `model.withdraw` entry's reason
  */
-export async function forgetDeletedMessageTraining(
+export async function forgetTakenBackWords(
   tx: DbClient,
-  deleted: { recordId: string; storedAt: Date; messagesLeft: number },
+  taken: { recordId: string; storedAt: Date; messagesLeft: number; reason: WordsTakenBack },
   actor: AuditActor | undefined,
-): Promise<{ trainingText: 'kept' | 'rebuilt' | 'dropped'; withdrawnModels: string[] }> {
-  const examples = await findLabeledExamplesOfRecords(tx, [deleted.recordId]);
+): Promise<ForgottenWords> {
+  const examples = await findLabeledExamplesOfRecords(tx, [taken.recordId]);
   const held = examples.some(
-    (e) => e.text.length > 0 && (deleted.messagesLeft === 0 || deleted.storedAt.getTime() <= e.textTakenAt.getTime()),
+    (e) => e.text.length > 0 && (taken.messagesLeft === 0 || taken.storedAt.getTime() <= e.textTakenAt.getTime()),
   );
   if (!held) return { trainingText: 'kept', withdrawnModels: [] };
-  const rebuilt = await rebuildTrainingTexts(tx, [deleted.recordId]);
+  const rebuilt = await rebuildTrainingTexts(tx, [taken.recordId]);
   if (!rebuilt.since) return { trainingText: 'kept', withdrawnModels: [] };
   await changeTrainingMark(tx);
   const withdrawn = await withdrawModelsTrainedSince(tx, rebuilt.since);
@@ -80,8 +97,8 @@ export async function forgetDeletedMessageTraining(
     await writeAudit(tx, {
       action: MODEL_WITHDRAW_ACTION,
       actor,
-      subject: deleted.recordId,
-      details: { versions: withdrawn.versions, activated: withdrawn.activated, reason: 'message.delete' },
+      subject: taken.recordId,
+      details: { versions: withdrawn.versions, activated: withdrawn.activated, reason: taken.reason },
     });
   return { trainingText: rebuilt.dropped > 0 ? 'dropped' : 'rebuilt', withdrawnModels: withdrawn.versions };
 }

@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach } from 'vitest';
 import { buildDefaultModel } from '../../src/classifier/default-model.ts';
 import { PrismaModelStore } from '../../src/db/prisma-model-store.ts';
 import { normalizeCompanyName } from '../../src/domain/normalize-company-name.ts';
 import { correctLabel } from '../../src/services/correct-label.service.ts';
+import { retrainClassifier } from '../../src/services/retrain-classifier.service.ts';
+import { holdRows, waitForLockWaiters } from './lock-waiters.ts';
+import { SlackCustomerChat } from './slack-customer-chat.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 /** The admin who corrects labels and erases customers in the learned-model tests. */
@@ -11,8 +16,8 @@ export const LEARNING_ADMIN = { repId: 'admin', platform: 'console' };
 export const DEFAULT_MODEL = buildDefaultModel();
 
 /**
- * A database for tests of what the classifier learns (erasures withdrawing learned models): its model
- * store holds the built-in model, active, as after `rapport start`.
+ * A database for tests of what the classifier learns (erasures, chat deletes and edits withdrawing
+ * learned models): its model store holds the built-in model, active, as after `rapport start`.
  */
 export class LearningDatabase {
   private constructor(
@@ -31,11 +36,11 @@ export class LearningDatabase {
     return this.t.dispose();
   }
 
-  /** A new customer with this name and domain; its id. */
-  async company(name: string, domain: string): Promise<string> {
+  /** A new customer with this name and domain (or none); its id. */
+  async company(name: string, domain?: string): Promise<string> {
     return (
       await this.t.db.prisma.company.create({
-        data: { name, normalizedName: normalizeCompanyName(name), domains: [domain] },
+        data: { name, normalizedName: normalizeCompanyName(name), domains: domain ? [domain] : [] },
       })
     ).id;
   }
@@ -45,18 +50,98 @@ export class LearningDatabase {
    * model, and a rep corrects the record to `label`. Throws when the correction changes nothing.
    */
   async correct(recordId: string, messageId: string, label: string): Promise<void> {
-    await this.t.db.prisma.classification.create({
-      data: {
-        recordId,
-        messageId,
-        label: 'other',
-        confidence: 0.4,
-        scores: {},
-        modelVersion: DEFAULT_MODEL.version,
-      },
-    });
+    await this.classifiedOther(recordId, messageId);
     if (!(await correctLabel(this.t.db, recordId, label, LEARNING_ADMIN)).changed)
       throw new Error(`correcting record ${recordId} to ${label} changed nothing`);
+  }
+
+  /** Message `messageId` of record `recordId` classified `other` by the built-in model; the classification's id. */
+  private async classifiedOther(recordId: string, messageId: string): Promise<string> {
+    return (
+      await this.t.db.prisma.classification.create({
+        data: {
+          recordId,
+          messageId,
+          label: 'other',
+          confidence: 0.4,
+          scores: {},
+          modelVersion: DEFAULT_MODEL.version,
+        },
+      })
+    ).id;
+  }
+
+  /**
+   * PostgreSQL only: a rep corrects record `recordId` (its first message classified `other`) to
+   * `label` while `meanwhile` runs. A third session holds the classification the correction sets, so
+   * the correction has read the messages and waits to commit when `meanwhile` starts; that either
+   * finishes without waiting for the correction or waits too, then both go on.
+   * @returns what `meanwhile` returned; throws when the correction changed nothing
+   */
+  async correctMeanwhile<T>(recordId: string, label: string, meanwhile: () => Promise<T>): Promise<T> {
+    const first = await this.t.db.prisma.message.findFirstOrThrow({
+      where: { recordId },
+      orderBy: { sentAt: 'asc' },
+      select: { id: true },
+    });
+    const classificationId = await this.classifiedOther(recordId, first.id);
+    const holder = await holdRows(this.t.url, `SELECT 1 FROM "Classification" WHERE id = $1::uuid FOR UPDATE`, [
+      classificationId,
+    ]);
+    try {
+      const correcting = correctLabel(this.t.db, recordId, label, LEARNING_ADMIN);
+      await waitForLockWaiters(holder, 1);
+      let settled = false;
+      const other = meanwhile().finally(() => {
+        settled = true;
+      });
+      await waitForLockWaiters(holder, 2, () => settled);
+      await holder.query('COMMIT');
+      if (!(await correcting).changed) throw new Error(`correcting record ${recordId} to ${label} changed nothing`);
+      return await other;
+    } finally {
+      await holder.end();
+    }
+  }
+
+  /** A new customer (no domain) with its own Slack channel, where "<name> Buyer" writes. */
+  async slackCustomer(name: string): Promise<SlackCustomerChat> {
+    const channel = `C${randomUUID().slice(0, 8).toUpperCase()}`;
+    const author = { platformUserId: `T1/U${channel}`, name: `${name} Buyer`, isBot: false };
+    return new SlackCustomerChat(this.t.db, await this.company(name), author, channel);
+  }
+
+  /** The learning loop on a record's newest message (by `sentAt`): see correct. */
+  async correctNewest(recordId: string, label: string): Promise<void> {
+    const message = await this.t.db.prisma.message.findFirstOrThrow({
+      where: { recordId },
+      orderBy: { sentAt: 'desc' },
+      select: { id: true },
+    });
+    await this.correct(recordId, message.id, label);
+  }
+
+  /**
+   * Retrains on every correction as `version` and makes that model the active one, whatever the
+   * gate said. Throws when no model was stored.
+   */
+  async learn(version: string): Promise<void> {
+    const outcome = await retrainClassifier(this.t.db, this.store, { requestedBy: 'cli', version });
+    if (!/activated|kept-current/.test(outcome.status)) throw new Error(`retrain ${version}: ${outcome.status}`);
+    await this.store.activate(version);
+  }
+
+  /** The versions of the stored models. */
+  async versions(): Promise<string[]> {
+    return (await this.store.list()).map((m) => m.version);
+  }
+
+  /** The training examples of record `recordId`: text, label and their two times. */
+  examples(recordId: string) {
+    return this.t.db.prisma.labeledExample.findMany({
+      where: { recordId },
+      select: { text: true, label: true, createdAt: true, updatedAt: true },
+    });
   }
 
   /** The stored `Model` row of `version` as lower-case JSON (what a model keeps), or undefined. */
@@ -67,4 +152,22 @@ export class LearningDatabase {
       ])
     )[0]?.j.toLowerCase();
   }
+}
+
+/**
+ * A LearningDatabase of its own for each test of the calling `describe` block, opened before it (and
+ * handed to `use`) and disposed of after it: a retrain holds out the newest quarter of the corrections
+ * once there are 4, so another test's corrections stored before this one's would keep this one's words
+ * out of the model (seed 268356 ran delete-message-learned-model.test.ts in that order).
+ */
+export function learningDatabaseEachTest(kind: 'pglite' | 'postgres', use: (learning: LearningDatabase) => void): void {
+  let learning: LearningDatabase | undefined;
+  beforeEach(async () => {
+    learning = await LearningDatabase.open(kind);
+    use(learning);
+  });
+  afterEach(async () => {
+    await learning?.dispose();
+    learning = undefined;
+  });
 }

@@ -45,6 +45,34 @@ export function eventCallbackBody(teamId: string, event: Record<string, unknown>
   });
 }
 
+/**
+ * A `message_changed` event (without `type` and `channel`) as Slack sends it when `user` edits message
+ * `ts`: the message as it is now (`text`, edited at `editedTs`) and as it was (`previousText`); the
+ * event's own `ts` (`eventTs`) is when the edit was made.
+ */
+export function messageChangedEvent(edit: {
+  user: string;
+  ts: string;
+  text: string;
+  previousText: string;
+  editedTs: string;
+  eventTs: string;
+}): Record<string, unknown> {
+  return {
+    subtype: 'message_changed',
+    hidden: true,
+    ts: edit.eventTs,
+    message: {
+      type: 'message',
+      user: edit.user,
+      text: edit.text,
+      ts: edit.ts,
+      edited: { user: edit.user, ts: edit.editedTs },
+    },
+    previous_message: { type: 'message', user: edit.user, text: edit.previousText, ts: edit.ts },
+  };
+}
+
 /** A slash command's form body as Slack posts it. */
 export function slashCommandBody(opts: {
   teamId: string;

@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildDefaultModel } from '../../../src/classifier/default-model.ts';
+import { describe, expect, it } from 'vitest';
 import { retrainModel } from '../../../src/classifier/retrain.ts';
 import { readCorrections } from '../../../src/db/correction.repository.ts';
 import { erasureMark, trainingMark } from '../../../src/db/insights.repository.ts';
-import { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
-import { normalizeCompanyName } from '../../../src/domain/normalize-company-name.ts';
-import { correctLabel } from '../../../src/services/correct-label.service.ts';
-import { deleteChatMessage, editChatMessage, logChatMessage } from '../../../src/services/log-chat-message.service.ts';
-import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
+import type { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
 import { retrainClassifier } from '../../../src/services/retrain-classifier.service.ts';
 import { everyRow } from '../../helpers/every-row.ts';
-import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import {
+  DEFAULT_MODEL as defaultModel,
+  type LearningDatabase,
+  learningDatabaseEachTest,
+} from '../../helpers/learned-model.ts';
+import { holdRows, waitForLockWaiters } from '../../helpers/lock-waiters.ts';
+import { TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
-const NOW = new Date('2026-12-01T15:00:00Z');
-const ADMIN = { repId: 'admin', platform: 'console' };
-const defaultModel = buildDefaultModel();
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
 /**
@@ -27,104 +24,25 @@ const tick = () => new Promise((r) => setTimeout(r, 20));
  * auto-loggers call for `message_deleted` and a Teams message delete.
  */
 describe.each(TEST_DATABASE_KINDS)('a deleted chat message leaves the training text and the models (%s)', (kind) => {
+  let learning: LearningDatabase;
   let t: TestDatabase;
   let store: PrismaModelStore;
 
-  // A database per test: a retrain holds out the newest quarter of the corrections once there are 4,
-  // so another test's corrections before this one's would keep this one's words out of the model
-  // (seed 268356 ran them in that order).
-  beforeEach(async () => {
-    t = await createTestDatabase(kind);
-    store = new PrismaModelStore(t.db);
-    await store.save(defaultModel, { activate: true });
-  });
-  afterEach(async () => {
-    await t?.dispose();
+  // A database per test (learningDatabaseEachTest says why).
+  learningDatabaseEachTest(kind, (opened) => {
+    learning = opened;
+    ({ t, store } = opened);
   });
 
-  /** A customer with its own Slack channel, and a way to log its people's messages there. */
-  async function customer(name: string) {
-    const channel = `C${randomUUID().slice(0, 8).toUpperCase()}`;
-    const companyId = (
-      await t.db.prisma.company.create({
-        data: { name, normalizedName: normalizeCompanyName(name), domains: [] },
-      })
-    ).id;
-    const author = {
-      platformUserId: `T1/U${channel}`,
-      name: `${name} Buyer`,
-      isBot: false,
-    };
-    let n = 0;
-    const chat = async (text: string, thread = '') => {
-      const ts = `${1765000000 + n++}.000100`;
-      const o = await logChatMessage(
-        t.db,
-        {
-          platform: 'slack',
-          channelRef: `T1/${channel}`,
-          threadKey: thread || ts,
-          messageKey: ts,
-          author,
-          direction: 'inbound',
-          text,
-          sentAt: new Date(NOW.getTime() + n * 60_000),
-          companyId,
-        },
-        noopPipelineHooks,
-      );
-      if (o.status !== 'logged') throw new Error(o.status);
-      return { recordId: o.recordId, ts };
-    };
-    const deleted = (ts: string) =>
-      deleteChatMessage(t.db, { platform: 'slack', channelRef: `T1/${channel}`, messageKey: ts }, noopPipelineHooks);
-    const edited = (ts: string, text: string) =>
-      editChatMessage(
-        t.db,
-        { platform: 'slack', channelRef: `T1/${channel}`, messageKey: ts, text, editedAt: new Date() },
-        noopPipelineHooks,
-      );
-    return { chat, deleted, edited };
-  }
-
+  /** A customer with its own Slack channel, and a way to log, edit and delete its people's messages there. */
+  const customer = (name: string) => learning.slackCustomer(name);
   /** Classifies a record's newest message as `other` and a rep corrects the record to `label` (the learning loop). */
-  async function corrected(recordId: string, label: string) {
-    const message = await t.db.prisma.message.findFirstOrThrow({
-      where: { recordId },
-      orderBy: { sentAt: 'desc' },
-      select: { id: true },
-    });
-    await t.db.prisma.classification.create({
-      data: {
-        recordId,
-        messageId: message.id,
-        label: 'other',
-        confidence: 0.4,
-        scores: {},
-        modelVersion: defaultModel.version,
-      },
-    });
-    expect((await correctLabel(t.db, recordId, label, ADMIN)).changed).toBe(true);
-  }
+  const corrected = (recordId: string, label: string) => learning.correctNewest(recordId, label);
   /** Retrains on every correction and makes the new model the active one, whatever the gate said. */
-  async function learned(version: string) {
-    expect((await retrainClassifier(t.db, store, { requestedBy: 'cli', version })).status).toMatch(
-      /activated|kept-current/,
-    );
-    await store.activate(version);
-  }
-  const modelRow = async (version: string) =>
-    (
-      await t.db.sql.query<{ j: string }>(`SELECT row_to_json(m)::text AS j FROM "Model" m WHERE version = $1`, [
-        version,
-      ])
-    )[0]?.j.toLowerCase();
-  const versions = async () => (await store.list()).map((m) => m.version);
-  const example = (recordId: string) =>
-    t.db.prisma.labeledExample.findMany({
-      where: { recordId },
-      select: { text: true, label: true, createdAt: true, updatedAt: true },
-    });
+  const learned = (version: string) => learning.learn(version);
+  const modelRow = (version: string) => learning.modelRow(version);
+  const versions = () => learning.versions();
+  const example = (recordId: string) => learning.examples(recordId);
 
   it('takes the training text again without a message deleted after the correction, and withdraws the models that learned it', async () => {
     await store.activate(defaultModel.version);
@@ -308,11 +226,10 @@ describe.each(TEST_DATABASE_KINDS)('a deleted chat message leaves the training t
       await corrected(thread.recordId, 'churn');
 
       // A third session holds the example's row, so both deletes are under way before either commits.
-      const holder = new pg.Client({ connectionString: t.url });
-      await holder.connect();
+      const holder = await holdRows(t.url, `SELECT 1 FROM "LabeledExample" WHERE "recordId" = $1::uuid FOR UPDATE`, [
+        thread.recordId,
+      ]);
       try {
-        await holder.query('BEGIN');
-        await holder.query(`SELECT 1 FROM "LabeledExample" WHERE "recordId" = $1::uuid FOR UPDATE`, [thread.recordId]);
         const both = Promise.all([deleted(one.ts), deleted(two.ts)]);
         await waitForLockWaiters(holder, 2);
         await holder.query('COMMIT');
@@ -336,38 +253,11 @@ describe.each(TEST_DATABASE_KINDS)('a deleted chat message leaves the training t
       const first = 'Is the fleet plan still on track for March?';
       const thread = await chat(first);
       const regret = await chat('We signed with the zapruder shuttle people instead', thread.ts);
-      const classification = await t.db.prisma.classification.create({
-        data: {
-          recordId: thread.recordId,
-          messageId: (await t.db.prisma.message.findFirstOrThrow({ where: { recordId: thread.recordId } })).id,
-          label: 'other',
-          confidence: 0.4,
-          scores: {},
-          modelVersion: defaultModel.version,
-        },
+      // The correction has read the messages and waits to commit while the author deletes one of them.
+      expect(await learning.correctMeanwhile(thread.recordId, 'churn', () => deleted(regret.ts))).toMatchObject({
+        status: 'deleted',
+        recordDeleted: false,
       });
-
-      // A third session holds the classification the correction sets: the correction has read the
-      // messages and waits to commit while the author deletes one of them.
-      const holder = new pg.Client({ connectionString: t.url });
-      await holder.connect();
-      try {
-        await holder.query('BEGIN');
-        await holder.query(`SELECT 1 FROM "Classification" WHERE id = $1::uuid FOR UPDATE`, [classification.id]);
-        const correcting = correctLabel(t.db, thread.recordId, 'churn', ADMIN);
-        await waitForLockWaiters(holder, 1);
-        let settled = false;
-        const deleting = deleted(regret.ts).finally(() => {
-          settled = true;
-        });
-        // The delete either finishes (it did not wait for the correction) or waits too.
-        await waitForLockWaiters(holder, 2, () => settled);
-        await holder.query('COMMIT');
-        expect((await correcting).changed).toBe(true);
-        expect(await deleting).toMatchObject({ status: 'deleted', recordDeleted: false });
-      } finally {
-        await holder.end();
-      }
 
       expect((await example(thread.recordId)).map((e) => e.text)).toEqual([first]);
       expect(await everyRow(t.db)).not.toContain('zapruder');
@@ -375,23 +265,3 @@ describe.each(TEST_DATABASE_KINDS)('a deleted chat message leaves the training t
     120_000,
   );
 });
-
-/**
- * Resolves once `count` sessions other than `self` wait for a lock (polled through `self`), or as soon
- * as `done()` says what it waits for happened anyway.
- */
-async function waitForLockWaiters(self: pg.Client, count: number, done = () => false): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (done()) return;
-    // pg_stat_activity is read once per transaction (and `self` holds one open): read it afresh, or a
-    // session connected since stays unseen.
-    await self.query('SELECT pg_stat_clear_snapshot()');
-    const { rows } = await self.query<{ n: number }>(
-      `SELECT count(DISTINCT l.pid)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE NOT l.granted AND l.pid <> pg_backend_pid() AND a.datname = current_database()`,
-    );
-    if (rows[0].n >= count) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`fewer than ${count} sessions wait for a lock`);
-}

@@ -2,7 +2,6 @@ import { parseEmailSource } from '../../../connectors/imap/parse-email-source.ts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrismaModelStore } from '../../../src/db/prisma-model-store.ts';
 import { eraseCustomer } from '../../../src/services/erase-customer.service.ts';
-import { logChatMessage } from '../../../src/services/log-chat-message.service.ts';
 import { logEmail } from '../../../src/services/log-email.service.ts';
 import { noopPipelineHooks } from '../../../src/services/pipeline-hooks.ts';
 import { retrainClassifier } from '../../../src/services/retrain-classifier.service.ts';
@@ -13,9 +12,9 @@ import {
   LEARNING_ADMIN as ADMIN,
   LearningDatabase,
 } from '../../helpers/learned-model.ts';
+import { SlackCustomerChat } from '../../helpers/slack-customer-chat.ts';
 import { TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
 
-const NOW = new Date('2026-12-01T15:00:00Z');
 const tick = () => new Promise((r) => setTimeout(r, 20));
 const day = (n: number) => new Date(Date.UTC(2026, 10, n, 10));
 
@@ -42,48 +41,20 @@ describe.each(TEST_DATABASE_KINDS)('erasing a customer erases their words learne
   const company = (name: string, domain: string) => learning.company(name, domain);
 
   /** Classifies a record's newest message as `other` and a rep corrects the record to `label` (the learning loop). */
-  async function corrected(recordId: string, label: string) {
-    const message = await t.db.prisma.message.findFirstOrThrow({
-      where: { recordId },
-      orderBy: { sentAt: 'desc' },
-      select: { id: true },
-    });
-    await learning.correct(recordId, message.id, label);
-  }
+  const corrected = (recordId: string, label: string) => learning.correctNewest(recordId, label);
   const modelRow = (version: string) => learning.modelRow(version);
-  const versions = async () => (await store.list()).map((m) => m.version);
+  const versions = () => learning.versions();
 
   it("rebuilds another customer's training text without their replies in its channel, and withdraws the models that learned them", async () => {
     const acme = await company('Acme Rockets', 'acme.example');
     const globex = await company('Globex Corporation', 'globex.example');
     const bob = { platformUserId: 'T1/UBOB', name: 'Bob Nakamura', email: 'bob@acme.example', isBot: false };
     const gina = { platformUserId: 'T1/UGINA', name: 'Gina Gold', email: 'gina@globex.example', isBot: false };
-    let n = 0;
-    const chat = async (companyId: string, channel: string, thread: string, author: typeof bob, text: string) => {
-      const ts = `${1764000000 + n++}.000100`;
-      const o = await logChatMessage(
-        t.db,
-        {
-          platform: 'slack',
-          channelRef: `T1/${channel}`,
-          threadKey: thread || ts,
-          messageKey: ts,
-          author,
-          direction: 'inbound',
-          text,
-          sentAt: new Date(NOW.getTime() + n * 60_000),
-          companyId,
-          // A person whose email domain names another customer is that customer's contact.
-          ...(author === bob ? { contactCompanyId: acme } : {}),
-        },
-        noopPipelineHooks,
-      );
-      if (o.status !== 'logged') throw new Error(o.status);
-      return { recordId: o.recordId, ts };
-    };
-    await chat(acme, 'CACME', '', bob, 'Is the launch window still on for Friday?');
+    const acmeChannel = new SlackCustomerChat(t.db, acme, bob, 'CACME');
+    const globexChannel = new SlackCustomerChat(t.db, globex, gina, 'CGLOBEX');
+    await acmeChannel.chat('Is the launch window still on for Friday?');
     // Globex's channel: a conversation Bob stays out of, corrected and learned first.
-    const calm = await chat(globex, 'CGLOBEX', '', gina, 'Our reporting dashboards look splendid this quarter');
+    const calm = await globexChannel.chat('Our reporting dashboards look splendid this quarter');
     await corrected(calm.recordId, 'other');
     expect(
       (await retrainClassifier(t.db, store, { requestedBy: 'cli', version: 'crm-learned-before' })).status,
@@ -91,13 +62,12 @@ describe.each(TEST_DATABASE_KINDS)('erasing a customer erases their words learne
     await tick();
     // Then Bob replies in a Globex thread (he is Cc'd on their deal), naming nobody.
     const ginaText = 'Shall we extend the hydroponic greenhouse contract for another year?';
-    const thread = await chat(globex, 'CGLOBEX', '', gina, ginaText);
-    await chat(
-      globex,
-      'CGLOBEX',
-      thread.ts,
-      bob,
+    const thread = await globexChannel.chat(ginaText);
+    // A person whose email domain names another customer is that customer's contact.
+    await globexChannel.chat(
       "We'll cancel the renewal, budget is cut: the quarzelflux snorkwidget pilot is over",
+      thread.ts,
+      { author: bob, contactCompanyId: acme },
     );
     await corrected(thread.recordId, 'churn');
     expect(

@@ -6,7 +6,7 @@ import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
-import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
+import { eventCallbackBody, messageChangedEvent, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 
 const TEAM = 'T1';
@@ -256,19 +256,16 @@ describe.each(TEST_DATABASE_KINDS)(
         db.prisma.classification.findFirst({ where: { messageId: m.id } }),
       );
       const editedAt = String(Number(ts) + 60);
-      await sendEvent({
-        subtype: 'message_changed',
-        hidden: true,
-        ts: tsOf(++seq),
-        message: {
-          type: 'message',
+      await sendEvent(
+        messageChangedEvent({
           user: 'UGUEST',
-          text: 'Actually the export is *broken* again',
           ts,
-          edited: { user: 'UGUEST', ts: editedAt },
-        },
-        previous_message: { type: 'message', user: 'UGUEST', text: 'Thanks, all good', ts },
-      });
+          text: 'Actually the export is *broken* again',
+          previousText: 'Thanks, all good',
+          editedTs: editedAt,
+          eventTs: tsOf(++seq),
+        }),
+      );
       await eventually(
         'the edit applied',
         async () => (await messageByTs(LINKED, ts))?.text === 'Actually the export is *broken* again',

@@ -5,7 +5,7 @@ import { correctLabel } from '../../../src/services/correct-label.service.ts';
 import { retrainClassifier } from '../../../src/services/retrain-classifier.service.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import { slackSlashCommand } from '../../helpers/slack-command.ts';
-import { eventCallbackBody, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
+import { eventCallbackBody, messageChangedEvent, postSignedToSlackEvents } from '../../helpers/slack-requests.ts';
 import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
@@ -13,14 +13,16 @@ import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
 const TEAM = 'T1';
 const CHANNEL = 'CDELTRAIN';
 const tsOf = (n: number) => `1766100000.${String(n).padStart(6, '0')}`;
+const QUESTION = 'Can we get a quote for twenty more licences?';
 
 /**
- * A customer deletes a Slack message (`message_deleted`) of a conversation a rep corrected and a
- * retrain learned: through Bolt and the auto-logger, the correction's training text loses its words
- * and the model that learned them is withdrawn (README, "Erase means erase").
+ * A customer deletes a Slack message (`message_deleted`), or edits words out of it (`message_changed`),
+ * in a conversation a rep corrected and a retrain learned: through Bolt and the auto-logger, the
+ * correction's training text loses the words and the model that learned them is withdrawn (README,
+ * "Erase means erase").
  */
 describe.each(TEST_DATABASE_KINDS)(
-  'Slack message_deleted on %s: the training text and the models forget it',
+  'Slack message_deleted and message_changed on %s: the training text and the models forget the words taken back',
   (kind) => {
     let bot: SlackTestBot | undefined;
     let slack: SlackRecorder;
@@ -64,56 +66,88 @@ describe.each(TEST_DATABASE_KINDS)(
       await bot?.dispose();
     });
 
-    it('takes the deleted words out of the correction and withdraws the model that learned them', async () => {
+    /**
+     * A customer asks in a new thread and regrets it in a reply (`regret`), the conversation is
+     * classified, a rep corrects it to churn and a retrain learns `version` from it, active.
+     */
+    async function correctedAndLearned(regret: string, version: string) {
       const db = proc.runtime.db;
       const store = new PrismaModelStore(db);
       const root = tsOf(++seq);
-      await sendEvent({
-        user: 'UGUESTDEL',
-        team: TEAM,
-        text: 'Can we get a quote for twenty more licences?',
-        ts: root,
-      });
+      await sendEvent({ user: 'UGUESTDEL', team: TEAM, text: QUESTION, ts: root });
       const first = await eventually('the question logged', () => messageByTs(root));
-      const regret = tsOf(++seq);
-      await sendEvent({
-        user: 'UGUESTDEL',
-        team: TEAM,
-        text: 'Scratch that, the frobnitzer quixotl budget went to your competitor',
-        ts: regret,
-        thread_ts: root,
-      });
-      expect((await eventually('the reply logged', () => messageByTs(regret))).recordId).toBe(first.recordId);
-      await eventually('the conversation classified', () =>
-        db.prisma.classification.findFirst({ where: { recordId: first.recordId } }),
+      const reply = tsOf(++seq);
+      await sendEvent({ user: 'UGUESTDEL', team: TEAM, text: regret, ts: reply, thread_ts: root });
+      expect((await eventually('the reply logged', () => messageByTs(reply))).recordId).toBe(first.recordId);
+      // The process's first classification reads the model first: slow on a loaded machine.
+      await eventually(
+        'the conversation classified',
+        () => db.prisma.classification.findFirst({ where: { recordId: first.recordId } }),
+        60_000,
       );
       await correctLabel(db, first.recordId, 'churn', { repId: 'rita', platform: 'slack' });
-      expect(
-        (await retrainClassifier(db, store, { requestedBy: 'cli', version: 'crm-learned-slack-del' })).status,
-      ).toMatch(/activated|kept-current/);
-      await store.activate('crm-learned-slack-del');
+      expect((await retrainClassifier(db, store, { requestedBy: 'cli', version })).status).toMatch(
+        /activated|kept-current/,
+      );
+      await store.activate(version);
+      return { db, store, recordId: first.recordId, reply };
+    }
+
+    it('takes the deleted words out of the correction and withdraws the model that learned them', async () => {
+      const { db, store, recordId, reply } = await correctedAndLearned(
+        'Scratch that, the frobnitzer quixotl budget went to your competitor',
+        'crm-learned-slack-del',
+      );
 
       await sendEvent({
         subtype: 'message_deleted',
         hidden: true,
-        deleted_ts: regret,
+        deleted_ts: reply,
         ts: tsOf(++seq),
-        previous_message: { type: 'message', user: 'UGUESTDEL', text: 'x', ts: regret },
+        previous_message: { type: 'message', user: 'UGUESTDEL', text: 'x', ts: reply },
       });
-      await eventually('the message deleted', async () => (await messageByTs(regret)) === null);
+      await eventually('the message deleted', async () => (await messageByTs(reply)) === null);
 
       expect(
-        await db.prisma.labeledExample.findMany({
-          where: { recordId: first.recordId },
-          select: { text: true, label: true },
-        }),
-      ).toEqual([{ text: 'Can we get a quote for twenty more licences?', label: 'churn' }]);
+        await db.prisma.labeledExample.findMany({ where: { recordId }, select: { text: true, label: true } }),
+      ).toEqual([{ text: QUESTION, label: 'churn' }]);
       expect((await store.list()).map((m) => m.version)).not.toContain('crm-learned-slack-del');
       expect(await store.activeVersion()).not.toBe('crm-learned-slack-del');
       const audit = await db.prisma.auditLog.findFirstOrThrow({
-        where: { action: 'message.delete', subject: first.recordId },
+        where: { action: 'message.delete', subject: recordId },
       });
       expect(audit.details).toMatchObject({ recordDeleted: false, trainingText: 'rebuilt', withdrawnModels: 1 });
+    }, 300_000);
+
+    it('takes the words an edit took out of the correction and withdraws the model that learned them', async () => {
+      const regret = 'Scratch that, the blivetron snarfwidget budget went to your competitor';
+      const { db, store, recordId, reply } = await correctedAndLearned(regret, 'crm-learned-slack-edit');
+
+      // message_changed as Slack sends it: the message as it is now, and as it was.
+      const now = 'Scratch that, the budget went to your competitor';
+      await sendEvent(
+        messageChangedEvent({
+          user: 'UGUESTDEL',
+          ts: reply,
+          text: now,
+          previousText: regret,
+          editedTs: tsOf(++seq),
+          eventTs: tsOf(++seq),
+        }),
+      );
+      await eventually('the edit applied', async () => (await messageByTs(reply))?.text === now);
+
+      expect(
+        await db.prisma.labeledExample.findMany({ where: { recordId }, select: { text: true, label: true } }),
+      ).toEqual([{ text: `${QUESTION}\n\n${now}`, label: 'churn' }]);
+      expect((await store.list()).map((m) => m.version)).not.toContain('crm-learned-slack-edit');
+      expect(await store.activeVersion()).not.toBe('crm-learned-slack-edit');
+      const audit = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'message.edit', subject: recordId } });
+      expect(audit.details).toMatchObject({ trainingText: 'rebuilt', withdrawnModels: 1 });
+      const withdrawal = await db.prisma.auditLog.findFirstOrThrow({
+        where: { action: 'model.withdraw', subject: recordId },
+      });
+      expect(withdrawal.details).toMatchObject({ reason: 'message.edit', versions: ['crm-learned-slack-edit'] });
     }, 300_000);
   },
 );
