@@ -8,6 +8,7 @@ import { erasureSummary } from '../../src/commands/erasure-summary.ts';
 import { openCliPipelineHooks } from '../cli-pipeline.ts';
 import { confidentMatch, lookupCustomer } from '../../src/services/lookup-customer.service.ts';
 import { isUuid } from '../../src/domain/is-uuid.ts';
+import { createLogger } from '../../src/logger.ts';
 
 /**
  * `rapport erase CUSTOMER|ID|DOMAIN --yes`: erases one customer for good (GDPR), with every mention
@@ -71,7 +72,14 @@ export const eraseCommand: CliCommand = async (argv, config) => {
     const pipeline = await openCliPipelineHooks(c, db);
     let counts: EraseResult['counts'];
     try {
-      ({ counts } = await eraseCustomerAndCards(db, target.id, { repId: 'cli', platform: 'cli' }, pipeline.hooks));
+      // An attempt PostgreSQL aborted (a deadlock with a chat change) runs again, said on stderr.
+      ({ counts } = await eraseCustomerAndCards(
+        db,
+        target.id,
+        { repId: 'cli', platform: 'cli' },
+        pipeline.hooks,
+        createLogger(c.logLevel, process.stderr),
+      ));
     } finally {
       await pipeline.close();
     }

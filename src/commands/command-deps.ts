@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
 import type { Rep } from '../db/generated/client.ts';
 import type { AuditActor } from '../services/audit.service.ts';
 import type { PipelineHooks } from '../services/pipeline-hooks.ts';
@@ -28,6 +29,8 @@ export interface CommandDeps {
   businessHours?: BusinessHours;
   /** Response target, business hours and console URL for `insights` (Config.insights). Default: 4 h, Mon-Fri 09-17 UTC, localhost:3000. */
   insights?: InsightsSettings;
+  /** Where a handler reports what the rep is not told (an erasure run again after a deadlock). Default: nowhere. */
+  logger?: Logger;
 }
 
 /** Everything a command handler works with: the request, its rep, and the process dependencies. */

@@ -332,13 +332,13 @@ export function countClassificationsOfRecords(client: DbClient, recordIds: strin
   return client.classification.count({ where: { recordId: { in: recordIds } } });
 }
 
-/** Classifications outside `recordIds` whose entities match an ILIKE pattern. */
+/** Classifications outside `recordIds` whose entities match an ILIKE pattern, with their records. */
 export function findClassificationsMentioning(
   client: DbClient,
   where: { recordIds: string[]; patterns: string[] },
-): Promise<Array<{ id: string; entities: unknown }>> {
-  return client.$queryRawUnsafe<Array<{ id: string; entities: unknown }>>(
-    `SELECT id::text, entities FROM "Classification" WHERE NOT ("recordId" = ANY($1::uuid[])) AND entities::text ILIKE ANY($2::text[])`,
+): Promise<Array<{ id: string; recordId: string; entities: unknown }>> {
+  return client.$queryRawUnsafe<Array<{ id: string; recordId: string; entities: unknown }>>(
+    `SELECT id::text, "recordId"::text AS "recordId", entities FROM "Classification" WHERE NOT ("recordId" = ANY($1::uuid[])) AND entities::text ILIKE ANY($2::text[])`,
     where.recordIds,
     where.patterns,
   );

@@ -31,11 +31,23 @@ export async function deleteRecord(client: DbClient, id: string): Promise<void> 
  * @returns false when the record does not exist.
  */
 export async function lockRecord(client: DbClient, id: string): Promise<boolean> {
-  const rows = await client.$queryRawUnsafe<unknown[]>(
-    `SELECT 1 FROM "CommunicationRecord" WHERE id = $1::uuid FOR UPDATE`,
-    id,
+  return (await lockRecords(client, [id])).length > 0;
+}
+
+/**
+ * lockRecord for several records (an erasure holds every record it changes): their rows held until the
+ * transaction ends, taken in one statement in id order, the one order every holder of records takes
+ * them in, so two transactions holding several never wait for each other in a circle (a deadlock
+ * PostgreSQL would break by aborting one of them).
+ * @returns the ids of those that exist (in id order).
+ */
+export async function lockRecords(client: DbClient, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await client.$queryRawUnsafe<Array<{ id: string }>>(
+    `SELECT id::text AS id FROM "CommunicationRecord" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    [...new Set(ids)],
   );
-  return rows.length > 0;
+  return rows.map((r) => r.id);
 }
 
 /** Names the record's rep unless it has one already. */
@@ -101,7 +113,7 @@ export async function assignRecordsOfContacts(
   return moved.count;
 }
 
-/** A record's texts that may name a customer. */
+/** A record's texts that may name a customer (`id`: the record's). */
 export interface RecordMentions {
   id: string;
   sourceKey: string;
@@ -126,22 +138,26 @@ export function findRecordsMentioning(
 }
 
 /**
- * Deletes the email thread keys (Message-IDs a thread holds or names) of an erased customer's own
- * messages and those that mention it, from the records that outlive it; returns the keys deleted. A
- * later mail naming such an id no longer joins by it.
+ * The email thread keys (Message-IDs a thread holds or names) of an erased customer's own messages and
+ * those that mention it, in the records that outlive it, with their records (held before the keys go,
+ * deleteEmailThreadKeys): a later mail naming such an id no longer joins by it.
  */
-export async function deleteEmailThreadKeysMentioning(
+export function findEmailThreadKeysMentioning(
   client: DbClient,
   where: { recordIds: string[]; patterns: string[]; keys: string[] },
-): Promise<string[]> {
-  const rows = await client.$queryRawUnsafe<Array<{ key: string }>>(
-    `DELETE FROM "EmailThreadKey" WHERE NOT ("recordId" = ANY($1::uuid[])) AND (key ILIKE ANY($2::text[]) OR key = ANY($3::text[]))
-      RETURNING key`,
+): Promise<Array<{ key: string; recordId: string }>> {
+  return client.$queryRawUnsafe<Array<{ key: string; recordId: string }>>(
+    `SELECT key, "recordId"::text AS "recordId" FROM "EmailThreadKey"
+      WHERE NOT ("recordId" = ANY($1::uuid[])) AND (key ILIKE ANY($2::text[]) OR key = ANY($3::text[]))`,
     where.recordIds,
     where.patterns,
     where.keys,
   );
-  return rows.map((r) => r.key);
+}
+
+/** Deletes these email thread keys. */
+export async function deleteEmailThreadKeys(client: DbClient, keys: string[]): Promise<void> {
+  await client.emailThreadKey.deleteMany({ where: { key: { in: keys } } });
 }
 
 /** Writes a record's redacted source key, subject (and its key) and threading note. */

@@ -200,13 +200,13 @@ export function countFollowUpsOfCompanyOrRecords(
   return client.followUp.count({ where: { OR: [{ companyId }, { recordId: { in: recordIds } }] } });
 }
 
-/** Follow-ups outside `recordIds` whose title or reason matches an ILIKE pattern. */
+/** Follow-ups outside `recordIds` whose title or reason matches an ILIKE pattern, with their records (if any). */
 export function findFollowUpsMentioning(
   client: DbClient,
   where: { recordIds: string[]; patterns: string[] },
-): Promise<Array<{ id: string; title: string; reason: string | null }>> {
-  return client.$queryRawUnsafe<Array<{ id: string; title: string; reason: string | null }>>(
-    `SELECT id::text, title, reason FROM "FollowUp"
+): Promise<Array<{ id: string; recordId: string | null; title: string; reason: string | null }>> {
+  return client.$queryRawUnsafe<Array<{ id: string; recordId: string | null; title: string; reason: string | null }>>(
+    `SELECT id::text, "recordId"::text AS "recordId", title, reason FROM "FollowUp"
       WHERE ("recordId" IS NULL OR NOT ("recordId" = ANY($1::uuid[]))) AND (title ILIKE ANY($2::text[]) OR reason ILIKE ANY($2::text[]))`,
     where.recordIds,
     where.patterns,

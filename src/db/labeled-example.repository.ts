@@ -11,13 +11,13 @@ export async function deleteLabeledExamplesOfRecords(client: DbClient, recordIds
   return (await client.labeledExample.deleteMany({ where: { recordId: { in: recordIds } } })).count;
 }
 
-/** Training examples whose text matches an ILIKE pattern. */
+/** Training examples whose text matches an ILIKE pattern, with the record each was taken from (if any). */
 export function findLabeledExamplesMentioning(
   client: DbClient,
   patterns: string[],
-): Promise<Array<{ id: string; text: string }>> {
-  return client.$queryRawUnsafe<Array<{ id: string; text: string }>>(
-    `SELECT id::text, text FROM "LabeledExample" WHERE text ILIKE ANY($1::text[])`,
+): Promise<Array<{ id: string; recordId: string | null; text: string }>> {
+  return client.$queryRawUnsafe<Array<{ id: string; recordId: string | null; text: string }>>(
+    `SELECT id::text, "recordId"::text AS "recordId", text FROM "LabeledExample" WHERE text ILIKE ANY($1::text[])`,
     patterns,
   );
 }

@@ -127,7 +127,7 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
       `That confirmation is not valid for ${match.companyName} (expired or for another customer). Type "forget ${match.companyName}" again and use the new button.`,
     );
   }
-  const { counts } = await eraseCustomerAndCards(h.deps.db, match.companyId, h.audit, h.deps.hooks);
+  const { counts } = await eraseCustomerAndCards(h.deps.db, match.companyId, h.audit, h.deps.hooks, h.deps.logger);
   return {
     tone: 'success',
     title: 'Customer erased',
