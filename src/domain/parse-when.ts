@@ -65,8 +65,18 @@ function withoutBareNumber(result: chrono.ParsedResult, following: string): numb
   if (!result.start.isCertain('hour') || following.trim() === '') return undefined;
   const bare = BARE_NUMBER_END.exec(result.text);
   if (!bare || HOUR_WORD_END.test(result.text)) return undefined;
+  // "friday, 10 seats": a comma parts the day from a count. Otherwise only a word that counts things
+  // makes it a count ("10 licenses", "12 users", "10 Lizenzen"); "monday 10 call bob" means 10:00.
+  if (!bare[0].includes(',') && !COUNTED.test(following)) return undefined;
   return result.text.length - bare[0].length;
 }
+
+/**
+ * What follows a count rather than an hour: a plural ("licenses", "seats", "users", not "is", "has",
+ * "this"), a unit sign, or a counted word of the languages Rapport reads dates in.
+ */
+const COUNTED =
+  /^\s*(?:(?!(?:is|was|has|does|us|this|his|its|as|yes|plus|thanks|pls|please)(?!\p{L}))\p{L}{2,}s(?!\p{L})|[%×x€$£¥]|(?:lizenzen|plätze|nutzer|benutzer|stück|stk|licencias|usuarios|licences|postes|utilisateurs|лицензий|лицензии|мест|个|台|人|套|份|位|件)(?!\p{L}))/iu;
 
 /** Puts a time said in a way chrono does not read onto its reading of the day before it. */
 function setTime(result: chrono.ParsedResult, hour: number, minute: number): void {
@@ -74,6 +84,11 @@ function setTime(result: chrono.ParsedResult, hour: number, minute: number): voi
   const start = result.start as unknown as { assign(component: 'hour' | 'minute', value: number): void };
   start.assign('hour', hour);
   start.assign('minute', minute);
+}
+
+/** A Chinese or Japanese weekday (周五, 星期五, 禮拜五, 金曜日) said without a day of the month (5日, 3月). */
+function cjkWeekdayAlone(text: string): boolean {
+  return /[周週星礼禮曜]/.test(text) && !/(?:\d|[一二三四五六七八九十〇]+)\s*[日号號]|月/.test(text.replace(/[月火水木金土日]曜日?/g, ''));
 }
 
 /** An exact amount of time from now ("in 2 hours"), not a day. */
@@ -273,8 +288,9 @@ function resolveInstant(
     ...time,
   };
   // chrono-node's zh parsers put 周五下午 (Friday afternoon, no time) on today's date, weekday 5: the
-  // weekday said wins, the coming one (the last one for when something happened).
-  const weekday = c.isCertain('weekday') ? c.get('weekday') : undefined;
+  // weekday said wins, the coming one (the last one for when something happened). Only for those: a
+  // weekday typed with a date ("friday dec 12", 12月5日周五) keeps the date, whatever weekday it is.
+  const weekday = c.isCertain('weekday') && cjkWeekdayAlone(result.text) ? c.get('weekday') : undefined;
   if (weekday !== undefined && weekday !== null) {
     const date = new Date(Date.UTC(wall.year, wall.month - 1, wall.day));
     const ahead = (weekday - date.getUTCDay() + 7) % 7;

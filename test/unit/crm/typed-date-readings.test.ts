@@ -12,6 +12,16 @@ const leading = (text: string, now = NOW) => {
   return found && { at: found.at.toISOString(), matched: found.matched, rest: found.rest };
 };
 
+describe('a weekday and a date typed together', () => {
+  it('keeps the date typed when the weekday does not match it ("friday dec 12" is Saturday 12 December)', () => {
+    // Friday 11 December 2026, 10:30 in New York: the weekday rule (for 周五下午) once moved it to Fri 18.
+    const friday = new Date('2026-12-11T15:30:00Z');
+    expect(leading('friday dec 12 call', friday)).toMatchObject({ at: '2026-12-12T14:00:00.000Z', rest: 'call' });
+    expect(leading('monday dec 7 call', friday)).toMatchObject({ at: '2027-12-07T14:00:00.000Z', rest: 'call' });
+    expect(leading('周五下午 call', friday)).toMatchObject({ at: '2026-12-11T20:00:00.000Z', rest: 'call' });
+  });
+});
+
 describe('parts of the day a rep names without a time', () => {
   it('reads "tonight" and "this evening" said in the morning as later today, not as past', () => {
     expect(leading('tonight call back')).toEqual({
@@ -77,6 +87,17 @@ describe('a number after a day', () => {
     expect(leading('in 2 days 10 seats')).toMatchObject({ at: '2026-12-09T14:00:00.000Z', rest: '10 seats' });
     expect(leading('friday, 10 seats')).toMatchObject({ matched: 'friday', rest: '10 seats' });
     expect(leading('morgen 10 Lizenzen')).toMatchObject({ at: '2026-12-08T14:00:00.000Z', rest: '10 Lizenzen' });
+    // Followed by anything but a counted word, it is the hour chrono reads: "monday 10 call bob" is 10:00.
+    expect(leading('monday 10 call bob', new Date('2026-12-07T14:30:00Z'))).toEqual({
+      at: '2026-12-07T15:00:00.000Z', // today 10:00, said at 09:30
+      matched: 'monday 10',
+      rest: 'call bob',
+    });
+    expect(leading('friday 10 send the quote')).toMatchObject({
+      at: '2026-12-11T15:00:00.000Z',
+      rest: 'send the quote',
+    });
+    expect(leading('tomorrow 10 this is it')).toMatchObject({ at: '2026-12-08T15:00:00.000Z', rest: 'this is it' });
   });
 
   it('is a time with a marker, or when nothing follows it (snooze 3 friday 10)', () => {
