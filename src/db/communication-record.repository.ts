@@ -36,15 +36,18 @@ export async function lockRecord(client: DbClient, id: string): Promise<boolean>
 
 /**
  * lockRecord for several records (an erasure holds every record it changes): their rows held until the
- * transaction ends, taken in one statement in id order, the one order every holder of records takes
- * them in, so two transactions holding several never wait for each other in a circle (a deadlock
- * PostgreSQL would break by aborting one of them).
+ * transaction ends, taken in one statement in id order, so two transactions holding a set each at once
+ * never wait for each other in a circle (records held later, one by one, can still meet another holder
+ * in a circle: PostgreSQL then aborts one, which the erasure runs again). `FOR NO KEY UPDATE`: holders
+ * wait for each other, for a delete of the record and for logging into it (which updates the record's
+ * row), but not for a bare insert of a row naming it (a thread key, a training example), which only
+ * takes the key-share lock of its foreign key.
  * @returns the ids of those that exist (in id order).
  */
 export async function lockRecords(client: DbClient, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const rows = await client.$queryRawUnsafe<Array<{ id: string }>>(
-    `SELECT id::text AS id FROM "CommunicationRecord" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    `SELECT id::text AS id FROM "CommunicationRecord" WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
     [...new Set(ids)],
   );
   return rows.map((r) => r.id);
