@@ -13,7 +13,7 @@ import type { Actor } from '../domain/actor.ts';
 import type { Platform } from '../db/generated/enums.ts';
 import { findContactByEmail } from '../db/contact.repository.ts';
 import { findCompanyByDomain } from '../db/company.repository.ts';
-import { closestWords } from '../domain/edit-distance.ts';
+import { editDistance } from '../domain/edit-distance.ts';
 import { normalizeEmail } from '../domain/normalize-company-name.ts';
 import type { Standing } from '../domain/roles.ts';
 import { RapportError } from '../errors.ts';
@@ -128,6 +128,20 @@ function refuseUnlessMember(person: PlatformPerson | undefined): void {
   if (refusal) throw new RapportError(person ? 'forbidden' : 'temporary', refusal);
 }
 
+/** Shortest typed name checked for a typo of a rep's: shorter ones ("Ann", "Jon") are often real names of their own. */
+const MIN_TYPO_LENGTH = 5;
+
+/**
+ * Whether `typed` is `name` with two neighbouring letters swapped, one letter dropped or one added
+ * ("bertrnad", "bertand", "berttrand" for "bertrand"): the slips of typing. One letter changed is
+ * not one (Julia and Julie are two people).
+ */
+function isTypoOf(typed: string, name: string): boolean {
+  if (typed === name || Math.abs(typed.length - name.length) > 1) return false;
+  if (editDistance(typed, name, 1) !== 1) return false;
+  return typed.length !== name.length || [...typed].sort().join('') === [...name].sort().join('');
+}
+
 /** What a person types to mean themselves: "assign 12 me". */
 const SELF = /^(me|myself)$/i;
 
@@ -146,8 +160,8 @@ const ESCAPED_MENTION = /^<@!?([A-Z0-9]+)(?:\|([^>]*))?>$/i;
  *   Connect member's); found, else registered with it (their chat account joins it by email later);
  * - "me" / "myself": the person typing;
  * - a name: a rep's name or platform id; in the console (where people are their typed names) an
- *   unknown name is registered as that console user, unless it is an edit or two from a rep's name
- *   (a typo: refused with the name it is near). Elsewhere a bare name cannot be told apart from
+ *   unknown name is registered as that console user, unless it is a rep's name typed with a slip
+ *   (two letters swapped, one dropped or added: refused with the name it is near). Elsewhere a bare name cannot be told apart from
  *   a typo, so the answer asks for a mention or an email.
  * A stored Rep found by email or name whose platform ids include one in the actor's workspace is
  * checked like a mention of it.
@@ -188,12 +202,15 @@ export async function resolveRepMention(
   if (actor.platform === 'console') {
     // A typed name a letter or two away from a rep's ("bbo" for "bob") is a typo, not a new colleague:
     // registering it gave the follow-up to a person nobody is, out of everyone's list.
-    const names = new Map((await listRepNames(prisma)).map((n) => [n.toLowerCase(), n]));
-    const near = closestWords(bare.toLowerCase(), [...names.keys()], bare.length <= 4 ? 1 : 2);
-    if (near.length > 0)
+    const typed = bare.toLowerCase();
+    const near =
+      typed.length >= MIN_TYPO_LENGTH
+        ? (await listRepNames(prisma)).find((n) => isTypoOf(typed, n.toLowerCase()))
+        : undefined;
+    if (near)
       throw new RapportError(
         'not_found',
-        `No rep is called "${bare}". Did you mean "${names.get(near[0])}"? For someone new called "${bare}", give their email: "assign 12 ${bare.toLowerCase()}@example.com".`,
+        `No rep is called "${bare}". Did you mean "${near}"? If "${bare}" is someone new, they can be given follow-ups once they have used Rapport (typed "help" in the console).`,
       );
     return findOrCreateRep(prisma, {
       platform: 'console',

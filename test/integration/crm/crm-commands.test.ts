@@ -215,6 +215,8 @@ describe.each(TEST_DATABASE_KINDS)('CRM commands on %s', (kind) => {
     expect(typo.text).toMatch(/No rep is called "bertrnad"\. Did you mean "bertrand"\?/i);
     expect(await t.db.prisma.rep.count({ where: { name: 'bertrnad' } })).toBe(0);
     expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { number } })).assigneeRepId).toBe(alice.id);
+    // One letter changed is another person (Bertram), and so is a short name: registered as console users.
+    expect((await run(`assign ${number} bertram`)).text).toMatch(/assigned to bertram/);
     // Someone new whose name is far from everyone's is still registered as that console user.
     expect((await run(`assign ${number} @zebulon`)).text).toMatch(/assigned to zebulon/);
   });
