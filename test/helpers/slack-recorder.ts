@@ -91,7 +91,14 @@ export class SlackRecorder {
   /** Messages of other people that conversations.replies returns for a thread, by "<channel>/<thread ts>", parent first (the bot's own posts there are added). */
   readonly threads = new Map<
     string,
-    Array<{ ts: string; user?: string; text: string; bot_id?: string; subtype?: string }>
+    Array<{
+      ts: string;
+      user?: string;
+      text: string;
+      bot_id?: string;
+      subtype?: string;
+      bot_profile?: { name: string };
+    }>
   >();
   /**
    * Messages people wrote in a channel that no event told the bot about (it was down): conversations.history
@@ -468,7 +475,9 @@ export class SlackRecorder {
             thread_ts: m.thread_ts,
             text: m.text,
             blocks: m.blocks,
-            bot_id: 'BRAPPORT',
+            // The bot auth.test names (Bolt's context.botId / botUserId).
+            bot_id: 'BBOT',
+            user: 'UBOT',
             ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
           }));
         // Like Slack: the parent first, then the replies from `oldest` on (inclusive or not), oldest

@@ -20,9 +20,8 @@ const MAX_PARTICIPANTS = 10;
 
 /**
  * "Log to CRM" on a message: opens the log modal prefilled with the message, kind chat, and the
- * channel's linked customer; then fills in its thread's replies, each after its author's name (bots'
- * posts, Rapport's own cards among them, left out) and, without a link, the customer guessed from the
- * participants' emails. Submitting logs it keyed by the message's thread
+ * channel's linked customer; then fills in its thread's replies, each after its author's name
+ * (Rapport's own cards left out) and, without a link, the customer guessed from the participants' emails. Submitting logs it keyed by the message's thread
  * (slack:<team>/<channel>/<thread ts>, the auto-logger's key), so logging the same message twice, or
  * a message that was auto-logged, keeps one record.
  */
@@ -62,7 +61,10 @@ export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): voi
         (body.message.thread_ts as string | undefined) ??
         (Number(body.message.reply_count ?? 0) > 0 ? body.message.ts : undefined);
       if (!threadTs && linked) return;
-      const thread = threadTs ? await readThread(client, channelId, threadTs, own, deps) : own;
+      const rapport = { botId: context.botId, botUserId: context.botUserId };
+      const thread = threadTs
+        ? await readThread(client, channelId, threadTs, body.message.ts, rapport, own, deps)
+        : own;
       const people = await participants(client, thread, deps);
       const text = transcript(thread, people);
       const guess =
@@ -91,29 +93,40 @@ export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): voi
   );
 }
 
-/** A message of the thread: who wrote it (a Slack user id) and its words as people read them. */
+/** A message of the thread: who wrote it (a Slack user id, or an app's name) and its words as people read them. */
 interface ThreadMessage {
   user?: string;
+  /** An app's post (a helpdesk or email bridge relaying the customer): the name it posts under. */
+  appName?: string;
   text: string;
 }
 
 /**
  * The thread's messages, its parent first; the message alone when Slack cannot give the thread (no
- * history access, a deleted parent). Bots' posts are left out: Rapport's own cards and other apps'
- * notices are not the conversation.
+ * history access, a deleted parent). Rapport's own posts (its cards) are left out, unless one is the
+ * message clicked; other apps' posts stay, named as they post (a helpdesk relaying the customer's words).
  */
 async function readThread(
   client: WebClient,
   channel: string,
   threadTs: string,
+  clickedTs: string,
+  rapport: { botId?: string; botUserId?: string },
   own: ThreadMessage[],
   deps: SlackListenerDeps,
 ): Promise<ThreadMessage[]> {
+  const ours = (m: { bot_id?: string; user?: string }) =>
+    (rapport.botId !== undefined && m.bot_id === rapport.botId) ||
+    (rapport.botUserId !== undefined && m.user === rapport.botUserId);
   try {
     const res = await client.conversations.replies({ channel, ts: threadTs, limit: MAX_REPLIES });
-    const messages = (res.messages ?? []).filter((m) => m.text && !m.bot_id);
+    const messages = (res.messages ?? []).filter((m) => m.text && (m.ts === clickedTs || !ours(m)));
     if (messages.length === 0) return own;
-    return messages.map((m) => ({ user: m.user, text: slackTextToPlain(m.text!) }));
+    return messages.map((m) => ({
+      user: m.bot_id ? undefined : m.user,
+      appName: m.bot_id ? m.bot_profile?.name || undefined : undefined,
+      text: slackTextToPlain(m.text!),
+    }));
   } catch (err) {
     deps.logger.info(
       { err: (err as Error).message, channel },
@@ -132,7 +145,7 @@ function transcript(thread: ThreadMessage[], people: Map<string, Participant>): 
   if (thread.length === 1) return thread[0].text;
   return thread
     .map((m) => {
-      const name = m.user ? people.get(m.user)?.name : undefined;
+      const name = m.appName ?? (m.user ? people.get(m.user)?.name : undefined);
       return name ? `${name}: ${m.text}` : m.text;
     })
     .join('\n\n');

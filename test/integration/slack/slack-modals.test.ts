@@ -412,12 +412,20 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     });
 
     // A thread in an unlinked channel: the notes hold the parent and its replies, each after its author's
-    // name, without bots' posts; a participant's email names Globex.
-    const parent = { ts: '1700000100.000100', text: 'Globex asked about SSO', user: 'UREP', reply_count: 4 };
+    // name, without Rapport's own posts; a participant's email names Globex.
+    const parent = { ts: '1700000100.000100', text: 'Globex asked about SSO', user: 'UREP', reply_count: 5 };
     slack.threads.set(`CSHARED/${parent.ts}`, [
       { ts: parent.ts, user: 'UREP', text: parent.text },
       { ts: '1700000100.000200', user: 'UGLOBEX', text: 'We need SAML before renewal' },
-      { ts: '1700000100.000250', user: 'UJIRA', bot_id: 'BJIRA', subtype: 'bot_message', text: 'Ticket SSO-12 opened' },
+      // Another app's post stays, named as it posts (a helpdesk relaying the customer); Rapport's own card goes.
+      {
+        ts: '1700000100.000250',
+        bot_id: 'BDESK',
+        subtype: 'bot_message',
+        bot_profile: { name: 'Helpdesk' },
+        text: 'Ana wrote: SSO is blocking our renewal',
+      },
+      { ts: '1700000100.000260', user: 'UBOT', bot_id: 'BBOT', text: 'Suggested follow-up for Globex' },
       { ts: '1700000100.000300', user: 'UREP', text: 'I will check with &lt;product&gt; &amp; <@UPM|pat>' },
       { ts: '1700000100.000400', user: 'UGONE', text: 'Adding myself here' },
     ]);
@@ -444,7 +452,7 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     expect(slack.callsTo('conversations.replies').at(-1)!.body).toMatchObject({ channel: 'CSHARED', ts: parent.ts });
     expect((input(view, 'notes').element as { initial_value?: string }).initial_value).toBe(
       // users.info could not name UGONE: the message stays, unnamed.
-      'Sam Rep: Globex asked about SSO\n\nAna Lima: We need SAML before renewal\n\nSam Rep: I will check with <product> & @pat\n\nAdding myself here',
+      'Sam Rep: Globex asked about SSO\n\nAna Lima: We need SAML before renewal\n\nHelpdesk: Ana wrote: SSO is blocking our renewal\n\nSam Rep: I will check with <product> & @pat\n\nAdding myself here',
     );
     expect((input(view, 'customer').element as ExternalSelect).initial_option).toEqual({
       text: { type: 'plain_text', text: 'Globex', emoji: true },
