@@ -117,10 +117,12 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
     const username = typeof body.username === 'string' ? body.username : '';
     const password = typeof body.password === 'string' ? body.password : '';
     // The client's own address: behind a reverse proxy trusted by RAPPORT_TRUST_PROXY (default: this machine) the one it
-    // forwards, so one client's wrong passwords do not pause everyone's sign-in.
+    // forwards, so one client's wrong passwords do not pause everyone's sign-in. The throttle counts
+    // an IPv6 client by its /64 (connectors/console/client-network.ts).
     const address = req.ip ?? req.socket.remoteAddress ?? '';
-    // A browser this account signed in from before (a valid device cookie naming it) skips the account's
-    // delay; the key not readable (database down) means no device, not an error here.
+    // A browser this account signed in from before (a valid device cookie naming it among its last few
+    // accounts) skips the account's delay; the key not readable (database down) means no device, not an
+    // error here.
     const device = await deps.access.secret().then(
       (key) => deviceFor(req, key, username),
       () => undefined,
@@ -141,8 +143,9 @@ export function createSignInRouter(deps: SignInRouterDeps): express.Router {
       await check.succeeded();
       const key = await deps.access.secret();
       startSession(res, key, person, deps.signIn.sessionHours, secure(req));
-      // This browser now skips the account's delay for this name (a fresh device id each sign-in).
-      setDeviceCookie(res, key, username, secure(req));
+      // This browser now skips the account's delay for this name (a fresh device id each sign-in), and
+      // still for the other accounts signed in on it before (the last few).
+      setDeviceCookie(req, res, key, username, secure(req));
       res.redirect(303, next);
     } catch (err) {
       // After succeeded() this gives nothing back (a try is settled once).

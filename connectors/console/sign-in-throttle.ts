@@ -2,10 +2,14 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../src/logger.ts';
 import { normalizeConsoleUsername } from '../../src/services/console-accounts.service.ts';
+import { clientNetwork } from './client-network.ts';
 
 /*
  * The rules (OWASP's authentication cheat sheet: lock out the guesser, not the account's owner).
  *
+ * - A client address is an IPv4 address, or an IPv6 address's /64 network (one host holds a whole /64
+ *   and can move inside it for free; an IPv4-mapped address counts as its IPv4 address): see
+ *   {@link clientNetwork} (connectors/console/client-network.ts).
  * - One account name from one client address (the pair): {@link MAX_FAILURES_PER_PAIR} wrong passwords
  *   within {@link SIGN_IN_WINDOW_MS} of the first lock that pair until the window ends. The owner
  *   signing in from anywhere else is not locked.
@@ -23,7 +27,9 @@ import { normalizeConsoleUsername } from '../../src/services/console-accounts.se
  *   passes its device id) skips the account's delay, so the owner's own browser is never kept waiting
  *   by a guesser. The pair and address locks still apply. The device's wrong passwords are counted too:
  *   after {@link MAX_FAILURES_PER_DEVICE} within the window that device id no longer skips the delay
- *   (a stolen cookie buys at most that many tries without it).
+ *   (a stolen cookie buys at most that many tries without it). A cookie that remembers several
+ *   accounts holds a device id per account (connectors/console/device-cookie.ts), so those tries are
+ *   counted per account: a stolen cookie's wrong passwords for one account end its skip for that one.
  * - A try is counted when it starts (before the password is checked) and given back when it turns out
  *   right or could not be judged (a database error), so a burst of concurrent guesses cannot all slip
  *   in before the first wrong one is counted.
@@ -304,13 +310,14 @@ export class SignInThrottle {
 
   /**
    * Whether `account` may try a password from `address` now; when it may, the try is counted as wrong.
-   * `device`: the device id of a valid device cookie for this same account name (the caller checks the
-   * cookie), which skips the account's delay while that device has fewer than
-   * {@link MAX_FAILURES_PER_DEVICE} wrong passwords in the window.
+   * `address` is counted by {@link clientNetwork} (an IPv6 address by its /64). `device`: the device id
+   * a valid device cookie holds for this same account name (the caller checks the cookie), which skips
+   * the account's delay while that device has fewer than {@link MAX_FAILURES_PER_DEVICE} wrong
+   * passwords in the window.
    */
   async check(account: string, address: string, device?: string): Promise<SignInCheck> {
     const name = digest(normalizeConsoleUsername(account));
-    const place = digest(address);
+    const place = digest(clientNetwork(address));
     const keys: Keys = {
       pair: `${this.base}:pair:${name}:${place}`,
       address: `${this.base}:address:${place}`,

@@ -5,6 +5,7 @@ import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createConsoleAccount } from '../../../src/services/console-accounts.service.ts';
 import { sealValue } from '../../../connectors/console/console-session.ts';
+import { DEVICE_COOKIE_MS } from '../../../connectors/console/device-cookie.ts';
 import { startConsoleServer, type ConsoleServer, type ConsoleServerOptions } from '../../helpers/console-server.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 import { startTcpProxy } from '../../helpers/tcp-proxy.ts';
@@ -53,6 +54,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The fixed sentence of a try refused for the account's delay (nothing from the request in it). */
 const accountDelaySentence = (seconds: number) =>
   `Too many wrong passwords for this account: each try now waits a little longer. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`;
+/** That sentence for any number of seconds. */
+const accountDelayPattern =
+  /^Too many wrong passwords for this account: each try now waits a little longer\. Try again in \d+ seconds?\.$/;
 
 // Password sign-in is slowed per account and address pair, per address and per account (here counted in
 // the web process, as without Redis): guessing is refused with 429, Retry-After and a sentence, and the
@@ -186,6 +190,34 @@ describe('console password sign-in throttle shared through Redis', () => {
   }
 
   const signedIn = (res: Response) => res.status === 303 && res.headers.get('location') === '/console/today';
+
+  /**
+   * Starts `rep`'s account delay and keeps it running for about 16 s: 1 s after the 5th wrong password
+   * is too short to check what should skip it on a busy machine. 4 wrong passwords, then 5 with the
+   * device cookie of another browser of the account's own (each skips the delay the one before set, and
+   * sets a doubled one: 1, 2, 4, 8, 16 s), from 192.0.2.`first` to `first + 8`; the right password
+   * from `browser` without a device cookie is then refused.
+   */
+  async function holdDelay(
+    app: ConsoleServer,
+    rep: { name: string; password: string },
+    first: number,
+    browser: string,
+  ): Promise<void> {
+    const other = deviceCookieOf(await signInFrom(app, rep.name, rep.password, `203.0.113.${first}`));
+    for (let i = 0; i < 9; i++) {
+      const res = await signInFrom(app, rep.name, `guess ${i}`, `192.0.2.${first + i}`, {
+        cookie: i < 4 ? undefined : other,
+      });
+      expect(res.status).toBe(303);
+    }
+    const refused = await signInFrom(app, rep.name, rep.password, browser);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(5);
+  }
+
+  /** A password sign-in refused for the pair or the address: 429 for the rest of the 15 minutes. */
+  const pausedForTheWindow = (res: Response) => res.status === 429 && Number(res.headers.get('retry-after')) > 14 * 60;
 
   it('an attacker’s 5 wrong passwords from one address lock only that address for the account: the owner elsewhere signs in within a second', async () => {
     const rep = await account();
@@ -345,11 +377,10 @@ describe('console password sign-in throttle shared through Redis', () => {
     await withConsoles(1, async (app) => {
       const cookie = deviceCookieOf(await signInFrom(app, ann.name, ann.password, browser));
       expect(cookie).toBeDefined();
-      for (let i = 0; i < 5; i++)
-        expect((await signInFrom(app, bob.name, `guess ${i}`, `192.0.2.${50 + i}`)).status).toBe(303);
+      await holdDelay(app, bob, 190, browser);
       const res = await signInFrom(app, bob.name, bob.password, browser, { cookie, accept: 'application/json' });
       expect(res.status).toBe(429);
-      expect(((await res.json()) as { error: string }).error).toBe(accountDelaySentence(1));
+      expect(((await res.json()) as { error: string }).error).toMatch(accountDelayPattern);
     });
   });
 
@@ -371,9 +402,7 @@ describe('console password sign-in throttle shared through Redis', () => {
         accept: 'application/json',
       });
       expect(refused.status).toBe(429);
-      expect(((await refused.json()) as { error: string }).error).toMatch(
-        /^Too many wrong passwords for this account: each try now waits a little longer\. Try again in \d+ seconds?\.$/,
-      );
+      expect(((await refused.json()) as { error: string }).error).toMatch(accountDelayPattern);
     });
   });
 
@@ -389,14 +418,17 @@ describe('console password sign-in throttle shared through Redis', () => {
       expect(set).toMatch(/; SameSite=Lax/);
       expect(set).not.toMatch(/; Secure/);
       const cookie = deviceCookieOf(first);
-      for (let i = 0; i < 5; i++)
-        expect((await signInFrom(app, rep.name, `guess ${i}`, `192.0.2.${70 + i}`)).status).toBe(303);
+      await holdDelay(app, rep, 180, browser);
       const value = decodeURIComponent((cookie ?? '').slice('rapport_device='.length));
       const [body, signature] = value.split('.');
-      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
-      expect(payload).toMatchObject({ k: 'device', a: rep.name });
+      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as {
+        accounts: Record<string, unknown>[];
+      };
+      expect(payload).toMatchObject({ k: 'device', accounts: [{ a: rep.name }] });
       // Another device id under the old signature; the same payload signed with another key.
-      const otherDevice = Buffer.from(JSON.stringify({ ...payload, d: 'another-device' })).toString('base64url');
+      const otherDevice = Buffer.from(
+        JSON.stringify({ ...payload, accounts: [{ ...payload.accounts[0], d: 'another-device' }] }),
+      ).toString('base64url');
       const tampered = `rapport_device=${encodeURIComponent(`${otherDevice}.${signature}`)}`;
       const forged = `rapport_device=${encodeURIComponent(sealValue('not the console key', payload))}`;
       for (const bad of [tampered, forged]) {
@@ -407,6 +439,117 @@ describe('console password sign-in throttle shared through Redis', () => {
       // The cookie as it was set still lets the owner in.
       expect(signedIn(await signInFrom(app, rep.name, rep.password, browser, { cookie }))).toBe(true);
     });
+  });
+
+  // One IPv6 host holds a whole /64 and can pick new addresses in it for free: counted per address, each
+  // new one started a fresh pair and address count. Counted by the /64, over two consoles sharing Redis.
+  it('guesses from many IPv6 addresses of one /64 lock the pair and then the address like one address; the neighbouring /64 is apart', async () => {
+    const rep = await account();
+    const colleague = await account();
+    const inside = (i: number) => `2001:db8:52:10:${i.toString(16)}::${i + 1}`;
+    const neighbour = (i: number) => `2001:db8:52:11::${i + 1}`;
+    await withConsoles(2, async (one, two) => {
+      for (let i = 0; i < 5; i++)
+        expect((await signInFrom(i % 2 ? one : two, rep.name, `guess ${i}`, inside(i))).status).toBe(303);
+      // A sixth address of that /64, spelled in capitals: the pair is locked, the right password too.
+      const locked = await signInFrom(one, rep.name, rep.password, '2001:DB8:52:10:ABCD:EF::1');
+      expect(pausedForTheWindow(locked)).toBe(true);
+      expect(await locked.text()).toContain('paused for 15 minutes');
+      // The owner in the next /64 (its prefix differs in the last bit): in at once or after the 1 s delay.
+      let owner = await signInFrom(two, rep.name, rep.password, neighbour(0));
+      if (owner.status === 429) {
+        expect(owner.headers.get('retry-after')).toBe('1');
+        await sleep(1000);
+        owner = await signInFrom(two, rep.name, rep.password, neighbour(0));
+      }
+      expect(signedIn(owner)).toBe(true);
+      // 15 more wrong passwords for other names from the /64 (20 in all) pause every address in it.
+      for (let i = 5; i < 20; i++)
+        expect((await signInFrom(i % 2 ? one : two, `nobody-${i}`, 'guess', inside(i))).status).toBe(303);
+      expect(pausedForTheWindow(await signInFrom(two, colleague.name, colleague.password, inside(99)))).toBe(true);
+      expect(signedIn(await signInFrom(one, colleague.name, colleague.password, neighbour(1)))).toBe(true);
+    });
+  });
+
+  it('an IPv4-mapped IPv6 address is counted as its IPv4 address', async () => {
+    const rep = await account();
+    const spellings = ['192.0.2.80', '::ffff:192.0.2.80', '::FFFF:C000:250'];
+    await withConsoles(1, async (app) => {
+      for (let i = 0; i < 5; i++)
+        expect((await signInFrom(app, rep.name, `guess ${i}`, spellings[i % spellings.length])).status).toBe(303);
+      for (const address of spellings)
+        expect(pausedForTheWindow(await signInFrom(app, rep.name, rep.password, address)), address).toBe(true);
+    });
+  });
+
+  // A shared front-desk machine, an admin who also has a rep account: the cookie named only the last
+  // account signed in on the browser, so the others waited the delay while a guesser kept it up.
+  it('a browser signed in to two accounts skips the account’s delay for both; a third account not signed in on it waits', async () => {
+    const [ann, bob, cy] = [await account(), await account(), await account()];
+    const browser = '198.51.100.40';
+    await withConsoles(1, async (app) => {
+      const first = deviceCookieOf(await signInFrom(app, ann.name, ann.password, browser));
+      let cookie = deviceCookieOf(await signInFrom(app, bob.name, bob.password, browser, { cookie: first }));
+      // Each sign-in keeps the other account (the browser stores the cookie each one sets).
+      for (const [k, rep] of [ann, bob].entries()) {
+        await holdDelay(app, rep, 150 + k * 10, browser);
+        const res = await signInFrom(app, rep.name, rep.password, browser, { cookie });
+        expect(signedIn(res), rep === ann ? 'ann' : 'bob').toBe(true);
+        cookie = deviceCookieOf(res) ?? cookie;
+      }
+      await holdDelay(app, cy, 170, browser);
+      const third = await signInFrom(app, cy.name, cy.password, browser, { cookie, accept: 'application/json' });
+      expect(third.status).toBe(429);
+      expect(((await third.json()) as { error: string }).error).toMatch(accountDelayPattern);
+    });
+  });
+
+  it('a device cookie of two accounts used with 5 wrong passwords for one of them still skips the other’s delay', async () => {
+    const [ann, bob] = [await account(), await account()];
+    const browser = '198.51.100.41';
+    const thief = '192.0.2.119';
+    await withConsoles(1, async (app) => {
+      const first = deviceCookieOf(await signInFrom(app, ann.name, ann.password, browser));
+      const cookie = deviceCookieOf(await signInFrom(app, bob.name, bob.password, browser, { cookie: first }));
+      await holdDelay(app, ann, 110, browser);
+      // A stolen copy: 5 wrong passwords for Ann skip her delay, then no longer…
+      for (let i = 0; i < 5; i++)
+        expect((await signInFrom(app, ann.name, `thief ${i}`, thief, { cookie })).status).toBe(303);
+      expect((await signInFrom(app, ann.name, ann.password, browser, { cookie })).status).toBe(429);
+      // …while Bob's own entry in the same cookie still skips his.
+      await holdDelay(app, bob, 120, browser);
+      expect(signedIn(await signInFrom(app, bob.name, bob.password, browser, { cookie }))).toBe(true);
+    });
+  });
+
+  it('a device cookie from before several accounts (one account) still skips its delay, and a sign-in to another account on that browser keeps it', async () => {
+    const sessionSecret = `throttle test key ${randomUUID()}`;
+    const [ann, bob] = [await account(), await account()];
+    const browser = '198.51.100.42';
+    // The cookie as the console set it before: one account, one device id.
+    const old = sealValue(sessionSecret, {
+      k: 'device',
+      a: ann.name,
+      d: randomUUID(),
+      exp: Date.now() + DEVICE_COOKIE_MS,
+    });
+    const oldCookie = `rapport_device=${encodeURIComponent(old)}`;
+    await withConsoles(
+      1,
+      async (app) => {
+        await holdDelay(app, ann, 130, browser);
+        expect(signedIn(await signInFrom(app, ann.name, ann.password, browser, { cookie: oldCookie }))).toBe(true);
+        // Bob signs in on that browser while it still holds only the old cookie: Ann's entry is kept.
+        const both = deviceCookieOf(await signInFrom(app, bob.name, bob.password, browser, { cookie: oldCookie }));
+        await holdDelay(app, bob, 140, browser);
+        expect(signedIn(await signInFrom(app, bob.name, bob.password, browser, { cookie: both }))).toBe(true);
+        // One more wrong password for Ann sets a delay again at once (her count was kept).
+        expect((await signInFrom(app, ann.name, 'one more guess', '192.0.2.139')).status).toBe(303);
+        expect((await signInFrom(app, ann.name, ann.password, browser)).status).toBe(429);
+        expect(signedIn(await signInFrom(app, ann.name, ann.password, browser, { cookie: both }))).toBe(true);
+      },
+      { signIn: { sessionSecret } },
+    );
   });
 
   it('when Redis stops answering, wrong passwords are counted in the process (logged once), and in Redis again once it is back', async () => {

@@ -102,6 +102,36 @@ describe('SignInThrottle (in this process)', () => {
     expect((await throttle.check('someone-new', '192.0.2.2')).allowed).toBe(true);
   });
 
+  // One IPv6 host holds a whole /64: counted per address, moving to a new address of its own reset the
+  // guesser's pair and address counts (5 addresses of a /64 got 5 tries each).
+  it('counts an IPv6 client by its /64: wrong passwords from many addresses of one /64 lock the pair and the address like one address; the next /64 is apart', async () => {
+    const { clock, throttle } = throttleAt();
+    for (let i = 1; i <= MAX_FAILURES_PER_PAIR; i++) await wrong(throttle, 'ivy', `2001:db8:6:a0::${i}`);
+    // Another address of that /64, in another spelling: the pair's 15-minute lock, not the account's 1 s delay.
+    expect(refusal(await throttle.check('ivy', '2001:DB8:6:A0:9:8:7:6'))).toEqual({
+      reason: 'pair',
+      wait: SIGN_IN_WINDOW_MS / 1000,
+    });
+    // The neighbouring /64 (the last bit of the prefix differs) is another client: only the delay.
+    expect(refusal(await throttle.check('ivy', '2001:db8:6:a1::1'))?.reason).toBe('account');
+    clock.now += ACCOUNT_DELAY_MAX_MS;
+    expect((await throttle.check('ivy', '2001:db8:6:a1::1')).allowed).toBe(true);
+    // Any names from one /64: 20 wrong passwords (5 already) lock every address in it.
+    for (let i = MAX_FAILURES_PER_PAIR; i < MAX_FAILURES_PER_ADDRESS; i++)
+      await wrong(throttle, `name${i}`, `2001:db8:6:a0:${i.toString(16)}::1`);
+    expect(refusal(await throttle.check('someone-new', '2001:db8:6:a0:ffff::1'))?.reason).toBe('address');
+    expect((await throttle.check('someone-new', '2001:db8:6:a1:ffff::1')).allowed).toBe(true);
+  });
+
+  it('counts an IPv4-mapped IPv6 address as its IPv4 address', async () => {
+    const { throttle } = throttleAt();
+    const spellings = ['203.0.113.5', '::ffff:203.0.113.5', '::FFFF:CB00:7105'];
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) await wrong(throttle, 'jay', spellings[i % spellings.length]);
+    for (const address of spellings) expect(refusal(await throttle.check('jay', address))?.reason).toBe('pair');
+    // IPv4 is still counted per address.
+    expect(refusal(await throttle.check('jay', '203.0.113.6'))).toEqual({ reason: 'account', wait: 1 });
+  });
+
   it('counts a try when it starts: concurrent guesses cannot all slip in before the first wrong one is counted', async () => {
     const { throttle } = throttleAt();
     const checks = await Promise.all(Array.from({ length: 10 }, () => throttle.check('cy', '198.51.100.1')));
