@@ -88,7 +88,10 @@ function setTime(result: chrono.ParsedResult, hour: number, minute: number): voi
 
 /** A Chinese or Japanese weekday (周五, 星期五, 禮拜五, 金曜日) said without a day of the month (5日, 3月). */
 function cjkWeekdayAlone(text: string): boolean {
-  return /[周週星礼禮曜]/.test(text) && !/(?:\d|[一二三四五六七八九十〇]+)\s*[日号號]|月/.test(text.replace(/[月火水木金土日]曜日?/g, ''));
+  return (
+    /[周週星礼禮曜]/.test(text) &&
+    !/(?:\d|[一二三四五六七八九十〇]+)\s*[日号號]|月/.test(text.replace(/[月火水木金土日]曜日?/g, ''))
+  );
 }
 
 /** An exact amount of time from now ("in 2 hours"), not a day. */
