@@ -26,7 +26,8 @@ const QUARTER = /^(?:(end|start|beginning) of\s+)?q([1-4])(?:\s+(\d{4}))?(?=$|[\
  * `hours`, or the next working day's once it has passed or today is not a working day; 17:00 Monday to
  * Friday by default), "eow"/"end of week" (Friday 17:00), "Q1" / "q2 2027" (the quarter's first
  * day at `startHour`, the next one to come when no year is given), "end of Q1" (its last day, 17:00)
- * and "end of month"/"end of the year" (the last day of this month or year, 17:00, as 月底 and 年底).
+ * and "end of month"/"end of the year" (the last working day of this month or year, 17:00; the next
+ * month's or year's once that has passed).
  * Read at the start of `text` in `timeZone`; undefined when the text does not start with one.
  */
 export function parseBusinessDate(
@@ -58,11 +59,25 @@ export function parseBusinessDate(
   }
   const period = END_OF_PERIOD.exec(text);
   if (period) {
-    // The last day of this month or year at closing time, like 月底 and "end of Q4" (chrono alone read
-    // "end of month" as that day's opening time, refused as past on the day itself, and no year end).
-    const month = period[1].toLowerCase() === 'year' ? 12 : today.month;
-    const day = new Date(Date.UTC(today.year, month, 0)).getUTCDate();
-    return { at: at({ year: today.year, month, day, hour: END_OF_DAY_HOUR, minute: 0 }), matched: period[0] };
+    // The last working day of this month or year at 17:00, like "end of Q4" (chrono alone read "end of
+    // month" as that day's opening time, refused as past on the day itself, and no year end); once
+    // that has passed, the next month's or year's, as a quarter rolls on.
+    const yearly = period[1].toLowerCase() === 'year';
+    for (let ahead = 0; ahead < 2; ahead++) {
+      const month = yearly ? 12 : today.month + ahead;
+      const year = today.year + (yearly ? ahead : 0);
+      const last = new Date(Date.UTC(year, month, 0)); // the period's last calendar day
+      let day: WallClock = {
+        year: last.getUTCFullYear(),
+        month: last.getUTCMonth() + 1,
+        day: last.getUTCDate(),
+        hour: END_OF_DAY_HOUR,
+        minute: 0,
+      };
+      for (let i = 0; i < 7 && !isWorkingDay(hours, weekdayOf(day)); i++) day = addCalendarDays(day, -1);
+      const when = at(day);
+      if (when.getTime() > now.getTime()) return { at: when, matched: period[0] };
+    }
   }
   const quarter = QUARTER.exec(text);
   if (quarter) {

@@ -129,7 +129,15 @@ describe('ends of months and years', () => {
     const lastDay = new Date('2026-11-30T20:00:00Z'); // Mon 30 Nov, 15:00 EST
     expect(iso('end of month', lastDay)).toBe('2026-11-30T22:00:00.000Z');
     expect(iso('月底', lastDay)).toBe('2026-11-30T22:00:00.000Z');
-    expect(() => iso('end of month', new Date('2026-11-30T23:00:00Z'))).toThrow(/in the past/);
+    // After 17:00 on the last day: the next month's end, as "end of Q4" rolls on (it was refused as past).
+    expect(iso('end of month', new Date('2026-11-30T23:00:00Z'))).toBe('2026-12-31T22:00:00.000Z');
+  });
+
+  it('"end of month" and "end of year" are the last working day: Friday 29 January 2027, not Sunday 31', () => {
+    const january = new Date('2027-01-10T15:00:00Z'); // Sun 10 Jan 2027
+    expect(iso('end of month', january)).toBe('2027-01-29T22:00:00.000Z'); // Fri 29 Jan, 17:00 EST
+    // 2027 ends on a Friday; 2028 on a Sunday (after 17:00 on Fri 31 Dec 2027, Fri 29 Dec 2028).
+    expect(iso('end of year', new Date('2027-12-31T23:00:00Z'))).toBe('2028-12-29T22:00:00.000Z');
   });
 
   it('reads "end of year" and "end of the year"', () => {
