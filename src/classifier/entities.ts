@@ -53,11 +53,13 @@ const SENTIMENT_LANGUAGES = new Set(['en', 'und', 'zh']);
  * Extracts entities and sentiment with wink-nlp (pipeline `sbd`, `negation`, `sentiment`, `ner`
  * only) and resolves dates with chrono-node relative to `referenceDate` in `timezone`, in the
  * message's language: chrono's locale for zh/de/es/fr/ja/nl/pt/ru (see localized-dates.ts), English
- * otherwise. Sentiment is dispatched by language too.
+ * otherwise, with a rep's typed rules for parts of the day, counts after a day and month ends (see
+ * findDatesIn). Sentiment is dispatched by language too.
  *
  * @param timezone - IANA zone or UTC offset in minutes used for "tomorrow at 3pm". Default `UTC`.
  * @param language - the message's language (Message.language); detected when not given.
- * @param hours - the team's business hours: with them, "by end of day" anywhere in an English message
+ * @param hours - the team's business hours (default 09:00-17:00 Monday to Friday for month ends and
+ *   mornings): with them, "by end of day" anywhere in an English message
  *   is the team's closing time (today, or the next working day's), and "tomorrow morning" (no hour
  *   said) is the opening time of that day, or of the next working day when the team is off then.
  */
@@ -80,10 +82,11 @@ export function analyzeMessage(
   const notPast = (at: Date) => at.getTime() >= referenceDate.getTime() - 86_400_000;
   let mentionedDate: Date | null = null;
   if (language !== 'en' && language !== 'und' && (DATE_LANGUAGES as readonly string[]).includes(language)) {
-    mentionedDate = findDatesIn(text, language, referenceDate, timezone).find((d) => notPast(d.at))?.at ?? null;
+    mentionedDate =
+      findDatesIn(text, language, referenceDate, timezone, { hours }).find((d) => notPast(d.at))?.at ?? null;
   } else if (MAY_MENTION_DATE.test(text)) {
     // English through the same reader: wall-clock times in the zone, also across a DST change.
-    const found = findDatesIn(text, 'en', referenceDate, timezone).find((d) => notPast(d.at));
+    const found = findDatesIn(text, 'en', referenceDate, timezone, { hours }).find((d) => notPast(d.at));
     mentionedDate = found?.at ?? null;
     if (hours && typeof timezone === 'string') {
       if (found && /\bmorning\b/i.test(found.text) && !found.timeGiven)

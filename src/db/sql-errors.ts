@@ -44,3 +44,14 @@ export function isDatabaseUnavailableError(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * '40P01' when PostgreSQL aborted the transaction `err` ended to break a deadlock, '40001' for a
+ * serialization failure (the transaction changed nothing and may run again), undefined for anything
+ * else. Prisma reports them as P2034 (its own queries) or P2010 (raw ones), the PostgreSQL code inside.
+ */
+export function transactionConflictCode(err: unknown): '40P01' | '40001' | undefined {
+  const e = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null;
+  const code = e?.meta?.driverAdapterError?.cause?.originalCode ?? e?.code;
+  return code === '40P01' || code === '40001' ? code : undefined;
+}

@@ -26,8 +26,8 @@ const QUARTER = /^(?:(end|start|beginning) of\s+)?q([1-4])(?:\s+(\d{4}))?(?=$|[\
  * `hours`, or the next working day's once it has passed or today is not a working day; 17:00 Monday to
  * Friday by default), "eow"/"end of week" (Friday 17:00), "Q1" / "q2 2027" (the quarter's first
  * day at `startHour`, the next one to come when no year is given), "end of Q1" (its last day, 17:00)
- * and "end of month"/"end of the year" (the last working day of this month or year, 17:00; the next
- * month's or year's once that has passed).
+ * and "end of month"/"end of the year" ({@link endOfPeriod}: the last working day of this month or year,
+ * 17:00; the next month's or year's once that has passed).
  * Read at the start of `text` in `timeZone`; undefined when the text does not start with one.
  */
 export function parseBusinessDate(
@@ -59,25 +59,9 @@ export function parseBusinessDate(
   }
   const period = END_OF_PERIOD.exec(text);
   if (period) {
-    // The last working day of this month or year at 17:00, like "end of Q4" (chrono alone read "end of
-    // month" as that day's opening time, refused as past on the day itself, and no year end); once
-    // that has passed, the next month's or year's, as a quarter rolls on.
-    const yearly = period[1].toLowerCase() === 'year';
-    for (let ahead = 0; ahead < 2; ahead++) {
-      const month = yearly ? 12 : today.month + ahead;
-      const year = today.year + (yearly ? ahead : 0);
-      const last = new Date(Date.UTC(year, month, 0)); // the period's last calendar day
-      let day: WallClock = {
-        year: last.getUTCFullYear(),
-        month: last.getUTCMonth() + 1,
-        day: last.getUTCDate(),
-        hour: END_OF_DAY_HOUR,
-        minute: 0,
-      };
-      for (let i = 0; i < 7 && !isWorkingDay(hours, weekdayOf(day)); i++) day = addCalendarDays(day, -1);
-      const when = at(day);
-      if (when.getTime() > now.getTime()) return { at: when, matched: period[0] };
-    }
+    // chrono alone read "end of month" as that day's opening time, refused as past on the day itself.
+    const unit = period[1].toLowerCase() === 'year' ? 'year' : 'month';
+    return { at: endOfPeriod({ unit, ahead: 0 }, now, timeZone, hours), matched: period[0] };
   }
   const quarter = QUARTER.exec(text);
   if (quarter) {
@@ -92,6 +76,58 @@ export function parseBusinessDate(
     return { at: when, matched: quarter[0] };
   }
   return undefined;
+}
+
+/** The end of a month or year a text names: `ahead` periods after the current one (下个月底 is a month ahead). */
+export interface PeriodEnd {
+  readonly unit: 'month' | 'year';
+  readonly ahead: number;
+}
+
+/**
+ * The end of a month or year, however it was said ("end of month", "end of the year", 月底, 本月底,
+ * 下个月底, 年底, Monatsende, fin de mes), typed by a rep or written by a customer: the period's last
+ * working day in `hours` at {@link END_OF_DAY_HOUR}:00 in `timeZone` (an IANA name or minutes east of
+ * UTC), like "end of Q4" (Sunday 31 January 2027 is Friday 29 January). Said after that but before the
+ * period's last day is over at 17:00 (its closing weekend, the evening of its last working day): that
+ * last day at 17:00 (said on Saturday 30 January 2027: Sunday 31 January 17:00), not a whole period
+ * later; once that has passed too, the next period's, as a quarter rolls on ("end of month" said after
+ * 17:00 on 30 November is 31 December).
+ */
+export function endOfPeriod(
+  end: PeriodEnd,
+  now: Date,
+  timeZone: string | number,
+  hours: BusinessHours = DEFAULT_BUSINESS_HOURS,
+): Date {
+  const at = (wall: WallClock) =>
+    typeof timeZone === 'string'
+      ? zonedWallClockToInstant(wall, timeZone)
+      : new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute) - timeZone * 60_000);
+  const today =
+    typeof timeZone === 'string'
+      ? instantToWallClock(now, timeZone)
+      : instantToWallClock(new Date(now.getTime() + timeZone * 60_000), 'UTC');
+  const yearly = end.unit === 'year';
+  let when = now;
+  for (let ahead = end.ahead; ahead < end.ahead + 2; ahead++) {
+    const last = new Date(Date.UTC(today.year + (yearly ? ahead : 0), yearly ? 12 : today.month + ahead, 0));
+    const lastDay: WallClock = {
+      year: last.getUTCFullYear(),
+      month: last.getUTCMonth() + 1,
+      day: last.getUTCDate(),
+      hour: END_OF_DAY_HOUR,
+      minute: 0,
+    };
+    let day = lastDay;
+    for (let i = 0; i < 7 && !isWorkingDay(hours, weekdayOf(day)); i++) day = addCalendarDays(day, -1);
+    when = at(day);
+    if (when.getTime() > now.getTime()) return when;
+    // Past its last working day, not past the period (its closing weekend, the evening before its last
+    // day): the period's last day at 17:00, not a whole period later.
+    if (at(lastDay).getTime() > now.getTime()) return at(lastDay);
+  }
+  return when;
 }
 
 /** "end of day" and its synonyms anywhere in a sentence ("can you send it by end of day?"). */

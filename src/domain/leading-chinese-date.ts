@@ -1,7 +1,9 @@
 import type * as chrono from 'chrono-node';
+import type { PeriodEnd } from './business-dates.ts';
 import {
   dateParsersFor,
   leadingDaysAhead,
+  type LeadingPeriod,
   leadingPeriod,
   moveToNextWeek,
   nextWeekFromMonday,
@@ -16,8 +18,17 @@ export type LocalizedWhen =
   | { kind: 'duration'; at: Date; matched: string }
   /** 下周二, 明天上午9点, 3天后, nächsten Dienstag: chrono-node's reading (wall clock in the rep's zone). */
   | { kind: 'chrono'; result: chrono.ParsedResult; matched: string }
-  /** 月底, 下个月初, 年底, pasado mañana: a day; `end` for the end of a period; `time` when one was named. */
-  | { kind: 'period'; day: WallDate; end: boolean; time?: { hour: number; minute: number }; matched: string };
+  /** 月底, 下个月底, 年底, Monatsende: the end of a month or year, read as "end of month" is (endOfPeriod). */
+  | { kind: 'end'; period: PeriodEnd; matched: string }
+  /** 下个月初, pasado mañana, 3日後: a day; `time` when one was named. */
+  | { kind: 'period'; day: WallDate; time?: { hour: number; minute: number }; matched: string };
+
+/** A month's or year's start or end named at the start of a text, as a {@link LocalizedWhen}. */
+export function periodWhen(period: LeadingPeriod): LocalizedWhen {
+  return 'ends' in period
+    ? { kind: 'end', period: period.ends, matched: period.text }
+    : { kind: 'period', day: period.day, matched: period.text };
+}
 
 /** Han or kana at the start, maybe after digits: 下周二, 3天后, 明天上午9点, 明日9時. */
 const STARTS_CJK = /^[\d\s]*[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
@@ -116,11 +127,10 @@ export function leadingChineseWhen(
   if (japanese && japanese.matched.length >= (found?.matched.length ?? 0)) found = japanese;
   const day = { year: today.year, month: today.month, day: today.day };
   const period = leadingPeriod(text, 'zh', day);
-  if (period && period.text.length >= (found?.matched.length ?? 0))
-    return { kind: 'period', day: period.day, end: period.end, matched: period.text };
+  if (period && period.text.length >= (found?.matched.length ?? 0)) return periodWhen(period);
   const ahead = leadingDaysAhead(text, 'ja', day, { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) });
   if (ahead && ahead.text.length > (found?.matched.length ?? 0))
-    return { kind: 'period', day: ahead.day, end: false, time: ahead.time, matched: ahead.text };
+    return { kind: 'period', day: ahead.day, time: ahead.time, matched: ahead.text };
   return found && { kind: 'chrono', ...found };
 }
 

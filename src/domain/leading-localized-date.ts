@@ -1,5 +1,5 @@
 import type * as chrono from 'chrono-node';
-import { leadingChineseWhen, type LocalizedWhen } from './leading-chinese-date.ts';
+import { leadingChineseWhen, type LocalizedWhen, periodWhen } from './leading-chinese-date.ts';
 import { dateParsersFor, leadingDaysAhead, leadingPeriod, moveToNextWeek } from './localized-dates.ts';
 import { instantToWallClock, timezoneOffsetMinutes } from './zoned-time.ts';
 
@@ -67,11 +67,10 @@ export function leadingLocalizedWhen(
     const day = { year: today.year, month: today.month, day: today.day };
     const ahead = leadingDaysAhead(text, language, day, reference);
     if (ahead && ahead.text.length > (found?.matched.length ?? 0))
-      found = { kind: 'period', day: ahead.day, end: false, time: ahead.time, matched: ahead.text };
+      found = { kind: 'period', day: ahead.day, time: ahead.time, matched: ahead.text };
     const period = leadingPeriod(text, language, day);
     // Month and year ends are whole phrases (fin de mes), never an abbreviation: no English reading to fear.
-    if (period && period.text.length > (found?.matched.length ?? 0))
-      found = { kind: 'period', day: period.day, end: period.end, matched: period.text };
+    if (period && period.text.length > (found?.matched.length ?? 0)) found = periodWhen(period);
   }
   return found;
 }

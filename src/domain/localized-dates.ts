@@ -1,4 +1,8 @@
 import * as chrono from 'chrono-node';
+import { endOfPeriod, type PeriodEnd } from './business-dates.ts';
+import { type BusinessHours, DEFAULT_BUSINESS_HOURS, openingTime } from './business-hours.ts';
+import { withoutBareNumber } from './count-after-day.ts';
+import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
 import { instantToWallClock, timezoneOffsetMinutes, type WallClock, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** A date named in a text, with the words that named it and where they start. */
@@ -10,43 +14,47 @@ export interface FoundDate {
   readonly timeGiven: boolean;
 }
 
-type EndOfPeriod = {
-  readonly pattern: RegExp;
-  readonly resolve: (ref: WallDate) => WallDate;
-  /** The end of a period (月底), not its start (下个月初). */
-  readonly end: boolean;
-};
+/**
+ * A start or end of a month or year: an end is read by {@link endOfPeriod} (the last working day,
+ * 17:00, the same reading as "end of month"); a start is a day counted from today (下个月初).
+ */
+type PeriodPhrase =
+  | { readonly pattern: RegExp; readonly ends: PeriodEnd }
+  | { readonly pattern: RegExp; readonly starts: (today: WallDate) => WallDate };
 export type WallDate = { year: number; month: number; day: number };
 
-const lastDayOf = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 const nextMonth = ({ year, month }: WallDate): WallDate =>
   month === 12 ? { year: year + 1, month: 1, day: 1 } : { year, month: month + 1, day: 1 };
-const endOfMonth = (d: WallDate): WallDate => ({ ...d, day: lastDayOf(d.year, d.month) });
+const MONTH: PeriodEnd = { unit: 'month', ahead: 0 };
+const YEAR: PeriodEnd = { unit: 'year', ahead: 0 };
 
 /**
  * Ends and starts of months and years that chrono's locales do not know (月底, 下个月初, Monatsende,
- * fin de mes): common in customers' messages about payments, renewals and cancellations.
+ * fin de mes): common in customers' messages about payments, renewals and cancellations. English
+ * ("end of the month") is here for customers' messages: chrono reads it as the last calendar day at
+ * noon, and "end of the year" as "the year"; typed English goes through parseBusinessDate, to the same reading.
  */
-const PERIODS: Record<string, readonly EndOfPeriod[]> = {
+const PERIODS: Record<string, readonly PeriodPhrase[]> = {
+  en: [
+    { pattern: /(?<!\p{L})end of (?:the |this )?month(?!\p{L})/iu, ends: MONTH },
+    { pattern: /(?<!\p{L})end of (?:the |this )?year(?!\p{L})/iu, ends: YEAR },
+  ],
   zh: [
-    { pattern: /下(?:个|個)?月(?:底|末)/, resolve: (d) => endOfMonth(nextMonth(d)), end: true },
-    { pattern: /(?:下(?:个|個)?月初)/, resolve: (d) => nextMonth(d), end: false },
-    { pattern: /(?:本|这个?|這個?|當|当)?月(?:底|末)/, resolve: endOfMonth, end: true },
-    { pattern: /(?:今|本)?年(?:底|末)/, resolve: (d) => ({ year: d.year, month: 12, day: 31 }), end: true },
+    { pattern: /下(?:个|個)?月(?:底|末)/, ends: { unit: 'month', ahead: 1 } },
+    { pattern: /(?:下(?:个|個)?月初)/, starts: nextMonth },
+    { pattern: /(?:本|这个?|這個?|當|当)?月(?:底|末)/, ends: MONTH },
+    { pattern: /明年(?:底|末)/, ends: { unit: 'year', ahead: 1 } },
+    { pattern: /(?:今|本)?年(?:底|末)/, ends: YEAR },
   ],
   de: [
-    { pattern: /\b(?:Monatsende|Ende (?:des|dieses) Monats)\b/i, resolve: endOfMonth, end: true },
-    {
-      pattern: /\b(?:Jahresende|Ende (?:des|dieses) Jahres)\b/i,
-      resolve: (d) => ({ year: d.year, month: 12, day: 31 }),
-      end: true,
-    },
+    { pattern: /\b(?:Monatsende|Ende (?:des|dieses) Monats)\b/i, ends: MONTH },
+    { pattern: /\b(?:Jahresende|Ende (?:des|dieses) Jahres)\b/i, ends: YEAR },
   ],
   es: [
-    { pattern: /\bfin(?:al)? de(?:l)? mes\b/i, resolve: endOfMonth, end: true },
-    { pattern: /\bfin(?:al)? de(?:l)? año\b/i, resolve: (d) => ({ year: d.year, month: 12, day: 31 }), end: true },
+    { pattern: /\bfin(?:al)? de(?:l)? mes\b/i, ends: MONTH },
+    { pattern: /\bfin(?:al)? de(?:l)? año\b/i, ends: YEAR },
   ],
-  fr: [{ pattern: /\bfin (?:du|de ce) mois\b/i, resolve: endOfMonth, end: true }],
+  fr: [{ pattern: /\bfin (?:du|de ce) mois\b/i, ends: MONTH }],
 };
 
 /** chrono-node's parsers for a language (`zh` reads simplified and traditional), English otherwise. */
@@ -74,8 +82,11 @@ export const DATE_LANGUAGES = ['en', 'zh', 'de', 'es', 'fr', 'ja', 'nl', 'pt', '
 /**
  * The dates a text names, read in its language in `timeZone`, in order of appearance: chrono-node's
  * locale for that language, plus ends/starts of months and years it lacks. A date without a time is
- * `defaultHour`:00 local time (chrono's own default is noon). The command grammar's `remind 华为
- * 下周二 发报价` can reuse this with the rep's or message's language.
+ * `defaultHour`:00 local time (chrono's own default is noon). Words a rep also types read as typed:
+ * a part of the day ("tonight" 20:00, part-of-day.ts), a count after a day ("friday 10 licenses" is
+ * Friday, count-after-day.ts), the end of a month or year (last working day 17:00, `hours`,
+ * business-dates.ts). The command grammar's `remind 华为 下周二 发报价` can reuse this with the rep's
+ * or message's language.
  *
  * @param forwardDate - read "Friday" as the coming one (default `true`).
  */
@@ -84,7 +95,11 @@ export function findDatesIn(
   language: string,
   reference: Date,
   timeZone: string | number,
-  { forwardDate = true, defaultHour = 12 }: { forwardDate?: boolean; defaultHour?: number } = {},
+  {
+    forwardDate = true,
+    defaultHour = 12,
+    hours = DEFAULT_BUSINESS_HOURS,
+  }: { forwardDate?: boolean; defaultHour?: number; hours?: BusinessHours } = {},
 ): FoundDate[] {
   const offset = typeof timeZone === 'number' ? timeZone : timezoneOffsetMinutes(timeZone, reference);
   const zone = typeof timeZone === 'string' ? timeZone : undefined;
@@ -100,11 +115,30 @@ export function findDatesIn(
   const context = zh
     ? { instant: asServerLocal, timezone: -asServerLocal.getTimezoneOffset() }
     : { instant: reference, timezone: offset };
+  const atWall = (local: WallClock) =>
+    zone
+      ? zonedWallClockToInstant(local, zone)
+      : new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute) - offset * 60_000);
   for (const parser of dateParsersFor(language)) {
-    for (const r of parser.parse(text, context, { forwardDate })) {
+    for (const parsed of parser.parse(text, context, { forwardDate })) {
+      // "friday 10 licenses", "friday, 10 seats": a count after the day, not 10:00, as when a rep types it.
+      const dayEnd = withoutBareNumber(parsed, text.slice(parsed.index + parsed.text.length));
+      const r =
+        (dayEnd === undefined
+          ? undefined
+          : parser
+              .parse(text.slice(parsed.index, parsed.index + dayEnd), context, { forwardDate })
+              .find((x) => x.index === 0)) ?? parsed;
       if (zh) nextWeekFromMonday(r, wall);
-      const at = zh ? wallClockAt(r.start, zone, offset) : parsedInstant(r.start, zone, offset);
-      const candidate = { at, text: r.text, index: r.index, timeGiven: r.start.isCertain('hour') };
+      // "tonight", "this afternoon", 今晚: the hours a rep's typed date gives them (part-of-day.ts).
+      const part = r.start.isCertain('hour') ? undefined : partOfDayNamed(r.text);
+      const at =
+        part !== undefined
+          ? atWall(partOfDayWall(part, r, now, openingTime(hours), forwardDate))
+          : zh
+            ? wallClockAt(r.start, zone, offset)
+            : parsedInstant(r.start, zone, offset);
+      const candidate = { at, text: r.text, index: parsed.index, timeGiven: r.start.isCertain('hour') };
       const overlapping = found.findIndex(
         (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
       );
@@ -114,13 +148,22 @@ export function findDatesIn(
   }
   for (const period of PERIODS[language] ?? []) {
     const match = period.pattern.exec(text);
-    if (!match || found.some((f) => match.index >= f.index && match.index < f.index + f.text.length)) continue;
-    const day = period.resolve({ year: wall.year, month: wall.month, day: wall.day });
-    const local = { ...day, hour: defaultHour, minute: 0 };
-    const at = zone
-      ? zonedWallClockToInstant(local, zone)
-      : new Date(Date.UTC(day.year, day.month - 1, day.day, defaultHour) - offset * 60_000);
-    found.push({ at, text: match[0], index: match.index, timeGiven: false });
+    if (!match) continue;
+    const end = match.index + match[0].length;
+    // chrono read 下个月 in 下个月底 and "the year" in "end of the year": the whole phrase replaces it.
+    const inside = (f: FoundDate) => f.index < end && match.index < f.index + f.text.length;
+    if (found.some((f) => inside(f) && f.text.length > match[0].length)) continue;
+    // An end is read as a rep's typed "end of month" is: the last working day, 17:00 (business-dates.ts).
+    const at =
+      'ends' in period
+        ? endOfPeriod(period.ends, reference, timeZone, hours)
+        : atWall({ ...period.starts(wall), hour: defaultHour, minute: 0 });
+    found.splice(0, found.length, ...found.filter((f) => !inside(f)), {
+      at,
+      text: match[0],
+      index: match.index,
+      timeGiven: false,
+    });
   }
   for (const ahead of DAYS_AHEAD[language] ?? []) {
     const match = ahead.pattern.exec(text);
@@ -130,12 +173,8 @@ export function findDatesIn(
     const inside = (f: FoundDate) => f.index < end && match.index < f.index + f.text.length;
     if (found.some((f) => inside(f) && f.text.length >= match[0].length)) continue;
     const day = daysAfter({ year: wall.year, month: wall.month, day: wall.day }, ahead.days(match));
-    const local = { ...day, hour: defaultHour, minute: 0 };
-    const at = zone
-      ? zonedWallClockToInstant(local, zone)
-      : new Date(Date.UTC(day.year, day.month - 1, day.day, defaultHour) - offset * 60_000);
     found.splice(0, found.length, ...found.filter((f) => !inside(f)), {
-      at,
+      at: atWall({ ...day, hour: defaultHour, minute: 0 }),
       text: match[0],
       index: match.index,
       timeGiven: false,
@@ -144,18 +183,18 @@ export function findDatesIn(
   return found.sort((a, b) => a.index - b.index);
 }
 
+/** A start or end of a month or year named at the start of a text, and the words that named it. */
+export type LeadingPeriod = { text: string; ends: PeriodEnd } | { text: string; day: WallDate };
+
 /**
- * A start or end of a month or year named at the very start of `text` (月底 续约), as a day counted
- * from `today`; `end` says it is the end of the period. Undefined when the text does not start with one.
+ * A start or end of a month or year named at the very start of `text` (月底 续约): an end for
+ * {@link endOfPeriod}, a start as a day counted from `today`. Undefined when the text does not start with one.
  */
-export function leadingPeriod(
-  text: string,
-  language: string,
-  today: WallDate,
-): { day: WallDate; text: string; end: boolean } | undefined {
+export function leadingPeriod(text: string, language: string, today: WallDate): LeadingPeriod | undefined {
   for (const period of PERIODS[language] ?? []) {
     const match = period.pattern.exec(text);
-    if (match?.index === 0) return { day: period.resolve(today), text: match[0], end: period.end };
+    if (match?.index !== 0) continue;
+    return 'ends' in period ? { text: match[0], ends: period.ends } : { text: match[0], day: period.starts(today) };
   }
   return undefined;
 }
@@ -256,6 +295,28 @@ export function serverLocal(wall: WallClock, now: Date): Date {
     now.getUTCSeconds(),
     now.getUTCMilliseconds(),
   );
+}
+
+/**
+ * The wall clock of a part of the day a customer named without a time, read as a rep's typed one is
+ * (part-of-day.ts): its hour ("tonight" 20:00, not chrono's 22:00); said today after that hour, the next
+ * whole hour while it lasts ("tonight" at 21:30 is 22:00), else its hour, now past. "this evening" has no
+ * day of its own: it is today's, where chrono's forward reading moved it to tomorrow once 20:00 passed.
+ */
+function partOfDayWall(
+  part: PartOfDay,
+  r: chrono.ParsedResult,
+  now: WallClock,
+  open: { hour: number; minute: number },
+  forwardDate: boolean,
+): WallClock {
+  const c = r.start;
+  const dayOwn = c.isCertain('day') || c.isCertain('weekday');
+  const day = dayOwn
+    ? { year: c.get('year') ?? now.year, month: c.get('month') ?? now.month, day: c.get('day') ?? now.day }
+    : { year: now.year, month: now.month, day: now.day };
+  const later = forwardDate && !c.isCertain('weekday') ? partOfDayTimeOn(part, day, now, open) : undefined;
+  return { ...day, ...(later ?? partOfDayTime(r.text, open) ?? open) };
 }
 
 /**

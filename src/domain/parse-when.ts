@@ -1,10 +1,11 @@
 import * as chrono from 'chrono-node';
 import { invalidInput } from '../errors.ts';
-import { END_OF_DAY_HOUR, parseBusinessDate } from './business-dates.ts';
+import { endOfPeriod, parseBusinessDate } from './business-dates.ts';
 import { type BusinessHours, openingTime } from './business-hours.ts';
+import { withoutBareNumber } from './count-after-day.ts';
 import { leadingLocalizedWhen } from './leading-localized-date.ts';
-import { partOfDayTime } from './part-of-day.ts';
-import { timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
+import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
+import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** Hour used when a date is given without a time ("friday", "next week") and no team hours are given: the start of a working day. */
 export const DEFAULT_HOUR = 9;
@@ -45,38 +46,8 @@ const FOR_DURATION = /^for\s+(?=(?:\d+|an?|a few|one|two|three)\s)/i;
 /** An IANA zone name written after a date: "Europe/Berlin", "America/Argentina/Buenos_Aires". */
 const IANA_ZONE = /^(?:in\s+)?([A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)(?=$|[\s,.;:!?])/;
 
-/**
- * A number after a day ("friday 10 licenses", "monday 12 users", "in 2 days 10 seats"), which chrono
- * reads as the hour: a rep means a count there, and a time says so with a marker ("10am", "10:30",
- * "at 10", "@10", "10h", "um 10", "à 10", 明天10点).
- */
-const BARE_NUMBER_END = /[\s,]+\d{1,2}$/;
-/** Words before a number that make it a time: "friday at 10", "@10", "morgen um 10", "demain à 10". */
-const HOUR_WORD_END = /(?:(?<!\p{L})(?:at|um|à|a|las|às|om|в)\s*|@\s*)\d{1,2}$/iu;
 /** A time chrono does not read after a day: "friday @10", "@ 10:30", "friday 10h", "10h30". */
 const HOUR_AFTER = /^\s+(?:@\s*([01]?\d|2[0-3])(?:[:.]([0-5]\d))?|([01]?\d|2[0-3])h([0-5]\d)?)(?=$|[\s,.;:!?])/i;
-
-/**
- * Where the day ends when chrono took a bare number after it as the hour ("friday 10" of "friday 10
- * licenses"): the length of the text before the number, or undefined when the time was said as one.
- * A number that ends the text (nothing `following` it) can only be the hour: `snooze 18 friday 10`.
- */
-function withoutBareNumber(result: chrono.ParsedResult, following: string): number | undefined {
-  if (!result.start.isCertain('hour') || following.trim() === '') return undefined;
-  const bare = BARE_NUMBER_END.exec(result.text);
-  if (!bare || HOUR_WORD_END.test(result.text)) return undefined;
-  // "friday, 10 seats": a comma parts the day from a count. Otherwise only a word that counts things
-  // makes it a count ("10 licenses", "12 users", "10 Lizenzen"); "monday 10 call bob" means 10:00.
-  if (!bare[0].includes(',') && !COUNTED.test(following)) return undefined;
-  return result.text.length - bare[0].length;
-}
-
-/**
- * What follows a count rather than an hour: a plural ("licenses", "seats", "users", not "is", "has",
- * "this"), a unit sign, or a counted word of the languages Rapport reads dates in.
- */
-const COUNTED =
-  /^\s*(?:(?!(?:is|was|has|does|us|this|his|its|as|yes|plus|thanks|pls|please)(?!\p{L}))\p{L}{2,}s(?!\p{L})|[%×x€$£¥]|(?:lizenzen|plätze|nutzer|benutzer|stück|stk|licencias|usuarios|licences|postes|utilisateurs|лицензий|лицензии|мест|个|台|人|套|份|位|件)(?!\p{L}))/iu;
 
 /** Puts a time said in a way chrono does not read onto its reading of the day before it. */
 function setTime(result: chrono.ParsedResult, hour: number, minute: number): void {
@@ -104,13 +75,15 @@ function isDuration(text: string): boolean {
  * the rep's IANA timezone unless the date names its own: an abbreviation chrono-node knows ("9am PST",
  * "3pm CET") or an IANA name after it ("tomorrow 09:00 Europe/Berlin", which is not left in the rest).
  * Dates without a time mean the team's opening time (`opts.hours`, default {@link DEFAULT_HOUR}:00) local
- * time, and a part of the day its hour ("tomorrow afternoon" 15:00, "tonight" 20:00: see part-of-day.ts);
+ * time, and a part of the day its hour ("tomorrow afternoon" 15:00, "tonight" 20:00: see part-of-day.ts),
+ * today's once that has passed the next whole hour while it lasts ("tonight" at 21:30 is 22:00);
  * a number after a day is the hour only with a marker ("friday 10am", "at 10", "@10", "10h") or when
  * nothing follows it, so "friday 10 licenses" leaves "10 licenses" in the rest; durations ("in 2 hours",
  * "in 35 seconds") count from `now`; "eod", "eow", "Q1", "end of month" are business phrases (see
  * business-dates.ts).
  * Returns undefined when the text does not start with a date.
- * @throws RapportError invalid_input when the date is in the past (or the future, with `pastOnly`),
+ * @throws RapportError invalid_input when the date is in the past (or the future, with `pastOnly`), a
+ *   part of today is over ("tonight" at 23:10),
  *   more than {@link MAX_YEARS_AWAY} years away, or followed by an unknown zone name.
  */
 export function parseLeadingWhen(
@@ -170,7 +143,7 @@ export function parseLeadingWhen(
  * A date in another language at the start, when English read none there (下周二 发报价, 明天上午9点, 3天后,
  * 月底, 明日9時, nächsten Dienstag, demain à 9h, el próximo martes, в следующий вторник), read in the
  * rep's timezone like an English one: a date without a time is the team's opening time, the end of a
- * month {@link END_OF_DAY_HOUR}:00 of its last day (as "end of Q1"), a duration counts from now.
+ * month or year the same as "end of month" ({@link endOfPeriod}), a duration counts from now.
  */
 function leadingLocalized(
   text: string,
@@ -203,13 +176,12 @@ function leadingLocalized(
         now,
         opts,
       );
+    case 'end':
+      // 月底, 下个月底, 年底, Monatsende: read as "end of month" is (business-dates.ts).
+      return checked(endOfPeriod(found.period, now, timeZone, opts.hours), found.matched, rest, now, opts);
     case 'period': {
-      // A time said with the date wins; else the end of a period, or the team's opening time.
-      const start = found.time
-        ? { hour: found.time.hour, minute: found.time.minute ?? 0 }
-        : found.end
-          ? { hour: END_OF_DAY_HOUR, minute: 0 }
-          : open;
+      // A time said with the date wins; else the team's opening time.
+      const start = found.time ? { hour: found.time.hour, minute: found.time.minute ?? 0 } : open;
       return checked(zonedWallClockToInstant({ ...found.day, ...start }, timeZone), found.matched, rest, now, opts);
     }
   }
@@ -280,16 +252,18 @@ function resolveInstant(
   // from the wall-clock parts.
   const c = result.start;
   const timeGiven = c.isCertain('hour');
-  // "tomorrow afternoon", "tonight", 明天下午: chrono only guesses an hour for these; use ours.
-  const time = timeGiven
-    ? { hour: c.get('hour') ?? open.hour, minute: c.get('minute') ?? 0 }
-    : (partOfDayTime(result.text, open) ?? open);
   const wall = {
     year: c.get('year') ?? 1970,
     month: c.get('month') ?? 1,
     day: c.get('day') ?? 1,
-    ...time,
+    hour: timeGiven ? (c.get('hour') ?? open.hour) : open.hour,
+    minute: timeGiven ? (c.get('minute') ?? 0) : open.minute,
   };
+  // "tomorrow afternoon", "tonight", 明天下午: chrono only guesses an hour for these; use ours.
+  const part = timeGiven ? undefined : partOfDayNamed(result.text);
+  if (part !== undefined) Object.assign(wall, partOfDayTime(result.text, open));
+  if (part !== undefined && !past && !zoneNamed && !c.isCertain('weekday') && !c.isCertain('timezoneOffset'))
+    Object.assign(wall, laterToday(part, result, wall, now, timeZone, open));
   // chrono-node's zh parsers put 周五下午 (Friday afternoon, no time) on today's date, weekday 5: the
   // weekday said wins, the coming one (the last one for when something happened). Only for those: a
   // weekday typed with a date ("friday dec 12", 12月5日周五) keeps the date, whatever weekday it is.
@@ -321,6 +295,31 @@ function resolveInstant(
   // "today" as when a call happened, said before 9:00: it cannot be later than now.
   if (pastOnly && !timeGiven && at.getTime() > now.getTime() && sameDay(at, now, timeZone)) return now;
   return at;
+}
+
+/**
+ * A part of the day said for today ("tonight", "this afternoon", 今晚, heute Abend), once its hour has
+ * passed: the next whole hour while it lasts (partOfDayTimeOn). It used to be refused as past
+ * ("tonight" at 21:30), or moved to tomorrow without a word by chrono ("this afternoon" at 16:30).
+ * @throws RapportError invalid_input when none of it is left, saying so instead of picking another day.
+ */
+function laterToday(
+  part: PartOfDay,
+  result: chrono.ParsedResult,
+  wall: { year: number; month: number; day: number },
+  now: Date,
+  timeZone: string,
+  open: { hour: number; minute: number },
+): { year: number; month: number; day: number; hour: number; minute: number } {
+  const today = instantToWallClock(now, timeZone);
+  // "this evening" has no day of its own: it is today's, wherever chrono's forward reading put it.
+  const day = result.start.isCertain('day') ? wall : { year: today.year, month: today.month, day: today.day };
+  const time = partOfDayTimeOn(part, day, today, open);
+  if (time) return { year: day.year, month: day.month, day: day.day, ...time };
+  const clock = `${String(today.hour).padStart(2, '0')}:${String(today.minute).padStart(2, '0')}`;
+  throw invalidInput(
+    `It is already ${clock} in ${timeZone}, too late for "${result.text.trim()}". Give a time, e.g. "in 30 minutes", "tomorrow ${part}" or "tomorrow 9am".`,
+  );
 }
 
 function sameDay(a: Date, b: Date, timeZone: string): boolean {

@@ -17,9 +17,10 @@ describe("dates in the customer's language", () => {
       ['明天上午9点开会', '2026-11-19 09:00'],
       ['3天后再联系', '2026-11-21 12:00'], // chrono's zh locale: a day without a time is noon
       ['后天来拜访', '2026-11-20 12:00'],
-      ['月底之前付款', '2026-11-30 12:00'],
+      // A month's end is read as a rep's typed "end of month": its last working day, 17:00 (Mon 30 Nov).
+      ['月底之前付款', '2026-11-30 17:00'],
       ['下个月初续约', '2026-12-01 12:00'],
-      ['下个月底前给答复', '2026-12-31 12:00'],
+      ['下个月底前给答复', '2026-12-31 17:00'],
       ['請在下週三下午三點前回覆', '2026-11-25 15:00'],
     ];
     for (const [text, expected] of cases) {
@@ -54,7 +55,7 @@ describe("dates in the customer's language", () => {
       inShanghai(analyzeMessage('Können wir nächsten Dienstag um 10 Uhr telefonieren?', now, shanghai).mentionedDate),
     ).toBe('2026-11-24 10:00');
     expect(inShanghai(analyzeMessage('Wir kündigen zum Monatsende', now, shanghai).mentionedDate)).toBe(
-      '2026-11-30 12:00',
+      '2026-11-30 17:00', // the month's last working day at 17:00, as a typed "end of month"
     );
     expect(inShanghai(analyzeMessage('¿Podemos hablar el próximo martes a las 10?', now, shanghai).mentionedDate)).toBe(
       '2026-11-24 10:00',

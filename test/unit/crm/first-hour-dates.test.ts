@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../../src/commands/parse-command.ts';
 import { parseLeadingWhen, parseWhen } from '../../../src/domain/parse-when.ts';
 import { formatInZone } from '../../../src/domain/zoned-time.ts';
+import { typedDates } from '../../helpers/typed-dates.ts';
 
 // Issue 20, "Commands and dates": the phrasings a new rep typed that were misread or refused.
 // Monday 23 November 2026, 15:00 UTC = 10:00 in New York (EST), 16:00 in Berlin (CET).
 const NOW = new Date('2026-11-23T15:00:00Z');
 const NY = 'America/New_York';
-const iso = (text: string, now = NOW, zone = NY) => parseWhen(text, now, zone).toISOString();
+const { iso } = typedDates(NOW, NY);
 
 describe('dates a rep types (issue 20)', () => {
   it('reads timezone abbreviations instead of ignoring them', () => {

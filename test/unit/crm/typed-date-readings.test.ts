@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { BusinessHours } from '../../../src/domain/business-hours.ts';
-import { parseLeadingWhen, parseWhen } from '../../../src/domain/parse-when.ts';
+import { parseWhen } from '../../../src/domain/parse-when.ts';
+import { typedDates } from '../../helpers/typed-dates.ts';
 
 // A reviewer's reproductions of how `remind`, `snooze` and `due` read typed dates.
 // Monday 7 December 2026, 15:00 UTC = 10:00 in New York (EST, UTC-5).
 const NOW = new Date('2026-12-07T15:00:00Z');
 const NY = 'America/New_York';
-const iso = (text: string, now = NOW) => parseWhen(text, now, NY).toISOString();
-const leading = (text: string, now = NOW) => {
-  const found = parseLeadingWhen(text, now, NY);
-  return found && { at: found.at.toISOString(), matched: found.matched, rest: found.rest };
-};
+const { iso, leading } = typedDates(NOW, NY);
 
 describe('a weekday and a date typed together', () => {
   it('keeps the date typed when the weekday does not match it ("friday dec 12" is Saturday 12 December)', () => {
@@ -70,6 +67,52 @@ describe('parts of the day a rep names without a time', () => {
     expect(iso('heute Abend')).toBe('2026-12-08T00:00:00.000Z');
     expect(iso('demain après-midi')).toBe('2026-12-08T20:00:00.000Z');
     expect(iso('завтра вечером')).toBe('2026-12-09T00:00:00.000Z');
+  });
+});
+
+describe('a part of the day typed after its hour', () => {
+  const at = (hhmm: string) => new Date(`2026-12-07T${hhmm}:00-05:00`); // Monday 7 December, New York
+
+  it('"tonight" at 21:30 is the next whole hour, 22:00 (it was refused as past)', () => {
+    expect(iso('tonight', at('21:30'))).toBe('2026-12-08T03:00:00.000Z'); // Mon 22:00 EST
+    expect(leading('tonight call back', at('21:30'))).toEqual({
+      at: '2026-12-08T03:00:00.000Z',
+      matched: 'tonight',
+      rest: 'call back',
+    });
+    expect(iso('今晚', at('21:30'))).toBe('2026-12-08T03:00:00.000Z');
+    expect(iso('heute Abend', at('21:30'))).toBe('2026-12-08T03:00:00.000Z');
+    expect(iso('tonight', at('20:00'))).toBe('2026-12-08T02:00:00.000Z'); // its own hour has come: 21:00
+    expect(iso('tonight', at('22:59'))).toBe('2026-12-08T04:00:00.000Z'); // 23:00, the last hour of the night
+  });
+
+  it('"this afternoon", "this evening" and "this morning" stay today (chrono moved them to tomorrow unsaid)', () => {
+    expect(iso('this afternoon', at('16:30'))).toBe('2026-12-07T22:00:00.000Z'); // 17:00, was Tue 15:00
+    expect(iso('today afternoon', at('16:30'))).toBe('2026-12-07T22:00:00.000Z'); // was refused as past
+    expect(iso('今天下午', at('16:30'))).toBe('2026-12-07T22:00:00.000Z');
+    expect(iso('this evening', at('21:30'))).toBe('2026-12-08T03:00:00.000Z'); // 22:00, was Tue 19:00
+    expect(iso('this morning', at('10:00'))).toBe('2026-12-07T16:00:00.000Z'); // 11:00, was Tue 09:00
+    // Before their hour nothing changes; another day's part keeps its hour.
+    expect(iso('this afternoon', at('10:00'))).toBe('2026-12-07T20:00:00.000Z');
+    expect(iso('tomorrow evening', at('21:30'))).toBe('2026-12-09T00:00:00.000Z');
+  });
+
+  it('says so when none of it is left, instead of picking another day', () => {
+    expect(() => iso('tonight', at('23:10'))).toThrow(
+      'It is already 23:10 in America/New_York, too late for "tonight". Give a time, e.g. "in 30 minutes", "tomorrow night" or "tomorrow 9am".',
+    );
+    expect(() => iso('今晚', at('23:10'))).toThrow(/too late for "今晚"/);
+    expect(() => iso('this afternoon', at('18:30'))).toThrow(/too late for "this afternoon".*"tomorrow afternoon"/);
+    expect(() => iso('this morning', at('12:30'))).toThrow(/too late for "this morning"/);
+    // A time said with it is still that time, past or not.
+    expect(() => iso('tonight at 9', at('21:30'))).toThrow(/in the past/);
+  });
+
+  it('keeps its hour for when something happened', () => {
+    expect(parseWhen('tonight', at('21:30'), NY, { allowPast: true }).toISOString()).toBe('2026-12-08T01:00:00.000Z');
+    expect(parseWhen('this afternoon', at('16:30'), NY, { pastOnly: true }).toISOString()).toBe(
+      '2026-12-07T20:00:00.000Z',
+    );
   });
 });
 
@@ -140,6 +183,20 @@ describe('ends of months and years', () => {
     expect(iso('end of year', new Date('2027-12-31T23:00:00Z'))).toBe('2028-12-29T22:00:00.000Z');
   });
 
+  it('"end of month" said on its closing weekend, or the evening of its last working day, is the last day at 17:00, not a month later', () => {
+    // January 2027 ends on a Sunday; its last working day is Friday 29 January.
+    const lastDay = '2027-01-31T22:00:00.000Z'; // Sun 31 Jan, 17:00 EST
+    for (const said of ['2027-01-29T23:30:00Z', '2027-01-30T15:00:00Z', '2027-01-31T15:00:00Z']) {
+      const at = new Date(said); // Fri 18:30, Sat 10:00, Sun 10:00 EST: was Fri 26 February
+      expect(iso('end of month', at), said).toBe(lastDay);
+      expect(iso('月底', at), said).toBe(lastDay);
+    }
+    // Past 17:00 on Sunday 31: February's end.
+    expect(iso('月底', new Date('2027-01-31T23:00:00Z'))).toBe('2027-02-26T22:00:00.000Z');
+    // 2028 ends on a Sunday: said on Saturday 30 December 2028, that Sunday.
+    expect(iso('年底', new Date('2028-12-30T15:00:00Z'))).toBe('2028-12-31T22:00:00.000Z');
+  });
+
   it('reads "end of year" and "end of the year"', () => {
     expect(iso('end of year')).toBe('2026-12-31T22:00:00.000Z');
     expect(leading('end of the year renewal')).toEqual({
@@ -148,5 +205,27 @@ describe('ends of months and years', () => {
       rest: 'renewal',
     });
     expect(iso('年底')).toBe('2026-12-31T22:00:00.000Z');
+  });
+
+  it('月底, 月末, 本月底, 下个月底, 年底 (and Monatsende, fin de mes) read exactly as "end of month" and "end of year"', () => {
+    // Sunday 10 January 2027: January ends on a Sunday, February 2027 on a Sunday too.
+    const january = new Date('2027-01-10T15:00:00Z');
+    const lastWorkingDay = iso('end of month', january); // Fri 29 Jan, 17:00 EST
+    for (const text of ['月底', '月末', '本月底', '这个月底', 'Monatsende', 'fin de mes'])
+      expect(iso(text, january), text).toBe(lastWorkingDay); // 月底 was Sun 31 Jan
+    expect(iso('下个月底', january)).toBe('2027-02-26T22:00:00.000Z'); // Fri 26 Feb, was Sun 28
+    // After 17:00 on the last day they roll on to the next month's end, as "end of month" does (refused as past).
+    const afterClosing = new Date('2026-11-30T23:00:00Z');
+    for (const text of ['月底', '月末', '本月底', 'Monatsende', 'fin de mes'])
+      expect(iso(text, afterClosing), text).toBe(iso('end of month', afterClosing));
+    const lastOf2027 = new Date('2027-12-31T23:00:00Z'); // Fri 31 Dec 2027, 18:00 EST
+    expect(iso('年底', lastOf2027)).toBe(iso('end of year', lastOf2027)); // Fri 29 Dec 2028, was refused
+    expect(iso('年末', lastOf2027)).toBe('2028-12-29T22:00:00.000Z');
+    expect(iso('明年底')).toBe('2027-12-31T22:00:00.000Z'); // next year's end (Fri 31 Dec 2027)
+    expect(leading('下个月底 续约', january)).toEqual({
+      at: '2027-02-26T22:00:00.000Z',
+      matched: '下个月底',
+      rest: '续约',
+    });
   });
 });

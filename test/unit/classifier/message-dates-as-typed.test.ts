@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeMessage } from '../../../src/classifier/entities.ts';
+import { suggestFollowUp } from '../../../src/classifier/suggestion-rules.ts';
+import { findDatesIn } from '../../../src/domain/localized-dates.ts';
+import { parseWhen } from '../../../src/domain/parse-when.ts';
+
+// A date a customer writes sets a suggested follow-up's due date; a rep who types the same words in
+// `remind` must get the same time. Monday 7 December 2026 in New York (EST, UTC-5).
+const NY = 'America/New_York';
+const at = (hhmm: string) => new Date(`2026-12-07T${hhmm}:00-05:00`);
+const mentioned = (text: string, now: Date, language = 'en') =>
+  analyzeMessage(text, now, NY, language).mentionedDate?.toISOString();
+const typed = (text: string, now: Date) => parseWhen(text, now, NY).toISOString();
+
+describe("a customer's date words read as a rep's typed ones", () => {
+  it('gives parts of the day the typed hours: "tonight" 20:00, not chrono\'s 22:00', () => {
+    const morning = at('10:00');
+    const cases: [string, string][] = [
+      ['Can you call me tonight?', 'tonight'],
+      ['Let us talk this evening', 'this evening'],
+      ['This afternoon works for me', 'this afternoon'],
+      ['Can we meet tomorrow morning?', 'tomorrow morning'],
+      ['Call me tomorrow night', 'tomorrow night'],
+    ];
+    for (const [message, words] of cases) expect(mentioned(message, morning), message).toBe(typed(words, morning));
+    expect(mentioned('Can you call me tonight?', morning)).toBe('2026-12-08T01:00:00.000Z'); // 20:00 EST
+    expect(mentioned('今晚给我打电话', morning, 'zh')).toBe(typed('今晚', morning));
+  });
+
+  it('reads "tonight" written after 20:00 as the next whole hour, as typed', () => {
+    expect(mentioned('Please call me tonight', at('21:30'))).toBe('2026-12-08T03:00:00.000Z'); // 22:00
+    expect(mentioned('Please call me tonight', at('21:30'))).toBe(typed('tonight', at('21:30')));
+    expect(mentioned('This afternoon if possible', at('16:30'))).toBe(typed('this afternoon', at('16:30')));
+    // With no hour of it left there is nothing to type; the message's date is its hour, now past, and
+    // the suggestion falls back to its own due offset.
+    const late = at('23:10');
+    const analysis = analyzeMessage('Can we talk tonight about the renewal?', late, NY, 'en');
+    expect(analysis.mentionedDate?.toISOString()).toBe('2026-12-08T01:00:00.000Z');
+    const suggestion = suggestFollowUp({
+      label: 'scheduling',
+      confidence: 0.9,
+      sentiment: analysis.sentiment,
+      entities: analysis.entities,
+      mentionedDate: analysis.mentionedDate,
+      now: late,
+      timezone: NY,
+    });
+    expect(suggestion?.text).toBe('Propose meeting times');
+  });
+
+  it('a number after a day is a count before a counted word or after a comma, as typed (COUNTED)', () => {
+    const now = at('10:00');
+    const day = (text: string) =>
+      findDatesIn(text, 'en', now, NY).map((f) => ({ text: f.text, timeGiven: f.timeGiven }));
+    expect(day('We need it friday 10 licenses please')).toEqual([{ text: 'friday', timeGiven: false }]);
+    expect(day('Ship it friday, 10 seats')).toEqual([{ text: 'friday', timeGiven: false }]);
+    // Followed by anything else it is the hour, as typed: "monday 10 call bob" is 10:00.
+    expect(day('monday 10 call bob')).toEqual([{ text: 'monday 10', timeGiven: true }]);
+    expect(mentioned('see you friday 10', now)).toBe(typed('friday 10', now));
+    // The day keeps the message's own default hour (noon) when no time was said.
+    expect(mentioned('We need it friday 10 licenses please', now)).toBe('2026-12-11T17:00:00.000Z');
+  });
+
+  it('reads "end of month", 月底 and Monatsende as the typed ones: the last working day, 17:00', () => {
+    const january = new Date('2027-01-10T15:00:00Z'); // Sun 10 Jan 2027; January ends on a Sunday
+    const lastWorkingDay = typed('end of month', january); // Fri 29 Jan, 17:00 EST
+    expect(mentioned('We will pay by the end of the month', january)).toBe(lastWorkingDay);
+    expect(mentioned('月底之前付款', january, 'zh')).toBe(lastWorkingDay);
+    expect(mentioned('Wir kündigen zum Monatsende', january, 'de')).toBe(lastWorkingDay);
+    expect(mentioned('下个月底前给答复', january, 'zh')).toBe(typed('下个月底', january));
+    expect(mentioned('We renew at the end of the year', january)).toBe(typed('end of year', january));
+  });
+});
