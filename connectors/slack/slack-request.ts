@@ -40,6 +40,11 @@ export interface SlackListenerDeps {
   installations?: SlackInstallations;
   /** Database and pipeline hooks, for what is more than one typed command: modal forms, customer options, the Home tab. */
   commands: CommandDeps;
+  /**
+   * People's profiles from users.info, cached (an hour; a failure a minute) and shared with the command
+   * contexts and the auto-logger. Absent: users.info is asked at each use.
+   */
+  users?: Pick<SlackUserDirectory, 'get'>;
   /** Logs messages of customer channels (message events); absent = auto-logging off. */
   autoLogger?: SlackAutoLogger;
   /**

@@ -193,6 +193,7 @@ export async function slackComponent(runtime: ConnectorRuntime): Promise<Compone
       ...(serves ? { serves } : {}),
     }),
     connector,
+    users,
     clientFor: clients.reading,
     ...(store ? { installations: store } : {}),
     // The hooks are read at each use, like commandRunner does: the pipeline may set them after this.

@@ -8,7 +8,7 @@ import type { SlackListenerDeps } from '../slack-request.ts';
 import { slackRequestOf } from '../outsider-gate.ts';
 import { chatSourceKey } from '../../../src/services/log-chat-message.service.ts';
 import { slackTextToPlain } from '../slack-text.ts';
-import { slackProfileOf } from '../slack-user-directory.ts';
+import { slackProfileOf, type SlackUserProfile } from '../slack-user-directory.ts';
 
 /** callback_id of the "Log to CRM" message shortcut (manifest.json features.shortcuts). */
 export const LOG_TO_CRM_SHORTCUT = 'log_to_crm';
@@ -65,7 +65,7 @@ export function registerLogToCrmShortcut(app: App, deps: SlackListenerDeps): voi
       const thread = threadTs
         ? await readThread(client, channelId, threadTs, body.message.ts, rapport, own, deps)
         : own;
-      const people = await participants(client, thread, deps);
+      const people = await participants(client, teamId, thread, deps);
       const text = transcript(thread, people);
       const guess =
         linked ??
@@ -157,24 +157,32 @@ interface Participant {
   email?: string;
 }
 
-/** The participants (the first MAX_PARTICIPANTS) by user id, from users.info; bots and failures are skipped. */
+/**
+ * The participants (the first MAX_PARTICIPANTS) by user id, from users.info through the process's
+ * cache of profiles (deps.users: a thread logged twice, or people the bot met already, cost no call);
+ * bots and failures are skipped.
+ */
 async function participants(
   client: WebClient,
+  teamId: string,
   thread: ThreadMessage[],
   deps: SlackListenerDeps,
 ): Promise<Map<string, Participant>> {
   const users = [...new Set(thread.flatMap((m) => (m.user ? [m.user] : [])))].slice(0, MAX_PARTICIPANTS);
-  const infos = await Promise.all(
-    users.map((user) =>
-      client.users.info({ user }).catch((err: Error) => {
-        deps.logger.info({ err: err.message, user }, 'Log to CRM: users.info failed');
-        return undefined;
-      }),
-    ),
-  );
+  const profileOf = (user: string): Promise<SlackUserProfile | undefined> =>
+    deps.users
+      ? deps.users.get(teamId, user)
+      : client.users.info({ user }).then(
+          (res) => (res.user ? slackProfileOf(res.user) : undefined),
+          (err: Error) => {
+            deps.logger.info({ err: err.message, user }, 'Log to CRM: users.info failed');
+            return undefined;
+          },
+        );
+  const profiles = await Promise.all(users.map(profileOf));
   const out = new Map<string, Participant>();
   users.forEach((user, i) => {
-    const profile = infos[i]?.user ? slackProfileOf(infos[i]!.user) : undefined;
+    const profile = profiles[i];
     if (!profile || profile.isBot) return;
     out.set(user, { name: profile.name, email: profile.email });
   });

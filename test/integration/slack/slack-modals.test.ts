@@ -473,6 +473,9 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
       'both confirmations',
       async () => slack.callsTo('chat.postEphemeral').filter((c) => /Globex/.test(String(c.body.text))).length === 2,
     );
+    // The second click named the same people from the process's cache of profiles: one users.info each.
+    for (const user of ['UREP', 'UGLOBEX'])
+      expect(slack.callsTo('users.info').filter((c) => c.body.user === user)).toHaveLength(1);
     const records = await db().prisma.communicationRecord.findMany({ where: { companyId: globex.id } });
     // The auto-logger's key for the message's thread: auto-log and Log to CRM meet on one record.
     expect(records.map((r) => r.sourceKey)).toEqual([`slack:${TEAM}/CSHARED/${parent.ts}`]);
@@ -488,10 +491,10 @@ describe.each(TEST_DATABASE_KINDS)('Slack modals, shortcuts and App Home through
     );
     expect((input(linked, 'customer').element as ExternalSelect).initial_option?.value).toBe(`id:${hooli.id}`);
     // Nobody to go on: the picker starts empty rather than wrong.
-    const unknown = await messageShortcut({ ts: '1700000300.000100', text: 'hello', user: 'UREP' }, 'CRANDOM');
+    const unknown = await messageShortcut({ ts: '1700000300.000100', text: 'hello', user: 'UNEW' }, 'CRANDOM');
     expect((input(unknown, 'customer').element as ExternalSelect).initial_option).toBeUndefined();
     await eventually("users.info of the lone message's author", async () =>
-      slack.callsTo('users.info').some((c) => c.body.user === 'UREP'),
+      slack.callsTo('users.info').some((c) => c.body.user === 'UNEW'),
     );
     await new Promise((r) => setTimeout(r, 200));
     expect(slack.callsTo('conversations.replies')).toHaveLength(replies);
