@@ -9,15 +9,32 @@ function wordsOf(text: string): Set<string> {
 }
 
 /**
- * Whether an edit from `before` to `after` took a word out: some word of `before` is nowhere in
- * `after`. Words compare case-insensitively (lower-cased after NFKC, as the classifier reads them):
- * "Budget" becoming "budget" takes nothing out, and neither do punctuation, spacing or emoji, nor
- * words moved or added. A word changed ("cancel" to "cancelled") is one taken out. A Chinese or
- * Japanese edit can change how ICU splits the words around it, so adding characters there may count
- * as taking one out: the answer errs towards "taken out".
+ * The words a change from `before` to `after` took out: those of `before` nowhere in `after` (all of
+ * them when the message went: `after` empty). Words compare case-insensitively (lower-cased after
+ * NFKC, as the classifier reads them): "Budget" becoming "budget" takes nothing out, and neither do
+ * punctuation, spacing or emoji, nor words moved or added. A word changed ("cancel" to "cancelled")
+ * is one taken out. A Chinese or Japanese edit can change how ICU splits the words around it, so
+ * adding characters there may take one out: the answer errs towards "taken out".
  */
-export function takesWordsOut(before: string, after: string): boolean {
+export function wordsTakenOut(before: string, after = ''): Set<string> {
   const kept = wordsOf(after);
-  for (const word of wordsOf(before)) if (!kept.has(word)) return true;
+  const gone = new Set<string>();
+  for (const word of wordsOf(before)) if (!kept.has(word)) gone.add(word);
+  return gone;
+}
+
+/**
+ * Whether `text` (a correction's training text) holds one of `words` (wordsTakenOut's, compared the
+ * same way). A word a message gained after the text was taken, then lost, was never in it: the
+ * models trained on the text never read it.
+ */
+export function holdsAnyWord(text: string, words: ReadonlySet<string>): boolean {
+  if (words.size === 0) return false;
+  for (const word of wordsOf(text)) if (words.has(word)) return true;
   return false;
+}
+
+/** Whether `text` holds a word at all (compared as wordsTakenOut reads them): not only punctuation or emoji. */
+export function holdsWords(text: string): boolean {
+  return wordsOf(text).size > 0;
 }

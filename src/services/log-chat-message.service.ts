@@ -21,7 +21,7 @@ import {
 import { insertRecordMessage, type InsertedRecordMessage } from '../db/record-message.repository.ts';
 import { platformMessageKey } from '../domain/platform-message-key.ts';
 import { normalizeEmail, normalizePersonName } from '../domain/normalize-company-name.ts';
-import { takesWordsOut } from '../domain/words-taken-out.ts';
+import { wordsTakenOut } from '../domain/words-taken-out.ts';
 import { writeAudit, type AuditActor } from './audit.service.ts';
 import { dismissStaleSuggestions, postedCardsOfRecord } from './posted-cards.service.ts';
 import { forgetTakenBackWords, type ForgottenWords } from './training-text.service.ts';
@@ -252,10 +252,11 @@ export type ChatChangeOutcome =
 
 /**
  * A message was edited on the platform: its text and cleanText are replaced and it is classified again
- * (a rep's label correction is kept). When the edit took words out (takesWordsOut on the clean texts,
- * case-insensitive) and a correction's training text may hold them, the text is taken again with the
- * new words and the learned models that may have read the old ones withdrawn (forgetTakenBackWords);
- * an edit that only adds words leaves the text the rep labeled. An edit older than the last one
+ * (a rep's label correction is kept). When the edit took out words (wordsTakenOut on the clean texts,
+ * case-insensitive) that a correction's training text holds, the text is taken again with the new
+ * words and the learned models that may have read the old ones withdrawn (forgetTakenBackWords); an
+ * edit that only adds words, or takes out only words added after the text was taken, leaves the text
+ * the rep labeled and the models. An edit older than the last one
  * applied (retries arrive out of order) changes nothing. A message that was never logged is `not_found`.
  */
 export async function editChatMessage(
@@ -290,13 +291,21 @@ export async function editChatMessage(
     });
     // After the new words are stored (the text is taken again from them), under the record's lock: the
     // words the author took back leave a correction's text and the models that may have learned them.
-    const training: ForgottenWords = takesWordsOut(message.cleanText, cleanText || text)
-      ? await forgetTakenBackWords(
-          tx,
-          { recordId: message.recordId, storedAt: message.createdAt, messagesLeft: 1, reason: 'message.edit' },
-          input.actor,
-        )
-      : { trainingText: 'kept', withdrawnModels: [] };
+    const takenOut = wordsTakenOut(message.cleanText, cleanText || text);
+    const training: ForgottenWords =
+      takenOut.size > 0
+        ? await forgetTakenBackWords(
+            tx,
+            {
+              recordId: message.recordId,
+              storedAt: message.createdAt,
+              messagesLeft: 1,
+              wordsTakenOut: takenOut,
+              reason: 'message.edit',
+            },
+            input.actor,
+          )
+        : { trainingText: 'kept', withdrawnModels: [] };
     // The old label described the old words; a rep's correction is theirs and stays. A suggestion
     // still waiting that was made from the old words no longer fits them: dismissed with the edit.
     const staleFrom = await findSuggestionIdsFromClassifications(tx, {
@@ -337,9 +346,9 @@ export async function editChatMessage(
 /**
  * A message was deleted on the platform: it is removed, and its record too when no message is left
  * (with the record's classifications, follow-ups and training examples). A correction's training text
- * that may hold its words is taken again from the messages left (deleted when none is), and the learned
- * models that may have read them withdrawn (forgetTakenBackWords). Deleting an unknown message
- * is `not_found`.
+ * that holds it is taken again from the messages left (deleted when none is), and the learned models
+ * that may have read its words withdrawn (forgetTakenBackWords; none when the text held no word of
+ * it). Deleting an unknown message is `not_found`.
  */
 export async function deleteChatMessage(
   db: Database,
@@ -366,7 +375,13 @@ export async function deleteChatMessage(
     // words is taken again without them, and the models that may have learned them are withdrawn.
     const training = await forgetTakenBackWords(
       tx,
-      { recordId: message.recordId, storedAt: message.createdAt, messagesLeft: left, reason: 'message.delete' },
+      {
+        recordId: message.recordId,
+        storedAt: message.createdAt,
+        messagesLeft: left,
+        wordsTakenOut: wordsTakenOut(message.cleanText),
+        reason: 'message.delete',
+      },
       input.actor,
     );
     if (left === 0) await deleteRecord(tx, message.recordId);

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach } from 'vitest';
 import { buildDefaultModel } from '../../src/classifier/default-model.ts';
+import { trainingMark } from '../../src/db/insights.repository.ts';
 import { PrismaModelStore } from '../../src/db/prisma-model-store.ts';
 import { normalizeCompanyName } from '../../src/domain/normalize-company-name.ts';
 import { correctLabel } from '../../src/services/correct-label.service.ts';
 import { retrainClassifier } from '../../src/services/retrain-classifier.service.ts';
 import { holdRows, waitForLockWaiters } from './lock-waiters.ts';
-import { SlackCustomerChat } from './slack-customer-chat.ts';
+import { type SlackChatMessage, SlackCustomerChat } from './slack-customer-chat.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 /** The admin who corrects labels and erases customers in the learned-model tests. */
@@ -14,6 +15,18 @@ export const LEARNING_ADMIN = { repId: 'admin', platform: 'console' };
 
 /** The built-in model, built once (it is the same for every database). */
 export const DEFAULT_MODEL = buildDefaultModel();
+
+/**
+ * Lets the clock move on (20 ms) after a model was learned: a withdrawal written next is later than the
+ * model's `createdAt`, as the nightly retrain's "withdrawn since the last retrain?" compares them.
+ */
+export const tick = () => new Promise((r) => setTimeout(r, 20));
+
+/** What a chat edit or delete did to a record's training data, as its audit entry says. */
+export interface TrainingChange {
+  trainingText?: string;
+  withdrawnModels?: number;
+}
 
 /**
  * A database for tests of what the classifier learns (erasures, chat deletes and edits withdrawing
@@ -109,6 +122,36 @@ export class LearningDatabase {
     const channel = `C${randomUUID().slice(0, 8).toUpperCase()}`;
     const author = { platformUserId: `T1/U${channel}`, name: `${name} Buyer`, isBot: false };
     return new SlackCustomerChat(this.t.db, await this.company(name), author, channel);
+  }
+
+  /**
+   * A new customer's Slack conversation of one message, `first`, corrected to `label` and learned as
+   * `version`, active; with the training mark as it is then (`training`).
+   */
+  async learnedConversation(
+    name: string,
+    first: string,
+    label: string,
+    version: string,
+  ): Promise<SlackCustomerChat & { thread: SlackChatMessage; training: string }> {
+    const customer = await this.slackCustomer(name);
+    const thread = await customer.chat(first);
+    await this.correctNewest(thread.recordId, label);
+    await this.learn(version);
+    await tick();
+    return Object.assign(customer, { thread, training: await trainingMark(this.t.db.sql) });
+  }
+
+  /** What the `message.edit` or `message.delete` audit entries of record `recordId` did to the training data, oldest first. */
+  async trainingChanges(action: 'message.edit' | 'message.delete', recordId: string): Promise<TrainingChange[]> {
+    const entries = await this.t.db.prisma.auditLog.findMany({
+      where: { action, subject: recordId },
+      orderBy: { createdAt: 'asc' },
+    });
+    return entries.map((a) => {
+      const { trainingText, withdrawnModels } = a.details as TrainingChange;
+      return { trainingText, withdrawnModels };
+    });
   }
 
   /** The learning loop on a record's newest message (by `sentAt`): see correct. */

@@ -6,18 +6,18 @@ import {
   DEFAULT_MODEL as defaultModel,
   type LearningDatabase,
   learningDatabaseEachTest,
+  tick,
 } from '../../helpers/learned-model.ts';
 import { holdRows, waitForLockWaiters } from '../../helpers/lock-waiters.ts';
 import { TEST_DATABASE_KINDS } from '../../helpers/test-database.ts';
-
-const tick = () => new Promise((r) => setTimeout(r, 20));
 
 /**
  * A chat message its author edits on Slack or Teams after a rep corrected its conversation: when the
  * edit takes words out, the correction's training text is taken again with the words the message has
  * now, and the learned models that may have read the old ones are withdrawn, as a delete takes a
  * message back (delete-message-learned-model.test.ts; README, "Erase means erase"). An edit that only
- * adds words, or one of a message the text never held, changes nothing. Through editChatMessage, the
+ * adds words, one that takes out only words added after the text was taken, or one of a message the
+ * text never held, changes nothing. Through editChatMessage, the
  * function the Slack and Teams auto-loggers call for `message_changed` and a Teams message update.
  */
 describe.each(TEST_DATABASE_KINDS)('an edited chat message takes its words out of the training text (%s)', (kind) => {
@@ -26,15 +26,6 @@ describe.each(TEST_DATABASE_KINDS)('an edited chat message takes its words out o
   learningDatabaseEachTest(kind, (opened) => {
     learning = opened;
   });
-
-  /** The `message.edit` audit entries of a record: what each did to the training data. */
-  const editAudits = async (recordId: string) =>
-    (await learning.t.db.prisma.auditLog.findMany({ where: { action: 'message.edit', subject: recordId } })).map(
-      (a) => {
-        const { trainingText, withdrawnModels } = a.details as { trainingText?: string; withdrawnModels?: number };
-        return { trainingText, withdrawnModels };
-      },
-    );
 
   it('takes the training text again with the words an edit after the correction left, and withdraws the models that learned the ones it took out', async () => {
     const { chat, edited } = await learning.slackCustomer('Vandelay Imports');
@@ -69,7 +60,9 @@ describe.each(TEST_DATABASE_KINDS)('an edited chat message takes its words out o
       where: { action: 'model.withdraw', subject: thread.recordId },
     });
     expect(withdrawal.details).toMatchObject({ reason: 'message.edit', versions: ['crm-learned-regret'] });
-    expect(await editAudits(thread.recordId)).toEqual([{ trainingText: 'rebuilt', withdrawnModels: 1 }]);
+    expect(await learning.trainingChanges('message.edit', thread.recordId)).toEqual([
+      { trainingText: 'rebuilt', withdrawnModels: 1 },
+    ]);
     const rows = await everyRow(learning.t.db);
     for (const trace of ['wimbleshank', 'blorptastic']) expect(rows, trace).not.toContain(trace);
 
@@ -85,21 +78,20 @@ describe.each(TEST_DATABASE_KINDS)('an edited chat message takes its words out o
   }, 300_000);
 
   /** A customer's conversation of one message, `first`, corrected to purchase and learned as `version`, active. */
-  async function learnedPurchase(name: string, first: string, version: string) {
-    const { chat, edited } = await learning.slackCustomer(name);
-    const thread = await chat(first);
-    await learning.correctNewest(thread.recordId, 'purchase');
-    await learning.learn(version);
-    await tick();
-    return { chat, edited, thread, training: await trainingMark(learning.t.db.sql) };
-  }
-  /** The correction kept its text, `first`, the model `version` stays active and the training mark `training`. */
-  async function expectNothingForgotten(recordId: string, first: string, version: string, training: string) {
+  const learnedPurchase = (name: string, first: string, version: string) =>
+    learning.learnedConversation(name, first, 'purchase', version);
+  /**
+   * The correction kept its text, `first`, the model `version` stays active and the training mark
+   * `training`; each of the record's `edits` says so in its audit entry.
+   */
+  async function expectNothingForgotten(recordId: string, first: string, version: string, training: string, edits = 1) {
     expect((await learning.examples(recordId)).map((e) => e.text)).toEqual([first]);
     expect(await learning.versions()).toContain(version);
     expect(await learning.store.activeVersion()).toBe(version);
     expect(await trainingMark(learning.t.db.sql)).toBe(training);
-    expect(await editAudits(recordId)).toEqual([{ trainingText: 'kept', withdrawnModels: 0 }]);
+    expect(await learning.trainingChanges('message.edit', recordId)).toEqual(
+      Array(edits).fill({ trainingText: 'kept', withdrawnModels: 0 }),
+    );
   }
 
   it('keeps the text and the models when an edit only adds words or changes their case', async () => {
@@ -111,6 +103,45 @@ describe.each(TEST_DATABASE_KINDS)('an edited chat message takes its words out o
     expect(await edited(thread.ts, now)).toMatchObject({ status: 'updated' });
 
     await expectNothingForgotten(thread.recordId, first, 'crm-learned-seats', training);
+  }, 300_000);
+
+  it('keeps the text and the models when an edit takes out only words an earlier edit added after the correction', async () => {
+    const first = 'We need two more seats on the analytics plan';
+    const { edited, thread, training } = await learnedPurchase('Kramerica Industries', first, 'crm-learned-added');
+
+    // Edit 1 adds a word (and punctuation) the correction never held; edit 2 takes that word out again.
+    expect(await edited(thread.ts, 'We need two more seats on the analytics plan, urgently!')).toMatchObject({
+      status: 'updated',
+    });
+    expect(await edited(thread.ts, 'We need two more seats on the analytics plan!')).toMatchObject({
+      status: 'updated',
+    });
+
+    // No word the model learned left: it keeps classifying, on the words the rep labeled.
+    await expectNothingForgotten(thread.recordId, first, 'crm-learned-added', training, 2);
+    expect(await learning.t.db.prisma.auditLog.count({ where: { action: 'model.withdraw' } })).toBe(0);
+  }, 300_000);
+
+  it('withdraws the models when an edit takes out a word an earlier edit added before the correction took the text', async () => {
+    const { chat, edited } = await learning.slackCustomer('Peterman Catalog');
+    const thread = await chat('Please renew our plan for next year');
+    // The word reaches the correction's text: the edit came before the rep corrected the conversation.
+    expect(await edited(thread.ts, 'Please renew our plan for next year with the zorblax add-on')).toMatchObject({
+      status: 'updated',
+    });
+    await learning.correctNewest(thread.recordId, 'purchase');
+    await learning.learn('crm-learned-addon');
+    expect(await learning.modelRow('crm-learned-addon')).toContain('zorblax');
+    await tick();
+
+    expect(await edited(thread.ts, 'Please renew our plan for next year')).toMatchObject({ status: 'updated' });
+
+    expect((await learning.examples(thread.recordId)).map((e) => e.text)).toEqual([
+      'Please renew our plan for next year',
+    ]);
+    expect(await learning.versions()).not.toContain('crm-learned-addon');
+    expect(await learning.store.activeVersion()).toBe(defaultModel.version);
+    expect(await everyRow(learning.t.db)).not.toContain('zorblax');
   }, 300_000);
 
   it('changes nothing when an edit takes words out of a message stored after the correction took its text', async () => {

@@ -19,7 +19,7 @@ const QUESTION = 'Can we get a quote for twenty more licences?';
  * A customer deletes a Slack message (`message_deleted`), or edits words out of it (`message_changed`),
  * in a conversation a rep corrected and a retrain learned: through Bolt and the auto-logger, the
  * correction's training text loses the words and the model that learned them is withdrawn (README,
- * "Erase means erase").
+ * "Erase means erase"); an edit that takes out only words added after the text was taken keeps both.
  */
 describe.each(TEST_DATABASE_KINDS)(
   'Slack message_deleted and message_changed on %s: the training text and the models forget the words taken back',
@@ -148,6 +148,44 @@ describe.each(TEST_DATABASE_KINDS)(
         where: { action: 'model.withdraw', subject: recordId },
       });
       expect(withdrawal.details).toMatchObject({ reason: 'message.edit', versions: ['crm-learned-slack-edit'] });
+    }, 300_000);
+
+    it('keeps the correction and the model when an edit takes out only a word an earlier edit added', async () => {
+      const regret = 'Scratch that, the budget went to your competitor';
+      const { db, store, recordId, reply } = await correctedAndLearned(regret, 'crm-learned-slack-added');
+      /** The customer edits the reply on Slack from `before` to `now`; resolves once it is stored. */
+      const edit = async (before: string, now: string) => {
+        await sendEvent(
+          messageChangedEvent({
+            user: 'UGUESTDEL',
+            ts: reply,
+            text: now,
+            previousText: before,
+            // A second apart, as a person edits: edits within one millisecond count as one (editedAt).
+            editedTs: `${1766200000 + ++seq}.000100`,
+            eventTs: tsOf(++seq),
+          }),
+        );
+        await eventually('the edit applied', async () => (await messageByTs(reply))?.text === now);
+      };
+
+      // Edit 1 adds a word (and punctuation) after the correction took the text; edit 2 takes it out.
+      const added = 'Scratch that, the whole budget went to your competitor!';
+      await edit(regret, added);
+      await edit(added, 'Scratch that, the budget went to your competitor!');
+
+      // No word the model learned left: the text is the one the rep labeled, the model stays in use.
+      expect(
+        await db.prisma.labeledExample.findMany({ where: { recordId }, select: { text: true, label: true } }),
+      ).toEqual([{ text: `${QUESTION}\n\n${regret}`, label: 'churn' }]);
+      expect((await store.list()).map((m) => m.version)).toContain('crm-learned-slack-added');
+      expect(await store.activeVersion()).toBe('crm-learned-slack-added');
+      const audits = await db.prisma.auditLog.findMany({ where: { action: 'message.edit', subject: recordId } });
+      expect(audits.map((a) => a.details)).toEqual([
+        expect.objectContaining({ trainingText: 'kept', withdrawnModels: 0 }),
+        expect.objectContaining({ trainingText: 'kept', withdrawnModels: 0 }),
+      ]);
+      expect(await db.prisma.auditLog.count({ where: { action: 'model.withdraw', subject: recordId } })).toBe(0);
     }, 300_000);
   },
 );
