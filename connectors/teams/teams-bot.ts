@@ -308,12 +308,12 @@ export class TeamsBot extends TeamsActivityHandler {
     const a = context.activity;
     const type = a.conversation.conversationType;
     if (!type || type === 'personal' || reply.visibility === 'channel') {
-      await this.postHere(context, cardActivity(reply));
+      await this.postHere(context, cardActivity(reply), reply.about);
       return;
     }
     const audience = await this.deps.connector.audience(`teams:${teamsChannelRef(a.conversation.id)}`);
     if (audience === 'internal') {
-      await this.postHere(context, cardActivity(reply));
+      await this.postHere(context, cardActivity(reply), reply.about);
       return;
     }
     const why =
@@ -334,17 +334,20 @@ export class TeamsBot extends TeamsActivityHandler {
   /**
    * Sends a card in the activity's conversation. In a channel or group chat (a guest or another tenant's
    * member may be added later, and reads its history) the message is recorded with its activity id
-   * (rememberDirectPost), so that it is taken back then like the pipeline's cards; a 1:1 chat needs none.
+   * (rememberDirectPost), so that it is taken back then like the pipeline's cards, and with the
+   * customers it names (`about`, Reply.about) so that erasing one of them takes it back; a 1:1 chat
+   * needs none.
    */
-  private async postHere(context: TurnContext, activity: Partial<Activity>): Promise<void> {
+  private async postHere(context: TurnContext, activity: Partial<Activity>, about?: string[]): Promise<void> {
     const sent = await context.sendActivity(activity);
     const { conversation } = context.activity;
     const type = conversation.conversationType;
     if (sent?.id && type && type !== 'personal')
       await rememberDirectPost(
         this.deps.db,
-        { target: `teams:${conversation.id}`, externalId: sent.id },
+        { target: `teams:${conversation.id}`, externalId: sent.id, about },
         this.deps.logger,
+        this.deps.hooks,
       );
   }
 

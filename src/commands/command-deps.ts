@@ -44,4 +44,10 @@ export interface HandlerContext {
   timeZone: string;
   /** The actor's role (never `outsider` here: outsiders are refused before any handler runs). */
   role: Role;
+  /**
+   * The customers (company ids) the reply names so far: resolveCustomer adds the one it resolves, a
+   * handler adds the others it shows (listed follow-ups' customers, a customer it creates).
+   * executeCommand hands them on as the reply's `about`, whether the command succeeded or failed.
+   */
+  about: Set<string>;
 }

@@ -63,6 +63,25 @@ export const PIPELINE_DELAYED_SENTENCE =
   'Saved; classification and reminders are delayed (the job queue is not answering) and catch up on their own, so there is no need to send this again.';
 
 async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps & { logger?: Logger }): Promise<Reply> {
+  const about = new Set<string>();
+  return aboutCustomers(await answerCommand(text, ctx, deps, about), about);
+}
+
+/**
+ * The reply with the customers it names (`Reply.about`): what the handler named (HandlerContext.about),
+ * an error sentence naming the customer it failed on included, and the reply's own (a pick list's).
+ */
+function aboutCustomers(reply: Reply, named: ReadonlySet<string>): Reply {
+  const about = [...new Set([...(reply.about ?? []), ...named])];
+  return about.length > 0 ? { ...reply, about } : reply;
+}
+
+async function answerCommand(
+  text: string,
+  ctx: CommandContext,
+  deps: CommandDeps & { logger?: Logger },
+  about: Set<string>,
+): Promise<Reply> {
   try {
     // Before anything else (help, parsing errors, becoming a Rep): outsiders run nothing.
     const role = roleOf(ctx.actor, deps.admins ?? []);
@@ -80,6 +99,7 @@ async function runCommand(text: string, ctx: CommandContext, deps: CommandDeps &
       audit: { repId: rep.id, platform: ctx.actor.platform },
       timeZone: (ctx.actor.timezoneIsDefault ? rep.timezone : ctx.actor.timezone || rep.timezone) || 'UTC',
       role,
+      about,
     };
     switch (cmd.kind) {
       case 'log':

@@ -60,6 +60,7 @@ export async function formHandlerContext(ctx: CommandContext, deps: CommandDeps)
     audit: { repId: rep.id, platform: ctx.actor.platform },
     timeZone: ctx.actor.timezone || rep.timezone || 'UTC',
     role,
+    about: new Set(),
   };
 }
 

@@ -37,6 +37,14 @@ export interface Reply {
    * cannot show one shows `text` and the rest as usual.
    */
   images?: ReplyImage[];
+  /**
+   * The customers (company ids) whose data the reply names or quotes: the one looked up, logged to or
+   * linked, those of the follow-ups it lists, the candidates of a pick list. A connector that posts the
+   * reply where others read it (a channel, a thread, a group chat) records them with the post
+   * (rememberDirectPost), so that erasing any one of them takes the whole post back. Absent or empty:
+   * it names no customer. Set by executeCommand from what the handler named (HandlerContext.about).
+   */
+  about?: string[];
 }
 
 /** A picture of a reply: PNG bytes (base64, so the reply stays plain JSON) and a text alternative. */

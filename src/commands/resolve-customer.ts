@@ -19,7 +19,8 @@ export function describeMatch(m: CustomerMatch): string {
 
 /**
  * Resolves a typed customer to one company, or throws {@link CustomerNotResolved} carrying a pick list
- * whose buttons rerun the command with the exact name (`commandFor(name)`), plus extra buttons.
+ * whose buttons rerun the command with the exact name (`commandFor(name)`), plus extra buttons. The
+ * company resolved is one the reply names (`h.about`); a pick list names its candidates (`about`).
  * @param requireExact for writes: a similar name is never taken without asking.
  */
 export async function resolveCustomer(
@@ -34,7 +35,10 @@ export async function resolveCustomer(
 ): Promise<CustomerMatch> {
   const matches = await lookupCustomer(h.deps.db, typed);
   const match = confidentMatch(matches, { requireExact: opts.requireExact });
-  if (match) return match;
+  if (match) {
+    h.about.add(match.companyId);
+    return match;
+  }
   if (matches.length === 0) {
     throw new CustomerNotResolved(
       opts.notFound ?? {
@@ -53,6 +57,8 @@ export async function resolveCustomer(
       buttons: [{ label: 'Pick', command: opts.commandFor(m.companyName), style: 'primary' as const }],
     })),
     buttons: opts.extraButtons,
+    // The pick list names every candidate: erasing any of them takes it back.
+    about: [...new Set(matches.map((m) => m.companyId))],
   });
 }
 

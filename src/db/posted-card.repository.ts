@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from './database.ts';
+import type { DbClient } from './db-client.ts';
 
 /** A message Rapport posted to a chat: where, and the platform's id of it. */
 export interface PostedCard {
@@ -60,11 +61,17 @@ export async function findPostsInPlace(sql: SqlRunner, place: string): Promise<P
 // never claims its key (no job has it), the reconciler's redrive scan reads only rows not sent, no burst
 // position is taken (only suggestions take one), findPostedCards reads only follow-up keys, and
 // retention prunes it with the other sent rows (its key names no follow-up). Keyed by the message, so
-// recording it twice is one row.
+// recording it twice is one row. The customers it names are kept (null for none), for an erasure to find;
+// in the same statement their rows are read FOR KEY SHARE: an erasure deleting one of them waits for this
+// record and then reads it (findAnswersAbout runs after the delete, in its transaction), and one that
+// deleted it first makes this statement wait for its commit and then not see the customer.
 const RECORD_DIRECT_POST = `
-INSERT INTO "Delivery" (id, key, target, "externalId", status, attempts, "createdAt", "updatedAt")
-VALUES ($1, $2, $3, $4, 'sent', 1, $5, $5)
-ON CONFLICT (key) DO NOTHING`;
+WITH recorded AS (
+  INSERT INTO "Delivery" (id, key, target, "externalId", status, attempts, "aboutCompanyIds", "createdAt", "updatedAt")
+  VALUES ($1, $2, $3, $4, 'sent', 1, $5::uuid[], $6, $6)
+  ON CONFLICT (key) DO NOTHING
+)
+SELECT id FROM "Company" WHERE id = ANY($5::uuid[]) FOR KEY SHARE`;
 
 /**
  * Records a message a connector posted in a channel or group conversation outside the delivery job (a
@@ -72,14 +79,38 @@ ON CONFLICT (key) DO NOTHING`;
  * {@link findPostsInPlace} lists it and a place that becomes shared takes it back like a card.
  * `target` is where it went (a Slack thread `slack:T1/C2/<ts>`, a Teams reply chain
  * `teams:<conversation>;messageid=<id>`); `externalId` the platform's id of the message (Slack `ts`,
- * the Teams activity id), which is what updating it needs.
+ * the Teams activity id), which is what updating it needs. `about`: the customers (company ids) it
+ * names (Reply.about), so that erasing one of them takes it back too ({@link findAnswersAbout}).
+ * @returns whether a customer it names is gone already (erased after the answer was read, before it
+ * was recorded): no erasure will find it, so the caller takes it back.
  */
-export async function recordDirectPost(sql: SqlRunner, post: PostedCard, now = new Date()): Promise<void> {
-  await sql.query(RECORD_DIRECT_POST, [
+export async function recordDirectPost(
+  sql: SqlRunner,
+  post: PostedCard & { about?: readonly string[] },
+  now = new Date(),
+): Promise<{ customerGone: boolean }> {
+  const about = [...new Set(post.about ?? [])];
+  const present = await sql.query<{ id: string }>(RECORD_DIRECT_POST, [
     randomUUID(),
     `answer-${post.target}-${post.externalId}`,
     post.target,
     post.externalId,
+    about.length > 0 ? about : null,
     now,
   ]);
+  return { customerGone: present.length < about.length };
+}
+
+// `@>` is what the GIN index on "aboutCompanyIds" serves. Only direct posts carry customers (the
+// deliver job's rows never set the column), and a direct post is sent from the start.
+const ANSWERS_ABOUT = `
+SELECT target, "externalId" FROM "Delivery"
+WHERE "aboutCompanyIds" @> ARRAY[$1::uuid] AND status = 'sent' AND "externalId" IS NOT NULL`;
+
+/**
+ * The command answers and other direct posts ({@link recordDirectPost}) that name this customer, where
+ * they are: read by its erasure, in its transaction, to take them back with its cards.
+ */
+export async function findAnswersAbout(client: DbClient, companyId: string): Promise<PostedCard[]> {
+  return client.$queryRawUnsafe<PostedCard[]>(ANSWERS_ABOUT, companyId);
 }

@@ -10,13 +10,16 @@ export interface PruneReport {
 const UUID = `'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'`;
 
 // Finished deliveries older than the cutoff, except those of a follow-up still waiting or open: their
-// key is what keeps a re-fired reminder or a re-derived suggestion card from being posted again.
+// key is what keeps a re-fired reminder or a re-derived suggestion card from being posted again; and
+// except a command's answer naming a customer that still exists: erasing that customer, however much
+// later, reads the row to take the answer back (findAnswersAbout).
 const PRUNE_DELIVERIES = `
 DELETE FROM "Delivery" WHERE id IN (
   SELECT d.id FROM "Delivery" d
    WHERE d.status IN ('sent', 'skipped', 'failed') AND d."updatedAt" < $1
      AND NOT EXISTS (SELECT 1 FROM "FollowUp" f
                       WHERE f.id::text = substring(d.key from ${UUID}) AND f.status IN ('suggested', 'open', 'snoozed'))
+     AND NOT EXISTS (SELECT 1 FROM "Company" c WHERE c.id = ANY(d."aboutCompanyIds"))
    LIMIT $2)`;
 
 // Audit entries older than the cutoff, except the record of erasures (proof that a customer was erased

@@ -3,6 +3,8 @@ import type { Database } from './database.ts';
 /** A record the review queue may show: its latest classification and first message. */
 export interface ReviewCandidateRow {
   recordId: string;
+  /** The record's customer; null when it has none. */
+  companyId: string | null;
   companyName: string | null;
   text: string;
   label: string;
@@ -12,7 +14,7 @@ export interface ReviewCandidateRow {
   classifiedAt: Date;
 }
 
-const SELECT = `SELECT c."recordId", co.name AS "companyName", COALESCE(m."cleanText", '') AS text, c.label,
+const SELECT = `SELECT c."recordId", co.id AS "companyId", co.name AS "companyName", COALESCE(m."cleanText", '') AS text, c.label,
        c.confidence, c.scores, c."correctedLabel", c."createdAt" AS "classifiedAt"
   FROM "Classification" c
   JOIN "CommunicationRecord" r ON r.id = c."recordId"

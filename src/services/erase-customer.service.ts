@@ -15,7 +15,8 @@ import {
 } from '../db/communication-record.repository.ts';
 import { deleteCompany, findCompanyForErasure } from '../db/company.repository.ts';
 import type { Database } from '../db/database.ts';
-import { type DbClient, inTransaction, transactionConflictCode } from '../db/db-client.ts';
+import { type DbClient, inTransaction } from '../db/db-client.ts';
+import { transactionConflictCode } from '../db/sql-errors.ts';
 import {
   countFollowUpsOfCompanyOrRecords,
   findFollowUpsMentioning,
@@ -39,6 +40,7 @@ import {
   withdrawModelsTrainedSince,
 } from '../db/model-withdrawal.repository.ts';
 import { insertTombstones } from '../db/tombstone.repository.ts';
+import { findAnswersAbout, type PostedCard } from '../db/posted-card.repository.ts';
 import {
   mentions,
   REDACTED,
@@ -396,6 +398,8 @@ async function redactElsewhere(
       metadata: own
         ? { ...withoutAuthor(redactJson(m.metadata, terms)), erased: 'author' }
         : { ...(redactJson(m.metadata, terms) as object), erased: 'mentions' },
+      // Their label and sentiment came from the words just struck: no longer anyone's voice in insights.
+      authorErased: own,
     });
   }
   // Each find below holds the records of what it found before anything of them changes (most are held already).
@@ -476,11 +480,15 @@ function messageAuthorKey(metadata: unknown): string | undefined {
 }
 
 /**
- * Erases a customer (eraseCustomer) and takes back the cards posted about it, for every way of erasing
- * (chat `forget`, `rapport erase`). The cards are read before the erasure, which deletes the follow-ups
- * that know where their cards were posted; their retractions are written down in the erasure's
+ * Erases a customer (eraseCustomer) and takes back the cards posted about it and the command answers
+ * posted in channels that name it (a lookup, a log's confirmation, a follow-up list, notify's answer:
+ * Reply.about, recorded by rememberDirectPost), for every way of erasing (chat `forget`, `rapport
+ * erase`). The cards are read before the erasure, which deletes the follow-ups that know where their
+ * cards were posted; the answers are read in its transaction (their rows outlive the customer), so an
+ * answer recorded until it commits is among them. Their retractions are written down in the erasure's
  * transaction (`recordCardRetractions`: a process killed right after the commit cannot lose them) and
- * queued after it (`cardsRetracted`). The channels holding a conversation's address are kept
+ * queued after it (`cardsRetracted`). An answer naming several customers is taken back whole when one
+ * of them is erased. The channels holding a conversation's address are kept
  * (unlinked) even when no card is recorded yet: one being posted right now is taken back once its post
  * is recorded, and needs that address to be reached. `logger` hears of an attempt PostgreSQL aborted (eraseCustomer).
  */
@@ -494,11 +502,16 @@ export async function eraseCustomerAndCards(
   const cards = await postedCardsOfCompany(db, companyId);
   if (hooks.cardsRetracted) await unlinkAddressedChannels(db, companyId);
   const record = hooks.recordCardRetractions?.bind(hooks);
+  // Set by the attempt that commits (an aborted one is run again and reads again).
+  let answers: PostedCard[] = [];
   const result = await eraseCustomer(db, companyId, actor, {
-    beforeCommit: record ? (tx) => record(tx, cards, 'erased') : undefined,
+    beforeCommit: async (tx) => {
+      answers = await findAnswersAbout(tx, companyId);
+      await record?.(tx, [...cards, ...answers], 'erased');
+    },
     logger,
   });
-  // Cards quoting the customer in chat channels follow the data: replaced by a line that quotes nothing.
-  await hooks.cardsRetracted?.(cards, 'erased');
+  // Cards and answers quoting the customer in chat channels follow the data: replaced by a line that quotes nothing.
+  await hooks.cardsRetracted?.([...cards, ...answers], 'erased');
   return result;
 }

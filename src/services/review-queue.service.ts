@@ -11,6 +11,8 @@ import {
 /** One record a person could help the model with. */
 export interface ReviewItem {
   recordId: string;
+  /** The record's customer (null: none), whose words `text` quotes. */
+  companyId: string | null;
   companyName: string | null;
   text: string;
   /**
@@ -61,6 +63,7 @@ export async function readReviewQueue(db: Database, limit = 5): Promise<ReviewQu
   const items: ReviewItem[] = [
     ...flagged.map((row) => ({
       recordId: row.recordId,
+      companyId: row.companyId,
       companyName: row.companyName,
       text: row.text,
       reason: 'flagged' as const,
@@ -69,6 +72,7 @@ export async function readReviewQueue(db: Database, limit = 5): Promise<ReviewQu
     })),
     ...unsure.rows.map((row) => ({
       recordId: row.recordId,
+      companyId: row.companyId,
       companyName: row.companyName,
       text: row.text,
       reason: row.label === UNCLASSIFIED ? ('unclassified' as const) : ('unsure' as const),

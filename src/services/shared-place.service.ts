@@ -73,16 +73,38 @@ export async function takeBackPostsIn(
 /**
  * Remembers a message a connector posted itself in a channel or group conversation (a command's answer,
  * a Teams welcome card), so that {@link takeBackFromSharedPlace} finds it when the place becomes shared
- * (recordDirectPost). 1:1 chats need no record: nobody joins them. The message is out already: a failure
- * to record it is logged, never thrown, so the answer stands; only its take-back is lost.
+ * (recordDirectPost), and with the customers it names (`about`, the reply's `about`) so that erasing one
+ * of them takes it back (eraseCustomerAndCards). An answer naming a customer erased while it was on its
+ * way (read before the erasure, posted after it) is taken back at once through `hooks`. 1:1 chats need
+ * no record: nobody joins them, and the rep who asked reads what they asked for. The message is out
+ * already: a failure to record it is logged, never thrown, so the answer stands; only its take-back is lost.
  */
-export async function rememberDirectPost(db: Database, post: PostedCard, logger?: Logger): Promise<void> {
+export async function rememberDirectPost(
+  db: Database,
+  post: PostedCard & { about?: readonly string[] },
+  logger?: Logger,
+  hooks?: Pick<PipelineHooks, 'cardsRetracted'>,
+): Promise<void> {
+  let customerGone: boolean;
   try {
-    await recordDirectPost(db.sql, post);
+    ({ customerGone } = await recordDirectPost(db.sql, post));
   } catch (err) {
     logger?.error(
       { target: post.target, externalId: post.externalId, err: (err as Error).message },
-      'a message posted in a channel could not be recorded: it will not be taken back if the channel becomes shared',
+      'a message posted in a channel could not be recorded: it will not be taken back if the channel becomes shared or its customer is erased',
+    );
+    return;
+  }
+  if (!customerGone) return;
+  const where = { target: post.target, externalId: post.externalId };
+  logger?.warn(where, 'an answer naming a customer erased meanwhile was posted: taking it back');
+  try {
+    if (!hooks?.cardsRetracted) throw new Error('no pipeline here to take it back');
+    await hooks.cardsRetracted([where], 'erased');
+  } catch (err) {
+    logger?.error(
+      { ...where, err: (err as Error).message },
+      'an answer naming an erased customer could not be taken back',
     );
   }
 }

@@ -62,8 +62,9 @@ export function registerCrmCommand(app: App, deps: SlackListenerDeps): void {
 
 /**
  * Says a command's reply where it belongs: in the channel when it answers for it and only the company
- * reads there, else to the requester. An answer posted in the channel is recorded (rememberDirectPost),
- * so that it is taken back if the channel becomes shared later.
+ * reads there, else to the requester. An answer posted in the channel is recorded (rememberDirectPost)
+ * with the customers it names, so that it is taken back if the channel becomes shared later or one of
+ * them is erased.
  */
 async function answerCommand(
   deps: SlackListenerDeps,
@@ -79,7 +80,12 @@ async function answerCommand(
     else
       try {
         const { externalId } = await deps.connector.post(target, reply);
-        await rememberDirectPost(deps.commands.db, { target, externalId }, deps.logger);
+        await rememberDirectPost(
+          deps.commands.db,
+          { target, externalId, about: reply.about },
+          deps.logger,
+          deps.commands.hooks,
+        );
         return;
       } catch (err) {
         if (!(err instanceof DeliveryError) || err.code !== 'not_found') throw err;

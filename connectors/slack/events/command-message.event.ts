@@ -43,8 +43,9 @@ export function commandTextOf(text: string, botUserId: string | undefined): stri
  * (`slack:<team>:event:<channel>/<ts>`) so an event Slack delivers again writes nothing twice. Outsiders
  * (guests, other organisations, people Slack cannot vouch for) get the outsider gate's sentence and
  * nothing runs. A DM is answered in the DM. A mention is answered in its thread where only the company
- * reads the channel (the last-step guard's answer), and that answer is recorded so that it is taken back
- * if the channel becomes shared later; elsewhere only the author sees it (ephemeral).
+ * reads the channel (the last-step guard's answer), and that answer is recorded with the customers it
+ * names so that it is taken back if the channel becomes shared later or one of them is erased; elsewhere
+ * only the author sees it (ephemeral).
  */
 export function registerCommandMessages(app: App, deps: SlackListenerDeps): void {
   const answer = async (e: CommandMessageEvent, teamId: string, context: Context) => {
@@ -91,8 +92,9 @@ export function registerCommandMessages(app: App, deps: SlackListenerDeps): void
       if (posted.ts)
         await rememberDirectPost(
           deps.commands.db,
-          { target: `slack:${teamId}/${e.channel}/${thread}`, externalId: posted.ts },
+          { target: `slack:${teamId}/${e.channel}/${thread}`, externalId: posted.ts, about: reply.about },
           deps.logger,
+          deps.commands.hooks,
         );
     } else
       await client.chat.postEphemeral({

@@ -128,6 +128,10 @@ export async function handleForget(cmd: Extract<Command, { kind: 'forget' }>, h:
     );
   }
   const { counts } = await eraseCustomerAndCards(h.deps.db, match.companyId, h.audit, h.deps.hooks, h.deps.logger);
+  // The summary is the rep's receipt of the erasure (it quotes only the name they typed and counts): not
+  // an answer about the customer for a later erasure to take back, nor one "erased meanwhile" to take
+  // back at once, which every forget in a channel then did.
+  h.about.delete(match.companyId);
   return {
     tone: 'success',
     title: 'Customer erased',

@@ -33,6 +33,7 @@ export async function handleFollowUps(cmd: Extract<Command, { kind: 'followups' 
     return { tone: 'info', title, text: 'Nothing to follow up here. Add one with "remind <customer> <when> <what>".' };
   }
   const sections = items.map((f) => followUpSection(f, h.timeZone, h.ctx.now));
+  for (const f of items) if (f.companyId) h.about.add(f.companyId);
   const remaining = total - offset - items.length;
   if (remaining > 0) {
     sections.push({
@@ -188,6 +189,7 @@ async function changeOne(cmd: OneChange, h: HandlerContext): Promise<Reply> {
       change = { kind: cmd.kind };
   }
   const { followUp, changed, pastDueAt } = await changeFollowUp(h.deps.db, cmd.number, change, h.audit, h.deps.hooks);
+  if (followUp.companyId) h.about.add(followUp.companyId);
   const what: Record<ChangeCommand['kind'], string> = {
     done: 'done',
     dismiss: 'dismissed',

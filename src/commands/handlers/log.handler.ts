@@ -74,6 +74,7 @@ export async function handleLog(cmd: LogCommand, h: HandlerContext): Promise<Rep
       text = fallback.rest;
     }
   }
+  h.about.add(companyId!);
 
   const result = await logCommunication(
     deps.db,

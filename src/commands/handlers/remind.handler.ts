@@ -156,6 +156,7 @@ async function create(h: HandlerContext, companyId: string, companyName: string,
     },
     h.deps.hooks,
   );
+  h.about.add(companyId);
   const when = formatInZone(followUp.dueAt, h.timeZone, h.ctx.now);
   return {
     tone: 'success',

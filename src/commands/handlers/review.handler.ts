@@ -56,6 +56,7 @@ export async function handleReview(cmd: Extract<Command, { kind: 'review' }>, h:
       tone: 'info',
       text: 'Nothing to review: the model is sure of every recent record and no correction was flagged.',
     };
+  for (const item of queue.items) if (item.companyId) h.about.add(item.companyId);
   return {
     tone: 'info',
     title: 'Help the model',

@@ -50,6 +50,7 @@ export async function handleMakeCustomer(
       );
     throw err;
   });
+  h.about.add(made.companyId);
   const contacts = made.contacts === 1 ? '1 contact' : `${made.contacts} contacts`;
   const records = made.records === 1 ? '1 conversation' : `${made.records} conversations`;
   return {

@@ -29,6 +29,11 @@ describe.each(TEST_DATABASE_KINDS)('retention (RAPPORT_RETENTION_DAYS) on %s', (
         ('${id(13)}', 'reminder-${id(3)}-1', 'console:team', 'sent', ${old}, ${old}),
         ('${id(14)}', 'notice-x', 'console:team', 'pending', ${old}, ${old}),
         ('${id(15)}', 'digest-console.team-2026-12-01', 'console:team', 'sent', now(), now());
+      -- Command answers posted in a channel: one naming Acme (kept while Acme exists, for its erasure to
+      -- take back), one naming only a customer erased since (pruned).
+      INSERT INTO "Delivery" (id, key, target, "externalId", status, "aboutCompanyIds", "createdAt", "updatedAt") VALUES
+        ('${id(16)}', 'answer-slack:T1/C1-1.1', 'slack:T1/C1', '1.1', 'sent', ARRAY['${id(1)}', '${id(9)}']::uuid[], ${old}, ${old}),
+        ('${id(17)}', 'answer-slack:T1/C1-1.2', 'slack:T1/C1', '1.2', 'sent', ARRAY['${id(9)}']::uuid[], ${old}, ${old});
       INSERT INTO "AuditLog" (id, action, subject, "createdAt") VALUES
         ('${id(21)}', 'record.log', 'r1', ${old}),
         ('${id(22)}', 'customer.erase', 'c1', ${old}),
@@ -40,9 +45,14 @@ describe.each(TEST_DATABASE_KINDS)('retention (RAPPORT_RETENTION_DAYS) on %s', (
 
     const report = await pruneRetention(h.deps);
 
-    expect(report).toMatchObject({ deliveries: 2, auditEntries: 1, resolvedQuarantine: 1 });
+    expect(report).toMatchObject({ deliveries: 3, auditEntries: 1, resolvedQuarantine: 1 });
     const keys = (await h.test.db.prisma.delivery.findMany({ orderBy: { key: 'asc' } })).map((d) => d.key);
-    expect(keys).toEqual(['digest-console.team-2026-12-01', 'notice-x', `reminder-${id(2)}-1`]);
+    expect(keys).toEqual([
+      'answer-slack:T1/C1-1.1',
+      'digest-console.team-2026-12-01',
+      'notice-x',
+      `reminder-${id(2)}-1`,
+    ]);
     const audit = (await h.test.db.prisma.auditLog.findMany({ orderBy: { id: 'asc' } })).map((a) => a.action);
     expect(audit).toEqual(['customer.erase', 'record.log']);
     // Resolved quarantined mail goes after the window; unresolved mail is kept however old.

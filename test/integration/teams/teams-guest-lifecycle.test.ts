@@ -97,7 +97,13 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
     });
     const guestChannel = await channel('hooli-shared', ['ann', 'jo', 'gus']);
     const team = await channel('hooli-team', ['ann', 'sam']);
+    const beforeLink = postsTo(guestChannel).length;
     expect((await command(guestChannel, ann, 'link hooli')).status).toBe(200);
+    // link's answer is for the channel ("linked to Hooli"), posted there and recorded as naming Hooli.
+    const linkAnswer = postsTo(guestChannel)
+      .slice(beforeLink)
+      .find((x) => x.method === 'POST' && /Hooli/.test(JSON.stringify(x.activity)));
+    expect(linkAnswer).toBeDefined();
     expect((await command(team, ann, 'notify hooli here')).status).toBe(200);
     const hooli = await db().company.findFirstOrThrow({ where: { name: 'Hooli' } });
     expect(await db().teamChannel.findFirst({ where: { companyId: hooli.id } })).toMatchObject({
@@ -201,8 +207,15 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
       ),
     );
 
+    // The one change there: link's answer, which named Hooli, replaced in place by the erased line.
+    const retracted = await eventually('the link answer erased in place', async () =>
+      postsTo(guestChannel).find((x) => x.method === 'PUT' && x.activityId === linkAnswer!.answeredId),
+    );
+    expect(JSON.stringify(retracted.activity)).toMatch(/Erased/);
     // Zero internal posts to the guest channel: no card, and nothing naming the customer or quoting them.
-    const shared = postsTo(guestChannel).slice(sharedMark);
+    const shared = postsTo(guestChannel)
+      .slice(sharedMark)
+      .filter((x) => x !== retracted);
     expect(shared.filter((x) => (x.activity.attachments as unknown[] | undefined)?.length)).toEqual([]);
     expect(JSON.stringify(shared)).not.toMatch(/Hooli|considering other options|Suggested|Reminder|Overdue|digest/);
     expect(shared.filter((x) => x.method === 'PUT' || x.method === 'DELETE')).toEqual([]);
