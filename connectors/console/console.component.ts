@@ -20,6 +20,7 @@ export async function consoleComponent(runtime: ConnectorRuntime): Promise<Compo
   const router = createConsoleRouter({
     executeCommand: commandRunner(runtime),
     db: runtime.db,
+    hooks: runtime.hooks,
     consoleToken: runtime.config.consoleToken,
     toolToken: runtime.toolToken,
     signIn: runtime.config.signIn,

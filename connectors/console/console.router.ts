@@ -1,3 +1,5 @@
+import type { PipelineHooks } from '../../src/services/pipeline-hooks.ts';
+import { rememberDirectPost } from '../../src/services/shared-place.service.ts';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +76,8 @@ export interface ConsoleRouterDeps {
   admins?: readonly string[];
   /** IANA timezone console users type dates in until they set their own with `timezone` (RAPPORT_TIMEZONE). */
   timezone: string;
+  /** Takes back a team-channel answer naming a customer erased while it was posted (rememberDirectPost). Absent: not taken back. */
+  hooks?: Pick<PipelineHooks, 'cardsRetracted'>;
   /** Warnings that are not the asker's problem (the team channel feed unreachable). */
   logger?: Logger;
   /** The connector whose feed is the "team channel". Default: a new one (reachable as `router.connector`). */
@@ -206,11 +210,24 @@ export function createConsoleRouter(
     const reply = await deps.executeCommand(body.text, ctx);
     // Replies meant for everyone also appear in the team channel, as they would in Slack or Teams. The
     // feed lives in Redis: when it is down the asker still gets the answer (the write is committed).
+    // One naming customers is recorded with them (nobody from outside reads the console, but erasing
+    // one of them takes it back as Slack's and Teams' answers are).
     if (reply.visibility === 'channel')
-      await connector.post('console:team', { ...reply, footer: reply.footer ?? `by ${user}` }).catch((err: Error) => {
-        deps.logger?.warn({ err: err.message }, 'could not show the reply in the team channel');
-        reply.footer = `${reply.footer ? `${reply.footer} · ` : ''}Not shown in the team channel: it is not reachable right now.`;
-      });
+      await connector
+        .post('console:team', { ...reply, footer: reply.footer ?? `by ${user}` })
+        .then(async ({ externalId }) => {
+          if (reply.about?.length)
+            await rememberDirectPost(
+              deps.db,
+              { target: 'console:team', externalId, about: reply.about },
+              deps.logger,
+              deps.hooks,
+            );
+        })
+        .catch((err: Error) => {
+          deps.logger?.warn({ err: err.message }, 'could not show the reply in the team channel');
+          reply.footer = `${reply.footer ? `${reply.footer} · ` : ''}Not shown in the team channel: it is not reachable right now.`;
+        });
     const status = replyHttpStatus(reply);
     if (status === 503) res.set('Retry-After', '30');
     res.status(status).json(reply);

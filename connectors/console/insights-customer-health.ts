@@ -38,7 +38,7 @@ const summaryOf = (c: CustomerHealth): CustomerHealthSummary => ({
  * Feeds the console's customer list, customer page and "My day" from the insights health score
  * (src/insights/health.service.ts) over the last 30 days: the whole-team list from the snapshot the
  * refresh-insights job stores while it is fresh (else computed live and kept a minute), one customer
- * always live. Customers with nothing to score (no inbound message in the lookback, no overdue
+ * always live. Customers with nothing to score (no message or logged call in the last 180 days, no overdue
  * follow-up) are healthy: 100, no reasons.
  */
 export function insightsCustomerHealth(deps: {

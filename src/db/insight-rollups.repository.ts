@@ -22,7 +22,9 @@ export function businessHoursKey(hours: BusinessHours): string {
  * Readers see the previous rollups until it commits. Rows are written in date order: a period's
  * rows then sit on few pages. With `hours`, every answered turn also stores its reply time in those
  * business minutes (`replyMinutes`, keyed on the coverage row): response-time figures then aggregate
- * in SQL instead of timing each turn in JavaScript.
+ * in SQL instead of timing each turn in JavaScript. The stale-day marks (InsightStaleDay, written by
+ * triggers with every change of a message or classification) committed before it read the messages
+ * are deleted with it; later ones stay.
  */
 export async function rebuildInsightRollups(db: Database, until: Date, hours?: BusinessHours): Promise<void> {
   if (until.getTime() % 86_400_000 !== 0) throw new Error(`rollups end at a UTC midnight, not ${until.toISOString()}`);
@@ -30,6 +32,12 @@ export async function rebuildInsightRollups(db: Database, until: Date, hours?: B
   await db.withSession(async (s) => {
     await s.exec('BEGIN');
     try {
+      // The stale marks first, in a statement of their own: the marks it sees were committed before it ran, so
+      // before the statements below read the messages (each reads what was committed when it starts), and
+      // their changes are in the new rows. A change committed after stays marked and is read live until the
+      // next rebuild: a rebuild running while a rep corrects a label never brings the old one back.
+      // (Under PGlite one connection runs everything in turn.)
+      await s.exec(`DELETE FROM "InsightStaleDay"`);
       await s.exec(`
         DELETE FROM "InsightDaily";
         INSERT INTO "InsightDaily" (day, "recordId", label, inbound, "sentimentSum", "sentimentN", "lastInboundAt")
@@ -72,7 +80,7 @@ export async function rebuildInsightRollups(db: Database, until: Date, hours?: B
     // VACUUM too: every rebuild leaves the previous rows dead, and on a busy server autovacuum had not
     // come by after 6 rebuilds (InsightTurn 590 MB, 3.4M dead rows for 0.5M live, every 45d read slower:
     // bench:insights with BENCH_REUSE). One statement: VACUUM cannot run in a multi-statement block.
-    await s.exec('VACUUM (ANALYZE) "InsightDaily", "InsightRecordDaily", "InsightTurn"');
+    await s.exec('VACUUM (ANALYZE) "InsightDaily", "InsightRecordDaily", "InsightTurn", "InsightStaleDay"');
   });
 }
 

@@ -1,5 +1,5 @@
 import { splitForRollups } from '../domain/rollup-window.ts';
-import { ANSWERED_CHANNELS, customerTurnsSql } from './customer-turns.sql.ts';
+import { ANSWERED_CHANNELS, ANSWERING_LOGS, customerTurnsSql } from './customer-turns.sql.ts';
 import { customerVoice } from './customer-voice.sql.ts';
 import { randomUUID } from 'node:crypto';
 import type { Database, SqlRunner } from './database.ts';
@@ -18,6 +18,8 @@ const asDate = (v: Date | string | null): Date | null => (v === null ? null : v 
  * Inbound messages of the intervals between `cuts` as rows ("recordId", at, label, n, ssum, sn, last):
  * whole UTC days the rollups cover come from InsightDaily (one row per day, conversation and label,
  * `at` its midnight), the rest one row per message, so sums over an interval equal the live ones.
+ * A day and conversation marked stale (InsightStaleDay: a message or classification of it changed since
+ * the rollups read it, a correction, an edit, a delete, an erasure) is read from its messages instead.
  * `perRecord`: rows ("recordId", at, n, churn, issue, ssum, sn, last) instead, whole days from
  * InsightRecordDaily (one row per day and conversation; churn and issue count those labels).
  * Appends its parameters to `params`.
@@ -26,23 +28,34 @@ async function inboundRows(sql: SqlRunner, cuts: Date[], params: unknown[], perR
   const split = splitForRollups(cuts, await rollupCoverage(sql));
   const at = (v: unknown) => `$${params.push(v)}`;
   const parts: string[] = [];
-  if (split.days.length > 0)
+  const perMessage = `${
+    perRecord
+      ? `1 AS n, (${LABEL} IS NOT DISTINCT FROM 'churn')::int AS churn, (${LABEL} IS NOT DISTINCT FROM 'issue')::int AS issue`
+      : `${LABEL} AS label, 1 AS n`
+  }, COALESCE(c.sentiment, 0)::float8 AS ssum, (c.sentiment IS NOT NULL)::int AS sn, m."sentAt" AS last`;
+  if (split.days.length > 0) {
+    const days = at(split.days);
+    // Without a mark (the usual case) the anti-join reads an empty index: the rollups' speed stays.
+    const fresh = `NOT EXISTS (SELECT 1 FROM "InsightStaleDay" x WHERE x.day = d.day AND x."recordId" = d."recordId")`;
     parts.push(
       perRecord
         ? `SELECT d."recordId", (d.day::timestamp AT TIME ZONE 'UTC') AS at, d.inbound AS n, d.churn, d.issue,
               d."sentimentSum" AS ssum, d."sentimentN" AS sn, d."lastInboundAt" AS last
-         FROM "InsightRecordDaily" d WHERE d.day = ANY(${at(split.days)}::date[])`
+         FROM "InsightRecordDaily" d WHERE d.day = ANY(${days}::date[]) AND ${fresh}`
         : `SELECT d."recordId", (d.day::timestamp AT TIME ZONE 'UTC') AS at, NULLIF(d.label, '') AS label,
               d.inbound AS n, d."sentimentSum" AS ssum, d."sentimentN" AS sn, d."lastInboundAt" AS last
-         FROM "InsightDaily" d WHERE d.day = ANY(${at(split.days)}::date[])`,
+         FROM "InsightDaily" d WHERE d.day = ANY(${days}::date[]) AND ${fresh}`,
+      // The stale days' messages, each at its own time (inside its day, so inside the same interval).
+      `SELECT m."recordId", m."sentAt" AS at, ${perMessage}
+         FROM (SELECT DISTINCT x.day, x."recordId" FROM "InsightStaleDay" x WHERE x.day = ANY(${days}::date[])) x
+         JOIN "Message" m ON m."recordId" = x."recordId"
+              AND m."sentAt" >= (x.day::timestamp AT TIME ZONE 'UTC') AND m."sentAt" < ((x.day + 1)::timestamp AT TIME ZONE 'UTC')
+         LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
+        WHERE ${customerVoice('m')}`,
     );
+  }
   if (split.live.length > 0)
-    parts.push(`SELECT m."recordId", m."sentAt" AS at, ${
-      perRecord
-        ? `1 AS n, (${LABEL} IS NOT DISTINCT FROM 'churn')::int AS churn, (${LABEL} IS NOT DISTINCT FROM 'issue')::int AS issue`
-        : `${LABEL} AS label, 1 AS n`
-    },
-              COALESCE(c.sentiment, 0)::float8 AS ssum, (c.sentiment IS NOT NULL)::int AS sn, m."sentAt" AS last
+    parts.push(`SELECT m."recordId", m."sentAt" AS at, ${perMessage}
          FROM "Message" m
          LEFT JOIN "Classification" c ON c."recordId" = m."recordId" AND c."messageId" = m.id
         WHERE ${customerVoice('m')}
@@ -116,7 +129,7 @@ export async function inboundCountsByLabel(
 
 /**
  * A customer's turn in a conversation: the first inbound message after a reply (or the first of the
- * conversation), and the first outbound message after it, if any.
+ * conversation; acknowledgements open none), and the first answer after it, if any (customer-turns.sql.ts).
  */
 export interface CustomerTurn {
   /** The inbound message that opened the turn. */
@@ -129,8 +142,13 @@ export interface CustomerTurn {
   /** `first`: the conversation's first message; `follow-up`: a later turn after a reply. */
   kind: 'first' | 'follow-up';
   askedAt: Date;
-  /** The reply: first outbound message in the same conversation at or after askedAt. */
+  /**
+   * The reply: the first answer at or after askedAt, an outbound message in the same conversation or in
+   * another of the customer's, or a call or meeting a rep logged for the customer.
+   */
   reply: { messageId: string; at: Date; responder: string } | null;
+  /** Asked before the period and still unanswered at its end (`openSince`): counts as waiting, not as one of the period's turns. */
+  carried?: boolean;
 }
 
 /**
@@ -138,11 +156,13 @@ export interface CustomerTurn {
  * inbound message whose previous message in the conversation (any time before) was not inbound.
  * Turns opened before the rollups' coverage end come from InsightTurn (a reply the job did not see
  * yet is looked up live), later ones are computed from the messages. `unansweredOnly`: only the turns
- * with no reply before `to` (what the health score reads: a tenth of the rows or fewer).
+ * with no reply before `to` (what the health score reads: a tenth of the rows or fewer). `openSince`
+ * (before `from`): also the turns asked in [openSince, from) still unanswered at `to`, marked `carried`
+ * and listed first.
  */
 export async function customerTurns(
   sql: SqlRunner,
-  p: { from: Date; to: Date; companyIds?: string[]; unansweredOnly?: boolean },
+  p: { from: Date; to: Date; companyIds?: string[]; unansweredOnly?: boolean; openSince?: Date },
 ): Promise<CustomerTurn[]> {
   return (await turnsToTime(sql, p)).turns;
 }
@@ -155,29 +175,66 @@ export interface TimedInStore {
   companyIds?: string[];
 }
 
+/** Which turns to read: asked in [from, askedBefore) (default `to`), replies before `to`. */
+interface TurnsWindow {
+  from: Date;
+  to: Date;
+  askedBefore?: Date;
+  companyIds?: string[];
+  unansweredOnly?: boolean;
+  hoursKey?: string;
+}
+
 /**
  * customerTurns, less the stored answered turns whose reply minutes the rollups hold in the business
  * hours `hoursKey` (businessHoursKey): those are summed in SQL (storedResponseStats) and `inStore`
- * says which; without a match every turn comes back.
+ * says which; without a match every turn comes back. `openSince`: as customerTurns (the carried turns
+ * are unanswered, so all of them come back).
  */
 export async function turnsToTime(
   sql: SqlRunner,
-  p: { from: Date; to: Date; companyIds?: string[]; unansweredOnly?: boolean; hoursKey?: string },
+  p: { from: Date; to: Date; companyIds?: string[]; unansweredOnly?: boolean; hoursKey?: string; openSince?: Date },
 ): Promise<{ turns: CustomerTurn[]; inStore?: TimedInStore }> {
+  const period = await windowTurns(sql, p);
+  if (!p.openSince || p.openSince >= p.from) return period;
+  const open = await windowTurns(sql, {
+    from: p.openSince,
+    askedBefore: p.from,
+    to: p.to,
+    companyIds: p.companyIds,
+    unansweredOnly: true,
+  });
+  return { ...period, turns: [...open.turns.map((t) => ({ ...t, carried: true })), ...period.turns] };
+}
+
+/** The turns of one window: stored ones up to the rollups' coverage end, live ones after. */
+async function windowTurns(sql: SqlRunner, p: TurnsWindow): Promise<{ turns: CustomerTurn[]; inStore?: TimedInStore }> {
+  const askedBefore = p.askedBefore ?? p.to;
   const state = await rollupState(sql);
   const covered = state?.until;
-  if (!covered || covered <= p.from) return { turns: await liveCustomerTurns(sql, p) };
-  const storedTo = new Date(Math.min(covered.getTime(), p.to.getTime()));
+  if (!covered || covered <= p.from) return { turns: await liveCustomerTurns(sql, { ...p, askedBefore }) };
+  const storedTo = new Date(Math.min(covered.getTime(), askedBefore.getTime()));
   const timed = p.hoursKey !== undefined && state.hoursKey === p.hoursKey;
   const params: unknown[] = [p.from, storedTo, p.to];
   const scope = p.companyIds ? `AND r."companyId" = ANY($${params.push(p.companyIds)}::uuid[])` : '';
-  // Replies the job did not see yet (sent since its coverage end) to turns it saw unanswered: a
-  // separate probe, as a LATERAL per stored turn made the whole read 4x slower (bench:insights).
+  // Answers the job did not see yet (sent since its coverage end) to turns it saw unanswered: a
+  // separate probe, as a LATERAL per stored turn made the whole read 4x slower (bench:insights). The
+  // answers of those days first (Message's sentAt index), then joined to the turns: a reply in the
+  // turn's conversation, a call or meeting logged for its customer.
   const late = await sql.query<{ turnId: string; id: string; sentAt: Date | string; responder: string }>(
-    `SELECT DISTINCT ON (t."messageId") t."messageId" AS "turnId", x.id, x."sentAt",
+    `WITH answers AS (
+       SELECT x.id, x."recordId", x.direction, x."sentAt", x."authorName", x."authorEmail", xr."companyId"
+         FROM "Message" x JOIN "CommunicationRecord" xr ON xr.id = x."recordId"
+        WHERE x."sentAt" >= $4 AND x."sentAt" < $3
+          AND ((x.direction = 'outbound' AND xr."channelKind" IN ${ANSWERED_CHANNELS})
+               OR (x.direction = 'internal' AND xr."channelKind" IN ${ANSWERING_LOGS} AND xr."companyId" IS NOT NULL))
+     )
+     SELECT DISTINCT ON (t."messageId") t."messageId" AS "turnId", x.id, x."sentAt",
             COALESCE(rp.name, x."authorName", x."authorEmail", 'unknown') AS responder
        FROM "InsightTurn" t
-       JOIN "Message" x ON x."recordId" = t."recordId" AND x.direction = 'outbound' AND x."sentAt" >= $4 AND x."sentAt" < $3
+       JOIN "CommunicationRecord" tr ON tr.id = t."recordId"
+       JOIN answers x ON (x.direction = 'outbound' AND x."recordId" = t."recordId")
+                      OR (x.direction = 'internal' AND x."companyId" = tr."companyId")
        LEFT JOIN "Rep" rp ON rp.email = lower(x."authorEmail")
       WHERE t."replyId" IS NULL AND t."askedAt" >= $1 AND t."askedAt" < $2
       ORDER BY t."messageId", x."sentAt", x.id`,
@@ -206,7 +263,10 @@ export async function turnsToTime(
     if (l) Object.assign(r, { replyId: l.id, repliedAt: l.sentAt, responder: l.responder });
   }
   const stored = (p.unansweredOnly ? rows.filter((r) => !r.replyId) : rows).map(turnOf);
-  const turns = storedTo < p.to ? [...stored, ...(await liveCustomerTurns(sql, { ...p, from: storedTo }))] : stored;
+  const turns =
+    storedTo < askedBefore
+      ? [...stored, ...(await liveCustomerTurns(sql, { ...p, from: storedTo, askedBefore }))]
+      : stored;
   return timed ? { turns, inStore: { from: p.from, storedTo, to: p.to, companyIds: p.companyIds } } : { turns };
 }
 
@@ -219,6 +279,8 @@ export interface TimedTurnFigures {
   responder: string | null;
   minutes: number;
   overdue: boolean;
+  /** Asked before the period, still open (CustomerTurn.carried): counts as overdue only. */
+  carried: boolean;
 }
 
 /** Response-time figures of one group and kind, as storedResponseStats sums them. */
@@ -268,13 +330,14 @@ export async function storedResponseStats(
   const at = (v: unknown) => `$${params.push(v)}`;
   const rows = await sql.query<GroupFigures>(
     `WITH t AS (
-       SELECT s.team, s."channelKind", s.kind, s.responder, s.minutes::float8 AS minutes, true AS answered, false AS overdue
+       SELECT s.team, s."channelKind", s.kind, s.responder, s.minutes::float8 AS minutes, true AS answered, false AS overdue,
+              false AS carried
          FROM (${stored}) s
        UNION ALL
        SELECT * FROM unnest(${at(extra.map((e) => e.team))}::text[], ${at(extra.map((e) => e.channelKind))}::text[],
                             ${at(extra.map((e) => e.kind))}::text[], ${at(extra.map((e) => e.responder))}::text[],
                             ${at(extra.map((e) => e.minutes))}::float8[], ${at(extra.map((e) => e.responder !== null))}::bool[],
-                            ${at(extra.map((e) => e.overdue))}::bool[])
+                            ${at(extra.map((e) => e.overdue))}::bool[], ${at(extra.map((e) => e.carried))}::bool[])
      )
      -- One grouping set per figure: each dimension with and without the kind. Unanswered turns have no
      -- responder (answered ones always do) and count for no rep. Unrolling the four dimensions into one
@@ -284,11 +347,11 @@ export async function storedResponseStats(
             CASE WHEN GROUPING(t.responder) = 0 THEN t.responder WHEN GROUPING(t.team) = 0 THEN t.team
                  WHEN GROUPING(t."channelKind") = 0 THEN t."channelKind" ELSE 'everyone' END AS "group",
             CASE WHEN GROUPING(t.kind) = 0 THEN t.kind ELSE 'all' END AS kind,
-            count(*)::int AS turns, count(*) FILTER (WHERE t.answered)::int AS answered,
+            count(*) FILTER (WHERE NOT t.carried)::int AS turns, count(*) FILTER (WHERE t.answered)::int AS answered,
             percentile_disc(0.5) WITHIN GROUP (ORDER BY t.minutes) FILTER (WHERE t.answered) AS "medianMinutes",
             percentile_disc(0.9) WITHIN GROUP (ORDER BY t.minutes) FILTER (WHERE t.answered) AS "p90Minutes",
             count(*) FILTER (WHERE t.answered AND t.minutes <= ${at(targetMinutes)})::int AS "withinTarget",
-            count(*) FILTER (WHERE t.answered OR t.overdue)::int AS judged,
+            count(*) FILTER (WHERE (t.answered OR t.overdue) AND NOT t.carried)::int AS judged,
             count(*) FILTER (WHERE t.overdue)::int AS overdue
        FROM t
       GROUP BY GROUPING SETS ((t.kind), (), (t.responder, t.kind), (t.responder), (t.team, t.kind), (t.team),
@@ -360,12 +423,12 @@ const turnOf = (r: TurnRow): CustomerTurn => ({
   reply: r.replyId ? { messageId: r.replyId, at: asDate(r.repliedAt)!, responder: r.responder ?? 'unknown' } : null,
 });
 
-/** customerTurns computed from the messages alone. */
+/** customerTurns asked in [from, askedBefore) computed from the messages alone (replies before `to`). */
 async function liveCustomerTurns(
   sql: SqlRunner,
-  p: { from: Date; to: Date; companyIds?: string[]; unansweredOnly?: boolean },
+  p: { from: Date; to: Date; askedBefore: Date; companyIds?: string[]; unansweredOnly?: boolean },
 ): Promise<CustomerTurn[]> {
-  const scope = p.companyIds ? `AND r."companyId" = ANY($3::uuid[])` : '';
+  const scope = p.companyIds ? `AND r."companyId" = ANY($4::uuid[])` : '';
   const rows = await sql.query<TurnRow>(
     customerTurnsSql({
       messagesWhere: `r."lastMessageAt" >= $1 AND r."startedAt" < $2 AND m."sentAt" < $2 ${scope}`,
@@ -377,10 +440,10 @@ async function liveCustomerTurns(
       joins: `LEFT JOIN "Company" co ON co.id = o."companyId"
        LEFT JOIN "TeamChannel" tc ON tc."companyId" = o."companyId"
        LEFT JOIN "Rep" rp ON rp.email = lower(rep."authorEmail")`,
-      where: `o."sentAt" >= $1${p.unansweredOnly ? ` AND o."replyAt" IS NULL` : ''}`,
+      where: `o."sentAt" >= $1 AND o."sentAt" < $3${p.unansweredOnly ? ` AND o."replyAt" IS NULL` : ''}`,
       orderBy: 'o."sentAt", o.id',
     }),
-    p.companyIds ? [p.from, p.to, p.companyIds] : [p.from, p.to],
+    p.companyIds ? [p.from, p.to, p.askedBefore, p.companyIds] : [p.from, p.to, p.askedBefore],
   );
   return rows.map(turnOf);
 }
@@ -400,9 +463,9 @@ export interface CustomerSignals {
   sentimentEarlierN: number;
   sentimentLater: number | null;
   sentimentLaterN: number;
-  /** Last inbound message within the lookback (from - one period .. to), null when none. */
+  /** Last inbound message or logged call in [horizon, to), null when none (see customerSignals). */
   lastInboundAt: Date | null;
-  /** Inbound messages in the lookback before the period (an active customer gone quiet). */
+  /** Inbound messages and logged calls in [horizon, from) and in the period. */
   inboundBefore: number;
   inboundInPeriod: number;
   overdueFollowUps: number[];
@@ -410,20 +473,24 @@ export interface CustomerSignals {
 
 /**
  * Per-customer signals for the health score: labels, sentiment halves, last inbound message and
- * overdue follow-ups. Customers with no inbound message in the lookback and no overdue follow-up are
- * left out (nothing to score).
+ * overdue follow-ups. The last contact is looked for from `horizon` (before `from` when the period is
+ * shorter: silence is measured from the last contact whatever the period). Customers with no inbound
+ * message since `horizon` and no overdue follow-up are left out (nothing to score).
  */
 export async function customerSignals(
   sql: SqlRunner,
-  p: { from: Date; to: Date; now: Date; companyIds?: string[] },
+  p: { from: Date; to: Date; now: Date; horizon: Date; companyIds?: string[] },
 ): Promise<CustomerSignals[]> {
   const span = p.to.getTime() - p.from.getTime();
-  const lookback = new Date(p.from.getTime() - span);
+  const lookback = new Date(Math.min(p.horizon.getTime(), p.from.getTime()));
   const middle = new Date(p.from.getTime() + span / 2);
   const scope = p.companyIds ? `AND r."companyId" = ANY($6::uuid[])` : '';
   const fscope = p.companyIds ? `AND f."companyId" = ANY($6::uuid[])` : '';
   const params: unknown[] = [lookback, p.from, middle, p.to, p.now];
   if (p.companyIds) params.push(p.companyIds);
+  // The lookback reaches the silence horizon (180 days before `to`, not one period: a customer silent
+  // longer than the period was left out and showed as healthy). Rows before `from` feed only the last
+  // contact and inboundBefore.
   // Whole days of the lookback, the earlier and the later half from the per-conversation rollups (no
   // day straddles a cut): 25,000 rows for a 45-day lookback at a million messages where the per-label
   // ones held 90,000. The churn and issue conversations come back once per row, deduplicated below.
@@ -448,7 +515,7 @@ export async function customerSignals(
     overdue: number[] | null;
   }>(
     `WITH msg AS (
-       SELECT r."companyId", s."recordId", s.at AS "sentAt", s.n, s.churn, s.issue, s.ssum, s.sn, s.last
+       SELECT r."companyId", s."recordId", r."channelKind", s.at AS "sentAt", s.n, s.churn, s.issue, s.ssum, s.sn, s.last
          FROM ${source} s
          JOIN "CommunicationRecord" r ON r.id = s."recordId"
         WHERE r."companyId" IS NOT NULL ${scope}
@@ -463,7 +530,8 @@ export async function customerSignals(
               COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3), 0)::int AS "sentimentEarlierN",
               sum(ssum) FILTER (WHERE "sentAt" >= $3) / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $3), 0) AS "sentimentLater",
               COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $3), 0)::int AS "sentimentLaterN",
-              max(last) AS "lastInboundAt",
+              -- A note is what a rep wrote down ("chased again, no answer"), not contact with the customer.
+              max(last) FILTER (WHERE "channelKind" <> 'note') AS "lastInboundAt",
               COALESCE(sum(n) FILTER (WHERE "sentAt" >= $1::timestamptz AND "sentAt" < $2), 0)::int AS "inboundBefore",
               COALESCE(sum(n) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $4::timestamptz), 0)::int AS "inboundInPeriod"
          FROM msg GROUP BY "companyId"

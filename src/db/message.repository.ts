@@ -230,7 +230,10 @@ export function findMessagesMentioning(
   );
 }
 
-/** Writes a message's redacted form. */
+/**
+ * Writes a message's redacted form. `authorErased`: its author was the one erased, and it leaves the
+ * insights (customerVoice); the triggers on Message mark its day stale in the rollups in this transaction.
+ */
 export async function updateRedactedMessage(
   client: DbClient,
   id: string,
@@ -242,9 +245,14 @@ export async function updateRedactedMessage(
     authorEmail: string | null;
     contactId: string | null;
     metadata: Record<string, unknown>;
+    authorErased: boolean;
   },
 ): Promise<void> {
-  await client.message.update({ where: { id }, data: { ...row, metadata: row.metadata as Prisma.InputJsonValue } });
+  // Never back to false: a message whose author an earlier erasure struck stays out when a later one redacts a mention.
+  await client.message.update({
+    where: { id },
+    data: { ...row, metadata: row.metadata as Prisma.InputJsonValue, authorErased: row.authorErased || undefined },
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { zonedWallClockToInstant } from './zoned-time.ts';
+import { instantToWallClock, zonedWallClockToInstant } from './zoned-time.ts';
 
 /**
  * When the team works: local opening hours on working days, in one timezone. Built once from
@@ -33,7 +33,12 @@ export function openingTime(hours: BusinessHours = DEFAULT_BUSINESS_HOURS): { ho
 }
 
 const DAY_MS = 86_400_000;
-/** Beyond this many days a wait counts whole weeks at once: a week of wall-clock opening hours always holds the same minutes. */
+/**
+ * Beyond this many days a wait counts whole weeks at once. The weeks are calendar weeks of the team's
+ * wall clock (Monday 10:00 to Monday 10:00 local), not 7 × 24 hours: a span of 7 × 24 hours across a
+ * clock change ends an hour off the wall clock, and its opening hours an hour off too (review: Berlin,
+ * 19 Oct to 20 Nov counted 11655 minutes where minute by minute there are 11595).
+ */
 const MAX_DAYS_WALKED = 14;
 
 /**
@@ -46,12 +51,15 @@ export function businessMinutesBetween(from: Date, to: Date, hours: BusinessHour
   let total = 0;
   let fromMs = from.getTime();
   const toMs = to.getTime();
-  // Long spans: whole weeks at the end count a full week of hours each (the walk below covers the rest).
+  // Long spans: whole wall-clock weeks from `from` on count their opening hours at once (the walk below
+  // covers the rest).
   const spanDays = (toMs - fromMs) / DAY_MS;
   if (spanDays > MAX_DAYS_WALKED) {
     const weeks = Math.floor((spanDays - MAX_DAYS_WALKED) / 7);
-    total += weeks * hours.days.length * (hours.endMinute - hours.startMinute);
-    fromMs += weeks * 7 * DAY_MS;
+    const wall = instantToWallClock(from, hours.timeZone);
+    const firstDay = Date.UTC(wall.year, wall.month - 1, wall.day);
+    for (let w = 0; w < weeks; w++) total += weekMinutes(firstDay + w * 7 * DAY_MS, hours);
+    fromMs = zonedWallClockToInstant(addCalendarDays(wall, weeks * 7), hours.timeZone).getTime();
   }
   // The local date of `from` is the UTC date or a neighbour: starting a day early costs one empty turn.
   let day = Math.floor(fromMs / DAY_MS) * DAY_MS - DAY_MS;
@@ -66,6 +74,23 @@ export function businessMinutesBetween(from: Date, to: Date, hours: BusinessHour
     day += DAY_MS;
   }
   return Math.round(total * 10) / 10;
+}
+
+/**
+ * Opening minutes of the 7 local days from `day` (its date at UTC midnight). A week whose clock keeps
+ * one UTC offset holds every working day's full hours; one with a clock change is summed day by day, in
+ * case the change falls inside opening hours (a team open 00:00-24:00 has a 23- or 25-hour day).
+ */
+function weekMinutes(day: number, hours: BusinessHours): number {
+  const offsetAtOpen = (d: number) => d + hours.startMinute * 60_000 - openingOf(d, hours).open;
+  if (offsetAtOpen(day) === offsetAtOpen(day + 7 * DAY_MS))
+    return hours.days.length * (hours.endMinute - hours.startMinute);
+  let minutes = 0;
+  for (let d = day; d < day + 7 * DAY_MS; d += DAY_MS) {
+    const { open, close, working } = openingOf(d, hours);
+    if (working) minutes += (close - open) / 60_000;
+  }
+  return minutes;
 }
 
 const openings = new WeakMap<BusinessHours, Map<number, { open: number; close: number; working: boolean }>>();

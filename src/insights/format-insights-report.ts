@@ -1,6 +1,7 @@
 import { csvField } from '../domain/csv.ts';
 import type { InsightsReport } from './insights-report.service.ts';
 import type { ResponseStats } from './response-times.ts';
+import { NO_EARLIER_PERIOD, sampleNote, topicMessages, topicTrend } from './topic-figures.ts';
 
 /** Minutes as people say them: "45 min", "3 h 20 min", "2 d 1 h" (business time). */
 export function formatMinutes(minutes: number | null): string {
@@ -23,13 +24,15 @@ export function formatReportText(r: InsightsReport): string {
   const t = r.topics.overall;
   lines.push(
     '',
-    `Needs and topics (${t.total} customer messages and logged calls/notes${t.sampled < t.total ? `, ${t.sampled} sampled` : ''}):`,
+    `Needs and topics (${t.total} customer messages and logged calls/notes${sampleNote(t) ? `; topic counts ${sampleNote(t)}` : ''}${t.total > 0 && t.previousTotal === 0 ? `; ${NO_EARLIER_PERIOD}` : ''}):`,
   );
   if (t.topics.length === 0) lines.push('  not enough messages to find topics');
-  for (const topic of t.topics)
+  for (const topic of t.topics) {
+    const trend = topicTrend(topic, t);
     lines.push(
-      `  ${topic.emerging ? '[emerging] ' : ''}${topic.name}: ${topic.messages} messages (${pct(topic.share)}, ${topic.trendPoints >= 0 ? '+' : ''}${topic.trendPoints} pts vs previous period)`,
+      `  ${topic.emerging ? '[emerging] ' : ''}${topic.name}: ${topicMessages(topic, t)} messages (${pct(topic.share)}${trend ? `, ${trend} vs previous period` : ''})`,
     );
+  }
   lines.push('', `At risk (${r.health.atRiskCount} of ${r.health.scored} customers scored):`);
   if (r.health.atRiskCount === 0) lines.push('  nobody');
   for (const c of r.health.atRisk.slice(0, 20))
@@ -49,13 +52,19 @@ export function formatReportText(r: InsightsReport): string {
 /** The report as CSV: one figure per row, `section,group,kind,metric,value`. */
 export function formatReportCsv(r: InsightsReport): string {
   const rows: (string | number | null)[][] = [['section', 'group', 'kind', 'metric', 'value']];
-  for (const g of [r.topics.overall, ...r.topics.byLabel])
+  for (const g of [r.topics.overall, ...r.topics.byLabel]) {
+    rows.push(['topic_sample', g.scope, '', 'total_messages', g.total]);
+    rows.push(['topic_sample', g.scope, '', 'sampled_messages', g.sampled]);
+    rows.push(['topic_sample', g.scope, '', 'previous_total_messages', g.previousTotal]);
     for (const t of g.topics) {
-      rows.push(['topic', g.scope, t.name, 'messages', t.messages]);
+      // The whole period's messages (estimated when sampled) and the sample's own count beside it.
+      rows.push(['topic', g.scope, t.name, 'estimated_messages', t.estimatedMessages]);
+      rows.push(['topic', g.scope, t.name, 'sampled_messages', t.messages]);
       rows.push(['topic', g.scope, t.name, 'share', Math.round(t.share * 1000) / 1000]);
       rows.push(['topic', g.scope, t.name, 'trend_points', t.trendPoints]);
       rows.push(['topic', g.scope, t.name, 'emerging', t.emerging ? 1 : 0]);
     }
+  }
   for (const c of r.health.customers) {
     rows.push(['health', c.name, c.atRisk ? 'at-risk' : 'ok', 'risk', c.risk]);
     for (const reason of c.reasons) rows.push(['health', c.name, reason.code, 'points', reason.points]);

@@ -25,10 +25,12 @@ export interface HealthInputs {
   /** The customer's turns waiting longer than the response target, oldest first. */
   unanswered: { messageId: string; recordId: string }[];
   overdueFollowUps: number[];
-  /** Days since the customer last wrote (null: never in the lookback), and whether they wrote before the period. */
+  /**
+   * The customer's last message or logged call within SILENCE_HORIZON_DAYS before the end of the period
+   * (whatever the period's length), and the days from it to the end; null: none in the horizon.
+   */
+  lastContactAt: Date | null;
   daysSilent: number | null;
-  wroteBefore: boolean;
-  wroteInPeriod: boolean;
 }
 
 /** A customer's churn risk 0..100 (higher is worse), health = 100 - risk, and every reason. */
@@ -42,6 +44,19 @@ export interface HealthScore {
 /** Risk at or above which a customer is on the at-risk list. */
 export const AT_RISK_THRESHOLD = 40;
 
+/**
+ * How far back silence is measured from, in days before the end of the period, whatever the period:
+ * a customer whose last message or logged call is older than this is not scored (nothing recent to
+ * judge), one with a contact inside it and none for `RISK_WEIGHTS.silenceDays` is silent.
+ */
+export const SILENCE_HORIZON_DAYS = 180;
+
+/**
+ * Fewest messages with a sentiment in the later half of the period before their mean can make the
+ * "recent messages are negative" reason: one cross message is not a mood (review: +10 from one message).
+ */
+export const NEGATIVE_SENTIMENT_MIN_MESSAGES = 3;
+
 /** Weights and caps of each reason; README "Insights" prints this table. */
 export const RISK_WEIGHTS = {
   churnPerMessage: 30,
@@ -51,19 +66,27 @@ export const RISK_WEIGHTS = {
   /** Per 0.1 fall of mean sentiment from the earlier to the later half of the period (both halves ≥ 2 messages). */
   sentimentDropPerTenth: 4,
   sentimentDropCap: 20,
-  /** Mean sentiment of the later half below this adds `negativeSentimentPoints`. */
+  /** Mean sentiment of the later half below this (over NEGATIVE_SENTIMENT_MIN_MESSAGES or more) adds `negativeSentimentPoints`. */
   negativeSentimentBelow: -0.2,
   negativeSentimentPoints: 10,
   unansweredPerTurn: 7,
   unansweredCap: 21,
   overduePerFollowUp: 6,
   overdueCap: 18,
-  /** A customer who wrote before the period and not for this many days. */
+  /** A customer whose last contact (within SILENCE_HORIZON_DAYS) is this many days old or more, however long ago. */
   silenceDays: 14,
   silencePoints: 15,
 } as const;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+// Spelled here: ICU's en-GB short September became "Sept" in some Node builds.
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "2 Oct 2026" (UTC): the day of a customer's last contact, as the silence reason and the insights card say it. */
+export function contactDate(at: Date): string {
+  return `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${at.getUTCFullYear()}`;
+}
 
 /**
  * Scores one customer's churn risk from what is stored: churn- and issue-labelled messages, a fall
@@ -100,14 +123,18 @@ export function scoreHealth(input: HealthInputs): HealthScore {
       reasons.push({
         code: 'sentiment-drop',
         points,
-        text: `sentiment fell from ${input.sentimentEarlier.toFixed(2)} to ${input.sentimentLater.toFixed(2)} (earlier vs later half of the period)`,
+        text: `sentiment fell from ${input.sentimentEarlier.toFixed(2)} (${plural(input.sentimentEarlierN, 'message')}, earlier half of the period) to ${input.sentimentLater.toFixed(2)} (${plural(input.sentimentLaterN, 'message')}, later half)`,
       });
   }
-  if (input.sentimentLater !== null && input.sentimentLaterN >= 1 && input.sentimentLater < w.negativeSentimentBelow)
+  if (
+    input.sentimentLater !== null &&
+    input.sentimentLaterN >= NEGATIVE_SENTIMENT_MIN_MESSAGES &&
+    input.sentimentLater < w.negativeSentimentBelow
+  )
     reasons.push({
       code: 'negative-sentiment',
       points: w.negativeSentimentPoints,
-      text: `recent messages are negative (mean sentiment ${input.sentimentLater.toFixed(2)})`,
+      text: `recent messages are negative (mean sentiment ${input.sentimentLater.toFixed(2)} over ${plural(input.sentimentLaterN, 'message')})`,
     });
   if (input.unanswered.length > 0)
     reasons.push({
@@ -124,11 +151,11 @@ export function scoreHealth(input: HealthInputs): HealthScore {
       text: `${plural(input.overdueFollowUps.length, 'overdue follow-up')} (#${input.overdueFollowUps.join(', #')})`,
       followUpNumbers: input.overdueFollowUps,
     });
-  if (input.wroteBefore && input.daysSilent !== null && input.daysSilent >= w.silenceDays)
+  if (input.lastContactAt && input.daysSilent !== null && input.daysSilent >= w.silenceDays)
     reasons.push({
       code: 'silence',
       points: w.silencePoints,
-      text: `no message or logged call for ${Math.floor(input.daysSilent)} days after regular contact before`,
+      text: `no contact since ${contactDate(input.lastContactAt)}: no message or logged call for ${Math.floor(input.daysSilent)} days`,
     });
   reasons.sort((a, b) => b.points - a.points);
   const risk = Math.min(

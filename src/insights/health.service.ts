@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { customerSignals } from '../db/insights.repository.ts';
-import { scoreHealth, type HealthScore } from './health-score.ts';
+import { type HealthScore, SILENCE_HORIZON_DAYS, scoreHealth } from './health-score.ts';
 import type { InsightsPeriod } from './insights-period.ts';
 import type { InsightsSettings } from './insights-settings.ts';
 import { timedTurns } from './responsiveness.service.ts';
@@ -10,6 +10,7 @@ export interface CustomerHealth extends HealthScore {
   companyId: string;
   name: string;
   team: string;
+  /** The last message or logged call within SILENCE_HORIZON_DAYS before the end of the period (ISO), null: none. */
   lastInboundAt: string | null;
 }
 
@@ -54,9 +55,12 @@ export function holdsPage(health: HealthInsight, page: HealthPage): boolean {
   return page.offset >= health.offset && end <= health.offset + health.customers.length;
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * Customer health / churn risk for every customer with something to score in the period (see
- * scoreHealth for the parts and weights), highest risk first.
+ * Customer health / churn risk for every customer with something to score: a message or logged call
+ * within SILENCE_HORIZON_DAYS before the end of the period, or an overdue follow-up (see scoreHealth
+ * for the parts and weights), highest risk first.
  */
 export async function healthInsight(
   db: Database,
@@ -65,7 +69,13 @@ export async function healthInsight(
   opts: { companyIds?: string[]; turns?: Awaited<ReturnType<typeof timedTurns>> } = {},
 ): Promise<HealthInsight> {
   const [signals, turns] = await Promise.all([
-    customerSignals(db.sql, { from: period.from, to: period.to, now: period.to, companyIds: opts.companyIds }),
+    customerSignals(db.sql, {
+      from: period.from,
+      to: period.to,
+      now: period.to,
+      horizon: new Date(period.to.getTime() - SILENCE_HORIZON_DAYS * DAY_MS),
+      companyIds: opts.companyIds,
+    }),
     // Only unanswered turns can be overdue: reading just those keeps 45d off the 60,000 answered ones.
     opts.turns ?? timedTurns(db, period, settings, { companyIds: opts.companyIds, unansweredOnly: true }),
   ]);
@@ -80,9 +90,8 @@ export async function healthInsight(
     const score = scoreHealth({
       ...s,
       unanswered: unanswered.get(s.companyId) ?? [],
-      daysSilent: s.lastInboundAt ? (period.to.getTime() - s.lastInboundAt.getTime()) / 86_400_000 : null,
-      wroteBefore: s.inboundBefore > 0,
-      wroteInPeriod: s.inboundInPeriod > 0,
+      lastContactAt: s.lastInboundAt,
+      daysSilent: s.lastInboundAt ? (period.to.getTime() - s.lastInboundAt.getTime()) / DAY_MS : null,
     });
     return {
       companyId: s.companyId,

@@ -36,6 +36,8 @@ export interface BarChart {
   /** The unit on the value axis ("messages", "business minutes"). */
   unit: string;
   bars: { label: string; value: number }[];
+  /** Put before each bar's value label ("~" for an estimate). Default none. */
+  valuePrefix?: string;
   /** A dashed line across the value axis (the response target). */
   markLine?: { value: number; label: string };
 }
@@ -87,7 +89,7 @@ export function renderBarChart(chart: BarChart, options: ChartRenderOptions = {}
           type: 'bar',
           data: bars.map((b) => b.value),
           itemStyle: { color: '#3b6fd8' },
-          label: { show: true, position: 'right', fontFamily: FONT_FAMILY },
+          label: { show: true, position: 'right', fontFamily: FONT_FAMILY, formatter: `${chart.valuePrefix ?? ''}{c}` },
           ...(chart.markLine
             ? {
                 markLine: {

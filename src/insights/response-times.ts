@@ -10,7 +10,16 @@ export interface TurnForTiming {
   kind: 'first' | 'follow-up';
   askedAt: Date;
   reply: { messageId: string; at: Date; responder: string } | null;
+  /** Asked before the period and still unanswered at its end: counts as waiting (overdue), not as one of the period's turns. */
+  carried?: boolean;
 }
+
+/**
+ * How far back a turn still open at a period's end is read (as waiting, and overdue once past the
+ * target), whatever the period: a customer ignored for 8 days is still waiting in a weekly report.
+ * Older ones are left out, as a conversation nobody answered for a quarter is no longer a reply due.
+ */
+export const OPEN_TURN_HORIZON_DAYS = 90;
 
 /** A turn with its wait in business minutes (to the reply, or until now when none came yet). */
 export interface TimedTurn extends TurnForTiming {
@@ -30,9 +39,9 @@ export interface ResponseStats {
   /** Median and 90th percentile business minutes to the reply, over answered turns (null: none). */
   medianMinutes: number | null;
   p90Minutes: number | null;
-  /** Share of turns answered within the target, over turns answered or already past it (null: none). */
+  /** Share of the period's turns answered within the target, over those answered or already past it (null: none). */
   withinTargetShare: number | null;
-  /** Unanswered turns already past the target. */
+  /** Unanswered turns already past the target, the period's and those carried from before it. */
   overdue: number;
 }
 
@@ -83,11 +92,13 @@ export function responseStats(
     const [group, kind] = key.split('\u0000') as [string, ResponseStats['kind']];
     const answered = list.filter((t) => t.reply);
     const minutes = answered.map((t) => t.waitedMinutes).sort((a, b) => a - b);
-    const judged = list.filter((t) => t.reply || t.overdue);
+    // Carried turns were judged in the period they were asked in: here they only wait.
+    const own = list.filter((t) => !t.carried);
+    const judged = own.filter((t) => t.reply || t.overdue);
     out.push({
       group,
       kind,
-      turns: list.length,
+      turns: own.length,
       answered: answered.length,
       medianMinutes: percentile(minutes, 0.5),
       p90Minutes: percentile(minutes, 0.9),

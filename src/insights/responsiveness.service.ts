@@ -9,7 +9,14 @@ import {
 } from '../db/insights.repository.ts';
 import type { InsightsPeriod } from './insights-period.ts';
 import type { InsightsSettings } from './insights-settings.ts';
-import { responseStats, sortStats, timeTurns, type ResponseStats, type TimedTurn } from './response-times.ts';
+import {
+  OPEN_TURN_HORIZON_DAYS,
+  responseStats,
+  sortStats,
+  timeTurns,
+  type ResponseStats,
+  type TimedTurn,
+} from './response-times.ts';
 
 export interface ResponsivenessInsight {
   targetMinutes: number;
@@ -39,7 +46,13 @@ export interface TimedTurnView {
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
-/** Customer turns of the period, timed in business minutes (shared with the health score). */
+/** Turns asked since then and still open at the period's end are read with it (OPEN_TURN_HORIZON_DAYS). */
+const openSince = (period: InsightsPeriod) => new Date(period.to.getTime() - OPEN_TURN_HORIZON_DAYS * 86_400_000);
+
+/**
+ * Customer turns of the period, and those asked before it (within OPEN_TURN_HORIZON_DAYS) still open at
+ * its end, timed in business minutes (shared with the health score).
+ */
 export async function timedTurns(
   db: Database,
   period: InsightsPeriod,
@@ -51,6 +64,7 @@ export async function timedTurns(
     to: period.to,
     companyIds: opts.companyIds,
     unansweredOnly: opts.unansweredOnly,
+    openSince: openSince(period),
   });
   const timed = timeTurns(turns, period.to, settings.businessHours, settings.responseTargetMinutes);
   return timed.map((t, i) => ({ ...t, companyName: turns[i].companyName }));
@@ -74,6 +88,7 @@ export async function turnsToTimeHere(
     to: period.to,
     companyIds: opts.companyIds,
     hoursKey: businessHoursKey(h),
+    openSince: openSince(period),
   });
   const timed = timeTurns(split.turns, period.to, h, settings.responseTargetMinutes).map((t, i) => ({
     ...t,
@@ -84,8 +99,9 @@ export async function turnsToTimeHere(
 
 /**
  * Responsiveness: first-response and follow-up times of customer turns on email and chat (time to
- * the first outbound message in the same conversation), in business minutes, per rep, team and
- * channel, against the response target.
+ * the first answer: an outbound message in any of the customer's conversations, or a logged call or
+ * meeting), in business minutes, per rep, team and channel, against the response target. Turns asked
+ * before the period and still open count as waiting (overdue), not among the period's turns.
  */
 export async function responsivenessInsight(
   db: Database,
@@ -135,6 +151,7 @@ export async function responsivenessInsight(
           responder: t.reply?.responder ?? null,
           minutes: t.waitedMinutes,
           overdue: t.overdue,
+          carried: t.carried === true,
         })),
         settings.responseTargetMinutes,
       ),

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { kmeans } from 'ml-kmeans';
 import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from '../classifier/featurizer.ts';
 import type { SparseVector } from '../classifier/sparse-vector.ts';
+import { TOPIC_STOP_WORDS } from './topic-stop-words.ts';
 
 /** A message to cluster: its id (for examples) and text. */
 export interface TopicMessage {
@@ -24,7 +24,7 @@ export interface ClusteredTopic {
   previousShare: number;
   /** Share now minus share before, in percentage points. */
   trendPoints: number;
-  /** New or fast-growing: see {@link isEmerging}. */
+  /** New or fast-growing: see {@link isEmerging} (never when the previous period had no messages). */
   emerging: boolean;
   /** Ids of the messages nearest the centre (at most 3), then every member id. */
   exampleIds: string[];
@@ -55,45 +55,38 @@ const TOPIC_FEATURIZER: FeaturizerConfig = {
   maxFeatures: 20_000,
 };
 
-const STOP = new Set((createRequire(import.meta.url)('stopword') as { eng: string[] }).eng);
-for (const w of [
-  'hi',
-  'hello',
-  'thanks',
-  'thank',
-  'please',
-  'regards',
-  'dear',
-  'best',
-  'team',
-  'can',
-  'could',
-  'would',
-  'get',
-  'us',
-  'we',
-  'our',
-  "n't",
-  "'s",
-  "'m",
-  "'re",
-  "'ll",
-  "'ve",
-  "'d",
-])
-  STOP.add(w);
-
-/** A term is worth naming a topic by when it is a word (or two) that is not a stop word, number or placeholder. */
-function isContentTerm(term: string): boolean {
-  if (term.startsWith('not_') || term.startsWith('<') || term.startsWith('#')) return false;
-  return term.split(' ').every((w) => w.length > 1 && !STOP.has(w) && !/^[\d\p{P}]+$/u.test(w));
+/**
+ * A term is worth naming a topic by when each of its words (one or two) is not a stop word, a number,
+ * a placeholder (`<number>`, `<url>`), a negation mark or a character n-gram. Checking the first word
+ * alone let "ship <number>" and "again <number>" name topics (review, "order 4711 ships when").
+ */
+export function isContentTerm(term: string): boolean {
+  return term
+    .split(' ')
+    .every(
+      (w) =>
+        w.length > 1 &&
+        !w.startsWith('not_') &&
+        !w.startsWith('<') &&
+        !w.startsWith('#') &&
+        !TOPIC_STOP_WORDS.has(w) &&
+        !/^[\d\p{P}]+$/u.test(w),
+    );
 }
 
 /**
  * A topic is emerging when it has at least 3 messages and its share of the period at least doubled
- * against the previous period, rising by at least 5 percentage points (new topics included).
+ * against the previous period, rising by at least 5 percentage points (topics new this period
+ * included). With no messages at all in the previous period nothing is emerging: there is nothing to
+ * have grown from, and every topic was flagged (review: a first week's post marked all of them new).
  */
-export function isEmerging(messages: number, share: number, previousShare: number): boolean {
+export function isEmerging(
+  messages: number,
+  share: number,
+  previousShare: number,
+  previousPeriodMessages: number,
+): boolean {
+  if (previousPeriodMessages === 0) return false;
   return messages >= 3 && share >= 2 * previousShare && share - previousShare >= 0.05;
 }
 
@@ -208,7 +201,7 @@ export function clusterTopics(
       previousMessages: previousCounts[c],
       previousShare,
       trendPoints: Math.round((share - previousShare) * 1000) / 10,
-      emerging: isEmerging(members.length, share, previousShare),
+      emerging: isEmerging(members.length, share, previousShare, previous.length),
       exampleIds: byCloseness.slice(0, 3).map((i) => rowIds[i]),
       memberIds: members.map((i) => rowIds[i]),
     });

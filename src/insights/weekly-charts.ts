@@ -2,14 +2,15 @@ import type { ReplyImage } from '../commands/reply-model.ts';
 import { formatMinutes } from './format-insights-report.ts';
 import { renderBarChart, type ChartRenderOptions } from './insight-charts.ts';
 import type { InsightsReport } from './insights-report.service.ts';
+import { isSampled, sampleNote, topicMessages } from './topic-figures.ts';
 
 /** Topics drawn in the top-needs chart. */
 const CHART_TOPICS = 8;
 
 /**
- * The weekly post's pictures: top needs (messages per topic) and response times (median business
- * minutes, first response and follow-ups, then per channel) against the target. A chart with nothing
- * to show is left out. Throws when drawing fails; the caller posts without pictures.
+ * The weekly post's pictures: top needs (messages per topic in the whole week, "~" when estimated
+ * from a sample) and response times (median business minutes, first response and follow-ups, then per
+ * channel) against the target. A chart with nothing to show is left out. Throws when drawing fails; the caller posts without pictures.
  */
 export function weeklyInsightCharts(
   report: InsightsReport,
@@ -17,21 +18,24 @@ export function weeklyInsightCharts(
   options: ChartRenderOptions = {},
 ): ReplyImage[] {
   const images: ReplyImage[] = [];
-  const topics = report.topics.overall.topics.slice(0, CHART_TOPICS);
+  const needs = report.topics.overall;
+  const topics = needs.topics.slice(0, CHART_TOPICS);
   if (topics.length > 0) {
     const title = `Top needs · ${report.period.label}`;
+    const note = sampleNote(needs);
     const chart = renderBarChart(
       {
         title,
-        unit: 'messages',
-        bars: topics.map((t) => ({ label: `${t.emerging ? '(new) ' : ''}${t.name}`, value: t.messages })),
+        unit: note ? `messages (${note})` : 'messages',
+        bars: topics.map((t) => ({ label: `${t.emerging ? '(new) ' : ''}${t.name}`, value: t.estimatedMessages })),
+        ...(isSampled(needs) ? { valuePrefix: '~' } : {}),
       },
       options,
     );
     images.push({
       title,
       filename: 'top-needs.png',
-      altText: `Top needs: ${topics.map((t) => `${t.name} ${t.messages}`).join(', ')}`,
+      altText: `Top needs: ${topics.map((t) => `${t.name} ${topicMessages(t, needs)}`).join(', ')}${note ? ` (${note})` : ''}`,
       pngBase64: chart.png.toString('base64'),
     });
   }

@@ -5,8 +5,15 @@ import { formatMinutes } from '../insights/format-insights-report.ts';
 import { buildInsightsReport } from '../insights/insights-report.service.ts';
 import { parseInsightsPeriod } from '../insights/insights-period.ts';
 import type { InsightsSettings } from '../insights/insights-settings.ts';
+import { NO_EARLIER_PERIOD, sampleNote, topicMessages, topicTrend } from '../insights/topic-figures.ts';
 import { weeklyInsightCharts } from '../insights/weekly-charts.ts';
 import type { Logger } from '../logger.ts';
+
+/**
+ * Replies a rep needs in the week before the post names them slowest: one reply is no median to judge
+ * anyone by (review: "Slowest median: Bob 3 h 36 min" rested on Bob's single reply beside Ann's 20).
+ */
+export const VERDICT_MIN_REPLIES = 5;
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`);
 
@@ -28,17 +35,22 @@ export async function buildWeeklyInsights(
   const period = parseInsightsPeriod('7d', now);
   const report = await buildInsightsReport(db, settings, period, { companyIds });
   const sections: ReplySection[] = [];
-  const topics = report.topics.overall.topics.slice(0, 5);
-  if (topics.length > 0)
+  const needs = report.topics.overall;
+  const topics = needs.topics.slice(0, 5);
+  if (topics.length > 0) {
+    const trendOf = (t: (typeof topics)[number]) => topicTrend(t, needs);
+    const notes = [sampleNote(needs), needs.previousTotal === 0 ? NO_EARLIER_PERIOD : undefined].filter(Boolean);
     sections.push({
       title: 'Top needs',
-      text: topics
-        .map(
+      text: [
+        ...topics.map(
           (t) =>
-            `${t.emerging ? '🆕 ' : ''}${t.name}: ${t.messages} (${t.trendPoints >= 0 ? '+' : ''}${t.trendPoints} pts)`,
-        )
-        .join('\n'),
+            `${t.emerging ? '🆕 ' : ''}${t.name}: ${topicMessages(t, needs)}${trendOf(t) ? ` (${trendOf(t)})` : ''}`,
+        ),
+        ...(notes.length > 0 ? [`(${notes.join('; ')})`] : []),
+      ].join('\n'),
     });
+  }
   const atRisk = report.health.atRisk.slice(0, 5);
   sections.push({
     title: `At risk: ${report.health.atRiskCount}`,
@@ -53,7 +65,7 @@ export async function buildWeeklyInsights(
   const first = report.responsiveness.overall.find((s) => s.kind === 'first');
   const all = report.responsiveness.overall.find((s) => s.kind === 'all');
   const slowestRep = report.responsiveness.byRep
-    .filter((s) => s.kind === 'all' && s.medianMinutes !== null)
+    .filter((s) => s.kind === 'all' && s.medianMinutes !== null && s.answered >= VERDICT_MIN_REPLIES)
     .sort((a, b) => (b.medianMinutes ?? 0) - (a.medianMinutes ?? 0))[0];
   const url = `${settings.publicUrl}/console/insights?since=7d`;
   let images: Reply['images'];
@@ -78,7 +90,12 @@ export async function buildWeeklyInsights(
         value: `${pct(all?.withinTargetShare)} within ${formatMinutes(settings.responseTargetMinutes)}; ${all?.overdue ?? 0} waiting past it`,
       },
       ...(slowestRep
-        ? [{ label: 'Slowest median', value: `${slowestRep.group}: ${formatMinutes(slowestRep.medianMinutes)}` }]
+        ? [
+            {
+              label: 'Slowest median',
+              value: `${slowestRep.group}: ${formatMinutes(slowestRep.medianMinutes)} (${slowestRep.answered} replies)`,
+            },
+          ]
         : []),
     ],
     sections,

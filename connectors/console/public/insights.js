@@ -51,21 +51,45 @@ const timelineLink = (id, name) => {
   return a;
 };
 
+// Tooltips are HTML: names come from customers' messages and mail headers.
+const esc = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const count = (n) => Number(n).toLocaleString('en-US');
+const sampled = (g) => g.sampled < g.total;
+// A topic's messages in the whole period: the sample's count is never shown as the period's.
+const topicMessages = (t, g) => `${sampled(g) ? '~' : ''}${count(t.estimatedMessages)}`;
+const share = (x) => Math.round(x * 1000) / 10;
+
 function renderTopics(data) {
-  const topics = data.overall.topics;
+  const g = data.overall;
+  const topics = g.topics;
   const box = document.getElementById('topics');
+  const compared = g.previousTotal > 0;
   box.replaceChildren(
     el(
       'div',
       'muted',
-      `${data.overall.total} customer messages and logged calls/notes${data.overall.sampled < data.overall.total ? ` (${data.overall.sampled} read)` : ''}; previous period ${data.overall.previousTotal}`,
+      `${count(g.total)} customer messages and logged calls/notes${sampled(g) ? `; topic counts estimated from a sample of ${count(g.sampled)}` : ''}; ${compared ? `previous period ${count(g.previousTotal)}` : 'new: no earlier period to compare'}`,
     ),
   );
+  // Shares, not counts: each period is read through its own sample, and two samples' counts do not compare.
   chart('topics-chart', {
-    tooltip: { trigger: 'axis' },
-    legend: { data: ['this period', 'previous period'] },
+    tooltip: {
+      trigger: 'axis',
+      formatter: (params) =>
+        [
+          esc(params[0]?.name ?? ''),
+          ...params.map((p) => {
+            const t = topics[p.dataIndex];
+            return p.seriesIndex === 0
+              ? `${esc(p.seriesName)}: ${p.value}% (${topicMessages(t, g)} messages)`
+              : `${esc(p.seriesName)}: ${p.value}%`;
+          }),
+        ].join('<br>'),
+    },
+    legend: { data: compared ? ['this period', 'previous period'] : ['this period'] },
     grid: { left: 8, right: 8, bottom: 8, containLabel: true },
-    xAxis: { type: 'value' },
+    xAxis: { type: 'value', name: '% of messages' },
     yAxis: {
       type: 'category',
       inverse: true,
@@ -73,8 +97,8 @@ function renderTopics(data) {
       axisLabel: { width: 140, overflow: 'truncate' },
     },
     series: [
-      { name: 'this period', type: 'bar', data: topics.map((t) => t.messages) },
-      { name: 'previous period', type: 'bar', data: topics.map((t) => t.previousMessages) },
+      { name: 'this period', type: 'bar', data: topics.map((t) => share(t.share)) },
+      ...(compared ? [{ name: 'previous period', type: 'bar', data: topics.map((t) => share(t.previousShare)) }] : []),
     ],
   });
   for (const t of topics) {
@@ -82,7 +106,11 @@ function renderTopics(data) {
     if (t.emerging) row.append(el('span', 'tag', 'emerging'));
     row.append(
       el('strong', '', t.name),
-      el('span', 'muted', ` ${t.messages} messages, ${t.trendPoints >= 0 ? '+' : ''}${t.trendPoints} pts`),
+      el(
+        'span',
+        'muted',
+        ` ${topicMessages(t, g)} messages (${share(t.share)}%)${compared ? `, ${t.trendPoints >= 0 ? '+' : ''}${t.trendPoints} pts` : ''}`,
+      ),
     );
     for (const ex of t.examples) row.append(el('div', 'muted', `“${ex.text}”`));
     box.append(row);
@@ -113,28 +141,39 @@ function renderResponse(data) {
     ...channels.map((s) => ({ ...s, name: `channel ${s.group}` })),
     ...reps.map((s) => ({ ...s, name: s.group })),
   ];
+  // A group nobody answered has no median: no bar (a 0 bar read as the fastest), "no replies" by its name.
+  const label = (g) => (g.medianMinutes === null || g.medianMinutes === undefined ? `${g.name} (no replies)` : g.name);
   chart('response-chart', {
-    tooltip: { trigger: 'axis' },
+    tooltip: {
+      trigger: 'axis',
+      formatter: (params) => {
+        const g = groups[params[0]?.dataIndex];
+        if (!g) return '';
+        return g.medianMinutes === null || g.medianMinutes === undefined
+          ? `${esc(g.name)}: no replies (${g.turns} waiting or unanswered)`
+          : `${esc(g.name)}<br>median ${minutes(g.medianMinutes)}, p90 ${minutes(g.p90Minutes)}<br>${g.answered} replies`;
+      },
+    },
     grid: { left: 8, right: 8, bottom: 8, containLabel: true },
     xAxis: { type: 'value', name: 'business min' },
     yAxis: {
       type: 'category',
       inverse: true,
-      data: groups.map((g) => g.name),
+      data: groups.map(label),
       axisLabel: { width: 120, overflow: 'truncate' },
     },
     series: [
       {
         name: 'median',
         type: 'bar',
-        data: groups.map((g) => g.medianMinutes ?? 0),
+        data: groups.map((g) => g.medianMinutes ?? null),
         markLine: {
           symbol: 'none',
           data: [{ xAxis: data.targetMinutes, name: 'target' }],
           label: { formatter: 'target', position: 'insideEndTop' },
         },
       },
-      { name: 'p90', type: 'bar', data: groups.map((g) => g.p90Minutes ?? 0) },
+      { name: 'p90', type: 'bar', data: groups.map((g) => g.p90Minutes ?? null) },
     ],
   });
   const table = el('table');
@@ -163,17 +202,51 @@ function renderResponse(data) {
     );
 }
 
+const DAY_MS = 86_400_000;
+/**
+ * Every bucket of the period, empty ones included, so a quiet week shows as a gap and not as two days
+ * side by side: UTC days (weeks from Monday, UTC) as the API buckets them.
+ */
+function periodBuckets(period, unit) {
+  const from = new Date(period.from).getTime();
+  const to = new Date(period.to).getTime();
+  let start = Math.floor(from / DAY_MS) * DAY_MS;
+  if (unit === 'week') start -= ((new Date(start).getUTCDay() + 6) % 7) * DAY_MS;
+  const step = unit === 'week' ? 7 * DAY_MS : DAY_MS;
+  const buckets = [];
+  for (let at = start; at < to; at += step) buckets.push(new Date(at).toISOString().slice(0, 10));
+  return buckets;
+}
+
 function renderSatisfaction(data) {
-  const buckets = [...new Set(data.series.flatMap((s) => s.points.map((p) => p.bucket.slice(0, 10))))].sort();
+  const buckets = periodBuckets(data.period, data.unit);
   chart('satisfaction-chart', {
-    tooltip: { trigger: 'axis' },
+    tooltip: {
+      trigger: 'axis',
+      formatter: (params) => {
+        const shown = params.filter((p) => p.data);
+        if (shown.length === 0) return `${esc(params[0]?.name ?? '')}<br>no scored messages`;
+        return [
+          esc(params[0].name),
+          ...shown.map(
+            (p) => `${esc(p.seriesName)}: ${p.data.value} (${p.data.n} ${p.data.n === 1 ? 'message' : 'messages'})`,
+          ),
+        ].join('<br>');
+      },
+    },
     legend: { type: 'scroll' },
     grid: { left: 8, right: 8, bottom: 8, containLabel: true },
-    xAxis: { type: 'category', data: buckets },
+    xAxis: { type: 'category', data: buckets, name: data.unit === 'week' ? 'week (UTC)' : 'day (UTC)' },
     yAxis: { type: 'value', min: -1, max: 1 },
     series: data.series.map((s) => {
-      const at = new Map(s.points.map((p) => [p.bucket.slice(0, 10), p.mean]));
-      return { name: s.group, type: 'line', connectNulls: true, data: buckets.map((b) => at.get(b) ?? null) };
+      const at = new Map(s.points.map((p) => [p.bucket.slice(0, 10), p]));
+      return {
+        name: s.group,
+        type: 'line',
+        connectNulls: false,
+        showAllSymbol: true,
+        data: buckets.map((b) => (at.has(b) ? { value: at.get(b).mean, n: at.get(b).n } : null)),
+      };
     }),
   });
 }

@@ -69,7 +69,7 @@ describe('one BusinessHours for response times and due dates (08:00-16:00, Sunda
     expect(parseBusinessDate('eod', THU_10, 'UTC', 9)?.at).toEqual(new Date('2026-12-03T17:00:00Z'));
     expect(addBusinessHours(new Date('2026-12-04T15:00:00Z'), 4, 'UTC')).toEqual(new Date('2026-12-07T11:00:00Z'));
     expect(suggestionFor('Can we meet tomorrow morning?', 'scheduling', WED_10)?.dueAt).toEqual(
-      new Date('2026-12-03T06:00:00Z'), // chrono's own "morning" when no team hours are known
+      new Date('2026-12-03T09:00:00Z'), // the default opening time, as a typed "tomorrow morning" (chrono alone: 06:00)
     );
   });
 });

@@ -19,9 +19,8 @@ const quiet: HealthInputs = {
   sentimentLaterN: 0,
   unanswered: [],
   overdueFollowUps: [],
+  lastContactAt: new Date('2026-11-29T15:00:00Z'),
   daysSilent: 1,
-  wroteBefore: true,
-  wroteInPeriod: true,
 };
 
 describe('business hours', () => {
@@ -102,8 +101,9 @@ describe('health score', () => {
       sentimentEarlier: 0.4,
       sentimentEarlierN: 3,
       sentimentLater: -0.3,
-      sentimentLaterN: 2,
+      sentimentLaterN: 3,
       overdueFollowUps: [4, 9],
+      lastContactAt: new Date('2026-11-10T15:00:00Z'),
       daysSilent: 20,
     });
     expect(Object.fromEntries(s.reasons.map((r) => [r.code, r.points]))).toEqual({
@@ -113,6 +113,15 @@ describe('health score', () => {
       silence: 15,
     });
     expect(s.reasons.find((r) => r.code === 'overdue')?.text).toBe('2 overdue follow-ups (#4, #9)');
+    expect(s.reasons.find((r) => r.code === 'sentiment-drop')?.text).toBe(
+      'sentiment fell from 0.40 (3 messages, earlier half of the period) to -0.30 (3 messages, later half)',
+    );
+    expect(s.reasons.find((r) => r.code === 'negative-sentiment')?.text).toBe(
+      'recent messages are negative (mean sentiment -0.30 over 3 messages)',
+    );
+    expect(s.reasons.find((r) => r.code === 'silence')?.text).toBe(
+      'no contact since 10 Nov 2026: no message or logged call for 20 days',
+    );
     expect(s.risk).toBeGreaterThanOrEqual(AT_RISK_THRESHOLD);
   });
 });
@@ -132,9 +141,13 @@ describe('periods and emerging topics', () => {
   });
 
   it('flags a topic as emerging only when its share doubled and rose 5 points', () => {
-    expect(isEmerging(16, 0.33, 0)).toBe(true);
-    expect(isEmerging(2, 0.5, 0)).toBe(false);
-    expect(isEmerging(10, 0.2, 0.12)).toBe(false);
-    expect(isEmerging(10, 0.06, 0.02)).toBe(false);
+    expect(isEmerging(16, 0.33, 0, 32)).toBe(true);
+    expect(isEmerging(2, 0.5, 0, 32)).toBe(false);
+    expect(isEmerging(10, 0.2, 0.12, 32)).toBe(false);
+    expect(isEmerging(10, 0.06, 0.02, 32)).toBe(false);
+  });
+
+  it('flags nothing as emerging when the previous period had no messages', () => {
+    expect(isEmerging(16, 0.33, 0, 0)).toBe(false);
   });
 });
