@@ -105,11 +105,15 @@ export async function startPipelineHarness(
   return harness;
 }
 
-/** Polls `check` until it returns a truthy value, or fails with `what` after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a truthy value, or fails with `what` after `timeoutMs`. The default is
+ * generous: it is a wait for background work (a job classified, a card posted), never a speed claim, and
+ * CI runs two test files at once on 2 cores (a classification once took more than 15 s there).
+ */
 export async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const started = Date.now();
   for (;;) {
