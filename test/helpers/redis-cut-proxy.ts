@@ -62,8 +62,12 @@ export async function startRedisCutProxy(target: { host?: string; port: number }
       }
       if (!pairs.has(pair)) return; // cut: nothing more reaches Redis
       if (trap && armed === undefined) {
-        tail = (tail + chunk.toString('latin1')).slice(-4096);
-        if (trap.pattern.test(tail)) {
+        // The pattern is looked for in the whole chunk (with the end of the one before, for a command split
+        // across two): on a loaded machine one chunk holds many commands, and cutting the chunk to its last
+        // 4 kB first lost a claim followed by a few kB of other commands (the failover then never came).
+        const seen = tail + chunk.toString('latin1');
+        tail = seen.slice(-4096);
+        if (trap.pattern.test(seen)) {
           armed = trap.downMs;
           trap = undefined;
         }
