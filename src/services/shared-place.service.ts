@@ -97,14 +97,13 @@ export async function rememberDirectPost(
   }
   if (!customerGone) return;
   const where = { target: post.target, externalId: post.externalId };
+  const cannot = (why: string) =>
+    logger?.error({ ...where, err: why }, 'an answer naming an erased customer could not be taken back');
+  if (!hooks?.cardsRetracted) return cannot('no pipeline here to take it back');
   logger?.warn(where, 'an answer naming a customer erased meanwhile was posted: taking it back');
   try {
-    if (!hooks?.cardsRetracted) throw new Error('no pipeline here to take it back');
     await hooks.cardsRetracted([where], 'erased');
   } catch (err) {
-    logger?.error(
-      { ...where, err: (err as Error).message },
-      'an answer naming an erased customer could not be taken back',
-    );
+    cannot((err as Error).message);
   }
 }
