@@ -32,10 +32,11 @@ export interface CustomerHealthSource {
 
 /** A customer's health in one line: the customers list's column and "My day". */
 export interface CustomerHealthSummary {
-  health: number;
-  risk: number;
+  /** 100 = healthy … 0; null: nothing to score (`reason` says why), which is not the same as healthy. */
+  health: number | null;
+  risk: number | null;
   atRisk: boolean;
-  /** The reason that adds the most risk, in words. */
+  /** The reason that adds the most risk, in words; for a customer not scored, why. */
   reason?: string;
 }
 

@@ -1,5 +1,6 @@
 import type { Database } from '../../src/db/database.ts';
 import { erasureMark } from '../../src/db/insights.repository.ts';
+import { SILENCE_HORIZON_DAYS } from '../../src/insights/health-score.ts';
 import { type CustomerHealth, healthInsight } from '../../src/insights/health.service.ts';
 import { snapshotReport } from '../../src/insights/insight-snapshots.service.ts';
 import { parseInsightsPeriod, type InsightsPeriod } from '../../src/insights/insights-period.ts';
@@ -27,6 +28,14 @@ export interface InsightsCustomerHealth extends CustomerHealthSource {
   atRisk(limit: number): Promise<{ customers: CustomerHealth[]; source: 'snapshot' | 'live'; asOf: string }>;
 }
 
+/**
+ * Why a customer has no health score: nothing to judge it by. Shown instead of a number (a customer
+ * silent for more than half a year is not "100, healthy").
+ */
+export const NOTHING_TO_SCORE = `Not scored: no message or logged call from this customer in the last ${SILENCE_HORIZON_DAYS} days and no overdue follow-up.`;
+
+const notScored: CustomerHealthSummary = { health: null, risk: null, atRisk: false, reason: NOTHING_TO_SCORE };
+
 const summaryOf = (c: CustomerHealth): CustomerHealthSummary => ({
   health: c.health,
   risk: c.risk,
@@ -39,7 +48,7 @@ const summaryOf = (c: CustomerHealth): CustomerHealthSummary => ({
  * (src/insights/health.service.ts) over the last 30 days: the whole-team list from the snapshot the
  * refresh-insights job stores while it is fresh (else computed live and kept a minute), one customer
  * always live. Customers with nothing to score (no message or logged call in the last 180 days, no overdue
- * follow-up) are healthy: 100, no reasons.
+ * follow-up) have no score ({@link NOTHING_TO_SCORE}), not a healthy 100.
  */
 export function insightsCustomerHealth(deps: {
   db: Database;
@@ -87,7 +96,7 @@ export function insightsCustomerHealth(deps: {
         const period = parseInsightsPeriod(CONSOLE_HEALTH_PERIOD, now());
         const scored = await healthInsight(deps.db, period, deps.settings, { companyIds: missing });
         for (const c of scored.customers) out.set(c.companyId, summaryOf(c));
-        for (const id of missing) if (!out.has(id)) out.set(id, { health: 100, risk: 0, atRisk: false });
+        for (const id of missing) if (!out.has(id)) out.set(id, notScored);
       }
       return out;
     },

@@ -8,7 +8,7 @@ import { countFollowUps, listFollowUps } from '../../src/services/follow-ups.ser
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { viewerOf } from './console-access.ts';
 import { consoleActor } from './console-actor.ts';
-import type { InsightsCustomerHealth } from './insights-customer-health.ts';
+import { type InsightsCustomerHealth, NOTHING_TO_SCORE } from './insights-customer-health.ts';
 import { isUuid } from '../../src/domain/is-uuid.ts';
 
 /** At-risk customers "My day" lists. */
@@ -90,12 +90,12 @@ export function createMyDayRouter(deps: MyDayRouterDeps): express.Router {
       if (!scored) {
         res.set('Cache-Control', 'no-store').json({
           company,
-          health: 100,
-          risk: 0,
+          health: null,
+          risk: null,
           atRisk: false,
           threshold: AT_RISK_THRESHOLD,
           reasons: [],
-          note: 'Nothing to score: no message from this customer in the last 60 days and no overdue follow-up.',
+          note: NOTHING_TO_SCORE,
         });
         return;
       }

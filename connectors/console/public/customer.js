@@ -32,7 +32,7 @@ async function loadHealth() {
   box.hidden = false;
   const score = document.getElementById('health-score');
   score.replaceChildren(
-    el('span', `score${h.atRisk ? ' risk' : ''}`, `${h.health} / 100`),
+    el('span', `score${h.atRisk ? ' risk' : ''}`, h.health === null ? 'Not scored' : `${h.health} / 100`),
     ' ',
     el(
       'span',

@@ -36,7 +36,11 @@ function cell(column, c) {
   } else if (column === 'lastContactAt') td.textContent = c.lastContactAt ? when(c.lastContactAt) : 'never';
   else if (column === 'health') {
     if (!c.health) td.textContent = '—';
-    else {
+    else if (c.health.health === null) {
+      // Nothing to score (no contact for half a year, nothing overdue): not the same as healthy.
+      td.append('— ', el('span', 'muted', 'not scored'));
+      td.title = c.health.reason ?? '';
+    } else {
       td.append(el('span', `score${c.health.atRisk ? ' risk' : ''}`, String(c.health.health)));
       if (c.health.atRisk) td.append(' ', el('span', 'muted', 'at risk'));
       if (c.health.reason) {

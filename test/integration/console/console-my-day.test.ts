@@ -177,6 +177,8 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
   it('the customers list has a health column and sorts by health (most at risk first, every customer kept)', async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
+    // A customer nobody has heard from: nothing to score.
+    await fixtures.company('Dormant Co');
     try {
       await signIn(page);
       await page.goto(`${app.base}/console/customers`);
@@ -184,7 +186,7 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       await page.selectOption('#sort', 'health');
       const names = () => page.locator('#customers tbody tr td:first-child a').allTextContents();
       // Quiet Co (nothing to score) exists when the test that makes it ran first: tests shuffle in CI.
-      const scored = async () => (await names()).filter((n) => n !== 'Quiet Co');
+      const scored = async () => (await names()).filter((n) => n !== 'Quiet Co' && n !== 'Dormant Co');
       await expect.poll(scored).toEqual(['Churny Co', 'Glitchy Co', 'Calm Co']);
       const row = (name: string) => page.locator('#customers tbody tr', { hasText: name });
       const healthOf = async (name: string) =>
@@ -193,6 +195,11 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       expect(await healthOf('Churny Co')).toBeLessThan(await healthOf('Glitchy Co'));
       expect(await row('Churny Co').textContent()).toContain('at risk');
       expect(await row('Glitchy Co').locator('.reason').textContent()).toContain('1 message labelled issue');
+      // Not scored is not healthy: no number, and why on hover (before, it read a healthy 100).
+      const dormant = row('Dormant Co').locator('td[data-label="Health"]');
+      expect(await dormant.textContent()).toBe('— not scored');
+      expect(await dormant.getAttribute('title')).toMatch(/^Not scored: no message or logged call/);
+      expect((await names()).indexOf('Dormant Co')).toBeGreaterThan((await names()).indexOf('Calm Co'));
       await page.screenshot({ path: artifactPath(`console-customers-health-${kind}.png`), fullPage: true });
       expect(new URL(page.url()).searchParams.get('sort')).toBe('health');
     } finally {
@@ -210,7 +217,7 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
     }
   });
 
-  it('answers a sentence for an unknown customer and 100 with no reasons for a customer with nothing to score', async () => {
+  it('answers a sentence for an unknown customer and "not scored" (no number, no reasons) for a customer with nothing to score', async () => {
     const quiet = await fixtures.company('Quiet Co');
     const cookie = await (async () => {
       const res = await fetch(`${app.base}/console/sign-in`, {
@@ -227,8 +234,10 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).error).toBe('That customer does not exist (any more).');
     const none = await (await get(`/api/customers/${quiet}/health`)).json();
-    expect(none).toMatchObject({ health: 100, risk: 0, atRisk: false, reasons: [] });
-    expect(none.note).toContain('Nothing to score');
+    expect(none).toMatchObject({ health: null, risk: null, atRisk: false, reasons: [] });
+    expect(none.note).toBe(
+      'Not scored: no message or logged call from this customer in the last 180 days and no overdue follow-up.',
+    );
     const calmHealth = await (await get(`/api/customers/${calm}/health`)).json();
     expect(calmHealth.atRisk).toBe(false);
 
@@ -240,8 +249,12 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
     expect(day.atRisk.customers[0].reason).toContain('2 messages labelled churn');
     const list = await (await get('/api/customers?sort=health')).json();
     expect(list.customers[0].name).toBe('Churny Co');
-    // Quiet Co has nothing to score (not in the snapshot): healthy, listed after everyone with a risk.
-    expect(list.customers.at(-1)).toMatchObject({ name: 'Quiet Co', health: { health: 100, risk: 0, atRisk: false } });
+    // Quiet Co has nothing to score (not in the snapshot): not scored (not a healthy 100), listed after
+    // everyone with a risk.
+    expect(list.customers.at(-1)).toMatchObject({
+      name: 'Quiet Co',
+      health: { health: null, risk: null, atRisk: false, reason: expect.stringMatching(/^Not scored: /) },
+    });
     const bad = await get('/api/customers?sort=mood');
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toBe('Sort by one of: last_contact, least_recent, name, health (got "mood").');
