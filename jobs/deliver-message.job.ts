@@ -20,6 +20,7 @@ import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { formatMessageRef, isOpen } from '../src/domain/follow-up.ts';
 import { followTheData } from './card-follows-data.ts';
+import { rememberPostNames } from './post-names.ts';
 import { cardRetractions } from './card-changes.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 import { routeThroughGuard, withRedirectNotice, type GuardedRoute } from './last-step-guard.ts';
@@ -142,6 +143,8 @@ export async function deliverMessage(
     const found = await findEarlierPost(deps, d, target);
     if (found && 'externalId' in found) {
       const sent = await recordSent(ledger, d, found.target, found.externalId);
+      // The earlier attempt's reply was built from the data of its moment; this one's names are the closest known.
+      await rememberPostNames(deps, d.key, reply.about, { target: found.target, externalId: found.externalId });
       if (row.card)
         await followTheData(
           deps,
@@ -223,6 +226,8 @@ export async function deliverMessage(
     }
     throw err;
   }
+  // A digest or weekly post names customers: erasing one takes it back (at once if one is gone already).
+  await rememberPostNames(deps, d.key, reply.about, card);
   // A private copy is never refreshed (it is not the follow-up's card; the channel's card is), only taken
   // back when a forget committed while it was on its way.
   if (row.card) await followTheData(deps, ledger.readCard, row.card, card, { privateCopy: d.direct });

@@ -194,7 +194,7 @@ export interface PipelineConfig {
    * Days finished deliveries, audit entries, finished jobs and resolved quarantined mail (from its
    * resolution) are kept; a nightly job deletes older ones. Audit entries of erasures are kept
    * regardless, and so are the deliveries of follow-ups still waiting or open, the records of channel
-   * answers naming a customer that still exists (its erasure takes them back) and unresolved quarantined
+   * answers, digests and weekly posts naming a customer that still exists (its erasure takes them back) and unresolved quarantined
    * mail. `0` keeps everything. Env `RAPPORT_RETENTION_DAYS`, default 90.
    */
   retentionDays: number;

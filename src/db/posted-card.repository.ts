@@ -101,15 +101,44 @@ export async function recordDirectPost(
   return { customerGone: present.length < about.length };
 }
 
-// `@>` is what the GIN index on "aboutCompanyIds" serves. Only direct posts carry customers (the
-// deliver job's rows never set the column), and a direct post is sent from the start.
+// The customers a post of the deliver job names, written on its row once it is recorded sent, with their
+// Company rows read FOR KEY SHARE in the same statement: see RECORD_DIRECT_POST for why that finds every
+// erasure, the one committed before (the customer is not returned) and the one after (it reads the row).
+const RECORD_POST_NAMES = `
+WITH named AS (
+  UPDATE "Delivery" SET "aboutCompanyIds" = $2::uuid[] WHERE key = $1 AND status = 'sent'
+)
+SELECT id FROM "Company" WHERE id = ANY($2::uuid[]) FOR KEY SHARE`;
+
+/**
+ * Records the customers (company ids) a digest or weekly insights post names (Reply.about) on its
+ * Delivery row, already recorded sent under `key`, so that erasing one of them takes the post back
+ * ({@link findAnswersAbout}).
+ * @returns whether a customer it names is gone already (erased after the post was built): no erasure
+ * will find it, so the caller takes it back.
+ */
+export async function recordPostNames(
+  sql: SqlRunner,
+  key: string,
+  about: readonly string[],
+): Promise<{ customerGone: boolean }> {
+  const named = [...new Set(about)];
+  if (named.length === 0) return { customerGone: false };
+  const present = await sql.query<{ id: string }>(RECORD_POST_NAMES, [key, named]);
+  return { customerGone: present.length < named.length };
+}
+
+// `@>` is what the GIN index on "aboutCompanyIds" serves. Direct posts carry customers (sent from the
+// start), and so do the deliver job's digests and weekly posts once sent (recordPostNames); a post the
+// last-step guard redirected is taken back where it went (`payload.postedTo`).
 const ANSWERS_ABOUT = `
-SELECT target, "externalId" FROM "Delivery"
+SELECT coalesce(payload->>'postedTo', target) AS target, "externalId" FROM "Delivery"
 WHERE "aboutCompanyIds" @> ARRAY[$1::uuid] AND status = 'sent' AND "externalId" IS NOT NULL`;
 
 /**
- * The command answers and other direct posts ({@link recordDirectPost}) that name this customer, where
- * they are: read by its erasure, in its transaction, to take them back with its cards.
+ * The command answers and other direct posts ({@link recordDirectPost}), digests and weekly posts
+ * ({@link recordPostNames}) that name this customer, where they are: read by its erasure, in its
+ * transaction, to take them back with its cards.
  */
 export async function findAnswersAbout(client: DbClient, companyId: string): Promise<PostedCard[]> {
   return client.$queryRawUnsafe<PostedCard[]>(ANSWERS_ABOUT, companyId);

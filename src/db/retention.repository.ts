@@ -11,8 +11,8 @@ const UUID = `'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'`;
 
 // Finished deliveries older than the cutoff, except those of a follow-up still waiting or open: their
 // key is what keeps a re-fired reminder or a re-derived suggestion card from being posted again; and
-// except a command's answer naming a customer that still exists: erasing that customer, however much
-// later, reads the row to take the answer back (findAnswersAbout).
+// except a command's answer, digest or weekly post naming a customer that still exists: erasing that
+// customer, however much later, reads the row to take the post back (findAnswersAbout).
 const PRUNE_DELIVERIES = `
 DELETE FROM "Delivery" WHERE id IN (
   SELECT d.id FROM "Delivery" d

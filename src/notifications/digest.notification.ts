@@ -19,6 +19,7 @@ const SENDERS_READ = 500;
  * last 24 hours, limited to the customers whose team channel it is. The default channel (or any
  * channel that is nobody's team channel) gets the customers without a team channel, and the senders
  * with mail in the last 24 hours who are nobody's customer yet (IMAP_CREATE_COMPANIES=answered).
+ * `about` lists the customers of the follow-ups it shows, so that erasing one takes the digest back.
  */
 export async function buildDigest(db: Database, target: string, timeZone: string, now = new Date()): Promise<Reply> {
   const [platform, ...rest] = target.split(':');
@@ -36,10 +37,15 @@ export async function buildDigest(db: Database, target: string, timeZone: string
     suggestedSince: since,
   });
   const sections: ReplySection[] = [];
+  // The customers of the follow-ups shown: erasing one takes the digest back (Reply.about).
+  const about = new Set<string>();
   const add = (title: string, items: typeof dueToday) => {
     if (items.length === 0) return;
     sections.push({ title: `${title} (${items.length})` });
-    for (const f of items.slice(0, SECTION_LIMIT)) sections.push(followUpSection(f, timeZone, now));
+    for (const f of items.slice(0, SECTION_LIMIT)) {
+      sections.push(followUpSection(f, timeZone, now));
+      if (f.companyId) about.add(f.companyId);
+    }
     if (items.length > SECTION_LIMIT)
       sections.push({ text: `…and ${items.length - SECTION_LIMIT} more: type \`followups all\`.` });
   };
@@ -59,6 +65,7 @@ export async function buildDigest(db: Database, target: string, timeZone: string
     sections,
     visibility: 'channel',
     tone: overdue.length > 0 ? 'warning' : 'info',
+    ...(about.size > 0 ? { about: [...about] } : {}),
   };
 }
 

@@ -101,5 +101,7 @@ export async function buildWeeklyInsights(
     sections,
     footer: `Charts and the records behind each figure: ${url}`,
     ...(images?.length ? { images } : {}),
+    // The customers it names (at risk): erasing one takes the post back.
+    ...(atRisk.length > 0 ? { about: atRisk.map((c) => c.companyId) } : {}),
   };
 }

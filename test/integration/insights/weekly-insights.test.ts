@@ -9,6 +9,8 @@ import { DEFAULT_BUSINESS_HOURS } from '../../../src/insights/business-hours.ts'
 import { generateHistory, writeHistory } from '../../../bench/insights-history.ts';
 import { healthInsight } from '../../../src/insights/health.service.ts';
 import { parseInsightsPeriod } from '../../../src/insights/insights-period.ts';
+import { eraseCustomerAndCards } from '../../../src/services/erase-customer.service.ts';
+import { HealthFixtures } from '../../helpers/customer-health-fixtures.ts';
 
 describe('the weekly insights post (PGlite, real Redis and workers)', () => {
   let h: PipelineHarness;
@@ -39,6 +41,9 @@ describe('the weekly insights post (PGlite, real Redis and workers)', () => {
       namePrefix: 'Weekly',
     });
     await writeHistory(h.test.db, history);
+    // One customer surely at risk (the seeded churner is at risk on most days, not all): the post names it.
+    const admin = await h.test.db.prisma.rep.create({ data: { name: 'Admin' } });
+    await new HealthFixtures(h.test.db).atRiskCustomer('Weekly Doomed Co', admin.id);
     const report = await reconcileSchedules(h.deps);
     expect(report.insightsSchedules).toBe(1);
     const [scheduler] = await h.queues[QueueName.WeeklyInsights].getJobSchedulers(0, -1);
@@ -73,5 +78,19 @@ describe('the weekly insights post (PGlite, real Redis and workers)', () => {
     expect(deliveries[0].status).toBe('sent');
     await new Promise((r) => setTimeout(r, 500));
     expect(h.console.feed().filter((e) => e.reply.title === 'Weekly insights · last 7 days')).toHaveLength(1);
+
+    // It names the customers at risk it shows: recorded with the post, so that erasing one takes the post
+    // back (before, a customer erased stayed named in the channel's weekly post).
+    const shown = expected.atRisk.slice(0, 5).map((c) => c.companyId);
+    expect(shown.length).toBeGreaterThan(0);
+    await eventually('the post recorded with the customers it names', async () => {
+      const [row] = await h.test.db.prisma.delivery.findMany({ where: { key: first.key } });
+      return [...row.aboutCompanyIds].sort().join() === [...shown].sort().join();
+    });
+    await eraseCustomerAndCards(h.test.db, shown[0], { repId: admin.id, platform: 'console' }, h.hooks);
+    const erased = await eventually('the weekly post taken back', async () =>
+      h.console.feed().find((e) => e.externalId === post.externalId && /^Erased/.test(e.reply.text)),
+    );
+    expect(JSON.stringify(erased.reply)).not.toContain(expected.atRisk[0].name);
   }, 120_000);
 });

@@ -1,6 +1,9 @@
 import { slackSlashCommand } from '../../helpers/slack-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../../app/start-process.ts';
+import { closeQueues, createQueues, type PipelineQueues } from '../../../jobs/queues.ts';
+import { QueueName } from '../../../jobs/queue-names.ts';
+import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { loggerInto } from '../../helpers/test-process.ts';
 import { eventually } from '../../helpers/pipeline-harness.ts';
 import type { RecordedMessage, SlackRecorder } from '../../helpers/slack-recorder.ts';
@@ -12,16 +15,29 @@ const ADMIN_DESK = 'CADMIN'; // where the admin types `forget` (its answers are 
 const tsOf = (n: number) => `1763940000.${String(n).padStart(6, '0')}`;
 
 /**
+ * A fixed-offset zone whose clock reads 10:xx now: the digest lists what is due on its local day, and a
+ * follow-up due in 2 hours stays on it whenever the test runs (a UTC run at 23:00 would move it to tomorrow).
+ */
+function zoneAtTenNow(): string {
+  const offset = ((10 - new Date().getUTCHours() + 36) % 24) - 12;
+  return offset === 0 ? 'UTC' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}
+
+/**
  * A rep's answers posted in an internal channel name the customer and quote its details: `@Rapport
  * lookup` answered in the mention's thread, `/crm notify … here` answered in the channel. `forget`
  * confirmed erases the customer and takes those answers back like its cards: each is updated in place
  * (chat.update) to the erased line, quoting nothing; an answer about another customer stays. On the code
- * before, only the follow-up cards were taken back and the answers stayed readable in the channel.
+ * before, only the follow-up cards were taken back and the answers stayed readable in the channel. The
+ * daily digest posted by the delivery job is taken back the same way when a follow-up it lists is the
+ * erased customer's (before, it stayed as posted).
  */
 describe('Slack: answers naming an erased customer are taken back', () => {
   let bot: SlackTestBot | undefined;
   let slack: SlackRecorder;
   let proc: RunningProcess;
+  let queues: PipelineQueues;
+  let redis: ReturnType<typeof connectRedis>;
   let seq = 0;
 
   const command = (channelId: string, userId: string, text: string) =>
@@ -88,7 +104,7 @@ describe('Slack: answers naming an erased customer are taken back', () => {
 
   beforeAll(async () => {
     bot = await startSlackTestBot({
-      env: { LOG_LEVEL: 'info' },
+      env: { LOG_LEVEL: 'info', RAPPORT_TIMEZONE: zoneAtTenNow() },
       name: 'slack-answers-follow-erasure',
       logger: loggerInto([], 'info'),
       beforeStart: (slack) => {
@@ -99,8 +115,13 @@ describe('Slack: answers naming an erased customer are taken back', () => {
     });
     slack = bot.slack;
     proc = bot.test.proc;
+    // The process's own queues, to fire a daily digest now instead of at 09:00.
+    redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    queues = createQueues(redis, bot.test.prefix);
   }, 120_000);
   afterAll(async () => {
+    if (queues) await closeQueues(queues);
+    await redis?.quit();
     await bot?.dispose();
   });
 
@@ -137,6 +158,76 @@ describe('Slack: answers naming an erased customer are taken back', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(slack.callsTo('chat.update').filter((c) => c.body.ts === other.ts)).toHaveLength(0);
     expect(JSON.stringify(other.blocks)).toContain('Umbrella Dmco');
+  }, 150_000);
+
+  it('forget: the daily digest listing the customer’s follow-up is updated to the erased line; the digest of another customer’s channel stays', async () => {
+    const digestIn = async (channel: string) => {
+      await queues[QueueName.DailyDigest].add('digest', { target: `slack:${TEAM}/${channel}`, timezone: 'UTC' });
+      return eventually(`the daily digest in ${channel}`, async () =>
+        inChannel(channel).find((m) => /Daily digest/.test(m.text ?? '')),
+      );
+    };
+    const desks: Record<string, string> = {};
+    for (const name of ['Initech Dgco', 'Umbrella Dgco']) {
+      await newCustomer(name);
+      const desk = deskChannel(`digest${Object.keys(desks).length}`); // no customer name in the channel id
+      desks[name] = desk;
+      expect(String((await command(desk, 'UREP', `notify "${name}" here`)).body.text)).toMatch(/team channel/);
+      const reminded = JSON.stringify(
+        (await command(desk, 'UREP', `remind "${name}" in 2 hours send the renewal quote`)).body,
+      );
+      expect(reminded).toContain(name);
+    }
+    const digest = await digestIn(desks['Initech Dgco']);
+    expect(JSON.stringify(digest.blocks)).toMatch(/Initech Dgco/);
+    expect(JSON.stringify(digest.blocks)).toMatch(/renewal quote/);
+    const other = await digestIn(desks['Umbrella Dgco']);
+    expect(JSON.stringify(other.blocks)).toMatch(/Umbrella Dgco/);
+    // Recorded with the customer each names, right after being recorded sent.
+    await eventually('both digests recorded with the customer they name', async () => {
+      const rows = await proc.runtime.db.prisma.delivery.findMany({
+        where: { key: { startsWith: 'digest' }, externalId: { in: [digest.ts, other.ts] } },
+      });
+      return rows.length === 2 && rows.every((r) => r.aboutCompanyIds.length === 1);
+    });
+
+    await forget('Initech Dgco');
+
+    const shown = JSON.stringify((await updateOf(digest)).body);
+    expect(shown).toMatch(/Erased/);
+    expect(shown).not.toMatch(/Initech|renewal|action_id/i);
+    // notify's answer there names Initech too: with it taken back, nothing of Initech is left in the channel.
+    await eventually(
+      'nothing of Initech left in its desk',
+      async () => !/Initech|renewal/.test(JSON.stringify(inChannel(desks['Initech Dgco']))),
+    );
+    // The digest naming Umbrella only was left alone.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(slack.callsTo('chat.update').filter((c) => c.body.ts === other.ts)).toHaveLength(0);
+    expect(JSON.stringify(other.blocks)).toContain('Umbrella Dgco');
+  }, 150_000);
+
+  it('forget while a digest listing the customer is on its way (Slack answers the post after the erasure): taken back at once', async () => {
+    await newCustomer('Initech Waitco');
+    const desk = deskChannel('waiting');
+    expect(String((await command(desk, 'UREP', 'notify "Initech Waitco" here')).body.text)).toMatch(/team channel/);
+    await command(desk, 'UREP', 'remind "Initech Waitco" in 2 hours send the renewal quote');
+    // Slack takes the digest's post and answers only once the customer is erased.
+    const held = slack.holdNext(
+      'chat.postMessage',
+      (body) => body.channel === desk && /Daily digest/.test(String(body.text ?? '')),
+    );
+    await queues[QueueName.DailyDigest].add('digest', { target: `slack:${TEAM}/${desk}`, timezone: 'UTC' });
+    await held.arrived;
+    await forget('Initech Waitco');
+    held.release();
+
+    const digest = await eventually('the digest in the channel', async () =>
+      inChannel(desk).find((m) => m.metadata && /Daily digest|Erased/.test(m.text ?? '')),
+    );
+    const shown = JSON.stringify((await updateOf(digest)).body);
+    expect(shown).toMatch(/Erased/);
+    expect(shown).not.toMatch(/Initech|renewal|action_id/i);
   }, 150_000);
 
   it('forget: a pick list naming the customer among others is taken back, since it names them', async () => {
