@@ -39,7 +39,10 @@ async function loadHealth() {
       'muted',
       h.reasons.length
         ? `${h.atRisk ? 'at risk · ' : ''}risk ${h.risk} = the sum of the reasons below (at risk from ${h.threshold}) · last 30 days`
-        : (h.note ?? 'No risk found in the last 30 days.'),
+        : h.health === null
+          ? // "Not scored: why" → "Why" beside the "Not scored" above.
+            (h.note ?? '').replace(/^Not scored: (.)/, (_, c) => c.toUpperCase())
+          : (h.note ?? 'No risk found in the last 30 days.'),
     ),
   );
   document.getElementById('health-reasons').replaceChildren(

@@ -178,7 +178,7 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     // A customer nobody has heard from: nothing to score.
-    await fixtures.company('Dormant Co');
+    const dormantId = await fixtures.company('Dormant Co');
     try {
       await signIn(page);
       await page.goto(`${app.base}/console/customers`);
@@ -202,6 +202,14 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       expect((await names()).indexOf('Dormant Co')).toBeGreaterThan((await names()).indexOf('Calm Co'));
       await page.screenshot({ path: artifactPath(`console-customers-health-${kind}.png`), fullPage: true });
       expect(new URL(page.url()).searchParams.get('sort')).toBe('health');
+      // Dormant Co's page: "Not scored" and why, no number.
+      await page.goto(`${app.base}/console/customer?id=${dormantId}`);
+      await page.locator('#health').waitFor({ state: 'visible' });
+      const dormantScore = await page.textContent('#health-score');
+      expect(dormantScore).toBe(
+        'Not scored No message or logged call from this customer in the last 180 days and no overdue follow-up.',
+      );
+      expect(dormantScore).not.toMatch(/\/ 100/);
     } finally {
       await context.close();
     }
