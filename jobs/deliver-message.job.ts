@@ -3,6 +3,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Reply } from '../src/commands/reply-model.ts';
 import { renderFollowUpCard, type FollowUpCardPurpose } from '../src/notifications/follow-up-card.notification.ts';
 import { randomUUID } from 'node:crypto';
+import { addPostNames } from '../src/db/posted-card.repository.ts';
 import {
   confirmDeliveryLease,
   DEFAULT_LEASE_MS,
@@ -20,7 +21,7 @@ import type { DeliverMessageData } from './job-data.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { formatMessageRef, isOpen } from '../src/domain/follow-up.ts';
 import { followTheData } from './card-follows-data.ts';
-import { rememberPostNames } from './post-names.ts';
+import { namesCustomers, takeBackIfNamedGone } from './post-names.ts';
 import { cardRetractions } from './card-changes.ts';
 import { directDeliveryLedger, type DeliveryLedger } from './delivery-ledger.ts';
 import { routeThroughGuard, withRedirectNotice, type GuardedRoute } from './last-step-guard.ts';
@@ -69,7 +70,11 @@ export async function deliverMessage(
     payload: d,
     leaseToken: lease,
   });
-  if (row.status === 'sent') return { status: 'already-sent', externalId: row.externalId ?? undefined };
+  if (row.status === 'sent') {
+    // A crash or a failure right after the post was recorded skipped the look at the customers it names.
+    if (namesCustomers(d)) await takeBackIfNamedGone(deps, d.key);
+    return { status: 'already-sent', externalId: row.externalId ?? undefined };
+  }
   if (row.heldUntil) return waitForHolder(job, token, row.heldUntil);
   // A reminder or escalation is for one due time: after a Done or a Snooze (or a new due date) it has
   // nothing to say, however late its retry or redrive comes. Card refreshes render those states.
@@ -138,13 +143,15 @@ export async function deliverMessage(
   const target = route.target;
   const outgoing = route.redirectedFrom ? withRedirectNotice(reply, route.redirectedFrom) : reply;
   const connector = registry.forTarget(target);
+  // The customers a digest or weekly post names, on its row before anything is posted: whatever happens
+  // after the post, an erasure finds it once it is recorded sent (added to earlier attempts' names).
+  if (reply.about?.length) await addPostNames(db.sql, d.key, reply.about);
 
   if (row.status === 'posting' && d.kind !== 'refresh' && d.kind !== 'retract' && connector.findPosted) {
     const found = await findEarlierPost(deps, d, target);
     if (found && 'externalId' in found) {
       const sent = await recordSent(ledger, d, found.target, found.externalId);
-      // The earlier attempt's reply was built from the data of its moment; this one's names are the closest known.
-      await rememberPostNames(deps, d.key, reply.about, { target: found.target, externalId: found.externalId });
+      if (namesCustomers(d)) await takeBackIfNamedGone(deps, d.key);
       if (row.card)
         await followTheData(
           deps,
@@ -226,8 +233,8 @@ export async function deliverMessage(
     }
     throw err;
   }
-  // A digest or weekly post names customers: erasing one takes it back (at once if one is gone already).
-  await rememberPostNames(deps, d.key, reply.about, card);
+  // A digest or weekly post names customers: one erased while it was on its way takes it back at once.
+  if (namesCustomers(d)) await takeBackIfNamedGone(deps, d.key);
   // A private copy is never refreshed (it is not the follow-up's card; the channel's card is), only taken
   // back when a forget committed while it was on its way.
   if (row.card) await followTheData(deps, ledger.readCard, row.card, card, { privateCopy: d.direct });

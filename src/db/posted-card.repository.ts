@@ -101,43 +101,59 @@ export async function recordDirectPost(
   return { customerGone: present.length < about.length };
 }
 
-// The customers a post of the deliver job names, written on its row once it is recorded sent, with their
-// Company rows read FOR KEY SHARE in the same statement: see RECORD_DIRECT_POST for why that finds every
-// erasure, the one committed before (the customer is not returned) and the one after (it reads the row).
-const RECORD_POST_NAMES = `
-WITH named AS (
-  UPDATE "Delivery" SET "aboutCompanyIds" = $2::uuid[] WHERE key = $1 AND status = 'sent'
-)
-SELECT id FROM "Company" WHERE id = ANY($2::uuid[]) FOR KEY SHARE`;
+// Every customer any attempt of the post named: an attempt whose post went out unrecorded (a timeout,
+// a crash) is found on the platform by a later one that rebuilt the reply from later data.
+const ADD_POST_NAMES = `
+UPDATE "Delivery"
+   SET "aboutCompanyIds" = ARRAY(SELECT DISTINCT n FROM unnest(coalesce("aboutCompanyIds", '{}'::uuid[]) || $2::uuid[]) n)
+ WHERE key = $1`;
 
 /**
- * Records the customers (company ids) a digest or weekly insights post names (Reply.about) on its
- * Delivery row, already recorded sent under `key`, so that erasing one of them takes the post back
- * ({@link findAnswersAbout}).
- * @returns whether a customer it names is gone already (erased after the post was built): no erasure
- * will find it, so the caller takes it back.
+ * Writes the customers (company ids) a digest or weekly insights post is about to name (Reply.about) on
+ * its Delivery row, before it is posted (added to those of earlier attempts), so that once the row is
+ * recorded sent an erasure of any of them finds the post ({@link findAnswersAbout}) whatever happens
+ * after the post; {@link findPostNamingGone} then catches an erasure that committed before that.
  */
-export async function recordPostNames(
-  sql: SqlRunner,
-  key: string,
-  about: readonly string[],
-): Promise<{ customerGone: boolean }> {
+export async function addPostNames(sql: SqlRunner, key: string, about: readonly string[]): Promise<void> {
   const named = [...new Set(about)];
-  if (named.length === 0) return { customerGone: false };
-  const present = await sql.query<{ id: string }>(RECORD_POST_NAMES, [key, named]);
-  return { customerGone: present.length < named.length };
+  if (named.length > 0) await sql.query(ADD_POST_NAMES, [key, named]);
+}
+
+// The Company rows are read FOR KEY SHARE (see RECORD_DIRECT_POST): run after the row is recorded sent,
+// an erasure deleting one of them either committed before (its row is not returned: counted gone) or
+// waits for this statement and then reads the sent row itself (findAnswersAbout runs after its delete).
+const POST_NAMING_GONE = `
+WITH named AS (
+  SELECT "aboutCompanyIds" AS ids, coalesce(payload->>'postedTo', target) AS target, "externalId"
+    FROM "Delivery"
+   WHERE key = $1 AND status = 'sent' AND "externalId" IS NOT NULL AND cardinality("aboutCompanyIds") > 0
+), present AS (
+  SELECT c.id FROM "Company" c, named WHERE c.id = ANY(named.ids) FOR KEY SHARE OF c
+)
+SELECT target, "externalId", cardinality(ids) AS named, (SELECT count(*) FROM present)::int AS present FROM named`;
+
+/**
+ * The post recorded sent under `key` when a customer it names is gone already (erased while the post
+ * was on its way, so no erasure will find it): the caller takes it back. Undefined when it names
+ * nobody, or everyone it names is still here.
+ */
+export async function findPostNamingGone(sql: SqlRunner, key: string): Promise<PostedCard | undefined> {
+  const [row] = await sql.query<PostedCard & { named: number; present: number }>(POST_NAMING_GONE, [key]);
+  return row && Number(row.present) < Number(row.named)
+    ? { target: row.target, externalId: row.externalId }
+    : undefined;
 }
 
 // `@>` is what the GIN index on "aboutCompanyIds" serves. Direct posts carry customers (sent from the
-// start), and so do the deliver job's digests and weekly posts once sent (recordPostNames); a post the
-// last-step guard redirected is taken back where it went (`payload.postedTo`).
+// start), and so do the deliver job's digests and weekly posts (addPostNames, read once sent); a post
+// the last-step guard redirected is taken back where it went (`payload.postedTo`).
 const ANSWERS_ABOUT = `
 SELECT coalesce(payload->>'postedTo', target) AS target, "externalId" FROM "Delivery"
 WHERE "aboutCompanyIds" @> ARRAY[$1::uuid] AND status = 'sent' AND "externalId" IS NOT NULL`;
 
 /**
  * The command answers and other direct posts ({@link recordDirectPost}), digests and weekly posts
- * ({@link recordPostNames}) that name this customer, where they are: read by its erasure, in its
+ * ({@link addPostNames}) that name this customer, where they are: read by its erasure, in its
  * transaction, to take them back with its cards.
  */
 export async function findAnswersAbout(client: DbClient, companyId: string): Promise<PostedCard[]> {

@@ -230,6 +230,38 @@ describe('Slack: answers naming an erased customer are taken back', () => {
     expect(shown).not.toMatch(/Initech|renewal|action_id/i);
   }, 150_000);
 
+  it('forget while a digest is on its way that Slack keeps but answers with a 500: the retry, whose digest names nobody, finds it and takes it back', async () => {
+    await newCustomer('Initech Retryco');
+    const desk = deskChannel('retrying');
+    expect(String((await command(desk, 'UREP', 'notify "Initech Retryco" here')).body.text)).toMatch(/team channel/);
+    await command(desk, 'UREP', 'remind "Initech Retryco" in 2 hours send the renewal quote');
+    // Slack takes the digest's post, answers only once the customer is erased, and then with a 500 (it
+    // kept the message): the job retries, builds the digest again from the data after the erasure (it
+    // names nobody now), asks Slack whether the first one went out (conversations.history) and finds it,
+    // the one naming Initech.
+    const isDigest = (body: Record<string, unknown>) =>
+      body.channel === desk && /Daily digest/.test(String(body.text ?? ''));
+    const held = slack.holdNext('chat.postMessage', isDigest);
+    slack.failNext('chat.postMessage', { afterPosting: true, status: 500 }, isDigest);
+    await queues[QueueName.DailyDigest].add('digest', { target: `slack:${TEAM}/${desk}`, timezone: 'UTC' });
+    await held.arrived;
+    await forget('Initech Retryco');
+    held.release();
+    const digest = await eventually('the digest Slack kept', async () =>
+      inChannel(desk).find((m) => m.metadata && /Daily digest/.test(m.text ?? '')),
+    );
+    expect(JSON.stringify(digest.blocks)).toMatch(/Initech Retryco/);
+    await eventually('the retry looking for it', async () =>
+      slack.callsTo('conversations.history').some((c) => c.body.channel === desk),
+    );
+
+    const shown = JSON.stringify((await updateOf(digest)).body);
+    expect(shown).toMatch(/Erased/);
+    expect(shown).not.toMatch(/Initech|renewal|action_id/i);
+    // Posted once: the retry found it rather than posting a second digest.
+    expect(slack.callsTo('chat.postMessage').filter((c) => isDigest(c.body))).toHaveLength(1);
+  }, 150_000);
+
   it('forget: a pick list naming the customer among others is taken back, since it names them', async () => {
     await newCustomer('Hooli Pickco');
     await newCustomer('Hooli Pickworks');
