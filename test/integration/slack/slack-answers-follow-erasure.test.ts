@@ -54,18 +54,10 @@ describe('Slack: answers naming an erased customer are taken back', () => {
     const answer = JSON.stringify((await command(ADMIN_DESK, 'UREP', `log "${name}" "Met at the fair" --new`)).body);
     expect(answer).toContain(name);
   };
-  /** `@Rapport lookup <name>` in the channel: answered in the mention's thread. */
-  const lookedUpIn = async (channel: string, name: string) => {
+  /** `@Rapport <text>` typed by the rep in the channel, as Slack sends it; the mention's ts (its answer's thread). */
+  const mention = async (channel: string, text: string) => {
     const asked = tsOf(++seq);
-    const event = {
-      type: 'app_mention',
-      channel,
-      channel_type: 'channel',
-      user: 'UREP',
-      team: TEAM,
-      ts: asked,
-      text: `<@UBOT> lookup "${name}"`,
-    };
+    const event = { type: 'app_mention', channel, channel_type: 'channel', user: 'UREP', team: TEAM, ts: asked, text };
     const res = await postSignedToSlackEvents(
       proc.url,
       SECRET,
@@ -73,6 +65,11 @@ describe('Slack: answers naming an erased customer are taken back', () => {
       'application/json',
     );
     expect(res.status).toBe(200);
+    return asked;
+  };
+  /** `@Rapport lookup <name>` in the channel: answered in the mention's thread. */
+  const lookedUpIn = async (channel: string, name: string) => {
+    const asked = await mention(channel, `<@UBOT> lookup "${name}"`);
     const answer = await eventually(`the lookup of ${name} answered in the mention’s thread`, async () =>
       inChannel(channel).find((m) => m.thread_ts === asked),
     );
@@ -94,6 +91,14 @@ describe('Slack: answers naming an erased customer are taken back', () => {
     await command(ADMIN_DESK, 'UADMIN', confirm![0].replaceAll('\\"', '"'));
     expect(await proc.runtime.db.prisma.company.count({ where: { name } })).toBe(0);
   };
+  /** The desk becomes the customer's team channel (notify … here), with a follow-up of it due in 2 hours; remind's answer. */
+  const teamDeskWithFollowUp = async (desk: string, name: string) => {
+    expect(String((await command(desk, 'UREP', `notify "${name}" here`)).body.text)).toMatch(/team channel/);
+    return (await command(desk, 'UREP', `remind "${name}" in 2 hours send the renewal quote`)).body;
+  };
+  /** The daily digest of the desk, fired now instead of at 09:00. */
+  const queueDigest = (desk: string) =>
+    queues[QueueName.DailyDigest].add('digest', { target: `slack:${TEAM}/${desk}`, timezone: 'UTC' });
   const updateOf = (answer: RecordedMessage) =>
     eventually(
       `chat.update of ${answer.channel}/${answer.ts}`,
@@ -162,7 +167,7 @@ describe('Slack: answers naming an erased customer are taken back', () => {
 
   it('forget: the daily digest listing the customer’s follow-up is updated to the erased line; the digest of another customer’s channel stays', async () => {
     const digestIn = async (channel: string) => {
-      await queues[QueueName.DailyDigest].add('digest', { target: `slack:${TEAM}/${channel}`, timezone: 'UTC' });
+      await queueDigest(channel);
       return eventually(`the daily digest in ${channel}`, async () =>
         inChannel(channel).find((m) => /Daily digest/.test(m.text ?? '')),
       );
@@ -172,11 +177,7 @@ describe('Slack: answers naming an erased customer are taken back', () => {
       await newCustomer(name);
       const desk = deskChannel(`digest${Object.keys(desks).length}`); // no customer name in the channel id
       desks[name] = desk;
-      expect(String((await command(desk, 'UREP', `notify "${name}" here`)).body.text)).toMatch(/team channel/);
-      const reminded = JSON.stringify(
-        (await command(desk, 'UREP', `remind "${name}" in 2 hours send the renewal quote`)).body,
-      );
-      expect(reminded).toContain(name);
+      expect(JSON.stringify(await teamDeskWithFollowUp(desk, name))).toContain(name);
     }
     const digest = await digestIn(desks['Initech Dgco']);
     expect(JSON.stringify(digest.blocks)).toMatch(/Initech Dgco/);
@@ -210,14 +211,13 @@ describe('Slack: answers naming an erased customer are taken back', () => {
   it('forget while a digest listing the customer is on its way (Slack answers the post after the erasure): taken back at once', async () => {
     await newCustomer('Initech Waitco');
     const desk = deskChannel('waiting');
-    expect(String((await command(desk, 'UREP', 'notify "Initech Waitco" here')).body.text)).toMatch(/team channel/);
-    await command(desk, 'UREP', 'remind "Initech Waitco" in 2 hours send the renewal quote');
+    await teamDeskWithFollowUp(desk, 'Initech Waitco');
     // Slack takes the digest's post and answers only once the customer is erased.
     const held = slack.holdNext(
       'chat.postMessage',
       (body) => body.channel === desk && /Daily digest/.test(String(body.text ?? '')),
     );
-    await queues[QueueName.DailyDigest].add('digest', { target: `slack:${TEAM}/${desk}`, timezone: 'UTC' });
+    await queueDigest(desk);
     await held.arrived;
     await forget('Initech Waitco');
     held.release();
@@ -233,8 +233,7 @@ describe('Slack: answers naming an erased customer are taken back', () => {
   it('forget while a digest is on its way that Slack keeps but answers with a 500: the retry, whose digest names nobody, finds it and takes it back', async () => {
     await newCustomer('Initech Retryco');
     const desk = deskChannel('retrying');
-    expect(String((await command(desk, 'UREP', 'notify "Initech Retryco" here')).body.text)).toMatch(/team channel/);
-    await command(desk, 'UREP', 'remind "Initech Retryco" in 2 hours send the renewal quote');
+    await teamDeskWithFollowUp(desk, 'Initech Retryco');
     // Slack takes the digest's post, answers only once the customer is erased, and then with a 500 (it
     // kept the message): the job retries, builds the digest again from the data after the erasure (it
     // names nobody now), asks Slack whether the first one went out (conversations.history) and finds it,
@@ -243,7 +242,7 @@ describe('Slack: answers naming an erased customer are taken back', () => {
       body.channel === desk && /Daily digest/.test(String(body.text ?? ''));
     const held = slack.holdNext('chat.postMessage', isDigest);
     slack.failNext('chat.postMessage', { afterPosting: true, status: 500 }, isDigest);
-    await queues[QueueName.DailyDigest].add('digest', { target: `slack:${TEAM}/${desk}`, timezone: 'UTC' });
+    await queueDigest(desk);
     await held.arrived;
     await forget('Initech Retryco');
     held.release();
@@ -266,23 +265,7 @@ describe('Slack: answers naming an erased customer are taken back', () => {
     await newCustomer('Hooli Pickco');
     await newCustomer('Hooli Pickworks');
     const desk = deskChannel('picks');
-    const asked = tsOf(++seq);
-    const event = {
-      type: 'app_mention',
-      channel: desk,
-      channel_type: 'channel',
-      user: 'UREP',
-      team: TEAM,
-      ts: asked,
-      text: '<@UBOT> lookup hooli pick',
-    };
-    const res = await postSignedToSlackEvents(
-      proc.url,
-      SECRET,
-      eventCallbackBody(TEAM, event, `Ev${++seq}`),
-      'application/json',
-    );
-    expect(res.status).toBe(200);
+    const asked = await mention(desk, '<@UBOT> lookup hooli pick');
     const pickList = await eventually('the pick list in the mention’s thread', async () =>
       inChannel(desk).find((m) => m.thread_ts === asked),
     );
