@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { startOfZonedDay, type WallClock, zonedWallClockToInstant } from '../../../src/domain/zoned-time.ts';
+import {
+  startOfZonedDay,
+  timezoneOffsetMinutes,
+  type WallClock,
+  zonedWallClockToInstant,
+} from '../../../src/domain/zoned-time.ts';
 
 const at = (zone: string, wall: WallClock) => zonedWallClockToInstant(wall, zone).toISOString();
 const wall = (year: number, month: number, day: number, hour: number, minute = 0): WallClock => ({
@@ -44,5 +49,76 @@ describe('zonedWallClockToInstant across DST changes', () => {
     // 2026-09-06 00:00 -04 -> 01:00 -03: the day starts at 01:00, not 23:00 the day before.
     const start = startOfZonedDay(new Date('2026-09-06T15:00:00Z'), 'America/Santiago');
     expect(start.toISOString()).toBe('2026-09-06T04:00:00.000Z');
+  });
+});
+
+// timezoneOffsetMinutes reads Intl once per hour boundary and asks it again only inside an hour that
+// holds a clock change: every minute of a year of changes must read as Intl reads it.
+describe('timezoneOffsetMinutes (memoised per hour)', () => {
+  const formats = new Map<string, Intl.DateTimeFormat>();
+  const format = (zone: string) =>
+    formats.get(zone) ??
+    formats
+      .set(
+        zone,
+        new Intl.DateTimeFormat('en-US', {
+          timeZone: zone,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: 'numeric',
+          day: 'numeric',
+          hour: 'numeric',
+          minute: 'numeric',
+          second: 'numeric',
+        }),
+      )
+      .get(zone)!;
+  const fromIntl = (zone: string, ms: number) => {
+    const p = format(zone).formatToParts(ms);
+    const get = (t: string) => Number(p.find((x) => x.type === t)?.value);
+    const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+    return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+  };
+
+  it('matches Intl at every minute of the hours around each 2026 clock change, odd offsets and half-hour shifts included', () => {
+    // Lord Howe moves its clock by 30 minutes, Chatham and Kathmandu keep quarter-hour offsets, Santiago
+    // changes at midnight, Sao Paulo has no change any more (a plain year).
+    const zones = [
+      'Europe/Berlin',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'Asia/Kathmandu',
+      'America/Santiago',
+      'America/Sao_Paulo',
+      'UTC',
+    ];
+    for (const zone of zones) {
+      let checked = 0;
+      // Every 6 hours of the year; around an offset change, every minute of the day either side.
+      for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 6 * 3_600_000) {
+        const changes = fromIntl(zone, ms) !== fromIntl(zone, ms + 6 * 3_600_000);
+        const step = changes ? 60_000 : 6 * 3_600_000;
+        for (let t = ms; t < ms + 6 * 3_600_000; t += step) {
+          expect(timezoneOffsetMinutes(zone, new Date(t)), `${zone} ${new Date(t).toISOString()}`).toBe(
+            fromIntl(zone, t),
+          );
+          // A second before the minute too: a change falls on the minute, the second before is the old offset.
+          expect(timezoneOffsetMinutes(zone, new Date(t - 1000))).toBe(fromIntl(zone, t - 1000));
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThanOrEqual(1460);
+    }
+  });
+
+  it('reads historical offsets with seconds as Intl does (Amsterdam 1937: +00:19:32 to +00:20)', () => {
+    for (let ms = Date.UTC(1937, 5, 30, 20); ms < Date.UTC(1937, 6, 1, 4); ms += 60_000)
+      expect(timezoneOffsetMinutes('Europe/Amsterdam', new Date(ms))).toBe(fromIntl('Europe/Amsterdam', ms));
+  });
+
+  it('throws on an unknown timezone and on an invalid date, as Intl does', () => {
+    expect(() => timezoneOffsetMinutes('Mars/Olympus', new Date())).toThrow(RangeError);
+    expect(() => timezoneOffsetMinutes('UTC', new Date(Number.NaN))).toThrow(RangeError);
   });
 });
