@@ -207,6 +207,14 @@ describe('Teams: the whole lifecycle with a guest in the customer channel', () =
       ),
     );
 
+    // The daily digest listed Hooli's follow-up: taken back the same way, in place (its Delivery row names
+    // Hooli; README "Erase means erase": the daily digest and the weekly insights post).
+    const digestGone = await eventually('the digest erased in place', async () =>
+      recorder.calls.find((x) => x.method === 'PUT' && x.activityId === digest.answeredId),
+    );
+    expect(JSON.stringify(digestGone.activity)).toMatch(/Erased/);
+    expect(JSON.stringify(digestGone.activity)).not.toMatch(/Hooli|considering other options/);
+
     // The one change there: link's answer, which named Hooli, replaced in place by the erased line.
     const retracted = await eventually('the link answer erased in place', async () =>
       postsTo(guestChannel).find((x) => x.method === 'PUT' && x.activityId === linkAnswer!.answeredId),
