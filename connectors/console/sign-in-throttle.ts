@@ -45,8 +45,11 @@ import { clientNetwork } from './client-network.ts';
  * Lua script per try, Redis's clock), so N processes behind a load balancer allow no more than one.
  * When Redis does not answer (not connected, or no answer within {@link REDIS_TIMEOUT_MS}), the try is
  * counted in this process instead, and that is logged once per outage: refusing every sign-in would
- * lock everyone out, and not counting would let guessing go unbounded. (A try Redis answers after the
- * timeout may be counted there as well: counted twice at worst, never not at all.)
+ * lock everyone out, and not counting would let guessing go unbounded. A try Redis answers after the
+ * timeout is counted there as well (counted twice at worst, never not at all), and settled there as in
+ * this process once Redis's answer is in: a right password clears the account's delay its own late
+ * count set in Redis, and a try this process refused is given back there (its password was never
+ * checked).
  */
 
 /** Wrong passwords allowed for one account name from one client address within the window. */
@@ -325,15 +328,19 @@ export class SignInThrottle {
       accountWait: `${this.base}:account-wait:${name}`,
       ...(device ? { device: `${this.base}:device:${digest(device)}` } : {}),
     };
-    const { store, answer } = await this.begin(keys);
+    const { store, answer, late } = await this.begin(keys);
     const [reason, waitMs] = answer;
-    if (reason)
+    if (reason) {
+      // Refused here, never checked: a late count in Redis is given back.
+      if (late) this.settleLate(late, keys, 'abandoned');
       return { allowed: false, reason: reason as ThrottleReason, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
+    }
     // Settled once: a success followed by an error (the session could not be started) gives nothing back twice.
     let settled = false;
     const settle = (outcome: 'succeeded' | 'abandoned') => async () => {
       if (settled) return;
       settled = true;
+      if (late) this.settleLate(late, keys, outcome);
       try {
         await this.withTimeout(store.settle(keys, outcome));
       } catch (err) {
@@ -343,10 +350,18 @@ export class SignInThrottle {
     return { allowed: true, succeeded: settle('succeeded'), abandoned: settle('abandoned') };
   }
 
-  private async begin(keys: Keys): Promise<{ store: CountStore; answer: [string, number] }> {
+  /**
+   * Counts the try in Redis, or in this process when Redis does not answer in time; then `late` is
+   * Redis's own answer still to come (the script may yet run there).
+   */
+  private async begin(
+    keys: Keys,
+  ): Promise<{ store: CountStore; answer: [string, number]; late?: Promise<[string, number]> }> {
+    let late: Promise<[string, number]> | undefined;
     if (this.shared && this.opts.redis?.status === 'ready') {
+      const work = this.shared.begin(keys);
       try {
-        const answer = await this.withTimeout(this.shared.begin(keys));
+        const answer = await this.withTimeout(work);
         if (this.redisDown) {
           this.redisDown = false;
           this.opts.logger?.info('console sign-in throttle: Redis answers again; tries are counted there');
@@ -354,9 +369,34 @@ export class SignInThrottle {
         return { store: this.shared, answer };
       } catch (err) {
         this.noteRedisDown((err as Error).message);
+        late = work;
       }
     } else if (this.shared) this.noteRedisDown(`Redis connection ${this.opts.redis?.status}`);
-    return { store: this.memory, answer: await this.memory.begin(keys) };
+    return { store: this.memory, answer: await this.memory.begin(keys), late };
+  }
+
+  /**
+   * Settles in Redis a try Redis counted after this process had stopped waiting for it (its answer
+   * allowed the try), whenever that answer comes: in order on the connection, ahead of later tries.
+   */
+  private settleLate(late: Promise<[string, number]>, keys: Keys, outcome: 'succeeded' | 'abandoned'): void {
+    const shared = this.shared;
+    if (!shared) return;
+    late.then(
+      ([reason]) => {
+        if (reason) return;
+        shared
+          .settle(keys, outcome)
+          .catch((err: Error) =>
+            this.opts.logger?.warn(
+              { err: err.message },
+              'console sign-in throttle: a late try could not be settled in Redis',
+            ),
+          );
+      },
+      // No answer at all (the connection dropped): the outage is logged once already.
+      () => {},
+    );
   }
 
   private noteRedisDown(why: string): void {

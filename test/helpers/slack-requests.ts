@@ -103,7 +103,8 @@ export function slashCommandBody(opts: {
  * Sends `count` `/crm log acme "<tag> call <i>"` (team T1, channel CSALES, five users) open loop, one
  * every `intervalMs` whatever the acks take, each with its own response_url (`responseUrl(<tag>-<i>)`).
  * `before(i)` runs before command i is sent (and may take its time: the schedule does not slip).
- * Returns every ack and when the last command was sent.
+ * Returns every ack, when the last command was sent, and when each was (a stall of this process, where
+ * an in-process bot under test stalls too, or a slow `before` shows there).
  */
 export async function slashCommandBurst(opts: {
   url: string;
@@ -113,11 +114,13 @@ export async function slashCommandBurst(opts: {
   intervalMs: number;
   responseUrl: (id: string) => string;
   before?: (i: number) => Promise<void>;
-}): Promise<{ acks: Array<{ status: number; text: string }>; lastSentAt: number }> {
+}): Promise<{ acks: Array<{ status: number; text: string }>; lastSentAt: number; sentAt: number[] }> {
   const sent: Array<Promise<{ status: number; text: string }>> = [];
   const started = Date.now();
+  const sentAt: number[] = [];
   for (let i = 0; i < opts.count; i++) {
     await opts.before?.(i);
+    sentAt.push(Date.now());
     const body = slashCommandBody({
       teamId: 'T1',
       channelId: 'CSALES',
@@ -136,5 +139,5 @@ export async function slashCommandBurst(opts: {
     await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
   }
   const lastSentAt = Date.now();
-  return { acks: await Promise.all(sent), lastSentAt };
+  return { acks: await Promise.all(sent), lastSentAt, sentAt };
 }

@@ -6,13 +6,32 @@ import type { SlackRecorder } from '../../helpers/slack-recorder.ts';
 import { SLACK_TEST_SECRET as SECRET, startSlackTestBot, type SlackTestBot } from '../../helpers/slack-test-bot.ts';
 const N = 150;
 const INTERVAL_MS = 10;
+/**
+ * The fewest commands a burst must send in every second of it: SLACK_BURST_RATE. The hold ends once
+ * the last second has seen fewer than half that, which a stall of this process (sender and bot alike:
+ * about 900 ms) or a starved sender brings about; such a run is not the burst this test is about and
+ * is sent again (a loaded CI machine stalls now and then).
+ */
+const STEADY_PER_SECOND = 20;
+const TRIES = 3;
+
+/** The fewest commands sent in any one second wholly inside the burst. */
+function fewestInASecond(sentAt: number[]): number {
+  const last = sentAt[sentAt.length - 1];
+  let fewest = sentAt.length;
+  for (let i = 0, j = 0; i < sentAt.length && sentAt[i] + 1000 <= last; i++) {
+    while (j < sentAt.length && sentAt[j] < sentAt[i] + 1000) j++;
+    fewest = Math.min(fewest, j - i);
+  }
+  return fewest;
+}
 
 /**
  * Sends N `/crm log` open loop, one every 10 ms (100/s), and returns when the last was sent and how
  * many answers (response_url) had arrived by then, once every one is answered.
  */
 async function burst(test: TestProcess, slack: SlackRecorder, tag: string) {
-  const { acks, lastSentAt } = await slashCommandBurst({
+  const { acks, lastSentAt, sentAt } = await slashCommandBurst({
     url: test.url,
     secret: SECRET,
     tag,
@@ -25,7 +44,12 @@ async function burst(test: TestProcess, slack: SlackRecorder, tag: string) {
   const written = await test.proc.runtime.db.prisma.communicationRecord.count({
     where: { sourceKey: { startsWith: `slack:command:slack:T1:${tag}-` } },
   });
-  return { acks, written, answeredDuring: answers().filter((c) => (c.at ?? 0) <= lastSentAt).length };
+  return {
+    acks,
+    written,
+    fewest: fewestInASecond(sentAt),
+    answeredDuring: answers().filter((c) => (c.at ?? 0) <= lastSentAt).length,
+  };
 }
 
 for (const [rate, holds] of [
@@ -54,15 +78,25 @@ for (const [rate, holds] of [
     });
 
     it(`acknowledges all ${N} at once and writes and answers every one; ${holds ? 'answers follow the burst' : 'answers come during it'}`, async () => {
-      const { acks, written, answeredDuring } = await burst(test!, slack, `hold${rate}`);
+      const fewest: number[] = [];
+      let run = await burst(test!, slack, `hold${rate}t0`);
+      for (let k = 1; run.fewest < STEADY_PER_SECOND && k < TRIES; k++) {
+        fewest.push(run.fewest);
+        run = await burst(test!, slack, `hold${rate}t${k}`);
+      }
+      const { acks, written, answeredDuring } = run;
       expect(acks.every((a) => a.status === 200 && a.text === '')).toBe(true);
       expect(written).toBe(N);
+      fewest.push(run.fewest);
+      expect(
+        run.fewest,
+        `a steady burst in ${TRIES} tries (fewest sent in a second: ${fewest})`,
+      ).toBeGreaterThanOrEqual(STEADY_PER_SECOND);
       // At 100/s against a threshold of 20/s the hold starts after a handful (the meter counts the last
       // quarter second) and lasts until the requests stop; without it most are answered on the way.
-      // Measured idle: 3 during the burst with the hold, 145-150 without. The bound leaves room for a
-      // long stall of this busy test process (a second under half the rate ends the burst early).
+      // Measured idle: 3 during the burst with the hold, 145-150 without.
       if (holds) expect(answeredDuring).toBeLessThanOrEqual(40);
       else expect(answeredDuring).toBeGreaterThanOrEqual(N / 3);
-    }, 120_000);
+    }, 300_000);
   });
 }
