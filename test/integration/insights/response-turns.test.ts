@@ -280,6 +280,46 @@ describe.each(TEST_DATABASE_KINDS)('customer turns as a manager reads them, on %
     );
   });
 
+  it('answers a turn with the earlier of a reply in its thread and a logged call; at the same instant, the lower record id’s', async () => {
+    const story = new History();
+    // Friday 27 November, 10:00.
+    const p0 = NOW.getTime() - 3 * DAY - 5 * HOUR;
+    /** A question, a reply in its thread at `replyAfter` minutes and a call at `callAfter` (Cal logs it). */
+    const ask = (name: string, replyAfter: number, callAfter: number) => {
+      const id = story.customer(name);
+      const [, reply] = story.conversation(id, 'email', [
+        { dir: 'inbound', at: at(p0), text: 'Can you help us move our data?' },
+        { dir: 'outbound', at: at(p0 + replyAfter * MIN), text: 'Here is how to move it' },
+      ]);
+      const [call] = story.conversation(id, 'call', [
+        { dir: 'internal', at: at(p0 + callAfter * MIN), text: 'Called Bob about the move' },
+      ]);
+      const callMessage = story.h.messages.find((m) => m.id === call);
+      if (callMessage) callMessage.authorName = 'Cal Caller';
+      const recordOf = (messageId: string) => story.h.messages.find((m) => m.id === messageId)?.recordId ?? '';
+      return { id, replyRecord: recordOf(reply), callRecord: recordOf(call) };
+    };
+    const callFirst = ask('CallFirst', 50, 20);
+    const replyFirst = ask('ReplyFirst', 15, 45);
+    const tie = ask('Tie', 30, 30);
+    await writeHistory(t.db, story.h);
+
+    const period = parseInsightsPeriod('30d', NOW);
+    const companyIds = [callFirst.id, replyFirst.id, tie.id];
+    const slowest = await liveAndStored(async () =>
+      (await responsivenessInsight(t.db, period, SETTINGS, { companyIds })).slowest.map((s) => [
+        s.companyName?.split(' ')[0],
+        s.waitedMinutes,
+        s.responder,
+      ]),
+    );
+    expect(slowest).toEqual([
+      ['Tie', 30, tie.callRecord < tie.replyRecord ? 'Cal Caller' : 'Ann Rep'],
+      ['CallFirst', 20, 'Cal Caller'],
+      ['ReplyFirst', 15, 'Ann Rep'],
+    ]);
+  });
+
   it('keeps a turn nobody answered waiting after its period, up to 90 days (weekly figures, health)', async () => {
     const monday = new Date('2026-11-30T09:00:00Z'); // the weekly post
     const story = new History();
