@@ -103,16 +103,27 @@ export function findRecordsWithMessages(client: DbClient, companyId: string): Pr
   });
 }
 
-/** Moves the company-less records with messages from these contacts to a company; returns how many. */
+/**
+ * Moves the company-less records with messages from these contacts to a company, and the follow-ups
+ * made on them without one (they then go to that customer's channel and digest, not the default
+ * one); returns how many records. Call it in a transaction.
+ */
 export async function assignRecordsOfContacts(
   client: DbClient,
   contactIds: string[],
   companyId: string,
 ): Promise<number> {
-  const moved = await client.communicationRecord.updateMany({
+  const records = await client.communicationRecord.findMany({
     where: { companyId: null, messages: { some: { contactId: { in: contactIds } } } },
+    select: { id: true },
+  });
+  if (records.length === 0) return 0;
+  const ids = records.map((r) => r.id);
+  const moved = await client.communicationRecord.updateMany({
+    where: { id: { in: ids }, companyId: null },
     data: { companyId },
   });
+  await client.followUp.updateMany({ where: { recordId: { in: ids }, companyId: null }, data: { companyId } });
   return moved.count;
 }
 

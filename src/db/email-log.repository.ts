@@ -258,13 +258,17 @@ export async function insertEmailContacts(sql: SqlRunner, contacts: NewEmailCont
 }
 
 // A contact logged without a company gets one (created here when `$4` names it), and so do the
-// company-less records its messages are in.
+// company-less records its messages are in and the follow-ups made on those without one.
 const CONFIRM_CONTACT = `
 WITH ${companyFromDomain({ id: '$2', now: '$3', name: '$4', normalizedName: '$5', domain: '$6', domainNormalized: '$7' })}, contact AS (
   UPDATE "Contact" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz WHERE id = $1::uuid AND "companyId" IS NULL
+), moved AS (
+  UPDATE "CommunicationRecord" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz
+  WHERE "companyId" IS NULL AND id IN (SELECT "recordId" FROM "Message" WHERE "contactId" = $1::uuid)
+  RETURNING id
 )
-UPDATE "CommunicationRecord" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz
-WHERE "companyId" IS NULL AND id IN (SELECT "recordId" FROM "Message" WHERE "contactId" = $1::uuid)`;
+UPDATE "FollowUp" SET "companyId" = $2::uuid, "updatedAt" = $3::timestamptz
+WHERE "companyId" IS NULL AND "recordId" IN (SELECT id FROM moved)`;
 
 /**
  * Confirms an "unconfirmed" contact: attaches it, and the company-less records it wrote in, to

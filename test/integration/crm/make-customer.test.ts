@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DATABASE_KINDS, type TestDatabase } from '../../helpers/test-database.ts';
+import { confirmEmailContact } from '../../../src/db/email-log.repository.ts';
 import { listUnconfirmedSenders, makeCustomer } from '../../../src/services/make-customer.service.ts';
 import { strangerMail } from '../../helpers/unconfirmed-mail.ts';
 
@@ -40,6 +42,52 @@ describe.each(TEST_DATABASE_KINDS)('unconfirmed senders and make customer on %s'
     // Nothing left at that domain; an IP literal is neither a domain nor an address.
     await expect(makeCustomer(t.db, 'vendor-one.example', admin)).rejects.toThrow(/No unconfirmed sender/);
     await expect(makeCustomer(t.db, '192.168.1.20', admin)).rejects.toThrow(/neither a company domain/);
+  });
+
+  /** A follow-up a rep made on a company-less record (the console's or /crm's "follow up" on it). */
+  const followUpOn = (recordId: string) =>
+    t.db.prisma.followUp.create({
+      data: {
+        recordId,
+        companyId: null,
+        title: 'Send the price list',
+        dueAt: new Date('2026-11-10T10:00:00Z'),
+        source: 'manual',
+      },
+    });
+
+  // Before, the follow-up kept no customer: it stayed in the default channel's digest, never the
+  // customer's, and the customer's page did not list it.
+  it('make customer moves the follow-ups made on the sender’s records to the customer, and no other', async () => {
+    const record = await strangerMail(t.db, 'ann@vendor-three.example', 'Price list', '2026-11-07T10:00:00Z');
+    const other = await strangerMail(t.db, 'someone@vendor-four.example', 'Hello', '2026-11-07T11:00:00Z');
+    const followUp = await followUpOn(record);
+    const untouched = await followUpOn(other);
+    const made = await makeCustomer(t.db, 'vendor-three.example', admin);
+    const read = (id: string) => t.db.prisma.followUp.findUniqueOrThrow({ where: { id } });
+    expect((await read(followUp.id)).companyId).toBe(made.companyId);
+    expect((await read(untouched.id)).companyId).toBeNull();
+  });
+
+  it('confirming a sender (our reply) moves the follow-ups made on its records with them, into a company it creates', async () => {
+    const record = await strangerMail(t.db, 'bo@vendor-five.example', 'Samples', '2026-11-08T10:00:00Z');
+    const followUp = await followUpOn(record);
+    const contact = await t.db.prisma.contact.findFirstOrThrow({
+      where: { emails: { has: 'bo@vendor-five.example' } },
+    });
+    const companyId = randomUUID();
+    await confirmEmailContact(
+      t.db.sql,
+      { contactId: contact.id, companyId },
+      { name: 'Vendor Five', normalizedName: 'vendor five', domain: 'vendor-five.example' },
+      new Date('2026-11-08T12:00:00Z'),
+    );
+    const company = await t.db.prisma.company.findUniqueOrThrow({ where: { id: companyId } });
+    expect(company.name).toBe('Vendor Five');
+    expect((await t.db.prisma.communicationRecord.findUniqueOrThrow({ where: { id: record } })).companyId).toBe(
+      companyId,
+    );
+    expect((await t.db.prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).companyId).toBe(companyId);
   });
 
   it('counts a thread two people of one domain wrote in once, and shows the newest subjects first', async () => {
