@@ -471,9 +471,6 @@ export interface CustomerSignals {
   sentimentLaterN: number;
   /** Last inbound message or logged call in [horizon, to), null when none (see customerSignals). */
   lastInboundAt: Date | null;
-  /** Inbound messages and logged calls in [horizon, from) and in the period. */
-  inboundBefore: number;
-  inboundInPeriod: number;
   overdueFollowUps: number[];
 }
 
@@ -490,13 +487,13 @@ export async function customerSignals(
   const span = p.to.getTime() - p.from.getTime();
   const lookback = new Date(Math.min(p.horizon.getTime(), p.from.getTime()));
   const middle = new Date(p.from.getTime() + span / 2);
-  const scope = p.companyIds ? `AND r."companyId" = ANY($6::uuid[])` : '';
-  const fscope = p.companyIds ? `AND f."companyId" = ANY($6::uuid[])` : '';
-  const params: unknown[] = [lookback, p.from, middle, p.to, p.now];
+  const scope = p.companyIds ? `AND r."companyId" = ANY($4::uuid[])` : '';
+  const fscope = p.companyIds ? `AND f."companyId" = ANY($4::uuid[])` : '';
+  const params: unknown[] = [p.from, middle, p.now];
   if (p.companyIds) params.push(p.companyIds);
   // The lookback reaches the silence horizon (180 days before `to`, not one period: a customer silent
   // longer than the period was left out and showed as healthy). Rows before `from` feed only the last
-  // contact and inboundBefore.
+  // contact.
   // Whole days of the lookback, the earlier and the later half from the per-conversation rollups (no
   // day straddles a cut): 25,000 rows for a 45-day lookback at a million messages where the per-label
   // ones held 90,000. The churn and issue conversations come back once per row, deduplicated below.
@@ -516,8 +513,6 @@ export async function customerSignals(
     sentimentLater: number | null;
     sentimentLaterN: number | null;
     lastInboundAt: Date | string | null;
-    inboundBefore: number | null;
-    inboundInPeriod: number | null;
     overdue: number[] | null;
   }>(
     `WITH msg AS (
@@ -527,30 +522,28 @@ export async function customerSignals(
         WHERE r."companyId" IS NOT NULL ${scope}
      ), per AS (
        SELECT "companyId",
-              array_agg("recordId") FILTER (WHERE churn > 0 AND "sentAt" >= $2) AS "churnRecords",
-              COALESCE(sum(churn) FILTER (WHERE "sentAt" >= $2), 0)::int AS "churnMessages",
-              array_agg("recordId") FILTER (WHERE issue > 0 AND "sentAt" >= $2) AS "issueRecords",
-              COALESCE(sum(issue) FILTER (WHERE "sentAt" >= $2), 0)::int AS "issueMessages",
-              sum(ssum) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3)
-                / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3), 0) AS "sentimentEarlier",
-              COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $3), 0)::int AS "sentimentEarlierN",
-              sum(ssum) FILTER (WHERE "sentAt" >= $3) / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $3), 0) AS "sentimentLater",
-              COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $3), 0)::int AS "sentimentLaterN",
+              array_agg("recordId") FILTER (WHERE churn > 0 AND "sentAt" >= $1) AS "churnRecords",
+              COALESCE(sum(churn) FILTER (WHERE "sentAt" >= $1), 0)::int AS "churnMessages",
+              array_agg("recordId") FILTER (WHERE issue > 0 AND "sentAt" >= $1) AS "issueRecords",
+              COALESCE(sum(issue) FILTER (WHERE "sentAt" >= $1), 0)::int AS "issueMessages",
+              sum(ssum) FILTER (WHERE "sentAt" >= $1 AND "sentAt" < $2)
+                / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $1 AND "sentAt" < $2), 0) AS "sentimentEarlier",
+              COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $1 AND "sentAt" < $2), 0)::int AS "sentimentEarlierN",
+              sum(ssum) FILTER (WHERE "sentAt" >= $2) / NULLIF(sum(sn) FILTER (WHERE "sentAt" >= $2), 0) AS "sentimentLater",
+              COALESCE(sum(sn) FILTER (WHERE "sentAt" >= $2), 0)::int AS "sentimentLaterN",
               -- A note is what a rep wrote down ("chased again, no answer"), not contact with the customer.
-              max(last) FILTER (WHERE "channelKind" <> 'note') AS "lastInboundAt",
-              COALESCE(sum(n) FILTER (WHERE "sentAt" >= $1::timestamptz AND "sentAt" < $2), 0)::int AS "inboundBefore",
-              COALESCE(sum(n) FILTER (WHERE "sentAt" >= $2 AND "sentAt" < $4::timestamptz), 0)::int AS "inboundInPeriod"
+              max(last) FILTER (WHERE "channelKind" <> 'note') AS "lastInboundAt"
          FROM msg GROUP BY "companyId"
      ), overdue AS (
        SELECT f."companyId", array_agg(f.number ORDER BY f."dueAt") AS overdue
          FROM "FollowUp" f
-        WHERE f.status = 'open' AND f."dueAt" < $5 AND f."companyId" IS NOT NULL ${fscope}
+        WHERE f.status = 'open' AND f."dueAt" < $3 AND f."companyId" IS NOT NULL ${fscope}
         GROUP BY f."companyId"
      )
      SELECT co.id AS "companyId", co.name, ${TEAM} AS team, per."churnRecords", per."churnMessages",
             per."issueRecords", per."issueMessages", per."sentimentEarlier"::float8 AS "sentimentEarlier",
             per."sentimentEarlierN", per."sentimentLater"::float8 AS "sentimentLater", per."sentimentLaterN",
-            per."lastInboundAt", per."inboundBefore", per."inboundInPeriod", overdue.overdue
+            per."lastInboundAt", overdue.overdue
        FROM (SELECT "companyId" FROM per UNION SELECT "companyId" FROM overdue) ids
        JOIN "Company" co ON co.id = ids."companyId"
        LEFT JOIN per ON per."companyId" = co.id
@@ -571,8 +564,6 @@ export async function customerSignals(
     sentimentLater: r.sentimentLater === null ? null : Number(r.sentimentLater),
     sentimentLaterN: r.sentimentLaterN ?? 0,
     lastInboundAt: asDate(r.lastInboundAt),
-    inboundBefore: r.inboundBefore ?? 0,
-    inboundInPeriod: r.inboundInPeriod ?? 0,
     overdueFollowUps: r.overdue ?? [],
   }));
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { intlOffsetMs } from '../../helpers/intl-offset.ts';
 import { type BusinessHours, businessMinutesBetween } from '../../../src/domain/business-hours.ts';
 
 // businessMinutesBetween against a count made minute by minute, over random spans that cross clock
@@ -20,25 +21,8 @@ function seeded(seed: number): () => number {
   };
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
 /** UTC offset (ms) of a zone at an instant, read from Intl on its own (not through src/domain/zoned-time.ts). */
-function offsetAt(timeZone: string, t: number): number {
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    });
-    formats.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, Number(x.value)]));
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - t;
-}
+const offsetAt = intlOffsetMs;
 
 /** Every minute of [from, to) whose local weekday and time are inside the hours, one by one. */
 function countMinuteByMinute(from: Date, to: Date, hours: BusinessHours): number {
