@@ -148,9 +148,14 @@ describe('the reconciler re-armed after a Redis loss', () => {
     await waitFor(worker, 'the lost reminder posted', async () =>
       (await reminderTitles()).some((t) => t.endsWith(' Call after the blip')),
     );
-    // The failover failed the first re-arm, and the worker lived through it. (Its exit code on SIGTERM is
-    // not asserted: on a loaded machine the jobs caught in the failover can outlast the 10 s shutdown bound.)
-    expect(worker.output()).toMatch(/could not check the Redis key prefix; will look again/);
+    // The failover failed the first re-arm (a later look did it again), or, when the loaded worker sent
+    // the re-arm only once the connections were cut, ioredis sent it again after the reconnect and it went
+    // through (CI 2026-12-07: "re-armed" logged, no failed look). Either way the worker lived through it.
+    // (Its exit code on SIGTERM is not asserted: on a loaded machine the jobs caught in the failover can
+    // outlast the 10 s shutdown bound.)
+    expect(worker.output()).toMatch(
+      /could not check the Redis key prefix; will look again|Redis lost its data; the reconciler is re-armed/,
+    );
     expect(worker.child.exitCode).toBeNull();
   }, 400_000);
 
