@@ -1,5 +1,6 @@
 import type * as chrono from 'chrono-node';
 import type { PeriodEnd } from './business-dates.ts';
+import { joinTimeOfDayAfter } from './cjk-weekday.ts';
 import {
   dateParsersFor,
   leadingDaysAhead,
@@ -34,6 +35,8 @@ export function periodWhen(period: LeadingPeriod): LocalizedWhen {
 const STARTS_CJK = /^[\d\s]*[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 /** Kana, or words only Japanese writes (曜日, 時, 来週): a date chrono-node's Japanese parser reads better. */
 const JAPANESE = /[\p{Script=Hiragana}\p{Script=Katakana}]|曜|時|来週|明日|明後日/u;
+/** 本周五, 本星期五: this week's weekday. */
+const THIS_WEEK = /^本(?=[周週]|星期|礼拜|禮拜)/;
 /** 来週火曜日, 来週の金曜: a weekday of next week (chrono-node's ja parser reads only the weekday). */
 const JA_NEXT_WEEK = /^来週の?\s*(?=[月火水木金土日]曜)/;
 
@@ -111,17 +114,19 @@ export function leadingChineseWhen(
   // whose server-local wall clock is the rep's, so the components they return are the rep's wall clock.
   const asServerLocal = serverLocal(today, now);
   let best: chrono.ParsedResult | undefined;
+  const reference = { instant: asServerLocal, timezone: -asServerLocal.getTimezoneOffset() };
+  // 本周五 (this week's Friday) is 这周五 to the parsers, which know only the latter.
+  const read = text.replace(THIS_WEEK, '这');
   for (const parser of dateParsersFor('zh')) {
-    for (const r of parser.parse(
-      text,
-      { instant: asServerLocal, timezone: -asServerLocal.getTimezoneOffset() },
-      { forwardDate: !past },
-    )) {
-      if (r.index === 0 && r.text.trim().length > (best?.text.trim().length ?? 0)) best = r;
+    for (const r of parser.parse(read, reference, { forwardDate: !past })) {
+      if (r.index !== 0) continue;
+      // 下周五下午: the parsers stop at 下周五.
+      joinTimeOfDayAfter(r, read.slice(r.text.length), (t) => parser.parse(t, reference, { forwardDate: !past }));
+      if (r.text.trim().length > (best?.text.trim().length ?? 0)) best = r;
     }
   }
   if (best) nextWeekFromMonday(best, today);
-  let found = best && { result: best, matched: best.text.trim() };
+  let found = best && { result: best, matched: text.slice(0, best.text.length).trim() };
   const japanese = JAPANESE.test(text) ? leadingJapanese(text, now, timeZone, today, past) : undefined;
   // Kana or 曜日/時 say Japanese: its reading wins a tie (明日9時).
   if (japanese && japanese.matched.length >= (found?.matched.length ?? 0)) found = japanese;

@@ -1,6 +1,7 @@
 import * as chrono from 'chrono-node';
 import { endOfPeriod, type PeriodEnd } from './business-dates.ts';
 import { type BusinessHours, DEFAULT_BUSINESS_HOURS, openingTime } from './business-hours.ts';
+import { joinTimeOfDayAfter, placeCjkWeekday, shiftDate } from './cjk-weekday.ts';
 import { withoutBareNumber } from './count-after-day.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
 import { instantToWallClock, timezoneOffsetMinutes, type WallClock, zonedWallClockToInstant } from './zoned-time.ts';
@@ -77,6 +78,9 @@ export function dateParsersFor(language: string): Pick<chrono.Chrono, 'parse'>[]
 }
 
 /** Languages whose dates are read with their own chrono-node locale (others with English). */
+/** 来週, 来週の right before a weekday. */
+const JA_NEXT_WEEK_BEFORE = /来週の?\s*$/;
+
 export const DATE_LANGUAGES = ['en', 'zh', 'de', 'es', 'fr', 'ja', 'nl', 'pt', 'ru'] as const;
 
 /**
@@ -129,15 +133,32 @@ export function findDatesIn(
           : parser
               .parse(text.slice(parsed.index, parsed.index + dayEnd), context, { forwardDate })
               .find((x) => x.index === 0)) ?? parsed;
-      if (zh) nextWeekFromMonday(r, wall);
+      if (zh) {
+        joinTimeOfDayAfter(r, text.slice(parsed.index + r.text.length), (t) =>
+          parser.parse(t, context, { forwardDate }),
+        );
+        nextWeekFromMonday(r, wall);
+      }
+      // 来週金曜日: chrono-node's ja parser reads only 金曜日.
+      if (language === 'ja' && JA_NEXT_WEEK_BEFORE.test(text.slice(0, parsed.index)) && r.start.isCertain('weekday'))
+        moveToNextWeek(r, wall, r.start.get('weekday') || 7);
+      // A weekday without a date ("monday afternoon", 周一下午), whose day is the reading's to choose.
+      const weekdayAlone =
+        placeCjkWeekday(r, !forwardDate) || (r.start.isCertain('weekday') && !r.start.isCertain('day'));
       // "tonight", "this afternoon", 今晚: the hours a rep's typed date gives them (part-of-day.ts).
       const part = r.start.isCertain('hour') ? undefined : partOfDayNamed(r.text);
-      const at =
+      const instantOf = () =>
         part !== undefined
           ? atWall(partOfDayWall(part, r, now, openingTime(hours), forwardDate))
           : zh
             ? wallClockAt(r.start, zone, offset)
             : parsedInstant(r.start, zone, offset);
+      let at = instantOf();
+      // "monday afternoon", 周一下午 written on a Monday evening: next Monday's, as typed.
+      if (weekdayAlone && forwardDate && at.getTime() <= reference.getTime()) {
+        shiftDate(r, 7);
+        at = instantOf();
+      }
       const candidate = { at, text: r.text, index: parsed.index, timeGiven: r.start.isCertain('hour') };
       const overlapping = found.findIndex(
         (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
@@ -274,14 +295,8 @@ export function nextWeekFromMonday(result: chrono.ParsedResult, today: WallDate)
  * on Monday: 来週火曜日, próxima terça said on a Monday are the Tuesday eight days later.
  */
 export function moveToNextWeek(result: chrono.ParsedResult, today: WallDate, weekday: number): void {
-  const todayUtc = Date.UTC(today.year, today.month - 1, today.day);
-  const sinceMonday = (new Date(todayUtc).getUTCDay() + 6) % 7;
-  const day = new Date(todayUtc + (7 - sinceMonday + weekday - 1) * 86_400_000);
-  // The public type hides it, but every parsed start is a ParsingComponents with assign().
-  const start = result.start as unknown as { assign(component: 'year' | 'month' | 'day', value: number): void };
-  start.assign('year', day.getUTCFullYear());
-  start.assign('month', day.getUTCMonth() + 1);
-  start.assign('day', day.getUTCDate());
+  const sinceMonday = (new Date(Date.UTC(today.year, today.month - 1, today.day)).getUTCDay() + 6) % 7;
+  shiftDate(result, 7 - sinceMonday + weekday - 1, today);
 }
 
 /** A Date whose wall clock in the server's own timezone is `wall` (seconds taken from `now`). */

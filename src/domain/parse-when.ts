@@ -2,6 +2,7 @@ import * as chrono from 'chrono-node';
 import { invalidInput } from '../errors.ts';
 import { endOfPeriod, parseBusinessDate } from './business-dates.ts';
 import { type BusinessHours, openingTime } from './business-hours.ts';
+import { placeCjkWeekday } from './cjk-weekday.ts';
 import { withoutBareNumber } from './count-after-day.ts';
 import { leadingLocalizedWhen } from './leading-localized-date.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
@@ -55,14 +56,6 @@ function setTime(result: chrono.ParsedResult, hour: number, minute: number): voi
   const start = result.start as unknown as { assign(component: 'hour' | 'minute', value: number): void };
   start.assign('hour', hour);
   start.assign('minute', minute);
-}
-
-/** A Chinese or Japanese weekday (周五, 星期五, 禮拜五, 金曜日) said without a day of the month (5日, 3月). */
-function cjkWeekdayAlone(text: string): boolean {
-  return (
-    /[周週星礼禮曜]/.test(text) &&
-    !/(?:\d|[一二三四五六七八九十〇]+)\s*[日号號]|月/.test(text.replace(/[月火水木金土日]曜日?/g, ''))
-  );
 }
 
 /** An exact amount of time from now ("in 2 hours"), not a day. */
@@ -250,6 +243,10 @@ function resolveInstant(
   // Otherwise the rep means a wall-clock time: in the zone the text names, else in their own. chrono
   // computed it with today's UTC offset, which is wrong across a DST change, so rebuild the instant
   // from the wall-clock parts.
+  // chrono-node's zh parsers put 周五下午 (Friday afternoon, no time) on today's date: the weekday said
+  // wins, the coming one (the last one for when something happened). A weekday typed with a date
+  // ("friday dec 12", 12月5日周五) keeps the date, whatever weekday it is.
+  const weekdayAlone = placeCjkWeekday(result, pastOnly);
   const c = result.start;
   const timeGiven = c.isCertain('hour');
   const wall = {
@@ -264,18 +261,6 @@ function resolveInstant(
   if (part !== undefined) Object.assign(wall, partOfDayTime(result.text, open));
   if (part !== undefined && !past && !zoneNamed && !c.isCertain('weekday') && !c.isCertain('timezoneOffset'))
     Object.assign(wall, laterToday(part, result, wall, now, timeZone, open));
-  // chrono-node's zh parsers put 周五下午 (Friday afternoon, no time) on today's date, weekday 5: the
-  // weekday said wins, the coming one (the last one for when something happened). Only for those: a
-  // weekday typed with a date ("friday dec 12", 12月5日周五) keeps the date, whatever weekday it is.
-  const weekday = c.isCertain('weekday') && cjkWeekdayAlone(result.text) ? c.get('weekday') : undefined;
-  if (weekday !== undefined && weekday !== null) {
-    const date = new Date(Date.UTC(wall.year, wall.month - 1, wall.day));
-    const ahead = (weekday - date.getUTCDay() + 7) % 7;
-    if (ahead !== 0) {
-      date.setUTCDate(date.getUTCDate() + (pastOnly ? ahead - 7 : ahead));
-      Object.assign(wall, { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() });
-    }
-  }
   // "9am PST": chrono read a fixed offset from the abbreviation; it wins over the rep's zone.
   const fixedOffset = !zoneNamed && c.isCertain('timezoneOffset') ? c.get('timezoneOffset') : null;
   const instant = (w: typeof wall) =>
@@ -283,8 +268,8 @@ function resolveInstant(
       ? zonedWallClockToInstant(w, timeZone)
       : new Date(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) - fixedOffset * 60_000);
   let at = instant(wall);
-  if (!past && !c.isCertain('day') && at.getTime() <= now.getTime()) {
-    // "friday" said on a Friday afternoon means next Friday, not this morning; "3pm Europe/Berlin" said
+  if (!past && (!c.isCertain('day') || weekdayAlone) && at.getTime() <= now.getTime()) {
+    // "friday" or 周五上午 said on a Friday afternoon means next Friday, not this morning; "3pm Europe/Berlin" said
     // after 15:00 in Berlin means tomorrow (chrono moved it forward in the rep's zone, not Berlin's).
     const step = c.isCertain('weekday') ? 7 : timeGiven ? 1 : 0;
     if (step > 0) {

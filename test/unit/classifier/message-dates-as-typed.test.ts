@@ -61,6 +61,37 @@ describe("a customer's date words read as a rep's typed ones", () => {
     expect(mentioned('We need it friday 10 licenses please', now)).toBe('2026-12-11T17:00:00.000Z');
   });
 
+  it('reads a Chinese weekday with a part of the day on that weekday, as typed (周五下午 was today)', () => {
+    // chrono-node's zh parsers put 周五下午 on the day written, marked certain: a customer's "call me
+    // Friday afternoon" written on Monday made a follow-up due that Monday, already past by evening.
+    const monday = at('16:30');
+    const cases: [string, string, string][] = [
+      ['周五下午给我打电话', '周五下午', '2026-12-11T20:00:00.000Z'], // Fri 15:00 EST
+      ['星期五上午我们开会', '星期五上午', '2026-12-11T14:00:00.000Z'], // opening time
+      ['礼拜五晚上发给你', '礼拜五晚上', '2026-12-12T00:00:00.000Z'], // 19:00
+      ['週五下午再聯繫', '週五下午', '2026-12-11T20:00:00.000Z'],
+      ['周日下午有空吗', '周日下午', '2026-12-13T20:00:00.000Z'],
+      // A Monday's afternoon written that Monday after 15:00 is next Monday's, as "monday afternoon".
+      ['周一下午再说', '周一下午', '2026-12-14T20:00:00.000Z'],
+      // The parsers stopped at 下周五, leaving 下午 as a second date on today.
+      ['下周五下午给我们报价', '下周五下午', '2026-12-18T20:00:00.000Z'],
+    ];
+    for (const [message, words, expected] of cases) {
+      expect(mentioned(message, monday, 'zh'), message).toBe(expected);
+      expect(typed(words, monday), words).toBe(expected);
+    }
+    // In English too: chrono-node read it as that Monday, past.
+    expect(mentioned('call me monday afternoon', monday)).toBe('2026-12-14T20:00:00.000Z');
+    // Next Monday at the message's default hour (noon), as a typed "monday" is next Monday.
+    expect(mentioned('can we talk monday?', monday)).toBe('2026-12-14T17:00:00.000Z');
+    expect(findDatesIn('下周五下午给我们报价', 'zh', monday, NY).map((f) => f.text)).toEqual(['下周五下午']);
+    // 来週金曜日: chrono-node's ja parser reads only 金曜日, this week's; typed, it was already next week's.
+    expect(mentioned('来週金曜日に電話してください', monday, 'ja')?.slice(0, 10)).toBe('2026-12-18');
+    expect(typed('来週金曜日', monday).slice(0, 10)).toBe('2026-12-18');
+    // Written before the afternoon, a Monday's afternoon is still today's.
+    expect(mentioned('周一下午再说', at('10:00'), 'zh')).toBe('2026-12-07T20:00:00.000Z');
+  });
+
   it('reads "end of month", 月底 and Monatsende as the typed ones: the last working day, 17:00', () => {
     const january = new Date('2027-01-10T15:00:00Z'); // Sun 10 Jan 2027; January ends on a Sunday
     const lastWorkingDay = typed('end of month', january); // Fri 29 Jan, 17:00 EST

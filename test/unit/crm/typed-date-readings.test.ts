@@ -63,6 +63,31 @@ describe('parts of the day a rep names without a time', () => {
     expect(iso('明天下午3点')).toBe('2026-12-08T20:00:00.000Z');
   });
 
+  it("reads a weekday's part of the day typed on that weekday after it as next week's, and 下周五下午 whole", () => {
+    const mondayAfternoon = new Date('2026-12-07T21:30:00Z'); // Mon 16:30 EST
+    // Refused as past before; "monday morning" typed then was already next Monday.
+    expect(iso('周一上午', mondayAfternoon)).toBe('2026-12-14T14:00:00.000Z');
+    expect(iso('周一上午', mondayAfternoon)).toBe(iso('monday morning', mondayAfternoon));
+    expect(iso('周一下午', mondayAfternoon)).toBe(iso('monday afternoon', mondayAfternoon));
+    // The evening has not come yet: still today's.
+    expect(iso('周一晚上', mondayAfternoon)).toBe('2026-12-08T00:00:00.000Z');
+    // The afternoon of next Friday, not its opening time with 下午 left in the title.
+    expect(leading('下周五下午 发报价')).toEqual({
+      at: '2026-12-18T20:00:00.000Z',
+      matched: '下周五下午',
+      rest: '发报价',
+    });
+    expect(iso('下星期五 晚上')).toBe('2026-12-19T00:00:00.000Z');
+    expect(iso('下周五下午3点')).toBe('2026-12-18T20:00:00.000Z');
+    // 本周五 (this week's Friday) reads as 这周五; it was not a date.
+    expect(leading('本周五下午 发报价')).toEqual({
+      at: '2026-12-11T20:00:00.000Z',
+      matched: '本周五下午',
+      rest: '发报价',
+    });
+    expect(iso('本周五')).toBe(iso('这周五'));
+  });
+
   it('reads parts of the day in the other languages chrono-node knows', () => {
     expect(iso('heute Abend')).toBe('2026-12-08T00:00:00.000Z');
     expect(iso('demain après-midi')).toBe('2026-12-08T20:00:00.000Z');
