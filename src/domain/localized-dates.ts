@@ -4,6 +4,7 @@ import { type BusinessHours, DEFAULT_BUSINESS_HOURS, openingTime } from './busin
 import { joinTimeOfDayAfter, placeCjkWeekday, shiftDate } from './cjk-weekday.ts';
 import { withoutBareNumber } from './count-after-day.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
+import { afternoonBareHour } from './working-hour.ts';
 import { instantToWallClock, timezoneOffsetMinutes, type WallClock, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** A date named in a text, with the words that named it and where they start. */
@@ -145,6 +146,7 @@ export function findDatesIn(
       // A weekday without a date ("monday afternoon", 周一下午), whose day is the reading's to choose.
       const weekdayAlone =
         placeCjkWeekday(r, !forwardDate) || (r.start.isCertain('weekday') && !r.start.isCertain('day'));
+      const afternoon = afternoonBareHour(r, wall);
       // "tonight", "this afternoon", 今晚: the hours a rep's typed date gives them (part-of-day.ts).
       const part = r.start.isCertain('hour') ? undefined : partOfDayNamed(r.text);
       const instantOf = () =>
@@ -154,9 +156,11 @@ export function findDatesIn(
             ? wallClockAt(r.start, zone, offset)
             : parsedInstant(r.start, zone, offset);
       let at = instantOf();
-      // "monday afternoon", 周一下午 written on a Monday evening: next Monday's, as typed.
-      if (weekdayAlone && forwardDate && at.getTime() <= reference.getTime()) {
-        shiftDate(r, 7);
+      // "monday afternoon", 周一下午 written on a Monday evening: next Monday's, as typed; "at 4" written
+      // at 17:00 (16:00, today's), tomorrow's.
+      const step = weekdayAlone ? 7 : afternoon && !r.start.isCertain('day') ? 1 : 0;
+      if (step > 0 && forwardDate && at.getTime() <= reference.getTime()) {
+        shiftDate(r, step);
         at = instantOf();
       }
       const candidate = { at, text: r.text, index: parsed.index, timeGiven: r.start.isCertain('hour') };

@@ -6,6 +6,7 @@ import { placeCjkWeekday } from './cjk-weekday.ts';
 import { withoutBareNumber } from './count-after-day.ts';
 import { leadingLocalizedWhen } from './leading-localized-date.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
+import { afternoonBareHour } from './working-hour.ts';
 import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 
 /** Hour used when a date is given without a time ("friday", "next week") and no team hours are given: the start of a working day. */
@@ -128,6 +129,7 @@ export function parseLeadingWhen(
     matched += after.slice(0, skipped);
     after = after.slice(skipped);
   }
+  afternoonBareHour(first, instantToWallClock(now, timeZone), matched);
   const at = resolveInstant(first, now, zone ?? timeZone, zone !== undefined, past, pastOnly, open);
   return checked(at, matched.trim(), after, now, opts);
 }
@@ -162,6 +164,7 @@ function leadingLocalized(
     case 'duration':
       return checked(found.at, found.matched, rest, now, opts);
     case 'chrono':
+      afternoonBareHour(found.result, instantToWallClock(now, timeZone), found.matched);
       return checked(
         resolveInstant(found.result, now, timeZone, false, past, pastOnly, open),
         found.matched,

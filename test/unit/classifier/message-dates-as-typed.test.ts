@@ -92,6 +92,24 @@ describe("a customer's date words read as a rep's typed ones", () => {
     expect(mentioned('周一下午再说', at('10:00'), 'zh')).toBe('2026-12-07T20:00:00.000Z');
   });
 
+  it('reads an hour from 1 to 6 without am/pm as the afternoon, as typed ("call me at 3" was 03:00)', () => {
+    const morning = at('10:00');
+    for (const [message, words] of [
+      ['Can you call me friday at 3?', 'friday at 3'],
+      ['Tomorrow 3:30 works', 'tomorrow 3:30'],
+      ['明天3点给我打电话', '明天3点'],
+      ['Call me at 4', 'at 4'],
+      ['We could talk tomorrow at 3am', 'tomorrow at 3am'],
+      ['凌晨3点上线', '凌晨3点'],
+    ] as const) {
+      const language = /[a-z]/i.test(message) ? 'en' : 'zh';
+      expect(mentioned(message, morning, language), message).toBe(typed(words, morning));
+    }
+    expect(mentioned('Can you call me friday at 3?', morning)).toBe('2026-12-11T20:00:00.000Z'); // 15:00 EST
+    // Written after 16:00, "at 4" is tomorrow's, as chrono-node moved a passed hour.
+    expect(mentioned('Call me at 4', at('17:00'))).toBe('2026-12-08T21:00:00.000Z');
+  });
+
   it('reads "end of month", 月底 and Monatsende as the typed ones: the last working day, 17:00', () => {
     const january = new Date('2027-01-10T15:00:00Z'); // Sun 10 Jan 2027; January ends on a Sunday
     const lastWorkingDay = typed('end of month', january); // Fri 29 Jan, 17:00 EST

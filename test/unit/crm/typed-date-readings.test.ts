@@ -19,6 +19,36 @@ describe('a weekday and a date typed together', () => {
   });
 });
 
+describe('an hour typed without am/pm', () => {
+  it('reads 1 to 6 as the afternoon ("friday at 3" was 03:00, a reminder in the night), unless said otherwise', () => {
+    // Monday 10:00 in New York.
+    expect(leading('friday at 3 call back')).toMatchObject({ at: '2026-12-11T20:00:00.000Z', rest: 'call back' });
+    expect(iso('tomorrow 3:30')).toBe('2026-12-08T20:30:00.000Z');
+    expect(iso('friday @4')).toBe('2026-12-11T21:00:00.000Z');
+    expect(iso('明天3点')).toBe('2026-12-08T20:00:00.000Z');
+    expect(iso('morgen um 3')).toBe('2026-12-08T20:00:00.000Z');
+    // Today's afternoon, not tomorrow's (chrono-node had moved 04:00 to tomorrow); after it, tomorrow's.
+    expect(iso('at 4')).toBe('2026-12-07T21:00:00.000Z');
+    expect(iso('at 4', new Date('2026-12-07T22:00:00Z'))).toBe('2026-12-08T21:00:00.000Z');
+    // am, a morning, a 24-hour form, 7 and later keep their reading.
+    expect(iso('tomorrow at 3am')).toBe('2026-12-08T08:00:00.000Z');
+    expect(iso('tomorrow morning at 6')).toBe('2026-12-08T11:00:00.000Z');
+    expect(iso('凌晨3点')).toBe('2026-12-08T08:00:00.000Z');
+    expect(iso('早上6点')).toBe('2026-12-08T11:00:00.000Z');
+    expect(iso('friday 03:00')).toBe('2026-12-11T08:00:00.000Z');
+    expect(iso('friday @03:00')).toBe('2026-12-11T08:00:00.000Z');
+    expect(iso('friday 3h')).toBe('2026-12-11T08:00:00.000Z');
+    expect(iso('friday at 7')).toBe('2026-12-11T12:00:00.000Z');
+    // A count stays a count; a duration stays a duration.
+    expect(leading('friday 3 licenses quote')).toMatchObject({
+      at: '2026-12-11T14:00:00.000Z',
+      rest: '3 licenses quote',
+    });
+    expect(iso('in 3 hours')).toBe('2026-12-07T18:00:00.000Z');
+    expect(iso('3小时后')).toBe('2026-12-07T18:00:00.000Z');
+  });
+});
+
 describe('parts of the day a rep names without a time', () => {
   it('reads "tonight" and "this evening" said in the morning as later today, not as past', () => {
     expect(leading('tonight call back')).toEqual({
