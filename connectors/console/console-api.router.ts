@@ -24,7 +24,10 @@ import { isUuid } from '../../src/domain/is-uuid.ts';
  * sorts by it. Optional: without it the column is absent and "health" is not offered as a sort.
  */
 export interface CustomerHealthSource {
-  /** Company ids with any risk, most at risk first (everyone else, healthy or not scored, follows in the list). */
+  /**
+   * Every scored company id, most at risk first, the healthy after them by name; customers with nothing
+   * to score (not the same as healthy) follow in the list, by name.
+   */
   ranking(): Promise<string[]>;
   /** Each company's health (100 = healthy … 0), risk (100 - health), at-risk flag and main reason, for the given ids. */
   scores(companyIds: string[]): Promise<Map<string, CustomerHealthSummary>>;

@@ -32,7 +32,9 @@ export interface InsightsCustomerHealth extends CustomerHealthSource {
  * Why a customer has no health score: nothing to judge it by. Shown instead of a number (a customer
  * silent for more than half a year is not "100, healthy").
  */
-export const NOTHING_TO_SCORE = `Not scored: no message or logged call from this customer in the last ${SILENCE_HORIZON_DAYS} days and no overdue follow-up.`;
+export const NOT_SCORED_WHY = `No message or logged call from this customer in the last ${SILENCE_HORIZON_DAYS} days and no overdue follow-up.`;
+/** {@link NOT_SCORED_WHY} as one line: "Not scored: no message …". */
+export const NOTHING_TO_SCORE = `Not scored: ${NOT_SCORED_WHY.charAt(0).toLowerCase()}${NOT_SCORED_WHY.slice(1)}`;
 
 const notScored: CustomerHealthSummary = { health: null, risk: null, atRisk: false, reason: NOTHING_TO_SCORE };
 
@@ -58,10 +60,15 @@ export function insightsCustomerHealth(deps: {
   const now = deps.now ?? (() => new Date(Math.floor(Date.now() / 60_000) * 60_000));
   let live: { at: number; mark: string; period: InsightsPeriod; customers: CustomerHealth[] } | undefined;
 
-  const team = async (): Promise<{ customers: CustomerHealth[]; source: 'snapshot' | 'live'; asOf: Date }> => {
+  /** The team's scored customers, riskiest first; `every`: all of them (a snapshot keeps the riskiest 1,000). */
+  const team = async (
+    every = false,
+  ): Promise<{ customers: CustomerHealth[]; source: 'snapshot' | 'live'; asOf: Date }> => {
     const period = parseInsightsPeriod(CONSOLE_HEALTH_PERIOD, now());
     const snap = await snapshotReport(deps.db, CONSOLE_HEALTH_PERIOD, period.to);
-    if (snap) return { customers: snap.report.health.customers, source: 'snapshot', asOf: snap.computedAt };
+    const health = snap?.report.health;
+    if (snap && health && (!every || health.customers.length >= health.scored))
+      return { customers: health.customers, source: 'snapshot', asOf: snap.computedAt };
     // Read before computing: a ranking computed before an erasure (in any process) is not served after it
     // (README, "Erase means erase"), as the topics cache does.
     const mark = await erasureMark(deps.db.sql);
@@ -82,7 +89,9 @@ export function insightsCustomerHealth(deps: {
 
   return {
     async ranking() {
-      return (await team()).customers.filter((c) => c.risk > 0).map((c) => c.companyId);
+      // Every scored customer, the healthy ones too: the list puts those with nothing to score after them,
+      // not among them by name.
+      return (await team(true)).customers.map((c) => c.companyId);
     },
     async scores(companyIds) {
       const out = new Map<string, CustomerHealthSummary>();

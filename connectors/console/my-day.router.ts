@@ -8,7 +8,7 @@ import { countFollowUps, listFollowUps } from '../../src/services/follow-ups.ser
 import { findOrCreateRep } from '../../src/services/reps.service.ts';
 import { viewerOf } from './console-access.ts';
 import { consoleActor } from './console-actor.ts';
-import { type InsightsCustomerHealth, NOTHING_TO_SCORE } from './insights-customer-health.ts';
+import { type InsightsCustomerHealth, NOT_SCORED_WHY, NOTHING_TO_SCORE } from './insights-customer-health.ts';
 import { isUuid } from '../../src/domain/is-uuid.ts';
 
 /** At-risk customers "My day" lists. */
@@ -96,6 +96,8 @@ export function createMyDayRouter(deps: MyDayRouterDeps): express.Router {
           threshold: AT_RISK_THRESHOLD,
           reasons: [],
           note: NOTHING_TO_SCORE,
+          // The same reason alone, for a page that says "Not scored" already.
+          whyNotScored: NOT_SCORED_WHY,
         });
         return;
       }

@@ -40,8 +40,7 @@ async function loadHealth() {
       h.reasons.length
         ? `${h.atRisk ? 'at risk · ' : ''}risk ${h.risk} = the sum of the reasons below (at risk from ${h.threshold}) · last 30 days`
         : h.health === null
-          ? // "Not scored: why" → "Why" beside the "Not scored" above.
-            (h.note ?? '').replace(/^Not scored: (.)/, (_, c) => c.toUpperCase())
+          ? (h.whyNotScored ?? '')
           : (h.note ?? 'No risk found in the last 30 days.'),
     ),
   );

@@ -65,6 +65,9 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       -0.5,
     );
     await fixtures.conversation(calm, 'Thanks', 'All good here, thank you!', 1, 'other', 0.6, true);
+    // Healthy, and after Dormant Co and Quiet Co (nothing to score) by name: sorted by health, before them.
+    const zen = await fixtures.company('Zen Co');
+    await fixtures.conversation(zen, 'Renewed', 'Renewed for two years, thanks!', 2, 'feedback', 0.8, true);
     await fixtures.conversation(issue, 'Export broken', 'The export button gives an error.', 1, 'issue', -0.1, true);
     // Due today in the rep's timezone: halfway between now and their midnight (at least a minute ahead).
     const midnight = new Date(Date.now() + REP_OFFSET_HOURS * HOUR);
@@ -187,7 +190,7 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       const names = () => page.locator('#customers tbody tr td:first-child a').allTextContents();
       // Quiet Co (nothing to score) exists when the test that makes it ran first: tests shuffle in CI.
       const scored = async () => (await names()).filter((n) => n !== 'Quiet Co' && n !== 'Dormant Co');
-      await expect.poll(scored).toEqual(['Churny Co', 'Glitchy Co', 'Calm Co']);
+      await expect.poll(scored).toEqual(['Churny Co', 'Glitchy Co', 'Calm Co', 'Zen Co']);
       const row = (name: string) => page.locator('#customers tbody tr', { hasText: name });
       const healthOf = async (name: string) =>
         Number(await row(name).locator('td[data-label="Health"] .score').textContent());
@@ -199,7 +202,8 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
       const dormant = row('Dormant Co').locator('td[data-label="Health"]');
       expect(await dormant.textContent()).toBe('— not scored');
       expect(await dormant.getAttribute('title')).toMatch(/^Not scored: no message or logged call/);
-      expect((await names()).indexOf('Dormant Co')).toBeGreaterThan((await names()).indexOf('Calm Co'));
+      // After every scored customer, the healthy Zen Co too (it was listed among them by name).
+      expect((await names()).indexOf('Dormant Co')).toBeGreaterThan((await names()).indexOf('Zen Co'));
       await page.screenshot({ path: artifactPath(`console-customers-health-${kind}.png`), fullPage: true });
       expect(new URL(page.url()).searchParams.get('sort')).toBe('health');
       // Dormant Co's page: "Not scored" and why, no number.
@@ -246,6 +250,9 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
     expect(none.note).toBe(
       'Not scored: no message or logged call from this customer in the last 180 days and no overdue follow-up.',
     );
+    expect(none.whyNotScored).toBe(
+      'No message or logged call from this customer in the last 180 days and no overdue follow-up.',
+    );
     const calmHealth = await (await get(`/api/customers/${calm}/health`)).json();
     expect(calmHealth.atRisk).toBe(false);
 
@@ -258,8 +265,10 @@ describe.each(TEST_DATABASE_KINDS)('"My day" and customer health in headless Chr
     const list = await (await get('/api/customers?sort=health')).json();
     expect(list.customers[0].name).toBe('Churny Co');
     // Quiet Co has nothing to score (not in the snapshot): not scored (not a healthy 100), listed after
-    // everyone with a risk.
-    expect(list.customers.at(-1)).toMatchObject({
+    // every scored customer, the healthy Zen Co too.
+    const order = list.customers.map((c: { name: string }) => c.name);
+    expect(order.indexOf('Quiet Co')).toBeGreaterThan(order.indexOf('Zen Co'));
+    expect(list.customers.find((c: { name: string }) => c.name === 'Quiet Co')).toMatchObject({
       name: 'Quiet Co',
       health: { health: null, risk: null, atRisk: false, reason: expect.stringMatching(/^Not scored: /) },
     });
