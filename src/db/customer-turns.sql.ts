@@ -32,12 +32,17 @@ const FIRST_LETTERS = [...'tcmaogpebwsnur谢多感謝好收明了知'].map((c) =
 
 /**
  * Anything that may ask again: a question mark, a contrast or negation ("but", "still", "not", "n't",
- * 但/还是/不/没), a problem word, a request or question word (please, can you, how, 请/吗/怎么/再/还有).
+ * 但/还是/不/没), a problem word, a request or question word (please, can you, how, 请/吗/怎么/再/还有),
+ * or an act a customer asks of us in one word ("ok, cancel", "thanks, refund", 好的，取消吧): a name is
+ * the one other word an acknowledgement may hold (ACK_REST), and these were taken for one.
  */
 const ASKS_AGAIN =
   "[?？]|n['’]t\\M|\\m(but|still|however|though|although|not|no|never|cannot|unable|fail\\w*|error\\w*|broken|bugs?" +
   '|issues?|problems?|wrong|again|please|pls|plz|help|need\\w*|when|how|what|why|where|which|who|also|another' +
-  '|urgent\\w*|can you|could you|would you)\\M' +
+  '|urgent\\w*|can you|could you|would you' +
+  '|cancel\\w*|refund\\w*|terminat\\w*|unsubscrib\\w*|stop\\w*|delete\\w*|remove\\w*|downgrad\\w*' +
+  '|complain\\w*|escalat\\w*|quit\\w*|leav\\w*)\\M' +
+  '|取消|退款|退货|退貨|退订|退訂|解约|解約|投诉|投訴|停用|注销|註銷|删除|刪除' +
   '|但|可是|不过|不過|还是|還是|仍|依然|不|没|沒|无法|無法|问题|問題|错|錯|失败|失敗|报错|報錯|请|請|能否|吗|嗎|呢' +
   '|怎|什么|什麼|为什么|為什麼|哪|何时|何時|再|另外|还有|還有|帮|幫';
 

@@ -138,6 +138,14 @@ describe.each(TEST_DATABASE_KINDS)('customer turns as a manager reads them, on %
       '好的 那价格是多少',
       '收到，麻烦尽快处理',
       '好的，周五前给我报价',
+      // One word left besides the acknowledgement's, as a name would be, but an act asked of us.
+      'ok, cancel',
+      'ok cancel it',
+      'Thanks, refund',
+      'ok, unsubscribe',
+      'Great, downgrading',
+      '好的，取消吧',
+      '谢谢，退款',
     ];
     expect(await verdicts(acks)).toEqual(acks.map(() => true));
     expect(await verdicts(asks)).toEqual(asks.map(() => false));
