@@ -44,7 +44,7 @@ const PHONE = /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,
  * chrono finds a date it misses 3, all chrono false positives ("when does the honey expire").
  */
 export const MAY_MENTION_DATE =
-  /\d|\b(?:now|today|tonight|tomorrow|tmrw?|yesterday|noon|midnight|morning|afternoon|evening|night|weekend|weeks?|months?|years?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?|quarter|sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tues?|wed|thu|thur|thurs|fri|sat|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an|half|couple|few|several|dawn|dusk|eod|eow|christmas|xmas)\b/i;
+  /\d|\b(?:now|today|tonight|tomorrow|tmrw?|yesterday|noon|midnight|morning|afternoon|evening|night|weekend|weeks?|months?|years?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?|quarter|sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tues?|weds?|thu|thur|thurs|fri|sat|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an|half|couple|few|several|dawn|dusk|eod|eow|christmas|xmas)\b/i;
 
 /** Languages whose sentiment Rapport can tell (others get `null`, not a confident 0). */
 const SENTIMENT_LANGUAGES = new Set(['en', 'und', 'zh']);

@@ -1,5 +1,6 @@
 import type * as chrono from 'chrono-node';
 import type { PeriodEnd } from './business-dates.ts';
+import { chineseNumber } from './chinese-number.ts';
 import { joinTimeOfDayAfter } from './cjk-weekday.ts';
 import {
   dateParsersFor,
@@ -39,31 +40,6 @@ const JAPANESE = /[\p{Script=Hiragana}\p{Script=Katakana}]|曜|時|来週|明日
 const THIS_WEEK = /^本(?=[周週]|星期|礼拜|禮拜)/;
 /** 来週火曜日, 来週の金曜: a weekday of next week (chrono-node's ja parser reads only the weekday). */
 const JA_NEXT_WEEK = /^来週の?\s*(?=[月火水木金土日]曜)/;
-
-const DIGITS: Record<string, number> = {
-  零: 0,
-  一: 1,
-  二: 2,
-  两: 2,
-  兩: 2,
-  三: 3,
-  四: 4,
-  五: 5,
-  六: 6,
-  七: 7,
-  八: 8,
-  九: 9,
-};
-
-/** 3, 十, 十五, 二十, 两 -> a number; 半 (half) -> 0.5. Undefined for anything else. */
-function chineseNumber(text: string): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text);
-  if (text === '半') return 0.5;
-  const m = /^([一二两兩三四五六七八九])?(十)?([一二三四五六七八九])?$/.exec(text);
-  if (!m || text === '') return undefined;
-  if (!m[2]) return m[3] ? undefined : DIGITS[m[1]];
-  return (m[1] ? DIGITS[m[1]] : 1) * 10 + (m[3] ? DIGITS[m[3]] : 0);
-}
 
 /**
  * "3小时后", "半个小时以后", "二十分钟后", "30秒后" (and 前, ago): chrono-node's zh parser reads these
@@ -133,7 +109,9 @@ export function leadingChineseWhen(
   const day = { year: today.year, month: today.month, day: today.day };
   const period = leadingPeriod(text, 'zh', day);
   if (period && period.text.length >= (found?.matched.length ?? 0)) return periodWhen(period);
-  const ahead = leadingDaysAhead(text, 'ja', day, { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) });
+  const offset = { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) };
+  // 明後日, 3日後; 两周后, 下周, 周末 (days-ahead.ts).
+  const ahead = leadingDaysAhead(text, 'ja', day, offset) ?? leadingDaysAhead(text, 'zh', day, offset);
   if (ahead && ahead.text.length > (found?.matched.length ?? 0))
     return { kind: 'period', day: ahead.day, time: ahead.time, matched: ahead.text };
   return found && { kind: 'chrono', ...found };

@@ -3,7 +3,10 @@ import { endOfPeriod, type PeriodEnd } from './business-dates.ts';
 import { type BusinessHours, DEFAULT_BUSINESS_HOURS, openingTime } from './business-hours.ts';
 import { joinTimeOfDayAfter, placeCjkWeekday, shiftDate } from './cjk-weekday.ts';
 import { withoutBareNumber } from './count-after-day.ts';
+import { endOfDayAfter } from './end-of-day-after.ts';
+import { DAYS_AHEAD } from './days-ahead.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
+import { spellWeekdays } from './weekday-spellings.ts';
 import { afternoonBareHour } from './working-hour.ts';
 import { instantToWallClock, timezoneOffsetMinutes, type WallClock, zonedWallClockToInstant } from './zoned-time.ts';
 
@@ -124,15 +127,17 @@ export function findDatesIn(
     zone
       ? zonedWallClockToInstant(local, zone)
       : new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute) - offset * 60_000);
+  // "tues", "weds": spelled as chrono-node's "tue.", "wed.", every offset kept.
+  const read = spellWeekdays(text);
   for (const parser of dateParsersFor(language)) {
-    for (const parsed of parser.parse(text, context, { forwardDate })) {
+    for (const parsed of parser.parse(read, context, { forwardDate })) {
       // "friday 10 licenses", "friday, 10 seats": a count after the day, not 10:00, as when a rep types it.
       const dayEnd = withoutBareNumber(parsed, text.slice(parsed.index + parsed.text.length));
       const r =
         (dayEnd === undefined
           ? undefined
           : parser
-              .parse(text.slice(parsed.index, parsed.index + dayEnd), context, { forwardDate })
+              .parse(read.slice(parsed.index, parsed.index + dayEnd), context, { forwardDate })
               .find((x) => x.index === 0)) ?? parsed;
       if (zh) {
         joinTimeOfDayAfter(r, text.slice(parsed.index + r.text.length), (t) =>
@@ -143,6 +148,8 @@ export function findDatesIn(
       // 来週金曜日: chrono-node's ja parser reads only 金曜日.
       if (language === 'ja' && JA_NEXT_WEEK_BEFORE.test(text.slice(0, parsed.index)) && r.start.isCertain('weekday'))
         moveToNextWeek(r, wall, r.start.get('weekday') || 7);
+      // "send it tomorrow eod", 明天下班前: that day's closing time.
+      const eod = endOfDayAfter(r, text.slice(parsed.index + r.text.length), hours);
       // A weekday without a date ("monday afternoon", 周一下午), whose day is the reading's to choose.
       const weekdayAlone =
         placeCjkWeekday(r, !forwardDate) || (r.start.isCertain('weekday') && !r.start.isCertain('day'));
@@ -163,7 +170,8 @@ export function findDatesIn(
         shiftDate(r, step);
         at = instantOf();
       }
-      const candidate = { at, text: r.text, index: parsed.index, timeGiven: r.start.isCertain('hour') };
+      const said = text.slice(parsed.index, parsed.index + r.text.length) + (eod ?? '');
+      const candidate = { at, text: said, index: parsed.index, timeGiven: r.start.isCertain('hour') };
       const overlapping = found.findIndex(
         (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
       );
@@ -197,7 +205,8 @@ export function findDatesIn(
     // chrono read "mañana" inside "pasado mañana" (the day after it): the whole phrase replaces it.
     const inside = (f: FoundDate) => f.index < end && match.index < f.index + f.text.length;
     if (found.some((f) => inside(f) && f.text.length >= match[0].length)) continue;
-    const day = daysAfter({ year: wall.year, month: wall.month, day: wall.day }, ahead.days(match));
+    const today = { year: wall.year, month: wall.month, day: wall.day };
+    const day = daysAfter(today, ahead.days(match, today));
     found.splice(0, found.length, ...found.filter((f) => !inside(f)), {
       at: atWall({ ...day, hour: defaultHour, minute: 0 }),
       text: match[0],
@@ -224,18 +233,6 @@ export function leadingPeriod(text: string, language: string, today: WallDate): 
   return undefined;
 }
 
-/** Days ahead named by words chrono-node's locales miss: pasado mañana, après-demain, 明後日, 3日後. */
-const DAYS_AHEAD: Record<string, readonly { pattern: RegExp; days: (m: RegExpExecArray) => number }[]> = {
-  es: [{ pattern: /(?<!\p{L})pasado\s+mañana(?!\p{L})/iu, days: () => 2 }],
-  fr: [{ pattern: /(?<!\p{L})après[-\s]demain(?!\p{L})/iu, days: () => 2 }],
-  nl: [{ pattern: /(?<!\p{L})overmorgen(?!\p{L})/iu, days: () => 2 }],
-  pt: [{ pattern: /(?<!\p{L})depois\s+de\s+amanhã(?!\p{L})/iu, days: () => 2 }],
-  ja: [
-    { pattern: /明後日/, days: () => 2 },
-    { pattern: /(?<!\d)(\d{1,3})\s*日後/, days: (m) => Number(m[1]) },
-  ],
-};
-
 /**
  * A day some days ahead named at the very start of `text` (pasado mañana, après-demain, overmorgen,
  * depois de amanhã, 明後日, 3日後), with the time of day that follows it when the language's parser
@@ -250,7 +247,7 @@ export function leadingDaysAhead(
   for (const ahead of DAYS_AHEAD[language] ?? []) {
     const match = ahead.pattern.exec(text);
     if (match?.index !== 0) continue;
-    const day = daysAfter(today, ahead.days(match));
+    const day = daysAfter(today, ahead.days(match, today));
     const after = text.slice(match[0].length);
     const gap = after.length - after.trimStart().length;
     const [parser] = dateParsersFor(language);

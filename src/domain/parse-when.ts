@@ -4,8 +4,10 @@ import { endOfPeriod, parseBusinessDate } from './business-dates.ts';
 import { type BusinessHours, openingTime } from './business-hours.ts';
 import { placeCjkWeekday } from './cjk-weekday.ts';
 import { withoutBareNumber } from './count-after-day.ts';
+import { endOfDayAfter, endOfDayFirst } from './end-of-day-after.ts';
 import { leadingLocalizedWhen } from './leading-localized-date.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
+import { spellWeekdays } from './weekday-spellings.ts';
 import { afternoonBareHour } from './working-hour.ts';
 import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 
@@ -94,12 +96,20 @@ export function parseLeadingWhen(
   const pastOnly = opts.pastOnly === true;
   const past = pastOnly || opts.allowPast === true;
 
+  const parse = (t: string) =>
+    chrono.parse(
+      spellWeekdays(t),
+      { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) },
+      {
+        forwardDate: !past,
+      },
+    )[0];
+  // "eod friday": read as "friday eod" (below); "eod" alone is today's (business-dates.ts).
+  if (!pastOnly) trimmed = endOfDayFirst(trimmed, parse);
   const open = openingTime(opts.hours);
   const business = pastOnly ? undefined : parseBusinessDate(trimmed, now, timeZone, open.hour, opts.hours);
   if (business) return checked(business.at, business.matched, trimmed.slice(business.matched.length), now, opts);
 
-  const parse = (t: string) =>
-    chrono.parse(t, { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) }, { forwardDate: !past })[0];
   let first = parse(trimmed);
   if (first?.index !== 0) return leadingLocalized(trimmed, now, timeZone, past, pastOnly, opts, open);
   const dayOnly = withoutBareNumber(first, trimmed.slice(first.text.length));
@@ -109,12 +119,18 @@ export function parseLeadingWhen(
   }
   // "friday, 10 seats": the comma closed the date.
   let after = trimmed.slice(first.text.length).replace(/^\s*,/, '');
-  let matched = first.text;
+  let matched = trimmed.slice(0, first.text.length);
   const hour = HOUR_AFTER.exec(after);
   if (hour && !first.start.isCertain('hour') && !isDuration(first.text)) {
     setTime(first, Number(hour[1] ?? hour[3]), Number(hour[2] ?? hour[4] ?? 0));
     matched += hour[0];
     after = after.slice(hour[0].length);
+  }
+  // "friday eod", "tomorrow by cob": that day's closing time.
+  const eod = endOfDayAfter(first, after, opts.hours);
+  if (eod !== undefined) {
+    matched += eod;
+    after = after.slice(eod.length);
   }
   let zone: string | undefined;
   const named = IANA_ZONE.exec(after.trimStart());
@@ -159,7 +175,13 @@ function leadingLocalized(
     found = leadingLocalizedWhen(text.trimStart().slice(0, cut), now, timeZone, past);
     if (!found) return undefined;
   }
-  const rest = text.trimStart().slice(found.matched.length);
+  let rest = text.trimStart().slice(found.matched.length);
+  // 明天下班前 (before the end of work tomorrow): that day's closing time.
+  const eod = found.kind === 'chrono' ? endOfDayAfter(found.result, rest, opts.hours) : undefined;
+  if (found.kind === 'chrono' && eod !== undefined) {
+    found = { ...found, matched: found.matched + eod };
+    rest = rest.slice(eod.length);
+  }
   switch (found.kind) {
     case 'duration':
       return checked(found.at, found.matched, rest, now, opts);

@@ -110,6 +110,22 @@ describe("a customer's date words read as a rep's typed ones", () => {
     expect(mentioned('Call me at 4', at('17:00'))).toBe('2026-12-08T21:00:00.000Z');
   });
 
+  it('reads Chinese weeks, "tues"/"weds" and "eod" after a day as typed (none of them was read)', () => {
+    const wednesday = new Date('2026-12-09T15:00:00Z'); // Wed 10:00 EST
+    const hours = { timeZone: NY, startMinute: 9 * 60, endMinute: 17 * 60, days: [1, 2, 3, 4, 5] };
+    const due = (text: string, language: string) =>
+      analyzeMessage(text, wednesday, NY, language, hours).mentionedDate?.toISOString();
+    expect(due('两周后给答复', 'zh')).toBe('2026-12-23T17:00:00.000Z'); // Wed 23, the message's noon
+    expect(due('下周给你报价', 'zh')).toBe('2026-12-16T17:00:00.000Z');
+    expect(due('这个周末有空', 'zh')).toBe('2026-12-12T17:00:00.000Z');
+    expect(due('Let us talk next tues', 'en')).toBe('2026-12-15T17:00:00.000Z');
+    // A day with "eod" is its closing time, as typed.
+    expect(due('Can you send it tomorrow eod?', 'en')).toBe(typed('tomorrow eod', wednesday));
+    expect(due('Please send the quote by friday cob', 'en')).toBe(typed('friday cob', wednesday));
+    expect(due('明天下班前给我报价', 'zh')).toBe(typed('明天下班前', wednesday));
+    expect(findDatesIn('明天下班前给我报价', 'zh', wednesday, NY).map((f) => f.text)).toEqual(['明天下班前']);
+  });
+
   it('reads "end of month", 月底 and Monatsende as the typed ones: the last working day, 17:00', () => {
     const january = new Date('2027-01-10T15:00:00Z'); // Sun 10 Jan 2027; January ends on a Sunday
     const lastWorkingDay = typed('end of month', january); // Fri 29 Jan, 17:00 EST

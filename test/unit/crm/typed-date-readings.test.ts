@@ -49,6 +49,53 @@ describe('an hour typed without am/pm', () => {
   });
 });
 
+describe('weeks, weekday spellings and end of day after a day', () => {
+  // Wednesday 9 December 2026, 10:00 in New York.
+  const wednesday = new Date('2026-12-09T15:00:00Z');
+  const on = (text: string) => leading(text, wednesday);
+
+  it('reads Chinese weeks as their English words (下周, 两周后, 周末 were not dates)', () => {
+    expect(on('下周 打电话')).toEqual({ at: iso('next week', wednesday), matched: '下周', rest: '打电话' });
+    expect(on('下个星期 打电话')?.at).toBe(iso('next week', wednesday)); // Wed 16, 09:00
+    expect(on('两周后 发报价')).toEqual({ at: iso('in 2 weeks', wednesday), matched: '两周后', rest: '发报价' });
+    expect(on('1周后 跟进')?.at).toBe('2026-12-16T14:00:00.000Z');
+    expect(on('十周后 续约')?.at).toBe('2027-02-17T14:00:00.000Z');
+    expect(on('这个周末 打电话')).toEqual({ at: iso('this weekend', wednesday), matched: '这个周末', rest: '打电话' });
+    expect(on('周末 打电话')?.at).toBe('2026-12-12T14:00:00.000Z'); // Sat 12, 09:00
+    expect(on('下周末 打电话')?.at).toBe(iso('next weekend', wednesday)); // Sat 19
+    expect(on('下周 下午3点 打电话')?.at).toBe('2026-12-16T20:00:00.000Z');
+    expect(on('2週間後 電話')?.at).toBe('2026-12-23T14:00:00.000Z');
+    // A weekday of next week stays one; "before the weekend" is not read as the weekend.
+    expect(on('下周二 打电话')?.at).toBe('2026-12-15T14:00:00.000Z');
+    expect(on('周末前 打电话')).toBeUndefined();
+  });
+
+  it('reads "tues" and "weds" as chrono-node reads "tue" and "wed" (they were not dates)', () => {
+    expect(on('tues call')).toEqual({ at: '2026-12-15T14:00:00.000Z', matched: 'tues', rest: 'call' });
+    expect(on('next tues call')).toEqual({ at: iso('next tue', wednesday), matched: 'next tues', rest: 'call' });
+    expect(on('weds 3pm call')).toEqual({ at: iso('wed 3pm', wednesday), matched: 'weds 3pm', rest: 'call' });
+    expect(on('Weds. call')?.rest).toBe('call');
+  });
+
+  it('reads "eod", "cob", 下班前 after or before a day as that day\'s closing time (it was the opening time, "eod" left in the title)', () => {
+    expect(on('tomorrow eod call')).toEqual({ at: '2026-12-10T22:00:00.000Z', matched: 'tomorrow eod', rest: 'call' });
+    expect(on('friday by cob send quote')).toEqual({
+      at: '2026-12-11T22:00:00.000Z',
+      matched: 'friday by cob',
+      rest: 'send quote',
+    });
+    expect(on('EOD Friday send quote')).toMatchObject({ at: '2026-12-11T22:00:00.000Z', rest: 'send quote' });
+    expect(on('end of day on monday call')).toMatchObject({ at: '2026-12-14T22:00:00.000Z', rest: 'call' });
+    expect(on('明天下班前 打电话')).toEqual({ at: '2026-12-10T22:00:00.000Z', matched: '明天下班前', rest: '打电话' });
+    expect(on('今天下班前 回复')).toMatchObject({ at: '2026-12-09T22:00:00.000Z', rest: '回复' }); // was refused as past
+    // The team's closing time, as "eod" alone; a time typed wins.
+    const hours: BusinessHours = { timeZone: NY, startMinute: 8 * 60, endMinute: 18 * 60, days: [1, 2, 3, 4, 5] };
+    expect(parseWhen('friday eod', wednesday, NY, { hours }).toISOString()).toBe('2026-12-11T23:00:00.000Z');
+    expect(on('friday 3pm eod call')).toMatchObject({ at: '2026-12-11T20:00:00.000Z', rest: 'eod call' });
+    expect(on('eod call')).toMatchObject({ at: '2026-12-09T22:00:00.000Z', rest: 'call' });
+  });
+});
+
 describe('parts of the day a rep names without a time', () => {
   it('reads "tonight" and "this evening" said in the morning as later today, not as past', () => {
     expect(leading('tonight call back')).toEqual({
