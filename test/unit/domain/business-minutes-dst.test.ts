@@ -21,18 +21,15 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** UTC offset (ms) of a zone at an instant, read from Intl on its own (not through src/domain/zoned-time.ts). */
-const offsetAt = intlOffsetMs;
-
 /** Every minute of [from, to) whose local weekday and time are inside the hours, one by one. */
 function countMinuteByMinute(from: Date, to: Date, hours: BusinessHours): number {
   let n = 0;
   for (let hour = from.getTime(); hour < to.getTime(); hour += 60 * MINUTE) {
     // One offset for the hour when its first and last minute agree, else each minute's own.
-    const first = offsetAt(hours.timeZone, hour);
-    const same = first === offsetAt(hours.timeZone, hour + 59 * MINUTE);
+    const first = intlOffsetMs(hours.timeZone, hour);
+    const same = first === intlOffsetMs(hours.timeZone, hour + 59 * MINUTE);
     for (let t = hour; t < Math.min(hour + 60 * MINUTE, to.getTime()); t += MINUTE) {
-      const local = new Date(t + (same ? first : offsetAt(hours.timeZone, t)));
+      const local = new Date(t + (same ? first : intlOffsetMs(hours.timeZone, t)));
       const minuteOfDay = local.getUTCHours() * 60 + local.getUTCMinutes();
       if (hours.days.includes(local.getUTCDay()) && minuteOfDay >= hours.startMinute && minuteOfDay < hours.endMinute)
         n++;
