@@ -17,14 +17,15 @@ export interface BusinessDate {
 }
 
 const EOD = /^(?:eod|cob|end of (?:the )?(?:business )?day|close of business)(?=$|[\s,.;:!?])/i;
-const EOW = /^(?:eow|end of (?:the )?week)(?=$|[\s,.;:!?])/i;
+const EOW = /^(?:eow|end of (?:the |this )?(?:(next) )?week)(?=$|[\s,.;:!?])/i;
 const END_OF_PERIOD = /^end of (?:the |this )?(month|year)(?=$|[\s,.;:!?])/i;
 const QUARTER = /^(?:(end|start|beginning) of\s+)?q([1-4])(?:\s+(\d{4}))?(?=$|[\s,.;:!?])/i;
 
 /**
  * Phrases chrono-node does not know but reps type: "eod"/"cob"/"end of day" (today's closing time in
  * `hours`, or the next working day's once it has passed or today is not a working day; 17:00 Monday to
- * Friday by default), "eow"/"end of week" (Friday 17:00), "Q1" / "q2 2027" (the quarter's first
+ * Friday by default), "eow"/"end of week" (the week's last working day, Friday by default, 17:00;
+ * "end of next week" the next one's), "Q1" / "q2 2027" (the quarter's first
  * day at `startHour`, the next one to come when no year is given), "end of Q1" (its last day, 17:00)
  * and "end of month"/"end of the year" ({@link endOfPeriod}: the last working day of this month or year,
  * 17:00; the next month's or year's once that has passed).
@@ -51,11 +52,8 @@ export function parseBusinessDate(
   }
   const eow = EOW.exec(text);
   if (eow) {
-    const weekday = new Date(Date.UTC(today.year, today.month - 1, today.day)).getUTCDay(); // 0 = Sunday
-    let when = at({ ...addDays(today, (5 - weekday + 7) % 7), hour: END_OF_DAY_HOUR, minute: 0 });
-    if (when.getTime() <= now.getTime())
-      when = at({ ...addDays(instantToWallClock(when, timeZone), 7), hour: END_OF_DAY_HOUR, minute: 0 });
-    return { at: when, matched: eow[0] };
+    // The week's last working day in `hours` (Friday by default), 17:00; next week's once it has passed.
+    return { at: endOfPeriod({ unit: 'week', ahead: eow[1] ? 1 : 0 }, now, timeZone, hours), matched: eow[0] };
   }
   const period = END_OF_PERIOD.exec(text);
   if (period) {
@@ -78,9 +76,9 @@ export function parseBusinessDate(
   return undefined;
 }
 
-/** The end of a month or year a text names: `ahead` periods after the current one (下个月底 is a month ahead). */
+/** The end of a week, month or year a text names: `ahead` periods after the current one (下个月底 is a month ahead). */
 export interface PeriodEnd {
-  readonly unit: 'month' | 'year';
+  readonly unit: 'week' | 'month' | 'year';
   readonly ahead: number;
 }
 
@@ -109,9 +107,13 @@ export function endOfPeriod(
       ? instantToWallClock(now, timeZone)
       : instantToWallClock(new Date(now.getTime() + timeZone * 60_000), 'UTC');
   const yearly = end.unit === 'year';
+  const weekEnd = lastWorkingDayOfWeek(today, hours);
   let when = now;
   for (let ahead = end.ahead; ahead < end.ahead + 2; ahead++) {
-    const last = new Date(Date.UTC(today.year + (yearly ? ahead : 0), yearly ? 12 : today.month + ahead, 0));
+    const last =
+      end.unit === 'week'
+        ? new Date(Date.UTC(weekEnd.year, weekEnd.month - 1, weekEnd.day + ahead * 7))
+        : new Date(Date.UTC(today.year + (yearly ? ahead : 0), yearly ? 12 : today.month + ahead, 0));
     const lastDay: WallClock = {
       year: last.getUTCFullYear(),
       month: last.getUTCMonth() + 1,
@@ -124,8 +126,9 @@ export function endOfPeriod(
     when = at(day);
     if (when.getTime() > now.getTime()) return when;
     // Past its last working day, not past the period (its closing weekend, the evening before its last
-    // day): the period's last day at 17:00, not a whole period later.
-    if (at(lastDay).getTime() > now.getTime()) return at(lastDay);
+    // day): the period's last day at 17:00, not a whole period later. A week's weekend is itself: "end of
+    // week" said on a Saturday is next Friday, as a rep's typed "eow" always was.
+    if (end.unit !== 'week' && at(lastDay).getTime() > now.getTime()) return at(lastDay);
   }
   return when;
 }
@@ -143,11 +146,6 @@ export function findEndOfDay(text: string, now: Date, timeZone: string, hours?: 
   if (!m) return undefined;
   return parseBusinessDate(m[1], now, timeZone, Math.floor((hours ?? DEFAULT_BUSINESS_HOURS).startMinute / 60), hours)
     ?.at;
-}
-
-function addDays(wall: WallClock, days: number): WallClock {
-  const d = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + days));
-  return { ...wall, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
 /** Opening hour of the default business hours (09:00). */
@@ -215,4 +213,16 @@ export function addBusinessHours(
     offset = offsetAt(t);
   }
   return new Date(t);
+}
+
+/**
+ * The last working day of the week `day` is in, in `hours`: the first working day from `day` on that a
+ * day off follows (Friday for Monday to Friday, Thursday for Sunday to Thursday; said on the weekend,
+ * the coming week's). A team that works every day ends its week on Sunday.
+ */
+function lastWorkingDayOfWeek<T extends { year: number; month: number; day: number }>(day: T, hours: BusinessHours): T {
+  let d = day;
+  for (let i = 0; i < 7; i++, d = addCalendarDays(d, 1))
+    if (isWorkingDay(hours, weekdayOf(d)) && !isWorkingDay(hours, weekdayOf(addCalendarDays(d, 1)))) return d;
+  return addCalendarDays(day, (7 - weekdayOf(day)) % 7);
 }

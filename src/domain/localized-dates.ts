@@ -32,10 +32,12 @@ const nextMonth = ({ year, month }: WallDate): WallDate =>
   month === 12 ? { year: year + 1, month: 1, day: 1 } : { year, month: month + 1, day: 1 };
 const MONTH: PeriodEnd = { unit: 'month', ahead: 0 };
 const YEAR: PeriodEnd = { unit: 'year', ahead: 0 };
+const WEEK: PeriodEnd = { unit: 'week', ahead: 0 };
+const NEXT_WEEK: PeriodEnd = { unit: 'week', ahead: 1 };
 
 /**
  * Ends and starts of months and years that chrono's locales do not know (月底, 下个月初, Monatsende,
- * fin de mes): common in customers' messages about payments, renewals and cancellations. English
+ * fin de mes), and ends of weeks ("by the end of the week", 周末前, 本周内): common in customers' messages about payments, renewals and cancellations. English
  * ("end of the month") is here for customers' messages: chrono reads it as the last calendar day at
  * noon, and "end of the year" as "the year"; typed English goes through parseBusinessDate, to the same reading.
  */
@@ -43,6 +45,9 @@ const PERIODS: Record<string, readonly PeriodPhrase[]> = {
   en: [
     { pattern: /(?<!\p{L})end of (?:the |this )?month(?!\p{L})/iu, ends: MONTH },
     { pattern: /(?<!\p{L})end of (?:the |this )?year(?!\p{L})/iu, ends: YEAR },
+    // chrono read "the week" in "by the end of the week" as a week from now.
+    { pattern: /(?<!\p{L})(?:eow|end of (?:the |this )?week)(?!\p{L})/iu, ends: WEEK },
+    { pattern: /(?<!\p{L})end of next week(?!\p{L})/iu, ends: NEXT_WEEK },
   ],
   zh: [
     { pattern: /下(?:个|個)?月(?:底|末)/, ends: { unit: 'month', ahead: 1 } },
@@ -50,6 +55,9 @@ const PERIODS: Record<string, readonly PeriodPhrase[]> = {
     { pattern: /(?:本|这个?|這個?|當|当)?月(?:底|末)/, ends: MONTH },
     { pattern: /明年(?:底|末)/, ends: { unit: 'year', ahead: 1 } },
     { pattern: /(?:今|本)?年(?:底|末)/, ends: YEAR },
+    // 周末前, 本周内: before the weekend, within this week (its last working day, as "end of week").
+    { pattern: /下(?:个|個)?(?:周末|週末)(?:之|以)?前|下(?:个|個)?(?:周|週|星期)内/, ends: NEXT_WEEK },
+    { pattern: /(?:这个|這個|这|這|本)?(?:周末|週末)(?:之|以)?前|(?:这|這|本)(?:个|個)?(?:周|週|星期)内/, ends: WEEK },
   ],
   de: [
     { pattern: /\b(?:Monatsende|Ende (?:des|dieses) Monats)\b/i, ends: MONTH },

@@ -110,7 +110,7 @@ describe("a customer's date words read as a rep's typed ones", () => {
     expect(mentioned('Call me at 4', at('17:00'))).toBe('2026-12-08T21:00:00.000Z');
   });
 
-  it('reads Chinese weeks, "tues"/"weds" and "eod" after a day as typed (none of them was read)', () => {
+  it('reads Chinese weeks, "tues"/"weds", "eod" after a day and the end of the week as typed (none of them was read)', () => {
     const wednesday = new Date('2026-12-09T15:00:00Z'); // Wed 10:00 EST
     const hours = { timeZone: NY, startMinute: 9 * 60, endMinute: 17 * 60, days: [1, 2, 3, 4, 5] };
     const due = (text: string, language: string) =>
@@ -124,6 +124,11 @@ describe("a customer's date words read as a rep's typed ones", () => {
     expect(due('Please send the quote by friday cob', 'en')).toBe(typed('friday cob', wednesday));
     expect(due('明天下班前给我报价', 'zh')).toBe(typed('明天下班前', wednesday));
     expect(findDatesIn('明天下班前给我报价', 'zh', wednesday, NY).map((f) => f.text)).toEqual(['明天下班前']);
+    // The end of the week: chrono read "the week" in it as a week from now (Wed 16, 10:00).
+    expect(due('Can you send it by the end of the week?', 'en')).toBe(typed('eow', wednesday));
+    expect(due('We will decide by end of next week', 'en')).toBe(typed('end of next week', wednesday));
+    expect(due('周末前给我报价', 'zh')).toBe(typed('eow', wednesday));
+    expect(due('下周内回复', 'zh')).toBe(typed('end of next week', wednesday));
   });
 
   it('reads "end of month", 月底 and Monatsende as the typed ones: the last working day, 17:00', () => {

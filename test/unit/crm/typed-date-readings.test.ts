@@ -65,9 +65,22 @@ describe('weeks, weekday spellings and end of day after a day', () => {
     expect(on('下周末 打电话')?.at).toBe(iso('next weekend', wednesday)); // Sat 19
     expect(on('下周 下午3点 打电话')?.at).toBe('2026-12-16T20:00:00.000Z');
     expect(on('2週間後 電話')?.at).toBe('2026-12-23T14:00:00.000Z');
-    // A weekday of next week stays one; "before the weekend" is not read as the weekend.
+    // A weekday of next week stays one; "before the weekend" is the end of the week, not the weekend.
     expect(on('下周二 打电话')?.at).toBe('2026-12-15T14:00:00.000Z');
-    expect(on('周末前 打电话')).toBeUndefined();
+    expect(on('周末前 打电话')).toEqual({ at: iso('eow', wednesday), matched: '周末前', rest: '打电话' });
+  });
+
+  it('reads the end of this or next week as its last working day, 17:00 (周末前, 本周内, "end of next week")', () => {
+    expect(iso('eow', wednesday)).toBe('2026-12-11T22:00:00.000Z'); // Fri 17:00
+    expect(on('end of next week call')).toMatchObject({ at: '2026-12-18T22:00:00.000Z', rest: 'call' });
+    expect(on('本周内 回复')?.at).toBe('2026-12-11T22:00:00.000Z');
+    expect(on('下周末前 付款')?.at).toBe('2026-12-18T22:00:00.000Z');
+    // Said on the weekend or after Friday 17:00: next week's, as before.
+    expect(iso('eow', new Date('2026-12-12T15:00:00Z'))).toBe('2026-12-18T22:00:00.000Z');
+    expect(iso('eow', new Date('2026-12-11T23:00:00Z'))).toBe('2026-12-18T22:00:00.000Z');
+    // A team working Sunday to Thursday ends its week on Thursday.
+    const hours: BusinessHours = { timeZone: NY, startMinute: 9 * 60, endMinute: 17 * 60, days: [0, 1, 2, 3, 4] };
+    expect(parseWhen('eow', wednesday, NY, { hours }).toISOString()).toBe('2026-12-10T22:00:00.000Z');
   });
 
   it('reads "tues" and "weds" as chrono-node reads "tue" and "wed" (they were not dates)', () => {
