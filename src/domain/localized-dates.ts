@@ -3,6 +3,7 @@ import { endOfPeriod, type PeriodEnd } from './business-dates.ts';
 import { type BusinessHours, DEFAULT_BUSINESS_HOURS, openingTime } from './business-hours.ts';
 import { joinTimeOfDayAfter, placeCjkWeekday, shiftDate } from './cjk-weekday.ts';
 import { withoutBareNumber } from './count-after-day.ts';
+import { englishDates } from './english-dates.ts';
 import { endOfDayAfter } from './end-of-day-after.ts';
 import { DAYS_AHEAD } from './days-ahead.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
@@ -85,7 +86,7 @@ export function dateParsersFor(language: string): Pick<chrono.Chrono, 'parse'>[]
     case 'ru':
       return [(chrono as unknown as Record<string, { casual: chrono.Chrono }>)[language].casual];
     default:
-      return [chrono.casual];
+      return [englishDates];
   }
 }
 

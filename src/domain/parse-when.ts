@@ -1,9 +1,10 @@
-import * as chrono from 'chrono-node';
+import type * as chrono from 'chrono-node';
 import { invalidInput } from '../errors.ts';
 import { endOfPeriod, parseBusinessDate } from './business-dates.ts';
 import { type BusinessHours, openingTime } from './business-hours.ts';
 import { placeCjkWeekday } from './cjk-weekday.ts';
 import { withoutBareNumber } from './count-after-day.ts';
+import { englishDates } from './english-dates.ts';
 import { endOfDayAfter, endOfDayFirst } from './end-of-day-after.ts';
 import { leadingLocalizedWhen } from './leading-localized-date.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
@@ -97,7 +98,7 @@ export function parseLeadingWhen(
   const past = pastOnly || opts.allowPast === true;
 
   const parse = (t: string) =>
-    chrono.parse(
+    englishDates.parse(
       spellWeekdays(t),
       { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) },
       {

@@ -129,6 +129,10 @@ describe("a customer's date words read as a rep's typed ones", () => {
     expect(due('We will decide by end of next week', 'en')).toBe(typed('end of next week', wednesday));
     expect(due('周末前给我报价', 'zh')).toBe(typed('eow', wednesday));
     expect(due('下周内回复', 'zh')).toBe(typed('end of next week', wednesday));
+    // A day of the month, a fortnight, the start of next month: the message's noon on the typed day.
+    expect(due('We pay on the 15th', 'en')).toBe('2026-12-15T17:00:00.000Z');
+    expect(due('Back in a fortnight', 'en')).toBe('2026-12-23T17:00:00.000Z');
+    expect(due('We switch from the start of next month', 'en')).toBe('2027-01-01T17:00:00.000Z');
   });
 
   it('reads "end of month", 月底 and Monatsende as the typed ones: the last working day, 17:00', () => {

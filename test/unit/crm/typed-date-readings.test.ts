@@ -83,6 +83,29 @@ describe('weeks, weekday spellings and end of day after a day', () => {
     expect(parseWhen('eow', wednesday, NY, { hours }).toISOString()).toBe('2026-12-10T22:00:00.000Z');
   });
 
+  it('reads a day of the month alone, a fortnight and the start of next month (none was a date)', () => {
+    expect(on('the 15th send invoice')).toEqual({
+      at: '2026-12-15T14:00:00.000Z',
+      matched: 'the 15th',
+      rest: 'send invoice',
+    });
+    expect(on('15th call')?.at).toBe('2026-12-15T14:00:00.000Z');
+    // Passed this month: next month's; a month without it is skipped.
+    expect(on('the 5th call')?.at).toBe('2027-01-05T14:00:00.000Z');
+    expect(iso('the 31st', new Date('2026-11-05T15:00:00Z'))).toBe('2026-12-31T14:00:00.000Z');
+    expect(iso('the 30th', new Date('2027-02-03T15:00:00Z'))).toBe('2027-03-30T13:00:00.000Z'); // EDT
+    // When a call happened: the last one.
+    expect(parseWhen('the 5th', wednesday, NY, { pastOnly: true }).toISOString()).toBe('2026-12-05T14:00:00.000Z');
+    expect(on('the 15th at 3pm call')?.at).toBe('2026-12-15T20:00:00.000Z');
+    expect(on('in a fortnight call')).toEqual({
+      at: iso('in 2 weeks', wednesday),
+      matched: 'in a fortnight',
+      rest: 'call',
+    });
+    expect(on('start of next month renew')).toMatchObject({ at: '2027-01-01T14:00:00.000Z', rest: 'renew' });
+    expect(on('the first of the month renew')?.at).toBe('2027-01-01T14:00:00.000Z');
+  });
+
   it('reads "tues" and "weds" as chrono-node reads "tue" and "wed" (they were not dates)', () => {
     expect(on('tues call')).toEqual({ at: '2026-12-15T14:00:00.000Z', matched: 'tues', rest: 'call' });
     expect(on('next tues call')).toEqual({ at: iso('next tue', wednesday), matched: 'next tues', rest: 'call' });

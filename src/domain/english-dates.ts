@@ -1,0 +1,68 @@
+import * as chrono from 'chrono-node';
+
+/** "the 15th", "on the 3rd", "15th": a day of the month alone (with a month, chrono-node reads it itself). */
+const ORDINAL_DAY = /(?:on\s+)?(?:the\s+)?([12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)(?=\W|$)/i;
+/** "in a fortnight", "a fortnight", "in 2 fortnights": 14 days each. */
+const FORTNIGHT = /(?:in\s+)?(a|one|two|three|\d)\s+fortnights?(?=\W|$)/i;
+const COUNTS: Record<string, number> = { a: 1, one: 1, two: 2, three: 3 };
+/** "start of next month", "the beginning of next month", "first of next month", "the first of the month". */
+const NEXT_MONTH_START =
+  /(?:the\s+)?(?:(?:start|beginning)\s+of\s+next\s+month|first\s+of\s+(?:the\s+|next\s+)month)(?=\W|$)/i;
+
+type Context = Parameters<chrono.Parser['extract']>[0];
+
+/** The calendar day of `instant` at the parse's reference offset (the rep's or customer's zone). */
+function dayAt(context: Context, instant: Date): { year: number; month: number; day: number } {
+  const wall = new Date(instant.getTime() + context.reference.getTimezoneOffset() * 60_000);
+  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate() };
+}
+
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/**
+ * chrono-node's casual English with what reps and customers write that it misses: a day of the month
+ * alone ("remind acme the 15th send invoice", "we pay on the 3rd") is the next such day, today's
+ * included (the last one when reading the past), skipping months without it (the 31st said in
+ * November is 31 December); "in a fortnight" is 14 days; "start of next month", "the first of the
+ * month" the next month's first day (下个月初 was read, its English not).
+ */
+export const englishDates: chrono.Chrono = (() => {
+  const en = chrono.casual.clone();
+  en.parsers.push({
+    pattern: () => ORDINAL_DAY,
+    extract: (context, match) => {
+      const day = Number(match[1]);
+      const today = dayAt(context, context.reference.instant);
+      const step = context.option.forwardDate === false ? -1 : 1;
+      let { year, month } = today;
+      const move = () => {
+        const d = new Date(Date.UTC(year, month - 1 + step, 1));
+        year = d.getUTCFullYear();
+        month = d.getUTCMonth() + 1;
+      };
+      if (step * (day - today.day) < 0) move();
+      for (let i = 0; i < 12 && day > daysIn(year, month); i++) move();
+      const c = context.createParsingComponents({ day });
+      c.imply('month', month);
+      c.imply('year', year);
+      return c;
+    },
+  });
+  en.parsers.push({
+    pattern: () => FORTNIGHT,
+    extract: (context, match) => {
+      const days = 14 * (COUNTS[match[1].toLowerCase()] ?? Number(match[1]));
+      const { year, month, day } = dayAt(context, new Date(context.reference.instant.getTime() + days * 86_400_000));
+      return context.createParsingComponents({ year, month, day });
+    },
+  });
+  en.parsers.push({
+    pattern: () => NEXT_MONTH_START,
+    extract: (context) => {
+      const today = dayAt(context, context.reference.instant);
+      const first = new Date(Date.UTC(today.year, today.month, 1));
+      return context.createParsingComponents({ year: first.getUTCFullYear(), month: first.getUTCMonth() + 1, day: 1 });
+    },
+  });
+  return en;
+})();
