@@ -9,6 +9,38 @@ const COUNTS: Record<string, number> = { a: 1, one: 1, two: 2, three: 3 };
 const NEXT_MONTH_START =
   /(?:the\s+)?(?:(?:start|beginning)\s+of\s+next\s+month|first\s+of\s+(?:the\s+|next\s+)month)(?=\W|$)/i;
 
+/** Weekday names and abbreviations (0 = Sunday), as chrono-node knows them, plus "tues" and "weds". */
+const WEEKDAYS: Record<string, number> = {
+  sunday: 0,
+  sun: 0,
+  monday: 1,
+  mon: 1,
+  tuesday: 2,
+  tues: 2,
+  tue: 2,
+  wednesday: 3,
+  weds: 3,
+  wed: 3,
+  thursday: 4,
+  thurs: 4,
+  thur: 4,
+  thu: 4,
+  friday: 5,
+  fri: 5,
+  saturday: 6,
+  sat: 6,
+};
+const WEEKDAY = `(${Object.keys(WEEKDAYS).join('|')})\\.?`;
+/**
+ * "this coming friday", "coming monday" (the next one, never today), "next week friday" (that weekday of
+ * next week, weeks from Monday), "a week from friday" (the coming one, a week later): chrono-node read
+ * none, or "next week" / "a week" alone with the weekday left in the title.
+ */
+const WEEKDAY_PHRASE = new RegExp(
+  `(?:(?:this\\s+)?coming\\s+${WEEKDAY}|next\\s+week(?:'s)?\\s+(?:on\\s+)?${WEEKDAY}|(?:a|one)\\s+week\\s+from\\s+${WEEKDAY})(?=\\W|$)`,
+  'i',
+);
+
 type Context = Parameters<chrono.Parser['extract']>[0];
 
 /** The calendar day of `instant` at the parse's reference offset (the rep's or customer's zone). */
@@ -24,7 +56,8 @@ const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0
  * alone ("remind acme the 15th send invoice", "we pay on the 3rd") is the next such day, today's
  * included (the last one when reading the past), skipping months without it (the 31st said in
  * November is 31 December); "in a fortnight" is 14 days; "start of next month", "the first of the
- * month" the next month's first day (下个月初 was read, its English not).
+ * month" the next month's first day (下个月初 was read, its English not); "this coming friday", "next
+ * week friday", "a week from friday" (WEEKDAY_PHRASE).
  */
 export const englishDates: chrono.Chrono = (() => {
   const en = chrono.casual.clone();
@@ -62,6 +95,29 @@ export const englishDates: chrono.Chrono = (() => {
       const today = dayAt(context, context.reference.instant);
       const first = new Date(Date.UTC(today.year, today.month, 1));
       return context.createParsingComponents({ year: first.getUTCFullYear(), month: first.getUTCMonth() + 1, day: 1 });
+    },
+  });
+  en.parsers.push({
+    pattern: () => WEEKDAY_PHRASE,
+    extract: (context, match) => {
+      const today = dayAt(context, context.reference.instant);
+      const todayUtc = Date.UTC(today.year, today.month - 1, today.day);
+      const weekdayToday = new Date(todayUtc).getUTCDay();
+      const [coming, nextWeek, weekFrom] = [match[1], match[2], match[3]].map((w) => WEEKDAYS[w?.toLowerCase() ?? '']);
+      const weekday = coming ?? nextWeek ?? weekFrom ?? 0;
+      const ahead = (weekday - weekdayToday + 7) % 7;
+      const days =
+        nextWeek !== undefined
+          ? 7 - ((weekdayToday + 6) % 7) + ((weekday + 6) % 7) // next week's Monday, then the weekday
+          : weekFrom !== undefined
+            ? ahead + 7
+            : ahead || 7;
+      const d = new Date(todayUtc + days * 86_400_000);
+      return context.createParsingComponents({
+        year: d.getUTCFullYear(),
+        month: d.getUTCMonth() + 1,
+        day: d.getUTCDate(),
+      });
     },
   });
   return en;

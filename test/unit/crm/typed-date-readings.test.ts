@@ -106,6 +106,23 @@ describe('weeks, weekday spellings and end of day after a day', () => {
     expect(on('the first of the month renew')?.at).toBe('2027-01-01T14:00:00.000Z');
   });
 
+  it('reads "this coming friday", "next week friday" and "a week from friday" (not a date, or "next week" with "friday" left in the title)', () => {
+    expect(on('this coming friday call')).toEqual({
+      at: '2026-12-11T14:00:00.000Z',
+      matched: 'this coming friday',
+      rest: 'call',
+    });
+    expect(on('coming wednesday call')?.at).toBe('2026-12-16T14:00:00.000Z'); // never today
+    expect(on('next week friday call')).toEqual({
+      at: iso('friday next week', wednesday),
+      matched: 'next week friday',
+      rest: 'call',
+    });
+    expect(on('next week on monday call')?.at).toBe('2026-12-14T14:00:00.000Z');
+    expect(on('a week from friday call')).toMatchObject({ at: '2026-12-18T14:00:00.000Z', rest: 'call' });
+    expect(on('this coming friday 3pm call')?.at).toBe('2026-12-11T20:00:00.000Z');
+  });
+
   it('reads "tues" and "weds" as chrono-node reads "tue" and "wed" (they were not dates)', () => {
     expect(on('tues call')).toEqual({ at: '2026-12-15T14:00:00.000Z', matched: 'tues', rest: 'call' });
     expect(on('next tues call')).toEqual({ at: iso('next tue', wednesday), matched: 'next tues', rest: 'call' });
