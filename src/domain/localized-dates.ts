@@ -38,7 +38,8 @@ const NEXT_WEEK: PeriodEnd = { unit: 'week', ahead: 1 };
 
 /**
  * Ends and starts of months and years that chrono's locales do not know (月底, 下个月初, Monatsende,
- * fin de mes), and ends of weeks ("by the end of the week", 周末前, 本周内): common in customers' messages about payments, renewals and cancellations. English
+ * fin de mes), and ends of weeks ("by the end of the week", 周末前, 本周内): common in customers'
+ * messages about payments, renewals and cancellations. English
  * ("end of the month") is here for customers' messages: chrono reads it as the last calendar day at
  * noon, and "end of the year" as "the year"; typed English goes through parseBusinessDate, to the same reading.
  */
@@ -90,10 +91,10 @@ export function dateParsersFor(language: string): Pick<chrono.Chrono, 'parse'>[]
   }
 }
 
-/** Languages whose dates are read with their own chrono-node locale (others with English). */
 /** 来週, 来週の right before a weekday. */
 const JA_NEXT_WEEK_BEFORE = /来週の?\s*$/;
 
+/** Languages whose dates are read with their own chrono-node locale (others with English). */
 export const DATE_LANGUAGES = ['en', 'zh', 'de', 'es', 'fr', 'ja', 'nl', 'pt', 'ru'] as const;
 
 /**
