@@ -97,14 +97,8 @@ export function parseLeadingWhen(
   const pastOnly = opts.pastOnly === true;
   const past = pastOnly || opts.allowPast === true;
 
-  const parse = (t: string) =>
-    englishDates.parse(
-      spellWeekdays(t),
-      { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) },
-      {
-        forwardDate: !past,
-      },
-    )[0];
+  const reference = { instant: now, timezone: timezoneOffsetMinutes(timeZone, now) };
+  const parse = (t: string) => englishDates.parse(spellWeekdays(t), reference, { forwardDate: !past })[0];
   // "eod friday": read as "friday eod" (below); "eod" alone is today's (business-dates.ts).
   if (!pastOnly) trimmed = endOfDayFirst(trimmed, parse);
   const open = openingTime(opts.hours);
@@ -266,13 +260,13 @@ function resolveInstant(
 ): Date {
   // A duration is an exact amount of time from now, whatever DST does meanwhile.
   if (isDuration(result.text)) return result.start.date();
-  // Otherwise the rep means a wall-clock time: in the zone the text names, else in their own. chrono
-  // computed it with today's UTC offset, which is wrong across a DST change, so rebuild the instant
-  // from the wall-clock parts.
   // chrono-node's zh parsers put 周五下午 (Friday afternoon, no time) on today's date: the weekday said
   // wins, the coming one (the last one for when something happened). A weekday typed with a date
   // ("friday dec 12", 12月5日周五) keeps the date, whatever weekday it is.
   const weekdayAlone = placeCjkWeekday(result, pastOnly);
+  // Otherwise the rep means a wall-clock time: in the zone the text names, else in their own. chrono
+  // computed it with today's UTC offset, which is wrong across a DST change, so rebuild the instant
+  // from the wall-clock parts.
   const c = result.start;
   const timeGiven = c.isCertain('hour');
   const wall = {
