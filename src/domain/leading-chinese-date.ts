@@ -2,6 +2,7 @@ import type * as chrono from 'chrono-node';
 import type { PeriodEnd } from './business-dates.ts';
 import { chineseNumber } from './chinese-number.ts';
 import { joinTimeOfDayAfter } from './cjk-weekday.ts';
+import { respellDates } from './respell-dates.ts';
 import {
   dateParsersFor,
   leadingDaysAhead,
@@ -92,7 +93,8 @@ export function leadingChineseWhen(
   let best: chrono.ParsedResult | undefined;
   const reference = { instant: asServerLocal, timezone: -asServerLocal.getTimezoneOffset() };
   // 本周五 (this week's Friday) is 这周五 to the parsers, which know only the latter.
-  const read = text.replace(THIS_WEEK, '这');
+  // 周一九点: a space after the weekday, which the parsers need (respell-dates.ts).
+  const { read, written } = respellDates(text.replace(THIS_WEEK, '这'));
   for (const parser of dateParsersFor('zh')) {
     for (const r of parser.parse(read, reference, { forwardDate: !past })) {
       if (r.index !== 0) continue;
@@ -102,7 +104,7 @@ export function leadingChineseWhen(
     }
   }
   if (best) nextWeekFromMonday(best, today);
-  let found = best && { result: best, matched: text.slice(0, best.text.length).trim() };
+  let found = best && { result: best, matched: text.slice(0, written(best.text.length)).trim() };
   const japanese = JAPANESE.test(text) ? leadingJapanese(text, now, timeZone, today, past) : undefined;
   // Kana or 曜日/時 say Japanese: its reading wins a tie (明日9時).
   if (japanese && japanese.matched.length >= (found?.matched.length ?? 0)) found = japanese;

@@ -7,7 +7,7 @@ import { englishDates } from './english-dates.ts';
 import { endOfDayAfter } from './end-of-day-after.ts';
 import { DAYS_AHEAD } from './days-ahead.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
-import { spellWeekdays } from './weekday-spellings.ts';
+import { respellDates } from './respell-dates.ts';
 import { afternoonBareHour } from './working-hour.ts';
 import { instantToWallClock, timezoneOffsetMinutes, type WallClock, zonedWallClockToInstant } from './zoned-time.ts';
 
@@ -137,12 +137,12 @@ export function findDatesIn(
     zone
       ? zonedWallClockToInstant(local, zone)
       : new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute) - offset * 60_000);
-  // "tues", "weds": spelled as chrono-node's "tue.", "wed.", every offset kept.
-  const read = spellWeekdays(text);
+  // "tues", "weds", 周一九点: respelled as chrono-node reads them; offsets mapped back to the text.
+  const { read, written } = respellDates(text);
   for (const parser of dateParsersFor(language)) {
     for (const parsed of parser.parse(read, context, { forwardDate })) {
       // "friday 10 licenses", "friday, 10 seats": a count after the day, not 10:00, as when a rep types it.
-      const dayEnd = withoutBareNumber(parsed, text.slice(parsed.index + parsed.text.length));
+      const dayEnd = withoutBareNumber(parsed, read.slice(parsed.index + parsed.text.length));
       const r =
         (dayEnd === undefined
           ? undefined
@@ -150,16 +150,16 @@ export function findDatesIn(
               .parse(read.slice(parsed.index, parsed.index + dayEnd), context, { forwardDate })
               .find((x) => x.index === 0)) ?? parsed;
       if (zh) {
-        joinTimeOfDayAfter(r, text.slice(parsed.index + r.text.length), (t) =>
+        joinTimeOfDayAfter(r, read.slice(parsed.index + r.text.length), (t) =>
           parser.parse(t, context, { forwardDate }),
         );
         nextWeekFromMonday(r, wall);
       }
       // 来週金曜日: chrono-node's ja parser reads only 金曜日.
-      if (language === 'ja' && JA_NEXT_WEEK_BEFORE.test(text.slice(0, parsed.index)) && r.start.isCertain('weekday'))
+      if (language === 'ja' && JA_NEXT_WEEK_BEFORE.test(read.slice(0, parsed.index)) && r.start.isCertain('weekday'))
         moveToNextWeek(r, wall, r.start.get('weekday') || 7);
       // "send it tomorrow eod", 明天下班前: that day's closing time.
-      const eod = endOfDayAfter(r, text.slice(parsed.index + r.text.length), hours);
+      const eod = endOfDayAfter(r, read.slice(parsed.index + r.text.length), hours);
       // A weekday without a date ("monday afternoon", 周一下午), whose day is the reading's to choose.
       const weekdayAlone =
         placeCjkWeekday(r, !forwardDate) || (r.start.isCertain('weekday') && !r.start.isCertain('day'));
@@ -180,8 +180,9 @@ export function findDatesIn(
         shiftDate(r, step);
         at = instantOf();
       }
-      const said = text.slice(parsed.index, parsed.index + r.text.length) + (eod ?? '');
-      const candidate = { at, text: said, index: parsed.index, timeGiven: r.start.isCertain('hour') };
+      const index = written(parsed.index);
+      const said = text.slice(index, written(parsed.index + r.text.length)) + (eod ?? '');
+      const candidate = { at, text: said, index, timeGiven: r.start.isCertain('hour') };
       const overlapping = found.findIndex(
         (f) => candidate.index < f.index + f.text.length && f.index < candidate.index + candidate.text.length,
       );

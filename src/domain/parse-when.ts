@@ -8,7 +8,7 @@ import { englishDates } from './english-dates.ts';
 import { endOfDayAfter, endOfDayFirst } from './end-of-day-after.ts';
 import { leadingLocalizedWhen } from './leading-localized-date.ts';
 import { type PartOfDay, partOfDayNamed, partOfDayTime, partOfDayTimeOn } from './part-of-day.ts';
-import { spellWeekdays } from './weekday-spellings.ts';
+import { spellWeekdays } from './respell-dates.ts';
 import { afternoonBareHour } from './working-hour.ts';
 import { instantToWallClock, timezoneOffsetMinutes, zonedWallClockToInstant } from './zoned-time.ts';
 

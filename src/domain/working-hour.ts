@@ -1,4 +1,5 @@
 import type * as chrono from 'chrono-node';
+import { addCalendarDays, weekdayOf } from './business-hours.ts';
 import { partOfDayNamed } from './part-of-day.ts';
 
 /** The bare hours read as the afternoon: 1 to 6 without am/pm are 13:00 to 18:00. */
@@ -10,7 +11,8 @@ export const AFTERNOON_BARE_HOURS = { from: 1, to: 6 } as const;
  * which chrono-node read as 03:00 and a reminder then fired in the night. "3am", "3 in the morning",
  * 早上6点, 凌晨3点, "03:00", "3h" (a 24-hour clock) and 7 to 12 keep their reading. `said`: the words
  * that named the date when more than the parse's own text ("friday @03:00", whose time parse-when reads).
- * A time without a day is put on `today` (the caller moves it on when it has passed).
+ * A time without a day is put on `today`, with a weekday on its coming one, today's included (the caller
+ * moves it on when it has passed).
  * @returns whether the hour was moved.
  */
 export function afternoonBareHour(
@@ -29,11 +31,15 @@ export function afternoonBareHour(
   };
   start.assign('hour', hour + 12);
   start.assign('meridiem', 1);
-  // "at 4" said at 10:00: chrono-node's forward reading put 04:00 on tomorrow; 16:00 is today's.
-  if (!c.isCertain('day') && !c.isCertain('weekday')) {
-    start.imply('year', today.year);
-    start.imply('month', today.month);
-    start.imply('day', today.day);
+  // "at 4" said at 10:00: chrono-node's forward reading put 04:00 on tomorrow, "wed at 3" said on a
+  // Wednesday morning on next Wednesday; 16:00 and 15:00 are today's.
+  if (!c.isCertain('day')) {
+    const weekday = c.isCertain('weekday') ? c.get('weekday') : null;
+    const ahead = weekday === null ? 0 : (weekday - weekdayOf(today) + 7) % 7;
+    const day = addCalendarDays(today, ahead);
+    start.imply('year', day.year);
+    start.imply('month', day.month);
+    start.imply('day', day.day);
   }
   return true;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { connectRedis } from '../../../src/redis/connect-redis.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createConsoleAccount } from '../../../src/services/console-accounts.service.ts';
@@ -8,7 +9,7 @@ import { sealValue } from '../../../connectors/console/console-session.ts';
 import { DEVICE_COOKIE_MS } from '../../../connectors/console/device-cookie.ts';
 import { startConsoleServer, type ConsoleServer, type ConsoleServerOptions } from '../../helpers/console-server.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
-import { startTcpProxy } from '../../helpers/tcp-proxy.ts';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
 
 const attempt = (app: ConsoleServer, username: string, password: string, accept = 'text/html', forwardedFor?: string) =>
   fetch(`${app.base}/console/sign-in`, {
@@ -146,6 +147,20 @@ describe('console password sign-in throttle', () => {
 // believed from loopback only (trust proxy, as `rapport start` sets it): the test is that proxy.
 describe('console password sign-in throttle shared through Redis', () => {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  /** Runs `test` with a Redis client that goes through a TCP proxy the test can cut or stall. */
+  const withProxiedRedis = async (test: (proxy: TcpProxy, redis: Redis) => Promise<void>) => {
+    const url = new URL(redisUrl);
+    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
+    const viaProxy = connectRedis(`redis://127.0.0.1:${proxy.port}`);
+    viaProxy.on('error', () => {});
+    try {
+      await viaProxy.ping();
+      await test(proxy, viaProxy);
+    } finally {
+      viaProxy.disconnect();
+      await proxy.close();
+    }
+  };
   let t: TestDatabase;
   let redis: ReturnType<typeof connectRedis>;
   // A prefix of this file's own: the Redis is shared with other tests (nothing is flushed). Each test
@@ -556,16 +571,11 @@ describe('console password sign-in throttle shared through Redis', () => {
 
   it('when Redis stops answering, wrong passwords are counted in the process (logged once), and in Redis again once it is back', async () => {
     const rep = await account();
-    const url = new URL(redisUrl);
-    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
-    const viaProxy = connectRedis(`redis://127.0.0.1:${proxy.port}`);
-    viaProxy.on('error', () => {});
     const lines = new PassThrough();
     const logged: string[] = [];
     lines.on('data', (chunk: Buffer) => logged.push(...chunk.toString().split('\n').filter(Boolean)));
     const guesser = '192.0.2.4';
-    try {
-      await viaProxy.ping();
+    await withProxiedRedis(async (proxy, viaProxy) => {
       await withConsoles(
         1,
         async (app) => {
@@ -590,10 +600,7 @@ describe('console password sign-in throttle shared through Redis', () => {
         },
         { redis: viaProxy, logger: createLogger('info', lines) },
       );
-    } finally {
-      viaProxy.disconnect();
-      await proxy.close();
-    }
+    });
   });
 
   // A stall (of Redis, or of this process past the second it waits) makes the try count in the process;
@@ -601,12 +608,7 @@ describe('console password sign-in throttle shared through Redis', () => {
   // sets the account's delay. The owner's right password must clear that delay in Redis as well.
   it('a right password whose count Redis answered only after the timeout clears the account’s delay in Redis too, once Redis answers', async () => {
     const rep = await account();
-    const url = new URL(redisUrl);
-    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
-    const viaProxy = connectRedis(`redis://127.0.0.1:${proxy.port}`);
-    viaProxy.on('error', () => {});
-    try {
-      await viaProxy.ping();
+    await withProxiedRedis(async (proxy, viaProxy) => {
       await withConsoles(
         1,
         async (app) => {
@@ -629,9 +631,6 @@ describe('console password sign-in throttle shared through Redis', () => {
         },
         { redis: viaProxy },
       );
-    } finally {
-      viaProxy.disconnect();
-      await proxy.close();
-    }
+    });
   });
 });

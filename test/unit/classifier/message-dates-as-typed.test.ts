@@ -133,6 +133,15 @@ describe("a customer's date words read as a rep's typed ones", () => {
     expect(due('We pay on the 15th', 'en')).toBe('2026-12-15T17:00:00.000Z');
     expect(due('Back in a fortnight', 'en')).toBe('2026-12-23T17:00:00.000Z');
     expect(due('We switch from the start of next month', 'en')).toBe('2027-01-01T17:00:00.000Z');
+    // 周一十点 was 一十点 (10:00 today, no weekday), 周一九点 nothing; two dates keep their places.
+    expect(due('我们周一十点开会', 'zh')).toBe(typed('周一十点', wednesday));
+    const both = findDatesIn('周五下午三点再说，下周一九点确认', 'zh', wednesday, NY);
+    expect(both.map((f) => [f.text, f.index])).toEqual([
+      ['周五下午三点', 0],
+      ['下周一九点', 9],
+    ]);
+    expect(both[1].at.toISOString()).toBe(typed('下周一九点', wednesday));
+    expect(due('see you weds at 3, ok?', 'en')).toBe('2026-12-09T20:00:00.000Z'); // today 15:00
   });
 
   it('reads "end of month", 月底 and Monatsende as the typed ones: the last working day, 17:00', () => {

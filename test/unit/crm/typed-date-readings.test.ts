@@ -123,6 +123,18 @@ describe('weeks, weekday spellings and end of day after a day', () => {
     expect(on('this coming friday 3pm call')?.at).toBe('2026-12-11T20:00:00.000Z');
   });
 
+  it('reads a Chinese weekday right before an hour in Chinese numerals (周一九点 was not a date, 周一十点 was 10:00 today)', () => {
+    expect(on('周一九点 开会')).toEqual({ at: '2026-12-14T14:00:00.000Z', matched: '周一九点', rest: '开会' });
+    expect(on('下周二九点半 开会')?.at).toBe('2026-12-15T14:30:00.000Z');
+    expect(on('周一十点 开会')).toEqual({ at: '2026-12-14T15:00:00.000Z', matched: '周一十点', rest: '开会' });
+    // 一两点 (03:00) was read out of 周一两点: Monday 14:00.
+    expect(on('周一两点 打电话')?.at).toBe('2026-12-14T19:00:00.000Z');
+    expect(on('星期五十一点 开会')?.at).toBe('2026-12-11T16:00:00.000Z');
+    // "wed at 3" said on a Wednesday morning is today's 15:00 (chrono-node had put 03:00 on next week).
+    expect(on('wed at 3 call')?.at).toBe('2026-12-09T20:00:00.000Z');
+    expect(leading('wed at 3 call', new Date('2026-12-09T21:00:00Z'))?.at).toBe('2026-12-16T20:00:00.000Z');
+  });
+
   it('reads "tues" and "weds" as chrono-node reads "tue" and "wed" (they were not dates)', () => {
     expect(on('tues call')).toEqual({ at: '2026-12-15T14:00:00.000Z', matched: 'tues', rest: 'call' });
     expect(on('next tues call')).toEqual({ at: iso('next tue', wednesday), matched: 'next tues', rest: 'call' });
