@@ -1,7 +1,12 @@
 import * as chrono from 'chrono-node';
 
-/** "the 15th", "on the 3rd", "15th": a day of the month alone (with a month, chrono-node reads it itself). */
-const ORDINAL_DAY = /(?:on\s+)?(?:the\s+)?([12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)(?=\W|$)/i;
+/**
+ * "the 15th", "on the 3rd", "by the 1st", "15th": a day of the month alone (with a month, chrono-node
+ * reads it itself), at the start of a text or after a word that puts a date there (on, by, until,
+ * before, after, from, due): "a 3rd party tool", "our 2nd order" are not dates.
+ */
+const ORDINAL_DAY =
+  /(?:^|(?<=\b(?:on|by|until|till|before|after|from|due|for)\s+))(?:the\s+)?([12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)(?=\W|$)/i;
 /** "in a fortnight", "a fortnight", "in 2 fortnights": 14 days each. */
 const FORTNIGHT = /(?:in\s+)?(a|one|two|three|\d)\s+fortnights?(?=\W|$)/i;
 const COUNTS: Record<string, number> = { a: 1, one: 1, two: 2, three: 3 };

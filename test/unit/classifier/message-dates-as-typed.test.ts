@@ -131,6 +131,9 @@ describe("a customer's date words read as a rep's typed ones", () => {
     expect(due('下周内回复', 'zh')).toBe(typed('end of next week', wednesday));
     // A day of the month, a fortnight, the start of next month: the message's noon on the typed day.
     expect(due('We pay on the 15th', 'en')).toBe('2026-12-15T17:00:00.000Z');
+    // An ordinal that is no day of the month: no date.
+    expect(due('We use a 3rd party tool', 'en')).toBeUndefined();
+    expect(due('this is the 4th time I ask', 'en')).toBeUndefined();
     expect(due('Back in a fortnight', 'en')).toBe('2026-12-23T17:00:00.000Z');
     expect(due('We switch from the start of next month', 'en')).toBe('2027-01-01T17:00:00.000Z');
     // 周一十点 was 一十点 (10:00 today, no weekday), 周一九点 nothing; two dates keep their places.
