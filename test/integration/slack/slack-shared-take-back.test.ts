@@ -157,11 +157,20 @@ describe('Slack: a channel that becomes shared gets back nothing Rapport posted 
     expect(inChannel(account)).toHaveLength(3);
     expect(JSON.stringify(inChannel(account))).not.toMatch(/crashing|considering|Acme/);
     // Why, in the Delivery rows: one retraction per message (the card, the digest and notify's answer).
-    const retractions = await proc.runtime.db.prisma.delivery.findMany({
-      where: { key: { startsWith: 'retract-' }, target: `slack:${TEAM}/${account}` },
-    });
-    expect(retractions.map((r) => (r.payload as { reason?: string }).reason)).toEqual(['shared', 'shared', 'shared']);
-    expect(retractions.every((r) => r.status === 'sent')).toBe(true);
+    // Each row is marked sent once Slack has answered the update, a moment after the recorder saw it
+    // (CI of 7831b01 read one row before that).
+    const retractions = () =>
+      proc.runtime.db.prisma.delivery.findMany({
+        where: { key: { startsWith: 'retract-' }, target: `slack:${TEAM}/${account}` },
+      });
+    await eventually('every retraction marked sent', async () =>
+      (await retractions()).every((r) => r.status === 'sent'),
+    );
+    expect((await retractions()).map((r) => (r.payload as { reason?: string }).reason)).toEqual([
+      'shared',
+      'shared',
+      'shared',
+    ]);
     // It is no longer Acme's team channel: Acme's next digest goes to the default channel.
     expect(await proc.runtime.db.prisma.teamChannel.count({ where: { companyId: bot!.acmeId } })).toBe(0);
 
